@@ -1,0 +1,148 @@
+"""Export the extra test archives under tests/data/ (needs PyTorch 2.11, torchvision, safetensors).
+
+Usage:  python3 export_models.py OUT_DIR [CASE ...]
+For each case NAME it writes NAME.pt2 (torch.export.export), NAME.core.pt2 (after
+run_decompositions) and NAME.io.safetensors (input_i / output_i from eager), CPU float32,
+torch.manual_seed(0), eval mode, stack traces stripped: the same recipe as the bundled
+fixtures (tests/data/fixtures/README.md).
+"""
+import os
+import sys
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+from safetensors.torch import save_file
+
+Dim = torch.export.Dim
+
+
+class CondModel(nn.Module):
+    """torch.cond with parameters used inside both branches."""
+
+    def __init__(s):
+        super().__init__()
+        s.l = nn.Linear(16, 16)
+
+    def forward(s, x):
+        def yes(x):
+            return torch.relu(s.l(x))
+
+        def no(x):
+            return torch.sigmoid(s.l(x)) * 2.0
+
+        return torch.cond(x.sum() > 0, yes, no, (x,))
+
+
+class SymOps(nn.Module):
+    """Dynamic sizes that export writes as compound sympy expressions."""
+
+    def forward(s, x, y):
+        z = torch.cat([x, y], 0)  # s0 + s1 rows
+        w = z.reshape(-1, 4)  # 2*(s0 + s1) rows
+        h = x[::2]  # ceil division of s0
+        p = F.pad(x, (0, 0, 0, 1))  # s0 + 1 rows
+        q = x.new_zeros(x.shape[0] // 2, 3)  # floor division
+        v = x.view(x.shape[0], 2, -1)  # sym ints in a list
+        r = x.unsqueeze(0).expand(y.shape[0], -1, -1)
+        return w.sum(0), h * 2, p, q, v.sum(1), r.mean(0)
+
+
+class MiscOps(nn.Module):
+    """Buffers, a lifted tensor constant, strings, optional tensor lists, several outputs."""
+
+    def __init__(s):
+        super().__init__()
+        s.register_buffer("scale", torch.linspace(0.5, 1.5, 8))
+        s.register_buffer("offset", torch.arange(8.0), persistent=False)
+        s.table = torch.randn(8)  # plain attribute: becomes a tensor constant
+        s.l = nn.Linear(8, 8)
+
+    def forward(s, x, idx):
+        y = F.gelu(s.l(x), approximate="tanh") * s.scale + s.offset
+        g = y[:, idx]  # aten.index.Tensor with Tensor?[]
+        t = torch.topk(y, 3, dim=-1)
+        return g + s.table[idx], t.values, t.indices, torch.argmax(y, -1)
+
+
+class GPTDyn(nn.Module):
+    """A small transformer whose sequence length is dynamic."""
+
+    def __init__(s, V=256, d=64, T=32, h=4):
+        super().__init__()
+        s.h = h
+        s.wte = nn.Embedding(V, d)
+        s.wpe = nn.Embedding(T, d)
+        s.ln = nn.LayerNorm(d)
+        s.qkv = nn.Linear(d, 3 * d)
+        s.o = nn.Linear(d, d)
+        s.head = nn.Linear(d, V, bias=False)
+
+    def forward(s, idx):
+        B, T = idx.shape
+        x = s.wte(idx) + s.wpe(torch.arange(T, device=idx.device))
+        q, k, v = s.qkv(s.ln(x)).split(x.shape[2], dim=2)
+        sh = lambda t: t.view(B, T, s.h, -1).transpose(1, 2)
+        y = F.scaled_dot_product_attention(sh(q), sh(k), sh(v), is_causal=True)
+        x = x + s.o(y.transpose(1, 2).reshape(B, T, -1))
+        return s.head(x)
+
+
+def tv(name):
+    import torchvision
+
+    return getattr(torchvision.models, name)(weights=None)
+
+
+CASES = {
+    "cond": lambda: (CondModel(), (torch.randn(4, 16),), None),
+    "sym_ops": lambda: (
+        SymOps(),
+        (torch.randn(6, 8), torch.randn(5, 8)),
+        ({0: Dim("a", min=4, max=512)}, {0: Dim("b", min=2, max=512)}),
+    ),
+    "misc_ops": lambda: (MiscOps(), (torch.randn(3, 8), torch.tensor([0, 5, 2])), None),
+    "gpt_dyn": lambda: (
+        GPTDyn(),
+        (torch.randint(0, 256, (2, 16)),),
+        ({1: Dim("seq", min=2, max=32)},),
+    ),
+    "squeezenet": lambda: (tv("squeezenet1_1"), (torch.randn(1, 3, 64, 64),), None),
+    "mobilenet_v3": lambda: (tv("mobilenet_v3_small"), (torch.randn(1, 3, 64, 64),), None),
+    "resnet18": lambda: (tv("resnet18"), (torch.randn(1, 3, 64, 64),), None),
+}
+
+
+def strip_stack_traces(ep):
+    for gm in ep.graph_module.modules():
+        if isinstance(gm, torch.fx.GraphModule):
+            for n in gm.graph.nodes:
+                n.meta.pop("stack_trace", None)
+    return ep
+
+
+def export_case(name, out_dir):
+    torch.manual_seed(0)
+    model, args, dyn = CASES[name]()
+    model.eval()
+    with torch.no_grad():
+        ep = strip_stack_traces(torch.export.export(model, args, dynamic_shapes=dyn))
+        out = model(*args)
+    outs = out if isinstance(out, (tuple, list)) else (out,)
+    torch.export.save(ep, f"{out_dir}/{name}.pt2")
+    core = strip_stack_traces(ep.run_decompositions())
+    torch.export.save(core, f"{out_dir}/{name}.core.pt2")
+    tensors = {f"input_{i}": a.contiguous() for i, a in enumerate(args)}
+    tensors.update({f"output_{i}": o.contiguous() for i, o in enumerate(outs)})
+    save_file(tensors, f"{out_dir}/{name}.io.safetensors")
+
+
+if __name__ == "__main__":
+    out_dir = sys.argv[1]
+    os.makedirs(out_dir, exist_ok=True)
+    for name in sys.argv[2:] or CASES:
+        try:
+            export_case(name, out_dir)
+            print("exported", name, flush=True)
+        except Exception as e:  # report and go on with the other cases
+            print("FAILED", name, type(e).__name__, str(e)[:2000], flush=True)

@@ -1,0 +1,78 @@
+// The aotic binary as users run it: exit codes and one-line messages.
+#include <doctest/doctest.h>
+
+#include <sys/wait.h>
+
+#include <cstdio>
+
+#include "tests/test_util.h"
+
+namespace aotic {
+namespace {
+
+struct Run {
+  int code = -1;
+  std::string out;  // stdout and stderr together
+};
+
+Run run(const std::string& args) {
+  std::string command = testing::repo_path("tools/aotic") + " " + args + " 2>&1";
+  Run result;
+  FILE* pipe = popen(command.c_str(), "r");
+  REQUIRE(pipe != nullptr);
+  char buffer[4096];
+  size_t n;
+  while ((n = fread(buffer, 1, sizeof buffer, pipe)) > 0) result.out.append(buffer, n);
+  int status = pclose(pipe);
+  result.code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  return result;
+}
+
+TEST_CASE("inspect a bundled archive") {
+  Run r = run("inspect tests/data/fixtures/mlp_dyn.pt2");
+  CHECK(r.code == 0);
+  CHECK(r.out.find("x                float32[s77, 64]  (s77 in 1..1024)") != std::string::npos);
+  CHECK(r.out.find("weights: 4 tensors, 38,440 bytes") != std::string::npos);
+}
+
+TEST_CASE("bad input: exit 1 with one line naming the file") {
+  Run r = run("inspect tests/data/fixtures/missing.pt2");
+  CHECK(r.code == 1);
+  CHECK(r.out == "aotic: error: tests/data/fixtures/missing.pt2: no such file or directory\n");
+  std::string dir = testing::scratch_dir("cli");
+  testing::write_file(dir + "/junk.pt2", "PK\x03\x04 definitely not a zip");
+  r = run("inspect " + dir + "/junk.pt2");
+  CHECK(r.code == 1);
+  CHECK(r.out ==
+        "aotic: error: " + dir + "/junk.pt2: not a readable .pt2 (zip) archive: Not a zip archive\n");
+  r = run("inspect tests/data/fixtures/mlp.io.safetensors");
+  CHECK(r.code == 1);
+  CHECK(r.out ==
+        "aotic: error: tests/data/fixtures/mlp.io.safetensors: not a readable .pt2 (zip) archive: Not a "
+        "zip archive\n");
+}
+
+TEST_CASE("bad usage: exit 2 with the usage") {
+  Run r = run("");
+  CHECK(r.code == 2);
+  CHECK(r.out.rfind("usage: aotic", 0) == 0);
+  r = run("frobnicate");
+  CHECK(r.code == 2);
+  CHECK(r.out.rfind("aotic: unknown command 'frobnicate'\nusage:", 0) == 0);
+  r = run("inspect");
+  CHECK(r.code == 2);
+  CHECK(r.out.rfind("aotic: inspect: MODEL is missing\n", 0) == 0);
+  r = run("inspect --bogus x.pt2");
+  CHECK(r.code == 2);
+  CHECK(r.out.rfind("aotic: inspect: unknown option '--bogus'\n", 0) == 0);
+}
+
+TEST_CASE("--help and --version") {
+  CHECK(run("--help").code == 0);
+  Run r = run("--version");
+  CHECK(r.code == 0);
+  CHECK(r.out.rfind("aotic ", 0) == 0);
+}
+
+}  // namespace
+}  // namespace aotic

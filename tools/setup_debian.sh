@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Installs the Debian 12 packages aotic builds and tests with. Idempotent: installs only what
+# is missing, so running it again costs a second.
+set -euo pipefail
+
+packages=(
+  bazel-bootstrap bazel-rules-java bazel-platforms  # the build (Bazel 4, offline)
+  g++ clang                                         # compilers for aotic and for generated code
+  libfmt-dev nlohmann-json3-dev doctest-dev libzip-dev
+  libtorch-dev                                      # ATen behind the shim (libtorch 1.13)
+  libclang-14-dev libclang-cpp14-dev llvm-14-dev    # libTooling for tools/abi_check
+  clang-format clang-tidy
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$p")
+  fi
+done
+
+if ((${#missing[@]} == 0)); then
+  echo "setup: all ${#packages[@]} packages present"
+  exit 0
+fi
+
+sudo=""
+if [[ $(id -u) -ne 0 ]]; then sudo="sudo"; fi
+echo "setup: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+$sudo apt-get update -qq
+$sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+echo "setup: done"
