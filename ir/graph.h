@@ -258,6 +258,12 @@ struct Program {
   std::map<std::string, int64_t> opset_version;
   std::string torch_version;
   std::vector<std::string> verifiers;
+  /// The pytree specs of the root module's call signature (module_call_graph[fqn=""]): JSON text
+  /// that PyTorch's runner reads back through the model.so's GetCallSpec. Empty when absent.
+  std::string in_spec;
+  std::string out_spec;
+  /// The user's argument names of forward(), when recorded.
+  std::vector<std::string> forward_arg_names;
   std::vector<Weight> weights;  // in signature order
 
   const Weight* find_weight(const std::string& fqn) const;

@@ -85,6 +85,10 @@ TEST_CASE("mlp: signature, metadata and weights") {
   CHECK(addmm.inputs[0].arg.name == "p_l1_bias");
   CHECK(addmm.inputs[0].passing == ArgPassing::kPositional);
 
+  CHECK(p.in_spec.rfind("[1, {\"type\": \"builtins.tuple\"", 0) == 0);
+  CHECK(p.out_spec == "[1, {\"type\": null, \"context\": null, \"children_spec\": []}]");
+  CHECK(p.forward_arg_names == std::vector<std::string>{"x"});
+
   const Weight* w = p.find_weight("l1.weight");
   REQUIRE(w != nullptr);
   CHECK(w->is_param);
