@@ -1,0 +1,160 @@
+// What a generated model.cpp provides to the runtime, and the runtime's model and container.
+//
+// A model.so = runtime sources + one generated model.cpp that defines
+//   const aotic::runtime::ModelSpec& aotic_model_spec();
+// The spec is plain data (names, dtypes, shapes with symbols and their ranges, constants and
+// where their bytes are) plus the `run` function with the model's computation. The runtime does
+// everything else: input checks, constants, instances, concurrency and the C interface.
+#pragma once
+
+#include <condition_variable>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <shared_mutex>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "aotic/runtime/handle.h"
+
+namespace aotic::runtime {
+
+/// One dimension of an input or output: a static size, or symbol `symbol` (an index into
+/// ModelSpec::symbols) when symbol >= 0.
+struct DimSpec {
+  int64_t size;
+  int32_t symbol;
+};
+
+struct TensorSpec {
+  const char* name;
+  int32_t dtype;        // shim dtype code (PyTorch's c10::ScalarType numbers)
+  int32_t device_type;  // shim device type code
+  int32_t rank;
+  const DimSpec* dims;
+  bool needs_contiguous;  // the generated code reads it through its data pointer
+};
+
+/// A size symbol and its range, inclusive.
+struct SymbolSpec {
+  const char* name;
+  int64_t min;
+  int64_t max;
+};
+
+/// PyTorch's ConstantType numbering (GetConstantType).
+enum class ConstantKind : int32_t {
+  kUnknown = 0,
+  kParameter = 1,
+  kBuffer = 2,
+  kTensorConstant = 3,
+  kFoldedConstant = 4
+};
+
+struct ConstantSpec {
+  const char* name;  // the model's internal name (a C identifier)
+  const char* fqn;   // the export's fully qualified name
+  int32_t dtype;
+  int32_t rank;
+  const int64_t* sizes;
+  const int64_t* strides;
+  int64_t storage_offset;
+  uint64_t blob_offset;  // where its storage starts in the constants blob
+  uint64_t nbytes;       // storage bytes
+  ConstantKind kind;
+};
+
+class RunState;
+
+struct ModelSpec {
+  const TensorSpec* inputs;
+  int32_t num_inputs;
+  const TensorSpec* outputs;
+  int32_t num_outputs;
+  const SymbolSpec* symbols;
+  int32_t num_symbols;
+  const ConstantSpec* constants;
+  int32_t num_constants;
+  /// The weights' bytes, embedded in model.so (nullptr when the model has none or they are
+  /// external). Each constant's storage is 64-byte aligned inside it.
+  const uint8_t* blob;
+  uint64_t blob_size;
+  const char* in_spec;
+  const char* out_spec;
+  /// The computation: reads `inputs` (borrowed, already checked) and the constants and symbol
+  /// values from `state`, writes new references to `outputs`.
+  void (*run)(RunState& state, AtenTensorHandle* inputs, AtenTensorHandle* outputs);
+};
+
+/// One set of constant tensors, by index of ModelSpec::constants.
+using ConstantSet = std::vector<TensorHandle>;
+
+/// What one run sees: the symbol values bound from the inputs and the active constants.
+class RunState {
+ public:
+  RunState(const ModelSpec& spec, const ConstantSet& constants) : spec_(spec), constants_(constants) {}
+  int64_t symbol(int32_t index) const { return symbols_[static_cast<size_t>(index)]; }
+  AtenTensorHandle constant(int32_t index) const { return constants_[static_cast<size_t>(index)].get(); }
+  const ModelSpec& spec() const { return spec_; }
+
+  /// Checks inputs against the spec and binds symbol values. Throws RuntimeError such as
+  /// "input 0 'x': size 0 is 2000, allowed 1..1024".
+  void check_inputs(AtenTensorHandle* inputs, size_t num_inputs);
+
+ private:
+  const ModelSpec& spec_;
+  const ConstantSet& constants_;
+  std::vector<int64_t> symbols_;
+};
+
+/// Makes the constants of `spec` from its embedded blob (no copy: tensors over the blob).
+ConstantSet constants_from_blob(const ModelSpec& spec, const uint8_t* blob);
+
+/// The container behind AOTInductorModelContainerHandle: `num_models` instances that may run
+/// concurrently (a caller waits only when all are busy), and two constant sets (active and
+/// inactive) that can be updated and swapped while runs go on.
+class Container {
+ public:
+  Container(const ModelSpec& spec, size_t num_models, std::string device);
+
+  /// Runs one inference. Steals `inputs`; writes new references to `outputs`.
+  void run(AtenTensorHandle* inputs, size_t num_inputs, AtenTensorHandle* outputs, size_t num_outputs);
+
+  const ModelSpec& spec() const { return spec_; }
+  const std::string& device() const { return device_; }
+
+  /// Replaces constants by name (internal name or FQN) in the active or inactive set.
+  /// With `validate_full_update`, every constant must be given.
+  void update_constants(const std::unordered_map<std::string, AtenTensorHandle>& map, bool use_inactive,
+                        bool validate_full_update);
+  /// New references to the constants of one set, keyed by internal name.
+  void extract_constants(std::unordered_map<std::string, AtenTensorHandle>& out, bool use_inactive) const;
+  void swap_constants();
+  void free_inactive_constants();
+  /// Replaces every active constant with a copy of the bytes at `blob` (laid out as the embedded
+  /// blob, ModelSpec::blob_size bytes).
+  void update_constants_from_blob(const uint8_t* blob);
+  /// Index of a constant by internal name or FQN; -1 when unknown.
+  int32_t find_constant(const std::string& name) const;
+
+ private:
+  const ModelSpec& spec_;
+  std::string device_;
+  size_t num_models_;
+
+  // Instances: a run takes a free slot; the count bounds concurrent runs.
+  std::mutex slots_mutex_;
+  std::condition_variable slot_free_;
+  size_t busy_ = 0;
+
+  // Runs hold `constants_mutex_` shared; updates and swaps hold it exclusively.
+  mutable std::shared_mutex constants_mutex_;
+  std::unique_ptr<ConstantSet> active_;
+  std::unique_ptr<ConstantSet> inactive_;
+};
+
+}  // namespace aotic::runtime
+
+/// Defined by the generated model.cpp.
+const aotic::runtime::ModelSpec& aotic_model_spec();

@@ -1,0 +1,285 @@
+#include <dlfcn.h>
+
+#include <cstring>
+#include <string>
+
+#include "aotic/runtime/model.h"
+
+namespace aotic::runtime {
+namespace {
+
+/// Names of PyTorch's dtype codes, for messages.
+const char* dtype_name(int32_t code) {
+  switch (code) {
+    case 0:
+      return "uint8";
+    case 1:
+      return "int8";
+    case 2:
+      return "int16";
+    case 3:
+      return "int32";
+    case 4:
+      return "int64";
+    case 5:
+      return "float16";
+    case 6:
+      return "float32";
+    case 7:
+      return "float64";
+    case 8:
+      return "complex32";
+    case 9:
+      return "complex64";
+    case 10:
+      return "complex128";
+    case 11:
+      return "bool";
+    case 15:
+      return "bfloat16";
+    default:
+      return "unknown dtype";
+  }
+}
+
+std::string device_name(int32_t code) {
+  if (code == aoti_torch_device_type_cpu()) return "cpu";
+  if (code == aoti_torch_device_type_cuda()) return "cuda";
+  return "device type " + std::to_string(code);
+}
+
+}  // namespace
+
+std::string shim_error_message() {
+  // Only aotic's shim records messages; under PyTorch's libtorch the symbol is absent.
+  using LastError = const char* (*)();
+  static const LastError last_error =
+      reinterpret_cast<LastError>(dlsym(RTLD_DEFAULT, "aotic_shim_last_error"));
+  return last_error != nullptr ? std::string(last_error()) : std::string();
+}
+
+void RunState::check_inputs(AtenTensorHandle* inputs, size_t num_inputs) {
+  if (num_inputs != static_cast<size_t>(spec_.num_inputs)) {
+    throw RuntimeError("expected " + std::to_string(spec_.num_inputs) + " inputs, got " +
+                       std::to_string(num_inputs));
+  }
+  symbols_.assign(static_cast<size_t>(spec_.num_symbols), 0);
+  std::vector<int32_t> bound_by(static_cast<size_t>(spec_.num_symbols), -1);
+  for (int32_t i = 0; i < spec_.num_inputs; ++i) {
+    const TensorSpec& want = spec_.inputs[i];
+    const std::string where = "input " + std::to_string(i) + " '" + want.name + "'";
+    AtenTensorHandle h = inputs[i];
+    if (h == nullptr) throw RuntimeError(where + ": null tensor handle");
+    int32_t dtype = 0, device = 0;
+    int64_t rank = 0;
+    check(aoti_torch_get_dtype(h, &dtype), "aoti_torch_get_dtype");
+    if (dtype != want.dtype) {
+      throw RuntimeError(where + ": dtype is " + dtype_name(dtype) + ", expected " + dtype_name(want.dtype));
+    }
+    check(aoti_torch_get_device_type(h, &device), "aoti_torch_get_device_type");
+    if (device != want.device_type) {
+      throw RuntimeError(where + ": on " + device_name(device) + ", expected " +
+                         device_name(want.device_type));
+    }
+    check(aoti_torch_get_dim(h, &rank), "aoti_torch_get_dim");
+    if (rank != want.rank) {
+      throw RuntimeError(where + ": rank is " + std::to_string(rank) + ", expected " +
+                         std::to_string(want.rank));
+    }
+    int64_t* sizes = nullptr;
+    check(aoti_torch_get_sizes(h, &sizes), "aoti_torch_get_sizes");
+    for (int32_t d = 0; d < want.rank; ++d) {
+      const DimSpec& dim = want.dims[d];
+      const int64_t size = sizes[d];
+      const std::string size_text = "size " + std::to_string(d) + " is " + std::to_string(size);
+      if (dim.symbol < 0) {
+        if (size != dim.size)
+          throw RuntimeError(where + ": " + size_text + ", expected " + std::to_string(dim.size));
+        continue;
+      }
+      const SymbolSpec& symbol = spec_.symbols[dim.symbol];
+      int32_t& first = bound_by[static_cast<size_t>(dim.symbol)];
+      if (first >= 0) {
+        if (size != symbols_[static_cast<size_t>(dim.symbol)]) {
+          throw RuntimeError(where + ": " + size_text + ", but " + symbol.name + " is " +
+                             std::to_string(symbols_[static_cast<size_t>(dim.symbol)]) + " from input " +
+                             std::to_string(first));
+        }
+        continue;
+      }
+      if (size < symbol.min || size > symbol.max) {
+        throw RuntimeError(where + ": " + size_text + ", allowed " + std::to_string(symbol.min) + ".." +
+                           std::to_string(symbol.max));
+      }
+      symbols_[static_cast<size_t>(dim.symbol)] = size;
+      first = i;
+    }
+    if (want.needs_contiguous) {
+      bool contiguous = false;
+      check(aoti_torch_is_contiguous(h, &contiguous), "aoti_torch_is_contiguous");
+      if (!contiguous) throw RuntimeError(where + ": must be contiguous");
+    }
+  }
+}
+
+ConstantSet constants_from_blob(const ModelSpec& spec, const uint8_t* blob) {
+  ConstantSet set;
+  set.reserve(static_cast<size_t>(spec.num_constants));
+  for (int32_t i = 0; i < spec.num_constants; ++i) {
+    const ConstantSpec& c = spec.constants[i];
+    if (blob == nullptr || c.blob_offset + c.nbytes > spec.blob_size) {
+      throw RuntimeError(std::string("constant '") + c.fqn + "': its bytes are not in the constants blob");
+    }
+    TensorHandle t;
+    // The blob is read-only memory of model.so; generated code never writes to constants.
+    check(aoti_torch_create_tensor_from_blob(const_cast<uint8_t*>(blob + c.blob_offset), c.rank, c.sizes,
+                                             c.strides, c.storage_offset, c.dtype,
+                                             aoti_torch_device_type_cpu(), 0, t.out()),
+          "aoti_torch_create_tensor_from_blob");
+    set.push_back(std::move(t));
+  }
+  return set;
+}
+
+Container::Container(const ModelSpec& spec, size_t num_models, std::string device)
+    : spec_(spec), device_(std::move(device)), num_models_(num_models) {
+  if (num_models_ == 0) throw RuntimeError("num_models must be at least 1");
+  if (device_ != "cpu" && device_.rfind("cpu:", 0) != 0) {
+    throw RuntimeError("device '" + device_ + "' is not supported: this model was compiled for cpu");
+  }
+  active_ = std::make_unique<ConstantSet>(constants_from_blob(spec_, spec_.blob));
+}
+
+void Container::run(AtenTensorHandle* inputs, size_t num_inputs, AtenTensorHandle* outputs,
+                    size_t num_outputs) {
+  // The inputs are stolen: released when this returns, whatever happens.
+  std::vector<TensorHandle> owned;
+  owned.reserve(num_inputs);
+  for (size_t i = 0; i < num_inputs && inputs != nullptr; ++i) owned.emplace_back(inputs[i]);
+  if (inputs == nullptr && num_inputs > 0) throw RuntimeError("null input array");
+  if (outputs == nullptr && num_outputs > 0) throw RuntimeError("null output array");
+  if (num_outputs != static_cast<size_t>(spec_.num_outputs)) {
+    throw RuntimeError("expected " + std::to_string(spec_.num_outputs) + " outputs, got " +
+                       std::to_string(num_outputs));
+  }
+  {
+    std::unique_lock<std::mutex> lock(slots_mutex_);
+    slot_free_.wait(lock, [&] { return busy_ < num_models_; });
+    ++busy_;
+  }
+  struct Release {
+    Container* self;
+    ~Release() {
+      {
+        std::lock_guard<std::mutex> lock(self->slots_mutex_);
+        --self->busy_;
+      }
+      self->slot_free_.notify_one();
+    }
+  } release{this};
+
+  std::shared_lock<std::shared_mutex> constants_lock(constants_mutex_);
+  RunState state(spec_, *active_);
+  state.check_inputs(inputs, num_inputs);
+  spec_.run(state, inputs, outputs);
+}
+
+int32_t Container::find_constant(const std::string& name) const {
+  for (int32_t i = 0; i < spec_.num_constants; ++i) {
+    if (name == spec_.constants[i].name || name == spec_.constants[i].fqn) return i;
+  }
+  return -1;
+}
+
+void Container::update_constants(const std::unordered_map<std::string, AtenTensorHandle>& map,
+                                 bool use_inactive, bool validate_full_update) {
+  std::vector<TensorHandle> replacement(static_cast<size_t>(spec_.num_constants));
+  for (int32_t i = 0; i < spec_.num_constants; ++i) {
+    const ConstantSpec& c = spec_.constants[i];
+    auto it = map.find(c.name);
+    if (it == map.end()) it = map.find(c.fqn);
+    if (it == map.end()) {
+      if (validate_full_update) {
+        throw RuntimeError(std::string("constant '") + c.fqn + "' is missing from a full update");
+      }
+      continue;
+    }
+    const std::string where = std::string("constant '") + c.fqn + "'";
+    if (it->second == nullptr) throw RuntimeError(where + ": null tensor handle");
+    int32_t dtype = 0;
+    int64_t rank = 0;
+    int64_t* sizes = nullptr;
+    check(aoti_torch_get_dtype(it->second, &dtype), "aoti_torch_get_dtype");
+    check(aoti_torch_get_dim(it->second, &rank), "aoti_torch_get_dim");
+    check(aoti_torch_get_sizes(it->second, &sizes), "aoti_torch_get_sizes");
+    if (dtype != c.dtype) {
+      throw RuntimeError(where + ": dtype is " + dtype_name(dtype) + ", expected " + dtype_name(c.dtype));
+    }
+    if (rank != c.rank || !std::equal(sizes, sizes + rank, c.sizes)) {
+      throw RuntimeError(where + ": shape differs from the model's");
+    }
+    replacement[static_cast<size_t>(i)] = new_reference(it->second);
+  }
+
+  std::unique_lock<std::shared_mutex> lock(constants_mutex_);
+  std::unique_ptr<ConstantSet>& target = use_inactive ? inactive_ : active_;
+  if (!target) {
+    // A partial update of an empty inactive set starts from the active constants.
+    target = std::make_unique<ConstantSet>();
+    for (const TensorHandle& t : *active_) target->push_back(new_reference(t.get()));
+  }
+  for (size_t i = 0; i < replacement.size(); ++i) {
+    if (replacement[i]) (*target)[i] = std::move(replacement[i]);
+  }
+}
+
+void Container::extract_constants(std::unordered_map<std::string, AtenTensorHandle>& out,
+                                  bool use_inactive) const {
+  std::shared_lock<std::shared_mutex> lock(constants_mutex_);
+  const ConstantSet* set = use_inactive ? inactive_.get() : active_.get();
+  if (set == nullptr) throw RuntimeError("there is no inactive constant buffer");
+  for (int32_t i = 0; i < spec_.num_constants; ++i) {
+    out.emplace(spec_.constants[i].fqn, (*set)[static_cast<size_t>(i)].get());
+  }
+}
+
+void Container::swap_constants() {
+  std::unique_lock<std::shared_mutex> lock(constants_mutex_);
+  if (!inactive_) throw RuntimeError("there is no inactive constant buffer to swap in");
+  std::swap(active_, inactive_);
+}
+
+void Container::free_inactive_constants() {
+  std::unique_lock<std::shared_mutex> lock(constants_mutex_);
+  inactive_.reset();
+}
+
+void Container::update_constants_from_blob(const uint8_t* blob) {
+  if (blob == nullptr) throw RuntimeError("null constants blob");
+  // Each constant gets its own storage holding a copy of its bytes, so the caller's blob may be
+  // freed right after this returns.
+  auto set = std::make_unique<ConstantSet>();
+  for (int32_t i = 0; i < spec_.num_constants; ++i) {
+    const ConstantSpec& c = spec_.constants[i];
+    const int64_t nbytes = static_cast<int64_t>(c.nbytes);
+    const int64_t unit = 1;
+    TensorHandle storage;
+    check(aoti_torch_empty_strided(1, &nbytes, &unit, aoti_torch_dtype_uint8(), aoti_torch_device_type_cpu(),
+                                   0, storage.out()),
+          "aoti_torch_empty_strided");
+    void* data = nullptr;
+    check(aoti_torch_get_data_ptr(storage.get(), &data), "aoti_torch_get_data_ptr");
+    std::memcpy(data, blob + c.blob_offset, c.nbytes);
+    TensorHandle t;
+    const int64_t offset_bytes =
+        c.storage_offset * static_cast<int64_t>(aoti_torch_dtype_element_size(c.dtype));
+    check(aoti_torch__alloc_from_pool(storage.get(), offset_bytes, c.dtype, c.rank, c.sizes, c.strides,
+                                      t.out()),
+          "aoti_torch__alloc_from_pool");
+    set->push_back(std::move(t));
+  }
+  std::unique_lock<std::shared_mutex> lock(constants_mutex_);
+  active_ = std::move(set);
+}
+
+}  // namespace aotic::runtime

@@ -1,0 +1,309 @@
+// The model.so C interface, driven as PyTorch's runner drives it, over the hand-written model in
+// test_model.cc (out = x @ w1 + z @ w2, w1 = ones(4, 3), w2 = 2 * ones(2, 3), s0 in 1..16).
+#include <doctest/doctest.h>
+
+#include <atomic>
+#include <cstdlib>
+#include <cstring>
+#include <string>
+#include <thread>
+#include <unordered_map>
+#include <vector>
+
+#include "aotic/runtime/interface.h"
+
+namespace {
+
+struct Quiet {
+  Quiet() {
+    setenv("AOTIC_QUIET", "1", 1);
+    setenv("AOTIC_SHIM_QUIET", "1", 1);
+  }
+} quiet;
+
+AtenTensorHandle filled(int64_t rows, int64_t cols, float value, int32_t dtype = aoti_torch_dtype_float32()) {
+  int64_t sizes[] = {rows, cols};
+  int64_t strides[] = {cols, 1};
+  AtenTensorHandle h = nullptr;
+  REQUIRE(aoti_torch_empty_strided(2, sizes, strides, dtype, aoti_torch_device_type_cpu(), 0, &h) ==
+          AOTI_TORCH_SUCCESS);
+  if (dtype == aoti_torch_dtype_float32()) {
+    void* data = nullptr;
+    aoti_torch_get_data_ptr(h, &data);
+    for (int64_t i = 0; i < rows * cols; ++i) static_cast<float*>(data)[i] = value;
+  }
+  return h;
+}
+
+std::vector<float> values(AtenTensorHandle h) {
+  int64_t numel = 0;
+  void* data = nullptr;
+  aoti_torch_get_numel(h, &numel);
+  aoti_torch_get_data_ptr(h, &data);
+  const float* f = static_cast<const float*>(data);
+  return std::vector<float>(f, f + numel);
+}
+
+class Model {
+ public:
+  explicit Model(size_t instances = 1) {
+    REQUIRE(AOTInductorModelContainerCreateWithDevice(&handle, instances, "cpu", nullptr) ==
+            AOTI_RUNTIME_SUCCESS);
+  }
+  ~Model() { AOTInductorModelContainerDelete(handle); }
+
+  /// Runs on x = value_x (rows x 4) and z = value_z (rows x 2); returns the output's values.
+  AOTIRuntimeError run(int64_t rows, float value_x, float value_z, std::vector<float>* out = nullptr) {
+    AtenTensorHandle inputs[] = {filled(rows, 4, value_x), filled(rows, 2, value_z)};
+    AtenTensorHandle outputs[1] = {nullptr};
+    AOTIRuntimeError e = AOTInductorModelContainerRun(handle, inputs, 2, outputs, 1, nullptr, nullptr);
+    if (e == AOTI_RUNTIME_SUCCESS) {
+      if (out) *out = values(outputs[0]);
+      aoti_torch_delete_tensor_object(outputs[0]);
+    }
+    return e;
+  }
+
+  AOTInductorModelContainerHandle handle = nullptr;
+};
+
+std::string error() { return aotic_model_last_error(); }
+
+TEST_CASE("names, counts, constants metadata and call spec") {
+  Model m;
+  size_t n = 0;
+  const char* s = nullptr;
+  CHECK(AOTInductorModelContainerGetNumInputs(m.handle, &n) == AOTI_RUNTIME_SUCCESS);
+  CHECK(n == 2);
+  CHECK(AOTInductorModelContainerGetInputName(m.handle, 1, &s) == AOTI_RUNTIME_SUCCESS);
+  CHECK(std::string(s) == "z");
+  CHECK(AOTInductorModelContainerGetNumOutputs(m.handle, &n) == AOTI_RUNTIME_SUCCESS);
+  CHECK(n == 1);
+  CHECK(AOTInductorModelContainerGetOutputName(m.handle, 0, &s) == AOTI_RUNTIME_SUCCESS);
+  CHECK(std::string(s) == "out");
+  CHECK(AOTInductorModelContainerGetInputName(m.handle, 2, &s) == AOTI_RUNTIME_FAILURE);
+  CHECK(error() == "AOTInductorModelContainerGetInputName: input index 2 out of range");
+  CHECK(AOTInductorModelContainerGetOutputName(m.handle, 1, &s) == AOTI_RUNTIME_FAILURE);
+
+  CHECK(AOTInductorModelContainerGetNumConstants(m.handle, &n) == AOTI_RUNTIME_SUCCESS);
+  CHECK(n == 2);
+  CHECK(AOTInductorModelContainerGetConstantName(m.handle, 0, &s) == AOTI_RUNTIME_SUCCESS);
+  CHECK(std::string(s) == "l1_weight");
+  CHECK(AOTInductorModelContainerGetConstantOriginalFQN(m.handle, 1, &s) == AOTI_RUNTIME_SUCCESS);
+  CHECK(std::string(s) == "l2.weight");
+  int32_t v = 0;
+  CHECK(AOTInductorModelContainerGetConstantType(m.handle, 0, &v) == AOTI_RUNTIME_SUCCESS);
+  CHECK(v == 1);  // parameter
+  CHECK(AOTInductorModelContainerGetConstantType(m.handle, 1, &v) == AOTI_RUNTIME_SUCCESS);
+  CHECK(v == 2);  // buffer
+  CHECK(AOTInductorModelContainerGetConstantDtype(m.handle, 0, &v) == AOTI_RUNTIME_SUCCESS);
+  CHECK(v == aoti_torch_dtype_float32());
+  CHECK(AOTInductorModelContainerGetConstantDataSize(m.handle, 1, &n) == AOTI_RUNTIME_SUCCESS);
+  CHECK(n == 24);
+  bool folded = true;
+  CHECK(AOTInductorModelContainerGetConstantFromFolded(m.handle, 0, &folded) == AOTI_RUNTIME_SUCCESS);
+  CHECK_FALSE(folded);
+  CHECK(AOTInductorModelContainerGetConstantName(m.handle, 2, &s) == AOTI_RUNTIME_FAILURE);
+  CHECK(error() == "AOTInductorModelContainerGetConstantName: constant index 2 out of range (2 constants)");
+
+  const char* in_spec = nullptr;
+  const char* out_spec = nullptr;
+  CHECK(AOTInductorModelContainerGetCallSpec(m.handle, &in_spec, &out_spec) == AOTI_RUNTIME_SUCCESS);
+  CHECK(std::string(in_spec) == "[1, {\"type\": \"builtins.tuple\"}]");
+  CHECK(std::string(out_spec) == "[1, {\"type\": null}]");
+  uint64_t blob_size = 0;
+  CHECK(AOTInductorModelContainerGetConstantsBlobSize(m.handle, &blob_size) == AOTI_RUNTIME_SUCCESS);
+  CHECK(blob_size == 128);
+  CHECK(AOTInductorModelContainerRunConstantFolding(m.handle, false, nullptr, nullptr) ==
+        AOTI_RUNTIME_SUCCESS);
+}
+
+TEST_CASE("run computes x @ w1 + z @ w2") {
+  Model m;
+  std::vector<float> out;
+  REQUIRE(m.run(2, 1.0f, 1.0f, &out) == AOTI_RUNTIME_SUCCESS);
+  CHECK(out == std::vector<float>(6, 8.0f));  // 4 * 1 + 2 * 2
+  REQUIRE(m.run(16, 0.5f, 0.0f, &out) == AOTI_RUNTIME_SUCCESS);
+  CHECK(out == std::vector<float>(48, 2.0f));
+  CHECK(AOTInductorModelContainerRunSingleThreaded(m.handle, nullptr, 0, nullptr, 0, nullptr, nullptr) ==
+        AOTI_RUNTIME_FAILURE);
+}
+
+TEST_CASE("every input check has its message") {
+  Model m;
+  auto run_with = [&](AtenTensorHandle x, AtenTensorHandle z) {
+    AtenTensorHandle inputs[] = {x, z};
+    AtenTensorHandle outputs[1] = {nullptr};
+    return AOTInductorModelContainerRun(m.handle, inputs, 2, outputs, 1, nullptr, nullptr);
+  };
+  CHECK(run_with(filled(17, 4, 1), filled(17, 2, 1)) == AOTI_RUNTIME_FAILURE);
+  CHECK(error() == "AOTInductorModelContainerRun: input 0 'x': size 0 is 17, allowed 1..16");
+  CHECK(run_with(filled(3, 4, 1), filled(2, 2, 1)) == AOTI_RUNTIME_FAILURE);
+  CHECK(error() == "AOTInductorModelContainerRun: input 1 'z': size 0 is 2, but s0 is 3 from input 0");
+  CHECK(run_with(filled(3, 5, 1), filled(3, 2, 1)) == AOTI_RUNTIME_FAILURE);
+  CHECK(error() == "AOTInductorModelContainerRun: input 0 'x': size 1 is 5, expected 4");
+  CHECK(run_with(filled(3, 4, 1, aoti_torch_dtype_int64()), filled(3, 2, 1)) == AOTI_RUNTIME_FAILURE);
+  CHECK(error() == "AOTInductorModelContainerRun: input 0 'x': dtype is int64, expected float32");
+  int64_t sizes[] = {3};
+  int64_t strides[] = {1};
+  AtenTensorHandle vec = nullptr;
+  aoti_torch_empty_strided(1, sizes, strides, aoti_torch_dtype_float32(), 0, 0, &vec);
+  CHECK(run_with(vec, filled(3, 2, 1)) == AOTI_RUNTIME_FAILURE);
+  CHECK(error() == "AOTInductorModelContainerRun: input 0 'x': rank is 1, expected 2");
+  CHECK(run_with(nullptr, filled(3, 2, 1)) == AOTI_RUNTIME_FAILURE);
+  CHECK(error() == "AOTInductorModelContainerRun: input 0 'x': null tensor handle");
+
+  AtenTensorHandle one[] = {filled(1, 4, 1)};
+  AtenTensorHandle outputs[1] = {nullptr};
+  CHECK(AOTInductorModelContainerRun(m.handle, one, 1, outputs, 1, nullptr, nullptr) == AOTI_RUNTIME_FAILURE);
+  CHECK(error() == "AOTInductorModelContainerRun: expected 2 inputs, got 1");
+  AtenTensorHandle two[] = {filled(1, 4, 1), filled(1, 2, 1)};
+  CHECK(AOTInductorModelContainerRun(m.handle, two, 2, outputs, 2, nullptr, nullptr) == AOTI_RUNTIME_FAILURE);
+  CHECK(error() == "AOTInductorModelContainerRun: expected 1 outputs, got 2");
+  CHECK(AOTInductorModelContainerRun(nullptr, nullptr, 0, outputs, 1, nullptr, nullptr) ==
+        AOTI_RUNTIME_FAILURE);
+  CHECK(error() == "AOTInductorModelContainerRun: null container handle");
+}
+
+TEST_CASE("creation errors") {
+  AOTInductorModelContainerHandle h = nullptr;
+  CHECK(AOTInductorModelContainerCreateWithDevice(&h, 1, "cuda:0", nullptr) == AOTI_RUNTIME_FAILURE);
+  CHECK(error() ==
+        "AOTInductorModelContainerCreateWithDevice: device 'cuda:0' is not supported: this model was "
+        "compiled for cpu");
+  CHECK(AOTInductorModelContainerCreateWithDevice(&h, 0, "cpu", nullptr) == AOTI_RUNTIME_FAILURE);
+  CHECK(error() == "AOTInductorModelContainerCreateWithDevice: num_models must be at least 1");
+  CHECK(AOTInductorModelContainerCreate(&h, 1, false, nullptr) == AOTI_RUNTIME_FAILURE);
+  REQUIRE(AOTInductorModelContainerCreate(&h, 2, true, nullptr) == AOTI_RUNTIME_SUCCESS);
+  CHECK(AOTInductorModelContainerDelete(h) == AOTI_RUNTIME_SUCCESS);
+  CHECK(AOTInductorModelContainerDelete(nullptr) == AOTI_RUNTIME_FAILURE);
+}
+
+TEST_CASE("constant updates, inactive buffer and swap change the outputs") {
+  Model m;
+  std::vector<float> out;
+  AtenTensorHandle w1_zero = filled(4, 3, 0.0f);
+  AtenTensorHandle w2_one = filled(2, 3, 1.0f);
+
+  SUBCASE("active update by FQN") {
+    std::unordered_map<std::string, AtenTensorHandle> map = {{"l1.weight", w1_zero}};
+    REQUIRE(AOTInductorModelContainerUpdateConstantBuffer(
+                m.handle, reinterpret_cast<AOTInductorConstantMapHandle>(&map), false, false) ==
+            AOTI_RUNTIME_SUCCESS);
+    REQUIRE(m.run(1, 1.0f, 1.0f, &out) == AOTI_RUNTIME_SUCCESS);
+    CHECK(out == std::vector<float>(3, 4.0f));  // 0 + 2 * 2
+  }
+  SUBCASE("full update validation") {
+    std::unordered_map<std::string, AtenTensorHandle> map = {{"l1_weight", w1_zero}};
+    CHECK(AOTInductorModelContainerUpdateConstantBuffer(m.handle,
+                                                        reinterpret_cast<AOTInductorConstantMapHandle>(&map),
+                                                        false, true) == AOTI_RUNTIME_FAILURE);
+    CHECK(
+        error() ==
+        "AOTInductorModelContainerUpdateConstantBuffer: constant 'l2.weight' is missing from a full update");
+    std::unordered_map<std::string, AtenTensorHandle> wrong = {{"l1.weight", w2_one}};
+    CHECK(AOTInductorModelContainerUpdateConstantBuffer(
+              m.handle, reinterpret_cast<AOTInductorConstantMapHandle>(&wrong), false, false) ==
+          AOTI_RUNTIME_FAILURE);
+    CHECK(error() ==
+          "AOTInductorModelContainerUpdateConstantBuffer: constant 'l1.weight': shape differs from the "
+          "model's");
+    REQUIRE(m.run(1, 1.0f, 1.0f, &out) == AOTI_RUNTIME_SUCCESS);
+    CHECK(out == std::vector<float>(3, 8.0f));  // unchanged after failed updates
+  }
+  SUBCASE("inactive update, swap, extract, free") {
+    std::unordered_map<std::string, AtenTensorHandle> map = {{"l1.weight", w1_zero}, {"l2.weight", w2_one}};
+    auto* handle = reinterpret_cast<AOTInductorConstantMapHandle>(&map);
+    CHECK(AOTInductorModelContainerSwapConstantBuffer(m.handle) == AOTI_RUNTIME_FAILURE);
+    CHECK(error() ==
+          "AOTInductorModelContainerSwapConstantBuffer: there is no inactive constant buffer to swap in");
+    REQUIRE(AOTInductorModelContainerUpdateInactiveConstantBuffer(m.handle, handle) == AOTI_RUNTIME_SUCCESS);
+    REQUIRE(m.run(1, 1.0f, 1.0f, &out) == AOTI_RUNTIME_SUCCESS);
+    CHECK(out == std::vector<float>(3, 8.0f));  // still the active buffer
+    std::unordered_map<std::string, AtenTensorHandle> extracted;
+    REQUIRE(AOTInductorModelContainerExtractConstantsMap(
+                m.handle, reinterpret_cast<AOTInductorConstantMapHandle>(&extracted), true) ==
+            AOTI_RUNTIME_SUCCESS);
+    CHECK(values(extracted.at("l2.weight")) == std::vector<float>(6, 1.0f));
+    REQUIRE(AOTInductorModelContainerSwapConstantBuffer(m.handle) == AOTI_RUNTIME_SUCCESS);
+    REQUIRE(m.run(1, 1.0f, 1.0f, &out) == AOTI_RUNTIME_SUCCESS);
+    CHECK(out == std::vector<float>(3, 2.0f));  // 0 + 2 * 1
+    REQUIRE(AOTInductorModelContainerSwapConstantBuffer(m.handle) == AOTI_RUNTIME_SUCCESS);
+    REQUIRE(m.run(1, 1.0f, 1.0f, &out) == AOTI_RUNTIME_SUCCESS);
+    CHECK(out == std::vector<float>(3, 8.0f));
+    REQUIRE(AOTInductorModelContainerFreeInactiveConstantBuffer(m.handle) == AOTI_RUNTIME_SUCCESS);
+    CHECK(AOTInductorModelContainerExtractConstantsMap(
+              m.handle, reinterpret_cast<AOTInductorConstantMapHandle>(&extracted), true) ==
+          AOTI_RUNTIME_FAILURE);
+  }
+  SUBCASE("user-managed pairs") {
+    AOTInductorConstantMapEntry pairs[] = {{"l2_weight", w2_one}};
+    REQUIRE(AOTInductorModelContainerUpdateUserManagedConstantBufferPairs(m.handle, pairs, 1, false, false) ==
+            AOTI_RUNTIME_SUCCESS);
+    REQUIRE(m.run(1, 1.0f, 1.0f, &out) == AOTI_RUNTIME_SUCCESS);
+    CHECK(out == std::vector<float>(3, 6.0f));  // 4 + 2 * 1
+    std::unordered_map<std::string, AtenTensorHandle> map = {{"l1.weight", w1_zero}};
+    REQUIRE(AOTInductorModelContainerUpdateUserManagedConstantBuffer(
+                m.handle, reinterpret_cast<AOTInductorConstantMapHandle>(&map), false, false) ==
+            AOTI_RUNTIME_SUCCESS);
+    REQUIRE(m.run(1, 1.0f, 1.0f, &out) == AOTI_RUNTIME_SUCCESS);
+    CHECK(out == std::vector<float>(3, 2.0f));
+  }
+  SUBCASE("update from a blob") {
+    alignas(64) float blob[32] = {};
+    for (int i = 0; i < 12; ++i) blob[i] = 0.5f;   // w1 at byte 0
+    for (int i = 16; i < 22; ++i) blob[i] = 3.0f;  // w2 at byte 64
+    REQUIRE(AOTInductorModelUpdateConstantsFromBlob(m.handle, reinterpret_cast<const uint8_t*>(blob)) ==
+            AOTI_RUNTIME_SUCCESS);
+    std::memset(blob, 0, sizeof blob);  // the model keeps its own copy
+    REQUIRE(m.run(1, 1.0f, 1.0f, &out) == AOTI_RUNTIME_SUCCESS);
+    CHECK(out == std::vector<float>(3, 8.0f));  // 4 * 0.5 + 2 * 3
+  }
+  aoti_torch_delete_tensor_object(w1_zero);
+  aoti_torch_delete_tensor_object(w2_one);
+}
+
+TEST_CASE("bare model functions") {
+  AOTInductorModelHandle model = nullptr;
+  REQUIRE(AOTInductorModelCreate(&model, nullptr) == AOTI_RUNTIME_SUCCESS);
+  size_t n = 0;
+  CHECK(AOTInductorModelGetNumOutputs(model, &n) == AOTI_RUNTIME_SUCCESS);
+  CHECK(n == 1);
+  AtenTensorHandle inputs[] = {filled(2, 4, 1.0f), filled(2, 2, 1.0f)};
+  AtenTensorHandle outputs[1] = {nullptr};
+  REQUIRE(AOTInductorModelRun(model, inputs, outputs) == AOTI_RUNTIME_SUCCESS);
+  CHECK(values(outputs[0]) == std::vector<float>(6, 8.0f));
+  aoti_torch_delete_tensor_object(outputs[0]);
+  AtenTensorHandle w2 = filled(2, 3, 0.0f);
+  std::unordered_map<std::string, AtenTensorHandle> map = {{"l2.weight", w2}};
+  REQUIRE(AOTInductorModelUpdateConstantsMap(model, reinterpret_cast<AOTInductorConstantMapHandle>(&map)) ==
+          AOTI_RUNTIME_SUCCESS);
+  AtenTensorHandle again[] = {filled(2, 4, 1.0f), filled(2, 2, 1.0f)};
+  REQUIRE(AOTInductorModelRun(model, again, outputs) == AOTI_RUNTIME_SUCCESS);
+  CHECK(values(outputs[0]) == std::vector<float>(6, 4.0f));
+  aoti_torch_delete_tensor_object(outputs[0]);
+  aoti_torch_delete_tensor_object(w2);
+  CHECK(AOTInductorModelDelete(model) == AOTI_RUNTIME_SUCCESS);
+}
+
+TEST_CASE("concurrent runs on several instances give identical results") {
+  Model m(3);
+  std::atomic<int> failures{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 8; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < 40; ++i) {
+        const int64_t rows = 1 + (t + i) % 16;
+        std::vector<float> out;
+        if (m.run(rows, 1.0f, 0.5f, &out) != AOTI_RUNTIME_SUCCESS ||
+            out != std::vector<float>(rows * 3, 6.0f)) {
+          ++failures;
+        }
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  CHECK(failures.load() == 0);
+}
+
+}  // namespace
