@@ -34,8 +34,10 @@ TEST_CASE("float16 / bfloat16 / complex64 items") {
 
 TEST_CASE("complex scalars to tensors") {
   Handle a, b;
-  REQUIRE(aoti_torch_scalar_to_tensor_complex64(c10::complex<float>(1.5f, -2.0f), &a.h) == AOTI_TORCH_SUCCESS);
-  REQUIRE(aoti_torch_scalar_to_tensor_complex128(c10::complex<double>(0.25, 4.0), &b.h) == AOTI_TORCH_SUCCESS);
+  REQUIRE(aoti_torch_scalar_to_tensor_complex64(c10::complex<float>(1.5f, -2.0f), &a.h) ==
+          AOTI_TORCH_SUCCESS);
+  REQUIRE(aoti_torch_scalar_to_tensor_complex128(c10::complex<double>(0.25, 4.0), &b.h) ==
+          AOTI_TORCH_SUCCESS);
   int32_t dtype = -1;
   aoti_torch_get_dtype(a.h, &dtype);
   CHECK(dtype == aoti_torch_dtype_complex64());

@@ -187,7 +187,8 @@ TEST_CASE("empty_strided and its errors") {
   int64_t sizes[] = {2, 3};
   int64_t strides[] = {1, 2};  // column-major
   Owned t;
-  REQUIRE(aoti_torch_empty_strided(2, sizes, strides, aoti_torch_dtype_int64(), 0, 0, t.out()) == AOTI_TORCH_SUCCESS);
+  REQUIRE(aoti_torch_empty_strided(2, sizes, strides, aoti_torch_dtype_int64(), 0, 0, t.out()) ==
+          AOTI_TORCH_SUCCESS);
   int64_t stride = 0;
   aoti_torch_get_stride(t.h, 1, &stride);
   CHECK(stride == 2);
@@ -289,7 +290,8 @@ TEST_CASE("tensors over caller memory") {
         "aoti_torch_create_tensor_from_blob_v2: only the strided layout is supported (got layout code 3)");
   CHECK(aoti_torch_create_tensor_from_blob_v2(data, 2, sizes, strides, 0, 6, 0, 0, bad.out(),
                                               aoti_torch_layout_jagged(), nullptr, 0) == AOTI_TORCH_FAILURE);
-  CHECK(last_error() == "aoti_torch_create_tensor_from_blob_v2: jagged layout is not supported by this libtorch");
+  CHECK(last_error() ==
+        "aoti_torch_create_tensor_from_blob_v2: jagged layout is not supported by this libtorch");
 }
 
 TEST_CASE("items and scalars") {
@@ -392,7 +394,8 @@ TEST_CASE("scatter and index_put out= functions") {
   int64_t two[] = {2};
   int64_t unit[] = {1};
   Owned index;
-  REQUIRE(aoti_torch_empty_strided(1, two, unit, aoti_torch_dtype_int64(), 0, 0, index.out()) == AOTI_TORCH_SUCCESS);
+  REQUIRE(aoti_torch_empty_strided(1, two, unit, aoti_torch_dtype_int64(), 0, 0, index.out()) ==
+          AOTI_TORCH_SUCCESS);
   void* index_data = nullptr;
   aoti_torch_get_data_ptr(index.h, &index_data);
   static_cast<int64_t*>(index_data)[0] = 3;
