@@ -444,13 +444,15 @@ void parse_model_json(std::string_view text, Program& program) {
 
   if (module.has("module_call_graph")) {
     module.at("module_call_graph").for_each([&](const JsonReader& entry) {
-      if (entry.at("fqn").get_string() != "" || !entry.has("signature") || entry.at("signature").is_null()) return;
+      if (entry.at("fqn").get_string() != "" || !entry.has("signature") || entry.at("signature").is_null())
+        return;
       JsonReader sig = entry.at("signature");
       program.in_spec = sig.at("in_spec").get_string();
       program.out_spec = sig.at("out_spec").get_string();
       if (sig.has("forward_arg_names") && !sig.at("forward_arg_names").is_null()) {
-        sig.at("forward_arg_names").for_each(
-            [&](const JsonReader& name) { program.forward_arg_names.push_back(name.get_string()); });
+        sig.at("forward_arg_names").for_each([&](const JsonReader& name) {
+          program.forward_arg_names.push_back(name.get_string());
+        });
       }
     });
   }

@@ -168,9 +168,9 @@ std::vector<std::vector<std::string>> split_params(const std::vector<std::string
 std::string normalise_params(const std::vector<std::string>& tokens);
 
 std::string normalise_param(std::vector<std::string> t) {
-  static const std::vector<std::string> kTypeWords = {"int",    "char",   "long",     "short", "float", "double",
-                                                      "bool",   "void",   "unsigned", "signed", "const", "volatile",
-                                                      "struct", "enum",   "union",    "class", "typename"};
+  static const std::vector<std::string> kTypeWords = {
+      "int",    "char",  "long",     "short",  "float", "double", "bool",  "void",    "unsigned",
+      "signed", "const", "volatile", "struct", "enum",  "union",  "class", "typename"};
   auto type_word = [&](const std::string& s) {
     for (const std::string& w : kTypeWords) {
       if (s == w) return true;
@@ -197,7 +197,8 @@ std::string normalise_param(std::vector<std::string> t) {
   if (t.size() >= 2 && is_ident(t.back()) && !type_word(t.back())) {
     const std::string& before = t[t.size() - 2];
     const bool qualifier = before == "const" || before == "volatile";
-    const bool pointer_qualifier = qualifier && t.size() >= 3 && (t[t.size() - 3] == "*" || t[t.size() - 3] == "&");
+    const bool pointer_qualifier =
+        qualifier && t.size() >= 3 && (t[t.size() - 3] == "*" || t[t.size() - 3] == "&");
     if (before != "::" && (!qualifier || pointer_qualifier)) t.pop_back();
   }
   // Drop a top-level const: "const T" for non-pointers, "T* const" for pointers.
@@ -264,13 +265,17 @@ std::map<std::string, std::string> normalised_file(const std::string& path) {
 }  // namespace
 
 TEST_CASE("normaliser: PyTorch's spelling and the manifest's agree") {
-  CHECK(normalise("AOTITorchError aoti_torch_get_sizes(AtenTensorHandle tensor, int64_t** ret_sizes )").text ==
-        normalise("AOTITorchError aoti_torch_get_sizes(AtenTensorHandle, int64_t **)").text);
-  CHECK(normalise("AOTITorchError aoti_torch_get_sizes(AtenTensorHandle tensor, int64_t** ret_sizes )").text ==
-        "AOTITorchError aoti_torch_get_sizes(AtenTensorHandle,int64_t**)");
-  CHECK(normalise("AOTITorchError f(const AtenTensorHandle* indices, const uint32_t n, const AtenTensorHandle v)")
+  CHECK(
+      normalise("AOTITorchError aoti_torch_get_sizes(AtenTensorHandle tensor, int64_t** ret_sizes )").text ==
+      normalise("AOTITorchError aoti_torch_get_sizes(AtenTensorHandle, int64_t **)").text);
+  CHECK(
+      normalise("AOTITorchError aoti_torch_get_sizes(AtenTensorHandle tensor, int64_t** ret_sizes )").text ==
+      "AOTITorchError aoti_torch_get_sizes(AtenTensorHandle,int64_t**)");
+  CHECK(normalise(
+            "AOTITorchError f(const AtenTensorHandle* indices, const uint32_t n, const AtenTensorHandle v)")
             .text == "AOTITorchError f(const AtenTensorHandle*,uint32_t,AtenTensorHandle)");
-  CHECK(normalise("AOTITorchError f(TorchLibraryHandle self, void (*fn)(StableIValue*, uint64_t, uint64_t))").text ==
+  CHECK(normalise("AOTITorchError f(TorchLibraryHandle self, void (*fn)(StableIValue*, uint64_t, uint64_t))")
+            .text ==
         normalise("AOTITorchError f(TorchLibraryHandle, void (*)(StableIValue *, uint64_t, uint64_t))").text);
   CHECK(normalise("const char* aotic_shim_last_error(void)").text ==
         normalise("const char * aotic_shim_last_error()").text);
@@ -302,10 +307,11 @@ TEST_CASE("(b) a changed parameter type is an ABI break") {
                                    "aoti_torch_delete_tensor_object(void* tensor)");
   Result r = abi_check("check " + quote(header) + " " + quote(fresh_manifest()));
   CHECK(r.rc == 1);
-  CHECK_MESSAGE(contains_line(r.out,
-                              "abi_check: changed: AOTITorchError aoti_torch_delete_tensor_object(AtenTensorHandle) "
-                              "-> AOTITorchError aoti_torch_delete_tensor_object(void *)"),
-                r.out);
+  CHECK_MESSAGE(
+      contains_line(r.out,
+                    "abi_check: changed: AOTITorchError aoti_torch_delete_tensor_object(AtenTensorHandle) "
+                    "-> AOTITorchError aoti_torch_delete_tensor_object(void *)"),
+      r.out);
   CHECK(r.out.find("removed:") == std::string::npos);
 }
 
@@ -314,8 +320,9 @@ TEST_CASE("(b') a changed return type, and a dropped top-level const is no chang
                                    "AOTI_TORCH_EXPORT int64_t aoti_torch_abi_version();");
   Result r = abi_check("check " + quote(header) + " " + quote(fresh_manifest()));
   CHECK(r.rc == 1);
-  CHECK_MESSAGE(contains_line(r.out, "abi_check: changed: uint64_t aoti_torch_abi_version() -> int64_t "
-                                     "aoti_torch_abi_version()"),
+  CHECK_MESSAGE(contains_line(r.out,
+                              "abi_check: changed: uint64_t aoti_torch_abi_version() -> int64_t "
+                              "aoti_torch_abi_version()"),
                 r.out);
   std::string same = edited_shim("const_param", "aoti_torch_get_size(AtenTensorHandle tensor, int64_t d,",
                                  "aoti_torch_get_size(AtenTensorHandle tensor, const int64_t d,");
@@ -325,24 +332,28 @@ TEST_CASE("(b') a changed return type, and a dropped top-level const is no chang
 
 TEST_CASE("(c) a removed function is an ABI break") {
   std::string header = edited_shim(
-      "removed", "AOTI_TORCH_EXPORT AOTITorchError aoti_torch_get_numel(AtenTensorHandle tensor, int64_t* ret_numel);",
+      "removed",
+      "AOTI_TORCH_EXPORT AOTITorchError aoti_torch_get_numel(AtenTensorHandle tensor, int64_t* ret_numel);",
       "");
   Result r = abi_check("check " + quote(header) + " " + quote(fresh_manifest()));
   CHECK(r.rc == 1);
-  CHECK_MESSAGE(contains_line(r.out, "abi_check: removed: AOTITorchError aoti_torch_get_numel(AtenTensorHandle, "
-                                     "int64_t *)"),
+  CHECK_MESSAGE(contains_line(r.out,
+                              "abi_check: removed: AOTITorchError aoti_torch_get_numel(AtenTensorHandle, "
+                              "int64_t *)"),
                 r.out);
 }
 
 TEST_CASE("(d) an added function is allowed and listed") {
   const std::string anchor = "AOTI_TORCH_EXPORT const char* aotic_shim_last_error(void);";
-  std::string header = edited_shim(
-      "added", anchor,
-      anchor + "\nAOTI_TORCH_EXPORT AOTITorchError aoti_torch_get_numel_v2(AtenTensorHandle tensor, int64_t* ret);");
+  std::string header = edited_shim("added", anchor,
+                                   anchor +
+                                       "\nAOTI_TORCH_EXPORT AOTITorchError "
+                                       "aoti_torch_get_numel_v2(AtenTensorHandle tensor, int64_t* ret);");
   Result r = abi_check("check " + quote(header) + " " + quote(fresh_manifest()));
   CHECK_MESSAGE(r.rc == 0, r.out);
-  CHECK_MESSAGE(contains_line(r.out, "added: AOTITorchError aoti_torch_get_numel_v2(AtenTensorHandle, int64_t *)"),
-                r.out);
+  CHECK_MESSAGE(
+      contains_line(r.out, "added: AOTITorchError aoti_torch_get_numel_v2(AtenTensorHandle, int64_t *)"),
+      r.out);
 }
 
 TEST_CASE("(e) shim.h is identical to PyTorch 2.11's shim") {
@@ -391,8 +402,8 @@ TEST_CASE("(e) shim.h is identical to PyTorch 2.11's shim") {
 }
 
 TEST_CASE("(f) model mode: a model that uses only the shim passes") {
-  Result r = abi_check("model " + quote(repo_path("tests/abi/data/good_model.cpp")) + " --shim " + quote(shim_h()) +
-                       " -I " + quote(repo_path("shim/include")));
+  Result r = abi_check("model " + quote(repo_path("tests/abi/data/good_model.cpp")) + " --shim " +
+                       quote(shim_h()) + " -I " + quote(repo_path("shim/include")));
   CHECK_MESSAGE(r.rc == 0, r.out);
   CHECK(r.out.find("5 shim call sites") != std::string::npos);
 }
@@ -410,7 +421,8 @@ TEST_CASE("(f) model mode: calling an extern \"C\" function that is not in the s
   Result r = abi_check("model " + quote(model) + " --shim " + quote(shim_h()) + " -I " +
                        quote(repo_path("shim/include")));
   CHECK(r.rc == 1);
-  CHECK_MESSAGE(r.out.find("abi_check: " + model + ":11: calls 'aoti_torch_cpu_relu'") != std::string::npos, r.out);
+  CHECK_MESSAGE(r.out.find("abi_check: " + model + ":11: calls 'aoti_torch_cpu_relu'") != std::string::npos,
+                r.out);
   CHECK(r.out.find("aoti_torch_delete_tensor_object") == std::string::npos);
 }
 

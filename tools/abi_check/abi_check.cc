@@ -132,9 +132,9 @@ class CollectingDiagnostics : public clang::DiagnosticConsumer {
 // (with the compiler's errors in `diags`) when the file does not compile.
 bool run_clang(const std::string& file, const std::vector<std::string>& extra,
                std::unique_ptr<clang::FrontendAction> action, CollectingDiagnostics* diags) {
-  std::vector<std::string> args = {"clang++", "-fsyntax-only", "-x", "c++", "-std=c++17", "-w",
-                                   "-fno-caret-diagnostics",
-                                   "-ferror-limit=50"};
+  std::vector<std::string> args = {
+      "clang++",         "-fsyntax-only", "-x", "c++", "-std=c++17", "-w", "-fno-caret-diagnostics",
+      "-ferror-limit=50"};
   std::string resources = resource_dir();
   if (!resources.empty()) args.push_back("-resource-dir=" + resources);
   args.insert(args.end(), extra.begin(), extra.end());
@@ -178,7 +178,8 @@ clang::QualType strip_elaborated(clang::QualType type, const clang::ASTContext& 
   } else if (const auto* f = llvm::dyn_cast<clang::FunctionProtoType>(t)) {
     std::vector<clang::QualType> params;
     for (clang::QualType param : f->getParamTypes()) params.push_back(strip_elaborated(param, context));
-    inner = context.getFunctionType(strip_elaborated(f->getReturnType(), context), params, f->getExtProtoInfo());
+    inner =
+        context.getFunctionType(strip_elaborated(f->getReturnType(), context), params, f->getExtProtoInfo());
   } else {
     return type;
   }
@@ -273,7 +274,8 @@ bool header_signatures(const std::string& header, const std::vector<std::string>
   args.push_back("-Wno-pragma-once-outside-header");
   if (!run_clang(header, args, std::make_unique<ManifestAction>(out), &diags)) {
     std::string first = diags.errors.empty() ? header + ": does not compile" : diags.errors.front();
-    if (diags.errors.size() > 1) first += " (and " + std::to_string(diags.errors.size() - 1) + " more errors)";
+    if (diags.errors.size() > 1)
+      first += " (and " + std::to_string(diags.errors.size() - 1) + " more errors)";
     fail(first);
     return false;
   }
@@ -297,7 +299,8 @@ std::string name_of_signature(const std::string& sig) {
   size_t stop = open;
   while (stop > 0 && sig[stop - 1] == ' ') --stop;
   size_t start = stop;
-  while (start > 0 && (std::isalnum(static_cast<unsigned char>(sig[start - 1])) || sig[start - 1] == '_')) --start;
+  while (start > 0 && (std::isalnum(static_cast<unsigned char>(sig[start - 1])) || sig[start - 1] == '_'))
+    --start;
   return sig.substr(start, stop - start);
 }
 
@@ -323,7 +326,8 @@ int cmd_check(const std::string& header, const std::string& manifest, const std:
     if (first == std::string::npos || line[first] == '#') continue;
     line = line.substr(first, line.find_last_not_of(" \t") + 1 - first);
     std::string name = name_of_signature(line);
-    if (name.empty()) return fail(manifest + ":" + std::to_string(line_number) + ": not a signature: " + line);
+    if (name.empty())
+      return fail(manifest + ":" + std::to_string(line_number) + ": not a signature: " + line);
     expected[name] = line;
   }
   std::map<std::string, std::string> actual;
@@ -347,8 +351,8 @@ int cmd_check(const std::string& header, const std::string& manifest, const std:
               << " functions of " << manifest << "\n";
     return 1;
   }
-  std::cout << "abi_check: ok: " << expected.size() << " functions unchanged, " << actual.size() - expected.size()
-            << " added\n";
+  std::cout << "abi_check: ok: " << expected.size() << " functions unchanged, "
+            << actual.size() - expected.size() << " added\n";
   return 0;
 }
 
@@ -385,7 +389,8 @@ std::string location_string(const clang::SourceManager& sm, clang::SourceLocatio
 std::string sort_key(const clang::SourceManager& sm, clang::SourceLocation loc) {
   clang::PresumedLoc p = sm.getPresumedLoc(sm.getExpansionLoc(loc));
   char buf[64];
-  std::snprintf(buf, sizeof buf, "%010u:%06u", p.isValid() ? p.getLine() : 0u, p.isValid() ? p.getColumn() : 0u);
+  std::snprintf(buf, sizeof buf, "%010u:%06u", p.isValid() ? p.getLine() : 0u,
+                p.isValid() ? p.getColumn() : 0u);
   return std::string(p.isValid() ? p.getFilename() : "") + "\x01" + buf;
 }
 
@@ -416,7 +421,8 @@ struct ModelOptions {
 
 class ModelConsumer : public clang::ASTConsumer {
  public:
-  ModelConsumer(const ModelOptions* options, ModelFindings* findings) : options_(options), findings_(findings) {}
+  ModelConsumer(const ModelOptions* options, ModelFindings* findings)
+      : options_(options), findings_(findings) {}
 
   void HandleTranslationUnit(clang::ASTContext& context) override {
     const clang::SourceManager& sm = context.getSourceManager();
@@ -475,7 +481,8 @@ class ModelConsumer : public clang::ASTConsumer {
         in_shim = true;
         continue;
       }
-      std::vector<std::string> forms = file ? path_forms(std::string(file->getName())) : std::vector<std::string>{};
+      std::vector<std::string> forms =
+          file ? path_forms(std::string(file->getName())) : std::vector<std::string>{};
       for (const std::string& dir : options_->allow_dirs) {
         for (const std::string& form : forms) {
           if (llvm::StringRef(form).startswith(dir)) allowed = true;
@@ -495,8 +502,8 @@ class ModelConsumer : public clang::ASTConsumer {
       // An extern "C" function the model defines itself is its own code (e.g. an entry point).
       if (fn->isDefined()) return;
       findings_->problems.emplace_back(
-          sort_key(sm, use), where + ": " + verb + " '" + name + "': extern \"C\" function declared at " + declared_at +
-                                 " is not declared in the shim header " + options_->shim);
+          sort_key(sm, use), where + ": " + verb + " '" + name + "': extern \"C\" function declared at " +
+                                 declared_at + " is not declared in the shim header " + options_->shim);
     } else if (in_main && only_main && !fn->isDefined() && !fn->isDeleted()) {
       // Declared in the model but defined nowhere in it: it would bind to another library.
       findings_->problems.emplace_back(
@@ -513,7 +520,8 @@ class ModelConsumer : public clang::ASTConsumer {
 
 class ModelAction : public clang::ASTFrontendAction {
  public:
-  ModelAction(const ModelOptions* options, ModelFindings* findings) : options_(options), findings_(findings) {}
+  ModelAction(const ModelOptions* options, ModelFindings* findings)
+      : options_(options), findings_(findings) {}
   bool BeginSourceFileAction(clang::CompilerInstance& ci) override {
     ci.getPreprocessor().addPPCallbacks(std::make_unique<IncludeGuard>(&ci.getSourceManager(), findings_));
     return true;
@@ -546,7 +554,8 @@ int cmd_model(ModelOptions options, const std::vector<std::string>& extra) {
   std::stable_sort(findings.problems.begin(), findings.problems.end());
   for (const auto& problem : findings.problems) std::cerr << "abi_check: " << problem.second << "\n";
   for (const std::string& error : diags.errors) std::cerr << "abi_check: " << error << "\n";
-  if (!compiled && diags.errors.empty()) std::cerr << "abi_check: " << options.model << ": does not compile\n";
+  if (!compiled && diags.errors.empty())
+    std::cerr << "abi_check: " << options.model << ": does not compile\n";
   if (!findings.problems.empty() || !compiled) {
     std::cerr << "abi_check: " << options.model << ": " << findings.problems.size() << " ABI problem(s), "
               << diags.errors.size() << " compile error(s)\n";

@@ -1,0 +1,182 @@
+// Hand-written pieces of the generated fallback ops (shim/generated/c_shim_cpu.cc):
+//  - aotic::shim::arg: converting the C shim's argument encodings (torchgen's conventions: a
+//    `Tensor?` is an AtenTensorHandle*, an `int[]?` a const int64_t** plus a length, ...) into the
+//    types of ATen's C++ API;
+//  - aotic::shim::compat: the ops that libtorch 1.13 lacks or whose 1.13 signature differs from
+//    PyTorch 2.11's schema, rebuilt from older ATen calls with 2.11's semantics. tools/shim_gen calls
+//    them for the targets in its kCompatOps table, with the 2.11 arguments in schema order.
+// Included only by shim implementation files, never by generated model code.
+#pragma once
+
+#include <ATen/ATen.h>
+
+#include <array>
+#include <cmath>
+#include <cstdint>
+#include <string>
+#include <tuple>
+#include <vector>
+
+#include "aotic/shim.h"
+#include "shim/src/shim_internal.h"
+
+namespace aotic::shim::arg {
+
+/// A Scalar that takes no part in type promotion (alpha, beta): an integral value becomes an integer
+/// Scalar, so that integer tensors accept it.
+inline at::Scalar integral_scalar(double value) {
+  if (std::isfinite(value) && value == std::trunc(value) && std::fabs(value) < 9.0e18) {
+    return at::Scalar(static_cast<int64_t>(value));
+  }
+  return at::Scalar(value);
+}
+
+/// A `str` argument.
+inline c10::string_view str(const char* value, const char* what) {
+  if (value == nullptr) throw ShimError(std::string("null string for '") + what + "'");
+  return c10::string_view(value);
+}
+
+/// A `Tensor?` argument: a pointer to a handle; a null pointer (or a null handle) is None.
+inline c10::optional<at::Tensor> optional_tensor(const AtenTensorHandle* handle) {
+  if (handle == nullptr || *handle == nullptr) return c10::nullopt;
+  return *reinterpret_cast<at::Tensor*>(*handle);
+}
+
+/// `int?`, `SymInt?`, `float?`: a pointer to the value, null for None.
+template <typename T>
+c10::optional<T> optional_value(const T* value) {
+  if (value == nullptr) return c10::nullopt;
+  return *value;
+}
+
+inline c10::optional<bool> optional_bool(const int32_t* value) {
+  if (value == nullptr) return c10::nullopt;
+  return *value != 0;
+}
+
+inline c10::optional<at::Scalar> optional_scalar(const double* value) {
+  if (value == nullptr) return c10::nullopt;
+  return at::Scalar(*value);
+}
+
+/// `str?`: a pointer to the string pointer.
+inline c10::optional<c10::string_view> optional_str(const char** value) {
+  if (value == nullptr || *value == nullptr) return c10::nullopt;
+  return c10::string_view(*value);
+}
+
+inline c10::optional<at::ScalarType> optional_scalar_type(const int32_t* code) {
+  if (code == nullptr) return c10::nullopt;
+  return scalar_type(*code);
+}
+
+inline c10::optional<at::Layout> optional_layout(const int32_t* code) {
+  if (code == nullptr) return c10::nullopt;
+  return layout(*code);
+}
+
+inline c10::optional<at::MemoryFormat> optional_memory_format(const int32_t* code) {
+  if (code == nullptr) return c10::nullopt;
+  return memory_format(*code);
+}
+
+/// `Device?`: a pointer to the device type and the index by value.
+inline c10::optional<at::Device> optional_device(const int32_t* device_type, int32_t device_index) {
+  if (device_type == nullptr) return c10::nullopt;
+  return device(*device_type, device_index);
+}
+
+/// `Generator?`: a pointer to a generator handle (an at::Generator*), null for the default one.
+inline c10::optional<at::Generator> optional_generator(const AtenGeneratorHandle* handle) {
+  if (handle == nullptr || *handle == nullptr) return c10::nullopt;
+  return *reinterpret_cast<at::Generator*>(*handle);
+}
+
+/// `int[]?`: a pointer to the data pointer, plus the length.
+inline at::OptionalIntArrayRef optional_int_array(const int64_t** data, int64_t length, const char* what) {
+  if (data == nullptr) return c10::nullopt;
+  return array(*data, length, what);
+}
+
+inline c10::optional<at::ArrayRef<double>> optional_double_array(const double** data, int64_t length,
+                                                                 const char* what) {
+  if (data == nullptr) return c10::nullopt;
+  return array(*data, length, what);
+}
+
+/// `bool[N]`: N int32_t.
+template <size_t N>
+std::array<bool, N> bool_array(const int32_t* data, int64_t length, const char* what) {
+  if (length != static_cast<int64_t>(N)) {
+    throw ShimError(std::string("'") + what + "' needs " + std::to_string(N) + " values, got " +
+                    std::to_string(length));
+  }
+  std::array<bool, N> values{};
+  for (size_t i = 0; i < N; ++i) values[i] = data[i] != 0;
+  return values;
+}
+
+/// `Scalar[]`.
+inline std::vector<at::Scalar> scalar_list(const double* data, int64_t length, const char* what) {
+  std::vector<at::Scalar> values;
+  for (double v : array(data, length, what)) values.emplace_back(v);
+  return values;
+}
+
+/// `Tensor?[]`: an array of pointers to handles; a null pointer (or null handle) is None.
+inline c10::List<c10::optional<at::Tensor>> optional_tensor_list(const AtenTensorHandle* const* handles,
+                                                                 int64_t length, const char* what) {
+  c10::List<c10::optional<at::Tensor>> list;
+  for (const AtenTensorHandle* h : array(handles, length, what)) list.push_back(optional_tensor(h));
+  return list;
+}
+
+/// A `Tensor[]` return (aotic's extension of the C shim): the caller passes room for exactly as many
+/// handles as the op returns.
+inline void set_outputs(AtenTensorHandle* out, int64_t length, std::vector<at::Tensor> tensors,
+                        const char* what) {
+  if (length != static_cast<int64_t>(tensors.size())) {
+    throw ShimError(std::string("'") + what + "' has room for " + std::to_string(length) +
+                    " tensors, the op returns " + std::to_string(tensors.size()));
+  }
+  if (length > 0 && out == nullptr) throw ShimError(std::string("null output pointer '") + what + "'");
+  for (size_t i = 0; i < tensors.size(); ++i) out[i] = new_handle(std::move(tensors[i]));
+}
+
+/// A non-tensor return (int, float, bool).
+template <typename C, typename V>
+void set_value(C* out, const V& value, const char* what) {
+  if (out == nullptr) throw ShimError(std::string("null output pointer '") + what + "'");
+  *out = static_cast<C>(value);
+}
+
+}  // namespace aotic::shim::arg
+
+namespace aotic::shim::compat {
+
+/// aten::_native_batch_norm_legit_no_training: batch norm in eval mode; returns (out, empty, empty)
+/// like PyTorch 2.11 on CPU.
+std::tuple<at::Tensor, at::Tensor, at::Tensor> _native_batch_norm_legit_no_training(
+    const at::Tensor& input, const c10::optional<at::Tensor>& weight, const c10::optional<at::Tensor>& bias,
+    const at::Tensor& running_mean, const at::Tensor& running_var, double momentum, double eps);
+
+/// aten::rms_norm: input * rsqrt(mean(input^2 over the normalized dims) + eps) * weight, computed in
+/// float for half/bfloat16 input; eps defaults to the epsilon of that computation type.
+at::Tensor rms_norm(const at::Tensor& input, at::IntArrayRef normalized_shape,
+                    const c10::optional<at::Tensor>& weight, c10::optional<double> eps);
+
+/// aten::scaled_dot_product_attention: PyTorch 2.11's math path (scale defaults to 1/sqrt(E); a bool
+/// mask keeps the true positions, a float mask is added; is_causal masks above the diagonal;
+/// enable_gqa repeats key/value heads; rows with every position masked give 0).
+at::Tensor scaled_dot_product_attention(const at::Tensor& query, const at::Tensor& key,
+                                        const at::Tensor& value, const c10::optional<at::Tensor>& attn_mask,
+                                        double dropout_p, bool is_causal, c10::optional<double> scale,
+                                        bool enable_gqa);
+
+/// aten::var_mean.correction with 2.11's Scalar correction (1.13 takes an int).
+std::tuple<at::Tensor, at::Tensor> var_mean_correction(const at::Tensor& self, at::OptionalIntArrayRef dim,
+                                                       const c10::optional<at::Scalar>& correction,
+                                                       bool keepdim);
+
+}  // namespace aotic::shim::compat
