@@ -8,9 +8,11 @@
 #include <string>
 #include <vector>
 
+#include "codegen/compile.h"
 #include "ir/error.h"
 #include "ir/load.h"
 #include "tools/inspect.h"
+#include "tools/runner/runner.h"
 #include "tools/version.h"
 
 namespace {
@@ -19,10 +21,23 @@ constexpr const char* kUsage =
     "usage: aotic <command> [options]\n"
     "\n"
     "commands:\n"
+    "  compile MODEL -o model.so [--weights FILE.safetensors] [--cxx PATH] [--opt 0-3]\n"
+    "          [--shim bundled|host] [--shim-lib PATH] [--emit-source DIR]\n"
+    "      Compile an export to a model.so with PyTorch AOTInductor's C interface. With\n"
+    "      --shim=bundled (default) libaotic_shim.so is copied beside it; --shim=host leaves\n"
+    "      the shim to the loading process's libtorch (PyTorch >= 2.x).\n"
+    "\n"
     "  inspect MODEL [--weights FILE.safetensors]\n"
     "      Summarise an export: inputs and outputs with shapes and symbolic ranges, op\n"
     "      histogram, weights, schema version. MODEL is a .pt2 archive, an unpacked export\n"
     "      directory, or a model.json (weights from --weights or a data/ folder beside it).\n"
+    "\n"
+    "  run MODEL.so --inputs X.safetensors [--out Y.safetensors] [--check REF.safetensors]\n"
+    "          [--rtol 1e-4] [--atol 1e-5]\n"
+    "      Run a compiled model on inputs input_0.. and print, save or check its outputs.\n"
+    "\n"
+    "  bench MODEL.so --inputs X.safetensors [--iters N] [--warmup N] [--threads N] [--instances N]\n"
+    "      Latency percentiles, throughput of concurrent clients, peak memory.\n"
     "\n"
     "  aotic --version | --help\n";
 
@@ -53,6 +68,64 @@ int inspect(const std::vector<std::string>& args) {
   return 0;
 }
 
+/// "--name VALUE" or "--name=VALUE" at args[i]; advances i past a separate value.
+bool option(const std::vector<std::string>& args, size_t& i, const std::string& name, std::string* value) {
+  if (args[i] == name) {
+    if (i + 1 == args.size()) throw UsageError{name + " needs a value"};
+    *value = args[++i];
+    return true;
+  }
+  if (args[i].rfind(name + "=", 0) == 0) {
+    *value = args[i].substr(name.size() + 1);
+    return true;
+  }
+  return false;
+}
+
+int compile(const std::vector<std::string>& args) {
+  aotic::ir::LoadOptions load;
+  aotic::codegen::CompileOptions options;
+  std::string model, value;
+  for (size_t i = 0; i < args.size(); ++i) {
+    if (option(args, i, "-o", &options.output) || option(args, i, "--cxx", &options.cxx) ||
+        option(args, i, "--shim-lib", &options.shim_library) ||
+        option(args, i, "--emit-source", &options.emit_source_dir)) {
+      continue;
+    }
+    if (option(args, i, "--weights", &value)) {
+      if (value != "embed") load.weights_path = value;  // "embed" is the default way to ship them
+      continue;
+    }
+    if (option(args, i, "--opt", &value)) {
+      if (value.size() != 1 || value[0] < '0' || value[0] > '3')
+        throw UsageError{"--opt must be 0, 1, 2 or 3"};
+      options.opt_level = value[0] - '0';
+      continue;
+    }
+    if (option(args, i, "--shim", &value)) {
+      if (value == "bundled") {
+        options.shim = aotic::codegen::ShimMode::kBundled;
+      } else if (value == "host") {
+        options.shim = aotic::codegen::ShimMode::kHost;
+      } else {
+        throw UsageError{"--shim must be bundled or host"};
+      }
+      continue;
+    }
+    if (!args[i].empty() && args[i][0] == '-') throw UsageError{"compile: unknown option '" + args[i] + "'"};
+    if (!model.empty()) throw UsageError{"compile: more than one MODEL given"};
+    model = args[i];
+  }
+  if (model.empty()) throw UsageError{"compile: MODEL is missing"};
+  if (options.output.empty()) throw UsageError{"compile: -o model.so is missing"};
+  aotic::ir::Program program = aotic::ir::load_program(model, load);
+  aotic::codegen::CompileResult result = aotic::codegen::compile_model(program, options);
+  std::cout << "wrote " << result.model_so << " (" << result.model_bytes << " bytes)";
+  if (!result.shim_copy.empty()) std::cout << " and " << result.shim_copy;
+  std::cout << "\n";
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -68,9 +141,15 @@ int main(int argc, char** argv) {
     }
     std::vector<std::string> rest(args.begin() + 1, args.end());
     if (args[0] == "inspect") return inspect(rest);
+    if (args[0] == "compile") return compile(rest);
+    if (args[0] == "run") return aotic::runner::run_command(rest);
+    if (args[0] == "bench") return aotic::runner::bench_command(rest);
     throw UsageError{"unknown command '" + args[0] + "'"};
   } catch (const UsageError& e) {
     std::cerr << "aotic: " << e.message << "\n" << kUsage;
+    return 2;
+  } catch (const aotic::runner::UsageError& e) {
+    std::cerr << "aotic: " << e.what() << "\n" << kUsage;
     return 2;
   } catch (const aotic::UserError& e) {
     std::cerr << "aotic: error: " << e.what() << "\n";

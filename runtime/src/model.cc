@@ -1,5 +1,3 @@
-#include <dlfcn.h>
-
 #include <cstring>
 #include <string>
 
@@ -50,12 +48,14 @@ std::string device_name(int32_t code) {
 
 }  // namespace
 
+// Only aotic's shim records messages; PyTorch's libtorch has no such function. A weak reference
+// binds to it when the model.so's own dependencies (libaotic_shim.so) provide it, and stays null
+// otherwise, whatever RTLD_LOCAL/RTLD_GLOBAL the loader used.
+#pragma weak aotic_shim_last_error
+
 std::string shim_error_message() {
-  // Only aotic's shim records messages; under PyTorch's libtorch the symbol is absent.
-  using LastError = const char* (*)();
-  static const LastError last_error =
-      reinterpret_cast<LastError>(dlsym(RTLD_DEFAULT, "aotic_shim_last_error"));
-  return last_error != nullptr ? std::string(last_error()) : std::string();
+  if (&aotic_shim_last_error == nullptr) return std::string();
+  return std::string(aotic_shim_last_error());
 }
 
 void RunState::check_inputs(AtenTensorHandle* inputs, size_t num_inputs) {

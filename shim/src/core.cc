@@ -58,7 +58,8 @@ const DTypeCode* find_dtype(int32_t code) {
 }
 
 bool quiet() {
-  static const bool value = std::getenv("AOTIC_SHIM_QUIET") != nullptr;
+  static const bool value =
+      std::getenv("AOTIC_SHIM_QUIET") != nullptr || std::getenv("AOTIC_QUIET") != nullptr;
   return value;
 }
 

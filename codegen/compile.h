@@ -1,0 +1,45 @@
+// The toolchain driver: from a checked Program to model.so. Generates model.cpp and the
+// constants blob, writes them with the runtime sources into a scratch directory, runs the C++
+// compiler there, and moves the result into place only when everything succeeded.
+#pragma once
+
+#include <string>
+
+#include "ir/graph.h"
+
+namespace aotic::codegen {
+
+enum class ShimMode {
+  /// model.so needs libaotic_shim.so, copied beside it (rpath $ORIGIN).
+  kBundled,
+  /// model.so leaves aoti_torch_* to the process's libtorch (PyTorch >= 2.x) and records
+  /// DT_NEEDED entries on libtorch.so, libtorch_cpu.so and libc10.so.
+  kHost,
+};
+
+struct CompileOptions {
+  std::string output;  // -o: the model.so to write
+  std::string cxx;     // compiler; "" picks clang++, else g++
+  int opt_level = 2;   // -O0..-O3
+  ShimMode shim = ShimMode::kBundled;
+  std::string shim_library;     // libaotic_shim.so to bundle ("" finds the one beside aotic)
+  std::string emit_source_dir;  // also write the generated sources here
+  std::string source_name;      // for the banner: the model file's name
+};
+
+/// What a compile produced, for the caller's summary.
+struct CompileResult {
+  std::string model_so;
+  uint64_t model_bytes = 0;
+  std::string shim_copy;  // where libaotic_shim.so was put (bundled mode)
+};
+
+/// Throws UserError naming every unsupported op at once (before compiling anything), or the
+/// compiler's failure with the directory where the sources were kept. Nothing is written at
+/// `output` unless the whole compile succeeded.
+CompileResult compile_model(const ir::Program& program, const CompileOptions& options);
+
+/// The model.cpp aotic would generate (used by golden tests and --emit-source).
+std::string generate_model_cpp(const ir::Program& program, const std::string& source_name);
+
+}  // namespace aotic::codegen

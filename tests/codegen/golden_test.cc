@@ -1,0 +1,83 @@
+// Generated model.cpp for every bundled archive, compared with tests/golden/codegen/<case>/model.cpp.
+// Regenerate after an intended change with tools/update_goldens.sh and review the diff.
+#include <doctest/doctest.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <filesystem>
+#include <sstream>
+
+#include "codegen/compile.h"
+#include "ir/error.h"
+#include "ir/load.h"
+#include "tests/test_util.h"
+
+namespace aotic {
+namespace {
+
+std::string first_difference(const std::string& want, const std::string& got) {
+  std::istringstream a(want), b(got);
+  std::string la, lb;
+  for (int line = 1;; ++line) {
+    bool ha = static_cast<bool>(std::getline(a, la)), hb = static_cast<bool>(std::getline(b, lb));
+    if (!ha && !hb) return "identical";
+    if (!ha || !hb || la != lb) {
+      return "line " + std::to_string(line) + ":\n  golden: " + (ha ? la : "<end>") +
+             "\n  actual: " + (hb ? lb : "<end>");
+    }
+  }
+}
+
+TEST_CASE("generated model.cpp matches the golden files") {
+  const char* update_root = std::getenv("BUILD_WORKSPACE_DIRECTORY");
+  const bool update = std::getenv("AOTIC_UPDATE_GOLDENS") != nullptr && update_root != nullptr;
+  int cases = 0;
+  for (const char* folder : {"tests/data/fixtures", "tests/data/extra"}) {
+    std::vector<std::string> archives;
+    for (const auto& entry : std::filesystem::directory_iterator(testing::repo_path(folder))) {
+      if (entry.path().extension() == ".pt2") archives.push_back(entry.path().filename().string());
+    }
+    std::sort(archives.begin(), archives.end());
+    for (const std::string& name : archives) {
+      CAPTURE(name);
+      ++cases;
+      ir::Program program = ir::load_program(testing::repo_path(std::string(folder) + "/" + name));
+      std::string actual = codegen::generate_model_cpp(program, name);
+      std::string golden_rel = "tests/golden/codegen/" + name.substr(0, name.size() - 4) + "/model.cpp";
+      if (update) {
+        testing::write_file(std::string(update_root) + "/" + golden_rel, actual);
+        continue;
+      }
+      std::string golden = testing::read_file(testing::repo_path(golden_rel));
+      INFO(first_difference(golden, actual));
+      CHECK(golden == actual);
+    }
+  }
+  CHECK(cases == 16);
+}
+
+TEST_CASE("generation is deterministic") {
+  ir::Program a = ir::load_program(testing::fixture("tiny_gpt.core.pt2"));
+  ir::Program b = ir::load_program(testing::fixture("tiny_gpt.core.pt2"));
+  CHECK(codegen::generate_model_cpp(a, "tiny_gpt.core.pt2") ==
+        codegen::generate_model_cpp(b, "tiny_gpt.core.pt2"));
+}
+
+TEST_CASE("unsupported ops are all listed before anything is compiled") {
+  ir::Program program = ir::load_program(testing::fixture("mlp.core.pt2"));
+  program.graph.nodes[1].target = "torch.ops.aten.cosh.default";
+  program.graph.nodes[2].target = "torch.ops.aten.asinh.default";
+  try {
+    codegen::generate_model_cpp(program, "mlp.core.pt2");
+    FAIL("expected an error");
+  } catch (const UserError& e) {
+    CHECK(std::string(e.what()) ==
+          testing::fixture("mlp.core.pt2") +
+              ": 2 unsupported ops: aten.cosh.default (node 'addmm'): no shim function (not in "
+              "shim/fallback_ops.txt); aten.asinh.default (node 'relu'): no shim function (not in "
+              "shim/fallback_ops.txt)");
+  }
+}
+
+}  // namespace
+}  // namespace aotic
