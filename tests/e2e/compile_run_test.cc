@@ -1,0 +1,162 @@
+// End to end, as a user runs it: `aotic compile` every bundled archive, `aotic run --check` it
+// against PyTorch eager's outputs (rtol 1e-4, atol 1e-5), dynamic batch sizes in and out of range,
+// byte-identical rebuilds, and no partial output when compiling fails.
+#include <doctest/doctest.h>
+
+#include <sys/wait.h>
+
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <vector>
+
+#include "ir/safetensors.h"
+#include "tests/test_util.h"
+
+namespace aotic {
+namespace {
+
+struct Run {
+  int code = -1;
+  std::string out;
+};
+
+Run aotic(const std::string& args) {
+  std::string command = testing::repo_path("tools/aotic") + " " + args + " 2>&1";
+  Run result;
+  FILE* pipe = popen(command.c_str(), "r");
+  REQUIRE(pipe != nullptr);
+  char buffer[4096];
+  size_t n;
+  while ((n = fread(buffer, 1, sizeof buffer, pipe)) > 0) result.out.append(buffer, n);
+  int status = pclose(pipe);
+  result.code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  return result;
+}
+
+std::string shim_option() { return "--shim-lib " + testing::repo_path("shim/libaotic_shim.so"); }
+
+TEST_CASE("every bundled archive compiles and matches its reference") {
+  const std::string dir = testing::scratch_dir("e2e");
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {"fixtures", "mlp"}, {"fixtures", "mlp_dyn"}, {"fixtures", "small_cnn"}, {"fixtures", "tiny_gpt"},
+      {"extra", "cond"},   {"extra", "sym_ops"},    {"extra", "misc_ops"},     {"extra", "gpt_dyn"},
+  };
+  for (const auto& [folder, name] : cases) {
+    for (const char* flavour : {"", ".core"}) {
+      const std::string archive = testing::repo_path("tests/data/" + folder + "/" + name + flavour + ".pt2");
+      const std::string io = testing::repo_path("tests/data/" + folder + "/" + name + ".io.safetensors");
+      const std::string so = dir + "/" + name + flavour + ".so";
+      CAPTURE(archive);
+      Run compiled = aotic("compile " + archive + " -o " + so + " " + shim_option());
+      INFO(compiled.out);
+      REQUIRE(compiled.code == 0);
+      Run checked = aotic("run " + so + " --inputs " + io + " --check " + io);
+      INFO(checked.out);
+      CHECK(checked.code == 0);
+      CHECK(checked.out.find("check: ok") != std::string::npos);
+    }
+  }
+}
+
+/// The 8 rows of mlp_dyn's reference input, repeated to `rows` rows.
+void write_batch(const std::string& path, int64_t rows) {
+  ir::SafetensorsFile io = ir::SafetensorsFile::open(testing::fixture("mlp_dyn.io.safetensors"));
+  const ir::SafetensorsEntry* x = io.find("input_0");
+  REQUIRE(x != nullptr);
+  std::vector<uint8_t> eight(x->nbytes);
+  io.read(*x, eight.data());
+  std::vector<uint8_t> data(static_cast<size_t>(rows) * 64 * 4);
+  for (int64_t r = 0; r < rows; ++r) std::memcpy(data.data() + r * 256, eight.data() + (r % 8) * 256, 256);
+  ir::write_safetensors(path, {{"input_0", ir::DType::kFloat32, {rows, 64}, data.data(), data.size()}});
+}
+
+TEST_CASE("mlp_dyn runs at batch 1, 8 and 1024 and rejects 1025") {
+  const std::string dir = testing::scratch_dir("dyn");
+  const std::string so = dir + "/mlp_dyn.so";
+  REQUIRE(aotic("compile " + testing::fixture("mlp_dyn.core.pt2") + " -o " + so + " " + shim_option()).code ==
+          0);
+  for (int64_t rows : {1, 8, 1024}) {
+    CAPTURE(rows);
+    const std::string in = dir + "/in" + std::to_string(rows) + ".safetensors";
+    const std::string out = dir + "/out" + std::to_string(rows) + ".safetensors";
+    write_batch(in, rows);
+    Run r = aotic("run " + so + " --inputs " + in + " --out " + out);
+    INFO(r.out);
+    REQUIRE(r.code == 0);
+    // Row r of the result equals row r % 8 of the reference.
+    ir::SafetensorsFile got = ir::SafetensorsFile::open(out);
+    ir::SafetensorsFile ref = ir::SafetensorsFile::open(testing::fixture("mlp_dyn.io.safetensors"));
+    std::vector<float> g(static_cast<size_t>(rows) * 10), e(80);
+    got.read(*got.find("output_0"), reinterpret_cast<uint8_t*>(g.data()));
+    ref.read(*ref.find("output_0"), reinterpret_cast<uint8_t*>(e.data()));
+    double worst = 0;
+    for (int64_t i = 0; i < rows * 10; ++i) {
+      worst = std::max(worst, static_cast<double>(std::abs(g[i] - e[(i / 10) % 8 * 10 + i % 10])));
+    }
+    CHECK(worst < 1e-5);
+  }
+  const std::string in = dir + "/in1025.safetensors";
+  write_batch(in, 1025);
+  Run r = aotic("run " + so + " --inputs " + in);
+  CHECK(r.code == 1);
+  CHECK(r.out == "aotic: error: " + so + ": run failed: input 0 'x': size 0 is 1025, allowed 1..1024\n");
+}
+
+TEST_CASE("the same input gives a byte-identical model.so") {
+  const std::string dir = testing::scratch_dir("determinism");
+  for (const char* out : {"/a.so", "/b.so"}) {
+    REQUIRE(
+        aotic("compile " + testing::fixture("small_cnn.core.pt2") + " -o " + dir + out + " " + shim_option())
+            .code == 0);
+  }
+  CHECK(testing::read_file(dir + "/a.so") == testing::read_file(dir + "/b.so"));
+}
+
+TEST_CASE("a bare model.json with safetensors weights gives the same model.so as its archive") {
+  const std::string dir = testing::scratch_dir("bare");
+  testing::unpack(testing::fixture("mlp.pt2"), dir + "/unpacked");
+  // The weights, keyed by FQN, as a safetensors file.
+  std::string graph = dir + "/graph.json";
+  testing::write_file(graph, testing::read_file(dir + "/unpacked/models/model.json"));
+  std::vector<std::string> blobs;
+  std::vector<ir::SafetensorsTensor> tensors;
+  const std::vector<std::pair<std::string, std::vector<int64_t>>> weights = {
+      {"l1.weight", {128, 64}}, {"l1.bias", {128}}, {"l2.weight", {10, 128}}, {"l2.bias", {10}}};
+  for (size_t i = 0; i < weights.size(); ++i) {
+    blobs.push_back(testing::read_file(dir + "/unpacked/data/weights/weight_" + std::to_string(i)));
+  }
+  for (size_t i = 0; i < weights.size(); ++i) {
+    tensors.push_back({weights[i].first, ir::DType::kFloat32, weights[i].second,
+                       reinterpret_cast<const uint8_t*>(blobs[i].data()), blobs[i].size()});
+  }
+  ir::write_safetensors(dir + "/w.safetensors", tensors);
+  REQUIRE(aotic("compile " + testing::fixture("mlp.pt2") + " -o " + dir + "/from_archive.so " + shim_option())
+              .code == 0);
+  Run r = aotic("compile " + graph + " --weights " + dir + "/w.safetensors -o " + dir + "/from_json.so " +
+                shim_option());
+  INFO(r.out);
+  REQUIRE(r.code == 0);
+  // The banner names the source file; everything else is the same.
+  CHECK(std::filesystem::file_size(dir + "/from_archive.so") ==
+        std::filesystem::file_size(dir + "/from_json.so"));
+  Run checked = aotic("run " + dir + "/from_json.so --inputs " + testing::fixture("mlp.io.safetensors") +
+                      " --check " + testing::fixture("mlp.io.safetensors"));
+  CHECK(checked.code == 0);
+}
+
+TEST_CASE("failures leave nothing at -o") {
+  const std::string dir = testing::scratch_dir("fail");
+  Run r = aotic("compile " + testing::fixture("mlp.pt2") + " -o " + dir + "/m.so --cxx /nonexistent/c++ " +
+                shim_option());
+  CHECK(r.code == 1);
+  CHECK(r.out.find("the C++ compiler failed") != std::string::npos);
+  CHECK_FALSE(std::filesystem::exists(dir + "/m.so"));
+  r = aotic("compile " + testing::fixture("mlp.pt2") + " -o " + dir + "/m.so --opt 7");
+  CHECK(r.code == 2);
+  CHECK_FALSE(std::filesystem::exists(dir + "/m.so"));
+}
+
+}  // namespace
+}  // namespace aotic
