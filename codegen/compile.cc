@@ -22,18 +22,51 @@ extern const EmbeddedFile kRuntimeFiles[];
 extern const unsigned long kRuntimeFiles_count;
 extern const char kFallbackOps[];
 extern const unsigned long kFallbackOps_size;
+extern const char kPyTorchCpuShim[];
+extern const unsigned long kPyTorchCpuShim_size;
 
 namespace {
 
 namespace fs = std::filesystem;
 
-const std::set<std::string>& fallback_ops() {
-  static const std::set<std::string> ops = [] {
-    std::vector<std::string> list =
-        shim_gen::parse_op_list(std::string_view(kFallbackOps, kFallbackOps_size), "shim/fallback_ops.txt");
-    return std::set<std::string>(list.begin(), list.end());
+/// aotic's fallback ops: what libaotic_shim.so implements.
+const ShimFunctions& bundled_functions() {
+  static const ShimFunctions functions = [] {
+    ShimFunctions f;
+    f.origin = "shim/fallback_ops.txt";
+    for (const std::string& target : shim_gen::parse_op_list(
+             std::string_view(kFallbackOps, kFallbackOps_size), "shim/fallback_ops.txt")) {
+      const ir::OpSchema* schema = ir::builtin_schemas().find(target);
+      AOTIC_CHECK(schema != nullptr, "fallback op without a schema: " + target);
+      f.names.insert(shim_gen::c_function(*schema, "cpu").name);
+    }
+    return f;
   }();
-  return ops;
+  return functions;
+}
+
+/// The aoti_torch_cpu_* functions PyTorch 2.11's libtorch exports.
+const ShimFunctions& host_functions() {
+  static const ShimFunctions functions = [] {
+    ShimFunctions f;
+    f.origin = "PyTorch 2.11's C shim (--shim=host)";
+    std::string_view text(kPyTorchCpuShim, kPyTorchCpuShim_size);
+    size_t pos = 0;
+    while ((pos = text.find("aoti_torch_cpu_", pos)) != std::string_view::npos) {
+      size_t end = text.find('(', pos);
+      if (end == std::string_view::npos) break;
+      f.names.insert(std::string(text.substr(pos, end - pos)));
+      pos = end;
+    }
+    return f;
+  }();
+  return functions;
+}
+
+ShimFunctions shim_functions(ShimMode mode, bool pointwise_kernels) {
+  ShimFunctions f = mode == ShimMode::kHost ? host_functions() : bundled_functions();
+  f.prefer_kernels = pointwise_kernels;
+  return f;
 }
 
 void write_file(const fs::path& path, std::string_view data) {
@@ -108,8 +141,10 @@ std::string blob_assembly(const std::string& symbol) {
 
 }  // namespace
 
-std::string generate_model_cpp(const ir::Program& program, const std::string& source_name) {
-  std::vector<std::string> unsupported = unsupported_nodes(program, ir::builtin_schemas(), fallback_ops());
+std::string generate_model_cpp(const ir::Program& program, const std::string& source_name, ShimMode shim,
+                               bool pointwise_kernels) {
+  const ShimFunctions functions = shim_functions(shim, pointwise_kernels);
+  std::vector<std::string> unsupported = unsupported_nodes(program, ir::builtin_schemas(), functions);
   if (!unsupported.empty()) {
     std::string list;
     for (const std::string& u : unsupported) list += (list.empty() ? "" : "; ") + u;
@@ -120,7 +155,7 @@ std::string generate_model_cpp(const ir::Program& program, const std::string& so
   WrapperOptions options;
   options.source_name = source_name;
   try {
-    return emit_model_cpp(program, layout, ir::builtin_schemas(), fallback_ops(), options);
+    return emit_model_cpp(program, layout, ir::builtin_schemas(), functions, options);
   } catch (const UserError& e) {
     rethrow_in(e, program.source);
   }
@@ -133,7 +168,8 @@ CompileResult compile_model(const ir::Program& program, const CompileOptions& op
   const std::string source_name =
       options.source_name.empty() ? fs::path(program.source).filename().string() : options.source_name;
   // Everything that can fail on the model itself fails here, before the compiler runs.
-  const std::string model_cpp = generate_model_cpp(program, source_name);
+  const std::string model_cpp =
+      generate_model_cpp(program, source_name, options.shim, options.pointwise_kernels);
   const ConstantsLayout layout = layout_constants(program);
   const std::string cxx = !options.cxx.empty() ? options.cxx : on_path("clang++") ? "clang++" : "g++";
   const std::string shim_library =

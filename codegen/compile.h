@@ -22,9 +22,10 @@ struct CompileOptions {
   std::string cxx;     // compiler; "" picks clang++, else g++
   int opt_level = 2;   // -O0..-O3
   ShimMode shim = ShimMode::kBundled;
-  std::string shim_library;     // libaotic_shim.so to bundle ("" finds the one beside aotic)
-  std::string emit_source_dir;  // also write the generated sources here
-  std::string source_name;      // for the banner: the model file's name
+  std::string shim_library;        // libaotic_shim.so to bundle ("" finds the one beside aotic)
+  bool pointwise_kernels = false;  // --pointwise=kernel: generated loops for unary pointwise ops
+  std::string emit_source_dir;     // also write the generated sources here
+  std::string source_name;         // for the banner: the model file's name
 };
 
 /// What a compile produced, for the caller's summary.
@@ -40,6 +41,7 @@ struct CompileResult {
 CompileResult compile_model(const ir::Program& program, const CompileOptions& options);
 
 /// The model.cpp aotic would generate (used by golden tests and --emit-source).
-std::string generate_model_cpp(const ir::Program& program, const std::string& source_name);
+std::string generate_model_cpp(const ir::Program& program, const std::string& source_name,
+                               ShimMode shim = ShimMode::kBundled, bool pointwise_kernels = false);
 
 }  // namespace aotic::codegen

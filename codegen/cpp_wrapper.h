@@ -6,6 +6,10 @@
 //   fallback   a call of the shim function PyTorch names aoti_torch_cpu_<op>, results held by RAII
 //              handles and released right after their last use;
 //   in-place   the same for ops without a C return (relu_): the result is the updated input;
+//   out        the .out variant's shim function writing into a buffer allocated from the
+//              export's sizes and strides (addmm -> aoti_torch_cpu_addmm_out);
+//   kernel     a loop generated into model.cpp for float32 unary pointwise ops (relu, sigmoid,
+//              gelu, ...), used when no shim function is available;
 //   getitem    an element of a multi-output node;
 //   size       an integer computed from the input sizes (aten.sym_size.int, _operator.floordiv):
 //              emitted from its symbolic expression;
@@ -30,22 +34,32 @@ struct WrapperOptions {
   std::string source_name;
 };
 
-enum class LowerKind { kFallback, kInplace, kGetItem, kSize, kCond, kUnsupported };
+enum class LowerKind { kFallback, kInplace, kOutVariant, kKernel, kGetItem, kSize, kCond, kUnsupported };
 
-/// How `node` is lowered, given the shim's fallback ops. `why` says what is missing when
-/// unsupported.
-LowerKind lower_kind(const ir::Node& node, const ir::SchemaRegistry& schemas,
-                     const std::set<std::string>& fallback_ops, std::string* why = nullptr);
+/// The C shim functions a model.so may call: aotic's own fallback ops (--shim=bundled), or only
+/// those PyTorch 2.11's libtorch exports (--shim=host).
+struct ShimFunctions {
+  std::set<std::string> names;  // "aoti_torch_cpu_addmm_out", ...
+  std::string origin;           // for messages: "shim/fallback_ops.txt", "PyTorch 2.11's C shim"
+  /// Use generated kernels for the pointwise ops they cover even when a shim function exists.
+  bool prefer_kernels = false;
+};
+
+/// How `node` of `graph` is lowered, in order of preference: a shim function for the op; the
+/// shim function of its .out variant into a buffer allocated from the export's metadata; a
+/// generated float32 kernel for unary pointwise ops. `why` says what is missing when unsupported.
+LowerKind lower_kind(const ir::Node& node, const ir::Graph& graph, const ir::SchemaRegistry& schemas,
+                     const ShimFunctions& shim, std::string* why = nullptr);
 
 /// Every node that cannot be lowered, as "target (node 'name'): reason", in graph order, one per
 /// distinct target. Empty when the whole program is supported.
 std::vector<std::string> unsupported_nodes(const ir::Program& program, const ir::SchemaRegistry& schemas,
-                                           const std::set<std::string>& fallback_ops);
+                                           const ShimFunctions& shim);
 
 /// The text of model.cpp. Throws UserError for what cannot be compiled (call unsupported_nodes
 /// first to report every unsupported op at once).
 std::string emit_model_cpp(const ir::Program& program, const ConstantsLayout& constants,
-                           const ir::SchemaRegistry& schemas, const std::set<std::string>& fallback_ops,
+                           const ir::SchemaRegistry& schemas, const ShimFunctions& shim,
                            const WrapperOptions& options);
 
 }  // namespace aotic::codegen

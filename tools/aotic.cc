@@ -22,10 +22,11 @@ constexpr const char* kUsage =
     "\n"
     "commands:\n"
     "  compile MODEL -o model.so [--weights FILE.safetensors] [--cxx PATH] [--opt 0-3]\n"
-    "          [--shim bundled|host] [--shim-lib PATH] [--emit-source DIR]\n"
+    "          [--shim bundled|host] [--shim-lib PATH] [--emit-source DIR] [--pointwise shim|kernel]\n"
     "      Compile an export to a model.so with PyTorch AOTInductor's C interface. With\n"
     "      --shim=bundled (default) libaotic_shim.so is copied beside it; --shim=host leaves\n"
-    "      the shim to the loading process's libtorch (PyTorch >= 2.x).\n"
+    "      the shim to the loading process's libtorch (PyTorch >= 2.x). --pointwise=kernel\n"
+    "      compiles float32 unary pointwise ops (relu, sigmoid, gelu, ...) as generated loops.\n"
     "\n"
     "  inspect MODEL [--weights FILE.safetensors]\n"
     "      Summarise an export: inputs and outputs with shapes and symbolic ranges, op\n"
@@ -33,7 +34,7 @@ constexpr const char* kUsage =
     "      directory, or a model.json (weights from --weights or a data/ folder beside it).\n"
     "\n"
     "  run MODEL.so --inputs X.safetensors [--out Y.safetensors] [--check REF.safetensors]\n"
-    "          [--rtol 1e-4] [--atol 1e-5]\n"
+    "          [--rtol 1e-4] [--atol 1e-5] [--shim-lib PATH]\n"
     "      Run a compiled model on inputs input_0.. and print, save or check its outputs.\n"
     "\n"
     "  bench MODEL.so --inputs X.safetensors [--iters N] [--warmup N] [--threads N] [--instances N]\n"
@@ -100,6 +101,11 @@ int compile(const std::vector<std::string>& args) {
       if (value.size() != 1 || value[0] < '0' || value[0] > '3')
         throw UsageError{"--opt must be 0, 1, 2 or 3"};
       options.opt_level = value[0] - '0';
+      continue;
+    }
+    if (option(args, i, "--pointwise", &value)) {
+      if (value != "shim" && value != "kernel") throw UsageError{"--pointwise must be shim or kernel"};
+      options.pointwise_kernels = value == "kernel";
       continue;
     }
     if (option(args, i, "--shim", &value)) {

@@ -54,6 +54,18 @@ TEST_CASE("generated model.cpp matches the golden files") {
     }
   }
   CHECK(cases == 16);
+
+  // --shim=host with generated kernels: out= variants and loops instead of aotic's fallback ops.
+  ir::Program program = ir::load_program(testing::fixture("mlp.core.pt2"));
+  std::string actual = codegen::generate_model_cpp(program, "mlp.core.pt2", codegen::ShimMode::kHost, true);
+  const std::string golden_rel = "tests/golden/codegen/mlp.core.host_kernels/model.cpp";
+  if (update) {
+    testing::write_file(std::string(update_root) + "/" + golden_rel, actual);
+  } else {
+    std::string golden = testing::read_file(testing::repo_path(golden_rel));
+    INFO(first_difference(golden, actual));
+    CHECK(golden == actual);
+  }
 }
 
 TEST_CASE("generation is deterministic") {
@@ -73,9 +85,9 @@ TEST_CASE("unsupported ops are all listed before anything is compiled") {
   } catch (const UserError& e) {
     CHECK(std::string(e.what()) ==
           testing::fixture("mlp.core.pt2") +
-              ": 2 unsupported ops: aten.cosh.default (node 'addmm'): no shim function (not in "
-              "shim/fallback_ops.txt); aten.asinh.default (node 'relu'): no shim function (not in "
-              "shim/fallback_ops.txt)");
+              ": 2 unsupported ops: aten.cosh.default (node 'addmm'): no shim function "
+              "aoti_torch_cpu_cosh in shim/fallback_ops.txt; aten.asinh.default (node "
+              "'relu'): no shim function aoti_torch_cpu_asinh in shim/fallback_ops.txt");
   }
 }
 

@@ -37,7 +37,7 @@ Run aotic(const std::string& args) {
 
 std::string shim_option() { return "--shim-lib " + testing::repo_path("shim/libaotic_shim.so"); }
 
-TEST_CASE("every bundled archive compiles and matches its reference") {
+void compile_and_check_all(const std::string& compile_flags) {
   const std::string dir = testing::scratch_dir("e2e");
   const std::vector<std::pair<std::string, std::string>> cases = {
       {"fixtures", "mlp"}, {"fixtures", "mlp_dyn"}, {"fixtures", "small_cnn"}, {"fixtures", "tiny_gpt"},
@@ -49,7 +49,7 @@ TEST_CASE("every bundled archive compiles and matches its reference") {
       const std::string io = testing::repo_path("tests/data/" + folder + "/" + name + ".io.safetensors");
       const std::string so = dir + "/" + name + flavour + ".so";
       CAPTURE(archive);
-      Run compiled = aotic("compile " + archive + " -o " + so + " " + shim_option());
+      Run compiled = aotic("compile " + archive + " -o " + so + " " + shim_option() + compile_flags);
       INFO(compiled.out);
       REQUIRE(compiled.code == 0);
       Run checked = aotic("run " + so + " --inputs " + io + " --check " + io);
@@ -58,6 +58,40 @@ TEST_CASE("every bundled archive compiles and matches its reference") {
       CHECK(checked.out.find("check: ok") != std::string::npos);
     }
   }
+}
+
+TEST_CASE("every bundled archive compiles and matches its reference") { compile_and_check_all(""); }
+
+TEST_CASE("the same with generated kernels for pointwise ops") {
+  compile_and_check_all(" --pointwise kernel");
+}
+
+TEST_CASE("--shim=host: PyTorch's C shim only, out= variants and kernels where it has no function") {
+  const std::string dir = testing::scratch_dir("host");
+  for (const char* name : {"mlp.core", "mlp_dyn.core"}) {
+    CAPTURE(name);
+    const std::string so = dir + "/" + name + ".so";
+    Run compiled =
+        aotic("compile " + testing::fixture(std::string(name) + ".pt2") + " -o " + so + " --shim=host");
+    INFO(compiled.out);
+    REQUIRE(compiled.code == 0);
+    CHECK_FALSE(std::filesystem::exists(dir + "/libaotic_shim.so"));
+    // Outside PyTorch the shim must come from somewhere: aotic's, loaded first.
+    const std::string io =
+        testing::fixture(std::string(name).substr(0, std::string(name).size() - 5) + ".io.safetensors");
+    Run checked = aotic("run " + so + " --shim-lib " + testing::repo_path("shim/libaotic_shim.so") +
+                        " --inputs " + io + " --check " + io);
+    INFO(checked.out);
+    CHECK(checked.code == 0);
+  }
+  Run r = aotic("compile " + testing::fixture("small_cnn.core.pt2") + " -o " + dir + "/cnn.so --shim=host");
+  CHECK(r.code == 1);
+  CHECK(r.out.find(
+            "3 unsupported ops: aten._native_batch_norm_legit_no_training.default (node "
+            "'_native_batch_norm_legit_no_training'): no shim function "
+            "aoti_torch_cpu__native_batch_norm_legit_no_training in PyTorch 2.11's C shim (--shim=host)") !=
+        std::string::npos);
+  CHECK_FALSE(std::filesystem::exists(dir + "/cnn.so"));
 }
 
 /// The 8 rows of mlp_dyn's reference input, repeated to `rows` rows.

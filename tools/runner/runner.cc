@@ -27,14 +27,14 @@ namespace aotic::runner {
 
 const char* const kRunUsage =
     "  run MODEL.so --inputs X.safetensors [--out Y.safetensors] [--check REF.safetensors]\n"
-    "      [--rtol 1e-4] [--atol 1e-5]\n"
+    "      [--rtol 1e-4] [--atol 1e-5] [--shim-lib libaotic_shim.so]\n"
     "      Run a compiled model once on the tensors input_0, input_1, ... (or the model's input\n"
     "      names) of X and print each output. --out writes output_0, ... to Y; --check compares\n"
     "      them with REF (|got - expected| <= atol + rtol * |expected|; integers exactly) and\n"
-    "      exits 1 on a mismatch.\n";
+    "      exits 1 on a mismatch. --shim-lib provides the shim to a model built with --shim=host.\n";
 const char* const kBenchUsage =
     "  bench MODEL.so --inputs X.safetensors [--iters 100] [--warmup 10] [--threads 1]\n"
-    "      [--instances 1]\n"
+    "      [--instances 1] [--shim-lib libaotic_shim.so]\n"
     "      Time a compiled model: latency p50/p90/p99 of single runs, throughput of --threads\n"
     "      client threads on a container of --instances model instances, peak memory.\n";
 
@@ -523,7 +523,18 @@ struct Options {
   int64_t warmup = 10;
   int64_t threads = 1;
   int64_t instances = 1;
+  std::string shim_lib;
 };
+
+/// --shim-lib: loads a shim library into the global namespace first, for a model.so built with
+/// --shim=host (which expects the process to provide aoti_torch_*) run outside PyTorch.
+void preload_shim(const std::string& path) {
+  if (path.empty()) return;
+  if (dlopen(path.c_str(), RTLD_NOW | RTLD_GLOBAL) == nullptr) {
+    const char* why = dlerror();
+    user_error("{}: cannot load shim library: {}", path, why ? why : "unknown error");
+  }
+}
 
 double parse_double(const std::string& command, const std::string& option, const std::string& text) {
   char* end = nullptr;
@@ -590,6 +601,8 @@ Options parse(const std::string& command, const std::vector<std::string>& args,
       o.threads = parse_count(command, name, value, 1);
     } else if (name == "--instances") {
       o.instances = parse_count(command, name, value, 1);
+    } else if (name == "--shim-lib") {
+      o.shim_lib = value;
     }
   }
   if (o.model.empty()) throw UsageError(command + ": MODEL.so is missing");
@@ -722,8 +735,9 @@ double peak_memory_mb() {
 }  // namespace
 
 int run_command(const std::vector<std::string>& args, std::ostream& out) {
-  const Options o = parse("run", args, {"--inputs", "--out", "--check", "--rtol", "--atol"});
+  const Options o = parse("run", args, {"--inputs", "--out", "--check", "--rtol", "--atol", "--shim-lib"});
   quiet_model_messages();
+  preload_shim(o.shim_lib);
   std::optional<ir::SafetensorsFile> ref;
   if (!o.check.empty()) ref = ir::SafetensorsFile::open(o.check);  // fail before the run
   LoadedModel model(o.model);
@@ -760,8 +774,10 @@ int run_command(const std::vector<std::string>& args, std::ostream& out) {
 int run_command(const std::vector<std::string>& args) { return run_command(args, std::cout); }
 
 int bench_command(const std::vector<std::string>& args, std::ostream& out) {
-  const Options o = parse("bench", args, {"--inputs", "--iters", "--warmup", "--threads", "--instances"});
+  const Options o =
+      parse("bench", args, {"--inputs", "--iters", "--warmup", "--threads", "--instances", "--shim-lib"});
   quiet_model_messages();
+  preload_shim(o.shim_lib);
   using Clock = std::chrono::steady_clock;
   LoadedModel model(o.model, static_cast<size_t>(o.instances));
   const TensorHandles inputs = model.make_inputs(read_inputs(o.inputs, model));

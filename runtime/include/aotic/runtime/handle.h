@@ -67,4 +67,59 @@ inline TensorHandle new_reference(AtenTensorHandle handle) {
   return out;
 }
 
+/// Elements of a tensor.
+inline int64_t numel(AtenTensorHandle t) {
+  int64_t n = 0;
+  check(aoti_torch_get_numel(t, &n), "aoti_torch_get_numel");
+  return n;
+}
+
+/// The data pointer of a tensor, typed (generated kernels only use it on tensors they made
+/// contiguous).
+template <typename T>
+T* data(AtenTensorHandle t) {
+  void* p = nullptr;
+  check(aoti_torch_get_data_ptr(t, &p), "aoti_torch_get_data_ptr");
+  return static_cast<T*>(p);
+}
+
+/// A new contiguous tensor with `t`'s sizes, dtype and device.
+inline TensorHandle empty_contiguous_like(AtenTensorHandle t) {
+  int64_t dim = 0;
+  int64_t* sizes = nullptr;
+  int32_t dtype = 0, device_type = 0, device_index = 0;
+  check(aoti_torch_get_dim(t, &dim), "aoti_torch_get_dim");
+  check(aoti_torch_get_sizes(t, &sizes), "aoti_torch_get_sizes");
+  check(aoti_torch_get_dtype(t, &dtype), "aoti_torch_get_dtype");
+  check(aoti_torch_get_device_type(t, &device_type), "aoti_torch_get_device_type");
+  check(aoti_torch_get_device_index(t, &device_index), "aoti_torch_get_device_index");
+  int64_t strides[64];
+  if (dim > 64) throw RuntimeError("tensors of more than 64 dimensions are not supported");
+  int64_t stride = 1;
+  for (int64_t d = dim; d-- > 0;) {
+    strides[d] = stride;
+    stride *= sizes[d] > 1 ? sizes[d] : 1;
+  }
+  TensorHandle out;
+  check(aoti_torch_empty_strided(dim, sizes, strides, dtype, device_type, device_index, out.out()),
+        "aoti_torch_empty_strided");
+  return out;
+}
+
+/// `t` itself (a new reference) when contiguous, else a contiguous copy.
+inline TensorHandle contiguous(AtenTensorHandle t) {
+  bool is_contiguous = false;
+  check(aoti_torch_is_contiguous(t, &is_contiguous), "aoti_torch_is_contiguous");
+  if (is_contiguous) return new_reference(t);
+  TensorHandle copy = empty_contiguous_like(t);
+  check(aoti_torch_copy_(copy.get(), t, 0), "aoti_torch_copy_");
+  return copy;
+}
+
+/// After an in-place kernel ran on `work` (from contiguous(target)): copies the result into
+/// `target` when `work` was a copy.
+inline void copy_back(AtenTensorHandle work, AtenTensorHandle target) {
+  if (data<void>(work) != data<void>(target)) check(aoti_torch_copy_(target, work, 0), "aoti_torch_copy_");
+}
+
 }  // namespace aotic::runtime
