@@ -79,6 +79,13 @@ AOTITorchError aoti_torch_cpu_add_Tensor(AtenTensorHandle self, AtenTensorHandle
   });
 }
 
+// aten::add_.Tensor(Tensor(a!) self, Tensor other, *, Scalar alpha=1) -> Tensor(a!)
+AOTITorchError aoti_torch_cpu_add__Tensor(AtenTensorHandle self, AtenTensorHandle other, double alpha) {
+  return aotic::shim::guard("aoti_torch_cpu_add__Tensor", [&] {
+    aotic::shim::tensor(self, "self").add_(aotic::shim::tensor(other, "other"), aotic::shim::arg::integral_scalar(alpha));
+  });
+}
+
 // aten::addbmm(Tensor self, Tensor batch1, Tensor batch2, *, Scalar beta=1, Scalar alpha=1) -> Tensor
 AOTITorchError aoti_torch_cpu_addbmm(AtenTensorHandle self, AtenTensorHandle batch1, AtenTensorHandle batch2, double beta, double alpha, AtenTensorHandle* ret0) {
   return aotic::shim::guard("aoti_torch_cpu_addbmm", [&] {
@@ -240,6 +247,13 @@ AOTITorchError aoti_torch_cpu_clamp(AtenTensorHandle self, double* min, double* 
   });
 }
 
+// aten::clamp_(Tensor(a!) self, Scalar? min=None, Scalar? max=None) -> Tensor(a!)
+AOTITorchError aoti_torch_cpu_clamp_(AtenTensorHandle self, double* min, double* max) {
+  return aotic::shim::guard("aoti_torch_cpu_clamp_", [&] {
+    at::clamp_(aotic::shim::tensor(self, "self"), aotic::shim::arg::optional_scalar(min), aotic::shim::arg::optional_scalar(max));
+  });
+}
+
 // aten::clone(Tensor self, *, MemoryFormat? memory_format=None) -> Tensor
 AOTITorchError aoti_torch_cpu_clone(AtenTensorHandle self, int32_t* memory_format, AtenTensorHandle* ret0) {
   return aotic::shim::guard("aoti_torch_cpu_clone", [&] {
@@ -321,10 +335,24 @@ AOTITorchError aoti_torch_cpu_div_Tensor_mode(AtenTensorHandle self, AtenTensorH
   });
 }
 
+// aten::div_.Tensor(Tensor(a!) self, Tensor other) -> Tensor(a!)
+AOTITorchError aoti_torch_cpu_div__Tensor(AtenTensorHandle self, AtenTensorHandle other) {
+  return aotic::shim::guard("aoti_torch_cpu_div__Tensor", [&] {
+    aotic::shim::tensor(self, "self").div_(aotic::shim::tensor(other, "other"));
+  });
+}
+
 // aten::dropout(Tensor input, float p, bool train) -> Tensor
 AOTITorchError aoti_torch_cpu_dropout(AtenTensorHandle input, double p, int32_t train, AtenTensorHandle* ret0) {
   return aotic::shim::guard("aoti_torch_cpu_dropout", [&] {
     aotic::shim::set_output(ret0, at::dropout(aotic::shim::tensor(input, "input"), p, (train != 0)), "ret0");
+  });
+}
+
+// aten::dropout_(Tensor(a!) self, float p, bool train) -> Tensor(a!)
+AOTITorchError aoti_torch_cpu_dropout_(AtenTensorHandle self, double p, int32_t train) {
+  return aotic::shim::guard("aoti_torch_cpu_dropout_", [&] {
+    at::dropout_(aotic::shim::tensor(self, "self"), p, (train != 0));
   });
 }
 
@@ -458,6 +486,13 @@ AOTITorchError aoti_torch_cpu_hardswish_(AtenTensorHandle self) {
 AOTITorchError aoti_torch_cpu_hardtanh(AtenTensorHandle self, double min_val, double max_val, AtenTensorHandle* ret0) {
   return aotic::shim::guard("aoti_torch_cpu_hardtanh", [&] {
     aotic::shim::set_output(ret0, at::hardtanh(aotic::shim::tensor(self, "self"), at::Scalar(min_val), at::Scalar(max_val)), "ret0");
+  });
+}
+
+// aten::hardtanh_(Tensor(a!) self, Scalar min_val=-1, Scalar max_val=1) -> Tensor(a!)
+AOTITorchError aoti_torch_cpu_hardtanh_(AtenTensorHandle self, double min_val, double max_val) {
+  return aotic::shim::guard("aoti_torch_cpu_hardtanh_", [&] {
+    at::hardtanh_(aotic::shim::tensor(self, "self"), at::Scalar(min_val), at::Scalar(max_val));
   });
 }
 
@@ -697,6 +732,13 @@ AOTITorchError aoti_torch_cpu_mul_Tensor(AtenTensorHandle self, AtenTensorHandle
   });
 }
 
+// aten::mul_.Tensor(Tensor(a!) self, Tensor other) -> Tensor(a!)
+AOTITorchError aoti_torch_cpu_mul__Tensor(AtenTensorHandle self, AtenTensorHandle other) {
+  return aotic::shim::guard("aoti_torch_cpu_mul__Tensor", [&] {
+    aotic::shim::tensor(self, "self").mul_(aotic::shim::tensor(other, "other"));
+  });
+}
+
 // aten::narrow(Tensor(a) self, int dim, SymInt start, SymInt length) -> Tensor(a)
 AOTITorchError aoti_torch_cpu_narrow(AtenTensorHandle self, int64_t dim, int64_t start, int64_t length, AtenTensorHandle* ret0) {
   return aotic::shim::guard("aoti_torch_cpu_narrow", [&] {
@@ -912,6 +954,13 @@ AOTITorchError aoti_torch_cpu_sigmoid(AtenTensorHandle self, AtenTensorHandle* r
   });
 }
 
+// aten::sigmoid_(Tensor(a!) self) -> Tensor(a!)
+AOTITorchError aoti_torch_cpu_sigmoid_(AtenTensorHandle self) {
+  return aotic::shim::guard("aoti_torch_cpu_sigmoid_", [&] {
+    at::sigmoid_(aotic::shim::tensor(self, "self"));
+  });
+}
+
 // aten::silu(Tensor self) -> Tensor
 AOTITorchError aoti_torch_cpu_silu(AtenTensorHandle self, AtenTensorHandle* ret0) {
   return aotic::shim::guard("aoti_torch_cpu_silu", [&] {
@@ -1007,6 +1056,13 @@ AOTITorchError aoti_torch_cpu_sub_Tensor(AtenTensorHandle self, AtenTensorHandle
   });
 }
 
+// aten::sub_.Tensor(Tensor(a!) self, Tensor other, *, Scalar alpha=1) -> Tensor(a!)
+AOTITorchError aoti_torch_cpu_sub__Tensor(AtenTensorHandle self, AtenTensorHandle other, double alpha) {
+  return aotic::shim::guard("aoti_torch_cpu_sub__Tensor", [&] {
+    aotic::shim::tensor(self, "self").sub_(aotic::shim::tensor(other, "other"), aotic::shim::arg::integral_scalar(alpha));
+  });
+}
+
 // aten::sum(Tensor self, *, ScalarType? dtype=None) -> Tensor
 AOTITorchError aoti_torch_cpu_sum(AtenTensorHandle self, int32_t* dtype, AtenTensorHandle* ret0) {
   return aotic::shim::guard("aoti_torch_cpu_sum", [&] {
@@ -1025,6 +1081,13 @@ AOTITorchError aoti_torch_cpu_sum_dim_IntList(AtenTensorHandle self, const int64
 AOTITorchError aoti_torch_cpu_tanh(AtenTensorHandle self, AtenTensorHandle* ret0) {
   return aotic::shim::guard("aoti_torch_cpu_tanh", [&] {
     aotic::shim::set_output(ret0, at::tanh(aotic::shim::tensor(self, "self")), "ret0");
+  });
+}
+
+// aten::tanh_(Tensor(a!) self) -> Tensor(a!)
+AOTITorchError aoti_torch_cpu_tanh_(AtenTensorHandle self) {
+  return aotic::shim::guard("aoti_torch_cpu_tanh_", [&] {
+    at::tanh_(aotic::shim::tensor(self, "self"));
   });
 }
 

@@ -28,10 +28,7 @@ const std::set<std::string, std::less<>> kCompatOps = {
 /// Ops that ATen 1.13 exposes only as Tensor methods (no at::<name> function): called as
 /// self.<name>(...).
 const std::set<std::string, std::less<>> kMethodOnlyOps = {
-    "expand",
-    "new_zeros",
-    "repeat",
-    "view",
+    "add_", "div_", "mul_", "sub_", "expand", "new_zeros", "repeat", "view",
 };
 
 /// Scalar arguments that never take part in type promotion: an integral value is passed as an
