@@ -142,7 +142,7 @@ std::string blob_assembly(const std::string& symbol) {
 }  // namespace
 
 std::string generate_model_cpp(const ir::Program& program, const std::string& source_name, ShimMode shim,
-                               bool pointwise_kernels) {
+                               bool pointwise_kernels, const std::string& external_weights_file) {
   const ShimFunctions functions = shim_functions(shim, pointwise_kernels);
   std::vector<std::string> unsupported = unsupported_nodes(program, ir::builtin_schemas(), functions);
   if (!unsupported.empty()) {
@@ -154,6 +154,7 @@ std::string generate_model_cpp(const ir::Program& program, const std::string& so
   ConstantsLayout layout = layout_constants(program);
   WrapperOptions options;
   options.source_name = source_name;
+  options.external_weights_file = external_weights_file;
   try {
     return emit_model_cpp(program, layout, ir::builtin_schemas(), functions, options);
   } catch (const UserError& e) {
@@ -168,8 +169,11 @@ CompileResult compile_model(const ir::Program& program, const CompileOptions& op
   const std::string source_name =
       options.source_name.empty() ? fs::path(program.source).filename().string() : options.source_name;
   // Everything that can fail on the model itself fails here, before the compiler runs.
+  const fs::path output_path(options.output);
+  const std::string weights_name =
+      options.external_weights ? output_path.filename().string() + ".weights" : "";
   const std::string model_cpp =
-      generate_model_cpp(program, source_name, options.shim, options.pointwise_kernels);
+      generate_model_cpp(program, source_name, options.shim, options.pointwise_kernels, weights_name);
   const ConstantsLayout layout = layout_constants(program);
   const std::string cxx = !options.cxx.empty() ? options.cxx : on_path("clang++") ? "clang++" : "g++";
   const std::string shim_library =
@@ -190,8 +194,10 @@ CompileResult compile_model(const ir::Program& program, const CompileOptions& op
   std::string sources = "model.cpp runtime/model.cc runtime/interface.cc";
   if (!layout.entries.empty()) {
     write_file(build / "constants.bin", constants_blob(layout));
-    write_file(build / "constants.S", blob_assembly("aotic_constants_blob"));
-    sources += " constants.S";
+    if (!options.external_weights) {
+      write_file(build / "constants.S", blob_assembly("aotic_constants_blob"));
+      sources += " constants.S";
+    }
   }
   if (!options.emit_source_dir.empty()) {
     write_file(fs::path(options.emit_source_dir) / "model.cpp", model_cpp);
@@ -229,9 +235,20 @@ CompileResult compile_model(const ir::Program& program, const CompileOptions& op
   // Into place atomically: write beside the output, then rename.
   CompileResult result;
   fs::path output(options.output);
+  std::error_code ec;
+  // The weights first, so a model.so never sits without them.
+  if (options.external_weights && !layout.entries.empty()) {
+    fs::path weights = output;
+    weights += ".weights";
+    fs::path weights_staging = weights;
+    weights_staging += ".tmp";
+    fs::copy_file(build / "constants.bin", weights_staging, fs::copy_options::overwrite_existing, ec);
+    if (!ec) fs::rename(weights_staging, weights, ec);
+    if (ec) user_error("{}: cannot write: {}", weights.string(), ec.message());
+    result.weights_file = weights.string();
+  }
   fs::path staging = output;
   staging += ".tmp";
-  std::error_code ec;
   fs::copy_file(build / "model.so", staging, fs::copy_options::overwrite_existing, ec);
   if (!ec) fs::rename(staging, output, ec);
   if (ec) {

@@ -24,6 +24,7 @@ struct CompileOptions {
   ShimMode shim = ShimMode::kBundled;
   std::string shim_library;        // libaotic_shim.so to bundle ("" finds the one beside aotic)
   bool pointwise_kernels = false;  // --pointwise=kernel: generated loops for unary pointwise ops
+  bool external_weights = false;   // --weights external: the blob beside model.so, MODEL.so.weights
   std::string emit_source_dir;     // also write the generated sources here
   std::string source_name;         // for the banner: the model file's name
 };
@@ -32,7 +33,8 @@ struct CompileOptions {
 struct CompileResult {
   std::string model_so;
   uint64_t model_bytes = 0;
-  std::string shim_copy;  // where libaotic_shim.so was put (bundled mode)
+  std::string shim_copy;     // where libaotic_shim.so was put (bundled mode)
+  std::string weights_file;  // where the weights were put (--weights external)
 };
 
 /// Throws UserError naming every unsupported op at once (before compiling anything), or the
@@ -42,6 +44,7 @@ CompileResult compile_model(const ir::Program& program, const CompileOptions& op
 
 /// The model.cpp aotic would generate (used by golden tests and --emit-source).
 std::string generate_model_cpp(const ir::Program& program, const std::string& source_name,
-                               ShimMode shim = ShimMode::kBundled, bool pointwise_kernels = false);
+                               ShimMode shim = ShimMode::kBundled, bool pointwise_kernels = false,
+                               const std::string& external_weights_file = "");
 
 }  // namespace aotic::codegen

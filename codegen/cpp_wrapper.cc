@@ -331,7 +331,7 @@ class Emitter {
     w_.line("#include \"aotic/runtime/model.h\"");
     w_.line("#include \"aotic/shim.h\"");
     w_.blank();
-    if (!constants_.entries.empty()) {
+    if (!constants_.entries.empty() && options_.external_weights_file.empty()) {
       w_.line("// The constants' bytes, linked in from constants.S.");
       w_.linef("extern \"C\" const uint8_t {}[];", options_.blob_symbol);
       w_.blank();
@@ -482,13 +482,16 @@ class Emitter {
           strides, *meta.storage_offset.constant_value(), c.offset, c.nbytes, kind));
     }
     std::string constants = table("ConstantSpec", "kConstants", constant_rows);
-    std::string blob = constants_.entries.empty() ? "nullptr" : options_.blob_symbol;
+    const bool embedded = !constants_.entries.empty() && options_.external_weights_file.empty();
+    const bool external = !constants_.entries.empty() && !options_.external_weights_file.empty();
+    std::string blob = embedded ? options_.blob_symbol : "nullptr";
     w_.open("const aotic::runtime::ModelSpec kSpec =");
     w_.linef("{}, {},", inputs, input_rows.size());
     w_.linef("{}, {},", outputs, output_rows.size());
     w_.linef("{}, {},", symbols, symbols_.size());
     w_.linef("{}, {},", constants, constant_rows.size());
     w_.linef("{}, {},", blob, constants_.size);
+    w_.linef("{},", external ? cpp_string(options_.external_weights_file) : "nullptr");
     w_.linef("{},", cpp_string(program_.in_spec));
     w_.linef("{},", cpp_string(program_.out_spec));
     w_.line("run,");

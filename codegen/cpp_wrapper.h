@@ -32,6 +32,8 @@ struct WrapperOptions {
   std::string blob_symbol = "aotic_constants_blob";
   /// Text for the banner: what was compiled (a file name, never a machine path).
   std::string source_name;
+  /// The weights ship in this file beside model.so instead of inside it ("" = embedded).
+  std::string external_weights_file;
 };
 
 enum class LowerKind { kFallback, kInplace, kOutVariant, kKernel, kGetItem, kSize, kCond, kUnsupported };

@@ -21,12 +21,13 @@ constexpr const char* kUsage =
     "usage: aotic <command> [options]\n"
     "\n"
     "commands:\n"
-    "  compile MODEL -o model.so [--weights FILE.safetensors] [--cxx PATH] [--opt 0-3]\n"
+    "  compile MODEL -o model.so [--weights FILE.safetensors|embed|external] [--cxx PATH] [--opt 0-3]\n"
     "          [--shim bundled|host] [--shim-lib PATH] [--emit-source DIR] [--pointwise shim|kernel]\n"
     "      Compile an export to a model.so with PyTorch AOTInductor's C interface. With\n"
     "      --shim=bundled (default) libaotic_shim.so is copied beside it; --shim=host leaves\n"
     "      the shim to the loading process's libtorch (PyTorch >= 2.x). --pointwise=kernel\n"
     "      compiles float32 unary pointwise ops (relu, sigmoid, gelu, ...) as generated loops.\n"
+    "      --weights external writes the weights beside it (model.so.weights) instead of inside.\n"
     "\n"
     "  inspect MODEL [--weights FILE.safetensors]\n"
     "      Summarise an export: inputs and outputs with shapes and symbolic ranges, op\n"
@@ -94,7 +95,11 @@ int compile(const std::vector<std::string>& args) {
       continue;
     }
     if (option(args, i, "--weights", &value)) {
-      if (value != "embed") load.weights_path = value;  // "embed" is the default way to ship them
+      if (value == "external") {
+        options.external_weights = true;
+      } else if (value != "embed") {  // embedding is the default
+        load.weights_path = value;
+      }
       continue;
     }
     if (option(args, i, "--opt", &value)) {
@@ -127,6 +132,7 @@ int compile(const std::vector<std::string>& args) {
   aotic::ir::Program program = aotic::ir::load_program(model, load);
   aotic::codegen::CompileResult result = aotic::codegen::compile_model(program, options);
   std::cout << "wrote " << result.model_so << " (" << result.model_bytes << " bytes)";
+  if (!result.weights_file.empty()) std::cout << ", " << result.weights_file;
   if (!result.shim_copy.empty()) std::cout << " and " << result.shim_copy;
   std::cout << "\n";
   return 0;

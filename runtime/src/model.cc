@@ -1,3 +1,6 @@
+#include <dlfcn.h>
+
+#include <cstdio>
 #include <cstring>
 #include <string>
 
@@ -141,13 +144,44 @@ ConstantSet constants_from_blob(const ModelSpec& spec, const uint8_t* blob) {
   return set;
 }
 
+namespace {
+
+/// The weights file named by the spec, in the folder of the model.so that holds the spec.
+std::vector<uint64_t> read_external_weights(const ModelSpec& spec) {
+  Dl_info info{};
+  if (dladdr(reinterpret_cast<const void*>(&aotic_model_spec), &info) == 0 || info.dli_fname == nullptr) {
+    throw RuntimeError("cannot find the folder of model.so to read its weights file");
+  }
+  std::string path = info.dli_fname;
+  size_t slash = path.rfind('/');
+  path = (slash == std::string::npos ? std::string() : path.substr(0, slash + 1)) + spec.weights_file;
+  FILE* file = std::fopen(path.c_str(), "rb");
+  if (file == nullptr) throw RuntimeError("cannot open weights file '" + path + "'");
+  std::vector<uint64_t> blob((spec.blob_size + 7) / 8);
+  size_t read = std::fread(blob.data(), 1, spec.blob_size, file);
+  bool longer = std::fgetc(file) != EOF;
+  std::fclose(file);
+  if (read != spec.blob_size || longer) {
+    throw RuntimeError("weights file '" + path + "' does not hold the " + std::to_string(spec.blob_size) +
+                       " bytes this model expects");
+  }
+  return blob;
+}
+
+}  // namespace
+
 Container::Container(const ModelSpec& spec, size_t num_models, std::string device)
     : spec_(spec), device_(std::move(device)), num_models_(num_models) {
   if (num_models_ == 0) throw RuntimeError("num_models must be at least 1");
   if (device_ != "cpu" && device_.rfind("cpu:", 0) != 0) {
     throw RuntimeError("device '" + device_ + "' is not supported: this model was compiled for cpu");
   }
-  active_ = std::make_unique<ConstantSet>(constants_from_blob(spec_, spec_.blob));
+  const uint8_t* blob = spec_.blob;
+  if (blob == nullptr && spec_.weights_file != nullptr) {
+    external_blob_ = read_external_weights(spec_);
+    blob = reinterpret_cast<const uint8_t*>(external_blob_.data());
+  }
+  active_ = std::make_unique<ConstantSet>(constants_from_blob(spec_, blob));
 }
 
 void Container::run(AtenTensorHandle* inputs, size_t num_inputs, AtenTensorHandle* outputs,

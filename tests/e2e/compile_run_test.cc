@@ -180,6 +180,23 @@ TEST_CASE("a bare model.json with safetensors weights gives the same model.so as
   CHECK(checked.code == 0);
 }
 
+TEST_CASE("--weights external ships the weights beside model.so") {
+  const std::string dir = testing::scratch_dir("external");
+  const std::string so = dir + "/mlp.so";
+  Run r = aotic("compile " + testing::fixture("mlp.core.pt2") + " -o " + so + " --weights external " +
+                shim_option());
+  INFO(r.out);
+  REQUIRE(r.code == 0);
+  CHECK(std::filesystem::file_size(so + ".weights") == 38440);
+  const std::string io = testing::fixture("mlp.io.safetensors");
+  CHECK(aotic("run " + so + " --inputs " + io + " --check " + io).code == 0);
+  std::filesystem::remove(so + ".weights");
+  r = aotic("run " + so + " --inputs " + io);
+  CHECK(r.code == 1);
+  CHECK(r.out == "aotic: error: " + so + ": cannot create the model container: cannot open weights file '" +
+                     so + ".weights'\n");
+}
+
 TEST_CASE("failures leave nothing at -o") {
   const std::string dir = testing::scratch_dir("fail");
   Run r = aotic("compile " + testing::fixture("mlp.pt2") + " -o " + dir + "/m.so --cxx /nonexistent/c++ " +

@@ -68,6 +68,7 @@ const aotic::runtime::ModelSpec kSpec = {
     2,
     reinterpret_cast<const uint8_t*>(&kBlob),
     sizeof(Blob),
+    nullptr,  // weights embedded
     kInSpec,
     kOutSpec,
     run,

@@ -80,6 +80,9 @@ struct ModelSpec {
   /// external). Each constant's storage is 64-byte aligned inside it.
   const uint8_t* blob;
   uint64_t blob_size;
+  /// When the weights ship beside model.so instead (`aotic compile --weights external`): the
+  /// file's name, relative to model.so's folder; blob is then nullptr. nullptr otherwise.
+  const char* weights_file;
   const char* in_spec;
   const char* out_spec;
   /// The computation: reads `inputs` (borrowed, already checked) and the constants and symbol
@@ -152,6 +155,7 @@ class Container {
   mutable std::shared_mutex constants_mutex_;
   std::unique_ptr<ConstantSet> active_;
   std::unique_ptr<ConstantSet> inactive_;
+  std::vector<uint64_t> external_blob_;  // weights read from ModelSpec::weights_file (8-byte aligned)
 };
 
 }  // namespace aotic::runtime

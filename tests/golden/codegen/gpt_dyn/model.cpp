@@ -241,6 +241,7 @@ const aotic::runtime::ModelSpec kSpec = {
   kSymbols, 1,
   kConstants, 9,
   aotic_constants_blob, 206336,
+  nullptr,
   "[1, {\"type\": \"builtins.tuple\", \"context\": \"null\", \"children_spec\": [{\"type\": \"builtins.tuple\", \"context\": \"null\", \"children_spec\": [{\"type\": null, \"context\": null, \"children_spec\": []}]}, {\"type\": \"builtins.dict\", \"context\": \"[]\", \"children_spec\": []}]}]",
   "[1, {\"type\": null, \"context\": null, \"children_spec\": []}]",
   run,
