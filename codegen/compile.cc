@@ -10,6 +10,7 @@
 
 #include "codegen/constants.h"
 #include "codegen/cpp_wrapper.h"
+#include "codegen/model_header.h"
 #include "codegen/writer.h"
 #include "ir/builtin_schemas.h"
 #include "ir/error.h"
@@ -236,6 +237,11 @@ CompileResult compile_model(const ir::Program& program, const CompileOptions& op
   CompileResult result;
   fs::path output(options.output);
   std::error_code ec;
+  if (!options.header.empty()) {
+    std::string class_name = options.class_name;
+    if (class_name.empty()) class_name = cpp_identifier(output.stem().string());
+    write_file(options.header, emit_model_header(program, class_name, source_name));
+  }
   // The weights first, so a model.so never sits without them.
   if (options.external_weights && !layout.entries.empty()) {
     fs::path weights = output;

@@ -25,6 +25,8 @@ struct CompileOptions {
   std::string shim_library;        // libaotic_shim.so to bundle ("" finds the one beside aotic)
   bool pointwise_kernels = false;  // --pointwise=kernel: generated loops for unary pointwise ops
   bool external_weights = false;   // --weights external: the blob beside model.so, MODEL.so.weights
+  std::string header;              // also write the C++ header (codegen/model_header.h) here
+  std::string class_name;          // its class, default: from the output's name
   std::string emit_source_dir;     // also write the generated sources here
   std::string source_name;         // for the banner: the model file's name
 };

@@ -23,6 +23,7 @@ constexpr const char* kUsage =
     "commands:\n"
     "  compile MODEL -o model.so [--weights FILE.safetensors|embed|external] [--cxx PATH] [--opt 0-3]\n"
     "          [--shim bundled|host] [--shim-lib PATH] [--emit-source DIR] [--pointwise shim|kernel]\n"
+    "          [--header FILE.h [--class-name NAME]]\n"
     "      Compile an export to a model.so with PyTorch AOTInductor's C interface. With\n"
     "      --shim=bundled (default) libaotic_shim.so is copied beside it; --shim=host leaves\n"
     "      the shim to the loading process's libtorch (PyTorch >= 2.x). --pointwise=kernel\n"
@@ -91,7 +92,9 @@ int compile(const std::vector<std::string>& args) {
   for (size_t i = 0; i < args.size(); ++i) {
     if (option(args, i, "-o", &options.output) || option(args, i, "--cxx", &options.cxx) ||
         option(args, i, "--shim-lib", &options.shim_library) ||
-        option(args, i, "--emit-source", &options.emit_source_dir)) {
+        option(args, i, "--emit-source", &options.emit_source_dir) ||
+        option(args, i, "--header", &options.header) ||
+        option(args, i, "--class-name", &options.class_name)) {
       continue;
     }
     if (option(args, i, "--weights", &value)) {

@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Proves the aotic_model action is hermetic and cache-friendly: builds a model, cleans, builds
+# again with the same disk cache, and checks that the AoticCompile action was a cache hit and
+# that its outputs are byte-identical. Usage: tools/bazel/check_cache.sh [TARGET]
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+target=${1:-//examples/run_mlp:mlp}
+cache=$(mktemp -d)
+log=$(mktemp)
+outputs() { bazel cquery --output=files "${target}_aotic" 2>/dev/null | sort | xargs sha256sum; }
+
+bazel build --disk_cache="$cache" "$target" >/dev/null 2>&1
+first=$(outputs)
+bazel clean >/dev/null 2>&1
+bazel build --disk_cache="$cache" --execution_log_json_file="$log" "$target" >/dev/null 2>&1
+second=$(outputs)
+
+hits=$(python3 - "$log" <<'PY'
+import json, sys
+text = open(sys.argv[1]).read()
+dec, i, hits, total = json.JSONDecoder(), 0, 0, 0
+while i < len(text):
+    while i < len(text) and text[i].isspace():
+        i += 1
+    if i >= len(text):
+        break
+    entry, i = dec.raw_decode(text, i)
+    if entry.get("mnemonic") == "AoticCompile":
+        total += 1
+        hits += bool(entry.get("remoteCacheHit"))
+print(f"{hits} {total}")
+PY
+)
+rm -rf "$cache" "$log"
+read -r hit total <<<"$hits"
+echo "AoticCompile actions after clean: $total, cache hits: $hit"
+if [[ "$first" != "$second" ]]; then echo "outputs differ between the two builds"; exit 1; fi
+echo "outputs identical:"; echo "$second"
+if [[ "$total" -eq 0 || "$hit" -ne "$total" ]]; then exit 1; fi
