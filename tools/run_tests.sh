@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every test target (`bazel test //...`) and ends with one line, "N passed, M failed": the
-# totals of doctest test cases over all test binaries. A binary that died before printing its
-# summary counts as one failed case.
+# totals of doctest test cases over all test binaries, plus one case for the Bazel cache check
+# (tools/bazel/check_cache.sh; skip it with AOTIC_SKIP_CACHE_CHECK=1). A binary that died before
+# printing its summary counts as one failed case.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
@@ -23,6 +24,17 @@ for target in $(bazel query 'tests(//...)' 2>/dev/null | sort); do
   passed=$((passed + p))
   failed=$((failed + f))
 done
+
+# The aotic_model action must be hermetic: a clean rebuild takes it from the cache, byte-identical.
+# (Last, because it cleans the output tree the test logs above live in.)
+if [[ ${AOTIC_SKIP_CACHE_CHECK:-0} != 1 ]]; then
+  if bash tools/bazel/check_cache.sh; then
+    passed=$((passed + 1))
+  else
+    echo "tools/bazel/check_cache.sh failed"
+    failed=$((failed + 1))
+  fi
+fi
 
 echo "${passed} passed, ${failed} failed"
 if ((status != 0 || failed != 0)); then exit 1; fi

@@ -1,14 +1,19 @@
 #!/usr/bin/env bash
 # Proves the aotic_model action is hermetic and cache-friendly: builds a model, cleans, builds
 # again with the same disk cache, and checks that the AoticCompile action was a cache hit and
-# that its outputs are byte-identical. Usage: tools/bazel/check_cache.sh [TARGET]
+# that its outputs are byte-identical. Usage: tools/bazel/check_cache.sh [PACKAGE:NAME_aotic]
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-target=${1:-//examples/run_mlp:mlp}
+target=${1:-//examples/run_mlp:mlp_aotic}
+package=${target#//}
+package=${package%%:*}
+name=${target##*:}
 cache=$(mktemp -d)
 log=$(mktemp)
-outputs() { bazel cquery --output=files "${target}_aotic" 2>/dev/null | sort | xargs sha256sum; }
+outputs() { (cd "bazel-bin/$package/$name" && sha256sum ./*); }
 
+# From scratch, so every action runs and fills the cache.
+bazel clean >/dev/null 2>&1
 bazel build --disk_cache="$cache" "$target" >/dev/null 2>&1
 first=$(outputs)
 bazel clean >/dev/null 2>&1
