@@ -446,6 +446,29 @@ TEST_CASE("(f) model mode: runtime headers given with --allow-dir, compile error
   CHECK(r.out.find("error: use of undeclared identifier 'aoti_torch_no_such_function'") != std::string::npos);
 }
 
+TEST_CASE("(g) every generated model.cpp (the codegen goldens) passes the model check") {
+  // The include tree a model.so is compiled with: aotic/shim.h, aotic/c_shim_cpu.h (the
+  // generated fallback ops) and aotic/runtime/*.h.
+  const std::string include = scratch("model_include");
+  std::filesystem::create_directories(include + "/aotic/runtime");
+  write_file(include + "/aotic/shim.h", read_file(shim_h()));
+  write_file(include + "/aotic/c_shim_cpu.h", read_file(repo_path("shim/generated/c_shim_cpu.h")));
+  for (const char* h : {"handle.h", "interface.h", "model.h"}) {
+    write_file(include + "/aotic/runtime/" + h,
+               read_file(repo_path(std::string("runtime/include/aotic/runtime/") + h)));
+  }
+  int checked = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(repo_path("tests/golden/codegen"))) {
+    const std::string model = entry.path().string() + "/model.cpp";
+    CAPTURE(model);
+    Result r = abi_check("model " + quote(model) + " --shim " + quote(include + "/aotic/shim.h") + " -I " +
+                         quote(include) + " --allow-dir " + quote(include + "/aotic"));
+    CHECK_MESSAGE(r.rc == 0, r.out);
+    ++checked;
+  }
+  CHECK(checked >= 17);
+}
+
 TEST_CASE("bad input: one-line errors, exit 1; usage errors exit 2") {
   Result missing = abi_check("manifest " + quote(scratch("no_such_header.h")));
   CHECK(missing.rc == 1);
