@@ -9,11 +9,16 @@ if [[ ${1:-} == --fix ]]; then
   exit 0
 fi
 clang-format --dry-run --Werror "${files[@]}"
+failed=0
 for f in "${files[@]}"; do
   [[ $f == *.cc ]] || continue
   # These include headers that the aotic_model rule generates at build time.
   [[ $f == examples/* || $f == tests/bazel_rule/* ]] && continue
   clang-tidy --quiet "$f" -- -std=c++17 -I. -Ishim/include -Iruntime/include -Ishim/generated \
-    -isystem /usr/lib/llvm-14/include 2>/dev/null
+    -isystem /usr/lib/llvm-14/include 2>/dev/null || failed=1
 done
+if ((failed)); then
+  echo "lint: clang-tidy found problems"
+  exit 1
+fi
 echo "lint: clean"

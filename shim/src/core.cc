@@ -246,6 +246,8 @@ uint64_t aoti_torch_abi_version() { return 1; }
 
 // ---- Items -------------------------------------------------------------------------------------
 
+// Types are macro arguments here, which cannot be parenthesised.
+// NOLINTBEGIN(bugprone-macro-parentheses)
 #define AOTIC_ITEM(NAME, TYPE, CONVERT)                                             \
   AOTITorchError aoti_torch_item_##NAME(AtenTensorHandle tensor, TYPE* ret_value) { \
     return guard("aoti_torch_item_" #NAME, [&] {                                    \
@@ -296,6 +298,7 @@ AOTIC_SCALAR_TO_TENSOR(bool, bool, 11, bool)
 AOTIC_SCALAR_TO_TENSOR(complex64, c10::complex<float>, 9, c10::complex<float>)
 AOTIC_SCALAR_TO_TENSOR(complex128, c10::complex<double>, 10, c10::complex<double>)
 #undef AOTIC_SCALAR_TO_TENSOR
+// NOLINTEND(bugprone-macro-parentheses)
 
 // ---- Grad mode ---------------------------------------------------------------------------------
 
