@@ -14,6 +14,7 @@
 #include "codegen/writer.h"
 #include "ir/builtin_schemas.h"
 #include "ir/error.h"
+#include "ir/print.h"
 #include "tools/embedded_file.h"
 #include "tools/shim_gen/shim_gen.h"
 
@@ -161,6 +162,29 @@ std::string generate_model_cpp(const ir::Program& program, const std::string& so
   } catch (const UserError& e) {
     rethrow_in(e, program.source);
   }
+}
+
+std::string dump_after(const ir::Program& program, const std::string& stage, const CompileOptions& options) {
+  if (stage == "load") return ir::print_graph(program.graph);
+  if (stage == "lower") {
+    const ShimFunctions functions = shim_functions(options.shim, options.pointwise_kernels);
+    static const char* kNames[] = {"fallback", "in-place", "out-variant", "kernel",
+                                   "getitem",  "size",     "cond",        "UNSUPPORTED"};
+    CodeWriter w;
+    for (const ir::Node& node : program.graph.nodes) {
+      std::string why;
+      LowerKind kind = lower_kind(node, program.graph, ir::builtin_schemas(), functions, &why);
+      w.linef("{:<28} {:<48} {}{}", node.name, node.op_name(), kNames[static_cast<int>(kind)],
+              why.empty() ? "" : ": " + why);
+    }
+    return w.text();
+  }
+  if (stage == "codegen") {
+    const std::string source_name =
+        options.source_name.empty() ? fs::path(program.source).filename().string() : options.source_name;
+    return generate_model_cpp(program, source_name, options.shim, options.pointwise_kernels);
+  }
+  user_error("--dump-after: unknown stage '{}' (stages: load, lower, codegen)", stage);
 }
 
 CompileResult compile_model(const ir::Program& program, const CompileOptions& options) {

@@ -44,6 +44,10 @@ struct CompileResult {
 /// `output` unless the whole compile succeeded.
 CompileResult compile_model(const ir::Program& program, const CompileOptions& options);
 
+/// The pipeline's stages that --dump-after can show: "load" (the checked IR), "lower" (how each
+/// node is lowered), "codegen" (the generated model.cpp).
+std::string dump_after(const ir::Program& program, const std::string& stage, const CompileOptions& options);
+
 /// The model.cpp aotic would generate (used by golden tests and --emit-source).
 std::string generate_model_cpp(const ir::Program& program, const std::string& source_name,
                                ShimMode shim = ShimMode::kBundled, bool pointwise_kernels = false,

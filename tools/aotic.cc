@@ -23,7 +23,7 @@ constexpr const char* kUsage =
     "commands:\n"
     "  compile MODEL -o model.so [--weights FILE.safetensors|embed|external] [--cxx PATH] [--opt 0-3]\n"
     "          [--shim bundled|host] [--shim-lib PATH] [--emit-source DIR] [--pointwise shim|kernel]\n"
-    "          [--header FILE.h [--class-name NAME]]\n"
+    "          [--header FILE.h [--class-name NAME]] [--dump-after load|lower|codegen]\n"
     "      Compile an export to a model.so with PyTorch AOTInductor's C interface. With\n"
     "      --shim=bundled (default) libaotic_shim.so is copied beside it; --shim=host leaves\n"
     "      the shim to the loading process's libtorch (PyTorch >= 2.x). --pointwise=kernel\n"
@@ -88,13 +88,14 @@ bool option(const std::vector<std::string>& args, size_t& i, const std::string& 
 int compile(const std::vector<std::string>& args) {
   aotic::ir::LoadOptions load;
   aotic::codegen::CompileOptions options;
-  std::string model, value;
+  std::string model, value, dump_stage;
   for (size_t i = 0; i < args.size(); ++i) {
     if (option(args, i, "-o", &options.output) || option(args, i, "--cxx", &options.cxx) ||
         option(args, i, "--shim-lib", &options.shim_library) ||
         option(args, i, "--emit-source", &options.emit_source_dir) ||
         option(args, i, "--header", &options.header) ||
-        option(args, i, "--class-name", &options.class_name)) {
+        option(args, i, "--class-name", &options.class_name) ||
+        option(args, i, "--dump-after", &dump_stage)) {
       continue;
     }
     if (option(args, i, "--weights", &value)) {
@@ -133,6 +134,7 @@ int compile(const std::vector<std::string>& args) {
   if (model.empty()) throw UsageError{"compile: MODEL is missing"};
   if (options.output.empty()) throw UsageError{"compile: -o model.so is missing"};
   aotic::ir::Program program = aotic::ir::load_program(model, load);
+  if (!dump_stage.empty()) std::cout << aotic::codegen::dump_after(program, dump_stage, options);
   aotic::codegen::CompileResult result = aotic::codegen::compile_model(program, options);
   std::cout << "wrote " << result.model_so << " (" << result.model_bytes << " bytes)";
   if (!result.weights_file.empty()) std::cout << ", " << result.weights_file;

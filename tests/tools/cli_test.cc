@@ -67,6 +67,25 @@ TEST_CASE("bad usage: exit 2 with the usage") {
   CHECK(r.out.rfind("aotic: inspect: unknown option '--bogus'\n", 0) == 0);
 }
 
+TEST_CASE("compile --dump-after shows the IR and the lowering") {
+  std::string dir = testing::scratch_dir("dump");
+  Run r = run("compile tests/data/fixtures/mlp.core.pt2 -o " + dir + "/m.so --shim=host --dump-after lower");
+  CHECK(r.code == 0);
+  CHECK(r.out.rfind(
+            "permute                      aten.permute.default                             fallback\n"
+            "addmm                        aten.addmm.default                               out-variant\n"
+            "relu                         aten.relu.default                                kernel\n",
+            0) == 0);
+  r = run("compile tests/data/fixtures/mlp.core.pt2 -o " + dir + "/m.so --dump-after load");
+  CHECK(r.code == 0);
+  CHECK(r.out.find(
+            "  %addmm: float32[8, 128] = aten.addmm.default(self=%p_l1_bias, mat1=%x, mat2=%permute)\n") !=
+        std::string::npos);
+  r = run("compile tests/data/fixtures/mlp.core.pt2 -o " + dir + "/m.so --dump-after parse");
+  CHECK(r.code == 1);
+  CHECK(r.out == "aotic: error: --dump-after: unknown stage 'parse' (stages: load, lower, codegen)\n");
+}
+
 TEST_CASE("--help and --version") {
   CHECK(run("--help").code == 0);
   Run r = run("--version");
