@@ -556,6 +556,13 @@ class Emitter {
         for (const std::string& name : input.arg.value_names()) last_use[name] = i;
       }
     }
+    // The buffers this scope will allocate, so a freed buffer is kept only when one will take it.
+    std::map<std::string, int> saved_future = std::move(future_keys_);
+    future_keys_.clear();
+    for (const Node& node : g.nodes) {
+      const std::string key = planned_key(node);
+      if (!key.empty()) ++future_keys_[key];
+    }
     std::set<std::string> released;
     for (size_t i = 0; i < g.nodes.size(); ++i) {
       emit_node(g.nodes[i]);
@@ -565,13 +572,110 @@ class Emitter {
         bool used_later = last_use.count(name) && last_use.at(name) > i;
         if (!used_later && keep.count(name) == 0) done.push_back(name);
       }
-      for (const std::string& name : done) {
-        w_.linef("{}.reset();", owned_.at(name));
-        owned_.erase(name);
-        handles_.erase(name);
+      for (const std::string& name : done) release_value(name);
+    }
+    future_keys_ = std::move(saved_future);
+    graph_ = outer_graph;
+  }
+
+  /// The reuse key of the buffer `node` will allocate itself, or "" when it allocates none.
+  std::string planned_key(const Node& node) {
+    LowerKind kind = lower_kind(node, *graph_, schemas_, shim_);
+    if (node.outputs.empty() || node.outputs[0].kind != ArgKind::kTensor) return "";
+    const ir::TensorMeta* meta = graph_->find_tensor(node.outputs[0].name);
+    if (meta == nullptr) return "";
+    if (kind == LowerKind::kOutVariant) return buffer_key(*meta, meta->strides);
+    if (kind == LowerKind::kKernel && !kernel_ops().at(node.op_name()).inplace) {
+      return buffer_key(*meta, contiguous_strides(meta->sizes));
+    }
+    return "";
+  }
+
+  // ---- Buffers: release after last use, exact reuse (AOTInductor's codegen_exact_buffer_reuse) --
+  //
+  // A buffer aotic allocates itself (the out tensor of an .out variant, a kernel's result) is a
+  // "root" with a key: dtype, device, sizes and strides. Every value that may share its storage
+  // is counted against it: conservatively, every output of a node that is not an .out variant or
+  // a kernel may alias every tensor it read. When a root's value and everything that may alias it
+  // are dead, its buffer goes to a pool, and the next allocation with the same key takes it
+  // instead of allocating.
+
+  /// Records that `value` was just defined by a node reading `inputs`; `fresh_key` is set when
+  /// `value` is a new plannable buffer.
+  void track(const std::string& value, const std::vector<std::string>& inputs, const std::string& fresh_key) {
+    std::set<std::string> roots;
+    if (!fresh_key.empty()) {
+      roots.insert(value);
+      root_key_[value] = fresh_key;
+    } else {
+      for (const std::string& in : inputs) {
+        auto it = roots_of_.find(in);
+        if (it != roots_of_.end()) roots.insert(it->second.begin(), it->second.end());
       }
     }
-    graph_ = outer_graph;
+    for (const std::string& r : roots) ++live_[r];
+    roots_of_[value] = std::move(roots);
+  }
+
+  /// `value` is dead: release its handle, or keep a root's buffer for reuse.
+  void release_value(const std::string& value) {
+    const std::string var = owned_.at(value);
+    const bool is_root = root_key_.count(value) != 0;
+    if (!is_root) w_.linef("{}.reset();", var);
+    for (const std::string& r : roots_of_[value]) {
+      if (--live_[r] != 0 || root_key_.count(r) == 0) continue;
+      const std::string& key = root_key_.at(r);
+      // Keep the buffer only while a later allocation of this scope can take it.
+      int wanted = future_keys_.count(key) ? future_keys_.at(key) : 0;
+      if (wanted > static_cast<int>(pool_[key].size())) {
+        pool_[key].push_back(root_var_.at(r));
+        w_.linef("// {} is free: reused by a later buffer of the same shape", root_var_.at(r));
+      } else {
+        w_.linef("{}.reset();", root_var_.at(r));
+      }
+    }
+    roots_of_.erase(value);
+    owned_.erase(value);
+    handles_.erase(value);
+  }
+
+  /// A free buffer with `key`, or "".
+  std::string take_from_pool(const std::string& key) {
+    if (future_keys_.count(key) && future_keys_.at(key) > 0) --future_keys_[key];
+    auto it = pool_.find(key);
+    if (it == pool_.end() || it->second.empty()) return "";
+    std::string var = it->second.back();
+    it->second.pop_back();
+    return var;
+  }
+
+  /// The reuse key of a buffer: dtype, device, sizes and strides as C++ text.
+  std::string buffer_key(const ir::TensorMeta& meta, const std::vector<ir::SymExpr>& strides) {
+    std::string key = fmt::format("{}@{}[", dtype_name(meta.dtype), meta.device.to_string());
+    for (const ir::SymExpr& e : meta.sizes) key += e.to_string() + ",";
+    key += "][";
+    for (const ir::SymExpr& e : strides) key += e.to_string() + ",";
+    return key + "]";
+  }
+
+  /// Contiguous strides for `sizes`.
+  static std::vector<ir::SymExpr> contiguous_strides(const std::vector<ir::SymExpr>& sizes) {
+    std::vector<ir::SymExpr> strides(sizes.size());
+    ir::SymExpr stride = ir::SymExpr::constant(1);
+    for (size_t d = sizes.size(); d-- > 0;) {
+      strides[d] = stride;
+      stride = stride * sizes[d];
+    }
+    return strides;
+  }
+
+  /// Names of the tensors a node reads (in this scope).
+  static std::vector<std::string> tensor_inputs(const Node& node) {
+    std::vector<std::string> names;
+    for (const ir::NamedArgument& input : node.inputs) {
+      for (const std::string& n : input.arg.value_names()) names.push_back(n);
+    }
+    return names;
   }
 
   /// torch.cond: the predicate read with aoti_torch_item_bool, each branch's subgraph emitted in
@@ -588,6 +692,7 @@ class Emitter {
     for (const Argument& out : node.outputs) {
       if (out.kind != ArgKind::kTensor) user_error("{}: only tensor outputs are supported", place(node));
       out_vars.push_back(define_owned(out.name));
+      track(out.name, tensor_inputs(node), "");  // a branch may return an operand
     }
     std::vector<std::string> operands;
     for (const std::string& name : node.inputs[3].arg.names) operands.push_back(handle(name));
@@ -614,6 +719,12 @@ class Emitter {
       std::map<std::string, std::string> saved_handles, saved_owned, saved_ints = ints_;
       saved_handles.swap(handles_);
       saved_owned.swap(owned_);
+      auto saved_roots = std::move(roots_of_);
+      auto saved_live = std::move(live_);
+      auto saved_pool = std::move(pool_);
+      roots_of_.clear();
+      live_.clear();
+      pool_.clear();
       for (size_t i = 0; i < g.inputs.size(); ++i) {
         if (g.inputs[i].kind != ArgKind::kTensor)
           user_error("{}: subgraph inputs must be tensors", place(node));
@@ -632,6 +743,9 @@ class Emitter {
       handles_.swap(saved_handles);
       owned_.swap(saved_owned);
       ints_ = saved_ints;
+      roots_of_ = std::move(saved_roots);
+      live_ = std::move(saved_live);
+      pool_ = std::move(saved_pool);
     }
     w_.close();
     w_.close();
@@ -678,6 +792,7 @@ class Emitter {
         user_error("{}: unsupported getitem", place(node));
       }
       std::string var = define_owned(node.outputs.at(0).name);
+      track(node.outputs.at(0).name, tensor_inputs(node), "");
       w_.linef("{} = new_reference({});", var, handle(list.names[static_cast<size_t>(index)]));
       return;
     }
@@ -840,10 +955,18 @@ class Emitter {
   /// The .out variant's shim function, writing into a buffer with the export's sizes and strides.
   void emit_out_variant(const Node& node, const ir::OpSchema& out_schema) {
     const ir::TensorMeta& meta = *graph_->find_tensor(node.outputs[0].name);
+    const std::string key = buffer_key(meta, meta.strides);
+    const std::string reused = take_from_pool(key);
     std::string var = define_owned(node.outputs[0].name);
-    w_.open("");
-    emit_empty_strided(meta, var);
-    w_.close();
+    root_var_[node.outputs[0].name] = var;
+    if (!reused.empty()) {
+      w_.linef("{} = std::move({});  // same dtype, sizes and strides", var, reused);
+    } else {
+      w_.open("");
+      emit_empty_strided(meta, var);
+      w_.close();
+    }
+    track(node.outputs[0].name, tensor_inputs(node), key);
     Node with_out = node;
     const std::string buffer = "\x01out:" + node.outputs[0].name;  // a value name no export uses
     handles_[buffer] = var + ".get()";
@@ -911,7 +1034,12 @@ class Emitter {
       user_error("{}: in-place update of a graph input or constant is not supported", place(node));
     }
     std::string input = handle(self.arg.name);
+    const ir::TensorMeta& meta = *graph_->find_tensor(node.outputs[0].name);
+    const std::string key = op.inplace ? "" : buffer_key(meta, contiguous_strides(meta.sizes));
+    const std::string reused = op.inplace ? "" : take_from_pool(key);
     std::string var = define_owned(node.outputs[0].name);
+    if (!op.inplace) root_var_[node.outputs[0].name] = var;
+    track(node.outputs[0].name, tensor_inputs(node), key);
     w_.open("");
     std::string work = w_.unique_name("work");
     w_.linef("TensorHandle {} = aotic::runtime::contiguous({});", work, input);
@@ -922,6 +1050,12 @@ class Emitter {
           name, work, work, work);
       w_.linef("aotic::runtime::copy_back({}.get(), {});", work, input);
       w_.linef("{} = new_reference({});", var, input);
+    } else if (!reused.empty()) {
+      w_.linef("{} = std::move({});  // same dtype, sizes and strides", var, reused);
+      w_.linef(
+          "{}(aotic::runtime::data<float>({}.get()), aotic::runtime::data<float>({}.get()), "
+          "aotic::runtime::numel({}.get()));",
+          name, work, var, work);
     } else {
       w_.linef("{} = aotic::runtime::empty_contiguous_like({}.get());", var, work);
       w_.linef(
@@ -944,12 +1078,16 @@ class Emitter {
         if (node.outputs.size() != 1 || node.outputs[0].kind != ArgKind::kTensors) {
           user_error("{}: expected a list of tensors as output", place(node));
         }
-        for (const std::string& n : node.outputs[0].names) out_vars.push_back(define_owned(n));
+        for (const std::string& n : node.outputs[0].names) {
+          out_vars.push_back(define_owned(n));
+          track(n, tensor_inputs(node), "");
+        }
       } else {
         for (size_t i = 0; i < schema.returns.size(); ++i) {
           const Argument* out = i < node.outputs.size() ? &node.outputs[i] : nullptr;
           if (out != nullptr && out->kind == ArgKind::kTensor) {
             out_vars.push_back(define_owned(out->name));
+            track(out->name, tensor_inputs(node), "");
           } else if (out == nullptr || out->kind == ArgKind::kNone) {
             std::string var = w_.unique_name("unused");
             w_.linef("TensorHandle {};", var);
@@ -1023,6 +1161,7 @@ class Emitter {
         user_error("{}: in-place update of a graph input or constant is not supported", place(node));
       }
       std::string var = define_owned(node.outputs.at(0).name);
+      track(node.outputs.at(0).name, tensor_inputs(node), "");
       w_.linef("{} = new_reference({});", var, handle(self->arg.name));
     }
   }
@@ -1042,6 +1181,13 @@ class Emitter {
   std::map<std::string, std::string> owned_;    // value -> TensorHandle variable
   std::map<std::string, std::string> ints_;     // integer value -> C variable
   const ir::Graph* graph_ = nullptr;            // the graph whose nodes are being emitted
+  // Buffer reuse, per scope (see track()).
+  std::map<std::string, std::set<std::string>> roots_of_;  // value -> roots it may alias
+  std::map<std::string, int> live_;                        // root -> live values that may alias it
+  std::map<std::string, std::string> root_key_;            // root -> reuse key
+  std::map<std::string, std::string> root_var_;            // root -> its TensorHandle variable
+  std::map<std::string, std::vector<std::string>> pool_;   // key -> free buffers (variables)
+  std::map<std::string, int> future_keys_;                 // key -> allocations still to come
 };
 
 }  // namespace
@@ -1071,18 +1217,20 @@ LowerKind lower_kind(const Node& node, const ir::Graph& graph, const ir::SchemaR
   if (schema == nullptr) return unsupported("not an ATen operator");
   shim_gen::CFunction fn = shim_gen::c_function(*schema, "cpu");
   if (shim.prefer_kernels && kernel_applies(node, graph, nullptr)) return LowerKind::kKernel;
+  const ir::OpSchema* out = schemas.find("aten." + schema->name + ".out");
+  const bool out_ok = out != nullptr && shim.names.count(shim_gen::c_function(*out, "cpu").name) != 0 &&
+                      node.outputs.size() == 1 && node.outputs[0].kind == ArgKind::kTensor &&
+                      graph.find_tensor(node.outputs[0].name) != nullptr;
+  // Matrix products write into buffers aotic plans (and reuses) rather than allocating per call.
+  static const std::set<std::string> kPreferOut = {"addmm", "mm", "bmm", "baddbmm"};
+  if (out_ok && kPreferOut.count(schema->name) != 0) return LowerKind::kOutVariant;
   if (shim.names.count(fn.name) != 0) {
     bool has_ret = false;
     for (const shim_gen::CParam& p : fn.params) has_ret |= p.name.rfind("ret", 0) == 0;
     if (has_ret) return LowerKind::kFallback;
     if (!schema->arguments.empty() && schema->arguments[0].is_write()) return LowerKind::kInplace;
   }
-  const ir::OpSchema* out = schemas.find("aten." + schema->name + ".out");
-  if (out != nullptr && shim.names.count(shim_gen::c_function(*out, "cpu").name) != 0 &&
-      node.outputs.size() == 1 && node.outputs[0].kind == ArgKind::kTensor &&
-      graph.find_tensor(node.outputs[0].name) != nullptr) {
-    return LowerKind::kOutVariant;
-  }
+  if (out_ok) return LowerKind::kOutVariant;
   std::string kernel_why;
   if (kernel_applies(node, graph, &kernel_why)) return LowerKind::kKernel;
   return unsupported(kernel_why.empty() ? fmt::format("no shim function {} in {}", fn.name, shim.origin)

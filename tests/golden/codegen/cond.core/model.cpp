@@ -78,7 +78,12 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
       // addmm: aten.addmm.default
       TensorHandle addmm;
       {
-        check(aoti_torch_cpu_addmm(p_l_bias, x, permute.get(), 1.0, 1.0, addmm.out()), "node 'addmm' (aten.addmm.default)");
+        const int64_t addmm_sizes[] = {int64_t{4}, int64_t{16}};
+        const int64_t addmm_strides[] = {int64_t{16}, int64_t{1}};
+        check(aoti_torch_empty_strided(2, addmm_sizes, addmm_strides, 6, 0, -1, addmm.out()), "aoti_torch_empty_strided");
+      }
+      {
+        check(aoti_torch_cpu_addmm_out(addmm.get(), p_l_bias, x, permute.get(), 1.0, 1.0), "node 'addmm' (aten.addmm.default)");
       }
       permute.reset();
       // relu: aten.relu.default
@@ -86,7 +91,6 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
       {
         check(aoti_torch_cpu_relu(addmm.get(), relu.out()), "node 'relu' (aten.relu.default)");
       }
-      addmm.reset();
       getitem = new_reference(relu.get());
     } else {
       // false_graph_0
@@ -99,7 +103,12 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
       // addmm: aten.addmm.default
       TensorHandle addmm_1;
       {
-        check(aoti_torch_cpu_addmm(p_l_bias, x, permute_1.get(), 1.0, 1.0, addmm_1.out()), "node 'addmm' (aten.addmm.default)");
+        const int64_t addmm_1_sizes[] = {int64_t{4}, int64_t{16}};
+        const int64_t addmm_1_strides[] = {int64_t{16}, int64_t{1}};
+        check(aoti_torch_empty_strided(2, addmm_1_sizes, addmm_1_strides, 6, 0, -1, addmm_1.out()), "aoti_torch_empty_strided");
+      }
+      {
+        check(aoti_torch_cpu_addmm_out(addmm_1.get(), p_l_bias, x, permute_1.get(), 1.0, 1.0), "node 'addmm' (aten.addmm.default)");
       }
       permute_1.reset();
       // sigmoid: aten.sigmoid.default
@@ -107,7 +116,6 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
       {
         check(aoti_torch_cpu_sigmoid(addmm_1.get(), sigmoid.out()), "node 'sigmoid' (aten.sigmoid.default)");
       }
-      addmm_1.reset();
       // mul: aten.mul.Tensor
       TensorHandle mul;
       {

@@ -116,7 +116,12 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   // addmm: aten.addmm.default
   TensorHandle addmm;
   {
-    check(aoti_torch_cpu_addmm(p_qkv_bias, view.get(), permute.get(), 1.0, 1.0, addmm.out()), "node 'addmm' (aten.addmm.default)");
+    const int64_t addmm_sizes[] = {2 * s75, int64_t{192}};
+    const int64_t addmm_strides[] = {int64_t{192}, int64_t{1}};
+    check(aoti_torch_empty_strided(2, addmm_sizes, addmm_strides, 6, 0, -1, addmm.out()), "aoti_torch_empty_strided");
+  }
+  {
+    check(aoti_torch_cpu_addmm_out(addmm.get(), p_qkv_bias, view.get(), permute.get(), 1.0, 1.0), "node 'addmm' (aten.addmm.default)");
   }
   permute.reset();
   view.reset();
@@ -126,7 +131,6 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     const int64_t shape_1[] = {int64_t{2}, sym_size_int_8, int64_t{192}};
     check(aoti_torch_cpu_reshape(addmm.get(), shape_1, 3, view_1.out()), "node 'view_1' (aten.view.default)");
   }
-  addmm.reset();
   // split_with_sizes: aten.split_with_sizes.default
   TensorHandle getitem_3;
   TensorHandle getitem_4;
@@ -329,7 +333,12 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   // bmm: aten.bmm.default
   TensorHandle bmm;
   {
-    check(aoti_torch_cpu_bmm(view_5.get(), view_6.get(), bmm.out()), "node 'bmm' (aten.bmm.default)");
+    const int64_t bmm_sizes[] = {int64_t{8}, s75, s75};
+    const int64_t bmm_strides[] = {(s75 * s75), s75, int64_t{1}};
+    check(aoti_torch_empty_strided(3, bmm_sizes, bmm_strides, 6, 0, -1, bmm.out()), "aoti_torch_empty_strided");
+  }
+  {
+    check(aoti_torch_cpu_bmm_out(bmm.get(), view_5.get(), view_6.get()), "node 'bmm' (aten.bmm.default)");
   }
   view_5.reset();
   view_6.reset();
@@ -339,7 +348,6 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     const int64_t shape_7[] = {int64_t{2}, int64_t{4}, sym_size_int_8, sym_size_int_8};
     check(aoti_torch_cpu_reshape(bmm.get(), shape_7, 4, view_7.out()), "node 'view_7' (aten.view.default)");
   }
-  bmm.reset();
   // add_78: aten.add.Tensor
   TensorHandle add_78;
   {
@@ -430,17 +438,23 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   // bmm_1: aten.bmm.default
   TensorHandle bmm_1;
   {
-    check(aoti_torch_cpu_bmm(view_8.get(), view_9.get(), bmm_1.out()), "node 'bmm_1' (aten.bmm.default)");
+    const int64_t bmm_1_sizes[] = {int64_t{8}, s75, int64_t{16}};
+    const int64_t bmm_1_strides[] = {16 * s75, int64_t{16}, int64_t{1}};
+    check(aoti_torch_empty_strided(3, bmm_1_sizes, bmm_1_strides, 6, 0, -1, bmm_1.out()), "aoti_torch_empty_strided");
+  }
+  {
+    check(aoti_torch_cpu_bmm_out(bmm_1.get(), view_8.get(), view_9.get()), "node 'bmm_1' (aten.bmm.default)");
   }
   view_8.reset();
+  bmm.reset();
   view_9.reset();
+  addmm.reset();
   // view_10: aten.view.default
   TensorHandle view_10;
   {
     const int64_t shape_10[] = {int64_t{2}, int64_t{4}, sym_size_int_8, int64_t{16}};
     check(aoti_torch_cpu_reshape(bmm_1.get(), shape_10, 4, view_10.out()), "node 'view_10' (aten.view.default)");
   }
-  bmm_1.reset();
   // permute_5: aten.permute.default
   TensorHandle permute_5;
   {
@@ -513,9 +527,15 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   // bmm_2: aten.bmm.default
   TensorHandle bmm_2;
   {
-    check(aoti_torch_cpu_bmm(view_12.get(), view_13.get(), bmm_2.out()), "node 'bmm_2' (aten.bmm.default)");
+    const int64_t bmm_2_sizes[] = {int64_t{2}, s75, int64_t{64}};
+    const int64_t bmm_2_strides[] = {64 * s75, int64_t{64}, int64_t{1}};
+    check(aoti_torch_empty_strided(3, bmm_2_sizes, bmm_2_strides, 6, 0, -1, bmm_2.out()), "aoti_torch_empty_strided");
+  }
+  {
+    check(aoti_torch_cpu_bmm_out(bmm_2.get(), view_12.get(), view_13.get()), "node 'bmm_2' (aten.bmm.default)");
   }
   view_12.reset();
+  bmm_1.reset();
   view_13.reset();
   // view_14: aten.view.default
   TensorHandle view_14;
@@ -523,7 +543,6 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     const int64_t shape_14[] = {int64_t{2}, sym_size_int_8, int64_t{64}};
     check(aoti_torch_cpu_reshape(bmm_2.get(), shape_14, 3, view_14.out()), "node 'view_14' (aten.view.default)");
   }
-  bmm_2.reset();
   // add_108: aten.add.Tensor
   TensorHandle add_108;
   {
@@ -553,17 +572,22 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   // mm: aten.mm.default
   TensorHandle mm;
   {
-    check(aoti_torch_cpu_mm(view_15.get(), permute_9.get(), mm.out()), "node 'mm' (aten.mm.default)");
+    const int64_t mm_sizes[] = {2 * s75, int64_t{256}};
+    const int64_t mm_strides[] = {int64_t{256}, int64_t{1}};
+    check(aoti_torch_empty_strided(2, mm_sizes, mm_strides, 6, 0, -1, mm.out()), "aoti_torch_empty_strided");
+  }
+  {
+    check(aoti_torch_cpu_mm_out(mm.get(), view_15.get(), permute_9.get()), "node 'mm' (aten.mm.default)");
   }
   permute_9.reset();
   view_15.reset();
+  bmm_2.reset();
   // view_16: aten.view.default
   TensorHandle view_16;
   {
     const int64_t shape_16[] = {int64_t{2}, sym_size_int_8, int64_t{256}};
     check(aoti_torch_cpu_reshape(mm.get(), shape_16, 3, view_16.out()), "node 'view_16' (aten.view.default)");
   }
-  mm.reset();
   outputs[0] = new_reference(view_16.get()).release();
 }
 

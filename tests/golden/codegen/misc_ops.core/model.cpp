@@ -62,7 +62,12 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   // addmm: aten.addmm.default
   TensorHandle addmm;
   {
-    check(aoti_torch_cpu_addmm(p_l_bias, x, permute.get(), 1.0, 1.0, addmm.out()), "node 'addmm' (aten.addmm.default)");
+    const int64_t addmm_sizes[] = {int64_t{3}, int64_t{8}};
+    const int64_t addmm_strides[] = {int64_t{8}, int64_t{1}};
+    check(aoti_torch_empty_strided(2, addmm_sizes, addmm_strides, 6, 0, -1, addmm.out()), "aoti_torch_empty_strided");
+  }
+  {
+    check(aoti_torch_cpu_addmm_out(addmm.get(), p_l_bias, x, permute.get(), 1.0, 1.0), "node 'addmm' (aten.addmm.default)");
   }
   permute.reset();
   // gelu: aten.gelu.default
@@ -70,7 +75,6 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   {
     check(aoti_torch_cpu_gelu(addmm.get(), "tanh", gelu.out()), "node 'gelu' (aten.gelu.default)");
   }
-  addmm.reset();
   // mul: aten.mul.Tensor
   TensorHandle mul;
   {

@@ -61,7 +61,12 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   // addmm: aten.addmm.default
   TensorHandle addmm;
   {
-    check(aoti_torch_cpu_addmm(p_l1_bias, x, permute.get(), 1.0, 1.0, addmm.out()), "node 'addmm' (aten.addmm.default)");
+    const int64_t addmm_sizes[] = {s77, int64_t{128}};
+    const int64_t addmm_strides[] = {int64_t{128}, int64_t{1}};
+    check(aoti_torch_empty_strided(2, addmm_sizes, addmm_strides, 6, 0, -1, addmm.out()), "aoti_torch_empty_strided");
+  }
+  {
+    check(aoti_torch_cpu_addmm_out(addmm.get(), p_l1_bias, x, permute.get(), 1.0, 1.0), "node 'addmm' (aten.addmm.default)");
   }
   permute.reset();
   // relu: aten.relu.default
@@ -69,7 +74,6 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   {
     check(aoti_torch_cpu_relu(addmm.get(), relu.out()), "node 'relu' (aten.relu.default)");
   }
-  addmm.reset();
   // permute_1: aten.permute.default
   TensorHandle permute_1;
   {
@@ -79,10 +83,16 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   // addmm_1: aten.addmm.default
   TensorHandle addmm_1;
   {
-    check(aoti_torch_cpu_addmm(p_l2_bias, relu.get(), permute_1.get(), 1.0, 1.0, addmm_1.out()), "node 'addmm_1' (aten.addmm.default)");
+    const int64_t addmm_1_sizes[] = {s77, int64_t{10}};
+    const int64_t addmm_1_strides[] = {int64_t{10}, int64_t{1}};
+    check(aoti_torch_empty_strided(2, addmm_1_sizes, addmm_1_strides, 6, 0, -1, addmm_1.out()), "aoti_torch_empty_strided");
+  }
+  {
+    check(aoti_torch_cpu_addmm_out(addmm_1.get(), p_l2_bias, relu.get(), permute_1.get(), 1.0, 1.0), "node 'addmm_1' (aten.addmm.default)");
   }
   permute_1.reset();
   relu.reset();
+  addmm.reset();
   outputs[0] = new_reference(addmm_1.get()).release();
 }
 

@@ -145,7 +145,12 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   // addmm: aten.addmm.default
   TensorHandle addmm;
   {
-    check(aoti_torch_cpu_addmm(p_fc_bias, view.get(), permute.get(), 1.0, 1.0, addmm.out()), "node 'addmm' (aten.addmm.default)");
+    const int64_t addmm_sizes[] = {int64_t{2}, int64_t{10}};
+    const int64_t addmm_strides[] = {int64_t{10}, int64_t{1}};
+    check(aoti_torch_empty_strided(2, addmm_sizes, addmm_strides, 6, 0, -1, addmm.out()), "aoti_torch_empty_strided");
+  }
+  {
+    check(aoti_torch_cpu_addmm_out(addmm.get(), p_fc_bias, view.get(), permute.get(), 1.0, 1.0), "node 'addmm' (aten.addmm.default)");
   }
   permute.reset();
   view.reset();
@@ -154,7 +159,6 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   {
     check(aoti_torch_cpu__log_softmax(addmm.get(), int64_t{-1}, 0, _log_softmax.out()), "node '_log_softmax' (aten._log_softmax.default)");
   }
-  addmm.reset();
   outputs[0] = new_reference(_log_softmax.get()).release();
 }
 

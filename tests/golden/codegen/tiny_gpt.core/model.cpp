@@ -131,7 +131,12 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   // addmm: aten.addmm.default
   TensorHandle addmm;
   {
-    check(aoti_torch_cpu_addmm(p_blocks_0_qkv_bias, view.get(), permute.get(), 1.0, 1.0, addmm.out()), "node 'addmm' (aten.addmm.default)");
+    const int64_t addmm_sizes[] = {int64_t{128}, int64_t{384}};
+    const int64_t addmm_strides[] = {int64_t{384}, int64_t{1}};
+    check(aoti_torch_empty_strided(2, addmm_sizes, addmm_strides, 6, 0, -1, addmm.out()), "aoti_torch_empty_strided");
+  }
+  {
+    check(aoti_torch_cpu_addmm_out(addmm.get(), p_blocks_0_qkv_bias, view.get(), permute.get(), 1.0, 1.0), "node 'addmm' (aten.addmm.default)");
   }
   permute.reset();
   view.reset();
@@ -141,7 +146,6 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     const int64_t shape_1[] = {int64_t{2}, int64_t{64}, int64_t{384}};
     check(aoti_torch_cpu_reshape(addmm.get(), shape_1, 3, view_1.out()), "node 'view_1' (aten.view.default)");
   }
-  addmm.reset();
   // split_with_sizes: aten.split_with_sizes.default
   TensorHandle getitem_3;
   TensorHandle getitem_4;
@@ -344,7 +348,12 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   // bmm: aten.bmm.default
   TensorHandle bmm;
   {
-    check(aoti_torch_cpu_bmm(view_5.get(), view_6.get(), bmm.out()), "node 'bmm' (aten.bmm.default)");
+    const int64_t bmm_sizes[] = {int64_t{8}, int64_t{64}, int64_t{64}};
+    const int64_t bmm_strides[] = {int64_t{4096}, int64_t{64}, int64_t{1}};
+    check(aoti_torch_empty_strided(3, bmm_sizes, bmm_strides, 6, 0, -1, bmm.out()), "aoti_torch_empty_strided");
+  }
+  {
+    check(aoti_torch_cpu_bmm_out(bmm.get(), view_5.get(), view_6.get()), "node 'bmm' (aten.bmm.default)");
   }
   view_5.reset();
   view_6.reset();
@@ -354,7 +363,6 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     const int64_t shape_7[] = {int64_t{2}, int64_t{4}, int64_t{64}, int64_t{64}};
     check(aoti_torch_cpu_reshape(bmm.get(), shape_7, 4, view_7.out()), "node 'view_7' (aten.view.default)");
   }
-  bmm.reset();
   // add_1: aten.add.Tensor
   TensorHandle add_1;
   {
@@ -445,17 +453,23 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   // bmm_1: aten.bmm.default
   TensorHandle bmm_1;
   {
-    check(aoti_torch_cpu_bmm(view_8.get(), view_9.get(), bmm_1.out()), "node 'bmm_1' (aten.bmm.default)");
+    const int64_t bmm_1_sizes[] = {int64_t{8}, int64_t{64}, int64_t{32}};
+    const int64_t bmm_1_strides[] = {int64_t{2048}, int64_t{32}, int64_t{1}};
+    check(aoti_torch_empty_strided(3, bmm_1_sizes, bmm_1_strides, 6, 0, -1, bmm_1.out()), "aoti_torch_empty_strided");
+  }
+  {
+    check(aoti_torch_cpu_bmm_out(bmm_1.get(), view_8.get(), view_9.get()), "node 'bmm_1' (aten.bmm.default)");
   }
   view_8.reset();
+  // bmm is free: reused by a later buffer of the same shape
   view_9.reset();
+  // addmm is free: reused by a later buffer of the same shape
   // view_10: aten.view.default
   TensorHandle view_10;
   {
     const int64_t shape_10[] = {int64_t{2}, int64_t{4}, int64_t{64}, int64_t{32}};
     check(aoti_torch_cpu_reshape(bmm_1.get(), shape_10, 4, view_10.out()), "node 'view_10' (aten.view.default)");
   }
-  bmm_1.reset();
   // permute_5: aten.permute.default
   TensorHandle permute_5;
   {
@@ -528,9 +542,15 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   // bmm_2: aten.bmm.default
   TensorHandle bmm_2;
   {
-    check(aoti_torch_cpu_bmm(view_12.get(), view_13.get(), bmm_2.out()), "node 'bmm_2' (aten.bmm.default)");
+    const int64_t bmm_2_sizes[] = {int64_t{2}, int64_t{64}, int64_t{128}};
+    const int64_t bmm_2_strides[] = {int64_t{8192}, int64_t{128}, int64_t{1}};
+    check(aoti_torch_empty_strided(3, bmm_2_sizes, bmm_2_strides, 6, 0, -1, bmm_2.out()), "aoti_torch_empty_strided");
+  }
+  {
+    check(aoti_torch_cpu_bmm_out(bmm_2.get(), view_12.get(), view_13.get()), "node 'bmm_2' (aten.bmm.default)");
   }
   view_12.reset();
+  // bmm_1 is free: reused by a later buffer of the same shape
   view_13.reset();
   // view_14: aten.view.default
   TensorHandle view_14;
@@ -538,7 +558,6 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     const int64_t shape_14[] = {int64_t{2}, int64_t{64}, int64_t{128}};
     check(aoti_torch_cpu_reshape(bmm_2.get(), shape_14, 3, view_14.out()), "node 'view_14' (aten.view.default)");
   }
-  bmm_2.reset();
   // add_2: aten.add.Tensor
   TensorHandle add_2;
   {
@@ -580,7 +599,12 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   // addmm_1: aten.addmm.default
   TensorHandle addmm_1;
   {
-    check(aoti_torch_cpu_addmm(p_blocks_0_f1_bias, view_15.get(), permute_9.get(), 1.0, 1.0, addmm_1.out()), "node 'addmm_1' (aten.addmm.default)");
+    const int64_t addmm_1_sizes[] = {int64_t{128}, int64_t{512}};
+    const int64_t addmm_1_strides[] = {int64_t{512}, int64_t{1}};
+    check(aoti_torch_empty_strided(2, addmm_1_sizes, addmm_1_strides, 6, 0, -1, addmm_1.out()), "aoti_torch_empty_strided");
+  }
+  {
+    check(aoti_torch_cpu_addmm_out(addmm_1.get(), p_blocks_0_f1_bias, view_15.get(), permute_9.get(), 1.0, 1.0), "node 'addmm_1' (aten.addmm.default)");
   }
   permute_9.reset();
   view_15.reset();
@@ -590,7 +614,6 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     const int64_t shape_16[] = {int64_t{2}, int64_t{64}, int64_t{512}};
     check(aoti_torch_cpu_reshape(addmm_1.get(), shape_16, 3, view_16.out()), "node 'view_16' (aten.view.default)");
   }
-  addmm_1.reset();
   // gelu: aten.gelu.default
   TensorHandle gelu;
   {
@@ -613,17 +636,22 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   // addmm_2: aten.addmm.default
   TensorHandle addmm_2;
   {
-    check(aoti_torch_cpu_addmm(p_blocks_0_f2_bias, view_17.get(), permute_10.get(), 1.0, 1.0, addmm_2.out()), "node 'addmm_2' (aten.addmm.default)");
+    const int64_t addmm_2_sizes[] = {int64_t{128}, int64_t{128}};
+    const int64_t addmm_2_strides[] = {int64_t{128}, int64_t{1}};
+    check(aoti_torch_empty_strided(2, addmm_2_sizes, addmm_2_strides, 6, 0, -1, addmm_2.out()), "aoti_torch_empty_strided");
+  }
+  {
+    check(aoti_torch_cpu_addmm_out(addmm_2.get(), p_blocks_0_f2_bias, view_17.get(), permute_10.get(), 1.0, 1.0), "node 'addmm_2' (aten.addmm.default)");
   }
   permute_10.reset();
   view_17.reset();
+  // addmm_1 is free: reused by a later buffer of the same shape
   // view_18: aten.view.default
   TensorHandle view_18;
   {
     const int64_t shape_18[] = {int64_t{2}, int64_t{64}, int64_t{128}};
     check(aoti_torch_cpu_reshape(addmm_2.get(), shape_18, 3, view_18.out()), "node 'view_18' (aten.view.default)");
   }
-  addmm_2.reset();
   // add_4: aten.add.Tensor
   TensorHandle add_4;
   {
@@ -658,8 +686,9 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   }
   // addmm_3: aten.addmm.default
   TensorHandle addmm_3;
+  addmm_3 = std::move(addmm);  // same dtype, sizes and strides
   {
-    check(aoti_torch_cpu_addmm(p_blocks_1_qkv_bias, view_19.get(), permute_11.get(), 1.0, 1.0, addmm_3.out()), "node 'addmm_3' (aten.addmm.default)");
+    check(aoti_torch_cpu_addmm_out(addmm_3.get(), p_blocks_1_qkv_bias, view_19.get(), permute_11.get(), 1.0, 1.0), "node 'addmm_3' (aten.addmm.default)");
   }
   permute_11.reset();
   view_19.reset();
@@ -669,7 +698,6 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     const int64_t shape_20[] = {int64_t{2}, int64_t{64}, int64_t{384}};
     check(aoti_torch_cpu_reshape(addmm_3.get(), shape_20, 3, view_20.out()), "node 'view_20' (aten.view.default)");
   }
-  addmm_3.reset();
   // split_with_sizes_1: aten.split_with_sizes.default
   TensorHandle getitem_12;
   TensorHandle getitem_13;
@@ -871,8 +899,9 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   clone_5.reset();
   // bmm_3: aten.bmm.default
   TensorHandle bmm_3;
+  bmm_3 = std::move(bmm);  // same dtype, sizes and strides
   {
-    check(aoti_torch_cpu_bmm(view_24.get(), view_25.get(), bmm_3.out()), "node 'bmm_3' (aten.bmm.default)");
+    check(aoti_torch_cpu_bmm_out(bmm_3.get(), view_24.get(), view_25.get()), "node 'bmm_3' (aten.bmm.default)");
   }
   view_24.reset();
   view_25.reset();
@@ -882,7 +911,6 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     const int64_t shape_26[] = {int64_t{2}, int64_t{4}, int64_t{64}, int64_t{64}};
     check(aoti_torch_cpu_reshape(bmm_3.get(), shape_26, 4, view_26.out()), "node 'view_26' (aten.view.default)");
   }
-  bmm_3.reset();
   // add_5: aten.add.Tensor
   TensorHandle add_5;
   {
@@ -972,18 +1000,20 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   clone_6.reset();
   // bmm_4: aten.bmm.default
   TensorHandle bmm_4;
+  bmm_4 = std::move(bmm_1);  // same dtype, sizes and strides
   {
-    check(aoti_torch_cpu_bmm(view_27.get(), view_28.get(), bmm_4.out()), "node 'bmm_4' (aten.bmm.default)");
+    check(aoti_torch_cpu_bmm_out(bmm_4.get(), view_27.get(), view_28.get()), "node 'bmm_4' (aten.bmm.default)");
   }
   view_27.reset();
+  bmm_3.reset();
   view_28.reset();
+  addmm_3.reset();
   // view_29: aten.view.default
   TensorHandle view_29;
   {
     const int64_t shape_29[] = {int64_t{2}, int64_t{4}, int64_t{64}, int64_t{32}};
     check(aoti_torch_cpu_reshape(bmm_4.get(), shape_29, 4, view_29.out()), "node 'view_29' (aten.view.default)");
   }
-  bmm_4.reset();
   // permute_16: aten.permute.default
   TensorHandle permute_16;
   {
@@ -1056,9 +1086,15 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   // bmm_5: aten.bmm.default
   TensorHandle bmm_5;
   {
-    check(aoti_torch_cpu_bmm(view_31.get(), view_32.get(), bmm_5.out()), "node 'bmm_5' (aten.bmm.default)");
+    const int64_t bmm_5_sizes[] = {int64_t{2}, int64_t{64}, int64_t{128}};
+    const int64_t bmm_5_strides[] = {int64_t{8192}, int64_t{128}, int64_t{1}};
+    check(aoti_torch_empty_strided(3, bmm_5_sizes, bmm_5_strides, 6, 0, -1, bmm_5.out()), "aoti_torch_empty_strided");
+  }
+  {
+    check(aoti_torch_cpu_bmm_out(bmm_5.get(), view_31.get(), view_32.get()), "node 'bmm_5' (aten.bmm.default)");
   }
   view_31.reset();
+  bmm_4.reset();
   view_32.reset();
   // view_33: aten.view.default
   TensorHandle view_33;
@@ -1066,7 +1102,6 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     const int64_t shape_33[] = {int64_t{2}, int64_t{64}, int64_t{128}};
     check(aoti_torch_cpu_reshape(bmm_5.get(), shape_33, 3, view_33.out()), "node 'view_33' (aten.view.default)");
   }
-  bmm_5.reset();
   // add_6: aten.add.Tensor
   TensorHandle add_6;
   {
@@ -1107,8 +1142,9 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   }
   // addmm_4: aten.addmm.default
   TensorHandle addmm_4;
+  addmm_4 = std::move(addmm_1);  // same dtype, sizes and strides
   {
-    check(aoti_torch_cpu_addmm(p_blocks_1_f1_bias, view_34.get(), permute_20.get(), 1.0, 1.0, addmm_4.out()), "node 'addmm_4' (aten.addmm.default)");
+    check(aoti_torch_cpu_addmm_out(addmm_4.get(), p_blocks_1_f1_bias, view_34.get(), permute_20.get(), 1.0, 1.0), "node 'addmm_4' (aten.addmm.default)");
   }
   permute_20.reset();
   view_34.reset();
@@ -1118,7 +1154,6 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     const int64_t shape_35[] = {int64_t{2}, int64_t{64}, int64_t{512}};
     check(aoti_torch_cpu_reshape(addmm_4.get(), shape_35, 3, view_35.out()), "node 'view_35' (aten.view.default)");
   }
-  addmm_4.reset();
   // gelu_1: aten.gelu.default
   TensorHandle gelu_1;
   {
@@ -1141,17 +1176,22 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   // addmm_5: aten.addmm.default
   TensorHandle addmm_5;
   {
-    check(aoti_torch_cpu_addmm(p_blocks_1_f2_bias, view_36.get(), permute_21.get(), 1.0, 1.0, addmm_5.out()), "node 'addmm_5' (aten.addmm.default)");
+    const int64_t addmm_5_sizes[] = {int64_t{128}, int64_t{128}};
+    const int64_t addmm_5_strides[] = {int64_t{128}, int64_t{1}};
+    check(aoti_torch_empty_strided(2, addmm_5_sizes, addmm_5_strides, 6, 0, -1, addmm_5.out()), "aoti_torch_empty_strided");
+  }
+  {
+    check(aoti_torch_cpu_addmm_out(addmm_5.get(), p_blocks_1_f2_bias, view_36.get(), permute_21.get(), 1.0, 1.0), "node 'addmm_5' (aten.addmm.default)");
   }
   permute_21.reset();
   view_36.reset();
+  // addmm_4 is free: reused by a later buffer of the same shape
   // view_37: aten.view.default
   TensorHandle view_37;
   {
     const int64_t shape_37[] = {int64_t{2}, int64_t{64}, int64_t{128}};
     check(aoti_torch_cpu_reshape(addmm_5.get(), shape_37, 3, view_37.out()), "node 'view_37' (aten.view.default)");
   }
-  addmm_5.reset();
   // add_8: aten.add.Tensor
   TensorHandle add_8;
   {
@@ -1187,18 +1227,22 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   getitem_18.reset();
   // mm: aten.mm.default
   TensorHandle mm;
+  mm = std::move(addmm_4);  // same dtype, sizes and strides
   {
-    check(aoti_torch_cpu_mm(view_38.get(), permute_22.get(), mm.out()), "node 'mm' (aten.mm.default)");
+    check(aoti_torch_cpu_mm_out(mm.get(), view_38.get(), permute_22.get()), "node 'mm' (aten.mm.default)");
   }
   permute_22.reset();
   view_38.reset();
+  addmm_2.reset();
+  addmm_5.reset();
+  bmm_2.reset();
+  bmm_5.reset();
   // view_39: aten.view.default
   TensorHandle view_39;
   {
     const int64_t shape_39[] = {int64_t{2}, int64_t{64}, int64_t{512}};
     check(aoti_torch_cpu_reshape(mm.get(), shape_39, 3, view_39.out()), "node 'view_39' (aten.view.default)");
   }
-  mm.reset();
   outputs[0] = new_reference(view_39.get()).release();
 }
 
