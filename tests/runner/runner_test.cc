@@ -56,6 +56,7 @@ HostTensor floats(const std::string& name, std::vector<int64_t> shape, const std
 
 void write(const std::string& path, const std::vector<HostTensor>& tensors) {
   std::vector<aotic::ir::SafetensorsTensor> out;
+  out.reserve(tensors.size());
   for (const HostTensor& t : tensors) out.push_back({t.name, t.dtype, t.shape, t.data.data(), t.data.size()});
   aotic::ir::write_safetensors(path, std::move(out));
 }
@@ -98,7 +99,7 @@ Case make_case(int64_t rows) {
 
 // Writes input_0/input_1 for `c` and returns the file.
 std::string inputs_file(const std::string& name, const Case& c) {
-  const std::string path = scratch(name);
+  std::string path = scratch(name);
   write(path, {floats("input_0", {c.rows, 4}, c.x), floats("input_1", {c.rows, 2}, c.z)});
   return path;
 }
@@ -161,6 +162,7 @@ TEST_CASE("LoadedModel: names, counts and a run") {
 
   // Several threads on one container of two instances.
   std::vector<std::thread> threads;
+  threads.reserve(4);
   std::vector<int> ok(4, 0);
   for (int t = 0; t < 4; ++t) {
     threads.emplace_back([&, t] {

@@ -290,6 +290,7 @@ TEST_CASE("concurrent runs on several instances give identical results") {
   Model m(3);
   std::atomic<int> failures{0};
   std::vector<std::thread> threads;
+  threads.reserve(8);
   for (int t = 0; t < 8; ++t) {
     threads.emplace_back([&, t] {
       for (int i = 0; i < 40; ++i) {
