@@ -752,6 +752,7 @@ int run_command(const std::vector<std::string>& args, std::ostream& out) {
   }
   if (!o.out.empty()) {
     std::vector<ir::SafetensorsTensor> tensors;
+    tensors.reserve(outputs.size());
     for (const HostTensor& t : outputs)
       tensors.push_back({t.name, t.dtype, t.shape, t.data.data(), t.data.size()});
     ir::write_safetensors(o.out, std::move(tensors));

@@ -257,7 +257,7 @@ std::string cpp_expr(const OpSchema& schema, const SchemaArgument& arg) {
 class Writer {
  public:
   void line(std::string_view text = {}) {
-    if (!text.empty()) out_.append(2 * depth_, ' ').append(text);
+    if (!text.empty()) out_.append(2 * static_cast<size_t>(depth_), ' ').append(text);
     out_ += '\n';
   }
   void open(std::string_view text) {
