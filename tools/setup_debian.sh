@@ -8,6 +8,7 @@ packages=(
   g++ clang                                         # compilers for aotic and for generated code
   libfmt-dev nlohmann-json3-dev doctest-dev libzip-dev
   libtorch-dev                                      # ATen behind the shim (libtorch 1.13)
+  libopenblas0-pthread                              # else libtorch falls back to reference BLAS (13x slower)
   libclang-14-dev libclang-cpp14-dev llvm-14-dev    # libTooling for tools/abi_check
   clang-format clang-tidy
 )
