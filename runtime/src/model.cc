@@ -117,12 +117,18 @@ void RunState::check_inputs(AtenTensorHandle* inputs, size_t num_inputs) {
       symbols_[static_cast<size_t>(dim.symbol)] = size;
       first = i;
     }
-    if (want.needs_contiguous) {
-      bool contiguous = false;
-      check(aoti_torch_is_contiguous(h, &contiguous), "aoti_torch_is_contiguous");
-      if (!contiguous) throw RuntimeError(where + ": must be contiguous");
-    }
   }
+}
+
+std::vector<TensorHandle> RunState::contiguous_copies(AtenTensorHandle* inputs) const {
+  std::vector<TensorHandle> copies(static_cast<size_t>(spec_.num_inputs));
+  for (int32_t i = 0; i < spec_.num_inputs; ++i) {
+    if (!spec_.inputs[i].needs_contiguous) continue;
+    bool is_contiguous = false;
+    check(aoti_torch_is_contiguous(inputs[i], &is_contiguous), "aoti_torch_is_contiguous");
+    if (!is_contiguous) copies[static_cast<size_t>(i)] = contiguous(inputs[i]);
+  }
+  return copies;
 }
 
 ConstantSet constants_from_blob(const ModelSpec& spec, const uint8_t* blob) {
@@ -215,7 +221,13 @@ void Container::run(AtenTensorHandle* inputs, size_t num_inputs, AtenTensorHandl
   std::shared_lock<std::shared_mutex> constants_lock(constants_mutex_);
   RunState state(spec_, *active_);
   state.check_inputs(inputs, num_inputs);
-  spec_.run(state, inputs, outputs);
+  // The generated code relies on the export's (contiguous) layout: other layouts run on a copy.
+  std::vector<TensorHandle> copies = state.contiguous_copies(inputs);
+  std::vector<AtenTensorHandle> run_inputs(inputs, inputs + num_inputs);
+  for (size_t i = 0; i < copies.size(); ++i) {
+    if (copies[i]) run_inputs[i] = copies[i].get();
+  }
+  spec_.run(state, run_inputs.data(), outputs);
 }
 
 int32_t Container::find_constant(const std::string& name) const {

@@ -129,6 +129,30 @@ TEST_CASE("run computes x @ w1 + z @ w2") {
         AOTI_RUNTIME_FAILURE);
 }
 
+TEST_CASE("a non-contiguous input runs on a contiguous copy") {
+  Model m;
+  // x = 3x4 with column i holding value i, stored transposed (strides 1, 3).
+  float storage[12];
+  for (int r = 0; r < 4; ++r) {
+    for (int c = 0; c < 3; ++c) storage[r * 3 + c] = static_cast<float>(r);
+  }
+  int64_t sizes[] = {3, 4};
+  int64_t strides[] = {1, 3};
+  AtenTensorHandle x = nullptr;
+  REQUIRE(aoti_torch_create_tensor_from_blob(storage, 2, sizes, strides, 0, aoti_torch_dtype_float32(), 0, 0,
+                                             &x) == AOTI_TORCH_SUCCESS);
+  bool contiguous = true;
+  aoti_torch_is_contiguous(x, &contiguous);
+  REQUIRE_FALSE(contiguous);
+  AtenTensorHandle inputs[] = {x, filled(3, 2, 0.0f)};
+  AtenTensorHandle outputs[1] = {nullptr};
+  REQUIRE(AOTInductorModelContainerRun(m.handle, inputs, 2, outputs, 1, nullptr, nullptr) ==
+          AOTI_RUNTIME_SUCCESS);
+  // Each row of x is [0, 1, 2, 3]; times ones(4, 3): 6 everywhere.
+  CHECK(values(outputs[0]) == std::vector<float>(9, 6.0f));
+  aoti_torch_delete_tensor_object(outputs[0]);
+}
+
 TEST_CASE("every input check has its message") {
   Model m;
   auto run_with = [&](AtenTensorHandle x, AtenTensorHandle z) {

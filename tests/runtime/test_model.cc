@@ -18,7 +18,7 @@ constexpr SymbolSpec kSymbols[] = {{"s0", 1, 16}};
 constexpr DimSpec kXDims[] = {{0, 0}, {4, -1}};
 constexpr DimSpec kZDims[] = {{0, 0}, {2, -1}};
 constexpr DimSpec kOutDims[] = {{0, 0}, {3, -1}};
-constexpr TensorSpec kInputs[] = {{"x", 6, 0, 2, kXDims, false}, {"z", 6, 0, 2, kZDims, false}};
+constexpr TensorSpec kInputs[] = {{"x", 6, 0, 2, kXDims, true}, {"z", 6, 0, 2, kZDims, false}};
 constexpr TensorSpec kOutputs[] = {{"out", 6, 0, 2, kOutDims, false}};
 
 constexpr int64_t kW1Sizes[] = {4, 3};

@@ -33,7 +33,8 @@ struct TensorSpec {
   int32_t device_type;  // shim device type code
   int32_t rank;
   const DimSpec* dims;
-  bool needs_contiguous;  // the generated code reads it through its data pointer
+  bool needs_contiguous;  // the generated code assumes the export's contiguous layout: other layouts
+                          // run on a contiguous copy
 };
 
 /// A size symbol and its range, inclusive.
@@ -104,6 +105,9 @@ class RunState {
   /// Checks inputs against the spec and binds symbol values. Throws RuntimeError such as
   /// "input 0 'x': size 0 is 2000, allowed 1..1024".
   void check_inputs(AtenTensorHandle* inputs, size_t num_inputs);
+  /// For each input that needs a contiguous layout and has another, a contiguous copy (empty
+  /// handles elsewhere).
+  std::vector<TensorHandle> contiguous_copies(AtenTensorHandle* inputs) const;
 
  private:
   const ModelSpec& spec_;
