@@ -141,10 +141,11 @@ std::string blob_assembly(const std::string& symbol) {
   return w.text();
 }
 
-}  // namespace
-
-std::string generate_model_cpp(const ir::Program& program, const std::string& source_name, ShimMode shim,
-                               bool pointwise_kernels, const std::string& external_weights_file) {
+/// model.cpp for an already laid-out constants blob (compile_model needs the layout again for the
+/// blob itself).
+std::string model_cpp_for(const ir::Program& program, const ConstantsLayout& layout,
+                          const std::string& source_name, ShimMode shim, bool pointwise_kernels,
+                          const std::string& external_weights_file) {
   const ShimFunctions functions = shim_functions(shim, pointwise_kernels);
   std::vector<std::string> unsupported = unsupported_nodes(program, ir::builtin_schemas(), functions);
   if (!unsupported.empty()) {
@@ -153,7 +154,6 @@ std::string generate_model_cpp(const ir::Program& program, const std::string& so
     user_error("{}: {} unsupported op{}: {}", program.source, unsupported.size(),
                unsupported.size() > 1 ? "s" : "", list);
   }
-  ConstantsLayout layout = layout_constants(program);
   WrapperOptions options;
   options.source_name = source_name;
   options.external_weights_file = external_weights_file;
@@ -162,6 +162,14 @@ std::string generate_model_cpp(const ir::Program& program, const std::string& so
   } catch (const UserError& e) {
     rethrow_in(e, program.source);
   }
+}
+
+}  // namespace
+
+std::string generate_model_cpp(const ir::Program& program, const std::string& source_name, ShimMode shim,
+                               bool pointwise_kernels, const std::string& external_weights_file) {
+  return model_cpp_for(program, layout_constants(program), source_name, shim, pointwise_kernels,
+                       external_weights_file);
 }
 
 std::string dump_after(const ir::Program& program, const std::string& stage, const CompileOptions& options) {
@@ -194,12 +202,12 @@ CompileResult compile_model(const ir::Program& program, const CompileOptions& op
   const std::string source_name =
       options.source_name.empty() ? fs::path(program.source).filename().string() : options.source_name;
   // Everything that can fail on the model itself fails here, before the compiler runs.
+  const ConstantsLayout layout = layout_constants(program);
   const fs::path output_path(options.output);
   const std::string weights_name =
       options.external_weights ? output_path.filename().string() + ".weights" : "";
   const std::string model_cpp =
-      generate_model_cpp(program, source_name, options.shim, options.pointwise_kernels, weights_name);
-  const ConstantsLayout layout = layout_constants(program);
+      model_cpp_for(program, layout, source_name, options.shim, options.pointwise_kernels, weights_name);
   const std::string cxx = !options.cxx.empty() ? options.cxx : on_path("clang++") ? "clang++" : "g++";
   const std::string shim_library =
       options.shim == ShimMode::kBundled

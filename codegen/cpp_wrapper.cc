@@ -30,26 +30,11 @@ bool is_size_node(const Node& node) {
          node.target == "torch.ops.aten.sym_numel.default" || node.target == "torch.ops.aten.sym_stride.int";
 }
 
-/// PyTorch's c10::ScalarType number for an export dtype.
+/// PyTorch's c10::ScalarType number for an export dtype code.
 int32_t shim_dtype(int64_t export_code) {
   std::optional<ir::DType> dtype = ir::dtype_from_code(export_code);
   AOTIC_CHECK(dtype.has_value(), "unchecked dtype code");
-  switch (*dtype) {
-    case ir::DType::kBFloat16:
-      return 15;
-    case ir::DType::kUInt16:
-      return 27;
-    case ir::DType::kFloat8E4M3FN:
-      return 24;
-    case ir::DType::kFloat8E5M2:
-      return 23;
-    case ir::DType::kFloat8E4M3FNUZ:
-      return 26;
-    case ir::DType::kFloat8E5M2FNUZ:
-      return 25;
-    default:
-      return static_cast<int32_t>(*dtype) - 1;  // uint8 .. bool are numbered one lower
-  }
+  return ir::dtype_c10_code(*dtype);
 }
 
 int32_t shim_layout(int64_t export_code) {

@@ -11,27 +11,28 @@ struct DTypeInfo {
   size_t itemsize;
   std::string_view safetensors;
   bool floating;
+  int32_t c10;  // c10::ScalarType
 };
 
 constexpr std::array<DTypeInfo, 18> kDTypes = {{
-    {DType::kUInt8, "uint8", 1, "U8", false},
-    {DType::kInt8, "int8", 1, "I8", false},
-    {DType::kInt16, "int16", 2, "I16", false},
-    {DType::kInt32, "int32", 4, "I32", false},
-    {DType::kInt64, "int64", 8, "I64", false},
-    {DType::kFloat16, "float16", 2, "F16", true},
-    {DType::kFloat32, "float32", 4, "F32", true},
-    {DType::kFloat64, "float64", 8, "F64", true},
-    {DType::kComplex32, "complex32", 4, "C32", false},
-    {DType::kComplex64, "complex64", 8, "C64", false},
-    {DType::kComplex128, "complex128", 16, "C128", false},
-    {DType::kBool, "bool", 1, "BOOL", false},
-    {DType::kBFloat16, "bfloat16", 2, "BF16", true},
-    {DType::kUInt16, "uint16", 2, "U16", false},
-    {DType::kFloat8E4M3FN, "float8_e4m3fn", 1, "F8_E4M3", true},
-    {DType::kFloat8E5M2, "float8_e5m2", 1, "F8_E5M2", true},
-    {DType::kFloat8E4M3FNUZ, "float8_e4m3fnuz", 1, "F8_E4M3FNUZ", true},
-    {DType::kFloat8E5M2FNUZ, "float8_e5m2fnuz", 1, "F8_E5M2FNUZ", true},
+    {DType::kUInt8, "uint8", 1, "U8", false, 0},
+    {DType::kInt8, "int8", 1, "I8", false, 1},
+    {DType::kInt16, "int16", 2, "I16", false, 2},
+    {DType::kInt32, "int32", 4, "I32", false, 3},
+    {DType::kInt64, "int64", 8, "I64", false, 4},
+    {DType::kFloat16, "float16", 2, "F16", true, 5},
+    {DType::kFloat32, "float32", 4, "F32", true, 6},
+    {DType::kFloat64, "float64", 8, "F64", true, 7},
+    {DType::kComplex32, "complex32", 4, "C32", false, 8},
+    {DType::kComplex64, "complex64", 8, "C64", false, 9},
+    {DType::kComplex128, "complex128", 16, "C128", false, 10},
+    {DType::kBool, "bool", 1, "BOOL", false, 11},
+    {DType::kBFloat16, "bfloat16", 2, "BF16", true, 15},
+    {DType::kUInt16, "uint16", 2, "U16", false, 27},
+    {DType::kFloat8E4M3FN, "float8_e4m3fn", 1, "F8_E4M3", true, 24},
+    {DType::kFloat8E5M2, "float8_e5m2", 1, "F8_E5M2", true, 23},
+    {DType::kFloat8E4M3FNUZ, "float8_e4m3fnuz", 1, "F8_E4M3FNUZ", true, 26},
+    {DType::kFloat8E5M2FNUZ, "float8_e5m2fnuz", 1, "F8_E5M2FNUZ", true, 25},
 }};
 
 const DTypeInfo& info(DType dtype) {
@@ -54,6 +55,15 @@ std::string_view dtype_name(DType dtype) { return info(dtype).name; }
 size_t dtype_itemsize(DType dtype) { return info(dtype).itemsize; }
 bool dtype_is_floating(DType dtype) { return info(dtype).floating; }
 std::string_view dtype_safetensors_name(DType dtype) { return info(dtype).safetensors; }
+
+int32_t dtype_c10_code(DType dtype) { return info(dtype).c10; }
+
+std::optional<DType> dtype_from_c10_code(int32_t code) {
+  for (const DTypeInfo& entry : kDTypes) {
+    if (entry.c10 == code) return entry.dtype;
+  }
+  return std::nullopt;
+}
 
 std::optional<DType> dtype_from_safetensors_name(std::string_view name) {
   for (const DTypeInfo& entry : kDTypes) {

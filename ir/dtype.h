@@ -38,6 +38,9 @@ std::string_view dtype_name(DType dtype);
 /// Bytes per element.
 size_t dtype_itemsize(DType dtype);
 bool dtype_is_floating(DType dtype);
+/// PyTorch's c10::ScalarType number (what the C shim's aoti_torch_dtype_*() return) and back.
+int32_t dtype_c10_code(DType dtype);
+std::optional<DType> dtype_from_c10_code(int32_t code);
 /// Safetensors' spelling ("F32", "I64", "BOOL", "BF16", ...) and back.
 std::string_view dtype_safetensors_name(DType dtype);
 std::optional<DType> dtype_from_safetensors_name(std::string_view name);

@@ -7,7 +7,12 @@
 #include <sstream>
 #include <string>
 
+#include <sys/wait.h>
 #include <zip.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <vector>
 
 #include <map>
 #include <stdexcept>
@@ -80,6 +85,54 @@ inline std::map<std::string, std::string> entries_of(const std::string& archive_
   std::map<std::string, std::string> files;
   for (const std::string& entry : archive->entries()) files[entry] = archive->read_text(entry);
   return files;
+}
+
+/// The bundled archives (tests/data/fixtures, tests/data/extra) as repository-relative paths,
+/// sorted.
+inline std::vector<std::string> bundled_archives() {
+  std::vector<std::string> out;
+  for (const char* folder : {"tests/data/fixtures", "tests/data/extra"}) {
+    std::vector<std::string> names;
+    for (const auto& entry : std::filesystem::directory_iterator(repo_path(folder))) {
+      if (entry.path().extension() == ".pt2") names.push_back(entry.path().filename().string());
+    }
+    std::sort(names.begin(), names.end());
+    for (const std::string& name : names) out.push_back(std::string(folder) + "/" + name);
+  }
+  return out;
+}
+
+/// The first line where a golden text and the actual one differ, for a readable failure.
+inline std::string first_difference(const std::string& want, const std::string& got) {
+  std::istringstream a(want), b(got);
+  std::string la, lb;
+  for (int line = 1;; ++line) {
+    bool ha = static_cast<bool>(std::getline(a, la)), hb = static_cast<bool>(std::getline(b, lb));
+    if (!ha && !hb) return "identical";
+    if (!ha || !hb || la != lb) {
+      return "line " + std::to_string(line) + ":\n  golden: " + (ha ? la : "<end>") +
+             "\n  actual: " + (hb ? lb : "<end>");
+    }
+  }
+}
+
+/// Exit code and combined stdout/stderr of the aotic binary run with `args`.
+struct AoticRun {
+  int code = -1;
+  std::string out;
+};
+
+inline AoticRun run_aotic(const std::string& args) {
+  const std::string command = repo_path("tools/aotic") + " " + args + " 2>&1";
+  AoticRun result;
+  FILE* pipe = popen(command.c_str(), "r");
+  if (pipe == nullptr) return result;
+  char buffer[4096];
+  size_t n;
+  while ((n = fread(buffer, 1, sizeof buffer, pipe)) > 0) result.out.append(buffer, n);
+  int status = pclose(pipe);
+  result.code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  return result;
 }
 
 }  // namespace aotic::testing

@@ -10,21 +10,11 @@
 namespace aotic {
 namespace {
 
-struct Run {
-  int code = -1;
-  std::string out;  // stdout and stderr together
-};
+using Run = testing::AoticRun;
 
 Run run(const std::string& args) {
-  std::string command = testing::repo_path("tools/aotic") + " " + args + " 2>&1";
-  Run result;
-  FILE* pipe = popen(command.c_str(), "r");
-  REQUIRE(pipe != nullptr);
-  char buffer[4096];
-  size_t n;
-  while ((n = fread(buffer, 1, sizeof buffer, pipe)) > 0) result.out.append(buffer, n);
-  int status = pclose(pipe);
-  result.code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  Run result = testing::run_aotic(args);
+  REQUIRE(result.code != -1);
   return result;
 }
 

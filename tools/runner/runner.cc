@@ -69,23 +69,6 @@ using ir::DType;
 // ---------------------------------------------------------------------------------------------
 // dtypes
 
-struct DTypeCode {
-  DType dtype;
-  int32_t code;  // c10::ScalarType
-};
-
-constexpr DTypeCode kDTypeCodes[] = {
-    {DType::kUInt8, 0},           {DType::kInt8, 1},
-    {DType::kInt16, 2},           {DType::kInt32, 3},
-    {DType::kInt64, 4},           {DType::kFloat16, 5},
-    {DType::kFloat32, 6},         {DType::kFloat64, 7},
-    {DType::kComplex32, 8},       {DType::kComplex64, 9},
-    {DType::kComplex128, 10},     {DType::kBool, 11},
-    {DType::kBFloat16, 15},       {DType::kFloat8E5M2, 23},
-    {DType::kFloat8E4M3FN, 24},   {DType::kFloat8E5M2FNUZ, 25},
-    {DType::kFloat8E4M3FNUZ, 26}, {DType::kUInt16, 27},
-};
-
 enum class Kind { kFloat, kSigned, kUnsigned, kBool, kOther };
 
 Kind kind_of(DType dtype) {
@@ -237,23 +220,6 @@ int64_t HostTensor::numel() const {
   return n;
 }
 
-int32_t shim_dtype_code(ir::DType dtype) {
-  for (const DTypeCode& c : kDTypeCodes) {
-    if (c.dtype == dtype) return c.code;
-  }
-  return -1;
-}
-
-bool dtype_from_shim_code(int32_t code, ir::DType* dtype) {
-  for (const DTypeCode& c : kDTypeCodes) {
-    if (c.code == code) {
-      *dtype = c.dtype;
-      return true;
-    }
-  }
-  return false;
-}
-
 TensorHandles::TensorHandles(TensorHandles&& other) noexcept
     : api_(other.api_), handles_(std::move(other.handles_)) {
   other.handles_.clear();
@@ -373,9 +339,7 @@ void LoadedModel::fail(const std::string& what, int32_t code) const {
 TensorHandles LoadedModel::make_inputs(const std::vector<HostTensor>& inputs) const {
   TensorHandles owned(api_.get(), {});
   for (const HostTensor& t : inputs) {
-    const int32_t code = shim_dtype_code(t.dtype);
-    if (code < 0)
-      user_error("{}: input '{}': dtype {} is not supported", path_, t.name, ir::dtype_name(t.dtype));
+    const int32_t code = ir::dtype_c10_code(t.dtype);
     if (t.data.size() != static_cast<size_t>(t.numel()) * ir::dtype_itemsize(t.dtype)) {
       user_error("{}: input '{}': {} bytes for shape {} {}", path_, t.name, t.data.size(),
                  shape_text(t.shape), ir::dtype_name(t.dtype));
@@ -442,7 +406,9 @@ std::vector<HostTensor> LoadedModel::to_host(const TensorHandles& outputs) const
         api_->get_data_ptr(h, &data) != AOTI_TORCH_SUCCESS) {
       user_error("{}: cannot read the tensor's metadata", where);
     }
-    if (!dtype_from_shim_code(code, &t.dtype)) user_error("{}: unsupported dtype code {}", where, code);
+    std::optional<DType> dtype = ir::dtype_from_c10_code(code);
+    if (!dtype) user_error("{}: unsupported dtype code {}", where, code);
+    t.dtype = *dtype;
     if (device != api_->device_type_cpu()) user_error("{}: not a CPU tensor (device type {})", where, device);
     t.shape.assign(sizes, sizes + rank);
     const size_t itemsize = ir::dtype_itemsize(t.dtype);

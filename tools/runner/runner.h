@@ -49,11 +49,6 @@ struct HostTensor {
   int64_t numel() const;
 };
 
-/// PyTorch's c10::ScalarType number (the shim's dtype code) for an aotic dtype; and back, false
-/// for a code aotic has no dtype for.
-int32_t shim_dtype_code(ir::DType dtype);
-bool dtype_from_shim_code(int32_t code, ir::DType* dtype);
-
 struct ModelApi;  // the dlsym table (runner.cc)
 
 /// Tensor handles owned by the caller, released through the model's shim. Must not outlive the
