@@ -208,6 +208,13 @@ CompileResult compile_model(const ir::Program& program, const CompileOptions& op
       options.external_weights ? output_path.filename().string() + ".weights" : "";
   const std::string model_cpp =
       model_cpp_for(program, layout, source_name, options.shim, options.pointwise_kernels, weights_name);
+  // The header is made before compiling so that a bad class name fails early.
+  std::string header;
+  if (!options.header.empty()) {
+    const std::string class_name =
+        options.class_name.empty() ? cpp_identifier(output_path.stem().string()) : options.class_name;
+    header = emit_model_header(program, class_name, source_name);
+  }
   const std::string cxx = !options.cxx.empty() ? options.cxx : on_path("clang++") ? "clang++" : "g++";
   const std::string shim_library =
       options.shim == ShimMode::kBundled
@@ -281,11 +288,7 @@ CompileResult compile_model(const ir::Program& program, const CompileOptions& op
   CompileResult result;
   fs::path output(options.output);
   std::error_code ec;
-  if (!options.header.empty()) {
-    std::string class_name = options.class_name;
-    if (class_name.empty()) class_name = cpp_identifier(output.stem().string());
-    write_file(options.header, emit_model_header(program, class_name, source_name));
-  }
+  if (!options.header.empty()) write_file(options.header, header);
   // The weights first, so a model.so never sits without them.
   if (options.external_weights && !layout.entries.empty()) {
     fs::path weights = output;

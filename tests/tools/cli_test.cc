@@ -76,6 +76,28 @@ TEST_CASE("compile --dump-after shows the IR and the lowering") {
   CHECK(r.out == "aotic: error: --dump-after: unknown stage 'parse' (stages: load, lower, codegen)\n");
 }
 
+TEST_CASE("compile: bad options are usage errors naming the option") {
+  const std::string model = "tests/data/fixtures/mlp.pt2";
+  const std::string out = testing::scratch_dir("usage") + "/m.so";
+  Run r = run("compile " + model + " -o " + out + " --shim sideways");
+  CHECK(r.code == 2);
+  CHECK(r.out.rfind("aotic: --shim must be bundled or host\n", 0) == 0);
+  r = run("compile " + model + " -o " + out + " --pointwise fast");
+  CHECK(r.code == 2);
+  CHECK(r.out.rfind("aotic: --pointwise must be shim or kernel\n", 0) == 0);
+  r = run("compile " + model + " -o " + out + " --opt 7");
+  CHECK(r.code == 2);
+  CHECK(r.out.rfind("aotic: --opt must be 0, 1, 2 or 3\n", 0) == 0);
+  r = run("compile " + model);
+  CHECK(r.code == 2);
+  CHECK(r.out.rfind("aotic: compile: -o model.so is missing\n", 0) == 0);
+  r = run("compile " + model + " -o " + out + " --header " + out + ".h --class-name 'not an identifier'");
+  CHECK(r.code == 1);
+  CHECK(r.out == "aotic: error: class name 'not an identifier' is not a C++ identifier\n");
+  CHECK_FALSE(std::filesystem::exists(out));
+  CHECK_FALSE(std::filesystem::exists(out + ".h"));
+}
+
 TEST_CASE("--help and --version") {
   CHECK(run("--help").code == 0);
   Run r = run("--version");
