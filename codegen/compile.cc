@@ -10,13 +10,13 @@
 
 #include "codegen/constants.h"
 #include "codegen/cpp_wrapper.h"
+#include "codegen/embedded_file.h"
 #include "codegen/model_header.h"
 #include "codegen/writer.h"
 #include "ir/builtin_schemas.h"
 #include "ir/error.h"
 #include "ir/print.h"
-#include "tools/embedded_file.h"
-#include "tools/shim_gen/shim_gen.h"
+#include "shim/gen/shim_gen.h"
 
 namespace aotic::codegen {
 

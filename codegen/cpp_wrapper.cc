@@ -7,8 +7,8 @@
 #include "codegen/writer.h"
 #include "ir/error.h"
 #include "ir/verify.h"
-#include "tools/shim_gen/shim_gen.h"
-#include "tools/version.h"
+#include "ir/version.h"
+#include "shim/gen/shim_gen.h"
 
 namespace aotic::codegen {
 namespace {

@@ -2,7 +2,7 @@
 
 #include "codegen/writer.h"
 #include "ir/error.h"
-#include "tools/version.h"
+#include "ir/version.h"
 
 namespace aotic::codegen {
 namespace {

@@ -11,9 +11,9 @@
 #include "codegen/compile.h"
 #include "ir/error.h"
 #include "ir/load.h"
+#include "ir/version.h"
 #include "tools/inspect.h"
 #include "tools/runner/runner.h"
-#include "tools/version.h"
 
 namespace {
 

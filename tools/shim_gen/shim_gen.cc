@@ -11,7 +11,7 @@
 
 #include "ir/error.h"
 #include "ir/op_schema.h"
-#include "tools/shim_gen/shim_gen.h"
+#include "shim/gen/shim_gen.h"
 
 namespace {
 

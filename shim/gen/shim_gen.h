@@ -18,6 +18,7 @@
 
 namespace aotic::shim_gen {
 
+/// The command that writes the files (tools/shim_gen/shim_gen.cc), as named in their banner.
 inline constexpr std::string_view kGeneratorName = "tools/shim_gen";
 /// Bumped whenever the generated text changes for the same inputs.
 inline constexpr std::string_view kGeneratorVersion = "1";

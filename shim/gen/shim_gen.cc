@@ -5,7 +5,7 @@
 #include <utility>
 
 #include "ir/error.h"
-#include "tools/shim_gen/shim_gen.h"
+#include "shim/gen/shim_gen.h"
 
 namespace aotic::shim_gen {
 namespace {
