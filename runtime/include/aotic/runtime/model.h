@@ -1,10 +1,6 @@
-// What a generated model.cpp provides to the runtime, and the runtime's model and container.
-//
-// A model.so = runtime sources + one generated model.cpp that defines
-//   const aotic::runtime::ModelSpec& aotic_model_spec();
-// The spec is plain data (names, dtypes, shapes with symbols and their ranges, constants and
-// where their bytes are) plus the `run` function with the model's computation. The runtime does
-// everything else: input checks, constants, instances, concurrency and the C interface.
+// The runtime's model container: it serves a ModelSpec (aotic/runtime/model_spec.h, what a
+// generated model.cpp provides) to the C interface (aotic/runtime/interface.h): input checks,
+// constants, instances and concurrency.
 #pragma once
 
 #include <condition_variable>
@@ -17,103 +13,9 @@
 #include <vector>
 
 #include "aotic/runtime/handle.h"
+#include "aotic/runtime/model_spec.h"
 
 namespace aotic::runtime {
-
-/// One dimension of an input or output: a static size, or symbol `symbol` (an index into
-/// ModelSpec::symbols) when symbol >= 0.
-struct DimSpec {
-  int64_t size;
-  int32_t symbol;
-};
-
-struct TensorSpec {
-  const char* name;
-  int32_t dtype;        // shim dtype code (PyTorch's c10::ScalarType numbers)
-  int32_t device_type;  // shim device type code
-  int32_t rank;
-  const DimSpec* dims;
-  bool needs_contiguous;  // the generated code assumes the export's contiguous layout: other layouts
-                          // run on a contiguous copy
-};
-
-/// A size symbol and its range, inclusive.
-struct SymbolSpec {
-  const char* name;
-  int64_t min;
-  int64_t max;
-};
-
-/// PyTorch's ConstantType numbering (GetConstantType).
-enum class ConstantKind : int32_t {
-  kUnknown = 0,
-  kParameter = 1,
-  kBuffer = 2,
-  kTensorConstant = 3,
-  kFoldedConstant = 4
-};
-
-struct ConstantSpec {
-  const char* name;  // the model's internal name (a C identifier)
-  const char* fqn;   // the export's fully qualified name
-  int32_t dtype;
-  int32_t rank;
-  const int64_t* sizes;
-  const int64_t* strides;
-  int64_t storage_offset;
-  uint64_t blob_offset;  // where its storage starts in the constants blob
-  uint64_t nbytes;       // storage bytes
-  ConstantKind kind;
-};
-
-class RunState;
-
-struct ModelSpec {
-  const TensorSpec* inputs;
-  int32_t num_inputs;
-  const TensorSpec* outputs;
-  int32_t num_outputs;
-  const SymbolSpec* symbols;
-  int32_t num_symbols;
-  const ConstantSpec* constants;
-  int32_t num_constants;
-  /// The weights' bytes, embedded in model.so (nullptr when the model has none or they are
-  /// external). Each constant's storage is 64-byte aligned inside it.
-  const uint8_t* blob;
-  uint64_t blob_size;
-  /// When the weights ship beside model.so instead (`aotic compile --weights external`): the
-  /// file's name, relative to model.so's folder; blob is then nullptr. nullptr otherwise.
-  const char* weights_file;
-  const char* in_spec;
-  const char* out_spec;
-  /// The computation: reads `inputs` (borrowed, already checked) and the constants and symbol
-  /// values from `state`, writes new references to `outputs`.
-  void (*run)(RunState& state, AtenTensorHandle* inputs, AtenTensorHandle* outputs);
-};
-
-/// One set of constant tensors, by index of ModelSpec::constants.
-using ConstantSet = std::vector<TensorHandle>;
-
-/// What one run sees: the symbol values bound from the inputs and the active constants.
-class RunState {
- public:
-  RunState(const ModelSpec& spec, const ConstantSet& constants) : spec_(spec), constants_(constants) {}
-  int64_t symbol(int32_t index) const { return symbols_[static_cast<size_t>(index)]; }
-  AtenTensorHandle constant(int32_t index) const { return constants_[static_cast<size_t>(index)].get(); }
-  const ModelSpec& spec() const { return spec_; }
-
-  /// Checks inputs against the spec and binds symbol values. Throws RuntimeError such as
-  /// "input 0 'x': size 0 is 2000, allowed 1..1024".
-  void check_inputs(AtenTensorHandle* inputs, size_t num_inputs);
-  /// For each input that needs a contiguous layout and has another, a contiguous copy (empty
-  /// handles elsewhere).
-  std::vector<TensorHandle> contiguous_copies(AtenTensorHandle* inputs) const;
-
- private:
-  const ModelSpec& spec_;
-  const ConstantSet& constants_;
-  std::vector<int64_t> symbols_;
-};
 
 /// Makes the constants of `spec` from its embedded blob (no copy: tensors over the blob).
 ConstantSet constants_from_blob(const ModelSpec& spec, const uint8_t* blob);
@@ -163,6 +65,3 @@ class Container {
 };
 
 }  // namespace aotic::runtime
-
-/// Defined by the generated model.cpp.
-const aotic::runtime::ModelSpec& aotic_model_spec();
