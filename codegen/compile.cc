@@ -110,19 +110,32 @@ bool on_path(const std::string& program) {
   return false;
 }
 
-/// libaotic_shim.so next to the aotic binary, in Bazel's output tree or in its runfiles.
-std::string find_shim_library() {
-  if (const char* env = std::getenv("AOTIC_SHIM_LIBRARY")) return env;
+/// A file that ships with aotic: $`env` when set, else `file` next to the aotic binary, in Bazel's
+/// output tree (the `package` folder beside tools/), in the binary's runfiles, or in ../lib.
+std::string find_beside_aotic(const char* env, const std::string& file, const std::string& package,
+                              const std::string& hint) {
+  if (const char* path = std::getenv(env)) return path;
   std::error_code ec;
   fs::path exe = fs::read_symlink("/proc/self/exe", ec);
   fs::path dir = exe.parent_path();
-  for (const fs::path& candidate :
-       {dir / "libaotic_shim.so", dir / ".." / "shim" / "libaotic_shim.so",
-        dir / (exe.filename().string() + ".runfiles") / "aotic" / "shim" / "libaotic_shim.so",
-        dir / ".." / "lib" / "libaotic_shim.so"}) {
+  for (const fs::path& candidate : {dir / file, dir / ".." / package / file,
+                                    dir / (exe.filename().string() + ".runfiles") / "aotic" / package / file,
+                                    dir / ".." / "lib" / file}) {
     if (fs::is_regular_file(candidate, ec)) return candidate.string();
   }
-  user_error("cannot find libaotic_shim.so beside the aotic binary: pass --shim-lib PATH (or --shim=host)");
+  user_error("cannot find {} beside the aotic binary: {}", file, hint);
+}
+
+/// libaotic_shim.so, which --shim=bundled copies beside model.so.
+std::string find_shim_library() {
+  return find_beside_aotic("AOTIC_SHIM_LIBRARY", "libaotic_shim.so", "shim",
+                           "pass --shim-lib PATH (or --shim=host)");
+}
+
+/// libaotic_runtime.a, the precompiled runtime every model.so links (//runtime:libaotic_runtime).
+std::string find_runtime_library() {
+  return find_beside_aotic("AOTIC_RUNTIME_LIBRARY", "libaotic_runtime.a", "runtime",
+                           "pass --runtime-lib PATH");
 }
 
 /// The assembly that links the blob's bytes into model.so (no giant C array to compile).
@@ -220,6 +233,11 @@ CompileResult compile_model(const ir::Program& program, const CompileOptions& op
       options.shim == ShimMode::kBundled
           ? (options.shim_library.empty() ? find_shim_library() : options.shim_library)
           : "";
+  std::error_code ec;
+  const fs::path runtime_library =
+      fs::absolute(options.runtime_library.empty() ? find_runtime_library() : options.runtime_library, ec);
+  if (ec || !fs::is_regular_file(runtime_library, ec))
+    user_error("{}: cannot read the runtime library (libaotic_runtime.a)", runtime_library.string());
 
   const char* tmp = std::getenv("TMPDIR");
   std::string templ = std::string(tmp ? tmp : "/tmp") + "/aotic-build-XXXXXX";
@@ -231,12 +249,12 @@ CompileResult compile_model(const ir::Program& program, const CompileOptions& op
   for (unsigned long i = 0; i < kRuntimeFiles_count; ++i) {
     write_file(build / kRuntimeFiles[i].name, std::string_view(kRuntimeFiles[i].data, kRuntimeFiles[i].size));
   }
-  std::string sources = "model.cpp runtime/model.cc runtime/interface.cc";
+  std::string objects = "model.o";
   if (!layout.entries.empty()) {
     write_file(build / "constants.bin", constants_blob(layout));
     if (!options.external_weights) {
       write_file(build / "constants.S", blob_assembly("aotic_constants_blob"));
-      sources += " constants.S";
+      objects += " constants.S";
     }
   }
   if (!options.emit_source_dir.empty()) {
@@ -245,7 +263,6 @@ CompileResult compile_model(const ir::Program& program, const CompileOptions& op
 
   std::string link;
   if (options.shim == ShimMode::kBundled) {
-    std::error_code ec;
     fs::copy_file(shim_library, build / "libaotic_shim.so", fs::copy_options::overwrite_existing, ec);
     if (ec) user_error("{}: cannot copy: {}", shim_library, ec.message());
     link = "-L. -laotic_shim -Wl,-rpath,'$ORIGIN'";
@@ -261,22 +278,16 @@ CompileResult compile_model(const ir::Program& program, const CompileOptions& op
     }
     link = "-Lstub -Wl,--no-as-needed -ltorch -ltorch_cpu -lc10 -Wl,--as-needed";
   }
-  // The translation units compile in parallel (the runtime's two take most of the time), then
-  // one link; each step's output is deterministic, so the model.so is too.
+  // One translation unit, model.cpp, then one link with the precompiled runtime. The runtime's
+  // objects are all linked (--whole-archive): nothing in model.cpp refers to the C interface it
+  // exports, and exports.map exports only that. Each step's output is deterministic, so the
+  // model.so is too.
   const std::string flags = fmt::format(
       "-std=c++17 -O{} -fPIC -fvisibility=hidden -fvisibility-inlines-hidden -Iinclude", options.opt_level);
-  std::string compile_all, objects;
-  int job = 0;
-  for (const char* unit : {"model.cpp", "runtime/model.cc", "runtime/interface.cc"}) {
-    std::string object = fmt::format("unit{}.o", job);
-    compile_all += fmt::format("{} {} -c {} -o {} & p{}=$!; ", cxx, flags, unit, object, job);
-    objects += " " + object;
-    ++job;
-  }
-  compile_all += "wait $p0 && wait $p1 && wait $p2";
-  if (sources.find("constants.S") != std::string::npos) objects += " constants.S";
-  const std::string command =
-      fmt::format("{} && {} -shared {} -o model.so {} -ldl -lpthread", compile_all, cxx, objects, link);
+  const std::string command = fmt::format(
+      "{} {} -c model.cpp -o model.o && {} -shared {} -Wl,--whole-archive {} -Wl,--no-whole-archive "
+      "-Wl,--version-script=exports.map -o model.so {} -ldl -lpthread",
+      cxx, flags, cxx, objects, shell_quote(runtime_library.string()), link);
   std::string log;
   if (run(build, command, &log) != 0) {
     std::string first_error = log.substr(0, log.find('\n'));
@@ -287,7 +298,6 @@ CompileResult compile_model(const ir::Program& program, const CompileOptions& op
   // Into place atomically: write beside the output, then rename.
   CompileResult result;
   fs::path output(options.output);
-  std::error_code ec;
   if (!options.header.empty()) write_file(options.header, header);
   // The weights first, so a model.so never sits without them.
   if (options.external_weights && !layout.entries.empty()) {

@@ -1,6 +1,7 @@
 // The toolchain driver: from a checked Program to model.so. Generates model.cpp and the
-// constants blob, writes them with the runtime sources into a scratch directory, runs the C++
-// compiler there, and moves the result into place only when everything succeeded.
+// constants blob, writes them with the headers model.cpp includes into a scratch directory,
+// compiles model.cpp there and links it with the precompiled runtime (libaotic_runtime.a), and
+// moves the result into place only when everything succeeded.
 #pragma once
 
 #include <string>
@@ -23,6 +24,7 @@ struct CompileOptions {
   int opt_level = 2;   // -O0..-O3
   ShimMode shim = ShimMode::kBundled;
   std::string shim_library;        // libaotic_shim.so to bundle ("" finds the one beside aotic)
+  std::string runtime_library;     // libaotic_runtime.a to link ("" finds the one beside aotic)
   bool pointwise_kernels = false;  // --pointwise=kernel: generated loops for unary pointwise ops
   bool external_weights = false;   // --weights external: the blob beside model.so, MODEL.so.weights
   std::string header;              // also write the C++ header (codegen/model_header.h) here

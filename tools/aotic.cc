@@ -22,13 +22,16 @@ constexpr const char* kUsage =
     "\n"
     "commands:\n"
     "  compile MODEL -o model.so [--weights FILE.safetensors|embed|external] [--cxx PATH] [--opt 0-3]\n"
-    "          [--shim bundled|host] [--shim-lib PATH] [--emit-source DIR] [--pointwise shim|kernel]\n"
+    "          [--shim bundled|host] [--shim-lib PATH] [--runtime-lib PATH] [--emit-source DIR]\n"
+    "          [--pointwise shim|kernel]\n"
     "          [--header FILE.h [--class-name NAME]] [--dump-after load|lower|codegen]\n"
     "      Compile an export to a model.so with PyTorch AOTInductor's C interface. With\n"
     "      --shim=bundled (default) libaotic_shim.so is copied beside it; --shim=host leaves\n"
     "      the shim to the loading process's libtorch (PyTorch >= 2.x). --pointwise=kernel\n"
     "      compiles float32 unary pointwise ops (relu, sigmoid, gelu, ...) as generated loops.\n"
     "      --weights external writes the weights beside it (model.so.weights) instead of inside.\n"
+    "      --shim-lib and --runtime-lib name the libaotic_shim.so to bundle and the precompiled\n"
+    "      runtime to link (libaotic_runtime.a); by default those shipped beside aotic.\n"
     "\n"
     "  inspect MODEL [--weights FILE.safetensors]\n"
     "      Summarise an export: inputs and outputs with shapes and symbolic ranges, op\n"
@@ -92,6 +95,7 @@ int compile(const std::vector<std::string>& args) {
   for (size_t i = 0; i < args.size(); ++i) {
     if (option(args, i, "-o", &options.output) || option(args, i, "--cxx", &options.cxx) ||
         option(args, i, "--shim-lib", &options.shim_library) ||
+        option(args, i, "--runtime-lib", &options.runtime_library) ||
         option(args, i, "--emit-source", &options.emit_source_dir) ||
         option(args, i, "--header", &options.header) ||
         option(args, i, "--class-name", &options.class_name) ||

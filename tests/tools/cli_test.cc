@@ -3,7 +3,12 @@
 
 #include <sys/wait.h>
 
+#include <algorithm>
+#include <cctype>
 #include <cstdio>
+#include <cstdlib>
+#include <string>
+#include <vector>
 
 #include "tests/test_util.h"
 
@@ -96,6 +101,68 @@ TEST_CASE("compile: bad options are usage errors naming the option") {
   CHECK(r.out == "aotic: error: class name 'not an identifier' is not a C++ identifier\n");
   CHECK_FALSE(std::filesystem::exists(out));
   CHECK_FALSE(std::filesystem::exists(out + ".h"));
+}
+
+/// The names `nm -D --defined-only` lists for a shared library, sorted.
+std::vector<std::string> exported_names(const std::string& so) {
+  std::vector<std::string> names;
+  FILE* pipe = popen(("nm -D --defined-only " + so + " 2>&1").c_str(), "r");
+  REQUIRE(pipe != nullptr);
+  char line[1024];
+  while (fgets(line, sizeof line, pipe) != nullptr) {
+    std::string text(line);
+    const size_t space = text.rfind(' ');
+    if (space != std::string::npos)
+      names.push_back(text.substr(space + 1, text.find_last_not_of("\r\n") - space));
+  }
+  pclose(pipe);
+  std::sort(names.begin(), names.end());
+  return names;
+}
+
+/// The entry points aotic/runtime/interface.h declares (marked AOTI_RUNTIME_EXPORT), sorted.
+std::vector<std::string> interface_names() {
+  const std::string header =
+      testing::read_file(testing::repo_path("runtime/include/aotic/runtime/interface.h"));
+  std::vector<std::string> names;
+  for (size_t pos = header.find("\nAOTI_RUNTIME_EXPORT "); pos != std::string::npos;
+       pos = header.find("\nAOTI_RUNTIME_EXPORT ", pos + 1)) {
+    const size_t paren = header.find('(', pos);
+    size_t start = paren;
+    while (start > pos &&
+           (std::isalnum(static_cast<unsigned char>(header[start - 1])) || header[start - 1] == '_'))
+      --start;
+    names.push_back(header.substr(start, paren - start));
+  }
+  std::sort(names.begin(), names.end());
+  return names;
+}
+
+TEST_CASE("compile links the precompiled runtime: model.so exports exactly interface.h's entry points") {
+  const std::vector<std::string> expected = interface_names();
+  REQUIRE(expected.size() >= 30);
+  CHECK(std::find(expected.begin(), expected.end(), "AOTInductorModelContainerRun") != expected.end());
+  const std::string dir = testing::scratch_dir("exports");
+  Run r = run("compile tests/data/fixtures/mlp.core.pt2 -o " + dir + "/m.so --shim=host --runtime-lib " +
+              testing::repo_path("runtime/libaotic_runtime.a"));
+  REQUIRE_MESSAGE(r.code == 0, r.out);
+  CHECK(exported_names(dir + "/m.so") == expected);
+}
+
+TEST_CASE("a missing runtime library is an error naming it, before compiling") {
+  const std::string out = testing::scratch_dir("runtime_lib") + "/m.so";
+  Run r = run("compile tests/data/fixtures/mlp.core.pt2 -o " + out +
+              " --runtime-lib /no/such/libaotic_runtime.a");
+  CHECK(r.code == 1);
+  CHECK(r.out ==
+        "aotic: error: /no/such/libaotic_runtime.a: cannot read the runtime library (libaotic_runtime.a)\n");
+  CHECK_FALSE(std::filesystem::exists(out));
+  setenv("AOTIC_RUNTIME_LIBRARY", "/no/such/either.a", 1);
+  r = run("compile tests/data/fixtures/mlp.core.pt2 -o " + out);
+  unsetenv("AOTIC_RUNTIME_LIBRARY");
+  CHECK(r.code == 1);
+  CHECK(r.out == "aotic: error: /no/such/either.a: cannot read the runtime library (libaotic_runtime.a)\n");
+  CHECK_FALSE(std::filesystem::exists(out));
 }
 
 TEST_CASE("--help and --version") {

@@ -27,6 +27,7 @@ def _aotic_compile_impl(ctx):
     args.add("-o", so.path)
     args.add("--opt", str(ctx.attr.opt))
     args.add("--shim-lib", ctx.file._shim.path)
+    args.add("--runtime-lib", ctx.file._runtime.path)
     args.add("--header", header.path)
     args.add("--class-name", ctx.attr.class_name)
     if ctx.attr.pointwise:
@@ -48,7 +49,7 @@ def _aotic_compile_impl(ctx):
     ctx.actions.run(
         executable = ctx.executable._aotic,
         arguments = [args],
-        inputs = [ctx.file.src, ctx.file._shim],
+        inputs = [ctx.file.src, ctx.file._shim, ctx.file._runtime],
         outputs = outputs,
         mnemonic = "AoticCompile",
         progress_message = "Compiling model %s with aotic" % ctx.file.src.short_path,
@@ -71,6 +72,8 @@ _aotic_compile = rule(
         "class_name": attr.string(mandatory = True),
         "_aotic": attr.label(default = "//tools:aotic", executable = True, cfg = "exec"),
         "_shim": attr.label(default = "//shim:libaotic_shim.so", allow_single_file = True),
+        # The precompiled runtime linked into the model.so (built for the target, like the shim).
+        "_runtime": attr.label(default = "//runtime:libaotic_runtime.a", allow_single_file = True),
     },
 )
 
