@@ -9,9 +9,10 @@
 #include <fstream>
 
 #include "codegen/constants.h"
-#include "codegen/cpp_wrapper.h"
+#include "codegen/cpu_printer.h"
 #include "codegen/embedded_file.h"
 #include "codegen/model_header.h"
+#include "codegen/pipeline.h"
 #include "codegen/writer.h"
 #include "ir/builtin_schemas.h"
 #include "ir/error.h"
@@ -154,73 +155,82 @@ std::string blob_assembly(const std::string& symbol) {
   return w.text();
 }
 
+PipelineOptions pipeline_options(ShimMode shim, bool pointwise_kernels, const std::set<std::string>& disabled) {
+  PipelineOptions options;
+  options.shim = shim_functions(shim, pointwise_kernels);
+  options.disabled = disabled;
+  return options;
+}
+
 /// model.cpp for an already laid-out constants blob (compile_model needs the layout again for the
 /// blob itself).
 std::string model_cpp_for(const ir::Program& program, const ConstantsLayout& layout,
                           const std::string& source_name, ShimMode shim, bool pointwise_kernels,
-                          const std::string& external_weights_file) {
-  const ShimFunctions functions = shim_functions(shim, pointwise_kernels);
-  std::vector<std::string> unsupported = unsupported_nodes(program, ir::builtin_schemas(), functions);
-  if (!unsupported.empty()) {
-    std::string list;
-    for (const std::string& u : unsupported) list += (list.empty() ? "" : "; ") + u;
-    user_error("{}: {} unsupported op{}: {}", program.source, unsupported.size(),
-               unsupported.size() > 1 ? "s" : "", list);
-  }
-  WrapperOptions options;
+                          const std::string& external_weights_file, const std::set<std::string>& disabled) {
+  const wir::Module module = lower_program(program, layout, pipeline_options(shim, pointwise_kernels, disabled));
+  PrintOptions options;
   options.source_name = source_name;
   options.external_weights_file = external_weights_file;
   try {
-    return emit_model_cpp(program, layout, ir::builtin_schemas(), functions, options);
+    return print_cpu(module, options);
   } catch (const UserError& e) {
     rethrow_in(e, program.source);
   }
 }
 
+std::string source_name_of(const ir::Program& program, const CompileOptions& options) {
+  return options.source_name.empty() ? fs::path(program.source).filename().string() : options.source_name;
+}
+
 }  // namespace
 
 std::string generate_model_cpp(const ir::Program& program, const std::string& source_name, ShimMode shim,
-                               bool pointwise_kernels, const std::string& external_weights_file) {
+                               bool pointwise_kernels, const std::string& external_weights_file,
+                               const std::set<std::string>& disabled_passes) {
   return model_cpp_for(program, layout_constants(program), source_name, shim, pointwise_kernels,
-                       external_weights_file);
+                       external_weights_file, disabled_passes);
+}
+
+std::vector<std::string> dump_stages() {
+  std::vector<std::string> stages = {"load"};
+  for (const PassInfo& p : pipeline_passes()) stages.emplace_back(p.name);
+  stages.emplace_back("codegen");
+  return stages;
 }
 
 std::string dump_after(const ir::Program& program, const std::string& stage, const CompileOptions& options) {
   if (stage == "load") return ir::print_graph(program.graph);
-  if (stage == "lower") {
-    const ShimFunctions functions = shim_functions(options.shim, options.pointwise_kernels);
-    static const char* kNames[] = {"fallback", "in-place", "out-variant", "kernel",
-                                   "getitem",  "size",     "cond",        "UNSUPPORTED"};
-    CodeWriter w;
-    for (const ir::Node& node : program.graph.nodes) {
-      std::string why;
-      LowerKind kind = lower_kind(node, program.graph, ir::builtin_schemas(), functions, &why);
-      w.linef("{:<28} {:<48} {}{}", node.name, node.op_name(), kNames[static_cast<int>(kind)],
-              why.empty() ? "" : ": " + why);
-    }
-    return w.text();
-  }
   if (stage == "codegen") {
-    const std::string source_name =
-        options.source_name.empty() ? fs::path(program.source).filename().string() : options.source_name;
-    return generate_model_cpp(program, source_name, options.shim, options.pointwise_kernels);
+    return generate_model_cpp(program, source_name_of(program, options), options.shim, options.pointwise_kernels,
+                              "", options.disabled_passes);
   }
-  user_error("--dump-after: unknown stage '{}' (stages: load, lower, codegen)", stage);
+  for (const PassInfo& p : pipeline_passes()) {
+    if (stage != p.name) continue;
+    std::string dump;
+    PipelineOptions pipeline = pipeline_options(options.shim, options.pointwise_kernels, options.disabled_passes);
+    pipeline.dump_after = stage;
+    pipeline.dump = &dump;
+    lower_program(program, layout_constants(program), pipeline);
+    return dump;
+  }
+  std::string stages;
+  for (const std::string& s : dump_stages()) stages += (stages.empty() ? "" : ", ") + s;
+  user_error("--dump-after: unknown stage '{}' (stages: {})", stage, stages);
 }
 
 CompileResult compile_model(const ir::Program& program, const CompileOptions& options) {
   if (options.output.empty()) user_error("no output file given (-o model.so)");
   if (options.opt_level < 0 || options.opt_level > 3)
     user_error("--opt must be 0..3, got {}", options.opt_level);
-  const std::string source_name =
-      options.source_name.empty() ? fs::path(program.source).filename().string() : options.source_name;
+  const std::string source_name = source_name_of(program, options);
   // Everything that can fail on the model itself fails here, before the compiler runs.
   const ConstantsLayout layout = layout_constants(program);
   const fs::path output_path(options.output);
   const std::string weights_name =
       options.external_weights ? output_path.filename().string() + ".weights" : "";
   const std::string model_cpp =
-      model_cpp_for(program, layout, source_name, options.shim, options.pointwise_kernels, weights_name);
+      model_cpp_for(program, layout, source_name, options.shim, options.pointwise_kernels, weights_name,
+                    options.disabled_passes);
   // The header is made before compiling so that a bad class name fails early.
   std::string header;
   if (!options.header.empty()) {

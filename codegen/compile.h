@@ -4,7 +4,9 @@
 // moves the result into place only when everything succeeded.
 #pragma once
 
+#include <set>
 #include <string>
+#include <vector>
 
 #include "ir/graph.h"
 
@@ -23,14 +25,15 @@ struct CompileOptions {
   std::string cxx;     // compiler; "" picks clang++, else g++
   int opt_level = 2;   // -O0..-O3
   ShimMode shim = ShimMode::kBundled;
-  std::string shim_library;        // libaotic_shim.so to bundle ("" finds the one beside aotic)
-  std::string runtime_library;     // libaotic_runtime.a to link ("" finds the one beside aotic)
-  bool pointwise_kernels = false;  // --pointwise=kernel: generated loops for unary pointwise ops
-  bool external_weights = false;   // --weights external: the blob beside model.so, MODEL.so.weights
-  std::string header;              // also write the C++ header (codegen/model_header.h) here
-  std::string class_name;          // its class, default: from the output's name
-  std::string emit_source_dir;     // also write the generated sources here
-  std::string source_name;         // for the banner: the model file's name
+  std::string shim_library;               // libaotic_shim.so to bundle ("" finds the one beside aotic)
+  std::string runtime_library;            // libaotic_runtime.a to link ("" finds the one beside aotic)
+  bool pointwise_kernels = false;         // --pointwise=kernel: generated loops for unary pointwise ops
+  bool external_weights = false;          // --weights external: the blob beside model.so, MODEL.so.weights
+  std::string header;                     // also write the C++ header (codegen/model_header.h) here
+  std::string class_name;                 // its class, default: from the output's name
+  std::string emit_source_dir;            // also write the generated sources here
+  std::string source_name;                // for the banner: the model file's name
+  std::set<std::string> disabled_passes;  // --disable-pass: optimising passes to skip
 };
 
 /// What a compile produced, for the caller's summary.
@@ -46,13 +49,17 @@ struct CompileResult {
 /// `output` unless the whole compile succeeded.
 CompileResult compile_model(const ir::Program& program, const CompileOptions& options);
 
-/// The pipeline's stages that --dump-after can show: "load" (the checked IR), "lower" (how each
-/// node is lowered), "codegen" (the generated model.cpp).
+/// What --dump-after STAGE shows: "load" (the checked graph), the wrapper IR after any pass of
+/// the pipeline (codegen/pipeline.h), or "codegen" (the generated model.cpp).
 std::string dump_after(const ir::Program& program, const std::string& stage, const CompileOptions& options);
+
+/// The stages dump_after() knows, in pipeline order.
+std::vector<std::string> dump_stages();
 
 /// The model.cpp aotic would generate (used by golden tests and --emit-source).
 std::string generate_model_cpp(const ir::Program& program, const std::string& source_name,
                                ShimMode shim = ShimMode::kBundled, bool pointwise_kernels = false,
-                               const std::string& external_weights_file = "");
+                               const std::string& external_weights_file = "",
+                               const std::set<std::string>& disabled_passes = {});
 
 }  // namespace aotic::codegen

@@ -1,6 +1,7 @@
 #include "codegen/writer.h"
 
 #include <cmath>
+#include <vector>
 
 namespace aotic::codegen {
 
@@ -8,6 +9,86 @@ void CodeWriter::line(std::string_view text) {
   if (!text.empty()) text_.append(static_cast<size_t>(depth_) * 2, ' ');
   text_ += text;
   text_ += '\n';
+}
+
+namespace {
+
+/// `text` split after each ", " that is outside a string literal (the ", " stays with the piece).
+std::vector<std::string> split_items(std::string_view text) {
+  std::vector<std::string> items;
+  std::string current;
+  bool in_string = false;
+  for (size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    current += c;
+    if (in_string && c == '\\' && i + 1 < text.size()) {
+      current += text[++i];
+      continue;
+    }
+    if (c == '"') in_string = !in_string;
+    if (!in_string && c == ' ' && i > 0 && text[i - 1] == ',') {
+      items.push_back(current);
+      current.clear();
+    }
+  }
+  if (!current.empty()) items.push_back(current);
+  return items;
+}
+
+/// A piece that is one string literal (plus a trailing ", " or ","), as adjacent literals of at
+/// most `room` characters each; the piece itself otherwise.
+std::vector<std::string> split_literal(const std::string& piece, size_t room) {
+  const size_t close = piece.rfind('"');
+  if (piece.size() < 2 || piece[0] != '"' || close == 0 || room < 8) return {piece};
+  const std::string body = piece.substr(1, close - 1);
+  const std::string tail = piece.substr(close + 1);
+  std::vector<std::string> out;
+  std::string chunk;
+  for (size_t i = 0; i < body.size(); ++i) {
+    std::string unit(1, body[i]);
+    if (body[i] == '\\' && i + 1 < body.size()) unit += body[++i];  // never split an escape
+    if (chunk.size() + unit.size() + 2 > room) {
+      out.push_back("\"" + chunk + "\"");
+      chunk.clear();
+    }
+    chunk += unit;
+  }
+  out.push_back("\"" + chunk + "\"" + tail);
+  return out;
+}
+
+}  // namespace
+
+void CodeWriter::wrapped(std::string_view text, size_t width) {
+  const size_t indent = static_cast<size_t>(depth_) * 2;
+  if (indent + text.size() <= width) {
+    line(text);
+    return;
+  }
+  const size_t room = width > indent + 4 ? width - indent - 4 : 8;
+  std::vector<std::string> lines;
+  std::string current;
+  for (const std::string& item : split_items(text)) {
+    std::vector<std::string> parts =
+        item.size() > room ? split_literal(item, room) : std::vector<std::string>{item};
+    for (const std::string& part : parts) {
+      if (!current.empty() && current.size() + part.size() > room) {
+        lines.push_back(current);
+        current.clear();
+      }
+      current += part;
+    }
+    if (parts.size() > 1) {  // a split literal ends its line
+      lines.push_back(current);
+      current.clear();
+    }
+  }
+  if (!current.empty()) lines.push_back(current);
+  for (size_t i = 0; i < lines.size(); ++i) {
+    std::string l = lines[i];
+    while (!l.empty() && l.back() == ' ') l.pop_back();
+    line((i == 0 ? "" : "    ") + l);
+  }
 }
 
 void CodeWriter::open(std::string_view header) {

@@ -19,6 +19,10 @@ class CodeWriter {
     line(fmt::format(format, std::forward<Args>(args)...));
   }
   void blank() { text_ += '\n'; }
+  /// One line, or several when it is longer than `width`: broken after ", " outside string
+  /// literals, continuation lines indented four more; a string literal too long for a line is
+  /// split into adjacent literals.
+  void wrapped(std::string_view text, size_t width = 110);
   /// "header {" and one more level of indentation.
   void open(std::string_view header);
   /// One level less and the closing text ("}", "};", "}  // namespace x").
@@ -33,6 +37,8 @@ class CodeWriter {
   std::string unique_name(const std::string& base);
 
   const std::string& text() const { return text_; }
+  /// The current indentation level.
+  int depth() const { return depth_; }
 
  private:
   std::string text_;

@@ -1556,36 +1556,6 @@ std::string SymExpr::to_cpp(const std::function<std::string(const std::string&)>
   }
 }
 
-std::string SymExpr::cpp_helpers() {
-  return R"(inline int64_t aotic_floordiv(int64_t a, int64_t b) {
-  int64_t q = a / b;
-  if (a % b != 0 && ((a < 0) != (b < 0))) --q;
-  return q;
-}
-inline int64_t aotic_ceildiv(int64_t a, int64_t b) {
-  int64_t q = a / b;
-  if (a % b != 0 && ((a < 0) == (b < 0))) ++q;
-  return q;
-}
-inline int64_t aotic_mod(int64_t a, int64_t b) {
-  if (b == -1) return 0;
-  int64_t r = a % b;
-  if (r != 0 && ((r < 0) != (b < 0))) r += b;
-  return r;
-}
-inline int64_t aotic_pow(int64_t base, int64_t exp) {
-  int64_t result = 1;
-  while (exp > 0) {
-    if (exp & 1) result *= base;
-    exp >>= 1;
-    if (exp > 0) base *= base;
-  }
-  return result;
-}
-inline int64_t aotic_exactdiv(int64_t a, int64_t b) { return a / b; }
-)";
-}
-
 bool SymExpr::operator==(const SymExpr& other) const { return same_tree(*node_, *other.node_); }
 
 SymExpr operator+(const SymExpr& a, const SymExpr& b) {

@@ -57,18 +57,12 @@ class SymExpr {
 
   /// A C++ expression of type int64_t computing the value. `symbol_code` maps a symbol name to a
   /// C++ primary expression (an identifier, a call or an indexed name; e.g. "s77" -> "s77_").
-  /// Besides `static_cast<int64_t>`, the text uses only these names (define them with
-  /// cpp_helpers()): `aotic_floordiv`, `aotic_ceildiv`, `aotic_mod`, `aotic_pow`,
+  /// Besides `static_cast<int64_t>`, the text uses only these names (templates/size_helpers.h
+  /// defines them): `aotic_floordiv`, `aotic_ceildiv`, `aotic_mod`, `aotic_pow`,
   /// `aotic_exactdiv`, and from the standard library `std::min<int64_t>`, `std::max<int64_t>`
   /// (<algorithm>) and `std::abs` (<cstdlib>). Throws UserError for the rare trees it cannot
   /// express with integers (an ordering or Min/Max over non-integer values).
   std::string to_cpp(const std::function<std::string(const std::string&)>& symbol_code) const;
-
-  /// C++ source defining the helpers to_cpp() text calls, as `inline` functions over int64_t with
-  /// Python semantics: aotic_floordiv (floor division), aotic_ceildiv (ceiling division),
-  /// aotic_mod (remainder with the sign of the divisor), aotic_pow (non-negative exponent),
-  /// aotic_exactdiv (division known to be exact). Needs <cstdint>; no overflow checks.
-  static std::string cpp_helpers();
 
   /// Structural equality of the canonical forms.
   bool operator==(const SymExpr& other) const;

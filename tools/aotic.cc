@@ -24,7 +24,7 @@ constexpr const char* kUsage =
     "  compile MODEL -o model.so [--weights FILE.safetensors|embed|external] [--cxx PATH] [--opt 0-3]\n"
     "          [--shim bundled|host] [--shim-lib PATH] [--runtime-lib PATH] [--emit-source DIR]\n"
     "          [--pointwise shim|kernel]\n"
-    "          [--header FILE.h [--class-name NAME]] [--dump-after load|lower|codegen]\n"
+    "          [--header FILE.h [--class-name NAME]] [--dump-after STAGE] [--disable-pass PASS]\n"
     "      Compile an export to a model.so with PyTorch AOTInductor's C interface. With\n"
     "      --shim=bundled (default) libaotic_shim.so is copied beside it; --shim=host leaves\n"
     "      the shim to the loading process's libtorch (PyTorch >= 2.x). --pointwise=kernel\n"
@@ -32,6 +32,9 @@ constexpr const char* kUsage =
     "      --weights external writes the weights beside it (model.so.weights) instead of inside.\n"
     "      --shim-lib and --runtime-lib name the libaotic_shim.so to bundle and the precompiled\n"
     "      runtime to link (libaotic_runtime.a); by default those shipped beside aotic.\n"
+    "      --dump-after STAGE prints the graph (load), the wrapper IR after a pass (import_graph,\n"
+    "      bind_shapes, lower_views, select_ops, plan_lifetimes, reuse_buffers) or model.cpp\n"
+    "      (codegen); --disable-pass skips an optimising pass (reuse_buffers).\n"
     "\n"
     "  inspect MODEL [--weights FILE.safetensors]\n"
     "      Summarise an export: inputs and outputs with shapes and symbolic ranges, op\n"
@@ -119,6 +122,10 @@ int compile(const std::vector<std::string>& args) {
     if (option(args, i, "--pointwise", &value)) {
       if (value != "shim" && value != "kernel") throw UsageError{"--pointwise must be shim or kernel"};
       options.pointwise_kernels = value == "kernel";
+      continue;
+    }
+    if (option(args, i, "--disable-pass", &value)) {
+      options.disabled_passes.insert(value);
       continue;
     }
     if (option(args, i, "--shim", &value)) {

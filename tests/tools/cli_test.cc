@@ -62,15 +62,16 @@ TEST_CASE("bad usage: exit 2 with the usage") {
   CHECK(r.out.rfind("aotic: inspect: unknown option '--bogus'\n", 0) == 0);
 }
 
-TEST_CASE("compile --dump-after shows the IR and the lowering") {
+TEST_CASE("compile --dump-after shows the IR after a pass; --disable-pass skips an optimising one") {
   std::string dir = testing::scratch_dir("dump");
-  Run r = run("compile tests/data/fixtures/mlp.core.pt2 -o " + dir + "/m.so --shim=host --dump-after lower");
+  Run r =
+      run("compile tests/data/fixtures/mlp.core.pt2 -o " + dir + "/m.so --shim=host --dump-after select_ops");
   CHECK(r.code == 0);
-  CHECK(r.out.rfind(
-            "permute                      aten.permute.default                             fallback\n"
-            "addmm                        aten.addmm.default                               out-variant\n"
-            "relu                         aten.relu.default                                kernel\n",
-            0) == 0);
+  CHECK(r.out.find("view permute = aoti_torch_cpu_permute(p_l1_weight, [1, 0])  # aliases p_l1_weight\n"
+                   "alloc addmm : float32[8, 128] strides [128, 1]\n"
+                   "call aoti_torch_cpu_addmm_out(addmm, p_l1_bias, x, permute, 1.0, 1.0)\n"
+                   "alloc relu : float32[8, 128] strides [128, 1]\n"
+                   "kernel kernel_relu(addmm -> relu)\n") != std::string::npos);
   r = run("compile tests/data/fixtures/mlp.core.pt2 -o " + dir + "/m.so --dump-after load");
   CHECK(r.code == 0);
   CHECK(r.out.find(
@@ -78,7 +79,24 @@ TEST_CASE("compile --dump-after shows the IR and the lowering") {
         std::string::npos);
   r = run("compile tests/data/fixtures/mlp.core.pt2 -o " + dir + "/m.so --dump-after parse");
   CHECK(r.code == 1);
-  CHECK(r.out == "aotic: error: --dump-after: unknown stage 'parse' (stages: load, lower, codegen)\n");
+  CHECK(r.out ==
+        "aotic: error: --dump-after: unknown stage 'parse' (stages: load, import_graph, bind_shapes, "
+        "lower_views, "
+        "select_ops, plan_lifetimes, reuse_buffers, codegen)\n");
+  r = run("compile tests/data/fixtures/tiny_gpt.core.pt2 -o " + dir +
+          "/g.so --disable-pass reuse_buffers "
+          "--dump-after codegen");
+  CHECK(r.code == 0);
+  CHECK(r.out.find("std::move(") == std::string::npos);
+  r = run("compile tests/data/fixtures/tiny_gpt.core.pt2 -o " + dir + "/g.so --dump-after codegen");
+  CHECK(r.code == 0);
+  CHECK(r.out.find("addmm_3 = std::move(addmm);  // addmm's buffer: same dtype, sizes and strides\n") !=
+        std::string::npos);
+  r = run("compile tests/data/fixtures/mlp.core.pt2 -o " + dir + "/m.so --disable-pass plan_lifetimes");
+  CHECK(r.code == 1);
+  CHECK(r.out ==
+        "aotic: error: --disable-pass: 'plan_lifetimes' is needed to compile a model (optimising "
+        "passes: reuse_buffers)\n");
 }
 
 TEST_CASE("compile: bad options are usage errors naming the option") {

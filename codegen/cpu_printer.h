@@ -1,0 +1,25 @@
+// The CPU printer: the wrapper IR of a model (codegen/wrapper_ir.h) as the C++ source of
+// model.cpp, which reaches libtorch only through the C shim (aotic/shim.h, aotic/c_shim_cpu.h)
+// and plugs into the runtime through aotic_model_spec() (aotic/runtime/model.h). It decides
+// nothing: every choice was made by a pass; it picks C names and lays out text.
+#pragma once
+
+#include <string>
+
+#include "codegen/wrapper_ir.h"
+
+namespace aotic::codegen {
+
+struct PrintOptions {
+  /// Symbol of the constants blob defined by the assembly file.
+  std::string blob_symbol = "aotic_constants_blob";
+  /// Text for the banner: what was compiled (a file name, never a machine path).
+  std::string source_name;
+  /// The weights ship in this file beside model.so instead of inside it ("" = embedded).
+  std::string external_weights_file;
+};
+
+/// The text of model.cpp.
+std::string print_cpu(const wir::Module& module, const PrintOptions& options);
+
+}  // namespace aotic::codegen

@@ -1,0 +1,48 @@
+// The lowering passes, in the order codegen/pipeline.cc runs them. Each lives in its own file
+// (codegen/passes/<name>.cc) and rewrites the wrapper IR (codegen/wrapper_ir.h) in place.
+// `aotic compile --dump-after NAME` prints the IR after any of them.
+#pragma once
+
+#include <set>
+#include <string>
+
+#include "codegen/constants.h"
+#include "codegen/wrapper_ir.h"
+#include "ir/graph.h"
+#include "ir/op_schema.h"
+
+namespace aotic::codegen {
+
+/// The C shim functions a model.so may call: aotic's own fallback ops (--shim=bundled), or only
+/// those PyTorch 2.11's libtorch exports (--shim=host).
+struct ShimFunctions {
+  std::set<std::string> names;  // "aoti_torch_cpu_addmm_out", ...
+  std::string origin;           // for messages: "shim/fallback_ops.txt", "PyTorch 2.11's C shim"
+  /// Use generated kernels for the pointwise ops they cover even when a shim function exists.
+  bool prefer_kernels = false;
+};
+
+/// One `op` statement per graph node, the weights and user inputs bound, a `return` of the outputs.
+wir::Module import_graph(const ir::Program& program, const ConstantsLayout& constants);
+
+/// Dtypes and shapes from the export's metadata: the input/output specs and the size symbols the
+/// inputs bind (with their export ranges). User error for inputs aotic cannot bind.
+void bind_shapes(wir::Module& module);
+
+/// Resolves each op's schema; ops whose result aliases an input (schema `Tensor(a) -> Tensor(a)`)
+/// become views, and aten.view is called as reshape (see the note it leaves).
+void lower_views(wir::Module& module, const ir::SchemaRegistry& schemas);
+
+/// Each op becomes a shim call, an allocation plus the .out variant's call, a generated loop, a
+/// size expression or an alias. User error listing every op that has none of these.
+void select_ops(wir::Module& module, const ir::SchemaRegistry& schemas, const ShimFunctions& shim);
+
+/// A `free` right after the last use of every value the model owns (graph order).
+void plan_lifetimes(wir::Module& module);
+
+/// Optimising: an allocation takes a dead buffer of the same dtype, device, sizes and strides
+/// instead (AOTInductor's exact buffer reuse); a buffer is dead when nothing that may alias it
+/// (per the schemas' alias annotations) is alive.
+void reuse_buffers(wir::Module& module);
+
+}  // namespace aotic::codegen

@@ -1,0 +1,427 @@
+// select_ops: decides how each op runs, in order of preference:
+//   a shim function for the op           call aoti_torch_cpu_relu(x) -> relu
+//   in-place (no C return)               call aoti_torch_cpu_relu_(x); alias relu_ = x
+//   the .out variant into a new buffer   alloc addmm : f32[8, 128]; call aoti_torch_cpu_addmm_out(addmm, ...)
+//   a generated loop (float32 unary)     alloc relu : f32[8, 128]; kernel kernel_relu(x -> relu)
+// plus getitem (an alias of a list element) and integer nodes (a size expression over the symbols).
+// Every op with none of these is reported at once, in one user error.
+#include <map>
+
+#include "codegen/lower_args.h"
+#include "codegen/passes/passes.h"
+#include "codegen/writer.h"
+#include "ir/error.h"
+#include "shim/gen/shim_gen.h"
+
+namespace aotic::codegen {
+namespace {
+
+using ir::ArgKind;
+using ir::Node;
+using wir::Stmt;
+
+bool is_getitem(const std::string& target) {
+  return target == "<built-in function getitem>" || target == "_operator.getitem";
+}
+
+/// Targets whose only output is an integer recorded with its symbolic expression.
+bool is_size_node(const Node& node) {
+  if (node.outputs.size() != 1 || node.outputs[0].kind != ArgKind::kSymInt) return false;
+  return node.target == "torch.ops.aten.sym_size.int" || node.target.rfind("_operator.", 0) == 0 ||
+         node.target == "torch.sym_max" || node.target == "torch.sym_min" ||
+         node.target == "torch.ops.aten.sym_numel.default" || node.target == "torch.ops.aten.sym_stride.int";
+}
+
+/// Unary pointwise ops with a generated float32 kernel: the expression of `v`, and whether the op
+/// updates its input in place.
+struct KernelOp {
+  const char* expression;
+  bool inplace;
+};
+
+const std::map<std::string, KernelOp>& kernel_ops() {
+  static const std::map<std::string, KernelOp> kOps = {
+      {"aten.relu.default", {"v < 0.f ? 0.f : v", false}},
+      {"aten.relu_.default", {"v < 0.f ? 0.f : v", true}},
+      {"aten.sigmoid.default", {"1.f / (1.f + std::exp(-v))", false}},
+      {"aten.silu.default", {"v / (1.f + std::exp(-v))", false}},
+      {"aten.silu_.default", {"v / (1.f + std::exp(-v))", true}},
+      {"aten.tanh.default", {"std::tanh(v)", false}},
+      {"aten.exp.default", {"std::exp(v)", false}},
+      {"aten.log.default", {"std::log(v)", false}},
+      {"aten.sqrt.default", {"std::sqrt(v)", false}},
+      {"aten.rsqrt.default", {"1.f / std::sqrt(v)", false}},
+      {"aten.neg.default", {"-v", false}},
+      {"aten.abs.default", {"std::fabs(v)", false}},
+      {"aten.hardsigmoid.default", {"std::min(std::max(v + 3.f, 0.f), 6.f) / 6.f", false}},
+      {"aten.hardswish.default", {"v * std::min(std::max(v + 3.f, 0.f), 6.f) / 6.f", false}},
+      {"aten.hardswish_.default", {"v * std::min(std::max(v + 3.f, 0.f), 6.f) / 6.f", true}},
+      {"aten.gelu.default", {"0.5f * v * (1.f + std::erf(v * 0.70710678118654752f))", false}},
+  };
+  return kOps;
+}
+
+/// gelu(approximate='tanh').
+constexpr const char* kGeluTanh =
+    "0.5f * v * (1.f + std::tanh(0.79788456080286536f * (v + 0.044715f * v * v * v)))";
+
+/// A node a kernel can compute: one float32 tensor in, one float32 tensor out.
+bool kernel_applies(const Node& node, const ir::Graph& graph, std::string* why) {
+  if (kernel_ops().count(node.op_name()) == 0) return false;
+  const ir::NamedArgument* self = node.inputs.empty() ? nullptr : &node.inputs[0];
+  if (self == nullptr || self->arg.kind != ArgKind::kTensor || node.outputs.size() != 1 ||
+      node.outputs[0].kind != ArgKind::kTensor) {
+    return false;
+  }
+  const ir::TensorMeta* in = graph.find_tensor(self->arg.name);
+  const ir::TensorMeta* out = graph.find_tensor(node.outputs[0].name);
+  if (in == nullptr || out == nullptr || in->dtype != ir::DType::kFloat32 ||
+      out->dtype != ir::DType::kFloat32) {
+    if (why) *why = "generated kernels handle float32 only";
+    return false;
+  }
+  for (const ir::NamedArgument& input : node.inputs) {
+    if (input.name == "approximate" && input.arg.kind == ArgKind::kString && input.arg.name != "none" &&
+        input.arg.name != "tanh") {
+      return false;
+    }
+  }
+  return true;
+}
+
+bool has_c_return(const shim_gen::CFunction& fn) {
+  for (const shim_gen::CParam& p : fn.params) {
+    if (p.name.rfind("ret", 0) == 0) return true;
+  }
+  return false;
+}
+
+enum class Lowering { kFallback, kInplace, kOutVariant, kKernel, kUnsupported };
+
+Lowering choose(const Stmt& op, const ir::SchemaRegistry& schemas, const ShimFunctions& shim,
+                std::string* why) {
+  const Node& node = *op.node;
+  if (op.schema == nullptr) {
+    *why = "not an ATen operator";
+    return Lowering::kUnsupported;
+  }
+  const ir::OpSchema& schema = *op.schema;
+  shim_gen::CFunction fn = shim_gen::c_function(schema, "cpu");
+  if (shim.prefer_kernels && kernel_applies(node, *op.graph, nullptr)) return Lowering::kKernel;
+  const ir::OpSchema* out = schemas.find("aten." + schema.name + ".out");
+  const bool out_ok = out != nullptr && shim.names.count(shim_gen::c_function(*out, "cpu").name) != 0 &&
+                      node.outputs.size() == 1 && node.outputs[0].kind == ArgKind::kTensor &&
+                      op.graph->find_tensor(node.outputs[0].name) != nullptr;
+  // Matrix products write into buffers aotic plans (and reuses) rather than allocating per call.
+  static const std::set<std::string> kPreferOut = {"addmm", "mm", "bmm", "baddbmm"};
+  if (out_ok && kPreferOut.count(schema.name) != 0) return Lowering::kOutVariant;
+  if (shim.names.count(fn.name) != 0) {
+    if (has_c_return(fn)) return Lowering::kFallback;
+    if (!schema.arguments.empty() && schema.arguments[0].is_write()) return Lowering::kInplace;
+  }
+  if (out_ok) return Lowering::kOutVariant;
+  std::string kernel_why;
+  if (kernel_applies(node, *op.graph, &kernel_why)) return Lowering::kKernel;
+  *why = kernel_why.empty()
+             ? fmt::format("no shim function {} in {}", fn.name, shim.origin)
+             : fmt::format("no shim function {} in {}, and {}", fn.name, shim.origin, kernel_why);
+  return Lowering::kUnsupported;
+}
+
+/// Contiguous strides for `sizes`.
+std::vector<ir::SymExpr> contiguous_strides(const std::vector<ir::SymExpr>& sizes) {
+  std::vector<ir::SymExpr> strides(sizes.size());
+  ir::SymExpr stride = ir::SymExpr::constant(1);
+  for (size_t d = sizes.size(); d-- > 0;) {
+    strides[d] = stride;
+    stride = stride * sizes[d];
+  }
+  return strides;
+}
+
+/// Lowers the ops of one block (a graph or a cond branch); values are scoped to it.
+class Selector {
+ public:
+  Selector(const wir::Module& module, const ir::SchemaRegistry& schemas, const ShimFunctions& shim,
+           std::vector<std::string>* unsupported, std::set<std::string>* reported)
+      : module_(module), schemas_(schemas), shim_(shim), unsupported_(unsupported), reported_(reported) {
+    for (const wir::Symbol& s : module.symbols) symbols_.insert(s.name);
+  }
+
+  wir::Block lower(wir::Block& block) {
+    wir::Block out;
+    for (Stmt& s : block) {
+      if (s.kind == Stmt::Kind::kCond) {
+        for (wir::Branch& b : s.branches) {
+          Selector inner(module_, schemas_, shim_, unsupported_, reported_);
+          b.body = inner.lower(b.body);
+        }
+        for (const std::string& n : s.outs) owned_.insert(n);
+        out.push_back(std::move(s));
+      } else if (s.kind == Stmt::Kind::kOp) {
+        lower_op(s, out);
+      } else {
+        out.push_back(std::move(s));
+      }
+    }
+    return out;
+  }
+
+ private:
+  void lower_op(const Stmt& op, wir::Block& out) {
+    const Node& node = *op.node;
+    if (is_size_node(node)) {
+      const std::string& name = node.outputs[0].refs.at(0).name;
+      auto it = op.graph->sym_int_values.find(name);
+      if (it == op.graph->sym_int_values.end())
+        user_error("{}: no expression recorded for '{}'", op.place, name);
+      check_symbols(op, it->second.expr);
+      Stmt s = like(op, Stmt::Kind::kSize);
+      s.value = name;
+      s.expr = it->second.expr;
+      ints_.insert(name);
+      out.push_back(std::move(s));
+      return;
+    }
+    if (is_getitem(node.target)) {
+      const ir::Argument& list = node.inputs.at(0).arg;
+      int64_t index = node.inputs.size() > 1 ? node.inputs[1].arg.int_value : -1;
+      if (list.kind != ArgKind::kTensors || index < 0 || index >= static_cast<int64_t>(list.names.size()) ||
+          node.outputs.size() != 1 || node.outputs[0].kind != ArgKind::kTensor) {
+        user_error("{}: unsupported getitem", op.place);
+      }
+      Stmt s = like(op, Stmt::Kind::kAlias);
+      s.value = node.outputs[0].name;
+      s.alias_of = list.names[static_cast<size_t>(index)];
+      owned_.insert(s.value);
+      out.push_back(std::move(s));
+      return;
+    }
+    std::string why;
+    Lowering lowering = choose(op, schemas_, shim_, &why);
+    switch (lowering) {
+      case Lowering::kUnsupported:
+        if (reported_->insert(node.target).second) {
+          unsupported_->push_back(fmt::format("{} (node '{}'): {}", node.op_name(), node.name, why));
+        }
+        return;
+      case Lowering::kKernel:
+        lower_kernel(op, out);
+        return;
+      case Lowering::kOutVariant:
+        lower_out_variant(op, out);
+        return;
+      case Lowering::kFallback:
+      case Lowering::kInplace:
+        lower_call(op, *op.schema, lowering == Lowering::kInplace, out);
+        return;
+    }
+  }
+
+  static Stmt like(const Stmt& op, Stmt::Kind kind) {
+    Stmt s;
+    s.kind = kind;
+    s.place = op.place;
+    s.note = op.note;
+    return s;
+  }
+
+  void check_symbols(const Stmt& op, const ir::SymExpr& expr) {
+    for (const std::string& symbol : expr.symbols()) {
+      if (symbols_.count(symbol) == 0) {
+        user_error("{}: symbol '{}' is not a size of any input: data-dependent sizes are not supported",
+                   op.place, symbol);
+      }
+    }
+  }
+
+  /// An allocation of `value` with the export's sizes and the given strides.
+  Stmt alloc(const Stmt& op, const std::string& value, const std::vector<ir::SymExpr>* strides) {
+    const ir::TensorMeta& meta = *op.graph->find_tensor(value);
+    Stmt s = like(op, Stmt::Kind::kAlloc);
+    s.note.clear();
+    s.value = value;
+    s.buffer.dtype = meta.dtype;
+    s.buffer.device = meta.device;
+    s.buffer.sizes = meta.sizes;
+    s.buffer.strides = strides ? *strides : meta.strides;
+    for (const ir::SymExpr& e : s.buffer.sizes) check_symbols(op, e);
+    for (const ir::SymExpr& e : s.buffer.strides) check_symbols(op, e);
+    owned_.insert(value);
+    return s;
+  }
+
+  void require_owned(const Stmt& op, const std::string& value) {
+    if (owned_.count(value) == 0) {
+      user_error("{}: in-place update of a graph input or constant is not supported", op.place);
+    }
+  }
+
+  void lower_kernel(const Stmt& op, wir::Block& out) {
+    const Node& node = *op.node;
+    const KernelOp& k = kernel_ops().at(node.op_name());
+    const std::string& base = node.op_name();
+    Stmt s = like(op, Stmt::Kind::kKernel);
+    s.function = "kernel_" + cpp_identifier(base.substr(5, base.rfind('.') - 5));
+    s.expression = k.expression;
+    s.comment = node.op_name();
+    const ir::NamedArgument* approximate = node.find_input("approximate");
+    if (approximate != nullptr && approximate->arg.kind == ArgKind::kString &&
+        approximate->arg.name == "tanh") {
+      s.expression = kGeluTanh;
+      s.function += "_tanh";
+      s.comment = "gelu(approximate='tanh')";
+    }
+    if (k.inplace && s.function.back() == '_') s.function.pop_back();
+    const std::string& self = node.inputs[0].arg.name;
+    const std::string& result = node.outputs[0].name;
+    s.inputs = {self};
+    s.inplace = k.inplace;
+    if (k.inplace) {
+      require_owned(op, self);
+      s.value = self;
+      out.push_back(std::move(s));
+      Stmt alias = like(op, Stmt::Kind::kAlias);
+      alias.value = result;
+      alias.alias_of = self;
+      owned_.insert(result);
+      out.push_back(std::move(alias));
+      return;
+    }
+    const std::vector<ir::SymExpr> strides = contiguous_strides(op.graph->find_tensor(result)->sizes);
+    out.push_back(alloc(op, result, &strides));
+    s.value = result;
+    out.push_back(std::move(s));
+  }
+
+  void lower_out_variant(const Stmt& op, wir::Block& out) {
+    const ir::OpSchema& out_schema = *schemas_.find("aten." + op.schema->name + ".out");
+    const std::string& result = op.node->outputs[0].name;
+    out.push_back(alloc(op, result, nullptr));
+    Node with_out = *op.node;
+    for (const ir::SchemaArgument& param : out_schema.arguments) {
+      if (!param.is_out()) continue;
+      ir::NamedArgument arg;
+      arg.name = param.name;
+      arg.arg.kind = ArgKind::kTensor;
+      arg.arg.name = result;
+      with_out.inputs.push_back(arg);
+    }
+    with_out.outputs.clear();
+    lower_call_of(op, with_out, out_schema, false, out);
+  }
+
+  void lower_call(const Stmt& op, const ir::OpSchema& schema, bool inplace, wir::Block& out) {
+    lower_call_of(op, *op.node, schema, inplace, out);
+  }
+
+  void lower_call_of(const Stmt& op, const Node& node, const ir::OpSchema& schema, bool inplace,
+                     wir::Block& out) {
+    shim_gen::CFunction fn = shim_gen::c_function(schema, "cpu");
+    const bool c_returns = has_c_return(fn);
+    Stmt s = like(op, op.view ? Stmt::Kind::kView : Stmt::Kind::kCall);
+    s.function = fn.name;
+    s.alias_of = op.alias_of;
+    const bool list_return =
+        !schema.returns.empty() && schema.returns[0].type.kind == ir::SchemaType::Kind::List;
+    if (c_returns) {
+      if (list_return) {
+        if (node.outputs.size() != 1 || node.outputs[0].kind != ArgKind::kTensors) {
+          user_error("{}: expected a list of tensors as output", op.place);
+        }
+        s.outs = node.outputs[0].names;
+        s.list_out = true;
+      } else {
+        for (size_t i = 0; i < schema.returns.size(); ++i) {
+          const ir::Argument* result = i < node.outputs.size() ? &node.outputs[i] : nullptr;
+          if (result != nullptr && result->kind == ArgKind::kTensor) {
+            s.outs.push_back(result->name);
+          } else if (result == nullptr || result->kind == ArgKind::kNone) {
+            s.outs.emplace_back();
+          } else {
+            user_error("{}: output {} is a {}: not supported", op.place, i, ir::arg_kind_key(result->kind));
+          }
+        }
+      }
+    }
+    // C order: out= arguments first (torchgen's convention), then the others in schema order.
+    std::vector<const ir::SchemaArgument*> ordered;
+    for (const ir::SchemaArgument& param : schema.arguments) {
+      if (param.is_out()) ordered.push_back(&param);
+    }
+    for (const ir::SchemaArgument& param : schema.arguments) {
+      if (!param.is_out()) ordered.push_back(&param);
+    }
+    const ir::TensorMeta* result_meta = !node.outputs.empty() && node.outputs[0].kind == ArgKind::kTensor
+                                            ? op.graph->find_tensor(node.outputs[0].name)
+                                            : nullptr;
+    for (const ir::SchemaArgument* param : ordered) {
+      const ir::NamedArgument* given = node.find_input(param->name);
+      ir::Argument arg;
+      if (param->name == "dtype" && param->type.kind == ir::SchemaType::Kind::Optional &&
+          param->type.elems.at(0).kind == ir::SchemaType::Kind::ScalarType &&
+          (given == nullptr || given->arg.kind == ArgKind::kNone) && result_meta != nullptr) {
+        // Factories infer their dtype from Python scalars (arange(4) is int64); through the C ABI
+        // every Scalar is a double, so the dtype the export recorded is passed explicitly.
+        arg.kind = ArgKind::kScalarType;
+        arg.int_value = static_cast<int64_t>(result_meta->dtype);
+      } else if (given != nullptr) {
+        arg = given->arg;
+      } else {
+        std::optional<ir::Argument> d =
+            param->default_text ? default_argument(param->type, *param->default_text) : std::nullopt;
+        if (!d) {
+          user_error("{}: argument '{}': cannot use its default '{}'", op.place, param->name,
+                     param->default_text.value_or("<none>"));
+        }
+        arg = *d;
+      }
+      s.args.push_back(lower_arg(*param, arg, param->type, ints_,
+                                 fmt::format("{}: argument '{}'", op.place, param->name)));
+    }
+    for (const std::string& n : s.outs) {
+      if (!n.empty()) owned_.insert(n);
+    }
+    out.push_back(std::move(s));
+    if (inplace) {
+      // The result is the updated first argument.
+      const ir::NamedArgument* self = node.find_input(schema.arguments.at(0).name);
+      if (self == nullptr || self->arg.kind != ArgKind::kTensor) {
+        user_error("{}: in-place update of a graph input or constant is not supported", op.place);
+      }
+      require_owned(op, self->arg.name);
+      if (node.outputs.empty() || node.outputs[0].kind != ArgKind::kTensor) return;
+      Stmt alias = like(op, Stmt::Kind::kAlias);
+      alias.note.clear();
+      alias.value = node.outputs[0].name;
+      alias.alias_of = self->arg.name;
+      owned_.insert(alias.value);
+      out.push_back(std::move(alias));
+    }
+  }
+
+  const wir::Module& module_;
+  const ir::SchemaRegistry& schemas_;
+  const ShimFunctions& shim_;
+  std::vector<std::string>* unsupported_;
+  std::set<std::string>* reported_;
+  std::set<std::string> symbols_;
+  std::set<std::string> ints_;   // integer values defined so far
+  std::set<std::string> owned_;  // tensors this block made (in-place updates allowed)
+};
+
+}  // namespace
+
+void select_ops(wir::Module& module, const ir::SchemaRegistry& schemas, const ShimFunctions& shim) {
+  std::vector<std::string> unsupported;
+  std::set<std::string> reported;
+  Selector selector(module, schemas, shim, &unsupported, &reported);
+  module.body = selector.lower(module.body);
+  if (!unsupported.empty()) {
+    std::string list;
+    for (const std::string& u : unsupported) list += (list.empty() ? "" : "; ") + u;
+    user_error("{} unsupported op{}: {}", unsupported.size(), unsupported.size() > 1 ? "s" : "", list);
+  }
+}
+
+}  // namespace aotic::codegen

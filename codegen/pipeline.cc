@@ -1,0 +1,80 @@
+#include "codegen/pipeline.h"
+
+#include "ir/builtin_schemas.h"
+#include "ir/error.h"
+
+namespace aotic::codegen {
+namespace {
+
+/// Records the IR after the pass --dump-after asked for.
+class Log {
+ public:
+  explicit Log(const PipelineOptions& options) : options_(options) {}
+  void operator()(const char* pass, const wir::Module& module) const {
+    if (options_.dump != nullptr && options_.dump_after == pass) *options_.dump = wir::to_text(module);
+  }
+  bool enabled(const char* pass) const { return options_.disabled.count(pass) == 0; }
+
+ private:
+  const PipelineOptions& options_;
+};
+
+std::string pass_list(bool optimising_only) {
+  std::string out;
+  for (const PassInfo& p : pipeline_passes()) {
+    if (!optimising_only || p.optimising) out += (out.empty() ? "" : ", ") + std::string(p.name);
+  }
+  return out;
+}
+
+}  // namespace
+
+const std::vector<PassInfo>& pipeline_passes() {
+  static const std::vector<PassInfo> kPasses = {
+      {"import_graph", false}, {"bind_shapes", false},    {"lower_views", false},
+      {"select_ops", false},   {"plan_lifetimes", false}, {"reuse_buffers", true},
+  };
+  return kPasses;
+}
+
+void check_pass_names(const PipelineOptions& options) {
+  for (const std::string& name : options.disabled) {
+    const PassInfo* found = nullptr;
+    for (const PassInfo& p : pipeline_passes()) {
+      if (name == p.name) found = &p;
+    }
+    if (found == nullptr) {
+      user_error("--disable-pass: unknown pass '{}' (optimising passes: {})", name, pass_list(true));
+    }
+    if (!found->optimising) {
+      user_error("--disable-pass: '{}' is needed to compile a model (optimising passes: {})", name,
+                 pass_list(true));
+    }
+  }
+}
+
+wir::Module lower_program(const ir::Program& program, const ConstantsLayout& constants,
+                          const PipelineOptions& options) {
+  check_pass_names(options);
+  const ir::SchemaRegistry& schemas = ir::builtin_schemas();
+  const Log log(options);
+  try {
+    wir::Module m = import_graph(program, constants);
+    log("import_graph", m);
+    bind_shapes(m);
+    log("bind_shapes", m);
+    lower_views(m, schemas);
+    log("lower_views", m);
+    select_ops(m, schemas, options.shim);
+    log("select_ops", m);
+    plan_lifetimes(m);
+    log("plan_lifetimes", m);
+    if (log.enabled("reuse_buffers")) reuse_buffers(m);
+    log("reuse_buffers", m);
+    return m;
+  } catch (const UserError& e) {
+    rethrow_in(e, program.source);
+  }
+}
+
+}  // namespace aotic::codegen

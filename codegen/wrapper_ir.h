@@ -1,0 +1,156 @@
+// The wrapper IR: what model.cpp's run() does, as a small list of typed statements that the
+// lowering passes (codegen/pipeline.cc) build and rewrite and one printer (codegen/cpu_printer.h)
+// turns into C++. Values are named by the export's value names; the printer picks C names.
+//
+//   op addmm = aten.addmm.default(p_l1_bias, x, permute)      <- import_graph
+//   alloc addmm : f32[8, 128] strides [128, 1]                <- select_ops (.out variant)
+//   call aoti_torch_cpu_addmm_out(addmm, p_l1_bias, x, permute, 1.0, 1.0)
+//   free permute                                              <- plan_lifetimes
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "codegen/constants.h"
+#include "ir/graph.h"
+#include "ir/op_schema.h"
+
+namespace aotic::codegen::wir {
+
+/// One argument of a shim call, already in the C function's terms. Some print as two C
+/// arguments (a list: pointer and length; a device: type and index; an optional list).
+struct Arg {
+  enum class Kind {
+    kTensor,        // value: a tensor's handle
+    kInt,           // int_value
+    kIntValue,      // value: an integer defined by a size statement
+    kSizeExpr,      // expr: an integer from the symbols (int64_t)
+    kDouble,        // double_value
+    kBool,          // bool_value
+    kString,        // text
+    kDType,         // dtype: printed as a named constant
+    kDevice,        // device (two C arguments: type and index)
+    kLayout,        // int_value: the shim's layout code
+    kMemoryFormat,  // int_value: the shim's memory format code
+    kNull,          // nullptr (plus a 0 / -1 second argument when `pair`)
+    kScalarTensor,  // items[0] (kInt / kDouble / kBool / kIntValue): a 0-dim tensor made for the call
+    kOptional,      // items[0]: passed by pointer to a temporary of type `c_type`
+    kArray,         // items: a temporary array of `c_type` and its length
+  };
+  Kind kind = Kind::kNull;
+  std::string value;
+  int64_t int_value = 0;
+  double double_value = 0;
+  bool bool_value = false;
+  std::string text;
+  ir::DType dtype = ir::DType::kFloat32;
+  ir::Device device;
+  ir::SymExpr expr;
+  std::vector<Arg> items;
+  std::string c_type;  // element type of kOptional / kArray ("int64_t", "AtenTensorHandle", ...)
+  std::string name;    // the schema parameter, for naming temporaries
+  bool pair = false;   // kNull standing for a pointer and a length (or device type and index)
+  int64_t pair_value = 0;
+};
+
+/// The export's metadata of a buffer aotic allocates itself.
+struct BufferMeta {
+  ir::DType dtype = ir::DType::kFloat32;
+  ir::Device device;
+  std::vector<ir::SymExpr> sizes;
+  std::vector<ir::SymExpr> strides;
+
+  /// dtype, device, sizes and strides as text: equal keys mean interchangeable buffers.
+  std::string key() const;
+};
+
+struct Stmt;
+using Block = std::vector<Stmt>;
+
+/// One branch of a cond: its subgraph's inputs (bound to the operands) and outputs.
+struct Branch {
+  std::string name;
+  std::vector<std::string> inputs;
+  std::vector<std::string> outputs;
+  Block body;
+};
+
+struct Stmt {
+  enum class Kind {
+    kOp,      // a graph node not lowered yet (node, graph)
+    kAlloc,   // value = a new buffer with `buffer` (or `reuse`'s buffer, when set)
+    kCall,    // function(args) defining `outs`
+    kView,    // a call whose result shares `alias_of`'s storage (no copy)
+    kKernel,  // kernel(expression) reading `inputs[0]`, writing `value` (already allocated)
+    kSize,    // integer `value` = expr
+    kAlias,   // value = a new reference to `alias_of` (getitem, an in-place op's result)
+    kFree,    // value's handle is released (`reused_by`: kept for that buffer instead)
+    kCond,    // if (pred) branches[0] else branches[1], defining `outs`
+    kReturn,  // outputs[i] = outs[i]
+  };
+  Kind kind = Kind::kOp;
+  /// Where it came from, for error messages and comments: "node 'addmm' (aten.addmm.default)".
+  std::string place;
+  /// A reader's note printed above the statement ("aten.view lowered to reshape: ...").
+  std::string note;
+
+  // kOp
+  const ir::Node* node = nullptr;
+  std::shared_ptr<const ir::Node> rewritten;  // owns `node` when a pass rewrote it
+  const ir::Graph* graph = nullptr;
+  const ir::OpSchema* schema = nullptr;  // the schema the op is called with (set by lower_views)
+  bool view = false;                     // lower_views: the result may share alias_of's storage
+
+  std::string value;      // kAlloc, kKernel, kSize, kAlias, kFree
+  BufferMeta buffer;      // kAlloc
+  std::string reuse;      // kAlloc: take this dead buffer instead of allocating
+  std::string reused_by;  // kFree
+  std::string function;   // kCall, kView, kKernel (the kernel's name)
+  std::vector<Arg> args;
+  std::vector<std::string> outs;    // kCall/kView (by C return order, "" = ignored), kCond, kReturn
+  bool list_out = false;            // kCall: one Tensor[] return, `outs` its elements
+  std::vector<std::string> inputs;  // kKernel: the tensor read; kCall/kView: tensors read
+  std::string alias_of;             // kOp (views), kView, kAlias, kCall (a result may share it)
+  std::string expression;           // kKernel: C++ of `v` (float); kOp notes
+  std::string comment;              // kKernel: what the kernel computes
+  bool inplace = false;             // kKernel: `value` is also the input
+  ir::SymExpr expr;                 // kSize
+  std::string pred;                 // kCond
+  std::vector<Branch> branches;     // kCond
+};
+
+/// A size symbol bound from an input dimension, with its range.
+struct Symbol {
+  std::string name;
+  int64_t min = 0;
+  int64_t max = INT64_MAX;
+};
+
+/// A graph input or output as the model's spec describes it.
+struct TensorSpec {
+  std::string name;
+  ir::TensorMeta meta;
+};
+
+/// The whole model: its interface and the body of run().
+struct Module {
+  const ir::Program* program = nullptr;
+  std::vector<Symbol> symbols;
+  std::vector<TensorSpec> inputs;   // user inputs, bound to inputs[i] of run()
+  std::vector<TensorSpec> outputs;  // what run() returns
+  ConstantsLayout constants;        // weights, bound to state.constant(i)
+  Block body;
+};
+
+/// The readable form `--dump-after` prints: one statement per line, blocks indented.
+std::string to_text(const Module& module);
+
+/// Every value a statement reads (tensors and integers), in argument order.
+std::vector<std::string> reads(const Stmt& stmt);
+/// Every value a statement defines.
+std::vector<std::string> defines(const Stmt& stmt);
+
+}  // namespace aotic::codegen::wir

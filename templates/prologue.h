@@ -1,0 +1,29 @@
+// The start of every generated model.cpp. aotic copies the text between an
+// "aotic-template: NAME" line and the next "aotic-template-end" line into model.cpp; the rest of
+// this file only makes it compile on its own (tests/templates/templates_test.cc).
+#pragma once
+
+// aotic-template: includes
+#include <cstdint>
+#include <limits>
+
+#include "aotic/c_shim_cpu.h"
+#include "aotic/runtime/model_spec.h"
+#include "aotic/shim.h"
+// aotic-template-end
+
+// aotic-template: math_includes
+#include <algorithm>
+#include <cmath>
+#include <cstdlib>
+// aotic-template-end
+
+namespace aotic_template {
+
+// aotic-template: usings
+using aotic::runtime::check;
+using aotic::runtime::new_reference;
+using aotic::runtime::TensorHandle;
+// aotic-template-end
+
+}  // namespace aotic_template

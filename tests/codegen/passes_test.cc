@@ -1,0 +1,130 @@
+// The lowering pipeline pass by pass, through --dump-after's text of the wrapper IR.
+#include <doctest/doctest.h>
+
+#include <string>
+
+#include "codegen/compile.h"
+#include "codegen/pipeline.h"
+#include "ir/error.h"
+#include "ir/load.h"
+#include "tests/test_util.h"
+
+namespace aotic {
+namespace {
+
+std::string dump(const std::string& fixture, const std::string& stage, codegen::CompileOptions options = {}) {
+  ir::Program program = ir::load_program(fixture);
+  return codegen::dump_after(program, stage, options);
+}
+
+size_t count(const std::string& text, const std::string& what) {
+  size_t n = 0;
+  for (size_t pos = text.find(what); pos != std::string::npos; pos = text.find(what, pos + 1)) ++n;
+  return n;
+}
+
+TEST_CASE("the pipeline lists its passes in order, and --dump-after knows each") {
+  std::vector<std::string> names;
+  for (const codegen::PassInfo& p : codegen::pipeline_passes()) names.emplace_back(p.name);
+  CHECK(names == std::vector<std::string>{"import_graph", "bind_shapes", "lower_views", "select_ops",
+                                          "plan_lifetimes", "reuse_buffers"});
+  std::vector<std::string> stages = codegen::dump_stages();
+  CHECK(stages.front() == "load");
+  CHECK(stages.back() == "codegen");
+  for (const std::string& name : names) {
+    CAPTURE(name);
+    CHECK(!dump(testing::fixture("mlp.core.pt2"), name).empty());
+  }
+}
+
+TEST_CASE("import_graph: one op per node; select_ops: shim calls, .out variants into buffers, kernels") {
+  const std::string imported = dump(testing::fixture("mlp.core.pt2"), "import_graph");
+  CHECK(imported.find("op addmm = aten.addmm.default(%p_l1_bias, %x, %permute)\n") != std::string::npos);
+  CHECK(imported.find("return addmm_1\n") != std::string::npos);
+
+  codegen::CompileOptions host;
+  host.shim = codegen::ShimMode::kHost;
+  const std::string selected = dump(testing::fixture("mlp.core.pt2"), "select_ops", host);
+  CHECK(selected ==
+        "input x : float32[8, 64]\n"
+        "constant p_l1_weight : float32[128, 64]  # l1.weight\n"
+        "constant p_l1_bias : float32[128]  # l1.bias\n"
+        "constant p_l2_weight : float32[10, 128]  # l2.weight\n"
+        "constant p_l2_bias : float32[10]  # l2.bias\n"
+        "view permute = aoti_torch_cpu_permute(p_l1_weight, [1, 0])  # aliases p_l1_weight\n"
+        "alloc addmm : float32[8, 128] strides [128, 1]\n"
+        "call aoti_torch_cpu_addmm_out(addmm, p_l1_bias, x, permute, 1.0, 1.0)\n"
+        "alloc relu : float32[8, 128] strides [128, 1]\n"
+        "kernel kernel_relu(addmm -> relu)\n"
+        "view permute_1 = aoti_torch_cpu_permute(p_l2_weight, [1, 0])  # aliases p_l2_weight\n"
+        "alloc addmm_1 : float32[8, 10] strides [10, 1]\n"
+        "call aoti_torch_cpu_addmm_out(addmm_1, p_l2_bias, relu, permute_1, 1.0, 1.0)\n"
+        "return addmm_1\n");
+}
+
+TEST_CASE("lower_views: aten.view is called as reshape, with the reason; views are marked") {
+  const std::string lowered = dump(testing::fixture("tiny_gpt.core.pt2"), "lower_views");
+  CHECK(lowered.find(
+            "op view = aten.reshape.default(%getitem, [128, 128])  # view  # aten.view.default called "
+            "as aten.reshape.default: a view where the layout allows, else a copy\n") != std::string::npos);
+  CHECK(lowered.find("op permute = aten.permute.default(%p_blocks_0_qkv_weight, [1, 0])  # view\n") !=
+        std::string::npos);
+}
+
+TEST_CASE("plan_lifetimes: a value is freed right after its last use, whatever aliases it") {
+  const std::string planned = dump(testing::fixture("mlp.core.pt2"), "plan_lifetimes");
+  // addmm dies after relu reads it (relu's schema says its result aliases nothing), not at the end.
+  CHECK(planned.find("call relu = aoti_torch_cpu_relu(addmm)\nfree addmm\n") != std::string::npos);
+  // The model's output is handed out, never freed.
+  CHECK(planned.find("free addmm_1") == std::string::npos);
+  // Each owned value is freed exactly once.
+  for (const char* value : {"free permute\n", "free addmm\n", "free relu\n", "free permute_1\n"}) {
+    CAPTURE(value);
+    CHECK(count(planned, value) == 1);
+  }
+}
+
+TEST_CASE("plan_lifetimes: each cond branch frees its own values and keeps its outputs") {
+  const std::string planned = dump(testing::repo_path("tests/data/extra/cond.pt2"), "plan_lifetimes");
+  CHECK(planned.find("    call relu = aoti_torch_cpu_relu(linear)\n    free linear\n  }\n") !=
+        std::string::npos);
+  CHECK(planned.find("free relu") == std::string::npos);
+  CHECK(planned.find("}\nfree gt\nreturn getitem\n") != std::string::npos);
+}
+
+TEST_CASE("reuse_buffers: equal buffers are reused once dead; --disable-pass reuse_buffers turns it off") {
+  const std::string reused = dump(testing::fixture("tiny_gpt.core.pt2"), "reuse_buffers");
+  CHECK(reused.find("free addmm  # reused by addmm_3\n") != std::string::npos);
+  CHECK(reused.find("alloc addmm_3 : reuse addmm\n") != std::string::npos);
+  CHECK(count(reused, ": reuse ") == count(reused, "  # reused by "));
+  CHECK(count(reused, ": reuse ") >= 6);
+
+  codegen::CompileOptions options;
+  options.disabled_passes = {"reuse_buffers"};
+  const std::string plain = dump(testing::fixture("tiny_gpt.core.pt2"), "reuse_buffers", options);
+  CHECK(count(plain, ": reuse ") == 0);
+  CHECK(plain == dump(testing::fixture("tiny_gpt.core.pt2"), "plan_lifetimes"));
+}
+
+TEST_CASE("--disable-pass: only optimising passes, by a known name") {
+  codegen::CompileOptions options;
+  options.disabled_passes = {"fuse_everything"};
+  try {
+    dump(testing::fixture("mlp.core.pt2"), "codegen", options);
+    FAIL("expected a UserError");
+  } catch (const UserError& e) {
+    CHECK(std::string(e.what()) ==
+          "--disable-pass: unknown pass 'fuse_everything' (optimising passes: reuse_buffers)");
+  }
+  options.disabled_passes = {"select_ops"};
+  try {
+    dump(testing::fixture("mlp.core.pt2"), "codegen", options);
+    FAIL("expected a UserError");
+  } catch (const UserError& e) {
+    CHECK(std::string(e.what()) ==
+          "--disable-pass: 'select_ops' is needed to compile a model (optimising passes: reuse_buffers)");
+  }
+}
+
+}  // namespace
+}  // namespace aotic
