@@ -51,16 +51,6 @@ std::string device_name(int32_t code) {
 
 }  // namespace
 
-// Only aotic's shim records messages; PyTorch's libtorch has no such function. A weak reference
-// binds to it when the model.so's own dependencies (libaotic_shim.so) provide it, and stays null
-// otherwise, whatever RTLD_LOCAL/RTLD_GLOBAL the loader used.
-#pragma weak aotic_shim_last_error
-
-std::string shim_error_message() {
-  if (&aotic_shim_last_error == nullptr) return std::string();
-  return std::string(aotic_shim_last_error());
-}
-
 void RunState::check_inputs(AtenTensorHandle* inputs, size_t num_inputs) {
   if (num_inputs != static_cast<size_t>(spec_.num_inputs)) {
     throw RuntimeError("expected " + std::to_string(spec_.num_inputs) + " inputs, got " +

@@ -16,10 +16,6 @@
 
 namespace t = aotic_template;
 
-// In a model.so this comes with the runtime (runtime/src/model.cc), which needs a model; the
-// test reads the shim's message itself.
-std::string aotic::runtime::shim_error_message() { return aotic_shim_last_error(); }
-
 TEST_CASE("abi_codes names the numbers the shim uses") {
   CHECK(t::kUInt8 == aoti_torch_dtype_uint8());
   CHECK(t::kInt8 == aoti_torch_dtype_int8());

@@ -12,6 +12,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "aotic/runtime/error.h"
 #include "aotic/runtime/handle.h"
 #include "aotic/runtime/model_spec.h"
 
