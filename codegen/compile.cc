@@ -155,7 +155,8 @@ std::string blob_assembly(const std::string& symbol) {
   return w.text();
 }
 
-PipelineOptions pipeline_options(ShimMode shim, bool pointwise_kernels, const std::set<std::string>& disabled) {
+PipelineOptions pipeline_options(ShimMode shim, bool pointwise_kernels,
+                                 const std::set<std::string>& disabled) {
   PipelineOptions options;
   options.shim = shim_functions(shim, pointwise_kernels);
   options.disabled = disabled;
@@ -167,7 +168,8 @@ PipelineOptions pipeline_options(ShimMode shim, bool pointwise_kernels, const st
 std::string model_cpp_for(const ir::Program& program, const ConstantsLayout& layout,
                           const std::string& source_name, ShimMode shim, bool pointwise_kernels,
                           const std::string& external_weights_file, const std::set<std::string>& disabled) {
-  const wir::Module module = lower_program(program, layout, pipeline_options(shim, pointwise_kernels, disabled));
+  const wir::Module module =
+      lower_program(program, layout, pipeline_options(shim, pointwise_kernels, disabled));
   PrintOptions options;
   options.source_name = source_name;
   options.external_weights_file = external_weights_file;
@@ -201,13 +203,14 @@ std::vector<std::string> dump_stages() {
 std::string dump_after(const ir::Program& program, const std::string& stage, const CompileOptions& options) {
   if (stage == "load") return ir::print_graph(program.graph);
   if (stage == "codegen") {
-    return generate_model_cpp(program, source_name_of(program, options), options.shim, options.pointwise_kernels,
-                              "", options.disabled_passes);
+    return generate_model_cpp(program, source_name_of(program, options), options.shim,
+                              options.pointwise_kernels, "", options.disabled_passes);
   }
   for (const PassInfo& p : pipeline_passes()) {
     if (stage != p.name) continue;
     std::string dump;
-    PipelineOptions pipeline = pipeline_options(options.shim, options.pointwise_kernels, options.disabled_passes);
+    PipelineOptions pipeline =
+        pipeline_options(options.shim, options.pointwise_kernels, options.disabled_passes);
     pipeline.dump_after = stage;
     pipeline.dump = &dump;
     lower_program(program, layout_constants(program), pipeline);

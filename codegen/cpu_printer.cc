@@ -408,8 +408,6 @@ class CpuPrinter {
         AOTIC_CHECK(it != scope().ints.end(), "unknown integer " + a.value);
         return {a.c_type == "double" ? "static_cast<double>(" + it->second + ")" : it->second};
       }
-      case Arg::Kind::kSizeExpr:
-        return {size_code(a.expr)};
       case Arg::Kind::kDouble:
         return {cpp_double(a.double_value)};
       case Arg::Kind::kBool:

@@ -21,8 +21,6 @@ std::string arg_text(const Arg& arg) {
       return arg.value;
     case Arg::Kind::kInt:
       return std::to_string(arg.int_value);
-    case Arg::Kind::kSizeExpr:
-      return arg.expr.to_string();
     case Arg::Kind::kDouble:
       return cpp_double(arg.double_value);
     case Arg::Kind::kBool:

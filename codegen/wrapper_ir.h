@@ -27,7 +27,6 @@ struct Arg {
     kTensor,        // value: a tensor's handle
     kInt,           // int_value
     kIntValue,      // value: an integer defined by a size statement
-    kSizeExpr,      // expr: an integer from the symbols (int64_t)
     kDouble,        // double_value
     kBool,          // bool_value
     kString,        // text
@@ -48,11 +47,12 @@ struct Arg {
   std::string text;
   ir::DType dtype = ir::DType::kFloat32;
   ir::Device device;
-  ir::SymExpr expr;
   std::vector<Arg> items;
-  std::string c_type;  // element type of kOptional / kArray ("int64_t", "AtenTensorHandle", ...)
-  std::string name;    // the schema parameter, for naming temporaries
-  bool pair = false;   // kNull standing for a pointer and a length (or device type and index)
+  /// kOptional / kArray: the element's C type ("int64_t", "AtenTensorHandle", ...); kIntValue:
+  /// "double" when it is passed as a double (a SymInt given for a Scalar).
+  std::string c_type;
+  std::string name;   // the schema parameter, for naming temporaries
+  bool pair = false;  // kNull standing for a pointer and a length (or device type and index)
   int64_t pair_value = 0;
 };
 
@@ -94,7 +94,7 @@ struct Stmt {
   Kind kind = Kind::kOp;
   /// Where it came from, for error messages and comments: "node 'addmm' (aten.addmm.default)".
   std::string place;
-  /// A reader's note printed above the statement ("aten.view lowered to reshape: ...").
+  /// A reader's note printed above the statement ("aten.view.default called as ...").
   std::string note;
 
   // kOp
@@ -112,9 +112,9 @@ struct Stmt {
   std::vector<Arg> args;
   std::vector<std::string> outs;    // kCall/kView (by C return order, "" = ignored), kCond, kReturn
   bool list_out = false;            // kCall: one Tensor[] return, `outs` its elements
-  std::vector<std::string> inputs;  // kKernel: the tensor read; kCall/kView: tensors read
+  std::vector<std::string> inputs;  // kKernel: the tensor read; kCond: the operands
   std::string alias_of;             // kOp (views), kView, kAlias, kCall (a result may share it)
-  std::string expression;           // kKernel: C++ of `v` (float); kOp notes
+  std::string expression;           // kKernel: the C++ of one element, from `v` (float)
   std::string comment;              // kKernel: what the kernel computes
   bool inplace = false;             // kKernel: `value` is also the input
   ir::SymExpr expr;                 // kSize
