@@ -1,5 +1,5 @@
 // select_ops: decides how each op runs, in order of preference:
-//   a shim function for the op           call aoti_torch_cpu_relu(x) -> relu
+//   a shim function for the op           call relu = aoti_torch_cpu_relu(x)
 //   in-place (no C return)               call aoti_torch_cpu_relu_(x); alias relu_ = x
 //   the .out variant into a new buffer   alloc addmm : f32[8, 128]; call aoti_torch_cpu_addmm_out(addmm, ...)
 //   a generated loop (float32 unary)     alloc relu : f32[8, 128]; kernel kernel_relu(x -> relu)
@@ -116,7 +116,8 @@ Lowering choose(const Stmt& op, const ir::SchemaRegistry& schemas, const ShimFun
   static const std::set<std::string> kPreferOut = {"addmm", "mm", "bmm", "baddbmm"};
   if (out_ok && kPreferOut.count(schema.name) != 0) return Lowering::kOutVariant;
   if (shim.names.count(fn.name) != 0) {
-    if (has_c_return(fn)) return Lowering::kFallback;
+    // An op without results (an assertion such as _assert_tensor_metadata) is a call for its check.
+    if (has_c_return(fn) || schema.returns.empty()) return Lowering::kFallback;
     if (!schema.arguments.empty() && schema.arguments[0].is_write()) return Lowering::kInplace;
   }
   if (out_ok) return Lowering::kOutVariant;

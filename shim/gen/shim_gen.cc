@@ -19,16 +19,18 @@ using Kind = SchemaType::Kind;
 /// with the 2.11 arguments converted to ATen types. An op belongs here when libtorch 1.13 lacks it or
 /// its 1.13 C++ signature differs from the 2.11 schema.
 const std::set<std::string, std::less<>> kCompatOps = {
+    "aten._assert_tensor_metadata.default",
     "aten._native_batch_norm_legit_no_training.default",
     "aten.rms_norm.default",
     "aten.scaled_dot_product_attention.default",
+    "aten.squeeze.dims",
     "aten.var_mean.correction",
 };
 
 /// Ops that ATen 1.13 exposes only as Tensor methods (no at::<name> function): called as
 /// self.<name>(...).
 const std::set<std::string, std::less<>> kMethodOnlyOps = {
-    "add_", "div_", "mul_", "sub_", "expand", "new_zeros", "repeat", "view",
+    "add_", "copy_", "div_", "mul_", "sub_", "expand", "new_zeros", "repeat", "to", "view",
 };
 
 /// Scalar arguments that never take part in type promotion: an integral value is passed as an

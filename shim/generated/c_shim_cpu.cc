@@ -18,6 +18,13 @@ AOTITorchError aoti_torch_cpu__adaptive_avg_pool2d(AtenTensorHandle self, const 
   });
 }
 
+// aten::_assert_tensor_metadata(Tensor a, SymInt[]? size=None, SymInt[]? stride=None, ScalarType? dtype=None, *, Device? device=None, Layout? layout=None) -> ()
+AOTITorchError aoti_torch_cpu__assert_tensor_metadata(AtenTensorHandle a, const int64_t** size, int64_t size_len_, const int64_t** stride, int64_t stride_len_, int32_t* dtype, int32_t* device, int32_t device_index_, int32_t* layout) {
+  return aotic::shim::guard("aoti_torch_cpu__assert_tensor_metadata", [&] {
+    aotic::shim::compat::_assert_tensor_metadata(aotic::shim::tensor(a, "a"), aotic::shim::arg::optional_int_array(size, size_len_, "size"), aotic::shim::arg::optional_int_array(stride, stride_len_, "stride"), aotic::shim::arg::optional_scalar_type(dtype), aotic::shim::arg::optional_device(device, device_index_), aotic::shim::arg::optional_layout(layout));
+  });
+}
+
 // aten::_log_softmax(Tensor self, int dim, bool half_to_float) -> Tensor
 AOTITorchError aoti_torch_cpu__log_softmax(AtenTensorHandle self, int64_t dim, int32_t half_to_float, AtenTensorHandle* ret0) {
   return aotic::shim::guard("aoti_torch_cpu__log_softmax", [&] {
@@ -39,6 +46,13 @@ AOTITorchError aoti_torch_cpu__native_batch_norm_legit_no_training(AtenTensorHan
 AOTITorchError aoti_torch_cpu__softmax(AtenTensorHandle self, int64_t dim, int32_t half_to_float, AtenTensorHandle* ret0) {
   return aotic::shim::guard("aoti_torch_cpu__softmax", [&] {
     aotic::shim::set_output(ret0, at::_softmax(aotic::shim::tensor(self, "self"), dim, (half_to_float != 0)), "ret0");
+  });
+}
+
+// aten::_to_copy(Tensor self, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None, bool non_blocking=False, MemoryFormat? memory_format=None) -> Tensor
+AOTITorchError aoti_torch_cpu__to_copy(AtenTensorHandle self, int32_t* dtype, int32_t* layout, int32_t* device, int32_t device_index_, int32_t* pin_memory, int32_t non_blocking, int32_t* memory_format, AtenTensorHandle* ret0) {
+  return aotic::shim::guard("aoti_torch_cpu__to_copy", [&] {
+    aotic::shim::set_output(ret0, at::_to_copy(aotic::shim::tensor(self, "self"), aotic::shim::arg::optional_scalar_type(dtype), aotic::shim::arg::optional_layout(layout), aotic::shim::arg::optional_device(device, device_index_), aotic::shim::arg::optional_bool(pin_memory), (non_blocking != 0), aotic::shim::arg::optional_memory_format(memory_format)), "ret0");
   });
 }
 
@@ -254,6 +268,20 @@ AOTITorchError aoti_torch_cpu_clamp_(AtenTensorHandle self, double* min, double*
   });
 }
 
+// aten::clamp_max(Tensor self, Scalar max) -> Tensor
+AOTITorchError aoti_torch_cpu_clamp_max(AtenTensorHandle self, double max, AtenTensorHandle* ret0) {
+  return aotic::shim::guard("aoti_torch_cpu_clamp_max", [&] {
+    aotic::shim::set_output(ret0, at::clamp_max(aotic::shim::tensor(self, "self"), at::Scalar(max)), "ret0");
+  });
+}
+
+// aten::clamp_min(Tensor self, Scalar min) -> Tensor
+AOTITorchError aoti_torch_cpu_clamp_min(AtenTensorHandle self, double min, AtenTensorHandle* ret0) {
+  return aotic::shim::guard("aoti_torch_cpu_clamp_min", [&] {
+    aotic::shim::set_output(ret0, at::clamp_min(aotic::shim::tensor(self, "self"), at::Scalar(min)), "ret0");
+  });
+}
+
 // aten::clone(Tensor self, *, MemoryFormat? memory_format=None) -> Tensor
 AOTITorchError aoti_torch_cpu_clone(AtenTensorHandle self, int32_t* memory_format, AtenTensorHandle* ret0) {
   return aotic::shim::guard("aoti_torch_cpu_clone", [&] {
@@ -279,6 +307,20 @@ AOTITorchError aoti_torch_cpu_conv2d(AtenTensorHandle input, AtenTensorHandle we
 AOTITorchError aoti_torch_cpu_convolution(AtenTensorHandle input, AtenTensorHandle weight, AtenTensorHandle* bias, const int64_t* stride, int64_t stride_len_, const int64_t* padding, int64_t padding_len_, const int64_t* dilation, int64_t dilation_len_, int32_t transposed, const int64_t* output_padding, int64_t output_padding_len_, int64_t groups, AtenTensorHandle* ret0) {
   return aotic::shim::guard("aoti_torch_cpu_convolution", [&] {
     aotic::shim::set_output(ret0, at::convolution(aotic::shim::tensor(input, "input"), aotic::shim::tensor(weight, "weight"), aotic::shim::arg::optional_tensor(bias), aotic::shim::array(stride, stride_len_, "stride"), aotic::shim::array(padding, padding_len_, "padding"), aotic::shim::array(dilation, dilation_len_, "dilation"), (transposed != 0), aotic::shim::array(output_padding, output_padding_len_, "output_padding"), groups), "ret0");
+  });
+}
+
+// aten::copy(Tensor self, Tensor src, bool non_blocking=False) -> Tensor
+AOTITorchError aoti_torch_cpu_copy(AtenTensorHandle self, AtenTensorHandle src, int32_t non_blocking, AtenTensorHandle* ret0) {
+  return aotic::shim::guard("aoti_torch_cpu_copy", [&] {
+    aotic::shim::set_output(ret0, at::copy(aotic::shim::tensor(self, "self"), aotic::shim::tensor(src, "src"), (non_blocking != 0)), "ret0");
+  });
+}
+
+// aten::copy_(Tensor(a!) self, Tensor src, bool non_blocking=False) -> Tensor(a!)
+AOTITorchError aoti_torch_cpu_copy_(AtenTensorHandle self, AtenTensorHandle src, int32_t non_blocking) {
+  return aotic::shim::guard("aoti_torch_cpu_copy_", [&] {
+    aotic::shim::tensor(self, "self").copy_(aotic::shim::tensor(src, "src"), (non_blocking != 0));
   });
 }
 
@@ -947,6 +989,13 @@ AOTITorchError aoti_torch_cpu_searchsorted_Tensor(AtenTensorHandle sorted_sequen
   });
 }
 
+// aten::select.int(Tensor(a) self, int dim, SymInt index) -> Tensor(a)
+AOTITorchError aoti_torch_cpu_select_int(AtenTensorHandle self, int64_t dim, int64_t index, AtenTensorHandle* ret0) {
+  return aotic::shim::guard("aoti_torch_cpu_select_int", [&] {
+    aotic::shim::set_output(ret0, at::select(aotic::shim::tensor(self, "self"), dim, index), "ret0");
+  });
+}
+
 // aten::sigmoid(Tensor self) -> Tensor
 AOTITorchError aoti_torch_cpu_sigmoid(AtenTensorHandle self, AtenTensorHandle* ret0) {
   return aotic::shim::guard("aoti_torch_cpu_sigmoid", [&] {
@@ -1035,6 +1084,13 @@ AOTITorchError aoti_torch_cpu_squeeze_dim(AtenTensorHandle self, int64_t dim, At
   });
 }
 
+// aten::squeeze.dims(Tensor(a) self, int[] dim) -> Tensor(a)
+AOTITorchError aoti_torch_cpu_squeeze_dims(AtenTensorHandle self, const int64_t* dim, int64_t dim_len_, AtenTensorHandle* ret0) {
+  return aotic::shim::guard("aoti_torch_cpu_squeeze_dims", [&] {
+    aotic::shim::set_output(ret0, aotic::shim::compat::squeeze_dims(aotic::shim::tensor(self, "self"), aotic::shim::array(dim, dim_len_, "dim")), "ret0");
+  });
+}
+
 // aten::stack(Tensor[] tensors, int dim=0) -> Tensor
 AOTITorchError aoti_torch_cpu_stack(const AtenTensorHandle* tensors, int64_t tensors_len_, int64_t dim, AtenTensorHandle* ret0) {
   return aotic::shim::guard("aoti_torch_cpu_stack", [&] {
@@ -1088,6 +1144,13 @@ AOTITorchError aoti_torch_cpu_tanh(AtenTensorHandle self, AtenTensorHandle* ret0
 AOTITorchError aoti_torch_cpu_tanh_(AtenTensorHandle self) {
   return aotic::shim::guard("aoti_torch_cpu_tanh_", [&] {
     at::tanh_(aotic::shim::tensor(self, "self"));
+  });
+}
+
+// aten::to.dtype(Tensor(a) self, ScalarType dtype, bool non_blocking=False, bool copy=False, MemoryFormat? memory_format=None) -> Tensor(a)
+AOTITorchError aoti_torch_cpu_to_dtype(AtenTensorHandle self, int32_t dtype, int32_t non_blocking, int32_t copy, int32_t* memory_format, AtenTensorHandle* ret0) {
+  return aotic::shim::guard("aoti_torch_cpu_to_dtype", [&] {
+    aotic::shim::set_output(ret0, aotic::shim::tensor(self, "self").to(aotic::shim::scalar_type(dtype), (non_blocking != 0), (copy != 0), aotic::shim::arg::optional_memory_format(memory_format)), "ret0");
   });
 }
 
@@ -1211,6 +1274,13 @@ AOTITorchError aoti_torch_cpu_where_self(AtenTensorHandle condition, AtenTensorH
 AOTITorchError aoti_torch_cpu_zeros(const int64_t* size, int64_t size_len_, int32_t* dtype, int32_t* layout, int32_t* device, int32_t device_index_, int32_t* pin_memory, AtenTensorHandle* ret0) {
   return aotic::shim::guard("aoti_torch_cpu_zeros", [&] {
     aotic::shim::set_output(ret0, at::zeros(aotic::shim::array(size, size_len_, "size"), aotic::shim::arg::optional_scalar_type(dtype), aotic::shim::arg::optional_layout(layout), aotic::shim::arg::optional_device(device, device_index_), aotic::shim::arg::optional_bool(pin_memory)), "ret0");
+  });
+}
+
+// aten::zeros_like(Tensor self, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None, MemoryFormat? memory_format=None) -> Tensor
+AOTITorchError aoti_torch_cpu_zeros_like(AtenTensorHandle self, int32_t* dtype, int32_t* layout, int32_t* device, int32_t device_index_, int32_t* pin_memory, int32_t* memory_format, AtenTensorHandle* ret0) {
+  return aotic::shim::guard("aoti_torch_cpu_zeros_like", [&] {
+    aotic::shim::set_output(ret0, at::zeros_like(aotic::shim::tensor(self, "self"), aotic::shim::arg::optional_scalar_type(dtype), aotic::shim::arg::optional_layout(layout), aotic::shim::arg::optional_device(device, device_index_), aotic::shim::arg::optional_bool(pin_memory), aotic::shim::arg::optional_memory_format(memory_format)), "ret0");
   });
 }
 

@@ -1,5 +1,6 @@
 #include "shim/src/compat_ops.h"
 
+#include <algorithm>
 #include <limits>
 #include <string>
 
@@ -21,6 +22,43 @@ std::tuple<at::Tensor, at::Tensor, at::Tensor> _native_batch_norm_legit_no_train
   // PyTorch 2.11 returns empty save_mean / save_invstd in eval mode, in the statistics' dtype.
   const at::TensorOptions stats = input.options().dtype(op_math_type(input.scalar_type()));
   return {std::move(out), at::empty({0}, stats), at::empty({0}, stats)};
+}
+
+void _assert_tensor_metadata(const at::Tensor& a, at::OptionalIntArrayRef size,
+                             at::OptionalIntArrayRef stride, c10::optional<at::ScalarType> dtype,
+                             c10::optional<at::Device> device, c10::optional<at::Layout> layout) {
+  if (size.has_value()) {
+    TORCH_CHECK(a.sizes().equals(*size), "Tensor sizes mismatch! Expected: ", *size, ", Got: ", a.sizes());
+  }
+  if (stride.has_value()) {
+    TORCH_CHECK(a.strides().equals(*stride), "Tensor strides mismatch! Expected: ", *stride,
+                ", Got: ", a.strides());
+  }
+  if (dtype.has_value()) {
+    TORCH_CHECK(a.scalar_type() == *dtype, "Tensor dtype mismatch! Expected: ", *dtype,
+                ", Got: ", a.scalar_type());
+  }
+  if (device.has_value()) {
+    TORCH_CHECK(a.device() == *device, "Tensor device mismatch! Expected: ", *device, ", Got: ", a.device());
+  }
+  if (layout.has_value()) {
+    TORCH_CHECK(a.layout() == *layout, "Tensor layout mismatch! Expected: ", *layout, ", Got: ", a.layout());
+  }
+}
+
+at::Tensor squeeze_dims(const at::Tensor& self, at::IntArrayRef dim) {
+  const int64_t ndim = self.dim();
+  std::vector<int64_t> dims;
+  for (int64_t d : dim) {
+    const int64_t wrapped = at::maybe_wrap_dim(d, ndim == 0 ? 1 : ndim);
+    if (std::find(dims.begin(), dims.end(), wrapped) == dims.end()) dims.push_back(wrapped);
+  }
+  std::sort(dims.rbegin(), dims.rend());  // from the last, so earlier indices stay valid
+  at::Tensor out = self;
+  for (int64_t d : dims) {
+    if (ndim > 0 && out.size(d) == 1) out = out.squeeze(d);
+  }
+  return out;
 }
 
 at::Tensor rms_norm(const at::Tensor& input, at::IntArrayRef normalized_shape,

@@ -163,6 +163,14 @@ std::tuple<at::Tensor, at::Tensor, at::Tensor> _native_batch_norm_legit_no_train
 
 /// aten::rms_norm: input * rsqrt(mean(input^2 over the normalized dims) + eps) * weight, computed in
 /// float for half/bfloat16 input; eps defaults to the epsilon of that computation type.
+/// 2.11 also asserts device and layout; each property is checked only where given.
+void _assert_tensor_metadata(const at::Tensor& a, at::OptionalIntArrayRef size,
+                             at::OptionalIntArrayRef stride, c10::optional<at::ScalarType> dtype,
+                             c10::optional<at::Device> device, c10::optional<at::Layout> layout);
+
+/// squeeze over several dimensions (1.13 squeezes one at a time): each listed dimension of size 1.
+at::Tensor squeeze_dims(const at::Tensor& self, at::IntArrayRef dim);
+
 at::Tensor rms_norm(const at::Tensor& input, at::IntArrayRef normalized_shape,
                     const c10::optional<at::Tensor>& weight, c10::optional<double> eps);
 

@@ -6,8 +6,10 @@
 #include <cmath>
 #include <limits>
 #include <memory>
+#include <string>
 #include <vector>
 
+#include "aotic/shim.h"
 #include "shim/generated/c_shim_cpu.h"
 
 namespace {
@@ -181,3 +183,36 @@ TEST_CASE("compat: rms_norm and var_mean.correction") {
 }
 
 }  // namespace
+
+TEST_CASE("compat: _assert_tensor_metadata checks what is given, squeeze.dims squeezes size-1 dims") {
+  Handle x(at::zeros({2, 1, 3}));
+  const int64_t sizes[] = {2, 1, 3};
+  const int64_t* sizes_ptr = sizes;
+  int32_t float32 = aoti_torch_dtype_float32(), int64 = aoti_torch_dtype_int64();
+  int32_t cpu = aoti_torch_device_type_cpu(), strided = aoti_torch_layout_strided();
+  CHECK(aoti_torch_cpu__assert_tensor_metadata(x.h, &sizes_ptr, 3, nullptr, 0, &float32, &cpu, -1,
+                                               &strided) == AOTI_TORCH_SUCCESS);
+  CHECK(aoti_torch_cpu__assert_tensor_metadata(x.h, nullptr, 0, nullptr, 0, nullptr, nullptr, -1, nullptr) ==
+        AOTI_TORCH_SUCCESS);
+  CHECK(aoti_torch_cpu__assert_tensor_metadata(x.h, nullptr, 0, nullptr, 0, &int64, nullptr, -1, nullptr) ==
+        AOTI_TORCH_FAILURE);
+  CHECK(std::string(aotic_shim_last_error()).find("Tensor dtype mismatch! Expected: Long, Got: Float") !=
+        std::string::npos);
+  const int64_t wrong[] = {2, 3};
+  const int64_t* wrong_ptr = wrong;
+  CHECK(aoti_torch_cpu__assert_tensor_metadata(x.h, &wrong_ptr, 2, nullptr, 0, nullptr, nullptr, -1,
+                                               nullptr) == AOTI_TORCH_FAILURE);
+
+  // Only listed dimensions of size 1 go, negative ones counted from the end, repeats ignored.
+  Handle y(at::zeros({1, 2, 1, 1}));
+  const int64_t dims[] = {0, -1, 1, 0};
+  Handle r;
+  REQUIRE(aoti_torch_cpu_squeeze_dims(y.h, dims, 4, &r.h) == AOTI_TORCH_SUCCESS);
+  CHECK(r.t().sizes() == at::IntArrayRef({2, 1}));
+  CHECK(r.t().data_ptr() == y.t().data_ptr());  // a view
+  Handle s(at::zeros({}));
+  const int64_t zero[] = {0};
+  Handle q;
+  REQUIRE(aoti_torch_cpu_squeeze_dims(s.h, zero, 1, &q.h) == AOTI_TORCH_SUCCESS);
+  CHECK(q.t().dim() == 0);
+}

@@ -88,6 +88,20 @@ class GPTDyn(nn.Module):
         return s.head(x)
 
 
+class CommonOps(nn.Module):
+    """Ops real models export that aotic once lacked: .to(dtype) (with _assert_tensor_metadata),
+    squeeze over several dims, select, clamp_min/clamp_max, copy into a new tensor."""
+
+    def forward(s, x, n):
+        a = x.to(torch.float64).sum(-1)
+        b = x.unsqueeze(0).unsqueeze(2).squeeze((0, 2))
+        c = x[:, 1]
+        d = torch.clamp_max(x, 0.5) + torch.clamp_min(x, -0.5)
+        e = torch.zeros_like(x).copy_(x * 2)
+        f = (n.to(torch.float32) * 2).to(torch.int64)
+        return a, b, c, d, e, f
+
+
 def tv(name):
     import torchvision
 
@@ -107,6 +121,7 @@ CASES = {
         (torch.randint(0, 256, (2, 16)),),
         ({1: Dim("seq", min=2, max=32)},),
     ),
+    "common_ops": lambda: (CommonOps(), (torch.randn(4, 6), torch.arange(5)), None),
     "squeezenet": lambda: (tv("squeezenet1_1"), (torch.randn(1, 3, 64, 64),), None),
     "mobilenet_v3": lambda: (tv("mobilenet_v3_small"), (torch.randn(1, 3, 64, 64),), None),
     "resnet18": lambda: (tv("resnet18"), (torch.randn(1, 3, 64, 64),), None),
@@ -132,8 +147,9 @@ def export_case(name, out_dir):
     torch.export.save(ep, f"{out_dir}/{name}.pt2")
     core = strip_stack_traces(ep.run_decompositions())
     torch.export.save(core, f"{out_dir}/{name}.core.pt2")
-    tensors = {f"input_{i}": a.contiguous() for i, a in enumerate(args)}
-    tensors.update({f"output_{i}": o.contiguous() for i, o in enumerate(outs)})
+    # Copies: safetensors refuses tensors that share memory (an output may view an input).
+    tensors = {f"input_{i}": a.contiguous().clone() for i, a in enumerate(args)}
+    tensors.update({f"output_{i}": o.contiguous().clone() for i, o in enumerate(outs)})
     save_file(tensors, f"{out_dir}/{name}.io.safetensors")
 
 
