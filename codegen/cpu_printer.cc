@@ -547,22 +547,14 @@ class CpuPrinter {
 
   // ---- The spec ---------------------------------------------------------------------------------
 
-  std::string dims_table(CodeWriter& w, const std::string& name, const ir::TensorMeta& meta) {
-    if (meta.sizes.empty()) return "nullptr";
+  /// size, symbol, multiplier, offset, expression (runtime/include/aotic/runtime/model_spec.h)
+  static std::string dims_table(CodeWriter& w, const std::string& name,
+                                const std::vector<wir::DimBinding>& dims) {
+    if (dims.empty()) return "nullptr";
     std::vector<std::string> items;
-    for (const ir::SymExpr& size : meta.sizes) {
-      std::optional<std::string> symbol = size.as_symbol();
-      int32_t index = -1;
-      for (size_t i = 0; symbol && i < module_.symbols.size(); ++i) {
-        if (module_.symbols[i].name == *symbol) index = static_cast<int32_t>(i);
-      }
-      if (size.is_constant()) {
-        items.push_back(fmt::format("{{{}, -1}}", *size.constant_value()));
-      } else if (index >= 0) {
-        items.push_back(fmt::format("{{0, {}}}", index));
-      } else {
-        items.push_back("{-1, -1}");  // derived size: not checked
-      }
+    for (const wir::DimBinding& d : dims) {
+      items.push_back(fmt::format("{{{}, {}, {}, {}, {}}}", d.size, d.symbol, d.multiplier, d.offset,
+                                  d.expr.empty() ? "nullptr" : cpp_string(d.expr)));
     }
     w.wrapped(fmt::format("constexpr aotic::runtime::DimSpec {}[] = {{{}}};", name, join(items)));
     return name;
@@ -589,7 +581,7 @@ class CpuPrinter {
       std::vector<std::string> rows;
       for (size_t i = 0; i < specs.size(); ++i) {
         const ir::TensorMeta& meta = specs[i].meta;
-        const std::string dims = dims_table(w, fmt::format("k{}{}Dims", prefix, i), meta);
+        const std::string dims = dims_table(w, fmt::format("k{}{}Dims", prefix, i), specs[i].dims);
         rows.push_back(fmt::format("{{{}, {}, {}, {}, {}, {}}}", cpp_string(specs[i].name),
                                    dtype_constant(meta.dtype), device_constant(meta.device),
                                    meta.sizes.size(), dims, contiguous ? "true" : "false"));

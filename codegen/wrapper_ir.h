@@ -129,10 +129,21 @@ struct Symbol {
   int64_t max = INT64_MAX;
 };
 
+/// How the runtime sees one dimension of an input or output (runtime's DimSpec): a static size, or
+/// multiplier * symbols[symbol] + offset, or neither (size -1: not checked).
+struct DimBinding {
+  int64_t size = -1;
+  int32_t symbol = -1;
+  int64_t multiplier = 0;
+  int64_t offset = 0;
+  std::string expr;  // "8*s0", "s0 + 1"; empty for a plain symbol or a static size
+};
+
 /// A graph input or output as the model's spec describes it.
 struct TensorSpec {
   std::string name;
   ir::TensorMeta meta;
+  std::vector<DimBinding> dims;
 };
 
 /// The whole model: its interface and the body of run().

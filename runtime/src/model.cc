@@ -91,20 +91,31 @@ void RunState::check_inputs(AtenTensorHandle* inputs, size_t num_inputs) {
         continue;
       }
       const SymbolSpec& symbol = spec_.symbols[dim.symbol];
+      const int64_t m = dim.multiplier, o = dim.offset;
+      const bool plain = m == 1 && o == 0;
+      const std::string expr = dim.expr != nullptr ? dim.expr : symbol.name;
       int32_t& first = bound_by[static_cast<size_t>(dim.symbol)];
+      const int64_t bound = symbols_[static_cast<size_t>(dim.symbol)];
       if (first >= 0) {
-        if (size != symbols_[static_cast<size_t>(dim.symbol)]) {
+        if (plain && size != bound) {
           throw RuntimeError(where + ": " + size_text + ", but " + symbol.name + " is " +
-                             std::to_string(symbols_[static_cast<size_t>(dim.symbol)]) + " from input " +
-                             std::to_string(first));
+                             std::to_string(bound) + " from input " + std::to_string(first));
+        }
+        if (!plain && size != m * bound + o) {
+          throw RuntimeError(where + ": " + size_text + ", expected " + expr + " = " +
+                             std::to_string(m * bound + o) + " (" + symbol.name + " is " +
+                             std::to_string(bound) + " from input " + std::to_string(first) + ")");
         }
         continue;
       }
-      if (size < symbol.min || size > symbol.max) {
-        throw RuntimeError(where + ": " + size_text + ", allowed " + std::to_string(symbol.min) + ".." +
-                           std::to_string(symbol.max));
+      const int64_t value = m > 0 && (size - o) % m == 0 ? (size - o) / m : symbol.min - 1;
+      if (value < symbol.min || value > symbol.max) {
+        throw RuntimeError(where + ": " + size_text + ", allowed " +
+                           (plain ? std::to_string(symbol.min) + ".." + std::to_string(symbol.max)
+                                  : expr + " for " + symbol.name + " in " + std::to_string(symbol.min) +
+                                        ".." + std::to_string(symbol.max)));
       }
-      symbols_[static_cast<size_t>(dim.symbol)] = size;
+      symbols_[static_cast<size_t>(dim.symbol)] = value;
       first = i;
     }
   }

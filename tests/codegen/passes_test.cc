@@ -128,3 +128,28 @@ TEST_CASE("--disable-pass: only optimising passes, by a known name") {
 
 }  // namespace
 }  // namespace aotic
+
+namespace aotic {
+namespace {
+
+TEST_CASE("bind_shapes: inputs sized a*s + b bind or check s; other sizes are a user error") {
+  const std::string bound = dump(testing::repo_path("tests/data/extra/derived_dims.pt2"), "bind_shapes");
+  CHECK(bound.find("symbol s68 in 1..64\n") == 0);
+  CHECK(bound.find("input x : float32[2, 8*s68]\n") != std::string::npos);
+
+  ir::Program program = ir::load_program(testing::fixture("mlp_dyn.core.pt2"));
+  const std::string input = program.signature.inputs.back().arg.name;  // the user input comes last
+  REQUIRE(program.signature.inputs.back().kind == ir::InputKind::kUserInput);
+  program.graph.tensor_values.at(input).sizes[0] = ir::SymExpr::parse("a*b");
+  try {
+    codegen::dump_after(program, "bind_shapes", {});
+    FAIL("expected a UserError");
+  } catch (const UserError& e) {
+    CHECK(std::string(e.what()) ==
+          testing::fixture("mlp_dyn.core.pt2") + ": input '" + input +
+              "': size 0 is a*b: only a*s + b in one size symbol is supported for inputs");
+  }
+}
+
+}  // namespace
+}  // namespace aotic

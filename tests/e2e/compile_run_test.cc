@@ -129,6 +129,60 @@ TEST_CASE("mlp_dyn runs at batch 1, 8 and 1024 and rejects 1025") {
   CHECK(r.out == "aotic: error: " + so + ": run failed: input 0 'x': size 0 is 1025, allowed 1..1024\n");
 }
 
+TEST_CASE("inputs sized 8*s and s + 1: the symbol is bound from 8*s, checked everywhere else") {
+  const std::string dir = testing::scratch_dir("derived");
+  const std::string so = dir + "/derived.so";
+  REQUIRE(aotic("compile " + testing::repo_path("tests/data/extra/derived_dims.core.pt2") + " -o " + so +
+                " " + shim_option())
+              .code == 0);
+  // x: (2, 8*s), y: (s + 1, 4), z: (s, 4); outputs x summed in groups of 8 (2, s) and y[1:] + z (s, 4).
+  auto write = [&](const std::string& path, int64_t x_cols, int64_t y_rows, int64_t z_rows) {
+    std::vector<float> x(static_cast<size_t>(2 * x_cols), 1.0f), y(static_cast<size_t>(y_rows * 4), 2.0f),
+        z(static_cast<size_t>(z_rows * 4), 3.0f);
+    auto bytes = [](const std::vector<float>& v) { return reinterpret_cast<const uint8_t*>(v.data()); };
+    ir::write_safetensors(path, {{"input_0", ir::DType::kFloat32, {2, x_cols}, bytes(x), x.size() * 4},
+                                 {"input_1", ir::DType::kFloat32, {y_rows, 4}, bytes(y), y.size() * 4},
+                                 {"input_2", ir::DType::kFloat32, {z_rows, 4}, bytes(z), z.size() * 4}});
+  };
+  for (int64_t s : {1, 3, 64}) {
+    CAPTURE(s);
+    const std::string in = dir + "/in" + std::to_string(s) + ".safetensors";
+    const std::string out = dir + "/out" + std::to_string(s) + ".safetensors";
+    write(in, 8 * s, s + 1, s);
+    Run r = aotic("run " + so + " --inputs " + in + " --out " + out);
+    INFO(r.out);
+    REQUIRE(r.code == 0);
+    ir::SafetensorsFile result = ir::SafetensorsFile::open(out);
+    const ir::SafetensorsEntry* sums = result.find("output_0");
+    const ir::SafetensorsEntry* adds = result.find("output_1");
+    REQUIRE(sums != nullptr);
+    REQUIRE(adds != nullptr);
+    CHECK(sums->shape == std::vector<int64_t>{2, s});
+    CHECK(adds->shape == std::vector<int64_t>{s, 4});
+    std::vector<float> sum_values(static_cast<size_t>(2 * s)), add_values(static_cast<size_t>(4 * s));
+    result.read(*sums, reinterpret_cast<uint8_t*>(sum_values.data()));
+    result.read(*adds, reinterpret_cast<uint8_t*>(add_values.data()));
+    CHECK(sum_values == std::vector<float>(static_cast<size_t>(2 * s), 8.0f));
+    CHECK(add_values == std::vector<float>(static_cast<size_t>(4 * s), 5.0f));
+  }
+  struct Bad {
+    int64_t x_cols, y_rows, z_rows;
+    std::string message;
+  };
+  for (const Bad& bad :
+       {Bad{30, 5, 4, "input 0 'x': size 1 is 30, allowed 8*s68 for s68 in 1..64"},
+        Bad{8 * 65, 66, 65, "input 0 'x': size 1 is 520, allowed 8*s68 for s68 in 1..64"},
+        Bad{40, 7, 5, "input 1 'y': size 0 is 7, expected s68 + 1 = 6 (s68 is 5 from input 0)"},
+        Bad{40, 6, 4, "input 2 'z': size 0 is 4, but s68 is 5 from input 0"}}) {
+    CAPTURE(bad.message);
+    const std::string in = dir + "/bad.safetensors";
+    write(in, bad.x_cols, bad.y_rows, bad.z_rows);
+    Run r = aotic("run " + so + " --inputs " + in);
+    CHECK(r.code == 1);
+    CHECK(r.out == "aotic: error: " + so + ": run failed: " + bad.message + "\n");
+  }
+}
+
 TEST_CASE("the same input gives a byte-identical model.so") {
   const std::string dir = testing::scratch_dir("determinism");
   for (const char* out : {"/a.so", "/b.so"}) {

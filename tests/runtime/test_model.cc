@@ -15,9 +15,9 @@ using aotic::runtime::TensorHandle;
 using aotic::runtime::TensorSpec;
 
 constexpr SymbolSpec kSymbols[] = {{"s0", 1, 16}};
-constexpr DimSpec kXDims[] = {{0, 0}, {4, -1}};
-constexpr DimSpec kZDims[] = {{0, 0}, {2, -1}};
-constexpr DimSpec kOutDims[] = {{0, 0}, {3, -1}};
+constexpr DimSpec kXDims[] = {{0, 0, 1, 0, nullptr}, {4, -1, 0, 0, nullptr}};
+constexpr DimSpec kZDims[] = {{0, 0, 1, 0, nullptr}, {2, -1, 0, 0, nullptr}};
+constexpr DimSpec kOutDims[] = {{0, 0, 1, 0, nullptr}, {3, -1, 0, 0, nullptr}};
 constexpr TensorSpec kInputs[] = {{"x", 6, 0, 2, kXDims, true}, {"z", 6, 0, 2, kZDims, false}};
 constexpr TensorSpec kOutputs[] = {{"out", 6, 0, 2, kOutDims, false}};
 

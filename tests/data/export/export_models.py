@@ -102,6 +102,15 @@ class CommonOps(nn.Module):
         return a, b, c, d, e, f
 
 
+class DerivedDims(nn.Module):
+    """Inputs sized by expressions of a symbol: 8*s (a multiple) and s + 1."""
+
+    def forward(s, x, y, z):
+        a = x.reshape(x.shape[0], -1, 8).sum(-1)  # (2, s)
+        b = y[1:] + z  # (s, 4)
+        return a, b
+
+
 def tv(name):
     import torchvision
 
@@ -122,6 +131,11 @@ CASES = {
         ({1: Dim("seq", min=2, max=32)},),
     ),
     "common_ops": lambda: (CommonOps(), (torch.randn(4, 6), torch.arange(5)), None),
+    "derived_dims": lambda: (lambda sym: (
+        DerivedDims(),
+        (torch.randn(2, 40), torch.randn(6, 4), torch.randn(5, 4)),
+        ({1: 8 * sym}, {0: sym + 1}, {0: sym}),
+    ))(Dim("s", min=1, max=64)),
     "squeezenet": lambda: (tv("squeezenet1_1"), (torch.randn(1, 3, 64, 64),), None),
     "mobilenet_v3": lambda: (tv("mobilenet_v3_small"), (torch.randn(1, 3, 64, 64),), None),
     "resnet18": lambda: (tv("resnet18"), (torch.randn(1, 3, 64, 64),), None),

@@ -18,11 +18,17 @@
 
 namespace aotic::runtime {
 
-/// One dimension of an input or output: a static size, or symbol `symbol` (an index into
-/// ModelSpec::symbols) when symbol >= 0.
+/// One dimension of an input or output: a static size `size` when symbol < 0; otherwise
+/// multiplier * symbols[symbol] + offset (multiplier >= 1), which an input dimension checks or, the
+/// first time the symbol appears, binds the symbol from. `expr` spells it for messages ("8*s0",
+/// "s0 + 1"); nullptr for a plain symbol. size < 0 with symbol < 0: not checked (an output size
+/// derived otherwise).
 struct DimSpec {
   int64_t size;
   int32_t symbol;
+  int64_t multiplier;
+  int64_t offset;
+  const char* expr;
 };
 
 struct TensorSpec {

@@ -151,14 +151,14 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   outputs[5] = new_reference(_to_copy_2.get()).release();
 }
 
-constexpr aotic::runtime::DimSpec kInput0Dims[] = {{4, -1}, {6, -1}};
-constexpr aotic::runtime::DimSpec kInput1Dims[] = {{5, -1}};
-constexpr aotic::runtime::DimSpec kOutput0Dims[] = {{4, -1}};
-constexpr aotic::runtime::DimSpec kOutput1Dims[] = {{4, -1}, {6, -1}};
-constexpr aotic::runtime::DimSpec kOutput2Dims[] = {{4, -1}};
-constexpr aotic::runtime::DimSpec kOutput3Dims[] = {{4, -1}, {6, -1}};
-constexpr aotic::runtime::DimSpec kOutput4Dims[] = {{4, -1}, {6, -1}};
-constexpr aotic::runtime::DimSpec kOutput5Dims[] = {{5, -1}};
+constexpr aotic::runtime::DimSpec kInput0Dims[] = {{4, -1, 0, 0, nullptr}, {6, -1, 0, 0, nullptr}};
+constexpr aotic::runtime::DimSpec kInput1Dims[] = {{5, -1, 0, 0, nullptr}};
+constexpr aotic::runtime::DimSpec kOutput0Dims[] = {{4, -1, 0, 0, nullptr}};
+constexpr aotic::runtime::DimSpec kOutput1Dims[] = {{4, -1, 0, 0, nullptr}, {6, -1, 0, 0, nullptr}};
+constexpr aotic::runtime::DimSpec kOutput2Dims[] = {{4, -1, 0, 0, nullptr}};
+constexpr aotic::runtime::DimSpec kOutput3Dims[] = {{4, -1, 0, 0, nullptr}, {6, -1, 0, 0, nullptr}};
+constexpr aotic::runtime::DimSpec kOutput4Dims[] = {{4, -1, 0, 0, nullptr}, {6, -1, 0, 0, nullptr}};
+constexpr aotic::runtime::DimSpec kOutput5Dims[] = {{5, -1, 0, 0, nullptr}};
 constexpr aotic::runtime::TensorSpec kInputs[] = {
   {"x", kFloat32, kCPU, 2, kInput0Dims, true},
   {"n", kInt64, kCPU, 1, kInput1Dims, true},

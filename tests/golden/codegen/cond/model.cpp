@@ -76,8 +76,8 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   outputs[0] = new_reference(getitem.get()).release();
 }
 
-constexpr aotic::runtime::DimSpec kInput0Dims[] = {{4, -1}, {16, -1}};
-constexpr aotic::runtime::DimSpec kOutput0Dims[] = {{4, -1}, {16, -1}};
+constexpr aotic::runtime::DimSpec kInput0Dims[] = {{4, -1, 0, 0, nullptr}, {16, -1, 0, 0, nullptr}};
+constexpr aotic::runtime::DimSpec kOutput0Dims[] = {{4, -1, 0, 0, nullptr}, {16, -1, 0, 0, nullptr}};
 constexpr aotic::runtime::TensorSpec kInputs[] = {
   {"x", kFloat32, kCPU, 2, kInput0Dims, true},
 };

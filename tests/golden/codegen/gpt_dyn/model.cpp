@@ -173,8 +173,9 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
 constexpr aotic::runtime::SymbolSpec kSymbols[] = {
   {"s75", 2, 32},
 };
-constexpr aotic::runtime::DimSpec kInput0Dims[] = {{2, -1}, {0, 0}};
-constexpr aotic::runtime::DimSpec kOutput0Dims[] = {{2, -1}, {0, 0}, {256, -1}};
+constexpr aotic::runtime::DimSpec kInput0Dims[] = {{2, -1, 0, 0, nullptr}, {-1, 0, 1, 0, nullptr}};
+constexpr aotic::runtime::DimSpec kOutput0Dims[] = {{2, -1, 0, 0, nullptr}, {-1, 0, 1, 0, nullptr}, {256,
+    -1, 0, 0, nullptr}};
 constexpr aotic::runtime::TensorSpec kInputs[] = {
   {"idx", kInt64, kCPU, 2, kInput0Dims, true},
 };

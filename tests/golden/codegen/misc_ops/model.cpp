@@ -80,12 +80,12 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   outputs[3] = new_reference(argmax.get()).release();
 }
 
-constexpr aotic::runtime::DimSpec kInput0Dims[] = {{3, -1}, {8, -1}};
-constexpr aotic::runtime::DimSpec kInput1Dims[] = {{3, -1}};
-constexpr aotic::runtime::DimSpec kOutput0Dims[] = {{3, -1}, {3, -1}};
-constexpr aotic::runtime::DimSpec kOutput1Dims[] = {{3, -1}, {3, -1}};
-constexpr aotic::runtime::DimSpec kOutput2Dims[] = {{3, -1}, {3, -1}};
-constexpr aotic::runtime::DimSpec kOutput3Dims[] = {{3, -1}};
+constexpr aotic::runtime::DimSpec kInput0Dims[] = {{3, -1, 0, 0, nullptr}, {8, -1, 0, 0, nullptr}};
+constexpr aotic::runtime::DimSpec kInput1Dims[] = {{3, -1, 0, 0, nullptr}};
+constexpr aotic::runtime::DimSpec kOutput0Dims[] = {{3, -1, 0, 0, nullptr}, {3, -1, 0, 0, nullptr}};
+constexpr aotic::runtime::DimSpec kOutput1Dims[] = {{3, -1, 0, 0, nullptr}, {3, -1, 0, 0, nullptr}};
+constexpr aotic::runtime::DimSpec kOutput2Dims[] = {{3, -1, 0, 0, nullptr}, {3, -1, 0, 0, nullptr}};
+constexpr aotic::runtime::DimSpec kOutput3Dims[] = {{3, -1, 0, 0, nullptr}};
 constexpr aotic::runtime::TensorSpec kInputs[] = {
   {"x", kFloat32, kCPU, 2, kInput0Dims, true},
   {"idx", kInt64, kCPU, 1, kInput1Dims, true},

@@ -94,8 +94,8 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   outputs[0] = new_reference(addmm_1.get()).release();
 }
 
-constexpr aotic::runtime::DimSpec kInput0Dims[] = {{8, -1}, {64, -1}};
-constexpr aotic::runtime::DimSpec kOutput0Dims[] = {{8, -1}, {10, -1}};
+constexpr aotic::runtime::DimSpec kInput0Dims[] = {{8, -1, 0, 0, nullptr}, {64, -1, 0, 0, nullptr}};
+constexpr aotic::runtime::DimSpec kOutput0Dims[] = {{8, -1, 0, 0, nullptr}, {10, -1, 0, 0, nullptr}};
 constexpr aotic::runtime::TensorSpec kInputs[] = {
   {"x", kFloat32, kCPU, 2, kInput0Dims, true},
 };

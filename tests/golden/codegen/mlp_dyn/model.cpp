@@ -48,8 +48,8 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
 constexpr aotic::runtime::SymbolSpec kSymbols[] = {
   {"s77", 1, 1024},
 };
-constexpr aotic::runtime::DimSpec kInput0Dims[] = {{0, 0}, {64, -1}};
-constexpr aotic::runtime::DimSpec kOutput0Dims[] = {{0, 0}, {10, -1}};
+constexpr aotic::runtime::DimSpec kInput0Dims[] = {{-1, 0, 1, 0, nullptr}, {64, -1, 0, 0, nullptr}};
+constexpr aotic::runtime::DimSpec kOutput0Dims[] = {{-1, 0, 1, 0, nullptr}, {10, -1, 0, 0, nullptr}};
 constexpr aotic::runtime::TensorSpec kInputs[] = {
   {"x", kFloat32, kCPU, 2, kInput0Dims, true},
 };

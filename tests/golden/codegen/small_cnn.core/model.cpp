@@ -136,8 +136,9 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   outputs[0] = new_reference(_log_softmax.get()).release();
 }
 
-constexpr aotic::runtime::DimSpec kInput0Dims[] = {{2, -1}, {3, -1}, {32, -1}, {32, -1}};
-constexpr aotic::runtime::DimSpec kOutput0Dims[] = {{2, -1}, {10, -1}};
+constexpr aotic::runtime::DimSpec kInput0Dims[] = {{2, -1, 0, 0, nullptr}, {3, -1, 0, 0, nullptr}, {32,
+    -1, 0, 0, nullptr}, {32, -1, 0, 0, nullptr}};
+constexpr aotic::runtime::DimSpec kOutput0Dims[] = {{2, -1, 0, 0, nullptr}, {10, -1, 0, 0, nullptr}};
 constexpr aotic::runtime::TensorSpec kInputs[] = {
   {"x", kFloat32, kCPU, 4, kInput0Dims, true},
 };

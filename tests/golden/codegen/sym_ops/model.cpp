@@ -126,14 +126,14 @@ constexpr aotic::runtime::SymbolSpec kSymbols[] = {
   {"s77", 4, 512},
   {"s17", 2, 512},
 };
-constexpr aotic::runtime::DimSpec kInput0Dims[] = {{0, 0}, {8, -1}};
-constexpr aotic::runtime::DimSpec kInput1Dims[] = {{0, 1}, {8, -1}};
-constexpr aotic::runtime::DimSpec kOutput0Dims[] = {{4, -1}};
-constexpr aotic::runtime::DimSpec kOutput1Dims[] = {{-1, -1}, {8, -1}};
-constexpr aotic::runtime::DimSpec kOutput2Dims[] = {{-1, -1}, {8, -1}};
-constexpr aotic::runtime::DimSpec kOutput3Dims[] = {{-1, -1}, {3, -1}};
-constexpr aotic::runtime::DimSpec kOutput4Dims[] = {{0, 0}, {4, -1}};
-constexpr aotic::runtime::DimSpec kOutput5Dims[] = {{0, 0}, {8, -1}};
+constexpr aotic::runtime::DimSpec kInput0Dims[] = {{-1, 0, 1, 0, nullptr}, {8, -1, 0, 0, nullptr}};
+constexpr aotic::runtime::DimSpec kInput1Dims[] = {{-1, 1, 1, 0, nullptr}, {8, -1, 0, 0, nullptr}};
+constexpr aotic::runtime::DimSpec kOutput0Dims[] = {{4, -1, 0, 0, nullptr}};
+constexpr aotic::runtime::DimSpec kOutput1Dims[] = {{-1, -1, 0, 0, nullptr}, {8, -1, 0, 0, nullptr}};
+constexpr aotic::runtime::DimSpec kOutput2Dims[] = {{-1, 0, 1, 1, "s77 + 1"}, {8, -1, 0, 0, nullptr}};
+constexpr aotic::runtime::DimSpec kOutput3Dims[] = {{-1, -1, 0, 0, nullptr}, {3, -1, 0, 0, nullptr}};
+constexpr aotic::runtime::DimSpec kOutput4Dims[] = {{-1, 0, 1, 0, nullptr}, {4, -1, 0, 0, nullptr}};
+constexpr aotic::runtime::DimSpec kOutput5Dims[] = {{-1, 0, 1, 0, nullptr}, {8, -1, 0, 0, nullptr}};
 constexpr aotic::runtime::TensorSpec kInputs[] = {
   {"x", kFloat32, kCPU, 2, kInput0Dims, true},
   {"y", kFloat32, kCPU, 2, kInput1Dims, true},

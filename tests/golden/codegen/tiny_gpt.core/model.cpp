@@ -1207,8 +1207,9 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   outputs[0] = new_reference(view_39.get()).release();
 }
 
-constexpr aotic::runtime::DimSpec kInput0Dims[] = {{2, -1}, {64, -1}};
-constexpr aotic::runtime::DimSpec kOutput0Dims[] = {{2, -1}, {64, -1}, {512, -1}};
+constexpr aotic::runtime::DimSpec kInput0Dims[] = {{2, -1, 0, 0, nullptr}, {64, -1, 0, 0, nullptr}};
+constexpr aotic::runtime::DimSpec kOutput0Dims[] = {{2, -1, 0, 0, nullptr}, {64, -1, 0, 0, nullptr},
+    {512, -1, 0, 0, nullptr}};
 constexpr aotic::runtime::TensorSpec kInputs[] = {
   {"idx", kInt64, kCPU, 2, kInput0Dims, true},
 };
