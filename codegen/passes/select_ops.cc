@@ -10,6 +10,7 @@
 #include "codegen/lower_args.h"
 #include "codegen/passes/passes.h"
 #include "codegen/writer.h"
+#include "ir/dtype.h"
 #include "ir/error.h"
 #include "shim/gen/shim_gen.h"
 
@@ -94,6 +95,72 @@ bool has_c_return(const shim_gen::CFunction& fn) {
     if (p.name.rfind("ret", 0) == 0) return true;
   }
   return false;
+}
+
+/// The overloads of each ATen op, by name ("clamp" -> clamp, clamp.Tensor, clamp.out, ...).
+const std::vector<const ir::OpSchema*>& overloads(const ir::SchemaRegistry& schemas,
+                                                  const std::string& name) {
+  static const ir::SchemaRegistry* indexed = nullptr;
+  static std::map<std::string, std::vector<const ir::OpSchema*>> by_name;
+  if (indexed != &schemas) {
+    by_name.clear();
+    for (const ir::OpSchema& schema : schemas.all()) {
+      if (schema.ns == "aten") by_name[schema.name].push_back(&schema);
+    }
+    indexed = &schemas;
+  }
+  static const std::vector<const ir::OpSchema*> kNone;
+  auto it = by_name.find(name);
+  return it == by_name.end() ? kNone : it->second;
+}
+
+/// An op given Python ints (or bools, or None) for its Scalars whose result the export records as
+/// an integer tensor is called through the overload taking Tensors there, when the shim has one:
+/// the C shim passes every Scalar as a double, which would promote the result to float, while a
+/// 0-dim integer tensor promotes as the Python int does (clamp(x_int64, 0, 5) stays int64).
+const ir::OpSchema* integer_scalar_overload(const Stmt& op, const ir::SchemaRegistry& schemas,
+                                            const ShimFunctions& shim) {
+  using Kind = ir::SchemaType::Kind;
+  const Node& node = *op.node;
+  if (op.schema == nullptr || node.outputs.size() != 1 || node.outputs[0].kind != ArgKind::kTensor)
+    return nullptr;
+  const ir::TensorMeta* result = op.graph->find_tensor(node.outputs[0].name);
+  if (result == nullptr || ir::dtype_is_floating(result->dtype) || result->dtype == ir::DType::kBool ||
+      result->dtype == ir::DType::kComplex32 || result->dtype == ir::DType::kComplex64 ||
+      result->dtype == ir::DType::kComplex128) {
+    return nullptr;
+  }
+  // The candidate's argument types: each Scalar a Tensor, each Scalar? a Tensor?.
+  std::vector<std::string> wanted;
+  bool any_scalar = false;
+  for (const ir::SchemaArgument& param : op.schema->arguments) {
+    const bool scalar = param.type.kind == Kind::Scalar;
+    const bool optional_scalar =
+        param.type.kind == Kind::Optional && param.type.elems.at(0).kind == Kind::Scalar;
+    wanted.push_back(scalar ? "Tensor" : optional_scalar ? "Tensor?" : param.type.to_string());
+    if (!scalar && !optional_scalar) continue;
+    const ir::NamedArgument* given = node.find_input(param.name);
+    const ArgKind kind = given == nullptr ? ArgKind::kNone : given->arg.kind;
+    if (kind == ArgKind::kInt || kind == ArgKind::kSymInt || kind == ArgKind::kBool) {
+      any_scalar = true;
+    } else if (kind != ArgKind::kNone) {
+      return nullptr;  // a float Scalar: the double is right
+    }
+  }
+  if (!any_scalar) return nullptr;
+  for (const ir::OpSchema* candidate : overloads(schemas, op.schema->name)) {
+    if (candidate == op.schema || candidate->arguments.size() != wanted.size() ||
+        candidate->returns.size() != op.schema->returns.size() || candidate->is_mutable()) {
+      continue;
+    }
+    bool matches = true;
+    for (size_t i = 0; i < wanted.size() && matches; ++i) {
+      matches = candidate->arguments[i].name == op.schema->arguments[i].name &&
+                candidate->arguments[i].type.to_string() == wanted[i];
+    }
+    if (matches && shim.names.count(shim_gen::c_function(*candidate, "cpu").name) != 0) return candidate;
+  }
+  return nullptr;
 }
 
 enum class Lowering { kFallback, kInplace, kOutVariant, kKernel, kUnsupported };
@@ -196,6 +263,14 @@ class Selector {
       s.alias_of = list.names[static_cast<size_t>(index)];
       owned_.insert(s.value);
       out.push_back(std::move(s));
+      return;
+    }
+    if (const ir::OpSchema* overload = integer_scalar_overload(op, schemas_, shim_)) {
+      Stmt retargeted = op;
+      retargeted.schema = overload;
+      retargeted.note = fmt::format("{} with an integer Scalar, called as {}: keeps the integer type",
+                                    op.schema->target(), overload->target());
+      lower_call(retargeted, *overload, false, out);
       return;
     }
     std::string why;

@@ -268,6 +268,13 @@ AOTITorchError aoti_torch_cpu_clamp_(AtenTensorHandle self, double* min, double*
   });
 }
 
+// aten::clamp.Tensor(Tensor self, Tensor? min=None, Tensor? max=None) -> Tensor
+AOTITorchError aoti_torch_cpu_clamp_Tensor(AtenTensorHandle self, AtenTensorHandle* min, AtenTensorHandle* max, AtenTensorHandle* ret0) {
+  return aotic::shim::guard("aoti_torch_cpu_clamp_Tensor", [&] {
+    aotic::shim::set_output(ret0, at::clamp(aotic::shim::tensor(self, "self"), aotic::shim::arg::optional_tensor(min), aotic::shim::arg::optional_tensor(max)), "ret0");
+  });
+}
+
 // aten::clamp_max(Tensor self, Scalar max) -> Tensor
 AOTITorchError aoti_torch_cpu_clamp_max(AtenTensorHandle self, double max, AtenTensorHandle* ret0) {
   return aotic::shim::guard("aoti_torch_cpu_clamp_max", [&] {
@@ -275,10 +282,24 @@ AOTITorchError aoti_torch_cpu_clamp_max(AtenTensorHandle self, double max, AtenT
   });
 }
 
+// aten::clamp_max.Tensor(Tensor self, Tensor max) -> Tensor
+AOTITorchError aoti_torch_cpu_clamp_max_Tensor(AtenTensorHandle self, AtenTensorHandle max, AtenTensorHandle* ret0) {
+  return aotic::shim::guard("aoti_torch_cpu_clamp_max_Tensor", [&] {
+    aotic::shim::set_output(ret0, at::clamp_max(aotic::shim::tensor(self, "self"), aotic::shim::tensor(max, "max")), "ret0");
+  });
+}
+
 // aten::clamp_min(Tensor self, Scalar min) -> Tensor
 AOTITorchError aoti_torch_cpu_clamp_min(AtenTensorHandle self, double min, AtenTensorHandle* ret0) {
   return aotic::shim::guard("aoti_torch_cpu_clamp_min", [&] {
     aotic::shim::set_output(ret0, at::clamp_min(aotic::shim::tensor(self, "self"), at::Scalar(min)), "ret0");
+  });
+}
+
+// aten::clamp_min.Tensor(Tensor self, Tensor min) -> Tensor
+AOTITorchError aoti_torch_cpu_clamp_min_Tensor(AtenTensorHandle self, AtenTensorHandle min, AtenTensorHandle* ret0) {
+  return aotic::shim::guard("aoti_torch_cpu_clamp_min_Tensor", [&] {
+    aotic::shim::set_output(ret0, at::clamp_min(aotic::shim::tensor(self, "self"), aotic::shim::tensor(min, "min")), "ret0");
   });
 }
 
@@ -451,6 +472,27 @@ AOTITorchError aoti_torch_cpu_fill__Scalar(AtenTensorHandle self, double value) 
 AOTITorchError aoti_torch_cpu_flatten_using_ints(AtenTensorHandle self, int64_t start_dim, int64_t end_dim, AtenTensorHandle* ret0) {
   return aotic::shim::guard("aoti_torch_cpu_flatten_using_ints", [&] {
     aotic::shim::set_output(ret0, at::flatten(aotic::shim::tensor(self, "self"), start_dim, end_dim), "ret0");
+  });
+}
+
+// aten::floor_divide(Tensor self, Tensor other) -> Tensor
+AOTITorchError aoti_torch_cpu_floor_divide(AtenTensorHandle self, AtenTensorHandle other, AtenTensorHandle* ret0) {
+  return aotic::shim::guard("aoti_torch_cpu_floor_divide", [&] {
+    aotic::shim::set_output(ret0, at::floor_divide(aotic::shim::tensor(self, "self"), aotic::shim::tensor(other, "other")), "ret0");
+  });
+}
+
+// aten::fmod.Scalar(Tensor self, Scalar other) -> Tensor
+AOTITorchError aoti_torch_cpu_fmod_Scalar(AtenTensorHandle self, double other, AtenTensorHandle* ret0) {
+  return aotic::shim::guard("aoti_torch_cpu_fmod_Scalar", [&] {
+    aotic::shim::set_output(ret0, at::fmod(aotic::shim::tensor(self, "self"), at::Scalar(other)), "ret0");
+  });
+}
+
+// aten::fmod.Tensor(Tensor self, Tensor other) -> Tensor
+AOTITorchError aoti_torch_cpu_fmod_Tensor(AtenTensorHandle self, AtenTensorHandle other, AtenTensorHandle* ret0) {
+  return aotic::shim::guard("aoti_torch_cpu_fmod_Tensor", [&] {
+    aotic::shim::set_output(ret0, at::fmod(aotic::shim::tensor(self, "self"), aotic::shim::tensor(other, "other")), "ret0");
   });
 }
 
@@ -902,6 +944,20 @@ AOTITorchError aoti_torch_cpu_relu(AtenTensorHandle self, AtenTensorHandle* ret0
 AOTITorchError aoti_torch_cpu_relu_(AtenTensorHandle self) {
   return aotic::shim::guard("aoti_torch_cpu_relu_", [&] {
     at::relu_(aotic::shim::tensor(self, "self"));
+  });
+}
+
+// aten::remainder.Scalar(Tensor self, Scalar other) -> Tensor
+AOTITorchError aoti_torch_cpu_remainder_Scalar(AtenTensorHandle self, double other, AtenTensorHandle* ret0) {
+  return aotic::shim::guard("aoti_torch_cpu_remainder_Scalar", [&] {
+    aotic::shim::set_output(ret0, at::remainder(aotic::shim::tensor(self, "self"), at::Scalar(other)), "ret0");
+  });
+}
+
+// aten::remainder.Tensor(Tensor self, Tensor other) -> Tensor
+AOTITorchError aoti_torch_cpu_remainder_Tensor(AtenTensorHandle self, AtenTensorHandle other, AtenTensorHandle* ret0) {
+  return aotic::shim::guard("aoti_torch_cpu_remainder_Tensor", [&] {
+    aotic::shim::set_output(ret0, at::remainder(aotic::shim::tensor(self, "self"), aotic::shim::tensor(other, "other")), "ret0");
   });
 }
 

@@ -153,3 +153,25 @@ TEST_CASE("bind_shapes: inputs sized a*s + b bind or check s; other sizes are a 
 
 }  // namespace
 }  // namespace aotic
+
+namespace aotic {
+namespace {
+
+TEST_CASE("select_ops: Python ints as Scalars of an integer result go through the Tensor overload") {
+  const std::string selected = dump(testing::repo_path("tests/data/extra/int_ops.core.pt2"), "select_ops");
+  CHECK(selected.find("call clamp = aoti_torch_cpu_clamp_Tensor(idx, tensor(0), tensor(5))\n") !=
+        std::string::npos);
+  CHECK(selected.find("call clamp_1 = aoti_torch_cpu_clamp_Tensor(idx, None, tensor(4))\n") !=
+        std::string::npos);
+  CHECK(selected.find("call pow_1 = aoti_torch_cpu_pow_Tensor_Tensor(idx, tensor(2))\n") !=
+        std::string::npos);
+  // A float result keeps the Scalar overload (the double is right there).
+  const std::string floats = dump(testing::repo_path("tests/data/extra/common_ops.core.pt2"), "select_ops");
+  CHECK(floats.find("call clamp = aoti_torch_cpu_clamp(x, None, 0.5)\n") != std::string::npos);
+  const std::string source = dump(testing::repo_path("tests/data/extra/int_ops.core.pt2"), "codegen");
+  CHECK(source.find("// aten.clamp.default with an integer Scalar, called as aten.clamp.Tensor: keeps the "
+                    "integer type\n") != std::string::npos);
+}
+
+}  // namespace
+}  // namespace aotic

@@ -111,6 +111,17 @@ class DerivedDims(nn.Module):
         return a, b
 
 
+class IntOps(nn.Module):
+    """Integer index arithmetic: Python ints as Scalars on int64 tensors must keep them int64."""
+
+    def forward(s, x, idx):
+        i = torch.clamp(idx, 0, 5)
+        j = (idx * 3 + 1) % 6
+        k = idx.pow(2) - torch.clamp_max(idx, 4)
+        g = torch.gather(x, 1, i.unsqueeze(0).expand(x.shape[0], -1))
+        return g, j, k, idx // 2, (idx > 2) + 1
+
+
 def tv(name):
     import torchvision
 
@@ -136,6 +147,7 @@ CASES = {
         (torch.randn(2, 40), torch.randn(6, 4), torch.randn(5, 4)),
         ({1: 8 * sym}, {0: sym + 1}, {0: sym}),
     ))(Dim("s", min=1, max=64)),
+    "int_ops": lambda: (IntOps(), (torch.randn(3, 6), torch.tensor([-3, 0, 2, 5, 9])), None),
     "squeezenet": lambda: (tv("squeezenet1_1"), (torch.randn(1, 3, 64, 64),), None),
     "mobilenet_v3": lambda: (tv("mobilenet_v3_small"), (torch.randn(1, 3, 64, 64),), None),
     "resnet18": lambda: (tv("resnet18"), (torch.randn(1, 3, 64, 64),), None),
