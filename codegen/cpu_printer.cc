@@ -552,6 +552,7 @@ class CpuPrinter {
                                 const std::vector<wir::DimBinding>& dims) {
     if (dims.empty()) return "nullptr";
     std::vector<std::string> items;
+    items.reserve(dims.size());
     for (const wir::DimBinding& d : dims) {
       items.push_back(fmt::format("{{{}, {}, {}, {}, {}}}", d.size, d.symbol, d.multiplier, d.offset,
                                   d.expr.empty() ? "nullptr" : cpp_string(d.expr)));

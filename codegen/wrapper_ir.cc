@@ -52,6 +52,7 @@ std::string arg_text(const Arg& arg) {
 
 std::string sizes_text(const std::vector<ir::SymExpr>& exprs) {
   std::vector<std::string> items;
+  items.reserve(exprs.size());
   for (const ir::SymExpr& e : exprs) items.push_back(e.to_string());
   return "[" + join(items) + "]";
 }

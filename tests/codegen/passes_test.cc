@@ -12,7 +12,8 @@
 namespace aotic {
 namespace {
 
-std::string dump(const std::string& fixture, const std::string& stage, codegen::CompileOptions options = {}) {
+std::string dump(const std::string& fixture, const std::string& stage,
+                 const codegen::CompileOptions& options = {}) {
   ir::Program program = ir::load_program(fixture);
   return codegen::dump_after(program, stage, options);
 }

@@ -171,7 +171,7 @@ TEST_CASE("inputs sized 8*s and s + 1: the symbol is bound from 8*s, checked eve
   };
   for (const Bad& bad :
        {Bad{30, 5, 4, "input 0 'x': size 1 is 30, allowed 8*s68 for s68 in 1..64"},
-        Bad{8 * 65, 66, 65, "input 0 'x': size 1 is 520, allowed 8*s68 for s68 in 1..64"},
+        Bad{520, 66, 65, "input 0 'x': size 1 is 520, allowed 8*s68 for s68 in 1..64"},
         Bad{40, 7, 5, "input 1 'y': size 0 is 7, expected s68 + 1 = 6 (s68 is 5 from input 0)"},
         Bad{40, 6, 4, "input 2 'z': size 0 is 4, but s68 is 5 from input 0"}}) {
     CAPTURE(bad.message);
