@@ -112,31 +112,9 @@ class CpuPrinter {
     for (const char* file : {"abi_codes.h", "size_helpers.h", "kernel_helpers.h"}) {
       for (const std::string& section : template_sections(file)) w_.unique_name(section);
     }
-    for (const char* name : {"kUInt8",
-                             "kInt8",
-                             "kInt16",
-                             "kInt32",
-                             "kInt64",
-                             "kFloat16",
-                             "kFloat32",
-                             "kFloat64",
-                             "kBool",
-                             "kBFloat16",
-                             "kCPU",
-                             "kCUDA",
-                             "kMeta",
-                             "kDefaultDeviceIndex",
-                             "kStrided",
-                             "kContiguousFormat",
-                             "kPreserveFormat",
-                             "kChannelsLast",
-                             "kSpec",
-                             "kInputs",
-                             "kOutputs",
-                             "kSymbols",
-                             "kConstants",
-                             "TensorHandle",
-                             "new_reference"}) {
+    for (const AbiCode& code : abi_codes()) w_.unique_name(code.name);
+    for (const char* name :
+         {"kSpec", "kInputs", "kOutputs", "kSymbols", "kConstants", "TensorHandle", "new_reference"}) {
       w_.unique_name(name);
     }
   }
@@ -190,19 +168,36 @@ class CpuPrinter {
 
  private:
   /// The lines of templates/abi_codes.h defining a name the model uses.
+  /// One constant of templates/abi_codes.h: its name and its defining line.
+  struct AbiCode {
+    std::string name;
+    std::string line;
+  };
+
+  static const std::vector<AbiCode>& abi_codes() {
+    static const std::vector<AbiCode> kCodes = [] {
+      std::vector<AbiCode> codes;
+      const std::string text = template_section("abi_codes.h", "abi_codes");
+      const std::string prefix = "constexpr int32_t ";
+      size_t pos = 0;
+      while (pos < text.size()) {
+        size_t end = text.find('\n', pos);
+        if (end == std::string::npos) end = text.size();
+        std::string line = text.substr(pos, end - pos);
+        pos = end + 1;
+        if (line.rfind(prefix, 0) != 0) continue;
+        std::string name = line.substr(prefix.size(), line.find(' ', prefix.size()) - prefix.size());
+        codes.push_back({std::move(name), std::move(line)});
+      }
+      return codes;
+    }();
+    return kCodes;
+  }
+
   static void print_abi_codes(CodeWriter& out, const std::string& text) {
     out.line("// The C shim's codes this model uses (templates/abi_codes.h).");
-    const std::string codes = template_section("abi_codes.h", "abi_codes");
-    size_t pos = 0;
-    while (pos < codes.size()) {
-      size_t end = codes.find('\n', pos);
-      if (end == std::string::npos) end = codes.size();
-      const std::string line = codes.substr(pos, end - pos);
-      pos = end + 1;
-      const std::string prefix = "constexpr int32_t ";
-      if (line.rfind(prefix, 0) != 0) continue;
-      const std::string name = line.substr(prefix.size(), line.find(' ', prefix.size()) - prefix.size());
-      if (uses(text, name)) out.line(line);
+    for (const AbiCode& code : abi_codes()) {
+      if (uses(text, code.name)) out.line(code.line);
     }
   }
 

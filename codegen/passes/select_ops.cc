@@ -270,7 +270,7 @@ class Selector {
       retargeted.schema = overload;
       retargeted.note = fmt::format("{} with an integer Scalar, called as {}: keeps the integer type",
                                     op.schema->target(), overload->target());
-      lower_call(retargeted, *overload, false, out);
+      lower_call_of(retargeted, *retargeted.node, *overload, false, out);
       return;
     }
     std::string why;
@@ -289,7 +289,7 @@ class Selector {
         return;
       case Lowering::kFallback:
       case Lowering::kInplace:
-        lower_call(op, *op.schema, lowering == Lowering::kInplace, out);
+        lower_call_of(op, *op.node, *op.schema, lowering == Lowering::kInplace, out);
         return;
     }
   }
@@ -385,10 +385,6 @@ class Selector {
     }
     with_out.outputs.clear();
     lower_call_of(op, with_out, out_schema, false, out);
-  }
-
-  void lower_call(const Stmt& op, const ir::OpSchema& schema, bool inplace, wir::Block& out) {
-    lower_call_of(op, *op.node, schema, inplace, out);
   }
 
   void lower_call_of(const Stmt& op, const Node& node, const ir::OpSchema& schema, bool inplace,

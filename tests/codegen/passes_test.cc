@@ -176,3 +176,29 @@ TEST_CASE("select_ops: Python ints as Scalars of an integer result go through th
 
 }  // namespace
 }  // namespace aotic
+
+namespace aotic {
+namespace {
+
+TEST_CASE("the printer never gives a value the name of an ABI code from templates/abi_codes.h") {
+  ir::Program program = ir::load_program(testing::fixture("mlp.core.pt2"));
+  // Rename the user input x to kSparseCoo everywhere the graph mentions it.
+  for (ir::InputSpec& spec : program.signature.inputs) {
+    if (spec.arg.name == "x") spec.arg.name = "kSparseCoo";
+  }
+  for (ir::Argument& in : program.graph.inputs) {
+    if (in.name == "x") in.name = "kSparseCoo";
+  }
+  program.graph.tensor_values["kSparseCoo"] = program.graph.tensor_values.at("x");
+  program.graph.tensor_values.erase("x");
+  for (ir::Node& node : program.graph.nodes) {
+    for (ir::NamedArgument& in : node.inputs) {
+      if (in.arg.kind == ir::ArgKind::kTensor && in.arg.name == "x") in.arg.name = "kSparseCoo";
+    }
+  }
+  const std::string source = codegen::generate_model_cpp(program, "mlp.core.pt2");
+  CHECK(source.find("AtenTensorHandle kSparseCoo_1 = inputs[0];\n") != std::string::npos);
+}
+
+}  // namespace
+}  // namespace aotic
