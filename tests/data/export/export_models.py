@@ -122,6 +122,77 @@ class IntOps(nn.Module):
         return g, j, k, idx // 2, (idx > 2) + 1
 
 
+class TinyViT(nn.Module):
+    """A small vision transformer: patch convolution, class token, pre-norm blocks with
+    scaled_dot_product_attention and GELU MLPs, dynamic batch."""
+
+    def __init__(s, img=32, patch=8, dim=64, depth=2, heads=4, classes=10):
+        super().__init__()
+        s.heads = heads
+        s.patch = nn.Conv2d(3, dim, patch, patch)
+        s.cls = nn.Parameter(torch.randn(1, 1, dim) * 0.02)
+        s.pos = nn.Parameter(torch.randn(1, (img // patch) ** 2 + 1, dim) * 0.02)
+        s.blocks = nn.ModuleList(
+            nn.ModuleDict(dict(n1=nn.LayerNorm(dim), qkv=nn.Linear(dim, 3 * dim), proj=nn.Linear(dim, dim),
+                               n2=nn.LayerNorm(dim), fc1=nn.Linear(dim, 2 * dim), fc2=nn.Linear(2 * dim, dim)))
+            for _ in range(depth))
+        s.norm = nn.LayerNorm(dim)
+        s.head = nn.Linear(dim, classes)
+
+    def forward(s, x):
+        x = s.patch(x).flatten(2).transpose(1, 2)
+        x = torch.cat([s.cls.expand(x.shape[0], -1, -1), x], 1) + s.pos
+        B, T, C = x.shape
+        for b in s.blocks:
+            q, k, v = b["qkv"](b["n1"](x)).reshape(B, T, 3, s.heads, C // s.heads).permute(2, 0, 3, 1, 4)
+            y = F.scaled_dot_product_attention(q, k, v)
+            x = x + b["proj"](y.transpose(1, 2).reshape(B, T, C))
+            x = x + b["fc2"](F.gelu(b["fc1"](b["n2"](x))))
+        return s.head(s.norm(x[:, 0]))
+
+
+class LSTMTagger(nn.Module):
+    """An embedding, a bidirectional two-layer LSTM and a per-token classifier (log_softmax)."""
+
+    def __init__(s):
+        super().__init__()
+        s.emb = nn.Embedding(100, 32)
+        s.lstm = nn.LSTM(32, 48, num_layers=2, batch_first=True, bidirectional=True)
+        s.out = nn.Linear(96, 8)
+
+    def forward(s, tokens):
+        h, _ = s.lstm(s.emb(tokens))
+        return F.log_softmax(s.out(h), -1)
+
+
+class GRUEncoder(nn.Module):
+    """A GRU over features with an explicit initial state; returns the sequence and the last state."""
+
+    def __init__(s):
+        super().__init__()
+        s.gru = nn.GRU(16, 24, num_layers=2)
+        s.proj = nn.Linear(24, 4)
+
+    def forward(s, x, h0):
+        y, h = s.gru(x, h0)
+        return torch.tanh(s.proj(y)), h
+
+
+class CNNDim(nn.Module):
+    """A CNN whose height and width are multiples of symbols (16*h, 16*w): strided convolutions,
+    batch norm, pooling to a fixed size, a classifier."""
+
+    def __init__(s):
+        super().__init__()
+        s.f = nn.Sequential(
+            nn.Conv2d(3, 16, 3, 2, 1), nn.BatchNorm2d(16), nn.ReLU(),
+            nn.Conv2d(16, 32, 3, 2, 1), nn.BatchNorm2d(32), nn.Hardswish(),
+            nn.MaxPool2d(2), nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(32, 10))
+
+    def forward(s, x):
+        return s.f(x)
+
+
 def tv(name):
     import torchvision
 
@@ -148,6 +219,14 @@ CASES = {
         ({1: 8 * sym}, {0: sym + 1}, {0: sym}),
     ))(Dim("s", min=1, max=64)),
     "int_ops": lambda: (IntOps(), (torch.randn(3, 6), torch.tensor([-3, 0, 2, 5, 9])), None),
+    "tiny_vit": lambda: (TinyViT(), (torch.randn(2, 3, 32, 32),), ({0: Dim("batch", min=1, max=16)},)),
+    "lstm_tagger": lambda: (LSTMTagger(), (torch.randint(0, 100, (2, 12)),), None),
+    "gru_encoder": lambda: (GRUEncoder(), (torch.randn(10, 3, 16), torch.randn(2, 3, 24)), None),
+    "cnn_dim": lambda: (lambda h, w: (
+        CNNDim(),
+        (torch.randn(1, 3, 48, 64),),
+        ({2: 16 * h, 3: 16 * w},),
+    ))(Dim("h", min=1, max=8), Dim("w", min=1, max=8)),
     "squeezenet": lambda: (tv("squeezenet1_1"), (torch.randn(1, 3, 64, 64),), None),
     "mobilenet_v3": lambda: (tv("mobilenet_v3_small"), (torch.randn(1, 3, 64, 64),), None),
     "resnet18": lambda: (tv("resnet18"), (torch.randn(1, 3, 64, 64),), None),
