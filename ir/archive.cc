@@ -24,7 +24,9 @@ bool ends_with(const std::string& s, std::string_view suffix) {
 /// folder holding models/model.json, usually named after the file's stem).
 class ZipArchive final : public Archive {
  public:
-  ZipArchive(const std::string& path, zip_t* zip) : Archive(path), zip_(zip) {
+  /// `export_root`: entries are relative to the folder holding models/model.json (required);
+  /// otherwise to the zip's root.
+  ZipArchive(const std::string& path, zip_t* zip, bool export_root) : Archive(path), zip_(zip) {
     zip_int64_t count = zip_get_num_entries(zip_, 0);
     std::vector<std::string> roots;
     for (zip_int64_t i = 0; i < count; ++i) {
@@ -38,6 +40,7 @@ class ZipArchive final : public Archive {
         if (root.empty() || root.back() == '/') roots.push_back(root);
       }
     }
+    if (!export_root) return;
     if (roots.empty()) user_error("{}: not a torch.export archive: no models/model.json entry", path);
     // Prefer the shallowest root (an archive could nest another export's files deeper).
     std::sort(roots.begin(), roots.end(), [](const std::string& a, const std::string& b) {
@@ -163,6 +166,28 @@ std::string Archive::read_text(const std::string& entry, uint64_t max_bytes) con
   return text;
 }
 
+namespace {
+
+std::unique_ptr<Archive> open_zip_file(const std::string& path, bool export_root) {
+  int error_code = 0;
+  zip_t* zip = zip_open(path.c_str(), ZIP_RDONLY | ZIP_CHECKCONS, &error_code);
+  if (zip == nullptr) {
+    zip_error_t error;
+    zip_error_init_with_code(&error, error_code);
+    std::string reason = zip_error_strerror(&error);
+    zip_error_fini(&error);
+    user_error("{}: not a readable {} archive: {}", path, export_root ? ".pt2 (zip)" : "zip", reason);
+  }
+  try {
+    return std::make_unique<ZipArchive>(path, zip, export_root);
+  } catch (...) {
+    zip_discard(zip);
+    throw;
+  }
+}
+
+}  // namespace
+
 std::unique_ptr<Archive> Archive::open(const std::string& path) {
   std::error_code ec;
   fs::file_status status = fs::status(path, ec);
@@ -174,21 +199,13 @@ std::unique_ptr<Archive> Archive::open(const std::string& path) {
     }
     return std::make_unique<DirectoryArchive>(path, root);
   }
-  int error_code = 0;
-  zip_t* zip = zip_open(path.c_str(), ZIP_RDONLY | ZIP_CHECKCONS, &error_code);
-  if (zip == nullptr) {
-    zip_error_t error;
-    zip_error_init_with_code(&error, error_code);
-    std::string reason = zip_error_strerror(&error);
-    zip_error_fini(&error);
-    user_error("{}: not a readable .pt2 (zip) archive: {}", path, reason);
-  }
-  try {
-    return std::make_unique<ZipArchive>(path, zip);
-  } catch (...) {
-    zip_discard(zip);
-    throw;
-  }
+  return open_zip_file(path, /*export_root=*/true);
+}
+
+std::unique_ptr<Archive> Archive::open_zip(const std::string& path) {
+  std::error_code ec;
+  if (!fs::is_regular_file(path, ec)) user_error("{}: no such file", path);
+  return open_zip_file(path, /*export_root=*/false);
 }
 
 std::unique_ptr<Archive> Archive::open_directory(const std::string& path) {

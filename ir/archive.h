@@ -16,6 +16,8 @@ class Archive {
   /// Opens a `.pt2` file or an export directory. Throws UserError naming `path` when it is
   /// missing, unreadable, not a zip, or holds no `models/model.json`.
   static std::unique_ptr<Archive> open(const std::string& path);
+  /// Any zip file, its entries named from the zip's root (no models/model.json required).
+  static std::unique_ptr<Archive> open_zip(const std::string& path);
   /// A directory whose files are the entries (no models/model.json required).
   static std::unique_ptr<Archive> open_directory(const std::string& path);
 

@@ -618,13 +618,14 @@ std::string summary(const HostTensor& t) {
   return text + "[" + fmt::format("{}", fmt::join(values, ", ")) + "]";
 }
 
-// Compares one output with its reference and prints the verdict line. Returns true when close.
-bool compare(const std::string& label, const HostTensor& got, const HostTensor& want, double rtol,
-             double atol, std::ostream& out) {
+}  // namespace
+
+Comparison compare(const std::string& label, const HostTensor& got, const HostTensor& want, double rtol,
+                   double atol) {
   if (got.shape != want.shape || got.dtype != want.dtype) {
-    out << fmt::format("{}: shape {} {} MISMATCH: expected shape {} {}\n", label, shape_text(got.shape),
-                       ir::dtype_name(got.dtype), shape_text(want.shape), ir::dtype_name(want.dtype));
-    return false;
+    return {Comparison::Verdict::kShapeOrDtype,
+            fmt::format("{}: shape {} {} MISMATCH: expected shape {} {}", label, shape_text(got.shape),
+                        ir::dtype_name(got.dtype), shape_text(want.shape), ir::dtype_name(want.dtype))};
   }
   const size_t itemsize = ir::dtype_itemsize(got.dtype);
   const Kind kind = kind_of(got.dtype);
@@ -665,16 +666,12 @@ bool compare(const std::string& label, const HostTensor& got, const HostTensor& 
     }
   }
   std::string line = fmt::format("{}: shape {} max_abs_err {:.3g}", label, shape_text(got.shape), max_err);
-  if (worst < 0) {
-    out << line << " ok\n";
-    return true;
-  }
+  if (worst < 0) return {Comparison::Verdict::kClose, line + " ok"};
   const size_t at = static_cast<size_t>(worst) * itemsize;
-  out << line
-      << fmt::format(" MISMATCH at {}: got {}, expected {} ({} of {} elements differ; rtol {:g} atol {:g})\n",
-                     index_text(got.shape, worst), element_text(got.dtype, got.data.data() + at),
-                     element_text(want.dtype, want.data.data() + at), mismatches, n, rtol, atol);
-  return false;
+  return {Comparison::Verdict::kValues,
+          line + fmt::format(" MISMATCH at {}: got {}, expected {} ({} of {} elements differ; rtol {:g} atol {:g})",
+                             index_text(got.shape, worst), element_text(got.dtype, got.data.data() + at),
+                             element_text(want.dtype, want.data.data() + at), mismatches, n, rtol, atol)};
 }
 
 HostTensor read_tensor(const ir::SafetensorsFile& file, const ir::SafetensorsEntry& entry) {
@@ -686,6 +683,8 @@ HostTensor read_tensor(const ir::SafetensorsFile& file, const ir::SafetensorsEnt
   file.read(entry, t.data.data());
   return t;
 }
+
+namespace {
 
 double percentile(const std::vector<double>& sorted, double p) {
   const size_t rank = static_cast<size_t>(std::ceil(p / 100.0 * static_cast<double>(sorted.size())));
@@ -732,7 +731,9 @@ int run_command(const std::vector<std::string>& args, std::ostream& out) {
     if (entry == nullptr && !name.empty()) entry = ref->find(name);
     if (entry == nullptr)
       user_error("{}: no tensor '{}' (or '{}') for model output {}", o.check, outputs[i].name, name, i);
-    all_ok &= compare(outputs[i].name, outputs[i], read_tensor(*ref, *entry), o.rtol, o.atol, out);
+    const Comparison c = compare(outputs[i].name, outputs[i], read_tensor(*ref, *entry), o.rtol, o.atol);
+    out << c.line << "\n";
+    all_ok &= c.verdict == Comparison::Verdict::kClose;
   }
   out << (all_ok ? "check: ok\n" : "check: MISMATCH\n");
   return all_ok ? 0 : 1;

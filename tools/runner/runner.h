@@ -26,6 +26,7 @@
 
 #include "aotic/shim.h"
 #include "ir/dtype.h"
+#include "ir/safetensors.h"
 
 namespace aotic::runner {
 
@@ -117,6 +118,23 @@ class LoadedModel {
   std::vector<std::string> input_names_;
   std::vector<std::string> output_names_;
 };
+
+/// How one output compares with its reference.
+struct Comparison {
+  enum class Verdict { kClose, kShapeOrDtype, kValues };
+  Verdict verdict = Verdict::kClose;
+  /// "output_0: shape [8, 10] max_abs_err 1.2e-07 ok", or with "MISMATCH ..." naming the shapes
+  /// and dtypes, or the worst element and how many differ.
+  std::string line;
+};
+
+/// Compares `got` with `want`: same dtype and shape, and every element within atol + rtol*|want|
+/// (floating point; NaN equals NaN), or equal (integers, bool).
+Comparison compare(const std::string& label, const HostTensor& got, const HostTensor& want, double rtol,
+                   double atol);
+
+/// One tensor of a safetensors file, in host memory.
+HostTensor read_tensor(const ir::SafetensorsFile& file, const ir::SafetensorsEntry& entry);
 
 /// The model's inputs from a safetensors file: for input i the tensor "input_<i>", else the
 /// tensor named as the model names input i. Throws UserError naming `path` when one is missing.

@@ -1,0 +1,65 @@
+// The conformance suite's CI subset (tools/conformance): every sample must have the outcome
+// tests/conformance/expected_ci.txt records for it, so a regression (or an improvement not yet
+// recorded) fails here with the sample named. Regenerate the expectations with
+//   bazel run //tools/conformance -- --ci --update-expected $PWD/tests/conformance/expected_ci.txt
+// The whole suite: bazel run //tools/conformance (see the README).
+#include <doctest/doctest.h>
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <iostream>
+#include <thread>
+
+#include "ir/error.h"
+#include "tests/test_util.h"
+#include "tools/conformance/conformance.h"
+
+namespace aotic::conformance {
+namespace {
+
+TEST_CASE("conformance: the CI subset of the OpInfo suite has the recorded outcomes") {
+  Selection selection;
+  selection.ci_subset = true;
+  const Suite suite = load_suite(testing::repo_path("tests/data/opinfo"), selection);
+  const auto expected = read_outcomes(testing::repo_path("tests/conformance/expected_ci.txt"));
+  REQUIRE(suite.samples.size() == expected.size());
+  REQUIRE(suite.entries.size() > 500);
+
+  RunOptions options;
+  options.jobs = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  if (const char* tmp = std::getenv("TEST_TMPDIR")) options.work_dir = tmp;
+  const std::vector<Result> results = run_samples(suite, suite.samples, options);
+  std::cout << table(suite, results);
+  for (const Result& r : results) {
+    auto it = expected.find(r.sample.key());
+    const std::string want = it == expected.end() ? "no entry" : outcome_name(it->second);
+    CHECK_MESSAGE(want == outcome_name(r.outcome),
+                  fmt::format("{}: expected {}, got {}: {}", r.sample.key(), want, outcome_name(r.outcome), r.message));
+  }
+}
+
+TEST_CASE("conformance: a sample's outcome names the unsupported op, and a bad suite is a user error") {
+  Selection selection;
+  selection.entries = {"add"};
+  selection.dtypes = {"float32"};
+  const Suite suite = load_suite(testing::repo_path("tests/data/opinfo"), selection);
+  REQUIRE(!suite.samples.empty());
+  CHECK(suite.samples.front().key() == "add/float32_0.pt2");
+
+  RunOptions options;
+  if (const char* tmp = std::getenv("TEST_TMPDIR")) options.work_dir = tmp;
+  const Result pass = run_sample(suite, suite.samples.front(), options);
+  CHECK_MESSAGE(pass.outcome == Outcome::kPass, pass.message);
+
+  Selection missing;
+  missing.entries = {"no_such_op"};
+  CHECK_THROWS_WITH_AS(load_suite(testing::repo_path("tests/data/opinfo"), missing),
+                       doctest::Contains("no entry 'no_such_op'"), UserError);
+  CHECK_THROWS_WITH_AS(load_suite(testing::scratch_dir("empty"), Selection{}), doctest::Contains("suite.json: cannot read"),
+                       UserError);
+  CHECK(outcome_from_name("wrong_dtype_shape") == Outcome::kWrongDtypeShape);
+  CHECK_THROWS_WITH_AS(outcome_from_name("fine"), "unknown outcome 'fine'", UserError);
+}
+
+}  // namespace
+}  // namespace aotic::conformance

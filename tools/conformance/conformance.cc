@@ -1,0 +1,453 @@
+#include "tools/conformance/conformance.h"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdlib>
+#include <filesystem>
+#include <fmt/format.h>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+#include <thread>
+
+#include "ir/archive.h"
+#include "ir/error.h"
+#include "ir/load.h"
+#include "ir/safetensors.h"
+#include "tools/runner/runner.h"
+
+namespace aotic::conformance {
+namespace fs = std::filesystem;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+constexpr const char* kOutcomeNames[] = {"pass", "wrong_result", "wrong_dtype_shape", "unsupported", "error"};
+constexpr size_t kOutcomes = std::size(kOutcomeNames);
+
+/// Messages go into one-line tables and a pipe: newlines and tabs become spaces, long ones are cut.
+std::string one_line(std::string text, size_t limit = 600) {
+  for (char& c : text) {
+    if (c == '\n' || c == '\r' || c == '\t') c = ' ';
+  }
+  if (text.size() > limit) text = text.substr(0, limit) + "...";
+  return text;
+}
+
+nlohmann::json read_json(const ir::Archive& archive, const std::string& entry) {
+  try {
+    return nlohmann::json::parse(archive.read_text(entry, uint64_t{1} << 26));
+  } catch (const nlohmann::json::exception& e) {
+    user_error("{}: {}: not valid JSON: {}", archive.path(), entry, e.what());
+  }
+}
+
+std::string string_field(const nlohmann::json& object, const char* key, const std::string& where) {
+  auto it = object.find(key);
+  if (it == object.end() || !it->is_string()) user_error("{}: missing string field '{}'", where, key);
+  return it->get<std::string>();
+}
+
+struct Tolerance {
+  double rtol, atol;
+};
+
+Tolerance tolerance_for(ir::DType dtype) {
+  switch (dtype) {
+    case ir::DType::kFloat64:
+      return {1e-7, 1e-7};
+    case ir::DType::kFloat16:
+      return {2e-3, 1e-3};
+    case ir::DType::kBFloat16:
+      return {1.6e-2, 1e-2};
+    default:
+      return {1e-4, 1e-5};  // float32; integers and bool compare exactly whatever the tolerance
+  }
+}
+
+void extract(const ir::Archive& zip, const std::string& entry, const fs::path& to) {
+  std::optional<uint64_t> size = zip.entry_size(entry);
+  if (!size) user_error("{}: missing entry '{}'", zip.path(), entry);
+  std::vector<uint8_t> bytes(*size);
+  zip.read_into(entry, bytes.data(), *size);
+  std::ofstream out(to, std::ios::binary | std::ios::trunc);
+  out.write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
+  if (!out) user_error("{}: cannot write", to.string());
+}
+
+std::string scratch_base(const RunOptions& options) {
+  if (!options.work_dir.empty()) return options.work_dir;
+  if (const char* tmp = std::getenv("TMPDIR")) return tmp;
+  return "/tmp";
+}
+
+Result classify_run(const Sample& sample, const fs::path& dir, const RunOptions& options) {
+  Result result{sample, Outcome::kError, "", 0};
+  ir::Program program;
+  try {
+    program = ir::load_program((dir / sample.program).string());
+  } catch (const std::exception& e) {
+    result.message = std::string("load: ") + e.what();
+    if (result.message.find("unsupported") != std::string::npos) result.outcome = Outcome::kUnsupported;
+    return result;
+  }
+  codegen::CompileOptions compile;
+  compile.output = (dir / "model.so").string();
+  compile.opt_level = options.opt_level;
+  compile.shim = options.shim;
+  compile.shim_library = options.shim_library;
+  compile.source_name = sample.program;
+  try {
+    codegen::compile_model(program, compile);
+  } catch (const std::exception& e) {
+    result.message = e.what();
+    if (result.message.find("unsupported op") != std::string::npos) {
+      result.outcome = Outcome::kUnsupported;
+    } else {
+      result.message = "compile: " + result.message;
+    }
+    return result;
+  }
+  std::vector<runner::HostTensor> outputs;
+  const std::string io = (dir / sample.io).string();
+  size_t num_outputs = 0;
+  try {
+    runner::LoadedModel model(compile.output);
+    num_outputs = model.num_outputs();
+    outputs = model.run(runner::read_inputs(io, model));
+  } catch (const std::exception& e) {
+    result.message = std::string("run: ") + e.what();
+    return result;
+  }
+  const ir::SafetensorsFile reference = ir::SafetensorsFile::open(io);
+  size_t expected = 0;
+  while (reference.find(fmt::format("output_{}", expected)) != nullptr) ++expected;
+  if (expected != num_outputs || outputs.size() != num_outputs) {
+    result.outcome = Outcome::kWrongDtypeShape;
+    result.message = fmt::format("{} outputs, PyTorch gave {}", outputs.size(), expected);
+    return result;
+  }
+  result.outcome = Outcome::kPass;
+  for (size_t i = 0; i < outputs.size(); ++i) {
+    const runner::HostTensor want = runner::read_tensor(reference, *reference.find(fmt::format("output_{}", i)));
+    const Tolerance tol = tolerance_for(want.dtype);
+    const runner::Comparison c = runner::compare(want.name, outputs[i], want, tol.rtol, tol.atol);
+    if (c.verdict == runner::Comparison::Verdict::kClose) continue;
+    const Outcome outcome = c.verdict == runner::Comparison::Verdict::kShapeOrDtype ? Outcome::kWrongDtypeShape
+                                                                                     : Outcome::kWrongResult;
+    if (result.outcome == Outcome::kPass || outcome == Outcome::kWrongDtypeShape) {
+      result.outcome = outcome;
+      result.message = c.line;
+    }
+  }
+  return result;
+}
+
+/// A child process running one sample: it writes "<outcome index>\t<message>" to `fd`.
+[[noreturn]] void child_main(const Suite& suite, const Sample& sample, const RunOptions& options, int fd) {
+  setpgid(0, 0);  // its compiler processes die with it on a timeout
+  const int null = open("/dev/null", O_WRONLY);
+  if (null >= 0) {
+    dup2(null, STDOUT_FILENO);
+    dup2(null, STDERR_FILENO);
+  }
+  Result r = run_sample(suite, sample, options);
+  const std::string line = fmt::format("{}\t{}", static_cast<int>(r.outcome), one_line(r.message));
+  size_t done = 0;
+  while (done < line.size()) {
+    const ssize_t n = write(fd, line.data() + done, line.size() - done);
+    if (n <= 0) break;
+    done += static_cast<size_t>(n);
+  }
+  close(fd);
+  _exit(0);
+}
+
+struct Running {
+  size_t index;
+  pid_t pid;
+  int fd;
+  std::string received;
+  Clock::time_point start;
+  bool timed_out = false;
+};
+
+Result finish(const Sample& sample, Running& job, int status) {
+  Result result{sample, Outcome::kError, "", std::chrono::duration<double>(Clock::now() - job.start).count()};
+  const size_t tab = job.received.find('\t');
+  if (job.timed_out) {
+    result.message = "timed out";
+  } else if (WIFSIGNALED(status)) {
+    result.message = fmt::format("crashed: signal {} ({})", WTERMSIG(status), strsignal(WTERMSIG(status)));
+  } else if (tab == std::string::npos) {
+    result.message = fmt::format("child exited with status {} and no result", WEXITSTATUS(status));
+  } else {
+    const int index = std::atoi(job.received.substr(0, tab).c_str());
+    if (index >= 0 && static_cast<size_t>(index) < kOutcomes) result.outcome = static_cast<Outcome>(index);
+    result.message = job.received.substr(tab + 1);
+  }
+  return result;
+}
+
+}  // namespace
+
+const char* outcome_name(Outcome outcome) { return kOutcomeNames[static_cast<size_t>(outcome)]; }
+
+Outcome outcome_from_name(const std::string& name) {
+  for (size_t i = 0; i < kOutcomes; ++i) {
+    if (name == kOutcomeNames[i]) return static_cast<Outcome>(i);
+  }
+  user_error("unknown outcome '{}'", name);
+}
+
+Suite load_suite(const std::string& dir, const Selection& selection) {
+  Suite suite;
+  suite.dir = dir;
+  const fs::path suite_json = fs::path(dir) / "suite.json";
+  std::ifstream in(suite_json);
+  if (!in) user_error("{}: cannot read (is {} a conformance suite?)", suite_json.string(), dir);
+  nlohmann::json meta;
+  try {
+    meta = nlohmann::json::parse(in);
+  } catch (const nlohmann::json::exception& e) {
+    user_error("{}: not valid JSON: {}", suite_json.string(), e.what());
+  }
+  suite.torch_version = meta.value("torch", std::string("?"));
+  std::vector<std::string> entries;
+  if (meta.contains("entries") && meta["entries"].is_object()) {
+    for (const auto& [name, info] : meta["entries"].items()) entries.push_back(name);
+  }
+  for (const std::string& name : selection.entries) {
+    if (std::find(entries.begin(), entries.end(), name) == entries.end()) {
+      user_error("{}: no entry '{}'", suite_json.string(), name);
+    }
+  }
+  std::vector<Sample> all;
+  for (const std::string& name : entries) {
+    if (!selection.entries.empty() && selection.entries.count(name) == 0) continue;
+    const fs::path zip_path = fs::path(dir) / "ops" / (name + ".zip");
+    std::error_code ec;
+    if (!fs::exists(zip_path, ec)) {  // no exportable sample at all
+      for (const auto& [status, count] : meta["entries"][name]["samples"].items()) {
+        if (status == "not_exportable" && count.is_number_integer()) suite.not_exportable += count.get<int64_t>();
+      }
+      continue;
+    }
+    auto zip = ir::Archive::open_zip(zip_path.string());
+    const nlohmann::json samples = read_json(*zip, "samples.json");
+    const std::string where = zip_path.string() + ": samples.json";
+    if (!samples.contains("samples") || !samples["samples"].is_array()) user_error("{}: no samples list", where);
+    std::vector<Sample> picked;
+    std::vector<Sample> first_float;
+    std::vector<Sample> first_any;
+    for (const nlohmann::json& s : samples["samples"]) {
+      const std::string dtype = string_field(s, "dtype", where);
+      const std::string status = string_field(s, "status", where);
+      if (!selection.dtypes.empty() && selection.dtypes.count(dtype) == 0) continue;
+      if (status == "not_exportable") ++suite.not_exportable;
+      if (status != "ok") continue;
+      const std::string id = string_field(s, "id", where);
+      std::vector<Sample> variants;
+      for (const nlohmann::json& file : s.value("files", nlohmann::json::array())) {
+        if (!file.is_string()) user_error("{}: sample '{}': a file name is not a string", where, id);
+        Sample sample{name, file.get<std::string>(), id + ".io.safetensors", dtype, false};
+        sample.core = sample.program.size() > 9 && sample.program.rfind(".core.pt2") == sample.program.size() - 9;
+        if (sample.core ? !selection.core : !selection.exported) continue;
+        variants.push_back(sample);
+      }
+      if (selection.ci_subset) {
+        if (first_any.empty()) first_any = variants;
+        if (first_float.empty() && dtype == "float32") first_float = variants;
+        continue;
+      }
+      picked.insert(picked.end(), variants.begin(), variants.end());
+    }
+    if (selection.ci_subset) picked = first_float.empty() ? first_any : first_float;
+    if (!picked.empty()) suite.entries.insert(name);
+    all.insert(all.end(), picked.begin(), picked.end());
+  }
+  std::sort(all.begin(), all.end(), [](const Sample& a, const Sample& b) { return a.key() < b.key(); });
+  for (size_t i = 0; i < all.size(); ++i) {
+    if (selection.shards <= 1 || static_cast<int>(i % static_cast<size_t>(selection.shards)) == selection.shard) {
+      suite.samples.push_back(all[i]);
+    }
+  }
+  return suite;
+}
+
+Result run_sample(const Suite& suite, const Sample& sample, const RunOptions& options) {
+  const auto start = Clock::now();
+  std::string templ = scratch_base(options) + "/aotic-conformance-XXXXXX";
+  Result result{sample, Outcome::kError, "", 0};
+  if (mkdtemp(templ.data()) == nullptr) {
+    result.message = fmt::format("cannot make a scratch directory under {}", scratch_base(options));
+    return result;
+  }
+  const fs::path dir(templ);
+  try {
+    auto zip = ir::Archive::open_zip((fs::path(suite.dir) / "ops" / (sample.entry + ".zip")).string());
+    extract(*zip, sample.program, dir / sample.program);
+    extract(*zip, sample.io, dir / sample.io);
+    result = classify_run(sample, dir, options);
+  } catch (const std::exception& e) {
+    result.message = e.what();
+  }
+  // Messages name the scratch copy: name the sample's file alone.
+  for (size_t at; (at = result.message.find(dir.string() + "/")) != std::string::npos;) {
+    result.message.erase(at, dir.string().size() + 1);
+  }
+  result.message = one_line(result.message);
+  std::error_code ec;
+  if (!options.keep) fs::remove_all(dir, ec);
+  result.seconds = std::chrono::duration<double>(Clock::now() - start).count();
+  return result;
+}
+
+std::vector<Result> run_samples(const Suite& suite, const std::vector<Sample>& samples, const RunOptions& options,
+                                const std::function<void(const Result&, size_t, size_t)>& progress) {
+  std::vector<Result> results(samples.size());
+  std::vector<Running> running;
+  size_t next = 0, done = 0;
+  const size_t jobs = static_cast<size_t>(std::max(1, options.jobs));
+  while (done < samples.size()) {
+    while (running.size() < jobs && next < samples.size()) {
+      int fds[2];
+      if (pipe(fds) != 0) user_error("cannot make a pipe: {}", std::strerror(errno));
+      const pid_t pid = fork();
+      if (pid < 0) user_error("cannot fork: {}", std::strerror(errno));
+      if (pid == 0) {
+        close(fds[0]);
+        child_main(suite, samples[next], options, fds[1]);
+      }
+      close(fds[1]);
+      fcntl(fds[0], F_SETFL, O_NONBLOCK);
+      setpgid(pid, pid);
+      running.push_back({next, pid, fds[0], "", Clock::now()});
+      ++next;
+    }
+    std::vector<pollfd> polls;
+    polls.reserve(running.size());
+    for (const Running& job : running) polls.push_back({job.fd, POLLIN, 0});
+    poll(polls.data(), polls.size(), 50);
+    for (size_t i = 0; i < running.size();) {
+      Running& job = running[i];
+      char buffer[4096];
+      ssize_t n;
+      while ((n = read(job.fd, buffer, sizeof buffer)) > 0) job.received.append(buffer, static_cast<size_t>(n));
+      if (!job.timed_out && Clock::now() - job.start > std::chrono::duration<double>(options.timeout_s)) {
+        job.timed_out = true;
+        kill(-job.pid, SIGKILL);
+        kill(job.pid, SIGKILL);
+      }
+      int status = 0;
+      if (waitpid(job.pid, &status, WNOHANG) != job.pid) {
+        ++i;
+        continue;
+      }
+      while ((n = read(job.fd, buffer, sizeof buffer)) > 0) job.received.append(buffer, static_cast<size_t>(n));
+      close(job.fd);
+      kill(-job.pid, SIGKILL);  // anything it left behind
+      results[job.index] = finish(samples[job.index], job, status);
+      ++done;
+      if (progress) progress(results[job.index], done, samples.size());
+      running.erase(running.begin() + static_cast<std::ptrdiff_t>(i));
+    }
+  }
+  return results;
+}
+
+std::string table(const Suite& suite, const std::vector<Result>& results) {
+  struct Row {
+    size_t counts[kOutcomes] = {};
+    size_t samples = 0;
+    std::string problem;
+  };
+  std::map<std::string, Row> rows;
+  size_t totals[kOutcomes] = {};
+  std::map<std::string, size_t> unsupported_ops;
+  size_t exported = 0, core = 0;
+  for (const Result& r : results) {
+    Row& row = rows[r.sample.entry];
+    ++row.samples;
+    ++row.counts[static_cast<size_t>(r.outcome)];
+    ++totals[static_cast<size_t>(r.outcome)];
+    ++(r.sample.core ? core : exported);
+    if (r.outcome != Outcome::kPass && row.problem.empty()) {
+      row.problem = fmt::format("{}: {}", r.sample.program, one_line(r.message, 150));
+    }
+    if (r.outcome == Outcome::kUnsupported) {
+      // "...: 2 unsupported ops: aten.a.default (node 'a'): ..., aten.b.default (node 'b'): ..."
+      size_t at = 0;
+      std::set<std::string> ops;
+      while ((at = r.message.find("aten.", at)) != std::string::npos) {
+        size_t end = r.message.find_first_of(" ,:()'", at);
+        ops.insert(r.message.substr(at, end == std::string::npos ? std::string::npos : end - at));
+        at = end == std::string::npos ? r.message.size() : end;
+      }
+      for (const std::string& op : ops) ++unsupported_ops[op];
+    }
+  }
+  std::string out = fmt::format("{:<42} {:>7} {:>5} {:>12} {:>17} {:>11} {:>5}  {}\n", "entry", "samples", "pass",
+                                "wrong_result", "wrong_dtype_shape", "unsupported", "error", "first problem");
+  for (const auto& [entry, row] : rows) {
+    out += fmt::format("{:<42} {:>7} {:>5} {:>12} {:>17} {:>11} {:>5}  {}\n", entry, row.samples, row.counts[0],
+                       row.counts[1], row.counts[2], row.counts[3], row.counts[4], row.problem);
+  }
+  const size_t n = results.size();
+  out += fmt::format("{:<42} {:>7} {:>5} {:>12} {:>17} {:>11} {:>5}\n", "total", n, totals[0], totals[1], totals[2],
+                     totals[3], totals[4]);
+  const size_t entries_passing = static_cast<size_t>(std::count_if(
+      rows.begin(), rows.end(), [](const auto& kv) { return kv.second.counts[0] == kv.second.samples; }));
+  out += fmt::format(
+      "suite: exported by PyTorch {}; {} entries, {} samples ({} as exported, {} after run_decompositions); "
+      "{} samples torch.export could not export are not counted\n",
+      suite.torch_version, rows.size(), n, exported, core, suite.not_exportable);
+  out += fmt::format("pass: {} of {} samples ({:.1f}%); entries with every sample passing: {} of {}\n", totals[0], n,
+                     n ? 100.0 * static_cast<double>(totals[0]) / static_cast<double>(n) : 0.0, entries_passing,
+                     rows.size());
+  if (!unsupported_ops.empty()) {
+    std::vector<std::pair<std::string, size_t>> ops(unsupported_ops.begin(), unsupported_ops.end());
+    std::stable_sort(ops.begin(), ops.end(), [](const auto& a, const auto& b) { return a.second > b.second; });
+    out += "unsupported ops (samples):";
+    for (size_t i = 0; i < ops.size() && i < 40; ++i) out += fmt::format(" {} ({})", ops[i].first, ops[i].second);
+    if (ops.size() > 40) out += fmt::format(" and {} more", ops.size() - 40);
+    out += "\n";
+  }
+  return out;
+}
+
+std::string outcomes_text(const std::vector<Result>& results) {
+  std::vector<std::string> lines;
+  lines.reserve(results.size());
+  for (const Result& r : results) lines.push_back(r.sample.key() + " " + outcome_name(r.outcome));
+  std::sort(lines.begin(), lines.end());
+  std::string out;
+  for (const std::string& line : lines) out += line + "\n";
+  return out;
+}
+
+std::map<std::string, Outcome> read_outcomes(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) user_error("{}: cannot read", path);
+  std::map<std::string, Outcome> outcomes;
+  std::string line;
+  for (int number = 1; std::getline(in, line); ++number) {
+    if (line.empty() || line[0] == '#') continue;
+    const size_t space = line.find(' ');
+    if (space == std::string::npos) user_error("{}:{}: expected '<sample> <outcome>'", path, number);
+    try {
+      outcomes[line.substr(0, space)] = outcome_from_name(line.substr(space + 1));
+    } catch (const UserError& e) {
+      user_error("{}:{}: {}", path, number, e.what());
+    }
+  }
+  return outcomes;
+}
+
+}  // namespace aotic::conformance
