@@ -96,6 +96,32 @@ std::string join(const std::vector<std::string>& items, const char* sep = ", ") 
   return out;
 }
 
+/// The C ABI function making a 0-dim tensor of `dtype` from a number. The ABI has none for the
+/// 16-bit floats: float32 stands in (the same promotion category, so only a 0-dim half operand
+/// would see the difference).
+std::string scalar_to_tensor_function(ir::DType dtype) {
+  switch (dtype) {
+    case ir::DType::kFloat64:
+      return "aoti_torch_scalar_to_tensor_float64";
+    case ir::DType::kUInt8:
+      return "aoti_torch_scalar_to_tensor_uint8";
+    case ir::DType::kInt8:
+      return "aoti_torch_scalar_to_tensor_int8";
+    case ir::DType::kInt16:
+      return "aoti_torch_scalar_to_tensor_int16";
+    case ir::DType::kInt32:
+      return "aoti_torch_scalar_to_tensor_int32";
+    case ir::DType::kInt64:
+      return "aoti_torch_scalar_to_tensor_int64";
+    case ir::DType::kUInt16:
+      return "aoti_torch_scalar_to_tensor_uint16";
+    case ir::DType::kBool:
+      return "aoti_torch_scalar_to_tensor_bool";
+    default:
+      return "aoti_torch_scalar_to_tensor_float32";
+  }
+}
+
 /// Whether printing `arg` needs a temporary tensor handle (and so a scope of its own).
 bool needs_scope(const Arg& arg) {
   if (arg.kind == Arg::Kind::kScalarTensor) return true;
@@ -422,9 +448,7 @@ class CpuPrinter {
         return {"nullptr", a.pair_value == -1 ? "kDefaultDeviceIndex" : int_literal(a.pair_value)};
       case Arg::Kind::kScalarTensor: {
         const Arg& v = a.items.at(0);
-        const char* fn = v.kind == Arg::Kind::kDouble ? "aoti_torch_scalar_to_tensor_float64"
-                         : v.kind == Arg::Kind::kBool ? "aoti_torch_scalar_to_tensor_bool"
-                                                      : "aoti_torch_scalar_to_tensor_int64";
+        const std::string fn = scalar_to_tensor_function(a.dtype);
         const std::string value = print_arg(v).at(0);
         const std::string var = w_.unique_name("scalar");
         w_.linef("TensorHandle {};", var);

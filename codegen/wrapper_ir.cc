@@ -38,7 +38,7 @@ std::string arg_text(const Arg& arg) {
     case Arg::Kind::kNull:
       return "None";
     case Arg::Kind::kScalarTensor:
-      return "tensor(" + arg_text(arg.items.at(0)) + ")";
+      return fmt::format("tensor({}, {})", arg_text(arg.items.at(0)), ir::dtype_name(arg.dtype));
     case Arg::Kind::kOptional:
       return arg_text(arg.items.at(0));
     case Arg::Kind::kArray: {

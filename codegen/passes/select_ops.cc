@@ -90,6 +90,47 @@ bool kernel_applies(const Node& node, const ir::Graph& graph, std::string* why) 
   return true;
 }
 
+/// 0 bool, 1 integer, 2 floating point, 3 complex: PyTorch's type promotion categories.
+int promotion_category(ir::DType dtype) {
+  if (dtype == ir::DType::kBool) return 0;
+  if (dtype == ir::DType::kComplex64 || dtype == ir::DType::kComplex128) return 3;
+  return ir::dtype_is_floating(dtype) ? 2 : 1;
+}
+
+/// A Python number passed where the schema takes a Tensor (`sub.Tensor(x, 1)`) is, in eager
+/// PyTorch, a "wrapped number": it never raises the dtype of the other operands within its
+/// category. The C ABI's scalar_to_tensor makes a plain 0-dim tensor, which does (0-dim float32
+/// minus a 0-dim float64 is float64), so each one is made in the dtype promotion would give: that
+/// of the op's other plain Tensor operands (the first of the highest category) when the number's
+/// category is not above theirs, else the default dtype of its kind (float32, int64). Conditions,
+/// masks and indices take no part in promotion.
+void type_scalar_tensors(const ir::Graph& graph, const std::vector<const ir::SchemaArgument*>& params,
+                         std::vector<wir::Arg>& args) {
+  std::optional<ir::DType> peer;
+  for (size_t i = 0; i < params.size() && i < args.size(); ++i) {
+    const std::string& name = params[i]->name;
+    if (args[i].kind != wir::Arg::Kind::kTensor || params[i]->type.kind != ir::SchemaType::Kind::Tensor ||
+        params[i]->is_out() || name == "condition" || name == "mask" || name == "index" || name == "indices") {
+      continue;
+    }
+    const ir::TensorMeta* meta = graph.find_tensor(args[i].value);
+    if (meta == nullptr) continue;
+    if (!peer || promotion_category(meta->dtype) > promotion_category(*peer)) peer = meta->dtype;
+  }
+  for (wir::Arg& a : args) {
+    if (a.kind != wir::Arg::Kind::kScalarTensor) continue;
+    const wir::Arg::Kind kind = a.items.at(0).kind;
+    const int category = kind == wir::Arg::Kind::kDouble ? 2 : kind == wir::Arg::Kind::kBool ? 0 : 1;
+    if (!peer) {
+      a.dtype = category == 2 ? ir::DType::kFloat64 : category == 0 ? ir::DType::kBool : ir::DType::kInt64;
+    } else if (category <= promotion_category(*peer)) {
+      a.dtype = *peer;
+    } else {
+      a.dtype = category == 2 ? ir::DType::kFloat32 : ir::DType::kInt64;
+    }
+  }
+}
+
 bool has_c_return(const shim_gen::CFunction& fn) {
   for (const shim_gen::CParam& p : fn.params) {
     if (p.name.rfind("ret", 0) == 0) return true;
@@ -451,6 +492,7 @@ class Selector {
       s.args.push_back(lower_arg(*param, arg, param->type, ints_,
                                  fmt::format("{}: argument '{}'", op.place, param->name)));
     }
+    type_scalar_tensors(*op.graph, ordered, s.args);
     for (const std::string& n : s.outs) {
       if (!n.empty()) owned_.insert(n);
     }

@@ -42,7 +42,7 @@ TEST_CASE("generated model.cpp matches the golden files") {
       CHECK(line.size() <= 110);
     }
   }
-  CHECK(cases == 22);
+  CHECK(cases == 30);
 
   // --shim=host with generated kernels: out= variants and loops instead of aotic's fallback ops.
   ir::Program program = ir::load_program(testing::fixture("mlp.core.pt2"));

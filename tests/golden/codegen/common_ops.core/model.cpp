@@ -95,7 +95,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   TensorHandle mul;
   {
     TensorHandle scalar;
-    check(aoti_torch_scalar_to_tensor_int64(2, scalar.out()), "aoti_torch_scalar_to_tensor_int64");
+    check(aoti_torch_scalar_to_tensor_float32(2, scalar.out()), "aoti_torch_scalar_to_tensor_float32");
     check(aoti_torch_cpu_mul_Tensor(x, scalar.get(), mul.out()), "node 'mul' (aten.mul.Tensor)");
   }
   // node 'copy' (aten.copy.default)
@@ -122,7 +122,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   TensorHandle mul_1;
   {
     TensorHandle scalar_1;
-    check(aoti_torch_scalar_to_tensor_int64(2, scalar_1.out()), "aoti_torch_scalar_to_tensor_int64");
+    check(aoti_torch_scalar_to_tensor_float32(2, scalar_1.out()), "aoti_torch_scalar_to_tensor_float32");
     check(aoti_torch_cpu_mul_Tensor(_to_copy_1.get(), scalar_1.get(), mul_1.out()),
           "node 'mul_1' (aten.mul.Tensor)");
   }

@@ -89,7 +89,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
       TensorHandle mul;
       {
         TensorHandle scalar;
-        check(aoti_torch_scalar_to_tensor_float64(2.0, scalar.out()), "aoti_torch_scalar_to_tensor_float64");
+        check(aoti_torch_scalar_to_tensor_float32(2.0, scalar.out()), "aoti_torch_scalar_to_tensor_float32");
         check(aoti_torch_cpu_mul_Tensor(sigmoid.get(), scalar.get(), mul.out()),
               "node 'mul' (aten.mul.Tensor)");
       }
