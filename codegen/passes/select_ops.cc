@@ -110,7 +110,8 @@ void type_scalar_tensors(const ir::Graph& graph, const std::vector<const ir::Sch
   for (size_t i = 0; i < params.size() && i < args.size(); ++i) {
     const std::string& name = params[i]->name;
     if (args[i].kind != wir::Arg::Kind::kTensor || params[i]->type.kind != ir::SchemaType::Kind::Tensor ||
-        params[i]->is_out() || name == "condition" || name == "mask" || name == "index" || name == "indices") {
+        params[i]->is_out() || name == "condition" || name == "mask" || name == "index" ||
+        name == "indices") {
       continue;
     }
     const ir::TensorMeta* meta = graph.find_tensor(args[i].value);

@@ -33,8 +33,8 @@ TEST_CASE("conformance: the CI subset of the OpInfo suite has the recorded outco
   for (const Result& r : results) {
     auto it = expected.find(r.sample.key());
     const std::string want = it == expected.end() ? "no entry" : outcome_name(it->second);
-    CHECK_MESSAGE(want == outcome_name(r.outcome),
-                  fmt::format("{}: expected {}, got {}: {}", r.sample.key(), want, outcome_name(r.outcome), r.message));
+    CHECK_MESSAGE(want == outcome_name(r.outcome), fmt::format("{}: expected {}, got {}: {}", r.sample.key(),
+                                                               want, outcome_name(r.outcome), r.message));
   }
 }
 
@@ -55,8 +55,8 @@ TEST_CASE("conformance: a sample's outcome names the unsupported op, and a bad s
   missing.entries = {"no_such_op"};
   CHECK_THROWS_WITH_AS(load_suite(testing::repo_path("tests/data/opinfo"), missing),
                        doctest::Contains("no entry 'no_such_op'"), UserError);
-  CHECK_THROWS_WITH_AS(load_suite(testing::scratch_dir("empty"), Selection{}), doctest::Contains("suite.json: cannot read"),
-                       UserError);
+  CHECK_THROWS_WITH_AS(load_suite(testing::scratch_dir("empty"), Selection{}),
+                       doctest::Contains("suite.json: cannot read"), UserError);
   CHECK(outcome_from_name("wrong_dtype_shape") == Outcome::kWrongDtypeShape);
   CHECK_THROWS_WITH_AS(outcome_from_name("fine"), "unknown outcome 'fine'", UserError);
 }

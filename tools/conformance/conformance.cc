@@ -6,11 +6,11 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <fmt/format.h>
 #include <algorithm>
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
-#include <fmt/format.h>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
@@ -135,12 +135,14 @@ Result classify_run(const Sample& sample, const fs::path& dir, const RunOptions&
   }
   result.outcome = Outcome::kPass;
   for (size_t i = 0; i < outputs.size(); ++i) {
-    const runner::HostTensor want = runner::read_tensor(reference, *reference.find(fmt::format("output_{}", i)));
+    const runner::HostTensor want =
+        runner::read_tensor(reference, *reference.find(fmt::format("output_{}", i)));
     const Tolerance tol = tolerance_for(want.dtype);
     const runner::Comparison c = runner::compare(want.name, outputs[i], want, tol.rtol, tol.atol);
     if (c.verdict == runner::Comparison::Verdict::kClose) continue;
-    const Outcome outcome = c.verdict == runner::Comparison::Verdict::kShapeOrDtype ? Outcome::kWrongDtypeShape
-                                                                                     : Outcome::kWrongResult;
+    const Outcome outcome = c.verdict == runner::Comparison::Verdict::kShapeOrDtype
+                                ? Outcome::kWrongDtypeShape
+                                : Outcome::kWrongResult;
     if (result.outcome == Outcome::kPass || outcome == Outcome::kWrongDtypeShape) {
       result.outcome = outcome;
       result.message = c.line;
@@ -235,14 +237,16 @@ Suite load_suite(const std::string& dir, const Selection& selection) {
     std::error_code ec;
     if (!fs::exists(zip_path, ec)) {  // no exportable sample at all
       for (const auto& [status, count] : meta["entries"][name]["samples"].items()) {
-        if (status == "not_exportable" && count.is_number_integer()) suite.not_exportable += count.get<int64_t>();
+        if (status == "not_exportable" && count.is_number_integer())
+          suite.not_exportable += count.get<int64_t>();
       }
       continue;
     }
     auto zip = ir::Archive::open_zip(zip_path.string());
     const nlohmann::json samples = read_json(*zip, "samples.json");
     const std::string where = zip_path.string() + ": samples.json";
-    if (!samples.contains("samples") || !samples["samples"].is_array()) user_error("{}: no samples list", where);
+    if (!samples.contains("samples") || !samples["samples"].is_array())
+      user_error("{}: no samples list", where);
     std::vector<Sample> picked;
     std::vector<Sample> first_float;
     std::vector<Sample> first_any;
@@ -257,7 +261,8 @@ Suite load_suite(const std::string& dir, const Selection& selection) {
       for (const nlohmann::json& file : s.value("files", nlohmann::json::array())) {
         if (!file.is_string()) user_error("{}: sample '{}': a file name is not a string", where, id);
         Sample sample{name, file.get<std::string>(), id + ".io.safetensors", dtype, false};
-        sample.core = sample.program.size() > 9 && sample.program.rfind(".core.pt2") == sample.program.size() - 9;
+        sample.core =
+            sample.program.size() > 9 && sample.program.rfind(".core.pt2") == sample.program.size() - 9;
         if (sample.core ? !selection.core : !selection.exported) continue;
         variants.push_back(sample);
       }
@@ -274,7 +279,8 @@ Suite load_suite(const std::string& dir, const Selection& selection) {
   }
   std::sort(all.begin(), all.end(), [](const Sample& a, const Sample& b) { return a.key() < b.key(); });
   for (size_t i = 0; i < all.size(); ++i) {
-    if (selection.shards <= 1 || static_cast<int>(i % static_cast<size_t>(selection.shards)) == selection.shard) {
+    if (selection.shards <= 1 ||
+        static_cast<int>(i % static_cast<size_t>(selection.shards)) == selection.shard) {
       suite.samples.push_back(all[i]);
     }
   }
@@ -309,7 +315,8 @@ Result run_sample(const Suite& suite, const Sample& sample, const RunOptions& op
   return result;
 }
 
-std::vector<Result> run_samples(const Suite& suite, const std::vector<Sample>& samples, const RunOptions& options,
+std::vector<Result> run_samples(const Suite& suite, const std::vector<Sample>& samples,
+                                const RunOptions& options,
                                 const std::function<void(const Result&, size_t, size_t)>& progress) {
   std::vector<Result> results(samples.size());
   std::vector<Running> running;
@@ -339,7 +346,8 @@ std::vector<Result> run_samples(const Suite& suite, const std::vector<Sample>& s
       Running& job = running[i];
       char buffer[4096];
       ssize_t n;
-      while ((n = read(job.fd, buffer, sizeof buffer)) > 0) job.received.append(buffer, static_cast<size_t>(n));
+      while ((n = read(job.fd, buffer, sizeof buffer)) > 0)
+        job.received.append(buffer, static_cast<size_t>(n));
       if (!job.timed_out && Clock::now() - job.start > std::chrono::duration<double>(options.timeout_s)) {
         job.timed_out = true;
         kill(-job.pid, SIGKILL);
@@ -350,7 +358,8 @@ std::vector<Result> run_samples(const Suite& suite, const std::vector<Sample>& s
         ++i;
         continue;
       }
-      while ((n = read(job.fd, buffer, sizeof buffer)) > 0) job.received.append(buffer, static_cast<size_t>(n));
+      while ((n = read(job.fd, buffer, sizeof buffer)) > 0)
+        job.received.append(buffer, static_cast<size_t>(n));
       close(job.fd);
       kill(-job.pid, SIGKILL);  // anything it left behind
       results[job.index] = finish(samples[job.index], job, status);
@@ -393,29 +402,33 @@ std::string table(const Suite& suite, const std::vector<Result>& results) {
       for (const std::string& op : ops) ++unsupported_ops[op];
     }
   }
-  std::string out = fmt::format("{:<42} {:>7} {:>5} {:>12} {:>17} {:>11} {:>5}  {}\n", "entry", "samples", "pass",
-                                "wrong_result", "wrong_dtype_shape", "unsupported", "error", "first problem");
+  std::string out =
+      fmt::format("{:<42} {:>7} {:>5} {:>12} {:>17} {:>11} {:>5}  {}\n", "entry", "samples", "pass",
+                  "wrong_result", "wrong_dtype_shape", "unsupported", "error", "first problem");
   for (const auto& [entry, row] : rows) {
-    out += fmt::format("{:<42} {:>7} {:>5} {:>12} {:>17} {:>11} {:>5}  {}\n", entry, row.samples, row.counts[0],
-                       row.counts[1], row.counts[2], row.counts[3], row.counts[4], row.problem);
+    out +=
+        fmt::format("{:<42} {:>7} {:>5} {:>12} {:>17} {:>11} {:>5}  {}\n", entry, row.samples, row.counts[0],
+                    row.counts[1], row.counts[2], row.counts[3], row.counts[4], row.problem);
   }
   const size_t n = results.size();
-  out += fmt::format("{:<42} {:>7} {:>5} {:>12} {:>17} {:>11} {:>5}\n", "total", n, totals[0], totals[1], totals[2],
-                     totals[3], totals[4]);
+  out += fmt::format("{:<42} {:>7} {:>5} {:>12} {:>17} {:>11} {:>5}\n", "total", n, totals[0], totals[1],
+                     totals[2], totals[3], totals[4]);
   const size_t entries_passing = static_cast<size_t>(std::count_if(
       rows.begin(), rows.end(), [](const auto& kv) { return kv.second.counts[0] == kv.second.samples; }));
   out += fmt::format(
       "suite: exported by PyTorch {}; {} entries, {} samples ({} as exported, {} after run_decompositions); "
       "{} samples torch.export could not export are not counted\n",
       suite.torch_version, rows.size(), n, exported, core, suite.not_exportable);
-  out += fmt::format("pass: {} of {} samples ({:.1f}%); entries with every sample passing: {} of {}\n", totals[0], n,
-                     n ? 100.0 * static_cast<double>(totals[0]) / static_cast<double>(n) : 0.0, entries_passing,
-                     rows.size());
+  out += fmt::format("pass: {} of {} samples ({:.1f}%); entries with every sample passing: {} of {}\n",
+                     totals[0], n, n ? 100.0 * static_cast<double>(totals[0]) / static_cast<double>(n) : 0.0,
+                     entries_passing, rows.size());
   if (!unsupported_ops.empty()) {
     std::vector<std::pair<std::string, size_t>> ops(unsupported_ops.begin(), unsupported_ops.end());
-    std::stable_sort(ops.begin(), ops.end(), [](const auto& a, const auto& b) { return a.second > b.second; });
+    std::stable_sort(ops.begin(), ops.end(),
+                     [](const auto& a, const auto& b) { return a.second > b.second; });
     out += "unsupported ops (samples):";
-    for (size_t i = 0; i < ops.size() && i < 40; ++i) out += fmt::format(" {} ({})", ops[i].first, ops[i].second);
+    for (size_t i = 0; i < ops.size() && i < 40; ++i)
+      out += fmt::format(" {} ({})", ops[i].first, ops[i].second);
     if (ops.size() > 40) out += fmt::format(" and {} more", ops.size() - 40);
     out += "\n";
   }

@@ -96,8 +96,9 @@ Result run_sample(const Suite& suite, const Sample& sample, const RunOptions& op
 
 /// Runs the samples, each in a child process, `options.jobs` at a time, and returns their results
 /// in the order given. `progress` is called as each one finishes.
-std::vector<Result> run_samples(const Suite& suite, const std::vector<Sample>& samples, const RunOptions& options,
-                                const std::function<void(const Result&, size_t done, size_t total)>& progress = {});
+std::vector<Result> run_samples(
+    const Suite& suite, const std::vector<Sample>& samples, const RunOptions& options,
+    const std::function<void(const Result&, size_t done, size_t total)>& progress = {});
 
 /// The per-entry table: samples and counts of each outcome, with the first problem's message,
 /// then totals, the pass rate and the ops most often reported unsupported.

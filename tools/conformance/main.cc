@@ -6,9 +6,9 @@
 // bad command line or suite.
 #include <unistd.h>
 
+#include <fmt/format.h>
 #include <cstdlib>
 #include <filesystem>
-#include <fmt/format.h>
 #include <fstream>
 #include <iostream>
 #include <sstream>
@@ -24,8 +24,10 @@ using aotic::conformance::Outcome;
 
 const char* const kUsage =
     "usage: conformance [--suite DIR] [--ci] [--ops E1,E2] [--dtypes D1,D2] [--variant both|export|core]\n"
-    "                   [--jobs N] [--shard I/N] [--timeout S] [--opt 0-3] [--shim bundled|host] [--shim-lib PATH]\n"
-    "                   [--table FILE] [--results FILE] [--expect FILE] [--update-expected FILE] [--keep] [--quiet] [--list]\n"
+    "                   [--jobs N] [--shard I/N] [--timeout S] [--opt 0-3] [--shim bundled|host] [--shim-lib "
+    "PATH]\n"
+    "                   [--table FILE] [--results FILE] [--expect FILE] [--update-expected FILE] [--keep] "
+    "[--quiet] [--list]\n"
     "  Compiles and runs the one-op programs of the suite (default tests/data/opinfo) and prints one row\n"
     "  per OpInfo entry: samples, pass, wrong_result, wrong_dtype_shape, unsupported, error, and the\n"
     "  first problem; then totals, the pass rate and the ops most often unsupported.\n"
@@ -51,7 +53,8 @@ std::string default_suite() {
   }
   std::error_code ec;
   const fs::path exe = fs::read_symlink("/proc/self/exe", ec);
-  candidates.push_back((exe.parent_path() / (exe.filename().string() + ".runfiles") / "aotic/tests/data/opinfo").string());
+  candidates.push_back(
+      (exe.parent_path() / (exe.filename().string() + ".runfiles") / "aotic/tests/data/opinfo").string());
   for (const std::string& c : candidates) {
     if (fs::exists(fs::path(c) / "suite.json", ec)) return c;
   }
@@ -86,16 +89,22 @@ int run(const std::vector<std::string>& args) {
         throw std::invalid_argument(a + ": not a number: " + v);
       }
     };
-    if (a == "--suite") suite_dir = value();
-    else if (a == "--ci") selection.ci_subset = true;
-    else if (a == "--ops") selection.entries = split(value());
-    else if (a == "--dtypes") selection.dtypes = split(value());
+    if (a == "--suite")
+      suite_dir = value();
+    else if (a == "--ci")
+      selection.ci_subset = true;
+    else if (a == "--ops")
+      selection.entries = split(value());
+    else if (a == "--dtypes")
+      selection.dtypes = split(value());
     else if (a == "--variant") {
       const std::string v = value();
-      if (v != "both" && v != "export" && v != "core") throw std::invalid_argument("--variant: both, export or core");
+      if (v != "both" && v != "export" && v != "core")
+        throw std::invalid_argument("--variant: both, export or core");
       selection.exported = v != "core";
       selection.core = v != "export";
-    } else if (a == "--jobs") options.jobs = std::max(1, static_cast<int>(number(value())));
+    } else if (a == "--jobs")
+      options.jobs = std::max(1, static_cast<int>(number(value())));
     else if (a == "--shard") {
       const std::string v = value();
       const size_t slash = v.find('/');
@@ -104,24 +113,35 @@ int run(const std::vector<std::string>& args) {
       selection.shards = static_cast<int>(number(v.substr(slash + 1)));
       if (selection.shards < 1 || selection.shard < 0 || selection.shard >= selection.shards)
         throw std::invalid_argument("--shard: I/N with 0 <= I < N");
-    } else if (a == "--timeout") options.timeout_s = number(value());
-    else if (a == "--opt") options.opt_level = static_cast<int>(number(value()));
+    } else if (a == "--timeout")
+      options.timeout_s = number(value());
+    else if (a == "--opt")
+      options.opt_level = static_cast<int>(number(value()));
     else if (a == "--shim") {
       const std::string v = value();
       if (v != "bundled" && v != "host") throw std::invalid_argument("--shim: bundled or host");
       options.shim = v == "host" ? aotic::codegen::ShimMode::kHost : aotic::codegen::ShimMode::kBundled;
-    } else if (a == "--shim-lib") options.shim_library = value();
-    else if (a == "--table") table_path = value();
-    else if (a == "--results") results_path = value();
-    else if (a == "--expect") expect_path = value();
-    else if (a == "--update-expected") update_path = value();
-    else if (a == "--keep") options.keep = true;
-    else if (a == "--quiet") quiet = true;
-    else if (a == "--list") list = true;
+    } else if (a == "--shim-lib")
+      options.shim_library = value();
+    else if (a == "--table")
+      table_path = value();
+    else if (a == "--results")
+      results_path = value();
+    else if (a == "--expect")
+      expect_path = value();
+    else if (a == "--update-expected")
+      update_path = value();
+    else if (a == "--keep")
+      options.keep = true;
+    else if (a == "--quiet")
+      quiet = true;
+    else if (a == "--list")
+      list = true;
     else if (a == "--help" || a == "-h") {
       std::cout << kUsage;
       return 0;
-    } else throw std::invalid_argument("unknown option " + a);
+    } else
+      throw std::invalid_argument("unknown option " + a);
   }
   if (suite_dir.empty()) suite_dir = default_suite();
   if (!options.shim_library.empty()) options.shim_library = fs::absolute(options.shim_library).string();
@@ -147,15 +167,16 @@ int run(const std::vector<std::string>& args) {
   if (!results_path.empty()) {
     std::string lines;
     for (const auto& r : results) {
-      lines += fmt::format("{}\t{}\t{:.2f}\t{}\n", r.sample.key(), aotic::conformance::outcome_name(r.outcome),
-                           r.seconds, r.message);
+      lines += fmt::format("{}\t{}\t{:.2f}\t{}\n", r.sample.key(),
+                           aotic::conformance::outcome_name(r.outcome), r.seconds, r.message);
     }
     write_file(results_path, lines);
   }
   if (!update_path.empty()) {
     write_file(update_path,
                "# Expected outcome of each sample of the conformance suite's CI subset; regenerate with\n"
-               "#   bazel run //tools/conformance -- --ci --update-expected $PWD/tests/conformance/expected_ci.txt\n" +
+               "#   bazel run //tools/conformance -- --ci --update-expected "
+               "$PWD/tests/conformance/expected_ci.txt\n" +
                    aotic::conformance::outcomes_text(results));
     std::cerr << "wrote " << update_path << "\n";
   }
@@ -168,7 +189,8 @@ int run(const std::vector<std::string>& args) {
     ++differences;
     std::cout << fmt::format("changed: {}: expected {}, got {}{}{}\n", r.sample.key(),
                              it == expected.end() ? "no entry" : aotic::conformance::outcome_name(it->second),
-                             aotic::conformance::outcome_name(r.outcome), r.message.empty() ? "" : ": ", r.message);
+                             aotic::conformance::outcome_name(r.outcome), r.message.empty() ? "" : ": ",
+                             r.message);
   }
   std::cout << fmt::format("expectations: {} of {} samples as expected\n", results.size() - differences,
                            results.size());

@@ -669,9 +669,10 @@ Comparison compare(const std::string& label, const HostTensor& got, const HostTe
   if (worst < 0) return {Comparison::Verdict::kClose, line + " ok"};
   const size_t at = static_cast<size_t>(worst) * itemsize;
   return {Comparison::Verdict::kValues,
-          line + fmt::format(" MISMATCH at {}: got {}, expected {} ({} of {} elements differ; rtol {:g} atol {:g})",
-                             index_text(got.shape, worst), element_text(got.dtype, got.data.data() + at),
-                             element_text(want.dtype, want.data.data() + at), mismatches, n, rtol, atol)};
+          line + fmt::format(
+                     " MISMATCH at {}: got {}, expected {} ({} of {} elements differ; rtol {:g} atol {:g})",
+                     index_text(got.shape, worst), element_text(got.dtype, got.data.data() + at),
+                     element_text(want.dtype, want.data.data() + at), mismatches, n, rtol, atol)};
 }
 
 HostTensor read_tensor(const ir::SafetensorsFile& file, const ir::SafetensorsEntry& entry) {
