@@ -1,6 +1,11 @@
 """Export aotic's operator conformance suite from PyTorch's own OpInfo test data.
 
 Usage:  python3 export_opinfo.py OUT_DIR [--jobs N] [--deadline SECONDS] [--ops NAME,...]
+                                 [--kinds functional,inplace,out] [--add]
+
+The suite in tests/data/opinfo was made by two runs:
+    python3 export_opinfo.py OUT
+    python3 export_opinfo.py OUT --kinds inplace,out --add
 
 Needs PyTorch 2.x with its test package (torch.testing._internal) and safetensors. The OpInfo
 database imports `expecttest`; when that package is missing, a stub is put on sys.path.
@@ -13,6 +18,9 @@ program's inputs, everything else stays a constant of the call), exports it with
   - `<dtype>_<k>.pt2`       the program as exported,
   - `<dtype>_<k>.core.pt2`  after `run_decompositions()`, only when its graph calls other ops,
   - `<dtype>_<k>.io.safetensors`  input_i and output_i, the outputs computed eagerly.
+With --kinds inplace / out it exports, for one float32 and one int64 sample, the entry's in-place
+variant applied to a copy of the input (`x.clone().add_(y)`) or its function writing through
+`out=` into a new tensor, as entries `<entry>.inplace_variant` / `<entry>.out_variant`.
 All samples of one entry go into one zip, OUT_DIR/ops/<entry>.zip, with `samples.json` listing
 each sample: dtype, files, the ops its graphs call, and for a sample torch.export could not
 export (or whose outputs are not tensors) the reason instead of files. OUT_DIR/suite.json
@@ -114,8 +122,29 @@ def save_pt2(torch, ep):
     return buf.getvalue()
 
 
+VARIANT_DTYPES = ["float32", "int64"]  # in-place and out= variants: one sample of each
+
+
+def variant_function(torch, op, kind, out_meta):
+    """The callable a sample's one-op module calls: the OpInfo's function, its in-place variant
+    applied to a copy of the input, or the function writing into a new tensor through out=."""
+    if kind == "inplace":
+        def inplace(inp, *args, **kwargs):
+            inp = inp.clone()
+            op.inplace_variant(inp, *args, **kwargs)
+            return inp
+        return inplace
+    if kind == "out":
+        def out_variant(inp, *args, **kwargs):
+            buf = torch.empty(out_meta[0], dtype=out_meta[1])
+            op.op(inp, *args, out=buf, **kwargs)
+            return buf
+        return out_variant
+    return op.op
+
+
 def export_entry(task):
-    index, deadline = task
+    index, deadline, kind = task
     import torch
     from torch.utils import _pytree as pytree
     from safetensors.torch import save as st_save
@@ -124,17 +153,21 @@ def export_entry(task):
     torch.set_num_threads(1)
     signal.signal(signal.SIGALRM, on_alarm)
     op = op_db[index]
-    name = entry_name(op)
+    name = entry_name(op) + ("" if kind == "functional" else f".{kind}_variant")
     samples = []
     files = {}
+    if kind == "inplace" and op.inplace_variant is None:
+        return name, None, [], "skip"
+    if kind == "out" and not op.supports_out:
+        return name, None, [], "skip"
     try:
         supported = {str(d).replace("torch.", "") for d in op.supported_dtypes("cpu")}
     except Exception as e:
         return name, None, [], f"supported_dtypes failed: {type(e).__name__}"
-    for dtype in DTYPES:
+    for dtype in DTYPES if kind == "functional" else VARIANT_DTYPES:
         if dtype not in supported:
             continue
-        want = SAMPLES_PER_DTYPE.get(dtype, 1)
+        want = SAMPLES_PER_DTYPE.get(dtype, 1) if kind == "functional" else 1
         taken = 0
         try:
             it = iter(op.sample_inputs("cpu", getattr(torch, dtype), requires_grad=False))
@@ -167,7 +200,19 @@ def export_entry(task):
             record = {"id": sid, "dtype": dtype}
             signal.alarm(SAMPLE_TIMEOUT_S)
             try:
-                module, inputs = one_op_module(torch, pytree, op.op, sample)
+                if kind != "functional" and not isinstance(sample.input, torch.Tensor):
+                    record.update(status="not_exportable", reason="the sample's input is not a tensor")
+                    raise Skip()
+                out_meta = None
+                if kind == "out":
+                    with torch.no_grad():
+                        ref = op.op(sample.input.clone(), *sample.args, **sample.kwargs)
+                    if not isinstance(ref, torch.Tensor):
+                        record.update(status="not_exportable", reason="out= variant with several outputs")
+                        raise Skip()
+                    out_meta = (tuple(ref.shape), ref.dtype)
+                fn = variant_function(torch, op, kind, out_meta)
+                module, inputs = one_op_module(torch, pytree, fn, sample)
                 inputs = tuple(t.clone() for t in inputs)
                 with torch.no_grad():
                     out = module(*[t.clone() for t in inputs])
@@ -215,7 +260,7 @@ def export_entry(task):
         return name, None, samples, "no exportable sample"
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as z:
-        meta = {"entry": name, "op": op.name, "variant": op.variant_test_name,
+        meta = {"entry": name, "op": op.name, "variant": op.variant_test_name, "kind": kind,
                 "aten_name": getattr(op, "aten_name", None), "samples": samples}
         z.writestr(zipfile.ZipInfo("samples.json", (1980, 1, 1, 0, 0, 0)),
                    json.dumps(meta, indent=1, sort_keys=True), zipfile.ZIP_DEFLATED)
@@ -230,7 +275,15 @@ def main():
     ap.add_argument("--jobs", type=int, default=os.cpu_count())
     ap.add_argument("--deadline", type=float, default=480)
     ap.add_argument("--ops", default="")
+    ap.add_argument("--kinds", default="functional",
+                    help="functional,inplace,out: the OpInfo function, its in-place variant on a copy "
+                         "of the input, the function with out= (entries named <entry>.inplace_variant "
+                         "and <entry>.out_variant)")
+    ap.add_argument("--add", action="store_true",
+                    help="merge into OUT/suite.json instead of replacing it")
     a = ap.parse_args()
+    kinds = [k for k in a.kinds.split(",") if k]
+    assert all(k in ("functional", "inplace", "out") for k in kinds), a.kinds
     start = time.time()
     # CPU only: a CUDA context made while importing op_db breaks the forked workers.
     os.environ["CUDA_VISIBLE_DEVICES"] = ""
@@ -255,12 +308,15 @@ def main():
         if any(w in op.name for w in RANDOM_WORDS):
             left_out[name] = "random or uninitialised output"
             continue
-        tasks.append((i, start + a.deadline))
+        for kind in kinds:
+            tasks.append((i, start + a.deadline, kind))
     entries = {}
     torch.set_num_threads(1)
     ctx = mp.get_context("fork")
     with ctx.Pool(a.jobs, maxtasksperchild=20) as pool:
         for name, data, samples, why in pool.imap_unordered(export_entry, tasks):
+            if why == "skip":
+                continue
             if data is not None:
                 with open(os.path.join(a.out, "ops", name + ".zip"), "wb") as f:
                     f.write(data)
@@ -278,17 +334,28 @@ def main():
                 entries[name]["reasons"] = dict(sorted(reasons.items(), key=lambda kv: -kv[1])[:4])
             first = next(iter(entries[name].get("reasons", {})), "")
             print(f"{name}: {counts}{' ' + why if why else ''} {first}", flush=True)
+    suite_path = os.path.join(a.out, "suite.json")
+    if a.add and os.path.exists(suite_path):
+        with open(suite_path) as f:
+            old = json.load(f)
+        old_entries = old.get("entries", {})
+        old_entries.update(entries)
+        entries = old_entries
+        old_left = old.get("left_out", {})
+        old_left.update(left_out)
+        left_out = old_left
     suite = {
         "torch": torch.__version__,
         "made_by": "tests/conformance/export_opinfo.py",
         "dtypes": DTYPES,
         "samples_per_dtype": {d: SAMPLES_PER_DTYPE.get(d, 1) for d in DTYPES},
+        "variants": {"inplace": VARIANT_DTYPES, "out": VARIANT_DTYPES},
         "max_elements": MAX_ELEMENTS,
         "entries": dict(sorted(entries.items())),
         "left_out": dict(sorted(left_out.items())),
         "seconds": round(time.time() - start, 1),
     }
-    with open(os.path.join(a.out, "suite.json"), "w") as f:
+    with open(suite_path, "w") as f:
         json.dump(suite, f, indent=1, sort_keys=True)
     total = {}
     for e in entries.values():

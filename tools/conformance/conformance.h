@@ -51,7 +51,8 @@ struct Selection {
   std::set<std::string> entries;  // empty: all
   std::set<std::string> dtypes;   // empty: all
   /// The fixed subset CI runs: per entry, its first exportable sample (float32 when it has
-  /// one) as exported and, when it differs, after run_decompositions().
+  /// one) as exported and, when it differs, after run_decompositions() (not for the in-place and
+  /// out= variant entries, which decompose to the functional op).
   bool ci_subset = false;
   bool exported = true;  // programs as exported
   bool core = true;      // programs after run_decompositions()
