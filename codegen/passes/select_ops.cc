@@ -205,7 +205,42 @@ const ir::OpSchema* integer_scalar_overload(const Stmt& op, const ir::SchemaRegi
   return nullptr;
 }
 
-enum class Lowering { kFallback, kInplace, kOutVariant, kKernel, kUnsupported };
+enum class Lowering { kFallback, kInplace, kOutVariant, kOutArgument, kKernel, kUnsupported };
+
+bool has_out_params(const ir::OpSchema& schema) {
+  for (const ir::SchemaArgument& param : schema.arguments) {
+    if (param.is_out()) return true;
+  }
+  return false;
+}
+
+/// For an `out=` overload (`add.out`), the functional overload computing the same thing: same
+/// name, the same arguments without the out ones, a result per out argument.
+const ir::OpSchema* functional_of(const ir::OpSchema& out_schema, const ir::SchemaRegistry& schemas) {
+  std::vector<const ir::SchemaArgument*> inputs;
+  size_t outs = 0;
+  for (const ir::SchemaArgument& param : out_schema.arguments) {
+    if (param.is_out()) {
+      ++outs;
+    } else {
+      inputs.push_back(&param);
+    }
+  }
+  for (const ir::OpSchema& candidate : schemas.all()) {
+    if (candidate.ns != out_schema.ns || candidate.name != out_schema.name || &candidate == &out_schema ||
+        candidate.is_mutable() || candidate.arguments.size() != inputs.size() ||
+        candidate.returns.size() != outs) {
+      continue;
+    }
+    bool same = true;
+    for (size_t i = 0; i < inputs.size() && same; ++i) {
+      same = candidate.arguments[i].name == inputs[i]->name &&
+             candidate.arguments[i].type.to_string() == inputs[i]->type.to_string();
+    }
+    if (same) return &candidate;
+  }
+  return nullptr;
+}
 
 Lowering choose(const Stmt& op, const ir::SchemaRegistry& schemas, const ShimFunctions& shim,
                 std::string* why) {
@@ -230,6 +265,20 @@ Lowering choose(const Stmt& op, const ir::SchemaRegistry& schemas, const ShimFun
     if (!schema.arguments.empty() && schema.arguments[0].is_write()) return Lowering::kInplace;
   }
   if (out_ok) return Lowering::kOutVariant;
+  if (has_out_params(schema)) {
+    // A node calling an out= overload itself: the shim's out function, else the functional op
+    // and a copy into the out tensor.
+    const ir::OpSchema* functional = functional_of(schema, schemas);
+    if (shim.names.count(fn.name) != 0 ||
+        (functional != nullptr && shim.names.count(shim_gen::c_function(*functional, "cpu").name) != 0)) {
+      return Lowering::kOutArgument;
+    }
+    if (functional != nullptr) {
+      *why = fmt::format("no shim function {} (nor {}) in {}", fn.name,
+                         shim_gen::c_function(*functional, "cpu").name, shim.origin);
+      return Lowering::kUnsupported;
+    }
+  }
   std::string kernel_why;
   if (kernel_applies(node, *op.graph, &kernel_why)) return Lowering::kKernel;
   *why = kernel_why.empty()
@@ -329,6 +378,9 @@ class Selector {
       case Lowering::kOutVariant:
         lower_out_variant(op, out);
         return;
+      case Lowering::kOutArgument:
+        lower_out_argument(op, out);
+        return;
       case Lowering::kFallback:
       case Lowering::kInplace:
         lower_call_of(op, *op.node, *op.schema, lowering == Lowering::kInplace, out);
@@ -427,6 +479,73 @@ class Selector {
     }
     with_out.outputs.clear();
     lower_call_of(op, with_out, out_schema, false, out);
+  }
+
+  /// A node of an out= overload (`add.out(x, y, out=buf)`): the out tensors are written and the
+  /// node's results are aliases of them. Without the shim's out function, the functional op
+  /// computes a new tensor that is copied into the out tensor (copy_ casts and checks the shape).
+  void lower_out_argument(const Stmt& op, wir::Block& out) {
+    const Node& node = *op.node;
+    const ir::OpSchema& schema = *op.schema;
+    std::vector<std::string> out_values;
+    for (const ir::SchemaArgument& param : schema.arguments) {
+      if (!param.is_out()) continue;
+      const ir::NamedArgument* given = node.find_input(param.name);
+      if (given == nullptr || given->arg.kind != ArgKind::kTensor) {
+        user_error("{}: out argument '{}' is not a tensor", op.place, param.name);
+      }
+      // Made by an op already reported unsupported: that report is the error.
+      if (owned_.count(given->arg.name) == 0 && !unsupported_->empty()) return;
+      require_owned(op, given->arg.name);
+      out_values.push_back(given->arg.name);
+    }
+    if (shim_.names.count(shim_gen::c_function(schema, "cpu").name) != 0) {
+      Node call = node;
+      call.outputs.clear();
+      lower_call_of(op, call, schema, false, out);
+    } else {
+      const ir::OpSchema& functional = *functional_of(schema, schemas_);
+      Node call = node;
+      call.inputs.clear();
+      for (const ir::NamedArgument& arg : node.inputs) {
+        if (functional.find_argument(arg.name) != nullptr) call.inputs.push_back(arg);
+      }
+      call.outputs.clear();
+      for (size_t i = 0; i < out_values.size(); ++i) {
+        ir::Argument result;
+        result.kind = ArgKind::kTensor;
+        result.name = fmt::format("{}_result{}", node.name, i == 0 ? "" : std::to_string(i));
+        call.outputs.push_back(result);
+      }
+      Stmt computed = op;
+      computed.schema = &functional;
+      lower_call_of(computed, call, functional, false, out);
+      const ir::OpSchema* copy = schemas_.find("aten.copy_.default");
+      if (copy == nullptr) user_error("{}: no schema for aten.copy_.default", op.place);
+      for (size_t i = 0; i < out_values.size(); ++i) {
+        Node copy_node;
+        copy_node.name = node.name;
+        copy_node.target = "torch.ops." + copy->target();
+        copy_node.inputs.push_back({"self", ir::Argument{}});
+        copy_node.inputs.back().arg.kind = ArgKind::kTensor;
+        copy_node.inputs.back().arg.name = out_values[i];
+        copy_node.inputs.push_back({"src", call.outputs[i]});
+        Stmt copy_op = op;
+        copy_op.schema = copy;
+        copy_op.note = fmt::format("{} computed by {} and copied into its out tensor", schema.target(),
+                                   functional.target());
+        lower_call_of(copy_op, copy_node, *copy, true, out);
+      }
+    }
+    for (size_t i = 0; i < node.outputs.size() && i < out_values.size(); ++i) {
+      if (node.outputs[i].kind != ArgKind::kTensor) continue;
+      Stmt alias = like(op, Stmt::Kind::kAlias);
+      alias.note.clear();
+      alias.value = node.outputs[i].name;
+      alias.alias_of = out_values[i];
+      owned_.insert(alias.value);
+      out.push_back(std::move(alias));
+    }
   }
 
   void lower_call_of(const Stmt& op, const Node& node, const ir::OpSchema& schema, bool inplace,
