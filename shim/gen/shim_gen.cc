@@ -19,18 +19,43 @@ using Kind = SchemaType::Kind;
 /// with the 2.11 arguments converted to ATen types. An op belongs here when libtorch 1.13 lacks it or
 /// its 1.13 C++ signature differs from the 2.11 schema.
 const std::set<std::string, std::less<>> kCompatOps = {
+    "aten._assert_scalar.default",
     "aten._assert_tensor_metadata.default",
+    "aten._batch_norm_with_update.default",
+    "aten._batch_norm_with_update_functional.default",
+    "aten._chunk_cat.default",
+    "aten._native_batch_norm_legit.default",
+    "aten._native_batch_norm_legit_functional.default",
     "aten._native_batch_norm_legit_no_training.default",
+    "aten._safe_softmax.default",
+    "aten._unsafe_masked_index.default",
+    "aten._unsafe_masked_index_put_accumulate.default",
+    "aten.any.dims",
+    "aten.empty_permuted.default",
+    "aten.linspace.Scalar_Tensor",
+    "aten.linspace.Tensor_Scalar",
+    "aten.linspace.Tensor_Tensor",
+    "aten.logspace.Scalar_Tensor",
+    "aten.logspace.Tensor_Scalar",
+    "aten.logspace.Tensor_Tensor",
+    "aten.nonzero_static.default",
     "aten.rms_norm.default",
     "aten.scaled_dot_product_attention.default",
     "aten.squeeze.dims",
+    "aten.std.correction",
+    "aten.std_mean.correction",
+    "aten.stft.default",
+    "aten.var.correction",
     "aten.var_mean.correction",
 };
 
 /// Ops that ATen 1.13 exposes only as Tensor methods (no at::<name> function): called as
 /// self.<name>(...).
 const std::set<std::string, std::less<>> kMethodOnlyOps = {
-    "add_", "copy_", "div_", "mul_", "sub_", "expand", "new_zeros", "repeat", "to", "view",
+    "add_",     "contiguous", "copy_",    "div_",    "expand",      "expand_as", "mH",
+    "mT",       "matrix_H",   "mul_",     "new_full", "new_ones",    "new_zeros", "numpy_T",
+    "repeat",   "reshape_as", "resize_",  "sub_",     "sum_to_size", "to",        "unfold",
+    "view",     "view_as",
 };
 
 /// Scalar arguments that never take part in type promotion: an integral value is passed as an

@@ -18,6 +18,20 @@ AOTITorchError aoti_torch_cpu__adaptive_avg_pool2d(AtenTensorHandle self, const 
   });
 }
 
+// aten::_adaptive_avg_pool3d(Tensor self, SymInt[3] output_size) -> Tensor
+AOTITorchError aoti_torch_cpu__adaptive_avg_pool3d(AtenTensorHandle self, const int64_t* output_size, int64_t output_size_len_, AtenTensorHandle* ret0) {
+  return aotic::shim::guard("aoti_torch_cpu__adaptive_avg_pool3d", [&] {
+    aotic::shim::set_output(ret0, at::_adaptive_avg_pool3d(aotic::shim::tensor(self, "self"), aotic::shim::array(output_size, output_size_len_, "output_size")), "ret0");
+  });
+}
+
+// aten::_assert_scalar(Scalar self, str assert_msg) -> ()
+AOTITorchError aoti_torch_cpu__assert_scalar(double self, const char* assert_msg) {
+  return aotic::shim::guard("aoti_torch_cpu__assert_scalar", [&] {
+    aotic::shim::compat::_assert_scalar(at::Scalar(self), aotic::shim::arg::str(assert_msg, "assert_msg"));
+  });
+}
+
 // aten::_assert_tensor_metadata(Tensor a, SymInt[]? size=None, SymInt[]? stride=None, ScalarType? dtype=None, *, Device? device=None, Layout? layout=None) -> ()
 AOTITorchError aoti_torch_cpu__assert_tensor_metadata(AtenTensorHandle a, const int64_t** size, int64_t size_len_, const int64_t** stride, int64_t stride_len_, int32_t* dtype, int32_t* device, int32_t device_index_, int32_t* layout) {
   return aotic::shim::guard("aoti_torch_cpu__assert_tensor_metadata", [&] {
@@ -25,10 +39,191 @@ AOTITorchError aoti_torch_cpu__assert_tensor_metadata(AtenTensorHandle a, const 
   });
 }
 
+// aten::_batch_norm_with_update(Tensor input, Tensor? weight, Tensor? bias, Tensor(a!) running_mean, Tensor(b!) running_var, float momentum, float eps) -> (Tensor, Tensor, Tensor, Tensor)
+AOTITorchError aoti_torch_cpu__batch_norm_with_update(AtenTensorHandle input, AtenTensorHandle* weight, AtenTensorHandle* bias, AtenTensorHandle running_mean, AtenTensorHandle running_var, double momentum, double eps, AtenTensorHandle* ret0, AtenTensorHandle* ret1, AtenTensorHandle* ret2, AtenTensorHandle* ret3) {
+  return aotic::shim::guard("aoti_torch_cpu__batch_norm_with_update", [&] {
+    auto result = aotic::shim::compat::_batch_norm_with_update(aotic::shim::tensor(input, "input"), aotic::shim::arg::optional_tensor(weight), aotic::shim::arg::optional_tensor(bias), aotic::shim::tensor(running_mean, "running_mean"), aotic::shim::tensor(running_var, "running_var"), momentum, eps);
+    aotic::shim::set_output(ret0, std::get<0>(std::move(result)), "ret0");
+    aotic::shim::set_output(ret1, std::get<1>(std::move(result)), "ret1");
+    aotic::shim::set_output(ret2, std::get<2>(std::move(result)), "ret2");
+    aotic::shim::set_output(ret3, std::get<3>(std::move(result)), "ret3");
+  });
+}
+
+// aten::_batch_norm_with_update_functional(Tensor input, Tensor? weight, Tensor? bias, Tensor running_mean, Tensor running_var, float momentum, float eps) -> (Tensor, Tensor, Tensor, Tensor, Tensor running_mean_out, Tensor running_var_out)
+AOTITorchError aoti_torch_cpu__batch_norm_with_update_functional(AtenTensorHandle input, AtenTensorHandle* weight, AtenTensorHandle* bias, AtenTensorHandle running_mean, AtenTensorHandle running_var, double momentum, double eps, AtenTensorHandle* ret0, AtenTensorHandle* ret1, AtenTensorHandle* ret2, AtenTensorHandle* ret3, AtenTensorHandle* ret4, AtenTensorHandle* ret5) {
+  return aotic::shim::guard("aoti_torch_cpu__batch_norm_with_update_functional", [&] {
+    auto result = aotic::shim::compat::_batch_norm_with_update_functional(aotic::shim::tensor(input, "input"), aotic::shim::arg::optional_tensor(weight), aotic::shim::arg::optional_tensor(bias), aotic::shim::tensor(running_mean, "running_mean"), aotic::shim::tensor(running_var, "running_var"), momentum, eps);
+    aotic::shim::set_output(ret0, std::get<0>(std::move(result)), "ret0");
+    aotic::shim::set_output(ret1, std::get<1>(std::move(result)), "ret1");
+    aotic::shim::set_output(ret2, std::get<2>(std::move(result)), "ret2");
+    aotic::shim::set_output(ret3, std::get<3>(std::move(result)), "ret3");
+    aotic::shim::set_output(ret4, std::get<4>(std::move(result)), "ret4");
+    aotic::shim::set_output(ret5, std::get<5>(std::move(result)), "ret5");
+  });
+}
+
+// aten::_cdist_forward(Tensor x1, Tensor x2, float p, int? compute_mode) -> Tensor
+AOTITorchError aoti_torch_cpu__cdist_forward(AtenTensorHandle x1, AtenTensorHandle x2, double p, int64_t* compute_mode, AtenTensorHandle* ret0) {
+  return aotic::shim::guard("aoti_torch_cpu__cdist_forward", [&] {
+    aotic::shim::set_output(ret0, at::_cdist_forward(aotic::shim::tensor(x1, "x1"), aotic::shim::tensor(x2, "x2"), p, aotic::shim::arg::optional_value(compute_mode)), "ret0");
+  });
+}
+
+// aten::_chunk_cat(Tensor[] tensors, int dim, int num_chunks) -> Tensor
+AOTITorchError aoti_torch_cpu__chunk_cat(const AtenTensorHandle* tensors, int64_t tensors_len_, int64_t dim, int64_t num_chunks, AtenTensorHandle* ret0) {
+  return aotic::shim::guard("aoti_torch_cpu__chunk_cat", [&] {
+    aotic::shim::set_output(ret0, aotic::shim::compat::_chunk_cat(aotic::shim::tensor_list(tensors, tensors_len_, "tensors"), dim, num_chunks), "ret0");
+  });
+}
+
+// aten::_conj(Tensor(a) self) -> Tensor(a)
+AOTITorchError aoti_torch_cpu__conj(AtenTensorHandle self, AtenTensorHandle* ret0) {
+  return aotic::shim::guard("aoti_torch_cpu__conj", [&] {
+    aotic::shim::set_output(ret0, at::_conj(aotic::shim::tensor(self, "self")), "ret0");
+  });
+}
+
+// aten::_embedding_bag_forward_only(Tensor weight, Tensor indices, Tensor offsets, bool scale_grad_by_freq=False, int mode=0, bool sparse=False, Tensor? per_sample_weights=None, bool include_last_offset=False, int padding_idx=-1) -> (Tensor, Tensor, Tensor, Tensor)
+AOTITorchError aoti_torch_cpu__embedding_bag_forward_only(AtenTensorHandle weight, AtenTensorHandle indices, AtenTensorHandle offsets, int32_t scale_grad_by_freq, int64_t mode, int32_t sparse, AtenTensorHandle* per_sample_weights, int32_t include_last_offset, int64_t padding_idx, AtenTensorHandle* ret0, AtenTensorHandle* ret1, AtenTensorHandle* ret2, AtenTensorHandle* ret3) {
+  return aotic::shim::guard("aoti_torch_cpu__embedding_bag_forward_only", [&] {
+    auto result = at::_embedding_bag_forward_only(aotic::shim::tensor(weight, "weight"), aotic::shim::tensor(indices, "indices"), aotic::shim::tensor(offsets, "offsets"), (scale_grad_by_freq != 0), mode, (sparse != 0), aotic::shim::arg::optional_tensor(per_sample_weights), (include_last_offset != 0), padding_idx);
+    aotic::shim::set_output(ret0, std::get<0>(std::move(result)), "ret0");
+    aotic::shim::set_output(ret1, std::get<1>(std::move(result)), "ret1");
+    aotic::shim::set_output(ret2, std::get<2>(std::move(result)), "ret2");
+    aotic::shim::set_output(ret3, std::get<3>(std::move(result)), "ret3");
+  });
+}
+
+// aten::_fft_c2c(Tensor self, SymInt[] dim, int normalization, bool forward) -> Tensor
+AOTITorchError aoti_torch_cpu__fft_c2c(AtenTensorHandle self, const int64_t* dim, int64_t dim_len_, int64_t normalization, int32_t forward, AtenTensorHandle* ret0) {
+  return aotic::shim::guard("aoti_torch_cpu__fft_c2c", [&] {
+    aotic::shim::set_output(ret0, at::_fft_c2c(aotic::shim::tensor(self, "self"), aotic::shim::array(dim, dim_len_, "dim"), normalization, (forward != 0)), "ret0");
+  });
+}
+
+// aten::_fft_c2r(Tensor self, int[] dim, int normalization, SymInt last_dim_size) -> Tensor
+AOTITorchError aoti_torch_cpu__fft_c2r(AtenTensorHandle self, const int64_t* dim, int64_t dim_len_, int64_t normalization, int64_t last_dim_size, AtenTensorHandle* ret0) {
+  return aotic::shim::guard("aoti_torch_cpu__fft_c2r", [&] {
+    aotic::shim::set_output(ret0, at::_fft_c2r(aotic::shim::tensor(self, "self"), aotic::shim::array(dim, dim_len_, "dim"), normalization, last_dim_size), "ret0");
+  });
+}
+
+// aten::_fft_r2c(Tensor self, int[] dim, int normalization, bool onesided) -> Tensor
+AOTITorchError aoti_torch_cpu__fft_r2c(AtenTensorHandle self, const int64_t* dim, int64_t dim_len_, int64_t normalization, int32_t onesided, AtenTensorHandle* ret0) {
+  return aotic::shim::guard("aoti_torch_cpu__fft_r2c", [&] {
+    aotic::shim::set_output(ret0, at::_fft_r2c(aotic::shim::tensor(self, "self"), aotic::shim::array(dim, dim_len_, "dim"), normalization, (onesided != 0)), "ret0");
+  });
+}
+
+// aten::_histogramdd_bin_edges(Tensor self, int[] bins, *, float[]? range=None, Tensor? weight=None, bool density=False) -> Tensor[]
+AOTITorchError aoti_torch_cpu__histogramdd_bin_edges(AtenTensorHandle self, const int64_t* bins, int64_t bins_len_, const double** range, int64_t range_len_, AtenTensorHandle* weight, int32_t density, AtenTensorHandle* ret0, int64_t ret0_len_) {
+  return aotic::shim::guard("aoti_torch_cpu__histogramdd_bin_edges", [&] {
+    aotic::shim::arg::set_outputs(ret0, ret0_len_, at::_histogramdd_bin_edges(aotic::shim::tensor(self, "self"), aotic::shim::array(bins, bins_len_, "bins"), aotic::shim::arg::optional_double_array(range, range_len_, "range"), aotic::shim::arg::optional_tensor(weight), (density != 0)), "ret0");
+  });
+}
+
+// aten::_histogramdd_from_bin_cts(Tensor self, int[] bins, *, float[]? range=None, Tensor? weight=None, bool density=False) -> Tensor
+AOTITorchError aoti_torch_cpu__histogramdd_from_bin_cts(AtenTensorHandle self, const int64_t* bins, int64_t bins_len_, const double** range, int64_t range_len_, AtenTensorHandle* weight, int32_t density, AtenTensorHandle* ret0) {
+  return aotic::shim::guard("aoti_torch_cpu__histogramdd_from_bin_cts", [&] {
+    aotic::shim::set_output(ret0, at::_histogramdd_from_bin_cts(aotic::shim::tensor(self, "self"), aotic::shim::array(bins, bins_len_, "bins"), aotic::shim::arg::optional_double_array(range, range_len_, "range"), aotic::shim::arg::optional_tensor(weight), (density != 0)), "ret0");
+  });
+}
+
+// aten::_histogramdd_from_bin_tensors(Tensor self, Tensor[] bins, *, Tensor? weight=None, bool density=False) -> Tensor
+AOTITorchError aoti_torch_cpu__histogramdd_from_bin_tensors(AtenTensorHandle self, const AtenTensorHandle* bins, int64_t bins_len_, AtenTensorHandle* weight, int32_t density, AtenTensorHandle* ret0) {
+  return aotic::shim::guard("aoti_torch_cpu__histogramdd_from_bin_tensors", [&] {
+    aotic::shim::set_output(ret0, at::_histogramdd_from_bin_tensors(aotic::shim::tensor(self, "self"), aotic::shim::tensor_list(bins, bins_len_, "bins"), aotic::shim::arg::optional_tensor(weight), (density != 0)), "ret0");
+  });
+}
+
+// aten::_linalg_det(Tensor A) -> (Tensor result, Tensor LU, Tensor pivots)
+AOTITorchError aoti_torch_cpu__linalg_det(AtenTensorHandle A, AtenTensorHandle* ret0, AtenTensorHandle* ret1, AtenTensorHandle* ret2) {
+  return aotic::shim::guard("aoti_torch_cpu__linalg_det", [&] {
+    auto result = at::_linalg_det(aotic::shim::tensor(A, "A"));
+    aotic::shim::set_output(ret0, std::get<0>(std::move(result)), "ret0");
+    aotic::shim::set_output(ret1, std::get<1>(std::move(result)), "ret1");
+    aotic::shim::set_output(ret2, std::get<2>(std::move(result)), "ret2");
+  });
+}
+
+// aten::_linalg_eigh(Tensor A, str UPLO="L", bool compute_v=True) -> (Tensor eigenvalues, Tensor eigenvectors)
+AOTITorchError aoti_torch_cpu__linalg_eigh(AtenTensorHandle A, const char* UPLO, int32_t compute_v, AtenTensorHandle* ret0, AtenTensorHandle* ret1) {
+  return aotic::shim::guard("aoti_torch_cpu__linalg_eigh", [&] {
+    auto result = at::_linalg_eigh(aotic::shim::tensor(A, "A"), aotic::shim::arg::str(UPLO, "UPLO"), (compute_v != 0));
+    aotic::shim::set_output(ret0, std::get<0>(std::move(result)), "ret0");
+    aotic::shim::set_output(ret1, std::get<1>(std::move(result)), "ret1");
+  });
+}
+
+// aten::_linalg_slogdet(Tensor A) -> (Tensor sign, Tensor logabsdet, Tensor LU, Tensor pivots)
+AOTITorchError aoti_torch_cpu__linalg_slogdet(AtenTensorHandle A, AtenTensorHandle* ret0, AtenTensorHandle* ret1, AtenTensorHandle* ret2, AtenTensorHandle* ret3) {
+  return aotic::shim::guard("aoti_torch_cpu__linalg_slogdet", [&] {
+    auto result = at::_linalg_slogdet(aotic::shim::tensor(A, "A"));
+    aotic::shim::set_output(ret0, std::get<0>(std::move(result)), "ret0");
+    aotic::shim::set_output(ret1, std::get<1>(std::move(result)), "ret1");
+    aotic::shim::set_output(ret2, std::get<2>(std::move(result)), "ret2");
+    aotic::shim::set_output(ret3, std::get<3>(std::move(result)), "ret3");
+  });
+}
+
+// aten::_linalg_solve_ex(Tensor A, Tensor B, *, bool left=True, bool check_errors=False) -> (Tensor result, Tensor LU, Tensor pivots, Tensor info)
+AOTITorchError aoti_torch_cpu__linalg_solve_ex(AtenTensorHandle A, AtenTensorHandle B, int32_t left, int32_t check_errors, AtenTensorHandle* ret0, AtenTensorHandle* ret1, AtenTensorHandle* ret2, AtenTensorHandle* ret3) {
+  return aotic::shim::guard("aoti_torch_cpu__linalg_solve_ex", [&] {
+    auto result = at::_linalg_solve_ex(aotic::shim::tensor(A, "A"), aotic::shim::tensor(B, "B"), (left != 0), (check_errors != 0));
+    aotic::shim::set_output(ret0, std::get<0>(std::move(result)), "ret0");
+    aotic::shim::set_output(ret1, std::get<1>(std::move(result)), "ret1");
+    aotic::shim::set_output(ret2, std::get<2>(std::move(result)), "ret2");
+    aotic::shim::set_output(ret3, std::get<3>(std::move(result)), "ret3");
+  });
+}
+
+// aten::_linalg_svd(Tensor A, bool full_matrices=False, bool compute_uv=True, *, str? driver=None) -> (Tensor U, Tensor S, Tensor Vh)
+AOTITorchError aoti_torch_cpu__linalg_svd(AtenTensorHandle A, int32_t full_matrices, int32_t compute_uv, const char** driver, AtenTensorHandle* ret0, AtenTensorHandle* ret1, AtenTensorHandle* ret2) {
+  return aotic::shim::guard("aoti_torch_cpu__linalg_svd", [&] {
+    auto result = at::_linalg_svd(aotic::shim::tensor(A, "A"), (full_matrices != 0), (compute_uv != 0), aotic::shim::arg::optional_str(driver));
+    aotic::shim::set_output(ret0, std::get<0>(std::move(result)), "ret0");
+    aotic::shim::set_output(ret1, std::get<1>(std::move(result)), "ret1");
+    aotic::shim::set_output(ret2, std::get<2>(std::move(result)), "ret2");
+  });
+}
+
 // aten::_log_softmax(Tensor self, int dim, bool half_to_float) -> Tensor
 AOTITorchError aoti_torch_cpu__log_softmax(AtenTensorHandle self, int64_t dim, int32_t half_to_float, AtenTensorHandle* ret0) {
   return aotic::shim::guard("aoti_torch_cpu__log_softmax", [&] {
     aotic::shim::set_output(ret0, at::_log_softmax(aotic::shim::tensor(self, "self"), dim, (half_to_float != 0)), "ret0");
+  });
+}
+
+// aten::_lu_with_info(Tensor self, bool pivot=True, bool check_errors=True) -> (Tensor LU, Tensor pivots, Tensor info)
+AOTITorchError aoti_torch_cpu__lu_with_info(AtenTensorHandle self, int32_t pivot, int32_t check_errors, AtenTensorHandle* ret0, AtenTensorHandle* ret1, AtenTensorHandle* ret2) {
+  return aotic::shim::guard("aoti_torch_cpu__lu_with_info", [&] {
+    auto result = at::_lu_with_info(aotic::shim::tensor(self, "self"), (pivot != 0), (check_errors != 0));
+    aotic::shim::set_output(ret0, std::get<0>(std::move(result)), "ret0");
+    aotic::shim::set_output(ret1, std::get<1>(std::move(result)), "ret1");
+    aotic::shim::set_output(ret2, std::get<2>(std::move(result)), "ret2");
+  });
+}
+
+// aten::_native_batch_norm_legit(Tensor input, Tensor? weight, Tensor? bias, Tensor(a!) running_mean, Tensor(b!) running_var, bool training, float momentum, float eps) -> (Tensor, Tensor, Tensor)
+AOTITorchError aoti_torch_cpu__native_batch_norm_legit(AtenTensorHandle input, AtenTensorHandle* weight, AtenTensorHandle* bias, AtenTensorHandle running_mean, AtenTensorHandle running_var, int32_t training, double momentum, double eps, AtenTensorHandle* ret0, AtenTensorHandle* ret1, AtenTensorHandle* ret2) {
+  return aotic::shim::guard("aoti_torch_cpu__native_batch_norm_legit", [&] {
+    auto result = aotic::shim::compat::_native_batch_norm_legit(aotic::shim::tensor(input, "input"), aotic::shim::arg::optional_tensor(weight), aotic::shim::arg::optional_tensor(bias), aotic::shim::tensor(running_mean, "running_mean"), aotic::shim::tensor(running_var, "running_var"), (training != 0), momentum, eps);
+    aotic::shim::set_output(ret0, std::get<0>(std::move(result)), "ret0");
+    aotic::shim::set_output(ret1, std::get<1>(std::move(result)), "ret1");
+    aotic::shim::set_output(ret2, std::get<2>(std::move(result)), "ret2");
+  });
+}
+
+// aten::_native_batch_norm_legit_functional(Tensor input, Tensor? weight, Tensor? bias, Tensor running_mean, Tensor running_var, bool training, float momentum, float eps) -> (Tensor, Tensor, Tensor, Tensor running_mean_out, Tensor running_var_out)
+AOTITorchError aoti_torch_cpu__native_batch_norm_legit_functional(AtenTensorHandle input, AtenTensorHandle* weight, AtenTensorHandle* bias, AtenTensorHandle running_mean, AtenTensorHandle running_var, int32_t training, double momentum, double eps, AtenTensorHandle* ret0, AtenTensorHandle* ret1, AtenTensorHandle* ret2, AtenTensorHandle* ret3, AtenTensorHandle* ret4) {
+  return aotic::shim::guard("aoti_torch_cpu__native_batch_norm_legit_functional", [&] {
+    auto result = aotic::shim::compat::_native_batch_norm_legit_functional(aotic::shim::tensor(input, "input"), aotic::shim::arg::optional_tensor(weight), aotic::shim::arg::optional_tensor(bias), aotic::shim::tensor(running_mean, "running_mean"), aotic::shim::tensor(running_var, "running_var"), (training != 0), momentum, eps);
+    aotic::shim::set_output(ret0, std::get<0>(std::move(result)), "ret0");
+    aotic::shim::set_output(ret1, std::get<1>(std::move(result)), "ret1");
+    aotic::shim::set_output(ret2, std::get<2>(std::move(result)), "ret2");
+    aotic::shim::set_output(ret3, std::get<3>(std::move(result)), "ret3");
+    aotic::shim::set_output(ret4, std::get<4>(std::move(result)), "ret4");
   });
 }
 
@@ -42,10 +237,31 @@ AOTITorchError aoti_torch_cpu__native_batch_norm_legit_no_training(AtenTensorHan
   });
 }
 
+// aten::_pdist_forward(Tensor self, float p=2.) -> Tensor
+AOTITorchError aoti_torch_cpu__pdist_forward(AtenTensorHandle self, double p, AtenTensorHandle* ret0) {
+  return aotic::shim::guard("aoti_torch_cpu__pdist_forward", [&] {
+    aotic::shim::set_output(ret0, at::_pdist_forward(aotic::shim::tensor(self, "self"), p), "ret0");
+  });
+}
+
+// aten::_safe_softmax(Tensor self, int dim, ScalarType? dtype=None) -> Tensor
+AOTITorchError aoti_torch_cpu__safe_softmax(AtenTensorHandle self, int64_t dim, int32_t* dtype, AtenTensorHandle* ret0) {
+  return aotic::shim::guard("aoti_torch_cpu__safe_softmax", [&] {
+    aotic::shim::set_output(ret0, aotic::shim::compat::_safe_softmax(aotic::shim::tensor(self, "self"), dim, aotic::shim::arg::optional_scalar_type(dtype)), "ret0");
+  });
+}
+
 // aten::_softmax(Tensor self, int dim, bool half_to_float) -> Tensor
 AOTITorchError aoti_torch_cpu__softmax(AtenTensorHandle self, int64_t dim, int32_t half_to_float, AtenTensorHandle* ret0) {
   return aotic::shim::guard("aoti_torch_cpu__softmax", [&] {
     aotic::shim::set_output(ret0, at::_softmax(aotic::shim::tensor(self, "self"), dim, (half_to_float != 0)), "ret0");
+  });
+}
+
+// aten::_softmax_backward_data(Tensor grad_output, Tensor output, int dim, ScalarType input_dtype) -> Tensor
+AOTITorchError aoti_torch_cpu__softmax_backward_data(AtenTensorHandle grad_output, AtenTensorHandle output, int64_t dim, int32_t input_dtype, AtenTensorHandle* ret0) {
+  return aotic::shim::guard("aoti_torch_cpu__softmax_backward_data", [&] {
+    aotic::shim::set_output(ret0, at::_softmax_backward_data(aotic::shim::tensor(grad_output, "grad_output"), aotic::shim::tensor(output, "output"), dim, aotic::shim::scalar_type(input_dtype)), "ret0");
   });
 }
 
@@ -56,10 +272,83 @@ AOTITorchError aoti_torch_cpu__to_copy(AtenTensorHandle self, int32_t* dtype, in
   });
 }
 
+// aten::_trilinear(Tensor i1, Tensor i2, Tensor i3, int[] expand1, int[] expand2, int[] expand3, int[] sumdim, int unroll_dim=1) -> Tensor
+AOTITorchError aoti_torch_cpu__trilinear(AtenTensorHandle i1, AtenTensorHandle i2, AtenTensorHandle i3, const int64_t* expand1, int64_t expand1_len_, const int64_t* expand2, int64_t expand2_len_, const int64_t* expand3, int64_t expand3_len_, const int64_t* sumdim, int64_t sumdim_len_, int64_t unroll_dim, AtenTensorHandle* ret0) {
+  return aotic::shim::guard("aoti_torch_cpu__trilinear", [&] {
+    aotic::shim::set_output(ret0, at::_trilinear(aotic::shim::tensor(i1, "i1"), aotic::shim::tensor(i2, "i2"), aotic::shim::tensor(i3, "i3"), aotic::shim::array(expand1, expand1_len_, "expand1"), aotic::shim::array(expand2, expand2_len_, "expand2"), aotic::shim::array(expand3, expand3_len_, "expand3"), aotic::shim::array(sumdim, sumdim_len_, "sumdim"), unroll_dim), "ret0");
+  });
+}
+
+// aten::_unique2(Tensor self, bool sorted=True, bool return_inverse=False, bool return_counts=False) -> (Tensor, Tensor, Tensor)
+AOTITorchError aoti_torch_cpu__unique2(AtenTensorHandle self, int32_t sorted, int32_t return_inverse, int32_t return_counts, AtenTensorHandle* ret0, AtenTensorHandle* ret1, AtenTensorHandle* ret2) {
+  return aotic::shim::guard("aoti_torch_cpu__unique2", [&] {
+    auto result = at::_unique2(aotic::shim::tensor(self, "self"), (sorted != 0), (return_inverse != 0), (return_counts != 0));
+    aotic::shim::set_output(ret0, std::get<0>(std::move(result)), "ret0");
+    aotic::shim::set_output(ret1, std::get<1>(std::move(result)), "ret1");
+    aotic::shim::set_output(ret2, std::get<2>(std::move(result)), "ret2");
+  });
+}
+
+// aten::_unsafe_masked_index(Tensor self, Tensor mask, Tensor?[] indices, Scalar fill) -> Tensor
+AOTITorchError aoti_torch_cpu__unsafe_masked_index(AtenTensorHandle self, AtenTensorHandle mask, const AtenTensorHandle** indices, int64_t indices_len_, double fill, AtenTensorHandle* ret0) {
+  return aotic::shim::guard("aoti_torch_cpu__unsafe_masked_index", [&] {
+    aotic::shim::set_output(ret0, aotic::shim::compat::_unsafe_masked_index(aotic::shim::tensor(self, "self"), aotic::shim::tensor(mask, "mask"), aotic::shim::arg::optional_tensor_list(indices, indices_len_, "indices"), at::Scalar(fill)), "ret0");
+  });
+}
+
+// aten::_unsafe_masked_index_put_accumulate(Tensor self, Tensor mask, Tensor?[] indices, Tensor values) -> Tensor
+AOTITorchError aoti_torch_cpu__unsafe_masked_index_put_accumulate(AtenTensorHandle self, AtenTensorHandle mask, const AtenTensorHandle** indices, int64_t indices_len_, AtenTensorHandle values, AtenTensorHandle* ret0) {
+  return aotic::shim::guard("aoti_torch_cpu__unsafe_masked_index_put_accumulate", [&] {
+    aotic::shim::set_output(ret0, aotic::shim::compat::_unsafe_masked_index_put_accumulate(aotic::shim::tensor(self, "self"), aotic::shim::tensor(mask, "mask"), aotic::shim::arg::optional_tensor_list(indices, indices_len_, "indices"), aotic::shim::tensor(values, "values")), "ret0");
+  });
+}
+
+// aten::_upsample_bilinear2d_aa(Tensor self, SymInt[2] output_size, bool align_corners, float? scales_h=None, float? scales_w=None) -> Tensor
+AOTITorchError aoti_torch_cpu__upsample_bilinear2d_aa(AtenTensorHandle self, const int64_t* output_size, int64_t output_size_len_, int32_t align_corners, double* scales_h, double* scales_w, AtenTensorHandle* ret0) {
+  return aotic::shim::guard("aoti_torch_cpu__upsample_bilinear2d_aa", [&] {
+    aotic::shim::set_output(ret0, at::_upsample_bilinear2d_aa(aotic::shim::tensor(self, "self"), aotic::shim::array(output_size, output_size_len_, "output_size"), (align_corners != 0), aotic::shim::arg::optional_value(scales_h), aotic::shim::arg::optional_value(scales_w)), "ret0");
+  });
+}
+
+// aten::_upsample_bilinear2d_aa.vec(Tensor input, SymInt[]? output_size, bool align_corners, float[]? scale_factors) -> Tensor
+AOTITorchError aoti_torch_cpu__upsample_bilinear2d_aa_vec(AtenTensorHandle input, const int64_t** output_size, int64_t output_size_len_, int32_t align_corners, const double** scale_factors, int64_t scale_factors_len_, AtenTensorHandle* ret0) {
+  return aotic::shim::guard("aoti_torch_cpu__upsample_bilinear2d_aa_vec", [&] {
+    aotic::shim::set_output(ret0, at::_upsample_bilinear2d_aa(aotic::shim::tensor(input, "input"), aotic::shim::arg::optional_int_array(output_size, output_size_len_, "output_size"), (align_corners != 0), aotic::shim::arg::optional_double_array(scale_factors, scale_factors_len_, "scale_factors")), "ret0");
+  });
+}
+
+// aten::_upsample_nearest_exact1d.vec(Tensor input, SymInt[]? output_size, float[]? scale_factors) -> Tensor
+AOTITorchError aoti_torch_cpu__upsample_nearest_exact1d_vec(AtenTensorHandle input, const int64_t** output_size, int64_t output_size_len_, const double** scale_factors, int64_t scale_factors_len_, AtenTensorHandle* ret0) {
+  return aotic::shim::guard("aoti_torch_cpu__upsample_nearest_exact1d_vec", [&] {
+    aotic::shim::set_output(ret0, at::_upsample_nearest_exact1d(aotic::shim::tensor(input, "input"), aotic::shim::arg::optional_int_array(output_size, output_size_len_, "output_size"), aotic::shim::arg::optional_double_array(scale_factors, scale_factors_len_, "scale_factors")), "ret0");
+  });
+}
+
 // aten::abs(Tensor self) -> Tensor
 AOTITorchError aoti_torch_cpu_abs(AtenTensorHandle self, AtenTensorHandle* ret0) {
   return aotic::shim::guard("aoti_torch_cpu_abs", [&] {
     aotic::shim::set_output(ret0, at::abs(aotic::shim::tensor(self, "self")), "ret0");
+  });
+}
+
+// aten::acos(Tensor self) -> Tensor
+AOTITorchError aoti_torch_cpu_acos(AtenTensorHandle self, AtenTensorHandle* ret0) {
+  return aotic::shim::guard("aoti_torch_cpu_acos", [&] {
+    aotic::shim::set_output(ret0, at::acos(aotic::shim::tensor(self, "self")), "ret0");
+  });
+}
+
+// aten::acosh(Tensor self) -> Tensor
+AOTITorchError aoti_torch_cpu_acosh(AtenTensorHandle self, AtenTensorHandle* ret0) {
+  return aotic::shim::guard("aoti_torch_cpu_acosh", [&] {
+    aotic::shim::set_output(ret0, at::acosh(aotic::shim::tensor(self, "self")), "ret0");
+  });
+}
+
+// aten::adaptive_avg_pool1d(Tensor self, int[1] output_size) -> Tensor
+AOTITorchError aoti_torch_cpu_adaptive_avg_pool1d(AtenTensorHandle self, const int64_t* output_size, int64_t output_size_len_, AtenTensorHandle* ret0) {
+  return aotic::shim::guard("aoti_torch_cpu_adaptive_avg_pool1d", [&] {
+    aotic::shim::set_output(ret0, at::adaptive_avg_pool1d(aotic::shim::tensor(self, "self"), aotic::shim::array(output_size, output_size_len_, "output_size")), "ret0");
   });
 }
 
@@ -70,10 +359,35 @@ AOTITorchError aoti_torch_cpu_adaptive_avg_pool2d(AtenTensorHandle self, const i
   });
 }
 
+// aten::adaptive_avg_pool3d(Tensor self, SymInt[3] output_size) -> Tensor
+AOTITorchError aoti_torch_cpu_adaptive_avg_pool3d(AtenTensorHandle self, const int64_t* output_size, int64_t output_size_len_, AtenTensorHandle* ret0) {
+  return aotic::shim::guard("aoti_torch_cpu_adaptive_avg_pool3d", [&] {
+    aotic::shim::set_output(ret0, at::adaptive_avg_pool3d(aotic::shim::tensor(self, "self"), aotic::shim::array(output_size, output_size_len_, "output_size")), "ret0");
+  });
+}
+
+// aten::adaptive_max_pool1d(Tensor self, int[1] output_size) -> (Tensor, Tensor)
+AOTITorchError aoti_torch_cpu_adaptive_max_pool1d(AtenTensorHandle self, const int64_t* output_size, int64_t output_size_len_, AtenTensorHandle* ret0, AtenTensorHandle* ret1) {
+  return aotic::shim::guard("aoti_torch_cpu_adaptive_max_pool1d", [&] {
+    auto result = at::adaptive_max_pool1d(aotic::shim::tensor(self, "self"), aotic::shim::array(output_size, output_size_len_, "output_size"));
+    aotic::shim::set_output(ret0, std::get<0>(std::move(result)), "ret0");
+    aotic::shim::set_output(ret1, std::get<1>(std::move(result)), "ret1");
+  });
+}
+
 // aten::adaptive_max_pool2d(Tensor self, int[2] output_size) -> (Tensor, Tensor)
 AOTITorchError aoti_torch_cpu_adaptive_max_pool2d(AtenTensorHandle self, const int64_t* output_size, int64_t output_size_len_, AtenTensorHandle* ret0, AtenTensorHandle* ret1) {
   return aotic::shim::guard("aoti_torch_cpu_adaptive_max_pool2d", [&] {
     auto result = at::adaptive_max_pool2d(aotic::shim::tensor(self, "self"), aotic::shim::array(output_size, output_size_len_, "output_size"));
+    aotic::shim::set_output(ret0, std::get<0>(std::move(result)), "ret0");
+    aotic::shim::set_output(ret1, std::get<1>(std::move(result)), "ret1");
+  });
+}
+
+// aten::adaptive_max_pool3d(Tensor self, int[3] output_size) -> (Tensor, Tensor)
+AOTITorchError aoti_torch_cpu_adaptive_max_pool3d(AtenTensorHandle self, const int64_t* output_size, int64_t output_size_len_, AtenTensorHandle* ret0, AtenTensorHandle* ret1) {
+  return aotic::shim::guard("aoti_torch_cpu_adaptive_max_pool3d", [&] {
+    auto result = at::adaptive_max_pool3d(aotic::shim::tensor(self, "self"), aotic::shim::array(output_size, output_size_len_, "output_size"));
     aotic::shim::set_output(ret0, std::get<0>(std::move(result)), "ret0");
     aotic::shim::set_output(ret1, std::get<1>(std::move(result)), "ret1");
   });
@@ -107,6 +421,20 @@ AOTITorchError aoti_torch_cpu_addbmm(AtenTensorHandle self, AtenTensorHandle bat
   });
 }
 
+// aten::addcdiv(Tensor self, Tensor tensor1, Tensor tensor2, *, Scalar value=1) -> Tensor
+AOTITorchError aoti_torch_cpu_addcdiv(AtenTensorHandle self, AtenTensorHandle tensor1, AtenTensorHandle tensor2, double value, AtenTensorHandle* ret0) {
+  return aotic::shim::guard("aoti_torch_cpu_addcdiv", [&] {
+    aotic::shim::set_output(ret0, at::addcdiv(aotic::shim::tensor(self, "self"), aotic::shim::tensor(tensor1, "tensor1"), aotic::shim::tensor(tensor2, "tensor2"), at::Scalar(value)), "ret0");
+  });
+}
+
+// aten::addcmul(Tensor self, Tensor tensor1, Tensor tensor2, *, Scalar value=1) -> Tensor
+AOTITorchError aoti_torch_cpu_addcmul(AtenTensorHandle self, AtenTensorHandle tensor1, AtenTensorHandle tensor2, double value, AtenTensorHandle* ret0) {
+  return aotic::shim::guard("aoti_torch_cpu_addcmul", [&] {
+    aotic::shim::set_output(ret0, at::addcmul(aotic::shim::tensor(self, "self"), aotic::shim::tensor(tensor1, "tensor1"), aotic::shim::tensor(tensor2, "tensor2"), at::Scalar(value)), "ret0");
+  });
+}
+
 // aten::addmm(Tensor self, Tensor mat1, Tensor mat2, *, Scalar beta=1, Scalar alpha=1) -> Tensor
 AOTITorchError aoti_torch_cpu_addmm(AtenTensorHandle self, AtenTensorHandle mat1, AtenTensorHandle mat2, double beta, double alpha, AtenTensorHandle* ret0) {
   return aotic::shim::guard("aoti_torch_cpu_addmm", [&] {
@@ -128,6 +456,41 @@ AOTITorchError aoti_torch_cpu_addmv(AtenTensorHandle self, AtenTensorHandle mat,
   });
 }
 
+// aten::addr(Tensor self, Tensor vec1, Tensor vec2, *, Scalar beta=1, Scalar alpha=1) -> Tensor
+AOTITorchError aoti_torch_cpu_addr(AtenTensorHandle self, AtenTensorHandle vec1, AtenTensorHandle vec2, double beta, double alpha, AtenTensorHandle* ret0) {
+  return aotic::shim::guard("aoti_torch_cpu_addr", [&] {
+    aotic::shim::set_output(ret0, at::addr(aotic::shim::tensor(self, "self"), aotic::shim::tensor(vec1, "vec1"), aotic::shim::tensor(vec2, "vec2"), aotic::shim::arg::integral_scalar(beta), aotic::shim::arg::integral_scalar(alpha)), "ret0");
+  });
+}
+
+// aten::alias(Tensor(a) self) -> Tensor(a)
+AOTITorchError aoti_torch_cpu_alias(AtenTensorHandle self, AtenTensorHandle* ret0) {
+  return aotic::shim::guard("aoti_torch_cpu_alias", [&] {
+    aotic::shim::set_output(ret0, at::alias(aotic::shim::tensor(self, "self")), "ret0");
+  });
+}
+
+// aten::alias_copy(Tensor self) -> Tensor
+AOTITorchError aoti_torch_cpu_alias_copy(AtenTensorHandle self, AtenTensorHandle* ret0) {
+  return aotic::shim::guard("aoti_torch_cpu_alias_copy", [&] {
+    aotic::shim::set_output(ret0, at::alias_copy(aotic::shim::tensor(self, "self")), "ret0");
+  });
+}
+
+// aten::all(Tensor self) -> Tensor
+AOTITorchError aoti_torch_cpu_all(AtenTensorHandle self, AtenTensorHandle* ret0) {
+  return aotic::shim::guard("aoti_torch_cpu_all", [&] {
+    aotic::shim::set_output(ret0, at::all(aotic::shim::tensor(self, "self")), "ret0");
+  });
+}
+
+// aten::all.dim(Tensor self, int dim, bool keepdim=False) -> Tensor
+AOTITorchError aoti_torch_cpu_all_dim(AtenTensorHandle self, int64_t dim, int32_t keepdim, AtenTensorHandle* ret0) {
+  return aotic::shim::guard("aoti_torch_cpu_all_dim", [&] {
+    aotic::shim::set_output(ret0, at::all(aotic::shim::tensor(self, "self"), dim, (keepdim != 0)), "ret0");
+  });
+}
+
 // aten::amax(Tensor self, int[1] dim=[], bool keepdim=False) -> Tensor
 AOTITorchError aoti_torch_cpu_amax(AtenTensorHandle self, const int64_t* dim, int64_t dim_len_, int32_t keepdim, AtenTensorHandle* ret0) {
   return aotic::shim::guard("aoti_torch_cpu_amax", [&] {
@@ -142,10 +505,40 @@ AOTITorchError aoti_torch_cpu_amin(AtenTensorHandle self, const int64_t* dim, in
   });
 }
 
+// aten::aminmax(Tensor self, *, int? dim=None, bool keepdim=False) -> (Tensor min, Tensor max)
+AOTITorchError aoti_torch_cpu_aminmax(AtenTensorHandle self, int64_t* dim, int32_t keepdim, AtenTensorHandle* ret0, AtenTensorHandle* ret1) {
+  return aotic::shim::guard("aoti_torch_cpu_aminmax", [&] {
+    auto result = at::aminmax(aotic::shim::tensor(self, "self"), aotic::shim::arg::optional_value(dim), (keepdim != 0));
+    aotic::shim::set_output(ret0, std::get<0>(std::move(result)), "ret0");
+    aotic::shim::set_output(ret1, std::get<1>(std::move(result)), "ret1");
+  });
+}
+
+// aten::angle(Tensor self) -> Tensor
+AOTITorchError aoti_torch_cpu_angle(AtenTensorHandle self, AtenTensorHandle* ret0) {
+  return aotic::shim::guard("aoti_torch_cpu_angle", [&] {
+    aotic::shim::set_output(ret0, at::angle(aotic::shim::tensor(self, "self")), "ret0");
+  });
+}
+
+// aten::any(Tensor self) -> Tensor
+AOTITorchError aoti_torch_cpu_any(AtenTensorHandle self, AtenTensorHandle* ret0) {
+  return aotic::shim::guard("aoti_torch_cpu_any", [&] {
+    aotic::shim::set_output(ret0, at::any(aotic::shim::tensor(self, "self")), "ret0");
+  });
+}
+
 // aten::any.dim(Tensor self, int dim, bool keepdim=False) -> Tensor
 AOTITorchError aoti_torch_cpu_any_dim(AtenTensorHandle self, int64_t dim, int32_t keepdim, AtenTensorHandle* ret0) {
   return aotic::shim::guard("aoti_torch_cpu_any_dim", [&] {
     aotic::shim::set_output(ret0, at::any(aotic::shim::tensor(self, "self"), dim, (keepdim != 0)), "ret0");
+  });
+}
+
+// aten::any.dims(Tensor self, int[]? dim=None, bool keepdim=False) -> Tensor
+AOTITorchError aoti_torch_cpu_any_dims(AtenTensorHandle self, const int64_t** dim, int64_t dim_len_, int32_t keepdim, AtenTensorHandle* ret0) {
+  return aotic::shim::guard("aoti_torch_cpu_any_dims", [&] {
+    aotic::shim::set_output(ret0, aotic::shim::compat::any_dims(aotic::shim::tensor(self, "self"), aotic::shim::arg::optional_int_array(dim, dim_len_, "dim"), (keepdim != 0)), "ret0");
   });
 }
 
@@ -174,6 +567,118 @@ AOTITorchError aoti_torch_cpu_arange_start_step(double start, double end, double
 AOTITorchError aoti_torch_cpu_argmax(AtenTensorHandle self, int64_t* dim, int32_t keepdim, AtenTensorHandle* ret0) {
   return aotic::shim::guard("aoti_torch_cpu_argmax", [&] {
     aotic::shim::set_output(ret0, at::argmax(aotic::shim::tensor(self, "self"), aotic::shim::arg::optional_value(dim), (keepdim != 0)), "ret0");
+  });
+}
+
+// aten::argmin(Tensor self, int? dim=None, bool keepdim=False) -> Tensor
+AOTITorchError aoti_torch_cpu_argmin(AtenTensorHandle self, int64_t* dim, int32_t keepdim, AtenTensorHandle* ret0) {
+  return aotic::shim::guard("aoti_torch_cpu_argmin", [&] {
+    aotic::shim::set_output(ret0, at::argmin(aotic::shim::tensor(self, "self"), aotic::shim::arg::optional_value(dim), (keepdim != 0)), "ret0");
+  });
+}
+
+// aten::argsort(Tensor self, int dim=-1, bool descending=False) -> Tensor
+AOTITorchError aoti_torch_cpu_argsort(AtenTensorHandle self, int64_t dim, int32_t descending, AtenTensorHandle* ret0) {
+  return aotic::shim::guard("aoti_torch_cpu_argsort", [&] {
+    aotic::shim::set_output(ret0, at::argsort(aotic::shim::tensor(self, "self"), dim, (descending != 0)), "ret0");
+  });
+}
+
+// aten::argsort.stable(Tensor self, *, bool stable, int dim=-1, bool descending=False) -> Tensor
+AOTITorchError aoti_torch_cpu_argsort_stable(AtenTensorHandle self, int32_t stable, int64_t dim, int32_t descending, AtenTensorHandle* ret0) {
+  return aotic::shim::guard("aoti_torch_cpu_argsort_stable", [&] {
+    aotic::shim::set_output(ret0, at::argsort(aotic::shim::tensor(self, "self"), (stable != 0), dim, (descending != 0)), "ret0");
+  });
+}
+
+// aten::argwhere(Tensor self) -> Tensor
+AOTITorchError aoti_torch_cpu_argwhere(AtenTensorHandle self, AtenTensorHandle* ret0) {
+  return aotic::shim::guard("aoti_torch_cpu_argwhere", [&] {
+    aotic::shim::set_output(ret0, at::argwhere(aotic::shim::tensor(self, "self")), "ret0");
+  });
+}
+
+// aten::as_strided(Tensor(a) self, SymInt[] size, SymInt[] stride, SymInt? storage_offset=None) -> Tensor(a)
+AOTITorchError aoti_torch_cpu_as_strided(AtenTensorHandle self, const int64_t* size, int64_t size_len_, const int64_t* stride, int64_t stride_len_, int64_t* storage_offset, AtenTensorHandle* ret0) {
+  return aotic::shim::guard("aoti_torch_cpu_as_strided", [&] {
+    aotic::shim::set_output(ret0, at::as_strided(aotic::shim::tensor(self, "self"), aotic::shim::array(size, size_len_, "size"), aotic::shim::array(stride, stride_len_, "stride"), aotic::shim::arg::optional_value(storage_offset)), "ret0");
+  });
+}
+
+// aten::as_strided_copy(Tensor self, SymInt[] size, SymInt[] stride, SymInt? storage_offset=None) -> Tensor
+AOTITorchError aoti_torch_cpu_as_strided_copy(AtenTensorHandle self, const int64_t* size, int64_t size_len_, const int64_t* stride, int64_t stride_len_, int64_t* storage_offset, AtenTensorHandle* ret0) {
+  return aotic::shim::guard("aoti_torch_cpu_as_strided_copy", [&] {
+    aotic::shim::set_output(ret0, at::as_strided_copy(aotic::shim::tensor(self, "self"), aotic::shim::array(size, size_len_, "size"), aotic::shim::array(stride, stride_len_, "stride"), aotic::shim::arg::optional_value(storage_offset)), "ret0");
+  });
+}
+
+// aten::as_strided_scatter(Tensor self, Tensor src, SymInt[] size, SymInt[] stride, SymInt? storage_offset=None) -> Tensor
+AOTITorchError aoti_torch_cpu_as_strided_scatter(AtenTensorHandle self, AtenTensorHandle src, const int64_t* size, int64_t size_len_, const int64_t* stride, int64_t stride_len_, int64_t* storage_offset, AtenTensorHandle* ret0) {
+  return aotic::shim::guard("aoti_torch_cpu_as_strided_scatter", [&] {
+    aotic::shim::set_output(ret0, at::as_strided_scatter(aotic::shim::tensor(self, "self"), aotic::shim::tensor(src, "src"), aotic::shim::array(size, size_len_, "size"), aotic::shim::array(stride, stride_len_, "stride"), aotic::shim::arg::optional_value(storage_offset)), "ret0");
+  });
+}
+
+// aten::asin(Tensor self) -> Tensor
+AOTITorchError aoti_torch_cpu_asin(AtenTensorHandle self, AtenTensorHandle* ret0) {
+  return aotic::shim::guard("aoti_torch_cpu_asin", [&] {
+    aotic::shim::set_output(ret0, at::asin(aotic::shim::tensor(self, "self")), "ret0");
+  });
+}
+
+// aten::asinh(Tensor self) -> Tensor
+AOTITorchError aoti_torch_cpu_asinh(AtenTensorHandle self, AtenTensorHandle* ret0) {
+  return aotic::shim::guard("aoti_torch_cpu_asinh", [&] {
+    aotic::shim::set_output(ret0, at::asinh(aotic::shim::tensor(self, "self")), "ret0");
+  });
+}
+
+// aten::atan(Tensor self) -> Tensor
+AOTITorchError aoti_torch_cpu_atan(AtenTensorHandle self, AtenTensorHandle* ret0) {
+  return aotic::shim::guard("aoti_torch_cpu_atan", [&] {
+    aotic::shim::set_output(ret0, at::atan(aotic::shim::tensor(self, "self")), "ret0");
+  });
+}
+
+// aten::atan2(Tensor self, Tensor other) -> Tensor
+AOTITorchError aoti_torch_cpu_atan2(AtenTensorHandle self, AtenTensorHandle other, AtenTensorHandle* ret0) {
+  return aotic::shim::guard("aoti_torch_cpu_atan2", [&] {
+    aotic::shim::set_output(ret0, at::atan2(aotic::shim::tensor(self, "self"), aotic::shim::tensor(other, "other")), "ret0");
+  });
+}
+
+// aten::atanh(Tensor self) -> Tensor
+AOTITorchError aoti_torch_cpu_atanh(AtenTensorHandle self, AtenTensorHandle* ret0) {
+  return aotic::shim::guard("aoti_torch_cpu_atanh", [&] {
+    aotic::shim::set_output(ret0, at::atanh(aotic::shim::tensor(self, "self")), "ret0");
+  });
+}
+
+// aten::atleast_1d(Tensor self) -> Tensor
+AOTITorchError aoti_torch_cpu_atleast_1d(AtenTensorHandle self, AtenTensorHandle* ret0) {
+  return aotic::shim::guard("aoti_torch_cpu_atleast_1d", [&] {
+    aotic::shim::set_output(ret0, at::atleast_1d(aotic::shim::tensor(self, "self")), "ret0");
+  });
+}
+
+// aten::atleast_2d(Tensor self) -> Tensor
+AOTITorchError aoti_torch_cpu_atleast_2d(AtenTensorHandle self, AtenTensorHandle* ret0) {
+  return aotic::shim::guard("aoti_torch_cpu_atleast_2d", [&] {
+    aotic::shim::set_output(ret0, at::atleast_2d(aotic::shim::tensor(self, "self")), "ret0");
+  });
+}
+
+// aten::atleast_3d(Tensor self) -> Tensor
+AOTITorchError aoti_torch_cpu_atleast_3d(AtenTensorHandle self, AtenTensorHandle* ret0) {
+  return aotic::shim::guard("aoti_torch_cpu_atleast_3d", [&] {
+    aotic::shim::set_output(ret0, at::atleast_3d(aotic::shim::tensor(self, "self")), "ret0");
+  });
+}
+
+// aten::avg_pool1d(Tensor self, int[1] kernel_size, int[1] stride=[], int[1] padding=[0], bool ceil_mode=False, bool count_include_pad=True) -> Tensor
+AOTITorchError aoti_torch_cpu_avg_pool1d(AtenTensorHandle self, const int64_t* kernel_size, int64_t kernel_size_len_, const int64_t* stride, int64_t stride_len_, const int64_t* padding, int64_t padding_len_, int32_t ceil_mode, int32_t count_include_pad, AtenTensorHandle* ret0) {
+  return aotic::shim::guard("aoti_torch_cpu_avg_pool1d", [&] {
+    aotic::shim::set_output(ret0, at::avg_pool1d(aotic::shim::tensor(self, "self"), aotic::shim::array(kernel_size, kernel_size_len_, "kernel_size"), aotic::shim::array(stride, stride_len_, "stride"), aotic::shim::array(padding, padding_len_, "padding"), (ceil_mode != 0), (count_include_pad != 0)), "ret0");
   });
 }
 
@@ -212,10 +717,80 @@ AOTITorchError aoti_torch_cpu_batch_norm(AtenTensorHandle input, AtenTensorHandl
   });
 }
 
+// aten::bilinear(Tensor input1, Tensor input2, Tensor weight, Tensor? bias=None) -> Tensor
+AOTITorchError aoti_torch_cpu_bilinear(AtenTensorHandle input1, AtenTensorHandle input2, AtenTensorHandle weight, AtenTensorHandle* bias, AtenTensorHandle* ret0) {
+  return aotic::shim::guard("aoti_torch_cpu_bilinear", [&] {
+    aotic::shim::set_output(ret0, at::bilinear(aotic::shim::tensor(input1, "input1"), aotic::shim::tensor(input2, "input2"), aotic::shim::tensor(weight, "weight"), aotic::shim::arg::optional_tensor(bias)), "ret0");
+  });
+}
+
+// aten::binary_cross_entropy(Tensor self, Tensor target, Tensor? weight=None, int reduction=1) -> Tensor
+AOTITorchError aoti_torch_cpu_binary_cross_entropy(AtenTensorHandle self, AtenTensorHandle target, AtenTensorHandle* weight, int64_t reduction, AtenTensorHandle* ret0) {
+  return aotic::shim::guard("aoti_torch_cpu_binary_cross_entropy", [&] {
+    aotic::shim::set_output(ret0, at::binary_cross_entropy(aotic::shim::tensor(self, "self"), aotic::shim::tensor(target, "target"), aotic::shim::arg::optional_tensor(weight), reduction), "ret0");
+  });
+}
+
+// aten::binary_cross_entropy_with_logits(Tensor self, Tensor target, Tensor? weight=None, Tensor? pos_weight=None, int reduction=1) -> Tensor
+AOTITorchError aoti_torch_cpu_binary_cross_entropy_with_logits(AtenTensorHandle self, AtenTensorHandle target, AtenTensorHandle* weight, AtenTensorHandle* pos_weight, int64_t reduction, AtenTensorHandle* ret0) {
+  return aotic::shim::guard("aoti_torch_cpu_binary_cross_entropy_with_logits", [&] {
+    aotic::shim::set_output(ret0, at::binary_cross_entropy_with_logits(aotic::shim::tensor(self, "self"), aotic::shim::tensor(target, "target"), aotic::shim::arg::optional_tensor(weight), aotic::shim::arg::optional_tensor(pos_weight), reduction), "ret0");
+  });
+}
+
+// aten::bincount(Tensor self, Tensor? weights=None, SymInt minlength=0) -> Tensor
+AOTITorchError aoti_torch_cpu_bincount(AtenTensorHandle self, AtenTensorHandle* weights, int64_t minlength, AtenTensorHandle* ret0) {
+  return aotic::shim::guard("aoti_torch_cpu_bincount", [&] {
+    aotic::shim::set_output(ret0, at::bincount(aotic::shim::tensor(self, "self"), aotic::shim::arg::optional_tensor(weights), minlength), "ret0");
+  });
+}
+
+// aten::bitwise_and.Tensor(Tensor self, Tensor other) -> Tensor
+AOTITorchError aoti_torch_cpu_bitwise_and_Tensor(AtenTensorHandle self, AtenTensorHandle other, AtenTensorHandle* ret0) {
+  return aotic::shim::guard("aoti_torch_cpu_bitwise_and_Tensor", [&] {
+    aotic::shim::set_output(ret0, at::bitwise_and(aotic::shim::tensor(self, "self"), aotic::shim::tensor(other, "other")), "ret0");
+  });
+}
+
+// aten::bitwise_left_shift.Tensor(Tensor self, Tensor other) -> Tensor
+AOTITorchError aoti_torch_cpu_bitwise_left_shift_Tensor(AtenTensorHandle self, AtenTensorHandle other, AtenTensorHandle* ret0) {
+  return aotic::shim::guard("aoti_torch_cpu_bitwise_left_shift_Tensor", [&] {
+    aotic::shim::set_output(ret0, at::bitwise_left_shift(aotic::shim::tensor(self, "self"), aotic::shim::tensor(other, "other")), "ret0");
+  });
+}
+
 // aten::bitwise_not(Tensor self) -> Tensor
 AOTITorchError aoti_torch_cpu_bitwise_not(AtenTensorHandle self, AtenTensorHandle* ret0) {
   return aotic::shim::guard("aoti_torch_cpu_bitwise_not", [&] {
     aotic::shim::set_output(ret0, at::bitwise_not(aotic::shim::tensor(self, "self")), "ret0");
+  });
+}
+
+// aten::bitwise_or.Tensor(Tensor self, Tensor other) -> Tensor
+AOTITorchError aoti_torch_cpu_bitwise_or_Tensor(AtenTensorHandle self, AtenTensorHandle other, AtenTensorHandle* ret0) {
+  return aotic::shim::guard("aoti_torch_cpu_bitwise_or_Tensor", [&] {
+    aotic::shim::set_output(ret0, at::bitwise_or(aotic::shim::tensor(self, "self"), aotic::shim::tensor(other, "other")), "ret0");
+  });
+}
+
+// aten::bitwise_right_shift.Tensor(Tensor self, Tensor other) -> Tensor
+AOTITorchError aoti_torch_cpu_bitwise_right_shift_Tensor(AtenTensorHandle self, AtenTensorHandle other, AtenTensorHandle* ret0) {
+  return aotic::shim::guard("aoti_torch_cpu_bitwise_right_shift_Tensor", [&] {
+    aotic::shim::set_output(ret0, at::bitwise_right_shift(aotic::shim::tensor(self, "self"), aotic::shim::tensor(other, "other")), "ret0");
+  });
+}
+
+// aten::bitwise_xor.Tensor(Tensor self, Tensor other) -> Tensor
+AOTITorchError aoti_torch_cpu_bitwise_xor_Tensor(AtenTensorHandle self, AtenTensorHandle other, AtenTensorHandle* ret0) {
+  return aotic::shim::guard("aoti_torch_cpu_bitwise_xor_Tensor", [&] {
+    aotic::shim::set_output(ret0, at::bitwise_xor(aotic::shim::tensor(self, "self"), aotic::shim::tensor(other, "other")), "ret0");
+  });
+}
+
+// aten::block_diag(Tensor[] tensors) -> Tensor
+AOTITorchError aoti_torch_cpu_block_diag(const AtenTensorHandle* tensors, int64_t tensors_len_, AtenTensorHandle* ret0) {
+  return aotic::shim::guard("aoti_torch_cpu_block_diag", [&] {
+    aotic::shim::set_output(ret0, at::block_diag(aotic::shim::tensor_list(tensors, tensors_len_, "tensors")), "ret0");
   });
 }
 
@@ -233,6 +808,20 @@ AOTITorchError aoti_torch_cpu_bmm_out(AtenTensorHandle out, AtenTensorHandle sel
   });
 }
 
+// aten::broadcast_tensors(Tensor[] tensors) -> Tensor[]
+AOTITorchError aoti_torch_cpu_broadcast_tensors(const AtenTensorHandle* tensors, int64_t tensors_len_, AtenTensorHandle* ret0, int64_t ret0_len_) {
+  return aotic::shim::guard("aoti_torch_cpu_broadcast_tensors", [&] {
+    aotic::shim::arg::set_outputs(ret0, ret0_len_, at::broadcast_tensors(aotic::shim::tensor_list(tensors, tensors_len_, "tensors")), "ret0");
+  });
+}
+
+// aten::broadcast_to(Tensor(a) self, SymInt[] size) -> Tensor(a)
+AOTITorchError aoti_torch_cpu_broadcast_to(AtenTensorHandle self, const int64_t* size, int64_t size_len_, AtenTensorHandle* ret0) {
+  return aotic::shim::guard("aoti_torch_cpu_broadcast_to", [&] {
+    aotic::shim::set_output(ret0, at::broadcast_to(aotic::shim::tensor(self, "self"), aotic::shim::array(size, size_len_, "size")), "ret0");
+  });
+}
+
 // aten::bucketize.Tensor(Tensor self, Tensor boundaries, *, bool out_int32=False, bool right=False) -> Tensor
 AOTITorchError aoti_torch_cpu_bucketize_Tensor(AtenTensorHandle self, AtenTensorHandle boundaries, int32_t out_int32, int32_t right, AtenTensorHandle* ret0) {
   return aotic::shim::guard("aoti_torch_cpu_bucketize_Tensor", [&] {
@@ -240,10 +829,66 @@ AOTITorchError aoti_torch_cpu_bucketize_Tensor(AtenTensorHandle self, AtenTensor
   });
 }
 
+// aten::cartesian_prod(Tensor[] tensors) -> Tensor
+AOTITorchError aoti_torch_cpu_cartesian_prod(const AtenTensorHandle* tensors, int64_t tensors_len_, AtenTensorHandle* ret0) {
+  return aotic::shim::guard("aoti_torch_cpu_cartesian_prod", [&] {
+    aotic::shim::set_output(ret0, at::cartesian_prod(aotic::shim::tensor_list(tensors, tensors_len_, "tensors")), "ret0");
+  });
+}
+
 // aten::cat(Tensor[] tensors, int dim=0) -> Tensor
 AOTITorchError aoti_torch_cpu_cat(const AtenTensorHandle* tensors, int64_t tensors_len_, int64_t dim, AtenTensorHandle* ret0) {
   return aotic::shim::guard("aoti_torch_cpu_cat", [&] {
     aotic::shim::set_output(ret0, at::cat(aotic::shim::tensor_list(tensors, tensors_len_, "tensors"), dim), "ret0");
+  });
+}
+
+// aten::cdist(Tensor x1, Tensor x2, float p=2., int? compute_mode=None) -> Tensor
+AOTITorchError aoti_torch_cpu_cdist(AtenTensorHandle x1, AtenTensorHandle x2, double p, int64_t* compute_mode, AtenTensorHandle* ret0) {
+  return aotic::shim::guard("aoti_torch_cpu_cdist", [&] {
+    aotic::shim::set_output(ret0, at::cdist(aotic::shim::tensor(x1, "x1"), aotic::shim::tensor(x2, "x2"), p, aotic::shim::arg::optional_value(compute_mode)), "ret0");
+  });
+}
+
+// aten::ceil(Tensor self) -> Tensor
+AOTITorchError aoti_torch_cpu_ceil(AtenTensorHandle self, AtenTensorHandle* ret0) {
+  return aotic::shim::guard("aoti_torch_cpu_ceil", [&] {
+    aotic::shim::set_output(ret0, at::ceil(aotic::shim::tensor(self, "self")), "ret0");
+  });
+}
+
+// aten::celu(Tensor self, Scalar alpha=1.) -> Tensor
+AOTITorchError aoti_torch_cpu_celu(AtenTensorHandle self, double alpha, AtenTensorHandle* ret0) {
+  return aotic::shim::guard("aoti_torch_cpu_celu", [&] {
+    aotic::shim::set_output(ret0, at::celu(aotic::shim::tensor(self, "self"), aotic::shim::arg::integral_scalar(alpha)), "ret0");
+  });
+}
+
+// aten::channel_shuffle(Tensor self, SymInt groups) -> Tensor
+AOTITorchError aoti_torch_cpu_channel_shuffle(AtenTensorHandle self, int64_t groups, AtenTensorHandle* ret0) {
+  return aotic::shim::guard("aoti_torch_cpu_channel_shuffle", [&] {
+    aotic::shim::set_output(ret0, at::channel_shuffle(aotic::shim::tensor(self, "self"), groups), "ret0");
+  });
+}
+
+// aten::cholesky(Tensor self, bool upper=False) -> Tensor
+AOTITorchError aoti_torch_cpu_cholesky(AtenTensorHandle self, int32_t upper, AtenTensorHandle* ret0) {
+  return aotic::shim::guard("aoti_torch_cpu_cholesky", [&] {
+    aotic::shim::set_output(ret0, at::cholesky(aotic::shim::tensor(self, "self"), (upper != 0)), "ret0");
+  });
+}
+
+// aten::cholesky_inverse(Tensor self, bool upper=False) -> Tensor
+AOTITorchError aoti_torch_cpu_cholesky_inverse(AtenTensorHandle self, int32_t upper, AtenTensorHandle* ret0) {
+  return aotic::shim::guard("aoti_torch_cpu_cholesky_inverse", [&] {
+    aotic::shim::set_output(ret0, at::cholesky_inverse(aotic::shim::tensor(self, "self"), (upper != 0)), "ret0");
+  });
+}
+
+// aten::cholesky_solve(Tensor self, Tensor input2, bool upper=False) -> Tensor
+AOTITorchError aoti_torch_cpu_cholesky_solve(AtenTensorHandle self, AtenTensorHandle input2, int32_t upper, AtenTensorHandle* ret0) {
+  return aotic::shim::guard("aoti_torch_cpu_cholesky_solve", [&] {
+    aotic::shim::set_output(ret0, at::cholesky_solve(aotic::shim::tensor(self, "self"), aotic::shim::tensor(input2, "input2"), (upper != 0)), "ret0");
   });
 }
 
@@ -310,6 +955,27 @@ AOTITorchError aoti_torch_cpu_clone(AtenTensorHandle self, int32_t* memory_forma
   });
 }
 
+// aten::column_stack(Tensor[] tensors) -> Tensor
+AOTITorchError aoti_torch_cpu_column_stack(const AtenTensorHandle* tensors, int64_t tensors_len_, AtenTensorHandle* ret0) {
+  return aotic::shim::guard("aoti_torch_cpu_column_stack", [&] {
+    aotic::shim::set_output(ret0, at::column_stack(aotic::shim::tensor_list(tensors, tensors_len_, "tensors")), "ret0");
+  });
+}
+
+// aten::combinations(Tensor self, int r=2, bool with_replacement=False) -> Tensor
+AOTITorchError aoti_torch_cpu_combinations(AtenTensorHandle self, int64_t r, int32_t with_replacement, AtenTensorHandle* ret0) {
+  return aotic::shim::guard("aoti_torch_cpu_combinations", [&] {
+    aotic::shim::set_output(ret0, at::combinations(aotic::shim::tensor(self, "self"), r, (with_replacement != 0)), "ret0");
+  });
+}
+
+// aten::conj_physical(Tensor self) -> Tensor
+AOTITorchError aoti_torch_cpu_conj_physical(AtenTensorHandle self, AtenTensorHandle* ret0) {
+  return aotic::shim::guard("aoti_torch_cpu_conj_physical", [&] {
+    aotic::shim::set_output(ret0, at::conj_physical(aotic::shim::tensor(self, "self")), "ret0");
+  });
+}
+
 // aten::constant_pad_nd(Tensor self, SymInt[] pad, Scalar value=0) -> Tensor
 AOTITorchError aoti_torch_cpu_constant_pad_nd(AtenTensorHandle self, const int64_t* pad, int64_t pad_len_, double value, AtenTensorHandle* ret0) {
   return aotic::shim::guard("aoti_torch_cpu_constant_pad_nd", [&] {
@@ -317,10 +983,59 @@ AOTITorchError aoti_torch_cpu_constant_pad_nd(AtenTensorHandle self, const int64
   });
 }
 
+// aten::contiguous(Tensor(a) self, *, MemoryFormat memory_format=0) -> Tensor(a)
+AOTITorchError aoti_torch_cpu_contiguous(AtenTensorHandle self, int32_t memory_format, AtenTensorHandle* ret0) {
+  return aotic::shim::guard("aoti_torch_cpu_contiguous", [&] {
+    aotic::shim::set_output(ret0, aotic::shim::tensor(self, "self").contiguous(aotic::shim::memory_format(memory_format)), "ret0");
+  });
+}
+
+// aten::conv1d(Tensor input, Tensor weight, Tensor? bias=None, SymInt[1] stride=[1], SymInt[1] padding=[0], SymInt[1] dilation=[1], SymInt groups=1) -> Tensor
+AOTITorchError aoti_torch_cpu_conv1d(AtenTensorHandle input, AtenTensorHandle weight, AtenTensorHandle* bias, const int64_t* stride, int64_t stride_len_, const int64_t* padding, int64_t padding_len_, const int64_t* dilation, int64_t dilation_len_, int64_t groups, AtenTensorHandle* ret0) {
+  return aotic::shim::guard("aoti_torch_cpu_conv1d", [&] {
+    aotic::shim::set_output(ret0, at::conv1d(aotic::shim::tensor(input, "input"), aotic::shim::tensor(weight, "weight"), aotic::shim::arg::optional_tensor(bias), aotic::shim::array(stride, stride_len_, "stride"), aotic::shim::array(padding, padding_len_, "padding"), aotic::shim::array(dilation, dilation_len_, "dilation"), groups), "ret0");
+  });
+}
+
 // aten::conv2d(Tensor input, Tensor weight, Tensor? bias=None, SymInt[2] stride=[1, 1], SymInt[2] padding=[0, 0], SymInt[2] dilation=[1, 1], SymInt groups=1) -> Tensor
 AOTITorchError aoti_torch_cpu_conv2d(AtenTensorHandle input, AtenTensorHandle weight, AtenTensorHandle* bias, const int64_t* stride, int64_t stride_len_, const int64_t* padding, int64_t padding_len_, const int64_t* dilation, int64_t dilation_len_, int64_t groups, AtenTensorHandle* ret0) {
   return aotic::shim::guard("aoti_torch_cpu_conv2d", [&] {
     aotic::shim::set_output(ret0, at::conv2d(aotic::shim::tensor(input, "input"), aotic::shim::tensor(weight, "weight"), aotic::shim::arg::optional_tensor(bias), aotic::shim::array(stride, stride_len_, "stride"), aotic::shim::array(padding, padding_len_, "padding"), aotic::shim::array(dilation, dilation_len_, "dilation"), groups), "ret0");
+  });
+}
+
+// aten::conv3d(Tensor input, Tensor weight, Tensor? bias=None, SymInt[3] stride=[1, 1, 1], SymInt[3] padding=[0, 0, 0], SymInt[3] dilation=[1, 1, 1], SymInt groups=1) -> Tensor
+AOTITorchError aoti_torch_cpu_conv3d(AtenTensorHandle input, AtenTensorHandle weight, AtenTensorHandle* bias, const int64_t* stride, int64_t stride_len_, const int64_t* padding, int64_t padding_len_, const int64_t* dilation, int64_t dilation_len_, int64_t groups, AtenTensorHandle* ret0) {
+  return aotic::shim::guard("aoti_torch_cpu_conv3d", [&] {
+    aotic::shim::set_output(ret0, at::conv3d(aotic::shim::tensor(input, "input"), aotic::shim::tensor(weight, "weight"), aotic::shim::arg::optional_tensor(bias), aotic::shim::array(stride, stride_len_, "stride"), aotic::shim::array(padding, padding_len_, "padding"), aotic::shim::array(dilation, dilation_len_, "dilation"), groups), "ret0");
+  });
+}
+
+// aten::conv3d.padding(Tensor input, Tensor weight, Tensor? bias=None, SymInt[3] stride=[1, 1, 1], str padding="valid", SymInt[3] dilation=[1, 1, 1], SymInt groups=1) -> Tensor
+AOTITorchError aoti_torch_cpu_conv3d_padding(AtenTensorHandle input, AtenTensorHandle weight, AtenTensorHandle* bias, const int64_t* stride, int64_t stride_len_, const char* padding, const int64_t* dilation, int64_t dilation_len_, int64_t groups, AtenTensorHandle* ret0) {
+  return aotic::shim::guard("aoti_torch_cpu_conv3d_padding", [&] {
+    aotic::shim::set_output(ret0, at::conv3d(aotic::shim::tensor(input, "input"), aotic::shim::tensor(weight, "weight"), aotic::shim::arg::optional_tensor(bias), aotic::shim::array(stride, stride_len_, "stride"), aotic::shim::arg::str(padding, "padding"), aotic::shim::array(dilation, dilation_len_, "dilation"), groups), "ret0");
+  });
+}
+
+// aten::conv_transpose1d(Tensor input, Tensor weight, Tensor? bias=None, SymInt[1] stride=[1], SymInt[1] padding=[0], SymInt[1] output_padding=[0], SymInt groups=1, SymInt[1] dilation=[1]) -> Tensor
+AOTITorchError aoti_torch_cpu_conv_transpose1d(AtenTensorHandle input, AtenTensorHandle weight, AtenTensorHandle* bias, const int64_t* stride, int64_t stride_len_, const int64_t* padding, int64_t padding_len_, const int64_t* output_padding, int64_t output_padding_len_, int64_t groups, const int64_t* dilation, int64_t dilation_len_, AtenTensorHandle* ret0) {
+  return aotic::shim::guard("aoti_torch_cpu_conv_transpose1d", [&] {
+    aotic::shim::set_output(ret0, at::conv_transpose1d(aotic::shim::tensor(input, "input"), aotic::shim::tensor(weight, "weight"), aotic::shim::arg::optional_tensor(bias), aotic::shim::array(stride, stride_len_, "stride"), aotic::shim::array(padding, padding_len_, "padding"), aotic::shim::array(output_padding, output_padding_len_, "output_padding"), groups, aotic::shim::array(dilation, dilation_len_, "dilation")), "ret0");
+  });
+}
+
+// aten::conv_transpose2d.input(Tensor input, Tensor weight, Tensor? bias=None, SymInt[2] stride=[1, 1], SymInt[2] padding=[0, 0], SymInt[2] output_padding=[0, 0], SymInt groups=1, SymInt[2] dilation=[1, 1]) -> Tensor
+AOTITorchError aoti_torch_cpu_conv_transpose2d_input(AtenTensorHandle input, AtenTensorHandle weight, AtenTensorHandle* bias, const int64_t* stride, int64_t stride_len_, const int64_t* padding, int64_t padding_len_, const int64_t* output_padding, int64_t output_padding_len_, int64_t groups, const int64_t* dilation, int64_t dilation_len_, AtenTensorHandle* ret0) {
+  return aotic::shim::guard("aoti_torch_cpu_conv_transpose2d_input", [&] {
+    aotic::shim::set_output(ret0, at::conv_transpose2d(aotic::shim::tensor(input, "input"), aotic::shim::tensor(weight, "weight"), aotic::shim::arg::optional_tensor(bias), aotic::shim::array(stride, stride_len_, "stride"), aotic::shim::array(padding, padding_len_, "padding"), aotic::shim::array(output_padding, output_padding_len_, "output_padding"), groups, aotic::shim::array(dilation, dilation_len_, "dilation")), "ret0");
+  });
+}
+
+// aten::conv_transpose3d.input(Tensor input, Tensor weight, Tensor? bias=None, SymInt[3] stride=[1, 1, 1], SymInt[3] padding=[0, 0, 0], SymInt[3] output_padding=[0, 0, 0], SymInt groups=1, SymInt[3] dilation=[1, 1, 1]) -> Tensor
+AOTITorchError aoti_torch_cpu_conv_transpose3d_input(AtenTensorHandle input, AtenTensorHandle weight, AtenTensorHandle* bias, const int64_t* stride, int64_t stride_len_, const int64_t* padding, int64_t padding_len_, const int64_t* output_padding, int64_t output_padding_len_, int64_t groups, const int64_t* dilation, int64_t dilation_len_, AtenTensorHandle* ret0) {
+  return aotic::shim::guard("aoti_torch_cpu_conv_transpose3d_input", [&] {
+    aotic::shim::set_output(ret0, at::conv_transpose3d(aotic::shim::tensor(input, "input"), aotic::shim::tensor(weight, "weight"), aotic::shim::arg::optional_tensor(bias), aotic::shim::array(stride, stride_len_, "stride"), aotic::shim::array(padding, padding_len_, "padding"), aotic::shim::array(output_padding, output_padding_len_, "output_padding"), groups, aotic::shim::array(dilation, dilation_len_, "dilation")), "ret0");
   });
 }
 
@@ -342,6 +1057,62 @@ AOTITorchError aoti_torch_cpu_copy(AtenTensorHandle self, AtenTensorHandle src, 
 AOTITorchError aoti_torch_cpu_copy_(AtenTensorHandle self, AtenTensorHandle src, int32_t non_blocking) {
   return aotic::shim::guard("aoti_torch_cpu_copy_", [&] {
     aotic::shim::tensor(self, "self").copy_(aotic::shim::tensor(src, "src"), (non_blocking != 0));
+  });
+}
+
+// aten::copysign.Tensor(Tensor self, Tensor other) -> Tensor
+AOTITorchError aoti_torch_cpu_copysign_Tensor(AtenTensorHandle self, AtenTensorHandle other, AtenTensorHandle* ret0) {
+  return aotic::shim::guard("aoti_torch_cpu_copysign_Tensor", [&] {
+    aotic::shim::set_output(ret0, at::copysign(aotic::shim::tensor(self, "self"), aotic::shim::tensor(other, "other")), "ret0");
+  });
+}
+
+// aten::cos(Tensor self) -> Tensor
+AOTITorchError aoti_torch_cpu_cos(AtenTensorHandle self, AtenTensorHandle* ret0) {
+  return aotic::shim::guard("aoti_torch_cpu_cos", [&] {
+    aotic::shim::set_output(ret0, at::cos(aotic::shim::tensor(self, "self")), "ret0");
+  });
+}
+
+// aten::cosh(Tensor self) -> Tensor
+AOTITorchError aoti_torch_cpu_cosh(AtenTensorHandle self, AtenTensorHandle* ret0) {
+  return aotic::shim::guard("aoti_torch_cpu_cosh", [&] {
+    aotic::shim::set_output(ret0, at::cosh(aotic::shim::tensor(self, "self")), "ret0");
+  });
+}
+
+// aten::cosine_embedding_loss(Tensor input1, Tensor input2, Tensor target, float margin=0., int reduction=1) -> Tensor
+AOTITorchError aoti_torch_cpu_cosine_embedding_loss(AtenTensorHandle input1, AtenTensorHandle input2, AtenTensorHandle target, double margin, int64_t reduction, AtenTensorHandle* ret0) {
+  return aotic::shim::guard("aoti_torch_cpu_cosine_embedding_loss", [&] {
+    aotic::shim::set_output(ret0, at::cosine_embedding_loss(aotic::shim::tensor(input1, "input1"), aotic::shim::tensor(input2, "input2"), aotic::shim::tensor(target, "target"), margin, reduction), "ret0");
+  });
+}
+
+// aten::cosine_similarity(Tensor x1, Tensor x2, int dim=1, float eps=1e-08) -> Tensor
+AOTITorchError aoti_torch_cpu_cosine_similarity(AtenTensorHandle x1, AtenTensorHandle x2, int64_t dim, double eps, AtenTensorHandle* ret0) {
+  return aotic::shim::guard("aoti_torch_cpu_cosine_similarity", [&] {
+    aotic::shim::set_output(ret0, at::cosine_similarity(aotic::shim::tensor(x1, "x1"), aotic::shim::tensor(x2, "x2"), dim, eps), "ret0");
+  });
+}
+
+// aten::count_nonzero(Tensor self, int? dim=None) -> Tensor
+AOTITorchError aoti_torch_cpu_count_nonzero(AtenTensorHandle self, int64_t* dim, AtenTensorHandle* ret0) {
+  return aotic::shim::guard("aoti_torch_cpu_count_nonzero", [&] {
+    aotic::shim::set_output(ret0, at::count_nonzero(aotic::shim::tensor(self, "self"), aotic::shim::arg::optional_value(dim)), "ret0");
+  });
+}
+
+// aten::cross(Tensor self, Tensor other, int? dim=None) -> Tensor
+AOTITorchError aoti_torch_cpu_cross(AtenTensorHandle self, AtenTensorHandle other, int64_t* dim, AtenTensorHandle* ret0) {
+  return aotic::shim::guard("aoti_torch_cpu_cross", [&] {
+    aotic::shim::set_output(ret0, at::cross(aotic::shim::tensor(self, "self"), aotic::shim::tensor(other, "other"), aotic::shim::arg::optional_value(dim)), "ret0");
+  });
+}
+
+// aten::cross_entropy_loss(Tensor self, Tensor target, Tensor? weight=None, int reduction=1, SymInt ignore_index=-100, float label_smoothing=0.) -> Tensor
+AOTITorchError aoti_torch_cpu_cross_entropy_loss(AtenTensorHandle self, AtenTensorHandle target, AtenTensorHandle* weight, int64_t reduction, int64_t ignore_index, double label_smoothing, AtenTensorHandle* ret0) {
+  return aotic::shim::guard("aoti_torch_cpu_cross_entropy_loss", [&] {
+    aotic::shim::set_output(ret0, at::cross_entropy_loss(aotic::shim::tensor(self, "self"), aotic::shim::tensor(target, "target"), aotic::shim::arg::optional_tensor(weight), reduction, ignore_index, label_smoothing), "ret0");
   });
 }
 
@@ -377,6 +1148,90 @@ AOTITorchError aoti_torch_cpu_cumsum(AtenTensorHandle self, int64_t dim, int32_t
   });
 }
 
+// aten::cumulative_trapezoid.x(Tensor y, Tensor x, *, int dim=-1) -> Tensor
+AOTITorchError aoti_torch_cpu_cumulative_trapezoid_x(AtenTensorHandle y, AtenTensorHandle x, int64_t dim, AtenTensorHandle* ret0) {
+  return aotic::shim::guard("aoti_torch_cpu_cumulative_trapezoid_x", [&] {
+    aotic::shim::set_output(ret0, at::cumulative_trapezoid(aotic::shim::tensor(y, "y"), aotic::shim::tensor(x, "x"), dim), "ret0");
+  });
+}
+
+// aten::deg2rad(Tensor self) -> Tensor
+AOTITorchError aoti_torch_cpu_deg2rad(AtenTensorHandle self, AtenTensorHandle* ret0) {
+  return aotic::shim::guard("aoti_torch_cpu_deg2rad", [&] {
+    aotic::shim::set_output(ret0, at::deg2rad(aotic::shim::tensor(self, "self")), "ret0");
+  });
+}
+
+// aten::detach_(Tensor(a!) self) -> Tensor(a!)
+AOTITorchError aoti_torch_cpu_detach_(AtenTensorHandle self) {
+  return aotic::shim::guard("aoti_torch_cpu_detach_", [&] {
+    at::detach_(aotic::shim::tensor(self, "self"));
+  });
+}
+
+// aten::diag(Tensor self, int diagonal=0) -> Tensor
+AOTITorchError aoti_torch_cpu_diag(AtenTensorHandle self, int64_t diagonal, AtenTensorHandle* ret0) {
+  return aotic::shim::guard("aoti_torch_cpu_diag", [&] {
+    aotic::shim::set_output(ret0, at::diag(aotic::shim::tensor(self, "self"), diagonal), "ret0");
+  });
+}
+
+// aten::diag_embed(Tensor self, int offset=0, int dim1=-2, int dim2=-1) -> Tensor
+AOTITorchError aoti_torch_cpu_diag_embed(AtenTensorHandle self, int64_t offset, int64_t dim1, int64_t dim2, AtenTensorHandle* ret0) {
+  return aotic::shim::guard("aoti_torch_cpu_diag_embed", [&] {
+    aotic::shim::set_output(ret0, at::diag_embed(aotic::shim::tensor(self, "self"), offset, dim1, dim2), "ret0");
+  });
+}
+
+// aten::diagflat(Tensor self, int offset=0) -> Tensor
+AOTITorchError aoti_torch_cpu_diagflat(AtenTensorHandle self, int64_t offset, AtenTensorHandle* ret0) {
+  return aotic::shim::guard("aoti_torch_cpu_diagflat", [&] {
+    aotic::shim::set_output(ret0, at::diagflat(aotic::shim::tensor(self, "self"), offset), "ret0");
+  });
+}
+
+// aten::diagonal(Tensor(a) self, int offset=0, int dim1=0, int dim2=1) -> Tensor(a)
+AOTITorchError aoti_torch_cpu_diagonal(AtenTensorHandle self, int64_t offset, int64_t dim1, int64_t dim2, AtenTensorHandle* ret0) {
+  return aotic::shim::guard("aoti_torch_cpu_diagonal", [&] {
+    aotic::shim::set_output(ret0, at::diagonal(aotic::shim::tensor(self, "self"), offset, dim1, dim2), "ret0");
+  });
+}
+
+// aten::diagonal_copy(Tensor self, int offset=0, int dim1=0, int dim2=1) -> Tensor
+AOTITorchError aoti_torch_cpu_diagonal_copy(AtenTensorHandle self, int64_t offset, int64_t dim1, int64_t dim2, AtenTensorHandle* ret0) {
+  return aotic::shim::guard("aoti_torch_cpu_diagonal_copy", [&] {
+    aotic::shim::set_output(ret0, at::diagonal_copy(aotic::shim::tensor(self, "self"), offset, dim1, dim2), "ret0");
+  });
+}
+
+// aten::diagonal_scatter(Tensor self, Tensor src, int offset=0, int dim1=0, int dim2=1) -> Tensor
+AOTITorchError aoti_torch_cpu_diagonal_scatter(AtenTensorHandle self, AtenTensorHandle src, int64_t offset, int64_t dim1, int64_t dim2, AtenTensorHandle* ret0) {
+  return aotic::shim::guard("aoti_torch_cpu_diagonal_scatter", [&] {
+    aotic::shim::set_output(ret0, at::diagonal_scatter(aotic::shim::tensor(self, "self"), aotic::shim::tensor(src, "src"), offset, dim1, dim2), "ret0");
+  });
+}
+
+// aten::diff(Tensor self, int n=1, int dim=-1, Tensor? prepend=None, Tensor? append=None) -> Tensor
+AOTITorchError aoti_torch_cpu_diff(AtenTensorHandle self, int64_t n, int64_t dim, AtenTensorHandle* prepend, AtenTensorHandle* append, AtenTensorHandle* ret0) {
+  return aotic::shim::guard("aoti_torch_cpu_diff", [&] {
+    aotic::shim::set_output(ret0, at::diff(aotic::shim::tensor(self, "self"), n, dim, aotic::shim::arg::optional_tensor(prepend), aotic::shim::arg::optional_tensor(append)), "ret0");
+  });
+}
+
+// aten::digamma(Tensor self) -> Tensor
+AOTITorchError aoti_torch_cpu_digamma(AtenTensorHandle self, AtenTensorHandle* ret0) {
+  return aotic::shim::guard("aoti_torch_cpu_digamma", [&] {
+    aotic::shim::set_output(ret0, at::digamma(aotic::shim::tensor(self, "self")), "ret0");
+  });
+}
+
+// aten::dist(Tensor self, Tensor other, Scalar p=2) -> Tensor
+AOTITorchError aoti_torch_cpu_dist(AtenTensorHandle self, AtenTensorHandle other, double p, AtenTensorHandle* ret0) {
+  return aotic::shim::guard("aoti_torch_cpu_dist", [&] {
+    aotic::shim::set_output(ret0, at::dist(aotic::shim::tensor(self, "self"), aotic::shim::tensor(other, "other"), at::Scalar(p)), "ret0");
+  });
+}
+
 // aten::div.Scalar(Tensor self, Scalar other) -> Tensor
 AOTITorchError aoti_torch_cpu_div_Scalar(AtenTensorHandle self, double other, AtenTensorHandle* ret0) {
   return aotic::shim::guard("aoti_torch_cpu_div_Scalar", [&] {
@@ -405,6 +1260,20 @@ AOTITorchError aoti_torch_cpu_div__Tensor(AtenTensorHandle self, AtenTensorHandl
   });
 }
 
+// aten::divide.Tensor(Tensor self, Tensor other) -> Tensor
+AOTITorchError aoti_torch_cpu_divide_Tensor(AtenTensorHandle self, AtenTensorHandle other, AtenTensorHandle* ret0) {
+  return aotic::shim::guard("aoti_torch_cpu_divide_Tensor", [&] {
+    aotic::shim::set_output(ret0, at::divide(aotic::shim::tensor(self, "self"), aotic::shim::tensor(other, "other")), "ret0");
+  });
+}
+
+// aten::dot(Tensor self, Tensor tensor) -> Tensor
+AOTITorchError aoti_torch_cpu_dot(AtenTensorHandle self, AtenTensorHandle tensor, AtenTensorHandle* ret0) {
+  return aotic::shim::guard("aoti_torch_cpu_dot", [&] {
+    aotic::shim::set_output(ret0, at::dot(aotic::shim::tensor(self, "self"), aotic::shim::tensor(tensor, "tensor")), "ret0");
+  });
+}
+
 // aten::dropout(Tensor input, float p, bool train) -> Tensor
 AOTITorchError aoti_torch_cpu_dropout(AtenTensorHandle input, double p, int32_t train, AtenTensorHandle* ret0) {
   return aotic::shim::guard("aoti_torch_cpu_dropout", [&] {
@@ -419,10 +1288,70 @@ AOTITorchError aoti_torch_cpu_dropout_(AtenTensorHandle self, double p, int32_t 
   });
 }
 
+// aten::dsplit.array(Tensor(a -> *) self, int[] indices) -> Tensor(a)[]
+AOTITorchError aoti_torch_cpu_dsplit_array(AtenTensorHandle self, const int64_t* indices, int64_t indices_len_, AtenTensorHandle* ret0, int64_t ret0_len_) {
+  return aotic::shim::guard("aoti_torch_cpu_dsplit_array", [&] {
+    aotic::shim::arg::set_outputs(ret0, ret0_len_, at::dsplit(aotic::shim::tensor(self, "self"), aotic::shim::array(indices, indices_len_, "indices")), "ret0");
+  });
+}
+
+// aten::dsplit.int(Tensor(a -> *) self, int sections) -> Tensor(a)[]
+AOTITorchError aoti_torch_cpu_dsplit_int(AtenTensorHandle self, int64_t sections, AtenTensorHandle* ret0, int64_t ret0_len_) {
+  return aotic::shim::guard("aoti_torch_cpu_dsplit_int", [&] {
+    aotic::shim::arg::set_outputs(ret0, ret0_len_, at::dsplit(aotic::shim::tensor(self, "self"), sections), "ret0");
+  });
+}
+
+// aten::dstack(Tensor[] tensors) -> Tensor
+AOTITorchError aoti_torch_cpu_dstack(const AtenTensorHandle* tensors, int64_t tensors_len_, AtenTensorHandle* ret0) {
+  return aotic::shim::guard("aoti_torch_cpu_dstack", [&] {
+    aotic::shim::set_output(ret0, at::dstack(aotic::shim::tensor_list(tensors, tensors_len_, "tensors")), "ret0");
+  });
+}
+
+// aten::einsum(str equation, Tensor[] tensors, *, int[]? path=None) -> Tensor
+AOTITorchError aoti_torch_cpu_einsum(const char* equation, const AtenTensorHandle* tensors, int64_t tensors_len_, const int64_t** path, int64_t path_len_, AtenTensorHandle* ret0) {
+  return aotic::shim::guard("aoti_torch_cpu_einsum", [&] {
+    aotic::shim::set_output(ret0, at::einsum(aotic::shim::arg::str(equation, "equation"), aotic::shim::tensor_list(tensors, tensors_len_, "tensors"), aotic::shim::arg::optional_int_array(path, path_len_, "path")), "ret0");
+  });
+}
+
+// aten::elu(Tensor self, Scalar alpha=1, Scalar scale=1, Scalar input_scale=1) -> Tensor
+AOTITorchError aoti_torch_cpu_elu(AtenTensorHandle self, double alpha, double scale, double input_scale, AtenTensorHandle* ret0) {
+  return aotic::shim::guard("aoti_torch_cpu_elu", [&] {
+    aotic::shim::set_output(ret0, at::elu(aotic::shim::tensor(self, "self"), aotic::shim::arg::integral_scalar(alpha), at::Scalar(scale), at::Scalar(input_scale)), "ret0");
+  });
+}
+
 // aten::embedding(Tensor weight, Tensor indices, SymInt padding_idx=-1, bool scale_grad_by_freq=False, bool sparse=False) -> Tensor
 AOTITorchError aoti_torch_cpu_embedding(AtenTensorHandle weight, AtenTensorHandle indices, int64_t padding_idx, int32_t scale_grad_by_freq, int32_t sparse, AtenTensorHandle* ret0) {
   return aotic::shim::guard("aoti_torch_cpu_embedding", [&] {
     aotic::shim::set_output(ret0, at::embedding(aotic::shim::tensor(weight, "weight"), aotic::shim::tensor(indices, "indices"), padding_idx, (scale_grad_by_freq != 0), (sparse != 0)), "ret0");
+  });
+}
+
+// aten::embedding_bag.padding_idx(Tensor weight, Tensor indices, Tensor offsets, bool scale_grad_by_freq, int mode, bool sparse, Tensor? per_sample_weights, bool include_last_offset, int? padding_idx) -> (Tensor, Tensor, Tensor, Tensor)
+AOTITorchError aoti_torch_cpu_embedding_bag_padding_idx(AtenTensorHandle weight, AtenTensorHandle indices, AtenTensorHandle offsets, int32_t scale_grad_by_freq, int64_t mode, int32_t sparse, AtenTensorHandle* per_sample_weights, int32_t include_last_offset, int64_t* padding_idx, AtenTensorHandle* ret0, AtenTensorHandle* ret1, AtenTensorHandle* ret2, AtenTensorHandle* ret3) {
+  return aotic::shim::guard("aoti_torch_cpu_embedding_bag_padding_idx", [&] {
+    auto result = at::embedding_bag(aotic::shim::tensor(weight, "weight"), aotic::shim::tensor(indices, "indices"), aotic::shim::tensor(offsets, "offsets"), (scale_grad_by_freq != 0), mode, (sparse != 0), aotic::shim::arg::optional_tensor(per_sample_weights), (include_last_offset != 0), aotic::shim::arg::optional_value(padding_idx));
+    aotic::shim::set_output(ret0, std::get<0>(std::move(result)), "ret0");
+    aotic::shim::set_output(ret1, std::get<1>(std::move(result)), "ret1");
+    aotic::shim::set_output(ret2, std::get<2>(std::move(result)), "ret2");
+    aotic::shim::set_output(ret3, std::get<3>(std::move(result)), "ret3");
+  });
+}
+
+// aten::empty.memory_format(SymInt[] size, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None, MemoryFormat? memory_format=None) -> Tensor
+AOTITorchError aoti_torch_cpu_empty_memory_format(const int64_t* size, int64_t size_len_, int32_t* dtype, int32_t* layout, int32_t* device, int32_t device_index_, int32_t* pin_memory, int32_t* memory_format, AtenTensorHandle* ret0) {
+  return aotic::shim::guard("aoti_torch_cpu_empty_memory_format", [&] {
+    aotic::shim::set_output(ret0, at::empty(aotic::shim::array(size, size_len_, "size"), aotic::shim::arg::optional_scalar_type(dtype), aotic::shim::arg::optional_layout(layout), aotic::shim::arg::optional_device(device, device_index_), aotic::shim::arg::optional_bool(pin_memory), aotic::shim::arg::optional_memory_format(memory_format)), "ret0");
+  });
+}
+
+// aten::empty_permuted(SymInt[] size, int[] physical_layout, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor
+AOTITorchError aoti_torch_cpu_empty_permuted(const int64_t* size, int64_t size_len_, const int64_t* physical_layout, int64_t physical_layout_len_, int32_t* dtype, int32_t* layout, int32_t* device, int32_t device_index_, int32_t* pin_memory, AtenTensorHandle* ret0) {
+  return aotic::shim::guard("aoti_torch_cpu_empty_permuted", [&] {
+    aotic::shim::set_output(ret0, aotic::shim::compat::empty_permuted(aotic::shim::array(size, size_len_, "size"), aotic::shim::array(physical_layout, physical_layout_len_, "physical_layout"), aotic::shim::arg::optional_scalar_type(dtype), aotic::shim::arg::optional_layout(layout), aotic::shim::arg::optional_device(device, device_index_), aotic::shim::arg::optional_bool(pin_memory)), "ret0");
   });
 }
 
@@ -447,6 +1376,20 @@ AOTITorchError aoti_torch_cpu_erf(AtenTensorHandle self, AtenTensorHandle* ret0)
   });
 }
 
+// aten::erfc(Tensor self) -> Tensor
+AOTITorchError aoti_torch_cpu_erfc(AtenTensorHandle self, AtenTensorHandle* ret0) {
+  return aotic::shim::guard("aoti_torch_cpu_erfc", [&] {
+    aotic::shim::set_output(ret0, at::erfc(aotic::shim::tensor(self, "self")), "ret0");
+  });
+}
+
+// aten::erfinv(Tensor self) -> Tensor
+AOTITorchError aoti_torch_cpu_erfinv(AtenTensorHandle self, AtenTensorHandle* ret0) {
+  return aotic::shim::guard("aoti_torch_cpu_erfinv", [&] {
+    aotic::shim::set_output(ret0, at::erfinv(aotic::shim::tensor(self, "self")), "ret0");
+  });
+}
+
 // aten::exp(Tensor self) -> Tensor
 AOTITorchError aoti_torch_cpu_exp(AtenTensorHandle self, AtenTensorHandle* ret0) {
   return aotic::shim::guard("aoti_torch_cpu_exp", [&] {
@@ -454,10 +1397,101 @@ AOTITorchError aoti_torch_cpu_exp(AtenTensorHandle self, AtenTensorHandle* ret0)
   });
 }
 
+// aten::exp2(Tensor self) -> Tensor
+AOTITorchError aoti_torch_cpu_exp2(AtenTensorHandle self, AtenTensorHandle* ret0) {
+  return aotic::shim::guard("aoti_torch_cpu_exp2", [&] {
+    aotic::shim::set_output(ret0, at::exp2(aotic::shim::tensor(self, "self")), "ret0");
+  });
+}
+
 // aten::expand(Tensor(a) self, SymInt[] size, *, bool implicit=False) -> Tensor(a)
 AOTITorchError aoti_torch_cpu_expand(AtenTensorHandle self, const int64_t* size, int64_t size_len_, int32_t implicit, AtenTensorHandle* ret0) {
   return aotic::shim::guard("aoti_torch_cpu_expand", [&] {
     aotic::shim::set_output(ret0, aotic::shim::tensor(self, "self").expand(aotic::shim::array(size, size_len_, "size"), (implicit != 0)), "ret0");
+  });
+}
+
+// aten::expand_as(Tensor(a) self, Tensor other) -> Tensor(a)
+AOTITorchError aoti_torch_cpu_expand_as(AtenTensorHandle self, AtenTensorHandle other, AtenTensorHandle* ret0) {
+  return aotic::shim::guard("aoti_torch_cpu_expand_as", [&] {
+    aotic::shim::set_output(ret0, aotic::shim::tensor(self, "self").expand_as(aotic::shim::tensor(other, "other")), "ret0");
+  });
+}
+
+// aten::expand_copy(Tensor self, SymInt[] size, *, bool implicit=False) -> Tensor
+AOTITorchError aoti_torch_cpu_expand_copy(AtenTensorHandle self, const int64_t* size, int64_t size_len_, int32_t implicit, AtenTensorHandle* ret0) {
+  return aotic::shim::guard("aoti_torch_cpu_expand_copy", [&] {
+    aotic::shim::set_output(ret0, at::expand_copy(aotic::shim::tensor(self, "self"), aotic::shim::array(size, size_len_, "size"), (implicit != 0)), "ret0");
+  });
+}
+
+// aten::expm1(Tensor self) -> Tensor
+AOTITorchError aoti_torch_cpu_expm1(AtenTensorHandle self, AtenTensorHandle* ret0) {
+  return aotic::shim::guard("aoti_torch_cpu_expm1", [&] {
+    aotic::shim::set_output(ret0, at::expm1(aotic::shim::tensor(self, "self")), "ret0");
+  });
+}
+
+// aten::fft_fftshift(Tensor self, int[1]? dim=None) -> Tensor
+AOTITorchError aoti_torch_cpu_fft_fftshift(AtenTensorHandle self, const int64_t** dim, int64_t dim_len_, AtenTensorHandle* ret0) {
+  return aotic::shim::guard("aoti_torch_cpu_fft_fftshift", [&] {
+    aotic::shim::set_output(ret0, at::fft_fftshift(aotic::shim::tensor(self, "self"), aotic::shim::arg::optional_int_array(dim, dim_len_, "dim")), "ret0");
+  });
+}
+
+// aten::fft_hfft(Tensor self, SymInt? n=None, int dim=-1, str? norm=None) -> Tensor
+AOTITorchError aoti_torch_cpu_fft_hfft(AtenTensorHandle self, int64_t* n, int64_t dim, const char** norm, AtenTensorHandle* ret0) {
+  return aotic::shim::guard("aoti_torch_cpu_fft_hfft", [&] {
+    aotic::shim::set_output(ret0, at::fft_hfft(aotic::shim::tensor(self, "self"), aotic::shim::arg::optional_value(n), dim, aotic::shim::arg::optional_str(norm)), "ret0");
+  });
+}
+
+// aten::fft_hfft2(Tensor self, SymInt[1]? s=None, int[1] dim=[-2, -1], str? norm=None) -> Tensor
+AOTITorchError aoti_torch_cpu_fft_hfft2(AtenTensorHandle self, const int64_t** s, int64_t s_len_, const int64_t* dim, int64_t dim_len_, const char** norm, AtenTensorHandle* ret0) {
+  return aotic::shim::guard("aoti_torch_cpu_fft_hfft2", [&] {
+    aotic::shim::set_output(ret0, at::fft_hfft2(aotic::shim::tensor(self, "self"), aotic::shim::arg::optional_int_array(s, s_len_, "s"), aotic::shim::array(dim, dim_len_, "dim"), aotic::shim::arg::optional_str(norm)), "ret0");
+  });
+}
+
+// aten::fft_hfftn(Tensor self, SymInt[1]? s=None, int[1]? dim=None, str? norm=None) -> Tensor
+AOTITorchError aoti_torch_cpu_fft_hfftn(AtenTensorHandle self, const int64_t** s, int64_t s_len_, const int64_t** dim, int64_t dim_len_, const char** norm, AtenTensorHandle* ret0) {
+  return aotic::shim::guard("aoti_torch_cpu_fft_hfftn", [&] {
+    aotic::shim::set_output(ret0, at::fft_hfftn(aotic::shim::tensor(self, "self"), aotic::shim::arg::optional_int_array(s, s_len_, "s"), aotic::shim::arg::optional_int_array(dim, dim_len_, "dim"), aotic::shim::arg::optional_str(norm)), "ret0");
+  });
+}
+
+// aten::fft_ifftshift(Tensor self, int[1]? dim=None) -> Tensor
+AOTITorchError aoti_torch_cpu_fft_ifftshift(AtenTensorHandle self, const int64_t** dim, int64_t dim_len_, AtenTensorHandle* ret0) {
+  return aotic::shim::guard("aoti_torch_cpu_fft_ifftshift", [&] {
+    aotic::shim::set_output(ret0, at::fft_ifftshift(aotic::shim::tensor(self, "self"), aotic::shim::arg::optional_int_array(dim, dim_len_, "dim")), "ret0");
+  });
+}
+
+// aten::fft_irfft(Tensor self, SymInt? n=None, int dim=-1, str? norm=None) -> Tensor
+AOTITorchError aoti_torch_cpu_fft_irfft(AtenTensorHandle self, int64_t* n, int64_t dim, const char** norm, AtenTensorHandle* ret0) {
+  return aotic::shim::guard("aoti_torch_cpu_fft_irfft", [&] {
+    aotic::shim::set_output(ret0, at::fft_irfft(aotic::shim::tensor(self, "self"), aotic::shim::arg::optional_value(n), dim, aotic::shim::arg::optional_str(norm)), "ret0");
+  });
+}
+
+// aten::fft_irfft2(Tensor self, SymInt[1]? s=None, int[1] dim=[-2, -1], str? norm=None) -> Tensor
+AOTITorchError aoti_torch_cpu_fft_irfft2(AtenTensorHandle self, const int64_t** s, int64_t s_len_, const int64_t* dim, int64_t dim_len_, const char** norm, AtenTensorHandle* ret0) {
+  return aotic::shim::guard("aoti_torch_cpu_fft_irfft2", [&] {
+    aotic::shim::set_output(ret0, at::fft_irfft2(aotic::shim::tensor(self, "self"), aotic::shim::arg::optional_int_array(s, s_len_, "s"), aotic::shim::array(dim, dim_len_, "dim"), aotic::shim::arg::optional_str(norm)), "ret0");
+  });
+}
+
+// aten::fft_irfftn(Tensor self, SymInt[1]? s=None, int[1]? dim=None, str? norm=None) -> Tensor
+AOTITorchError aoti_torch_cpu_fft_irfftn(AtenTensorHandle self, const int64_t** s, int64_t s_len_, const int64_t** dim, int64_t dim_len_, const char** norm, AtenTensorHandle* ret0) {
+  return aotic::shim::guard("aoti_torch_cpu_fft_irfftn", [&] {
+    aotic::shim::set_output(ret0, at::fft_irfftn(aotic::shim::tensor(self, "self"), aotic::shim::arg::optional_int_array(s, s_len_, "s"), aotic::shim::arg::optional_int_array(dim, dim_len_, "dim"), aotic::shim::arg::optional_str(norm)), "ret0");
+  });
+}
+
+// aten::fill.Scalar(Tensor self, Scalar value) -> Tensor
+AOTITorchError aoti_torch_cpu_fill_Scalar(AtenTensorHandle self, double value, AtenTensorHandle* ret0) {
+  return aotic::shim::guard("aoti_torch_cpu_fill_Scalar", [&] {
+    aotic::shim::set_output(ret0, at::fill(aotic::shim::tensor(self, "self"), at::Scalar(value)), "ret0");
   });
 }
 
@@ -475,10 +1509,59 @@ AOTITorchError aoti_torch_cpu_flatten_using_ints(AtenTensorHandle self, int64_t 
   });
 }
 
+// aten::flip(Tensor self, int[] dims) -> Tensor
+AOTITorchError aoti_torch_cpu_flip(AtenTensorHandle self, const int64_t* dims, int64_t dims_len_, AtenTensorHandle* ret0) {
+  return aotic::shim::guard("aoti_torch_cpu_flip", [&] {
+    aotic::shim::set_output(ret0, at::flip(aotic::shim::tensor(self, "self"), aotic::shim::array(dims, dims_len_, "dims")), "ret0");
+  });
+}
+
+// aten::fliplr(Tensor self) -> Tensor
+AOTITorchError aoti_torch_cpu_fliplr(AtenTensorHandle self, AtenTensorHandle* ret0) {
+  return aotic::shim::guard("aoti_torch_cpu_fliplr", [&] {
+    aotic::shim::set_output(ret0, at::fliplr(aotic::shim::tensor(self, "self")), "ret0");
+  });
+}
+
+// aten::flipud(Tensor self) -> Tensor
+AOTITorchError aoti_torch_cpu_flipud(AtenTensorHandle self, AtenTensorHandle* ret0) {
+  return aotic::shim::guard("aoti_torch_cpu_flipud", [&] {
+    aotic::shim::set_output(ret0, at::flipud(aotic::shim::tensor(self, "self")), "ret0");
+  });
+}
+
+// aten::float_power.Tensor_Tensor(Tensor self, Tensor exponent) -> Tensor
+AOTITorchError aoti_torch_cpu_float_power_Tensor_Tensor(AtenTensorHandle self, AtenTensorHandle exponent, AtenTensorHandle* ret0) {
+  return aotic::shim::guard("aoti_torch_cpu_float_power_Tensor_Tensor", [&] {
+    aotic::shim::set_output(ret0, at::float_power(aotic::shim::tensor(self, "self"), aotic::shim::tensor(exponent, "exponent")), "ret0");
+  });
+}
+
+// aten::floor(Tensor self) -> Tensor
+AOTITorchError aoti_torch_cpu_floor(AtenTensorHandle self, AtenTensorHandle* ret0) {
+  return aotic::shim::guard("aoti_torch_cpu_floor", [&] {
+    aotic::shim::set_output(ret0, at::floor(aotic::shim::tensor(self, "self")), "ret0");
+  });
+}
+
 // aten::floor_divide(Tensor self, Tensor other) -> Tensor
 AOTITorchError aoti_torch_cpu_floor_divide(AtenTensorHandle self, AtenTensorHandle other, AtenTensorHandle* ret0) {
   return aotic::shim::guard("aoti_torch_cpu_floor_divide", [&] {
     aotic::shim::set_output(ret0, at::floor_divide(aotic::shim::tensor(self, "self"), aotic::shim::tensor(other, "other")), "ret0");
+  });
+}
+
+// aten::fmax(Tensor self, Tensor other) -> Tensor
+AOTITorchError aoti_torch_cpu_fmax(AtenTensorHandle self, AtenTensorHandle other, AtenTensorHandle* ret0) {
+  return aotic::shim::guard("aoti_torch_cpu_fmax", [&] {
+    aotic::shim::set_output(ret0, at::fmax(aotic::shim::tensor(self, "self"), aotic::shim::tensor(other, "other")), "ret0");
+  });
+}
+
+// aten::fmin(Tensor self, Tensor other) -> Tensor
+AOTITorchError aoti_torch_cpu_fmin(AtenTensorHandle self, AtenTensorHandle other, AtenTensorHandle* ret0) {
+  return aotic::shim::guard("aoti_torch_cpu_fmin", [&] {
+    aotic::shim::set_output(ret0, at::fmin(aotic::shim::tensor(self, "self"), aotic::shim::tensor(other, "other")), "ret0");
   });
 }
 
@@ -493,6 +1576,40 @@ AOTITorchError aoti_torch_cpu_fmod_Scalar(AtenTensorHandle self, double other, A
 AOTITorchError aoti_torch_cpu_fmod_Tensor(AtenTensorHandle self, AtenTensorHandle other, AtenTensorHandle* ret0) {
   return aotic::shim::guard("aoti_torch_cpu_fmod_Tensor", [&] {
     aotic::shim::set_output(ret0, at::fmod(aotic::shim::tensor(self, "self"), aotic::shim::tensor(other, "other")), "ret0");
+  });
+}
+
+// aten::frac(Tensor self) -> Tensor
+AOTITorchError aoti_torch_cpu_frac(AtenTensorHandle self, AtenTensorHandle* ret0) {
+  return aotic::shim::guard("aoti_torch_cpu_frac", [&] {
+    aotic::shim::set_output(ret0, at::frac(aotic::shim::tensor(self, "self")), "ret0");
+  });
+}
+
+// aten::fractional_max_pool2d(Tensor self, int[2] kernel_size, int[2] output_size, Tensor random_samples) -> (Tensor, Tensor)
+AOTITorchError aoti_torch_cpu_fractional_max_pool2d(AtenTensorHandle self, const int64_t* kernel_size, int64_t kernel_size_len_, const int64_t* output_size, int64_t output_size_len_, AtenTensorHandle random_samples, AtenTensorHandle* ret0, AtenTensorHandle* ret1) {
+  return aotic::shim::guard("aoti_torch_cpu_fractional_max_pool2d", [&] {
+    auto result = at::fractional_max_pool2d(aotic::shim::tensor(self, "self"), aotic::shim::array(kernel_size, kernel_size_len_, "kernel_size"), aotic::shim::array(output_size, output_size_len_, "output_size"), aotic::shim::tensor(random_samples, "random_samples"));
+    aotic::shim::set_output(ret0, std::get<0>(std::move(result)), "ret0");
+    aotic::shim::set_output(ret1, std::get<1>(std::move(result)), "ret1");
+  });
+}
+
+// aten::fractional_max_pool3d(Tensor self, int[3] kernel_size, int[3] output_size, Tensor random_samples) -> (Tensor, Tensor)
+AOTITorchError aoti_torch_cpu_fractional_max_pool3d(AtenTensorHandle self, const int64_t* kernel_size, int64_t kernel_size_len_, const int64_t* output_size, int64_t output_size_len_, AtenTensorHandle random_samples, AtenTensorHandle* ret0, AtenTensorHandle* ret1) {
+  return aotic::shim::guard("aoti_torch_cpu_fractional_max_pool3d", [&] {
+    auto result = at::fractional_max_pool3d(aotic::shim::tensor(self, "self"), aotic::shim::array(kernel_size, kernel_size_len_, "kernel_size"), aotic::shim::array(output_size, output_size_len_, "output_size"), aotic::shim::tensor(random_samples, "random_samples"));
+    aotic::shim::set_output(ret0, std::get<0>(std::move(result)), "ret0");
+    aotic::shim::set_output(ret1, std::get<1>(std::move(result)), "ret1");
+  });
+}
+
+// aten::frexp.Tensor(Tensor self) -> (Tensor mantissa, Tensor exponent)
+AOTITorchError aoti_torch_cpu_frexp_Tensor(AtenTensorHandle self, AtenTensorHandle* ret0, AtenTensorHandle* ret1) {
+  return aotic::shim::guard("aoti_torch_cpu_frexp_Tensor", [&] {
+    auto result = at::frexp(aotic::shim::tensor(self, "self"));
+    aotic::shim::set_output(ret0, std::get<0>(std::move(result)), "ret0");
+    aotic::shim::set_output(ret1, std::get<1>(std::move(result)), "ret1");
   });
 }
 
@@ -517,6 +1634,13 @@ AOTITorchError aoti_torch_cpu_gather(AtenTensorHandle self, int64_t dim, AtenTen
   });
 }
 
+// aten::gcd(Tensor self, Tensor other) -> Tensor
+AOTITorchError aoti_torch_cpu_gcd(AtenTensorHandle self, AtenTensorHandle other, AtenTensorHandle* ret0) {
+  return aotic::shim::guard("aoti_torch_cpu_gcd", [&] {
+    aotic::shim::set_output(ret0, at::gcd(aotic::shim::tensor(self, "self"), aotic::shim::tensor(other, "other")), "ret0");
+  });
+}
+
 // aten::ge.Scalar(Tensor self, Scalar other) -> Tensor
 AOTITorchError aoti_torch_cpu_ge_Scalar(AtenTensorHandle self, double other, AtenTensorHandle* ret0) {
   return aotic::shim::guard("aoti_torch_cpu_ge_Scalar", [&] {
@@ -524,10 +1648,77 @@ AOTITorchError aoti_torch_cpu_ge_Scalar(AtenTensorHandle self, double other, Ate
   });
 }
 
+// aten::ge.Tensor(Tensor self, Tensor other) -> Tensor
+AOTITorchError aoti_torch_cpu_ge_Tensor(AtenTensorHandle self, AtenTensorHandle other, AtenTensorHandle* ret0) {
+  return aotic::shim::guard("aoti_torch_cpu_ge_Tensor", [&] {
+    aotic::shim::set_output(ret0, at::ge(aotic::shim::tensor(self, "self"), aotic::shim::tensor(other, "other")), "ret0");
+  });
+}
+
 // aten::gelu(Tensor self, *, str approximate="none") -> Tensor
 AOTITorchError aoti_torch_cpu_gelu(AtenTensorHandle self, const char* approximate, AtenTensorHandle* ret0) {
   return aotic::shim::guard("aoti_torch_cpu_gelu", [&] {
     aotic::shim::set_output(ret0, at::gelu(aotic::shim::tensor(self, "self"), aotic::shim::arg::str(approximate, "approximate")), "ret0");
+  });
+}
+
+// aten::geqrf(Tensor self) -> (Tensor a, Tensor tau)
+AOTITorchError aoti_torch_cpu_geqrf(AtenTensorHandle self, AtenTensorHandle* ret0, AtenTensorHandle* ret1) {
+  return aotic::shim::guard("aoti_torch_cpu_geqrf", [&] {
+    auto result = at::geqrf(aotic::shim::tensor(self, "self"));
+    aotic::shim::set_output(ret0, std::get<0>(std::move(result)), "ret0");
+    aotic::shim::set_output(ret1, std::get<1>(std::move(result)), "ret1");
+  });
+}
+
+// aten::glu(Tensor self, int dim=-1) -> Tensor
+AOTITorchError aoti_torch_cpu_glu(AtenTensorHandle self, int64_t dim, AtenTensorHandle* ret0) {
+  return aotic::shim::guard("aoti_torch_cpu_glu", [&] {
+    aotic::shim::set_output(ret0, at::glu(aotic::shim::tensor(self, "self"), dim), "ret0");
+  });
+}
+
+// aten::gradient.scalarint(Tensor self, *, Scalar? spacing=None, int? dim=None, int edge_order=1) -> Tensor[]
+AOTITorchError aoti_torch_cpu_gradient_scalarint(AtenTensorHandle self, double* spacing, int64_t* dim, int64_t edge_order, AtenTensorHandle* ret0, int64_t ret0_len_) {
+  return aotic::shim::guard("aoti_torch_cpu_gradient_scalarint", [&] {
+    aotic::shim::arg::set_outputs(ret0, ret0_len_, at::gradient(aotic::shim::tensor(self, "self"), aotic::shim::arg::optional_scalar(spacing), aotic::shim::arg::optional_value(dim), edge_order), "ret0");
+  });
+}
+
+// aten::grid_sampler(Tensor input, Tensor grid, int interpolation_mode, int padding_mode, bool align_corners) -> Tensor
+AOTITorchError aoti_torch_cpu_grid_sampler(AtenTensorHandle input, AtenTensorHandle grid, int64_t interpolation_mode, int64_t padding_mode, int32_t align_corners, AtenTensorHandle* ret0) {
+  return aotic::shim::guard("aoti_torch_cpu_grid_sampler", [&] {
+    aotic::shim::set_output(ret0, at::grid_sampler(aotic::shim::tensor(input, "input"), aotic::shim::tensor(grid, "grid"), interpolation_mode, padding_mode, (align_corners != 0)), "ret0");
+  });
+}
+
+// aten::grid_sampler_2d(Tensor input, Tensor grid, int interpolation_mode, int padding_mode, bool align_corners) -> Tensor
+AOTITorchError aoti_torch_cpu_grid_sampler_2d(AtenTensorHandle input, AtenTensorHandle grid, int64_t interpolation_mode, int64_t padding_mode, int32_t align_corners, AtenTensorHandle* ret0) {
+  return aotic::shim::guard("aoti_torch_cpu_grid_sampler_2d", [&] {
+    aotic::shim::set_output(ret0, at::grid_sampler_2d(aotic::shim::tensor(input, "input"), aotic::shim::tensor(grid, "grid"), interpolation_mode, padding_mode, (align_corners != 0)), "ret0");
+  });
+}
+
+// aten::grid_sampler_3d(Tensor input, Tensor grid, int interpolation_mode, int padding_mode, bool align_corners) -> Tensor
+AOTITorchError aoti_torch_cpu_grid_sampler_3d(AtenTensorHandle input, AtenTensorHandle grid, int64_t interpolation_mode, int64_t padding_mode, int32_t align_corners, AtenTensorHandle* ret0) {
+  return aotic::shim::guard("aoti_torch_cpu_grid_sampler_3d", [&] {
+    aotic::shim::set_output(ret0, at::grid_sampler_3d(aotic::shim::tensor(input, "input"), aotic::shim::tensor(grid, "grid"), interpolation_mode, padding_mode, (align_corners != 0)), "ret0");
+  });
+}
+
+// aten::group_norm(Tensor input, int num_groups, Tensor? weight=None, Tensor? bias=None, float eps=1.0000000000000001e-05, bool cudnn_enabled=True) -> Tensor
+AOTITorchError aoti_torch_cpu_group_norm(AtenTensorHandle input, int64_t num_groups, AtenTensorHandle* weight, AtenTensorHandle* bias, double eps, int32_t cudnn_enabled, AtenTensorHandle* ret0) {
+  return aotic::shim::guard("aoti_torch_cpu_group_norm", [&] {
+    aotic::shim::set_output(ret0, at::group_norm(aotic::shim::tensor(input, "input"), num_groups, aotic::shim::arg::optional_tensor(weight), aotic::shim::arg::optional_tensor(bias), eps, (cudnn_enabled != 0)), "ret0");
+  });
+}
+
+// aten::gru.input(Tensor input, Tensor hx, Tensor[] params, bool has_biases, int num_layers, float dropout, bool train, bool bidirectional, bool batch_first) -> (Tensor, Tensor)
+AOTITorchError aoti_torch_cpu_gru_input(AtenTensorHandle input, AtenTensorHandle hx, const AtenTensorHandle* params, int64_t params_len_, int32_t has_biases, int64_t num_layers, double dropout, int32_t train, int32_t bidirectional, int32_t batch_first, AtenTensorHandle* ret0, AtenTensorHandle* ret1) {
+  return aotic::shim::guard("aoti_torch_cpu_gru_input", [&] {
+    auto result = at::gru(aotic::shim::tensor(input, "input"), aotic::shim::tensor(hx, "hx"), aotic::shim::tensor_list(params, params_len_, "params"), (has_biases != 0), num_layers, dropout, (train != 0), (bidirectional != 0), (batch_first != 0));
+    aotic::shim::set_output(ret0, std::get<0>(std::move(result)), "ret0");
+    aotic::shim::set_output(ret1, std::get<1>(std::move(result)), "ret1");
   });
 }
 
@@ -542,6 +1733,13 @@ AOTITorchError aoti_torch_cpu_gt_Scalar(AtenTensorHandle self, double other, Ate
 AOTITorchError aoti_torch_cpu_gt_Tensor(AtenTensorHandle self, AtenTensorHandle other, AtenTensorHandle* ret0) {
   return aotic::shim::guard("aoti_torch_cpu_gt_Tensor", [&] {
     aotic::shim::set_output(ret0, at::gt(aotic::shim::tensor(self, "self"), aotic::shim::tensor(other, "other")), "ret0");
+  });
+}
+
+// aten::hardshrink(Tensor self, Scalar lambd=0.5) -> Tensor
+AOTITorchError aoti_torch_cpu_hardshrink(AtenTensorHandle self, double lambd, AtenTensorHandle* ret0) {
+  return aotic::shim::guard("aoti_torch_cpu_hardshrink", [&] {
+    aotic::shim::set_output(ret0, at::hardshrink(aotic::shim::tensor(self, "self"), at::Scalar(lambd)), "ret0");
   });
 }
 
@@ -580,10 +1778,158 @@ AOTITorchError aoti_torch_cpu_hardtanh_(AtenTensorHandle self, double min_val, d
   });
 }
 
+// aten::heaviside(Tensor self, Tensor values) -> Tensor
+AOTITorchError aoti_torch_cpu_heaviside(AtenTensorHandle self, AtenTensorHandle values, AtenTensorHandle* ret0) {
+  return aotic::shim::guard("aoti_torch_cpu_heaviside", [&] {
+    aotic::shim::set_output(ret0, at::heaviside(aotic::shim::tensor(self, "self"), aotic::shim::tensor(values, "values")), "ret0");
+  });
+}
+
+// aten::hinge_embedding_loss(Tensor self, Tensor target, float margin=1., int reduction=1) -> Tensor
+AOTITorchError aoti_torch_cpu_hinge_embedding_loss(AtenTensorHandle self, AtenTensorHandle target, double margin, int64_t reduction, AtenTensorHandle* ret0) {
+  return aotic::shim::guard("aoti_torch_cpu_hinge_embedding_loss", [&] {
+    aotic::shim::set_output(ret0, at::hinge_embedding_loss(aotic::shim::tensor(self, "self"), aotic::shim::tensor(target, "target"), margin, reduction), "ret0");
+  });
+}
+
+// aten::histc(Tensor self, int bins=100, Scalar min=0, Scalar max=0) -> Tensor
+AOTITorchError aoti_torch_cpu_histc(AtenTensorHandle self, int64_t bins, double min, double max, AtenTensorHandle* ret0) {
+  return aotic::shim::guard("aoti_torch_cpu_histc", [&] {
+    aotic::shim::set_output(ret0, at::histc(aotic::shim::tensor(self, "self"), bins, at::Scalar(min), at::Scalar(max)), "ret0");
+  });
+}
+
+// aten::histogram.bin_ct(Tensor self, int bins=100, *, float[]? range=None, Tensor? weight=None, bool density=False) -> (Tensor hist, Tensor bin_edges)
+AOTITorchError aoti_torch_cpu_histogram_bin_ct(AtenTensorHandle self, int64_t bins, const double** range, int64_t range_len_, AtenTensorHandle* weight, int32_t density, AtenTensorHandle* ret0, AtenTensorHandle* ret1) {
+  return aotic::shim::guard("aoti_torch_cpu_histogram_bin_ct", [&] {
+    auto result = at::histogram(aotic::shim::tensor(self, "self"), bins, aotic::shim::arg::optional_double_array(range, range_len_, "range"), aotic::shim::arg::optional_tensor(weight), (density != 0));
+    aotic::shim::set_output(ret0, std::get<0>(std::move(result)), "ret0");
+    aotic::shim::set_output(ret1, std::get<1>(std::move(result)), "ret1");
+  });
+}
+
+// aten::histogram.bins_tensor(Tensor self, Tensor bins, *, Tensor? weight=None, bool density=False) -> (Tensor hist, Tensor bin_edges)
+AOTITorchError aoti_torch_cpu_histogram_bins_tensor(AtenTensorHandle self, AtenTensorHandle bins, AtenTensorHandle* weight, int32_t density, AtenTensorHandle* ret0, AtenTensorHandle* ret1) {
+  return aotic::shim::guard("aoti_torch_cpu_histogram_bins_tensor", [&] {
+    auto result = at::histogram(aotic::shim::tensor(self, "self"), aotic::shim::tensor(bins, "bins"), aotic::shim::arg::optional_tensor(weight), (density != 0));
+    aotic::shim::set_output(ret0, std::get<0>(std::move(result)), "ret0");
+    aotic::shim::set_output(ret1, std::get<1>(std::move(result)), "ret1");
+  });
+}
+
+// aten::histogramdd(Tensor self, int[] bins, float[]? range=None, Tensor? weight=None, bool density=False) -> (Tensor hist, Tensor[] bin_edges)
+AOTITorchError aoti_torch_cpu_histogramdd(AtenTensorHandle self, const int64_t* bins, int64_t bins_len_, const double** range, int64_t range_len_, AtenTensorHandle* weight, int32_t density, AtenTensorHandle* ret0, AtenTensorHandle* ret1, int64_t ret1_len_) {
+  return aotic::shim::guard("aoti_torch_cpu_histogramdd", [&] {
+    auto result = at::histogramdd(aotic::shim::tensor(self, "self"), aotic::shim::array(bins, bins_len_, "bins"), aotic::shim::arg::optional_double_array(range, range_len_, "range"), aotic::shim::arg::optional_tensor(weight), (density != 0));
+    aotic::shim::set_output(ret0, std::get<0>(std::move(result)), "ret0");
+    aotic::shim::arg::set_outputs(ret1, ret1_len_, std::get<1>(std::move(result)), "ret1");
+  });
+}
+
+// aten::histogramdd.TensorList_bins(Tensor self, Tensor[] bins, float[]? range=None, Tensor? weight=None, bool density=False) -> (Tensor hist, Tensor[] bin_edges)
+AOTITorchError aoti_torch_cpu_histogramdd_TensorList_bins(AtenTensorHandle self, const AtenTensorHandle* bins, int64_t bins_len_, const double** range, int64_t range_len_, AtenTensorHandle* weight, int32_t density, AtenTensorHandle* ret0, AtenTensorHandle* ret1, int64_t ret1_len_) {
+  return aotic::shim::guard("aoti_torch_cpu_histogramdd_TensorList_bins", [&] {
+    auto result = at::histogramdd(aotic::shim::tensor(self, "self"), aotic::shim::tensor_list(bins, bins_len_, "bins"), aotic::shim::arg::optional_double_array(range, range_len_, "range"), aotic::shim::arg::optional_tensor(weight), (density != 0));
+    aotic::shim::set_output(ret0, std::get<0>(std::move(result)), "ret0");
+    aotic::shim::arg::set_outputs(ret1, ret1_len_, std::get<1>(std::move(result)), "ret1");
+  });
+}
+
+// aten::hsplit.array(Tensor(a -> *) self, int[] indices) -> Tensor(a)[]
+AOTITorchError aoti_torch_cpu_hsplit_array(AtenTensorHandle self, const int64_t* indices, int64_t indices_len_, AtenTensorHandle* ret0, int64_t ret0_len_) {
+  return aotic::shim::guard("aoti_torch_cpu_hsplit_array", [&] {
+    aotic::shim::arg::set_outputs(ret0, ret0_len_, at::hsplit(aotic::shim::tensor(self, "self"), aotic::shim::array(indices, indices_len_, "indices")), "ret0");
+  });
+}
+
+// aten::hsplit.int(Tensor(a -> *) self, int sections) -> Tensor(a)[]
+AOTITorchError aoti_torch_cpu_hsplit_int(AtenTensorHandle self, int64_t sections, AtenTensorHandle* ret0, int64_t ret0_len_) {
+  return aotic::shim::guard("aoti_torch_cpu_hsplit_int", [&] {
+    aotic::shim::arg::set_outputs(ret0, ret0_len_, at::hsplit(aotic::shim::tensor(self, "self"), sections), "ret0");
+  });
+}
+
+// aten::hstack(Tensor[] tensors) -> Tensor
+AOTITorchError aoti_torch_cpu_hstack(const AtenTensorHandle* tensors, int64_t tensors_len_, AtenTensorHandle* ret0) {
+  return aotic::shim::guard("aoti_torch_cpu_hstack", [&] {
+    aotic::shim::set_output(ret0, at::hstack(aotic::shim::tensor_list(tensors, tensors_len_, "tensors")), "ret0");
+  });
+}
+
+// aten::huber_loss(Tensor self, Tensor target, int reduction=1, float delta=1.) -> Tensor
+AOTITorchError aoti_torch_cpu_huber_loss(AtenTensorHandle self, AtenTensorHandle target, int64_t reduction, double delta, AtenTensorHandle* ret0) {
+  return aotic::shim::guard("aoti_torch_cpu_huber_loss", [&] {
+    aotic::shim::set_output(ret0, at::huber_loss(aotic::shim::tensor(self, "self"), aotic::shim::tensor(target, "target"), reduction, delta), "ret0");
+  });
+}
+
+// aten::hypot(Tensor self, Tensor other) -> Tensor
+AOTITorchError aoti_torch_cpu_hypot(AtenTensorHandle self, AtenTensorHandle other, AtenTensorHandle* ret0) {
+  return aotic::shim::guard("aoti_torch_cpu_hypot", [&] {
+    aotic::shim::set_output(ret0, at::hypot(aotic::shim::tensor(self, "self"), aotic::shim::tensor(other, "other")), "ret0");
+  });
+}
+
+// aten::i0(Tensor self) -> Tensor
+AOTITorchError aoti_torch_cpu_i0(AtenTensorHandle self, AtenTensorHandle* ret0) {
+  return aotic::shim::guard("aoti_torch_cpu_i0", [&] {
+    aotic::shim::set_output(ret0, at::i0(aotic::shim::tensor(self, "self")), "ret0");
+  });
+}
+
+// aten::igamma(Tensor self, Tensor other) -> Tensor
+AOTITorchError aoti_torch_cpu_igamma(AtenTensorHandle self, AtenTensorHandle other, AtenTensorHandle* ret0) {
+  return aotic::shim::guard("aoti_torch_cpu_igamma", [&] {
+    aotic::shim::set_output(ret0, at::igamma(aotic::shim::tensor(self, "self"), aotic::shim::tensor(other, "other")), "ret0");
+  });
+}
+
+// aten::igammac(Tensor self, Tensor other) -> Tensor
+AOTITorchError aoti_torch_cpu_igammac(AtenTensorHandle self, AtenTensorHandle other, AtenTensorHandle* ret0) {
+  return aotic::shim::guard("aoti_torch_cpu_igammac", [&] {
+    aotic::shim::set_output(ret0, at::igammac(aotic::shim::tensor(self, "self"), aotic::shim::tensor(other, "other")), "ret0");
+  });
+}
+
+// aten::im2col(Tensor self, int[2] kernel_size, int[2] dilation, int[2] padding, int[2] stride) -> Tensor
+AOTITorchError aoti_torch_cpu_im2col(AtenTensorHandle self, const int64_t* kernel_size, int64_t kernel_size_len_, const int64_t* dilation, int64_t dilation_len_, const int64_t* padding, int64_t padding_len_, const int64_t* stride, int64_t stride_len_, AtenTensorHandle* ret0) {
+  return aotic::shim::guard("aoti_torch_cpu_im2col", [&] {
+    aotic::shim::set_output(ret0, at::im2col(aotic::shim::tensor(self, "self"), aotic::shim::array(kernel_size, kernel_size_len_, "kernel_size"), aotic::shim::array(dilation, dilation_len_, "dilation"), aotic::shim::array(padding, padding_len_, "padding"), aotic::shim::array(stride, stride_len_, "stride")), "ret0");
+  });
+}
+
 // aten::index.Tensor(Tensor self, Tensor?[] indices) -> Tensor
 AOTITorchError aoti_torch_cpu_index_Tensor(AtenTensorHandle self, const AtenTensorHandle** indices, int64_t indices_len_, AtenTensorHandle* ret0) {
   return aotic::shim::guard("aoti_torch_cpu_index_Tensor", [&] {
     aotic::shim::set_output(ret0, at::index(aotic::shim::tensor(self, "self"), aotic::shim::arg::optional_tensor_list(indices, indices_len_, "indices")), "ret0");
+  });
+}
+
+// aten::index_add(Tensor self, int dim, Tensor index, Tensor source, *, Scalar alpha=1) -> Tensor
+AOTITorchError aoti_torch_cpu_index_add(AtenTensorHandle self, int64_t dim, AtenTensorHandle index, AtenTensorHandle source, double alpha, AtenTensorHandle* ret0) {
+  return aotic::shim::guard("aoti_torch_cpu_index_add", [&] {
+    aotic::shim::set_output(ret0, at::index_add(aotic::shim::tensor(self, "self"), dim, aotic::shim::tensor(index, "index"), aotic::shim::tensor(source, "source"), aotic::shim::arg::integral_scalar(alpha)), "ret0");
+  });
+}
+
+// aten::index_copy(Tensor self, int dim, Tensor index, Tensor source) -> Tensor
+AOTITorchError aoti_torch_cpu_index_copy(AtenTensorHandle self, int64_t dim, AtenTensorHandle index, AtenTensorHandle source, AtenTensorHandle* ret0) {
+  return aotic::shim::guard("aoti_torch_cpu_index_copy", [&] {
+    aotic::shim::set_output(ret0, at::index_copy(aotic::shim::tensor(self, "self"), dim, aotic::shim::tensor(index, "index"), aotic::shim::tensor(source, "source")), "ret0");
+  });
+}
+
+// aten::index_fill.int_Scalar(Tensor self, int dim, Tensor index, Scalar value) -> Tensor
+AOTITorchError aoti_torch_cpu_index_fill_int_Scalar(AtenTensorHandle self, int64_t dim, AtenTensorHandle index, double value, AtenTensorHandle* ret0) {
+  return aotic::shim::guard("aoti_torch_cpu_index_fill_int_Scalar", [&] {
+    aotic::shim::set_output(ret0, at::index_fill(aotic::shim::tensor(self, "self"), dim, aotic::shim::tensor(index, "index"), at::Scalar(value)), "ret0");
+  });
+}
+
+// aten::index_fill.int_Tensor(Tensor self, int dim, Tensor index, Tensor value) -> Tensor
+AOTITorchError aoti_torch_cpu_index_fill_int_Tensor(AtenTensorHandle self, int64_t dim, AtenTensorHandle index, AtenTensorHandle value, AtenTensorHandle* ret0) {
+  return aotic::shim::guard("aoti_torch_cpu_index_fill_int_Tensor", [&] {
+    aotic::shim::set_output(ret0, at::index_fill(aotic::shim::tensor(self, "self"), dim, aotic::shim::tensor(index, "index"), aotic::shim::tensor(value, "value")), "ret0");
   });
 }
 
@@ -594,10 +1940,101 @@ AOTITorchError aoti_torch_cpu_index_put(AtenTensorHandle self, const AtenTensorH
   });
 }
 
+// aten::index_reduce(Tensor self, int dim, Tensor index, Tensor source, str reduce, *, bool include_self=True) -> Tensor
+AOTITorchError aoti_torch_cpu_index_reduce(AtenTensorHandle self, int64_t dim, AtenTensorHandle index, AtenTensorHandle source, const char* reduce, int32_t include_self, AtenTensorHandle* ret0) {
+  return aotic::shim::guard("aoti_torch_cpu_index_reduce", [&] {
+    aotic::shim::set_output(ret0, at::index_reduce(aotic::shim::tensor(self, "self"), dim, aotic::shim::tensor(index, "index"), aotic::shim::tensor(source, "source"), aotic::shim::arg::str(reduce, "reduce"), (include_self != 0)), "ret0");
+  });
+}
+
 // aten::index_select(Tensor self, int dim, Tensor index) -> Tensor
 AOTITorchError aoti_torch_cpu_index_select(AtenTensorHandle self, int64_t dim, AtenTensorHandle index, AtenTensorHandle* ret0) {
   return aotic::shim::guard("aoti_torch_cpu_index_select", [&] {
     aotic::shim::set_output(ret0, at::index_select(aotic::shim::tensor(self, "self"), dim, aotic::shim::tensor(index, "index")), "ret0");
+  });
+}
+
+// aten::inner(Tensor self, Tensor other) -> Tensor
+AOTITorchError aoti_torch_cpu_inner(AtenTensorHandle self, AtenTensorHandle other, AtenTensorHandle* ret0) {
+  return aotic::shim::guard("aoti_torch_cpu_inner", [&] {
+    aotic::shim::set_output(ret0, at::inner(aotic::shim::tensor(self, "self"), aotic::shim::tensor(other, "other")), "ret0");
+  });
+}
+
+// aten::instance_norm(Tensor input, Tensor? weight, Tensor? bias, Tensor? running_mean, Tensor? running_var, bool use_input_stats, float momentum, float eps, bool cudnn_enabled) -> Tensor
+AOTITorchError aoti_torch_cpu_instance_norm(AtenTensorHandle input, AtenTensorHandle* weight, AtenTensorHandle* bias, AtenTensorHandle* running_mean, AtenTensorHandle* running_var, int32_t use_input_stats, double momentum, double eps, int32_t cudnn_enabled, AtenTensorHandle* ret0) {
+  return aotic::shim::guard("aoti_torch_cpu_instance_norm", [&] {
+    aotic::shim::set_output(ret0, at::instance_norm(aotic::shim::tensor(input, "input"), aotic::shim::arg::optional_tensor(weight), aotic::shim::arg::optional_tensor(bias), aotic::shim::arg::optional_tensor(running_mean), aotic::shim::arg::optional_tensor(running_var), (use_input_stats != 0), momentum, eps, (cudnn_enabled != 0)), "ret0");
+  });
+}
+
+// aten::isclose(Tensor self, Tensor other, float rtol=1.0000000000000001e-05, float atol=1e-08, bool equal_nan=False) -> Tensor
+AOTITorchError aoti_torch_cpu_isclose(AtenTensorHandle self, AtenTensorHandle other, double rtol, double atol, int32_t equal_nan, AtenTensorHandle* ret0) {
+  return aotic::shim::guard("aoti_torch_cpu_isclose", [&] {
+    aotic::shim::set_output(ret0, at::isclose(aotic::shim::tensor(self, "self"), aotic::shim::tensor(other, "other"), rtol, atol, (equal_nan != 0)), "ret0");
+  });
+}
+
+// aten::isfinite(Tensor self) -> Tensor
+AOTITorchError aoti_torch_cpu_isfinite(AtenTensorHandle self, AtenTensorHandle* ret0) {
+  return aotic::shim::guard("aoti_torch_cpu_isfinite", [&] {
+    aotic::shim::set_output(ret0, at::isfinite(aotic::shim::tensor(self, "self")), "ret0");
+  });
+}
+
+// aten::isin.Tensor_Tensor(Tensor elements, Tensor test_elements, *, bool assume_unique=False, bool invert=False) -> Tensor
+AOTITorchError aoti_torch_cpu_isin_Tensor_Tensor(AtenTensorHandle elements, AtenTensorHandle test_elements, int32_t assume_unique, int32_t invert, AtenTensorHandle* ret0) {
+  return aotic::shim::guard("aoti_torch_cpu_isin_Tensor_Tensor", [&] {
+    aotic::shim::set_output(ret0, at::isin(aotic::shim::tensor(elements, "elements"), aotic::shim::tensor(test_elements, "test_elements"), (assume_unique != 0), (invert != 0)), "ret0");
+  });
+}
+
+// aten::isinf(Tensor self) -> Tensor
+AOTITorchError aoti_torch_cpu_isinf(AtenTensorHandle self, AtenTensorHandle* ret0) {
+  return aotic::shim::guard("aoti_torch_cpu_isinf", [&] {
+    aotic::shim::set_output(ret0, at::isinf(aotic::shim::tensor(self, "self")), "ret0");
+  });
+}
+
+// aten::isnan(Tensor self) -> Tensor
+AOTITorchError aoti_torch_cpu_isnan(AtenTensorHandle self, AtenTensorHandle* ret0) {
+  return aotic::shim::guard("aoti_torch_cpu_isnan", [&] {
+    aotic::shim::set_output(ret0, at::isnan(aotic::shim::tensor(self, "self")), "ret0");
+  });
+}
+
+// aten::isneginf(Tensor self) -> Tensor
+AOTITorchError aoti_torch_cpu_isneginf(AtenTensorHandle self, AtenTensorHandle* ret0) {
+  return aotic::shim::guard("aoti_torch_cpu_isneginf", [&] {
+    aotic::shim::set_output(ret0, at::isneginf(aotic::shim::tensor(self, "self")), "ret0");
+  });
+}
+
+// aten::isposinf(Tensor self) -> Tensor
+AOTITorchError aoti_torch_cpu_isposinf(AtenTensorHandle self, AtenTensorHandle* ret0) {
+  return aotic::shim::guard("aoti_torch_cpu_isposinf", [&] {
+    aotic::shim::set_output(ret0, at::isposinf(aotic::shim::tensor(self, "self")), "ret0");
+  });
+}
+
+// aten::isreal(Tensor self) -> Tensor
+AOTITorchError aoti_torch_cpu_isreal(AtenTensorHandle self, AtenTensorHandle* ret0) {
+  return aotic::shim::guard("aoti_torch_cpu_isreal", [&] {
+    aotic::shim::set_output(ret0, at::isreal(aotic::shim::tensor(self, "self")), "ret0");
+  });
+}
+
+// aten::kl_div(Tensor self, Tensor target, int reduction=1, *, bool log_target=False) -> Tensor
+AOTITorchError aoti_torch_cpu_kl_div(AtenTensorHandle self, AtenTensorHandle target, int64_t reduction, int32_t log_target, AtenTensorHandle* ret0) {
+  return aotic::shim::guard("aoti_torch_cpu_kl_div", [&] {
+    aotic::shim::set_output(ret0, at::kl_div(aotic::shim::tensor(self, "self"), aotic::shim::tensor(target, "target"), reduction, (log_target != 0)), "ret0");
+  });
+}
+
+// aten::kron(Tensor self, Tensor other) -> Tensor
+AOTITorchError aoti_torch_cpu_kron(AtenTensorHandle self, AtenTensorHandle other, AtenTensorHandle* ret0) {
+  return aotic::shim::guard("aoti_torch_cpu_kron", [&] {
+    aotic::shim::set_output(ret0, at::kron(aotic::shim::tensor(self, "self"), aotic::shim::tensor(other, "other")), "ret0");
   });
 }
 
@@ -610,10 +2047,31 @@ AOTITorchError aoti_torch_cpu_kthvalue(AtenTensorHandle self, int64_t k, int64_t
   });
 }
 
+// aten::l1_loss(Tensor self, Tensor target, int reduction=1) -> Tensor
+AOTITorchError aoti_torch_cpu_l1_loss(AtenTensorHandle self, AtenTensorHandle target, int64_t reduction, AtenTensorHandle* ret0) {
+  return aotic::shim::guard("aoti_torch_cpu_l1_loss", [&] {
+    aotic::shim::set_output(ret0, at::l1_loss(aotic::shim::tensor(self, "self"), aotic::shim::tensor(target, "target"), reduction), "ret0");
+  });
+}
+
 // aten::layer_norm(Tensor input, SymInt[] normalized_shape, Tensor? weight=None, Tensor? bias=None, float eps=1.0000000000000001e-05, bool cudnn_enable=True) -> Tensor
 AOTITorchError aoti_torch_cpu_layer_norm(AtenTensorHandle input, const int64_t* normalized_shape, int64_t normalized_shape_len_, AtenTensorHandle* weight, AtenTensorHandle* bias, double eps, int32_t cudnn_enable, AtenTensorHandle* ret0) {
   return aotic::shim::guard("aoti_torch_cpu_layer_norm", [&] {
     aotic::shim::set_output(ret0, at::layer_norm(aotic::shim::tensor(input, "input"), aotic::shim::array(normalized_shape, normalized_shape_len_, "normalized_shape"), aotic::shim::arg::optional_tensor(weight), aotic::shim::arg::optional_tensor(bias), eps, (cudnn_enable != 0)), "ret0");
+  });
+}
+
+// aten::lcm(Tensor self, Tensor other) -> Tensor
+AOTITorchError aoti_torch_cpu_lcm(AtenTensorHandle self, AtenTensorHandle other, AtenTensorHandle* ret0) {
+  return aotic::shim::guard("aoti_torch_cpu_lcm", [&] {
+    aotic::shim::set_output(ret0, at::lcm(aotic::shim::tensor(self, "self"), aotic::shim::tensor(other, "other")), "ret0");
+  });
+}
+
+// aten::ldexp.Tensor(Tensor self, Tensor other) -> Tensor
+AOTITorchError aoti_torch_cpu_ldexp_Tensor(AtenTensorHandle self, AtenTensorHandle other, AtenTensorHandle* ret0) {
+  return aotic::shim::guard("aoti_torch_cpu_ldexp_Tensor", [&] {
+    aotic::shim::set_output(ret0, at::ldexp(aotic::shim::tensor(self, "self"), aotic::shim::tensor(other, "other")), "ret0");
   });
 }
 
@@ -624,10 +2082,332 @@ AOTITorchError aoti_torch_cpu_le_Scalar(AtenTensorHandle self, double other, Ate
   });
 }
 
+// aten::le.Tensor(Tensor self, Tensor other) -> Tensor
+AOTITorchError aoti_torch_cpu_le_Tensor(AtenTensorHandle self, AtenTensorHandle other, AtenTensorHandle* ret0) {
+  return aotic::shim::guard("aoti_torch_cpu_le_Tensor", [&] {
+    aotic::shim::set_output(ret0, at::le(aotic::shim::tensor(self, "self"), aotic::shim::tensor(other, "other")), "ret0");
+  });
+}
+
 // aten::leaky_relu(Tensor self, Scalar negative_slope=0.01) -> Tensor
 AOTITorchError aoti_torch_cpu_leaky_relu(AtenTensorHandle self, double negative_slope, AtenTensorHandle* ret0) {
   return aotic::shim::guard("aoti_torch_cpu_leaky_relu", [&] {
     aotic::shim::set_output(ret0, at::leaky_relu(aotic::shim::tensor(self, "self"), at::Scalar(negative_slope)), "ret0");
+  });
+}
+
+// aten::lerp.Scalar(Tensor self, Tensor end, Scalar weight) -> Tensor
+AOTITorchError aoti_torch_cpu_lerp_Scalar(AtenTensorHandle self, AtenTensorHandle end, double weight, AtenTensorHandle* ret0) {
+  return aotic::shim::guard("aoti_torch_cpu_lerp_Scalar", [&] {
+    aotic::shim::set_output(ret0, at::lerp(aotic::shim::tensor(self, "self"), aotic::shim::tensor(end, "end"), at::Scalar(weight)), "ret0");
+  });
+}
+
+// aten::lgamma(Tensor self) -> Tensor
+AOTITorchError aoti_torch_cpu_lgamma(AtenTensorHandle self, AtenTensorHandle* ret0) {
+  return aotic::shim::guard("aoti_torch_cpu_lgamma", [&] {
+    aotic::shim::set_output(ret0, at::lgamma(aotic::shim::tensor(self, "self")), "ret0");
+  });
+}
+
+// aten::lift_fresh_copy(Tensor self) -> Tensor
+AOTITorchError aoti_torch_cpu_lift_fresh_copy(AtenTensorHandle self, AtenTensorHandle* ret0) {
+  return aotic::shim::guard("aoti_torch_cpu_lift_fresh_copy", [&] {
+    aotic::shim::set_output(ret0, at::lift_fresh_copy(aotic::shim::tensor(self, "self")), "ret0");
+  });
+}
+
+// aten::linalg_cholesky(Tensor self, *, bool upper=False) -> Tensor
+AOTITorchError aoti_torch_cpu_linalg_cholesky(AtenTensorHandle self, int32_t upper, AtenTensorHandle* ret0) {
+  return aotic::shim::guard("aoti_torch_cpu_linalg_cholesky", [&] {
+    aotic::shim::set_output(ret0, at::linalg_cholesky(aotic::shim::tensor(self, "self"), (upper != 0)), "ret0");
+  });
+}
+
+// aten::linalg_cholesky_ex(Tensor self, *, bool upper=False, bool check_errors=False) -> (Tensor L, Tensor info)
+AOTITorchError aoti_torch_cpu_linalg_cholesky_ex(AtenTensorHandle self, int32_t upper, int32_t check_errors, AtenTensorHandle* ret0, AtenTensorHandle* ret1) {
+  return aotic::shim::guard("aoti_torch_cpu_linalg_cholesky_ex", [&] {
+    auto result = at::linalg_cholesky_ex(aotic::shim::tensor(self, "self"), (upper != 0), (check_errors != 0));
+    aotic::shim::set_output(ret0, std::get<0>(std::move(result)), "ret0");
+    aotic::shim::set_output(ret1, std::get<1>(std::move(result)), "ret1");
+  });
+}
+
+// aten::linalg_cond(Tensor self, Scalar? p=None) -> Tensor
+AOTITorchError aoti_torch_cpu_linalg_cond(AtenTensorHandle self, double* p, AtenTensorHandle* ret0) {
+  return aotic::shim::guard("aoti_torch_cpu_linalg_cond", [&] {
+    aotic::shim::set_output(ret0, at::linalg_cond(aotic::shim::tensor(self, "self"), aotic::shim::arg::optional_scalar(p)), "ret0");
+  });
+}
+
+// aten::linalg_cross(Tensor self, Tensor other, *, int dim=-1) -> Tensor
+AOTITorchError aoti_torch_cpu_linalg_cross(AtenTensorHandle self, AtenTensorHandle other, int64_t dim, AtenTensorHandle* ret0) {
+  return aotic::shim::guard("aoti_torch_cpu_linalg_cross", [&] {
+    aotic::shim::set_output(ret0, at::linalg_cross(aotic::shim::tensor(self, "self"), aotic::shim::tensor(other, "other"), dim), "ret0");
+  });
+}
+
+// aten::linalg_det(Tensor A) -> Tensor
+AOTITorchError aoti_torch_cpu_linalg_det(AtenTensorHandle A, AtenTensorHandle* ret0) {
+  return aotic::shim::guard("aoti_torch_cpu_linalg_det", [&] {
+    aotic::shim::set_output(ret0, at::linalg_det(aotic::shim::tensor(A, "A")), "ret0");
+  });
+}
+
+// aten::linalg_diagonal(Tensor(a) A, *, int offset=0, int dim1=-2, int dim2=-1) -> Tensor(a)
+AOTITorchError aoti_torch_cpu_linalg_diagonal(AtenTensorHandle A, int64_t offset, int64_t dim1, int64_t dim2, AtenTensorHandle* ret0) {
+  return aotic::shim::guard("aoti_torch_cpu_linalg_diagonal", [&] {
+    aotic::shim::set_output(ret0, at::linalg_diagonal(aotic::shim::tensor(A, "A"), offset, dim1, dim2), "ret0");
+  });
+}
+
+// aten::linalg_eigh(Tensor self, str UPLO="L") -> (Tensor eigenvalues, Tensor eigenvectors)
+AOTITorchError aoti_torch_cpu_linalg_eigh(AtenTensorHandle self, const char* UPLO, AtenTensorHandle* ret0, AtenTensorHandle* ret1) {
+  return aotic::shim::guard("aoti_torch_cpu_linalg_eigh", [&] {
+    auto result = at::linalg_eigh(aotic::shim::tensor(self, "self"), aotic::shim::arg::str(UPLO, "UPLO"));
+    aotic::shim::set_output(ret0, std::get<0>(std::move(result)), "ret0");
+    aotic::shim::set_output(ret1, std::get<1>(std::move(result)), "ret1");
+  });
+}
+
+// aten::linalg_eigvalsh(Tensor self, str UPLO="L") -> Tensor
+AOTITorchError aoti_torch_cpu_linalg_eigvalsh(AtenTensorHandle self, const char* UPLO, AtenTensorHandle* ret0) {
+  return aotic::shim::guard("aoti_torch_cpu_linalg_eigvalsh", [&] {
+    aotic::shim::set_output(ret0, at::linalg_eigvalsh(aotic::shim::tensor(self, "self"), aotic::shim::arg::str(UPLO, "UPLO")), "ret0");
+  });
+}
+
+// aten::linalg_householder_product(Tensor input, Tensor tau) -> Tensor
+AOTITorchError aoti_torch_cpu_linalg_householder_product(AtenTensorHandle input, AtenTensorHandle tau, AtenTensorHandle* ret0) {
+  return aotic::shim::guard("aoti_torch_cpu_linalg_householder_product", [&] {
+    aotic::shim::set_output(ret0, at::linalg_householder_product(aotic::shim::tensor(input, "input"), aotic::shim::tensor(tau, "tau")), "ret0");
+  });
+}
+
+// aten::linalg_inv(Tensor A) -> Tensor
+AOTITorchError aoti_torch_cpu_linalg_inv(AtenTensorHandle A, AtenTensorHandle* ret0) {
+  return aotic::shim::guard("aoti_torch_cpu_linalg_inv", [&] {
+    aotic::shim::set_output(ret0, at::linalg_inv(aotic::shim::tensor(A, "A")), "ret0");
+  });
+}
+
+// aten::linalg_inv_ex(Tensor A, *, bool check_errors=False) -> (Tensor inverse, Tensor info)
+AOTITorchError aoti_torch_cpu_linalg_inv_ex(AtenTensorHandle A, int32_t check_errors, AtenTensorHandle* ret0, AtenTensorHandle* ret1) {
+  return aotic::shim::guard("aoti_torch_cpu_linalg_inv_ex", [&] {
+    auto result = at::linalg_inv_ex(aotic::shim::tensor(A, "A"), (check_errors != 0));
+    aotic::shim::set_output(ret0, std::get<0>(std::move(result)), "ret0");
+    aotic::shim::set_output(ret1, std::get<1>(std::move(result)), "ret1");
+  });
+}
+
+// aten::linalg_ldl_factor(Tensor self, *, bool hermitian=False) -> (Tensor LD, Tensor pivots)
+AOTITorchError aoti_torch_cpu_linalg_ldl_factor(AtenTensorHandle self, int32_t hermitian, AtenTensorHandle* ret0, AtenTensorHandle* ret1) {
+  return aotic::shim::guard("aoti_torch_cpu_linalg_ldl_factor", [&] {
+    auto result = at::linalg_ldl_factor(aotic::shim::tensor(self, "self"), (hermitian != 0));
+    aotic::shim::set_output(ret0, std::get<0>(std::move(result)), "ret0");
+    aotic::shim::set_output(ret1, std::get<1>(std::move(result)), "ret1");
+  });
+}
+
+// aten::linalg_ldl_factor_ex(Tensor self, *, bool hermitian=False, bool check_errors=False) -> (Tensor LD, Tensor pivots, Tensor info)
+AOTITorchError aoti_torch_cpu_linalg_ldl_factor_ex(AtenTensorHandle self, int32_t hermitian, int32_t check_errors, AtenTensorHandle* ret0, AtenTensorHandle* ret1, AtenTensorHandle* ret2) {
+  return aotic::shim::guard("aoti_torch_cpu_linalg_ldl_factor_ex", [&] {
+    auto result = at::linalg_ldl_factor_ex(aotic::shim::tensor(self, "self"), (hermitian != 0), (check_errors != 0));
+    aotic::shim::set_output(ret0, std::get<0>(std::move(result)), "ret0");
+    aotic::shim::set_output(ret1, std::get<1>(std::move(result)), "ret1");
+    aotic::shim::set_output(ret2, std::get<2>(std::move(result)), "ret2");
+  });
+}
+
+// aten::linalg_ldl_solve(Tensor LD, Tensor pivots, Tensor B, *, bool hermitian=False) -> Tensor
+AOTITorchError aoti_torch_cpu_linalg_ldl_solve(AtenTensorHandle LD, AtenTensorHandle pivots, AtenTensorHandle B, int32_t hermitian, AtenTensorHandle* ret0) {
+  return aotic::shim::guard("aoti_torch_cpu_linalg_ldl_solve", [&] {
+    aotic::shim::set_output(ret0, at::linalg_ldl_solve(aotic::shim::tensor(LD, "LD"), aotic::shim::tensor(pivots, "pivots"), aotic::shim::tensor(B, "B"), (hermitian != 0)), "ret0");
+  });
+}
+
+// aten::linalg_lu(Tensor A, *, bool pivot=True) -> (Tensor P, Tensor L, Tensor U)
+AOTITorchError aoti_torch_cpu_linalg_lu(AtenTensorHandle A, int32_t pivot, AtenTensorHandle* ret0, AtenTensorHandle* ret1, AtenTensorHandle* ret2) {
+  return aotic::shim::guard("aoti_torch_cpu_linalg_lu", [&] {
+    auto result = at::linalg_lu(aotic::shim::tensor(A, "A"), (pivot != 0));
+    aotic::shim::set_output(ret0, std::get<0>(std::move(result)), "ret0");
+    aotic::shim::set_output(ret1, std::get<1>(std::move(result)), "ret1");
+    aotic::shim::set_output(ret2, std::get<2>(std::move(result)), "ret2");
+  });
+}
+
+// aten::linalg_lu_factor(Tensor A, *, bool pivot=True) -> (Tensor LU, Tensor pivots)
+AOTITorchError aoti_torch_cpu_linalg_lu_factor(AtenTensorHandle A, int32_t pivot, AtenTensorHandle* ret0, AtenTensorHandle* ret1) {
+  return aotic::shim::guard("aoti_torch_cpu_linalg_lu_factor", [&] {
+    auto result = at::linalg_lu_factor(aotic::shim::tensor(A, "A"), (pivot != 0));
+    aotic::shim::set_output(ret0, std::get<0>(std::move(result)), "ret0");
+    aotic::shim::set_output(ret1, std::get<1>(std::move(result)), "ret1");
+  });
+}
+
+// aten::linalg_lu_factor_ex(Tensor A, *, bool pivot=True, bool check_errors=False) -> (Tensor LU, Tensor pivots, Tensor info)
+AOTITorchError aoti_torch_cpu_linalg_lu_factor_ex(AtenTensorHandle A, int32_t pivot, int32_t check_errors, AtenTensorHandle* ret0, AtenTensorHandle* ret1, AtenTensorHandle* ret2) {
+  return aotic::shim::guard("aoti_torch_cpu_linalg_lu_factor_ex", [&] {
+    auto result = at::linalg_lu_factor_ex(aotic::shim::tensor(A, "A"), (pivot != 0), (check_errors != 0));
+    aotic::shim::set_output(ret0, std::get<0>(std::move(result)), "ret0");
+    aotic::shim::set_output(ret1, std::get<1>(std::move(result)), "ret1");
+    aotic::shim::set_output(ret2, std::get<2>(std::move(result)), "ret2");
+  });
+}
+
+// aten::linalg_lu_solve(Tensor LU, Tensor pivots, Tensor B, *, bool left=True, bool adjoint=False) -> Tensor
+AOTITorchError aoti_torch_cpu_linalg_lu_solve(AtenTensorHandle LU, AtenTensorHandle pivots, AtenTensorHandle B, int32_t left, int32_t adjoint, AtenTensorHandle* ret0) {
+  return aotic::shim::guard("aoti_torch_cpu_linalg_lu_solve", [&] {
+    aotic::shim::set_output(ret0, at::linalg_lu_solve(aotic::shim::tensor(LU, "LU"), aotic::shim::tensor(pivots, "pivots"), aotic::shim::tensor(B, "B"), (left != 0), (adjoint != 0)), "ret0");
+  });
+}
+
+// aten::linalg_matrix_exp(Tensor self) -> Tensor
+AOTITorchError aoti_torch_cpu_linalg_matrix_exp(AtenTensorHandle self, AtenTensorHandle* ret0) {
+  return aotic::shim::guard("aoti_torch_cpu_linalg_matrix_exp", [&] {
+    aotic::shim::set_output(ret0, at::linalg_matrix_exp(aotic::shim::tensor(self, "self")), "ret0");
+  });
+}
+
+// aten::linalg_matrix_norm.str_ord(Tensor self, str ord="fro", int[] dim=[-2, -1], bool keepdim=False, *, ScalarType? dtype=None) -> Tensor
+AOTITorchError aoti_torch_cpu_linalg_matrix_norm_str_ord(AtenTensorHandle self, const char* ord, const int64_t* dim, int64_t dim_len_, int32_t keepdim, int32_t* dtype, AtenTensorHandle* ret0) {
+  return aotic::shim::guard("aoti_torch_cpu_linalg_matrix_norm_str_ord", [&] {
+    aotic::shim::set_output(ret0, at::linalg_matrix_norm(aotic::shim::tensor(self, "self"), aotic::shim::arg::str(ord, "ord"), aotic::shim::array(dim, dim_len_, "dim"), (keepdim != 0), aotic::shim::arg::optional_scalar_type(dtype)), "ret0");
+  });
+}
+
+// aten::linalg_matrix_power(Tensor self, int n) -> Tensor
+AOTITorchError aoti_torch_cpu_linalg_matrix_power(AtenTensorHandle self, int64_t n, AtenTensorHandle* ret0) {
+  return aotic::shim::guard("aoti_torch_cpu_linalg_matrix_power", [&] {
+    aotic::shim::set_output(ret0, at::linalg_matrix_power(aotic::shim::tensor(self, "self"), n), "ret0");
+  });
+}
+
+// aten::linalg_matrix_rank.atol_rtol_tensor(Tensor input, *, Tensor? atol=None, Tensor? rtol=None, bool hermitian=False) -> Tensor
+AOTITorchError aoti_torch_cpu_linalg_matrix_rank_atol_rtol_tensor(AtenTensorHandle input, AtenTensorHandle* atol, AtenTensorHandle* rtol, int32_t hermitian, AtenTensorHandle* ret0) {
+  return aotic::shim::guard("aoti_torch_cpu_linalg_matrix_rank_atol_rtol_tensor", [&] {
+    aotic::shim::set_output(ret0, at::linalg_matrix_rank(aotic::shim::tensor(input, "input"), aotic::shim::arg::optional_tensor(atol), aotic::shim::arg::optional_tensor(rtol), (hermitian != 0)), "ret0");
+  });
+}
+
+// aten::linalg_multi_dot(Tensor[] tensors) -> Tensor
+AOTITorchError aoti_torch_cpu_linalg_multi_dot(const AtenTensorHandle* tensors, int64_t tensors_len_, AtenTensorHandle* ret0) {
+  return aotic::shim::guard("aoti_torch_cpu_linalg_multi_dot", [&] {
+    aotic::shim::set_output(ret0, at::linalg_multi_dot(aotic::shim::tensor_list(tensors, tensors_len_, "tensors")), "ret0");
+  });
+}
+
+// aten::linalg_norm(Tensor self, Scalar? ord=None, int[1]? dim=None, bool keepdim=False, *, ScalarType? dtype=None) -> Tensor
+AOTITorchError aoti_torch_cpu_linalg_norm(AtenTensorHandle self, double* ord, const int64_t** dim, int64_t dim_len_, int32_t keepdim, int32_t* dtype, AtenTensorHandle* ret0) {
+  return aotic::shim::guard("aoti_torch_cpu_linalg_norm", [&] {
+    aotic::shim::set_output(ret0, at::linalg_norm(aotic::shim::tensor(self, "self"), aotic::shim::arg::optional_scalar(ord), aotic::shim::arg::optional_int_array(dim, dim_len_, "dim"), (keepdim != 0), aotic::shim::arg::optional_scalar_type(dtype)), "ret0");
+  });
+}
+
+// aten::linalg_pinv.atol_rtol_float(Tensor self, *, float? atol=None, float? rtol=None, bool hermitian=False) -> Tensor
+AOTITorchError aoti_torch_cpu_linalg_pinv_atol_rtol_float(AtenTensorHandle self, double* atol, double* rtol, int32_t hermitian, AtenTensorHandle* ret0) {
+  return aotic::shim::guard("aoti_torch_cpu_linalg_pinv_atol_rtol_float", [&] {
+    aotic::shim::set_output(ret0, at::linalg_pinv(aotic::shim::tensor(self, "self"), aotic::shim::arg::optional_value(atol), aotic::shim::arg::optional_value(rtol), (hermitian != 0)), "ret0");
+  });
+}
+
+// aten::linalg_pinv.atol_rtol_tensor(Tensor self, *, Tensor? atol=None, Tensor? rtol=None, bool hermitian=False) -> Tensor
+AOTITorchError aoti_torch_cpu_linalg_pinv_atol_rtol_tensor(AtenTensorHandle self, AtenTensorHandle* atol, AtenTensorHandle* rtol, int32_t hermitian, AtenTensorHandle* ret0) {
+  return aotic::shim::guard("aoti_torch_cpu_linalg_pinv_atol_rtol_tensor", [&] {
+    aotic::shim::set_output(ret0, at::linalg_pinv(aotic::shim::tensor(self, "self"), aotic::shim::arg::optional_tensor(atol), aotic::shim::arg::optional_tensor(rtol), (hermitian != 0)), "ret0");
+  });
+}
+
+// aten::linalg_qr(Tensor A, str mode="reduced") -> (Tensor Q, Tensor R)
+AOTITorchError aoti_torch_cpu_linalg_qr(AtenTensorHandle A, const char* mode, AtenTensorHandle* ret0, AtenTensorHandle* ret1) {
+  return aotic::shim::guard("aoti_torch_cpu_linalg_qr", [&] {
+    auto result = at::linalg_qr(aotic::shim::tensor(A, "A"), aotic::shim::arg::str(mode, "mode"));
+    aotic::shim::set_output(ret0, std::get<0>(std::move(result)), "ret0");
+    aotic::shim::set_output(ret1, std::get<1>(std::move(result)), "ret1");
+  });
+}
+
+// aten::linalg_slogdet(Tensor A) -> (Tensor sign, Tensor logabsdet)
+AOTITorchError aoti_torch_cpu_linalg_slogdet(AtenTensorHandle A, AtenTensorHandle* ret0, AtenTensorHandle* ret1) {
+  return aotic::shim::guard("aoti_torch_cpu_linalg_slogdet", [&] {
+    auto result = at::linalg_slogdet(aotic::shim::tensor(A, "A"));
+    aotic::shim::set_output(ret0, std::get<0>(std::move(result)), "ret0");
+    aotic::shim::set_output(ret1, std::get<1>(std::move(result)), "ret1");
+  });
+}
+
+// aten::linalg_solve(Tensor A, Tensor B, *, bool left=True) -> Tensor
+AOTITorchError aoti_torch_cpu_linalg_solve(AtenTensorHandle A, AtenTensorHandle B, int32_t left, AtenTensorHandle* ret0) {
+  return aotic::shim::guard("aoti_torch_cpu_linalg_solve", [&] {
+    aotic::shim::set_output(ret0, at::linalg_solve(aotic::shim::tensor(A, "A"), aotic::shim::tensor(B, "B"), (left != 0)), "ret0");
+  });
+}
+
+// aten::linalg_solve_ex(Tensor A, Tensor B, *, bool left=True, bool check_errors=False) -> (Tensor result, Tensor info)
+AOTITorchError aoti_torch_cpu_linalg_solve_ex(AtenTensorHandle A, AtenTensorHandle B, int32_t left, int32_t check_errors, AtenTensorHandle* ret0, AtenTensorHandle* ret1) {
+  return aotic::shim::guard("aoti_torch_cpu_linalg_solve_ex", [&] {
+    auto result = at::linalg_solve_ex(aotic::shim::tensor(A, "A"), aotic::shim::tensor(B, "B"), (left != 0), (check_errors != 0));
+    aotic::shim::set_output(ret0, std::get<0>(std::move(result)), "ret0");
+    aotic::shim::set_output(ret1, std::get<1>(std::move(result)), "ret1");
+  });
+}
+
+// aten::linalg_solve_triangular(Tensor self, Tensor B, *, bool upper, bool left=True, bool unitriangular=False) -> Tensor
+AOTITorchError aoti_torch_cpu_linalg_solve_triangular(AtenTensorHandle self, AtenTensorHandle B, int32_t upper, int32_t left, int32_t unitriangular, AtenTensorHandle* ret0) {
+  return aotic::shim::guard("aoti_torch_cpu_linalg_solve_triangular", [&] {
+    aotic::shim::set_output(ret0, at::linalg_solve_triangular(aotic::shim::tensor(self, "self"), aotic::shim::tensor(B, "B"), (upper != 0), (left != 0), (unitriangular != 0)), "ret0");
+  });
+}
+
+// aten::linalg_svd(Tensor A, bool full_matrices=True, *, str? driver=None) -> (Tensor U, Tensor S, Tensor Vh)
+AOTITorchError aoti_torch_cpu_linalg_svd(AtenTensorHandle A, int32_t full_matrices, const char** driver, AtenTensorHandle* ret0, AtenTensorHandle* ret1, AtenTensorHandle* ret2) {
+  return aotic::shim::guard("aoti_torch_cpu_linalg_svd", [&] {
+    auto result = at::linalg_svd(aotic::shim::tensor(A, "A"), (full_matrices != 0), aotic::shim::arg::optional_str(driver));
+    aotic::shim::set_output(ret0, std::get<0>(std::move(result)), "ret0");
+    aotic::shim::set_output(ret1, std::get<1>(std::move(result)), "ret1");
+    aotic::shim::set_output(ret2, std::get<2>(std::move(result)), "ret2");
+  });
+}
+
+// aten::linalg_svdvals(Tensor A, *, str? driver=None) -> Tensor
+AOTITorchError aoti_torch_cpu_linalg_svdvals(AtenTensorHandle A, const char** driver, AtenTensorHandle* ret0) {
+  return aotic::shim::guard("aoti_torch_cpu_linalg_svdvals", [&] {
+    aotic::shim::set_output(ret0, at::linalg_svdvals(aotic::shim::tensor(A, "A"), aotic::shim::arg::optional_str(driver)), "ret0");
+  });
+}
+
+// aten::linalg_tensorinv(Tensor self, int ind=2) -> Tensor
+AOTITorchError aoti_torch_cpu_linalg_tensorinv(AtenTensorHandle self, int64_t ind, AtenTensorHandle* ret0) {
+  return aotic::shim::guard("aoti_torch_cpu_linalg_tensorinv", [&] {
+    aotic::shim::set_output(ret0, at::linalg_tensorinv(aotic::shim::tensor(self, "self"), ind), "ret0");
+  });
+}
+
+// aten::linalg_tensorsolve(Tensor self, Tensor other, int[]? dims=None) -> Tensor
+AOTITorchError aoti_torch_cpu_linalg_tensorsolve(AtenTensorHandle self, AtenTensorHandle other, const int64_t** dims, int64_t dims_len_, AtenTensorHandle* ret0) {
+  return aotic::shim::guard("aoti_torch_cpu_linalg_tensorsolve", [&] {
+    aotic::shim::set_output(ret0, at::linalg_tensorsolve(aotic::shim::tensor(self, "self"), aotic::shim::tensor(other, "other"), aotic::shim::arg::optional_int_array(dims, dims_len_, "dims")), "ret0");
+  });
+}
+
+// aten::linalg_vander(Tensor x, *, SymInt? N=None) -> Tensor
+AOTITorchError aoti_torch_cpu_linalg_vander(AtenTensorHandle x, int64_t* N, AtenTensorHandle* ret0) {
+  return aotic::shim::guard("aoti_torch_cpu_linalg_vander", [&] {
+    aotic::shim::set_output(ret0, at::linalg_vander(aotic::shim::tensor(x, "x"), aotic::shim::arg::optional_value(N)), "ret0");
+  });
+}
+
+// aten::linalg_vecdot(Tensor x, Tensor y, *, int dim=-1) -> Tensor
+AOTITorchError aoti_torch_cpu_linalg_vecdot(AtenTensorHandle x, AtenTensorHandle y, int64_t dim, AtenTensorHandle* ret0) {
+  return aotic::shim::guard("aoti_torch_cpu_linalg_vecdot", [&] {
+    aotic::shim::set_output(ret0, at::linalg_vecdot(aotic::shim::tensor(x, "x"), aotic::shim::tensor(y, "y"), dim), "ret0");
+  });
+}
+
+// aten::linalg_vector_norm(Tensor self, Scalar ord=2, int[1]? dim=None, bool keepdim=False, *, ScalarType? dtype=None) -> Tensor
+AOTITorchError aoti_torch_cpu_linalg_vector_norm(AtenTensorHandle self, double ord, const int64_t** dim, int64_t dim_len_, int32_t keepdim, int32_t* dtype, AtenTensorHandle* ret0) {
+  return aotic::shim::guard("aoti_torch_cpu_linalg_vector_norm", [&] {
+    aotic::shim::set_output(ret0, at::linalg_vector_norm(aotic::shim::tensor(self, "self"), at::Scalar(ord), aotic::shim::arg::optional_int_array(dim, dim_len_, "dim"), (keepdim != 0), aotic::shim::arg::optional_scalar_type(dtype)), "ret0");
   });
 }
 
@@ -638,10 +2418,59 @@ AOTITorchError aoti_torch_cpu_linear(AtenTensorHandle input, AtenTensorHandle we
   });
 }
 
+// aten::linspace.Scalar_Tensor(Scalar start, Tensor end, int steps, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor
+AOTITorchError aoti_torch_cpu_linspace_Scalar_Tensor(double start, AtenTensorHandle end, int64_t steps, int32_t* dtype, int32_t* layout, int32_t* device, int32_t device_index_, int32_t* pin_memory, AtenTensorHandle* ret0) {
+  return aotic::shim::guard("aoti_torch_cpu_linspace_Scalar_Tensor", [&] {
+    aotic::shim::set_output(ret0, aotic::shim::compat::linspace_Scalar_Tensor(at::Scalar(start), aotic::shim::tensor(end, "end"), steps, aotic::shim::arg::optional_scalar_type(dtype), aotic::shim::arg::optional_layout(layout), aotic::shim::arg::optional_device(device, device_index_), aotic::shim::arg::optional_bool(pin_memory)), "ret0");
+  });
+}
+
+// aten::linspace.Tensor_Scalar(Tensor start, Scalar end, int steps, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor
+AOTITorchError aoti_torch_cpu_linspace_Tensor_Scalar(AtenTensorHandle start, double end, int64_t steps, int32_t* dtype, int32_t* layout, int32_t* device, int32_t device_index_, int32_t* pin_memory, AtenTensorHandle* ret0) {
+  return aotic::shim::guard("aoti_torch_cpu_linspace_Tensor_Scalar", [&] {
+    aotic::shim::set_output(ret0, aotic::shim::compat::linspace_Tensor_Scalar(aotic::shim::tensor(start, "start"), at::Scalar(end), steps, aotic::shim::arg::optional_scalar_type(dtype), aotic::shim::arg::optional_layout(layout), aotic::shim::arg::optional_device(device, device_index_), aotic::shim::arg::optional_bool(pin_memory)), "ret0");
+  });
+}
+
+// aten::linspace.Tensor_Tensor(Tensor start, Tensor end, int steps, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor
+AOTITorchError aoti_torch_cpu_linspace_Tensor_Tensor(AtenTensorHandle start, AtenTensorHandle end, int64_t steps, int32_t* dtype, int32_t* layout, int32_t* device, int32_t device_index_, int32_t* pin_memory, AtenTensorHandle* ret0) {
+  return aotic::shim::guard("aoti_torch_cpu_linspace_Tensor_Tensor", [&] {
+    aotic::shim::set_output(ret0, aotic::shim::compat::linspace_Tensor_Tensor(aotic::shim::tensor(start, "start"), aotic::shim::tensor(end, "end"), steps, aotic::shim::arg::optional_scalar_type(dtype), aotic::shim::arg::optional_layout(layout), aotic::shim::arg::optional_device(device, device_index_), aotic::shim::arg::optional_bool(pin_memory)), "ret0");
+  });
+}
+
 // aten::log(Tensor self) -> Tensor
 AOTITorchError aoti_torch_cpu_log(AtenTensorHandle self, AtenTensorHandle* ret0) {
   return aotic::shim::guard("aoti_torch_cpu_log", [&] {
     aotic::shim::set_output(ret0, at::log(aotic::shim::tensor(self, "self")), "ret0");
+  });
+}
+
+// aten::log10(Tensor self) -> Tensor
+AOTITorchError aoti_torch_cpu_log10(AtenTensorHandle self, AtenTensorHandle* ret0) {
+  return aotic::shim::guard("aoti_torch_cpu_log10", [&] {
+    aotic::shim::set_output(ret0, at::log10(aotic::shim::tensor(self, "self")), "ret0");
+  });
+}
+
+// aten::log1p(Tensor self) -> Tensor
+AOTITorchError aoti_torch_cpu_log1p(AtenTensorHandle self, AtenTensorHandle* ret0) {
+  return aotic::shim::guard("aoti_torch_cpu_log1p", [&] {
+    aotic::shim::set_output(ret0, at::log1p(aotic::shim::tensor(self, "self")), "ret0");
+  });
+}
+
+// aten::log2(Tensor self) -> Tensor
+AOTITorchError aoti_torch_cpu_log2(AtenTensorHandle self, AtenTensorHandle* ret0) {
+  return aotic::shim::guard("aoti_torch_cpu_log2", [&] {
+    aotic::shim::set_output(ret0, at::log2(aotic::shim::tensor(self, "self")), "ret0");
+  });
+}
+
+// aten::log_sigmoid(Tensor self) -> Tensor
+AOTITorchError aoti_torch_cpu_log_sigmoid(AtenTensorHandle self, AtenTensorHandle* ret0) {
+  return aotic::shim::guard("aoti_torch_cpu_log_sigmoid", [&] {
+    aotic::shim::set_output(ret0, at::log_sigmoid(aotic::shim::tensor(self, "self")), "ret0");
   });
 }
 
@@ -652,10 +2481,31 @@ AOTITorchError aoti_torch_cpu_log_softmax_int(AtenTensorHandle self, int64_t dim
   });
 }
 
+// aten::logaddexp(Tensor self, Tensor other) -> Tensor
+AOTITorchError aoti_torch_cpu_logaddexp(AtenTensorHandle self, AtenTensorHandle other, AtenTensorHandle* ret0) {
+  return aotic::shim::guard("aoti_torch_cpu_logaddexp", [&] {
+    aotic::shim::set_output(ret0, at::logaddexp(aotic::shim::tensor(self, "self"), aotic::shim::tensor(other, "other")), "ret0");
+  });
+}
+
+// aten::logaddexp2(Tensor self, Tensor other) -> Tensor
+AOTITorchError aoti_torch_cpu_logaddexp2(AtenTensorHandle self, AtenTensorHandle other, AtenTensorHandle* ret0) {
+  return aotic::shim::guard("aoti_torch_cpu_logaddexp2", [&] {
+    aotic::shim::set_output(ret0, at::logaddexp2(aotic::shim::tensor(self, "self"), aotic::shim::tensor(other, "other")), "ret0");
+  });
+}
+
 // aten::logcumsumexp(Tensor self, int dim) -> Tensor
 AOTITorchError aoti_torch_cpu_logcumsumexp(AtenTensorHandle self, int64_t dim, AtenTensorHandle* ret0) {
   return aotic::shim::guard("aoti_torch_cpu_logcumsumexp", [&] {
     aotic::shim::set_output(ret0, at::logcumsumexp(aotic::shim::tensor(self, "self"), dim), "ret0");
+  });
+}
+
+// aten::logdet(Tensor self) -> Tensor
+AOTITorchError aoti_torch_cpu_logdet(AtenTensorHandle self, AtenTensorHandle* ret0) {
+  return aotic::shim::guard("aoti_torch_cpu_logdet", [&] {
+    aotic::shim::set_output(ret0, at::logdet(aotic::shim::tensor(self, "self")), "ret0");
   });
 }
 
@@ -680,6 +2530,58 @@ AOTITorchError aoti_torch_cpu_logical_or(AtenTensorHandle self, AtenTensorHandle
   });
 }
 
+// aten::logical_xor(Tensor self, Tensor other) -> Tensor
+AOTITorchError aoti_torch_cpu_logical_xor(AtenTensorHandle self, AtenTensorHandle other, AtenTensorHandle* ret0) {
+  return aotic::shim::guard("aoti_torch_cpu_logical_xor", [&] {
+    aotic::shim::set_output(ret0, at::logical_xor(aotic::shim::tensor(self, "self"), aotic::shim::tensor(other, "other")), "ret0");
+  });
+}
+
+// aten::logit(Tensor self, float? eps=None) -> Tensor
+AOTITorchError aoti_torch_cpu_logit(AtenTensorHandle self, double* eps, AtenTensorHandle* ret0) {
+  return aotic::shim::guard("aoti_torch_cpu_logit", [&] {
+    aotic::shim::set_output(ret0, at::logit(aotic::shim::tensor(self, "self"), aotic::shim::arg::optional_value(eps)), "ret0");
+  });
+}
+
+// aten::logspace.Scalar_Tensor(Scalar start, Tensor end, int steps, float base=10., *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor
+AOTITorchError aoti_torch_cpu_logspace_Scalar_Tensor(double start, AtenTensorHandle end, int64_t steps, double base, int32_t* dtype, int32_t* layout, int32_t* device, int32_t device_index_, int32_t* pin_memory, AtenTensorHandle* ret0) {
+  return aotic::shim::guard("aoti_torch_cpu_logspace_Scalar_Tensor", [&] {
+    aotic::shim::set_output(ret0, aotic::shim::compat::logspace_Scalar_Tensor(at::Scalar(start), aotic::shim::tensor(end, "end"), steps, base, aotic::shim::arg::optional_scalar_type(dtype), aotic::shim::arg::optional_layout(layout), aotic::shim::arg::optional_device(device, device_index_), aotic::shim::arg::optional_bool(pin_memory)), "ret0");
+  });
+}
+
+// aten::logspace.Tensor_Scalar(Tensor start, Scalar end, int steps, float base=10., *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor
+AOTITorchError aoti_torch_cpu_logspace_Tensor_Scalar(AtenTensorHandle start, double end, int64_t steps, double base, int32_t* dtype, int32_t* layout, int32_t* device, int32_t device_index_, int32_t* pin_memory, AtenTensorHandle* ret0) {
+  return aotic::shim::guard("aoti_torch_cpu_logspace_Tensor_Scalar", [&] {
+    aotic::shim::set_output(ret0, aotic::shim::compat::logspace_Tensor_Scalar(aotic::shim::tensor(start, "start"), at::Scalar(end), steps, base, aotic::shim::arg::optional_scalar_type(dtype), aotic::shim::arg::optional_layout(layout), aotic::shim::arg::optional_device(device, device_index_), aotic::shim::arg::optional_bool(pin_memory)), "ret0");
+  });
+}
+
+// aten::logspace.Tensor_Tensor(Tensor start, Tensor end, int steps, float base=10., *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor
+AOTITorchError aoti_torch_cpu_logspace_Tensor_Tensor(AtenTensorHandle start, AtenTensorHandle end, int64_t steps, double base, int32_t* dtype, int32_t* layout, int32_t* device, int32_t device_index_, int32_t* pin_memory, AtenTensorHandle* ret0) {
+  return aotic::shim::guard("aoti_torch_cpu_logspace_Tensor_Tensor", [&] {
+    aotic::shim::set_output(ret0, aotic::shim::compat::logspace_Tensor_Tensor(aotic::shim::tensor(start, "start"), aotic::shim::tensor(end, "end"), steps, base, aotic::shim::arg::optional_scalar_type(dtype), aotic::shim::arg::optional_layout(layout), aotic::shim::arg::optional_device(device, device_index_), aotic::shim::arg::optional_bool(pin_memory)), "ret0");
+  });
+}
+
+// aten::logsumexp(Tensor self, int[1] dim, bool keepdim=False) -> Tensor
+AOTITorchError aoti_torch_cpu_logsumexp(AtenTensorHandle self, const int64_t* dim, int64_t dim_len_, int32_t keepdim, AtenTensorHandle* ret0) {
+  return aotic::shim::guard("aoti_torch_cpu_logsumexp", [&] {
+    aotic::shim::set_output(ret0, at::logsumexp(aotic::shim::tensor(self, "self"), aotic::shim::array(dim, dim_len_, "dim"), (keepdim != 0)), "ret0");
+  });
+}
+
+// aten::lstm.input(Tensor input, Tensor[] hx, Tensor[] params, bool has_biases, int num_layers, float dropout, bool train, bool bidirectional, bool batch_first) -> (Tensor, Tensor, Tensor)
+AOTITorchError aoti_torch_cpu_lstm_input(AtenTensorHandle input, const AtenTensorHandle* hx, int64_t hx_len_, const AtenTensorHandle* params, int64_t params_len_, int32_t has_biases, int64_t num_layers, double dropout, int32_t train, int32_t bidirectional, int32_t batch_first, AtenTensorHandle* ret0, AtenTensorHandle* ret1, AtenTensorHandle* ret2) {
+  return aotic::shim::guard("aoti_torch_cpu_lstm_input", [&] {
+    auto result = at::lstm(aotic::shim::tensor(input, "input"), aotic::shim::tensor_list(hx, hx_len_, "hx"), aotic::shim::tensor_list(params, params_len_, "params"), (has_biases != 0), num_layers, dropout, (train != 0), (bidirectional != 0), (batch_first != 0));
+    aotic::shim::set_output(ret0, std::get<0>(std::move(result)), "ret0");
+    aotic::shim::set_output(ret1, std::get<1>(std::move(result)), "ret1");
+    aotic::shim::set_output(ret2, std::get<2>(std::move(result)), "ret2");
+  });
+}
+
 // aten::lt.Scalar(Tensor self, Scalar other) -> Tensor
 AOTITorchError aoti_torch_cpu_lt_Scalar(AtenTensorHandle self, double other, AtenTensorHandle* ret0) {
   return aotic::shim::guard("aoti_torch_cpu_lt_Scalar", [&] {
@@ -694,10 +2596,62 @@ AOTITorchError aoti_torch_cpu_lt_Tensor(AtenTensorHandle self, AtenTensorHandle 
   });
 }
 
+// aten::lu_solve(Tensor self, Tensor LU_data, Tensor LU_pivots) -> Tensor
+AOTITorchError aoti_torch_cpu_lu_solve(AtenTensorHandle self, AtenTensorHandle LU_data, AtenTensorHandle LU_pivots, AtenTensorHandle* ret0) {
+  return aotic::shim::guard("aoti_torch_cpu_lu_solve", [&] {
+    aotic::shim::set_output(ret0, at::lu_solve(aotic::shim::tensor(self, "self"), aotic::shim::tensor(LU_data, "LU_data"), aotic::shim::tensor(LU_pivots, "LU_pivots")), "ret0");
+  });
+}
+
+// aten::lu_unpack(Tensor LU_data, Tensor LU_pivots, bool unpack_data=True, bool unpack_pivots=True) -> (Tensor P, Tensor L, Tensor U)
+AOTITorchError aoti_torch_cpu_lu_unpack(AtenTensorHandle LU_data, AtenTensorHandle LU_pivots, int32_t unpack_data, int32_t unpack_pivots, AtenTensorHandle* ret0, AtenTensorHandle* ret1, AtenTensorHandle* ret2) {
+  return aotic::shim::guard("aoti_torch_cpu_lu_unpack", [&] {
+    auto result = at::lu_unpack(aotic::shim::tensor(LU_data, "LU_data"), aotic::shim::tensor(LU_pivots, "LU_pivots"), (unpack_data != 0), (unpack_pivots != 0));
+    aotic::shim::set_output(ret0, std::get<0>(std::move(result)), "ret0");
+    aotic::shim::set_output(ret1, std::get<1>(std::move(result)), "ret1");
+    aotic::shim::set_output(ret2, std::get<2>(std::move(result)), "ret2");
+  });
+}
+
+// aten::mH(Tensor(a) self) -> Tensor(a)
+AOTITorchError aoti_torch_cpu_mH(AtenTensorHandle self, AtenTensorHandle* ret0) {
+  return aotic::shim::guard("aoti_torch_cpu_mH", [&] {
+    aotic::shim::set_output(ret0, aotic::shim::tensor(self, "self").mH(), "ret0");
+  });
+}
+
+// aten::mT(Tensor(a) self) -> Tensor(a)
+AOTITorchError aoti_torch_cpu_mT(AtenTensorHandle self, AtenTensorHandle* ret0) {
+  return aotic::shim::guard("aoti_torch_cpu_mT", [&] {
+    aotic::shim::set_output(ret0, aotic::shim::tensor(self, "self").mT(), "ret0");
+  });
+}
+
+// aten::margin_ranking_loss(Tensor input1, Tensor input2, Tensor target, float margin=0., int reduction=1) -> Tensor
+AOTITorchError aoti_torch_cpu_margin_ranking_loss(AtenTensorHandle input1, AtenTensorHandle input2, AtenTensorHandle target, double margin, int64_t reduction, AtenTensorHandle* ret0) {
+  return aotic::shim::guard("aoti_torch_cpu_margin_ranking_loss", [&] {
+    aotic::shim::set_output(ret0, at::margin_ranking_loss(aotic::shim::tensor(input1, "input1"), aotic::shim::tensor(input2, "input2"), aotic::shim::tensor(target, "target"), margin, reduction), "ret0");
+  });
+}
+
 // aten::masked_fill.Scalar(Tensor self, Tensor mask, Scalar value) -> Tensor
 AOTITorchError aoti_torch_cpu_masked_fill_Scalar(AtenTensorHandle self, AtenTensorHandle mask, double value, AtenTensorHandle* ret0) {
   return aotic::shim::guard("aoti_torch_cpu_masked_fill_Scalar", [&] {
     aotic::shim::set_output(ret0, at::masked_fill(aotic::shim::tensor(self, "self"), aotic::shim::tensor(mask, "mask"), at::Scalar(value)), "ret0");
+  });
+}
+
+// aten::masked_fill.Tensor(Tensor self, Tensor mask, Tensor value) -> Tensor
+AOTITorchError aoti_torch_cpu_masked_fill_Tensor(AtenTensorHandle self, AtenTensorHandle mask, AtenTensorHandle value, AtenTensorHandle* ret0) {
+  return aotic::shim::guard("aoti_torch_cpu_masked_fill_Tensor", [&] {
+    aotic::shim::set_output(ret0, at::masked_fill(aotic::shim::tensor(self, "self"), aotic::shim::tensor(mask, "mask"), aotic::shim::tensor(value, "value")), "ret0");
+  });
+}
+
+// aten::masked_scatter(Tensor self, Tensor mask, Tensor source) -> Tensor
+AOTITorchError aoti_torch_cpu_masked_scatter(AtenTensorHandle self, AtenTensorHandle mask, AtenTensorHandle source, AtenTensorHandle* ret0) {
+  return aotic::shim::guard("aoti_torch_cpu_masked_scatter", [&] {
+    aotic::shim::set_output(ret0, at::masked_scatter(aotic::shim::tensor(self, "self"), aotic::shim::tensor(mask, "mask"), aotic::shim::tensor(source, "source")), "ret0");
   });
 }
 
@@ -708,10 +2662,61 @@ AOTITorchError aoti_torch_cpu_masked_select(AtenTensorHandle self, AtenTensorHan
   });
 }
 
+// aten::matmul(Tensor self, Tensor other) -> Tensor
+AOTITorchError aoti_torch_cpu_matmul(AtenTensorHandle self, AtenTensorHandle other, AtenTensorHandle* ret0) {
+  return aotic::shim::guard("aoti_torch_cpu_matmul", [&] {
+    aotic::shim::set_output(ret0, at::matmul(aotic::shim::tensor(self, "self"), aotic::shim::tensor(other, "other")), "ret0");
+  });
+}
+
+// aten::matrix_H(Tensor(a) self) -> Tensor(a)
+AOTITorchError aoti_torch_cpu_matrix_H(AtenTensorHandle self, AtenTensorHandle* ret0) {
+  return aotic::shim::guard("aoti_torch_cpu_matrix_H", [&] {
+    aotic::shim::set_output(ret0, aotic::shim::tensor(self, "self").matrix_H(), "ret0");
+  });
+}
+
+// aten::matrix_exp(Tensor self) -> Tensor
+AOTITorchError aoti_torch_cpu_matrix_exp(AtenTensorHandle self, AtenTensorHandle* ret0) {
+  return aotic::shim::guard("aoti_torch_cpu_matrix_exp", [&] {
+    aotic::shim::set_output(ret0, at::matrix_exp(aotic::shim::tensor(self, "self")), "ret0");
+  });
+}
+
+// aten::max(Tensor self) -> Tensor
+AOTITorchError aoti_torch_cpu_max(AtenTensorHandle self, AtenTensorHandle* ret0) {
+  return aotic::shim::guard("aoti_torch_cpu_max", [&] {
+    aotic::shim::set_output(ret0, at::max(aotic::shim::tensor(self, "self")), "ret0");
+  });
+}
+
 // aten::max.dim(Tensor self, int dim, bool keepdim=False) -> (Tensor values, Tensor indices)
 AOTITorchError aoti_torch_cpu_max_dim(AtenTensorHandle self, int64_t dim, int32_t keepdim, AtenTensorHandle* ret0, AtenTensorHandle* ret1) {
   return aotic::shim::guard("aoti_torch_cpu_max_dim", [&] {
     auto result = at::max(aotic::shim::tensor(self, "self"), dim, (keepdim != 0));
+    aotic::shim::set_output(ret0, std::get<0>(std::move(result)), "ret0");
+    aotic::shim::set_output(ret1, std::get<1>(std::move(result)), "ret1");
+  });
+}
+
+// aten::max.other(Tensor self, Tensor other) -> Tensor
+AOTITorchError aoti_torch_cpu_max_other(AtenTensorHandle self, AtenTensorHandle other, AtenTensorHandle* ret0) {
+  return aotic::shim::guard("aoti_torch_cpu_max_other", [&] {
+    aotic::shim::set_output(ret0, at::max(aotic::shim::tensor(self, "self"), aotic::shim::tensor(other, "other")), "ret0");
+  });
+}
+
+// aten::max_pool1d(Tensor self, int[1] kernel_size, int[1] stride=[], int[1] padding=[0], int[1] dilation=[1], bool ceil_mode=False) -> Tensor
+AOTITorchError aoti_torch_cpu_max_pool1d(AtenTensorHandle self, const int64_t* kernel_size, int64_t kernel_size_len_, const int64_t* stride, int64_t stride_len_, const int64_t* padding, int64_t padding_len_, const int64_t* dilation, int64_t dilation_len_, int32_t ceil_mode, AtenTensorHandle* ret0) {
+  return aotic::shim::guard("aoti_torch_cpu_max_pool1d", [&] {
+    aotic::shim::set_output(ret0, at::max_pool1d(aotic::shim::tensor(self, "self"), aotic::shim::array(kernel_size, kernel_size_len_, "kernel_size"), aotic::shim::array(stride, stride_len_, "stride"), aotic::shim::array(padding, padding_len_, "padding"), aotic::shim::array(dilation, dilation_len_, "dilation"), (ceil_mode != 0)), "ret0");
+  });
+}
+
+// aten::max_pool1d_with_indices(Tensor self, int[1] kernel_size, int[1] stride=[], int[1] padding=[0], int[1] dilation=[1], bool ceil_mode=False) -> (Tensor, Tensor)
+AOTITorchError aoti_torch_cpu_max_pool1d_with_indices(AtenTensorHandle self, const int64_t* kernel_size, int64_t kernel_size_len_, const int64_t* stride, int64_t stride_len_, const int64_t* padding, int64_t padding_len_, const int64_t* dilation, int64_t dilation_len_, int32_t ceil_mode, AtenTensorHandle* ret0, AtenTensorHandle* ret1) {
+  return aotic::shim::guard("aoti_torch_cpu_max_pool1d_with_indices", [&] {
+    auto result = at::max_pool1d_with_indices(aotic::shim::tensor(self, "self"), aotic::shim::array(kernel_size, kernel_size_len_, "kernel_size"), aotic::shim::array(stride, stride_len_, "stride"), aotic::shim::array(padding, padding_len_, "padding"), aotic::shim::array(dilation, dilation_len_, "dilation"), (ceil_mode != 0));
     aotic::shim::set_output(ret0, std::get<0>(std::move(result)), "ret0");
     aotic::shim::set_output(ret1, std::get<1>(std::move(result)), "ret1");
   });
@@ -733,6 +2738,20 @@ AOTITorchError aoti_torch_cpu_max_pool2d_with_indices(AtenTensorHandle self, con
   });
 }
 
+// aten::max_pool2d_with_indices_backward(Tensor grad_output, Tensor self, int[2] kernel_size, int[2] stride, int[2] padding, int[2] dilation, bool ceil_mode, Tensor indices) -> Tensor
+AOTITorchError aoti_torch_cpu_max_pool2d_with_indices_backward(AtenTensorHandle grad_output, AtenTensorHandle self, const int64_t* kernel_size, int64_t kernel_size_len_, const int64_t* stride, int64_t stride_len_, const int64_t* padding, int64_t padding_len_, const int64_t* dilation, int64_t dilation_len_, int32_t ceil_mode, AtenTensorHandle indices, AtenTensorHandle* ret0) {
+  return aotic::shim::guard("aoti_torch_cpu_max_pool2d_with_indices_backward", [&] {
+    aotic::shim::set_output(ret0, at::max_pool2d_with_indices_backward(aotic::shim::tensor(grad_output, "grad_output"), aotic::shim::tensor(self, "self"), aotic::shim::array(kernel_size, kernel_size_len_, "kernel_size"), aotic::shim::array(stride, stride_len_, "stride"), aotic::shim::array(padding, padding_len_, "padding"), aotic::shim::array(dilation, dilation_len_, "dilation"), (ceil_mode != 0), aotic::shim::tensor(indices, "indices")), "ret0");
+  });
+}
+
+// aten::max_pool3d(Tensor self, int[3] kernel_size, int[3] stride=[], int[3] padding=0, int[3] dilation=1, bool ceil_mode=False) -> Tensor
+AOTITorchError aoti_torch_cpu_max_pool3d(AtenTensorHandle self, const int64_t* kernel_size, int64_t kernel_size_len_, const int64_t* stride, int64_t stride_len_, const int64_t* padding, int64_t padding_len_, const int64_t* dilation, int64_t dilation_len_, int32_t ceil_mode, AtenTensorHandle* ret0) {
+  return aotic::shim::guard("aoti_torch_cpu_max_pool3d", [&] {
+    aotic::shim::set_output(ret0, at::max_pool3d(aotic::shim::tensor(self, "self"), aotic::shim::array(kernel_size, kernel_size_len_, "kernel_size"), aotic::shim::array(stride, stride_len_, "stride"), aotic::shim::array(padding, padding_len_, "padding"), aotic::shim::array(dilation, dilation_len_, "dilation"), (ceil_mode != 0)), "ret0");
+  });
+}
+
 // aten::max_pool3d_with_indices(Tensor self, int[3] kernel_size, int[3] stride=[], int[3] padding=0, int[3] dilation=1, bool ceil_mode=False) -> (Tensor, Tensor)
 AOTITorchError aoti_torch_cpu_max_pool3d_with_indices(AtenTensorHandle self, const int64_t* kernel_size, int64_t kernel_size_len_, const int64_t* stride, int64_t stride_len_, const int64_t* padding, int64_t padding_len_, const int64_t* dilation, int64_t dilation_len_, int32_t ceil_mode, AtenTensorHandle* ret0, AtenTensorHandle* ret1) {
   return aotic::shim::guard("aoti_torch_cpu_max_pool3d_with_indices", [&] {
@@ -749,6 +2768,13 @@ AOTITorchError aoti_torch_cpu_max_unpool2d(AtenTensorHandle self, AtenTensorHand
   });
 }
 
+// aten::max_unpool3d(Tensor self, Tensor indices, SymInt[3] output_size, int[3] stride, int[3] padding) -> Tensor
+AOTITorchError aoti_torch_cpu_max_unpool3d(AtenTensorHandle self, AtenTensorHandle indices, const int64_t* output_size, int64_t output_size_len_, const int64_t* stride, int64_t stride_len_, const int64_t* padding, int64_t padding_len_, AtenTensorHandle* ret0) {
+  return aotic::shim::guard("aoti_torch_cpu_max_unpool3d", [&] {
+    aotic::shim::set_output(ret0, at::max_unpool3d(aotic::shim::tensor(self, "self"), aotic::shim::tensor(indices, "indices"), aotic::shim::array(output_size, output_size_len_, "output_size"), aotic::shim::array(stride, stride_len_, "stride"), aotic::shim::array(padding, padding_len_, "padding")), "ret0");
+  });
+}
+
 // aten::maximum(Tensor self, Tensor other) -> Tensor
 AOTITorchError aoti_torch_cpu_maximum(AtenTensorHandle self, AtenTensorHandle other, AtenTensorHandle* ret0) {
   return aotic::shim::guard("aoti_torch_cpu_maximum", [&] {
@@ -756,10 +2782,47 @@ AOTITorchError aoti_torch_cpu_maximum(AtenTensorHandle self, AtenTensorHandle ot
   });
 }
 
+// aten::mean(Tensor self, *, ScalarType? dtype=None) -> Tensor
+AOTITorchError aoti_torch_cpu_mean(AtenTensorHandle self, int32_t* dtype, AtenTensorHandle* ret0) {
+  return aotic::shim::guard("aoti_torch_cpu_mean", [&] {
+    aotic::shim::set_output(ret0, at::mean(aotic::shim::tensor(self, "self"), aotic::shim::arg::optional_scalar_type(dtype)), "ret0");
+  });
+}
+
 // aten::mean.dim(Tensor self, int[1]? dim, bool keepdim=False, *, ScalarType? dtype=None) -> Tensor
 AOTITorchError aoti_torch_cpu_mean_dim(AtenTensorHandle self, const int64_t** dim, int64_t dim_len_, int32_t keepdim, int32_t* dtype, AtenTensorHandle* ret0) {
   return aotic::shim::guard("aoti_torch_cpu_mean_dim", [&] {
     aotic::shim::set_output(ret0, at::mean(aotic::shim::tensor(self, "self"), aotic::shim::arg::optional_int_array(dim, dim_len_, "dim"), (keepdim != 0), aotic::shim::arg::optional_scalar_type(dtype)), "ret0");
+  });
+}
+
+// aten::median(Tensor self) -> Tensor
+AOTITorchError aoti_torch_cpu_median(AtenTensorHandle self, AtenTensorHandle* ret0) {
+  return aotic::shim::guard("aoti_torch_cpu_median", [&] {
+    aotic::shim::set_output(ret0, at::median(aotic::shim::tensor(self, "self")), "ret0");
+  });
+}
+
+// aten::median.dim(Tensor self, int dim, bool keepdim=False) -> (Tensor values, Tensor indices)
+AOTITorchError aoti_torch_cpu_median_dim(AtenTensorHandle self, int64_t dim, int32_t keepdim, AtenTensorHandle* ret0, AtenTensorHandle* ret1) {
+  return aotic::shim::guard("aoti_torch_cpu_median_dim", [&] {
+    auto result = at::median(aotic::shim::tensor(self, "self"), dim, (keepdim != 0));
+    aotic::shim::set_output(ret0, std::get<0>(std::move(result)), "ret0");
+    aotic::shim::set_output(ret1, std::get<1>(std::move(result)), "ret1");
+  });
+}
+
+// aten::meshgrid.indexing(Tensor[] tensors, *, str indexing) -> Tensor[]
+AOTITorchError aoti_torch_cpu_meshgrid_indexing(const AtenTensorHandle* tensors, int64_t tensors_len_, const char* indexing, AtenTensorHandle* ret0, int64_t ret0_len_) {
+  return aotic::shim::guard("aoti_torch_cpu_meshgrid_indexing", [&] {
+    aotic::shim::arg::set_outputs(ret0, ret0_len_, at::meshgrid(aotic::shim::tensor_list(tensors, tensors_len_, "tensors"), aotic::shim::arg::str(indexing, "indexing")), "ret0");
+  });
+}
+
+// aten::min(Tensor self) -> Tensor
+AOTITorchError aoti_torch_cpu_min(AtenTensorHandle self, AtenTensorHandle* ret0) {
+  return aotic::shim::guard("aoti_torch_cpu_min", [&] {
+    aotic::shim::set_output(ret0, at::min(aotic::shim::tensor(self, "self")), "ret0");
   });
 }
 
@@ -772,10 +2835,24 @@ AOTITorchError aoti_torch_cpu_min_dim(AtenTensorHandle self, int64_t dim, int32_
   });
 }
 
+// aten::min.other(Tensor self, Tensor other) -> Tensor
+AOTITorchError aoti_torch_cpu_min_other(AtenTensorHandle self, AtenTensorHandle other, AtenTensorHandle* ret0) {
+  return aotic::shim::guard("aoti_torch_cpu_min_other", [&] {
+    aotic::shim::set_output(ret0, at::min(aotic::shim::tensor(self, "self"), aotic::shim::tensor(other, "other")), "ret0");
+  });
+}
+
 // aten::minimum(Tensor self, Tensor other) -> Tensor
 AOTITorchError aoti_torch_cpu_minimum(AtenTensorHandle self, AtenTensorHandle other, AtenTensorHandle* ret0) {
   return aotic::shim::guard("aoti_torch_cpu_minimum", [&] {
     aotic::shim::set_output(ret0, at::minimum(aotic::shim::tensor(self, "self"), aotic::shim::tensor(other, "other")), "ret0");
+  });
+}
+
+// aten::mish(Tensor self) -> Tensor
+AOTITorchError aoti_torch_cpu_mish(AtenTensorHandle self, AtenTensorHandle* ret0) {
+  return aotic::shim::guard("aoti_torch_cpu_mish", [&] {
+    aotic::shim::set_output(ret0, at::mish(aotic::shim::tensor(self, "self")), "ret0");
   });
 }
 
@@ -802,6 +2879,27 @@ AOTITorchError aoti_torch_cpu_mode(AtenTensorHandle self, int64_t dim, int32_t k
   });
 }
 
+// aten::movedim.intlist(Tensor(a) self, int[] source, int[] destination) -> Tensor(a)
+AOTITorchError aoti_torch_cpu_movedim_intlist(AtenTensorHandle self, const int64_t* source, int64_t source_len_, const int64_t* destination, int64_t destination_len_, AtenTensorHandle* ret0) {
+  return aotic::shim::guard("aoti_torch_cpu_movedim_intlist", [&] {
+    aotic::shim::set_output(ret0, at::movedim(aotic::shim::tensor(self, "self"), aotic::shim::array(source, source_len_, "source"), aotic::shim::array(destination, destination_len_, "destination")), "ret0");
+  });
+}
+
+// aten::mse_loss(Tensor self, Tensor target, int reduction=1) -> Tensor
+AOTITorchError aoti_torch_cpu_mse_loss(AtenTensorHandle self, AtenTensorHandle target, int64_t reduction, AtenTensorHandle* ret0) {
+  return aotic::shim::guard("aoti_torch_cpu_mse_loss", [&] {
+    aotic::shim::set_output(ret0, at::mse_loss(aotic::shim::tensor(self, "self"), aotic::shim::tensor(target, "target"), reduction), "ret0");
+  });
+}
+
+// aten::msort(Tensor self) -> Tensor
+AOTITorchError aoti_torch_cpu_msort(AtenTensorHandle self, AtenTensorHandle* ret0) {
+  return aotic::shim::guard("aoti_torch_cpu_msort", [&] {
+    aotic::shim::set_output(ret0, at::msort(aotic::shim::tensor(self, "self")), "ret0");
+  });
+}
+
 // aten::mul.Scalar(Tensor self, Scalar other) -> Tensor
 AOTITorchError aoti_torch_cpu_mul_Scalar(AtenTensorHandle self, double other, AtenTensorHandle* ret0) {
   return aotic::shim::guard("aoti_torch_cpu_mul_Scalar", [&] {
@@ -823,10 +2921,92 @@ AOTITorchError aoti_torch_cpu_mul__Tensor(AtenTensorHandle self, AtenTensorHandl
   });
 }
 
+// aten::multi_margin_loss(Tensor self, Tensor target, Scalar p=1, Scalar margin=1, Tensor? weight=None, int reduction=1) -> Tensor
+AOTITorchError aoti_torch_cpu_multi_margin_loss(AtenTensorHandle self, AtenTensorHandle target, double p, double margin, AtenTensorHandle* weight, int64_t reduction, AtenTensorHandle* ret0) {
+  return aotic::shim::guard("aoti_torch_cpu_multi_margin_loss", [&] {
+    aotic::shim::set_output(ret0, at::multi_margin_loss(aotic::shim::tensor(self, "self"), aotic::shim::tensor(target, "target"), at::Scalar(p), at::Scalar(margin), aotic::shim::arg::optional_tensor(weight), reduction), "ret0");
+  });
+}
+
+// aten::multilabel_margin_loss(Tensor self, Tensor target, int reduction=1) -> Tensor
+AOTITorchError aoti_torch_cpu_multilabel_margin_loss(AtenTensorHandle self, AtenTensorHandle target, int64_t reduction, AtenTensorHandle* ret0) {
+  return aotic::shim::guard("aoti_torch_cpu_multilabel_margin_loss", [&] {
+    aotic::shim::set_output(ret0, at::multilabel_margin_loss(aotic::shim::tensor(self, "self"), aotic::shim::tensor(target, "target"), reduction), "ret0");
+  });
+}
+
+// aten::mv(Tensor self, Tensor vec) -> Tensor
+AOTITorchError aoti_torch_cpu_mv(AtenTensorHandle self, AtenTensorHandle vec, AtenTensorHandle* ret0) {
+  return aotic::shim::guard("aoti_torch_cpu_mv", [&] {
+    aotic::shim::set_output(ret0, at::mv(aotic::shim::tensor(self, "self"), aotic::shim::tensor(vec, "vec")), "ret0");
+  });
+}
+
+// aten::mvlgamma(Tensor self, int p) -> Tensor
+AOTITorchError aoti_torch_cpu_mvlgamma(AtenTensorHandle self, int64_t p, AtenTensorHandle* ret0) {
+  return aotic::shim::guard("aoti_torch_cpu_mvlgamma", [&] {
+    aotic::shim::set_output(ret0, at::mvlgamma(aotic::shim::tensor(self, "self"), p), "ret0");
+  });
+}
+
+// aten::nan_to_num(Tensor self, float? nan=None, float? posinf=None, float? neginf=None) -> Tensor
+AOTITorchError aoti_torch_cpu_nan_to_num(AtenTensorHandle self, double* nan, double* posinf, double* neginf, AtenTensorHandle* ret0) {
+  return aotic::shim::guard("aoti_torch_cpu_nan_to_num", [&] {
+    aotic::shim::set_output(ret0, at::nan_to_num(aotic::shim::tensor(self, "self"), aotic::shim::arg::optional_value(nan), aotic::shim::arg::optional_value(posinf), aotic::shim::arg::optional_value(neginf)), "ret0");
+  });
+}
+
+// aten::nanmean(Tensor self, int[1]? dim=None, bool keepdim=False, *, ScalarType? dtype=None) -> Tensor
+AOTITorchError aoti_torch_cpu_nanmean(AtenTensorHandle self, const int64_t** dim, int64_t dim_len_, int32_t keepdim, int32_t* dtype, AtenTensorHandle* ret0) {
+  return aotic::shim::guard("aoti_torch_cpu_nanmean", [&] {
+    aotic::shim::set_output(ret0, at::nanmean(aotic::shim::tensor(self, "self"), aotic::shim::arg::optional_int_array(dim, dim_len_, "dim"), (keepdim != 0), aotic::shim::arg::optional_scalar_type(dtype)), "ret0");
+  });
+}
+
+// aten::nanmedian(Tensor self) -> Tensor
+AOTITorchError aoti_torch_cpu_nanmedian(AtenTensorHandle self, AtenTensorHandle* ret0) {
+  return aotic::shim::guard("aoti_torch_cpu_nanmedian", [&] {
+    aotic::shim::set_output(ret0, at::nanmedian(aotic::shim::tensor(self, "self")), "ret0");
+  });
+}
+
+// aten::nanmedian.dim(Tensor self, int dim, bool keepdim=False) -> (Tensor values, Tensor indices)
+AOTITorchError aoti_torch_cpu_nanmedian_dim(AtenTensorHandle self, int64_t dim, int32_t keepdim, AtenTensorHandle* ret0, AtenTensorHandle* ret1) {
+  return aotic::shim::guard("aoti_torch_cpu_nanmedian_dim", [&] {
+    auto result = at::nanmedian(aotic::shim::tensor(self, "self"), dim, (keepdim != 0));
+    aotic::shim::set_output(ret0, std::get<0>(std::move(result)), "ret0");
+    aotic::shim::set_output(ret1, std::get<1>(std::move(result)), "ret1");
+  });
+}
+
+// aten::nansum(Tensor self, int[1]? dim=None, bool keepdim=False, *, ScalarType? dtype=None) -> Tensor
+AOTITorchError aoti_torch_cpu_nansum(AtenTensorHandle self, const int64_t** dim, int64_t dim_len_, int32_t keepdim, int32_t* dtype, AtenTensorHandle* ret0) {
+  return aotic::shim::guard("aoti_torch_cpu_nansum", [&] {
+    aotic::shim::set_output(ret0, at::nansum(aotic::shim::tensor(self, "self"), aotic::shim::arg::optional_int_array(dim, dim_len_, "dim"), (keepdim != 0), aotic::shim::arg::optional_scalar_type(dtype)), "ret0");
+  });
+}
+
 // aten::narrow(Tensor(a) self, int dim, SymInt start, SymInt length) -> Tensor(a)
 AOTITorchError aoti_torch_cpu_narrow(AtenTensorHandle self, int64_t dim, int64_t start, int64_t length, AtenTensorHandle* ret0) {
   return aotic::shim::guard("aoti_torch_cpu_narrow", [&] {
     aotic::shim::set_output(ret0, at::narrow(aotic::shim::tensor(self, "self"), dim, start, length), "ret0");
+  });
+}
+
+// aten::narrow_copy(Tensor self, int dim, SymInt start, SymInt length) -> Tensor
+AOTITorchError aoti_torch_cpu_narrow_copy(AtenTensorHandle self, int64_t dim, int64_t start, int64_t length, AtenTensorHandle* ret0) {
+  return aotic::shim::guard("aoti_torch_cpu_narrow_copy", [&] {
+    aotic::shim::set_output(ret0, at::narrow_copy(aotic::shim::tensor(self, "self"), dim, start, length), "ret0");
+  });
+}
+
+// aten::native_batch_norm(Tensor input, Tensor? weight, Tensor? bias, Tensor? running_mean, Tensor? running_var, bool training, float momentum, float eps) -> (Tensor, Tensor, Tensor)
+AOTITorchError aoti_torch_cpu_native_batch_norm(AtenTensorHandle input, AtenTensorHandle* weight, AtenTensorHandle* bias, AtenTensorHandle* running_mean, AtenTensorHandle* running_var, int32_t training, double momentum, double eps, AtenTensorHandle* ret0, AtenTensorHandle* ret1, AtenTensorHandle* ret2) {
+  return aotic::shim::guard("aoti_torch_cpu_native_batch_norm", [&] {
+    auto result = at::native_batch_norm(aotic::shim::tensor(input, "input"), aotic::shim::arg::optional_tensor(weight), aotic::shim::arg::optional_tensor(bias), aotic::shim::arg::optional_tensor(running_mean), aotic::shim::arg::optional_tensor(running_var), (training != 0), momentum, eps);
+    aotic::shim::set_output(ret0, std::get<0>(std::move(result)), "ret0");
+    aotic::shim::set_output(ret1, std::get<1>(std::move(result)), "ret1");
+    aotic::shim::set_output(ret2, std::get<2>(std::move(result)), "ret2");
   });
 }
 
@@ -836,6 +3016,16 @@ AOTITorchError aoti_torch_cpu_native_dropout(AtenTensorHandle input, double p, i
     auto result = at::native_dropout(aotic::shim::tensor(input, "input"), p, aotic::shim::arg::optional_bool(train));
     aotic::shim::set_output(ret0, std::get<0>(std::move(result)), "ret0");
     aotic::shim::set_output(ret1, std::get<1>(std::move(result)), "ret1");
+  });
+}
+
+// aten::native_group_norm(Tensor input, Tensor? weight, Tensor? bias, SymInt N, SymInt C, SymInt HxW, int group, float eps) -> (Tensor, Tensor, Tensor)
+AOTITorchError aoti_torch_cpu_native_group_norm(AtenTensorHandle input, AtenTensorHandle* weight, AtenTensorHandle* bias, int64_t N, int64_t C, int64_t HxW, int64_t group, double eps, AtenTensorHandle* ret0, AtenTensorHandle* ret1, AtenTensorHandle* ret2) {
+  return aotic::shim::guard("aoti_torch_cpu_native_group_norm", [&] {
+    auto result = at::native_group_norm(aotic::shim::tensor(input, "input"), aotic::shim::arg::optional_tensor(weight), aotic::shim::arg::optional_tensor(bias), N, C, HxW, group, eps);
+    aotic::shim::set_output(ret0, std::get<0>(std::move(result)), "ret0");
+    aotic::shim::set_output(ret1, std::get<1>(std::move(result)), "ret1");
+    aotic::shim::set_output(ret2, std::get<2>(std::move(result)), "ret2");
   });
 }
 
@@ -856,10 +3046,31 @@ AOTITorchError aoti_torch_cpu_ne_Scalar(AtenTensorHandle self, double other, Ate
   });
 }
 
+// aten::ne.Tensor(Tensor self, Tensor other) -> Tensor
+AOTITorchError aoti_torch_cpu_ne_Tensor(AtenTensorHandle self, AtenTensorHandle other, AtenTensorHandle* ret0) {
+  return aotic::shim::guard("aoti_torch_cpu_ne_Tensor", [&] {
+    aotic::shim::set_output(ret0, at::ne(aotic::shim::tensor(self, "self"), aotic::shim::tensor(other, "other")), "ret0");
+  });
+}
+
 // aten::neg(Tensor self) -> Tensor
 AOTITorchError aoti_torch_cpu_neg(AtenTensorHandle self, AtenTensorHandle* ret0) {
   return aotic::shim::guard("aoti_torch_cpu_neg", [&] {
     aotic::shim::set_output(ret0, at::neg(aotic::shim::tensor(self, "self")), "ret0");
+  });
+}
+
+// aten::new_full(Tensor self, SymInt[] size, Scalar fill_value, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor
+AOTITorchError aoti_torch_cpu_new_full(AtenTensorHandle self, const int64_t* size, int64_t size_len_, double fill_value, int32_t* dtype, int32_t* layout, int32_t* device, int32_t device_index_, int32_t* pin_memory, AtenTensorHandle* ret0) {
+  return aotic::shim::guard("aoti_torch_cpu_new_full", [&] {
+    aotic::shim::set_output(ret0, aotic::shim::tensor(self, "self").new_full(aotic::shim::array(size, size_len_, "size"), at::Scalar(fill_value), aotic::shim::arg::optional_scalar_type(dtype), aotic::shim::arg::optional_layout(layout), aotic::shim::arg::optional_device(device, device_index_), aotic::shim::arg::optional_bool(pin_memory)), "ret0");
+  });
+}
+
+// aten::new_ones(Tensor self, SymInt[] size, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor
+AOTITorchError aoti_torch_cpu_new_ones(AtenTensorHandle self, const int64_t* size, int64_t size_len_, int32_t* dtype, int32_t* layout, int32_t* device, int32_t device_index_, int32_t* pin_memory, AtenTensorHandle* ret0) {
+  return aotic::shim::guard("aoti_torch_cpu_new_ones", [&] {
+    aotic::shim::set_output(ret0, aotic::shim::tensor(self, "self").new_ones(aotic::shim::array(size, size_len_, "size"), aotic::shim::arg::optional_scalar_type(dtype), aotic::shim::arg::optional_layout(layout), aotic::shim::arg::optional_device(device, device_index_), aotic::shim::arg::optional_bool(pin_memory)), "ret0");
   });
 }
 
@@ -870,10 +3081,73 @@ AOTITorchError aoti_torch_cpu_new_zeros(AtenTensorHandle self, const int64_t* si
   });
 }
 
+// aten::nextafter(Tensor self, Tensor other) -> Tensor
+AOTITorchError aoti_torch_cpu_nextafter(AtenTensorHandle self, AtenTensorHandle other, AtenTensorHandle* ret0) {
+  return aotic::shim::guard("aoti_torch_cpu_nextafter", [&] {
+    aotic::shim::set_output(ret0, at::nextafter(aotic::shim::tensor(self, "self"), aotic::shim::tensor(other, "other")), "ret0");
+  });
+}
+
+// aten::nll_loss_nd(Tensor self, Tensor target, Tensor? weight=None, int reduction=1, SymInt ignore_index=-100) -> Tensor
+AOTITorchError aoti_torch_cpu_nll_loss_nd(AtenTensorHandle self, AtenTensorHandle target, AtenTensorHandle* weight, int64_t reduction, int64_t ignore_index, AtenTensorHandle* ret0) {
+  return aotic::shim::guard("aoti_torch_cpu_nll_loss_nd", [&] {
+    aotic::shim::set_output(ret0, at::nll_loss_nd(aotic::shim::tensor(self, "self"), aotic::shim::tensor(target, "target"), aotic::shim::arg::optional_tensor(weight), reduction, ignore_index), "ret0");
+  });
+}
+
 // aten::nonzero(Tensor self) -> Tensor
 AOTITorchError aoti_torch_cpu_nonzero(AtenTensorHandle self, AtenTensorHandle* ret0) {
   return aotic::shim::guard("aoti_torch_cpu_nonzero", [&] {
     aotic::shim::set_output(ret0, at::nonzero(aotic::shim::tensor(self, "self")), "ret0");
+  });
+}
+
+// aten::nonzero_numpy(Tensor self) -> Tensor[]
+AOTITorchError aoti_torch_cpu_nonzero_numpy(AtenTensorHandle self, AtenTensorHandle* ret0, int64_t ret0_len_) {
+  return aotic::shim::guard("aoti_torch_cpu_nonzero_numpy", [&] {
+    aotic::shim::arg::set_outputs(ret0, ret0_len_, at::nonzero_numpy(aotic::shim::tensor(self, "self")), "ret0");
+  });
+}
+
+// aten::nonzero_static(Tensor self, *, SymInt size, int fill_value=-1) -> Tensor
+AOTITorchError aoti_torch_cpu_nonzero_static(AtenTensorHandle self, int64_t size, int64_t fill_value, AtenTensorHandle* ret0) {
+  return aotic::shim::guard("aoti_torch_cpu_nonzero_static", [&] {
+    aotic::shim::set_output(ret0, aotic::shim::compat::nonzero_static(aotic::shim::tensor(self, "self"), size, fill_value), "ret0");
+  });
+}
+
+// aten::numpy_T(Tensor(a) self) -> Tensor(a)
+AOTITorchError aoti_torch_cpu_numpy_T(AtenTensorHandle self, AtenTensorHandle* ret0) {
+  return aotic::shim::guard("aoti_torch_cpu_numpy_T", [&] {
+    aotic::shim::set_output(ret0, aotic::shim::tensor(self, "self").numpy_T(), "ret0");
+  });
+}
+
+// aten::ones(SymInt[] size, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor
+AOTITorchError aoti_torch_cpu_ones(const int64_t* size, int64_t size_len_, int32_t* dtype, int32_t* layout, int32_t* device, int32_t device_index_, int32_t* pin_memory, AtenTensorHandle* ret0) {
+  return aotic::shim::guard("aoti_torch_cpu_ones", [&] {
+    aotic::shim::set_output(ret0, at::ones(aotic::shim::array(size, size_len_, "size"), aotic::shim::arg::optional_scalar_type(dtype), aotic::shim::arg::optional_layout(layout), aotic::shim::arg::optional_device(device, device_index_), aotic::shim::arg::optional_bool(pin_memory)), "ret0");
+  });
+}
+
+// aten::ones_like(Tensor self, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None, MemoryFormat? memory_format=None) -> Tensor
+AOTITorchError aoti_torch_cpu_ones_like(AtenTensorHandle self, int32_t* dtype, int32_t* layout, int32_t* device, int32_t device_index_, int32_t* pin_memory, int32_t* memory_format, AtenTensorHandle* ret0) {
+  return aotic::shim::guard("aoti_torch_cpu_ones_like", [&] {
+    aotic::shim::set_output(ret0, at::ones_like(aotic::shim::tensor(self, "self"), aotic::shim::arg::optional_scalar_type(dtype), aotic::shim::arg::optional_layout(layout), aotic::shim::arg::optional_device(device, device_index_), aotic::shim::arg::optional_bool(pin_memory), aotic::shim::arg::optional_memory_format(memory_format)), "ret0");
+  });
+}
+
+// aten::ormqr(Tensor self, Tensor input2, Tensor input3, bool left=True, bool transpose=False) -> Tensor
+AOTITorchError aoti_torch_cpu_ormqr(AtenTensorHandle self, AtenTensorHandle input2, AtenTensorHandle input3, int32_t left, int32_t transpose, AtenTensorHandle* ret0) {
+  return aotic::shim::guard("aoti_torch_cpu_ormqr", [&] {
+    aotic::shim::set_output(ret0, at::ormqr(aotic::shim::tensor(self, "self"), aotic::shim::tensor(input2, "input2"), aotic::shim::tensor(input3, "input3"), (left != 0), (transpose != 0)), "ret0");
+  });
+}
+
+// aten::outer(Tensor self, Tensor vec2) -> Tensor
+AOTITorchError aoti_torch_cpu_outer(AtenTensorHandle self, AtenTensorHandle vec2, AtenTensorHandle* ret0) {
+  return aotic::shim::guard("aoti_torch_cpu_outer", [&] {
+    aotic::shim::set_output(ret0, at::outer(aotic::shim::tensor(self, "self"), aotic::shim::tensor(vec2, "vec2")), "ret0");
   });
 }
 
@@ -884,10 +3158,66 @@ AOTITorchError aoti_torch_cpu_pad(AtenTensorHandle self, const int64_t* pad, int
   });
 }
 
+// aten::pairwise_distance(Tensor x1, Tensor x2, float p=2., float eps=9.9999999999999995e-07, bool keepdim=False) -> Tensor
+AOTITorchError aoti_torch_cpu_pairwise_distance(AtenTensorHandle x1, AtenTensorHandle x2, double p, double eps, int32_t keepdim, AtenTensorHandle* ret0) {
+  return aotic::shim::guard("aoti_torch_cpu_pairwise_distance", [&] {
+    aotic::shim::set_output(ret0, at::pairwise_distance(aotic::shim::tensor(x1, "x1"), aotic::shim::tensor(x2, "x2"), p, eps, (keepdim != 0)), "ret0");
+  });
+}
+
+// aten::pdist(Tensor self, float p=2.) -> Tensor
+AOTITorchError aoti_torch_cpu_pdist(AtenTensorHandle self, double p, AtenTensorHandle* ret0) {
+  return aotic::shim::guard("aoti_torch_cpu_pdist", [&] {
+    aotic::shim::set_output(ret0, at::pdist(aotic::shim::tensor(self, "self"), p), "ret0");
+  });
+}
+
 // aten::permute(Tensor(a) self, int[] dims) -> Tensor(a)
 AOTITorchError aoti_torch_cpu_permute(AtenTensorHandle self, const int64_t* dims, int64_t dims_len_, AtenTensorHandle* ret0) {
   return aotic::shim::guard("aoti_torch_cpu_permute", [&] {
     aotic::shim::set_output(ret0, at::permute(aotic::shim::tensor(self, "self"), aotic::shim::array(dims, dims_len_, "dims")), "ret0");
+  });
+}
+
+// aten::permute_copy(Tensor self, int[] dims) -> Tensor
+AOTITorchError aoti_torch_cpu_permute_copy(AtenTensorHandle self, const int64_t* dims, int64_t dims_len_, AtenTensorHandle* ret0) {
+  return aotic::shim::guard("aoti_torch_cpu_permute_copy", [&] {
+    aotic::shim::set_output(ret0, at::permute_copy(aotic::shim::tensor(self, "self"), aotic::shim::array(dims, dims_len_, "dims")), "ret0");
+  });
+}
+
+// aten::pinverse(Tensor self, float rcond=1.0000000000000001e-15) -> Tensor
+AOTITorchError aoti_torch_cpu_pinverse(AtenTensorHandle self, double rcond, AtenTensorHandle* ret0) {
+  return aotic::shim::guard("aoti_torch_cpu_pinverse", [&] {
+    aotic::shim::set_output(ret0, at::pinverse(aotic::shim::tensor(self, "self"), rcond), "ret0");
+  });
+}
+
+// aten::pixel_shuffle(Tensor self, int upscale_factor) -> Tensor
+AOTITorchError aoti_torch_cpu_pixel_shuffle(AtenTensorHandle self, int64_t upscale_factor, AtenTensorHandle* ret0) {
+  return aotic::shim::guard("aoti_torch_cpu_pixel_shuffle", [&] {
+    aotic::shim::set_output(ret0, at::pixel_shuffle(aotic::shim::tensor(self, "self"), upscale_factor), "ret0");
+  });
+}
+
+// aten::pixel_unshuffle(Tensor self, int downscale_factor) -> Tensor
+AOTITorchError aoti_torch_cpu_pixel_unshuffle(AtenTensorHandle self, int64_t downscale_factor, AtenTensorHandle* ret0) {
+  return aotic::shim::guard("aoti_torch_cpu_pixel_unshuffle", [&] {
+    aotic::shim::set_output(ret0, at::pixel_unshuffle(aotic::shim::tensor(self, "self"), downscale_factor), "ret0");
+  });
+}
+
+// aten::polygamma(int n, Tensor self) -> Tensor
+AOTITorchError aoti_torch_cpu_polygamma(int64_t n, AtenTensorHandle self, AtenTensorHandle* ret0) {
+  return aotic::shim::guard("aoti_torch_cpu_polygamma", [&] {
+    aotic::shim::set_output(ret0, at::polygamma(n, aotic::shim::tensor(self, "self")), "ret0");
+  });
+}
+
+// aten::positive(Tensor(a) self) -> Tensor(a)
+AOTITorchError aoti_torch_cpu_positive(AtenTensorHandle self, AtenTensorHandle* ret0) {
+  return aotic::shim::guard("aoti_torch_cpu_positive", [&] {
+    aotic::shim::set_output(ret0, at::positive(aotic::shim::tensor(self, "self")), "ret0");
   });
 }
 
@@ -912,6 +3242,50 @@ AOTITorchError aoti_torch_cpu_pow_Tensor_Tensor(AtenTensorHandle self, AtenTenso
   });
 }
 
+// aten::prelu(Tensor self, Tensor weight) -> Tensor
+AOTITorchError aoti_torch_cpu_prelu(AtenTensorHandle self, AtenTensorHandle weight, AtenTensorHandle* ret0) {
+  return aotic::shim::guard("aoti_torch_cpu_prelu", [&] {
+    aotic::shim::set_output(ret0, at::prelu(aotic::shim::tensor(self, "self"), aotic::shim::tensor(weight, "weight")), "ret0");
+  });
+}
+
+// aten::prod(Tensor self, *, ScalarType? dtype=None) -> Tensor
+AOTITorchError aoti_torch_cpu_prod(AtenTensorHandle self, int32_t* dtype, AtenTensorHandle* ret0) {
+  return aotic::shim::guard("aoti_torch_cpu_prod", [&] {
+    aotic::shim::set_output(ret0, at::prod(aotic::shim::tensor(self, "self"), aotic::shim::arg::optional_scalar_type(dtype)), "ret0");
+  });
+}
+
+// aten::prod.dim_int(Tensor self, int dim, bool keepdim=False, *, ScalarType? dtype=None) -> Tensor
+AOTITorchError aoti_torch_cpu_prod_dim_int(AtenTensorHandle self, int64_t dim, int32_t keepdim, int32_t* dtype, AtenTensorHandle* ret0) {
+  return aotic::shim::guard("aoti_torch_cpu_prod_dim_int", [&] {
+    aotic::shim::set_output(ret0, at::prod(aotic::shim::tensor(self, "self"), dim, (keepdim != 0), aotic::shim::arg::optional_scalar_type(dtype)), "ret0");
+  });
+}
+
+// aten::put(Tensor self, Tensor index, Tensor source, bool accumulate=False) -> Tensor
+AOTITorchError aoti_torch_cpu_put(AtenTensorHandle self, AtenTensorHandle index, AtenTensorHandle source, int32_t accumulate, AtenTensorHandle* ret0) {
+  return aotic::shim::guard("aoti_torch_cpu_put", [&] {
+    aotic::shim::set_output(ret0, at::put(aotic::shim::tensor(self, "self"), aotic::shim::tensor(index, "index"), aotic::shim::tensor(source, "source"), (accumulate != 0)), "ret0");
+  });
+}
+
+// aten::qr(Tensor self, bool some=True) -> (Tensor Q, Tensor R)
+AOTITorchError aoti_torch_cpu_qr(AtenTensorHandle self, int32_t some, AtenTensorHandle* ret0, AtenTensorHandle* ret1) {
+  return aotic::shim::guard("aoti_torch_cpu_qr", [&] {
+    auto result = at::qr(aotic::shim::tensor(self, "self"), (some != 0));
+    aotic::shim::set_output(ret0, std::get<0>(std::move(result)), "ret0");
+    aotic::shim::set_output(ret1, std::get<1>(std::move(result)), "ret1");
+  });
+}
+
+// aten::rad2deg(Tensor self) -> Tensor
+AOTITorchError aoti_torch_cpu_rad2deg(AtenTensorHandle self, AtenTensorHandle* ret0) {
+  return aotic::shim::guard("aoti_torch_cpu_rad2deg", [&] {
+    aotic::shim::set_output(ret0, at::rad2deg(aotic::shim::tensor(self, "self")), "ret0");
+  });
+}
+
 // aten::rand(SymInt[] size, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor
 AOTITorchError aoti_torch_cpu_rand(const int64_t* size, int64_t size_len_, int32_t* dtype, int32_t* layout, int32_t* device, int32_t device_index_, int32_t* pin_memory, AtenTensorHandle* ret0) {
   return aotic::shim::guard("aoti_torch_cpu_rand", [&] {
@@ -933,10 +3307,38 @@ AOTITorchError aoti_torch_cpu_randperm(int64_t n, int32_t* dtype, int32_t* layou
   });
 }
 
+// aten::ravel(Tensor(a) self) -> Tensor(a)
+AOTITorchError aoti_torch_cpu_ravel(AtenTensorHandle self, AtenTensorHandle* ret0) {
+  return aotic::shim::guard("aoti_torch_cpu_ravel", [&] {
+    aotic::shim::set_output(ret0, at::ravel(aotic::shim::tensor(self, "self")), "ret0");
+  });
+}
+
+// aten::real(Tensor(a) self) -> Tensor(a)
+AOTITorchError aoti_torch_cpu_real(AtenTensorHandle self, AtenTensorHandle* ret0) {
+  return aotic::shim::guard("aoti_torch_cpu_real", [&] {
+    aotic::shim::set_output(ret0, at::real(aotic::shim::tensor(self, "self")), "ret0");
+  });
+}
+
+// aten::reciprocal(Tensor self) -> Tensor
+AOTITorchError aoti_torch_cpu_reciprocal(AtenTensorHandle self, AtenTensorHandle* ret0) {
+  return aotic::shim::guard("aoti_torch_cpu_reciprocal", [&] {
+    aotic::shim::set_output(ret0, at::reciprocal(aotic::shim::tensor(self, "self")), "ret0");
+  });
+}
+
 // aten::relu(Tensor self) -> Tensor
 AOTITorchError aoti_torch_cpu_relu(AtenTensorHandle self, AtenTensorHandle* ret0) {
   return aotic::shim::guard("aoti_torch_cpu_relu", [&] {
     aotic::shim::set_output(ret0, at::relu(aotic::shim::tensor(self, "self")), "ret0");
+  });
+}
+
+// aten::relu6(Tensor self) -> Tensor
+AOTITorchError aoti_torch_cpu_relu6(AtenTensorHandle self, AtenTensorHandle* ret0) {
+  return aotic::shim::guard("aoti_torch_cpu_relu6", [&] {
+    aotic::shim::set_output(ret0, at::relu6(aotic::shim::tensor(self, "self")), "ret0");
   });
 }
 
@@ -961,6 +3363,13 @@ AOTITorchError aoti_torch_cpu_remainder_Tensor(AtenTensorHandle self, AtenTensor
   });
 }
 
+// aten::renorm(Tensor self, Scalar p, int dim, Scalar maxnorm) -> Tensor
+AOTITorchError aoti_torch_cpu_renorm(AtenTensorHandle self, double p, int64_t dim, double maxnorm, AtenTensorHandle* ret0) {
+  return aotic::shim::guard("aoti_torch_cpu_renorm", [&] {
+    aotic::shim::set_output(ret0, at::renorm(aotic::shim::tensor(self, "self"), at::Scalar(p), dim, at::Scalar(maxnorm)), "ret0");
+  });
+}
+
 // aten::repeat(Tensor self, SymInt[] repeats) -> Tensor
 AOTITorchError aoti_torch_cpu_repeat(AtenTensorHandle self, const int64_t* repeats, int64_t repeats_len_, AtenTensorHandle* ret0) {
   return aotic::shim::guard("aoti_torch_cpu_repeat", [&] {
@@ -975,10 +3384,59 @@ AOTITorchError aoti_torch_cpu_repeat_interleave_Tensor(AtenTensorHandle repeats,
   });
 }
 
+// aten::repeat_interleave.self_int(Tensor self, SymInt repeats, int? dim=None, *, SymInt? output_size=None) -> Tensor
+AOTITorchError aoti_torch_cpu_repeat_interleave_self_int(AtenTensorHandle self, int64_t repeats, int64_t* dim, int64_t* output_size, AtenTensorHandle* ret0) {
+  return aotic::shim::guard("aoti_torch_cpu_repeat_interleave_self_int", [&] {
+    aotic::shim::set_output(ret0, at::repeat_interleave(aotic::shim::tensor(self, "self"), repeats, aotic::shim::arg::optional_value(dim), aotic::shim::arg::optional_value(output_size)), "ret0");
+  });
+}
+
 // aten::reshape(Tensor(a) self, SymInt[] shape) -> Tensor(a)
 AOTITorchError aoti_torch_cpu_reshape(AtenTensorHandle self, const int64_t* shape, int64_t shape_len_, AtenTensorHandle* ret0) {
   return aotic::shim::guard("aoti_torch_cpu_reshape", [&] {
     aotic::shim::set_output(ret0, at::reshape(aotic::shim::tensor(self, "self"), aotic::shim::array(shape, shape_len_, "shape")), "ret0");
+  });
+}
+
+// aten::reshape_as(Tensor(a) self, Tensor other) -> Tensor(a)
+AOTITorchError aoti_torch_cpu_reshape_as(AtenTensorHandle self, AtenTensorHandle other, AtenTensorHandle* ret0) {
+  return aotic::shim::guard("aoti_torch_cpu_reshape_as", [&] {
+    aotic::shim::set_output(ret0, aotic::shim::tensor(self, "self").reshape_as(aotic::shim::tensor(other, "other")), "ret0");
+  });
+}
+
+// aten::resize(Tensor self, SymInt[] size, *, MemoryFormat? memory_format=None) -> Tensor
+AOTITorchError aoti_torch_cpu_resize(AtenTensorHandle self, const int64_t* size, int64_t size_len_, int32_t* memory_format, AtenTensorHandle* ret0) {
+  return aotic::shim::guard("aoti_torch_cpu_resize", [&] {
+    aotic::shim::set_output(ret0, at::resize(aotic::shim::tensor(self, "self"), aotic::shim::array(size, size_len_, "size"), aotic::shim::arg::optional_memory_format(memory_format)), "ret0");
+  });
+}
+
+// aten::resize_(Tensor(a!) self, SymInt[] size, *, MemoryFormat? memory_format=None) -> Tensor(a!)
+AOTITorchError aoti_torch_cpu_resize_(AtenTensorHandle self, const int64_t* size, int64_t size_len_, int32_t* memory_format) {
+  return aotic::shim::guard("aoti_torch_cpu_resize_", [&] {
+    aotic::shim::tensor(self, "self").resize_(aotic::shim::array(size, size_len_, "size"), aotic::shim::arg::optional_memory_format(memory_format));
+  });
+}
+
+// aten::resize_as_(Tensor(a!) self, Tensor the_template, *, MemoryFormat? memory_format=None) -> Tensor(a!)
+AOTITorchError aoti_torch_cpu_resize_as_(AtenTensorHandle self, AtenTensorHandle the_template, int32_t* memory_format) {
+  return aotic::shim::guard("aoti_torch_cpu_resize_as_", [&] {
+    at::resize_as_(aotic::shim::tensor(self, "self"), aotic::shim::tensor(the_template, "the_template"), aotic::shim::arg::optional_memory_format(memory_format));
+  });
+}
+
+// aten::resolve_conj(Tensor(a) self) -> Tensor(a)
+AOTITorchError aoti_torch_cpu_resolve_conj(AtenTensorHandle self, AtenTensorHandle* ret0) {
+  return aotic::shim::guard("aoti_torch_cpu_resolve_conj", [&] {
+    aotic::shim::set_output(ret0, at::resolve_conj(aotic::shim::tensor(self, "self")), "ret0");
+  });
+}
+
+// aten::resolve_neg(Tensor(a) self) -> Tensor(a)
+AOTITorchError aoti_torch_cpu_resolve_neg(AtenTensorHandle self, AtenTensorHandle* ret0) {
+  return aotic::shim::guard("aoti_torch_cpu_resolve_neg", [&] {
+    aotic::shim::set_output(ret0, at::resolve_neg(aotic::shim::tensor(self, "self")), "ret0");
   });
 }
 
@@ -989,10 +3447,52 @@ AOTITorchError aoti_torch_cpu_rms_norm(AtenTensorHandle input, const int64_t* no
   });
 }
 
+// aten::roll(Tensor self, SymInt[1] shifts, int[1] dims=[]) -> Tensor
+AOTITorchError aoti_torch_cpu_roll(AtenTensorHandle self, const int64_t* shifts, int64_t shifts_len_, const int64_t* dims, int64_t dims_len_, AtenTensorHandle* ret0) {
+  return aotic::shim::guard("aoti_torch_cpu_roll", [&] {
+    aotic::shim::set_output(ret0, at::roll(aotic::shim::tensor(self, "self"), aotic::shim::array(shifts, shifts_len_, "shifts"), aotic::shim::array(dims, dims_len_, "dims")), "ret0");
+  });
+}
+
+// aten::rot90(Tensor self, int k=1, int[] dims=[0, 1]) -> Tensor
+AOTITorchError aoti_torch_cpu_rot90(AtenTensorHandle self, int64_t k, const int64_t* dims, int64_t dims_len_, AtenTensorHandle* ret0) {
+  return aotic::shim::guard("aoti_torch_cpu_rot90", [&] {
+    aotic::shim::set_output(ret0, at::rot90(aotic::shim::tensor(self, "self"), k, aotic::shim::array(dims, dims_len_, "dims")), "ret0");
+  });
+}
+
+// aten::round(Tensor self) -> Tensor
+AOTITorchError aoti_torch_cpu_round(AtenTensorHandle self, AtenTensorHandle* ret0) {
+  return aotic::shim::guard("aoti_torch_cpu_round", [&] {
+    aotic::shim::set_output(ret0, at::round(aotic::shim::tensor(self, "self")), "ret0");
+  });
+}
+
+// aten::round.decimals(Tensor self, *, int decimals) -> Tensor
+AOTITorchError aoti_torch_cpu_round_decimals(AtenTensorHandle self, int64_t decimals, AtenTensorHandle* ret0) {
+  return aotic::shim::guard("aoti_torch_cpu_round_decimals", [&] {
+    aotic::shim::set_output(ret0, at::round(aotic::shim::tensor(self, "self"), decimals), "ret0");
+  });
+}
+
 // aten::rsqrt(Tensor self) -> Tensor
 AOTITorchError aoti_torch_cpu_rsqrt(AtenTensorHandle self, AtenTensorHandle* ret0) {
   return aotic::shim::guard("aoti_torch_cpu_rsqrt", [&] {
     aotic::shim::set_output(ret0, at::rsqrt(aotic::shim::tensor(self, "self")), "ret0");
+  });
+}
+
+// aten::rsub.Scalar(Tensor self, Scalar other, Scalar alpha=1) -> Tensor
+AOTITorchError aoti_torch_cpu_rsub_Scalar(AtenTensorHandle self, double other, double alpha, AtenTensorHandle* ret0) {
+  return aotic::shim::guard("aoti_torch_cpu_rsub_Scalar", [&] {
+    aotic::shim::set_output(ret0, at::rsub(aotic::shim::tensor(self, "self"), at::Scalar(other), aotic::shim::arg::integral_scalar(alpha)), "ret0");
+  });
+}
+
+// aten::rsub.Tensor(Tensor self, Tensor other, *, Scalar alpha=1) -> Tensor
+AOTITorchError aoti_torch_cpu_rsub_Tensor(AtenTensorHandle self, AtenTensorHandle other, double alpha, AtenTensorHandle* ret0) {
+  return aotic::shim::guard("aoti_torch_cpu_rsub_Tensor", [&] {
+    aotic::shim::set_output(ret0, at::rsub(aotic::shim::tensor(self, "self"), aotic::shim::tensor(other, "other"), aotic::shim::arg::integral_scalar(alpha)), "ret0");
   });
 }
 
@@ -1007,6 +3507,27 @@ AOTITorchError aoti_torch_cpu_scalar_tensor(double s, int32_t* dtype, int32_t* l
 AOTITorchError aoti_torch_cpu_scaled_dot_product_attention(AtenTensorHandle query, AtenTensorHandle key, AtenTensorHandle value, AtenTensorHandle* attn_mask, double dropout_p, int32_t is_causal, double* scale, int32_t enable_gqa, AtenTensorHandle* ret0) {
   return aotic::shim::guard("aoti_torch_cpu_scaled_dot_product_attention", [&] {
     aotic::shim::set_output(ret0, aotic::shim::compat::scaled_dot_product_attention(aotic::shim::tensor(query, "query"), aotic::shim::tensor(key, "key"), aotic::shim::tensor(value, "value"), aotic::shim::arg::optional_tensor(attn_mask), dropout_p, (is_causal != 0), aotic::shim::arg::optional_value(scale), (enable_gqa != 0)), "ret0");
+  });
+}
+
+// aten::scatter_add(Tensor self, int dim, Tensor index, Tensor src) -> Tensor
+AOTITorchError aoti_torch_cpu_scatter_add(AtenTensorHandle self, int64_t dim, AtenTensorHandle index, AtenTensorHandle src, AtenTensorHandle* ret0) {
+  return aotic::shim::guard("aoti_torch_cpu_scatter_add", [&] {
+    aotic::shim::set_output(ret0, at::scatter_add(aotic::shim::tensor(self, "self"), dim, aotic::shim::tensor(index, "index"), aotic::shim::tensor(src, "src")), "ret0");
+  });
+}
+
+// aten::scatter.reduce(Tensor self, int dim, Tensor index, Tensor src, *, str reduce) -> Tensor
+AOTITorchError aoti_torch_cpu_scatter_reduce(AtenTensorHandle self, int64_t dim, AtenTensorHandle index, AtenTensorHandle src, const char* reduce, AtenTensorHandle* ret0) {
+  return aotic::shim::guard("aoti_torch_cpu_scatter_reduce", [&] {
+    aotic::shim::set_output(ret0, at::scatter(aotic::shim::tensor(self, "self"), dim, aotic::shim::tensor(index, "index"), aotic::shim::tensor(src, "src"), aotic::shim::arg::str(reduce, "reduce")), "ret0");
+  });
+}
+
+// aten::scatter_reduce.two(Tensor self, int dim, Tensor index, Tensor src, str reduce, *, bool include_self=True) -> Tensor
+AOTITorchError aoti_torch_cpu_scatter_reduce_two(AtenTensorHandle self, int64_t dim, AtenTensorHandle index, AtenTensorHandle src, const char* reduce, int32_t include_self, AtenTensorHandle* ret0) {
+  return aotic::shim::guard("aoti_torch_cpu_scatter_reduce_two", [&] {
+    aotic::shim::set_output(ret0, at::scatter_reduce(aotic::shim::tensor(self, "self"), dim, aotic::shim::tensor(index, "index"), aotic::shim::tensor(src, "src"), aotic::shim::arg::str(reduce, "reduce"), (include_self != 0)), "ret0");
   });
 }
 
@@ -1045,10 +3566,38 @@ AOTITorchError aoti_torch_cpu_searchsorted_Tensor(AtenTensorHandle sorted_sequen
   });
 }
 
+// aten::segment_reduce(Tensor data, str reduce, *, Tensor? lengths=None, Tensor? indices=None, Tensor? offsets=None, int axis=0, bool unsafe=False, Scalar? initial=None) -> Tensor
+AOTITorchError aoti_torch_cpu_segment_reduce(AtenTensorHandle data, const char* reduce, AtenTensorHandle* lengths, AtenTensorHandle* indices, AtenTensorHandle* offsets, int64_t axis, int32_t unsafe, double* initial, AtenTensorHandle* ret0) {
+  return aotic::shim::guard("aoti_torch_cpu_segment_reduce", [&] {
+    aotic::shim::set_output(ret0, at::segment_reduce(aotic::shim::tensor(data, "data"), aotic::shim::arg::str(reduce, "reduce"), aotic::shim::arg::optional_tensor(lengths), aotic::shim::arg::optional_tensor(indices), aotic::shim::arg::optional_tensor(offsets), axis, (unsafe != 0), aotic::shim::arg::optional_scalar(initial)), "ret0");
+  });
+}
+
 // aten::select.int(Tensor(a) self, int dim, SymInt index) -> Tensor(a)
 AOTITorchError aoti_torch_cpu_select_int(AtenTensorHandle self, int64_t dim, int64_t index, AtenTensorHandle* ret0) {
   return aotic::shim::guard("aoti_torch_cpu_select_int", [&] {
     aotic::shim::set_output(ret0, at::select(aotic::shim::tensor(self, "self"), dim, index), "ret0");
+  });
+}
+
+// aten::select_scatter(Tensor self, Tensor src, int dim, SymInt index) -> Tensor
+AOTITorchError aoti_torch_cpu_select_scatter(AtenTensorHandle self, AtenTensorHandle src, int64_t dim, int64_t index, AtenTensorHandle* ret0) {
+  return aotic::shim::guard("aoti_torch_cpu_select_scatter", [&] {
+    aotic::shim::set_output(ret0, at::select_scatter(aotic::shim::tensor(self, "self"), aotic::shim::tensor(src, "src"), dim, index), "ret0");
+  });
+}
+
+// aten::selu(Tensor self) -> Tensor
+AOTITorchError aoti_torch_cpu_selu(AtenTensorHandle self, AtenTensorHandle* ret0) {
+  return aotic::shim::guard("aoti_torch_cpu_selu", [&] {
+    aotic::shim::set_output(ret0, at::selu(aotic::shim::tensor(self, "self")), "ret0");
+  });
+}
+
+// aten::sgn(Tensor self) -> Tensor
+AOTITorchError aoti_torch_cpu_sgn(AtenTensorHandle self, AtenTensorHandle* ret0) {
+  return aotic::shim::guard("aoti_torch_cpu_sgn", [&] {
+    aotic::shim::set_output(ret0, at::sgn(aotic::shim::tensor(self, "self")), "ret0");
   });
 }
 
@@ -1066,6 +3615,20 @@ AOTITorchError aoti_torch_cpu_sigmoid_(AtenTensorHandle self) {
   });
 }
 
+// aten::sign(Tensor self) -> Tensor
+AOTITorchError aoti_torch_cpu_sign(AtenTensorHandle self, AtenTensorHandle* ret0) {
+  return aotic::shim::guard("aoti_torch_cpu_sign", [&] {
+    aotic::shim::set_output(ret0, at::sign(aotic::shim::tensor(self, "self")), "ret0");
+  });
+}
+
+// aten::signbit(Tensor self) -> Tensor
+AOTITorchError aoti_torch_cpu_signbit(AtenTensorHandle self, AtenTensorHandle* ret0) {
+  return aotic::shim::guard("aoti_torch_cpu_signbit", [&] {
+    aotic::shim::set_output(ret0, at::signbit(aotic::shim::tensor(self, "self")), "ret0");
+  });
+}
+
 // aten::silu(Tensor self) -> Tensor
 AOTITorchError aoti_torch_cpu_silu(AtenTensorHandle self, AtenTensorHandle* ret0) {
   return aotic::shim::guard("aoti_torch_cpu_silu", [&] {
@@ -1080,6 +3643,27 @@ AOTITorchError aoti_torch_cpu_silu_(AtenTensorHandle self) {
   });
 }
 
+// aten::sin(Tensor self) -> Tensor
+AOTITorchError aoti_torch_cpu_sin(AtenTensorHandle self, AtenTensorHandle* ret0) {
+  return aotic::shim::guard("aoti_torch_cpu_sin", [&] {
+    aotic::shim::set_output(ret0, at::sin(aotic::shim::tensor(self, "self")), "ret0");
+  });
+}
+
+// aten::sinc(Tensor self) -> Tensor
+AOTITorchError aoti_torch_cpu_sinc(AtenTensorHandle self, AtenTensorHandle* ret0) {
+  return aotic::shim::guard("aoti_torch_cpu_sinc", [&] {
+    aotic::shim::set_output(ret0, at::sinc(aotic::shim::tensor(self, "self")), "ret0");
+  });
+}
+
+// aten::sinh(Tensor self) -> Tensor
+AOTITorchError aoti_torch_cpu_sinh(AtenTensorHandle self, AtenTensorHandle* ret0) {
+  return aotic::shim::guard("aoti_torch_cpu_sinh", [&] {
+    aotic::shim::set_output(ret0, at::sinh(aotic::shim::tensor(self, "self")), "ret0");
+  });
+}
+
 // aten::slice.Tensor(Tensor(a) self, int dim=0, SymInt? start=None, SymInt? end=None, SymInt step=1) -> Tensor(a)
 AOTITorchError aoti_torch_cpu_slice_Tensor(AtenTensorHandle self, int64_t dim, int64_t* start, int64_t* end, int64_t step, AtenTensorHandle* ret0) {
   return aotic::shim::guard("aoti_torch_cpu_slice_Tensor", [&] {
@@ -1087,10 +3671,45 @@ AOTITorchError aoti_torch_cpu_slice_Tensor(AtenTensorHandle self, int64_t dim, i
   });
 }
 
+// aten::slice_scatter(Tensor self, Tensor src, int dim=0, SymInt? start=None, SymInt? end=None, SymInt step=1) -> Tensor
+AOTITorchError aoti_torch_cpu_slice_scatter(AtenTensorHandle self, AtenTensorHandle src, int64_t dim, int64_t* start, int64_t* end, int64_t step, AtenTensorHandle* ret0) {
+  return aotic::shim::guard("aoti_torch_cpu_slice_scatter", [&] {
+    aotic::shim::set_output(ret0, at::slice_scatter(aotic::shim::tensor(self, "self"), aotic::shim::tensor(src, "src"), dim, aotic::shim::arg::optional_value(start), aotic::shim::arg::optional_value(end), step), "ret0");
+  });
+}
+
+// aten::smooth_l1_loss(Tensor self, Tensor target, int reduction=1, float beta=1.) -> Tensor
+AOTITorchError aoti_torch_cpu_smooth_l1_loss(AtenTensorHandle self, AtenTensorHandle target, int64_t reduction, double beta, AtenTensorHandle* ret0) {
+  return aotic::shim::guard("aoti_torch_cpu_smooth_l1_loss", [&] {
+    aotic::shim::set_output(ret0, at::smooth_l1_loss(aotic::shim::tensor(self, "self"), aotic::shim::tensor(target, "target"), reduction, beta), "ret0");
+  });
+}
+
+// aten::soft_margin_loss(Tensor self, Tensor target, int reduction=1) -> Tensor
+AOTITorchError aoti_torch_cpu_soft_margin_loss(AtenTensorHandle self, AtenTensorHandle target, int64_t reduction, AtenTensorHandle* ret0) {
+  return aotic::shim::guard("aoti_torch_cpu_soft_margin_loss", [&] {
+    aotic::shim::set_output(ret0, at::soft_margin_loss(aotic::shim::tensor(self, "self"), aotic::shim::tensor(target, "target"), reduction), "ret0");
+  });
+}
+
 // aten::softmax.int(Tensor self, int dim, ScalarType? dtype=None) -> Tensor
 AOTITorchError aoti_torch_cpu_softmax_int(AtenTensorHandle self, int64_t dim, int32_t* dtype, AtenTensorHandle* ret0) {
   return aotic::shim::guard("aoti_torch_cpu_softmax_int", [&] {
     aotic::shim::set_output(ret0, at::softmax(aotic::shim::tensor(self, "self"), dim, aotic::shim::arg::optional_scalar_type(dtype)), "ret0");
+  });
+}
+
+// aten::softplus(Tensor self, Scalar beta=1, Scalar threshold=20) -> Tensor
+AOTITorchError aoti_torch_cpu_softplus(AtenTensorHandle self, double beta, double threshold, AtenTensorHandle* ret0) {
+  return aotic::shim::guard("aoti_torch_cpu_softplus", [&] {
+    aotic::shim::set_output(ret0, at::softplus(aotic::shim::tensor(self, "self"), aotic::shim::arg::integral_scalar(beta), at::Scalar(threshold)), "ret0");
+  });
+}
+
+// aten::softshrink(Tensor self, Scalar lambd=0.5) -> Tensor
+AOTITorchError aoti_torch_cpu_softshrink(AtenTensorHandle self, double lambd, AtenTensorHandle* ret0) {
+  return aotic::shim::guard("aoti_torch_cpu_softshrink", [&] {
+    aotic::shim::set_output(ret0, at::softshrink(aotic::shim::tensor(self, "self"), at::Scalar(lambd)), "ret0");
   });
 }
 
@@ -1112,6 +3731,251 @@ AOTITorchError aoti_torch_cpu_sort_stable(AtenTensorHandle self, int32_t* stable
   });
 }
 
+// aten::special_airy_ai(Tensor x) -> Tensor
+AOTITorchError aoti_torch_cpu_special_airy_ai(AtenTensorHandle x, AtenTensorHandle* ret0) {
+  return aotic::shim::guard("aoti_torch_cpu_special_airy_ai", [&] {
+    aotic::shim::set_output(ret0, at::special_airy_ai(aotic::shim::tensor(x, "x")), "ret0");
+  });
+}
+
+// aten::special_bessel_j0(Tensor self) -> Tensor
+AOTITorchError aoti_torch_cpu_special_bessel_j0(AtenTensorHandle self, AtenTensorHandle* ret0) {
+  return aotic::shim::guard("aoti_torch_cpu_special_bessel_j0", [&] {
+    aotic::shim::set_output(ret0, at::special_bessel_j0(aotic::shim::tensor(self, "self")), "ret0");
+  });
+}
+
+// aten::special_bessel_j1(Tensor self) -> Tensor
+AOTITorchError aoti_torch_cpu_special_bessel_j1(AtenTensorHandle self, AtenTensorHandle* ret0) {
+  return aotic::shim::guard("aoti_torch_cpu_special_bessel_j1", [&] {
+    aotic::shim::set_output(ret0, at::special_bessel_j1(aotic::shim::tensor(self, "self")), "ret0");
+  });
+}
+
+// aten::special_bessel_y0(Tensor self) -> Tensor
+AOTITorchError aoti_torch_cpu_special_bessel_y0(AtenTensorHandle self, AtenTensorHandle* ret0) {
+  return aotic::shim::guard("aoti_torch_cpu_special_bessel_y0", [&] {
+    aotic::shim::set_output(ret0, at::special_bessel_y0(aotic::shim::tensor(self, "self")), "ret0");
+  });
+}
+
+// aten::special_bessel_y1(Tensor self) -> Tensor
+AOTITorchError aoti_torch_cpu_special_bessel_y1(AtenTensorHandle self, AtenTensorHandle* ret0) {
+  return aotic::shim::guard("aoti_torch_cpu_special_bessel_y1", [&] {
+    aotic::shim::set_output(ret0, at::special_bessel_y1(aotic::shim::tensor(self, "self")), "ret0");
+  });
+}
+
+// aten::special_chebyshev_polynomial_t(Tensor x, Tensor n) -> Tensor
+AOTITorchError aoti_torch_cpu_special_chebyshev_polynomial_t(AtenTensorHandle x, AtenTensorHandle n, AtenTensorHandle* ret0) {
+  return aotic::shim::guard("aoti_torch_cpu_special_chebyshev_polynomial_t", [&] {
+    aotic::shim::set_output(ret0, at::special_chebyshev_polynomial_t(aotic::shim::tensor(x, "x"), aotic::shim::tensor(n, "n")), "ret0");
+  });
+}
+
+// aten::special_chebyshev_polynomial_u(Tensor x, Tensor n) -> Tensor
+AOTITorchError aoti_torch_cpu_special_chebyshev_polynomial_u(AtenTensorHandle x, AtenTensorHandle n, AtenTensorHandle* ret0) {
+  return aotic::shim::guard("aoti_torch_cpu_special_chebyshev_polynomial_u", [&] {
+    aotic::shim::set_output(ret0, at::special_chebyshev_polynomial_u(aotic::shim::tensor(x, "x"), aotic::shim::tensor(n, "n")), "ret0");
+  });
+}
+
+// aten::special_chebyshev_polynomial_v(Tensor x, Tensor n) -> Tensor
+AOTITorchError aoti_torch_cpu_special_chebyshev_polynomial_v(AtenTensorHandle x, AtenTensorHandle n, AtenTensorHandle* ret0) {
+  return aotic::shim::guard("aoti_torch_cpu_special_chebyshev_polynomial_v", [&] {
+    aotic::shim::set_output(ret0, at::special_chebyshev_polynomial_v(aotic::shim::tensor(x, "x"), aotic::shim::tensor(n, "n")), "ret0");
+  });
+}
+
+// aten::special_chebyshev_polynomial_w(Tensor x, Tensor n) -> Tensor
+AOTITorchError aoti_torch_cpu_special_chebyshev_polynomial_w(AtenTensorHandle x, AtenTensorHandle n, AtenTensorHandle* ret0) {
+  return aotic::shim::guard("aoti_torch_cpu_special_chebyshev_polynomial_w", [&] {
+    aotic::shim::set_output(ret0, at::special_chebyshev_polynomial_w(aotic::shim::tensor(x, "x"), aotic::shim::tensor(n, "n")), "ret0");
+  });
+}
+
+// aten::special_entr(Tensor self) -> Tensor
+AOTITorchError aoti_torch_cpu_special_entr(AtenTensorHandle self, AtenTensorHandle* ret0) {
+  return aotic::shim::guard("aoti_torch_cpu_special_entr", [&] {
+    aotic::shim::set_output(ret0, at::special_entr(aotic::shim::tensor(self, "self")), "ret0");
+  });
+}
+
+// aten::special_erfcx(Tensor self) -> Tensor
+AOTITorchError aoti_torch_cpu_special_erfcx(AtenTensorHandle self, AtenTensorHandle* ret0) {
+  return aotic::shim::guard("aoti_torch_cpu_special_erfcx", [&] {
+    aotic::shim::set_output(ret0, at::special_erfcx(aotic::shim::tensor(self, "self")), "ret0");
+  });
+}
+
+// aten::special_hermite_polynomial_h(Tensor x, Tensor n) -> Tensor
+AOTITorchError aoti_torch_cpu_special_hermite_polynomial_h(AtenTensorHandle x, AtenTensorHandle n, AtenTensorHandle* ret0) {
+  return aotic::shim::guard("aoti_torch_cpu_special_hermite_polynomial_h", [&] {
+    aotic::shim::set_output(ret0, at::special_hermite_polynomial_h(aotic::shim::tensor(x, "x"), aotic::shim::tensor(n, "n")), "ret0");
+  });
+}
+
+// aten::special_hermite_polynomial_he(Tensor x, Tensor n) -> Tensor
+AOTITorchError aoti_torch_cpu_special_hermite_polynomial_he(AtenTensorHandle x, AtenTensorHandle n, AtenTensorHandle* ret0) {
+  return aotic::shim::guard("aoti_torch_cpu_special_hermite_polynomial_he", [&] {
+    aotic::shim::set_output(ret0, at::special_hermite_polynomial_he(aotic::shim::tensor(x, "x"), aotic::shim::tensor(n, "n")), "ret0");
+  });
+}
+
+// aten::special_i0e(Tensor self) -> Tensor
+AOTITorchError aoti_torch_cpu_special_i0e(AtenTensorHandle self, AtenTensorHandle* ret0) {
+  return aotic::shim::guard("aoti_torch_cpu_special_i0e", [&] {
+    aotic::shim::set_output(ret0, at::special_i0e(aotic::shim::tensor(self, "self")), "ret0");
+  });
+}
+
+// aten::special_i1(Tensor self) -> Tensor
+AOTITorchError aoti_torch_cpu_special_i1(AtenTensorHandle self, AtenTensorHandle* ret0) {
+  return aotic::shim::guard("aoti_torch_cpu_special_i1", [&] {
+    aotic::shim::set_output(ret0, at::special_i1(aotic::shim::tensor(self, "self")), "ret0");
+  });
+}
+
+// aten::special_i1e(Tensor self) -> Tensor
+AOTITorchError aoti_torch_cpu_special_i1e(AtenTensorHandle self, AtenTensorHandle* ret0) {
+  return aotic::shim::guard("aoti_torch_cpu_special_i1e", [&] {
+    aotic::shim::set_output(ret0, at::special_i1e(aotic::shim::tensor(self, "self")), "ret0");
+  });
+}
+
+// aten::special_laguerre_polynomial_l(Tensor x, Tensor n) -> Tensor
+AOTITorchError aoti_torch_cpu_special_laguerre_polynomial_l(AtenTensorHandle x, AtenTensorHandle n, AtenTensorHandle* ret0) {
+  return aotic::shim::guard("aoti_torch_cpu_special_laguerre_polynomial_l", [&] {
+    aotic::shim::set_output(ret0, at::special_laguerre_polynomial_l(aotic::shim::tensor(x, "x"), aotic::shim::tensor(n, "n")), "ret0");
+  });
+}
+
+// aten::special_legendre_polynomial_p(Tensor x, Tensor n) -> Tensor
+AOTITorchError aoti_torch_cpu_special_legendre_polynomial_p(AtenTensorHandle x, AtenTensorHandle n, AtenTensorHandle* ret0) {
+  return aotic::shim::guard("aoti_torch_cpu_special_legendre_polynomial_p", [&] {
+    aotic::shim::set_output(ret0, at::special_legendre_polynomial_p(aotic::shim::tensor(x, "x"), aotic::shim::tensor(n, "n")), "ret0");
+  });
+}
+
+// aten::special_log_ndtr(Tensor self) -> Tensor
+AOTITorchError aoti_torch_cpu_special_log_ndtr(AtenTensorHandle self, AtenTensorHandle* ret0) {
+  return aotic::shim::guard("aoti_torch_cpu_special_log_ndtr", [&] {
+    aotic::shim::set_output(ret0, at::special_log_ndtr(aotic::shim::tensor(self, "self")), "ret0");
+  });
+}
+
+// aten::special_modified_bessel_i0(Tensor self) -> Tensor
+AOTITorchError aoti_torch_cpu_special_modified_bessel_i0(AtenTensorHandle self, AtenTensorHandle* ret0) {
+  return aotic::shim::guard("aoti_torch_cpu_special_modified_bessel_i0", [&] {
+    aotic::shim::set_output(ret0, at::special_modified_bessel_i0(aotic::shim::tensor(self, "self")), "ret0");
+  });
+}
+
+// aten::special_modified_bessel_i1(Tensor self) -> Tensor
+AOTITorchError aoti_torch_cpu_special_modified_bessel_i1(AtenTensorHandle self, AtenTensorHandle* ret0) {
+  return aotic::shim::guard("aoti_torch_cpu_special_modified_bessel_i1", [&] {
+    aotic::shim::set_output(ret0, at::special_modified_bessel_i1(aotic::shim::tensor(self, "self")), "ret0");
+  });
+}
+
+// aten::special_modified_bessel_k0(Tensor self) -> Tensor
+AOTITorchError aoti_torch_cpu_special_modified_bessel_k0(AtenTensorHandle self, AtenTensorHandle* ret0) {
+  return aotic::shim::guard("aoti_torch_cpu_special_modified_bessel_k0", [&] {
+    aotic::shim::set_output(ret0, at::special_modified_bessel_k0(aotic::shim::tensor(self, "self")), "ret0");
+  });
+}
+
+// aten::special_modified_bessel_k1(Tensor self) -> Tensor
+AOTITorchError aoti_torch_cpu_special_modified_bessel_k1(AtenTensorHandle self, AtenTensorHandle* ret0) {
+  return aotic::shim::guard("aoti_torch_cpu_special_modified_bessel_k1", [&] {
+    aotic::shim::set_output(ret0, at::special_modified_bessel_k1(aotic::shim::tensor(self, "self")), "ret0");
+  });
+}
+
+// aten::special_ndtr(Tensor self) -> Tensor
+AOTITorchError aoti_torch_cpu_special_ndtr(AtenTensorHandle self, AtenTensorHandle* ret0) {
+  return aotic::shim::guard("aoti_torch_cpu_special_ndtr", [&] {
+    aotic::shim::set_output(ret0, at::special_ndtr(aotic::shim::tensor(self, "self")), "ret0");
+  });
+}
+
+// aten::special_ndtri(Tensor self) -> Tensor
+AOTITorchError aoti_torch_cpu_special_ndtri(AtenTensorHandle self, AtenTensorHandle* ret0) {
+  return aotic::shim::guard("aoti_torch_cpu_special_ndtri", [&] {
+    aotic::shim::set_output(ret0, at::special_ndtri(aotic::shim::tensor(self, "self")), "ret0");
+  });
+}
+
+// aten::special_polygamma(int n, Tensor self) -> Tensor
+AOTITorchError aoti_torch_cpu_special_polygamma(int64_t n, AtenTensorHandle self, AtenTensorHandle* ret0) {
+  return aotic::shim::guard("aoti_torch_cpu_special_polygamma", [&] {
+    aotic::shim::set_output(ret0, at::special_polygamma(n, aotic::shim::tensor(self, "self")), "ret0");
+  });
+}
+
+// aten::special_scaled_modified_bessel_k0(Tensor x) -> Tensor
+AOTITorchError aoti_torch_cpu_special_scaled_modified_bessel_k0(AtenTensorHandle x, AtenTensorHandle* ret0) {
+  return aotic::shim::guard("aoti_torch_cpu_special_scaled_modified_bessel_k0", [&] {
+    aotic::shim::set_output(ret0, at::special_scaled_modified_bessel_k0(aotic::shim::tensor(x, "x")), "ret0");
+  });
+}
+
+// aten::special_scaled_modified_bessel_k1(Tensor x) -> Tensor
+AOTITorchError aoti_torch_cpu_special_scaled_modified_bessel_k1(AtenTensorHandle x, AtenTensorHandle* ret0) {
+  return aotic::shim::guard("aoti_torch_cpu_special_scaled_modified_bessel_k1", [&] {
+    aotic::shim::set_output(ret0, at::special_scaled_modified_bessel_k1(aotic::shim::tensor(x, "x")), "ret0");
+  });
+}
+
+// aten::special_shifted_chebyshev_polynomial_t(Tensor x, Tensor n) -> Tensor
+AOTITorchError aoti_torch_cpu_special_shifted_chebyshev_polynomial_t(AtenTensorHandle x, AtenTensorHandle n, AtenTensorHandle* ret0) {
+  return aotic::shim::guard("aoti_torch_cpu_special_shifted_chebyshev_polynomial_t", [&] {
+    aotic::shim::set_output(ret0, at::special_shifted_chebyshev_polynomial_t(aotic::shim::tensor(x, "x"), aotic::shim::tensor(n, "n")), "ret0");
+  });
+}
+
+// aten::special_shifted_chebyshev_polynomial_u(Tensor x, Tensor n) -> Tensor
+AOTITorchError aoti_torch_cpu_special_shifted_chebyshev_polynomial_u(AtenTensorHandle x, AtenTensorHandle n, AtenTensorHandle* ret0) {
+  return aotic::shim::guard("aoti_torch_cpu_special_shifted_chebyshev_polynomial_u", [&] {
+    aotic::shim::set_output(ret0, at::special_shifted_chebyshev_polynomial_u(aotic::shim::tensor(x, "x"), aotic::shim::tensor(n, "n")), "ret0");
+  });
+}
+
+// aten::special_shifted_chebyshev_polynomial_v(Tensor x, Tensor n) -> Tensor
+AOTITorchError aoti_torch_cpu_special_shifted_chebyshev_polynomial_v(AtenTensorHandle x, AtenTensorHandle n, AtenTensorHandle* ret0) {
+  return aotic::shim::guard("aoti_torch_cpu_special_shifted_chebyshev_polynomial_v", [&] {
+    aotic::shim::set_output(ret0, at::special_shifted_chebyshev_polynomial_v(aotic::shim::tensor(x, "x"), aotic::shim::tensor(n, "n")), "ret0");
+  });
+}
+
+// aten::special_shifted_chebyshev_polynomial_w(Tensor x, Tensor n) -> Tensor
+AOTITorchError aoti_torch_cpu_special_shifted_chebyshev_polynomial_w(AtenTensorHandle x, AtenTensorHandle n, AtenTensorHandle* ret0) {
+  return aotic::shim::guard("aoti_torch_cpu_special_shifted_chebyshev_polynomial_w", [&] {
+    aotic::shim::set_output(ret0, at::special_shifted_chebyshev_polynomial_w(aotic::shim::tensor(x, "x"), aotic::shim::tensor(n, "n")), "ret0");
+  });
+}
+
+// aten::special_spherical_bessel_j0(Tensor x) -> Tensor
+AOTITorchError aoti_torch_cpu_special_spherical_bessel_j0(AtenTensorHandle x, AtenTensorHandle* ret0) {
+  return aotic::shim::guard("aoti_torch_cpu_special_spherical_bessel_j0", [&] {
+    aotic::shim::set_output(ret0, at::special_spherical_bessel_j0(aotic::shim::tensor(x, "x")), "ret0");
+  });
+}
+
+// aten::special_xlog1py(Tensor self, Tensor other) -> Tensor
+AOTITorchError aoti_torch_cpu_special_xlog1py(AtenTensorHandle self, AtenTensorHandle other, AtenTensorHandle* ret0) {
+  return aotic::shim::guard("aoti_torch_cpu_special_xlog1py", [&] {
+    aotic::shim::set_output(ret0, at::special_xlog1py(aotic::shim::tensor(self, "self"), aotic::shim::tensor(other, "other")), "ret0");
+  });
+}
+
+// aten::special_zeta(Tensor self, Tensor other) -> Tensor
+AOTITorchError aoti_torch_cpu_special_zeta(AtenTensorHandle self, AtenTensorHandle other, AtenTensorHandle* ret0) {
+  return aotic::shim::guard("aoti_torch_cpu_special_zeta", [&] {
+    aotic::shim::set_output(ret0, at::special_zeta(aotic::shim::tensor(self, "self"), aotic::shim::tensor(other, "other")), "ret0");
+  });
+}
+
 // aten::split.Tensor(Tensor(a -> *) self, SymInt split_size, int dim=0) -> Tensor(a)[]
 AOTITorchError aoti_torch_cpu_split_Tensor(AtenTensorHandle self, int64_t split_size, int64_t dim, AtenTensorHandle* ret0, int64_t ret0_len_) {
   return aotic::shim::guard("aoti_torch_cpu_split_Tensor", [&] {
@@ -1126,10 +3990,45 @@ AOTITorchError aoti_torch_cpu_split_with_sizes(AtenTensorHandle self, const int6
   });
 }
 
+// aten::split_with_sizes_copy(Tensor self, SymInt[] split_sizes, int dim=0) -> Tensor[]
+AOTITorchError aoti_torch_cpu_split_with_sizes_copy(AtenTensorHandle self, const int64_t* split_sizes, int64_t split_sizes_len_, int64_t dim, AtenTensorHandle* ret0, int64_t ret0_len_) {
+  return aotic::shim::guard("aoti_torch_cpu_split_with_sizes_copy", [&] {
+    aotic::shim::arg::set_outputs(ret0, ret0_len_, at::split_with_sizes_copy(aotic::shim::tensor(self, "self"), aotic::shim::array(split_sizes, split_sizes_len_, "split_sizes"), dim), "ret0");
+  });
+}
+
 // aten::sqrt(Tensor self) -> Tensor
 AOTITorchError aoti_torch_cpu_sqrt(AtenTensorHandle self, AtenTensorHandle* ret0) {
   return aotic::shim::guard("aoti_torch_cpu_sqrt", [&] {
     aotic::shim::set_output(ret0, at::sqrt(aotic::shim::tensor(self, "self")), "ret0");
+  });
+}
+
+// aten::square(Tensor self) -> Tensor
+AOTITorchError aoti_torch_cpu_square(AtenTensorHandle self, AtenTensorHandle* ret0) {
+  return aotic::shim::guard("aoti_torch_cpu_square", [&] {
+    aotic::shim::set_output(ret0, at::square(aotic::shim::tensor(self, "self")), "ret0");
+  });
+}
+
+// aten::squeeze(Tensor(a) self) -> Tensor(a)
+AOTITorchError aoti_torch_cpu_squeeze(AtenTensorHandle self, AtenTensorHandle* ret0) {
+  return aotic::shim::guard("aoti_torch_cpu_squeeze", [&] {
+    aotic::shim::set_output(ret0, at::squeeze(aotic::shim::tensor(self, "self")), "ret0");
+  });
+}
+
+// aten::squeeze_copy(Tensor self) -> Tensor
+AOTITorchError aoti_torch_cpu_squeeze_copy(AtenTensorHandle self, AtenTensorHandle* ret0) {
+  return aotic::shim::guard("aoti_torch_cpu_squeeze_copy", [&] {
+    aotic::shim::set_output(ret0, at::squeeze_copy(aotic::shim::tensor(self, "self")), "ret0");
+  });
+}
+
+// aten::squeeze_copy.dim(Tensor self, int dim) -> Tensor
+AOTITorchError aoti_torch_cpu_squeeze_copy_dim(AtenTensorHandle self, int64_t dim, AtenTensorHandle* ret0) {
+  return aotic::shim::guard("aoti_torch_cpu_squeeze_copy_dim", [&] {
+    aotic::shim::set_output(ret0, at::squeeze_copy(aotic::shim::tensor(self, "self"), dim), "ret0");
   });
 }
 
@@ -1154,6 +4053,61 @@ AOTITorchError aoti_torch_cpu_stack(const AtenTensorHandle* tensors, int64_t ten
   });
 }
 
+// aten::std(Tensor self, bool unbiased=True) -> Tensor
+AOTITorchError aoti_torch_cpu_std(AtenTensorHandle self, int32_t unbiased, AtenTensorHandle* ret0) {
+  return aotic::shim::guard("aoti_torch_cpu_std", [&] {
+    aotic::shim::set_output(ret0, at::std(aotic::shim::tensor(self, "self"), (unbiased != 0)), "ret0");
+  });
+}
+
+// aten::std.correction(Tensor self, int[1]? dim=None, *, Scalar? correction=None, bool keepdim=False) -> Tensor
+AOTITorchError aoti_torch_cpu_std_correction(AtenTensorHandle self, const int64_t** dim, int64_t dim_len_, double* correction, int32_t keepdim, AtenTensorHandle* ret0) {
+  return aotic::shim::guard("aoti_torch_cpu_std_correction", [&] {
+    aotic::shim::set_output(ret0, aotic::shim::compat::std_correction(aotic::shim::tensor(self, "self"), aotic::shim::arg::optional_int_array(dim, dim_len_, "dim"), aotic::shim::arg::optional_scalar(correction), (keepdim != 0)), "ret0");
+  });
+}
+
+// aten::std.dim(Tensor self, int[1]? dim, bool unbiased=True, bool keepdim=False) -> Tensor
+AOTITorchError aoti_torch_cpu_std_dim(AtenTensorHandle self, const int64_t** dim, int64_t dim_len_, int32_t unbiased, int32_t keepdim, AtenTensorHandle* ret0) {
+  return aotic::shim::guard("aoti_torch_cpu_std_dim", [&] {
+    aotic::shim::set_output(ret0, at::std(aotic::shim::tensor(self, "self"), aotic::shim::arg::optional_int_array(dim, dim_len_, "dim"), (unbiased != 0), (keepdim != 0)), "ret0");
+  });
+}
+
+// aten::std_mean(Tensor self, bool unbiased=True) -> (Tensor, Tensor)
+AOTITorchError aoti_torch_cpu_std_mean(AtenTensorHandle self, int32_t unbiased, AtenTensorHandle* ret0, AtenTensorHandle* ret1) {
+  return aotic::shim::guard("aoti_torch_cpu_std_mean", [&] {
+    auto result = at::std_mean(aotic::shim::tensor(self, "self"), (unbiased != 0));
+    aotic::shim::set_output(ret0, std::get<0>(std::move(result)), "ret0");
+    aotic::shim::set_output(ret1, std::get<1>(std::move(result)), "ret1");
+  });
+}
+
+// aten::std_mean.correction(Tensor self, int[1]? dim=None, *, Scalar? correction=None, bool keepdim=False) -> (Tensor, Tensor)
+AOTITorchError aoti_torch_cpu_std_mean_correction(AtenTensorHandle self, const int64_t** dim, int64_t dim_len_, double* correction, int32_t keepdim, AtenTensorHandle* ret0, AtenTensorHandle* ret1) {
+  return aotic::shim::guard("aoti_torch_cpu_std_mean_correction", [&] {
+    auto result = aotic::shim::compat::std_mean_correction(aotic::shim::tensor(self, "self"), aotic::shim::arg::optional_int_array(dim, dim_len_, "dim"), aotic::shim::arg::optional_scalar(correction), (keepdim != 0));
+    aotic::shim::set_output(ret0, std::get<0>(std::move(result)), "ret0");
+    aotic::shim::set_output(ret1, std::get<1>(std::move(result)), "ret1");
+  });
+}
+
+// aten::std_mean.dim(Tensor self, int[1]? dim, bool unbiased=True, bool keepdim=False) -> (Tensor, Tensor)
+AOTITorchError aoti_torch_cpu_std_mean_dim(AtenTensorHandle self, const int64_t** dim, int64_t dim_len_, int32_t unbiased, int32_t keepdim, AtenTensorHandle* ret0, AtenTensorHandle* ret1) {
+  return aotic::shim::guard("aoti_torch_cpu_std_mean_dim", [&] {
+    auto result = at::std_mean(aotic::shim::tensor(self, "self"), aotic::shim::arg::optional_int_array(dim, dim_len_, "dim"), (unbiased != 0), (keepdim != 0));
+    aotic::shim::set_output(ret0, std::get<0>(std::move(result)), "ret0");
+    aotic::shim::set_output(ret1, std::get<1>(std::move(result)), "ret1");
+  });
+}
+
+// aten::stft(Tensor self, int n_fft, int? hop_length=None, int? win_length=None, Tensor? window=None, bool normalized=False, bool? onesided=None, bool? return_complex=None, bool? align_to_window=None) -> Tensor
+AOTITorchError aoti_torch_cpu_stft(AtenTensorHandle self, int64_t n_fft, int64_t* hop_length, int64_t* win_length, AtenTensorHandle* window, int32_t normalized, int32_t* onesided, int32_t* return_complex, int32_t* align_to_window, AtenTensorHandle* ret0) {
+  return aotic::shim::guard("aoti_torch_cpu_stft", [&] {
+    aotic::shim::set_output(ret0, aotic::shim::compat::stft(aotic::shim::tensor(self, "self"), n_fft, aotic::shim::arg::optional_value(hop_length), aotic::shim::arg::optional_value(win_length), aotic::shim::arg::optional_tensor(window), (normalized != 0), aotic::shim::arg::optional_bool(onesided), aotic::shim::arg::optional_bool(return_complex), aotic::shim::arg::optional_bool(align_to_window)), "ret0");
+  });
+}
+
 // aten::sub.Scalar(Tensor self, Scalar other, Scalar alpha=1) -> Tensor
 AOTITorchError aoti_torch_cpu_sub_Scalar(AtenTensorHandle self, double other, double alpha, AtenTensorHandle* ret0) {
   return aotic::shim::guard("aoti_torch_cpu_sub_Scalar", [&] {
@@ -1175,6 +4129,13 @@ AOTITorchError aoti_torch_cpu_sub__Tensor(AtenTensorHandle self, AtenTensorHandl
   });
 }
 
+// aten::subtract.Tensor(Tensor self, Tensor other, *, Scalar alpha=1) -> Tensor
+AOTITorchError aoti_torch_cpu_subtract_Tensor(AtenTensorHandle self, AtenTensorHandle other, double alpha, AtenTensorHandle* ret0) {
+  return aotic::shim::guard("aoti_torch_cpu_subtract_Tensor", [&] {
+    aotic::shim::set_output(ret0, at::subtract(aotic::shim::tensor(self, "self"), aotic::shim::tensor(other, "other"), aotic::shim::arg::integral_scalar(alpha)), "ret0");
+  });
+}
+
 // aten::sum(Tensor self, *, ScalarType? dtype=None) -> Tensor
 AOTITorchError aoti_torch_cpu_sum(AtenTensorHandle self, int32_t* dtype, AtenTensorHandle* ret0) {
   return aotic::shim::guard("aoti_torch_cpu_sum", [&] {
@@ -1189,6 +4150,58 @@ AOTITorchError aoti_torch_cpu_sum_dim_IntList(AtenTensorHandle self, const int64
   });
 }
 
+// aten::sum_to_size(Tensor self, SymInt[] size) -> Tensor
+AOTITorchError aoti_torch_cpu_sum_to_size(AtenTensorHandle self, const int64_t* size, int64_t size_len_, AtenTensorHandle* ret0) {
+  return aotic::shim::guard("aoti_torch_cpu_sum_to_size", [&] {
+    aotic::shim::set_output(ret0, aotic::shim::tensor(self, "self").sum_to_size(aotic::shim::array(size, size_len_, "size")), "ret0");
+  });
+}
+
+// aten::svd(Tensor self, bool some=True, bool compute_uv=True) -> (Tensor U, Tensor S, Tensor V)
+AOTITorchError aoti_torch_cpu_svd(AtenTensorHandle self, int32_t some, int32_t compute_uv, AtenTensorHandle* ret0, AtenTensorHandle* ret1, AtenTensorHandle* ret2) {
+  return aotic::shim::guard("aoti_torch_cpu_svd", [&] {
+    auto result = at::svd(aotic::shim::tensor(self, "self"), (some != 0), (compute_uv != 0));
+    aotic::shim::set_output(ret0, std::get<0>(std::move(result)), "ret0");
+    aotic::shim::set_output(ret1, std::get<1>(std::move(result)), "ret1");
+    aotic::shim::set_output(ret2, std::get<2>(std::move(result)), "ret2");
+  });
+}
+
+// aten::t(Tensor(a) self) -> Tensor(a)
+AOTITorchError aoti_torch_cpu_t(AtenTensorHandle self, AtenTensorHandle* ret0) {
+  return aotic::shim::guard("aoti_torch_cpu_t", [&] {
+    aotic::shim::set_output(ret0, at::t(aotic::shim::tensor(self, "self")), "ret0");
+  });
+}
+
+// aten::t_copy(Tensor self) -> Tensor
+AOTITorchError aoti_torch_cpu_t_copy(AtenTensorHandle self, AtenTensorHandle* ret0) {
+  return aotic::shim::guard("aoti_torch_cpu_t_copy", [&] {
+    aotic::shim::set_output(ret0, at::t_copy(aotic::shim::tensor(self, "self")), "ret0");
+  });
+}
+
+// aten::take(Tensor self, Tensor index) -> Tensor
+AOTITorchError aoti_torch_cpu_take(AtenTensorHandle self, AtenTensorHandle index, AtenTensorHandle* ret0) {
+  return aotic::shim::guard("aoti_torch_cpu_take", [&] {
+    aotic::shim::set_output(ret0, at::take(aotic::shim::tensor(self, "self"), aotic::shim::tensor(index, "index")), "ret0");
+  });
+}
+
+// aten::take_along_dim(Tensor self, Tensor indices, int? dim=None) -> Tensor
+AOTITorchError aoti_torch_cpu_take_along_dim(AtenTensorHandle self, AtenTensorHandle indices, int64_t* dim, AtenTensorHandle* ret0) {
+  return aotic::shim::guard("aoti_torch_cpu_take_along_dim", [&] {
+    aotic::shim::set_output(ret0, at::take_along_dim(aotic::shim::tensor(self, "self"), aotic::shim::tensor(indices, "indices"), aotic::shim::arg::optional_value(dim)), "ret0");
+  });
+}
+
+// aten::tan(Tensor self) -> Tensor
+AOTITorchError aoti_torch_cpu_tan(AtenTensorHandle self, AtenTensorHandle* ret0) {
+  return aotic::shim::guard("aoti_torch_cpu_tan", [&] {
+    aotic::shim::set_output(ret0, at::tan(aotic::shim::tensor(self, "self")), "ret0");
+  });
+}
+
 // aten::tanh(Tensor self) -> Tensor
 AOTITorchError aoti_torch_cpu_tanh(AtenTensorHandle self, AtenTensorHandle* ret0) {
   return aotic::shim::guard("aoti_torch_cpu_tanh", [&] {
@@ -1200,6 +4213,41 @@ AOTITorchError aoti_torch_cpu_tanh(AtenTensorHandle self, AtenTensorHandle* ret0
 AOTITorchError aoti_torch_cpu_tanh_(AtenTensorHandle self) {
   return aotic::shim::guard("aoti_torch_cpu_tanh_", [&] {
     at::tanh_(aotic::shim::tensor(self, "self"));
+  });
+}
+
+// aten::tensor_split.tensor_indices_or_sections(Tensor(a -> *) self, Tensor tensor_indices_or_sections, int dim=0) -> Tensor(a)[]
+AOTITorchError aoti_torch_cpu_tensor_split_tensor_indices_or_sections(AtenTensorHandle self, AtenTensorHandle tensor_indices_or_sections, int64_t dim, AtenTensorHandle* ret0, int64_t ret0_len_) {
+  return aotic::shim::guard("aoti_torch_cpu_tensor_split_tensor_indices_or_sections", [&] {
+    aotic::shim::arg::set_outputs(ret0, ret0_len_, at::tensor_split(aotic::shim::tensor(self, "self"), aotic::shim::tensor(tensor_indices_or_sections, "tensor_indices_or_sections"), dim), "ret0");
+  });
+}
+
+// aten::tensordot(Tensor self, Tensor other, int[] dims_self, int[] dims_other) -> Tensor
+AOTITorchError aoti_torch_cpu_tensordot(AtenTensorHandle self, AtenTensorHandle other, const int64_t* dims_self, int64_t dims_self_len_, const int64_t* dims_other, int64_t dims_other_len_, AtenTensorHandle* ret0) {
+  return aotic::shim::guard("aoti_torch_cpu_tensordot", [&] {
+    aotic::shim::set_output(ret0, at::tensordot(aotic::shim::tensor(self, "self"), aotic::shim::tensor(other, "other"), aotic::shim::array(dims_self, dims_self_len_, "dims_self"), aotic::shim::array(dims_other, dims_other_len_, "dims_other")), "ret0");
+  });
+}
+
+// aten::threshold(Tensor self, Scalar threshold, Scalar value) -> Tensor
+AOTITorchError aoti_torch_cpu_threshold(AtenTensorHandle self, double threshold, double value, AtenTensorHandle* ret0) {
+  return aotic::shim::guard("aoti_torch_cpu_threshold", [&] {
+    aotic::shim::set_output(ret0, at::threshold(aotic::shim::tensor(self, "self"), at::Scalar(threshold), at::Scalar(value)), "ret0");
+  });
+}
+
+// aten::tile(Tensor self, SymInt[] dims) -> Tensor
+AOTITorchError aoti_torch_cpu_tile(AtenTensorHandle self, const int64_t* dims, int64_t dims_len_, AtenTensorHandle* ret0) {
+  return aotic::shim::guard("aoti_torch_cpu_tile", [&] {
+    aotic::shim::set_output(ret0, at::tile(aotic::shim::tensor(self, "self"), aotic::shim::array(dims, dims_len_, "dims")), "ret0");
+  });
+}
+
+// aten::to.device(Tensor(a) self, Device device, ScalarType dtype, bool non_blocking=False, bool copy=False, MemoryFormat? memory_format=None) -> Tensor(a)
+AOTITorchError aoti_torch_cpu_to_device(AtenTensorHandle self, int32_t device, int32_t device_index_, int32_t dtype, int32_t non_blocking, int32_t copy, int32_t* memory_format, AtenTensorHandle* ret0) {
+  return aotic::shim::guard("aoti_torch_cpu_to_device", [&] {
+    aotic::shim::set_output(ret0, aotic::shim::tensor(self, "self").to(aotic::shim::device(device, device_index_), aotic::shim::scalar_type(dtype), (non_blocking != 0), (copy != 0), aotic::shim::arg::optional_memory_format(memory_format)), "ret0");
   });
 }
 
@@ -1219,10 +4267,47 @@ AOTITorchError aoti_torch_cpu_topk(AtenTensorHandle self, int64_t k, int64_t dim
   });
 }
 
+// aten::trace(Tensor self) -> Tensor
+AOTITorchError aoti_torch_cpu_trace(AtenTensorHandle self, AtenTensorHandle* ret0) {
+  return aotic::shim::guard("aoti_torch_cpu_trace", [&] {
+    aotic::shim::set_output(ret0, at::trace(aotic::shim::tensor(self, "self")), "ret0");
+  });
+}
+
+// aten::transpose_copy.int(Tensor self, int dim0, int dim1) -> Tensor
+AOTITorchError aoti_torch_cpu_transpose_copy_int(AtenTensorHandle self, int64_t dim0, int64_t dim1, AtenTensorHandle* ret0) {
+  return aotic::shim::guard("aoti_torch_cpu_transpose_copy_int", [&] {
+    aotic::shim::set_output(ret0, at::transpose_copy(aotic::shim::tensor(self, "self"), dim0, dim1), "ret0");
+  });
+}
+
 // aten::transpose.int(Tensor(a) self, int dim0, int dim1) -> Tensor(a)
 AOTITorchError aoti_torch_cpu_transpose_int(AtenTensorHandle self, int64_t dim0, int64_t dim1, AtenTensorHandle* ret0) {
   return aotic::shim::guard("aoti_torch_cpu_transpose_int", [&] {
     aotic::shim::set_output(ret0, at::transpose(aotic::shim::tensor(self, "self"), dim0, dim1), "ret0");
+  });
+}
+
+// aten::trapezoid.x(Tensor y, Tensor x, *, int dim=-1) -> Tensor
+AOTITorchError aoti_torch_cpu_trapezoid_x(AtenTensorHandle y, AtenTensorHandle x, int64_t dim, AtenTensorHandle* ret0) {
+  return aotic::shim::guard("aoti_torch_cpu_trapezoid_x", [&] {
+    aotic::shim::set_output(ret0, at::trapezoid(aotic::shim::tensor(y, "y"), aotic::shim::tensor(x, "x"), dim), "ret0");
+  });
+}
+
+// aten::trapz.x(Tensor y, Tensor x, *, int dim=-1) -> Tensor
+AOTITorchError aoti_torch_cpu_trapz_x(AtenTensorHandle y, AtenTensorHandle x, int64_t dim, AtenTensorHandle* ret0) {
+  return aotic::shim::guard("aoti_torch_cpu_trapz_x", [&] {
+    aotic::shim::set_output(ret0, at::trapz(aotic::shim::tensor(y, "y"), aotic::shim::tensor(x, "x"), dim), "ret0");
+  });
+}
+
+// aten::triangular_solve(Tensor self, Tensor A, bool upper=True, bool transpose=False, bool unitriangular=False) -> (Tensor solution, Tensor cloned_coefficient)
+AOTITorchError aoti_torch_cpu_triangular_solve(AtenTensorHandle self, AtenTensorHandle A, int32_t upper, int32_t transpose, int32_t unitriangular, AtenTensorHandle* ret0, AtenTensorHandle* ret1) {
+  return aotic::shim::guard("aoti_torch_cpu_triangular_solve", [&] {
+    auto result = at::triangular_solve(aotic::shim::tensor(self, "self"), aotic::shim::tensor(A, "A"), (upper != 0), (transpose != 0), (unitriangular != 0));
+    aotic::shim::set_output(ret0, std::get<0>(std::move(result)), "ret0");
+    aotic::shim::set_output(ret1, std::get<1>(std::move(result)), "ret1");
   });
 }
 
@@ -1233,10 +4318,38 @@ AOTITorchError aoti_torch_cpu_tril(AtenTensorHandle self, int64_t diagonal, Aten
   });
 }
 
+// aten::triplet_margin_loss(Tensor anchor, Tensor positive, Tensor negative, float margin=1., float p=2., float eps=9.9999999999999995e-07, bool swap=False, int reduction=1) -> Tensor
+AOTITorchError aoti_torch_cpu_triplet_margin_loss(AtenTensorHandle anchor, AtenTensorHandle positive, AtenTensorHandle negative, double margin, double p, double eps, int32_t swap, int64_t reduction, AtenTensorHandle* ret0) {
+  return aotic::shim::guard("aoti_torch_cpu_triplet_margin_loss", [&] {
+    aotic::shim::set_output(ret0, at::triplet_margin_loss(aotic::shim::tensor(anchor, "anchor"), aotic::shim::tensor(positive, "positive"), aotic::shim::tensor(negative, "negative"), margin, p, eps, (swap != 0), reduction), "ret0");
+  });
+}
+
 // aten::triu(Tensor self, SymInt diagonal=0) -> Tensor
 AOTITorchError aoti_torch_cpu_triu(AtenTensorHandle self, int64_t diagonal, AtenTensorHandle* ret0) {
   return aotic::shim::guard("aoti_torch_cpu_triu", [&] {
     aotic::shim::set_output(ret0, at::triu(aotic::shim::tensor(self, "self"), diagonal), "ret0");
+  });
+}
+
+// aten::true_divide.Tensor(Tensor self, Tensor other) -> Tensor
+AOTITorchError aoti_torch_cpu_true_divide_Tensor(AtenTensorHandle self, AtenTensorHandle other, AtenTensorHandle* ret0) {
+  return aotic::shim::guard("aoti_torch_cpu_true_divide_Tensor", [&] {
+    aotic::shim::set_output(ret0, at::true_divide(aotic::shim::tensor(self, "self"), aotic::shim::tensor(other, "other")), "ret0");
+  });
+}
+
+// aten::trunc(Tensor self) -> Tensor
+AOTITorchError aoti_torch_cpu_trunc(AtenTensorHandle self, AtenTensorHandle* ret0) {
+  return aotic::shim::guard("aoti_torch_cpu_trunc", [&] {
+    aotic::shim::set_output(ret0, at::trunc(aotic::shim::tensor(self, "self")), "ret0");
+  });
+}
+
+// aten::unbind_copy.int(Tensor self, int dim=0) -> Tensor[]
+AOTITorchError aoti_torch_cpu_unbind_copy_int(AtenTensorHandle self, int64_t dim, AtenTensorHandle* ret0, int64_t ret0_len_) {
+  return aotic::shim::guard("aoti_torch_cpu_unbind_copy_int", [&] {
+    aotic::shim::arg::set_outputs(ret0, ret0_len_, at::unbind_copy(aotic::shim::tensor(self, "self"), dim), "ret0");
   });
 }
 
@@ -1247,10 +4360,69 @@ AOTITorchError aoti_torch_cpu_unbind_int(AtenTensorHandle self, int64_t dim, Ate
   });
 }
 
+// aten::unflatten.int(Tensor(a) self, int dim, SymInt[] sizes) -> Tensor(a)
+AOTITorchError aoti_torch_cpu_unflatten_int(AtenTensorHandle self, int64_t dim, const int64_t* sizes, int64_t sizes_len_, AtenTensorHandle* ret0) {
+  return aotic::shim::guard("aoti_torch_cpu_unflatten_int", [&] {
+    aotic::shim::set_output(ret0, at::unflatten(aotic::shim::tensor(self, "self"), dim, aotic::shim::array(sizes, sizes_len_, "sizes")), "ret0");
+  });
+}
+
+// aten::unfold(Tensor(a) self, int dimension, int size, int step) -> Tensor(a)
+AOTITorchError aoti_torch_cpu_unfold(AtenTensorHandle self, int64_t dimension, int64_t size, int64_t step, AtenTensorHandle* ret0) {
+  return aotic::shim::guard("aoti_torch_cpu_unfold", [&] {
+    aotic::shim::set_output(ret0, aotic::shim::tensor(self, "self").unfold(dimension, size, step), "ret0");
+  });
+}
+
+// aten::unfold_copy(Tensor self, int dimension, int size, int step) -> Tensor
+AOTITorchError aoti_torch_cpu_unfold_copy(AtenTensorHandle self, int64_t dimension, int64_t size, int64_t step, AtenTensorHandle* ret0) {
+  return aotic::shim::guard("aoti_torch_cpu_unfold_copy", [&] {
+    aotic::shim::set_output(ret0, at::unfold_copy(aotic::shim::tensor(self, "self"), dimension, size, step), "ret0");
+  });
+}
+
+// aten::unique_consecutive(Tensor self, bool return_inverse=False, bool return_counts=False, int? dim=None) -> (Tensor, Tensor, Tensor)
+AOTITorchError aoti_torch_cpu_unique_consecutive(AtenTensorHandle self, int32_t return_inverse, int32_t return_counts, int64_t* dim, AtenTensorHandle* ret0, AtenTensorHandle* ret1, AtenTensorHandle* ret2) {
+  return aotic::shim::guard("aoti_torch_cpu_unique_consecutive", [&] {
+    auto result = at::unique_consecutive(aotic::shim::tensor(self, "self"), (return_inverse != 0), (return_counts != 0), aotic::shim::arg::optional_value(dim));
+    aotic::shim::set_output(ret0, std::get<0>(std::move(result)), "ret0");
+    aotic::shim::set_output(ret1, std::get<1>(std::move(result)), "ret1");
+    aotic::shim::set_output(ret2, std::get<2>(std::move(result)), "ret2");
+  });
+}
+
+// aten::unsafe_chunk(Tensor self, int chunks, int dim=0) -> Tensor[]
+AOTITorchError aoti_torch_cpu_unsafe_chunk(AtenTensorHandle self, int64_t chunks, int64_t dim, AtenTensorHandle* ret0, int64_t ret0_len_) {
+  return aotic::shim::guard("aoti_torch_cpu_unsafe_chunk", [&] {
+    aotic::shim::arg::set_outputs(ret0, ret0_len_, at::unsafe_chunk(aotic::shim::tensor(self, "self"), chunks, dim), "ret0");
+  });
+}
+
+// aten::unsafe_split.Tensor(Tensor self, SymInt split_size, int dim=0) -> Tensor[]
+AOTITorchError aoti_torch_cpu_unsafe_split_Tensor(AtenTensorHandle self, int64_t split_size, int64_t dim, AtenTensorHandle* ret0, int64_t ret0_len_) {
+  return aotic::shim::guard("aoti_torch_cpu_unsafe_split_Tensor", [&] {
+    aotic::shim::arg::set_outputs(ret0, ret0_len_, at::unsafe_split(aotic::shim::tensor(self, "self"), split_size, dim), "ret0");
+  });
+}
+
 // aten::unsqueeze(Tensor(a) self, int dim) -> Tensor(a)
 AOTITorchError aoti_torch_cpu_unsqueeze(AtenTensorHandle self, int64_t dim, AtenTensorHandle* ret0) {
   return aotic::shim::guard("aoti_torch_cpu_unsqueeze", [&] {
     aotic::shim::set_output(ret0, at::unsqueeze(aotic::shim::tensor(self, "self"), dim), "ret0");
+  });
+}
+
+// aten::unsqueeze_copy(Tensor self, int dim) -> Tensor
+AOTITorchError aoti_torch_cpu_unsqueeze_copy(AtenTensorHandle self, int64_t dim, AtenTensorHandle* ret0) {
+  return aotic::shim::guard("aoti_torch_cpu_unsqueeze_copy", [&] {
+    aotic::shim::set_output(ret0, at::unsqueeze_copy(aotic::shim::tensor(self, "self"), dim), "ret0");
+  });
+}
+
+// aten::upsample_bicubic2d.vec(Tensor input, SymInt[]? output_size, bool align_corners, float[]? scale_factors) -> Tensor
+AOTITorchError aoti_torch_cpu_upsample_bicubic2d_vec(AtenTensorHandle input, const int64_t** output_size, int64_t output_size_len_, int32_t align_corners, const double** scale_factors, int64_t scale_factors_len_, AtenTensorHandle* ret0) {
+  return aotic::shim::guard("aoti_torch_cpu_upsample_bicubic2d_vec", [&] {
+    aotic::shim::set_output(ret0, at::upsample_bicubic2d(aotic::shim::tensor(input, "input"), aotic::shim::arg::optional_int_array(output_size, output_size_len_, "output_size"), (align_corners != 0), aotic::shim::arg::optional_double_array(scale_factors, scale_factors_len_, "scale_factors")), "ret0");
   });
 }
 
@@ -1268,6 +4440,20 @@ AOTITorchError aoti_torch_cpu_upsample_bilinear2d_vec(AtenTensorHandle input, co
   });
 }
 
+// aten::upsample_linear1d.vec(Tensor input, SymInt[]? output_size, bool align_corners, float[]? scale_factors) -> Tensor
+AOTITorchError aoti_torch_cpu_upsample_linear1d_vec(AtenTensorHandle input, const int64_t** output_size, int64_t output_size_len_, int32_t align_corners, const double** scale_factors, int64_t scale_factors_len_, AtenTensorHandle* ret0) {
+  return aotic::shim::guard("aoti_torch_cpu_upsample_linear1d_vec", [&] {
+    aotic::shim::set_output(ret0, at::upsample_linear1d(aotic::shim::tensor(input, "input"), aotic::shim::arg::optional_int_array(output_size, output_size_len_, "output_size"), (align_corners != 0), aotic::shim::arg::optional_double_array(scale_factors, scale_factors_len_, "scale_factors")), "ret0");
+  });
+}
+
+// aten::upsample_nearest1d.vec(Tensor input, SymInt[]? output_size, float[]? scale_factors) -> Tensor
+AOTITorchError aoti_torch_cpu_upsample_nearest1d_vec(AtenTensorHandle input, const int64_t** output_size, int64_t output_size_len_, const double** scale_factors, int64_t scale_factors_len_, AtenTensorHandle* ret0) {
+  return aotic::shim::guard("aoti_torch_cpu_upsample_nearest1d_vec", [&] {
+    aotic::shim::set_output(ret0, at::upsample_nearest1d(aotic::shim::tensor(input, "input"), aotic::shim::arg::optional_int_array(output_size, output_size_len_, "output_size"), aotic::shim::arg::optional_double_array(scale_factors, scale_factors_len_, "scale_factors")), "ret0");
+  });
+}
+
 // aten::upsample_nearest2d(Tensor self, SymInt[2] output_size, float? scales_h=None, float? scales_w=None) -> Tensor
 AOTITorchError aoti_torch_cpu_upsample_nearest2d(AtenTensorHandle self, const int64_t* output_size, int64_t output_size_len_, double* scales_h, double* scales_w, AtenTensorHandle* ret0) {
   return aotic::shim::guard("aoti_torch_cpu_upsample_nearest2d", [&] {
@@ -1282,6 +4468,43 @@ AOTITorchError aoti_torch_cpu_upsample_nearest2d_vec(AtenTensorHandle input, con
   });
 }
 
+// aten::upsample_trilinear3d.vec(Tensor input, SymInt[]? output_size, bool align_corners, float[]? scale_factors) -> Tensor
+AOTITorchError aoti_torch_cpu_upsample_trilinear3d_vec(AtenTensorHandle input, const int64_t** output_size, int64_t output_size_len_, int32_t align_corners, const double** scale_factors, int64_t scale_factors_len_, AtenTensorHandle* ret0) {
+  return aotic::shim::guard("aoti_torch_cpu_upsample_trilinear3d_vec", [&] {
+    aotic::shim::set_output(ret0, at::upsample_trilinear3d(aotic::shim::tensor(input, "input"), aotic::shim::arg::optional_int_array(output_size, output_size_len_, "output_size"), (align_corners != 0), aotic::shim::arg::optional_double_array(scale_factors, scale_factors_len_, "scale_factors")), "ret0");
+  });
+}
+
+// aten::var(Tensor self, bool unbiased=True) -> Tensor
+AOTITorchError aoti_torch_cpu_var(AtenTensorHandle self, int32_t unbiased, AtenTensorHandle* ret0) {
+  return aotic::shim::guard("aoti_torch_cpu_var", [&] {
+    aotic::shim::set_output(ret0, at::var(aotic::shim::tensor(self, "self"), (unbiased != 0)), "ret0");
+  });
+}
+
+// aten::var.correction(Tensor self, int[1]? dim=None, *, Scalar? correction=None, bool keepdim=False) -> Tensor
+AOTITorchError aoti_torch_cpu_var_correction(AtenTensorHandle self, const int64_t** dim, int64_t dim_len_, double* correction, int32_t keepdim, AtenTensorHandle* ret0) {
+  return aotic::shim::guard("aoti_torch_cpu_var_correction", [&] {
+    aotic::shim::set_output(ret0, aotic::shim::compat::var_correction(aotic::shim::tensor(self, "self"), aotic::shim::arg::optional_int_array(dim, dim_len_, "dim"), aotic::shim::arg::optional_scalar(correction), (keepdim != 0)), "ret0");
+  });
+}
+
+// aten::var.dim(Tensor self, int[1]? dim, bool unbiased=True, bool keepdim=False) -> Tensor
+AOTITorchError aoti_torch_cpu_var_dim(AtenTensorHandle self, const int64_t** dim, int64_t dim_len_, int32_t unbiased, int32_t keepdim, AtenTensorHandle* ret0) {
+  return aotic::shim::guard("aoti_torch_cpu_var_dim", [&] {
+    aotic::shim::set_output(ret0, at::var(aotic::shim::tensor(self, "self"), aotic::shim::arg::optional_int_array(dim, dim_len_, "dim"), (unbiased != 0), (keepdim != 0)), "ret0");
+  });
+}
+
+// aten::var_mean(Tensor self, bool unbiased=True) -> (Tensor, Tensor)
+AOTITorchError aoti_torch_cpu_var_mean(AtenTensorHandle self, int32_t unbiased, AtenTensorHandle* ret0, AtenTensorHandle* ret1) {
+  return aotic::shim::guard("aoti_torch_cpu_var_mean", [&] {
+    auto result = at::var_mean(aotic::shim::tensor(self, "self"), (unbiased != 0));
+    aotic::shim::set_output(ret0, std::get<0>(std::move(result)), "ret0");
+    aotic::shim::set_output(ret1, std::get<1>(std::move(result)), "ret1");
+  });
+}
+
 // aten::var_mean.correction(Tensor self, int[1]? dim=None, *, Scalar? correction=None, bool keepdim=False) -> (Tensor, Tensor)
 AOTITorchError aoti_torch_cpu_var_mean_correction(AtenTensorHandle self, const int64_t** dim, int64_t dim_len_, double* correction, int32_t keepdim, AtenTensorHandle* ret0, AtenTensorHandle* ret1) {
   return aotic::shim::guard("aoti_torch_cpu_var_mean_correction", [&] {
@@ -1291,10 +4514,33 @@ AOTITorchError aoti_torch_cpu_var_mean_correction(AtenTensorHandle self, const i
   });
 }
 
+// aten::var_mean.dim(Tensor self, int[1]? dim, bool unbiased=True, bool keepdim=False) -> (Tensor, Tensor)
+AOTITorchError aoti_torch_cpu_var_mean_dim(AtenTensorHandle self, const int64_t** dim, int64_t dim_len_, int32_t unbiased, int32_t keepdim, AtenTensorHandle* ret0, AtenTensorHandle* ret1) {
+  return aotic::shim::guard("aoti_torch_cpu_var_mean_dim", [&] {
+    auto result = at::var_mean(aotic::shim::tensor(self, "self"), aotic::shim::arg::optional_int_array(dim, dim_len_, "dim"), (unbiased != 0), (keepdim != 0));
+    aotic::shim::set_output(ret0, std::get<0>(std::move(result)), "ret0");
+    aotic::shim::set_output(ret1, std::get<1>(std::move(result)), "ret1");
+  });
+}
+
+// aten::vdot(Tensor self, Tensor other) -> Tensor
+AOTITorchError aoti_torch_cpu_vdot(AtenTensorHandle self, AtenTensorHandle other, AtenTensorHandle* ret0) {
+  return aotic::shim::guard("aoti_torch_cpu_vdot", [&] {
+    aotic::shim::set_output(ret0, at::vdot(aotic::shim::tensor(self, "self"), aotic::shim::tensor(other, "other")), "ret0");
+  });
+}
+
 // aten::view(Tensor(a) self, SymInt[] size) -> Tensor(a)
 AOTITorchError aoti_torch_cpu_view(AtenTensorHandle self, const int64_t* size, int64_t size_len_, AtenTensorHandle* ret0) {
   return aotic::shim::guard("aoti_torch_cpu_view", [&] {
     aotic::shim::set_output(ret0, aotic::shim::tensor(self, "self").view(aotic::shim::array(size, size_len_, "size")), "ret0");
+  });
+}
+
+// aten::view_as(Tensor(a) self, Tensor other) -> Tensor(a)
+AOTITorchError aoti_torch_cpu_view_as(AtenTensorHandle self, AtenTensorHandle other, AtenTensorHandle* ret0) {
+  return aotic::shim::guard("aoti_torch_cpu_view_as", [&] {
+    aotic::shim::set_output(ret0, aotic::shim::tensor(self, "self").view_as(aotic::shim::tensor(other, "other")), "ret0");
   });
 }
 
@@ -1312,6 +4558,13 @@ AOTITorchError aoti_torch_cpu_view_as_real(AtenTensorHandle self, AtenTensorHand
   });
 }
 
+// aten::view_copy(Tensor self, SymInt[] size) -> Tensor
+AOTITorchError aoti_torch_cpu_view_copy(AtenTensorHandle self, const int64_t* size, int64_t size_len_, AtenTensorHandle* ret0) {
+  return aotic::shim::guard("aoti_torch_cpu_view_copy", [&] {
+    aotic::shim::set_output(ret0, at::view_copy(aotic::shim::tensor(self, "self"), aotic::shim::array(size, size_len_, "size")), "ret0");
+  });
+}
+
 // aten::view.dtype(Tensor(a) self, ScalarType dtype) -> Tensor(a)
 AOTITorchError aoti_torch_cpu_view_dtype(AtenTensorHandle self, int32_t dtype, AtenTensorHandle* ret0) {
   return aotic::shim::guard("aoti_torch_cpu_view_dtype", [&] {
@@ -1319,10 +4572,45 @@ AOTITorchError aoti_torch_cpu_view_dtype(AtenTensorHandle self, int32_t dtype, A
   });
 }
 
+// aten::vsplit.array(Tensor(a -> *) self, int[] indices) -> Tensor(a)[]
+AOTITorchError aoti_torch_cpu_vsplit_array(AtenTensorHandle self, const int64_t* indices, int64_t indices_len_, AtenTensorHandle* ret0, int64_t ret0_len_) {
+  return aotic::shim::guard("aoti_torch_cpu_vsplit_array", [&] {
+    aotic::shim::arg::set_outputs(ret0, ret0_len_, at::vsplit(aotic::shim::tensor(self, "self"), aotic::shim::array(indices, indices_len_, "indices")), "ret0");
+  });
+}
+
+// aten::vsplit.int(Tensor(a -> *) self, int sections) -> Tensor(a)[]
+AOTITorchError aoti_torch_cpu_vsplit_int(AtenTensorHandle self, int64_t sections, AtenTensorHandle* ret0, int64_t ret0_len_) {
+  return aotic::shim::guard("aoti_torch_cpu_vsplit_int", [&] {
+    aotic::shim::arg::set_outputs(ret0, ret0_len_, at::vsplit(aotic::shim::tensor(self, "self"), sections), "ret0");
+  });
+}
+
+// aten::vstack(Tensor[] tensors) -> Tensor
+AOTITorchError aoti_torch_cpu_vstack(const AtenTensorHandle* tensors, int64_t tensors_len_, AtenTensorHandle* ret0) {
+  return aotic::shim::guard("aoti_torch_cpu_vstack", [&] {
+    aotic::shim::set_output(ret0, at::vstack(aotic::shim::tensor_list(tensors, tensors_len_, "tensors")), "ret0");
+  });
+}
+
 // aten::where.self(Tensor condition, Tensor self, Tensor other) -> Tensor
 AOTITorchError aoti_torch_cpu_where_self(AtenTensorHandle condition, AtenTensorHandle self, AtenTensorHandle other, AtenTensorHandle* ret0) {
   return aotic::shim::guard("aoti_torch_cpu_where_self", [&] {
     aotic::shim::set_output(ret0, at::where(aotic::shim::tensor(condition, "condition"), aotic::shim::tensor(self, "self"), aotic::shim::tensor(other, "other")), "ret0");
+  });
+}
+
+// aten::xlogy.Tensor(Tensor self, Tensor other) -> Tensor
+AOTITorchError aoti_torch_cpu_xlogy_Tensor(AtenTensorHandle self, AtenTensorHandle other, AtenTensorHandle* ret0) {
+  return aotic::shim::guard("aoti_torch_cpu_xlogy_Tensor", [&] {
+    aotic::shim::set_output(ret0, at::xlogy(aotic::shim::tensor(self, "self"), aotic::shim::tensor(other, "other")), "ret0");
+  });
+}
+
+// aten::zero_(Tensor(a!) self) -> Tensor(a!)
+AOTITorchError aoti_torch_cpu_zero_(AtenTensorHandle self) {
+  return aotic::shim::guard("aoti_torch_cpu_zero_", [&] {
+    at::zero_(aotic::shim::tensor(self, "self"));
   });
 }
 

@@ -160,4 +160,247 @@ std::tuple<at::Tensor, at::Tensor> var_mean_correction(const at::Tensor& self, a
   return {var, mean};
 }
 
+void _assert_scalar(const at::Scalar& self, c10::string_view assert_msg) {
+  const bool holds = self.isBoolean() ? self.toBool() : self.toDouble() != 0.0;
+  TORCH_CHECK(holds, std::string(assert_msg.data(), assert_msg.size()));
+}
+
+std::tuple<at::Tensor, at::Tensor, at::Tensor> _native_batch_norm_legit(
+    const at::Tensor& input, const c10::optional<at::Tensor>& weight, const c10::optional<at::Tensor>& bias,
+    const at::Tensor& running_mean, const at::Tensor& running_var, bool training, double momentum, double eps) {
+  if (!training) {
+    return _native_batch_norm_legit_no_training(input, weight, bias, running_mean, running_var, momentum, eps);
+  }
+  return at::native_batch_norm(input, weight, bias, running_mean, running_var, /*training=*/true, momentum,
+                               eps);
+}
+
+std::tuple<at::Tensor, at::Tensor, at::Tensor, at::Tensor, at::Tensor> _native_batch_norm_legit_functional(
+    const at::Tensor& input, const c10::optional<at::Tensor>& weight, const c10::optional<at::Tensor>& bias,
+    const at::Tensor& running_mean, const at::Tensor& running_var, bool training, double momentum, double eps) {
+  at::Tensor mean = running_mean.clone();
+  at::Tensor var = running_var.clone();
+  auto [out, save_mean, save_invstd] =
+      _native_batch_norm_legit(input, weight, bias, mean, var, training, momentum, eps);
+  return {std::move(out), std::move(save_mean), std::move(save_invstd), std::move(mean), std::move(var)};
+}
+
+std::tuple<at::Tensor, at::Tensor, at::Tensor, at::Tensor> _batch_norm_with_update(
+    const at::Tensor& input, const c10::optional<at::Tensor>& weight, const c10::optional<at::Tensor>& bias,
+    const at::Tensor& running_mean, const at::Tensor& running_var, double momentum, double eps) {
+  auto [out, save_mean, save_invstd] =
+      at::native_batch_norm(input, weight, bias, running_mean, running_var, /*training=*/true, momentum, eps);
+  return {std::move(out), std::move(save_mean), std::move(save_invstd),
+          at::empty({0}, input.options().dtype(at::kByte))};
+}
+
+std::tuple<at::Tensor, at::Tensor, at::Tensor, at::Tensor, at::Tensor, at::Tensor>
+_batch_norm_with_update_functional(const at::Tensor& input, const c10::optional<at::Tensor>& weight,
+                                   const c10::optional<at::Tensor>& bias, const at::Tensor& running_mean,
+                                   const at::Tensor& running_var, double momentum, double eps) {
+  at::Tensor mean = running_mean.clone();
+  at::Tensor var = running_var.clone();
+  auto [out, save_mean, save_invstd, reserve] =
+      _batch_norm_with_update(input, weight, bias, mean, var, momentum, eps);
+  return {std::move(out),     std::move(save_mean), std::move(save_invstd),
+          std::move(reserve), std::move(mean),      std::move(var)};
+}
+
+at::Tensor _chunk_cat(at::TensorList tensors, int64_t dim, int64_t num_chunks) {
+  TORCH_CHECK(!tensors.empty(), "_chunk_cat expects a non-empty input tensor list");
+  TORCH_CHECK(num_chunks >= 1, "_chunk_cat expects positive num_chunks");
+  const int64_t d = at::maybe_wrap_dim(dim, tensors[0].dim());
+  std::vector<at::Tensor> padded;
+  for (const at::Tensor& t : tensors) {
+    TORCH_CHECK(t.dim() > d, "_chunk_cat expects every tensor to have more than ", d, " dimensions");
+    const int64_t size = t.size(d);
+    const int64_t rounded = (size + num_chunks - 1) / num_chunks * num_chunks;
+    at::Tensor p = t;
+    if (rounded != size) {
+      std::vector<int64_t> pad(2 * static_cast<size_t>(t.dim() - d), 0);
+      pad.back() = rounded - size;
+      p = at::constant_pad_nd(t, pad, 0);
+    }
+    std::vector<int64_t> shape(t.sizes().begin(), t.sizes().begin() + d);
+    shape.push_back(num_chunks);
+    shape.push_back(-1);
+    padded.push_back(p.reshape(shape));
+  }
+  return at::cat(padded, d + 1);
+}
+
+at::Tensor _safe_softmax(const at::Tensor& self, int64_t dim, c10::optional<at::ScalarType> dtype) {
+  at::Tensor out = at::softmax(self, dim, dtype);
+  at::Tensor all_masked = self.eq(-std::numeric_limits<double>::infinity()).all(dim, /*keepdim=*/true);
+  return out.masked_fill(all_masked, 0);
+}
+
+namespace {
+
+/// The indices of _unsafe_masked_index(_put_accumulate) clamped into [-size, size - 1].
+c10::List<c10::optional<at::Tensor>> clamped_indices(const at::Tensor& self,
+                                                     const c10::List<c10::optional<at::Tensor>>& indices) {
+  TORCH_CHECK(static_cast<int64_t>(indices.size()) <= self.dim(), "too many indices for tensor of dimension ",
+              self.dim());
+  c10::List<c10::optional<at::Tensor>> clamped;
+  for (size_t i = 0; i < indices.size(); ++i) {
+    c10::optional<at::Tensor> index = indices.get(i);
+    if (index.has_value() && index->defined()) {
+      const at::ScalarType t = index->scalar_type();
+      TORCH_CHECK(t == at::kLong || t == at::kInt, "_unsafe_masked_index found unexpected index type ", t);
+      const int64_t size = self.size(static_cast<int64_t>(i));
+      index = at::clamp(*index, -size, size - 1);
+    }
+    clamped.push_back(index);
+  }
+  return clamped;
+}
+
+}  // namespace
+
+at::Tensor _unsafe_masked_index(const at::Tensor& self, const at::Tensor& mask,
+                                const c10::List<c10::optional<at::Tensor>>& indices, const at::Scalar& fill) {
+  c10::List<c10::optional<at::Tensor>> clamped = clamped_indices(self, indices);
+  if (self.numel() == 0) {
+    // The result has the indexed shape, every element `fill`: index a tensor of fills whose
+    // indexed empty dimensions have size 1 (the clamped indices are 0 there).
+    std::vector<int64_t> sizes(self.sizes().begin(), self.sizes().end());
+    for (size_t i = 0; i < indices.size(); ++i) {
+      const c10::optional<at::Tensor> index = indices.get(i);
+      if (index.has_value() && index->defined() && sizes[i] == 0) {
+        sizes[i] = 1;
+        clamped.set(i, at::zeros_like(*index));
+      }
+    }
+    return at::index(at::full(sizes, fill, self.options()), clamped);
+  }
+  return at::index(self, clamped).masked_fill(mask.logical_not(), fill);
+}
+
+at::Tensor _unsafe_masked_index_put_accumulate(const at::Tensor& self, const at::Tensor& mask,
+                                               const c10::List<c10::optional<at::Tensor>>& indices,
+                                               const at::Tensor& values) {
+  if (self.numel() == 0) return self.clone();
+  return at::index_put(self, clamped_indices(self, indices), values.masked_fill(mask.logical_not(), 0),
+                       /*accumulate=*/true);
+}
+
+at::Tensor any_dims(const at::Tensor& self, at::OptionalIntArrayRef dim, bool keepdim) {
+  const int64_t ndim = self.dim();
+  std::vector<int64_t> dims;
+  if (dim.has_value() && !dim->empty()) {
+    for (int64_t d : *dim) dims.push_back(at::maybe_wrap_dim(d, ndim));
+  } else {
+    for (int64_t d = 0; d < ndim; ++d) dims.push_back(d);
+  }
+  std::sort(dims.begin(), dims.end());
+  dims.erase(std::unique(dims.begin(), dims.end()), dims.end());
+  if (ndim == 0) return self.any();
+  at::Tensor out = self;
+  for (int64_t d : dims) out = out.any(d, /*keepdim=*/true);
+  if (!keepdim) {
+    for (auto it = dims.rbegin(); it != dims.rend(); ++it) out = out.squeeze(*it);
+  }
+  return out;
+}
+
+at::Tensor empty_permuted(at::IntArrayRef size, at::IntArrayRef physical_layout,
+                          c10::optional<at::ScalarType> dtype, c10::optional<at::Layout> layout,
+                          c10::optional<at::Device> device, c10::optional<bool> pin_memory) {
+  const size_t n = size.size();
+  TORCH_CHECK(physical_layout.size() == n, "Number of dimensions in size does not match the length of the ",
+              "physical_layout; i.e. len(size) = ", n, " is not equal to len(physical_layout) = ",
+              physical_layout.size());
+  std::vector<int64_t> physical(n);
+  std::vector<int64_t> inverse(n);
+  for (size_t i = 0; i < n; ++i) {
+    const int64_t p = physical_layout[i];
+    TORCH_CHECK(p >= 0 && p < static_cast<int64_t>(n), "physical_layout is not a permutation");
+    physical[i] = size[static_cast<size_t>(p)];
+    inverse[static_cast<size_t>(p)] = static_cast<int64_t>(i);
+  }
+  return at::empty(physical, dtype, layout, device, pin_memory, c10::nullopt).permute(inverse);
+}
+
+namespace {
+
+at::Scalar endpoint(const at::Tensor& t, const char* what) {
+  TORCH_CHECK(t.dim() == 0, "linspace/logspace only supports 0-dimensional start and end tensors, but got ",
+              what, " with ", t.dim(), " dimension(s).");
+  return t.item();
+}
+
+}  // namespace
+
+at::Tensor linspace_Scalar_Tensor(const at::Scalar& start, const at::Tensor& end, int64_t steps,
+                                  c10::optional<at::ScalarType> dtype, c10::optional<at::Layout> layout,
+                                  c10::optional<at::Device> device, c10::optional<bool> pin_memory) {
+  return at::linspace(start, endpoint(end, "end"), steps, dtype, layout, device, pin_memory);
+}
+
+at::Tensor linspace_Tensor_Scalar(const at::Tensor& start, const at::Scalar& end, int64_t steps,
+                                  c10::optional<at::ScalarType> dtype, c10::optional<at::Layout> layout,
+                                  c10::optional<at::Device> device, c10::optional<bool> pin_memory) {
+  return at::linspace(endpoint(start, "start"), end, steps, dtype, layout, device, pin_memory);
+}
+
+at::Tensor linspace_Tensor_Tensor(const at::Tensor& start, const at::Tensor& end, int64_t steps,
+                                  c10::optional<at::ScalarType> dtype, c10::optional<at::Layout> layout,
+                                  c10::optional<at::Device> device, c10::optional<bool> pin_memory) {
+  return at::linspace(endpoint(start, "start"), endpoint(end, "end"), steps, dtype, layout, device,
+                      pin_memory);
+}
+
+at::Tensor logspace_Scalar_Tensor(const at::Scalar& start, const at::Tensor& end, int64_t steps, double base,
+                                  c10::optional<at::ScalarType> dtype, c10::optional<at::Layout> layout,
+                                  c10::optional<at::Device> device, c10::optional<bool> pin_memory) {
+  return at::logspace(start, endpoint(end, "end"), steps, base, dtype, layout, device, pin_memory);
+}
+
+at::Tensor logspace_Tensor_Scalar(const at::Tensor& start, const at::Scalar& end, int64_t steps, double base,
+                                  c10::optional<at::ScalarType> dtype, c10::optional<at::Layout> layout,
+                                  c10::optional<at::Device> device, c10::optional<bool> pin_memory) {
+  return at::logspace(endpoint(start, "start"), end, steps, base, dtype, layout, device, pin_memory);
+}
+
+at::Tensor logspace_Tensor_Tensor(const at::Tensor& start, const at::Tensor& end, int64_t steps, double base,
+                                  c10::optional<at::ScalarType> dtype, c10::optional<at::Layout> layout,
+                                  c10::optional<at::Device> device, c10::optional<bool> pin_memory) {
+  return at::logspace(endpoint(start, "start"), endpoint(end, "end"), steps, base, dtype, layout, device,
+                      pin_memory);
+}
+
+at::Tensor nonzero_static(const at::Tensor& self, int64_t size, int64_t fill_value) {
+  TORCH_CHECK(size >= 0, "nonzero_static: 'size' must be an non-negative integer, but got size: ", size);
+  at::Tensor nz = at::nonzero(self);
+  const int64_t n = nz.size(0);
+  if (n >= size) return nz.slice(0, 0, size).contiguous();
+  return at::cat({nz, at::full({size - n, nz.size(1)}, fill_value, nz.options())}, 0);
+}
+
+at::Tensor stft(const at::Tensor& self, int64_t n_fft, c10::optional<int64_t> hop_length,
+                c10::optional<int64_t> win_length, const c10::optional<at::Tensor>& window, bool normalized,
+                c10::optional<bool> onesided, c10::optional<bool> return_complex,
+                c10::optional<bool> align_to_window) {
+  TORCH_CHECK(!align_to_window.value_or(false), "stft: align_to_window=True is not supported by this libtorch");
+  return at::stft(self, n_fft, hop_length, win_length, window, normalized, onesided, return_complex);
+}
+
+at::Tensor var_correction(const at::Tensor& self, at::OptionalIntArrayRef dim,
+                          const c10::optional<at::Scalar>& correction, bool keepdim) {
+  return std::get<0>(var_mean_correction(self, dim, correction, keepdim));
+}
+
+at::Tensor std_correction(const at::Tensor& self, at::OptionalIntArrayRef dim,
+                          const c10::optional<at::Scalar>& correction, bool keepdim) {
+  return at::sqrt(var_correction(self, dim, correction, keepdim));
+}
+
+std::tuple<at::Tensor, at::Tensor> std_mean_correction(const at::Tensor& self, at::OptionalIntArrayRef dim,
+                                                       const c10::optional<at::Scalar>& correction,
+                                                       bool keepdim) {
+  auto [var, mean] = var_mean_correction(self, dim, correction, keepdim);
+  return {at::sqrt(var), std::move(mean)};
+}
+
 }  // namespace aotic::shim::compat

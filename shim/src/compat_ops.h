@@ -187,4 +187,95 @@ std::tuple<at::Tensor, at::Tensor> var_mean_correction(const at::Tensor& self, a
                                                        const c10::optional<at::Scalar>& correction,
                                                        bool keepdim);
 
+/// aten::_assert_scalar: fails with assert_msg when the value is zero (false).
+void _assert_scalar(const at::Scalar& self, c10::string_view assert_msg);
+
+/// Training-mode batch norm (libtorch 1.13 has only native_batch_norm): normalizes with the batch
+/// statistics and updates running_mean / running_var in place, or, when `training` is false, uses
+/// them and returns empty save_mean / save_invstd like PyTorch 2.11 on CPU.
+std::tuple<at::Tensor, at::Tensor, at::Tensor> _native_batch_norm_legit(
+    const at::Tensor& input, const c10::optional<at::Tensor>& weight, const c10::optional<at::Tensor>& bias,
+    const at::Tensor& running_mean, const at::Tensor& running_var, bool training, double momentum, double eps);
+
+/// The functional form: the running statistics are updated in copies, returned after the others.
+std::tuple<at::Tensor, at::Tensor, at::Tensor, at::Tensor, at::Tensor> _native_batch_norm_legit_functional(
+    const at::Tensor& input, const c10::optional<at::Tensor>& weight, const c10::optional<at::Tensor>& bias,
+    const at::Tensor& running_mean, const at::Tensor& running_var, bool training, double momentum, double eps);
+
+/// aten::_batch_norm_with_update: training-mode batch norm updating the running statistics in place;
+/// the fourth result is the (empty, uint8) reserve of the CPU kernel.
+std::tuple<at::Tensor, at::Tensor, at::Tensor, at::Tensor> _batch_norm_with_update(
+    const at::Tensor& input, const c10::optional<at::Tensor>& weight, const c10::optional<at::Tensor>& bias,
+    const at::Tensor& running_mean, const at::Tensor& running_var, double momentum, double eps);
+
+std::tuple<at::Tensor, at::Tensor, at::Tensor, at::Tensor, at::Tensor, at::Tensor>
+_batch_norm_with_update_functional(const at::Tensor& input, const c10::optional<at::Tensor>& weight,
+                                   const c10::optional<at::Tensor>& bias, const at::Tensor& running_mean,
+                                   const at::Tensor& running_var, double momentum, double eps);
+
+/// aten::_chunk_cat: each tensor is zero-padded along `dim` to a multiple of num_chunks, viewed as
+/// [..., num_chunks, -1] and the results concatenated along dim + 1.
+at::Tensor _chunk_cat(at::TensorList tensors, int64_t dim, int64_t num_chunks);
+
+/// aten::_safe_softmax: softmax, with 0 for the rows whose every element is -inf.
+at::Tensor _safe_softmax(const at::Tensor& self, int64_t dim, c10::optional<at::ScalarType> dtype);
+
+/// aten::_unsafe_masked_index: where(mask, self[indices], fill), the indices clamped into range (the
+/// masked-out ones may be out of bounds).
+at::Tensor _unsafe_masked_index(const at::Tensor& self, const at::Tensor& mask,
+                                const c10::List<c10::optional<at::Tensor>>& indices, const at::Scalar& fill);
+
+/// aten::_unsafe_masked_index_put_accumulate: index_put(accumulate=True) of values where mask holds.
+at::Tensor _unsafe_masked_index_put_accumulate(const at::Tensor& self, const at::Tensor& mask,
+                                               const c10::List<c10::optional<at::Tensor>>& indices,
+                                               const at::Tensor& values);
+
+/// aten::any.dims: any over several dimensions (all of them for None or an empty list).
+at::Tensor any_dims(const at::Tensor& self, at::OptionalIntArrayRef dim, bool keepdim);
+
+/// aten::empty_permuted: an uninitialized tensor of `size` whose memory is laid out in the order of
+/// physical_layout.
+at::Tensor empty_permuted(at::IntArrayRef size, at::IntArrayRef physical_layout,
+                          c10::optional<at::ScalarType> dtype, c10::optional<at::Layout> layout,
+                          c10::optional<at::Device> device, c10::optional<bool> pin_memory);
+
+/// linspace / logspace with 0-dim tensor endpoints (1.13 takes Scalars only).
+at::Tensor linspace_Scalar_Tensor(const at::Scalar& start, const at::Tensor& end, int64_t steps,
+                                  c10::optional<at::ScalarType> dtype, c10::optional<at::Layout> layout,
+                                  c10::optional<at::Device> device, c10::optional<bool> pin_memory);
+at::Tensor linspace_Tensor_Scalar(const at::Tensor& start, const at::Scalar& end, int64_t steps,
+                                  c10::optional<at::ScalarType> dtype, c10::optional<at::Layout> layout,
+                                  c10::optional<at::Device> device, c10::optional<bool> pin_memory);
+at::Tensor linspace_Tensor_Tensor(const at::Tensor& start, const at::Tensor& end, int64_t steps,
+                                  c10::optional<at::ScalarType> dtype, c10::optional<at::Layout> layout,
+                                  c10::optional<at::Device> device, c10::optional<bool> pin_memory);
+at::Tensor logspace_Scalar_Tensor(const at::Scalar& start, const at::Tensor& end, int64_t steps, double base,
+                                  c10::optional<at::ScalarType> dtype, c10::optional<at::Layout> layout,
+                                  c10::optional<at::Device> device, c10::optional<bool> pin_memory);
+at::Tensor logspace_Tensor_Scalar(const at::Tensor& start, const at::Scalar& end, int64_t steps, double base,
+                                  c10::optional<at::ScalarType> dtype, c10::optional<at::Layout> layout,
+                                  c10::optional<at::Device> device, c10::optional<bool> pin_memory);
+at::Tensor logspace_Tensor_Tensor(const at::Tensor& start, const at::Tensor& end, int64_t steps, double base,
+                                  c10::optional<at::ScalarType> dtype, c10::optional<at::Layout> layout,
+                                  c10::optional<at::Device> device, c10::optional<bool> pin_memory);
+
+/// aten::nonzero_static: the indices of the nonzero elements, truncated or padded with fill_value to
+/// `size` rows.
+at::Tensor nonzero_static(const at::Tensor& self, int64_t size, int64_t fill_value);
+
+/// aten::stft without center (1.13 lacks align_to_window, which only the default false is accepted for).
+at::Tensor stft(const at::Tensor& self, int64_t n_fft, c10::optional<int64_t> hop_length,
+                c10::optional<int64_t> win_length, const c10::optional<at::Tensor>& window, bool normalized,
+                c10::optional<bool> onesided, c10::optional<bool> return_complex,
+                c10::optional<bool> align_to_window);
+
+/// aten::var / std / std_mean .correction with 2.11's Scalar correction (1.13 takes an int).
+at::Tensor var_correction(const at::Tensor& self, at::OptionalIntArrayRef dim,
+                          const c10::optional<at::Scalar>& correction, bool keepdim);
+at::Tensor std_correction(const at::Tensor& self, at::OptionalIntArrayRef dim,
+                          const c10::optional<at::Scalar>& correction, bool keepdim);
+std::tuple<at::Tensor, at::Tensor> std_mean_correction(const at::Tensor& self, at::OptionalIntArrayRef dim,
+                                                       const c10::optional<at::Scalar>& correction,
+                                                       bool keepdim);
+
 }  // namespace aotic::shim::compat
