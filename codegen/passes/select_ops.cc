@@ -207,29 +207,37 @@ const ir::OpSchema* integer_scalar_overload(const Stmt& op, const ir::SchemaRegi
 
 enum class Lowering { kFallback, kInplace, kOutVariant, kOutArgument, kKernel, kUnsupported };
 
-bool has_out_params(const ir::OpSchema& schema) {
+/// The arguments an op writes its results into: its out= arguments, or self for an in-place
+/// op (`clamp_`). Empty for functional ops.
+std::vector<const ir::SchemaArgument*> written_params(const ir::OpSchema& schema) {
+  std::vector<const ir::SchemaArgument*> written;
   for (const ir::SchemaArgument& param : schema.arguments) {
-    if (param.is_out()) return true;
+    if (param.is_out()) written.push_back(&param);
   }
-  return false;
+  if (written.empty() && !schema.arguments.empty() && schema.arguments[0].is_write() &&
+      !schema.name.empty() && schema.name.back() == '_') {
+    written.push_back(&schema.arguments[0]);
+  }
+  return written;
 }
 
-/// For an `out=` overload (`add.out`), the functional overload computing the same thing: same
-/// name, the same arguments without the out ones, a result per out argument.
-const ir::OpSchema* functional_of(const ir::OpSchema& out_schema, const ir::SchemaRegistry& schemas) {
+/// For an op that writes into its arguments (`add.out`, `clamp_.Tensor`), the functional overload
+/// computing the same values: the name without the trailing '_', the same arguments without the
+/// out ones, a result per written argument (the same overload name preferred).
+const ir::OpSchema* functional_of(const ir::OpSchema& schema, const ir::SchemaRegistry& schemas) {
+  const std::vector<const ir::SchemaArgument*> written = written_params(schema);
+  if (written.empty()) return nullptr;
+  const bool inplace = !written[0]->is_out();
+  const std::string name = inplace ? schema.name.substr(0, schema.name.size() - 1) : schema.name;
   std::vector<const ir::SchemaArgument*> inputs;
-  size_t outs = 0;
-  for (const ir::SchemaArgument& param : out_schema.arguments) {
-    if (param.is_out()) {
-      ++outs;
-    } else {
-      inputs.push_back(&param);
-    }
+  for (const ir::SchemaArgument& param : schema.arguments) {
+    if (!param.is_out()) inputs.push_back(&param);
   }
+  const ir::OpSchema* found = nullptr;
   for (const ir::OpSchema& candidate : schemas.all()) {
-    if (candidate.ns != out_schema.ns || candidate.name != out_schema.name || &candidate == &out_schema ||
+    if (candidate.ns != schema.ns || candidate.name != name || &candidate == &schema ||
         candidate.is_mutable() || candidate.arguments.size() != inputs.size() ||
-        candidate.returns.size() != outs) {
+        candidate.returns.size() != written.size()) {
       continue;
     }
     bool same = true;
@@ -237,9 +245,11 @@ const ir::OpSchema* functional_of(const ir::OpSchema& out_schema, const ir::Sche
       same = candidate.arguments[i].name == inputs[i]->name &&
              candidate.arguments[i].type.to_string() == inputs[i]->type.to_string();
     }
-    if (same) return &candidate;
+    if (!same) continue;
+    if (candidate.overload == schema.overload) return &candidate;
+    if (found == nullptr) found = &candidate;
   }
-  return nullptr;
+  return found;
 }
 
 Lowering choose(const Stmt& op, const ir::SchemaRegistry& schemas, const ShimFunctions& shim,
@@ -265,9 +275,9 @@ Lowering choose(const Stmt& op, const ir::SchemaRegistry& schemas, const ShimFun
     if (!schema.arguments.empty() && schema.arguments[0].is_write()) return Lowering::kInplace;
   }
   if (out_ok) return Lowering::kOutVariant;
-  if (has_out_params(schema)) {
-    // A node calling an out= overload itself: the shim's out function, else the functional op
-    // and a copy into the out tensor.
+  if (!written_params(schema).empty()) {
+    // A node calling an out= overload itself, or an in-place op the shim lacks: the shim's out
+    // function, else the functional op and a copy into the written tensor.
     const ir::OpSchema* functional = functional_of(schema, schemas);
     if (shim.names.count(fn.name) != 0 ||
         (functional != nullptr && shim.names.count(shim_gen::c_function(*functional, "cpu").name) != 0)) {
@@ -481,18 +491,18 @@ class Selector {
     lower_call_of(op, with_out, out_schema, false, out);
   }
 
-  /// A node of an out= overload (`add.out(x, y, out=buf)`): the out tensors are written and the
-  /// node's results are aliases of them. Without the shim's out function, the functional op
-  /// computes a new tensor that is copied into the out tensor (copy_ casts and checks the shape).
+  /// A node of an out= overload (`add.out(x, y, out=buf)`) or an in-place op (`clamp_(x, ...)`):
+  /// the out tensors (self) are written and the node's results are aliases of them. Without the
+  /// shim's own function, the functional op computes a new tensor that is copied into the written
+  /// one (copy_ casts and checks the shape, as the out= and in-place forms do).
   void lower_out_argument(const Stmt& op, wir::Block& out) {
     const Node& node = *op.node;
     const ir::OpSchema& schema = *op.schema;
     std::vector<std::string> out_values;
-    for (const ir::SchemaArgument& param : schema.arguments) {
-      if (!param.is_out()) continue;
-      const ir::NamedArgument* given = node.find_input(param.name);
+    for (const ir::SchemaArgument* param : written_params(schema)) {
+      const ir::NamedArgument* given = node.find_input(param->name);
       if (given == nullptr || given->arg.kind != ArgKind::kTensor) {
-        user_error("{}: out argument '{}' is not a tensor", op.place, param.name);
+        user_error("{}: written argument '{}' is not a tensor", op.place, param->name);
       }
       // Made by an op already reported unsupported: that report is the error.
       if (owned_.count(given->arg.name) == 0 && !unsupported_->empty()) return;
@@ -532,7 +542,7 @@ class Selector {
         copy_node.inputs.push_back({"src", call.outputs[i]});
         Stmt copy_op = op;
         copy_op.schema = copy;
-        copy_op.note = fmt::format("{} computed by {} and copied into its out tensor", schema.target(),
+        copy_op.note = fmt::format("{} computed by {} and copied into the tensor it writes", schema.target(),
                                    functional.target());
         lower_call_of(copy_op, copy_node, *copy, true, out);
       }
