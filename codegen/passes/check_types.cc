@@ -6,7 +6,7 @@
 //     argwhere and the indices of sort, topk, max.dim... give int64; a `dtype=` argument;
 //   - dtype, rank and sizes of views and shape ops from their arguments (permute, t, transpose,
 //     unsqueeze, squeeze, select, slice, view/reshape, expand, alias, detach, clone), of in-place
-//     results (their `self`), and of float unary pointwise ops (relu, gelu, exp...: aotic's
+//     results (their `self`; only its dtype for resize_ and the like), and of float unary pointwise ops (relu, gelu, exp...: aotic's
 //     generated kernels assume the result is like the input);
 //   - getitem (the list element's type) and sym_size (the input's size).
 //
@@ -110,10 +110,16 @@ class Checker {
     const std::string& name = schema.name;
     const ir::TensorMeta* self = tensor_input(schema.arguments.empty() ? "self" : schema.arguments[0].name);
     const bool mutating = schema.is_mutable();
-    // In-place: the result is `self`, updated.
+    // In-place: the result is `self`, updated (the same dtype; the same sizes unless the op is
+    // one that reshapes its input).
+    static const std::set<std::string> kReshapeInPlace = {"resize_",  "resize_as_", "as_strided_",
+                                                          "squeeze_", "unsqueeze_", "t_",
+                                                          "transpose_", "swapdims_", "swapaxes_",
+                                                          "set_"};
     if (mutating && !schema.arguments.empty() && schema.arguments[0].is_write() && result == 0 &&
         schema.returns.size() == 1 && self != nullptr) {
-      k.like(*self);
+      if (kReshapeInPlace.count(name) == 0) k.like(*self);
+      if (name != "set_") k.dtype = self->dtype;
       return k;
     }
     if (mutating) return k;
