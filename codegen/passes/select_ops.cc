@@ -354,6 +354,17 @@ class Selector {
         lower_kernel(op, out);
         return;
       case Lowering::kOutVariant:
+        if (const std::string symbol = unbound_symbol(*op.graph->find_tensor(node.outputs[0].name));
+            !symbol.empty()) {
+          // A buffer cannot be allocated before the op decides its size.
+          if (reported_->insert(node.target).second) {
+            unsupported_->push_back(
+                fmt::format("{} (node '{}'): its result's size {} is data-dependent, and the shim has only "
+                            "its .out variant",
+                            node.op_name(), node.name, symbol));
+          }
+          return;
+        }
         lower_out_variant(op, out);
         return;
       case Lowering::kFallback:
@@ -372,6 +383,16 @@ class Selector {
     s.rewritten = op.rewritten;
     s.graph = op.graph;
     return s;
+  }
+
+  /// A symbol of `meta`'s sizes not bound here, or "".
+  std::string unbound_symbol(const ir::TensorMeta& meta) const {
+    for (const ir::SymExpr& size : meta.sizes) {
+      for (const std::string& symbol : size.symbols()) {
+        if (symbols_.count(symbol) == 0) return symbol;
+      }
+    }
+    return "";
   }
 
   void check_symbols(const Stmt& op, const ir::SymExpr& expr) {
