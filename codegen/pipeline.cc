@@ -31,9 +31,8 @@ std::string pass_list(bool optimising_only) {
 
 const std::vector<PassInfo>& pipeline_passes() {
   static const std::vector<PassInfo> kPasses = {
-      {"import_graph", false},  {"bind_shapes", false},    {"lower_views", false},
-      {"check_types", false},   {"select_ops", false},     {"insert_checks", false},
-      {"plan_lifetimes", false}, {"reuse_buffers", true},
+      {"import_graph", false}, {"bind_shapes", false},   {"lower_views", false},    {"check_types", false},
+      {"select_ops", false},   {"insert_checks", false}, {"plan_lifetimes", false}, {"reuse_buffers", true},
   };
   return kPasses;
 }

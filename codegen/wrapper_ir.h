@@ -109,13 +109,13 @@ struct Stmt {
   const ir::OpSchema* schema = nullptr;  // the schema the op is called with (set by lower_views)
   bool view = false;                     // lower_views: the result may share alias_of's storage
 
-  std::string value;      // kAlloc, kKernel, kSize, kSizeOf, kAlias, kFree, kCheck
-  BufferMeta buffer;      // kAlloc, kCheck (sizes only)
+  std::string value;          // kAlloc, kKernel, kSize, kSizeOf, kAlias, kFree, kCheck
+  BufferMeta buffer;          // kAlloc; kCheck: the dtype and sizes to check
   std::vector<bool> checked;  // kCheck: per dimension, whether its size is checked
   int64_t dim = 0;            // kSizeOf
-  std::string reuse;      // kAlloc: take this dead buffer instead of allocating
-  std::string reused_by;  // kFree
-  std::string function;   // kCall, kView, kKernel (the kernel's name)
+  std::string reuse;          // kAlloc: take this dead buffer instead of allocating
+  std::string reused_by;      // kFree
+  std::string function;       // kCall, kView, kKernel (the kernel's name)
   std::vector<Arg> args;
   std::vector<std::string> outs;    // kCall/kView (by C return order, "" = ignored), kCond, kReturn
   bool list_out = false;            // kCall: one Tensor[] return, `outs` its elements

@@ -6,8 +6,8 @@
 //     argwhere and the indices of sort, topk, max.dim... give int64; a `dtype=` argument;
 //   - dtype, rank and sizes of views and shape ops from their arguments (permute, t, transpose,
 //     unsqueeze, squeeze, select, slice, view/reshape, expand, alias, detach, clone), of in-place
-//     results (their `self`; only its dtype for resize_ and the like), and of float unary pointwise ops (relu, gelu, exp...: aotic's
-//     generated kernels assume the result is like the input);
+//     results (their `self`; only its dtype for resize_ and the like), and of float unary pointwise ops
+//     (relu, gelu, exp...: aotic's generated kernels assume the result is like the input);
 //   - getitem (the list element's type) and sym_size (the input's size).
 //
 //   op permute = aten.permute.default(%w, [1, 0])   w : float32[128, 64]
@@ -112,10 +112,9 @@ class Checker {
     const bool mutating = schema.is_mutable();
     // In-place: the result is `self`, updated (the same dtype; the same sizes unless the op is
     // one that reshapes its input).
-    static const std::set<std::string> kReshapeInPlace = {"resize_",  "resize_as_", "as_strided_",
-                                                          "squeeze_", "unsqueeze_", "t_",
-                                                          "transpose_", "swapdims_", "swapaxes_",
-                                                          "set_"};
+    static const std::set<std::string> kReshapeInPlace = {
+        "resize_", "resize_as_", "as_strided_", "squeeze_",  "unsqueeze_",
+        "t_",      "transpose_", "swapdims_",   "swapaxes_", "set_"};
     if (mutating && !schema.arguments.empty() && schema.arguments[0].is_write() && result == 0 &&
         schema.returns.size() == 1 && self != nullptr) {
       if (kReshapeInPlace.count(name) == 0) k.like(*self);
@@ -124,16 +123,16 @@ class Checker {
     }
     if (mutating) return k;
     static const std::set<std::string> kBoolOps = {
-        "eq",    "ne",       "lt",      "le",       "gt",      "ge",      "logical_and", "logical_or",
-        "logical_xor", "logical_not", "isnan", "isinf", "isfinite", "isposinf", "isneginf", "signbit",
-        "isclose"};
+        "eq",          "ne",         "lt",          "le",          "gt",     "ge",
+        "logical_and", "logical_or", "logical_xor", "logical_not", "isnan",  "isinf",
+        "isfinite",    "isposinf",   "isneginf",    "signbit",     "isclose"};
     static const std::set<std::string> kIndexOps = {"argmax", "argmin", "nonzero", "argwhere"};
-    static const std::set<std::string> kWithIndices = {"sort",   "topk",   "max",      "min",    "kthvalue",
-                                                       "mode",   "median", "nanmedian", "cummax", "cummin"};
+    static const std::set<std::string> kWithIndices = {"sort", "topk",   "max",       "min",    "kthvalue",
+                                                       "mode", "median", "nanmedian", "cummax", "cummin"};
     static const std::set<std::string> kSame = {"alias", "detach", "clone", "contiguous", "lift_fresh_copy"};
     static const std::set<std::string> kFloatUnary = {
-        "relu", "sigmoid", "silu", "tanh", "exp",  "log",         "sqrt",     "rsqrt",
-        "neg",  "abs",     "gelu", "erf",  "sin",  "cos",         "hardsigmoid", "hardswish"};
+        "relu", "sigmoid", "silu", "tanh", "exp", "log", "sqrt",        "rsqrt",
+        "neg",  "abs",     "gelu", "erf",  "sin", "cos", "hardsigmoid", "hardswish"};
     if (result == 0 && schema.returns.size() == 1) {
       const ir::NamedArgument* dtype = node_.find_input("dtype");
       if (dtype != nullptr && dtype->arg.kind == ArgKind::kScalarType) {
@@ -223,9 +222,10 @@ class Checker {
       const ir::NamedArgument* a = node_.find_input("size");
       for (size_t d = lead; d < want->size(); ++d) {
         // -1 keeps the input's size (a symbolic size given by name is left as given).
-        const bool minus_one = a->arg.kind == ArgKind::kInts ? a->arg.ints[d] == -1
-                                                             : a->arg.refs[d].kind == ir::ValueRef::Kind::kInt &&
-                                                                   a->arg.refs[d].int_value == -1;
+        const bool minus_one =
+            a->arg.kind == ArgKind::kInts
+                ? a->arg.ints[d] == -1
+                : a->arg.refs[d].kind == ir::ValueRef::Kind::kInt && a->arg.refs[d].int_value == -1;
         if (minus_one) (*want)[d] = sizes[d - lead];
       }
       k.set_sizes(std::move(*want));

@@ -242,8 +242,8 @@ TEST_CASE("check_types: where aotic infers a result type, disagreeing with the e
   REQUIRE(!compared.empty());
   CHECK(internal_error(program).empty());
   program.graph.tensor_values.at(compared).dtype = ir::DType::kUInt8;
-  CHECK(internal_error(program) == "node '" + compared +
-                                       "' (aten.gt.Scalar): aotic infers result dtype bool, export recorded uint8");
+  CHECK(internal_error(program) ==
+        "node '" + compared + "' (aten.gt.Scalar): aotic infers result dtype bool, export recorded uint8");
   program = ir::load_program(testing::repo_path("tests/data/extra/masked_select.pt2"));
   CHECK(internal_error(program).empty());
   program.graph.sym_int_values.at("sym_size_int").expr = ir::SymExpr::symbol("u1");
@@ -278,8 +278,8 @@ TEST_CASE("insert_checks: with --debug-checks, every node's tensors are checked 
                      "check addmm : float32[8, 128]\n") != std::string::npos);
   CHECK(count(checked, "\ncheck ") == 5);  // permute, addmm, relu, permute_1, addmm_1
   // A size no symbol bound yet is checked only through the rank; u0 is bound once nonzero ran.
-  const std::string dynamic = dump(testing::repo_path("tests/data/extra/argwhere.core.pt2"), "insert_checks",
-                                   options);
+  const std::string dynamic =
+      dump(testing::repo_path("tests/data/extra/argwhere.core.pt2"), "insert_checks", options);
   CHECK(dynamic.find("size u0 = nonzero.size(0)  # data-dependent\ncheck nonzero : int64[u0, 2]\n") !=
         std::string::npos);
 }

@@ -275,7 +275,8 @@ std::string doctored_mlp(const std::string& value) {
   return dir;
 }
 
-TEST_CASE("--debug-checks: a result that differs from the export's tensor_meta fails the run naming the node") {
+TEST_CASE(
+    "--debug-checks: a result that differs from the export's tensor_meta fails the run naming the node") {
   const std::string dir = testing::scratch_dir("debug");
   const std::string io = testing::fixture("mlp.io.safetensors");
   // The untouched export passes every check.
