@@ -62,7 +62,6 @@ std::vector<std::string> dump_stages();
 std::string generate_model_cpp(const ir::Program& program, const std::string& source_name,
                                ShimMode shim = ShimMode::kBundled, bool pointwise_kernels = false,
                                const std::string& external_weights_file = "",
-                               const std::set<std::string>& disabled_passes = {},
-                               bool debug_checks = false);
+                               const std::set<std::string>& disabled_passes = {}, bool debug_checks = false);
 
 }  // namespace aotic::codegen
