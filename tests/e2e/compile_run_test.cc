@@ -310,6 +310,8 @@ TEST_CASE(
   CHECK_FALSE(std::filesystem::exists(dir + "/relu.so"));
 }
 
+// argwhere's export form (aten.argwhere) and nonzero(as_tuple=True) (aten.nonzero_numpy) have no
+// shim function yet, so the core form of argwhere (aten.nonzero) is what runs here.
 TEST_CASE("data-dependent output sizes: masked_select and nonzero (argwhere) run sized by their results") {
   const std::string dir = testing::scratch_dir("unbacked");
   for (const char* name : {"masked_select.pt2", "argwhere.core.pt2"}) {
