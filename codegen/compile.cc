@@ -155,11 +155,12 @@ std::string blob_assembly(const std::string& symbol) {
   return w.text();
 }
 
-PipelineOptions pipeline_options(ShimMode shim, bool pointwise_kernels,
-                                 const std::set<std::string>& disabled) {
+PipelineOptions pipeline_options(ShimMode shim, bool pointwise_kernels, const std::set<std::string>& disabled,
+                                 bool debug_checks) {
   PipelineOptions options;
   options.shim = shim_functions(shim, pointwise_kernels);
   options.disabled = disabled;
+  options.debug_checks = debug_checks;
   return options;
 }
 
@@ -167,9 +168,10 @@ PipelineOptions pipeline_options(ShimMode shim, bool pointwise_kernels,
 /// blob itself).
 std::string model_cpp_for(const ir::Program& program, const ConstantsLayout& layout,
                           const std::string& source_name, ShimMode shim, bool pointwise_kernels,
-                          const std::string& external_weights_file, const std::set<std::string>& disabled) {
+                          const std::string& external_weights_file, const std::set<std::string>& disabled,
+                          bool debug_checks) {
   const wir::Module module =
-      lower_program(program, layout, pipeline_options(shim, pointwise_kernels, disabled));
+      lower_program(program, layout, pipeline_options(shim, pointwise_kernels, disabled, debug_checks));
   PrintOptions options;
   options.source_name = source_name;
   options.external_weights_file = external_weights_file;
@@ -188,9 +190,9 @@ std::string source_name_of(const ir::Program& program, const CompileOptions& opt
 
 std::string generate_model_cpp(const ir::Program& program, const std::string& source_name, ShimMode shim,
                                bool pointwise_kernels, const std::string& external_weights_file,
-                               const std::set<std::string>& disabled_passes) {
+                               const std::set<std::string>& disabled_passes, bool debug_checks) {
   return model_cpp_for(program, layout_constants(program), source_name, shim, pointwise_kernels,
-                       external_weights_file, disabled_passes);
+                       external_weights_file, disabled_passes, debug_checks);
 }
 
 std::vector<std::string> dump_stages() {
@@ -204,13 +206,13 @@ std::string dump_after(const ir::Program& program, const std::string& stage, con
   if (stage == "load") return ir::print_graph(program.graph);
   if (stage == "codegen") {
     return generate_model_cpp(program, source_name_of(program, options), options.shim,
-                              options.pointwise_kernels, "", options.disabled_passes);
+                              options.pointwise_kernels, "", options.disabled_passes, options.debug_checks);
   }
   for (const PassInfo& p : pipeline_passes()) {
     if (stage != p.name) continue;
     std::string dump;
-    PipelineOptions pipeline =
-        pipeline_options(options.shim, options.pointwise_kernels, options.disabled_passes);
+    PipelineOptions pipeline = pipeline_options(options.shim, options.pointwise_kernels,
+                                                options.disabled_passes, options.debug_checks);
     pipeline.dump_after = stage;
     pipeline.dump = &dump;
     lower_program(program, layout_constants(program), pipeline);
@@ -233,7 +235,7 @@ CompileResult compile_model(const ir::Program& program, const CompileOptions& op
       options.external_weights ? output_path.filename().string() + ".weights" : "";
   const std::string model_cpp =
       model_cpp_for(program, layout, source_name, options.shim, options.pointwise_kernels, weights_name,
-                    options.disabled_passes);
+                    options.disabled_passes, options.debug_checks);
   // The header is made before compiling so that a bad class name fails early.
   std::string header;
   if (!options.header.empty()) {

@@ -34,6 +34,8 @@ struct CompileOptions {
   std::string emit_source_dir;            // also write the generated sources here
   std::string source_name;                // for the banner: the model file's name
   std::set<std::string> disabled_passes;  // --disable-pass: optimising passes to skip
+  /// --debug-checks: model.cpp checks each op's result against the export's dtype and sizes.
+  bool debug_checks = false;
 };
 
 /// What a compile produced, for the caller's summary.
@@ -60,6 +62,6 @@ std::vector<std::string> dump_stages();
 std::string generate_model_cpp(const ir::Program& program, const std::string& source_name,
                                ShimMode shim = ShimMode::kBundled, bool pointwise_kernels = false,
                                const std::string& external_weights_file = "",
-                               const std::set<std::string>& disabled_passes = {});
+                               const std::set<std::string>& disabled_passes = {}, bool debug_checks = false);
 
 }  // namespace aotic::codegen

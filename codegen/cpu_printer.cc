@@ -365,6 +365,22 @@ class CpuPrinter {
           scope().ints[s.value] = var;
           break;
         }
+        case Stmt::Kind::kSizeOf: {
+          const std::string var = w_.unique_name(cpp_identifier(s.value));
+          w_.linef("// {} is data-dependent: the size the op gave its result", s.value);
+          w_.linef("const int64_t {} = aotic::runtime::size_of({}, {});", var, handle(s.inputs.at(0)), s.dim);
+          symbol_vars_[s.value] = var;
+          break;
+        }
+        case Stmt::Kind::kAssert: {
+          auto it = scope().ints.find(s.pred);
+          AOTIC_CHECK(it != scope().ints.end(), "unknown integer " + s.pred);
+          w_.wrapped(fmt::format("aotic::runtime::check_assertion({}, {});", it->second, cpp_string(s.text)));
+          break;
+        }
+        case Stmt::Kind::kCheck:
+          print_check(s);
+          break;
         case Stmt::Kind::kAlias: {
           const std::string source = handle(s.alias_of);
           const std::string var = w_.unique_name(cpp_identifier(s.value));
@@ -414,6 +430,31 @@ class CpuPrinter {
               {std::to_string(rank), sizes_var, strides_var, dtype_constant(s.buffer.dtype),
                device_constant(s.buffer.device), device_index(s.buffer.device), var + ".out()"},
               "allocate " + s.value);
+  }
+
+  /// --debug-checks: the result against the export's dtype, rank and sizes.
+  void print_check(const Stmt& s) {
+    const size_t rank = s.buffer.sizes.size();
+    std::string sizes_var = "nullptr", exprs_var = "nullptr";
+    if (rank > 0) {
+      std::vector<std::string> sizes, exprs;
+      bool symbolic = false;
+      for (size_t d = 0; d < rank; ++d) {
+        const ir::SymExpr& e = s.buffer.sizes[d];
+        const bool known = s.checked.at(d);
+        sizes.push_back(known ? size_code(e) : "-1");
+        symbolic |= known && !e.is_constant();
+        exprs.push_back(known && !e.is_constant() ? cpp_string(e.to_string()) : "nullptr");
+      }
+      sizes_var = w_.unique_name(cpp_identifier(s.value) + "_recorded");
+      w_.wrapped(fmt::format("const int64_t {}[] = {{{}}};", sizes_var, join(sizes)));
+      if (symbolic) {
+        exprs_var = w_.unique_name(cpp_identifier(s.value) + "_recorded_exprs");
+        w_.wrapped(fmt::format("const char* const {}[] = {{{}}};", exprs_var, join(exprs)));
+      }
+    }
+    w_.wrapped(fmt::format("aotic::runtime::check_result({}, {}, {}, {}, {}, {});", handle(s.value),
+                           cpp_string(s.place), dtype_constant(s.buffer.dtype), rank, sizes_var, exprs_var));
   }
 
   /// C expressions for one argument (one, or two for lists and devices); temporaries are

@@ -31,8 +31,8 @@ std::string pass_list(bool optimising_only) {
 
 const std::vector<PassInfo>& pipeline_passes() {
   static const std::vector<PassInfo> kPasses = {
-      {"import_graph", false}, {"bind_shapes", false},    {"lower_views", false},
-      {"select_ops", false},   {"plan_lifetimes", false}, {"reuse_buffers", true},
+      {"import_graph", false}, {"bind_shapes", false},   {"lower_views", false},    {"check_types", false},
+      {"select_ops", false},   {"insert_checks", false}, {"plan_lifetimes", false}, {"reuse_buffers", true},
   };
   return kPasses;
 }
@@ -65,8 +65,12 @@ wir::Module lower_program(const ir::Program& program, const ConstantsLayout& con
     log("bind_shapes", m);
     lower_views(m, schemas);
     log("lower_views", m);
+    check_types(m);
+    log("check_types", m);
     select_ops(m, schemas, options.shim);
     log("select_ops", m);
+    if (options.debug_checks) insert_checks(m);
+    log("insert_checks", m);
     plan_lifetimes(m);
     log("plan_lifetimes", m);
     if (log.enabled("reuse_buffers")) reuse_buffers(m);

@@ -26,6 +26,8 @@ struct PipelineOptions {
   ShimFunctions shim;
   /// Optimising passes to skip.
   std::set<std::string> disabled;
+  /// --debug-checks: insert_checks runs (else it is skipped).
+  bool debug_checks = false;
   /// When set: the IR after this pass is written to `*dump` ("" = none).
   std::string dump_after;
   std::string* dump = nullptr;

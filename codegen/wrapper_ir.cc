@@ -96,6 +96,20 @@ void print_block(CodeWriter& w, const Block& block) {
       case Stmt::Kind::kSize:
         w.linef("size {} = {}", s.value, s.expr.to_string());
         break;
+      case Stmt::Kind::kSizeOf:
+        w.linef("size {} = {}.size({})  # data-dependent", s.value, s.inputs.at(0), s.dim);
+        break;
+      case Stmt::Kind::kAssert:
+        w.linef("assert {}  # {}", s.pred, cpp_string(s.text));
+        break;
+      case Stmt::Kind::kCheck: {
+        std::vector<std::string> sizes;
+        for (size_t d = 0; d < s.buffer.sizes.size(); ++d) {
+          sizes.push_back(s.checked.at(d) ? s.buffer.sizes[d].to_string() : "?");
+        }
+        w.linef("check {} : {}[{}]", s.value, ir::dtype_name(s.buffer.dtype), join(sizes));
+        break;
+      }
       case Stmt::Kind::kAlias:
         w.linef("alias {} = {}", s.value, s.alias_of);
         break;
@@ -177,6 +191,15 @@ std::vector<std::string> reads(const Stmt& stmt) {
     case Stmt::Kind::kReturn:
       out = stmt.outs;
       break;
+    case Stmt::Kind::kSizeOf:
+      out.push_back(stmt.inputs.at(0));
+      break;
+    case Stmt::Kind::kAssert:
+      out.push_back(stmt.pred);
+      break;
+    case Stmt::Kind::kCheck:
+      out.push_back(stmt.value);
+      break;
     case Stmt::Kind::kSize:
     case Stmt::Kind::kFree:
       break;
@@ -188,6 +211,7 @@ std::vector<std::string> defines(const Stmt& stmt) {
   switch (stmt.kind) {
     case Stmt::Kind::kAlloc:
     case Stmt::Kind::kSize:
+    case Stmt::Kind::kSizeOf:
     case Stmt::Kind::kAlias:
       return {stmt.value};
     case Stmt::Kind::kCall:

@@ -86,6 +86,11 @@ struct Stmt {
     kView,    // a call whose result shares `alias_of`'s storage (no copy)
     kKernel,  // kernel(expression) reading `inputs[0]`, writing `value` (already allocated)
     kSize,    // integer `value` = expr
+    kSizeOf,  // integer `value` = size `dim` of `inputs[0]`: a data-dependent (unbacked) symbol that
+              // the op's result decides, bound from it at run time
+    kAssert,  // the run fails with `text` unless integer `pred` is nonzero (aten._assert_scalar)
+    kCheck,   // --debug-checks: `value` has buffer's dtype, rank and sizes (dimensions whose
+              // `checked` is false, sized by symbols unbound there, only by rank)
     kAlias,   // value = a new reference to `alias_of` (getitem, an in-place op's result)
     kFree,    // value's handle is released (`reused_by`: kept for that buffer instead)
     kCond,    // if (pred) branches[0] else branches[1], defining `outs`
@@ -97,28 +102,31 @@ struct Stmt {
   /// A reader's note printed above the statement ("aten.view.default called as ...").
   std::string note;
 
-  // kOp
+  // kOp; select_ops keeps `node` and `graph` on the statements it lowers the node to
   const ir::Node* node = nullptr;
   std::shared_ptr<const ir::Node> rewritten;  // owns `node` when a pass rewrote it
   const ir::Graph* graph = nullptr;
   const ir::OpSchema* schema = nullptr;  // the schema the op is called with (set by lower_views)
   bool view = false;                     // lower_views: the result may share alias_of's storage
 
-  std::string value;      // kAlloc, kKernel, kSize, kAlias, kFree
-  BufferMeta buffer;      // kAlloc
-  std::string reuse;      // kAlloc: take this dead buffer instead of allocating
-  std::string reused_by;  // kFree
-  std::string function;   // kCall, kView, kKernel (the kernel's name)
+  std::string value;          // kAlloc, kKernel, kSize, kSizeOf, kAlias, kFree, kCheck
+  BufferMeta buffer;          // kAlloc; kCheck: the dtype and sizes to check
+  std::vector<bool> checked;  // kCheck: per dimension, whether its size is checked
+  int64_t dim = 0;            // kSizeOf
+  std::string reuse;          // kAlloc: take this dead buffer instead of allocating
+  std::string reused_by;      // kFree
+  std::string function;       // kCall, kView, kKernel (the kernel's name)
   std::vector<Arg> args;
   std::vector<std::string> outs;    // kCall/kView (by C return order, "" = ignored), kCond, kReturn
   bool list_out = false;            // kCall: one Tensor[] return, `outs` its elements
-  std::vector<std::string> inputs;  // kKernel: the tensor read; kCond: the operands
+  std::vector<std::string> inputs;  // kKernel, kSizeOf: the tensor read; kCond: the operands
   std::string alias_of;             // kOp (views), kView, kAlias, kCall (a result may share it)
   std::string expression;           // kKernel: the C++ of one element, from `v` (float)
   std::string comment;              // kKernel: what the kernel computes
   bool inplace = false;             // kKernel: `value` is also the input
   ir::SymExpr expr;                 // kSize
-  std::string pred;                 // kCond
+  std::string pred;                 // kCond, kAssert
+  std::string text;                 // kAssert: the message
   std::vector<Branch> branches;     // kCond
 };
 

@@ -23,17 +23,20 @@ constexpr const char* kUsage =
     "commands:\n"
     "  compile MODEL -o model.so [--weights FILE.safetensors|embed|external] [--cxx PATH] [--opt 0-3]\n"
     "          [--shim bundled|host] [--shim-lib PATH] [--runtime-lib PATH] [--emit-source DIR]\n"
-    "          [--pointwise shim|kernel]\n"
+    "          [--pointwise shim|kernel] [--debug-checks]\n"
     "          [--header FILE.h [--class-name NAME]] [--dump-after STAGE] [--disable-pass PASS]\n"
     "      Compile an export to a model.so with PyTorch AOTInductor's C interface. With\n"
     "      --shim=bundled (default) libaotic_shim.so is copied beside it; --shim=host leaves\n"
     "      the shim to the loading process's libtorch (PyTorch >= 2.x). --pointwise=kernel\n"
     "      compiles float32 unary pointwise ops (relu, sigmoid, gelu, ...) as generated loops.\n"
+    "      --debug-checks makes the model check after every op that its result has the dtype, rank\n"
+    "      and sizes the export recorded, failing the run with a message naming the node.\n"
     "      --weights external writes the weights beside it (model.so.weights) instead of inside.\n"
     "      --shim-lib and --runtime-lib name the libaotic_shim.so to bundle and the precompiled\n"
     "      runtime to link (libaotic_runtime.a); by default those shipped beside aotic.\n"
     "      --dump-after STAGE prints the graph (load), the wrapper IR after a pass (import_graph,\n"
-    "      bind_shapes, lower_views, select_ops, plan_lifetimes, reuse_buffers) or model.cpp\n"
+    "      bind_shapes, lower_views, check_types, select_ops, insert_checks, plan_lifetimes,\n"
+    "      reuse_buffers) or model.cpp\n"
     "      (codegen); --disable-pass skips an optimising pass (reuse_buffers).\n"
     "\n"
     "  inspect MODEL [--weights FILE.safetensors]\n"
@@ -122,6 +125,10 @@ int compile(const std::vector<std::string>& args) {
     if (option(args, i, "--pointwise", &value)) {
       if (value != "shim" && value != "kernel") throw UsageError{"--pointwise must be shim or kernel"};
       options.pointwise_kernels = value == "kernel";
+      continue;
+    }
+    if (args[i] == "--debug-checks") {
+      options.debug_checks = true;
       continue;
     }
     if (option(args, i, "--disable-pass", &value)) {

@@ -14,7 +14,7 @@ std::string place(const ir::Node& node) { return fmt::format("node '{}' ({})", n
 wir::Block import_nodes(const ir::Graph& graph);
 
 /// torch.ops.higher_order.cond(pred, true_graph, false_graph, operands).
-wir::Stmt import_cond(const ir::Node& node) {
+wir::Stmt import_cond(const ir::Node& node, const ir::Graph& graph) {
   if (node.inputs.size() != 4 || node.inputs[1].arg.kind != ir::ArgKind::kGraph ||
       node.inputs[2].arg.kind != ir::ArgKind::kGraph || node.inputs[3].arg.kind != ir::ArgKind::kTensors) {
     user_error("{}: expected (pred, true_graph, false_graph, operands)", place(node));
@@ -26,6 +26,7 @@ wir::Stmt import_cond(const ir::Node& node) {
   s.kind = wir::Stmt::Kind::kCond;
   s.place = place(node);
   s.node = &node;
+  s.graph = &graph;
   s.pred = node.inputs[0].arg.name;
   s.inputs = node.inputs[3].arg.names;
   for (const ir::Argument& out : node.outputs) {
@@ -59,7 +60,7 @@ wir::Block import_nodes(const ir::Graph& graph) {
   wir::Block block;
   for (const ir::Node& node : graph.nodes) {
     if (node.target == "torch.ops.higher_order.cond") {
-      block.push_back(import_cond(node));
+      block.push_back(import_cond(node, graph));
       continue;
     }
     wir::Stmt s;

@@ -33,9 +33,18 @@ void bind_shapes(wir::Module& module);
 /// become views, and aten.view is called as reshape (see the note it leaves).
 void lower_views(wir::Module& module, const ir::SchemaRegistry& schemas);
 
+/// Where aotic knows an op's result type itself (views, schema-fixed dtypes, a dtype= argument,
+/// generated kernels, getitem, sym_size), it must be the export's: an internal error naming the
+/// node otherwise. Rewrites nothing.
+void check_types(const wir::Module& module);
+
 /// Each op becomes a shim call, an allocation plus the .out variant's call, a generated loop, a
 /// size expression or an alias. User error listing every op that has none of these.
 void select_ops(wir::Module& module, const ir::SchemaRegistry& schemas, const ShimFunctions& shim);
+
+/// --debug-checks: a `check` of each tensor a node defines (dtype, rank, sizes whose symbols are
+/// bound there) after the statements it was lowered to.
+void insert_checks(wir::Module& module);
 
 /// A `free` right after the last use of every value the model owns (graph order).
 void plan_lifetimes(wir::Module& module);

@@ -25,12 +25,23 @@ bool is_getitem(const std::string& target) {
   return target == "<built-in function getitem>" || target == "_operator.getitem";
 }
 
-/// Targets whose only output is an integer recorded with its symbolic expression.
+/// Targets whose only output is an integer (or a SymBool: 0 or 1) recorded with its symbolic
+/// expression.
 bool is_size_node(const Node& node) {
-  if (node.outputs.size() != 1 || node.outputs[0].kind != ArgKind::kSymInt) return false;
-  return node.target == "torch.ops.aten.sym_size.int" || node.target.rfind("_operator.", 0) == 0 ||
-         node.target == "torch.sym_max" || node.target == "torch.sym_min" ||
-         node.target == "torch.ops.aten.sym_numel.default" || node.target == "torch.ops.aten.sym_stride.int";
+  if (node.outputs.size() != 1) return false;
+  const bool operator_target = node.target.rfind("_operator.", 0) == 0;
+  if (node.outputs[0].kind == ArgKind::kSymBool) return operator_target;
+  if (node.outputs[0].kind != ArgKind::kSymInt) return false;
+  return node.target == "torch.ops.aten.sym_size.int" || operator_target || node.target == "torch.sym_max" ||
+         node.target == "torch.sym_min" || node.target == "torch.ops.aten.sym_numel.default" ||
+         node.target == "torch.ops.aten.sym_stride.int";
+}
+
+/// Range hints on a size symbol for the export's own reasoning; their checks are the export's
+/// `_assert_scalar` nodes.
+bool is_range_hint(const Node& node) {
+  return node.target == "torch.ops.aten.sym_constrain_range_for_size.default" ||
+         node.target == "torch.ops.aten.sym_constrain_range.default";
 }
 
 /// Unary pointwise ops with a generated float32 kernel: the expression of `v`, and whether the op
@@ -323,6 +334,7 @@ class Selector {
       if (s.kind == Stmt::Kind::kCond) {
         for (wir::Branch& b : s.branches) {
           Selector inner(module_, schemas_, shim_, unsupported_, reported_);
+          inner.symbols_ = symbols_;
           b.body = inner.lower(b.body);
         }
         for (const std::string& n : s.outs) owned_.insert(n);
@@ -338,12 +350,69 @@ class Selector {
 
  private:
   void lower_op(const Stmt& op, wir::Block& out) {
+    const size_t unsupported = unsupported_->size();
+    lower_node(op, out);
+    bind_data_dependent_sizes(op, out, unsupported != unsupported_->size());
+  }
+
+  /// After an op whose result is sized by symbols no input binds (nonzero's [u0, 1]): each such
+  /// symbol is read from the first dimension of the result that is exactly that symbol.
+  /// An op already reported unsupported: its symbols count as bound, so that only the op is reported.
+  void bind_data_dependent_sizes(const Stmt& op, wir::Block& out, bool reported) {
+    for (const ir::Argument& result : op.node->outputs) {
+      std::vector<std::string> names;
+      if (result.kind == ArgKind::kTensor) names = {result.name};
+      if (result.kind == ArgKind::kTensors) names = result.names;
+      for (const std::string& name : names) {
+        const ir::TensorMeta* meta = op.graph->find_tensor(name);
+        if (meta == nullptr) continue;
+        for (size_t d = 0; d < meta->sizes.size(); ++d) {
+          std::optional<std::string> symbol = meta->sizes[d].as_symbol();
+          if (!symbol || symbols_.count(*symbol) != 0) continue;
+          if (reported) {
+            symbols_.insert(*symbol);
+            continue;
+          }
+          if (owned_.count(name) == 0) continue;
+          Stmt s = like(op, Stmt::Kind::kSizeOf);
+          s.note.clear();
+          s.value = *symbol;
+          s.inputs = {name};
+          s.dim = static_cast<int64_t>(d);
+          symbols_.insert(*symbol);
+          out.push_back(std::move(s));
+        }
+      }
+    }
+  }
+
+  void lower_node(const Stmt& op, wir::Block& out) {
     const Node& node = *op.node;
+    if (is_range_hint(node)) return;
+    if (node.target == "torch.ops.aten._assert_scalar.default") {
+      const ir::NamedArgument* self = node.find_input("self");
+      const ir::NamedArgument* message = node.find_input("assert_msg");
+      if (self == nullptr || self->arg.refs.size() != 1) user_error("{}: unsupported assertion", op.place);
+      const ir::ValueRef& ref = self->arg.refs[0];
+      if (ref.kind == ir::ValueRef::Kind::kBool && ref.bool_value) return;  // asserts True
+      if (ref.kind != ir::ValueRef::Kind::kName || ints_.count(ref.name) == 0) {
+        user_error("{}: unsupported assertion of {}", op.place, self->arg.to_string());
+      }
+      Stmt s = like(op, Stmt::Kind::kAssert);
+      s.pred = ref.name;
+      s.text = fmt::format("{}: {}", op.place,
+                           message != nullptr && message->arg.kind == ArgKind::kString ? message->arg.name
+                                                                                       : "assertion failed");
+      out.push_back(std::move(s));
+      return;
+    }
     if (is_size_node(node)) {
       const std::string& name = node.outputs[0].refs.at(0).name;
-      auto it = op.graph->sym_int_values.find(name);
-      if (it == op.graph->sym_int_values.end())
-        user_error("{}: no expression recorded for '{}'", op.place, name);
+      const bool boolean = node.outputs[0].kind == ArgKind::kSymBool;
+      const std::map<std::string, ir::SymValue>& values =
+          boolean ? op.graph->sym_bool_values : op.graph->sym_int_values;
+      auto it = values.find(name);
+      if (it == values.end()) user_error("{}: no expression recorded for '{}'", op.place, name);
       check_symbols(op, it->second.expr);
       Stmt s = like(op, Stmt::Kind::kSize);
       s.value = name;
@@ -386,6 +455,17 @@ class Selector {
         lower_kernel(op, out);
         return;
       case Lowering::kOutVariant:
+        if (const std::string symbol = unbound_symbol(*op.graph->find_tensor(node.outputs[0].name));
+            !symbol.empty()) {
+          // A buffer cannot be allocated before the op decides its size.
+          if (reported_->insert(node.target).second) {
+            unsupported_->push_back(
+                fmt::format("{} (node '{}'): its result's size {} is data-dependent, and the shim has only "
+                            "its .out variant",
+                            node.op_name(), node.name, symbol));
+          }
+          return;
+        }
         lower_out_variant(op, out);
         return;
       case Lowering::kOutArgument:
@@ -403,14 +483,29 @@ class Selector {
     s.kind = kind;
     s.place = op.place;
     s.note = op.note;
+    s.node = op.node;
+    s.rewritten = op.rewritten;
+    s.graph = op.graph;
     return s;
+  }
+
+  /// A symbol of `meta`'s sizes not bound here, or "".
+  std::string unbound_symbol(const ir::TensorMeta& meta) const {
+    for (const ir::SymExpr& size : meta.sizes) {
+      for (const std::string& symbol : size.symbols()) {
+        if (symbols_.count(symbol) == 0) return symbol;
+      }
+    }
+    return "";
   }
 
   void check_symbols(const Stmt& op, const ir::SymExpr& expr) {
     for (const std::string& symbol : expr.symbols()) {
       if (symbols_.count(symbol) == 0) {
-        user_error("{}: symbol '{}' is not a size of any input: data-dependent sizes are not supported",
-                   op.place, symbol);
+        user_error(
+            "{}: symbol '{}' is neither a size of an input nor a size of an earlier op's result: its "
+            "value is not known here",
+            op.place, symbol);
       }
     }
   }

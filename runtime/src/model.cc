@@ -121,6 +121,31 @@ void RunState::check_inputs(AtenTensorHandle* inputs, size_t num_inputs) {
   }
 }
 
+void check_result(AtenTensorHandle t, const char* place, int32_t dtype, int32_t rank, const int64_t* sizes,
+                  const char* const* exprs) {
+  int32_t got_dtype = 0;
+  int64_t got_rank = 0;
+  check(aoti_torch_get_dtype(t, &got_dtype), "aoti_torch_get_dtype");
+  const std::string where = std::string(place) + ": result ";
+  if (got_dtype != dtype) {
+    throw RuntimeError(where + "dtype " + dtype_name(got_dtype) + ", export recorded " + dtype_name(dtype));
+  }
+  check(aoti_torch_get_dim(t, &got_rank), "aoti_torch_get_dim");
+  if (got_rank != rank) {
+    throw RuntimeError(where + "rank " + std::to_string(got_rank) + ", export recorded " +
+                       std::to_string(rank));
+  }
+  int64_t* got_sizes = nullptr;
+  check(aoti_torch_get_sizes(t, &got_sizes), "aoti_torch_get_sizes");
+  for (int32_t d = 0; d < rank; ++d) {
+    if (sizes[d] < 0 || got_sizes[d] == sizes[d]) continue;
+    const char* expr = exprs != nullptr ? exprs[d] : nullptr;
+    throw RuntimeError(where + "size " + std::to_string(d) + " is " + std::to_string(got_sizes[d]) +
+                       ", export recorded " + (expr != nullptr ? std::string(expr) + " = " : std::string()) +
+                       std::to_string(sizes[d]));
+  }
+}
+
 std::vector<TensorHandle> RunState::contiguous_copies(AtenTensorHandle* inputs) const {
   std::vector<TensorHandle> copies(static_cast<size_t>(spec_.num_inputs));
   for (int32_t i = 0; i < spec_.num_inputs; ++i) {

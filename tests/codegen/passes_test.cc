@@ -27,8 +27,8 @@ size_t count(const std::string& text, const std::string& what) {
 TEST_CASE("the pipeline lists its passes in order, and --dump-after knows each") {
   std::vector<std::string> names;
   for (const codegen::PassInfo& p : codegen::pipeline_passes()) names.emplace_back(p.name);
-  CHECK(names == std::vector<std::string>{"import_graph", "bind_shapes", "lower_views", "select_ops",
-                                          "plan_lifetimes", "reuse_buffers"});
+  CHECK(names == std::vector<std::string>{"import_graph", "bind_shapes", "lower_views", "check_types",
+                                          "select_ops", "insert_checks", "plan_lifetimes", "reuse_buffers"});
   std::vector<std::string> stages = codegen::dump_stages();
   CHECK(stages.front() == "load");
   CHECK(stages.back() == "codegen");
@@ -198,6 +198,90 @@ TEST_CASE("the printer never gives a value the name of an ABI code from template
   }
   const std::string source = codegen::generate_model_cpp(program, "mlp.core.pt2");
   CHECK(source.find("AtenTensorHandle kSparseCoo_1 = inputs[0];\n") != std::string::npos);
+}
+
+}  // namespace
+}  // namespace aotic
+
+namespace aotic {
+namespace {
+
+/// The internal error dumping `program` throws, or "" when it throws none.
+std::string internal_error(const ir::Program& program) {
+  try {
+    codegen::dump_after(program, "select_ops", {});
+  } catch (const InternalError& e) {
+    const std::string what = e.what();
+    return what.substr(what.find(": node ") + 2);  // without "internal error at FILE:LINE"
+  }
+  return "";
+}
+
+TEST_CASE("check_types: where aotic infers a result type, disagreeing with the export is an internal error") {
+  ir::Program program = ir::load_program(testing::fixture("mlp.core.pt2"));
+  CHECK(internal_error(program).empty());
+  // A view keeps its input's dtype and permutes its sizes.
+  program.graph.tensor_values.at("permute").dtype = ir::DType::kFloat64;
+  CHECK(internal_error(program) ==
+        "node 'permute' (aten.permute.default): aotic infers result dtype float32, export recorded float64");
+  program = ir::load_program(testing::fixture("mlp.core.pt2"));
+  program.graph.tensor_values.at("permute").sizes = {ir::SymExpr::constant(128), ir::SymExpr::constant(64)};
+  CHECK(internal_error(program) ==
+        "node 'permute' (aten.permute.default): aotic infers result size 0 = 64, export recorded 128");
+  // relu of a float32 tensor is float32 of the same sizes (what the generated kernel assumes).
+  program = ir::load_program(testing::fixture("mlp.core.pt2"));
+  program.graph.tensor_values.at("relu").sizes.pop_back();
+  CHECK(internal_error(program) ==
+        "node 'relu' (aten.relu.default): aotic infers result rank 2, export recorded 1");
+  // A comparison is bool whatever its inputs; sym_size is the input's size.
+  program = ir::load_program(testing::repo_path("tests/data/extra/cond.pt2"));
+  std::string compared;
+  for (const ir::Node& node : program.graph.nodes) {
+    if (node.target == "torch.ops.aten.gt.Scalar") compared = node.outputs.at(0).name;
+  }
+  REQUIRE(!compared.empty());
+  CHECK(internal_error(program).empty());
+  program.graph.tensor_values.at(compared).dtype = ir::DType::kUInt8;
+  CHECK(internal_error(program) ==
+        "node '" + compared + "' (aten.gt.Scalar): aotic infers result dtype bool, export recorded uint8");
+  program = ir::load_program(testing::repo_path("tests/data/extra/masked_select.pt2"));
+  CHECK(internal_error(program).empty());
+  program.graph.sym_int_values.at("sym_size_int").expr = ir::SymExpr::symbol("u1");
+  CHECK(internal_error(program) ==
+        "node 'sym_size_int' (aten.sym_size.int): aotic infers the size 0 = u0, export recorded u1");
+}
+
+TEST_CASE("select_ops: a data-dependent size is read from the op's result; the export's assertions stay") {
+  const std::string selected = dump(testing::repo_path("tests/data/extra/masked_select.pt2"), "select_ops");
+  CHECK(selected.find("call masked_select = aoti_torch_cpu_masked_select(xs_0, xs_1)\n"
+                      "size u0 = masked_select.size(0)  # data-dependent\n"
+                      "size sym_size_int = u0\n"
+                      "size ge = Ge(u0, 0)\n"
+                      "assert ge  # \"node '_assert_scalar_default' (aten._assert_scalar.default): Runtime "
+                      "assertion failed for expression u0 >= 0 on node 'ge'\"\n") != std::string::npos);
+  // The output is sized by u0: its spec leaves the size unchecked.
+  const std::string source = dump(testing::repo_path("tests/data/extra/masked_select.pt2"), "codegen");
+  CHECK(source.find("const int64_t u0 = aotic::runtime::size_of(masked_select.get(), 0);\n") !=
+        std::string::npos);
+  CHECK(source.find("constexpr aotic::runtime::DimSpec kOutput0Dims[] = {{-1, -1, 0, 0, nullptr}};") !=
+        std::string::npos);
+}
+
+TEST_CASE("insert_checks: with --debug-checks, every node's tensors are checked after its statements") {
+  codegen::CompileOptions options;
+  CHECK(dump(testing::fixture("mlp.core.pt2"), "insert_checks", options) ==
+        dump(testing::fixture("mlp.core.pt2"), "select_ops", options));
+  options.debug_checks = true;
+  const std::string checked = dump(testing::fixture("mlp.core.pt2"), "insert_checks", options);
+  CHECK(checked.find("alloc addmm : float32[8, 128] strides [128, 1]\n"
+                     "call aoti_torch_cpu_addmm_out(addmm, p_l1_bias, x, permute, 1.0, 1.0)\n"
+                     "check addmm : float32[8, 128]\n") != std::string::npos);
+  CHECK(count(checked, "\ncheck ") == 5);  // permute, addmm, relu, permute_1, addmm_1
+  // A size no symbol bound yet is checked only through the rank; u0 is bound once nonzero ran.
+  const std::string dynamic =
+      dump(testing::repo_path("tests/data/extra/argwhere.core.pt2"), "insert_checks", options);
+  CHECK(dynamic.find("size u0 = nonzero.size(0)  # data-dependent\ncheck nonzero : int64[u0, 2]\n") !=
+        std::string::npos);
 }
 
 }  // namespace

@@ -256,3 +256,81 @@ TEST_CASE("failures leave nothing at -o") {
 
 }  // namespace
 }  // namespace aotic
+
+namespace aotic {
+namespace {
+
+/// mlp.pt2 unpacked into a fresh directory with the export's recorded dtype of `value` changed
+/// from float32 to float64 in models/model.json: a doctored export whose tensor_meta disagrees
+/// with what the op computes.
+std::string doctored_mlp(const std::string& value) {
+  const std::string dir = testing::scratch_dir("doctored");
+  testing::unpack(testing::fixture("mlp.pt2"), dir);
+  std::string json = testing::read_file(dir + "/models/model.json");
+  const std::string from = "\"" + value + "\": {\"dtype\": 7,";  // 7: float32 in the export's numbering
+  const size_t at = json.find(from);
+  REQUIRE(at != std::string::npos);
+  json.replace(at, from.size(), "\"" + value + "\": {\"dtype\": 8,");  // 8: float64
+  testing::write_file(dir + "/models/model.json", json);
+  return dir;
+}
+
+TEST_CASE(
+    "--debug-checks: a result that differs from the export's tensor_meta fails the run naming the node") {
+  const std::string dir = testing::scratch_dir("debug");
+  const std::string io = testing::fixture("mlp.io.safetensors");
+  // The untouched export passes every check.
+  Run compiled = aotic("compile " + testing::fixture("mlp.pt2") + " -o " + dir + "/mlp.so --debug-checks " +
+                       shim_option());
+  INFO(compiled.out);
+  REQUIRE(compiled.code == 0);
+  Run checked = aotic("run " + dir + "/mlp.so --inputs " + io + " --check " + io);
+  INFO(checked.out);
+  CHECK(checked.code == 0);
+
+  // aten.linear's result dtype is not something aotic infers: the run-time check finds it.
+  const std::string doctored = doctored_mlp("linear_1");
+  compiled = aotic("compile " + doctored + " -o " + dir + "/doctored.so --debug-checks " + shim_option());
+  INFO(compiled.out);
+  REQUIRE(compiled.code == 0);
+  Run failed = aotic("run " + dir + "/doctored.so --inputs " + io);
+  CHECK(failed.code == 1);
+  CHECK(failed.out.find("run failed: node 'linear_1' (aten.linear.default): result dtype float32, export "
+                        "recorded float64\n") != std::string::npos);
+  // Without the flag nothing is checked.
+  compiled = aotic("compile " + doctored + " -o " + dir + "/unchecked.so " + shim_option());
+  REQUIRE(compiled.code == 0);
+  CHECK(aotic("run " + dir + "/unchecked.so --inputs " + io).code == 0);
+
+  // relu of float32 is float32: aotic knows that, so the compile itself fails (an internal error).
+  failed = aotic("compile " + doctored_mlp("relu") + " -o " + dir + "/relu.so " + shim_option());
+  CHECK(failed.code == 3);
+  CHECK(failed.out.find(": node 'relu' (aten.relu.default): aotic infers result dtype float32, export "
+                        "recorded float64") != std::string::npos);
+  CHECK_FALSE(std::filesystem::exists(dir + "/relu.so"));
+}
+
+// argwhere's export form (aten.argwhere) and nonzero(as_tuple=True) (aten.nonzero_numpy) have no
+// shim function yet, so the core form of argwhere (aten.nonzero) is what runs here.
+TEST_CASE("data-dependent output sizes: masked_select and nonzero (argwhere) run sized by their results") {
+  const std::string dir = testing::scratch_dir("unbacked");
+  for (const char* name : {"masked_select.pt2", "argwhere.core.pt2"}) {
+    for (const char* flags : {"", " --debug-checks"}) {
+      CAPTURE(name);
+      CAPTURE(flags);
+      const std::string archive = testing::extra(name);
+      const std::string stem = std::string(name).substr(0, std::string(name).find('.'));
+      const std::string io = testing::extra(stem + ".io.safetensors");
+      Run compiled = aotic("compile " + archive + " -o " + dir + "/m.so " + shim_option() + flags);
+      INFO(compiled.out);
+      REQUIRE(compiled.code == 0);
+      Run checked = aotic("run " + dir + "/m.so --inputs " + io + " --check " + io);
+      INFO(checked.out);
+      CHECK(checked.code == 0);
+      CHECK(checked.out.find("check: ok") != std::string::npos);
+    }
+  }
+}
+
+}  // namespace
+}  // namespace aotic

@@ -10,7 +10,9 @@
 #include <unordered_map>
 #include <vector>
 
+#include "aotic/runtime/error.h"
 #include "aotic/runtime/interface.h"
+#include "aotic/runtime/model_spec.h"
 
 namespace {
 
@@ -329,6 +331,42 @@ TEST_CASE("concurrent runs on several instances give identical results") {
   }
   for (auto& th : threads) th.join();
   CHECK(failures.load() == 0);
+}
+
+}  // namespace
+
+namespace {
+
+/// The message check_result throws for a 3 x 4 float32 tensor, or "" when it passes.
+std::string result_error(int32_t dtype, int32_t rank, const int64_t* sizes, const char* const* exprs) {
+  AtenTensorHandle t = filled(3, 4, 1.f);
+  std::string message;
+  try {
+    aotic::runtime::check_result(t, "node 'add_1' (aten.add.Tensor)", dtype, rank, sizes, exprs);
+  } catch (const aotic::runtime::RuntimeError& e) {
+    message = e.what();
+  }
+  aoti_torch_delete_tensor_object(t);
+  return message;
+}
+
+TEST_CASE("--debug-checks: check_result names the node and what differs from the export") {
+  const int32_t f32 = aoti_torch_dtype_float32();
+  const int64_t same[] = {3, 4};
+  CHECK(result_error(f32, 2, same, nullptr).empty());
+  CHECK(result_error(aoti_torch_dtype_float64(), 2, same, nullptr) ==
+        "node 'add_1' (aten.add.Tensor): result dtype float32, export recorded float64");
+  const int64_t three[] = {3, 4, 1};
+  CHECK(result_error(f32, 3, three, nullptr) ==
+        "node 'add_1' (aten.add.Tensor): result rank 2, export recorded 3");
+  const int64_t wider[] = {3, 5};
+  CHECK(result_error(f32, 2, wider, nullptr) ==
+        "node 'add_1' (aten.add.Tensor): result size 1 is 4, export recorded 5");
+  const char* const exprs[] = {nullptr, "s0 + 1"};
+  CHECK(result_error(f32, 2, wider, exprs) ==
+        "node 'add_1' (aten.add.Tensor): result size 1 is 4, export recorded s0 + 1 = 5");
+  const int64_t unknown[] = {-1, 4};  // a size no bound symbol decides: not checked
+  CHECK(result_error(f32, 2, unknown, nullptr).empty());
 }
 
 }  // namespace

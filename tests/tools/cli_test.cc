@@ -81,8 +81,7 @@ TEST_CASE("compile --dump-after shows the IR after a pass; --disable-pass skips 
   CHECK(r.code == 1);
   CHECK(r.out ==
         "aotic: error: --dump-after: unknown stage 'parse' (stages: load, import_graph, bind_shapes, "
-        "lower_views, "
-        "select_ops, plan_lifetimes, reuse_buffers, codegen)\n");
+        "lower_views, check_types, select_ops, insert_checks, plan_lifetimes, reuse_buffers, codegen)\n");
   r = run("compile tests/data/fixtures/tiny_gpt.core.pt2 -o " + dir +
           "/g.so --disable-pass reuse_buffers "
           "--dump-after codegen");

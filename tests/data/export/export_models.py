@@ -5,6 +5,11 @@ For each case NAME it writes NAME.pt2 (torch.export.export), NAME.core.pt2 (afte
 run_decompositions) and NAME.io.safetensors (input_i / output_i from eager), CPU float32,
 torch.manual_seed(0), eval mode, stack traces stripped: the same recipe as the bundled
 fixtures (tests/data/fixtures/README.md).
+
+Not made here: tests/data/extra/masked_select.pt2 (+ .io.safetensors) and argwhere.core.pt2
+(+ argwhere.io.safetensors) are copies of conformance samples with data-dependent output sizes,
+tests/data/opinfo/ops/masked_select.zip's float32_0 and argwhere.zip's float32_1 (see
+tests/conformance/export_opinfo.py).
 """
 import os
 import sys

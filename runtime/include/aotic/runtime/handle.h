@@ -24,6 +24,11 @@ inline void check(AOTITorchError error, const char* what) {
   if (error != AOTI_TORCH_SUCCESS) throw_shim_failure(what);
 }
 
+/// Throws RuntimeError(message) unless `condition` (an assertion of the export on sizes) holds.
+inline void check_assertion(int64_t condition, const char* message) {
+  if (condition == 0) throw_runtime_error(message);
+}
+
 /// Unique ownership of an AtenTensorHandle.
 class TensorHandle {
  public:
@@ -68,6 +73,13 @@ inline int64_t numel(AtenTensorHandle t) {
   int64_t n = 0;
   check(aoti_torch_get_numel(t, &n), "aoti_torch_get_numel");
   return n;
+}
+
+/// Size `dim` of a tensor (generated code reads a data-dependent size from an op's result).
+inline int64_t size_of(AtenTensorHandle t, int64_t dim) {
+  int64_t* sizes = nullptr;
+  check(aoti_torch_get_sizes(t, &sizes), "aoti_torch_get_sizes");
+  return sizes[dim];
 }
 
 /// The data pointer of a tensor, typed (generated kernels only use it on tensors they made

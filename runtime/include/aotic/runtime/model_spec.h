@@ -95,6 +95,13 @@ struct ModelSpec {
   void (*run)(RunState& state, AtenTensorHandle* inputs, AtenTensorHandle* outputs);
 };
 
+/// `aotic compile --debug-checks`: throws RuntimeError unless `t` has the dtype, rank and sizes
+/// the export recorded for the value `place` defines, e.g. "node 'add_1' (aten.add.Tensor): result
+/// dtype float64, export recorded float32". sizes[d] < 0: not checked (a size no symbol bound here
+/// decides); `exprs` (nullptr, or nullptr entries for static sizes) spells symbolic sizes.
+void check_result(AtenTensorHandle t, const char* place, int32_t dtype, int32_t rank, const int64_t* sizes,
+                  const char* const* exprs);
+
 /// One set of constant tensors, by index of ModelSpec::constants.
 using ConstantSet = std::vector<TensorHandle>;
 
