@@ -5,6 +5,7 @@
 //   a generated loop (float32 unary)     alloc relu : f32[8, 128]; kernel kernel_relu(x -> relu)
 // plus getitem (an alias of a list element) and integer nodes (a size expression over the symbols).
 // Every op with none of these is reported at once, in one user error.
+#include <functional>
 #include <map>
 
 #include "codegen/lower_args.h"
@@ -129,8 +130,9 @@ void type_scalar_tensors(const ir::Graph& graph, const std::vector<const ir::Sch
     if (meta == nullptr) continue;
     if (!peer || promotion_category(meta->dtype) > promotion_category(*peer)) peer = meta->dtype;
   }
-  for (wir::Arg& a : args) {
-    if (a.kind != wir::Arg::Kind::kScalarTensor) continue;
+  const std::function<void(wir::Arg&)> assign = [&](wir::Arg& a) {
+    for (wir::Arg& item : a.items) assign(item);  // inside optionals and lists too
+    if (a.kind != wir::Arg::Kind::kScalarTensor) return;
     const wir::Arg::Kind kind = a.items.at(0).kind;
     const int category = kind == wir::Arg::Kind::kDouble ? 2 : kind == wir::Arg::Kind::kBool ? 0 : 1;
     if (!peer) {
@@ -140,7 +142,8 @@ void type_scalar_tensors(const ir::Graph& graph, const std::vector<const ir::Sch
     } else {
       a.dtype = category == 2 ? ir::DType::kFloat32 : ir::DType::kInt64;
     }
-  }
+  };
+  for (wir::Arg& a : args) assign(a);
 }
 
 bool has_c_return(const shim_gen::CFunction& fn) {

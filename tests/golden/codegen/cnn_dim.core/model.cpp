@@ -101,7 +101,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   TensorHandle add_24;
   {
     TensorHandle scalar;
-    check(aoti_torch_scalar_to_tensor_int64(3, scalar.out()), "aoti_torch_scalar_to_tensor_int64");
+    check(aoti_torch_scalar_to_tensor_float32(3, scalar.out()), "aoti_torch_scalar_to_tensor_float32");
     check(aoti_torch_cpu_add_Tensor(getitem_3.get(), scalar.get(), 1.0, add_24.out()),
           "node 'add_24' (aten.add.Tensor)");
   }
@@ -127,7 +127,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   TensorHandle div;
   {
     TensorHandle scalar_1;
-    check(aoti_torch_scalar_to_tensor_int64(6, scalar_1.out()), "aoti_torch_scalar_to_tensor_int64");
+    check(aoti_torch_scalar_to_tensor_float32(6, scalar_1.out()), "aoti_torch_scalar_to_tensor_float32");
     check(aoti_torch_cpu_div_Tensor(mul_24.get(), scalar_1.get(), div.out()), "node 'div' (aten.div.Tensor)");
   }
   mul_24.reset();

@@ -99,7 +99,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   TensorHandle mul_25;
   {
     TensorHandle scalar;
-    check(aoti_torch_scalar_to_tensor_int64(2, scalar.out()), "aoti_torch_scalar_to_tensor_int64");
+    check(aoti_torch_scalar_to_tensor_float32(2, scalar.out()), "aoti_torch_scalar_to_tensor_float32");
     check(aoti_torch_cpu_mul_Tensor(slice_1.get(), scalar.get(), mul_25.out()),
           "node 'mul_25' (aten.mul.Tensor)");
   }

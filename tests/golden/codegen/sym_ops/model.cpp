@@ -94,7 +94,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   TensorHandle mul;
   {
     TensorHandle scalar;
-    check(aoti_torch_scalar_to_tensor_int64(2, scalar.out()), "aoti_torch_scalar_to_tensor_int64");
+    check(aoti_torch_scalar_to_tensor_float32(2, scalar.out()), "aoti_torch_scalar_to_tensor_float32");
     check(aoti_torch_cpu_mul_Tensor(slice_1.get(), scalar.get(), mul.out()), "node 'mul' (aten.mul.Tensor)");
   }
   slice_1.reset();
