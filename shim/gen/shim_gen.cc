@@ -52,10 +52,9 @@ const std::set<std::string, std::less<>> kCompatOps = {
 /// Ops that ATen 1.13 exposes only as Tensor methods (no at::<name> function): called as
 /// self.<name>(...).
 const std::set<std::string, std::less<>> kMethodOnlyOps = {
-    "add_",     "contiguous", "copy_",    "div_",    "expand",      "expand_as", "mH",
-    "mT",       "matrix_H",   "mul_",     "new_full", "new_ones",    "new_zeros", "numpy_T",
-    "repeat",   "reshape_as", "resize_",  "sub_",     "sum_to_size", "to",        "unfold",
-    "view",     "view_as",
+    "add_",     "contiguous", "copy_",       "div_",     "expand",    "expand_as", "mH",      "mT",
+    "matrix_H", "mul_",       "new_full",    "new_ones", "new_zeros", "numpy_T",   "repeat",  "reshape_as",
+    "resize_",  "sub_",       "sum_to_size", "to",       "unfold",    "view",      "view_as",
 };
 
 /// Scalar arguments that never take part in type promotion: an integral value is passed as an

@@ -167,9 +167,11 @@ void _assert_scalar(const at::Scalar& self, c10::string_view assert_msg) {
 
 std::tuple<at::Tensor, at::Tensor, at::Tensor> _native_batch_norm_legit(
     const at::Tensor& input, const c10::optional<at::Tensor>& weight, const c10::optional<at::Tensor>& bias,
-    const at::Tensor& running_mean, const at::Tensor& running_var, bool training, double momentum, double eps) {
+    const at::Tensor& running_mean, const at::Tensor& running_var, bool training, double momentum,
+    double eps) {
   if (!training) {
-    return _native_batch_norm_legit_no_training(input, weight, bias, running_mean, running_var, momentum, eps);
+    return _native_batch_norm_legit_no_training(input, weight, bias, running_mean, running_var, momentum,
+                                                eps);
   }
   return at::native_batch_norm(input, weight, bias, running_mean, running_var, /*training=*/true, momentum,
                                eps);
@@ -177,7 +179,8 @@ std::tuple<at::Tensor, at::Tensor, at::Tensor> _native_batch_norm_legit(
 
 std::tuple<at::Tensor, at::Tensor, at::Tensor, at::Tensor, at::Tensor> _native_batch_norm_legit_functional(
     const at::Tensor& input, const c10::optional<at::Tensor>& weight, const c10::optional<at::Tensor>& bias,
-    const at::Tensor& running_mean, const at::Tensor& running_var, bool training, double momentum, double eps) {
+    const at::Tensor& running_mean, const at::Tensor& running_var, bool training, double momentum,
+    double eps) {
   at::Tensor mean = running_mean.clone();
   at::Tensor var = running_var.clone();
   auto [out, save_mean, save_invstd] =
@@ -309,8 +312,8 @@ at::Tensor empty_permuted(at::IntArrayRef size, at::IntArrayRef physical_layout,
                           c10::optional<at::Device> device, c10::optional<bool> pin_memory) {
   const size_t n = size.size();
   TORCH_CHECK(physical_layout.size() == n, "Number of dimensions in size does not match the length of the ",
-              "physical_layout; i.e. len(size) = ", n, " is not equal to len(physical_layout) = ",
-              physical_layout.size());
+              "physical_layout; i.e. len(size) = ", n,
+              " is not equal to len(physical_layout) = ", physical_layout.size());
   std::vector<int64_t> physical(n);
   std::vector<int64_t> inverse(n);
   for (size_t i = 0; i < n; ++i) {
@@ -382,7 +385,8 @@ at::Tensor stft(const at::Tensor& self, int64_t n_fft, c10::optional<int64_t> ho
                 c10::optional<int64_t> win_length, const c10::optional<at::Tensor>& window, bool normalized,
                 c10::optional<bool> onesided, c10::optional<bool> return_complex,
                 c10::optional<bool> align_to_window) {
-  TORCH_CHECK(!align_to_window.value_or(false), "stft: align_to_window=True is not supported by this libtorch");
+  TORCH_CHECK(!align_to_window.value_or(false),
+              "stft: align_to_window=True is not supported by this libtorch");
   return at::stft(self, n_fft, hop_length, win_length, window, normalized, onesided, return_complex);
 }
 

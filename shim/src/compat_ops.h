@@ -195,12 +195,14 @@ void _assert_scalar(const at::Scalar& self, c10::string_view assert_msg);
 /// them and returns empty save_mean / save_invstd like PyTorch 2.11 on CPU.
 std::tuple<at::Tensor, at::Tensor, at::Tensor> _native_batch_norm_legit(
     const at::Tensor& input, const c10::optional<at::Tensor>& weight, const c10::optional<at::Tensor>& bias,
-    const at::Tensor& running_mean, const at::Tensor& running_var, bool training, double momentum, double eps);
+    const at::Tensor& running_mean, const at::Tensor& running_var, bool training, double momentum,
+    double eps);
 
 /// The functional form: the running statistics are updated in copies, returned after the others.
 std::tuple<at::Tensor, at::Tensor, at::Tensor, at::Tensor, at::Tensor> _native_batch_norm_legit_functional(
     const at::Tensor& input, const c10::optional<at::Tensor>& weight, const c10::optional<at::Tensor>& bias,
-    const at::Tensor& running_mean, const at::Tensor& running_var, bool training, double momentum, double eps);
+    const at::Tensor& running_mean, const at::Tensor& running_var, bool training, double momentum,
+    double eps);
 
 /// aten::_batch_norm_with_update: training-mode batch norm updating the running statistics in place;
 /// the fourth result is the (empty, uint8) reserve of the CPU kernel.

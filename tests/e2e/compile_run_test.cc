@@ -30,9 +30,9 @@ std::string shim_option() { return "--shim-lib " + testing::repo_path("shim/liba
 void compile_and_check_all(const std::string& compile_flags) {
   const std::string dir = testing::scratch_dir("e2e");
   const std::vector<std::pair<std::string, std::string>> cases = {
-      {"fixtures", "mlp"},      {"fixtures", "mlp_dyn"}, {"fixtures", "small_cnn"},
-      {"fixtures", "tiny_gpt"}, {"extra", "cond"},       {"extra", "sym_ops"},
-      {"extra", "misc_ops"},    {"extra", "gpt_dyn"},    {"extra", "common_ops"},
+      {"fixtures", "mlp"},     {"fixtures", "mlp_dyn"},  {"fixtures", "small_cnn"}, {"fixtures", "tiny_gpt"},
+      {"extra", "cond"},       {"extra", "sym_ops"},     {"extra", "misc_ops"},     {"extra", "gpt_dyn"},
+      {"extra", "common_ops"}, {"extra", "lstm_tagger"}, {"extra", "gru_encoder"},
   };
   for (const auto& [folder, name] : cases) {
     for (const char* flavour : {"", ".core"}) {
