@@ -3,6 +3,8 @@
 //   graph(x): addmm = aten.addmm(b, x, w); return (addmm)
 //   =>  op addmm = aten.addmm.default(%b, %x, %w)
 //       return addmm
+#include <fmt/format.h>
+
 #include "codegen/passes/passes.h"
 #include "ir/error.h"
 
@@ -95,14 +97,35 @@ wir::Module import_graph(const ir::Program& program, const ConstantsLayout& cons
   module.body = import_nodes(program.graph);
   wir::Stmt ret;
   ret.kind = wir::Stmt::Kind::kReturn;
+  const std::vector<ir::OutputSpec>& specs = program.signature.outputs;
   for (size_t i = 0; i < program.graph.outputs.size(); ++i) {
     const ir::Argument& out = program.graph.outputs[i];
     if (out.kind != ir::ArgKind::kTensor) {
       user_error("graph output {} is a {}: only tensor outputs are supported", i, ir::arg_kind_key(out.kind));
     }
+    if (i < specs.size() && specs[i].kind == ir::OutputKind::kUserInputMutation) {
+      // The program updates a user input in place (a batch norm's running stats passed in): the
+      // new value is copied into the caller's tensor, as eager PyTorch does; it is no output.
+      wir::Stmt copy;
+      copy.kind = wir::Stmt::Kind::kCall;
+      copy.place = fmt::format("user input '{}' (updated by the program)", specs[i].target);
+      copy.function = "aoti_torch_copy_";
+      for (const std::string& name : {specs[i].target, out.name}) {
+        wir::Arg a;
+        a.kind = wir::Arg::Kind::kTensor;
+        a.value = name;
+        copy.args.push_back(a);
+      }
+      wir::Arg non_blocking;
+      non_blocking.kind = wir::Arg::Kind::kInt;
+      non_blocking.int_value = 0;
+      copy.args.push_back(non_blocking);
+      module.body.push_back(std::move(copy));
+      continue;
+    }
     ret.outs.push_back(out.name);
+    if (i < specs.size()) module.outputs.push_back({specs[i].arg.name, {}});
   }
-  for (const ir::OutputSpec& spec : program.signature.outputs) module.outputs.push_back({spec.arg.name, {}});
   module.body.push_back(std::move(ret));
   return module;
 }

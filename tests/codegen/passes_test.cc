@@ -160,11 +160,11 @@ namespace {
 
 TEST_CASE("select_ops: Python ints as Scalars of an integer result go through the Tensor overload") {
   const std::string selected = dump(testing::repo_path("tests/data/extra/int_ops.core.pt2"), "select_ops");
-  CHECK(selected.find("call clamp = aoti_torch_cpu_clamp_Tensor(idx, tensor(0), tensor(5))\n") !=
+  CHECK(selected.find("call clamp = aoti_torch_cpu_clamp_Tensor(idx, tensor(0, int64), tensor(5, int64))\n") !=
         std::string::npos);
-  CHECK(selected.find("call clamp_1 = aoti_torch_cpu_clamp_Tensor(idx, None, tensor(4))\n") !=
+  CHECK(selected.find("call clamp_1 = aoti_torch_cpu_clamp_Tensor(idx, None, tensor(4, int64))\n") !=
         std::string::npos);
-  CHECK(selected.find("call pow_1 = aoti_torch_cpu_pow_Tensor_Tensor(idx, tensor(2))\n") !=
+  CHECK(selected.find("call pow_1 = aoti_torch_cpu_pow_Tensor_Tensor(idx, tensor(2, int64))\n") !=
         std::string::npos);
   // A float result keeps the Scalar overload (the double is right there).
   const std::string floats = dump(testing::repo_path("tests/data/extra/common_ops.core.pt2"), "select_ops");
