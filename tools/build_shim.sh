@@ -45,9 +45,28 @@ elif [[ ! -f /usr/include/ATen/ATen.h ]]; then
   exit 2
 fi
 
-sources=(shim/src/*.cc shim/generated/c_shim_cpu.cc)
 objdir=$(mktemp -d "${TMPDIR:-/tmp}/aotic-shim-XXXXXX")
 trap 'rm -rf "$objdir"' EXIT
+# The generated fallback ops are one large file: compiled as `jobs` parts (cut between ops, each
+# with the file's includes and its extern "C" block) so that they build in parallel.
+total=$(grep -c '^// aten::' shim/generated/c_shim_cpu.cc)
+per=$(( (total + jobs - 1) / jobs ))
+mkdir -p "$objdir/parts"
+awk -v per="$per" -v dir="$objdir/parts" '
+  !body { prologue = prologue $0 "\n"; if ($0 ~ /^extern "C" \{/) body = 1; next }
+  /^}  \/\/ extern "C"/ { next }
+  /^\/\/ aten::/ {
+    if (count % per == 0) {
+      if (file) { print "}  // extern \"C\"" > file; close(file) }
+      file = sprintf("%s/c_shim_cpu_%03d.cc", dir, part++)
+      printf "%s", prologue > file
+    }
+    count++
+  }
+  file { print > file }
+  END { if (file) print "}  // extern \"C\"" > file }
+' shim/generated/c_shim_cpu.cc
+sources=(shim/src/*.cc "$objdir"/parts/*.cc)
 pids=()
 for src in "${sources[@]}"; do
   while (($(jobs -rp | wc -l) >= jobs)); do sleep 0.2; done
