@@ -73,7 +73,9 @@ for src in "${sources[@]}"; do
   "$cxx" "${flags[@]}" -c "$src" -o "$objdir/$(basename "$src" .cc).o" &
   pids+=($!)
 done
-for pid in "${pids[@]}"; do wait "$pid" || { echo "build_shim.sh: compiling failed" >&2; exit 1; }; done
+failed=0
+for pid in "${pids[@]}"; do wait "$pid" || failed=1; done
+if ((failed)); then echo "build_shim.sh: compiling failed" >&2; exit 1; fi
 mkdir -p "$(dirname "$out")"
 "$cxx" -shared -o "$out.tmp" "$objdir"/*.o "${libs[@]}"
 mv "$out.tmp" "$out"

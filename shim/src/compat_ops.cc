@@ -170,8 +170,8 @@ std::tuple<at::Tensor, at::Tensor, at::Tensor> _native_batch_norm_legit(
     const at::Tensor& running_mean, const at::Tensor& running_var, bool training, double momentum,
     double eps) {
   if (!training) {
-    return _native_batch_norm_legit_no_training(input, weight, bias, running_mean, running_var, momentum,
-                                                eps);
+    return aotic::shim::compat::_native_batch_norm_legit_no_training(input, weight, bias, running_mean,
+                                                                     running_var, momentum, eps);
   }
   return at::native_batch_norm(input, weight, bias, running_mean, running_var, /*training=*/true, momentum,
                                eps);
