@@ -305,7 +305,17 @@ CompileResult compile_model(const ir::Program& program, const CompileOptions& op
       cxx, flags, cxx, objects, shell_quote(runtime_library.string()), link);
   std::string log;
   if (run(build, command, &log) != 0) {
+    // The first line that says "error" (g++ opens with an "In function ..." line), else the first.
     std::string first_error = log.substr(0, log.find('\n'));
+    for (size_t start = 0; start < log.size();) {
+      const size_t end = std::min(log.find('\n', start), log.size());
+      const std::string line = log.substr(start, end - start);
+      if (line.find("error") != std::string::npos) {
+        first_error = line;
+        break;
+      }
+      start = end + 1;
+    }
     user_error("{}: the C++ compiler failed ({}); sources kept in {}: {}", program.source, cxx,
                build.string(), first_error);
   }

@@ -507,7 +507,9 @@ class CpuPrinter {
         std::vector<std::string> items;
         for (const Arg& item : a.items) items.push_back(print_arg(item).at(0));
         const std::string var = w_.unique_name(cpp_identifier(a.name));
-        w_.wrapped(fmt::format("const {} {}[] = {{{}}};", a.c_type, var, join(items)));
+        // An element type that is already const (`const AtenTensorHandle*`) takes no second const.
+        const bool is_const = a.c_type.rfind("const ", 0) == 0;
+        w_.wrapped(fmt::format("{}{} {}[] = {{{}}};", is_const ? "" : "const ", a.c_type, var, join(items)));
         return {var, std::to_string(items.size())};
       }
     }
