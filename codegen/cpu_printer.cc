@@ -493,6 +493,21 @@ class CpuPrinter {
         const std::string value = print_arg(v).at(0);
         const std::string var = w_.unique_name("scalar");
         w_.linef("TensorHandle {};", var);
+        if (a.dtype == ir::DType::kFloat16 || a.dtype == ir::DType::kBFloat16) {
+          // No 16-bit scalar_to_tensor in the C ABI: float32, then converted (select_ops checked
+          // that the shim has _to_copy).
+          const std::string wide = w_.unique_name("scalar_float32");
+          const std::string code = w_.unique_name("scalar_dtype");
+          w_.linef("TensorHandle {};", wide);
+          w_.linef("check({}({}, {}.out()), \"{}\");", fn, value, wide, fn);
+          w_.linef("int32_t {} = {};", code, dtype_constant(a.dtype));
+          w_.wrapped(
+              fmt::format("check(aoti_torch_cpu__to_copy({}.get(), &{}, nullptr, nullptr, 0, nullptr, 0, "
+                          "nullptr, {}.out()), "
+                          "\"aoti_torch_cpu__to_copy\");",
+                          wide, code, var));
+          return {var + ".get()"};
+        }
         w_.linef("check({}({}, {}.out()), \"{}\");", fn, value, var, fn);
         return {var + ".get()"};
       }

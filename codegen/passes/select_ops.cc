@@ -117,7 +117,7 @@ int promotion_category(ir::DType dtype) {
 /// category is not above theirs, else the default dtype of its kind (float32, int64). Conditions,
 /// masks and indices take no part in promotion.
 void type_scalar_tensors(const ir::Graph& graph, const std::vector<const ir::SchemaArgument*>& params,
-                         std::vector<wir::Arg>& args) {
+                         const ShimFunctions& shim, std::vector<wir::Arg>& args) {
   std::optional<ir::DType> peer;
   for (size_t i = 0; i < params.size() && i < args.size(); ++i) {
     const std::string& name = params[i]->name;
@@ -139,6 +139,12 @@ void type_scalar_tensors(const ir::Graph& graph, const std::vector<const ir::Sch
       a.dtype = category == 2 ? ir::DType::kFloat64 : category == 0 ? ir::DType::kBool : ir::DType::kInt64;
     } else if (category <= promotion_category(*peer)) {
       a.dtype = *peer;
+      // The C ABI makes no 16-bit float scalar: float32, converted with _to_copy where the shim
+      // has it (else float32 stands in: the same category, only a 0-dim operand sees it).
+      if ((a.dtype == ir::DType::kFloat16 || a.dtype == ir::DType::kBFloat16) &&
+          shim.names.count("aoti_torch_cpu__to_copy") == 0) {
+        a.dtype = ir::DType::kFloat32;
+      }
     } else {
       a.dtype = category == 2 ? ir::DType::kFloat32 : ir::DType::kInt64;
     }
@@ -277,7 +283,8 @@ Lowering choose(const Stmt& op, const ir::SchemaRegistry& schemas, const ShimFun
   shim_gen::CFunction fn = shim_gen::c_function(schema, "cpu");
   if (shim.prefer_kernels && kernel_applies(node, *op.graph, nullptr)) return Lowering::kKernel;
   const ir::OpSchema* out = schemas.find("aten." + schema.name + ".out");
-  const bool out_ok = out != nullptr && shim.names.count(shim_gen::c_function(*out, "cpu").name) != 0 &&
+  const bool out_ok = out != nullptr && out != &schema && written_params(schema).empty() &&
+                      shim.names.count(shim_gen::c_function(*out, "cpu").name) != 0 &&
                       node.outputs.size() == 1 && node.outputs[0].kind == ArgKind::kTensor &&
                       op.graph->find_tensor(node.outputs[0].name) != nullptr;
   // Matrix products write into buffers aotic plans (and reuses) rather than allocating per call.
@@ -607,12 +614,24 @@ class Selector {
       require_owned(op, given->arg.name);
       out_values.push_back(given->arg.name);
     }
+    const ir::OpSchema* functional = functional_of(schema, schemas_);
+    const bool view = functional != nullptr && !functional->returns.empty() &&
+                      functional->returns[0].alias.has_value() && !functional->returns[0].alias->is_write;
     if (shim_.names.count(shim_gen::c_function(schema, "cpu").name) != 0) {
       Node call = node;
       call.outputs.clear();
       lower_call_of(op, call, schema, false, out);
+    } else if (view && !written_params(schema)[0]->is_out()) {
+      // An in-place view op (unsqueeze_, t_, as_strided_) changes self's metadata only: its
+      // result is the functional view of self, which later nodes use instead.
+      Stmt viewed = op;
+      viewed.schema = functional;
+      viewed.view = true;
+      viewed.alias_of = out_values.at(0);
+      lower_call_of(viewed, node, *functional, false, out);
+      return;
     } else {
-      const ir::OpSchema& functional = *functional_of(schema, schemas_);
+      const ir::OpSchema& functional = *functional_of(schema, schemas_);  // choose() checked it
       Node call = node;
       call.inputs.clear();
       for (const ir::NamedArgument& arg : node.inputs) {
@@ -720,7 +739,7 @@ class Selector {
       s.args.push_back(lower_arg(*param, arg, param->type, ints_,
                                  fmt::format("{}: argument '{}'", op.place, param->name)));
     }
-    type_scalar_tensors(*op.graph, ordered, s.args);
+    type_scalar_tensors(*op.graph, ordered, shim_, s.args);
     for (const std::string& n : s.outs) {
       if (!n.empty()) owned_.insert(n);
     }
