@@ -60,7 +60,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   // node 'index' (aten.index.Tensor)
   TensorHandle index;
   AtenTensorHandle indices_item_value = idx;
-  const const AtenTensorHandle* indices[] = {nullptr, &indices_item_value};
+  const AtenTensorHandle* indices[] = {nullptr, &indices_item_value};
   check(aoti_torch_cpu_index_Tensor(add.get(), indices, 2, index.out()), "node 'index' (aten.index.Tensor)");
   // node 'topk' (aten.topk.default)
   TensorHandle getitem;
@@ -70,7 +70,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   // node 'index_1' (aten.index.Tensor)
   TensorHandle index_1;
   AtenTensorHandle indices_item_value_1 = idx;
-  const const AtenTensorHandle* indices_1[] = {&indices_item_value_1};
+  const AtenTensorHandle* indices_1[] = {&indices_item_value_1};
   check(aoti_torch_cpu_index_Tensor(c_table, indices_1, 1, index_1.out()),
         "node 'index_1' (aten.index.Tensor)");
   // node 'add_1' (aten.add.Tensor)
