@@ -127,12 +127,6 @@ std::string find_beside_aotic(const char* env, const std::string& file, const st
   user_error("cannot find {} beside the aotic binary: {}", file, hint);
 }
 
-/// libaotic_shim.so, which --shim=bundled copies beside model.so.
-std::string find_shim_library() {
-  return find_beside_aotic("AOTIC_SHIM_LIBRARY", "libaotic_shim.so", "shim",
-                           "pass --shim-lib PATH (or --shim=host)");
-}
-
 /// libaotic_runtime.a, the precompiled runtime every model.so links (//runtime:libaotic_runtime).
 std::string find_runtime_library() {
   return find_beside_aotic("AOTIC_RUNTIME_LIBRARY", "libaotic_runtime.a", "runtime",
@@ -187,6 +181,11 @@ std::string source_name_of(const ir::Program& program, const CompileOptions& opt
 }
 
 }  // namespace
+
+std::string find_shim_library() {
+  return find_beside_aotic("AOTIC_SHIM_LIBRARY", "libaotic_shim.so", "shim",
+                           "pass --shim-lib PATH (or --shim=host)");
+}
 
 std::string generate_model_cpp(const ir::Program& program, const std::string& source_name, ShimMode shim,
                                bool pointwise_kernels, const std::string& external_weights_file,

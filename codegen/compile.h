@@ -38,6 +38,10 @@ struct CompileOptions {
   bool debug_checks = false;
 };
 
+/// libaotic_shim.so, which --shim=bundled copies beside model.so: $AOTIC_SHIM_LIBRARY, else the
+/// one beside the running binary (or in its runfiles). Throws UserError when there is none.
+std::string find_shim_library();
+
 /// What a compile produced, for the caller's summary.
 struct CompileResult {
   std::string model_so;

@@ -1,5 +1,6 @@
 #include "tools/conformance/conformance.h"
 
+#include <dlfcn.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
@@ -323,6 +324,15 @@ std::vector<Result> run_samples(const Suite& suite, const std::vector<Sample>& s
                                 const RunOptions& options,
                                 const std::function<void(const Result&, size_t, size_t)>& progress) {
   std::vector<Result> results(samples.size());
+  if (options.shim == codegen::ShimMode::kBundled) {
+    // Loaded once here, the shim's libtorch is mapped in every child: a sample's model.so then
+    // loads in milliseconds instead of each child loading libtorch again.
+    const std::string shim =
+        options.shim_library.empty() ? codegen::find_shim_library() : options.shim_library;
+    if (dlopen(shim.c_str(), RTLD_NOW | RTLD_GLOBAL) == nullptr) {
+      user_error("{}: cannot load: {}", shim, dlerror());
+    }
+  }
   std::vector<Running> running;
   size_t next = 0, done = 0;
   const size_t jobs = static_cast<size_t>(std::max(1, options.jobs));
