@@ -254,20 +254,19 @@ const ir::OpSchema* functional_of(const ir::OpSchema& schema, const ir::SchemaRe
     if (!param.is_out()) inputs.push_back(&param);
   }
   const ir::OpSchema* found = nullptr;
-  for (const ir::OpSchema& candidate : schemas.all()) {
-    if (candidate.ns != schema.ns || candidate.name != name || &candidate == &schema ||
-        candidate.is_mutable() || candidate.arguments.size() != inputs.size() ||
-        candidate.returns.size() != written.size()) {
+  for (const ir::OpSchema* candidate : overloads(schemas, name)) {
+    if (candidate == &schema || candidate->is_mutable() || candidate->arguments.size() != inputs.size() ||
+        candidate->returns.size() != written.size()) {
       continue;
     }
     bool same = true;
     for (size_t i = 0; i < inputs.size() && same; ++i) {
-      same = candidate.arguments[i].name == inputs[i]->name &&
-             candidate.arguments[i].type.to_string() == inputs[i]->type.to_string();
+      same = candidate->arguments[i].name == inputs[i]->name &&
+             candidate->arguments[i].type.to_string() == inputs[i]->type.to_string();
     }
     if (!same) continue;
-    if (candidate.overload == schema.overload) return &candidate;
-    if (found == nullptr) found = &candidate;
+    if (candidate->overload == schema.overload) return candidate;
+    if (found == nullptr) found = candidate;
   }
   return found;
 }
