@@ -13,13 +13,16 @@
 #include "codegen/embedded_file.h"
 #include "codegen/model_header.h"
 #include "codegen/pipeline.h"
-#include "codegen/writer.h"
 #include "ir/builtin_schemas.h"
 #include "ir/error.h"
 #include "ir/print.h"
+#include "kernel/writer.h"
 #include "shim/gen/shim_gen.h"
 
 namespace aotic::codegen {
+
+using kernel::CodeWriter;
+using kernel::cpp_identifier;
 
 extern const EmbeddedFile kRuntimeFiles[];
 extern const unsigned long kRuntimeFiles_count;
@@ -296,12 +299,16 @@ CompileResult compile_model(const ir::Program& program, const CompileOptions& op
   // objects are all linked (--whole-archive): nothing in model.cpp refers to the C interface it
   // exports, and exports.map exports only that. Each step's output is deterministic, so the
   // model.so is too.
-  const std::string flags = fmt::format(
-      "-std=c++17 -O{} -fPIC -fvisibility=hidden -fvisibility-inlines-hidden -Iinclude", options.opt_level);
+  // Generated kernels: `omp simd` loops (no OpenMP runtime needed for those) and threads from
+  // libgomp's pool, called directly (runtime/include/aotic/runtime/threads.h).
+  const bool kernels = model_cpp.find("aotic/runtime/threads.h") != std::string::npos;
+  const std::string flags =
+      fmt::format("-std=c++17 -O{} -fPIC -fvisibility=hidden -fvisibility-inlines-hidden{} -Iinclude",
+                  options.opt_level, kernels ? " -fopenmp-simd" : "");
   const std::string command = fmt::format(
       "{} {} -c model.cpp -o model.o && {} -shared {} -Wl,--whole-archive {} -Wl,--no-whole-archive "
-      "-Wl,--version-script=exports.map -o model.so {} -ldl -lpthread",
-      cxx, flags, cxx, objects, shell_quote(runtime_library.string()), link);
+      "-Wl,--version-script=exports.map -o model.so {}{} -ldl -lpthread",
+      cxx, flags, cxx, objects, shell_quote(runtime_library.string()), link, kernels ? " -lgomp" : "");
   std::string log;
   if (run(build, command, &log) != 0) {
     // The first line that says "error" (g++ opens with an "In function ..." line), else the first.

@@ -4,10 +4,12 @@
 #include <map>
 #include <set>
 
-#include "codegen/writer.h"
 #include "ir/error.h"
+#include "kernel/writer.h"
 
 namespace aotic::codegen {
+
+using kernel::cpp_identifier;
 
 ConstantsLayout layout_constants(const ir::Program& program) {
   ConstantsLayout layout;

@@ -1,10 +1,14 @@
 #include "codegen/model_header.h"
 
-#include "codegen/writer.h"
 #include "ir/error.h"
 #include "ir/version.h"
+#include "kernel/writer.h"
 
 namespace aotic::codegen {
+
+using kernel::CodeWriter;
+using kernel::cpp_identifier;
+using kernel::cpp_string;
 namespace {
 
 /// "-1" for a dynamic size.

@@ -2,10 +2,15 @@
 
 #include <fmt/format.h>
 
-#include "codegen/writer.h"
 #include "ir/dtype.h"
+#include "kernel/writer.h"
 
 namespace aotic::codegen::wir {
+
+using kernel::CodeWriter;
+using kernel::cpp_double;
+using kernel::cpp_string;
+
 namespace {
 
 std::string join(const std::vector<std::string>& items) {
@@ -93,6 +98,9 @@ void print_block(CodeWriter& w, const Block& block) {
         w.linef("kernel {}({} -> {}){}", s.function, s.inputs.at(0), s.value,
                 s.inplace ? "  # in place" : "");
         break;
+      case Stmt::Kind::kLaunch:
+        w.linef("launch {}({} -> {})", s.function, join(s.inputs), join(s.outs));
+        break;
       case Stmt::Kind::kSize:
         w.linef("size {} = {}", s.value, s.expr.to_string());
         break;
@@ -158,7 +166,9 @@ std::string to_text(const Module& module) {
             sizes_text(c.weight->meta.sizes), c.spec->fqn);
   }
   print_block(w, module.body);
-  return w.text();
+  std::string text = w.text();
+  for (const kernel::Kernel& k : module.kernels) text += kernel::to_text(k);
+  return text;
 }
 
 std::vector<std::string> reads(const Stmt& stmt) {
@@ -176,6 +186,10 @@ std::vector<std::string> reads(const Stmt& stmt) {
     case Stmt::Kind::kKernel:
       out.push_back(stmt.inputs.at(0));
       out.push_back(stmt.value);
+      break;
+    case Stmt::Kind::kLaunch:
+      out = stmt.inputs;
+      out.insert(out.end(), stmt.outs.begin(), stmt.outs.end());
       break;
     case Stmt::Kind::kAlias:
       out.push_back(stmt.alias_of);

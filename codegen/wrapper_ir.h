@@ -17,6 +17,7 @@
 #include "codegen/constants.h"
 #include "ir/graph.h"
 #include "ir/op_schema.h"
+#include "kernel/kernel_ir.h"
 
 namespace aotic::codegen::wir {
 
@@ -85,6 +86,8 @@ struct Stmt {
     kCall,    // function(args) defining `outs`
     kView,    // a call whose result shares `alias_of`'s storage (no copy)
     kKernel,  // kernel(expression) reading `inputs[0]`, writing `value` (already allocated)
+    kLaunch,  // generated kernel module.kernels[kernel] over buffers `inputs` (read, laid out as
+              // `layouts` says) and `outs` (written, already allocated)
     kSize,    // integer `value` = expr
     kSizeOf,  // integer `value` = size `dim` of `inputs[0]`: a data-dependent (unbacked) symbol that
               // the op's result decides, bound from it at run time
@@ -109,17 +112,19 @@ struct Stmt {
   const ir::OpSchema* schema = nullptr;  // the schema the op is called with (set by lower_views)
   bool view = false;                     // lower_views: the result may share alias_of's storage
 
-  std::string value;          // kAlloc, kKernel, kSize, kSizeOf, kAlias, kFree, kCheck
-  BufferMeta buffer;          // kAlloc; kCheck: the dtype and sizes to check
-  std::vector<bool> checked;  // kCheck: per dimension, whether its size is checked
-  int64_t dim = 0;            // kSizeOf
-  std::string reuse;          // kAlloc: take this dead buffer instead of allocating
-  std::string reused_by;      // kFree
-  std::string function;       // kCall, kView, kKernel (the kernel's name)
+  std::string value;                // kAlloc, kKernel, kSize, kSizeOf, kAlias, kFree, kCheck
+  BufferMeta buffer;                // kAlloc; kCheck: the dtype and sizes to check
+  std::vector<bool> checked;        // kCheck: per dimension, whether its size is checked
+  int64_t dim = 0;                  // kSizeOf
+  std::string reuse;                // kAlloc: take this dead buffer instead of allocating
+  std::string reused_by;            // kFree
+  std::string function;             // kCall, kView, kKernel, kLaunch (the kernel's name)
+  int kernel = -1;                  // kLaunch: index into Module::kernels
+  std::vector<BufferMeta> layouts;  // kLaunch: per input, the sizes and strides the kernel reads it with
   std::vector<Arg> args;
-  std::vector<std::string> outs;    // kCall/kView (by C return order, "" = ignored), kCond, kReturn
+  std::vector<std::string> outs;    // kCall/kView (by C return order, "" = ignored), kCond, kReturn, kLaunch
   bool list_out = false;            // kCall: one Tensor[] return, `outs` its elements
-  std::vector<std::string> inputs;  // kKernel, kSizeOf: the tensor read; kCond: the operands
+  std::vector<std::string> inputs;  // kKernel, kSizeOf: the tensor read; kCond: the operands; kLaunch
   std::string alias_of;             // kOp (views), kView, kAlias, kCall (a result may share it)
   std::string expression;           // kKernel: the C++ of one element, from `v` (float)
   std::string comment;              // kKernel: what the kernel computes
@@ -162,6 +167,7 @@ struct Module {
   std::vector<TensorSpec> outputs;  // what run() returns
   ConstantsLayout constants;        // weights, bound to state.constant(i)
   Block body;
+  std::vector<kernel::Kernel> kernels;  // generated kernels (fuse_kernels), printed before run()
 };
 
 /// The readable form `--dump-after` prints: one statement per line, blocks indented.

@@ -23,21 +23,24 @@ constexpr const char* kUsage =
     "commands:\n"
     "  compile MODEL -o model.so [--weights FILE.safetensors|embed|external] [--cxx PATH] [--opt 0-3]\n"
     "          [--shim bundled|host] [--shim-lib PATH] [--runtime-lib PATH] [--emit-source DIR]\n"
-    "          [--pointwise shim|kernel] [--debug-checks]\n"
+    "          [--no-fuse] [--pointwise shim|kernel] [--debug-checks]\n"
     "          [--header FILE.h [--class-name NAME]] [--dump-after STAGE] [--disable-pass PASS]\n"
     "      Compile an export to a model.so with PyTorch AOTInductor's C interface. With\n"
     "      --shim=bundled (default) libaotic_shim.so is copied beside it; --shim=host leaves\n"
-    "      the shim to the loading process's libtorch (PyTorch >= 2.x). --pointwise=kernel\n"
-    "      compiles float32 unary pointwise ops (relu, sigmoid, gelu, ...) as generated loops.\n"
+    "      the shim to the loading process's libtorch (PyTorch >= 2.x). Pointwise ops, views\n"
+    "      and the reductions they feed are fused into generated kernels (C++ loops, threads\n"
+    "      from the OpenMP pool); --no-fuse (--disable-pass fuse_kernels) calls libtorch for\n"
+    "      every op. --pointwise=kernel (with --no-fuse) compiles float32 unary pointwise ops as\n"
+    "      generated loops.\n"
     "      --debug-checks makes the model check after every op that its result has the dtype, rank\n"
     "      and sizes the export recorded, failing the run with a message naming the node.\n"
     "      --weights external writes the weights beside it (model.so.weights) instead of inside.\n"
     "      --shim-lib and --runtime-lib name the libaotic_shim.so to bundle and the precompiled\n"
     "      runtime to link (libaotic_runtime.a); by default those shipped beside aotic.\n"
     "      --dump-after STAGE prints the graph (load), the wrapper IR after a pass (import_graph,\n"
-    "      bind_shapes, lower_views, check_types, select_ops, insert_checks, plan_lifetimes,\n"
-    "      reuse_buffers) or model.cpp\n"
-    "      (codegen); --disable-pass skips an optimising pass (reuse_buffers).\n"
+    "      bind_shapes, lower_views, check_types, fuse_kernels, select_ops, insert_checks,\n"
+    "      plan_lifetimes, reuse_buffers) or model.cpp (codegen); --disable-pass skips an\n"
+    "      optimising pass (fuse_kernels, reuse_buffers).\n"
     "\n"
     "  inspect MODEL [--weights FILE.safetensors]\n"
     "      Summarise an export: inputs and outputs with shapes and symbolic ranges, op\n"
@@ -49,7 +52,9 @@ constexpr const char* kUsage =
     "      Run a compiled model on inputs input_0.. and print, save or check its outputs.\n"
     "\n"
     "  bench MODEL.so --inputs X.safetensors [--iters N] [--warmup N] [--threads N] [--instances N]\n"
-    "      Latency percentiles, throughput of concurrent clients, peak memory.\n"
+    "          [--intra-op-threads N]\n"
+    "      Latency percentiles, throughput of concurrent clients (--threads), peak memory;\n"
+    "      --intra-op-threads sets the threads of one run.\n"
     "\n"
     "  aotic --version | --help\n";
 
@@ -129,6 +134,10 @@ int compile(const std::vector<std::string>& args) {
     }
     if (args[i] == "--debug-checks") {
       options.debug_checks = true;
+      continue;
+    }
+    if (args[i] == "--no-fuse") {
+      options.disabled_passes.insert("fuse_kernels");
       continue;
     }
     if (option(args, i, "--disable-pass", &value)) {

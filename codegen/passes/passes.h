@@ -40,6 +40,8 @@ void check_types(const wir::Module& module);
 
 /// Each op becomes a shim call, an allocation plus the .out variant's call, a generated loop, a
 /// size expression or an alias. User error listing every op that has none of these.
+void fuse_kernels(wir::Module& module);
+
 void select_ops(wir::Module& module, const ir::SchemaRegistry& schemas, const ShimFunctions& shim);
 
 /// --debug-checks: a `check` of each tensor a node defines (dtype, rank, sizes whose symbols are

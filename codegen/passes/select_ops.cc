@@ -10,12 +10,14 @@
 
 #include "codegen/lower_args.h"
 #include "codegen/passes/passes.h"
-#include "codegen/writer.h"
 #include "ir/dtype.h"
 #include "ir/error.h"
+#include "kernel/writer.h"
 #include "shim/gen/shim_gen.h"
 
 namespace aotic::codegen {
+
+using kernel::cpp_identifier;
 namespace {
 
 using ir::ArgKind;
@@ -351,6 +353,7 @@ class Selector {
       } else if (s.kind == Stmt::Kind::kOp) {
         lower_op(s, out);
       } else {
+        if (s.kind == Stmt::Kind::kAlloc) owned_.insert(s.value);  // a generated kernel's result
         out.push_back(std::move(s));
       }
     }

@@ -453,7 +453,7 @@ TEST_CASE("(g) every generated model.cpp (the codegen goldens) passes the model 
   std::filesystem::create_directories(include + "/aotic/runtime");
   write_file(include + "/aotic/shim.h", read_file(shim_h()));
   write_file(include + "/aotic/c_shim_cpu.h", read_file(repo_path("shim/generated/c_shim_cpu.h")));
-  for (const char* h : {"error.h", "handle.h", "interface.h", "model.h", "model_spec.h"}) {
+  for (const char* h : {"error.h", "handle.h", "interface.h", "model.h", "model_spec.h", "threads.h"}) {
     write_file(include + "/aotic/runtime/" + h,
                read_file(repo_path(std::string("runtime/include/aotic/runtime/") + h)));
   }

@@ -18,6 +18,13 @@ std::string dump(const std::string& fixture, const std::string& stage,
   return codegen::dump_after(program, stage, options);
 }
 
+/// The same without generated kernels: every op through select_ops.
+std::string dump_unfused(const std::string& fixture, const std::string& stage,
+                         codegen::CompileOptions options = {}) {
+  options.disabled_passes.insert("fuse_kernels");
+  return dump(fixture, stage, options);
+}
+
 size_t count(const std::string& text, const std::string& what) {
   size_t n = 0;
   for (size_t pos = text.find(what); pos != std::string::npos; pos = text.find(what, pos + 1)) ++n;
@@ -28,7 +35,8 @@ TEST_CASE("the pipeline lists its passes in order, and --dump-after knows each")
   std::vector<std::string> names;
   for (const codegen::PassInfo& p : codegen::pipeline_passes()) names.emplace_back(p.name);
   CHECK(names == std::vector<std::string>{"import_graph", "bind_shapes", "lower_views", "check_types",
-                                          "select_ops", "insert_checks", "plan_lifetimes", "reuse_buffers"});
+                                          "fuse_kernels", "select_ops", "insert_checks", "plan_lifetimes",
+                                          "reuse_buffers"});
   std::vector<std::string> stages = codegen::dump_stages();
   CHECK(stages.front() == "load");
   CHECK(stages.back() == "codegen");
@@ -45,7 +53,7 @@ TEST_CASE("import_graph: one op per node; select_ops: shim calls, .out variants 
 
   codegen::CompileOptions host;
   host.shim = codegen::ShimMode::kHost;
-  const std::string selected = dump(testing::fixture("mlp.core.pt2"), "select_ops", host);
+  const std::string selected = dump_unfused(testing::fixture("mlp.core.pt2"), "select_ops", host);
   CHECK(selected ==
         "input x : float32[8, 64]\n"
         "constant p_l1_weight : float32[128, 64]  # l1.weight\n"
@@ -73,7 +81,7 @@ TEST_CASE("lower_views: aten.view is called as reshape, with the reason; views a
 }
 
 TEST_CASE("plan_lifetimes: a value is freed right after its last use, whatever aliases it") {
-  const std::string planned = dump(testing::fixture("mlp.core.pt2"), "plan_lifetimes");
+  const std::string planned = dump_unfused(testing::fixture("mlp.core.pt2"), "plan_lifetimes");
   // addmm dies after relu reads it (relu's schema says its result aliases nothing), not at the end.
   CHECK(planned.find("call relu = aoti_torch_cpu_relu(addmm)\nfree addmm\n") != std::string::npos);
   // The model's output is handed out, never freed.
@@ -86,7 +94,7 @@ TEST_CASE("plan_lifetimes: a value is freed right after its last use, whatever a
 }
 
 TEST_CASE("plan_lifetimes: each cond branch frees its own values and keeps its outputs") {
-  const std::string planned = dump(testing::repo_path("tests/data/extra/cond.pt2"), "plan_lifetimes");
+  const std::string planned = dump_unfused(testing::repo_path("tests/data/extra/cond.pt2"), "plan_lifetimes");
   CHECK(planned.find("    call relu = aoti_torch_cpu_relu(linear)\n    free linear\n  }\n") !=
         std::string::npos);
   CHECK(planned.find("free relu") == std::string::npos);
@@ -115,7 +123,7 @@ TEST_CASE("--disable-pass: only optimising passes, by a known name") {
     FAIL("expected a UserError");
   } catch (const UserError& e) {
     CHECK(std::string(e.what()) ==
-          "--disable-pass: unknown pass 'fuse_everything' (optimising passes: reuse_buffers)");
+          "--disable-pass: unknown pass 'fuse_everything' (optimising passes: fuse_kernels, reuse_buffers)");
   }
   options.disabled_passes = {"select_ops"};
   try {
@@ -123,7 +131,8 @@ TEST_CASE("--disable-pass: only optimising passes, by a known name") {
     FAIL("expected a UserError");
   } catch (const UserError& e) {
     CHECK(std::string(e.what()) ==
-          "--disable-pass: 'select_ops' is needed to compile a model (optimising passes: reuse_buffers)");
+          "--disable-pass: 'select_ops' is needed to compile a model (optimising passes: fuse_kernels, "
+          "reuse_buffers)");
   }
 }
 
@@ -159,17 +168,20 @@ namespace aotic {
 namespace {
 
 TEST_CASE("select_ops: Python ints as Scalars of an integer result go through the Tensor overload") {
-  const std::string selected = dump(testing::repo_path("tests/data/extra/int_ops.core.pt2"), "select_ops");
-  CHECK(selected.find("call clamp = aoti_torch_cpu_clamp_Tensor(idx, tensor(0, int64), tensor(5, int64))\n") !=
-        std::string::npos);
+  const std::string selected =
+      dump_unfused(testing::repo_path("tests/data/extra/int_ops.core.pt2"), "select_ops");
+  CHECK(
+      selected.find("call clamp = aoti_torch_cpu_clamp_Tensor(idx, tensor(0, int64), tensor(5, int64))\n") !=
+      std::string::npos);
   CHECK(selected.find("call clamp_1 = aoti_torch_cpu_clamp_Tensor(idx, None, tensor(4, int64))\n") !=
         std::string::npos);
   CHECK(selected.find("call pow_1 = aoti_torch_cpu_pow_Tensor_Tensor(idx, tensor(2, int64))\n") !=
         std::string::npos);
   // A float result keeps the Scalar overload (the double is right there).
-  const std::string floats = dump(testing::repo_path("tests/data/extra/common_ops.core.pt2"), "select_ops");
+  const std::string floats =
+      dump_unfused(testing::repo_path("tests/data/extra/common_ops.core.pt2"), "select_ops");
   CHECK(floats.find("call clamp = aoti_torch_cpu_clamp(x, None, 0.5)\n") != std::string::npos);
-  const std::string source = dump(testing::repo_path("tests/data/extra/int_ops.core.pt2"), "codegen");
+  const std::string source = dump_unfused(testing::repo_path("tests/data/extra/int_ops.core.pt2"), "codegen");
   CHECK(source.find("// aten.clamp.default with an integer Scalar, called as aten.clamp.Tensor: keeps the "
                     "integer type\n") != std::string::npos);
 }
@@ -282,6 +294,51 @@ TEST_CASE("insert_checks: with --debug-checks, every node's tensors are checked 
       dump(testing::repo_path("tests/data/extra/argwhere.core.pt2"), "insert_checks", options);
   CHECK(dynamic.find("size u0 = nonzero.size(0)  # data-dependent\ncheck nonzero : int64[u0, 2]\n") !=
         std::string::npos);
+}
+
+}  // namespace
+}  // namespace aotic
+
+namespace aotic {
+namespace {
+
+TEST_CASE("fuse_kernels: pointwise chains, pooling and reductions become kernels; library ops stay") {
+  const std::string cnn = dump(testing::fixture("small_cnn.pt2"), "fuse_kernels");
+  // Batch norm, relu and max pooling read the convolution once; silu feeds the global average.
+  CHECK(cnn.find("op conv2d = aten.conv2d.default(") != std::string::npos);
+  CHECK(cnn.find("alloc max_pool2d : float32[2, 16, 16, 16] strides [4096, 256, 16, 1]\n"
+                 "launch k0_batch_norm_relu_max_pool2d(conv2d, ") != std::string::npos);
+  CHECK(cnn.find("launch k1_silu_adaptive_avg_pool2d(conv2d_1 -> adaptive_avg_pool2d)\n") !=
+        std::string::npos);
+  CHECK(cnn.find("launch k2_log_softmax(linear -> log_softmax)\n") != std::string::npos);
+  CHECK(cnn.find("op relu") == std::string::npos);
+  // The kernels themselves follow the body, one comment naming the nodes they fuse.
+  CHECK(cnn.find("kernel k0_batch_norm_relu_max_pool2d(in0: float32, ") != std::string::npos);
+  CHECK(cnn.find("  # nodes batch_norm, relu, max_pool2d\n") != std::string::npos);
+
+  // A value read by a library op and by a kernel is stored once and read by both (tiny_gpt's
+  // residual adds feed layer_norm and the next add).
+  const std::string gpt = dump(testing::fixture("tiny_gpt.pt2"), "fuse_kernels");
+  CHECK(gpt.find("launch k1_layer_norm(add, p_blocks_0_ln1_weight, p_blocks_0_ln1_bias -> layer_norm)\n") !=
+        std::string::npos);
+  CHECK(gpt.find("launch k4_gelu(linear_2 -> gelu)\n") != std::string::npos);
+  // Views that a library op reads stay views; scaled_dot_product_attention stays a library call.
+  CHECK(gpt.find("op transpose = aten.transpose.int(%view, 1, 2)  # view\n") != std::string::npos);
+  CHECK(gpt.find("op scaled_dot_product_attention = ") != std::string::npos);
+}
+
+TEST_CASE(
+    "fuse_kernels: in-place and creation ops stay library calls; --disable-pass leaves the graph as is") {
+  // common_ops copies a product into zeros_like in place (copy_): the product is a kernel's
+  // result, zeros_like and copy_ stay calls.
+  const std::string fused = dump(testing::repo_path("tests/data/extra/common_ops.pt2"), "fuse_kernels");
+  CHECK(fused.find("launch k2_mul(x -> mul)\nop copy_ = aten.copy_.default(%zeros_like, %mul)\n") !=
+        std::string::npos);
+  CHECK(fused.find("op zeros_like = aten.zeros_like.default(%x, False)\n") != std::string::npos);
+  const std::string unfused =
+      dump_unfused(testing::repo_path("tests/data/extra/common_ops.pt2"), "fuse_kernels");
+  CHECK(unfused.find("launch ") == std::string::npos);
+  CHECK(unfused == dump(testing::repo_path("tests/data/extra/common_ops.pt2"), "check_types"));
 }
 
 }  // namespace

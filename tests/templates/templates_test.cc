@@ -4,13 +4,18 @@
 // printer asks for.
 #include <doctest/doctest.h>
 
+#include <algorithm>
+#include <cmath>
 #include <cstring>
+#include <limits>
 #include <vector>
 
+#include "aotic/runtime/threads.h"
 #include "codegen/templates.h"
 #include "ir/dtype.h"
 #include "templates/abi_codes.h"
 #include "templates/kernel_helpers.h"
+#include "templates/kernel_math.h"
 #include "templates/prologue.h"
 #include "templates/size_helpers.h"
 
@@ -128,6 +133,93 @@ TEST_CASE("run_unary_kernel: into a new buffer, in place, and on a non-contiguou
   CHECK(std::vector<float>(tr, tr + 4) == std::vector<float>{2, 4, 6, 8});
 }
 
+TEST_CASE("kernel_input: a tensor's own data in the kernel's layout, else a copy in that layout") {
+  aotic::runtime::TensorHandle rows = make({2, 3}, {3, 1}, {1, 2, 3, 4, 5, 6});
+  const int64_t row_major[] = {3, 1};
+  aotic::runtime::TensorHandle scratch;
+  CHECK(t::kernel_input<float>(rows.get(), 2, row_major, scratch) == aotic::runtime::data<float>(rows.get()));
+  CHECK(scratch.get() == nullptr);
+  // The same values stored column-major: copied into row-major for the kernel.
+  aotic::runtime::TensorHandle columns = make({2, 3}, {1, 2}, {1, 4, 2, 5, 3, 6});
+  const float* copy = t::kernel_input<float>(columns.get(), 2, row_major, scratch);
+  REQUIRE(scratch.get() != nullptr);
+  CHECK(std::vector<float>(copy, copy + 6) == std::vector<float>{1, 2, 3, 4, 5, 6});
+  // Dimensions of size 1 may have any stride.
+  aotic::runtime::TensorHandle one_row = make({1, 3}, {99, 1}, {7, 8, 9});
+  aotic::runtime::TensorHandle none;
+  CHECK(t::kernel_input<float>(one_row.get(), 2, row_major, none) ==
+        aotic::runtime::data<float>(one_row.get()));
+}
+
+TEST_CASE("runtime::parallel_for covers every index once, on threads or not") {
+  for (int64_t n : {int64_t{0}, int64_t{1}, int64_t{7}, int64_t{100000}}) {
+    for (int64_t work : {int64_t{1}, int64_t{1} << 20}) {
+      CAPTURE(n);
+      CAPTURE(work);
+      std::vector<int> seen(static_cast<size_t>(n), 0);
+      aotic::runtime::parallel_for(n, work, [&](int64_t begin, int64_t end) {
+        for (int64_t i = begin; i < end; ++i) ++seen[static_cast<size_t>(i)];
+      });
+      CHECK(std::count(seen.begin(), seen.end(), 1) == n);
+    }
+  }
+}
+
+TEST_CASE("kernel math has PyTorch's semantics") {
+  // Integer arithmetic wraps (torch int32: 2147483647 + 1 == -2147483648), no undefined behaviour.
+  CHECK(t::km::add<int32_t>(2147483647, 1) == -2147483647 - 1);
+  CHECK(t::km::mul<int64_t>(INT64_MAX, 2) == -2);
+  CHECK(t::km::neg<int8_t>(-128) == -128);
+  CHECK(t::km::abs<int16_t>(-5) == 5);
+  // max/min propagate NaN in either position.
+  const float nan = std::numeric_limits<float>::quiet_NaN();
+  CHECK(std::isnan(t::km::maximum(nan, 1.0f)));
+  CHECK(std::isnan(t::km::maximum(1.0f, nan)));
+  CHECK(std::isnan(t::km::minimum(2.0, std::numeric_limits<double>::quiet_NaN())));
+  CHECK(std::isnan(t::km::relu(nan)));
+  CHECK(t::km::relu(-3.0f) == 0.0f);
+  // Conversions: to bool tests for nonzero (0.5 is true), floats truncate towards zero.
+  CHECK(t::km::convert<bool>(0.5f));
+  CHECK_FALSE(t::km::convert<bool>(int64_t{0}));
+  CHECK(t::km::convert<int64_t>(-2.7) == -2);
+  // round is half to even; sign of 0 is 0.
+  CHECK(t::km::round(2.5f) == 2.0f);
+  CHECK(t::km::round(-1.5) == -2.0);
+  CHECK(t::km::sign(-0.0f) == 0.0f);
+  CHECK(t::km::sign<int64_t>(-9) == -1);
+  CHECK(t::km::gelu(1.0) == doctest::Approx(0.8413447460685429));
+  CHECK(t::km::gelu_tanh(1.0) == doctest::Approx(0.8411919906082768));
+  CHECK(t::km::hardswish(1.0f) == doctest::Approx(2.0f / 3.0f));
+  CHECK(t::km::silu(2.0) == doctest::Approx(1.7615941559557646));
+}
+
+TEST_CASE("kernel math: the vectorisable float exp, tanh and erf are within float32 tolerance of libm") {
+  double worst_exp = 0, worst_tanh = 0, worst_erf = 0;
+  for (int i = -200000; i <= 200000; ++i) {
+    const float x = static_cast<float>(i) * 4.4e-4f;  // about -88 .. 88
+    const double e = std::exp(static_cast<double>(x));
+    worst_exp = std::max(worst_exp, std::fabs(t::km::exp(x) - e) / e);
+    const float y = x / 16;  // -5.5 .. 5.5
+    worst_tanh = std::max(worst_tanh, std::fabs(t::km::tanh(y) - std::tanh(static_cast<double>(y))));
+    worst_erf = std::max(worst_erf, std::fabs(t::km::erf(y) - std::erf(static_cast<double>(y))));
+  }
+  CHECK(worst_exp < 3e-7);   // relative: about 2 ulp
+  CHECK(worst_tanh < 3e-7);  // absolute
+  CHECK(worst_erf < 1e-6);   // absolute
+  const float inf = std::numeric_limits<float>::infinity();
+  CHECK(t::km::exp(inf) == inf);
+  CHECK(t::km::exp(-inf) == 0.0f);
+  CHECK(t::km::exp(100.0f) == inf);
+  CHECK(t::km::exp(-120.0f) == 0.0f);
+  CHECK(std::isnan(t::km::exp(std::numeric_limits<float>::quiet_NaN())));
+  CHECK(t::km::tanh(inf) == 1.0f);
+  CHECK(t::km::tanh(-inf) == -1.0f);
+  CHECK(t::km::erf(-inf) == -1.0f);
+  CHECK(std::isnan(t::km::erf(std::numeric_limits<float>::quiet_NaN())));
+  CHECK(t::km::sigmoid(-inf) == 0.0f);
+  CHECK(t::km::tanh(-1e-5f) == -1e-5f);
+}
+
 TEST_CASE("aotic embeds every section the printer uses") {
   using aotic::codegen::template_sections;
   CHECK(template_sections("prologue.h") == std::vector<std::string>{"includes", "math_includes", "usings"});
@@ -135,7 +227,9 @@ TEST_CASE("aotic embeds every section the printer uses") {
   CHECK(template_sections("size_helpers.h") == std::vector<std::string>{"aotic_floordiv", "aotic_ceildiv",
                                                                         "aotic_mod", "aotic_pow",
                                                                         "aotic_exactdiv"});
-  CHECK(template_sections("kernel_helpers.h") == std::vector<std::string>{"run_unary_kernel"});
+  CHECK(template_sections("kernel_helpers.h") ==
+        std::vector<std::string>{"run_unary_kernel", "kernel_input"});
+  CHECK(template_sections("kernel_math.h") == std::vector<std::string>{"kernel_math"});
   CHECK(aotic::codegen::template_section("size_helpers.h", "aotic_exactdiv") ==
         "inline int64_t aotic_exactdiv(int64_t a, int64_t b) { return a / b; }\n");
 }

@@ -71,7 +71,13 @@ TEST_CASE("compile --dump-after shows the IR after a pass; --disable-pass skips 
                    "alloc addmm : float32[8, 128] strides [128, 1]\n"
                    "call aoti_torch_cpu_addmm_out(addmm, p_l1_bias, x, permute, 1.0, 1.0)\n"
                    "alloc relu : float32[8, 128] strides [128, 1]\n"
-                   "kernel kernel_relu(addmm -> relu)\n") != std::string::npos);
+                   "launch k0_relu(addmm -> relu)\n") != std::string::npos);
+  // --no-fuse: no generated kernels (relu through the old unary kernel, --shim=host lacking it).
+  r = run("compile tests/data/fixtures/mlp.core.pt2 -o " + dir +
+          "/m.so --shim=host --no-fuse --dump-after select_ops");
+  CHECK(r.code == 0);
+  CHECK(r.out.find("launch ") == std::string::npos);
+  CHECK(r.out.find("kernel kernel_relu(addmm -> relu)\n") != std::string::npos);
   r = run("compile tests/data/fixtures/mlp.core.pt2 -o " + dir + "/m.so --dump-after load");
   CHECK(r.code == 0);
   CHECK(r.out.find(
@@ -81,7 +87,8 @@ TEST_CASE("compile --dump-after shows the IR after a pass; --disable-pass skips 
   CHECK(r.code == 1);
   CHECK(r.out ==
         "aotic: error: --dump-after: unknown stage 'parse' (stages: load, import_graph, bind_shapes, "
-        "lower_views, check_types, select_ops, insert_checks, plan_lifetimes, reuse_buffers, codegen)\n");
+        "lower_views, check_types, fuse_kernels, select_ops, insert_checks, plan_lifetimes, reuse_buffers, "
+        "codegen)\n");
   r = run("compile tests/data/fixtures/tiny_gpt.core.pt2 -o " + dir +
           "/g.so --disable-pass reuse_buffers "
           "--dump-after codegen");
@@ -95,7 +102,7 @@ TEST_CASE("compile --dump-after shows the IR after a pass; --disable-pass skips 
   CHECK(r.code == 1);
   CHECK(r.out ==
         "aotic: error: --disable-pass: 'plan_lifetimes' is needed to compile a model (optimising "
-        "passes: reuse_buffers)\n");
+        "passes: fuse_kernels, reuse_buffers)\n");
 }
 
 TEST_CASE("compile: bad options are usage errors naming the option") {

@@ -101,6 +101,7 @@ Result classify_run(const Sample& sample, const fs::path& dir, const RunOptions&
   codegen::CompileOptions compile;
   compile.output = (dir / "model.so").string();
   compile.opt_level = options.opt_level;
+  if (!options.fuse) compile.disabled_passes.insert("fuse_kernels");
   compile.shim = options.shim;
   compile.shim_library = options.shim_library;
   compile.source_name = sample.program;

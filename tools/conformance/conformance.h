@@ -77,6 +77,7 @@ struct RunOptions {
   codegen::ShimMode shim = codegen::ShimMode::kBundled;
   std::string shim_library;  // "" finds the one beside the binary
   int opt_level = 1;         // the generated code is one call per op: -O1 compiles faster
+  bool fuse = true;          // false: --no-fuse (every op a libtorch call)
   double timeout_s = 300;    // per sample, compile and run together
   std::string work_dir;      // scratch space; "" is $TMPDIR or /tmp
   bool keep = false;         // keep each sample's scratch directory

@@ -24,8 +24,10 @@ using aotic::conformance::Outcome;
 
 const char* const kUsage =
     "usage: conformance [--suite DIR] [--ci] [--ops E1,E2] [--dtypes D1,D2] [--variant both|export|core]\n"
-    "                   [--jobs N] [--shard I/N] [--timeout S] [--opt 0-3] [--shim bundled|host] [--shim-lib "
-    "PATH]\n"
+    "                   [--jobs N] [--shard I/N] [--timeout S] [--opt 0-3] [--no-fuse] [--shim "
+    "bundled|host]\n"
+    "                   [--shim-lib PATH]"
+    "\n"
     "                   [--table FILE] [--results FILE] [--expect FILE] [--update-expected FILE] [--keep] "
     "[--quiet] [--list]\n"
     "  Compiles and runs the one-op programs of the suite (default tests/data/opinfo) and prints one row\n"
@@ -117,6 +119,8 @@ int run(const std::vector<std::string>& args) {
       options.timeout_s = number(value());
     else if (a == "--opt")
       options.opt_level = static_cast<int>(number(value()));
+    else if (a == "--no-fuse")
+      options.fuse = false;
     else if (a == "--shim") {
       const std::string v = value();
       if (v != "bundled" && v != "host") throw std::invalid_argument("--shim: bundled or host");

@@ -34,9 +34,11 @@ const char* const kRunUsage =
     "      exits 1 on a mismatch. --shim-lib provides the shim to a model built with --shim=host.\n";
 const char* const kBenchUsage =
     "  bench MODEL.so --inputs X.safetensors [--iters 100] [--warmup 10] [--threads 1]\n"
-    "      [--instances 1] [--shim-lib libaotic_shim.so]\n"
+    "      [--instances 1] [--intra-op-threads N] [--shim-lib libaotic_shim.so]\n"
     "      Time a compiled model: latency p50/p90/p99 of single runs, throughput of --threads\n"
-    "      client threads on a container of --instances model instances, peak memory.\n";
+    "      client threads on a container of --instances model instances, peak memory.\n"
+    "      --intra-op-threads sets the threads one run uses (OpenMP pool and OpenBLAS);\n"
+    "      --threads sets concurrent callers.\n";
 
 // The functions of model.so (and the shim it uses) the runner calls, resolved with dlsym.
 struct ModelApi {
@@ -489,8 +491,27 @@ struct Options {
   int64_t warmup = 10;
   int64_t threads = 1;
   int64_t instances = 1;
+  int64_t intra_op_threads = 0;  // 0: the pools' defaults
   std::string shim_lib;
 };
+
+/// --intra-op-threads N: the threads one run may use, in the OpenMP pool of the process (the
+/// generated kernels' and, with Debian's libtorch, its ops') and in OpenBLAS (matrix products).
+/// Set on the calling thread (OpenMP's setting is per thread), after the model is loaded.
+void set_intra_op_threads(int64_t n) {
+  if (n <= 0) return;
+  for (const char* lib : {"libgomp.so.1", "libblas.so.3", "libopenblas.so.0"}) {
+    void* handle = dlopen(lib, RTLD_NOW | RTLD_NOLOAD);
+    if (handle == nullptr) continue;
+    if (auto* omp = reinterpret_cast<void (*)(int)>(dlsym(handle, "omp_set_num_threads"))) {
+      omp(static_cast<int>(n));
+    }
+    if (auto* blas = reinterpret_cast<void (*)(int)>(dlsym(handle, "openblas_set_num_threads"))) {
+      blas(static_cast<int>(n));
+    }
+    dlclose(handle);
+  }
+}
 
 /// --shim-lib: loads a shim library into the global namespace first, for a model.so built with
 /// --shim=host (which expects the process to provide aoti_torch_*) run outside PyTorch.
@@ -567,6 +588,8 @@ Options parse(const std::string& command, const std::vector<std::string>& args,
       o.threads = parse_count(command, name, value, 1);
     } else if (name == "--instances") {
       o.instances = parse_count(command, name, value, 1);
+    } else if (name == "--intra-op-threads") {
+      o.intra_op_threads = parse_count(command, name, value, 1);
     } else if (name == "--shim-lib") {
       o.shim_lib = value;
     }
@@ -743,15 +766,18 @@ int run_command(const std::vector<std::string>& args, std::ostream& out) {
 int run_command(const std::vector<std::string>& args) { return run_command(args, std::cout); }
 
 int bench_command(const std::vector<std::string>& args, std::ostream& out) {
-  const Options o =
-      parse("bench", args, {"--inputs", "--iters", "--warmup", "--threads", "--instances", "--shim-lib"});
+  const Options o = parse(
+      "bench", args,
+      {"--inputs", "--iters", "--warmup", "--threads", "--instances", "--intra-op-threads", "--shim-lib"});
   quiet_model_messages();
   preload_shim(o.shim_lib);
   using Clock = std::chrono::steady_clock;
   LoadedModel model(o.model, static_cast<size_t>(o.instances));
+  set_intra_op_threads(o.intra_op_threads);
   const TensorHandles inputs = model.make_inputs(read_inputs(o.inputs, model));
-  out << fmt::format("bench: {} ({} inputs, {} outputs), {} instance(s), {} iterations after {} warmup\n",
-                     o.model, model.num_inputs(), model.num_outputs(), o.instances, o.iters, o.warmup);
+  out << fmt::format("bench: {} ({} inputs, {} outputs), {} instance(s), {} iterations after {} warmup{}\n",
+                     o.model, model.num_inputs(), model.num_outputs(), o.instances, o.iters, o.warmup,
+                     o.intra_op_threads > 0 ? fmt::format(", {} intra-op threads", o.intra_op_threads) : "");
 
   for (int64_t i = 0; i < o.warmup; ++i) model.run_handles(inputs);
   std::vector<double> latencies;  // ms
@@ -779,6 +805,7 @@ int bench_command(const std::vector<std::string>& args, std::ostream& out) {
     std::vector<std::thread> threads;
     for (int64_t t = 0; t < o.threads; ++t) {
       threads.emplace_back([&] {
+        set_intra_op_threads(o.intra_op_threads);
         ++ready;
         while (!go.load()) std::this_thread::yield();
         try {

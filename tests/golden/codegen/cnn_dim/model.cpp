@@ -6,6 +6,11 @@
 #include "aotic/c_shim_cpu.h"
 #include "aotic/runtime/model_spec.h"
 #include "aotic/shim.h"
+#include <algorithm>
+#include <cmath>
+#include <cstdlib>
+#include <cstring>
+#include "aotic/runtime/threads.h"
 
 // The constants' bytes, linked in from constants.S.
 extern "C" const uint8_t aotic_constants_blob[];
@@ -20,6 +25,432 @@ using aotic::runtime::TensorHandle;
 constexpr int32_t kInt64 = 4;
 constexpr int32_t kFloat32 = 6;
 constexpr int32_t kCPU = 0;
+constexpr int32_t kDefaultDeviceIndex = -1;
+
+/// The data of `t` laid out with the strides a kernel was generated for: `t`'s own when its
+/// strides are those (dimensions of size 1 aside), else a copy made into `scratch` (a library op
+/// of this libtorch may lay out its result differently from the export's).
+template <typename T>
+const T* kernel_input(AtenTensorHandle t, int64_t rank, const int64_t* strides, TensorHandle& scratch) {
+  int64_t* sizes = nullptr;
+  int64_t* actual = nullptr;
+  check(aoti_torch_get_sizes(t, &sizes), "aoti_torch_get_sizes");
+  check(aoti_torch_get_strides(t, &actual), "aoti_torch_get_strides");
+  bool same = true;
+  for (int64_t d = 0; d < rank; ++d) same &= sizes[d] <= 1 || actual[d] == strides[d];
+  if (same) return aotic::runtime::data<const T>(t);
+  int32_t dtype = 0, device_type = 0, device_index = 0;
+  check(aoti_torch_get_dtype(t, &dtype), "aoti_torch_get_dtype");
+  check(aoti_torch_get_device_type(t, &device_type), "aoti_torch_get_device_type");
+  check(aoti_torch_get_device_index(t, &device_index), "aoti_torch_get_device_index");
+  check(aoti_torch_empty_strided(rank, sizes, strides, dtype, device_type, device_index, scratch.out()),
+        "aoti_torch_empty_strided");
+  check(aoti_torch_copy_(scratch.get(), t, 0), "aoti_torch_copy_");
+  return aotic::runtime::data<const T>(scratch.get());
+}
+
+namespace km {
+
+template <typename T>
+constexpr bool kWraps = std::is_integral_v<T> && !std::is_same_v<T, bool>;
+
+template <typename T>
+inline T add(T a, T b) {
+  if constexpr (kWraps<T>) {
+    return static_cast<T>(static_cast<uint64_t>(a) + static_cast<uint64_t>(b));
+  } else {
+    return a + b;
+  }
+}
+template <typename T>
+inline T sub(T a, T b) {
+  if constexpr (kWraps<T>) {
+    return static_cast<T>(static_cast<uint64_t>(a) - static_cast<uint64_t>(b));
+  } else {
+    return a - b;
+  }
+}
+template <typename T>
+inline T mul(T a, T b) {
+  if constexpr (kWraps<T>) {
+    return static_cast<T>(static_cast<uint64_t>(a) * static_cast<uint64_t>(b));
+  } else {
+    return a * b;
+  }
+}
+template <typename T>
+inline T neg(T a) {
+  if constexpr (kWraps<T>) {
+    return static_cast<T>(uint64_t{0} - static_cast<uint64_t>(a));
+  } else {
+    return -a;
+  }
+}
+template <typename T>
+inline T abs(T a) {
+  if constexpr (kWraps<T>) {
+    return a < 0 ? neg(a) : a;
+  } else if constexpr (std::is_same_v<T, bool>) {
+    return a;
+  } else {
+    return std::fabs(a);
+  }
+}
+template <typename T>
+inline T maximum(T a, T b) {
+  if constexpr (std::is_floating_point_v<T>) {
+    return a != a ? a : b != b ? b : a > b ? a : b;
+  } else {
+    return a > b ? a : b;
+  }
+}
+template <typename T>
+inline T minimum(T a, T b) {
+  if constexpr (std::is_floating_point_v<T>) {
+    return a != a ? a : b != b ? b : a < b ? a : b;
+  } else {
+    return a < b ? a : b;
+  }
+}
+/// PyTorch's conversion: to bool is `!= 0`; otherwise C++'s (floats to integers truncate).
+template <typename To, typename From>
+inline To convert(From v) {
+  if constexpr (std::is_same_v<To, bool>) {
+    return v != From(0);
+  } else {
+    return static_cast<To>(v);
+  }
+}
+/// expf in straight-line arithmetic (Cephes' polynomial, within 2 ulp), so that `omp simd` loops
+/// calling it vectorise; NaN, infinities and underflow as std::exp.
+inline float exp_float(float x) {
+  const float clamped = x > 88.3762626647949f    ? 88.3762626647949f
+                        : x < -88.3762626647949f ? -88.3762626647949f
+                                                 : x;
+  const float n = std::floor(clamped * 1.44269504088896341f + 0.5f);
+  float r = clamped - n * 0.693359375f;
+  r = r - n * -2.12194440e-4f;
+  const float z = r * r;
+  float y = 1.9875691500e-4f;
+  y = y * r + 1.3981999507e-3f;
+  y = y * r + 8.3334519073e-3f;
+  y = y * r + 4.1665795894e-2f;
+  y = y * r + 1.6666665459e-1f;
+  y = y * r + 5.0000001201e-1f;
+  y = y * z + r + 1.0f;
+  // 2^n as two factors, each a normal float for n in [-127, 128].
+  const int32_t half = static_cast<int32_t>(n) / 2;
+  const int32_t bits_a = (half + 127) << 23, bits_b = (static_cast<int32_t>(n) - half + 127) << 23;
+  float scale_a, scale_b;
+  std::memcpy(&scale_a, &bits_a, sizeof(scale_a));
+  std::memcpy(&scale_b, &bits_b, sizeof(scale_b));
+  float e = y * scale_a * scale_b;
+  e = x > 88.7228391f ? std::numeric_limits<float>::infinity() : e;
+  e = x < -103.972084f ? 0.0f : e;
+  return x != x ? x : e;
+}
+template <typename T>
+inline T exp(T x) {
+  if constexpr (std::is_same_v<T, float>) {
+    return exp_float(x);
+  } else {
+    return std::exp(x);
+  }
+}
+template <typename T>
+inline T exp2(T x) {
+  return std::exp2(x);
+}
+template <typename T>
+inline T expm1(T x) {
+  return std::expm1(x);
+}
+template <typename T>
+inline T log(T x) {
+  return std::log(x);
+}
+template <typename T>
+inline T log2(T x) {
+  return std::log2(x);
+}
+template <typename T>
+inline T log10(T x) {
+  return std::log10(x);
+}
+template <typename T>
+inline T log1p(T x) {
+  return std::log1p(x);
+}
+template <typename T>
+inline T sqrt(T x) {
+  return std::sqrt(x);
+}
+template <typename T>
+inline T rsqrt(T x) {
+  return T(1) / std::sqrt(x);
+}
+template <typename T>
+inline T reciprocal(T x) {
+  return T(1) / x;
+}
+template <typename T>
+inline T sin(T x) {
+  return std::sin(x);
+}
+template <typename T>
+inline T cos(T x) {
+  return std::cos(x);
+}
+template <typename T>
+inline T tan(T x) {
+  return std::tan(x);
+}
+template <typename T>
+inline T asin(T x) {
+  return std::asin(x);
+}
+template <typename T>
+inline T acos(T x) {
+  return std::acos(x);
+}
+template <typename T>
+inline T atan(T x) {
+  return std::atan(x);
+}
+template <typename T>
+inline T sinh(T x) {
+  return std::sinh(x);
+}
+template <typename T>
+inline T cosh(T x) {
+  return std::cosh(x);
+}
+template <typename T>
+inline T tanh(T x) {
+  if constexpr (std::is_same_v<T, float>) {
+    // 1 - 2 / (e^2x + 1), vectorisable; odd, and exact at the saturated ends.
+    const float a = x < 0 ? -x : x;
+    const float t = 1.0f - 2.0f / (exp_float(2.0f * a) + 1.0f);
+    const float r = a < 0.0004f ? a : t;
+    return x != x ? x : x < 0 ? -r : r;
+  } else {
+    return std::tanh(x);
+  }
+}
+template <typename T>
+inline T asinh(T x) {
+  return std::asinh(x);
+}
+template <typename T>
+inline T acosh(T x) {
+  return std::acosh(x);
+}
+template <typename T>
+inline T atanh(T x) {
+  return std::atanh(x);
+}
+template <typename T>
+inline T erf(T x) {
+  if constexpr (std::is_same_v<T, float>) {
+    // Abramowitz and Stegun 7.1.26 (absolute error below 1.5e-7), vectorisable.
+    const float a = x < 0 ? -x : x;
+    const float t = 1.0f / (1.0f + 0.3275911f * a);
+    float p = 1.061405429f;
+    p = p * t - 1.453152027f;
+    p = p * t + 1.421413741f;
+    p = p * t - 0.284496736f;
+    p = p * t + 0.254829592f;
+    const float r = 1.0f - p * t * exp_float(-a * a);
+    return x != x ? x : x < 0 ? -r : r;
+  } else {
+    return std::erf(x);
+  }
+}
+template <typename T>
+inline T erfc(T x) {
+  return std::erfc(x);
+}
+template <typename T>
+inline T floor(T x) {
+  return std::floor(x);
+}
+template <typename T>
+inline T ceil(T x) {
+  return std::ceil(x);
+}
+template <typename T>
+inline T trunc(T x) {
+  return std::trunc(x);
+}
+/// Half to even, as torch.round.
+template <typename T>
+inline T round(T x) {
+  return std::nearbyint(x);
+}
+template <typename T>
+inline T frac(T x) {
+  return x - std::trunc(x);
+}
+template <typename T>
+inline T sign(T x) {
+  if constexpr (std::is_same_v<T, bool>) {
+    return x;
+  } else {
+    return static_cast<T>((T(0) < x) - (x < T(0)));
+  }
+}
+template <typename T>
+inline T sigmoid(T x) {
+  return T(1) / (T(1) + exp(-x));
+}
+template <typename T>
+inline T relu(T x) {
+  if constexpr (std::is_same_v<T, bool>) {
+    return x;
+  } else {
+    return maximum(x, T(0));
+  }
+}
+template <typename T>
+inline T gelu(T x) {
+  return T(0.5) * x * (T(1) + erf(x * T(0.70710678118654752440)));
+}
+template <typename T>
+inline T gelu_tanh(T x) {
+  const T inner = T(0.79788456080286535588) * (x + T(0.044715) * x * x * x);
+  return T(0.5) * x * (T(1) + tanh(inner));
+}
+template <typename T>
+inline T silu(T x) {
+  return x / (T(1) + exp(-x));
+}
+template <typename T>
+inline T mish(T x) {
+  return x * std::tanh(std::log1p(std::exp(x)));
+}
+template <typename T>
+inline T hardsigmoid(T x) {
+  return minimum(maximum(x + T(3), T(0)), T(6)) / T(6);
+}
+template <typename T>
+inline T hardswish(T x) {
+  return x * minimum(maximum(x + T(3), T(0)), T(6)) / T(6);
+}
+template <typename T>
+inline T pow(T a, T b) {
+  return std::pow(a, b);
+}
+template <typename T>
+inline T atan2(T a, T b) {
+  return std::atan2(a, b);
+}
+template <typename T>
+inline bool isnan(T x) {
+  if constexpr (std::is_floating_point_v<T>) {
+    return x != x;
+  } else {
+    return false;
+  }
+}
+template <typename T>
+inline bool isinf(T x) {
+  if constexpr (std::is_floating_point_v<T>) {
+    return std::isinf(x);
+  } else {
+    return false;
+  }
+}
+template <typename T>
+inline T square(T x) {
+  return mul(x, x);
+}
+
+}  // namespace km
+
+// nodes batch_norm, relu
+void k0_batch_norm_relu(const float* __restrict in0, const float* __restrict in1,
+    const float* __restrict in2, const float* __restrict in3, const float* __restrict in4,
+    float* __restrict out0, int64_t s39, int64_t s94) {
+  aotic::runtime::parallel_for(16, (1024 * s39 * s94), [&](int64_t i1_begin, int64_t i1_end) {
+    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
+      #pragma omp simd
+      for (int64_t i2 = 0; i2 < (64 * s39 * s94); ++i2) {
+        const float t0 = in0[(64 * s39 * s94) * i1 + i2];
+        const float t1 = in2[i1];
+        const float t2 = km::sub(t0, t1);
+        const float t3 = in1[i1];
+        const float t4 = km::add(t3, 1e-05f);
+        const float t5 = km::rsqrt(t4);
+        const float t6 = km::mul(t2, t5);
+        const float t7 = in3[i1];
+        const float t8 = km::mul(t6, t7);
+        const float t9 = in4[i1];
+        const float t10 = km::add(t8, t9);
+        const float t11 = km::relu(t10);
+        out0[(64 * s39 * s94) * i1 + i2] = t11;
+      }
+    }
+  });
+}
+
+// nodes batch_norm_1, hardswish, max_pool2d, adaptive_avg_pool2d
+void k1_batch_norm_hardswish_max_pool2d_adaptive_avg_pool2d(const float* __restrict in0,
+    const float* __restrict in1, const float* __restrict in2, const float* __restrict in3,
+    const float* __restrict in4, float* __restrict out0, int64_t s39, int64_t s94) {
+  aotic::runtime::parallel_for(32, (128 * s39 * s94), [&](int64_t i1_begin, int64_t i1_end) {
+    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
+      float acc = 0.0f;
+      for (int64_t r0 = 0; r0 < (2 * s39); ++r0) {
+        #pragma omp simd reduction(+ : acc)
+        for (int64_t r1 = 0; r1 < (2 * s94); ++r1) {
+          const float t0 = in0[(16 * s39 * s94) * i1 + (8 * s94) * r0 + 2 * r1];
+          const float t1 = in2[i1];
+          const float t2 = km::sub(t0, t1);
+          const float t3 = in1[i1];
+          const float t4 = km::add(t3, 1e-05f);
+          const float t5 = km::rsqrt(t4);
+          const float t6 = km::mul(t2, t5);
+          const float t7 = in3[i1];
+          const float t8 = km::mul(t6, t7);
+          const float t9 = in4[i1];
+          const float t10 = km::add(t8, t9);
+          const float t11 = km::hardswish(t10);
+          const float t12 = in0[(16 * s39 * s94) * i1 + (8 * s94) * r0 + 2 * r1 + 1];
+          const float t13 = km::sub(t12, t1);
+          const float t14 = km::add(t3, 1e-05f);
+          const float t15 = km::rsqrt(t14);
+          const float t16 = km::mul(t13, t15);
+          const float t17 = km::mul(t16, t7);
+          const float t18 = km::add(t17, t9);
+          const float t19 = km::hardswish(t18);
+          const float t20 = km::maximum(t11, t19);
+          const float t21 = in0[(16 * s39 * s94) * i1 + (8 * s94) * r0 + 2 * r1 + (4 * s94)];
+          const float t22 = km::sub(t21, t1);
+          const float t23 = km::add(t3, 1e-05f);
+          const float t24 = km::rsqrt(t23);
+          const float t25 = km::mul(t22, t24);
+          const float t26 = km::mul(t25, t7);
+          const float t27 = km::add(t26, t9);
+          const float t28 = km::hardswish(t27);
+          const float t29 = km::maximum(t20, t28);
+          const float t30 = in0[(16 * s39 * s94) * i1 + (8 * s94) * r0 + 2 * r1 + (4 * s94 + 1)];
+          const float t31 = km::sub(t30, t1);
+          const float t32 = km::add(t3, 1e-05f);
+          const float t33 = km::rsqrt(t32);
+          const float t34 = km::mul(t31, t33);
+          const float t35 = km::mul(t34, t7);
+          const float t36 = km::add(t35, t9);
+          const float t37 = km::hardswish(t36);
+          const float t38 = km::maximum(t29, t37);
+          acc = km::add(acc, t38);
+        }
+      }
+      const float t39 = km::convert<float>((4 * s39 * s94));
+      const float t40 = (acc / t39);
+      out0[i1] = t40;
+    }
+  });
+}
 
 void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHandle* outputs) {
   const int64_t s39 = state.symbol(0);
@@ -50,65 +481,81 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   check(aoti_torch_cpu_conv2d(
             x, p_f_0_weight, &bias_value, stride, 2, padding, 2, dilation, 2, 1, conv2d.out()),
         "node 'conv2d' (aten.conv2d.default)");
-  // node 'batch_norm' (aten.batch_norm.default)
-  TensorHandle batch_norm;
-  AtenTensorHandle weight_value = p_f_1_weight;
-  AtenTensorHandle bias_value_1 = p_f_1_bias;
-  AtenTensorHandle running_mean_value = b_f_1_running_mean;
-  AtenTensorHandle running_var_value = b_f_1_running_var;
-  check(aoti_torch_cpu_batch_norm(
-            conv2d.get(), &weight_value, &bias_value_1, &running_mean_value, &running_var_value, false, 0.1,
-            1e-05, false, batch_norm.out()),
-        "node 'batch_norm' (aten.batch_norm.default)");
-  conv2d.reset();
   // node 'relu' (aten.relu.default)
   TensorHandle relu;
-  check(aoti_torch_cpu_relu(batch_norm.get(), relu.out()), "node 'relu' (aten.relu.default)");
-  batch_norm.reset();
+  const int64_t relu_sizes[] = {1, 16, 8 * s39, 8 * s94};
+  const int64_t relu_strides[] = {1024 * s39 * s94, 64 * s39 * s94, 8 * s94, 1};
+  check(aoti_torch_empty_strided(
+            4, relu_sizes, relu_strides, kFloat32, kCPU, kDefaultDeviceIndex, relu.out()),
+        "allocate relu");
+  // fuses batch_norm, relu
+  {
+    const int64_t conv2d_layout[] = {1024 * s39 * s94, 64 * s39 * s94, 8 * s94, 1};
+    TensorHandle conv2d_copy;
+    const float* conv2d_data = kernel_input<float>(conv2d.get(), 4, conv2d_layout, conv2d_copy);
+    const int64_t b_f_1_running_var_layout[] = {1};
+    TensorHandle b_f_1_running_var_copy;
+    const float* b_f_1_running_var_data = kernel_input<float>(b_f_1_running_var, 1,
+        b_f_1_running_var_layout, b_f_1_running_var_copy);
+    const int64_t b_f_1_running_mean_layout[] = {1};
+    TensorHandle b_f_1_running_mean_copy;
+    const float* b_f_1_running_mean_data = kernel_input<float>(b_f_1_running_mean, 1,
+        b_f_1_running_mean_layout, b_f_1_running_mean_copy);
+    const int64_t p_f_1_weight_layout[] = {1};
+    TensorHandle p_f_1_weight_copy;
+    const float* p_f_1_weight_data = kernel_input<float>(p_f_1_weight, 1, p_f_1_weight_layout,
+        p_f_1_weight_copy);
+    const int64_t p_f_1_bias_layout[] = {1};
+    TensorHandle p_f_1_bias_copy;
+    const float* p_f_1_bias_data = kernel_input<float>(p_f_1_bias, 1, p_f_1_bias_layout, p_f_1_bias_copy);
+    k0_batch_norm_relu(conv2d_data, b_f_1_running_var_data, b_f_1_running_mean_data, p_f_1_weight_data,
+        p_f_1_bias_data, aotic::runtime::data<float>(relu.get()), s39, s94);
+  }
+  conv2d.reset();
   // node 'conv2d_1' (aten.conv2d.default)
   TensorHandle conv2d_1;
-  AtenTensorHandle bias_value_2 = p_f_3_bias;
+  AtenTensorHandle bias_value_1 = p_f_3_bias;
   const int64_t stride_1[] = {2, 2};
   const int64_t padding_1[] = {1, 1};
   const int64_t dilation_1[] = {1, 1};
   check(aoti_torch_cpu_conv2d(
-            relu.get(), p_f_3_weight, &bias_value_2, stride_1, 2, padding_1, 2, dilation_1, 2, 1,
+            relu.get(), p_f_3_weight, &bias_value_1, stride_1, 2, padding_1, 2, dilation_1, 2, 1,
             conv2d_1.out()),
         "node 'conv2d_1' (aten.conv2d.default)");
   relu.reset();
-  // node 'batch_norm_1' (aten.batch_norm.default)
-  TensorHandle batch_norm_1;
-  AtenTensorHandle weight_value_1 = p_f_4_weight;
-  AtenTensorHandle bias_value_3 = p_f_4_bias;
-  AtenTensorHandle running_mean_value_1 = b_f_4_running_mean;
-  AtenTensorHandle running_var_value_1 = b_f_4_running_var;
-  check(aoti_torch_cpu_batch_norm(
-            conv2d_1.get(), &weight_value_1, &bias_value_3, &running_mean_value_1, &running_var_value_1,
-            false, 0.1, 1e-05, false, batch_norm_1.out()),
-        "node 'batch_norm_1' (aten.batch_norm.default)");
-  conv2d_1.reset();
-  // node 'hardswish' (aten.hardswish.default)
-  TensorHandle hardswish;
-  check(aoti_torch_cpu_hardswish(batch_norm_1.get(), hardswish.out()),
-        "node 'hardswish' (aten.hardswish.default)");
-  batch_norm_1.reset();
-  // node 'max_pool2d' (aten.max_pool2d.default)
-  TensorHandle max_pool2d;
-  const int64_t kernel_size[] = {2, 2};
-  const int64_t stride_2[] = {2, 2};
-  const int64_t padding_2[] = {0, 0};
-  const int64_t dilation_2[] = {1, 1};
-  check(aoti_torch_cpu_max_pool2d(
-            hardswish.get(), kernel_size, 2, stride_2, 2, padding_2, 2, dilation_2, 2, false,
-            max_pool2d.out()),
-        "node 'max_pool2d' (aten.max_pool2d.default)");
-  hardswish.reset();
   // node 'adaptive_avg_pool2d' (aten.adaptive_avg_pool2d.default)
   TensorHandle adaptive_avg_pool2d;
-  const int64_t output_size[] = {1, 1};
-  check(aoti_torch_cpu_adaptive_avg_pool2d(max_pool2d.get(), output_size, 2, adaptive_avg_pool2d.out()),
-        "node 'adaptive_avg_pool2d' (aten.adaptive_avg_pool2d.default)");
-  max_pool2d.reset();
+  const int64_t adaptive_avg_pool2d_sizes[] = {1, 32, 1, 1};
+  const int64_t adaptive_avg_pool2d_strides[] = {32, 1, 1, 1};
+  check(aoti_torch_empty_strided(
+            4, adaptive_avg_pool2d_sizes, adaptive_avg_pool2d_strides, kFloat32, kCPU, kDefaultDeviceIndex,
+            adaptive_avg_pool2d.out()),
+        "allocate adaptive_avg_pool2d");
+  // fuses batch_norm_1, hardswish, max_pool2d, adaptive_avg_pool2d
+  {
+    const int64_t conv2d_1_layout[] = {512 * s39 * s94, 16 * s39 * s94, 4 * s94, 1};
+    TensorHandle conv2d_1_copy;
+    const float* conv2d_1_data = kernel_input<float>(conv2d_1.get(), 4, conv2d_1_layout, conv2d_1_copy);
+    const int64_t b_f_4_running_var_layout[] = {1};
+    TensorHandle b_f_4_running_var_copy;
+    const float* b_f_4_running_var_data = kernel_input<float>(b_f_4_running_var, 1,
+        b_f_4_running_var_layout, b_f_4_running_var_copy);
+    const int64_t b_f_4_running_mean_layout[] = {1};
+    TensorHandle b_f_4_running_mean_copy;
+    const float* b_f_4_running_mean_data = kernel_input<float>(b_f_4_running_mean, 1,
+        b_f_4_running_mean_layout, b_f_4_running_mean_copy);
+    const int64_t p_f_4_weight_layout[] = {1};
+    TensorHandle p_f_4_weight_copy;
+    const float* p_f_4_weight_data = kernel_input<float>(p_f_4_weight, 1, p_f_4_weight_layout,
+        p_f_4_weight_copy);
+    const int64_t p_f_4_bias_layout[] = {1};
+    TensorHandle p_f_4_bias_copy;
+    const float* p_f_4_bias_data = kernel_input<float>(p_f_4_bias, 1, p_f_4_bias_layout, p_f_4_bias_copy);
+    k1_batch_norm_hardswish_max_pool2d_adaptive_avg_pool2d(conv2d_1_data, b_f_4_running_var_data,
+        b_f_4_running_mean_data, p_f_4_weight_data, p_f_4_bias_data,
+        aotic::runtime::data<float>(adaptive_avg_pool2d.get()), s39, s94);
+  }
+  conv2d_1.reset();
   // node 'flatten' (aten.flatten.using_ints)
   // may share adaptive_avg_pool2d's storage (a view)
   TensorHandle flatten;
@@ -117,8 +564,8 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   adaptive_avg_pool2d.reset();
   // node 'linear' (aten.linear.default)
   TensorHandle linear;
-  AtenTensorHandle bias_value_4 = p_f_9_bias;
-  check(aoti_torch_cpu_linear(flatten.get(), p_f_9_weight, &bias_value_4, linear.out()),
+  AtenTensorHandle bias_value_2 = p_f_9_bias;
+  check(aoti_torch_cpu_linear(flatten.get(), p_f_9_weight, &bias_value_2, linear.out()),
         "node 'linear' (aten.linear.default)");
   flatten.reset();
   outputs[0] = new_reference(linear.get()).release();

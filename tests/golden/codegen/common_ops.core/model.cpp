@@ -6,6 +6,11 @@
 #include "aotic/c_shim_cpu.h"
 #include "aotic/runtime/model_spec.h"
 #include "aotic/shim.h"
+#include <algorithm>
+#include <cmath>
+#include <cstdlib>
+#include <cstring>
+#include "aotic/runtime/threads.h"
 
 namespace {
 
@@ -22,6 +27,413 @@ constexpr int32_t kDefaultDeviceIndex = -1;
 constexpr int32_t kStrided = 0;
 constexpr int32_t kPreserveFormat = 1;
 
+/// The data of `t` laid out with the strides a kernel was generated for: `t`'s own when its
+/// strides are those (dimensions of size 1 aside), else a copy made into `scratch` (a library op
+/// of this libtorch may lay out its result differently from the export's).
+template <typename T>
+const T* kernel_input(AtenTensorHandle t, int64_t rank, const int64_t* strides, TensorHandle& scratch) {
+  int64_t* sizes = nullptr;
+  int64_t* actual = nullptr;
+  check(aoti_torch_get_sizes(t, &sizes), "aoti_torch_get_sizes");
+  check(aoti_torch_get_strides(t, &actual), "aoti_torch_get_strides");
+  bool same = true;
+  for (int64_t d = 0; d < rank; ++d) same &= sizes[d] <= 1 || actual[d] == strides[d];
+  if (same) return aotic::runtime::data<const T>(t);
+  int32_t dtype = 0, device_type = 0, device_index = 0;
+  check(aoti_torch_get_dtype(t, &dtype), "aoti_torch_get_dtype");
+  check(aoti_torch_get_device_type(t, &device_type), "aoti_torch_get_device_type");
+  check(aoti_torch_get_device_index(t, &device_index), "aoti_torch_get_device_index");
+  check(aoti_torch_empty_strided(rank, sizes, strides, dtype, device_type, device_index, scratch.out()),
+        "aoti_torch_empty_strided");
+  check(aoti_torch_copy_(scratch.get(), t, 0), "aoti_torch_copy_");
+  return aotic::runtime::data<const T>(scratch.get());
+}
+
+namespace km {
+
+template <typename T>
+constexpr bool kWraps = std::is_integral_v<T> && !std::is_same_v<T, bool>;
+
+template <typename T>
+inline T add(T a, T b) {
+  if constexpr (kWraps<T>) {
+    return static_cast<T>(static_cast<uint64_t>(a) + static_cast<uint64_t>(b));
+  } else {
+    return a + b;
+  }
+}
+template <typename T>
+inline T sub(T a, T b) {
+  if constexpr (kWraps<T>) {
+    return static_cast<T>(static_cast<uint64_t>(a) - static_cast<uint64_t>(b));
+  } else {
+    return a - b;
+  }
+}
+template <typename T>
+inline T mul(T a, T b) {
+  if constexpr (kWraps<T>) {
+    return static_cast<T>(static_cast<uint64_t>(a) * static_cast<uint64_t>(b));
+  } else {
+    return a * b;
+  }
+}
+template <typename T>
+inline T neg(T a) {
+  if constexpr (kWraps<T>) {
+    return static_cast<T>(uint64_t{0} - static_cast<uint64_t>(a));
+  } else {
+    return -a;
+  }
+}
+template <typename T>
+inline T abs(T a) {
+  if constexpr (kWraps<T>) {
+    return a < 0 ? neg(a) : a;
+  } else if constexpr (std::is_same_v<T, bool>) {
+    return a;
+  } else {
+    return std::fabs(a);
+  }
+}
+template <typename T>
+inline T maximum(T a, T b) {
+  if constexpr (std::is_floating_point_v<T>) {
+    return a != a ? a : b != b ? b : a > b ? a : b;
+  } else {
+    return a > b ? a : b;
+  }
+}
+template <typename T>
+inline T minimum(T a, T b) {
+  if constexpr (std::is_floating_point_v<T>) {
+    return a != a ? a : b != b ? b : a < b ? a : b;
+  } else {
+    return a < b ? a : b;
+  }
+}
+/// PyTorch's conversion: to bool is `!= 0`; otherwise C++'s (floats to integers truncate).
+template <typename To, typename From>
+inline To convert(From v) {
+  if constexpr (std::is_same_v<To, bool>) {
+    return v != From(0);
+  } else {
+    return static_cast<To>(v);
+  }
+}
+/// expf in straight-line arithmetic (Cephes' polynomial, within 2 ulp), so that `omp simd` loops
+/// calling it vectorise; NaN, infinities and underflow as std::exp.
+inline float exp_float(float x) {
+  const float clamped = x > 88.3762626647949f    ? 88.3762626647949f
+                        : x < -88.3762626647949f ? -88.3762626647949f
+                                                 : x;
+  const float n = std::floor(clamped * 1.44269504088896341f + 0.5f);
+  float r = clamped - n * 0.693359375f;
+  r = r - n * -2.12194440e-4f;
+  const float z = r * r;
+  float y = 1.9875691500e-4f;
+  y = y * r + 1.3981999507e-3f;
+  y = y * r + 8.3334519073e-3f;
+  y = y * r + 4.1665795894e-2f;
+  y = y * r + 1.6666665459e-1f;
+  y = y * r + 5.0000001201e-1f;
+  y = y * z + r + 1.0f;
+  // 2^n as two factors, each a normal float for n in [-127, 128].
+  const int32_t half = static_cast<int32_t>(n) / 2;
+  const int32_t bits_a = (half + 127) << 23, bits_b = (static_cast<int32_t>(n) - half + 127) << 23;
+  float scale_a, scale_b;
+  std::memcpy(&scale_a, &bits_a, sizeof(scale_a));
+  std::memcpy(&scale_b, &bits_b, sizeof(scale_b));
+  float e = y * scale_a * scale_b;
+  e = x > 88.7228391f ? std::numeric_limits<float>::infinity() : e;
+  e = x < -103.972084f ? 0.0f : e;
+  return x != x ? x : e;
+}
+template <typename T>
+inline T exp(T x) {
+  if constexpr (std::is_same_v<T, float>) {
+    return exp_float(x);
+  } else {
+    return std::exp(x);
+  }
+}
+template <typename T>
+inline T exp2(T x) {
+  return std::exp2(x);
+}
+template <typename T>
+inline T expm1(T x) {
+  return std::expm1(x);
+}
+template <typename T>
+inline T log(T x) {
+  return std::log(x);
+}
+template <typename T>
+inline T log2(T x) {
+  return std::log2(x);
+}
+template <typename T>
+inline T log10(T x) {
+  return std::log10(x);
+}
+template <typename T>
+inline T log1p(T x) {
+  return std::log1p(x);
+}
+template <typename T>
+inline T sqrt(T x) {
+  return std::sqrt(x);
+}
+template <typename T>
+inline T rsqrt(T x) {
+  return T(1) / std::sqrt(x);
+}
+template <typename T>
+inline T reciprocal(T x) {
+  return T(1) / x;
+}
+template <typename T>
+inline T sin(T x) {
+  return std::sin(x);
+}
+template <typename T>
+inline T cos(T x) {
+  return std::cos(x);
+}
+template <typename T>
+inline T tan(T x) {
+  return std::tan(x);
+}
+template <typename T>
+inline T asin(T x) {
+  return std::asin(x);
+}
+template <typename T>
+inline T acos(T x) {
+  return std::acos(x);
+}
+template <typename T>
+inline T atan(T x) {
+  return std::atan(x);
+}
+template <typename T>
+inline T sinh(T x) {
+  return std::sinh(x);
+}
+template <typename T>
+inline T cosh(T x) {
+  return std::cosh(x);
+}
+template <typename T>
+inline T tanh(T x) {
+  if constexpr (std::is_same_v<T, float>) {
+    // 1 - 2 / (e^2x + 1), vectorisable; odd, and exact at the saturated ends.
+    const float a = x < 0 ? -x : x;
+    const float t = 1.0f - 2.0f / (exp_float(2.0f * a) + 1.0f);
+    const float r = a < 0.0004f ? a : t;
+    return x != x ? x : x < 0 ? -r : r;
+  } else {
+    return std::tanh(x);
+  }
+}
+template <typename T>
+inline T asinh(T x) {
+  return std::asinh(x);
+}
+template <typename T>
+inline T acosh(T x) {
+  return std::acosh(x);
+}
+template <typename T>
+inline T atanh(T x) {
+  return std::atanh(x);
+}
+template <typename T>
+inline T erf(T x) {
+  if constexpr (std::is_same_v<T, float>) {
+    // Abramowitz and Stegun 7.1.26 (absolute error below 1.5e-7), vectorisable.
+    const float a = x < 0 ? -x : x;
+    const float t = 1.0f / (1.0f + 0.3275911f * a);
+    float p = 1.061405429f;
+    p = p * t - 1.453152027f;
+    p = p * t + 1.421413741f;
+    p = p * t - 0.284496736f;
+    p = p * t + 0.254829592f;
+    const float r = 1.0f - p * t * exp_float(-a * a);
+    return x != x ? x : x < 0 ? -r : r;
+  } else {
+    return std::erf(x);
+  }
+}
+template <typename T>
+inline T erfc(T x) {
+  return std::erfc(x);
+}
+template <typename T>
+inline T floor(T x) {
+  return std::floor(x);
+}
+template <typename T>
+inline T ceil(T x) {
+  return std::ceil(x);
+}
+template <typename T>
+inline T trunc(T x) {
+  return std::trunc(x);
+}
+/// Half to even, as torch.round.
+template <typename T>
+inline T round(T x) {
+  return std::nearbyint(x);
+}
+template <typename T>
+inline T frac(T x) {
+  return x - std::trunc(x);
+}
+template <typename T>
+inline T sign(T x) {
+  if constexpr (std::is_same_v<T, bool>) {
+    return x;
+  } else {
+    return static_cast<T>((T(0) < x) - (x < T(0)));
+  }
+}
+template <typename T>
+inline T sigmoid(T x) {
+  return T(1) / (T(1) + exp(-x));
+}
+template <typename T>
+inline T relu(T x) {
+  if constexpr (std::is_same_v<T, bool>) {
+    return x;
+  } else {
+    return maximum(x, T(0));
+  }
+}
+template <typename T>
+inline T gelu(T x) {
+  return T(0.5) * x * (T(1) + erf(x * T(0.70710678118654752440)));
+}
+template <typename T>
+inline T gelu_tanh(T x) {
+  const T inner = T(0.79788456080286535588) * (x + T(0.044715) * x * x * x);
+  return T(0.5) * x * (T(1) + tanh(inner));
+}
+template <typename T>
+inline T silu(T x) {
+  return x / (T(1) + exp(-x));
+}
+template <typename T>
+inline T mish(T x) {
+  return x * std::tanh(std::log1p(std::exp(x)));
+}
+template <typename T>
+inline T hardsigmoid(T x) {
+  return minimum(maximum(x + T(3), T(0)), T(6)) / T(6);
+}
+template <typename T>
+inline T hardswish(T x) {
+  return x * minimum(maximum(x + T(3), T(0)), T(6)) / T(6);
+}
+template <typename T>
+inline T pow(T a, T b) {
+  return std::pow(a, b);
+}
+template <typename T>
+inline T atan2(T a, T b) {
+  return std::atan2(a, b);
+}
+template <typename T>
+inline bool isnan(T x) {
+  if constexpr (std::is_floating_point_v<T>) {
+    return x != x;
+  } else {
+    return false;
+  }
+}
+template <typename T>
+inline bool isinf(T x) {
+  if constexpr (std::is_floating_point_v<T>) {
+    return std::isinf(x);
+  } else {
+    return false;
+  }
+}
+template <typename T>
+inline T square(T x) {
+  return mul(x, x);
+}
+
+}  // namespace km
+
+// nodes _to_copy, sum_1
+void k0_to_copy_sum(const float* __restrict in0, double* __restrict out0) {
+  aotic::runtime::parallel_for(4, 24, [&](int64_t i0_begin, int64_t i0_end) {
+    for (int64_t i0 = i0_begin; i0 < i0_end; ++i0) {
+      double acc = 0.0;
+      #pragma omp simd reduction(+ : acc)
+      for (int64_t r0 = 0; r0 < 6; ++r0) {
+        const float t0 = in0[6 * i0 + r0];
+        const double t1 = km::convert<double>(t0);
+        acc = km::add(acc, t1);
+      }
+      out0[i0] = acc;
+    }
+  });
+}
+
+// nodes clamp, clamp_1, add
+void k1_clamp_clamp_add(const float* __restrict in0, float* __restrict out0) {
+  aotic::runtime::parallel_for(24, 24, [&](int64_t i0_begin, int64_t i0_end) {
+    #pragma omp simd
+    for (int64_t i0 = i0_begin; i0 < i0_end; ++i0) {
+      const float t0 = in0[i0];
+      const float t1 = km::minimum(t0, 0.5f);
+      const float t2 = km::maximum(t0, -0.5f);
+      const float t3 = km::add(t1, t2);
+      out0[i0] = t3;
+    }
+  });
+}
+
+// nodes mul
+void k2_mul(const float* __restrict in0, float* __restrict out0) {
+  aotic::runtime::parallel_for(24, 24, [&](int64_t i0_begin, int64_t i0_end) {
+    #pragma omp simd
+    for (int64_t i0 = i0_begin; i0 < i0_end; ++i0) {
+      const float t0 = in0[i0];
+      const float t1 = km::mul(t0, 2.0f);
+      out0[i0] = t1;
+    }
+  });
+}
+
+// nodes _to_copy_1, mul_1
+void k3_to_copy_mul(const int64_t* __restrict in0, float* __restrict out0) {
+  aotic::runtime::parallel_for(5, 5, [&](int64_t i0_begin, int64_t i0_end) {
+    #pragma omp simd
+    for (int64_t i0 = i0_begin; i0 < i0_end; ++i0) {
+      const int64_t t0 = in0[i0];
+      const float t1 = km::convert<float>(t0);
+      const float t2 = km::mul(t1, 2.0f);
+      out0[i0] = t2;
+    }
+  });
+}
+
+// nodes _to_copy_2
+void k4_to_copy(const float* __restrict in0, int64_t* __restrict out0) {
+  aotic::runtime::parallel_for(5, 5, [&](int64_t i0_begin, int64_t i0_end) {
+    #pragma omp simd
+    for (int64_t i0 = i0_begin; i0 < i0_end; ++i0) {
+      const float t0 = in0[i0];
+      const int64_t t1 = km::convert<int64_t>(t0);
+      out0[i0] = t1;
+    }
+  });
+}
+
 void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHandle* outputs) {
   AtenTensorHandle x = inputs[0];
   AtenTensorHandle n = inputs[1];
@@ -32,21 +444,20 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   check(aoti_torch_cpu__assert_tensor_metadata(
             x, nullptr, 0, nullptr, 0, &dtype_value, &device_value, kDefaultDeviceIndex, &layout_value),
         "node '_assert_tensor_metadata' (aten._assert_tensor_metadata.default)");
-  // node '_to_copy' (aten._to_copy.default)
-  TensorHandle _to_copy;
-  int32_t dtype_value_1 = kFloat64;
-  check(aoti_torch_cpu__to_copy(
-            x, &dtype_value_1, nullptr, nullptr, kDefaultDeviceIndex, nullptr, false, nullptr,
-            _to_copy.out()),
-        "node '_to_copy' (aten._to_copy.default)");
   // node 'sum_1' (aten.sum.dim_IntList)
   TensorHandle sum_1;
-  const int64_t dim[] = {-1};
-  const int64_t* dim_value = dim;
-  int32_t dtype_value_2 = kFloat64;
-  check(aoti_torch_cpu_sum_dim_IntList(_to_copy.get(), &dim_value, 1, false, &dtype_value_2, sum_1.out()),
-        "node 'sum_1' (aten.sum.dim_IntList)");
-  _to_copy.reset();
+  const int64_t sum_1_sizes[] = {4};
+  const int64_t sum_1_strides[] = {1};
+  check(aoti_torch_empty_strided(
+            1, sum_1_sizes, sum_1_strides, kFloat64, kCPU, kDefaultDeviceIndex, sum_1.out()),
+        "allocate sum_1");
+  // fuses _to_copy, sum_1
+  {
+    const int64_t x_layout[] = {6, 1};
+    TensorHandle x_copy;
+    const float* x_data = kernel_input<float>(x, 2, x_layout, x_copy);
+    k0_to_copy_sum(x_data, aotic::runtime::data<double>(sum_1.get()));
+  }
   // node 'unsqueeze' (aten.unsqueeze.default)
   // may share x's storage (a view)
   TensorHandle unsqueeze;
@@ -60,43 +471,47 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   // node 'squeeze' (aten.squeeze.dims)
   // may share unsqueeze_1's storage (a view)
   TensorHandle squeeze;
-  const int64_t dim_1[] = {0, 2};
-  check(aoti_torch_cpu_squeeze_dims(unsqueeze_1.get(), dim_1, 2, squeeze.out()),
+  const int64_t dim[] = {0, 2};
+  check(aoti_torch_cpu_squeeze_dims(unsqueeze_1.get(), dim, 2, squeeze.out()),
         "node 'squeeze' (aten.squeeze.dims)");
   unsqueeze_1.reset();
   // node 'select' (aten.select.int)
   // may share x's storage (a view)
   TensorHandle select;
   check(aoti_torch_cpu_select_int(x, 1, 1, select.out()), "node 'select' (aten.select.int)");
-  // node 'clamp' (aten.clamp.default)
-  TensorHandle clamp;
-  double max_value = 0.5;
-  check(aoti_torch_cpu_clamp(x, nullptr, &max_value, clamp.out()), "node 'clamp' (aten.clamp.default)");
-  // node 'clamp_1' (aten.clamp.default)
-  TensorHandle clamp_1;
-  double min_value = -0.5;
-  check(aoti_torch_cpu_clamp(x, &min_value, nullptr, clamp_1.out()), "node 'clamp_1' (aten.clamp.default)");
   // node 'add' (aten.add.Tensor)
   TensorHandle add;
-  check(aoti_torch_cpu_add_Tensor(clamp.get(), clamp_1.get(), 1.0, add.out()),
-        "node 'add' (aten.add.Tensor)");
-  clamp.reset();
-  clamp_1.reset();
+  const int64_t add_sizes[] = {4, 6};
+  const int64_t add_strides[] = {6, 1};
+  check(aoti_torch_empty_strided(2, add_sizes, add_strides, kFloat32, kCPU, kDefaultDeviceIndex, add.out()),
+        "allocate add");
+  // fuses clamp, clamp_1, add
+  {
+    const int64_t x_layout_1[] = {6, 1};
+    TensorHandle x_copy_1;
+    const float* x_data_1 = kernel_input<float>(x, 2, x_layout_1, x_copy_1);
+    k1_clamp_clamp_add(x_data_1, aotic::runtime::data<float>(add.get()));
+  }
   // node 'full_like' (aten.full_like.default)
   TensorHandle full_like;
-  int32_t dtype_value_3 = kFloat32;
+  int32_t dtype_value_1 = kFloat32;
   int32_t pin_memory_value = false;
   int32_t memory_format_value = kPreserveFormat;
   check(aoti_torch_cpu_full_like(
-            x, 0.0, &dtype_value_3, nullptr, nullptr, kDefaultDeviceIndex, &pin_memory_value,
+            x, 0.0, &dtype_value_1, nullptr, nullptr, kDefaultDeviceIndex, &pin_memory_value,
             &memory_format_value, full_like.out()),
         "node 'full_like' (aten.full_like.default)");
   // node 'mul' (aten.mul.Tensor)
   TensorHandle mul;
+  const int64_t mul_sizes[] = {4, 6};
+  const int64_t mul_strides[] = {6, 1};
+  check(aoti_torch_empty_strided(2, mul_sizes, mul_strides, kFloat32, kCPU, kDefaultDeviceIndex, mul.out()),
+        "allocate mul");
   {
-    TensorHandle scalar;
-    check(aoti_torch_scalar_to_tensor_float32(2, scalar.out()), "aoti_torch_scalar_to_tensor_float32");
-    check(aoti_torch_cpu_mul_Tensor(x, scalar.get(), mul.out()), "node 'mul' (aten.mul.Tensor)");
+    const int64_t x_layout_2[] = {6, 1};
+    TensorHandle x_copy_2;
+    const float* x_data_2 = kernel_input<float>(x, 2, x_layout_2, x_copy_2);
+    k2_mul(x_data_2, aotic::runtime::data<float>(mul.get()));
   }
   // node 'copy' (aten.copy.default)
   TensorHandle copy;
@@ -105,43 +520,47 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   full_like.reset();
   mul.reset();
   // node '_assert_tensor_metadata_1' (aten._assert_tensor_metadata.default)
-  int32_t dtype_value_4 = kInt64;
+  int32_t dtype_value_2 = kInt64;
   int32_t device_value_1 = kCPU;
   int32_t layout_value_1 = kStrided;
   check(aoti_torch_cpu__assert_tensor_metadata(
-            n, nullptr, 0, nullptr, 0, &dtype_value_4, &device_value_1, kDefaultDeviceIndex, &layout_value_1),
+            n, nullptr, 0, nullptr, 0, &dtype_value_2, &device_value_1, kDefaultDeviceIndex, &layout_value_1),
         "node '_assert_tensor_metadata_1' (aten._assert_tensor_metadata.default)");
-  // node '_to_copy_1' (aten._to_copy.default)
-  TensorHandle _to_copy_1;
-  int32_t dtype_value_5 = kFloat32;
-  check(aoti_torch_cpu__to_copy(
-            n, &dtype_value_5, nullptr, nullptr, kDefaultDeviceIndex, nullptr, false, nullptr,
-            _to_copy_1.out()),
-        "node '_to_copy_1' (aten._to_copy.default)");
   // node 'mul_1' (aten.mul.Tensor)
   TensorHandle mul_1;
+  const int64_t mul_1_sizes[] = {5};
+  const int64_t mul_1_strides[] = {1};
+  check(aoti_torch_empty_strided(
+            1, mul_1_sizes, mul_1_strides, kFloat32, kCPU, kDefaultDeviceIndex, mul_1.out()),
+        "allocate mul_1");
+  // fuses _to_copy_1, mul_1
   {
-    TensorHandle scalar_1;
-    check(aoti_torch_scalar_to_tensor_float32(2, scalar_1.out()), "aoti_torch_scalar_to_tensor_float32");
-    check(aoti_torch_cpu_mul_Tensor(_to_copy_1.get(), scalar_1.get(), mul_1.out()),
-          "node 'mul_1' (aten.mul.Tensor)");
+    const int64_t n_layout[] = {1};
+    TensorHandle n_copy;
+    const int64_t* n_data = kernel_input<int64_t>(n, 1, n_layout, n_copy);
+    k3_to_copy_mul(n_data, aotic::runtime::data<float>(mul_1.get()));
   }
-  _to_copy_1.reset();
   // node '_assert_tensor_metadata_2' (aten._assert_tensor_metadata.default)
-  int32_t dtype_value_6 = kFloat32;
+  int32_t dtype_value_3 = kFloat32;
   int32_t device_value_2 = kCPU;
   int32_t layout_value_2 = kStrided;
   check(aoti_torch_cpu__assert_tensor_metadata(
-            mul_1.get(), nullptr, 0, nullptr, 0, &dtype_value_6, &device_value_2, kDefaultDeviceIndex,
+            mul_1.get(), nullptr, 0, nullptr, 0, &dtype_value_3, &device_value_2, kDefaultDeviceIndex,
             &layout_value_2),
         "node '_assert_tensor_metadata_2' (aten._assert_tensor_metadata.default)");
   // node '_to_copy_2' (aten._to_copy.default)
   TensorHandle _to_copy_2;
-  int32_t dtype_value_7 = kInt64;
-  check(aoti_torch_cpu__to_copy(
-            mul_1.get(), &dtype_value_7, nullptr, nullptr, kDefaultDeviceIndex, nullptr, false, nullptr,
-            _to_copy_2.out()),
-        "node '_to_copy_2' (aten._to_copy.default)");
+  const int64_t _to_copy_2_sizes[] = {5};
+  const int64_t _to_copy_2_strides[] = {1};
+  check(aoti_torch_empty_strided(
+            1, _to_copy_2_sizes, _to_copy_2_strides, kInt64, kCPU, kDefaultDeviceIndex, _to_copy_2.out()),
+        "allocate _to_copy_2");
+  {
+    const int64_t mul_1_layout[] = {1};
+    TensorHandle mul_1_copy;
+    const float* mul_1_data = kernel_input<float>(mul_1.get(), 1, mul_1_layout, mul_1_copy);
+    k4_to_copy(mul_1_data, aotic::runtime::data<int64_t>(_to_copy_2.get()));
+  }
   mul_1.reset();
   outputs[0] = new_reference(sum_1.get()).release();
   outputs[1] = new_reference(squeeze.get()).release();

@@ -6,6 +6,11 @@
 #include "aotic/c_shim_cpu.h"
 #include "aotic/runtime/model_spec.h"
 #include "aotic/shim.h"
+#include <algorithm>
+#include <cmath>
+#include <cstdlib>
+#include <cstring>
+#include "aotic/runtime/threads.h"
 
 // The constants' bytes, linked in from constants.S.
 extern "C" const uint8_t aotic_constants_blob[];
@@ -23,8 +28,574 @@ constexpr int32_t kBool = 11;
 constexpr int32_t kCPU = 0;
 constexpr int32_t kDefaultDeviceIndex = -1;
 constexpr int32_t kStrided = 0;
-constexpr int32_t kContiguousFormat = 0;
 constexpr int32_t kPreserveFormat = 1;
+
+/// The data of `t` laid out with the strides a kernel was generated for: `t`'s own when its
+/// strides are those (dimensions of size 1 aside), else a copy made into `scratch` (a library op
+/// of this libtorch may lay out its result differently from the export's).
+template <typename T>
+const T* kernel_input(AtenTensorHandle t, int64_t rank, const int64_t* strides, TensorHandle& scratch) {
+  int64_t* sizes = nullptr;
+  int64_t* actual = nullptr;
+  check(aoti_torch_get_sizes(t, &sizes), "aoti_torch_get_sizes");
+  check(aoti_torch_get_strides(t, &actual), "aoti_torch_get_strides");
+  bool same = true;
+  for (int64_t d = 0; d < rank; ++d) same &= sizes[d] <= 1 || actual[d] == strides[d];
+  if (same) return aotic::runtime::data<const T>(t);
+  int32_t dtype = 0, device_type = 0, device_index = 0;
+  check(aoti_torch_get_dtype(t, &dtype), "aoti_torch_get_dtype");
+  check(aoti_torch_get_device_type(t, &device_type), "aoti_torch_get_device_type");
+  check(aoti_torch_get_device_index(t, &device_index), "aoti_torch_get_device_index");
+  check(aoti_torch_empty_strided(rank, sizes, strides, dtype, device_type, device_index, scratch.out()),
+        "aoti_torch_empty_strided");
+  check(aoti_torch_copy_(scratch.get(), t, 0), "aoti_torch_copy_");
+  return aotic::runtime::data<const T>(scratch.get());
+}
+
+namespace km {
+
+template <typename T>
+constexpr bool kWraps = std::is_integral_v<T> && !std::is_same_v<T, bool>;
+
+template <typename T>
+inline T add(T a, T b) {
+  if constexpr (kWraps<T>) {
+    return static_cast<T>(static_cast<uint64_t>(a) + static_cast<uint64_t>(b));
+  } else {
+    return a + b;
+  }
+}
+template <typename T>
+inline T sub(T a, T b) {
+  if constexpr (kWraps<T>) {
+    return static_cast<T>(static_cast<uint64_t>(a) - static_cast<uint64_t>(b));
+  } else {
+    return a - b;
+  }
+}
+template <typename T>
+inline T mul(T a, T b) {
+  if constexpr (kWraps<T>) {
+    return static_cast<T>(static_cast<uint64_t>(a) * static_cast<uint64_t>(b));
+  } else {
+    return a * b;
+  }
+}
+template <typename T>
+inline T neg(T a) {
+  if constexpr (kWraps<T>) {
+    return static_cast<T>(uint64_t{0} - static_cast<uint64_t>(a));
+  } else {
+    return -a;
+  }
+}
+template <typename T>
+inline T abs(T a) {
+  if constexpr (kWraps<T>) {
+    return a < 0 ? neg(a) : a;
+  } else if constexpr (std::is_same_v<T, bool>) {
+    return a;
+  } else {
+    return std::fabs(a);
+  }
+}
+template <typename T>
+inline T maximum(T a, T b) {
+  if constexpr (std::is_floating_point_v<T>) {
+    return a != a ? a : b != b ? b : a > b ? a : b;
+  } else {
+    return a > b ? a : b;
+  }
+}
+template <typename T>
+inline T minimum(T a, T b) {
+  if constexpr (std::is_floating_point_v<T>) {
+    return a != a ? a : b != b ? b : a < b ? a : b;
+  } else {
+    return a < b ? a : b;
+  }
+}
+/// PyTorch's conversion: to bool is `!= 0`; otherwise C++'s (floats to integers truncate).
+template <typename To, typename From>
+inline To convert(From v) {
+  if constexpr (std::is_same_v<To, bool>) {
+    return v != From(0);
+  } else {
+    return static_cast<To>(v);
+  }
+}
+/// expf in straight-line arithmetic (Cephes' polynomial, within 2 ulp), so that `omp simd` loops
+/// calling it vectorise; NaN, infinities and underflow as std::exp.
+inline float exp_float(float x) {
+  const float clamped = x > 88.3762626647949f    ? 88.3762626647949f
+                        : x < -88.3762626647949f ? -88.3762626647949f
+                                                 : x;
+  const float n = std::floor(clamped * 1.44269504088896341f + 0.5f);
+  float r = clamped - n * 0.693359375f;
+  r = r - n * -2.12194440e-4f;
+  const float z = r * r;
+  float y = 1.9875691500e-4f;
+  y = y * r + 1.3981999507e-3f;
+  y = y * r + 8.3334519073e-3f;
+  y = y * r + 4.1665795894e-2f;
+  y = y * r + 1.6666665459e-1f;
+  y = y * r + 5.0000001201e-1f;
+  y = y * z + r + 1.0f;
+  // 2^n as two factors, each a normal float for n in [-127, 128].
+  const int32_t half = static_cast<int32_t>(n) / 2;
+  const int32_t bits_a = (half + 127) << 23, bits_b = (static_cast<int32_t>(n) - half + 127) << 23;
+  float scale_a, scale_b;
+  std::memcpy(&scale_a, &bits_a, sizeof(scale_a));
+  std::memcpy(&scale_b, &bits_b, sizeof(scale_b));
+  float e = y * scale_a * scale_b;
+  e = x > 88.7228391f ? std::numeric_limits<float>::infinity() : e;
+  e = x < -103.972084f ? 0.0f : e;
+  return x != x ? x : e;
+}
+template <typename T>
+inline T exp(T x) {
+  if constexpr (std::is_same_v<T, float>) {
+    return exp_float(x);
+  } else {
+    return std::exp(x);
+  }
+}
+template <typename T>
+inline T exp2(T x) {
+  return std::exp2(x);
+}
+template <typename T>
+inline T expm1(T x) {
+  return std::expm1(x);
+}
+template <typename T>
+inline T log(T x) {
+  return std::log(x);
+}
+template <typename T>
+inline T log2(T x) {
+  return std::log2(x);
+}
+template <typename T>
+inline T log10(T x) {
+  return std::log10(x);
+}
+template <typename T>
+inline T log1p(T x) {
+  return std::log1p(x);
+}
+template <typename T>
+inline T sqrt(T x) {
+  return std::sqrt(x);
+}
+template <typename T>
+inline T rsqrt(T x) {
+  return T(1) / std::sqrt(x);
+}
+template <typename T>
+inline T reciprocal(T x) {
+  return T(1) / x;
+}
+template <typename T>
+inline T sin(T x) {
+  return std::sin(x);
+}
+template <typename T>
+inline T cos(T x) {
+  return std::cos(x);
+}
+template <typename T>
+inline T tan(T x) {
+  return std::tan(x);
+}
+template <typename T>
+inline T asin(T x) {
+  return std::asin(x);
+}
+template <typename T>
+inline T acos(T x) {
+  return std::acos(x);
+}
+template <typename T>
+inline T atan(T x) {
+  return std::atan(x);
+}
+template <typename T>
+inline T sinh(T x) {
+  return std::sinh(x);
+}
+template <typename T>
+inline T cosh(T x) {
+  return std::cosh(x);
+}
+template <typename T>
+inline T tanh(T x) {
+  if constexpr (std::is_same_v<T, float>) {
+    // 1 - 2 / (e^2x + 1), vectorisable; odd, and exact at the saturated ends.
+    const float a = x < 0 ? -x : x;
+    const float t = 1.0f - 2.0f / (exp_float(2.0f * a) + 1.0f);
+    const float r = a < 0.0004f ? a : t;
+    return x != x ? x : x < 0 ? -r : r;
+  } else {
+    return std::tanh(x);
+  }
+}
+template <typename T>
+inline T asinh(T x) {
+  return std::asinh(x);
+}
+template <typename T>
+inline T acosh(T x) {
+  return std::acosh(x);
+}
+template <typename T>
+inline T atanh(T x) {
+  return std::atanh(x);
+}
+template <typename T>
+inline T erf(T x) {
+  if constexpr (std::is_same_v<T, float>) {
+    // Abramowitz and Stegun 7.1.26 (absolute error below 1.5e-7), vectorisable.
+    const float a = x < 0 ? -x : x;
+    const float t = 1.0f / (1.0f + 0.3275911f * a);
+    float p = 1.061405429f;
+    p = p * t - 1.453152027f;
+    p = p * t + 1.421413741f;
+    p = p * t - 0.284496736f;
+    p = p * t + 0.254829592f;
+    const float r = 1.0f - p * t * exp_float(-a * a);
+    return x != x ? x : x < 0 ? -r : r;
+  } else {
+    return std::erf(x);
+  }
+}
+template <typename T>
+inline T erfc(T x) {
+  return std::erfc(x);
+}
+template <typename T>
+inline T floor(T x) {
+  return std::floor(x);
+}
+template <typename T>
+inline T ceil(T x) {
+  return std::ceil(x);
+}
+template <typename T>
+inline T trunc(T x) {
+  return std::trunc(x);
+}
+/// Half to even, as torch.round.
+template <typename T>
+inline T round(T x) {
+  return std::nearbyint(x);
+}
+template <typename T>
+inline T frac(T x) {
+  return x - std::trunc(x);
+}
+template <typename T>
+inline T sign(T x) {
+  if constexpr (std::is_same_v<T, bool>) {
+    return x;
+  } else {
+    return static_cast<T>((T(0) < x) - (x < T(0)));
+  }
+}
+template <typename T>
+inline T sigmoid(T x) {
+  return T(1) / (T(1) + exp(-x));
+}
+template <typename T>
+inline T relu(T x) {
+  if constexpr (std::is_same_v<T, bool>) {
+    return x;
+  } else {
+    return maximum(x, T(0));
+  }
+}
+template <typename T>
+inline T gelu(T x) {
+  return T(0.5) * x * (T(1) + erf(x * T(0.70710678118654752440)));
+}
+template <typename T>
+inline T gelu_tanh(T x) {
+  const T inner = T(0.79788456080286535588) * (x + T(0.044715) * x * x * x);
+  return T(0.5) * x * (T(1) + tanh(inner));
+}
+template <typename T>
+inline T silu(T x) {
+  return x / (T(1) + exp(-x));
+}
+template <typename T>
+inline T mish(T x) {
+  return x * std::tanh(std::log1p(std::exp(x)));
+}
+template <typename T>
+inline T hardsigmoid(T x) {
+  return minimum(maximum(x + T(3), T(0)), T(6)) / T(6);
+}
+template <typename T>
+inline T hardswish(T x) {
+  return x * minimum(maximum(x + T(3), T(0)), T(6)) / T(6);
+}
+template <typename T>
+inline T pow(T a, T b) {
+  return std::pow(a, b);
+}
+template <typename T>
+inline T atan2(T a, T b) {
+  return std::atan2(a, b);
+}
+template <typename T>
+inline bool isnan(T x) {
+  if constexpr (std::is_floating_point_v<T>) {
+    return x != x;
+  } else {
+    return false;
+  }
+}
+template <typename T>
+inline bool isinf(T x) {
+  if constexpr (std::is_floating_point_v<T>) {
+    return std::isinf(x);
+  } else {
+    return false;
+  }
+}
+template <typename T>
+inline T square(T x) {
+  return mul(x, x);
+}
+
+}  // namespace km
+
+// nodes add_9
+void k0_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0, int64_t s75) {
+  aotic::runtime::parallel_for(2, (128 * s75), [&](int64_t i0_begin, int64_t i0_end) {
+    for (int64_t i0 = i0_begin; i0 < i0_end; ++i0) {
+      #pragma omp simd
+      for (int64_t i1 = 0; i1 < (64 * s75); ++i1) {
+        const float t0 = in0[(64 * s75) * i0 + i1];
+        const float t1 = in1[i1];
+        const float t2 = km::add(t0, t1);
+        out0[(64 * s75) * i0 + i1] = t2;
+      }
+    }
+  });
+}
+
+// nodes native_layer_norm
+void k1_layer_norm(const float* __restrict in0, const float* __restrict in1, const float* __restrict in2,
+    float* __restrict out0, int64_t s75) {
+  aotic::runtime::parallel_for((2 * s75), 64, [&](int64_t i0_begin, int64_t i0_end) {
+    for (int64_t i0 = i0_begin; i0 < i0_end; ++i0) {
+      float sum = 0.0f;
+      #pragma omp simd reduction(+ : sum)
+      for (int64_t r0 = 0; r0 < 64; ++r0) {
+        const float t0 = in0[64 * i0 + r0];
+        sum = km::add(sum, t0);
+      }
+      const float t1 = km::convert<float>(64);
+      const float t2 = (sum / t1);
+      const float mean = t2;
+      float squares = 0.0f;
+      #pragma omp simd reduction(+ : squares)
+      for (int64_t r0 = 0; r0 < 64; ++r0) {
+        const float t3 = in0[64 * i0 + r0];
+        const float t4 = km::sub(t3, mean);
+        const float t5 = km::mul(t4, t4);
+        squares = km::add(squares, t5);
+      }
+      const float t6 = (squares / t1);
+      const float t7 = km::add(t6, 1e-05f);
+      const float t8 = km::rsqrt(t7);
+      const float rstd = t8;
+      #pragma omp simd
+      for (int64_t r0 = 0; r0 < 64; ++r0) {
+        const float t9 = in0[64 * i0 + r0];
+        const float t10 = km::sub(t9, mean);
+        const float t11 = km::mul(t10, rstd);
+        const float t12 = in1[r0];
+        const float t13 = km::mul(t11, t12);
+        const float t14 = in2[r0];
+        const float t15 = km::add(t13, t14);
+        out0[64 * i0 + r0] = t15;
+      }
+    }
+  });
+}
+
+// nodes permute_1, mul_42, expand, clone
+void k2_permute_mul_expand_clone(const float* __restrict in0, float* __restrict out0, int64_t s75) {
+  aotic::runtime::parallel_for(2, (128 * s75), [&](int64_t i0_begin, int64_t i0_end) {
+    for (int64_t i0 = i0_begin; i0 < i0_end; ++i0) {
+      for (int64_t i1 = 0; i1 < 4; ++i1) {
+        for (int64_t i2 = 0; i2 < (s75); ++i2) {
+          #pragma omp simd
+          for (int64_t i3 = 0; i3 < 16; ++i3) {
+            const float t0 = in0[(192 * s75) * i0 + 192 * i2 + 16 * i1 + i3];
+            const float t1 = km::mul(t0, 0.5f);
+            out0[(64 * s75) * i0 + (16 * s75) * i1 + 16 * i2 + i3] = t1;
+          }
+        }
+      }
+    }
+  });
+}
+
+// nodes permute_2, permute_4, mul_45, expand_1, clone_1
+void k3_permute_permute_mul_expand_clone(const float* __restrict in0, float* __restrict out0, int64_t s75) {
+  aotic::runtime::parallel_for(2, (128 * s75), [&](int64_t i0_begin, int64_t i0_end) {
+    for (int64_t i0 = i0_begin; i0 < i0_end; ++i0) {
+      for (int64_t i1 = 0; i1 < 64; ++i1) {
+        #pragma omp simd
+        for (int64_t i3 = 0; i3 < (s75); ++i3) {
+          const float t0 = in0[(192 * s75) * i0 + 192 * i3 + i1];
+          const float t1 = km::mul(t0, 0.5f);
+          out0[(64 * s75) * i0 + (s75) * i1 + i3] = t1;
+        }
+      }
+    }
+  });
+}
+
+// nodes unsqueeze, unsqueeze_1, sub_19, le_1, logical_and, where, add_78
+void k4_unsqueeze_unsqueeze_sub_le_logical_and_where_add(const float* __restrict in0,
+    const float* __restrict in1, const float* __restrict in2, const bool* __restrict in3,
+    const int64_t* __restrict in4, const int64_t* __restrict in5, float* __restrict out0, int64_t s75) {
+  aotic::runtime::parallel_for(8, (8 * (s75 * s75)), [&](int64_t i0_begin, int64_t i0_end) {
+    for (int64_t i0 = i0_begin; i0 < i0_end; ++i0) {
+      for (int64_t i2 = 0; i2 < (s75); ++i2) {
+        #pragma omp simd
+        for (int64_t i3 = 0; i3 < (s75); ++i3) {
+          const float t0 = in0[((s75 * s75)) * i0 + (s75) * i2 + i3];
+          const int64_t t1 = in4[i3];
+          const int64_t t2 = in5[i2];
+          const int64_t t3 = km::sub(t1, t2);
+          const bool t4 = (t3 <= int64_t{0});
+          const bool t5 = in3[(s75) * i2 + i3];
+          const bool t6 = (t4 && t5);
+          const float t7 = in2[0];
+          const float t8 = in1[0];
+          const float t9 = (t6 ? t7 : t8);
+          const float t10 = km::add(t0, t9);
+          out0[((s75 * s75)) * i0 + (s75) * i2 + i3] = t10;
+        }
+      }
+    }
+  });
+}
+
+// nodes _softmax
+void k5_softmax(const float* __restrict in0, float* __restrict out0, int64_t s75) {
+  aotic::runtime::parallel_for((8 * s75), (8 * (s75 * s75)), [&](int64_t i0_begin, int64_t i0_end) {
+    for (int64_t i0 = i0_begin; i0 < i0_end; ++i0) {
+      float max = -std::numeric_limits<float>::infinity();
+      for (int64_t r0 = 0; r0 < (s75); ++r0) {
+        const float t0 = in0[(s75) * i0 + r0];
+        max = km::maximum(max, t0);
+      }
+      float sum = 0.0f;
+      #pragma omp simd reduction(+ : sum)
+      for (int64_t r0 = 0; r0 < (s75); ++r0) {
+        const float t1 = in0[(s75) * i0 + r0];
+        const float t2 = km::sub(t1, max);
+        const float t3 = km::exp(t2);
+        sum = km::add(sum, t3);
+      }
+      #pragma omp simd
+      for (int64_t r0 = 0; r0 < (s75); ++r0) {
+        const float t4 = in0[(s75) * i0 + r0];
+        const float t5 = km::sub(t4, max);
+        const float t6 = km::exp(t5);
+        const float t7 = (t6 / sum);
+        out0[(s75) * i0 + r0] = t7;
+      }
+    }
+  });
+}
+
+// nodes eq_50, logical_not
+void k6_eq_logical_not(const float* __restrict in0, bool* __restrict out0, int64_t s75) {
+  aotic::runtime::parallel_for((8 * (s75 * s75)), (8 * (s75 * s75)), [&](int64_t i0_begin, int64_t i0_end) {
+    #pragma omp simd
+    for (int64_t i0 = i0_begin; i0 < i0_end; ++i0) {
+      const float t0 = in0[i0];
+      const bool t1 = (t0 == -std::numeric_limits<float>::infinity());
+      const bool t2 = !t1;
+      out0[i0] = t2;
+    }
+  });
+}
+
+// nodes logical_not_1, where_1
+void k7_logical_not_where(const float* __restrict in0, const float* __restrict in1,
+    const bool* __restrict in2, float* __restrict out0, int64_t s75) {
+  aotic::runtime::parallel_for((8 * s75), (8 * (s75 * s75)), [&](int64_t i0_begin, int64_t i0_end) {
+    for (int64_t i0 = i0_begin; i0 < i0_end; ++i0) {
+      #pragma omp simd
+      for (int64_t i3 = 0; i3 < (s75); ++i3) {
+        const bool t0 = in2[i0];
+        const bool t1 = !t0;
+        const float t2 = in1[(s75) * i0 + i3];
+        const float t3 = in0[(s75) * i0 + i3];
+        const float t4 = (t1 ? t2 : t3);
+        out0[(s75) * i0 + i3] = t4;
+      }
+    }
+  });
+}
+
+// nodes permute_3, expand_3, clone_2
+void k8_permute_expand_clone(const float* __restrict in0, float* __restrict out0, int64_t s75) {
+  aotic::runtime::parallel_for(2, (128 * s75), [&](int64_t i0_begin, int64_t i0_end) {
+    for (int64_t i0 = i0_begin; i0 < i0_end; ++i0) {
+      for (int64_t i1 = 0; i1 < 4; ++i1) {
+        for (int64_t i2 = 0; i2 < (s75); ++i2) {
+          #pragma omp simd
+          for (int64_t i3 = 0; i3 < 16; ++i3) {
+            const float t0 = in0[(192 * s75) * i0 + 192 * i2 + 16 * i1 + i3];
+            out0[(64 * s75) * i0 + (16 * s75) * i1 + 16 * i2 + i3] = t0;
+          }
+        }
+      }
+    }
+  });
+}
+
+// nodes permute_5, clone_3
+void k9_permute_clone(const float* __restrict in0, float* __restrict out0, int64_t s75) {
+  aotic::runtime::parallel_for((s75), (128 * s75), [&](int64_t i0_begin, int64_t i0_end) {
+    for (int64_t i0 = i0_begin; i0 < i0_end; ++i0) {
+      for (int64_t i1 = 0; i1 < 8; ++i1) {
+        #pragma omp simd
+        for (int64_t i3 = 0; i3 < 16; ++i3) {
+          const float t0 = in0[(16 * s75) * i1 + 16 * i0 + i3];
+          out0[128 * i0 + 16 * i1 + i3] = t0;
+        }
+      }
+    }
+  });
+}
+
+// nodes add_108, add_113
+void k10_add_add(const float* __restrict in0, const float* __restrict in1, const float* __restrict in2,
+    float* __restrict out0, int64_t s75) {
+  aotic::runtime::parallel_for((2 * s75), (128 * s75), [&](int64_t i0_begin, int64_t i0_end) {
+    for (int64_t i0 = i0_begin; i0 < i0_end; ++i0) {
+      #pragma omp simd
+      for (int64_t i2 = 0; i2 < 64; ++i2) {
+        const float t0 = in0[64 * i0 + i2];
+        const float t1 = in1[64 * i0 + i2];
+        const float t2 = in2[i2];
+        const float t3 = km::add(t1, t2);
+        const float t4 = km::add(t0, t3);
+        out0[64 * i0 + i2] = t4;
+      }
+    }
+  });
+}
 
 void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHandle* outputs) {
   const int64_t s75 = state.symbol(0);
@@ -61,23 +632,43 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   arange.reset();
   // node 'add_9' (aten.add.Tensor)
   TensorHandle add_9;
-  check(aoti_torch_cpu_add_Tensor(embedding.get(), embedding_1.get(), 1.0, add_9.out()),
-        "node 'add_9' (aten.add.Tensor)");
+  const int64_t add_9_sizes[] = {2, s75, 64};
+  const int64_t add_9_strides[] = {64 * s75, 64, 1};
+  check(aoti_torch_empty_strided(
+            3, add_9_sizes, add_9_strides, kFloat32, kCPU, kDefaultDeviceIndex, add_9.out()),
+        "allocate add_9");
+  {
+    const int64_t embedding_layout[] = {64 * s75, 64, 1};
+    TensorHandle embedding_copy;
+    const float* embedding_data = kernel_input<float>(embedding.get(), 3, embedding_layout, embedding_copy);
+    const int64_t embedding_1_layout[] = {64, 1};
+    TensorHandle embedding_1_copy;
+    const float* embedding_1_data = kernel_input<float>(embedding_1.get(), 2, embedding_1_layout,
+        embedding_1_copy);
+    k0_add(embedding_data, embedding_1_data, aotic::runtime::data<float>(add_9.get()), s75);
+  }
   embedding.reset();
   embedding_1.reset();
   // node 'native_layer_norm' (aten.native_layer_norm.default)
   TensorHandle getitem;
-  TensorHandle native_layer_norm_unused_1;
-  TensorHandle native_layer_norm_unused_2;
-  const int64_t normalized_shape[] = {64};
-  AtenTensorHandle weight_value = p_ln_weight;
-  AtenTensorHandle bias_value = p_ln_bias;
-  check(aoti_torch_cpu_native_layer_norm(
-            add_9.get(), normalized_shape, 1, &weight_value, &bias_value, 1e-05, getitem.out(),
-            native_layer_norm_unused_1.out(), native_layer_norm_unused_2.out()),
-        "node 'native_layer_norm' (aten.native_layer_norm.default)");
-  native_layer_norm_unused_1.reset();
-  native_layer_norm_unused_2.reset();
+  const int64_t getitem_sizes[] = {2, s75, 64};
+  const int64_t getitem_strides[] = {64 * s75, 64, 1};
+  check(aoti_torch_empty_strided(
+            3, getitem_sizes, getitem_strides, kFloat32, kCPU, kDefaultDeviceIndex, getitem.out()),
+        "allocate getitem");
+  {
+    const int64_t add_9_layout[] = {64 * s75, 64, 1};
+    TensorHandle add_9_copy;
+    const float* add_9_data = kernel_input<float>(add_9.get(), 3, add_9_layout, add_9_copy);
+    const int64_t p_ln_weight_layout[] = {1};
+    TensorHandle p_ln_weight_copy;
+    const float* p_ln_weight_data = kernel_input<float>(p_ln_weight, 1, p_ln_weight_layout, p_ln_weight_copy);
+    const int64_t p_ln_bias_layout[] = {1};
+    TensorHandle p_ln_bias_copy;
+    const float* p_ln_bias_data = kernel_input<float>(p_ln_bias, 1, p_ln_bias_layout, p_ln_bias_copy);
+    k1_layer_norm(add_9_data, p_ln_weight_data, p_ln_bias_data,
+        aotic::runtime::data<float>(getitem.get()), s75);
+  }
   // node 'mul_17' (_operator.mul)
   const int64_t mul_17 = 2 * s75;
   // node 'view' (aten.view.default)
@@ -86,7 +677,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   TensorHandle view;
   const int64_t shape[] = {mul_17, 64};
   check(aoti_torch_cpu_reshape(getitem.get(), shape, 2, view.out()), "node 'view' (aten.view.default)");
-  getitem.reset();
+  // getitem is free: its buffer is kept for bmm_2
   // node 'permute' (aten.permute.default)
   // may share p_qkv_weight's storage (a view)
   TensorHandle permute;
@@ -134,13 +725,6 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   check(aoti_torch_cpu_reshape(getitem_3.get(), shape_2, 4, view_2.out()),
         "node 'view_2' (aten.view.default)");
   getitem_3.reset();
-  // node 'permute_1' (aten.permute.default)
-  // may share view_2's storage (a view)
-  TensorHandle permute_1;
-  const int64_t dims_1[] = {0, 2, 1, 3};
-  check(aoti_torch_cpu_permute(view_2.get(), dims_1, 4, permute_1.out()),
-        "node 'permute_1' (aten.permute.default)");
-  view_2.reset();
   // node 'view_3' (aten.view.default)
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
   // may share getitem_4's storage (a view)
@@ -149,13 +733,6 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   check(aoti_torch_cpu_reshape(getitem_4.get(), shape_3, 4, view_3.out()),
         "node 'view_3' (aten.view.default)");
   getitem_4.reset();
-  // node 'permute_2' (aten.permute.default)
-  // may share view_3's storage (a view)
-  TensorHandle permute_2;
-  const int64_t dims_2[] = {0, 2, 1, 3};
-  check(aoti_torch_cpu_permute(view_3.get(), dims_2, 4, permute_2.out()),
-        "node 'permute_2' (aten.permute.default)");
-  view_3.reset();
   // node 'view_4' (aten.view.default)
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
   // may share getitem_5's storage (a view)
@@ -164,17 +741,6 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   check(aoti_torch_cpu_reshape(getitem_5.get(), shape_4, 4, view_4.out()),
         "node 'view_4' (aten.view.default)");
   getitem_5.reset();
-  // node 'permute_3' (aten.permute.default)
-  // may share view_4's storage (a view)
-  TensorHandle permute_3;
-  const int64_t dims_3[] = {0, 2, 1, 3};
-  check(aoti_torch_cpu_permute(view_4.get(), dims_3, 4, permute_3.out()),
-        "node 'permute_3' (aten.permute.default)");
-  view_4.reset();
-  // node 'mul_42' (aten.mul.Scalar)
-  TensorHandle mul_42;
-  check(aoti_torch_cpu_mul_Scalar(permute_1.get(), 0.5, mul_42.out()), "node 'mul_42' (aten.mul.Scalar)");
-  permute_1.reset();
   // node 'full' (aten.full.default)
   TensorHandle full;
   const int64_t size[] = {sym_size_int_8, sym_size_int_8};
@@ -196,12 +762,6 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
             0.0, static_cast<double>(sym_size_int_8), 1.0, &dtype_value_2, &layout_value_2, &device_value_2,
             kDefaultDeviceIndex, &pin_memory_value_2, arange_1.out()),
         "node 'arange_1' (aten.arange.start_step)");
-  // node 'unsqueeze' (aten.unsqueeze.default)
-  // may share arange_1's storage (a view)
-  TensorHandle unsqueeze;
-  check(aoti_torch_cpu_unsqueeze(arange_1.get(), -2, unsqueeze.out()),
-        "node 'unsqueeze' (aten.unsqueeze.default)");
-  arange_1.reset();
   // node 'arange_2' (aten.arange.start_step)
   TensorHandle arange_2;
   int32_t dtype_value_3 = kInt64;
@@ -212,28 +772,6 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
             0.0, static_cast<double>(sym_size_int_8), 1.0, &dtype_value_3, &layout_value_3, &device_value_3,
             kDefaultDeviceIndex, &pin_memory_value_3, arange_2.out()),
         "node 'arange_2' (aten.arange.start_step)");
-  // node 'unsqueeze_1' (aten.unsqueeze.default)
-  // may share arange_2's storage (a view)
-  TensorHandle unsqueeze_1;
-  check(aoti_torch_cpu_unsqueeze(arange_2.get(), -1, unsqueeze_1.out()),
-        "node 'unsqueeze_1' (aten.unsqueeze.default)");
-  arange_2.reset();
-  // node 'sub_19' (aten.sub.Tensor)
-  TensorHandle sub_19;
-  check(aoti_torch_cpu_sub_Tensor(unsqueeze.get(), unsqueeze_1.get(), 1.0, sub_19.out()),
-        "node 'sub_19' (aten.sub.Tensor)");
-  unsqueeze.reset();
-  unsqueeze_1.reset();
-  // node 'le_1' (aten.le.Scalar)
-  TensorHandle le_1;
-  check(aoti_torch_cpu_le_Scalar(sub_19.get(), 0.0, le_1.out()), "node 'le_1' (aten.le.Scalar)");
-  sub_19.reset();
-  // node 'logical_and' (aten.logical_and.default)
-  TensorHandle logical_and;
-  check(aoti_torch_cpu_logical_and(le_1.get(), full.get(), logical_and.out()),
-        "node 'logical_and' (aten.logical_and.default)");
-  full.reset();
-  le_1.reset();
   // node 'scalar_tensor' (aten.scalar_tensor.default)
   TensorHandle scalar_tensor;
   int32_t dtype_value_4 = kFloat32;
@@ -251,57 +789,43 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
             0.0, &dtype_value_5, &layout_value_4, &device_value_5, kDefaultDeviceIndex, nullptr,
             scalar_tensor_1.out()),
         "node 'scalar_tensor_1' (aten.scalar_tensor.default)");
-  // node 'where' (aten.where.self)
-  TensorHandle where;
-  check(aoti_torch_cpu_where_self(logical_and.get(), scalar_tensor_1.get(), scalar_tensor.get(), where.out()),
-        "node 'where' (aten.where.self)");
-  logical_and.reset();
-  scalar_tensor.reset();
-  scalar_tensor_1.reset();
-  // node 'permute_4' (aten.permute.default)
-  // may share permute_2's storage (a view)
-  TensorHandle permute_4;
-  const int64_t dims_4[] = {0, 1, 3, 2};
-  check(aoti_torch_cpu_permute(permute_2.get(), dims_4, 4, permute_4.out()),
-        "node 'permute_4' (aten.permute.default)");
-  permute_2.reset();
-  // node 'mul_45' (aten.mul.Scalar)
-  TensorHandle mul_45;
-  check(aoti_torch_cpu_mul_Scalar(permute_4.get(), 0.5, mul_45.out()), "node 'mul_45' (aten.mul.Scalar)");
-  permute_4.reset();
-  // node 'expand' (aten.expand.default)
-  // may share mul_42's storage (a view)
-  TensorHandle expand;
-  const int64_t size_1[] = {2, 4, sym_size_int_8, 16};
-  check(aoti_torch_cpu_expand(mul_42.get(), size_1, 4, false, expand.out()),
-        "node 'expand' (aten.expand.default)");
-  mul_42.reset();
   // node 'clone' (aten.clone.default)
   TensorHandle clone;
-  int32_t memory_format_value = kContiguousFormat;
-  check(aoti_torch_cpu_clone(expand.get(), &memory_format_value, clone.out()),
-        "node 'clone' (aten.clone.default)");
-  expand.reset();
+  const int64_t clone_sizes[] = {2, 4, s75, 16};
+  const int64_t clone_strides[] = {64 * s75, 16 * s75, 16, 1};
+  check(aoti_torch_empty_strided(
+            4, clone_sizes, clone_strides, kFloat32, kCPU, kDefaultDeviceIndex, clone.out()),
+        "allocate clone");
+  // fuses permute_1, mul_42, expand, clone
+  {
+    const int64_t view_2_layout[] = {192 * s75, 192, 16, 1};
+    TensorHandle view_2_copy;
+    const float* view_2_data = kernel_input<float>(view_2.get(), 4, view_2_layout, view_2_copy);
+    k2_permute_mul_expand_clone(view_2_data, aotic::runtime::data<float>(clone.get()), s75);
+  }
+  view_2.reset();
   // node 'view_5' (aten.view.default)
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
   // may share clone's storage (a view)
   TensorHandle view_5;
   const int64_t shape_5[] = {8, sym_size_int_8, 16};
   check(aoti_torch_cpu_reshape(clone.get(), shape_5, 3, view_5.out()), "node 'view_5' (aten.view.default)");
-  clone.reset();
-  // node 'expand_1' (aten.expand.default)
-  // may share mul_45's storage (a view)
-  TensorHandle expand_1;
-  const int64_t size_2[] = {2, 4, 16, sym_size_int_8};
-  check(aoti_torch_cpu_expand(mul_45.get(), size_2, 4, false, expand_1.out()),
-        "node 'expand_1' (aten.expand.default)");
-  mul_45.reset();
+  // clone is free: its buffer is kept for clone_2
   // node 'clone_1' (aten.clone.default)
   TensorHandle clone_1;
-  int32_t memory_format_value_1 = kContiguousFormat;
-  check(aoti_torch_cpu_clone(expand_1.get(), &memory_format_value_1, clone_1.out()),
-        "node 'clone_1' (aten.clone.default)");
-  expand_1.reset();
+  const int64_t clone_1_sizes[] = {2, 4, 16, s75};
+  const int64_t clone_1_strides[] = {64 * s75, 16 * s75, s75, 1};
+  check(aoti_torch_empty_strided(
+            4, clone_1_sizes, clone_1_strides, kFloat32, kCPU, kDefaultDeviceIndex, clone_1.out()),
+        "allocate clone_1");
+  // fuses permute_2, permute_4, mul_45, expand_1, clone_1
+  {
+    const int64_t view_3_layout[] = {192 * s75, 192, 16, 1};
+    TensorHandle view_3_copy;
+    const float* view_3_data = kernel_input<float>(view_3.get(), 4, view_3_layout, view_3_copy);
+    k3_permute_permute_mul_expand_clone(view_3_data, aotic::runtime::data<float>(clone_1.get()), s75);
+  }
+  view_3.reset();
   // node 'view_6' (aten.view.default)
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
   // may share clone_1's storage (a view)
@@ -327,54 +851,107 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   bmm.reset();
   // node 'add_78' (aten.add.Tensor)
   TensorHandle add_78;
-  check(aoti_torch_cpu_add_Tensor(view_7.get(), where.get(), 1.0, add_78.out()),
-        "node 'add_78' (aten.add.Tensor)");
-  where.reset();
+  const int64_t add_78_sizes[] = {2, 4, s75, s75};
+  const int64_t add_78_strides[] = {4 * (s75 * s75), (s75 * s75), s75, 1};
+  check(aoti_torch_empty_strided(
+            4, add_78_sizes, add_78_strides, kFloat32, kCPU, kDefaultDeviceIndex, add_78.out()),
+        "allocate add_78");
+  // fuses unsqueeze, unsqueeze_1, sub_19, le_1, logical_and, where, add_78
+  {
+    const int64_t view_7_layout[] = {4 * (s75 * s75), (s75 * s75), s75, 1};
+    TensorHandle view_7_copy;
+    const float* view_7_data = kernel_input<float>(view_7.get(), 4, view_7_layout, view_7_copy);
+    TensorHandle scalar_tensor_copy;
+    const float* scalar_tensor_data = kernel_input<float>(scalar_tensor.get(), 0, nullptr,
+        scalar_tensor_copy);
+    TensorHandle scalar_tensor_1_copy;
+    const float* scalar_tensor_1_data = kernel_input<float>(scalar_tensor_1.get(), 0, nullptr,
+        scalar_tensor_1_copy);
+    const int64_t full_layout[] = {s75, 1};
+    TensorHandle full_copy;
+    const bool* full_data = kernel_input<bool>(full.get(), 2, full_layout, full_copy);
+    const int64_t arange_1_layout[] = {1};
+    TensorHandle arange_1_copy;
+    const int64_t* arange_1_data = kernel_input<int64_t>(arange_1.get(), 1, arange_1_layout, arange_1_copy);
+    const int64_t arange_2_layout[] = {1};
+    TensorHandle arange_2_copy;
+    const int64_t* arange_2_data = kernel_input<int64_t>(arange_2.get(), 1, arange_2_layout, arange_2_copy);
+    k4_unsqueeze_unsqueeze_sub_le_logical_and_where_add(view_7_data, scalar_tensor_data,
+        scalar_tensor_1_data, full_data, arange_1_data, arange_2_data,
+        aotic::runtime::data<float>(add_78.get()), s75);
+  }
+  full.reset();
+  arange_1.reset();
+  arange_2.reset();
+  scalar_tensor.reset();
+  scalar_tensor_1.reset();
   view_7.reset();
   // node '_softmax' (aten._softmax.default)
   TensorHandle _softmax;
-  check(aoti_torch_cpu__softmax(add_78.get(), -1, false, _softmax.out()),
-        "node '_softmax' (aten._softmax.default)");
-  // node 'eq_50' (aten.eq.Scalar)
-  TensorHandle eq_50;
-  check(aoti_torch_cpu_eq_Scalar(add_78.get(), -std::numeric_limits<double>::infinity(), eq_50.out()),
-        "node 'eq_50' (aten.eq.Scalar)");
-  add_78.reset();
+  const int64_t _softmax_sizes[] = {2, 4, s75, s75};
+  const int64_t _softmax_strides[] = {4 * (s75 * s75), (s75 * s75), s75, 1};
+  check(aoti_torch_empty_strided(
+            4, _softmax_sizes, _softmax_strides, kFloat32, kCPU, kDefaultDeviceIndex, _softmax.out()),
+        "allocate _softmax");
+  {
+    const int64_t add_78_layout[] = {4 * (s75 * s75), (s75 * s75), s75, 1};
+    TensorHandle add_78_copy;
+    const float* add_78_data = kernel_input<float>(add_78.get(), 4, add_78_layout, add_78_copy);
+    k5_softmax(add_78_data, aotic::runtime::data<float>(_softmax.get()), s75);
+  }
   // node 'logical_not' (aten.logical_not.default)
   TensorHandle logical_not;
-  check(aoti_torch_cpu_logical_not(eq_50.get(), logical_not.out()),
-        "node 'logical_not' (aten.logical_not.default)");
-  eq_50.reset();
+  const int64_t logical_not_sizes[] = {2, 4, s75, s75};
+  const int64_t logical_not_strides[] = {4 * (s75 * s75), (s75 * s75), s75, 1};
+  check(aoti_torch_empty_strided(
+            4, logical_not_sizes, logical_not_strides, kBool, kCPU, kDefaultDeviceIndex, logical_not.out()),
+        "allocate logical_not");
+  // fuses eq_50, logical_not
+  {
+    const int64_t add_78_layout_1[] = {4 * (s75 * s75), (s75 * s75), s75, 1};
+    TensorHandle add_78_copy_1;
+    const float* add_78_data_1 = kernel_input<float>(add_78.get(), 4, add_78_layout_1, add_78_copy_1);
+    k6_eq_logical_not(add_78_data_1, aotic::runtime::data<bool>(logical_not.get()), s75);
+  }
+  // add_78 is free: its buffer is kept for where_1
   // node 'any_1' (aten.any.dim)
   TensorHandle any_1;
   check(aoti_torch_cpu_any_dim(logical_not.get(), -1, true, any_1.out()), "node 'any_1' (aten.any.dim)");
   logical_not.reset();
-  // node 'logical_not_1' (aten.logical_not.default)
-  TensorHandle logical_not_1;
-  check(aoti_torch_cpu_logical_not(any_1.get(), logical_not_1.out()),
-        "node 'logical_not_1' (aten.logical_not.default)");
-  any_1.reset();
   // node 'full_like' (aten.full_like.default)
   TensorHandle full_like;
   int32_t dtype_value_6 = kFloat32;
   int32_t pin_memory_value_4 = false;
-  int32_t memory_format_value_2 = kPreserveFormat;
+  int32_t memory_format_value = kPreserveFormat;
   check(aoti_torch_cpu_full_like(
             _softmax.get(), 0.0, &dtype_value_6, nullptr, nullptr, kDefaultDeviceIndex, &pin_memory_value_4,
-            &memory_format_value_2, full_like.out()),
+            &memory_format_value, full_like.out()),
         "node 'full_like' (aten.full_like.default)");
   // node 'where_1' (aten.where.self)
   TensorHandle where_1;
-  check(aoti_torch_cpu_where_self(logical_not_1.get(), full_like.get(), _softmax.get(), where_1.out()),
-        "node 'where_1' (aten.where.self)");
+  where_1 = std::move(add_78);  // add_78's buffer: same dtype, sizes and strides
+  // fuses logical_not_1, where_1
+  {
+    const int64_t _softmax_layout[] = {4 * (s75 * s75), (s75 * s75), s75, 1};
+    TensorHandle _softmax_copy;
+    const float* _softmax_data = kernel_input<float>(_softmax.get(), 4, _softmax_layout, _softmax_copy);
+    const int64_t full_like_layout[] = {4 * (s75 * s75), (s75 * s75), s75, 1};
+    TensorHandle full_like_copy;
+    const float* full_like_data = kernel_input<float>(full_like.get(), 4, full_like_layout, full_like_copy);
+    const int64_t any_1_layout[] = {4 * s75, s75, 1, 1};
+    TensorHandle any_1_copy;
+    const bool* any_1_data = kernel_input<bool>(any_1.get(), 4, any_1_layout, any_1_copy);
+    k7_logical_not_where(_softmax_data, full_like_data, any_1_data,
+        aotic::runtime::data<float>(where_1.get()), s75);
+  }
   _softmax.reset();
-  logical_not_1.reset();
+  any_1.reset();
   full_like.reset();
   // node 'expand_2' (aten.expand.default)
   // may share where_1's storage (a view)
   TensorHandle expand_2;
-  const int64_t size_3[] = {2, 4, sym_size_int_8, sym_size_int_8};
-  check(aoti_torch_cpu_expand(where_1.get(), size_3, 4, false, expand_2.out()),
+  const int64_t size_1[] = {2, 4, sym_size_int_8, sym_size_int_8};
+  check(aoti_torch_cpu_expand(where_1.get(), size_1, 4, false, expand_2.out()),
         "node 'expand_2' (aten.expand.default)");
   where_1.reset();
   // node 'view_8' (aten.view.default)
@@ -385,19 +962,17 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   check(aoti_torch_cpu_reshape(expand_2.get(), shape_8, 3, view_8.out()),
         "node 'view_8' (aten.view.default)");
   expand_2.reset();
-  // node 'expand_3' (aten.expand.default)
-  // may share permute_3's storage (a view)
-  TensorHandle expand_3;
-  const int64_t size_4[] = {2, 4, sym_size_int_8, 16};
-  check(aoti_torch_cpu_expand(permute_3.get(), size_4, 4, false, expand_3.out()),
-        "node 'expand_3' (aten.expand.default)");
-  permute_3.reset();
   // node 'clone_2' (aten.clone.default)
   TensorHandle clone_2;
-  int32_t memory_format_value_3 = kContiguousFormat;
-  check(aoti_torch_cpu_clone(expand_3.get(), &memory_format_value_3, clone_2.out()),
-        "node 'clone_2' (aten.clone.default)");
-  expand_3.reset();
+  clone_2 = std::move(clone);  // clone's buffer: same dtype, sizes and strides
+  // fuses permute_3, expand_3, clone_2
+  {
+    const int64_t view_4_layout[] = {192 * s75, 192, 16, 1};
+    TensorHandle view_4_copy;
+    const float* view_4_data = kernel_input<float>(view_4.get(), 4, view_4_layout, view_4_copy);
+    k8_permute_expand_clone(view_4_data, aotic::runtime::data<float>(clone_2.get()), s75);
+  }
+  view_4.reset();
   // node 'view_9' (aten.view.default)
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
   // may share clone_2's storage (a view)
@@ -423,31 +998,33 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   check(aoti_torch_cpu_reshape(bmm_1.get(), shape_10, 4, view_10.out()),
         "node 'view_10' (aten.view.default)");
   bmm_1.reset();
-  // node 'permute_5' (aten.permute.default)
-  // may share view_10's storage (a view)
-  TensorHandle permute_5;
-  const int64_t dims_5[] = {2, 0, 1, 3};
-  check(aoti_torch_cpu_permute(view_10.get(), dims_5, 4, permute_5.out()),
-        "node 'permute_5' (aten.permute.default)");
-  view_10.reset();
   // node 'clone_3' (aten.clone.default)
   TensorHandle clone_3;
-  int32_t memory_format_value_4 = kContiguousFormat;
-  check(aoti_torch_cpu_clone(permute_5.get(), &memory_format_value_4, clone_3.out()),
-        "node 'clone_3' (aten.clone.default)");
-  permute_5.reset();
+  const int64_t clone_3_sizes[] = {s75, 2, 4, 16};
+  const int64_t clone_3_strides[] = {128, 64, 16, 1};
+  check(aoti_torch_empty_strided(
+            4, clone_3_sizes, clone_3_strides, kFloat32, kCPU, kDefaultDeviceIndex, clone_3.out()),
+        "allocate clone_3");
+  // fuses permute_5, clone_3
+  {
+    const int64_t view_10_layout[] = {64 * s75, 16 * s75, 16, 1};
+    TensorHandle view_10_copy;
+    const float* view_10_data = kernel_input<float>(view_10.get(), 4, view_10_layout, view_10_copy);
+    k9_permute_clone(view_10_data, aotic::runtime::data<float>(clone_3.get()), s75);
+  }
+  view_10.reset();
   // node 'permute_6' (aten.permute.default)
   // may share clone_3's storage (a view)
   TensorHandle permute_6;
-  const int64_t dims_6[] = {1, 2, 0, 3};
-  check(aoti_torch_cpu_permute(clone_3.get(), dims_6, 4, permute_6.out()),
+  const int64_t dims_1[] = {1, 2, 0, 3};
+  check(aoti_torch_cpu_permute(clone_3.get(), dims_1, 4, permute_6.out()),
         "node 'permute_6' (aten.permute.default)");
   clone_3.reset();
   // node 'permute_7' (aten.permute.default)
   // may share permute_6's storage (a view)
   TensorHandle permute_7;
-  const int64_t dims_7[] = {0, 2, 1, 3};
-  check(aoti_torch_cpu_permute(permute_6.get(), dims_7, 4, permute_7.out()),
+  const int64_t dims_2[] = {0, 2, 1, 3};
+  check(aoti_torch_cpu_permute(permute_6.get(), dims_2, 4, permute_7.out()),
         "node 'permute_7' (aten.permute.default)");
   permute_6.reset();
   // node 'view_11' (aten.view.default)
@@ -461,14 +1038,14 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   // node 'permute_8' (aten.permute.default)
   // may share p_o_weight's storage (a view)
   TensorHandle permute_8;
-  const int64_t dims_8[] = {1, 0};
-  check(aoti_torch_cpu_permute(p_o_weight, dims_8, 2, permute_8.out()),
+  const int64_t dims_3[] = {1, 0};
+  check(aoti_torch_cpu_permute(p_o_weight, dims_3, 2, permute_8.out()),
         "node 'permute_8' (aten.permute.default)");
   // node 'expand_4' (aten.expand.default)
   // may share view_11's storage (a view)
   TensorHandle expand_4;
-  const int64_t size_5[] = {2, sym_size_int_8, 64};
-  check(aoti_torch_cpu_expand(view_11.get(), size_5, 3, false, expand_4.out()),
+  const int64_t size_2[] = {2, sym_size_int_8, 64};
+  check(aoti_torch_cpu_expand(view_11.get(), size_2, 3, false, expand_4.out()),
         "node 'expand_4' (aten.expand.default)");
   view_11.reset();
   // node 'view_12' (aten.view.default)
@@ -482,8 +1059,8 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   // node 'expand_5' (aten.expand.default)
   // may share permute_8's storage (a view)
   TensorHandle expand_5;
-  const int64_t size_6[] = {2, 64, 64};
-  check(aoti_torch_cpu_expand(permute_8.get(), size_6, 3, false, expand_5.out()),
+  const int64_t size_3[] = {2, 64, 64};
+  check(aoti_torch_cpu_expand(permute_8.get(), size_3, 3, false, expand_5.out()),
         "node 'expand_5' (aten.expand.default)");
   permute_8.reset();
   // node 'view_13' (aten.view.default)
@@ -496,11 +1073,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   expand_5.reset();
   // node 'bmm_2' (aten.bmm.default)
   TensorHandle bmm_2;
-  const int64_t bmm_2_sizes[] = {2, s75, 64};
-  const int64_t bmm_2_strides[] = {64 * s75, 64, 1};
-  check(aoti_torch_empty_strided(
-            3, bmm_2_sizes, bmm_2_strides, kFloat32, kCPU, kDefaultDeviceIndex, bmm_2.out()),
-        "allocate bmm_2");
+  bmm_2 = std::move(getitem);  // getitem's buffer: same dtype, sizes and strides
   check(aoti_torch_cpu_bmm_out(bmm_2.get(), view_12.get(), view_13.get()), "node 'bmm_2' (aten.bmm.default)");
   view_12.reset();
   view_13.reset();
@@ -512,22 +1085,33 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   check(aoti_torch_cpu_reshape(bmm_2.get(), shape_14, 3, view_14.out()),
         "node 'view_14' (aten.view.default)");
   bmm_2.reset();
-  // node 'add_108' (aten.add.Tensor)
-  TensorHandle add_108;
-  check(aoti_torch_cpu_add_Tensor(view_14.get(), p_o_bias, 1.0, add_108.out()),
-        "node 'add_108' (aten.add.Tensor)");
-  view_14.reset();
   // node 'add_113' (aten.add.Tensor)
   TensorHandle add_113;
-  check(aoti_torch_cpu_add_Tensor(add_9.get(), add_108.get(), 1.0, add_113.out()),
-        "node 'add_113' (aten.add.Tensor)");
+  const int64_t add_113_sizes[] = {2, s75, 64};
+  const int64_t add_113_strides[] = {64 * s75, 64, 1};
+  check(aoti_torch_empty_strided(
+            3, add_113_sizes, add_113_strides, kFloat32, kCPU, kDefaultDeviceIndex, add_113.out()),
+        "allocate add_113");
+  // fuses add_108, add_113
+  {
+    const int64_t add_9_layout_1[] = {64 * s75, 64, 1};
+    TensorHandle add_9_copy_1;
+    const float* add_9_data_1 = kernel_input<float>(add_9.get(), 3, add_9_layout_1, add_9_copy_1);
+    const int64_t view_14_layout[] = {64 * s75, 64, 1};
+    TensorHandle view_14_copy;
+    const float* view_14_data = kernel_input<float>(view_14.get(), 3, view_14_layout, view_14_copy);
+    const int64_t p_o_bias_layout[] = {1};
+    TensorHandle p_o_bias_copy;
+    const float* p_o_bias_data = kernel_input<float>(p_o_bias, 1, p_o_bias_layout, p_o_bias_copy);
+    k10_add_add(add_9_data_1, view_14_data, p_o_bias_data, aotic::runtime::data<float>(add_113.get()), s75);
+  }
   add_9.reset();
-  add_108.reset();
+  view_14.reset();
   // node 'permute_9' (aten.permute.default)
   // may share p_head_weight's storage (a view)
   TensorHandle permute_9;
-  const int64_t dims_9[] = {1, 0};
-  check(aoti_torch_cpu_permute(p_head_weight, dims_9, 2, permute_9.out()),
+  const int64_t dims_4[] = {1, 0};
+  check(aoti_torch_cpu_permute(p_head_weight, dims_4, 2, permute_9.out()),
         "node 'permute_9' (aten.permute.default)");
   // node 'view_15' (aten.view.default)
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy

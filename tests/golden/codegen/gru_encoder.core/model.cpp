@@ -6,6 +6,11 @@
 #include "aotic/c_shim_cpu.h"
 #include "aotic/runtime/model_spec.h"
 #include "aotic/shim.h"
+#include <algorithm>
+#include <cmath>
+#include <cstdlib>
+#include <cstring>
+#include "aotic/runtime/threads.h"
 
 // The constants' bytes, linked in from constants.S.
 extern "C" const uint8_t aotic_constants_blob[];
@@ -20,6 +25,1238 @@ using aotic::runtime::TensorHandle;
 constexpr int32_t kFloat32 = 6;
 constexpr int32_t kCPU = 0;
 constexpr int32_t kDefaultDeviceIndex = -1;
+
+/// The data of `t` laid out with the strides a kernel was generated for: `t`'s own when its
+/// strides are those (dimensions of size 1 aside), else a copy made into `scratch` (a library op
+/// of this libtorch may lay out its result differently from the export's).
+template <typename T>
+const T* kernel_input(AtenTensorHandle t, int64_t rank, const int64_t* strides, TensorHandle& scratch) {
+  int64_t* sizes = nullptr;
+  int64_t* actual = nullptr;
+  check(aoti_torch_get_sizes(t, &sizes), "aoti_torch_get_sizes");
+  check(aoti_torch_get_strides(t, &actual), "aoti_torch_get_strides");
+  bool same = true;
+  for (int64_t d = 0; d < rank; ++d) same &= sizes[d] <= 1 || actual[d] == strides[d];
+  if (same) return aotic::runtime::data<const T>(t);
+  int32_t dtype = 0, device_type = 0, device_index = 0;
+  check(aoti_torch_get_dtype(t, &dtype), "aoti_torch_get_dtype");
+  check(aoti_torch_get_device_type(t, &device_type), "aoti_torch_get_device_type");
+  check(aoti_torch_get_device_index(t, &device_index), "aoti_torch_get_device_index");
+  check(aoti_torch_empty_strided(rank, sizes, strides, dtype, device_type, device_index, scratch.out()),
+        "aoti_torch_empty_strided");
+  check(aoti_torch_copy_(scratch.get(), t, 0), "aoti_torch_copy_");
+  return aotic::runtime::data<const T>(scratch.get());
+}
+
+namespace km {
+
+template <typename T>
+constexpr bool kWraps = std::is_integral_v<T> && !std::is_same_v<T, bool>;
+
+template <typename T>
+inline T add(T a, T b) {
+  if constexpr (kWraps<T>) {
+    return static_cast<T>(static_cast<uint64_t>(a) + static_cast<uint64_t>(b));
+  } else {
+    return a + b;
+  }
+}
+template <typename T>
+inline T sub(T a, T b) {
+  if constexpr (kWraps<T>) {
+    return static_cast<T>(static_cast<uint64_t>(a) - static_cast<uint64_t>(b));
+  } else {
+    return a - b;
+  }
+}
+template <typename T>
+inline T mul(T a, T b) {
+  if constexpr (kWraps<T>) {
+    return static_cast<T>(static_cast<uint64_t>(a) * static_cast<uint64_t>(b));
+  } else {
+    return a * b;
+  }
+}
+template <typename T>
+inline T neg(T a) {
+  if constexpr (kWraps<T>) {
+    return static_cast<T>(uint64_t{0} - static_cast<uint64_t>(a));
+  } else {
+    return -a;
+  }
+}
+template <typename T>
+inline T abs(T a) {
+  if constexpr (kWraps<T>) {
+    return a < 0 ? neg(a) : a;
+  } else if constexpr (std::is_same_v<T, bool>) {
+    return a;
+  } else {
+    return std::fabs(a);
+  }
+}
+template <typename T>
+inline T maximum(T a, T b) {
+  if constexpr (std::is_floating_point_v<T>) {
+    return a != a ? a : b != b ? b : a > b ? a : b;
+  } else {
+    return a > b ? a : b;
+  }
+}
+template <typename T>
+inline T minimum(T a, T b) {
+  if constexpr (std::is_floating_point_v<T>) {
+    return a != a ? a : b != b ? b : a < b ? a : b;
+  } else {
+    return a < b ? a : b;
+  }
+}
+/// PyTorch's conversion: to bool is `!= 0`; otherwise C++'s (floats to integers truncate).
+template <typename To, typename From>
+inline To convert(From v) {
+  if constexpr (std::is_same_v<To, bool>) {
+    return v != From(0);
+  } else {
+    return static_cast<To>(v);
+  }
+}
+/// expf in straight-line arithmetic (Cephes' polynomial, within 2 ulp), so that `omp simd` loops
+/// calling it vectorise; NaN, infinities and underflow as std::exp.
+inline float exp_float(float x) {
+  const float clamped = x > 88.3762626647949f    ? 88.3762626647949f
+                        : x < -88.3762626647949f ? -88.3762626647949f
+                                                 : x;
+  const float n = std::floor(clamped * 1.44269504088896341f + 0.5f);
+  float r = clamped - n * 0.693359375f;
+  r = r - n * -2.12194440e-4f;
+  const float z = r * r;
+  float y = 1.9875691500e-4f;
+  y = y * r + 1.3981999507e-3f;
+  y = y * r + 8.3334519073e-3f;
+  y = y * r + 4.1665795894e-2f;
+  y = y * r + 1.6666665459e-1f;
+  y = y * r + 5.0000001201e-1f;
+  y = y * z + r + 1.0f;
+  // 2^n as two factors, each a normal float for n in [-127, 128].
+  const int32_t half = static_cast<int32_t>(n) / 2;
+  const int32_t bits_a = (half + 127) << 23, bits_b = (static_cast<int32_t>(n) - half + 127) << 23;
+  float scale_a, scale_b;
+  std::memcpy(&scale_a, &bits_a, sizeof(scale_a));
+  std::memcpy(&scale_b, &bits_b, sizeof(scale_b));
+  float e = y * scale_a * scale_b;
+  e = x > 88.7228391f ? std::numeric_limits<float>::infinity() : e;
+  e = x < -103.972084f ? 0.0f : e;
+  return x != x ? x : e;
+}
+template <typename T>
+inline T exp(T x) {
+  if constexpr (std::is_same_v<T, float>) {
+    return exp_float(x);
+  } else {
+    return std::exp(x);
+  }
+}
+template <typename T>
+inline T exp2(T x) {
+  return std::exp2(x);
+}
+template <typename T>
+inline T expm1(T x) {
+  return std::expm1(x);
+}
+template <typename T>
+inline T log(T x) {
+  return std::log(x);
+}
+template <typename T>
+inline T log2(T x) {
+  return std::log2(x);
+}
+template <typename T>
+inline T log10(T x) {
+  return std::log10(x);
+}
+template <typename T>
+inline T log1p(T x) {
+  return std::log1p(x);
+}
+template <typename T>
+inline T sqrt(T x) {
+  return std::sqrt(x);
+}
+template <typename T>
+inline T rsqrt(T x) {
+  return T(1) / std::sqrt(x);
+}
+template <typename T>
+inline T reciprocal(T x) {
+  return T(1) / x;
+}
+template <typename T>
+inline T sin(T x) {
+  return std::sin(x);
+}
+template <typename T>
+inline T cos(T x) {
+  return std::cos(x);
+}
+template <typename T>
+inline T tan(T x) {
+  return std::tan(x);
+}
+template <typename T>
+inline T asin(T x) {
+  return std::asin(x);
+}
+template <typename T>
+inline T acos(T x) {
+  return std::acos(x);
+}
+template <typename T>
+inline T atan(T x) {
+  return std::atan(x);
+}
+template <typename T>
+inline T sinh(T x) {
+  return std::sinh(x);
+}
+template <typename T>
+inline T cosh(T x) {
+  return std::cosh(x);
+}
+template <typename T>
+inline T tanh(T x) {
+  if constexpr (std::is_same_v<T, float>) {
+    // 1 - 2 / (e^2x + 1), vectorisable; odd, and exact at the saturated ends.
+    const float a = x < 0 ? -x : x;
+    const float t = 1.0f - 2.0f / (exp_float(2.0f * a) + 1.0f);
+    const float r = a < 0.0004f ? a : t;
+    return x != x ? x : x < 0 ? -r : r;
+  } else {
+    return std::tanh(x);
+  }
+}
+template <typename T>
+inline T asinh(T x) {
+  return std::asinh(x);
+}
+template <typename T>
+inline T acosh(T x) {
+  return std::acosh(x);
+}
+template <typename T>
+inline T atanh(T x) {
+  return std::atanh(x);
+}
+template <typename T>
+inline T erf(T x) {
+  if constexpr (std::is_same_v<T, float>) {
+    // Abramowitz and Stegun 7.1.26 (absolute error below 1.5e-7), vectorisable.
+    const float a = x < 0 ? -x : x;
+    const float t = 1.0f / (1.0f + 0.3275911f * a);
+    float p = 1.061405429f;
+    p = p * t - 1.453152027f;
+    p = p * t + 1.421413741f;
+    p = p * t - 0.284496736f;
+    p = p * t + 0.254829592f;
+    const float r = 1.0f - p * t * exp_float(-a * a);
+    return x != x ? x : x < 0 ? -r : r;
+  } else {
+    return std::erf(x);
+  }
+}
+template <typename T>
+inline T erfc(T x) {
+  return std::erfc(x);
+}
+template <typename T>
+inline T floor(T x) {
+  return std::floor(x);
+}
+template <typename T>
+inline T ceil(T x) {
+  return std::ceil(x);
+}
+template <typename T>
+inline T trunc(T x) {
+  return std::trunc(x);
+}
+/// Half to even, as torch.round.
+template <typename T>
+inline T round(T x) {
+  return std::nearbyint(x);
+}
+template <typename T>
+inline T frac(T x) {
+  return x - std::trunc(x);
+}
+template <typename T>
+inline T sign(T x) {
+  if constexpr (std::is_same_v<T, bool>) {
+    return x;
+  } else {
+    return static_cast<T>((T(0) < x) - (x < T(0)));
+  }
+}
+template <typename T>
+inline T sigmoid(T x) {
+  return T(1) / (T(1) + exp(-x));
+}
+template <typename T>
+inline T relu(T x) {
+  if constexpr (std::is_same_v<T, bool>) {
+    return x;
+  } else {
+    return maximum(x, T(0));
+  }
+}
+template <typename T>
+inline T gelu(T x) {
+  return T(0.5) * x * (T(1) + erf(x * T(0.70710678118654752440)));
+}
+template <typename T>
+inline T gelu_tanh(T x) {
+  const T inner = T(0.79788456080286535588) * (x + T(0.044715) * x * x * x);
+  return T(0.5) * x * (T(1) + tanh(inner));
+}
+template <typename T>
+inline T silu(T x) {
+  return x / (T(1) + exp(-x));
+}
+template <typename T>
+inline T mish(T x) {
+  return x * std::tanh(std::log1p(std::exp(x)));
+}
+template <typename T>
+inline T hardsigmoid(T x) {
+  return minimum(maximum(x + T(3), T(0)), T(6)) / T(6);
+}
+template <typename T>
+inline T hardswish(T x) {
+  return x * minimum(maximum(x + T(3), T(0)), T(6)) / T(6);
+}
+template <typename T>
+inline T pow(T a, T b) {
+  return std::pow(a, b);
+}
+template <typename T>
+inline T atan2(T a, T b) {
+  return std::atan2(a, b);
+}
+template <typename T>
+inline bool isnan(T x) {
+  if constexpr (std::is_floating_point_v<T>) {
+    return x != x;
+  } else {
+    return false;
+  }
+}
+template <typename T>
+inline bool isinf(T x) {
+  if constexpr (std::is_floating_point_v<T>) {
+    return std::isinf(x);
+  } else {
+    return false;
+  }
+}
+template <typename T>
+inline T square(T x) {
+  return mul(x, x);
+}
+
+}  // namespace km
+
+// nodes add, sigmoid, mul, add_2, tanh
+void k0_add_sigmoid_mul_add_tanh(const float* __restrict in0, const float* __restrict in1,
+    const float* __restrict in2, const float* __restrict in3, float* __restrict out0) {
+  aotic::runtime::parallel_for(3, 72, [&](int64_t i1_begin, int64_t i1_end) {
+    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
+      #pragma omp simd
+      for (int64_t i2 = 0; i2 < 24; ++i2) {
+        const float t0 = in0[72 * i1 + i2];
+        const float t1 = in1[72 * i1 + i2];
+        const float t2 = in2[72 * i1 + i2];
+        const float t3 = in3[72 * i1 + i2];
+        const float t4 = km::add(t2, t3);
+        const float t5 = km::sigmoid(t4);
+        const float t6 = km::mul(t1, t5);
+        const float t7 = km::add(t0, t6);
+        const float t8 = km::tanh(t7);
+        out0[24 * i1 + i2] = t8;
+      }
+    }
+  });
+}
+
+// nodes add_1, sigmoid_1, sub, mul_1, add_3
+void k1_add_sigmoid_sub_mul_add(const float* __restrict in0, const float* __restrict in1,
+    const float* __restrict in2, const float* __restrict in3, float* __restrict out0) {
+  aotic::runtime::parallel_for(3, 72, [&](int64_t i1_begin, int64_t i1_end) {
+    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
+      #pragma omp simd
+      for (int64_t i2 = 0; i2 < 24; ++i2) {
+        const float t0 = in0[24 * i1 + i2];
+        const float t1 = in1[24 * i1 + i2];
+        const float t2 = km::sub(t0, t1);
+        const float t3 = in2[72 * i1 + i2];
+        const float t4 = in3[72 * i1 + i2];
+        const float t5 = km::add(t3, t4);
+        const float t6 = km::sigmoid(t5);
+        const float t7 = km::mul(t2, t6);
+        const float t8 = km::add(t7, t1);
+        out0[24 * i1 + i2] = t8;
+      }
+    }
+  });
+}
+
+// nodes add_4, sigmoid_2, mul_2, add_6, tanh_1
+void k2_add_sigmoid_mul_add_tanh(const float* __restrict in0, const float* __restrict in1,
+    const float* __restrict in2, const float* __restrict in3, float* __restrict out0) {
+  aotic::runtime::parallel_for(3, 72, [&](int64_t i1_begin, int64_t i1_end) {
+    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
+      #pragma omp simd
+      for (int64_t i2 = 0; i2 < 24; ++i2) {
+        const float t0 = in0[72 * i1 + i2];
+        const float t1 = in1[72 * i1 + i2];
+        const float t2 = in2[72 * i1 + i2];
+        const float t3 = in3[72 * i1 + i2];
+        const float t4 = km::add(t2, t3);
+        const float t5 = km::sigmoid(t4);
+        const float t6 = km::mul(t1, t5);
+        const float t7 = km::add(t0, t6);
+        const float t8 = km::tanh(t7);
+        out0[24 * i1 + i2] = t8;
+      }
+    }
+  });
+}
+
+// nodes add_5, sigmoid_3, sub_1, mul_3, add_7
+void k3_add_sigmoid_sub_mul_add(const float* __restrict in0, const float* __restrict in1,
+    const float* __restrict in2, const float* __restrict in3, float* __restrict out0) {
+  aotic::runtime::parallel_for(3, 72, [&](int64_t i1_begin, int64_t i1_end) {
+    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
+      #pragma omp simd
+      for (int64_t i2 = 0; i2 < 24; ++i2) {
+        const float t0 = in0[24 * i1 + i2];
+        const float t1 = in1[24 * i1 + i2];
+        const float t2 = km::sub(t0, t1);
+        const float t3 = in2[72 * i1 + i2];
+        const float t4 = in3[72 * i1 + i2];
+        const float t5 = km::add(t3, t4);
+        const float t6 = km::sigmoid(t5);
+        const float t7 = km::mul(t2, t6);
+        const float t8 = km::add(t7, t1);
+        out0[24 * i1 + i2] = t8;
+      }
+    }
+  });
+}
+
+// nodes add_8, sigmoid_4, mul_4, add_10, tanh_2
+void k4_add_sigmoid_mul_add_tanh(const float* __restrict in0, const float* __restrict in1,
+    const float* __restrict in2, const float* __restrict in3, float* __restrict out0) {
+  aotic::runtime::parallel_for(3, 72, [&](int64_t i1_begin, int64_t i1_end) {
+    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
+      #pragma omp simd
+      for (int64_t i2 = 0; i2 < 24; ++i2) {
+        const float t0 = in0[72 * i1 + i2];
+        const float t1 = in1[72 * i1 + i2];
+        const float t2 = in2[72 * i1 + i2];
+        const float t3 = in3[72 * i1 + i2];
+        const float t4 = km::add(t2, t3);
+        const float t5 = km::sigmoid(t4);
+        const float t6 = km::mul(t1, t5);
+        const float t7 = km::add(t0, t6);
+        const float t8 = km::tanh(t7);
+        out0[24 * i1 + i2] = t8;
+      }
+    }
+  });
+}
+
+// nodes add_9, sigmoid_5, sub_2, mul_5, add_11
+void k5_add_sigmoid_sub_mul_add(const float* __restrict in0, const float* __restrict in1,
+    const float* __restrict in2, const float* __restrict in3, float* __restrict out0) {
+  aotic::runtime::parallel_for(3, 72, [&](int64_t i1_begin, int64_t i1_end) {
+    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
+      #pragma omp simd
+      for (int64_t i2 = 0; i2 < 24; ++i2) {
+        const float t0 = in0[24 * i1 + i2];
+        const float t1 = in1[24 * i1 + i2];
+        const float t2 = km::sub(t0, t1);
+        const float t3 = in2[72 * i1 + i2];
+        const float t4 = in3[72 * i1 + i2];
+        const float t5 = km::add(t3, t4);
+        const float t6 = km::sigmoid(t5);
+        const float t7 = km::mul(t2, t6);
+        const float t8 = km::add(t7, t1);
+        out0[24 * i1 + i2] = t8;
+      }
+    }
+  });
+}
+
+// nodes add_12, sigmoid_6, mul_6, add_14, tanh_3
+void k6_add_sigmoid_mul_add_tanh(const float* __restrict in0, const float* __restrict in1,
+    const float* __restrict in2, const float* __restrict in3, float* __restrict out0) {
+  aotic::runtime::parallel_for(3, 72, [&](int64_t i1_begin, int64_t i1_end) {
+    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
+      #pragma omp simd
+      for (int64_t i2 = 0; i2 < 24; ++i2) {
+        const float t0 = in0[72 * i1 + i2];
+        const float t1 = in1[72 * i1 + i2];
+        const float t2 = in2[72 * i1 + i2];
+        const float t3 = in3[72 * i1 + i2];
+        const float t4 = km::add(t2, t3);
+        const float t5 = km::sigmoid(t4);
+        const float t6 = km::mul(t1, t5);
+        const float t7 = km::add(t0, t6);
+        const float t8 = km::tanh(t7);
+        out0[24 * i1 + i2] = t8;
+      }
+    }
+  });
+}
+
+// nodes add_13, sigmoid_7, sub_3, mul_7, add_15
+void k7_add_sigmoid_sub_mul_add(const float* __restrict in0, const float* __restrict in1,
+    const float* __restrict in2, const float* __restrict in3, float* __restrict out0) {
+  aotic::runtime::parallel_for(3, 72, [&](int64_t i1_begin, int64_t i1_end) {
+    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
+      #pragma omp simd
+      for (int64_t i2 = 0; i2 < 24; ++i2) {
+        const float t0 = in0[24 * i1 + i2];
+        const float t1 = in1[24 * i1 + i2];
+        const float t2 = km::sub(t0, t1);
+        const float t3 = in2[72 * i1 + i2];
+        const float t4 = in3[72 * i1 + i2];
+        const float t5 = km::add(t3, t4);
+        const float t6 = km::sigmoid(t5);
+        const float t7 = km::mul(t2, t6);
+        const float t8 = km::add(t7, t1);
+        out0[24 * i1 + i2] = t8;
+      }
+    }
+  });
+}
+
+// nodes add_16, sigmoid_8, mul_8, add_18, tanh_4
+void k8_add_sigmoid_mul_add_tanh(const float* __restrict in0, const float* __restrict in1,
+    const float* __restrict in2, const float* __restrict in3, float* __restrict out0) {
+  aotic::runtime::parallel_for(3, 72, [&](int64_t i1_begin, int64_t i1_end) {
+    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
+      #pragma omp simd
+      for (int64_t i2 = 0; i2 < 24; ++i2) {
+        const float t0 = in0[72 * i1 + i2];
+        const float t1 = in1[72 * i1 + i2];
+        const float t2 = in2[72 * i1 + i2];
+        const float t3 = in3[72 * i1 + i2];
+        const float t4 = km::add(t2, t3);
+        const float t5 = km::sigmoid(t4);
+        const float t6 = km::mul(t1, t5);
+        const float t7 = km::add(t0, t6);
+        const float t8 = km::tanh(t7);
+        out0[24 * i1 + i2] = t8;
+      }
+    }
+  });
+}
+
+// nodes add_17, sigmoid_9, sub_4, mul_9, add_19
+void k9_add_sigmoid_sub_mul_add(const float* __restrict in0, const float* __restrict in1,
+    const float* __restrict in2, const float* __restrict in3, float* __restrict out0) {
+  aotic::runtime::parallel_for(3, 72, [&](int64_t i1_begin, int64_t i1_end) {
+    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
+      #pragma omp simd
+      for (int64_t i2 = 0; i2 < 24; ++i2) {
+        const float t0 = in0[24 * i1 + i2];
+        const float t1 = in1[24 * i1 + i2];
+        const float t2 = km::sub(t0, t1);
+        const float t3 = in2[72 * i1 + i2];
+        const float t4 = in3[72 * i1 + i2];
+        const float t5 = km::add(t3, t4);
+        const float t6 = km::sigmoid(t5);
+        const float t7 = km::mul(t2, t6);
+        const float t8 = km::add(t7, t1);
+        out0[24 * i1 + i2] = t8;
+      }
+    }
+  });
+}
+
+// nodes add_20, sigmoid_10, mul_10, add_22, tanh_5
+void k10_add_sigmoid_mul_add_tanh(const float* __restrict in0, const float* __restrict in1,
+    const float* __restrict in2, const float* __restrict in3, float* __restrict out0) {
+  aotic::runtime::parallel_for(3, 72, [&](int64_t i1_begin, int64_t i1_end) {
+    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
+      #pragma omp simd
+      for (int64_t i2 = 0; i2 < 24; ++i2) {
+        const float t0 = in0[72 * i1 + i2];
+        const float t1 = in1[72 * i1 + i2];
+        const float t2 = in2[72 * i1 + i2];
+        const float t3 = in3[72 * i1 + i2];
+        const float t4 = km::add(t2, t3);
+        const float t5 = km::sigmoid(t4);
+        const float t6 = km::mul(t1, t5);
+        const float t7 = km::add(t0, t6);
+        const float t8 = km::tanh(t7);
+        out0[24 * i1 + i2] = t8;
+      }
+    }
+  });
+}
+
+// nodes add_21, sigmoid_11, sub_5, mul_11, add_23
+void k11_add_sigmoid_sub_mul_add(const float* __restrict in0, const float* __restrict in1,
+    const float* __restrict in2, const float* __restrict in3, float* __restrict out0) {
+  aotic::runtime::parallel_for(3, 72, [&](int64_t i1_begin, int64_t i1_end) {
+    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
+      #pragma omp simd
+      for (int64_t i2 = 0; i2 < 24; ++i2) {
+        const float t0 = in0[24 * i1 + i2];
+        const float t1 = in1[24 * i1 + i2];
+        const float t2 = km::sub(t0, t1);
+        const float t3 = in2[72 * i1 + i2];
+        const float t4 = in3[72 * i1 + i2];
+        const float t5 = km::add(t3, t4);
+        const float t6 = km::sigmoid(t5);
+        const float t7 = km::mul(t2, t6);
+        const float t8 = km::add(t7, t1);
+        out0[24 * i1 + i2] = t8;
+      }
+    }
+  });
+}
+
+// nodes add_24, sigmoid_12, mul_12, add_26, tanh_6
+void k12_add_sigmoid_mul_add_tanh(const float* __restrict in0, const float* __restrict in1,
+    const float* __restrict in2, const float* __restrict in3, float* __restrict out0) {
+  aotic::runtime::parallel_for(3, 72, [&](int64_t i1_begin, int64_t i1_end) {
+    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
+      #pragma omp simd
+      for (int64_t i2 = 0; i2 < 24; ++i2) {
+        const float t0 = in0[72 * i1 + i2];
+        const float t1 = in1[72 * i1 + i2];
+        const float t2 = in2[72 * i1 + i2];
+        const float t3 = in3[72 * i1 + i2];
+        const float t4 = km::add(t2, t3);
+        const float t5 = km::sigmoid(t4);
+        const float t6 = km::mul(t1, t5);
+        const float t7 = km::add(t0, t6);
+        const float t8 = km::tanh(t7);
+        out0[24 * i1 + i2] = t8;
+      }
+    }
+  });
+}
+
+// nodes add_25, sigmoid_13, sub_6, mul_13, add_27
+void k13_add_sigmoid_sub_mul_add(const float* __restrict in0, const float* __restrict in1,
+    const float* __restrict in2, const float* __restrict in3, float* __restrict out0) {
+  aotic::runtime::parallel_for(3, 72, [&](int64_t i1_begin, int64_t i1_end) {
+    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
+      #pragma omp simd
+      for (int64_t i2 = 0; i2 < 24; ++i2) {
+        const float t0 = in0[24 * i1 + i2];
+        const float t1 = in1[24 * i1 + i2];
+        const float t2 = km::sub(t0, t1);
+        const float t3 = in2[72 * i1 + i2];
+        const float t4 = in3[72 * i1 + i2];
+        const float t5 = km::add(t3, t4);
+        const float t6 = km::sigmoid(t5);
+        const float t7 = km::mul(t2, t6);
+        const float t8 = km::add(t7, t1);
+        out0[24 * i1 + i2] = t8;
+      }
+    }
+  });
+}
+
+// nodes add_28, sigmoid_14, mul_14, add_30, tanh_7
+void k14_add_sigmoid_mul_add_tanh(const float* __restrict in0, const float* __restrict in1,
+    const float* __restrict in2, const float* __restrict in3, float* __restrict out0) {
+  aotic::runtime::parallel_for(3, 72, [&](int64_t i1_begin, int64_t i1_end) {
+    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
+      #pragma omp simd
+      for (int64_t i2 = 0; i2 < 24; ++i2) {
+        const float t0 = in0[72 * i1 + i2];
+        const float t1 = in1[72 * i1 + i2];
+        const float t2 = in2[72 * i1 + i2];
+        const float t3 = in3[72 * i1 + i2];
+        const float t4 = km::add(t2, t3);
+        const float t5 = km::sigmoid(t4);
+        const float t6 = km::mul(t1, t5);
+        const float t7 = km::add(t0, t6);
+        const float t8 = km::tanh(t7);
+        out0[24 * i1 + i2] = t8;
+      }
+    }
+  });
+}
+
+// nodes add_29, sigmoid_15, sub_7, mul_15, add_31
+void k15_add_sigmoid_sub_mul_add(const float* __restrict in0, const float* __restrict in1,
+    const float* __restrict in2, const float* __restrict in3, float* __restrict out0) {
+  aotic::runtime::parallel_for(3, 72, [&](int64_t i1_begin, int64_t i1_end) {
+    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
+      #pragma omp simd
+      for (int64_t i2 = 0; i2 < 24; ++i2) {
+        const float t0 = in0[24 * i1 + i2];
+        const float t1 = in1[24 * i1 + i2];
+        const float t2 = km::sub(t0, t1);
+        const float t3 = in2[72 * i1 + i2];
+        const float t4 = in3[72 * i1 + i2];
+        const float t5 = km::add(t3, t4);
+        const float t6 = km::sigmoid(t5);
+        const float t7 = km::mul(t2, t6);
+        const float t8 = km::add(t7, t1);
+        out0[24 * i1 + i2] = t8;
+      }
+    }
+  });
+}
+
+// nodes add_32, sigmoid_16, mul_16, add_34, tanh_8
+void k16_add_sigmoid_mul_add_tanh(const float* __restrict in0, const float* __restrict in1,
+    const float* __restrict in2, const float* __restrict in3, float* __restrict out0) {
+  aotic::runtime::parallel_for(3, 72, [&](int64_t i1_begin, int64_t i1_end) {
+    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
+      #pragma omp simd
+      for (int64_t i2 = 0; i2 < 24; ++i2) {
+        const float t0 = in0[72 * i1 + i2];
+        const float t1 = in1[72 * i1 + i2];
+        const float t2 = in2[72 * i1 + i2];
+        const float t3 = in3[72 * i1 + i2];
+        const float t4 = km::add(t2, t3);
+        const float t5 = km::sigmoid(t4);
+        const float t6 = km::mul(t1, t5);
+        const float t7 = km::add(t0, t6);
+        const float t8 = km::tanh(t7);
+        out0[24 * i1 + i2] = t8;
+      }
+    }
+  });
+}
+
+// nodes add_33, sigmoid_17, sub_8, mul_17, add_35
+void k17_add_sigmoid_sub_mul_add(const float* __restrict in0, const float* __restrict in1,
+    const float* __restrict in2, const float* __restrict in3, float* __restrict out0) {
+  aotic::runtime::parallel_for(3, 72, [&](int64_t i1_begin, int64_t i1_end) {
+    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
+      #pragma omp simd
+      for (int64_t i2 = 0; i2 < 24; ++i2) {
+        const float t0 = in0[24 * i1 + i2];
+        const float t1 = in1[24 * i1 + i2];
+        const float t2 = km::sub(t0, t1);
+        const float t3 = in2[72 * i1 + i2];
+        const float t4 = in3[72 * i1 + i2];
+        const float t5 = km::add(t3, t4);
+        const float t6 = km::sigmoid(t5);
+        const float t7 = km::mul(t2, t6);
+        const float t8 = km::add(t7, t1);
+        out0[24 * i1 + i2] = t8;
+      }
+    }
+  });
+}
+
+// nodes add_36, sigmoid_18, mul_18, add_38, tanh_9
+void k18_add_sigmoid_mul_add_tanh(const float* __restrict in0, const float* __restrict in1,
+    const float* __restrict in2, const float* __restrict in3, float* __restrict out0) {
+  aotic::runtime::parallel_for(3, 72, [&](int64_t i1_begin, int64_t i1_end) {
+    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
+      #pragma omp simd
+      for (int64_t i2 = 0; i2 < 24; ++i2) {
+        const float t0 = in0[72 * i1 + i2];
+        const float t1 = in1[72 * i1 + i2];
+        const float t2 = in2[72 * i1 + i2];
+        const float t3 = in3[72 * i1 + i2];
+        const float t4 = km::add(t2, t3);
+        const float t5 = km::sigmoid(t4);
+        const float t6 = km::mul(t1, t5);
+        const float t7 = km::add(t0, t6);
+        const float t8 = km::tanh(t7);
+        out0[24 * i1 + i2] = t8;
+      }
+    }
+  });
+}
+
+// nodes add_37, sigmoid_19, sub_9, mul_19, add_39
+void k19_add_sigmoid_sub_mul_add(const float* __restrict in0, const float* __restrict in1,
+    const float* __restrict in2, const float* __restrict in3, float* __restrict out0) {
+  aotic::runtime::parallel_for(3, 72, [&](int64_t i1_begin, int64_t i1_end) {
+    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
+      #pragma omp simd
+      for (int64_t i2 = 0; i2 < 24; ++i2) {
+        const float t0 = in0[24 * i1 + i2];
+        const float t1 = in1[24 * i1 + i2];
+        const float t2 = km::sub(t0, t1);
+        const float t3 = in2[72 * i1 + i2];
+        const float t4 = in3[72 * i1 + i2];
+        const float t5 = km::add(t3, t4);
+        const float t6 = km::sigmoid(t5);
+        const float t7 = km::mul(t2, t6);
+        const float t8 = km::add(t7, t1);
+        out0[24 * i1 + i2] = t8;
+      }
+    }
+  });
+}
+
+// nodes add_40, sigmoid_20, mul_20, add_42, tanh_10
+void k20_add_sigmoid_mul_add_tanh(const float* __restrict in0, const float* __restrict in1,
+    const float* __restrict in2, const float* __restrict in3, float* __restrict out0) {
+  aotic::runtime::parallel_for(3, 72, [&](int64_t i1_begin, int64_t i1_end) {
+    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
+      #pragma omp simd
+      for (int64_t i2 = 0; i2 < 24; ++i2) {
+        const float t0 = in0[72 * i1 + i2];
+        const float t1 = in1[72 * i1 + i2];
+        const float t2 = in2[72 * i1 + i2];
+        const float t3 = in3[72 * i1 + i2];
+        const float t4 = km::add(t2, t3);
+        const float t5 = km::sigmoid(t4);
+        const float t6 = km::mul(t1, t5);
+        const float t7 = km::add(t0, t6);
+        const float t8 = km::tanh(t7);
+        out0[24 * i1 + i2] = t8;
+      }
+    }
+  });
+}
+
+// nodes add_41, sigmoid_21, sub_10, mul_21, add_43
+void k21_add_sigmoid_sub_mul_add(const float* __restrict in0, const float* __restrict in1,
+    const float* __restrict in2, const float* __restrict in3, float* __restrict out0) {
+  aotic::runtime::parallel_for(3, 72, [&](int64_t i1_begin, int64_t i1_end) {
+    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
+      #pragma omp simd
+      for (int64_t i2 = 0; i2 < 24; ++i2) {
+        const float t0 = in0[24 * i1 + i2];
+        const float t1 = in1[24 * i1 + i2];
+        const float t2 = km::sub(t0, t1);
+        const float t3 = in2[72 * i1 + i2];
+        const float t4 = in3[72 * i1 + i2];
+        const float t5 = km::add(t3, t4);
+        const float t6 = km::sigmoid(t5);
+        const float t7 = km::mul(t2, t6);
+        const float t8 = km::add(t7, t1);
+        out0[24 * i1 + i2] = t8;
+      }
+    }
+  });
+}
+
+// nodes add_44, sigmoid_22, mul_22, add_46, tanh_11
+void k22_add_sigmoid_mul_add_tanh(const float* __restrict in0, const float* __restrict in1,
+    const float* __restrict in2, const float* __restrict in3, float* __restrict out0) {
+  aotic::runtime::parallel_for(3, 72, [&](int64_t i1_begin, int64_t i1_end) {
+    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
+      #pragma omp simd
+      for (int64_t i2 = 0; i2 < 24; ++i2) {
+        const float t0 = in0[72 * i1 + i2];
+        const float t1 = in1[72 * i1 + i2];
+        const float t2 = in2[72 * i1 + i2];
+        const float t3 = in3[72 * i1 + i2];
+        const float t4 = km::add(t2, t3);
+        const float t5 = km::sigmoid(t4);
+        const float t6 = km::mul(t1, t5);
+        const float t7 = km::add(t0, t6);
+        const float t8 = km::tanh(t7);
+        out0[24 * i1 + i2] = t8;
+      }
+    }
+  });
+}
+
+// nodes add_45, sigmoid_23, sub_11, mul_23, add_47
+void k23_add_sigmoid_sub_mul_add(const float* __restrict in0, const float* __restrict in1,
+    const float* __restrict in2, const float* __restrict in3, float* __restrict out0) {
+  aotic::runtime::parallel_for(3, 72, [&](int64_t i1_begin, int64_t i1_end) {
+    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
+      #pragma omp simd
+      for (int64_t i2 = 0; i2 < 24; ++i2) {
+        const float t0 = in0[24 * i1 + i2];
+        const float t1 = in1[24 * i1 + i2];
+        const float t2 = km::sub(t0, t1);
+        const float t3 = in2[72 * i1 + i2];
+        const float t4 = in3[72 * i1 + i2];
+        const float t5 = km::add(t3, t4);
+        const float t6 = km::sigmoid(t5);
+        const float t7 = km::mul(t2, t6);
+        const float t8 = km::add(t7, t1);
+        out0[24 * i1 + i2] = t8;
+      }
+    }
+  });
+}
+
+// nodes add_48, sigmoid_24, mul_24, add_50, tanh_12
+void k24_add_sigmoid_mul_add_tanh(const float* __restrict in0, const float* __restrict in1,
+    const float* __restrict in2, const float* __restrict in3, float* __restrict out0) {
+  aotic::runtime::parallel_for(3, 72, [&](int64_t i1_begin, int64_t i1_end) {
+    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
+      #pragma omp simd
+      for (int64_t i2 = 0; i2 < 24; ++i2) {
+        const float t0 = in0[72 * i1 + i2];
+        const float t1 = in1[72 * i1 + i2];
+        const float t2 = in2[72 * i1 + i2];
+        const float t3 = in3[72 * i1 + i2];
+        const float t4 = km::add(t2, t3);
+        const float t5 = km::sigmoid(t4);
+        const float t6 = km::mul(t1, t5);
+        const float t7 = km::add(t0, t6);
+        const float t8 = km::tanh(t7);
+        out0[24 * i1 + i2] = t8;
+      }
+    }
+  });
+}
+
+// nodes add_49, sigmoid_25, sub_12, mul_25, add_51
+void k25_add_sigmoid_sub_mul_add(const float* __restrict in0, const float* __restrict in1,
+    const float* __restrict in2, const float* __restrict in3, float* __restrict out0) {
+  aotic::runtime::parallel_for(3, 72, [&](int64_t i1_begin, int64_t i1_end) {
+    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
+      #pragma omp simd
+      for (int64_t i2 = 0; i2 < 24; ++i2) {
+        const float t0 = in0[24 * i1 + i2];
+        const float t1 = in1[24 * i1 + i2];
+        const float t2 = km::sub(t0, t1);
+        const float t3 = in2[72 * i1 + i2];
+        const float t4 = in3[72 * i1 + i2];
+        const float t5 = km::add(t3, t4);
+        const float t6 = km::sigmoid(t5);
+        const float t7 = km::mul(t2, t6);
+        const float t8 = km::add(t7, t1);
+        out0[24 * i1 + i2] = t8;
+      }
+    }
+  });
+}
+
+// nodes add_52, sigmoid_26, mul_26, add_54, tanh_13
+void k26_add_sigmoid_mul_add_tanh(const float* __restrict in0, const float* __restrict in1,
+    const float* __restrict in2, const float* __restrict in3, float* __restrict out0) {
+  aotic::runtime::parallel_for(3, 72, [&](int64_t i1_begin, int64_t i1_end) {
+    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
+      #pragma omp simd
+      for (int64_t i2 = 0; i2 < 24; ++i2) {
+        const float t0 = in0[72 * i1 + i2];
+        const float t1 = in1[72 * i1 + i2];
+        const float t2 = in2[72 * i1 + i2];
+        const float t3 = in3[72 * i1 + i2];
+        const float t4 = km::add(t2, t3);
+        const float t5 = km::sigmoid(t4);
+        const float t6 = km::mul(t1, t5);
+        const float t7 = km::add(t0, t6);
+        const float t8 = km::tanh(t7);
+        out0[24 * i1 + i2] = t8;
+      }
+    }
+  });
+}
+
+// nodes add_53, sigmoid_27, sub_13, mul_27, add_55
+void k27_add_sigmoid_sub_mul_add(const float* __restrict in0, const float* __restrict in1,
+    const float* __restrict in2, const float* __restrict in3, float* __restrict out0) {
+  aotic::runtime::parallel_for(3, 72, [&](int64_t i1_begin, int64_t i1_end) {
+    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
+      #pragma omp simd
+      for (int64_t i2 = 0; i2 < 24; ++i2) {
+        const float t0 = in0[24 * i1 + i2];
+        const float t1 = in1[24 * i1 + i2];
+        const float t2 = km::sub(t0, t1);
+        const float t3 = in2[72 * i1 + i2];
+        const float t4 = in3[72 * i1 + i2];
+        const float t5 = km::add(t3, t4);
+        const float t6 = km::sigmoid(t5);
+        const float t7 = km::mul(t2, t6);
+        const float t8 = km::add(t7, t1);
+        out0[24 * i1 + i2] = t8;
+      }
+    }
+  });
+}
+
+// nodes add_56, sigmoid_28, mul_28, add_58, tanh_14
+void k28_add_sigmoid_mul_add_tanh(const float* __restrict in0, const float* __restrict in1,
+    const float* __restrict in2, const float* __restrict in3, float* __restrict out0) {
+  aotic::runtime::parallel_for(3, 72, [&](int64_t i1_begin, int64_t i1_end) {
+    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
+      #pragma omp simd
+      for (int64_t i2 = 0; i2 < 24; ++i2) {
+        const float t0 = in0[72 * i1 + i2];
+        const float t1 = in1[72 * i1 + i2];
+        const float t2 = in2[72 * i1 + i2];
+        const float t3 = in3[72 * i1 + i2];
+        const float t4 = km::add(t2, t3);
+        const float t5 = km::sigmoid(t4);
+        const float t6 = km::mul(t1, t5);
+        const float t7 = km::add(t0, t6);
+        const float t8 = km::tanh(t7);
+        out0[24 * i1 + i2] = t8;
+      }
+    }
+  });
+}
+
+// nodes add_57, sigmoid_29, sub_14, mul_29, add_59
+void k29_add_sigmoid_sub_mul_add(const float* __restrict in0, const float* __restrict in1,
+    const float* __restrict in2, const float* __restrict in3, float* __restrict out0) {
+  aotic::runtime::parallel_for(3, 72, [&](int64_t i1_begin, int64_t i1_end) {
+    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
+      #pragma omp simd
+      for (int64_t i2 = 0; i2 < 24; ++i2) {
+        const float t0 = in0[24 * i1 + i2];
+        const float t1 = in1[24 * i1 + i2];
+        const float t2 = km::sub(t0, t1);
+        const float t3 = in2[72 * i1 + i2];
+        const float t4 = in3[72 * i1 + i2];
+        const float t5 = km::add(t3, t4);
+        const float t6 = km::sigmoid(t5);
+        const float t7 = km::mul(t2, t6);
+        const float t8 = km::add(t7, t1);
+        out0[24 * i1 + i2] = t8;
+      }
+    }
+  });
+}
+
+// nodes add_60, sigmoid_30, mul_30, add_62, tanh_15
+void k30_add_sigmoid_mul_add_tanh(const float* __restrict in0, const float* __restrict in1,
+    const float* __restrict in2, const float* __restrict in3, float* __restrict out0) {
+  aotic::runtime::parallel_for(3, 72, [&](int64_t i1_begin, int64_t i1_end) {
+    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
+      #pragma omp simd
+      for (int64_t i2 = 0; i2 < 24; ++i2) {
+        const float t0 = in0[72 * i1 + i2];
+        const float t1 = in1[72 * i1 + i2];
+        const float t2 = in2[72 * i1 + i2];
+        const float t3 = in3[72 * i1 + i2];
+        const float t4 = km::add(t2, t3);
+        const float t5 = km::sigmoid(t4);
+        const float t6 = km::mul(t1, t5);
+        const float t7 = km::add(t0, t6);
+        const float t8 = km::tanh(t7);
+        out0[24 * i1 + i2] = t8;
+      }
+    }
+  });
+}
+
+// nodes add_61, sigmoid_31, sub_15, mul_31, add_63
+void k31_add_sigmoid_sub_mul_add(const float* __restrict in0, const float* __restrict in1,
+    const float* __restrict in2, const float* __restrict in3, float* __restrict out0) {
+  aotic::runtime::parallel_for(3, 72, [&](int64_t i1_begin, int64_t i1_end) {
+    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
+      #pragma omp simd
+      for (int64_t i2 = 0; i2 < 24; ++i2) {
+        const float t0 = in0[24 * i1 + i2];
+        const float t1 = in1[24 * i1 + i2];
+        const float t2 = km::sub(t0, t1);
+        const float t3 = in2[72 * i1 + i2];
+        const float t4 = in3[72 * i1 + i2];
+        const float t5 = km::add(t3, t4);
+        const float t6 = km::sigmoid(t5);
+        const float t7 = km::mul(t2, t6);
+        const float t8 = km::add(t7, t1);
+        out0[24 * i1 + i2] = t8;
+      }
+    }
+  });
+}
+
+// nodes add_64, sigmoid_32, mul_32, add_66, tanh_16
+void k32_add_sigmoid_mul_add_tanh(const float* __restrict in0, const float* __restrict in1,
+    const float* __restrict in2, const float* __restrict in3, float* __restrict out0) {
+  aotic::runtime::parallel_for(3, 72, [&](int64_t i1_begin, int64_t i1_end) {
+    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
+      #pragma omp simd
+      for (int64_t i2 = 0; i2 < 24; ++i2) {
+        const float t0 = in0[72 * i1 + i2];
+        const float t1 = in1[72 * i1 + i2];
+        const float t2 = in2[72 * i1 + i2];
+        const float t3 = in3[72 * i1 + i2];
+        const float t4 = km::add(t2, t3);
+        const float t5 = km::sigmoid(t4);
+        const float t6 = km::mul(t1, t5);
+        const float t7 = km::add(t0, t6);
+        const float t8 = km::tanh(t7);
+        out0[24 * i1 + i2] = t8;
+      }
+    }
+  });
+}
+
+// nodes add_65, sigmoid_33, sub_16, mul_33, add_67
+void k33_add_sigmoid_sub_mul_add(const float* __restrict in0, const float* __restrict in1,
+    const float* __restrict in2, const float* __restrict in3, float* __restrict out0) {
+  aotic::runtime::parallel_for(3, 72, [&](int64_t i1_begin, int64_t i1_end) {
+    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
+      #pragma omp simd
+      for (int64_t i2 = 0; i2 < 24; ++i2) {
+        const float t0 = in0[24 * i1 + i2];
+        const float t1 = in1[24 * i1 + i2];
+        const float t2 = km::sub(t0, t1);
+        const float t3 = in2[72 * i1 + i2];
+        const float t4 = in3[72 * i1 + i2];
+        const float t5 = km::add(t3, t4);
+        const float t6 = km::sigmoid(t5);
+        const float t7 = km::mul(t2, t6);
+        const float t8 = km::add(t7, t1);
+        out0[24 * i1 + i2] = t8;
+      }
+    }
+  });
+}
+
+// nodes add_68, sigmoid_34, mul_34, add_70, tanh_17
+void k34_add_sigmoid_mul_add_tanh(const float* __restrict in0, const float* __restrict in1,
+    const float* __restrict in2, const float* __restrict in3, float* __restrict out0) {
+  aotic::runtime::parallel_for(3, 72, [&](int64_t i1_begin, int64_t i1_end) {
+    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
+      #pragma omp simd
+      for (int64_t i2 = 0; i2 < 24; ++i2) {
+        const float t0 = in0[72 * i1 + i2];
+        const float t1 = in1[72 * i1 + i2];
+        const float t2 = in2[72 * i1 + i2];
+        const float t3 = in3[72 * i1 + i2];
+        const float t4 = km::add(t2, t3);
+        const float t5 = km::sigmoid(t4);
+        const float t6 = km::mul(t1, t5);
+        const float t7 = km::add(t0, t6);
+        const float t8 = km::tanh(t7);
+        out0[24 * i1 + i2] = t8;
+      }
+    }
+  });
+}
+
+// nodes add_69, sigmoid_35, sub_17, mul_35, add_71
+void k35_add_sigmoid_sub_mul_add(const float* __restrict in0, const float* __restrict in1,
+    const float* __restrict in2, const float* __restrict in3, float* __restrict out0) {
+  aotic::runtime::parallel_for(3, 72, [&](int64_t i1_begin, int64_t i1_end) {
+    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
+      #pragma omp simd
+      for (int64_t i2 = 0; i2 < 24; ++i2) {
+        const float t0 = in0[24 * i1 + i2];
+        const float t1 = in1[24 * i1 + i2];
+        const float t2 = km::sub(t0, t1);
+        const float t3 = in2[72 * i1 + i2];
+        const float t4 = in3[72 * i1 + i2];
+        const float t5 = km::add(t3, t4);
+        const float t6 = km::sigmoid(t5);
+        const float t7 = km::mul(t2, t6);
+        const float t8 = km::add(t7, t1);
+        out0[24 * i1 + i2] = t8;
+      }
+    }
+  });
+}
+
+// nodes add_72, sigmoid_36, mul_36, add_74, tanh_18
+void k36_add_sigmoid_mul_add_tanh(const float* __restrict in0, const float* __restrict in1,
+    const float* __restrict in2, const float* __restrict in3, float* __restrict out0) {
+  aotic::runtime::parallel_for(3, 72, [&](int64_t i1_begin, int64_t i1_end) {
+    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
+      #pragma omp simd
+      for (int64_t i2 = 0; i2 < 24; ++i2) {
+        const float t0 = in0[72 * i1 + i2];
+        const float t1 = in1[72 * i1 + i2];
+        const float t2 = in2[72 * i1 + i2];
+        const float t3 = in3[72 * i1 + i2];
+        const float t4 = km::add(t2, t3);
+        const float t5 = km::sigmoid(t4);
+        const float t6 = km::mul(t1, t5);
+        const float t7 = km::add(t0, t6);
+        const float t8 = km::tanh(t7);
+        out0[24 * i1 + i2] = t8;
+      }
+    }
+  });
+}
+
+// nodes add_73, sigmoid_37, sub_18, mul_37, add_75
+void k37_add_sigmoid_sub_mul_add(const float* __restrict in0, const float* __restrict in1,
+    const float* __restrict in2, const float* __restrict in3, float* __restrict out0) {
+  aotic::runtime::parallel_for(3, 72, [&](int64_t i1_begin, int64_t i1_end) {
+    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
+      #pragma omp simd
+      for (int64_t i2 = 0; i2 < 24; ++i2) {
+        const float t0 = in0[24 * i1 + i2];
+        const float t1 = in1[24 * i1 + i2];
+        const float t2 = km::sub(t0, t1);
+        const float t3 = in2[72 * i1 + i2];
+        const float t4 = in3[72 * i1 + i2];
+        const float t5 = km::add(t3, t4);
+        const float t6 = km::sigmoid(t5);
+        const float t7 = km::mul(t2, t6);
+        const float t8 = km::add(t7, t1);
+        out0[24 * i1 + i2] = t8;
+      }
+    }
+  });
+}
+
+// nodes add_76, sigmoid_38, mul_38, add_78, tanh_19
+void k38_add_sigmoid_mul_add_tanh(const float* __restrict in0, const float* __restrict in1,
+    const float* __restrict in2, const float* __restrict in3, float* __restrict out0) {
+  aotic::runtime::parallel_for(3, 72, [&](int64_t i1_begin, int64_t i1_end) {
+    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
+      #pragma omp simd
+      for (int64_t i2 = 0; i2 < 24; ++i2) {
+        const float t0 = in0[72 * i1 + i2];
+        const float t1 = in1[72 * i1 + i2];
+        const float t2 = in2[72 * i1 + i2];
+        const float t3 = in3[72 * i1 + i2];
+        const float t4 = km::add(t2, t3);
+        const float t5 = km::sigmoid(t4);
+        const float t6 = km::mul(t1, t5);
+        const float t7 = km::add(t0, t6);
+        const float t8 = km::tanh(t7);
+        out0[24 * i1 + i2] = t8;
+      }
+    }
+  });
+}
+
+// nodes add_77, sigmoid_39, sub_19, mul_39, add_79
+void k39_add_sigmoid_sub_mul_add(const float* __restrict in0, const float* __restrict in1,
+    const float* __restrict in2, const float* __restrict in3, float* __restrict out0) {
+  aotic::runtime::parallel_for(3, 72, [&](int64_t i1_begin, int64_t i1_end) {
+    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
+      #pragma omp simd
+      for (int64_t i2 = 0; i2 < 24; ++i2) {
+        const float t0 = in0[24 * i1 + i2];
+        const float t1 = in1[24 * i1 + i2];
+        const float t2 = km::sub(t0, t1);
+        const float t3 = in2[72 * i1 + i2];
+        const float t4 = in3[72 * i1 + i2];
+        const float t5 = km::add(t3, t4);
+        const float t6 = km::sigmoid(t5);
+        const float t7 = km::mul(t2, t6);
+        const float t8 = km::add(t7, t1);
+        out0[24 * i1 + i2] = t8;
+      }
+    }
+  });
+}
+
+// nodes tanh_20
+void k40_tanh(const float* __restrict in0, float* __restrict out0) {
+  aotic::runtime::parallel_for(120, 120, [&](int64_t i0_begin, int64_t i0_end) {
+    #pragma omp simd
+    for (int64_t i0 = i0_begin; i0 < i0_end; ++i0) {
+      const float t0 = in0[i0];
+      const float t1 = km::tanh(t0);
+      out0[i0] = t1;
+    }
+  });
+}
 
 void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHandle* outputs) {
   AtenTensorHandle x = inputs[0];
@@ -300,57 +1537,62 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     getitem_5.reset(rets_1[2]);
   }
   view_3.reset();
-  // node 'add' (aten.add.Tensor)
-  TensorHandle add;
-  check(aoti_torch_cpu_add_Tensor(getitem_3.get(), getitem.get(), 1.0, add.out()),
-        "node 'add' (aten.add.Tensor)");
-  getitem.reset();
-  getitem_3.reset();
-  // node 'sigmoid' (aten.sigmoid.default)
-  TensorHandle sigmoid;
-  check(aoti_torch_cpu_sigmoid(add.get(), sigmoid.out()), "node 'sigmoid' (aten.sigmoid.default)");
-  add.reset();
-  // node 'add_1' (aten.add.Tensor)
-  TensorHandle add_1;
-  check(aoti_torch_cpu_add_Tensor(getitem_4.get(), getitem_1.get(), 1.0, add_1.out()),
-        "node 'add_1' (aten.add.Tensor)");
-  getitem_1.reset();
-  getitem_4.reset();
-  // node 'sigmoid_1' (aten.sigmoid.default)
-  TensorHandle sigmoid_1;
-  check(aoti_torch_cpu_sigmoid(add_1.get(), sigmoid_1.out()), "node 'sigmoid_1' (aten.sigmoid.default)");
-  add_1.reset();
-  // node 'mul' (aten.mul.Tensor)
-  TensorHandle mul;
-  check(aoti_torch_cpu_mul_Tensor(getitem_5.get(), sigmoid.get(), mul.out()), "node 'mul' (aten.mul.Tensor)");
-  getitem_5.reset();
-  sigmoid.reset();
-  // node 'add_2' (aten.add.Tensor)
-  TensorHandle add_2;
-  check(aoti_torch_cpu_add_Tensor(getitem_2.get(), mul.get(), 1.0, add_2.out()),
-        "node 'add_2' (aten.add.Tensor)");
-  getitem_2.reset();
-  mul.reset();
   // node 'tanh' (aten.tanh.default)
   TensorHandle tanh;
-  check(aoti_torch_cpu_tanh(add_2.get(), tanh.out()), "node 'tanh' (aten.tanh.default)");
-  add_2.reset();
-  // node 'sub' (aten.sub.Tensor)
-  TensorHandle sub;
-  check(aoti_torch_cpu_sub_Tensor(unsqueeze.get(), tanh.get(), 1.0, sub.out()),
-        "node 'sub' (aten.sub.Tensor)");
-  unsqueeze.reset();
-  // node 'mul_1' (aten.mul.Tensor)
-  TensorHandle mul_1;
-  check(aoti_torch_cpu_mul_Tensor(sub.get(), sigmoid_1.get(), mul_1.out()), "node 'mul_1' (aten.mul.Tensor)");
-  sigmoid_1.reset();
-  sub.reset();
+  const int64_t tanh_sizes[] = {1, 3, 24};
+  const int64_t tanh_strides[] = {72, 24, 1};
+  check(aoti_torch_empty_strided(
+            3, tanh_sizes, tanh_strides, kFloat32, kCPU, kDefaultDeviceIndex, tanh.out()),
+        "allocate tanh");
+  // fuses add, sigmoid, mul, add_2, tanh
+  {
+    const int64_t getitem_2_layout[] = {72, 1};
+    TensorHandle getitem_2_copy;
+    const float* getitem_2_data = kernel_input<float>(getitem_2.get(), 2, getitem_2_layout, getitem_2_copy);
+    const int64_t getitem_5_layout[] = {216, 72, 1};
+    TensorHandle getitem_5_copy;
+    const float* getitem_5_data = kernel_input<float>(getitem_5.get(), 3, getitem_5_layout, getitem_5_copy);
+    const int64_t getitem_3_layout[] = {216, 72, 1};
+    TensorHandle getitem_3_copy;
+    const float* getitem_3_data = kernel_input<float>(getitem_3.get(), 3, getitem_3_layout, getitem_3_copy);
+    const int64_t getitem_layout[] = {72, 1};
+    TensorHandle getitem_copy;
+    const float* getitem_data = kernel_input<float>(getitem.get(), 2, getitem_layout, getitem_copy);
+    k0_add_sigmoid_mul_add_tanh(getitem_2_data, getitem_5_data, getitem_3_data, getitem_data,
+        aotic::runtime::data<float>(tanh.get()));
+  }
+  getitem.reset();
+  getitem_2.reset();
+  getitem_3.reset();
+  getitem_5.reset();
   // node 'add_3' (aten.add.Tensor)
   TensorHandle add_3;
-  check(aoti_torch_cpu_add_Tensor(mul_1.get(), tanh.get(), 1.0, add_3.out()),
-        "node 'add_3' (aten.add.Tensor)");
-  tanh.reset();
-  mul_1.reset();
+  const int64_t add_3_sizes[] = {1, 3, 24};
+  const int64_t add_3_strides[] = {72, 24, 1};
+  check(aoti_torch_empty_strided(
+            3, add_3_sizes, add_3_strides, kFloat32, kCPU, kDefaultDeviceIndex, add_3.out()),
+        "allocate add_3");
+  // fuses add_1, sigmoid_1, sub, mul_1, add_3
+  {
+    const int64_t unsqueeze_layout[] = {72, 24, 1};
+    TensorHandle unsqueeze_copy;
+    const float* unsqueeze_data = kernel_input<float>(unsqueeze.get(), 3, unsqueeze_layout, unsqueeze_copy);
+    const int64_t tanh_layout[] = {72, 24, 1};
+    TensorHandle tanh_copy;
+    const float* tanh_data = kernel_input<float>(tanh.get(), 3, tanh_layout, tanh_copy);
+    const int64_t getitem_4_layout[] = {216, 72, 1};
+    TensorHandle getitem_4_copy;
+    const float* getitem_4_data = kernel_input<float>(getitem_4.get(), 3, getitem_4_layout, getitem_4_copy);
+    const int64_t getitem_1_layout[] = {72, 1};
+    TensorHandle getitem_1_copy;
+    const float* getitem_1_data = kernel_input<float>(getitem_1.get(), 2, getitem_1_layout, getitem_1_copy);
+    k1_add_sigmoid_sub_mul_add(unsqueeze_data, tanh_data, getitem_4_data, getitem_1_data,
+        aotic::runtime::data<float>(add_3.get()));
+  }
+  unsqueeze.reset();
+  getitem_1.reset();
+  getitem_4.reset();
+  // tanh is free: its buffer is kept for tanh_1
   // node 'split_with_sizes_2' (aten.split_with_sizes.default)
   // may share squeeze_3's storage (a view)
   TensorHandle getitem_6;
@@ -407,58 +1649,59 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     getitem_11.reset(rets_3[2]);
   }
   view_5.reset();
-  // node 'add_4' (aten.add.Tensor)
-  TensorHandle add_4;
-  check(aoti_torch_cpu_add_Tensor(getitem_9.get(), getitem_6.get(), 1.0, add_4.out()),
-        "node 'add_4' (aten.add.Tensor)");
-  getitem_6.reset();
-  getitem_9.reset();
-  // node 'sigmoid_2' (aten.sigmoid.default)
-  TensorHandle sigmoid_2;
-  check(aoti_torch_cpu_sigmoid(add_4.get(), sigmoid_2.out()), "node 'sigmoid_2' (aten.sigmoid.default)");
-  add_4.reset();
-  // node 'add_5' (aten.add.Tensor)
-  TensorHandle add_5;
-  check(aoti_torch_cpu_add_Tensor(getitem_10.get(), getitem_7.get(), 1.0, add_5.out()),
-        "node 'add_5' (aten.add.Tensor)");
-  getitem_7.reset();
-  getitem_10.reset();
-  // node 'sigmoid_3' (aten.sigmoid.default)
-  TensorHandle sigmoid_3;
-  check(aoti_torch_cpu_sigmoid(add_5.get(), sigmoid_3.out()), "node 'sigmoid_3' (aten.sigmoid.default)");
-  add_5.reset();
-  // node 'mul_2' (aten.mul.Tensor)
-  TensorHandle mul_2;
-  check(aoti_torch_cpu_mul_Tensor(getitem_11.get(), sigmoid_2.get(), mul_2.out()),
-        "node 'mul_2' (aten.mul.Tensor)");
-  getitem_11.reset();
-  sigmoid_2.reset();
-  // node 'add_6' (aten.add.Tensor)
-  TensorHandle add_6;
-  check(aoti_torch_cpu_add_Tensor(getitem_8.get(), mul_2.get(), 1.0, add_6.out()),
-        "node 'add_6' (aten.add.Tensor)");
-  getitem_8.reset();
-  mul_2.reset();
   // node 'tanh_1' (aten.tanh.default)
   TensorHandle tanh_1;
-  check(aoti_torch_cpu_tanh(add_6.get(), tanh_1.out()), "node 'tanh_1' (aten.tanh.default)");
-  add_6.reset();
-  // node 'sub_1' (aten.sub.Tensor)
-  TensorHandle sub_1;
-  check(aoti_torch_cpu_sub_Tensor(add_3.get(), tanh_1.get(), 1.0, sub_1.out()),
-        "node 'sub_1' (aten.sub.Tensor)");
-  // node 'mul_3' (aten.mul.Tensor)
-  TensorHandle mul_3;
-  check(aoti_torch_cpu_mul_Tensor(sub_1.get(), sigmoid_3.get(), mul_3.out()),
-        "node 'mul_3' (aten.mul.Tensor)");
-  sigmoid_3.reset();
-  sub_1.reset();
+  tanh_1 = std::move(tanh);  // tanh's buffer: same dtype, sizes and strides
+  // fuses add_4, sigmoid_2, mul_2, add_6, tanh_1
+  {
+    const int64_t getitem_8_layout[] = {72, 1};
+    TensorHandle getitem_8_copy;
+    const float* getitem_8_data = kernel_input<float>(getitem_8.get(), 2, getitem_8_layout, getitem_8_copy);
+    const int64_t getitem_11_layout[] = {216, 72, 1};
+    TensorHandle getitem_11_copy;
+    const float* getitem_11_data = kernel_input<float>(getitem_11.get(), 3, getitem_11_layout,
+        getitem_11_copy);
+    const int64_t getitem_9_layout[] = {216, 72, 1};
+    TensorHandle getitem_9_copy;
+    const float* getitem_9_data = kernel_input<float>(getitem_9.get(), 3, getitem_9_layout, getitem_9_copy);
+    const int64_t getitem_6_layout[] = {72, 1};
+    TensorHandle getitem_6_copy;
+    const float* getitem_6_data = kernel_input<float>(getitem_6.get(), 2, getitem_6_layout, getitem_6_copy);
+    k2_add_sigmoid_mul_add_tanh(getitem_8_data, getitem_11_data, getitem_9_data, getitem_6_data,
+        aotic::runtime::data<float>(tanh_1.get()));
+  }
+  getitem_6.reset();
+  getitem_8.reset();
+  getitem_9.reset();
+  getitem_11.reset();
   // node 'add_7' (aten.add.Tensor)
   TensorHandle add_7;
-  check(aoti_torch_cpu_add_Tensor(mul_3.get(), tanh_1.get(), 1.0, add_7.out()),
-        "node 'add_7' (aten.add.Tensor)");
-  tanh_1.reset();
-  mul_3.reset();
+  const int64_t add_7_sizes[] = {1, 3, 24};
+  const int64_t add_7_strides[] = {72, 24, 1};
+  check(aoti_torch_empty_strided(
+            3, add_7_sizes, add_7_strides, kFloat32, kCPU, kDefaultDeviceIndex, add_7.out()),
+        "allocate add_7");
+  // fuses add_5, sigmoid_3, sub_1, mul_3, add_7
+  {
+    const int64_t add_3_layout[] = {72, 24, 1};
+    TensorHandle add_3_copy;
+    const float* add_3_data = kernel_input<float>(add_3.get(), 3, add_3_layout, add_3_copy);
+    const int64_t tanh_1_layout[] = {72, 24, 1};
+    TensorHandle tanh_1_copy;
+    const float* tanh_1_data = kernel_input<float>(tanh_1.get(), 3, tanh_1_layout, tanh_1_copy);
+    const int64_t getitem_10_layout[] = {216, 72, 1};
+    TensorHandle getitem_10_copy;
+    const float* getitem_10_data = kernel_input<float>(getitem_10.get(), 3, getitem_10_layout,
+        getitem_10_copy);
+    const int64_t getitem_7_layout[] = {72, 1};
+    TensorHandle getitem_7_copy;
+    const float* getitem_7_data = kernel_input<float>(getitem_7.get(), 2, getitem_7_layout, getitem_7_copy);
+    k3_add_sigmoid_sub_mul_add(add_3_data, tanh_1_data, getitem_10_data, getitem_7_data,
+        aotic::runtime::data<float>(add_7.get()));
+  }
+  getitem_7.reset();
+  getitem_10.reset();
+  // tanh_1 is free: its buffer is kept for tanh_2
   // node 'split_with_sizes_4' (aten.split_with_sizes.default)
   // may share squeeze_4's storage (a view)
   TensorHandle getitem_12;
@@ -515,58 +1758,63 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     getitem_17.reset(rets_5[2]);
   }
   view_7.reset();
-  // node 'add_8' (aten.add.Tensor)
-  TensorHandle add_8;
-  check(aoti_torch_cpu_add_Tensor(getitem_15.get(), getitem_12.get(), 1.0, add_8.out()),
-        "node 'add_8' (aten.add.Tensor)");
-  getitem_12.reset();
-  getitem_15.reset();
-  // node 'sigmoid_4' (aten.sigmoid.default)
-  TensorHandle sigmoid_4;
-  check(aoti_torch_cpu_sigmoid(add_8.get(), sigmoid_4.out()), "node 'sigmoid_4' (aten.sigmoid.default)");
-  add_8.reset();
-  // node 'add_9' (aten.add.Tensor)
-  TensorHandle add_9;
-  check(aoti_torch_cpu_add_Tensor(getitem_16.get(), getitem_13.get(), 1.0, add_9.out()),
-        "node 'add_9' (aten.add.Tensor)");
-  getitem_13.reset();
-  getitem_16.reset();
-  // node 'sigmoid_5' (aten.sigmoid.default)
-  TensorHandle sigmoid_5;
-  check(aoti_torch_cpu_sigmoid(add_9.get(), sigmoid_5.out()), "node 'sigmoid_5' (aten.sigmoid.default)");
-  add_9.reset();
-  // node 'mul_4' (aten.mul.Tensor)
-  TensorHandle mul_4;
-  check(aoti_torch_cpu_mul_Tensor(getitem_17.get(), sigmoid_4.get(), mul_4.out()),
-        "node 'mul_4' (aten.mul.Tensor)");
-  getitem_17.reset();
-  sigmoid_4.reset();
-  // node 'add_10' (aten.add.Tensor)
-  TensorHandle add_10;
-  check(aoti_torch_cpu_add_Tensor(getitem_14.get(), mul_4.get(), 1.0, add_10.out()),
-        "node 'add_10' (aten.add.Tensor)");
-  getitem_14.reset();
-  mul_4.reset();
   // node 'tanh_2' (aten.tanh.default)
   TensorHandle tanh_2;
-  check(aoti_torch_cpu_tanh(add_10.get(), tanh_2.out()), "node 'tanh_2' (aten.tanh.default)");
-  add_10.reset();
-  // node 'sub_2' (aten.sub.Tensor)
-  TensorHandle sub_2;
-  check(aoti_torch_cpu_sub_Tensor(add_7.get(), tanh_2.get(), 1.0, sub_2.out()),
-        "node 'sub_2' (aten.sub.Tensor)");
-  // node 'mul_5' (aten.mul.Tensor)
-  TensorHandle mul_5;
-  check(aoti_torch_cpu_mul_Tensor(sub_2.get(), sigmoid_5.get(), mul_5.out()),
-        "node 'mul_5' (aten.mul.Tensor)");
-  sigmoid_5.reset();
-  sub_2.reset();
+  tanh_2 = std::move(tanh_1);  // tanh_1's buffer: same dtype, sizes and strides
+  // fuses add_8, sigmoid_4, mul_4, add_10, tanh_2
+  {
+    const int64_t getitem_14_layout[] = {72, 1};
+    TensorHandle getitem_14_copy;
+    const float* getitem_14_data = kernel_input<float>(getitem_14.get(), 2, getitem_14_layout,
+        getitem_14_copy);
+    const int64_t getitem_17_layout[] = {216, 72, 1};
+    TensorHandle getitem_17_copy;
+    const float* getitem_17_data = kernel_input<float>(getitem_17.get(), 3, getitem_17_layout,
+        getitem_17_copy);
+    const int64_t getitem_15_layout[] = {216, 72, 1};
+    TensorHandle getitem_15_copy;
+    const float* getitem_15_data = kernel_input<float>(getitem_15.get(), 3, getitem_15_layout,
+        getitem_15_copy);
+    const int64_t getitem_12_layout[] = {72, 1};
+    TensorHandle getitem_12_copy;
+    const float* getitem_12_data = kernel_input<float>(getitem_12.get(), 2, getitem_12_layout,
+        getitem_12_copy);
+    k4_add_sigmoid_mul_add_tanh(getitem_14_data, getitem_17_data, getitem_15_data, getitem_12_data,
+        aotic::runtime::data<float>(tanh_2.get()));
+  }
+  getitem_12.reset();
+  getitem_14.reset();
+  getitem_15.reset();
+  getitem_17.reset();
   // node 'add_11' (aten.add.Tensor)
   TensorHandle add_11;
-  check(aoti_torch_cpu_add_Tensor(mul_5.get(), tanh_2.get(), 1.0, add_11.out()),
-        "node 'add_11' (aten.add.Tensor)");
-  tanh_2.reset();
-  mul_5.reset();
+  const int64_t add_11_sizes[] = {1, 3, 24};
+  const int64_t add_11_strides[] = {72, 24, 1};
+  check(aoti_torch_empty_strided(
+            3, add_11_sizes, add_11_strides, kFloat32, kCPU, kDefaultDeviceIndex, add_11.out()),
+        "allocate add_11");
+  // fuses add_9, sigmoid_5, sub_2, mul_5, add_11
+  {
+    const int64_t add_7_layout[] = {72, 24, 1};
+    TensorHandle add_7_copy;
+    const float* add_7_data = kernel_input<float>(add_7.get(), 3, add_7_layout, add_7_copy);
+    const int64_t tanh_2_layout[] = {72, 24, 1};
+    TensorHandle tanh_2_copy;
+    const float* tanh_2_data = kernel_input<float>(tanh_2.get(), 3, tanh_2_layout, tanh_2_copy);
+    const int64_t getitem_16_layout[] = {216, 72, 1};
+    TensorHandle getitem_16_copy;
+    const float* getitem_16_data = kernel_input<float>(getitem_16.get(), 3, getitem_16_layout,
+        getitem_16_copy);
+    const int64_t getitem_13_layout[] = {72, 1};
+    TensorHandle getitem_13_copy;
+    const float* getitem_13_data = kernel_input<float>(getitem_13.get(), 2, getitem_13_layout,
+        getitem_13_copy);
+    k5_add_sigmoid_sub_mul_add(add_7_data, tanh_2_data, getitem_16_data, getitem_13_data,
+        aotic::runtime::data<float>(add_11.get()));
+  }
+  getitem_13.reset();
+  getitem_16.reset();
+  // tanh_2 is free: its buffer is kept for tanh_3
   // node 'split_with_sizes_6' (aten.split_with_sizes.default)
   // may share squeeze_5's storage (a view)
   TensorHandle getitem_18;
@@ -623,58 +1871,63 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     getitem_23.reset(rets_7[2]);
   }
   view_9.reset();
-  // node 'add_12' (aten.add.Tensor)
-  TensorHandle add_12;
-  check(aoti_torch_cpu_add_Tensor(getitem_21.get(), getitem_18.get(), 1.0, add_12.out()),
-        "node 'add_12' (aten.add.Tensor)");
-  getitem_18.reset();
-  getitem_21.reset();
-  // node 'sigmoid_6' (aten.sigmoid.default)
-  TensorHandle sigmoid_6;
-  check(aoti_torch_cpu_sigmoid(add_12.get(), sigmoid_6.out()), "node 'sigmoid_6' (aten.sigmoid.default)");
-  add_12.reset();
-  // node 'add_13' (aten.add.Tensor)
-  TensorHandle add_13;
-  check(aoti_torch_cpu_add_Tensor(getitem_22.get(), getitem_19.get(), 1.0, add_13.out()),
-        "node 'add_13' (aten.add.Tensor)");
-  getitem_19.reset();
-  getitem_22.reset();
-  // node 'sigmoid_7' (aten.sigmoid.default)
-  TensorHandle sigmoid_7;
-  check(aoti_torch_cpu_sigmoid(add_13.get(), sigmoid_7.out()), "node 'sigmoid_7' (aten.sigmoid.default)");
-  add_13.reset();
-  // node 'mul_6' (aten.mul.Tensor)
-  TensorHandle mul_6;
-  check(aoti_torch_cpu_mul_Tensor(getitem_23.get(), sigmoid_6.get(), mul_6.out()),
-        "node 'mul_6' (aten.mul.Tensor)");
-  getitem_23.reset();
-  sigmoid_6.reset();
-  // node 'add_14' (aten.add.Tensor)
-  TensorHandle add_14;
-  check(aoti_torch_cpu_add_Tensor(getitem_20.get(), mul_6.get(), 1.0, add_14.out()),
-        "node 'add_14' (aten.add.Tensor)");
-  getitem_20.reset();
-  mul_6.reset();
   // node 'tanh_3' (aten.tanh.default)
   TensorHandle tanh_3;
-  check(aoti_torch_cpu_tanh(add_14.get(), tanh_3.out()), "node 'tanh_3' (aten.tanh.default)");
-  add_14.reset();
-  // node 'sub_3' (aten.sub.Tensor)
-  TensorHandle sub_3;
-  check(aoti_torch_cpu_sub_Tensor(add_11.get(), tanh_3.get(), 1.0, sub_3.out()),
-        "node 'sub_3' (aten.sub.Tensor)");
-  // node 'mul_7' (aten.mul.Tensor)
-  TensorHandle mul_7;
-  check(aoti_torch_cpu_mul_Tensor(sub_3.get(), sigmoid_7.get(), mul_7.out()),
-        "node 'mul_7' (aten.mul.Tensor)");
-  sigmoid_7.reset();
-  sub_3.reset();
+  tanh_3 = std::move(tanh_2);  // tanh_2's buffer: same dtype, sizes and strides
+  // fuses add_12, sigmoid_6, mul_6, add_14, tanh_3
+  {
+    const int64_t getitem_20_layout[] = {72, 1};
+    TensorHandle getitem_20_copy;
+    const float* getitem_20_data = kernel_input<float>(getitem_20.get(), 2, getitem_20_layout,
+        getitem_20_copy);
+    const int64_t getitem_23_layout[] = {216, 72, 1};
+    TensorHandle getitem_23_copy;
+    const float* getitem_23_data = kernel_input<float>(getitem_23.get(), 3, getitem_23_layout,
+        getitem_23_copy);
+    const int64_t getitem_21_layout[] = {216, 72, 1};
+    TensorHandle getitem_21_copy;
+    const float* getitem_21_data = kernel_input<float>(getitem_21.get(), 3, getitem_21_layout,
+        getitem_21_copy);
+    const int64_t getitem_18_layout[] = {72, 1};
+    TensorHandle getitem_18_copy;
+    const float* getitem_18_data = kernel_input<float>(getitem_18.get(), 2, getitem_18_layout,
+        getitem_18_copy);
+    k6_add_sigmoid_mul_add_tanh(getitem_20_data, getitem_23_data, getitem_21_data, getitem_18_data,
+        aotic::runtime::data<float>(tanh_3.get()));
+  }
+  getitem_18.reset();
+  getitem_20.reset();
+  getitem_21.reset();
+  getitem_23.reset();
   // node 'add_15' (aten.add.Tensor)
   TensorHandle add_15;
-  check(aoti_torch_cpu_add_Tensor(mul_7.get(), tanh_3.get(), 1.0, add_15.out()),
-        "node 'add_15' (aten.add.Tensor)");
-  tanh_3.reset();
-  mul_7.reset();
+  const int64_t add_15_sizes[] = {1, 3, 24};
+  const int64_t add_15_strides[] = {72, 24, 1};
+  check(aoti_torch_empty_strided(
+            3, add_15_sizes, add_15_strides, kFloat32, kCPU, kDefaultDeviceIndex, add_15.out()),
+        "allocate add_15");
+  // fuses add_13, sigmoid_7, sub_3, mul_7, add_15
+  {
+    const int64_t add_11_layout[] = {72, 24, 1};
+    TensorHandle add_11_copy;
+    const float* add_11_data = kernel_input<float>(add_11.get(), 3, add_11_layout, add_11_copy);
+    const int64_t tanh_3_layout[] = {72, 24, 1};
+    TensorHandle tanh_3_copy;
+    const float* tanh_3_data = kernel_input<float>(tanh_3.get(), 3, tanh_3_layout, tanh_3_copy);
+    const int64_t getitem_22_layout[] = {216, 72, 1};
+    TensorHandle getitem_22_copy;
+    const float* getitem_22_data = kernel_input<float>(getitem_22.get(), 3, getitem_22_layout,
+        getitem_22_copy);
+    const int64_t getitem_19_layout[] = {72, 1};
+    TensorHandle getitem_19_copy;
+    const float* getitem_19_data = kernel_input<float>(getitem_19.get(), 2, getitem_19_layout,
+        getitem_19_copy);
+    k7_add_sigmoid_sub_mul_add(add_11_data, tanh_3_data, getitem_22_data, getitem_19_data,
+        aotic::runtime::data<float>(add_15.get()));
+  }
+  getitem_19.reset();
+  getitem_22.reset();
+  // tanh_3 is free: its buffer is kept for tanh_4
   // node 'split_with_sizes_8' (aten.split_with_sizes.default)
   // may share squeeze_6's storage (a view)
   TensorHandle getitem_24;
@@ -733,58 +1986,63 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     getitem_29.reset(rets_9[2]);
   }
   view_11.reset();
-  // node 'add_16' (aten.add.Tensor)
-  TensorHandle add_16;
-  check(aoti_torch_cpu_add_Tensor(getitem_27.get(), getitem_24.get(), 1.0, add_16.out()),
-        "node 'add_16' (aten.add.Tensor)");
-  getitem_24.reset();
-  getitem_27.reset();
-  // node 'sigmoid_8' (aten.sigmoid.default)
-  TensorHandle sigmoid_8;
-  check(aoti_torch_cpu_sigmoid(add_16.get(), sigmoid_8.out()), "node 'sigmoid_8' (aten.sigmoid.default)");
-  add_16.reset();
-  // node 'add_17' (aten.add.Tensor)
-  TensorHandle add_17;
-  check(aoti_torch_cpu_add_Tensor(getitem_28.get(), getitem_25.get(), 1.0, add_17.out()),
-        "node 'add_17' (aten.add.Tensor)");
-  getitem_25.reset();
-  getitem_28.reset();
-  // node 'sigmoid_9' (aten.sigmoid.default)
-  TensorHandle sigmoid_9;
-  check(aoti_torch_cpu_sigmoid(add_17.get(), sigmoid_9.out()), "node 'sigmoid_9' (aten.sigmoid.default)");
-  add_17.reset();
-  // node 'mul_8' (aten.mul.Tensor)
-  TensorHandle mul_8;
-  check(aoti_torch_cpu_mul_Tensor(getitem_29.get(), sigmoid_8.get(), mul_8.out()),
-        "node 'mul_8' (aten.mul.Tensor)");
-  getitem_29.reset();
-  sigmoid_8.reset();
-  // node 'add_18' (aten.add.Tensor)
-  TensorHandle add_18;
-  check(aoti_torch_cpu_add_Tensor(getitem_26.get(), mul_8.get(), 1.0, add_18.out()),
-        "node 'add_18' (aten.add.Tensor)");
-  getitem_26.reset();
-  mul_8.reset();
   // node 'tanh_4' (aten.tanh.default)
   TensorHandle tanh_4;
-  check(aoti_torch_cpu_tanh(add_18.get(), tanh_4.out()), "node 'tanh_4' (aten.tanh.default)");
-  add_18.reset();
-  // node 'sub_4' (aten.sub.Tensor)
-  TensorHandle sub_4;
-  check(aoti_torch_cpu_sub_Tensor(add_15.get(), tanh_4.get(), 1.0, sub_4.out()),
-        "node 'sub_4' (aten.sub.Tensor)");
-  // node 'mul_9' (aten.mul.Tensor)
-  TensorHandle mul_9;
-  check(aoti_torch_cpu_mul_Tensor(sub_4.get(), sigmoid_9.get(), mul_9.out()),
-        "node 'mul_9' (aten.mul.Tensor)");
-  sigmoid_9.reset();
-  sub_4.reset();
+  tanh_4 = std::move(tanh_3);  // tanh_3's buffer: same dtype, sizes and strides
+  // fuses add_16, sigmoid_8, mul_8, add_18, tanh_4
+  {
+    const int64_t getitem_26_layout[] = {72, 1};
+    TensorHandle getitem_26_copy;
+    const float* getitem_26_data = kernel_input<float>(getitem_26.get(), 2, getitem_26_layout,
+        getitem_26_copy);
+    const int64_t getitem_29_layout[] = {216, 72, 1};
+    TensorHandle getitem_29_copy;
+    const float* getitem_29_data = kernel_input<float>(getitem_29.get(), 3, getitem_29_layout,
+        getitem_29_copy);
+    const int64_t getitem_27_layout[] = {216, 72, 1};
+    TensorHandle getitem_27_copy;
+    const float* getitem_27_data = kernel_input<float>(getitem_27.get(), 3, getitem_27_layout,
+        getitem_27_copy);
+    const int64_t getitem_24_layout[] = {72, 1};
+    TensorHandle getitem_24_copy;
+    const float* getitem_24_data = kernel_input<float>(getitem_24.get(), 2, getitem_24_layout,
+        getitem_24_copy);
+    k8_add_sigmoid_mul_add_tanh(getitem_26_data, getitem_29_data, getitem_27_data, getitem_24_data,
+        aotic::runtime::data<float>(tanh_4.get()));
+  }
+  getitem_24.reset();
+  getitem_26.reset();
+  getitem_27.reset();
+  getitem_29.reset();
   // node 'add_19' (aten.add.Tensor)
   TensorHandle add_19;
-  check(aoti_torch_cpu_add_Tensor(mul_9.get(), tanh_4.get(), 1.0, add_19.out()),
-        "node 'add_19' (aten.add.Tensor)");
-  tanh_4.reset();
-  mul_9.reset();
+  const int64_t add_19_sizes[] = {1, 3, 24};
+  const int64_t add_19_strides[] = {72, 24, 1};
+  check(aoti_torch_empty_strided(
+            3, add_19_sizes, add_19_strides, kFloat32, kCPU, kDefaultDeviceIndex, add_19.out()),
+        "allocate add_19");
+  // fuses add_17, sigmoid_9, sub_4, mul_9, add_19
+  {
+    const int64_t add_15_layout[] = {72, 24, 1};
+    TensorHandle add_15_copy;
+    const float* add_15_data = kernel_input<float>(add_15.get(), 3, add_15_layout, add_15_copy);
+    const int64_t tanh_4_layout[] = {72, 24, 1};
+    TensorHandle tanh_4_copy;
+    const float* tanh_4_data = kernel_input<float>(tanh_4.get(), 3, tanh_4_layout, tanh_4_copy);
+    const int64_t getitem_28_layout[] = {216, 72, 1};
+    TensorHandle getitem_28_copy;
+    const float* getitem_28_data = kernel_input<float>(getitem_28.get(), 3, getitem_28_layout,
+        getitem_28_copy);
+    const int64_t getitem_25_layout[] = {72, 1};
+    TensorHandle getitem_25_copy;
+    const float* getitem_25_data = kernel_input<float>(getitem_25.get(), 2, getitem_25_layout,
+        getitem_25_copy);
+    k9_add_sigmoid_sub_mul_add(add_15_data, tanh_4_data, getitem_28_data, getitem_25_data,
+        aotic::runtime::data<float>(add_19.get()));
+  }
+  getitem_25.reset();
+  getitem_28.reset();
+  // tanh_4 is free: its buffer is kept for tanh_5
   // node 'split_with_sizes_10' (aten.split_with_sizes.default)
   // may share squeeze_7's storage (a view)
   TensorHandle getitem_30;
@@ -843,58 +2101,63 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     getitem_35.reset(rets_11[2]);
   }
   view_13.reset();
-  // node 'add_20' (aten.add.Tensor)
-  TensorHandle add_20;
-  check(aoti_torch_cpu_add_Tensor(getitem_33.get(), getitem_30.get(), 1.0, add_20.out()),
-        "node 'add_20' (aten.add.Tensor)");
-  getitem_30.reset();
-  getitem_33.reset();
-  // node 'sigmoid_10' (aten.sigmoid.default)
-  TensorHandle sigmoid_10;
-  check(aoti_torch_cpu_sigmoid(add_20.get(), sigmoid_10.out()), "node 'sigmoid_10' (aten.sigmoid.default)");
-  add_20.reset();
-  // node 'add_21' (aten.add.Tensor)
-  TensorHandle add_21;
-  check(aoti_torch_cpu_add_Tensor(getitem_34.get(), getitem_31.get(), 1.0, add_21.out()),
-        "node 'add_21' (aten.add.Tensor)");
-  getitem_31.reset();
-  getitem_34.reset();
-  // node 'sigmoid_11' (aten.sigmoid.default)
-  TensorHandle sigmoid_11;
-  check(aoti_torch_cpu_sigmoid(add_21.get(), sigmoid_11.out()), "node 'sigmoid_11' (aten.sigmoid.default)");
-  add_21.reset();
-  // node 'mul_10' (aten.mul.Tensor)
-  TensorHandle mul_10;
-  check(aoti_torch_cpu_mul_Tensor(getitem_35.get(), sigmoid_10.get(), mul_10.out()),
-        "node 'mul_10' (aten.mul.Tensor)");
-  getitem_35.reset();
-  sigmoid_10.reset();
-  // node 'add_22' (aten.add.Tensor)
-  TensorHandle add_22;
-  check(aoti_torch_cpu_add_Tensor(getitem_32.get(), mul_10.get(), 1.0, add_22.out()),
-        "node 'add_22' (aten.add.Tensor)");
-  getitem_32.reset();
-  mul_10.reset();
   // node 'tanh_5' (aten.tanh.default)
   TensorHandle tanh_5;
-  check(aoti_torch_cpu_tanh(add_22.get(), tanh_5.out()), "node 'tanh_5' (aten.tanh.default)");
-  add_22.reset();
-  // node 'sub_5' (aten.sub.Tensor)
-  TensorHandle sub_5;
-  check(aoti_torch_cpu_sub_Tensor(add_19.get(), tanh_5.get(), 1.0, sub_5.out()),
-        "node 'sub_5' (aten.sub.Tensor)");
-  // node 'mul_11' (aten.mul.Tensor)
-  TensorHandle mul_11;
-  check(aoti_torch_cpu_mul_Tensor(sub_5.get(), sigmoid_11.get(), mul_11.out()),
-        "node 'mul_11' (aten.mul.Tensor)");
-  sigmoid_11.reset();
-  sub_5.reset();
+  tanh_5 = std::move(tanh_4);  // tanh_4's buffer: same dtype, sizes and strides
+  // fuses add_20, sigmoid_10, mul_10, add_22, tanh_5
+  {
+    const int64_t getitem_32_layout[] = {72, 1};
+    TensorHandle getitem_32_copy;
+    const float* getitem_32_data = kernel_input<float>(getitem_32.get(), 2, getitem_32_layout,
+        getitem_32_copy);
+    const int64_t getitem_35_layout[] = {216, 72, 1};
+    TensorHandle getitem_35_copy;
+    const float* getitem_35_data = kernel_input<float>(getitem_35.get(), 3, getitem_35_layout,
+        getitem_35_copy);
+    const int64_t getitem_33_layout[] = {216, 72, 1};
+    TensorHandle getitem_33_copy;
+    const float* getitem_33_data = kernel_input<float>(getitem_33.get(), 3, getitem_33_layout,
+        getitem_33_copy);
+    const int64_t getitem_30_layout[] = {72, 1};
+    TensorHandle getitem_30_copy;
+    const float* getitem_30_data = kernel_input<float>(getitem_30.get(), 2, getitem_30_layout,
+        getitem_30_copy);
+    k10_add_sigmoid_mul_add_tanh(getitem_32_data, getitem_35_data, getitem_33_data, getitem_30_data,
+        aotic::runtime::data<float>(tanh_5.get()));
+  }
+  getitem_30.reset();
+  getitem_32.reset();
+  getitem_33.reset();
+  getitem_35.reset();
   // node 'add_23' (aten.add.Tensor)
   TensorHandle add_23;
-  check(aoti_torch_cpu_add_Tensor(mul_11.get(), tanh_5.get(), 1.0, add_23.out()),
-        "node 'add_23' (aten.add.Tensor)");
-  tanh_5.reset();
-  mul_11.reset();
+  const int64_t add_23_sizes[] = {1, 3, 24};
+  const int64_t add_23_strides[] = {72, 24, 1};
+  check(aoti_torch_empty_strided(
+            3, add_23_sizes, add_23_strides, kFloat32, kCPU, kDefaultDeviceIndex, add_23.out()),
+        "allocate add_23");
+  // fuses add_21, sigmoid_11, sub_5, mul_11, add_23
+  {
+    const int64_t add_19_layout[] = {72, 24, 1};
+    TensorHandle add_19_copy;
+    const float* add_19_data = kernel_input<float>(add_19.get(), 3, add_19_layout, add_19_copy);
+    const int64_t tanh_5_layout[] = {72, 24, 1};
+    TensorHandle tanh_5_copy;
+    const float* tanh_5_data = kernel_input<float>(tanh_5.get(), 3, tanh_5_layout, tanh_5_copy);
+    const int64_t getitem_34_layout[] = {216, 72, 1};
+    TensorHandle getitem_34_copy;
+    const float* getitem_34_data = kernel_input<float>(getitem_34.get(), 3, getitem_34_layout,
+        getitem_34_copy);
+    const int64_t getitem_31_layout[] = {72, 1};
+    TensorHandle getitem_31_copy;
+    const float* getitem_31_data = kernel_input<float>(getitem_31.get(), 2, getitem_31_layout,
+        getitem_31_copy);
+    k11_add_sigmoid_sub_mul_add(add_19_data, tanh_5_data, getitem_34_data, getitem_31_data,
+        aotic::runtime::data<float>(add_23.get()));
+  }
+  getitem_31.reset();
+  getitem_34.reset();
+  // tanh_5 is free: its buffer is kept for tanh_6
   // node 'split_with_sizes_12' (aten.split_with_sizes.default)
   // may share squeeze_8's storage (a view)
   TensorHandle getitem_36;
@@ -953,58 +2216,63 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     getitem_41.reset(rets_13[2]);
   }
   view_15.reset();
-  // node 'add_24' (aten.add.Tensor)
-  TensorHandle add_24;
-  check(aoti_torch_cpu_add_Tensor(getitem_39.get(), getitem_36.get(), 1.0, add_24.out()),
-        "node 'add_24' (aten.add.Tensor)");
-  getitem_36.reset();
-  getitem_39.reset();
-  // node 'sigmoid_12' (aten.sigmoid.default)
-  TensorHandle sigmoid_12;
-  check(aoti_torch_cpu_sigmoid(add_24.get(), sigmoid_12.out()), "node 'sigmoid_12' (aten.sigmoid.default)");
-  add_24.reset();
-  // node 'add_25' (aten.add.Tensor)
-  TensorHandle add_25;
-  check(aoti_torch_cpu_add_Tensor(getitem_40.get(), getitem_37.get(), 1.0, add_25.out()),
-        "node 'add_25' (aten.add.Tensor)");
-  getitem_37.reset();
-  getitem_40.reset();
-  // node 'sigmoid_13' (aten.sigmoid.default)
-  TensorHandle sigmoid_13;
-  check(aoti_torch_cpu_sigmoid(add_25.get(), sigmoid_13.out()), "node 'sigmoid_13' (aten.sigmoid.default)");
-  add_25.reset();
-  // node 'mul_12' (aten.mul.Tensor)
-  TensorHandle mul_12;
-  check(aoti_torch_cpu_mul_Tensor(getitem_41.get(), sigmoid_12.get(), mul_12.out()),
-        "node 'mul_12' (aten.mul.Tensor)");
-  getitem_41.reset();
-  sigmoid_12.reset();
-  // node 'add_26' (aten.add.Tensor)
-  TensorHandle add_26;
-  check(aoti_torch_cpu_add_Tensor(getitem_38.get(), mul_12.get(), 1.0, add_26.out()),
-        "node 'add_26' (aten.add.Tensor)");
-  getitem_38.reset();
-  mul_12.reset();
   // node 'tanh_6' (aten.tanh.default)
   TensorHandle tanh_6;
-  check(aoti_torch_cpu_tanh(add_26.get(), tanh_6.out()), "node 'tanh_6' (aten.tanh.default)");
-  add_26.reset();
-  // node 'sub_6' (aten.sub.Tensor)
-  TensorHandle sub_6;
-  check(aoti_torch_cpu_sub_Tensor(add_23.get(), tanh_6.get(), 1.0, sub_6.out()),
-        "node 'sub_6' (aten.sub.Tensor)");
-  // node 'mul_13' (aten.mul.Tensor)
-  TensorHandle mul_13;
-  check(aoti_torch_cpu_mul_Tensor(sub_6.get(), sigmoid_13.get(), mul_13.out()),
-        "node 'mul_13' (aten.mul.Tensor)");
-  sigmoid_13.reset();
-  sub_6.reset();
+  tanh_6 = std::move(tanh_5);  // tanh_5's buffer: same dtype, sizes and strides
+  // fuses add_24, sigmoid_12, mul_12, add_26, tanh_6
+  {
+    const int64_t getitem_38_layout[] = {72, 1};
+    TensorHandle getitem_38_copy;
+    const float* getitem_38_data = kernel_input<float>(getitem_38.get(), 2, getitem_38_layout,
+        getitem_38_copy);
+    const int64_t getitem_41_layout[] = {216, 72, 1};
+    TensorHandle getitem_41_copy;
+    const float* getitem_41_data = kernel_input<float>(getitem_41.get(), 3, getitem_41_layout,
+        getitem_41_copy);
+    const int64_t getitem_39_layout[] = {216, 72, 1};
+    TensorHandle getitem_39_copy;
+    const float* getitem_39_data = kernel_input<float>(getitem_39.get(), 3, getitem_39_layout,
+        getitem_39_copy);
+    const int64_t getitem_36_layout[] = {72, 1};
+    TensorHandle getitem_36_copy;
+    const float* getitem_36_data = kernel_input<float>(getitem_36.get(), 2, getitem_36_layout,
+        getitem_36_copy);
+    k12_add_sigmoid_mul_add_tanh(getitem_38_data, getitem_41_data, getitem_39_data, getitem_36_data,
+        aotic::runtime::data<float>(tanh_6.get()));
+  }
+  getitem_36.reset();
+  getitem_38.reset();
+  getitem_39.reset();
+  getitem_41.reset();
   // node 'add_27' (aten.add.Tensor)
   TensorHandle add_27;
-  check(aoti_torch_cpu_add_Tensor(mul_13.get(), tanh_6.get(), 1.0, add_27.out()),
-        "node 'add_27' (aten.add.Tensor)");
-  tanh_6.reset();
-  mul_13.reset();
+  const int64_t add_27_sizes[] = {1, 3, 24};
+  const int64_t add_27_strides[] = {72, 24, 1};
+  check(aoti_torch_empty_strided(
+            3, add_27_sizes, add_27_strides, kFloat32, kCPU, kDefaultDeviceIndex, add_27.out()),
+        "allocate add_27");
+  // fuses add_25, sigmoid_13, sub_6, mul_13, add_27
+  {
+    const int64_t add_23_layout[] = {72, 24, 1};
+    TensorHandle add_23_copy;
+    const float* add_23_data = kernel_input<float>(add_23.get(), 3, add_23_layout, add_23_copy);
+    const int64_t tanh_6_layout[] = {72, 24, 1};
+    TensorHandle tanh_6_copy;
+    const float* tanh_6_data = kernel_input<float>(tanh_6.get(), 3, tanh_6_layout, tanh_6_copy);
+    const int64_t getitem_40_layout[] = {216, 72, 1};
+    TensorHandle getitem_40_copy;
+    const float* getitem_40_data = kernel_input<float>(getitem_40.get(), 3, getitem_40_layout,
+        getitem_40_copy);
+    const int64_t getitem_37_layout[] = {72, 1};
+    TensorHandle getitem_37_copy;
+    const float* getitem_37_data = kernel_input<float>(getitem_37.get(), 2, getitem_37_layout,
+        getitem_37_copy);
+    k13_add_sigmoid_sub_mul_add(add_23_data, tanh_6_data, getitem_40_data, getitem_37_data,
+        aotic::runtime::data<float>(add_27.get()));
+  }
+  getitem_37.reset();
+  getitem_40.reset();
+  // tanh_6 is free: its buffer is kept for tanh_7
   // node 'split_with_sizes_14' (aten.split_with_sizes.default)
   // may share squeeze_9's storage (a view)
   TensorHandle getitem_42;
@@ -1063,58 +2331,63 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     getitem_47.reset(rets_15[2]);
   }
   view_17.reset();
-  // node 'add_28' (aten.add.Tensor)
-  TensorHandle add_28;
-  check(aoti_torch_cpu_add_Tensor(getitem_45.get(), getitem_42.get(), 1.0, add_28.out()),
-        "node 'add_28' (aten.add.Tensor)");
-  getitem_42.reset();
-  getitem_45.reset();
-  // node 'sigmoid_14' (aten.sigmoid.default)
-  TensorHandle sigmoid_14;
-  check(aoti_torch_cpu_sigmoid(add_28.get(), sigmoid_14.out()), "node 'sigmoid_14' (aten.sigmoid.default)");
-  add_28.reset();
-  // node 'add_29' (aten.add.Tensor)
-  TensorHandle add_29;
-  check(aoti_torch_cpu_add_Tensor(getitem_46.get(), getitem_43.get(), 1.0, add_29.out()),
-        "node 'add_29' (aten.add.Tensor)");
-  getitem_43.reset();
-  getitem_46.reset();
-  // node 'sigmoid_15' (aten.sigmoid.default)
-  TensorHandle sigmoid_15;
-  check(aoti_torch_cpu_sigmoid(add_29.get(), sigmoid_15.out()), "node 'sigmoid_15' (aten.sigmoid.default)");
-  add_29.reset();
-  // node 'mul_14' (aten.mul.Tensor)
-  TensorHandle mul_14;
-  check(aoti_torch_cpu_mul_Tensor(getitem_47.get(), sigmoid_14.get(), mul_14.out()),
-        "node 'mul_14' (aten.mul.Tensor)");
-  getitem_47.reset();
-  sigmoid_14.reset();
-  // node 'add_30' (aten.add.Tensor)
-  TensorHandle add_30;
-  check(aoti_torch_cpu_add_Tensor(getitem_44.get(), mul_14.get(), 1.0, add_30.out()),
-        "node 'add_30' (aten.add.Tensor)");
-  getitem_44.reset();
-  mul_14.reset();
   // node 'tanh_7' (aten.tanh.default)
   TensorHandle tanh_7;
-  check(aoti_torch_cpu_tanh(add_30.get(), tanh_7.out()), "node 'tanh_7' (aten.tanh.default)");
-  add_30.reset();
-  // node 'sub_7' (aten.sub.Tensor)
-  TensorHandle sub_7;
-  check(aoti_torch_cpu_sub_Tensor(add_27.get(), tanh_7.get(), 1.0, sub_7.out()),
-        "node 'sub_7' (aten.sub.Tensor)");
-  // node 'mul_15' (aten.mul.Tensor)
-  TensorHandle mul_15;
-  check(aoti_torch_cpu_mul_Tensor(sub_7.get(), sigmoid_15.get(), mul_15.out()),
-        "node 'mul_15' (aten.mul.Tensor)");
-  sigmoid_15.reset();
-  sub_7.reset();
+  tanh_7 = std::move(tanh_6);  // tanh_6's buffer: same dtype, sizes and strides
+  // fuses add_28, sigmoid_14, mul_14, add_30, tanh_7
+  {
+    const int64_t getitem_44_layout[] = {72, 1};
+    TensorHandle getitem_44_copy;
+    const float* getitem_44_data = kernel_input<float>(getitem_44.get(), 2, getitem_44_layout,
+        getitem_44_copy);
+    const int64_t getitem_47_layout[] = {216, 72, 1};
+    TensorHandle getitem_47_copy;
+    const float* getitem_47_data = kernel_input<float>(getitem_47.get(), 3, getitem_47_layout,
+        getitem_47_copy);
+    const int64_t getitem_45_layout[] = {216, 72, 1};
+    TensorHandle getitem_45_copy;
+    const float* getitem_45_data = kernel_input<float>(getitem_45.get(), 3, getitem_45_layout,
+        getitem_45_copy);
+    const int64_t getitem_42_layout[] = {72, 1};
+    TensorHandle getitem_42_copy;
+    const float* getitem_42_data = kernel_input<float>(getitem_42.get(), 2, getitem_42_layout,
+        getitem_42_copy);
+    k14_add_sigmoid_mul_add_tanh(getitem_44_data, getitem_47_data, getitem_45_data, getitem_42_data,
+        aotic::runtime::data<float>(tanh_7.get()));
+  }
+  getitem_42.reset();
+  getitem_44.reset();
+  getitem_45.reset();
+  getitem_47.reset();
   // node 'add_31' (aten.add.Tensor)
   TensorHandle add_31;
-  check(aoti_torch_cpu_add_Tensor(mul_15.get(), tanh_7.get(), 1.0, add_31.out()),
-        "node 'add_31' (aten.add.Tensor)");
-  tanh_7.reset();
-  mul_15.reset();
+  const int64_t add_31_sizes[] = {1, 3, 24};
+  const int64_t add_31_strides[] = {72, 24, 1};
+  check(aoti_torch_empty_strided(
+            3, add_31_sizes, add_31_strides, kFloat32, kCPU, kDefaultDeviceIndex, add_31.out()),
+        "allocate add_31");
+  // fuses add_29, sigmoid_15, sub_7, mul_15, add_31
+  {
+    const int64_t add_27_layout[] = {72, 24, 1};
+    TensorHandle add_27_copy;
+    const float* add_27_data = kernel_input<float>(add_27.get(), 3, add_27_layout, add_27_copy);
+    const int64_t tanh_7_layout[] = {72, 24, 1};
+    TensorHandle tanh_7_copy;
+    const float* tanh_7_data = kernel_input<float>(tanh_7.get(), 3, tanh_7_layout, tanh_7_copy);
+    const int64_t getitem_46_layout[] = {216, 72, 1};
+    TensorHandle getitem_46_copy;
+    const float* getitem_46_data = kernel_input<float>(getitem_46.get(), 3, getitem_46_layout,
+        getitem_46_copy);
+    const int64_t getitem_43_layout[] = {72, 1};
+    TensorHandle getitem_43_copy;
+    const float* getitem_43_data = kernel_input<float>(getitem_43.get(), 2, getitem_43_layout,
+        getitem_43_copy);
+    k15_add_sigmoid_sub_mul_add(add_27_data, tanh_7_data, getitem_46_data, getitem_43_data,
+        aotic::runtime::data<float>(add_31.get()));
+  }
+  getitem_43.reset();
+  getitem_46.reset();
+  // tanh_7 is free: its buffer is kept for tanh_8
   // node 'split_with_sizes_16' (aten.split_with_sizes.default)
   // may share squeeze_10's storage (a view)
   TensorHandle getitem_48;
@@ -1173,58 +2446,63 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     getitem_53.reset(rets_17[2]);
   }
   view_19.reset();
-  // node 'add_32' (aten.add.Tensor)
-  TensorHandle add_32;
-  check(aoti_torch_cpu_add_Tensor(getitem_51.get(), getitem_48.get(), 1.0, add_32.out()),
-        "node 'add_32' (aten.add.Tensor)");
-  getitem_48.reset();
-  getitem_51.reset();
-  // node 'sigmoid_16' (aten.sigmoid.default)
-  TensorHandle sigmoid_16;
-  check(aoti_torch_cpu_sigmoid(add_32.get(), sigmoid_16.out()), "node 'sigmoid_16' (aten.sigmoid.default)");
-  add_32.reset();
-  // node 'add_33' (aten.add.Tensor)
-  TensorHandle add_33;
-  check(aoti_torch_cpu_add_Tensor(getitem_52.get(), getitem_49.get(), 1.0, add_33.out()),
-        "node 'add_33' (aten.add.Tensor)");
-  getitem_49.reset();
-  getitem_52.reset();
-  // node 'sigmoid_17' (aten.sigmoid.default)
-  TensorHandle sigmoid_17;
-  check(aoti_torch_cpu_sigmoid(add_33.get(), sigmoid_17.out()), "node 'sigmoid_17' (aten.sigmoid.default)");
-  add_33.reset();
-  // node 'mul_16' (aten.mul.Tensor)
-  TensorHandle mul_16;
-  check(aoti_torch_cpu_mul_Tensor(getitem_53.get(), sigmoid_16.get(), mul_16.out()),
-        "node 'mul_16' (aten.mul.Tensor)");
-  getitem_53.reset();
-  sigmoid_16.reset();
-  // node 'add_34' (aten.add.Tensor)
-  TensorHandle add_34;
-  check(aoti_torch_cpu_add_Tensor(getitem_50.get(), mul_16.get(), 1.0, add_34.out()),
-        "node 'add_34' (aten.add.Tensor)");
-  getitem_50.reset();
-  mul_16.reset();
   // node 'tanh_8' (aten.tanh.default)
   TensorHandle tanh_8;
-  check(aoti_torch_cpu_tanh(add_34.get(), tanh_8.out()), "node 'tanh_8' (aten.tanh.default)");
-  add_34.reset();
-  // node 'sub_8' (aten.sub.Tensor)
-  TensorHandle sub_8;
-  check(aoti_torch_cpu_sub_Tensor(add_31.get(), tanh_8.get(), 1.0, sub_8.out()),
-        "node 'sub_8' (aten.sub.Tensor)");
-  // node 'mul_17' (aten.mul.Tensor)
-  TensorHandle mul_17;
-  check(aoti_torch_cpu_mul_Tensor(sub_8.get(), sigmoid_17.get(), mul_17.out()),
-        "node 'mul_17' (aten.mul.Tensor)");
-  sigmoid_17.reset();
-  sub_8.reset();
+  tanh_8 = std::move(tanh_7);  // tanh_7's buffer: same dtype, sizes and strides
+  // fuses add_32, sigmoid_16, mul_16, add_34, tanh_8
+  {
+    const int64_t getitem_50_layout[] = {72, 1};
+    TensorHandle getitem_50_copy;
+    const float* getitem_50_data = kernel_input<float>(getitem_50.get(), 2, getitem_50_layout,
+        getitem_50_copy);
+    const int64_t getitem_53_layout[] = {216, 72, 1};
+    TensorHandle getitem_53_copy;
+    const float* getitem_53_data = kernel_input<float>(getitem_53.get(), 3, getitem_53_layout,
+        getitem_53_copy);
+    const int64_t getitem_51_layout[] = {216, 72, 1};
+    TensorHandle getitem_51_copy;
+    const float* getitem_51_data = kernel_input<float>(getitem_51.get(), 3, getitem_51_layout,
+        getitem_51_copy);
+    const int64_t getitem_48_layout[] = {72, 1};
+    TensorHandle getitem_48_copy;
+    const float* getitem_48_data = kernel_input<float>(getitem_48.get(), 2, getitem_48_layout,
+        getitem_48_copy);
+    k16_add_sigmoid_mul_add_tanh(getitem_50_data, getitem_53_data, getitem_51_data, getitem_48_data,
+        aotic::runtime::data<float>(tanh_8.get()));
+  }
+  getitem_48.reset();
+  getitem_50.reset();
+  getitem_51.reset();
+  getitem_53.reset();
   // node 'add_35' (aten.add.Tensor)
   TensorHandle add_35;
-  check(aoti_torch_cpu_add_Tensor(mul_17.get(), tanh_8.get(), 1.0, add_35.out()),
-        "node 'add_35' (aten.add.Tensor)");
-  tanh_8.reset();
-  mul_17.reset();
+  const int64_t add_35_sizes[] = {1, 3, 24};
+  const int64_t add_35_strides[] = {72, 24, 1};
+  check(aoti_torch_empty_strided(
+            3, add_35_sizes, add_35_strides, kFloat32, kCPU, kDefaultDeviceIndex, add_35.out()),
+        "allocate add_35");
+  // fuses add_33, sigmoid_17, sub_8, mul_17, add_35
+  {
+    const int64_t add_31_layout[] = {72, 24, 1};
+    TensorHandle add_31_copy;
+    const float* add_31_data = kernel_input<float>(add_31.get(), 3, add_31_layout, add_31_copy);
+    const int64_t tanh_8_layout[] = {72, 24, 1};
+    TensorHandle tanh_8_copy;
+    const float* tanh_8_data = kernel_input<float>(tanh_8.get(), 3, tanh_8_layout, tanh_8_copy);
+    const int64_t getitem_52_layout[] = {216, 72, 1};
+    TensorHandle getitem_52_copy;
+    const float* getitem_52_data = kernel_input<float>(getitem_52.get(), 3, getitem_52_layout,
+        getitem_52_copy);
+    const int64_t getitem_49_layout[] = {72, 1};
+    TensorHandle getitem_49_copy;
+    const float* getitem_49_data = kernel_input<float>(getitem_49.get(), 2, getitem_49_layout,
+        getitem_49_copy);
+    k17_add_sigmoid_sub_mul_add(add_31_data, tanh_8_data, getitem_52_data, getitem_49_data,
+        aotic::runtime::data<float>(add_35.get()));
+  }
+  getitem_49.reset();
+  getitem_52.reset();
+  // tanh_8 is free: its buffer is kept for tanh_9
   // node 'split_with_sizes_18' (aten.split_with_sizes.default)
   // may share squeeze_11's storage (a view)
   TensorHandle getitem_54;
@@ -1283,72 +2561,77 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     getitem_59.reset(rets_19[2]);
   }
   view_21.reset();
-  // node 'add_36' (aten.add.Tensor)
-  TensorHandle add_36;
-  check(aoti_torch_cpu_add_Tensor(getitem_57.get(), getitem_54.get(), 1.0, add_36.out()),
-        "node 'add_36' (aten.add.Tensor)");
-  getitem_54.reset();
-  getitem_57.reset();
-  // node 'sigmoid_18' (aten.sigmoid.default)
-  TensorHandle sigmoid_18;
-  check(aoti_torch_cpu_sigmoid(add_36.get(), sigmoid_18.out()), "node 'sigmoid_18' (aten.sigmoid.default)");
-  add_36.reset();
-  // node 'add_37' (aten.add.Tensor)
-  TensorHandle add_37;
-  check(aoti_torch_cpu_add_Tensor(getitem_58.get(), getitem_55.get(), 1.0, add_37.out()),
-        "node 'add_37' (aten.add.Tensor)");
-  getitem_55.reset();
-  getitem_58.reset();
-  // node 'sigmoid_19' (aten.sigmoid.default)
-  TensorHandle sigmoid_19;
-  check(aoti_torch_cpu_sigmoid(add_37.get(), sigmoid_19.out()), "node 'sigmoid_19' (aten.sigmoid.default)");
-  add_37.reset();
-  // node 'mul_18' (aten.mul.Tensor)
-  TensorHandle mul_18;
-  check(aoti_torch_cpu_mul_Tensor(getitem_59.get(), sigmoid_18.get(), mul_18.out()),
-        "node 'mul_18' (aten.mul.Tensor)");
-  getitem_59.reset();
-  sigmoid_18.reset();
-  // node 'add_38' (aten.add.Tensor)
-  TensorHandle add_38;
-  check(aoti_torch_cpu_add_Tensor(getitem_56.get(), mul_18.get(), 1.0, add_38.out()),
-        "node 'add_38' (aten.add.Tensor)");
-  getitem_56.reset();
-  mul_18.reset();
   // node 'tanh_9' (aten.tanh.default)
   TensorHandle tanh_9;
-  check(aoti_torch_cpu_tanh(add_38.get(), tanh_9.out()), "node 'tanh_9' (aten.tanh.default)");
-  add_38.reset();
-  // node 'sub_9' (aten.sub.Tensor)
-  TensorHandle sub_9;
-  check(aoti_torch_cpu_sub_Tensor(add_35.get(), tanh_9.get(), 1.0, sub_9.out()),
-        "node 'sub_9' (aten.sub.Tensor)");
-  // node 'mul_19' (aten.mul.Tensor)
-  TensorHandle mul_19;
-  check(aoti_torch_cpu_mul_Tensor(sub_9.get(), sigmoid_19.get(), mul_19.out()),
-        "node 'mul_19' (aten.mul.Tensor)");
-  sigmoid_19.reset();
-  sub_9.reset();
+  tanh_9 = std::move(tanh_8);  // tanh_8's buffer: same dtype, sizes and strides
+  // fuses add_36, sigmoid_18, mul_18, add_38, tanh_9
+  {
+    const int64_t getitem_56_layout[] = {72, 1};
+    TensorHandle getitem_56_copy;
+    const float* getitem_56_data = kernel_input<float>(getitem_56.get(), 2, getitem_56_layout,
+        getitem_56_copy);
+    const int64_t getitem_59_layout[] = {216, 72, 1};
+    TensorHandle getitem_59_copy;
+    const float* getitem_59_data = kernel_input<float>(getitem_59.get(), 3, getitem_59_layout,
+        getitem_59_copy);
+    const int64_t getitem_57_layout[] = {216, 72, 1};
+    TensorHandle getitem_57_copy;
+    const float* getitem_57_data = kernel_input<float>(getitem_57.get(), 3, getitem_57_layout,
+        getitem_57_copy);
+    const int64_t getitem_54_layout[] = {72, 1};
+    TensorHandle getitem_54_copy;
+    const float* getitem_54_data = kernel_input<float>(getitem_54.get(), 2, getitem_54_layout,
+        getitem_54_copy);
+    k18_add_sigmoid_mul_add_tanh(getitem_56_data, getitem_59_data, getitem_57_data, getitem_54_data,
+        aotic::runtime::data<float>(tanh_9.get()));
+  }
+  getitem_54.reset();
+  getitem_56.reset();
+  getitem_57.reset();
+  getitem_59.reset();
   // node 'add_39' (aten.add.Tensor)
   TensorHandle add_39;
-  check(aoti_torch_cpu_add_Tensor(mul_19.get(), tanh_9.get(), 1.0, add_39.out()),
-        "node 'add_39' (aten.add.Tensor)");
-  tanh_9.reset();
-  mul_19.reset();
+  const int64_t add_39_sizes[] = {1, 3, 24};
+  const int64_t add_39_strides[] = {72, 24, 1};
+  check(aoti_torch_empty_strided(
+            3, add_39_sizes, add_39_strides, kFloat32, kCPU, kDefaultDeviceIndex, add_39.out()),
+        "allocate add_39");
+  // fuses add_37, sigmoid_19, sub_9, mul_19, add_39
+  {
+    const int64_t add_35_layout[] = {72, 24, 1};
+    TensorHandle add_35_copy;
+    const float* add_35_data = kernel_input<float>(add_35.get(), 3, add_35_layout, add_35_copy);
+    const int64_t tanh_9_layout[] = {72, 24, 1};
+    TensorHandle tanh_9_copy;
+    const float* tanh_9_data = kernel_input<float>(tanh_9.get(), 3, tanh_9_layout, tanh_9_copy);
+    const int64_t getitem_58_layout[] = {216, 72, 1};
+    TensorHandle getitem_58_copy;
+    const float* getitem_58_data = kernel_input<float>(getitem_58.get(), 3, getitem_58_layout,
+        getitem_58_copy);
+    const int64_t getitem_55_layout[] = {72, 1};
+    TensorHandle getitem_55_copy;
+    const float* getitem_55_data = kernel_input<float>(getitem_55.get(), 2, getitem_55_layout,
+        getitem_55_copy);
+    k19_add_sigmoid_sub_mul_add(add_35_data, tanh_9_data, getitem_58_data, getitem_55_data,
+        aotic::runtime::data<float>(add_39.get()));
+  }
+  getitem_55.reset();
+  getitem_58.reset();
+  // tanh_9 is free: its buffer is kept for add_75
   // node 'cat' (aten.cat.default)
   TensorHandle cat;
   const AtenTensorHandle tensors[] = {add_3.get(), add_7.get(), add_11.get(), add_15.get(), add_19.get(),
       add_23.get(), add_27.get(), add_31.get(), add_35.get(), add_39.get()};
   check(aoti_torch_cpu_cat(tensors, 10, 0, cat.out()), "node 'cat' (aten.cat.default)");
-  add_3.reset();
-  add_7.reset();
-  add_11.reset();
-  add_15.reset();
-  add_19.reset();
-  add_23.reset();
-  add_27.reset();
-  add_31.reset();
-  add_35.reset();
+  // add_3 is free: its buffer is kept for add_71
+  // add_7 is free: its buffer is kept for add_67
+  // add_11 is free: its buffer is kept for add_63
+  // add_15 is free: its buffer is kept for add_59
+  // add_19 is free: its buffer is kept for add_55
+  // add_23 is free: its buffer is kept for add_51
+  // add_27 is free: its buffer is kept for add_47
+  // add_31 is free: its buffer is kept for add_43
+  // add_35 is free: its buffer is kept for tanh_10
   // node 'squeeze_12' (aten.squeeze.dims)
   // may share add_39's storage (a view)
   TensorHandle squeeze_12;
@@ -1589,59 +2872,61 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     getitem_65.reset(rets_21[2]);
   }
   view_25.reset();
-  // node 'add_40' (aten.add.Tensor)
-  TensorHandle add_40;
-  check(aoti_torch_cpu_add_Tensor(getitem_63.get(), getitem_60.get(), 1.0, add_40.out()),
-        "node 'add_40' (aten.add.Tensor)");
-  getitem_60.reset();
-  getitem_63.reset();
-  // node 'sigmoid_20' (aten.sigmoid.default)
-  TensorHandle sigmoid_20;
-  check(aoti_torch_cpu_sigmoid(add_40.get(), sigmoid_20.out()), "node 'sigmoid_20' (aten.sigmoid.default)");
-  add_40.reset();
-  // node 'add_41' (aten.add.Tensor)
-  TensorHandle add_41;
-  check(aoti_torch_cpu_add_Tensor(getitem_64.get(), getitem_61.get(), 1.0, add_41.out()),
-        "node 'add_41' (aten.add.Tensor)");
-  getitem_61.reset();
-  getitem_64.reset();
-  // node 'sigmoid_21' (aten.sigmoid.default)
-  TensorHandle sigmoid_21;
-  check(aoti_torch_cpu_sigmoid(add_41.get(), sigmoid_21.out()), "node 'sigmoid_21' (aten.sigmoid.default)");
-  add_41.reset();
-  // node 'mul_20' (aten.mul.Tensor)
-  TensorHandle mul_20;
-  check(aoti_torch_cpu_mul_Tensor(getitem_65.get(), sigmoid_20.get(), mul_20.out()),
-        "node 'mul_20' (aten.mul.Tensor)");
-  getitem_65.reset();
-  sigmoid_20.reset();
-  // node 'add_42' (aten.add.Tensor)
-  TensorHandle add_42;
-  check(aoti_torch_cpu_add_Tensor(getitem_62.get(), mul_20.get(), 1.0, add_42.out()),
-        "node 'add_42' (aten.add.Tensor)");
-  getitem_62.reset();
-  mul_20.reset();
   // node 'tanh_10' (aten.tanh.default)
   TensorHandle tanh_10;
-  check(aoti_torch_cpu_tanh(add_42.get(), tanh_10.out()), "node 'tanh_10' (aten.tanh.default)");
-  add_42.reset();
-  // node 'sub_10' (aten.sub.Tensor)
-  TensorHandle sub_10;
-  check(aoti_torch_cpu_sub_Tensor(unsqueeze_1.get(), tanh_10.get(), 1.0, sub_10.out()),
-        "node 'sub_10' (aten.sub.Tensor)");
-  unsqueeze_1.reset();
-  // node 'mul_21' (aten.mul.Tensor)
-  TensorHandle mul_21;
-  check(aoti_torch_cpu_mul_Tensor(sub_10.get(), sigmoid_21.get(), mul_21.out()),
-        "node 'mul_21' (aten.mul.Tensor)");
-  sigmoid_21.reset();
-  sub_10.reset();
+  tanh_10 = std::move(add_35);  // add_35's buffer: same dtype, sizes and strides
+  // fuses add_40, sigmoid_20, mul_20, add_42, tanh_10
+  {
+    const int64_t getitem_62_layout[] = {72, 1};
+    TensorHandle getitem_62_copy;
+    const float* getitem_62_data = kernel_input<float>(getitem_62.get(), 2, getitem_62_layout,
+        getitem_62_copy);
+    const int64_t getitem_65_layout[] = {216, 72, 1};
+    TensorHandle getitem_65_copy;
+    const float* getitem_65_data = kernel_input<float>(getitem_65.get(), 3, getitem_65_layout,
+        getitem_65_copy);
+    const int64_t getitem_63_layout[] = {216, 72, 1};
+    TensorHandle getitem_63_copy;
+    const float* getitem_63_data = kernel_input<float>(getitem_63.get(), 3, getitem_63_layout,
+        getitem_63_copy);
+    const int64_t getitem_60_layout[] = {72, 1};
+    TensorHandle getitem_60_copy;
+    const float* getitem_60_data = kernel_input<float>(getitem_60.get(), 2, getitem_60_layout,
+        getitem_60_copy);
+    k20_add_sigmoid_mul_add_tanh(getitem_62_data, getitem_65_data, getitem_63_data, getitem_60_data,
+        aotic::runtime::data<float>(tanh_10.get()));
+  }
+  getitem_60.reset();
+  getitem_62.reset();
+  getitem_63.reset();
+  getitem_65.reset();
   // node 'add_43' (aten.add.Tensor)
   TensorHandle add_43;
-  check(aoti_torch_cpu_add_Tensor(mul_21.get(), tanh_10.get(), 1.0, add_43.out()),
-        "node 'add_43' (aten.add.Tensor)");
-  tanh_10.reset();
-  mul_21.reset();
+  add_43 = std::move(add_31);  // add_31's buffer: same dtype, sizes and strides
+  // fuses add_41, sigmoid_21, sub_10, mul_21, add_43
+  {
+    const int64_t unsqueeze_1_layout[] = {72, 24, 1};
+    TensorHandle unsqueeze_1_copy;
+    const float* unsqueeze_1_data = kernel_input<float>(unsqueeze_1.get(), 3, unsqueeze_1_layout,
+        unsqueeze_1_copy);
+    const int64_t tanh_10_layout[] = {72, 24, 1};
+    TensorHandle tanh_10_copy;
+    const float* tanh_10_data = kernel_input<float>(tanh_10.get(), 3, tanh_10_layout, tanh_10_copy);
+    const int64_t getitem_64_layout[] = {216, 72, 1};
+    TensorHandle getitem_64_copy;
+    const float* getitem_64_data = kernel_input<float>(getitem_64.get(), 3, getitem_64_layout,
+        getitem_64_copy);
+    const int64_t getitem_61_layout[] = {72, 1};
+    TensorHandle getitem_61_copy;
+    const float* getitem_61_data = kernel_input<float>(getitem_61.get(), 2, getitem_61_layout,
+        getitem_61_copy);
+    k21_add_sigmoid_sub_mul_add(unsqueeze_1_data, tanh_10_data, getitem_64_data, getitem_61_data,
+        aotic::runtime::data<float>(add_43.get()));
+  }
+  unsqueeze_1.reset();
+  getitem_61.reset();
+  getitem_64.reset();
+  // tanh_10 is free: its buffer is kept for tanh_11
   // node 'split_with_sizes_22' (aten.split_with_sizes.default)
   // may share squeeze_14's storage (a view)
   TensorHandle getitem_66;
@@ -1700,58 +2985,59 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     getitem_71.reset(rets_23[2]);
   }
   view_27.reset();
-  // node 'add_44' (aten.add.Tensor)
-  TensorHandle add_44;
-  check(aoti_torch_cpu_add_Tensor(getitem_69.get(), getitem_66.get(), 1.0, add_44.out()),
-        "node 'add_44' (aten.add.Tensor)");
-  getitem_66.reset();
-  getitem_69.reset();
-  // node 'sigmoid_22' (aten.sigmoid.default)
-  TensorHandle sigmoid_22;
-  check(aoti_torch_cpu_sigmoid(add_44.get(), sigmoid_22.out()), "node 'sigmoid_22' (aten.sigmoid.default)");
-  add_44.reset();
-  // node 'add_45' (aten.add.Tensor)
-  TensorHandle add_45;
-  check(aoti_torch_cpu_add_Tensor(getitem_70.get(), getitem_67.get(), 1.0, add_45.out()),
-        "node 'add_45' (aten.add.Tensor)");
-  getitem_67.reset();
-  getitem_70.reset();
-  // node 'sigmoid_23' (aten.sigmoid.default)
-  TensorHandle sigmoid_23;
-  check(aoti_torch_cpu_sigmoid(add_45.get(), sigmoid_23.out()), "node 'sigmoid_23' (aten.sigmoid.default)");
-  add_45.reset();
-  // node 'mul_22' (aten.mul.Tensor)
-  TensorHandle mul_22;
-  check(aoti_torch_cpu_mul_Tensor(getitem_71.get(), sigmoid_22.get(), mul_22.out()),
-        "node 'mul_22' (aten.mul.Tensor)");
-  getitem_71.reset();
-  sigmoid_22.reset();
-  // node 'add_46' (aten.add.Tensor)
-  TensorHandle add_46;
-  check(aoti_torch_cpu_add_Tensor(getitem_68.get(), mul_22.get(), 1.0, add_46.out()),
-        "node 'add_46' (aten.add.Tensor)");
-  getitem_68.reset();
-  mul_22.reset();
   // node 'tanh_11' (aten.tanh.default)
   TensorHandle tanh_11;
-  check(aoti_torch_cpu_tanh(add_46.get(), tanh_11.out()), "node 'tanh_11' (aten.tanh.default)");
-  add_46.reset();
-  // node 'sub_11' (aten.sub.Tensor)
-  TensorHandle sub_11;
-  check(aoti_torch_cpu_sub_Tensor(add_43.get(), tanh_11.get(), 1.0, sub_11.out()),
-        "node 'sub_11' (aten.sub.Tensor)");
-  // node 'mul_23' (aten.mul.Tensor)
-  TensorHandle mul_23;
-  check(aoti_torch_cpu_mul_Tensor(sub_11.get(), sigmoid_23.get(), mul_23.out()),
-        "node 'mul_23' (aten.mul.Tensor)");
-  sigmoid_23.reset();
-  sub_11.reset();
+  tanh_11 = std::move(tanh_10);  // tanh_10's buffer: same dtype, sizes and strides
+  // fuses add_44, sigmoid_22, mul_22, add_46, tanh_11
+  {
+    const int64_t getitem_68_layout[] = {72, 1};
+    TensorHandle getitem_68_copy;
+    const float* getitem_68_data = kernel_input<float>(getitem_68.get(), 2, getitem_68_layout,
+        getitem_68_copy);
+    const int64_t getitem_71_layout[] = {216, 72, 1};
+    TensorHandle getitem_71_copy;
+    const float* getitem_71_data = kernel_input<float>(getitem_71.get(), 3, getitem_71_layout,
+        getitem_71_copy);
+    const int64_t getitem_69_layout[] = {216, 72, 1};
+    TensorHandle getitem_69_copy;
+    const float* getitem_69_data = kernel_input<float>(getitem_69.get(), 3, getitem_69_layout,
+        getitem_69_copy);
+    const int64_t getitem_66_layout[] = {72, 1};
+    TensorHandle getitem_66_copy;
+    const float* getitem_66_data = kernel_input<float>(getitem_66.get(), 2, getitem_66_layout,
+        getitem_66_copy);
+    k22_add_sigmoid_mul_add_tanh(getitem_68_data, getitem_71_data, getitem_69_data, getitem_66_data,
+        aotic::runtime::data<float>(tanh_11.get()));
+  }
+  getitem_66.reset();
+  getitem_68.reset();
+  getitem_69.reset();
+  getitem_71.reset();
   // node 'add_47' (aten.add.Tensor)
   TensorHandle add_47;
-  check(aoti_torch_cpu_add_Tensor(mul_23.get(), tanh_11.get(), 1.0, add_47.out()),
-        "node 'add_47' (aten.add.Tensor)");
-  tanh_11.reset();
-  mul_23.reset();
+  add_47 = std::move(add_27);  // add_27's buffer: same dtype, sizes and strides
+  // fuses add_45, sigmoid_23, sub_11, mul_23, add_47
+  {
+    const int64_t add_43_layout[] = {72, 24, 1};
+    TensorHandle add_43_copy;
+    const float* add_43_data = kernel_input<float>(add_43.get(), 3, add_43_layout, add_43_copy);
+    const int64_t tanh_11_layout[] = {72, 24, 1};
+    TensorHandle tanh_11_copy;
+    const float* tanh_11_data = kernel_input<float>(tanh_11.get(), 3, tanh_11_layout, tanh_11_copy);
+    const int64_t getitem_70_layout[] = {216, 72, 1};
+    TensorHandle getitem_70_copy;
+    const float* getitem_70_data = kernel_input<float>(getitem_70.get(), 3, getitem_70_layout,
+        getitem_70_copy);
+    const int64_t getitem_67_layout[] = {72, 1};
+    TensorHandle getitem_67_copy;
+    const float* getitem_67_data = kernel_input<float>(getitem_67.get(), 2, getitem_67_layout,
+        getitem_67_copy);
+    k23_add_sigmoid_sub_mul_add(add_43_data, tanh_11_data, getitem_70_data, getitem_67_data,
+        aotic::runtime::data<float>(add_47.get()));
+  }
+  getitem_67.reset();
+  getitem_70.reset();
+  // tanh_11 is free: its buffer is kept for tanh_12
   // node 'split_with_sizes_24' (aten.split_with_sizes.default)
   // may share squeeze_15's storage (a view)
   TensorHandle getitem_72;
@@ -1810,58 +3096,59 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     getitem_77.reset(rets_25[2]);
   }
   view_29.reset();
-  // node 'add_48' (aten.add.Tensor)
-  TensorHandle add_48;
-  check(aoti_torch_cpu_add_Tensor(getitem_75.get(), getitem_72.get(), 1.0, add_48.out()),
-        "node 'add_48' (aten.add.Tensor)");
-  getitem_72.reset();
-  getitem_75.reset();
-  // node 'sigmoid_24' (aten.sigmoid.default)
-  TensorHandle sigmoid_24;
-  check(aoti_torch_cpu_sigmoid(add_48.get(), sigmoid_24.out()), "node 'sigmoid_24' (aten.sigmoid.default)");
-  add_48.reset();
-  // node 'add_49' (aten.add.Tensor)
-  TensorHandle add_49;
-  check(aoti_torch_cpu_add_Tensor(getitem_76.get(), getitem_73.get(), 1.0, add_49.out()),
-        "node 'add_49' (aten.add.Tensor)");
-  getitem_73.reset();
-  getitem_76.reset();
-  // node 'sigmoid_25' (aten.sigmoid.default)
-  TensorHandle sigmoid_25;
-  check(aoti_torch_cpu_sigmoid(add_49.get(), sigmoid_25.out()), "node 'sigmoid_25' (aten.sigmoid.default)");
-  add_49.reset();
-  // node 'mul_24' (aten.mul.Tensor)
-  TensorHandle mul_24;
-  check(aoti_torch_cpu_mul_Tensor(getitem_77.get(), sigmoid_24.get(), mul_24.out()),
-        "node 'mul_24' (aten.mul.Tensor)");
-  getitem_77.reset();
-  sigmoid_24.reset();
-  // node 'add_50' (aten.add.Tensor)
-  TensorHandle add_50;
-  check(aoti_torch_cpu_add_Tensor(getitem_74.get(), mul_24.get(), 1.0, add_50.out()),
-        "node 'add_50' (aten.add.Tensor)");
-  getitem_74.reset();
-  mul_24.reset();
   // node 'tanh_12' (aten.tanh.default)
   TensorHandle tanh_12;
-  check(aoti_torch_cpu_tanh(add_50.get(), tanh_12.out()), "node 'tanh_12' (aten.tanh.default)");
-  add_50.reset();
-  // node 'sub_12' (aten.sub.Tensor)
-  TensorHandle sub_12;
-  check(aoti_torch_cpu_sub_Tensor(add_47.get(), tanh_12.get(), 1.0, sub_12.out()),
-        "node 'sub_12' (aten.sub.Tensor)");
-  // node 'mul_25' (aten.mul.Tensor)
-  TensorHandle mul_25;
-  check(aoti_torch_cpu_mul_Tensor(sub_12.get(), sigmoid_25.get(), mul_25.out()),
-        "node 'mul_25' (aten.mul.Tensor)");
-  sigmoid_25.reset();
-  sub_12.reset();
+  tanh_12 = std::move(tanh_11);  // tanh_11's buffer: same dtype, sizes and strides
+  // fuses add_48, sigmoid_24, mul_24, add_50, tanh_12
+  {
+    const int64_t getitem_74_layout[] = {72, 1};
+    TensorHandle getitem_74_copy;
+    const float* getitem_74_data = kernel_input<float>(getitem_74.get(), 2, getitem_74_layout,
+        getitem_74_copy);
+    const int64_t getitem_77_layout[] = {216, 72, 1};
+    TensorHandle getitem_77_copy;
+    const float* getitem_77_data = kernel_input<float>(getitem_77.get(), 3, getitem_77_layout,
+        getitem_77_copy);
+    const int64_t getitem_75_layout[] = {216, 72, 1};
+    TensorHandle getitem_75_copy;
+    const float* getitem_75_data = kernel_input<float>(getitem_75.get(), 3, getitem_75_layout,
+        getitem_75_copy);
+    const int64_t getitem_72_layout[] = {72, 1};
+    TensorHandle getitem_72_copy;
+    const float* getitem_72_data = kernel_input<float>(getitem_72.get(), 2, getitem_72_layout,
+        getitem_72_copy);
+    k24_add_sigmoid_mul_add_tanh(getitem_74_data, getitem_77_data, getitem_75_data, getitem_72_data,
+        aotic::runtime::data<float>(tanh_12.get()));
+  }
+  getitem_72.reset();
+  getitem_74.reset();
+  getitem_75.reset();
+  getitem_77.reset();
   // node 'add_51' (aten.add.Tensor)
   TensorHandle add_51;
-  check(aoti_torch_cpu_add_Tensor(mul_25.get(), tanh_12.get(), 1.0, add_51.out()),
-        "node 'add_51' (aten.add.Tensor)");
-  tanh_12.reset();
-  mul_25.reset();
+  add_51 = std::move(add_23);  // add_23's buffer: same dtype, sizes and strides
+  // fuses add_49, sigmoid_25, sub_12, mul_25, add_51
+  {
+    const int64_t add_47_layout[] = {72, 24, 1};
+    TensorHandle add_47_copy;
+    const float* add_47_data = kernel_input<float>(add_47.get(), 3, add_47_layout, add_47_copy);
+    const int64_t tanh_12_layout[] = {72, 24, 1};
+    TensorHandle tanh_12_copy;
+    const float* tanh_12_data = kernel_input<float>(tanh_12.get(), 3, tanh_12_layout, tanh_12_copy);
+    const int64_t getitem_76_layout[] = {216, 72, 1};
+    TensorHandle getitem_76_copy;
+    const float* getitem_76_data = kernel_input<float>(getitem_76.get(), 3, getitem_76_layout,
+        getitem_76_copy);
+    const int64_t getitem_73_layout[] = {72, 1};
+    TensorHandle getitem_73_copy;
+    const float* getitem_73_data = kernel_input<float>(getitem_73.get(), 2, getitem_73_layout,
+        getitem_73_copy);
+    k25_add_sigmoid_sub_mul_add(add_47_data, tanh_12_data, getitem_76_data, getitem_73_data,
+        aotic::runtime::data<float>(add_51.get()));
+  }
+  getitem_73.reset();
+  getitem_76.reset();
+  // tanh_12 is free: its buffer is kept for tanh_13
   // node 'split_with_sizes_26' (aten.split_with_sizes.default)
   // may share squeeze_16's storage (a view)
   TensorHandle getitem_78;
@@ -1920,58 +3207,59 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     getitem_83.reset(rets_27[2]);
   }
   view_31.reset();
-  // node 'add_52' (aten.add.Tensor)
-  TensorHandle add_52;
-  check(aoti_torch_cpu_add_Tensor(getitem_81.get(), getitem_78.get(), 1.0, add_52.out()),
-        "node 'add_52' (aten.add.Tensor)");
-  getitem_78.reset();
-  getitem_81.reset();
-  // node 'sigmoid_26' (aten.sigmoid.default)
-  TensorHandle sigmoid_26;
-  check(aoti_torch_cpu_sigmoid(add_52.get(), sigmoid_26.out()), "node 'sigmoid_26' (aten.sigmoid.default)");
-  add_52.reset();
-  // node 'add_53' (aten.add.Tensor)
-  TensorHandle add_53;
-  check(aoti_torch_cpu_add_Tensor(getitem_82.get(), getitem_79.get(), 1.0, add_53.out()),
-        "node 'add_53' (aten.add.Tensor)");
-  getitem_79.reset();
-  getitem_82.reset();
-  // node 'sigmoid_27' (aten.sigmoid.default)
-  TensorHandle sigmoid_27;
-  check(aoti_torch_cpu_sigmoid(add_53.get(), sigmoid_27.out()), "node 'sigmoid_27' (aten.sigmoid.default)");
-  add_53.reset();
-  // node 'mul_26' (aten.mul.Tensor)
-  TensorHandle mul_26;
-  check(aoti_torch_cpu_mul_Tensor(getitem_83.get(), sigmoid_26.get(), mul_26.out()),
-        "node 'mul_26' (aten.mul.Tensor)");
-  getitem_83.reset();
-  sigmoid_26.reset();
-  // node 'add_54' (aten.add.Tensor)
-  TensorHandle add_54;
-  check(aoti_torch_cpu_add_Tensor(getitem_80.get(), mul_26.get(), 1.0, add_54.out()),
-        "node 'add_54' (aten.add.Tensor)");
-  getitem_80.reset();
-  mul_26.reset();
   // node 'tanh_13' (aten.tanh.default)
   TensorHandle tanh_13;
-  check(aoti_torch_cpu_tanh(add_54.get(), tanh_13.out()), "node 'tanh_13' (aten.tanh.default)");
-  add_54.reset();
-  // node 'sub_13' (aten.sub.Tensor)
-  TensorHandle sub_13;
-  check(aoti_torch_cpu_sub_Tensor(add_51.get(), tanh_13.get(), 1.0, sub_13.out()),
-        "node 'sub_13' (aten.sub.Tensor)");
-  // node 'mul_27' (aten.mul.Tensor)
-  TensorHandle mul_27;
-  check(aoti_torch_cpu_mul_Tensor(sub_13.get(), sigmoid_27.get(), mul_27.out()),
-        "node 'mul_27' (aten.mul.Tensor)");
-  sigmoid_27.reset();
-  sub_13.reset();
+  tanh_13 = std::move(tanh_12);  // tanh_12's buffer: same dtype, sizes and strides
+  // fuses add_52, sigmoid_26, mul_26, add_54, tanh_13
+  {
+    const int64_t getitem_80_layout[] = {72, 1};
+    TensorHandle getitem_80_copy;
+    const float* getitem_80_data = kernel_input<float>(getitem_80.get(), 2, getitem_80_layout,
+        getitem_80_copy);
+    const int64_t getitem_83_layout[] = {216, 72, 1};
+    TensorHandle getitem_83_copy;
+    const float* getitem_83_data = kernel_input<float>(getitem_83.get(), 3, getitem_83_layout,
+        getitem_83_copy);
+    const int64_t getitem_81_layout[] = {216, 72, 1};
+    TensorHandle getitem_81_copy;
+    const float* getitem_81_data = kernel_input<float>(getitem_81.get(), 3, getitem_81_layout,
+        getitem_81_copy);
+    const int64_t getitem_78_layout[] = {72, 1};
+    TensorHandle getitem_78_copy;
+    const float* getitem_78_data = kernel_input<float>(getitem_78.get(), 2, getitem_78_layout,
+        getitem_78_copy);
+    k26_add_sigmoid_mul_add_tanh(getitem_80_data, getitem_83_data, getitem_81_data, getitem_78_data,
+        aotic::runtime::data<float>(tanh_13.get()));
+  }
+  getitem_78.reset();
+  getitem_80.reset();
+  getitem_81.reset();
+  getitem_83.reset();
   // node 'add_55' (aten.add.Tensor)
   TensorHandle add_55;
-  check(aoti_torch_cpu_add_Tensor(mul_27.get(), tanh_13.get(), 1.0, add_55.out()),
-        "node 'add_55' (aten.add.Tensor)");
-  tanh_13.reset();
-  mul_27.reset();
+  add_55 = std::move(add_19);  // add_19's buffer: same dtype, sizes and strides
+  // fuses add_53, sigmoid_27, sub_13, mul_27, add_55
+  {
+    const int64_t add_51_layout[] = {72, 24, 1};
+    TensorHandle add_51_copy;
+    const float* add_51_data = kernel_input<float>(add_51.get(), 3, add_51_layout, add_51_copy);
+    const int64_t tanh_13_layout[] = {72, 24, 1};
+    TensorHandle tanh_13_copy;
+    const float* tanh_13_data = kernel_input<float>(tanh_13.get(), 3, tanh_13_layout, tanh_13_copy);
+    const int64_t getitem_82_layout[] = {216, 72, 1};
+    TensorHandle getitem_82_copy;
+    const float* getitem_82_data = kernel_input<float>(getitem_82.get(), 3, getitem_82_layout,
+        getitem_82_copy);
+    const int64_t getitem_79_layout[] = {72, 1};
+    TensorHandle getitem_79_copy;
+    const float* getitem_79_data = kernel_input<float>(getitem_79.get(), 2, getitem_79_layout,
+        getitem_79_copy);
+    k27_add_sigmoid_sub_mul_add(add_51_data, tanh_13_data, getitem_82_data, getitem_79_data,
+        aotic::runtime::data<float>(add_55.get()));
+  }
+  getitem_79.reset();
+  getitem_82.reset();
+  // tanh_13 is free: its buffer is kept for tanh_14
   // node 'split_with_sizes_28' (aten.split_with_sizes.default)
   // may share squeeze_17's storage (a view)
   TensorHandle getitem_84;
@@ -2030,58 +3318,59 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     getitem_89.reset(rets_29[2]);
   }
   view_33.reset();
-  // node 'add_56' (aten.add.Tensor)
-  TensorHandle add_56;
-  check(aoti_torch_cpu_add_Tensor(getitem_87.get(), getitem_84.get(), 1.0, add_56.out()),
-        "node 'add_56' (aten.add.Tensor)");
-  getitem_84.reset();
-  getitem_87.reset();
-  // node 'sigmoid_28' (aten.sigmoid.default)
-  TensorHandle sigmoid_28;
-  check(aoti_torch_cpu_sigmoid(add_56.get(), sigmoid_28.out()), "node 'sigmoid_28' (aten.sigmoid.default)");
-  add_56.reset();
-  // node 'add_57' (aten.add.Tensor)
-  TensorHandle add_57;
-  check(aoti_torch_cpu_add_Tensor(getitem_88.get(), getitem_85.get(), 1.0, add_57.out()),
-        "node 'add_57' (aten.add.Tensor)");
-  getitem_85.reset();
-  getitem_88.reset();
-  // node 'sigmoid_29' (aten.sigmoid.default)
-  TensorHandle sigmoid_29;
-  check(aoti_torch_cpu_sigmoid(add_57.get(), sigmoid_29.out()), "node 'sigmoid_29' (aten.sigmoid.default)");
-  add_57.reset();
-  // node 'mul_28' (aten.mul.Tensor)
-  TensorHandle mul_28;
-  check(aoti_torch_cpu_mul_Tensor(getitem_89.get(), sigmoid_28.get(), mul_28.out()),
-        "node 'mul_28' (aten.mul.Tensor)");
-  getitem_89.reset();
-  sigmoid_28.reset();
-  // node 'add_58' (aten.add.Tensor)
-  TensorHandle add_58;
-  check(aoti_torch_cpu_add_Tensor(getitem_86.get(), mul_28.get(), 1.0, add_58.out()),
-        "node 'add_58' (aten.add.Tensor)");
-  getitem_86.reset();
-  mul_28.reset();
   // node 'tanh_14' (aten.tanh.default)
   TensorHandle tanh_14;
-  check(aoti_torch_cpu_tanh(add_58.get(), tanh_14.out()), "node 'tanh_14' (aten.tanh.default)");
-  add_58.reset();
-  // node 'sub_14' (aten.sub.Tensor)
-  TensorHandle sub_14;
-  check(aoti_torch_cpu_sub_Tensor(add_55.get(), tanh_14.get(), 1.0, sub_14.out()),
-        "node 'sub_14' (aten.sub.Tensor)");
-  // node 'mul_29' (aten.mul.Tensor)
-  TensorHandle mul_29;
-  check(aoti_torch_cpu_mul_Tensor(sub_14.get(), sigmoid_29.get(), mul_29.out()),
-        "node 'mul_29' (aten.mul.Tensor)");
-  sigmoid_29.reset();
-  sub_14.reset();
+  tanh_14 = std::move(tanh_13);  // tanh_13's buffer: same dtype, sizes and strides
+  // fuses add_56, sigmoid_28, mul_28, add_58, tanh_14
+  {
+    const int64_t getitem_86_layout[] = {72, 1};
+    TensorHandle getitem_86_copy;
+    const float* getitem_86_data = kernel_input<float>(getitem_86.get(), 2, getitem_86_layout,
+        getitem_86_copy);
+    const int64_t getitem_89_layout[] = {216, 72, 1};
+    TensorHandle getitem_89_copy;
+    const float* getitem_89_data = kernel_input<float>(getitem_89.get(), 3, getitem_89_layout,
+        getitem_89_copy);
+    const int64_t getitem_87_layout[] = {216, 72, 1};
+    TensorHandle getitem_87_copy;
+    const float* getitem_87_data = kernel_input<float>(getitem_87.get(), 3, getitem_87_layout,
+        getitem_87_copy);
+    const int64_t getitem_84_layout[] = {72, 1};
+    TensorHandle getitem_84_copy;
+    const float* getitem_84_data = kernel_input<float>(getitem_84.get(), 2, getitem_84_layout,
+        getitem_84_copy);
+    k28_add_sigmoid_mul_add_tanh(getitem_86_data, getitem_89_data, getitem_87_data, getitem_84_data,
+        aotic::runtime::data<float>(tanh_14.get()));
+  }
+  getitem_84.reset();
+  getitem_86.reset();
+  getitem_87.reset();
+  getitem_89.reset();
   // node 'add_59' (aten.add.Tensor)
   TensorHandle add_59;
-  check(aoti_torch_cpu_add_Tensor(mul_29.get(), tanh_14.get(), 1.0, add_59.out()),
-        "node 'add_59' (aten.add.Tensor)");
-  tanh_14.reset();
-  mul_29.reset();
+  add_59 = std::move(add_15);  // add_15's buffer: same dtype, sizes and strides
+  // fuses add_57, sigmoid_29, sub_14, mul_29, add_59
+  {
+    const int64_t add_55_layout[] = {72, 24, 1};
+    TensorHandle add_55_copy;
+    const float* add_55_data = kernel_input<float>(add_55.get(), 3, add_55_layout, add_55_copy);
+    const int64_t tanh_14_layout[] = {72, 24, 1};
+    TensorHandle tanh_14_copy;
+    const float* tanh_14_data = kernel_input<float>(tanh_14.get(), 3, tanh_14_layout, tanh_14_copy);
+    const int64_t getitem_88_layout[] = {216, 72, 1};
+    TensorHandle getitem_88_copy;
+    const float* getitem_88_data = kernel_input<float>(getitem_88.get(), 3, getitem_88_layout,
+        getitem_88_copy);
+    const int64_t getitem_85_layout[] = {72, 1};
+    TensorHandle getitem_85_copy;
+    const float* getitem_85_data = kernel_input<float>(getitem_85.get(), 2, getitem_85_layout,
+        getitem_85_copy);
+    k29_add_sigmoid_sub_mul_add(add_55_data, tanh_14_data, getitem_88_data, getitem_85_data,
+        aotic::runtime::data<float>(add_59.get()));
+  }
+  getitem_85.reset();
+  getitem_88.reset();
+  // tanh_14 is free: its buffer is kept for tanh_15
   // node 'split_with_sizes_30' (aten.split_with_sizes.default)
   // may share squeeze_18's storage (a view)
   TensorHandle getitem_90;
@@ -2140,58 +3429,59 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     getitem_95.reset(rets_31[2]);
   }
   view_35.reset();
-  // node 'add_60' (aten.add.Tensor)
-  TensorHandle add_60;
-  check(aoti_torch_cpu_add_Tensor(getitem_93.get(), getitem_90.get(), 1.0, add_60.out()),
-        "node 'add_60' (aten.add.Tensor)");
-  getitem_90.reset();
-  getitem_93.reset();
-  // node 'sigmoid_30' (aten.sigmoid.default)
-  TensorHandle sigmoid_30;
-  check(aoti_torch_cpu_sigmoid(add_60.get(), sigmoid_30.out()), "node 'sigmoid_30' (aten.sigmoid.default)");
-  add_60.reset();
-  // node 'add_61' (aten.add.Tensor)
-  TensorHandle add_61;
-  check(aoti_torch_cpu_add_Tensor(getitem_94.get(), getitem_91.get(), 1.0, add_61.out()),
-        "node 'add_61' (aten.add.Tensor)");
-  getitem_91.reset();
-  getitem_94.reset();
-  // node 'sigmoid_31' (aten.sigmoid.default)
-  TensorHandle sigmoid_31;
-  check(aoti_torch_cpu_sigmoid(add_61.get(), sigmoid_31.out()), "node 'sigmoid_31' (aten.sigmoid.default)");
-  add_61.reset();
-  // node 'mul_30' (aten.mul.Tensor)
-  TensorHandle mul_30;
-  check(aoti_torch_cpu_mul_Tensor(getitem_95.get(), sigmoid_30.get(), mul_30.out()),
-        "node 'mul_30' (aten.mul.Tensor)");
-  getitem_95.reset();
-  sigmoid_30.reset();
-  // node 'add_62' (aten.add.Tensor)
-  TensorHandle add_62;
-  check(aoti_torch_cpu_add_Tensor(getitem_92.get(), mul_30.get(), 1.0, add_62.out()),
-        "node 'add_62' (aten.add.Tensor)");
-  getitem_92.reset();
-  mul_30.reset();
   // node 'tanh_15' (aten.tanh.default)
   TensorHandle tanh_15;
-  check(aoti_torch_cpu_tanh(add_62.get(), tanh_15.out()), "node 'tanh_15' (aten.tanh.default)");
-  add_62.reset();
-  // node 'sub_15' (aten.sub.Tensor)
-  TensorHandle sub_15;
-  check(aoti_torch_cpu_sub_Tensor(add_59.get(), tanh_15.get(), 1.0, sub_15.out()),
-        "node 'sub_15' (aten.sub.Tensor)");
-  // node 'mul_31' (aten.mul.Tensor)
-  TensorHandle mul_31;
-  check(aoti_torch_cpu_mul_Tensor(sub_15.get(), sigmoid_31.get(), mul_31.out()),
-        "node 'mul_31' (aten.mul.Tensor)");
-  sigmoid_31.reset();
-  sub_15.reset();
+  tanh_15 = std::move(tanh_14);  // tanh_14's buffer: same dtype, sizes and strides
+  // fuses add_60, sigmoid_30, mul_30, add_62, tanh_15
+  {
+    const int64_t getitem_92_layout[] = {72, 1};
+    TensorHandle getitem_92_copy;
+    const float* getitem_92_data = kernel_input<float>(getitem_92.get(), 2, getitem_92_layout,
+        getitem_92_copy);
+    const int64_t getitem_95_layout[] = {216, 72, 1};
+    TensorHandle getitem_95_copy;
+    const float* getitem_95_data = kernel_input<float>(getitem_95.get(), 3, getitem_95_layout,
+        getitem_95_copy);
+    const int64_t getitem_93_layout[] = {216, 72, 1};
+    TensorHandle getitem_93_copy;
+    const float* getitem_93_data = kernel_input<float>(getitem_93.get(), 3, getitem_93_layout,
+        getitem_93_copy);
+    const int64_t getitem_90_layout[] = {72, 1};
+    TensorHandle getitem_90_copy;
+    const float* getitem_90_data = kernel_input<float>(getitem_90.get(), 2, getitem_90_layout,
+        getitem_90_copy);
+    k30_add_sigmoid_mul_add_tanh(getitem_92_data, getitem_95_data, getitem_93_data, getitem_90_data,
+        aotic::runtime::data<float>(tanh_15.get()));
+  }
+  getitem_90.reset();
+  getitem_92.reset();
+  getitem_93.reset();
+  getitem_95.reset();
   // node 'add_63' (aten.add.Tensor)
   TensorHandle add_63;
-  check(aoti_torch_cpu_add_Tensor(mul_31.get(), tanh_15.get(), 1.0, add_63.out()),
-        "node 'add_63' (aten.add.Tensor)");
-  tanh_15.reset();
-  mul_31.reset();
+  add_63 = std::move(add_11);  // add_11's buffer: same dtype, sizes and strides
+  // fuses add_61, sigmoid_31, sub_15, mul_31, add_63
+  {
+    const int64_t add_59_layout[] = {72, 24, 1};
+    TensorHandle add_59_copy;
+    const float* add_59_data = kernel_input<float>(add_59.get(), 3, add_59_layout, add_59_copy);
+    const int64_t tanh_15_layout[] = {72, 24, 1};
+    TensorHandle tanh_15_copy;
+    const float* tanh_15_data = kernel_input<float>(tanh_15.get(), 3, tanh_15_layout, tanh_15_copy);
+    const int64_t getitem_94_layout[] = {216, 72, 1};
+    TensorHandle getitem_94_copy;
+    const float* getitem_94_data = kernel_input<float>(getitem_94.get(), 3, getitem_94_layout,
+        getitem_94_copy);
+    const int64_t getitem_91_layout[] = {72, 1};
+    TensorHandle getitem_91_copy;
+    const float* getitem_91_data = kernel_input<float>(getitem_91.get(), 2, getitem_91_layout,
+        getitem_91_copy);
+    k31_add_sigmoid_sub_mul_add(add_59_data, tanh_15_data, getitem_94_data, getitem_91_data,
+        aotic::runtime::data<float>(add_63.get()));
+  }
+  getitem_91.reset();
+  getitem_94.reset();
+  // tanh_15 is free: its buffer is kept for tanh_16
   // node 'split_with_sizes_32' (aten.split_with_sizes.default)
   // may share squeeze_19's storage (a view)
   TensorHandle getitem_96;
@@ -2250,58 +3540,59 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     getitem_101.reset(rets_33[2]);
   }
   view_37.reset();
-  // node 'add_64' (aten.add.Tensor)
-  TensorHandle add_64;
-  check(aoti_torch_cpu_add_Tensor(getitem_99.get(), getitem_96.get(), 1.0, add_64.out()),
-        "node 'add_64' (aten.add.Tensor)");
-  getitem_96.reset();
-  getitem_99.reset();
-  // node 'sigmoid_32' (aten.sigmoid.default)
-  TensorHandle sigmoid_32;
-  check(aoti_torch_cpu_sigmoid(add_64.get(), sigmoid_32.out()), "node 'sigmoid_32' (aten.sigmoid.default)");
-  add_64.reset();
-  // node 'add_65' (aten.add.Tensor)
-  TensorHandle add_65;
-  check(aoti_torch_cpu_add_Tensor(getitem_100.get(), getitem_97.get(), 1.0, add_65.out()),
-        "node 'add_65' (aten.add.Tensor)");
-  getitem_97.reset();
-  getitem_100.reset();
-  // node 'sigmoid_33' (aten.sigmoid.default)
-  TensorHandle sigmoid_33;
-  check(aoti_torch_cpu_sigmoid(add_65.get(), sigmoid_33.out()), "node 'sigmoid_33' (aten.sigmoid.default)");
-  add_65.reset();
-  // node 'mul_32' (aten.mul.Tensor)
-  TensorHandle mul_32;
-  check(aoti_torch_cpu_mul_Tensor(getitem_101.get(), sigmoid_32.get(), mul_32.out()),
-        "node 'mul_32' (aten.mul.Tensor)");
-  getitem_101.reset();
-  sigmoid_32.reset();
-  // node 'add_66' (aten.add.Tensor)
-  TensorHandle add_66;
-  check(aoti_torch_cpu_add_Tensor(getitem_98.get(), mul_32.get(), 1.0, add_66.out()),
-        "node 'add_66' (aten.add.Tensor)");
-  getitem_98.reset();
-  mul_32.reset();
   // node 'tanh_16' (aten.tanh.default)
   TensorHandle tanh_16;
-  check(aoti_torch_cpu_tanh(add_66.get(), tanh_16.out()), "node 'tanh_16' (aten.tanh.default)");
-  add_66.reset();
-  // node 'sub_16' (aten.sub.Tensor)
-  TensorHandle sub_16;
-  check(aoti_torch_cpu_sub_Tensor(add_63.get(), tanh_16.get(), 1.0, sub_16.out()),
-        "node 'sub_16' (aten.sub.Tensor)");
-  // node 'mul_33' (aten.mul.Tensor)
-  TensorHandle mul_33;
-  check(aoti_torch_cpu_mul_Tensor(sub_16.get(), sigmoid_33.get(), mul_33.out()),
-        "node 'mul_33' (aten.mul.Tensor)");
-  sigmoid_33.reset();
-  sub_16.reset();
+  tanh_16 = std::move(tanh_15);  // tanh_15's buffer: same dtype, sizes and strides
+  // fuses add_64, sigmoid_32, mul_32, add_66, tanh_16
+  {
+    const int64_t getitem_98_layout[] = {72, 1};
+    TensorHandle getitem_98_copy;
+    const float* getitem_98_data = kernel_input<float>(getitem_98.get(), 2, getitem_98_layout,
+        getitem_98_copy);
+    const int64_t getitem_101_layout[] = {216, 72, 1};
+    TensorHandle getitem_101_copy;
+    const float* getitem_101_data = kernel_input<float>(getitem_101.get(), 3, getitem_101_layout,
+        getitem_101_copy);
+    const int64_t getitem_99_layout[] = {216, 72, 1};
+    TensorHandle getitem_99_copy;
+    const float* getitem_99_data = kernel_input<float>(getitem_99.get(), 3, getitem_99_layout,
+        getitem_99_copy);
+    const int64_t getitem_96_layout[] = {72, 1};
+    TensorHandle getitem_96_copy;
+    const float* getitem_96_data = kernel_input<float>(getitem_96.get(), 2, getitem_96_layout,
+        getitem_96_copy);
+    k32_add_sigmoid_mul_add_tanh(getitem_98_data, getitem_101_data, getitem_99_data, getitem_96_data,
+        aotic::runtime::data<float>(tanh_16.get()));
+  }
+  getitem_96.reset();
+  getitem_98.reset();
+  getitem_99.reset();
+  getitem_101.reset();
   // node 'add_67' (aten.add.Tensor)
   TensorHandle add_67;
-  check(aoti_torch_cpu_add_Tensor(mul_33.get(), tanh_16.get(), 1.0, add_67.out()),
-        "node 'add_67' (aten.add.Tensor)");
-  tanh_16.reset();
-  mul_33.reset();
+  add_67 = std::move(add_7);  // add_7's buffer: same dtype, sizes and strides
+  // fuses add_65, sigmoid_33, sub_16, mul_33, add_67
+  {
+    const int64_t add_63_layout[] = {72, 24, 1};
+    TensorHandle add_63_copy;
+    const float* add_63_data = kernel_input<float>(add_63.get(), 3, add_63_layout, add_63_copy);
+    const int64_t tanh_16_layout[] = {72, 24, 1};
+    TensorHandle tanh_16_copy;
+    const float* tanh_16_data = kernel_input<float>(tanh_16.get(), 3, tanh_16_layout, tanh_16_copy);
+    const int64_t getitem_100_layout[] = {216, 72, 1};
+    TensorHandle getitem_100_copy;
+    const float* getitem_100_data = kernel_input<float>(getitem_100.get(), 3, getitem_100_layout,
+        getitem_100_copy);
+    const int64_t getitem_97_layout[] = {72, 1};
+    TensorHandle getitem_97_copy;
+    const float* getitem_97_data = kernel_input<float>(getitem_97.get(), 2, getitem_97_layout,
+        getitem_97_copy);
+    k33_add_sigmoid_sub_mul_add(add_63_data, tanh_16_data, getitem_100_data, getitem_97_data,
+        aotic::runtime::data<float>(add_67.get()));
+  }
+  getitem_97.reset();
+  getitem_100.reset();
+  // tanh_16 is free: its buffer is kept for tanh_17
   // node 'split_with_sizes_34' (aten.split_with_sizes.default)
   // may share squeeze_20's storage (a view)
   TensorHandle getitem_102;
@@ -2360,58 +3651,59 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     getitem_107.reset(rets_35[2]);
   }
   view_39.reset();
-  // node 'add_68' (aten.add.Tensor)
-  TensorHandle add_68;
-  check(aoti_torch_cpu_add_Tensor(getitem_105.get(), getitem_102.get(), 1.0, add_68.out()),
-        "node 'add_68' (aten.add.Tensor)");
-  getitem_102.reset();
-  getitem_105.reset();
-  // node 'sigmoid_34' (aten.sigmoid.default)
-  TensorHandle sigmoid_34;
-  check(aoti_torch_cpu_sigmoid(add_68.get(), sigmoid_34.out()), "node 'sigmoid_34' (aten.sigmoid.default)");
-  add_68.reset();
-  // node 'add_69' (aten.add.Tensor)
-  TensorHandle add_69;
-  check(aoti_torch_cpu_add_Tensor(getitem_106.get(), getitem_103.get(), 1.0, add_69.out()),
-        "node 'add_69' (aten.add.Tensor)");
-  getitem_103.reset();
-  getitem_106.reset();
-  // node 'sigmoid_35' (aten.sigmoid.default)
-  TensorHandle sigmoid_35;
-  check(aoti_torch_cpu_sigmoid(add_69.get(), sigmoid_35.out()), "node 'sigmoid_35' (aten.sigmoid.default)");
-  add_69.reset();
-  // node 'mul_34' (aten.mul.Tensor)
-  TensorHandle mul_34;
-  check(aoti_torch_cpu_mul_Tensor(getitem_107.get(), sigmoid_34.get(), mul_34.out()),
-        "node 'mul_34' (aten.mul.Tensor)");
-  getitem_107.reset();
-  sigmoid_34.reset();
-  // node 'add_70' (aten.add.Tensor)
-  TensorHandle add_70;
-  check(aoti_torch_cpu_add_Tensor(getitem_104.get(), mul_34.get(), 1.0, add_70.out()),
-        "node 'add_70' (aten.add.Tensor)");
-  getitem_104.reset();
-  mul_34.reset();
   // node 'tanh_17' (aten.tanh.default)
   TensorHandle tanh_17;
-  check(aoti_torch_cpu_tanh(add_70.get(), tanh_17.out()), "node 'tanh_17' (aten.tanh.default)");
-  add_70.reset();
-  // node 'sub_17' (aten.sub.Tensor)
-  TensorHandle sub_17;
-  check(aoti_torch_cpu_sub_Tensor(add_67.get(), tanh_17.get(), 1.0, sub_17.out()),
-        "node 'sub_17' (aten.sub.Tensor)");
-  // node 'mul_35' (aten.mul.Tensor)
-  TensorHandle mul_35;
-  check(aoti_torch_cpu_mul_Tensor(sub_17.get(), sigmoid_35.get(), mul_35.out()),
-        "node 'mul_35' (aten.mul.Tensor)");
-  sigmoid_35.reset();
-  sub_17.reset();
+  tanh_17 = std::move(tanh_16);  // tanh_16's buffer: same dtype, sizes and strides
+  // fuses add_68, sigmoid_34, mul_34, add_70, tanh_17
+  {
+    const int64_t getitem_104_layout[] = {72, 1};
+    TensorHandle getitem_104_copy;
+    const float* getitem_104_data = kernel_input<float>(getitem_104.get(), 2, getitem_104_layout,
+        getitem_104_copy);
+    const int64_t getitem_107_layout[] = {216, 72, 1};
+    TensorHandle getitem_107_copy;
+    const float* getitem_107_data = kernel_input<float>(getitem_107.get(), 3, getitem_107_layout,
+        getitem_107_copy);
+    const int64_t getitem_105_layout[] = {216, 72, 1};
+    TensorHandle getitem_105_copy;
+    const float* getitem_105_data = kernel_input<float>(getitem_105.get(), 3, getitem_105_layout,
+        getitem_105_copy);
+    const int64_t getitem_102_layout[] = {72, 1};
+    TensorHandle getitem_102_copy;
+    const float* getitem_102_data = kernel_input<float>(getitem_102.get(), 2, getitem_102_layout,
+        getitem_102_copy);
+    k34_add_sigmoid_mul_add_tanh(getitem_104_data, getitem_107_data, getitem_105_data, getitem_102_data,
+        aotic::runtime::data<float>(tanh_17.get()));
+  }
+  getitem_102.reset();
+  getitem_104.reset();
+  getitem_105.reset();
+  getitem_107.reset();
   // node 'add_71' (aten.add.Tensor)
   TensorHandle add_71;
-  check(aoti_torch_cpu_add_Tensor(mul_35.get(), tanh_17.get(), 1.0, add_71.out()),
-        "node 'add_71' (aten.add.Tensor)");
-  tanh_17.reset();
-  mul_35.reset();
+  add_71 = std::move(add_3);  // add_3's buffer: same dtype, sizes and strides
+  // fuses add_69, sigmoid_35, sub_17, mul_35, add_71
+  {
+    const int64_t add_67_layout[] = {72, 24, 1};
+    TensorHandle add_67_copy;
+    const float* add_67_data = kernel_input<float>(add_67.get(), 3, add_67_layout, add_67_copy);
+    const int64_t tanh_17_layout[] = {72, 24, 1};
+    TensorHandle tanh_17_copy;
+    const float* tanh_17_data = kernel_input<float>(tanh_17.get(), 3, tanh_17_layout, tanh_17_copy);
+    const int64_t getitem_106_layout[] = {216, 72, 1};
+    TensorHandle getitem_106_copy;
+    const float* getitem_106_data = kernel_input<float>(getitem_106.get(), 3, getitem_106_layout,
+        getitem_106_copy);
+    const int64_t getitem_103_layout[] = {72, 1};
+    TensorHandle getitem_103_copy;
+    const float* getitem_103_data = kernel_input<float>(getitem_103.get(), 2, getitem_103_layout,
+        getitem_103_copy);
+    k35_add_sigmoid_sub_mul_add(add_67_data, tanh_17_data, getitem_106_data, getitem_103_data,
+        aotic::runtime::data<float>(add_71.get()));
+  }
+  getitem_103.reset();
+  getitem_106.reset();
+  // tanh_17 is free: its buffer is kept for tanh_18
   // node 'split_with_sizes_36' (aten.split_with_sizes.default)
   // may share squeeze_21's storage (a view)
   TensorHandle getitem_108;
@@ -2470,58 +3762,59 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     getitem_113.reset(rets_37[2]);
   }
   view_41.reset();
-  // node 'add_72' (aten.add.Tensor)
-  TensorHandle add_72;
-  check(aoti_torch_cpu_add_Tensor(getitem_111.get(), getitem_108.get(), 1.0, add_72.out()),
-        "node 'add_72' (aten.add.Tensor)");
-  getitem_108.reset();
-  getitem_111.reset();
-  // node 'sigmoid_36' (aten.sigmoid.default)
-  TensorHandle sigmoid_36;
-  check(aoti_torch_cpu_sigmoid(add_72.get(), sigmoid_36.out()), "node 'sigmoid_36' (aten.sigmoid.default)");
-  add_72.reset();
-  // node 'add_73' (aten.add.Tensor)
-  TensorHandle add_73;
-  check(aoti_torch_cpu_add_Tensor(getitem_112.get(), getitem_109.get(), 1.0, add_73.out()),
-        "node 'add_73' (aten.add.Tensor)");
-  getitem_109.reset();
-  getitem_112.reset();
-  // node 'sigmoid_37' (aten.sigmoid.default)
-  TensorHandle sigmoid_37;
-  check(aoti_torch_cpu_sigmoid(add_73.get(), sigmoid_37.out()), "node 'sigmoid_37' (aten.sigmoid.default)");
-  add_73.reset();
-  // node 'mul_36' (aten.mul.Tensor)
-  TensorHandle mul_36;
-  check(aoti_torch_cpu_mul_Tensor(getitem_113.get(), sigmoid_36.get(), mul_36.out()),
-        "node 'mul_36' (aten.mul.Tensor)");
-  getitem_113.reset();
-  sigmoid_36.reset();
-  // node 'add_74' (aten.add.Tensor)
-  TensorHandle add_74;
-  check(aoti_torch_cpu_add_Tensor(getitem_110.get(), mul_36.get(), 1.0, add_74.out()),
-        "node 'add_74' (aten.add.Tensor)");
-  getitem_110.reset();
-  mul_36.reset();
   // node 'tanh_18' (aten.tanh.default)
   TensorHandle tanh_18;
-  check(aoti_torch_cpu_tanh(add_74.get(), tanh_18.out()), "node 'tanh_18' (aten.tanh.default)");
-  add_74.reset();
-  // node 'sub_18' (aten.sub.Tensor)
-  TensorHandle sub_18;
-  check(aoti_torch_cpu_sub_Tensor(add_71.get(), tanh_18.get(), 1.0, sub_18.out()),
-        "node 'sub_18' (aten.sub.Tensor)");
-  // node 'mul_37' (aten.mul.Tensor)
-  TensorHandle mul_37;
-  check(aoti_torch_cpu_mul_Tensor(sub_18.get(), sigmoid_37.get(), mul_37.out()),
-        "node 'mul_37' (aten.mul.Tensor)");
-  sigmoid_37.reset();
-  sub_18.reset();
+  tanh_18 = std::move(tanh_17);  // tanh_17's buffer: same dtype, sizes and strides
+  // fuses add_72, sigmoid_36, mul_36, add_74, tanh_18
+  {
+    const int64_t getitem_110_layout[] = {72, 1};
+    TensorHandle getitem_110_copy;
+    const float* getitem_110_data = kernel_input<float>(getitem_110.get(), 2, getitem_110_layout,
+        getitem_110_copy);
+    const int64_t getitem_113_layout[] = {216, 72, 1};
+    TensorHandle getitem_113_copy;
+    const float* getitem_113_data = kernel_input<float>(getitem_113.get(), 3, getitem_113_layout,
+        getitem_113_copy);
+    const int64_t getitem_111_layout[] = {216, 72, 1};
+    TensorHandle getitem_111_copy;
+    const float* getitem_111_data = kernel_input<float>(getitem_111.get(), 3, getitem_111_layout,
+        getitem_111_copy);
+    const int64_t getitem_108_layout[] = {72, 1};
+    TensorHandle getitem_108_copy;
+    const float* getitem_108_data = kernel_input<float>(getitem_108.get(), 2, getitem_108_layout,
+        getitem_108_copy);
+    k36_add_sigmoid_mul_add_tanh(getitem_110_data, getitem_113_data, getitem_111_data, getitem_108_data,
+        aotic::runtime::data<float>(tanh_18.get()));
+  }
+  getitem_108.reset();
+  getitem_110.reset();
+  getitem_111.reset();
+  getitem_113.reset();
   // node 'add_75' (aten.add.Tensor)
   TensorHandle add_75;
-  check(aoti_torch_cpu_add_Tensor(mul_37.get(), tanh_18.get(), 1.0, add_75.out()),
-        "node 'add_75' (aten.add.Tensor)");
-  tanh_18.reset();
-  mul_37.reset();
+  add_75 = std::move(tanh_9);  // tanh_9's buffer: same dtype, sizes and strides
+  // fuses add_73, sigmoid_37, sub_18, mul_37, add_75
+  {
+    const int64_t add_71_layout[] = {72, 24, 1};
+    TensorHandle add_71_copy;
+    const float* add_71_data = kernel_input<float>(add_71.get(), 3, add_71_layout, add_71_copy);
+    const int64_t tanh_18_layout[] = {72, 24, 1};
+    TensorHandle tanh_18_copy;
+    const float* tanh_18_data = kernel_input<float>(tanh_18.get(), 3, tanh_18_layout, tanh_18_copy);
+    const int64_t getitem_112_layout[] = {216, 72, 1};
+    TensorHandle getitem_112_copy;
+    const float* getitem_112_data = kernel_input<float>(getitem_112.get(), 3, getitem_112_layout,
+        getitem_112_copy);
+    const int64_t getitem_109_layout[] = {72, 1};
+    TensorHandle getitem_109_copy;
+    const float* getitem_109_data = kernel_input<float>(getitem_109.get(), 2, getitem_109_layout,
+        getitem_109_copy);
+    k37_add_sigmoid_sub_mul_add(add_71_data, tanh_18_data, getitem_112_data, getitem_109_data,
+        aotic::runtime::data<float>(add_75.get()));
+  }
+  getitem_109.reset();
+  getitem_112.reset();
+  // tanh_18 is free: its buffer is kept for tanh_19
   // node 'split_with_sizes_38' (aten.split_with_sizes.default)
   // may share squeeze_22's storage (a view)
   TensorHandle getitem_114;
@@ -2580,58 +3873,63 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     getitem_119.reset(rets_39[2]);
   }
   view_43.reset();
-  // node 'add_76' (aten.add.Tensor)
-  TensorHandle add_76;
-  check(aoti_torch_cpu_add_Tensor(getitem_117.get(), getitem_114.get(), 1.0, add_76.out()),
-        "node 'add_76' (aten.add.Tensor)");
-  getitem_114.reset();
-  getitem_117.reset();
-  // node 'sigmoid_38' (aten.sigmoid.default)
-  TensorHandle sigmoid_38;
-  check(aoti_torch_cpu_sigmoid(add_76.get(), sigmoid_38.out()), "node 'sigmoid_38' (aten.sigmoid.default)");
-  add_76.reset();
-  // node 'add_77' (aten.add.Tensor)
-  TensorHandle add_77;
-  check(aoti_torch_cpu_add_Tensor(getitem_118.get(), getitem_115.get(), 1.0, add_77.out()),
-        "node 'add_77' (aten.add.Tensor)");
-  getitem_115.reset();
-  getitem_118.reset();
-  // node 'sigmoid_39' (aten.sigmoid.default)
-  TensorHandle sigmoid_39;
-  check(aoti_torch_cpu_sigmoid(add_77.get(), sigmoid_39.out()), "node 'sigmoid_39' (aten.sigmoid.default)");
-  add_77.reset();
-  // node 'mul_38' (aten.mul.Tensor)
-  TensorHandle mul_38;
-  check(aoti_torch_cpu_mul_Tensor(getitem_119.get(), sigmoid_38.get(), mul_38.out()),
-        "node 'mul_38' (aten.mul.Tensor)");
-  getitem_119.reset();
-  sigmoid_38.reset();
-  // node 'add_78' (aten.add.Tensor)
-  TensorHandle add_78;
-  check(aoti_torch_cpu_add_Tensor(getitem_116.get(), mul_38.get(), 1.0, add_78.out()),
-        "node 'add_78' (aten.add.Tensor)");
-  getitem_116.reset();
-  mul_38.reset();
   // node 'tanh_19' (aten.tanh.default)
   TensorHandle tanh_19;
-  check(aoti_torch_cpu_tanh(add_78.get(), tanh_19.out()), "node 'tanh_19' (aten.tanh.default)");
-  add_78.reset();
-  // node 'sub_19' (aten.sub.Tensor)
-  TensorHandle sub_19;
-  check(aoti_torch_cpu_sub_Tensor(add_75.get(), tanh_19.get(), 1.0, sub_19.out()),
-        "node 'sub_19' (aten.sub.Tensor)");
-  // node 'mul_39' (aten.mul.Tensor)
-  TensorHandle mul_39;
-  check(aoti_torch_cpu_mul_Tensor(sub_19.get(), sigmoid_39.get(), mul_39.out()),
-        "node 'mul_39' (aten.mul.Tensor)");
-  sigmoid_39.reset();
-  sub_19.reset();
+  tanh_19 = std::move(tanh_18);  // tanh_18's buffer: same dtype, sizes and strides
+  // fuses add_76, sigmoid_38, mul_38, add_78, tanh_19
+  {
+    const int64_t getitem_116_layout[] = {72, 1};
+    TensorHandle getitem_116_copy;
+    const float* getitem_116_data = kernel_input<float>(getitem_116.get(), 2, getitem_116_layout,
+        getitem_116_copy);
+    const int64_t getitem_119_layout[] = {216, 72, 1};
+    TensorHandle getitem_119_copy;
+    const float* getitem_119_data = kernel_input<float>(getitem_119.get(), 3, getitem_119_layout,
+        getitem_119_copy);
+    const int64_t getitem_117_layout[] = {216, 72, 1};
+    TensorHandle getitem_117_copy;
+    const float* getitem_117_data = kernel_input<float>(getitem_117.get(), 3, getitem_117_layout,
+        getitem_117_copy);
+    const int64_t getitem_114_layout[] = {72, 1};
+    TensorHandle getitem_114_copy;
+    const float* getitem_114_data = kernel_input<float>(getitem_114.get(), 2, getitem_114_layout,
+        getitem_114_copy);
+    k38_add_sigmoid_mul_add_tanh(getitem_116_data, getitem_119_data, getitem_117_data, getitem_114_data,
+        aotic::runtime::data<float>(tanh_19.get()));
+  }
+  getitem_114.reset();
+  getitem_116.reset();
+  getitem_117.reset();
+  getitem_119.reset();
   // node 'add_79' (aten.add.Tensor)
   TensorHandle add_79;
-  check(aoti_torch_cpu_add_Tensor(mul_39.get(), tanh_19.get(), 1.0, add_79.out()),
-        "node 'add_79' (aten.add.Tensor)");
+  const int64_t add_79_sizes[] = {1, 3, 24};
+  const int64_t add_79_strides[] = {72, 24, 1};
+  check(aoti_torch_empty_strided(
+            3, add_79_sizes, add_79_strides, kFloat32, kCPU, kDefaultDeviceIndex, add_79.out()),
+        "allocate add_79");
+  // fuses add_77, sigmoid_39, sub_19, mul_39, add_79
+  {
+    const int64_t add_75_layout[] = {72, 24, 1};
+    TensorHandle add_75_copy;
+    const float* add_75_data = kernel_input<float>(add_75.get(), 3, add_75_layout, add_75_copy);
+    const int64_t tanh_19_layout[] = {72, 24, 1};
+    TensorHandle tanh_19_copy;
+    const float* tanh_19_data = kernel_input<float>(tanh_19.get(), 3, tanh_19_layout, tanh_19_copy);
+    const int64_t getitem_118_layout[] = {216, 72, 1};
+    TensorHandle getitem_118_copy;
+    const float* getitem_118_data = kernel_input<float>(getitem_118.get(), 3, getitem_118_layout,
+        getitem_118_copy);
+    const int64_t getitem_115_layout[] = {72, 1};
+    TensorHandle getitem_115_copy;
+    const float* getitem_115_data = kernel_input<float>(getitem_115.get(), 2, getitem_115_layout,
+        getitem_115_copy);
+    k39_add_sigmoid_sub_mul_add(add_75_data, tanh_19_data, getitem_118_data, getitem_115_data,
+        aotic::runtime::data<float>(add_79.get()));
+  }
+  getitem_115.reset();
+  getitem_118.reset();
   tanh_19.reset();
-  mul_39.reset();
   // node 'cat_1' (aten.cat.default)
   TensorHandle cat_1;
   const AtenTensorHandle tensors_1[] = {add_43.get(), add_47.get(), add_51.get(), add_55.get(),
@@ -2702,7 +4000,17 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   addmm_22.reset();
   // node 'tanh_20' (aten.tanh.default)
   TensorHandle tanh_20;
-  check(aoti_torch_cpu_tanh(view_46.get(), tanh_20.out()), "node 'tanh_20' (aten.tanh.default)");
+  const int64_t tanh_20_sizes[] = {10, 3, 4};
+  const int64_t tanh_20_strides[] = {12, 4, 1};
+  check(aoti_torch_empty_strided(
+            3, tanh_20_sizes, tanh_20_strides, kFloat32, kCPU, kDefaultDeviceIndex, tanh_20.out()),
+        "allocate tanh_20");
+  {
+    const int64_t view_46_layout[] = {12, 4, 1};
+    TensorHandle view_46_copy;
+    const float* view_46_data = kernel_input<float>(view_46.get(), 3, view_46_layout, view_46_copy);
+    k40_tanh(view_46_data, aotic::runtime::data<float>(tanh_20.get()));
+  }
   view_46.reset();
   outputs[0] = new_reference(tanh_20.get()).release();
   outputs[1] = new_reference(view_44.get()).release();

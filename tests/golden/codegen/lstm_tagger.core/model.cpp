@@ -6,6 +6,11 @@
 #include "aotic/c_shim_cpu.h"
 #include "aotic/runtime/model_spec.h"
 #include "aotic/shim.h"
+#include <algorithm>
+#include <cmath>
+#include <cstdlib>
+#include <cstring>
+#include "aotic/runtime/threads.h"
 
 // The constants' bytes, linked in from constants.S.
 extern "C" const uint8_t aotic_constants_blob[];
@@ -22,6 +27,2926 @@ constexpr int32_t kFloat32 = 6;
 constexpr int32_t kCPU = 0;
 constexpr int32_t kDefaultDeviceIndex = -1;
 constexpr int32_t kStrided = 0;
+
+/// The data of `t` laid out with the strides a kernel was generated for: `t`'s own when its
+/// strides are those (dimensions of size 1 aside), else a copy made into `scratch` (a library op
+/// of this libtorch may lay out its result differently from the export's).
+template <typename T>
+const T* kernel_input(AtenTensorHandle t, int64_t rank, const int64_t* strides, TensorHandle& scratch) {
+  int64_t* sizes = nullptr;
+  int64_t* actual = nullptr;
+  check(aoti_torch_get_sizes(t, &sizes), "aoti_torch_get_sizes");
+  check(aoti_torch_get_strides(t, &actual), "aoti_torch_get_strides");
+  bool same = true;
+  for (int64_t d = 0; d < rank; ++d) same &= sizes[d] <= 1 || actual[d] == strides[d];
+  if (same) return aotic::runtime::data<const T>(t);
+  int32_t dtype = 0, device_type = 0, device_index = 0;
+  check(aoti_torch_get_dtype(t, &dtype), "aoti_torch_get_dtype");
+  check(aoti_torch_get_device_type(t, &device_type), "aoti_torch_get_device_type");
+  check(aoti_torch_get_device_index(t, &device_index), "aoti_torch_get_device_index");
+  check(aoti_torch_empty_strided(rank, sizes, strides, dtype, device_type, device_index, scratch.out()),
+        "aoti_torch_empty_strided");
+  check(aoti_torch_copy_(scratch.get(), t, 0), "aoti_torch_copy_");
+  return aotic::runtime::data<const T>(scratch.get());
+}
+
+namespace km {
+
+template <typename T>
+constexpr bool kWraps = std::is_integral_v<T> && !std::is_same_v<T, bool>;
+
+template <typename T>
+inline T add(T a, T b) {
+  if constexpr (kWraps<T>) {
+    return static_cast<T>(static_cast<uint64_t>(a) + static_cast<uint64_t>(b));
+  } else {
+    return a + b;
+  }
+}
+template <typename T>
+inline T sub(T a, T b) {
+  if constexpr (kWraps<T>) {
+    return static_cast<T>(static_cast<uint64_t>(a) - static_cast<uint64_t>(b));
+  } else {
+    return a - b;
+  }
+}
+template <typename T>
+inline T mul(T a, T b) {
+  if constexpr (kWraps<T>) {
+    return static_cast<T>(static_cast<uint64_t>(a) * static_cast<uint64_t>(b));
+  } else {
+    return a * b;
+  }
+}
+template <typename T>
+inline T neg(T a) {
+  if constexpr (kWraps<T>) {
+    return static_cast<T>(uint64_t{0} - static_cast<uint64_t>(a));
+  } else {
+    return -a;
+  }
+}
+template <typename T>
+inline T abs(T a) {
+  if constexpr (kWraps<T>) {
+    return a < 0 ? neg(a) : a;
+  } else if constexpr (std::is_same_v<T, bool>) {
+    return a;
+  } else {
+    return std::fabs(a);
+  }
+}
+template <typename T>
+inline T maximum(T a, T b) {
+  if constexpr (std::is_floating_point_v<T>) {
+    return a != a ? a : b != b ? b : a > b ? a : b;
+  } else {
+    return a > b ? a : b;
+  }
+}
+template <typename T>
+inline T minimum(T a, T b) {
+  if constexpr (std::is_floating_point_v<T>) {
+    return a != a ? a : b != b ? b : a < b ? a : b;
+  } else {
+    return a < b ? a : b;
+  }
+}
+/// PyTorch's conversion: to bool is `!= 0`; otherwise C++'s (floats to integers truncate).
+template <typename To, typename From>
+inline To convert(From v) {
+  if constexpr (std::is_same_v<To, bool>) {
+    return v != From(0);
+  } else {
+    return static_cast<To>(v);
+  }
+}
+/// expf in straight-line arithmetic (Cephes' polynomial, within 2 ulp), so that `omp simd` loops
+/// calling it vectorise; NaN, infinities and underflow as std::exp.
+inline float exp_float(float x) {
+  const float clamped = x > 88.3762626647949f    ? 88.3762626647949f
+                        : x < -88.3762626647949f ? -88.3762626647949f
+                                                 : x;
+  const float n = std::floor(clamped * 1.44269504088896341f + 0.5f);
+  float r = clamped - n * 0.693359375f;
+  r = r - n * -2.12194440e-4f;
+  const float z = r * r;
+  float y = 1.9875691500e-4f;
+  y = y * r + 1.3981999507e-3f;
+  y = y * r + 8.3334519073e-3f;
+  y = y * r + 4.1665795894e-2f;
+  y = y * r + 1.6666665459e-1f;
+  y = y * r + 5.0000001201e-1f;
+  y = y * z + r + 1.0f;
+  // 2^n as two factors, each a normal float for n in [-127, 128].
+  const int32_t half = static_cast<int32_t>(n) / 2;
+  const int32_t bits_a = (half + 127) << 23, bits_b = (static_cast<int32_t>(n) - half + 127) << 23;
+  float scale_a, scale_b;
+  std::memcpy(&scale_a, &bits_a, sizeof(scale_a));
+  std::memcpy(&scale_b, &bits_b, sizeof(scale_b));
+  float e = y * scale_a * scale_b;
+  e = x > 88.7228391f ? std::numeric_limits<float>::infinity() : e;
+  e = x < -103.972084f ? 0.0f : e;
+  return x != x ? x : e;
+}
+template <typename T>
+inline T exp(T x) {
+  if constexpr (std::is_same_v<T, float>) {
+    return exp_float(x);
+  } else {
+    return std::exp(x);
+  }
+}
+template <typename T>
+inline T exp2(T x) {
+  return std::exp2(x);
+}
+template <typename T>
+inline T expm1(T x) {
+  return std::expm1(x);
+}
+template <typename T>
+inline T log(T x) {
+  return std::log(x);
+}
+template <typename T>
+inline T log2(T x) {
+  return std::log2(x);
+}
+template <typename T>
+inline T log10(T x) {
+  return std::log10(x);
+}
+template <typename T>
+inline T log1p(T x) {
+  return std::log1p(x);
+}
+template <typename T>
+inline T sqrt(T x) {
+  return std::sqrt(x);
+}
+template <typename T>
+inline T rsqrt(T x) {
+  return T(1) / std::sqrt(x);
+}
+template <typename T>
+inline T reciprocal(T x) {
+  return T(1) / x;
+}
+template <typename T>
+inline T sin(T x) {
+  return std::sin(x);
+}
+template <typename T>
+inline T cos(T x) {
+  return std::cos(x);
+}
+template <typename T>
+inline T tan(T x) {
+  return std::tan(x);
+}
+template <typename T>
+inline T asin(T x) {
+  return std::asin(x);
+}
+template <typename T>
+inline T acos(T x) {
+  return std::acos(x);
+}
+template <typename T>
+inline T atan(T x) {
+  return std::atan(x);
+}
+template <typename T>
+inline T sinh(T x) {
+  return std::sinh(x);
+}
+template <typename T>
+inline T cosh(T x) {
+  return std::cosh(x);
+}
+template <typename T>
+inline T tanh(T x) {
+  if constexpr (std::is_same_v<T, float>) {
+    // 1 - 2 / (e^2x + 1), vectorisable; odd, and exact at the saturated ends.
+    const float a = x < 0 ? -x : x;
+    const float t = 1.0f - 2.0f / (exp_float(2.0f * a) + 1.0f);
+    const float r = a < 0.0004f ? a : t;
+    return x != x ? x : x < 0 ? -r : r;
+  } else {
+    return std::tanh(x);
+  }
+}
+template <typename T>
+inline T asinh(T x) {
+  return std::asinh(x);
+}
+template <typename T>
+inline T acosh(T x) {
+  return std::acosh(x);
+}
+template <typename T>
+inline T atanh(T x) {
+  return std::atanh(x);
+}
+template <typename T>
+inline T erf(T x) {
+  if constexpr (std::is_same_v<T, float>) {
+    // Abramowitz and Stegun 7.1.26 (absolute error below 1.5e-7), vectorisable.
+    const float a = x < 0 ? -x : x;
+    const float t = 1.0f / (1.0f + 0.3275911f * a);
+    float p = 1.061405429f;
+    p = p * t - 1.453152027f;
+    p = p * t + 1.421413741f;
+    p = p * t - 0.284496736f;
+    p = p * t + 0.254829592f;
+    const float r = 1.0f - p * t * exp_float(-a * a);
+    return x != x ? x : x < 0 ? -r : r;
+  } else {
+    return std::erf(x);
+  }
+}
+template <typename T>
+inline T erfc(T x) {
+  return std::erfc(x);
+}
+template <typename T>
+inline T floor(T x) {
+  return std::floor(x);
+}
+template <typename T>
+inline T ceil(T x) {
+  return std::ceil(x);
+}
+template <typename T>
+inline T trunc(T x) {
+  return std::trunc(x);
+}
+/// Half to even, as torch.round.
+template <typename T>
+inline T round(T x) {
+  return std::nearbyint(x);
+}
+template <typename T>
+inline T frac(T x) {
+  return x - std::trunc(x);
+}
+template <typename T>
+inline T sign(T x) {
+  if constexpr (std::is_same_v<T, bool>) {
+    return x;
+  } else {
+    return static_cast<T>((T(0) < x) - (x < T(0)));
+  }
+}
+template <typename T>
+inline T sigmoid(T x) {
+  return T(1) / (T(1) + exp(-x));
+}
+template <typename T>
+inline T relu(T x) {
+  if constexpr (std::is_same_v<T, bool>) {
+    return x;
+  } else {
+    return maximum(x, T(0));
+  }
+}
+template <typename T>
+inline T gelu(T x) {
+  return T(0.5) * x * (T(1) + erf(x * T(0.70710678118654752440)));
+}
+template <typename T>
+inline T gelu_tanh(T x) {
+  const T inner = T(0.79788456080286535588) * (x + T(0.044715) * x * x * x);
+  return T(0.5) * x * (T(1) + tanh(inner));
+}
+template <typename T>
+inline T silu(T x) {
+  return x / (T(1) + exp(-x));
+}
+template <typename T>
+inline T mish(T x) {
+  return x * std::tanh(std::log1p(std::exp(x)));
+}
+template <typename T>
+inline T hardsigmoid(T x) {
+  return minimum(maximum(x + T(3), T(0)), T(6)) / T(6);
+}
+template <typename T>
+inline T hardswish(T x) {
+  return x * minimum(maximum(x + T(3), T(0)), T(6)) / T(6);
+}
+template <typename T>
+inline T pow(T a, T b) {
+  return std::pow(a, b);
+}
+template <typename T>
+inline T atan2(T a, T b) {
+  return std::atan2(a, b);
+}
+template <typename T>
+inline bool isnan(T x) {
+  if constexpr (std::is_floating_point_v<T>) {
+    return x != x;
+  } else {
+    return false;
+  }
+}
+template <typename T>
+inline bool isinf(T x) {
+  if constexpr (std::is_floating_point_v<T>) {
+    return std::isinf(x);
+  } else {
+    return false;
+  }
+}
+template <typename T>
+inline T square(T x) {
+  return mul(x, x);
+}
+
+}  // namespace km
+
+// nodes add
+void k0_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0) {
+  aotic::runtime::parallel_for(24, 4608, [&](int64_t i0_begin, int64_t i0_end) {
+    for (int64_t i0 = i0_begin; i0 < i0_end; ++i0) {
+      #pragma omp simd
+      for (int64_t i2 = 0; i2 < 192; ++i2) {
+        const float t0 = in0[192 * i0 + i2];
+        const float t1 = in1[i2];
+        const float t2 = km::add(t0, t1);
+        out0[192 * i0 + i2] = t2;
+      }
+    }
+  });
+}
+
+// nodes slice_9, squeeze_8, add_1
+void k1_slice_squeeze_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0) {
+  aotic::runtime::parallel_for(384, 384, [&](int64_t i1_begin, int64_t i1_end) {
+    #pragma omp simd
+    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
+      const float t0 = in0[i1];
+      const float t1 = in1[i1];
+      const float t2 = km::add(t0, t1);
+      out0[i1] = t2;
+    }
+  });
+}
+
+// nodes slice_5, squeeze_4, unsqueeze_1, sigmoid, sigmoid_1, tanh, mul, mul_1, add_2
+void k2_slice_squeeze_unsqueeze_sigmoid_sigmoid_tanh_mul(const float* __restrict in0,
+    const float* __restrict in1, const float* __restrict in2, const float* __restrict in3,
+    float* __restrict out0) {
+  aotic::runtime::parallel_for(2, 96, [&](int64_t i1_begin, int64_t i1_end) {
+    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
+      #pragma omp simd
+      for (int64_t i2 = 0; i2 < 48; ++i2) {
+        const float t0 = in0[192 * i1 + i2];
+        const float t1 = km::sigmoid(t0);
+        const float t2 = in1[48 * i1 + i2];
+        const float t3 = km::mul(t1, t2);
+        const float t4 = in2[192 * i1 + i2];
+        const float t5 = km::sigmoid(t4);
+        const float t6 = in3[192 * i1 + i2];
+        const float t7 = km::tanh(t6);
+        const float t8 = km::mul(t5, t7);
+        const float t9 = km::add(t3, t8);
+        out0[48 * i1 + i2] = t9;
+      }
+    }
+  });
+}
+
+// nodes sigmoid_2, tanh_1, mul_2
+void k3_sigmoid_tanh_mul(const float* __restrict in0, const float* __restrict in1, float* __restrict out0) {
+  aotic::runtime::parallel_for(2, 96, [&](int64_t i1_begin, int64_t i1_end) {
+    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
+      #pragma omp simd
+      for (int64_t i2 = 0; i2 < 48; ++i2) {
+        const float t0 = in0[192 * i1 + i2];
+        const float t1 = km::sigmoid(t0);
+        const float t2 = in1[48 * i1 + i2];
+        const float t3 = km::tanh(t2);
+        const float t4 = km::mul(t1, t3);
+        out0[48 * i1 + i2] = t4;
+      }
+    }
+  });
+}
+
+// nodes slice_10, squeeze_9, add_3
+void k4_slice_squeeze_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0) {
+  aotic::runtime::parallel_for(384, 384, [&](int64_t i1_begin, int64_t i1_end) {
+    #pragma omp simd
+    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
+      const float t0 = in0[i1];
+      const float t1 = in1[i1 + 384];
+      const float t2 = km::add(t0, t1);
+      out0[i1] = t2;
+    }
+  });
+}
+
+// nodes sigmoid_3, sigmoid_4, tanh_2, mul_3, mul_4, add_4
+void k5_sigmoid_sigmoid_tanh_mul_mul_add(const float* __restrict in0, const float* __restrict in1,
+    const float* __restrict in2, const float* __restrict in3, float* __restrict out0) {
+  aotic::runtime::parallel_for(2, 96, [&](int64_t i1_begin, int64_t i1_end) {
+    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
+      #pragma omp simd
+      for (int64_t i2 = 0; i2 < 48; ++i2) {
+        const float t0 = in0[192 * i1 + i2];
+        const float t1 = km::sigmoid(t0);
+        const float t2 = in1[48 * i1 + i2];
+        const float t3 = km::mul(t1, t2);
+        const float t4 = in2[192 * i1 + i2];
+        const float t5 = km::sigmoid(t4);
+        const float t6 = in3[192 * i1 + i2];
+        const float t7 = km::tanh(t6);
+        const float t8 = km::mul(t5, t7);
+        const float t9 = km::add(t3, t8);
+        out0[48 * i1 + i2] = t9;
+      }
+    }
+  });
+}
+
+// nodes sigmoid_5, tanh_3, mul_5
+void k6_sigmoid_tanh_mul(const float* __restrict in0, const float* __restrict in1, float* __restrict out0) {
+  aotic::runtime::parallel_for(2, 96, [&](int64_t i1_begin, int64_t i1_end) {
+    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
+      #pragma omp simd
+      for (int64_t i2 = 0; i2 < 48; ++i2) {
+        const float t0 = in0[192 * i1 + i2];
+        const float t1 = km::sigmoid(t0);
+        const float t2 = in1[48 * i1 + i2];
+        const float t3 = km::tanh(t2);
+        const float t4 = km::mul(t1, t3);
+        out0[48 * i1 + i2] = t4;
+      }
+    }
+  });
+}
+
+// nodes slice_11, squeeze_10, add_5
+void k7_slice_squeeze_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0) {
+  aotic::runtime::parallel_for(384, 384, [&](int64_t i1_begin, int64_t i1_end) {
+    #pragma omp simd
+    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
+      const float t0 = in0[i1];
+      const float t1 = in1[i1 + 768];
+      const float t2 = km::add(t0, t1);
+      out0[i1] = t2;
+    }
+  });
+}
+
+// nodes sigmoid_6, sigmoid_7, tanh_4, mul_6, mul_7, add_6
+void k8_sigmoid_sigmoid_tanh_mul_mul_add(const float* __restrict in0, const float* __restrict in1,
+    const float* __restrict in2, const float* __restrict in3, float* __restrict out0) {
+  aotic::runtime::parallel_for(2, 96, [&](int64_t i1_begin, int64_t i1_end) {
+    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
+      #pragma omp simd
+      for (int64_t i2 = 0; i2 < 48; ++i2) {
+        const float t0 = in0[192 * i1 + i2];
+        const float t1 = km::sigmoid(t0);
+        const float t2 = in1[48 * i1 + i2];
+        const float t3 = km::mul(t1, t2);
+        const float t4 = in2[192 * i1 + i2];
+        const float t5 = km::sigmoid(t4);
+        const float t6 = in3[192 * i1 + i2];
+        const float t7 = km::tanh(t6);
+        const float t8 = km::mul(t5, t7);
+        const float t9 = km::add(t3, t8);
+        out0[48 * i1 + i2] = t9;
+      }
+    }
+  });
+}
+
+// nodes sigmoid_8, tanh_5, mul_8
+void k9_sigmoid_tanh_mul(const float* __restrict in0, const float* __restrict in1, float* __restrict out0) {
+  aotic::runtime::parallel_for(2, 96, [&](int64_t i1_begin, int64_t i1_end) {
+    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
+      #pragma omp simd
+      for (int64_t i2 = 0; i2 < 48; ++i2) {
+        const float t0 = in0[192 * i1 + i2];
+        const float t1 = km::sigmoid(t0);
+        const float t2 = in1[48 * i1 + i2];
+        const float t3 = km::tanh(t2);
+        const float t4 = km::mul(t1, t3);
+        out0[48 * i1 + i2] = t4;
+      }
+    }
+  });
+}
+
+// nodes slice_12, squeeze_11, add_7
+void k10_slice_squeeze_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0) {
+  aotic::runtime::parallel_for(384, 384, [&](int64_t i1_begin, int64_t i1_end) {
+    #pragma omp simd
+    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
+      const float t0 = in0[i1];
+      const float t1 = in1[i1 + 1152];
+      const float t2 = km::add(t0, t1);
+      out0[i1] = t2;
+    }
+  });
+}
+
+// nodes sigmoid_9, sigmoid_10, tanh_6, mul_9, mul_10, add_8
+void k11_sigmoid_sigmoid_tanh_mul_mul_add(const float* __restrict in0, const float* __restrict in1,
+    const float* __restrict in2, const float* __restrict in3, float* __restrict out0) {
+  aotic::runtime::parallel_for(2, 96, [&](int64_t i1_begin, int64_t i1_end) {
+    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
+      #pragma omp simd
+      for (int64_t i2 = 0; i2 < 48; ++i2) {
+        const float t0 = in0[192 * i1 + i2];
+        const float t1 = km::sigmoid(t0);
+        const float t2 = in1[48 * i1 + i2];
+        const float t3 = km::mul(t1, t2);
+        const float t4 = in2[192 * i1 + i2];
+        const float t5 = km::sigmoid(t4);
+        const float t6 = in3[192 * i1 + i2];
+        const float t7 = km::tanh(t6);
+        const float t8 = km::mul(t5, t7);
+        const float t9 = km::add(t3, t8);
+        out0[48 * i1 + i2] = t9;
+      }
+    }
+  });
+}
+
+// nodes sigmoid_11, tanh_7, mul_11
+void k12_sigmoid_tanh_mul(const float* __restrict in0, const float* __restrict in1, float* __restrict out0) {
+  aotic::runtime::parallel_for(2, 96, [&](int64_t i1_begin, int64_t i1_end) {
+    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
+      #pragma omp simd
+      for (int64_t i2 = 0; i2 < 48; ++i2) {
+        const float t0 = in0[192 * i1 + i2];
+        const float t1 = km::sigmoid(t0);
+        const float t2 = in1[48 * i1 + i2];
+        const float t3 = km::tanh(t2);
+        const float t4 = km::mul(t1, t3);
+        out0[48 * i1 + i2] = t4;
+      }
+    }
+  });
+}
+
+// nodes slice_13, squeeze_12, add_9
+void k13_slice_squeeze_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0) {
+  aotic::runtime::parallel_for(384, 384, [&](int64_t i1_begin, int64_t i1_end) {
+    #pragma omp simd
+    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
+      const float t0 = in0[i1];
+      const float t1 = in1[i1 + 1536];
+      const float t2 = km::add(t0, t1);
+      out0[i1] = t2;
+    }
+  });
+}
+
+// nodes sigmoid_12, sigmoid_13, tanh_8, mul_12, mul_13, add_10
+void k14_sigmoid_sigmoid_tanh_mul_mul_add(const float* __restrict in0, const float* __restrict in1,
+    const float* __restrict in2, const float* __restrict in3, float* __restrict out0) {
+  aotic::runtime::parallel_for(2, 96, [&](int64_t i1_begin, int64_t i1_end) {
+    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
+      #pragma omp simd
+      for (int64_t i2 = 0; i2 < 48; ++i2) {
+        const float t0 = in0[192 * i1 + i2];
+        const float t1 = km::sigmoid(t0);
+        const float t2 = in1[48 * i1 + i2];
+        const float t3 = km::mul(t1, t2);
+        const float t4 = in2[192 * i1 + i2];
+        const float t5 = km::sigmoid(t4);
+        const float t6 = in3[192 * i1 + i2];
+        const float t7 = km::tanh(t6);
+        const float t8 = km::mul(t5, t7);
+        const float t9 = km::add(t3, t8);
+        out0[48 * i1 + i2] = t9;
+      }
+    }
+  });
+}
+
+// nodes sigmoid_14, tanh_9, mul_14
+void k15_sigmoid_tanh_mul(const float* __restrict in0, const float* __restrict in1, float* __restrict out0) {
+  aotic::runtime::parallel_for(2, 96, [&](int64_t i1_begin, int64_t i1_end) {
+    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
+      #pragma omp simd
+      for (int64_t i2 = 0; i2 < 48; ++i2) {
+        const float t0 = in0[192 * i1 + i2];
+        const float t1 = km::sigmoid(t0);
+        const float t2 = in1[48 * i1 + i2];
+        const float t3 = km::tanh(t2);
+        const float t4 = km::mul(t1, t3);
+        out0[48 * i1 + i2] = t4;
+      }
+    }
+  });
+}
+
+// nodes slice_14, squeeze_13, add_11
+void k16_slice_squeeze_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0) {
+  aotic::runtime::parallel_for(384, 384, [&](int64_t i1_begin, int64_t i1_end) {
+    #pragma omp simd
+    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
+      const float t0 = in0[i1];
+      const float t1 = in1[i1 + 1920];
+      const float t2 = km::add(t0, t1);
+      out0[i1] = t2;
+    }
+  });
+}
+
+// nodes sigmoid_15, sigmoid_16, tanh_10, mul_15, mul_16, add_12
+void k17_sigmoid_sigmoid_tanh_mul_mul_add(const float* __restrict in0, const float* __restrict in1,
+    const float* __restrict in2, const float* __restrict in3, float* __restrict out0) {
+  aotic::runtime::parallel_for(2, 96, [&](int64_t i1_begin, int64_t i1_end) {
+    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
+      #pragma omp simd
+      for (int64_t i2 = 0; i2 < 48; ++i2) {
+        const float t0 = in0[192 * i1 + i2];
+        const float t1 = km::sigmoid(t0);
+        const float t2 = in1[48 * i1 + i2];
+        const float t3 = km::mul(t1, t2);
+        const float t4 = in2[192 * i1 + i2];
+        const float t5 = km::sigmoid(t4);
+        const float t6 = in3[192 * i1 + i2];
+        const float t7 = km::tanh(t6);
+        const float t8 = km::mul(t5, t7);
+        const float t9 = km::add(t3, t8);
+        out0[48 * i1 + i2] = t9;
+      }
+    }
+  });
+}
+
+// nodes sigmoid_17, tanh_11, mul_17
+void k18_sigmoid_tanh_mul(const float* __restrict in0, const float* __restrict in1, float* __restrict out0) {
+  aotic::runtime::parallel_for(2, 96, [&](int64_t i1_begin, int64_t i1_end) {
+    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
+      #pragma omp simd
+      for (int64_t i2 = 0; i2 < 48; ++i2) {
+        const float t0 = in0[192 * i1 + i2];
+        const float t1 = km::sigmoid(t0);
+        const float t2 = in1[48 * i1 + i2];
+        const float t3 = km::tanh(t2);
+        const float t4 = km::mul(t1, t3);
+        out0[48 * i1 + i2] = t4;
+      }
+    }
+  });
+}
+
+// nodes slice_15, squeeze_14, add_13
+void k19_slice_squeeze_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0) {
+  aotic::runtime::parallel_for(384, 384, [&](int64_t i1_begin, int64_t i1_end) {
+    #pragma omp simd
+    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
+      const float t0 = in0[i1];
+      const float t1 = in1[i1 + 2304];
+      const float t2 = km::add(t0, t1);
+      out0[i1] = t2;
+    }
+  });
+}
+
+// nodes sigmoid_18, sigmoid_19, tanh_12, mul_18, mul_19, add_14
+void k20_sigmoid_sigmoid_tanh_mul_mul_add(const float* __restrict in0, const float* __restrict in1,
+    const float* __restrict in2, const float* __restrict in3, float* __restrict out0) {
+  aotic::runtime::parallel_for(2, 96, [&](int64_t i1_begin, int64_t i1_end) {
+    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
+      #pragma omp simd
+      for (int64_t i2 = 0; i2 < 48; ++i2) {
+        const float t0 = in0[192 * i1 + i2];
+        const float t1 = km::sigmoid(t0);
+        const float t2 = in1[48 * i1 + i2];
+        const float t3 = km::mul(t1, t2);
+        const float t4 = in2[192 * i1 + i2];
+        const float t5 = km::sigmoid(t4);
+        const float t6 = in3[192 * i1 + i2];
+        const float t7 = km::tanh(t6);
+        const float t8 = km::mul(t5, t7);
+        const float t9 = km::add(t3, t8);
+        out0[48 * i1 + i2] = t9;
+      }
+    }
+  });
+}
+
+// nodes sigmoid_20, tanh_13, mul_20
+void k21_sigmoid_tanh_mul(const float* __restrict in0, const float* __restrict in1, float* __restrict out0) {
+  aotic::runtime::parallel_for(2, 96, [&](int64_t i1_begin, int64_t i1_end) {
+    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
+      #pragma omp simd
+      for (int64_t i2 = 0; i2 < 48; ++i2) {
+        const float t0 = in0[192 * i1 + i2];
+        const float t1 = km::sigmoid(t0);
+        const float t2 = in1[48 * i1 + i2];
+        const float t3 = km::tanh(t2);
+        const float t4 = km::mul(t1, t3);
+        out0[48 * i1 + i2] = t4;
+      }
+    }
+  });
+}
+
+// nodes slice_16, squeeze_15, add_15
+void k22_slice_squeeze_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0) {
+  aotic::runtime::parallel_for(384, 384, [&](int64_t i1_begin, int64_t i1_end) {
+    #pragma omp simd
+    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
+      const float t0 = in0[i1];
+      const float t1 = in1[i1 + 2688];
+      const float t2 = km::add(t0, t1);
+      out0[i1] = t2;
+    }
+  });
+}
+
+// nodes sigmoid_21, sigmoid_22, tanh_14, mul_21, mul_22, add_16
+void k23_sigmoid_sigmoid_tanh_mul_mul_add(const float* __restrict in0, const float* __restrict in1,
+    const float* __restrict in2, const float* __restrict in3, float* __restrict out0) {
+  aotic::runtime::parallel_for(2, 96, [&](int64_t i1_begin, int64_t i1_end) {
+    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
+      #pragma omp simd
+      for (int64_t i2 = 0; i2 < 48; ++i2) {
+        const float t0 = in0[192 * i1 + i2];
+        const float t1 = km::sigmoid(t0);
+        const float t2 = in1[48 * i1 + i2];
+        const float t3 = km::mul(t1, t2);
+        const float t4 = in2[192 * i1 + i2];
+        const float t5 = km::sigmoid(t4);
+        const float t6 = in3[192 * i1 + i2];
+        const float t7 = km::tanh(t6);
+        const float t8 = km::mul(t5, t7);
+        const float t9 = km::add(t3, t8);
+        out0[48 * i1 + i2] = t9;
+      }
+    }
+  });
+}
+
+// nodes sigmoid_23, tanh_15, mul_23
+void k24_sigmoid_tanh_mul(const float* __restrict in0, const float* __restrict in1, float* __restrict out0) {
+  aotic::runtime::parallel_for(2, 96, [&](int64_t i1_begin, int64_t i1_end) {
+    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
+      #pragma omp simd
+      for (int64_t i2 = 0; i2 < 48; ++i2) {
+        const float t0 = in0[192 * i1 + i2];
+        const float t1 = km::sigmoid(t0);
+        const float t2 = in1[48 * i1 + i2];
+        const float t3 = km::tanh(t2);
+        const float t4 = km::mul(t1, t3);
+        out0[48 * i1 + i2] = t4;
+      }
+    }
+  });
+}
+
+// nodes slice_17, squeeze_16, add_17
+void k25_slice_squeeze_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0) {
+  aotic::runtime::parallel_for(384, 384, [&](int64_t i1_begin, int64_t i1_end) {
+    #pragma omp simd
+    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
+      const float t0 = in0[i1];
+      const float t1 = in1[i1 + 3072];
+      const float t2 = km::add(t0, t1);
+      out0[i1] = t2;
+    }
+  });
+}
+
+// nodes sigmoid_24, sigmoid_25, tanh_16, mul_24, mul_25, add_18
+void k26_sigmoid_sigmoid_tanh_mul_mul_add(const float* __restrict in0, const float* __restrict in1,
+    const float* __restrict in2, const float* __restrict in3, float* __restrict out0) {
+  aotic::runtime::parallel_for(2, 96, [&](int64_t i1_begin, int64_t i1_end) {
+    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
+      #pragma omp simd
+      for (int64_t i2 = 0; i2 < 48; ++i2) {
+        const float t0 = in0[192 * i1 + i2];
+        const float t1 = km::sigmoid(t0);
+        const float t2 = in1[48 * i1 + i2];
+        const float t3 = km::mul(t1, t2);
+        const float t4 = in2[192 * i1 + i2];
+        const float t5 = km::sigmoid(t4);
+        const float t6 = in3[192 * i1 + i2];
+        const float t7 = km::tanh(t6);
+        const float t8 = km::mul(t5, t7);
+        const float t9 = km::add(t3, t8);
+        out0[48 * i1 + i2] = t9;
+      }
+    }
+  });
+}
+
+// nodes sigmoid_26, tanh_17, mul_26
+void k27_sigmoid_tanh_mul(const float* __restrict in0, const float* __restrict in1, float* __restrict out0) {
+  aotic::runtime::parallel_for(2, 96, [&](int64_t i1_begin, int64_t i1_end) {
+    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
+      #pragma omp simd
+      for (int64_t i2 = 0; i2 < 48; ++i2) {
+        const float t0 = in0[192 * i1 + i2];
+        const float t1 = km::sigmoid(t0);
+        const float t2 = in1[48 * i1 + i2];
+        const float t3 = km::tanh(t2);
+        const float t4 = km::mul(t1, t3);
+        out0[48 * i1 + i2] = t4;
+      }
+    }
+  });
+}
+
+// nodes slice_18, squeeze_17, add_19
+void k28_slice_squeeze_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0) {
+  aotic::runtime::parallel_for(384, 384, [&](int64_t i1_begin, int64_t i1_end) {
+    #pragma omp simd
+    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
+      const float t0 = in0[i1];
+      const float t1 = in1[i1 + 3456];
+      const float t2 = km::add(t0, t1);
+      out0[i1] = t2;
+    }
+  });
+}
+
+// nodes sigmoid_27, sigmoid_28, tanh_18, mul_27, mul_28, add_20
+void k29_sigmoid_sigmoid_tanh_mul_mul_add(const float* __restrict in0, const float* __restrict in1,
+    const float* __restrict in2, const float* __restrict in3, float* __restrict out0) {
+  aotic::runtime::parallel_for(2, 96, [&](int64_t i1_begin, int64_t i1_end) {
+    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
+      #pragma omp simd
+      for (int64_t i2 = 0; i2 < 48; ++i2) {
+        const float t0 = in0[192 * i1 + i2];
+        const float t1 = km::sigmoid(t0);
+        const float t2 = in1[48 * i1 + i2];
+        const float t3 = km::mul(t1, t2);
+        const float t4 = in2[192 * i1 + i2];
+        const float t5 = km::sigmoid(t4);
+        const float t6 = in3[192 * i1 + i2];
+        const float t7 = km::tanh(t6);
+        const float t8 = km::mul(t5, t7);
+        const float t9 = km::add(t3, t8);
+        out0[48 * i1 + i2] = t9;
+      }
+    }
+  });
+}
+
+// nodes sigmoid_29, tanh_19, mul_29
+void k30_sigmoid_tanh_mul(const float* __restrict in0, const float* __restrict in1, float* __restrict out0) {
+  aotic::runtime::parallel_for(2, 96, [&](int64_t i1_begin, int64_t i1_end) {
+    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
+      #pragma omp simd
+      for (int64_t i2 = 0; i2 < 48; ++i2) {
+        const float t0 = in0[192 * i1 + i2];
+        const float t1 = km::sigmoid(t0);
+        const float t2 = in1[48 * i1 + i2];
+        const float t3 = km::tanh(t2);
+        const float t4 = km::mul(t1, t3);
+        out0[48 * i1 + i2] = t4;
+      }
+    }
+  });
+}
+
+// nodes slice_19, squeeze_18, add_21
+void k31_slice_squeeze_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0) {
+  aotic::runtime::parallel_for(384, 384, [&](int64_t i1_begin, int64_t i1_end) {
+    #pragma omp simd
+    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
+      const float t0 = in0[i1];
+      const float t1 = in1[i1 + 3840];
+      const float t2 = km::add(t0, t1);
+      out0[i1] = t2;
+    }
+  });
+}
+
+// nodes sigmoid_30, sigmoid_31, tanh_20, mul_30, mul_31, add_22
+void k32_sigmoid_sigmoid_tanh_mul_mul_add(const float* __restrict in0, const float* __restrict in1,
+    const float* __restrict in2, const float* __restrict in3, float* __restrict out0) {
+  aotic::runtime::parallel_for(2, 96, [&](int64_t i1_begin, int64_t i1_end) {
+    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
+      #pragma omp simd
+      for (int64_t i2 = 0; i2 < 48; ++i2) {
+        const float t0 = in0[192 * i1 + i2];
+        const float t1 = km::sigmoid(t0);
+        const float t2 = in1[48 * i1 + i2];
+        const float t3 = km::mul(t1, t2);
+        const float t4 = in2[192 * i1 + i2];
+        const float t5 = km::sigmoid(t4);
+        const float t6 = in3[192 * i1 + i2];
+        const float t7 = km::tanh(t6);
+        const float t8 = km::mul(t5, t7);
+        const float t9 = km::add(t3, t8);
+        out0[48 * i1 + i2] = t9;
+      }
+    }
+  });
+}
+
+// nodes sigmoid_32, tanh_21, mul_32
+void k33_sigmoid_tanh_mul(const float* __restrict in0, const float* __restrict in1, float* __restrict out0) {
+  aotic::runtime::parallel_for(2, 96, [&](int64_t i1_begin, int64_t i1_end) {
+    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
+      #pragma omp simd
+      for (int64_t i2 = 0; i2 < 48; ++i2) {
+        const float t0 = in0[192 * i1 + i2];
+        const float t1 = km::sigmoid(t0);
+        const float t2 = in1[48 * i1 + i2];
+        const float t3 = km::tanh(t2);
+        const float t4 = km::mul(t1, t3);
+        out0[48 * i1 + i2] = t4;
+      }
+    }
+  });
+}
+
+// nodes slice_20, squeeze_19, add_23
+void k34_slice_squeeze_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0) {
+  aotic::runtime::parallel_for(384, 384, [&](int64_t i1_begin, int64_t i1_end) {
+    #pragma omp simd
+    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
+      const float t0 = in0[i1];
+      const float t1 = in1[i1 + 4224];
+      const float t2 = km::add(t0, t1);
+      out0[i1] = t2;
+    }
+  });
+}
+
+// nodes sigmoid_33, sigmoid_34, tanh_22, sigmoid_35, mul_33, mul_34, add_24, tanh_23, mul_35
+void k35_sigmoid_sigmoid_tanh_sigmoid_mul_mul_add_tanh_mul(const float* __restrict in0,
+    const float* __restrict in1, const float* __restrict in2, const float* __restrict in3,
+    const float* __restrict in4, float* __restrict out0) {
+  aotic::runtime::parallel_for(2, 96, [&](int64_t i1_begin, int64_t i1_end) {
+    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
+      #pragma omp simd
+      for (int64_t i2 = 0; i2 < 48; ++i2) {
+        const float t0 = in0[192 * i1 + i2];
+        const float t1 = km::sigmoid(t0);
+        const float t2 = in1[192 * i1 + i2];
+        const float t3 = km::sigmoid(t2);
+        const float t4 = in2[48 * i1 + i2];
+        const float t5 = km::mul(t3, t4);
+        const float t6 = in3[192 * i1 + i2];
+        const float t7 = km::sigmoid(t6);
+        const float t8 = in4[192 * i1 + i2];
+        const float t9 = km::tanh(t8);
+        const float t10 = km::mul(t7, t9);
+        const float t11 = km::add(t5, t10);
+        const float t12 = km::tanh(t11);
+        const float t13 = km::mul(t1, t12);
+        out0[48 * i1 + i2] = t13;
+      }
+    }
+  });
+}
+
+// nodes add_25
+void k36_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0) {
+  aotic::runtime::parallel_for(24, 4608, [&](int64_t i0_begin, int64_t i0_end) {
+    for (int64_t i0 = i0_begin; i0 < i0_end; ++i0) {
+      #pragma omp simd
+      for (int64_t i2 = 0; i2 < 192; ++i2) {
+        const float t0 = in0[192 * i0 + i2];
+        const float t1 = in1[i2];
+        const float t2 = km::add(t0, t1);
+        out0[192 * i0 + i2] = t2;
+      }
+    }
+  });
+}
+
+// nodes slice_21, squeeze_22, add_26
+void k37_slice_squeeze_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0) {
+  aotic::runtime::parallel_for(384, 384, [&](int64_t i1_begin, int64_t i1_end) {
+    #pragma omp simd
+    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
+      const float t0 = in0[i1];
+      const float t1 = in1[i1];
+      const float t2 = km::add(t0, t1);
+      out0[i1] = t2;
+    }
+  });
+}
+
+// nodes slice_6, squeeze_5, unsqueeze_3, sigmoid_36, sigmoid_37, tanh_24, mul_36, mul_37, add_27
+void k38_slice_squeeze_unsqueeze_sigmoid_sigmoid_tanh_mul(const float* __restrict in0,
+    const float* __restrict in1, const float* __restrict in2, const float* __restrict in3,
+    float* __restrict out0) {
+  aotic::runtime::parallel_for(2, 96, [&](int64_t i1_begin, int64_t i1_end) {
+    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
+      #pragma omp simd
+      for (int64_t i2 = 0; i2 < 48; ++i2) {
+        const float t0 = in0[192 * i1 + i2];
+        const float t1 = km::sigmoid(t0);
+        const float t2 = in1[48 * i1 + i2 + 96];
+        const float t3 = km::mul(t1, t2);
+        const float t4 = in2[192 * i1 + i2];
+        const float t5 = km::sigmoid(t4);
+        const float t6 = in3[192 * i1 + i2];
+        const float t7 = km::tanh(t6);
+        const float t8 = km::mul(t5, t7);
+        const float t9 = km::add(t3, t8);
+        out0[48 * i1 + i2] = t9;
+      }
+    }
+  });
+}
+
+// nodes sigmoid_38, tanh_25, mul_38
+void k39_sigmoid_tanh_mul(const float* __restrict in0, const float* __restrict in1, float* __restrict out0) {
+  aotic::runtime::parallel_for(2, 96, [&](int64_t i1_begin, int64_t i1_end) {
+    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
+      #pragma omp simd
+      for (int64_t i2 = 0; i2 < 48; ++i2) {
+        const float t0 = in0[192 * i1 + i2];
+        const float t1 = km::sigmoid(t0);
+        const float t2 = in1[48 * i1 + i2];
+        const float t3 = km::tanh(t2);
+        const float t4 = km::mul(t1, t3);
+        out0[48 * i1 + i2] = t4;
+      }
+    }
+  });
+}
+
+// nodes slice_22, squeeze_23, add_28
+void k40_slice_squeeze_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0) {
+  aotic::runtime::parallel_for(384, 384, [&](int64_t i1_begin, int64_t i1_end) {
+    #pragma omp simd
+    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
+      const float t0 = in0[i1];
+      const float t1 = in1[i1 + 384];
+      const float t2 = km::add(t0, t1);
+      out0[i1] = t2;
+    }
+  });
+}
+
+// nodes sigmoid_39, sigmoid_40, tanh_26, mul_39, mul_40, add_29
+void k41_sigmoid_sigmoid_tanh_mul_mul_add(const float* __restrict in0, const float* __restrict in1,
+    const float* __restrict in2, const float* __restrict in3, float* __restrict out0) {
+  aotic::runtime::parallel_for(2, 96, [&](int64_t i1_begin, int64_t i1_end) {
+    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
+      #pragma omp simd
+      for (int64_t i2 = 0; i2 < 48; ++i2) {
+        const float t0 = in0[192 * i1 + i2];
+        const float t1 = km::sigmoid(t0);
+        const float t2 = in1[48 * i1 + i2];
+        const float t3 = km::mul(t1, t2);
+        const float t4 = in2[192 * i1 + i2];
+        const float t5 = km::sigmoid(t4);
+        const float t6 = in3[192 * i1 + i2];
+        const float t7 = km::tanh(t6);
+        const float t8 = km::mul(t5, t7);
+        const float t9 = km::add(t3, t8);
+        out0[48 * i1 + i2] = t9;
+      }
+    }
+  });
+}
+
+// nodes sigmoid_41, tanh_27, mul_41
+void k42_sigmoid_tanh_mul(const float* __restrict in0, const float* __restrict in1, float* __restrict out0) {
+  aotic::runtime::parallel_for(2, 96, [&](int64_t i1_begin, int64_t i1_end) {
+    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
+      #pragma omp simd
+      for (int64_t i2 = 0; i2 < 48; ++i2) {
+        const float t0 = in0[192 * i1 + i2];
+        const float t1 = km::sigmoid(t0);
+        const float t2 = in1[48 * i1 + i2];
+        const float t3 = km::tanh(t2);
+        const float t4 = km::mul(t1, t3);
+        out0[48 * i1 + i2] = t4;
+      }
+    }
+  });
+}
+
+// nodes slice_23, squeeze_24, add_30
+void k43_slice_squeeze_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0) {
+  aotic::runtime::parallel_for(384, 384, [&](int64_t i1_begin, int64_t i1_end) {
+    #pragma omp simd
+    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
+      const float t0 = in0[i1];
+      const float t1 = in1[i1 + 768];
+      const float t2 = km::add(t0, t1);
+      out0[i1] = t2;
+    }
+  });
+}
+
+// nodes sigmoid_42, sigmoid_43, tanh_28, mul_42, mul_43, add_31
+void k44_sigmoid_sigmoid_tanh_mul_mul_add(const float* __restrict in0, const float* __restrict in1,
+    const float* __restrict in2, const float* __restrict in3, float* __restrict out0) {
+  aotic::runtime::parallel_for(2, 96, [&](int64_t i1_begin, int64_t i1_end) {
+    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
+      #pragma omp simd
+      for (int64_t i2 = 0; i2 < 48; ++i2) {
+        const float t0 = in0[192 * i1 + i2];
+        const float t1 = km::sigmoid(t0);
+        const float t2 = in1[48 * i1 + i2];
+        const float t3 = km::mul(t1, t2);
+        const float t4 = in2[192 * i1 + i2];
+        const float t5 = km::sigmoid(t4);
+        const float t6 = in3[192 * i1 + i2];
+        const float t7 = km::tanh(t6);
+        const float t8 = km::mul(t5, t7);
+        const float t9 = km::add(t3, t8);
+        out0[48 * i1 + i2] = t9;
+      }
+    }
+  });
+}
+
+// nodes sigmoid_44, tanh_29, mul_44
+void k45_sigmoid_tanh_mul(const float* __restrict in0, const float* __restrict in1, float* __restrict out0) {
+  aotic::runtime::parallel_for(2, 96, [&](int64_t i1_begin, int64_t i1_end) {
+    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
+      #pragma omp simd
+      for (int64_t i2 = 0; i2 < 48; ++i2) {
+        const float t0 = in0[192 * i1 + i2];
+        const float t1 = km::sigmoid(t0);
+        const float t2 = in1[48 * i1 + i2];
+        const float t3 = km::tanh(t2);
+        const float t4 = km::mul(t1, t3);
+        out0[48 * i1 + i2] = t4;
+      }
+    }
+  });
+}
+
+// nodes slice_24, squeeze_25, add_32
+void k46_slice_squeeze_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0) {
+  aotic::runtime::parallel_for(384, 384, [&](int64_t i1_begin, int64_t i1_end) {
+    #pragma omp simd
+    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
+      const float t0 = in0[i1];
+      const float t1 = in1[i1 + 1152];
+      const float t2 = km::add(t0, t1);
+      out0[i1] = t2;
+    }
+  });
+}
+
+// nodes sigmoid_45, sigmoid_46, tanh_30, mul_45, mul_46, add_33
+void k47_sigmoid_sigmoid_tanh_mul_mul_add(const float* __restrict in0, const float* __restrict in1,
+    const float* __restrict in2, const float* __restrict in3, float* __restrict out0) {
+  aotic::runtime::parallel_for(2, 96, [&](int64_t i1_begin, int64_t i1_end) {
+    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
+      #pragma omp simd
+      for (int64_t i2 = 0; i2 < 48; ++i2) {
+        const float t0 = in0[192 * i1 + i2];
+        const float t1 = km::sigmoid(t0);
+        const float t2 = in1[48 * i1 + i2];
+        const float t3 = km::mul(t1, t2);
+        const float t4 = in2[192 * i1 + i2];
+        const float t5 = km::sigmoid(t4);
+        const float t6 = in3[192 * i1 + i2];
+        const float t7 = km::tanh(t6);
+        const float t8 = km::mul(t5, t7);
+        const float t9 = km::add(t3, t8);
+        out0[48 * i1 + i2] = t9;
+      }
+    }
+  });
+}
+
+// nodes sigmoid_47, tanh_31, mul_47
+void k48_sigmoid_tanh_mul(const float* __restrict in0, const float* __restrict in1, float* __restrict out0) {
+  aotic::runtime::parallel_for(2, 96, [&](int64_t i1_begin, int64_t i1_end) {
+    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
+      #pragma omp simd
+      for (int64_t i2 = 0; i2 < 48; ++i2) {
+        const float t0 = in0[192 * i1 + i2];
+        const float t1 = km::sigmoid(t0);
+        const float t2 = in1[48 * i1 + i2];
+        const float t3 = km::tanh(t2);
+        const float t4 = km::mul(t1, t3);
+        out0[48 * i1 + i2] = t4;
+      }
+    }
+  });
+}
+
+// nodes slice_25, squeeze_26, add_34
+void k49_slice_squeeze_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0) {
+  aotic::runtime::parallel_for(384, 384, [&](int64_t i1_begin, int64_t i1_end) {
+    #pragma omp simd
+    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
+      const float t0 = in0[i1];
+      const float t1 = in1[i1 + 1536];
+      const float t2 = km::add(t0, t1);
+      out0[i1] = t2;
+    }
+  });
+}
+
+// nodes sigmoid_48, sigmoid_49, tanh_32, mul_48, mul_49, add_35
+void k50_sigmoid_sigmoid_tanh_mul_mul_add(const float* __restrict in0, const float* __restrict in1,
+    const float* __restrict in2, const float* __restrict in3, float* __restrict out0) {
+  aotic::runtime::parallel_for(2, 96, [&](int64_t i1_begin, int64_t i1_end) {
+    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
+      #pragma omp simd
+      for (int64_t i2 = 0; i2 < 48; ++i2) {
+        const float t0 = in0[192 * i1 + i2];
+        const float t1 = km::sigmoid(t0);
+        const float t2 = in1[48 * i1 + i2];
+        const float t3 = km::mul(t1, t2);
+        const float t4 = in2[192 * i1 + i2];
+        const float t5 = km::sigmoid(t4);
+        const float t6 = in3[192 * i1 + i2];
+        const float t7 = km::tanh(t6);
+        const float t8 = km::mul(t5, t7);
+        const float t9 = km::add(t3, t8);
+        out0[48 * i1 + i2] = t9;
+      }
+    }
+  });
+}
+
+// nodes sigmoid_50, tanh_33, mul_50
+void k51_sigmoid_tanh_mul(const float* __restrict in0, const float* __restrict in1, float* __restrict out0) {
+  aotic::runtime::parallel_for(2, 96, [&](int64_t i1_begin, int64_t i1_end) {
+    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
+      #pragma omp simd
+      for (int64_t i2 = 0; i2 < 48; ++i2) {
+        const float t0 = in0[192 * i1 + i2];
+        const float t1 = km::sigmoid(t0);
+        const float t2 = in1[48 * i1 + i2];
+        const float t3 = km::tanh(t2);
+        const float t4 = km::mul(t1, t3);
+        out0[48 * i1 + i2] = t4;
+      }
+    }
+  });
+}
+
+// nodes slice_26, squeeze_27, add_36
+void k52_slice_squeeze_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0) {
+  aotic::runtime::parallel_for(384, 384, [&](int64_t i1_begin, int64_t i1_end) {
+    #pragma omp simd
+    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
+      const float t0 = in0[i1];
+      const float t1 = in1[i1 + 1920];
+      const float t2 = km::add(t0, t1);
+      out0[i1] = t2;
+    }
+  });
+}
+
+// nodes sigmoid_51, sigmoid_52, tanh_34, mul_51, mul_52, add_37
+void k53_sigmoid_sigmoid_tanh_mul_mul_add(const float* __restrict in0, const float* __restrict in1,
+    const float* __restrict in2, const float* __restrict in3, float* __restrict out0) {
+  aotic::runtime::parallel_for(2, 96, [&](int64_t i1_begin, int64_t i1_end) {
+    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
+      #pragma omp simd
+      for (int64_t i2 = 0; i2 < 48; ++i2) {
+        const float t0 = in0[192 * i1 + i2];
+        const float t1 = km::sigmoid(t0);
+        const float t2 = in1[48 * i1 + i2];
+        const float t3 = km::mul(t1, t2);
+        const float t4 = in2[192 * i1 + i2];
+        const float t5 = km::sigmoid(t4);
+        const float t6 = in3[192 * i1 + i2];
+        const float t7 = km::tanh(t6);
+        const float t8 = km::mul(t5, t7);
+        const float t9 = km::add(t3, t8);
+        out0[48 * i1 + i2] = t9;
+      }
+    }
+  });
+}
+
+// nodes sigmoid_53, tanh_35, mul_53
+void k54_sigmoid_tanh_mul(const float* __restrict in0, const float* __restrict in1, float* __restrict out0) {
+  aotic::runtime::parallel_for(2, 96, [&](int64_t i1_begin, int64_t i1_end) {
+    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
+      #pragma omp simd
+      for (int64_t i2 = 0; i2 < 48; ++i2) {
+        const float t0 = in0[192 * i1 + i2];
+        const float t1 = km::sigmoid(t0);
+        const float t2 = in1[48 * i1 + i2];
+        const float t3 = km::tanh(t2);
+        const float t4 = km::mul(t1, t3);
+        out0[48 * i1 + i2] = t4;
+      }
+    }
+  });
+}
+
+// nodes slice_27, squeeze_28, add_38
+void k55_slice_squeeze_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0) {
+  aotic::runtime::parallel_for(384, 384, [&](int64_t i1_begin, int64_t i1_end) {
+    #pragma omp simd
+    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
+      const float t0 = in0[i1];
+      const float t1 = in1[i1 + 2304];
+      const float t2 = km::add(t0, t1);
+      out0[i1] = t2;
+    }
+  });
+}
+
+// nodes sigmoid_54, sigmoid_55, tanh_36, mul_54, mul_55, add_39
+void k56_sigmoid_sigmoid_tanh_mul_mul_add(const float* __restrict in0, const float* __restrict in1,
+    const float* __restrict in2, const float* __restrict in3, float* __restrict out0) {
+  aotic::runtime::parallel_for(2, 96, [&](int64_t i1_begin, int64_t i1_end) {
+    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
+      #pragma omp simd
+      for (int64_t i2 = 0; i2 < 48; ++i2) {
+        const float t0 = in0[192 * i1 + i2];
+        const float t1 = km::sigmoid(t0);
+        const float t2 = in1[48 * i1 + i2];
+        const float t3 = km::mul(t1, t2);
+        const float t4 = in2[192 * i1 + i2];
+        const float t5 = km::sigmoid(t4);
+        const float t6 = in3[192 * i1 + i2];
+        const float t7 = km::tanh(t6);
+        const float t8 = km::mul(t5, t7);
+        const float t9 = km::add(t3, t8);
+        out0[48 * i1 + i2] = t9;
+      }
+    }
+  });
+}
+
+// nodes sigmoid_56, tanh_37, mul_56
+void k57_sigmoid_tanh_mul(const float* __restrict in0, const float* __restrict in1, float* __restrict out0) {
+  aotic::runtime::parallel_for(2, 96, [&](int64_t i1_begin, int64_t i1_end) {
+    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
+      #pragma omp simd
+      for (int64_t i2 = 0; i2 < 48; ++i2) {
+        const float t0 = in0[192 * i1 + i2];
+        const float t1 = km::sigmoid(t0);
+        const float t2 = in1[48 * i1 + i2];
+        const float t3 = km::tanh(t2);
+        const float t4 = km::mul(t1, t3);
+        out0[48 * i1 + i2] = t4;
+      }
+    }
+  });
+}
+
+// nodes slice_28, squeeze_29, add_40
+void k58_slice_squeeze_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0) {
+  aotic::runtime::parallel_for(384, 384, [&](int64_t i1_begin, int64_t i1_end) {
+    #pragma omp simd
+    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
+      const float t0 = in0[i1];
+      const float t1 = in1[i1 + 2688];
+      const float t2 = km::add(t0, t1);
+      out0[i1] = t2;
+    }
+  });
+}
+
+// nodes sigmoid_57, sigmoid_58, tanh_38, mul_57, mul_58, add_41
+void k59_sigmoid_sigmoid_tanh_mul_mul_add(const float* __restrict in0, const float* __restrict in1,
+    const float* __restrict in2, const float* __restrict in3, float* __restrict out0) {
+  aotic::runtime::parallel_for(2, 96, [&](int64_t i1_begin, int64_t i1_end) {
+    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
+      #pragma omp simd
+      for (int64_t i2 = 0; i2 < 48; ++i2) {
+        const float t0 = in0[192 * i1 + i2];
+        const float t1 = km::sigmoid(t0);
+        const float t2 = in1[48 * i1 + i2];
+        const float t3 = km::mul(t1, t2);
+        const float t4 = in2[192 * i1 + i2];
+        const float t5 = km::sigmoid(t4);
+        const float t6 = in3[192 * i1 + i2];
+        const float t7 = km::tanh(t6);
+        const float t8 = km::mul(t5, t7);
+        const float t9 = km::add(t3, t8);
+        out0[48 * i1 + i2] = t9;
+      }
+    }
+  });
+}
+
+// nodes sigmoid_59, tanh_39, mul_59
+void k60_sigmoid_tanh_mul(const float* __restrict in0, const float* __restrict in1, float* __restrict out0) {
+  aotic::runtime::parallel_for(2, 96, [&](int64_t i1_begin, int64_t i1_end) {
+    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
+      #pragma omp simd
+      for (int64_t i2 = 0; i2 < 48; ++i2) {
+        const float t0 = in0[192 * i1 + i2];
+        const float t1 = km::sigmoid(t0);
+        const float t2 = in1[48 * i1 + i2];
+        const float t3 = km::tanh(t2);
+        const float t4 = km::mul(t1, t3);
+        out0[48 * i1 + i2] = t4;
+      }
+    }
+  });
+}
+
+// nodes slice_29, squeeze_30, add_42
+void k61_slice_squeeze_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0) {
+  aotic::runtime::parallel_for(384, 384, [&](int64_t i1_begin, int64_t i1_end) {
+    #pragma omp simd
+    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
+      const float t0 = in0[i1];
+      const float t1 = in1[i1 + 3072];
+      const float t2 = km::add(t0, t1);
+      out0[i1] = t2;
+    }
+  });
+}
+
+// nodes sigmoid_60, sigmoid_61, tanh_40, mul_60, mul_61, add_43
+void k62_sigmoid_sigmoid_tanh_mul_mul_add(const float* __restrict in0, const float* __restrict in1,
+    const float* __restrict in2, const float* __restrict in3, float* __restrict out0) {
+  aotic::runtime::parallel_for(2, 96, [&](int64_t i1_begin, int64_t i1_end) {
+    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
+      #pragma omp simd
+      for (int64_t i2 = 0; i2 < 48; ++i2) {
+        const float t0 = in0[192 * i1 + i2];
+        const float t1 = km::sigmoid(t0);
+        const float t2 = in1[48 * i1 + i2];
+        const float t3 = km::mul(t1, t2);
+        const float t4 = in2[192 * i1 + i2];
+        const float t5 = km::sigmoid(t4);
+        const float t6 = in3[192 * i1 + i2];
+        const float t7 = km::tanh(t6);
+        const float t8 = km::mul(t5, t7);
+        const float t9 = km::add(t3, t8);
+        out0[48 * i1 + i2] = t9;
+      }
+    }
+  });
+}
+
+// nodes sigmoid_62, tanh_41, mul_62
+void k63_sigmoid_tanh_mul(const float* __restrict in0, const float* __restrict in1, float* __restrict out0) {
+  aotic::runtime::parallel_for(2, 96, [&](int64_t i1_begin, int64_t i1_end) {
+    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
+      #pragma omp simd
+      for (int64_t i2 = 0; i2 < 48; ++i2) {
+        const float t0 = in0[192 * i1 + i2];
+        const float t1 = km::sigmoid(t0);
+        const float t2 = in1[48 * i1 + i2];
+        const float t3 = km::tanh(t2);
+        const float t4 = km::mul(t1, t3);
+        out0[48 * i1 + i2] = t4;
+      }
+    }
+  });
+}
+
+// nodes slice_30, squeeze_31, add_44
+void k64_slice_squeeze_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0) {
+  aotic::runtime::parallel_for(384, 384, [&](int64_t i1_begin, int64_t i1_end) {
+    #pragma omp simd
+    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
+      const float t0 = in0[i1];
+      const float t1 = in1[i1 + 3456];
+      const float t2 = km::add(t0, t1);
+      out0[i1] = t2;
+    }
+  });
+}
+
+// nodes sigmoid_63, sigmoid_64, tanh_42, mul_63, mul_64, add_45
+void k65_sigmoid_sigmoid_tanh_mul_mul_add(const float* __restrict in0, const float* __restrict in1,
+    const float* __restrict in2, const float* __restrict in3, float* __restrict out0) {
+  aotic::runtime::parallel_for(2, 96, [&](int64_t i1_begin, int64_t i1_end) {
+    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
+      #pragma omp simd
+      for (int64_t i2 = 0; i2 < 48; ++i2) {
+        const float t0 = in0[192 * i1 + i2];
+        const float t1 = km::sigmoid(t0);
+        const float t2 = in1[48 * i1 + i2];
+        const float t3 = km::mul(t1, t2);
+        const float t4 = in2[192 * i1 + i2];
+        const float t5 = km::sigmoid(t4);
+        const float t6 = in3[192 * i1 + i2];
+        const float t7 = km::tanh(t6);
+        const float t8 = km::mul(t5, t7);
+        const float t9 = km::add(t3, t8);
+        out0[48 * i1 + i2] = t9;
+      }
+    }
+  });
+}
+
+// nodes sigmoid_65, tanh_43, mul_65
+void k66_sigmoid_tanh_mul(const float* __restrict in0, const float* __restrict in1, float* __restrict out0) {
+  aotic::runtime::parallel_for(2, 96, [&](int64_t i1_begin, int64_t i1_end) {
+    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
+      #pragma omp simd
+      for (int64_t i2 = 0; i2 < 48; ++i2) {
+        const float t0 = in0[192 * i1 + i2];
+        const float t1 = km::sigmoid(t0);
+        const float t2 = in1[48 * i1 + i2];
+        const float t3 = km::tanh(t2);
+        const float t4 = km::mul(t1, t3);
+        out0[48 * i1 + i2] = t4;
+      }
+    }
+  });
+}
+
+// nodes slice_31, squeeze_32, add_46
+void k67_slice_squeeze_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0) {
+  aotic::runtime::parallel_for(384, 384, [&](int64_t i1_begin, int64_t i1_end) {
+    #pragma omp simd
+    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
+      const float t0 = in0[i1];
+      const float t1 = in1[i1 + 3840];
+      const float t2 = km::add(t0, t1);
+      out0[i1] = t2;
+    }
+  });
+}
+
+// nodes sigmoid_66, sigmoid_67, tanh_44, mul_66, mul_67, add_47
+void k68_sigmoid_sigmoid_tanh_mul_mul_add(const float* __restrict in0, const float* __restrict in1,
+    const float* __restrict in2, const float* __restrict in3, float* __restrict out0) {
+  aotic::runtime::parallel_for(2, 96, [&](int64_t i1_begin, int64_t i1_end) {
+    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
+      #pragma omp simd
+      for (int64_t i2 = 0; i2 < 48; ++i2) {
+        const float t0 = in0[192 * i1 + i2];
+        const float t1 = km::sigmoid(t0);
+        const float t2 = in1[48 * i1 + i2];
+        const float t3 = km::mul(t1, t2);
+        const float t4 = in2[192 * i1 + i2];
+        const float t5 = km::sigmoid(t4);
+        const float t6 = in3[192 * i1 + i2];
+        const float t7 = km::tanh(t6);
+        const float t8 = km::mul(t5, t7);
+        const float t9 = km::add(t3, t8);
+        out0[48 * i1 + i2] = t9;
+      }
+    }
+  });
+}
+
+// nodes sigmoid_68, tanh_45, mul_68
+void k69_sigmoid_tanh_mul(const float* __restrict in0, const float* __restrict in1, float* __restrict out0) {
+  aotic::runtime::parallel_for(2, 96, [&](int64_t i1_begin, int64_t i1_end) {
+    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
+      #pragma omp simd
+      for (int64_t i2 = 0; i2 < 48; ++i2) {
+        const float t0 = in0[192 * i1 + i2];
+        const float t1 = km::sigmoid(t0);
+        const float t2 = in1[48 * i1 + i2];
+        const float t3 = km::tanh(t2);
+        const float t4 = km::mul(t1, t3);
+        out0[48 * i1 + i2] = t4;
+      }
+    }
+  });
+}
+
+// nodes slice_32, squeeze_33, add_48
+void k70_slice_squeeze_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0) {
+  aotic::runtime::parallel_for(384, 384, [&](int64_t i1_begin, int64_t i1_end) {
+    #pragma omp simd
+    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
+      const float t0 = in0[i1];
+      const float t1 = in1[i1 + 4224];
+      const float t2 = km::add(t0, t1);
+      out0[i1] = t2;
+    }
+  });
+}
+
+// nodes sigmoid_69, sigmoid_70, tanh_46, sigmoid_71, mul_69, mul_70, add_49, tanh_47, mul_71
+void k71_sigmoid_sigmoid_tanh_sigmoid_mul_mul_add_tanh_mul(const float* __restrict in0,
+    const float* __restrict in1, const float* __restrict in2, const float* __restrict in3,
+    const float* __restrict in4, float* __restrict out0) {
+  aotic::runtime::parallel_for(2, 96, [&](int64_t i1_begin, int64_t i1_end) {
+    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
+      #pragma omp simd
+      for (int64_t i2 = 0; i2 < 48; ++i2) {
+        const float t0 = in0[192 * i1 + i2];
+        const float t1 = km::sigmoid(t0);
+        const float t2 = in1[192 * i1 + i2];
+        const float t3 = km::sigmoid(t2);
+        const float t4 = in2[48 * i1 + i2];
+        const float t5 = km::mul(t3, t4);
+        const float t6 = in3[192 * i1 + i2];
+        const float t7 = km::sigmoid(t6);
+        const float t8 = in4[192 * i1 + i2];
+        const float t9 = km::tanh(t8);
+        const float t10 = km::mul(t7, t9);
+        const float t11 = km::add(t5, t10);
+        const float t12 = km::tanh(t11);
+        const float t13 = km::mul(t1, t12);
+        out0[48 * i1 + i2] = t13;
+      }
+    }
+  });
+}
+
+// nodes slice_33, squeeze_36, add_50
+void k72_slice_squeeze_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0) {
+  aotic::runtime::parallel_for(384, 384, [&](int64_t i1_begin, int64_t i1_end) {
+    #pragma omp simd
+    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
+      const float t0 = in0[i1];
+      const float t1 = in1[i1];
+      const float t2 = km::add(t0, t1);
+      out0[i1] = t2;
+    }
+  });
+}
+
+// nodes slice_7, squeeze_6, unsqueeze_5, sigmoid_72, sigmoid_73, tanh_48, mul_72, mul_73, add_51
+void k73_slice_squeeze_unsqueeze_sigmoid_sigmoid_tanh_mul(const float* __restrict in0,
+    const float* __restrict in1, const float* __restrict in2, const float* __restrict in3,
+    float* __restrict out0) {
+  aotic::runtime::parallel_for(2, 96, [&](int64_t i1_begin, int64_t i1_end) {
+    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
+      #pragma omp simd
+      for (int64_t i2 = 0; i2 < 48; ++i2) {
+        const float t0 = in0[192 * i1 + i2];
+        const float t1 = km::sigmoid(t0);
+        const float t2 = in1[48 * i1 + i2 + 192];
+        const float t3 = km::mul(t1, t2);
+        const float t4 = in2[192 * i1 + i2];
+        const float t5 = km::sigmoid(t4);
+        const float t6 = in3[192 * i1 + i2];
+        const float t7 = km::tanh(t6);
+        const float t8 = km::mul(t5, t7);
+        const float t9 = km::add(t3, t8);
+        out0[48 * i1 + i2] = t9;
+      }
+    }
+  });
+}
+
+// nodes sigmoid_74, tanh_49, mul_74
+void k74_sigmoid_tanh_mul(const float* __restrict in0, const float* __restrict in1, float* __restrict out0) {
+  aotic::runtime::parallel_for(2, 96, [&](int64_t i1_begin, int64_t i1_end) {
+    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
+      #pragma omp simd
+      for (int64_t i2 = 0; i2 < 48; ++i2) {
+        const float t0 = in0[192 * i1 + i2];
+        const float t1 = km::sigmoid(t0);
+        const float t2 = in1[48 * i1 + i2];
+        const float t3 = km::tanh(t2);
+        const float t4 = km::mul(t1, t3);
+        out0[48 * i1 + i2] = t4;
+      }
+    }
+  });
+}
+
+// nodes slice_34, squeeze_37, add_52
+void k75_slice_squeeze_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0) {
+  aotic::runtime::parallel_for(384, 384, [&](int64_t i1_begin, int64_t i1_end) {
+    #pragma omp simd
+    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
+      const float t0 = in0[i1];
+      const float t1 = in1[i1 + 384];
+      const float t2 = km::add(t0, t1);
+      out0[i1] = t2;
+    }
+  });
+}
+
+// nodes sigmoid_75, sigmoid_76, tanh_50, mul_75, mul_76, add_53
+void k76_sigmoid_sigmoid_tanh_mul_mul_add(const float* __restrict in0, const float* __restrict in1,
+    const float* __restrict in2, const float* __restrict in3, float* __restrict out0) {
+  aotic::runtime::parallel_for(2, 96, [&](int64_t i1_begin, int64_t i1_end) {
+    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
+      #pragma omp simd
+      for (int64_t i2 = 0; i2 < 48; ++i2) {
+        const float t0 = in0[192 * i1 + i2];
+        const float t1 = km::sigmoid(t0);
+        const float t2 = in1[48 * i1 + i2];
+        const float t3 = km::mul(t1, t2);
+        const float t4 = in2[192 * i1 + i2];
+        const float t5 = km::sigmoid(t4);
+        const float t6 = in3[192 * i1 + i2];
+        const float t7 = km::tanh(t6);
+        const float t8 = km::mul(t5, t7);
+        const float t9 = km::add(t3, t8);
+        out0[48 * i1 + i2] = t9;
+      }
+    }
+  });
+}
+
+// nodes sigmoid_77, tanh_51, mul_77
+void k77_sigmoid_tanh_mul(const float* __restrict in0, const float* __restrict in1, float* __restrict out0) {
+  aotic::runtime::parallel_for(2, 96, [&](int64_t i1_begin, int64_t i1_end) {
+    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
+      #pragma omp simd
+      for (int64_t i2 = 0; i2 < 48; ++i2) {
+        const float t0 = in0[192 * i1 + i2];
+        const float t1 = km::sigmoid(t0);
+        const float t2 = in1[48 * i1 + i2];
+        const float t3 = km::tanh(t2);
+        const float t4 = km::mul(t1, t3);
+        out0[48 * i1 + i2] = t4;
+      }
+    }
+  });
+}
+
+// nodes slice_35, squeeze_38, add_54
+void k78_slice_squeeze_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0) {
+  aotic::runtime::parallel_for(384, 384, [&](int64_t i1_begin, int64_t i1_end) {
+    #pragma omp simd
+    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
+      const float t0 = in0[i1];
+      const float t1 = in1[i1 + 768];
+      const float t2 = km::add(t0, t1);
+      out0[i1] = t2;
+    }
+  });
+}
+
+// nodes sigmoid_78, sigmoid_79, tanh_52, mul_78, mul_79, add_55
+void k79_sigmoid_sigmoid_tanh_mul_mul_add(const float* __restrict in0, const float* __restrict in1,
+    const float* __restrict in2, const float* __restrict in3, float* __restrict out0) {
+  aotic::runtime::parallel_for(2, 96, [&](int64_t i1_begin, int64_t i1_end) {
+    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
+      #pragma omp simd
+      for (int64_t i2 = 0; i2 < 48; ++i2) {
+        const float t0 = in0[192 * i1 + i2];
+        const float t1 = km::sigmoid(t0);
+        const float t2 = in1[48 * i1 + i2];
+        const float t3 = km::mul(t1, t2);
+        const float t4 = in2[192 * i1 + i2];
+        const float t5 = km::sigmoid(t4);
+        const float t6 = in3[192 * i1 + i2];
+        const float t7 = km::tanh(t6);
+        const float t8 = km::mul(t5, t7);
+        const float t9 = km::add(t3, t8);
+        out0[48 * i1 + i2] = t9;
+      }
+    }
+  });
+}
+
+// nodes sigmoid_80, tanh_53, mul_80
+void k80_sigmoid_tanh_mul(const float* __restrict in0, const float* __restrict in1, float* __restrict out0) {
+  aotic::runtime::parallel_for(2, 96, [&](int64_t i1_begin, int64_t i1_end) {
+    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
+      #pragma omp simd
+      for (int64_t i2 = 0; i2 < 48; ++i2) {
+        const float t0 = in0[192 * i1 + i2];
+        const float t1 = km::sigmoid(t0);
+        const float t2 = in1[48 * i1 + i2];
+        const float t3 = km::tanh(t2);
+        const float t4 = km::mul(t1, t3);
+        out0[48 * i1 + i2] = t4;
+      }
+    }
+  });
+}
+
+// nodes slice_36, squeeze_39, add_56
+void k81_slice_squeeze_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0) {
+  aotic::runtime::parallel_for(384, 384, [&](int64_t i1_begin, int64_t i1_end) {
+    #pragma omp simd
+    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
+      const float t0 = in0[i1];
+      const float t1 = in1[i1 + 1152];
+      const float t2 = km::add(t0, t1);
+      out0[i1] = t2;
+    }
+  });
+}
+
+// nodes sigmoid_81, sigmoid_82, tanh_54, mul_81, mul_82, add_57
+void k82_sigmoid_sigmoid_tanh_mul_mul_add(const float* __restrict in0, const float* __restrict in1,
+    const float* __restrict in2, const float* __restrict in3, float* __restrict out0) {
+  aotic::runtime::parallel_for(2, 96, [&](int64_t i1_begin, int64_t i1_end) {
+    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
+      #pragma omp simd
+      for (int64_t i2 = 0; i2 < 48; ++i2) {
+        const float t0 = in0[192 * i1 + i2];
+        const float t1 = km::sigmoid(t0);
+        const float t2 = in1[48 * i1 + i2];
+        const float t3 = km::mul(t1, t2);
+        const float t4 = in2[192 * i1 + i2];
+        const float t5 = km::sigmoid(t4);
+        const float t6 = in3[192 * i1 + i2];
+        const float t7 = km::tanh(t6);
+        const float t8 = km::mul(t5, t7);
+        const float t9 = km::add(t3, t8);
+        out0[48 * i1 + i2] = t9;
+      }
+    }
+  });
+}
+
+// nodes sigmoid_83, tanh_55, mul_83
+void k83_sigmoid_tanh_mul(const float* __restrict in0, const float* __restrict in1, float* __restrict out0) {
+  aotic::runtime::parallel_for(2, 96, [&](int64_t i1_begin, int64_t i1_end) {
+    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
+      #pragma omp simd
+      for (int64_t i2 = 0; i2 < 48; ++i2) {
+        const float t0 = in0[192 * i1 + i2];
+        const float t1 = km::sigmoid(t0);
+        const float t2 = in1[48 * i1 + i2];
+        const float t3 = km::tanh(t2);
+        const float t4 = km::mul(t1, t3);
+        out0[48 * i1 + i2] = t4;
+      }
+    }
+  });
+}
+
+// nodes slice_37, squeeze_40, add_58
+void k84_slice_squeeze_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0) {
+  aotic::runtime::parallel_for(384, 384, [&](int64_t i1_begin, int64_t i1_end) {
+    #pragma omp simd
+    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
+      const float t0 = in0[i1];
+      const float t1 = in1[i1 + 1536];
+      const float t2 = km::add(t0, t1);
+      out0[i1] = t2;
+    }
+  });
+}
+
+// nodes sigmoid_84, sigmoid_85, tanh_56, mul_84, mul_85, add_59
+void k85_sigmoid_sigmoid_tanh_mul_mul_add(const float* __restrict in0, const float* __restrict in1,
+    const float* __restrict in2, const float* __restrict in3, float* __restrict out0) {
+  aotic::runtime::parallel_for(2, 96, [&](int64_t i1_begin, int64_t i1_end) {
+    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
+      #pragma omp simd
+      for (int64_t i2 = 0; i2 < 48; ++i2) {
+        const float t0 = in0[192 * i1 + i2];
+        const float t1 = km::sigmoid(t0);
+        const float t2 = in1[48 * i1 + i2];
+        const float t3 = km::mul(t1, t2);
+        const float t4 = in2[192 * i1 + i2];
+        const float t5 = km::sigmoid(t4);
+        const float t6 = in3[192 * i1 + i2];
+        const float t7 = km::tanh(t6);
+        const float t8 = km::mul(t5, t7);
+        const float t9 = km::add(t3, t8);
+        out0[48 * i1 + i2] = t9;
+      }
+    }
+  });
+}
+
+// nodes sigmoid_86, tanh_57, mul_86
+void k86_sigmoid_tanh_mul(const float* __restrict in0, const float* __restrict in1, float* __restrict out0) {
+  aotic::runtime::parallel_for(2, 96, [&](int64_t i1_begin, int64_t i1_end) {
+    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
+      #pragma omp simd
+      for (int64_t i2 = 0; i2 < 48; ++i2) {
+        const float t0 = in0[192 * i1 + i2];
+        const float t1 = km::sigmoid(t0);
+        const float t2 = in1[48 * i1 + i2];
+        const float t3 = km::tanh(t2);
+        const float t4 = km::mul(t1, t3);
+        out0[48 * i1 + i2] = t4;
+      }
+    }
+  });
+}
+
+// nodes slice_38, squeeze_41, add_60
+void k87_slice_squeeze_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0) {
+  aotic::runtime::parallel_for(384, 384, [&](int64_t i1_begin, int64_t i1_end) {
+    #pragma omp simd
+    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
+      const float t0 = in0[i1];
+      const float t1 = in1[i1 + 1920];
+      const float t2 = km::add(t0, t1);
+      out0[i1] = t2;
+    }
+  });
+}
+
+// nodes sigmoid_87, sigmoid_88, tanh_58, mul_87, mul_88, add_61
+void k88_sigmoid_sigmoid_tanh_mul_mul_add(const float* __restrict in0, const float* __restrict in1,
+    const float* __restrict in2, const float* __restrict in3, float* __restrict out0) {
+  aotic::runtime::parallel_for(2, 96, [&](int64_t i1_begin, int64_t i1_end) {
+    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
+      #pragma omp simd
+      for (int64_t i2 = 0; i2 < 48; ++i2) {
+        const float t0 = in0[192 * i1 + i2];
+        const float t1 = km::sigmoid(t0);
+        const float t2 = in1[48 * i1 + i2];
+        const float t3 = km::mul(t1, t2);
+        const float t4 = in2[192 * i1 + i2];
+        const float t5 = km::sigmoid(t4);
+        const float t6 = in3[192 * i1 + i2];
+        const float t7 = km::tanh(t6);
+        const float t8 = km::mul(t5, t7);
+        const float t9 = km::add(t3, t8);
+        out0[48 * i1 + i2] = t9;
+      }
+    }
+  });
+}
+
+// nodes sigmoid_89, tanh_59, mul_89
+void k89_sigmoid_tanh_mul(const float* __restrict in0, const float* __restrict in1, float* __restrict out0) {
+  aotic::runtime::parallel_for(2, 96, [&](int64_t i1_begin, int64_t i1_end) {
+    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
+      #pragma omp simd
+      for (int64_t i2 = 0; i2 < 48; ++i2) {
+        const float t0 = in0[192 * i1 + i2];
+        const float t1 = km::sigmoid(t0);
+        const float t2 = in1[48 * i1 + i2];
+        const float t3 = km::tanh(t2);
+        const float t4 = km::mul(t1, t3);
+        out0[48 * i1 + i2] = t4;
+      }
+    }
+  });
+}
+
+// nodes slice_39, squeeze_42, add_62
+void k90_slice_squeeze_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0) {
+  aotic::runtime::parallel_for(384, 384, [&](int64_t i1_begin, int64_t i1_end) {
+    #pragma omp simd
+    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
+      const float t0 = in0[i1];
+      const float t1 = in1[i1 + 2304];
+      const float t2 = km::add(t0, t1);
+      out0[i1] = t2;
+    }
+  });
+}
+
+// nodes sigmoid_90, sigmoid_91, tanh_60, mul_90, mul_91, add_63
+void k91_sigmoid_sigmoid_tanh_mul_mul_add(const float* __restrict in0, const float* __restrict in1,
+    const float* __restrict in2, const float* __restrict in3, float* __restrict out0) {
+  aotic::runtime::parallel_for(2, 96, [&](int64_t i1_begin, int64_t i1_end) {
+    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
+      #pragma omp simd
+      for (int64_t i2 = 0; i2 < 48; ++i2) {
+        const float t0 = in0[192 * i1 + i2];
+        const float t1 = km::sigmoid(t0);
+        const float t2 = in1[48 * i1 + i2];
+        const float t3 = km::mul(t1, t2);
+        const float t4 = in2[192 * i1 + i2];
+        const float t5 = km::sigmoid(t4);
+        const float t6 = in3[192 * i1 + i2];
+        const float t7 = km::tanh(t6);
+        const float t8 = km::mul(t5, t7);
+        const float t9 = km::add(t3, t8);
+        out0[48 * i1 + i2] = t9;
+      }
+    }
+  });
+}
+
+// nodes sigmoid_92, tanh_61, mul_92
+void k92_sigmoid_tanh_mul(const float* __restrict in0, const float* __restrict in1, float* __restrict out0) {
+  aotic::runtime::parallel_for(2, 96, [&](int64_t i1_begin, int64_t i1_end) {
+    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
+      #pragma omp simd
+      for (int64_t i2 = 0; i2 < 48; ++i2) {
+        const float t0 = in0[192 * i1 + i2];
+        const float t1 = km::sigmoid(t0);
+        const float t2 = in1[48 * i1 + i2];
+        const float t3 = km::tanh(t2);
+        const float t4 = km::mul(t1, t3);
+        out0[48 * i1 + i2] = t4;
+      }
+    }
+  });
+}
+
+// nodes slice_40, squeeze_43, add_64
+void k93_slice_squeeze_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0) {
+  aotic::runtime::parallel_for(384, 384, [&](int64_t i1_begin, int64_t i1_end) {
+    #pragma omp simd
+    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
+      const float t0 = in0[i1];
+      const float t1 = in1[i1 + 2688];
+      const float t2 = km::add(t0, t1);
+      out0[i1] = t2;
+    }
+  });
+}
+
+// nodes sigmoid_93, sigmoid_94, tanh_62, mul_93, mul_94, add_65
+void k94_sigmoid_sigmoid_tanh_mul_mul_add(const float* __restrict in0, const float* __restrict in1,
+    const float* __restrict in2, const float* __restrict in3, float* __restrict out0) {
+  aotic::runtime::parallel_for(2, 96, [&](int64_t i1_begin, int64_t i1_end) {
+    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
+      #pragma omp simd
+      for (int64_t i2 = 0; i2 < 48; ++i2) {
+        const float t0 = in0[192 * i1 + i2];
+        const float t1 = km::sigmoid(t0);
+        const float t2 = in1[48 * i1 + i2];
+        const float t3 = km::mul(t1, t2);
+        const float t4 = in2[192 * i1 + i2];
+        const float t5 = km::sigmoid(t4);
+        const float t6 = in3[192 * i1 + i2];
+        const float t7 = km::tanh(t6);
+        const float t8 = km::mul(t5, t7);
+        const float t9 = km::add(t3, t8);
+        out0[48 * i1 + i2] = t9;
+      }
+    }
+  });
+}
+
+// nodes sigmoid_95, tanh_63, mul_95
+void k95_sigmoid_tanh_mul(const float* __restrict in0, const float* __restrict in1, float* __restrict out0) {
+  aotic::runtime::parallel_for(2, 96, [&](int64_t i1_begin, int64_t i1_end) {
+    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
+      #pragma omp simd
+      for (int64_t i2 = 0; i2 < 48; ++i2) {
+        const float t0 = in0[192 * i1 + i2];
+        const float t1 = km::sigmoid(t0);
+        const float t2 = in1[48 * i1 + i2];
+        const float t3 = km::tanh(t2);
+        const float t4 = km::mul(t1, t3);
+        out0[48 * i1 + i2] = t4;
+      }
+    }
+  });
+}
+
+// nodes slice_41, squeeze_44, add_66
+void k96_slice_squeeze_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0) {
+  aotic::runtime::parallel_for(384, 384, [&](int64_t i1_begin, int64_t i1_end) {
+    #pragma omp simd
+    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
+      const float t0 = in0[i1];
+      const float t1 = in1[i1 + 3072];
+      const float t2 = km::add(t0, t1);
+      out0[i1] = t2;
+    }
+  });
+}
+
+// nodes sigmoid_96, sigmoid_97, tanh_64, mul_96, mul_97, add_67
+void k97_sigmoid_sigmoid_tanh_mul_mul_add(const float* __restrict in0, const float* __restrict in1,
+    const float* __restrict in2, const float* __restrict in3, float* __restrict out0) {
+  aotic::runtime::parallel_for(2, 96, [&](int64_t i1_begin, int64_t i1_end) {
+    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
+      #pragma omp simd
+      for (int64_t i2 = 0; i2 < 48; ++i2) {
+        const float t0 = in0[192 * i1 + i2];
+        const float t1 = km::sigmoid(t0);
+        const float t2 = in1[48 * i1 + i2];
+        const float t3 = km::mul(t1, t2);
+        const float t4 = in2[192 * i1 + i2];
+        const float t5 = km::sigmoid(t4);
+        const float t6 = in3[192 * i1 + i2];
+        const float t7 = km::tanh(t6);
+        const float t8 = km::mul(t5, t7);
+        const float t9 = km::add(t3, t8);
+        out0[48 * i1 + i2] = t9;
+      }
+    }
+  });
+}
+
+// nodes sigmoid_98, tanh_65, mul_98
+void k98_sigmoid_tanh_mul(const float* __restrict in0, const float* __restrict in1, float* __restrict out0) {
+  aotic::runtime::parallel_for(2, 96, [&](int64_t i1_begin, int64_t i1_end) {
+    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
+      #pragma omp simd
+      for (int64_t i2 = 0; i2 < 48; ++i2) {
+        const float t0 = in0[192 * i1 + i2];
+        const float t1 = km::sigmoid(t0);
+        const float t2 = in1[48 * i1 + i2];
+        const float t3 = km::tanh(t2);
+        const float t4 = km::mul(t1, t3);
+        out0[48 * i1 + i2] = t4;
+      }
+    }
+  });
+}
+
+// nodes slice_42, squeeze_45, add_68
+void k99_slice_squeeze_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0) {
+  aotic::runtime::parallel_for(384, 384, [&](int64_t i1_begin, int64_t i1_end) {
+    #pragma omp simd
+    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
+      const float t0 = in0[i1];
+      const float t1 = in1[i1 + 3456];
+      const float t2 = km::add(t0, t1);
+      out0[i1] = t2;
+    }
+  });
+}
+
+// nodes sigmoid_99, sigmoid_100, tanh_66, mul_99, mul_100, add_69
+void k100_sigmoid_sigmoid_tanh_mul_mul_add(const float* __restrict in0, const float* __restrict in1,
+    const float* __restrict in2, const float* __restrict in3, float* __restrict out0) {
+  aotic::runtime::parallel_for(2, 96, [&](int64_t i1_begin, int64_t i1_end) {
+    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
+      #pragma omp simd
+      for (int64_t i2 = 0; i2 < 48; ++i2) {
+        const float t0 = in0[192 * i1 + i2];
+        const float t1 = km::sigmoid(t0);
+        const float t2 = in1[48 * i1 + i2];
+        const float t3 = km::mul(t1, t2);
+        const float t4 = in2[192 * i1 + i2];
+        const float t5 = km::sigmoid(t4);
+        const float t6 = in3[192 * i1 + i2];
+        const float t7 = km::tanh(t6);
+        const float t8 = km::mul(t5, t7);
+        const float t9 = km::add(t3, t8);
+        out0[48 * i1 + i2] = t9;
+      }
+    }
+  });
+}
+
+// nodes sigmoid_101, tanh_67, mul_101
+void k101_sigmoid_tanh_mul(const float* __restrict in0, const float* __restrict in1, float* __restrict out0) {
+  aotic::runtime::parallel_for(2, 96, [&](int64_t i1_begin, int64_t i1_end) {
+    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
+      #pragma omp simd
+      for (int64_t i2 = 0; i2 < 48; ++i2) {
+        const float t0 = in0[192 * i1 + i2];
+        const float t1 = km::sigmoid(t0);
+        const float t2 = in1[48 * i1 + i2];
+        const float t3 = km::tanh(t2);
+        const float t4 = km::mul(t1, t3);
+        out0[48 * i1 + i2] = t4;
+      }
+    }
+  });
+}
+
+// nodes slice_43, squeeze_46, add_70
+void k102_slice_squeeze_add(const float* __restrict in0, const float* __restrict in1,
+    float* __restrict out0) {
+  aotic::runtime::parallel_for(384, 384, [&](int64_t i1_begin, int64_t i1_end) {
+    #pragma omp simd
+    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
+      const float t0 = in0[i1];
+      const float t1 = in1[i1 + 3840];
+      const float t2 = km::add(t0, t1);
+      out0[i1] = t2;
+    }
+  });
+}
+
+// nodes sigmoid_102, sigmoid_103, tanh_68, mul_102, mul_103, add_71
+void k103_sigmoid_sigmoid_tanh_mul_mul_add(const float* __restrict in0, const float* __restrict in1,
+    const float* __restrict in2, const float* __restrict in3, float* __restrict out0) {
+  aotic::runtime::parallel_for(2, 96, [&](int64_t i1_begin, int64_t i1_end) {
+    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
+      #pragma omp simd
+      for (int64_t i2 = 0; i2 < 48; ++i2) {
+        const float t0 = in0[192 * i1 + i2];
+        const float t1 = km::sigmoid(t0);
+        const float t2 = in1[48 * i1 + i2];
+        const float t3 = km::mul(t1, t2);
+        const float t4 = in2[192 * i1 + i2];
+        const float t5 = km::sigmoid(t4);
+        const float t6 = in3[192 * i1 + i2];
+        const float t7 = km::tanh(t6);
+        const float t8 = km::mul(t5, t7);
+        const float t9 = km::add(t3, t8);
+        out0[48 * i1 + i2] = t9;
+      }
+    }
+  });
+}
+
+// nodes sigmoid_104, tanh_69, mul_104
+void k104_sigmoid_tanh_mul(const float* __restrict in0, const float* __restrict in1, float* __restrict out0) {
+  aotic::runtime::parallel_for(2, 96, [&](int64_t i1_begin, int64_t i1_end) {
+    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
+      #pragma omp simd
+      for (int64_t i2 = 0; i2 < 48; ++i2) {
+        const float t0 = in0[192 * i1 + i2];
+        const float t1 = km::sigmoid(t0);
+        const float t2 = in1[48 * i1 + i2];
+        const float t3 = km::tanh(t2);
+        const float t4 = km::mul(t1, t3);
+        out0[48 * i1 + i2] = t4;
+      }
+    }
+  });
+}
+
+// nodes slice_44, squeeze_47, add_72
+void k105_slice_squeeze_add(const float* __restrict in0, const float* __restrict in1,
+    float* __restrict out0) {
+  aotic::runtime::parallel_for(384, 384, [&](int64_t i1_begin, int64_t i1_end) {
+    #pragma omp simd
+    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
+      const float t0 = in0[i1];
+      const float t1 = in1[i1 + 4224];
+      const float t2 = km::add(t0, t1);
+      out0[i1] = t2;
+    }
+  });
+}
+
+// nodes sigmoid_105, sigmoid_106, tanh_70, sigmoid_107, mul_105, mul_106, add_73, tanh_71, mul_107
+void k106_sigmoid_sigmoid_tanh_sigmoid_mul_mul_add_tanh_mul(const float* __restrict in0,
+    const float* __restrict in1, const float* __restrict in2, const float* __restrict in3,
+    const float* __restrict in4, float* __restrict out0) {
+  aotic::runtime::parallel_for(2, 96, [&](int64_t i1_begin, int64_t i1_end) {
+    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
+      #pragma omp simd
+      for (int64_t i2 = 0; i2 < 48; ++i2) {
+        const float t0 = in0[192 * i1 + i2];
+        const float t1 = km::sigmoid(t0);
+        const float t2 = in1[192 * i1 + i2];
+        const float t3 = km::sigmoid(t2);
+        const float t4 = in2[48 * i1 + i2];
+        const float t5 = km::mul(t3, t4);
+        const float t6 = in3[192 * i1 + i2];
+        const float t7 = km::sigmoid(t6);
+        const float t8 = in4[192 * i1 + i2];
+        const float t9 = km::tanh(t8);
+        const float t10 = km::mul(t7, t9);
+        const float t11 = km::add(t5, t10);
+        const float t12 = km::tanh(t11);
+        const float t13 = km::mul(t1, t12);
+        out0[48 * i1 + i2] = t13;
+      }
+    }
+  });
+}
+
+// nodes slice_45, squeeze_50, add_74
+void k107_slice_squeeze_add(const float* __restrict in0, const float* __restrict in1,
+    float* __restrict out0) {
+  aotic::runtime::parallel_for(384, 384, [&](int64_t i1_begin, int64_t i1_end) {
+    #pragma omp simd
+    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
+      const float t0 = in0[i1];
+      const float t1 = in1[i1];
+      const float t2 = km::add(t0, t1);
+      out0[i1] = t2;
+    }
+  });
+}
+
+// nodes slice_8, squeeze_7, unsqueeze_7, sigmoid_108, sigmoid_109, tanh_72, mul_108, mul_109, add_75
+void k108_slice_squeeze_unsqueeze_sigmoid_sigmoid_tanh_mul(const float* __restrict in0,
+    const float* __restrict in1, const float* __restrict in2, const float* __restrict in3,
+    float* __restrict out0) {
+  aotic::runtime::parallel_for(2, 96, [&](int64_t i1_begin, int64_t i1_end) {
+    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
+      #pragma omp simd
+      for (int64_t i2 = 0; i2 < 48; ++i2) {
+        const float t0 = in0[192 * i1 + i2];
+        const float t1 = km::sigmoid(t0);
+        const float t2 = in1[48 * i1 + i2 + 288];
+        const float t3 = km::mul(t1, t2);
+        const float t4 = in2[192 * i1 + i2];
+        const float t5 = km::sigmoid(t4);
+        const float t6 = in3[192 * i1 + i2];
+        const float t7 = km::tanh(t6);
+        const float t8 = km::mul(t5, t7);
+        const float t9 = km::add(t3, t8);
+        out0[48 * i1 + i2] = t9;
+      }
+    }
+  });
+}
+
+// nodes sigmoid_110, tanh_73, mul_110
+void k109_sigmoid_tanh_mul(const float* __restrict in0, const float* __restrict in1, float* __restrict out0) {
+  aotic::runtime::parallel_for(2, 96, [&](int64_t i1_begin, int64_t i1_end) {
+    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
+      #pragma omp simd
+      for (int64_t i2 = 0; i2 < 48; ++i2) {
+        const float t0 = in0[192 * i1 + i2];
+        const float t1 = km::sigmoid(t0);
+        const float t2 = in1[48 * i1 + i2];
+        const float t3 = km::tanh(t2);
+        const float t4 = km::mul(t1, t3);
+        out0[48 * i1 + i2] = t4;
+      }
+    }
+  });
+}
+
+// nodes slice_46, squeeze_51, add_76
+void k110_slice_squeeze_add(const float* __restrict in0, const float* __restrict in1,
+    float* __restrict out0) {
+  aotic::runtime::parallel_for(384, 384, [&](int64_t i1_begin, int64_t i1_end) {
+    #pragma omp simd
+    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
+      const float t0 = in0[i1];
+      const float t1 = in1[i1 + 384];
+      const float t2 = km::add(t0, t1);
+      out0[i1] = t2;
+    }
+  });
+}
+
+// nodes sigmoid_111, sigmoid_112, tanh_74, mul_111, mul_112, add_77
+void k111_sigmoid_sigmoid_tanh_mul_mul_add(const float* __restrict in0, const float* __restrict in1,
+    const float* __restrict in2, const float* __restrict in3, float* __restrict out0) {
+  aotic::runtime::parallel_for(2, 96, [&](int64_t i1_begin, int64_t i1_end) {
+    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
+      #pragma omp simd
+      for (int64_t i2 = 0; i2 < 48; ++i2) {
+        const float t0 = in0[192 * i1 + i2];
+        const float t1 = km::sigmoid(t0);
+        const float t2 = in1[48 * i1 + i2];
+        const float t3 = km::mul(t1, t2);
+        const float t4 = in2[192 * i1 + i2];
+        const float t5 = km::sigmoid(t4);
+        const float t6 = in3[192 * i1 + i2];
+        const float t7 = km::tanh(t6);
+        const float t8 = km::mul(t5, t7);
+        const float t9 = km::add(t3, t8);
+        out0[48 * i1 + i2] = t9;
+      }
+    }
+  });
+}
+
+// nodes sigmoid_113, tanh_75, mul_113
+void k112_sigmoid_tanh_mul(const float* __restrict in0, const float* __restrict in1, float* __restrict out0) {
+  aotic::runtime::parallel_for(2, 96, [&](int64_t i1_begin, int64_t i1_end) {
+    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
+      #pragma omp simd
+      for (int64_t i2 = 0; i2 < 48; ++i2) {
+        const float t0 = in0[192 * i1 + i2];
+        const float t1 = km::sigmoid(t0);
+        const float t2 = in1[48 * i1 + i2];
+        const float t3 = km::tanh(t2);
+        const float t4 = km::mul(t1, t3);
+        out0[48 * i1 + i2] = t4;
+      }
+    }
+  });
+}
+
+// nodes slice_47, squeeze_52, add_78
+void k113_slice_squeeze_add(const float* __restrict in0, const float* __restrict in1,
+    float* __restrict out0) {
+  aotic::runtime::parallel_for(384, 384, [&](int64_t i1_begin, int64_t i1_end) {
+    #pragma omp simd
+    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
+      const float t0 = in0[i1];
+      const float t1 = in1[i1 + 768];
+      const float t2 = km::add(t0, t1);
+      out0[i1] = t2;
+    }
+  });
+}
+
+// nodes sigmoid_114, sigmoid_115, tanh_76, mul_114, mul_115, add_79
+void k114_sigmoid_sigmoid_tanh_mul_mul_add(const float* __restrict in0, const float* __restrict in1,
+    const float* __restrict in2, const float* __restrict in3, float* __restrict out0) {
+  aotic::runtime::parallel_for(2, 96, [&](int64_t i1_begin, int64_t i1_end) {
+    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
+      #pragma omp simd
+      for (int64_t i2 = 0; i2 < 48; ++i2) {
+        const float t0 = in0[192 * i1 + i2];
+        const float t1 = km::sigmoid(t0);
+        const float t2 = in1[48 * i1 + i2];
+        const float t3 = km::mul(t1, t2);
+        const float t4 = in2[192 * i1 + i2];
+        const float t5 = km::sigmoid(t4);
+        const float t6 = in3[192 * i1 + i2];
+        const float t7 = km::tanh(t6);
+        const float t8 = km::mul(t5, t7);
+        const float t9 = km::add(t3, t8);
+        out0[48 * i1 + i2] = t9;
+      }
+    }
+  });
+}
+
+// nodes sigmoid_116, tanh_77, mul_116
+void k115_sigmoid_tanh_mul(const float* __restrict in0, const float* __restrict in1, float* __restrict out0) {
+  aotic::runtime::parallel_for(2, 96, [&](int64_t i1_begin, int64_t i1_end) {
+    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
+      #pragma omp simd
+      for (int64_t i2 = 0; i2 < 48; ++i2) {
+        const float t0 = in0[192 * i1 + i2];
+        const float t1 = km::sigmoid(t0);
+        const float t2 = in1[48 * i1 + i2];
+        const float t3 = km::tanh(t2);
+        const float t4 = km::mul(t1, t3);
+        out0[48 * i1 + i2] = t4;
+      }
+    }
+  });
+}
+
+// nodes slice_48, squeeze_53, add_80
+void k116_slice_squeeze_add(const float* __restrict in0, const float* __restrict in1,
+    float* __restrict out0) {
+  aotic::runtime::parallel_for(384, 384, [&](int64_t i1_begin, int64_t i1_end) {
+    #pragma omp simd
+    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
+      const float t0 = in0[i1];
+      const float t1 = in1[i1 + 1152];
+      const float t2 = km::add(t0, t1);
+      out0[i1] = t2;
+    }
+  });
+}
+
+// nodes sigmoid_117, sigmoid_118, tanh_78, mul_117, mul_118, add_81
+void k117_sigmoid_sigmoid_tanh_mul_mul_add(const float* __restrict in0, const float* __restrict in1,
+    const float* __restrict in2, const float* __restrict in3, float* __restrict out0) {
+  aotic::runtime::parallel_for(2, 96, [&](int64_t i1_begin, int64_t i1_end) {
+    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
+      #pragma omp simd
+      for (int64_t i2 = 0; i2 < 48; ++i2) {
+        const float t0 = in0[192 * i1 + i2];
+        const float t1 = km::sigmoid(t0);
+        const float t2 = in1[48 * i1 + i2];
+        const float t3 = km::mul(t1, t2);
+        const float t4 = in2[192 * i1 + i2];
+        const float t5 = km::sigmoid(t4);
+        const float t6 = in3[192 * i1 + i2];
+        const float t7 = km::tanh(t6);
+        const float t8 = km::mul(t5, t7);
+        const float t9 = km::add(t3, t8);
+        out0[48 * i1 + i2] = t9;
+      }
+    }
+  });
+}
+
+// nodes sigmoid_119, tanh_79, mul_119
+void k118_sigmoid_tanh_mul(const float* __restrict in0, const float* __restrict in1, float* __restrict out0) {
+  aotic::runtime::parallel_for(2, 96, [&](int64_t i1_begin, int64_t i1_end) {
+    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
+      #pragma omp simd
+      for (int64_t i2 = 0; i2 < 48; ++i2) {
+        const float t0 = in0[192 * i1 + i2];
+        const float t1 = km::sigmoid(t0);
+        const float t2 = in1[48 * i1 + i2];
+        const float t3 = km::tanh(t2);
+        const float t4 = km::mul(t1, t3);
+        out0[48 * i1 + i2] = t4;
+      }
+    }
+  });
+}
+
+// nodes slice_49, squeeze_54, add_82
+void k119_slice_squeeze_add(const float* __restrict in0, const float* __restrict in1,
+    float* __restrict out0) {
+  aotic::runtime::parallel_for(384, 384, [&](int64_t i1_begin, int64_t i1_end) {
+    #pragma omp simd
+    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
+      const float t0 = in0[i1];
+      const float t1 = in1[i1 + 1536];
+      const float t2 = km::add(t0, t1);
+      out0[i1] = t2;
+    }
+  });
+}
+
+// nodes sigmoid_120, sigmoid_121, tanh_80, mul_120, mul_121, add_83
+void k120_sigmoid_sigmoid_tanh_mul_mul_add(const float* __restrict in0, const float* __restrict in1,
+    const float* __restrict in2, const float* __restrict in3, float* __restrict out0) {
+  aotic::runtime::parallel_for(2, 96, [&](int64_t i1_begin, int64_t i1_end) {
+    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
+      #pragma omp simd
+      for (int64_t i2 = 0; i2 < 48; ++i2) {
+        const float t0 = in0[192 * i1 + i2];
+        const float t1 = km::sigmoid(t0);
+        const float t2 = in1[48 * i1 + i2];
+        const float t3 = km::mul(t1, t2);
+        const float t4 = in2[192 * i1 + i2];
+        const float t5 = km::sigmoid(t4);
+        const float t6 = in3[192 * i1 + i2];
+        const float t7 = km::tanh(t6);
+        const float t8 = km::mul(t5, t7);
+        const float t9 = km::add(t3, t8);
+        out0[48 * i1 + i2] = t9;
+      }
+    }
+  });
+}
+
+// nodes sigmoid_122, tanh_81, mul_122
+void k121_sigmoid_tanh_mul(const float* __restrict in0, const float* __restrict in1, float* __restrict out0) {
+  aotic::runtime::parallel_for(2, 96, [&](int64_t i1_begin, int64_t i1_end) {
+    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
+      #pragma omp simd
+      for (int64_t i2 = 0; i2 < 48; ++i2) {
+        const float t0 = in0[192 * i1 + i2];
+        const float t1 = km::sigmoid(t0);
+        const float t2 = in1[48 * i1 + i2];
+        const float t3 = km::tanh(t2);
+        const float t4 = km::mul(t1, t3);
+        out0[48 * i1 + i2] = t4;
+      }
+    }
+  });
+}
+
+// nodes slice_50, squeeze_55, add_84
+void k122_slice_squeeze_add(const float* __restrict in0, const float* __restrict in1,
+    float* __restrict out0) {
+  aotic::runtime::parallel_for(384, 384, [&](int64_t i1_begin, int64_t i1_end) {
+    #pragma omp simd
+    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
+      const float t0 = in0[i1];
+      const float t1 = in1[i1 + 1920];
+      const float t2 = km::add(t0, t1);
+      out0[i1] = t2;
+    }
+  });
+}
+
+// nodes sigmoid_123, sigmoid_124, tanh_82, mul_123, mul_124, add_85
+void k123_sigmoid_sigmoid_tanh_mul_mul_add(const float* __restrict in0, const float* __restrict in1,
+    const float* __restrict in2, const float* __restrict in3, float* __restrict out0) {
+  aotic::runtime::parallel_for(2, 96, [&](int64_t i1_begin, int64_t i1_end) {
+    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
+      #pragma omp simd
+      for (int64_t i2 = 0; i2 < 48; ++i2) {
+        const float t0 = in0[192 * i1 + i2];
+        const float t1 = km::sigmoid(t0);
+        const float t2 = in1[48 * i1 + i2];
+        const float t3 = km::mul(t1, t2);
+        const float t4 = in2[192 * i1 + i2];
+        const float t5 = km::sigmoid(t4);
+        const float t6 = in3[192 * i1 + i2];
+        const float t7 = km::tanh(t6);
+        const float t8 = km::mul(t5, t7);
+        const float t9 = km::add(t3, t8);
+        out0[48 * i1 + i2] = t9;
+      }
+    }
+  });
+}
+
+// nodes sigmoid_125, tanh_83, mul_125
+void k124_sigmoid_tanh_mul(const float* __restrict in0, const float* __restrict in1, float* __restrict out0) {
+  aotic::runtime::parallel_for(2, 96, [&](int64_t i1_begin, int64_t i1_end) {
+    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
+      #pragma omp simd
+      for (int64_t i2 = 0; i2 < 48; ++i2) {
+        const float t0 = in0[192 * i1 + i2];
+        const float t1 = km::sigmoid(t0);
+        const float t2 = in1[48 * i1 + i2];
+        const float t3 = km::tanh(t2);
+        const float t4 = km::mul(t1, t3);
+        out0[48 * i1 + i2] = t4;
+      }
+    }
+  });
+}
+
+// nodes slice_51, squeeze_56, add_86
+void k125_slice_squeeze_add(const float* __restrict in0, const float* __restrict in1,
+    float* __restrict out0) {
+  aotic::runtime::parallel_for(384, 384, [&](int64_t i1_begin, int64_t i1_end) {
+    #pragma omp simd
+    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
+      const float t0 = in0[i1];
+      const float t1 = in1[i1 + 2304];
+      const float t2 = km::add(t0, t1);
+      out0[i1] = t2;
+    }
+  });
+}
+
+// nodes sigmoid_126, sigmoid_127, tanh_84, mul_126, mul_127, add_87
+void k126_sigmoid_sigmoid_tanh_mul_mul_add(const float* __restrict in0, const float* __restrict in1,
+    const float* __restrict in2, const float* __restrict in3, float* __restrict out0) {
+  aotic::runtime::parallel_for(2, 96, [&](int64_t i1_begin, int64_t i1_end) {
+    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
+      #pragma omp simd
+      for (int64_t i2 = 0; i2 < 48; ++i2) {
+        const float t0 = in0[192 * i1 + i2];
+        const float t1 = km::sigmoid(t0);
+        const float t2 = in1[48 * i1 + i2];
+        const float t3 = km::mul(t1, t2);
+        const float t4 = in2[192 * i1 + i2];
+        const float t5 = km::sigmoid(t4);
+        const float t6 = in3[192 * i1 + i2];
+        const float t7 = km::tanh(t6);
+        const float t8 = km::mul(t5, t7);
+        const float t9 = km::add(t3, t8);
+        out0[48 * i1 + i2] = t9;
+      }
+    }
+  });
+}
+
+// nodes sigmoid_128, tanh_85, mul_128
+void k127_sigmoid_tanh_mul(const float* __restrict in0, const float* __restrict in1, float* __restrict out0) {
+  aotic::runtime::parallel_for(2, 96, [&](int64_t i1_begin, int64_t i1_end) {
+    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
+      #pragma omp simd
+      for (int64_t i2 = 0; i2 < 48; ++i2) {
+        const float t0 = in0[192 * i1 + i2];
+        const float t1 = km::sigmoid(t0);
+        const float t2 = in1[48 * i1 + i2];
+        const float t3 = km::tanh(t2);
+        const float t4 = km::mul(t1, t3);
+        out0[48 * i1 + i2] = t4;
+      }
+    }
+  });
+}
+
+// nodes slice_52, squeeze_57, add_88
+void k128_slice_squeeze_add(const float* __restrict in0, const float* __restrict in1,
+    float* __restrict out0) {
+  aotic::runtime::parallel_for(384, 384, [&](int64_t i1_begin, int64_t i1_end) {
+    #pragma omp simd
+    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
+      const float t0 = in0[i1];
+      const float t1 = in1[i1 + 2688];
+      const float t2 = km::add(t0, t1);
+      out0[i1] = t2;
+    }
+  });
+}
+
+// nodes sigmoid_129, sigmoid_130, tanh_86, mul_129, mul_130, add_89
+void k129_sigmoid_sigmoid_tanh_mul_mul_add(const float* __restrict in0, const float* __restrict in1,
+    const float* __restrict in2, const float* __restrict in3, float* __restrict out0) {
+  aotic::runtime::parallel_for(2, 96, [&](int64_t i1_begin, int64_t i1_end) {
+    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
+      #pragma omp simd
+      for (int64_t i2 = 0; i2 < 48; ++i2) {
+        const float t0 = in0[192 * i1 + i2];
+        const float t1 = km::sigmoid(t0);
+        const float t2 = in1[48 * i1 + i2];
+        const float t3 = km::mul(t1, t2);
+        const float t4 = in2[192 * i1 + i2];
+        const float t5 = km::sigmoid(t4);
+        const float t6 = in3[192 * i1 + i2];
+        const float t7 = km::tanh(t6);
+        const float t8 = km::mul(t5, t7);
+        const float t9 = km::add(t3, t8);
+        out0[48 * i1 + i2] = t9;
+      }
+    }
+  });
+}
+
+// nodes sigmoid_131, tanh_87, mul_131
+void k130_sigmoid_tanh_mul(const float* __restrict in0, const float* __restrict in1, float* __restrict out0) {
+  aotic::runtime::parallel_for(2, 96, [&](int64_t i1_begin, int64_t i1_end) {
+    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
+      #pragma omp simd
+      for (int64_t i2 = 0; i2 < 48; ++i2) {
+        const float t0 = in0[192 * i1 + i2];
+        const float t1 = km::sigmoid(t0);
+        const float t2 = in1[48 * i1 + i2];
+        const float t3 = km::tanh(t2);
+        const float t4 = km::mul(t1, t3);
+        out0[48 * i1 + i2] = t4;
+      }
+    }
+  });
+}
+
+// nodes slice_53, squeeze_58, add_90
+void k131_slice_squeeze_add(const float* __restrict in0, const float* __restrict in1,
+    float* __restrict out0) {
+  aotic::runtime::parallel_for(384, 384, [&](int64_t i1_begin, int64_t i1_end) {
+    #pragma omp simd
+    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
+      const float t0 = in0[i1];
+      const float t1 = in1[i1 + 3072];
+      const float t2 = km::add(t0, t1);
+      out0[i1] = t2;
+    }
+  });
+}
+
+// nodes sigmoid_132, sigmoid_133, tanh_88, mul_132, mul_133, add_91
+void k132_sigmoid_sigmoid_tanh_mul_mul_add(const float* __restrict in0, const float* __restrict in1,
+    const float* __restrict in2, const float* __restrict in3, float* __restrict out0) {
+  aotic::runtime::parallel_for(2, 96, [&](int64_t i1_begin, int64_t i1_end) {
+    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
+      #pragma omp simd
+      for (int64_t i2 = 0; i2 < 48; ++i2) {
+        const float t0 = in0[192 * i1 + i2];
+        const float t1 = km::sigmoid(t0);
+        const float t2 = in1[48 * i1 + i2];
+        const float t3 = km::mul(t1, t2);
+        const float t4 = in2[192 * i1 + i2];
+        const float t5 = km::sigmoid(t4);
+        const float t6 = in3[192 * i1 + i2];
+        const float t7 = km::tanh(t6);
+        const float t8 = km::mul(t5, t7);
+        const float t9 = km::add(t3, t8);
+        out0[48 * i1 + i2] = t9;
+      }
+    }
+  });
+}
+
+// nodes sigmoid_134, tanh_89, mul_134
+void k133_sigmoid_tanh_mul(const float* __restrict in0, const float* __restrict in1, float* __restrict out0) {
+  aotic::runtime::parallel_for(2, 96, [&](int64_t i1_begin, int64_t i1_end) {
+    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
+      #pragma omp simd
+      for (int64_t i2 = 0; i2 < 48; ++i2) {
+        const float t0 = in0[192 * i1 + i2];
+        const float t1 = km::sigmoid(t0);
+        const float t2 = in1[48 * i1 + i2];
+        const float t3 = km::tanh(t2);
+        const float t4 = km::mul(t1, t3);
+        out0[48 * i1 + i2] = t4;
+      }
+    }
+  });
+}
+
+// nodes slice_54, squeeze_59, add_92
+void k134_slice_squeeze_add(const float* __restrict in0, const float* __restrict in1,
+    float* __restrict out0) {
+  aotic::runtime::parallel_for(384, 384, [&](int64_t i1_begin, int64_t i1_end) {
+    #pragma omp simd
+    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
+      const float t0 = in0[i1];
+      const float t1 = in1[i1 + 3456];
+      const float t2 = km::add(t0, t1);
+      out0[i1] = t2;
+    }
+  });
+}
+
+// nodes sigmoid_135, sigmoid_136, tanh_90, mul_135, mul_136, add_93
+void k135_sigmoid_sigmoid_tanh_mul_mul_add(const float* __restrict in0, const float* __restrict in1,
+    const float* __restrict in2, const float* __restrict in3, float* __restrict out0) {
+  aotic::runtime::parallel_for(2, 96, [&](int64_t i1_begin, int64_t i1_end) {
+    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
+      #pragma omp simd
+      for (int64_t i2 = 0; i2 < 48; ++i2) {
+        const float t0 = in0[192 * i1 + i2];
+        const float t1 = km::sigmoid(t0);
+        const float t2 = in1[48 * i1 + i2];
+        const float t3 = km::mul(t1, t2);
+        const float t4 = in2[192 * i1 + i2];
+        const float t5 = km::sigmoid(t4);
+        const float t6 = in3[192 * i1 + i2];
+        const float t7 = km::tanh(t6);
+        const float t8 = km::mul(t5, t7);
+        const float t9 = km::add(t3, t8);
+        out0[48 * i1 + i2] = t9;
+      }
+    }
+  });
+}
+
+// nodes sigmoid_137, tanh_91, mul_137
+void k136_sigmoid_tanh_mul(const float* __restrict in0, const float* __restrict in1, float* __restrict out0) {
+  aotic::runtime::parallel_for(2, 96, [&](int64_t i1_begin, int64_t i1_end) {
+    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
+      #pragma omp simd
+      for (int64_t i2 = 0; i2 < 48; ++i2) {
+        const float t0 = in0[192 * i1 + i2];
+        const float t1 = km::sigmoid(t0);
+        const float t2 = in1[48 * i1 + i2];
+        const float t3 = km::tanh(t2);
+        const float t4 = km::mul(t1, t3);
+        out0[48 * i1 + i2] = t4;
+      }
+    }
+  });
+}
+
+// nodes slice_55, squeeze_60, add_94
+void k137_slice_squeeze_add(const float* __restrict in0, const float* __restrict in1,
+    float* __restrict out0) {
+  aotic::runtime::parallel_for(384, 384, [&](int64_t i1_begin, int64_t i1_end) {
+    #pragma omp simd
+    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
+      const float t0 = in0[i1];
+      const float t1 = in1[i1 + 3840];
+      const float t2 = km::add(t0, t1);
+      out0[i1] = t2;
+    }
+  });
+}
+
+// nodes sigmoid_138, sigmoid_139, tanh_92, mul_138, mul_139, add_95
+void k138_sigmoid_sigmoid_tanh_mul_mul_add(const float* __restrict in0, const float* __restrict in1,
+    const float* __restrict in2, const float* __restrict in3, float* __restrict out0) {
+  aotic::runtime::parallel_for(2, 96, [&](int64_t i1_begin, int64_t i1_end) {
+    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
+      #pragma omp simd
+      for (int64_t i2 = 0; i2 < 48; ++i2) {
+        const float t0 = in0[192 * i1 + i2];
+        const float t1 = km::sigmoid(t0);
+        const float t2 = in1[48 * i1 + i2];
+        const float t3 = km::mul(t1, t2);
+        const float t4 = in2[192 * i1 + i2];
+        const float t5 = km::sigmoid(t4);
+        const float t6 = in3[192 * i1 + i2];
+        const float t7 = km::tanh(t6);
+        const float t8 = km::mul(t5, t7);
+        const float t9 = km::add(t3, t8);
+        out0[48 * i1 + i2] = t9;
+      }
+    }
+  });
+}
+
+// nodes sigmoid_140, tanh_93, mul_140
+void k139_sigmoid_tanh_mul(const float* __restrict in0, const float* __restrict in1, float* __restrict out0) {
+  aotic::runtime::parallel_for(2, 96, [&](int64_t i1_begin, int64_t i1_end) {
+    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
+      #pragma omp simd
+      for (int64_t i2 = 0; i2 < 48; ++i2) {
+        const float t0 = in0[192 * i1 + i2];
+        const float t1 = km::sigmoid(t0);
+        const float t2 = in1[48 * i1 + i2];
+        const float t3 = km::tanh(t2);
+        const float t4 = km::mul(t1, t3);
+        out0[48 * i1 + i2] = t4;
+      }
+    }
+  });
+}
+
+// nodes slice_56, squeeze_61, add_96
+void k140_slice_squeeze_add(const float* __restrict in0, const float* __restrict in1,
+    float* __restrict out0) {
+  aotic::runtime::parallel_for(384, 384, [&](int64_t i1_begin, int64_t i1_end) {
+    #pragma omp simd
+    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
+      const float t0 = in0[i1];
+      const float t1 = in1[i1 + 4224];
+      const float t2 = km::add(t0, t1);
+      out0[i1] = t2;
+    }
+  });
+}
+
+// nodes sigmoid_141, sigmoid_142, tanh_94, sigmoid_143, mul_141, mul_142, add_97, tanh_95, mul_143
+void k141_sigmoid_sigmoid_tanh_sigmoid_mul_mul_add_tanh_mul(const float* __restrict in0,
+    const float* __restrict in1, const float* __restrict in2, const float* __restrict in3,
+    const float* __restrict in4, float* __restrict out0) {
+  aotic::runtime::parallel_for(2, 96, [&](int64_t i1_begin, int64_t i1_end) {
+    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
+      #pragma omp simd
+      for (int64_t i2 = 0; i2 < 48; ++i2) {
+        const float t0 = in0[192 * i1 + i2];
+        const float t1 = km::sigmoid(t0);
+        const float t2 = in1[192 * i1 + i2];
+        const float t3 = km::sigmoid(t2);
+        const float t4 = in2[48 * i1 + i2];
+        const float t5 = km::mul(t3, t4);
+        const float t6 = in3[192 * i1 + i2];
+        const float t7 = km::sigmoid(t6);
+        const float t8 = in4[192 * i1 + i2];
+        const float t9 = km::tanh(t8);
+        const float t10 = km::mul(t7, t9);
+        const float t11 = km::add(t5, t10);
+        const float t12 = km::tanh(t11);
+        const float t13 = km::mul(t1, t12);
+        out0[48 * i1 + i2] = t13;
+      }
+    }
+  });
+}
+
+// nodes add_98, _log_softmax
+void k142_add_log_softmax(const float* __restrict in0, const float* __restrict in1, float* __restrict out0) {
+  aotic::runtime::parallel_for(24, 192, [&](int64_t i0_begin, int64_t i0_end) {
+    for (int64_t i0 = i0_begin; i0 < i0_end; ++i0) {
+      float max = -std::numeric_limits<float>::infinity();
+      for (int64_t r0 = 0; r0 < 8; ++r0) {
+        const float t0 = in0[8 * i0 + r0];
+        const float t1 = in1[r0];
+        const float t2 = km::add(t0, t1);
+        max = km::maximum(max, t2);
+      }
+      float sum = 0.0f;
+      #pragma omp simd reduction(+ : sum)
+      for (int64_t r0 = 0; r0 < 8; ++r0) {
+        const float t3 = in0[8 * i0 + r0];
+        const float t4 = in1[r0];
+        const float t5 = km::add(t3, t4);
+        const float t6 = km::sub(t5, max);
+        const float t7 = km::exp(t6);
+        sum = km::add(sum, t7);
+      }
+      const float t8 = km::log(sum);
+      const float log_sum = t8;
+      #pragma omp simd
+      for (int64_t r0 = 0; r0 < 8; ++r0) {
+        const float t9 = in0[8 * i0 + r0];
+        const float t10 = in1[r0];
+        const float t11 = km::add(t9, t10);
+        const float t12 = km::sub(t11, max);
+        const float t13 = km::sub(t12, log_sum);
+        out0[8 * i0 + r0] = t13;
+      }
+    }
+  });
+}
 
 void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHandle* outputs) {
   AtenTensorHandle tokens = inputs[0];
@@ -127,63 +3052,6 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   check(aoti_torch_cpu_squeeze_dims(slice_4.get(), dim_3, 1, squeeze_3.out()),
         "node 'squeeze_3' (aten.squeeze.dims)");
   slice_4.reset();
-  // node 'slice_5' (aten.slice.Tensor)
-  // may share full_1's storage (a view)
-  TensorHandle slice_5;
-  int64_t start_value_4 = 0;
-  int64_t end_value_4 = 1;
-  check(aoti_torch_cpu_slice_Tensor(full_1.get(), 0, &start_value_4, &end_value_4, 1, slice_5.out()),
-        "node 'slice_5' (aten.slice.Tensor)");
-  // node 'slice_6' (aten.slice.Tensor)
-  // may share full_1's storage (a view)
-  TensorHandle slice_6;
-  int64_t start_value_5 = 1;
-  int64_t end_value_5 = 2;
-  check(aoti_torch_cpu_slice_Tensor(full_1.get(), 0, &start_value_5, &end_value_5, 1, slice_6.out()),
-        "node 'slice_6' (aten.slice.Tensor)");
-  // node 'slice_7' (aten.slice.Tensor)
-  // may share full_1's storage (a view)
-  TensorHandle slice_7;
-  int64_t start_value_6 = 2;
-  int64_t end_value_6 = 3;
-  check(aoti_torch_cpu_slice_Tensor(full_1.get(), 0, &start_value_6, &end_value_6, 1, slice_7.out()),
-        "node 'slice_7' (aten.slice.Tensor)");
-  // node 'slice_8' (aten.slice.Tensor)
-  // may share full_1's storage (a view)
-  TensorHandle slice_8;
-  int64_t start_value_7 = 3;
-  int64_t end_value_7 = 4;
-  check(aoti_torch_cpu_slice_Tensor(full_1.get(), 0, &start_value_7, &end_value_7, 1, slice_8.out()),
-        "node 'slice_8' (aten.slice.Tensor)");
-  full_1.reset();
-  // node 'squeeze_4' (aten.squeeze.dims)
-  // may share slice_5's storage (a view)
-  TensorHandle squeeze_4;
-  const int64_t dim_4[] = {0};
-  check(aoti_torch_cpu_squeeze_dims(slice_5.get(), dim_4, 1, squeeze_4.out()),
-        "node 'squeeze_4' (aten.squeeze.dims)");
-  slice_5.reset();
-  // node 'squeeze_5' (aten.squeeze.dims)
-  // may share slice_6's storage (a view)
-  TensorHandle squeeze_5;
-  const int64_t dim_5[] = {0};
-  check(aoti_torch_cpu_squeeze_dims(slice_6.get(), dim_5, 1, squeeze_5.out()),
-        "node 'squeeze_5' (aten.squeeze.dims)");
-  slice_6.reset();
-  // node 'squeeze_6' (aten.squeeze.dims)
-  // may share slice_7's storage (a view)
-  TensorHandle squeeze_6;
-  const int64_t dim_6[] = {0};
-  check(aoti_torch_cpu_squeeze_dims(slice_7.get(), dim_6, 1, squeeze_6.out()),
-        "node 'squeeze_6' (aten.squeeze.dims)");
-  slice_7.reset();
-  // node 'squeeze_7' (aten.squeeze.dims)
-  // may share slice_8's storage (a view)
-  TensorHandle squeeze_7;
-  const int64_t dim_7[] = {0};
-  check(aoti_torch_cpu_squeeze_dims(slice_8.get(), dim_7, 1, squeeze_7.out()),
-        "node 'squeeze_7' (aten.squeeze.dims)");
-  slice_8.reset();
   // node 'permute' (aten.permute.default)
   // may share embedding's storage (a view)
   TensorHandle permute;
@@ -197,12 +3065,6 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   check(aoti_torch_cpu_unsqueeze(squeeze.get(), 0, unsqueeze.out()),
         "node 'unsqueeze' (aten.unsqueeze.default)");
   squeeze.reset();
-  // node 'unsqueeze_1' (aten.unsqueeze.default)
-  // may share squeeze_4's storage (a view)
-  TensorHandle unsqueeze_1;
-  check(aoti_torch_cpu_unsqueeze(squeeze_4.get(), 0, unsqueeze_1.out()),
-        "node 'unsqueeze_1' (aten.unsqueeze.default)");
-  squeeze_4.reset();
   // node 'permute_1' (aten.permute.default)
   // may share p_lstm_weight_ih_l0's storage (a view)
   TensorHandle permute_1;
@@ -252,181 +3114,24 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   TensorHandle view_2;
   const int64_t shape_2[] = {12, 2, 192};
   check(aoti_torch_cpu_reshape(bmm.get(), shape_2, 3, view_2.out()), "node 'view_2' (aten.view.default)");
-  // bmm is free: its buffer is kept for bmm_1
+  // bmm is free: its buffer is kept for add_25
   // node 'add' (aten.add.Tensor)
   TensorHandle add;
-  check(aoti_torch_cpu_add_Tensor(view_2.get(), p_lstm_bias_ih_l0, 1.0, add.out()),
-        "node 'add' (aten.add.Tensor)");
+  const int64_t add_sizes[] = {12, 2, 192};
+  const int64_t add_strides[] = {384, 192, 1};
+  check(aoti_torch_empty_strided(3, add_sizes, add_strides, kFloat32, kCPU, kDefaultDeviceIndex, add.out()),
+        "allocate add");
+  {
+    const int64_t view_2_layout[] = {384, 192, 1};
+    TensorHandle view_2_copy;
+    const float* view_2_data = kernel_input<float>(view_2.get(), 3, view_2_layout, view_2_copy);
+    const int64_t p_lstm_bias_ih_l0_layout[] = {1};
+    TensorHandle p_lstm_bias_ih_l0_copy;
+    const float* p_lstm_bias_ih_l0_data = kernel_input<float>(p_lstm_bias_ih_l0, 1,
+        p_lstm_bias_ih_l0_layout, p_lstm_bias_ih_l0_copy);
+    k0_add(view_2_data, p_lstm_bias_ih_l0_data, aotic::runtime::data<float>(add.get()));
+  }
   view_2.reset();
-  // node 'slice_9' (aten.slice.Tensor)
-  // may share add's storage (a view)
-  TensorHandle slice_9;
-  int64_t start_value_8 = 0;
-  int64_t end_value_8 = 1;
-  check(aoti_torch_cpu_slice_Tensor(add.get(), 0, &start_value_8, &end_value_8, 1, slice_9.out()),
-        "node 'slice_9' (aten.slice.Tensor)");
-  // node 'slice_10' (aten.slice.Tensor)
-  // may share add's storage (a view)
-  TensorHandle slice_10;
-  int64_t start_value_9 = 1;
-  int64_t end_value_9 = 2;
-  check(aoti_torch_cpu_slice_Tensor(add.get(), 0, &start_value_9, &end_value_9, 1, slice_10.out()),
-        "node 'slice_10' (aten.slice.Tensor)");
-  // node 'slice_11' (aten.slice.Tensor)
-  // may share add's storage (a view)
-  TensorHandle slice_11;
-  int64_t start_value_10 = 2;
-  int64_t end_value_10 = 3;
-  check(aoti_torch_cpu_slice_Tensor(add.get(), 0, &start_value_10, &end_value_10, 1, slice_11.out()),
-        "node 'slice_11' (aten.slice.Tensor)");
-  // node 'slice_12' (aten.slice.Tensor)
-  // may share add's storage (a view)
-  TensorHandle slice_12;
-  int64_t start_value_11 = 3;
-  int64_t end_value_11 = 4;
-  check(aoti_torch_cpu_slice_Tensor(add.get(), 0, &start_value_11, &end_value_11, 1, slice_12.out()),
-        "node 'slice_12' (aten.slice.Tensor)");
-  // node 'slice_13' (aten.slice.Tensor)
-  // may share add's storage (a view)
-  TensorHandle slice_13;
-  int64_t start_value_12 = 4;
-  int64_t end_value_12 = 5;
-  check(aoti_torch_cpu_slice_Tensor(add.get(), 0, &start_value_12, &end_value_12, 1, slice_13.out()),
-        "node 'slice_13' (aten.slice.Tensor)");
-  // node 'slice_14' (aten.slice.Tensor)
-  // may share add's storage (a view)
-  TensorHandle slice_14;
-  int64_t start_value_13 = 5;
-  int64_t end_value_13 = 6;
-  check(aoti_torch_cpu_slice_Tensor(add.get(), 0, &start_value_13, &end_value_13, 1, slice_14.out()),
-        "node 'slice_14' (aten.slice.Tensor)");
-  // node 'slice_15' (aten.slice.Tensor)
-  // may share add's storage (a view)
-  TensorHandle slice_15;
-  int64_t start_value_14 = 6;
-  int64_t end_value_14 = 7;
-  check(aoti_torch_cpu_slice_Tensor(add.get(), 0, &start_value_14, &end_value_14, 1, slice_15.out()),
-        "node 'slice_15' (aten.slice.Tensor)");
-  // node 'slice_16' (aten.slice.Tensor)
-  // may share add's storage (a view)
-  TensorHandle slice_16;
-  int64_t start_value_15 = 7;
-  int64_t end_value_15 = 8;
-  check(aoti_torch_cpu_slice_Tensor(add.get(), 0, &start_value_15, &end_value_15, 1, slice_16.out()),
-        "node 'slice_16' (aten.slice.Tensor)");
-  // node 'slice_17' (aten.slice.Tensor)
-  // may share add's storage (a view)
-  TensorHandle slice_17;
-  int64_t start_value_16 = 8;
-  int64_t end_value_16 = 9;
-  check(aoti_torch_cpu_slice_Tensor(add.get(), 0, &start_value_16, &end_value_16, 1, slice_17.out()),
-        "node 'slice_17' (aten.slice.Tensor)");
-  // node 'slice_18' (aten.slice.Tensor)
-  // may share add's storage (a view)
-  TensorHandle slice_18;
-  int64_t start_value_17 = 9;
-  int64_t end_value_17 = 10;
-  check(aoti_torch_cpu_slice_Tensor(add.get(), 0, &start_value_17, &end_value_17, 1, slice_18.out()),
-        "node 'slice_18' (aten.slice.Tensor)");
-  // node 'slice_19' (aten.slice.Tensor)
-  // may share add's storage (a view)
-  TensorHandle slice_19;
-  int64_t start_value_18 = 10;
-  int64_t end_value_18 = 11;
-  check(aoti_torch_cpu_slice_Tensor(add.get(), 0, &start_value_18, &end_value_18, 1, slice_19.out()),
-        "node 'slice_19' (aten.slice.Tensor)");
-  // node 'slice_20' (aten.slice.Tensor)
-  // may share add's storage (a view)
-  TensorHandle slice_20;
-  int64_t start_value_19 = 11;
-  int64_t end_value_19 = 12;
-  check(aoti_torch_cpu_slice_Tensor(add.get(), 0, &start_value_19, &end_value_19, 1, slice_20.out()),
-        "node 'slice_20' (aten.slice.Tensor)");
-  add.reset();
-  // node 'squeeze_8' (aten.squeeze.dims)
-  // may share slice_9's storage (a view)
-  TensorHandle squeeze_8;
-  const int64_t dim_8[] = {0};
-  check(aoti_torch_cpu_squeeze_dims(slice_9.get(), dim_8, 1, squeeze_8.out()),
-        "node 'squeeze_8' (aten.squeeze.dims)");
-  slice_9.reset();
-  // node 'squeeze_9' (aten.squeeze.dims)
-  // may share slice_10's storage (a view)
-  TensorHandle squeeze_9;
-  const int64_t dim_9[] = {0};
-  check(aoti_torch_cpu_squeeze_dims(slice_10.get(), dim_9, 1, squeeze_9.out()),
-        "node 'squeeze_9' (aten.squeeze.dims)");
-  slice_10.reset();
-  // node 'squeeze_10' (aten.squeeze.dims)
-  // may share slice_11's storage (a view)
-  TensorHandle squeeze_10;
-  const int64_t dim_10[] = {0};
-  check(aoti_torch_cpu_squeeze_dims(slice_11.get(), dim_10, 1, squeeze_10.out()),
-        "node 'squeeze_10' (aten.squeeze.dims)");
-  slice_11.reset();
-  // node 'squeeze_11' (aten.squeeze.dims)
-  // may share slice_12's storage (a view)
-  TensorHandle squeeze_11;
-  const int64_t dim_11[] = {0};
-  check(aoti_torch_cpu_squeeze_dims(slice_12.get(), dim_11, 1, squeeze_11.out()),
-        "node 'squeeze_11' (aten.squeeze.dims)");
-  slice_12.reset();
-  // node 'squeeze_12' (aten.squeeze.dims)
-  // may share slice_13's storage (a view)
-  TensorHandle squeeze_12;
-  const int64_t dim_12[] = {0};
-  check(aoti_torch_cpu_squeeze_dims(slice_13.get(), dim_12, 1, squeeze_12.out()),
-        "node 'squeeze_12' (aten.squeeze.dims)");
-  slice_13.reset();
-  // node 'squeeze_13' (aten.squeeze.dims)
-  // may share slice_14's storage (a view)
-  TensorHandle squeeze_13;
-  const int64_t dim_13[] = {0};
-  check(aoti_torch_cpu_squeeze_dims(slice_14.get(), dim_13, 1, squeeze_13.out()),
-        "node 'squeeze_13' (aten.squeeze.dims)");
-  slice_14.reset();
-  // node 'squeeze_14' (aten.squeeze.dims)
-  // may share slice_15's storage (a view)
-  TensorHandle squeeze_14;
-  const int64_t dim_14[] = {0};
-  check(aoti_torch_cpu_squeeze_dims(slice_15.get(), dim_14, 1, squeeze_14.out()),
-        "node 'squeeze_14' (aten.squeeze.dims)");
-  slice_15.reset();
-  // node 'squeeze_15' (aten.squeeze.dims)
-  // may share slice_16's storage (a view)
-  TensorHandle squeeze_15;
-  const int64_t dim_15[] = {0};
-  check(aoti_torch_cpu_squeeze_dims(slice_16.get(), dim_15, 1, squeeze_15.out()),
-        "node 'squeeze_15' (aten.squeeze.dims)");
-  slice_16.reset();
-  // node 'squeeze_16' (aten.squeeze.dims)
-  // may share slice_17's storage (a view)
-  TensorHandle squeeze_16;
-  const int64_t dim_16[] = {0};
-  check(aoti_torch_cpu_squeeze_dims(slice_17.get(), dim_16, 1, squeeze_16.out()),
-        "node 'squeeze_16' (aten.squeeze.dims)");
-  slice_17.reset();
-  // node 'squeeze_17' (aten.squeeze.dims)
-  // may share slice_18's storage (a view)
-  TensorHandle squeeze_17;
-  const int64_t dim_17[] = {0};
-  check(aoti_torch_cpu_squeeze_dims(slice_18.get(), dim_17, 1, squeeze_17.out()),
-        "node 'squeeze_17' (aten.squeeze.dims)");
-  slice_18.reset();
-  // node 'squeeze_18' (aten.squeeze.dims)
-  // may share slice_19's storage (a view)
-  TensorHandle squeeze_18;
-  const int64_t dim_18[] = {0};
-  check(aoti_torch_cpu_squeeze_dims(slice_19.get(), dim_18, 1, squeeze_18.out()),
-        "node 'squeeze_18' (aten.squeeze.dims)");
-  slice_19.reset();
-  // node 'squeeze_19' (aten.squeeze.dims)
-  // may share slice_20's storage (a view)
-  TensorHandle squeeze_19;
-  const int64_t dim_19[] = {0};
-  check(aoti_torch_cpu_squeeze_dims(slice_20.get(), dim_19, 1, squeeze_19.out()),
-        "node 'squeeze_19' (aten.squeeze.dims)");
-  slice_20.reset();
   // node 'view_3' (aten.view.default)
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
   // may share unsqueeze's storage (a view)
@@ -461,9 +3166,21 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   // addmm is free: its buffer is kept for addmm_1
   // node 'add_1' (aten.add.Tensor)
   TensorHandle add_1;
-  check(aoti_torch_cpu_add_Tensor(view_4.get(), squeeze_8.get(), 1.0, add_1.out()),
-        "node 'add_1' (aten.add.Tensor)");
-  squeeze_8.reset();
+  const int64_t add_1_sizes[] = {1, 2, 192};
+  const int64_t add_1_strides[] = {384, 192, 1};
+  check(aoti_torch_empty_strided(
+            3, add_1_sizes, add_1_strides, kFloat32, kCPU, kDefaultDeviceIndex, add_1.out()),
+        "allocate add_1");
+  // fuses slice_9, squeeze_8, add_1
+  {
+    const int64_t view_4_layout[] = {384, 192, 1};
+    TensorHandle view_4_copy;
+    const float* view_4_data = kernel_input<float>(view_4.get(), 3, view_4_layout, view_4_copy);
+    const int64_t add_layout[] = {384, 192, 1};
+    TensorHandle add_copy;
+    const float* add_data = kernel_input<float>(add.get(), 3, add_layout, add_copy);
+    k1_slice_squeeze_add(view_4_data, add_data, aotic::runtime::data<float>(add_1.get()));
+  }
   view_4.reset();
   // node 'split_with_sizes' (aten.split_with_sizes.default)
   // may share add_1's storage (a view)
@@ -481,49 +3198,52 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     getitem_2.reset(rets[2]);
     getitem_3.reset(rets[3]);
   }
-  add_1.reset();
-  // node 'sigmoid' (aten.sigmoid.default)
-  TensorHandle sigmoid;
-  check(aoti_torch_cpu_sigmoid(getitem.get(), sigmoid.out()), "node 'sigmoid' (aten.sigmoid.default)");
-  getitem.reset();
-  // node 'sigmoid_1' (aten.sigmoid.default)
-  TensorHandle sigmoid_1;
-  check(aoti_torch_cpu_sigmoid(getitem_1.get(), sigmoid_1.out()), "node 'sigmoid_1' (aten.sigmoid.default)");
-  getitem_1.reset();
-  // node 'tanh' (aten.tanh.default)
-  TensorHandle tanh;
-  check(aoti_torch_cpu_tanh(getitem_2.get(), tanh.out()), "node 'tanh' (aten.tanh.default)");
-  getitem_2.reset();
-  // node 'sigmoid_2' (aten.sigmoid.default)
-  TensorHandle sigmoid_2;
-  check(aoti_torch_cpu_sigmoid(getitem_3.get(), sigmoid_2.out()), "node 'sigmoid_2' (aten.sigmoid.default)");
-  getitem_3.reset();
-  // node 'mul' (aten.mul.Tensor)
-  TensorHandle mul;
-  check(aoti_torch_cpu_mul_Tensor(sigmoid_1.get(), unsqueeze_1.get(), mul.out()),
-        "node 'mul' (aten.mul.Tensor)");
-  unsqueeze_1.reset();
-  sigmoid_1.reset();
-  // node 'mul_1' (aten.mul.Tensor)
-  TensorHandle mul_1;
-  check(aoti_torch_cpu_mul_Tensor(sigmoid.get(), tanh.get(), mul_1.out()), "node 'mul_1' (aten.mul.Tensor)");
-  sigmoid.reset();
-  tanh.reset();
+  // add_1 is free: its buffer is kept for add_3
   // node 'add_2' (aten.add.Tensor)
   TensorHandle add_2;
-  check(aoti_torch_cpu_add_Tensor(mul.get(), mul_1.get(), 1.0, add_2.out()),
-        "node 'add_2' (aten.add.Tensor)");
-  mul.reset();
-  mul_1.reset();
-  // node 'tanh_1' (aten.tanh.default)
-  TensorHandle tanh_1;
-  check(aoti_torch_cpu_tanh(add_2.get(), tanh_1.out()), "node 'tanh_1' (aten.tanh.default)");
+  const int64_t add_2_sizes[] = {1, 2, 48};
+  const int64_t add_2_strides[] = {96, 48, 1};
+  check(aoti_torch_empty_strided(
+            3, add_2_sizes, add_2_strides, kFloat32, kCPU, kDefaultDeviceIndex, add_2.out()),
+        "allocate add_2");
+  // fuses slice_5, squeeze_4, unsqueeze_1, sigmoid, sigmoid_1, tanh, mul, mul_1, add_2
+  {
+    const int64_t getitem_1_layout[] = {384, 192, 1};
+    TensorHandle getitem_1_copy;
+    const float* getitem_1_data = kernel_input<float>(getitem_1.get(), 3, getitem_1_layout, getitem_1_copy);
+    const int64_t full_1_layout[] = {96, 48, 1};
+    TensorHandle full_1_copy;
+    const float* full_1_data = kernel_input<float>(full_1.get(), 3, full_1_layout, full_1_copy);
+    const int64_t getitem_layout[] = {384, 192, 1};
+    TensorHandle getitem_copy;
+    const float* getitem_data = kernel_input<float>(getitem.get(), 3, getitem_layout, getitem_copy);
+    const int64_t getitem_2_layout[] = {384, 192, 1};
+    TensorHandle getitem_2_copy;
+    const float* getitem_2_data = kernel_input<float>(getitem_2.get(), 3, getitem_2_layout, getitem_2_copy);
+    k2_slice_squeeze_unsqueeze_sigmoid_sigmoid_tanh_mul(getitem_1_data, full_1_data, getitem_data,
+        getitem_2_data, aotic::runtime::data<float>(add_2.get()));
+  }
+  getitem.reset();
+  getitem_1.reset();
+  getitem_2.reset();
   // node 'mul_2' (aten.mul.Tensor)
   TensorHandle mul_2;
-  check(aoti_torch_cpu_mul_Tensor(sigmoid_2.get(), tanh_1.get(), mul_2.out()),
-        "node 'mul_2' (aten.mul.Tensor)");
-  sigmoid_2.reset();
-  tanh_1.reset();
+  const int64_t mul_2_sizes[] = {1, 2, 48};
+  const int64_t mul_2_strides[] = {96, 48, 1};
+  check(aoti_torch_empty_strided(
+            3, mul_2_sizes, mul_2_strides, kFloat32, kCPU, kDefaultDeviceIndex, mul_2.out()),
+        "allocate mul_2");
+  // fuses sigmoid_2, tanh_1, mul_2
+  {
+    const int64_t getitem_3_layout[] = {384, 192, 1};
+    TensorHandle getitem_3_copy;
+    const float* getitem_3_data = kernel_input<float>(getitem_3.get(), 3, getitem_3_layout, getitem_3_copy);
+    const int64_t add_2_layout[] = {96, 48, 1};
+    TensorHandle add_2_copy;
+    const float* add_2_data = kernel_input<float>(add_2.get(), 3, add_2_layout, add_2_copy);
+    k3_sigmoid_tanh_mul(getitem_3_data, add_2_data, aotic::runtime::data<float>(mul_2.get()));
+  }
+  getitem_3.reset();
   // node 'view_5' (aten.view.default)
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
   // may share mul_2's storage (a view)
@@ -552,9 +3272,17 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   // addmm_1 is free: its buffer is kept for addmm_2
   // node 'add_3' (aten.add.Tensor)
   TensorHandle add_3;
-  check(aoti_torch_cpu_add_Tensor(view_6.get(), squeeze_9.get(), 1.0, add_3.out()),
-        "node 'add_3' (aten.add.Tensor)");
-  squeeze_9.reset();
+  add_3 = std::move(add_1);  // add_1's buffer: same dtype, sizes and strides
+  // fuses slice_10, squeeze_9, add_3
+  {
+    const int64_t view_6_layout[] = {384, 192, 1};
+    TensorHandle view_6_copy;
+    const float* view_6_data = kernel_input<float>(view_6.get(), 3, view_6_layout, view_6_copy);
+    const int64_t add_layout_1[] = {384, 192, 1};
+    TensorHandle add_copy_1;
+    const float* add_data_1 = kernel_input<float>(add.get(), 3, add_layout_1, add_copy_1);
+    k4_slice_squeeze_add(view_6_data, add_data_1, aotic::runtime::data<float>(add_3.get()));
+  }
   view_6.reset();
   // node 'split_with_sizes_1' (aten.split_with_sizes.default)
   // may share add_3's storage (a view)
@@ -572,50 +3300,49 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     getitem_6.reset(rets_1[2]);
     getitem_7.reset(rets_1[3]);
   }
-  add_3.reset();
-  // node 'sigmoid_3' (aten.sigmoid.default)
-  TensorHandle sigmoid_3;
-  check(aoti_torch_cpu_sigmoid(getitem_4.get(), sigmoid_3.out()), "node 'sigmoid_3' (aten.sigmoid.default)");
-  getitem_4.reset();
-  // node 'sigmoid_4' (aten.sigmoid.default)
-  TensorHandle sigmoid_4;
-  check(aoti_torch_cpu_sigmoid(getitem_5.get(), sigmoid_4.out()), "node 'sigmoid_4' (aten.sigmoid.default)");
-  getitem_5.reset();
-  // node 'tanh_2' (aten.tanh.default)
-  TensorHandle tanh_2;
-  check(aoti_torch_cpu_tanh(getitem_6.get(), tanh_2.out()), "node 'tanh_2' (aten.tanh.default)");
-  getitem_6.reset();
-  // node 'sigmoid_5' (aten.sigmoid.default)
-  TensorHandle sigmoid_5;
-  check(aoti_torch_cpu_sigmoid(getitem_7.get(), sigmoid_5.out()), "node 'sigmoid_5' (aten.sigmoid.default)");
-  getitem_7.reset();
-  // node 'mul_3' (aten.mul.Tensor)
-  TensorHandle mul_3;
-  check(aoti_torch_cpu_mul_Tensor(sigmoid_4.get(), add_2.get(), mul_3.out()),
-        "node 'mul_3' (aten.mul.Tensor)");
-  add_2.reset();
-  sigmoid_4.reset();
-  // node 'mul_4' (aten.mul.Tensor)
-  TensorHandle mul_4;
-  check(aoti_torch_cpu_mul_Tensor(sigmoid_3.get(), tanh_2.get(), mul_4.out()),
-        "node 'mul_4' (aten.mul.Tensor)");
-  sigmoid_3.reset();
-  tanh_2.reset();
+  // add_3 is free: its buffer is kept for add_5
   // node 'add_4' (aten.add.Tensor)
   TensorHandle add_4;
-  check(aoti_torch_cpu_add_Tensor(mul_3.get(), mul_4.get(), 1.0, add_4.out()),
-        "node 'add_4' (aten.add.Tensor)");
-  mul_3.reset();
-  mul_4.reset();
-  // node 'tanh_3' (aten.tanh.default)
-  TensorHandle tanh_3;
-  check(aoti_torch_cpu_tanh(add_4.get(), tanh_3.out()), "node 'tanh_3' (aten.tanh.default)");
+  const int64_t add_4_sizes[] = {1, 2, 48};
+  const int64_t add_4_strides[] = {96, 48, 1};
+  check(aoti_torch_empty_strided(
+            3, add_4_sizes, add_4_strides, kFloat32, kCPU, kDefaultDeviceIndex, add_4.out()),
+        "allocate add_4");
+  // fuses sigmoid_3, sigmoid_4, tanh_2, mul_3, mul_4, add_4
+  {
+    const int64_t getitem_5_layout[] = {384, 192, 1};
+    TensorHandle getitem_5_copy;
+    const float* getitem_5_data = kernel_input<float>(getitem_5.get(), 3, getitem_5_layout, getitem_5_copy);
+    const int64_t add_2_layout_1[] = {96, 48, 1};
+    TensorHandle add_2_copy_1;
+    const float* add_2_data_1 = kernel_input<float>(add_2.get(), 3, add_2_layout_1, add_2_copy_1);
+    const int64_t getitem_4_layout[] = {384, 192, 1};
+    TensorHandle getitem_4_copy;
+    const float* getitem_4_data = kernel_input<float>(getitem_4.get(), 3, getitem_4_layout, getitem_4_copy);
+    const int64_t getitem_6_layout[] = {384, 192, 1};
+    TensorHandle getitem_6_copy;
+    const float* getitem_6_data = kernel_input<float>(getitem_6.get(), 3, getitem_6_layout, getitem_6_copy);
+    k5_sigmoid_sigmoid_tanh_mul_mul_add(getitem_5_data, add_2_data_1, getitem_4_data, getitem_6_data,
+        aotic::runtime::data<float>(add_4.get()));
+  }
+  // add_2 is free: its buffer is kept for mul_5
+  getitem_4.reset();
+  getitem_5.reset();
+  getitem_6.reset();
   // node 'mul_5' (aten.mul.Tensor)
   TensorHandle mul_5;
-  check(aoti_torch_cpu_mul_Tensor(sigmoid_5.get(), tanh_3.get(), mul_5.out()),
-        "node 'mul_5' (aten.mul.Tensor)");
-  sigmoid_5.reset();
-  tanh_3.reset();
+  mul_5 = std::move(add_2);  // add_2's buffer: same dtype, sizes and strides
+  // fuses sigmoid_5, tanh_3, mul_5
+  {
+    const int64_t getitem_7_layout[] = {384, 192, 1};
+    TensorHandle getitem_7_copy;
+    const float* getitem_7_data = kernel_input<float>(getitem_7.get(), 3, getitem_7_layout, getitem_7_copy);
+    const int64_t add_4_layout[] = {96, 48, 1};
+    TensorHandle add_4_copy;
+    const float* add_4_data = kernel_input<float>(add_4.get(), 3, add_4_layout, add_4_copy);
+    k6_sigmoid_tanh_mul(getitem_7_data, add_4_data, aotic::runtime::data<float>(mul_5.get()));
+  }
+  getitem_7.reset();
   // node 'view_7' (aten.view.default)
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
   // may share mul_5's storage (a view)
@@ -644,9 +3371,17 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   // addmm_2 is free: its buffer is kept for addmm_3
   // node 'add_5' (aten.add.Tensor)
   TensorHandle add_5;
-  check(aoti_torch_cpu_add_Tensor(view_8.get(), squeeze_10.get(), 1.0, add_5.out()),
-        "node 'add_5' (aten.add.Tensor)");
-  squeeze_10.reset();
+  add_5 = std::move(add_3);  // add_3's buffer: same dtype, sizes and strides
+  // fuses slice_11, squeeze_10, add_5
+  {
+    const int64_t view_8_layout[] = {384, 192, 1};
+    TensorHandle view_8_copy;
+    const float* view_8_data = kernel_input<float>(view_8.get(), 3, view_8_layout, view_8_copy);
+    const int64_t add_layout_2[] = {384, 192, 1};
+    TensorHandle add_copy_2;
+    const float* add_data_2 = kernel_input<float>(add.get(), 3, add_layout_2, add_copy_2);
+    k7_slice_squeeze_add(view_8_data, add_data_2, aotic::runtime::data<float>(add_5.get()));
+  }
   view_8.reset();
   // node 'split_with_sizes_2' (aten.split_with_sizes.default)
   // may share add_5's storage (a view)
@@ -664,50 +3399,51 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     getitem_10.reset(rets_2[2]);
     getitem_11.reset(rets_2[3]);
   }
-  add_5.reset();
-  // node 'sigmoid_6' (aten.sigmoid.default)
-  TensorHandle sigmoid_6;
-  check(aoti_torch_cpu_sigmoid(getitem_8.get(), sigmoid_6.out()), "node 'sigmoid_6' (aten.sigmoid.default)");
-  getitem_8.reset();
-  // node 'sigmoid_7' (aten.sigmoid.default)
-  TensorHandle sigmoid_7;
-  check(aoti_torch_cpu_sigmoid(getitem_9.get(), sigmoid_7.out()), "node 'sigmoid_7' (aten.sigmoid.default)");
-  getitem_9.reset();
-  // node 'tanh_4' (aten.tanh.default)
-  TensorHandle tanh_4;
-  check(aoti_torch_cpu_tanh(getitem_10.get(), tanh_4.out()), "node 'tanh_4' (aten.tanh.default)");
-  getitem_10.reset();
-  // node 'sigmoid_8' (aten.sigmoid.default)
-  TensorHandle sigmoid_8;
-  check(aoti_torch_cpu_sigmoid(getitem_11.get(), sigmoid_8.out()), "node 'sigmoid_8' (aten.sigmoid.default)");
-  getitem_11.reset();
-  // node 'mul_6' (aten.mul.Tensor)
-  TensorHandle mul_6;
-  check(aoti_torch_cpu_mul_Tensor(sigmoid_7.get(), add_4.get(), mul_6.out()),
-        "node 'mul_6' (aten.mul.Tensor)");
-  add_4.reset();
-  sigmoid_7.reset();
-  // node 'mul_7' (aten.mul.Tensor)
-  TensorHandle mul_7;
-  check(aoti_torch_cpu_mul_Tensor(sigmoid_6.get(), tanh_4.get(), mul_7.out()),
-        "node 'mul_7' (aten.mul.Tensor)");
-  sigmoid_6.reset();
-  tanh_4.reset();
+  // add_5 is free: its buffer is kept for add_7
   // node 'add_6' (aten.add.Tensor)
   TensorHandle add_6;
-  check(aoti_torch_cpu_add_Tensor(mul_6.get(), mul_7.get(), 1.0, add_6.out()),
-        "node 'add_6' (aten.add.Tensor)");
-  mul_6.reset();
-  mul_7.reset();
-  // node 'tanh_5' (aten.tanh.default)
-  TensorHandle tanh_5;
-  check(aoti_torch_cpu_tanh(add_6.get(), tanh_5.out()), "node 'tanh_5' (aten.tanh.default)");
+  const int64_t add_6_sizes[] = {1, 2, 48};
+  const int64_t add_6_strides[] = {96, 48, 1};
+  check(aoti_torch_empty_strided(
+            3, add_6_sizes, add_6_strides, kFloat32, kCPU, kDefaultDeviceIndex, add_6.out()),
+        "allocate add_6");
+  // fuses sigmoid_6, sigmoid_7, tanh_4, mul_6, mul_7, add_6
+  {
+    const int64_t getitem_9_layout[] = {384, 192, 1};
+    TensorHandle getitem_9_copy;
+    const float* getitem_9_data = kernel_input<float>(getitem_9.get(), 3, getitem_9_layout, getitem_9_copy);
+    const int64_t add_4_layout_1[] = {96, 48, 1};
+    TensorHandle add_4_copy_1;
+    const float* add_4_data_1 = kernel_input<float>(add_4.get(), 3, add_4_layout_1, add_4_copy_1);
+    const int64_t getitem_8_layout[] = {384, 192, 1};
+    TensorHandle getitem_8_copy;
+    const float* getitem_8_data = kernel_input<float>(getitem_8.get(), 3, getitem_8_layout, getitem_8_copy);
+    const int64_t getitem_10_layout[] = {384, 192, 1};
+    TensorHandle getitem_10_copy;
+    const float* getitem_10_data = kernel_input<float>(getitem_10.get(), 3, getitem_10_layout,
+        getitem_10_copy);
+    k8_sigmoid_sigmoid_tanh_mul_mul_add(getitem_9_data, add_4_data_1, getitem_8_data, getitem_10_data,
+        aotic::runtime::data<float>(add_6.get()));
+  }
+  // add_4 is free: its buffer is kept for mul_8
+  getitem_8.reset();
+  getitem_9.reset();
+  getitem_10.reset();
   // node 'mul_8' (aten.mul.Tensor)
   TensorHandle mul_8;
-  check(aoti_torch_cpu_mul_Tensor(sigmoid_8.get(), tanh_5.get(), mul_8.out()),
-        "node 'mul_8' (aten.mul.Tensor)");
-  sigmoid_8.reset();
-  tanh_5.reset();
+  mul_8 = std::move(add_4);  // add_4's buffer: same dtype, sizes and strides
+  // fuses sigmoid_8, tanh_5, mul_8
+  {
+    const int64_t getitem_11_layout[] = {384, 192, 1};
+    TensorHandle getitem_11_copy;
+    const float* getitem_11_data = kernel_input<float>(getitem_11.get(), 3, getitem_11_layout,
+        getitem_11_copy);
+    const int64_t add_6_layout[] = {96, 48, 1};
+    TensorHandle add_6_copy;
+    const float* add_6_data = kernel_input<float>(add_6.get(), 3, add_6_layout, add_6_copy);
+    k9_sigmoid_tanh_mul(getitem_11_data, add_6_data, aotic::runtime::data<float>(mul_8.get()));
+  }
+  getitem_11.reset();
   // node 'view_9' (aten.view.default)
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
   // may share mul_8's storage (a view)
@@ -737,9 +3473,17 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   // addmm_3 is free: its buffer is kept for addmm_4
   // node 'add_7' (aten.add.Tensor)
   TensorHandle add_7;
-  check(aoti_torch_cpu_add_Tensor(view_10.get(), squeeze_11.get(), 1.0, add_7.out()),
-        "node 'add_7' (aten.add.Tensor)");
-  squeeze_11.reset();
+  add_7 = std::move(add_5);  // add_5's buffer: same dtype, sizes and strides
+  // fuses slice_12, squeeze_11, add_7
+  {
+    const int64_t view_10_layout[] = {384, 192, 1};
+    TensorHandle view_10_copy;
+    const float* view_10_data = kernel_input<float>(view_10.get(), 3, view_10_layout, view_10_copy);
+    const int64_t add_layout_3[] = {384, 192, 1};
+    TensorHandle add_copy_3;
+    const float* add_data_3 = kernel_input<float>(add.get(), 3, add_layout_3, add_copy_3);
+    k10_slice_squeeze_add(view_10_data, add_data_3, aotic::runtime::data<float>(add_7.get()));
+  }
   view_10.reset();
   // node 'split_with_sizes_3' (aten.split_with_sizes.default)
   // may share add_7's storage (a view)
@@ -757,52 +3501,53 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     getitem_14.reset(rets_3[2]);
     getitem_15.reset(rets_3[3]);
   }
-  add_7.reset();
-  // node 'sigmoid_9' (aten.sigmoid.default)
-  TensorHandle sigmoid_9;
-  check(aoti_torch_cpu_sigmoid(getitem_12.get(), sigmoid_9.out()), "node 'sigmoid_9' (aten.sigmoid.default)");
-  getitem_12.reset();
-  // node 'sigmoid_10' (aten.sigmoid.default)
-  TensorHandle sigmoid_10;
-  check(aoti_torch_cpu_sigmoid(getitem_13.get(), sigmoid_10.out()),
-        "node 'sigmoid_10' (aten.sigmoid.default)");
-  getitem_13.reset();
-  // node 'tanh_6' (aten.tanh.default)
-  TensorHandle tanh_6;
-  check(aoti_torch_cpu_tanh(getitem_14.get(), tanh_6.out()), "node 'tanh_6' (aten.tanh.default)");
-  getitem_14.reset();
-  // node 'sigmoid_11' (aten.sigmoid.default)
-  TensorHandle sigmoid_11;
-  check(aoti_torch_cpu_sigmoid(getitem_15.get(), sigmoid_11.out()),
-        "node 'sigmoid_11' (aten.sigmoid.default)");
-  getitem_15.reset();
-  // node 'mul_9' (aten.mul.Tensor)
-  TensorHandle mul_9;
-  check(aoti_torch_cpu_mul_Tensor(sigmoid_10.get(), add_6.get(), mul_9.out()),
-        "node 'mul_9' (aten.mul.Tensor)");
-  add_6.reset();
-  sigmoid_10.reset();
-  // node 'mul_10' (aten.mul.Tensor)
-  TensorHandle mul_10;
-  check(aoti_torch_cpu_mul_Tensor(sigmoid_9.get(), tanh_6.get(), mul_10.out()),
-        "node 'mul_10' (aten.mul.Tensor)");
-  sigmoid_9.reset();
-  tanh_6.reset();
+  // add_7 is free: its buffer is kept for add_9
   // node 'add_8' (aten.add.Tensor)
   TensorHandle add_8;
-  check(aoti_torch_cpu_add_Tensor(mul_9.get(), mul_10.get(), 1.0, add_8.out()),
-        "node 'add_8' (aten.add.Tensor)");
-  mul_9.reset();
-  mul_10.reset();
-  // node 'tanh_7' (aten.tanh.default)
-  TensorHandle tanh_7;
-  check(aoti_torch_cpu_tanh(add_8.get(), tanh_7.out()), "node 'tanh_7' (aten.tanh.default)");
+  const int64_t add_8_sizes[] = {1, 2, 48};
+  const int64_t add_8_strides[] = {96, 48, 1};
+  check(aoti_torch_empty_strided(
+            3, add_8_sizes, add_8_strides, kFloat32, kCPU, kDefaultDeviceIndex, add_8.out()),
+        "allocate add_8");
+  // fuses sigmoid_9, sigmoid_10, tanh_6, mul_9, mul_10, add_8
+  {
+    const int64_t getitem_13_layout[] = {384, 192, 1};
+    TensorHandle getitem_13_copy;
+    const float* getitem_13_data = kernel_input<float>(getitem_13.get(), 3, getitem_13_layout,
+        getitem_13_copy);
+    const int64_t add_6_layout_1[] = {96, 48, 1};
+    TensorHandle add_6_copy_1;
+    const float* add_6_data_1 = kernel_input<float>(add_6.get(), 3, add_6_layout_1, add_6_copy_1);
+    const int64_t getitem_12_layout[] = {384, 192, 1};
+    TensorHandle getitem_12_copy;
+    const float* getitem_12_data = kernel_input<float>(getitem_12.get(), 3, getitem_12_layout,
+        getitem_12_copy);
+    const int64_t getitem_14_layout[] = {384, 192, 1};
+    TensorHandle getitem_14_copy;
+    const float* getitem_14_data = kernel_input<float>(getitem_14.get(), 3, getitem_14_layout,
+        getitem_14_copy);
+    k11_sigmoid_sigmoid_tanh_mul_mul_add(getitem_13_data, add_6_data_1, getitem_12_data, getitem_14_data,
+        aotic::runtime::data<float>(add_8.get()));
+  }
+  // add_6 is free: its buffer is kept for mul_11
+  getitem_12.reset();
+  getitem_13.reset();
+  getitem_14.reset();
   // node 'mul_11' (aten.mul.Tensor)
   TensorHandle mul_11;
-  check(aoti_torch_cpu_mul_Tensor(sigmoid_11.get(), tanh_7.get(), mul_11.out()),
-        "node 'mul_11' (aten.mul.Tensor)");
-  sigmoid_11.reset();
-  tanh_7.reset();
+  mul_11 = std::move(add_6);  // add_6's buffer: same dtype, sizes and strides
+  // fuses sigmoid_11, tanh_7, mul_11
+  {
+    const int64_t getitem_15_layout[] = {384, 192, 1};
+    TensorHandle getitem_15_copy;
+    const float* getitem_15_data = kernel_input<float>(getitem_15.get(), 3, getitem_15_layout,
+        getitem_15_copy);
+    const int64_t add_8_layout[] = {96, 48, 1};
+    TensorHandle add_8_copy;
+    const float* add_8_data = kernel_input<float>(add_8.get(), 3, add_8_layout, add_8_copy);
+    k12_sigmoid_tanh_mul(getitem_15_data, add_8_data, aotic::runtime::data<float>(mul_11.get()));
+  }
+  getitem_15.reset();
   // node 'view_11' (aten.view.default)
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
   // may share mul_11's storage (a view)
@@ -833,9 +3578,17 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   // addmm_4 is free: its buffer is kept for addmm_5
   // node 'add_9' (aten.add.Tensor)
   TensorHandle add_9;
-  check(aoti_torch_cpu_add_Tensor(view_12.get(), squeeze_12.get(), 1.0, add_9.out()),
-        "node 'add_9' (aten.add.Tensor)");
-  squeeze_12.reset();
+  add_9 = std::move(add_7);  // add_7's buffer: same dtype, sizes and strides
+  // fuses slice_13, squeeze_12, add_9
+  {
+    const int64_t view_12_layout[] = {384, 192, 1};
+    TensorHandle view_12_copy;
+    const float* view_12_data = kernel_input<float>(view_12.get(), 3, view_12_layout, view_12_copy);
+    const int64_t add_layout_4[] = {384, 192, 1};
+    TensorHandle add_copy_4;
+    const float* add_data_4 = kernel_input<float>(add.get(), 3, add_layout_4, add_copy_4);
+    k13_slice_squeeze_add(view_12_data, add_data_4, aotic::runtime::data<float>(add_9.get()));
+  }
   view_12.reset();
   // node 'split_with_sizes_4' (aten.split_with_sizes.default)
   // may share add_9's storage (a view)
@@ -853,53 +3606,53 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     getitem_18.reset(rets_4[2]);
     getitem_19.reset(rets_4[3]);
   }
-  add_9.reset();
-  // node 'sigmoid_12' (aten.sigmoid.default)
-  TensorHandle sigmoid_12;
-  check(aoti_torch_cpu_sigmoid(getitem_16.get(), sigmoid_12.out()),
-        "node 'sigmoid_12' (aten.sigmoid.default)");
-  getitem_16.reset();
-  // node 'sigmoid_13' (aten.sigmoid.default)
-  TensorHandle sigmoid_13;
-  check(aoti_torch_cpu_sigmoid(getitem_17.get(), sigmoid_13.out()),
-        "node 'sigmoid_13' (aten.sigmoid.default)");
-  getitem_17.reset();
-  // node 'tanh_8' (aten.tanh.default)
-  TensorHandle tanh_8;
-  check(aoti_torch_cpu_tanh(getitem_18.get(), tanh_8.out()), "node 'tanh_8' (aten.tanh.default)");
-  getitem_18.reset();
-  // node 'sigmoid_14' (aten.sigmoid.default)
-  TensorHandle sigmoid_14;
-  check(aoti_torch_cpu_sigmoid(getitem_19.get(), sigmoid_14.out()),
-        "node 'sigmoid_14' (aten.sigmoid.default)");
-  getitem_19.reset();
-  // node 'mul_12' (aten.mul.Tensor)
-  TensorHandle mul_12;
-  check(aoti_torch_cpu_mul_Tensor(sigmoid_13.get(), add_8.get(), mul_12.out()),
-        "node 'mul_12' (aten.mul.Tensor)");
-  add_8.reset();
-  sigmoid_13.reset();
-  // node 'mul_13' (aten.mul.Tensor)
-  TensorHandle mul_13;
-  check(aoti_torch_cpu_mul_Tensor(sigmoid_12.get(), tanh_8.get(), mul_13.out()),
-        "node 'mul_13' (aten.mul.Tensor)");
-  sigmoid_12.reset();
-  tanh_8.reset();
+  // add_9 is free: its buffer is kept for add_11
   // node 'add_10' (aten.add.Tensor)
   TensorHandle add_10;
-  check(aoti_torch_cpu_add_Tensor(mul_12.get(), mul_13.get(), 1.0, add_10.out()),
-        "node 'add_10' (aten.add.Tensor)");
-  mul_12.reset();
-  mul_13.reset();
-  // node 'tanh_9' (aten.tanh.default)
-  TensorHandle tanh_9;
-  check(aoti_torch_cpu_tanh(add_10.get(), tanh_9.out()), "node 'tanh_9' (aten.tanh.default)");
+  const int64_t add_10_sizes[] = {1, 2, 48};
+  const int64_t add_10_strides[] = {96, 48, 1};
+  check(aoti_torch_empty_strided(
+            3, add_10_sizes, add_10_strides, kFloat32, kCPU, kDefaultDeviceIndex, add_10.out()),
+        "allocate add_10");
+  // fuses sigmoid_12, sigmoid_13, tanh_8, mul_12, mul_13, add_10
+  {
+    const int64_t getitem_17_layout[] = {384, 192, 1};
+    TensorHandle getitem_17_copy;
+    const float* getitem_17_data = kernel_input<float>(getitem_17.get(), 3, getitem_17_layout,
+        getitem_17_copy);
+    const int64_t add_8_layout_1[] = {96, 48, 1};
+    TensorHandle add_8_copy_1;
+    const float* add_8_data_1 = kernel_input<float>(add_8.get(), 3, add_8_layout_1, add_8_copy_1);
+    const int64_t getitem_16_layout[] = {384, 192, 1};
+    TensorHandle getitem_16_copy;
+    const float* getitem_16_data = kernel_input<float>(getitem_16.get(), 3, getitem_16_layout,
+        getitem_16_copy);
+    const int64_t getitem_18_layout[] = {384, 192, 1};
+    TensorHandle getitem_18_copy;
+    const float* getitem_18_data = kernel_input<float>(getitem_18.get(), 3, getitem_18_layout,
+        getitem_18_copy);
+    k14_sigmoid_sigmoid_tanh_mul_mul_add(getitem_17_data, add_8_data_1, getitem_16_data, getitem_18_data,
+        aotic::runtime::data<float>(add_10.get()));
+  }
+  // add_8 is free: its buffer is kept for mul_14
+  getitem_16.reset();
+  getitem_17.reset();
+  getitem_18.reset();
   // node 'mul_14' (aten.mul.Tensor)
   TensorHandle mul_14;
-  check(aoti_torch_cpu_mul_Tensor(sigmoid_14.get(), tanh_9.get(), mul_14.out()),
-        "node 'mul_14' (aten.mul.Tensor)");
-  sigmoid_14.reset();
-  tanh_9.reset();
+  mul_14 = std::move(add_8);  // add_8's buffer: same dtype, sizes and strides
+  // fuses sigmoid_14, tanh_9, mul_14
+  {
+    const int64_t getitem_19_layout[] = {384, 192, 1};
+    TensorHandle getitem_19_copy;
+    const float* getitem_19_data = kernel_input<float>(getitem_19.get(), 3, getitem_19_layout,
+        getitem_19_copy);
+    const int64_t add_10_layout[] = {96, 48, 1};
+    TensorHandle add_10_copy;
+    const float* add_10_data = kernel_input<float>(add_10.get(), 3, add_10_layout, add_10_copy);
+    k15_sigmoid_tanh_mul(getitem_19_data, add_10_data, aotic::runtime::data<float>(mul_14.get()));
+  }
+  getitem_19.reset();
   // node 'view_13' (aten.view.default)
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
   // may share mul_14's storage (a view)
@@ -930,9 +3683,17 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   // addmm_5 is free: its buffer is kept for addmm_6
   // node 'add_11' (aten.add.Tensor)
   TensorHandle add_11;
-  check(aoti_torch_cpu_add_Tensor(view_14.get(), squeeze_13.get(), 1.0, add_11.out()),
-        "node 'add_11' (aten.add.Tensor)");
-  squeeze_13.reset();
+  add_11 = std::move(add_9);  // add_9's buffer: same dtype, sizes and strides
+  // fuses slice_14, squeeze_13, add_11
+  {
+    const int64_t view_14_layout[] = {384, 192, 1};
+    TensorHandle view_14_copy;
+    const float* view_14_data = kernel_input<float>(view_14.get(), 3, view_14_layout, view_14_copy);
+    const int64_t add_layout_5[] = {384, 192, 1};
+    TensorHandle add_copy_5;
+    const float* add_data_5 = kernel_input<float>(add.get(), 3, add_layout_5, add_copy_5);
+    k16_slice_squeeze_add(view_14_data, add_data_5, aotic::runtime::data<float>(add_11.get()));
+  }
   view_14.reset();
   // node 'split_with_sizes_5' (aten.split_with_sizes.default)
   // may share add_11's storage (a view)
@@ -950,53 +3711,53 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     getitem_22.reset(rets_5[2]);
     getitem_23.reset(rets_5[3]);
   }
-  add_11.reset();
-  // node 'sigmoid_15' (aten.sigmoid.default)
-  TensorHandle sigmoid_15;
-  check(aoti_torch_cpu_sigmoid(getitem_20.get(), sigmoid_15.out()),
-        "node 'sigmoid_15' (aten.sigmoid.default)");
-  getitem_20.reset();
-  // node 'sigmoid_16' (aten.sigmoid.default)
-  TensorHandle sigmoid_16;
-  check(aoti_torch_cpu_sigmoid(getitem_21.get(), sigmoid_16.out()),
-        "node 'sigmoid_16' (aten.sigmoid.default)");
-  getitem_21.reset();
-  // node 'tanh_10' (aten.tanh.default)
-  TensorHandle tanh_10;
-  check(aoti_torch_cpu_tanh(getitem_22.get(), tanh_10.out()), "node 'tanh_10' (aten.tanh.default)");
-  getitem_22.reset();
-  // node 'sigmoid_17' (aten.sigmoid.default)
-  TensorHandle sigmoid_17;
-  check(aoti_torch_cpu_sigmoid(getitem_23.get(), sigmoid_17.out()),
-        "node 'sigmoid_17' (aten.sigmoid.default)");
-  getitem_23.reset();
-  // node 'mul_15' (aten.mul.Tensor)
-  TensorHandle mul_15;
-  check(aoti_torch_cpu_mul_Tensor(sigmoid_16.get(), add_10.get(), mul_15.out()),
-        "node 'mul_15' (aten.mul.Tensor)");
-  add_10.reset();
-  sigmoid_16.reset();
-  // node 'mul_16' (aten.mul.Tensor)
-  TensorHandle mul_16;
-  check(aoti_torch_cpu_mul_Tensor(sigmoid_15.get(), tanh_10.get(), mul_16.out()),
-        "node 'mul_16' (aten.mul.Tensor)");
-  sigmoid_15.reset();
-  tanh_10.reset();
+  // add_11 is free: its buffer is kept for add_13
   // node 'add_12' (aten.add.Tensor)
   TensorHandle add_12;
-  check(aoti_torch_cpu_add_Tensor(mul_15.get(), mul_16.get(), 1.0, add_12.out()),
-        "node 'add_12' (aten.add.Tensor)");
-  mul_15.reset();
-  mul_16.reset();
-  // node 'tanh_11' (aten.tanh.default)
-  TensorHandle tanh_11;
-  check(aoti_torch_cpu_tanh(add_12.get(), tanh_11.out()), "node 'tanh_11' (aten.tanh.default)");
+  const int64_t add_12_sizes[] = {1, 2, 48};
+  const int64_t add_12_strides[] = {96, 48, 1};
+  check(aoti_torch_empty_strided(
+            3, add_12_sizes, add_12_strides, kFloat32, kCPU, kDefaultDeviceIndex, add_12.out()),
+        "allocate add_12");
+  // fuses sigmoid_15, sigmoid_16, tanh_10, mul_15, mul_16, add_12
+  {
+    const int64_t getitem_21_layout[] = {384, 192, 1};
+    TensorHandle getitem_21_copy;
+    const float* getitem_21_data = kernel_input<float>(getitem_21.get(), 3, getitem_21_layout,
+        getitem_21_copy);
+    const int64_t add_10_layout_1[] = {96, 48, 1};
+    TensorHandle add_10_copy_1;
+    const float* add_10_data_1 = kernel_input<float>(add_10.get(), 3, add_10_layout_1, add_10_copy_1);
+    const int64_t getitem_20_layout[] = {384, 192, 1};
+    TensorHandle getitem_20_copy;
+    const float* getitem_20_data = kernel_input<float>(getitem_20.get(), 3, getitem_20_layout,
+        getitem_20_copy);
+    const int64_t getitem_22_layout[] = {384, 192, 1};
+    TensorHandle getitem_22_copy;
+    const float* getitem_22_data = kernel_input<float>(getitem_22.get(), 3, getitem_22_layout,
+        getitem_22_copy);
+    k17_sigmoid_sigmoid_tanh_mul_mul_add(getitem_21_data, add_10_data_1, getitem_20_data,
+        getitem_22_data, aotic::runtime::data<float>(add_12.get()));
+  }
+  // add_10 is free: its buffer is kept for mul_17
+  getitem_20.reset();
+  getitem_21.reset();
+  getitem_22.reset();
   // node 'mul_17' (aten.mul.Tensor)
   TensorHandle mul_17;
-  check(aoti_torch_cpu_mul_Tensor(sigmoid_17.get(), tanh_11.get(), mul_17.out()),
-        "node 'mul_17' (aten.mul.Tensor)");
-  sigmoid_17.reset();
-  tanh_11.reset();
+  mul_17 = std::move(add_10);  // add_10's buffer: same dtype, sizes and strides
+  // fuses sigmoid_17, tanh_11, mul_17
+  {
+    const int64_t getitem_23_layout[] = {384, 192, 1};
+    TensorHandle getitem_23_copy;
+    const float* getitem_23_data = kernel_input<float>(getitem_23.get(), 3, getitem_23_layout,
+        getitem_23_copy);
+    const int64_t add_12_layout[] = {96, 48, 1};
+    TensorHandle add_12_copy;
+    const float* add_12_data = kernel_input<float>(add_12.get(), 3, add_12_layout, add_12_copy);
+    k18_sigmoid_tanh_mul(getitem_23_data, add_12_data, aotic::runtime::data<float>(mul_17.get()));
+  }
+  getitem_23.reset();
   // node 'view_15' (aten.view.default)
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
   // may share mul_17's storage (a view)
@@ -1027,9 +3788,17 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   // addmm_6 is free: its buffer is kept for addmm_7
   // node 'add_13' (aten.add.Tensor)
   TensorHandle add_13;
-  check(aoti_torch_cpu_add_Tensor(view_16.get(), squeeze_14.get(), 1.0, add_13.out()),
-        "node 'add_13' (aten.add.Tensor)");
-  squeeze_14.reset();
+  add_13 = std::move(add_11);  // add_11's buffer: same dtype, sizes and strides
+  // fuses slice_15, squeeze_14, add_13
+  {
+    const int64_t view_16_layout[] = {384, 192, 1};
+    TensorHandle view_16_copy;
+    const float* view_16_data = kernel_input<float>(view_16.get(), 3, view_16_layout, view_16_copy);
+    const int64_t add_layout_6[] = {384, 192, 1};
+    TensorHandle add_copy_6;
+    const float* add_data_6 = kernel_input<float>(add.get(), 3, add_layout_6, add_copy_6);
+    k19_slice_squeeze_add(view_16_data, add_data_6, aotic::runtime::data<float>(add_13.get()));
+  }
   view_16.reset();
   // node 'split_with_sizes_6' (aten.split_with_sizes.default)
   // may share add_13's storage (a view)
@@ -1047,53 +3816,53 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     getitem_26.reset(rets_6[2]);
     getitem_27.reset(rets_6[3]);
   }
-  add_13.reset();
-  // node 'sigmoid_18' (aten.sigmoid.default)
-  TensorHandle sigmoid_18;
-  check(aoti_torch_cpu_sigmoid(getitem_24.get(), sigmoid_18.out()),
-        "node 'sigmoid_18' (aten.sigmoid.default)");
-  getitem_24.reset();
-  // node 'sigmoid_19' (aten.sigmoid.default)
-  TensorHandle sigmoid_19;
-  check(aoti_torch_cpu_sigmoid(getitem_25.get(), sigmoid_19.out()),
-        "node 'sigmoid_19' (aten.sigmoid.default)");
-  getitem_25.reset();
-  // node 'tanh_12' (aten.tanh.default)
-  TensorHandle tanh_12;
-  check(aoti_torch_cpu_tanh(getitem_26.get(), tanh_12.out()), "node 'tanh_12' (aten.tanh.default)");
-  getitem_26.reset();
-  // node 'sigmoid_20' (aten.sigmoid.default)
-  TensorHandle sigmoid_20;
-  check(aoti_torch_cpu_sigmoid(getitem_27.get(), sigmoid_20.out()),
-        "node 'sigmoid_20' (aten.sigmoid.default)");
-  getitem_27.reset();
-  // node 'mul_18' (aten.mul.Tensor)
-  TensorHandle mul_18;
-  check(aoti_torch_cpu_mul_Tensor(sigmoid_19.get(), add_12.get(), mul_18.out()),
-        "node 'mul_18' (aten.mul.Tensor)");
-  add_12.reset();
-  sigmoid_19.reset();
-  // node 'mul_19' (aten.mul.Tensor)
-  TensorHandle mul_19;
-  check(aoti_torch_cpu_mul_Tensor(sigmoid_18.get(), tanh_12.get(), mul_19.out()),
-        "node 'mul_19' (aten.mul.Tensor)");
-  sigmoid_18.reset();
-  tanh_12.reset();
+  // add_13 is free: its buffer is kept for add_15
   // node 'add_14' (aten.add.Tensor)
   TensorHandle add_14;
-  check(aoti_torch_cpu_add_Tensor(mul_18.get(), mul_19.get(), 1.0, add_14.out()),
-        "node 'add_14' (aten.add.Tensor)");
-  mul_18.reset();
-  mul_19.reset();
-  // node 'tanh_13' (aten.tanh.default)
-  TensorHandle tanh_13;
-  check(aoti_torch_cpu_tanh(add_14.get(), tanh_13.out()), "node 'tanh_13' (aten.tanh.default)");
+  const int64_t add_14_sizes[] = {1, 2, 48};
+  const int64_t add_14_strides[] = {96, 48, 1};
+  check(aoti_torch_empty_strided(
+            3, add_14_sizes, add_14_strides, kFloat32, kCPU, kDefaultDeviceIndex, add_14.out()),
+        "allocate add_14");
+  // fuses sigmoid_18, sigmoid_19, tanh_12, mul_18, mul_19, add_14
+  {
+    const int64_t getitem_25_layout[] = {384, 192, 1};
+    TensorHandle getitem_25_copy;
+    const float* getitem_25_data = kernel_input<float>(getitem_25.get(), 3, getitem_25_layout,
+        getitem_25_copy);
+    const int64_t add_12_layout_1[] = {96, 48, 1};
+    TensorHandle add_12_copy_1;
+    const float* add_12_data_1 = kernel_input<float>(add_12.get(), 3, add_12_layout_1, add_12_copy_1);
+    const int64_t getitem_24_layout[] = {384, 192, 1};
+    TensorHandle getitem_24_copy;
+    const float* getitem_24_data = kernel_input<float>(getitem_24.get(), 3, getitem_24_layout,
+        getitem_24_copy);
+    const int64_t getitem_26_layout[] = {384, 192, 1};
+    TensorHandle getitem_26_copy;
+    const float* getitem_26_data = kernel_input<float>(getitem_26.get(), 3, getitem_26_layout,
+        getitem_26_copy);
+    k20_sigmoid_sigmoid_tanh_mul_mul_add(getitem_25_data, add_12_data_1, getitem_24_data,
+        getitem_26_data, aotic::runtime::data<float>(add_14.get()));
+  }
+  // add_12 is free: its buffer is kept for mul_20
+  getitem_24.reset();
+  getitem_25.reset();
+  getitem_26.reset();
   // node 'mul_20' (aten.mul.Tensor)
   TensorHandle mul_20;
-  check(aoti_torch_cpu_mul_Tensor(sigmoid_20.get(), tanh_13.get(), mul_20.out()),
-        "node 'mul_20' (aten.mul.Tensor)");
-  sigmoid_20.reset();
-  tanh_13.reset();
+  mul_20 = std::move(add_12);  // add_12's buffer: same dtype, sizes and strides
+  // fuses sigmoid_20, tanh_13, mul_20
+  {
+    const int64_t getitem_27_layout[] = {384, 192, 1};
+    TensorHandle getitem_27_copy;
+    const float* getitem_27_data = kernel_input<float>(getitem_27.get(), 3, getitem_27_layout,
+        getitem_27_copy);
+    const int64_t add_14_layout[] = {96, 48, 1};
+    TensorHandle add_14_copy;
+    const float* add_14_data = kernel_input<float>(add_14.get(), 3, add_14_layout, add_14_copy);
+    k21_sigmoid_tanh_mul(getitem_27_data, add_14_data, aotic::runtime::data<float>(mul_20.get()));
+  }
+  getitem_27.reset();
   // node 'view_17' (aten.view.default)
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
   // may share mul_20's storage (a view)
@@ -1124,9 +3893,17 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   // addmm_7 is free: its buffer is kept for addmm_8
   // node 'add_15' (aten.add.Tensor)
   TensorHandle add_15;
-  check(aoti_torch_cpu_add_Tensor(view_18.get(), squeeze_15.get(), 1.0, add_15.out()),
-        "node 'add_15' (aten.add.Tensor)");
-  squeeze_15.reset();
+  add_15 = std::move(add_13);  // add_13's buffer: same dtype, sizes and strides
+  // fuses slice_16, squeeze_15, add_15
+  {
+    const int64_t view_18_layout[] = {384, 192, 1};
+    TensorHandle view_18_copy;
+    const float* view_18_data = kernel_input<float>(view_18.get(), 3, view_18_layout, view_18_copy);
+    const int64_t add_layout_7[] = {384, 192, 1};
+    TensorHandle add_copy_7;
+    const float* add_data_7 = kernel_input<float>(add.get(), 3, add_layout_7, add_copy_7);
+    k22_slice_squeeze_add(view_18_data, add_data_7, aotic::runtime::data<float>(add_15.get()));
+  }
   view_18.reset();
   // node 'split_with_sizes_7' (aten.split_with_sizes.default)
   // may share add_15's storage (a view)
@@ -1144,53 +3921,53 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     getitem_30.reset(rets_7[2]);
     getitem_31.reset(rets_7[3]);
   }
-  add_15.reset();
-  // node 'sigmoid_21' (aten.sigmoid.default)
-  TensorHandle sigmoid_21;
-  check(aoti_torch_cpu_sigmoid(getitem_28.get(), sigmoid_21.out()),
-        "node 'sigmoid_21' (aten.sigmoid.default)");
-  getitem_28.reset();
-  // node 'sigmoid_22' (aten.sigmoid.default)
-  TensorHandle sigmoid_22;
-  check(aoti_torch_cpu_sigmoid(getitem_29.get(), sigmoid_22.out()),
-        "node 'sigmoid_22' (aten.sigmoid.default)");
-  getitem_29.reset();
-  // node 'tanh_14' (aten.tanh.default)
-  TensorHandle tanh_14;
-  check(aoti_torch_cpu_tanh(getitem_30.get(), tanh_14.out()), "node 'tanh_14' (aten.tanh.default)");
-  getitem_30.reset();
-  // node 'sigmoid_23' (aten.sigmoid.default)
-  TensorHandle sigmoid_23;
-  check(aoti_torch_cpu_sigmoid(getitem_31.get(), sigmoid_23.out()),
-        "node 'sigmoid_23' (aten.sigmoid.default)");
-  getitem_31.reset();
-  // node 'mul_21' (aten.mul.Tensor)
-  TensorHandle mul_21;
-  check(aoti_torch_cpu_mul_Tensor(sigmoid_22.get(), add_14.get(), mul_21.out()),
-        "node 'mul_21' (aten.mul.Tensor)");
-  add_14.reset();
-  sigmoid_22.reset();
-  // node 'mul_22' (aten.mul.Tensor)
-  TensorHandle mul_22;
-  check(aoti_torch_cpu_mul_Tensor(sigmoid_21.get(), tanh_14.get(), mul_22.out()),
-        "node 'mul_22' (aten.mul.Tensor)");
-  sigmoid_21.reset();
-  tanh_14.reset();
+  // add_15 is free: its buffer is kept for add_17
   // node 'add_16' (aten.add.Tensor)
   TensorHandle add_16;
-  check(aoti_torch_cpu_add_Tensor(mul_21.get(), mul_22.get(), 1.0, add_16.out()),
-        "node 'add_16' (aten.add.Tensor)");
-  mul_21.reset();
-  mul_22.reset();
-  // node 'tanh_15' (aten.tanh.default)
-  TensorHandle tanh_15;
-  check(aoti_torch_cpu_tanh(add_16.get(), tanh_15.out()), "node 'tanh_15' (aten.tanh.default)");
+  const int64_t add_16_sizes[] = {1, 2, 48};
+  const int64_t add_16_strides[] = {96, 48, 1};
+  check(aoti_torch_empty_strided(
+            3, add_16_sizes, add_16_strides, kFloat32, kCPU, kDefaultDeviceIndex, add_16.out()),
+        "allocate add_16");
+  // fuses sigmoid_21, sigmoid_22, tanh_14, mul_21, mul_22, add_16
+  {
+    const int64_t getitem_29_layout[] = {384, 192, 1};
+    TensorHandle getitem_29_copy;
+    const float* getitem_29_data = kernel_input<float>(getitem_29.get(), 3, getitem_29_layout,
+        getitem_29_copy);
+    const int64_t add_14_layout_1[] = {96, 48, 1};
+    TensorHandle add_14_copy_1;
+    const float* add_14_data_1 = kernel_input<float>(add_14.get(), 3, add_14_layout_1, add_14_copy_1);
+    const int64_t getitem_28_layout[] = {384, 192, 1};
+    TensorHandle getitem_28_copy;
+    const float* getitem_28_data = kernel_input<float>(getitem_28.get(), 3, getitem_28_layout,
+        getitem_28_copy);
+    const int64_t getitem_30_layout[] = {384, 192, 1};
+    TensorHandle getitem_30_copy;
+    const float* getitem_30_data = kernel_input<float>(getitem_30.get(), 3, getitem_30_layout,
+        getitem_30_copy);
+    k23_sigmoid_sigmoid_tanh_mul_mul_add(getitem_29_data, add_14_data_1, getitem_28_data,
+        getitem_30_data, aotic::runtime::data<float>(add_16.get()));
+  }
+  // add_14 is free: its buffer is kept for mul_23
+  getitem_28.reset();
+  getitem_29.reset();
+  getitem_30.reset();
   // node 'mul_23' (aten.mul.Tensor)
   TensorHandle mul_23;
-  check(aoti_torch_cpu_mul_Tensor(sigmoid_23.get(), tanh_15.get(), mul_23.out()),
-        "node 'mul_23' (aten.mul.Tensor)");
-  sigmoid_23.reset();
-  tanh_15.reset();
+  mul_23 = std::move(add_14);  // add_14's buffer: same dtype, sizes and strides
+  // fuses sigmoid_23, tanh_15, mul_23
+  {
+    const int64_t getitem_31_layout[] = {384, 192, 1};
+    TensorHandle getitem_31_copy;
+    const float* getitem_31_data = kernel_input<float>(getitem_31.get(), 3, getitem_31_layout,
+        getitem_31_copy);
+    const int64_t add_16_layout[] = {96, 48, 1};
+    TensorHandle add_16_copy;
+    const float* add_16_data = kernel_input<float>(add_16.get(), 3, add_16_layout, add_16_copy);
+    k24_sigmoid_tanh_mul(getitem_31_data, add_16_data, aotic::runtime::data<float>(mul_23.get()));
+  }
+  getitem_31.reset();
   // node 'view_19' (aten.view.default)
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
   // may share mul_23's storage (a view)
@@ -1221,9 +3998,17 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   // addmm_8 is free: its buffer is kept for addmm_9
   // node 'add_17' (aten.add.Tensor)
   TensorHandle add_17;
-  check(aoti_torch_cpu_add_Tensor(view_20.get(), squeeze_16.get(), 1.0, add_17.out()),
-        "node 'add_17' (aten.add.Tensor)");
-  squeeze_16.reset();
+  add_17 = std::move(add_15);  // add_15's buffer: same dtype, sizes and strides
+  // fuses slice_17, squeeze_16, add_17
+  {
+    const int64_t view_20_layout[] = {384, 192, 1};
+    TensorHandle view_20_copy;
+    const float* view_20_data = kernel_input<float>(view_20.get(), 3, view_20_layout, view_20_copy);
+    const int64_t add_layout_8[] = {384, 192, 1};
+    TensorHandle add_copy_8;
+    const float* add_data_8 = kernel_input<float>(add.get(), 3, add_layout_8, add_copy_8);
+    k25_slice_squeeze_add(view_20_data, add_data_8, aotic::runtime::data<float>(add_17.get()));
+  }
   view_20.reset();
   // node 'split_with_sizes_8' (aten.split_with_sizes.default)
   // may share add_17's storage (a view)
@@ -1241,53 +4026,53 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     getitem_34.reset(rets_8[2]);
     getitem_35.reset(rets_8[3]);
   }
-  add_17.reset();
-  // node 'sigmoid_24' (aten.sigmoid.default)
-  TensorHandle sigmoid_24;
-  check(aoti_torch_cpu_sigmoid(getitem_32.get(), sigmoid_24.out()),
-        "node 'sigmoid_24' (aten.sigmoid.default)");
-  getitem_32.reset();
-  // node 'sigmoid_25' (aten.sigmoid.default)
-  TensorHandle sigmoid_25;
-  check(aoti_torch_cpu_sigmoid(getitem_33.get(), sigmoid_25.out()),
-        "node 'sigmoid_25' (aten.sigmoid.default)");
-  getitem_33.reset();
-  // node 'tanh_16' (aten.tanh.default)
-  TensorHandle tanh_16;
-  check(aoti_torch_cpu_tanh(getitem_34.get(), tanh_16.out()), "node 'tanh_16' (aten.tanh.default)");
-  getitem_34.reset();
-  // node 'sigmoid_26' (aten.sigmoid.default)
-  TensorHandle sigmoid_26;
-  check(aoti_torch_cpu_sigmoid(getitem_35.get(), sigmoid_26.out()),
-        "node 'sigmoid_26' (aten.sigmoid.default)");
-  getitem_35.reset();
-  // node 'mul_24' (aten.mul.Tensor)
-  TensorHandle mul_24;
-  check(aoti_torch_cpu_mul_Tensor(sigmoid_25.get(), add_16.get(), mul_24.out()),
-        "node 'mul_24' (aten.mul.Tensor)");
-  add_16.reset();
-  sigmoid_25.reset();
-  // node 'mul_25' (aten.mul.Tensor)
-  TensorHandle mul_25;
-  check(aoti_torch_cpu_mul_Tensor(sigmoid_24.get(), tanh_16.get(), mul_25.out()),
-        "node 'mul_25' (aten.mul.Tensor)");
-  sigmoid_24.reset();
-  tanh_16.reset();
+  // add_17 is free: its buffer is kept for add_19
   // node 'add_18' (aten.add.Tensor)
   TensorHandle add_18;
-  check(aoti_torch_cpu_add_Tensor(mul_24.get(), mul_25.get(), 1.0, add_18.out()),
-        "node 'add_18' (aten.add.Tensor)");
-  mul_24.reset();
-  mul_25.reset();
-  // node 'tanh_17' (aten.tanh.default)
-  TensorHandle tanh_17;
-  check(aoti_torch_cpu_tanh(add_18.get(), tanh_17.out()), "node 'tanh_17' (aten.tanh.default)");
+  const int64_t add_18_sizes[] = {1, 2, 48};
+  const int64_t add_18_strides[] = {96, 48, 1};
+  check(aoti_torch_empty_strided(
+            3, add_18_sizes, add_18_strides, kFloat32, kCPU, kDefaultDeviceIndex, add_18.out()),
+        "allocate add_18");
+  // fuses sigmoid_24, sigmoid_25, tanh_16, mul_24, mul_25, add_18
+  {
+    const int64_t getitem_33_layout[] = {384, 192, 1};
+    TensorHandle getitem_33_copy;
+    const float* getitem_33_data = kernel_input<float>(getitem_33.get(), 3, getitem_33_layout,
+        getitem_33_copy);
+    const int64_t add_16_layout_1[] = {96, 48, 1};
+    TensorHandle add_16_copy_1;
+    const float* add_16_data_1 = kernel_input<float>(add_16.get(), 3, add_16_layout_1, add_16_copy_1);
+    const int64_t getitem_32_layout[] = {384, 192, 1};
+    TensorHandle getitem_32_copy;
+    const float* getitem_32_data = kernel_input<float>(getitem_32.get(), 3, getitem_32_layout,
+        getitem_32_copy);
+    const int64_t getitem_34_layout[] = {384, 192, 1};
+    TensorHandle getitem_34_copy;
+    const float* getitem_34_data = kernel_input<float>(getitem_34.get(), 3, getitem_34_layout,
+        getitem_34_copy);
+    k26_sigmoid_sigmoid_tanh_mul_mul_add(getitem_33_data, add_16_data_1, getitem_32_data,
+        getitem_34_data, aotic::runtime::data<float>(add_18.get()));
+  }
+  // add_16 is free: its buffer is kept for mul_26
+  getitem_32.reset();
+  getitem_33.reset();
+  getitem_34.reset();
   // node 'mul_26' (aten.mul.Tensor)
   TensorHandle mul_26;
-  check(aoti_torch_cpu_mul_Tensor(sigmoid_26.get(), tanh_17.get(), mul_26.out()),
-        "node 'mul_26' (aten.mul.Tensor)");
-  sigmoid_26.reset();
-  tanh_17.reset();
+  mul_26 = std::move(add_16);  // add_16's buffer: same dtype, sizes and strides
+  // fuses sigmoid_26, tanh_17, mul_26
+  {
+    const int64_t getitem_35_layout[] = {384, 192, 1};
+    TensorHandle getitem_35_copy;
+    const float* getitem_35_data = kernel_input<float>(getitem_35.get(), 3, getitem_35_layout,
+        getitem_35_copy);
+    const int64_t add_18_layout[] = {96, 48, 1};
+    TensorHandle add_18_copy;
+    const float* add_18_data = kernel_input<float>(add_18.get(), 3, add_18_layout, add_18_copy);
+    k27_sigmoid_tanh_mul(getitem_35_data, add_18_data, aotic::runtime::data<float>(mul_26.get()));
+  }
+  getitem_35.reset();
   // node 'view_21' (aten.view.default)
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
   // may share mul_26's storage (a view)
@@ -1318,9 +4103,17 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   // addmm_9 is free: its buffer is kept for addmm_10
   // node 'add_19' (aten.add.Tensor)
   TensorHandle add_19;
-  check(aoti_torch_cpu_add_Tensor(view_22.get(), squeeze_17.get(), 1.0, add_19.out()),
-        "node 'add_19' (aten.add.Tensor)");
-  squeeze_17.reset();
+  add_19 = std::move(add_17);  // add_17's buffer: same dtype, sizes and strides
+  // fuses slice_18, squeeze_17, add_19
+  {
+    const int64_t view_22_layout[] = {384, 192, 1};
+    TensorHandle view_22_copy;
+    const float* view_22_data = kernel_input<float>(view_22.get(), 3, view_22_layout, view_22_copy);
+    const int64_t add_layout_9[] = {384, 192, 1};
+    TensorHandle add_copy_9;
+    const float* add_data_9 = kernel_input<float>(add.get(), 3, add_layout_9, add_copy_9);
+    k28_slice_squeeze_add(view_22_data, add_data_9, aotic::runtime::data<float>(add_19.get()));
+  }
   view_22.reset();
   // node 'split_with_sizes_9' (aten.split_with_sizes.default)
   // may share add_19's storage (a view)
@@ -1338,53 +4131,53 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     getitem_38.reset(rets_9[2]);
     getitem_39.reset(rets_9[3]);
   }
-  add_19.reset();
-  // node 'sigmoid_27' (aten.sigmoid.default)
-  TensorHandle sigmoid_27;
-  check(aoti_torch_cpu_sigmoid(getitem_36.get(), sigmoid_27.out()),
-        "node 'sigmoid_27' (aten.sigmoid.default)");
-  getitem_36.reset();
-  // node 'sigmoid_28' (aten.sigmoid.default)
-  TensorHandle sigmoid_28;
-  check(aoti_torch_cpu_sigmoid(getitem_37.get(), sigmoid_28.out()),
-        "node 'sigmoid_28' (aten.sigmoid.default)");
-  getitem_37.reset();
-  // node 'tanh_18' (aten.tanh.default)
-  TensorHandle tanh_18;
-  check(aoti_torch_cpu_tanh(getitem_38.get(), tanh_18.out()), "node 'tanh_18' (aten.tanh.default)");
-  getitem_38.reset();
-  // node 'sigmoid_29' (aten.sigmoid.default)
-  TensorHandle sigmoid_29;
-  check(aoti_torch_cpu_sigmoid(getitem_39.get(), sigmoid_29.out()),
-        "node 'sigmoid_29' (aten.sigmoid.default)");
-  getitem_39.reset();
-  // node 'mul_27' (aten.mul.Tensor)
-  TensorHandle mul_27;
-  check(aoti_torch_cpu_mul_Tensor(sigmoid_28.get(), add_18.get(), mul_27.out()),
-        "node 'mul_27' (aten.mul.Tensor)");
-  add_18.reset();
-  sigmoid_28.reset();
-  // node 'mul_28' (aten.mul.Tensor)
-  TensorHandle mul_28;
-  check(aoti_torch_cpu_mul_Tensor(sigmoid_27.get(), tanh_18.get(), mul_28.out()),
-        "node 'mul_28' (aten.mul.Tensor)");
-  sigmoid_27.reset();
-  tanh_18.reset();
+  // add_19 is free: its buffer is kept for add_21
   // node 'add_20' (aten.add.Tensor)
   TensorHandle add_20;
-  check(aoti_torch_cpu_add_Tensor(mul_27.get(), mul_28.get(), 1.0, add_20.out()),
-        "node 'add_20' (aten.add.Tensor)");
-  mul_27.reset();
-  mul_28.reset();
-  // node 'tanh_19' (aten.tanh.default)
-  TensorHandle tanh_19;
-  check(aoti_torch_cpu_tanh(add_20.get(), tanh_19.out()), "node 'tanh_19' (aten.tanh.default)");
+  const int64_t add_20_sizes[] = {1, 2, 48};
+  const int64_t add_20_strides[] = {96, 48, 1};
+  check(aoti_torch_empty_strided(
+            3, add_20_sizes, add_20_strides, kFloat32, kCPU, kDefaultDeviceIndex, add_20.out()),
+        "allocate add_20");
+  // fuses sigmoid_27, sigmoid_28, tanh_18, mul_27, mul_28, add_20
+  {
+    const int64_t getitem_37_layout[] = {384, 192, 1};
+    TensorHandle getitem_37_copy;
+    const float* getitem_37_data = kernel_input<float>(getitem_37.get(), 3, getitem_37_layout,
+        getitem_37_copy);
+    const int64_t add_18_layout_1[] = {96, 48, 1};
+    TensorHandle add_18_copy_1;
+    const float* add_18_data_1 = kernel_input<float>(add_18.get(), 3, add_18_layout_1, add_18_copy_1);
+    const int64_t getitem_36_layout[] = {384, 192, 1};
+    TensorHandle getitem_36_copy;
+    const float* getitem_36_data = kernel_input<float>(getitem_36.get(), 3, getitem_36_layout,
+        getitem_36_copy);
+    const int64_t getitem_38_layout[] = {384, 192, 1};
+    TensorHandle getitem_38_copy;
+    const float* getitem_38_data = kernel_input<float>(getitem_38.get(), 3, getitem_38_layout,
+        getitem_38_copy);
+    k29_sigmoid_sigmoid_tanh_mul_mul_add(getitem_37_data, add_18_data_1, getitem_36_data,
+        getitem_38_data, aotic::runtime::data<float>(add_20.get()));
+  }
+  // add_18 is free: its buffer is kept for mul_29
+  getitem_36.reset();
+  getitem_37.reset();
+  getitem_38.reset();
   // node 'mul_29' (aten.mul.Tensor)
   TensorHandle mul_29;
-  check(aoti_torch_cpu_mul_Tensor(sigmoid_29.get(), tanh_19.get(), mul_29.out()),
-        "node 'mul_29' (aten.mul.Tensor)");
-  sigmoid_29.reset();
-  tanh_19.reset();
+  mul_29 = std::move(add_18);  // add_18's buffer: same dtype, sizes and strides
+  // fuses sigmoid_29, tanh_19, mul_29
+  {
+    const int64_t getitem_39_layout[] = {384, 192, 1};
+    TensorHandle getitem_39_copy;
+    const float* getitem_39_data = kernel_input<float>(getitem_39.get(), 3, getitem_39_layout,
+        getitem_39_copy);
+    const int64_t add_20_layout[] = {96, 48, 1};
+    TensorHandle add_20_copy;
+    const float* add_20_data = kernel_input<float>(add_20.get(), 3, add_20_layout, add_20_copy);
+    k30_sigmoid_tanh_mul(getitem_39_data, add_20_data, aotic::runtime::data<float>(mul_29.get()));
+  }
+  getitem_39.reset();
   // node 'view_23' (aten.view.default)
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
   // may share mul_29's storage (a view)
@@ -1416,9 +4209,17 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   // addmm_10 is free: its buffer is kept for addmm_11
   // node 'add_21' (aten.add.Tensor)
   TensorHandle add_21;
-  check(aoti_torch_cpu_add_Tensor(view_24.get(), squeeze_18.get(), 1.0, add_21.out()),
-        "node 'add_21' (aten.add.Tensor)");
-  squeeze_18.reset();
+  add_21 = std::move(add_19);  // add_19's buffer: same dtype, sizes and strides
+  // fuses slice_19, squeeze_18, add_21
+  {
+    const int64_t view_24_layout[] = {384, 192, 1};
+    TensorHandle view_24_copy;
+    const float* view_24_data = kernel_input<float>(view_24.get(), 3, view_24_layout, view_24_copy);
+    const int64_t add_layout_10[] = {384, 192, 1};
+    TensorHandle add_copy_10;
+    const float* add_data_10 = kernel_input<float>(add.get(), 3, add_layout_10, add_copy_10);
+    k31_slice_squeeze_add(view_24_data, add_data_10, aotic::runtime::data<float>(add_21.get()));
+  }
   view_24.reset();
   // node 'split_with_sizes_10' (aten.split_with_sizes.default)
   // may share add_21's storage (a view)
@@ -1436,53 +4237,53 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     getitem_42.reset(rets_10[2]);
     getitem_43.reset(rets_10[3]);
   }
-  add_21.reset();
-  // node 'sigmoid_30' (aten.sigmoid.default)
-  TensorHandle sigmoid_30;
-  check(aoti_torch_cpu_sigmoid(getitem_40.get(), sigmoid_30.out()),
-        "node 'sigmoid_30' (aten.sigmoid.default)");
-  getitem_40.reset();
-  // node 'sigmoid_31' (aten.sigmoid.default)
-  TensorHandle sigmoid_31;
-  check(aoti_torch_cpu_sigmoid(getitem_41.get(), sigmoid_31.out()),
-        "node 'sigmoid_31' (aten.sigmoid.default)");
-  getitem_41.reset();
-  // node 'tanh_20' (aten.tanh.default)
-  TensorHandle tanh_20;
-  check(aoti_torch_cpu_tanh(getitem_42.get(), tanh_20.out()), "node 'tanh_20' (aten.tanh.default)");
-  getitem_42.reset();
-  // node 'sigmoid_32' (aten.sigmoid.default)
-  TensorHandle sigmoid_32;
-  check(aoti_torch_cpu_sigmoid(getitem_43.get(), sigmoid_32.out()),
-        "node 'sigmoid_32' (aten.sigmoid.default)");
-  getitem_43.reset();
-  // node 'mul_30' (aten.mul.Tensor)
-  TensorHandle mul_30;
-  check(aoti_torch_cpu_mul_Tensor(sigmoid_31.get(), add_20.get(), mul_30.out()),
-        "node 'mul_30' (aten.mul.Tensor)");
-  add_20.reset();
-  sigmoid_31.reset();
-  // node 'mul_31' (aten.mul.Tensor)
-  TensorHandle mul_31;
-  check(aoti_torch_cpu_mul_Tensor(sigmoid_30.get(), tanh_20.get(), mul_31.out()),
-        "node 'mul_31' (aten.mul.Tensor)");
-  sigmoid_30.reset();
-  tanh_20.reset();
+  // add_21 is free: its buffer is kept for add_23
   // node 'add_22' (aten.add.Tensor)
   TensorHandle add_22;
-  check(aoti_torch_cpu_add_Tensor(mul_30.get(), mul_31.get(), 1.0, add_22.out()),
-        "node 'add_22' (aten.add.Tensor)");
-  mul_30.reset();
-  mul_31.reset();
-  // node 'tanh_21' (aten.tanh.default)
-  TensorHandle tanh_21;
-  check(aoti_torch_cpu_tanh(add_22.get(), tanh_21.out()), "node 'tanh_21' (aten.tanh.default)");
+  const int64_t add_22_sizes[] = {1, 2, 48};
+  const int64_t add_22_strides[] = {96, 48, 1};
+  check(aoti_torch_empty_strided(
+            3, add_22_sizes, add_22_strides, kFloat32, kCPU, kDefaultDeviceIndex, add_22.out()),
+        "allocate add_22");
+  // fuses sigmoid_30, sigmoid_31, tanh_20, mul_30, mul_31, add_22
+  {
+    const int64_t getitem_41_layout[] = {384, 192, 1};
+    TensorHandle getitem_41_copy;
+    const float* getitem_41_data = kernel_input<float>(getitem_41.get(), 3, getitem_41_layout,
+        getitem_41_copy);
+    const int64_t add_20_layout_1[] = {96, 48, 1};
+    TensorHandle add_20_copy_1;
+    const float* add_20_data_1 = kernel_input<float>(add_20.get(), 3, add_20_layout_1, add_20_copy_1);
+    const int64_t getitem_40_layout[] = {384, 192, 1};
+    TensorHandle getitem_40_copy;
+    const float* getitem_40_data = kernel_input<float>(getitem_40.get(), 3, getitem_40_layout,
+        getitem_40_copy);
+    const int64_t getitem_42_layout[] = {384, 192, 1};
+    TensorHandle getitem_42_copy;
+    const float* getitem_42_data = kernel_input<float>(getitem_42.get(), 3, getitem_42_layout,
+        getitem_42_copy);
+    k32_sigmoid_sigmoid_tanh_mul_mul_add(getitem_41_data, add_20_data_1, getitem_40_data,
+        getitem_42_data, aotic::runtime::data<float>(add_22.get()));
+  }
+  // add_20 is free: its buffer is kept for mul_32
+  getitem_40.reset();
+  getitem_41.reset();
+  getitem_42.reset();
   // node 'mul_32' (aten.mul.Tensor)
   TensorHandle mul_32;
-  check(aoti_torch_cpu_mul_Tensor(sigmoid_32.get(), tanh_21.get(), mul_32.out()),
-        "node 'mul_32' (aten.mul.Tensor)");
-  sigmoid_32.reset();
-  tanh_21.reset();
+  mul_32 = std::move(add_20);  // add_20's buffer: same dtype, sizes and strides
+  // fuses sigmoid_32, tanh_21, mul_32
+  {
+    const int64_t getitem_43_layout[] = {384, 192, 1};
+    TensorHandle getitem_43_copy;
+    const float* getitem_43_data = kernel_input<float>(getitem_43.get(), 3, getitem_43_layout,
+        getitem_43_copy);
+    const int64_t add_22_layout[] = {96, 48, 1};
+    TensorHandle add_22_copy;
+    const float* add_22_data = kernel_input<float>(add_22.get(), 3, add_22_layout, add_22_copy);
+    k33_sigmoid_tanh_mul(getitem_43_data, add_22_data, aotic::runtime::data<float>(mul_32.get()));
+  }
+  getitem_43.reset();
   // node 'view_25' (aten.view.default)
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
   // may share mul_32's storage (a view)
@@ -1514,9 +4315,18 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   // addmm_11 is free: its buffer is kept for addmm_12
   // node 'add_23' (aten.add.Tensor)
   TensorHandle add_23;
-  check(aoti_torch_cpu_add_Tensor(view_26.get(), squeeze_19.get(), 1.0, add_23.out()),
-        "node 'add_23' (aten.add.Tensor)");
-  squeeze_19.reset();
+  add_23 = std::move(add_21);  // add_21's buffer: same dtype, sizes and strides
+  // fuses slice_20, squeeze_19, add_23
+  {
+    const int64_t view_26_layout[] = {384, 192, 1};
+    TensorHandle view_26_copy;
+    const float* view_26_data = kernel_input<float>(view_26.get(), 3, view_26_layout, view_26_copy);
+    const int64_t add_layout_11[] = {384, 192, 1};
+    TensorHandle add_copy_11;
+    const float* add_data_11 = kernel_input<float>(add.get(), 3, add_layout_11, add_copy_11);
+    k34_slice_squeeze_add(view_26_data, add_data_11, aotic::runtime::data<float>(add_23.get()));
+  }
+  // add is free: its buffer is kept for bmm_1
   view_26.reset();
   // node 'split_with_sizes_11' (aten.split_with_sizes.default)
   // may share add_23's storage (a view)
@@ -1534,83 +4344,66 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     getitem_46.reset(rets_11[2]);
     getitem_47.reset(rets_11[3]);
   }
-  add_23.reset();
-  // node 'sigmoid_33' (aten.sigmoid.default)
-  TensorHandle sigmoid_33;
-  check(aoti_torch_cpu_sigmoid(getitem_44.get(), sigmoid_33.out()),
-        "node 'sigmoid_33' (aten.sigmoid.default)");
-  getitem_44.reset();
-  // node 'sigmoid_34' (aten.sigmoid.default)
-  TensorHandle sigmoid_34;
-  check(aoti_torch_cpu_sigmoid(getitem_45.get(), sigmoid_34.out()),
-        "node 'sigmoid_34' (aten.sigmoid.default)");
-  getitem_45.reset();
-  // node 'tanh_22' (aten.tanh.default)
-  TensorHandle tanh_22;
-  check(aoti_torch_cpu_tanh(getitem_46.get(), tanh_22.out()), "node 'tanh_22' (aten.tanh.default)");
-  getitem_46.reset();
-  // node 'sigmoid_35' (aten.sigmoid.default)
-  TensorHandle sigmoid_35;
-  check(aoti_torch_cpu_sigmoid(getitem_47.get(), sigmoid_35.out()),
-        "node 'sigmoid_35' (aten.sigmoid.default)");
-  getitem_47.reset();
-  // node 'mul_33' (aten.mul.Tensor)
-  TensorHandle mul_33;
-  check(aoti_torch_cpu_mul_Tensor(sigmoid_34.get(), add_22.get(), mul_33.out()),
-        "node 'mul_33' (aten.mul.Tensor)");
-  add_22.reset();
-  sigmoid_34.reset();
-  // node 'mul_34' (aten.mul.Tensor)
-  TensorHandle mul_34;
-  check(aoti_torch_cpu_mul_Tensor(sigmoid_33.get(), tanh_22.get(), mul_34.out()),
-        "node 'mul_34' (aten.mul.Tensor)");
-  sigmoid_33.reset();
-  tanh_22.reset();
-  // node 'add_24' (aten.add.Tensor)
-  TensorHandle add_24;
-  check(aoti_torch_cpu_add_Tensor(mul_33.get(), mul_34.get(), 1.0, add_24.out()),
-        "node 'add_24' (aten.add.Tensor)");
-  mul_33.reset();
-  mul_34.reset();
-  // node 'tanh_23' (aten.tanh.default)
-  TensorHandle tanh_23;
-  check(aoti_torch_cpu_tanh(add_24.get(), tanh_23.out()), "node 'tanh_23' (aten.tanh.default)");
-  add_24.reset();
+  // add_23 is free: its buffer is kept for add_26
   // node 'mul_35' (aten.mul.Tensor)
   TensorHandle mul_35;
-  check(aoti_torch_cpu_mul_Tensor(sigmoid_35.get(), tanh_23.get(), mul_35.out()),
-        "node 'mul_35' (aten.mul.Tensor)");
-  sigmoid_35.reset();
-  tanh_23.reset();
+  const int64_t mul_35_sizes[] = {1, 2, 48};
+  const int64_t mul_35_strides[] = {96, 48, 1};
+  check(aoti_torch_empty_strided(
+            3, mul_35_sizes, mul_35_strides, kFloat32, kCPU, kDefaultDeviceIndex, mul_35.out()),
+        "allocate mul_35");
+  // fuses sigmoid_33, sigmoid_34, tanh_22, sigmoid_35, mul_33, mul_34, add_24, tanh_23, mul_35
+  {
+    const int64_t getitem_47_layout[] = {384, 192, 1};
+    TensorHandle getitem_47_copy;
+    const float* getitem_47_data = kernel_input<float>(getitem_47.get(), 3, getitem_47_layout,
+        getitem_47_copy);
+    const int64_t getitem_45_layout[] = {384, 192, 1};
+    TensorHandle getitem_45_copy;
+    const float* getitem_45_data = kernel_input<float>(getitem_45.get(), 3, getitem_45_layout,
+        getitem_45_copy);
+    const int64_t add_22_layout_1[] = {96, 48, 1};
+    TensorHandle add_22_copy_1;
+    const float* add_22_data_1 = kernel_input<float>(add_22.get(), 3, add_22_layout_1, add_22_copy_1);
+    const int64_t getitem_44_layout[] = {384, 192, 1};
+    TensorHandle getitem_44_copy;
+    const float* getitem_44_data = kernel_input<float>(getitem_44.get(), 3, getitem_44_layout,
+        getitem_44_copy);
+    const int64_t getitem_46_layout[] = {384, 192, 1};
+    TensorHandle getitem_46_copy;
+    const float* getitem_46_data = kernel_input<float>(getitem_46.get(), 3, getitem_46_layout,
+        getitem_46_copy);
+    k35_sigmoid_sigmoid_tanh_sigmoid_mul_mul_add_tanh_mul(getitem_47_data, getitem_45_data,
+        add_22_data_1, getitem_44_data, getitem_46_data, aotic::runtime::data<float>(mul_35.get()));
+  }
+  // add_22 is free: its buffer is kept for mul_71
+  getitem_44.reset();
+  getitem_45.reset();
+  getitem_46.reset();
+  getitem_47.reset();
   // node 'cat' (aten.cat.default)
   TensorHandle cat;
   const AtenTensorHandle tensors[] = {mul_2.get(), mul_5.get(), mul_8.get(), mul_11.get(), mul_14.get(),
       mul_17.get(), mul_20.get(), mul_23.get(), mul_26.get(), mul_29.get(), mul_32.get(), mul_35.get()};
   check(aoti_torch_cpu_cat(tensors, 12, 0, cat.out()), "node 'cat' (aten.cat.default)");
-  mul_2.reset();
-  mul_5.reset();
-  mul_8.reset();
-  mul_11.reset();
-  mul_14.reset();
-  mul_17.reset();
-  mul_20.reset();
-  mul_23.reset();
-  mul_26.reset();
-  mul_29.reset();
-  mul_32.reset();
-  mul_35.reset();
+  // mul_2 is free: its buffer is kept for add_47
+  // mul_5 is free: its buffer is kept for add_45
+  // mul_8 is free: its buffer is kept for add_43
+  // mul_11 is free: its buffer is kept for add_41
+  // mul_14 is free: its buffer is kept for add_39
+  // mul_17 is free: its buffer is kept for add_37
+  // mul_20 is free: its buffer is kept for add_35
+  // mul_23 is free: its buffer is kept for add_33
+  // mul_26 is free: its buffer is kept for add_31
+  // mul_29 is free: its buffer is kept for add_29
+  // mul_32 is free: its buffer is kept for mul_38
+  // mul_35 is free: its buffer is kept for add_27
   // node 'unsqueeze_2' (aten.unsqueeze.default)
   // may share squeeze_1's storage (a view)
   TensorHandle unsqueeze_2;
   check(aoti_torch_cpu_unsqueeze(squeeze_1.get(), 0, unsqueeze_2.out()),
         "node 'unsqueeze_2' (aten.unsqueeze.default)");
   squeeze_1.reset();
-  // node 'unsqueeze_3' (aten.unsqueeze.default)
-  // may share squeeze_5's storage (a view)
-  TensorHandle unsqueeze_3;
-  check(aoti_torch_cpu_unsqueeze(squeeze_5.get(), 0, unsqueeze_3.out()),
-        "node 'unsqueeze_3' (aten.unsqueeze.default)");
-  squeeze_5.reset();
   // node 'permute_14' (aten.permute.default)
   // may share p_lstm_weight_ih_l0_reverse's storage (a view)
   TensorHandle permute_14;
@@ -1649,7 +4442,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   expand_3.reset();
   // node 'bmm_1' (aten.bmm.default)
   TensorHandle bmm_1;
-  bmm_1 = std::move(bmm);  // bmm's buffer: same dtype, sizes and strides
+  bmm_1 = std::move(add);  // add's buffer: same dtype, sizes and strides
   check(aoti_torch_cpu_bmm_out(bmm_1.get(), view_27.get(), view_28.get()), "node 'bmm_1' (aten.bmm.default)");
   view_27.reset();
   view_28.reset();
@@ -1663,183 +4456,23 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   bmm_1.reset();
   // node 'add_25' (aten.add.Tensor)
   TensorHandle add_25;
-  check(aoti_torch_cpu_add_Tensor(view_29.get(), p_lstm_bias_ih_l0_reverse, 1.0, add_25.out()),
-        "node 'add_25' (aten.add.Tensor)");
+  add_25 = std::move(bmm);  // bmm's buffer: same dtype, sizes and strides
+  {
+    const int64_t view_29_layout[] = {384, 192, 1};
+    TensorHandle view_29_copy;
+    const float* view_29_data = kernel_input<float>(view_29.get(), 3, view_29_layout, view_29_copy);
+    const int64_t p_lstm_bias_ih_l0_reverse_layout[] = {1};
+    TensorHandle p_lstm_bias_ih_l0_reverse_copy;
+    const float* p_lstm_bias_ih_l0_reverse_data = kernel_input<float>(p_lstm_bias_ih_l0_reverse, 1,
+        p_lstm_bias_ih_l0_reverse_layout, p_lstm_bias_ih_l0_reverse_copy);
+    k36_add(view_29_data, p_lstm_bias_ih_l0_reverse_data, aotic::runtime::data<float>(add_25.get()));
+  }
   view_29.reset();
   // node 'flip' (aten.flip.default)
   TensorHandle flip;
   const int64_t dims_15[] = {0};
   check(aoti_torch_cpu_flip(add_25.get(), dims_15, 1, flip.out()), "node 'flip' (aten.flip.default)");
   add_25.reset();
-  // node 'slice_21' (aten.slice.Tensor)
-  // may share flip's storage (a view)
-  TensorHandle slice_21;
-  int64_t start_value_20 = 0;
-  int64_t end_value_20 = 1;
-  check(aoti_torch_cpu_slice_Tensor(flip.get(), 0, &start_value_20, &end_value_20, 1, slice_21.out()),
-        "node 'slice_21' (aten.slice.Tensor)");
-  // node 'slice_22' (aten.slice.Tensor)
-  // may share flip's storage (a view)
-  TensorHandle slice_22;
-  int64_t start_value_21 = 1;
-  int64_t end_value_21 = 2;
-  check(aoti_torch_cpu_slice_Tensor(flip.get(), 0, &start_value_21, &end_value_21, 1, slice_22.out()),
-        "node 'slice_22' (aten.slice.Tensor)");
-  // node 'slice_23' (aten.slice.Tensor)
-  // may share flip's storage (a view)
-  TensorHandle slice_23;
-  int64_t start_value_22 = 2;
-  int64_t end_value_22 = 3;
-  check(aoti_torch_cpu_slice_Tensor(flip.get(), 0, &start_value_22, &end_value_22, 1, slice_23.out()),
-        "node 'slice_23' (aten.slice.Tensor)");
-  // node 'slice_24' (aten.slice.Tensor)
-  // may share flip's storage (a view)
-  TensorHandle slice_24;
-  int64_t start_value_23 = 3;
-  int64_t end_value_23 = 4;
-  check(aoti_torch_cpu_slice_Tensor(flip.get(), 0, &start_value_23, &end_value_23, 1, slice_24.out()),
-        "node 'slice_24' (aten.slice.Tensor)");
-  // node 'slice_25' (aten.slice.Tensor)
-  // may share flip's storage (a view)
-  TensorHandle slice_25;
-  int64_t start_value_24 = 4;
-  int64_t end_value_24 = 5;
-  check(aoti_torch_cpu_slice_Tensor(flip.get(), 0, &start_value_24, &end_value_24, 1, slice_25.out()),
-        "node 'slice_25' (aten.slice.Tensor)");
-  // node 'slice_26' (aten.slice.Tensor)
-  // may share flip's storage (a view)
-  TensorHandle slice_26;
-  int64_t start_value_25 = 5;
-  int64_t end_value_25 = 6;
-  check(aoti_torch_cpu_slice_Tensor(flip.get(), 0, &start_value_25, &end_value_25, 1, slice_26.out()),
-        "node 'slice_26' (aten.slice.Tensor)");
-  // node 'slice_27' (aten.slice.Tensor)
-  // may share flip's storage (a view)
-  TensorHandle slice_27;
-  int64_t start_value_26 = 6;
-  int64_t end_value_26 = 7;
-  check(aoti_torch_cpu_slice_Tensor(flip.get(), 0, &start_value_26, &end_value_26, 1, slice_27.out()),
-        "node 'slice_27' (aten.slice.Tensor)");
-  // node 'slice_28' (aten.slice.Tensor)
-  // may share flip's storage (a view)
-  TensorHandle slice_28;
-  int64_t start_value_27 = 7;
-  int64_t end_value_27 = 8;
-  check(aoti_torch_cpu_slice_Tensor(flip.get(), 0, &start_value_27, &end_value_27, 1, slice_28.out()),
-        "node 'slice_28' (aten.slice.Tensor)");
-  // node 'slice_29' (aten.slice.Tensor)
-  // may share flip's storage (a view)
-  TensorHandle slice_29;
-  int64_t start_value_28 = 8;
-  int64_t end_value_28 = 9;
-  check(aoti_torch_cpu_slice_Tensor(flip.get(), 0, &start_value_28, &end_value_28, 1, slice_29.out()),
-        "node 'slice_29' (aten.slice.Tensor)");
-  // node 'slice_30' (aten.slice.Tensor)
-  // may share flip's storage (a view)
-  TensorHandle slice_30;
-  int64_t start_value_29 = 9;
-  int64_t end_value_29 = 10;
-  check(aoti_torch_cpu_slice_Tensor(flip.get(), 0, &start_value_29, &end_value_29, 1, slice_30.out()),
-        "node 'slice_30' (aten.slice.Tensor)");
-  // node 'slice_31' (aten.slice.Tensor)
-  // may share flip's storage (a view)
-  TensorHandle slice_31;
-  int64_t start_value_30 = 10;
-  int64_t end_value_30 = 11;
-  check(aoti_torch_cpu_slice_Tensor(flip.get(), 0, &start_value_30, &end_value_30, 1, slice_31.out()),
-        "node 'slice_31' (aten.slice.Tensor)");
-  // node 'slice_32' (aten.slice.Tensor)
-  // may share flip's storage (a view)
-  TensorHandle slice_32;
-  int64_t start_value_31 = 11;
-  int64_t end_value_31 = 12;
-  check(aoti_torch_cpu_slice_Tensor(flip.get(), 0, &start_value_31, &end_value_31, 1, slice_32.out()),
-        "node 'slice_32' (aten.slice.Tensor)");
-  flip.reset();
-  // node 'squeeze_22' (aten.squeeze.dims)
-  // may share slice_21's storage (a view)
-  TensorHandle squeeze_22;
-  const int64_t dim_20[] = {0};
-  check(aoti_torch_cpu_squeeze_dims(slice_21.get(), dim_20, 1, squeeze_22.out()),
-        "node 'squeeze_22' (aten.squeeze.dims)");
-  slice_21.reset();
-  // node 'squeeze_23' (aten.squeeze.dims)
-  // may share slice_22's storage (a view)
-  TensorHandle squeeze_23;
-  const int64_t dim_21[] = {0};
-  check(aoti_torch_cpu_squeeze_dims(slice_22.get(), dim_21, 1, squeeze_23.out()),
-        "node 'squeeze_23' (aten.squeeze.dims)");
-  slice_22.reset();
-  // node 'squeeze_24' (aten.squeeze.dims)
-  // may share slice_23's storage (a view)
-  TensorHandle squeeze_24;
-  const int64_t dim_22[] = {0};
-  check(aoti_torch_cpu_squeeze_dims(slice_23.get(), dim_22, 1, squeeze_24.out()),
-        "node 'squeeze_24' (aten.squeeze.dims)");
-  slice_23.reset();
-  // node 'squeeze_25' (aten.squeeze.dims)
-  // may share slice_24's storage (a view)
-  TensorHandle squeeze_25;
-  const int64_t dim_23[] = {0};
-  check(aoti_torch_cpu_squeeze_dims(slice_24.get(), dim_23, 1, squeeze_25.out()),
-        "node 'squeeze_25' (aten.squeeze.dims)");
-  slice_24.reset();
-  // node 'squeeze_26' (aten.squeeze.dims)
-  // may share slice_25's storage (a view)
-  TensorHandle squeeze_26;
-  const int64_t dim_24[] = {0};
-  check(aoti_torch_cpu_squeeze_dims(slice_25.get(), dim_24, 1, squeeze_26.out()),
-        "node 'squeeze_26' (aten.squeeze.dims)");
-  slice_25.reset();
-  // node 'squeeze_27' (aten.squeeze.dims)
-  // may share slice_26's storage (a view)
-  TensorHandle squeeze_27;
-  const int64_t dim_25[] = {0};
-  check(aoti_torch_cpu_squeeze_dims(slice_26.get(), dim_25, 1, squeeze_27.out()),
-        "node 'squeeze_27' (aten.squeeze.dims)");
-  slice_26.reset();
-  // node 'squeeze_28' (aten.squeeze.dims)
-  // may share slice_27's storage (a view)
-  TensorHandle squeeze_28;
-  const int64_t dim_26[] = {0};
-  check(aoti_torch_cpu_squeeze_dims(slice_27.get(), dim_26, 1, squeeze_28.out()),
-        "node 'squeeze_28' (aten.squeeze.dims)");
-  slice_27.reset();
-  // node 'squeeze_29' (aten.squeeze.dims)
-  // may share slice_28's storage (a view)
-  TensorHandle squeeze_29;
-  const int64_t dim_27[] = {0};
-  check(aoti_torch_cpu_squeeze_dims(slice_28.get(), dim_27, 1, squeeze_29.out()),
-        "node 'squeeze_29' (aten.squeeze.dims)");
-  slice_28.reset();
-  // node 'squeeze_30' (aten.squeeze.dims)
-  // may share slice_29's storage (a view)
-  TensorHandle squeeze_30;
-  const int64_t dim_28[] = {0};
-  check(aoti_torch_cpu_squeeze_dims(slice_29.get(), dim_28, 1, squeeze_30.out()),
-        "node 'squeeze_30' (aten.squeeze.dims)");
-  slice_29.reset();
-  // node 'squeeze_31' (aten.squeeze.dims)
-  // may share slice_30's storage (a view)
-  TensorHandle squeeze_31;
-  const int64_t dim_29[] = {0};
-  check(aoti_torch_cpu_squeeze_dims(slice_30.get(), dim_29, 1, squeeze_31.out()),
-        "node 'squeeze_31' (aten.squeeze.dims)");
-  slice_30.reset();
-  // node 'squeeze_32' (aten.squeeze.dims)
-  // may share slice_31's storage (a view)
-  TensorHandle squeeze_32;
-  const int64_t dim_30[] = {0};
-  check(aoti_torch_cpu_squeeze_dims(slice_31.get(), dim_30, 1, squeeze_32.out()),
-        "node 'squeeze_32' (aten.squeeze.dims)");
-  slice_31.reset();
-  // node 'squeeze_33' (aten.squeeze.dims)
-  // may share slice_32's storage (a view)
-  TensorHandle squeeze_33;
-  const int64_t dim_31[] = {0};
-  check(aoti_torch_cpu_squeeze_dims(slice_32.get(), dim_31, 1, squeeze_33.out()),
-        "node 'squeeze_33' (aten.squeeze.dims)");
-  slice_32.reset();
   // node 'view_30' (aten.view.default)
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
   // may share unsqueeze_2's storage (a view)
@@ -1872,9 +4505,17 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   // addmm_12 is free: its buffer is kept for addmm_13
   // node 'add_26' (aten.add.Tensor)
   TensorHandle add_26;
-  check(aoti_torch_cpu_add_Tensor(view_31.get(), squeeze_22.get(), 1.0, add_26.out()),
-        "node 'add_26' (aten.add.Tensor)");
-  squeeze_22.reset();
+  add_26 = std::move(add_23);  // add_23's buffer: same dtype, sizes and strides
+  // fuses slice_21, squeeze_22, add_26
+  {
+    const int64_t view_31_layout[] = {384, 192, 1};
+    TensorHandle view_31_copy;
+    const float* view_31_data = kernel_input<float>(view_31.get(), 3, view_31_layout, view_31_copy);
+    const int64_t flip_layout[] = {384, 192, 1};
+    TensorHandle flip_copy;
+    const float* flip_data = kernel_input<float>(flip.get(), 3, flip_layout, flip_copy);
+    k37_slice_squeeze_add(view_31_data, flip_data, aotic::runtime::data<float>(add_26.get()));
+  }
   view_31.reset();
   // node 'split_with_sizes_12' (aten.split_with_sizes.default)
   // may share add_26's storage (a view)
@@ -1892,53 +4533,48 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     getitem_50.reset(rets_12[2]);
     getitem_51.reset(rets_12[3]);
   }
-  add_26.reset();
-  // node 'sigmoid_36' (aten.sigmoid.default)
-  TensorHandle sigmoid_36;
-  check(aoti_torch_cpu_sigmoid(getitem_48.get(), sigmoid_36.out()),
-        "node 'sigmoid_36' (aten.sigmoid.default)");
-  getitem_48.reset();
-  // node 'sigmoid_37' (aten.sigmoid.default)
-  TensorHandle sigmoid_37;
-  check(aoti_torch_cpu_sigmoid(getitem_49.get(), sigmoid_37.out()),
-        "node 'sigmoid_37' (aten.sigmoid.default)");
-  getitem_49.reset();
-  // node 'tanh_24' (aten.tanh.default)
-  TensorHandle tanh_24;
-  check(aoti_torch_cpu_tanh(getitem_50.get(), tanh_24.out()), "node 'tanh_24' (aten.tanh.default)");
-  getitem_50.reset();
-  // node 'sigmoid_38' (aten.sigmoid.default)
-  TensorHandle sigmoid_38;
-  check(aoti_torch_cpu_sigmoid(getitem_51.get(), sigmoid_38.out()),
-        "node 'sigmoid_38' (aten.sigmoid.default)");
-  getitem_51.reset();
-  // node 'mul_36' (aten.mul.Tensor)
-  TensorHandle mul_36;
-  check(aoti_torch_cpu_mul_Tensor(sigmoid_37.get(), unsqueeze_3.get(), mul_36.out()),
-        "node 'mul_36' (aten.mul.Tensor)");
-  unsqueeze_3.reset();
-  sigmoid_37.reset();
-  // node 'mul_37' (aten.mul.Tensor)
-  TensorHandle mul_37;
-  check(aoti_torch_cpu_mul_Tensor(sigmoid_36.get(), tanh_24.get(), mul_37.out()),
-        "node 'mul_37' (aten.mul.Tensor)");
-  sigmoid_36.reset();
-  tanh_24.reset();
+  // add_26 is free: its buffer is kept for add_28
   // node 'add_27' (aten.add.Tensor)
   TensorHandle add_27;
-  check(aoti_torch_cpu_add_Tensor(mul_36.get(), mul_37.get(), 1.0, add_27.out()),
-        "node 'add_27' (aten.add.Tensor)");
-  mul_36.reset();
-  mul_37.reset();
-  // node 'tanh_25' (aten.tanh.default)
-  TensorHandle tanh_25;
-  check(aoti_torch_cpu_tanh(add_27.get(), tanh_25.out()), "node 'tanh_25' (aten.tanh.default)");
+  add_27 = std::move(mul_35);  // mul_35's buffer: same dtype, sizes and strides
+  // fuses slice_6, squeeze_5, unsqueeze_3, sigmoid_36, sigmoid_37, tanh_24, mul_36, mul_37, add_27
+  {
+    const int64_t getitem_49_layout[] = {384, 192, 1};
+    TensorHandle getitem_49_copy;
+    const float* getitem_49_data = kernel_input<float>(getitem_49.get(), 3, getitem_49_layout,
+        getitem_49_copy);
+    const int64_t full_1_layout_1[] = {96, 48, 1};
+    TensorHandle full_1_copy_1;
+    const float* full_1_data_1 = kernel_input<float>(full_1.get(), 3, full_1_layout_1, full_1_copy_1);
+    const int64_t getitem_48_layout[] = {384, 192, 1};
+    TensorHandle getitem_48_copy;
+    const float* getitem_48_data = kernel_input<float>(getitem_48.get(), 3, getitem_48_layout,
+        getitem_48_copy);
+    const int64_t getitem_50_layout[] = {384, 192, 1};
+    TensorHandle getitem_50_copy;
+    const float* getitem_50_data = kernel_input<float>(getitem_50.get(), 3, getitem_50_layout,
+        getitem_50_copy);
+    k38_slice_squeeze_unsqueeze_sigmoid_sigmoid_tanh_mul(getitem_49_data, full_1_data_1, getitem_48_data,
+        getitem_50_data, aotic::runtime::data<float>(add_27.get()));
+  }
+  getitem_48.reset();
+  getitem_49.reset();
+  getitem_50.reset();
   // node 'mul_38' (aten.mul.Tensor)
   TensorHandle mul_38;
-  check(aoti_torch_cpu_mul_Tensor(sigmoid_38.get(), tanh_25.get(), mul_38.out()),
-        "node 'mul_38' (aten.mul.Tensor)");
-  sigmoid_38.reset();
-  tanh_25.reset();
+  mul_38 = std::move(mul_32);  // mul_32's buffer: same dtype, sizes and strides
+  // fuses sigmoid_38, tanh_25, mul_38
+  {
+    const int64_t getitem_51_layout[] = {384, 192, 1};
+    TensorHandle getitem_51_copy;
+    const float* getitem_51_data = kernel_input<float>(getitem_51.get(), 3, getitem_51_layout,
+        getitem_51_copy);
+    const int64_t add_27_layout[] = {96, 48, 1};
+    TensorHandle add_27_copy;
+    const float* add_27_data = kernel_input<float>(add_27.get(), 3, add_27_layout, add_27_copy);
+    k39_sigmoid_tanh_mul(getitem_51_data, add_27_data, aotic::runtime::data<float>(mul_38.get()));
+  }
+  getitem_51.reset();
   // node 'view_32' (aten.view.default)
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
   // may share mul_38's storage (a view)
@@ -1970,9 +4606,17 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   // addmm_13 is free: its buffer is kept for addmm_14
   // node 'add_28' (aten.add.Tensor)
   TensorHandle add_28;
-  check(aoti_torch_cpu_add_Tensor(view_33.get(), squeeze_23.get(), 1.0, add_28.out()),
-        "node 'add_28' (aten.add.Tensor)");
-  squeeze_23.reset();
+  add_28 = std::move(add_26);  // add_26's buffer: same dtype, sizes and strides
+  // fuses slice_22, squeeze_23, add_28
+  {
+    const int64_t view_33_layout[] = {384, 192, 1};
+    TensorHandle view_33_copy;
+    const float* view_33_data = kernel_input<float>(view_33.get(), 3, view_33_layout, view_33_copy);
+    const int64_t flip_layout_1[] = {384, 192, 1};
+    TensorHandle flip_copy_1;
+    const float* flip_data_1 = kernel_input<float>(flip.get(), 3, flip_layout_1, flip_copy_1);
+    k40_slice_squeeze_add(view_33_data, flip_data_1, aotic::runtime::data<float>(add_28.get()));
+  }
   view_33.reset();
   // node 'split_with_sizes_13' (aten.split_with_sizes.default)
   // may share add_28's storage (a view)
@@ -1990,53 +4634,49 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     getitem_54.reset(rets_13[2]);
     getitem_55.reset(rets_13[3]);
   }
-  add_28.reset();
-  // node 'sigmoid_39' (aten.sigmoid.default)
-  TensorHandle sigmoid_39;
-  check(aoti_torch_cpu_sigmoid(getitem_52.get(), sigmoid_39.out()),
-        "node 'sigmoid_39' (aten.sigmoid.default)");
-  getitem_52.reset();
-  // node 'sigmoid_40' (aten.sigmoid.default)
-  TensorHandle sigmoid_40;
-  check(aoti_torch_cpu_sigmoid(getitem_53.get(), sigmoid_40.out()),
-        "node 'sigmoid_40' (aten.sigmoid.default)");
-  getitem_53.reset();
-  // node 'tanh_26' (aten.tanh.default)
-  TensorHandle tanh_26;
-  check(aoti_torch_cpu_tanh(getitem_54.get(), tanh_26.out()), "node 'tanh_26' (aten.tanh.default)");
-  getitem_54.reset();
-  // node 'sigmoid_41' (aten.sigmoid.default)
-  TensorHandle sigmoid_41;
-  check(aoti_torch_cpu_sigmoid(getitem_55.get(), sigmoid_41.out()),
-        "node 'sigmoid_41' (aten.sigmoid.default)");
-  getitem_55.reset();
-  // node 'mul_39' (aten.mul.Tensor)
-  TensorHandle mul_39;
-  check(aoti_torch_cpu_mul_Tensor(sigmoid_40.get(), add_27.get(), mul_39.out()),
-        "node 'mul_39' (aten.mul.Tensor)");
-  add_27.reset();
-  sigmoid_40.reset();
-  // node 'mul_40' (aten.mul.Tensor)
-  TensorHandle mul_40;
-  check(aoti_torch_cpu_mul_Tensor(sigmoid_39.get(), tanh_26.get(), mul_40.out()),
-        "node 'mul_40' (aten.mul.Tensor)");
-  sigmoid_39.reset();
-  tanh_26.reset();
+  // add_28 is free: its buffer is kept for add_30
   // node 'add_29' (aten.add.Tensor)
   TensorHandle add_29;
-  check(aoti_torch_cpu_add_Tensor(mul_39.get(), mul_40.get(), 1.0, add_29.out()),
-        "node 'add_29' (aten.add.Tensor)");
-  mul_39.reset();
-  mul_40.reset();
-  // node 'tanh_27' (aten.tanh.default)
-  TensorHandle tanh_27;
-  check(aoti_torch_cpu_tanh(add_29.get(), tanh_27.out()), "node 'tanh_27' (aten.tanh.default)");
+  add_29 = std::move(mul_29);  // mul_29's buffer: same dtype, sizes and strides
+  // fuses sigmoid_39, sigmoid_40, tanh_26, mul_39, mul_40, add_29
+  {
+    const int64_t getitem_53_layout[] = {384, 192, 1};
+    TensorHandle getitem_53_copy;
+    const float* getitem_53_data = kernel_input<float>(getitem_53.get(), 3, getitem_53_layout,
+        getitem_53_copy);
+    const int64_t add_27_layout_1[] = {96, 48, 1};
+    TensorHandle add_27_copy_1;
+    const float* add_27_data_1 = kernel_input<float>(add_27.get(), 3, add_27_layout_1, add_27_copy_1);
+    const int64_t getitem_52_layout[] = {384, 192, 1};
+    TensorHandle getitem_52_copy;
+    const float* getitem_52_data = kernel_input<float>(getitem_52.get(), 3, getitem_52_layout,
+        getitem_52_copy);
+    const int64_t getitem_54_layout[] = {384, 192, 1};
+    TensorHandle getitem_54_copy;
+    const float* getitem_54_data = kernel_input<float>(getitem_54.get(), 3, getitem_54_layout,
+        getitem_54_copy);
+    k41_sigmoid_sigmoid_tanh_mul_mul_add(getitem_53_data, add_27_data_1, getitem_52_data,
+        getitem_54_data, aotic::runtime::data<float>(add_29.get()));
+  }
+  // add_27 is free: its buffer is kept for mul_41
+  getitem_52.reset();
+  getitem_53.reset();
+  getitem_54.reset();
   // node 'mul_41' (aten.mul.Tensor)
   TensorHandle mul_41;
-  check(aoti_torch_cpu_mul_Tensor(sigmoid_41.get(), tanh_27.get(), mul_41.out()),
-        "node 'mul_41' (aten.mul.Tensor)");
-  sigmoid_41.reset();
-  tanh_27.reset();
+  mul_41 = std::move(add_27);  // add_27's buffer: same dtype, sizes and strides
+  // fuses sigmoid_41, tanh_27, mul_41
+  {
+    const int64_t getitem_55_layout[] = {384, 192, 1};
+    TensorHandle getitem_55_copy;
+    const float* getitem_55_data = kernel_input<float>(getitem_55.get(), 3, getitem_55_layout,
+        getitem_55_copy);
+    const int64_t add_29_layout[] = {96, 48, 1};
+    TensorHandle add_29_copy;
+    const float* add_29_data = kernel_input<float>(add_29.get(), 3, add_29_layout, add_29_copy);
+    k42_sigmoid_tanh_mul(getitem_55_data, add_29_data, aotic::runtime::data<float>(mul_41.get()));
+  }
+  getitem_55.reset();
   // node 'view_34' (aten.view.default)
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
   // may share mul_41's storage (a view)
@@ -2068,9 +4708,17 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   // addmm_14 is free: its buffer is kept for addmm_15
   // node 'add_30' (aten.add.Tensor)
   TensorHandle add_30;
-  check(aoti_torch_cpu_add_Tensor(view_35.get(), squeeze_24.get(), 1.0, add_30.out()),
-        "node 'add_30' (aten.add.Tensor)");
-  squeeze_24.reset();
+  add_30 = std::move(add_28);  // add_28's buffer: same dtype, sizes and strides
+  // fuses slice_23, squeeze_24, add_30
+  {
+    const int64_t view_35_layout[] = {384, 192, 1};
+    TensorHandle view_35_copy;
+    const float* view_35_data = kernel_input<float>(view_35.get(), 3, view_35_layout, view_35_copy);
+    const int64_t flip_layout_2[] = {384, 192, 1};
+    TensorHandle flip_copy_2;
+    const float* flip_data_2 = kernel_input<float>(flip.get(), 3, flip_layout_2, flip_copy_2);
+    k43_slice_squeeze_add(view_35_data, flip_data_2, aotic::runtime::data<float>(add_30.get()));
+  }
   view_35.reset();
   // node 'split_with_sizes_14' (aten.split_with_sizes.default)
   // may share add_30's storage (a view)
@@ -2088,53 +4736,49 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     getitem_58.reset(rets_14[2]);
     getitem_59.reset(rets_14[3]);
   }
-  add_30.reset();
-  // node 'sigmoid_42' (aten.sigmoid.default)
-  TensorHandle sigmoid_42;
-  check(aoti_torch_cpu_sigmoid(getitem_56.get(), sigmoid_42.out()),
-        "node 'sigmoid_42' (aten.sigmoid.default)");
-  getitem_56.reset();
-  // node 'sigmoid_43' (aten.sigmoid.default)
-  TensorHandle sigmoid_43;
-  check(aoti_torch_cpu_sigmoid(getitem_57.get(), sigmoid_43.out()),
-        "node 'sigmoid_43' (aten.sigmoid.default)");
-  getitem_57.reset();
-  // node 'tanh_28' (aten.tanh.default)
-  TensorHandle tanh_28;
-  check(aoti_torch_cpu_tanh(getitem_58.get(), tanh_28.out()), "node 'tanh_28' (aten.tanh.default)");
-  getitem_58.reset();
-  // node 'sigmoid_44' (aten.sigmoid.default)
-  TensorHandle sigmoid_44;
-  check(aoti_torch_cpu_sigmoid(getitem_59.get(), sigmoid_44.out()),
-        "node 'sigmoid_44' (aten.sigmoid.default)");
-  getitem_59.reset();
-  // node 'mul_42' (aten.mul.Tensor)
-  TensorHandle mul_42;
-  check(aoti_torch_cpu_mul_Tensor(sigmoid_43.get(), add_29.get(), mul_42.out()),
-        "node 'mul_42' (aten.mul.Tensor)");
-  add_29.reset();
-  sigmoid_43.reset();
-  // node 'mul_43' (aten.mul.Tensor)
-  TensorHandle mul_43;
-  check(aoti_torch_cpu_mul_Tensor(sigmoid_42.get(), tanh_28.get(), mul_43.out()),
-        "node 'mul_43' (aten.mul.Tensor)");
-  sigmoid_42.reset();
-  tanh_28.reset();
+  // add_30 is free: its buffer is kept for add_32
   // node 'add_31' (aten.add.Tensor)
   TensorHandle add_31;
-  check(aoti_torch_cpu_add_Tensor(mul_42.get(), mul_43.get(), 1.0, add_31.out()),
-        "node 'add_31' (aten.add.Tensor)");
-  mul_42.reset();
-  mul_43.reset();
-  // node 'tanh_29' (aten.tanh.default)
-  TensorHandle tanh_29;
-  check(aoti_torch_cpu_tanh(add_31.get(), tanh_29.out()), "node 'tanh_29' (aten.tanh.default)");
+  add_31 = std::move(mul_26);  // mul_26's buffer: same dtype, sizes and strides
+  // fuses sigmoid_42, sigmoid_43, tanh_28, mul_42, mul_43, add_31
+  {
+    const int64_t getitem_57_layout[] = {384, 192, 1};
+    TensorHandle getitem_57_copy;
+    const float* getitem_57_data = kernel_input<float>(getitem_57.get(), 3, getitem_57_layout,
+        getitem_57_copy);
+    const int64_t add_29_layout_1[] = {96, 48, 1};
+    TensorHandle add_29_copy_1;
+    const float* add_29_data_1 = kernel_input<float>(add_29.get(), 3, add_29_layout_1, add_29_copy_1);
+    const int64_t getitem_56_layout[] = {384, 192, 1};
+    TensorHandle getitem_56_copy;
+    const float* getitem_56_data = kernel_input<float>(getitem_56.get(), 3, getitem_56_layout,
+        getitem_56_copy);
+    const int64_t getitem_58_layout[] = {384, 192, 1};
+    TensorHandle getitem_58_copy;
+    const float* getitem_58_data = kernel_input<float>(getitem_58.get(), 3, getitem_58_layout,
+        getitem_58_copy);
+    k44_sigmoid_sigmoid_tanh_mul_mul_add(getitem_57_data, add_29_data_1, getitem_56_data,
+        getitem_58_data, aotic::runtime::data<float>(add_31.get()));
+  }
+  // add_29 is free: its buffer is kept for mul_44
+  getitem_56.reset();
+  getitem_57.reset();
+  getitem_58.reset();
   // node 'mul_44' (aten.mul.Tensor)
   TensorHandle mul_44;
-  check(aoti_torch_cpu_mul_Tensor(sigmoid_44.get(), tanh_29.get(), mul_44.out()),
-        "node 'mul_44' (aten.mul.Tensor)");
-  sigmoid_44.reset();
-  tanh_29.reset();
+  mul_44 = std::move(add_29);  // add_29's buffer: same dtype, sizes and strides
+  // fuses sigmoid_44, tanh_29, mul_44
+  {
+    const int64_t getitem_59_layout[] = {384, 192, 1};
+    TensorHandle getitem_59_copy;
+    const float* getitem_59_data = kernel_input<float>(getitem_59.get(), 3, getitem_59_layout,
+        getitem_59_copy);
+    const int64_t add_31_layout[] = {96, 48, 1};
+    TensorHandle add_31_copy;
+    const float* add_31_data = kernel_input<float>(add_31.get(), 3, add_31_layout, add_31_copy);
+    k45_sigmoid_tanh_mul(getitem_59_data, add_31_data, aotic::runtime::data<float>(mul_44.get()));
+  }
+  getitem_59.reset();
   // node 'view_36' (aten.view.default)
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
   // may share mul_44's storage (a view)
@@ -2166,9 +4810,17 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   // addmm_15 is free: its buffer is kept for addmm_16
   // node 'add_32' (aten.add.Tensor)
   TensorHandle add_32;
-  check(aoti_torch_cpu_add_Tensor(view_37.get(), squeeze_25.get(), 1.0, add_32.out()),
-        "node 'add_32' (aten.add.Tensor)");
-  squeeze_25.reset();
+  add_32 = std::move(add_30);  // add_30's buffer: same dtype, sizes and strides
+  // fuses slice_24, squeeze_25, add_32
+  {
+    const int64_t view_37_layout[] = {384, 192, 1};
+    TensorHandle view_37_copy;
+    const float* view_37_data = kernel_input<float>(view_37.get(), 3, view_37_layout, view_37_copy);
+    const int64_t flip_layout_3[] = {384, 192, 1};
+    TensorHandle flip_copy_3;
+    const float* flip_data_3 = kernel_input<float>(flip.get(), 3, flip_layout_3, flip_copy_3);
+    k46_slice_squeeze_add(view_37_data, flip_data_3, aotic::runtime::data<float>(add_32.get()));
+  }
   view_37.reset();
   // node 'split_with_sizes_15' (aten.split_with_sizes.default)
   // may share add_32's storage (a view)
@@ -2186,53 +4838,49 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     getitem_62.reset(rets_15[2]);
     getitem_63.reset(rets_15[3]);
   }
-  add_32.reset();
-  // node 'sigmoid_45' (aten.sigmoid.default)
-  TensorHandle sigmoid_45;
-  check(aoti_torch_cpu_sigmoid(getitem_60.get(), sigmoid_45.out()),
-        "node 'sigmoid_45' (aten.sigmoid.default)");
-  getitem_60.reset();
-  // node 'sigmoid_46' (aten.sigmoid.default)
-  TensorHandle sigmoid_46;
-  check(aoti_torch_cpu_sigmoid(getitem_61.get(), sigmoid_46.out()),
-        "node 'sigmoid_46' (aten.sigmoid.default)");
-  getitem_61.reset();
-  // node 'tanh_30' (aten.tanh.default)
-  TensorHandle tanh_30;
-  check(aoti_torch_cpu_tanh(getitem_62.get(), tanh_30.out()), "node 'tanh_30' (aten.tanh.default)");
-  getitem_62.reset();
-  // node 'sigmoid_47' (aten.sigmoid.default)
-  TensorHandle sigmoid_47;
-  check(aoti_torch_cpu_sigmoid(getitem_63.get(), sigmoid_47.out()),
-        "node 'sigmoid_47' (aten.sigmoid.default)");
-  getitem_63.reset();
-  // node 'mul_45' (aten.mul.Tensor)
-  TensorHandle mul_45;
-  check(aoti_torch_cpu_mul_Tensor(sigmoid_46.get(), add_31.get(), mul_45.out()),
-        "node 'mul_45' (aten.mul.Tensor)");
-  add_31.reset();
-  sigmoid_46.reset();
-  // node 'mul_46' (aten.mul.Tensor)
-  TensorHandle mul_46;
-  check(aoti_torch_cpu_mul_Tensor(sigmoid_45.get(), tanh_30.get(), mul_46.out()),
-        "node 'mul_46' (aten.mul.Tensor)");
-  sigmoid_45.reset();
-  tanh_30.reset();
+  // add_32 is free: its buffer is kept for add_34
   // node 'add_33' (aten.add.Tensor)
   TensorHandle add_33;
-  check(aoti_torch_cpu_add_Tensor(mul_45.get(), mul_46.get(), 1.0, add_33.out()),
-        "node 'add_33' (aten.add.Tensor)");
-  mul_45.reset();
-  mul_46.reset();
-  // node 'tanh_31' (aten.tanh.default)
-  TensorHandle tanh_31;
-  check(aoti_torch_cpu_tanh(add_33.get(), tanh_31.out()), "node 'tanh_31' (aten.tanh.default)");
+  add_33 = std::move(mul_23);  // mul_23's buffer: same dtype, sizes and strides
+  // fuses sigmoid_45, sigmoid_46, tanh_30, mul_45, mul_46, add_33
+  {
+    const int64_t getitem_61_layout[] = {384, 192, 1};
+    TensorHandle getitem_61_copy;
+    const float* getitem_61_data = kernel_input<float>(getitem_61.get(), 3, getitem_61_layout,
+        getitem_61_copy);
+    const int64_t add_31_layout_1[] = {96, 48, 1};
+    TensorHandle add_31_copy_1;
+    const float* add_31_data_1 = kernel_input<float>(add_31.get(), 3, add_31_layout_1, add_31_copy_1);
+    const int64_t getitem_60_layout[] = {384, 192, 1};
+    TensorHandle getitem_60_copy;
+    const float* getitem_60_data = kernel_input<float>(getitem_60.get(), 3, getitem_60_layout,
+        getitem_60_copy);
+    const int64_t getitem_62_layout[] = {384, 192, 1};
+    TensorHandle getitem_62_copy;
+    const float* getitem_62_data = kernel_input<float>(getitem_62.get(), 3, getitem_62_layout,
+        getitem_62_copy);
+    k47_sigmoid_sigmoid_tanh_mul_mul_add(getitem_61_data, add_31_data_1, getitem_60_data,
+        getitem_62_data, aotic::runtime::data<float>(add_33.get()));
+  }
+  // add_31 is free: its buffer is kept for mul_47
+  getitem_60.reset();
+  getitem_61.reset();
+  getitem_62.reset();
   // node 'mul_47' (aten.mul.Tensor)
   TensorHandle mul_47;
-  check(aoti_torch_cpu_mul_Tensor(sigmoid_47.get(), tanh_31.get(), mul_47.out()),
-        "node 'mul_47' (aten.mul.Tensor)");
-  sigmoid_47.reset();
-  tanh_31.reset();
+  mul_47 = std::move(add_31);  // add_31's buffer: same dtype, sizes and strides
+  // fuses sigmoid_47, tanh_31, mul_47
+  {
+    const int64_t getitem_63_layout[] = {384, 192, 1};
+    TensorHandle getitem_63_copy;
+    const float* getitem_63_data = kernel_input<float>(getitem_63.get(), 3, getitem_63_layout,
+        getitem_63_copy);
+    const int64_t add_33_layout[] = {96, 48, 1};
+    TensorHandle add_33_copy;
+    const float* add_33_data = kernel_input<float>(add_33.get(), 3, add_33_layout, add_33_copy);
+    k48_sigmoid_tanh_mul(getitem_63_data, add_33_data, aotic::runtime::data<float>(mul_47.get()));
+  }
+  getitem_63.reset();
   // node 'view_38' (aten.view.default)
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
   // may share mul_47's storage (a view)
@@ -2264,9 +4912,17 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   // addmm_16 is free: its buffer is kept for addmm_17
   // node 'add_34' (aten.add.Tensor)
   TensorHandle add_34;
-  check(aoti_torch_cpu_add_Tensor(view_39.get(), squeeze_26.get(), 1.0, add_34.out()),
-        "node 'add_34' (aten.add.Tensor)");
-  squeeze_26.reset();
+  add_34 = std::move(add_32);  // add_32's buffer: same dtype, sizes and strides
+  // fuses slice_25, squeeze_26, add_34
+  {
+    const int64_t view_39_layout[] = {384, 192, 1};
+    TensorHandle view_39_copy;
+    const float* view_39_data = kernel_input<float>(view_39.get(), 3, view_39_layout, view_39_copy);
+    const int64_t flip_layout_4[] = {384, 192, 1};
+    TensorHandle flip_copy_4;
+    const float* flip_data_4 = kernel_input<float>(flip.get(), 3, flip_layout_4, flip_copy_4);
+    k49_slice_squeeze_add(view_39_data, flip_data_4, aotic::runtime::data<float>(add_34.get()));
+  }
   view_39.reset();
   // node 'split_with_sizes_16' (aten.split_with_sizes.default)
   // may share add_34's storage (a view)
@@ -2284,53 +4940,49 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     getitem_66.reset(rets_16[2]);
     getitem_67.reset(rets_16[3]);
   }
-  add_34.reset();
-  // node 'sigmoid_48' (aten.sigmoid.default)
-  TensorHandle sigmoid_48;
-  check(aoti_torch_cpu_sigmoid(getitem_64.get(), sigmoid_48.out()),
-        "node 'sigmoid_48' (aten.sigmoid.default)");
-  getitem_64.reset();
-  // node 'sigmoid_49' (aten.sigmoid.default)
-  TensorHandle sigmoid_49;
-  check(aoti_torch_cpu_sigmoid(getitem_65.get(), sigmoid_49.out()),
-        "node 'sigmoid_49' (aten.sigmoid.default)");
-  getitem_65.reset();
-  // node 'tanh_32' (aten.tanh.default)
-  TensorHandle tanh_32;
-  check(aoti_torch_cpu_tanh(getitem_66.get(), tanh_32.out()), "node 'tanh_32' (aten.tanh.default)");
-  getitem_66.reset();
-  // node 'sigmoid_50' (aten.sigmoid.default)
-  TensorHandle sigmoid_50;
-  check(aoti_torch_cpu_sigmoid(getitem_67.get(), sigmoid_50.out()),
-        "node 'sigmoid_50' (aten.sigmoid.default)");
-  getitem_67.reset();
-  // node 'mul_48' (aten.mul.Tensor)
-  TensorHandle mul_48;
-  check(aoti_torch_cpu_mul_Tensor(sigmoid_49.get(), add_33.get(), mul_48.out()),
-        "node 'mul_48' (aten.mul.Tensor)");
-  add_33.reset();
-  sigmoid_49.reset();
-  // node 'mul_49' (aten.mul.Tensor)
-  TensorHandle mul_49;
-  check(aoti_torch_cpu_mul_Tensor(sigmoid_48.get(), tanh_32.get(), mul_49.out()),
-        "node 'mul_49' (aten.mul.Tensor)");
-  sigmoid_48.reset();
-  tanh_32.reset();
+  // add_34 is free: its buffer is kept for add_36
   // node 'add_35' (aten.add.Tensor)
   TensorHandle add_35;
-  check(aoti_torch_cpu_add_Tensor(mul_48.get(), mul_49.get(), 1.0, add_35.out()),
-        "node 'add_35' (aten.add.Tensor)");
-  mul_48.reset();
-  mul_49.reset();
-  // node 'tanh_33' (aten.tanh.default)
-  TensorHandle tanh_33;
-  check(aoti_torch_cpu_tanh(add_35.get(), tanh_33.out()), "node 'tanh_33' (aten.tanh.default)");
+  add_35 = std::move(mul_20);  // mul_20's buffer: same dtype, sizes and strides
+  // fuses sigmoid_48, sigmoid_49, tanh_32, mul_48, mul_49, add_35
+  {
+    const int64_t getitem_65_layout[] = {384, 192, 1};
+    TensorHandle getitem_65_copy;
+    const float* getitem_65_data = kernel_input<float>(getitem_65.get(), 3, getitem_65_layout,
+        getitem_65_copy);
+    const int64_t add_33_layout_1[] = {96, 48, 1};
+    TensorHandle add_33_copy_1;
+    const float* add_33_data_1 = kernel_input<float>(add_33.get(), 3, add_33_layout_1, add_33_copy_1);
+    const int64_t getitem_64_layout[] = {384, 192, 1};
+    TensorHandle getitem_64_copy;
+    const float* getitem_64_data = kernel_input<float>(getitem_64.get(), 3, getitem_64_layout,
+        getitem_64_copy);
+    const int64_t getitem_66_layout[] = {384, 192, 1};
+    TensorHandle getitem_66_copy;
+    const float* getitem_66_data = kernel_input<float>(getitem_66.get(), 3, getitem_66_layout,
+        getitem_66_copy);
+    k50_sigmoid_sigmoid_tanh_mul_mul_add(getitem_65_data, add_33_data_1, getitem_64_data,
+        getitem_66_data, aotic::runtime::data<float>(add_35.get()));
+  }
+  // add_33 is free: its buffer is kept for mul_50
+  getitem_64.reset();
+  getitem_65.reset();
+  getitem_66.reset();
   // node 'mul_50' (aten.mul.Tensor)
   TensorHandle mul_50;
-  check(aoti_torch_cpu_mul_Tensor(sigmoid_50.get(), tanh_33.get(), mul_50.out()),
-        "node 'mul_50' (aten.mul.Tensor)");
-  sigmoid_50.reset();
-  tanh_33.reset();
+  mul_50 = std::move(add_33);  // add_33's buffer: same dtype, sizes and strides
+  // fuses sigmoid_50, tanh_33, mul_50
+  {
+    const int64_t getitem_67_layout[] = {384, 192, 1};
+    TensorHandle getitem_67_copy;
+    const float* getitem_67_data = kernel_input<float>(getitem_67.get(), 3, getitem_67_layout,
+        getitem_67_copy);
+    const int64_t add_35_layout[] = {96, 48, 1};
+    TensorHandle add_35_copy;
+    const float* add_35_data = kernel_input<float>(add_35.get(), 3, add_35_layout, add_35_copy);
+    k51_sigmoid_tanh_mul(getitem_67_data, add_35_data, aotic::runtime::data<float>(mul_50.get()));
+  }
+  getitem_67.reset();
   // node 'view_40' (aten.view.default)
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
   // may share mul_50's storage (a view)
@@ -2362,9 +5014,17 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   // addmm_17 is free: its buffer is kept for addmm_18
   // node 'add_36' (aten.add.Tensor)
   TensorHandle add_36;
-  check(aoti_torch_cpu_add_Tensor(view_41.get(), squeeze_27.get(), 1.0, add_36.out()),
-        "node 'add_36' (aten.add.Tensor)");
-  squeeze_27.reset();
+  add_36 = std::move(add_34);  // add_34's buffer: same dtype, sizes and strides
+  // fuses slice_26, squeeze_27, add_36
+  {
+    const int64_t view_41_layout[] = {384, 192, 1};
+    TensorHandle view_41_copy;
+    const float* view_41_data = kernel_input<float>(view_41.get(), 3, view_41_layout, view_41_copy);
+    const int64_t flip_layout_5[] = {384, 192, 1};
+    TensorHandle flip_copy_5;
+    const float* flip_data_5 = kernel_input<float>(flip.get(), 3, flip_layout_5, flip_copy_5);
+    k52_slice_squeeze_add(view_41_data, flip_data_5, aotic::runtime::data<float>(add_36.get()));
+  }
   view_41.reset();
   // node 'split_with_sizes_17' (aten.split_with_sizes.default)
   // may share add_36's storage (a view)
@@ -2382,53 +5042,49 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     getitem_70.reset(rets_17[2]);
     getitem_71.reset(rets_17[3]);
   }
-  add_36.reset();
-  // node 'sigmoid_51' (aten.sigmoid.default)
-  TensorHandle sigmoid_51;
-  check(aoti_torch_cpu_sigmoid(getitem_68.get(), sigmoid_51.out()),
-        "node 'sigmoid_51' (aten.sigmoid.default)");
-  getitem_68.reset();
-  // node 'sigmoid_52' (aten.sigmoid.default)
-  TensorHandle sigmoid_52;
-  check(aoti_torch_cpu_sigmoid(getitem_69.get(), sigmoid_52.out()),
-        "node 'sigmoid_52' (aten.sigmoid.default)");
-  getitem_69.reset();
-  // node 'tanh_34' (aten.tanh.default)
-  TensorHandle tanh_34;
-  check(aoti_torch_cpu_tanh(getitem_70.get(), tanh_34.out()), "node 'tanh_34' (aten.tanh.default)");
-  getitem_70.reset();
-  // node 'sigmoid_53' (aten.sigmoid.default)
-  TensorHandle sigmoid_53;
-  check(aoti_torch_cpu_sigmoid(getitem_71.get(), sigmoid_53.out()),
-        "node 'sigmoid_53' (aten.sigmoid.default)");
-  getitem_71.reset();
-  // node 'mul_51' (aten.mul.Tensor)
-  TensorHandle mul_51;
-  check(aoti_torch_cpu_mul_Tensor(sigmoid_52.get(), add_35.get(), mul_51.out()),
-        "node 'mul_51' (aten.mul.Tensor)");
-  add_35.reset();
-  sigmoid_52.reset();
-  // node 'mul_52' (aten.mul.Tensor)
-  TensorHandle mul_52;
-  check(aoti_torch_cpu_mul_Tensor(sigmoid_51.get(), tanh_34.get(), mul_52.out()),
-        "node 'mul_52' (aten.mul.Tensor)");
-  sigmoid_51.reset();
-  tanh_34.reset();
+  // add_36 is free: its buffer is kept for add_38
   // node 'add_37' (aten.add.Tensor)
   TensorHandle add_37;
-  check(aoti_torch_cpu_add_Tensor(mul_51.get(), mul_52.get(), 1.0, add_37.out()),
-        "node 'add_37' (aten.add.Tensor)");
-  mul_51.reset();
-  mul_52.reset();
-  // node 'tanh_35' (aten.tanh.default)
-  TensorHandle tanh_35;
-  check(aoti_torch_cpu_tanh(add_37.get(), tanh_35.out()), "node 'tanh_35' (aten.tanh.default)");
+  add_37 = std::move(mul_17);  // mul_17's buffer: same dtype, sizes and strides
+  // fuses sigmoid_51, sigmoid_52, tanh_34, mul_51, mul_52, add_37
+  {
+    const int64_t getitem_69_layout[] = {384, 192, 1};
+    TensorHandle getitem_69_copy;
+    const float* getitem_69_data = kernel_input<float>(getitem_69.get(), 3, getitem_69_layout,
+        getitem_69_copy);
+    const int64_t add_35_layout_1[] = {96, 48, 1};
+    TensorHandle add_35_copy_1;
+    const float* add_35_data_1 = kernel_input<float>(add_35.get(), 3, add_35_layout_1, add_35_copy_1);
+    const int64_t getitem_68_layout[] = {384, 192, 1};
+    TensorHandle getitem_68_copy;
+    const float* getitem_68_data = kernel_input<float>(getitem_68.get(), 3, getitem_68_layout,
+        getitem_68_copy);
+    const int64_t getitem_70_layout[] = {384, 192, 1};
+    TensorHandle getitem_70_copy;
+    const float* getitem_70_data = kernel_input<float>(getitem_70.get(), 3, getitem_70_layout,
+        getitem_70_copy);
+    k53_sigmoid_sigmoid_tanh_mul_mul_add(getitem_69_data, add_35_data_1, getitem_68_data,
+        getitem_70_data, aotic::runtime::data<float>(add_37.get()));
+  }
+  // add_35 is free: its buffer is kept for mul_53
+  getitem_68.reset();
+  getitem_69.reset();
+  getitem_70.reset();
   // node 'mul_53' (aten.mul.Tensor)
   TensorHandle mul_53;
-  check(aoti_torch_cpu_mul_Tensor(sigmoid_53.get(), tanh_35.get(), mul_53.out()),
-        "node 'mul_53' (aten.mul.Tensor)");
-  sigmoid_53.reset();
-  tanh_35.reset();
+  mul_53 = std::move(add_35);  // add_35's buffer: same dtype, sizes and strides
+  // fuses sigmoid_53, tanh_35, mul_53
+  {
+    const int64_t getitem_71_layout[] = {384, 192, 1};
+    TensorHandle getitem_71_copy;
+    const float* getitem_71_data = kernel_input<float>(getitem_71.get(), 3, getitem_71_layout,
+        getitem_71_copy);
+    const int64_t add_37_layout[] = {96, 48, 1};
+    TensorHandle add_37_copy;
+    const float* add_37_data = kernel_input<float>(add_37.get(), 3, add_37_layout, add_37_copy);
+    k54_sigmoid_tanh_mul(getitem_71_data, add_37_data, aotic::runtime::data<float>(mul_53.get()));
+  }
+  getitem_71.reset();
   // node 'view_42' (aten.view.default)
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
   // may share mul_53's storage (a view)
@@ -2460,9 +5116,17 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   // addmm_18 is free: its buffer is kept for addmm_19
   // node 'add_38' (aten.add.Tensor)
   TensorHandle add_38;
-  check(aoti_torch_cpu_add_Tensor(view_43.get(), squeeze_28.get(), 1.0, add_38.out()),
-        "node 'add_38' (aten.add.Tensor)");
-  squeeze_28.reset();
+  add_38 = std::move(add_36);  // add_36's buffer: same dtype, sizes and strides
+  // fuses slice_27, squeeze_28, add_38
+  {
+    const int64_t view_43_layout[] = {384, 192, 1};
+    TensorHandle view_43_copy;
+    const float* view_43_data = kernel_input<float>(view_43.get(), 3, view_43_layout, view_43_copy);
+    const int64_t flip_layout_6[] = {384, 192, 1};
+    TensorHandle flip_copy_6;
+    const float* flip_data_6 = kernel_input<float>(flip.get(), 3, flip_layout_6, flip_copy_6);
+    k55_slice_squeeze_add(view_43_data, flip_data_6, aotic::runtime::data<float>(add_38.get()));
+  }
   view_43.reset();
   // node 'split_with_sizes_18' (aten.split_with_sizes.default)
   // may share add_38's storage (a view)
@@ -2480,53 +5144,49 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     getitem_74.reset(rets_18[2]);
     getitem_75.reset(rets_18[3]);
   }
-  add_38.reset();
-  // node 'sigmoid_54' (aten.sigmoid.default)
-  TensorHandle sigmoid_54;
-  check(aoti_torch_cpu_sigmoid(getitem_72.get(), sigmoid_54.out()),
-        "node 'sigmoid_54' (aten.sigmoid.default)");
-  getitem_72.reset();
-  // node 'sigmoid_55' (aten.sigmoid.default)
-  TensorHandle sigmoid_55;
-  check(aoti_torch_cpu_sigmoid(getitem_73.get(), sigmoid_55.out()),
-        "node 'sigmoid_55' (aten.sigmoid.default)");
-  getitem_73.reset();
-  // node 'tanh_36' (aten.tanh.default)
-  TensorHandle tanh_36;
-  check(aoti_torch_cpu_tanh(getitem_74.get(), tanh_36.out()), "node 'tanh_36' (aten.tanh.default)");
-  getitem_74.reset();
-  // node 'sigmoid_56' (aten.sigmoid.default)
-  TensorHandle sigmoid_56;
-  check(aoti_torch_cpu_sigmoid(getitem_75.get(), sigmoid_56.out()),
-        "node 'sigmoid_56' (aten.sigmoid.default)");
-  getitem_75.reset();
-  // node 'mul_54' (aten.mul.Tensor)
-  TensorHandle mul_54;
-  check(aoti_torch_cpu_mul_Tensor(sigmoid_55.get(), add_37.get(), mul_54.out()),
-        "node 'mul_54' (aten.mul.Tensor)");
-  add_37.reset();
-  sigmoid_55.reset();
-  // node 'mul_55' (aten.mul.Tensor)
-  TensorHandle mul_55;
-  check(aoti_torch_cpu_mul_Tensor(sigmoid_54.get(), tanh_36.get(), mul_55.out()),
-        "node 'mul_55' (aten.mul.Tensor)");
-  sigmoid_54.reset();
-  tanh_36.reset();
+  // add_38 is free: its buffer is kept for add_40
   // node 'add_39' (aten.add.Tensor)
   TensorHandle add_39;
-  check(aoti_torch_cpu_add_Tensor(mul_54.get(), mul_55.get(), 1.0, add_39.out()),
-        "node 'add_39' (aten.add.Tensor)");
-  mul_54.reset();
-  mul_55.reset();
-  // node 'tanh_37' (aten.tanh.default)
-  TensorHandle tanh_37;
-  check(aoti_torch_cpu_tanh(add_39.get(), tanh_37.out()), "node 'tanh_37' (aten.tanh.default)");
+  add_39 = std::move(mul_14);  // mul_14's buffer: same dtype, sizes and strides
+  // fuses sigmoid_54, sigmoid_55, tanh_36, mul_54, mul_55, add_39
+  {
+    const int64_t getitem_73_layout[] = {384, 192, 1};
+    TensorHandle getitem_73_copy;
+    const float* getitem_73_data = kernel_input<float>(getitem_73.get(), 3, getitem_73_layout,
+        getitem_73_copy);
+    const int64_t add_37_layout_1[] = {96, 48, 1};
+    TensorHandle add_37_copy_1;
+    const float* add_37_data_1 = kernel_input<float>(add_37.get(), 3, add_37_layout_1, add_37_copy_1);
+    const int64_t getitem_72_layout[] = {384, 192, 1};
+    TensorHandle getitem_72_copy;
+    const float* getitem_72_data = kernel_input<float>(getitem_72.get(), 3, getitem_72_layout,
+        getitem_72_copy);
+    const int64_t getitem_74_layout[] = {384, 192, 1};
+    TensorHandle getitem_74_copy;
+    const float* getitem_74_data = kernel_input<float>(getitem_74.get(), 3, getitem_74_layout,
+        getitem_74_copy);
+    k56_sigmoid_sigmoid_tanh_mul_mul_add(getitem_73_data, add_37_data_1, getitem_72_data,
+        getitem_74_data, aotic::runtime::data<float>(add_39.get()));
+  }
+  // add_37 is free: its buffer is kept for mul_56
+  getitem_72.reset();
+  getitem_73.reset();
+  getitem_74.reset();
   // node 'mul_56' (aten.mul.Tensor)
   TensorHandle mul_56;
-  check(aoti_torch_cpu_mul_Tensor(sigmoid_56.get(), tanh_37.get(), mul_56.out()),
-        "node 'mul_56' (aten.mul.Tensor)");
-  sigmoid_56.reset();
-  tanh_37.reset();
+  mul_56 = std::move(add_37);  // add_37's buffer: same dtype, sizes and strides
+  // fuses sigmoid_56, tanh_37, mul_56
+  {
+    const int64_t getitem_75_layout[] = {384, 192, 1};
+    TensorHandle getitem_75_copy;
+    const float* getitem_75_data = kernel_input<float>(getitem_75.get(), 3, getitem_75_layout,
+        getitem_75_copy);
+    const int64_t add_39_layout[] = {96, 48, 1};
+    TensorHandle add_39_copy;
+    const float* add_39_data = kernel_input<float>(add_39.get(), 3, add_39_layout, add_39_copy);
+    k57_sigmoid_tanh_mul(getitem_75_data, add_39_data, aotic::runtime::data<float>(mul_56.get()));
+  }
+  getitem_75.reset();
   // node 'view_44' (aten.view.default)
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
   // may share mul_56's storage (a view)
@@ -2558,9 +5218,17 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   // addmm_19 is free: its buffer is kept for addmm_20
   // node 'add_40' (aten.add.Tensor)
   TensorHandle add_40;
-  check(aoti_torch_cpu_add_Tensor(view_45.get(), squeeze_29.get(), 1.0, add_40.out()),
-        "node 'add_40' (aten.add.Tensor)");
-  squeeze_29.reset();
+  add_40 = std::move(add_38);  // add_38's buffer: same dtype, sizes and strides
+  // fuses slice_28, squeeze_29, add_40
+  {
+    const int64_t view_45_layout[] = {384, 192, 1};
+    TensorHandle view_45_copy;
+    const float* view_45_data = kernel_input<float>(view_45.get(), 3, view_45_layout, view_45_copy);
+    const int64_t flip_layout_7[] = {384, 192, 1};
+    TensorHandle flip_copy_7;
+    const float* flip_data_7 = kernel_input<float>(flip.get(), 3, flip_layout_7, flip_copy_7);
+    k58_slice_squeeze_add(view_45_data, flip_data_7, aotic::runtime::data<float>(add_40.get()));
+  }
   view_45.reset();
   // node 'split_with_sizes_19' (aten.split_with_sizes.default)
   // may share add_40's storage (a view)
@@ -2578,53 +5246,49 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     getitem_78.reset(rets_19[2]);
     getitem_79.reset(rets_19[3]);
   }
-  add_40.reset();
-  // node 'sigmoid_57' (aten.sigmoid.default)
-  TensorHandle sigmoid_57;
-  check(aoti_torch_cpu_sigmoid(getitem_76.get(), sigmoid_57.out()),
-        "node 'sigmoid_57' (aten.sigmoid.default)");
-  getitem_76.reset();
-  // node 'sigmoid_58' (aten.sigmoid.default)
-  TensorHandle sigmoid_58;
-  check(aoti_torch_cpu_sigmoid(getitem_77.get(), sigmoid_58.out()),
-        "node 'sigmoid_58' (aten.sigmoid.default)");
-  getitem_77.reset();
-  // node 'tanh_38' (aten.tanh.default)
-  TensorHandle tanh_38;
-  check(aoti_torch_cpu_tanh(getitem_78.get(), tanh_38.out()), "node 'tanh_38' (aten.tanh.default)");
-  getitem_78.reset();
-  // node 'sigmoid_59' (aten.sigmoid.default)
-  TensorHandle sigmoid_59;
-  check(aoti_torch_cpu_sigmoid(getitem_79.get(), sigmoid_59.out()),
-        "node 'sigmoid_59' (aten.sigmoid.default)");
-  getitem_79.reset();
-  // node 'mul_57' (aten.mul.Tensor)
-  TensorHandle mul_57;
-  check(aoti_torch_cpu_mul_Tensor(sigmoid_58.get(), add_39.get(), mul_57.out()),
-        "node 'mul_57' (aten.mul.Tensor)");
-  add_39.reset();
-  sigmoid_58.reset();
-  // node 'mul_58' (aten.mul.Tensor)
-  TensorHandle mul_58;
-  check(aoti_torch_cpu_mul_Tensor(sigmoid_57.get(), tanh_38.get(), mul_58.out()),
-        "node 'mul_58' (aten.mul.Tensor)");
-  sigmoid_57.reset();
-  tanh_38.reset();
+  // add_40 is free: its buffer is kept for add_42
   // node 'add_41' (aten.add.Tensor)
   TensorHandle add_41;
-  check(aoti_torch_cpu_add_Tensor(mul_57.get(), mul_58.get(), 1.0, add_41.out()),
-        "node 'add_41' (aten.add.Tensor)");
-  mul_57.reset();
-  mul_58.reset();
-  // node 'tanh_39' (aten.tanh.default)
-  TensorHandle tanh_39;
-  check(aoti_torch_cpu_tanh(add_41.get(), tanh_39.out()), "node 'tanh_39' (aten.tanh.default)");
+  add_41 = std::move(mul_11);  // mul_11's buffer: same dtype, sizes and strides
+  // fuses sigmoid_57, sigmoid_58, tanh_38, mul_57, mul_58, add_41
+  {
+    const int64_t getitem_77_layout[] = {384, 192, 1};
+    TensorHandle getitem_77_copy;
+    const float* getitem_77_data = kernel_input<float>(getitem_77.get(), 3, getitem_77_layout,
+        getitem_77_copy);
+    const int64_t add_39_layout_1[] = {96, 48, 1};
+    TensorHandle add_39_copy_1;
+    const float* add_39_data_1 = kernel_input<float>(add_39.get(), 3, add_39_layout_1, add_39_copy_1);
+    const int64_t getitem_76_layout[] = {384, 192, 1};
+    TensorHandle getitem_76_copy;
+    const float* getitem_76_data = kernel_input<float>(getitem_76.get(), 3, getitem_76_layout,
+        getitem_76_copy);
+    const int64_t getitem_78_layout[] = {384, 192, 1};
+    TensorHandle getitem_78_copy;
+    const float* getitem_78_data = kernel_input<float>(getitem_78.get(), 3, getitem_78_layout,
+        getitem_78_copy);
+    k59_sigmoid_sigmoid_tanh_mul_mul_add(getitem_77_data, add_39_data_1, getitem_76_data,
+        getitem_78_data, aotic::runtime::data<float>(add_41.get()));
+  }
+  // add_39 is free: its buffer is kept for mul_59
+  getitem_76.reset();
+  getitem_77.reset();
+  getitem_78.reset();
   // node 'mul_59' (aten.mul.Tensor)
   TensorHandle mul_59;
-  check(aoti_torch_cpu_mul_Tensor(sigmoid_59.get(), tanh_39.get(), mul_59.out()),
-        "node 'mul_59' (aten.mul.Tensor)");
-  sigmoid_59.reset();
-  tanh_39.reset();
+  mul_59 = std::move(add_39);  // add_39's buffer: same dtype, sizes and strides
+  // fuses sigmoid_59, tanh_39, mul_59
+  {
+    const int64_t getitem_79_layout[] = {384, 192, 1};
+    TensorHandle getitem_79_copy;
+    const float* getitem_79_data = kernel_input<float>(getitem_79.get(), 3, getitem_79_layout,
+        getitem_79_copy);
+    const int64_t add_41_layout[] = {96, 48, 1};
+    TensorHandle add_41_copy;
+    const float* add_41_data = kernel_input<float>(add_41.get(), 3, add_41_layout, add_41_copy);
+    k60_sigmoid_tanh_mul(getitem_79_data, add_41_data, aotic::runtime::data<float>(mul_59.get()));
+  }
+  getitem_79.reset();
   // node 'view_46' (aten.view.default)
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
   // may share mul_59's storage (a view)
@@ -2656,9 +5320,17 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   // addmm_20 is free: its buffer is kept for addmm_21
   // node 'add_42' (aten.add.Tensor)
   TensorHandle add_42;
-  check(aoti_torch_cpu_add_Tensor(view_47.get(), squeeze_30.get(), 1.0, add_42.out()),
-        "node 'add_42' (aten.add.Tensor)");
-  squeeze_30.reset();
+  add_42 = std::move(add_40);  // add_40's buffer: same dtype, sizes and strides
+  // fuses slice_29, squeeze_30, add_42
+  {
+    const int64_t view_47_layout[] = {384, 192, 1};
+    TensorHandle view_47_copy;
+    const float* view_47_data = kernel_input<float>(view_47.get(), 3, view_47_layout, view_47_copy);
+    const int64_t flip_layout_8[] = {384, 192, 1};
+    TensorHandle flip_copy_8;
+    const float* flip_data_8 = kernel_input<float>(flip.get(), 3, flip_layout_8, flip_copy_8);
+    k61_slice_squeeze_add(view_47_data, flip_data_8, aotic::runtime::data<float>(add_42.get()));
+  }
   view_47.reset();
   // node 'split_with_sizes_20' (aten.split_with_sizes.default)
   // may share add_42's storage (a view)
@@ -2676,53 +5348,49 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     getitem_82.reset(rets_20[2]);
     getitem_83.reset(rets_20[3]);
   }
-  add_42.reset();
-  // node 'sigmoid_60' (aten.sigmoid.default)
-  TensorHandle sigmoid_60;
-  check(aoti_torch_cpu_sigmoid(getitem_80.get(), sigmoid_60.out()),
-        "node 'sigmoid_60' (aten.sigmoid.default)");
-  getitem_80.reset();
-  // node 'sigmoid_61' (aten.sigmoid.default)
-  TensorHandle sigmoid_61;
-  check(aoti_torch_cpu_sigmoid(getitem_81.get(), sigmoid_61.out()),
-        "node 'sigmoid_61' (aten.sigmoid.default)");
-  getitem_81.reset();
-  // node 'tanh_40' (aten.tanh.default)
-  TensorHandle tanh_40;
-  check(aoti_torch_cpu_tanh(getitem_82.get(), tanh_40.out()), "node 'tanh_40' (aten.tanh.default)");
-  getitem_82.reset();
-  // node 'sigmoid_62' (aten.sigmoid.default)
-  TensorHandle sigmoid_62;
-  check(aoti_torch_cpu_sigmoid(getitem_83.get(), sigmoid_62.out()),
-        "node 'sigmoid_62' (aten.sigmoid.default)");
-  getitem_83.reset();
-  // node 'mul_60' (aten.mul.Tensor)
-  TensorHandle mul_60;
-  check(aoti_torch_cpu_mul_Tensor(sigmoid_61.get(), add_41.get(), mul_60.out()),
-        "node 'mul_60' (aten.mul.Tensor)");
-  add_41.reset();
-  sigmoid_61.reset();
-  // node 'mul_61' (aten.mul.Tensor)
-  TensorHandle mul_61;
-  check(aoti_torch_cpu_mul_Tensor(sigmoid_60.get(), tanh_40.get(), mul_61.out()),
-        "node 'mul_61' (aten.mul.Tensor)");
-  sigmoid_60.reset();
-  tanh_40.reset();
+  // add_42 is free: its buffer is kept for add_44
   // node 'add_43' (aten.add.Tensor)
   TensorHandle add_43;
-  check(aoti_torch_cpu_add_Tensor(mul_60.get(), mul_61.get(), 1.0, add_43.out()),
-        "node 'add_43' (aten.add.Tensor)");
-  mul_60.reset();
-  mul_61.reset();
-  // node 'tanh_41' (aten.tanh.default)
-  TensorHandle tanh_41;
-  check(aoti_torch_cpu_tanh(add_43.get(), tanh_41.out()), "node 'tanh_41' (aten.tanh.default)");
+  add_43 = std::move(mul_8);  // mul_8's buffer: same dtype, sizes and strides
+  // fuses sigmoid_60, sigmoid_61, tanh_40, mul_60, mul_61, add_43
+  {
+    const int64_t getitem_81_layout[] = {384, 192, 1};
+    TensorHandle getitem_81_copy;
+    const float* getitem_81_data = kernel_input<float>(getitem_81.get(), 3, getitem_81_layout,
+        getitem_81_copy);
+    const int64_t add_41_layout_1[] = {96, 48, 1};
+    TensorHandle add_41_copy_1;
+    const float* add_41_data_1 = kernel_input<float>(add_41.get(), 3, add_41_layout_1, add_41_copy_1);
+    const int64_t getitem_80_layout[] = {384, 192, 1};
+    TensorHandle getitem_80_copy;
+    const float* getitem_80_data = kernel_input<float>(getitem_80.get(), 3, getitem_80_layout,
+        getitem_80_copy);
+    const int64_t getitem_82_layout[] = {384, 192, 1};
+    TensorHandle getitem_82_copy;
+    const float* getitem_82_data = kernel_input<float>(getitem_82.get(), 3, getitem_82_layout,
+        getitem_82_copy);
+    k62_sigmoid_sigmoid_tanh_mul_mul_add(getitem_81_data, add_41_data_1, getitem_80_data,
+        getitem_82_data, aotic::runtime::data<float>(add_43.get()));
+  }
+  // add_41 is free: its buffer is kept for mul_62
+  getitem_80.reset();
+  getitem_81.reset();
+  getitem_82.reset();
   // node 'mul_62' (aten.mul.Tensor)
   TensorHandle mul_62;
-  check(aoti_torch_cpu_mul_Tensor(sigmoid_62.get(), tanh_41.get(), mul_62.out()),
-        "node 'mul_62' (aten.mul.Tensor)");
-  sigmoid_62.reset();
-  tanh_41.reset();
+  mul_62 = std::move(add_41);  // add_41's buffer: same dtype, sizes and strides
+  // fuses sigmoid_62, tanh_41, mul_62
+  {
+    const int64_t getitem_83_layout[] = {384, 192, 1};
+    TensorHandle getitem_83_copy;
+    const float* getitem_83_data = kernel_input<float>(getitem_83.get(), 3, getitem_83_layout,
+        getitem_83_copy);
+    const int64_t add_43_layout[] = {96, 48, 1};
+    TensorHandle add_43_copy;
+    const float* add_43_data = kernel_input<float>(add_43.get(), 3, add_43_layout, add_43_copy);
+    k63_sigmoid_tanh_mul(getitem_83_data, add_43_data, aotic::runtime::data<float>(mul_62.get()));
+  }
+  getitem_83.reset();
   // node 'view_48' (aten.view.default)
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
   // may share mul_62's storage (a view)
@@ -2754,9 +5422,17 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   // addmm_21 is free: its buffer is kept for addmm_22
   // node 'add_44' (aten.add.Tensor)
   TensorHandle add_44;
-  check(aoti_torch_cpu_add_Tensor(view_49.get(), squeeze_31.get(), 1.0, add_44.out()),
-        "node 'add_44' (aten.add.Tensor)");
-  squeeze_31.reset();
+  add_44 = std::move(add_42);  // add_42's buffer: same dtype, sizes and strides
+  // fuses slice_30, squeeze_31, add_44
+  {
+    const int64_t view_49_layout[] = {384, 192, 1};
+    TensorHandle view_49_copy;
+    const float* view_49_data = kernel_input<float>(view_49.get(), 3, view_49_layout, view_49_copy);
+    const int64_t flip_layout_9[] = {384, 192, 1};
+    TensorHandle flip_copy_9;
+    const float* flip_data_9 = kernel_input<float>(flip.get(), 3, flip_layout_9, flip_copy_9);
+    k64_slice_squeeze_add(view_49_data, flip_data_9, aotic::runtime::data<float>(add_44.get()));
+  }
   view_49.reset();
   // node 'split_with_sizes_21' (aten.split_with_sizes.default)
   // may share add_44's storage (a view)
@@ -2774,53 +5450,49 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     getitem_86.reset(rets_21[2]);
     getitem_87.reset(rets_21[3]);
   }
-  add_44.reset();
-  // node 'sigmoid_63' (aten.sigmoid.default)
-  TensorHandle sigmoid_63;
-  check(aoti_torch_cpu_sigmoid(getitem_84.get(), sigmoid_63.out()),
-        "node 'sigmoid_63' (aten.sigmoid.default)");
-  getitem_84.reset();
-  // node 'sigmoid_64' (aten.sigmoid.default)
-  TensorHandle sigmoid_64;
-  check(aoti_torch_cpu_sigmoid(getitem_85.get(), sigmoid_64.out()),
-        "node 'sigmoid_64' (aten.sigmoid.default)");
-  getitem_85.reset();
-  // node 'tanh_42' (aten.tanh.default)
-  TensorHandle tanh_42;
-  check(aoti_torch_cpu_tanh(getitem_86.get(), tanh_42.out()), "node 'tanh_42' (aten.tanh.default)");
-  getitem_86.reset();
-  // node 'sigmoid_65' (aten.sigmoid.default)
-  TensorHandle sigmoid_65;
-  check(aoti_torch_cpu_sigmoid(getitem_87.get(), sigmoid_65.out()),
-        "node 'sigmoid_65' (aten.sigmoid.default)");
-  getitem_87.reset();
-  // node 'mul_63' (aten.mul.Tensor)
-  TensorHandle mul_63;
-  check(aoti_torch_cpu_mul_Tensor(sigmoid_64.get(), add_43.get(), mul_63.out()),
-        "node 'mul_63' (aten.mul.Tensor)");
-  add_43.reset();
-  sigmoid_64.reset();
-  // node 'mul_64' (aten.mul.Tensor)
-  TensorHandle mul_64;
-  check(aoti_torch_cpu_mul_Tensor(sigmoid_63.get(), tanh_42.get(), mul_64.out()),
-        "node 'mul_64' (aten.mul.Tensor)");
-  sigmoid_63.reset();
-  tanh_42.reset();
+  // add_44 is free: its buffer is kept for add_46
   // node 'add_45' (aten.add.Tensor)
   TensorHandle add_45;
-  check(aoti_torch_cpu_add_Tensor(mul_63.get(), mul_64.get(), 1.0, add_45.out()),
-        "node 'add_45' (aten.add.Tensor)");
-  mul_63.reset();
-  mul_64.reset();
-  // node 'tanh_43' (aten.tanh.default)
-  TensorHandle tanh_43;
-  check(aoti_torch_cpu_tanh(add_45.get(), tanh_43.out()), "node 'tanh_43' (aten.tanh.default)");
+  add_45 = std::move(mul_5);  // mul_5's buffer: same dtype, sizes and strides
+  // fuses sigmoid_63, sigmoid_64, tanh_42, mul_63, mul_64, add_45
+  {
+    const int64_t getitem_85_layout[] = {384, 192, 1};
+    TensorHandle getitem_85_copy;
+    const float* getitem_85_data = kernel_input<float>(getitem_85.get(), 3, getitem_85_layout,
+        getitem_85_copy);
+    const int64_t add_43_layout_1[] = {96, 48, 1};
+    TensorHandle add_43_copy_1;
+    const float* add_43_data_1 = kernel_input<float>(add_43.get(), 3, add_43_layout_1, add_43_copy_1);
+    const int64_t getitem_84_layout[] = {384, 192, 1};
+    TensorHandle getitem_84_copy;
+    const float* getitem_84_data = kernel_input<float>(getitem_84.get(), 3, getitem_84_layout,
+        getitem_84_copy);
+    const int64_t getitem_86_layout[] = {384, 192, 1};
+    TensorHandle getitem_86_copy;
+    const float* getitem_86_data = kernel_input<float>(getitem_86.get(), 3, getitem_86_layout,
+        getitem_86_copy);
+    k65_sigmoid_sigmoid_tanh_mul_mul_add(getitem_85_data, add_43_data_1, getitem_84_data,
+        getitem_86_data, aotic::runtime::data<float>(add_45.get()));
+  }
+  // add_43 is free: its buffer is kept for mul_65
+  getitem_84.reset();
+  getitem_85.reset();
+  getitem_86.reset();
   // node 'mul_65' (aten.mul.Tensor)
   TensorHandle mul_65;
-  check(aoti_torch_cpu_mul_Tensor(sigmoid_65.get(), tanh_43.get(), mul_65.out()),
-        "node 'mul_65' (aten.mul.Tensor)");
-  sigmoid_65.reset();
-  tanh_43.reset();
+  mul_65 = std::move(add_43);  // add_43's buffer: same dtype, sizes and strides
+  // fuses sigmoid_65, tanh_43, mul_65
+  {
+    const int64_t getitem_87_layout[] = {384, 192, 1};
+    TensorHandle getitem_87_copy;
+    const float* getitem_87_data = kernel_input<float>(getitem_87.get(), 3, getitem_87_layout,
+        getitem_87_copy);
+    const int64_t add_45_layout[] = {96, 48, 1};
+    TensorHandle add_45_copy;
+    const float* add_45_data = kernel_input<float>(add_45.get(), 3, add_45_layout, add_45_copy);
+    k66_sigmoid_tanh_mul(getitem_87_data, add_45_data, aotic::runtime::data<float>(mul_65.get()));
+  }
+  getitem_87.reset();
   // node 'view_50' (aten.view.default)
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
   // may share mul_65's storage (a view)
@@ -2852,9 +5524,17 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   // addmm_22 is free: its buffer is kept for addmm_23
   // node 'add_46' (aten.add.Tensor)
   TensorHandle add_46;
-  check(aoti_torch_cpu_add_Tensor(view_51.get(), squeeze_32.get(), 1.0, add_46.out()),
-        "node 'add_46' (aten.add.Tensor)");
-  squeeze_32.reset();
+  add_46 = std::move(add_44);  // add_44's buffer: same dtype, sizes and strides
+  // fuses slice_31, squeeze_32, add_46
+  {
+    const int64_t view_51_layout[] = {384, 192, 1};
+    TensorHandle view_51_copy;
+    const float* view_51_data = kernel_input<float>(view_51.get(), 3, view_51_layout, view_51_copy);
+    const int64_t flip_layout_10[] = {384, 192, 1};
+    TensorHandle flip_copy_10;
+    const float* flip_data_10 = kernel_input<float>(flip.get(), 3, flip_layout_10, flip_copy_10);
+    k67_slice_squeeze_add(view_51_data, flip_data_10, aotic::runtime::data<float>(add_46.get()));
+  }
   view_51.reset();
   // node 'split_with_sizes_22' (aten.split_with_sizes.default)
   // may share add_46's storage (a view)
@@ -2872,53 +5552,49 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     getitem_90.reset(rets_22[2]);
     getitem_91.reset(rets_22[3]);
   }
-  add_46.reset();
-  // node 'sigmoid_66' (aten.sigmoid.default)
-  TensorHandle sigmoid_66;
-  check(aoti_torch_cpu_sigmoid(getitem_88.get(), sigmoid_66.out()),
-        "node 'sigmoid_66' (aten.sigmoid.default)");
-  getitem_88.reset();
-  // node 'sigmoid_67' (aten.sigmoid.default)
-  TensorHandle sigmoid_67;
-  check(aoti_torch_cpu_sigmoid(getitem_89.get(), sigmoid_67.out()),
-        "node 'sigmoid_67' (aten.sigmoid.default)");
-  getitem_89.reset();
-  // node 'tanh_44' (aten.tanh.default)
-  TensorHandle tanh_44;
-  check(aoti_torch_cpu_tanh(getitem_90.get(), tanh_44.out()), "node 'tanh_44' (aten.tanh.default)");
-  getitem_90.reset();
-  // node 'sigmoid_68' (aten.sigmoid.default)
-  TensorHandle sigmoid_68;
-  check(aoti_torch_cpu_sigmoid(getitem_91.get(), sigmoid_68.out()),
-        "node 'sigmoid_68' (aten.sigmoid.default)");
-  getitem_91.reset();
-  // node 'mul_66' (aten.mul.Tensor)
-  TensorHandle mul_66;
-  check(aoti_torch_cpu_mul_Tensor(sigmoid_67.get(), add_45.get(), mul_66.out()),
-        "node 'mul_66' (aten.mul.Tensor)");
-  add_45.reset();
-  sigmoid_67.reset();
-  // node 'mul_67' (aten.mul.Tensor)
-  TensorHandle mul_67;
-  check(aoti_torch_cpu_mul_Tensor(sigmoid_66.get(), tanh_44.get(), mul_67.out()),
-        "node 'mul_67' (aten.mul.Tensor)");
-  sigmoid_66.reset();
-  tanh_44.reset();
+  // add_46 is free: its buffer is kept for add_48
   // node 'add_47' (aten.add.Tensor)
   TensorHandle add_47;
-  check(aoti_torch_cpu_add_Tensor(mul_66.get(), mul_67.get(), 1.0, add_47.out()),
-        "node 'add_47' (aten.add.Tensor)");
-  mul_66.reset();
-  mul_67.reset();
-  // node 'tanh_45' (aten.tanh.default)
-  TensorHandle tanh_45;
-  check(aoti_torch_cpu_tanh(add_47.get(), tanh_45.out()), "node 'tanh_45' (aten.tanh.default)");
+  add_47 = std::move(mul_2);  // mul_2's buffer: same dtype, sizes and strides
+  // fuses sigmoid_66, sigmoid_67, tanh_44, mul_66, mul_67, add_47
+  {
+    const int64_t getitem_89_layout[] = {384, 192, 1};
+    TensorHandle getitem_89_copy;
+    const float* getitem_89_data = kernel_input<float>(getitem_89.get(), 3, getitem_89_layout,
+        getitem_89_copy);
+    const int64_t add_45_layout_1[] = {96, 48, 1};
+    TensorHandle add_45_copy_1;
+    const float* add_45_data_1 = kernel_input<float>(add_45.get(), 3, add_45_layout_1, add_45_copy_1);
+    const int64_t getitem_88_layout[] = {384, 192, 1};
+    TensorHandle getitem_88_copy;
+    const float* getitem_88_data = kernel_input<float>(getitem_88.get(), 3, getitem_88_layout,
+        getitem_88_copy);
+    const int64_t getitem_90_layout[] = {384, 192, 1};
+    TensorHandle getitem_90_copy;
+    const float* getitem_90_data = kernel_input<float>(getitem_90.get(), 3, getitem_90_layout,
+        getitem_90_copy);
+    k68_sigmoid_sigmoid_tanh_mul_mul_add(getitem_89_data, add_45_data_1, getitem_88_data,
+        getitem_90_data, aotic::runtime::data<float>(add_47.get()));
+  }
+  // add_45 is free: its buffer is kept for mul_68
+  getitem_88.reset();
+  getitem_89.reset();
+  getitem_90.reset();
   // node 'mul_68' (aten.mul.Tensor)
   TensorHandle mul_68;
-  check(aoti_torch_cpu_mul_Tensor(sigmoid_68.get(), tanh_45.get(), mul_68.out()),
-        "node 'mul_68' (aten.mul.Tensor)");
-  sigmoid_68.reset();
-  tanh_45.reset();
+  mul_68 = std::move(add_45);  // add_45's buffer: same dtype, sizes and strides
+  // fuses sigmoid_68, tanh_45, mul_68
+  {
+    const int64_t getitem_91_layout[] = {384, 192, 1};
+    TensorHandle getitem_91_copy;
+    const float* getitem_91_data = kernel_input<float>(getitem_91.get(), 3, getitem_91_layout,
+        getitem_91_copy);
+    const int64_t add_47_layout[] = {96, 48, 1};
+    TensorHandle add_47_copy;
+    const float* add_47_data = kernel_input<float>(add_47.get(), 3, add_47_layout, add_47_copy);
+    k69_sigmoid_tanh_mul(getitem_91_data, add_47_data, aotic::runtime::data<float>(mul_68.get()));
+  }
+  getitem_91.reset();
   // node 'view_52' (aten.view.default)
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
   // may share mul_68's storage (a view)
@@ -2950,9 +5626,18 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   // addmm_23 is free: its buffer is kept for addmm_25
   // node 'add_48' (aten.add.Tensor)
   TensorHandle add_48;
-  check(aoti_torch_cpu_add_Tensor(view_53.get(), squeeze_33.get(), 1.0, add_48.out()),
-        "node 'add_48' (aten.add.Tensor)");
-  squeeze_33.reset();
+  add_48 = std::move(add_46);  // add_46's buffer: same dtype, sizes and strides
+  // fuses slice_32, squeeze_33, add_48
+  {
+    const int64_t view_53_layout[] = {384, 192, 1};
+    TensorHandle view_53_copy;
+    const float* view_53_data = kernel_input<float>(view_53.get(), 3, view_53_layout, view_53_copy);
+    const int64_t flip_layout_11[] = {384, 192, 1};
+    TensorHandle flip_copy_11;
+    const float* flip_data_11 = kernel_input<float>(flip.get(), 3, flip_layout_11, flip_copy_11);
+    k70_slice_squeeze_add(view_53_data, flip_data_11, aotic::runtime::data<float>(add_48.get()));
+  }
+  flip.reset();
   view_53.reset();
   // node 'split_with_sizes_23' (aten.split_with_sizes.default)
   // may share add_48's storage (a view)
@@ -2970,72 +5655,57 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     getitem_94.reset(rets_23[2]);
     getitem_95.reset(rets_23[3]);
   }
-  add_48.reset();
-  // node 'sigmoid_69' (aten.sigmoid.default)
-  TensorHandle sigmoid_69;
-  check(aoti_torch_cpu_sigmoid(getitem_92.get(), sigmoid_69.out()),
-        "node 'sigmoid_69' (aten.sigmoid.default)");
-  getitem_92.reset();
-  // node 'sigmoid_70' (aten.sigmoid.default)
-  TensorHandle sigmoid_70;
-  check(aoti_torch_cpu_sigmoid(getitem_93.get(), sigmoid_70.out()),
-        "node 'sigmoid_70' (aten.sigmoid.default)");
-  getitem_93.reset();
-  // node 'tanh_46' (aten.tanh.default)
-  TensorHandle tanh_46;
-  check(aoti_torch_cpu_tanh(getitem_94.get(), tanh_46.out()), "node 'tanh_46' (aten.tanh.default)");
-  getitem_94.reset();
-  // node 'sigmoid_71' (aten.sigmoid.default)
-  TensorHandle sigmoid_71;
-  check(aoti_torch_cpu_sigmoid(getitem_95.get(), sigmoid_71.out()),
-        "node 'sigmoid_71' (aten.sigmoid.default)");
-  getitem_95.reset();
-  // node 'mul_69' (aten.mul.Tensor)
-  TensorHandle mul_69;
-  check(aoti_torch_cpu_mul_Tensor(sigmoid_70.get(), add_47.get(), mul_69.out()),
-        "node 'mul_69' (aten.mul.Tensor)");
-  add_47.reset();
-  sigmoid_70.reset();
-  // node 'mul_70' (aten.mul.Tensor)
-  TensorHandle mul_70;
-  check(aoti_torch_cpu_mul_Tensor(sigmoid_69.get(), tanh_46.get(), mul_70.out()),
-        "node 'mul_70' (aten.mul.Tensor)");
-  sigmoid_69.reset();
-  tanh_46.reset();
-  // node 'add_49' (aten.add.Tensor)
-  TensorHandle add_49;
-  check(aoti_torch_cpu_add_Tensor(mul_69.get(), mul_70.get(), 1.0, add_49.out()),
-        "node 'add_49' (aten.add.Tensor)");
-  mul_69.reset();
-  mul_70.reset();
-  // node 'tanh_47' (aten.tanh.default)
-  TensorHandle tanh_47;
-  check(aoti_torch_cpu_tanh(add_49.get(), tanh_47.out()), "node 'tanh_47' (aten.tanh.default)");
-  add_49.reset();
+  // add_48 is free: its buffer is kept for add_50
   // node 'mul_71' (aten.mul.Tensor)
   TensorHandle mul_71;
-  check(aoti_torch_cpu_mul_Tensor(sigmoid_71.get(), tanh_47.get(), mul_71.out()),
-        "node 'mul_71' (aten.mul.Tensor)");
-  sigmoid_71.reset();
-  tanh_47.reset();
+  mul_71 = std::move(add_22);  // add_22's buffer: same dtype, sizes and strides
+  // fuses sigmoid_69, sigmoid_70, tanh_46, sigmoid_71, mul_69, mul_70, add_49, tanh_47, mul_71
+  {
+    const int64_t getitem_95_layout[] = {384, 192, 1};
+    TensorHandle getitem_95_copy;
+    const float* getitem_95_data = kernel_input<float>(getitem_95.get(), 3, getitem_95_layout,
+        getitem_95_copy);
+    const int64_t getitem_93_layout[] = {384, 192, 1};
+    TensorHandle getitem_93_copy;
+    const float* getitem_93_data = kernel_input<float>(getitem_93.get(), 3, getitem_93_layout,
+        getitem_93_copy);
+    const int64_t add_47_layout_1[] = {96, 48, 1};
+    TensorHandle add_47_copy_1;
+    const float* add_47_data_1 = kernel_input<float>(add_47.get(), 3, add_47_layout_1, add_47_copy_1);
+    const int64_t getitem_92_layout[] = {384, 192, 1};
+    TensorHandle getitem_92_copy;
+    const float* getitem_92_data = kernel_input<float>(getitem_92.get(), 3, getitem_92_layout,
+        getitem_92_copy);
+    const int64_t getitem_94_layout[] = {384, 192, 1};
+    TensorHandle getitem_94_copy;
+    const float* getitem_94_data = kernel_input<float>(getitem_94.get(), 3, getitem_94_layout,
+        getitem_94_copy);
+    k71_sigmoid_sigmoid_tanh_sigmoid_mul_mul_add_tanh_mul(getitem_95_data, getitem_93_data,
+        add_47_data_1, getitem_92_data, getitem_94_data, aotic::runtime::data<float>(mul_71.get()));
+  }
+  // add_47 is free: its buffer is kept for mul_107
+  getitem_92.reset();
+  getitem_93.reset();
+  getitem_94.reset();
+  getitem_95.reset();
   // node 'cat_1' (aten.cat.default)
   TensorHandle cat_1;
   const AtenTensorHandle tensors_1[] = {mul_71.get(), mul_68.get(), mul_65.get(), mul_62.get(),
       mul_59.get(), mul_56.get(), mul_53.get(), mul_50.get(), mul_47.get(), mul_44.get(), mul_41.get(),
       mul_38.get()};
   check(aoti_torch_cpu_cat(tensors_1, 12, 0, cat_1.out()), "node 'cat_1' (aten.cat.default)");
-  mul_38.reset();
-  mul_41.reset();
-  mul_44.reset();
-  mul_47.reset();
-  mul_50.reset();
-  mul_53.reset();
-  mul_56.reset();
-  mul_59.reset();
-  mul_62.reset();
-  mul_65.reset();
-  mul_68.reset();
-  mul_71.reset();
+  // mul_38 is free: its buffer is kept for add_71
+  // mul_41 is free: its buffer is kept for add_69
+  // mul_44 is free: its buffer is kept for add_67
+  // mul_47 is free: its buffer is kept for add_65
+  // mul_50 is free: its buffer is kept for add_63
+  // mul_53 is free: its buffer is kept for add_61
+  // mul_56 is free: its buffer is kept for add_59
+  // mul_59 is free: its buffer is kept for add_57
+  // mul_62 is free: its buffer is kept for add_55
+  // mul_65 is free: its buffer is kept for add_53
+  // mul_68 is free: its buffer is kept for mul_74
+  // mul_71 is free: its buffer is kept for add_51
   // node 'cat_2' (aten.cat.default)
   TensorHandle cat_2;
   const AtenTensorHandle tensors_2[] = {cat.get(), cat_1.get()};
@@ -3048,12 +5718,6 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   check(aoti_torch_cpu_unsqueeze(squeeze_2.get(), 0, unsqueeze_4.out()),
         "node 'unsqueeze_4' (aten.unsqueeze.default)");
   squeeze_2.reset();
-  // node 'unsqueeze_5' (aten.unsqueeze.default)
-  // may share squeeze_6's storage (a view)
-  TensorHandle unsqueeze_5;
-  check(aoti_torch_cpu_unsqueeze(squeeze_6.get(), 0, unsqueeze_5.out()),
-        "node 'unsqueeze_5' (aten.unsqueeze.default)");
-  squeeze_6.reset();
   // node 'view_54' (aten.view.default)
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
   // may share cat_2's storage (a view)
@@ -3087,175 +5751,6 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   check(aoti_torch_cpu_reshape(addmm_24.get(), shape_55, 3, view_55.out()),
         "node 'view_55' (aten.view.default)");
   // addmm_24 is free: its buffer is kept for addmm_37
-  // node 'slice_33' (aten.slice.Tensor)
-  // may share view_55's storage (a view)
-  TensorHandle slice_33;
-  int64_t start_value_32 = 0;
-  int64_t end_value_32 = 1;
-  check(aoti_torch_cpu_slice_Tensor(view_55.get(), 0, &start_value_32, &end_value_32, 1, slice_33.out()),
-        "node 'slice_33' (aten.slice.Tensor)");
-  // node 'slice_34' (aten.slice.Tensor)
-  // may share view_55's storage (a view)
-  TensorHandle slice_34;
-  int64_t start_value_33 = 1;
-  int64_t end_value_33 = 2;
-  check(aoti_torch_cpu_slice_Tensor(view_55.get(), 0, &start_value_33, &end_value_33, 1, slice_34.out()),
-        "node 'slice_34' (aten.slice.Tensor)");
-  // node 'slice_35' (aten.slice.Tensor)
-  // may share view_55's storage (a view)
-  TensorHandle slice_35;
-  int64_t start_value_34 = 2;
-  int64_t end_value_34 = 3;
-  check(aoti_torch_cpu_slice_Tensor(view_55.get(), 0, &start_value_34, &end_value_34, 1, slice_35.out()),
-        "node 'slice_35' (aten.slice.Tensor)");
-  // node 'slice_36' (aten.slice.Tensor)
-  // may share view_55's storage (a view)
-  TensorHandle slice_36;
-  int64_t start_value_35 = 3;
-  int64_t end_value_35 = 4;
-  check(aoti_torch_cpu_slice_Tensor(view_55.get(), 0, &start_value_35, &end_value_35, 1, slice_36.out()),
-        "node 'slice_36' (aten.slice.Tensor)");
-  // node 'slice_37' (aten.slice.Tensor)
-  // may share view_55's storage (a view)
-  TensorHandle slice_37;
-  int64_t start_value_36 = 4;
-  int64_t end_value_36 = 5;
-  check(aoti_torch_cpu_slice_Tensor(view_55.get(), 0, &start_value_36, &end_value_36, 1, slice_37.out()),
-        "node 'slice_37' (aten.slice.Tensor)");
-  // node 'slice_38' (aten.slice.Tensor)
-  // may share view_55's storage (a view)
-  TensorHandle slice_38;
-  int64_t start_value_37 = 5;
-  int64_t end_value_37 = 6;
-  check(aoti_torch_cpu_slice_Tensor(view_55.get(), 0, &start_value_37, &end_value_37, 1, slice_38.out()),
-        "node 'slice_38' (aten.slice.Tensor)");
-  // node 'slice_39' (aten.slice.Tensor)
-  // may share view_55's storage (a view)
-  TensorHandle slice_39;
-  int64_t start_value_38 = 6;
-  int64_t end_value_38 = 7;
-  check(aoti_torch_cpu_slice_Tensor(view_55.get(), 0, &start_value_38, &end_value_38, 1, slice_39.out()),
-        "node 'slice_39' (aten.slice.Tensor)");
-  // node 'slice_40' (aten.slice.Tensor)
-  // may share view_55's storage (a view)
-  TensorHandle slice_40;
-  int64_t start_value_39 = 7;
-  int64_t end_value_39 = 8;
-  check(aoti_torch_cpu_slice_Tensor(view_55.get(), 0, &start_value_39, &end_value_39, 1, slice_40.out()),
-        "node 'slice_40' (aten.slice.Tensor)");
-  // node 'slice_41' (aten.slice.Tensor)
-  // may share view_55's storage (a view)
-  TensorHandle slice_41;
-  int64_t start_value_40 = 8;
-  int64_t end_value_40 = 9;
-  check(aoti_torch_cpu_slice_Tensor(view_55.get(), 0, &start_value_40, &end_value_40, 1, slice_41.out()),
-        "node 'slice_41' (aten.slice.Tensor)");
-  // node 'slice_42' (aten.slice.Tensor)
-  // may share view_55's storage (a view)
-  TensorHandle slice_42;
-  int64_t start_value_41 = 9;
-  int64_t end_value_41 = 10;
-  check(aoti_torch_cpu_slice_Tensor(view_55.get(), 0, &start_value_41, &end_value_41, 1, slice_42.out()),
-        "node 'slice_42' (aten.slice.Tensor)");
-  // node 'slice_43' (aten.slice.Tensor)
-  // may share view_55's storage (a view)
-  TensorHandle slice_43;
-  int64_t start_value_42 = 10;
-  int64_t end_value_42 = 11;
-  check(aoti_torch_cpu_slice_Tensor(view_55.get(), 0, &start_value_42, &end_value_42, 1, slice_43.out()),
-        "node 'slice_43' (aten.slice.Tensor)");
-  // node 'slice_44' (aten.slice.Tensor)
-  // may share view_55's storage (a view)
-  TensorHandle slice_44;
-  int64_t start_value_43 = 11;
-  int64_t end_value_43 = 12;
-  check(aoti_torch_cpu_slice_Tensor(view_55.get(), 0, &start_value_43, &end_value_43, 1, slice_44.out()),
-        "node 'slice_44' (aten.slice.Tensor)");
-  view_55.reset();
-  // node 'squeeze_36' (aten.squeeze.dims)
-  // may share slice_33's storage (a view)
-  TensorHandle squeeze_36;
-  const int64_t dim_32[] = {0};
-  check(aoti_torch_cpu_squeeze_dims(slice_33.get(), dim_32, 1, squeeze_36.out()),
-        "node 'squeeze_36' (aten.squeeze.dims)");
-  slice_33.reset();
-  // node 'squeeze_37' (aten.squeeze.dims)
-  // may share slice_34's storage (a view)
-  TensorHandle squeeze_37;
-  const int64_t dim_33[] = {0};
-  check(aoti_torch_cpu_squeeze_dims(slice_34.get(), dim_33, 1, squeeze_37.out()),
-        "node 'squeeze_37' (aten.squeeze.dims)");
-  slice_34.reset();
-  // node 'squeeze_38' (aten.squeeze.dims)
-  // may share slice_35's storage (a view)
-  TensorHandle squeeze_38;
-  const int64_t dim_34[] = {0};
-  check(aoti_torch_cpu_squeeze_dims(slice_35.get(), dim_34, 1, squeeze_38.out()),
-        "node 'squeeze_38' (aten.squeeze.dims)");
-  slice_35.reset();
-  // node 'squeeze_39' (aten.squeeze.dims)
-  // may share slice_36's storage (a view)
-  TensorHandle squeeze_39;
-  const int64_t dim_35[] = {0};
-  check(aoti_torch_cpu_squeeze_dims(slice_36.get(), dim_35, 1, squeeze_39.out()),
-        "node 'squeeze_39' (aten.squeeze.dims)");
-  slice_36.reset();
-  // node 'squeeze_40' (aten.squeeze.dims)
-  // may share slice_37's storage (a view)
-  TensorHandle squeeze_40;
-  const int64_t dim_36[] = {0};
-  check(aoti_torch_cpu_squeeze_dims(slice_37.get(), dim_36, 1, squeeze_40.out()),
-        "node 'squeeze_40' (aten.squeeze.dims)");
-  slice_37.reset();
-  // node 'squeeze_41' (aten.squeeze.dims)
-  // may share slice_38's storage (a view)
-  TensorHandle squeeze_41;
-  const int64_t dim_37[] = {0};
-  check(aoti_torch_cpu_squeeze_dims(slice_38.get(), dim_37, 1, squeeze_41.out()),
-        "node 'squeeze_41' (aten.squeeze.dims)");
-  slice_38.reset();
-  // node 'squeeze_42' (aten.squeeze.dims)
-  // may share slice_39's storage (a view)
-  TensorHandle squeeze_42;
-  const int64_t dim_38[] = {0};
-  check(aoti_torch_cpu_squeeze_dims(slice_39.get(), dim_38, 1, squeeze_42.out()),
-        "node 'squeeze_42' (aten.squeeze.dims)");
-  slice_39.reset();
-  // node 'squeeze_43' (aten.squeeze.dims)
-  // may share slice_40's storage (a view)
-  TensorHandle squeeze_43;
-  const int64_t dim_39[] = {0};
-  check(aoti_torch_cpu_squeeze_dims(slice_40.get(), dim_39, 1, squeeze_43.out()),
-        "node 'squeeze_43' (aten.squeeze.dims)");
-  slice_40.reset();
-  // node 'squeeze_44' (aten.squeeze.dims)
-  // may share slice_41's storage (a view)
-  TensorHandle squeeze_44;
-  const int64_t dim_40[] = {0};
-  check(aoti_torch_cpu_squeeze_dims(slice_41.get(), dim_40, 1, squeeze_44.out()),
-        "node 'squeeze_44' (aten.squeeze.dims)");
-  slice_41.reset();
-  // node 'squeeze_45' (aten.squeeze.dims)
-  // may share slice_42's storage (a view)
-  TensorHandle squeeze_45;
-  const int64_t dim_41[] = {0};
-  check(aoti_torch_cpu_squeeze_dims(slice_42.get(), dim_41, 1, squeeze_45.out()),
-        "node 'squeeze_45' (aten.squeeze.dims)");
-  slice_42.reset();
-  // node 'squeeze_46' (aten.squeeze.dims)
-  // may share slice_43's storage (a view)
-  TensorHandle squeeze_46;
-  const int64_t dim_42[] = {0};
-  check(aoti_torch_cpu_squeeze_dims(slice_43.get(), dim_42, 1, squeeze_46.out()),
-        "node 'squeeze_46' (aten.squeeze.dims)");
-  slice_43.reset();
-  // node 'squeeze_47' (aten.squeeze.dims)
-  // may share slice_44's storage (a view)
-  TensorHandle squeeze_47;
-  const int64_t dim_43[] = {0};
-  check(aoti_torch_cpu_squeeze_dims(slice_44.get(), dim_43, 1, squeeze_47.out()),
-        "node 'squeeze_47' (aten.squeeze.dims)");
-  slice_44.reset();
   // node 'view_56' (aten.view.default)
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
   // may share unsqueeze_4's storage (a view)
@@ -3288,9 +5783,17 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   // addmm_25 is free: its buffer is kept for addmm_26
   // node 'add_50' (aten.add.Tensor)
   TensorHandle add_50;
-  check(aoti_torch_cpu_add_Tensor(view_57.get(), squeeze_36.get(), 1.0, add_50.out()),
-        "node 'add_50' (aten.add.Tensor)");
-  squeeze_36.reset();
+  add_50 = std::move(add_48);  // add_48's buffer: same dtype, sizes and strides
+  // fuses slice_33, squeeze_36, add_50
+  {
+    const int64_t view_57_layout[] = {384, 192, 1};
+    TensorHandle view_57_copy;
+    const float* view_57_data = kernel_input<float>(view_57.get(), 3, view_57_layout, view_57_copy);
+    const int64_t view_55_layout[] = {384, 192, 1};
+    TensorHandle view_55_copy;
+    const float* view_55_data = kernel_input<float>(view_55.get(), 3, view_55_layout, view_55_copy);
+    k72_slice_squeeze_add(view_57_data, view_55_data, aotic::runtime::data<float>(add_50.get()));
+  }
   view_57.reset();
   // node 'split_with_sizes_24' (aten.split_with_sizes.default)
   // may share add_50's storage (a view)
@@ -3308,53 +5811,48 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     getitem_98.reset(rets_24[2]);
     getitem_99.reset(rets_24[3]);
   }
-  add_50.reset();
-  // node 'sigmoid_72' (aten.sigmoid.default)
-  TensorHandle sigmoid_72;
-  check(aoti_torch_cpu_sigmoid(getitem_96.get(), sigmoid_72.out()),
-        "node 'sigmoid_72' (aten.sigmoid.default)");
-  getitem_96.reset();
-  // node 'sigmoid_73' (aten.sigmoid.default)
-  TensorHandle sigmoid_73;
-  check(aoti_torch_cpu_sigmoid(getitem_97.get(), sigmoid_73.out()),
-        "node 'sigmoid_73' (aten.sigmoid.default)");
-  getitem_97.reset();
-  // node 'tanh_48' (aten.tanh.default)
-  TensorHandle tanh_48;
-  check(aoti_torch_cpu_tanh(getitem_98.get(), tanh_48.out()), "node 'tanh_48' (aten.tanh.default)");
-  getitem_98.reset();
-  // node 'sigmoid_74' (aten.sigmoid.default)
-  TensorHandle sigmoid_74;
-  check(aoti_torch_cpu_sigmoid(getitem_99.get(), sigmoid_74.out()),
-        "node 'sigmoid_74' (aten.sigmoid.default)");
-  getitem_99.reset();
-  // node 'mul_72' (aten.mul.Tensor)
-  TensorHandle mul_72;
-  check(aoti_torch_cpu_mul_Tensor(sigmoid_73.get(), unsqueeze_5.get(), mul_72.out()),
-        "node 'mul_72' (aten.mul.Tensor)");
-  unsqueeze_5.reset();
-  sigmoid_73.reset();
-  // node 'mul_73' (aten.mul.Tensor)
-  TensorHandle mul_73;
-  check(aoti_torch_cpu_mul_Tensor(sigmoid_72.get(), tanh_48.get(), mul_73.out()),
-        "node 'mul_73' (aten.mul.Tensor)");
-  sigmoid_72.reset();
-  tanh_48.reset();
+  // add_50 is free: its buffer is kept for add_52
   // node 'add_51' (aten.add.Tensor)
   TensorHandle add_51;
-  check(aoti_torch_cpu_add_Tensor(mul_72.get(), mul_73.get(), 1.0, add_51.out()),
-        "node 'add_51' (aten.add.Tensor)");
-  mul_72.reset();
-  mul_73.reset();
-  // node 'tanh_49' (aten.tanh.default)
-  TensorHandle tanh_49;
-  check(aoti_torch_cpu_tanh(add_51.get(), tanh_49.out()), "node 'tanh_49' (aten.tanh.default)");
+  add_51 = std::move(mul_71);  // mul_71's buffer: same dtype, sizes and strides
+  // fuses slice_7, squeeze_6, unsqueeze_5, sigmoid_72, sigmoid_73, tanh_48, mul_72, mul_73, add_51
+  {
+    const int64_t getitem_97_layout[] = {384, 192, 1};
+    TensorHandle getitem_97_copy;
+    const float* getitem_97_data = kernel_input<float>(getitem_97.get(), 3, getitem_97_layout,
+        getitem_97_copy);
+    const int64_t full_1_layout_2[] = {96, 48, 1};
+    TensorHandle full_1_copy_2;
+    const float* full_1_data_2 = kernel_input<float>(full_1.get(), 3, full_1_layout_2, full_1_copy_2);
+    const int64_t getitem_96_layout[] = {384, 192, 1};
+    TensorHandle getitem_96_copy;
+    const float* getitem_96_data = kernel_input<float>(getitem_96.get(), 3, getitem_96_layout,
+        getitem_96_copy);
+    const int64_t getitem_98_layout[] = {384, 192, 1};
+    TensorHandle getitem_98_copy;
+    const float* getitem_98_data = kernel_input<float>(getitem_98.get(), 3, getitem_98_layout,
+        getitem_98_copy);
+    k73_slice_squeeze_unsqueeze_sigmoid_sigmoid_tanh_mul(getitem_97_data, full_1_data_2, getitem_96_data,
+        getitem_98_data, aotic::runtime::data<float>(add_51.get()));
+  }
+  getitem_96.reset();
+  getitem_97.reset();
+  getitem_98.reset();
   // node 'mul_74' (aten.mul.Tensor)
   TensorHandle mul_74;
-  check(aoti_torch_cpu_mul_Tensor(sigmoid_74.get(), tanh_49.get(), mul_74.out()),
-        "node 'mul_74' (aten.mul.Tensor)");
-  sigmoid_74.reset();
-  tanh_49.reset();
+  mul_74 = std::move(mul_68);  // mul_68's buffer: same dtype, sizes and strides
+  // fuses sigmoid_74, tanh_49, mul_74
+  {
+    const int64_t getitem_99_layout[] = {384, 192, 1};
+    TensorHandle getitem_99_copy;
+    const float* getitem_99_data = kernel_input<float>(getitem_99.get(), 3, getitem_99_layout,
+        getitem_99_copy);
+    const int64_t add_51_layout[] = {96, 48, 1};
+    TensorHandle add_51_copy;
+    const float* add_51_data = kernel_input<float>(add_51.get(), 3, add_51_layout, add_51_copy);
+    k74_sigmoid_tanh_mul(getitem_99_data, add_51_data, aotic::runtime::data<float>(mul_74.get()));
+  }
+  getitem_99.reset();
   // node 'view_58' (aten.view.default)
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
   // may share mul_74's storage (a view)
@@ -3386,9 +5884,17 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   // addmm_26 is free: its buffer is kept for addmm_27
   // node 'add_52' (aten.add.Tensor)
   TensorHandle add_52;
-  check(aoti_torch_cpu_add_Tensor(view_59.get(), squeeze_37.get(), 1.0, add_52.out()),
-        "node 'add_52' (aten.add.Tensor)");
-  squeeze_37.reset();
+  add_52 = std::move(add_50);  // add_50's buffer: same dtype, sizes and strides
+  // fuses slice_34, squeeze_37, add_52
+  {
+    const int64_t view_59_layout[] = {384, 192, 1};
+    TensorHandle view_59_copy;
+    const float* view_59_data = kernel_input<float>(view_59.get(), 3, view_59_layout, view_59_copy);
+    const int64_t view_55_layout_1[] = {384, 192, 1};
+    TensorHandle view_55_copy_1;
+    const float* view_55_data_1 = kernel_input<float>(view_55.get(), 3, view_55_layout_1, view_55_copy_1);
+    k75_slice_squeeze_add(view_59_data, view_55_data_1, aotic::runtime::data<float>(add_52.get()));
+  }
   view_59.reset();
   // node 'split_with_sizes_25' (aten.split_with_sizes.default)
   // may share add_52's storage (a view)
@@ -3406,53 +5912,49 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     getitem_102.reset(rets_25[2]);
     getitem_103.reset(rets_25[3]);
   }
-  add_52.reset();
-  // node 'sigmoid_75' (aten.sigmoid.default)
-  TensorHandle sigmoid_75;
-  check(aoti_torch_cpu_sigmoid(getitem_100.get(), sigmoid_75.out()),
-        "node 'sigmoid_75' (aten.sigmoid.default)");
-  getitem_100.reset();
-  // node 'sigmoid_76' (aten.sigmoid.default)
-  TensorHandle sigmoid_76;
-  check(aoti_torch_cpu_sigmoid(getitem_101.get(), sigmoid_76.out()),
-        "node 'sigmoid_76' (aten.sigmoid.default)");
-  getitem_101.reset();
-  // node 'tanh_50' (aten.tanh.default)
-  TensorHandle tanh_50;
-  check(aoti_torch_cpu_tanh(getitem_102.get(), tanh_50.out()), "node 'tanh_50' (aten.tanh.default)");
-  getitem_102.reset();
-  // node 'sigmoid_77' (aten.sigmoid.default)
-  TensorHandle sigmoid_77;
-  check(aoti_torch_cpu_sigmoid(getitem_103.get(), sigmoid_77.out()),
-        "node 'sigmoid_77' (aten.sigmoid.default)");
-  getitem_103.reset();
-  // node 'mul_75' (aten.mul.Tensor)
-  TensorHandle mul_75;
-  check(aoti_torch_cpu_mul_Tensor(sigmoid_76.get(), add_51.get(), mul_75.out()),
-        "node 'mul_75' (aten.mul.Tensor)");
-  add_51.reset();
-  sigmoid_76.reset();
-  // node 'mul_76' (aten.mul.Tensor)
-  TensorHandle mul_76;
-  check(aoti_torch_cpu_mul_Tensor(sigmoid_75.get(), tanh_50.get(), mul_76.out()),
-        "node 'mul_76' (aten.mul.Tensor)");
-  sigmoid_75.reset();
-  tanh_50.reset();
+  // add_52 is free: its buffer is kept for add_54
   // node 'add_53' (aten.add.Tensor)
   TensorHandle add_53;
-  check(aoti_torch_cpu_add_Tensor(mul_75.get(), mul_76.get(), 1.0, add_53.out()),
-        "node 'add_53' (aten.add.Tensor)");
-  mul_75.reset();
-  mul_76.reset();
-  // node 'tanh_51' (aten.tanh.default)
-  TensorHandle tanh_51;
-  check(aoti_torch_cpu_tanh(add_53.get(), tanh_51.out()), "node 'tanh_51' (aten.tanh.default)");
+  add_53 = std::move(mul_65);  // mul_65's buffer: same dtype, sizes and strides
+  // fuses sigmoid_75, sigmoid_76, tanh_50, mul_75, mul_76, add_53
+  {
+    const int64_t getitem_101_layout[] = {384, 192, 1};
+    TensorHandle getitem_101_copy;
+    const float* getitem_101_data = kernel_input<float>(getitem_101.get(), 3, getitem_101_layout,
+        getitem_101_copy);
+    const int64_t add_51_layout_1[] = {96, 48, 1};
+    TensorHandle add_51_copy_1;
+    const float* add_51_data_1 = kernel_input<float>(add_51.get(), 3, add_51_layout_1, add_51_copy_1);
+    const int64_t getitem_100_layout[] = {384, 192, 1};
+    TensorHandle getitem_100_copy;
+    const float* getitem_100_data = kernel_input<float>(getitem_100.get(), 3, getitem_100_layout,
+        getitem_100_copy);
+    const int64_t getitem_102_layout[] = {384, 192, 1};
+    TensorHandle getitem_102_copy;
+    const float* getitem_102_data = kernel_input<float>(getitem_102.get(), 3, getitem_102_layout,
+        getitem_102_copy);
+    k76_sigmoid_sigmoid_tanh_mul_mul_add(getitem_101_data, add_51_data_1, getitem_100_data,
+        getitem_102_data, aotic::runtime::data<float>(add_53.get()));
+  }
+  // add_51 is free: its buffer is kept for mul_77
+  getitem_100.reset();
+  getitem_101.reset();
+  getitem_102.reset();
   // node 'mul_77' (aten.mul.Tensor)
   TensorHandle mul_77;
-  check(aoti_torch_cpu_mul_Tensor(sigmoid_77.get(), tanh_51.get(), mul_77.out()),
-        "node 'mul_77' (aten.mul.Tensor)");
-  sigmoid_77.reset();
-  tanh_51.reset();
+  mul_77 = std::move(add_51);  // add_51's buffer: same dtype, sizes and strides
+  // fuses sigmoid_77, tanh_51, mul_77
+  {
+    const int64_t getitem_103_layout[] = {384, 192, 1};
+    TensorHandle getitem_103_copy;
+    const float* getitem_103_data = kernel_input<float>(getitem_103.get(), 3, getitem_103_layout,
+        getitem_103_copy);
+    const int64_t add_53_layout[] = {96, 48, 1};
+    TensorHandle add_53_copy;
+    const float* add_53_data = kernel_input<float>(add_53.get(), 3, add_53_layout, add_53_copy);
+    k77_sigmoid_tanh_mul(getitem_103_data, add_53_data, aotic::runtime::data<float>(mul_77.get()));
+  }
+  getitem_103.reset();
   // node 'view_60' (aten.view.default)
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
   // may share mul_77's storage (a view)
@@ -3484,9 +5986,17 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   // addmm_27 is free: its buffer is kept for addmm_28
   // node 'add_54' (aten.add.Tensor)
   TensorHandle add_54;
-  check(aoti_torch_cpu_add_Tensor(view_61.get(), squeeze_38.get(), 1.0, add_54.out()),
-        "node 'add_54' (aten.add.Tensor)");
-  squeeze_38.reset();
+  add_54 = std::move(add_52);  // add_52's buffer: same dtype, sizes and strides
+  // fuses slice_35, squeeze_38, add_54
+  {
+    const int64_t view_61_layout[] = {384, 192, 1};
+    TensorHandle view_61_copy;
+    const float* view_61_data = kernel_input<float>(view_61.get(), 3, view_61_layout, view_61_copy);
+    const int64_t view_55_layout_2[] = {384, 192, 1};
+    TensorHandle view_55_copy_2;
+    const float* view_55_data_2 = kernel_input<float>(view_55.get(), 3, view_55_layout_2, view_55_copy_2);
+    k78_slice_squeeze_add(view_61_data, view_55_data_2, aotic::runtime::data<float>(add_54.get()));
+  }
   view_61.reset();
   // node 'split_with_sizes_26' (aten.split_with_sizes.default)
   // may share add_54's storage (a view)
@@ -3504,53 +6014,49 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     getitem_106.reset(rets_26[2]);
     getitem_107.reset(rets_26[3]);
   }
-  add_54.reset();
-  // node 'sigmoid_78' (aten.sigmoid.default)
-  TensorHandle sigmoid_78;
-  check(aoti_torch_cpu_sigmoid(getitem_104.get(), sigmoid_78.out()),
-        "node 'sigmoid_78' (aten.sigmoid.default)");
-  getitem_104.reset();
-  // node 'sigmoid_79' (aten.sigmoid.default)
-  TensorHandle sigmoid_79;
-  check(aoti_torch_cpu_sigmoid(getitem_105.get(), sigmoid_79.out()),
-        "node 'sigmoid_79' (aten.sigmoid.default)");
-  getitem_105.reset();
-  // node 'tanh_52' (aten.tanh.default)
-  TensorHandle tanh_52;
-  check(aoti_torch_cpu_tanh(getitem_106.get(), tanh_52.out()), "node 'tanh_52' (aten.tanh.default)");
-  getitem_106.reset();
-  // node 'sigmoid_80' (aten.sigmoid.default)
-  TensorHandle sigmoid_80;
-  check(aoti_torch_cpu_sigmoid(getitem_107.get(), sigmoid_80.out()),
-        "node 'sigmoid_80' (aten.sigmoid.default)");
-  getitem_107.reset();
-  // node 'mul_78' (aten.mul.Tensor)
-  TensorHandle mul_78;
-  check(aoti_torch_cpu_mul_Tensor(sigmoid_79.get(), add_53.get(), mul_78.out()),
-        "node 'mul_78' (aten.mul.Tensor)");
-  add_53.reset();
-  sigmoid_79.reset();
-  // node 'mul_79' (aten.mul.Tensor)
-  TensorHandle mul_79;
-  check(aoti_torch_cpu_mul_Tensor(sigmoid_78.get(), tanh_52.get(), mul_79.out()),
-        "node 'mul_79' (aten.mul.Tensor)");
-  sigmoid_78.reset();
-  tanh_52.reset();
+  // add_54 is free: its buffer is kept for add_56
   // node 'add_55' (aten.add.Tensor)
   TensorHandle add_55;
-  check(aoti_torch_cpu_add_Tensor(mul_78.get(), mul_79.get(), 1.0, add_55.out()),
-        "node 'add_55' (aten.add.Tensor)");
-  mul_78.reset();
-  mul_79.reset();
-  // node 'tanh_53' (aten.tanh.default)
-  TensorHandle tanh_53;
-  check(aoti_torch_cpu_tanh(add_55.get(), tanh_53.out()), "node 'tanh_53' (aten.tanh.default)");
+  add_55 = std::move(mul_62);  // mul_62's buffer: same dtype, sizes and strides
+  // fuses sigmoid_78, sigmoid_79, tanh_52, mul_78, mul_79, add_55
+  {
+    const int64_t getitem_105_layout[] = {384, 192, 1};
+    TensorHandle getitem_105_copy;
+    const float* getitem_105_data = kernel_input<float>(getitem_105.get(), 3, getitem_105_layout,
+        getitem_105_copy);
+    const int64_t add_53_layout_1[] = {96, 48, 1};
+    TensorHandle add_53_copy_1;
+    const float* add_53_data_1 = kernel_input<float>(add_53.get(), 3, add_53_layout_1, add_53_copy_1);
+    const int64_t getitem_104_layout[] = {384, 192, 1};
+    TensorHandle getitem_104_copy;
+    const float* getitem_104_data = kernel_input<float>(getitem_104.get(), 3, getitem_104_layout,
+        getitem_104_copy);
+    const int64_t getitem_106_layout[] = {384, 192, 1};
+    TensorHandle getitem_106_copy;
+    const float* getitem_106_data = kernel_input<float>(getitem_106.get(), 3, getitem_106_layout,
+        getitem_106_copy);
+    k79_sigmoid_sigmoid_tanh_mul_mul_add(getitem_105_data, add_53_data_1, getitem_104_data,
+        getitem_106_data, aotic::runtime::data<float>(add_55.get()));
+  }
+  // add_53 is free: its buffer is kept for mul_80
+  getitem_104.reset();
+  getitem_105.reset();
+  getitem_106.reset();
   // node 'mul_80' (aten.mul.Tensor)
   TensorHandle mul_80;
-  check(aoti_torch_cpu_mul_Tensor(sigmoid_80.get(), tanh_53.get(), mul_80.out()),
-        "node 'mul_80' (aten.mul.Tensor)");
-  sigmoid_80.reset();
-  tanh_53.reset();
+  mul_80 = std::move(add_53);  // add_53's buffer: same dtype, sizes and strides
+  // fuses sigmoid_80, tanh_53, mul_80
+  {
+    const int64_t getitem_107_layout[] = {384, 192, 1};
+    TensorHandle getitem_107_copy;
+    const float* getitem_107_data = kernel_input<float>(getitem_107.get(), 3, getitem_107_layout,
+        getitem_107_copy);
+    const int64_t add_55_layout[] = {96, 48, 1};
+    TensorHandle add_55_copy;
+    const float* add_55_data = kernel_input<float>(add_55.get(), 3, add_55_layout, add_55_copy);
+    k80_sigmoid_tanh_mul(getitem_107_data, add_55_data, aotic::runtime::data<float>(mul_80.get()));
+  }
+  getitem_107.reset();
   // node 'view_62' (aten.view.default)
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
   // may share mul_80's storage (a view)
@@ -3582,9 +6088,17 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   // addmm_28 is free: its buffer is kept for addmm_29
   // node 'add_56' (aten.add.Tensor)
   TensorHandle add_56;
-  check(aoti_torch_cpu_add_Tensor(view_63.get(), squeeze_39.get(), 1.0, add_56.out()),
-        "node 'add_56' (aten.add.Tensor)");
-  squeeze_39.reset();
+  add_56 = std::move(add_54);  // add_54's buffer: same dtype, sizes and strides
+  // fuses slice_36, squeeze_39, add_56
+  {
+    const int64_t view_63_layout[] = {384, 192, 1};
+    TensorHandle view_63_copy;
+    const float* view_63_data = kernel_input<float>(view_63.get(), 3, view_63_layout, view_63_copy);
+    const int64_t view_55_layout_3[] = {384, 192, 1};
+    TensorHandle view_55_copy_3;
+    const float* view_55_data_3 = kernel_input<float>(view_55.get(), 3, view_55_layout_3, view_55_copy_3);
+    k81_slice_squeeze_add(view_63_data, view_55_data_3, aotic::runtime::data<float>(add_56.get()));
+  }
   view_63.reset();
   // node 'split_with_sizes_27' (aten.split_with_sizes.default)
   // may share add_56's storage (a view)
@@ -3602,53 +6116,49 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     getitem_110.reset(rets_27[2]);
     getitem_111.reset(rets_27[3]);
   }
-  add_56.reset();
-  // node 'sigmoid_81' (aten.sigmoid.default)
-  TensorHandle sigmoid_81;
-  check(aoti_torch_cpu_sigmoid(getitem_108.get(), sigmoid_81.out()),
-        "node 'sigmoid_81' (aten.sigmoid.default)");
-  getitem_108.reset();
-  // node 'sigmoid_82' (aten.sigmoid.default)
-  TensorHandle sigmoid_82;
-  check(aoti_torch_cpu_sigmoid(getitem_109.get(), sigmoid_82.out()),
-        "node 'sigmoid_82' (aten.sigmoid.default)");
-  getitem_109.reset();
-  // node 'tanh_54' (aten.tanh.default)
-  TensorHandle tanh_54;
-  check(aoti_torch_cpu_tanh(getitem_110.get(), tanh_54.out()), "node 'tanh_54' (aten.tanh.default)");
-  getitem_110.reset();
-  // node 'sigmoid_83' (aten.sigmoid.default)
-  TensorHandle sigmoid_83;
-  check(aoti_torch_cpu_sigmoid(getitem_111.get(), sigmoid_83.out()),
-        "node 'sigmoid_83' (aten.sigmoid.default)");
-  getitem_111.reset();
-  // node 'mul_81' (aten.mul.Tensor)
-  TensorHandle mul_81;
-  check(aoti_torch_cpu_mul_Tensor(sigmoid_82.get(), add_55.get(), mul_81.out()),
-        "node 'mul_81' (aten.mul.Tensor)");
-  add_55.reset();
-  sigmoid_82.reset();
-  // node 'mul_82' (aten.mul.Tensor)
-  TensorHandle mul_82;
-  check(aoti_torch_cpu_mul_Tensor(sigmoid_81.get(), tanh_54.get(), mul_82.out()),
-        "node 'mul_82' (aten.mul.Tensor)");
-  sigmoid_81.reset();
-  tanh_54.reset();
+  // add_56 is free: its buffer is kept for add_58
   // node 'add_57' (aten.add.Tensor)
   TensorHandle add_57;
-  check(aoti_torch_cpu_add_Tensor(mul_81.get(), mul_82.get(), 1.0, add_57.out()),
-        "node 'add_57' (aten.add.Tensor)");
-  mul_81.reset();
-  mul_82.reset();
-  // node 'tanh_55' (aten.tanh.default)
-  TensorHandle tanh_55;
-  check(aoti_torch_cpu_tanh(add_57.get(), tanh_55.out()), "node 'tanh_55' (aten.tanh.default)");
+  add_57 = std::move(mul_59);  // mul_59's buffer: same dtype, sizes and strides
+  // fuses sigmoid_81, sigmoid_82, tanh_54, mul_81, mul_82, add_57
+  {
+    const int64_t getitem_109_layout[] = {384, 192, 1};
+    TensorHandle getitem_109_copy;
+    const float* getitem_109_data = kernel_input<float>(getitem_109.get(), 3, getitem_109_layout,
+        getitem_109_copy);
+    const int64_t add_55_layout_1[] = {96, 48, 1};
+    TensorHandle add_55_copy_1;
+    const float* add_55_data_1 = kernel_input<float>(add_55.get(), 3, add_55_layout_1, add_55_copy_1);
+    const int64_t getitem_108_layout[] = {384, 192, 1};
+    TensorHandle getitem_108_copy;
+    const float* getitem_108_data = kernel_input<float>(getitem_108.get(), 3, getitem_108_layout,
+        getitem_108_copy);
+    const int64_t getitem_110_layout[] = {384, 192, 1};
+    TensorHandle getitem_110_copy;
+    const float* getitem_110_data = kernel_input<float>(getitem_110.get(), 3, getitem_110_layout,
+        getitem_110_copy);
+    k82_sigmoid_sigmoid_tanh_mul_mul_add(getitem_109_data, add_55_data_1, getitem_108_data,
+        getitem_110_data, aotic::runtime::data<float>(add_57.get()));
+  }
+  // add_55 is free: its buffer is kept for mul_83
+  getitem_108.reset();
+  getitem_109.reset();
+  getitem_110.reset();
   // node 'mul_83' (aten.mul.Tensor)
   TensorHandle mul_83;
-  check(aoti_torch_cpu_mul_Tensor(sigmoid_83.get(), tanh_55.get(), mul_83.out()),
-        "node 'mul_83' (aten.mul.Tensor)");
-  sigmoid_83.reset();
-  tanh_55.reset();
+  mul_83 = std::move(add_55);  // add_55's buffer: same dtype, sizes and strides
+  // fuses sigmoid_83, tanh_55, mul_83
+  {
+    const int64_t getitem_111_layout[] = {384, 192, 1};
+    TensorHandle getitem_111_copy;
+    const float* getitem_111_data = kernel_input<float>(getitem_111.get(), 3, getitem_111_layout,
+        getitem_111_copy);
+    const int64_t add_57_layout[] = {96, 48, 1};
+    TensorHandle add_57_copy;
+    const float* add_57_data = kernel_input<float>(add_57.get(), 3, add_57_layout, add_57_copy);
+    k83_sigmoid_tanh_mul(getitem_111_data, add_57_data, aotic::runtime::data<float>(mul_83.get()));
+  }
+  getitem_111.reset();
   // node 'view_64' (aten.view.default)
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
   // may share mul_83's storage (a view)
@@ -3680,9 +6190,17 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   // addmm_29 is free: its buffer is kept for addmm_30
   // node 'add_58' (aten.add.Tensor)
   TensorHandle add_58;
-  check(aoti_torch_cpu_add_Tensor(view_65.get(), squeeze_40.get(), 1.0, add_58.out()),
-        "node 'add_58' (aten.add.Tensor)");
-  squeeze_40.reset();
+  add_58 = std::move(add_56);  // add_56's buffer: same dtype, sizes and strides
+  // fuses slice_37, squeeze_40, add_58
+  {
+    const int64_t view_65_layout[] = {384, 192, 1};
+    TensorHandle view_65_copy;
+    const float* view_65_data = kernel_input<float>(view_65.get(), 3, view_65_layout, view_65_copy);
+    const int64_t view_55_layout_4[] = {384, 192, 1};
+    TensorHandle view_55_copy_4;
+    const float* view_55_data_4 = kernel_input<float>(view_55.get(), 3, view_55_layout_4, view_55_copy_4);
+    k84_slice_squeeze_add(view_65_data, view_55_data_4, aotic::runtime::data<float>(add_58.get()));
+  }
   view_65.reset();
   // node 'split_with_sizes_28' (aten.split_with_sizes.default)
   // may share add_58's storage (a view)
@@ -3700,53 +6218,49 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     getitem_114.reset(rets_28[2]);
     getitem_115.reset(rets_28[3]);
   }
-  add_58.reset();
-  // node 'sigmoid_84' (aten.sigmoid.default)
-  TensorHandle sigmoid_84;
-  check(aoti_torch_cpu_sigmoid(getitem_112.get(), sigmoid_84.out()),
-        "node 'sigmoid_84' (aten.sigmoid.default)");
-  getitem_112.reset();
-  // node 'sigmoid_85' (aten.sigmoid.default)
-  TensorHandle sigmoid_85;
-  check(aoti_torch_cpu_sigmoid(getitem_113.get(), sigmoid_85.out()),
-        "node 'sigmoid_85' (aten.sigmoid.default)");
-  getitem_113.reset();
-  // node 'tanh_56' (aten.tanh.default)
-  TensorHandle tanh_56;
-  check(aoti_torch_cpu_tanh(getitem_114.get(), tanh_56.out()), "node 'tanh_56' (aten.tanh.default)");
-  getitem_114.reset();
-  // node 'sigmoid_86' (aten.sigmoid.default)
-  TensorHandle sigmoid_86;
-  check(aoti_torch_cpu_sigmoid(getitem_115.get(), sigmoid_86.out()),
-        "node 'sigmoid_86' (aten.sigmoid.default)");
-  getitem_115.reset();
-  // node 'mul_84' (aten.mul.Tensor)
-  TensorHandle mul_84;
-  check(aoti_torch_cpu_mul_Tensor(sigmoid_85.get(), add_57.get(), mul_84.out()),
-        "node 'mul_84' (aten.mul.Tensor)");
-  add_57.reset();
-  sigmoid_85.reset();
-  // node 'mul_85' (aten.mul.Tensor)
-  TensorHandle mul_85;
-  check(aoti_torch_cpu_mul_Tensor(sigmoid_84.get(), tanh_56.get(), mul_85.out()),
-        "node 'mul_85' (aten.mul.Tensor)");
-  sigmoid_84.reset();
-  tanh_56.reset();
+  // add_58 is free: its buffer is kept for add_60
   // node 'add_59' (aten.add.Tensor)
   TensorHandle add_59;
-  check(aoti_torch_cpu_add_Tensor(mul_84.get(), mul_85.get(), 1.0, add_59.out()),
-        "node 'add_59' (aten.add.Tensor)");
-  mul_84.reset();
-  mul_85.reset();
-  // node 'tanh_57' (aten.tanh.default)
-  TensorHandle tanh_57;
-  check(aoti_torch_cpu_tanh(add_59.get(), tanh_57.out()), "node 'tanh_57' (aten.tanh.default)");
+  add_59 = std::move(mul_56);  // mul_56's buffer: same dtype, sizes and strides
+  // fuses sigmoid_84, sigmoid_85, tanh_56, mul_84, mul_85, add_59
+  {
+    const int64_t getitem_113_layout[] = {384, 192, 1};
+    TensorHandle getitem_113_copy;
+    const float* getitem_113_data = kernel_input<float>(getitem_113.get(), 3, getitem_113_layout,
+        getitem_113_copy);
+    const int64_t add_57_layout_1[] = {96, 48, 1};
+    TensorHandle add_57_copy_1;
+    const float* add_57_data_1 = kernel_input<float>(add_57.get(), 3, add_57_layout_1, add_57_copy_1);
+    const int64_t getitem_112_layout[] = {384, 192, 1};
+    TensorHandle getitem_112_copy;
+    const float* getitem_112_data = kernel_input<float>(getitem_112.get(), 3, getitem_112_layout,
+        getitem_112_copy);
+    const int64_t getitem_114_layout[] = {384, 192, 1};
+    TensorHandle getitem_114_copy;
+    const float* getitem_114_data = kernel_input<float>(getitem_114.get(), 3, getitem_114_layout,
+        getitem_114_copy);
+    k85_sigmoid_sigmoid_tanh_mul_mul_add(getitem_113_data, add_57_data_1, getitem_112_data,
+        getitem_114_data, aotic::runtime::data<float>(add_59.get()));
+  }
+  // add_57 is free: its buffer is kept for mul_86
+  getitem_112.reset();
+  getitem_113.reset();
+  getitem_114.reset();
   // node 'mul_86' (aten.mul.Tensor)
   TensorHandle mul_86;
-  check(aoti_torch_cpu_mul_Tensor(sigmoid_86.get(), tanh_57.get(), mul_86.out()),
-        "node 'mul_86' (aten.mul.Tensor)");
-  sigmoid_86.reset();
-  tanh_57.reset();
+  mul_86 = std::move(add_57);  // add_57's buffer: same dtype, sizes and strides
+  // fuses sigmoid_86, tanh_57, mul_86
+  {
+    const int64_t getitem_115_layout[] = {384, 192, 1};
+    TensorHandle getitem_115_copy;
+    const float* getitem_115_data = kernel_input<float>(getitem_115.get(), 3, getitem_115_layout,
+        getitem_115_copy);
+    const int64_t add_59_layout[] = {96, 48, 1};
+    TensorHandle add_59_copy;
+    const float* add_59_data = kernel_input<float>(add_59.get(), 3, add_59_layout, add_59_copy);
+    k86_sigmoid_tanh_mul(getitem_115_data, add_59_data, aotic::runtime::data<float>(mul_86.get()));
+  }
+  getitem_115.reset();
   // node 'view_66' (aten.view.default)
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
   // may share mul_86's storage (a view)
@@ -3778,9 +6292,17 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   // addmm_30 is free: its buffer is kept for addmm_31
   // node 'add_60' (aten.add.Tensor)
   TensorHandle add_60;
-  check(aoti_torch_cpu_add_Tensor(view_67.get(), squeeze_41.get(), 1.0, add_60.out()),
-        "node 'add_60' (aten.add.Tensor)");
-  squeeze_41.reset();
+  add_60 = std::move(add_58);  // add_58's buffer: same dtype, sizes and strides
+  // fuses slice_38, squeeze_41, add_60
+  {
+    const int64_t view_67_layout[] = {384, 192, 1};
+    TensorHandle view_67_copy;
+    const float* view_67_data = kernel_input<float>(view_67.get(), 3, view_67_layout, view_67_copy);
+    const int64_t view_55_layout_5[] = {384, 192, 1};
+    TensorHandle view_55_copy_5;
+    const float* view_55_data_5 = kernel_input<float>(view_55.get(), 3, view_55_layout_5, view_55_copy_5);
+    k87_slice_squeeze_add(view_67_data, view_55_data_5, aotic::runtime::data<float>(add_60.get()));
+  }
   view_67.reset();
   // node 'split_with_sizes_29' (aten.split_with_sizes.default)
   // may share add_60's storage (a view)
@@ -3798,53 +6320,49 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     getitem_118.reset(rets_29[2]);
     getitem_119.reset(rets_29[3]);
   }
-  add_60.reset();
-  // node 'sigmoid_87' (aten.sigmoid.default)
-  TensorHandle sigmoid_87;
-  check(aoti_torch_cpu_sigmoid(getitem_116.get(), sigmoid_87.out()),
-        "node 'sigmoid_87' (aten.sigmoid.default)");
-  getitem_116.reset();
-  // node 'sigmoid_88' (aten.sigmoid.default)
-  TensorHandle sigmoid_88;
-  check(aoti_torch_cpu_sigmoid(getitem_117.get(), sigmoid_88.out()),
-        "node 'sigmoid_88' (aten.sigmoid.default)");
-  getitem_117.reset();
-  // node 'tanh_58' (aten.tanh.default)
-  TensorHandle tanh_58;
-  check(aoti_torch_cpu_tanh(getitem_118.get(), tanh_58.out()), "node 'tanh_58' (aten.tanh.default)");
-  getitem_118.reset();
-  // node 'sigmoid_89' (aten.sigmoid.default)
-  TensorHandle sigmoid_89;
-  check(aoti_torch_cpu_sigmoid(getitem_119.get(), sigmoid_89.out()),
-        "node 'sigmoid_89' (aten.sigmoid.default)");
-  getitem_119.reset();
-  // node 'mul_87' (aten.mul.Tensor)
-  TensorHandle mul_87;
-  check(aoti_torch_cpu_mul_Tensor(sigmoid_88.get(), add_59.get(), mul_87.out()),
-        "node 'mul_87' (aten.mul.Tensor)");
-  add_59.reset();
-  sigmoid_88.reset();
-  // node 'mul_88' (aten.mul.Tensor)
-  TensorHandle mul_88;
-  check(aoti_torch_cpu_mul_Tensor(sigmoid_87.get(), tanh_58.get(), mul_88.out()),
-        "node 'mul_88' (aten.mul.Tensor)");
-  sigmoid_87.reset();
-  tanh_58.reset();
+  // add_60 is free: its buffer is kept for add_62
   // node 'add_61' (aten.add.Tensor)
   TensorHandle add_61;
-  check(aoti_torch_cpu_add_Tensor(mul_87.get(), mul_88.get(), 1.0, add_61.out()),
-        "node 'add_61' (aten.add.Tensor)");
-  mul_87.reset();
-  mul_88.reset();
-  // node 'tanh_59' (aten.tanh.default)
-  TensorHandle tanh_59;
-  check(aoti_torch_cpu_tanh(add_61.get(), tanh_59.out()), "node 'tanh_59' (aten.tanh.default)");
+  add_61 = std::move(mul_53);  // mul_53's buffer: same dtype, sizes and strides
+  // fuses sigmoid_87, sigmoid_88, tanh_58, mul_87, mul_88, add_61
+  {
+    const int64_t getitem_117_layout[] = {384, 192, 1};
+    TensorHandle getitem_117_copy;
+    const float* getitem_117_data = kernel_input<float>(getitem_117.get(), 3, getitem_117_layout,
+        getitem_117_copy);
+    const int64_t add_59_layout_1[] = {96, 48, 1};
+    TensorHandle add_59_copy_1;
+    const float* add_59_data_1 = kernel_input<float>(add_59.get(), 3, add_59_layout_1, add_59_copy_1);
+    const int64_t getitem_116_layout[] = {384, 192, 1};
+    TensorHandle getitem_116_copy;
+    const float* getitem_116_data = kernel_input<float>(getitem_116.get(), 3, getitem_116_layout,
+        getitem_116_copy);
+    const int64_t getitem_118_layout[] = {384, 192, 1};
+    TensorHandle getitem_118_copy;
+    const float* getitem_118_data = kernel_input<float>(getitem_118.get(), 3, getitem_118_layout,
+        getitem_118_copy);
+    k88_sigmoid_sigmoid_tanh_mul_mul_add(getitem_117_data, add_59_data_1, getitem_116_data,
+        getitem_118_data, aotic::runtime::data<float>(add_61.get()));
+  }
+  // add_59 is free: its buffer is kept for mul_89
+  getitem_116.reset();
+  getitem_117.reset();
+  getitem_118.reset();
   // node 'mul_89' (aten.mul.Tensor)
   TensorHandle mul_89;
-  check(aoti_torch_cpu_mul_Tensor(sigmoid_89.get(), tanh_59.get(), mul_89.out()),
-        "node 'mul_89' (aten.mul.Tensor)");
-  sigmoid_89.reset();
-  tanh_59.reset();
+  mul_89 = std::move(add_59);  // add_59's buffer: same dtype, sizes and strides
+  // fuses sigmoid_89, tanh_59, mul_89
+  {
+    const int64_t getitem_119_layout[] = {384, 192, 1};
+    TensorHandle getitem_119_copy;
+    const float* getitem_119_data = kernel_input<float>(getitem_119.get(), 3, getitem_119_layout,
+        getitem_119_copy);
+    const int64_t add_61_layout[] = {96, 48, 1};
+    TensorHandle add_61_copy;
+    const float* add_61_data = kernel_input<float>(add_61.get(), 3, add_61_layout, add_61_copy);
+    k89_sigmoid_tanh_mul(getitem_119_data, add_61_data, aotic::runtime::data<float>(mul_89.get()));
+  }
+  getitem_119.reset();
   // node 'view_68' (aten.view.default)
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
   // may share mul_89's storage (a view)
@@ -3876,9 +6394,17 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   // addmm_31 is free: its buffer is kept for addmm_32
   // node 'add_62' (aten.add.Tensor)
   TensorHandle add_62;
-  check(aoti_torch_cpu_add_Tensor(view_69.get(), squeeze_42.get(), 1.0, add_62.out()),
-        "node 'add_62' (aten.add.Tensor)");
-  squeeze_42.reset();
+  add_62 = std::move(add_60);  // add_60's buffer: same dtype, sizes and strides
+  // fuses slice_39, squeeze_42, add_62
+  {
+    const int64_t view_69_layout[] = {384, 192, 1};
+    TensorHandle view_69_copy;
+    const float* view_69_data = kernel_input<float>(view_69.get(), 3, view_69_layout, view_69_copy);
+    const int64_t view_55_layout_6[] = {384, 192, 1};
+    TensorHandle view_55_copy_6;
+    const float* view_55_data_6 = kernel_input<float>(view_55.get(), 3, view_55_layout_6, view_55_copy_6);
+    k90_slice_squeeze_add(view_69_data, view_55_data_6, aotic::runtime::data<float>(add_62.get()));
+  }
   view_69.reset();
   // node 'split_with_sizes_30' (aten.split_with_sizes.default)
   // may share add_62's storage (a view)
@@ -3896,53 +6422,49 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     getitem_122.reset(rets_30[2]);
     getitem_123.reset(rets_30[3]);
   }
-  add_62.reset();
-  // node 'sigmoid_90' (aten.sigmoid.default)
-  TensorHandle sigmoid_90;
-  check(aoti_torch_cpu_sigmoid(getitem_120.get(), sigmoid_90.out()),
-        "node 'sigmoid_90' (aten.sigmoid.default)");
-  getitem_120.reset();
-  // node 'sigmoid_91' (aten.sigmoid.default)
-  TensorHandle sigmoid_91;
-  check(aoti_torch_cpu_sigmoid(getitem_121.get(), sigmoid_91.out()),
-        "node 'sigmoid_91' (aten.sigmoid.default)");
-  getitem_121.reset();
-  // node 'tanh_60' (aten.tanh.default)
-  TensorHandle tanh_60;
-  check(aoti_torch_cpu_tanh(getitem_122.get(), tanh_60.out()), "node 'tanh_60' (aten.tanh.default)");
-  getitem_122.reset();
-  // node 'sigmoid_92' (aten.sigmoid.default)
-  TensorHandle sigmoid_92;
-  check(aoti_torch_cpu_sigmoid(getitem_123.get(), sigmoid_92.out()),
-        "node 'sigmoid_92' (aten.sigmoid.default)");
-  getitem_123.reset();
-  // node 'mul_90' (aten.mul.Tensor)
-  TensorHandle mul_90;
-  check(aoti_torch_cpu_mul_Tensor(sigmoid_91.get(), add_61.get(), mul_90.out()),
-        "node 'mul_90' (aten.mul.Tensor)");
-  add_61.reset();
-  sigmoid_91.reset();
-  // node 'mul_91' (aten.mul.Tensor)
-  TensorHandle mul_91;
-  check(aoti_torch_cpu_mul_Tensor(sigmoid_90.get(), tanh_60.get(), mul_91.out()),
-        "node 'mul_91' (aten.mul.Tensor)");
-  sigmoid_90.reset();
-  tanh_60.reset();
+  // add_62 is free: its buffer is kept for add_64
   // node 'add_63' (aten.add.Tensor)
   TensorHandle add_63;
-  check(aoti_torch_cpu_add_Tensor(mul_90.get(), mul_91.get(), 1.0, add_63.out()),
-        "node 'add_63' (aten.add.Tensor)");
-  mul_90.reset();
-  mul_91.reset();
-  // node 'tanh_61' (aten.tanh.default)
-  TensorHandle tanh_61;
-  check(aoti_torch_cpu_tanh(add_63.get(), tanh_61.out()), "node 'tanh_61' (aten.tanh.default)");
+  add_63 = std::move(mul_50);  // mul_50's buffer: same dtype, sizes and strides
+  // fuses sigmoid_90, sigmoid_91, tanh_60, mul_90, mul_91, add_63
+  {
+    const int64_t getitem_121_layout[] = {384, 192, 1};
+    TensorHandle getitem_121_copy;
+    const float* getitem_121_data = kernel_input<float>(getitem_121.get(), 3, getitem_121_layout,
+        getitem_121_copy);
+    const int64_t add_61_layout_1[] = {96, 48, 1};
+    TensorHandle add_61_copy_1;
+    const float* add_61_data_1 = kernel_input<float>(add_61.get(), 3, add_61_layout_1, add_61_copy_1);
+    const int64_t getitem_120_layout[] = {384, 192, 1};
+    TensorHandle getitem_120_copy;
+    const float* getitem_120_data = kernel_input<float>(getitem_120.get(), 3, getitem_120_layout,
+        getitem_120_copy);
+    const int64_t getitem_122_layout[] = {384, 192, 1};
+    TensorHandle getitem_122_copy;
+    const float* getitem_122_data = kernel_input<float>(getitem_122.get(), 3, getitem_122_layout,
+        getitem_122_copy);
+    k91_sigmoid_sigmoid_tanh_mul_mul_add(getitem_121_data, add_61_data_1, getitem_120_data,
+        getitem_122_data, aotic::runtime::data<float>(add_63.get()));
+  }
+  // add_61 is free: its buffer is kept for mul_92
+  getitem_120.reset();
+  getitem_121.reset();
+  getitem_122.reset();
   // node 'mul_92' (aten.mul.Tensor)
   TensorHandle mul_92;
-  check(aoti_torch_cpu_mul_Tensor(sigmoid_92.get(), tanh_61.get(), mul_92.out()),
-        "node 'mul_92' (aten.mul.Tensor)");
-  sigmoid_92.reset();
-  tanh_61.reset();
+  mul_92 = std::move(add_61);  // add_61's buffer: same dtype, sizes and strides
+  // fuses sigmoid_92, tanh_61, mul_92
+  {
+    const int64_t getitem_123_layout[] = {384, 192, 1};
+    TensorHandle getitem_123_copy;
+    const float* getitem_123_data = kernel_input<float>(getitem_123.get(), 3, getitem_123_layout,
+        getitem_123_copy);
+    const int64_t add_63_layout[] = {96, 48, 1};
+    TensorHandle add_63_copy;
+    const float* add_63_data = kernel_input<float>(add_63.get(), 3, add_63_layout, add_63_copy);
+    k92_sigmoid_tanh_mul(getitem_123_data, add_63_data, aotic::runtime::data<float>(mul_92.get()));
+  }
+  getitem_123.reset();
   // node 'view_70' (aten.view.default)
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
   // may share mul_92's storage (a view)
@@ -3974,9 +6496,17 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   // addmm_32 is free: its buffer is kept for addmm_33
   // node 'add_64' (aten.add.Tensor)
   TensorHandle add_64;
-  check(aoti_torch_cpu_add_Tensor(view_71.get(), squeeze_43.get(), 1.0, add_64.out()),
-        "node 'add_64' (aten.add.Tensor)");
-  squeeze_43.reset();
+  add_64 = std::move(add_62);  // add_62's buffer: same dtype, sizes and strides
+  // fuses slice_40, squeeze_43, add_64
+  {
+    const int64_t view_71_layout[] = {384, 192, 1};
+    TensorHandle view_71_copy;
+    const float* view_71_data = kernel_input<float>(view_71.get(), 3, view_71_layout, view_71_copy);
+    const int64_t view_55_layout_7[] = {384, 192, 1};
+    TensorHandle view_55_copy_7;
+    const float* view_55_data_7 = kernel_input<float>(view_55.get(), 3, view_55_layout_7, view_55_copy_7);
+    k93_slice_squeeze_add(view_71_data, view_55_data_7, aotic::runtime::data<float>(add_64.get()));
+  }
   view_71.reset();
   // node 'split_with_sizes_31' (aten.split_with_sizes.default)
   // may share add_64's storage (a view)
@@ -3994,53 +6524,49 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     getitem_126.reset(rets_31[2]);
     getitem_127.reset(rets_31[3]);
   }
-  add_64.reset();
-  // node 'sigmoid_93' (aten.sigmoid.default)
-  TensorHandle sigmoid_93;
-  check(aoti_torch_cpu_sigmoid(getitem_124.get(), sigmoid_93.out()),
-        "node 'sigmoid_93' (aten.sigmoid.default)");
-  getitem_124.reset();
-  // node 'sigmoid_94' (aten.sigmoid.default)
-  TensorHandle sigmoid_94;
-  check(aoti_torch_cpu_sigmoid(getitem_125.get(), sigmoid_94.out()),
-        "node 'sigmoid_94' (aten.sigmoid.default)");
-  getitem_125.reset();
-  // node 'tanh_62' (aten.tanh.default)
-  TensorHandle tanh_62;
-  check(aoti_torch_cpu_tanh(getitem_126.get(), tanh_62.out()), "node 'tanh_62' (aten.tanh.default)");
-  getitem_126.reset();
-  // node 'sigmoid_95' (aten.sigmoid.default)
-  TensorHandle sigmoid_95;
-  check(aoti_torch_cpu_sigmoid(getitem_127.get(), sigmoid_95.out()),
-        "node 'sigmoid_95' (aten.sigmoid.default)");
-  getitem_127.reset();
-  // node 'mul_93' (aten.mul.Tensor)
-  TensorHandle mul_93;
-  check(aoti_torch_cpu_mul_Tensor(sigmoid_94.get(), add_63.get(), mul_93.out()),
-        "node 'mul_93' (aten.mul.Tensor)");
-  add_63.reset();
-  sigmoid_94.reset();
-  // node 'mul_94' (aten.mul.Tensor)
-  TensorHandle mul_94;
-  check(aoti_torch_cpu_mul_Tensor(sigmoid_93.get(), tanh_62.get(), mul_94.out()),
-        "node 'mul_94' (aten.mul.Tensor)");
-  sigmoid_93.reset();
-  tanh_62.reset();
+  // add_64 is free: its buffer is kept for add_66
   // node 'add_65' (aten.add.Tensor)
   TensorHandle add_65;
-  check(aoti_torch_cpu_add_Tensor(mul_93.get(), mul_94.get(), 1.0, add_65.out()),
-        "node 'add_65' (aten.add.Tensor)");
-  mul_93.reset();
-  mul_94.reset();
-  // node 'tanh_63' (aten.tanh.default)
-  TensorHandle tanh_63;
-  check(aoti_torch_cpu_tanh(add_65.get(), tanh_63.out()), "node 'tanh_63' (aten.tanh.default)");
+  add_65 = std::move(mul_47);  // mul_47's buffer: same dtype, sizes and strides
+  // fuses sigmoid_93, sigmoid_94, tanh_62, mul_93, mul_94, add_65
+  {
+    const int64_t getitem_125_layout[] = {384, 192, 1};
+    TensorHandle getitem_125_copy;
+    const float* getitem_125_data = kernel_input<float>(getitem_125.get(), 3, getitem_125_layout,
+        getitem_125_copy);
+    const int64_t add_63_layout_1[] = {96, 48, 1};
+    TensorHandle add_63_copy_1;
+    const float* add_63_data_1 = kernel_input<float>(add_63.get(), 3, add_63_layout_1, add_63_copy_1);
+    const int64_t getitem_124_layout[] = {384, 192, 1};
+    TensorHandle getitem_124_copy;
+    const float* getitem_124_data = kernel_input<float>(getitem_124.get(), 3, getitem_124_layout,
+        getitem_124_copy);
+    const int64_t getitem_126_layout[] = {384, 192, 1};
+    TensorHandle getitem_126_copy;
+    const float* getitem_126_data = kernel_input<float>(getitem_126.get(), 3, getitem_126_layout,
+        getitem_126_copy);
+    k94_sigmoid_sigmoid_tanh_mul_mul_add(getitem_125_data, add_63_data_1, getitem_124_data,
+        getitem_126_data, aotic::runtime::data<float>(add_65.get()));
+  }
+  // add_63 is free: its buffer is kept for mul_95
+  getitem_124.reset();
+  getitem_125.reset();
+  getitem_126.reset();
   // node 'mul_95' (aten.mul.Tensor)
   TensorHandle mul_95;
-  check(aoti_torch_cpu_mul_Tensor(sigmoid_95.get(), tanh_63.get(), mul_95.out()),
-        "node 'mul_95' (aten.mul.Tensor)");
-  sigmoid_95.reset();
-  tanh_63.reset();
+  mul_95 = std::move(add_63);  // add_63's buffer: same dtype, sizes and strides
+  // fuses sigmoid_95, tanh_63, mul_95
+  {
+    const int64_t getitem_127_layout[] = {384, 192, 1};
+    TensorHandle getitem_127_copy;
+    const float* getitem_127_data = kernel_input<float>(getitem_127.get(), 3, getitem_127_layout,
+        getitem_127_copy);
+    const int64_t add_65_layout[] = {96, 48, 1};
+    TensorHandle add_65_copy;
+    const float* add_65_data = kernel_input<float>(add_65.get(), 3, add_65_layout, add_65_copy);
+    k95_sigmoid_tanh_mul(getitem_127_data, add_65_data, aotic::runtime::data<float>(mul_95.get()));
+  }
+  getitem_127.reset();
   // node 'view_72' (aten.view.default)
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
   // may share mul_95's storage (a view)
@@ -4072,9 +6598,17 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   // addmm_33 is free: its buffer is kept for addmm_34
   // node 'add_66' (aten.add.Tensor)
   TensorHandle add_66;
-  check(aoti_torch_cpu_add_Tensor(view_73.get(), squeeze_44.get(), 1.0, add_66.out()),
-        "node 'add_66' (aten.add.Tensor)");
-  squeeze_44.reset();
+  add_66 = std::move(add_64);  // add_64's buffer: same dtype, sizes and strides
+  // fuses slice_41, squeeze_44, add_66
+  {
+    const int64_t view_73_layout[] = {384, 192, 1};
+    TensorHandle view_73_copy;
+    const float* view_73_data = kernel_input<float>(view_73.get(), 3, view_73_layout, view_73_copy);
+    const int64_t view_55_layout_8[] = {384, 192, 1};
+    TensorHandle view_55_copy_8;
+    const float* view_55_data_8 = kernel_input<float>(view_55.get(), 3, view_55_layout_8, view_55_copy_8);
+    k96_slice_squeeze_add(view_73_data, view_55_data_8, aotic::runtime::data<float>(add_66.get()));
+  }
   view_73.reset();
   // node 'split_with_sizes_32' (aten.split_with_sizes.default)
   // may share add_66's storage (a view)
@@ -4092,53 +6626,49 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     getitem_130.reset(rets_32[2]);
     getitem_131.reset(rets_32[3]);
   }
-  add_66.reset();
-  // node 'sigmoid_96' (aten.sigmoid.default)
-  TensorHandle sigmoid_96;
-  check(aoti_torch_cpu_sigmoid(getitem_128.get(), sigmoid_96.out()),
-        "node 'sigmoid_96' (aten.sigmoid.default)");
-  getitem_128.reset();
-  // node 'sigmoid_97' (aten.sigmoid.default)
-  TensorHandle sigmoid_97;
-  check(aoti_torch_cpu_sigmoid(getitem_129.get(), sigmoid_97.out()),
-        "node 'sigmoid_97' (aten.sigmoid.default)");
-  getitem_129.reset();
-  // node 'tanh_64' (aten.tanh.default)
-  TensorHandle tanh_64;
-  check(aoti_torch_cpu_tanh(getitem_130.get(), tanh_64.out()), "node 'tanh_64' (aten.tanh.default)");
-  getitem_130.reset();
-  // node 'sigmoid_98' (aten.sigmoid.default)
-  TensorHandle sigmoid_98;
-  check(aoti_torch_cpu_sigmoid(getitem_131.get(), sigmoid_98.out()),
-        "node 'sigmoid_98' (aten.sigmoid.default)");
-  getitem_131.reset();
-  // node 'mul_96' (aten.mul.Tensor)
-  TensorHandle mul_96;
-  check(aoti_torch_cpu_mul_Tensor(sigmoid_97.get(), add_65.get(), mul_96.out()),
-        "node 'mul_96' (aten.mul.Tensor)");
-  add_65.reset();
-  sigmoid_97.reset();
-  // node 'mul_97' (aten.mul.Tensor)
-  TensorHandle mul_97;
-  check(aoti_torch_cpu_mul_Tensor(sigmoid_96.get(), tanh_64.get(), mul_97.out()),
-        "node 'mul_97' (aten.mul.Tensor)");
-  sigmoid_96.reset();
-  tanh_64.reset();
+  // add_66 is free: its buffer is kept for add_68
   // node 'add_67' (aten.add.Tensor)
   TensorHandle add_67;
-  check(aoti_torch_cpu_add_Tensor(mul_96.get(), mul_97.get(), 1.0, add_67.out()),
-        "node 'add_67' (aten.add.Tensor)");
-  mul_96.reset();
-  mul_97.reset();
-  // node 'tanh_65' (aten.tanh.default)
-  TensorHandle tanh_65;
-  check(aoti_torch_cpu_tanh(add_67.get(), tanh_65.out()), "node 'tanh_65' (aten.tanh.default)");
+  add_67 = std::move(mul_44);  // mul_44's buffer: same dtype, sizes and strides
+  // fuses sigmoid_96, sigmoid_97, tanh_64, mul_96, mul_97, add_67
+  {
+    const int64_t getitem_129_layout[] = {384, 192, 1};
+    TensorHandle getitem_129_copy;
+    const float* getitem_129_data = kernel_input<float>(getitem_129.get(), 3, getitem_129_layout,
+        getitem_129_copy);
+    const int64_t add_65_layout_1[] = {96, 48, 1};
+    TensorHandle add_65_copy_1;
+    const float* add_65_data_1 = kernel_input<float>(add_65.get(), 3, add_65_layout_1, add_65_copy_1);
+    const int64_t getitem_128_layout[] = {384, 192, 1};
+    TensorHandle getitem_128_copy;
+    const float* getitem_128_data = kernel_input<float>(getitem_128.get(), 3, getitem_128_layout,
+        getitem_128_copy);
+    const int64_t getitem_130_layout[] = {384, 192, 1};
+    TensorHandle getitem_130_copy;
+    const float* getitem_130_data = kernel_input<float>(getitem_130.get(), 3, getitem_130_layout,
+        getitem_130_copy);
+    k97_sigmoid_sigmoid_tanh_mul_mul_add(getitem_129_data, add_65_data_1, getitem_128_data,
+        getitem_130_data, aotic::runtime::data<float>(add_67.get()));
+  }
+  // add_65 is free: its buffer is kept for mul_98
+  getitem_128.reset();
+  getitem_129.reset();
+  getitem_130.reset();
   // node 'mul_98' (aten.mul.Tensor)
   TensorHandle mul_98;
-  check(aoti_torch_cpu_mul_Tensor(sigmoid_98.get(), tanh_65.get(), mul_98.out()),
-        "node 'mul_98' (aten.mul.Tensor)");
-  sigmoid_98.reset();
-  tanh_65.reset();
+  mul_98 = std::move(add_65);  // add_65's buffer: same dtype, sizes and strides
+  // fuses sigmoid_98, tanh_65, mul_98
+  {
+    const int64_t getitem_131_layout[] = {384, 192, 1};
+    TensorHandle getitem_131_copy;
+    const float* getitem_131_data = kernel_input<float>(getitem_131.get(), 3, getitem_131_layout,
+        getitem_131_copy);
+    const int64_t add_67_layout[] = {96, 48, 1};
+    TensorHandle add_67_copy;
+    const float* add_67_data = kernel_input<float>(add_67.get(), 3, add_67_layout, add_67_copy);
+    k98_sigmoid_tanh_mul(getitem_131_data, add_67_data, aotic::runtime::data<float>(mul_98.get()));
+  }
+  getitem_131.reset();
   // node 'view_74' (aten.view.default)
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
   // may share mul_98's storage (a view)
@@ -4170,9 +6700,17 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   // addmm_34 is free: its buffer is kept for addmm_35
   // node 'add_68' (aten.add.Tensor)
   TensorHandle add_68;
-  check(aoti_torch_cpu_add_Tensor(view_75.get(), squeeze_45.get(), 1.0, add_68.out()),
-        "node 'add_68' (aten.add.Tensor)");
-  squeeze_45.reset();
+  add_68 = std::move(add_66);  // add_66's buffer: same dtype, sizes and strides
+  // fuses slice_42, squeeze_45, add_68
+  {
+    const int64_t view_75_layout[] = {384, 192, 1};
+    TensorHandle view_75_copy;
+    const float* view_75_data = kernel_input<float>(view_75.get(), 3, view_75_layout, view_75_copy);
+    const int64_t view_55_layout_9[] = {384, 192, 1};
+    TensorHandle view_55_copy_9;
+    const float* view_55_data_9 = kernel_input<float>(view_55.get(), 3, view_55_layout_9, view_55_copy_9);
+    k99_slice_squeeze_add(view_75_data, view_55_data_9, aotic::runtime::data<float>(add_68.get()));
+  }
   view_75.reset();
   // node 'split_with_sizes_33' (aten.split_with_sizes.default)
   // may share add_68's storage (a view)
@@ -4190,53 +6728,49 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     getitem_134.reset(rets_33[2]);
     getitem_135.reset(rets_33[3]);
   }
-  add_68.reset();
-  // node 'sigmoid_99' (aten.sigmoid.default)
-  TensorHandle sigmoid_99;
-  check(aoti_torch_cpu_sigmoid(getitem_132.get(), sigmoid_99.out()),
-        "node 'sigmoid_99' (aten.sigmoid.default)");
-  getitem_132.reset();
-  // node 'sigmoid_100' (aten.sigmoid.default)
-  TensorHandle sigmoid_100;
-  check(aoti_torch_cpu_sigmoid(getitem_133.get(), sigmoid_100.out()),
-        "node 'sigmoid_100' (aten.sigmoid.default)");
-  getitem_133.reset();
-  // node 'tanh_66' (aten.tanh.default)
-  TensorHandle tanh_66;
-  check(aoti_torch_cpu_tanh(getitem_134.get(), tanh_66.out()), "node 'tanh_66' (aten.tanh.default)");
-  getitem_134.reset();
-  // node 'sigmoid_101' (aten.sigmoid.default)
-  TensorHandle sigmoid_101;
-  check(aoti_torch_cpu_sigmoid(getitem_135.get(), sigmoid_101.out()),
-        "node 'sigmoid_101' (aten.sigmoid.default)");
-  getitem_135.reset();
-  // node 'mul_99' (aten.mul.Tensor)
-  TensorHandle mul_99;
-  check(aoti_torch_cpu_mul_Tensor(sigmoid_100.get(), add_67.get(), mul_99.out()),
-        "node 'mul_99' (aten.mul.Tensor)");
-  add_67.reset();
-  sigmoid_100.reset();
-  // node 'mul_100' (aten.mul.Tensor)
-  TensorHandle mul_100;
-  check(aoti_torch_cpu_mul_Tensor(sigmoid_99.get(), tanh_66.get(), mul_100.out()),
-        "node 'mul_100' (aten.mul.Tensor)");
-  sigmoid_99.reset();
-  tanh_66.reset();
+  // add_68 is free: its buffer is kept for add_70
   // node 'add_69' (aten.add.Tensor)
   TensorHandle add_69;
-  check(aoti_torch_cpu_add_Tensor(mul_99.get(), mul_100.get(), 1.0, add_69.out()),
-        "node 'add_69' (aten.add.Tensor)");
-  mul_99.reset();
-  mul_100.reset();
-  // node 'tanh_67' (aten.tanh.default)
-  TensorHandle tanh_67;
-  check(aoti_torch_cpu_tanh(add_69.get(), tanh_67.out()), "node 'tanh_67' (aten.tanh.default)");
+  add_69 = std::move(mul_41);  // mul_41's buffer: same dtype, sizes and strides
+  // fuses sigmoid_99, sigmoid_100, tanh_66, mul_99, mul_100, add_69
+  {
+    const int64_t getitem_133_layout[] = {384, 192, 1};
+    TensorHandle getitem_133_copy;
+    const float* getitem_133_data = kernel_input<float>(getitem_133.get(), 3, getitem_133_layout,
+        getitem_133_copy);
+    const int64_t add_67_layout_1[] = {96, 48, 1};
+    TensorHandle add_67_copy_1;
+    const float* add_67_data_1 = kernel_input<float>(add_67.get(), 3, add_67_layout_1, add_67_copy_1);
+    const int64_t getitem_132_layout[] = {384, 192, 1};
+    TensorHandle getitem_132_copy;
+    const float* getitem_132_data = kernel_input<float>(getitem_132.get(), 3, getitem_132_layout,
+        getitem_132_copy);
+    const int64_t getitem_134_layout[] = {384, 192, 1};
+    TensorHandle getitem_134_copy;
+    const float* getitem_134_data = kernel_input<float>(getitem_134.get(), 3, getitem_134_layout,
+        getitem_134_copy);
+    k100_sigmoid_sigmoid_tanh_mul_mul_add(getitem_133_data, add_67_data_1, getitem_132_data,
+        getitem_134_data, aotic::runtime::data<float>(add_69.get()));
+  }
+  // add_67 is free: its buffer is kept for mul_101
+  getitem_132.reset();
+  getitem_133.reset();
+  getitem_134.reset();
   // node 'mul_101' (aten.mul.Tensor)
   TensorHandle mul_101;
-  check(aoti_torch_cpu_mul_Tensor(sigmoid_101.get(), tanh_67.get(), mul_101.out()),
-        "node 'mul_101' (aten.mul.Tensor)");
-  sigmoid_101.reset();
-  tanh_67.reset();
+  mul_101 = std::move(add_67);  // add_67's buffer: same dtype, sizes and strides
+  // fuses sigmoid_101, tanh_67, mul_101
+  {
+    const int64_t getitem_135_layout[] = {384, 192, 1};
+    TensorHandle getitem_135_copy;
+    const float* getitem_135_data = kernel_input<float>(getitem_135.get(), 3, getitem_135_layout,
+        getitem_135_copy);
+    const int64_t add_69_layout[] = {96, 48, 1};
+    TensorHandle add_69_copy;
+    const float* add_69_data = kernel_input<float>(add_69.get(), 3, add_69_layout, add_69_copy);
+    k101_sigmoid_tanh_mul(getitem_135_data, add_69_data, aotic::runtime::data<float>(mul_101.get()));
+  }
+  getitem_135.reset();
   // node 'view_76' (aten.view.default)
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
   // may share mul_101's storage (a view)
@@ -4268,9 +6802,17 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   // addmm_35 is free: its buffer is kept for addmm_36
   // node 'add_70' (aten.add.Tensor)
   TensorHandle add_70;
-  check(aoti_torch_cpu_add_Tensor(view_77.get(), squeeze_46.get(), 1.0, add_70.out()),
-        "node 'add_70' (aten.add.Tensor)");
-  squeeze_46.reset();
+  add_70 = std::move(add_68);  // add_68's buffer: same dtype, sizes and strides
+  // fuses slice_43, squeeze_46, add_70
+  {
+    const int64_t view_77_layout[] = {384, 192, 1};
+    TensorHandle view_77_copy;
+    const float* view_77_data = kernel_input<float>(view_77.get(), 3, view_77_layout, view_77_copy);
+    const int64_t view_55_layout_10[] = {384, 192, 1};
+    TensorHandle view_55_copy_10;
+    const float* view_55_data_10 = kernel_input<float>(view_55.get(), 3, view_55_layout_10, view_55_copy_10);
+    k102_slice_squeeze_add(view_77_data, view_55_data_10, aotic::runtime::data<float>(add_70.get()));
+  }
   view_77.reset();
   // node 'split_with_sizes_34' (aten.split_with_sizes.default)
   // may share add_70's storage (a view)
@@ -4288,53 +6830,49 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     getitem_138.reset(rets_34[2]);
     getitem_139.reset(rets_34[3]);
   }
-  add_70.reset();
-  // node 'sigmoid_102' (aten.sigmoid.default)
-  TensorHandle sigmoid_102;
-  check(aoti_torch_cpu_sigmoid(getitem_136.get(), sigmoid_102.out()),
-        "node 'sigmoid_102' (aten.sigmoid.default)");
-  getitem_136.reset();
-  // node 'sigmoid_103' (aten.sigmoid.default)
-  TensorHandle sigmoid_103;
-  check(aoti_torch_cpu_sigmoid(getitem_137.get(), sigmoid_103.out()),
-        "node 'sigmoid_103' (aten.sigmoid.default)");
-  getitem_137.reset();
-  // node 'tanh_68' (aten.tanh.default)
-  TensorHandle tanh_68;
-  check(aoti_torch_cpu_tanh(getitem_138.get(), tanh_68.out()), "node 'tanh_68' (aten.tanh.default)");
-  getitem_138.reset();
-  // node 'sigmoid_104' (aten.sigmoid.default)
-  TensorHandle sigmoid_104;
-  check(aoti_torch_cpu_sigmoid(getitem_139.get(), sigmoid_104.out()),
-        "node 'sigmoid_104' (aten.sigmoid.default)");
-  getitem_139.reset();
-  // node 'mul_102' (aten.mul.Tensor)
-  TensorHandle mul_102;
-  check(aoti_torch_cpu_mul_Tensor(sigmoid_103.get(), add_69.get(), mul_102.out()),
-        "node 'mul_102' (aten.mul.Tensor)");
-  add_69.reset();
-  sigmoid_103.reset();
-  // node 'mul_103' (aten.mul.Tensor)
-  TensorHandle mul_103;
-  check(aoti_torch_cpu_mul_Tensor(sigmoid_102.get(), tanh_68.get(), mul_103.out()),
-        "node 'mul_103' (aten.mul.Tensor)");
-  sigmoid_102.reset();
-  tanh_68.reset();
+  // add_70 is free: its buffer is kept for add_72
   // node 'add_71' (aten.add.Tensor)
   TensorHandle add_71;
-  check(aoti_torch_cpu_add_Tensor(mul_102.get(), mul_103.get(), 1.0, add_71.out()),
-        "node 'add_71' (aten.add.Tensor)");
-  mul_102.reset();
-  mul_103.reset();
-  // node 'tanh_69' (aten.tanh.default)
-  TensorHandle tanh_69;
-  check(aoti_torch_cpu_tanh(add_71.get(), tanh_69.out()), "node 'tanh_69' (aten.tanh.default)");
+  add_71 = std::move(mul_38);  // mul_38's buffer: same dtype, sizes and strides
+  // fuses sigmoid_102, sigmoid_103, tanh_68, mul_102, mul_103, add_71
+  {
+    const int64_t getitem_137_layout[] = {384, 192, 1};
+    TensorHandle getitem_137_copy;
+    const float* getitem_137_data = kernel_input<float>(getitem_137.get(), 3, getitem_137_layout,
+        getitem_137_copy);
+    const int64_t add_69_layout_1[] = {96, 48, 1};
+    TensorHandle add_69_copy_1;
+    const float* add_69_data_1 = kernel_input<float>(add_69.get(), 3, add_69_layout_1, add_69_copy_1);
+    const int64_t getitem_136_layout[] = {384, 192, 1};
+    TensorHandle getitem_136_copy;
+    const float* getitem_136_data = kernel_input<float>(getitem_136.get(), 3, getitem_136_layout,
+        getitem_136_copy);
+    const int64_t getitem_138_layout[] = {384, 192, 1};
+    TensorHandle getitem_138_copy;
+    const float* getitem_138_data = kernel_input<float>(getitem_138.get(), 3, getitem_138_layout,
+        getitem_138_copy);
+    k103_sigmoid_sigmoid_tanh_mul_mul_add(getitem_137_data, add_69_data_1, getitem_136_data,
+        getitem_138_data, aotic::runtime::data<float>(add_71.get()));
+  }
+  // add_69 is free: its buffer is kept for mul_104
+  getitem_136.reset();
+  getitem_137.reset();
+  getitem_138.reset();
   // node 'mul_104' (aten.mul.Tensor)
   TensorHandle mul_104;
-  check(aoti_torch_cpu_mul_Tensor(sigmoid_104.get(), tanh_69.get(), mul_104.out()),
-        "node 'mul_104' (aten.mul.Tensor)");
-  sigmoid_104.reset();
-  tanh_69.reset();
+  mul_104 = std::move(add_69);  // add_69's buffer: same dtype, sizes and strides
+  // fuses sigmoid_104, tanh_69, mul_104
+  {
+    const int64_t getitem_139_layout[] = {384, 192, 1};
+    TensorHandle getitem_139_copy;
+    const float* getitem_139_data = kernel_input<float>(getitem_139.get(), 3, getitem_139_layout,
+        getitem_139_copy);
+    const int64_t add_71_layout[] = {96, 48, 1};
+    TensorHandle add_71_copy;
+    const float* add_71_data = kernel_input<float>(add_71.get(), 3, add_71_layout, add_71_copy);
+    k104_sigmoid_tanh_mul(getitem_139_data, add_71_data, aotic::runtime::data<float>(mul_104.get()));
+  }
+  getitem_139.reset();
   // node 'view_78' (aten.view.default)
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
   // may share mul_104's storage (a view)
@@ -4366,9 +6904,18 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   // addmm_36 is free: its buffer is kept for addmm_38
   // node 'add_72' (aten.add.Tensor)
   TensorHandle add_72;
-  check(aoti_torch_cpu_add_Tensor(view_79.get(), squeeze_47.get(), 1.0, add_72.out()),
-        "node 'add_72' (aten.add.Tensor)");
-  squeeze_47.reset();
+  add_72 = std::move(add_70);  // add_70's buffer: same dtype, sizes and strides
+  // fuses slice_44, squeeze_47, add_72
+  {
+    const int64_t view_79_layout[] = {384, 192, 1};
+    TensorHandle view_79_copy;
+    const float* view_79_data = kernel_input<float>(view_79.get(), 3, view_79_layout, view_79_copy);
+    const int64_t view_55_layout_11[] = {384, 192, 1};
+    TensorHandle view_55_copy_11;
+    const float* view_55_data_11 = kernel_input<float>(view_55.get(), 3, view_55_layout_11, view_55_copy_11);
+    k105_slice_squeeze_add(view_79_data, view_55_data_11, aotic::runtime::data<float>(add_72.get()));
+  }
+  view_55.reset();
   view_79.reset();
   // node 'split_with_sizes_35' (aten.split_with_sizes.default)
   // may share add_72's storage (a view)
@@ -4386,84 +6933,63 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     getitem_142.reset(rets_35[2]);
     getitem_143.reset(rets_35[3]);
   }
-  add_72.reset();
-  // node 'sigmoid_105' (aten.sigmoid.default)
-  TensorHandle sigmoid_105;
-  check(aoti_torch_cpu_sigmoid(getitem_140.get(), sigmoid_105.out()),
-        "node 'sigmoid_105' (aten.sigmoid.default)");
-  getitem_140.reset();
-  // node 'sigmoid_106' (aten.sigmoid.default)
-  TensorHandle sigmoid_106;
-  check(aoti_torch_cpu_sigmoid(getitem_141.get(), sigmoid_106.out()),
-        "node 'sigmoid_106' (aten.sigmoid.default)");
-  getitem_141.reset();
-  // node 'tanh_70' (aten.tanh.default)
-  TensorHandle tanh_70;
-  check(aoti_torch_cpu_tanh(getitem_142.get(), tanh_70.out()), "node 'tanh_70' (aten.tanh.default)");
-  getitem_142.reset();
-  // node 'sigmoid_107' (aten.sigmoid.default)
-  TensorHandle sigmoid_107;
-  check(aoti_torch_cpu_sigmoid(getitem_143.get(), sigmoid_107.out()),
-        "node 'sigmoid_107' (aten.sigmoid.default)");
-  getitem_143.reset();
-  // node 'mul_105' (aten.mul.Tensor)
-  TensorHandle mul_105;
-  check(aoti_torch_cpu_mul_Tensor(sigmoid_106.get(), add_71.get(), mul_105.out()),
-        "node 'mul_105' (aten.mul.Tensor)");
-  add_71.reset();
-  sigmoid_106.reset();
-  // node 'mul_106' (aten.mul.Tensor)
-  TensorHandle mul_106;
-  check(aoti_torch_cpu_mul_Tensor(sigmoid_105.get(), tanh_70.get(), mul_106.out()),
-        "node 'mul_106' (aten.mul.Tensor)");
-  sigmoid_105.reset();
-  tanh_70.reset();
-  // node 'add_73' (aten.add.Tensor)
-  TensorHandle add_73;
-  check(aoti_torch_cpu_add_Tensor(mul_105.get(), mul_106.get(), 1.0, add_73.out()),
-        "node 'add_73' (aten.add.Tensor)");
-  mul_105.reset();
-  mul_106.reset();
-  // node 'tanh_71' (aten.tanh.default)
-  TensorHandle tanh_71;
-  check(aoti_torch_cpu_tanh(add_73.get(), tanh_71.out()), "node 'tanh_71' (aten.tanh.default)");
-  add_73.reset();
+  // add_72 is free: its buffer is kept for add_74
   // node 'mul_107' (aten.mul.Tensor)
   TensorHandle mul_107;
-  check(aoti_torch_cpu_mul_Tensor(sigmoid_107.get(), tanh_71.get(), mul_107.out()),
-        "node 'mul_107' (aten.mul.Tensor)");
-  sigmoid_107.reset();
-  tanh_71.reset();
+  mul_107 = std::move(add_47);  // add_47's buffer: same dtype, sizes and strides
+  // fuses sigmoid_105, sigmoid_106, tanh_70, sigmoid_107, mul_105, mul_106, add_73, tanh_71, mul_107
+  {
+    const int64_t getitem_143_layout[] = {384, 192, 1};
+    TensorHandle getitem_143_copy;
+    const float* getitem_143_data = kernel_input<float>(getitem_143.get(), 3, getitem_143_layout,
+        getitem_143_copy);
+    const int64_t getitem_141_layout[] = {384, 192, 1};
+    TensorHandle getitem_141_copy;
+    const float* getitem_141_data = kernel_input<float>(getitem_141.get(), 3, getitem_141_layout,
+        getitem_141_copy);
+    const int64_t add_71_layout_1[] = {96, 48, 1};
+    TensorHandle add_71_copy_1;
+    const float* add_71_data_1 = kernel_input<float>(add_71.get(), 3, add_71_layout_1, add_71_copy_1);
+    const int64_t getitem_140_layout[] = {384, 192, 1};
+    TensorHandle getitem_140_copy;
+    const float* getitem_140_data = kernel_input<float>(getitem_140.get(), 3, getitem_140_layout,
+        getitem_140_copy);
+    const int64_t getitem_142_layout[] = {384, 192, 1};
+    TensorHandle getitem_142_copy;
+    const float* getitem_142_data = kernel_input<float>(getitem_142.get(), 3, getitem_142_layout,
+        getitem_142_copy);
+    k106_sigmoid_sigmoid_tanh_sigmoid_mul_mul_add_tanh_mul(getitem_143_data, getitem_141_data,
+        add_71_data_1, getitem_140_data, getitem_142_data, aotic::runtime::data<float>(mul_107.get()));
+  }
+  // add_71 is free: its buffer is kept for mul_143
+  getitem_140.reset();
+  getitem_141.reset();
+  getitem_142.reset();
+  getitem_143.reset();
   // node 'cat_3' (aten.cat.default)
   TensorHandle cat_3;
   const AtenTensorHandle tensors_3[] = {mul_74.get(), mul_77.get(), mul_80.get(), mul_83.get(),
       mul_86.get(), mul_89.get(), mul_92.get(), mul_95.get(), mul_98.get(), mul_101.get(), mul_104.get(),
       mul_107.get()};
   check(aoti_torch_cpu_cat(tensors_3, 12, 0, cat_3.out()), "node 'cat_3' (aten.cat.default)");
-  mul_74.reset();
-  mul_77.reset();
-  mul_80.reset();
-  mul_83.reset();
-  mul_86.reset();
-  mul_89.reset();
-  mul_92.reset();
-  mul_95.reset();
-  mul_98.reset();
-  mul_101.reset();
-  mul_104.reset();
-  mul_107.reset();
+  // mul_74 is free: its buffer is kept for add_95
+  // mul_77 is free: its buffer is kept for add_93
+  // mul_80 is free: its buffer is kept for add_91
+  // mul_83 is free: its buffer is kept for add_89
+  // mul_86 is free: its buffer is kept for add_87
+  // mul_89 is free: its buffer is kept for add_85
+  // mul_92 is free: its buffer is kept for add_83
+  // mul_95 is free: its buffer is kept for add_81
+  // mul_98 is free: its buffer is kept for add_79
+  // mul_101 is free: its buffer is kept for add_77
+  // mul_104 is free: its buffer is kept for mul_110
+  // mul_107 is free: its buffer is kept for add_75
   // node 'unsqueeze_6' (aten.unsqueeze.default)
   // may share squeeze_3's storage (a view)
   TensorHandle unsqueeze_6;
   check(aoti_torch_cpu_unsqueeze(squeeze_3.get(), 0, unsqueeze_6.out()),
         "node 'unsqueeze_6' (aten.unsqueeze.default)");
   squeeze_3.reset();
-  // node 'unsqueeze_7' (aten.unsqueeze.default)
-  // may share squeeze_7's storage (a view)
-  TensorHandle unsqueeze_7;
-  check(aoti_torch_cpu_unsqueeze(squeeze_7.get(), 0, unsqueeze_7.out()),
-        "node 'unsqueeze_7' (aten.unsqueeze.default)");
-  squeeze_7.reset();
   // node 'view_80' (aten.view.default)
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
   // may share cat_2's storage (a view)
@@ -4499,175 +7025,6 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   const int64_t dims_42[] = {0};
   check(aoti_torch_cpu_flip(view_81.get(), dims_42, 1, flip_1.out()), "node 'flip_1' (aten.flip.default)");
   view_81.reset();
-  // node 'slice_45' (aten.slice.Tensor)
-  // may share flip_1's storage (a view)
-  TensorHandle slice_45;
-  int64_t start_value_44 = 0;
-  int64_t end_value_44 = 1;
-  check(aoti_torch_cpu_slice_Tensor(flip_1.get(), 0, &start_value_44, &end_value_44, 1, slice_45.out()),
-        "node 'slice_45' (aten.slice.Tensor)");
-  // node 'slice_46' (aten.slice.Tensor)
-  // may share flip_1's storage (a view)
-  TensorHandle slice_46;
-  int64_t start_value_45 = 1;
-  int64_t end_value_45 = 2;
-  check(aoti_torch_cpu_slice_Tensor(flip_1.get(), 0, &start_value_45, &end_value_45, 1, slice_46.out()),
-        "node 'slice_46' (aten.slice.Tensor)");
-  // node 'slice_47' (aten.slice.Tensor)
-  // may share flip_1's storage (a view)
-  TensorHandle slice_47;
-  int64_t start_value_46 = 2;
-  int64_t end_value_46 = 3;
-  check(aoti_torch_cpu_slice_Tensor(flip_1.get(), 0, &start_value_46, &end_value_46, 1, slice_47.out()),
-        "node 'slice_47' (aten.slice.Tensor)");
-  // node 'slice_48' (aten.slice.Tensor)
-  // may share flip_1's storage (a view)
-  TensorHandle slice_48;
-  int64_t start_value_47 = 3;
-  int64_t end_value_47 = 4;
-  check(aoti_torch_cpu_slice_Tensor(flip_1.get(), 0, &start_value_47, &end_value_47, 1, slice_48.out()),
-        "node 'slice_48' (aten.slice.Tensor)");
-  // node 'slice_49' (aten.slice.Tensor)
-  // may share flip_1's storage (a view)
-  TensorHandle slice_49;
-  int64_t start_value_48 = 4;
-  int64_t end_value_48 = 5;
-  check(aoti_torch_cpu_slice_Tensor(flip_1.get(), 0, &start_value_48, &end_value_48, 1, slice_49.out()),
-        "node 'slice_49' (aten.slice.Tensor)");
-  // node 'slice_50' (aten.slice.Tensor)
-  // may share flip_1's storage (a view)
-  TensorHandle slice_50;
-  int64_t start_value_49 = 5;
-  int64_t end_value_49 = 6;
-  check(aoti_torch_cpu_slice_Tensor(flip_1.get(), 0, &start_value_49, &end_value_49, 1, slice_50.out()),
-        "node 'slice_50' (aten.slice.Tensor)");
-  // node 'slice_51' (aten.slice.Tensor)
-  // may share flip_1's storage (a view)
-  TensorHandle slice_51;
-  int64_t start_value_50 = 6;
-  int64_t end_value_50 = 7;
-  check(aoti_torch_cpu_slice_Tensor(flip_1.get(), 0, &start_value_50, &end_value_50, 1, slice_51.out()),
-        "node 'slice_51' (aten.slice.Tensor)");
-  // node 'slice_52' (aten.slice.Tensor)
-  // may share flip_1's storage (a view)
-  TensorHandle slice_52;
-  int64_t start_value_51 = 7;
-  int64_t end_value_51 = 8;
-  check(aoti_torch_cpu_slice_Tensor(flip_1.get(), 0, &start_value_51, &end_value_51, 1, slice_52.out()),
-        "node 'slice_52' (aten.slice.Tensor)");
-  // node 'slice_53' (aten.slice.Tensor)
-  // may share flip_1's storage (a view)
-  TensorHandle slice_53;
-  int64_t start_value_52 = 8;
-  int64_t end_value_52 = 9;
-  check(aoti_torch_cpu_slice_Tensor(flip_1.get(), 0, &start_value_52, &end_value_52, 1, slice_53.out()),
-        "node 'slice_53' (aten.slice.Tensor)");
-  // node 'slice_54' (aten.slice.Tensor)
-  // may share flip_1's storage (a view)
-  TensorHandle slice_54;
-  int64_t start_value_53 = 9;
-  int64_t end_value_53 = 10;
-  check(aoti_torch_cpu_slice_Tensor(flip_1.get(), 0, &start_value_53, &end_value_53, 1, slice_54.out()),
-        "node 'slice_54' (aten.slice.Tensor)");
-  // node 'slice_55' (aten.slice.Tensor)
-  // may share flip_1's storage (a view)
-  TensorHandle slice_55;
-  int64_t start_value_54 = 10;
-  int64_t end_value_54 = 11;
-  check(aoti_torch_cpu_slice_Tensor(flip_1.get(), 0, &start_value_54, &end_value_54, 1, slice_55.out()),
-        "node 'slice_55' (aten.slice.Tensor)");
-  // node 'slice_56' (aten.slice.Tensor)
-  // may share flip_1's storage (a view)
-  TensorHandle slice_56;
-  int64_t start_value_55 = 11;
-  int64_t end_value_55 = 12;
-  check(aoti_torch_cpu_slice_Tensor(flip_1.get(), 0, &start_value_55, &end_value_55, 1, slice_56.out()),
-        "node 'slice_56' (aten.slice.Tensor)");
-  flip_1.reset();
-  // node 'squeeze_50' (aten.squeeze.dims)
-  // may share slice_45's storage (a view)
-  TensorHandle squeeze_50;
-  const int64_t dim_44[] = {0};
-  check(aoti_torch_cpu_squeeze_dims(slice_45.get(), dim_44, 1, squeeze_50.out()),
-        "node 'squeeze_50' (aten.squeeze.dims)");
-  slice_45.reset();
-  // node 'squeeze_51' (aten.squeeze.dims)
-  // may share slice_46's storage (a view)
-  TensorHandle squeeze_51;
-  const int64_t dim_45[] = {0};
-  check(aoti_torch_cpu_squeeze_dims(slice_46.get(), dim_45, 1, squeeze_51.out()),
-        "node 'squeeze_51' (aten.squeeze.dims)");
-  slice_46.reset();
-  // node 'squeeze_52' (aten.squeeze.dims)
-  // may share slice_47's storage (a view)
-  TensorHandle squeeze_52;
-  const int64_t dim_46[] = {0};
-  check(aoti_torch_cpu_squeeze_dims(slice_47.get(), dim_46, 1, squeeze_52.out()),
-        "node 'squeeze_52' (aten.squeeze.dims)");
-  slice_47.reset();
-  // node 'squeeze_53' (aten.squeeze.dims)
-  // may share slice_48's storage (a view)
-  TensorHandle squeeze_53;
-  const int64_t dim_47[] = {0};
-  check(aoti_torch_cpu_squeeze_dims(slice_48.get(), dim_47, 1, squeeze_53.out()),
-        "node 'squeeze_53' (aten.squeeze.dims)");
-  slice_48.reset();
-  // node 'squeeze_54' (aten.squeeze.dims)
-  // may share slice_49's storage (a view)
-  TensorHandle squeeze_54;
-  const int64_t dim_48[] = {0};
-  check(aoti_torch_cpu_squeeze_dims(slice_49.get(), dim_48, 1, squeeze_54.out()),
-        "node 'squeeze_54' (aten.squeeze.dims)");
-  slice_49.reset();
-  // node 'squeeze_55' (aten.squeeze.dims)
-  // may share slice_50's storage (a view)
-  TensorHandle squeeze_55;
-  const int64_t dim_49[] = {0};
-  check(aoti_torch_cpu_squeeze_dims(slice_50.get(), dim_49, 1, squeeze_55.out()),
-        "node 'squeeze_55' (aten.squeeze.dims)");
-  slice_50.reset();
-  // node 'squeeze_56' (aten.squeeze.dims)
-  // may share slice_51's storage (a view)
-  TensorHandle squeeze_56;
-  const int64_t dim_50[] = {0};
-  check(aoti_torch_cpu_squeeze_dims(slice_51.get(), dim_50, 1, squeeze_56.out()),
-        "node 'squeeze_56' (aten.squeeze.dims)");
-  slice_51.reset();
-  // node 'squeeze_57' (aten.squeeze.dims)
-  // may share slice_52's storage (a view)
-  TensorHandle squeeze_57;
-  const int64_t dim_51[] = {0};
-  check(aoti_torch_cpu_squeeze_dims(slice_52.get(), dim_51, 1, squeeze_57.out()),
-        "node 'squeeze_57' (aten.squeeze.dims)");
-  slice_52.reset();
-  // node 'squeeze_58' (aten.squeeze.dims)
-  // may share slice_53's storage (a view)
-  TensorHandle squeeze_58;
-  const int64_t dim_52[] = {0};
-  check(aoti_torch_cpu_squeeze_dims(slice_53.get(), dim_52, 1, squeeze_58.out()),
-        "node 'squeeze_58' (aten.squeeze.dims)");
-  slice_53.reset();
-  // node 'squeeze_59' (aten.squeeze.dims)
-  // may share slice_54's storage (a view)
-  TensorHandle squeeze_59;
-  const int64_t dim_53[] = {0};
-  check(aoti_torch_cpu_squeeze_dims(slice_54.get(), dim_53, 1, squeeze_59.out()),
-        "node 'squeeze_59' (aten.squeeze.dims)");
-  slice_54.reset();
-  // node 'squeeze_60' (aten.squeeze.dims)
-  // may share slice_55's storage (a view)
-  TensorHandle squeeze_60;
-  const int64_t dim_54[] = {0};
-  check(aoti_torch_cpu_squeeze_dims(slice_55.get(), dim_54, 1, squeeze_60.out()),
-        "node 'squeeze_60' (aten.squeeze.dims)");
-  slice_55.reset();
-  // node 'squeeze_61' (aten.squeeze.dims)
-  // may share slice_56's storage (a view)
-  TensorHandle squeeze_61;
-  const int64_t dim_55[] = {0};
-  check(aoti_torch_cpu_squeeze_dims(slice_56.get(), dim_55, 1, squeeze_61.out()),
-        "node 'squeeze_61' (aten.squeeze.dims)");
-  slice_56.reset();
   // node 'view_82' (aten.view.default)
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
   // may share unsqueeze_6's storage (a view)
@@ -4700,9 +7057,17 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   // addmm_38 is free: its buffer is kept for addmm_39
   // node 'add_74' (aten.add.Tensor)
   TensorHandle add_74;
-  check(aoti_torch_cpu_add_Tensor(view_83.get(), squeeze_50.get(), 1.0, add_74.out()),
-        "node 'add_74' (aten.add.Tensor)");
-  squeeze_50.reset();
+  add_74 = std::move(add_72);  // add_72's buffer: same dtype, sizes and strides
+  // fuses slice_45, squeeze_50, add_74
+  {
+    const int64_t view_83_layout[] = {384, 192, 1};
+    TensorHandle view_83_copy;
+    const float* view_83_data = kernel_input<float>(view_83.get(), 3, view_83_layout, view_83_copy);
+    const int64_t flip_1_layout[] = {384, 192, 1};
+    TensorHandle flip_1_copy;
+    const float* flip_1_data = kernel_input<float>(flip_1.get(), 3, flip_1_layout, flip_1_copy);
+    k107_slice_squeeze_add(view_83_data, flip_1_data, aotic::runtime::data<float>(add_74.get()));
+  }
   view_83.reset();
   // node 'split_with_sizes_36' (aten.split_with_sizes.default)
   // may share add_74's storage (a view)
@@ -4720,53 +7085,49 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     getitem_146.reset(rets_36[2]);
     getitem_147.reset(rets_36[3]);
   }
-  add_74.reset();
-  // node 'sigmoid_108' (aten.sigmoid.default)
-  TensorHandle sigmoid_108;
-  check(aoti_torch_cpu_sigmoid(getitem_144.get(), sigmoid_108.out()),
-        "node 'sigmoid_108' (aten.sigmoid.default)");
-  getitem_144.reset();
-  // node 'sigmoid_109' (aten.sigmoid.default)
-  TensorHandle sigmoid_109;
-  check(aoti_torch_cpu_sigmoid(getitem_145.get(), sigmoid_109.out()),
-        "node 'sigmoid_109' (aten.sigmoid.default)");
-  getitem_145.reset();
-  // node 'tanh_72' (aten.tanh.default)
-  TensorHandle tanh_72;
-  check(aoti_torch_cpu_tanh(getitem_146.get(), tanh_72.out()), "node 'tanh_72' (aten.tanh.default)");
-  getitem_146.reset();
-  // node 'sigmoid_110' (aten.sigmoid.default)
-  TensorHandle sigmoid_110;
-  check(aoti_torch_cpu_sigmoid(getitem_147.get(), sigmoid_110.out()),
-        "node 'sigmoid_110' (aten.sigmoid.default)");
-  getitem_147.reset();
-  // node 'mul_108' (aten.mul.Tensor)
-  TensorHandle mul_108;
-  check(aoti_torch_cpu_mul_Tensor(sigmoid_109.get(), unsqueeze_7.get(), mul_108.out()),
-        "node 'mul_108' (aten.mul.Tensor)");
-  unsqueeze_7.reset();
-  sigmoid_109.reset();
-  // node 'mul_109' (aten.mul.Tensor)
-  TensorHandle mul_109;
-  check(aoti_torch_cpu_mul_Tensor(sigmoid_108.get(), tanh_72.get(), mul_109.out()),
-        "node 'mul_109' (aten.mul.Tensor)");
-  sigmoid_108.reset();
-  tanh_72.reset();
+  // add_74 is free: its buffer is kept for add_76
   // node 'add_75' (aten.add.Tensor)
   TensorHandle add_75;
-  check(aoti_torch_cpu_add_Tensor(mul_108.get(), mul_109.get(), 1.0, add_75.out()),
-        "node 'add_75' (aten.add.Tensor)");
-  mul_108.reset();
-  mul_109.reset();
-  // node 'tanh_73' (aten.tanh.default)
-  TensorHandle tanh_73;
-  check(aoti_torch_cpu_tanh(add_75.get(), tanh_73.out()), "node 'tanh_73' (aten.tanh.default)");
+  add_75 = std::move(mul_107);  // mul_107's buffer: same dtype, sizes and strides
+  // fuses slice_8, squeeze_7, unsqueeze_7, sigmoid_108, sigmoid_109, tanh_72, mul_108, mul_109, add_75
+  {
+    const int64_t getitem_145_layout[] = {384, 192, 1};
+    TensorHandle getitem_145_copy;
+    const float* getitem_145_data = kernel_input<float>(getitem_145.get(), 3, getitem_145_layout,
+        getitem_145_copy);
+    const int64_t full_1_layout_3[] = {96, 48, 1};
+    TensorHandle full_1_copy_3;
+    const float* full_1_data_3 = kernel_input<float>(full_1.get(), 3, full_1_layout_3, full_1_copy_3);
+    const int64_t getitem_144_layout[] = {384, 192, 1};
+    TensorHandle getitem_144_copy;
+    const float* getitem_144_data = kernel_input<float>(getitem_144.get(), 3, getitem_144_layout,
+        getitem_144_copy);
+    const int64_t getitem_146_layout[] = {384, 192, 1};
+    TensorHandle getitem_146_copy;
+    const float* getitem_146_data = kernel_input<float>(getitem_146.get(), 3, getitem_146_layout,
+        getitem_146_copy);
+    k108_slice_squeeze_unsqueeze_sigmoid_sigmoid_tanh_mul(getitem_145_data, full_1_data_3,
+        getitem_144_data, getitem_146_data, aotic::runtime::data<float>(add_75.get()));
+  }
+  full_1.reset();
+  getitem_144.reset();
+  getitem_145.reset();
+  getitem_146.reset();
   // node 'mul_110' (aten.mul.Tensor)
   TensorHandle mul_110;
-  check(aoti_torch_cpu_mul_Tensor(sigmoid_110.get(), tanh_73.get(), mul_110.out()),
-        "node 'mul_110' (aten.mul.Tensor)");
-  sigmoid_110.reset();
-  tanh_73.reset();
+  mul_110 = std::move(mul_104);  // mul_104's buffer: same dtype, sizes and strides
+  // fuses sigmoid_110, tanh_73, mul_110
+  {
+    const int64_t getitem_147_layout[] = {384, 192, 1};
+    TensorHandle getitem_147_copy;
+    const float* getitem_147_data = kernel_input<float>(getitem_147.get(), 3, getitem_147_layout,
+        getitem_147_copy);
+    const int64_t add_75_layout[] = {96, 48, 1};
+    TensorHandle add_75_copy;
+    const float* add_75_data = kernel_input<float>(add_75.get(), 3, add_75_layout, add_75_copy);
+    k109_sigmoid_tanh_mul(getitem_147_data, add_75_data, aotic::runtime::data<float>(mul_110.get()));
+  }
+  getitem_147.reset();
   // node 'view_84' (aten.view.default)
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
   // may share mul_110's storage (a view)
@@ -4798,9 +7159,17 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   // addmm_39 is free: its buffer is kept for addmm_40
   // node 'add_76' (aten.add.Tensor)
   TensorHandle add_76;
-  check(aoti_torch_cpu_add_Tensor(view_85.get(), squeeze_51.get(), 1.0, add_76.out()),
-        "node 'add_76' (aten.add.Tensor)");
-  squeeze_51.reset();
+  add_76 = std::move(add_74);  // add_74's buffer: same dtype, sizes and strides
+  // fuses slice_46, squeeze_51, add_76
+  {
+    const int64_t view_85_layout[] = {384, 192, 1};
+    TensorHandle view_85_copy;
+    const float* view_85_data = kernel_input<float>(view_85.get(), 3, view_85_layout, view_85_copy);
+    const int64_t flip_1_layout_1[] = {384, 192, 1};
+    TensorHandle flip_1_copy_1;
+    const float* flip_1_data_1 = kernel_input<float>(flip_1.get(), 3, flip_1_layout_1, flip_1_copy_1);
+    k110_slice_squeeze_add(view_85_data, flip_1_data_1, aotic::runtime::data<float>(add_76.get()));
+  }
   view_85.reset();
   // node 'split_with_sizes_37' (aten.split_with_sizes.default)
   // may share add_76's storage (a view)
@@ -4818,53 +7187,49 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     getitem_150.reset(rets_37[2]);
     getitem_151.reset(rets_37[3]);
   }
-  add_76.reset();
-  // node 'sigmoid_111' (aten.sigmoid.default)
-  TensorHandle sigmoid_111;
-  check(aoti_torch_cpu_sigmoid(getitem_148.get(), sigmoid_111.out()),
-        "node 'sigmoid_111' (aten.sigmoid.default)");
-  getitem_148.reset();
-  // node 'sigmoid_112' (aten.sigmoid.default)
-  TensorHandle sigmoid_112;
-  check(aoti_torch_cpu_sigmoid(getitem_149.get(), sigmoid_112.out()),
-        "node 'sigmoid_112' (aten.sigmoid.default)");
-  getitem_149.reset();
-  // node 'tanh_74' (aten.tanh.default)
-  TensorHandle tanh_74;
-  check(aoti_torch_cpu_tanh(getitem_150.get(), tanh_74.out()), "node 'tanh_74' (aten.tanh.default)");
-  getitem_150.reset();
-  // node 'sigmoid_113' (aten.sigmoid.default)
-  TensorHandle sigmoid_113;
-  check(aoti_torch_cpu_sigmoid(getitem_151.get(), sigmoid_113.out()),
-        "node 'sigmoid_113' (aten.sigmoid.default)");
-  getitem_151.reset();
-  // node 'mul_111' (aten.mul.Tensor)
-  TensorHandle mul_111;
-  check(aoti_torch_cpu_mul_Tensor(sigmoid_112.get(), add_75.get(), mul_111.out()),
-        "node 'mul_111' (aten.mul.Tensor)");
-  add_75.reset();
-  sigmoid_112.reset();
-  // node 'mul_112' (aten.mul.Tensor)
-  TensorHandle mul_112;
-  check(aoti_torch_cpu_mul_Tensor(sigmoid_111.get(), tanh_74.get(), mul_112.out()),
-        "node 'mul_112' (aten.mul.Tensor)");
-  sigmoid_111.reset();
-  tanh_74.reset();
+  // add_76 is free: its buffer is kept for add_78
   // node 'add_77' (aten.add.Tensor)
   TensorHandle add_77;
-  check(aoti_torch_cpu_add_Tensor(mul_111.get(), mul_112.get(), 1.0, add_77.out()),
-        "node 'add_77' (aten.add.Tensor)");
-  mul_111.reset();
-  mul_112.reset();
-  // node 'tanh_75' (aten.tanh.default)
-  TensorHandle tanh_75;
-  check(aoti_torch_cpu_tanh(add_77.get(), tanh_75.out()), "node 'tanh_75' (aten.tanh.default)");
+  add_77 = std::move(mul_101);  // mul_101's buffer: same dtype, sizes and strides
+  // fuses sigmoid_111, sigmoid_112, tanh_74, mul_111, mul_112, add_77
+  {
+    const int64_t getitem_149_layout[] = {384, 192, 1};
+    TensorHandle getitem_149_copy;
+    const float* getitem_149_data = kernel_input<float>(getitem_149.get(), 3, getitem_149_layout,
+        getitem_149_copy);
+    const int64_t add_75_layout_1[] = {96, 48, 1};
+    TensorHandle add_75_copy_1;
+    const float* add_75_data_1 = kernel_input<float>(add_75.get(), 3, add_75_layout_1, add_75_copy_1);
+    const int64_t getitem_148_layout[] = {384, 192, 1};
+    TensorHandle getitem_148_copy;
+    const float* getitem_148_data = kernel_input<float>(getitem_148.get(), 3, getitem_148_layout,
+        getitem_148_copy);
+    const int64_t getitem_150_layout[] = {384, 192, 1};
+    TensorHandle getitem_150_copy;
+    const float* getitem_150_data = kernel_input<float>(getitem_150.get(), 3, getitem_150_layout,
+        getitem_150_copy);
+    k111_sigmoid_sigmoid_tanh_mul_mul_add(getitem_149_data, add_75_data_1, getitem_148_data,
+        getitem_150_data, aotic::runtime::data<float>(add_77.get()));
+  }
+  // add_75 is free: its buffer is kept for mul_113
+  getitem_148.reset();
+  getitem_149.reset();
+  getitem_150.reset();
   // node 'mul_113' (aten.mul.Tensor)
   TensorHandle mul_113;
-  check(aoti_torch_cpu_mul_Tensor(sigmoid_113.get(), tanh_75.get(), mul_113.out()),
-        "node 'mul_113' (aten.mul.Tensor)");
-  sigmoid_113.reset();
-  tanh_75.reset();
+  mul_113 = std::move(add_75);  // add_75's buffer: same dtype, sizes and strides
+  // fuses sigmoid_113, tanh_75, mul_113
+  {
+    const int64_t getitem_151_layout[] = {384, 192, 1};
+    TensorHandle getitem_151_copy;
+    const float* getitem_151_data = kernel_input<float>(getitem_151.get(), 3, getitem_151_layout,
+        getitem_151_copy);
+    const int64_t add_77_layout[] = {96, 48, 1};
+    TensorHandle add_77_copy;
+    const float* add_77_data = kernel_input<float>(add_77.get(), 3, add_77_layout, add_77_copy);
+    k112_sigmoid_tanh_mul(getitem_151_data, add_77_data, aotic::runtime::data<float>(mul_113.get()));
+  }
+  getitem_151.reset();
   // node 'view_86' (aten.view.default)
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
   // may share mul_113's storage (a view)
@@ -4896,9 +7261,17 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   // addmm_40 is free: its buffer is kept for addmm_41
   // node 'add_78' (aten.add.Tensor)
   TensorHandle add_78;
-  check(aoti_torch_cpu_add_Tensor(view_87.get(), squeeze_52.get(), 1.0, add_78.out()),
-        "node 'add_78' (aten.add.Tensor)");
-  squeeze_52.reset();
+  add_78 = std::move(add_76);  // add_76's buffer: same dtype, sizes and strides
+  // fuses slice_47, squeeze_52, add_78
+  {
+    const int64_t view_87_layout[] = {384, 192, 1};
+    TensorHandle view_87_copy;
+    const float* view_87_data = kernel_input<float>(view_87.get(), 3, view_87_layout, view_87_copy);
+    const int64_t flip_1_layout_2[] = {384, 192, 1};
+    TensorHandle flip_1_copy_2;
+    const float* flip_1_data_2 = kernel_input<float>(flip_1.get(), 3, flip_1_layout_2, flip_1_copy_2);
+    k113_slice_squeeze_add(view_87_data, flip_1_data_2, aotic::runtime::data<float>(add_78.get()));
+  }
   view_87.reset();
   // node 'split_with_sizes_38' (aten.split_with_sizes.default)
   // may share add_78's storage (a view)
@@ -4916,53 +7289,49 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     getitem_154.reset(rets_38[2]);
     getitem_155.reset(rets_38[3]);
   }
-  add_78.reset();
-  // node 'sigmoid_114' (aten.sigmoid.default)
-  TensorHandle sigmoid_114;
-  check(aoti_torch_cpu_sigmoid(getitem_152.get(), sigmoid_114.out()),
-        "node 'sigmoid_114' (aten.sigmoid.default)");
-  getitem_152.reset();
-  // node 'sigmoid_115' (aten.sigmoid.default)
-  TensorHandle sigmoid_115;
-  check(aoti_torch_cpu_sigmoid(getitem_153.get(), sigmoid_115.out()),
-        "node 'sigmoid_115' (aten.sigmoid.default)");
-  getitem_153.reset();
-  // node 'tanh_76' (aten.tanh.default)
-  TensorHandle tanh_76;
-  check(aoti_torch_cpu_tanh(getitem_154.get(), tanh_76.out()), "node 'tanh_76' (aten.tanh.default)");
-  getitem_154.reset();
-  // node 'sigmoid_116' (aten.sigmoid.default)
-  TensorHandle sigmoid_116;
-  check(aoti_torch_cpu_sigmoid(getitem_155.get(), sigmoid_116.out()),
-        "node 'sigmoid_116' (aten.sigmoid.default)");
-  getitem_155.reset();
-  // node 'mul_114' (aten.mul.Tensor)
-  TensorHandle mul_114;
-  check(aoti_torch_cpu_mul_Tensor(sigmoid_115.get(), add_77.get(), mul_114.out()),
-        "node 'mul_114' (aten.mul.Tensor)");
-  add_77.reset();
-  sigmoid_115.reset();
-  // node 'mul_115' (aten.mul.Tensor)
-  TensorHandle mul_115;
-  check(aoti_torch_cpu_mul_Tensor(sigmoid_114.get(), tanh_76.get(), mul_115.out()),
-        "node 'mul_115' (aten.mul.Tensor)");
-  sigmoid_114.reset();
-  tanh_76.reset();
+  // add_78 is free: its buffer is kept for add_80
   // node 'add_79' (aten.add.Tensor)
   TensorHandle add_79;
-  check(aoti_torch_cpu_add_Tensor(mul_114.get(), mul_115.get(), 1.0, add_79.out()),
-        "node 'add_79' (aten.add.Tensor)");
-  mul_114.reset();
-  mul_115.reset();
-  // node 'tanh_77' (aten.tanh.default)
-  TensorHandle tanh_77;
-  check(aoti_torch_cpu_tanh(add_79.get(), tanh_77.out()), "node 'tanh_77' (aten.tanh.default)");
+  add_79 = std::move(mul_98);  // mul_98's buffer: same dtype, sizes and strides
+  // fuses sigmoid_114, sigmoid_115, tanh_76, mul_114, mul_115, add_79
+  {
+    const int64_t getitem_153_layout[] = {384, 192, 1};
+    TensorHandle getitem_153_copy;
+    const float* getitem_153_data = kernel_input<float>(getitem_153.get(), 3, getitem_153_layout,
+        getitem_153_copy);
+    const int64_t add_77_layout_1[] = {96, 48, 1};
+    TensorHandle add_77_copy_1;
+    const float* add_77_data_1 = kernel_input<float>(add_77.get(), 3, add_77_layout_1, add_77_copy_1);
+    const int64_t getitem_152_layout[] = {384, 192, 1};
+    TensorHandle getitem_152_copy;
+    const float* getitem_152_data = kernel_input<float>(getitem_152.get(), 3, getitem_152_layout,
+        getitem_152_copy);
+    const int64_t getitem_154_layout[] = {384, 192, 1};
+    TensorHandle getitem_154_copy;
+    const float* getitem_154_data = kernel_input<float>(getitem_154.get(), 3, getitem_154_layout,
+        getitem_154_copy);
+    k114_sigmoid_sigmoid_tanh_mul_mul_add(getitem_153_data, add_77_data_1, getitem_152_data,
+        getitem_154_data, aotic::runtime::data<float>(add_79.get()));
+  }
+  // add_77 is free: its buffer is kept for mul_116
+  getitem_152.reset();
+  getitem_153.reset();
+  getitem_154.reset();
   // node 'mul_116' (aten.mul.Tensor)
   TensorHandle mul_116;
-  check(aoti_torch_cpu_mul_Tensor(sigmoid_116.get(), tanh_77.get(), mul_116.out()),
-        "node 'mul_116' (aten.mul.Tensor)");
-  sigmoid_116.reset();
-  tanh_77.reset();
+  mul_116 = std::move(add_77);  // add_77's buffer: same dtype, sizes and strides
+  // fuses sigmoid_116, tanh_77, mul_116
+  {
+    const int64_t getitem_155_layout[] = {384, 192, 1};
+    TensorHandle getitem_155_copy;
+    const float* getitem_155_data = kernel_input<float>(getitem_155.get(), 3, getitem_155_layout,
+        getitem_155_copy);
+    const int64_t add_79_layout[] = {96, 48, 1};
+    TensorHandle add_79_copy;
+    const float* add_79_data = kernel_input<float>(add_79.get(), 3, add_79_layout, add_79_copy);
+    k115_sigmoid_tanh_mul(getitem_155_data, add_79_data, aotic::runtime::data<float>(mul_116.get()));
+  }
+  getitem_155.reset();
   // node 'view_88' (aten.view.default)
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
   // may share mul_116's storage (a view)
@@ -4994,9 +7363,17 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   // addmm_41 is free: its buffer is kept for addmm_42
   // node 'add_80' (aten.add.Tensor)
   TensorHandle add_80;
-  check(aoti_torch_cpu_add_Tensor(view_89.get(), squeeze_53.get(), 1.0, add_80.out()),
-        "node 'add_80' (aten.add.Tensor)");
-  squeeze_53.reset();
+  add_80 = std::move(add_78);  // add_78's buffer: same dtype, sizes and strides
+  // fuses slice_48, squeeze_53, add_80
+  {
+    const int64_t view_89_layout[] = {384, 192, 1};
+    TensorHandle view_89_copy;
+    const float* view_89_data = kernel_input<float>(view_89.get(), 3, view_89_layout, view_89_copy);
+    const int64_t flip_1_layout_3[] = {384, 192, 1};
+    TensorHandle flip_1_copy_3;
+    const float* flip_1_data_3 = kernel_input<float>(flip_1.get(), 3, flip_1_layout_3, flip_1_copy_3);
+    k116_slice_squeeze_add(view_89_data, flip_1_data_3, aotic::runtime::data<float>(add_80.get()));
+  }
   view_89.reset();
   // node 'split_with_sizes_39' (aten.split_with_sizes.default)
   // may share add_80's storage (a view)
@@ -5014,53 +7391,49 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     getitem_158.reset(rets_39[2]);
     getitem_159.reset(rets_39[3]);
   }
-  add_80.reset();
-  // node 'sigmoid_117' (aten.sigmoid.default)
-  TensorHandle sigmoid_117;
-  check(aoti_torch_cpu_sigmoid(getitem_156.get(), sigmoid_117.out()),
-        "node 'sigmoid_117' (aten.sigmoid.default)");
-  getitem_156.reset();
-  // node 'sigmoid_118' (aten.sigmoid.default)
-  TensorHandle sigmoid_118;
-  check(aoti_torch_cpu_sigmoid(getitem_157.get(), sigmoid_118.out()),
-        "node 'sigmoid_118' (aten.sigmoid.default)");
-  getitem_157.reset();
-  // node 'tanh_78' (aten.tanh.default)
-  TensorHandle tanh_78;
-  check(aoti_torch_cpu_tanh(getitem_158.get(), tanh_78.out()), "node 'tanh_78' (aten.tanh.default)");
-  getitem_158.reset();
-  // node 'sigmoid_119' (aten.sigmoid.default)
-  TensorHandle sigmoid_119;
-  check(aoti_torch_cpu_sigmoid(getitem_159.get(), sigmoid_119.out()),
-        "node 'sigmoid_119' (aten.sigmoid.default)");
-  getitem_159.reset();
-  // node 'mul_117' (aten.mul.Tensor)
-  TensorHandle mul_117;
-  check(aoti_torch_cpu_mul_Tensor(sigmoid_118.get(), add_79.get(), mul_117.out()),
-        "node 'mul_117' (aten.mul.Tensor)");
-  add_79.reset();
-  sigmoid_118.reset();
-  // node 'mul_118' (aten.mul.Tensor)
-  TensorHandle mul_118;
-  check(aoti_torch_cpu_mul_Tensor(sigmoid_117.get(), tanh_78.get(), mul_118.out()),
-        "node 'mul_118' (aten.mul.Tensor)");
-  sigmoid_117.reset();
-  tanh_78.reset();
+  // add_80 is free: its buffer is kept for add_82
   // node 'add_81' (aten.add.Tensor)
   TensorHandle add_81;
-  check(aoti_torch_cpu_add_Tensor(mul_117.get(), mul_118.get(), 1.0, add_81.out()),
-        "node 'add_81' (aten.add.Tensor)");
-  mul_117.reset();
-  mul_118.reset();
-  // node 'tanh_79' (aten.tanh.default)
-  TensorHandle tanh_79;
-  check(aoti_torch_cpu_tanh(add_81.get(), tanh_79.out()), "node 'tanh_79' (aten.tanh.default)");
+  add_81 = std::move(mul_95);  // mul_95's buffer: same dtype, sizes and strides
+  // fuses sigmoid_117, sigmoid_118, tanh_78, mul_117, mul_118, add_81
+  {
+    const int64_t getitem_157_layout[] = {384, 192, 1};
+    TensorHandle getitem_157_copy;
+    const float* getitem_157_data = kernel_input<float>(getitem_157.get(), 3, getitem_157_layout,
+        getitem_157_copy);
+    const int64_t add_79_layout_1[] = {96, 48, 1};
+    TensorHandle add_79_copy_1;
+    const float* add_79_data_1 = kernel_input<float>(add_79.get(), 3, add_79_layout_1, add_79_copy_1);
+    const int64_t getitem_156_layout[] = {384, 192, 1};
+    TensorHandle getitem_156_copy;
+    const float* getitem_156_data = kernel_input<float>(getitem_156.get(), 3, getitem_156_layout,
+        getitem_156_copy);
+    const int64_t getitem_158_layout[] = {384, 192, 1};
+    TensorHandle getitem_158_copy;
+    const float* getitem_158_data = kernel_input<float>(getitem_158.get(), 3, getitem_158_layout,
+        getitem_158_copy);
+    k117_sigmoid_sigmoid_tanh_mul_mul_add(getitem_157_data, add_79_data_1, getitem_156_data,
+        getitem_158_data, aotic::runtime::data<float>(add_81.get()));
+  }
+  // add_79 is free: its buffer is kept for mul_119
+  getitem_156.reset();
+  getitem_157.reset();
+  getitem_158.reset();
   // node 'mul_119' (aten.mul.Tensor)
   TensorHandle mul_119;
-  check(aoti_torch_cpu_mul_Tensor(sigmoid_119.get(), tanh_79.get(), mul_119.out()),
-        "node 'mul_119' (aten.mul.Tensor)");
-  sigmoid_119.reset();
-  tanh_79.reset();
+  mul_119 = std::move(add_79);  // add_79's buffer: same dtype, sizes and strides
+  // fuses sigmoid_119, tanh_79, mul_119
+  {
+    const int64_t getitem_159_layout[] = {384, 192, 1};
+    TensorHandle getitem_159_copy;
+    const float* getitem_159_data = kernel_input<float>(getitem_159.get(), 3, getitem_159_layout,
+        getitem_159_copy);
+    const int64_t add_81_layout[] = {96, 48, 1};
+    TensorHandle add_81_copy;
+    const float* add_81_data = kernel_input<float>(add_81.get(), 3, add_81_layout, add_81_copy);
+    k118_sigmoid_tanh_mul(getitem_159_data, add_81_data, aotic::runtime::data<float>(mul_119.get()));
+  }
+  getitem_159.reset();
   // node 'view_90' (aten.view.default)
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
   // may share mul_119's storage (a view)
@@ -5092,9 +7465,17 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   // addmm_42 is free: its buffer is kept for addmm_43
   // node 'add_82' (aten.add.Tensor)
   TensorHandle add_82;
-  check(aoti_torch_cpu_add_Tensor(view_91.get(), squeeze_54.get(), 1.0, add_82.out()),
-        "node 'add_82' (aten.add.Tensor)");
-  squeeze_54.reset();
+  add_82 = std::move(add_80);  // add_80's buffer: same dtype, sizes and strides
+  // fuses slice_49, squeeze_54, add_82
+  {
+    const int64_t view_91_layout[] = {384, 192, 1};
+    TensorHandle view_91_copy;
+    const float* view_91_data = kernel_input<float>(view_91.get(), 3, view_91_layout, view_91_copy);
+    const int64_t flip_1_layout_4[] = {384, 192, 1};
+    TensorHandle flip_1_copy_4;
+    const float* flip_1_data_4 = kernel_input<float>(flip_1.get(), 3, flip_1_layout_4, flip_1_copy_4);
+    k119_slice_squeeze_add(view_91_data, flip_1_data_4, aotic::runtime::data<float>(add_82.get()));
+  }
   view_91.reset();
   // node 'split_with_sizes_40' (aten.split_with_sizes.default)
   // may share add_82's storage (a view)
@@ -5112,53 +7493,49 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     getitem_162.reset(rets_40[2]);
     getitem_163.reset(rets_40[3]);
   }
-  add_82.reset();
-  // node 'sigmoid_120' (aten.sigmoid.default)
-  TensorHandle sigmoid_120;
-  check(aoti_torch_cpu_sigmoid(getitem_160.get(), sigmoid_120.out()),
-        "node 'sigmoid_120' (aten.sigmoid.default)");
-  getitem_160.reset();
-  // node 'sigmoid_121' (aten.sigmoid.default)
-  TensorHandle sigmoid_121;
-  check(aoti_torch_cpu_sigmoid(getitem_161.get(), sigmoid_121.out()),
-        "node 'sigmoid_121' (aten.sigmoid.default)");
-  getitem_161.reset();
-  // node 'tanh_80' (aten.tanh.default)
-  TensorHandle tanh_80;
-  check(aoti_torch_cpu_tanh(getitem_162.get(), tanh_80.out()), "node 'tanh_80' (aten.tanh.default)");
-  getitem_162.reset();
-  // node 'sigmoid_122' (aten.sigmoid.default)
-  TensorHandle sigmoid_122;
-  check(aoti_torch_cpu_sigmoid(getitem_163.get(), sigmoid_122.out()),
-        "node 'sigmoid_122' (aten.sigmoid.default)");
-  getitem_163.reset();
-  // node 'mul_120' (aten.mul.Tensor)
-  TensorHandle mul_120;
-  check(aoti_torch_cpu_mul_Tensor(sigmoid_121.get(), add_81.get(), mul_120.out()),
-        "node 'mul_120' (aten.mul.Tensor)");
-  add_81.reset();
-  sigmoid_121.reset();
-  // node 'mul_121' (aten.mul.Tensor)
-  TensorHandle mul_121;
-  check(aoti_torch_cpu_mul_Tensor(sigmoid_120.get(), tanh_80.get(), mul_121.out()),
-        "node 'mul_121' (aten.mul.Tensor)");
-  sigmoid_120.reset();
-  tanh_80.reset();
+  // add_82 is free: its buffer is kept for add_84
   // node 'add_83' (aten.add.Tensor)
   TensorHandle add_83;
-  check(aoti_torch_cpu_add_Tensor(mul_120.get(), mul_121.get(), 1.0, add_83.out()),
-        "node 'add_83' (aten.add.Tensor)");
-  mul_120.reset();
-  mul_121.reset();
-  // node 'tanh_81' (aten.tanh.default)
-  TensorHandle tanh_81;
-  check(aoti_torch_cpu_tanh(add_83.get(), tanh_81.out()), "node 'tanh_81' (aten.tanh.default)");
+  add_83 = std::move(mul_92);  // mul_92's buffer: same dtype, sizes and strides
+  // fuses sigmoid_120, sigmoid_121, tanh_80, mul_120, mul_121, add_83
+  {
+    const int64_t getitem_161_layout[] = {384, 192, 1};
+    TensorHandle getitem_161_copy;
+    const float* getitem_161_data = kernel_input<float>(getitem_161.get(), 3, getitem_161_layout,
+        getitem_161_copy);
+    const int64_t add_81_layout_1[] = {96, 48, 1};
+    TensorHandle add_81_copy_1;
+    const float* add_81_data_1 = kernel_input<float>(add_81.get(), 3, add_81_layout_1, add_81_copy_1);
+    const int64_t getitem_160_layout[] = {384, 192, 1};
+    TensorHandle getitem_160_copy;
+    const float* getitem_160_data = kernel_input<float>(getitem_160.get(), 3, getitem_160_layout,
+        getitem_160_copy);
+    const int64_t getitem_162_layout[] = {384, 192, 1};
+    TensorHandle getitem_162_copy;
+    const float* getitem_162_data = kernel_input<float>(getitem_162.get(), 3, getitem_162_layout,
+        getitem_162_copy);
+    k120_sigmoid_sigmoid_tanh_mul_mul_add(getitem_161_data, add_81_data_1, getitem_160_data,
+        getitem_162_data, aotic::runtime::data<float>(add_83.get()));
+  }
+  // add_81 is free: its buffer is kept for mul_122
+  getitem_160.reset();
+  getitem_161.reset();
+  getitem_162.reset();
   // node 'mul_122' (aten.mul.Tensor)
   TensorHandle mul_122;
-  check(aoti_torch_cpu_mul_Tensor(sigmoid_122.get(), tanh_81.get(), mul_122.out()),
-        "node 'mul_122' (aten.mul.Tensor)");
-  sigmoid_122.reset();
-  tanh_81.reset();
+  mul_122 = std::move(add_81);  // add_81's buffer: same dtype, sizes and strides
+  // fuses sigmoid_122, tanh_81, mul_122
+  {
+    const int64_t getitem_163_layout[] = {384, 192, 1};
+    TensorHandle getitem_163_copy;
+    const float* getitem_163_data = kernel_input<float>(getitem_163.get(), 3, getitem_163_layout,
+        getitem_163_copy);
+    const int64_t add_83_layout[] = {96, 48, 1};
+    TensorHandle add_83_copy;
+    const float* add_83_data = kernel_input<float>(add_83.get(), 3, add_83_layout, add_83_copy);
+    k121_sigmoid_tanh_mul(getitem_163_data, add_83_data, aotic::runtime::data<float>(mul_122.get()));
+  }
+  getitem_163.reset();
   // node 'view_92' (aten.view.default)
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
   // may share mul_122's storage (a view)
@@ -5190,9 +7567,17 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   // addmm_43 is free: its buffer is kept for addmm_44
   // node 'add_84' (aten.add.Tensor)
   TensorHandle add_84;
-  check(aoti_torch_cpu_add_Tensor(view_93.get(), squeeze_55.get(), 1.0, add_84.out()),
-        "node 'add_84' (aten.add.Tensor)");
-  squeeze_55.reset();
+  add_84 = std::move(add_82);  // add_82's buffer: same dtype, sizes and strides
+  // fuses slice_50, squeeze_55, add_84
+  {
+    const int64_t view_93_layout[] = {384, 192, 1};
+    TensorHandle view_93_copy;
+    const float* view_93_data = kernel_input<float>(view_93.get(), 3, view_93_layout, view_93_copy);
+    const int64_t flip_1_layout_5[] = {384, 192, 1};
+    TensorHandle flip_1_copy_5;
+    const float* flip_1_data_5 = kernel_input<float>(flip_1.get(), 3, flip_1_layout_5, flip_1_copy_5);
+    k122_slice_squeeze_add(view_93_data, flip_1_data_5, aotic::runtime::data<float>(add_84.get()));
+  }
   view_93.reset();
   // node 'split_with_sizes_41' (aten.split_with_sizes.default)
   // may share add_84's storage (a view)
@@ -5210,53 +7595,49 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     getitem_166.reset(rets_41[2]);
     getitem_167.reset(rets_41[3]);
   }
-  add_84.reset();
-  // node 'sigmoid_123' (aten.sigmoid.default)
-  TensorHandle sigmoid_123;
-  check(aoti_torch_cpu_sigmoid(getitem_164.get(), sigmoid_123.out()),
-        "node 'sigmoid_123' (aten.sigmoid.default)");
-  getitem_164.reset();
-  // node 'sigmoid_124' (aten.sigmoid.default)
-  TensorHandle sigmoid_124;
-  check(aoti_torch_cpu_sigmoid(getitem_165.get(), sigmoid_124.out()),
-        "node 'sigmoid_124' (aten.sigmoid.default)");
-  getitem_165.reset();
-  // node 'tanh_82' (aten.tanh.default)
-  TensorHandle tanh_82;
-  check(aoti_torch_cpu_tanh(getitem_166.get(), tanh_82.out()), "node 'tanh_82' (aten.tanh.default)");
-  getitem_166.reset();
-  // node 'sigmoid_125' (aten.sigmoid.default)
-  TensorHandle sigmoid_125;
-  check(aoti_torch_cpu_sigmoid(getitem_167.get(), sigmoid_125.out()),
-        "node 'sigmoid_125' (aten.sigmoid.default)");
-  getitem_167.reset();
-  // node 'mul_123' (aten.mul.Tensor)
-  TensorHandle mul_123;
-  check(aoti_torch_cpu_mul_Tensor(sigmoid_124.get(), add_83.get(), mul_123.out()),
-        "node 'mul_123' (aten.mul.Tensor)");
-  add_83.reset();
-  sigmoid_124.reset();
-  // node 'mul_124' (aten.mul.Tensor)
-  TensorHandle mul_124;
-  check(aoti_torch_cpu_mul_Tensor(sigmoid_123.get(), tanh_82.get(), mul_124.out()),
-        "node 'mul_124' (aten.mul.Tensor)");
-  sigmoid_123.reset();
-  tanh_82.reset();
+  // add_84 is free: its buffer is kept for add_86
   // node 'add_85' (aten.add.Tensor)
   TensorHandle add_85;
-  check(aoti_torch_cpu_add_Tensor(mul_123.get(), mul_124.get(), 1.0, add_85.out()),
-        "node 'add_85' (aten.add.Tensor)");
-  mul_123.reset();
-  mul_124.reset();
-  // node 'tanh_83' (aten.tanh.default)
-  TensorHandle tanh_83;
-  check(aoti_torch_cpu_tanh(add_85.get(), tanh_83.out()), "node 'tanh_83' (aten.tanh.default)");
+  add_85 = std::move(mul_89);  // mul_89's buffer: same dtype, sizes and strides
+  // fuses sigmoid_123, sigmoid_124, tanh_82, mul_123, mul_124, add_85
+  {
+    const int64_t getitem_165_layout[] = {384, 192, 1};
+    TensorHandle getitem_165_copy;
+    const float* getitem_165_data = kernel_input<float>(getitem_165.get(), 3, getitem_165_layout,
+        getitem_165_copy);
+    const int64_t add_83_layout_1[] = {96, 48, 1};
+    TensorHandle add_83_copy_1;
+    const float* add_83_data_1 = kernel_input<float>(add_83.get(), 3, add_83_layout_1, add_83_copy_1);
+    const int64_t getitem_164_layout[] = {384, 192, 1};
+    TensorHandle getitem_164_copy;
+    const float* getitem_164_data = kernel_input<float>(getitem_164.get(), 3, getitem_164_layout,
+        getitem_164_copy);
+    const int64_t getitem_166_layout[] = {384, 192, 1};
+    TensorHandle getitem_166_copy;
+    const float* getitem_166_data = kernel_input<float>(getitem_166.get(), 3, getitem_166_layout,
+        getitem_166_copy);
+    k123_sigmoid_sigmoid_tanh_mul_mul_add(getitem_165_data, add_83_data_1, getitem_164_data,
+        getitem_166_data, aotic::runtime::data<float>(add_85.get()));
+  }
+  // add_83 is free: its buffer is kept for mul_125
+  getitem_164.reset();
+  getitem_165.reset();
+  getitem_166.reset();
   // node 'mul_125' (aten.mul.Tensor)
   TensorHandle mul_125;
-  check(aoti_torch_cpu_mul_Tensor(sigmoid_125.get(), tanh_83.get(), mul_125.out()),
-        "node 'mul_125' (aten.mul.Tensor)");
-  sigmoid_125.reset();
-  tanh_83.reset();
+  mul_125 = std::move(add_83);  // add_83's buffer: same dtype, sizes and strides
+  // fuses sigmoid_125, tanh_83, mul_125
+  {
+    const int64_t getitem_167_layout[] = {384, 192, 1};
+    TensorHandle getitem_167_copy;
+    const float* getitem_167_data = kernel_input<float>(getitem_167.get(), 3, getitem_167_layout,
+        getitem_167_copy);
+    const int64_t add_85_layout[] = {96, 48, 1};
+    TensorHandle add_85_copy;
+    const float* add_85_data = kernel_input<float>(add_85.get(), 3, add_85_layout, add_85_copy);
+    k124_sigmoid_tanh_mul(getitem_167_data, add_85_data, aotic::runtime::data<float>(mul_125.get()));
+  }
+  getitem_167.reset();
   // node 'view_94' (aten.view.default)
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
   // may share mul_125's storage (a view)
@@ -5288,9 +7669,17 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   // addmm_44 is free: its buffer is kept for addmm_45
   // node 'add_86' (aten.add.Tensor)
   TensorHandle add_86;
-  check(aoti_torch_cpu_add_Tensor(view_95.get(), squeeze_56.get(), 1.0, add_86.out()),
-        "node 'add_86' (aten.add.Tensor)");
-  squeeze_56.reset();
+  add_86 = std::move(add_84);  // add_84's buffer: same dtype, sizes and strides
+  // fuses slice_51, squeeze_56, add_86
+  {
+    const int64_t view_95_layout[] = {384, 192, 1};
+    TensorHandle view_95_copy;
+    const float* view_95_data = kernel_input<float>(view_95.get(), 3, view_95_layout, view_95_copy);
+    const int64_t flip_1_layout_6[] = {384, 192, 1};
+    TensorHandle flip_1_copy_6;
+    const float* flip_1_data_6 = kernel_input<float>(flip_1.get(), 3, flip_1_layout_6, flip_1_copy_6);
+    k125_slice_squeeze_add(view_95_data, flip_1_data_6, aotic::runtime::data<float>(add_86.get()));
+  }
   view_95.reset();
   // node 'split_with_sizes_42' (aten.split_with_sizes.default)
   // may share add_86's storage (a view)
@@ -5308,53 +7697,49 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     getitem_170.reset(rets_42[2]);
     getitem_171.reset(rets_42[3]);
   }
-  add_86.reset();
-  // node 'sigmoid_126' (aten.sigmoid.default)
-  TensorHandle sigmoid_126;
-  check(aoti_torch_cpu_sigmoid(getitem_168.get(), sigmoid_126.out()),
-        "node 'sigmoid_126' (aten.sigmoid.default)");
-  getitem_168.reset();
-  // node 'sigmoid_127' (aten.sigmoid.default)
-  TensorHandle sigmoid_127;
-  check(aoti_torch_cpu_sigmoid(getitem_169.get(), sigmoid_127.out()),
-        "node 'sigmoid_127' (aten.sigmoid.default)");
-  getitem_169.reset();
-  // node 'tanh_84' (aten.tanh.default)
-  TensorHandle tanh_84;
-  check(aoti_torch_cpu_tanh(getitem_170.get(), tanh_84.out()), "node 'tanh_84' (aten.tanh.default)");
-  getitem_170.reset();
-  // node 'sigmoid_128' (aten.sigmoid.default)
-  TensorHandle sigmoid_128;
-  check(aoti_torch_cpu_sigmoid(getitem_171.get(), sigmoid_128.out()),
-        "node 'sigmoid_128' (aten.sigmoid.default)");
-  getitem_171.reset();
-  // node 'mul_126' (aten.mul.Tensor)
-  TensorHandle mul_126;
-  check(aoti_torch_cpu_mul_Tensor(sigmoid_127.get(), add_85.get(), mul_126.out()),
-        "node 'mul_126' (aten.mul.Tensor)");
-  add_85.reset();
-  sigmoid_127.reset();
-  // node 'mul_127' (aten.mul.Tensor)
-  TensorHandle mul_127;
-  check(aoti_torch_cpu_mul_Tensor(sigmoid_126.get(), tanh_84.get(), mul_127.out()),
-        "node 'mul_127' (aten.mul.Tensor)");
-  sigmoid_126.reset();
-  tanh_84.reset();
+  // add_86 is free: its buffer is kept for add_88
   // node 'add_87' (aten.add.Tensor)
   TensorHandle add_87;
-  check(aoti_torch_cpu_add_Tensor(mul_126.get(), mul_127.get(), 1.0, add_87.out()),
-        "node 'add_87' (aten.add.Tensor)");
-  mul_126.reset();
-  mul_127.reset();
-  // node 'tanh_85' (aten.tanh.default)
-  TensorHandle tanh_85;
-  check(aoti_torch_cpu_tanh(add_87.get(), tanh_85.out()), "node 'tanh_85' (aten.tanh.default)");
+  add_87 = std::move(mul_86);  // mul_86's buffer: same dtype, sizes and strides
+  // fuses sigmoid_126, sigmoid_127, tanh_84, mul_126, mul_127, add_87
+  {
+    const int64_t getitem_169_layout[] = {384, 192, 1};
+    TensorHandle getitem_169_copy;
+    const float* getitem_169_data = kernel_input<float>(getitem_169.get(), 3, getitem_169_layout,
+        getitem_169_copy);
+    const int64_t add_85_layout_1[] = {96, 48, 1};
+    TensorHandle add_85_copy_1;
+    const float* add_85_data_1 = kernel_input<float>(add_85.get(), 3, add_85_layout_1, add_85_copy_1);
+    const int64_t getitem_168_layout[] = {384, 192, 1};
+    TensorHandle getitem_168_copy;
+    const float* getitem_168_data = kernel_input<float>(getitem_168.get(), 3, getitem_168_layout,
+        getitem_168_copy);
+    const int64_t getitem_170_layout[] = {384, 192, 1};
+    TensorHandle getitem_170_copy;
+    const float* getitem_170_data = kernel_input<float>(getitem_170.get(), 3, getitem_170_layout,
+        getitem_170_copy);
+    k126_sigmoid_sigmoid_tanh_mul_mul_add(getitem_169_data, add_85_data_1, getitem_168_data,
+        getitem_170_data, aotic::runtime::data<float>(add_87.get()));
+  }
+  // add_85 is free: its buffer is kept for mul_128
+  getitem_168.reset();
+  getitem_169.reset();
+  getitem_170.reset();
   // node 'mul_128' (aten.mul.Tensor)
   TensorHandle mul_128;
-  check(aoti_torch_cpu_mul_Tensor(sigmoid_128.get(), tanh_85.get(), mul_128.out()),
-        "node 'mul_128' (aten.mul.Tensor)");
-  sigmoid_128.reset();
-  tanh_85.reset();
+  mul_128 = std::move(add_85);  // add_85's buffer: same dtype, sizes and strides
+  // fuses sigmoid_128, tanh_85, mul_128
+  {
+    const int64_t getitem_171_layout[] = {384, 192, 1};
+    TensorHandle getitem_171_copy;
+    const float* getitem_171_data = kernel_input<float>(getitem_171.get(), 3, getitem_171_layout,
+        getitem_171_copy);
+    const int64_t add_87_layout[] = {96, 48, 1};
+    TensorHandle add_87_copy;
+    const float* add_87_data = kernel_input<float>(add_87.get(), 3, add_87_layout, add_87_copy);
+    k127_sigmoid_tanh_mul(getitem_171_data, add_87_data, aotic::runtime::data<float>(mul_128.get()));
+  }
+  getitem_171.reset();
   // node 'view_96' (aten.view.default)
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
   // may share mul_128's storage (a view)
@@ -5386,9 +7771,17 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   // addmm_45 is free: its buffer is kept for addmm_46
   // node 'add_88' (aten.add.Tensor)
   TensorHandle add_88;
-  check(aoti_torch_cpu_add_Tensor(view_97.get(), squeeze_57.get(), 1.0, add_88.out()),
-        "node 'add_88' (aten.add.Tensor)");
-  squeeze_57.reset();
+  add_88 = std::move(add_86);  // add_86's buffer: same dtype, sizes and strides
+  // fuses slice_52, squeeze_57, add_88
+  {
+    const int64_t view_97_layout[] = {384, 192, 1};
+    TensorHandle view_97_copy;
+    const float* view_97_data = kernel_input<float>(view_97.get(), 3, view_97_layout, view_97_copy);
+    const int64_t flip_1_layout_7[] = {384, 192, 1};
+    TensorHandle flip_1_copy_7;
+    const float* flip_1_data_7 = kernel_input<float>(flip_1.get(), 3, flip_1_layout_7, flip_1_copy_7);
+    k128_slice_squeeze_add(view_97_data, flip_1_data_7, aotic::runtime::data<float>(add_88.get()));
+  }
   view_97.reset();
   // node 'split_with_sizes_43' (aten.split_with_sizes.default)
   // may share add_88's storage (a view)
@@ -5406,53 +7799,49 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     getitem_174.reset(rets_43[2]);
     getitem_175.reset(rets_43[3]);
   }
-  add_88.reset();
-  // node 'sigmoid_129' (aten.sigmoid.default)
-  TensorHandle sigmoid_129;
-  check(aoti_torch_cpu_sigmoid(getitem_172.get(), sigmoid_129.out()),
-        "node 'sigmoid_129' (aten.sigmoid.default)");
-  getitem_172.reset();
-  // node 'sigmoid_130' (aten.sigmoid.default)
-  TensorHandle sigmoid_130;
-  check(aoti_torch_cpu_sigmoid(getitem_173.get(), sigmoid_130.out()),
-        "node 'sigmoid_130' (aten.sigmoid.default)");
-  getitem_173.reset();
-  // node 'tanh_86' (aten.tanh.default)
-  TensorHandle tanh_86;
-  check(aoti_torch_cpu_tanh(getitem_174.get(), tanh_86.out()), "node 'tanh_86' (aten.tanh.default)");
-  getitem_174.reset();
-  // node 'sigmoid_131' (aten.sigmoid.default)
-  TensorHandle sigmoid_131;
-  check(aoti_torch_cpu_sigmoid(getitem_175.get(), sigmoid_131.out()),
-        "node 'sigmoid_131' (aten.sigmoid.default)");
-  getitem_175.reset();
-  // node 'mul_129' (aten.mul.Tensor)
-  TensorHandle mul_129;
-  check(aoti_torch_cpu_mul_Tensor(sigmoid_130.get(), add_87.get(), mul_129.out()),
-        "node 'mul_129' (aten.mul.Tensor)");
-  add_87.reset();
-  sigmoid_130.reset();
-  // node 'mul_130' (aten.mul.Tensor)
-  TensorHandle mul_130;
-  check(aoti_torch_cpu_mul_Tensor(sigmoid_129.get(), tanh_86.get(), mul_130.out()),
-        "node 'mul_130' (aten.mul.Tensor)");
-  sigmoid_129.reset();
-  tanh_86.reset();
+  // add_88 is free: its buffer is kept for add_90
   // node 'add_89' (aten.add.Tensor)
   TensorHandle add_89;
-  check(aoti_torch_cpu_add_Tensor(mul_129.get(), mul_130.get(), 1.0, add_89.out()),
-        "node 'add_89' (aten.add.Tensor)");
-  mul_129.reset();
-  mul_130.reset();
-  // node 'tanh_87' (aten.tanh.default)
-  TensorHandle tanh_87;
-  check(aoti_torch_cpu_tanh(add_89.get(), tanh_87.out()), "node 'tanh_87' (aten.tanh.default)");
+  add_89 = std::move(mul_83);  // mul_83's buffer: same dtype, sizes and strides
+  // fuses sigmoid_129, sigmoid_130, tanh_86, mul_129, mul_130, add_89
+  {
+    const int64_t getitem_173_layout[] = {384, 192, 1};
+    TensorHandle getitem_173_copy;
+    const float* getitem_173_data = kernel_input<float>(getitem_173.get(), 3, getitem_173_layout,
+        getitem_173_copy);
+    const int64_t add_87_layout_1[] = {96, 48, 1};
+    TensorHandle add_87_copy_1;
+    const float* add_87_data_1 = kernel_input<float>(add_87.get(), 3, add_87_layout_1, add_87_copy_1);
+    const int64_t getitem_172_layout[] = {384, 192, 1};
+    TensorHandle getitem_172_copy;
+    const float* getitem_172_data = kernel_input<float>(getitem_172.get(), 3, getitem_172_layout,
+        getitem_172_copy);
+    const int64_t getitem_174_layout[] = {384, 192, 1};
+    TensorHandle getitem_174_copy;
+    const float* getitem_174_data = kernel_input<float>(getitem_174.get(), 3, getitem_174_layout,
+        getitem_174_copy);
+    k129_sigmoid_sigmoid_tanh_mul_mul_add(getitem_173_data, add_87_data_1, getitem_172_data,
+        getitem_174_data, aotic::runtime::data<float>(add_89.get()));
+  }
+  // add_87 is free: its buffer is kept for mul_131
+  getitem_172.reset();
+  getitem_173.reset();
+  getitem_174.reset();
   // node 'mul_131' (aten.mul.Tensor)
   TensorHandle mul_131;
-  check(aoti_torch_cpu_mul_Tensor(sigmoid_131.get(), tanh_87.get(), mul_131.out()),
-        "node 'mul_131' (aten.mul.Tensor)");
-  sigmoid_131.reset();
-  tanh_87.reset();
+  mul_131 = std::move(add_87);  // add_87's buffer: same dtype, sizes and strides
+  // fuses sigmoid_131, tanh_87, mul_131
+  {
+    const int64_t getitem_175_layout[] = {384, 192, 1};
+    TensorHandle getitem_175_copy;
+    const float* getitem_175_data = kernel_input<float>(getitem_175.get(), 3, getitem_175_layout,
+        getitem_175_copy);
+    const int64_t add_89_layout[] = {96, 48, 1};
+    TensorHandle add_89_copy;
+    const float* add_89_data = kernel_input<float>(add_89.get(), 3, add_89_layout, add_89_copy);
+    k130_sigmoid_tanh_mul(getitem_175_data, add_89_data, aotic::runtime::data<float>(mul_131.get()));
+  }
+  getitem_175.reset();
   // node 'view_98' (aten.view.default)
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
   // may share mul_131's storage (a view)
@@ -5484,9 +7873,17 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   // addmm_46 is free: its buffer is kept for addmm_47
   // node 'add_90' (aten.add.Tensor)
   TensorHandle add_90;
-  check(aoti_torch_cpu_add_Tensor(view_99.get(), squeeze_58.get(), 1.0, add_90.out()),
-        "node 'add_90' (aten.add.Tensor)");
-  squeeze_58.reset();
+  add_90 = std::move(add_88);  // add_88's buffer: same dtype, sizes and strides
+  // fuses slice_53, squeeze_58, add_90
+  {
+    const int64_t view_99_layout[] = {384, 192, 1};
+    TensorHandle view_99_copy;
+    const float* view_99_data = kernel_input<float>(view_99.get(), 3, view_99_layout, view_99_copy);
+    const int64_t flip_1_layout_8[] = {384, 192, 1};
+    TensorHandle flip_1_copy_8;
+    const float* flip_1_data_8 = kernel_input<float>(flip_1.get(), 3, flip_1_layout_8, flip_1_copy_8);
+    k131_slice_squeeze_add(view_99_data, flip_1_data_8, aotic::runtime::data<float>(add_90.get()));
+  }
   view_99.reset();
   // node 'split_with_sizes_44' (aten.split_with_sizes.default)
   // may share add_90's storage (a view)
@@ -5504,53 +7901,49 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     getitem_178.reset(rets_44[2]);
     getitem_179.reset(rets_44[3]);
   }
-  add_90.reset();
-  // node 'sigmoid_132' (aten.sigmoid.default)
-  TensorHandle sigmoid_132;
-  check(aoti_torch_cpu_sigmoid(getitem_176.get(), sigmoid_132.out()),
-        "node 'sigmoid_132' (aten.sigmoid.default)");
-  getitem_176.reset();
-  // node 'sigmoid_133' (aten.sigmoid.default)
-  TensorHandle sigmoid_133;
-  check(aoti_torch_cpu_sigmoid(getitem_177.get(), sigmoid_133.out()),
-        "node 'sigmoid_133' (aten.sigmoid.default)");
-  getitem_177.reset();
-  // node 'tanh_88' (aten.tanh.default)
-  TensorHandle tanh_88;
-  check(aoti_torch_cpu_tanh(getitem_178.get(), tanh_88.out()), "node 'tanh_88' (aten.tanh.default)");
-  getitem_178.reset();
-  // node 'sigmoid_134' (aten.sigmoid.default)
-  TensorHandle sigmoid_134;
-  check(aoti_torch_cpu_sigmoid(getitem_179.get(), sigmoid_134.out()),
-        "node 'sigmoid_134' (aten.sigmoid.default)");
-  getitem_179.reset();
-  // node 'mul_132' (aten.mul.Tensor)
-  TensorHandle mul_132;
-  check(aoti_torch_cpu_mul_Tensor(sigmoid_133.get(), add_89.get(), mul_132.out()),
-        "node 'mul_132' (aten.mul.Tensor)");
-  add_89.reset();
-  sigmoid_133.reset();
-  // node 'mul_133' (aten.mul.Tensor)
-  TensorHandle mul_133;
-  check(aoti_torch_cpu_mul_Tensor(sigmoid_132.get(), tanh_88.get(), mul_133.out()),
-        "node 'mul_133' (aten.mul.Tensor)");
-  sigmoid_132.reset();
-  tanh_88.reset();
+  // add_90 is free: its buffer is kept for add_92
   // node 'add_91' (aten.add.Tensor)
   TensorHandle add_91;
-  check(aoti_torch_cpu_add_Tensor(mul_132.get(), mul_133.get(), 1.0, add_91.out()),
-        "node 'add_91' (aten.add.Tensor)");
-  mul_132.reset();
-  mul_133.reset();
-  // node 'tanh_89' (aten.tanh.default)
-  TensorHandle tanh_89;
-  check(aoti_torch_cpu_tanh(add_91.get(), tanh_89.out()), "node 'tanh_89' (aten.tanh.default)");
+  add_91 = std::move(mul_80);  // mul_80's buffer: same dtype, sizes and strides
+  // fuses sigmoid_132, sigmoid_133, tanh_88, mul_132, mul_133, add_91
+  {
+    const int64_t getitem_177_layout[] = {384, 192, 1};
+    TensorHandle getitem_177_copy;
+    const float* getitem_177_data = kernel_input<float>(getitem_177.get(), 3, getitem_177_layout,
+        getitem_177_copy);
+    const int64_t add_89_layout_1[] = {96, 48, 1};
+    TensorHandle add_89_copy_1;
+    const float* add_89_data_1 = kernel_input<float>(add_89.get(), 3, add_89_layout_1, add_89_copy_1);
+    const int64_t getitem_176_layout[] = {384, 192, 1};
+    TensorHandle getitem_176_copy;
+    const float* getitem_176_data = kernel_input<float>(getitem_176.get(), 3, getitem_176_layout,
+        getitem_176_copy);
+    const int64_t getitem_178_layout[] = {384, 192, 1};
+    TensorHandle getitem_178_copy;
+    const float* getitem_178_data = kernel_input<float>(getitem_178.get(), 3, getitem_178_layout,
+        getitem_178_copy);
+    k132_sigmoid_sigmoid_tanh_mul_mul_add(getitem_177_data, add_89_data_1, getitem_176_data,
+        getitem_178_data, aotic::runtime::data<float>(add_91.get()));
+  }
+  // add_89 is free: its buffer is kept for mul_134
+  getitem_176.reset();
+  getitem_177.reset();
+  getitem_178.reset();
   // node 'mul_134' (aten.mul.Tensor)
   TensorHandle mul_134;
-  check(aoti_torch_cpu_mul_Tensor(sigmoid_134.get(), tanh_89.get(), mul_134.out()),
-        "node 'mul_134' (aten.mul.Tensor)");
-  sigmoid_134.reset();
-  tanh_89.reset();
+  mul_134 = std::move(add_89);  // add_89's buffer: same dtype, sizes and strides
+  // fuses sigmoid_134, tanh_89, mul_134
+  {
+    const int64_t getitem_179_layout[] = {384, 192, 1};
+    TensorHandle getitem_179_copy;
+    const float* getitem_179_data = kernel_input<float>(getitem_179.get(), 3, getitem_179_layout,
+        getitem_179_copy);
+    const int64_t add_91_layout[] = {96, 48, 1};
+    TensorHandle add_91_copy;
+    const float* add_91_data = kernel_input<float>(add_91.get(), 3, add_91_layout, add_91_copy);
+    k133_sigmoid_tanh_mul(getitem_179_data, add_91_data, aotic::runtime::data<float>(mul_134.get()));
+  }
+  getitem_179.reset();
   // node 'view_100' (aten.view.default)
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
   // may share mul_134's storage (a view)
@@ -5582,9 +7975,17 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   // addmm_47 is free: its buffer is kept for addmm_48
   // node 'add_92' (aten.add.Tensor)
   TensorHandle add_92;
-  check(aoti_torch_cpu_add_Tensor(view_101.get(), squeeze_59.get(), 1.0, add_92.out()),
-        "node 'add_92' (aten.add.Tensor)");
-  squeeze_59.reset();
+  add_92 = std::move(add_90);  // add_90's buffer: same dtype, sizes and strides
+  // fuses slice_54, squeeze_59, add_92
+  {
+    const int64_t view_101_layout[] = {384, 192, 1};
+    TensorHandle view_101_copy;
+    const float* view_101_data = kernel_input<float>(view_101.get(), 3, view_101_layout, view_101_copy);
+    const int64_t flip_1_layout_9[] = {384, 192, 1};
+    TensorHandle flip_1_copy_9;
+    const float* flip_1_data_9 = kernel_input<float>(flip_1.get(), 3, flip_1_layout_9, flip_1_copy_9);
+    k134_slice_squeeze_add(view_101_data, flip_1_data_9, aotic::runtime::data<float>(add_92.get()));
+  }
   view_101.reset();
   // node 'split_with_sizes_45' (aten.split_with_sizes.default)
   // may share add_92's storage (a view)
@@ -5602,53 +8003,49 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     getitem_182.reset(rets_45[2]);
     getitem_183.reset(rets_45[3]);
   }
-  add_92.reset();
-  // node 'sigmoid_135' (aten.sigmoid.default)
-  TensorHandle sigmoid_135;
-  check(aoti_torch_cpu_sigmoid(getitem_180.get(), sigmoid_135.out()),
-        "node 'sigmoid_135' (aten.sigmoid.default)");
-  getitem_180.reset();
-  // node 'sigmoid_136' (aten.sigmoid.default)
-  TensorHandle sigmoid_136;
-  check(aoti_torch_cpu_sigmoid(getitem_181.get(), sigmoid_136.out()),
-        "node 'sigmoid_136' (aten.sigmoid.default)");
-  getitem_181.reset();
-  // node 'tanh_90' (aten.tanh.default)
-  TensorHandle tanh_90;
-  check(aoti_torch_cpu_tanh(getitem_182.get(), tanh_90.out()), "node 'tanh_90' (aten.tanh.default)");
-  getitem_182.reset();
-  // node 'sigmoid_137' (aten.sigmoid.default)
-  TensorHandle sigmoid_137;
-  check(aoti_torch_cpu_sigmoid(getitem_183.get(), sigmoid_137.out()),
-        "node 'sigmoid_137' (aten.sigmoid.default)");
-  getitem_183.reset();
-  // node 'mul_135' (aten.mul.Tensor)
-  TensorHandle mul_135;
-  check(aoti_torch_cpu_mul_Tensor(sigmoid_136.get(), add_91.get(), mul_135.out()),
-        "node 'mul_135' (aten.mul.Tensor)");
-  add_91.reset();
-  sigmoid_136.reset();
-  // node 'mul_136' (aten.mul.Tensor)
-  TensorHandle mul_136;
-  check(aoti_torch_cpu_mul_Tensor(sigmoid_135.get(), tanh_90.get(), mul_136.out()),
-        "node 'mul_136' (aten.mul.Tensor)");
-  sigmoid_135.reset();
-  tanh_90.reset();
+  // add_92 is free: its buffer is kept for add_94
   // node 'add_93' (aten.add.Tensor)
   TensorHandle add_93;
-  check(aoti_torch_cpu_add_Tensor(mul_135.get(), mul_136.get(), 1.0, add_93.out()),
-        "node 'add_93' (aten.add.Tensor)");
-  mul_135.reset();
-  mul_136.reset();
-  // node 'tanh_91' (aten.tanh.default)
-  TensorHandle tanh_91;
-  check(aoti_torch_cpu_tanh(add_93.get(), tanh_91.out()), "node 'tanh_91' (aten.tanh.default)");
+  add_93 = std::move(mul_77);  // mul_77's buffer: same dtype, sizes and strides
+  // fuses sigmoid_135, sigmoid_136, tanh_90, mul_135, mul_136, add_93
+  {
+    const int64_t getitem_181_layout[] = {384, 192, 1};
+    TensorHandle getitem_181_copy;
+    const float* getitem_181_data = kernel_input<float>(getitem_181.get(), 3, getitem_181_layout,
+        getitem_181_copy);
+    const int64_t add_91_layout_1[] = {96, 48, 1};
+    TensorHandle add_91_copy_1;
+    const float* add_91_data_1 = kernel_input<float>(add_91.get(), 3, add_91_layout_1, add_91_copy_1);
+    const int64_t getitem_180_layout[] = {384, 192, 1};
+    TensorHandle getitem_180_copy;
+    const float* getitem_180_data = kernel_input<float>(getitem_180.get(), 3, getitem_180_layout,
+        getitem_180_copy);
+    const int64_t getitem_182_layout[] = {384, 192, 1};
+    TensorHandle getitem_182_copy;
+    const float* getitem_182_data = kernel_input<float>(getitem_182.get(), 3, getitem_182_layout,
+        getitem_182_copy);
+    k135_sigmoid_sigmoid_tanh_mul_mul_add(getitem_181_data, add_91_data_1, getitem_180_data,
+        getitem_182_data, aotic::runtime::data<float>(add_93.get()));
+  }
+  // add_91 is free: its buffer is kept for mul_137
+  getitem_180.reset();
+  getitem_181.reset();
+  getitem_182.reset();
   // node 'mul_137' (aten.mul.Tensor)
   TensorHandle mul_137;
-  check(aoti_torch_cpu_mul_Tensor(sigmoid_137.get(), tanh_91.get(), mul_137.out()),
-        "node 'mul_137' (aten.mul.Tensor)");
-  sigmoid_137.reset();
-  tanh_91.reset();
+  mul_137 = std::move(add_91);  // add_91's buffer: same dtype, sizes and strides
+  // fuses sigmoid_137, tanh_91, mul_137
+  {
+    const int64_t getitem_183_layout[] = {384, 192, 1};
+    TensorHandle getitem_183_copy;
+    const float* getitem_183_data = kernel_input<float>(getitem_183.get(), 3, getitem_183_layout,
+        getitem_183_copy);
+    const int64_t add_93_layout[] = {96, 48, 1};
+    TensorHandle add_93_copy;
+    const float* add_93_data = kernel_input<float>(add_93.get(), 3, add_93_layout, add_93_copy);
+    k136_sigmoid_tanh_mul(getitem_183_data, add_93_data, aotic::runtime::data<float>(mul_137.get()));
+  }
+  getitem_183.reset();
   // node 'view_102' (aten.view.default)
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
   // may share mul_137's storage (a view)
@@ -5680,9 +8077,17 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   // addmm_48 is free: its buffer is kept for addmm_49
   // node 'add_94' (aten.add.Tensor)
   TensorHandle add_94;
-  check(aoti_torch_cpu_add_Tensor(view_103.get(), squeeze_60.get(), 1.0, add_94.out()),
-        "node 'add_94' (aten.add.Tensor)");
-  squeeze_60.reset();
+  add_94 = std::move(add_92);  // add_92's buffer: same dtype, sizes and strides
+  // fuses slice_55, squeeze_60, add_94
+  {
+    const int64_t view_103_layout[] = {384, 192, 1};
+    TensorHandle view_103_copy;
+    const float* view_103_data = kernel_input<float>(view_103.get(), 3, view_103_layout, view_103_copy);
+    const int64_t flip_1_layout_10[] = {384, 192, 1};
+    TensorHandle flip_1_copy_10;
+    const float* flip_1_data_10 = kernel_input<float>(flip_1.get(), 3, flip_1_layout_10, flip_1_copy_10);
+    k137_slice_squeeze_add(view_103_data, flip_1_data_10, aotic::runtime::data<float>(add_94.get()));
+  }
   view_103.reset();
   // node 'split_with_sizes_46' (aten.split_with_sizes.default)
   // may share add_94's storage (a view)
@@ -5700,53 +8105,49 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     getitem_186.reset(rets_46[2]);
     getitem_187.reset(rets_46[3]);
   }
-  add_94.reset();
-  // node 'sigmoid_138' (aten.sigmoid.default)
-  TensorHandle sigmoid_138;
-  check(aoti_torch_cpu_sigmoid(getitem_184.get(), sigmoid_138.out()),
-        "node 'sigmoid_138' (aten.sigmoid.default)");
-  getitem_184.reset();
-  // node 'sigmoid_139' (aten.sigmoid.default)
-  TensorHandle sigmoid_139;
-  check(aoti_torch_cpu_sigmoid(getitem_185.get(), sigmoid_139.out()),
-        "node 'sigmoid_139' (aten.sigmoid.default)");
-  getitem_185.reset();
-  // node 'tanh_92' (aten.tanh.default)
-  TensorHandle tanh_92;
-  check(aoti_torch_cpu_tanh(getitem_186.get(), tanh_92.out()), "node 'tanh_92' (aten.tanh.default)");
-  getitem_186.reset();
-  // node 'sigmoid_140' (aten.sigmoid.default)
-  TensorHandle sigmoid_140;
-  check(aoti_torch_cpu_sigmoid(getitem_187.get(), sigmoid_140.out()),
-        "node 'sigmoid_140' (aten.sigmoid.default)");
-  getitem_187.reset();
-  // node 'mul_138' (aten.mul.Tensor)
-  TensorHandle mul_138;
-  check(aoti_torch_cpu_mul_Tensor(sigmoid_139.get(), add_93.get(), mul_138.out()),
-        "node 'mul_138' (aten.mul.Tensor)");
-  add_93.reset();
-  sigmoid_139.reset();
-  // node 'mul_139' (aten.mul.Tensor)
-  TensorHandle mul_139;
-  check(aoti_torch_cpu_mul_Tensor(sigmoid_138.get(), tanh_92.get(), mul_139.out()),
-        "node 'mul_139' (aten.mul.Tensor)");
-  sigmoid_138.reset();
-  tanh_92.reset();
+  // add_94 is free: its buffer is kept for add_96
   // node 'add_95' (aten.add.Tensor)
   TensorHandle add_95;
-  check(aoti_torch_cpu_add_Tensor(mul_138.get(), mul_139.get(), 1.0, add_95.out()),
-        "node 'add_95' (aten.add.Tensor)");
-  mul_138.reset();
-  mul_139.reset();
-  // node 'tanh_93' (aten.tanh.default)
-  TensorHandle tanh_93;
-  check(aoti_torch_cpu_tanh(add_95.get(), tanh_93.out()), "node 'tanh_93' (aten.tanh.default)");
+  add_95 = std::move(mul_74);  // mul_74's buffer: same dtype, sizes and strides
+  // fuses sigmoid_138, sigmoid_139, tanh_92, mul_138, mul_139, add_95
+  {
+    const int64_t getitem_185_layout[] = {384, 192, 1};
+    TensorHandle getitem_185_copy;
+    const float* getitem_185_data = kernel_input<float>(getitem_185.get(), 3, getitem_185_layout,
+        getitem_185_copy);
+    const int64_t add_93_layout_1[] = {96, 48, 1};
+    TensorHandle add_93_copy_1;
+    const float* add_93_data_1 = kernel_input<float>(add_93.get(), 3, add_93_layout_1, add_93_copy_1);
+    const int64_t getitem_184_layout[] = {384, 192, 1};
+    TensorHandle getitem_184_copy;
+    const float* getitem_184_data = kernel_input<float>(getitem_184.get(), 3, getitem_184_layout,
+        getitem_184_copy);
+    const int64_t getitem_186_layout[] = {384, 192, 1};
+    TensorHandle getitem_186_copy;
+    const float* getitem_186_data = kernel_input<float>(getitem_186.get(), 3, getitem_186_layout,
+        getitem_186_copy);
+    k138_sigmoid_sigmoid_tanh_mul_mul_add(getitem_185_data, add_93_data_1, getitem_184_data,
+        getitem_186_data, aotic::runtime::data<float>(add_95.get()));
+  }
+  // add_93 is free: its buffer is kept for mul_140
+  getitem_184.reset();
+  getitem_185.reset();
+  getitem_186.reset();
   // node 'mul_140' (aten.mul.Tensor)
   TensorHandle mul_140;
-  check(aoti_torch_cpu_mul_Tensor(sigmoid_140.get(), tanh_93.get(), mul_140.out()),
-        "node 'mul_140' (aten.mul.Tensor)");
-  sigmoid_140.reset();
-  tanh_93.reset();
+  mul_140 = std::move(add_93);  // add_93's buffer: same dtype, sizes and strides
+  // fuses sigmoid_140, tanh_93, mul_140
+  {
+    const int64_t getitem_187_layout[] = {384, 192, 1};
+    TensorHandle getitem_187_copy;
+    const float* getitem_187_data = kernel_input<float>(getitem_187.get(), 3, getitem_187_layout,
+        getitem_187_copy);
+    const int64_t add_95_layout[] = {96, 48, 1};
+    TensorHandle add_95_copy;
+    const float* add_95_data = kernel_input<float>(add_95.get(), 3, add_95_layout, add_95_copy);
+    k139_sigmoid_tanh_mul(getitem_187_data, add_95_data, aotic::runtime::data<float>(mul_140.get()));
+  }
+  getitem_187.reset();
   // node 'view_104' (aten.view.default)
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
   // may share mul_140's storage (a view)
@@ -5778,9 +8179,18 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   addmm_49.reset();
   // node 'add_96' (aten.add.Tensor)
   TensorHandle add_96;
-  check(aoti_torch_cpu_add_Tensor(view_105.get(), squeeze_61.get(), 1.0, add_96.out()),
-        "node 'add_96' (aten.add.Tensor)");
-  squeeze_61.reset();
+  add_96 = std::move(add_94);  // add_94's buffer: same dtype, sizes and strides
+  // fuses slice_56, squeeze_61, add_96
+  {
+    const int64_t view_105_layout[] = {384, 192, 1};
+    TensorHandle view_105_copy;
+    const float* view_105_data = kernel_input<float>(view_105.get(), 3, view_105_layout, view_105_copy);
+    const int64_t flip_1_layout_11[] = {384, 192, 1};
+    TensorHandle flip_1_copy_11;
+    const float* flip_1_data_11 = kernel_input<float>(flip_1.get(), 3, flip_1_layout_11, flip_1_copy_11);
+    k140_slice_squeeze_add(view_105_data, flip_1_data_11, aotic::runtime::data<float>(add_96.get()));
+  }
+  flip_1.reset();
   view_105.reset();
   // node 'split_with_sizes_47' (aten.split_with_sizes.default)
   // may share add_96's storage (a view)
@@ -5799,53 +8209,38 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     getitem_191.reset(rets_47[3]);
   }
   add_96.reset();
-  // node 'sigmoid_141' (aten.sigmoid.default)
-  TensorHandle sigmoid_141;
-  check(aoti_torch_cpu_sigmoid(getitem_188.get(), sigmoid_141.out()),
-        "node 'sigmoid_141' (aten.sigmoid.default)");
-  getitem_188.reset();
-  // node 'sigmoid_142' (aten.sigmoid.default)
-  TensorHandle sigmoid_142;
-  check(aoti_torch_cpu_sigmoid(getitem_189.get(), sigmoid_142.out()),
-        "node 'sigmoid_142' (aten.sigmoid.default)");
-  getitem_189.reset();
-  // node 'tanh_94' (aten.tanh.default)
-  TensorHandle tanh_94;
-  check(aoti_torch_cpu_tanh(getitem_190.get(), tanh_94.out()), "node 'tanh_94' (aten.tanh.default)");
-  getitem_190.reset();
-  // node 'sigmoid_143' (aten.sigmoid.default)
-  TensorHandle sigmoid_143;
-  check(aoti_torch_cpu_sigmoid(getitem_191.get(), sigmoid_143.out()),
-        "node 'sigmoid_143' (aten.sigmoid.default)");
-  getitem_191.reset();
-  // node 'mul_141' (aten.mul.Tensor)
-  TensorHandle mul_141;
-  check(aoti_torch_cpu_mul_Tensor(sigmoid_142.get(), add_95.get(), mul_141.out()),
-        "node 'mul_141' (aten.mul.Tensor)");
-  add_95.reset();
-  sigmoid_142.reset();
-  // node 'mul_142' (aten.mul.Tensor)
-  TensorHandle mul_142;
-  check(aoti_torch_cpu_mul_Tensor(sigmoid_141.get(), tanh_94.get(), mul_142.out()),
-        "node 'mul_142' (aten.mul.Tensor)");
-  sigmoid_141.reset();
-  tanh_94.reset();
-  // node 'add_97' (aten.add.Tensor)
-  TensorHandle add_97;
-  check(aoti_torch_cpu_add_Tensor(mul_141.get(), mul_142.get(), 1.0, add_97.out()),
-        "node 'add_97' (aten.add.Tensor)");
-  mul_141.reset();
-  mul_142.reset();
-  // node 'tanh_95' (aten.tanh.default)
-  TensorHandle tanh_95;
-  check(aoti_torch_cpu_tanh(add_97.get(), tanh_95.out()), "node 'tanh_95' (aten.tanh.default)");
-  add_97.reset();
   // node 'mul_143' (aten.mul.Tensor)
   TensorHandle mul_143;
-  check(aoti_torch_cpu_mul_Tensor(sigmoid_143.get(), tanh_95.get(), mul_143.out()),
-        "node 'mul_143' (aten.mul.Tensor)");
-  sigmoid_143.reset();
-  tanh_95.reset();
+  mul_143 = std::move(add_71);  // add_71's buffer: same dtype, sizes and strides
+  // fuses sigmoid_141, sigmoid_142, tanh_94, sigmoid_143, mul_141, mul_142, add_97, tanh_95, mul_143
+  {
+    const int64_t getitem_191_layout[] = {384, 192, 1};
+    TensorHandle getitem_191_copy;
+    const float* getitem_191_data = kernel_input<float>(getitem_191.get(), 3, getitem_191_layout,
+        getitem_191_copy);
+    const int64_t getitem_189_layout[] = {384, 192, 1};
+    TensorHandle getitem_189_copy;
+    const float* getitem_189_data = kernel_input<float>(getitem_189.get(), 3, getitem_189_layout,
+        getitem_189_copy);
+    const int64_t add_95_layout_1[] = {96, 48, 1};
+    TensorHandle add_95_copy_1;
+    const float* add_95_data_1 = kernel_input<float>(add_95.get(), 3, add_95_layout_1, add_95_copy_1);
+    const int64_t getitem_188_layout[] = {384, 192, 1};
+    TensorHandle getitem_188_copy;
+    const float* getitem_188_data = kernel_input<float>(getitem_188.get(), 3, getitem_188_layout,
+        getitem_188_copy);
+    const int64_t getitem_190_layout[] = {384, 192, 1};
+    TensorHandle getitem_190_copy;
+    const float* getitem_190_data = kernel_input<float>(getitem_190.get(), 3, getitem_190_layout,
+        getitem_190_copy);
+    k141_sigmoid_sigmoid_tanh_sigmoid_mul_mul_add_tanh_mul(getitem_191_data, getitem_189_data,
+        add_95_data_1, getitem_188_data, getitem_190_data, aotic::runtime::data<float>(mul_143.get()));
+  }
+  add_95.reset();
+  getitem_188.reset();
+  getitem_189.reset();
+  getitem_190.reset();
+  getitem_191.reset();
   // node 'cat_4' (aten.cat.default)
   TensorHandle cat_4;
   const AtenTensorHandle tensors_4[] = {mul_143.get(), mul_140.get(), mul_137.get(), mul_134.get(),
@@ -5932,16 +8327,25 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   check(aoti_torch_cpu_reshape(bmm_2.get(), shape_108, 3, view_110.out()),
         "node 'view_110' (aten.view.default)");
   bmm_2.reset();
-  // node 'add_98' (aten.add.Tensor)
-  TensorHandle add_98;
-  check(aoti_torch_cpu_add_Tensor(view_110.get(), p_out_bias, 1.0, add_98.out()),
-        "node 'add_98' (aten.add.Tensor)");
-  view_110.reset();
   // node '_log_softmax' (aten._log_softmax.default)
   TensorHandle _log_softmax;
-  check(aoti_torch_cpu__log_softmax(add_98.get(), -1, false, _log_softmax.out()),
-        "node '_log_softmax' (aten._log_softmax.default)");
-  add_98.reset();
+  const int64_t _log_softmax_sizes[] = {2, 12, 8};
+  const int64_t _log_softmax_strides[] = {96, 8, 1};
+  check(aoti_torch_empty_strided(
+            3, _log_softmax_sizes, _log_softmax_strides, kFloat32, kCPU, kDefaultDeviceIndex,
+            _log_softmax.out()),
+        "allocate _log_softmax");
+  // fuses add_98, _log_softmax
+  {
+    const int64_t view_110_layout[] = {96, 8, 1};
+    TensorHandle view_110_copy;
+    const float* view_110_data = kernel_input<float>(view_110.get(), 3, view_110_layout, view_110_copy);
+    const int64_t p_out_bias_layout[] = {1};
+    TensorHandle p_out_bias_copy;
+    const float* p_out_bias_data = kernel_input<float>(p_out_bias, 1, p_out_bias_layout, p_out_bias_copy);
+    k142_add_log_softmax(view_110_data, p_out_bias_data, aotic::runtime::data<float>(_log_softmax.get()));
+  }
+  view_110.reset();
   outputs[0] = new_reference(_log_softmax.get()).release();
 }
 

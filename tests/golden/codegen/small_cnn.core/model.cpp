@@ -6,6 +6,11 @@
 #include "aotic/c_shim_cpu.h"
 #include "aotic/runtime/model_spec.h"
 #include "aotic/shim.h"
+#include <algorithm>
+#include <cmath>
+#include <cstdlib>
+#include <cstring>
+#include "aotic/runtime/threads.h"
 
 // The constants' bytes, linked in from constants.S.
 extern "C" const uint8_t aotic_constants_blob[];
@@ -21,6 +26,452 @@ constexpr int32_t kInt64 = 4;
 constexpr int32_t kFloat32 = 6;
 constexpr int32_t kCPU = 0;
 constexpr int32_t kDefaultDeviceIndex = -1;
+
+/// The data of `t` laid out with the strides a kernel was generated for: `t`'s own when its
+/// strides are those (dimensions of size 1 aside), else a copy made into `scratch` (a library op
+/// of this libtorch may lay out its result differently from the export's).
+template <typename T>
+const T* kernel_input(AtenTensorHandle t, int64_t rank, const int64_t* strides, TensorHandle& scratch) {
+  int64_t* sizes = nullptr;
+  int64_t* actual = nullptr;
+  check(aoti_torch_get_sizes(t, &sizes), "aoti_torch_get_sizes");
+  check(aoti_torch_get_strides(t, &actual), "aoti_torch_get_strides");
+  bool same = true;
+  for (int64_t d = 0; d < rank; ++d) same &= sizes[d] <= 1 || actual[d] == strides[d];
+  if (same) return aotic::runtime::data<const T>(t);
+  int32_t dtype = 0, device_type = 0, device_index = 0;
+  check(aoti_torch_get_dtype(t, &dtype), "aoti_torch_get_dtype");
+  check(aoti_torch_get_device_type(t, &device_type), "aoti_torch_get_device_type");
+  check(aoti_torch_get_device_index(t, &device_index), "aoti_torch_get_device_index");
+  check(aoti_torch_empty_strided(rank, sizes, strides, dtype, device_type, device_index, scratch.out()),
+        "aoti_torch_empty_strided");
+  check(aoti_torch_copy_(scratch.get(), t, 0), "aoti_torch_copy_");
+  return aotic::runtime::data<const T>(scratch.get());
+}
+
+namespace km {
+
+template <typename T>
+constexpr bool kWraps = std::is_integral_v<T> && !std::is_same_v<T, bool>;
+
+template <typename T>
+inline T add(T a, T b) {
+  if constexpr (kWraps<T>) {
+    return static_cast<T>(static_cast<uint64_t>(a) + static_cast<uint64_t>(b));
+  } else {
+    return a + b;
+  }
+}
+template <typename T>
+inline T sub(T a, T b) {
+  if constexpr (kWraps<T>) {
+    return static_cast<T>(static_cast<uint64_t>(a) - static_cast<uint64_t>(b));
+  } else {
+    return a - b;
+  }
+}
+template <typename T>
+inline T mul(T a, T b) {
+  if constexpr (kWraps<T>) {
+    return static_cast<T>(static_cast<uint64_t>(a) * static_cast<uint64_t>(b));
+  } else {
+    return a * b;
+  }
+}
+template <typename T>
+inline T neg(T a) {
+  if constexpr (kWraps<T>) {
+    return static_cast<T>(uint64_t{0} - static_cast<uint64_t>(a));
+  } else {
+    return -a;
+  }
+}
+template <typename T>
+inline T abs(T a) {
+  if constexpr (kWraps<T>) {
+    return a < 0 ? neg(a) : a;
+  } else if constexpr (std::is_same_v<T, bool>) {
+    return a;
+  } else {
+    return std::fabs(a);
+  }
+}
+template <typename T>
+inline T maximum(T a, T b) {
+  if constexpr (std::is_floating_point_v<T>) {
+    return a != a ? a : b != b ? b : a > b ? a : b;
+  } else {
+    return a > b ? a : b;
+  }
+}
+template <typename T>
+inline T minimum(T a, T b) {
+  if constexpr (std::is_floating_point_v<T>) {
+    return a != a ? a : b != b ? b : a < b ? a : b;
+  } else {
+    return a < b ? a : b;
+  }
+}
+/// PyTorch's conversion: to bool is `!= 0`; otherwise C++'s (floats to integers truncate).
+template <typename To, typename From>
+inline To convert(From v) {
+  if constexpr (std::is_same_v<To, bool>) {
+    return v != From(0);
+  } else {
+    return static_cast<To>(v);
+  }
+}
+/// expf in straight-line arithmetic (Cephes' polynomial, within 2 ulp), so that `omp simd` loops
+/// calling it vectorise; NaN, infinities and underflow as std::exp.
+inline float exp_float(float x) {
+  const float clamped = x > 88.3762626647949f    ? 88.3762626647949f
+                        : x < -88.3762626647949f ? -88.3762626647949f
+                                                 : x;
+  const float n = std::floor(clamped * 1.44269504088896341f + 0.5f);
+  float r = clamped - n * 0.693359375f;
+  r = r - n * -2.12194440e-4f;
+  const float z = r * r;
+  float y = 1.9875691500e-4f;
+  y = y * r + 1.3981999507e-3f;
+  y = y * r + 8.3334519073e-3f;
+  y = y * r + 4.1665795894e-2f;
+  y = y * r + 1.6666665459e-1f;
+  y = y * r + 5.0000001201e-1f;
+  y = y * z + r + 1.0f;
+  // 2^n as two factors, each a normal float for n in [-127, 128].
+  const int32_t half = static_cast<int32_t>(n) / 2;
+  const int32_t bits_a = (half + 127) << 23, bits_b = (static_cast<int32_t>(n) - half + 127) << 23;
+  float scale_a, scale_b;
+  std::memcpy(&scale_a, &bits_a, sizeof(scale_a));
+  std::memcpy(&scale_b, &bits_b, sizeof(scale_b));
+  float e = y * scale_a * scale_b;
+  e = x > 88.7228391f ? std::numeric_limits<float>::infinity() : e;
+  e = x < -103.972084f ? 0.0f : e;
+  return x != x ? x : e;
+}
+template <typename T>
+inline T exp(T x) {
+  if constexpr (std::is_same_v<T, float>) {
+    return exp_float(x);
+  } else {
+    return std::exp(x);
+  }
+}
+template <typename T>
+inline T exp2(T x) {
+  return std::exp2(x);
+}
+template <typename T>
+inline T expm1(T x) {
+  return std::expm1(x);
+}
+template <typename T>
+inline T log(T x) {
+  return std::log(x);
+}
+template <typename T>
+inline T log2(T x) {
+  return std::log2(x);
+}
+template <typename T>
+inline T log10(T x) {
+  return std::log10(x);
+}
+template <typename T>
+inline T log1p(T x) {
+  return std::log1p(x);
+}
+template <typename T>
+inline T sqrt(T x) {
+  return std::sqrt(x);
+}
+template <typename T>
+inline T rsqrt(T x) {
+  return T(1) / std::sqrt(x);
+}
+template <typename T>
+inline T reciprocal(T x) {
+  return T(1) / x;
+}
+template <typename T>
+inline T sin(T x) {
+  return std::sin(x);
+}
+template <typename T>
+inline T cos(T x) {
+  return std::cos(x);
+}
+template <typename T>
+inline T tan(T x) {
+  return std::tan(x);
+}
+template <typename T>
+inline T asin(T x) {
+  return std::asin(x);
+}
+template <typename T>
+inline T acos(T x) {
+  return std::acos(x);
+}
+template <typename T>
+inline T atan(T x) {
+  return std::atan(x);
+}
+template <typename T>
+inline T sinh(T x) {
+  return std::sinh(x);
+}
+template <typename T>
+inline T cosh(T x) {
+  return std::cosh(x);
+}
+template <typename T>
+inline T tanh(T x) {
+  if constexpr (std::is_same_v<T, float>) {
+    // 1 - 2 / (e^2x + 1), vectorisable; odd, and exact at the saturated ends.
+    const float a = x < 0 ? -x : x;
+    const float t = 1.0f - 2.0f / (exp_float(2.0f * a) + 1.0f);
+    const float r = a < 0.0004f ? a : t;
+    return x != x ? x : x < 0 ? -r : r;
+  } else {
+    return std::tanh(x);
+  }
+}
+template <typename T>
+inline T asinh(T x) {
+  return std::asinh(x);
+}
+template <typename T>
+inline T acosh(T x) {
+  return std::acosh(x);
+}
+template <typename T>
+inline T atanh(T x) {
+  return std::atanh(x);
+}
+template <typename T>
+inline T erf(T x) {
+  if constexpr (std::is_same_v<T, float>) {
+    // Abramowitz and Stegun 7.1.26 (absolute error below 1.5e-7), vectorisable.
+    const float a = x < 0 ? -x : x;
+    const float t = 1.0f / (1.0f + 0.3275911f * a);
+    float p = 1.061405429f;
+    p = p * t - 1.453152027f;
+    p = p * t + 1.421413741f;
+    p = p * t - 0.284496736f;
+    p = p * t + 0.254829592f;
+    const float r = 1.0f - p * t * exp_float(-a * a);
+    return x != x ? x : x < 0 ? -r : r;
+  } else {
+    return std::erf(x);
+  }
+}
+template <typename T>
+inline T erfc(T x) {
+  return std::erfc(x);
+}
+template <typename T>
+inline T floor(T x) {
+  return std::floor(x);
+}
+template <typename T>
+inline T ceil(T x) {
+  return std::ceil(x);
+}
+template <typename T>
+inline T trunc(T x) {
+  return std::trunc(x);
+}
+/// Half to even, as torch.round.
+template <typename T>
+inline T round(T x) {
+  return std::nearbyint(x);
+}
+template <typename T>
+inline T frac(T x) {
+  return x - std::trunc(x);
+}
+template <typename T>
+inline T sign(T x) {
+  if constexpr (std::is_same_v<T, bool>) {
+    return x;
+  } else {
+    return static_cast<T>((T(0) < x) - (x < T(0)));
+  }
+}
+template <typename T>
+inline T sigmoid(T x) {
+  return T(1) / (T(1) + exp(-x));
+}
+template <typename T>
+inline T relu(T x) {
+  if constexpr (std::is_same_v<T, bool>) {
+    return x;
+  } else {
+    return maximum(x, T(0));
+  }
+}
+template <typename T>
+inline T gelu(T x) {
+  return T(0.5) * x * (T(1) + erf(x * T(0.70710678118654752440)));
+}
+template <typename T>
+inline T gelu_tanh(T x) {
+  const T inner = T(0.79788456080286535588) * (x + T(0.044715) * x * x * x);
+  return T(0.5) * x * (T(1) + tanh(inner));
+}
+template <typename T>
+inline T silu(T x) {
+  return x / (T(1) + exp(-x));
+}
+template <typename T>
+inline T mish(T x) {
+  return x * std::tanh(std::log1p(std::exp(x)));
+}
+template <typename T>
+inline T hardsigmoid(T x) {
+  return minimum(maximum(x + T(3), T(0)), T(6)) / T(6);
+}
+template <typename T>
+inline T hardswish(T x) {
+  return x * minimum(maximum(x + T(3), T(0)), T(6)) / T(6);
+}
+template <typename T>
+inline T pow(T a, T b) {
+  return std::pow(a, b);
+}
+template <typename T>
+inline T atan2(T a, T b) {
+  return std::atan2(a, b);
+}
+template <typename T>
+inline bool isnan(T x) {
+  if constexpr (std::is_floating_point_v<T>) {
+    return x != x;
+  } else {
+    return false;
+  }
+}
+template <typename T>
+inline bool isinf(T x) {
+  if constexpr (std::is_floating_point_v<T>) {
+    return std::isinf(x);
+  } else {
+    return false;
+  }
+}
+template <typename T>
+inline T square(T x) {
+  return mul(x, x);
+}
+
+}  // namespace km
+
+// nodes _native_batch_norm_legit_no_training, relu, max_pool2d_with_indices
+void k0_batch_norm_relu_max_pool2d(const float* __restrict in0, const float* __restrict in1,
+    const float* __restrict in2, const float* __restrict in3, const float* __restrict in4,
+    float* __restrict out0) {
+  aotic::runtime::parallel_for(2, 8192, [&](int64_t i0_begin, int64_t i0_end) {
+    for (int64_t i0 = i0_begin; i0 < i0_end; ++i0) {
+      for (int64_t i1 = 0; i1 < 16; ++i1) {
+        for (int64_t i2 = 0; i2 < 16; ++i2) {
+          #pragma omp simd
+          for (int64_t i3 = 0; i3 < 16; ++i3) {
+            const float t0 = in0[16384 * i0 + 1024 * i1 + 64 * i2 + 2 * i3];
+            const float t1 = in2[i1];
+            const float t2 = km::sub(t0, t1);
+            const float t3 = in1[i1];
+            const float t4 = km::add(t3, 1e-05f);
+            const float t5 = km::rsqrt(t4);
+            const float t6 = km::mul(t2, t5);
+            const float t7 = in3[i1];
+            const float t8 = km::mul(t6, t7);
+            const float t9 = in4[i1];
+            const float t10 = km::add(t8, t9);
+            const float t11 = km::relu(t10);
+            const float t12 = in0[16384 * i0 + 1024 * i1 + 64 * i2 + 2 * i3 + 1];
+            const float t13 = km::sub(t12, t1);
+            const float t14 = km::add(t3, 1e-05f);
+            const float t15 = km::rsqrt(t14);
+            const float t16 = km::mul(t13, t15);
+            const float t17 = km::mul(t16, t7);
+            const float t18 = km::add(t17, t9);
+            const float t19 = km::relu(t18);
+            const float t20 = km::maximum(t11, t19);
+            const float t21 = in0[16384 * i0 + 1024 * i1 + 64 * i2 + 2 * i3 + 32];
+            const float t22 = km::sub(t21, t1);
+            const float t23 = km::add(t3, 1e-05f);
+            const float t24 = km::rsqrt(t23);
+            const float t25 = km::mul(t22, t24);
+            const float t26 = km::mul(t25, t7);
+            const float t27 = km::add(t26, t9);
+            const float t28 = km::relu(t27);
+            const float t29 = km::maximum(t20, t28);
+            const float t30 = in0[16384 * i0 + 1024 * i1 + 64 * i2 + 2 * i3 + 33];
+            const float t31 = km::sub(t30, t1);
+            const float t32 = km::add(t3, 1e-05f);
+            const float t33 = km::rsqrt(t32);
+            const float t34 = km::mul(t31, t33);
+            const float t35 = km::mul(t34, t7);
+            const float t36 = km::add(t35, t9);
+            const float t37 = km::relu(t36);
+            const float t38 = km::maximum(t29, t37);
+            out0[4096 * i0 + 256 * i1 + 16 * i2 + i3] = t38;
+          }
+        }
+      }
+    }
+  });
+}
+
+// nodes sigmoid, mul, mean
+void k1_sigmoid_mul_mean(const float* __restrict in0, float* __restrict out0) {
+  aotic::runtime::parallel_for(64, 4096, [&](int64_t i0_begin, int64_t i0_end) {
+    for (int64_t i0 = i0_begin; i0 < i0_end; ++i0) {
+      float acc = 0.0f;
+      #pragma omp simd reduction(+ : acc)
+      for (int64_t r0 = 0; r0 < 64; ++r0) {
+        const float t0 = in0[64 * i0 + r0];
+        const float t1 = km::sigmoid(t0);
+        const float t2 = km::mul(t0, t1);
+        acc = km::add(acc, t2);
+      }
+      const float t3 = km::convert<float>(64);
+      const float t4 = (acc / t3);
+      out0[i0] = t4;
+    }
+  });
+}
+
+// nodes _log_softmax
+void k2_log_softmax(const float* __restrict in0, float* __restrict out0) {
+  aotic::runtime::parallel_for(2, 20, [&](int64_t i0_begin, int64_t i0_end) {
+    for (int64_t i0 = i0_begin; i0 < i0_end; ++i0) {
+      float max = -std::numeric_limits<float>::infinity();
+      for (int64_t r0 = 0; r0 < 10; ++r0) {
+        const float t0 = in0[10 * i0 + r0];
+        max = km::maximum(max, t0);
+      }
+      float sum = 0.0f;
+      #pragma omp simd reduction(+ : sum)
+      for (int64_t r0 = 0; r0 < 10; ++r0) {
+        const float t1 = in0[10 * i0 + r0];
+        const float t2 = km::sub(t1, max);
+        const float t3 = km::exp(t2);
+        sum = km::add(sum, t3);
+      }
+      const float t4 = km::log(sum);
+      const float log_sum = t4;
+      #pragma omp simd
+      for (int64_t r0 = 0; r0 < 10; ++r0) {
+        const float t5 = in0[10 * i0 + r0];
+        const float t6 = km::sub(t5, max);
+        const float t7 = km::sub(t6, log_sum);
+        out0[10 * i0 + r0] = t7;
+      }
+    }
+  });
+}
 
 void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHandle* outputs) {
   AtenTensorHandle x = inputs[0];
@@ -46,65 +497,65 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
             x, p_c1_weight, &bias_value, stride, 2, padding, 2, dilation, 2, false, output_padding, 2, 1,
             convolution.out()),
         "node 'convolution' (aten.convolution.default)");
-  // node '_native_batch_norm_legit_no_training' (aten._native_batch_norm_legit_no_training.default)
-  TensorHandle getitem;
-  TensorHandle _native_batch_norm_legit_no_training_unused_1;
-  TensorHandle _native_batch_norm_legit_no_training_unused_2;
-  AtenTensorHandle weight_value = p_b1_weight;
-  AtenTensorHandle bias_value_1 = p_b1_bias;
-  check(aoti_torch_cpu__native_batch_norm_legit_no_training(
-            convolution.get(), &weight_value, &bias_value_1, b_b1_running_mean, b_b1_running_var, 0.1, 1e-05,
-            getitem.out(), _native_batch_norm_legit_no_training_unused_1.out(),
-            _native_batch_norm_legit_no_training_unused_2.out()),
-        "node '_native_batch_norm_legit_no_training' (aten._native_batch_norm_legit_no_training.default)");
-  convolution.reset();
-  _native_batch_norm_legit_no_training_unused_1.reset();
-  _native_batch_norm_legit_no_training_unused_2.reset();
-  // node 'relu' (aten.relu.default)
-  TensorHandle relu;
-  check(aoti_torch_cpu_relu(getitem.get(), relu.out()), "node 'relu' (aten.relu.default)");
-  getitem.reset();
   // node 'max_pool2d_with_indices' (aten.max_pool2d_with_indices.default)
   TensorHandle getitem_3;
-  TensorHandle max_pool2d_with_indices_unused_1;
-  const int64_t kernel_size[] = {2, 2};
-  const int64_t padding_1[] = {0, 0};
-  const int64_t dilation_1[] = {1, 1};
-  check(aoti_torch_cpu_max_pool2d_with_indices(
-            relu.get(), kernel_size, 2, nullptr, 0, padding_1, 2, dilation_1, 2, false, getitem_3.out(),
-            max_pool2d_with_indices_unused_1.out()),
-        "node 'max_pool2d_with_indices' (aten.max_pool2d_with_indices.default)");
-  relu.reset();
-  max_pool2d_with_indices_unused_1.reset();
+  const int64_t getitem_3_sizes[] = {2, 16, 16, 16};
+  const int64_t getitem_3_strides[] = {4096, 256, 16, 1};
+  check(aoti_torch_empty_strided(
+            4, getitem_3_sizes, getitem_3_strides, kFloat32, kCPU, kDefaultDeviceIndex, getitem_3.out()),
+        "allocate getitem_3");
+  // fuses _native_batch_norm_legit_no_training, relu, max_pool2d_with_indices
+  {
+    const int64_t convolution_layout[] = {16384, 1024, 32, 1};
+    TensorHandle convolution_copy;
+    const float* convolution_data = kernel_input<float>(convolution.get(), 4, convolution_layout,
+        convolution_copy);
+    const int64_t b_b1_running_var_layout[] = {1};
+    TensorHandle b_b1_running_var_copy;
+    const float* b_b1_running_var_data = kernel_input<float>(b_b1_running_var, 1,
+        b_b1_running_var_layout, b_b1_running_var_copy);
+    const int64_t b_b1_running_mean_layout[] = {1};
+    TensorHandle b_b1_running_mean_copy;
+    const float* b_b1_running_mean_data = kernel_input<float>(b_b1_running_mean, 1,
+        b_b1_running_mean_layout, b_b1_running_mean_copy);
+    const int64_t p_b1_weight_layout[] = {1};
+    TensorHandle p_b1_weight_copy;
+    const float* p_b1_weight_data = kernel_input<float>(p_b1_weight, 1, p_b1_weight_layout, p_b1_weight_copy);
+    const int64_t p_b1_bias_layout[] = {1};
+    TensorHandle p_b1_bias_copy;
+    const float* p_b1_bias_data = kernel_input<float>(p_b1_bias, 1, p_b1_bias_layout, p_b1_bias_copy);
+    k0_batch_norm_relu_max_pool2d(convolution_data, b_b1_running_var_data, b_b1_running_mean_data,
+        p_b1_weight_data, p_b1_bias_data, aotic::runtime::data<float>(getitem_3.get()));
+  }
+  convolution.reset();
   // node 'convolution_1' (aten.convolution.default)
   TensorHandle convolution_1;
-  AtenTensorHandle bias_value_2 = p_c2_bias;
+  AtenTensorHandle bias_value_1 = p_c2_bias;
   const int64_t stride_1[] = {2, 2};
-  const int64_t padding_2[] = {1, 1};
-  const int64_t dilation_2[] = {1, 1};
+  const int64_t padding_1[] = {1, 1};
+  const int64_t dilation_1[] = {1, 1};
   const int64_t output_padding_1[] = {0, 0};
   check(aoti_torch_cpu_convolution(
-            getitem_3.get(), p_c2_weight, &bias_value_2, stride_1, 2, padding_2, 2, dilation_2, 2, false,
+            getitem_3.get(), p_c2_weight, &bias_value_1, stride_1, 2, padding_1, 2, dilation_1, 2, false,
             output_padding_1, 2, 1, convolution_1.out()),
         "node 'convolution_1' (aten.convolution.default)");
   getitem_3.reset();
-  // node 'sigmoid' (aten.sigmoid.default)
-  TensorHandle sigmoid;
-  check(aoti_torch_cpu_sigmoid(convolution_1.get(), sigmoid.out()), "node 'sigmoid' (aten.sigmoid.default)");
-  // node 'mul' (aten.mul.Tensor)
-  TensorHandle mul;
-  check(aoti_torch_cpu_mul_Tensor(convolution_1.get(), sigmoid.get(), mul.out()),
-        "node 'mul' (aten.mul.Tensor)");
-  convolution_1.reset();
-  sigmoid.reset();
   // node 'mean' (aten.mean.dim)
   TensorHandle mean;
-  const int64_t dim[] = {-1, -2};
-  const int64_t* dim_value = dim;
-  int32_t dtype_value = kFloat32;
-  check(aoti_torch_cpu_mean_dim(mul.get(), &dim_value, 2, true, &dtype_value, mean.out()),
-        "node 'mean' (aten.mean.dim)");
-  mul.reset();
+  const int64_t mean_sizes[] = {2, 32, 1, 1};
+  const int64_t mean_strides[] = {32, 1, 1, 1};
+  check(aoti_torch_empty_strided(
+            4, mean_sizes, mean_strides, kFloat32, kCPU, kDefaultDeviceIndex, mean.out()),
+        "allocate mean");
+  // fuses sigmoid, mul, mean
+  {
+    const int64_t convolution_1_layout[] = {2048, 64, 8, 1};
+    TensorHandle convolution_1_copy;
+    const float* convolution_1_data = kernel_input<float>(convolution_1.get(), 4, convolution_1_layout,
+        convolution_1_copy);
+    k1_sigmoid_mul_mean(convolution_1_data, aotic::runtime::data<float>(mean.get()));
+  }
+  convolution_1.reset();
   // node 'view' (aten.view.default)
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
   // may share mean's storage (a view)
@@ -130,8 +581,18 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   permute.reset();
   // node '_log_softmax' (aten._log_softmax.default)
   TensorHandle _log_softmax;
-  check(aoti_torch_cpu__log_softmax(addmm.get(), -1, false, _log_softmax.out()),
-        "node '_log_softmax' (aten._log_softmax.default)");
+  const int64_t _log_softmax_sizes[] = {2, 10};
+  const int64_t _log_softmax_strides[] = {10, 1};
+  check(aoti_torch_empty_strided(
+            2, _log_softmax_sizes, _log_softmax_strides, kFloat32, kCPU, kDefaultDeviceIndex,
+            _log_softmax.out()),
+        "allocate _log_softmax");
+  {
+    const int64_t addmm_layout[] = {10, 1};
+    TensorHandle addmm_copy;
+    const float* addmm_data = kernel_input<float>(addmm.get(), 2, addmm_layout, addmm_copy);
+    k2_log_softmax(addmm_data, aotic::runtime::data<float>(_log_softmax.get()));
+  }
   addmm.reset();
   outputs[0] = new_reference(_log_softmax.get()).release();
 }

@@ -6,6 +6,11 @@
 #include "aotic/c_shim_cpu.h"
 #include "aotic/runtime/model_spec.h"
 #include "aotic/shim.h"
+#include <algorithm>
+#include <cmath>
+#include <cstdlib>
+#include <cstring>
+#include "aotic/runtime/threads.h"
 
 // The constants' bytes, linked in from constants.S.
 extern "C" const uint8_t aotic_constants_blob[];
@@ -23,8 +28,952 @@ constexpr int32_t kBool = 11;
 constexpr int32_t kCPU = 0;
 constexpr int32_t kDefaultDeviceIndex = -1;
 constexpr int32_t kStrided = 0;
-constexpr int32_t kContiguousFormat = 0;
 constexpr int32_t kPreserveFormat = 1;
+
+/// The data of `t` laid out with the strides a kernel was generated for: `t`'s own when its
+/// strides are those (dimensions of size 1 aside), else a copy made into `scratch` (a library op
+/// of this libtorch may lay out its result differently from the export's).
+template <typename T>
+const T* kernel_input(AtenTensorHandle t, int64_t rank, const int64_t* strides, TensorHandle& scratch) {
+  int64_t* sizes = nullptr;
+  int64_t* actual = nullptr;
+  check(aoti_torch_get_sizes(t, &sizes), "aoti_torch_get_sizes");
+  check(aoti_torch_get_strides(t, &actual), "aoti_torch_get_strides");
+  bool same = true;
+  for (int64_t d = 0; d < rank; ++d) same &= sizes[d] <= 1 || actual[d] == strides[d];
+  if (same) return aotic::runtime::data<const T>(t);
+  int32_t dtype = 0, device_type = 0, device_index = 0;
+  check(aoti_torch_get_dtype(t, &dtype), "aoti_torch_get_dtype");
+  check(aoti_torch_get_device_type(t, &device_type), "aoti_torch_get_device_type");
+  check(aoti_torch_get_device_index(t, &device_index), "aoti_torch_get_device_index");
+  check(aoti_torch_empty_strided(rank, sizes, strides, dtype, device_type, device_index, scratch.out()),
+        "aoti_torch_empty_strided");
+  check(aoti_torch_copy_(scratch.get(), t, 0), "aoti_torch_copy_");
+  return aotic::runtime::data<const T>(scratch.get());
+}
+
+namespace km {
+
+template <typename T>
+constexpr bool kWraps = std::is_integral_v<T> && !std::is_same_v<T, bool>;
+
+template <typename T>
+inline T add(T a, T b) {
+  if constexpr (kWraps<T>) {
+    return static_cast<T>(static_cast<uint64_t>(a) + static_cast<uint64_t>(b));
+  } else {
+    return a + b;
+  }
+}
+template <typename T>
+inline T sub(T a, T b) {
+  if constexpr (kWraps<T>) {
+    return static_cast<T>(static_cast<uint64_t>(a) - static_cast<uint64_t>(b));
+  } else {
+    return a - b;
+  }
+}
+template <typename T>
+inline T mul(T a, T b) {
+  if constexpr (kWraps<T>) {
+    return static_cast<T>(static_cast<uint64_t>(a) * static_cast<uint64_t>(b));
+  } else {
+    return a * b;
+  }
+}
+template <typename T>
+inline T neg(T a) {
+  if constexpr (kWraps<T>) {
+    return static_cast<T>(uint64_t{0} - static_cast<uint64_t>(a));
+  } else {
+    return -a;
+  }
+}
+template <typename T>
+inline T abs(T a) {
+  if constexpr (kWraps<T>) {
+    return a < 0 ? neg(a) : a;
+  } else if constexpr (std::is_same_v<T, bool>) {
+    return a;
+  } else {
+    return std::fabs(a);
+  }
+}
+template <typename T>
+inline T maximum(T a, T b) {
+  if constexpr (std::is_floating_point_v<T>) {
+    return a != a ? a : b != b ? b : a > b ? a : b;
+  } else {
+    return a > b ? a : b;
+  }
+}
+template <typename T>
+inline T minimum(T a, T b) {
+  if constexpr (std::is_floating_point_v<T>) {
+    return a != a ? a : b != b ? b : a < b ? a : b;
+  } else {
+    return a < b ? a : b;
+  }
+}
+/// PyTorch's conversion: to bool is `!= 0`; otherwise C++'s (floats to integers truncate).
+template <typename To, typename From>
+inline To convert(From v) {
+  if constexpr (std::is_same_v<To, bool>) {
+    return v != From(0);
+  } else {
+    return static_cast<To>(v);
+  }
+}
+/// expf in straight-line arithmetic (Cephes' polynomial, within 2 ulp), so that `omp simd` loops
+/// calling it vectorise; NaN, infinities and underflow as std::exp.
+inline float exp_float(float x) {
+  const float clamped = x > 88.3762626647949f    ? 88.3762626647949f
+                        : x < -88.3762626647949f ? -88.3762626647949f
+                                                 : x;
+  const float n = std::floor(clamped * 1.44269504088896341f + 0.5f);
+  float r = clamped - n * 0.693359375f;
+  r = r - n * -2.12194440e-4f;
+  const float z = r * r;
+  float y = 1.9875691500e-4f;
+  y = y * r + 1.3981999507e-3f;
+  y = y * r + 8.3334519073e-3f;
+  y = y * r + 4.1665795894e-2f;
+  y = y * r + 1.6666665459e-1f;
+  y = y * r + 5.0000001201e-1f;
+  y = y * z + r + 1.0f;
+  // 2^n as two factors, each a normal float for n in [-127, 128].
+  const int32_t half = static_cast<int32_t>(n) / 2;
+  const int32_t bits_a = (half + 127) << 23, bits_b = (static_cast<int32_t>(n) - half + 127) << 23;
+  float scale_a, scale_b;
+  std::memcpy(&scale_a, &bits_a, sizeof(scale_a));
+  std::memcpy(&scale_b, &bits_b, sizeof(scale_b));
+  float e = y * scale_a * scale_b;
+  e = x > 88.7228391f ? std::numeric_limits<float>::infinity() : e;
+  e = x < -103.972084f ? 0.0f : e;
+  return x != x ? x : e;
+}
+template <typename T>
+inline T exp(T x) {
+  if constexpr (std::is_same_v<T, float>) {
+    return exp_float(x);
+  } else {
+    return std::exp(x);
+  }
+}
+template <typename T>
+inline T exp2(T x) {
+  return std::exp2(x);
+}
+template <typename T>
+inline T expm1(T x) {
+  return std::expm1(x);
+}
+template <typename T>
+inline T log(T x) {
+  return std::log(x);
+}
+template <typename T>
+inline T log2(T x) {
+  return std::log2(x);
+}
+template <typename T>
+inline T log10(T x) {
+  return std::log10(x);
+}
+template <typename T>
+inline T log1p(T x) {
+  return std::log1p(x);
+}
+template <typename T>
+inline T sqrt(T x) {
+  return std::sqrt(x);
+}
+template <typename T>
+inline T rsqrt(T x) {
+  return T(1) / std::sqrt(x);
+}
+template <typename T>
+inline T reciprocal(T x) {
+  return T(1) / x;
+}
+template <typename T>
+inline T sin(T x) {
+  return std::sin(x);
+}
+template <typename T>
+inline T cos(T x) {
+  return std::cos(x);
+}
+template <typename T>
+inline T tan(T x) {
+  return std::tan(x);
+}
+template <typename T>
+inline T asin(T x) {
+  return std::asin(x);
+}
+template <typename T>
+inline T acos(T x) {
+  return std::acos(x);
+}
+template <typename T>
+inline T atan(T x) {
+  return std::atan(x);
+}
+template <typename T>
+inline T sinh(T x) {
+  return std::sinh(x);
+}
+template <typename T>
+inline T cosh(T x) {
+  return std::cosh(x);
+}
+template <typename T>
+inline T tanh(T x) {
+  if constexpr (std::is_same_v<T, float>) {
+    // 1 - 2 / (e^2x + 1), vectorisable; odd, and exact at the saturated ends.
+    const float a = x < 0 ? -x : x;
+    const float t = 1.0f - 2.0f / (exp_float(2.0f * a) + 1.0f);
+    const float r = a < 0.0004f ? a : t;
+    return x != x ? x : x < 0 ? -r : r;
+  } else {
+    return std::tanh(x);
+  }
+}
+template <typename T>
+inline T asinh(T x) {
+  return std::asinh(x);
+}
+template <typename T>
+inline T acosh(T x) {
+  return std::acosh(x);
+}
+template <typename T>
+inline T atanh(T x) {
+  return std::atanh(x);
+}
+template <typename T>
+inline T erf(T x) {
+  if constexpr (std::is_same_v<T, float>) {
+    // Abramowitz and Stegun 7.1.26 (absolute error below 1.5e-7), vectorisable.
+    const float a = x < 0 ? -x : x;
+    const float t = 1.0f / (1.0f + 0.3275911f * a);
+    float p = 1.061405429f;
+    p = p * t - 1.453152027f;
+    p = p * t + 1.421413741f;
+    p = p * t - 0.284496736f;
+    p = p * t + 0.254829592f;
+    const float r = 1.0f - p * t * exp_float(-a * a);
+    return x != x ? x : x < 0 ? -r : r;
+  } else {
+    return std::erf(x);
+  }
+}
+template <typename T>
+inline T erfc(T x) {
+  return std::erfc(x);
+}
+template <typename T>
+inline T floor(T x) {
+  return std::floor(x);
+}
+template <typename T>
+inline T ceil(T x) {
+  return std::ceil(x);
+}
+template <typename T>
+inline T trunc(T x) {
+  return std::trunc(x);
+}
+/// Half to even, as torch.round.
+template <typename T>
+inline T round(T x) {
+  return std::nearbyint(x);
+}
+template <typename T>
+inline T frac(T x) {
+  return x - std::trunc(x);
+}
+template <typename T>
+inline T sign(T x) {
+  if constexpr (std::is_same_v<T, bool>) {
+    return x;
+  } else {
+    return static_cast<T>((T(0) < x) - (x < T(0)));
+  }
+}
+template <typename T>
+inline T sigmoid(T x) {
+  return T(1) / (T(1) + exp(-x));
+}
+template <typename T>
+inline T relu(T x) {
+  if constexpr (std::is_same_v<T, bool>) {
+    return x;
+  } else {
+    return maximum(x, T(0));
+  }
+}
+template <typename T>
+inline T gelu(T x) {
+  return T(0.5) * x * (T(1) + erf(x * T(0.70710678118654752440)));
+}
+template <typename T>
+inline T gelu_tanh(T x) {
+  const T inner = T(0.79788456080286535588) * (x + T(0.044715) * x * x * x);
+  return T(0.5) * x * (T(1) + tanh(inner));
+}
+template <typename T>
+inline T silu(T x) {
+  return x / (T(1) + exp(-x));
+}
+template <typename T>
+inline T mish(T x) {
+  return x * std::tanh(std::log1p(std::exp(x)));
+}
+template <typename T>
+inline T hardsigmoid(T x) {
+  return minimum(maximum(x + T(3), T(0)), T(6)) / T(6);
+}
+template <typename T>
+inline T hardswish(T x) {
+  return x * minimum(maximum(x + T(3), T(0)), T(6)) / T(6);
+}
+template <typename T>
+inline T pow(T a, T b) {
+  return std::pow(a, b);
+}
+template <typename T>
+inline T atan2(T a, T b) {
+  return std::atan2(a, b);
+}
+template <typename T>
+inline bool isnan(T x) {
+  if constexpr (std::is_floating_point_v<T>) {
+    return x != x;
+  } else {
+    return false;
+  }
+}
+template <typename T>
+inline bool isinf(T x) {
+  if constexpr (std::is_floating_point_v<T>) {
+    return std::isinf(x);
+  } else {
+    return false;
+  }
+}
+template <typename T>
+inline T square(T x) {
+  return mul(x, x);
+}
+
+}  // namespace km
+
+// nodes add
+void k0_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0) {
+  aotic::runtime::parallel_for(2, 16384, [&](int64_t i0_begin, int64_t i0_end) {
+    for (int64_t i0 = i0_begin; i0 < i0_end; ++i0) {
+      #pragma omp simd
+      for (int64_t i1 = 0; i1 < 8192; ++i1) {
+        const float t0 = in0[8192 * i0 + i1];
+        const float t1 = in1[i1];
+        const float t2 = km::add(t0, t1);
+        out0[8192 * i0 + i1] = t2;
+      }
+    }
+  });
+}
+
+// nodes native_layer_norm
+void k1_layer_norm(const float* __restrict in0, const float* __restrict in1, const float* __restrict in2,
+    float* __restrict out0) {
+  aotic::runtime::parallel_for(128, 16384, [&](int64_t i0_begin, int64_t i0_end) {
+    for (int64_t i0 = i0_begin; i0 < i0_end; ++i0) {
+      float sum = 0.0f;
+      #pragma omp simd reduction(+ : sum)
+      for (int64_t r0 = 0; r0 < 128; ++r0) {
+        const float t0 = in0[128 * i0 + r0];
+        sum = km::add(sum, t0);
+      }
+      const float t1 = km::convert<float>(128);
+      const float t2 = (sum / t1);
+      const float mean = t2;
+      float squares = 0.0f;
+      #pragma omp simd reduction(+ : squares)
+      for (int64_t r0 = 0; r0 < 128; ++r0) {
+        const float t3 = in0[128 * i0 + r0];
+        const float t4 = km::sub(t3, mean);
+        const float t5 = km::mul(t4, t4);
+        squares = km::add(squares, t5);
+      }
+      const float t6 = (squares / t1);
+      const float t7 = km::add(t6, 1e-05f);
+      const float t8 = km::rsqrt(t7);
+      const float rstd = t8;
+      #pragma omp simd
+      for (int64_t r0 = 0; r0 < 128; ++r0) {
+        const float t9 = in0[128 * i0 + r0];
+        const float t10 = km::sub(t9, mean);
+        const float t11 = km::mul(t10, rstd);
+        const float t12 = in1[r0];
+        const float t13 = km::mul(t11, t12);
+        const float t14 = in2[r0];
+        const float t15 = km::add(t13, t14);
+        out0[128 * i0 + r0] = t15;
+      }
+    }
+  });
+}
+
+// nodes permute_1, mul, expand, clone
+void k2_permute_mul_expand_clone(const float* __restrict in0, float* __restrict out0) {
+  aotic::runtime::parallel_for(2, 16384, [&](int64_t i0_begin, int64_t i0_end) {
+    for (int64_t i0 = i0_begin; i0 < i0_end; ++i0) {
+      for (int64_t i1 = 0; i1 < 4; ++i1) {
+        for (int64_t i2 = 0; i2 < 64; ++i2) {
+          #pragma omp simd
+          for (int64_t i3 = 0; i3 < 32; ++i3) {
+            const float t0 = in0[24576 * i0 + 384 * i2 + 32 * i1 + i3];
+            const float t1 = km::mul(t0, 0.42044820762685725f);
+            out0[8192 * i0 + 2048 * i1 + 32 * i2 + i3] = t1;
+          }
+        }
+      }
+    }
+  });
+}
+
+// nodes permute_2, permute_4, mul_1, expand_1, clone_1
+void k3_permute_permute_mul_expand_clone(const float* __restrict in0, float* __restrict out0) {
+  aotic::runtime::parallel_for(2, 16384, [&](int64_t i0_begin, int64_t i0_end) {
+    for (int64_t i0 = i0_begin; i0 < i0_end; ++i0) {
+      for (int64_t i1 = 0; i1 < 128; ++i1) {
+        #pragma omp simd
+        for (int64_t i3 = 0; i3 < 64; ++i3) {
+          const float t0 = in0[24576 * i0 + 384 * i3 + i1];
+          const float t1 = km::mul(t0, 0.42044820762685725f);
+          out0[8192 * i0 + 64 * i1 + i3] = t1;
+        }
+      }
+    }
+  });
+}
+
+// nodes unsqueeze, unsqueeze_1, sub, le, logical_and, where, add_1
+void k4_unsqueeze_unsqueeze_sub_le_logical_and_where_add(const float* __restrict in0,
+    const float* __restrict in1, const float* __restrict in2, const bool* __restrict in3,
+    const int64_t* __restrict in4, const int64_t* __restrict in5, float* __restrict out0) {
+  aotic::runtime::parallel_for(8, 32768, [&](int64_t i0_begin, int64_t i0_end) {
+    for (int64_t i0 = i0_begin; i0 < i0_end; ++i0) {
+      for (int64_t i2 = 0; i2 < 64; ++i2) {
+        #pragma omp simd
+        for (int64_t i3 = 0; i3 < 64; ++i3) {
+          const float t0 = in0[4096 * i0 + 64 * i2 + i3];
+          const int64_t t1 = in4[i3];
+          const int64_t t2 = in5[i2];
+          const int64_t t3 = km::sub(t1, t2);
+          const bool t4 = (t3 <= int64_t{0});
+          const bool t5 = in3[64 * i2 + i3];
+          const bool t6 = (t4 && t5);
+          const float t7 = in2[0];
+          const float t8 = in1[0];
+          const float t9 = (t6 ? t7 : t8);
+          const float t10 = km::add(t0, t9);
+          out0[4096 * i0 + 64 * i2 + i3] = t10;
+        }
+      }
+    }
+  });
+}
+
+// nodes _softmax
+void k5_softmax(const float* __restrict in0, float* __restrict out0) {
+  aotic::runtime::parallel_for(512, 32768, [&](int64_t i0_begin, int64_t i0_end) {
+    for (int64_t i0 = i0_begin; i0 < i0_end; ++i0) {
+      float max = -std::numeric_limits<float>::infinity();
+      for (int64_t r0 = 0; r0 < 64; ++r0) {
+        const float t0 = in0[64 * i0 + r0];
+        max = km::maximum(max, t0);
+      }
+      float sum = 0.0f;
+      #pragma omp simd reduction(+ : sum)
+      for (int64_t r0 = 0; r0 < 64; ++r0) {
+        const float t1 = in0[64 * i0 + r0];
+        const float t2 = km::sub(t1, max);
+        const float t3 = km::exp(t2);
+        sum = km::add(sum, t3);
+      }
+      #pragma omp simd
+      for (int64_t r0 = 0; r0 < 64; ++r0) {
+        const float t4 = in0[64 * i0 + r0];
+        const float t5 = km::sub(t4, max);
+        const float t6 = km::exp(t5);
+        const float t7 = (t6 / sum);
+        out0[64 * i0 + r0] = t7;
+      }
+    }
+  });
+}
+
+// nodes eq, logical_not
+void k6_eq_logical_not(const float* __restrict in0, bool* __restrict out0) {
+  aotic::runtime::parallel_for(32768, 32768, [&](int64_t i0_begin, int64_t i0_end) {
+    #pragma omp simd
+    for (int64_t i0 = i0_begin; i0 < i0_end; ++i0) {
+      const float t0 = in0[i0];
+      const bool t1 = (t0 == -std::numeric_limits<float>::infinity());
+      const bool t2 = !t1;
+      out0[i0] = t2;
+    }
+  });
+}
+
+// nodes logical_not_1, where_1
+void k7_logical_not_where(const float* __restrict in0, const float* __restrict in1,
+    const bool* __restrict in2, float* __restrict out0) {
+  aotic::runtime::parallel_for(512, 32768, [&](int64_t i0_begin, int64_t i0_end) {
+    for (int64_t i0 = i0_begin; i0 < i0_end; ++i0) {
+      #pragma omp simd
+      for (int64_t i3 = 0; i3 < 64; ++i3) {
+        const bool t0 = in2[i0];
+        const bool t1 = !t0;
+        const float t2 = in1[64 * i0 + i3];
+        const float t3 = in0[64 * i0 + i3];
+        const float t4 = (t1 ? t2 : t3);
+        out0[64 * i0 + i3] = t4;
+      }
+    }
+  });
+}
+
+// nodes permute_3, expand_3, clone_2
+void k8_permute_expand_clone(const float* __restrict in0, float* __restrict out0) {
+  aotic::runtime::parallel_for(2, 16384, [&](int64_t i0_begin, int64_t i0_end) {
+    for (int64_t i0 = i0_begin; i0 < i0_end; ++i0) {
+      for (int64_t i1 = 0; i1 < 4; ++i1) {
+        for (int64_t i2 = 0; i2 < 64; ++i2) {
+          #pragma omp simd
+          for (int64_t i3 = 0; i3 < 32; ++i3) {
+            const float t0 = in0[24576 * i0 + 384 * i2 + 32 * i1 + i3];
+            out0[8192 * i0 + 2048 * i1 + 32 * i2 + i3] = t0;
+          }
+        }
+      }
+    }
+  });
+}
+
+// nodes permute_5, clone_3
+void k9_permute_clone(const float* __restrict in0, float* __restrict out0) {
+  aotic::runtime::parallel_for(64, 16384, [&](int64_t i0_begin, int64_t i0_end) {
+    for (int64_t i0 = i0_begin; i0 < i0_end; ++i0) {
+      for (int64_t i1 = 0; i1 < 8; ++i1) {
+        #pragma omp simd
+        for (int64_t i3 = 0; i3 < 32; ++i3) {
+          const float t0 = in0[2048 * i1 + 32 * i0 + i3];
+          out0[256 * i0 + 32 * i1 + i3] = t0;
+        }
+      }
+    }
+  });
+}
+
+// nodes add_2, add_3
+void k10_add_add(const float* __restrict in0, const float* __restrict in1, const float* __restrict in2,
+    float* __restrict out0) {
+  aotic::runtime::parallel_for(128, 16384, [&](int64_t i0_begin, int64_t i0_end) {
+    for (int64_t i0 = i0_begin; i0 < i0_end; ++i0) {
+      #pragma omp simd
+      for (int64_t i2 = 0; i2 < 128; ++i2) {
+        const float t0 = in0[128 * i0 + i2];
+        const float t1 = in1[128 * i0 + i2];
+        const float t2 = in2[i2];
+        const float t3 = km::add(t1, t2);
+        const float t4 = km::add(t0, t3);
+        out0[128 * i0 + i2] = t4;
+      }
+    }
+  });
+}
+
+// nodes native_layer_norm_1
+void k11_layer_norm(const float* __restrict in0, const float* __restrict in1,
+    const float* __restrict in2, float* __restrict out0) {
+  aotic::runtime::parallel_for(128, 16384, [&](int64_t i0_begin, int64_t i0_end) {
+    for (int64_t i0 = i0_begin; i0 < i0_end; ++i0) {
+      float sum = 0.0f;
+      #pragma omp simd reduction(+ : sum)
+      for (int64_t r0 = 0; r0 < 128; ++r0) {
+        const float t0 = in0[128 * i0 + r0];
+        sum = km::add(sum, t0);
+      }
+      const float t1 = km::convert<float>(128);
+      const float t2 = (sum / t1);
+      const float mean = t2;
+      float squares = 0.0f;
+      #pragma omp simd reduction(+ : squares)
+      for (int64_t r0 = 0; r0 < 128; ++r0) {
+        const float t3 = in0[128 * i0 + r0];
+        const float t4 = km::sub(t3, mean);
+        const float t5 = km::mul(t4, t4);
+        squares = km::add(squares, t5);
+      }
+      const float t6 = (squares / t1);
+      const float t7 = km::add(t6, 1e-05f);
+      const float t8 = km::rsqrt(t7);
+      const float rstd = t8;
+      #pragma omp simd
+      for (int64_t r0 = 0; r0 < 128; ++r0) {
+        const float t9 = in0[128 * i0 + r0];
+        const float t10 = km::sub(t9, mean);
+        const float t11 = km::mul(t10, rstd);
+        const float t12 = in1[r0];
+        const float t13 = km::mul(t11, t12);
+        const float t14 = in2[r0];
+        const float t15 = km::add(t13, t14);
+        out0[128 * i0 + r0] = t15;
+      }
+    }
+  });
+}
+
+// nodes gelu
+void k12_gelu(const float* __restrict in0, float* __restrict out0) {
+  aotic::runtime::parallel_for(65536, 65536, [&](int64_t i0_begin, int64_t i0_end) {
+    #pragma omp simd
+    for (int64_t i0 = i0_begin; i0 < i0_end; ++i0) {
+      const float t0 = in0[i0];
+      const float t1 = km::gelu(t0);
+      out0[i0] = t1;
+    }
+  });
+}
+
+// nodes add_4
+void k13_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0) {
+  aotic::runtime::parallel_for(16384, 16384, [&](int64_t i0_begin, int64_t i0_end) {
+    #pragma omp simd
+    for (int64_t i0 = i0_begin; i0 < i0_end; ++i0) {
+      const float t0 = in0[i0];
+      const float t1 = in1[i0];
+      const float t2 = km::add(t0, t1);
+      out0[i0] = t2;
+    }
+  });
+}
+
+// nodes native_layer_norm_2
+void k14_layer_norm(const float* __restrict in0, const float* __restrict in1,
+    const float* __restrict in2, float* __restrict out0) {
+  aotic::runtime::parallel_for(128, 16384, [&](int64_t i0_begin, int64_t i0_end) {
+    for (int64_t i0 = i0_begin; i0 < i0_end; ++i0) {
+      float sum = 0.0f;
+      #pragma omp simd reduction(+ : sum)
+      for (int64_t r0 = 0; r0 < 128; ++r0) {
+        const float t0 = in0[128 * i0 + r0];
+        sum = km::add(sum, t0);
+      }
+      const float t1 = km::convert<float>(128);
+      const float t2 = (sum / t1);
+      const float mean = t2;
+      float squares = 0.0f;
+      #pragma omp simd reduction(+ : squares)
+      for (int64_t r0 = 0; r0 < 128; ++r0) {
+        const float t3 = in0[128 * i0 + r0];
+        const float t4 = km::sub(t3, mean);
+        const float t5 = km::mul(t4, t4);
+        squares = km::add(squares, t5);
+      }
+      const float t6 = (squares / t1);
+      const float t7 = km::add(t6, 1e-05f);
+      const float t8 = km::rsqrt(t7);
+      const float rstd = t8;
+      #pragma omp simd
+      for (int64_t r0 = 0; r0 < 128; ++r0) {
+        const float t9 = in0[128 * i0 + r0];
+        const float t10 = km::sub(t9, mean);
+        const float t11 = km::mul(t10, rstd);
+        const float t12 = in1[r0];
+        const float t13 = km::mul(t11, t12);
+        const float t14 = in2[r0];
+        const float t15 = km::add(t13, t14);
+        out0[128 * i0 + r0] = t15;
+      }
+    }
+  });
+}
+
+// nodes permute_12, mul_2, expand_6, clone_4
+void k15_permute_mul_expand_clone(const float* __restrict in0, float* __restrict out0) {
+  aotic::runtime::parallel_for(2, 16384, [&](int64_t i0_begin, int64_t i0_end) {
+    for (int64_t i0 = i0_begin; i0 < i0_end; ++i0) {
+      for (int64_t i1 = 0; i1 < 4; ++i1) {
+        for (int64_t i2 = 0; i2 < 64; ++i2) {
+          #pragma omp simd
+          for (int64_t i3 = 0; i3 < 32; ++i3) {
+            const float t0 = in0[24576 * i0 + 384 * i2 + 32 * i1 + i3];
+            const float t1 = km::mul(t0, 0.42044820762685725f);
+            out0[8192 * i0 + 2048 * i1 + 32 * i2 + i3] = t1;
+          }
+        }
+      }
+    }
+  });
+}
+
+// nodes permute_13, permute_15, mul_3, expand_7, clone_5
+void k16_permute_permute_mul_expand_clone(const float* __restrict in0, float* __restrict out0) {
+  aotic::runtime::parallel_for(2, 16384, [&](int64_t i0_begin, int64_t i0_end) {
+    for (int64_t i0 = i0_begin; i0 < i0_end; ++i0) {
+      for (int64_t i1 = 0; i1 < 128; ++i1) {
+        #pragma omp simd
+        for (int64_t i3 = 0; i3 < 64; ++i3) {
+          const float t0 = in0[24576 * i0 + 384 * i3 + i1];
+          const float t1 = km::mul(t0, 0.42044820762685725f);
+          out0[8192 * i0 + 64 * i1 + i3] = t1;
+        }
+      }
+    }
+  });
+}
+
+// nodes unsqueeze_2, unsqueeze_3, sub_1, le_1, logical_and_1, where_2, add_5
+void k17_unsqueeze_unsqueeze_sub_le_logical_and_where_add(const float* __restrict in0,
+    const float* __restrict in1, const float* __restrict in2, const bool* __restrict in3,
+    const int64_t* __restrict in4, const int64_t* __restrict in5, float* __restrict out0) {
+  aotic::runtime::parallel_for(8, 32768, [&](int64_t i0_begin, int64_t i0_end) {
+    for (int64_t i0 = i0_begin; i0 < i0_end; ++i0) {
+      for (int64_t i2 = 0; i2 < 64; ++i2) {
+        #pragma omp simd
+        for (int64_t i3 = 0; i3 < 64; ++i3) {
+          const float t0 = in0[4096 * i0 + 64 * i2 + i3];
+          const int64_t t1 = in4[i3];
+          const int64_t t2 = in5[i2];
+          const int64_t t3 = km::sub(t1, t2);
+          const bool t4 = (t3 <= int64_t{0});
+          const bool t5 = in3[64 * i2 + i3];
+          const bool t6 = (t4 && t5);
+          const float t7 = in2[0];
+          const float t8 = in1[0];
+          const float t9 = (t6 ? t7 : t8);
+          const float t10 = km::add(t0, t9);
+          out0[4096 * i0 + 64 * i2 + i3] = t10;
+        }
+      }
+    }
+  });
+}
+
+// nodes _softmax_1
+void k18_softmax(const float* __restrict in0, float* __restrict out0) {
+  aotic::runtime::parallel_for(512, 32768, [&](int64_t i0_begin, int64_t i0_end) {
+    for (int64_t i0 = i0_begin; i0 < i0_end; ++i0) {
+      float max = -std::numeric_limits<float>::infinity();
+      for (int64_t r0 = 0; r0 < 64; ++r0) {
+        const float t0 = in0[64 * i0 + r0];
+        max = km::maximum(max, t0);
+      }
+      float sum = 0.0f;
+      #pragma omp simd reduction(+ : sum)
+      for (int64_t r0 = 0; r0 < 64; ++r0) {
+        const float t1 = in0[64 * i0 + r0];
+        const float t2 = km::sub(t1, max);
+        const float t3 = km::exp(t2);
+        sum = km::add(sum, t3);
+      }
+      #pragma omp simd
+      for (int64_t r0 = 0; r0 < 64; ++r0) {
+        const float t4 = in0[64 * i0 + r0];
+        const float t5 = km::sub(t4, max);
+        const float t6 = km::exp(t5);
+        const float t7 = (t6 / sum);
+        out0[64 * i0 + r0] = t7;
+      }
+    }
+  });
+}
+
+// nodes eq_1, logical_not_2
+void k19_eq_logical_not(const float* __restrict in0, bool* __restrict out0) {
+  aotic::runtime::parallel_for(32768, 32768, [&](int64_t i0_begin, int64_t i0_end) {
+    #pragma omp simd
+    for (int64_t i0 = i0_begin; i0 < i0_end; ++i0) {
+      const float t0 = in0[i0];
+      const bool t1 = (t0 == -std::numeric_limits<float>::infinity());
+      const bool t2 = !t1;
+      out0[i0] = t2;
+    }
+  });
+}
+
+// nodes logical_not_3, where_3
+void k20_logical_not_where(const float* __restrict in0, const float* __restrict in1,
+    const bool* __restrict in2, float* __restrict out0) {
+  aotic::runtime::parallel_for(512, 32768, [&](int64_t i0_begin, int64_t i0_end) {
+    for (int64_t i0 = i0_begin; i0 < i0_end; ++i0) {
+      #pragma omp simd
+      for (int64_t i3 = 0; i3 < 64; ++i3) {
+        const bool t0 = in2[i0];
+        const bool t1 = !t0;
+        const float t2 = in1[64 * i0 + i3];
+        const float t3 = in0[64 * i0 + i3];
+        const float t4 = (t1 ? t2 : t3);
+        out0[64 * i0 + i3] = t4;
+      }
+    }
+  });
+}
+
+// nodes permute_14, expand_9, clone_6
+void k21_permute_expand_clone(const float* __restrict in0, float* __restrict out0) {
+  aotic::runtime::parallel_for(2, 16384, [&](int64_t i0_begin, int64_t i0_end) {
+    for (int64_t i0 = i0_begin; i0 < i0_end; ++i0) {
+      for (int64_t i1 = 0; i1 < 4; ++i1) {
+        for (int64_t i2 = 0; i2 < 64; ++i2) {
+          #pragma omp simd
+          for (int64_t i3 = 0; i3 < 32; ++i3) {
+            const float t0 = in0[24576 * i0 + 384 * i2 + 32 * i1 + i3];
+            out0[8192 * i0 + 2048 * i1 + 32 * i2 + i3] = t0;
+          }
+        }
+      }
+    }
+  });
+}
+
+// nodes permute_16, clone_7
+void k22_permute_clone(const float* __restrict in0, float* __restrict out0) {
+  aotic::runtime::parallel_for(64, 16384, [&](int64_t i0_begin, int64_t i0_end) {
+    for (int64_t i0 = i0_begin; i0 < i0_end; ++i0) {
+      for (int64_t i1 = 0; i1 < 8; ++i1) {
+        #pragma omp simd
+        for (int64_t i3 = 0; i3 < 32; ++i3) {
+          const float t0 = in0[2048 * i1 + 32 * i0 + i3];
+          out0[256 * i0 + 32 * i1 + i3] = t0;
+        }
+      }
+    }
+  });
+}
+
+// nodes add_6, add_7
+void k23_add_add(const float* __restrict in0, const float* __restrict in1, const float* __restrict in2,
+    float* __restrict out0) {
+  aotic::runtime::parallel_for(128, 16384, [&](int64_t i0_begin, int64_t i0_end) {
+    for (int64_t i0 = i0_begin; i0 < i0_end; ++i0) {
+      #pragma omp simd
+      for (int64_t i2 = 0; i2 < 128; ++i2) {
+        const float t0 = in0[128 * i0 + i2];
+        const float t1 = in1[128 * i0 + i2];
+        const float t2 = in2[i2];
+        const float t3 = km::add(t1, t2);
+        const float t4 = km::add(t0, t3);
+        out0[128 * i0 + i2] = t4;
+      }
+    }
+  });
+}
+
+// nodes native_layer_norm_3
+void k24_layer_norm(const float* __restrict in0, const float* __restrict in1,
+    const float* __restrict in2, float* __restrict out0) {
+  aotic::runtime::parallel_for(128, 16384, [&](int64_t i0_begin, int64_t i0_end) {
+    for (int64_t i0 = i0_begin; i0 < i0_end; ++i0) {
+      float sum = 0.0f;
+      #pragma omp simd reduction(+ : sum)
+      for (int64_t r0 = 0; r0 < 128; ++r0) {
+        const float t0 = in0[128 * i0 + r0];
+        sum = km::add(sum, t0);
+      }
+      const float t1 = km::convert<float>(128);
+      const float t2 = (sum / t1);
+      const float mean = t2;
+      float squares = 0.0f;
+      #pragma omp simd reduction(+ : squares)
+      for (int64_t r0 = 0; r0 < 128; ++r0) {
+        const float t3 = in0[128 * i0 + r0];
+        const float t4 = km::sub(t3, mean);
+        const float t5 = km::mul(t4, t4);
+        squares = km::add(squares, t5);
+      }
+      const float t6 = (squares / t1);
+      const float t7 = km::add(t6, 1e-05f);
+      const float t8 = km::rsqrt(t7);
+      const float rstd = t8;
+      #pragma omp simd
+      for (int64_t r0 = 0; r0 < 128; ++r0) {
+        const float t9 = in0[128 * i0 + r0];
+        const float t10 = km::sub(t9, mean);
+        const float t11 = km::mul(t10, rstd);
+        const float t12 = in1[r0];
+        const float t13 = km::mul(t11, t12);
+        const float t14 = in2[r0];
+        const float t15 = km::add(t13, t14);
+        out0[128 * i0 + r0] = t15;
+      }
+    }
+  });
+}
+
+// nodes gelu_1
+void k25_gelu(const float* __restrict in0, float* __restrict out0) {
+  aotic::runtime::parallel_for(65536, 65536, [&](int64_t i0_begin, int64_t i0_end) {
+    #pragma omp simd
+    for (int64_t i0 = i0_begin; i0 < i0_end; ++i0) {
+      const float t0 = in0[i0];
+      const float t1 = km::gelu(t0);
+      out0[i0] = t1;
+    }
+  });
+}
+
+// nodes add_8, native_layer_norm_4
+void k26_add_layer_norm(const float* __restrict in0, const float* __restrict in1,
+    const float* __restrict in2, const float* __restrict in3, float* __restrict out0) {
+  aotic::runtime::parallel_for(128, 16384, [&](int64_t i0_begin, int64_t i0_end) {
+    for (int64_t i0 = i0_begin; i0 < i0_end; ++i0) {
+      float sum = 0.0f;
+      #pragma omp simd reduction(+ : sum)
+      for (int64_t r0 = 0; r0 < 128; ++r0) {
+        const float t0 = in0[128 * i0 + r0];
+        const float t1 = in1[128 * i0 + r0];
+        const float t2 = km::add(t0, t1);
+        sum = km::add(sum, t2);
+      }
+      const float t3 = km::convert<float>(128);
+      const float t4 = (sum / t3);
+      const float mean = t4;
+      float squares = 0.0f;
+      #pragma omp simd reduction(+ : squares)
+      for (int64_t r0 = 0; r0 < 128; ++r0) {
+        const float t5 = in0[128 * i0 + r0];
+        const float t6 = in1[128 * i0 + r0];
+        const float t7 = km::add(t5, t6);
+        const float t8 = km::sub(t7, mean);
+        const float t9 = km::mul(t8, t8);
+        squares = km::add(squares, t9);
+      }
+      const float t10 = (squares / t3);
+      const float t11 = km::add(t10, 1e-05f);
+      const float t12 = km::rsqrt(t11);
+      const float rstd = t12;
+      #pragma omp simd
+      for (int64_t r0 = 0; r0 < 128; ++r0) {
+        const float t13 = in0[128 * i0 + r0];
+        const float t14 = in1[128 * i0 + r0];
+        const float t15 = km::add(t13, t14);
+        const float t16 = km::sub(t15, mean);
+        const float t17 = km::mul(t16, rstd);
+        const float t18 = in2[r0];
+        const float t19 = km::mul(t17, t18);
+        const float t20 = in3[r0];
+        const float t21 = km::add(t19, t20);
+        out0[128 * i0 + r0] = t21;
+      }
+    }
+  });
+}
 
 void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHandle* outputs) {
   AtenTensorHandle idx = inputs[0];
@@ -78,30 +1027,51 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   arange.reset();
   // node 'add' (aten.add.Tensor)
   TensorHandle add;
-  check(aoti_torch_cpu_add_Tensor(embedding.get(), embedding_1.get(), 1.0, add.out()),
-        "node 'add' (aten.add.Tensor)");
+  const int64_t add_sizes[] = {2, 64, 128};
+  const int64_t add_strides[] = {8192, 128, 1};
+  check(aoti_torch_empty_strided(3, add_sizes, add_strides, kFloat32, kCPU, kDefaultDeviceIndex, add.out()),
+        "allocate add");
+  {
+    const int64_t embedding_layout[] = {8192, 128, 1};
+    TensorHandle embedding_copy;
+    const float* embedding_data = kernel_input<float>(embedding.get(), 3, embedding_layout, embedding_copy);
+    const int64_t embedding_1_layout[] = {128, 1};
+    TensorHandle embedding_1_copy;
+    const float* embedding_1_data = kernel_input<float>(embedding_1.get(), 2, embedding_1_layout,
+        embedding_1_copy);
+    k0_add(embedding_data, embedding_1_data, aotic::runtime::data<float>(add.get()));
+  }
   embedding.reset();
   embedding_1.reset();
   // node 'native_layer_norm' (aten.native_layer_norm.default)
   TensorHandle getitem;
-  TensorHandle native_layer_norm_unused_1;
-  TensorHandle native_layer_norm_unused_2;
-  const int64_t normalized_shape[] = {128};
-  AtenTensorHandle weight_value = p_blocks_0_ln1_weight;
-  AtenTensorHandle bias_value = p_blocks_0_ln1_bias;
-  check(aoti_torch_cpu_native_layer_norm(
-            add.get(), normalized_shape, 1, &weight_value, &bias_value, 1e-05, getitem.out(),
-            native_layer_norm_unused_1.out(), native_layer_norm_unused_2.out()),
-        "node 'native_layer_norm' (aten.native_layer_norm.default)");
-  native_layer_norm_unused_1.reset();
-  native_layer_norm_unused_2.reset();
+  const int64_t getitem_sizes[] = {2, 64, 128};
+  const int64_t getitem_strides[] = {8192, 128, 1};
+  check(aoti_torch_empty_strided(
+            3, getitem_sizes, getitem_strides, kFloat32, kCPU, kDefaultDeviceIndex, getitem.out()),
+        "allocate getitem");
+  {
+    const int64_t add_layout[] = {8192, 128, 1};
+    TensorHandle add_copy;
+    const float* add_data = kernel_input<float>(add.get(), 3, add_layout, add_copy);
+    const int64_t p_blocks_0_ln1_weight_layout[] = {1};
+    TensorHandle p_blocks_0_ln1_weight_copy;
+    const float* p_blocks_0_ln1_weight_data = kernel_input<float>(p_blocks_0_ln1_weight, 1,
+        p_blocks_0_ln1_weight_layout, p_blocks_0_ln1_weight_copy);
+    const int64_t p_blocks_0_ln1_bias_layout[] = {1};
+    TensorHandle p_blocks_0_ln1_bias_copy;
+    const float* p_blocks_0_ln1_bias_data = kernel_input<float>(p_blocks_0_ln1_bias, 1,
+        p_blocks_0_ln1_bias_layout, p_blocks_0_ln1_bias_copy);
+    k1_layer_norm(add_data, p_blocks_0_ln1_weight_data, p_blocks_0_ln1_bias_data,
+        aotic::runtime::data<float>(getitem.get()));
+  }
   // node 'view' (aten.view.default)
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
   // may share getitem's storage (a view)
   TensorHandle view;
   const int64_t shape[] = {128, 128};
   check(aoti_torch_cpu_reshape(getitem.get(), shape, 2, view.out()), "node 'view' (aten.view.default)");
-  getitem.reset();
+  // getitem is free: its buffer is kept for bmm_2
   // node 'permute' (aten.permute.default)
   // may share p_blocks_0_qkv_weight's storage (a view)
   TensorHandle permute;
@@ -149,13 +1119,6 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   check(aoti_torch_cpu_reshape(getitem_3.get(), shape_2, 4, view_2.out()),
         "node 'view_2' (aten.view.default)");
   getitem_3.reset();
-  // node 'permute_1' (aten.permute.default)
-  // may share view_2's storage (a view)
-  TensorHandle permute_1;
-  const int64_t dims_1[] = {0, 2, 1, 3};
-  check(aoti_torch_cpu_permute(view_2.get(), dims_1, 4, permute_1.out()),
-        "node 'permute_1' (aten.permute.default)");
-  view_2.reset();
   // node 'view_3' (aten.view.default)
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
   // may share getitem_4's storage (a view)
@@ -164,13 +1127,6 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   check(aoti_torch_cpu_reshape(getitem_4.get(), shape_3, 4, view_3.out()),
         "node 'view_3' (aten.view.default)");
   getitem_4.reset();
-  // node 'permute_2' (aten.permute.default)
-  // may share view_3's storage (a view)
-  TensorHandle permute_2;
-  const int64_t dims_2[] = {0, 2, 1, 3};
-  check(aoti_torch_cpu_permute(view_3.get(), dims_2, 4, permute_2.out()),
-        "node 'permute_2' (aten.permute.default)");
-  view_3.reset();
   // node 'view_4' (aten.view.default)
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
   // may share getitem_5's storage (a view)
@@ -179,18 +1135,6 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   check(aoti_torch_cpu_reshape(getitem_5.get(), shape_4, 4, view_4.out()),
         "node 'view_4' (aten.view.default)");
   getitem_5.reset();
-  // node 'permute_3' (aten.permute.default)
-  // may share view_4's storage (a view)
-  TensorHandle permute_3;
-  const int64_t dims_3[] = {0, 2, 1, 3};
-  check(aoti_torch_cpu_permute(view_4.get(), dims_3, 4, permute_3.out()),
-        "node 'permute_3' (aten.permute.default)");
-  view_4.reset();
-  // node 'mul' (aten.mul.Scalar)
-  TensorHandle mul;
-  check(aoti_torch_cpu_mul_Scalar(permute_1.get(), 0.42044820762685725, mul.out()),
-        "node 'mul' (aten.mul.Scalar)");
-  permute_1.reset();
   // node 'full' (aten.full.default)
   TensorHandle full;
   const int64_t size[] = {64, 64};
@@ -212,12 +1156,6 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
             0.0, 64.0, 1.0, &dtype_value_2, &layout_value_2, &device_value_2, kDefaultDeviceIndex,
             &pin_memory_value_2, arange_1.out()),
         "node 'arange_1' (aten.arange.start_step)");
-  // node 'unsqueeze' (aten.unsqueeze.default)
-  // may share arange_1's storage (a view)
-  TensorHandle unsqueeze;
-  check(aoti_torch_cpu_unsqueeze(arange_1.get(), -2, unsqueeze.out()),
-        "node 'unsqueeze' (aten.unsqueeze.default)");
-  arange_1.reset();
   // node 'arange_2' (aten.arange.start_step)
   TensorHandle arange_2;
   int32_t dtype_value_3 = kInt64;
@@ -228,28 +1166,6 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
             0.0, 64.0, 1.0, &dtype_value_3, &layout_value_3, &device_value_3, kDefaultDeviceIndex,
             &pin_memory_value_3, arange_2.out()),
         "node 'arange_2' (aten.arange.start_step)");
-  // node 'unsqueeze_1' (aten.unsqueeze.default)
-  // may share arange_2's storage (a view)
-  TensorHandle unsqueeze_1;
-  check(aoti_torch_cpu_unsqueeze(arange_2.get(), -1, unsqueeze_1.out()),
-        "node 'unsqueeze_1' (aten.unsqueeze.default)");
-  arange_2.reset();
-  // node 'sub' (aten.sub.Tensor)
-  TensorHandle sub;
-  check(aoti_torch_cpu_sub_Tensor(unsqueeze.get(), unsqueeze_1.get(), 1.0, sub.out()),
-        "node 'sub' (aten.sub.Tensor)");
-  unsqueeze.reset();
-  unsqueeze_1.reset();
-  // node 'le' (aten.le.Scalar)
-  TensorHandle le;
-  check(aoti_torch_cpu_le_Scalar(sub.get(), 0.0, le.out()), "node 'le' (aten.le.Scalar)");
-  sub.reset();
-  // node 'logical_and' (aten.logical_and.default)
-  TensorHandle logical_and;
-  check(aoti_torch_cpu_logical_and(le.get(), full.get(), logical_and.out()),
-        "node 'logical_and' (aten.logical_and.default)");
-  full.reset();
-  le.reset();
   // node 'scalar_tensor' (aten.scalar_tensor.default)
   TensorHandle scalar_tensor;
   int32_t dtype_value_4 = kFloat32;
@@ -267,65 +1183,50 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
             0.0, &dtype_value_5, &layout_value_4, &device_value_5, kDefaultDeviceIndex, nullptr,
             scalar_tensor_1.out()),
         "node 'scalar_tensor_1' (aten.scalar_tensor.default)");
-  // node 'where' (aten.where.self)
-  TensorHandle where;
-  check(aoti_torch_cpu_where_self(logical_and.get(), scalar_tensor_1.get(), scalar_tensor.get(), where.out()),
-        "node 'where' (aten.where.self)");
-  logical_and.reset();
-  scalar_tensor.reset();
-  scalar_tensor_1.reset();
-  // node 'permute_4' (aten.permute.default)
-  // may share permute_2's storage (a view)
-  TensorHandle permute_4;
-  const int64_t dims_4[] = {0, 1, 3, 2};
-  check(aoti_torch_cpu_permute(permute_2.get(), dims_4, 4, permute_4.out()),
-        "node 'permute_4' (aten.permute.default)");
-  permute_2.reset();
-  // node 'mul_1' (aten.mul.Scalar)
-  TensorHandle mul_1;
-  check(aoti_torch_cpu_mul_Scalar(permute_4.get(), 0.42044820762685725, mul_1.out()),
-        "node 'mul_1' (aten.mul.Scalar)");
-  permute_4.reset();
-  // node 'expand' (aten.expand.default)
-  // may share mul's storage (a view)
-  TensorHandle expand;
-  const int64_t size_1[] = {2, 4, 64, 32};
-  check(aoti_torch_cpu_expand(mul.get(), size_1, 4, false, expand.out()),
-        "node 'expand' (aten.expand.default)");
-  mul.reset();
   // node 'clone' (aten.clone.default)
   TensorHandle clone;
-  int32_t memory_format_value = kContiguousFormat;
-  check(aoti_torch_cpu_clone(expand.get(), &memory_format_value, clone.out()),
-        "node 'clone' (aten.clone.default)");
-  expand.reset();
+  const int64_t clone_sizes[] = {2, 4, 64, 32};
+  const int64_t clone_strides[] = {8192, 2048, 32, 1};
+  check(aoti_torch_empty_strided(
+            4, clone_sizes, clone_strides, kFloat32, kCPU, kDefaultDeviceIndex, clone.out()),
+        "allocate clone");
+  // fuses permute_1, mul, expand, clone
+  {
+    const int64_t view_2_layout[] = {24576, 384, 32, 1};
+    TensorHandle view_2_copy;
+    const float* view_2_data = kernel_input<float>(view_2.get(), 4, view_2_layout, view_2_copy);
+    k2_permute_mul_expand_clone(view_2_data, aotic::runtime::data<float>(clone.get()));
+  }
+  view_2.reset();
   // node 'view_5' (aten.view.default)
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
   // may share clone's storage (a view)
   TensorHandle view_5;
   const int64_t shape_5[] = {8, 64, 32};
   check(aoti_torch_cpu_reshape(clone.get(), shape_5, 3, view_5.out()), "node 'view_5' (aten.view.default)");
-  clone.reset();
-  // node 'expand_1' (aten.expand.default)
-  // may share mul_1's storage (a view)
-  TensorHandle expand_1;
-  const int64_t size_2[] = {2, 4, 32, 64};
-  check(aoti_torch_cpu_expand(mul_1.get(), size_2, 4, false, expand_1.out()),
-        "node 'expand_1' (aten.expand.default)");
-  mul_1.reset();
+  // clone is free: its buffer is kept for clone_2
   // node 'clone_1' (aten.clone.default)
   TensorHandle clone_1;
-  int32_t memory_format_value_1 = kContiguousFormat;
-  check(aoti_torch_cpu_clone(expand_1.get(), &memory_format_value_1, clone_1.out()),
-        "node 'clone_1' (aten.clone.default)");
-  expand_1.reset();
+  const int64_t clone_1_sizes[] = {2, 4, 32, 64};
+  const int64_t clone_1_strides[] = {8192, 2048, 64, 1};
+  check(aoti_torch_empty_strided(
+            4, clone_1_sizes, clone_1_strides, kFloat32, kCPU, kDefaultDeviceIndex, clone_1.out()),
+        "allocate clone_1");
+  // fuses permute_2, permute_4, mul_1, expand_1, clone_1
+  {
+    const int64_t view_3_layout[] = {24576, 384, 32, 1};
+    TensorHandle view_3_copy;
+    const float* view_3_data = kernel_input<float>(view_3.get(), 4, view_3_layout, view_3_copy);
+    k3_permute_permute_mul_expand_clone(view_3_data, aotic::runtime::data<float>(clone_1.get()));
+  }
+  view_3.reset();
   // node 'view_6' (aten.view.default)
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
   // may share clone_1's storage (a view)
   TensorHandle view_6;
   const int64_t shape_6[] = {8, 32, 64};
   check(aoti_torch_cpu_reshape(clone_1.get(), shape_6, 3, view_6.out()), "node 'view_6' (aten.view.default)");
-  clone_1.reset();
+  // clone_1 is free: its buffer is kept for clone_5
   // node 'bmm' (aten.bmm.default)
   TensorHandle bmm;
   const int64_t bmm_sizes[] = {8, 64, 64};
@@ -344,56 +1245,109 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   // bmm is free: its buffer is kept for bmm_3
   // node 'add_1' (aten.add.Tensor)
   TensorHandle add_1;
-  check(aoti_torch_cpu_add_Tensor(view_7.get(), where.get(), 1.0, add_1.out()),
-        "node 'add_1' (aten.add.Tensor)");
-  where.reset();
+  const int64_t add_1_sizes[] = {2, 4, 64, 64};
+  const int64_t add_1_strides[] = {16384, 4096, 64, 1};
+  check(aoti_torch_empty_strided(
+            4, add_1_sizes, add_1_strides, kFloat32, kCPU, kDefaultDeviceIndex, add_1.out()),
+        "allocate add_1");
+  // fuses unsqueeze, unsqueeze_1, sub, le, logical_and, where, add_1
+  {
+    const int64_t view_7_layout[] = {16384, 4096, 64, 1};
+    TensorHandle view_7_copy;
+    const float* view_7_data = kernel_input<float>(view_7.get(), 4, view_7_layout, view_7_copy);
+    TensorHandle scalar_tensor_copy;
+    const float* scalar_tensor_data = kernel_input<float>(scalar_tensor.get(), 0, nullptr,
+        scalar_tensor_copy);
+    TensorHandle scalar_tensor_1_copy;
+    const float* scalar_tensor_1_data = kernel_input<float>(scalar_tensor_1.get(), 0, nullptr,
+        scalar_tensor_1_copy);
+    const int64_t full_layout[] = {64, 1};
+    TensorHandle full_copy;
+    const bool* full_data = kernel_input<bool>(full.get(), 2, full_layout, full_copy);
+    const int64_t arange_1_layout[] = {1};
+    TensorHandle arange_1_copy;
+    const int64_t* arange_1_data = kernel_input<int64_t>(arange_1.get(), 1, arange_1_layout, arange_1_copy);
+    const int64_t arange_2_layout[] = {1};
+    TensorHandle arange_2_copy;
+    const int64_t* arange_2_data = kernel_input<int64_t>(arange_2.get(), 1, arange_2_layout, arange_2_copy);
+    k4_unsqueeze_unsqueeze_sub_le_logical_and_where_add(view_7_data, scalar_tensor_data,
+        scalar_tensor_1_data, full_data, arange_1_data, arange_2_data,
+        aotic::runtime::data<float>(add_1.get()));
+  }
+  full.reset();
+  arange_1.reset();
+  arange_2.reset();
+  scalar_tensor.reset();
+  scalar_tensor_1.reset();
   view_7.reset();
   // node '_softmax' (aten._softmax.default)
   TensorHandle _softmax;
-  check(aoti_torch_cpu__softmax(add_1.get(), -1, false, _softmax.out()),
-        "node '_softmax' (aten._softmax.default)");
-  // node 'eq' (aten.eq.Scalar)
-  TensorHandle eq;
-  check(aoti_torch_cpu_eq_Scalar(add_1.get(), -std::numeric_limits<double>::infinity(), eq.out()),
-        "node 'eq' (aten.eq.Scalar)");
-  add_1.reset();
+  const int64_t _softmax_sizes[] = {2, 4, 64, 64};
+  const int64_t _softmax_strides[] = {16384, 4096, 64, 1};
+  check(aoti_torch_empty_strided(
+            4, _softmax_sizes, _softmax_strides, kFloat32, kCPU, kDefaultDeviceIndex, _softmax.out()),
+        "allocate _softmax");
+  {
+    const int64_t add_1_layout[] = {16384, 4096, 64, 1};
+    TensorHandle add_1_copy;
+    const float* add_1_data = kernel_input<float>(add_1.get(), 4, add_1_layout, add_1_copy);
+    k5_softmax(add_1_data, aotic::runtime::data<float>(_softmax.get()));
+  }
   // node 'logical_not' (aten.logical_not.default)
   TensorHandle logical_not;
-  check(aoti_torch_cpu_logical_not(eq.get(), logical_not.out()),
-        "node 'logical_not' (aten.logical_not.default)");
-  eq.reset();
+  const int64_t logical_not_sizes[] = {2, 4, 64, 64};
+  const int64_t logical_not_strides[] = {16384, 4096, 64, 1};
+  check(aoti_torch_empty_strided(
+            4, logical_not_sizes, logical_not_strides, kBool, kCPU, kDefaultDeviceIndex, logical_not.out()),
+        "allocate logical_not");
+  // fuses eq, logical_not
+  {
+    const int64_t add_1_layout_1[] = {16384, 4096, 64, 1};
+    TensorHandle add_1_copy_1;
+    const float* add_1_data_1 = kernel_input<float>(add_1.get(), 4, add_1_layout_1, add_1_copy_1);
+    k6_eq_logical_not(add_1_data_1, aotic::runtime::data<bool>(logical_not.get()));
+  }
+  // add_1 is free: its buffer is kept for where_1
   // node 'any_1' (aten.any.dim)
   TensorHandle any_1;
   check(aoti_torch_cpu_any_dim(logical_not.get(), -1, true, any_1.out()), "node 'any_1' (aten.any.dim)");
-  logical_not.reset();
-  // node 'logical_not_1' (aten.logical_not.default)
-  TensorHandle logical_not_1;
-  check(aoti_torch_cpu_logical_not(any_1.get(), logical_not_1.out()),
-        "node 'logical_not_1' (aten.logical_not.default)");
-  any_1.reset();
+  // logical_not is free: its buffer is kept for logical_not_2
   // node 'full_like' (aten.full_like.default)
   TensorHandle full_like;
   int32_t dtype_value_6 = kFloat32;
   int32_t pin_memory_value_4 = false;
-  int32_t memory_format_value_2 = kPreserveFormat;
+  int32_t memory_format_value = kPreserveFormat;
   check(aoti_torch_cpu_full_like(
             _softmax.get(), 0.0, &dtype_value_6, nullptr, nullptr, kDefaultDeviceIndex, &pin_memory_value_4,
-            &memory_format_value_2, full_like.out()),
+            &memory_format_value, full_like.out()),
         "node 'full_like' (aten.full_like.default)");
   // node 'where_1' (aten.where.self)
   TensorHandle where_1;
-  check(aoti_torch_cpu_where_self(logical_not_1.get(), full_like.get(), _softmax.get(), where_1.out()),
-        "node 'where_1' (aten.where.self)");
-  _softmax.reset();
-  logical_not_1.reset();
+  where_1 = std::move(add_1);  // add_1's buffer: same dtype, sizes and strides
+  // fuses logical_not_1, where_1
+  {
+    const int64_t _softmax_layout[] = {16384, 4096, 64, 1};
+    TensorHandle _softmax_copy;
+    const float* _softmax_data = kernel_input<float>(_softmax.get(), 4, _softmax_layout, _softmax_copy);
+    const int64_t full_like_layout[] = {16384, 4096, 64, 1};
+    TensorHandle full_like_copy;
+    const float* full_like_data = kernel_input<float>(full_like.get(), 4, full_like_layout, full_like_copy);
+    const int64_t any_1_layout[] = {256, 64, 1, 1};
+    TensorHandle any_1_copy;
+    const bool* any_1_data = kernel_input<bool>(any_1.get(), 4, any_1_layout, any_1_copy);
+    k7_logical_not_where(_softmax_data, full_like_data, any_1_data,
+        aotic::runtime::data<float>(where_1.get()));
+  }
+  // _softmax is free: its buffer is kept for _softmax_1
+  any_1.reset();
   full_like.reset();
   // node 'expand_2' (aten.expand.default)
   // may share where_1's storage (a view)
   TensorHandle expand_2;
-  const int64_t size_3[] = {2, 4, 64, 64};
-  check(aoti_torch_cpu_expand(where_1.get(), size_3, 4, false, expand_2.out()),
+  const int64_t size_1[] = {2, 4, 64, 64};
+  check(aoti_torch_cpu_expand(where_1.get(), size_1, 4, false, expand_2.out()),
         "node 'expand_2' (aten.expand.default)");
-  where_1.reset();
+  // where_1 is free: its buffer is kept for add_5
   // node 'view_8' (aten.view.default)
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
   // may share expand_2's storage (a view)
@@ -402,26 +1356,24 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   check(aoti_torch_cpu_reshape(expand_2.get(), shape_8, 3, view_8.out()),
         "node 'view_8' (aten.view.default)");
   expand_2.reset();
-  // node 'expand_3' (aten.expand.default)
-  // may share permute_3's storage (a view)
-  TensorHandle expand_3;
-  const int64_t size_4[] = {2, 4, 64, 32};
-  check(aoti_torch_cpu_expand(permute_3.get(), size_4, 4, false, expand_3.out()),
-        "node 'expand_3' (aten.expand.default)");
-  permute_3.reset();
   // node 'clone_2' (aten.clone.default)
   TensorHandle clone_2;
-  int32_t memory_format_value_3 = kContiguousFormat;
-  check(aoti_torch_cpu_clone(expand_3.get(), &memory_format_value_3, clone_2.out()),
-        "node 'clone_2' (aten.clone.default)");
-  expand_3.reset();
+  clone_2 = std::move(clone);  // clone's buffer: same dtype, sizes and strides
+  // fuses permute_3, expand_3, clone_2
+  {
+    const int64_t view_4_layout[] = {24576, 384, 32, 1};
+    TensorHandle view_4_copy;
+    const float* view_4_data = kernel_input<float>(view_4.get(), 4, view_4_layout, view_4_copy);
+    k8_permute_expand_clone(view_4_data, aotic::runtime::data<float>(clone_2.get()));
+  }
+  view_4.reset();
   // node 'view_9' (aten.view.default)
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
   // may share clone_2's storage (a view)
   TensorHandle view_9;
   const int64_t shape_9[] = {8, 64, 32};
   check(aoti_torch_cpu_reshape(clone_2.get(), shape_9, 3, view_9.out()), "node 'view_9' (aten.view.default)");
-  clone_2.reset();
+  // clone_2 is free: its buffer is kept for clone_4
   // node 'bmm_1' (aten.bmm.default)
   TensorHandle bmm_1;
   const int64_t bmm_1_sizes[] = {8, 64, 32};
@@ -440,31 +1392,33 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   check(aoti_torch_cpu_reshape(bmm_1.get(), shape_10, 4, view_10.out()),
         "node 'view_10' (aten.view.default)");
   // bmm_1 is free: its buffer is kept for bmm_4
-  // node 'permute_5' (aten.permute.default)
-  // may share view_10's storage (a view)
-  TensorHandle permute_5;
-  const int64_t dims_5[] = {2, 0, 1, 3};
-  check(aoti_torch_cpu_permute(view_10.get(), dims_5, 4, permute_5.out()),
-        "node 'permute_5' (aten.permute.default)");
-  view_10.reset();
   // node 'clone_3' (aten.clone.default)
   TensorHandle clone_3;
-  int32_t memory_format_value_4 = kContiguousFormat;
-  check(aoti_torch_cpu_clone(permute_5.get(), &memory_format_value_4, clone_3.out()),
-        "node 'clone_3' (aten.clone.default)");
-  permute_5.reset();
+  const int64_t clone_3_sizes[] = {64, 2, 4, 32};
+  const int64_t clone_3_strides[] = {256, 128, 32, 1};
+  check(aoti_torch_empty_strided(
+            4, clone_3_sizes, clone_3_strides, kFloat32, kCPU, kDefaultDeviceIndex, clone_3.out()),
+        "allocate clone_3");
+  // fuses permute_5, clone_3
+  {
+    const int64_t view_10_layout[] = {8192, 2048, 32, 1};
+    TensorHandle view_10_copy;
+    const float* view_10_data = kernel_input<float>(view_10.get(), 4, view_10_layout, view_10_copy);
+    k9_permute_clone(view_10_data, aotic::runtime::data<float>(clone_3.get()));
+  }
+  view_10.reset();
   // node 'permute_6' (aten.permute.default)
   // may share clone_3's storage (a view)
   TensorHandle permute_6;
-  const int64_t dims_6[] = {1, 2, 0, 3};
-  check(aoti_torch_cpu_permute(clone_3.get(), dims_6, 4, permute_6.out()),
+  const int64_t dims_1[] = {1, 2, 0, 3};
+  check(aoti_torch_cpu_permute(clone_3.get(), dims_1, 4, permute_6.out()),
         "node 'permute_6' (aten.permute.default)");
-  clone_3.reset();
+  // clone_3 is free: its buffer is kept for clone_7
   // node 'permute_7' (aten.permute.default)
   // may share permute_6's storage (a view)
   TensorHandle permute_7;
-  const int64_t dims_7[] = {0, 2, 1, 3};
-  check(aoti_torch_cpu_permute(permute_6.get(), dims_7, 4, permute_7.out()),
+  const int64_t dims_2[] = {0, 2, 1, 3};
+  check(aoti_torch_cpu_permute(permute_6.get(), dims_2, 4, permute_7.out()),
         "node 'permute_7' (aten.permute.default)");
   permute_6.reset();
   // node 'view_11' (aten.view.default)
@@ -478,14 +1432,14 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   // node 'permute_8' (aten.permute.default)
   // may share p_blocks_0_o_weight's storage (a view)
   TensorHandle permute_8;
-  const int64_t dims_8[] = {1, 0};
-  check(aoti_torch_cpu_permute(p_blocks_0_o_weight, dims_8, 2, permute_8.out()),
+  const int64_t dims_3[] = {1, 0};
+  check(aoti_torch_cpu_permute(p_blocks_0_o_weight, dims_3, 2, permute_8.out()),
         "node 'permute_8' (aten.permute.default)");
   // node 'expand_4' (aten.expand.default)
   // may share view_11's storage (a view)
   TensorHandle expand_4;
-  const int64_t size_5[] = {2, 64, 128};
-  check(aoti_torch_cpu_expand(view_11.get(), size_5, 3, false, expand_4.out()),
+  const int64_t size_2[] = {2, 64, 128};
+  check(aoti_torch_cpu_expand(view_11.get(), size_2, 3, false, expand_4.out()),
         "node 'expand_4' (aten.expand.default)");
   view_11.reset();
   // node 'view_12' (aten.view.default)
@@ -499,8 +1453,8 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   // node 'expand_5' (aten.expand.default)
   // may share permute_8's storage (a view)
   TensorHandle expand_5;
-  const int64_t size_6[] = {2, 128, 128};
-  check(aoti_torch_cpu_expand(permute_8.get(), size_6, 3, false, expand_5.out()),
+  const int64_t size_3[] = {2, 128, 128};
+  check(aoti_torch_cpu_expand(permute_8.get(), size_3, 3, false, expand_5.out()),
         "node 'expand_5' (aten.expand.default)");
   permute_8.reset();
   // node 'view_13' (aten.view.default)
@@ -513,11 +1467,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   expand_5.reset();
   // node 'bmm_2' (aten.bmm.default)
   TensorHandle bmm_2;
-  const int64_t bmm_2_sizes[] = {2, 64, 128};
-  const int64_t bmm_2_strides[] = {8192, 128, 1};
-  check(aoti_torch_empty_strided(
-            3, bmm_2_sizes, bmm_2_strides, kFloat32, kCPU, kDefaultDeviceIndex, bmm_2.out()),
-        "allocate bmm_2");
+  bmm_2 = std::move(getitem);  // getitem's buffer: same dtype, sizes and strides
   check(aoti_torch_cpu_bmm_out(bmm_2.get(), view_12.get(), view_13.get()), "node 'bmm_2' (aten.bmm.default)");
   view_12.reset();
   view_13.reset();
@@ -528,31 +1478,48 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   const int64_t shape_14[] = {2, 64, 128};
   check(aoti_torch_cpu_reshape(bmm_2.get(), shape_14, 3, view_14.out()),
         "node 'view_14' (aten.view.default)");
-  // bmm_2 is free: its buffer is kept for bmm_5
-  // node 'add_2' (aten.add.Tensor)
-  TensorHandle add_2;
-  check(aoti_torch_cpu_add_Tensor(view_14.get(), p_blocks_0_o_bias, 1.0, add_2.out()),
-        "node 'add_2' (aten.add.Tensor)");
-  view_14.reset();
+  // bmm_2 is free: its buffer is kept for getitem_6
   // node 'add_3' (aten.add.Tensor)
   TensorHandle add_3;
-  check(aoti_torch_cpu_add_Tensor(add.get(), add_2.get(), 1.0, add_3.out()),
-        "node 'add_3' (aten.add.Tensor)");
-  add.reset();
-  add_2.reset();
+  const int64_t add_3_sizes[] = {2, 64, 128};
+  const int64_t add_3_strides[] = {8192, 128, 1};
+  check(aoti_torch_empty_strided(
+            3, add_3_sizes, add_3_strides, kFloat32, kCPU, kDefaultDeviceIndex, add_3.out()),
+        "allocate add_3");
+  // fuses add_2, add_3
+  {
+    const int64_t add_layout_1[] = {8192, 128, 1};
+    TensorHandle add_copy_1;
+    const float* add_data_1 = kernel_input<float>(add.get(), 3, add_layout_1, add_copy_1);
+    const int64_t view_14_layout[] = {8192, 128, 1};
+    TensorHandle view_14_copy;
+    const float* view_14_data = kernel_input<float>(view_14.get(), 3, view_14_layout, view_14_copy);
+    const int64_t p_blocks_0_o_bias_layout[] = {1};
+    TensorHandle p_blocks_0_o_bias_copy;
+    const float* p_blocks_0_o_bias_data = kernel_input<float>(p_blocks_0_o_bias, 1,
+        p_blocks_0_o_bias_layout, p_blocks_0_o_bias_copy);
+    k10_add_add(add_data_1, view_14_data, p_blocks_0_o_bias_data, aotic::runtime::data<float>(add_3.get()));
+  }
+  // add is free: its buffer is kept for add_7
+  view_14.reset();
   // node 'native_layer_norm_1' (aten.native_layer_norm.default)
   TensorHandle getitem_6;
-  TensorHandle native_layer_norm_1_unused_1;
-  TensorHandle native_layer_norm_1_unused_2;
-  const int64_t normalized_shape_1[] = {128};
-  AtenTensorHandle weight_value_1 = p_blocks_0_ln2_weight;
-  AtenTensorHandle bias_value_1 = p_blocks_0_ln2_bias;
-  check(aoti_torch_cpu_native_layer_norm(
-            add_3.get(), normalized_shape_1, 1, &weight_value_1, &bias_value_1, 1e-05, getitem_6.out(),
-            native_layer_norm_1_unused_1.out(), native_layer_norm_1_unused_2.out()),
-        "node 'native_layer_norm_1' (aten.native_layer_norm.default)");
-  native_layer_norm_1_unused_1.reset();
-  native_layer_norm_1_unused_2.reset();
+  getitem_6 = std::move(bmm_2);  // bmm_2's buffer: same dtype, sizes and strides
+  {
+    const int64_t add_3_layout[] = {8192, 128, 1};
+    TensorHandle add_3_copy;
+    const float* add_3_data = kernel_input<float>(add_3.get(), 3, add_3_layout, add_3_copy);
+    const int64_t p_blocks_0_ln2_weight_layout[] = {1};
+    TensorHandle p_blocks_0_ln2_weight_copy;
+    const float* p_blocks_0_ln2_weight_data = kernel_input<float>(p_blocks_0_ln2_weight, 1,
+        p_blocks_0_ln2_weight_layout, p_blocks_0_ln2_weight_copy);
+    const int64_t p_blocks_0_ln2_bias_layout[] = {1};
+    TensorHandle p_blocks_0_ln2_bias_copy;
+    const float* p_blocks_0_ln2_bias_data = kernel_input<float>(p_blocks_0_ln2_bias, 1,
+        p_blocks_0_ln2_bias_layout, p_blocks_0_ln2_bias_copy);
+    k11_layer_norm(add_3_data, p_blocks_0_ln2_weight_data, p_blocks_0_ln2_bias_data,
+        aotic::runtime::data<float>(getitem_6.get()));
+  }
   // node 'view_15' (aten.view.default)
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
   // may share getitem_6's storage (a view)
@@ -560,12 +1527,12 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   const int64_t shape_15[] = {128, 128};
   check(aoti_torch_cpu_reshape(getitem_6.get(), shape_15, 2, view_15.out()),
         "node 'view_15' (aten.view.default)");
-  getitem_6.reset();
+  // getitem_6 is free: its buffer is kept for add_4
   // node 'permute_9' (aten.permute.default)
   // may share p_blocks_0_f1_weight's storage (a view)
   TensorHandle permute_9;
-  const int64_t dims_9[] = {1, 0};
-  check(aoti_torch_cpu_permute(p_blocks_0_f1_weight, dims_9, 2, permute_9.out()),
+  const int64_t dims_4[] = {1, 0};
+  check(aoti_torch_cpu_permute(p_blocks_0_f1_weight, dims_4, 2, permute_9.out()),
         "node 'permute_9' (aten.permute.default)");
   // node 'addmm_1' (aten.addmm.default)
   TensorHandle addmm_1;
@@ -588,7 +1555,17 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   // addmm_1 is free: its buffer is kept for addmm_4
   // node 'gelu' (aten.gelu.default)
   TensorHandle gelu;
-  check(aoti_torch_cpu_gelu(view_16.get(), "none", gelu.out()), "node 'gelu' (aten.gelu.default)");
+  const int64_t gelu_sizes[] = {2, 64, 512};
+  const int64_t gelu_strides[] = {32768, 512, 1};
+  check(aoti_torch_empty_strided(
+            3, gelu_sizes, gelu_strides, kFloat32, kCPU, kDefaultDeviceIndex, gelu.out()),
+        "allocate gelu");
+  {
+    const int64_t view_16_layout[] = {32768, 512, 1};
+    TensorHandle view_16_copy;
+    const float* view_16_data = kernel_input<float>(view_16.get(), 3, view_16_layout, view_16_copy);
+    k12_gelu(view_16_data, aotic::runtime::data<float>(gelu.get()));
+  }
   view_16.reset();
   // node 'view_17' (aten.view.default)
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
@@ -596,12 +1573,12 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   TensorHandle view_17;
   const int64_t shape_17[] = {128, 512};
   check(aoti_torch_cpu_reshape(gelu.get(), shape_17, 2, view_17.out()), "node 'view_17' (aten.view.default)");
-  gelu.reset();
+  // gelu is free: its buffer is kept for gelu_1
   // node 'permute_10' (aten.permute.default)
   // may share p_blocks_0_f2_weight's storage (a view)
   TensorHandle permute_10;
-  const int64_t dims_10[] = {1, 0};
-  check(aoti_torch_cpu_permute(p_blocks_0_f2_weight, dims_10, 2, permute_10.out()),
+  const int64_t dims_5[] = {1, 0};
+  check(aoti_torch_cpu_permute(p_blocks_0_f2_weight, dims_5, 2, permute_10.out()),
         "node 'permute_10' (aten.permute.default)");
   // node 'addmm_2' (aten.addmm.default)
   TensorHandle addmm_2;
@@ -625,23 +1602,36 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   // addmm_2 is free: its buffer is kept for addmm_5
   // node 'add_4' (aten.add.Tensor)
   TensorHandle add_4;
-  check(aoti_torch_cpu_add_Tensor(add_3.get(), view_18.get(), 1.0, add_4.out()),
-        "node 'add_4' (aten.add.Tensor)");
-  add_3.reset();
+  add_4 = std::move(getitem_6);  // getitem_6's buffer: same dtype, sizes and strides
+  {
+    const int64_t add_3_layout_1[] = {8192, 128, 1};
+    TensorHandle add_3_copy_1;
+    const float* add_3_data_1 = kernel_input<float>(add_3.get(), 3, add_3_layout_1, add_3_copy_1);
+    const int64_t view_18_layout[] = {8192, 128, 1};
+    TensorHandle view_18_copy;
+    const float* view_18_data = kernel_input<float>(view_18.get(), 3, view_18_layout, view_18_copy);
+    k13_add(add_3_data_1, view_18_data, aotic::runtime::data<float>(add_4.get()));
+  }
+  // add_3 is free: its buffer is kept for getitem_9
   view_18.reset();
   // node 'native_layer_norm_2' (aten.native_layer_norm.default)
   TensorHandle getitem_9;
-  TensorHandle native_layer_norm_2_unused_1;
-  TensorHandle native_layer_norm_2_unused_2;
-  const int64_t normalized_shape_2[] = {128};
-  AtenTensorHandle weight_value_2 = p_blocks_1_ln1_weight;
-  AtenTensorHandle bias_value_2 = p_blocks_1_ln1_bias;
-  check(aoti_torch_cpu_native_layer_norm(
-            add_4.get(), normalized_shape_2, 1, &weight_value_2, &bias_value_2, 1e-05, getitem_9.out(),
-            native_layer_norm_2_unused_1.out(), native_layer_norm_2_unused_2.out()),
-        "node 'native_layer_norm_2' (aten.native_layer_norm.default)");
-  native_layer_norm_2_unused_1.reset();
-  native_layer_norm_2_unused_2.reset();
+  getitem_9 = std::move(add_3);  // add_3's buffer: same dtype, sizes and strides
+  {
+    const int64_t add_4_layout[] = {8192, 128, 1};
+    TensorHandle add_4_copy;
+    const float* add_4_data = kernel_input<float>(add_4.get(), 3, add_4_layout, add_4_copy);
+    const int64_t p_blocks_1_ln1_weight_layout[] = {1};
+    TensorHandle p_blocks_1_ln1_weight_copy;
+    const float* p_blocks_1_ln1_weight_data = kernel_input<float>(p_blocks_1_ln1_weight, 1,
+        p_blocks_1_ln1_weight_layout, p_blocks_1_ln1_weight_copy);
+    const int64_t p_blocks_1_ln1_bias_layout[] = {1};
+    TensorHandle p_blocks_1_ln1_bias_copy;
+    const float* p_blocks_1_ln1_bias_data = kernel_input<float>(p_blocks_1_ln1_bias, 1,
+        p_blocks_1_ln1_bias_layout, p_blocks_1_ln1_bias_copy);
+    k14_layer_norm(add_4_data, p_blocks_1_ln1_weight_data, p_blocks_1_ln1_bias_data,
+        aotic::runtime::data<float>(getitem_9.get()));
+  }
   // node 'view_19' (aten.view.default)
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
   // may share getitem_9's storage (a view)
@@ -649,12 +1639,12 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   const int64_t shape_19[] = {128, 128};
   check(aoti_torch_cpu_reshape(getitem_9.get(), shape_19, 2, view_19.out()),
         "node 'view_19' (aten.view.default)");
-  getitem_9.reset();
+  // getitem_9 is free: its buffer is kept for bmm_5
   // node 'permute_11' (aten.permute.default)
   // may share p_blocks_1_qkv_weight's storage (a view)
   TensorHandle permute_11;
-  const int64_t dims_11[] = {1, 0};
-  check(aoti_torch_cpu_permute(p_blocks_1_qkv_weight, dims_11, 2, permute_11.out()),
+  const int64_t dims_6[] = {1, 0};
+  check(aoti_torch_cpu_permute(p_blocks_1_qkv_weight, dims_6, 2, permute_11.out()),
         "node 'permute_11' (aten.permute.default)");
   // node 'addmm_3' (aten.addmm.default)
   TensorHandle addmm_3;
@@ -695,13 +1685,6 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   check(aoti_torch_cpu_reshape(getitem_12.get(), shape_21, 4, view_21.out()),
         "node 'view_21' (aten.view.default)");
   getitem_12.reset();
-  // node 'permute_12' (aten.permute.default)
-  // may share view_21's storage (a view)
-  TensorHandle permute_12;
-  const int64_t dims_12[] = {0, 2, 1, 3};
-  check(aoti_torch_cpu_permute(view_21.get(), dims_12, 4, permute_12.out()),
-        "node 'permute_12' (aten.permute.default)");
-  view_21.reset();
   // node 'view_22' (aten.view.default)
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
   // may share getitem_13's storage (a view)
@@ -710,13 +1693,6 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   check(aoti_torch_cpu_reshape(getitem_13.get(), shape_22, 4, view_22.out()),
         "node 'view_22' (aten.view.default)");
   getitem_13.reset();
-  // node 'permute_13' (aten.permute.default)
-  // may share view_22's storage (a view)
-  TensorHandle permute_13;
-  const int64_t dims_13[] = {0, 2, 1, 3};
-  check(aoti_torch_cpu_permute(view_22.get(), dims_13, 4, permute_13.out()),
-        "node 'permute_13' (aten.permute.default)");
-  view_22.reset();
   // node 'view_23' (aten.view.default)
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
   // may share getitem_14's storage (a view)
@@ -725,27 +1701,15 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   check(aoti_torch_cpu_reshape(getitem_14.get(), shape_23, 4, view_23.out()),
         "node 'view_23' (aten.view.default)");
   getitem_14.reset();
-  // node 'permute_14' (aten.permute.default)
-  // may share view_23's storage (a view)
-  TensorHandle permute_14;
-  const int64_t dims_14[] = {0, 2, 1, 3};
-  check(aoti_torch_cpu_permute(view_23.get(), dims_14, 4, permute_14.out()),
-        "node 'permute_14' (aten.permute.default)");
-  view_23.reset();
-  // node 'mul_2' (aten.mul.Scalar)
-  TensorHandle mul_2;
-  check(aoti_torch_cpu_mul_Scalar(permute_12.get(), 0.42044820762685725, mul_2.out()),
-        "node 'mul_2' (aten.mul.Scalar)");
-  permute_12.reset();
   // node 'full_1' (aten.full.default)
   TensorHandle full_1;
-  const int64_t size_7[] = {64, 64};
+  const int64_t size_4[] = {64, 64};
   int32_t dtype_value_7 = kBool;
   int32_t layout_value_5 = kStrided;
   int32_t device_value_6 = kCPU;
   int32_t pin_memory_value_5 = false;
   check(aoti_torch_cpu_full(
-            size_7, 2, 1.0, &dtype_value_7, &layout_value_5, &device_value_6, kDefaultDeviceIndex,
+            size_4, 2, 1.0, &dtype_value_7, &layout_value_5, &device_value_6, kDefaultDeviceIndex,
             &pin_memory_value_5, full_1.out()),
         "node 'full_1' (aten.full.default)");
   // node 'arange_3' (aten.arange.start_step)
@@ -758,12 +1722,6 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
             0.0, 64.0, 1.0, &dtype_value_8, &layout_value_6, &device_value_7, kDefaultDeviceIndex,
             &pin_memory_value_6, arange_3.out()),
         "node 'arange_3' (aten.arange.start_step)");
-  // node 'unsqueeze_2' (aten.unsqueeze.default)
-  // may share arange_3's storage (a view)
-  TensorHandle unsqueeze_2;
-  check(aoti_torch_cpu_unsqueeze(arange_3.get(), -2, unsqueeze_2.out()),
-        "node 'unsqueeze_2' (aten.unsqueeze.default)");
-  arange_3.reset();
   // node 'arange_4' (aten.arange.start_step)
   TensorHandle arange_4;
   int32_t dtype_value_9 = kInt64;
@@ -774,28 +1732,6 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
             0.0, 64.0, 1.0, &dtype_value_9, &layout_value_7, &device_value_8, kDefaultDeviceIndex,
             &pin_memory_value_7, arange_4.out()),
         "node 'arange_4' (aten.arange.start_step)");
-  // node 'unsqueeze_3' (aten.unsqueeze.default)
-  // may share arange_4's storage (a view)
-  TensorHandle unsqueeze_3;
-  check(aoti_torch_cpu_unsqueeze(arange_4.get(), -1, unsqueeze_3.out()),
-        "node 'unsqueeze_3' (aten.unsqueeze.default)");
-  arange_4.reset();
-  // node 'sub_1' (aten.sub.Tensor)
-  TensorHandle sub_1;
-  check(aoti_torch_cpu_sub_Tensor(unsqueeze_2.get(), unsqueeze_3.get(), 1.0, sub_1.out()),
-        "node 'sub_1' (aten.sub.Tensor)");
-  unsqueeze_2.reset();
-  unsqueeze_3.reset();
-  // node 'le_1' (aten.le.Scalar)
-  TensorHandle le_1;
-  check(aoti_torch_cpu_le_Scalar(sub_1.get(), 0.0, le_1.out()), "node 'le_1' (aten.le.Scalar)");
-  sub_1.reset();
-  // node 'logical_and_1' (aten.logical_and.default)
-  TensorHandle logical_and_1;
-  check(aoti_torch_cpu_logical_and(le_1.get(), full_1.get(), logical_and_1.out()),
-        "node 'logical_and_1' (aten.logical_and.default)");
-  full_1.reset();
-  le_1.reset();
   // node 'scalar_tensor_2' (aten.scalar_tensor.default)
   TensorHandle scalar_tensor_2;
   int32_t dtype_value_10 = kFloat32;
@@ -813,39 +1749,17 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
             0.0, &dtype_value_11, &layout_value_8, &device_value_10, kDefaultDeviceIndex, nullptr,
             scalar_tensor_3.out()),
         "node 'scalar_tensor_3' (aten.scalar_tensor.default)");
-  // node 'where_2' (aten.where.self)
-  TensorHandle where_2;
-  check(aoti_torch_cpu_where_self(
-            logical_and_1.get(), scalar_tensor_3.get(), scalar_tensor_2.get(), where_2.out()),
-        "node 'where_2' (aten.where.self)");
-  logical_and_1.reset();
-  scalar_tensor_2.reset();
-  scalar_tensor_3.reset();
-  // node 'permute_15' (aten.permute.default)
-  // may share permute_13's storage (a view)
-  TensorHandle permute_15;
-  const int64_t dims_15[] = {0, 1, 3, 2};
-  check(aoti_torch_cpu_permute(permute_13.get(), dims_15, 4, permute_15.out()),
-        "node 'permute_15' (aten.permute.default)");
-  permute_13.reset();
-  // node 'mul_3' (aten.mul.Scalar)
-  TensorHandle mul_3;
-  check(aoti_torch_cpu_mul_Scalar(permute_15.get(), 0.42044820762685725, mul_3.out()),
-        "node 'mul_3' (aten.mul.Scalar)");
-  permute_15.reset();
-  // node 'expand_6' (aten.expand.default)
-  // may share mul_2's storage (a view)
-  TensorHandle expand_6;
-  const int64_t size_8[] = {2, 4, 64, 32};
-  check(aoti_torch_cpu_expand(mul_2.get(), size_8, 4, false, expand_6.out()),
-        "node 'expand_6' (aten.expand.default)");
-  mul_2.reset();
   // node 'clone_4' (aten.clone.default)
   TensorHandle clone_4;
-  int32_t memory_format_value_5 = kContiguousFormat;
-  check(aoti_torch_cpu_clone(expand_6.get(), &memory_format_value_5, clone_4.out()),
-        "node 'clone_4' (aten.clone.default)");
-  expand_6.reset();
+  clone_4 = std::move(clone_2);  // clone_2's buffer: same dtype, sizes and strides
+  // fuses permute_12, mul_2, expand_6, clone_4
+  {
+    const int64_t view_21_layout[] = {24576, 384, 32, 1};
+    TensorHandle view_21_copy;
+    const float* view_21_data = kernel_input<float>(view_21.get(), 4, view_21_layout, view_21_copy);
+    k15_permute_mul_expand_clone(view_21_data, aotic::runtime::data<float>(clone_4.get()));
+  }
+  view_21.reset();
   // node 'view_24' (aten.view.default)
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
   // may share clone_4's storage (a view)
@@ -853,20 +1767,18 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   const int64_t shape_24[] = {8, 64, 32};
   check(aoti_torch_cpu_reshape(clone_4.get(), shape_24, 3, view_24.out()),
         "node 'view_24' (aten.view.default)");
-  clone_4.reset();
-  // node 'expand_7' (aten.expand.default)
-  // may share mul_3's storage (a view)
-  TensorHandle expand_7;
-  const int64_t size_9[] = {2, 4, 32, 64};
-  check(aoti_torch_cpu_expand(mul_3.get(), size_9, 4, false, expand_7.out()),
-        "node 'expand_7' (aten.expand.default)");
-  mul_3.reset();
+  // clone_4 is free: its buffer is kept for clone_6
   // node 'clone_5' (aten.clone.default)
   TensorHandle clone_5;
-  int32_t memory_format_value_6 = kContiguousFormat;
-  check(aoti_torch_cpu_clone(expand_7.get(), &memory_format_value_6, clone_5.out()),
-        "node 'clone_5' (aten.clone.default)");
-  expand_7.reset();
+  clone_5 = std::move(clone_1);  // clone_1's buffer: same dtype, sizes and strides
+  // fuses permute_13, permute_15, mul_3, expand_7, clone_5
+  {
+    const int64_t view_22_layout[] = {24576, 384, 32, 1};
+    TensorHandle view_22_copy;
+    const float* view_22_data = kernel_input<float>(view_22.get(), 4, view_22_layout, view_22_copy);
+    k16_permute_permute_mul_expand_clone(view_22_data, aotic::runtime::data<float>(clone_5.get()));
+  }
+  view_22.reset();
   // node 'view_25' (aten.view.default)
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
   // may share clone_5's storage (a view)
@@ -891,54 +1803,97 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   bmm_3.reset();
   // node 'add_5' (aten.add.Tensor)
   TensorHandle add_5;
-  check(aoti_torch_cpu_add_Tensor(view_26.get(), where_2.get(), 1.0, add_5.out()),
-        "node 'add_5' (aten.add.Tensor)");
-  where_2.reset();
+  add_5 = std::move(where_1);  // where_1's buffer: same dtype, sizes and strides
+  // fuses unsqueeze_2, unsqueeze_3, sub_1, le_1, logical_and_1, where_2, add_5
+  {
+    const int64_t view_26_layout[] = {16384, 4096, 64, 1};
+    TensorHandle view_26_copy;
+    const float* view_26_data = kernel_input<float>(view_26.get(), 4, view_26_layout, view_26_copy);
+    TensorHandle scalar_tensor_2_copy;
+    const float* scalar_tensor_2_data = kernel_input<float>(scalar_tensor_2.get(), 0, nullptr,
+        scalar_tensor_2_copy);
+    TensorHandle scalar_tensor_3_copy;
+    const float* scalar_tensor_3_data = kernel_input<float>(scalar_tensor_3.get(), 0, nullptr,
+        scalar_tensor_3_copy);
+    const int64_t full_1_layout[] = {64, 1};
+    TensorHandle full_1_copy;
+    const bool* full_1_data = kernel_input<bool>(full_1.get(), 2, full_1_layout, full_1_copy);
+    const int64_t arange_3_layout[] = {1};
+    TensorHandle arange_3_copy;
+    const int64_t* arange_3_data = kernel_input<int64_t>(arange_3.get(), 1, arange_3_layout, arange_3_copy);
+    const int64_t arange_4_layout[] = {1};
+    TensorHandle arange_4_copy;
+    const int64_t* arange_4_data = kernel_input<int64_t>(arange_4.get(), 1, arange_4_layout, arange_4_copy);
+    k17_unsqueeze_unsqueeze_sub_le_logical_and_where_add(view_26_data, scalar_tensor_2_data,
+        scalar_tensor_3_data, full_1_data, arange_3_data, arange_4_data,
+        aotic::runtime::data<float>(add_5.get()));
+  }
+  full_1.reset();
+  arange_3.reset();
+  arange_4.reset();
+  scalar_tensor_2.reset();
+  scalar_tensor_3.reset();
   view_26.reset();
   // node '_softmax_1' (aten._softmax.default)
   TensorHandle _softmax_1;
-  check(aoti_torch_cpu__softmax(add_5.get(), -1, false, _softmax_1.out()),
-        "node '_softmax_1' (aten._softmax.default)");
-  // node 'eq_1' (aten.eq.Scalar)
-  TensorHandle eq_1;
-  check(aoti_torch_cpu_eq_Scalar(add_5.get(), -std::numeric_limits<double>::infinity(), eq_1.out()),
-        "node 'eq_1' (aten.eq.Scalar)");
-  add_5.reset();
+  _softmax_1 = std::move(_softmax);  // _softmax's buffer: same dtype, sizes and strides
+  {
+    const int64_t add_5_layout[] = {16384, 4096, 64, 1};
+    TensorHandle add_5_copy;
+    const float* add_5_data = kernel_input<float>(add_5.get(), 4, add_5_layout, add_5_copy);
+    k18_softmax(add_5_data, aotic::runtime::data<float>(_softmax_1.get()));
+  }
   // node 'logical_not_2' (aten.logical_not.default)
   TensorHandle logical_not_2;
-  check(aoti_torch_cpu_logical_not(eq_1.get(), logical_not_2.out()),
-        "node 'logical_not_2' (aten.logical_not.default)");
-  eq_1.reset();
+  logical_not_2 = std::move(logical_not);  // logical_not's buffer: same dtype, sizes and strides
+  // fuses eq_1, logical_not_2
+  {
+    const int64_t add_5_layout_1[] = {16384, 4096, 64, 1};
+    TensorHandle add_5_copy_1;
+    const float* add_5_data_1 = kernel_input<float>(add_5.get(), 4, add_5_layout_1, add_5_copy_1);
+    k19_eq_logical_not(add_5_data_1, aotic::runtime::data<bool>(logical_not_2.get()));
+  }
+  // add_5 is free: its buffer is kept for where_3
   // node 'any_2' (aten.any.dim)
   TensorHandle any_2;
   check(aoti_torch_cpu_any_dim(logical_not_2.get(), -1, true, any_2.out()), "node 'any_2' (aten.any.dim)");
   logical_not_2.reset();
-  // node 'logical_not_3' (aten.logical_not.default)
-  TensorHandle logical_not_3;
-  check(aoti_torch_cpu_logical_not(any_2.get(), logical_not_3.out()),
-        "node 'logical_not_3' (aten.logical_not.default)");
-  any_2.reset();
   // node 'full_like_1' (aten.full_like.default)
   TensorHandle full_like_1;
   int32_t dtype_value_12 = kFloat32;
   int32_t pin_memory_value_8 = false;
-  int32_t memory_format_value_7 = kPreserveFormat;
+  int32_t memory_format_value_1 = kPreserveFormat;
   check(aoti_torch_cpu_full_like(
             _softmax_1.get(), 0.0, &dtype_value_12, nullptr, nullptr, kDefaultDeviceIndex,
-            &pin_memory_value_8, &memory_format_value_7, full_like_1.out()),
+            &pin_memory_value_8, &memory_format_value_1, full_like_1.out()),
         "node 'full_like_1' (aten.full_like.default)");
   // node 'where_3' (aten.where.self)
   TensorHandle where_3;
-  check(aoti_torch_cpu_where_self(logical_not_3.get(), full_like_1.get(), _softmax_1.get(), where_3.out()),
-        "node 'where_3' (aten.where.self)");
+  where_3 = std::move(add_5);  // add_5's buffer: same dtype, sizes and strides
+  // fuses logical_not_3, where_3
+  {
+    const int64_t _softmax_1_layout[] = {16384, 4096, 64, 1};
+    TensorHandle _softmax_1_copy;
+    const float* _softmax_1_data = kernel_input<float>(_softmax_1.get(), 4, _softmax_1_layout,
+        _softmax_1_copy);
+    const int64_t full_like_1_layout[] = {16384, 4096, 64, 1};
+    TensorHandle full_like_1_copy;
+    const float* full_like_1_data = kernel_input<float>(full_like_1.get(), 4, full_like_1_layout,
+        full_like_1_copy);
+    const int64_t any_2_layout[] = {256, 64, 1, 1};
+    TensorHandle any_2_copy;
+    const bool* any_2_data = kernel_input<bool>(any_2.get(), 4, any_2_layout, any_2_copy);
+    k20_logical_not_where(_softmax_1_data, full_like_1_data, any_2_data,
+        aotic::runtime::data<float>(where_3.get()));
+  }
   _softmax_1.reset();
-  logical_not_3.reset();
+  any_2.reset();
   full_like_1.reset();
   // node 'expand_8' (aten.expand.default)
   // may share where_3's storage (a view)
   TensorHandle expand_8;
-  const int64_t size_10[] = {2, 4, 64, 64};
-  check(aoti_torch_cpu_expand(where_3.get(), size_10, 4, false, expand_8.out()),
+  const int64_t size_5[] = {2, 4, 64, 64};
+  check(aoti_torch_cpu_expand(where_3.get(), size_5, 4, false, expand_8.out()),
         "node 'expand_8' (aten.expand.default)");
   where_3.reset();
   // node 'view_27' (aten.view.default)
@@ -949,19 +1904,17 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   check(aoti_torch_cpu_reshape(expand_8.get(), shape_27, 3, view_27.out()),
         "node 'view_27' (aten.view.default)");
   expand_8.reset();
-  // node 'expand_9' (aten.expand.default)
-  // may share permute_14's storage (a view)
-  TensorHandle expand_9;
-  const int64_t size_11[] = {2, 4, 64, 32};
-  check(aoti_torch_cpu_expand(permute_14.get(), size_11, 4, false, expand_9.out()),
-        "node 'expand_9' (aten.expand.default)");
-  permute_14.reset();
   // node 'clone_6' (aten.clone.default)
   TensorHandle clone_6;
-  int32_t memory_format_value_8 = kContiguousFormat;
-  check(aoti_torch_cpu_clone(expand_9.get(), &memory_format_value_8, clone_6.out()),
-        "node 'clone_6' (aten.clone.default)");
-  expand_9.reset();
+  clone_6 = std::move(clone_4);  // clone_4's buffer: same dtype, sizes and strides
+  // fuses permute_14, expand_9, clone_6
+  {
+    const int64_t view_23_layout[] = {24576, 384, 32, 1};
+    TensorHandle view_23_copy;
+    const float* view_23_data = kernel_input<float>(view_23.get(), 4, view_23_layout, view_23_copy);
+    k21_permute_expand_clone(view_23_data, aotic::runtime::data<float>(clone_6.get()));
+  }
+  view_23.reset();
   // node 'view_28' (aten.view.default)
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
   // may share clone_6's storage (a view)
@@ -984,31 +1937,29 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   check(aoti_torch_cpu_reshape(bmm_4.get(), shape_29, 4, view_29.out()),
         "node 'view_29' (aten.view.default)");
   bmm_4.reset();
-  // node 'permute_16' (aten.permute.default)
-  // may share view_29's storage (a view)
-  TensorHandle permute_16;
-  const int64_t dims_16[] = {2, 0, 1, 3};
-  check(aoti_torch_cpu_permute(view_29.get(), dims_16, 4, permute_16.out()),
-        "node 'permute_16' (aten.permute.default)");
-  view_29.reset();
   // node 'clone_7' (aten.clone.default)
   TensorHandle clone_7;
-  int32_t memory_format_value_9 = kContiguousFormat;
-  check(aoti_torch_cpu_clone(permute_16.get(), &memory_format_value_9, clone_7.out()),
-        "node 'clone_7' (aten.clone.default)");
-  permute_16.reset();
+  clone_7 = std::move(clone_3);  // clone_3's buffer: same dtype, sizes and strides
+  // fuses permute_16, clone_7
+  {
+    const int64_t view_29_layout[] = {8192, 2048, 32, 1};
+    TensorHandle view_29_copy;
+    const float* view_29_data = kernel_input<float>(view_29.get(), 4, view_29_layout, view_29_copy);
+    k22_permute_clone(view_29_data, aotic::runtime::data<float>(clone_7.get()));
+  }
+  view_29.reset();
   // node 'permute_17' (aten.permute.default)
   // may share clone_7's storage (a view)
   TensorHandle permute_17;
-  const int64_t dims_17[] = {1, 2, 0, 3};
-  check(aoti_torch_cpu_permute(clone_7.get(), dims_17, 4, permute_17.out()),
+  const int64_t dims_7[] = {1, 2, 0, 3};
+  check(aoti_torch_cpu_permute(clone_7.get(), dims_7, 4, permute_17.out()),
         "node 'permute_17' (aten.permute.default)");
   clone_7.reset();
   // node 'permute_18' (aten.permute.default)
   // may share permute_17's storage (a view)
   TensorHandle permute_18;
-  const int64_t dims_18[] = {0, 2, 1, 3};
-  check(aoti_torch_cpu_permute(permute_17.get(), dims_18, 4, permute_18.out()),
+  const int64_t dims_8[] = {0, 2, 1, 3};
+  check(aoti_torch_cpu_permute(permute_17.get(), dims_8, 4, permute_18.out()),
         "node 'permute_18' (aten.permute.default)");
   permute_17.reset();
   // node 'view_30' (aten.view.default)
@@ -1022,14 +1973,14 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   // node 'permute_19' (aten.permute.default)
   // may share p_blocks_1_o_weight's storage (a view)
   TensorHandle permute_19;
-  const int64_t dims_19[] = {1, 0};
-  check(aoti_torch_cpu_permute(p_blocks_1_o_weight, dims_19, 2, permute_19.out()),
+  const int64_t dims_9[] = {1, 0};
+  check(aoti_torch_cpu_permute(p_blocks_1_o_weight, dims_9, 2, permute_19.out()),
         "node 'permute_19' (aten.permute.default)");
   // node 'expand_10' (aten.expand.default)
   // may share view_30's storage (a view)
   TensorHandle expand_10;
-  const int64_t size_12[] = {2, 64, 128};
-  check(aoti_torch_cpu_expand(view_30.get(), size_12, 3, false, expand_10.out()),
+  const int64_t size_6[] = {2, 64, 128};
+  check(aoti_torch_cpu_expand(view_30.get(), size_6, 3, false, expand_10.out()),
         "node 'expand_10' (aten.expand.default)");
   view_30.reset();
   // node 'view_31' (aten.view.default)
@@ -1043,8 +1994,8 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   // node 'expand_11' (aten.expand.default)
   // may share permute_19's storage (a view)
   TensorHandle expand_11;
-  const int64_t size_13[] = {2, 128, 128};
-  check(aoti_torch_cpu_expand(permute_19.get(), size_13, 3, false, expand_11.out()),
+  const int64_t size_7[] = {2, 128, 128};
+  check(aoti_torch_cpu_expand(permute_19.get(), size_7, 3, false, expand_11.out()),
         "node 'expand_11' (aten.expand.default)");
   permute_19.reset();
   // node 'view_32' (aten.view.default)
@@ -1057,7 +2008,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   expand_11.reset();
   // node 'bmm_5' (aten.bmm.default)
   TensorHandle bmm_5;
-  bmm_5 = std::move(bmm_2);  // bmm_2's buffer: same dtype, sizes and strides
+  bmm_5 = std::move(getitem_9);  // getitem_9's buffer: same dtype, sizes and strides
   check(aoti_torch_cpu_bmm_out(bmm_5.get(), view_31.get(), view_32.get()), "node 'bmm_5' (aten.bmm.default)");
   view_31.reset();
   view_32.reset();
@@ -1068,31 +2019,44 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   const int64_t shape_33[] = {2, 64, 128};
   check(aoti_torch_cpu_reshape(bmm_5.get(), shape_33, 3, view_33.out()),
         "node 'view_33' (aten.view.default)");
-  bmm_5.reset();
-  // node 'add_6' (aten.add.Tensor)
-  TensorHandle add_6;
-  check(aoti_torch_cpu_add_Tensor(view_33.get(), p_blocks_1_o_bias, 1.0, add_6.out()),
-        "node 'add_6' (aten.add.Tensor)");
-  view_33.reset();
+  // bmm_5 is free: its buffer is kept for getitem_15
   // node 'add_7' (aten.add.Tensor)
   TensorHandle add_7;
-  check(aoti_torch_cpu_add_Tensor(add_4.get(), add_6.get(), 1.0, add_7.out()),
-        "node 'add_7' (aten.add.Tensor)");
+  add_7 = std::move(add);  // add's buffer: same dtype, sizes and strides
+  // fuses add_6, add_7
+  {
+    const int64_t add_4_layout_1[] = {8192, 128, 1};
+    TensorHandle add_4_copy_1;
+    const float* add_4_data_1 = kernel_input<float>(add_4.get(), 3, add_4_layout_1, add_4_copy_1);
+    const int64_t view_33_layout[] = {8192, 128, 1};
+    TensorHandle view_33_copy;
+    const float* view_33_data = kernel_input<float>(view_33.get(), 3, view_33_layout, view_33_copy);
+    const int64_t p_blocks_1_o_bias_layout[] = {1};
+    TensorHandle p_blocks_1_o_bias_copy;
+    const float* p_blocks_1_o_bias_data = kernel_input<float>(p_blocks_1_o_bias, 1,
+        p_blocks_1_o_bias_layout, p_blocks_1_o_bias_copy);
+    k23_add_add(add_4_data_1, view_33_data, p_blocks_1_o_bias_data, aotic::runtime::data<float>(add_7.get()));
+  }
   add_4.reset();
-  add_6.reset();
+  view_33.reset();
   // node 'native_layer_norm_3' (aten.native_layer_norm.default)
   TensorHandle getitem_15;
-  TensorHandle native_layer_norm_3_unused_1;
-  TensorHandle native_layer_norm_3_unused_2;
-  const int64_t normalized_shape_3[] = {128};
-  AtenTensorHandle weight_value_3 = p_blocks_1_ln2_weight;
-  AtenTensorHandle bias_value_3 = p_blocks_1_ln2_bias;
-  check(aoti_torch_cpu_native_layer_norm(
-            add_7.get(), normalized_shape_3, 1, &weight_value_3, &bias_value_3, 1e-05, getitem_15.out(),
-            native_layer_norm_3_unused_1.out(), native_layer_norm_3_unused_2.out()),
-        "node 'native_layer_norm_3' (aten.native_layer_norm.default)");
-  native_layer_norm_3_unused_1.reset();
-  native_layer_norm_3_unused_2.reset();
+  getitem_15 = std::move(bmm_5);  // bmm_5's buffer: same dtype, sizes and strides
+  {
+    const int64_t add_7_layout[] = {8192, 128, 1};
+    TensorHandle add_7_copy;
+    const float* add_7_data = kernel_input<float>(add_7.get(), 3, add_7_layout, add_7_copy);
+    const int64_t p_blocks_1_ln2_weight_layout[] = {1};
+    TensorHandle p_blocks_1_ln2_weight_copy;
+    const float* p_blocks_1_ln2_weight_data = kernel_input<float>(p_blocks_1_ln2_weight, 1,
+        p_blocks_1_ln2_weight_layout, p_blocks_1_ln2_weight_copy);
+    const int64_t p_blocks_1_ln2_bias_layout[] = {1};
+    TensorHandle p_blocks_1_ln2_bias_copy;
+    const float* p_blocks_1_ln2_bias_data = kernel_input<float>(p_blocks_1_ln2_bias, 1,
+        p_blocks_1_ln2_bias_layout, p_blocks_1_ln2_bias_copy);
+    k24_layer_norm(add_7_data, p_blocks_1_ln2_weight_data, p_blocks_1_ln2_bias_data,
+        aotic::runtime::data<float>(getitem_15.get()));
+  }
   // node 'view_34' (aten.view.default)
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
   // may share getitem_15's storage (a view)
@@ -1100,12 +2064,12 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   const int64_t shape_34[] = {128, 128};
   check(aoti_torch_cpu_reshape(getitem_15.get(), shape_34, 2, view_34.out()),
         "node 'view_34' (aten.view.default)");
-  getitem_15.reset();
+  // getitem_15 is free: its buffer is kept for getitem_18
   // node 'permute_20' (aten.permute.default)
   // may share p_blocks_1_f1_weight's storage (a view)
   TensorHandle permute_20;
-  const int64_t dims_20[] = {1, 0};
-  check(aoti_torch_cpu_permute(p_blocks_1_f1_weight, dims_20, 2, permute_20.out()),
+  const int64_t dims_10[] = {1, 0};
+  check(aoti_torch_cpu_permute(p_blocks_1_f1_weight, dims_10, 2, permute_20.out()),
         "node 'permute_20' (aten.permute.default)");
   // node 'addmm_4' (aten.addmm.default)
   TensorHandle addmm_4;
@@ -1125,7 +2089,13 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   // addmm_4 is free: its buffer is kept for mm
   // node 'gelu_1' (aten.gelu.default)
   TensorHandle gelu_1;
-  check(aoti_torch_cpu_gelu(view_35.get(), "none", gelu_1.out()), "node 'gelu_1' (aten.gelu.default)");
+  gelu_1 = std::move(gelu);  // gelu's buffer: same dtype, sizes and strides
+  {
+    const int64_t view_35_layout[] = {32768, 512, 1};
+    TensorHandle view_35_copy;
+    const float* view_35_data = kernel_input<float>(view_35.get(), 3, view_35_layout, view_35_copy);
+    k25_gelu(view_35_data, aotic::runtime::data<float>(gelu_1.get()));
+  }
   view_35.reset();
   // node 'view_36' (aten.view.default)
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
@@ -1138,8 +2108,8 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   // node 'permute_21' (aten.permute.default)
   // may share p_blocks_1_f2_weight's storage (a view)
   TensorHandle permute_21;
-  const int64_t dims_21[] = {1, 0};
-  check(aoti_torch_cpu_permute(p_blocks_1_f2_weight, dims_21, 2, permute_21.out()),
+  const int64_t dims_11[] = {1, 0};
+  check(aoti_torch_cpu_permute(p_blocks_1_f2_weight, dims_11, 2, permute_21.out()),
         "node 'permute_21' (aten.permute.default)");
   // node 'addmm_5' (aten.addmm.default)
   TensorHandle addmm_5;
@@ -1157,31 +2127,33 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   check(aoti_torch_cpu_reshape(addmm_5.get(), shape_37, 3, view_37.out()),
         "node 'view_37' (aten.view.default)");
   addmm_5.reset();
-  // node 'add_8' (aten.add.Tensor)
-  TensorHandle add_8;
-  check(aoti_torch_cpu_add_Tensor(add_7.get(), view_37.get(), 1.0, add_8.out()),
-        "node 'add_8' (aten.add.Tensor)");
-  add_7.reset();
-  view_37.reset();
   // node 'native_layer_norm_4' (aten.native_layer_norm.default)
   TensorHandle getitem_18;
-  TensorHandle native_layer_norm_4_unused_1;
-  TensorHandle native_layer_norm_4_unused_2;
-  const int64_t normalized_shape_4[] = {128};
-  AtenTensorHandle weight_value_4 = p_ln_weight;
-  AtenTensorHandle bias_value_4 = p_ln_bias;
-  check(aoti_torch_cpu_native_layer_norm(
-            add_8.get(), normalized_shape_4, 1, &weight_value_4, &bias_value_4, 1e-05, getitem_18.out(),
-            native_layer_norm_4_unused_1.out(), native_layer_norm_4_unused_2.out()),
-        "node 'native_layer_norm_4' (aten.native_layer_norm.default)");
-  add_8.reset();
-  native_layer_norm_4_unused_1.reset();
-  native_layer_norm_4_unused_2.reset();
+  getitem_18 = std::move(getitem_15);  // getitem_15's buffer: same dtype, sizes and strides
+  // fuses add_8, native_layer_norm_4
+  {
+    const int64_t add_7_layout_1[] = {8192, 128, 1};
+    TensorHandle add_7_copy_1;
+    const float* add_7_data_1 = kernel_input<float>(add_7.get(), 3, add_7_layout_1, add_7_copy_1);
+    const int64_t view_37_layout[] = {8192, 128, 1};
+    TensorHandle view_37_copy;
+    const float* view_37_data = kernel_input<float>(view_37.get(), 3, view_37_layout, view_37_copy);
+    const int64_t p_ln_weight_layout[] = {1};
+    TensorHandle p_ln_weight_copy;
+    const float* p_ln_weight_data = kernel_input<float>(p_ln_weight, 1, p_ln_weight_layout, p_ln_weight_copy);
+    const int64_t p_ln_bias_layout[] = {1};
+    TensorHandle p_ln_bias_copy;
+    const float* p_ln_bias_data = kernel_input<float>(p_ln_bias, 1, p_ln_bias_layout, p_ln_bias_copy);
+    k26_add_layer_norm(add_7_data_1, view_37_data, p_ln_weight_data, p_ln_bias_data,
+        aotic::runtime::data<float>(getitem_18.get()));
+  }
+  add_7.reset();
+  view_37.reset();
   // node 'permute_22' (aten.permute.default)
   // may share p_head_weight's storage (a view)
   TensorHandle permute_22;
-  const int64_t dims_22[] = {1, 0};
-  check(aoti_torch_cpu_permute(p_head_weight, dims_22, 2, permute_22.out()),
+  const int64_t dims_12[] = {1, 0};
+  check(aoti_torch_cpu_permute(p_head_weight, dims_12, 2, permute_22.out()),
         "node 'permute_22' (aten.permute.default)");
   // node 'view_38' (aten.view.default)
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy

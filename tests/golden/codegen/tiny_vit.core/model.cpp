@@ -6,6 +6,11 @@
 #include "aotic/c_shim_cpu.h"
 #include "aotic/runtime/model_spec.h"
 #include "aotic/shim.h"
+#include <algorithm>
+#include <cmath>
+#include <cstdlib>
+#include <cstring>
+#include "aotic/runtime/threads.h"
 
 // The constants' bytes, linked in from constants.S.
 extern "C" const uint8_t aotic_constants_blob[];
@@ -18,10 +23,906 @@ using aotic::runtime::TensorHandle;
 
 // The C shim's codes this model uses (templates/abi_codes.h).
 constexpr int32_t kFloat32 = 6;
+constexpr int32_t kBool = 11;
 constexpr int32_t kCPU = 0;
 constexpr int32_t kDefaultDeviceIndex = -1;
-constexpr int32_t kContiguousFormat = 0;
 constexpr int32_t kPreserveFormat = 1;
+
+/// The data of `t` laid out with the strides a kernel was generated for: `t`'s own when its
+/// strides are those (dimensions of size 1 aside), else a copy made into `scratch` (a library op
+/// of this libtorch may lay out its result differently from the export's).
+template <typename T>
+const T* kernel_input(AtenTensorHandle t, int64_t rank, const int64_t* strides, TensorHandle& scratch) {
+  int64_t* sizes = nullptr;
+  int64_t* actual = nullptr;
+  check(aoti_torch_get_sizes(t, &sizes), "aoti_torch_get_sizes");
+  check(aoti_torch_get_strides(t, &actual), "aoti_torch_get_strides");
+  bool same = true;
+  for (int64_t d = 0; d < rank; ++d) same &= sizes[d] <= 1 || actual[d] == strides[d];
+  if (same) return aotic::runtime::data<const T>(t);
+  int32_t dtype = 0, device_type = 0, device_index = 0;
+  check(aoti_torch_get_dtype(t, &dtype), "aoti_torch_get_dtype");
+  check(aoti_torch_get_device_type(t, &device_type), "aoti_torch_get_device_type");
+  check(aoti_torch_get_device_index(t, &device_index), "aoti_torch_get_device_index");
+  check(aoti_torch_empty_strided(rank, sizes, strides, dtype, device_type, device_index, scratch.out()),
+        "aoti_torch_empty_strided");
+  check(aoti_torch_copy_(scratch.get(), t, 0), "aoti_torch_copy_");
+  return aotic::runtime::data<const T>(scratch.get());
+}
+
+namespace km {
+
+template <typename T>
+constexpr bool kWraps = std::is_integral_v<T> && !std::is_same_v<T, bool>;
+
+template <typename T>
+inline T add(T a, T b) {
+  if constexpr (kWraps<T>) {
+    return static_cast<T>(static_cast<uint64_t>(a) + static_cast<uint64_t>(b));
+  } else {
+    return a + b;
+  }
+}
+template <typename T>
+inline T sub(T a, T b) {
+  if constexpr (kWraps<T>) {
+    return static_cast<T>(static_cast<uint64_t>(a) - static_cast<uint64_t>(b));
+  } else {
+    return a - b;
+  }
+}
+template <typename T>
+inline T mul(T a, T b) {
+  if constexpr (kWraps<T>) {
+    return static_cast<T>(static_cast<uint64_t>(a) * static_cast<uint64_t>(b));
+  } else {
+    return a * b;
+  }
+}
+template <typename T>
+inline T neg(T a) {
+  if constexpr (kWraps<T>) {
+    return static_cast<T>(uint64_t{0} - static_cast<uint64_t>(a));
+  } else {
+    return -a;
+  }
+}
+template <typename T>
+inline T abs(T a) {
+  if constexpr (kWraps<T>) {
+    return a < 0 ? neg(a) : a;
+  } else if constexpr (std::is_same_v<T, bool>) {
+    return a;
+  } else {
+    return std::fabs(a);
+  }
+}
+template <typename T>
+inline T maximum(T a, T b) {
+  if constexpr (std::is_floating_point_v<T>) {
+    return a != a ? a : b != b ? b : a > b ? a : b;
+  } else {
+    return a > b ? a : b;
+  }
+}
+template <typename T>
+inline T minimum(T a, T b) {
+  if constexpr (std::is_floating_point_v<T>) {
+    return a != a ? a : b != b ? b : a < b ? a : b;
+  } else {
+    return a < b ? a : b;
+  }
+}
+/// PyTorch's conversion: to bool is `!= 0`; otherwise C++'s (floats to integers truncate).
+template <typename To, typename From>
+inline To convert(From v) {
+  if constexpr (std::is_same_v<To, bool>) {
+    return v != From(0);
+  } else {
+    return static_cast<To>(v);
+  }
+}
+/// expf in straight-line arithmetic (Cephes' polynomial, within 2 ulp), so that `omp simd` loops
+/// calling it vectorise; NaN, infinities and underflow as std::exp.
+inline float exp_float(float x) {
+  const float clamped = x > 88.3762626647949f    ? 88.3762626647949f
+                        : x < -88.3762626647949f ? -88.3762626647949f
+                                                 : x;
+  const float n = std::floor(clamped * 1.44269504088896341f + 0.5f);
+  float r = clamped - n * 0.693359375f;
+  r = r - n * -2.12194440e-4f;
+  const float z = r * r;
+  float y = 1.9875691500e-4f;
+  y = y * r + 1.3981999507e-3f;
+  y = y * r + 8.3334519073e-3f;
+  y = y * r + 4.1665795894e-2f;
+  y = y * r + 1.6666665459e-1f;
+  y = y * r + 5.0000001201e-1f;
+  y = y * z + r + 1.0f;
+  // 2^n as two factors, each a normal float for n in [-127, 128].
+  const int32_t half = static_cast<int32_t>(n) / 2;
+  const int32_t bits_a = (half + 127) << 23, bits_b = (static_cast<int32_t>(n) - half + 127) << 23;
+  float scale_a, scale_b;
+  std::memcpy(&scale_a, &bits_a, sizeof(scale_a));
+  std::memcpy(&scale_b, &bits_b, sizeof(scale_b));
+  float e = y * scale_a * scale_b;
+  e = x > 88.7228391f ? std::numeric_limits<float>::infinity() : e;
+  e = x < -103.972084f ? 0.0f : e;
+  return x != x ? x : e;
+}
+template <typename T>
+inline T exp(T x) {
+  if constexpr (std::is_same_v<T, float>) {
+    return exp_float(x);
+  } else {
+    return std::exp(x);
+  }
+}
+template <typename T>
+inline T exp2(T x) {
+  return std::exp2(x);
+}
+template <typename T>
+inline T expm1(T x) {
+  return std::expm1(x);
+}
+template <typename T>
+inline T log(T x) {
+  return std::log(x);
+}
+template <typename T>
+inline T log2(T x) {
+  return std::log2(x);
+}
+template <typename T>
+inline T log10(T x) {
+  return std::log10(x);
+}
+template <typename T>
+inline T log1p(T x) {
+  return std::log1p(x);
+}
+template <typename T>
+inline T sqrt(T x) {
+  return std::sqrt(x);
+}
+template <typename T>
+inline T rsqrt(T x) {
+  return T(1) / std::sqrt(x);
+}
+template <typename T>
+inline T reciprocal(T x) {
+  return T(1) / x;
+}
+template <typename T>
+inline T sin(T x) {
+  return std::sin(x);
+}
+template <typename T>
+inline T cos(T x) {
+  return std::cos(x);
+}
+template <typename T>
+inline T tan(T x) {
+  return std::tan(x);
+}
+template <typename T>
+inline T asin(T x) {
+  return std::asin(x);
+}
+template <typename T>
+inline T acos(T x) {
+  return std::acos(x);
+}
+template <typename T>
+inline T atan(T x) {
+  return std::atan(x);
+}
+template <typename T>
+inline T sinh(T x) {
+  return std::sinh(x);
+}
+template <typename T>
+inline T cosh(T x) {
+  return std::cosh(x);
+}
+template <typename T>
+inline T tanh(T x) {
+  if constexpr (std::is_same_v<T, float>) {
+    // 1 - 2 / (e^2x + 1), vectorisable; odd, and exact at the saturated ends.
+    const float a = x < 0 ? -x : x;
+    const float t = 1.0f - 2.0f / (exp_float(2.0f * a) + 1.0f);
+    const float r = a < 0.0004f ? a : t;
+    return x != x ? x : x < 0 ? -r : r;
+  } else {
+    return std::tanh(x);
+  }
+}
+template <typename T>
+inline T asinh(T x) {
+  return std::asinh(x);
+}
+template <typename T>
+inline T acosh(T x) {
+  return std::acosh(x);
+}
+template <typename T>
+inline T atanh(T x) {
+  return std::atanh(x);
+}
+template <typename T>
+inline T erf(T x) {
+  if constexpr (std::is_same_v<T, float>) {
+    // Abramowitz and Stegun 7.1.26 (absolute error below 1.5e-7), vectorisable.
+    const float a = x < 0 ? -x : x;
+    const float t = 1.0f / (1.0f + 0.3275911f * a);
+    float p = 1.061405429f;
+    p = p * t - 1.453152027f;
+    p = p * t + 1.421413741f;
+    p = p * t - 0.284496736f;
+    p = p * t + 0.254829592f;
+    const float r = 1.0f - p * t * exp_float(-a * a);
+    return x != x ? x : x < 0 ? -r : r;
+  } else {
+    return std::erf(x);
+  }
+}
+template <typename T>
+inline T erfc(T x) {
+  return std::erfc(x);
+}
+template <typename T>
+inline T floor(T x) {
+  return std::floor(x);
+}
+template <typename T>
+inline T ceil(T x) {
+  return std::ceil(x);
+}
+template <typename T>
+inline T trunc(T x) {
+  return std::trunc(x);
+}
+/// Half to even, as torch.round.
+template <typename T>
+inline T round(T x) {
+  return std::nearbyint(x);
+}
+template <typename T>
+inline T frac(T x) {
+  return x - std::trunc(x);
+}
+template <typename T>
+inline T sign(T x) {
+  if constexpr (std::is_same_v<T, bool>) {
+    return x;
+  } else {
+    return static_cast<T>((T(0) < x) - (x < T(0)));
+  }
+}
+template <typename T>
+inline T sigmoid(T x) {
+  return T(1) / (T(1) + exp(-x));
+}
+template <typename T>
+inline T relu(T x) {
+  if constexpr (std::is_same_v<T, bool>) {
+    return x;
+  } else {
+    return maximum(x, T(0));
+  }
+}
+template <typename T>
+inline T gelu(T x) {
+  return T(0.5) * x * (T(1) + erf(x * T(0.70710678118654752440)));
+}
+template <typename T>
+inline T gelu_tanh(T x) {
+  const T inner = T(0.79788456080286535588) * (x + T(0.044715) * x * x * x);
+  return T(0.5) * x * (T(1) + tanh(inner));
+}
+template <typename T>
+inline T silu(T x) {
+  return x / (T(1) + exp(-x));
+}
+template <typename T>
+inline T mish(T x) {
+  return x * std::tanh(std::log1p(std::exp(x)));
+}
+template <typename T>
+inline T hardsigmoid(T x) {
+  return minimum(maximum(x + T(3), T(0)), T(6)) / T(6);
+}
+template <typename T>
+inline T hardswish(T x) {
+  return x * minimum(maximum(x + T(3), T(0)), T(6)) / T(6);
+}
+template <typename T>
+inline T pow(T a, T b) {
+  return std::pow(a, b);
+}
+template <typename T>
+inline T atan2(T a, T b) {
+  return std::atan2(a, b);
+}
+template <typename T>
+inline bool isnan(T x) {
+  if constexpr (std::is_floating_point_v<T>) {
+    return x != x;
+  } else {
+    return false;
+  }
+}
+template <typename T>
+inline bool isinf(T x) {
+  if constexpr (std::is_floating_point_v<T>) {
+    return std::isinf(x);
+  } else {
+    return false;
+  }
+}
+template <typename T>
+inline T square(T x) {
+  return mul(x, x);
+}
+
+}  // namespace km
+
+// nodes add_17
+void k0_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0, int64_t s77) {
+  aotic::runtime::parallel_for((s77), (1088 * s77), [&](int64_t i0_begin, int64_t i0_end) {
+    for (int64_t i0 = i0_begin; i0 < i0_end; ++i0) {
+      #pragma omp simd
+      for (int64_t i1 = 0; i1 < 1088; ++i1) {
+        const float t0 = in0[1088 * i0 + i1];
+        const float t1 = in1[i1];
+        const float t2 = km::add(t0, t1);
+        out0[1088 * i0 + i1] = t2;
+      }
+    }
+  });
+}
+
+// nodes native_layer_norm
+void k1_layer_norm(const float* __restrict in0, const float* __restrict in1, const float* __restrict in2,
+    float* __restrict out0, int64_t s77) {
+  aotic::runtime::parallel_for((17 * s77), 64, [&](int64_t i0_begin, int64_t i0_end) {
+    for (int64_t i0 = i0_begin; i0 < i0_end; ++i0) {
+      float sum = 0.0f;
+      #pragma omp simd reduction(+ : sum)
+      for (int64_t r0 = 0; r0 < 64; ++r0) {
+        const float t0 = in0[64 * i0 + r0];
+        sum = km::add(sum, t0);
+      }
+      const float t1 = km::convert<float>(64);
+      const float t2 = (sum / t1);
+      const float mean = t2;
+      float squares = 0.0f;
+      #pragma omp simd reduction(+ : squares)
+      for (int64_t r0 = 0; r0 < 64; ++r0) {
+        const float t3 = in0[64 * i0 + r0];
+        const float t4 = km::sub(t3, mean);
+        const float t5 = km::mul(t4, t4);
+        squares = km::add(squares, t5);
+      }
+      const float t6 = (squares / t1);
+      const float t7 = km::add(t6, 1e-05f);
+      const float t8 = km::rsqrt(t7);
+      const float rstd = t8;
+      #pragma omp simd
+      for (int64_t r0 = 0; r0 < 64; ++r0) {
+        const float t9 = in0[64 * i0 + r0];
+        const float t10 = km::sub(t9, mean);
+        const float t11 = km::mul(t10, rstd);
+        const float t12 = in1[r0];
+        const float t13 = km::mul(t11, t12);
+        const float t14 = in2[r0];
+        const float t15 = km::add(t13, t14);
+        out0[64 * i0 + r0] = t15;
+      }
+    }
+  });
+}
+
+// nodes permute_2, slice_1, squeeze, mul_47, expand_1, clone
+void k2_permute_slice_squeeze_mul_expand_clone(const float* __restrict in0, float* __restrict out0,
+    int64_t s77) {
+  aotic::runtime::parallel_for((s77), (1088 * s77), [&](int64_t i0_begin, int64_t i0_end) {
+    for (int64_t i0 = i0_begin; i0 < i0_end; ++i0) {
+      for (int64_t i1 = 0; i1 < 4; ++i1) {
+        for (int64_t i2 = 0; i2 < 17; ++i2) {
+          #pragma omp simd
+          for (int64_t i3 = 0; i3 < 16; ++i3) {
+            const float t0 = in0[3264 * i0 + 192 * i2 + 16 * i1 + i3];
+            const float t1 = km::mul(t0, 0.5f);
+            out0[1088 * i0 + 272 * i1 + 16 * i2 + i3] = t1;
+          }
+        }
+      }
+    }
+  });
+}
+
+// nodes permute_2, slice_2, squeeze_1, permute_3, mul_48, expand_2, clone_1
+void k3_permute_slice_squeeze_permute_mul_expand_clone(const float* __restrict in0,
+    float* __restrict out0, int64_t s77) {
+  aotic::runtime::parallel_for((s77), (1088 * s77), [&](int64_t i0_begin, int64_t i0_end) {
+    for (int64_t i0 = i0_begin; i0 < i0_end; ++i0) {
+      for (int64_t i1 = 0; i1 < 64; ++i1) {
+        #pragma omp simd
+        for (int64_t i3 = 0; i3 < 17; ++i3) {
+          const float t0 = in0[3264 * i0 + 192 * i3 + i1 + 64];
+          const float t1 = km::mul(t0, 0.5f);
+          out0[1088 * i0 + 17 * i1 + i3] = t1;
+        }
+      }
+    }
+  });
+}
+
+// nodes _softmax
+void k4_softmax(const float* __restrict in0, float* __restrict out0, int64_t s77) {
+  aotic::runtime::parallel_for((68 * s77), (1156 * s77), [&](int64_t i0_begin, int64_t i0_end) {
+    for (int64_t i0 = i0_begin; i0 < i0_end; ++i0) {
+      float max = -std::numeric_limits<float>::infinity();
+      for (int64_t r0 = 0; r0 < 17; ++r0) {
+        const float t0 = in0[17 * i0 + r0];
+        max = km::maximum(max, t0);
+      }
+      float sum = 0.0f;
+      #pragma omp simd reduction(+ : sum)
+      for (int64_t r0 = 0; r0 < 17; ++r0) {
+        const float t1 = in0[17 * i0 + r0];
+        const float t2 = km::sub(t1, max);
+        const float t3 = km::exp(t2);
+        sum = km::add(sum, t3);
+      }
+      #pragma omp simd
+      for (int64_t r0 = 0; r0 < 17; ++r0) {
+        const float t4 = in0[17 * i0 + r0];
+        const float t5 = km::sub(t4, max);
+        const float t6 = km::exp(t5);
+        const float t7 = (t6 / sum);
+        out0[17 * i0 + r0] = t7;
+      }
+    }
+  });
+}
+
+// nodes eq_44, logical_not
+void k5_eq_logical_not(const float* __restrict in0, bool* __restrict out0, int64_t s77) {
+  aotic::runtime::parallel_for((1156 * s77), (1156 * s77), [&](int64_t i0_begin, int64_t i0_end) {
+    #pragma omp simd
+    for (int64_t i0 = i0_begin; i0 < i0_end; ++i0) {
+      const float t0 = in0[i0];
+      const bool t1 = (t0 == -std::numeric_limits<float>::infinity());
+      const bool t2 = !t1;
+      out0[i0] = t2;
+    }
+  });
+}
+
+// nodes logical_not_1, where
+void k6_logical_not_where(const float* __restrict in0, const float* __restrict in1,
+    const bool* __restrict in2, float* __restrict out0, int64_t s77) {
+  aotic::runtime::parallel_for((68 * s77), (1156 * s77), [&](int64_t i0_begin, int64_t i0_end) {
+    for (int64_t i0 = i0_begin; i0 < i0_end; ++i0) {
+      #pragma omp simd
+      for (int64_t i3 = 0; i3 < 17; ++i3) {
+        const bool t0 = in2[i0];
+        const bool t1 = !t0;
+        const float t2 = in1[17 * i0 + i3];
+        const float t3 = in0[17 * i0 + i3];
+        const float t4 = (t1 ? t2 : t3);
+        out0[17 * i0 + i3] = t4;
+      }
+    }
+  });
+}
+
+// nodes permute_2, slice_3, squeeze_2, expand_4, clone_2
+void k7_permute_slice_squeeze_expand_clone(const float* __restrict in0, float* __restrict out0, int64_t s77) {
+  aotic::runtime::parallel_for((s77), (1088 * s77), [&](int64_t i0_begin, int64_t i0_end) {
+    for (int64_t i0 = i0_begin; i0 < i0_end; ++i0) {
+      for (int64_t i1 = 0; i1 < 4; ++i1) {
+        for (int64_t i2 = 0; i2 < 17; ++i2) {
+          #pragma omp simd
+          for (int64_t i3 = 0; i3 < 16; ++i3) {
+            const float t0 = in0[3264 * i0 + 192 * i2 + 16 * i1 + i3 + 128];
+            out0[1088 * i0 + 272 * i1 + 16 * i2 + i3] = t0;
+          }
+        }
+      }
+    }
+  });
+}
+
+// nodes permute_4, clone_3
+void k8_permute_clone(const float* __restrict in0, float* __restrict out0, int64_t s77) {
+  aotic::runtime::parallel_for(17, (1088 * s77), [&](int64_t i0_begin, int64_t i0_end) {
+    for (int64_t i0 = i0_begin; i0 < i0_end; ++i0) {
+      for (int64_t i1 = 0; i1 < (4 * s77); ++i1) {
+        #pragma omp simd
+        for (int64_t i3 = 0; i3 < 16; ++i3) {
+          const float t0 = in0[272 * i1 + 16 * i0 + i3];
+          out0[(64 * s77) * i0 + 16 * i1 + i3] = t0;
+        }
+      }
+    }
+  });
+}
+
+// nodes add_105, add_110
+void k9_add_add(const float* __restrict in0, const float* __restrict in1, const float* __restrict in2,
+    float* __restrict out0, int64_t s77) {
+  aotic::runtime::parallel_for((17 * s77), (1088 * s77), [&](int64_t i0_begin, int64_t i0_end) {
+    for (int64_t i0 = i0_begin; i0 < i0_end; ++i0) {
+      #pragma omp simd
+      for (int64_t i2 = 0; i2 < 64; ++i2) {
+        const float t0 = in0[64 * i0 + i2];
+        const float t1 = in1[64 * i0 + i2];
+        const float t2 = in2[i2];
+        const float t3 = km::add(t1, t2);
+        const float t4 = km::add(t0, t3);
+        out0[64 * i0 + i2] = t4;
+      }
+    }
+  });
+}
+
+// nodes native_layer_norm_1
+void k10_layer_norm(const float* __restrict in0, const float* __restrict in1,
+    const float* __restrict in2, float* __restrict out0, int64_t s77) {
+  aotic::runtime::parallel_for((17 * s77), 64, [&](int64_t i0_begin, int64_t i0_end) {
+    for (int64_t i0 = i0_begin; i0 < i0_end; ++i0) {
+      float sum = 0.0f;
+      #pragma omp simd reduction(+ : sum)
+      for (int64_t r0 = 0; r0 < 64; ++r0) {
+        const float t0 = in0[64 * i0 + r0];
+        sum = km::add(sum, t0);
+      }
+      const float t1 = km::convert<float>(64);
+      const float t2 = (sum / t1);
+      const float mean = t2;
+      float squares = 0.0f;
+      #pragma omp simd reduction(+ : squares)
+      for (int64_t r0 = 0; r0 < 64; ++r0) {
+        const float t3 = in0[64 * i0 + r0];
+        const float t4 = km::sub(t3, mean);
+        const float t5 = km::mul(t4, t4);
+        squares = km::add(squares, t5);
+      }
+      const float t6 = (squares / t1);
+      const float t7 = km::add(t6, 1e-05f);
+      const float t8 = km::rsqrt(t7);
+      const float rstd = t8;
+      #pragma omp simd
+      for (int64_t r0 = 0; r0 < 64; ++r0) {
+        const float t9 = in0[64 * i0 + r0];
+        const float t10 = km::sub(t9, mean);
+        const float t11 = km::mul(t10, rstd);
+        const float t12 = in1[r0];
+        const float t13 = km::mul(t11, t12);
+        const float t14 = in2[r0];
+        const float t15 = km::add(t13, t14);
+        out0[64 * i0 + r0] = t15;
+      }
+    }
+  });
+}
+
+// nodes gelu
+void k11_gelu(const float* __restrict in0, float* __restrict out0, int64_t s77) {
+  aotic::runtime::parallel_for((2176 * s77), (2176 * s77), [&](int64_t i0_begin, int64_t i0_end) {
+    #pragma omp simd
+    for (int64_t i0 = i0_begin; i0 < i0_end; ++i0) {
+      const float t0 = in0[i0];
+      const float t1 = km::gelu(t0);
+      out0[i0] = t1;
+    }
+  });
+}
+
+// nodes add_151
+void k12_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0, int64_t s77) {
+  aotic::runtime::parallel_for((1088 * s77), (1088 * s77), [&](int64_t i0_begin, int64_t i0_end) {
+    #pragma omp simd
+    for (int64_t i0 = i0_begin; i0 < i0_end; ++i0) {
+      const float t0 = in0[i0];
+      const float t1 = in1[i0];
+      const float t2 = km::add(t0, t1);
+      out0[i0] = t2;
+    }
+  });
+}
+
+// nodes native_layer_norm_2
+void k13_layer_norm(const float* __restrict in0, const float* __restrict in1,
+    const float* __restrict in2, float* __restrict out0, int64_t s77) {
+  aotic::runtime::parallel_for((17 * s77), 64, [&](int64_t i0_begin, int64_t i0_end) {
+    for (int64_t i0 = i0_begin; i0 < i0_end; ++i0) {
+      float sum = 0.0f;
+      #pragma omp simd reduction(+ : sum)
+      for (int64_t r0 = 0; r0 < 64; ++r0) {
+        const float t0 = in0[64 * i0 + r0];
+        sum = km::add(sum, t0);
+      }
+      const float t1 = km::convert<float>(64);
+      const float t2 = (sum / t1);
+      const float mean = t2;
+      float squares = 0.0f;
+      #pragma omp simd reduction(+ : squares)
+      for (int64_t r0 = 0; r0 < 64; ++r0) {
+        const float t3 = in0[64 * i0 + r0];
+        const float t4 = km::sub(t3, mean);
+        const float t5 = km::mul(t4, t4);
+        squares = km::add(squares, t5);
+      }
+      const float t6 = (squares / t1);
+      const float t7 = km::add(t6, 1e-05f);
+      const float t8 = km::rsqrt(t7);
+      const float rstd = t8;
+      #pragma omp simd
+      for (int64_t r0 = 0; r0 < 64; ++r0) {
+        const float t9 = in0[64 * i0 + r0];
+        const float t10 = km::sub(t9, mean);
+        const float t11 = km::mul(t10, rstd);
+        const float t12 = in1[r0];
+        const float t13 = km::mul(t11, t12);
+        const float t14 = in2[r0];
+        const float t15 = km::add(t13, t14);
+        out0[64 * i0 + r0] = t15;
+      }
+    }
+  });
+}
+
+// nodes permute_11, slice_4, squeeze_3, mul_192, expand_7, clone_4
+void k14_permute_slice_squeeze_mul_expand_clone(const float* __restrict in0, float* __restrict out0,
+    int64_t s77) {
+  aotic::runtime::parallel_for((s77), (1088 * s77), [&](int64_t i0_begin, int64_t i0_end) {
+    for (int64_t i0 = i0_begin; i0 < i0_end; ++i0) {
+      for (int64_t i1 = 0; i1 < 4; ++i1) {
+        for (int64_t i2 = 0; i2 < 17; ++i2) {
+          #pragma omp simd
+          for (int64_t i3 = 0; i3 < 16; ++i3) {
+            const float t0 = in0[3264 * i0 + 192 * i2 + 16 * i1 + i3];
+            const float t1 = km::mul(t0, 0.5f);
+            out0[1088 * i0 + 272 * i1 + 16 * i2 + i3] = t1;
+          }
+        }
+      }
+    }
+  });
+}
+
+// nodes permute_11, slice_5, squeeze_4, permute_12, mul_193, expand_8, clone_5
+void k15_permute_slice_squeeze_permute_mul_expand_clone(const float* __restrict in0,
+    float* __restrict out0, int64_t s77) {
+  aotic::runtime::parallel_for((s77), (1088 * s77), [&](int64_t i0_begin, int64_t i0_end) {
+    for (int64_t i0 = i0_begin; i0 < i0_end; ++i0) {
+      for (int64_t i1 = 0; i1 < 64; ++i1) {
+        #pragma omp simd
+        for (int64_t i3 = 0; i3 < 17; ++i3) {
+          const float t0 = in0[3264 * i0 + 192 * i3 + i1 + 64];
+          const float t1 = km::mul(t0, 0.5f);
+          out0[1088 * i0 + 17 * i1 + i3] = t1;
+        }
+      }
+    }
+  });
+}
+
+// nodes _softmax_1
+void k16_softmax(const float* __restrict in0, float* __restrict out0, int64_t s77) {
+  aotic::runtime::parallel_for((68 * s77), (1156 * s77), [&](int64_t i0_begin, int64_t i0_end) {
+    for (int64_t i0 = i0_begin; i0 < i0_end; ++i0) {
+      float max = -std::numeric_limits<float>::infinity();
+      for (int64_t r0 = 0; r0 < 17; ++r0) {
+        const float t0 = in0[17 * i0 + r0];
+        max = km::maximum(max, t0);
+      }
+      float sum = 0.0f;
+      #pragma omp simd reduction(+ : sum)
+      for (int64_t r0 = 0; r0 < 17; ++r0) {
+        const float t1 = in0[17 * i0 + r0];
+        const float t2 = km::sub(t1, max);
+        const float t3 = km::exp(t2);
+        sum = km::add(sum, t3);
+      }
+      #pragma omp simd
+      for (int64_t r0 = 0; r0 < 17; ++r0) {
+        const float t4 = in0[17 * i0 + r0];
+        const float t5 = km::sub(t4, max);
+        const float t6 = km::exp(t5);
+        const float t7 = (t6 / sum);
+        out0[17 * i0 + r0] = t7;
+      }
+    }
+  });
+}
+
+// nodes eq_155, logical_not_2
+void k17_eq_logical_not(const float* __restrict in0, bool* __restrict out0, int64_t s77) {
+  aotic::runtime::parallel_for((1156 * s77), (1156 * s77), [&](int64_t i0_begin, int64_t i0_end) {
+    #pragma omp simd
+    for (int64_t i0 = i0_begin; i0 < i0_end; ++i0) {
+      const float t0 = in0[i0];
+      const bool t1 = (t0 == -std::numeric_limits<float>::infinity());
+      const bool t2 = !t1;
+      out0[i0] = t2;
+    }
+  });
+}
+
+// nodes logical_not_3, where_1
+void k18_logical_not_where(const float* __restrict in0, const float* __restrict in1,
+    const bool* __restrict in2, float* __restrict out0, int64_t s77) {
+  aotic::runtime::parallel_for((68 * s77), (1156 * s77), [&](int64_t i0_begin, int64_t i0_end) {
+    for (int64_t i0 = i0_begin; i0 < i0_end; ++i0) {
+      #pragma omp simd
+      for (int64_t i3 = 0; i3 < 17; ++i3) {
+        const bool t0 = in2[i0];
+        const bool t1 = !t0;
+        const float t2 = in1[17 * i0 + i3];
+        const float t3 = in0[17 * i0 + i3];
+        const float t4 = (t1 ? t2 : t3);
+        out0[17 * i0 + i3] = t4;
+      }
+    }
+  });
+}
+
+// nodes permute_11, slice_6, squeeze_5, expand_10, clone_6
+void k19_permute_slice_squeeze_expand_clone(const float* __restrict in0, float* __restrict out0,
+    int64_t s77) {
+  aotic::runtime::parallel_for((s77), (1088 * s77), [&](int64_t i0_begin, int64_t i0_end) {
+    for (int64_t i0 = i0_begin; i0 < i0_end; ++i0) {
+      for (int64_t i1 = 0; i1 < 4; ++i1) {
+        for (int64_t i2 = 0; i2 < 17; ++i2) {
+          #pragma omp simd
+          for (int64_t i3 = 0; i3 < 16; ++i3) {
+            const float t0 = in0[3264 * i0 + 192 * i2 + 16 * i1 + i3 + 128];
+            out0[1088 * i0 + 272 * i1 + 16 * i2 + i3] = t0;
+          }
+        }
+      }
+    }
+  });
+}
+
+// nodes permute_13, clone_7
+void k20_permute_clone(const float* __restrict in0, float* __restrict out0, int64_t s77) {
+  aotic::runtime::parallel_for(17, (1088 * s77), [&](int64_t i0_begin, int64_t i0_end) {
+    for (int64_t i0 = i0_begin; i0 < i0_end; ++i0) {
+      for (int64_t i1 = 0; i1 < (4 * s77); ++i1) {
+        #pragma omp simd
+        for (int64_t i3 = 0; i3 < 16; ++i3) {
+          const float t0 = in0[272 * i1 + 16 * i0 + i3];
+          out0[(64 * s77) * i0 + 16 * i1 + i3] = t0;
+        }
+      }
+    }
+  });
+}
+
+// nodes add_239, add_244
+void k21_add_add(const float* __restrict in0, const float* __restrict in1, const float* __restrict in2,
+    float* __restrict out0, int64_t s77) {
+  aotic::runtime::parallel_for((17 * s77), (1088 * s77), [&](int64_t i0_begin, int64_t i0_end) {
+    for (int64_t i0 = i0_begin; i0 < i0_end; ++i0) {
+      #pragma omp simd
+      for (int64_t i2 = 0; i2 < 64; ++i2) {
+        const float t0 = in0[64 * i0 + i2];
+        const float t1 = in1[64 * i0 + i2];
+        const float t2 = in2[i2];
+        const float t3 = km::add(t1, t2);
+        const float t4 = km::add(t0, t3);
+        out0[64 * i0 + i2] = t4;
+      }
+    }
+  });
+}
+
+// nodes native_layer_norm_3
+void k22_layer_norm(const float* __restrict in0, const float* __restrict in1,
+    const float* __restrict in2, float* __restrict out0, int64_t s77) {
+  aotic::runtime::parallel_for((17 * s77), 64, [&](int64_t i0_begin, int64_t i0_end) {
+    for (int64_t i0 = i0_begin; i0 < i0_end; ++i0) {
+      float sum = 0.0f;
+      #pragma omp simd reduction(+ : sum)
+      for (int64_t r0 = 0; r0 < 64; ++r0) {
+        const float t0 = in0[64 * i0 + r0];
+        sum = km::add(sum, t0);
+      }
+      const float t1 = km::convert<float>(64);
+      const float t2 = (sum / t1);
+      const float mean = t2;
+      float squares = 0.0f;
+      #pragma omp simd reduction(+ : squares)
+      for (int64_t r0 = 0; r0 < 64; ++r0) {
+        const float t3 = in0[64 * i0 + r0];
+        const float t4 = km::sub(t3, mean);
+        const float t5 = km::mul(t4, t4);
+        squares = km::add(squares, t5);
+      }
+      const float t6 = (squares / t1);
+      const float t7 = km::add(t6, 1e-05f);
+      const float t8 = km::rsqrt(t7);
+      const float rstd = t8;
+      #pragma omp simd
+      for (int64_t r0 = 0; r0 < 64; ++r0) {
+        const float t9 = in0[64 * i0 + r0];
+        const float t10 = km::sub(t9, mean);
+        const float t11 = km::mul(t10, rstd);
+        const float t12 = in1[r0];
+        const float t13 = km::mul(t11, t12);
+        const float t14 = in2[r0];
+        const float t15 = km::add(t13, t14);
+        out0[64 * i0 + r0] = t15;
+      }
+    }
+  });
+}
+
+// nodes gelu_1
+void k23_gelu(const float* __restrict in0, float* __restrict out0, int64_t s77) {
+  aotic::runtime::parallel_for((2176 * s77), (2176 * s77), [&](int64_t i0_begin, int64_t i0_end) {
+    #pragma omp simd
+    for (int64_t i0 = i0_begin; i0 < i0_end; ++i0) {
+      const float t0 = in0[i0];
+      const float t1 = km::gelu(t0);
+      out0[i0] = t1;
+    }
+  });
+}
+
+// nodes add_285, select, native_layer_norm_4
+void k24_add_select_layer_norm(const float* __restrict in0, const float* __restrict in1,
+    const float* __restrict in2, const float* __restrict in3, float* __restrict out0, int64_t s77) {
+  aotic::runtime::parallel_for((s77), 64, [&](int64_t i0_begin, int64_t i0_end) {
+    for (int64_t i0 = i0_begin; i0 < i0_end; ++i0) {
+      float sum = 0.0f;
+      #pragma omp simd reduction(+ : sum)
+      for (int64_t r0 = 0; r0 < 64; ++r0) {
+        const float t0 = in0[1088 * i0 + r0];
+        const float t1 = in1[1088 * i0 + r0];
+        const float t2 = km::add(t0, t1);
+        sum = km::add(sum, t2);
+      }
+      const float t3 = km::convert<float>(64);
+      const float t4 = (sum / t3);
+      const float mean = t4;
+      float squares = 0.0f;
+      #pragma omp simd reduction(+ : squares)
+      for (int64_t r0 = 0; r0 < 64; ++r0) {
+        const float t5 = in0[1088 * i0 + r0];
+        const float t6 = in1[1088 * i0 + r0];
+        const float t7 = km::add(t5, t6);
+        const float t8 = km::sub(t7, mean);
+        const float t9 = km::mul(t8, t8);
+        squares = km::add(squares, t9);
+      }
+      const float t10 = (squares / t3);
+      const float t11 = km::add(t10, 1e-05f);
+      const float t12 = km::rsqrt(t11);
+      const float rstd = t12;
+      #pragma omp simd
+      for (int64_t r0 = 0; r0 < 64; ++r0) {
+        const float t13 = in0[1088 * i0 + r0];
+        const float t14 = in1[1088 * i0 + r0];
+        const float t15 = km::add(t13, t14);
+        const float t16 = km::sub(t15, mean);
+        const float t17 = km::mul(t16, rstd);
+        const float t18 = in2[r0];
+        const float t19 = km::mul(t17, t18);
+        const float t20 = in3[r0];
+        const float t21 = km::add(t19, t20);
+        out0[64 * i0 + r0] = t21;
+      }
+    }
+  });
+}
 
 void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHandle* outputs) {
   const int64_t s77 = state.symbol(0);
@@ -97,21 +998,43 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   expand.reset();
   // node 'add_17' (aten.add.Tensor)
   TensorHandle add_17;
-  check(aoti_torch_cpu_add_Tensor(cat.get(), p_pos, 1.0, add_17.out()), "node 'add_17' (aten.add.Tensor)");
+  const int64_t add_17_sizes[] = {s77, 17, 64};
+  const int64_t add_17_strides[] = {1088, 64, 1};
+  check(aoti_torch_empty_strided(
+            3, add_17_sizes, add_17_strides, kFloat32, kCPU, kDefaultDeviceIndex, add_17.out()),
+        "allocate add_17");
+  {
+    const int64_t cat_layout[] = {1088, 64, 1};
+    TensorHandle cat_copy;
+    const float* cat_data = kernel_input<float>(cat.get(), 3, cat_layout, cat_copy);
+    const int64_t p_pos_layout[] = {1088, 64, 1};
+    TensorHandle p_pos_copy;
+    const float* p_pos_data = kernel_input<float>(p_pos, 3, p_pos_layout, p_pos_copy);
+    k0_add(cat_data, p_pos_data, aotic::runtime::data<float>(add_17.get()), s77);
+  }
   cat.reset();
   // node 'native_layer_norm' (aten.native_layer_norm.default)
   TensorHandle getitem;
-  TensorHandle native_layer_norm_unused_1;
-  TensorHandle native_layer_norm_unused_2;
-  const int64_t normalized_shape[] = {64};
-  AtenTensorHandle weight_value = p_blocks_0_n1_weight;
-  AtenTensorHandle bias_value_1 = p_blocks_0_n1_bias;
-  check(aoti_torch_cpu_native_layer_norm(
-            add_17.get(), normalized_shape, 1, &weight_value, &bias_value_1, 1e-05, getitem.out(),
-            native_layer_norm_unused_1.out(), native_layer_norm_unused_2.out()),
-        "node 'native_layer_norm' (aten.native_layer_norm.default)");
-  native_layer_norm_unused_1.reset();
-  native_layer_norm_unused_2.reset();
+  const int64_t getitem_sizes[] = {s77, 17, 64};
+  const int64_t getitem_strides[] = {1088, 64, 1};
+  check(aoti_torch_empty_strided(
+            3, getitem_sizes, getitem_strides, kFloat32, kCPU, kDefaultDeviceIndex, getitem.out()),
+        "allocate getitem");
+  {
+    const int64_t add_17_layout[] = {1088, 64, 1};
+    TensorHandle add_17_copy;
+    const float* add_17_data = kernel_input<float>(add_17.get(), 3, add_17_layout, add_17_copy);
+    const int64_t p_blocks_0_n1_weight_layout[] = {1};
+    TensorHandle p_blocks_0_n1_weight_copy;
+    const float* p_blocks_0_n1_weight_data = kernel_input<float>(p_blocks_0_n1_weight, 1,
+        p_blocks_0_n1_weight_layout, p_blocks_0_n1_weight_copy);
+    const int64_t p_blocks_0_n1_bias_layout[] = {1};
+    TensorHandle p_blocks_0_n1_bias_copy;
+    const float* p_blocks_0_n1_bias_data = kernel_input<float>(p_blocks_0_n1_bias, 1,
+        p_blocks_0_n1_bias_layout, p_blocks_0_n1_bias_copy);
+    k1_layer_norm(add_17_data, p_blocks_0_n1_weight_data, p_blocks_0_n1_bias_data,
+        aotic::runtime::data<float>(getitem.get()), s77);
+  }
   // node 'mul_26' (_operator.mul)
   const int64_t mul_26 = 17 * s77;
   // node 'view_1' (aten.view.default)
@@ -120,7 +1043,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   TensorHandle view_1;
   const int64_t shape_1[] = {mul_26, 64};
   check(aoti_torch_cpu_reshape(getitem.get(), shape_1, 2, view_1.out()), "node 'view_1' (aten.view.default)");
-  getitem.reset();
+  // getitem is free: its buffer is kept for bmm_2
   // node 'permute_1' (aten.permute.default)
   // may share p_blocks_0_qkv_weight's storage (a view)
   TensorHandle permute_1;
@@ -152,113 +1075,51 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   const int64_t shape_3[] = {sym_size_int_7, 17, 3, 4, 16};
   check(aoti_torch_cpu_reshape(view_2.get(), shape_3, 5, view_3.out()), "node 'view_3' (aten.view.default)");
   view_2.reset();
-  // node 'permute_2' (aten.permute.default)
-  // may share view_3's storage (a view)
-  TensorHandle permute_2;
-  const int64_t dims_2[] = {2, 0, 3, 1, 4};
-  check(aoti_torch_cpu_permute(view_3.get(), dims_2, 5, permute_2.out()),
-        "node 'permute_2' (aten.permute.default)");
-  view_3.reset();
-  // node 'slice_1' (aten.slice.Tensor)
-  // may share permute_2's storage (a view)
-  TensorHandle slice_1;
-  int64_t start_value = 0;
-  int64_t end_value = 1;
-  check(aoti_torch_cpu_slice_Tensor(permute_2.get(), 0, &start_value, &end_value, 1, slice_1.out()),
-        "node 'slice_1' (aten.slice.Tensor)");
-  // node 'slice_2' (aten.slice.Tensor)
-  // may share permute_2's storage (a view)
-  TensorHandle slice_2;
-  int64_t start_value_1 = 1;
-  int64_t end_value_1 = 2;
-  check(aoti_torch_cpu_slice_Tensor(permute_2.get(), 0, &start_value_1, &end_value_1, 1, slice_2.out()),
-        "node 'slice_2' (aten.slice.Tensor)");
-  // node 'slice_3' (aten.slice.Tensor)
-  // may share permute_2's storage (a view)
-  TensorHandle slice_3;
-  int64_t start_value_2 = 2;
-  int64_t end_value_2 = 3;
-  check(aoti_torch_cpu_slice_Tensor(permute_2.get(), 0, &start_value_2, &end_value_2, 1, slice_3.out()),
-        "node 'slice_3' (aten.slice.Tensor)");
-  permute_2.reset();
-  // node 'squeeze' (aten.squeeze.dims)
-  // may share slice_1's storage (a view)
-  TensorHandle squeeze;
-  const int64_t dim[] = {0};
-  check(aoti_torch_cpu_squeeze_dims(slice_1.get(), dim, 1, squeeze.out()),
-        "node 'squeeze' (aten.squeeze.dims)");
-  slice_1.reset();
-  // node 'squeeze_1' (aten.squeeze.dims)
-  // may share slice_2's storage (a view)
-  TensorHandle squeeze_1;
-  const int64_t dim_1[] = {0};
-  check(aoti_torch_cpu_squeeze_dims(slice_2.get(), dim_1, 1, squeeze_1.out()),
-        "node 'squeeze_1' (aten.squeeze.dims)");
-  slice_2.reset();
-  // node 'squeeze_2' (aten.squeeze.dims)
-  // may share slice_3's storage (a view)
-  TensorHandle squeeze_2;
-  const int64_t dim_2[] = {0};
-  check(aoti_torch_cpu_squeeze_dims(slice_3.get(), dim_2, 1, squeeze_2.out()),
-        "node 'squeeze_2' (aten.squeeze.dims)");
-  slice_3.reset();
-  // node 'mul_47' (aten.mul.Scalar)
-  TensorHandle mul_47;
-  check(aoti_torch_cpu_mul_Scalar(squeeze.get(), 0.5, mul_47.out()), "node 'mul_47' (aten.mul.Scalar)");
-  squeeze.reset();
-  // node 'permute_3' (aten.permute.default)
-  // may share squeeze_1's storage (a view)
-  TensorHandle permute_3;
-  const int64_t dims_3[] = {0, 1, 3, 2};
-  check(aoti_torch_cpu_permute(squeeze_1.get(), dims_3, 4, permute_3.out()),
-        "node 'permute_3' (aten.permute.default)");
-  squeeze_1.reset();
-  // node 'mul_48' (aten.mul.Scalar)
-  TensorHandle mul_48;
-  check(aoti_torch_cpu_mul_Scalar(permute_3.get(), 0.5, mul_48.out()), "node 'mul_48' (aten.mul.Scalar)");
-  permute_3.reset();
   // node 'mul_49' (_operator.mul)
   const int64_t mul_49 = 4 * s77;
-  // node 'expand_1' (aten.expand.default)
-  // may share mul_47's storage (a view)
-  TensorHandle expand_1;
-  const int64_t size_1[] = {sym_size_int_7, 4, 17, 16};
-  check(aoti_torch_cpu_expand(mul_47.get(), size_1, 4, false, expand_1.out()),
-        "node 'expand_1' (aten.expand.default)");
-  mul_47.reset();
   // node 'clone' (aten.clone.default)
   TensorHandle clone;
-  int32_t memory_format_value = kContiguousFormat;
-  check(aoti_torch_cpu_clone(expand_1.get(), &memory_format_value, clone.out()),
-        "node 'clone' (aten.clone.default)");
-  expand_1.reset();
+  const int64_t clone_sizes[] = {s77, 4, 17, 16};
+  const int64_t clone_strides[] = {1088, 272, 16, 1};
+  check(aoti_torch_empty_strided(
+            4, clone_sizes, clone_strides, kFloat32, kCPU, kDefaultDeviceIndex, clone.out()),
+        "allocate clone");
+  // fuses permute_2, slice_1, squeeze, mul_47, expand_1, clone
+  {
+    const int64_t view_3_layout[] = {3264, 192, 64, 16, 1};
+    TensorHandle view_3_copy;
+    const float* view_3_data = kernel_input<float>(view_3.get(), 5, view_3_layout, view_3_copy);
+    k2_permute_slice_squeeze_mul_expand_clone(view_3_data, aotic::runtime::data<float>(clone.get()), s77);
+  }
   // node 'view_4' (aten.view.default)
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
   // may share clone's storage (a view)
   TensorHandle view_4;
   const int64_t shape_4[] = {mul_49, 17, 16};
   check(aoti_torch_cpu_reshape(clone.get(), shape_4, 3, view_4.out()), "node 'view_4' (aten.view.default)");
-  clone.reset();
-  // node 'expand_2' (aten.expand.default)
-  // may share mul_48's storage (a view)
-  TensorHandle expand_2;
-  const int64_t size_2[] = {sym_size_int_7, 4, 16, 17};
-  check(aoti_torch_cpu_expand(mul_48.get(), size_2, 4, false, expand_2.out()),
-        "node 'expand_2' (aten.expand.default)");
-  mul_48.reset();
+  // clone is free: its buffer is kept for clone_2
   // node 'clone_1' (aten.clone.default)
   TensorHandle clone_1;
-  int32_t memory_format_value_1 = kContiguousFormat;
-  check(aoti_torch_cpu_clone(expand_2.get(), &memory_format_value_1, clone_1.out()),
-        "node 'clone_1' (aten.clone.default)");
-  expand_2.reset();
+  const int64_t clone_1_sizes[] = {s77, 4, 16, 17};
+  const int64_t clone_1_strides[] = {1088, 272, 17, 1};
+  check(aoti_torch_empty_strided(
+            4, clone_1_sizes, clone_1_strides, kFloat32, kCPU, kDefaultDeviceIndex, clone_1.out()),
+        "allocate clone_1");
+  // fuses permute_2, slice_2, squeeze_1, permute_3, mul_48, expand_2, clone_1
+  {
+    const int64_t view_3_layout_1[] = {3264, 192, 64, 16, 1};
+    TensorHandle view_3_copy_1;
+    const float* view_3_data_1 = kernel_input<float>(view_3.get(), 5, view_3_layout_1, view_3_copy_1);
+    k3_permute_slice_squeeze_permute_mul_expand_clone(view_3_data_1,
+        aotic::runtime::data<float>(clone_1.get()), s77);
+  }
   // node 'view_5' (aten.view.default)
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
   // may share clone_1's storage (a view)
   TensorHandle view_5;
   const int64_t shape_5[] = {mul_49, 16, 17};
   check(aoti_torch_cpu_reshape(clone_1.get(), shape_5, 3, view_5.out()), "node 'view_5' (aten.view.default)");
-  clone_1.reset();
+  // clone_1 is free: its buffer is kept for clone_5
   // node 'bmm' (aten.bmm.default)
   TensorHandle bmm;
   const int64_t bmm_sizes[] = {4 * s77, 17, 17};
@@ -277,50 +1138,76 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   // bmm is free: its buffer is kept for bmm_3
   // node '_softmax' (aten._softmax.default)
   TensorHandle _softmax;
-  check(aoti_torch_cpu__softmax(view_6.get(), -1, false, _softmax.out()),
-        "node '_softmax' (aten._softmax.default)");
-  // node 'eq_44' (aten.eq.Scalar)
-  TensorHandle eq_44;
-  check(aoti_torch_cpu_eq_Scalar(view_6.get(), -std::numeric_limits<double>::infinity(), eq_44.out()),
-        "node 'eq_44' (aten.eq.Scalar)");
-  view_6.reset();
+  const int64_t _softmax_sizes[] = {s77, 4, 17, 17};
+  const int64_t _softmax_strides[] = {1156, 289, 17, 1};
+  check(aoti_torch_empty_strided(
+            4, _softmax_sizes, _softmax_strides, kFloat32, kCPU, kDefaultDeviceIndex, _softmax.out()),
+        "allocate _softmax");
+  {
+    const int64_t view_6_layout[] = {1156, 289, 17, 1};
+    TensorHandle view_6_copy;
+    const float* view_6_data = kernel_input<float>(view_6.get(), 4, view_6_layout, view_6_copy);
+    k4_softmax(view_6_data, aotic::runtime::data<float>(_softmax.get()), s77);
+  }
   // node 'logical_not' (aten.logical_not.default)
   TensorHandle logical_not;
-  check(aoti_torch_cpu_logical_not(eq_44.get(), logical_not.out()),
-        "node 'logical_not' (aten.logical_not.default)");
-  eq_44.reset();
+  const int64_t logical_not_sizes[] = {s77, 4, 17, 17};
+  const int64_t logical_not_strides[] = {1156, 289, 17, 1};
+  check(aoti_torch_empty_strided(
+            4, logical_not_sizes, logical_not_strides, kBool, kCPU, kDefaultDeviceIndex, logical_not.out()),
+        "allocate logical_not");
+  // fuses eq_44, logical_not
+  {
+    const int64_t view_6_layout_1[] = {1156, 289, 17, 1};
+    TensorHandle view_6_copy_1;
+    const float* view_6_data_1 = kernel_input<float>(view_6.get(), 4, view_6_layout_1, view_6_copy_1);
+    k5_eq_logical_not(view_6_data_1, aotic::runtime::data<bool>(logical_not.get()), s77);
+  }
+  view_6.reset();
   // node 'any_1' (aten.any.dim)
   TensorHandle any_1;
   check(aoti_torch_cpu_any_dim(logical_not.get(), -1, true, any_1.out()), "node 'any_1' (aten.any.dim)");
-  logical_not.reset();
-  // node 'logical_not_1' (aten.logical_not.default)
-  TensorHandle logical_not_1;
-  check(aoti_torch_cpu_logical_not(any_1.get(), logical_not_1.out()),
-        "node 'logical_not_1' (aten.logical_not.default)");
-  any_1.reset();
+  // logical_not is free: its buffer is kept for logical_not_2
   // node 'full_like' (aten.full_like.default)
   TensorHandle full_like;
   int32_t dtype_value = kFloat32;
   int32_t pin_memory_value = false;
-  int32_t memory_format_value_2 = kPreserveFormat;
+  int32_t memory_format_value = kPreserveFormat;
   check(aoti_torch_cpu_full_like(
             _softmax.get(), 0.0, &dtype_value, nullptr, nullptr, kDefaultDeviceIndex, &pin_memory_value,
-            &memory_format_value_2, full_like.out()),
+            &memory_format_value, full_like.out()),
         "node 'full_like' (aten.full_like.default)");
   // node 'where' (aten.where.self)
   TensorHandle where;
-  check(aoti_torch_cpu_where_self(logical_not_1.get(), full_like.get(), _softmax.get(), where.out()),
-        "node 'where' (aten.where.self)");
-  _softmax.reset();
-  logical_not_1.reset();
+  const int64_t where_sizes[] = {s77, 4, 17, 17};
+  const int64_t where_strides[] = {1156, 289, 17, 1};
+  check(aoti_torch_empty_strided(
+            4, where_sizes, where_strides, kFloat32, kCPU, kDefaultDeviceIndex, where.out()),
+        "allocate where");
+  // fuses logical_not_1, where
+  {
+    const int64_t _softmax_layout[] = {1156, 289, 17, 1};
+    TensorHandle _softmax_copy;
+    const float* _softmax_data = kernel_input<float>(_softmax.get(), 4, _softmax_layout, _softmax_copy);
+    const int64_t full_like_layout[] = {1156, 289, 17, 1};
+    TensorHandle full_like_copy;
+    const float* full_like_data = kernel_input<float>(full_like.get(), 4, full_like_layout, full_like_copy);
+    const int64_t any_1_layout[] = {68, 17, 1, 1};
+    TensorHandle any_1_copy;
+    const bool* any_1_data = kernel_input<bool>(any_1.get(), 4, any_1_layout, any_1_copy);
+    k6_logical_not_where(_softmax_data, full_like_data, any_1_data,
+        aotic::runtime::data<float>(where.get()), s77);
+  }
+  // _softmax is free: its buffer is kept for where_1
+  any_1.reset();
   full_like.reset();
   // node 'expand_3' (aten.expand.default)
   // may share where's storage (a view)
   TensorHandle expand_3;
-  const int64_t size_3[] = {sym_size_int_7, 4, 17, 17};
-  check(aoti_torch_cpu_expand(where.get(), size_3, 4, false, expand_3.out()),
+  const int64_t size_1[] = {sym_size_int_7, 4, 17, 17};
+  check(aoti_torch_cpu_expand(where.get(), size_1, 4, false, expand_3.out()),
         "node 'expand_3' (aten.expand.default)");
-  where.reset();
+  // where is free: its buffer is kept for _softmax_1
   // node 'view_7' (aten.view.default)
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
   // may share expand_3's storage (a view)
@@ -329,26 +1216,24 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   check(aoti_torch_cpu_reshape(expand_3.get(), shape_7, 3, view_7.out()),
         "node 'view_7' (aten.view.default)");
   expand_3.reset();
-  // node 'expand_4' (aten.expand.default)
-  // may share squeeze_2's storage (a view)
-  TensorHandle expand_4;
-  const int64_t size_4[] = {sym_size_int_7, 4, 17, 16};
-  check(aoti_torch_cpu_expand(squeeze_2.get(), size_4, 4, false, expand_4.out()),
-        "node 'expand_4' (aten.expand.default)");
-  squeeze_2.reset();
   // node 'clone_2' (aten.clone.default)
   TensorHandle clone_2;
-  int32_t memory_format_value_3 = kContiguousFormat;
-  check(aoti_torch_cpu_clone(expand_4.get(), &memory_format_value_3, clone_2.out()),
-        "node 'clone_2' (aten.clone.default)");
-  expand_4.reset();
+  clone_2 = std::move(clone);  // clone's buffer: same dtype, sizes and strides
+  // fuses permute_2, slice_3, squeeze_2, expand_4, clone_2
+  {
+    const int64_t view_3_layout_2[] = {3264, 192, 64, 16, 1};
+    TensorHandle view_3_copy_2;
+    const float* view_3_data_2 = kernel_input<float>(view_3.get(), 5, view_3_layout_2, view_3_copy_2);
+    k7_permute_slice_squeeze_expand_clone(view_3_data_2, aotic::runtime::data<float>(clone_2.get()), s77);
+  }
+  view_3.reset();
   // node 'view_8' (aten.view.default)
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
   // may share clone_2's storage (a view)
   TensorHandle view_8;
   const int64_t shape_8[] = {mul_49, 17, 16};
   check(aoti_torch_cpu_reshape(clone_2.get(), shape_8, 3, view_8.out()), "node 'view_8' (aten.view.default)");
-  clone_2.reset();
+  // clone_2 is free: its buffer is kept for clone_4
   // node 'bmm_1' (aten.bmm.default)
   TensorHandle bmm_1;
   const int64_t bmm_1_sizes[] = {4 * s77, 17, 16};
@@ -366,31 +1251,33 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   const int64_t shape_9[] = {sym_size_int_7, 4, 17, 16};
   check(aoti_torch_cpu_reshape(bmm_1.get(), shape_9, 4, view_9.out()), "node 'view_9' (aten.view.default)");
   // bmm_1 is free: its buffer is kept for bmm_4
-  // node 'permute_4' (aten.permute.default)
-  // may share view_9's storage (a view)
-  TensorHandle permute_4;
-  const int64_t dims_4[] = {2, 0, 1, 3};
-  check(aoti_torch_cpu_permute(view_9.get(), dims_4, 4, permute_4.out()),
-        "node 'permute_4' (aten.permute.default)");
-  view_9.reset();
   // node 'clone_3' (aten.clone.default)
   TensorHandle clone_3;
-  int32_t memory_format_value_4 = kContiguousFormat;
-  check(aoti_torch_cpu_clone(permute_4.get(), &memory_format_value_4, clone_3.out()),
-        "node 'clone_3' (aten.clone.default)");
-  permute_4.reset();
+  const int64_t clone_3_sizes[] = {17, s77, 4, 16};
+  const int64_t clone_3_strides[] = {64 * s77, 64, 16, 1};
+  check(aoti_torch_empty_strided(
+            4, clone_3_sizes, clone_3_strides, kFloat32, kCPU, kDefaultDeviceIndex, clone_3.out()),
+        "allocate clone_3");
+  // fuses permute_4, clone_3
+  {
+    const int64_t view_9_layout[] = {1088, 272, 16, 1};
+    TensorHandle view_9_copy;
+    const float* view_9_data = kernel_input<float>(view_9.get(), 4, view_9_layout, view_9_copy);
+    k8_permute_clone(view_9_data, aotic::runtime::data<float>(clone_3.get()), s77);
+  }
+  view_9.reset();
   // node 'permute_5' (aten.permute.default)
   // may share clone_3's storage (a view)
   TensorHandle permute_5;
-  const int64_t dims_5[] = {1, 2, 0, 3};
-  check(aoti_torch_cpu_permute(clone_3.get(), dims_5, 4, permute_5.out()),
+  const int64_t dims_2[] = {1, 2, 0, 3};
+  check(aoti_torch_cpu_permute(clone_3.get(), dims_2, 4, permute_5.out()),
         "node 'permute_5' (aten.permute.default)");
-  clone_3.reset();
+  // clone_3 is free: its buffer is kept for clone_7
   // node 'permute_6' (aten.permute.default)
   // may share permute_5's storage (a view)
   TensorHandle permute_6;
-  const int64_t dims_6[] = {0, 2, 1, 3};
-  check(aoti_torch_cpu_permute(permute_5.get(), dims_6, 4, permute_6.out()),
+  const int64_t dims_3[] = {0, 2, 1, 3};
+  check(aoti_torch_cpu_permute(permute_5.get(), dims_3, 4, permute_6.out()),
         "node 'permute_6' (aten.permute.default)");
   permute_5.reset();
   // node 'view_10' (aten.view.default)
@@ -404,14 +1291,14 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   // node 'permute_7' (aten.permute.default)
   // may share p_blocks_0_proj_weight's storage (a view)
   TensorHandle permute_7;
-  const int64_t dims_7[] = {1, 0};
-  check(aoti_torch_cpu_permute(p_blocks_0_proj_weight, dims_7, 2, permute_7.out()),
+  const int64_t dims_4[] = {1, 0};
+  check(aoti_torch_cpu_permute(p_blocks_0_proj_weight, dims_4, 2, permute_7.out()),
         "node 'permute_7' (aten.permute.default)");
   // node 'expand_5' (aten.expand.default)
   // may share view_10's storage (a view)
   TensorHandle expand_5;
-  const int64_t size_5[] = {sym_size_int_7, 17, 64};
-  check(aoti_torch_cpu_expand(view_10.get(), size_5, 3, false, expand_5.out()),
+  const int64_t size_2[] = {sym_size_int_7, 17, 64};
+  check(aoti_torch_cpu_expand(view_10.get(), size_2, 3, false, expand_5.out()),
         "node 'expand_5' (aten.expand.default)");
   view_10.reset();
   // node 'view_11' (aten.view.default)
@@ -425,8 +1312,8 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   // node 'expand_6' (aten.expand.default)
   // may share permute_7's storage (a view)
   TensorHandle expand_6;
-  const int64_t size_6[] = {sym_size_int_7, 64, 64};
-  check(aoti_torch_cpu_expand(permute_7.get(), size_6, 3, false, expand_6.out()),
+  const int64_t size_3[] = {sym_size_int_7, 64, 64};
+  check(aoti_torch_cpu_expand(permute_7.get(), size_3, 3, false, expand_6.out()),
         "node 'expand_6' (aten.expand.default)");
   permute_7.reset();
   // node 'view_12' (aten.view.default)
@@ -439,11 +1326,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   expand_6.reset();
   // node 'bmm_2' (aten.bmm.default)
   TensorHandle bmm_2;
-  const int64_t bmm_2_sizes[] = {s77, 17, 64};
-  const int64_t bmm_2_strides[] = {1088, 64, 1};
-  check(aoti_torch_empty_strided(
-            3, bmm_2_sizes, bmm_2_strides, kFloat32, kCPU, kDefaultDeviceIndex, bmm_2.out()),
-        "allocate bmm_2");
+  bmm_2 = std::move(getitem);  // getitem's buffer: same dtype, sizes and strides
   check(aoti_torch_cpu_bmm_out(bmm_2.get(), view_11.get(), view_12.get()), "node 'bmm_2' (aten.bmm.default)");
   view_11.reset();
   view_12.reset();
@@ -454,31 +1337,49 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   const int64_t shape_13[] = {sym_size_int_7, 17, 64};
   check(aoti_torch_cpu_reshape(bmm_2.get(), shape_13, 3, view_13.out()),
         "node 'view_13' (aten.view.default)");
-  // bmm_2 is free: its buffer is kept for bmm_5
-  // node 'add_105' (aten.add.Tensor)
-  TensorHandle add_105;
-  check(aoti_torch_cpu_add_Tensor(view_13.get(), p_blocks_0_proj_bias, 1.0, add_105.out()),
-        "node 'add_105' (aten.add.Tensor)");
-  view_13.reset();
+  // bmm_2 is free: its buffer is kept for getitem_3
   // node 'add_110' (aten.add.Tensor)
   TensorHandle add_110;
-  check(aoti_torch_cpu_add_Tensor(add_17.get(), add_105.get(), 1.0, add_110.out()),
-        "node 'add_110' (aten.add.Tensor)");
-  add_17.reset();
-  add_105.reset();
+  const int64_t add_110_sizes[] = {s77, 17, 64};
+  const int64_t add_110_strides[] = {1088, 64, 1};
+  check(aoti_torch_empty_strided(
+            3, add_110_sizes, add_110_strides, kFloat32, kCPU, kDefaultDeviceIndex, add_110.out()),
+        "allocate add_110");
+  // fuses add_105, add_110
+  {
+    const int64_t add_17_layout_1[] = {1088, 64, 1};
+    TensorHandle add_17_copy_1;
+    const float* add_17_data_1 = kernel_input<float>(add_17.get(), 3, add_17_layout_1, add_17_copy_1);
+    const int64_t view_13_layout[] = {1088, 64, 1};
+    TensorHandle view_13_copy;
+    const float* view_13_data = kernel_input<float>(view_13.get(), 3, view_13_layout, view_13_copy);
+    const int64_t p_blocks_0_proj_bias_layout[] = {1};
+    TensorHandle p_blocks_0_proj_bias_copy;
+    const float* p_blocks_0_proj_bias_data = kernel_input<float>(p_blocks_0_proj_bias, 1,
+        p_blocks_0_proj_bias_layout, p_blocks_0_proj_bias_copy);
+    k9_add_add(add_17_data_1, view_13_data, p_blocks_0_proj_bias_data,
+        aotic::runtime::data<float>(add_110.get()), s77);
+  }
+  // add_17 is free: its buffer is kept for add_244
+  view_13.reset();
   // node 'native_layer_norm_1' (aten.native_layer_norm.default)
   TensorHandle getitem_3;
-  TensorHandle native_layer_norm_1_unused_1;
-  TensorHandle native_layer_norm_1_unused_2;
-  const int64_t normalized_shape_1[] = {64};
-  AtenTensorHandle weight_value_1 = p_blocks_0_n2_weight;
-  AtenTensorHandle bias_value_2 = p_blocks_0_n2_bias;
-  check(aoti_torch_cpu_native_layer_norm(
-            add_110.get(), normalized_shape_1, 1, &weight_value_1, &bias_value_2, 1e-05, getitem_3.out(),
-            native_layer_norm_1_unused_1.out(), native_layer_norm_1_unused_2.out()),
-        "node 'native_layer_norm_1' (aten.native_layer_norm.default)");
-  native_layer_norm_1_unused_1.reset();
-  native_layer_norm_1_unused_2.reset();
+  getitem_3 = std::move(bmm_2);  // bmm_2's buffer: same dtype, sizes and strides
+  {
+    const int64_t add_110_layout[] = {1088, 64, 1};
+    TensorHandle add_110_copy;
+    const float* add_110_data = kernel_input<float>(add_110.get(), 3, add_110_layout, add_110_copy);
+    const int64_t p_blocks_0_n2_weight_layout[] = {1};
+    TensorHandle p_blocks_0_n2_weight_copy;
+    const float* p_blocks_0_n2_weight_data = kernel_input<float>(p_blocks_0_n2_weight, 1,
+        p_blocks_0_n2_weight_layout, p_blocks_0_n2_weight_copy);
+    const int64_t p_blocks_0_n2_bias_layout[] = {1};
+    TensorHandle p_blocks_0_n2_bias_copy;
+    const float* p_blocks_0_n2_bias_data = kernel_input<float>(p_blocks_0_n2_bias, 1,
+        p_blocks_0_n2_bias_layout, p_blocks_0_n2_bias_copy);
+    k10_layer_norm(add_110_data, p_blocks_0_n2_weight_data, p_blocks_0_n2_bias_data,
+        aotic::runtime::data<float>(getitem_3.get()), s77);
+  }
   // node 'view_14' (aten.view.default)
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
   // may share getitem_3's storage (a view)
@@ -486,12 +1387,12 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   const int64_t shape_14[] = {mul_26, 64};
   check(aoti_torch_cpu_reshape(getitem_3.get(), shape_14, 2, view_14.out()),
         "node 'view_14' (aten.view.default)");
-  getitem_3.reset();
+  // getitem_3 is free: its buffer is kept for add_151
   // node 'permute_8' (aten.permute.default)
   // may share p_blocks_0_fc1_weight's storage (a view)
   TensorHandle permute_8;
-  const int64_t dims_8[] = {1, 0};
-  check(aoti_torch_cpu_permute(p_blocks_0_fc1_weight, dims_8, 2, permute_8.out()),
+  const int64_t dims_5[] = {1, 0};
+  check(aoti_torch_cpu_permute(p_blocks_0_fc1_weight, dims_5, 2, permute_8.out()),
         "node 'permute_8' (aten.permute.default)");
   // node 'addmm_1' (aten.addmm.default)
   TensorHandle addmm_1;
@@ -515,7 +1416,17 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   // addmm_1 is free: its buffer is kept for addmm_4
   // node 'gelu' (aten.gelu.default)
   TensorHandle gelu;
-  check(aoti_torch_cpu_gelu(view_15.get(), "none", gelu.out()), "node 'gelu' (aten.gelu.default)");
+  const int64_t gelu_sizes[] = {s77, 17, 128};
+  const int64_t gelu_strides[] = {2176, 128, 1};
+  check(aoti_torch_empty_strided(
+            3, gelu_sizes, gelu_strides, kFloat32, kCPU, kDefaultDeviceIndex, gelu.out()),
+        "allocate gelu");
+  {
+    const int64_t view_15_layout[] = {2176, 128, 1};
+    TensorHandle view_15_copy;
+    const float* view_15_data = kernel_input<float>(view_15.get(), 3, view_15_layout, view_15_copy);
+    k11_gelu(view_15_data, aotic::runtime::data<float>(gelu.get()), s77);
+  }
   view_15.reset();
   // node 'view_16' (aten.view.default)
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
@@ -523,12 +1434,12 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   TensorHandle view_16;
   const int64_t shape_16[] = {mul_26, 128};
   check(aoti_torch_cpu_reshape(gelu.get(), shape_16, 2, view_16.out()), "node 'view_16' (aten.view.default)");
-  gelu.reset();
+  // gelu is free: its buffer is kept for gelu_1
   // node 'permute_9' (aten.permute.default)
   // may share p_blocks_0_fc2_weight's storage (a view)
   TensorHandle permute_9;
-  const int64_t dims_9[] = {1, 0};
-  check(aoti_torch_cpu_permute(p_blocks_0_fc2_weight, dims_9, 2, permute_9.out()),
+  const int64_t dims_6[] = {1, 0};
+  check(aoti_torch_cpu_permute(p_blocks_0_fc2_weight, dims_6, 2, permute_9.out()),
         "node 'permute_9' (aten.permute.default)");
   // node 'addmm_2' (aten.addmm.default)
   TensorHandle addmm_2;
@@ -552,23 +1463,36 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   // addmm_2 is free: its buffer is kept for addmm_5
   // node 'add_151' (aten.add.Tensor)
   TensorHandle add_151;
-  check(aoti_torch_cpu_add_Tensor(add_110.get(), view_17.get(), 1.0, add_151.out()),
-        "node 'add_151' (aten.add.Tensor)");
-  add_110.reset();
+  add_151 = std::move(getitem_3);  // getitem_3's buffer: same dtype, sizes and strides
+  {
+    const int64_t add_110_layout_1[] = {1088, 64, 1};
+    TensorHandle add_110_copy_1;
+    const float* add_110_data_1 = kernel_input<float>(add_110.get(), 3, add_110_layout_1, add_110_copy_1);
+    const int64_t view_17_layout[] = {1088, 64, 1};
+    TensorHandle view_17_copy;
+    const float* view_17_data = kernel_input<float>(view_17.get(), 3, view_17_layout, view_17_copy);
+    k12_add(add_110_data_1, view_17_data, aotic::runtime::data<float>(add_151.get()), s77);
+  }
+  // add_110 is free: its buffer is kept for getitem_6
   view_17.reset();
   // node 'native_layer_norm_2' (aten.native_layer_norm.default)
   TensorHandle getitem_6;
-  TensorHandle native_layer_norm_2_unused_1;
-  TensorHandle native_layer_norm_2_unused_2;
-  const int64_t normalized_shape_2[] = {64};
-  AtenTensorHandle weight_value_2 = p_blocks_1_n1_weight;
-  AtenTensorHandle bias_value_3 = p_blocks_1_n1_bias;
-  check(aoti_torch_cpu_native_layer_norm(
-            add_151.get(), normalized_shape_2, 1, &weight_value_2, &bias_value_3, 1e-05, getitem_6.out(),
-            native_layer_norm_2_unused_1.out(), native_layer_norm_2_unused_2.out()),
-        "node 'native_layer_norm_2' (aten.native_layer_norm.default)");
-  native_layer_norm_2_unused_1.reset();
-  native_layer_norm_2_unused_2.reset();
+  getitem_6 = std::move(add_110);  // add_110's buffer: same dtype, sizes and strides
+  {
+    const int64_t add_151_layout[] = {1088, 64, 1};
+    TensorHandle add_151_copy;
+    const float* add_151_data = kernel_input<float>(add_151.get(), 3, add_151_layout, add_151_copy);
+    const int64_t p_blocks_1_n1_weight_layout[] = {1};
+    TensorHandle p_blocks_1_n1_weight_copy;
+    const float* p_blocks_1_n1_weight_data = kernel_input<float>(p_blocks_1_n1_weight, 1,
+        p_blocks_1_n1_weight_layout, p_blocks_1_n1_weight_copy);
+    const int64_t p_blocks_1_n1_bias_layout[] = {1};
+    TensorHandle p_blocks_1_n1_bias_copy;
+    const float* p_blocks_1_n1_bias_data = kernel_input<float>(p_blocks_1_n1_bias, 1,
+        p_blocks_1_n1_bias_layout, p_blocks_1_n1_bias_copy);
+    k13_layer_norm(add_151_data, p_blocks_1_n1_weight_data, p_blocks_1_n1_bias_data,
+        aotic::runtime::data<float>(getitem_6.get()), s77);
+  }
   // node 'view_18' (aten.view.default)
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
   // may share getitem_6's storage (a view)
@@ -576,12 +1500,12 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   const int64_t shape_18[] = {mul_26, 64};
   check(aoti_torch_cpu_reshape(getitem_6.get(), shape_18, 2, view_18.out()),
         "node 'view_18' (aten.view.default)");
-  getitem_6.reset();
+  // getitem_6 is free: its buffer is kept for bmm_5
   // node 'permute_10' (aten.permute.default)
   // may share p_blocks_1_qkv_weight's storage (a view)
   TensorHandle permute_10;
-  const int64_t dims_10[] = {1, 0};
-  check(aoti_torch_cpu_permute(p_blocks_1_qkv_weight, dims_10, 2, permute_10.out()),
+  const int64_t dims_7[] = {1, 0};
+  check(aoti_torch_cpu_permute(p_blocks_1_qkv_weight, dims_7, 2, permute_10.out()),
         "node 'permute_10' (aten.permute.default)");
   // node 'addmm_3' (aten.addmm.default)
   TensorHandle addmm_3;
@@ -607,84 +1531,16 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   check(aoti_torch_cpu_reshape(view_19.get(), shape_20, 5, view_20.out()),
         "node 'view_20' (aten.view.default)");
   view_19.reset();
-  // node 'permute_11' (aten.permute.default)
-  // may share view_20's storage (a view)
-  TensorHandle permute_11;
-  const int64_t dims_11[] = {2, 0, 3, 1, 4};
-  check(aoti_torch_cpu_permute(view_20.get(), dims_11, 5, permute_11.out()),
-        "node 'permute_11' (aten.permute.default)");
-  view_20.reset();
-  // node 'slice_4' (aten.slice.Tensor)
-  // may share permute_11's storage (a view)
-  TensorHandle slice_4;
-  int64_t start_value_3 = 0;
-  int64_t end_value_3 = 1;
-  check(aoti_torch_cpu_slice_Tensor(permute_11.get(), 0, &start_value_3, &end_value_3, 1, slice_4.out()),
-        "node 'slice_4' (aten.slice.Tensor)");
-  // node 'slice_5' (aten.slice.Tensor)
-  // may share permute_11's storage (a view)
-  TensorHandle slice_5;
-  int64_t start_value_4 = 1;
-  int64_t end_value_4 = 2;
-  check(aoti_torch_cpu_slice_Tensor(permute_11.get(), 0, &start_value_4, &end_value_4, 1, slice_5.out()),
-        "node 'slice_5' (aten.slice.Tensor)");
-  // node 'slice_6' (aten.slice.Tensor)
-  // may share permute_11's storage (a view)
-  TensorHandle slice_6;
-  int64_t start_value_5 = 2;
-  int64_t end_value_5 = 3;
-  check(aoti_torch_cpu_slice_Tensor(permute_11.get(), 0, &start_value_5, &end_value_5, 1, slice_6.out()),
-        "node 'slice_6' (aten.slice.Tensor)");
-  permute_11.reset();
-  // node 'squeeze_3' (aten.squeeze.dims)
-  // may share slice_4's storage (a view)
-  TensorHandle squeeze_3;
-  const int64_t dim_3[] = {0};
-  check(aoti_torch_cpu_squeeze_dims(slice_4.get(), dim_3, 1, squeeze_3.out()),
-        "node 'squeeze_3' (aten.squeeze.dims)");
-  slice_4.reset();
-  // node 'squeeze_4' (aten.squeeze.dims)
-  // may share slice_5's storage (a view)
-  TensorHandle squeeze_4;
-  const int64_t dim_4[] = {0};
-  check(aoti_torch_cpu_squeeze_dims(slice_5.get(), dim_4, 1, squeeze_4.out()),
-        "node 'squeeze_4' (aten.squeeze.dims)");
-  slice_5.reset();
-  // node 'squeeze_5' (aten.squeeze.dims)
-  // may share slice_6's storage (a view)
-  TensorHandle squeeze_5;
-  const int64_t dim_5[] = {0};
-  check(aoti_torch_cpu_squeeze_dims(slice_6.get(), dim_5, 1, squeeze_5.out()),
-        "node 'squeeze_5' (aten.squeeze.dims)");
-  slice_6.reset();
-  // node 'mul_192' (aten.mul.Scalar)
-  TensorHandle mul_192;
-  check(aoti_torch_cpu_mul_Scalar(squeeze_3.get(), 0.5, mul_192.out()), "node 'mul_192' (aten.mul.Scalar)");
-  squeeze_3.reset();
-  // node 'permute_12' (aten.permute.default)
-  // may share squeeze_4's storage (a view)
-  TensorHandle permute_12;
-  const int64_t dims_12[] = {0, 1, 3, 2};
-  check(aoti_torch_cpu_permute(squeeze_4.get(), dims_12, 4, permute_12.out()),
-        "node 'permute_12' (aten.permute.default)");
-  squeeze_4.reset();
-  // node 'mul_193' (aten.mul.Scalar)
-  TensorHandle mul_193;
-  check(aoti_torch_cpu_mul_Scalar(permute_12.get(), 0.5, mul_193.out()), "node 'mul_193' (aten.mul.Scalar)");
-  permute_12.reset();
-  // node 'expand_7' (aten.expand.default)
-  // may share mul_192's storage (a view)
-  TensorHandle expand_7;
-  const int64_t size_7[] = {sym_size_int_7, 4, 17, 16};
-  check(aoti_torch_cpu_expand(mul_192.get(), size_7, 4, false, expand_7.out()),
-        "node 'expand_7' (aten.expand.default)");
-  mul_192.reset();
   // node 'clone_4' (aten.clone.default)
   TensorHandle clone_4;
-  int32_t memory_format_value_5 = kContiguousFormat;
-  check(aoti_torch_cpu_clone(expand_7.get(), &memory_format_value_5, clone_4.out()),
-        "node 'clone_4' (aten.clone.default)");
-  expand_7.reset();
+  clone_4 = std::move(clone_2);  // clone_2's buffer: same dtype, sizes and strides
+  // fuses permute_11, slice_4, squeeze_3, mul_192, expand_7, clone_4
+  {
+    const int64_t view_20_layout[] = {3264, 192, 64, 16, 1};
+    TensorHandle view_20_copy;
+    const float* view_20_data = kernel_input<float>(view_20.get(), 5, view_20_layout, view_20_copy);
+    k14_permute_slice_squeeze_mul_expand_clone(view_20_data, aotic::runtime::data<float>(clone_4.get()), s77);
+  }
   // node 'view_21' (aten.view.default)
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
   // may share clone_4's storage (a view)
@@ -692,20 +1548,18 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   const int64_t shape_21[] = {mul_49, 17, 16};
   check(aoti_torch_cpu_reshape(clone_4.get(), shape_21, 3, view_21.out()),
         "node 'view_21' (aten.view.default)");
-  clone_4.reset();
-  // node 'expand_8' (aten.expand.default)
-  // may share mul_193's storage (a view)
-  TensorHandle expand_8;
-  const int64_t size_8[] = {sym_size_int_7, 4, 16, 17};
-  check(aoti_torch_cpu_expand(mul_193.get(), size_8, 4, false, expand_8.out()),
-        "node 'expand_8' (aten.expand.default)");
-  mul_193.reset();
+  // clone_4 is free: its buffer is kept for clone_6
   // node 'clone_5' (aten.clone.default)
   TensorHandle clone_5;
-  int32_t memory_format_value_6 = kContiguousFormat;
-  check(aoti_torch_cpu_clone(expand_8.get(), &memory_format_value_6, clone_5.out()),
-        "node 'clone_5' (aten.clone.default)");
-  expand_8.reset();
+  clone_5 = std::move(clone_1);  // clone_1's buffer: same dtype, sizes and strides
+  // fuses permute_11, slice_5, squeeze_4, permute_12, mul_193, expand_8, clone_5
+  {
+    const int64_t view_20_layout_1[] = {3264, 192, 64, 16, 1};
+    TensorHandle view_20_copy_1;
+    const float* view_20_data_1 = kernel_input<float>(view_20.get(), 5, view_20_layout_1, view_20_copy_1);
+    k15_permute_slice_squeeze_permute_mul_expand_clone(view_20_data_1,
+        aotic::runtime::data<float>(clone_5.get()), s77);
+  }
   // node 'view_22' (aten.view.default)
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
   // may share clone_5's storage (a view)
@@ -730,48 +1584,64 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   bmm_3.reset();
   // node '_softmax_1' (aten._softmax.default)
   TensorHandle _softmax_1;
-  check(aoti_torch_cpu__softmax(view_23.get(), -1, false, _softmax_1.out()),
-        "node '_softmax_1' (aten._softmax.default)");
-  // node 'eq_155' (aten.eq.Scalar)
-  TensorHandle eq_155;
-  check(aoti_torch_cpu_eq_Scalar(view_23.get(), -std::numeric_limits<double>::infinity(), eq_155.out()),
-        "node 'eq_155' (aten.eq.Scalar)");
-  view_23.reset();
+  _softmax_1 = std::move(where);  // where's buffer: same dtype, sizes and strides
+  {
+    const int64_t view_23_layout[] = {1156, 289, 17, 1};
+    TensorHandle view_23_copy;
+    const float* view_23_data = kernel_input<float>(view_23.get(), 4, view_23_layout, view_23_copy);
+    k16_softmax(view_23_data, aotic::runtime::data<float>(_softmax_1.get()), s77);
+  }
   // node 'logical_not_2' (aten.logical_not.default)
   TensorHandle logical_not_2;
-  check(aoti_torch_cpu_logical_not(eq_155.get(), logical_not_2.out()),
-        "node 'logical_not_2' (aten.logical_not.default)");
-  eq_155.reset();
+  logical_not_2 = std::move(logical_not);  // logical_not's buffer: same dtype, sizes and strides
+  // fuses eq_155, logical_not_2
+  {
+    const int64_t view_23_layout_1[] = {1156, 289, 17, 1};
+    TensorHandle view_23_copy_1;
+    const float* view_23_data_1 = kernel_input<float>(view_23.get(), 4, view_23_layout_1, view_23_copy_1);
+    k17_eq_logical_not(view_23_data_1, aotic::runtime::data<bool>(logical_not_2.get()), s77);
+  }
+  view_23.reset();
   // node 'any_2' (aten.any.dim)
   TensorHandle any_2;
   check(aoti_torch_cpu_any_dim(logical_not_2.get(), -1, true, any_2.out()), "node 'any_2' (aten.any.dim)");
   logical_not_2.reset();
-  // node 'logical_not_3' (aten.logical_not.default)
-  TensorHandle logical_not_3;
-  check(aoti_torch_cpu_logical_not(any_2.get(), logical_not_3.out()),
-        "node 'logical_not_3' (aten.logical_not.default)");
-  any_2.reset();
   // node 'full_like_1' (aten.full_like.default)
   TensorHandle full_like_1;
   int32_t dtype_value_1 = kFloat32;
   int32_t pin_memory_value_1 = false;
-  int32_t memory_format_value_7 = kPreserveFormat;
+  int32_t memory_format_value_1 = kPreserveFormat;
   check(aoti_torch_cpu_full_like(
             _softmax_1.get(), 0.0, &dtype_value_1, nullptr, nullptr, kDefaultDeviceIndex, &pin_memory_value_1,
-            &memory_format_value_7, full_like_1.out()),
+            &memory_format_value_1, full_like_1.out()),
         "node 'full_like_1' (aten.full_like.default)");
   // node 'where_1' (aten.where.self)
   TensorHandle where_1;
-  check(aoti_torch_cpu_where_self(logical_not_3.get(), full_like_1.get(), _softmax_1.get(), where_1.out()),
-        "node 'where_1' (aten.where.self)");
+  where_1 = std::move(_softmax);  // _softmax's buffer: same dtype, sizes and strides
+  // fuses logical_not_3, where_1
+  {
+    const int64_t _softmax_1_layout[] = {1156, 289, 17, 1};
+    TensorHandle _softmax_1_copy;
+    const float* _softmax_1_data = kernel_input<float>(_softmax_1.get(), 4, _softmax_1_layout,
+        _softmax_1_copy);
+    const int64_t full_like_1_layout[] = {1156, 289, 17, 1};
+    TensorHandle full_like_1_copy;
+    const float* full_like_1_data = kernel_input<float>(full_like_1.get(), 4, full_like_1_layout,
+        full_like_1_copy);
+    const int64_t any_2_layout[] = {68, 17, 1, 1};
+    TensorHandle any_2_copy;
+    const bool* any_2_data = kernel_input<bool>(any_2.get(), 4, any_2_layout, any_2_copy);
+    k18_logical_not_where(_softmax_1_data, full_like_1_data, any_2_data,
+        aotic::runtime::data<float>(where_1.get()), s77);
+  }
   _softmax_1.reset();
-  logical_not_3.reset();
+  any_2.reset();
   full_like_1.reset();
   // node 'expand_9' (aten.expand.default)
   // may share where_1's storage (a view)
   TensorHandle expand_9;
-  const int64_t size_9[] = {sym_size_int_7, 4, 17, 17};
-  check(aoti_torch_cpu_expand(where_1.get(), size_9, 4, false, expand_9.out()),
+  const int64_t size_4[] = {sym_size_int_7, 4, 17, 17};
+  check(aoti_torch_cpu_expand(where_1.get(), size_4, 4, false, expand_9.out()),
         "node 'expand_9' (aten.expand.default)");
   where_1.reset();
   // node 'view_24' (aten.view.default)
@@ -782,19 +1652,17 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   check(aoti_torch_cpu_reshape(expand_9.get(), shape_24, 3, view_24.out()),
         "node 'view_24' (aten.view.default)");
   expand_9.reset();
-  // node 'expand_10' (aten.expand.default)
-  // may share squeeze_5's storage (a view)
-  TensorHandle expand_10;
-  const int64_t size_10[] = {sym_size_int_7, 4, 17, 16};
-  check(aoti_torch_cpu_expand(squeeze_5.get(), size_10, 4, false, expand_10.out()),
-        "node 'expand_10' (aten.expand.default)");
-  squeeze_5.reset();
   // node 'clone_6' (aten.clone.default)
   TensorHandle clone_6;
-  int32_t memory_format_value_8 = kContiguousFormat;
-  check(aoti_torch_cpu_clone(expand_10.get(), &memory_format_value_8, clone_6.out()),
-        "node 'clone_6' (aten.clone.default)");
-  expand_10.reset();
+  clone_6 = std::move(clone_4);  // clone_4's buffer: same dtype, sizes and strides
+  // fuses permute_11, slice_6, squeeze_5, expand_10, clone_6
+  {
+    const int64_t view_20_layout_2[] = {3264, 192, 64, 16, 1};
+    TensorHandle view_20_copy_2;
+    const float* view_20_data_2 = kernel_input<float>(view_20.get(), 5, view_20_layout_2, view_20_copy_2);
+    k19_permute_slice_squeeze_expand_clone(view_20_data_2, aotic::runtime::data<float>(clone_6.get()), s77);
+  }
+  view_20.reset();
   // node 'view_25' (aten.view.default)
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
   // may share clone_6's storage (a view)
@@ -817,31 +1685,29 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   check(aoti_torch_cpu_reshape(bmm_4.get(), shape_26, 4, view_26.out()),
         "node 'view_26' (aten.view.default)");
   bmm_4.reset();
-  // node 'permute_13' (aten.permute.default)
-  // may share view_26's storage (a view)
-  TensorHandle permute_13;
-  const int64_t dims_13[] = {2, 0, 1, 3};
-  check(aoti_torch_cpu_permute(view_26.get(), dims_13, 4, permute_13.out()),
-        "node 'permute_13' (aten.permute.default)");
-  view_26.reset();
   // node 'clone_7' (aten.clone.default)
   TensorHandle clone_7;
-  int32_t memory_format_value_9 = kContiguousFormat;
-  check(aoti_torch_cpu_clone(permute_13.get(), &memory_format_value_9, clone_7.out()),
-        "node 'clone_7' (aten.clone.default)");
-  permute_13.reset();
+  clone_7 = std::move(clone_3);  // clone_3's buffer: same dtype, sizes and strides
+  // fuses permute_13, clone_7
+  {
+    const int64_t view_26_layout[] = {1088, 272, 16, 1};
+    TensorHandle view_26_copy;
+    const float* view_26_data = kernel_input<float>(view_26.get(), 4, view_26_layout, view_26_copy);
+    k20_permute_clone(view_26_data, aotic::runtime::data<float>(clone_7.get()), s77);
+  }
+  view_26.reset();
   // node 'permute_14' (aten.permute.default)
   // may share clone_7's storage (a view)
   TensorHandle permute_14;
-  const int64_t dims_14[] = {1, 2, 0, 3};
-  check(aoti_torch_cpu_permute(clone_7.get(), dims_14, 4, permute_14.out()),
+  const int64_t dims_8[] = {1, 2, 0, 3};
+  check(aoti_torch_cpu_permute(clone_7.get(), dims_8, 4, permute_14.out()),
         "node 'permute_14' (aten.permute.default)");
   clone_7.reset();
   // node 'permute_15' (aten.permute.default)
   // may share permute_14's storage (a view)
   TensorHandle permute_15;
-  const int64_t dims_15[] = {0, 2, 1, 3};
-  check(aoti_torch_cpu_permute(permute_14.get(), dims_15, 4, permute_15.out()),
+  const int64_t dims_9[] = {0, 2, 1, 3};
+  check(aoti_torch_cpu_permute(permute_14.get(), dims_9, 4, permute_15.out()),
         "node 'permute_15' (aten.permute.default)");
   permute_14.reset();
   // node 'view_27' (aten.view.default)
@@ -855,14 +1721,14 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   // node 'permute_16' (aten.permute.default)
   // may share p_blocks_1_proj_weight's storage (a view)
   TensorHandle permute_16;
-  const int64_t dims_16[] = {1, 0};
-  check(aoti_torch_cpu_permute(p_blocks_1_proj_weight, dims_16, 2, permute_16.out()),
+  const int64_t dims_10[] = {1, 0};
+  check(aoti_torch_cpu_permute(p_blocks_1_proj_weight, dims_10, 2, permute_16.out()),
         "node 'permute_16' (aten.permute.default)");
   // node 'expand_11' (aten.expand.default)
   // may share view_27's storage (a view)
   TensorHandle expand_11;
-  const int64_t size_11[] = {sym_size_int_7, 17, 64};
-  check(aoti_torch_cpu_expand(view_27.get(), size_11, 3, false, expand_11.out()),
+  const int64_t size_5[] = {sym_size_int_7, 17, 64};
+  check(aoti_torch_cpu_expand(view_27.get(), size_5, 3, false, expand_11.out()),
         "node 'expand_11' (aten.expand.default)");
   view_27.reset();
   // node 'view_28' (aten.view.default)
@@ -876,8 +1742,8 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   // node 'expand_12' (aten.expand.default)
   // may share permute_16's storage (a view)
   TensorHandle expand_12;
-  const int64_t size_12[] = {sym_size_int_7, 64, 64};
-  check(aoti_torch_cpu_expand(permute_16.get(), size_12, 3, false, expand_12.out()),
+  const int64_t size_6[] = {sym_size_int_7, 64, 64};
+  check(aoti_torch_cpu_expand(permute_16.get(), size_6, 3, false, expand_12.out()),
         "node 'expand_12' (aten.expand.default)");
   permute_16.reset();
   // node 'view_29' (aten.view.default)
@@ -890,7 +1756,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   expand_12.reset();
   // node 'bmm_5' (aten.bmm.default)
   TensorHandle bmm_5;
-  bmm_5 = std::move(bmm_2);  // bmm_2's buffer: same dtype, sizes and strides
+  bmm_5 = std::move(getitem_6);  // getitem_6's buffer: same dtype, sizes and strides
   check(aoti_torch_cpu_bmm_out(bmm_5.get(), view_28.get(), view_29.get()), "node 'bmm_5' (aten.bmm.default)");
   view_28.reset();
   view_29.reset();
@@ -901,31 +1767,45 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   const int64_t shape_30[] = {sym_size_int_7, 17, 64};
   check(aoti_torch_cpu_reshape(bmm_5.get(), shape_30, 3, view_30.out()),
         "node 'view_30' (aten.view.default)");
-  bmm_5.reset();
-  // node 'add_239' (aten.add.Tensor)
-  TensorHandle add_239;
-  check(aoti_torch_cpu_add_Tensor(view_30.get(), p_blocks_1_proj_bias, 1.0, add_239.out()),
-        "node 'add_239' (aten.add.Tensor)");
-  view_30.reset();
+  // bmm_5 is free: its buffer is kept for getitem_9
   // node 'add_244' (aten.add.Tensor)
   TensorHandle add_244;
-  check(aoti_torch_cpu_add_Tensor(add_151.get(), add_239.get(), 1.0, add_244.out()),
-        "node 'add_244' (aten.add.Tensor)");
+  add_244 = std::move(add_17);  // add_17's buffer: same dtype, sizes and strides
+  // fuses add_239, add_244
+  {
+    const int64_t add_151_layout_1[] = {1088, 64, 1};
+    TensorHandle add_151_copy_1;
+    const float* add_151_data_1 = kernel_input<float>(add_151.get(), 3, add_151_layout_1, add_151_copy_1);
+    const int64_t view_30_layout[] = {1088, 64, 1};
+    TensorHandle view_30_copy;
+    const float* view_30_data = kernel_input<float>(view_30.get(), 3, view_30_layout, view_30_copy);
+    const int64_t p_blocks_1_proj_bias_layout[] = {1};
+    TensorHandle p_blocks_1_proj_bias_copy;
+    const float* p_blocks_1_proj_bias_data = kernel_input<float>(p_blocks_1_proj_bias, 1,
+        p_blocks_1_proj_bias_layout, p_blocks_1_proj_bias_copy);
+    k21_add_add(add_151_data_1, view_30_data, p_blocks_1_proj_bias_data,
+        aotic::runtime::data<float>(add_244.get()), s77);
+  }
   add_151.reset();
-  add_239.reset();
+  view_30.reset();
   // node 'native_layer_norm_3' (aten.native_layer_norm.default)
   TensorHandle getitem_9;
-  TensorHandle native_layer_norm_3_unused_1;
-  TensorHandle native_layer_norm_3_unused_2;
-  const int64_t normalized_shape_3[] = {64};
-  AtenTensorHandle weight_value_3 = p_blocks_1_n2_weight;
-  AtenTensorHandle bias_value_4 = p_blocks_1_n2_bias;
-  check(aoti_torch_cpu_native_layer_norm(
-            add_244.get(), normalized_shape_3, 1, &weight_value_3, &bias_value_4, 1e-05, getitem_9.out(),
-            native_layer_norm_3_unused_1.out(), native_layer_norm_3_unused_2.out()),
-        "node 'native_layer_norm_3' (aten.native_layer_norm.default)");
-  native_layer_norm_3_unused_1.reset();
-  native_layer_norm_3_unused_2.reset();
+  getitem_9 = std::move(bmm_5);  // bmm_5's buffer: same dtype, sizes and strides
+  {
+    const int64_t add_244_layout[] = {1088, 64, 1};
+    TensorHandle add_244_copy;
+    const float* add_244_data = kernel_input<float>(add_244.get(), 3, add_244_layout, add_244_copy);
+    const int64_t p_blocks_1_n2_weight_layout[] = {1};
+    TensorHandle p_blocks_1_n2_weight_copy;
+    const float* p_blocks_1_n2_weight_data = kernel_input<float>(p_blocks_1_n2_weight, 1,
+        p_blocks_1_n2_weight_layout, p_blocks_1_n2_weight_copy);
+    const int64_t p_blocks_1_n2_bias_layout[] = {1};
+    TensorHandle p_blocks_1_n2_bias_copy;
+    const float* p_blocks_1_n2_bias_data = kernel_input<float>(p_blocks_1_n2_bias, 1,
+        p_blocks_1_n2_bias_layout, p_blocks_1_n2_bias_copy);
+    k22_layer_norm(add_244_data, p_blocks_1_n2_weight_data, p_blocks_1_n2_bias_data,
+        aotic::runtime::data<float>(getitem_9.get()), s77);
+  }
   // node 'view_31' (aten.view.default)
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
   // may share getitem_9's storage (a view)
@@ -937,8 +1817,8 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   // node 'permute_17' (aten.permute.default)
   // may share p_blocks_1_fc1_weight's storage (a view)
   TensorHandle permute_17;
-  const int64_t dims_17[] = {1, 0};
-  check(aoti_torch_cpu_permute(p_blocks_1_fc1_weight, dims_17, 2, permute_17.out()),
+  const int64_t dims_11[] = {1, 0};
+  check(aoti_torch_cpu_permute(p_blocks_1_fc1_weight, dims_11, 2, permute_17.out()),
         "node 'permute_17' (aten.permute.default)");
   // node 'addmm_4' (aten.addmm.default)
   TensorHandle addmm_4;
@@ -958,7 +1838,13 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   addmm_4.reset();
   // node 'gelu_1' (aten.gelu.default)
   TensorHandle gelu_1;
-  check(aoti_torch_cpu_gelu(view_32.get(), "none", gelu_1.out()), "node 'gelu_1' (aten.gelu.default)");
+  gelu_1 = std::move(gelu);  // gelu's buffer: same dtype, sizes and strides
+  {
+    const int64_t view_32_layout[] = {2176, 128, 1};
+    TensorHandle view_32_copy;
+    const float* view_32_data = kernel_input<float>(view_32.get(), 3, view_32_layout, view_32_copy);
+    k23_gelu(view_32_data, aotic::runtime::data<float>(gelu_1.get()), s77);
+  }
   view_32.reset();
   // node 'view_33' (aten.view.default)
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
@@ -971,8 +1857,8 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   // node 'permute_18' (aten.permute.default)
   // may share p_blocks_1_fc2_weight's storage (a view)
   TensorHandle permute_18;
-  const int64_t dims_18[] = {1, 0};
-  check(aoti_torch_cpu_permute(p_blocks_1_fc2_weight, dims_18, 2, permute_18.out()),
+  const int64_t dims_12[] = {1, 0};
+  check(aoti_torch_cpu_permute(p_blocks_1_fc2_weight, dims_12, 2, permute_18.out()),
         "node 'permute_18' (aten.permute.default)");
   // node 'addmm_5' (aten.addmm.default)
   TensorHandle addmm_5;
@@ -990,36 +1876,38 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   check(aoti_torch_cpu_reshape(addmm_5.get(), shape_34, 3, view_34.out()),
         "node 'view_34' (aten.view.default)");
   addmm_5.reset();
-  // node 'add_285' (aten.add.Tensor)
-  TensorHandle add_285;
-  check(aoti_torch_cpu_add_Tensor(add_244.get(), view_34.get(), 1.0, add_285.out()),
-        "node 'add_285' (aten.add.Tensor)");
-  add_244.reset();
-  view_34.reset();
-  // node 'select' (aten.select.int)
-  // may share add_285's storage (a view)
-  TensorHandle select;
-  check(aoti_torch_cpu_select_int(add_285.get(), 1, 0, select.out()), "node 'select' (aten.select.int)");
-  add_285.reset();
   // node 'native_layer_norm_4' (aten.native_layer_norm.default)
   TensorHandle getitem_12;
-  TensorHandle native_layer_norm_4_unused_1;
-  TensorHandle native_layer_norm_4_unused_2;
-  const int64_t normalized_shape_4[] = {64};
-  AtenTensorHandle weight_value_4 = p_norm_weight;
-  AtenTensorHandle bias_value_5 = p_norm_bias;
-  check(aoti_torch_cpu_native_layer_norm(
-            select.get(), normalized_shape_4, 1, &weight_value_4, &bias_value_5, 1e-05, getitem_12.out(),
-            native_layer_norm_4_unused_1.out(), native_layer_norm_4_unused_2.out()),
-        "node 'native_layer_norm_4' (aten.native_layer_norm.default)");
-  select.reset();
-  native_layer_norm_4_unused_1.reset();
-  native_layer_norm_4_unused_2.reset();
+  const int64_t getitem_12_sizes[] = {s77, 64};
+  const int64_t getitem_12_strides[] = {64, 1};
+  check(aoti_torch_empty_strided(
+            2, getitem_12_sizes, getitem_12_strides, kFloat32, kCPU, kDefaultDeviceIndex, getitem_12.out()),
+        "allocate getitem_12");
+  // fuses add_285, select, native_layer_norm_4
+  {
+    const int64_t add_244_layout_1[] = {1088, 64, 1};
+    TensorHandle add_244_copy_1;
+    const float* add_244_data_1 = kernel_input<float>(add_244.get(), 3, add_244_layout_1, add_244_copy_1);
+    const int64_t view_34_layout[] = {1088, 64, 1};
+    TensorHandle view_34_copy;
+    const float* view_34_data = kernel_input<float>(view_34.get(), 3, view_34_layout, view_34_copy);
+    const int64_t p_norm_weight_layout[] = {1};
+    TensorHandle p_norm_weight_copy;
+    const float* p_norm_weight_data = kernel_input<float>(p_norm_weight, 1, p_norm_weight_layout,
+        p_norm_weight_copy);
+    const int64_t p_norm_bias_layout[] = {1};
+    TensorHandle p_norm_bias_copy;
+    const float* p_norm_bias_data = kernel_input<float>(p_norm_bias, 1, p_norm_bias_layout, p_norm_bias_copy);
+    k24_add_select_layer_norm(add_244_data_1, view_34_data, p_norm_weight_data, p_norm_bias_data,
+        aotic::runtime::data<float>(getitem_12.get()), s77);
+  }
+  add_244.reset();
+  view_34.reset();
   // node 'permute_19' (aten.permute.default)
   // may share p_head_weight's storage (a view)
   TensorHandle permute_19;
-  const int64_t dims_19[] = {1, 0};
-  check(aoti_torch_cpu_permute(p_head_weight, dims_19, 2, permute_19.out()),
+  const int64_t dims_13[] = {1, 0};
+  check(aoti_torch_cpu_permute(p_head_weight, dims_13, 2, permute_19.out()),
         "node 'permute_19' (aten.permute.default)");
   // node 'addmm_6' (aten.addmm.default)
   TensorHandle addmm_6;

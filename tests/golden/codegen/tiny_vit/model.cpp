@@ -6,6 +6,11 @@
 #include "aotic/c_shim_cpu.h"
 #include "aotic/runtime/model_spec.h"
 #include "aotic/shim.h"
+#include <algorithm>
+#include <cmath>
+#include <cstdlib>
+#include <cstring>
+#include "aotic/runtime/threads.h"
 
 // The constants' bytes, linked in from constants.S.
 extern "C" const uint8_t aotic_constants_blob[];
@@ -19,6 +24,636 @@ using aotic::runtime::TensorHandle;
 // The C shim's codes this model uses (templates/abi_codes.h).
 constexpr int32_t kFloat32 = 6;
 constexpr int32_t kCPU = 0;
+constexpr int32_t kDefaultDeviceIndex = -1;
+
+/// The data of `t` laid out with the strides a kernel was generated for: `t`'s own when its
+/// strides are those (dimensions of size 1 aside), else a copy made into `scratch` (a library op
+/// of this libtorch may lay out its result differently from the export's).
+template <typename T>
+const T* kernel_input(AtenTensorHandle t, int64_t rank, const int64_t* strides, TensorHandle& scratch) {
+  int64_t* sizes = nullptr;
+  int64_t* actual = nullptr;
+  check(aoti_torch_get_sizes(t, &sizes), "aoti_torch_get_sizes");
+  check(aoti_torch_get_strides(t, &actual), "aoti_torch_get_strides");
+  bool same = true;
+  for (int64_t d = 0; d < rank; ++d) same &= sizes[d] <= 1 || actual[d] == strides[d];
+  if (same) return aotic::runtime::data<const T>(t);
+  int32_t dtype = 0, device_type = 0, device_index = 0;
+  check(aoti_torch_get_dtype(t, &dtype), "aoti_torch_get_dtype");
+  check(aoti_torch_get_device_type(t, &device_type), "aoti_torch_get_device_type");
+  check(aoti_torch_get_device_index(t, &device_index), "aoti_torch_get_device_index");
+  check(aoti_torch_empty_strided(rank, sizes, strides, dtype, device_type, device_index, scratch.out()),
+        "aoti_torch_empty_strided");
+  check(aoti_torch_copy_(scratch.get(), t, 0), "aoti_torch_copy_");
+  return aotic::runtime::data<const T>(scratch.get());
+}
+
+namespace km {
+
+template <typename T>
+constexpr bool kWraps = std::is_integral_v<T> && !std::is_same_v<T, bool>;
+
+template <typename T>
+inline T add(T a, T b) {
+  if constexpr (kWraps<T>) {
+    return static_cast<T>(static_cast<uint64_t>(a) + static_cast<uint64_t>(b));
+  } else {
+    return a + b;
+  }
+}
+template <typename T>
+inline T sub(T a, T b) {
+  if constexpr (kWraps<T>) {
+    return static_cast<T>(static_cast<uint64_t>(a) - static_cast<uint64_t>(b));
+  } else {
+    return a - b;
+  }
+}
+template <typename T>
+inline T mul(T a, T b) {
+  if constexpr (kWraps<T>) {
+    return static_cast<T>(static_cast<uint64_t>(a) * static_cast<uint64_t>(b));
+  } else {
+    return a * b;
+  }
+}
+template <typename T>
+inline T neg(T a) {
+  if constexpr (kWraps<T>) {
+    return static_cast<T>(uint64_t{0} - static_cast<uint64_t>(a));
+  } else {
+    return -a;
+  }
+}
+template <typename T>
+inline T abs(T a) {
+  if constexpr (kWraps<T>) {
+    return a < 0 ? neg(a) : a;
+  } else if constexpr (std::is_same_v<T, bool>) {
+    return a;
+  } else {
+    return std::fabs(a);
+  }
+}
+template <typename T>
+inline T maximum(T a, T b) {
+  if constexpr (std::is_floating_point_v<T>) {
+    return a != a ? a : b != b ? b : a > b ? a : b;
+  } else {
+    return a > b ? a : b;
+  }
+}
+template <typename T>
+inline T minimum(T a, T b) {
+  if constexpr (std::is_floating_point_v<T>) {
+    return a != a ? a : b != b ? b : a < b ? a : b;
+  } else {
+    return a < b ? a : b;
+  }
+}
+/// PyTorch's conversion: to bool is `!= 0`; otherwise C++'s (floats to integers truncate).
+template <typename To, typename From>
+inline To convert(From v) {
+  if constexpr (std::is_same_v<To, bool>) {
+    return v != From(0);
+  } else {
+    return static_cast<To>(v);
+  }
+}
+/// expf in straight-line arithmetic (Cephes' polynomial, within 2 ulp), so that `omp simd` loops
+/// calling it vectorise; NaN, infinities and underflow as std::exp.
+inline float exp_float(float x) {
+  const float clamped = x > 88.3762626647949f    ? 88.3762626647949f
+                        : x < -88.3762626647949f ? -88.3762626647949f
+                                                 : x;
+  const float n = std::floor(clamped * 1.44269504088896341f + 0.5f);
+  float r = clamped - n * 0.693359375f;
+  r = r - n * -2.12194440e-4f;
+  const float z = r * r;
+  float y = 1.9875691500e-4f;
+  y = y * r + 1.3981999507e-3f;
+  y = y * r + 8.3334519073e-3f;
+  y = y * r + 4.1665795894e-2f;
+  y = y * r + 1.6666665459e-1f;
+  y = y * r + 5.0000001201e-1f;
+  y = y * z + r + 1.0f;
+  // 2^n as two factors, each a normal float for n in [-127, 128].
+  const int32_t half = static_cast<int32_t>(n) / 2;
+  const int32_t bits_a = (half + 127) << 23, bits_b = (static_cast<int32_t>(n) - half + 127) << 23;
+  float scale_a, scale_b;
+  std::memcpy(&scale_a, &bits_a, sizeof(scale_a));
+  std::memcpy(&scale_b, &bits_b, sizeof(scale_b));
+  float e = y * scale_a * scale_b;
+  e = x > 88.7228391f ? std::numeric_limits<float>::infinity() : e;
+  e = x < -103.972084f ? 0.0f : e;
+  return x != x ? x : e;
+}
+template <typename T>
+inline T exp(T x) {
+  if constexpr (std::is_same_v<T, float>) {
+    return exp_float(x);
+  } else {
+    return std::exp(x);
+  }
+}
+template <typename T>
+inline T exp2(T x) {
+  return std::exp2(x);
+}
+template <typename T>
+inline T expm1(T x) {
+  return std::expm1(x);
+}
+template <typename T>
+inline T log(T x) {
+  return std::log(x);
+}
+template <typename T>
+inline T log2(T x) {
+  return std::log2(x);
+}
+template <typename T>
+inline T log10(T x) {
+  return std::log10(x);
+}
+template <typename T>
+inline T log1p(T x) {
+  return std::log1p(x);
+}
+template <typename T>
+inline T sqrt(T x) {
+  return std::sqrt(x);
+}
+template <typename T>
+inline T rsqrt(T x) {
+  return T(1) / std::sqrt(x);
+}
+template <typename T>
+inline T reciprocal(T x) {
+  return T(1) / x;
+}
+template <typename T>
+inline T sin(T x) {
+  return std::sin(x);
+}
+template <typename T>
+inline T cos(T x) {
+  return std::cos(x);
+}
+template <typename T>
+inline T tan(T x) {
+  return std::tan(x);
+}
+template <typename T>
+inline T asin(T x) {
+  return std::asin(x);
+}
+template <typename T>
+inline T acos(T x) {
+  return std::acos(x);
+}
+template <typename T>
+inline T atan(T x) {
+  return std::atan(x);
+}
+template <typename T>
+inline T sinh(T x) {
+  return std::sinh(x);
+}
+template <typename T>
+inline T cosh(T x) {
+  return std::cosh(x);
+}
+template <typename T>
+inline T tanh(T x) {
+  if constexpr (std::is_same_v<T, float>) {
+    // 1 - 2 / (e^2x + 1), vectorisable; odd, and exact at the saturated ends.
+    const float a = x < 0 ? -x : x;
+    const float t = 1.0f - 2.0f / (exp_float(2.0f * a) + 1.0f);
+    const float r = a < 0.0004f ? a : t;
+    return x != x ? x : x < 0 ? -r : r;
+  } else {
+    return std::tanh(x);
+  }
+}
+template <typename T>
+inline T asinh(T x) {
+  return std::asinh(x);
+}
+template <typename T>
+inline T acosh(T x) {
+  return std::acosh(x);
+}
+template <typename T>
+inline T atanh(T x) {
+  return std::atanh(x);
+}
+template <typename T>
+inline T erf(T x) {
+  if constexpr (std::is_same_v<T, float>) {
+    // Abramowitz and Stegun 7.1.26 (absolute error below 1.5e-7), vectorisable.
+    const float a = x < 0 ? -x : x;
+    const float t = 1.0f / (1.0f + 0.3275911f * a);
+    float p = 1.061405429f;
+    p = p * t - 1.453152027f;
+    p = p * t + 1.421413741f;
+    p = p * t - 0.284496736f;
+    p = p * t + 0.254829592f;
+    const float r = 1.0f - p * t * exp_float(-a * a);
+    return x != x ? x : x < 0 ? -r : r;
+  } else {
+    return std::erf(x);
+  }
+}
+template <typename T>
+inline T erfc(T x) {
+  return std::erfc(x);
+}
+template <typename T>
+inline T floor(T x) {
+  return std::floor(x);
+}
+template <typename T>
+inline T ceil(T x) {
+  return std::ceil(x);
+}
+template <typename T>
+inline T trunc(T x) {
+  return std::trunc(x);
+}
+/// Half to even, as torch.round.
+template <typename T>
+inline T round(T x) {
+  return std::nearbyint(x);
+}
+template <typename T>
+inline T frac(T x) {
+  return x - std::trunc(x);
+}
+template <typename T>
+inline T sign(T x) {
+  if constexpr (std::is_same_v<T, bool>) {
+    return x;
+  } else {
+    return static_cast<T>((T(0) < x) - (x < T(0)));
+  }
+}
+template <typename T>
+inline T sigmoid(T x) {
+  return T(1) / (T(1) + exp(-x));
+}
+template <typename T>
+inline T relu(T x) {
+  if constexpr (std::is_same_v<T, bool>) {
+    return x;
+  } else {
+    return maximum(x, T(0));
+  }
+}
+template <typename T>
+inline T gelu(T x) {
+  return T(0.5) * x * (T(1) + erf(x * T(0.70710678118654752440)));
+}
+template <typename T>
+inline T gelu_tanh(T x) {
+  const T inner = T(0.79788456080286535588) * (x + T(0.044715) * x * x * x);
+  return T(0.5) * x * (T(1) + tanh(inner));
+}
+template <typename T>
+inline T silu(T x) {
+  return x / (T(1) + exp(-x));
+}
+template <typename T>
+inline T mish(T x) {
+  return x * std::tanh(std::log1p(std::exp(x)));
+}
+template <typename T>
+inline T hardsigmoid(T x) {
+  return minimum(maximum(x + T(3), T(0)), T(6)) / T(6);
+}
+template <typename T>
+inline T hardswish(T x) {
+  return x * minimum(maximum(x + T(3), T(0)), T(6)) / T(6);
+}
+template <typename T>
+inline T pow(T a, T b) {
+  return std::pow(a, b);
+}
+template <typename T>
+inline T atan2(T a, T b) {
+  return std::atan2(a, b);
+}
+template <typename T>
+inline bool isnan(T x) {
+  if constexpr (std::is_floating_point_v<T>) {
+    return x != x;
+  } else {
+    return false;
+  }
+}
+template <typename T>
+inline bool isinf(T x) {
+  if constexpr (std::is_floating_point_v<T>) {
+    return std::isinf(x);
+  } else {
+    return false;
+  }
+}
+template <typename T>
+inline T square(T x) {
+  return mul(x, x);
+}
+
+}  // namespace km
+
+// nodes add
+void k0_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0, int64_t s77) {
+  aotic::runtime::parallel_for((s77), (1088 * s77), [&](int64_t i0_begin, int64_t i0_end) {
+    for (int64_t i0 = i0_begin; i0 < i0_end; ++i0) {
+      #pragma omp simd
+      for (int64_t i1 = 0; i1 < 1088; ++i1) {
+        const float t0 = in0[1088 * i0 + i1];
+        const float t1 = in1[i1];
+        const float t2 = km::add(t0, t1);
+        out0[1088 * i0 + i1] = t2;
+      }
+    }
+  });
+}
+
+// nodes layer_norm
+void k1_layer_norm(const float* __restrict in0, const float* __restrict in1, const float* __restrict in2,
+    float* __restrict out0, int64_t s77) {
+  aotic::runtime::parallel_for((17 * s77), 64, [&](int64_t i0_begin, int64_t i0_end) {
+    for (int64_t i0 = i0_begin; i0 < i0_end; ++i0) {
+      float sum = 0.0f;
+      #pragma omp simd reduction(+ : sum)
+      for (int64_t r0 = 0; r0 < 64; ++r0) {
+        const float t0 = in0[64 * i0 + r0];
+        sum = km::add(sum, t0);
+      }
+      const float t1 = km::convert<float>(64);
+      const float t2 = (sum / t1);
+      const float mean = t2;
+      float squares = 0.0f;
+      #pragma omp simd reduction(+ : squares)
+      for (int64_t r0 = 0; r0 < 64; ++r0) {
+        const float t3 = in0[64 * i0 + r0];
+        const float t4 = km::sub(t3, mean);
+        const float t5 = km::mul(t4, t4);
+        squares = km::add(squares, t5);
+      }
+      const float t6 = (squares / t1);
+      const float t7 = km::add(t6, 1e-05f);
+      const float t8 = km::rsqrt(t7);
+      const float rstd = t8;
+      #pragma omp simd
+      for (int64_t r0 = 0; r0 < 64; ++r0) {
+        const float t9 = in0[64 * i0 + r0];
+        const float t10 = km::sub(t9, mean);
+        const float t11 = km::mul(t10, rstd);
+        const float t12 = in1[r0];
+        const float t13 = km::mul(t11, t12);
+        const float t14 = in2[r0];
+        const float t15 = km::add(t13, t14);
+        out0[64 * i0 + r0] = t15;
+      }
+    }
+  });
+}
+
+// nodes add_1
+void k2_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0, int64_t s77) {
+  aotic::runtime::parallel_for((1088 * s77), (1088 * s77), [&](int64_t i0_begin, int64_t i0_end) {
+    #pragma omp simd
+    for (int64_t i0 = i0_begin; i0 < i0_end; ++i0) {
+      const float t0 = in0[i0];
+      const float t1 = in1[i0];
+      const float t2 = km::add(t0, t1);
+      out0[i0] = t2;
+    }
+  });
+}
+
+// nodes layer_norm_1
+void k3_layer_norm(const float* __restrict in0, const float* __restrict in1, const float* __restrict in2,
+    float* __restrict out0, int64_t s77) {
+  aotic::runtime::parallel_for((17 * s77), 64, [&](int64_t i0_begin, int64_t i0_end) {
+    for (int64_t i0 = i0_begin; i0 < i0_end; ++i0) {
+      float sum = 0.0f;
+      #pragma omp simd reduction(+ : sum)
+      for (int64_t r0 = 0; r0 < 64; ++r0) {
+        const float t0 = in0[64 * i0 + r0];
+        sum = km::add(sum, t0);
+      }
+      const float t1 = km::convert<float>(64);
+      const float t2 = (sum / t1);
+      const float mean = t2;
+      float squares = 0.0f;
+      #pragma omp simd reduction(+ : squares)
+      for (int64_t r0 = 0; r0 < 64; ++r0) {
+        const float t3 = in0[64 * i0 + r0];
+        const float t4 = km::sub(t3, mean);
+        const float t5 = km::mul(t4, t4);
+        squares = km::add(squares, t5);
+      }
+      const float t6 = (squares / t1);
+      const float t7 = km::add(t6, 1e-05f);
+      const float t8 = km::rsqrt(t7);
+      const float rstd = t8;
+      #pragma omp simd
+      for (int64_t r0 = 0; r0 < 64; ++r0) {
+        const float t9 = in0[64 * i0 + r0];
+        const float t10 = km::sub(t9, mean);
+        const float t11 = km::mul(t10, rstd);
+        const float t12 = in1[r0];
+        const float t13 = km::mul(t11, t12);
+        const float t14 = in2[r0];
+        const float t15 = km::add(t13, t14);
+        out0[64 * i0 + r0] = t15;
+      }
+    }
+  });
+}
+
+// nodes gelu
+void k4_gelu(const float* __restrict in0, float* __restrict out0, int64_t s77) {
+  aotic::runtime::parallel_for((2176 * s77), (2176 * s77), [&](int64_t i0_begin, int64_t i0_end) {
+    #pragma omp simd
+    for (int64_t i0 = i0_begin; i0 < i0_end; ++i0) {
+      const float t0 = in0[i0];
+      const float t1 = km::gelu(t0);
+      out0[i0] = t1;
+    }
+  });
+}
+
+// nodes add_2
+void k5_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0, int64_t s77) {
+  aotic::runtime::parallel_for((1088 * s77), (1088 * s77), [&](int64_t i0_begin, int64_t i0_end) {
+    #pragma omp simd
+    for (int64_t i0 = i0_begin; i0 < i0_end; ++i0) {
+      const float t0 = in0[i0];
+      const float t1 = in1[i0];
+      const float t2 = km::add(t0, t1);
+      out0[i0] = t2;
+    }
+  });
+}
+
+// nodes layer_norm_2
+void k6_layer_norm(const float* __restrict in0, const float* __restrict in1, const float* __restrict in2,
+    float* __restrict out0, int64_t s77) {
+  aotic::runtime::parallel_for((17 * s77), 64, [&](int64_t i0_begin, int64_t i0_end) {
+    for (int64_t i0 = i0_begin; i0 < i0_end; ++i0) {
+      float sum = 0.0f;
+      #pragma omp simd reduction(+ : sum)
+      for (int64_t r0 = 0; r0 < 64; ++r0) {
+        const float t0 = in0[64 * i0 + r0];
+        sum = km::add(sum, t0);
+      }
+      const float t1 = km::convert<float>(64);
+      const float t2 = (sum / t1);
+      const float mean = t2;
+      float squares = 0.0f;
+      #pragma omp simd reduction(+ : squares)
+      for (int64_t r0 = 0; r0 < 64; ++r0) {
+        const float t3 = in0[64 * i0 + r0];
+        const float t4 = km::sub(t3, mean);
+        const float t5 = km::mul(t4, t4);
+        squares = km::add(squares, t5);
+      }
+      const float t6 = (squares / t1);
+      const float t7 = km::add(t6, 1e-05f);
+      const float t8 = km::rsqrt(t7);
+      const float rstd = t8;
+      #pragma omp simd
+      for (int64_t r0 = 0; r0 < 64; ++r0) {
+        const float t9 = in0[64 * i0 + r0];
+        const float t10 = km::sub(t9, mean);
+        const float t11 = km::mul(t10, rstd);
+        const float t12 = in1[r0];
+        const float t13 = km::mul(t11, t12);
+        const float t14 = in2[r0];
+        const float t15 = km::add(t13, t14);
+        out0[64 * i0 + r0] = t15;
+      }
+    }
+  });
+}
+
+// nodes add_3
+void k7_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0, int64_t s77) {
+  aotic::runtime::parallel_for((1088 * s77), (1088 * s77), [&](int64_t i0_begin, int64_t i0_end) {
+    #pragma omp simd
+    for (int64_t i0 = i0_begin; i0 < i0_end; ++i0) {
+      const float t0 = in0[i0];
+      const float t1 = in1[i0];
+      const float t2 = km::add(t0, t1);
+      out0[i0] = t2;
+    }
+  });
+}
+
+// nodes layer_norm_3
+void k8_layer_norm(const float* __restrict in0, const float* __restrict in1, const float* __restrict in2,
+    float* __restrict out0, int64_t s77) {
+  aotic::runtime::parallel_for((17 * s77), 64, [&](int64_t i0_begin, int64_t i0_end) {
+    for (int64_t i0 = i0_begin; i0 < i0_end; ++i0) {
+      float sum = 0.0f;
+      #pragma omp simd reduction(+ : sum)
+      for (int64_t r0 = 0; r0 < 64; ++r0) {
+        const float t0 = in0[64 * i0 + r0];
+        sum = km::add(sum, t0);
+      }
+      const float t1 = km::convert<float>(64);
+      const float t2 = (sum / t1);
+      const float mean = t2;
+      float squares = 0.0f;
+      #pragma omp simd reduction(+ : squares)
+      for (int64_t r0 = 0; r0 < 64; ++r0) {
+        const float t3 = in0[64 * i0 + r0];
+        const float t4 = km::sub(t3, mean);
+        const float t5 = km::mul(t4, t4);
+        squares = km::add(squares, t5);
+      }
+      const float t6 = (squares / t1);
+      const float t7 = km::add(t6, 1e-05f);
+      const float t8 = km::rsqrt(t7);
+      const float rstd = t8;
+      #pragma omp simd
+      for (int64_t r0 = 0; r0 < 64; ++r0) {
+        const float t9 = in0[64 * i0 + r0];
+        const float t10 = km::sub(t9, mean);
+        const float t11 = km::mul(t10, rstd);
+        const float t12 = in1[r0];
+        const float t13 = km::mul(t11, t12);
+        const float t14 = in2[r0];
+        const float t15 = km::add(t13, t14);
+        out0[64 * i0 + r0] = t15;
+      }
+    }
+  });
+}
+
+// nodes gelu_1
+void k9_gelu(const float* __restrict in0, float* __restrict out0, int64_t s77) {
+  aotic::runtime::parallel_for((2176 * s77), (2176 * s77), [&](int64_t i0_begin, int64_t i0_end) {
+    #pragma omp simd
+    for (int64_t i0 = i0_begin; i0 < i0_end; ++i0) {
+      const float t0 = in0[i0];
+      const float t1 = km::gelu(t0);
+      out0[i0] = t1;
+    }
+  });
+}
+
+// nodes add_4, select, layer_norm_4
+void k10_add_select_layer_norm(const float* __restrict in0, const float* __restrict in1,
+    const float* __restrict in2, const float* __restrict in3, float* __restrict out0, int64_t s77) {
+  aotic::runtime::parallel_for((s77), 64, [&](int64_t i0_begin, int64_t i0_end) {
+    for (int64_t i0 = i0_begin; i0 < i0_end; ++i0) {
+      float sum = 0.0f;
+      #pragma omp simd reduction(+ : sum)
+      for (int64_t r0 = 0; r0 < 64; ++r0) {
+        const float t0 = in0[1088 * i0 + r0];
+        const float t1 = in1[1088 * i0 + r0];
+        const float t2 = km::add(t0, t1);
+        sum = km::add(sum, t2);
+      }
+      const float t3 = km::convert<float>(64);
+      const float t4 = (sum / t3);
+      const float mean = t4;
+      float squares = 0.0f;
+      #pragma omp simd reduction(+ : squares)
+      for (int64_t r0 = 0; r0 < 64; ++r0) {
+        const float t5 = in0[1088 * i0 + r0];
+        const float t6 = in1[1088 * i0 + r0];
+        const float t7 = km::add(t5, t6);
+        const float t8 = km::sub(t7, mean);
+        const float t9 = km::mul(t8, t8);
+        squares = km::add(squares, t9);
+      }
+      const float t10 = (squares / t3);
+      const float t11 = km::add(t10, 1e-05f);
+      const float t12 = km::rsqrt(t11);
+      const float rstd = t12;
+      #pragma omp simd
+      for (int64_t r0 = 0; r0 < 64; ++r0) {
+        const float t13 = in0[1088 * i0 + r0];
+        const float t14 = in1[1088 * i0 + r0];
+        const float t15 = km::add(t13, t14);
+        const float t16 = km::sub(t15, mean);
+        const float t17 = km::mul(t16, rstd);
+        const float t18 = in2[r0];
+        const float t19 = km::mul(t17, t18);
+        const float t20 = in3[r0];
+        const float t21 = km::add(t19, t20);
+        out0[64 * i0 + r0] = t21;
+      }
+    }
+  });
+}
 
 void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHandle* outputs) {
   const int64_t s77 = state.symbol(0);
@@ -91,22 +726,48 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   expand.reset();
   // node 'add' (aten.add.Tensor)
   TensorHandle add;
-  check(aoti_torch_cpu_add_Tensor(cat.get(), p_pos, 1.0, add.out()), "node 'add' (aten.add.Tensor)");
+  const int64_t add_sizes[] = {s77, 17, 64};
+  const int64_t add_strides[] = {1088, 64, 1};
+  check(aoti_torch_empty_strided(3, add_sizes, add_strides, kFloat32, kCPU, kDefaultDeviceIndex, add.out()),
+        "allocate add");
+  {
+    const int64_t cat_layout[] = {1088, 64, 1};
+    TensorHandle cat_copy;
+    const float* cat_data = kernel_input<float>(cat.get(), 3, cat_layout, cat_copy);
+    const int64_t p_pos_layout[] = {1088, 64, 1};
+    TensorHandle p_pos_copy;
+    const float* p_pos_data = kernel_input<float>(p_pos, 3, p_pos_layout, p_pos_copy);
+    k0_add(cat_data, p_pos_data, aotic::runtime::data<float>(add.get()), s77);
+  }
   cat.reset();
   // node 'layer_norm' (aten.layer_norm.default)
   TensorHandle layer_norm;
-  const int64_t normalized_shape[] = {64};
-  AtenTensorHandle weight_value = p_blocks_0_n1_weight;
-  AtenTensorHandle bias_value_1 = p_blocks_0_n1_bias;
-  check(aoti_torch_cpu_layer_norm(
-            add.get(), normalized_shape, 1, &weight_value, &bias_value_1, 1e-05, false, layer_norm.out()),
-        "node 'layer_norm' (aten.layer_norm.default)");
+  const int64_t layer_norm_sizes[] = {s77, 17, 64};
+  const int64_t layer_norm_strides[] = {1088, 64, 1};
+  check(aoti_torch_empty_strided(
+            3, layer_norm_sizes, layer_norm_strides, kFloat32, kCPU, kDefaultDeviceIndex, layer_norm.out()),
+        "allocate layer_norm");
+  {
+    const int64_t add_layout[] = {1088, 64, 1};
+    TensorHandle add_copy;
+    const float* add_data = kernel_input<float>(add.get(), 3, add_layout, add_copy);
+    const int64_t p_blocks_0_n1_weight_layout[] = {1};
+    TensorHandle p_blocks_0_n1_weight_copy;
+    const float* p_blocks_0_n1_weight_data = kernel_input<float>(p_blocks_0_n1_weight, 1,
+        p_blocks_0_n1_weight_layout, p_blocks_0_n1_weight_copy);
+    const int64_t p_blocks_0_n1_bias_layout[] = {1};
+    TensorHandle p_blocks_0_n1_bias_copy;
+    const float* p_blocks_0_n1_bias_data = kernel_input<float>(p_blocks_0_n1_bias, 1,
+        p_blocks_0_n1_bias_layout, p_blocks_0_n1_bias_copy);
+    k1_layer_norm(add_data, p_blocks_0_n1_weight_data, p_blocks_0_n1_bias_data,
+        aotic::runtime::data<float>(layer_norm.get()), s77);
+  }
   // node 'linear' (aten.linear.default)
   TensorHandle linear;
-  AtenTensorHandle bias_value_2 = p_blocks_0_qkv_bias;
-  check(aoti_torch_cpu_linear(layer_norm.get(), p_blocks_0_qkv_weight, &bias_value_2, linear.out()),
+  AtenTensorHandle bias_value_1 = p_blocks_0_qkv_bias;
+  check(aoti_torch_cpu_linear(layer_norm.get(), p_blocks_0_qkv_weight, &bias_value_1, linear.out()),
         "node 'linear' (aten.linear.default)");
-  layer_norm.reset();
+  // layer_norm is free: its buffer is kept for add_1
   // node 'reshape' (aten.reshape.default)
   // may share linear's storage (a view)
   TensorHandle reshape;
@@ -158,62 +819,106 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   transpose_1.reset();
   // node 'linear_1' (aten.linear.default)
   TensorHandle linear_1;
-  AtenTensorHandle bias_value_3 = p_blocks_0_proj_bias;
-  check(aoti_torch_cpu_linear(reshape_1.get(), p_blocks_0_proj_weight, &bias_value_3, linear_1.out()),
+  AtenTensorHandle bias_value_2 = p_blocks_0_proj_bias;
+  check(aoti_torch_cpu_linear(reshape_1.get(), p_blocks_0_proj_weight, &bias_value_2, linear_1.out()),
         "node 'linear_1' (aten.linear.default)");
   reshape_1.reset();
   // node 'add_1' (aten.add.Tensor)
   TensorHandle add_1;
-  check(aoti_torch_cpu_add_Tensor(add.get(), linear_1.get(), 1.0, add_1.out()),
-        "node 'add_1' (aten.add.Tensor)");
-  add.reset();
+  add_1 = std::move(layer_norm);  // layer_norm's buffer: same dtype, sizes and strides
+  {
+    const int64_t add_layout_1[] = {1088, 64, 1};
+    TensorHandle add_copy_1;
+    const float* add_data_1 = kernel_input<float>(add.get(), 3, add_layout_1, add_copy_1);
+    const int64_t linear_1_layout[] = {1088, 64, 1};
+    TensorHandle linear_1_copy;
+    const float* linear_1_data = kernel_input<float>(linear_1.get(), 3, linear_1_layout, linear_1_copy);
+    k2_add(add_data_1, linear_1_data, aotic::runtime::data<float>(add_1.get()), s77);
+  }
+  // add is free: its buffer is kept for layer_norm_1
   linear_1.reset();
   // node 'layer_norm_1' (aten.layer_norm.default)
   TensorHandle layer_norm_1;
-  const int64_t normalized_shape_1[] = {64};
-  AtenTensorHandle weight_value_1 = p_blocks_0_n2_weight;
-  AtenTensorHandle bias_value_4 = p_blocks_0_n2_bias;
-  check(aoti_torch_cpu_layer_norm(
-            add_1.get(), normalized_shape_1, 1, &weight_value_1, &bias_value_4, 1e-05, false,
-            layer_norm_1.out()),
-        "node 'layer_norm_1' (aten.layer_norm.default)");
+  layer_norm_1 = std::move(add);  // add's buffer: same dtype, sizes and strides
+  {
+    const int64_t add_1_layout[] = {1088, 64, 1};
+    TensorHandle add_1_copy;
+    const float* add_1_data = kernel_input<float>(add_1.get(), 3, add_1_layout, add_1_copy);
+    const int64_t p_blocks_0_n2_weight_layout[] = {1};
+    TensorHandle p_blocks_0_n2_weight_copy;
+    const float* p_blocks_0_n2_weight_data = kernel_input<float>(p_blocks_0_n2_weight, 1,
+        p_blocks_0_n2_weight_layout, p_blocks_0_n2_weight_copy);
+    const int64_t p_blocks_0_n2_bias_layout[] = {1};
+    TensorHandle p_blocks_0_n2_bias_copy;
+    const float* p_blocks_0_n2_bias_data = kernel_input<float>(p_blocks_0_n2_bias, 1,
+        p_blocks_0_n2_bias_layout, p_blocks_0_n2_bias_copy);
+    k3_layer_norm(add_1_data, p_blocks_0_n2_weight_data, p_blocks_0_n2_bias_data,
+        aotic::runtime::data<float>(layer_norm_1.get()), s77);
+  }
   // node 'linear_2' (aten.linear.default)
   TensorHandle linear_2;
-  AtenTensorHandle bias_value_5 = p_blocks_0_fc1_bias;
-  check(aoti_torch_cpu_linear(layer_norm_1.get(), p_blocks_0_fc1_weight, &bias_value_5, linear_2.out()),
+  AtenTensorHandle bias_value_3 = p_blocks_0_fc1_bias;
+  check(aoti_torch_cpu_linear(layer_norm_1.get(), p_blocks_0_fc1_weight, &bias_value_3, linear_2.out()),
         "node 'linear_2' (aten.linear.default)");
-  layer_norm_1.reset();
+  // layer_norm_1 is free: its buffer is kept for add_2
   // node 'gelu' (aten.gelu.default)
   TensorHandle gelu;
-  check(aoti_torch_cpu_gelu(linear_2.get(), "none", gelu.out()), "node 'gelu' (aten.gelu.default)");
+  const int64_t gelu_sizes[] = {s77, 17, 128};
+  const int64_t gelu_strides[] = {2176, 128, 1};
+  check(aoti_torch_empty_strided(
+            3, gelu_sizes, gelu_strides, kFloat32, kCPU, kDefaultDeviceIndex, gelu.out()),
+        "allocate gelu");
+  {
+    const int64_t linear_2_layout[] = {2176, 128, 1};
+    TensorHandle linear_2_copy;
+    const float* linear_2_data = kernel_input<float>(linear_2.get(), 3, linear_2_layout, linear_2_copy);
+    k4_gelu(linear_2_data, aotic::runtime::data<float>(gelu.get()), s77);
+  }
   linear_2.reset();
   // node 'linear_3' (aten.linear.default)
   TensorHandle linear_3;
-  AtenTensorHandle bias_value_6 = p_blocks_0_fc2_bias;
-  check(aoti_torch_cpu_linear(gelu.get(), p_blocks_0_fc2_weight, &bias_value_6, linear_3.out()),
+  AtenTensorHandle bias_value_4 = p_blocks_0_fc2_bias;
+  check(aoti_torch_cpu_linear(gelu.get(), p_blocks_0_fc2_weight, &bias_value_4, linear_3.out()),
         "node 'linear_3' (aten.linear.default)");
-  gelu.reset();
+  // gelu is free: its buffer is kept for gelu_1
   // node 'add_2' (aten.add.Tensor)
   TensorHandle add_2;
-  check(aoti_torch_cpu_add_Tensor(add_1.get(), linear_3.get(), 1.0, add_2.out()),
-        "node 'add_2' (aten.add.Tensor)");
-  add_1.reset();
+  add_2 = std::move(layer_norm_1);  // layer_norm_1's buffer: same dtype, sizes and strides
+  {
+    const int64_t add_1_layout_1[] = {1088, 64, 1};
+    TensorHandle add_1_copy_1;
+    const float* add_1_data_1 = kernel_input<float>(add_1.get(), 3, add_1_layout_1, add_1_copy_1);
+    const int64_t linear_3_layout[] = {1088, 64, 1};
+    TensorHandle linear_3_copy;
+    const float* linear_3_data = kernel_input<float>(linear_3.get(), 3, linear_3_layout, linear_3_copy);
+    k5_add(add_1_data_1, linear_3_data, aotic::runtime::data<float>(add_2.get()), s77);
+  }
+  // add_1 is free: its buffer is kept for layer_norm_2
   linear_3.reset();
   // node 'layer_norm_2' (aten.layer_norm.default)
   TensorHandle layer_norm_2;
-  const int64_t normalized_shape_2[] = {64};
-  AtenTensorHandle weight_value_2 = p_blocks_1_n1_weight;
-  AtenTensorHandle bias_value_7 = p_blocks_1_n1_bias;
-  check(aoti_torch_cpu_layer_norm(
-            add_2.get(), normalized_shape_2, 1, &weight_value_2, &bias_value_7, 1e-05, false,
-            layer_norm_2.out()),
-        "node 'layer_norm_2' (aten.layer_norm.default)");
+  layer_norm_2 = std::move(add_1);  // add_1's buffer: same dtype, sizes and strides
+  {
+    const int64_t add_2_layout[] = {1088, 64, 1};
+    TensorHandle add_2_copy;
+    const float* add_2_data = kernel_input<float>(add_2.get(), 3, add_2_layout, add_2_copy);
+    const int64_t p_blocks_1_n1_weight_layout[] = {1};
+    TensorHandle p_blocks_1_n1_weight_copy;
+    const float* p_blocks_1_n1_weight_data = kernel_input<float>(p_blocks_1_n1_weight, 1,
+        p_blocks_1_n1_weight_layout, p_blocks_1_n1_weight_copy);
+    const int64_t p_blocks_1_n1_bias_layout[] = {1};
+    TensorHandle p_blocks_1_n1_bias_copy;
+    const float* p_blocks_1_n1_bias_data = kernel_input<float>(p_blocks_1_n1_bias, 1,
+        p_blocks_1_n1_bias_layout, p_blocks_1_n1_bias_copy);
+    k6_layer_norm(add_2_data, p_blocks_1_n1_weight_data, p_blocks_1_n1_bias_data,
+        aotic::runtime::data<float>(layer_norm_2.get()), s77);
+  }
   // node 'linear_4' (aten.linear.default)
   TensorHandle linear_4;
-  AtenTensorHandle bias_value_8 = p_blocks_1_qkv_bias;
-  check(aoti_torch_cpu_linear(layer_norm_2.get(), p_blocks_1_qkv_weight, &bias_value_8, linear_4.out()),
+  AtenTensorHandle bias_value_5 = p_blocks_1_qkv_bias;
+  check(aoti_torch_cpu_linear(layer_norm_2.get(), p_blocks_1_qkv_weight, &bias_value_5, linear_4.out()),
         "node 'linear_4' (aten.linear.default)");
-  layer_norm_2.reset();
+  // layer_norm_2 is free: its buffer is kept for add_3
   // node 'reshape_2' (aten.reshape.default)
   // may share linear_4's storage (a view)
   TensorHandle reshape_2;
@@ -265,66 +970,96 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   transpose_2.reset();
   // node 'linear_5' (aten.linear.default)
   TensorHandle linear_5;
-  AtenTensorHandle bias_value_9 = p_blocks_1_proj_bias;
-  check(aoti_torch_cpu_linear(reshape_3.get(), p_blocks_1_proj_weight, &bias_value_9, linear_5.out()),
+  AtenTensorHandle bias_value_6 = p_blocks_1_proj_bias;
+  check(aoti_torch_cpu_linear(reshape_3.get(), p_blocks_1_proj_weight, &bias_value_6, linear_5.out()),
         "node 'linear_5' (aten.linear.default)");
   reshape_3.reset();
   // node 'add_3' (aten.add.Tensor)
   TensorHandle add_3;
-  check(aoti_torch_cpu_add_Tensor(add_2.get(), linear_5.get(), 1.0, add_3.out()),
-        "node 'add_3' (aten.add.Tensor)");
-  add_2.reset();
+  add_3 = std::move(layer_norm_2);  // layer_norm_2's buffer: same dtype, sizes and strides
+  {
+    const int64_t add_2_layout_1[] = {1088, 64, 1};
+    TensorHandle add_2_copy_1;
+    const float* add_2_data_1 = kernel_input<float>(add_2.get(), 3, add_2_layout_1, add_2_copy_1);
+    const int64_t linear_5_layout[] = {1088, 64, 1};
+    TensorHandle linear_5_copy;
+    const float* linear_5_data = kernel_input<float>(linear_5.get(), 3, linear_5_layout, linear_5_copy);
+    k7_add(add_2_data_1, linear_5_data, aotic::runtime::data<float>(add_3.get()), s77);
+  }
+  // add_2 is free: its buffer is kept for layer_norm_3
   linear_5.reset();
   // node 'layer_norm_3' (aten.layer_norm.default)
   TensorHandle layer_norm_3;
-  const int64_t normalized_shape_3[] = {64};
-  AtenTensorHandle weight_value_3 = p_blocks_1_n2_weight;
-  AtenTensorHandle bias_value_10 = p_blocks_1_n2_bias;
-  check(aoti_torch_cpu_layer_norm(
-            add_3.get(), normalized_shape_3, 1, &weight_value_3, &bias_value_10, 1e-05, false,
-            layer_norm_3.out()),
-        "node 'layer_norm_3' (aten.layer_norm.default)");
+  layer_norm_3 = std::move(add_2);  // add_2's buffer: same dtype, sizes and strides
+  {
+    const int64_t add_3_layout[] = {1088, 64, 1};
+    TensorHandle add_3_copy;
+    const float* add_3_data = kernel_input<float>(add_3.get(), 3, add_3_layout, add_3_copy);
+    const int64_t p_blocks_1_n2_weight_layout[] = {1};
+    TensorHandle p_blocks_1_n2_weight_copy;
+    const float* p_blocks_1_n2_weight_data = kernel_input<float>(p_blocks_1_n2_weight, 1,
+        p_blocks_1_n2_weight_layout, p_blocks_1_n2_weight_copy);
+    const int64_t p_blocks_1_n2_bias_layout[] = {1};
+    TensorHandle p_blocks_1_n2_bias_copy;
+    const float* p_blocks_1_n2_bias_data = kernel_input<float>(p_blocks_1_n2_bias, 1,
+        p_blocks_1_n2_bias_layout, p_blocks_1_n2_bias_copy);
+    k8_layer_norm(add_3_data, p_blocks_1_n2_weight_data, p_blocks_1_n2_bias_data,
+        aotic::runtime::data<float>(layer_norm_3.get()), s77);
+  }
   // node 'linear_6' (aten.linear.default)
   TensorHandle linear_6;
-  AtenTensorHandle bias_value_11 = p_blocks_1_fc1_bias;
-  check(aoti_torch_cpu_linear(layer_norm_3.get(), p_blocks_1_fc1_weight, &bias_value_11, linear_6.out()),
+  AtenTensorHandle bias_value_7 = p_blocks_1_fc1_bias;
+  check(aoti_torch_cpu_linear(layer_norm_3.get(), p_blocks_1_fc1_weight, &bias_value_7, linear_6.out()),
         "node 'linear_6' (aten.linear.default)");
   layer_norm_3.reset();
   // node 'gelu_1' (aten.gelu.default)
   TensorHandle gelu_1;
-  check(aoti_torch_cpu_gelu(linear_6.get(), "none", gelu_1.out()), "node 'gelu_1' (aten.gelu.default)");
+  gelu_1 = std::move(gelu);  // gelu's buffer: same dtype, sizes and strides
+  {
+    const int64_t linear_6_layout[] = {2176, 128, 1};
+    TensorHandle linear_6_copy;
+    const float* linear_6_data = kernel_input<float>(linear_6.get(), 3, linear_6_layout, linear_6_copy);
+    k9_gelu(linear_6_data, aotic::runtime::data<float>(gelu_1.get()), s77);
+  }
   linear_6.reset();
   // node 'linear_7' (aten.linear.default)
   TensorHandle linear_7;
-  AtenTensorHandle bias_value_12 = p_blocks_1_fc2_bias;
-  check(aoti_torch_cpu_linear(gelu_1.get(), p_blocks_1_fc2_weight, &bias_value_12, linear_7.out()),
+  AtenTensorHandle bias_value_8 = p_blocks_1_fc2_bias;
+  check(aoti_torch_cpu_linear(gelu_1.get(), p_blocks_1_fc2_weight, &bias_value_8, linear_7.out()),
         "node 'linear_7' (aten.linear.default)");
   gelu_1.reset();
-  // node 'add_4' (aten.add.Tensor)
-  TensorHandle add_4;
-  check(aoti_torch_cpu_add_Tensor(add_3.get(), linear_7.get(), 1.0, add_4.out()),
-        "node 'add_4' (aten.add.Tensor)");
-  add_3.reset();
-  linear_7.reset();
-  // node 'select' (aten.select.int)
-  // may share add_4's storage (a view)
-  TensorHandle select;
-  check(aoti_torch_cpu_select_int(add_4.get(), 1, 0, select.out()), "node 'select' (aten.select.int)");
-  add_4.reset();
   // node 'layer_norm_4' (aten.layer_norm.default)
   TensorHandle layer_norm_4;
-  const int64_t normalized_shape_4[] = {64};
-  AtenTensorHandle weight_value_4 = p_norm_weight;
-  AtenTensorHandle bias_value_13 = p_norm_bias;
-  check(aoti_torch_cpu_layer_norm(
-            select.get(), normalized_shape_4, 1, &weight_value_4, &bias_value_13, 1e-05, false,
+  const int64_t layer_norm_4_sizes[] = {s77, 64};
+  const int64_t layer_norm_4_strides[] = {64, 1};
+  check(aoti_torch_empty_strided(
+            2, layer_norm_4_sizes, layer_norm_4_strides, kFloat32, kCPU, kDefaultDeviceIndex,
             layer_norm_4.out()),
-        "node 'layer_norm_4' (aten.layer_norm.default)");
-  select.reset();
+        "allocate layer_norm_4");
+  // fuses add_4, select, layer_norm_4
+  {
+    const int64_t add_3_layout_1[] = {1088, 64, 1};
+    TensorHandle add_3_copy_1;
+    const float* add_3_data_1 = kernel_input<float>(add_3.get(), 3, add_3_layout_1, add_3_copy_1);
+    const int64_t linear_7_layout[] = {1088, 64, 1};
+    TensorHandle linear_7_copy;
+    const float* linear_7_data = kernel_input<float>(linear_7.get(), 3, linear_7_layout, linear_7_copy);
+    const int64_t p_norm_weight_layout[] = {1};
+    TensorHandle p_norm_weight_copy;
+    const float* p_norm_weight_data = kernel_input<float>(p_norm_weight, 1, p_norm_weight_layout,
+        p_norm_weight_copy);
+    const int64_t p_norm_bias_layout[] = {1};
+    TensorHandle p_norm_bias_copy;
+    const float* p_norm_bias_data = kernel_input<float>(p_norm_bias, 1, p_norm_bias_layout, p_norm_bias_copy);
+    k10_add_select_layer_norm(add_3_data_1, linear_7_data, p_norm_weight_data, p_norm_bias_data,
+        aotic::runtime::data<float>(layer_norm_4.get()), s77);
+  }
+  add_3.reset();
+  linear_7.reset();
   // node 'linear_8' (aten.linear.default)
   TensorHandle linear_8;
-  AtenTensorHandle bias_value_14 = p_head_bias;
-  check(aoti_torch_cpu_linear(layer_norm_4.get(), p_head_weight, &bias_value_14, linear_8.out()),
+  AtenTensorHandle bias_value_9 = p_head_bias;
+  check(aoti_torch_cpu_linear(layer_norm_4.get(), p_head_weight, &bias_value_9, linear_8.out()),
         "node 'linear_8' (aten.linear.default)");
   layer_norm_4.reset();
   outputs[0] = new_reference(linear_8.get()).release();

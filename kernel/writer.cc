@@ -1,9 +1,9 @@
-#include "codegen/writer.h"
+#include "kernel/writer.h"
 
 #include <cmath>
 #include <vector>
 
-namespace aotic::codegen {
+namespace aotic::kernel {
 
 void CodeWriter::line(std::string_view text) {
   if (!text.empty()) text_.append(static_cast<size_t>(depth_) * 2, ' ');
@@ -96,6 +96,11 @@ void CodeWriter::open(std::string_view header) {
   ++depth_;
 }
 
+void CodeWriter::open_wrapped(std::string_view header, size_t width) {
+  wrapped(std::string(header) + " {", width);
+  ++depth_;
+}
+
 void CodeWriter::close(std::string_view closing) {
   if (depth_ > 0) --depth_;
   line(closing);
@@ -163,4 +168,4 @@ std::string cpp_double(double value) {
   return text;
 }
 
-}  // namespace aotic::codegen
+}  // namespace aotic::kernel

@@ -8,7 +8,7 @@
 #include <string>
 #include <string_view>
 
-namespace aotic::codegen {
+namespace aotic::kernel {
 
 class CodeWriter {
  public:
@@ -25,6 +25,8 @@ class CodeWriter {
   void wrapped(std::string_view text, size_t width = 110);
   /// "header {" and one more level of indentation.
   void open(std::string_view header);
+  /// The same, the header wrapped as wrapped() does (a long signature or call).
+  void open_wrapped(std::string_view header, size_t width = 110);
   /// One level less and the closing text ("}", "};", "}  // namespace x").
   void close(std::string_view closing = "}");
   /// Closes and opens a scope on one line: "} else {".
@@ -57,4 +59,4 @@ std::string cpp_string(std::string_view text);
 /// "std::numeric_limits<double>::infinity()").
 std::string cpp_double(double value);
 
-}  // namespace aotic::codegen
+}  // namespace aotic::kernel

@@ -1,0 +1,183 @@
+// The kernel IR, its scheduling and its C++ printer: hand-built kernels, their text, and the C++
+// printed for them compiled with the system compiler and run (with templates/kernel_math.h).
+#include <doctest/doctest.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <string>
+
+#include "codegen/templates.h"
+#include "kernel/cpu_printer.h"
+#include "kernel/kernel_ir.h"
+#include "kernel/schedule.h"
+#include "kernel/writer.h"
+#include "tests/test_util.h"
+
+namespace aotic {
+namespace {
+
+using ir::DType;
+using ir::SymExpr;
+using kernel::Index;
+
+SymExpr c(int64_t v) { return SymExpr::constant(v); }
+
+/// out0[i0, i1] = relu(in0[i0, i1] + in1[i1]) over [rows, 8], both row-major.
+kernel::Kernel add_relu(const SymExpr& rows) {
+  kernel::Kernel k;
+  k.name = "add_relu";
+  k.comment = "add, relu";
+  k.buffers = {
+      {"in0", DType::kFloat32, false}, {"in1", DType::kFloat32, false}, {"out0", DType::kFloat32, true}};
+  Index at = Index::of("i0") * c(8) + Index::of("i1");
+  auto x = kernel::load("in0", at, DType::kFloat32);
+  auto b = kernel::load("in1", Index::of("i1"), DType::kFloat32);
+  auto y = kernel::call("relu", {kernel::binary("add", x, b)}, DType::kFloat32);
+  k.body = {kernel::loop("i0", rows, {kernel::loop("i1", c(8), {kernel::store("out0", at, y)})})};
+  return k;
+}
+
+std::string print(const kernel::Kernel& k) {
+  kernel::CodeWriter w;
+  kernel::print_cpu_kernel(k, w);
+  return w.text();
+}
+
+TEST_CASE("kernel IR: text form of loops, stores and expressions") {
+  kernel::Kernel k = add_relu(c(4));
+  CHECK(kernel::to_text(k) ==
+        "kernel add_relu(in0: float32, in1: float32, out0: float32 (written))  # add, relu\n"
+        "  loop i0 < 4\n"
+        "    loop i1 < 8\n"
+        "      store out0[8*i0 + i1] = relu(add(in0[8*i0 + i1], in1[i1]))\n");
+}
+
+TEST_CASE("schedule: contiguous loops merge, a broadcast keeps its loop; outer loop parallel, inner vector") {
+  kernel::Kernel k = add_relu(c(4));
+  kernel::schedule(k, c(32));
+  // in1[i1] is the same for every i0: i0 and i1 cannot become one loop.
+  CHECK(kernel::to_text(k) ==
+        "kernel add_relu(in0: float32, in1: float32, out0: float32 (written))  # add, relu\n"
+        "  parallel loop i0 < 4\n"
+        "    vector loop i1 < 8\n"
+        "      store out0[8*i0 + i1] = relu(add(in0[8*i0 + i1], in1[i1]))\n");
+
+  // Without the broadcast operand the two loops are one of 32 elements.
+  kernel::Kernel copy;
+  copy.name = "copy";
+  copy.buffers = {{"in0", DType::kFloat32, false}, {"out0", DType::kFloat32, true}};
+  Index at = Index::of("i0") * c(8) + Index::of("i1");
+  copy.body = {kernel::loop(
+      "i0", c(4),
+      {kernel::loop("i1", c(8), {kernel::store("out0", at, kernel::load("in0", at, DType::kFloat32))})})};
+  kernel::schedule(copy, c(32));
+  CHECK(kernel::to_text(copy) ==
+        "kernel copy(in0: float32, out0: float32 (written))  # \n"
+        "  parallel vector loop i0 < 32\n"
+        "    store out0[i0] = in0[i0]\n");
+
+  // A transposed read does not merge either.
+  kernel::Kernel transpose = copy;
+  transpose.body = {kernel::loop(
+      "i0", c(4),
+      {kernel::loop(
+          "i1", c(8),
+          {kernel::store("out0", at,
+                         kernel::load("in0", Index::of("i1") * c(4) + Index::of("i0"), DType::kFloat32))})})};
+  kernel::schedule(transpose, c(32));
+  CHECK(kernel::to_text(transpose).find("parallel loop i0 < 4\n    vector loop i1 < 8\n") !=
+        std::string::npos);
+}
+
+TEST_CASE("schedule: symbolic sizes become kernel parameters") {
+  kernel::Kernel k = add_relu(SymExpr::parse("s0"));
+  kernel::schedule(k, SymExpr::parse("8*s0"));
+  CHECK(k.symbols == std::vector<std::string>{"s0"});
+  const std::string text = print(k);
+  INFO(text);
+  CHECK(text.find("void add_relu(const float* __restrict in0, const float* __restrict in1, "
+                  "float* __restrict out0, int64_t s0) {") != std::string::npos);
+  CHECK(text.find("aotic::runtime::parallel_for((s0), (8 * s0), [&](int64_t i0_begin, int64_t i0_end) {") !=
+        std::string::npos);
+}
+
+TEST_CASE("the printer computes a shared value once and keeps guarded branches lazy") {
+  kernel::Kernel k;
+  k.name = "guarded";
+  k.buffers = {{"in0", DType::kFloat32, false}, {"out0", DType::kFloat32, true}};
+  auto i = Index::of("i0");
+  auto x = kernel::load("in0", i, DType::kFloat32);
+  auto square = kernel::binary("mul", x, x);  // x loaded once
+  auto inside = kernel::binary("lt", kernel::index_value(i), kernel::constant_int(3, DType::kInt64));
+  auto shifted = kernel::load("in0", i + Index::at(c(1)), DType::kFloat32);
+  auto y = kernel::where(inside, shifted, kernel::constant(0, DType::kFloat32), /*guarded=*/true);
+  k.body = {kernel::loop("i0", c(4), {kernel::store("out0", i, kernel::binary("add", square, y))})};
+  const std::string text = print(k);
+  INFO(text);
+  CHECK(text.find("const float t0 = in0[i0];\n") != std::string::npos);
+  CHECK(text.find("in0[i0]") == text.rfind("in0[i0]"));  // one load of x
+  // The shifted load stays inside the conditional: never read past the end.
+  CHECK(text.find("const bool t2 = ((i0) < int64_t{3});\n") != std::string::npos);
+  CHECK(text.find("const float t3 = (t2 ? in0[i0 + 1] : 0.0f);\n") != std::string::npos);
+}
+
+/// Prints `k`, wraps it with the kernel_math helpers and `main_body`, compiles it with the
+/// system compiler and returns what the program prints.
+std::string compile_and_run(const kernel::Kernel& k, const std::string& main_body) {
+  const std::string dir = testing::scratch_dir("kernel_run");
+  std::string source =
+      "#include <cmath>\n#include <cstdint>\n#include <cstdio>\n#include <cstring>\n#include <limits>\n"
+      "#include <type_traits>\n\n#include \"aotic/runtime/threads.h\"\n";
+  source += codegen::template_section("kernel_math.h", "kernel_math");
+  source += print(k);
+  source += "int main() {\n" + main_body + "\n}\n";
+  testing::write_file(dir + "/k.cc", source);
+  const std::string cxx = std::system("command -v clang++ >/dev/null 2>&1") == 0 ? "clang++" : "g++";
+  const std::string cmd = cxx + " -std=c++17 -O1 -fopenmp-simd -I" + testing::repo_path("runtime/include") +
+                          " -o " + dir + "/k " + dir + "/k.cc -lgomp 2>" + dir + "/err.txt && " + dir +
+                          "/k > " + dir + "/out.txt";
+  INFO(source);
+  const int rc = std::system(cmd.c_str());
+  INFO(testing::read_file(dir + "/err.txt"));
+  REQUIRE(rc == 0);
+  return testing::read_file(dir + "/out.txt");
+}
+
+TEST_CASE("printed kernels compile and compute: float pointwise with broadcast") {
+  kernel::Kernel k = add_relu(c(2));
+  kernel::schedule(k, c(16));
+  const std::string out = compile_and_run(k,
+                                          "float a[16], b[8], o[16];\n"
+                                          "for (int i = 0; i < 16; ++i) a[i] = i - 8;\n"
+                                          "for (int i = 0; i < 8; ++i) b[i] = 0.5f;\n"
+                                          "add_relu(a, b, o);\n"
+                                          "for (float v : o) std::printf(\"%g \", v);");
+  CHECK(out == "0 0 0 0 0 0 0 0 0.5 1.5 2.5 3.5 4.5 5.5 6.5 7.5 ");
+}
+
+TEST_CASE("printed kernels compile and compute: int8 arithmetic wraps, a row sum and a row max") {
+  kernel::Kernel k;
+  k.name = "rows";
+  k.buffers = {{"in0", DType::kInt8, false}, {"out0", DType::kInt8, true}, {"out1", DType::kInt8, true}};
+  const Index at = Index::of("i0") * c(3) + Index::of("r0");
+  auto x = kernel::load("in0", at, DType::kInt8);
+  k.body = {kernel::loop(
+      "i0", c(2),
+      {kernel::define("acc", kernel::constant_int(0, DType::kInt8)),
+       kernel::define("top", kernel::constant_int(-128, DType::kInt8)),
+       kernel::loop("r0", c(3), {kernel::accumulate("acc", "sum", x), kernel::accumulate("top", "max", x)}),
+       kernel::store("out0", Index::of("i0"), kernel::variable("acc", DType::kInt8)),
+       kernel::store("out1", Index::of("i0"), kernel::variable("top", DType::kInt8))})};
+  kernel::schedule(k, c(6));
+  const std::string out = compile_and_run(k,
+                                          "int8_t a[6] = {100, 100, 100, -1, -2, -3};\n"
+                                          "int8_t s[2], m[2];\n"
+                                          "rows(a, s, m);\n"
+                                          "std::printf(\"%d %d %d %d\", s[0], s[1], m[0], m[1]);");
+  // 300 wraps to 44 in int8, as torch.sum(dtype=torch.int8) does.
+  CHECK(out == "44 -6 100 -1");
+}
+
+}  // namespace
+}  // namespace aotic

@@ -1,0 +1,163 @@
+"""aotic against what PyTorch users would pick instead, on a machine with PyTorch 2.x (the GPU machine's
+CPU): for each .pt2, in one run and at the same thread count, PyTorch eager, torch.compile (default)
+and torch.compile with torch._inductor.config.freezing = True, all on torch.export.load(path).module(),
+next to aotic's model.so (fused and --no-fuse) loaded by PyTorch's own runner
+(torch._C._aoti.AOTIModelContainerRunnerCpu). Prints a table and writes JSON.
+
+  python3 tools/bench_gpu.py --aotic bin/aotic --shim-lib libaotic_shim.so --threads 16 \
+      [--iters 200] [--json out.json] [--no-compile] MODEL.pt2 [...]
+
+Each MODEL.pt2 needs MODEL.io.safetensors beside it (input_0, ...; output_0, ... to check against).
+The shim library is aotic's shim built against this PyTorch (tools/build_shim.sh --torch DIR).
+Compile times: `aotic compile` wall time; torch.compile's is its first call. Latency: p50/p90 of
+`iters` calls after warm-up. Peak memory: the peak RSS of a fresh process that imports torch, loads
+the model one way and runs it (eager, aotic), in MB.
+"""
+import argparse
+import json
+import os
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+
+def percentile(values, p):
+    values = sorted(values)
+    k = (len(values) - 1) * p / 100
+    lo, hi = int(k), min(int(k) + 1, len(values) - 1)
+    return values[lo] + (values[hi] - values[lo]) * (k - lo)
+
+
+def timed(fn, iters, warmup=20):
+    for _ in range(warmup):
+        fn()
+    ts = []
+    for _ in range(iters):
+        t = time.perf_counter()
+        fn()
+        ts.append((time.perf_counter() - t) * 1e3)
+    return percentile(ts, 50), percentile(ts, 90)
+
+
+def load_io(path):
+    from safetensors.torch import load_file
+    io = load_file(path)
+    inputs = [io[k] for k in sorted((k for k in io if k.startswith("input_")), key=lambda k: int(k[6:]))]
+    outputs = [io[k] for k in sorted((k for k in io if k.startswith("output_")), key=lambda k: int(k[7:]))]
+    return inputs, outputs
+
+
+def close(outs, refs):
+    import torch
+    if len(outs) != len(refs):
+        return False
+    for o, r in zip(outs, refs):
+        if o.shape != r.shape or not torch.allclose(o.double(), r.double(), rtol=1e-4, atol=1e-5):
+            return False
+    return True
+
+
+def peak_memory(mode, model, io, so, threads):
+    """Peak RSS (MB) of a fresh process running the model `mode` = eager | aotic."""
+    code = f"""
+import resource, torch
+torch.set_num_threads({threads})
+from safetensors.torch import load_file
+io = load_file({io!r})
+xs = [io[k] for k in sorted((k for k in io if k.startswith('input_')), key=lambda k: int(k[6:]))]
+if {mode!r} == 'eager':
+    m = torch.export.load({model!r}).module()
+    with torch.no_grad():
+        for _ in range(20): m(*xs)
+else:
+    r = torch._C._aoti.AOTIModelContainerRunnerCpu({so!r}, 1)
+    for _ in range(20): r.run(xs)
+print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+"""
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    try:
+        return float(out.stdout.strip().splitlines()[-1])
+    except (ValueError, IndexError):
+        return None
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("models", nargs="+")
+    ap.add_argument("--aotic", required=True)
+    ap.add_argument("--shim-lib", required=True)
+    ap.add_argument("--threads", type=int, default=os.cpu_count())
+    ap.add_argument("--iters", type=int, default=200)
+    ap.add_argument("--json")
+    ap.add_argument("--no-compile", action="store_true", help="skip torch.compile (fast runs)")
+    ap.add_argument("--memory", action="store_true", help="also measure peak RSS (fresh processes)")
+    args = ap.parse_args()
+
+    import torch
+    torch.set_num_threads(args.threads)
+    work = tempfile.mkdtemp(prefix="aotic-bench-")
+    rows = []
+    for model in args.models:
+        name = os.path.basename(model)[:-4]
+        io_path = model[:-4] + ".io.safetensors"
+        inputs, refs = load_io(io_path)
+        row = {"model": name, "threads": args.threads, "p50_ms": {}, "p90_ms": {}, "compile_s": {}, "ok": {}}
+
+        # aotic: compiled here, loaded by PyTorch's runner.
+        for mode, flags in (("aotic", []), ("aotic_no_fuse", ["--no-fuse"])):
+            so = os.path.join(work, f"{name}.{mode}.so")
+            t = time.perf_counter()
+            r = subprocess.run([args.aotic, "compile", model, "-o", so, "--shim-lib", args.shim_lib] + flags,
+                               capture_output=True, text=True)
+            row["compile_s"][mode] = time.perf_counter() - t
+            if r.returncode != 0:
+                print(f"{name}: aotic compile {mode} failed: {(r.stdout + r.stderr).strip()[-400:]}", flush=True)
+                continue
+            runner = torch._C._aoti.AOTIModelContainerRunnerCpu(so, 1)
+            row["ok"][mode] = close(runner.run(inputs), refs)
+            row["p50_ms"][mode], row["p90_ms"][mode] = timed(lambda: runner.run(inputs), args.iters)
+            row.setdefault("so", {})[mode] = so
+
+        m = torch.export.load(model).module()
+        with torch.no_grad():
+            row["ok"]["eager"] = close(m(*inputs), refs) if refs else None
+            row["p50_ms"]["eager"], row["p90_ms"]["eager"] = timed(lambda: m(*inputs), args.iters)
+            if not args.no_compile:
+                for mode, freezing in (("inductor", False), ("inductor_freezing", True)):
+                    torch._dynamo.reset()
+                    torch._inductor.config.freezing = freezing
+                    try:
+                        c = torch.compile(m)
+                        t = time.perf_counter()
+                        out = c(*inputs)
+                        row["compile_s"][mode] = time.perf_counter() - t
+                        row["ok"][mode] = close(out if isinstance(out, (list, tuple)) else [out], refs)
+                        row["p50_ms"][mode], row["p90_ms"][mode] = timed(lambda: c(*inputs), args.iters)
+                    except Exception as e:  # noqa: BLE001 - report and go on
+                        print(f"{name}: torch.compile {mode} failed: {e}", flush=True)
+                torch._inductor.config.freezing = False
+        if args.memory and "aotic" in row.get("so", {}):
+            row["peak_mb"] = {"eager": peak_memory("eager", model, io_path, None, args.threads),
+                              "aotic": peak_memory("aotic", model, io_path, row["so"]["aotic"], args.threads)}
+        rows.append(row)
+        p = row["p50_ms"]
+        peers = [p[k] for k in ("inductor", "inductor_freezing") if k in p]
+        best = min(peers) if peers else None
+        fmt = lambda v: f"{v:8.3f}" if isinstance(v, float) else f"{'-':>8}"
+        print(f"{name:22s} T={args.threads:<3d} eager {fmt(p.get('eager'))} inductor {fmt(p.get('inductor'))} "
+              f"freezing {fmt(p.get('inductor_freezing'))} aotic {fmt(p.get('aotic'))} "
+              f"no-fuse {fmt(p.get('aotic_no_fuse'))} | aotic/best-inductor "
+              f"{(p['aotic'] / best) if best and 'aotic' in p else float('nan'):.2f} aotic/eager "
+              f"{(p['aotic'] / p['eager']) if 'aotic' in p else float('nan'):.2f} | compile s: aotic "
+              f"{row['compile_s'].get('aotic', float('nan')):.2f} inductor "
+              f"{row['compile_s'].get('inductor', float('nan')):.2f} | ok {row['ok']}", flush=True)
+    if args.json:
+        with open(args.json, "w") as f:
+            json.dump(rows, f, indent=1)
+
+
+if __name__ == "__main__":
+    main()
