@@ -299,16 +299,16 @@ CompileResult compile_model(const ir::Program& program, const CompileOptions& op
   // objects are all linked (--whole-archive): nothing in model.cpp refers to the C interface it
   // exports, and exports.map exports only that. Each step's output is deterministic, so the
   // model.so is too.
-  // Generated kernels: `omp simd` loops (no OpenMP runtime needed for those) and threads from
-  // libgomp's pool, called directly (runtime/include/aotic/runtime/threads.h).
+  // Generated kernels: `omp simd` loops (no OpenMP runtime needed for those); their threads come
+  // from the process's libgomp, found at run time (runtime/include/aotic/runtime/threads.h).
   const bool kernels = model_cpp.find("aotic/runtime/threads.h") != std::string::npos;
   const std::string flags =
       fmt::format("-std=c++17 -O{} -fPIC -fvisibility=hidden -fvisibility-inlines-hidden{} -Iinclude",
                   options.opt_level, kernels ? " -fopenmp-simd" : "");
   const std::string command = fmt::format(
       "{} {} -c model.cpp -o model.o && {} -shared {} -Wl,--whole-archive {} -Wl,--no-whole-archive "
-      "-Wl,--version-script=exports.map -o model.so {}{} -ldl -lpthread",
-      cxx, flags, cxx, objects, shell_quote(runtime_library.string()), link, kernels ? " -lgomp" : "");
+      "-Wl,--version-script=exports.map -o model.so {} -ldl -lpthread",
+      cxx, flags, cxx, objects, shell_quote(runtime_library.string()), link);
   std::string log;
   if (run(build, command, &log) != 0) {
     // The first line that says "error" (g++ opens with an "In function ..." line), else the first.

@@ -123,7 +123,8 @@ def main():
 
         m = torch.export.load(model).module()
         with torch.no_grad():
-            row["ok"]["eager"] = close(m(*inputs), refs) if refs else None
+            out = m(*inputs)
+            row["ok"]["eager"] = close(out if isinstance(out, (list, tuple)) else [out], refs) if refs else None
             row["p50_ms"]["eager"], row["p90_ms"]["eager"] = timed(lambda: m(*inputs), args.iters)
             if not args.no_compile:
                 for mode, freezing in (("inductor", False), ("inductor_freezing", True)):

@@ -135,8 +135,9 @@ std::string compile_and_run(const kernel::Kernel& k, const std::string& main_bod
   testing::write_file(dir + "/k.cc", source);
   const std::string cxx = std::system("command -v clang++ >/dev/null 2>&1") == 0 ? "clang++" : "g++";
   const std::string cmd = cxx + " -std=c++17 -O1 -fopenmp-simd -I" + testing::repo_path("runtime/include") +
-                          " -o " + dir + "/k " + dir + "/k.cc -lgomp 2>" + dir + "/err.txt && " + dir +
-                          "/k > " + dir + "/out.txt";
+                          " -o " + dir + "/k " + dir + "/k.cc " +
+                          testing::repo_path("runtime/src/threads.cc") + " -ldl 2>" + dir + "/err.txt && " +
+                          dir + "/k > " + dir + "/out.txt";
   INFO(source);
   const int rc = std::system(cmd.c_str());
   INFO(testing::read_file(dir + "/err.txt"));
