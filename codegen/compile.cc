@@ -229,6 +229,10 @@ CompileResult compile_model(const ir::Program& program, const CompileOptions& op
   if (options.output.empty()) user_error("no output file given (-o model.so)");
   if (options.opt_level < 0 || options.opt_level > 3)
     user_error("--opt must be 0..3, got {}", options.opt_level);
+  static const std::set<std::string> kIsas = {"x86-64", "x86-64-v2", "x86-64-v3", "x86-64-v4", "native"};
+  if (kIsas.count(options.isa) == 0) {
+    user_error("--isa must be x86-64, x86-64-v2, x86-64-v3, x86-64-v4 or native, got '{}'", options.isa);
+  }
   const std::string source_name = source_name_of(program, options);
   // Everything that can fail on the model itself fails here, before the compiler runs.
   const ConstantsLayout layout = layout_constants(program);
@@ -301,10 +305,12 @@ CompileResult compile_model(const ir::Program& program, const CompileOptions& op
   // model.so is too.
   // Generated kernels: `omp simd` loops (no OpenMP runtime needed for those); their threads come
   // from the process's libgomp, found at run time (runtime/include/aotic/runtime/threads.h).
+  // No floating-point traps or errno (PyTorch uses neither): conditionals become vector selects
+  // and sqrt an instruction, so the loops vectorise with g++ too.
   const bool kernels = model_cpp.find("aotic/runtime/threads.h") != std::string::npos;
   const std::string flags =
       fmt::format("-std=c++17 -O{} -fPIC -fvisibility=hidden -fvisibility-inlines-hidden{} -Iinclude",
-                  options.opt_level, kernels ? " -fopenmp-simd" : "");
+                  options.opt_level, kernels ? " -fopenmp-simd -fno-trapping-math -fno-math-errno -march=" + options.isa : "");
   const std::string command = fmt::format(
       "{} {} -c model.cpp -o model.o && {} -shared {} -Wl,--whole-archive {} -Wl,--no-whole-archive "
       "-Wl,--version-script=exports.map -o model.so {} -ldl -lpthread",

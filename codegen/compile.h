@@ -24,6 +24,9 @@ struct CompileOptions {
   std::string output;  // -o: the model.so to write
   std::string cxx;     // compiler; "" picks clang++, else g++
   int opt_level = 2;   // -O0..-O3
+  /// --isa: the x86-64 level generated kernels are compiled for (-march=): x86-64-v2 (SSE4.2, any
+  /// x86-64 CPU since about 2009), x86-64-v3 (AVX2, FMA), x86-64-v4, x86-64 (SSE2) or native.
+  std::string isa = "x86-64-v2";
   ShimMode shim = ShimMode::kBundled;
   std::string shim_library;               // libaotic_shim.so to bundle ("" finds the one beside aotic)
   std::string runtime_library;            // libaotic_runtime.a to link ("" finds the one beside aotic)

@@ -23,15 +23,17 @@ constexpr const char* kUsage =
     "commands:\n"
     "  compile MODEL -o model.so [--weights FILE.safetensors|embed|external] [--cxx PATH] [--opt 0-3]\n"
     "          [--shim bundled|host] [--shim-lib PATH] [--runtime-lib PATH] [--emit-source DIR]\n"
-    "          [--no-fuse] [--pointwise shim|kernel] [--debug-checks]\n"
+    "          [--no-fuse] [--isa x86-64-v2|x86-64-v3|native|...] [--pointwise shim|kernel]\n"
+    "          [--debug-checks]\n"
     "          [--header FILE.h [--class-name NAME]] [--dump-after STAGE] [--disable-pass PASS]\n"
     "      Compile an export to a model.so with PyTorch AOTInductor's C interface. With\n"
     "      --shim=bundled (default) libaotic_shim.so is copied beside it; --shim=host leaves\n"
     "      the shim to the loading process's libtorch (PyTorch >= 2.x). Pointwise ops, views\n"
     "      and the reductions they feed are fused into generated kernels (C++ loops, threads\n"
     "      from the OpenMP pool); --no-fuse (--disable-pass fuse_kernels) calls libtorch for\n"
-    "      every op. --pointwise=kernel (with --no-fuse) compiles float32 unary pointwise ops as\n"
-    "      generated loops.\n"
+    "      every op. --isa names the x86-64 level kernels are compiled for (default x86-64-v2;\n"
+    "      x86-64-v3 adds AVX2 and FMA; native: this machine's). --pointwise=kernel (with\n"
+    "      --no-fuse) compiles float32 unary pointwise ops as generated loops.\n"
     "      --debug-checks makes the model check after every op that its result has the dtype, rank\n"
     "      and sizes the export recorded, failing the run with a message naming the node.\n"
     "      --weights external writes the weights beside it (model.so.weights) instead of inside.\n"
@@ -134,6 +136,10 @@ int compile(const std::vector<std::string>& args) {
     }
     if (args[i] == "--debug-checks") {
       options.debug_checks = true;
+      continue;
+    }
+    if (option(args, i, "--isa", &value)) {
+      options.isa = value;
       continue;
     }
     if (args[i] == "--no-fuse") {

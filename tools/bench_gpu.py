@@ -5,7 +5,7 @@ next to aotic's model.so (fused and --no-fuse) loaded by PyTorch's own runner
 (torch._C._aoti.AOTIModelContainerRunnerCpu). Prints a table and writes JSON.
 
   python3 tools/bench_gpu.py --aotic bin/aotic --shim-lib libaotic_shim.so --threads 16 \
-      [--iters 200] [--json out.json] [--no-compile] MODEL.pt2 [...]
+      [--iters 200] [--json out.json] [--no-compile] [--memory] [--aotic-flags '--isa native'] MODEL.pt2 [...]
 
 Each MODEL.pt2 needs MODEL.io.safetensors beside it (input_0, ...; output_0, ... to check against).
 The shim library is aotic's shim built against this PyTorch (tools/build_shim.sh --torch DIR).
@@ -92,6 +92,7 @@ def main():
     ap.add_argument("--threads", type=int, default=os.cpu_count())
     ap.add_argument("--iters", type=int, default=200)
     ap.add_argument("--json")
+    ap.add_argument("--aotic-flags", default="", help="extra `aotic compile` flags, e.g. '--isa native'")
     ap.add_argument("--no-compile", action="store_true", help="skip torch.compile (fast runs)")
     ap.add_argument("--memory", action="store_true", help="also measure peak RSS (fresh processes)")
     args = ap.parse_args()
@@ -110,7 +111,8 @@ def main():
         for mode, flags in (("aotic", []), ("aotic_no_fuse", ["--no-fuse"])):
             so = os.path.join(work, f"{name}.{mode}.so")
             t = time.perf_counter()
-            r = subprocess.run([args.aotic, "compile", model, "-o", so, "--shim-lib", args.shim_lib] + flags,
+            r = subprocess.run([args.aotic, "compile", model, "-o", so, "--shim-lib", args.shim_lib] + flags +
+                               args.aotic_flags.split(),
                                capture_output=True, text=True)
             row["compile_s"][mode] = time.perf_counter() - t
             if r.returncode != 0:
