@@ -9,8 +9,9 @@
 namespace aotic::runtime {
 namespace {
 
-/// The path of a loaded libgomp (the first one the process mapped), or "".
-std::string loaded_libgomp() {
+/// The path of the OpenMP runtime already loaded (libtorch's: libgomp, or Intel's or LLVM's, which
+/// provide libgomp's entry points too), or "".
+std::string loaded_openmp() {
   std::string found;
   dl_iterate_phdr(
       [](dl_phdr_info* info, size_t, void* out) {
@@ -18,9 +19,13 @@ std::string loaded_libgomp() {
         if (name == nullptr) return 0;
         const char* base = std::strrchr(name, '/');
         base = base ? base + 1 : name;
-        if (std::strncmp(base, "libgomp", 7) != 0) return 0;
-        *static_cast<std::string*>(out) = name;
-        return 1;
+        for (const char* prefix : {"libgomp", "libiomp5", "libomp"}) {
+          if (std::strncmp(base, prefix, std::strlen(prefix)) == 0) {
+            *static_cast<std::string*>(out) = name;
+            return 1;
+          }
+        }
+        return 0;
       },
       &found);
   return found;
@@ -28,10 +33,10 @@ std::string loaded_libgomp() {
 
 OpenMp resolve() {
   OpenMp omp;
-  void* lib = nullptr;
-  const std::string loaded = loaded_libgomp();
-  if (!loaded.empty()) lib = dlopen(loaded.c_str(), RTLD_NOW | RTLD_NOLOAD);
-  if (lib == nullptr) lib = dlopen("libgomp.so.1", RTLD_NOW | RTLD_LOCAL);
+  // Only a runtime the process has already: a second pool would spin against libtorch's and
+  // ignore its thread setting. Without one, kernels run on the calling thread.
+  const std::string loaded = loaded_openmp();
+  void* lib = loaded.empty() ? nullptr : dlopen(loaded.c_str(), RTLD_NOW | RTLD_NOLOAD);
   if (lib == nullptr) return omp;
   omp.parallel = reinterpret_cast<decltype(omp.parallel)>(dlsym(lib, "GOMP_parallel"));
   omp.thread_num = reinterpret_cast<decltype(omp.thread_num)>(dlsym(lib, "omp_get_thread_num"));

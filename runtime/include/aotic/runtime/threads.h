@@ -1,8 +1,9 @@
 // Threads for generated kernels: chunks of a loop on the OpenMP pool of the process. The pool is
-// the libgomp that is already loaded (libtorch's: Debian's system libgomp, or the copy a PyTorch
-// wheel bundles), found at run time, so that library ops and kernels share one pool and one thread
-// setting (omp_set_num_threads) instead of two pools spinning against each other; when none is
-// loaded, the system's libgomp.so.1; when there is none, kernels run on the calling thread.
+// the OpenMP runtime libtorch already loaded (Debian's libgomp, the copy a PyTorch wheel bundles,
+// or Intel's or LLVM's, which offer libgomp's entry points too), found at run time, so that library
+// ops and kernels share one pool and one thread setting (torch.set_num_threads,
+// omp_set_num_threads) instead of two pools spinning against each other. Without one, kernels run
+// on the calling thread.
 #pragma once
 
 #include <cstdint>
@@ -21,19 +22,17 @@ struct OpenMp {
 /// The OpenMP runtime kernels use, or nullptr when none can be loaded.
 const OpenMp* openmp();
 
-/// Elements one thread should have before a kernel's loop is split over threads.
-constexpr int64_t kWorkPerThread = 16384;
+/// Elements a loop must process before it is split over threads.
+constexpr int64_t kParallelWork = 65536;
 
-/// Runs `body(begin, end)` over [0, n) in contiguous chunks on threads of the OpenMP pool: as many
-/// threads as `work` (elements processed in all) keeps busy, at most the pool's size; on the
-/// calling thread when that is one, or inside a pool already.
+/// Runs `body(begin, end)` over [0, n) in contiguous chunks, one per thread of the OpenMP pool
+/// (the whole team, as libtorch's own parallel regions use it: a team of another size makes the
+/// runtime regroup its threads each time); on the calling thread when `work` (elements processed
+/// in all) is small, the pool has one thread, or it runs inside a pool already.
 template <typename Body>
 void parallel_for(int64_t n, int64_t work, const Body& body) {
-  const OpenMp* omp = n > 1 && work >= 2 * kWorkPerThread ? openmp() : nullptr;
-  int64_t threads = omp != nullptr && omp->in_parallel() == 0 ? omp->max_threads() : 1;
-  if (threads > work / kWorkPerThread) threads = work / kWorkPerThread;
-  if (threads > n) threads = n;
-  if (threads <= 1) {
+  const OpenMp* omp = n > 1 && work >= kParallelWork ? openmp() : nullptr;
+  if (omp == nullptr || omp->in_parallel() != 0 || omp->max_threads() <= 1) {
     body(int64_t{0}, n);
     return;
   }
@@ -51,7 +50,7 @@ void parallel_for(int64_t n, int64_t work, const Body& body) {
         const int64_t end = begin + chunk < t.n ? begin + chunk : t.n;
         if (begin < end) (*t.body)(begin, end);
       },
-      &task, static_cast<unsigned>(threads), 0);
+      &task, 0, 0);
 }
 
 }  // namespace aotic::runtime
