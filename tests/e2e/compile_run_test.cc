@@ -7,6 +7,7 @@
 
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <vector>
@@ -342,6 +343,64 @@ TEST_CASE("data-dependent output sizes: masked_select and nonzero (argwhere) run
       CHECK(checked.code == 0);
       CHECK(checked.out.find("check: ok") != std::string::npos);
     }
+  }
+}
+
+}  // namespace
+}  // namespace aotic
+
+namespace aotic {
+namespace {
+
+/// What `command` prints (stdout), trailing newline removed.
+std::string capture(const std::string& command) {
+  std::string out;
+  FILE* pipe = popen(command.c_str(), "r");
+  if (pipe == nullptr) return out;
+  char buffer[4096];
+  size_t n;
+  while ((n = fread(buffer, 1, sizeof buffer, pipe)) > 0) out.append(buffer, n);
+  pclose(pipe);
+  while (!out.empty() && out.back() == '\n') out.pop_back();
+  return out;
+}
+
+TEST_CASE("generated kernels run clean under AddressSanitizer and UndefinedBehaviorSanitizer") {
+  // model.cpp, kernels included, compiled by g++ with both sanitizers (any finding aborts the run);
+  // the run preloads g++'s ASan runtime.
+  const std::string asan = capture("g++ -print-file-name=libasan.so");
+  INFO("g++ -print-file-name=libasan.so says: " << asan);
+  REQUIRE(asan.find('/') != std::string::npos);
+  const std::string dir = testing::scratch_dir("sanitized");
+  const std::string cxx = dir + "/cxx.sh";
+  testing::write_file(cxx,
+                      "#!/bin/sh\nexec g++ -fsanitize=address,undefined -fno-sanitize-recover=undefined "
+                      "-fno-omit-frame-pointer \"$@\"\n");
+  REQUIRE(std::system(("chmod +x " + cxx).c_str()) == 0);
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {"fixtures", "small_cnn"}, {"fixtures", "tiny_gpt"}, {"extra", "cnn_dim"},
+      {"extra", "int_ops"},      {"extra", "common_ops"},  {"extra", "tiny_vit"},
+  };
+  for (const auto& [folder, name] : cases) {
+    const std::string archive = testing::repo_path("tests/data/" + folder + "/" + name + ".pt2");
+    const std::string io = testing::repo_path("tests/data/" + folder + "/" + name + ".io.safetensors");
+    const std::string so = dir + "/" + name + ".so";
+    CAPTURE(archive);
+    Run compiled = aotic("compile " + archive + " -o " + so + " --opt 1 --cxx " + cxx + " " + shim_option());
+    INFO(compiled.out);
+    REQUIRE(compiled.code == 0);
+    CHECK(capture("ldd " + so + " | grep -c libasan") == "1");  // instrumented
+    const std::string command =
+        "ASAN_OPTIONS=detect_leaks=0:halt_on_error=1 UBSAN_OPTIONS=halt_on_error=1 "
+        "LD_PRELOAD=" +
+        asan + " " + testing::repo_path("tools/aotic") + " run " + so + " --inputs " + io + " --check " + io +
+        " 2>&1";
+    const std::string out = capture(command + "; echo rc=$?");
+    INFO(out);
+    CHECK(out.find("check: ok") != std::string::npos);
+    CHECK(out.find("rc=0") != std::string::npos);
+    CHECK(out.find("runtime error") == std::string::npos);
+    CHECK(out.find("AddressSanitizer") == std::string::npos);
   }
 }
 
