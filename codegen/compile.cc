@@ -308,9 +308,9 @@ CompileResult compile_model(const ir::Program& program, const CompileOptions& op
   // No floating-point traps or errno (PyTorch uses neither): conditionals become vector selects
   // and sqrt an instruction, so the loops vectorise with g++ too.
   const bool kernels = model_cpp.find("aotic/runtime/threads.h") != std::string::npos;
-  const std::string flags =
-      fmt::format("-std=c++17 -O{} -fPIC -fvisibility=hidden -fvisibility-inlines-hidden{} -Iinclude",
-                  options.opt_level, kernels ? " -fopenmp-simd -fno-trapping-math -fno-math-errno -march=" + options.isa : "");
+  const std::string flags = fmt::format(
+      "-std=c++17 -O{} -fPIC -fvisibility=hidden -fvisibility-inlines-hidden{} -Iinclude", options.opt_level,
+      kernels ? " -fopenmp-simd -fno-trapping-math -fno-math-errno -march=" + options.isa : "");
   const std::string command = fmt::format(
       "{} {} -c model.cpp -o model.o && {} -shared {} -Wl,--whole-archive {} -Wl,--no-whole-archive "
       "-Wl,--version-script=exports.map -o model.so {} -ldl -lpthread",

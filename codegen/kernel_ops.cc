@@ -357,7 +357,7 @@ Builder identity() {
 }
 
 /// min(max(x, lo), hi) with either bound absent; NaN stays NaN.
-ExprPtr clamp_expr(ExprPtr x, ExprPtr lo, ExprPtr hi) {
+ExprPtr clamp_expr(ExprPtr x, const ExprPtr& lo, const ExprPtr& hi) {
   if (lo) x = kernel::binary("max", x, lo);
   if (hi) x = kernel::binary("min", x, hi);
   return x;

@@ -45,7 +45,7 @@ std::string literal(const Expr& e) {
     const double v = e.double_value;
     if (std::isnan(v)) return fmt::format("std::numeric_limits<{}>::quiet_NaN()", type);
     if (std::isinf(v)) return fmt::format("{}std::numeric_limits<{}>::infinity()", v < 0 ? "-" : "", type);
-    const std::string text = cpp_double(v);
+    std::string text = cpp_double(v);
     if (e.dtype == ir::DType::kFloat64) return text;
     // "0.1f" when reading the text as a float gives what converting the double does; else the
     // conversion spelled out.
@@ -136,9 +136,9 @@ class Printer {
     if (e->kind == Expr::Kind::kIndex) return "(" + index(e->index) + ")";
     std::string known = lookup(e.get());
     if (!known.empty()) return known;
-    const std::string text = compute(*e, inline_all);
+    std::string text = compute(*e, inline_all);
     if (inline_all) return text;
-    const std::string var = fmt::format("t{}", next_temp_++);
+    std::string var = fmt::format("t{}", next_temp_++);
     w_.wrapped(fmt::format("const {} {} = {};", cpp_type(e->dtype), var, text));
     memo_.back()[e.get()] = var;
     return var;
@@ -223,8 +223,9 @@ class Printer {
           const bool simd = s.vector && sum_clauses(s.body, clauses);
           if (s.parallel) {
             // Threads take contiguous chunks of the loop (runtime/include/aotic/runtime/threads.h).
-            w_.open_wrapped(fmt::format("aotic::runtime::parallel_for({}, {}, [&](int64_t {}_begin, int64_t {}_end)",
-                                size(s.extent), size(s.work), s.var, s.var));
+            w_.open_wrapped(
+                fmt::format("aotic::runtime::parallel_for({}, {}, [&](int64_t {}_begin, int64_t {}_end)",
+                            size(s.extent), size(s.work), s.var, s.var));
             if (simd) w_.linef("#pragma omp simd{}", clauses);
             w_.open(fmt::format("for (int64_t {0} = {0}_begin; {0} < {0}_end; ++{0})", s.var));
           } else {

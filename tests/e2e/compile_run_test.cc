@@ -278,7 +278,7 @@ namespace {
 /// from float32 to float64 in models/model.json: a doctored export whose tensor_meta disagrees
 /// with what the op computes.
 std::string doctored_mlp(const std::string& value) {
-  const std::string dir = testing::scratch_dir("doctored");
+  std::string dir = testing::scratch_dir("doctored");
   testing::unpack(testing::fixture("mlp.pt2"), dir);
   std::string json = testing::read_file(dir + "/models/model.json");
   const std::string from = "\"" + value + "\": {\"dtype\": 7,";  // 7: float32 in the export's numbering
