@@ -116,11 +116,6 @@ ExprPtr number_expr(const Number& n, DType dtype) {
 
 bool is_float(DType d) { return d == DType::kFloat32 || d == DType::kFloat64; }
 
-int category(DType d) {
-  if (d == DType::kBool) return 0;
-  return is_float(d) ? 2 : 1;
-}
-
 /// torch.promote_types over the dtypes kernels handle.
 DType promote(DType a, DType b) {
   if (a == b) return a;
