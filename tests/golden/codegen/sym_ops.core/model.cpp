@@ -127,11 +127,13 @@ inline To convert(From v) {
 /// expf in straight-line arithmetic (Cephes' polynomial, within 2 ulp), so that `omp simd` loops
 /// calling it vectorise; NaN, infinities and underflow as std::exp.
 inline float exp_float(float x) {
-  const float clamped = x > 88.3762626647949f    ? 88.3762626647949f
-                        : x < -88.3762626647949f ? -88.3762626647949f
-                                                 : x;
-  const float n = std::floor(clamped * 1.44269504088896341f + 0.5f);
-  float r = clamped - n * 0.693359375f;
+  float c = x < 88.3762626647949f ? x : 88.3762626647949f;
+  c = c > -88.3762626647949f ? c : -88.3762626647949f;
+  // n = round(c * log2(e)) by adding 1.5 * 2^23: exact for |n| < 2^22, no conversion or libm call,
+  // so the loop still vectorises; its bits hold n as an integer.
+  const float shifted = c * 1.44269504088896341f + 12582912.0f;
+  const float n = shifted - 12582912.0f;
+  float r = c - n * 0.693359375f;
   r = r - n * -2.12194440e-4f;
   const float z = r * r;
   float y = 1.9875691500e-4f;
@@ -141,9 +143,12 @@ inline float exp_float(float x) {
   y = y * r + 1.6666665459e-1f;
   y = y * r + 5.0000001201e-1f;
   y = y * z + r + 1.0f;
+  int32_t ni;
+  std::memcpy(&ni, &shifted, sizeof(ni));
+  ni -= 0x4B400000;
   // 2^n as two factors, each a normal float for n in [-127, 128].
-  const int32_t half = static_cast<int32_t>(n) / 2;
-  const int32_t bits_a = (half + 127) << 23, bits_b = (static_cast<int32_t>(n) - half + 127) << 23;
+  const int32_t half = ni / 2;
+  const int32_t bits_a = (half + 127) * (1 << 23), bits_b = (ni - half + 127) * (1 << 23);
   float scale_a, scale_b;
   std::memcpy(&scale_a, &bits_a, sizeof(scale_a));
   std::memcpy(&scale_b, &bits_b, sizeof(scale_b));
