@@ -82,7 +82,6 @@ class Printer {
     for (const Buffer& b : kernel_.buffers) {
       params.push_back(
           fmt::format("{}{}* __restrict {}", b.written ? "" : "const ", cpp_type(b.dtype), b.name));
-      dtypes_[b.name] = b.dtype;
     }
     for (const std::string& s : kernel_.symbols) params.push_back("int64_t " + s);
     std::string joined;
@@ -264,7 +263,6 @@ class Printer {
 
   const Kernel& kernel_;
   CodeWriter& w_;
-  std::map<std::string, ir::DType> dtypes_;
   std::vector<std::map<const Expr*, std::string>> memo_;
   int next_temp_ = 0;
 };

@@ -69,7 +69,7 @@ class Fuser {
   void run() {
     wir::Block& body = module_.body;
     analyse(body);
-    decide(body);
+    decide();
     build(body);
   }
 
@@ -108,10 +108,6 @@ class Fuser {
             if (!f) break;
           }
         }
-        // Results besides the first must be unused (batch norm's saved statistics).
-        if (f) {
-          for (size_t o = 1; o < s.node->outputs.size(); ++o) extra_outputs_.insert(s.node->outputs[o].name);
-        }
       }
       if (f) {
         infos_[f->result] = NodeInfo{i, *f, false};
@@ -142,7 +138,7 @@ class Fuser {
     }
   }
 
-  void decide(const wir::Block& body) {
+  void decide() {
     // Backwards: a value is inlined unless something that is not a kernel needs its buffer.
     std::vector<std::string> order;
     for (const auto& [value, info] : infos_) order.push_back(value);
@@ -170,7 +166,6 @@ class Fuser {
       if (!info.inlined || info.fusible.kind != kops::Kind::kPointwise) continue;
       if (users_[*it].size() >= 2 && load_count(*it) > kInlineLoadLimit) info.inlined = false;
     }
-    (void)body;
   }
 
   /// Buffers an inlined value's tree loads.
@@ -384,7 +379,8 @@ class Fuser {
       launch.layouts = b.layouts;
       launch.outs = {value};
       launch.note = b.nodes.size() > 1 ? "fuses " + places : "";
-      if (launch.note.size() > 100) launch.note = launch.note.substr(0, launch.note.rfind(", ", 96)) + ", ...";
+      if (launch.note.size() > 100)
+        launch.note = launch.note.substr(0, launch.note.rfind(", ", 96)) + ", ...";
       module_.kernels.push_back(std::move(b.kernel));
       replacement[info.stmt] = {std::move(alloc), std::move(launch)};
     }
@@ -407,7 +403,6 @@ class Fuser {
   std::map<std::string, std::set<size_t>> users_;  // value -> fusible statements reading it
   std::set<std::string> needed_;                   // values something other than a kernel reads
   std::set<std::string> view_roots_;               // fusible views kept as library views
-  std::set<std::string> extra_outputs_;
 };
 
 }  // namespace
