@@ -7,6 +7,7 @@
 #include <cctype>
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 #include <string>
 #include <vector>
 
@@ -103,6 +104,14 @@ TEST_CASE("compile --dump-after shows the IR after a pass; --disable-pass skips 
   CHECK(r.out ==
         "aotic: error: --disable-pass: 'plan_lifetimes' is needed to compile a model (optimising "
         "passes: fuse_kernels, reuse_buffers)\n");
+  // --isa: the x86-64 levels the compilers know; anything else is a user error, nothing written.
+  r = run("compile tests/data/fixtures/mlp.core.pt2 -o " + dir + "/isa.so --isa pentium");
+  CHECK(r.code == 1);
+  CHECK(r.out ==
+        "aotic: error: --isa must be x86-64, x86-64-v2, x86-64-v3, x86-64-v4 or native, got 'pentium'\n");
+  CHECK_FALSE(std::filesystem::exists(dir + "/isa.so"));
+  r = run("compile tests/data/fixtures/mlp.core.pt2 -o " + dir + "/isa.so --isa x86-64");
+  CHECK(r.code == 0);
 }
 
 TEST_CASE("compile: bad options are usage errors naming the option") {
