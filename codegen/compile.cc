@@ -12,6 +12,7 @@
 #include "codegen/cpu_printer.h"
 #include "codegen/embedded_file.h"
 #include "codegen/model_header.h"
+#include "codegen/output_files.h"
 #include "codegen/pipeline.h"
 #include "ir/builtin_schemas.h"
 #include "ir/error.h"
@@ -233,6 +234,8 @@ CompileResult compile_model(const ir::Program& program, const CompileOptions& op
   if (kIsas.count(options.isa) == 0) {
     user_error("--isa must be x86-64, x86-64-v2, x86-64-v3, x86-64-v4 or native, got '{}'", options.isa);
   }
+  check_writable_target(options.output);
+  if (!options.header.empty()) check_writable_target(options.header);
   const std::string source_name = source_name_of(program, options);
   // Everything that can fail on the model itself fails here, before the compiler runs.
   const ConstantsLayout layout = layout_constants(program);
@@ -265,6 +268,7 @@ CompileResult compile_model(const ir::Program& program, const CompileOptions& op
   if (mkdtemp(templ.data()) == nullptr)
     user_error("cannot create a build directory under {}", tmp ? tmp : "/tmp");
   const fs::path build(templ);
+  const InterruptCleanup cleanup(build);
 
   write_file(build / "model.cpp", model_cpp);
   for (unsigned long i = 0; i < kRuntimeFiles_count; ++i) {
@@ -332,40 +336,33 @@ CompileResult compile_model(const ir::Program& program, const CompileOptions& op
                build.string(), first_error);
   }
 
-  // Into place atomically: write beside the output, then rename.
+  // Into place together: every output staged beside its target, then all renamed
+  // (codegen/output_files.h). The weights first, so a model.so never sits without them.
   CompileResult result;
-  fs::path output(options.output);
-  if (!options.header.empty()) write_file(options.header, header);
-  // The weights first, so a model.so never sits without them.
-  if (options.external_weights && !layout.entries.empty()) {
-    fs::path weights = output;
-    weights += ".weights";
-    fs::path weights_staging = weights;
-    weights_staging += ".tmp";
-    fs::copy_file(build / "constants.bin", weights_staging, fs::copy_options::overwrite_existing, ec);
-    if (!ec) fs::rename(weights_staging, weights, ec);
-    if (ec) user_error("{}: cannot write: {}", weights.string(), ec.message());
-    result.weights_file = weights.string();
-  }
-  fs::path staging = output;
-  staging += ".tmp";
-  fs::copy_file(build / "model.so", staging, fs::copy_options::overwrite_existing, ec);
-  if (!ec) fs::rename(staging, output, ec);
-  if (ec) {
-    fs::remove(staging, ec);
-    user_error("{}: cannot write: {}", options.output, ec.message());
+  const fs::path output(options.output);
+  OutputSet outputs;
+  try {
+    if (!options.header.empty()) outputs.stage_data(options.header, header);
+    if (options.external_weights && !layout.entries.empty()) {
+      fs::path weights = output;
+      weights += ".weights";
+      outputs.stage_copy(weights, build / "constants.bin");
+      result.weights_file = weights.string();
+    }
+    outputs.stage_copy(output, build / "model.so");
+    if (options.shim == ShimMode::kBundled) {
+      const fs::path shim_copy =
+          (output.parent_path().empty() ? fs::path(".") : output.parent_path()) / "libaotic_shim.so";
+      outputs.stage_copy(shim_copy, build / "libaotic_shim.so");
+      result.shim_copy = shim_copy.string();
+    }
+    outputs.commit();
+  } catch (...) {
+    fs::remove_all(build, ec);
+    throw;
   }
   result.model_so = output.string();
   result.model_bytes = fs::file_size(output, ec);
-  if (options.shim == ShimMode::kBundled) {
-    fs::path dir = output.parent_path().empty() ? fs::path(".") : output.parent_path();
-    fs::path shim_copy = dir / "libaotic_shim.so";
-    fs::remove(shim_copy, ec);  // a read-only copy from an earlier compile cannot be overwritten
-    fs::copy_file(build / "libaotic_shim.so", shim_copy, ec);
-    if (!ec) fs::permissions(shim_copy, fs::perms::owner_write, fs::perm_options::add, ec);
-    if (ec) user_error("{}: cannot write: {}", shim_copy.string(), ec.message());
-    result.shim_copy = shim_copy.string();
-  }
   fs::remove_all(build, ec);
   return result;
 }

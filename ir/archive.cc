@@ -62,12 +62,13 @@ class ZipArchive final : public Archive {
   std::optional<uint64_t> entry_size(const std::string& entry) const override {
     std::optional<zip_uint64_t> index = find(entry);
     if (!index) return std::nullopt;
-    zip_stat_t st;
-    zip_stat_init(&st);
-    if (zip_stat_index(zip_, *index, 0, &st) != 0 || !(st.valid & ZIP_STAT_SIZE)) {
-      user_error("{}: {}: cannot read entry header", path(), entry);
-    }
-    return st.size;
+    return stat(entry, *index).size;
+  }
+
+  uint64_t stored_size(const std::string& entry) const override {
+    std::optional<zip_uint64_t> index = find(entry);
+    if (!index) user_error("{}: missing entry '{}'", path(), entry);
+    return stat(entry, *index).comp_size;
   }
 
   void read_into(const std::string& entry, uint8_t* out, uint64_t size) const override {
@@ -106,6 +107,29 @@ class ZipArchive final : public Archive {
   }
 
  private:
+  /// The entry's header, its sizes checked against what its bytes can hold: a stored entry is as
+  /// long as its data, and deflate expands at most about 1032 times (+ a little for tiny entries).
+  /// So a header claiming terabytes is refused before anything is allocated for it.
+  zip_stat_t stat(const std::string& entry, zip_uint64_t index) const {
+    zip_stat_t st;
+    zip_stat_init(&st);
+    const zip_uint64_t needed = ZIP_STAT_SIZE | ZIP_STAT_COMP_SIZE | ZIP_STAT_COMP_METHOD;
+    if (zip_stat_index(zip_, index, 0, &st) != 0 || (st.valid & needed) != needed) {
+      user_error("{}: {}: cannot read entry header", path(), entry);
+    }
+    if (st.comp_method == ZIP_CM_STORE && st.size != st.comp_size) {
+      user_error("{}: {}: corrupt entry header: stored entry of {} bytes claims {}", path(), entry,
+                 st.comp_size, st.size);
+    }
+    constexpr uint64_t kMaxExpansion = 1100, kSlack = 4096;
+    if (st.comp_method != ZIP_CM_STORE && (st.comp_size > (UINT64_MAX - kSlack) / kMaxExpansion ||
+                                           st.size > st.comp_size * kMaxExpansion + kSlack)) {
+      user_error("{}: {}: corrupt entry header: {} compressed bytes cannot expand to the {} it claims",
+                 path(), entry, st.comp_size, st.size);
+    }
+    return st;
+  }
+
   std::optional<zip_uint64_t> find(const std::string& entry) const {
     auto it = all_.find(root_ + entry);
     if (it == all_.end()) return std::nullopt;
@@ -141,6 +165,12 @@ class DirectoryArchive final : public Archive {
     return size;
   }
 
+  uint64_t stored_size(const std::string& entry) const override {
+    std::optional<uint64_t> size = entry_size(entry);
+    if (!size) user_error("{}: missing file '{}'", path(), entry);
+    return *size;
+  }
+
   void read_into(const std::string& entry, uint8_t* out, uint64_t size) const override {
     std::optional<uint64_t> actual = entry_size(entry);
     if (!actual) user_error("{}: missing file '{}'", path(), entry);
@@ -161,6 +191,13 @@ std::string Archive::read_text(const std::string& entry, uint64_t max_bytes) con
   std::optional<uint64_t> size = entry_size(entry);
   if (!size) user_error("{}: missing entry '{}'", path(), entry);
   if (*size > max_bytes) user_error("{}: {}: entry too large ({} bytes)", path(), entry, *size);
+  if (*size > kCheckedTextBytes) {
+    const uint64_t stored = stored_size(entry);
+    if (stored == 0 || *size / stored > kMaxTextExpansion) {
+      user_error("{}: {}: refusing to expand {} stored bytes to {} (more than {}x: not an export's text)",
+                 path(), entry, stored, *size, kMaxTextExpansion);
+    }
+  }
   std::string text(*size, '\0');
   read_into(entry, reinterpret_cast<uint8_t*>(text.data()), *size);
   return text;

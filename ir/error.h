@@ -9,14 +9,38 @@
 
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <utility>
 
 namespace aotic {
 
-/// Bad input. `what()` is the complete one-line message shown to the user.
+/// `text` with control characters written as escapes ("\\n", "\\x01"), so that names taken from
+/// input (which may hold newlines) cannot break a message into several lines.
+inline std::string one_line(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  for (char c : text) {
+    const auto byte = static_cast<unsigned char>(c);
+    if (byte >= 0x20 && byte != 0x7f) {
+      out += c;
+    } else if (c == '\n') {
+      out += "\\n";
+    } else if (c == '\r') {
+      out += "\\r";
+    } else if (c == '\t') {
+      out += "\\t";
+    } else {
+      out += fmt::format("\\x{:02x}", byte);
+    }
+  }
+  return out;
+}
+
+/// Bad input. `what()` is the complete one-line message shown to the user: whatever the message
+/// holds, it is one line (control characters are escaped).
 class UserError : public std::runtime_error {
  public:
-  using std::runtime_error::runtime_error;
+  explicit UserError(std::string_view message) : std::runtime_error(one_line(message)) {}
 };
 
 /// A bug in aotic: an internal invariant does not hold.

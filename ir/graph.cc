@@ -47,7 +47,8 @@ std::optional<int64_t> TensorMeta::static_storage_bytes() const {
     }
   }
   int64_t bytes = 0;
-  if (__builtin_mul_overflow(last + 1, static_cast<int64_t>(dtype_itemsize(dtype)), &bytes)) {
+  if (__builtin_add_overflow(last, 1, &last) ||
+      __builtin_mul_overflow(last, static_cast<int64_t>(dtype_itemsize(dtype)), &bytes)) {
     return std::nullopt;
   }
   return bytes;

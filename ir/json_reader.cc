@@ -1,5 +1,6 @@
 #include "ir/json_reader.h"
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 
@@ -7,7 +8,42 @@
 
 namespace aotic::ir {
 
+namespace {
+
+/// The deepest nesting of objects and arrays accepted. Exports nest about 20 deep (a graph inside
+/// a cond inside a graph adds a few); the limit keeps recursive readers' stacks small.
+constexpr int kMaxJsonDepth = 256;
+
+/// The deepest nesting of `text`, counted outside strings, stopping once past `limit`.
+int nesting_depth(std::string_view text, int limit) {
+  int depth = 0, deepest = 0;
+  bool in_string = false;
+  for (size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    if (in_string) {
+      if (c == '\\') {
+        ++i;
+      } else if (c == '"') {
+        in_string = false;
+      }
+    } else if (c == '"') {
+      in_string = true;
+    } else if (c == '{' || c == '[') {
+      deepest = std::max(deepest, ++depth);
+      if (deepest > limit) return deepest;
+    } else if (c == '}' || c == ']') {
+      --depth;
+    }
+  }
+  return deepest;
+}
+
+}  // namespace
+
 nlohmann::json parse_json_document(std::string_view text) {
+  if (nesting_depth(text, kMaxJsonDepth) > kMaxJsonDepth) {
+    user_error("invalid JSON: nested more than {} levels deep", kMaxJsonDepth);
+  }
   try {
     return nlohmann::json::parse(text.begin(), text.end());
   } catch (const nlohmann::json::exception& e) {

@@ -83,6 +83,20 @@ TensorMeta parse_tensor_meta(const JsonReader& r) {
   if (!parsed_layout) r.at("layout").fail(fmt::format("unknown layout code {}", layout));
   m.layout = *parsed_layout;
   if (r.has("requires_grad")) m.requires_grad = r.at("requires_grad").get_bool();
+  // Sizes, strides and the offset are never negative, and what they span fits in int64 bytes.
+  const auto check_nonnegative = [&](const char* field, const std::vector<SymExpr>& values) {
+    for (size_t i = 0; i < values.size(); ++i) {
+      std::optional<int64_t> value = values[i].constant_value();
+      if (value && *value < 0) r.at(field).fail(fmt::format("negative value {} at dim {}", *value, i));
+    }
+  };
+  check_nonnegative("sizes", m.sizes);
+  check_nonnegative("strides", m.strides);
+  std::optional<int64_t> offset = m.storage_offset.constant_value();
+  if (offset && *offset < 0) r.at("storage_offset").fail(fmt::format("negative offset {}", *offset));
+  if (m.is_static() && !m.static_storage_bytes()) {
+    r.fail(fmt::format("tensor {} spans more than 2^63 bytes", m.to_string()));
+  }
   return m;
 }
 

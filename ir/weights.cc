@@ -57,8 +57,9 @@ struct PayloadMeta {
 void read_config(const Archive& archive, const std::string& config_entry, const std::string& folder,
                  std::map<std::string, PayloadMeta>& out) {
   if (!archive.contains(config_entry)) return;
+  const std::string text = archive.read_text(config_entry);  // its errors name the entry already
   try {
-    nlohmann::json doc = parse_json_document(archive.read_text(config_entry));
+    nlohmann::json doc = parse_json_document(text);
     JsonReader root(doc, "");
     root.at("config").for_each_member([&](const std::string& fqn, const JsonReader& v) {
       const JsonReader& item = v;

@@ -24,6 +24,12 @@ std::string error_of(const std::string& path, const LoadOptions& options = {}) {
   return "no error";
 }
 
+/// Checks that `message` starts with `prefix`.
+void message_starts(const std::string& message, const std::string& prefix) {
+  INFO(message);
+  CHECK(message.rfind(prefix, 0) == 0);
+}
+
 /// Writes mlp.core.pt2 with `edit` applied to its model.json (and `files` edited) as NAME.pt2.
 class Workspace {
  public:
@@ -237,6 +243,106 @@ TEST_CASE("safetensors weights: missing file, bad header, missing or mismatched 
   testing::write_file(options.weights_path, testing::read_file(fixture("mlp.io.safetensors")));
   CHECK(error_of(graph, options) ==
         graph + ": weight 'l1.weight' (parameter) is missing from " + options.weights_path);
+}
+
+/// Rewrites the uncompressed size that the local and central headers of zip entry `name` record.
+void patch_zip_size(const std::string& path, const std::string& name, uint32_t size) {
+  std::string bytes = testing::read_file(path);
+  const auto patch = [&](const std::string& signature, size_t name_length_at, size_t name_at,
+                         size_t size_at) {
+    for (size_t at = bytes.find(signature); at != std::string::npos; at = bytes.find(signature, at + 4)) {
+      const size_t length = static_cast<uint8_t>(bytes[at + name_length_at]) |
+                            static_cast<uint8_t>(bytes[at + name_length_at + 1]) << 8;
+      if (bytes.compare(at + name_at, length, name) != 0) continue;
+      for (int i = 0; i < 4; ++i) bytes[at + size_at + i] = static_cast<char>((size >> (8 * i)) & 0xff);
+    }
+  };
+  patch(std::string("PK\x03\x04", 4), 26, 30, 22);  // local file header
+  patch(std::string("PK\x01\x02", 4), 28, 46, 24);  // central directory entry
+  testing::write_file(path, bytes);
+}
+
+TEST_CASE("hostile archives: sizes, bombs and nesting are refused before allocating") {
+  Workspace ws;
+  // A header that claims 4 GiB for a 32 KiB stored entry.
+  std::string path = ws.write_files("claim.pt2", ws.files());
+  patch_zip_size(path, "m/data/weights/weight_0", 0xfffffff0u);
+  CHECK(error_of(path) == path +
+                              ": data/weights/weight_0: corrupt entry header: stored entry of 32768 bytes "
+                              "claims 4294967280");
+
+  // model.json padded to 70 MiB of spaces: deflates about 1000 to 1.
+  auto files = ws.files();
+  files["models/model.json"] += std::string(size_t{70} << 20, ' ');
+  path = ws.dir() + "/bomb.pt2";
+  testing::write_zip(path, files, "m", /*deflate=*/true);
+  std::string message = error_of(path);
+  CHECK(message.rfind(path + ": models/model.json: refusing to expand ", 0) == 0);
+  CHECK(message.find("(more than 100x: not an export's text)") != std::string::npos);
+
+  // Nesting deeper than any export: refused before the parser recurses.
+  json m = ws.model();
+  std::string deep = std::string(300, '[') + std::string(300, ']');
+  std::string text = m.dump();
+  text.insert(text.size() - 1, ",\"deep\":" + deep);
+  files = ws.files();
+  files["models/model.json"] = text;
+  path = ws.write_files("deep.pt2", files);
+  CHECK(error_of(path) == path + ": models/model.json: invalid JSON: nested more than 256 levels deep");
+}
+
+TEST_CASE("hostile tensor metadata: negative or overflowing sizes, strides and spans") {
+  Workspace ws;
+  json m = ws.model();
+  m["graph_module"]["graph"]["tensor_values"]["x"]["sizes"][0] = {{"as_int", -7}};
+  std::string path = ws.write("negsize.pt2", m);
+  CHECK(error_of(path) ==
+        path + ": models/model.json: graph_module.graph.tensor_values.x.sizes: negative value -7 at dim 0");
+
+  m = ws.model();
+  m["graph_module"]["graph"]["tensor_values"]["x"]["strides"][1] = {{"as_int", -1}};
+  path = ws.write("negstride.pt2", m);
+  CHECK(error_of(path) ==
+        path + ": models/model.json: graph_module.graph.tensor_values.x.strides: negative value -1 at dim 1");
+
+  m = ws.model();
+  m["graph_module"]["graph"]["tensor_values"]["x"]["sizes"][0] = {{"as_int", int64_t{1} << 62}};
+  m["graph_module"]["graph"]["tensor_values"]["x"]["strides"][0] = {{"as_int", int64_t{1} << 62}};
+  path = ws.write("huge.pt2", m);
+  message_starts(
+      error_of(path),
+      path + ": models/model.json: graph_module.graph.tensor_values.x: tensor float32[4611686018427387904, ");
+
+  // A weight whose storage span ends at INT64_MAX: refused without overflowing while sizing it.
+  auto files = ws.files();
+  json config = json::parse(files["data/weights/model_weights_config.json"]);
+  config["config"]["l1.bias"]["tensor_meta"]["storage_offset"] = {{"as_int", INT64_MAX}};
+  files["data/weights/model_weights_config.json"] = config.dump();
+  path = ws.write_files("span.pt2", files);
+  CHECK(error_of(path) == path +
+                              ": data/weights/model_weights_config.json: config.l1.bias.tensor_meta: tensor "
+                              "float32[128] spans more than 2^63 bytes");
+}
+
+TEST_CASE("names from input cannot break a message into lines") {
+  Workspace ws;
+  auto files = ws.files();
+  json config = json::parse(files["data/weights/model_weights_config.json"]);
+  config["config"]["l1.bias"]["path_name"] = "wei\nght_1\x01";
+  files["data/weights/model_weights_config.json"] = config.dump();
+  std::string path = ws.write_files("newline.pt2", files);
+  CHECK(error_of(path) == path + ": weight 'l1.bias': missing payload data/weights/wei\\nght_1\\x01");
+}
+
+TEST_CASE("a corrupt config entry names its place once") {
+  Workspace ws;
+  std::string path = ws.write_files("crc.pt2", ws.files());
+  std::string bytes = testing::read_file(path);
+  const size_t at = bytes.find("\"path_name\"");  // in the weights config only
+  REQUIRE(at != std::string::npos);
+  bytes[at + 3] = 'X';  // the stored bytes no longer match their CRC
+  testing::write_file(path, bytes);
+  CHECK(error_of(path) == path + ": data/weights/model_weights_config.json: corrupt entry: CRC error");
 }
 
 }  // namespace

@@ -284,6 +284,13 @@ TEST_CASE("run --check: pass, mismatch, tolerances") {
                      run({model_path(), "--inputs", in, "--check", ref_empty});
                    }),
                    ref_empty + ": no tensor 'output_0' (or 'out')"));
+    // The reference is looked up before --out is written: the error leaves no file behind.
+    const std::string out = scratch("out_unchecked.safetensors");
+    CHECK(contains(user_error_of([&] {
+                     run({model_path(), "--inputs", in, "--out", out, "--check", ref_empty});
+                   }),
+                   ref_empty + ": no tensor 'output_0' (or 'out')"));
+    CHECK_FALSE(std::filesystem::exists(out));
   }
 }
 

@@ -1,7 +1,9 @@
 // The aotic binary as users run it: exit codes and one-line messages.
 #include <doctest/doctest.h>
 
+#include <signal.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cctype>
@@ -196,6 +198,76 @@ TEST_CASE("a missing runtime library is an error naming it, before compiling") {
   CHECK(r.code == 1);
   CHECK(r.out == "aotic: error: /no/such/either.a: cannot read the runtime library (libaotic_runtime.a)\n");
   CHECK_FALSE(std::filesystem::exists(out));
+}
+
+TEST_CASE("compile: an output that cannot be written fails first, naming the folder") {
+  const std::string dir = testing::scratch_dir("unwritable");
+  Run r = run("compile tests/data/fixtures/mlp.pt2 -o " + dir + "/missing/m.so");
+  CHECK(r.code == 1);
+  CHECK(r.out ==
+        "aotic: error: " + dir + "/missing/m.so: cannot write: no such directory '" + dir + "/missing'\n");
+  testing::write_file(dir + "/file", "x");
+  r = run("compile tests/data/fixtures/mlp.pt2 -o " + dir + "/file/m.so");
+  CHECK(r.code == 1);
+  CHECK(r.out ==
+        "aotic: error: " + dir + "/file/m.so: cannot write: '" + dir + "/file' is not a directory\n");
+  r = run("compile tests/data/fixtures/mlp.pt2 -o " + dir);
+  CHECK(r.code == 1);
+  CHECK(r.out == "aotic: error: " + dir + ": cannot write: it is a directory\n");
+  r = run("compile tests/data/fixtures/mlp.pt2 -o " + dir + "/m.so --header " + dir + "/nope/m.h");
+  CHECK(r.code == 1);
+  CHECK(r.out == "aotic: error: " + dir + "/nope/m.h: cannot write: no such directory '" + dir + "/nope'\n");
+  CHECK(std::filesystem::directory_iterator(dir) != std::filesystem::directory_iterator());
+  CHECK_FALSE(std::filesystem::exists(dir + "/m.so"));
+}
+
+/// The names of the entries of `dir`, sorted.
+std::vector<std::string> listing(const std::string& dir) {
+  std::vector<std::string> names;
+  for (const auto& entry : std::filesystem::directory_iterator(dir)) names.push_back(entry.path().filename());
+  std::sort(names.begin(), names.end());
+  return names;
+}
+
+TEST_CASE("compile killed midway leaves the previous outputs intact and no scratch files") {
+  const std::string dir = testing::scratch_dir("killed");
+  const std::string out = dir + "/out";
+  std::filesystem::create_directories(out);
+  Run r = run("compile tests/data/fixtures/mlp.pt2 -o " + out + "/m.so --header " + out + "/m.h");
+  REQUIRE_MESSAGE(r.code == 0, r.out);
+  const std::string model_before = testing::read_file(out + "/m.so");
+  const std::string header_before = testing::read_file(out + "/m.h");
+  const std::vector<std::string> files_before = listing(out);
+
+  // A compiler that signals it has started, then hangs until aotic is killed.
+  const std::string tmp = dir + "/tmp";
+  std::filesystem::create_directories(tmp);
+  const std::string started = dir + "/started";
+  const std::string cxx = dir + "/slow-cxx";
+  testing::write_file(cxx, "#!/bin/sh\ntouch " + started + "\nexec sleep 60\n");
+  std::filesystem::permissions(cxx, std::filesystem::perms::owner_all);
+  const std::string command = "TMPDIR=" + tmp + " exec " + testing::repo_path("tools/aotic") +
+                              " compile tests/data/fixtures/small_cnn.pt2 -o " + out + "/m.so --header " +
+                              out + "/m.h --cxx " + cxx + " >/dev/null 2>&1";
+  const pid_t child = fork();
+  REQUIRE(child >= 0);
+  if (child == 0) {
+    setpgid(0, 0);  // its own group, so the hanging compiler can be killed with it
+    execl("/bin/sh", "sh", "-c", command.c_str(), static_cast<char*>(nullptr));
+    _exit(127);
+  }
+  for (int i = 0; i < 600 && !std::filesystem::exists(started); ++i) usleep(50 * 1000);
+  REQUIRE(std::filesystem::exists(started));
+  kill(child, SIGTERM);
+  int status = 0;
+  waitpid(child, &status, 0);
+  kill(-child, SIGKILL);  // the compiler's sleep
+  CHECK(WIFSIGNALED(status));
+  CHECK(WTERMSIG(status) == SIGTERM);
+  CHECK(listing(out) == files_before);  // no staged files left
+  CHECK(testing::read_file(out + "/m.so") == model_before);
+  CHECK(testing::read_file(out + "/m.h") == header_before);
+  CHECK(listing(tmp).empty());  // the build directory was removed
 }
 
 TEST_CASE("--help and --version") {

@@ -739,6 +739,16 @@ int run_command(const std::vector<std::string>& args, std::ostream& out) {
     out << fmt::format("{}{}: shape {} {}  {}\n", t.name, name.empty() ? "" : " '" + name + "'",
                        shape_text(t.shape), ir::dtype_name(t.dtype), summary(t));
   }
+  // The references, found before anything is written: a user error leaves no --out file behind.
+  std::vector<HostTensor> references;
+  for (size_t i = 0; ref && i < outputs.size(); ++i) {
+    const std::string& name = model.output_names()[i];
+    const ir::SafetensorsEntry* entry = ref->find(outputs[i].name);
+    if (entry == nullptr && !name.empty()) entry = ref->find(name);
+    if (entry == nullptr)
+      user_error("{}: no tensor '{}' (or '{}') for model output {}", o.check, outputs[i].name, name, i);
+    references.push_back(read_tensor(*ref, *entry));
+  }
   if (!o.out.empty()) {
     std::vector<ir::SafetensorsTensor> tensors;
     tensors.reserve(outputs.size());
@@ -750,12 +760,7 @@ int run_command(const std::vector<std::string>& args, std::ostream& out) {
   if (!ref) return 0;
   bool all_ok = true;
   for (size_t i = 0; i < outputs.size(); ++i) {
-    const std::string& name = model.output_names()[i];
-    const ir::SafetensorsEntry* entry = ref->find(outputs[i].name);
-    if (entry == nullptr && !name.empty()) entry = ref->find(name);
-    if (entry == nullptr)
-      user_error("{}: no tensor '{}' (or '{}') for model output {}", o.check, outputs[i].name, name, i);
-    const Comparison c = compare(outputs[i].name, outputs[i], read_tensor(*ref, *entry), o.rtol, o.atol);
+    const Comparison c = compare(outputs[i].name, outputs[i], references[i], o.rtol, o.atol);
     out << c.line << "\n";
     all_ok &= c.verdict == Comparison::Verdict::kClose;
   }
