@@ -102,8 +102,8 @@ class Choices {
 
 /// Sizes near the edges the models' symbol ranges have.
 int64_t pick_size(uint8_t b) {
-  static constexpr std::array<int64_t, 24> kEdges = {0,  1,  2,   3,   7,   8,    9,    15,   16,   17,   31,  32,
-                                                     33, 63, 64,  65,  511, 512,  513,  1023, 1024, 1025, 4096, 65};
+  static constexpr std::array<int64_t, 24> kEdges = {
+      0, 1, 2, 3, 7, 8, 9, 15, 16, 17, 31, 32, 33, 63, 64, 65, 511, 512, 513, 1023, 1024, 1025, 4096, 65};
   return b < 200 ? b % 70 : kEdges[static_cast<size_t>(b - 200) % kEdges.size()];
 }
 
@@ -129,8 +129,8 @@ AtenTensorHandle make_tensor(Choices& c) {
   }
   if (layout == 3 && rank > 0) strides[0] = 0;
   AtenTensorHandle t = nullptr;
-  if (aoti_torch_empty_strided(rank, sizes.data(), strides.data(), dtype, aoti_torch_device_type_cpu(), 0, &t) !=
-      AOTI_TORCH_SUCCESS) {
+  if (aoti_torch_empty_strided(rank, sizes.data(), strides.data(), dtype, aoti_torch_device_type_cpu(), 0,
+                               &t) != AOTI_TORCH_SUCCESS) {
     return nullptr;
   }
   // Values that matter to the computation stay finite and small.
@@ -163,8 +163,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   for (AtenTensorHandle& t : inputs) t = make_tensor(c);
   std::vector<AtenTensorHandle> outputs(num_outputs, nullptr);
   // The inputs are stolen by Run, accepted or not.
-  const AOTIRuntimeError status =
-      model.run(model.container, inputs.data(), inputs.size(), outputs.data(), outputs.size(), nullptr, nullptr);
+  const AOTIRuntimeError status = model.run(model.container, inputs.data(), inputs.size(), outputs.data(),
+                                            outputs.size(), nullptr, nullptr);
   for (AtenTensorHandle t : outputs) {
     if (status == AOTI_RUNTIME_SUCCESS && t == nullptr) {
       std::fprintf(stderr, "fuzz: %s: Run succeeded with a null output\n", model.path.c_str());
