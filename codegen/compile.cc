@@ -237,6 +237,11 @@ CompileResult compile_model(const ir::Program& program, const CompileOptions& op
   check_writable_target(options.output);
   if (!options.header.empty()) check_writable_target(options.header);
   const std::string source_name = source_name_of(program, options);
+  constexpr int kStages = 3;
+  const auto stage = [&](int number, const std::string& what) {
+    if (options.on_stage) options.on_stage(number, kStages, what);
+  };
+  stage(1, "generating model.cpp");
   // Everything that can fail on the model itself fails here, before the compiler runs.
   const ConstantsLayout layout = layout_constants(program);
   const fs::path output_path(options.output);
@@ -319,6 +324,7 @@ CompileResult compile_model(const ir::Program& program, const CompileOptions& op
       "{} {} -c model.cpp -o model.o && {} -shared {} -Wl,--whole-archive {} -Wl,--no-whole-archive "
       "-Wl,--version-script=exports.map -o model.so {} -ldl -lpthread",
       cxx, flags, cxx, objects, shell_quote(runtime_library.string()), link);
+  stage(2, fmt::format("compiling model.cpp ({} KB) with {}", (model_cpp.size() + 1023) / 1024, cxx));
   std::string log;
   if (run(build, command, &log) != 0) {
     // The first line that says "error" (g++ opens with an "In function ..." line), else the first.
@@ -338,6 +344,7 @@ CompileResult compile_model(const ir::Program& program, const CompileOptions& op
 
   // Into place together: every output staged beside its target, then all renamed
   // (codegen/output_files.h). The weights first, so a model.so never sits without them.
+  stage(3, "writing " + options.output);
   CompileResult result;
   const fs::path output(options.output);
   OutputSet outputs;

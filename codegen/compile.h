@@ -4,6 +4,7 @@
 // moves the result into place only when everything succeeded.
 #pragma once
 
+#include <functional>
 #include <set>
 #include <string>
 #include <vector>
@@ -39,6 +40,9 @@ struct CompileOptions {
   std::set<std::string> disabled_passes;  // --disable-pass: optimising passes to skip
   /// --debug-checks: model.cpp checks each op's result against the export's dtype and sizes.
   bool debug_checks = false;
+  /// Called as each stage of the compile starts ("generating model.cpp", "compiling model.cpp
+  /// (412 KB) with g++", ...), with its number and the number of stages; may be empty.
+  std::function<void(int stage, int stages, const std::string& what)> on_stage;
 };
 
 /// libaotic_shim.so, which --shim=bundled copies beside model.so: $AOTIC_SHIM_LIBRARY, else the

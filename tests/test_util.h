@@ -122,8 +122,9 @@ struct AoticRun {
   std::string out;
 };
 
-inline AoticRun run_aotic(const std::string& args) {
-  const std::string command = repo_path("tools/aotic") + " " + args + " 2>&1";
+/// Runs a shell command; its exit code and combined stdout and stderr.
+inline AoticRun run_command(const std::string& shell_command) {
+  const std::string command = shell_command + " 2>&1";
   AoticRun result;
   FILE* pipe = popen(command.c_str(), "r");
   if (pipe == nullptr) return result;
@@ -133,6 +134,10 @@ inline AoticRun run_aotic(const std::string& args) {
   int status = pclose(pipe);
   result.code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
   return result;
+}
+
+inline AoticRun run_aotic(const std::string& args) {
+  return run_command(repo_path("tools/aotic") + " " + args);
 }
 
 }  // namespace aotic::testing

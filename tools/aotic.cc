@@ -2,6 +2,11 @@
 //
 // Exit codes: 0 success; 1 bad input (the message names the file and place); 2 bad usage;
 // 3 internal error (a bug in aotic).
+#include <fmt/format.h>
+#include <torch/version.h>  // TORCH_VERSION only (a header of macros)
+#include <unistd.h>
+
+#include <chrono>
 #include <cstdio>
 #include <iostream>
 #include <new>
@@ -24,7 +29,7 @@ constexpr const char* kUsage =
     "  compile MODEL -o model.so [--weights FILE.safetensors|embed|external] [--cxx PATH] [--opt 0-3]\n"
     "          [--shim bundled|host] [--shim-lib PATH] [--runtime-lib PATH] [--emit-source DIR]\n"
     "          [--no-fuse] [--isa x86-64-v2|x86-64-v3|native|...] [--pointwise shim|kernel]\n"
-    "          [--debug-checks]\n"
+    "          [--debug-checks] [--quiet]\n"
     "          [--header FILE.h [--class-name NAME]] [--dump-after STAGE] [--disable-pass PASS]\n"
     "      Compile an export to a model.so with PyTorch AOTInductor's C interface. With\n"
     "      --shim=bundled (default) libaotic_shim.so is copied beside it; --shim=host leaves\n"
@@ -42,7 +47,8 @@ constexpr const char* kUsage =
     "      --dump-after STAGE prints the graph (load), the wrapper IR after a pass (import_graph,\n"
     "      bind_shapes, lower_views, check_types, fuse_kernels, select_ops, insert_checks,\n"
     "      plan_lifetimes, reuse_buffers) or model.cpp (codegen); --disable-pass skips an\n"
-    "      optimising pass (fuse_kernels, reuse_buffers).\n"
+    "      optimising pass (fuse_kernels, reuse_buffers). On a terminal, progress is shown on\n"
+    "      stderr; --quiet shows neither progress nor the summary line.\n"
     "\n"
     "  inspect MODEL [--weights FILE.safetensors]\n"
     "      Summarise an export: inputs and outputs with shapes and symbolic ranges, op\n"
@@ -59,6 +65,34 @@ constexpr const char* kUsage =
     "      --intra-op-threads sets the threads of one run.\n"
     "\n"
     "  aotic --version | --help\n";
+
+/// The first line `command` prints, or "" when it fails.
+std::string first_line_of(const std::string& command) {
+  FILE* pipe = popen((command + " 2>/dev/null").c_str(), "r");
+  if (pipe == nullptr) return "";
+  char buffer[512] = {};
+  const bool got = std::fgets(buffer, sizeof buffer, pipe) != nullptr;
+  const int status = pclose(pipe);
+  std::string line = got && status == 0 ? buffer : "";
+  while (!line.empty() && (line.back() == '\n' || line.back() == '\r')) line.pop_back();
+  return line;
+}
+
+/// `aotic --version`: aotic's version, the libtorch its bundled shim was built against, and the
+/// C++ compilers compile can use (the first found is the default).
+std::string version_text() {
+  std::string text =
+      fmt::format("aotic {}\nlibtorch (bundled shim): {}\ncompilers:\n", aotic::kVersion, TORCH_VERSION);
+  bool any = false;
+  for (const char* cxx : {"clang++", "g++"}) {
+    const std::string line = first_line_of(std::string(cxx) + " --version");
+    if (line.empty()) continue;
+    text += fmt::format("  {}: {}{}\n", cxx, line, any ? "" : " (default)");
+    any = true;
+  }
+  if (!any) text += "  none found (install g++ or clang, or pass --cxx)\n";
+  return text;
+}
 
 struct UsageError {
   std::string message;
@@ -101,10 +135,39 @@ bool option(const std::vector<std::string>& args, size_t& i, const std::string& 
   return false;
 }
 
+/// A status line on stderr for terminals (disabled: does nothing).
+class Progress {
+ public:
+  explicit Progress(bool enabled) : enabled_(enabled), start_(std::chrono::steady_clock::now()) {}
+  ~Progress() { clear(); }
+  Progress(const Progress&) = delete;
+  Progress& operator=(const Progress&) = delete;
+
+  void show(const std::string& what) {
+    if (!enabled_) return;
+    const std::chrono::duration<double> elapsed = std::chrono::steady_clock::now() - start_;
+    std::string line = fmt::format("aotic: {} ({:.1f} s)", what, elapsed.count());
+    if (line.size() > 100) line = line.substr(0, 97) + "...";
+    std::cerr << "\r\033[K" << line << std::flush;
+    shown_ = true;
+  }
+  void clear() {
+    if (!shown_) return;
+    std::cerr << "\r\033[K" << std::flush;
+    shown_ = false;
+  }
+
+ private:
+  bool enabled_;
+  bool shown_ = false;
+  std::chrono::steady_clock::time_point start_;
+};
+
 int compile(const std::vector<std::string>& args) {
   aotic::ir::LoadOptions load;
   aotic::codegen::CompileOptions options;
   std::string model, value, dump_stage;
+  bool quiet = false;
   for (size_t i = 0; i < args.size(); ++i) {
     if (option(args, i, "-o", &options.output) || option(args, i, "--cxx", &options.cxx) ||
         option(args, i, "--shim-lib", &options.shim_library) ||
@@ -138,6 +201,10 @@ int compile(const std::vector<std::string>& args) {
       options.debug_checks = true;
       continue;
     }
+    if (args[i] == "--quiet" || args[i] == "-q") {
+      quiet = true;
+      continue;
+    }
     if (option(args, i, "--isa", &value)) {
       options.isa = value;
       continue;
@@ -166,9 +233,17 @@ int compile(const std::vector<std::string>& args) {
   }
   if (model.empty()) throw UsageError{"compile: MODEL is missing"};
   if (options.output.empty()) throw UsageError{"compile: -o model.so is missing"};
+  // Progress on a terminal: one line on stderr, rewritten at each stage and cleared at the end.
+  Progress progress(!quiet && isatty(STDERR_FILENO) != 0);
+  progress.show(fmt::format("loading {}", model));
   aotic::ir::Program program = aotic::ir::load_program(model, load);
   if (!dump_stage.empty()) std::cout << aotic::codegen::dump_after(program, dump_stage, options);
+  options.on_stage = [&](int stage, int stages, const std::string& what) {
+    progress.show(fmt::format("[{}/{}] {}", stage, stages, what));
+  };
   aotic::codegen::CompileResult result = aotic::codegen::compile_model(program, options);
+  progress.clear();
+  if (quiet) return 0;
   std::cout << "wrote " << result.model_so << " (" << result.model_bytes << " bytes)";
   if (!result.weights_file.empty()) std::cout << ", " << result.weights_file;
   if (!result.shim_copy.empty()) std::cout << " and " << result.shim_copy;
@@ -186,7 +261,7 @@ int main(int argc, char** argv) {
       return args.empty() ? 2 : 0;
     }
     if (args[0] == "--version") {
-      std::cout << "aotic " << aotic::kVersion << "\n";
+      std::cout << version_text();
       return 0;
     }
     std::vector<std::string> rest(args.begin() + 1, args.end());

@@ -274,7 +274,36 @@ TEST_CASE("--help and --version") {
   CHECK(run("--help").code == 0);
   Run r = run("--version");
   CHECK(r.code == 0);
-  CHECK(r.out.rfind("aotic ", 0) == 0);
+  CHECK(r.out.rfind("aotic 0.", 0) == 0);
+  CHECK(r.out.find("\nlibtorch (bundled shim): ") != std::string::npos);
+  CHECK(r.out.find("\ncompilers:\n  ") != std::string::npos);
+  CHECK(r.out.find(" (default)\n") != std::string::npos);
+}
+
+TEST_CASE("compile progress: on a terminal only, never with --quiet") {
+  const std::string dir = testing::scratch_dir("progress");
+  // Not a terminal (a pipe): the summary line only.
+  Run r = run("compile tests/data/fixtures/mlp.pt2 -o " + dir + "/m.so");
+  REQUIRE(r.code == 0);
+  CHECK(r.out == "wrote " + dir + "/m.so (" + std::to_string(std::filesystem::file_size(dir + "/m.so")) +
+                     " bytes) and " + dir + "/libaotic_shim.so\n");
+  r = run("compile tests/data/fixtures/mlp.pt2 -o " + dir + "/m.so --quiet");
+  CHECK(r.code == 0);
+  CHECK(r.out.empty());
+  // A terminal (script(1) gives the command a pseudo-terminal): each stage, then the line cleared.
+  const std::string aotic = testing::repo_path("tools/aotic");
+  Run tty = testing::run_command("script -qec '" + aotic + " compile tests/data/fixtures/mlp.pt2 -o " + dir +
+                                 "/m.so' /dev/null");
+  REQUIRE(tty.code == 0);
+  CHECK(tty.out.find("aotic: loading tests/data/fixtures/mlp.pt2") != std::string::npos);
+  CHECK(tty.out.find("aotic: [1/3] generating model.cpp") != std::string::npos);
+  CHECK(tty.out.find("aotic: [2/3] compiling model.cpp (") != std::string::npos);
+  CHECK(tty.out.find("aotic: [3/3] writing ") != std::string::npos);  // (long paths are cut)
+  CHECK(tty.out.find("\r\033[Kwrote " + dir + "/m.so") != std::string::npos);
+  tty = testing::run_command("script -qec '" + aotic + " compile tests/data/fixtures/mlp.pt2 -o " + dir +
+                             "/m.so --quiet' /dev/null");
+  CHECK(tty.code == 0);
+  CHECK(tty.out.empty());
 }
 
 }  // namespace
