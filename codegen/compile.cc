@@ -13,6 +13,7 @@
 #include "codegen/embedded_file.h"
 #include "codegen/model_header.h"
 #include "codegen/output_files.h"
+#include "codegen/package.h"
 #include "codegen/pipeline.h"
 #include "ir/builtin_schemas.h"
 #include "ir/error.h"
@@ -234,6 +235,15 @@ CompileResult compile_model(const ir::Program& program, const CompileOptions& op
   if (kIsas.count(options.isa) == 0) {
     user_error("--isa must be x86-64, x86-64-v2, x86-64-v3, x86-64-v4 or native, got '{}'", options.isa);
   }
+  if (options.package) {
+    if (options.shim != ShimMode::kHost) {
+      user_error(
+          "--package needs --shim=host: PyTorch's loader takes one .so per model and gives it "
+          "PyTorch's own shim");
+    }
+    if (options.external_weights)
+      user_error("--package embeds the weights: --weights external does not apply");
+  }
   check_writable_target(options.output);
   if (!options.header.empty()) check_writable_target(options.header);
   const std::string source_name = source_name_of(program, options);
@@ -356,7 +366,14 @@ CompileResult compile_model(const ir::Program& program, const CompileOptions& op
       outputs.stage_copy(weights, build / "constants.bin");
       result.weights_file = weights.string();
     }
-    outputs.stage_copy(output, build / "model.so");
+    if (options.package) {
+      const std::string stem = cpp_identifier(output.stem().string());
+      write_aoti_package((build / "package.pt2").string(),
+                         PackageContents{stem, (build / "model.so").string(), model_cpp, options.isa});
+      outputs.stage_copy(output, build / "package.pt2");
+    } else {
+      outputs.stage_copy(output, build / "model.so");
+    }
     if (options.shim == ShimMode::kBundled) {
       const fs::path shim_copy =
           (output.parent_path().empty() ? fs::path(".") : output.parent_path()) / "libaotic_shim.so";

@@ -38,6 +38,9 @@ struct CompileOptions {
   std::string emit_source_dir;            // also write the generated sources here
   std::string source_name;                // for the banner: the model file's name
   std::set<std::string> disabled_passes;  // --disable-pass: optimising passes to skip
+  /// --package: `output` is PyTorch's AOTInductor package (codegen/package.h) holding the
+  /// model.so, instead of the model.so itself. Needs --shim=host and embedded weights.
+  bool package = false;
   /// --debug-checks: model.cpp checks each op's result against the export's dtype and sizes.
   bool debug_checks = false;
   /// Called as each stage of the compile starts ("generating model.cpp", "compiling model.cpp

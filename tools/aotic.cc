@@ -29,7 +29,7 @@ constexpr const char* kUsage =
     "  compile MODEL -o model.so [--weights FILE.safetensors|embed|external] [--cxx PATH] [--opt 0-3]\n"
     "          [--shim bundled|host] [--shim-lib PATH] [--runtime-lib PATH] [--emit-source DIR]\n"
     "          [--no-fuse] [--isa x86-64-v2|x86-64-v3|native|...] [--pointwise shim|kernel]\n"
-    "          [--debug-checks] [--quiet]\n"
+    "          [--debug-checks] [--package] [--quiet]\n"
     "          [--header FILE.h [--class-name NAME]] [--dump-after STAGE] [--disable-pass PASS]\n"
     "      Compile an export to a model.so with PyTorch AOTInductor's C interface. With\n"
     "      --shim=bundled (default) libaotic_shim.so is copied beside it; --shim=host leaves\n"
@@ -42,6 +42,8 @@ constexpr const char* kUsage =
     "      --debug-checks makes the model check after every op that its result has the dtype, rank\n"
     "      and sizes the export recorded, failing the run with a message naming the node.\n"
     "      --weights external writes the weights beside it (model.so.weights) instead of inside.\n"
+    "      --package writes PyTorch's AOTInductor package instead (-o model.pt2, implies\n"
+    "      --shim=host), loaded by torch._inductor.aoti_load_package and AOTIModelPackageLoader.\n"
     "      --shim-lib and --runtime-lib name the libaotic_shim.so to bundle and the precompiled\n"
     "      runtime to link (libaotic_runtime.a); by default those shipped beside aotic.\n"
     "      --dump-after STAGE prints the graph (load), the wrapper IR after a pass (import_graph,\n"
@@ -167,7 +169,7 @@ int compile(const std::vector<std::string>& args) {
   aotic::ir::LoadOptions load;
   aotic::codegen::CompileOptions options;
   std::string model, value, dump_stage;
-  bool quiet = false;
+  bool quiet = false, package_flag = false, shim_given = false;
   for (size_t i = 0; i < args.size(); ++i) {
     if (option(args, i, "-o", &options.output) || option(args, i, "--cxx", &options.cxx) ||
         option(args, i, "--shim-lib", &options.shim_library) ||
@@ -201,6 +203,11 @@ int compile(const std::vector<std::string>& args) {
       options.debug_checks = true;
       continue;
     }
+    if (args[i] == "--package") {
+      options.package = true;
+      package_flag = true;
+      continue;
+    }
     if (args[i] == "--quiet" || args[i] == "-q") {
       quiet = true;
       continue;
@@ -218,6 +225,7 @@ int compile(const std::vector<std::string>& args) {
       continue;
     }
     if (option(args, i, "--shim", &value)) {
+      shim_given = true;
       if (value == "bundled") {
         options.shim = aotic::codegen::ShimMode::kBundled;
       } else if (value == "host") {
@@ -231,6 +239,8 @@ int compile(const std::vector<std::string>& args) {
     if (!model.empty()) throw UsageError{"compile: more than one MODEL given"};
     model = args[i];
   }
+  // A package is loaded by PyTorch, whose libtorch provides the shim: host unless said otherwise.
+  if (package_flag && !shim_given) options.shim = aotic::codegen::ShimMode::kHost;
   if (model.empty()) throw UsageError{"compile: MODEL is missing"};
   if (options.output.empty()) throw UsageError{"compile: -o model.so is missing"};
   // Progress on a terminal: one line on stderr, rewritten at each stage and cleared at the end.

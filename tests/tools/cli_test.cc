@@ -10,9 +10,12 @@
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <map>
 #include <string>
 #include <vector>
 
+#include "ir/archive.h"
+#include "ir/version.h"
 #include "tests/test_util.h"
 
 namespace aotic {
@@ -268,6 +271,56 @@ TEST_CASE("compile killed midway leaves the previous outputs intact and no scrat
   CHECK(testing::read_file(out + "/m.so") == model_before);
   CHECK(testing::read_file(out + "/m.h") == header_before);
   CHECK(listing(tmp).empty());  // the build directory was removed
+}
+
+TEST_CASE("compile --package writes PyTorch's AOTInductor package around the model.so") {
+  const std::string dir = testing::scratch_dir("package");
+  Run r = run("compile tests/data/fixtures/mlp.core.pt2 -o " + dir + "/mlp_pkg.pt2 --package");
+  REQUIRE_MESSAGE(r.code == 0, r.out);
+  CHECK(r.out == "wrote " + dir + "/mlp_pkg.pt2 (" +
+                     std::to_string(std::filesystem::file_size(dir + "/mlp_pkg.pt2")) +
+                     " bytes)\n");  // no shim copy: PyTorch's libtorch is the shim
+  const std::map<std::string, std::string> entries = [&] {
+    std::map<std::string, std::string> out;
+    auto zip = ir::Archive::open_zip(dir + "/mlp_pkg.pt2");
+    for (const std::string& name : zip->entries()) out[name] = zip->read_text(name);
+    return out;
+  }();
+  std::vector<std::string> names;
+  for (const auto& [name, bytes] : entries) names.push_back(name);
+  CHECK(names == std::vector<std::string>{"mlp_pkg/.data/version", "mlp_pkg/archive_format",
+                                          "mlp_pkg/archive_version", "mlp_pkg/byteorder",
+                                          "mlp_pkg/data/aotinductor/model/mlp_pkg.wrapper.cpp",
+                                          "mlp_pkg/data/aotinductor/model/mlp_pkg.wrapper.so",
+                                          "mlp_pkg/data/aotinductor/model/mlp_pkg.wrapper_metadata.json"});
+  CHECK(entries.at("mlp_pkg/archive_format") == "pt2");
+  CHECK(entries.at("mlp_pkg/archive_version") == "0");
+  CHECK(entries.at("mlp_pkg/data/aotinductor/model/mlp_pkg.wrapper_metadata.json") ==
+        R"({"AOTI_DEVICE_KEY":"cpu","AOTI_PLATFORM":"linux","AOTI_MACHINE":"x86_64","AOTIC_ISA":"x86-64-v2",)"
+        R"("AOTIC_VERSION":")" +
+            std::string(kVersion) + R"("})");
+  // The .so inside is the model.so a plain --shim=host compile writes, byte for byte, and so is the
+  // package on a second compile.
+  r = run("compile tests/data/fixtures/mlp.core.pt2 -o " + dir + "/mlp_pkg.so --shim=host");
+  REQUIRE_MESSAGE(r.code == 0, r.out);
+  CHECK(entries.at("mlp_pkg/data/aotinductor/model/mlp_pkg.wrapper.so") ==
+        testing::read_file(dir + "/mlp_pkg.so"));
+  CHECK(entries.at("mlp_pkg/data/aotinductor/model/mlp_pkg.wrapper.cpp").find("aotic_model_spec()") !=
+        std::string::npos);
+  const std::string first = testing::read_file(dir + "/mlp_pkg.pt2");
+  REQUIRE(run("compile tests/data/fixtures/mlp.core.pt2 -o " + dir + "/mlp_pkg.pt2 --package").code == 0);
+  CHECK(testing::read_file(dir + "/mlp_pkg.pt2") == first);
+
+  // What a package cannot hold.
+  r = run("compile tests/data/fixtures/mlp.core.pt2 -o " + dir + "/b.pt2 --package --shim=bundled");
+  CHECK(r.code == 1);
+  CHECK(r.out ==
+        "aotic: error: --package needs --shim=host: PyTorch's loader takes one .so per model and gives it "
+        "PyTorch's own shim\n");
+  r = run("compile tests/data/fixtures/mlp.core.pt2 -o " + dir + "/b.pt2 --package --weights external");
+  CHECK(r.code == 1);
+  CHECK(r.out == "aotic: error: --package embeds the weights: --weights external does not apply\n");
+  CHECK_FALSE(std::filesystem::exists(dir + "/b.pt2"));
 }
 
 TEST_CASE("--help and --version") {
