@@ -31,9 +31,9 @@ std::string pass_list(bool optimising_only) {
 
 const std::vector<PassInfo>& pipeline_passes() {
   static const std::vector<PassInfo> kPasses = {
-      {"import_graph", false},  {"bind_shapes", false},    {"lower_views", false},
-      {"check_types", false},   {"fuse_kernels", true},    {"select_ops", false},
-      {"insert_checks", false}, {"plan_lifetimes", false}, {"reuse_buffers", true},
+      {"import_graph", false},   {"bind_shapes", false},  {"lower_views", false}, {"check_types", false},
+      {"fuse_kernels", true},    {"dedup_kernels", true}, {"select_ops", false},  {"insert_checks", false},
+      {"plan_lifetimes", false}, {"reuse_buffers", true},
   };
   return kPasses;
 }
@@ -70,6 +70,8 @@ wir::Module lower_program(const ir::Program& program, const ConstantsLayout& con
     log("check_types", m);
     if (log.enabled("fuse_kernels")) fuse_kernels(m);
     log("fuse_kernels", m);
+    if (log.enabled("dedup_kernels")) dedup_kernels(m);
+    log("dedup_kernels", m);
     select_ops(m, schemas, options.shim);
     log("select_ops", m);
     if (options.debug_checks) insert_checks(m);

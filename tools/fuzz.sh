@@ -93,7 +93,7 @@ ci() {
   for h in "${harnesses[@]}"; do
     local scratch
     scratch=$(mktemp -d)
-    if "$out/$h" "${limits[@]}" -runs=0 "tests/fuzz/corpus/$h" >"$out/$h.replay.log" 2>&1 &&
+    if "$out/$h" "${limits[@]}" -runs=0 -artifact_prefix="$out/$h-" "tests/fuzz/corpus/$h" >"$out/$h.replay.log" 2>&1 &&
       "$out/$h" "${limits[@]}" ${options[$h]:-} -seed=1 -runs="${ci_runs[$h]}" -max_total_time=120 \
         -artifact_prefix="$out/$h-" "$scratch" "tests/fuzz/corpus/$h" >"$out/$h.ci.log" 2>&1; then
       echo "fuzz: $h ok (corpus replayed; $(grep -aoE 'Done [0-9]+ runs in [0-9]+ second' "$out/$h.ci.log" | tail -1)s)"

@@ -42,6 +42,10 @@ void check_types(const wir::Module& module);
 /// size expression or an alias. User error listing every op that has none of these.
 void fuse_kernels(wir::Module& module);
 
+/// Optimising: kernels that print as the same function (all but the name) become one, called by
+/// every launch of them.
+void dedup_kernels(wir::Module& module);
+
 void select_ops(wir::Module& module, const ir::SchemaRegistry& schemas, const ShimFunctions& shim);
 
 /// --debug-checks: a `check` of each tensor a node defines (dtype, rank, sizes whose symbols are

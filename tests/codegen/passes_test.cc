@@ -35,8 +35,8 @@ TEST_CASE("the pipeline lists its passes in order, and --dump-after knows each")
   std::vector<std::string> names;
   for (const codegen::PassInfo& p : codegen::pipeline_passes()) names.emplace_back(p.name);
   CHECK(names == std::vector<std::string>{"import_graph", "bind_shapes", "lower_views", "check_types",
-                                          "fuse_kernels", "select_ops", "insert_checks", "plan_lifetimes",
-                                          "reuse_buffers"});
+                                          "fuse_kernels", "dedup_kernels", "select_ops", "insert_checks",
+                                          "plan_lifetimes", "reuse_buffers"});
   std::vector<std::string> stages = codegen::dump_stages();
   CHECK(stages.front() == "load");
   CHECK(stages.back() == "codegen");
@@ -123,7 +123,8 @@ TEST_CASE("--disable-pass: only optimising passes, by a known name") {
     FAIL("expected a UserError");
   } catch (const UserError& e) {
     CHECK(std::string(e.what()) ==
-          "--disable-pass: unknown pass 'fuse_everything' (optimising passes: fuse_kernels, reuse_buffers)");
+          "--disable-pass: unknown pass 'fuse_everything' (optimising passes: fuse_kernels, dedup_kernels, "
+          "reuse_buffers)");
   }
   options.disabled_passes = {"select_ops"};
   try {
@@ -132,7 +133,7 @@ TEST_CASE("--disable-pass: only optimising passes, by a known name") {
   } catch (const UserError& e) {
     CHECK(std::string(e.what()) ==
           "--disable-pass: 'select_ops' is needed to compile a model (optimising passes: fuse_kernels, "
-          "reuse_buffers)");
+          "dedup_kernels, reuse_buffers)");
   }
 }
 
@@ -325,6 +326,34 @@ TEST_CASE("fuse_kernels: pointwise chains, pooling and reductions become kernels
   // Views that a library op reads stay views; scaled_dot_product_attention stays a library call.
   CHECK(gpt.find("op transpose = aten.transpose.int(%view, 1, 2)  # view\n") != std::string::npos);
   CHECK(gpt.find("op scaled_dot_product_attention = ") != std::string::npos);
+}
+
+TEST_CASE("dedup_kernels: kernels that print alike become one function that every launch calls") {
+  // tiny_gpt: two blocks of residual adds, layer norms and gelus; 11 kernels, 5 distinct.
+  const std::string fused = dump(testing::fixture("tiny_gpt.pt2"), "fuse_kernels");
+  const std::string deduped = dump(testing::fixture("tiny_gpt.pt2"), "dedup_kernels");
+  CHECK(count(fused, "\nkernel k") == 11);
+  CHECK(count(deduped, "\nkernel k") == 5);
+  CHECK(deduped.find(
+            "kernel k1_layer_norm(in0: float32, in1: float32, in2: float32, out0: float32 (written))  # "
+            "nodes layer_norm, layer_norm_1, layer_norm_2, layer_norm_3\n") != std::string::npos);
+  // Every launch of a removed kernel calls the kept one.
+  CHECK(deduped.find(
+            "launch k1_layer_norm(add_2, p_blocks_1_ln1_weight, p_blocks_1_ln1_bias -> layer_norm_2)\n") !=
+        std::string::npos);
+  CHECK(deduped.find("launch k2_add(add_2, linear_5 -> add_3)\n") != std::string::npos);
+  CHECK(deduped.find("launch k3_gelu(linear_6 -> gelu_1)\n") != std::string::npos);
+  CHECK(deduped.find("launch k4_add_layer_norm(add_3, linear_7, p_ln_weight, p_ln_bias -> layer_norm_4)\n") !=
+        std::string::npos);  // kept kernels are numbered again
+  CHECK(deduped.find("k6_layer_norm") == std::string::npos);
+  // Kernels that differ in any size, type or expression stay apart (small_cnn: none alike).
+  const std::string cnn_fused = dump(testing::fixture("small_cnn.pt2"), "fuse_kernels");
+  const std::string cnn = dump(testing::fixture("small_cnn.pt2"), "dedup_kernels");
+  CHECK(count(cnn, "\nkernel k") == count(cnn_fused, "\nkernel k"));
+  // The same outputs either way (the e2e tests compile and run both).
+  codegen::CompileOptions options;
+  options.disabled_passes.insert("dedup_kernels");
+  CHECK(count(dump(testing::fixture("tiny_gpt.pt2"), "dedup_kernels", options), "\nkernel k") == 11);
 }
 
 TEST_CASE(

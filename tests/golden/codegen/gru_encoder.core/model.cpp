@@ -371,7 +371,7 @@ inline T square(T x) {
 
 }  // namespace km
 
-// nodes add, sigmoid, mul, add_2, tanh
+// nodes add, sigmoid, mul, add_2, tanh, add_4, sigmoid_2, mul_2, add_6, tanh_1, add_8, ...
 void k0_add_sigmoid_mul_add_tanh(const float* __restrict in0, const float* __restrict in1,
     const float* __restrict in2, const float* __restrict in3, float* __restrict out0) {
   aotic::runtime::parallel_for(3, 72, [&](int64_t i1_begin, int64_t i1_end) {
@@ -393,7 +393,7 @@ void k0_add_sigmoid_mul_add_tanh(const float* __restrict in0, const float* __res
   });
 }
 
-// nodes add_1, sigmoid_1, sub, mul_1, add_3
+// nodes add_1, sigmoid_1, sub, mul_1, add_3, add_5, sigmoid_3, sub_1, mul_3, add_7, add_9, ...
 void k1_add_sigmoid_sub_mul_add(const float* __restrict in0, const float* __restrict in1,
     const float* __restrict in2, const float* __restrict in3, float* __restrict out0) {
   aotic::runtime::parallel_for(3, 72, [&](int64_t i1_begin, int64_t i1_end) {
@@ -415,844 +415,8 @@ void k1_add_sigmoid_sub_mul_add(const float* __restrict in0, const float* __rest
   });
 }
 
-// nodes add_4, sigmoid_2, mul_2, add_6, tanh_1
-void k2_add_sigmoid_mul_add_tanh(const float* __restrict in0, const float* __restrict in1,
-    const float* __restrict in2, const float* __restrict in3, float* __restrict out0) {
-  aotic::runtime::parallel_for(3, 72, [&](int64_t i1_begin, int64_t i1_end) {
-    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
-      #pragma omp simd
-      for (int64_t i2 = 0; i2 < 24; ++i2) {
-        const float t0 = in0[72 * i1 + i2];
-        const float t1 = in1[72 * i1 + i2];
-        const float t2 = in2[72 * i1 + i2];
-        const float t3 = in3[72 * i1 + i2];
-        const float t4 = km::add(t2, t3);
-        const float t5 = km::sigmoid(t4);
-        const float t6 = km::mul(t1, t5);
-        const float t7 = km::add(t0, t6);
-        const float t8 = km::tanh(t7);
-        out0[24 * i1 + i2] = t8;
-      }
-    }
-  });
-}
-
-// nodes add_5, sigmoid_3, sub_1, mul_3, add_7
-void k3_add_sigmoid_sub_mul_add(const float* __restrict in0, const float* __restrict in1,
-    const float* __restrict in2, const float* __restrict in3, float* __restrict out0) {
-  aotic::runtime::parallel_for(3, 72, [&](int64_t i1_begin, int64_t i1_end) {
-    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
-      #pragma omp simd
-      for (int64_t i2 = 0; i2 < 24; ++i2) {
-        const float t0 = in0[24 * i1 + i2];
-        const float t1 = in1[24 * i1 + i2];
-        const float t2 = km::sub(t0, t1);
-        const float t3 = in2[72 * i1 + i2];
-        const float t4 = in3[72 * i1 + i2];
-        const float t5 = km::add(t3, t4);
-        const float t6 = km::sigmoid(t5);
-        const float t7 = km::mul(t2, t6);
-        const float t8 = km::add(t7, t1);
-        out0[24 * i1 + i2] = t8;
-      }
-    }
-  });
-}
-
-// nodes add_8, sigmoid_4, mul_4, add_10, tanh_2
-void k4_add_sigmoid_mul_add_tanh(const float* __restrict in0, const float* __restrict in1,
-    const float* __restrict in2, const float* __restrict in3, float* __restrict out0) {
-  aotic::runtime::parallel_for(3, 72, [&](int64_t i1_begin, int64_t i1_end) {
-    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
-      #pragma omp simd
-      for (int64_t i2 = 0; i2 < 24; ++i2) {
-        const float t0 = in0[72 * i1 + i2];
-        const float t1 = in1[72 * i1 + i2];
-        const float t2 = in2[72 * i1 + i2];
-        const float t3 = in3[72 * i1 + i2];
-        const float t4 = km::add(t2, t3);
-        const float t5 = km::sigmoid(t4);
-        const float t6 = km::mul(t1, t5);
-        const float t7 = km::add(t0, t6);
-        const float t8 = km::tanh(t7);
-        out0[24 * i1 + i2] = t8;
-      }
-    }
-  });
-}
-
-// nodes add_9, sigmoid_5, sub_2, mul_5, add_11
-void k5_add_sigmoid_sub_mul_add(const float* __restrict in0, const float* __restrict in1,
-    const float* __restrict in2, const float* __restrict in3, float* __restrict out0) {
-  aotic::runtime::parallel_for(3, 72, [&](int64_t i1_begin, int64_t i1_end) {
-    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
-      #pragma omp simd
-      for (int64_t i2 = 0; i2 < 24; ++i2) {
-        const float t0 = in0[24 * i1 + i2];
-        const float t1 = in1[24 * i1 + i2];
-        const float t2 = km::sub(t0, t1);
-        const float t3 = in2[72 * i1 + i2];
-        const float t4 = in3[72 * i1 + i2];
-        const float t5 = km::add(t3, t4);
-        const float t6 = km::sigmoid(t5);
-        const float t7 = km::mul(t2, t6);
-        const float t8 = km::add(t7, t1);
-        out0[24 * i1 + i2] = t8;
-      }
-    }
-  });
-}
-
-// nodes add_12, sigmoid_6, mul_6, add_14, tanh_3
-void k6_add_sigmoid_mul_add_tanh(const float* __restrict in0, const float* __restrict in1,
-    const float* __restrict in2, const float* __restrict in3, float* __restrict out0) {
-  aotic::runtime::parallel_for(3, 72, [&](int64_t i1_begin, int64_t i1_end) {
-    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
-      #pragma omp simd
-      for (int64_t i2 = 0; i2 < 24; ++i2) {
-        const float t0 = in0[72 * i1 + i2];
-        const float t1 = in1[72 * i1 + i2];
-        const float t2 = in2[72 * i1 + i2];
-        const float t3 = in3[72 * i1 + i2];
-        const float t4 = km::add(t2, t3);
-        const float t5 = km::sigmoid(t4);
-        const float t6 = km::mul(t1, t5);
-        const float t7 = km::add(t0, t6);
-        const float t8 = km::tanh(t7);
-        out0[24 * i1 + i2] = t8;
-      }
-    }
-  });
-}
-
-// nodes add_13, sigmoid_7, sub_3, mul_7, add_15
-void k7_add_sigmoid_sub_mul_add(const float* __restrict in0, const float* __restrict in1,
-    const float* __restrict in2, const float* __restrict in3, float* __restrict out0) {
-  aotic::runtime::parallel_for(3, 72, [&](int64_t i1_begin, int64_t i1_end) {
-    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
-      #pragma omp simd
-      for (int64_t i2 = 0; i2 < 24; ++i2) {
-        const float t0 = in0[24 * i1 + i2];
-        const float t1 = in1[24 * i1 + i2];
-        const float t2 = km::sub(t0, t1);
-        const float t3 = in2[72 * i1 + i2];
-        const float t4 = in3[72 * i1 + i2];
-        const float t5 = km::add(t3, t4);
-        const float t6 = km::sigmoid(t5);
-        const float t7 = km::mul(t2, t6);
-        const float t8 = km::add(t7, t1);
-        out0[24 * i1 + i2] = t8;
-      }
-    }
-  });
-}
-
-// nodes add_16, sigmoid_8, mul_8, add_18, tanh_4
-void k8_add_sigmoid_mul_add_tanh(const float* __restrict in0, const float* __restrict in1,
-    const float* __restrict in2, const float* __restrict in3, float* __restrict out0) {
-  aotic::runtime::parallel_for(3, 72, [&](int64_t i1_begin, int64_t i1_end) {
-    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
-      #pragma omp simd
-      for (int64_t i2 = 0; i2 < 24; ++i2) {
-        const float t0 = in0[72 * i1 + i2];
-        const float t1 = in1[72 * i1 + i2];
-        const float t2 = in2[72 * i1 + i2];
-        const float t3 = in3[72 * i1 + i2];
-        const float t4 = km::add(t2, t3);
-        const float t5 = km::sigmoid(t4);
-        const float t6 = km::mul(t1, t5);
-        const float t7 = km::add(t0, t6);
-        const float t8 = km::tanh(t7);
-        out0[24 * i1 + i2] = t8;
-      }
-    }
-  });
-}
-
-// nodes add_17, sigmoid_9, sub_4, mul_9, add_19
-void k9_add_sigmoid_sub_mul_add(const float* __restrict in0, const float* __restrict in1,
-    const float* __restrict in2, const float* __restrict in3, float* __restrict out0) {
-  aotic::runtime::parallel_for(3, 72, [&](int64_t i1_begin, int64_t i1_end) {
-    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
-      #pragma omp simd
-      for (int64_t i2 = 0; i2 < 24; ++i2) {
-        const float t0 = in0[24 * i1 + i2];
-        const float t1 = in1[24 * i1 + i2];
-        const float t2 = km::sub(t0, t1);
-        const float t3 = in2[72 * i1 + i2];
-        const float t4 = in3[72 * i1 + i2];
-        const float t5 = km::add(t3, t4);
-        const float t6 = km::sigmoid(t5);
-        const float t7 = km::mul(t2, t6);
-        const float t8 = km::add(t7, t1);
-        out0[24 * i1 + i2] = t8;
-      }
-    }
-  });
-}
-
-// nodes add_20, sigmoid_10, mul_10, add_22, tanh_5
-void k10_add_sigmoid_mul_add_tanh(const float* __restrict in0, const float* __restrict in1,
-    const float* __restrict in2, const float* __restrict in3, float* __restrict out0) {
-  aotic::runtime::parallel_for(3, 72, [&](int64_t i1_begin, int64_t i1_end) {
-    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
-      #pragma omp simd
-      for (int64_t i2 = 0; i2 < 24; ++i2) {
-        const float t0 = in0[72 * i1 + i2];
-        const float t1 = in1[72 * i1 + i2];
-        const float t2 = in2[72 * i1 + i2];
-        const float t3 = in3[72 * i1 + i2];
-        const float t4 = km::add(t2, t3);
-        const float t5 = km::sigmoid(t4);
-        const float t6 = km::mul(t1, t5);
-        const float t7 = km::add(t0, t6);
-        const float t8 = km::tanh(t7);
-        out0[24 * i1 + i2] = t8;
-      }
-    }
-  });
-}
-
-// nodes add_21, sigmoid_11, sub_5, mul_11, add_23
-void k11_add_sigmoid_sub_mul_add(const float* __restrict in0, const float* __restrict in1,
-    const float* __restrict in2, const float* __restrict in3, float* __restrict out0) {
-  aotic::runtime::parallel_for(3, 72, [&](int64_t i1_begin, int64_t i1_end) {
-    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
-      #pragma omp simd
-      for (int64_t i2 = 0; i2 < 24; ++i2) {
-        const float t0 = in0[24 * i1 + i2];
-        const float t1 = in1[24 * i1 + i2];
-        const float t2 = km::sub(t0, t1);
-        const float t3 = in2[72 * i1 + i2];
-        const float t4 = in3[72 * i1 + i2];
-        const float t5 = km::add(t3, t4);
-        const float t6 = km::sigmoid(t5);
-        const float t7 = km::mul(t2, t6);
-        const float t8 = km::add(t7, t1);
-        out0[24 * i1 + i2] = t8;
-      }
-    }
-  });
-}
-
-// nodes add_24, sigmoid_12, mul_12, add_26, tanh_6
-void k12_add_sigmoid_mul_add_tanh(const float* __restrict in0, const float* __restrict in1,
-    const float* __restrict in2, const float* __restrict in3, float* __restrict out0) {
-  aotic::runtime::parallel_for(3, 72, [&](int64_t i1_begin, int64_t i1_end) {
-    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
-      #pragma omp simd
-      for (int64_t i2 = 0; i2 < 24; ++i2) {
-        const float t0 = in0[72 * i1 + i2];
-        const float t1 = in1[72 * i1 + i2];
-        const float t2 = in2[72 * i1 + i2];
-        const float t3 = in3[72 * i1 + i2];
-        const float t4 = km::add(t2, t3);
-        const float t5 = km::sigmoid(t4);
-        const float t6 = km::mul(t1, t5);
-        const float t7 = km::add(t0, t6);
-        const float t8 = km::tanh(t7);
-        out0[24 * i1 + i2] = t8;
-      }
-    }
-  });
-}
-
-// nodes add_25, sigmoid_13, sub_6, mul_13, add_27
-void k13_add_sigmoid_sub_mul_add(const float* __restrict in0, const float* __restrict in1,
-    const float* __restrict in2, const float* __restrict in3, float* __restrict out0) {
-  aotic::runtime::parallel_for(3, 72, [&](int64_t i1_begin, int64_t i1_end) {
-    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
-      #pragma omp simd
-      for (int64_t i2 = 0; i2 < 24; ++i2) {
-        const float t0 = in0[24 * i1 + i2];
-        const float t1 = in1[24 * i1 + i2];
-        const float t2 = km::sub(t0, t1);
-        const float t3 = in2[72 * i1 + i2];
-        const float t4 = in3[72 * i1 + i2];
-        const float t5 = km::add(t3, t4);
-        const float t6 = km::sigmoid(t5);
-        const float t7 = km::mul(t2, t6);
-        const float t8 = km::add(t7, t1);
-        out0[24 * i1 + i2] = t8;
-      }
-    }
-  });
-}
-
-// nodes add_28, sigmoid_14, mul_14, add_30, tanh_7
-void k14_add_sigmoid_mul_add_tanh(const float* __restrict in0, const float* __restrict in1,
-    const float* __restrict in2, const float* __restrict in3, float* __restrict out0) {
-  aotic::runtime::parallel_for(3, 72, [&](int64_t i1_begin, int64_t i1_end) {
-    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
-      #pragma omp simd
-      for (int64_t i2 = 0; i2 < 24; ++i2) {
-        const float t0 = in0[72 * i1 + i2];
-        const float t1 = in1[72 * i1 + i2];
-        const float t2 = in2[72 * i1 + i2];
-        const float t3 = in3[72 * i1 + i2];
-        const float t4 = km::add(t2, t3);
-        const float t5 = km::sigmoid(t4);
-        const float t6 = km::mul(t1, t5);
-        const float t7 = km::add(t0, t6);
-        const float t8 = km::tanh(t7);
-        out0[24 * i1 + i2] = t8;
-      }
-    }
-  });
-}
-
-// nodes add_29, sigmoid_15, sub_7, mul_15, add_31
-void k15_add_sigmoid_sub_mul_add(const float* __restrict in0, const float* __restrict in1,
-    const float* __restrict in2, const float* __restrict in3, float* __restrict out0) {
-  aotic::runtime::parallel_for(3, 72, [&](int64_t i1_begin, int64_t i1_end) {
-    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
-      #pragma omp simd
-      for (int64_t i2 = 0; i2 < 24; ++i2) {
-        const float t0 = in0[24 * i1 + i2];
-        const float t1 = in1[24 * i1 + i2];
-        const float t2 = km::sub(t0, t1);
-        const float t3 = in2[72 * i1 + i2];
-        const float t4 = in3[72 * i1 + i2];
-        const float t5 = km::add(t3, t4);
-        const float t6 = km::sigmoid(t5);
-        const float t7 = km::mul(t2, t6);
-        const float t8 = km::add(t7, t1);
-        out0[24 * i1 + i2] = t8;
-      }
-    }
-  });
-}
-
-// nodes add_32, sigmoid_16, mul_16, add_34, tanh_8
-void k16_add_sigmoid_mul_add_tanh(const float* __restrict in0, const float* __restrict in1,
-    const float* __restrict in2, const float* __restrict in3, float* __restrict out0) {
-  aotic::runtime::parallel_for(3, 72, [&](int64_t i1_begin, int64_t i1_end) {
-    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
-      #pragma omp simd
-      for (int64_t i2 = 0; i2 < 24; ++i2) {
-        const float t0 = in0[72 * i1 + i2];
-        const float t1 = in1[72 * i1 + i2];
-        const float t2 = in2[72 * i1 + i2];
-        const float t3 = in3[72 * i1 + i2];
-        const float t4 = km::add(t2, t3);
-        const float t5 = km::sigmoid(t4);
-        const float t6 = km::mul(t1, t5);
-        const float t7 = km::add(t0, t6);
-        const float t8 = km::tanh(t7);
-        out0[24 * i1 + i2] = t8;
-      }
-    }
-  });
-}
-
-// nodes add_33, sigmoid_17, sub_8, mul_17, add_35
-void k17_add_sigmoid_sub_mul_add(const float* __restrict in0, const float* __restrict in1,
-    const float* __restrict in2, const float* __restrict in3, float* __restrict out0) {
-  aotic::runtime::parallel_for(3, 72, [&](int64_t i1_begin, int64_t i1_end) {
-    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
-      #pragma omp simd
-      for (int64_t i2 = 0; i2 < 24; ++i2) {
-        const float t0 = in0[24 * i1 + i2];
-        const float t1 = in1[24 * i1 + i2];
-        const float t2 = km::sub(t0, t1);
-        const float t3 = in2[72 * i1 + i2];
-        const float t4 = in3[72 * i1 + i2];
-        const float t5 = km::add(t3, t4);
-        const float t6 = km::sigmoid(t5);
-        const float t7 = km::mul(t2, t6);
-        const float t8 = km::add(t7, t1);
-        out0[24 * i1 + i2] = t8;
-      }
-    }
-  });
-}
-
-// nodes add_36, sigmoid_18, mul_18, add_38, tanh_9
-void k18_add_sigmoid_mul_add_tanh(const float* __restrict in0, const float* __restrict in1,
-    const float* __restrict in2, const float* __restrict in3, float* __restrict out0) {
-  aotic::runtime::parallel_for(3, 72, [&](int64_t i1_begin, int64_t i1_end) {
-    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
-      #pragma omp simd
-      for (int64_t i2 = 0; i2 < 24; ++i2) {
-        const float t0 = in0[72 * i1 + i2];
-        const float t1 = in1[72 * i1 + i2];
-        const float t2 = in2[72 * i1 + i2];
-        const float t3 = in3[72 * i1 + i2];
-        const float t4 = km::add(t2, t3);
-        const float t5 = km::sigmoid(t4);
-        const float t6 = km::mul(t1, t5);
-        const float t7 = km::add(t0, t6);
-        const float t8 = km::tanh(t7);
-        out0[24 * i1 + i2] = t8;
-      }
-    }
-  });
-}
-
-// nodes add_37, sigmoid_19, sub_9, mul_19, add_39
-void k19_add_sigmoid_sub_mul_add(const float* __restrict in0, const float* __restrict in1,
-    const float* __restrict in2, const float* __restrict in3, float* __restrict out0) {
-  aotic::runtime::parallel_for(3, 72, [&](int64_t i1_begin, int64_t i1_end) {
-    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
-      #pragma omp simd
-      for (int64_t i2 = 0; i2 < 24; ++i2) {
-        const float t0 = in0[24 * i1 + i2];
-        const float t1 = in1[24 * i1 + i2];
-        const float t2 = km::sub(t0, t1);
-        const float t3 = in2[72 * i1 + i2];
-        const float t4 = in3[72 * i1 + i2];
-        const float t5 = km::add(t3, t4);
-        const float t6 = km::sigmoid(t5);
-        const float t7 = km::mul(t2, t6);
-        const float t8 = km::add(t7, t1);
-        out0[24 * i1 + i2] = t8;
-      }
-    }
-  });
-}
-
-// nodes add_40, sigmoid_20, mul_20, add_42, tanh_10
-void k20_add_sigmoid_mul_add_tanh(const float* __restrict in0, const float* __restrict in1,
-    const float* __restrict in2, const float* __restrict in3, float* __restrict out0) {
-  aotic::runtime::parallel_for(3, 72, [&](int64_t i1_begin, int64_t i1_end) {
-    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
-      #pragma omp simd
-      for (int64_t i2 = 0; i2 < 24; ++i2) {
-        const float t0 = in0[72 * i1 + i2];
-        const float t1 = in1[72 * i1 + i2];
-        const float t2 = in2[72 * i1 + i2];
-        const float t3 = in3[72 * i1 + i2];
-        const float t4 = km::add(t2, t3);
-        const float t5 = km::sigmoid(t4);
-        const float t6 = km::mul(t1, t5);
-        const float t7 = km::add(t0, t6);
-        const float t8 = km::tanh(t7);
-        out0[24 * i1 + i2] = t8;
-      }
-    }
-  });
-}
-
-// nodes add_41, sigmoid_21, sub_10, mul_21, add_43
-void k21_add_sigmoid_sub_mul_add(const float* __restrict in0, const float* __restrict in1,
-    const float* __restrict in2, const float* __restrict in3, float* __restrict out0) {
-  aotic::runtime::parallel_for(3, 72, [&](int64_t i1_begin, int64_t i1_end) {
-    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
-      #pragma omp simd
-      for (int64_t i2 = 0; i2 < 24; ++i2) {
-        const float t0 = in0[24 * i1 + i2];
-        const float t1 = in1[24 * i1 + i2];
-        const float t2 = km::sub(t0, t1);
-        const float t3 = in2[72 * i1 + i2];
-        const float t4 = in3[72 * i1 + i2];
-        const float t5 = km::add(t3, t4);
-        const float t6 = km::sigmoid(t5);
-        const float t7 = km::mul(t2, t6);
-        const float t8 = km::add(t7, t1);
-        out0[24 * i1 + i2] = t8;
-      }
-    }
-  });
-}
-
-// nodes add_44, sigmoid_22, mul_22, add_46, tanh_11
-void k22_add_sigmoid_mul_add_tanh(const float* __restrict in0, const float* __restrict in1,
-    const float* __restrict in2, const float* __restrict in3, float* __restrict out0) {
-  aotic::runtime::parallel_for(3, 72, [&](int64_t i1_begin, int64_t i1_end) {
-    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
-      #pragma omp simd
-      for (int64_t i2 = 0; i2 < 24; ++i2) {
-        const float t0 = in0[72 * i1 + i2];
-        const float t1 = in1[72 * i1 + i2];
-        const float t2 = in2[72 * i1 + i2];
-        const float t3 = in3[72 * i1 + i2];
-        const float t4 = km::add(t2, t3);
-        const float t5 = km::sigmoid(t4);
-        const float t6 = km::mul(t1, t5);
-        const float t7 = km::add(t0, t6);
-        const float t8 = km::tanh(t7);
-        out0[24 * i1 + i2] = t8;
-      }
-    }
-  });
-}
-
-// nodes add_45, sigmoid_23, sub_11, mul_23, add_47
-void k23_add_sigmoid_sub_mul_add(const float* __restrict in0, const float* __restrict in1,
-    const float* __restrict in2, const float* __restrict in3, float* __restrict out0) {
-  aotic::runtime::parallel_for(3, 72, [&](int64_t i1_begin, int64_t i1_end) {
-    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
-      #pragma omp simd
-      for (int64_t i2 = 0; i2 < 24; ++i2) {
-        const float t0 = in0[24 * i1 + i2];
-        const float t1 = in1[24 * i1 + i2];
-        const float t2 = km::sub(t0, t1);
-        const float t3 = in2[72 * i1 + i2];
-        const float t4 = in3[72 * i1 + i2];
-        const float t5 = km::add(t3, t4);
-        const float t6 = km::sigmoid(t5);
-        const float t7 = km::mul(t2, t6);
-        const float t8 = km::add(t7, t1);
-        out0[24 * i1 + i2] = t8;
-      }
-    }
-  });
-}
-
-// nodes add_48, sigmoid_24, mul_24, add_50, tanh_12
-void k24_add_sigmoid_mul_add_tanh(const float* __restrict in0, const float* __restrict in1,
-    const float* __restrict in2, const float* __restrict in3, float* __restrict out0) {
-  aotic::runtime::parallel_for(3, 72, [&](int64_t i1_begin, int64_t i1_end) {
-    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
-      #pragma omp simd
-      for (int64_t i2 = 0; i2 < 24; ++i2) {
-        const float t0 = in0[72 * i1 + i2];
-        const float t1 = in1[72 * i1 + i2];
-        const float t2 = in2[72 * i1 + i2];
-        const float t3 = in3[72 * i1 + i2];
-        const float t4 = km::add(t2, t3);
-        const float t5 = km::sigmoid(t4);
-        const float t6 = km::mul(t1, t5);
-        const float t7 = km::add(t0, t6);
-        const float t8 = km::tanh(t7);
-        out0[24 * i1 + i2] = t8;
-      }
-    }
-  });
-}
-
-// nodes add_49, sigmoid_25, sub_12, mul_25, add_51
-void k25_add_sigmoid_sub_mul_add(const float* __restrict in0, const float* __restrict in1,
-    const float* __restrict in2, const float* __restrict in3, float* __restrict out0) {
-  aotic::runtime::parallel_for(3, 72, [&](int64_t i1_begin, int64_t i1_end) {
-    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
-      #pragma omp simd
-      for (int64_t i2 = 0; i2 < 24; ++i2) {
-        const float t0 = in0[24 * i1 + i2];
-        const float t1 = in1[24 * i1 + i2];
-        const float t2 = km::sub(t0, t1);
-        const float t3 = in2[72 * i1 + i2];
-        const float t4 = in3[72 * i1 + i2];
-        const float t5 = km::add(t3, t4);
-        const float t6 = km::sigmoid(t5);
-        const float t7 = km::mul(t2, t6);
-        const float t8 = km::add(t7, t1);
-        out0[24 * i1 + i2] = t8;
-      }
-    }
-  });
-}
-
-// nodes add_52, sigmoid_26, mul_26, add_54, tanh_13
-void k26_add_sigmoid_mul_add_tanh(const float* __restrict in0, const float* __restrict in1,
-    const float* __restrict in2, const float* __restrict in3, float* __restrict out0) {
-  aotic::runtime::parallel_for(3, 72, [&](int64_t i1_begin, int64_t i1_end) {
-    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
-      #pragma omp simd
-      for (int64_t i2 = 0; i2 < 24; ++i2) {
-        const float t0 = in0[72 * i1 + i2];
-        const float t1 = in1[72 * i1 + i2];
-        const float t2 = in2[72 * i1 + i2];
-        const float t3 = in3[72 * i1 + i2];
-        const float t4 = km::add(t2, t3);
-        const float t5 = km::sigmoid(t4);
-        const float t6 = km::mul(t1, t5);
-        const float t7 = km::add(t0, t6);
-        const float t8 = km::tanh(t7);
-        out0[24 * i1 + i2] = t8;
-      }
-    }
-  });
-}
-
-// nodes add_53, sigmoid_27, sub_13, mul_27, add_55
-void k27_add_sigmoid_sub_mul_add(const float* __restrict in0, const float* __restrict in1,
-    const float* __restrict in2, const float* __restrict in3, float* __restrict out0) {
-  aotic::runtime::parallel_for(3, 72, [&](int64_t i1_begin, int64_t i1_end) {
-    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
-      #pragma omp simd
-      for (int64_t i2 = 0; i2 < 24; ++i2) {
-        const float t0 = in0[24 * i1 + i2];
-        const float t1 = in1[24 * i1 + i2];
-        const float t2 = km::sub(t0, t1);
-        const float t3 = in2[72 * i1 + i2];
-        const float t4 = in3[72 * i1 + i2];
-        const float t5 = km::add(t3, t4);
-        const float t6 = km::sigmoid(t5);
-        const float t7 = km::mul(t2, t6);
-        const float t8 = km::add(t7, t1);
-        out0[24 * i1 + i2] = t8;
-      }
-    }
-  });
-}
-
-// nodes add_56, sigmoid_28, mul_28, add_58, tanh_14
-void k28_add_sigmoid_mul_add_tanh(const float* __restrict in0, const float* __restrict in1,
-    const float* __restrict in2, const float* __restrict in3, float* __restrict out0) {
-  aotic::runtime::parallel_for(3, 72, [&](int64_t i1_begin, int64_t i1_end) {
-    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
-      #pragma omp simd
-      for (int64_t i2 = 0; i2 < 24; ++i2) {
-        const float t0 = in0[72 * i1 + i2];
-        const float t1 = in1[72 * i1 + i2];
-        const float t2 = in2[72 * i1 + i2];
-        const float t3 = in3[72 * i1 + i2];
-        const float t4 = km::add(t2, t3);
-        const float t5 = km::sigmoid(t4);
-        const float t6 = km::mul(t1, t5);
-        const float t7 = km::add(t0, t6);
-        const float t8 = km::tanh(t7);
-        out0[24 * i1 + i2] = t8;
-      }
-    }
-  });
-}
-
-// nodes add_57, sigmoid_29, sub_14, mul_29, add_59
-void k29_add_sigmoid_sub_mul_add(const float* __restrict in0, const float* __restrict in1,
-    const float* __restrict in2, const float* __restrict in3, float* __restrict out0) {
-  aotic::runtime::parallel_for(3, 72, [&](int64_t i1_begin, int64_t i1_end) {
-    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
-      #pragma omp simd
-      for (int64_t i2 = 0; i2 < 24; ++i2) {
-        const float t0 = in0[24 * i1 + i2];
-        const float t1 = in1[24 * i1 + i2];
-        const float t2 = km::sub(t0, t1);
-        const float t3 = in2[72 * i1 + i2];
-        const float t4 = in3[72 * i1 + i2];
-        const float t5 = km::add(t3, t4);
-        const float t6 = km::sigmoid(t5);
-        const float t7 = km::mul(t2, t6);
-        const float t8 = km::add(t7, t1);
-        out0[24 * i1 + i2] = t8;
-      }
-    }
-  });
-}
-
-// nodes add_60, sigmoid_30, mul_30, add_62, tanh_15
-void k30_add_sigmoid_mul_add_tanh(const float* __restrict in0, const float* __restrict in1,
-    const float* __restrict in2, const float* __restrict in3, float* __restrict out0) {
-  aotic::runtime::parallel_for(3, 72, [&](int64_t i1_begin, int64_t i1_end) {
-    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
-      #pragma omp simd
-      for (int64_t i2 = 0; i2 < 24; ++i2) {
-        const float t0 = in0[72 * i1 + i2];
-        const float t1 = in1[72 * i1 + i2];
-        const float t2 = in2[72 * i1 + i2];
-        const float t3 = in3[72 * i1 + i2];
-        const float t4 = km::add(t2, t3);
-        const float t5 = km::sigmoid(t4);
-        const float t6 = km::mul(t1, t5);
-        const float t7 = km::add(t0, t6);
-        const float t8 = km::tanh(t7);
-        out0[24 * i1 + i2] = t8;
-      }
-    }
-  });
-}
-
-// nodes add_61, sigmoid_31, sub_15, mul_31, add_63
-void k31_add_sigmoid_sub_mul_add(const float* __restrict in0, const float* __restrict in1,
-    const float* __restrict in2, const float* __restrict in3, float* __restrict out0) {
-  aotic::runtime::parallel_for(3, 72, [&](int64_t i1_begin, int64_t i1_end) {
-    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
-      #pragma omp simd
-      for (int64_t i2 = 0; i2 < 24; ++i2) {
-        const float t0 = in0[24 * i1 + i2];
-        const float t1 = in1[24 * i1 + i2];
-        const float t2 = km::sub(t0, t1);
-        const float t3 = in2[72 * i1 + i2];
-        const float t4 = in3[72 * i1 + i2];
-        const float t5 = km::add(t3, t4);
-        const float t6 = km::sigmoid(t5);
-        const float t7 = km::mul(t2, t6);
-        const float t8 = km::add(t7, t1);
-        out0[24 * i1 + i2] = t8;
-      }
-    }
-  });
-}
-
-// nodes add_64, sigmoid_32, mul_32, add_66, tanh_16
-void k32_add_sigmoid_mul_add_tanh(const float* __restrict in0, const float* __restrict in1,
-    const float* __restrict in2, const float* __restrict in3, float* __restrict out0) {
-  aotic::runtime::parallel_for(3, 72, [&](int64_t i1_begin, int64_t i1_end) {
-    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
-      #pragma omp simd
-      for (int64_t i2 = 0; i2 < 24; ++i2) {
-        const float t0 = in0[72 * i1 + i2];
-        const float t1 = in1[72 * i1 + i2];
-        const float t2 = in2[72 * i1 + i2];
-        const float t3 = in3[72 * i1 + i2];
-        const float t4 = km::add(t2, t3);
-        const float t5 = km::sigmoid(t4);
-        const float t6 = km::mul(t1, t5);
-        const float t7 = km::add(t0, t6);
-        const float t8 = km::tanh(t7);
-        out0[24 * i1 + i2] = t8;
-      }
-    }
-  });
-}
-
-// nodes add_65, sigmoid_33, sub_16, mul_33, add_67
-void k33_add_sigmoid_sub_mul_add(const float* __restrict in0, const float* __restrict in1,
-    const float* __restrict in2, const float* __restrict in3, float* __restrict out0) {
-  aotic::runtime::parallel_for(3, 72, [&](int64_t i1_begin, int64_t i1_end) {
-    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
-      #pragma omp simd
-      for (int64_t i2 = 0; i2 < 24; ++i2) {
-        const float t0 = in0[24 * i1 + i2];
-        const float t1 = in1[24 * i1 + i2];
-        const float t2 = km::sub(t0, t1);
-        const float t3 = in2[72 * i1 + i2];
-        const float t4 = in3[72 * i1 + i2];
-        const float t5 = km::add(t3, t4);
-        const float t6 = km::sigmoid(t5);
-        const float t7 = km::mul(t2, t6);
-        const float t8 = km::add(t7, t1);
-        out0[24 * i1 + i2] = t8;
-      }
-    }
-  });
-}
-
-// nodes add_68, sigmoid_34, mul_34, add_70, tanh_17
-void k34_add_sigmoid_mul_add_tanh(const float* __restrict in0, const float* __restrict in1,
-    const float* __restrict in2, const float* __restrict in3, float* __restrict out0) {
-  aotic::runtime::parallel_for(3, 72, [&](int64_t i1_begin, int64_t i1_end) {
-    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
-      #pragma omp simd
-      for (int64_t i2 = 0; i2 < 24; ++i2) {
-        const float t0 = in0[72 * i1 + i2];
-        const float t1 = in1[72 * i1 + i2];
-        const float t2 = in2[72 * i1 + i2];
-        const float t3 = in3[72 * i1 + i2];
-        const float t4 = km::add(t2, t3);
-        const float t5 = km::sigmoid(t4);
-        const float t6 = km::mul(t1, t5);
-        const float t7 = km::add(t0, t6);
-        const float t8 = km::tanh(t7);
-        out0[24 * i1 + i2] = t8;
-      }
-    }
-  });
-}
-
-// nodes add_69, sigmoid_35, sub_17, mul_35, add_71
-void k35_add_sigmoid_sub_mul_add(const float* __restrict in0, const float* __restrict in1,
-    const float* __restrict in2, const float* __restrict in3, float* __restrict out0) {
-  aotic::runtime::parallel_for(3, 72, [&](int64_t i1_begin, int64_t i1_end) {
-    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
-      #pragma omp simd
-      for (int64_t i2 = 0; i2 < 24; ++i2) {
-        const float t0 = in0[24 * i1 + i2];
-        const float t1 = in1[24 * i1 + i2];
-        const float t2 = km::sub(t0, t1);
-        const float t3 = in2[72 * i1 + i2];
-        const float t4 = in3[72 * i1 + i2];
-        const float t5 = km::add(t3, t4);
-        const float t6 = km::sigmoid(t5);
-        const float t7 = km::mul(t2, t6);
-        const float t8 = km::add(t7, t1);
-        out0[24 * i1 + i2] = t8;
-      }
-    }
-  });
-}
-
-// nodes add_72, sigmoid_36, mul_36, add_74, tanh_18
-void k36_add_sigmoid_mul_add_tanh(const float* __restrict in0, const float* __restrict in1,
-    const float* __restrict in2, const float* __restrict in3, float* __restrict out0) {
-  aotic::runtime::parallel_for(3, 72, [&](int64_t i1_begin, int64_t i1_end) {
-    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
-      #pragma omp simd
-      for (int64_t i2 = 0; i2 < 24; ++i2) {
-        const float t0 = in0[72 * i1 + i2];
-        const float t1 = in1[72 * i1 + i2];
-        const float t2 = in2[72 * i1 + i2];
-        const float t3 = in3[72 * i1 + i2];
-        const float t4 = km::add(t2, t3);
-        const float t5 = km::sigmoid(t4);
-        const float t6 = km::mul(t1, t5);
-        const float t7 = km::add(t0, t6);
-        const float t8 = km::tanh(t7);
-        out0[24 * i1 + i2] = t8;
-      }
-    }
-  });
-}
-
-// nodes add_73, sigmoid_37, sub_18, mul_37, add_75
-void k37_add_sigmoid_sub_mul_add(const float* __restrict in0, const float* __restrict in1,
-    const float* __restrict in2, const float* __restrict in3, float* __restrict out0) {
-  aotic::runtime::parallel_for(3, 72, [&](int64_t i1_begin, int64_t i1_end) {
-    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
-      #pragma omp simd
-      for (int64_t i2 = 0; i2 < 24; ++i2) {
-        const float t0 = in0[24 * i1 + i2];
-        const float t1 = in1[24 * i1 + i2];
-        const float t2 = km::sub(t0, t1);
-        const float t3 = in2[72 * i1 + i2];
-        const float t4 = in3[72 * i1 + i2];
-        const float t5 = km::add(t3, t4);
-        const float t6 = km::sigmoid(t5);
-        const float t7 = km::mul(t2, t6);
-        const float t8 = km::add(t7, t1);
-        out0[24 * i1 + i2] = t8;
-      }
-    }
-  });
-}
-
-// nodes add_76, sigmoid_38, mul_38, add_78, tanh_19
-void k38_add_sigmoid_mul_add_tanh(const float* __restrict in0, const float* __restrict in1,
-    const float* __restrict in2, const float* __restrict in3, float* __restrict out0) {
-  aotic::runtime::parallel_for(3, 72, [&](int64_t i1_begin, int64_t i1_end) {
-    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
-      #pragma omp simd
-      for (int64_t i2 = 0; i2 < 24; ++i2) {
-        const float t0 = in0[72 * i1 + i2];
-        const float t1 = in1[72 * i1 + i2];
-        const float t2 = in2[72 * i1 + i2];
-        const float t3 = in3[72 * i1 + i2];
-        const float t4 = km::add(t2, t3);
-        const float t5 = km::sigmoid(t4);
-        const float t6 = km::mul(t1, t5);
-        const float t7 = km::add(t0, t6);
-        const float t8 = km::tanh(t7);
-        out0[24 * i1 + i2] = t8;
-      }
-    }
-  });
-}
-
-// nodes add_77, sigmoid_39, sub_19, mul_39, add_79
-void k39_add_sigmoid_sub_mul_add(const float* __restrict in0, const float* __restrict in1,
-    const float* __restrict in2, const float* __restrict in3, float* __restrict out0) {
-  aotic::runtime::parallel_for(3, 72, [&](int64_t i1_begin, int64_t i1_end) {
-    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
-      #pragma omp simd
-      for (int64_t i2 = 0; i2 < 24; ++i2) {
-        const float t0 = in0[24 * i1 + i2];
-        const float t1 = in1[24 * i1 + i2];
-        const float t2 = km::sub(t0, t1);
-        const float t3 = in2[72 * i1 + i2];
-        const float t4 = in3[72 * i1 + i2];
-        const float t5 = km::add(t3, t4);
-        const float t6 = km::sigmoid(t5);
-        const float t7 = km::mul(t2, t6);
-        const float t8 = km::add(t7, t1);
-        out0[24 * i1 + i2] = t8;
-      }
-    }
-  });
-}
-
 // nodes tanh_20
-void k40_tanh(const float* __restrict in0, float* __restrict out0) {
+void k2_tanh(const float* __restrict in0, float* __restrict out0) {
   aotic::runtime::parallel_for(120, 120, [&](int64_t i0_begin, int64_t i0_end) {
     #pragma omp simd
     for (int64_t i0 = i0_begin; i0 < i0_end; ++i0) {
@@ -1672,7 +836,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     const int64_t getitem_6_layout[] = {72, 1};
     TensorHandle getitem_6_copy;
     const float* getitem_6_data = kernel_input<float>(getitem_6.get(), 2, getitem_6_layout, getitem_6_copy);
-    k2_add_sigmoid_mul_add_tanh(getitem_8_data, getitem_11_data, getitem_9_data, getitem_6_data,
+    k0_add_sigmoid_mul_add_tanh(getitem_8_data, getitem_11_data, getitem_9_data, getitem_6_data,
         aotic::runtime::data<float>(tanh_1.get()));
   }
   getitem_6.reset();
@@ -1701,7 +865,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     const int64_t getitem_7_layout[] = {72, 1};
     TensorHandle getitem_7_copy;
     const float* getitem_7_data = kernel_input<float>(getitem_7.get(), 2, getitem_7_layout, getitem_7_copy);
-    k3_add_sigmoid_sub_mul_add(add_3_data, tanh_1_data, getitem_10_data, getitem_7_data,
+    k1_add_sigmoid_sub_mul_add(add_3_data, tanh_1_data, getitem_10_data, getitem_7_data,
         aotic::runtime::data<float>(add_7.get()));
   }
   getitem_7.reset();
@@ -1784,7 +948,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     TensorHandle getitem_12_copy;
     const float* getitem_12_data = kernel_input<float>(getitem_12.get(), 2, getitem_12_layout,
         getitem_12_copy);
-    k4_add_sigmoid_mul_add_tanh(getitem_14_data, getitem_17_data, getitem_15_data, getitem_12_data,
+    k0_add_sigmoid_mul_add_tanh(getitem_14_data, getitem_17_data, getitem_15_data, getitem_12_data,
         aotic::runtime::data<float>(tanh_2.get()));
   }
   getitem_12.reset();
@@ -1814,7 +978,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     TensorHandle getitem_13_copy;
     const float* getitem_13_data = kernel_input<float>(getitem_13.get(), 2, getitem_13_layout,
         getitem_13_copy);
-    k5_add_sigmoid_sub_mul_add(add_7_data, tanh_2_data, getitem_16_data, getitem_13_data,
+    k1_add_sigmoid_sub_mul_add(add_7_data, tanh_2_data, getitem_16_data, getitem_13_data,
         aotic::runtime::data<float>(add_11.get()));
   }
   getitem_13.reset();
@@ -1897,7 +1061,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     TensorHandle getitem_18_copy;
     const float* getitem_18_data = kernel_input<float>(getitem_18.get(), 2, getitem_18_layout,
         getitem_18_copy);
-    k6_add_sigmoid_mul_add_tanh(getitem_20_data, getitem_23_data, getitem_21_data, getitem_18_data,
+    k0_add_sigmoid_mul_add_tanh(getitem_20_data, getitem_23_data, getitem_21_data, getitem_18_data,
         aotic::runtime::data<float>(tanh_3.get()));
   }
   getitem_18.reset();
@@ -1927,7 +1091,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     TensorHandle getitem_19_copy;
     const float* getitem_19_data = kernel_input<float>(getitem_19.get(), 2, getitem_19_layout,
         getitem_19_copy);
-    k7_add_sigmoid_sub_mul_add(add_11_data, tanh_3_data, getitem_22_data, getitem_19_data,
+    k1_add_sigmoid_sub_mul_add(add_11_data, tanh_3_data, getitem_22_data, getitem_19_data,
         aotic::runtime::data<float>(add_15.get()));
   }
   getitem_19.reset();
@@ -2012,7 +1176,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     TensorHandle getitem_24_copy;
     const float* getitem_24_data = kernel_input<float>(getitem_24.get(), 2, getitem_24_layout,
         getitem_24_copy);
-    k8_add_sigmoid_mul_add_tanh(getitem_26_data, getitem_29_data, getitem_27_data, getitem_24_data,
+    k0_add_sigmoid_mul_add_tanh(getitem_26_data, getitem_29_data, getitem_27_data, getitem_24_data,
         aotic::runtime::data<float>(tanh_4.get()));
   }
   getitem_24.reset();
@@ -2042,7 +1206,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     TensorHandle getitem_25_copy;
     const float* getitem_25_data = kernel_input<float>(getitem_25.get(), 2, getitem_25_layout,
         getitem_25_copy);
-    k9_add_sigmoid_sub_mul_add(add_15_data, tanh_4_data, getitem_28_data, getitem_25_data,
+    k1_add_sigmoid_sub_mul_add(add_15_data, tanh_4_data, getitem_28_data, getitem_25_data,
         aotic::runtime::data<float>(add_19.get()));
   }
   getitem_25.reset();
@@ -2127,7 +1291,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     TensorHandle getitem_30_copy;
     const float* getitem_30_data = kernel_input<float>(getitem_30.get(), 2, getitem_30_layout,
         getitem_30_copy);
-    k10_add_sigmoid_mul_add_tanh(getitem_32_data, getitem_35_data, getitem_33_data, getitem_30_data,
+    k0_add_sigmoid_mul_add_tanh(getitem_32_data, getitem_35_data, getitem_33_data, getitem_30_data,
         aotic::runtime::data<float>(tanh_5.get()));
   }
   getitem_30.reset();
@@ -2157,7 +1321,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     TensorHandle getitem_31_copy;
     const float* getitem_31_data = kernel_input<float>(getitem_31.get(), 2, getitem_31_layout,
         getitem_31_copy);
-    k11_add_sigmoid_sub_mul_add(add_19_data, tanh_5_data, getitem_34_data, getitem_31_data,
+    k1_add_sigmoid_sub_mul_add(add_19_data, tanh_5_data, getitem_34_data, getitem_31_data,
         aotic::runtime::data<float>(add_23.get()));
   }
   getitem_31.reset();
@@ -2242,7 +1406,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     TensorHandle getitem_36_copy;
     const float* getitem_36_data = kernel_input<float>(getitem_36.get(), 2, getitem_36_layout,
         getitem_36_copy);
-    k12_add_sigmoid_mul_add_tanh(getitem_38_data, getitem_41_data, getitem_39_data, getitem_36_data,
+    k0_add_sigmoid_mul_add_tanh(getitem_38_data, getitem_41_data, getitem_39_data, getitem_36_data,
         aotic::runtime::data<float>(tanh_6.get()));
   }
   getitem_36.reset();
@@ -2272,7 +1436,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     TensorHandle getitem_37_copy;
     const float* getitem_37_data = kernel_input<float>(getitem_37.get(), 2, getitem_37_layout,
         getitem_37_copy);
-    k13_add_sigmoid_sub_mul_add(add_23_data, tanh_6_data, getitem_40_data, getitem_37_data,
+    k1_add_sigmoid_sub_mul_add(add_23_data, tanh_6_data, getitem_40_data, getitem_37_data,
         aotic::runtime::data<float>(add_27.get()));
   }
   getitem_37.reset();
@@ -2357,7 +1521,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     TensorHandle getitem_42_copy;
     const float* getitem_42_data = kernel_input<float>(getitem_42.get(), 2, getitem_42_layout,
         getitem_42_copy);
-    k14_add_sigmoid_mul_add_tanh(getitem_44_data, getitem_47_data, getitem_45_data, getitem_42_data,
+    k0_add_sigmoid_mul_add_tanh(getitem_44_data, getitem_47_data, getitem_45_data, getitem_42_data,
         aotic::runtime::data<float>(tanh_7.get()));
   }
   getitem_42.reset();
@@ -2387,7 +1551,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     TensorHandle getitem_43_copy;
     const float* getitem_43_data = kernel_input<float>(getitem_43.get(), 2, getitem_43_layout,
         getitem_43_copy);
-    k15_add_sigmoid_sub_mul_add(add_27_data, tanh_7_data, getitem_46_data, getitem_43_data,
+    k1_add_sigmoid_sub_mul_add(add_27_data, tanh_7_data, getitem_46_data, getitem_43_data,
         aotic::runtime::data<float>(add_31.get()));
   }
   getitem_43.reset();
@@ -2472,7 +1636,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     TensorHandle getitem_48_copy;
     const float* getitem_48_data = kernel_input<float>(getitem_48.get(), 2, getitem_48_layout,
         getitem_48_copy);
-    k16_add_sigmoid_mul_add_tanh(getitem_50_data, getitem_53_data, getitem_51_data, getitem_48_data,
+    k0_add_sigmoid_mul_add_tanh(getitem_50_data, getitem_53_data, getitem_51_data, getitem_48_data,
         aotic::runtime::data<float>(tanh_8.get()));
   }
   getitem_48.reset();
@@ -2502,7 +1666,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     TensorHandle getitem_49_copy;
     const float* getitem_49_data = kernel_input<float>(getitem_49.get(), 2, getitem_49_layout,
         getitem_49_copy);
-    k17_add_sigmoid_sub_mul_add(add_31_data, tanh_8_data, getitem_52_data, getitem_49_data,
+    k1_add_sigmoid_sub_mul_add(add_31_data, tanh_8_data, getitem_52_data, getitem_49_data,
         aotic::runtime::data<float>(add_35.get()));
   }
   getitem_49.reset();
@@ -2587,7 +1751,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     TensorHandle getitem_54_copy;
     const float* getitem_54_data = kernel_input<float>(getitem_54.get(), 2, getitem_54_layout,
         getitem_54_copy);
-    k18_add_sigmoid_mul_add_tanh(getitem_56_data, getitem_59_data, getitem_57_data, getitem_54_data,
+    k0_add_sigmoid_mul_add_tanh(getitem_56_data, getitem_59_data, getitem_57_data, getitem_54_data,
         aotic::runtime::data<float>(tanh_9.get()));
   }
   getitem_54.reset();
@@ -2617,7 +1781,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     TensorHandle getitem_55_copy;
     const float* getitem_55_data = kernel_input<float>(getitem_55.get(), 2, getitem_55_layout,
         getitem_55_copy);
-    k19_add_sigmoid_sub_mul_add(add_35_data, tanh_9_data, getitem_58_data, getitem_55_data,
+    k1_add_sigmoid_sub_mul_add(add_35_data, tanh_9_data, getitem_58_data, getitem_55_data,
         aotic::runtime::data<float>(add_39.get()));
   }
   getitem_55.reset();
@@ -2898,7 +2062,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     TensorHandle getitem_60_copy;
     const float* getitem_60_data = kernel_input<float>(getitem_60.get(), 2, getitem_60_layout,
         getitem_60_copy);
-    k20_add_sigmoid_mul_add_tanh(getitem_62_data, getitem_65_data, getitem_63_data, getitem_60_data,
+    k0_add_sigmoid_mul_add_tanh(getitem_62_data, getitem_65_data, getitem_63_data, getitem_60_data,
         aotic::runtime::data<float>(tanh_10.get()));
   }
   getitem_60.reset();
@@ -2925,7 +2089,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     TensorHandle getitem_61_copy;
     const float* getitem_61_data = kernel_input<float>(getitem_61.get(), 2, getitem_61_layout,
         getitem_61_copy);
-    k21_add_sigmoid_sub_mul_add(unsqueeze_1_data, tanh_10_data, getitem_64_data, getitem_61_data,
+    k1_add_sigmoid_sub_mul_add(unsqueeze_1_data, tanh_10_data, getitem_64_data, getitem_61_data,
         aotic::runtime::data<float>(add_43.get()));
   }
   unsqueeze_1.reset();
@@ -3011,7 +2175,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     TensorHandle getitem_66_copy;
     const float* getitem_66_data = kernel_input<float>(getitem_66.get(), 2, getitem_66_layout,
         getitem_66_copy);
-    k22_add_sigmoid_mul_add_tanh(getitem_68_data, getitem_71_data, getitem_69_data, getitem_66_data,
+    k0_add_sigmoid_mul_add_tanh(getitem_68_data, getitem_71_data, getitem_69_data, getitem_66_data,
         aotic::runtime::data<float>(tanh_11.get()));
   }
   getitem_66.reset();
@@ -3037,7 +2201,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     TensorHandle getitem_67_copy;
     const float* getitem_67_data = kernel_input<float>(getitem_67.get(), 2, getitem_67_layout,
         getitem_67_copy);
-    k23_add_sigmoid_sub_mul_add(add_43_data, tanh_11_data, getitem_70_data, getitem_67_data,
+    k1_add_sigmoid_sub_mul_add(add_43_data, tanh_11_data, getitem_70_data, getitem_67_data,
         aotic::runtime::data<float>(add_47.get()));
   }
   getitem_67.reset();
@@ -3122,7 +2286,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     TensorHandle getitem_72_copy;
     const float* getitem_72_data = kernel_input<float>(getitem_72.get(), 2, getitem_72_layout,
         getitem_72_copy);
-    k24_add_sigmoid_mul_add_tanh(getitem_74_data, getitem_77_data, getitem_75_data, getitem_72_data,
+    k0_add_sigmoid_mul_add_tanh(getitem_74_data, getitem_77_data, getitem_75_data, getitem_72_data,
         aotic::runtime::data<float>(tanh_12.get()));
   }
   getitem_72.reset();
@@ -3148,7 +2312,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     TensorHandle getitem_73_copy;
     const float* getitem_73_data = kernel_input<float>(getitem_73.get(), 2, getitem_73_layout,
         getitem_73_copy);
-    k25_add_sigmoid_sub_mul_add(add_47_data, tanh_12_data, getitem_76_data, getitem_73_data,
+    k1_add_sigmoid_sub_mul_add(add_47_data, tanh_12_data, getitem_76_data, getitem_73_data,
         aotic::runtime::data<float>(add_51.get()));
   }
   getitem_73.reset();
@@ -3233,7 +2397,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     TensorHandle getitem_78_copy;
     const float* getitem_78_data = kernel_input<float>(getitem_78.get(), 2, getitem_78_layout,
         getitem_78_copy);
-    k26_add_sigmoid_mul_add_tanh(getitem_80_data, getitem_83_data, getitem_81_data, getitem_78_data,
+    k0_add_sigmoid_mul_add_tanh(getitem_80_data, getitem_83_data, getitem_81_data, getitem_78_data,
         aotic::runtime::data<float>(tanh_13.get()));
   }
   getitem_78.reset();
@@ -3259,7 +2423,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     TensorHandle getitem_79_copy;
     const float* getitem_79_data = kernel_input<float>(getitem_79.get(), 2, getitem_79_layout,
         getitem_79_copy);
-    k27_add_sigmoid_sub_mul_add(add_51_data, tanh_13_data, getitem_82_data, getitem_79_data,
+    k1_add_sigmoid_sub_mul_add(add_51_data, tanh_13_data, getitem_82_data, getitem_79_data,
         aotic::runtime::data<float>(add_55.get()));
   }
   getitem_79.reset();
@@ -3344,7 +2508,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     TensorHandle getitem_84_copy;
     const float* getitem_84_data = kernel_input<float>(getitem_84.get(), 2, getitem_84_layout,
         getitem_84_copy);
-    k28_add_sigmoid_mul_add_tanh(getitem_86_data, getitem_89_data, getitem_87_data, getitem_84_data,
+    k0_add_sigmoid_mul_add_tanh(getitem_86_data, getitem_89_data, getitem_87_data, getitem_84_data,
         aotic::runtime::data<float>(tanh_14.get()));
   }
   getitem_84.reset();
@@ -3370,7 +2534,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     TensorHandle getitem_85_copy;
     const float* getitem_85_data = kernel_input<float>(getitem_85.get(), 2, getitem_85_layout,
         getitem_85_copy);
-    k29_add_sigmoid_sub_mul_add(add_55_data, tanh_14_data, getitem_88_data, getitem_85_data,
+    k1_add_sigmoid_sub_mul_add(add_55_data, tanh_14_data, getitem_88_data, getitem_85_data,
         aotic::runtime::data<float>(add_59.get()));
   }
   getitem_85.reset();
@@ -3455,7 +2619,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     TensorHandle getitem_90_copy;
     const float* getitem_90_data = kernel_input<float>(getitem_90.get(), 2, getitem_90_layout,
         getitem_90_copy);
-    k30_add_sigmoid_mul_add_tanh(getitem_92_data, getitem_95_data, getitem_93_data, getitem_90_data,
+    k0_add_sigmoid_mul_add_tanh(getitem_92_data, getitem_95_data, getitem_93_data, getitem_90_data,
         aotic::runtime::data<float>(tanh_15.get()));
   }
   getitem_90.reset();
@@ -3481,7 +2645,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     TensorHandle getitem_91_copy;
     const float* getitem_91_data = kernel_input<float>(getitem_91.get(), 2, getitem_91_layout,
         getitem_91_copy);
-    k31_add_sigmoid_sub_mul_add(add_59_data, tanh_15_data, getitem_94_data, getitem_91_data,
+    k1_add_sigmoid_sub_mul_add(add_59_data, tanh_15_data, getitem_94_data, getitem_91_data,
         aotic::runtime::data<float>(add_63.get()));
   }
   getitem_91.reset();
@@ -3566,7 +2730,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     TensorHandle getitem_96_copy;
     const float* getitem_96_data = kernel_input<float>(getitem_96.get(), 2, getitem_96_layout,
         getitem_96_copy);
-    k32_add_sigmoid_mul_add_tanh(getitem_98_data, getitem_101_data, getitem_99_data, getitem_96_data,
+    k0_add_sigmoid_mul_add_tanh(getitem_98_data, getitem_101_data, getitem_99_data, getitem_96_data,
         aotic::runtime::data<float>(tanh_16.get()));
   }
   getitem_96.reset();
@@ -3592,7 +2756,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     TensorHandle getitem_97_copy;
     const float* getitem_97_data = kernel_input<float>(getitem_97.get(), 2, getitem_97_layout,
         getitem_97_copy);
-    k33_add_sigmoid_sub_mul_add(add_63_data, tanh_16_data, getitem_100_data, getitem_97_data,
+    k1_add_sigmoid_sub_mul_add(add_63_data, tanh_16_data, getitem_100_data, getitem_97_data,
         aotic::runtime::data<float>(add_67.get()));
   }
   getitem_97.reset();
@@ -3677,7 +2841,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     TensorHandle getitem_102_copy;
     const float* getitem_102_data = kernel_input<float>(getitem_102.get(), 2, getitem_102_layout,
         getitem_102_copy);
-    k34_add_sigmoid_mul_add_tanh(getitem_104_data, getitem_107_data, getitem_105_data, getitem_102_data,
+    k0_add_sigmoid_mul_add_tanh(getitem_104_data, getitem_107_data, getitem_105_data, getitem_102_data,
         aotic::runtime::data<float>(tanh_17.get()));
   }
   getitem_102.reset();
@@ -3703,7 +2867,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     TensorHandle getitem_103_copy;
     const float* getitem_103_data = kernel_input<float>(getitem_103.get(), 2, getitem_103_layout,
         getitem_103_copy);
-    k35_add_sigmoid_sub_mul_add(add_67_data, tanh_17_data, getitem_106_data, getitem_103_data,
+    k1_add_sigmoid_sub_mul_add(add_67_data, tanh_17_data, getitem_106_data, getitem_103_data,
         aotic::runtime::data<float>(add_71.get()));
   }
   getitem_103.reset();
@@ -3788,7 +2952,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     TensorHandle getitem_108_copy;
     const float* getitem_108_data = kernel_input<float>(getitem_108.get(), 2, getitem_108_layout,
         getitem_108_copy);
-    k36_add_sigmoid_mul_add_tanh(getitem_110_data, getitem_113_data, getitem_111_data, getitem_108_data,
+    k0_add_sigmoid_mul_add_tanh(getitem_110_data, getitem_113_data, getitem_111_data, getitem_108_data,
         aotic::runtime::data<float>(tanh_18.get()));
   }
   getitem_108.reset();
@@ -3814,7 +2978,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     TensorHandle getitem_109_copy;
     const float* getitem_109_data = kernel_input<float>(getitem_109.get(), 2, getitem_109_layout,
         getitem_109_copy);
-    k37_add_sigmoid_sub_mul_add(add_71_data, tanh_18_data, getitem_112_data, getitem_109_data,
+    k1_add_sigmoid_sub_mul_add(add_71_data, tanh_18_data, getitem_112_data, getitem_109_data,
         aotic::runtime::data<float>(add_75.get()));
   }
   getitem_109.reset();
@@ -3899,7 +3063,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     TensorHandle getitem_114_copy;
     const float* getitem_114_data = kernel_input<float>(getitem_114.get(), 2, getitem_114_layout,
         getitem_114_copy);
-    k38_add_sigmoid_mul_add_tanh(getitem_116_data, getitem_119_data, getitem_117_data, getitem_114_data,
+    k0_add_sigmoid_mul_add_tanh(getitem_116_data, getitem_119_data, getitem_117_data, getitem_114_data,
         aotic::runtime::data<float>(tanh_19.get()));
   }
   getitem_114.reset();
@@ -3929,7 +3093,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     TensorHandle getitem_115_copy;
     const float* getitem_115_data = kernel_input<float>(getitem_115.get(), 2, getitem_115_layout,
         getitem_115_copy);
-    k39_add_sigmoid_sub_mul_add(add_75_data, tanh_19_data, getitem_118_data, getitem_115_data,
+    k1_add_sigmoid_sub_mul_add(add_75_data, tanh_19_data, getitem_118_data, getitem_115_data,
         aotic::runtime::data<float>(add_79.get()));
   }
   getitem_115.reset();
@@ -4014,7 +3178,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     const int64_t view_46_layout[] = {12, 4, 1};
     TensorHandle view_46_copy;
     const float* view_46_data = kernel_input<float>(view_46.get(), 3, view_46_layout, view_46_copy);
-    k40_tanh(view_46_data, aotic::runtime::data<float>(tanh_20.get()));
+    k2_tanh(view_46_data, aotic::runtime::data<float>(tanh_20.get()));
   }
   view_46.reset();
   outputs[0] = new_reference(tanh_20.get()).release();

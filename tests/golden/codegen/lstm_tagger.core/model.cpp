@@ -373,7 +373,7 @@ inline T square(T x) {
 
 }  // namespace km
 
-// nodes add
+// nodes add, add_25
 void k0_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0) {
   aotic::runtime::parallel_for(24, 4608, [&](int64_t i0_begin, int64_t i0_end) {
     for (int64_t i0 = i0_begin; i0 < i0_end; ++i0) {
@@ -388,7 +388,7 @@ void k0_add(const float* __restrict in0, const float* __restrict in1, float* __r
   });
 }
 
-// nodes slice_9, squeeze_8, add_1
+// nodes slice_9, squeeze_8, add_1, slice_21, squeeze_22, add_26, slice_33, squeeze_36, add_50, ...
 void k1_slice_squeeze_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0) {
   aotic::runtime::parallel_for(384, 384, [&](int64_t i1_begin, int64_t i1_end) {
     #pragma omp simd
@@ -401,7 +401,7 @@ void k1_slice_squeeze_add(const float* __restrict in0, const float* __restrict i
   });
 }
 
-// nodes slice_5, squeeze_4, unsqueeze_1, sigmoid, sigmoid_1, tanh, mul, mul_1, add_2
+// nodes slice_5, squeeze_4, unsqueeze_1, sigmoid, sigmoid_1, tanh, mul, mul_1, add_2, ...
 void k2_slice_squeeze_unsqueeze_sigmoid_sigmoid_tanh_mul(const float* __restrict in0,
     const float* __restrict in1, const float* __restrict in2, const float* __restrict in3,
     float* __restrict out0) {
@@ -425,7 +425,7 @@ void k2_slice_squeeze_unsqueeze_sigmoid_sigmoid_tanh_mul(const float* __restrict
   });
 }
 
-// nodes sigmoid_2, tanh_1, mul_2
+// nodes sigmoid_2, tanh_1, mul_2, sigmoid_5, tanh_3, mul_5, sigmoid_8, tanh_5, mul_8, ...
 void k3_sigmoid_tanh_mul(const float* __restrict in0, const float* __restrict in1, float* __restrict out0) {
   aotic::runtime::parallel_for(2, 96, [&](int64_t i1_begin, int64_t i1_end) {
     for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
@@ -442,7 +442,7 @@ void k3_sigmoid_tanh_mul(const float* __restrict in0, const float* __restrict in
   });
 }
 
-// nodes slice_10, squeeze_9, add_3
+// nodes slice_10, squeeze_9, add_3, slice_22, squeeze_23, add_28, slice_34, squeeze_37, add_52, ...
 void k4_slice_squeeze_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0) {
   aotic::runtime::parallel_for(384, 384, [&](int64_t i1_begin, int64_t i1_end) {
     #pragma omp simd
@@ -455,48 +455,8 @@ void k4_slice_squeeze_add(const float* __restrict in0, const float* __restrict i
   });
 }
 
-// nodes sigmoid_3, sigmoid_4, tanh_2, mul_3, mul_4, add_4
-void k5_sigmoid_sigmoid_tanh_mul_mul_add(const float* __restrict in0, const float* __restrict in1,
-    const float* __restrict in2, const float* __restrict in3, float* __restrict out0) {
-  aotic::runtime::parallel_for(2, 96, [&](int64_t i1_begin, int64_t i1_end) {
-    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
-      #pragma omp simd
-      for (int64_t i2 = 0; i2 < 48; ++i2) {
-        const float t0 = in0[192 * i1 + i2];
-        const float t1 = km::sigmoid(t0);
-        const float t2 = in1[48 * i1 + i2];
-        const float t3 = km::mul(t1, t2);
-        const float t4 = in2[192 * i1 + i2];
-        const float t5 = km::sigmoid(t4);
-        const float t6 = in3[192 * i1 + i2];
-        const float t7 = km::tanh(t6);
-        const float t8 = km::mul(t5, t7);
-        const float t9 = km::add(t3, t8);
-        out0[48 * i1 + i2] = t9;
-      }
-    }
-  });
-}
-
-// nodes sigmoid_5, tanh_3, mul_5
-void k6_sigmoid_tanh_mul(const float* __restrict in0, const float* __restrict in1, float* __restrict out0) {
-  aotic::runtime::parallel_for(2, 96, [&](int64_t i1_begin, int64_t i1_end) {
-    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
-      #pragma omp simd
-      for (int64_t i2 = 0; i2 < 48; ++i2) {
-        const float t0 = in0[192 * i1 + i2];
-        const float t1 = km::sigmoid(t0);
-        const float t2 = in1[48 * i1 + i2];
-        const float t3 = km::tanh(t2);
-        const float t4 = km::mul(t1, t3);
-        out0[48 * i1 + i2] = t4;
-      }
-    }
-  });
-}
-
-// nodes slice_11, squeeze_10, add_5
-void k7_slice_squeeze_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0) {
+// nodes slice_11, squeeze_10, add_5, slice_23, squeeze_24, add_30, slice_35, squeeze_38, ...
+void k5_slice_squeeze_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0) {
   aotic::runtime::parallel_for(384, 384, [&](int64_t i1_begin, int64_t i1_end) {
     #pragma omp simd
     for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
@@ -508,48 +468,8 @@ void k7_slice_squeeze_add(const float* __restrict in0, const float* __restrict i
   });
 }
 
-// nodes sigmoid_6, sigmoid_7, tanh_4, mul_6, mul_7, add_6
-void k8_sigmoid_sigmoid_tanh_mul_mul_add(const float* __restrict in0, const float* __restrict in1,
-    const float* __restrict in2, const float* __restrict in3, float* __restrict out0) {
-  aotic::runtime::parallel_for(2, 96, [&](int64_t i1_begin, int64_t i1_end) {
-    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
-      #pragma omp simd
-      for (int64_t i2 = 0; i2 < 48; ++i2) {
-        const float t0 = in0[192 * i1 + i2];
-        const float t1 = km::sigmoid(t0);
-        const float t2 = in1[48 * i1 + i2];
-        const float t3 = km::mul(t1, t2);
-        const float t4 = in2[192 * i1 + i2];
-        const float t5 = km::sigmoid(t4);
-        const float t6 = in3[192 * i1 + i2];
-        const float t7 = km::tanh(t6);
-        const float t8 = km::mul(t5, t7);
-        const float t9 = km::add(t3, t8);
-        out0[48 * i1 + i2] = t9;
-      }
-    }
-  });
-}
-
-// nodes sigmoid_8, tanh_5, mul_8
-void k9_sigmoid_tanh_mul(const float* __restrict in0, const float* __restrict in1, float* __restrict out0) {
-  aotic::runtime::parallel_for(2, 96, [&](int64_t i1_begin, int64_t i1_end) {
-    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
-      #pragma omp simd
-      for (int64_t i2 = 0; i2 < 48; ++i2) {
-        const float t0 = in0[192 * i1 + i2];
-        const float t1 = km::sigmoid(t0);
-        const float t2 = in1[48 * i1 + i2];
-        const float t3 = km::tanh(t2);
-        const float t4 = km::mul(t1, t3);
-        out0[48 * i1 + i2] = t4;
-      }
-    }
-  });
-}
-
-// nodes slice_12, squeeze_11, add_7
-void k10_slice_squeeze_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0) {
+// nodes slice_12, squeeze_11, add_7, slice_24, squeeze_25, add_32, slice_36, squeeze_39, ...
+void k6_slice_squeeze_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0) {
   aotic::runtime::parallel_for(384, 384, [&](int64_t i1_begin, int64_t i1_end) {
     #pragma omp simd
     for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
@@ -561,48 +481,8 @@ void k10_slice_squeeze_add(const float* __restrict in0, const float* __restrict 
   });
 }
 
-// nodes sigmoid_9, sigmoid_10, tanh_6, mul_9, mul_10, add_8
-void k11_sigmoid_sigmoid_tanh_mul_mul_add(const float* __restrict in0, const float* __restrict in1,
-    const float* __restrict in2, const float* __restrict in3, float* __restrict out0) {
-  aotic::runtime::parallel_for(2, 96, [&](int64_t i1_begin, int64_t i1_end) {
-    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
-      #pragma omp simd
-      for (int64_t i2 = 0; i2 < 48; ++i2) {
-        const float t0 = in0[192 * i1 + i2];
-        const float t1 = km::sigmoid(t0);
-        const float t2 = in1[48 * i1 + i2];
-        const float t3 = km::mul(t1, t2);
-        const float t4 = in2[192 * i1 + i2];
-        const float t5 = km::sigmoid(t4);
-        const float t6 = in3[192 * i1 + i2];
-        const float t7 = km::tanh(t6);
-        const float t8 = km::mul(t5, t7);
-        const float t9 = km::add(t3, t8);
-        out0[48 * i1 + i2] = t9;
-      }
-    }
-  });
-}
-
-// nodes sigmoid_11, tanh_7, mul_11
-void k12_sigmoid_tanh_mul(const float* __restrict in0, const float* __restrict in1, float* __restrict out0) {
-  aotic::runtime::parallel_for(2, 96, [&](int64_t i1_begin, int64_t i1_end) {
-    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
-      #pragma omp simd
-      for (int64_t i2 = 0; i2 < 48; ++i2) {
-        const float t0 = in0[192 * i1 + i2];
-        const float t1 = km::sigmoid(t0);
-        const float t2 = in1[48 * i1 + i2];
-        const float t3 = km::tanh(t2);
-        const float t4 = km::mul(t1, t3);
-        out0[48 * i1 + i2] = t4;
-      }
-    }
-  });
-}
-
-// nodes slice_13, squeeze_12, add_9
-void k13_slice_squeeze_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0) {
+// nodes slice_13, squeeze_12, add_9, slice_25, squeeze_26, add_34, slice_37, squeeze_40, ...
+void k7_slice_squeeze_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0) {
   aotic::runtime::parallel_for(384, 384, [&](int64_t i1_begin, int64_t i1_end) {
     #pragma omp simd
     for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
@@ -614,48 +494,8 @@ void k13_slice_squeeze_add(const float* __restrict in0, const float* __restrict 
   });
 }
 
-// nodes sigmoid_12, sigmoid_13, tanh_8, mul_12, mul_13, add_10
-void k14_sigmoid_sigmoid_tanh_mul_mul_add(const float* __restrict in0, const float* __restrict in1,
-    const float* __restrict in2, const float* __restrict in3, float* __restrict out0) {
-  aotic::runtime::parallel_for(2, 96, [&](int64_t i1_begin, int64_t i1_end) {
-    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
-      #pragma omp simd
-      for (int64_t i2 = 0; i2 < 48; ++i2) {
-        const float t0 = in0[192 * i1 + i2];
-        const float t1 = km::sigmoid(t0);
-        const float t2 = in1[48 * i1 + i2];
-        const float t3 = km::mul(t1, t2);
-        const float t4 = in2[192 * i1 + i2];
-        const float t5 = km::sigmoid(t4);
-        const float t6 = in3[192 * i1 + i2];
-        const float t7 = km::tanh(t6);
-        const float t8 = km::mul(t5, t7);
-        const float t9 = km::add(t3, t8);
-        out0[48 * i1 + i2] = t9;
-      }
-    }
-  });
-}
-
-// nodes sigmoid_14, tanh_9, mul_14
-void k15_sigmoid_tanh_mul(const float* __restrict in0, const float* __restrict in1, float* __restrict out0) {
-  aotic::runtime::parallel_for(2, 96, [&](int64_t i1_begin, int64_t i1_end) {
-    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
-      #pragma omp simd
-      for (int64_t i2 = 0; i2 < 48; ++i2) {
-        const float t0 = in0[192 * i1 + i2];
-        const float t1 = km::sigmoid(t0);
-        const float t2 = in1[48 * i1 + i2];
-        const float t3 = km::tanh(t2);
-        const float t4 = km::mul(t1, t3);
-        out0[48 * i1 + i2] = t4;
-      }
-    }
-  });
-}
-
-// nodes slice_14, squeeze_13, add_11
-void k16_slice_squeeze_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0) {
+// nodes slice_14, squeeze_13, add_11, slice_26, squeeze_27, add_36, slice_38, squeeze_41, ...
+void k8_slice_squeeze_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0) {
   aotic::runtime::parallel_for(384, 384, [&](int64_t i1_begin, int64_t i1_end) {
     #pragma omp simd
     for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
@@ -667,48 +507,8 @@ void k16_slice_squeeze_add(const float* __restrict in0, const float* __restrict 
   });
 }
 
-// nodes sigmoid_15, sigmoid_16, tanh_10, mul_15, mul_16, add_12
-void k17_sigmoid_sigmoid_tanh_mul_mul_add(const float* __restrict in0, const float* __restrict in1,
-    const float* __restrict in2, const float* __restrict in3, float* __restrict out0) {
-  aotic::runtime::parallel_for(2, 96, [&](int64_t i1_begin, int64_t i1_end) {
-    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
-      #pragma omp simd
-      for (int64_t i2 = 0; i2 < 48; ++i2) {
-        const float t0 = in0[192 * i1 + i2];
-        const float t1 = km::sigmoid(t0);
-        const float t2 = in1[48 * i1 + i2];
-        const float t3 = km::mul(t1, t2);
-        const float t4 = in2[192 * i1 + i2];
-        const float t5 = km::sigmoid(t4);
-        const float t6 = in3[192 * i1 + i2];
-        const float t7 = km::tanh(t6);
-        const float t8 = km::mul(t5, t7);
-        const float t9 = km::add(t3, t8);
-        out0[48 * i1 + i2] = t9;
-      }
-    }
-  });
-}
-
-// nodes sigmoid_17, tanh_11, mul_17
-void k18_sigmoid_tanh_mul(const float* __restrict in0, const float* __restrict in1, float* __restrict out0) {
-  aotic::runtime::parallel_for(2, 96, [&](int64_t i1_begin, int64_t i1_end) {
-    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
-      #pragma omp simd
-      for (int64_t i2 = 0; i2 < 48; ++i2) {
-        const float t0 = in0[192 * i1 + i2];
-        const float t1 = km::sigmoid(t0);
-        const float t2 = in1[48 * i1 + i2];
-        const float t3 = km::tanh(t2);
-        const float t4 = km::mul(t1, t3);
-        out0[48 * i1 + i2] = t4;
-      }
-    }
-  });
-}
-
-// nodes slice_15, squeeze_14, add_13
-void k19_slice_squeeze_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0) {
+// nodes slice_15, squeeze_14, add_13, slice_27, squeeze_28, add_38, slice_39, squeeze_42, ...
+void k9_slice_squeeze_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0) {
   aotic::runtime::parallel_for(384, 384, [&](int64_t i1_begin, int64_t i1_end) {
     #pragma omp simd
     for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
@@ -720,48 +520,8 @@ void k19_slice_squeeze_add(const float* __restrict in0, const float* __restrict 
   });
 }
 
-// nodes sigmoid_18, sigmoid_19, tanh_12, mul_18, mul_19, add_14
-void k20_sigmoid_sigmoid_tanh_mul_mul_add(const float* __restrict in0, const float* __restrict in1,
-    const float* __restrict in2, const float* __restrict in3, float* __restrict out0) {
-  aotic::runtime::parallel_for(2, 96, [&](int64_t i1_begin, int64_t i1_end) {
-    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
-      #pragma omp simd
-      for (int64_t i2 = 0; i2 < 48; ++i2) {
-        const float t0 = in0[192 * i1 + i2];
-        const float t1 = km::sigmoid(t0);
-        const float t2 = in1[48 * i1 + i2];
-        const float t3 = km::mul(t1, t2);
-        const float t4 = in2[192 * i1 + i2];
-        const float t5 = km::sigmoid(t4);
-        const float t6 = in3[192 * i1 + i2];
-        const float t7 = km::tanh(t6);
-        const float t8 = km::mul(t5, t7);
-        const float t9 = km::add(t3, t8);
-        out0[48 * i1 + i2] = t9;
-      }
-    }
-  });
-}
-
-// nodes sigmoid_20, tanh_13, mul_20
-void k21_sigmoid_tanh_mul(const float* __restrict in0, const float* __restrict in1, float* __restrict out0) {
-  aotic::runtime::parallel_for(2, 96, [&](int64_t i1_begin, int64_t i1_end) {
-    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
-      #pragma omp simd
-      for (int64_t i2 = 0; i2 < 48; ++i2) {
-        const float t0 = in0[192 * i1 + i2];
-        const float t1 = km::sigmoid(t0);
-        const float t2 = in1[48 * i1 + i2];
-        const float t3 = km::tanh(t2);
-        const float t4 = km::mul(t1, t3);
-        out0[48 * i1 + i2] = t4;
-      }
-    }
-  });
-}
-
-// nodes slice_16, squeeze_15, add_15
-void k22_slice_squeeze_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0) {
+// nodes slice_16, squeeze_15, add_15, slice_28, squeeze_29, add_40, slice_40, squeeze_43, ...
+void k10_slice_squeeze_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0) {
   aotic::runtime::parallel_for(384, 384, [&](int64_t i1_begin, int64_t i1_end) {
     #pragma omp simd
     for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
@@ -773,48 +533,8 @@ void k22_slice_squeeze_add(const float* __restrict in0, const float* __restrict 
   });
 }
 
-// nodes sigmoid_21, sigmoid_22, tanh_14, mul_21, mul_22, add_16
-void k23_sigmoid_sigmoid_tanh_mul_mul_add(const float* __restrict in0, const float* __restrict in1,
-    const float* __restrict in2, const float* __restrict in3, float* __restrict out0) {
-  aotic::runtime::parallel_for(2, 96, [&](int64_t i1_begin, int64_t i1_end) {
-    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
-      #pragma omp simd
-      for (int64_t i2 = 0; i2 < 48; ++i2) {
-        const float t0 = in0[192 * i1 + i2];
-        const float t1 = km::sigmoid(t0);
-        const float t2 = in1[48 * i1 + i2];
-        const float t3 = km::mul(t1, t2);
-        const float t4 = in2[192 * i1 + i2];
-        const float t5 = km::sigmoid(t4);
-        const float t6 = in3[192 * i1 + i2];
-        const float t7 = km::tanh(t6);
-        const float t8 = km::mul(t5, t7);
-        const float t9 = km::add(t3, t8);
-        out0[48 * i1 + i2] = t9;
-      }
-    }
-  });
-}
-
-// nodes sigmoid_23, tanh_15, mul_23
-void k24_sigmoid_tanh_mul(const float* __restrict in0, const float* __restrict in1, float* __restrict out0) {
-  aotic::runtime::parallel_for(2, 96, [&](int64_t i1_begin, int64_t i1_end) {
-    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
-      #pragma omp simd
-      for (int64_t i2 = 0; i2 < 48; ++i2) {
-        const float t0 = in0[192 * i1 + i2];
-        const float t1 = km::sigmoid(t0);
-        const float t2 = in1[48 * i1 + i2];
-        const float t3 = km::tanh(t2);
-        const float t4 = km::mul(t1, t3);
-        out0[48 * i1 + i2] = t4;
-      }
-    }
-  });
-}
-
-// nodes slice_17, squeeze_16, add_17
-void k25_slice_squeeze_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0) {
+// nodes slice_17, squeeze_16, add_17, slice_29, squeeze_30, add_42, slice_41, squeeze_44, ...
+void k11_slice_squeeze_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0) {
   aotic::runtime::parallel_for(384, 384, [&](int64_t i1_begin, int64_t i1_end) {
     #pragma omp simd
     for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
@@ -826,48 +546,8 @@ void k25_slice_squeeze_add(const float* __restrict in0, const float* __restrict 
   });
 }
 
-// nodes sigmoid_24, sigmoid_25, tanh_16, mul_24, mul_25, add_18
-void k26_sigmoid_sigmoid_tanh_mul_mul_add(const float* __restrict in0, const float* __restrict in1,
-    const float* __restrict in2, const float* __restrict in3, float* __restrict out0) {
-  aotic::runtime::parallel_for(2, 96, [&](int64_t i1_begin, int64_t i1_end) {
-    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
-      #pragma omp simd
-      for (int64_t i2 = 0; i2 < 48; ++i2) {
-        const float t0 = in0[192 * i1 + i2];
-        const float t1 = km::sigmoid(t0);
-        const float t2 = in1[48 * i1 + i2];
-        const float t3 = km::mul(t1, t2);
-        const float t4 = in2[192 * i1 + i2];
-        const float t5 = km::sigmoid(t4);
-        const float t6 = in3[192 * i1 + i2];
-        const float t7 = km::tanh(t6);
-        const float t8 = km::mul(t5, t7);
-        const float t9 = km::add(t3, t8);
-        out0[48 * i1 + i2] = t9;
-      }
-    }
-  });
-}
-
-// nodes sigmoid_26, tanh_17, mul_26
-void k27_sigmoid_tanh_mul(const float* __restrict in0, const float* __restrict in1, float* __restrict out0) {
-  aotic::runtime::parallel_for(2, 96, [&](int64_t i1_begin, int64_t i1_end) {
-    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
-      #pragma omp simd
-      for (int64_t i2 = 0; i2 < 48; ++i2) {
-        const float t0 = in0[192 * i1 + i2];
-        const float t1 = km::sigmoid(t0);
-        const float t2 = in1[48 * i1 + i2];
-        const float t3 = km::tanh(t2);
-        const float t4 = km::mul(t1, t3);
-        out0[48 * i1 + i2] = t4;
-      }
-    }
-  });
-}
-
-// nodes slice_18, squeeze_17, add_19
-void k28_slice_squeeze_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0) {
+// nodes slice_18, squeeze_17, add_19, slice_30, squeeze_31, add_44, slice_42, squeeze_45, ...
+void k12_slice_squeeze_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0) {
   aotic::runtime::parallel_for(384, 384, [&](int64_t i1_begin, int64_t i1_end) {
     #pragma omp simd
     for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
@@ -879,48 +559,8 @@ void k28_slice_squeeze_add(const float* __restrict in0, const float* __restrict 
   });
 }
 
-// nodes sigmoid_27, sigmoid_28, tanh_18, mul_27, mul_28, add_20
-void k29_sigmoid_sigmoid_tanh_mul_mul_add(const float* __restrict in0, const float* __restrict in1,
-    const float* __restrict in2, const float* __restrict in3, float* __restrict out0) {
-  aotic::runtime::parallel_for(2, 96, [&](int64_t i1_begin, int64_t i1_end) {
-    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
-      #pragma omp simd
-      for (int64_t i2 = 0; i2 < 48; ++i2) {
-        const float t0 = in0[192 * i1 + i2];
-        const float t1 = km::sigmoid(t0);
-        const float t2 = in1[48 * i1 + i2];
-        const float t3 = km::mul(t1, t2);
-        const float t4 = in2[192 * i1 + i2];
-        const float t5 = km::sigmoid(t4);
-        const float t6 = in3[192 * i1 + i2];
-        const float t7 = km::tanh(t6);
-        const float t8 = km::mul(t5, t7);
-        const float t9 = km::add(t3, t8);
-        out0[48 * i1 + i2] = t9;
-      }
-    }
-  });
-}
-
-// nodes sigmoid_29, tanh_19, mul_29
-void k30_sigmoid_tanh_mul(const float* __restrict in0, const float* __restrict in1, float* __restrict out0) {
-  aotic::runtime::parallel_for(2, 96, [&](int64_t i1_begin, int64_t i1_end) {
-    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
-      #pragma omp simd
-      for (int64_t i2 = 0; i2 < 48; ++i2) {
-        const float t0 = in0[192 * i1 + i2];
-        const float t1 = km::sigmoid(t0);
-        const float t2 = in1[48 * i1 + i2];
-        const float t3 = km::tanh(t2);
-        const float t4 = km::mul(t1, t3);
-        out0[48 * i1 + i2] = t4;
-      }
-    }
-  });
-}
-
-// nodes slice_19, squeeze_18, add_21
-void k31_slice_squeeze_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0) {
+// nodes slice_19, squeeze_18, add_21, slice_31, squeeze_32, add_46, slice_43, squeeze_46, ...
+void k13_slice_squeeze_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0) {
   aotic::runtime::parallel_for(384, 384, [&](int64_t i1_begin, int64_t i1_end) {
     #pragma omp simd
     for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
@@ -932,48 +572,8 @@ void k31_slice_squeeze_add(const float* __restrict in0, const float* __restrict 
   });
 }
 
-// nodes sigmoid_30, sigmoid_31, tanh_20, mul_30, mul_31, add_22
-void k32_sigmoid_sigmoid_tanh_mul_mul_add(const float* __restrict in0, const float* __restrict in1,
-    const float* __restrict in2, const float* __restrict in3, float* __restrict out0) {
-  aotic::runtime::parallel_for(2, 96, [&](int64_t i1_begin, int64_t i1_end) {
-    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
-      #pragma omp simd
-      for (int64_t i2 = 0; i2 < 48; ++i2) {
-        const float t0 = in0[192 * i1 + i2];
-        const float t1 = km::sigmoid(t0);
-        const float t2 = in1[48 * i1 + i2];
-        const float t3 = km::mul(t1, t2);
-        const float t4 = in2[192 * i1 + i2];
-        const float t5 = km::sigmoid(t4);
-        const float t6 = in3[192 * i1 + i2];
-        const float t7 = km::tanh(t6);
-        const float t8 = km::mul(t5, t7);
-        const float t9 = km::add(t3, t8);
-        out0[48 * i1 + i2] = t9;
-      }
-    }
-  });
-}
-
-// nodes sigmoid_32, tanh_21, mul_32
-void k33_sigmoid_tanh_mul(const float* __restrict in0, const float* __restrict in1, float* __restrict out0) {
-  aotic::runtime::parallel_for(2, 96, [&](int64_t i1_begin, int64_t i1_end) {
-    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
-      #pragma omp simd
-      for (int64_t i2 = 0; i2 < 48; ++i2) {
-        const float t0 = in0[192 * i1 + i2];
-        const float t1 = km::sigmoid(t0);
-        const float t2 = in1[48 * i1 + i2];
-        const float t3 = km::tanh(t2);
-        const float t4 = km::mul(t1, t3);
-        out0[48 * i1 + i2] = t4;
-      }
-    }
-  });
-}
-
-// nodes slice_20, squeeze_19, add_23
-void k34_slice_squeeze_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0) {
+// nodes slice_20, squeeze_19, add_23, slice_32, squeeze_33, add_48, slice_44, squeeze_47, ...
+void k14_slice_squeeze_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0) {
   aotic::runtime::parallel_for(384, 384, [&](int64_t i1_begin, int64_t i1_end) {
     #pragma omp simd
     for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
@@ -985,8 +585,8 @@ void k34_slice_squeeze_add(const float* __restrict in0, const float* __restrict 
   });
 }
 
-// nodes sigmoid_33, sigmoid_34, tanh_22, sigmoid_35, mul_33, mul_34, add_24, tanh_23, mul_35
-void k35_sigmoid_sigmoid_tanh_sigmoid_mul_mul_add_tanh_mul(const float* __restrict in0,
+// nodes sigmoid_33, sigmoid_34, tanh_22, sigmoid_35, mul_33, mul_34, add_24, tanh_23, mul_35, ...
+void k15_sigmoid_sigmoid_tanh_sigmoid_mul_mul_add_tanh_mul(const float* __restrict in0,
     const float* __restrict in1, const float* __restrict in2, const float* __restrict in3,
     const float* __restrict in4, float* __restrict out0) {
   aotic::runtime::parallel_for(2, 96, [&](int64_t i1_begin, int64_t i1_end) {
@@ -1013,36 +613,8 @@ void k35_sigmoid_sigmoid_tanh_sigmoid_mul_mul_add_tanh_mul(const float* __restri
   });
 }
 
-// nodes add_25
-void k36_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0) {
-  aotic::runtime::parallel_for(24, 4608, [&](int64_t i0_begin, int64_t i0_end) {
-    for (int64_t i0 = i0_begin; i0 < i0_end; ++i0) {
-      #pragma omp simd
-      for (int64_t i2 = 0; i2 < 192; ++i2) {
-        const float t0 = in0[192 * i0 + i2];
-        const float t1 = in1[i2];
-        const float t2 = km::add(t0, t1);
-        out0[192 * i0 + i2] = t2;
-      }
-    }
-  });
-}
-
-// nodes slice_21, squeeze_22, add_26
-void k37_slice_squeeze_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0) {
-  aotic::runtime::parallel_for(384, 384, [&](int64_t i1_begin, int64_t i1_end) {
-    #pragma omp simd
-    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
-      const float t0 = in0[i1];
-      const float t1 = in1[i1];
-      const float t2 = km::add(t0, t1);
-      out0[i1] = t2;
-    }
-  });
-}
-
 // nodes slice_6, squeeze_5, unsqueeze_3, sigmoid_36, sigmoid_37, tanh_24, mul_36, mul_37, add_27
-void k38_slice_squeeze_unsqueeze_sigmoid_sigmoid_tanh_mul(const float* __restrict in0,
+void k16_slice_squeeze_unsqueeze_sigmoid_sigmoid_tanh_mul(const float* __restrict in0,
     const float* __restrict in1, const float* __restrict in2, const float* __restrict in3,
     float* __restrict out0) {
   aotic::runtime::parallel_for(2, 96, [&](int64_t i1_begin, int64_t i1_end) {
@@ -1065,609 +637,8 @@ void k38_slice_squeeze_unsqueeze_sigmoid_sigmoid_tanh_mul(const float* __restric
   });
 }
 
-// nodes sigmoid_38, tanh_25, mul_38
-void k39_sigmoid_tanh_mul(const float* __restrict in0, const float* __restrict in1, float* __restrict out0) {
-  aotic::runtime::parallel_for(2, 96, [&](int64_t i1_begin, int64_t i1_end) {
-    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
-      #pragma omp simd
-      for (int64_t i2 = 0; i2 < 48; ++i2) {
-        const float t0 = in0[192 * i1 + i2];
-        const float t1 = km::sigmoid(t0);
-        const float t2 = in1[48 * i1 + i2];
-        const float t3 = km::tanh(t2);
-        const float t4 = km::mul(t1, t3);
-        out0[48 * i1 + i2] = t4;
-      }
-    }
-  });
-}
-
-// nodes slice_22, squeeze_23, add_28
-void k40_slice_squeeze_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0) {
-  aotic::runtime::parallel_for(384, 384, [&](int64_t i1_begin, int64_t i1_end) {
-    #pragma omp simd
-    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
-      const float t0 = in0[i1];
-      const float t1 = in1[i1 + 384];
-      const float t2 = km::add(t0, t1);
-      out0[i1] = t2;
-    }
-  });
-}
-
-// nodes sigmoid_39, sigmoid_40, tanh_26, mul_39, mul_40, add_29
-void k41_sigmoid_sigmoid_tanh_mul_mul_add(const float* __restrict in0, const float* __restrict in1,
-    const float* __restrict in2, const float* __restrict in3, float* __restrict out0) {
-  aotic::runtime::parallel_for(2, 96, [&](int64_t i1_begin, int64_t i1_end) {
-    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
-      #pragma omp simd
-      for (int64_t i2 = 0; i2 < 48; ++i2) {
-        const float t0 = in0[192 * i1 + i2];
-        const float t1 = km::sigmoid(t0);
-        const float t2 = in1[48 * i1 + i2];
-        const float t3 = km::mul(t1, t2);
-        const float t4 = in2[192 * i1 + i2];
-        const float t5 = km::sigmoid(t4);
-        const float t6 = in3[192 * i1 + i2];
-        const float t7 = km::tanh(t6);
-        const float t8 = km::mul(t5, t7);
-        const float t9 = km::add(t3, t8);
-        out0[48 * i1 + i2] = t9;
-      }
-    }
-  });
-}
-
-// nodes sigmoid_41, tanh_27, mul_41
-void k42_sigmoid_tanh_mul(const float* __restrict in0, const float* __restrict in1, float* __restrict out0) {
-  aotic::runtime::parallel_for(2, 96, [&](int64_t i1_begin, int64_t i1_end) {
-    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
-      #pragma omp simd
-      for (int64_t i2 = 0; i2 < 48; ++i2) {
-        const float t0 = in0[192 * i1 + i2];
-        const float t1 = km::sigmoid(t0);
-        const float t2 = in1[48 * i1 + i2];
-        const float t3 = km::tanh(t2);
-        const float t4 = km::mul(t1, t3);
-        out0[48 * i1 + i2] = t4;
-      }
-    }
-  });
-}
-
-// nodes slice_23, squeeze_24, add_30
-void k43_slice_squeeze_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0) {
-  aotic::runtime::parallel_for(384, 384, [&](int64_t i1_begin, int64_t i1_end) {
-    #pragma omp simd
-    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
-      const float t0 = in0[i1];
-      const float t1 = in1[i1 + 768];
-      const float t2 = km::add(t0, t1);
-      out0[i1] = t2;
-    }
-  });
-}
-
-// nodes sigmoid_42, sigmoid_43, tanh_28, mul_42, mul_43, add_31
-void k44_sigmoid_sigmoid_tanh_mul_mul_add(const float* __restrict in0, const float* __restrict in1,
-    const float* __restrict in2, const float* __restrict in3, float* __restrict out0) {
-  aotic::runtime::parallel_for(2, 96, [&](int64_t i1_begin, int64_t i1_end) {
-    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
-      #pragma omp simd
-      for (int64_t i2 = 0; i2 < 48; ++i2) {
-        const float t0 = in0[192 * i1 + i2];
-        const float t1 = km::sigmoid(t0);
-        const float t2 = in1[48 * i1 + i2];
-        const float t3 = km::mul(t1, t2);
-        const float t4 = in2[192 * i1 + i2];
-        const float t5 = km::sigmoid(t4);
-        const float t6 = in3[192 * i1 + i2];
-        const float t7 = km::tanh(t6);
-        const float t8 = km::mul(t5, t7);
-        const float t9 = km::add(t3, t8);
-        out0[48 * i1 + i2] = t9;
-      }
-    }
-  });
-}
-
-// nodes sigmoid_44, tanh_29, mul_44
-void k45_sigmoid_tanh_mul(const float* __restrict in0, const float* __restrict in1, float* __restrict out0) {
-  aotic::runtime::parallel_for(2, 96, [&](int64_t i1_begin, int64_t i1_end) {
-    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
-      #pragma omp simd
-      for (int64_t i2 = 0; i2 < 48; ++i2) {
-        const float t0 = in0[192 * i1 + i2];
-        const float t1 = km::sigmoid(t0);
-        const float t2 = in1[48 * i1 + i2];
-        const float t3 = km::tanh(t2);
-        const float t4 = km::mul(t1, t3);
-        out0[48 * i1 + i2] = t4;
-      }
-    }
-  });
-}
-
-// nodes slice_24, squeeze_25, add_32
-void k46_slice_squeeze_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0) {
-  aotic::runtime::parallel_for(384, 384, [&](int64_t i1_begin, int64_t i1_end) {
-    #pragma omp simd
-    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
-      const float t0 = in0[i1];
-      const float t1 = in1[i1 + 1152];
-      const float t2 = km::add(t0, t1);
-      out0[i1] = t2;
-    }
-  });
-}
-
-// nodes sigmoid_45, sigmoid_46, tanh_30, mul_45, mul_46, add_33
-void k47_sigmoid_sigmoid_tanh_mul_mul_add(const float* __restrict in0, const float* __restrict in1,
-    const float* __restrict in2, const float* __restrict in3, float* __restrict out0) {
-  aotic::runtime::parallel_for(2, 96, [&](int64_t i1_begin, int64_t i1_end) {
-    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
-      #pragma omp simd
-      for (int64_t i2 = 0; i2 < 48; ++i2) {
-        const float t0 = in0[192 * i1 + i2];
-        const float t1 = km::sigmoid(t0);
-        const float t2 = in1[48 * i1 + i2];
-        const float t3 = km::mul(t1, t2);
-        const float t4 = in2[192 * i1 + i2];
-        const float t5 = km::sigmoid(t4);
-        const float t6 = in3[192 * i1 + i2];
-        const float t7 = km::tanh(t6);
-        const float t8 = km::mul(t5, t7);
-        const float t9 = km::add(t3, t8);
-        out0[48 * i1 + i2] = t9;
-      }
-    }
-  });
-}
-
-// nodes sigmoid_47, tanh_31, mul_47
-void k48_sigmoid_tanh_mul(const float* __restrict in0, const float* __restrict in1, float* __restrict out0) {
-  aotic::runtime::parallel_for(2, 96, [&](int64_t i1_begin, int64_t i1_end) {
-    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
-      #pragma omp simd
-      for (int64_t i2 = 0; i2 < 48; ++i2) {
-        const float t0 = in0[192 * i1 + i2];
-        const float t1 = km::sigmoid(t0);
-        const float t2 = in1[48 * i1 + i2];
-        const float t3 = km::tanh(t2);
-        const float t4 = km::mul(t1, t3);
-        out0[48 * i1 + i2] = t4;
-      }
-    }
-  });
-}
-
-// nodes slice_25, squeeze_26, add_34
-void k49_slice_squeeze_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0) {
-  aotic::runtime::parallel_for(384, 384, [&](int64_t i1_begin, int64_t i1_end) {
-    #pragma omp simd
-    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
-      const float t0 = in0[i1];
-      const float t1 = in1[i1 + 1536];
-      const float t2 = km::add(t0, t1);
-      out0[i1] = t2;
-    }
-  });
-}
-
-// nodes sigmoid_48, sigmoid_49, tanh_32, mul_48, mul_49, add_35
-void k50_sigmoid_sigmoid_tanh_mul_mul_add(const float* __restrict in0, const float* __restrict in1,
-    const float* __restrict in2, const float* __restrict in3, float* __restrict out0) {
-  aotic::runtime::parallel_for(2, 96, [&](int64_t i1_begin, int64_t i1_end) {
-    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
-      #pragma omp simd
-      for (int64_t i2 = 0; i2 < 48; ++i2) {
-        const float t0 = in0[192 * i1 + i2];
-        const float t1 = km::sigmoid(t0);
-        const float t2 = in1[48 * i1 + i2];
-        const float t3 = km::mul(t1, t2);
-        const float t4 = in2[192 * i1 + i2];
-        const float t5 = km::sigmoid(t4);
-        const float t6 = in3[192 * i1 + i2];
-        const float t7 = km::tanh(t6);
-        const float t8 = km::mul(t5, t7);
-        const float t9 = km::add(t3, t8);
-        out0[48 * i1 + i2] = t9;
-      }
-    }
-  });
-}
-
-// nodes sigmoid_50, tanh_33, mul_50
-void k51_sigmoid_tanh_mul(const float* __restrict in0, const float* __restrict in1, float* __restrict out0) {
-  aotic::runtime::parallel_for(2, 96, [&](int64_t i1_begin, int64_t i1_end) {
-    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
-      #pragma omp simd
-      for (int64_t i2 = 0; i2 < 48; ++i2) {
-        const float t0 = in0[192 * i1 + i2];
-        const float t1 = km::sigmoid(t0);
-        const float t2 = in1[48 * i1 + i2];
-        const float t3 = km::tanh(t2);
-        const float t4 = km::mul(t1, t3);
-        out0[48 * i1 + i2] = t4;
-      }
-    }
-  });
-}
-
-// nodes slice_26, squeeze_27, add_36
-void k52_slice_squeeze_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0) {
-  aotic::runtime::parallel_for(384, 384, [&](int64_t i1_begin, int64_t i1_end) {
-    #pragma omp simd
-    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
-      const float t0 = in0[i1];
-      const float t1 = in1[i1 + 1920];
-      const float t2 = km::add(t0, t1);
-      out0[i1] = t2;
-    }
-  });
-}
-
-// nodes sigmoid_51, sigmoid_52, tanh_34, mul_51, mul_52, add_37
-void k53_sigmoid_sigmoid_tanh_mul_mul_add(const float* __restrict in0, const float* __restrict in1,
-    const float* __restrict in2, const float* __restrict in3, float* __restrict out0) {
-  aotic::runtime::parallel_for(2, 96, [&](int64_t i1_begin, int64_t i1_end) {
-    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
-      #pragma omp simd
-      for (int64_t i2 = 0; i2 < 48; ++i2) {
-        const float t0 = in0[192 * i1 + i2];
-        const float t1 = km::sigmoid(t0);
-        const float t2 = in1[48 * i1 + i2];
-        const float t3 = km::mul(t1, t2);
-        const float t4 = in2[192 * i1 + i2];
-        const float t5 = km::sigmoid(t4);
-        const float t6 = in3[192 * i1 + i2];
-        const float t7 = km::tanh(t6);
-        const float t8 = km::mul(t5, t7);
-        const float t9 = km::add(t3, t8);
-        out0[48 * i1 + i2] = t9;
-      }
-    }
-  });
-}
-
-// nodes sigmoid_53, tanh_35, mul_53
-void k54_sigmoid_tanh_mul(const float* __restrict in0, const float* __restrict in1, float* __restrict out0) {
-  aotic::runtime::parallel_for(2, 96, [&](int64_t i1_begin, int64_t i1_end) {
-    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
-      #pragma omp simd
-      for (int64_t i2 = 0; i2 < 48; ++i2) {
-        const float t0 = in0[192 * i1 + i2];
-        const float t1 = km::sigmoid(t0);
-        const float t2 = in1[48 * i1 + i2];
-        const float t3 = km::tanh(t2);
-        const float t4 = km::mul(t1, t3);
-        out0[48 * i1 + i2] = t4;
-      }
-    }
-  });
-}
-
-// nodes slice_27, squeeze_28, add_38
-void k55_slice_squeeze_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0) {
-  aotic::runtime::parallel_for(384, 384, [&](int64_t i1_begin, int64_t i1_end) {
-    #pragma omp simd
-    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
-      const float t0 = in0[i1];
-      const float t1 = in1[i1 + 2304];
-      const float t2 = km::add(t0, t1);
-      out0[i1] = t2;
-    }
-  });
-}
-
-// nodes sigmoid_54, sigmoid_55, tanh_36, mul_54, mul_55, add_39
-void k56_sigmoid_sigmoid_tanh_mul_mul_add(const float* __restrict in0, const float* __restrict in1,
-    const float* __restrict in2, const float* __restrict in3, float* __restrict out0) {
-  aotic::runtime::parallel_for(2, 96, [&](int64_t i1_begin, int64_t i1_end) {
-    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
-      #pragma omp simd
-      for (int64_t i2 = 0; i2 < 48; ++i2) {
-        const float t0 = in0[192 * i1 + i2];
-        const float t1 = km::sigmoid(t0);
-        const float t2 = in1[48 * i1 + i2];
-        const float t3 = km::mul(t1, t2);
-        const float t4 = in2[192 * i1 + i2];
-        const float t5 = km::sigmoid(t4);
-        const float t6 = in3[192 * i1 + i2];
-        const float t7 = km::tanh(t6);
-        const float t8 = km::mul(t5, t7);
-        const float t9 = km::add(t3, t8);
-        out0[48 * i1 + i2] = t9;
-      }
-    }
-  });
-}
-
-// nodes sigmoid_56, tanh_37, mul_56
-void k57_sigmoid_tanh_mul(const float* __restrict in0, const float* __restrict in1, float* __restrict out0) {
-  aotic::runtime::parallel_for(2, 96, [&](int64_t i1_begin, int64_t i1_end) {
-    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
-      #pragma omp simd
-      for (int64_t i2 = 0; i2 < 48; ++i2) {
-        const float t0 = in0[192 * i1 + i2];
-        const float t1 = km::sigmoid(t0);
-        const float t2 = in1[48 * i1 + i2];
-        const float t3 = km::tanh(t2);
-        const float t4 = km::mul(t1, t3);
-        out0[48 * i1 + i2] = t4;
-      }
-    }
-  });
-}
-
-// nodes slice_28, squeeze_29, add_40
-void k58_slice_squeeze_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0) {
-  aotic::runtime::parallel_for(384, 384, [&](int64_t i1_begin, int64_t i1_end) {
-    #pragma omp simd
-    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
-      const float t0 = in0[i1];
-      const float t1 = in1[i1 + 2688];
-      const float t2 = km::add(t0, t1);
-      out0[i1] = t2;
-    }
-  });
-}
-
-// nodes sigmoid_57, sigmoid_58, tanh_38, mul_57, mul_58, add_41
-void k59_sigmoid_sigmoid_tanh_mul_mul_add(const float* __restrict in0, const float* __restrict in1,
-    const float* __restrict in2, const float* __restrict in3, float* __restrict out0) {
-  aotic::runtime::parallel_for(2, 96, [&](int64_t i1_begin, int64_t i1_end) {
-    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
-      #pragma omp simd
-      for (int64_t i2 = 0; i2 < 48; ++i2) {
-        const float t0 = in0[192 * i1 + i2];
-        const float t1 = km::sigmoid(t0);
-        const float t2 = in1[48 * i1 + i2];
-        const float t3 = km::mul(t1, t2);
-        const float t4 = in2[192 * i1 + i2];
-        const float t5 = km::sigmoid(t4);
-        const float t6 = in3[192 * i1 + i2];
-        const float t7 = km::tanh(t6);
-        const float t8 = km::mul(t5, t7);
-        const float t9 = km::add(t3, t8);
-        out0[48 * i1 + i2] = t9;
-      }
-    }
-  });
-}
-
-// nodes sigmoid_59, tanh_39, mul_59
-void k60_sigmoid_tanh_mul(const float* __restrict in0, const float* __restrict in1, float* __restrict out0) {
-  aotic::runtime::parallel_for(2, 96, [&](int64_t i1_begin, int64_t i1_end) {
-    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
-      #pragma omp simd
-      for (int64_t i2 = 0; i2 < 48; ++i2) {
-        const float t0 = in0[192 * i1 + i2];
-        const float t1 = km::sigmoid(t0);
-        const float t2 = in1[48 * i1 + i2];
-        const float t3 = km::tanh(t2);
-        const float t4 = km::mul(t1, t3);
-        out0[48 * i1 + i2] = t4;
-      }
-    }
-  });
-}
-
-// nodes slice_29, squeeze_30, add_42
-void k61_slice_squeeze_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0) {
-  aotic::runtime::parallel_for(384, 384, [&](int64_t i1_begin, int64_t i1_end) {
-    #pragma omp simd
-    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
-      const float t0 = in0[i1];
-      const float t1 = in1[i1 + 3072];
-      const float t2 = km::add(t0, t1);
-      out0[i1] = t2;
-    }
-  });
-}
-
-// nodes sigmoid_60, sigmoid_61, tanh_40, mul_60, mul_61, add_43
-void k62_sigmoid_sigmoid_tanh_mul_mul_add(const float* __restrict in0, const float* __restrict in1,
-    const float* __restrict in2, const float* __restrict in3, float* __restrict out0) {
-  aotic::runtime::parallel_for(2, 96, [&](int64_t i1_begin, int64_t i1_end) {
-    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
-      #pragma omp simd
-      for (int64_t i2 = 0; i2 < 48; ++i2) {
-        const float t0 = in0[192 * i1 + i2];
-        const float t1 = km::sigmoid(t0);
-        const float t2 = in1[48 * i1 + i2];
-        const float t3 = km::mul(t1, t2);
-        const float t4 = in2[192 * i1 + i2];
-        const float t5 = km::sigmoid(t4);
-        const float t6 = in3[192 * i1 + i2];
-        const float t7 = km::tanh(t6);
-        const float t8 = km::mul(t5, t7);
-        const float t9 = km::add(t3, t8);
-        out0[48 * i1 + i2] = t9;
-      }
-    }
-  });
-}
-
-// nodes sigmoid_62, tanh_41, mul_62
-void k63_sigmoid_tanh_mul(const float* __restrict in0, const float* __restrict in1, float* __restrict out0) {
-  aotic::runtime::parallel_for(2, 96, [&](int64_t i1_begin, int64_t i1_end) {
-    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
-      #pragma omp simd
-      for (int64_t i2 = 0; i2 < 48; ++i2) {
-        const float t0 = in0[192 * i1 + i2];
-        const float t1 = km::sigmoid(t0);
-        const float t2 = in1[48 * i1 + i2];
-        const float t3 = km::tanh(t2);
-        const float t4 = km::mul(t1, t3);
-        out0[48 * i1 + i2] = t4;
-      }
-    }
-  });
-}
-
-// nodes slice_30, squeeze_31, add_44
-void k64_slice_squeeze_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0) {
-  aotic::runtime::parallel_for(384, 384, [&](int64_t i1_begin, int64_t i1_end) {
-    #pragma omp simd
-    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
-      const float t0 = in0[i1];
-      const float t1 = in1[i1 + 3456];
-      const float t2 = km::add(t0, t1);
-      out0[i1] = t2;
-    }
-  });
-}
-
-// nodes sigmoid_63, sigmoid_64, tanh_42, mul_63, mul_64, add_45
-void k65_sigmoid_sigmoid_tanh_mul_mul_add(const float* __restrict in0, const float* __restrict in1,
-    const float* __restrict in2, const float* __restrict in3, float* __restrict out0) {
-  aotic::runtime::parallel_for(2, 96, [&](int64_t i1_begin, int64_t i1_end) {
-    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
-      #pragma omp simd
-      for (int64_t i2 = 0; i2 < 48; ++i2) {
-        const float t0 = in0[192 * i1 + i2];
-        const float t1 = km::sigmoid(t0);
-        const float t2 = in1[48 * i1 + i2];
-        const float t3 = km::mul(t1, t2);
-        const float t4 = in2[192 * i1 + i2];
-        const float t5 = km::sigmoid(t4);
-        const float t6 = in3[192 * i1 + i2];
-        const float t7 = km::tanh(t6);
-        const float t8 = km::mul(t5, t7);
-        const float t9 = km::add(t3, t8);
-        out0[48 * i1 + i2] = t9;
-      }
-    }
-  });
-}
-
-// nodes sigmoid_65, tanh_43, mul_65
-void k66_sigmoid_tanh_mul(const float* __restrict in0, const float* __restrict in1, float* __restrict out0) {
-  aotic::runtime::parallel_for(2, 96, [&](int64_t i1_begin, int64_t i1_end) {
-    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
-      #pragma omp simd
-      for (int64_t i2 = 0; i2 < 48; ++i2) {
-        const float t0 = in0[192 * i1 + i2];
-        const float t1 = km::sigmoid(t0);
-        const float t2 = in1[48 * i1 + i2];
-        const float t3 = km::tanh(t2);
-        const float t4 = km::mul(t1, t3);
-        out0[48 * i1 + i2] = t4;
-      }
-    }
-  });
-}
-
-// nodes slice_31, squeeze_32, add_46
-void k67_slice_squeeze_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0) {
-  aotic::runtime::parallel_for(384, 384, [&](int64_t i1_begin, int64_t i1_end) {
-    #pragma omp simd
-    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
-      const float t0 = in0[i1];
-      const float t1 = in1[i1 + 3840];
-      const float t2 = km::add(t0, t1);
-      out0[i1] = t2;
-    }
-  });
-}
-
-// nodes sigmoid_66, sigmoid_67, tanh_44, mul_66, mul_67, add_47
-void k68_sigmoid_sigmoid_tanh_mul_mul_add(const float* __restrict in0, const float* __restrict in1,
-    const float* __restrict in2, const float* __restrict in3, float* __restrict out0) {
-  aotic::runtime::parallel_for(2, 96, [&](int64_t i1_begin, int64_t i1_end) {
-    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
-      #pragma omp simd
-      for (int64_t i2 = 0; i2 < 48; ++i2) {
-        const float t0 = in0[192 * i1 + i2];
-        const float t1 = km::sigmoid(t0);
-        const float t2 = in1[48 * i1 + i2];
-        const float t3 = km::mul(t1, t2);
-        const float t4 = in2[192 * i1 + i2];
-        const float t5 = km::sigmoid(t4);
-        const float t6 = in3[192 * i1 + i2];
-        const float t7 = km::tanh(t6);
-        const float t8 = km::mul(t5, t7);
-        const float t9 = km::add(t3, t8);
-        out0[48 * i1 + i2] = t9;
-      }
-    }
-  });
-}
-
-// nodes sigmoid_68, tanh_45, mul_68
-void k69_sigmoid_tanh_mul(const float* __restrict in0, const float* __restrict in1, float* __restrict out0) {
-  aotic::runtime::parallel_for(2, 96, [&](int64_t i1_begin, int64_t i1_end) {
-    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
-      #pragma omp simd
-      for (int64_t i2 = 0; i2 < 48; ++i2) {
-        const float t0 = in0[192 * i1 + i2];
-        const float t1 = km::sigmoid(t0);
-        const float t2 = in1[48 * i1 + i2];
-        const float t3 = km::tanh(t2);
-        const float t4 = km::mul(t1, t3);
-        out0[48 * i1 + i2] = t4;
-      }
-    }
-  });
-}
-
-// nodes slice_32, squeeze_33, add_48
-void k70_slice_squeeze_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0) {
-  aotic::runtime::parallel_for(384, 384, [&](int64_t i1_begin, int64_t i1_end) {
-    #pragma omp simd
-    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
-      const float t0 = in0[i1];
-      const float t1 = in1[i1 + 4224];
-      const float t2 = km::add(t0, t1);
-      out0[i1] = t2;
-    }
-  });
-}
-
-// nodes sigmoid_69, sigmoid_70, tanh_46, sigmoid_71, mul_69, mul_70, add_49, tanh_47, mul_71
-void k71_sigmoid_sigmoid_tanh_sigmoid_mul_mul_add_tanh_mul(const float* __restrict in0,
-    const float* __restrict in1, const float* __restrict in2, const float* __restrict in3,
-    const float* __restrict in4, float* __restrict out0) {
-  aotic::runtime::parallel_for(2, 96, [&](int64_t i1_begin, int64_t i1_end) {
-    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
-      #pragma omp simd
-      for (int64_t i2 = 0; i2 < 48; ++i2) {
-        const float t0 = in0[192 * i1 + i2];
-        const float t1 = km::sigmoid(t0);
-        const float t2 = in1[192 * i1 + i2];
-        const float t3 = km::sigmoid(t2);
-        const float t4 = in2[48 * i1 + i2];
-        const float t5 = km::mul(t3, t4);
-        const float t6 = in3[192 * i1 + i2];
-        const float t7 = km::sigmoid(t6);
-        const float t8 = in4[192 * i1 + i2];
-        const float t9 = km::tanh(t8);
-        const float t10 = km::mul(t7, t9);
-        const float t11 = km::add(t5, t10);
-        const float t12 = km::tanh(t11);
-        const float t13 = km::mul(t1, t12);
-        out0[48 * i1 + i2] = t13;
-      }
-    }
-  });
-}
-
-// nodes slice_33, squeeze_36, add_50
-void k72_slice_squeeze_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0) {
-  aotic::runtime::parallel_for(384, 384, [&](int64_t i1_begin, int64_t i1_end) {
-    #pragma omp simd
-    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
-      const float t0 = in0[i1];
-      const float t1 = in1[i1];
-      const float t2 = km::add(t0, t1);
-      out0[i1] = t2;
-    }
-  });
-}
-
 // nodes slice_7, squeeze_6, unsqueeze_5, sigmoid_72, sigmoid_73, tanh_48, mul_72, mul_73, add_51
-void k73_slice_squeeze_unsqueeze_sigmoid_sigmoid_tanh_mul(const float* __restrict in0,
+void k17_slice_squeeze_unsqueeze_sigmoid_sigmoid_tanh_mul(const float* __restrict in0,
     const float* __restrict in1, const float* __restrict in2, const float* __restrict in3,
     float* __restrict out0) {
   aotic::runtime::parallel_for(2, 96, [&](int64_t i1_begin, int64_t i1_end) {
@@ -1690,612 +661,8 @@ void k73_slice_squeeze_unsqueeze_sigmoid_sigmoid_tanh_mul(const float* __restric
   });
 }
 
-// nodes sigmoid_74, tanh_49, mul_74
-void k74_sigmoid_tanh_mul(const float* __restrict in0, const float* __restrict in1, float* __restrict out0) {
-  aotic::runtime::parallel_for(2, 96, [&](int64_t i1_begin, int64_t i1_end) {
-    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
-      #pragma omp simd
-      for (int64_t i2 = 0; i2 < 48; ++i2) {
-        const float t0 = in0[192 * i1 + i2];
-        const float t1 = km::sigmoid(t0);
-        const float t2 = in1[48 * i1 + i2];
-        const float t3 = km::tanh(t2);
-        const float t4 = km::mul(t1, t3);
-        out0[48 * i1 + i2] = t4;
-      }
-    }
-  });
-}
-
-// nodes slice_34, squeeze_37, add_52
-void k75_slice_squeeze_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0) {
-  aotic::runtime::parallel_for(384, 384, [&](int64_t i1_begin, int64_t i1_end) {
-    #pragma omp simd
-    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
-      const float t0 = in0[i1];
-      const float t1 = in1[i1 + 384];
-      const float t2 = km::add(t0, t1);
-      out0[i1] = t2;
-    }
-  });
-}
-
-// nodes sigmoid_75, sigmoid_76, tanh_50, mul_75, mul_76, add_53
-void k76_sigmoid_sigmoid_tanh_mul_mul_add(const float* __restrict in0, const float* __restrict in1,
-    const float* __restrict in2, const float* __restrict in3, float* __restrict out0) {
-  aotic::runtime::parallel_for(2, 96, [&](int64_t i1_begin, int64_t i1_end) {
-    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
-      #pragma omp simd
-      for (int64_t i2 = 0; i2 < 48; ++i2) {
-        const float t0 = in0[192 * i1 + i2];
-        const float t1 = km::sigmoid(t0);
-        const float t2 = in1[48 * i1 + i2];
-        const float t3 = km::mul(t1, t2);
-        const float t4 = in2[192 * i1 + i2];
-        const float t5 = km::sigmoid(t4);
-        const float t6 = in3[192 * i1 + i2];
-        const float t7 = km::tanh(t6);
-        const float t8 = km::mul(t5, t7);
-        const float t9 = km::add(t3, t8);
-        out0[48 * i1 + i2] = t9;
-      }
-    }
-  });
-}
-
-// nodes sigmoid_77, tanh_51, mul_77
-void k77_sigmoid_tanh_mul(const float* __restrict in0, const float* __restrict in1, float* __restrict out0) {
-  aotic::runtime::parallel_for(2, 96, [&](int64_t i1_begin, int64_t i1_end) {
-    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
-      #pragma omp simd
-      for (int64_t i2 = 0; i2 < 48; ++i2) {
-        const float t0 = in0[192 * i1 + i2];
-        const float t1 = km::sigmoid(t0);
-        const float t2 = in1[48 * i1 + i2];
-        const float t3 = km::tanh(t2);
-        const float t4 = km::mul(t1, t3);
-        out0[48 * i1 + i2] = t4;
-      }
-    }
-  });
-}
-
-// nodes slice_35, squeeze_38, add_54
-void k78_slice_squeeze_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0) {
-  aotic::runtime::parallel_for(384, 384, [&](int64_t i1_begin, int64_t i1_end) {
-    #pragma omp simd
-    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
-      const float t0 = in0[i1];
-      const float t1 = in1[i1 + 768];
-      const float t2 = km::add(t0, t1);
-      out0[i1] = t2;
-    }
-  });
-}
-
-// nodes sigmoid_78, sigmoid_79, tanh_52, mul_78, mul_79, add_55
-void k79_sigmoid_sigmoid_tanh_mul_mul_add(const float* __restrict in0, const float* __restrict in1,
-    const float* __restrict in2, const float* __restrict in3, float* __restrict out0) {
-  aotic::runtime::parallel_for(2, 96, [&](int64_t i1_begin, int64_t i1_end) {
-    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
-      #pragma omp simd
-      for (int64_t i2 = 0; i2 < 48; ++i2) {
-        const float t0 = in0[192 * i1 + i2];
-        const float t1 = km::sigmoid(t0);
-        const float t2 = in1[48 * i1 + i2];
-        const float t3 = km::mul(t1, t2);
-        const float t4 = in2[192 * i1 + i2];
-        const float t5 = km::sigmoid(t4);
-        const float t6 = in3[192 * i1 + i2];
-        const float t7 = km::tanh(t6);
-        const float t8 = km::mul(t5, t7);
-        const float t9 = km::add(t3, t8);
-        out0[48 * i1 + i2] = t9;
-      }
-    }
-  });
-}
-
-// nodes sigmoid_80, tanh_53, mul_80
-void k80_sigmoid_tanh_mul(const float* __restrict in0, const float* __restrict in1, float* __restrict out0) {
-  aotic::runtime::parallel_for(2, 96, [&](int64_t i1_begin, int64_t i1_end) {
-    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
-      #pragma omp simd
-      for (int64_t i2 = 0; i2 < 48; ++i2) {
-        const float t0 = in0[192 * i1 + i2];
-        const float t1 = km::sigmoid(t0);
-        const float t2 = in1[48 * i1 + i2];
-        const float t3 = km::tanh(t2);
-        const float t4 = km::mul(t1, t3);
-        out0[48 * i1 + i2] = t4;
-      }
-    }
-  });
-}
-
-// nodes slice_36, squeeze_39, add_56
-void k81_slice_squeeze_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0) {
-  aotic::runtime::parallel_for(384, 384, [&](int64_t i1_begin, int64_t i1_end) {
-    #pragma omp simd
-    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
-      const float t0 = in0[i1];
-      const float t1 = in1[i1 + 1152];
-      const float t2 = km::add(t0, t1);
-      out0[i1] = t2;
-    }
-  });
-}
-
-// nodes sigmoid_81, sigmoid_82, tanh_54, mul_81, mul_82, add_57
-void k82_sigmoid_sigmoid_tanh_mul_mul_add(const float* __restrict in0, const float* __restrict in1,
-    const float* __restrict in2, const float* __restrict in3, float* __restrict out0) {
-  aotic::runtime::parallel_for(2, 96, [&](int64_t i1_begin, int64_t i1_end) {
-    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
-      #pragma omp simd
-      for (int64_t i2 = 0; i2 < 48; ++i2) {
-        const float t0 = in0[192 * i1 + i2];
-        const float t1 = km::sigmoid(t0);
-        const float t2 = in1[48 * i1 + i2];
-        const float t3 = km::mul(t1, t2);
-        const float t4 = in2[192 * i1 + i2];
-        const float t5 = km::sigmoid(t4);
-        const float t6 = in3[192 * i1 + i2];
-        const float t7 = km::tanh(t6);
-        const float t8 = km::mul(t5, t7);
-        const float t9 = km::add(t3, t8);
-        out0[48 * i1 + i2] = t9;
-      }
-    }
-  });
-}
-
-// nodes sigmoid_83, tanh_55, mul_83
-void k83_sigmoid_tanh_mul(const float* __restrict in0, const float* __restrict in1, float* __restrict out0) {
-  aotic::runtime::parallel_for(2, 96, [&](int64_t i1_begin, int64_t i1_end) {
-    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
-      #pragma omp simd
-      for (int64_t i2 = 0; i2 < 48; ++i2) {
-        const float t0 = in0[192 * i1 + i2];
-        const float t1 = km::sigmoid(t0);
-        const float t2 = in1[48 * i1 + i2];
-        const float t3 = km::tanh(t2);
-        const float t4 = km::mul(t1, t3);
-        out0[48 * i1 + i2] = t4;
-      }
-    }
-  });
-}
-
-// nodes slice_37, squeeze_40, add_58
-void k84_slice_squeeze_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0) {
-  aotic::runtime::parallel_for(384, 384, [&](int64_t i1_begin, int64_t i1_end) {
-    #pragma omp simd
-    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
-      const float t0 = in0[i1];
-      const float t1 = in1[i1 + 1536];
-      const float t2 = km::add(t0, t1);
-      out0[i1] = t2;
-    }
-  });
-}
-
-// nodes sigmoid_84, sigmoid_85, tanh_56, mul_84, mul_85, add_59
-void k85_sigmoid_sigmoid_tanh_mul_mul_add(const float* __restrict in0, const float* __restrict in1,
-    const float* __restrict in2, const float* __restrict in3, float* __restrict out0) {
-  aotic::runtime::parallel_for(2, 96, [&](int64_t i1_begin, int64_t i1_end) {
-    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
-      #pragma omp simd
-      for (int64_t i2 = 0; i2 < 48; ++i2) {
-        const float t0 = in0[192 * i1 + i2];
-        const float t1 = km::sigmoid(t0);
-        const float t2 = in1[48 * i1 + i2];
-        const float t3 = km::mul(t1, t2);
-        const float t4 = in2[192 * i1 + i2];
-        const float t5 = km::sigmoid(t4);
-        const float t6 = in3[192 * i1 + i2];
-        const float t7 = km::tanh(t6);
-        const float t8 = km::mul(t5, t7);
-        const float t9 = km::add(t3, t8);
-        out0[48 * i1 + i2] = t9;
-      }
-    }
-  });
-}
-
-// nodes sigmoid_86, tanh_57, mul_86
-void k86_sigmoid_tanh_mul(const float* __restrict in0, const float* __restrict in1, float* __restrict out0) {
-  aotic::runtime::parallel_for(2, 96, [&](int64_t i1_begin, int64_t i1_end) {
-    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
-      #pragma omp simd
-      for (int64_t i2 = 0; i2 < 48; ++i2) {
-        const float t0 = in0[192 * i1 + i2];
-        const float t1 = km::sigmoid(t0);
-        const float t2 = in1[48 * i1 + i2];
-        const float t3 = km::tanh(t2);
-        const float t4 = km::mul(t1, t3);
-        out0[48 * i1 + i2] = t4;
-      }
-    }
-  });
-}
-
-// nodes slice_38, squeeze_41, add_60
-void k87_slice_squeeze_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0) {
-  aotic::runtime::parallel_for(384, 384, [&](int64_t i1_begin, int64_t i1_end) {
-    #pragma omp simd
-    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
-      const float t0 = in0[i1];
-      const float t1 = in1[i1 + 1920];
-      const float t2 = km::add(t0, t1);
-      out0[i1] = t2;
-    }
-  });
-}
-
-// nodes sigmoid_87, sigmoid_88, tanh_58, mul_87, mul_88, add_61
-void k88_sigmoid_sigmoid_tanh_mul_mul_add(const float* __restrict in0, const float* __restrict in1,
-    const float* __restrict in2, const float* __restrict in3, float* __restrict out0) {
-  aotic::runtime::parallel_for(2, 96, [&](int64_t i1_begin, int64_t i1_end) {
-    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
-      #pragma omp simd
-      for (int64_t i2 = 0; i2 < 48; ++i2) {
-        const float t0 = in0[192 * i1 + i2];
-        const float t1 = km::sigmoid(t0);
-        const float t2 = in1[48 * i1 + i2];
-        const float t3 = km::mul(t1, t2);
-        const float t4 = in2[192 * i1 + i2];
-        const float t5 = km::sigmoid(t4);
-        const float t6 = in3[192 * i1 + i2];
-        const float t7 = km::tanh(t6);
-        const float t8 = km::mul(t5, t7);
-        const float t9 = km::add(t3, t8);
-        out0[48 * i1 + i2] = t9;
-      }
-    }
-  });
-}
-
-// nodes sigmoid_89, tanh_59, mul_89
-void k89_sigmoid_tanh_mul(const float* __restrict in0, const float* __restrict in1, float* __restrict out0) {
-  aotic::runtime::parallel_for(2, 96, [&](int64_t i1_begin, int64_t i1_end) {
-    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
-      #pragma omp simd
-      for (int64_t i2 = 0; i2 < 48; ++i2) {
-        const float t0 = in0[192 * i1 + i2];
-        const float t1 = km::sigmoid(t0);
-        const float t2 = in1[48 * i1 + i2];
-        const float t3 = km::tanh(t2);
-        const float t4 = km::mul(t1, t3);
-        out0[48 * i1 + i2] = t4;
-      }
-    }
-  });
-}
-
-// nodes slice_39, squeeze_42, add_62
-void k90_slice_squeeze_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0) {
-  aotic::runtime::parallel_for(384, 384, [&](int64_t i1_begin, int64_t i1_end) {
-    #pragma omp simd
-    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
-      const float t0 = in0[i1];
-      const float t1 = in1[i1 + 2304];
-      const float t2 = km::add(t0, t1);
-      out0[i1] = t2;
-    }
-  });
-}
-
-// nodes sigmoid_90, sigmoid_91, tanh_60, mul_90, mul_91, add_63
-void k91_sigmoid_sigmoid_tanh_mul_mul_add(const float* __restrict in0, const float* __restrict in1,
-    const float* __restrict in2, const float* __restrict in3, float* __restrict out0) {
-  aotic::runtime::parallel_for(2, 96, [&](int64_t i1_begin, int64_t i1_end) {
-    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
-      #pragma omp simd
-      for (int64_t i2 = 0; i2 < 48; ++i2) {
-        const float t0 = in0[192 * i1 + i2];
-        const float t1 = km::sigmoid(t0);
-        const float t2 = in1[48 * i1 + i2];
-        const float t3 = km::mul(t1, t2);
-        const float t4 = in2[192 * i1 + i2];
-        const float t5 = km::sigmoid(t4);
-        const float t6 = in3[192 * i1 + i2];
-        const float t7 = km::tanh(t6);
-        const float t8 = km::mul(t5, t7);
-        const float t9 = km::add(t3, t8);
-        out0[48 * i1 + i2] = t9;
-      }
-    }
-  });
-}
-
-// nodes sigmoid_92, tanh_61, mul_92
-void k92_sigmoid_tanh_mul(const float* __restrict in0, const float* __restrict in1, float* __restrict out0) {
-  aotic::runtime::parallel_for(2, 96, [&](int64_t i1_begin, int64_t i1_end) {
-    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
-      #pragma omp simd
-      for (int64_t i2 = 0; i2 < 48; ++i2) {
-        const float t0 = in0[192 * i1 + i2];
-        const float t1 = km::sigmoid(t0);
-        const float t2 = in1[48 * i1 + i2];
-        const float t3 = km::tanh(t2);
-        const float t4 = km::mul(t1, t3);
-        out0[48 * i1 + i2] = t4;
-      }
-    }
-  });
-}
-
-// nodes slice_40, squeeze_43, add_64
-void k93_slice_squeeze_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0) {
-  aotic::runtime::parallel_for(384, 384, [&](int64_t i1_begin, int64_t i1_end) {
-    #pragma omp simd
-    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
-      const float t0 = in0[i1];
-      const float t1 = in1[i1 + 2688];
-      const float t2 = km::add(t0, t1);
-      out0[i1] = t2;
-    }
-  });
-}
-
-// nodes sigmoid_93, sigmoid_94, tanh_62, mul_93, mul_94, add_65
-void k94_sigmoid_sigmoid_tanh_mul_mul_add(const float* __restrict in0, const float* __restrict in1,
-    const float* __restrict in2, const float* __restrict in3, float* __restrict out0) {
-  aotic::runtime::parallel_for(2, 96, [&](int64_t i1_begin, int64_t i1_end) {
-    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
-      #pragma omp simd
-      for (int64_t i2 = 0; i2 < 48; ++i2) {
-        const float t0 = in0[192 * i1 + i2];
-        const float t1 = km::sigmoid(t0);
-        const float t2 = in1[48 * i1 + i2];
-        const float t3 = km::mul(t1, t2);
-        const float t4 = in2[192 * i1 + i2];
-        const float t5 = km::sigmoid(t4);
-        const float t6 = in3[192 * i1 + i2];
-        const float t7 = km::tanh(t6);
-        const float t8 = km::mul(t5, t7);
-        const float t9 = km::add(t3, t8);
-        out0[48 * i1 + i2] = t9;
-      }
-    }
-  });
-}
-
-// nodes sigmoid_95, tanh_63, mul_95
-void k95_sigmoid_tanh_mul(const float* __restrict in0, const float* __restrict in1, float* __restrict out0) {
-  aotic::runtime::parallel_for(2, 96, [&](int64_t i1_begin, int64_t i1_end) {
-    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
-      #pragma omp simd
-      for (int64_t i2 = 0; i2 < 48; ++i2) {
-        const float t0 = in0[192 * i1 + i2];
-        const float t1 = km::sigmoid(t0);
-        const float t2 = in1[48 * i1 + i2];
-        const float t3 = km::tanh(t2);
-        const float t4 = km::mul(t1, t3);
-        out0[48 * i1 + i2] = t4;
-      }
-    }
-  });
-}
-
-// nodes slice_41, squeeze_44, add_66
-void k96_slice_squeeze_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0) {
-  aotic::runtime::parallel_for(384, 384, [&](int64_t i1_begin, int64_t i1_end) {
-    #pragma omp simd
-    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
-      const float t0 = in0[i1];
-      const float t1 = in1[i1 + 3072];
-      const float t2 = km::add(t0, t1);
-      out0[i1] = t2;
-    }
-  });
-}
-
-// nodes sigmoid_96, sigmoid_97, tanh_64, mul_96, mul_97, add_67
-void k97_sigmoid_sigmoid_tanh_mul_mul_add(const float* __restrict in0, const float* __restrict in1,
-    const float* __restrict in2, const float* __restrict in3, float* __restrict out0) {
-  aotic::runtime::parallel_for(2, 96, [&](int64_t i1_begin, int64_t i1_end) {
-    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
-      #pragma omp simd
-      for (int64_t i2 = 0; i2 < 48; ++i2) {
-        const float t0 = in0[192 * i1 + i2];
-        const float t1 = km::sigmoid(t0);
-        const float t2 = in1[48 * i1 + i2];
-        const float t3 = km::mul(t1, t2);
-        const float t4 = in2[192 * i1 + i2];
-        const float t5 = km::sigmoid(t4);
-        const float t6 = in3[192 * i1 + i2];
-        const float t7 = km::tanh(t6);
-        const float t8 = km::mul(t5, t7);
-        const float t9 = km::add(t3, t8);
-        out0[48 * i1 + i2] = t9;
-      }
-    }
-  });
-}
-
-// nodes sigmoid_98, tanh_65, mul_98
-void k98_sigmoid_tanh_mul(const float* __restrict in0, const float* __restrict in1, float* __restrict out0) {
-  aotic::runtime::parallel_for(2, 96, [&](int64_t i1_begin, int64_t i1_end) {
-    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
-      #pragma omp simd
-      for (int64_t i2 = 0; i2 < 48; ++i2) {
-        const float t0 = in0[192 * i1 + i2];
-        const float t1 = km::sigmoid(t0);
-        const float t2 = in1[48 * i1 + i2];
-        const float t3 = km::tanh(t2);
-        const float t4 = km::mul(t1, t3);
-        out0[48 * i1 + i2] = t4;
-      }
-    }
-  });
-}
-
-// nodes slice_42, squeeze_45, add_68
-void k99_slice_squeeze_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0) {
-  aotic::runtime::parallel_for(384, 384, [&](int64_t i1_begin, int64_t i1_end) {
-    #pragma omp simd
-    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
-      const float t0 = in0[i1];
-      const float t1 = in1[i1 + 3456];
-      const float t2 = km::add(t0, t1);
-      out0[i1] = t2;
-    }
-  });
-}
-
-// nodes sigmoid_99, sigmoid_100, tanh_66, mul_99, mul_100, add_69
-void k100_sigmoid_sigmoid_tanh_mul_mul_add(const float* __restrict in0, const float* __restrict in1,
-    const float* __restrict in2, const float* __restrict in3, float* __restrict out0) {
-  aotic::runtime::parallel_for(2, 96, [&](int64_t i1_begin, int64_t i1_end) {
-    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
-      #pragma omp simd
-      for (int64_t i2 = 0; i2 < 48; ++i2) {
-        const float t0 = in0[192 * i1 + i2];
-        const float t1 = km::sigmoid(t0);
-        const float t2 = in1[48 * i1 + i2];
-        const float t3 = km::mul(t1, t2);
-        const float t4 = in2[192 * i1 + i2];
-        const float t5 = km::sigmoid(t4);
-        const float t6 = in3[192 * i1 + i2];
-        const float t7 = km::tanh(t6);
-        const float t8 = km::mul(t5, t7);
-        const float t9 = km::add(t3, t8);
-        out0[48 * i1 + i2] = t9;
-      }
-    }
-  });
-}
-
-// nodes sigmoid_101, tanh_67, mul_101
-void k101_sigmoid_tanh_mul(const float* __restrict in0, const float* __restrict in1, float* __restrict out0) {
-  aotic::runtime::parallel_for(2, 96, [&](int64_t i1_begin, int64_t i1_end) {
-    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
-      #pragma omp simd
-      for (int64_t i2 = 0; i2 < 48; ++i2) {
-        const float t0 = in0[192 * i1 + i2];
-        const float t1 = km::sigmoid(t0);
-        const float t2 = in1[48 * i1 + i2];
-        const float t3 = km::tanh(t2);
-        const float t4 = km::mul(t1, t3);
-        out0[48 * i1 + i2] = t4;
-      }
-    }
-  });
-}
-
-// nodes slice_43, squeeze_46, add_70
-void k102_slice_squeeze_add(const float* __restrict in0, const float* __restrict in1,
-    float* __restrict out0) {
-  aotic::runtime::parallel_for(384, 384, [&](int64_t i1_begin, int64_t i1_end) {
-    #pragma omp simd
-    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
-      const float t0 = in0[i1];
-      const float t1 = in1[i1 + 3840];
-      const float t2 = km::add(t0, t1);
-      out0[i1] = t2;
-    }
-  });
-}
-
-// nodes sigmoid_102, sigmoid_103, tanh_68, mul_102, mul_103, add_71
-void k103_sigmoid_sigmoid_tanh_mul_mul_add(const float* __restrict in0, const float* __restrict in1,
-    const float* __restrict in2, const float* __restrict in3, float* __restrict out0) {
-  aotic::runtime::parallel_for(2, 96, [&](int64_t i1_begin, int64_t i1_end) {
-    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
-      #pragma omp simd
-      for (int64_t i2 = 0; i2 < 48; ++i2) {
-        const float t0 = in0[192 * i1 + i2];
-        const float t1 = km::sigmoid(t0);
-        const float t2 = in1[48 * i1 + i2];
-        const float t3 = km::mul(t1, t2);
-        const float t4 = in2[192 * i1 + i2];
-        const float t5 = km::sigmoid(t4);
-        const float t6 = in3[192 * i1 + i2];
-        const float t7 = km::tanh(t6);
-        const float t8 = km::mul(t5, t7);
-        const float t9 = km::add(t3, t8);
-        out0[48 * i1 + i2] = t9;
-      }
-    }
-  });
-}
-
-// nodes sigmoid_104, tanh_69, mul_104
-void k104_sigmoid_tanh_mul(const float* __restrict in0, const float* __restrict in1, float* __restrict out0) {
-  aotic::runtime::parallel_for(2, 96, [&](int64_t i1_begin, int64_t i1_end) {
-    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
-      #pragma omp simd
-      for (int64_t i2 = 0; i2 < 48; ++i2) {
-        const float t0 = in0[192 * i1 + i2];
-        const float t1 = km::sigmoid(t0);
-        const float t2 = in1[48 * i1 + i2];
-        const float t3 = km::tanh(t2);
-        const float t4 = km::mul(t1, t3);
-        out0[48 * i1 + i2] = t4;
-      }
-    }
-  });
-}
-
-// nodes slice_44, squeeze_47, add_72
-void k105_slice_squeeze_add(const float* __restrict in0, const float* __restrict in1,
-    float* __restrict out0) {
-  aotic::runtime::parallel_for(384, 384, [&](int64_t i1_begin, int64_t i1_end) {
-    #pragma omp simd
-    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
-      const float t0 = in0[i1];
-      const float t1 = in1[i1 + 4224];
-      const float t2 = km::add(t0, t1);
-      out0[i1] = t2;
-    }
-  });
-}
-
-// nodes sigmoid_105, sigmoid_106, tanh_70, sigmoid_107, mul_105, mul_106, add_73, tanh_71, mul_107
-void k106_sigmoid_sigmoid_tanh_sigmoid_mul_mul_add_tanh_mul(const float* __restrict in0,
-    const float* __restrict in1, const float* __restrict in2, const float* __restrict in3,
-    const float* __restrict in4, float* __restrict out0) {
-  aotic::runtime::parallel_for(2, 96, [&](int64_t i1_begin, int64_t i1_end) {
-    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
-      #pragma omp simd
-      for (int64_t i2 = 0; i2 < 48; ++i2) {
-        const float t0 = in0[192 * i1 + i2];
-        const float t1 = km::sigmoid(t0);
-        const float t2 = in1[192 * i1 + i2];
-        const float t3 = km::sigmoid(t2);
-        const float t4 = in2[48 * i1 + i2];
-        const float t5 = km::mul(t3, t4);
-        const float t6 = in3[192 * i1 + i2];
-        const float t7 = km::sigmoid(t6);
-        const float t8 = in4[192 * i1 + i2];
-        const float t9 = km::tanh(t8);
-        const float t10 = km::mul(t7, t9);
-        const float t11 = km::add(t5, t10);
-        const float t12 = km::tanh(t11);
-        const float t13 = km::mul(t1, t12);
-        out0[48 * i1 + i2] = t13;
-      }
-    }
-  });
-}
-
-// nodes slice_45, squeeze_50, add_74
-void k107_slice_squeeze_add(const float* __restrict in0, const float* __restrict in1,
-    float* __restrict out0) {
-  aotic::runtime::parallel_for(384, 384, [&](int64_t i1_begin, int64_t i1_end) {
-    #pragma omp simd
-    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
-      const float t0 = in0[i1];
-      const float t1 = in1[i1];
-      const float t2 = km::add(t0, t1);
-      out0[i1] = t2;
-    }
-  });
-}
-
 // nodes slice_8, squeeze_7, unsqueeze_7, sigmoid_108, sigmoid_109, tanh_72, mul_108, mul_109, add_75
-void k108_slice_squeeze_unsqueeze_sigmoid_sigmoid_tanh_mul(const float* __restrict in0,
+void k18_slice_squeeze_unsqueeze_sigmoid_sigmoid_tanh_mul(const float* __restrict in0,
     const float* __restrict in1, const float* __restrict in2, const float* __restrict in3,
     float* __restrict out0) {
   aotic::runtime::parallel_for(2, 96, [&](int64_t i1_begin, int64_t i1_end) {
@@ -2318,607 +685,8 @@ void k108_slice_squeeze_unsqueeze_sigmoid_sigmoid_tanh_mul(const float* __restri
   });
 }
 
-// nodes sigmoid_110, tanh_73, mul_110
-void k109_sigmoid_tanh_mul(const float* __restrict in0, const float* __restrict in1, float* __restrict out0) {
-  aotic::runtime::parallel_for(2, 96, [&](int64_t i1_begin, int64_t i1_end) {
-    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
-      #pragma omp simd
-      for (int64_t i2 = 0; i2 < 48; ++i2) {
-        const float t0 = in0[192 * i1 + i2];
-        const float t1 = km::sigmoid(t0);
-        const float t2 = in1[48 * i1 + i2];
-        const float t3 = km::tanh(t2);
-        const float t4 = km::mul(t1, t3);
-        out0[48 * i1 + i2] = t4;
-      }
-    }
-  });
-}
-
-// nodes slice_46, squeeze_51, add_76
-void k110_slice_squeeze_add(const float* __restrict in0, const float* __restrict in1,
-    float* __restrict out0) {
-  aotic::runtime::parallel_for(384, 384, [&](int64_t i1_begin, int64_t i1_end) {
-    #pragma omp simd
-    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
-      const float t0 = in0[i1];
-      const float t1 = in1[i1 + 384];
-      const float t2 = km::add(t0, t1);
-      out0[i1] = t2;
-    }
-  });
-}
-
-// nodes sigmoid_111, sigmoid_112, tanh_74, mul_111, mul_112, add_77
-void k111_sigmoid_sigmoid_tanh_mul_mul_add(const float* __restrict in0, const float* __restrict in1,
-    const float* __restrict in2, const float* __restrict in3, float* __restrict out0) {
-  aotic::runtime::parallel_for(2, 96, [&](int64_t i1_begin, int64_t i1_end) {
-    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
-      #pragma omp simd
-      for (int64_t i2 = 0; i2 < 48; ++i2) {
-        const float t0 = in0[192 * i1 + i2];
-        const float t1 = km::sigmoid(t0);
-        const float t2 = in1[48 * i1 + i2];
-        const float t3 = km::mul(t1, t2);
-        const float t4 = in2[192 * i1 + i2];
-        const float t5 = km::sigmoid(t4);
-        const float t6 = in3[192 * i1 + i2];
-        const float t7 = km::tanh(t6);
-        const float t8 = km::mul(t5, t7);
-        const float t9 = km::add(t3, t8);
-        out0[48 * i1 + i2] = t9;
-      }
-    }
-  });
-}
-
-// nodes sigmoid_113, tanh_75, mul_113
-void k112_sigmoid_tanh_mul(const float* __restrict in0, const float* __restrict in1, float* __restrict out0) {
-  aotic::runtime::parallel_for(2, 96, [&](int64_t i1_begin, int64_t i1_end) {
-    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
-      #pragma omp simd
-      for (int64_t i2 = 0; i2 < 48; ++i2) {
-        const float t0 = in0[192 * i1 + i2];
-        const float t1 = km::sigmoid(t0);
-        const float t2 = in1[48 * i1 + i2];
-        const float t3 = km::tanh(t2);
-        const float t4 = km::mul(t1, t3);
-        out0[48 * i1 + i2] = t4;
-      }
-    }
-  });
-}
-
-// nodes slice_47, squeeze_52, add_78
-void k113_slice_squeeze_add(const float* __restrict in0, const float* __restrict in1,
-    float* __restrict out0) {
-  aotic::runtime::parallel_for(384, 384, [&](int64_t i1_begin, int64_t i1_end) {
-    #pragma omp simd
-    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
-      const float t0 = in0[i1];
-      const float t1 = in1[i1 + 768];
-      const float t2 = km::add(t0, t1);
-      out0[i1] = t2;
-    }
-  });
-}
-
-// nodes sigmoid_114, sigmoid_115, tanh_76, mul_114, mul_115, add_79
-void k114_sigmoid_sigmoid_tanh_mul_mul_add(const float* __restrict in0, const float* __restrict in1,
-    const float* __restrict in2, const float* __restrict in3, float* __restrict out0) {
-  aotic::runtime::parallel_for(2, 96, [&](int64_t i1_begin, int64_t i1_end) {
-    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
-      #pragma omp simd
-      for (int64_t i2 = 0; i2 < 48; ++i2) {
-        const float t0 = in0[192 * i1 + i2];
-        const float t1 = km::sigmoid(t0);
-        const float t2 = in1[48 * i1 + i2];
-        const float t3 = km::mul(t1, t2);
-        const float t4 = in2[192 * i1 + i2];
-        const float t5 = km::sigmoid(t4);
-        const float t6 = in3[192 * i1 + i2];
-        const float t7 = km::tanh(t6);
-        const float t8 = km::mul(t5, t7);
-        const float t9 = km::add(t3, t8);
-        out0[48 * i1 + i2] = t9;
-      }
-    }
-  });
-}
-
-// nodes sigmoid_116, tanh_77, mul_116
-void k115_sigmoid_tanh_mul(const float* __restrict in0, const float* __restrict in1, float* __restrict out0) {
-  aotic::runtime::parallel_for(2, 96, [&](int64_t i1_begin, int64_t i1_end) {
-    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
-      #pragma omp simd
-      for (int64_t i2 = 0; i2 < 48; ++i2) {
-        const float t0 = in0[192 * i1 + i2];
-        const float t1 = km::sigmoid(t0);
-        const float t2 = in1[48 * i1 + i2];
-        const float t3 = km::tanh(t2);
-        const float t4 = km::mul(t1, t3);
-        out0[48 * i1 + i2] = t4;
-      }
-    }
-  });
-}
-
-// nodes slice_48, squeeze_53, add_80
-void k116_slice_squeeze_add(const float* __restrict in0, const float* __restrict in1,
-    float* __restrict out0) {
-  aotic::runtime::parallel_for(384, 384, [&](int64_t i1_begin, int64_t i1_end) {
-    #pragma omp simd
-    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
-      const float t0 = in0[i1];
-      const float t1 = in1[i1 + 1152];
-      const float t2 = km::add(t0, t1);
-      out0[i1] = t2;
-    }
-  });
-}
-
-// nodes sigmoid_117, sigmoid_118, tanh_78, mul_117, mul_118, add_81
-void k117_sigmoid_sigmoid_tanh_mul_mul_add(const float* __restrict in0, const float* __restrict in1,
-    const float* __restrict in2, const float* __restrict in3, float* __restrict out0) {
-  aotic::runtime::parallel_for(2, 96, [&](int64_t i1_begin, int64_t i1_end) {
-    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
-      #pragma omp simd
-      for (int64_t i2 = 0; i2 < 48; ++i2) {
-        const float t0 = in0[192 * i1 + i2];
-        const float t1 = km::sigmoid(t0);
-        const float t2 = in1[48 * i1 + i2];
-        const float t3 = km::mul(t1, t2);
-        const float t4 = in2[192 * i1 + i2];
-        const float t5 = km::sigmoid(t4);
-        const float t6 = in3[192 * i1 + i2];
-        const float t7 = km::tanh(t6);
-        const float t8 = km::mul(t5, t7);
-        const float t9 = km::add(t3, t8);
-        out0[48 * i1 + i2] = t9;
-      }
-    }
-  });
-}
-
-// nodes sigmoid_119, tanh_79, mul_119
-void k118_sigmoid_tanh_mul(const float* __restrict in0, const float* __restrict in1, float* __restrict out0) {
-  aotic::runtime::parallel_for(2, 96, [&](int64_t i1_begin, int64_t i1_end) {
-    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
-      #pragma omp simd
-      for (int64_t i2 = 0; i2 < 48; ++i2) {
-        const float t0 = in0[192 * i1 + i2];
-        const float t1 = km::sigmoid(t0);
-        const float t2 = in1[48 * i1 + i2];
-        const float t3 = km::tanh(t2);
-        const float t4 = km::mul(t1, t3);
-        out0[48 * i1 + i2] = t4;
-      }
-    }
-  });
-}
-
-// nodes slice_49, squeeze_54, add_82
-void k119_slice_squeeze_add(const float* __restrict in0, const float* __restrict in1,
-    float* __restrict out0) {
-  aotic::runtime::parallel_for(384, 384, [&](int64_t i1_begin, int64_t i1_end) {
-    #pragma omp simd
-    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
-      const float t0 = in0[i1];
-      const float t1 = in1[i1 + 1536];
-      const float t2 = km::add(t0, t1);
-      out0[i1] = t2;
-    }
-  });
-}
-
-// nodes sigmoid_120, sigmoid_121, tanh_80, mul_120, mul_121, add_83
-void k120_sigmoid_sigmoid_tanh_mul_mul_add(const float* __restrict in0, const float* __restrict in1,
-    const float* __restrict in2, const float* __restrict in3, float* __restrict out0) {
-  aotic::runtime::parallel_for(2, 96, [&](int64_t i1_begin, int64_t i1_end) {
-    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
-      #pragma omp simd
-      for (int64_t i2 = 0; i2 < 48; ++i2) {
-        const float t0 = in0[192 * i1 + i2];
-        const float t1 = km::sigmoid(t0);
-        const float t2 = in1[48 * i1 + i2];
-        const float t3 = km::mul(t1, t2);
-        const float t4 = in2[192 * i1 + i2];
-        const float t5 = km::sigmoid(t4);
-        const float t6 = in3[192 * i1 + i2];
-        const float t7 = km::tanh(t6);
-        const float t8 = km::mul(t5, t7);
-        const float t9 = km::add(t3, t8);
-        out0[48 * i1 + i2] = t9;
-      }
-    }
-  });
-}
-
-// nodes sigmoid_122, tanh_81, mul_122
-void k121_sigmoid_tanh_mul(const float* __restrict in0, const float* __restrict in1, float* __restrict out0) {
-  aotic::runtime::parallel_for(2, 96, [&](int64_t i1_begin, int64_t i1_end) {
-    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
-      #pragma omp simd
-      for (int64_t i2 = 0; i2 < 48; ++i2) {
-        const float t0 = in0[192 * i1 + i2];
-        const float t1 = km::sigmoid(t0);
-        const float t2 = in1[48 * i1 + i2];
-        const float t3 = km::tanh(t2);
-        const float t4 = km::mul(t1, t3);
-        out0[48 * i1 + i2] = t4;
-      }
-    }
-  });
-}
-
-// nodes slice_50, squeeze_55, add_84
-void k122_slice_squeeze_add(const float* __restrict in0, const float* __restrict in1,
-    float* __restrict out0) {
-  aotic::runtime::parallel_for(384, 384, [&](int64_t i1_begin, int64_t i1_end) {
-    #pragma omp simd
-    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
-      const float t0 = in0[i1];
-      const float t1 = in1[i1 + 1920];
-      const float t2 = km::add(t0, t1);
-      out0[i1] = t2;
-    }
-  });
-}
-
-// nodes sigmoid_123, sigmoid_124, tanh_82, mul_123, mul_124, add_85
-void k123_sigmoid_sigmoid_tanh_mul_mul_add(const float* __restrict in0, const float* __restrict in1,
-    const float* __restrict in2, const float* __restrict in3, float* __restrict out0) {
-  aotic::runtime::parallel_for(2, 96, [&](int64_t i1_begin, int64_t i1_end) {
-    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
-      #pragma omp simd
-      for (int64_t i2 = 0; i2 < 48; ++i2) {
-        const float t0 = in0[192 * i1 + i2];
-        const float t1 = km::sigmoid(t0);
-        const float t2 = in1[48 * i1 + i2];
-        const float t3 = km::mul(t1, t2);
-        const float t4 = in2[192 * i1 + i2];
-        const float t5 = km::sigmoid(t4);
-        const float t6 = in3[192 * i1 + i2];
-        const float t7 = km::tanh(t6);
-        const float t8 = km::mul(t5, t7);
-        const float t9 = km::add(t3, t8);
-        out0[48 * i1 + i2] = t9;
-      }
-    }
-  });
-}
-
-// nodes sigmoid_125, tanh_83, mul_125
-void k124_sigmoid_tanh_mul(const float* __restrict in0, const float* __restrict in1, float* __restrict out0) {
-  aotic::runtime::parallel_for(2, 96, [&](int64_t i1_begin, int64_t i1_end) {
-    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
-      #pragma omp simd
-      for (int64_t i2 = 0; i2 < 48; ++i2) {
-        const float t0 = in0[192 * i1 + i2];
-        const float t1 = km::sigmoid(t0);
-        const float t2 = in1[48 * i1 + i2];
-        const float t3 = km::tanh(t2);
-        const float t4 = km::mul(t1, t3);
-        out0[48 * i1 + i2] = t4;
-      }
-    }
-  });
-}
-
-// nodes slice_51, squeeze_56, add_86
-void k125_slice_squeeze_add(const float* __restrict in0, const float* __restrict in1,
-    float* __restrict out0) {
-  aotic::runtime::parallel_for(384, 384, [&](int64_t i1_begin, int64_t i1_end) {
-    #pragma omp simd
-    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
-      const float t0 = in0[i1];
-      const float t1 = in1[i1 + 2304];
-      const float t2 = km::add(t0, t1);
-      out0[i1] = t2;
-    }
-  });
-}
-
-// nodes sigmoid_126, sigmoid_127, tanh_84, mul_126, mul_127, add_87
-void k126_sigmoid_sigmoid_tanh_mul_mul_add(const float* __restrict in0, const float* __restrict in1,
-    const float* __restrict in2, const float* __restrict in3, float* __restrict out0) {
-  aotic::runtime::parallel_for(2, 96, [&](int64_t i1_begin, int64_t i1_end) {
-    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
-      #pragma omp simd
-      for (int64_t i2 = 0; i2 < 48; ++i2) {
-        const float t0 = in0[192 * i1 + i2];
-        const float t1 = km::sigmoid(t0);
-        const float t2 = in1[48 * i1 + i2];
-        const float t3 = km::mul(t1, t2);
-        const float t4 = in2[192 * i1 + i2];
-        const float t5 = km::sigmoid(t4);
-        const float t6 = in3[192 * i1 + i2];
-        const float t7 = km::tanh(t6);
-        const float t8 = km::mul(t5, t7);
-        const float t9 = km::add(t3, t8);
-        out0[48 * i1 + i2] = t9;
-      }
-    }
-  });
-}
-
-// nodes sigmoid_128, tanh_85, mul_128
-void k127_sigmoid_tanh_mul(const float* __restrict in0, const float* __restrict in1, float* __restrict out0) {
-  aotic::runtime::parallel_for(2, 96, [&](int64_t i1_begin, int64_t i1_end) {
-    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
-      #pragma omp simd
-      for (int64_t i2 = 0; i2 < 48; ++i2) {
-        const float t0 = in0[192 * i1 + i2];
-        const float t1 = km::sigmoid(t0);
-        const float t2 = in1[48 * i1 + i2];
-        const float t3 = km::tanh(t2);
-        const float t4 = km::mul(t1, t3);
-        out0[48 * i1 + i2] = t4;
-      }
-    }
-  });
-}
-
-// nodes slice_52, squeeze_57, add_88
-void k128_slice_squeeze_add(const float* __restrict in0, const float* __restrict in1,
-    float* __restrict out0) {
-  aotic::runtime::parallel_for(384, 384, [&](int64_t i1_begin, int64_t i1_end) {
-    #pragma omp simd
-    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
-      const float t0 = in0[i1];
-      const float t1 = in1[i1 + 2688];
-      const float t2 = km::add(t0, t1);
-      out0[i1] = t2;
-    }
-  });
-}
-
-// nodes sigmoid_129, sigmoid_130, tanh_86, mul_129, mul_130, add_89
-void k129_sigmoid_sigmoid_tanh_mul_mul_add(const float* __restrict in0, const float* __restrict in1,
-    const float* __restrict in2, const float* __restrict in3, float* __restrict out0) {
-  aotic::runtime::parallel_for(2, 96, [&](int64_t i1_begin, int64_t i1_end) {
-    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
-      #pragma omp simd
-      for (int64_t i2 = 0; i2 < 48; ++i2) {
-        const float t0 = in0[192 * i1 + i2];
-        const float t1 = km::sigmoid(t0);
-        const float t2 = in1[48 * i1 + i2];
-        const float t3 = km::mul(t1, t2);
-        const float t4 = in2[192 * i1 + i2];
-        const float t5 = km::sigmoid(t4);
-        const float t6 = in3[192 * i1 + i2];
-        const float t7 = km::tanh(t6);
-        const float t8 = km::mul(t5, t7);
-        const float t9 = km::add(t3, t8);
-        out0[48 * i1 + i2] = t9;
-      }
-    }
-  });
-}
-
-// nodes sigmoid_131, tanh_87, mul_131
-void k130_sigmoid_tanh_mul(const float* __restrict in0, const float* __restrict in1, float* __restrict out0) {
-  aotic::runtime::parallel_for(2, 96, [&](int64_t i1_begin, int64_t i1_end) {
-    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
-      #pragma omp simd
-      for (int64_t i2 = 0; i2 < 48; ++i2) {
-        const float t0 = in0[192 * i1 + i2];
-        const float t1 = km::sigmoid(t0);
-        const float t2 = in1[48 * i1 + i2];
-        const float t3 = km::tanh(t2);
-        const float t4 = km::mul(t1, t3);
-        out0[48 * i1 + i2] = t4;
-      }
-    }
-  });
-}
-
-// nodes slice_53, squeeze_58, add_90
-void k131_slice_squeeze_add(const float* __restrict in0, const float* __restrict in1,
-    float* __restrict out0) {
-  aotic::runtime::parallel_for(384, 384, [&](int64_t i1_begin, int64_t i1_end) {
-    #pragma omp simd
-    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
-      const float t0 = in0[i1];
-      const float t1 = in1[i1 + 3072];
-      const float t2 = km::add(t0, t1);
-      out0[i1] = t2;
-    }
-  });
-}
-
-// nodes sigmoid_132, sigmoid_133, tanh_88, mul_132, mul_133, add_91
-void k132_sigmoid_sigmoid_tanh_mul_mul_add(const float* __restrict in0, const float* __restrict in1,
-    const float* __restrict in2, const float* __restrict in3, float* __restrict out0) {
-  aotic::runtime::parallel_for(2, 96, [&](int64_t i1_begin, int64_t i1_end) {
-    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
-      #pragma omp simd
-      for (int64_t i2 = 0; i2 < 48; ++i2) {
-        const float t0 = in0[192 * i1 + i2];
-        const float t1 = km::sigmoid(t0);
-        const float t2 = in1[48 * i1 + i2];
-        const float t3 = km::mul(t1, t2);
-        const float t4 = in2[192 * i1 + i2];
-        const float t5 = km::sigmoid(t4);
-        const float t6 = in3[192 * i1 + i2];
-        const float t7 = km::tanh(t6);
-        const float t8 = km::mul(t5, t7);
-        const float t9 = km::add(t3, t8);
-        out0[48 * i1 + i2] = t9;
-      }
-    }
-  });
-}
-
-// nodes sigmoid_134, tanh_89, mul_134
-void k133_sigmoid_tanh_mul(const float* __restrict in0, const float* __restrict in1, float* __restrict out0) {
-  aotic::runtime::parallel_for(2, 96, [&](int64_t i1_begin, int64_t i1_end) {
-    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
-      #pragma omp simd
-      for (int64_t i2 = 0; i2 < 48; ++i2) {
-        const float t0 = in0[192 * i1 + i2];
-        const float t1 = km::sigmoid(t0);
-        const float t2 = in1[48 * i1 + i2];
-        const float t3 = km::tanh(t2);
-        const float t4 = km::mul(t1, t3);
-        out0[48 * i1 + i2] = t4;
-      }
-    }
-  });
-}
-
-// nodes slice_54, squeeze_59, add_92
-void k134_slice_squeeze_add(const float* __restrict in0, const float* __restrict in1,
-    float* __restrict out0) {
-  aotic::runtime::parallel_for(384, 384, [&](int64_t i1_begin, int64_t i1_end) {
-    #pragma omp simd
-    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
-      const float t0 = in0[i1];
-      const float t1 = in1[i1 + 3456];
-      const float t2 = km::add(t0, t1);
-      out0[i1] = t2;
-    }
-  });
-}
-
-// nodes sigmoid_135, sigmoid_136, tanh_90, mul_135, mul_136, add_93
-void k135_sigmoid_sigmoid_tanh_mul_mul_add(const float* __restrict in0, const float* __restrict in1,
-    const float* __restrict in2, const float* __restrict in3, float* __restrict out0) {
-  aotic::runtime::parallel_for(2, 96, [&](int64_t i1_begin, int64_t i1_end) {
-    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
-      #pragma omp simd
-      for (int64_t i2 = 0; i2 < 48; ++i2) {
-        const float t0 = in0[192 * i1 + i2];
-        const float t1 = km::sigmoid(t0);
-        const float t2 = in1[48 * i1 + i2];
-        const float t3 = km::mul(t1, t2);
-        const float t4 = in2[192 * i1 + i2];
-        const float t5 = km::sigmoid(t4);
-        const float t6 = in3[192 * i1 + i2];
-        const float t7 = km::tanh(t6);
-        const float t8 = km::mul(t5, t7);
-        const float t9 = km::add(t3, t8);
-        out0[48 * i1 + i2] = t9;
-      }
-    }
-  });
-}
-
-// nodes sigmoid_137, tanh_91, mul_137
-void k136_sigmoid_tanh_mul(const float* __restrict in0, const float* __restrict in1, float* __restrict out0) {
-  aotic::runtime::parallel_for(2, 96, [&](int64_t i1_begin, int64_t i1_end) {
-    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
-      #pragma omp simd
-      for (int64_t i2 = 0; i2 < 48; ++i2) {
-        const float t0 = in0[192 * i1 + i2];
-        const float t1 = km::sigmoid(t0);
-        const float t2 = in1[48 * i1 + i2];
-        const float t3 = km::tanh(t2);
-        const float t4 = km::mul(t1, t3);
-        out0[48 * i1 + i2] = t4;
-      }
-    }
-  });
-}
-
-// nodes slice_55, squeeze_60, add_94
-void k137_slice_squeeze_add(const float* __restrict in0, const float* __restrict in1,
-    float* __restrict out0) {
-  aotic::runtime::parallel_for(384, 384, [&](int64_t i1_begin, int64_t i1_end) {
-    #pragma omp simd
-    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
-      const float t0 = in0[i1];
-      const float t1 = in1[i1 + 3840];
-      const float t2 = km::add(t0, t1);
-      out0[i1] = t2;
-    }
-  });
-}
-
-// nodes sigmoid_138, sigmoid_139, tanh_92, mul_138, mul_139, add_95
-void k138_sigmoid_sigmoid_tanh_mul_mul_add(const float* __restrict in0, const float* __restrict in1,
-    const float* __restrict in2, const float* __restrict in3, float* __restrict out0) {
-  aotic::runtime::parallel_for(2, 96, [&](int64_t i1_begin, int64_t i1_end) {
-    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
-      #pragma omp simd
-      for (int64_t i2 = 0; i2 < 48; ++i2) {
-        const float t0 = in0[192 * i1 + i2];
-        const float t1 = km::sigmoid(t0);
-        const float t2 = in1[48 * i1 + i2];
-        const float t3 = km::mul(t1, t2);
-        const float t4 = in2[192 * i1 + i2];
-        const float t5 = km::sigmoid(t4);
-        const float t6 = in3[192 * i1 + i2];
-        const float t7 = km::tanh(t6);
-        const float t8 = km::mul(t5, t7);
-        const float t9 = km::add(t3, t8);
-        out0[48 * i1 + i2] = t9;
-      }
-    }
-  });
-}
-
-// nodes sigmoid_140, tanh_93, mul_140
-void k139_sigmoid_tanh_mul(const float* __restrict in0, const float* __restrict in1, float* __restrict out0) {
-  aotic::runtime::parallel_for(2, 96, [&](int64_t i1_begin, int64_t i1_end) {
-    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
-      #pragma omp simd
-      for (int64_t i2 = 0; i2 < 48; ++i2) {
-        const float t0 = in0[192 * i1 + i2];
-        const float t1 = km::sigmoid(t0);
-        const float t2 = in1[48 * i1 + i2];
-        const float t3 = km::tanh(t2);
-        const float t4 = km::mul(t1, t3);
-        out0[48 * i1 + i2] = t4;
-      }
-    }
-  });
-}
-
-// nodes slice_56, squeeze_61, add_96
-void k140_slice_squeeze_add(const float* __restrict in0, const float* __restrict in1,
-    float* __restrict out0) {
-  aotic::runtime::parallel_for(384, 384, [&](int64_t i1_begin, int64_t i1_end) {
-    #pragma omp simd
-    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
-      const float t0 = in0[i1];
-      const float t1 = in1[i1 + 4224];
-      const float t2 = km::add(t0, t1);
-      out0[i1] = t2;
-    }
-  });
-}
-
-// nodes sigmoid_141, sigmoid_142, tanh_94, sigmoid_143, mul_141, mul_142, add_97, tanh_95, mul_143
-void k141_sigmoid_sigmoid_tanh_sigmoid_mul_mul_add_tanh_mul(const float* __restrict in0,
-    const float* __restrict in1, const float* __restrict in2, const float* __restrict in3,
-    const float* __restrict in4, float* __restrict out0) {
-  aotic::runtime::parallel_for(2, 96, [&](int64_t i1_begin, int64_t i1_end) {
-    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
-      #pragma omp simd
-      for (int64_t i2 = 0; i2 < 48; ++i2) {
-        const float t0 = in0[192 * i1 + i2];
-        const float t1 = km::sigmoid(t0);
-        const float t2 = in1[192 * i1 + i2];
-        const float t3 = km::sigmoid(t2);
-        const float t4 = in2[48 * i1 + i2];
-        const float t5 = km::mul(t3, t4);
-        const float t6 = in3[192 * i1 + i2];
-        const float t7 = km::sigmoid(t6);
-        const float t8 = in4[192 * i1 + i2];
-        const float t9 = km::tanh(t8);
-        const float t10 = km::mul(t7, t9);
-        const float t11 = km::add(t5, t10);
-        const float t12 = km::tanh(t11);
-        const float t13 = km::mul(t1, t12);
-        out0[48 * i1 + i2] = t13;
-      }
-    }
-  });
-}
-
 // nodes add_98, _log_softmax
-void k142_add_log_softmax(const float* __restrict in0, const float* __restrict in1, float* __restrict out0) {
+void k19_add_log_softmax(const float* __restrict in0, const float* __restrict in1, float* __restrict out0) {
   aotic::runtime::parallel_for(24, 192, [&](int64_t i0_begin, int64_t i0_end) {
     for (int64_t i0 = i0_begin; i0 < i0_end; ++i0) {
       float max = -std::numeric_limits<float>::infinity();
@@ -3327,8 +1095,8 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     const int64_t getitem_6_layout[] = {384, 192, 1};
     TensorHandle getitem_6_copy;
     const float* getitem_6_data = kernel_input<float>(getitem_6.get(), 3, getitem_6_layout, getitem_6_copy);
-    k5_sigmoid_sigmoid_tanh_mul_mul_add(getitem_5_data, add_2_data_1, getitem_4_data, getitem_6_data,
-        aotic::runtime::data<float>(add_4.get()));
+    k2_slice_squeeze_unsqueeze_sigmoid_sigmoid_tanh_mul(getitem_5_data, add_2_data_1, getitem_4_data,
+        getitem_6_data, aotic::runtime::data<float>(add_4.get()));
   }
   // add_2 is free: its buffer is kept for mul_5
   getitem_4.reset();
@@ -3345,7 +1113,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     const int64_t add_4_layout[] = {96, 48, 1};
     TensorHandle add_4_copy;
     const float* add_4_data = kernel_input<float>(add_4.get(), 3, add_4_layout, add_4_copy);
-    k6_sigmoid_tanh_mul(getitem_7_data, add_4_data, aotic::runtime::data<float>(mul_5.get()));
+    k3_sigmoid_tanh_mul(getitem_7_data, add_4_data, aotic::runtime::data<float>(mul_5.get()));
   }
   getitem_7.reset();
   // node 'view_7' (aten.view.default)
@@ -3385,7 +1153,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     const int64_t add_layout_2[] = {384, 192, 1};
     TensorHandle add_copy_2;
     const float* add_data_2 = kernel_input<float>(add.get(), 3, add_layout_2, add_copy_2);
-    k7_slice_squeeze_add(view_8_data, add_data_2, aotic::runtime::data<float>(add_5.get()));
+    k5_slice_squeeze_add(view_8_data, add_data_2, aotic::runtime::data<float>(add_5.get()));
   }
   view_8.reset();
   // node 'split_with_sizes_2' (aten.split_with_sizes.default)
@@ -3427,8 +1195,8 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     TensorHandle getitem_10_copy;
     const float* getitem_10_data = kernel_input<float>(getitem_10.get(), 3, getitem_10_layout,
         getitem_10_copy);
-    k8_sigmoid_sigmoid_tanh_mul_mul_add(getitem_9_data, add_4_data_1, getitem_8_data, getitem_10_data,
-        aotic::runtime::data<float>(add_6.get()));
+    k2_slice_squeeze_unsqueeze_sigmoid_sigmoid_tanh_mul(getitem_9_data, add_4_data_1, getitem_8_data,
+        getitem_10_data, aotic::runtime::data<float>(add_6.get()));
   }
   // add_4 is free: its buffer is kept for mul_8
   getitem_8.reset();
@@ -3446,7 +1214,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     const int64_t add_6_layout[] = {96, 48, 1};
     TensorHandle add_6_copy;
     const float* add_6_data = kernel_input<float>(add_6.get(), 3, add_6_layout, add_6_copy);
-    k9_sigmoid_tanh_mul(getitem_11_data, add_6_data, aotic::runtime::data<float>(mul_8.get()));
+    k3_sigmoid_tanh_mul(getitem_11_data, add_6_data, aotic::runtime::data<float>(mul_8.get()));
   }
   getitem_11.reset();
   // node 'view_9' (aten.view.default)
@@ -3487,7 +1255,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     const int64_t add_layout_3[] = {384, 192, 1};
     TensorHandle add_copy_3;
     const float* add_data_3 = kernel_input<float>(add.get(), 3, add_layout_3, add_copy_3);
-    k10_slice_squeeze_add(view_10_data, add_data_3, aotic::runtime::data<float>(add_7.get()));
+    k6_slice_squeeze_add(view_10_data, add_data_3, aotic::runtime::data<float>(add_7.get()));
   }
   view_10.reset();
   // node 'split_with_sizes_3' (aten.split_with_sizes.default)
@@ -3531,8 +1299,8 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     TensorHandle getitem_14_copy;
     const float* getitem_14_data = kernel_input<float>(getitem_14.get(), 3, getitem_14_layout,
         getitem_14_copy);
-    k11_sigmoid_sigmoid_tanh_mul_mul_add(getitem_13_data, add_6_data_1, getitem_12_data, getitem_14_data,
-        aotic::runtime::data<float>(add_8.get()));
+    k2_slice_squeeze_unsqueeze_sigmoid_sigmoid_tanh_mul(getitem_13_data, add_6_data_1, getitem_12_data,
+        getitem_14_data, aotic::runtime::data<float>(add_8.get()));
   }
   // add_6 is free: its buffer is kept for mul_11
   getitem_12.reset();
@@ -3550,7 +1318,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     const int64_t add_8_layout[] = {96, 48, 1};
     TensorHandle add_8_copy;
     const float* add_8_data = kernel_input<float>(add_8.get(), 3, add_8_layout, add_8_copy);
-    k12_sigmoid_tanh_mul(getitem_15_data, add_8_data, aotic::runtime::data<float>(mul_11.get()));
+    k3_sigmoid_tanh_mul(getitem_15_data, add_8_data, aotic::runtime::data<float>(mul_11.get()));
   }
   getitem_15.reset();
   // node 'view_11' (aten.view.default)
@@ -3592,7 +1360,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     const int64_t add_layout_4[] = {384, 192, 1};
     TensorHandle add_copy_4;
     const float* add_data_4 = kernel_input<float>(add.get(), 3, add_layout_4, add_copy_4);
-    k13_slice_squeeze_add(view_12_data, add_data_4, aotic::runtime::data<float>(add_9.get()));
+    k7_slice_squeeze_add(view_12_data, add_data_4, aotic::runtime::data<float>(add_9.get()));
   }
   view_12.reset();
   // node 'split_with_sizes_4' (aten.split_with_sizes.default)
@@ -3636,8 +1404,8 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     TensorHandle getitem_18_copy;
     const float* getitem_18_data = kernel_input<float>(getitem_18.get(), 3, getitem_18_layout,
         getitem_18_copy);
-    k14_sigmoid_sigmoid_tanh_mul_mul_add(getitem_17_data, add_8_data_1, getitem_16_data, getitem_18_data,
-        aotic::runtime::data<float>(add_10.get()));
+    k2_slice_squeeze_unsqueeze_sigmoid_sigmoid_tanh_mul(getitem_17_data, add_8_data_1, getitem_16_data,
+        getitem_18_data, aotic::runtime::data<float>(add_10.get()));
   }
   // add_8 is free: its buffer is kept for mul_14
   getitem_16.reset();
@@ -3655,7 +1423,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     const int64_t add_10_layout[] = {96, 48, 1};
     TensorHandle add_10_copy;
     const float* add_10_data = kernel_input<float>(add_10.get(), 3, add_10_layout, add_10_copy);
-    k15_sigmoid_tanh_mul(getitem_19_data, add_10_data, aotic::runtime::data<float>(mul_14.get()));
+    k3_sigmoid_tanh_mul(getitem_19_data, add_10_data, aotic::runtime::data<float>(mul_14.get()));
   }
   getitem_19.reset();
   // node 'view_13' (aten.view.default)
@@ -3697,7 +1465,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     const int64_t add_layout_5[] = {384, 192, 1};
     TensorHandle add_copy_5;
     const float* add_data_5 = kernel_input<float>(add.get(), 3, add_layout_5, add_copy_5);
-    k16_slice_squeeze_add(view_14_data, add_data_5, aotic::runtime::data<float>(add_11.get()));
+    k8_slice_squeeze_add(view_14_data, add_data_5, aotic::runtime::data<float>(add_11.get()));
   }
   view_14.reset();
   // node 'split_with_sizes_5' (aten.split_with_sizes.default)
@@ -3741,7 +1509,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     TensorHandle getitem_22_copy;
     const float* getitem_22_data = kernel_input<float>(getitem_22.get(), 3, getitem_22_layout,
         getitem_22_copy);
-    k17_sigmoid_sigmoid_tanh_mul_mul_add(getitem_21_data, add_10_data_1, getitem_20_data,
+    k2_slice_squeeze_unsqueeze_sigmoid_sigmoid_tanh_mul(getitem_21_data, add_10_data_1, getitem_20_data,
         getitem_22_data, aotic::runtime::data<float>(add_12.get()));
   }
   // add_10 is free: its buffer is kept for mul_17
@@ -3760,7 +1528,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     const int64_t add_12_layout[] = {96, 48, 1};
     TensorHandle add_12_copy;
     const float* add_12_data = kernel_input<float>(add_12.get(), 3, add_12_layout, add_12_copy);
-    k18_sigmoid_tanh_mul(getitem_23_data, add_12_data, aotic::runtime::data<float>(mul_17.get()));
+    k3_sigmoid_tanh_mul(getitem_23_data, add_12_data, aotic::runtime::data<float>(mul_17.get()));
   }
   getitem_23.reset();
   // node 'view_15' (aten.view.default)
@@ -3802,7 +1570,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     const int64_t add_layout_6[] = {384, 192, 1};
     TensorHandle add_copy_6;
     const float* add_data_6 = kernel_input<float>(add.get(), 3, add_layout_6, add_copy_6);
-    k19_slice_squeeze_add(view_16_data, add_data_6, aotic::runtime::data<float>(add_13.get()));
+    k9_slice_squeeze_add(view_16_data, add_data_6, aotic::runtime::data<float>(add_13.get()));
   }
   view_16.reset();
   // node 'split_with_sizes_6' (aten.split_with_sizes.default)
@@ -3846,7 +1614,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     TensorHandle getitem_26_copy;
     const float* getitem_26_data = kernel_input<float>(getitem_26.get(), 3, getitem_26_layout,
         getitem_26_copy);
-    k20_sigmoid_sigmoid_tanh_mul_mul_add(getitem_25_data, add_12_data_1, getitem_24_data,
+    k2_slice_squeeze_unsqueeze_sigmoid_sigmoid_tanh_mul(getitem_25_data, add_12_data_1, getitem_24_data,
         getitem_26_data, aotic::runtime::data<float>(add_14.get()));
   }
   // add_12 is free: its buffer is kept for mul_20
@@ -3865,7 +1633,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     const int64_t add_14_layout[] = {96, 48, 1};
     TensorHandle add_14_copy;
     const float* add_14_data = kernel_input<float>(add_14.get(), 3, add_14_layout, add_14_copy);
-    k21_sigmoid_tanh_mul(getitem_27_data, add_14_data, aotic::runtime::data<float>(mul_20.get()));
+    k3_sigmoid_tanh_mul(getitem_27_data, add_14_data, aotic::runtime::data<float>(mul_20.get()));
   }
   getitem_27.reset();
   // node 'view_17' (aten.view.default)
@@ -3907,7 +1675,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     const int64_t add_layout_7[] = {384, 192, 1};
     TensorHandle add_copy_7;
     const float* add_data_7 = kernel_input<float>(add.get(), 3, add_layout_7, add_copy_7);
-    k22_slice_squeeze_add(view_18_data, add_data_7, aotic::runtime::data<float>(add_15.get()));
+    k10_slice_squeeze_add(view_18_data, add_data_7, aotic::runtime::data<float>(add_15.get()));
   }
   view_18.reset();
   // node 'split_with_sizes_7' (aten.split_with_sizes.default)
@@ -3951,7 +1719,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     TensorHandle getitem_30_copy;
     const float* getitem_30_data = kernel_input<float>(getitem_30.get(), 3, getitem_30_layout,
         getitem_30_copy);
-    k23_sigmoid_sigmoid_tanh_mul_mul_add(getitem_29_data, add_14_data_1, getitem_28_data,
+    k2_slice_squeeze_unsqueeze_sigmoid_sigmoid_tanh_mul(getitem_29_data, add_14_data_1, getitem_28_data,
         getitem_30_data, aotic::runtime::data<float>(add_16.get()));
   }
   // add_14 is free: its buffer is kept for mul_23
@@ -3970,7 +1738,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     const int64_t add_16_layout[] = {96, 48, 1};
     TensorHandle add_16_copy;
     const float* add_16_data = kernel_input<float>(add_16.get(), 3, add_16_layout, add_16_copy);
-    k24_sigmoid_tanh_mul(getitem_31_data, add_16_data, aotic::runtime::data<float>(mul_23.get()));
+    k3_sigmoid_tanh_mul(getitem_31_data, add_16_data, aotic::runtime::data<float>(mul_23.get()));
   }
   getitem_31.reset();
   // node 'view_19' (aten.view.default)
@@ -4012,7 +1780,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     const int64_t add_layout_8[] = {384, 192, 1};
     TensorHandle add_copy_8;
     const float* add_data_8 = kernel_input<float>(add.get(), 3, add_layout_8, add_copy_8);
-    k25_slice_squeeze_add(view_20_data, add_data_8, aotic::runtime::data<float>(add_17.get()));
+    k11_slice_squeeze_add(view_20_data, add_data_8, aotic::runtime::data<float>(add_17.get()));
   }
   view_20.reset();
   // node 'split_with_sizes_8' (aten.split_with_sizes.default)
@@ -4056,7 +1824,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     TensorHandle getitem_34_copy;
     const float* getitem_34_data = kernel_input<float>(getitem_34.get(), 3, getitem_34_layout,
         getitem_34_copy);
-    k26_sigmoid_sigmoid_tanh_mul_mul_add(getitem_33_data, add_16_data_1, getitem_32_data,
+    k2_slice_squeeze_unsqueeze_sigmoid_sigmoid_tanh_mul(getitem_33_data, add_16_data_1, getitem_32_data,
         getitem_34_data, aotic::runtime::data<float>(add_18.get()));
   }
   // add_16 is free: its buffer is kept for mul_26
@@ -4075,7 +1843,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     const int64_t add_18_layout[] = {96, 48, 1};
     TensorHandle add_18_copy;
     const float* add_18_data = kernel_input<float>(add_18.get(), 3, add_18_layout, add_18_copy);
-    k27_sigmoid_tanh_mul(getitem_35_data, add_18_data, aotic::runtime::data<float>(mul_26.get()));
+    k3_sigmoid_tanh_mul(getitem_35_data, add_18_data, aotic::runtime::data<float>(mul_26.get()));
   }
   getitem_35.reset();
   // node 'view_21' (aten.view.default)
@@ -4117,7 +1885,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     const int64_t add_layout_9[] = {384, 192, 1};
     TensorHandle add_copy_9;
     const float* add_data_9 = kernel_input<float>(add.get(), 3, add_layout_9, add_copy_9);
-    k28_slice_squeeze_add(view_22_data, add_data_9, aotic::runtime::data<float>(add_19.get()));
+    k12_slice_squeeze_add(view_22_data, add_data_9, aotic::runtime::data<float>(add_19.get()));
   }
   view_22.reset();
   // node 'split_with_sizes_9' (aten.split_with_sizes.default)
@@ -4161,7 +1929,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     TensorHandle getitem_38_copy;
     const float* getitem_38_data = kernel_input<float>(getitem_38.get(), 3, getitem_38_layout,
         getitem_38_copy);
-    k29_sigmoid_sigmoid_tanh_mul_mul_add(getitem_37_data, add_18_data_1, getitem_36_data,
+    k2_slice_squeeze_unsqueeze_sigmoid_sigmoid_tanh_mul(getitem_37_data, add_18_data_1, getitem_36_data,
         getitem_38_data, aotic::runtime::data<float>(add_20.get()));
   }
   // add_18 is free: its buffer is kept for mul_29
@@ -4180,7 +1948,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     const int64_t add_20_layout[] = {96, 48, 1};
     TensorHandle add_20_copy;
     const float* add_20_data = kernel_input<float>(add_20.get(), 3, add_20_layout, add_20_copy);
-    k30_sigmoid_tanh_mul(getitem_39_data, add_20_data, aotic::runtime::data<float>(mul_29.get()));
+    k3_sigmoid_tanh_mul(getitem_39_data, add_20_data, aotic::runtime::data<float>(mul_29.get()));
   }
   getitem_39.reset();
   // node 'view_23' (aten.view.default)
@@ -4223,7 +1991,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     const int64_t add_layout_10[] = {384, 192, 1};
     TensorHandle add_copy_10;
     const float* add_data_10 = kernel_input<float>(add.get(), 3, add_layout_10, add_copy_10);
-    k31_slice_squeeze_add(view_24_data, add_data_10, aotic::runtime::data<float>(add_21.get()));
+    k13_slice_squeeze_add(view_24_data, add_data_10, aotic::runtime::data<float>(add_21.get()));
   }
   view_24.reset();
   // node 'split_with_sizes_10' (aten.split_with_sizes.default)
@@ -4267,7 +2035,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     TensorHandle getitem_42_copy;
     const float* getitem_42_data = kernel_input<float>(getitem_42.get(), 3, getitem_42_layout,
         getitem_42_copy);
-    k32_sigmoid_sigmoid_tanh_mul_mul_add(getitem_41_data, add_20_data_1, getitem_40_data,
+    k2_slice_squeeze_unsqueeze_sigmoid_sigmoid_tanh_mul(getitem_41_data, add_20_data_1, getitem_40_data,
         getitem_42_data, aotic::runtime::data<float>(add_22.get()));
   }
   // add_20 is free: its buffer is kept for mul_32
@@ -4286,7 +2054,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     const int64_t add_22_layout[] = {96, 48, 1};
     TensorHandle add_22_copy;
     const float* add_22_data = kernel_input<float>(add_22.get(), 3, add_22_layout, add_22_copy);
-    k33_sigmoid_tanh_mul(getitem_43_data, add_22_data, aotic::runtime::data<float>(mul_32.get()));
+    k3_sigmoid_tanh_mul(getitem_43_data, add_22_data, aotic::runtime::data<float>(mul_32.get()));
   }
   getitem_43.reset();
   // node 'view_25' (aten.view.default)
@@ -4329,7 +2097,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     const int64_t add_layout_11[] = {384, 192, 1};
     TensorHandle add_copy_11;
     const float* add_data_11 = kernel_input<float>(add.get(), 3, add_layout_11, add_copy_11);
-    k34_slice_squeeze_add(view_26_data, add_data_11, aotic::runtime::data<float>(add_23.get()));
+    k14_slice_squeeze_add(view_26_data, add_data_11, aotic::runtime::data<float>(add_23.get()));
   }
   // add is free: its buffer is kept for bmm_1
   view_26.reset();
@@ -4378,7 +2146,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     TensorHandle getitem_46_copy;
     const float* getitem_46_data = kernel_input<float>(getitem_46.get(), 3, getitem_46_layout,
         getitem_46_copy);
-    k35_sigmoid_sigmoid_tanh_sigmoid_mul_mul_add_tanh_mul(getitem_47_data, getitem_45_data,
+    k15_sigmoid_sigmoid_tanh_sigmoid_mul_mul_add_tanh_mul(getitem_47_data, getitem_45_data,
         add_22_data_1, getitem_44_data, getitem_46_data, aotic::runtime::data<float>(mul_35.get()));
   }
   // add_22 is free: its buffer is kept for mul_71
@@ -4470,7 +2238,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     TensorHandle p_lstm_bias_ih_l0_reverse_copy;
     const float* p_lstm_bias_ih_l0_reverse_data = kernel_input<float>(p_lstm_bias_ih_l0_reverse, 1,
         p_lstm_bias_ih_l0_reverse_layout, p_lstm_bias_ih_l0_reverse_copy);
-    k36_add(view_29_data, p_lstm_bias_ih_l0_reverse_data, aotic::runtime::data<float>(add_25.get()));
+    k0_add(view_29_data, p_lstm_bias_ih_l0_reverse_data, aotic::runtime::data<float>(add_25.get()));
   }
   view_29.reset();
   // node 'flip' (aten.flip.default)
@@ -4519,7 +2287,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     const int64_t flip_layout[] = {384, 192, 1};
     TensorHandle flip_copy;
     const float* flip_data = kernel_input<float>(flip.get(), 3, flip_layout, flip_copy);
-    k37_slice_squeeze_add(view_31_data, flip_data, aotic::runtime::data<float>(add_26.get()));
+    k1_slice_squeeze_add(view_31_data, flip_data, aotic::runtime::data<float>(add_26.get()));
   }
   view_31.reset();
   // node 'split_with_sizes_12' (aten.split_with_sizes.default)
@@ -4559,7 +2327,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     TensorHandle getitem_50_copy;
     const float* getitem_50_data = kernel_input<float>(getitem_50.get(), 3, getitem_50_layout,
         getitem_50_copy);
-    k38_slice_squeeze_unsqueeze_sigmoid_sigmoid_tanh_mul(getitem_49_data, full_1_data_1, getitem_48_data,
+    k16_slice_squeeze_unsqueeze_sigmoid_sigmoid_tanh_mul(getitem_49_data, full_1_data_1, getitem_48_data,
         getitem_50_data, aotic::runtime::data<float>(add_27.get()));
   }
   getitem_48.reset();
@@ -4577,7 +2345,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     const int64_t add_27_layout[] = {96, 48, 1};
     TensorHandle add_27_copy;
     const float* add_27_data = kernel_input<float>(add_27.get(), 3, add_27_layout, add_27_copy);
-    k39_sigmoid_tanh_mul(getitem_51_data, add_27_data, aotic::runtime::data<float>(mul_38.get()));
+    k3_sigmoid_tanh_mul(getitem_51_data, add_27_data, aotic::runtime::data<float>(mul_38.get()));
   }
   getitem_51.reset();
   // node 'view_32' (aten.view.default)
@@ -4620,7 +2388,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     const int64_t flip_layout_1[] = {384, 192, 1};
     TensorHandle flip_copy_1;
     const float* flip_data_1 = kernel_input<float>(flip.get(), 3, flip_layout_1, flip_copy_1);
-    k40_slice_squeeze_add(view_33_data, flip_data_1, aotic::runtime::data<float>(add_28.get()));
+    k4_slice_squeeze_add(view_33_data, flip_data_1, aotic::runtime::data<float>(add_28.get()));
   }
   view_33.reset();
   // node 'split_with_sizes_13' (aten.split_with_sizes.default)
@@ -4660,7 +2428,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     TensorHandle getitem_54_copy;
     const float* getitem_54_data = kernel_input<float>(getitem_54.get(), 3, getitem_54_layout,
         getitem_54_copy);
-    k41_sigmoid_sigmoid_tanh_mul_mul_add(getitem_53_data, add_27_data_1, getitem_52_data,
+    k2_slice_squeeze_unsqueeze_sigmoid_sigmoid_tanh_mul(getitem_53_data, add_27_data_1, getitem_52_data,
         getitem_54_data, aotic::runtime::data<float>(add_29.get()));
   }
   // add_27 is free: its buffer is kept for mul_41
@@ -4679,7 +2447,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     const int64_t add_29_layout[] = {96, 48, 1};
     TensorHandle add_29_copy;
     const float* add_29_data = kernel_input<float>(add_29.get(), 3, add_29_layout, add_29_copy);
-    k42_sigmoid_tanh_mul(getitem_55_data, add_29_data, aotic::runtime::data<float>(mul_41.get()));
+    k3_sigmoid_tanh_mul(getitem_55_data, add_29_data, aotic::runtime::data<float>(mul_41.get()));
   }
   getitem_55.reset();
   // node 'view_34' (aten.view.default)
@@ -4722,7 +2490,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     const int64_t flip_layout_2[] = {384, 192, 1};
     TensorHandle flip_copy_2;
     const float* flip_data_2 = kernel_input<float>(flip.get(), 3, flip_layout_2, flip_copy_2);
-    k43_slice_squeeze_add(view_35_data, flip_data_2, aotic::runtime::data<float>(add_30.get()));
+    k5_slice_squeeze_add(view_35_data, flip_data_2, aotic::runtime::data<float>(add_30.get()));
   }
   view_35.reset();
   // node 'split_with_sizes_14' (aten.split_with_sizes.default)
@@ -4762,7 +2530,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     TensorHandle getitem_58_copy;
     const float* getitem_58_data = kernel_input<float>(getitem_58.get(), 3, getitem_58_layout,
         getitem_58_copy);
-    k44_sigmoid_sigmoid_tanh_mul_mul_add(getitem_57_data, add_29_data_1, getitem_56_data,
+    k2_slice_squeeze_unsqueeze_sigmoid_sigmoid_tanh_mul(getitem_57_data, add_29_data_1, getitem_56_data,
         getitem_58_data, aotic::runtime::data<float>(add_31.get()));
   }
   // add_29 is free: its buffer is kept for mul_44
@@ -4781,7 +2549,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     const int64_t add_31_layout[] = {96, 48, 1};
     TensorHandle add_31_copy;
     const float* add_31_data = kernel_input<float>(add_31.get(), 3, add_31_layout, add_31_copy);
-    k45_sigmoid_tanh_mul(getitem_59_data, add_31_data, aotic::runtime::data<float>(mul_44.get()));
+    k3_sigmoid_tanh_mul(getitem_59_data, add_31_data, aotic::runtime::data<float>(mul_44.get()));
   }
   getitem_59.reset();
   // node 'view_36' (aten.view.default)
@@ -4824,7 +2592,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     const int64_t flip_layout_3[] = {384, 192, 1};
     TensorHandle flip_copy_3;
     const float* flip_data_3 = kernel_input<float>(flip.get(), 3, flip_layout_3, flip_copy_3);
-    k46_slice_squeeze_add(view_37_data, flip_data_3, aotic::runtime::data<float>(add_32.get()));
+    k6_slice_squeeze_add(view_37_data, flip_data_3, aotic::runtime::data<float>(add_32.get()));
   }
   view_37.reset();
   // node 'split_with_sizes_15' (aten.split_with_sizes.default)
@@ -4864,7 +2632,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     TensorHandle getitem_62_copy;
     const float* getitem_62_data = kernel_input<float>(getitem_62.get(), 3, getitem_62_layout,
         getitem_62_copy);
-    k47_sigmoid_sigmoid_tanh_mul_mul_add(getitem_61_data, add_31_data_1, getitem_60_data,
+    k2_slice_squeeze_unsqueeze_sigmoid_sigmoid_tanh_mul(getitem_61_data, add_31_data_1, getitem_60_data,
         getitem_62_data, aotic::runtime::data<float>(add_33.get()));
   }
   // add_31 is free: its buffer is kept for mul_47
@@ -4883,7 +2651,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     const int64_t add_33_layout[] = {96, 48, 1};
     TensorHandle add_33_copy;
     const float* add_33_data = kernel_input<float>(add_33.get(), 3, add_33_layout, add_33_copy);
-    k48_sigmoid_tanh_mul(getitem_63_data, add_33_data, aotic::runtime::data<float>(mul_47.get()));
+    k3_sigmoid_tanh_mul(getitem_63_data, add_33_data, aotic::runtime::data<float>(mul_47.get()));
   }
   getitem_63.reset();
   // node 'view_38' (aten.view.default)
@@ -4926,7 +2694,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     const int64_t flip_layout_4[] = {384, 192, 1};
     TensorHandle flip_copy_4;
     const float* flip_data_4 = kernel_input<float>(flip.get(), 3, flip_layout_4, flip_copy_4);
-    k49_slice_squeeze_add(view_39_data, flip_data_4, aotic::runtime::data<float>(add_34.get()));
+    k7_slice_squeeze_add(view_39_data, flip_data_4, aotic::runtime::data<float>(add_34.get()));
   }
   view_39.reset();
   // node 'split_with_sizes_16' (aten.split_with_sizes.default)
@@ -4966,7 +2734,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     TensorHandle getitem_66_copy;
     const float* getitem_66_data = kernel_input<float>(getitem_66.get(), 3, getitem_66_layout,
         getitem_66_copy);
-    k50_sigmoid_sigmoid_tanh_mul_mul_add(getitem_65_data, add_33_data_1, getitem_64_data,
+    k2_slice_squeeze_unsqueeze_sigmoid_sigmoid_tanh_mul(getitem_65_data, add_33_data_1, getitem_64_data,
         getitem_66_data, aotic::runtime::data<float>(add_35.get()));
   }
   // add_33 is free: its buffer is kept for mul_50
@@ -4985,7 +2753,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     const int64_t add_35_layout[] = {96, 48, 1};
     TensorHandle add_35_copy;
     const float* add_35_data = kernel_input<float>(add_35.get(), 3, add_35_layout, add_35_copy);
-    k51_sigmoid_tanh_mul(getitem_67_data, add_35_data, aotic::runtime::data<float>(mul_50.get()));
+    k3_sigmoid_tanh_mul(getitem_67_data, add_35_data, aotic::runtime::data<float>(mul_50.get()));
   }
   getitem_67.reset();
   // node 'view_40' (aten.view.default)
@@ -5028,7 +2796,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     const int64_t flip_layout_5[] = {384, 192, 1};
     TensorHandle flip_copy_5;
     const float* flip_data_5 = kernel_input<float>(flip.get(), 3, flip_layout_5, flip_copy_5);
-    k52_slice_squeeze_add(view_41_data, flip_data_5, aotic::runtime::data<float>(add_36.get()));
+    k8_slice_squeeze_add(view_41_data, flip_data_5, aotic::runtime::data<float>(add_36.get()));
   }
   view_41.reset();
   // node 'split_with_sizes_17' (aten.split_with_sizes.default)
@@ -5068,7 +2836,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     TensorHandle getitem_70_copy;
     const float* getitem_70_data = kernel_input<float>(getitem_70.get(), 3, getitem_70_layout,
         getitem_70_copy);
-    k53_sigmoid_sigmoid_tanh_mul_mul_add(getitem_69_data, add_35_data_1, getitem_68_data,
+    k2_slice_squeeze_unsqueeze_sigmoid_sigmoid_tanh_mul(getitem_69_data, add_35_data_1, getitem_68_data,
         getitem_70_data, aotic::runtime::data<float>(add_37.get()));
   }
   // add_35 is free: its buffer is kept for mul_53
@@ -5087,7 +2855,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     const int64_t add_37_layout[] = {96, 48, 1};
     TensorHandle add_37_copy;
     const float* add_37_data = kernel_input<float>(add_37.get(), 3, add_37_layout, add_37_copy);
-    k54_sigmoid_tanh_mul(getitem_71_data, add_37_data, aotic::runtime::data<float>(mul_53.get()));
+    k3_sigmoid_tanh_mul(getitem_71_data, add_37_data, aotic::runtime::data<float>(mul_53.get()));
   }
   getitem_71.reset();
   // node 'view_42' (aten.view.default)
@@ -5130,7 +2898,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     const int64_t flip_layout_6[] = {384, 192, 1};
     TensorHandle flip_copy_6;
     const float* flip_data_6 = kernel_input<float>(flip.get(), 3, flip_layout_6, flip_copy_6);
-    k55_slice_squeeze_add(view_43_data, flip_data_6, aotic::runtime::data<float>(add_38.get()));
+    k9_slice_squeeze_add(view_43_data, flip_data_6, aotic::runtime::data<float>(add_38.get()));
   }
   view_43.reset();
   // node 'split_with_sizes_18' (aten.split_with_sizes.default)
@@ -5170,7 +2938,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     TensorHandle getitem_74_copy;
     const float* getitem_74_data = kernel_input<float>(getitem_74.get(), 3, getitem_74_layout,
         getitem_74_copy);
-    k56_sigmoid_sigmoid_tanh_mul_mul_add(getitem_73_data, add_37_data_1, getitem_72_data,
+    k2_slice_squeeze_unsqueeze_sigmoid_sigmoid_tanh_mul(getitem_73_data, add_37_data_1, getitem_72_data,
         getitem_74_data, aotic::runtime::data<float>(add_39.get()));
   }
   // add_37 is free: its buffer is kept for mul_56
@@ -5189,7 +2957,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     const int64_t add_39_layout[] = {96, 48, 1};
     TensorHandle add_39_copy;
     const float* add_39_data = kernel_input<float>(add_39.get(), 3, add_39_layout, add_39_copy);
-    k57_sigmoid_tanh_mul(getitem_75_data, add_39_data, aotic::runtime::data<float>(mul_56.get()));
+    k3_sigmoid_tanh_mul(getitem_75_data, add_39_data, aotic::runtime::data<float>(mul_56.get()));
   }
   getitem_75.reset();
   // node 'view_44' (aten.view.default)
@@ -5232,7 +3000,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     const int64_t flip_layout_7[] = {384, 192, 1};
     TensorHandle flip_copy_7;
     const float* flip_data_7 = kernel_input<float>(flip.get(), 3, flip_layout_7, flip_copy_7);
-    k58_slice_squeeze_add(view_45_data, flip_data_7, aotic::runtime::data<float>(add_40.get()));
+    k10_slice_squeeze_add(view_45_data, flip_data_7, aotic::runtime::data<float>(add_40.get()));
   }
   view_45.reset();
   // node 'split_with_sizes_19' (aten.split_with_sizes.default)
@@ -5272,7 +3040,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     TensorHandle getitem_78_copy;
     const float* getitem_78_data = kernel_input<float>(getitem_78.get(), 3, getitem_78_layout,
         getitem_78_copy);
-    k59_sigmoid_sigmoid_tanh_mul_mul_add(getitem_77_data, add_39_data_1, getitem_76_data,
+    k2_slice_squeeze_unsqueeze_sigmoid_sigmoid_tanh_mul(getitem_77_data, add_39_data_1, getitem_76_data,
         getitem_78_data, aotic::runtime::data<float>(add_41.get()));
   }
   // add_39 is free: its buffer is kept for mul_59
@@ -5291,7 +3059,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     const int64_t add_41_layout[] = {96, 48, 1};
     TensorHandle add_41_copy;
     const float* add_41_data = kernel_input<float>(add_41.get(), 3, add_41_layout, add_41_copy);
-    k60_sigmoid_tanh_mul(getitem_79_data, add_41_data, aotic::runtime::data<float>(mul_59.get()));
+    k3_sigmoid_tanh_mul(getitem_79_data, add_41_data, aotic::runtime::data<float>(mul_59.get()));
   }
   getitem_79.reset();
   // node 'view_46' (aten.view.default)
@@ -5334,7 +3102,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     const int64_t flip_layout_8[] = {384, 192, 1};
     TensorHandle flip_copy_8;
     const float* flip_data_8 = kernel_input<float>(flip.get(), 3, flip_layout_8, flip_copy_8);
-    k61_slice_squeeze_add(view_47_data, flip_data_8, aotic::runtime::data<float>(add_42.get()));
+    k11_slice_squeeze_add(view_47_data, flip_data_8, aotic::runtime::data<float>(add_42.get()));
   }
   view_47.reset();
   // node 'split_with_sizes_20' (aten.split_with_sizes.default)
@@ -5374,7 +3142,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     TensorHandle getitem_82_copy;
     const float* getitem_82_data = kernel_input<float>(getitem_82.get(), 3, getitem_82_layout,
         getitem_82_copy);
-    k62_sigmoid_sigmoid_tanh_mul_mul_add(getitem_81_data, add_41_data_1, getitem_80_data,
+    k2_slice_squeeze_unsqueeze_sigmoid_sigmoid_tanh_mul(getitem_81_data, add_41_data_1, getitem_80_data,
         getitem_82_data, aotic::runtime::data<float>(add_43.get()));
   }
   // add_41 is free: its buffer is kept for mul_62
@@ -5393,7 +3161,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     const int64_t add_43_layout[] = {96, 48, 1};
     TensorHandle add_43_copy;
     const float* add_43_data = kernel_input<float>(add_43.get(), 3, add_43_layout, add_43_copy);
-    k63_sigmoid_tanh_mul(getitem_83_data, add_43_data, aotic::runtime::data<float>(mul_62.get()));
+    k3_sigmoid_tanh_mul(getitem_83_data, add_43_data, aotic::runtime::data<float>(mul_62.get()));
   }
   getitem_83.reset();
   // node 'view_48' (aten.view.default)
@@ -5436,7 +3204,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     const int64_t flip_layout_9[] = {384, 192, 1};
     TensorHandle flip_copy_9;
     const float* flip_data_9 = kernel_input<float>(flip.get(), 3, flip_layout_9, flip_copy_9);
-    k64_slice_squeeze_add(view_49_data, flip_data_9, aotic::runtime::data<float>(add_44.get()));
+    k12_slice_squeeze_add(view_49_data, flip_data_9, aotic::runtime::data<float>(add_44.get()));
   }
   view_49.reset();
   // node 'split_with_sizes_21' (aten.split_with_sizes.default)
@@ -5476,7 +3244,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     TensorHandle getitem_86_copy;
     const float* getitem_86_data = kernel_input<float>(getitem_86.get(), 3, getitem_86_layout,
         getitem_86_copy);
-    k65_sigmoid_sigmoid_tanh_mul_mul_add(getitem_85_data, add_43_data_1, getitem_84_data,
+    k2_slice_squeeze_unsqueeze_sigmoid_sigmoid_tanh_mul(getitem_85_data, add_43_data_1, getitem_84_data,
         getitem_86_data, aotic::runtime::data<float>(add_45.get()));
   }
   // add_43 is free: its buffer is kept for mul_65
@@ -5495,7 +3263,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     const int64_t add_45_layout[] = {96, 48, 1};
     TensorHandle add_45_copy;
     const float* add_45_data = kernel_input<float>(add_45.get(), 3, add_45_layout, add_45_copy);
-    k66_sigmoid_tanh_mul(getitem_87_data, add_45_data, aotic::runtime::data<float>(mul_65.get()));
+    k3_sigmoid_tanh_mul(getitem_87_data, add_45_data, aotic::runtime::data<float>(mul_65.get()));
   }
   getitem_87.reset();
   // node 'view_50' (aten.view.default)
@@ -5538,7 +3306,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     const int64_t flip_layout_10[] = {384, 192, 1};
     TensorHandle flip_copy_10;
     const float* flip_data_10 = kernel_input<float>(flip.get(), 3, flip_layout_10, flip_copy_10);
-    k67_slice_squeeze_add(view_51_data, flip_data_10, aotic::runtime::data<float>(add_46.get()));
+    k13_slice_squeeze_add(view_51_data, flip_data_10, aotic::runtime::data<float>(add_46.get()));
   }
   view_51.reset();
   // node 'split_with_sizes_22' (aten.split_with_sizes.default)
@@ -5578,7 +3346,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     TensorHandle getitem_90_copy;
     const float* getitem_90_data = kernel_input<float>(getitem_90.get(), 3, getitem_90_layout,
         getitem_90_copy);
-    k68_sigmoid_sigmoid_tanh_mul_mul_add(getitem_89_data, add_45_data_1, getitem_88_data,
+    k2_slice_squeeze_unsqueeze_sigmoid_sigmoid_tanh_mul(getitem_89_data, add_45_data_1, getitem_88_data,
         getitem_90_data, aotic::runtime::data<float>(add_47.get()));
   }
   // add_45 is free: its buffer is kept for mul_68
@@ -5597,7 +3365,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     const int64_t add_47_layout[] = {96, 48, 1};
     TensorHandle add_47_copy;
     const float* add_47_data = kernel_input<float>(add_47.get(), 3, add_47_layout, add_47_copy);
-    k69_sigmoid_tanh_mul(getitem_91_data, add_47_data, aotic::runtime::data<float>(mul_68.get()));
+    k3_sigmoid_tanh_mul(getitem_91_data, add_47_data, aotic::runtime::data<float>(mul_68.get()));
   }
   getitem_91.reset();
   // node 'view_52' (aten.view.default)
@@ -5640,7 +3408,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     const int64_t flip_layout_11[] = {384, 192, 1};
     TensorHandle flip_copy_11;
     const float* flip_data_11 = kernel_input<float>(flip.get(), 3, flip_layout_11, flip_copy_11);
-    k70_slice_squeeze_add(view_53_data, flip_data_11, aotic::runtime::data<float>(add_48.get()));
+    k14_slice_squeeze_add(view_53_data, flip_data_11, aotic::runtime::data<float>(add_48.get()));
   }
   flip.reset();
   view_53.reset();
@@ -5685,7 +3453,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     TensorHandle getitem_94_copy;
     const float* getitem_94_data = kernel_input<float>(getitem_94.get(), 3, getitem_94_layout,
         getitem_94_copy);
-    k71_sigmoid_sigmoid_tanh_sigmoid_mul_mul_add_tanh_mul(getitem_95_data, getitem_93_data,
+    k15_sigmoid_sigmoid_tanh_sigmoid_mul_mul_add_tanh_mul(getitem_95_data, getitem_93_data,
         add_47_data_1, getitem_92_data, getitem_94_data, aotic::runtime::data<float>(mul_71.get()));
   }
   // add_47 is free: its buffer is kept for mul_107
@@ -5797,7 +3565,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     const int64_t view_55_layout[] = {384, 192, 1};
     TensorHandle view_55_copy;
     const float* view_55_data = kernel_input<float>(view_55.get(), 3, view_55_layout, view_55_copy);
-    k72_slice_squeeze_add(view_57_data, view_55_data, aotic::runtime::data<float>(add_50.get()));
+    k1_slice_squeeze_add(view_57_data, view_55_data, aotic::runtime::data<float>(add_50.get()));
   }
   view_57.reset();
   // node 'split_with_sizes_24' (aten.split_with_sizes.default)
@@ -5837,7 +3605,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     TensorHandle getitem_98_copy;
     const float* getitem_98_data = kernel_input<float>(getitem_98.get(), 3, getitem_98_layout,
         getitem_98_copy);
-    k73_slice_squeeze_unsqueeze_sigmoid_sigmoid_tanh_mul(getitem_97_data, full_1_data_2, getitem_96_data,
+    k17_slice_squeeze_unsqueeze_sigmoid_sigmoid_tanh_mul(getitem_97_data, full_1_data_2, getitem_96_data,
         getitem_98_data, aotic::runtime::data<float>(add_51.get()));
   }
   getitem_96.reset();
@@ -5855,7 +3623,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     const int64_t add_51_layout[] = {96, 48, 1};
     TensorHandle add_51_copy;
     const float* add_51_data = kernel_input<float>(add_51.get(), 3, add_51_layout, add_51_copy);
-    k74_sigmoid_tanh_mul(getitem_99_data, add_51_data, aotic::runtime::data<float>(mul_74.get()));
+    k3_sigmoid_tanh_mul(getitem_99_data, add_51_data, aotic::runtime::data<float>(mul_74.get()));
   }
   getitem_99.reset();
   // node 'view_58' (aten.view.default)
@@ -5898,7 +3666,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     const int64_t view_55_layout_1[] = {384, 192, 1};
     TensorHandle view_55_copy_1;
     const float* view_55_data_1 = kernel_input<float>(view_55.get(), 3, view_55_layout_1, view_55_copy_1);
-    k75_slice_squeeze_add(view_59_data, view_55_data_1, aotic::runtime::data<float>(add_52.get()));
+    k4_slice_squeeze_add(view_59_data, view_55_data_1, aotic::runtime::data<float>(add_52.get()));
   }
   view_59.reset();
   // node 'split_with_sizes_25' (aten.split_with_sizes.default)
@@ -5938,8 +3706,8 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     TensorHandle getitem_102_copy;
     const float* getitem_102_data = kernel_input<float>(getitem_102.get(), 3, getitem_102_layout,
         getitem_102_copy);
-    k76_sigmoid_sigmoid_tanh_mul_mul_add(getitem_101_data, add_51_data_1, getitem_100_data,
-        getitem_102_data, aotic::runtime::data<float>(add_53.get()));
+    k2_slice_squeeze_unsqueeze_sigmoid_sigmoid_tanh_mul(getitem_101_data, add_51_data_1,
+        getitem_100_data, getitem_102_data, aotic::runtime::data<float>(add_53.get()));
   }
   // add_51 is free: its buffer is kept for mul_77
   getitem_100.reset();
@@ -5957,7 +3725,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     const int64_t add_53_layout[] = {96, 48, 1};
     TensorHandle add_53_copy;
     const float* add_53_data = kernel_input<float>(add_53.get(), 3, add_53_layout, add_53_copy);
-    k77_sigmoid_tanh_mul(getitem_103_data, add_53_data, aotic::runtime::data<float>(mul_77.get()));
+    k3_sigmoid_tanh_mul(getitem_103_data, add_53_data, aotic::runtime::data<float>(mul_77.get()));
   }
   getitem_103.reset();
   // node 'view_60' (aten.view.default)
@@ -6000,7 +3768,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     const int64_t view_55_layout_2[] = {384, 192, 1};
     TensorHandle view_55_copy_2;
     const float* view_55_data_2 = kernel_input<float>(view_55.get(), 3, view_55_layout_2, view_55_copy_2);
-    k78_slice_squeeze_add(view_61_data, view_55_data_2, aotic::runtime::data<float>(add_54.get()));
+    k5_slice_squeeze_add(view_61_data, view_55_data_2, aotic::runtime::data<float>(add_54.get()));
   }
   view_61.reset();
   // node 'split_with_sizes_26' (aten.split_with_sizes.default)
@@ -6040,8 +3808,8 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     TensorHandle getitem_106_copy;
     const float* getitem_106_data = kernel_input<float>(getitem_106.get(), 3, getitem_106_layout,
         getitem_106_copy);
-    k79_sigmoid_sigmoid_tanh_mul_mul_add(getitem_105_data, add_53_data_1, getitem_104_data,
-        getitem_106_data, aotic::runtime::data<float>(add_55.get()));
+    k2_slice_squeeze_unsqueeze_sigmoid_sigmoid_tanh_mul(getitem_105_data, add_53_data_1,
+        getitem_104_data, getitem_106_data, aotic::runtime::data<float>(add_55.get()));
   }
   // add_53 is free: its buffer is kept for mul_80
   getitem_104.reset();
@@ -6059,7 +3827,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     const int64_t add_55_layout[] = {96, 48, 1};
     TensorHandle add_55_copy;
     const float* add_55_data = kernel_input<float>(add_55.get(), 3, add_55_layout, add_55_copy);
-    k80_sigmoid_tanh_mul(getitem_107_data, add_55_data, aotic::runtime::data<float>(mul_80.get()));
+    k3_sigmoid_tanh_mul(getitem_107_data, add_55_data, aotic::runtime::data<float>(mul_80.get()));
   }
   getitem_107.reset();
   // node 'view_62' (aten.view.default)
@@ -6102,7 +3870,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     const int64_t view_55_layout_3[] = {384, 192, 1};
     TensorHandle view_55_copy_3;
     const float* view_55_data_3 = kernel_input<float>(view_55.get(), 3, view_55_layout_3, view_55_copy_3);
-    k81_slice_squeeze_add(view_63_data, view_55_data_3, aotic::runtime::data<float>(add_56.get()));
+    k6_slice_squeeze_add(view_63_data, view_55_data_3, aotic::runtime::data<float>(add_56.get()));
   }
   view_63.reset();
   // node 'split_with_sizes_27' (aten.split_with_sizes.default)
@@ -6142,8 +3910,8 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     TensorHandle getitem_110_copy;
     const float* getitem_110_data = kernel_input<float>(getitem_110.get(), 3, getitem_110_layout,
         getitem_110_copy);
-    k82_sigmoid_sigmoid_tanh_mul_mul_add(getitem_109_data, add_55_data_1, getitem_108_data,
-        getitem_110_data, aotic::runtime::data<float>(add_57.get()));
+    k2_slice_squeeze_unsqueeze_sigmoid_sigmoid_tanh_mul(getitem_109_data, add_55_data_1,
+        getitem_108_data, getitem_110_data, aotic::runtime::data<float>(add_57.get()));
   }
   // add_55 is free: its buffer is kept for mul_83
   getitem_108.reset();
@@ -6161,7 +3929,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     const int64_t add_57_layout[] = {96, 48, 1};
     TensorHandle add_57_copy;
     const float* add_57_data = kernel_input<float>(add_57.get(), 3, add_57_layout, add_57_copy);
-    k83_sigmoid_tanh_mul(getitem_111_data, add_57_data, aotic::runtime::data<float>(mul_83.get()));
+    k3_sigmoid_tanh_mul(getitem_111_data, add_57_data, aotic::runtime::data<float>(mul_83.get()));
   }
   getitem_111.reset();
   // node 'view_64' (aten.view.default)
@@ -6204,7 +3972,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     const int64_t view_55_layout_4[] = {384, 192, 1};
     TensorHandle view_55_copy_4;
     const float* view_55_data_4 = kernel_input<float>(view_55.get(), 3, view_55_layout_4, view_55_copy_4);
-    k84_slice_squeeze_add(view_65_data, view_55_data_4, aotic::runtime::data<float>(add_58.get()));
+    k7_slice_squeeze_add(view_65_data, view_55_data_4, aotic::runtime::data<float>(add_58.get()));
   }
   view_65.reset();
   // node 'split_with_sizes_28' (aten.split_with_sizes.default)
@@ -6244,8 +4012,8 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     TensorHandle getitem_114_copy;
     const float* getitem_114_data = kernel_input<float>(getitem_114.get(), 3, getitem_114_layout,
         getitem_114_copy);
-    k85_sigmoid_sigmoid_tanh_mul_mul_add(getitem_113_data, add_57_data_1, getitem_112_data,
-        getitem_114_data, aotic::runtime::data<float>(add_59.get()));
+    k2_slice_squeeze_unsqueeze_sigmoid_sigmoid_tanh_mul(getitem_113_data, add_57_data_1,
+        getitem_112_data, getitem_114_data, aotic::runtime::data<float>(add_59.get()));
   }
   // add_57 is free: its buffer is kept for mul_86
   getitem_112.reset();
@@ -6263,7 +4031,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     const int64_t add_59_layout[] = {96, 48, 1};
     TensorHandle add_59_copy;
     const float* add_59_data = kernel_input<float>(add_59.get(), 3, add_59_layout, add_59_copy);
-    k86_sigmoid_tanh_mul(getitem_115_data, add_59_data, aotic::runtime::data<float>(mul_86.get()));
+    k3_sigmoid_tanh_mul(getitem_115_data, add_59_data, aotic::runtime::data<float>(mul_86.get()));
   }
   getitem_115.reset();
   // node 'view_66' (aten.view.default)
@@ -6306,7 +4074,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     const int64_t view_55_layout_5[] = {384, 192, 1};
     TensorHandle view_55_copy_5;
     const float* view_55_data_5 = kernel_input<float>(view_55.get(), 3, view_55_layout_5, view_55_copy_5);
-    k87_slice_squeeze_add(view_67_data, view_55_data_5, aotic::runtime::data<float>(add_60.get()));
+    k8_slice_squeeze_add(view_67_data, view_55_data_5, aotic::runtime::data<float>(add_60.get()));
   }
   view_67.reset();
   // node 'split_with_sizes_29' (aten.split_with_sizes.default)
@@ -6346,8 +4114,8 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     TensorHandle getitem_118_copy;
     const float* getitem_118_data = kernel_input<float>(getitem_118.get(), 3, getitem_118_layout,
         getitem_118_copy);
-    k88_sigmoid_sigmoid_tanh_mul_mul_add(getitem_117_data, add_59_data_1, getitem_116_data,
-        getitem_118_data, aotic::runtime::data<float>(add_61.get()));
+    k2_slice_squeeze_unsqueeze_sigmoid_sigmoid_tanh_mul(getitem_117_data, add_59_data_1,
+        getitem_116_data, getitem_118_data, aotic::runtime::data<float>(add_61.get()));
   }
   // add_59 is free: its buffer is kept for mul_89
   getitem_116.reset();
@@ -6365,7 +4133,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     const int64_t add_61_layout[] = {96, 48, 1};
     TensorHandle add_61_copy;
     const float* add_61_data = kernel_input<float>(add_61.get(), 3, add_61_layout, add_61_copy);
-    k89_sigmoid_tanh_mul(getitem_119_data, add_61_data, aotic::runtime::data<float>(mul_89.get()));
+    k3_sigmoid_tanh_mul(getitem_119_data, add_61_data, aotic::runtime::data<float>(mul_89.get()));
   }
   getitem_119.reset();
   // node 'view_68' (aten.view.default)
@@ -6408,7 +4176,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     const int64_t view_55_layout_6[] = {384, 192, 1};
     TensorHandle view_55_copy_6;
     const float* view_55_data_6 = kernel_input<float>(view_55.get(), 3, view_55_layout_6, view_55_copy_6);
-    k90_slice_squeeze_add(view_69_data, view_55_data_6, aotic::runtime::data<float>(add_62.get()));
+    k9_slice_squeeze_add(view_69_data, view_55_data_6, aotic::runtime::data<float>(add_62.get()));
   }
   view_69.reset();
   // node 'split_with_sizes_30' (aten.split_with_sizes.default)
@@ -6448,8 +4216,8 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     TensorHandle getitem_122_copy;
     const float* getitem_122_data = kernel_input<float>(getitem_122.get(), 3, getitem_122_layout,
         getitem_122_copy);
-    k91_sigmoid_sigmoid_tanh_mul_mul_add(getitem_121_data, add_61_data_1, getitem_120_data,
-        getitem_122_data, aotic::runtime::data<float>(add_63.get()));
+    k2_slice_squeeze_unsqueeze_sigmoid_sigmoid_tanh_mul(getitem_121_data, add_61_data_1,
+        getitem_120_data, getitem_122_data, aotic::runtime::data<float>(add_63.get()));
   }
   // add_61 is free: its buffer is kept for mul_92
   getitem_120.reset();
@@ -6467,7 +4235,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     const int64_t add_63_layout[] = {96, 48, 1};
     TensorHandle add_63_copy;
     const float* add_63_data = kernel_input<float>(add_63.get(), 3, add_63_layout, add_63_copy);
-    k92_sigmoid_tanh_mul(getitem_123_data, add_63_data, aotic::runtime::data<float>(mul_92.get()));
+    k3_sigmoid_tanh_mul(getitem_123_data, add_63_data, aotic::runtime::data<float>(mul_92.get()));
   }
   getitem_123.reset();
   // node 'view_70' (aten.view.default)
@@ -6510,7 +4278,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     const int64_t view_55_layout_7[] = {384, 192, 1};
     TensorHandle view_55_copy_7;
     const float* view_55_data_7 = kernel_input<float>(view_55.get(), 3, view_55_layout_7, view_55_copy_7);
-    k93_slice_squeeze_add(view_71_data, view_55_data_7, aotic::runtime::data<float>(add_64.get()));
+    k10_slice_squeeze_add(view_71_data, view_55_data_7, aotic::runtime::data<float>(add_64.get()));
   }
   view_71.reset();
   // node 'split_with_sizes_31' (aten.split_with_sizes.default)
@@ -6550,8 +4318,8 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     TensorHandle getitem_126_copy;
     const float* getitem_126_data = kernel_input<float>(getitem_126.get(), 3, getitem_126_layout,
         getitem_126_copy);
-    k94_sigmoid_sigmoid_tanh_mul_mul_add(getitem_125_data, add_63_data_1, getitem_124_data,
-        getitem_126_data, aotic::runtime::data<float>(add_65.get()));
+    k2_slice_squeeze_unsqueeze_sigmoid_sigmoid_tanh_mul(getitem_125_data, add_63_data_1,
+        getitem_124_data, getitem_126_data, aotic::runtime::data<float>(add_65.get()));
   }
   // add_63 is free: its buffer is kept for mul_95
   getitem_124.reset();
@@ -6569,7 +4337,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     const int64_t add_65_layout[] = {96, 48, 1};
     TensorHandle add_65_copy;
     const float* add_65_data = kernel_input<float>(add_65.get(), 3, add_65_layout, add_65_copy);
-    k95_sigmoid_tanh_mul(getitem_127_data, add_65_data, aotic::runtime::data<float>(mul_95.get()));
+    k3_sigmoid_tanh_mul(getitem_127_data, add_65_data, aotic::runtime::data<float>(mul_95.get()));
   }
   getitem_127.reset();
   // node 'view_72' (aten.view.default)
@@ -6612,7 +4380,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     const int64_t view_55_layout_8[] = {384, 192, 1};
     TensorHandle view_55_copy_8;
     const float* view_55_data_8 = kernel_input<float>(view_55.get(), 3, view_55_layout_8, view_55_copy_8);
-    k96_slice_squeeze_add(view_73_data, view_55_data_8, aotic::runtime::data<float>(add_66.get()));
+    k11_slice_squeeze_add(view_73_data, view_55_data_8, aotic::runtime::data<float>(add_66.get()));
   }
   view_73.reset();
   // node 'split_with_sizes_32' (aten.split_with_sizes.default)
@@ -6652,8 +4420,8 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     TensorHandle getitem_130_copy;
     const float* getitem_130_data = kernel_input<float>(getitem_130.get(), 3, getitem_130_layout,
         getitem_130_copy);
-    k97_sigmoid_sigmoid_tanh_mul_mul_add(getitem_129_data, add_65_data_1, getitem_128_data,
-        getitem_130_data, aotic::runtime::data<float>(add_67.get()));
+    k2_slice_squeeze_unsqueeze_sigmoid_sigmoid_tanh_mul(getitem_129_data, add_65_data_1,
+        getitem_128_data, getitem_130_data, aotic::runtime::data<float>(add_67.get()));
   }
   // add_65 is free: its buffer is kept for mul_98
   getitem_128.reset();
@@ -6671,7 +4439,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     const int64_t add_67_layout[] = {96, 48, 1};
     TensorHandle add_67_copy;
     const float* add_67_data = kernel_input<float>(add_67.get(), 3, add_67_layout, add_67_copy);
-    k98_sigmoid_tanh_mul(getitem_131_data, add_67_data, aotic::runtime::data<float>(mul_98.get()));
+    k3_sigmoid_tanh_mul(getitem_131_data, add_67_data, aotic::runtime::data<float>(mul_98.get()));
   }
   getitem_131.reset();
   // node 'view_74' (aten.view.default)
@@ -6714,7 +4482,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     const int64_t view_55_layout_9[] = {384, 192, 1};
     TensorHandle view_55_copy_9;
     const float* view_55_data_9 = kernel_input<float>(view_55.get(), 3, view_55_layout_9, view_55_copy_9);
-    k99_slice_squeeze_add(view_75_data, view_55_data_9, aotic::runtime::data<float>(add_68.get()));
+    k12_slice_squeeze_add(view_75_data, view_55_data_9, aotic::runtime::data<float>(add_68.get()));
   }
   view_75.reset();
   // node 'split_with_sizes_33' (aten.split_with_sizes.default)
@@ -6754,8 +4522,8 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     TensorHandle getitem_134_copy;
     const float* getitem_134_data = kernel_input<float>(getitem_134.get(), 3, getitem_134_layout,
         getitem_134_copy);
-    k100_sigmoid_sigmoid_tanh_mul_mul_add(getitem_133_data, add_67_data_1, getitem_132_data,
-        getitem_134_data, aotic::runtime::data<float>(add_69.get()));
+    k2_slice_squeeze_unsqueeze_sigmoid_sigmoid_tanh_mul(getitem_133_data, add_67_data_1,
+        getitem_132_data, getitem_134_data, aotic::runtime::data<float>(add_69.get()));
   }
   // add_67 is free: its buffer is kept for mul_101
   getitem_132.reset();
@@ -6773,7 +4541,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     const int64_t add_69_layout[] = {96, 48, 1};
     TensorHandle add_69_copy;
     const float* add_69_data = kernel_input<float>(add_69.get(), 3, add_69_layout, add_69_copy);
-    k101_sigmoid_tanh_mul(getitem_135_data, add_69_data, aotic::runtime::data<float>(mul_101.get()));
+    k3_sigmoid_tanh_mul(getitem_135_data, add_69_data, aotic::runtime::data<float>(mul_101.get()));
   }
   getitem_135.reset();
   // node 'view_76' (aten.view.default)
@@ -6816,7 +4584,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     const int64_t view_55_layout_10[] = {384, 192, 1};
     TensorHandle view_55_copy_10;
     const float* view_55_data_10 = kernel_input<float>(view_55.get(), 3, view_55_layout_10, view_55_copy_10);
-    k102_slice_squeeze_add(view_77_data, view_55_data_10, aotic::runtime::data<float>(add_70.get()));
+    k13_slice_squeeze_add(view_77_data, view_55_data_10, aotic::runtime::data<float>(add_70.get()));
   }
   view_77.reset();
   // node 'split_with_sizes_34' (aten.split_with_sizes.default)
@@ -6856,8 +4624,8 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     TensorHandle getitem_138_copy;
     const float* getitem_138_data = kernel_input<float>(getitem_138.get(), 3, getitem_138_layout,
         getitem_138_copy);
-    k103_sigmoid_sigmoid_tanh_mul_mul_add(getitem_137_data, add_69_data_1, getitem_136_data,
-        getitem_138_data, aotic::runtime::data<float>(add_71.get()));
+    k2_slice_squeeze_unsqueeze_sigmoid_sigmoid_tanh_mul(getitem_137_data, add_69_data_1,
+        getitem_136_data, getitem_138_data, aotic::runtime::data<float>(add_71.get()));
   }
   // add_69 is free: its buffer is kept for mul_104
   getitem_136.reset();
@@ -6875,7 +4643,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     const int64_t add_71_layout[] = {96, 48, 1};
     TensorHandle add_71_copy;
     const float* add_71_data = kernel_input<float>(add_71.get(), 3, add_71_layout, add_71_copy);
-    k104_sigmoid_tanh_mul(getitem_139_data, add_71_data, aotic::runtime::data<float>(mul_104.get()));
+    k3_sigmoid_tanh_mul(getitem_139_data, add_71_data, aotic::runtime::data<float>(mul_104.get()));
   }
   getitem_139.reset();
   // node 'view_78' (aten.view.default)
@@ -6918,7 +4686,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     const int64_t view_55_layout_11[] = {384, 192, 1};
     TensorHandle view_55_copy_11;
     const float* view_55_data_11 = kernel_input<float>(view_55.get(), 3, view_55_layout_11, view_55_copy_11);
-    k105_slice_squeeze_add(view_79_data, view_55_data_11, aotic::runtime::data<float>(add_72.get()));
+    k14_slice_squeeze_add(view_79_data, view_55_data_11, aotic::runtime::data<float>(add_72.get()));
   }
   view_55.reset();
   view_79.reset();
@@ -6963,7 +4731,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     TensorHandle getitem_142_copy;
     const float* getitem_142_data = kernel_input<float>(getitem_142.get(), 3, getitem_142_layout,
         getitem_142_copy);
-    k106_sigmoid_sigmoid_tanh_sigmoid_mul_mul_add_tanh_mul(getitem_143_data, getitem_141_data,
+    k15_sigmoid_sigmoid_tanh_sigmoid_mul_mul_add_tanh_mul(getitem_143_data, getitem_141_data,
         add_71_data_1, getitem_140_data, getitem_142_data, aotic::runtime::data<float>(mul_107.get()));
   }
   // add_71 is free: its buffer is kept for mul_143
@@ -7071,7 +4839,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     const int64_t flip_1_layout[] = {384, 192, 1};
     TensorHandle flip_1_copy;
     const float* flip_1_data = kernel_input<float>(flip_1.get(), 3, flip_1_layout, flip_1_copy);
-    k107_slice_squeeze_add(view_83_data, flip_1_data, aotic::runtime::data<float>(add_74.get()));
+    k1_slice_squeeze_add(view_83_data, flip_1_data, aotic::runtime::data<float>(add_74.get()));
   }
   view_83.reset();
   // node 'split_with_sizes_36' (aten.split_with_sizes.default)
@@ -7111,7 +4879,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     TensorHandle getitem_146_copy;
     const float* getitem_146_data = kernel_input<float>(getitem_146.get(), 3, getitem_146_layout,
         getitem_146_copy);
-    k108_slice_squeeze_unsqueeze_sigmoid_sigmoid_tanh_mul(getitem_145_data, full_1_data_3,
+    k18_slice_squeeze_unsqueeze_sigmoid_sigmoid_tanh_mul(getitem_145_data, full_1_data_3,
         getitem_144_data, getitem_146_data, aotic::runtime::data<float>(add_75.get()));
   }
   full_1.reset();
@@ -7130,7 +4898,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     const int64_t add_75_layout[] = {96, 48, 1};
     TensorHandle add_75_copy;
     const float* add_75_data = kernel_input<float>(add_75.get(), 3, add_75_layout, add_75_copy);
-    k109_sigmoid_tanh_mul(getitem_147_data, add_75_data, aotic::runtime::data<float>(mul_110.get()));
+    k3_sigmoid_tanh_mul(getitem_147_data, add_75_data, aotic::runtime::data<float>(mul_110.get()));
   }
   getitem_147.reset();
   // node 'view_84' (aten.view.default)
@@ -7173,7 +4941,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     const int64_t flip_1_layout_1[] = {384, 192, 1};
     TensorHandle flip_1_copy_1;
     const float* flip_1_data_1 = kernel_input<float>(flip_1.get(), 3, flip_1_layout_1, flip_1_copy_1);
-    k110_slice_squeeze_add(view_85_data, flip_1_data_1, aotic::runtime::data<float>(add_76.get()));
+    k4_slice_squeeze_add(view_85_data, flip_1_data_1, aotic::runtime::data<float>(add_76.get()));
   }
   view_85.reset();
   // node 'split_with_sizes_37' (aten.split_with_sizes.default)
@@ -7213,8 +4981,8 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     TensorHandle getitem_150_copy;
     const float* getitem_150_data = kernel_input<float>(getitem_150.get(), 3, getitem_150_layout,
         getitem_150_copy);
-    k111_sigmoid_sigmoid_tanh_mul_mul_add(getitem_149_data, add_75_data_1, getitem_148_data,
-        getitem_150_data, aotic::runtime::data<float>(add_77.get()));
+    k2_slice_squeeze_unsqueeze_sigmoid_sigmoid_tanh_mul(getitem_149_data, add_75_data_1,
+        getitem_148_data, getitem_150_data, aotic::runtime::data<float>(add_77.get()));
   }
   // add_75 is free: its buffer is kept for mul_113
   getitem_148.reset();
@@ -7232,7 +5000,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     const int64_t add_77_layout[] = {96, 48, 1};
     TensorHandle add_77_copy;
     const float* add_77_data = kernel_input<float>(add_77.get(), 3, add_77_layout, add_77_copy);
-    k112_sigmoid_tanh_mul(getitem_151_data, add_77_data, aotic::runtime::data<float>(mul_113.get()));
+    k3_sigmoid_tanh_mul(getitem_151_data, add_77_data, aotic::runtime::data<float>(mul_113.get()));
   }
   getitem_151.reset();
   // node 'view_86' (aten.view.default)
@@ -7275,7 +5043,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     const int64_t flip_1_layout_2[] = {384, 192, 1};
     TensorHandle flip_1_copy_2;
     const float* flip_1_data_2 = kernel_input<float>(flip_1.get(), 3, flip_1_layout_2, flip_1_copy_2);
-    k113_slice_squeeze_add(view_87_data, flip_1_data_2, aotic::runtime::data<float>(add_78.get()));
+    k5_slice_squeeze_add(view_87_data, flip_1_data_2, aotic::runtime::data<float>(add_78.get()));
   }
   view_87.reset();
   // node 'split_with_sizes_38' (aten.split_with_sizes.default)
@@ -7315,8 +5083,8 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     TensorHandle getitem_154_copy;
     const float* getitem_154_data = kernel_input<float>(getitem_154.get(), 3, getitem_154_layout,
         getitem_154_copy);
-    k114_sigmoid_sigmoid_tanh_mul_mul_add(getitem_153_data, add_77_data_1, getitem_152_data,
-        getitem_154_data, aotic::runtime::data<float>(add_79.get()));
+    k2_slice_squeeze_unsqueeze_sigmoid_sigmoid_tanh_mul(getitem_153_data, add_77_data_1,
+        getitem_152_data, getitem_154_data, aotic::runtime::data<float>(add_79.get()));
   }
   // add_77 is free: its buffer is kept for mul_116
   getitem_152.reset();
@@ -7334,7 +5102,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     const int64_t add_79_layout[] = {96, 48, 1};
     TensorHandle add_79_copy;
     const float* add_79_data = kernel_input<float>(add_79.get(), 3, add_79_layout, add_79_copy);
-    k115_sigmoid_tanh_mul(getitem_155_data, add_79_data, aotic::runtime::data<float>(mul_116.get()));
+    k3_sigmoid_tanh_mul(getitem_155_data, add_79_data, aotic::runtime::data<float>(mul_116.get()));
   }
   getitem_155.reset();
   // node 'view_88' (aten.view.default)
@@ -7377,7 +5145,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     const int64_t flip_1_layout_3[] = {384, 192, 1};
     TensorHandle flip_1_copy_3;
     const float* flip_1_data_3 = kernel_input<float>(flip_1.get(), 3, flip_1_layout_3, flip_1_copy_3);
-    k116_slice_squeeze_add(view_89_data, flip_1_data_3, aotic::runtime::data<float>(add_80.get()));
+    k6_slice_squeeze_add(view_89_data, flip_1_data_3, aotic::runtime::data<float>(add_80.get()));
   }
   view_89.reset();
   // node 'split_with_sizes_39' (aten.split_with_sizes.default)
@@ -7417,8 +5185,8 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     TensorHandle getitem_158_copy;
     const float* getitem_158_data = kernel_input<float>(getitem_158.get(), 3, getitem_158_layout,
         getitem_158_copy);
-    k117_sigmoid_sigmoid_tanh_mul_mul_add(getitem_157_data, add_79_data_1, getitem_156_data,
-        getitem_158_data, aotic::runtime::data<float>(add_81.get()));
+    k2_slice_squeeze_unsqueeze_sigmoid_sigmoid_tanh_mul(getitem_157_data, add_79_data_1,
+        getitem_156_data, getitem_158_data, aotic::runtime::data<float>(add_81.get()));
   }
   // add_79 is free: its buffer is kept for mul_119
   getitem_156.reset();
@@ -7436,7 +5204,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     const int64_t add_81_layout[] = {96, 48, 1};
     TensorHandle add_81_copy;
     const float* add_81_data = kernel_input<float>(add_81.get(), 3, add_81_layout, add_81_copy);
-    k118_sigmoid_tanh_mul(getitem_159_data, add_81_data, aotic::runtime::data<float>(mul_119.get()));
+    k3_sigmoid_tanh_mul(getitem_159_data, add_81_data, aotic::runtime::data<float>(mul_119.get()));
   }
   getitem_159.reset();
   // node 'view_90' (aten.view.default)
@@ -7479,7 +5247,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     const int64_t flip_1_layout_4[] = {384, 192, 1};
     TensorHandle flip_1_copy_4;
     const float* flip_1_data_4 = kernel_input<float>(flip_1.get(), 3, flip_1_layout_4, flip_1_copy_4);
-    k119_slice_squeeze_add(view_91_data, flip_1_data_4, aotic::runtime::data<float>(add_82.get()));
+    k7_slice_squeeze_add(view_91_data, flip_1_data_4, aotic::runtime::data<float>(add_82.get()));
   }
   view_91.reset();
   // node 'split_with_sizes_40' (aten.split_with_sizes.default)
@@ -7519,8 +5287,8 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     TensorHandle getitem_162_copy;
     const float* getitem_162_data = kernel_input<float>(getitem_162.get(), 3, getitem_162_layout,
         getitem_162_copy);
-    k120_sigmoid_sigmoid_tanh_mul_mul_add(getitem_161_data, add_81_data_1, getitem_160_data,
-        getitem_162_data, aotic::runtime::data<float>(add_83.get()));
+    k2_slice_squeeze_unsqueeze_sigmoid_sigmoid_tanh_mul(getitem_161_data, add_81_data_1,
+        getitem_160_data, getitem_162_data, aotic::runtime::data<float>(add_83.get()));
   }
   // add_81 is free: its buffer is kept for mul_122
   getitem_160.reset();
@@ -7538,7 +5306,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     const int64_t add_83_layout[] = {96, 48, 1};
     TensorHandle add_83_copy;
     const float* add_83_data = kernel_input<float>(add_83.get(), 3, add_83_layout, add_83_copy);
-    k121_sigmoid_tanh_mul(getitem_163_data, add_83_data, aotic::runtime::data<float>(mul_122.get()));
+    k3_sigmoid_tanh_mul(getitem_163_data, add_83_data, aotic::runtime::data<float>(mul_122.get()));
   }
   getitem_163.reset();
   // node 'view_92' (aten.view.default)
@@ -7581,7 +5349,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     const int64_t flip_1_layout_5[] = {384, 192, 1};
     TensorHandle flip_1_copy_5;
     const float* flip_1_data_5 = kernel_input<float>(flip_1.get(), 3, flip_1_layout_5, flip_1_copy_5);
-    k122_slice_squeeze_add(view_93_data, flip_1_data_5, aotic::runtime::data<float>(add_84.get()));
+    k8_slice_squeeze_add(view_93_data, flip_1_data_5, aotic::runtime::data<float>(add_84.get()));
   }
   view_93.reset();
   // node 'split_with_sizes_41' (aten.split_with_sizes.default)
@@ -7621,8 +5389,8 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     TensorHandle getitem_166_copy;
     const float* getitem_166_data = kernel_input<float>(getitem_166.get(), 3, getitem_166_layout,
         getitem_166_copy);
-    k123_sigmoid_sigmoid_tanh_mul_mul_add(getitem_165_data, add_83_data_1, getitem_164_data,
-        getitem_166_data, aotic::runtime::data<float>(add_85.get()));
+    k2_slice_squeeze_unsqueeze_sigmoid_sigmoid_tanh_mul(getitem_165_data, add_83_data_1,
+        getitem_164_data, getitem_166_data, aotic::runtime::data<float>(add_85.get()));
   }
   // add_83 is free: its buffer is kept for mul_125
   getitem_164.reset();
@@ -7640,7 +5408,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     const int64_t add_85_layout[] = {96, 48, 1};
     TensorHandle add_85_copy;
     const float* add_85_data = kernel_input<float>(add_85.get(), 3, add_85_layout, add_85_copy);
-    k124_sigmoid_tanh_mul(getitem_167_data, add_85_data, aotic::runtime::data<float>(mul_125.get()));
+    k3_sigmoid_tanh_mul(getitem_167_data, add_85_data, aotic::runtime::data<float>(mul_125.get()));
   }
   getitem_167.reset();
   // node 'view_94' (aten.view.default)
@@ -7683,7 +5451,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     const int64_t flip_1_layout_6[] = {384, 192, 1};
     TensorHandle flip_1_copy_6;
     const float* flip_1_data_6 = kernel_input<float>(flip_1.get(), 3, flip_1_layout_6, flip_1_copy_6);
-    k125_slice_squeeze_add(view_95_data, flip_1_data_6, aotic::runtime::data<float>(add_86.get()));
+    k9_slice_squeeze_add(view_95_data, flip_1_data_6, aotic::runtime::data<float>(add_86.get()));
   }
   view_95.reset();
   // node 'split_with_sizes_42' (aten.split_with_sizes.default)
@@ -7723,8 +5491,8 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     TensorHandle getitem_170_copy;
     const float* getitem_170_data = kernel_input<float>(getitem_170.get(), 3, getitem_170_layout,
         getitem_170_copy);
-    k126_sigmoid_sigmoid_tanh_mul_mul_add(getitem_169_data, add_85_data_1, getitem_168_data,
-        getitem_170_data, aotic::runtime::data<float>(add_87.get()));
+    k2_slice_squeeze_unsqueeze_sigmoid_sigmoid_tanh_mul(getitem_169_data, add_85_data_1,
+        getitem_168_data, getitem_170_data, aotic::runtime::data<float>(add_87.get()));
   }
   // add_85 is free: its buffer is kept for mul_128
   getitem_168.reset();
@@ -7742,7 +5510,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     const int64_t add_87_layout[] = {96, 48, 1};
     TensorHandle add_87_copy;
     const float* add_87_data = kernel_input<float>(add_87.get(), 3, add_87_layout, add_87_copy);
-    k127_sigmoid_tanh_mul(getitem_171_data, add_87_data, aotic::runtime::data<float>(mul_128.get()));
+    k3_sigmoid_tanh_mul(getitem_171_data, add_87_data, aotic::runtime::data<float>(mul_128.get()));
   }
   getitem_171.reset();
   // node 'view_96' (aten.view.default)
@@ -7785,7 +5553,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     const int64_t flip_1_layout_7[] = {384, 192, 1};
     TensorHandle flip_1_copy_7;
     const float* flip_1_data_7 = kernel_input<float>(flip_1.get(), 3, flip_1_layout_7, flip_1_copy_7);
-    k128_slice_squeeze_add(view_97_data, flip_1_data_7, aotic::runtime::data<float>(add_88.get()));
+    k10_slice_squeeze_add(view_97_data, flip_1_data_7, aotic::runtime::data<float>(add_88.get()));
   }
   view_97.reset();
   // node 'split_with_sizes_43' (aten.split_with_sizes.default)
@@ -7825,8 +5593,8 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     TensorHandle getitem_174_copy;
     const float* getitem_174_data = kernel_input<float>(getitem_174.get(), 3, getitem_174_layout,
         getitem_174_copy);
-    k129_sigmoid_sigmoid_tanh_mul_mul_add(getitem_173_data, add_87_data_1, getitem_172_data,
-        getitem_174_data, aotic::runtime::data<float>(add_89.get()));
+    k2_slice_squeeze_unsqueeze_sigmoid_sigmoid_tanh_mul(getitem_173_data, add_87_data_1,
+        getitem_172_data, getitem_174_data, aotic::runtime::data<float>(add_89.get()));
   }
   // add_87 is free: its buffer is kept for mul_131
   getitem_172.reset();
@@ -7844,7 +5612,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     const int64_t add_89_layout[] = {96, 48, 1};
     TensorHandle add_89_copy;
     const float* add_89_data = kernel_input<float>(add_89.get(), 3, add_89_layout, add_89_copy);
-    k130_sigmoid_tanh_mul(getitem_175_data, add_89_data, aotic::runtime::data<float>(mul_131.get()));
+    k3_sigmoid_tanh_mul(getitem_175_data, add_89_data, aotic::runtime::data<float>(mul_131.get()));
   }
   getitem_175.reset();
   // node 'view_98' (aten.view.default)
@@ -7887,7 +5655,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     const int64_t flip_1_layout_8[] = {384, 192, 1};
     TensorHandle flip_1_copy_8;
     const float* flip_1_data_8 = kernel_input<float>(flip_1.get(), 3, flip_1_layout_8, flip_1_copy_8);
-    k131_slice_squeeze_add(view_99_data, flip_1_data_8, aotic::runtime::data<float>(add_90.get()));
+    k11_slice_squeeze_add(view_99_data, flip_1_data_8, aotic::runtime::data<float>(add_90.get()));
   }
   view_99.reset();
   // node 'split_with_sizes_44' (aten.split_with_sizes.default)
@@ -7927,8 +5695,8 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     TensorHandle getitem_178_copy;
     const float* getitem_178_data = kernel_input<float>(getitem_178.get(), 3, getitem_178_layout,
         getitem_178_copy);
-    k132_sigmoid_sigmoid_tanh_mul_mul_add(getitem_177_data, add_89_data_1, getitem_176_data,
-        getitem_178_data, aotic::runtime::data<float>(add_91.get()));
+    k2_slice_squeeze_unsqueeze_sigmoid_sigmoid_tanh_mul(getitem_177_data, add_89_data_1,
+        getitem_176_data, getitem_178_data, aotic::runtime::data<float>(add_91.get()));
   }
   // add_89 is free: its buffer is kept for mul_134
   getitem_176.reset();
@@ -7946,7 +5714,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     const int64_t add_91_layout[] = {96, 48, 1};
     TensorHandle add_91_copy;
     const float* add_91_data = kernel_input<float>(add_91.get(), 3, add_91_layout, add_91_copy);
-    k133_sigmoid_tanh_mul(getitem_179_data, add_91_data, aotic::runtime::data<float>(mul_134.get()));
+    k3_sigmoid_tanh_mul(getitem_179_data, add_91_data, aotic::runtime::data<float>(mul_134.get()));
   }
   getitem_179.reset();
   // node 'view_100' (aten.view.default)
@@ -7989,7 +5757,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     const int64_t flip_1_layout_9[] = {384, 192, 1};
     TensorHandle flip_1_copy_9;
     const float* flip_1_data_9 = kernel_input<float>(flip_1.get(), 3, flip_1_layout_9, flip_1_copy_9);
-    k134_slice_squeeze_add(view_101_data, flip_1_data_9, aotic::runtime::data<float>(add_92.get()));
+    k12_slice_squeeze_add(view_101_data, flip_1_data_9, aotic::runtime::data<float>(add_92.get()));
   }
   view_101.reset();
   // node 'split_with_sizes_45' (aten.split_with_sizes.default)
@@ -8029,8 +5797,8 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     TensorHandle getitem_182_copy;
     const float* getitem_182_data = kernel_input<float>(getitem_182.get(), 3, getitem_182_layout,
         getitem_182_copy);
-    k135_sigmoid_sigmoid_tanh_mul_mul_add(getitem_181_data, add_91_data_1, getitem_180_data,
-        getitem_182_data, aotic::runtime::data<float>(add_93.get()));
+    k2_slice_squeeze_unsqueeze_sigmoid_sigmoid_tanh_mul(getitem_181_data, add_91_data_1,
+        getitem_180_data, getitem_182_data, aotic::runtime::data<float>(add_93.get()));
   }
   // add_91 is free: its buffer is kept for mul_137
   getitem_180.reset();
@@ -8048,7 +5816,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     const int64_t add_93_layout[] = {96, 48, 1};
     TensorHandle add_93_copy;
     const float* add_93_data = kernel_input<float>(add_93.get(), 3, add_93_layout, add_93_copy);
-    k136_sigmoid_tanh_mul(getitem_183_data, add_93_data, aotic::runtime::data<float>(mul_137.get()));
+    k3_sigmoid_tanh_mul(getitem_183_data, add_93_data, aotic::runtime::data<float>(mul_137.get()));
   }
   getitem_183.reset();
   // node 'view_102' (aten.view.default)
@@ -8091,7 +5859,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     const int64_t flip_1_layout_10[] = {384, 192, 1};
     TensorHandle flip_1_copy_10;
     const float* flip_1_data_10 = kernel_input<float>(flip_1.get(), 3, flip_1_layout_10, flip_1_copy_10);
-    k137_slice_squeeze_add(view_103_data, flip_1_data_10, aotic::runtime::data<float>(add_94.get()));
+    k13_slice_squeeze_add(view_103_data, flip_1_data_10, aotic::runtime::data<float>(add_94.get()));
   }
   view_103.reset();
   // node 'split_with_sizes_46' (aten.split_with_sizes.default)
@@ -8131,8 +5899,8 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     TensorHandle getitem_186_copy;
     const float* getitem_186_data = kernel_input<float>(getitem_186.get(), 3, getitem_186_layout,
         getitem_186_copy);
-    k138_sigmoid_sigmoid_tanh_mul_mul_add(getitem_185_data, add_93_data_1, getitem_184_data,
-        getitem_186_data, aotic::runtime::data<float>(add_95.get()));
+    k2_slice_squeeze_unsqueeze_sigmoid_sigmoid_tanh_mul(getitem_185_data, add_93_data_1,
+        getitem_184_data, getitem_186_data, aotic::runtime::data<float>(add_95.get()));
   }
   // add_93 is free: its buffer is kept for mul_140
   getitem_184.reset();
@@ -8150,7 +5918,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     const int64_t add_95_layout[] = {96, 48, 1};
     TensorHandle add_95_copy;
     const float* add_95_data = kernel_input<float>(add_95.get(), 3, add_95_layout, add_95_copy);
-    k139_sigmoid_tanh_mul(getitem_187_data, add_95_data, aotic::runtime::data<float>(mul_140.get()));
+    k3_sigmoid_tanh_mul(getitem_187_data, add_95_data, aotic::runtime::data<float>(mul_140.get()));
   }
   getitem_187.reset();
   // node 'view_104' (aten.view.default)
@@ -8193,7 +5961,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     const int64_t flip_1_layout_11[] = {384, 192, 1};
     TensorHandle flip_1_copy_11;
     const float* flip_1_data_11 = kernel_input<float>(flip_1.get(), 3, flip_1_layout_11, flip_1_copy_11);
-    k140_slice_squeeze_add(view_105_data, flip_1_data_11, aotic::runtime::data<float>(add_96.get()));
+    k14_slice_squeeze_add(view_105_data, flip_1_data_11, aotic::runtime::data<float>(add_96.get()));
   }
   flip_1.reset();
   view_105.reset();
@@ -8238,7 +6006,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     TensorHandle getitem_190_copy;
     const float* getitem_190_data = kernel_input<float>(getitem_190.get(), 3, getitem_190_layout,
         getitem_190_copy);
-    k141_sigmoid_sigmoid_tanh_sigmoid_mul_mul_add_tanh_mul(getitem_191_data, getitem_189_data,
+    k15_sigmoid_sigmoid_tanh_sigmoid_mul_mul_add_tanh_mul(getitem_191_data, getitem_189_data,
         add_95_data_1, getitem_188_data, getitem_190_data, aotic::runtime::data<float>(mul_143.get()));
   }
   add_95.reset();
@@ -8348,7 +6116,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     const int64_t p_out_bias_layout[] = {1};
     TensorHandle p_out_bias_copy;
     const float* p_out_bias_data = kernel_input<float>(p_out_bias, 1, p_out_bias_layout, p_out_bias_copy);
-    k142_add_log_softmax(view_110_data, p_out_bias_data, aotic::runtime::data<float>(_log_softmax.get()));
+    k19_add_log_softmax(view_110_data, p_out_bias_data, aotic::runtime::data<float>(_log_softmax.get()));
   }
   view_110.reset();
   outputs[0] = new_reference(_log_softmax.get()).release();

@@ -390,7 +390,7 @@ void k0_add(const float* __restrict in0, const float* __restrict in1, float* __r
   });
 }
 
-// nodes native_layer_norm
+// nodes native_layer_norm, native_layer_norm_1, native_layer_norm_2, native_layer_norm_3
 void k1_layer_norm(const float* __restrict in0, const float* __restrict in1, const float* __restrict in2,
     float* __restrict out0) {
   aotic::runtime::parallel_for(128, 16384, [&](int64_t i0_begin, int64_t i0_end) {
@@ -431,7 +431,7 @@ void k1_layer_norm(const float* __restrict in0, const float* __restrict in1, con
   });
 }
 
-// nodes permute_1, mul, expand, clone
+// nodes permute_1, mul, expand, clone, permute_12, mul_2, expand_6, clone_4
 void k2_permute_mul_expand_clone(const float* __restrict in0, float* __restrict out0) {
   aotic::runtime::parallel_for(2, 16384, [&](int64_t i0_begin, int64_t i0_end) {
     for (int64_t i0 = i0_begin; i0 < i0_end; ++i0) {
@@ -449,7 +449,7 @@ void k2_permute_mul_expand_clone(const float* __restrict in0, float* __restrict 
   });
 }
 
-// nodes permute_2, permute_4, mul_1, expand_1, clone_1
+// nodes permute_2, permute_4, mul_1, expand_1, clone_1, permute_13, permute_15, mul_3, ...
 void k3_permute_permute_mul_expand_clone(const float* __restrict in0, float* __restrict out0) {
   aotic::runtime::parallel_for(2, 16384, [&](int64_t i0_begin, int64_t i0_end) {
     for (int64_t i0 = i0_begin; i0 < i0_end; ++i0) {
@@ -465,7 +465,7 @@ void k3_permute_permute_mul_expand_clone(const float* __restrict in0, float* __r
   });
 }
 
-// nodes unsqueeze, unsqueeze_1, sub, le, logical_and, where, add_1
+// nodes unsqueeze, unsqueeze_1, sub, le, logical_and, where, add_1, unsqueeze_2, unsqueeze_3, ...
 void k4_unsqueeze_unsqueeze_sub_le_logical_and_where_add(const float* __restrict in0,
     const float* __restrict in1, const float* __restrict in2, const bool* __restrict in3,
     const int64_t* __restrict in4, const int64_t* __restrict in5, float* __restrict out0) {
@@ -492,7 +492,7 @@ void k4_unsqueeze_unsqueeze_sub_le_logical_and_where_add(const float* __restrict
   });
 }
 
-// nodes _softmax
+// nodes _softmax, _softmax_1
 void k5_softmax(const float* __restrict in0, float* __restrict out0) {
   aotic::runtime::parallel_for(512, 32768, [&](int64_t i0_begin, int64_t i0_end) {
     for (int64_t i0 = i0_begin; i0 < i0_end; ++i0) {
@@ -521,7 +521,7 @@ void k5_softmax(const float* __restrict in0, float* __restrict out0) {
   });
 }
 
-// nodes eq, logical_not
+// nodes eq, logical_not, eq_1, logical_not_2
 void k6_eq_logical_not(const float* __restrict in0, bool* __restrict out0) {
   aotic::runtime::parallel_for(32768, 32768, [&](int64_t i0_begin, int64_t i0_end) {
     #pragma omp simd
@@ -534,7 +534,7 @@ void k6_eq_logical_not(const float* __restrict in0, bool* __restrict out0) {
   });
 }
 
-// nodes logical_not_1, where_1
+// nodes logical_not_1, where_1, logical_not_3, where_3
 void k7_logical_not_where(const float* __restrict in0, const float* __restrict in1,
     const bool* __restrict in2, float* __restrict out0) {
   aotic::runtime::parallel_for(512, 32768, [&](int64_t i0_begin, int64_t i0_end) {
@@ -552,7 +552,7 @@ void k7_logical_not_where(const float* __restrict in0, const float* __restrict i
   });
 }
 
-// nodes permute_3, expand_3, clone_2
+// nodes permute_3, expand_3, clone_2, permute_14, expand_9, clone_6
 void k8_permute_expand_clone(const float* __restrict in0, float* __restrict out0) {
   aotic::runtime::parallel_for(2, 16384, [&](int64_t i0_begin, int64_t i0_end) {
     for (int64_t i0 = i0_begin; i0 < i0_end; ++i0) {
@@ -569,7 +569,7 @@ void k8_permute_expand_clone(const float* __restrict in0, float* __restrict out0
   });
 }
 
-// nodes permute_5, clone_3
+// nodes permute_5, clone_3, permute_16, clone_7
 void k9_permute_clone(const float* __restrict in0, float* __restrict out0) {
   aotic::runtime::parallel_for(64, 16384, [&](int64_t i0_begin, int64_t i0_end) {
     for (int64_t i0 = i0_begin; i0 < i0_end; ++i0) {
@@ -584,7 +584,7 @@ void k9_permute_clone(const float* __restrict in0, float* __restrict out0) {
   });
 }
 
-// nodes add_2, add_3
+// nodes add_2, add_3, add_6, add_7
 void k10_add_add(const float* __restrict in0, const float* __restrict in1, const float* __restrict in2,
     float* __restrict out0) {
   aotic::runtime::parallel_for(128, 16384, [&](int64_t i0_begin, int64_t i0_end) {
@@ -602,49 +602,8 @@ void k10_add_add(const float* __restrict in0, const float* __restrict in1, const
   });
 }
 
-// nodes native_layer_norm_1
-void k11_layer_norm(const float* __restrict in0, const float* __restrict in1,
-    const float* __restrict in2, float* __restrict out0) {
-  aotic::runtime::parallel_for(128, 16384, [&](int64_t i0_begin, int64_t i0_end) {
-    for (int64_t i0 = i0_begin; i0 < i0_end; ++i0) {
-      float sum = 0.0f;
-      #pragma omp simd reduction(+ : sum)
-      for (int64_t r0 = 0; r0 < 128; ++r0) {
-        const float t0 = in0[128 * i0 + r0];
-        sum = km::add(sum, t0);
-      }
-      const float t1 = km::convert<float>(128);
-      const float t2 = (sum / t1);
-      const float mean = t2;
-      float squares = 0.0f;
-      #pragma omp simd reduction(+ : squares)
-      for (int64_t r0 = 0; r0 < 128; ++r0) {
-        const float t3 = in0[128 * i0 + r0];
-        const float t4 = km::sub(t3, mean);
-        const float t5 = km::mul(t4, t4);
-        squares = km::add(squares, t5);
-      }
-      const float t6 = (squares / t1);
-      const float t7 = km::add(t6, 1e-05f);
-      const float t8 = km::rsqrt(t7);
-      const float rstd = t8;
-      #pragma omp simd
-      for (int64_t r0 = 0; r0 < 128; ++r0) {
-        const float t9 = in0[128 * i0 + r0];
-        const float t10 = km::sub(t9, mean);
-        const float t11 = km::mul(t10, rstd);
-        const float t12 = in1[r0];
-        const float t13 = km::mul(t11, t12);
-        const float t14 = in2[r0];
-        const float t15 = km::add(t13, t14);
-        out0[128 * i0 + r0] = t15;
-      }
-    }
-  });
-}
-
-// nodes gelu
-void k12_gelu(const float* __restrict in0, float* __restrict out0) {
+// nodes gelu, gelu_1
+void k11_gelu(const float* __restrict in0, float* __restrict out0) {
   aotic::runtime::parallel_for(65536, 65536, [&](int64_t i0_begin, int64_t i0_end) {
     #pragma omp simd
     for (int64_t i0 = i0_begin; i0 < i0_end; ++i0) {
@@ -656,7 +615,7 @@ void k12_gelu(const float* __restrict in0, float* __restrict out0) {
 }
 
 // nodes add_4
-void k13_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0) {
+void k12_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0) {
   aotic::runtime::parallel_for(16384, 16384, [&](int64_t i0_begin, int64_t i0_end) {
     #pragma omp simd
     for (int64_t i0 = i0_begin; i0 < i0_end; ++i0) {
@@ -668,273 +627,8 @@ void k13_add(const float* __restrict in0, const float* __restrict in1, float* __
   });
 }
 
-// nodes native_layer_norm_2
-void k14_layer_norm(const float* __restrict in0, const float* __restrict in1,
-    const float* __restrict in2, float* __restrict out0) {
-  aotic::runtime::parallel_for(128, 16384, [&](int64_t i0_begin, int64_t i0_end) {
-    for (int64_t i0 = i0_begin; i0 < i0_end; ++i0) {
-      float sum = 0.0f;
-      #pragma omp simd reduction(+ : sum)
-      for (int64_t r0 = 0; r0 < 128; ++r0) {
-        const float t0 = in0[128 * i0 + r0];
-        sum = km::add(sum, t0);
-      }
-      const float t1 = km::convert<float>(128);
-      const float t2 = (sum / t1);
-      const float mean = t2;
-      float squares = 0.0f;
-      #pragma omp simd reduction(+ : squares)
-      for (int64_t r0 = 0; r0 < 128; ++r0) {
-        const float t3 = in0[128 * i0 + r0];
-        const float t4 = km::sub(t3, mean);
-        const float t5 = km::mul(t4, t4);
-        squares = km::add(squares, t5);
-      }
-      const float t6 = (squares / t1);
-      const float t7 = km::add(t6, 1e-05f);
-      const float t8 = km::rsqrt(t7);
-      const float rstd = t8;
-      #pragma omp simd
-      for (int64_t r0 = 0; r0 < 128; ++r0) {
-        const float t9 = in0[128 * i0 + r0];
-        const float t10 = km::sub(t9, mean);
-        const float t11 = km::mul(t10, rstd);
-        const float t12 = in1[r0];
-        const float t13 = km::mul(t11, t12);
-        const float t14 = in2[r0];
-        const float t15 = km::add(t13, t14);
-        out0[128 * i0 + r0] = t15;
-      }
-    }
-  });
-}
-
-// nodes permute_12, mul_2, expand_6, clone_4
-void k15_permute_mul_expand_clone(const float* __restrict in0, float* __restrict out0) {
-  aotic::runtime::parallel_for(2, 16384, [&](int64_t i0_begin, int64_t i0_end) {
-    for (int64_t i0 = i0_begin; i0 < i0_end; ++i0) {
-      for (int64_t i1 = 0; i1 < 4; ++i1) {
-        for (int64_t i2 = 0; i2 < 64; ++i2) {
-          #pragma omp simd
-          for (int64_t i3 = 0; i3 < 32; ++i3) {
-            const float t0 = in0[24576 * i0 + 384 * i2 + 32 * i1 + i3];
-            const float t1 = km::mul(t0, 0.42044820762685725f);
-            out0[8192 * i0 + 2048 * i1 + 32 * i2 + i3] = t1;
-          }
-        }
-      }
-    }
-  });
-}
-
-// nodes permute_13, permute_15, mul_3, expand_7, clone_5
-void k16_permute_permute_mul_expand_clone(const float* __restrict in0, float* __restrict out0) {
-  aotic::runtime::parallel_for(2, 16384, [&](int64_t i0_begin, int64_t i0_end) {
-    for (int64_t i0 = i0_begin; i0 < i0_end; ++i0) {
-      for (int64_t i1 = 0; i1 < 128; ++i1) {
-        #pragma omp simd
-        for (int64_t i3 = 0; i3 < 64; ++i3) {
-          const float t0 = in0[24576 * i0 + 384 * i3 + i1];
-          const float t1 = km::mul(t0, 0.42044820762685725f);
-          out0[8192 * i0 + 64 * i1 + i3] = t1;
-        }
-      }
-    }
-  });
-}
-
-// nodes unsqueeze_2, unsqueeze_3, sub_1, le_1, logical_and_1, where_2, add_5
-void k17_unsqueeze_unsqueeze_sub_le_logical_and_where_add(const float* __restrict in0,
-    const float* __restrict in1, const float* __restrict in2, const bool* __restrict in3,
-    const int64_t* __restrict in4, const int64_t* __restrict in5, float* __restrict out0) {
-  aotic::runtime::parallel_for(8, 32768, [&](int64_t i0_begin, int64_t i0_end) {
-    for (int64_t i0 = i0_begin; i0 < i0_end; ++i0) {
-      for (int64_t i2 = 0; i2 < 64; ++i2) {
-        #pragma omp simd
-        for (int64_t i3 = 0; i3 < 64; ++i3) {
-          const float t0 = in0[4096 * i0 + 64 * i2 + i3];
-          const int64_t t1 = in4[i3];
-          const int64_t t2 = in5[i2];
-          const int64_t t3 = km::sub(t1, t2);
-          const bool t4 = (t3 <= int64_t{0});
-          const bool t5 = in3[64 * i2 + i3];
-          const bool t6 = (t4 && t5);
-          const float t7 = in2[0];
-          const float t8 = in1[0];
-          const float t9 = (t6 ? t7 : t8);
-          const float t10 = km::add(t0, t9);
-          out0[4096 * i0 + 64 * i2 + i3] = t10;
-        }
-      }
-    }
-  });
-}
-
-// nodes _softmax_1
-void k18_softmax(const float* __restrict in0, float* __restrict out0) {
-  aotic::runtime::parallel_for(512, 32768, [&](int64_t i0_begin, int64_t i0_end) {
-    for (int64_t i0 = i0_begin; i0 < i0_end; ++i0) {
-      float max = -std::numeric_limits<float>::infinity();
-      for (int64_t r0 = 0; r0 < 64; ++r0) {
-        const float t0 = in0[64 * i0 + r0];
-        max = km::maximum(max, t0);
-      }
-      float sum = 0.0f;
-      #pragma omp simd reduction(+ : sum)
-      for (int64_t r0 = 0; r0 < 64; ++r0) {
-        const float t1 = in0[64 * i0 + r0];
-        const float t2 = km::sub(t1, max);
-        const float t3 = km::exp(t2);
-        sum = km::add(sum, t3);
-      }
-      #pragma omp simd
-      for (int64_t r0 = 0; r0 < 64; ++r0) {
-        const float t4 = in0[64 * i0 + r0];
-        const float t5 = km::sub(t4, max);
-        const float t6 = km::exp(t5);
-        const float t7 = (t6 / sum);
-        out0[64 * i0 + r0] = t7;
-      }
-    }
-  });
-}
-
-// nodes eq_1, logical_not_2
-void k19_eq_logical_not(const float* __restrict in0, bool* __restrict out0) {
-  aotic::runtime::parallel_for(32768, 32768, [&](int64_t i0_begin, int64_t i0_end) {
-    #pragma omp simd
-    for (int64_t i0 = i0_begin; i0 < i0_end; ++i0) {
-      const float t0 = in0[i0];
-      const bool t1 = (t0 == -std::numeric_limits<float>::infinity());
-      const bool t2 = !t1;
-      out0[i0] = t2;
-    }
-  });
-}
-
-// nodes logical_not_3, where_3
-void k20_logical_not_where(const float* __restrict in0, const float* __restrict in1,
-    const bool* __restrict in2, float* __restrict out0) {
-  aotic::runtime::parallel_for(512, 32768, [&](int64_t i0_begin, int64_t i0_end) {
-    for (int64_t i0 = i0_begin; i0 < i0_end; ++i0) {
-      #pragma omp simd
-      for (int64_t i3 = 0; i3 < 64; ++i3) {
-        const bool t0 = in2[i0];
-        const bool t1 = !t0;
-        const float t2 = in1[64 * i0 + i3];
-        const float t3 = in0[64 * i0 + i3];
-        const float t4 = (t1 ? t2 : t3);
-        out0[64 * i0 + i3] = t4;
-      }
-    }
-  });
-}
-
-// nodes permute_14, expand_9, clone_6
-void k21_permute_expand_clone(const float* __restrict in0, float* __restrict out0) {
-  aotic::runtime::parallel_for(2, 16384, [&](int64_t i0_begin, int64_t i0_end) {
-    for (int64_t i0 = i0_begin; i0 < i0_end; ++i0) {
-      for (int64_t i1 = 0; i1 < 4; ++i1) {
-        for (int64_t i2 = 0; i2 < 64; ++i2) {
-          #pragma omp simd
-          for (int64_t i3 = 0; i3 < 32; ++i3) {
-            const float t0 = in0[24576 * i0 + 384 * i2 + 32 * i1 + i3];
-            out0[8192 * i0 + 2048 * i1 + 32 * i2 + i3] = t0;
-          }
-        }
-      }
-    }
-  });
-}
-
-// nodes permute_16, clone_7
-void k22_permute_clone(const float* __restrict in0, float* __restrict out0) {
-  aotic::runtime::parallel_for(64, 16384, [&](int64_t i0_begin, int64_t i0_end) {
-    for (int64_t i0 = i0_begin; i0 < i0_end; ++i0) {
-      for (int64_t i1 = 0; i1 < 8; ++i1) {
-        #pragma omp simd
-        for (int64_t i3 = 0; i3 < 32; ++i3) {
-          const float t0 = in0[2048 * i1 + 32 * i0 + i3];
-          out0[256 * i0 + 32 * i1 + i3] = t0;
-        }
-      }
-    }
-  });
-}
-
-// nodes add_6, add_7
-void k23_add_add(const float* __restrict in0, const float* __restrict in1, const float* __restrict in2,
-    float* __restrict out0) {
-  aotic::runtime::parallel_for(128, 16384, [&](int64_t i0_begin, int64_t i0_end) {
-    for (int64_t i0 = i0_begin; i0 < i0_end; ++i0) {
-      #pragma omp simd
-      for (int64_t i2 = 0; i2 < 128; ++i2) {
-        const float t0 = in0[128 * i0 + i2];
-        const float t1 = in1[128 * i0 + i2];
-        const float t2 = in2[i2];
-        const float t3 = km::add(t1, t2);
-        const float t4 = km::add(t0, t3);
-        out0[128 * i0 + i2] = t4;
-      }
-    }
-  });
-}
-
-// nodes native_layer_norm_3
-void k24_layer_norm(const float* __restrict in0, const float* __restrict in1,
-    const float* __restrict in2, float* __restrict out0) {
-  aotic::runtime::parallel_for(128, 16384, [&](int64_t i0_begin, int64_t i0_end) {
-    for (int64_t i0 = i0_begin; i0 < i0_end; ++i0) {
-      float sum = 0.0f;
-      #pragma omp simd reduction(+ : sum)
-      for (int64_t r0 = 0; r0 < 128; ++r0) {
-        const float t0 = in0[128 * i0 + r0];
-        sum = km::add(sum, t0);
-      }
-      const float t1 = km::convert<float>(128);
-      const float t2 = (sum / t1);
-      const float mean = t2;
-      float squares = 0.0f;
-      #pragma omp simd reduction(+ : squares)
-      for (int64_t r0 = 0; r0 < 128; ++r0) {
-        const float t3 = in0[128 * i0 + r0];
-        const float t4 = km::sub(t3, mean);
-        const float t5 = km::mul(t4, t4);
-        squares = km::add(squares, t5);
-      }
-      const float t6 = (squares / t1);
-      const float t7 = km::add(t6, 1e-05f);
-      const float t8 = km::rsqrt(t7);
-      const float rstd = t8;
-      #pragma omp simd
-      for (int64_t r0 = 0; r0 < 128; ++r0) {
-        const float t9 = in0[128 * i0 + r0];
-        const float t10 = km::sub(t9, mean);
-        const float t11 = km::mul(t10, rstd);
-        const float t12 = in1[r0];
-        const float t13 = km::mul(t11, t12);
-        const float t14 = in2[r0];
-        const float t15 = km::add(t13, t14);
-        out0[128 * i0 + r0] = t15;
-      }
-    }
-  });
-}
-
-// nodes gelu_1
-void k25_gelu(const float* __restrict in0, float* __restrict out0) {
-  aotic::runtime::parallel_for(65536, 65536, [&](int64_t i0_begin, int64_t i0_end) {
-    #pragma omp simd
-    for (int64_t i0 = i0_begin; i0 < i0_end; ++i0) {
-      const float t0 = in0[i0];
-      const float t1 = km::gelu(t0);
-      out0[i0] = t1;
-    }
-  });
-}
-
 // nodes add_8, native_layer_norm_4
-void k26_add_layer_norm(const float* __restrict in0, const float* __restrict in1,
+void k13_add_layer_norm(const float* __restrict in0, const float* __restrict in1,
     const float* __restrict in2, const float* __restrict in3, float* __restrict out0) {
   aotic::runtime::parallel_for(128, 16384, [&](int64_t i0_begin, int64_t i0_end) {
     for (int64_t i0 = i0_begin; i0 < i0_end; ++i0) {
@@ -1522,7 +1216,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     TensorHandle p_blocks_0_ln2_bias_copy;
     const float* p_blocks_0_ln2_bias_data = kernel_input<float>(p_blocks_0_ln2_bias, 1,
         p_blocks_0_ln2_bias_layout, p_blocks_0_ln2_bias_copy);
-    k11_layer_norm(add_3_data, p_blocks_0_ln2_weight_data, p_blocks_0_ln2_bias_data,
+    k1_layer_norm(add_3_data, p_blocks_0_ln2_weight_data, p_blocks_0_ln2_bias_data,
         aotic::runtime::data<float>(getitem_6.get()));
   }
   // node 'view_15' (aten.view.default)
@@ -1569,7 +1263,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     const int64_t view_16_layout[] = {32768, 512, 1};
     TensorHandle view_16_copy;
     const float* view_16_data = kernel_input<float>(view_16.get(), 3, view_16_layout, view_16_copy);
-    k12_gelu(view_16_data, aotic::runtime::data<float>(gelu.get()));
+    k11_gelu(view_16_data, aotic::runtime::data<float>(gelu.get()));
   }
   view_16.reset();
   // node 'view_17' (aten.view.default)
@@ -1615,7 +1309,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     const int64_t view_18_layout[] = {8192, 128, 1};
     TensorHandle view_18_copy;
     const float* view_18_data = kernel_input<float>(view_18.get(), 3, view_18_layout, view_18_copy);
-    k13_add(add_3_data_1, view_18_data, aotic::runtime::data<float>(add_4.get()));
+    k12_add(add_3_data_1, view_18_data, aotic::runtime::data<float>(add_4.get()));
   }
   // add_3 is free: its buffer is kept for getitem_9
   view_18.reset();
@@ -1634,7 +1328,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     TensorHandle p_blocks_1_ln1_bias_copy;
     const float* p_blocks_1_ln1_bias_data = kernel_input<float>(p_blocks_1_ln1_bias, 1,
         p_blocks_1_ln1_bias_layout, p_blocks_1_ln1_bias_copy);
-    k14_layer_norm(add_4_data, p_blocks_1_ln1_weight_data, p_blocks_1_ln1_bias_data,
+    k1_layer_norm(add_4_data, p_blocks_1_ln1_weight_data, p_blocks_1_ln1_bias_data,
         aotic::runtime::data<float>(getitem_9.get()));
   }
   // node 'view_19' (aten.view.default)
@@ -1762,7 +1456,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     const int64_t view_21_layout[] = {24576, 384, 32, 1};
     TensorHandle view_21_copy;
     const float* view_21_data = kernel_input<float>(view_21.get(), 4, view_21_layout, view_21_copy);
-    k15_permute_mul_expand_clone(view_21_data, aotic::runtime::data<float>(clone_4.get()));
+    k2_permute_mul_expand_clone(view_21_data, aotic::runtime::data<float>(clone_4.get()));
   }
   view_21.reset();
   // node 'view_24' (aten.view.default)
@@ -1781,7 +1475,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     const int64_t view_22_layout[] = {24576, 384, 32, 1};
     TensorHandle view_22_copy;
     const float* view_22_data = kernel_input<float>(view_22.get(), 4, view_22_layout, view_22_copy);
-    k16_permute_permute_mul_expand_clone(view_22_data, aotic::runtime::data<float>(clone_5.get()));
+    k3_permute_permute_mul_expand_clone(view_22_data, aotic::runtime::data<float>(clone_5.get()));
   }
   view_22.reset();
   // node 'view_25' (aten.view.default)
@@ -1829,7 +1523,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     const int64_t arange_4_layout[] = {1};
     TensorHandle arange_4_copy;
     const int64_t* arange_4_data = kernel_input<int64_t>(arange_4.get(), 1, arange_4_layout, arange_4_copy);
-    k17_unsqueeze_unsqueeze_sub_le_logical_and_where_add(view_26_data, scalar_tensor_2_data,
+    k4_unsqueeze_unsqueeze_sub_le_logical_and_where_add(view_26_data, scalar_tensor_2_data,
         scalar_tensor_3_data, full_1_data, arange_3_data, arange_4_data,
         aotic::runtime::data<float>(add_5.get()));
   }
@@ -1846,7 +1540,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     const int64_t add_5_layout[] = {16384, 4096, 64, 1};
     TensorHandle add_5_copy;
     const float* add_5_data = kernel_input<float>(add_5.get(), 4, add_5_layout, add_5_copy);
-    k18_softmax(add_5_data, aotic::runtime::data<float>(_softmax_1.get()));
+    k5_softmax(add_5_data, aotic::runtime::data<float>(_softmax_1.get()));
   }
   // node 'logical_not_2' (aten.logical_not.default)
   TensorHandle logical_not_2;
@@ -1856,7 +1550,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     const int64_t add_5_layout_1[] = {16384, 4096, 64, 1};
     TensorHandle add_5_copy_1;
     const float* add_5_data_1 = kernel_input<float>(add_5.get(), 4, add_5_layout_1, add_5_copy_1);
-    k19_eq_logical_not(add_5_data_1, aotic::runtime::data<bool>(logical_not_2.get()));
+    k6_eq_logical_not(add_5_data_1, aotic::runtime::data<bool>(logical_not_2.get()));
   }
   // add_5 is free: its buffer is kept for where_3
   // node 'any_2' (aten.any.dim)
@@ -1888,7 +1582,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     const int64_t any_2_layout[] = {256, 64, 1, 1};
     TensorHandle any_2_copy;
     const bool* any_2_data = kernel_input<bool>(any_2.get(), 4, any_2_layout, any_2_copy);
-    k20_logical_not_where(_softmax_1_data, full_like_1_data, any_2_data,
+    k7_logical_not_where(_softmax_1_data, full_like_1_data, any_2_data,
         aotic::runtime::data<float>(where_3.get()));
   }
   _softmax_1.reset();
@@ -1917,7 +1611,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     const int64_t view_23_layout[] = {24576, 384, 32, 1};
     TensorHandle view_23_copy;
     const float* view_23_data = kernel_input<float>(view_23.get(), 4, view_23_layout, view_23_copy);
-    k21_permute_expand_clone(view_23_data, aotic::runtime::data<float>(clone_6.get()));
+    k8_permute_expand_clone(view_23_data, aotic::runtime::data<float>(clone_6.get()));
   }
   view_23.reset();
   // node 'view_28' (aten.view.default)
@@ -1950,7 +1644,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     const int64_t view_29_layout[] = {8192, 2048, 32, 1};
     TensorHandle view_29_copy;
     const float* view_29_data = kernel_input<float>(view_29.get(), 4, view_29_layout, view_29_copy);
-    k22_permute_clone(view_29_data, aotic::runtime::data<float>(clone_7.get()));
+    k9_permute_clone(view_29_data, aotic::runtime::data<float>(clone_7.get()));
   }
   view_29.reset();
   // node 'permute_17' (aten.permute.default)
@@ -2040,7 +1734,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     TensorHandle p_blocks_1_o_bias_copy;
     const float* p_blocks_1_o_bias_data = kernel_input<float>(p_blocks_1_o_bias, 1,
         p_blocks_1_o_bias_layout, p_blocks_1_o_bias_copy);
-    k23_add_add(add_4_data_1, view_33_data, p_blocks_1_o_bias_data, aotic::runtime::data<float>(add_7.get()));
+    k10_add_add(add_4_data_1, view_33_data, p_blocks_1_o_bias_data, aotic::runtime::data<float>(add_7.get()));
   }
   add_4.reset();
   view_33.reset();
@@ -2059,7 +1753,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     TensorHandle p_blocks_1_ln2_bias_copy;
     const float* p_blocks_1_ln2_bias_data = kernel_input<float>(p_blocks_1_ln2_bias, 1,
         p_blocks_1_ln2_bias_layout, p_blocks_1_ln2_bias_copy);
-    k24_layer_norm(add_7_data, p_blocks_1_ln2_weight_data, p_blocks_1_ln2_bias_data,
+    k1_layer_norm(add_7_data, p_blocks_1_ln2_weight_data, p_blocks_1_ln2_bias_data,
         aotic::runtime::data<float>(getitem_15.get()));
   }
   // node 'view_34' (aten.view.default)
@@ -2099,7 +1793,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     const int64_t view_35_layout[] = {32768, 512, 1};
     TensorHandle view_35_copy;
     const float* view_35_data = kernel_input<float>(view_35.get(), 3, view_35_layout, view_35_copy);
-    k25_gelu(view_35_data, aotic::runtime::data<float>(gelu_1.get()));
+    k11_gelu(view_35_data, aotic::runtime::data<float>(gelu_1.get()));
   }
   view_35.reset();
   // node 'view_36' (aten.view.default)
@@ -2149,7 +1843,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     const int64_t p_ln_bias_layout[] = {1};
     TensorHandle p_ln_bias_copy;
     const float* p_ln_bias_data = kernel_input<float>(p_ln_bias, 1, p_ln_bias_layout, p_ln_bias_copy);
-    k26_add_layer_norm(add_7_data_1, view_37_data, p_ln_weight_data, p_ln_bias_data,
+    k13_add_layer_norm(add_7_data_1, view_37_data, p_ln_weight_data, p_ln_bias_data,
         aotic::runtime::data<float>(getitem_18.get()));
   }
   add_7.reset();

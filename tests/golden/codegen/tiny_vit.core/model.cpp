@@ -388,7 +388,7 @@ void k0_add(const float* __restrict in0, const float* __restrict in1, float* __r
   });
 }
 
-// nodes native_layer_norm
+// nodes native_layer_norm, native_layer_norm_1, native_layer_norm_2, native_layer_norm_3
 void k1_layer_norm(const float* __restrict in0, const float* __restrict in1, const float* __restrict in2,
     float* __restrict out0, int64_t s77) {
   aotic::runtime::parallel_for((17 * s77), 64, [&](int64_t i0_begin, int64_t i0_end) {
@@ -429,7 +429,7 @@ void k1_layer_norm(const float* __restrict in0, const float* __restrict in1, con
   });
 }
 
-// nodes permute_2, slice_1, squeeze, mul_47, expand_1, clone
+// nodes permute_2, slice_1, squeeze, mul_47, expand_1, clone, permute_11, slice_4, squeeze_3, ...
 void k2_permute_slice_squeeze_mul_expand_clone(const float* __restrict in0, float* __restrict out0,
     int64_t s77) {
   aotic::runtime::parallel_for((s77), (1088 * s77), [&](int64_t i0_begin, int64_t i0_end) {
@@ -448,7 +448,7 @@ void k2_permute_slice_squeeze_mul_expand_clone(const float* __restrict in0, floa
   });
 }
 
-// nodes permute_2, slice_2, squeeze_1, permute_3, mul_48, expand_2, clone_1
+// nodes permute_2, slice_2, squeeze_1, permute_3, mul_48, expand_2, clone_1, permute_11, ...
 void k3_permute_slice_squeeze_permute_mul_expand_clone(const float* __restrict in0,
     float* __restrict out0, int64_t s77) {
   aotic::runtime::parallel_for((s77), (1088 * s77), [&](int64_t i0_begin, int64_t i0_end) {
@@ -465,7 +465,7 @@ void k3_permute_slice_squeeze_permute_mul_expand_clone(const float* __restrict i
   });
 }
 
-// nodes _softmax
+// nodes _softmax, _softmax_1
 void k4_softmax(const float* __restrict in0, float* __restrict out0, int64_t s77) {
   aotic::runtime::parallel_for((68 * s77), (1156 * s77), [&](int64_t i0_begin, int64_t i0_end) {
     for (int64_t i0 = i0_begin; i0 < i0_end; ++i0) {
@@ -494,7 +494,7 @@ void k4_softmax(const float* __restrict in0, float* __restrict out0, int64_t s77
   });
 }
 
-// nodes eq_44, logical_not
+// nodes eq_44, logical_not, eq_155, logical_not_2
 void k5_eq_logical_not(const float* __restrict in0, bool* __restrict out0, int64_t s77) {
   aotic::runtime::parallel_for((1156 * s77), (1156 * s77), [&](int64_t i0_begin, int64_t i0_end) {
     #pragma omp simd
@@ -507,7 +507,7 @@ void k5_eq_logical_not(const float* __restrict in0, bool* __restrict out0, int64
   });
 }
 
-// nodes logical_not_1, where
+// nodes logical_not_1, where, logical_not_3, where_1
 void k6_logical_not_where(const float* __restrict in0, const float* __restrict in1,
     const bool* __restrict in2, float* __restrict out0, int64_t s77) {
   aotic::runtime::parallel_for((68 * s77), (1156 * s77), [&](int64_t i0_begin, int64_t i0_end) {
@@ -525,7 +525,7 @@ void k6_logical_not_where(const float* __restrict in0, const float* __restrict i
   });
 }
 
-// nodes permute_2, slice_3, squeeze_2, expand_4, clone_2
+// nodes permute_2, slice_3, squeeze_2, expand_4, clone_2, permute_11, slice_6, squeeze_5, ...
 void k7_permute_slice_squeeze_expand_clone(const float* __restrict in0, float* __restrict out0, int64_t s77) {
   aotic::runtime::parallel_for((s77), (1088 * s77), [&](int64_t i0_begin, int64_t i0_end) {
     for (int64_t i0 = i0_begin; i0 < i0_end; ++i0) {
@@ -542,7 +542,7 @@ void k7_permute_slice_squeeze_expand_clone(const float* __restrict in0, float* _
   });
 }
 
-// nodes permute_4, clone_3
+// nodes permute_4, clone_3, permute_13, clone_7
 void k8_permute_clone(const float* __restrict in0, float* __restrict out0, int64_t s77) {
   aotic::runtime::parallel_for(17, (1088 * s77), [&](int64_t i0_begin, int64_t i0_end) {
     for (int64_t i0 = i0_begin; i0 < i0_end; ++i0) {
@@ -557,7 +557,7 @@ void k8_permute_clone(const float* __restrict in0, float* __restrict out0, int64
   });
 }
 
-// nodes add_105, add_110
+// nodes add_105, add_110, add_239, add_244
 void k9_add_add(const float* __restrict in0, const float* __restrict in1, const float* __restrict in2,
     float* __restrict out0, int64_t s77) {
   aotic::runtime::parallel_for((17 * s77), (1088 * s77), [&](int64_t i0_begin, int64_t i0_end) {
@@ -575,49 +575,8 @@ void k9_add_add(const float* __restrict in0, const float* __restrict in1, const 
   });
 }
 
-// nodes native_layer_norm_1
-void k10_layer_norm(const float* __restrict in0, const float* __restrict in1,
-    const float* __restrict in2, float* __restrict out0, int64_t s77) {
-  aotic::runtime::parallel_for((17 * s77), 64, [&](int64_t i0_begin, int64_t i0_end) {
-    for (int64_t i0 = i0_begin; i0 < i0_end; ++i0) {
-      float sum = 0.0f;
-      #pragma omp simd reduction(+ : sum)
-      for (int64_t r0 = 0; r0 < 64; ++r0) {
-        const float t0 = in0[64 * i0 + r0];
-        sum = km::add(sum, t0);
-      }
-      const float t1 = km::convert<float>(64);
-      const float t2 = (sum / t1);
-      const float mean = t2;
-      float squares = 0.0f;
-      #pragma omp simd reduction(+ : squares)
-      for (int64_t r0 = 0; r0 < 64; ++r0) {
-        const float t3 = in0[64 * i0 + r0];
-        const float t4 = km::sub(t3, mean);
-        const float t5 = km::mul(t4, t4);
-        squares = km::add(squares, t5);
-      }
-      const float t6 = (squares / t1);
-      const float t7 = km::add(t6, 1e-05f);
-      const float t8 = km::rsqrt(t7);
-      const float rstd = t8;
-      #pragma omp simd
-      for (int64_t r0 = 0; r0 < 64; ++r0) {
-        const float t9 = in0[64 * i0 + r0];
-        const float t10 = km::sub(t9, mean);
-        const float t11 = km::mul(t10, rstd);
-        const float t12 = in1[r0];
-        const float t13 = km::mul(t11, t12);
-        const float t14 = in2[r0];
-        const float t15 = km::add(t13, t14);
-        out0[64 * i0 + r0] = t15;
-      }
-    }
-  });
-}
-
-// nodes gelu
-void k11_gelu(const float* __restrict in0, float* __restrict out0, int64_t s77) {
+// nodes gelu, gelu_1
+void k10_gelu(const float* __restrict in0, float* __restrict out0, int64_t s77) {
   aotic::runtime::parallel_for((2176 * s77), (2176 * s77), [&](int64_t i0_begin, int64_t i0_end) {
     #pragma omp simd
     for (int64_t i0 = i0_begin; i0 < i0_end; ++i0) {
@@ -629,7 +588,7 @@ void k11_gelu(const float* __restrict in0, float* __restrict out0, int64_t s77) 
 }
 
 // nodes add_151
-void k12_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0, int64_t s77) {
+void k11_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0, int64_t s77) {
   aotic::runtime::parallel_for((1088 * s77), (1088 * s77), [&](int64_t i0_begin, int64_t i0_end) {
     #pragma omp simd
     for (int64_t i0 = i0_begin; i0 < i0_end; ++i0) {
@@ -641,249 +600,8 @@ void k12_add(const float* __restrict in0, const float* __restrict in1, float* __
   });
 }
 
-// nodes native_layer_norm_2
-void k13_layer_norm(const float* __restrict in0, const float* __restrict in1,
-    const float* __restrict in2, float* __restrict out0, int64_t s77) {
-  aotic::runtime::parallel_for((17 * s77), 64, [&](int64_t i0_begin, int64_t i0_end) {
-    for (int64_t i0 = i0_begin; i0 < i0_end; ++i0) {
-      float sum = 0.0f;
-      #pragma omp simd reduction(+ : sum)
-      for (int64_t r0 = 0; r0 < 64; ++r0) {
-        const float t0 = in0[64 * i0 + r0];
-        sum = km::add(sum, t0);
-      }
-      const float t1 = km::convert<float>(64);
-      const float t2 = (sum / t1);
-      const float mean = t2;
-      float squares = 0.0f;
-      #pragma omp simd reduction(+ : squares)
-      for (int64_t r0 = 0; r0 < 64; ++r0) {
-        const float t3 = in0[64 * i0 + r0];
-        const float t4 = km::sub(t3, mean);
-        const float t5 = km::mul(t4, t4);
-        squares = km::add(squares, t5);
-      }
-      const float t6 = (squares / t1);
-      const float t7 = km::add(t6, 1e-05f);
-      const float t8 = km::rsqrt(t7);
-      const float rstd = t8;
-      #pragma omp simd
-      for (int64_t r0 = 0; r0 < 64; ++r0) {
-        const float t9 = in0[64 * i0 + r0];
-        const float t10 = km::sub(t9, mean);
-        const float t11 = km::mul(t10, rstd);
-        const float t12 = in1[r0];
-        const float t13 = km::mul(t11, t12);
-        const float t14 = in2[r0];
-        const float t15 = km::add(t13, t14);
-        out0[64 * i0 + r0] = t15;
-      }
-    }
-  });
-}
-
-// nodes permute_11, slice_4, squeeze_3, mul_192, expand_7, clone_4
-void k14_permute_slice_squeeze_mul_expand_clone(const float* __restrict in0, float* __restrict out0,
-    int64_t s77) {
-  aotic::runtime::parallel_for((s77), (1088 * s77), [&](int64_t i0_begin, int64_t i0_end) {
-    for (int64_t i0 = i0_begin; i0 < i0_end; ++i0) {
-      for (int64_t i1 = 0; i1 < 4; ++i1) {
-        for (int64_t i2 = 0; i2 < 17; ++i2) {
-          #pragma omp simd
-          for (int64_t i3 = 0; i3 < 16; ++i3) {
-            const float t0 = in0[3264 * i0 + 192 * i2 + 16 * i1 + i3];
-            const float t1 = km::mul(t0, 0.5f);
-            out0[1088 * i0 + 272 * i1 + 16 * i2 + i3] = t1;
-          }
-        }
-      }
-    }
-  });
-}
-
-// nodes permute_11, slice_5, squeeze_4, permute_12, mul_193, expand_8, clone_5
-void k15_permute_slice_squeeze_permute_mul_expand_clone(const float* __restrict in0,
-    float* __restrict out0, int64_t s77) {
-  aotic::runtime::parallel_for((s77), (1088 * s77), [&](int64_t i0_begin, int64_t i0_end) {
-    for (int64_t i0 = i0_begin; i0 < i0_end; ++i0) {
-      for (int64_t i1 = 0; i1 < 64; ++i1) {
-        #pragma omp simd
-        for (int64_t i3 = 0; i3 < 17; ++i3) {
-          const float t0 = in0[3264 * i0 + 192 * i3 + i1 + 64];
-          const float t1 = km::mul(t0, 0.5f);
-          out0[1088 * i0 + 17 * i1 + i3] = t1;
-        }
-      }
-    }
-  });
-}
-
-// nodes _softmax_1
-void k16_softmax(const float* __restrict in0, float* __restrict out0, int64_t s77) {
-  aotic::runtime::parallel_for((68 * s77), (1156 * s77), [&](int64_t i0_begin, int64_t i0_end) {
-    for (int64_t i0 = i0_begin; i0 < i0_end; ++i0) {
-      float max = -std::numeric_limits<float>::infinity();
-      for (int64_t r0 = 0; r0 < 17; ++r0) {
-        const float t0 = in0[17 * i0 + r0];
-        max = km::maximum(max, t0);
-      }
-      float sum = 0.0f;
-      #pragma omp simd reduction(+ : sum)
-      for (int64_t r0 = 0; r0 < 17; ++r0) {
-        const float t1 = in0[17 * i0 + r0];
-        const float t2 = km::sub(t1, max);
-        const float t3 = km::exp(t2);
-        sum = km::add(sum, t3);
-      }
-      #pragma omp simd
-      for (int64_t r0 = 0; r0 < 17; ++r0) {
-        const float t4 = in0[17 * i0 + r0];
-        const float t5 = km::sub(t4, max);
-        const float t6 = km::exp(t5);
-        const float t7 = (t6 / sum);
-        out0[17 * i0 + r0] = t7;
-      }
-    }
-  });
-}
-
-// nodes eq_155, logical_not_2
-void k17_eq_logical_not(const float* __restrict in0, bool* __restrict out0, int64_t s77) {
-  aotic::runtime::parallel_for((1156 * s77), (1156 * s77), [&](int64_t i0_begin, int64_t i0_end) {
-    #pragma omp simd
-    for (int64_t i0 = i0_begin; i0 < i0_end; ++i0) {
-      const float t0 = in0[i0];
-      const bool t1 = (t0 == -std::numeric_limits<float>::infinity());
-      const bool t2 = !t1;
-      out0[i0] = t2;
-    }
-  });
-}
-
-// nodes logical_not_3, where_1
-void k18_logical_not_where(const float* __restrict in0, const float* __restrict in1,
-    const bool* __restrict in2, float* __restrict out0, int64_t s77) {
-  aotic::runtime::parallel_for((68 * s77), (1156 * s77), [&](int64_t i0_begin, int64_t i0_end) {
-    for (int64_t i0 = i0_begin; i0 < i0_end; ++i0) {
-      #pragma omp simd
-      for (int64_t i3 = 0; i3 < 17; ++i3) {
-        const bool t0 = in2[i0];
-        const bool t1 = !t0;
-        const float t2 = in1[17 * i0 + i3];
-        const float t3 = in0[17 * i0 + i3];
-        const float t4 = (t1 ? t2 : t3);
-        out0[17 * i0 + i3] = t4;
-      }
-    }
-  });
-}
-
-// nodes permute_11, slice_6, squeeze_5, expand_10, clone_6
-void k19_permute_slice_squeeze_expand_clone(const float* __restrict in0, float* __restrict out0,
-    int64_t s77) {
-  aotic::runtime::parallel_for((s77), (1088 * s77), [&](int64_t i0_begin, int64_t i0_end) {
-    for (int64_t i0 = i0_begin; i0 < i0_end; ++i0) {
-      for (int64_t i1 = 0; i1 < 4; ++i1) {
-        for (int64_t i2 = 0; i2 < 17; ++i2) {
-          #pragma omp simd
-          for (int64_t i3 = 0; i3 < 16; ++i3) {
-            const float t0 = in0[3264 * i0 + 192 * i2 + 16 * i1 + i3 + 128];
-            out0[1088 * i0 + 272 * i1 + 16 * i2 + i3] = t0;
-          }
-        }
-      }
-    }
-  });
-}
-
-// nodes permute_13, clone_7
-void k20_permute_clone(const float* __restrict in0, float* __restrict out0, int64_t s77) {
-  aotic::runtime::parallel_for(17, (1088 * s77), [&](int64_t i0_begin, int64_t i0_end) {
-    for (int64_t i0 = i0_begin; i0 < i0_end; ++i0) {
-      for (int64_t i1 = 0; i1 < (4 * s77); ++i1) {
-        #pragma omp simd
-        for (int64_t i3 = 0; i3 < 16; ++i3) {
-          const float t0 = in0[272 * i1 + 16 * i0 + i3];
-          out0[(64 * s77) * i0 + 16 * i1 + i3] = t0;
-        }
-      }
-    }
-  });
-}
-
-// nodes add_239, add_244
-void k21_add_add(const float* __restrict in0, const float* __restrict in1, const float* __restrict in2,
-    float* __restrict out0, int64_t s77) {
-  aotic::runtime::parallel_for((17 * s77), (1088 * s77), [&](int64_t i0_begin, int64_t i0_end) {
-    for (int64_t i0 = i0_begin; i0 < i0_end; ++i0) {
-      #pragma omp simd
-      for (int64_t i2 = 0; i2 < 64; ++i2) {
-        const float t0 = in0[64 * i0 + i2];
-        const float t1 = in1[64 * i0 + i2];
-        const float t2 = in2[i2];
-        const float t3 = km::add(t1, t2);
-        const float t4 = km::add(t0, t3);
-        out0[64 * i0 + i2] = t4;
-      }
-    }
-  });
-}
-
-// nodes native_layer_norm_3
-void k22_layer_norm(const float* __restrict in0, const float* __restrict in1,
-    const float* __restrict in2, float* __restrict out0, int64_t s77) {
-  aotic::runtime::parallel_for((17 * s77), 64, [&](int64_t i0_begin, int64_t i0_end) {
-    for (int64_t i0 = i0_begin; i0 < i0_end; ++i0) {
-      float sum = 0.0f;
-      #pragma omp simd reduction(+ : sum)
-      for (int64_t r0 = 0; r0 < 64; ++r0) {
-        const float t0 = in0[64 * i0 + r0];
-        sum = km::add(sum, t0);
-      }
-      const float t1 = km::convert<float>(64);
-      const float t2 = (sum / t1);
-      const float mean = t2;
-      float squares = 0.0f;
-      #pragma omp simd reduction(+ : squares)
-      for (int64_t r0 = 0; r0 < 64; ++r0) {
-        const float t3 = in0[64 * i0 + r0];
-        const float t4 = km::sub(t3, mean);
-        const float t5 = km::mul(t4, t4);
-        squares = km::add(squares, t5);
-      }
-      const float t6 = (squares / t1);
-      const float t7 = km::add(t6, 1e-05f);
-      const float t8 = km::rsqrt(t7);
-      const float rstd = t8;
-      #pragma omp simd
-      for (int64_t r0 = 0; r0 < 64; ++r0) {
-        const float t9 = in0[64 * i0 + r0];
-        const float t10 = km::sub(t9, mean);
-        const float t11 = km::mul(t10, rstd);
-        const float t12 = in1[r0];
-        const float t13 = km::mul(t11, t12);
-        const float t14 = in2[r0];
-        const float t15 = km::add(t13, t14);
-        out0[64 * i0 + r0] = t15;
-      }
-    }
-  });
-}
-
-// nodes gelu_1
-void k23_gelu(const float* __restrict in0, float* __restrict out0, int64_t s77) {
-  aotic::runtime::parallel_for((2176 * s77), (2176 * s77), [&](int64_t i0_begin, int64_t i0_end) {
-    #pragma omp simd
-    for (int64_t i0 = i0_begin; i0 < i0_end; ++i0) {
-      const float t0 = in0[i0];
-      const float t1 = km::gelu(t0);
-      out0[i0] = t1;
-    }
-  });
-}
-
 // nodes add_285, select, native_layer_norm_4
-void k24_add_select_layer_norm(const float* __restrict in0, const float* __restrict in1,
+void k12_add_select_layer_norm(const float* __restrict in0, const float* __restrict in1,
     const float* __restrict in2, const float* __restrict in3, float* __restrict out0, int64_t s77) {
   aotic::runtime::parallel_for((s77), 64, [&](int64_t i0_begin, int64_t i0_end) {
     for (int64_t i0 = i0_begin; i0 < i0_end; ++i0) {
@@ -1382,7 +1100,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     TensorHandle p_blocks_0_n2_bias_copy;
     const float* p_blocks_0_n2_bias_data = kernel_input<float>(p_blocks_0_n2_bias, 1,
         p_blocks_0_n2_bias_layout, p_blocks_0_n2_bias_copy);
-    k10_layer_norm(add_110_data, p_blocks_0_n2_weight_data, p_blocks_0_n2_bias_data,
+    k1_layer_norm(add_110_data, p_blocks_0_n2_weight_data, p_blocks_0_n2_bias_data,
         aotic::runtime::data<float>(getitem_3.get()), s77);
   }
   // node 'view_14' (aten.view.default)
@@ -1430,7 +1148,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     const int64_t view_15_layout[] = {2176, 128, 1};
     TensorHandle view_15_copy;
     const float* view_15_data = kernel_input<float>(view_15.get(), 3, view_15_layout, view_15_copy);
-    k11_gelu(view_15_data, aotic::runtime::data<float>(gelu.get()), s77);
+    k10_gelu(view_15_data, aotic::runtime::data<float>(gelu.get()), s77);
   }
   view_15.reset();
   // node 'view_16' (aten.view.default)
@@ -1476,7 +1194,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     const int64_t view_17_layout[] = {1088, 64, 1};
     TensorHandle view_17_copy;
     const float* view_17_data = kernel_input<float>(view_17.get(), 3, view_17_layout, view_17_copy);
-    k12_add(add_110_data_1, view_17_data, aotic::runtime::data<float>(add_151.get()), s77);
+    k11_add(add_110_data_1, view_17_data, aotic::runtime::data<float>(add_151.get()), s77);
   }
   // add_110 is free: its buffer is kept for getitem_6
   view_17.reset();
@@ -1495,7 +1213,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     TensorHandle p_blocks_1_n1_bias_copy;
     const float* p_blocks_1_n1_bias_data = kernel_input<float>(p_blocks_1_n1_bias, 1,
         p_blocks_1_n1_bias_layout, p_blocks_1_n1_bias_copy);
-    k13_layer_norm(add_151_data, p_blocks_1_n1_weight_data, p_blocks_1_n1_bias_data,
+    k1_layer_norm(add_151_data, p_blocks_1_n1_weight_data, p_blocks_1_n1_bias_data,
         aotic::runtime::data<float>(getitem_6.get()), s77);
   }
   // node 'view_18' (aten.view.default)
@@ -1544,7 +1262,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     const int64_t view_20_layout[] = {3264, 192, 64, 16, 1};
     TensorHandle view_20_copy;
     const float* view_20_data = kernel_input<float>(view_20.get(), 5, view_20_layout, view_20_copy);
-    k14_permute_slice_squeeze_mul_expand_clone(view_20_data, aotic::runtime::data<float>(clone_4.get()), s77);
+    k2_permute_slice_squeeze_mul_expand_clone(view_20_data, aotic::runtime::data<float>(clone_4.get()), s77);
   }
   // node 'view_21' (aten.view.default)
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
@@ -1562,7 +1280,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     const int64_t view_20_layout_1[] = {3264, 192, 64, 16, 1};
     TensorHandle view_20_copy_1;
     const float* view_20_data_1 = kernel_input<float>(view_20.get(), 5, view_20_layout_1, view_20_copy_1);
-    k15_permute_slice_squeeze_permute_mul_expand_clone(view_20_data_1,
+    k3_permute_slice_squeeze_permute_mul_expand_clone(view_20_data_1,
         aotic::runtime::data<float>(clone_5.get()), s77);
   }
   // node 'view_22' (aten.view.default)
@@ -1594,7 +1312,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     const int64_t view_23_layout[] = {1156, 289, 17, 1};
     TensorHandle view_23_copy;
     const float* view_23_data = kernel_input<float>(view_23.get(), 4, view_23_layout, view_23_copy);
-    k16_softmax(view_23_data, aotic::runtime::data<float>(_softmax_1.get()), s77);
+    k4_softmax(view_23_data, aotic::runtime::data<float>(_softmax_1.get()), s77);
   }
   // node 'logical_not_2' (aten.logical_not.default)
   TensorHandle logical_not_2;
@@ -1604,7 +1322,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     const int64_t view_23_layout_1[] = {1156, 289, 17, 1};
     TensorHandle view_23_copy_1;
     const float* view_23_data_1 = kernel_input<float>(view_23.get(), 4, view_23_layout_1, view_23_copy_1);
-    k17_eq_logical_not(view_23_data_1, aotic::runtime::data<bool>(logical_not_2.get()), s77);
+    k5_eq_logical_not(view_23_data_1, aotic::runtime::data<bool>(logical_not_2.get()), s77);
   }
   view_23.reset();
   // node 'any_2' (aten.any.dim)
@@ -1636,7 +1354,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     const int64_t any_2_layout[] = {68, 17, 1, 1};
     TensorHandle any_2_copy;
     const bool* any_2_data = kernel_input<bool>(any_2.get(), 4, any_2_layout, any_2_copy);
-    k18_logical_not_where(_softmax_1_data, full_like_1_data, any_2_data,
+    k6_logical_not_where(_softmax_1_data, full_like_1_data, any_2_data,
         aotic::runtime::data<float>(where_1.get()), s77);
   }
   _softmax_1.reset();
@@ -1665,7 +1383,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     const int64_t view_20_layout_2[] = {3264, 192, 64, 16, 1};
     TensorHandle view_20_copy_2;
     const float* view_20_data_2 = kernel_input<float>(view_20.get(), 5, view_20_layout_2, view_20_copy_2);
-    k19_permute_slice_squeeze_expand_clone(view_20_data_2, aotic::runtime::data<float>(clone_6.get()), s77);
+    k7_permute_slice_squeeze_expand_clone(view_20_data_2, aotic::runtime::data<float>(clone_6.get()), s77);
   }
   view_20.reset();
   // node 'view_25' (aten.view.default)
@@ -1698,7 +1416,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     const int64_t view_26_layout[] = {1088, 272, 16, 1};
     TensorHandle view_26_copy;
     const float* view_26_data = kernel_input<float>(view_26.get(), 4, view_26_layout, view_26_copy);
-    k20_permute_clone(view_26_data, aotic::runtime::data<float>(clone_7.get()), s77);
+    k8_permute_clone(view_26_data, aotic::runtime::data<float>(clone_7.get()), s77);
   }
   view_26.reset();
   // node 'permute_14' (aten.permute.default)
@@ -1788,7 +1506,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     TensorHandle p_blocks_1_proj_bias_copy;
     const float* p_blocks_1_proj_bias_data = kernel_input<float>(p_blocks_1_proj_bias, 1,
         p_blocks_1_proj_bias_layout, p_blocks_1_proj_bias_copy);
-    k21_add_add(add_151_data_1, view_30_data, p_blocks_1_proj_bias_data,
+    k9_add_add(add_151_data_1, view_30_data, p_blocks_1_proj_bias_data,
         aotic::runtime::data<float>(add_244.get()), s77);
   }
   add_151.reset();
@@ -1808,7 +1526,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     TensorHandle p_blocks_1_n2_bias_copy;
     const float* p_blocks_1_n2_bias_data = kernel_input<float>(p_blocks_1_n2_bias, 1,
         p_blocks_1_n2_bias_layout, p_blocks_1_n2_bias_copy);
-    k22_layer_norm(add_244_data, p_blocks_1_n2_weight_data, p_blocks_1_n2_bias_data,
+    k1_layer_norm(add_244_data, p_blocks_1_n2_weight_data, p_blocks_1_n2_bias_data,
         aotic::runtime::data<float>(getitem_9.get()), s77);
   }
   // node 'view_31' (aten.view.default)
@@ -1848,7 +1566,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     const int64_t view_32_layout[] = {2176, 128, 1};
     TensorHandle view_32_copy;
     const float* view_32_data = kernel_input<float>(view_32.get(), 3, view_32_layout, view_32_copy);
-    k23_gelu(view_32_data, aotic::runtime::data<float>(gelu_1.get()), s77);
+    k10_gelu(view_32_data, aotic::runtime::data<float>(gelu_1.get()), s77);
   }
   view_32.reset();
   // node 'view_33' (aten.view.default)
@@ -1903,7 +1621,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     const int64_t p_norm_bias_layout[] = {1};
     TensorHandle p_norm_bias_copy;
     const float* p_norm_bias_data = kernel_input<float>(p_norm_bias, 1, p_norm_bias_layout, p_norm_bias_copy);
-    k24_add_select_layer_norm(add_244_data_1, view_34_data, p_norm_weight_data, p_norm_bias_data,
+    k12_add_select_layer_norm(add_244_data_1, view_34_data, p_norm_weight_data, p_norm_bias_data,
         aotic::runtime::data<float>(getitem_12.get()), s77);
   }
   add_244.reset();

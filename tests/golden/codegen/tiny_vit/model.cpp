@@ -386,7 +386,7 @@ void k0_add(const float* __restrict in0, const float* __restrict in1, float* __r
   });
 }
 
-// nodes layer_norm
+// nodes layer_norm, layer_norm_1, layer_norm_2, layer_norm_3
 void k1_layer_norm(const float* __restrict in0, const float* __restrict in1, const float* __restrict in2,
     float* __restrict out0, int64_t s77) {
   aotic::runtime::parallel_for((17 * s77), 64, [&](int64_t i0_begin, int64_t i0_end) {
@@ -427,7 +427,7 @@ void k1_layer_norm(const float* __restrict in0, const float* __restrict in1, con
   });
 }
 
-// nodes add_1
+// nodes add_1, add_2, add_3
 void k2_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0, int64_t s77) {
   aotic::runtime::parallel_for((1088 * s77), (1088 * s77), [&](int64_t i0_begin, int64_t i0_end) {
     #pragma omp simd
@@ -440,169 +440,8 @@ void k2_add(const float* __restrict in0, const float* __restrict in1, float* __r
   });
 }
 
-// nodes layer_norm_1
-void k3_layer_norm(const float* __restrict in0, const float* __restrict in1, const float* __restrict in2,
-    float* __restrict out0, int64_t s77) {
-  aotic::runtime::parallel_for((17 * s77), 64, [&](int64_t i0_begin, int64_t i0_end) {
-    for (int64_t i0 = i0_begin; i0 < i0_end; ++i0) {
-      float sum = 0.0f;
-      #pragma omp simd reduction(+ : sum)
-      for (int64_t r0 = 0; r0 < 64; ++r0) {
-        const float t0 = in0[64 * i0 + r0];
-        sum = km::add(sum, t0);
-      }
-      const float t1 = km::convert<float>(64);
-      const float t2 = (sum / t1);
-      const float mean = t2;
-      float squares = 0.0f;
-      #pragma omp simd reduction(+ : squares)
-      for (int64_t r0 = 0; r0 < 64; ++r0) {
-        const float t3 = in0[64 * i0 + r0];
-        const float t4 = km::sub(t3, mean);
-        const float t5 = km::mul(t4, t4);
-        squares = km::add(squares, t5);
-      }
-      const float t6 = (squares / t1);
-      const float t7 = km::add(t6, 1e-05f);
-      const float t8 = km::rsqrt(t7);
-      const float rstd = t8;
-      #pragma omp simd
-      for (int64_t r0 = 0; r0 < 64; ++r0) {
-        const float t9 = in0[64 * i0 + r0];
-        const float t10 = km::sub(t9, mean);
-        const float t11 = km::mul(t10, rstd);
-        const float t12 = in1[r0];
-        const float t13 = km::mul(t11, t12);
-        const float t14 = in2[r0];
-        const float t15 = km::add(t13, t14);
-        out0[64 * i0 + r0] = t15;
-      }
-    }
-  });
-}
-
-// nodes gelu
-void k4_gelu(const float* __restrict in0, float* __restrict out0, int64_t s77) {
-  aotic::runtime::parallel_for((2176 * s77), (2176 * s77), [&](int64_t i0_begin, int64_t i0_end) {
-    #pragma omp simd
-    for (int64_t i0 = i0_begin; i0 < i0_end; ++i0) {
-      const float t0 = in0[i0];
-      const float t1 = km::gelu(t0);
-      out0[i0] = t1;
-    }
-  });
-}
-
-// nodes add_2
-void k5_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0, int64_t s77) {
-  aotic::runtime::parallel_for((1088 * s77), (1088 * s77), [&](int64_t i0_begin, int64_t i0_end) {
-    #pragma omp simd
-    for (int64_t i0 = i0_begin; i0 < i0_end; ++i0) {
-      const float t0 = in0[i0];
-      const float t1 = in1[i0];
-      const float t2 = km::add(t0, t1);
-      out0[i0] = t2;
-    }
-  });
-}
-
-// nodes layer_norm_2
-void k6_layer_norm(const float* __restrict in0, const float* __restrict in1, const float* __restrict in2,
-    float* __restrict out0, int64_t s77) {
-  aotic::runtime::parallel_for((17 * s77), 64, [&](int64_t i0_begin, int64_t i0_end) {
-    for (int64_t i0 = i0_begin; i0 < i0_end; ++i0) {
-      float sum = 0.0f;
-      #pragma omp simd reduction(+ : sum)
-      for (int64_t r0 = 0; r0 < 64; ++r0) {
-        const float t0 = in0[64 * i0 + r0];
-        sum = km::add(sum, t0);
-      }
-      const float t1 = km::convert<float>(64);
-      const float t2 = (sum / t1);
-      const float mean = t2;
-      float squares = 0.0f;
-      #pragma omp simd reduction(+ : squares)
-      for (int64_t r0 = 0; r0 < 64; ++r0) {
-        const float t3 = in0[64 * i0 + r0];
-        const float t4 = km::sub(t3, mean);
-        const float t5 = km::mul(t4, t4);
-        squares = km::add(squares, t5);
-      }
-      const float t6 = (squares / t1);
-      const float t7 = km::add(t6, 1e-05f);
-      const float t8 = km::rsqrt(t7);
-      const float rstd = t8;
-      #pragma omp simd
-      for (int64_t r0 = 0; r0 < 64; ++r0) {
-        const float t9 = in0[64 * i0 + r0];
-        const float t10 = km::sub(t9, mean);
-        const float t11 = km::mul(t10, rstd);
-        const float t12 = in1[r0];
-        const float t13 = km::mul(t11, t12);
-        const float t14 = in2[r0];
-        const float t15 = km::add(t13, t14);
-        out0[64 * i0 + r0] = t15;
-      }
-    }
-  });
-}
-
-// nodes add_3
-void k7_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0, int64_t s77) {
-  aotic::runtime::parallel_for((1088 * s77), (1088 * s77), [&](int64_t i0_begin, int64_t i0_end) {
-    #pragma omp simd
-    for (int64_t i0 = i0_begin; i0 < i0_end; ++i0) {
-      const float t0 = in0[i0];
-      const float t1 = in1[i0];
-      const float t2 = km::add(t0, t1);
-      out0[i0] = t2;
-    }
-  });
-}
-
-// nodes layer_norm_3
-void k8_layer_norm(const float* __restrict in0, const float* __restrict in1, const float* __restrict in2,
-    float* __restrict out0, int64_t s77) {
-  aotic::runtime::parallel_for((17 * s77), 64, [&](int64_t i0_begin, int64_t i0_end) {
-    for (int64_t i0 = i0_begin; i0 < i0_end; ++i0) {
-      float sum = 0.0f;
-      #pragma omp simd reduction(+ : sum)
-      for (int64_t r0 = 0; r0 < 64; ++r0) {
-        const float t0 = in0[64 * i0 + r0];
-        sum = km::add(sum, t0);
-      }
-      const float t1 = km::convert<float>(64);
-      const float t2 = (sum / t1);
-      const float mean = t2;
-      float squares = 0.0f;
-      #pragma omp simd reduction(+ : squares)
-      for (int64_t r0 = 0; r0 < 64; ++r0) {
-        const float t3 = in0[64 * i0 + r0];
-        const float t4 = km::sub(t3, mean);
-        const float t5 = km::mul(t4, t4);
-        squares = km::add(squares, t5);
-      }
-      const float t6 = (squares / t1);
-      const float t7 = km::add(t6, 1e-05f);
-      const float t8 = km::rsqrt(t7);
-      const float rstd = t8;
-      #pragma omp simd
-      for (int64_t r0 = 0; r0 < 64; ++r0) {
-        const float t9 = in0[64 * i0 + r0];
-        const float t10 = km::sub(t9, mean);
-        const float t11 = km::mul(t10, rstd);
-        const float t12 = in1[r0];
-        const float t13 = km::mul(t11, t12);
-        const float t14 = in2[r0];
-        const float t15 = km::add(t13, t14);
-        out0[64 * i0 + r0] = t15;
-      }
-    }
-  });
-}
-
-// nodes gelu_1
-void k9_gelu(const float* __restrict in0, float* __restrict out0, int64_t s77) {
+// nodes gelu, gelu_1
+void k3_gelu(const float* __restrict in0, float* __restrict out0, int64_t s77) {
   aotic::runtime::parallel_for((2176 * s77), (2176 * s77), [&](int64_t i0_begin, int64_t i0_end) {
     #pragma omp simd
     for (int64_t i0 = i0_begin; i0 < i0_end; ++i0) {
@@ -614,7 +453,7 @@ void k9_gelu(const float* __restrict in0, float* __restrict out0, int64_t s77) {
 }
 
 // nodes add_4, select, layer_norm_4
-void k10_add_select_layer_norm(const float* __restrict in0, const float* __restrict in1,
+void k4_add_select_layer_norm(const float* __restrict in0, const float* __restrict in1,
     const float* __restrict in2, const float* __restrict in3, float* __restrict out0, int64_t s77) {
   aotic::runtime::parallel_for((s77), 64, [&](int64_t i0_begin, int64_t i0_end) {
     for (int64_t i0 = i0_begin; i0 < i0_end; ++i0) {
@@ -857,7 +696,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     TensorHandle p_blocks_0_n2_bias_copy;
     const float* p_blocks_0_n2_bias_data = kernel_input<float>(p_blocks_0_n2_bias, 1,
         p_blocks_0_n2_bias_layout, p_blocks_0_n2_bias_copy);
-    k3_layer_norm(add_1_data, p_blocks_0_n2_weight_data, p_blocks_0_n2_bias_data,
+    k1_layer_norm(add_1_data, p_blocks_0_n2_weight_data, p_blocks_0_n2_bias_data,
         aotic::runtime::data<float>(layer_norm_1.get()), s77);
   }
   // node 'linear_2' (aten.linear.default)
@@ -877,7 +716,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     const int64_t linear_2_layout[] = {2176, 128, 1};
     TensorHandle linear_2_copy;
     const float* linear_2_data = kernel_input<float>(linear_2.get(), 3, linear_2_layout, linear_2_copy);
-    k4_gelu(linear_2_data, aotic::runtime::data<float>(gelu.get()), s77);
+    k3_gelu(linear_2_data, aotic::runtime::data<float>(gelu.get()), s77);
   }
   linear_2.reset();
   // node 'linear_3' (aten.linear.default)
@@ -896,7 +735,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     const int64_t linear_3_layout[] = {1088, 64, 1};
     TensorHandle linear_3_copy;
     const float* linear_3_data = kernel_input<float>(linear_3.get(), 3, linear_3_layout, linear_3_copy);
-    k5_add(add_1_data_1, linear_3_data, aotic::runtime::data<float>(add_2.get()), s77);
+    k2_add(add_1_data_1, linear_3_data, aotic::runtime::data<float>(add_2.get()), s77);
   }
   // add_1 is free: its buffer is kept for layer_norm_2
   linear_3.reset();
@@ -915,7 +754,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     TensorHandle p_blocks_1_n1_bias_copy;
     const float* p_blocks_1_n1_bias_data = kernel_input<float>(p_blocks_1_n1_bias, 1,
         p_blocks_1_n1_bias_layout, p_blocks_1_n1_bias_copy);
-    k6_layer_norm(add_2_data, p_blocks_1_n1_weight_data, p_blocks_1_n1_bias_data,
+    k1_layer_norm(add_2_data, p_blocks_1_n1_weight_data, p_blocks_1_n1_bias_data,
         aotic::runtime::data<float>(layer_norm_2.get()), s77);
   }
   // node 'linear_4' (aten.linear.default)
@@ -989,7 +828,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     const int64_t linear_5_layout[] = {1088, 64, 1};
     TensorHandle linear_5_copy;
     const float* linear_5_data = kernel_input<float>(linear_5.get(), 3, linear_5_layout, linear_5_copy);
-    k7_add(add_2_data_1, linear_5_data, aotic::runtime::data<float>(add_3.get()), s77);
+    k2_add(add_2_data_1, linear_5_data, aotic::runtime::data<float>(add_3.get()), s77);
   }
   // add_2 is free: its buffer is kept for layer_norm_3
   linear_5.reset();
@@ -1008,7 +847,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     TensorHandle p_blocks_1_n2_bias_copy;
     const float* p_blocks_1_n2_bias_data = kernel_input<float>(p_blocks_1_n2_bias, 1,
         p_blocks_1_n2_bias_layout, p_blocks_1_n2_bias_copy);
-    k8_layer_norm(add_3_data, p_blocks_1_n2_weight_data, p_blocks_1_n2_bias_data,
+    k1_layer_norm(add_3_data, p_blocks_1_n2_weight_data, p_blocks_1_n2_bias_data,
         aotic::runtime::data<float>(layer_norm_3.get()), s77);
   }
   // node 'linear_6' (aten.linear.default)
@@ -1024,7 +863,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     const int64_t linear_6_layout[] = {2176, 128, 1};
     TensorHandle linear_6_copy;
     const float* linear_6_data = kernel_input<float>(linear_6.get(), 3, linear_6_layout, linear_6_copy);
-    k9_gelu(linear_6_data, aotic::runtime::data<float>(gelu_1.get()), s77);
+    k3_gelu(linear_6_data, aotic::runtime::data<float>(gelu_1.get()), s77);
   }
   linear_6.reset();
   // node 'linear_7' (aten.linear.default)
@@ -1056,7 +895,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     const int64_t p_norm_bias_layout[] = {1};
     TensorHandle p_norm_bias_copy;
     const float* p_norm_bias_data = kernel_input<float>(p_norm_bias, 1, p_norm_bias_layout, p_norm_bias_copy);
-    k10_add_select_layer_norm(add_3_data_1, linear_7_data, p_norm_weight_data, p_norm_bias_data,
+    k4_add_select_layer_norm(add_3_data_1, linear_7_data, p_norm_weight_data, p_norm_bias_data,
         aotic::runtime::data<float>(layer_norm_4.get()), s77);
   }
   add_3.reset();
