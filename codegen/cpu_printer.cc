@@ -352,6 +352,17 @@ class CpuPrinter {
       w_.linef("AtenTensorHandle {} = state.constant({});", var, i);
       scope().handles[name] = var;
     }
+    if (module_.arena.bytes > 0) {
+      arena_ = w_.unique_name("arena");
+      w_.linef("// {} buffers carved from one arena of {} bytes ({} bytes allocated one by one)",
+               module_.arena.buffers, module_.arena.bytes, module_.arena.separate_bytes);
+      w_.linef("TensorHandle {};", arena_);
+      w_.linef("const int64_t {}_bytes = {}, {}_unit = 1;", arena_, module_.arena.bytes, arena_);
+      call_line("aoti_torch_empty_strided",
+                {"1", "&" + arena_ + "_bytes", "&" + arena_ + "_unit", "aoti_torch_dtype_uint8()",
+                 "aoti_torch_device_type_cpu()", "0", arena_ + ".out()"},
+                "allocate the arena");
+    }
     print_block(module_.body);
     close_scope();
   }
@@ -446,6 +457,13 @@ class CpuPrinter {
       strides_var = w_.unique_name(var + "_strides");
       w_.wrapped(fmt::format("const int64_t {}[] = {{{}}};", sizes_var, join(sizes)));
       w_.wrapped(fmt::format("const int64_t {}[] = {{{}}};", strides_var, join(strides)));
+    }
+    if (s.pool_offset >= 0) {
+      call_line("aoti_torch__alloc_from_pool",
+                {arena_ + ".get()", std::to_string(s.pool_offset), dtype_constant(s.buffer.dtype),
+                 std::to_string(rank), sizes_var, strides_var, var + ".out()"},
+                "allocate " + s.value);
+      return;
     }
     call_line("aoti_torch_empty_strided",
               {std::to_string(rank), sizes_var, strides_var, dtype_constant(s.buffer.dtype),
@@ -773,6 +791,7 @@ class CpuPrinter {
   std::set<std::string> kernel_names_;
   std::vector<Scope> scopes_;
   std::map<std::string, std::string> symbol_vars_;
+  std::string arena_;  // the arena's handle in run(), when plan_memory made one
   std::string last_place_;
 };
 

@@ -82,8 +82,9 @@ void print_block(CodeWriter& w, const Block& block) {
         if (!s.reuse.empty()) {
           w.linef("alloc {} : reuse {}", s.value, s.reuse);
         } else {
-          w.linef("alloc {} : {}{} strides {}", s.value, ir::dtype_name(s.buffer.dtype),
-                  sizes_text(s.buffer.sizes), sizes_text(s.buffer.strides));
+          w.linef("alloc {} : {}{} strides {}{}", s.value, ir::dtype_name(s.buffer.dtype),
+                  sizes_text(s.buffer.sizes), sizes_text(s.buffer.strides),
+                  s.pool_offset >= 0 ? fmt::format(" at arena+{}", s.pool_offset) : "");
         }
         break;
       case Stmt::Kind::kCall:
@@ -164,6 +165,10 @@ std::string to_text(const Module& module) {
   for (const ConstantEntry& c : module.constants.entries) {
     w.linef("constant {} : {}{}  # {}", c.spec->arg.name, ir::dtype_name(c.weight->meta.dtype),
             sizes_text(c.weight->meta.sizes), c.spec->fqn);
+  }
+  if (module.arena.bytes > 0) {
+    w.linef("arena {} bytes for {} buffers ({} bytes allocated one by one)", module.arena.bytes,
+            module.arena.buffers, module.arena.separate_bytes);
   }
   print_block(w, module.body);
   std::string text = w.text();

@@ -117,6 +117,7 @@ struct Stmt {
   std::vector<bool> checked;        // kCheck: per dimension, whether its size is checked
   int64_t dim = 0;                  // kSizeOf
   std::string reuse;                // kAlloc: take this dead buffer instead of allocating
+  int64_t pool_offset = -1;         // kAlloc: carved from the run's arena at this byte offset
   std::string reused_by;            // kFree
   std::string function;             // kCall, kView, kKernel, kLaunch (the kernel's name)
   int kernel = -1;                  // kLaunch: index into Module::kernels
@@ -168,6 +169,12 @@ struct Module {
   ConstantsLayout constants;        // weights, bound to state.constant(i)
   Block body;
   std::vector<kernel::Kernel> kernels;  // generated kernels (fuse_kernels), printed before run()
+  /// plan_memory: the one allocation per run that buffers with a pool_offset are carved from.
+  struct Arena {
+    int64_t bytes = 0;           // 0: no arena
+    int64_t buffers = 0;         // how many buffers it holds
+    int64_t separate_bytes = 0;  // what they would take allocated one by one
+  } arena;
 };
 
 /// The readable form `--dump-after` prints: one statement per line, blocks indented.

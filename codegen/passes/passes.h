@@ -60,4 +60,8 @@ void plan_lifetimes(wir::Module& module);
 /// (per the schemas' alias annotations) is alive.
 void reuse_buffers(wir::Module& module);
 
+/// Optimising: static-size buffers the model allocates come from one arena per run, at offsets
+/// chosen from their lifetimes (aoti_torch__alloc_from_pool); Module::arena says how big.
+void plan_memory(wir::Module& module);
+
 }  // namespace aotic::codegen

@@ -31,6 +31,7 @@ const std::set<std::string, std::less<>> kCompatOps = {
     "aten._unsafe_masked_index.default",
     "aten._unsafe_masked_index_put_accumulate.default",
     "aten.any.dims",
+    "aten.copy.default",
     "aten.empty_permuted.default",
     "aten.linspace.Scalar_Tensor",
     "aten.linspace.Tensor_Scalar",

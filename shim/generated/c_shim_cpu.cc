@@ -1049,7 +1049,7 @@ AOTITorchError aoti_torch_cpu_convolution(AtenTensorHandle input, AtenTensorHand
 // aten::copy(Tensor self, Tensor src, bool non_blocking=False) -> Tensor
 AOTITorchError aoti_torch_cpu_copy(AtenTensorHandle self, AtenTensorHandle src, int32_t non_blocking, AtenTensorHandle* ret0) {
   return aotic::shim::guard("aoti_torch_cpu_copy", [&] {
-    aotic::shim::set_output(ret0, at::copy(aotic::shim::tensor(self, "self"), aotic::shim::tensor(src, "src"), (non_blocking != 0)), "ret0");
+    aotic::shim::set_output(ret0, aotic::shim::compat::copy(aotic::shim::tensor(self, "self"), aotic::shim::tensor(src, "src"), (non_blocking != 0)), "ret0");
   });
 }
 

@@ -307,6 +307,14 @@ at::Tensor any_dims(const at::Tensor& self, at::OptionalIntArrayRef dim, bool ke
   return out;
 }
 
+at::Tensor copy(const at::Tensor& self, const at::Tensor& src, bool non_blocking) {
+  at::Tensor out = self.is_non_overlapping_and_dense()
+                       ? at::empty_strided(self.sizes(), self.strides(), self.options())
+                       : at::empty_like(self, at::MemoryFormat::Contiguous);
+  out.copy_(src, non_blocking);
+  return out;
+}
+
 at::Tensor empty_permuted(at::IntArrayRef size, at::IntArrayRef physical_layout,
                           c10::optional<at::ScalarType> dtype, c10::optional<at::Layout> layout,
                           c10::optional<at::Device> device, c10::optional<bool> pin_memory) {

@@ -235,6 +235,10 @@ at::Tensor _unsafe_masked_index_put_accumulate(const at::Tensor& self, const at:
 /// aten::any.dims: any over several dimensions (all of them for None or an empty list).
 at::Tensor any_dims(const at::Tensor& self, at::OptionalIntArrayRef dim, bool keepdim);
 
+/// aten::copy (the functional copy_): a new tensor with self's sizes and strides holding src's
+/// values. 1.13's at::copy returns src converted and expanded instead, an alias of src.
+at::Tensor copy(const at::Tensor& self, const at::Tensor& src, bool non_blocking);
+
 /// aten::empty_permuted: an uninitialized tensor of `size` whose memory is laid out in the order of
 /// physical_layout.
 at::Tensor empty_permuted(at::IntArrayRef size, at::IntArrayRef physical_layout,

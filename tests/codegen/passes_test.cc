@@ -36,7 +36,7 @@ TEST_CASE("the pipeline lists its passes in order, and --dump-after knows each")
   for (const codegen::PassInfo& p : codegen::pipeline_passes()) names.emplace_back(p.name);
   CHECK(names == std::vector<std::string>{"import_graph", "bind_shapes", "lower_views", "check_types",
                                           "fuse_kernels", "dedup_kernels", "select_ops", "insert_checks",
-                                          "plan_lifetimes", "reuse_buffers"});
+                                          "plan_lifetimes", "reuse_buffers", "plan_memory"});
   std::vector<std::string> stages = codegen::dump_stages();
   CHECK(stages.front() == "load");
   CHECK(stages.back() == "codegen");
@@ -124,7 +124,7 @@ TEST_CASE("--disable-pass: only optimising passes, by a known name") {
   } catch (const UserError& e) {
     CHECK(std::string(e.what()) ==
           "--disable-pass: unknown pass 'fuse_everything' (optimising passes: fuse_kernels, dedup_kernels, "
-          "reuse_buffers)");
+          "reuse_buffers, plan_memory)");
   }
   options.disabled_passes = {"select_ops"};
   try {
@@ -133,7 +133,7 @@ TEST_CASE("--disable-pass: only optimising passes, by a known name") {
   } catch (const UserError& e) {
     CHECK(std::string(e.what()) ==
           "--disable-pass: 'select_ops' is needed to compile a model (optimising passes: fuse_kernels, "
-          "dedup_kernels, reuse_buffers)");
+          "dedup_kernels, reuse_buffers, plan_memory)");
   }
 }
 
@@ -326,6 +326,41 @@ TEST_CASE("fuse_kernels: pointwise chains, pooling and reductions become kernels
   // Views that a library op reads stay views; scaled_dot_product_attention stays a library call.
   CHECK(gpt.find("op transpose = aten.transpose.int(%view, 1, 2)  # view\n") != std::string::npos);
   CHECK(gpt.find("op scaled_dot_product_attention = ") != std::string::npos);
+}
+
+TEST_CASE("plan_memory: static buffers share one arena by lifetime; outputs keep their own") {
+  // small_cnn: max_pool2d's buffer is dead (conv2 has read it) before adaptive_avg_pool2d's is
+  // allocated, so both start at offset 0; the model's output (log_softmax) is not in the arena.
+  const std::string cnn = dump(testing::fixture("small_cnn.pt2"), "plan_memory");
+  CHECK(cnn.find("arena 32768 bytes for 2 buffers (33024 bytes allocated one by one)\n") !=
+        std::string::npos);
+  CHECK(cnn.find("alloc max_pool2d : float32[2, 16, 16, 16] strides [4096, 256, 16, 1] at arena+0\n") !=
+        std::string::npos);
+  CHECK(cnn.find("alloc adaptive_avg_pool2d : float32[2, 32, 1, 1] strides [32, 1, 1, 1] at arena+0\n") !=
+        std::string::npos);
+  CHECK(cnn.find("alloc log_softmax : float32[2, 10] strides [10, 1]\n") != std::string::npos);
+  // Buffers alive at the same time never overlap (tiny_gpt: the residual, its layer norm, gelu).
+  const std::string gpt = dump(testing::fixture("tiny_gpt.pt2"), "plan_memory");
+  CHECK(gpt.find("alloc add : float32[2, 64, 128] strides [8192, 128, 1] at arena+262144\n") !=
+        std::string::npos);
+  CHECK(gpt.find("alloc layer_norm : float32[2, 64, 128] strides [8192, 128, 1] at arena+327680\n") !=
+        std::string::npos);
+  CHECK(gpt.find("alloc gelu : float32[2, 64, 512] strides [32768, 512, 1] at arena+0\n") !=
+        std::string::npos);
+  // Symbolic sizes keep their own allocation (mlp_dyn: batch s77).
+  const std::string dyn = dump(testing::fixture("mlp_dyn.pt2"), "plan_memory");
+  CHECK(dyn.find(" at arena+") == std::string::npos);
+  CHECK(dyn.find("arena ") == std::string::npos);
+  // The printed model: one arena, buffers carved from it.
+  const std::string cpp = dump(testing::fixture("small_cnn.pt2"), "codegen");
+  CHECK(cpp.find("// 2 buffers carved from one arena of 32768 bytes (33024 bytes allocated one by one)\n") !=
+        std::string::npos);
+  CHECK(
+      cpp.find("aoti_torch__alloc_from_pool(\n            arena.get(), 0, kFloat32, 4, max_pool2d_sizes, ") !=
+      std::string::npos);
+  codegen::CompileOptions off;
+  off.disabled_passes.insert("plan_memory");
+  CHECK(dump(testing::fixture("small_cnn.pt2"), "codegen", off).find("alloc_from_pool") == std::string::npos);
 }
 
 TEST_CASE("dedup_kernels: kernels that print alike become one function that every launch calls") {

@@ -440,6 +440,13 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   AtenTensorHandle p_gru_bias_hh_l1 = state.constant(7);
   AtenTensorHandle p_proj_weight = state.constant(8);
   AtenTensorHandle p_proj_bias = state.constant(9);
+  // 15 buffers carved from one arena of 13376 bytes (13888 bytes allocated one by one)
+  TensorHandle arena;
+  const int64_t arena_bytes = 13376, arena_unit = 1;
+  check(aoti_torch_empty_strided(
+            1, &arena_bytes, &arena_unit, aoti_torch_dtype_uint8(), aoti_torch_device_type_cpu(), 0,
+            arena.out()),
+        "allocate the arena");
   // node 'slice_1' (aten.slice.Tensor)
   // may share h0's storage (a view)
   TensorHandle slice_1;
@@ -484,8 +491,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   TensorHandle addmm;
   const int64_t addmm_sizes[] = {30, 72};
   const int64_t addmm_strides[] = {72, 1};
-  check(aoti_torch_empty_strided(
-            2, addmm_sizes, addmm_strides, kFloat32, kCPU, kDefaultDeviceIndex, addmm.out()),
+  check(aoti_torch__alloc_from_pool(arena.get(), 0, kFloat32, 2, addmm_sizes, addmm_strides, addmm.out()),
         "allocate addmm");
   check(aoti_torch_cpu_addmm_out(addmm.get(), p_gru_bias_ih_l0, view.get(), permute.get(), 1.0, 1.0),
         "node 'addmm' (aten.addmm.default)");
@@ -677,8 +683,8 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   TensorHandle addmm_1;
   const int64_t addmm_1_sizes[] = {3, 72};
   const int64_t addmm_1_strides[] = {72, 1};
-  check(aoti_torch_empty_strided(
-            2, addmm_1_sizes, addmm_1_strides, kFloat32, kCPU, kDefaultDeviceIndex, addmm_1.out()),
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 8640, kFloat32, 2, addmm_1_sizes, addmm_1_strides, addmm_1.out()),
         "allocate addmm_1");
   check(aoti_torch_cpu_addmm_out(addmm_1.get(), p_gru_bias_hh_l0, view_2.get(), permute_1.get(), 1.0, 1.0),
         "node 'addmm_1' (aten.addmm.default)");
@@ -710,8 +716,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   TensorHandle tanh;
   const int64_t tanh_sizes[] = {1, 3, 24};
   const int64_t tanh_strides[] = {72, 24, 1};
-  check(aoti_torch_empty_strided(
-            3, tanh_sizes, tanh_strides, kFloat32, kCPU, kDefaultDeviceIndex, tanh.out()),
+  check(aoti_torch__alloc_from_pool(arena.get(), 9536, kFloat32, 3, tanh_sizes, tanh_strides, tanh.out()),
         "allocate tanh");
   // fuses add, sigmoid, mul, add_2, tanh
   {
@@ -738,8 +743,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   TensorHandle add_3;
   const int64_t add_3_sizes[] = {1, 3, 24};
   const int64_t add_3_strides[] = {72, 24, 1};
-  check(aoti_torch_empty_strided(
-            3, add_3_sizes, add_3_strides, kFloat32, kCPU, kDefaultDeviceIndex, add_3.out()),
+  check(aoti_torch__alloc_from_pool(arena.get(), 9856, kFloat32, 3, add_3_sizes, add_3_strides, add_3.out()),
         "allocate add_3");
   // fuses add_1, sigmoid_1, sub, mul_1, add_3
   {
@@ -847,8 +851,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   TensorHandle add_7;
   const int64_t add_7_sizes[] = {1, 3, 24};
   const int64_t add_7_strides[] = {72, 24, 1};
-  check(aoti_torch_empty_strided(
-            3, add_7_sizes, add_7_strides, kFloat32, kCPU, kDefaultDeviceIndex, add_7.out()),
+  check(aoti_torch__alloc_from_pool(arena.get(), 10176, kFloat32, 3, add_7_sizes, add_7_strides, add_7.out()),
         "allocate add_7");
   // fuses add_5, sigmoid_3, sub_1, mul_3, add_7
   {
@@ -959,8 +962,8 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   TensorHandle add_11;
   const int64_t add_11_sizes[] = {1, 3, 24};
   const int64_t add_11_strides[] = {72, 24, 1};
-  check(aoti_torch_empty_strided(
-            3, add_11_sizes, add_11_strides, kFloat32, kCPU, kDefaultDeviceIndex, add_11.out()),
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 10496, kFloat32, 3, add_11_sizes, add_11_strides, add_11.out()),
         "allocate add_11");
   // fuses add_9, sigmoid_5, sub_2, mul_5, add_11
   {
@@ -1072,8 +1075,8 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   TensorHandle add_15;
   const int64_t add_15_sizes[] = {1, 3, 24};
   const int64_t add_15_strides[] = {72, 24, 1};
-  check(aoti_torch_empty_strided(
-            3, add_15_sizes, add_15_strides, kFloat32, kCPU, kDefaultDeviceIndex, add_15.out()),
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 10816, kFloat32, 3, add_15_sizes, add_15_strides, add_15.out()),
         "allocate add_15");
   // fuses add_13, sigmoid_7, sub_3, mul_7, add_15
   {
@@ -1187,8 +1190,8 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   TensorHandle add_19;
   const int64_t add_19_sizes[] = {1, 3, 24};
   const int64_t add_19_strides[] = {72, 24, 1};
-  check(aoti_torch_empty_strided(
-            3, add_19_sizes, add_19_strides, kFloat32, kCPU, kDefaultDeviceIndex, add_19.out()),
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 11136, kFloat32, 3, add_19_sizes, add_19_strides, add_19.out()),
         "allocate add_19");
   // fuses add_17, sigmoid_9, sub_4, mul_9, add_19
   {
@@ -1302,8 +1305,8 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   TensorHandle add_23;
   const int64_t add_23_sizes[] = {1, 3, 24};
   const int64_t add_23_strides[] = {72, 24, 1};
-  check(aoti_torch_empty_strided(
-            3, add_23_sizes, add_23_strides, kFloat32, kCPU, kDefaultDeviceIndex, add_23.out()),
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 11456, kFloat32, 3, add_23_sizes, add_23_strides, add_23.out()),
         "allocate add_23");
   // fuses add_21, sigmoid_11, sub_5, mul_11, add_23
   {
@@ -1417,8 +1420,8 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   TensorHandle add_27;
   const int64_t add_27_sizes[] = {1, 3, 24};
   const int64_t add_27_strides[] = {72, 24, 1};
-  check(aoti_torch_empty_strided(
-            3, add_27_sizes, add_27_strides, kFloat32, kCPU, kDefaultDeviceIndex, add_27.out()),
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 11776, kFloat32, 3, add_27_sizes, add_27_strides, add_27.out()),
         "allocate add_27");
   // fuses add_25, sigmoid_13, sub_6, mul_13, add_27
   {
@@ -1532,8 +1535,8 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   TensorHandle add_31;
   const int64_t add_31_sizes[] = {1, 3, 24};
   const int64_t add_31_strides[] = {72, 24, 1};
-  check(aoti_torch_empty_strided(
-            3, add_31_sizes, add_31_strides, kFloat32, kCPU, kDefaultDeviceIndex, add_31.out()),
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 12096, kFloat32, 3, add_31_sizes, add_31_strides, add_31.out()),
         "allocate add_31");
   // fuses add_29, sigmoid_15, sub_7, mul_15, add_31
   {
@@ -1647,8 +1650,8 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   TensorHandle add_35;
   const int64_t add_35_sizes[] = {1, 3, 24};
   const int64_t add_35_strides[] = {72, 24, 1};
-  check(aoti_torch_empty_strided(
-            3, add_35_sizes, add_35_strides, kFloat32, kCPU, kDefaultDeviceIndex, add_35.out()),
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 12416, kFloat32, 3, add_35_sizes, add_35_strides, add_35.out()),
         "allocate add_35");
   // fuses add_33, sigmoid_17, sub_8, mul_17, add_35
   {
@@ -1762,8 +1765,8 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   TensorHandle add_39;
   const int64_t add_39_sizes[] = {1, 3, 24};
   const int64_t add_39_strides[] = {72, 24, 1};
-  check(aoti_torch_empty_strided(
-            3, add_39_sizes, add_39_strides, kFloat32, kCPU, kDefaultDeviceIndex, add_39.out()),
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 12736, kFloat32, 3, add_39_sizes, add_39_strides, add_39.out()),
         "allocate add_39");
   // fuses add_37, sigmoid_19, sub_9, mul_19, add_39
   {
@@ -3074,8 +3077,8 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   TensorHandle add_79;
   const int64_t add_79_sizes[] = {1, 3, 24};
   const int64_t add_79_strides[] = {72, 24, 1};
-  check(aoti_torch_empty_strided(
-            3, add_79_sizes, add_79_strides, kFloat32, kCPU, kDefaultDeviceIndex, add_79.out()),
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 13056, kFloat32, 3, add_79_sizes, add_79_strides, add_79.out()),
         "allocate add_79");
   // fuses add_77, sigmoid_39, sub_19, mul_39, add_79
   {
@@ -3152,8 +3155,8 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   TensorHandle addmm_22;
   const int64_t addmm_22_sizes[] = {30, 4};
   const int64_t addmm_22_strides[] = {4, 1};
-  check(aoti_torch_empty_strided(
-            2, addmm_22_sizes, addmm_22_strides, kFloat32, kCPU, kDefaultDeviceIndex, addmm_22.out()),
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 0, kFloat32, 2, addmm_22_sizes, addmm_22_strides, addmm_22.out()),
         "allocate addmm_22");
   check(aoti_torch_cpu_addmm_out(addmm_22.get(), p_proj_bias, view_45.get(), permute_22.get(), 1.0, 1.0),
         "node 'addmm_22' (aten.addmm.default)");

@@ -742,6 +742,13 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   AtenTensorHandle p_lstm_bias_hh_l1_reverse = state.constant(16);
   AtenTensorHandle p_out_weight = state.constant(17);
   AtenTensorHandle p_out_bias = state.constant(18);
+  // 19 buffers carved from one arena of 44928 bytes (64128 bytes allocated one by one)
+  TensorHandle arena;
+  const int64_t arena_bytes = 44928, arena_unit = 1;
+  check(aoti_torch_empty_strided(
+            1, &arena_bytes, &arena_unit, aoti_torch_dtype_uint8(), aoti_torch_device_type_cpu(), 0,
+            arena.out()),
+        "allocate the arena");
   // node 'embedding' (aten.embedding.default)
   TensorHandle embedding;
   check(aoti_torch_cpu_embedding(p_emb_weight, tokens, -1, false, false, embedding.out()),
@@ -876,7 +883,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   TensorHandle bmm;
   const int64_t bmm_sizes[] = {12, 2, 192};
   const int64_t bmm_strides[] = {384, 192, 1};
-  check(aoti_torch_empty_strided(3, bmm_sizes, bmm_strides, kFloat32, kCPU, kDefaultDeviceIndex, bmm.out()),
+  check(aoti_torch__alloc_from_pool(arena.get(), 0, kFloat32, 3, bmm_sizes, bmm_strides, bmm.out()),
         "allocate bmm");
   check(aoti_torch_cpu_bmm_out(bmm.get(), view.get(), view_1.get()), "node 'bmm' (aten.bmm.default)");
   view.reset();
@@ -892,7 +899,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   TensorHandle add;
   const int64_t add_sizes[] = {12, 2, 192};
   const int64_t add_strides[] = {384, 192, 1};
-  check(aoti_torch_empty_strided(3, add_sizes, add_strides, kFloat32, kCPU, kDefaultDeviceIndex, add.out()),
+  check(aoti_torch__alloc_from_pool(arena.get(), 18432, kFloat32, 3, add_sizes, add_strides, add.out()),
         "allocate add");
   {
     const int64_t view_2_layout[] = {384, 192, 1};
@@ -923,8 +930,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   TensorHandle addmm;
   const int64_t addmm_sizes[] = {2, 192};
   const int64_t addmm_strides[] = {192, 1};
-  check(aoti_torch_empty_strided(
-            2, addmm_sizes, addmm_strides, kFloat32, kCPU, kDefaultDeviceIndex, addmm.out()),
+  check(aoti_torch__alloc_from_pool(arena.get(), 36864, kFloat32, 2, addmm_sizes, addmm_strides, addmm.out()),
         "allocate addmm");
   check(aoti_torch_cpu_addmm_out(addmm.get(), p_lstm_bias_hh_l0, view_3.get(), permute_2.get(), 1.0, 1.0),
         "node 'addmm' (aten.addmm.default)");
@@ -941,8 +947,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   TensorHandle add_1;
   const int64_t add_1_sizes[] = {1, 2, 192};
   const int64_t add_1_strides[] = {384, 192, 1};
-  check(aoti_torch_empty_strided(
-            3, add_1_sizes, add_1_strides, kFloat32, kCPU, kDefaultDeviceIndex, add_1.out()),
+  check(aoti_torch__alloc_from_pool(arena.get(), 38400, kFloat32, 3, add_1_sizes, add_1_strides, add_1.out()),
         "allocate add_1");
   // fuses slice_9, squeeze_8, add_1
   {
@@ -976,8 +981,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   TensorHandle add_2;
   const int64_t add_2_sizes[] = {1, 2, 48};
   const int64_t add_2_strides[] = {96, 48, 1};
-  check(aoti_torch_empty_strided(
-            3, add_2_sizes, add_2_strides, kFloat32, kCPU, kDefaultDeviceIndex, add_2.out()),
+  check(aoti_torch__alloc_from_pool(arena.get(), 39936, kFloat32, 3, add_2_sizes, add_2_strides, add_2.out()),
         "allocate add_2");
   // fuses slice_5, squeeze_4, unsqueeze_1, sigmoid, sigmoid_1, tanh, mul, mul_1, add_2
   {
@@ -1003,8 +1007,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   TensorHandle mul_2;
   const int64_t mul_2_sizes[] = {1, 2, 48};
   const int64_t mul_2_strides[] = {96, 48, 1};
-  check(aoti_torch_empty_strided(
-            3, mul_2_sizes, mul_2_strides, kFloat32, kCPU, kDefaultDeviceIndex, mul_2.out()),
+  check(aoti_torch__alloc_from_pool(arena.get(), 40320, kFloat32, 3, mul_2_sizes, mul_2_strides, mul_2.out()),
         "allocate mul_2");
   // fuses sigmoid_2, tanh_1, mul_2
   {
@@ -1078,8 +1081,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   TensorHandle add_4;
   const int64_t add_4_sizes[] = {1, 2, 48};
   const int64_t add_4_strides[] = {96, 48, 1};
-  check(aoti_torch_empty_strided(
-            3, add_4_sizes, add_4_strides, kFloat32, kCPU, kDefaultDeviceIndex, add_4.out()),
+  check(aoti_torch__alloc_from_pool(arena.get(), 40704, kFloat32, 3, add_4_sizes, add_4_strides, add_4.out()),
         "allocate add_4");
   // fuses sigmoid_3, sigmoid_4, tanh_2, mul_3, mul_4, add_4
   {
@@ -1177,8 +1179,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   TensorHandle add_6;
   const int64_t add_6_sizes[] = {1, 2, 48};
   const int64_t add_6_strides[] = {96, 48, 1};
-  check(aoti_torch_empty_strided(
-            3, add_6_sizes, add_6_strides, kFloat32, kCPU, kDefaultDeviceIndex, add_6.out()),
+  check(aoti_torch__alloc_from_pool(arena.get(), 41088, kFloat32, 3, add_6_sizes, add_6_strides, add_6.out()),
         "allocate add_6");
   // fuses sigmoid_6, sigmoid_7, tanh_4, mul_6, mul_7, add_6
   {
@@ -1279,8 +1280,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   TensorHandle add_8;
   const int64_t add_8_sizes[] = {1, 2, 48};
   const int64_t add_8_strides[] = {96, 48, 1};
-  check(aoti_torch_empty_strided(
-            3, add_8_sizes, add_8_strides, kFloat32, kCPU, kDefaultDeviceIndex, add_8.out()),
+  check(aoti_torch__alloc_from_pool(arena.get(), 41472, kFloat32, 3, add_8_sizes, add_8_strides, add_8.out()),
         "allocate add_8");
   // fuses sigmoid_9, sigmoid_10, tanh_6, mul_9, mul_10, add_8
   {
@@ -1384,8 +1384,8 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   TensorHandle add_10;
   const int64_t add_10_sizes[] = {1, 2, 48};
   const int64_t add_10_strides[] = {96, 48, 1};
-  check(aoti_torch_empty_strided(
-            3, add_10_sizes, add_10_strides, kFloat32, kCPU, kDefaultDeviceIndex, add_10.out()),
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 41856, kFloat32, 3, add_10_sizes, add_10_strides, add_10.out()),
         "allocate add_10");
   // fuses sigmoid_12, sigmoid_13, tanh_8, mul_12, mul_13, add_10
   {
@@ -1489,8 +1489,8 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   TensorHandle add_12;
   const int64_t add_12_sizes[] = {1, 2, 48};
   const int64_t add_12_strides[] = {96, 48, 1};
-  check(aoti_torch_empty_strided(
-            3, add_12_sizes, add_12_strides, kFloat32, kCPU, kDefaultDeviceIndex, add_12.out()),
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 42240, kFloat32, 3, add_12_sizes, add_12_strides, add_12.out()),
         "allocate add_12");
   // fuses sigmoid_15, sigmoid_16, tanh_10, mul_15, mul_16, add_12
   {
@@ -1594,8 +1594,8 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   TensorHandle add_14;
   const int64_t add_14_sizes[] = {1, 2, 48};
   const int64_t add_14_strides[] = {96, 48, 1};
-  check(aoti_torch_empty_strided(
-            3, add_14_sizes, add_14_strides, kFloat32, kCPU, kDefaultDeviceIndex, add_14.out()),
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 42624, kFloat32, 3, add_14_sizes, add_14_strides, add_14.out()),
         "allocate add_14");
   // fuses sigmoid_18, sigmoid_19, tanh_12, mul_18, mul_19, add_14
   {
@@ -1699,8 +1699,8 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   TensorHandle add_16;
   const int64_t add_16_sizes[] = {1, 2, 48};
   const int64_t add_16_strides[] = {96, 48, 1};
-  check(aoti_torch_empty_strided(
-            3, add_16_sizes, add_16_strides, kFloat32, kCPU, kDefaultDeviceIndex, add_16.out()),
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 43008, kFloat32, 3, add_16_sizes, add_16_strides, add_16.out()),
         "allocate add_16");
   // fuses sigmoid_21, sigmoid_22, tanh_14, mul_21, mul_22, add_16
   {
@@ -1804,8 +1804,8 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   TensorHandle add_18;
   const int64_t add_18_sizes[] = {1, 2, 48};
   const int64_t add_18_strides[] = {96, 48, 1};
-  check(aoti_torch_empty_strided(
-            3, add_18_sizes, add_18_strides, kFloat32, kCPU, kDefaultDeviceIndex, add_18.out()),
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 43392, kFloat32, 3, add_18_sizes, add_18_strides, add_18.out()),
         "allocate add_18");
   // fuses sigmoid_24, sigmoid_25, tanh_16, mul_24, mul_25, add_18
   {
@@ -1909,8 +1909,8 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   TensorHandle add_20;
   const int64_t add_20_sizes[] = {1, 2, 48};
   const int64_t add_20_strides[] = {96, 48, 1};
-  check(aoti_torch_empty_strided(
-            3, add_20_sizes, add_20_strides, kFloat32, kCPU, kDefaultDeviceIndex, add_20.out()),
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 43776, kFloat32, 3, add_20_sizes, add_20_strides, add_20.out()),
         "allocate add_20");
   // fuses sigmoid_27, sigmoid_28, tanh_18, mul_27, mul_28, add_20
   {
@@ -2015,8 +2015,8 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   TensorHandle add_22;
   const int64_t add_22_sizes[] = {1, 2, 48};
   const int64_t add_22_strides[] = {96, 48, 1};
-  check(aoti_torch_empty_strided(
-            3, add_22_sizes, add_22_strides, kFloat32, kCPU, kDefaultDeviceIndex, add_22.out()),
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 44160, kFloat32, 3, add_22_sizes, add_22_strides, add_22.out()),
         "allocate add_22");
   // fuses sigmoid_30, sigmoid_31, tanh_20, mul_30, mul_31, add_22
   {
@@ -2122,8 +2122,8 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   TensorHandle mul_35;
   const int64_t mul_35_sizes[] = {1, 2, 48};
   const int64_t mul_35_strides[] = {96, 48, 1};
-  check(aoti_torch_empty_strided(
-            3, mul_35_sizes, mul_35_strides, kFloat32, kCPU, kDefaultDeviceIndex, mul_35.out()),
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 44544, kFloat32, 3, mul_35_sizes, mul_35_strides, mul_35.out()),
         "allocate mul_35");
   // fuses sigmoid_33, sigmoid_34, tanh_22, sigmoid_35, mul_33, mul_34, add_24, tanh_23, mul_35
   {
@@ -3508,8 +3508,8 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   TensorHandle addmm_24;
   const int64_t addmm_24_sizes[] = {24, 192};
   const int64_t addmm_24_strides[] = {192, 1};
-  check(aoti_torch_empty_strided(
-            2, addmm_24_sizes, addmm_24_strides, kFloat32, kCPU, kDefaultDeviceIndex, addmm_24.out()),
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 0, kFloat32, 2, addmm_24_sizes, addmm_24_strides, addmm_24.out()),
         "allocate addmm_24");
   check(aoti_torch_cpu_addmm_out(
             addmm_24.get(), p_lstm_bias_ih_l1, view_54.get(), permute_27.get(), 1.0, 1.0),
@@ -6085,8 +6085,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   TensorHandle bmm_2;
   const int64_t bmm_2_sizes[] = {2, 12, 8};
   const int64_t bmm_2_strides[] = {96, 8, 1};
-  check(aoti_torch_empty_strided(
-            3, bmm_2_sizes, bmm_2_strides, kFloat32, kCPU, kDefaultDeviceIndex, bmm_2.out()),
+  check(aoti_torch__alloc_from_pool(arena.get(), 0, kFloat32, 3, bmm_2_sizes, bmm_2_strides, bmm_2.out()),
         "allocate bmm_2");
   check(aoti_torch_cpu_bmm_out(bmm_2.get(), view_108.get(), view_109.get()),
         "node 'bmm_2' (aten.bmm.default)");

@@ -491,6 +491,13 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   AtenTensorHandle b_b1_running_mean = state.constant(8);
   AtenTensorHandle b_b1_running_var = state.constant(9);
   AtenTensorHandle b_b1_num_batches_tracked = state.constant(10);
+  // 3 buffers carved from one arena of 32768 bytes (33152 bytes allocated one by one)
+  TensorHandle arena;
+  const int64_t arena_bytes = 32768, arena_unit = 1;
+  check(aoti_torch_empty_strided(
+            1, &arena_bytes, &arena_unit, aoti_torch_dtype_uint8(), aoti_torch_device_type_cpu(), 0,
+            arena.out()),
+        "allocate the arena");
   // node 'convolution' (aten.convolution.default)
   TensorHandle convolution;
   AtenTensorHandle bias_value = p_c1_bias;
@@ -506,8 +513,8 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   TensorHandle getitem_3;
   const int64_t getitem_3_sizes[] = {2, 16, 16, 16};
   const int64_t getitem_3_strides[] = {4096, 256, 16, 1};
-  check(aoti_torch_empty_strided(
-            4, getitem_3_sizes, getitem_3_strides, kFloat32, kCPU, kDefaultDeviceIndex, getitem_3.out()),
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 0, kFloat32, 4, getitem_3_sizes, getitem_3_strides, getitem_3.out()),
         "allocate getitem_3");
   // fuses _native_batch_norm_legit_no_training, relu, max_pool2d_with_indices
   {
@@ -549,8 +556,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   TensorHandle mean;
   const int64_t mean_sizes[] = {2, 32, 1, 1};
   const int64_t mean_strides[] = {32, 1, 1, 1};
-  check(aoti_torch_empty_strided(
-            4, mean_sizes, mean_strides, kFloat32, kCPU, kDefaultDeviceIndex, mean.out()),
+  check(aoti_torch__alloc_from_pool(arena.get(), 0, kFloat32, 4, mean_sizes, mean_strides, mean.out()),
         "allocate mean");
   // fuses sigmoid, mul, mean
   {
@@ -577,8 +583,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   TensorHandle addmm;
   const int64_t addmm_sizes[] = {2, 10};
   const int64_t addmm_strides[] = {10, 1};
-  check(aoti_torch_empty_strided(
-            2, addmm_sizes, addmm_strides, kFloat32, kCPU, kDefaultDeviceIndex, addmm.out()),
+  check(aoti_torch__alloc_from_pool(arena.get(), 256, kFloat32, 2, addmm_sizes, addmm_strides, addmm.out()),
         "allocate addmm");
   check(aoti_torch_cpu_addmm_out(addmm.get(), p_fc_bias, view.get(), permute.get(), 1.0, 1.0),
         "node 'addmm' (aten.addmm.default)");

@@ -705,6 +705,13 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   AtenTensorHandle p_ln_weight = state.constant(26);
   AtenTensorHandle p_ln_bias = state.constant(27);
   AtenTensorHandle p_head_weight = state.constant(28);
+  // 14 buffers carved from one arena of 1409024 bytes (1409024 bytes allocated one by one)
+  TensorHandle arena;
+  const int64_t arena_bytes = 1409024, arena_unit = 1;
+  check(aoti_torch_empty_strided(
+            1, &arena_bytes, &arena_unit, aoti_torch_dtype_uint8(), aoti_torch_device_type_cpu(), 0,
+            arena.out()),
+        "allocate the arena");
   // node 'arange' (aten.arange.start_step)
   TensorHandle arange;
   int32_t dtype_value = kInt64;
@@ -728,7 +735,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   TensorHandle add;
   const int64_t add_sizes[] = {2, 64, 128};
   const int64_t add_strides[] = {8192, 128, 1};
-  check(aoti_torch_empty_strided(3, add_sizes, add_strides, kFloat32, kCPU, kDefaultDeviceIndex, add.out()),
+  check(aoti_torch__alloc_from_pool(arena.get(), 851968, kFloat32, 3, add_sizes, add_strides, add.out()),
         "allocate add");
   {
     const int64_t embedding_layout[] = {8192, 128, 1};
@@ -746,8 +753,8 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   TensorHandle getitem;
   const int64_t getitem_sizes[] = {2, 64, 128};
   const int64_t getitem_strides[] = {8192, 128, 1};
-  check(aoti_torch_empty_strided(
-            3, getitem_sizes, getitem_strides, kFloat32, kCPU, kDefaultDeviceIndex, getitem.out()),
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 917504, kFloat32, 3, getitem_sizes, getitem_strides, getitem.out()),
         "allocate getitem");
   {
     const int64_t add_layout[] = {8192, 128, 1};
@@ -781,8 +788,8 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   TensorHandle addmm;
   const int64_t addmm_sizes[] = {128, 384};
   const int64_t addmm_strides[] = {384, 1};
-  check(aoti_torch_empty_strided(
-            2, addmm_sizes, addmm_strides, kFloat32, kCPU, kDefaultDeviceIndex, addmm.out()),
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 262144, kFloat32, 2, addmm_sizes, addmm_strides, addmm.out()),
         "allocate addmm");
   check(aoti_torch_cpu_addmm_out(addmm.get(), p_blocks_0_qkv_bias, view.get(), permute.get(), 1.0, 1.0),
         "node 'addmm' (aten.addmm.default)");
@@ -886,8 +893,8 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   TensorHandle clone;
   const int64_t clone_sizes[] = {2, 4, 64, 32};
   const int64_t clone_strides[] = {8192, 2048, 32, 1};
-  check(aoti_torch_empty_strided(
-            4, clone_sizes, clone_strides, kFloat32, kCPU, kDefaultDeviceIndex, clone.out()),
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 983040, kFloat32, 4, clone_sizes, clone_strides, clone.out()),
         "allocate clone");
   // fuses permute_1, mul, expand, clone
   {
@@ -908,8 +915,8 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   TensorHandle clone_1;
   const int64_t clone_1_sizes[] = {2, 4, 32, 64};
   const int64_t clone_1_strides[] = {8192, 2048, 64, 1};
-  check(aoti_torch_empty_strided(
-            4, clone_1_sizes, clone_1_strides, kFloat32, kCPU, kDefaultDeviceIndex, clone_1.out()),
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 1048576, kFloat32, 4, clone_1_sizes, clone_1_strides, clone_1.out()),
         "allocate clone_1");
   // fuses permute_2, permute_4, mul_1, expand_1, clone_1
   {
@@ -930,7 +937,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   TensorHandle bmm;
   const int64_t bmm_sizes[] = {8, 64, 64};
   const int64_t bmm_strides[] = {4096, 64, 1};
-  check(aoti_torch_empty_strided(3, bmm_sizes, bmm_strides, kFloat32, kCPU, kDefaultDeviceIndex, bmm.out()),
+  check(aoti_torch__alloc_from_pool(arena.get(), 458752, kFloat32, 3, bmm_sizes, bmm_strides, bmm.out()),
         "allocate bmm");
   check(aoti_torch_cpu_bmm_out(bmm.get(), view_5.get(), view_6.get()), "node 'bmm' (aten.bmm.default)");
   view_5.reset();
@@ -946,8 +953,8 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   TensorHandle add_1;
   const int64_t add_1_sizes[] = {2, 4, 64, 64};
   const int64_t add_1_strides[] = {16384, 4096, 64, 1};
-  check(aoti_torch_empty_strided(
-            4, add_1_sizes, add_1_strides, kFloat32, kCPU, kDefaultDeviceIndex, add_1.out()),
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 589824, kFloat32, 4, add_1_sizes, add_1_strides, add_1.out()),
         "allocate add_1");
   // fuses unsqueeze, unsqueeze_1, sub, le, logical_and, where, add_1
   {
@@ -983,8 +990,8 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   TensorHandle _softmax;
   const int64_t _softmax_sizes[] = {2, 4, 64, 64};
   const int64_t _softmax_strides[] = {16384, 4096, 64, 1};
-  check(aoti_torch_empty_strided(
-            4, _softmax_sizes, _softmax_strides, kFloat32, kCPU, kDefaultDeviceIndex, _softmax.out()),
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 720896, kFloat32, 4, _softmax_sizes, _softmax_strides, _softmax.out()),
         "allocate _softmax");
   {
     const int64_t add_1_layout[] = {16384, 4096, 64, 1};
@@ -996,8 +1003,8 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   TensorHandle logical_not;
   const int64_t logical_not_sizes[] = {2, 4, 64, 64};
   const int64_t logical_not_strides[] = {16384, 4096, 64, 1};
-  check(aoti_torch_empty_strided(
-            4, logical_not_sizes, logical_not_strides, kBool, kCPU, kDefaultDeviceIndex, logical_not.out()),
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 1376256, kBool, 4, logical_not_sizes, logical_not_strides, logical_not.out()),
         "allocate logical_not");
   // fuses eq, logical_not
   {
@@ -1077,8 +1084,8 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   TensorHandle bmm_1;
   const int64_t bmm_1_sizes[] = {8, 64, 32};
   const int64_t bmm_1_strides[] = {2048, 32, 1};
-  check(aoti_torch_empty_strided(
-            3, bmm_1_sizes, bmm_1_strides, kFloat32, kCPU, kDefaultDeviceIndex, bmm_1.out()),
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 1114112, kFloat32, 3, bmm_1_sizes, bmm_1_strides, bmm_1.out()),
         "allocate bmm_1");
   check(aoti_torch_cpu_bmm_out(bmm_1.get(), view_8.get(), view_9.get()), "node 'bmm_1' (aten.bmm.default)");
   view_8.reset();
@@ -1095,8 +1102,8 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   TensorHandle clone_3;
   const int64_t clone_3_sizes[] = {64, 2, 4, 32};
   const int64_t clone_3_strides[] = {256, 128, 32, 1};
-  check(aoti_torch_empty_strided(
-            4, clone_3_sizes, clone_3_strides, kFloat32, kCPU, kDefaultDeviceIndex, clone_3.out()),
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 1179648, kFloat32, 4, clone_3_sizes, clone_3_strides, clone_3.out()),
         "allocate clone_3");
   // fuses permute_5, clone_3
   {
@@ -1182,8 +1189,8 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   TensorHandle add_3;
   const int64_t add_3_sizes[] = {2, 64, 128};
   const int64_t add_3_strides[] = {8192, 128, 1};
-  check(aoti_torch_empty_strided(
-            3, add_3_sizes, add_3_strides, kFloat32, kCPU, kDefaultDeviceIndex, add_3.out()),
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 1245184, kFloat32, 3, add_3_sizes, add_3_strides, add_3.out()),
         "allocate add_3");
   // fuses add_2, add_3
   {
@@ -1256,8 +1263,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   TensorHandle gelu;
   const int64_t gelu_sizes[] = {2, 64, 512};
   const int64_t gelu_strides[] = {32768, 512, 1};
-  check(aoti_torch_empty_strided(
-            3, gelu_sizes, gelu_strides, kFloat32, kCPU, kDefaultDeviceIndex, gelu.out()),
+  check(aoti_torch__alloc_from_pool(arena.get(), 0, kFloat32, 3, gelu_sizes, gelu_strides, gelu.out()),
         "allocate gelu");
   {
     const int64_t view_16_layout[] = {32768, 512, 1};
@@ -1283,8 +1289,8 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   TensorHandle addmm_2;
   const int64_t addmm_2_sizes[] = {128, 128};
   const int64_t addmm_2_strides[] = {128, 1};
-  check(aoti_torch_empty_strided(
-            2, addmm_2_sizes, addmm_2_strides, kFloat32, kCPU, kDefaultDeviceIndex, addmm_2.out()),
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 1310720, kFloat32, 2, addmm_2_sizes, addmm_2_strides, addmm_2.out()),
         "allocate addmm_2");
   check(aoti_torch_cpu_addmm_out(
             addmm_2.get(), p_blocks_0_f2_bias, view_17.get(), permute_10.get(), 1.0, 1.0),

@@ -531,6 +531,13 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   AtenTensorHandle p_ln_weight = state.constant(26);
   AtenTensorHandle p_ln_bias = state.constant(27);
   AtenTensorHandle p_head_weight = state.constant(28);
+  // 3 buffers carved from one arena of 393216 bytes (393216 bytes allocated one by one)
+  TensorHandle arena;
+  const int64_t arena_bytes = 393216, arena_unit = 1;
+  check(aoti_torch_empty_strided(
+            1, &arena_bytes, &arena_unit, aoti_torch_dtype_uint8(), aoti_torch_device_type_cpu(), 0,
+            arena.out()),
+        "allocate the arena");
   // node 'arange' (aten.arange.default)
   TensorHandle arange;
   int32_t dtype_value = kInt64;
@@ -552,7 +559,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   TensorHandle add;
   const int64_t add_sizes[] = {2, 64, 128};
   const int64_t add_strides[] = {8192, 128, 1};
-  check(aoti_torch_empty_strided(3, add_sizes, add_strides, kFloat32, kCPU, kDefaultDeviceIndex, add.out()),
+  check(aoti_torch__alloc_from_pool(arena.get(), 262144, kFloat32, 3, add_sizes, add_strides, add.out()),
         "allocate add");
   {
     const int64_t embedding_layout[] = {8192, 128, 1};
@@ -570,8 +577,8 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   TensorHandle layer_norm;
   const int64_t layer_norm_sizes[] = {2, 64, 128};
   const int64_t layer_norm_strides[] = {8192, 128, 1};
-  check(aoti_torch_empty_strided(
-            3, layer_norm_sizes, layer_norm_strides, kFloat32, kCPU, kDefaultDeviceIndex, layer_norm.out()),
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 327680, kFloat32, 3, layer_norm_sizes, layer_norm_strides, layer_norm.out()),
         "allocate layer_norm");
   {
     const int64_t add_layout[] = {8192, 128, 1};
@@ -719,8 +726,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   TensorHandle gelu;
   const int64_t gelu_sizes[] = {2, 64, 512};
   const int64_t gelu_strides[] = {32768, 512, 1};
-  check(aoti_torch_empty_strided(
-            3, gelu_sizes, gelu_strides, kFloat32, kCPU, kDefaultDeviceIndex, gelu.out()),
+  check(aoti_torch__alloc_from_pool(arena.get(), 0, kFloat32, 3, gelu_sizes, gelu_strides, gelu.out()),
         "allocate gelu");
   {
     const int64_t linear_2_layout[] = {32768, 512, 1};

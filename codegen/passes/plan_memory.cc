@@ -1,0 +1,138 @@
+// plan_memory (optimising; --disable-pass plan_memory): the buffers the model allocates itself
+// with static sizes (kernel outputs, `.out` results) are carved from one arena per run, at offsets
+// chosen from their lifetimes (aoti_torch__alloc_from_pool), so a run makes one allocation for
+// all of them and buffers that are never alive together share bytes. Sizes that depend on a symbol,
+// buffers inside a cond's branches and anything a model output may share storage with keep their
+// own allocation.
+//
+// A buffer lives from its alloc to the free at which nothing that may share its storage (views,
+// in-place results, a reuse_buffers successor; the schemas' alias annotations) is alive any more.
+// Offsets are placed greedily, largest buffer first, at the lowest 64-byte aligned offset that no
+// buffer alive at the same time overlaps.
+//
+//   alloc addmm : float32[8, 128] strides [128, 1]   =>   alloc addmm : float32[8, 128] strides [128, 1] at
+//   arena+0
+#include <algorithm>
+#include <limits>
+#include <map>
+#include <set>
+
+#include "codegen/passes/passes.h"
+
+namespace aotic::codegen {
+namespace {
+
+using wir::Stmt;
+
+constexpr int64_t kAlignment = 64;
+constexpr size_t kNever = std::numeric_limits<size_t>::max();
+
+struct Slot {
+  size_t stmt = 0;       // its alloc
+  size_t dies = kNever;  // the free after which nothing shares it (kNever: alive to the end)
+  int64_t bytes = 0;
+  int64_t offset = -1;
+};
+
+/// Bytes a static buffer spans, rounded up to the alignment; 0 when not static or empty.
+int64_t static_bytes(const wir::BufferMeta& buffer) {
+  ir::TensorMeta meta;
+  meta.dtype = buffer.dtype;
+  meta.sizes = buffer.sizes;
+  meta.strides = buffer.strides;
+  meta.storage_offset = ir::SymExpr::constant(0);
+  const std::optional<int64_t> bytes = meta.static_storage_bytes();
+  if (!bytes || *bytes <= 0 || *bytes > std::numeric_limits<int64_t>::max() - kAlignment) return 0;
+  return (*bytes + kAlignment - 1) / kAlignment * kAlignment;
+}
+
+}  // namespace
+
+void plan_memory(wir::Module& module) {
+  wir::Block& block = module.body;
+  std::map<std::string, std::set<std::string>> roots;  // value -> slots (by root value) it may share
+  std::map<std::string, int> live;                     // root -> live values that may share it
+  std::map<std::string, Slot> slots;                   // root value -> its slot
+  std::map<std::string, std::string> storage_of;       // alloc value -> the root whose bytes it holds
+  auto define = [&](const std::string& value, std::set<std::string> value_roots) {
+    for (const std::string& r : value_roots) {
+      ++live[r];
+      auto it = slots.find(r);
+      if (it != slots.end()) it->second.dies = kNever;  // alive again (a reuse, a late alias)
+    }
+    roots[value] = std::move(value_roots);
+  };
+  for (size_t i = 0; i < block.size(); ++i) {
+    const Stmt& s = block[i];
+    switch (s.kind) {
+      case Stmt::Kind::kAlloc: {
+        if (!s.reuse.empty()) {  // reuse_buffers: the same bytes under a new name
+          const std::string root = storage_of.count(s.reuse) ? storage_of.at(s.reuse) : s.reuse;
+          storage_of[s.value] = root;
+          define(s.value, {root});
+          break;
+        }
+        storage_of[s.value] = s.value;
+        const int64_t bytes = static_bytes(s.buffer);
+        if (bytes > 0 && s.buffer.device.type == "cpu") slots[s.value] = Slot{i, kNever, bytes, -1};
+        define(s.value, {s.value});
+        break;
+      }
+      case Stmt::Kind::kFree:
+        for (const std::string& r : roots[s.value]) {
+          if (--live[r] == 0) {
+            auto it = slots.find(r);
+            if (it != slots.end()) it->second.dies = i;
+          }
+        }
+        roots.erase(s.value);
+        break;
+      case Stmt::Kind::kCond: {
+        std::set<std::string> operands;  // a branch may return an operand
+        for (const std::string& n : s.inputs) operands.insert(roots[n].begin(), roots[n].end());
+        for (const std::string& n : s.outs) define(n, operands);
+        break;
+      }
+      default:
+        for (const std::string& n : wir::defines(s)) {
+          define(n, s.alias_of.empty() ? std::set<std::string>{} : roots[s.alias_of]);
+        }
+        break;
+    }
+  }
+
+  // What a free ends: buffers alive to the end (outputs and what may share them) keep their own.
+  std::vector<Slot*> planned;
+  for (auto& [value, slot] : slots) {
+    if (slot.dies != kNever) planned.push_back(&slot);
+  }
+  if (planned.size() < 2) return;
+  std::stable_sort(planned.begin(), planned.end(), [](const Slot* a, const Slot* b) {
+    return a->bytes != b->bytes ? a->bytes > b->bytes : a->stmt < b->stmt;
+  });
+  std::vector<const Slot*> placed;
+  int64_t arena = 0, separate = 0;
+  for (Slot* slot : planned) {
+    std::vector<std::pair<int64_t, int64_t>> taken;  // [begin, end) of buffers alive with it
+    for (const Slot* other : placed) {
+      if (other->stmt <= slot->dies && slot->stmt <= other->dies)
+        taken.emplace_back(other->offset, other->offset + other->bytes);
+    }
+    std::sort(taken.begin(), taken.end());
+    int64_t offset = 0;
+    for (const auto& [begin, end] : taken) {
+      if (offset + slot->bytes <= begin) break;
+      offset = std::max(offset, end);
+    }
+    slot->offset = offset;
+    placed.push_back(slot);
+    arena = std::max(arena, offset + slot->bytes);
+    separate += slot->bytes;
+  }
+  for (const Slot* slot : planned) block[slot->stmt].pool_offset = slot->offset;
+  module.arena.bytes = arena;
+  module.arena.buffers = static_cast<int64_t>(planned.size());
+  module.arena.separate_bytes = separate;
+}
+
+}  // namespace aotic::codegen
