@@ -329,38 +329,40 @@ TEST_CASE("fuse_kernels: pointwise chains, pooling and reductions become kernels
 }
 
 TEST_CASE("plan_memory: static buffers share one arena by lifetime; outputs keep their own") {
-  // small_cnn: max_pool2d's buffer is dead (conv2 has read it) before adaptive_avg_pool2d's is
-  // allocated, so both start at offset 0; the model's output (log_softmax) is not in the arena.
-  const std::string cnn = dump(testing::fixture("small_cnn.pt2"), "plan_memory");
-  CHECK(cnn.find("arena 32768 bytes for 2 buffers (33024 bytes allocated one by one)\n") !=
-        std::string::npos);
-  CHECK(cnn.find("alloc max_pool2d : float32[2, 16, 16, 16] strides [4096, 256, 16, 1] at arena+0\n") !=
-        std::string::npos);
-  CHECK(cnn.find("alloc adaptive_avg_pool2d : float32[2, 32, 1, 1] strides [32, 1, 1, 1] at arena+0\n") !=
-        std::string::npos);
-  CHECK(cnn.find("alloc log_softmax : float32[2, 10] strides [10, 1]\n") != std::string::npos);
-  // Buffers alive at the same time never overlap (tiny_gpt: the residual, its layer norm, gelu).
+  // tiny_gpt: 11 buffers in 320 KiB instead of 1,088 KiB. A block's residual (add_1) lives across
+  // the block, so it never overlaps the buffers made meanwhile; a layer norm's output is dead once
+  // the library's linear has read it, so the gelu after it starts at the same offset. Buffers that
+  // reuse_buffers had chained (add -> add_2) are placed one by one.
   const std::string gpt = dump(testing::fixture("tiny_gpt.pt2"), "plan_memory");
-  CHECK(gpt.find("alloc add : float32[2, 64, 128] strides [8192, 128, 1] at arena+262144\n") !=
+  CHECK(gpt.find("arena 327680 bytes for 11 buffers (1114112 bytes allocated one by one)\n") !=
         std::string::npos);
-  CHECK(gpt.find("alloc layer_norm : float32[2, 64, 128] strides [8192, 128, 1] at arena+327680\n") !=
+  CHECK(gpt.find("alloc add : float32[2, 64, 128] strides [8192, 128, 1] at arena+0\n") != std::string::npos);
+  CHECK(gpt.find("alloc add_1 : float32[2, 64, 128] strides [8192, 128, 1] at arena+262144\n") !=
+        std::string::npos);
+  CHECK(gpt.find("alloc layer_norm_1 : float32[2, 64, 128] strides [8192, 128, 1] at arena+0\n") !=
         std::string::npos);
   CHECK(gpt.find("alloc gelu : float32[2, 64, 512] strides [32768, 512, 1] at arena+0\n") !=
         std::string::npos);
+  CHECK(gpt.find(": reuse ") == std::string::npos);
+  // An output's buffer is never in the arena (small_cnn.core: _log_softmax is returned).
+  const std::string cnn = dump(testing::fixture("small_cnn.core.pt2"), "plan_memory");
+  CHECK(cnn.find("arena 32768 bytes for 3 buffers") != std::string::npos);
+  CHECK(cnn.find("alloc _log_softmax : float32[2, 10] strides [10, 1]\n") != std::string::npos);
+  // Fewer than three buffers: no arena (small_cnn as exported has two).
+  CHECK(dump(testing::fixture("small_cnn.pt2"), "plan_memory").find(" at arena+") == std::string::npos);
   // Symbolic sizes keep their own allocation (mlp_dyn: batch s77).
-  const std::string dyn = dump(testing::fixture("mlp_dyn.pt2"), "plan_memory");
-  CHECK(dyn.find(" at arena+") == std::string::npos);
-  CHECK(dyn.find("arena ") == std::string::npos);
+  CHECK(dump(testing::fixture("mlp_dyn.pt2"), "plan_memory").find(" at arena+") == std::string::npos);
   // The printed model: one arena, buffers carved from it.
-  const std::string cpp = dump(testing::fixture("small_cnn.pt2"), "codegen");
-  CHECK(cpp.find("// 2 buffers carved from one arena of 32768 bytes (33024 bytes allocated one by one)\n") !=
+  const std::string cpp = dump(testing::fixture("tiny_gpt.pt2"), "codegen");
+  CHECK(cpp.find(
+            "// 11 buffers carved from one arena of 327680 bytes (1114112 bytes allocated one by one)\n") !=
         std::string::npos);
-  CHECK(
-      cpp.find("aoti_torch__alloc_from_pool(\n            arena.get(), 0, kFloat32, 4, max_pool2d_sizes, ") !=
-      std::string::npos);
+  CHECK(cpp.find(
+            "aoti_torch__alloc_from_pool(arena.get(), 0, kFloat32, 3, add_sizes, add_strides, add.out())") !=
+        std::string::npos);
   codegen::CompileOptions off;
   off.disabled_passes.insert("plan_memory");
-  CHECK(dump(testing::fixture("small_cnn.pt2"), "codegen", off).find("alloc_from_pool") == std::string::npos);
+  CHECK(dump(testing::fixture("tiny_gpt.pt2"), "codegen", off).find("alloc_from_pool") == std::string::npos);
 }
 
 TEST_CASE("dedup_kernels: kernels that print alike become one function that every launch calls") {

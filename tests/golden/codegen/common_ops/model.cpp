@@ -441,13 +441,6 @@ void k4_to(const float* __restrict in0, int64_t* __restrict out0) {
 void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHandle* outputs) {
   AtenTensorHandle x = inputs[0];
   AtenTensorHandle n = inputs[1];
-  // 2 buffers carved from one arena of 128 bytes (192 bytes allocated one by one)
-  TensorHandle arena;
-  const int64_t arena_bytes = 128, arena_unit = 1;
-  check(aoti_torch_empty_strided(
-            1, &arena_bytes, &arena_unit, aoti_torch_dtype_uint8(), aoti_torch_device_type_cpu(), 0,
-            arena.out()),
-        "allocate the arena");
   // node '_assert_tensor_metadata_default' (aten._assert_tensor_metadata.default)
   int32_t dtype_value = kFloat32;
   int32_t device_value = kCPU;
@@ -515,7 +508,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   TensorHandle mul;
   const int64_t mul_sizes[] = {4, 6};
   const int64_t mul_strides[] = {6, 1};
-  check(aoti_torch__alloc_from_pool(arena.get(), 0, kFloat32, 2, mul_sizes, mul_strides, mul.out()),
+  check(aoti_torch_empty_strided(2, mul_sizes, mul_strides, kFloat32, kCPU, kDefaultDeviceIndex, mul.out()),
         "allocate mul");
   {
     const int64_t x_layout_2[] = {6, 1};
@@ -539,7 +532,8 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   TensorHandle mul_1;
   const int64_t mul_1_sizes[] = {5};
   const int64_t mul_1_strides[] = {1};
-  check(aoti_torch__alloc_from_pool(arena.get(), 0, kFloat32, 1, mul_1_sizes, mul_1_strides, mul_1.out()),
+  check(aoti_torch_empty_strided(
+            1, mul_1_sizes, mul_1_strides, kFloat32, kCPU, kDefaultDeviceIndex, mul_1.out()),
         "allocate mul_1");
   // fuses to_1, mul_1
   {

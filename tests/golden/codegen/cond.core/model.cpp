@@ -394,16 +394,9 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   AtenTensorHandle x = inputs[0];
   AtenTensorHandle p_l_weight = state.constant(0);
   AtenTensorHandle p_l_bias = state.constant(1);
-  // 2 buffers carved from one arena of 128 bytes (128 bytes allocated one by one)
-  TensorHandle arena;
-  const int64_t arena_bytes = 128, arena_unit = 1;
-  check(aoti_torch_empty_strided(
-            1, &arena_bytes, &arena_unit, aoti_torch_dtype_uint8(), aoti_torch_device_type_cpu(), 0,
-            arena.out()),
-        "allocate the arena");
   // node 'sum_1' (aten.sum.dim_IntList)
   TensorHandle sum_1;
-  check(aoti_torch__alloc_from_pool(arena.get(), 0, kFloat32, 0, nullptr, nullptr, sum_1.out()),
+  check(aoti_torch_empty_strided(0, nullptr, nullptr, kFloat32, kCPU, kDefaultDeviceIndex, sum_1.out()),
         "allocate sum_1");
   {
     const int64_t x_layout[] = {16, 1};
@@ -413,7 +406,8 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   }
   // node 'gt' (aten.gt.Scalar)
   TensorHandle gt;
-  check(aoti_torch__alloc_from_pool(arena.get(), 64, kBool, 0, nullptr, nullptr, gt.out()), "allocate gt");
+  check(aoti_torch_empty_strided(0, nullptr, nullptr, kBool, kCPU, kDefaultDeviceIndex, gt.out()),
+        "allocate gt");
   {
     TensorHandle sum_1_copy;
     const float* sum_1_data = kernel_input<float>(sum_1.get(), 0, nullptr, sum_1_copy);

@@ -440,7 +440,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   AtenTensorHandle p_gru_bias_hh_l1 = state.constant(7);
   AtenTensorHandle p_proj_weight = state.constant(8);
   AtenTensorHandle p_proj_bias = state.constant(9);
-  // 15 buffers carved from one arena of 13376 bytes (13888 bytes allocated one by one)
+  // 63 buffers carved from one arena of 13376 bytes (48512 bytes allocated one by one)
   TensorHandle arena;
   const int64_t arena_bytes = 13376, arena_unit = 1;
   check(aoti_torch_empty_strided(
@@ -503,7 +503,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   TensorHandle view_1;
   const int64_t shape_1[] = {10, 3, 72};
   check(aoti_torch_cpu_reshape(addmm.get(), shape_1, 3, view_1.out()), "node 'view_1' (aten.view.default)");
-  // addmm is free: its buffer is kept for addmm_11
+  addmm.reset();
   // node 'unsqueeze' (aten.unsqueeze.default)
   // may share squeeze's storage (a view)
   TensorHandle unsqueeze;
@@ -696,7 +696,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   TensorHandle view_3;
   const int64_t shape_3[] = {1, 3, 72};
   check(aoti_torch_cpu_reshape(addmm_1.get(), shape_3, 3, view_3.out()), "node 'view_3' (aten.view.default)");
-  // addmm_1 is free: its buffer is kept for addmm_2
+  addmm_1.reset();
   // node 'split_with_sizes_1' (aten.split_with_sizes.default)
   // may share view_3's storage (a view)
   TensorHandle getitem_3;
@@ -765,7 +765,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   unsqueeze.reset();
   getitem_1.reset();
   getitem_4.reset();
-  // tanh is free: its buffer is kept for tanh_1
+  tanh.reset();
   // node 'split_with_sizes_2' (aten.split_with_sizes.default)
   // may share squeeze_3's storage (a view)
   TensorHandle getitem_6;
@@ -795,7 +795,11 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
         "node 'permute_2' (aten.permute.default)");
   // node 'addmm_2' (aten.addmm.default)
   TensorHandle addmm_2;
-  addmm_2 = std::move(addmm_1);  // addmm_1's buffer: same dtype, sizes and strides
+  const int64_t addmm_2_sizes[] = {3, 72};
+  const int64_t addmm_2_strides[] = {72, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 8640, kFloat32, 2, addmm_2_sizes, addmm_2_strides, addmm_2.out()),
+        "allocate addmm_2");
   check(aoti_torch_cpu_addmm_out(addmm_2.get(), p_gru_bias_hh_l0, view_4.get(), permute_2.get(), 1.0, 1.0),
         "node 'addmm_2' (aten.addmm.default)");
   view_4.reset();
@@ -806,7 +810,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   TensorHandle view_5;
   const int64_t shape_5[] = {1, 3, 72};
   check(aoti_torch_cpu_reshape(addmm_2.get(), shape_5, 3, view_5.out()), "node 'view_5' (aten.view.default)");
-  // addmm_2 is free: its buffer is kept for addmm_3
+  addmm_2.reset();
   // node 'split_with_sizes_3' (aten.split_with_sizes.default)
   // may share view_5's storage (a view)
   TensorHandle getitem_9;
@@ -824,7 +828,11 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   view_5.reset();
   // node 'tanh_1' (aten.tanh.default)
   TensorHandle tanh_1;
-  tanh_1 = std::move(tanh);  // tanh's buffer: same dtype, sizes and strides
+  const int64_t tanh_1_sizes[] = {1, 3, 24};
+  const int64_t tanh_1_strides[] = {72, 24, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 9536, kFloat32, 3, tanh_1_sizes, tanh_1_strides, tanh_1.out()),
+        "allocate tanh_1");
   // fuses add_4, sigmoid_2, mul_2, add_6, tanh_1
   {
     const int64_t getitem_8_layout[] = {72, 1};
@@ -873,7 +881,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   }
   getitem_7.reset();
   getitem_10.reset();
-  // tanh_1 is free: its buffer is kept for tanh_2
+  tanh_1.reset();
   // node 'split_with_sizes_4' (aten.split_with_sizes.default)
   // may share squeeze_4's storage (a view)
   TensorHandle getitem_12;
@@ -903,7 +911,11 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
         "node 'permute_3' (aten.permute.default)");
   // node 'addmm_3' (aten.addmm.default)
   TensorHandle addmm_3;
-  addmm_3 = std::move(addmm_2);  // addmm_2's buffer: same dtype, sizes and strides
+  const int64_t addmm_3_sizes[] = {3, 72};
+  const int64_t addmm_3_strides[] = {72, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 8640, kFloat32, 2, addmm_3_sizes, addmm_3_strides, addmm_3.out()),
+        "allocate addmm_3");
   check(aoti_torch_cpu_addmm_out(addmm_3.get(), p_gru_bias_hh_l0, view_6.get(), permute_3.get(), 1.0, 1.0),
         "node 'addmm_3' (aten.addmm.default)");
   view_6.reset();
@@ -914,7 +926,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   TensorHandle view_7;
   const int64_t shape_7[] = {1, 3, 72};
   check(aoti_torch_cpu_reshape(addmm_3.get(), shape_7, 3, view_7.out()), "node 'view_7' (aten.view.default)");
-  // addmm_3 is free: its buffer is kept for addmm_4
+  addmm_3.reset();
   // node 'split_with_sizes_5' (aten.split_with_sizes.default)
   // may share view_7's storage (a view)
   TensorHandle getitem_15;
@@ -932,7 +944,11 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   view_7.reset();
   // node 'tanh_2' (aten.tanh.default)
   TensorHandle tanh_2;
-  tanh_2 = std::move(tanh_1);  // tanh_1's buffer: same dtype, sizes and strides
+  const int64_t tanh_2_sizes[] = {1, 3, 24};
+  const int64_t tanh_2_strides[] = {72, 24, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 9536, kFloat32, 3, tanh_2_sizes, tanh_2_strides, tanh_2.out()),
+        "allocate tanh_2");
   // fuses add_8, sigmoid_4, mul_4, add_10, tanh_2
   {
     const int64_t getitem_14_layout[] = {72, 1};
@@ -986,7 +1002,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   }
   getitem_13.reset();
   getitem_16.reset();
-  // tanh_2 is free: its buffer is kept for tanh_3
+  tanh_2.reset();
   // node 'split_with_sizes_6' (aten.split_with_sizes.default)
   // may share squeeze_5's storage (a view)
   TensorHandle getitem_18;
@@ -1016,7 +1032,11 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
         "node 'permute_4' (aten.permute.default)");
   // node 'addmm_4' (aten.addmm.default)
   TensorHandle addmm_4;
-  addmm_4 = std::move(addmm_3);  // addmm_3's buffer: same dtype, sizes and strides
+  const int64_t addmm_4_sizes[] = {3, 72};
+  const int64_t addmm_4_strides[] = {72, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 8640, kFloat32, 2, addmm_4_sizes, addmm_4_strides, addmm_4.out()),
+        "allocate addmm_4");
   check(aoti_torch_cpu_addmm_out(addmm_4.get(), p_gru_bias_hh_l0, view_8.get(), permute_4.get(), 1.0, 1.0),
         "node 'addmm_4' (aten.addmm.default)");
   view_8.reset();
@@ -1027,7 +1047,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   TensorHandle view_9;
   const int64_t shape_9[] = {1, 3, 72};
   check(aoti_torch_cpu_reshape(addmm_4.get(), shape_9, 3, view_9.out()), "node 'view_9' (aten.view.default)");
-  // addmm_4 is free: its buffer is kept for addmm_5
+  addmm_4.reset();
   // node 'split_with_sizes_7' (aten.split_with_sizes.default)
   // may share view_9's storage (a view)
   TensorHandle getitem_21;
@@ -1045,7 +1065,11 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   view_9.reset();
   // node 'tanh_3' (aten.tanh.default)
   TensorHandle tanh_3;
-  tanh_3 = std::move(tanh_2);  // tanh_2's buffer: same dtype, sizes and strides
+  const int64_t tanh_3_sizes[] = {1, 3, 24};
+  const int64_t tanh_3_strides[] = {72, 24, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 9536, kFloat32, 3, tanh_3_sizes, tanh_3_strides, tanh_3.out()),
+        "allocate tanh_3");
   // fuses add_12, sigmoid_6, mul_6, add_14, tanh_3
   {
     const int64_t getitem_20_layout[] = {72, 1};
@@ -1099,7 +1123,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   }
   getitem_19.reset();
   getitem_22.reset();
-  // tanh_3 is free: its buffer is kept for tanh_4
+  tanh_3.reset();
   // node 'split_with_sizes_8' (aten.split_with_sizes.default)
   // may share squeeze_6's storage (a view)
   TensorHandle getitem_24;
@@ -1130,7 +1154,11 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
         "node 'permute_5' (aten.permute.default)");
   // node 'addmm_5' (aten.addmm.default)
   TensorHandle addmm_5;
-  addmm_5 = std::move(addmm_4);  // addmm_4's buffer: same dtype, sizes and strides
+  const int64_t addmm_5_sizes[] = {3, 72};
+  const int64_t addmm_5_strides[] = {72, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 8640, kFloat32, 2, addmm_5_sizes, addmm_5_strides, addmm_5.out()),
+        "allocate addmm_5");
   check(aoti_torch_cpu_addmm_out(addmm_5.get(), p_gru_bias_hh_l0, view_10.get(), permute_5.get(), 1.0, 1.0),
         "node 'addmm_5' (aten.addmm.default)");
   view_10.reset();
@@ -1142,7 +1170,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   const int64_t shape_11[] = {1, 3, 72};
   check(aoti_torch_cpu_reshape(addmm_5.get(), shape_11, 3, view_11.out()),
         "node 'view_11' (aten.view.default)");
-  // addmm_5 is free: its buffer is kept for addmm_6
+  addmm_5.reset();
   // node 'split_with_sizes_9' (aten.split_with_sizes.default)
   // may share view_11's storage (a view)
   TensorHandle getitem_27;
@@ -1160,7 +1188,11 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   view_11.reset();
   // node 'tanh_4' (aten.tanh.default)
   TensorHandle tanh_4;
-  tanh_4 = std::move(tanh_3);  // tanh_3's buffer: same dtype, sizes and strides
+  const int64_t tanh_4_sizes[] = {1, 3, 24};
+  const int64_t tanh_4_strides[] = {72, 24, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 9536, kFloat32, 3, tanh_4_sizes, tanh_4_strides, tanh_4.out()),
+        "allocate tanh_4");
   // fuses add_16, sigmoid_8, mul_8, add_18, tanh_4
   {
     const int64_t getitem_26_layout[] = {72, 1};
@@ -1214,7 +1246,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   }
   getitem_25.reset();
   getitem_28.reset();
-  // tanh_4 is free: its buffer is kept for tanh_5
+  tanh_4.reset();
   // node 'split_with_sizes_10' (aten.split_with_sizes.default)
   // may share squeeze_7's storage (a view)
   TensorHandle getitem_30;
@@ -1245,7 +1277,11 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
         "node 'permute_6' (aten.permute.default)");
   // node 'addmm_6' (aten.addmm.default)
   TensorHandle addmm_6;
-  addmm_6 = std::move(addmm_5);  // addmm_5's buffer: same dtype, sizes and strides
+  const int64_t addmm_6_sizes[] = {3, 72};
+  const int64_t addmm_6_strides[] = {72, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 8640, kFloat32, 2, addmm_6_sizes, addmm_6_strides, addmm_6.out()),
+        "allocate addmm_6");
   check(aoti_torch_cpu_addmm_out(addmm_6.get(), p_gru_bias_hh_l0, view_12.get(), permute_6.get(), 1.0, 1.0),
         "node 'addmm_6' (aten.addmm.default)");
   view_12.reset();
@@ -1257,7 +1293,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   const int64_t shape_13[] = {1, 3, 72};
   check(aoti_torch_cpu_reshape(addmm_6.get(), shape_13, 3, view_13.out()),
         "node 'view_13' (aten.view.default)");
-  // addmm_6 is free: its buffer is kept for addmm_7
+  addmm_6.reset();
   // node 'split_with_sizes_11' (aten.split_with_sizes.default)
   // may share view_13's storage (a view)
   TensorHandle getitem_33;
@@ -1275,7 +1311,11 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   view_13.reset();
   // node 'tanh_5' (aten.tanh.default)
   TensorHandle tanh_5;
-  tanh_5 = std::move(tanh_4);  // tanh_4's buffer: same dtype, sizes and strides
+  const int64_t tanh_5_sizes[] = {1, 3, 24};
+  const int64_t tanh_5_strides[] = {72, 24, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 9536, kFloat32, 3, tanh_5_sizes, tanh_5_strides, tanh_5.out()),
+        "allocate tanh_5");
   // fuses add_20, sigmoid_10, mul_10, add_22, tanh_5
   {
     const int64_t getitem_32_layout[] = {72, 1};
@@ -1329,7 +1369,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   }
   getitem_31.reset();
   getitem_34.reset();
-  // tanh_5 is free: its buffer is kept for tanh_6
+  tanh_5.reset();
   // node 'split_with_sizes_12' (aten.split_with_sizes.default)
   // may share squeeze_8's storage (a view)
   TensorHandle getitem_36;
@@ -1360,7 +1400,11 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
         "node 'permute_7' (aten.permute.default)");
   // node 'addmm_7' (aten.addmm.default)
   TensorHandle addmm_7;
-  addmm_7 = std::move(addmm_6);  // addmm_6's buffer: same dtype, sizes and strides
+  const int64_t addmm_7_sizes[] = {3, 72};
+  const int64_t addmm_7_strides[] = {72, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 8640, kFloat32, 2, addmm_7_sizes, addmm_7_strides, addmm_7.out()),
+        "allocate addmm_7");
   check(aoti_torch_cpu_addmm_out(addmm_7.get(), p_gru_bias_hh_l0, view_14.get(), permute_7.get(), 1.0, 1.0),
         "node 'addmm_7' (aten.addmm.default)");
   view_14.reset();
@@ -1372,7 +1416,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   const int64_t shape_15[] = {1, 3, 72};
   check(aoti_torch_cpu_reshape(addmm_7.get(), shape_15, 3, view_15.out()),
         "node 'view_15' (aten.view.default)");
-  // addmm_7 is free: its buffer is kept for addmm_8
+  addmm_7.reset();
   // node 'split_with_sizes_13' (aten.split_with_sizes.default)
   // may share view_15's storage (a view)
   TensorHandle getitem_39;
@@ -1390,7 +1434,11 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   view_15.reset();
   // node 'tanh_6' (aten.tanh.default)
   TensorHandle tanh_6;
-  tanh_6 = std::move(tanh_5);  // tanh_5's buffer: same dtype, sizes and strides
+  const int64_t tanh_6_sizes[] = {1, 3, 24};
+  const int64_t tanh_6_strides[] = {72, 24, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 9536, kFloat32, 3, tanh_6_sizes, tanh_6_strides, tanh_6.out()),
+        "allocate tanh_6");
   // fuses add_24, sigmoid_12, mul_12, add_26, tanh_6
   {
     const int64_t getitem_38_layout[] = {72, 1};
@@ -1444,7 +1492,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   }
   getitem_37.reset();
   getitem_40.reset();
-  // tanh_6 is free: its buffer is kept for tanh_7
+  tanh_6.reset();
   // node 'split_with_sizes_14' (aten.split_with_sizes.default)
   // may share squeeze_9's storage (a view)
   TensorHandle getitem_42;
@@ -1475,7 +1523,11 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
         "node 'permute_8' (aten.permute.default)");
   // node 'addmm_8' (aten.addmm.default)
   TensorHandle addmm_8;
-  addmm_8 = std::move(addmm_7);  // addmm_7's buffer: same dtype, sizes and strides
+  const int64_t addmm_8_sizes[] = {3, 72};
+  const int64_t addmm_8_strides[] = {72, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 8640, kFloat32, 2, addmm_8_sizes, addmm_8_strides, addmm_8.out()),
+        "allocate addmm_8");
   check(aoti_torch_cpu_addmm_out(addmm_8.get(), p_gru_bias_hh_l0, view_16.get(), permute_8.get(), 1.0, 1.0),
         "node 'addmm_8' (aten.addmm.default)");
   view_16.reset();
@@ -1487,7 +1539,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   const int64_t shape_17[] = {1, 3, 72};
   check(aoti_torch_cpu_reshape(addmm_8.get(), shape_17, 3, view_17.out()),
         "node 'view_17' (aten.view.default)");
-  // addmm_8 is free: its buffer is kept for addmm_9
+  addmm_8.reset();
   // node 'split_with_sizes_15' (aten.split_with_sizes.default)
   // may share view_17's storage (a view)
   TensorHandle getitem_45;
@@ -1505,7 +1557,11 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   view_17.reset();
   // node 'tanh_7' (aten.tanh.default)
   TensorHandle tanh_7;
-  tanh_7 = std::move(tanh_6);  // tanh_6's buffer: same dtype, sizes and strides
+  const int64_t tanh_7_sizes[] = {1, 3, 24};
+  const int64_t tanh_7_strides[] = {72, 24, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 9536, kFloat32, 3, tanh_7_sizes, tanh_7_strides, tanh_7.out()),
+        "allocate tanh_7");
   // fuses add_28, sigmoid_14, mul_14, add_30, tanh_7
   {
     const int64_t getitem_44_layout[] = {72, 1};
@@ -1559,7 +1615,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   }
   getitem_43.reset();
   getitem_46.reset();
-  // tanh_7 is free: its buffer is kept for tanh_8
+  tanh_7.reset();
   // node 'split_with_sizes_16' (aten.split_with_sizes.default)
   // may share squeeze_10's storage (a view)
   TensorHandle getitem_48;
@@ -1590,7 +1646,11 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
         "node 'permute_9' (aten.permute.default)");
   // node 'addmm_9' (aten.addmm.default)
   TensorHandle addmm_9;
-  addmm_9 = std::move(addmm_8);  // addmm_8's buffer: same dtype, sizes and strides
+  const int64_t addmm_9_sizes[] = {3, 72};
+  const int64_t addmm_9_strides[] = {72, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 8640, kFloat32, 2, addmm_9_sizes, addmm_9_strides, addmm_9.out()),
+        "allocate addmm_9");
   check(aoti_torch_cpu_addmm_out(addmm_9.get(), p_gru_bias_hh_l0, view_18.get(), permute_9.get(), 1.0, 1.0),
         "node 'addmm_9' (aten.addmm.default)");
   view_18.reset();
@@ -1602,7 +1662,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   const int64_t shape_19[] = {1, 3, 72};
   check(aoti_torch_cpu_reshape(addmm_9.get(), shape_19, 3, view_19.out()),
         "node 'view_19' (aten.view.default)");
-  // addmm_9 is free: its buffer is kept for addmm_10
+  addmm_9.reset();
   // node 'split_with_sizes_17' (aten.split_with_sizes.default)
   // may share view_19's storage (a view)
   TensorHandle getitem_51;
@@ -1620,7 +1680,11 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   view_19.reset();
   // node 'tanh_8' (aten.tanh.default)
   TensorHandle tanh_8;
-  tanh_8 = std::move(tanh_7);  // tanh_7's buffer: same dtype, sizes and strides
+  const int64_t tanh_8_sizes[] = {1, 3, 24};
+  const int64_t tanh_8_strides[] = {72, 24, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 9536, kFloat32, 3, tanh_8_sizes, tanh_8_strides, tanh_8.out()),
+        "allocate tanh_8");
   // fuses add_32, sigmoid_16, mul_16, add_34, tanh_8
   {
     const int64_t getitem_50_layout[] = {72, 1};
@@ -1674,7 +1738,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   }
   getitem_49.reset();
   getitem_52.reset();
-  // tanh_8 is free: its buffer is kept for tanh_9
+  tanh_8.reset();
   // node 'split_with_sizes_18' (aten.split_with_sizes.default)
   // may share squeeze_11's storage (a view)
   TensorHandle getitem_54;
@@ -1705,7 +1769,11 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
         "node 'permute_10' (aten.permute.default)");
   // node 'addmm_10' (aten.addmm.default)
   TensorHandle addmm_10;
-  addmm_10 = std::move(addmm_9);  // addmm_9's buffer: same dtype, sizes and strides
+  const int64_t addmm_10_sizes[] = {3, 72};
+  const int64_t addmm_10_strides[] = {72, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 8640, kFloat32, 2, addmm_10_sizes, addmm_10_strides, addmm_10.out()),
+        "allocate addmm_10");
   check(aoti_torch_cpu_addmm_out(addmm_10.get(), p_gru_bias_hh_l0, view_20.get(), permute_10.get(), 1.0, 1.0),
         "node 'addmm_10' (aten.addmm.default)");
   view_20.reset();
@@ -1717,7 +1785,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   const int64_t shape_21[] = {1, 3, 72};
   check(aoti_torch_cpu_reshape(addmm_10.get(), shape_21, 3, view_21.out()),
         "node 'view_21' (aten.view.default)");
-  // addmm_10 is free: its buffer is kept for addmm_12
+  addmm_10.reset();
   // node 'split_with_sizes_19' (aten.split_with_sizes.default)
   // may share view_21's storage (a view)
   TensorHandle getitem_57;
@@ -1735,7 +1803,11 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   view_21.reset();
   // node 'tanh_9' (aten.tanh.default)
   TensorHandle tanh_9;
-  tanh_9 = std::move(tanh_8);  // tanh_8's buffer: same dtype, sizes and strides
+  const int64_t tanh_9_sizes[] = {1, 3, 24};
+  const int64_t tanh_9_strides[] = {72, 24, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 9536, kFloat32, 3, tanh_9_sizes, tanh_9_strides, tanh_9.out()),
+        "allocate tanh_9");
   // fuses add_36, sigmoid_18, mul_18, add_38, tanh_9
   {
     const int64_t getitem_56_layout[] = {72, 1};
@@ -1789,21 +1861,21 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   }
   getitem_55.reset();
   getitem_58.reset();
-  // tanh_9 is free: its buffer is kept for add_75
+  tanh_9.reset();
   // node 'cat' (aten.cat.default)
   TensorHandle cat;
   const AtenTensorHandle tensors[] = {add_3.get(), add_7.get(), add_11.get(), add_15.get(), add_19.get(),
       add_23.get(), add_27.get(), add_31.get(), add_35.get(), add_39.get()};
   check(aoti_torch_cpu_cat(tensors, 10, 0, cat.out()), "node 'cat' (aten.cat.default)");
-  // add_3 is free: its buffer is kept for add_71
-  // add_7 is free: its buffer is kept for add_67
-  // add_11 is free: its buffer is kept for add_63
-  // add_15 is free: its buffer is kept for add_59
-  // add_19 is free: its buffer is kept for add_55
-  // add_23 is free: its buffer is kept for add_51
-  // add_27 is free: its buffer is kept for add_47
-  // add_31 is free: its buffer is kept for add_43
-  // add_35 is free: its buffer is kept for tanh_10
+  add_3.reset();
+  add_7.reset();
+  add_11.reset();
+  add_15.reset();
+  add_19.reset();
+  add_23.reset();
+  add_27.reset();
+  add_31.reset();
+  add_35.reset();
   // node 'squeeze_12' (aten.squeeze.dims)
   // may share add_39's storage (a view)
   TensorHandle squeeze_12;
@@ -1826,7 +1898,11 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
         "node 'permute_11' (aten.permute.default)");
   // node 'addmm_11' (aten.addmm.default)
   TensorHandle addmm_11;
-  addmm_11 = std::move(addmm);  // addmm's buffer: same dtype, sizes and strides
+  const int64_t addmm_11_sizes[] = {30, 72};
+  const int64_t addmm_11_strides[] = {72, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 0, kFloat32, 2, addmm_11_sizes, addmm_11_strides, addmm_11.out()),
+        "allocate addmm_11");
   check(aoti_torch_cpu_addmm_out(addmm_11.get(), p_gru_bias_ih_l1, view_22.get(), permute_11.get(), 1.0, 1.0),
         "node 'addmm_11' (aten.addmm.default)");
   view_22.reset();
@@ -2016,7 +2092,11 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
         "node 'permute_12' (aten.permute.default)");
   // node 'addmm_12' (aten.addmm.default)
   TensorHandle addmm_12;
-  addmm_12 = std::move(addmm_10);  // addmm_10's buffer: same dtype, sizes and strides
+  const int64_t addmm_12_sizes[] = {3, 72};
+  const int64_t addmm_12_strides[] = {72, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 8640, kFloat32, 2, addmm_12_sizes, addmm_12_strides, addmm_12.out()),
+        "allocate addmm_12");
   check(aoti_torch_cpu_addmm_out(addmm_12.get(), p_gru_bias_hh_l1, view_24.get(), permute_12.get(), 1.0, 1.0),
         "node 'addmm_12' (aten.addmm.default)");
   view_24.reset();
@@ -2028,7 +2108,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   const int64_t shape_25[] = {1, 3, 72};
   check(aoti_torch_cpu_reshape(addmm_12.get(), shape_25, 3, view_25.out()),
         "node 'view_25' (aten.view.default)");
-  // addmm_12 is free: its buffer is kept for addmm_13
+  addmm_12.reset();
   // node 'split_with_sizes_21' (aten.split_with_sizes.default)
   // may share view_25's storage (a view)
   TensorHandle getitem_63;
@@ -2046,7 +2126,11 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   view_25.reset();
   // node 'tanh_10' (aten.tanh.default)
   TensorHandle tanh_10;
-  tanh_10 = std::move(add_35);  // add_35's buffer: same dtype, sizes and strides
+  const int64_t tanh_10_sizes[] = {1, 3, 24};
+  const int64_t tanh_10_strides[] = {72, 24, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 9536, kFloat32, 3, tanh_10_sizes, tanh_10_strides, tanh_10.out()),
+        "allocate tanh_10");
   // fuses add_40, sigmoid_20, mul_20, add_42, tanh_10
   {
     const int64_t getitem_62_layout[] = {72, 1};
@@ -2074,7 +2158,11 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   getitem_65.reset();
   // node 'add_43' (aten.add.Tensor)
   TensorHandle add_43;
-  add_43 = std::move(add_31);  // add_31's buffer: same dtype, sizes and strides
+  const int64_t add_43_sizes[] = {1, 3, 24};
+  const int64_t add_43_strides[] = {72, 24, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 9856, kFloat32, 3, add_43_sizes, add_43_strides, add_43.out()),
+        "allocate add_43");
   // fuses add_41, sigmoid_21, sub_10, mul_21, add_43
   {
     const int64_t unsqueeze_1_layout[] = {72, 24, 1};
@@ -2098,7 +2186,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   unsqueeze_1.reset();
   getitem_61.reset();
   getitem_64.reset();
-  // tanh_10 is free: its buffer is kept for tanh_11
+  tanh_10.reset();
   // node 'split_with_sizes_22' (aten.split_with_sizes.default)
   // may share squeeze_14's storage (a view)
   TensorHandle getitem_66;
@@ -2129,7 +2217,11 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
         "node 'permute_13' (aten.permute.default)");
   // node 'addmm_13' (aten.addmm.default)
   TensorHandle addmm_13;
-  addmm_13 = std::move(addmm_12);  // addmm_12's buffer: same dtype, sizes and strides
+  const int64_t addmm_13_sizes[] = {3, 72};
+  const int64_t addmm_13_strides[] = {72, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 8640, kFloat32, 2, addmm_13_sizes, addmm_13_strides, addmm_13.out()),
+        "allocate addmm_13");
   check(aoti_torch_cpu_addmm_out(addmm_13.get(), p_gru_bias_hh_l1, view_26.get(), permute_13.get(), 1.0, 1.0),
         "node 'addmm_13' (aten.addmm.default)");
   view_26.reset();
@@ -2141,7 +2233,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   const int64_t shape_27[] = {1, 3, 72};
   check(aoti_torch_cpu_reshape(addmm_13.get(), shape_27, 3, view_27.out()),
         "node 'view_27' (aten.view.default)");
-  // addmm_13 is free: its buffer is kept for addmm_14
+  addmm_13.reset();
   // node 'split_with_sizes_23' (aten.split_with_sizes.default)
   // may share view_27's storage (a view)
   TensorHandle getitem_69;
@@ -2159,7 +2251,11 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   view_27.reset();
   // node 'tanh_11' (aten.tanh.default)
   TensorHandle tanh_11;
-  tanh_11 = std::move(tanh_10);  // tanh_10's buffer: same dtype, sizes and strides
+  const int64_t tanh_11_sizes[] = {1, 3, 24};
+  const int64_t tanh_11_strides[] = {72, 24, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 9536, kFloat32, 3, tanh_11_sizes, tanh_11_strides, tanh_11.out()),
+        "allocate tanh_11");
   // fuses add_44, sigmoid_22, mul_22, add_46, tanh_11
   {
     const int64_t getitem_68_layout[] = {72, 1};
@@ -2187,7 +2283,11 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   getitem_71.reset();
   // node 'add_47' (aten.add.Tensor)
   TensorHandle add_47;
-  add_47 = std::move(add_27);  // add_27's buffer: same dtype, sizes and strides
+  const int64_t add_47_sizes[] = {1, 3, 24};
+  const int64_t add_47_strides[] = {72, 24, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 10176, kFloat32, 3, add_47_sizes, add_47_strides, add_47.out()),
+        "allocate add_47");
   // fuses add_45, sigmoid_23, sub_11, mul_23, add_47
   {
     const int64_t add_43_layout[] = {72, 24, 1};
@@ -2209,7 +2309,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   }
   getitem_67.reset();
   getitem_70.reset();
-  // tanh_11 is free: its buffer is kept for tanh_12
+  tanh_11.reset();
   // node 'split_with_sizes_24' (aten.split_with_sizes.default)
   // may share squeeze_15's storage (a view)
   TensorHandle getitem_72;
@@ -2240,7 +2340,11 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
         "node 'permute_14' (aten.permute.default)");
   // node 'addmm_14' (aten.addmm.default)
   TensorHandle addmm_14;
-  addmm_14 = std::move(addmm_13);  // addmm_13's buffer: same dtype, sizes and strides
+  const int64_t addmm_14_sizes[] = {3, 72};
+  const int64_t addmm_14_strides[] = {72, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 8640, kFloat32, 2, addmm_14_sizes, addmm_14_strides, addmm_14.out()),
+        "allocate addmm_14");
   check(aoti_torch_cpu_addmm_out(addmm_14.get(), p_gru_bias_hh_l1, view_28.get(), permute_14.get(), 1.0, 1.0),
         "node 'addmm_14' (aten.addmm.default)");
   view_28.reset();
@@ -2252,7 +2356,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   const int64_t shape_29[] = {1, 3, 72};
   check(aoti_torch_cpu_reshape(addmm_14.get(), shape_29, 3, view_29.out()),
         "node 'view_29' (aten.view.default)");
-  // addmm_14 is free: its buffer is kept for addmm_15
+  addmm_14.reset();
   // node 'split_with_sizes_25' (aten.split_with_sizes.default)
   // may share view_29's storage (a view)
   TensorHandle getitem_75;
@@ -2270,7 +2374,11 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   view_29.reset();
   // node 'tanh_12' (aten.tanh.default)
   TensorHandle tanh_12;
-  tanh_12 = std::move(tanh_11);  // tanh_11's buffer: same dtype, sizes and strides
+  const int64_t tanh_12_sizes[] = {1, 3, 24};
+  const int64_t tanh_12_strides[] = {72, 24, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 9536, kFloat32, 3, tanh_12_sizes, tanh_12_strides, tanh_12.out()),
+        "allocate tanh_12");
   // fuses add_48, sigmoid_24, mul_24, add_50, tanh_12
   {
     const int64_t getitem_74_layout[] = {72, 1};
@@ -2298,7 +2406,11 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   getitem_77.reset();
   // node 'add_51' (aten.add.Tensor)
   TensorHandle add_51;
-  add_51 = std::move(add_23);  // add_23's buffer: same dtype, sizes and strides
+  const int64_t add_51_sizes[] = {1, 3, 24};
+  const int64_t add_51_strides[] = {72, 24, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 10496, kFloat32, 3, add_51_sizes, add_51_strides, add_51.out()),
+        "allocate add_51");
   // fuses add_49, sigmoid_25, sub_12, mul_25, add_51
   {
     const int64_t add_47_layout[] = {72, 24, 1};
@@ -2320,7 +2432,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   }
   getitem_73.reset();
   getitem_76.reset();
-  // tanh_12 is free: its buffer is kept for tanh_13
+  tanh_12.reset();
   // node 'split_with_sizes_26' (aten.split_with_sizes.default)
   // may share squeeze_16's storage (a view)
   TensorHandle getitem_78;
@@ -2351,7 +2463,11 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
         "node 'permute_15' (aten.permute.default)");
   // node 'addmm_15' (aten.addmm.default)
   TensorHandle addmm_15;
-  addmm_15 = std::move(addmm_14);  // addmm_14's buffer: same dtype, sizes and strides
+  const int64_t addmm_15_sizes[] = {3, 72};
+  const int64_t addmm_15_strides[] = {72, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 8640, kFloat32, 2, addmm_15_sizes, addmm_15_strides, addmm_15.out()),
+        "allocate addmm_15");
   check(aoti_torch_cpu_addmm_out(addmm_15.get(), p_gru_bias_hh_l1, view_30.get(), permute_15.get(), 1.0, 1.0),
         "node 'addmm_15' (aten.addmm.default)");
   view_30.reset();
@@ -2363,7 +2479,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   const int64_t shape_31[] = {1, 3, 72};
   check(aoti_torch_cpu_reshape(addmm_15.get(), shape_31, 3, view_31.out()),
         "node 'view_31' (aten.view.default)");
-  // addmm_15 is free: its buffer is kept for addmm_16
+  addmm_15.reset();
   // node 'split_with_sizes_27' (aten.split_with_sizes.default)
   // may share view_31's storage (a view)
   TensorHandle getitem_81;
@@ -2381,7 +2497,11 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   view_31.reset();
   // node 'tanh_13' (aten.tanh.default)
   TensorHandle tanh_13;
-  tanh_13 = std::move(tanh_12);  // tanh_12's buffer: same dtype, sizes and strides
+  const int64_t tanh_13_sizes[] = {1, 3, 24};
+  const int64_t tanh_13_strides[] = {72, 24, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 9536, kFloat32, 3, tanh_13_sizes, tanh_13_strides, tanh_13.out()),
+        "allocate tanh_13");
   // fuses add_52, sigmoid_26, mul_26, add_54, tanh_13
   {
     const int64_t getitem_80_layout[] = {72, 1};
@@ -2409,7 +2529,11 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   getitem_83.reset();
   // node 'add_55' (aten.add.Tensor)
   TensorHandle add_55;
-  add_55 = std::move(add_19);  // add_19's buffer: same dtype, sizes and strides
+  const int64_t add_55_sizes[] = {1, 3, 24};
+  const int64_t add_55_strides[] = {72, 24, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 10816, kFloat32, 3, add_55_sizes, add_55_strides, add_55.out()),
+        "allocate add_55");
   // fuses add_53, sigmoid_27, sub_13, mul_27, add_55
   {
     const int64_t add_51_layout[] = {72, 24, 1};
@@ -2431,7 +2555,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   }
   getitem_79.reset();
   getitem_82.reset();
-  // tanh_13 is free: its buffer is kept for tanh_14
+  tanh_13.reset();
   // node 'split_with_sizes_28' (aten.split_with_sizes.default)
   // may share squeeze_17's storage (a view)
   TensorHandle getitem_84;
@@ -2462,7 +2586,11 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
         "node 'permute_16' (aten.permute.default)");
   // node 'addmm_16' (aten.addmm.default)
   TensorHandle addmm_16;
-  addmm_16 = std::move(addmm_15);  // addmm_15's buffer: same dtype, sizes and strides
+  const int64_t addmm_16_sizes[] = {3, 72};
+  const int64_t addmm_16_strides[] = {72, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 8640, kFloat32, 2, addmm_16_sizes, addmm_16_strides, addmm_16.out()),
+        "allocate addmm_16");
   check(aoti_torch_cpu_addmm_out(addmm_16.get(), p_gru_bias_hh_l1, view_32.get(), permute_16.get(), 1.0, 1.0),
         "node 'addmm_16' (aten.addmm.default)");
   view_32.reset();
@@ -2474,7 +2602,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   const int64_t shape_33[] = {1, 3, 72};
   check(aoti_torch_cpu_reshape(addmm_16.get(), shape_33, 3, view_33.out()),
         "node 'view_33' (aten.view.default)");
-  // addmm_16 is free: its buffer is kept for addmm_17
+  addmm_16.reset();
   // node 'split_with_sizes_29' (aten.split_with_sizes.default)
   // may share view_33's storage (a view)
   TensorHandle getitem_87;
@@ -2492,7 +2620,11 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   view_33.reset();
   // node 'tanh_14' (aten.tanh.default)
   TensorHandle tanh_14;
-  tanh_14 = std::move(tanh_13);  // tanh_13's buffer: same dtype, sizes and strides
+  const int64_t tanh_14_sizes[] = {1, 3, 24};
+  const int64_t tanh_14_strides[] = {72, 24, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 9536, kFloat32, 3, tanh_14_sizes, tanh_14_strides, tanh_14.out()),
+        "allocate tanh_14");
   // fuses add_56, sigmoid_28, mul_28, add_58, tanh_14
   {
     const int64_t getitem_86_layout[] = {72, 1};
@@ -2520,7 +2652,11 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   getitem_89.reset();
   // node 'add_59' (aten.add.Tensor)
   TensorHandle add_59;
-  add_59 = std::move(add_15);  // add_15's buffer: same dtype, sizes and strides
+  const int64_t add_59_sizes[] = {1, 3, 24};
+  const int64_t add_59_strides[] = {72, 24, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 11136, kFloat32, 3, add_59_sizes, add_59_strides, add_59.out()),
+        "allocate add_59");
   // fuses add_57, sigmoid_29, sub_14, mul_29, add_59
   {
     const int64_t add_55_layout[] = {72, 24, 1};
@@ -2542,7 +2678,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   }
   getitem_85.reset();
   getitem_88.reset();
-  // tanh_14 is free: its buffer is kept for tanh_15
+  tanh_14.reset();
   // node 'split_with_sizes_30' (aten.split_with_sizes.default)
   // may share squeeze_18's storage (a view)
   TensorHandle getitem_90;
@@ -2573,7 +2709,11 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
         "node 'permute_17' (aten.permute.default)");
   // node 'addmm_17' (aten.addmm.default)
   TensorHandle addmm_17;
-  addmm_17 = std::move(addmm_16);  // addmm_16's buffer: same dtype, sizes and strides
+  const int64_t addmm_17_sizes[] = {3, 72};
+  const int64_t addmm_17_strides[] = {72, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 8640, kFloat32, 2, addmm_17_sizes, addmm_17_strides, addmm_17.out()),
+        "allocate addmm_17");
   check(aoti_torch_cpu_addmm_out(addmm_17.get(), p_gru_bias_hh_l1, view_34.get(), permute_17.get(), 1.0, 1.0),
         "node 'addmm_17' (aten.addmm.default)");
   view_34.reset();
@@ -2585,7 +2725,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   const int64_t shape_35[] = {1, 3, 72};
   check(aoti_torch_cpu_reshape(addmm_17.get(), shape_35, 3, view_35.out()),
         "node 'view_35' (aten.view.default)");
-  // addmm_17 is free: its buffer is kept for addmm_18
+  addmm_17.reset();
   // node 'split_with_sizes_31' (aten.split_with_sizes.default)
   // may share view_35's storage (a view)
   TensorHandle getitem_93;
@@ -2603,7 +2743,11 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   view_35.reset();
   // node 'tanh_15' (aten.tanh.default)
   TensorHandle tanh_15;
-  tanh_15 = std::move(tanh_14);  // tanh_14's buffer: same dtype, sizes and strides
+  const int64_t tanh_15_sizes[] = {1, 3, 24};
+  const int64_t tanh_15_strides[] = {72, 24, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 9536, kFloat32, 3, tanh_15_sizes, tanh_15_strides, tanh_15.out()),
+        "allocate tanh_15");
   // fuses add_60, sigmoid_30, mul_30, add_62, tanh_15
   {
     const int64_t getitem_92_layout[] = {72, 1};
@@ -2631,7 +2775,11 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   getitem_95.reset();
   // node 'add_63' (aten.add.Tensor)
   TensorHandle add_63;
-  add_63 = std::move(add_11);  // add_11's buffer: same dtype, sizes and strides
+  const int64_t add_63_sizes[] = {1, 3, 24};
+  const int64_t add_63_strides[] = {72, 24, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 11456, kFloat32, 3, add_63_sizes, add_63_strides, add_63.out()),
+        "allocate add_63");
   // fuses add_61, sigmoid_31, sub_15, mul_31, add_63
   {
     const int64_t add_59_layout[] = {72, 24, 1};
@@ -2653,7 +2801,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   }
   getitem_91.reset();
   getitem_94.reset();
-  // tanh_15 is free: its buffer is kept for tanh_16
+  tanh_15.reset();
   // node 'split_with_sizes_32' (aten.split_with_sizes.default)
   // may share squeeze_19's storage (a view)
   TensorHandle getitem_96;
@@ -2684,7 +2832,11 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
         "node 'permute_18' (aten.permute.default)");
   // node 'addmm_18' (aten.addmm.default)
   TensorHandle addmm_18;
-  addmm_18 = std::move(addmm_17);  // addmm_17's buffer: same dtype, sizes and strides
+  const int64_t addmm_18_sizes[] = {3, 72};
+  const int64_t addmm_18_strides[] = {72, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 8640, kFloat32, 2, addmm_18_sizes, addmm_18_strides, addmm_18.out()),
+        "allocate addmm_18");
   check(aoti_torch_cpu_addmm_out(addmm_18.get(), p_gru_bias_hh_l1, view_36.get(), permute_18.get(), 1.0, 1.0),
         "node 'addmm_18' (aten.addmm.default)");
   view_36.reset();
@@ -2696,7 +2848,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   const int64_t shape_37[] = {1, 3, 72};
   check(aoti_torch_cpu_reshape(addmm_18.get(), shape_37, 3, view_37.out()),
         "node 'view_37' (aten.view.default)");
-  // addmm_18 is free: its buffer is kept for addmm_19
+  addmm_18.reset();
   // node 'split_with_sizes_33' (aten.split_with_sizes.default)
   // may share view_37's storage (a view)
   TensorHandle getitem_99;
@@ -2714,7 +2866,11 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   view_37.reset();
   // node 'tanh_16' (aten.tanh.default)
   TensorHandle tanh_16;
-  tanh_16 = std::move(tanh_15);  // tanh_15's buffer: same dtype, sizes and strides
+  const int64_t tanh_16_sizes[] = {1, 3, 24};
+  const int64_t tanh_16_strides[] = {72, 24, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 9536, kFloat32, 3, tanh_16_sizes, tanh_16_strides, tanh_16.out()),
+        "allocate tanh_16");
   // fuses add_64, sigmoid_32, mul_32, add_66, tanh_16
   {
     const int64_t getitem_98_layout[] = {72, 1};
@@ -2742,7 +2898,11 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   getitem_101.reset();
   // node 'add_67' (aten.add.Tensor)
   TensorHandle add_67;
-  add_67 = std::move(add_7);  // add_7's buffer: same dtype, sizes and strides
+  const int64_t add_67_sizes[] = {1, 3, 24};
+  const int64_t add_67_strides[] = {72, 24, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 11776, kFloat32, 3, add_67_sizes, add_67_strides, add_67.out()),
+        "allocate add_67");
   // fuses add_65, sigmoid_33, sub_16, mul_33, add_67
   {
     const int64_t add_63_layout[] = {72, 24, 1};
@@ -2764,7 +2924,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   }
   getitem_97.reset();
   getitem_100.reset();
-  // tanh_16 is free: its buffer is kept for tanh_17
+  tanh_16.reset();
   // node 'split_with_sizes_34' (aten.split_with_sizes.default)
   // may share squeeze_20's storage (a view)
   TensorHandle getitem_102;
@@ -2795,7 +2955,11 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
         "node 'permute_19' (aten.permute.default)");
   // node 'addmm_19' (aten.addmm.default)
   TensorHandle addmm_19;
-  addmm_19 = std::move(addmm_18);  // addmm_18's buffer: same dtype, sizes and strides
+  const int64_t addmm_19_sizes[] = {3, 72};
+  const int64_t addmm_19_strides[] = {72, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 8640, kFloat32, 2, addmm_19_sizes, addmm_19_strides, addmm_19.out()),
+        "allocate addmm_19");
   check(aoti_torch_cpu_addmm_out(addmm_19.get(), p_gru_bias_hh_l1, view_38.get(), permute_19.get(), 1.0, 1.0),
         "node 'addmm_19' (aten.addmm.default)");
   view_38.reset();
@@ -2807,7 +2971,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   const int64_t shape_39[] = {1, 3, 72};
   check(aoti_torch_cpu_reshape(addmm_19.get(), shape_39, 3, view_39.out()),
         "node 'view_39' (aten.view.default)");
-  // addmm_19 is free: its buffer is kept for addmm_20
+  addmm_19.reset();
   // node 'split_with_sizes_35' (aten.split_with_sizes.default)
   // may share view_39's storage (a view)
   TensorHandle getitem_105;
@@ -2825,7 +2989,11 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   view_39.reset();
   // node 'tanh_17' (aten.tanh.default)
   TensorHandle tanh_17;
-  tanh_17 = std::move(tanh_16);  // tanh_16's buffer: same dtype, sizes and strides
+  const int64_t tanh_17_sizes[] = {1, 3, 24};
+  const int64_t tanh_17_strides[] = {72, 24, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 9536, kFloat32, 3, tanh_17_sizes, tanh_17_strides, tanh_17.out()),
+        "allocate tanh_17");
   // fuses add_68, sigmoid_34, mul_34, add_70, tanh_17
   {
     const int64_t getitem_104_layout[] = {72, 1};
@@ -2853,7 +3021,11 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   getitem_107.reset();
   // node 'add_71' (aten.add.Tensor)
   TensorHandle add_71;
-  add_71 = std::move(add_3);  // add_3's buffer: same dtype, sizes and strides
+  const int64_t add_71_sizes[] = {1, 3, 24};
+  const int64_t add_71_strides[] = {72, 24, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 12096, kFloat32, 3, add_71_sizes, add_71_strides, add_71.out()),
+        "allocate add_71");
   // fuses add_69, sigmoid_35, sub_17, mul_35, add_71
   {
     const int64_t add_67_layout[] = {72, 24, 1};
@@ -2875,7 +3047,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   }
   getitem_103.reset();
   getitem_106.reset();
-  // tanh_17 is free: its buffer is kept for tanh_18
+  tanh_17.reset();
   // node 'split_with_sizes_36' (aten.split_with_sizes.default)
   // may share squeeze_21's storage (a view)
   TensorHandle getitem_108;
@@ -2906,7 +3078,11 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
         "node 'permute_20' (aten.permute.default)");
   // node 'addmm_20' (aten.addmm.default)
   TensorHandle addmm_20;
-  addmm_20 = std::move(addmm_19);  // addmm_19's buffer: same dtype, sizes and strides
+  const int64_t addmm_20_sizes[] = {3, 72};
+  const int64_t addmm_20_strides[] = {72, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 8640, kFloat32, 2, addmm_20_sizes, addmm_20_strides, addmm_20.out()),
+        "allocate addmm_20");
   check(aoti_torch_cpu_addmm_out(addmm_20.get(), p_gru_bias_hh_l1, view_40.get(), permute_20.get(), 1.0, 1.0),
         "node 'addmm_20' (aten.addmm.default)");
   view_40.reset();
@@ -2918,7 +3094,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   const int64_t shape_41[] = {1, 3, 72};
   check(aoti_torch_cpu_reshape(addmm_20.get(), shape_41, 3, view_41.out()),
         "node 'view_41' (aten.view.default)");
-  // addmm_20 is free: its buffer is kept for addmm_21
+  addmm_20.reset();
   // node 'split_with_sizes_37' (aten.split_with_sizes.default)
   // may share view_41's storage (a view)
   TensorHandle getitem_111;
@@ -2936,7 +3112,11 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   view_41.reset();
   // node 'tanh_18' (aten.tanh.default)
   TensorHandle tanh_18;
-  tanh_18 = std::move(tanh_17);  // tanh_17's buffer: same dtype, sizes and strides
+  const int64_t tanh_18_sizes[] = {1, 3, 24};
+  const int64_t tanh_18_strides[] = {72, 24, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 9536, kFloat32, 3, tanh_18_sizes, tanh_18_strides, tanh_18.out()),
+        "allocate tanh_18");
   // fuses add_72, sigmoid_36, mul_36, add_74, tanh_18
   {
     const int64_t getitem_110_layout[] = {72, 1};
@@ -2964,7 +3144,11 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   getitem_113.reset();
   // node 'add_75' (aten.add.Tensor)
   TensorHandle add_75;
-  add_75 = std::move(tanh_9);  // tanh_9's buffer: same dtype, sizes and strides
+  const int64_t add_75_sizes[] = {1, 3, 24};
+  const int64_t add_75_strides[] = {72, 24, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 12416, kFloat32, 3, add_75_sizes, add_75_strides, add_75.out()),
+        "allocate add_75");
   // fuses add_73, sigmoid_37, sub_18, mul_37, add_75
   {
     const int64_t add_71_layout[] = {72, 24, 1};
@@ -2986,7 +3170,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   }
   getitem_109.reset();
   getitem_112.reset();
-  // tanh_18 is free: its buffer is kept for tanh_19
+  tanh_18.reset();
   // node 'split_with_sizes_38' (aten.split_with_sizes.default)
   // may share squeeze_22's storage (a view)
   TensorHandle getitem_114;
@@ -3017,7 +3201,11 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
         "node 'permute_21' (aten.permute.default)");
   // node 'addmm_21' (aten.addmm.default)
   TensorHandle addmm_21;
-  addmm_21 = std::move(addmm_20);  // addmm_20's buffer: same dtype, sizes and strides
+  const int64_t addmm_21_sizes[] = {3, 72};
+  const int64_t addmm_21_strides[] = {72, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 8640, kFloat32, 2, addmm_21_sizes, addmm_21_strides, addmm_21.out()),
+        "allocate addmm_21");
   check(aoti_torch_cpu_addmm_out(addmm_21.get(), p_gru_bias_hh_l1, view_42.get(), permute_21.get(), 1.0, 1.0),
         "node 'addmm_21' (aten.addmm.default)");
   view_42.reset();
@@ -3047,7 +3235,11 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   view_43.reset();
   // node 'tanh_19' (aten.tanh.default)
   TensorHandle tanh_19;
-  tanh_19 = std::move(tanh_18);  // tanh_18's buffer: same dtype, sizes and strides
+  const int64_t tanh_19_sizes[] = {1, 3, 24};
+  const int64_t tanh_19_strides[] = {72, 24, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 9536, kFloat32, 3, tanh_19_sizes, tanh_19_strides, tanh_19.out()),
+        "allocate tanh_19");
   // fuses add_76, sigmoid_38, mul_38, add_78, tanh_19
   {
     const int64_t getitem_116_layout[] = {72, 1};

@@ -461,7 +461,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     check(aoti_torch_cpu_remainder_Tensor(add.get(), scalar.get(), remainder.out()),
           "node 'remainder' (aten.remainder.Scalar)");
   }
-  // add is free: its buffer is kept for sub
+  add.reset();
   // node 'pow_1' (aten.pow.Tensor_Scalar)
   // aten.pow.Tensor_Scalar with an integer Scalar, called as aten.pow.Tensor_Tensor: keeps the integer type
   TensorHandle pow_1;
@@ -473,7 +473,10 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   }
   // node 'sub' (aten.sub.Tensor)
   TensorHandle sub;
-  sub = std::move(add);  // add's buffer: same dtype, sizes and strides
+  const int64_t sub_sizes[] = {5};
+  const int64_t sub_strides[] = {1};
+  check(aoti_torch_empty_strided(1, sub_sizes, sub_strides, kInt64, kCPU, kDefaultDeviceIndex, sub.out()),
+        "allocate sub");
   // fuses clamp_1, sub
   {
     const int64_t pow_1_layout[] = {1};
@@ -490,7 +493,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   TensorHandle unsqueeze;
   check(aoti_torch_cpu_unsqueeze(clamp.get(), 0, unsqueeze.out()),
         "node 'unsqueeze' (aten.unsqueeze.default)");
-  // clamp is free: its buffer is kept for add_1
+  clamp.reset();
   // node 'expand' (aten.expand.default)
   // may share unsqueeze's storage (a view)
   TensorHandle expand;
@@ -514,7 +517,11 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   }
   // node 'add_1' (aten.add.Tensor)
   TensorHandle add_1;
-  add_1 = std::move(clamp);  // clamp's buffer: same dtype, sizes and strides
+  const int64_t add_1_sizes[] = {5};
+  const int64_t add_1_strides[] = {1};
+  check(aoti_torch_empty_strided(
+            1, add_1_sizes, add_1_strides, kInt64, kCPU, kDefaultDeviceIndex, add_1.out()),
+        "allocate add_1");
   // fuses gt, add_1
   {
     const int64_t idx_layout_3[] = {1};

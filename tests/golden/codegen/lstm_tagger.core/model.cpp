@@ -742,9 +742,9 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   AtenTensorHandle p_lstm_bias_hh_l1_reverse = state.constant(16);
   AtenTensorHandle p_out_weight = state.constant(17);
   AtenTensorHandle p_out_bias = state.constant(18);
-  // 19 buffers carved from one arena of 44928 bytes (64128 bytes allocated one by one)
+  // 195 buffers carved from one arena of 36864 bytes (294144 bytes allocated one by one)
   TensorHandle arena;
-  const int64_t arena_bytes = 44928, arena_unit = 1;
+  const int64_t arena_bytes = 36864, arena_unit = 1;
   check(aoti_torch_empty_strided(
             1, &arena_bytes, &arena_unit, aoti_torch_dtype_uint8(), aoti_torch_device_type_cpu(), 0,
             arena.out()),
@@ -894,7 +894,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   TensorHandle view_2;
   const int64_t shape_2[] = {12, 2, 192};
   check(aoti_torch_cpu_reshape(bmm.get(), shape_2, 3, view_2.out()), "node 'view_2' (aten.view.default)");
-  // bmm is free: its buffer is kept for add_25
+  bmm.reset();
   // node 'add' (aten.add.Tensor)
   TensorHandle add;
   const int64_t add_sizes[] = {12, 2, 192};
@@ -930,7 +930,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   TensorHandle addmm;
   const int64_t addmm_sizes[] = {2, 192};
   const int64_t addmm_strides[] = {192, 1};
-  check(aoti_torch__alloc_from_pool(arena.get(), 36864, kFloat32, 2, addmm_sizes, addmm_strides, addmm.out()),
+  check(aoti_torch__alloc_from_pool(arena.get(), 0, kFloat32, 2, addmm_sizes, addmm_strides, addmm.out()),
         "allocate addmm");
   check(aoti_torch_cpu_addmm_out(addmm.get(), p_lstm_bias_hh_l0, view_3.get(), permute_2.get(), 1.0, 1.0),
         "node 'addmm' (aten.addmm.default)");
@@ -942,12 +942,12 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   TensorHandle view_4;
   const int64_t shape_4[] = {1, 2, 192};
   check(aoti_torch_cpu_reshape(addmm.get(), shape_4, 3, view_4.out()), "node 'view_4' (aten.view.default)");
-  // addmm is free: its buffer is kept for addmm_1
+  addmm.reset();
   // node 'add_1' (aten.add.Tensor)
   TensorHandle add_1;
   const int64_t add_1_sizes[] = {1, 2, 192};
   const int64_t add_1_strides[] = {384, 192, 1};
-  check(aoti_torch__alloc_from_pool(arena.get(), 38400, kFloat32, 3, add_1_sizes, add_1_strides, add_1.out()),
+  check(aoti_torch__alloc_from_pool(arena.get(), 1536, kFloat32, 3, add_1_sizes, add_1_strides, add_1.out()),
         "allocate add_1");
   // fuses slice_9, squeeze_8, add_1
   {
@@ -976,12 +976,12 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     getitem_2.reset(rets[2]);
     getitem_3.reset(rets[3]);
   }
-  // add_1 is free: its buffer is kept for add_3
+  add_1.reset();
   // node 'add_2' (aten.add.Tensor)
   TensorHandle add_2;
   const int64_t add_2_sizes[] = {1, 2, 48};
   const int64_t add_2_strides[] = {96, 48, 1};
-  check(aoti_torch__alloc_from_pool(arena.get(), 39936, kFloat32, 3, add_2_sizes, add_2_strides, add_2.out()),
+  check(aoti_torch__alloc_from_pool(arena.get(), 3072, kFloat32, 3, add_2_sizes, add_2_strides, add_2.out()),
         "allocate add_2");
   // fuses slice_5, squeeze_4, unsqueeze_1, sigmoid, sigmoid_1, tanh, mul, mul_1, add_2
   {
@@ -1007,7 +1007,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   TensorHandle mul_2;
   const int64_t mul_2_sizes[] = {1, 2, 48};
   const int64_t mul_2_strides[] = {96, 48, 1};
-  check(aoti_torch__alloc_from_pool(arena.get(), 40320, kFloat32, 3, mul_2_sizes, mul_2_strides, mul_2.out()),
+  check(aoti_torch__alloc_from_pool(arena.get(), 3456, kFloat32, 3, mul_2_sizes, mul_2_strides, mul_2.out()),
         "allocate mul_2");
   // fuses sigmoid_2, tanh_1, mul_2
   {
@@ -1034,7 +1034,11 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
         "node 'permute_3' (aten.permute.default)");
   // node 'addmm_1' (aten.addmm.default)
   TensorHandle addmm_1;
-  addmm_1 = std::move(addmm);  // addmm's buffer: same dtype, sizes and strides
+  const int64_t addmm_1_sizes[] = {2, 192};
+  const int64_t addmm_1_strides[] = {192, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 0, kFloat32, 2, addmm_1_sizes, addmm_1_strides, addmm_1.out()),
+        "allocate addmm_1");
   check(aoti_torch_cpu_addmm_out(addmm_1.get(), p_lstm_bias_hh_l0, view_5.get(), permute_3.get(), 1.0, 1.0),
         "node 'addmm_1' (aten.addmm.default)");
   view_5.reset();
@@ -1045,10 +1049,13 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   TensorHandle view_6;
   const int64_t shape_6[] = {1, 2, 192};
   check(aoti_torch_cpu_reshape(addmm_1.get(), shape_6, 3, view_6.out()), "node 'view_6' (aten.view.default)");
-  // addmm_1 is free: its buffer is kept for addmm_2
+  addmm_1.reset();
   // node 'add_3' (aten.add.Tensor)
   TensorHandle add_3;
-  add_3 = std::move(add_1);  // add_1's buffer: same dtype, sizes and strides
+  const int64_t add_3_sizes[] = {1, 2, 192};
+  const int64_t add_3_strides[] = {384, 192, 1};
+  check(aoti_torch__alloc_from_pool(arena.get(), 1536, kFloat32, 3, add_3_sizes, add_3_strides, add_3.out()),
+        "allocate add_3");
   // fuses slice_10, squeeze_9, add_3
   {
     const int64_t view_6_layout[] = {384, 192, 1};
@@ -1076,12 +1083,12 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     getitem_6.reset(rets_1[2]);
     getitem_7.reset(rets_1[3]);
   }
-  // add_3 is free: its buffer is kept for add_5
+  add_3.reset();
   // node 'add_4' (aten.add.Tensor)
   TensorHandle add_4;
   const int64_t add_4_sizes[] = {1, 2, 48};
   const int64_t add_4_strides[] = {96, 48, 1};
-  check(aoti_torch__alloc_from_pool(arena.get(), 40704, kFloat32, 3, add_4_sizes, add_4_strides, add_4.out()),
+  check(aoti_torch__alloc_from_pool(arena.get(), 3840, kFloat32, 3, add_4_sizes, add_4_strides, add_4.out()),
         "allocate add_4");
   // fuses sigmoid_3, sigmoid_4, tanh_2, mul_3, mul_4, add_4
   {
@@ -1100,13 +1107,16 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     k2_slice_squeeze_unsqueeze_sigmoid_sigmoid_tanh_mul(getitem_5_data, add_2_data_1, getitem_4_data,
         getitem_6_data, aotic::runtime::data<float>(add_4.get()));
   }
-  // add_2 is free: its buffer is kept for mul_5
+  add_2.reset();
   getitem_4.reset();
   getitem_5.reset();
   getitem_6.reset();
   // node 'mul_5' (aten.mul.Tensor)
   TensorHandle mul_5;
-  mul_5 = std::move(add_2);  // add_2's buffer: same dtype, sizes and strides
+  const int64_t mul_5_sizes[] = {1, 2, 48};
+  const int64_t mul_5_strides[] = {96, 48, 1};
+  check(aoti_torch__alloc_from_pool(arena.get(), 3072, kFloat32, 3, mul_5_sizes, mul_5_strides, mul_5.out()),
+        "allocate mul_5");
   // fuses sigmoid_5, tanh_3, mul_5
   {
     const int64_t getitem_7_layout[] = {384, 192, 1};
@@ -1132,7 +1142,11 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
         "node 'permute_4' (aten.permute.default)");
   // node 'addmm_2' (aten.addmm.default)
   TensorHandle addmm_2;
-  addmm_2 = std::move(addmm_1);  // addmm_1's buffer: same dtype, sizes and strides
+  const int64_t addmm_2_sizes[] = {2, 192};
+  const int64_t addmm_2_strides[] = {192, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 0, kFloat32, 2, addmm_2_sizes, addmm_2_strides, addmm_2.out()),
+        "allocate addmm_2");
   check(aoti_torch_cpu_addmm_out(addmm_2.get(), p_lstm_bias_hh_l0, view_7.get(), permute_4.get(), 1.0, 1.0),
         "node 'addmm_2' (aten.addmm.default)");
   view_7.reset();
@@ -1143,10 +1157,13 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   TensorHandle view_8;
   const int64_t shape_8[] = {1, 2, 192};
   check(aoti_torch_cpu_reshape(addmm_2.get(), shape_8, 3, view_8.out()), "node 'view_8' (aten.view.default)");
-  // addmm_2 is free: its buffer is kept for addmm_3
+  addmm_2.reset();
   // node 'add_5' (aten.add.Tensor)
   TensorHandle add_5;
-  add_5 = std::move(add_3);  // add_3's buffer: same dtype, sizes and strides
+  const int64_t add_5_sizes[] = {1, 2, 192};
+  const int64_t add_5_strides[] = {384, 192, 1};
+  check(aoti_torch__alloc_from_pool(arena.get(), 1536, kFloat32, 3, add_5_sizes, add_5_strides, add_5.out()),
+        "allocate add_5");
   // fuses slice_11, squeeze_10, add_5
   {
     const int64_t view_8_layout[] = {384, 192, 1};
@@ -1174,12 +1191,12 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     getitem_10.reset(rets_2[2]);
     getitem_11.reset(rets_2[3]);
   }
-  // add_5 is free: its buffer is kept for add_7
+  add_5.reset();
   // node 'add_6' (aten.add.Tensor)
   TensorHandle add_6;
   const int64_t add_6_sizes[] = {1, 2, 48};
   const int64_t add_6_strides[] = {96, 48, 1};
-  check(aoti_torch__alloc_from_pool(arena.get(), 41088, kFloat32, 3, add_6_sizes, add_6_strides, add_6.out()),
+  check(aoti_torch__alloc_from_pool(arena.get(), 4224, kFloat32, 3, add_6_sizes, add_6_strides, add_6.out()),
         "allocate add_6");
   // fuses sigmoid_6, sigmoid_7, tanh_4, mul_6, mul_7, add_6
   {
@@ -1199,13 +1216,16 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     k2_slice_squeeze_unsqueeze_sigmoid_sigmoid_tanh_mul(getitem_9_data, add_4_data_1, getitem_8_data,
         getitem_10_data, aotic::runtime::data<float>(add_6.get()));
   }
-  // add_4 is free: its buffer is kept for mul_8
+  add_4.reset();
   getitem_8.reset();
   getitem_9.reset();
   getitem_10.reset();
   // node 'mul_8' (aten.mul.Tensor)
   TensorHandle mul_8;
-  mul_8 = std::move(add_4);  // add_4's buffer: same dtype, sizes and strides
+  const int64_t mul_8_sizes[] = {1, 2, 48};
+  const int64_t mul_8_strides[] = {96, 48, 1};
+  check(aoti_torch__alloc_from_pool(arena.get(), 3840, kFloat32, 3, mul_8_sizes, mul_8_strides, mul_8.out()),
+        "allocate mul_8");
   // fuses sigmoid_8, tanh_5, mul_8
   {
     const int64_t getitem_11_layout[] = {384, 192, 1};
@@ -1232,7 +1252,11 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
         "node 'permute_5' (aten.permute.default)");
   // node 'addmm_3' (aten.addmm.default)
   TensorHandle addmm_3;
-  addmm_3 = std::move(addmm_2);  // addmm_2's buffer: same dtype, sizes and strides
+  const int64_t addmm_3_sizes[] = {2, 192};
+  const int64_t addmm_3_strides[] = {192, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 0, kFloat32, 2, addmm_3_sizes, addmm_3_strides, addmm_3.out()),
+        "allocate addmm_3");
   check(aoti_torch_cpu_addmm_out(addmm_3.get(), p_lstm_bias_hh_l0, view_9.get(), permute_5.get(), 1.0, 1.0),
         "node 'addmm_3' (aten.addmm.default)");
   view_9.reset();
@@ -1244,10 +1268,13 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   const int64_t shape_10[] = {1, 2, 192};
   check(aoti_torch_cpu_reshape(addmm_3.get(), shape_10, 3, view_10.out()),
         "node 'view_10' (aten.view.default)");
-  // addmm_3 is free: its buffer is kept for addmm_4
+  addmm_3.reset();
   // node 'add_7' (aten.add.Tensor)
   TensorHandle add_7;
-  add_7 = std::move(add_5);  // add_5's buffer: same dtype, sizes and strides
+  const int64_t add_7_sizes[] = {1, 2, 192};
+  const int64_t add_7_strides[] = {384, 192, 1};
+  check(aoti_torch__alloc_from_pool(arena.get(), 1536, kFloat32, 3, add_7_sizes, add_7_strides, add_7.out()),
+        "allocate add_7");
   // fuses slice_12, squeeze_11, add_7
   {
     const int64_t view_10_layout[] = {384, 192, 1};
@@ -1275,12 +1302,12 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     getitem_14.reset(rets_3[2]);
     getitem_15.reset(rets_3[3]);
   }
-  // add_7 is free: its buffer is kept for add_9
+  add_7.reset();
   // node 'add_8' (aten.add.Tensor)
   TensorHandle add_8;
   const int64_t add_8_sizes[] = {1, 2, 48};
   const int64_t add_8_strides[] = {96, 48, 1};
-  check(aoti_torch__alloc_from_pool(arena.get(), 41472, kFloat32, 3, add_8_sizes, add_8_strides, add_8.out()),
+  check(aoti_torch__alloc_from_pool(arena.get(), 4608, kFloat32, 3, add_8_sizes, add_8_strides, add_8.out()),
         "allocate add_8");
   // fuses sigmoid_9, sigmoid_10, tanh_6, mul_9, mul_10, add_8
   {
@@ -1302,13 +1329,17 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     k2_slice_squeeze_unsqueeze_sigmoid_sigmoid_tanh_mul(getitem_13_data, add_6_data_1, getitem_12_data,
         getitem_14_data, aotic::runtime::data<float>(add_8.get()));
   }
-  // add_6 is free: its buffer is kept for mul_11
+  add_6.reset();
   getitem_12.reset();
   getitem_13.reset();
   getitem_14.reset();
   // node 'mul_11' (aten.mul.Tensor)
   TensorHandle mul_11;
-  mul_11 = std::move(add_6);  // add_6's buffer: same dtype, sizes and strides
+  const int64_t mul_11_sizes[] = {1, 2, 48};
+  const int64_t mul_11_strides[] = {96, 48, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 4224, kFloat32, 3, mul_11_sizes, mul_11_strides, mul_11.out()),
+        "allocate mul_11");
   // fuses sigmoid_11, tanh_7, mul_11
   {
     const int64_t getitem_15_layout[] = {384, 192, 1};
@@ -1336,7 +1367,11 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
         "node 'permute_6' (aten.permute.default)");
   // node 'addmm_4' (aten.addmm.default)
   TensorHandle addmm_4;
-  addmm_4 = std::move(addmm_3);  // addmm_3's buffer: same dtype, sizes and strides
+  const int64_t addmm_4_sizes[] = {2, 192};
+  const int64_t addmm_4_strides[] = {192, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 0, kFloat32, 2, addmm_4_sizes, addmm_4_strides, addmm_4.out()),
+        "allocate addmm_4");
   check(aoti_torch_cpu_addmm_out(addmm_4.get(), p_lstm_bias_hh_l0, view_11.get(), permute_6.get(), 1.0, 1.0),
         "node 'addmm_4' (aten.addmm.default)");
   view_11.reset();
@@ -1348,10 +1383,13 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   const int64_t shape_12[] = {1, 2, 192};
   check(aoti_torch_cpu_reshape(addmm_4.get(), shape_12, 3, view_12.out()),
         "node 'view_12' (aten.view.default)");
-  // addmm_4 is free: its buffer is kept for addmm_5
+  addmm_4.reset();
   // node 'add_9' (aten.add.Tensor)
   TensorHandle add_9;
-  add_9 = std::move(add_7);  // add_7's buffer: same dtype, sizes and strides
+  const int64_t add_9_sizes[] = {1, 2, 192};
+  const int64_t add_9_strides[] = {384, 192, 1};
+  check(aoti_torch__alloc_from_pool(arena.get(), 1536, kFloat32, 3, add_9_sizes, add_9_strides, add_9.out()),
+        "allocate add_9");
   // fuses slice_13, squeeze_12, add_9
   {
     const int64_t view_12_layout[] = {384, 192, 1};
@@ -1379,13 +1417,13 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     getitem_18.reset(rets_4[2]);
     getitem_19.reset(rets_4[3]);
   }
-  // add_9 is free: its buffer is kept for add_11
+  add_9.reset();
   // node 'add_10' (aten.add.Tensor)
   TensorHandle add_10;
   const int64_t add_10_sizes[] = {1, 2, 48};
   const int64_t add_10_strides[] = {96, 48, 1};
   check(aoti_torch__alloc_from_pool(
-            arena.get(), 41856, kFloat32, 3, add_10_sizes, add_10_strides, add_10.out()),
+            arena.get(), 4992, kFloat32, 3, add_10_sizes, add_10_strides, add_10.out()),
         "allocate add_10");
   // fuses sigmoid_12, sigmoid_13, tanh_8, mul_12, mul_13, add_10
   {
@@ -1407,13 +1445,17 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     k2_slice_squeeze_unsqueeze_sigmoid_sigmoid_tanh_mul(getitem_17_data, add_8_data_1, getitem_16_data,
         getitem_18_data, aotic::runtime::data<float>(add_10.get()));
   }
-  // add_8 is free: its buffer is kept for mul_14
+  add_8.reset();
   getitem_16.reset();
   getitem_17.reset();
   getitem_18.reset();
   // node 'mul_14' (aten.mul.Tensor)
   TensorHandle mul_14;
-  mul_14 = std::move(add_8);  // add_8's buffer: same dtype, sizes and strides
+  const int64_t mul_14_sizes[] = {1, 2, 48};
+  const int64_t mul_14_strides[] = {96, 48, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 4608, kFloat32, 3, mul_14_sizes, mul_14_strides, mul_14.out()),
+        "allocate mul_14");
   // fuses sigmoid_14, tanh_9, mul_14
   {
     const int64_t getitem_19_layout[] = {384, 192, 1};
@@ -1441,7 +1483,11 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
         "node 'permute_7' (aten.permute.default)");
   // node 'addmm_5' (aten.addmm.default)
   TensorHandle addmm_5;
-  addmm_5 = std::move(addmm_4);  // addmm_4's buffer: same dtype, sizes and strides
+  const int64_t addmm_5_sizes[] = {2, 192};
+  const int64_t addmm_5_strides[] = {192, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 0, kFloat32, 2, addmm_5_sizes, addmm_5_strides, addmm_5.out()),
+        "allocate addmm_5");
   check(aoti_torch_cpu_addmm_out(addmm_5.get(), p_lstm_bias_hh_l0, view_13.get(), permute_7.get(), 1.0, 1.0),
         "node 'addmm_5' (aten.addmm.default)");
   view_13.reset();
@@ -1453,10 +1499,14 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   const int64_t shape_14[] = {1, 2, 192};
   check(aoti_torch_cpu_reshape(addmm_5.get(), shape_14, 3, view_14.out()),
         "node 'view_14' (aten.view.default)");
-  // addmm_5 is free: its buffer is kept for addmm_6
+  addmm_5.reset();
   // node 'add_11' (aten.add.Tensor)
   TensorHandle add_11;
-  add_11 = std::move(add_9);  // add_9's buffer: same dtype, sizes and strides
+  const int64_t add_11_sizes[] = {1, 2, 192};
+  const int64_t add_11_strides[] = {384, 192, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 1536, kFloat32, 3, add_11_sizes, add_11_strides, add_11.out()),
+        "allocate add_11");
   // fuses slice_14, squeeze_13, add_11
   {
     const int64_t view_14_layout[] = {384, 192, 1};
@@ -1484,13 +1534,13 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     getitem_22.reset(rets_5[2]);
     getitem_23.reset(rets_5[3]);
   }
-  // add_11 is free: its buffer is kept for add_13
+  add_11.reset();
   // node 'add_12' (aten.add.Tensor)
   TensorHandle add_12;
   const int64_t add_12_sizes[] = {1, 2, 48};
   const int64_t add_12_strides[] = {96, 48, 1};
   check(aoti_torch__alloc_from_pool(
-            arena.get(), 42240, kFloat32, 3, add_12_sizes, add_12_strides, add_12.out()),
+            arena.get(), 5376, kFloat32, 3, add_12_sizes, add_12_strides, add_12.out()),
         "allocate add_12");
   // fuses sigmoid_15, sigmoid_16, tanh_10, mul_15, mul_16, add_12
   {
@@ -1512,13 +1562,17 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     k2_slice_squeeze_unsqueeze_sigmoid_sigmoid_tanh_mul(getitem_21_data, add_10_data_1, getitem_20_data,
         getitem_22_data, aotic::runtime::data<float>(add_12.get()));
   }
-  // add_10 is free: its buffer is kept for mul_17
+  add_10.reset();
   getitem_20.reset();
   getitem_21.reset();
   getitem_22.reset();
   // node 'mul_17' (aten.mul.Tensor)
   TensorHandle mul_17;
-  mul_17 = std::move(add_10);  // add_10's buffer: same dtype, sizes and strides
+  const int64_t mul_17_sizes[] = {1, 2, 48};
+  const int64_t mul_17_strides[] = {96, 48, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 4992, kFloat32, 3, mul_17_sizes, mul_17_strides, mul_17.out()),
+        "allocate mul_17");
   // fuses sigmoid_17, tanh_11, mul_17
   {
     const int64_t getitem_23_layout[] = {384, 192, 1};
@@ -1546,7 +1600,11 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
         "node 'permute_8' (aten.permute.default)");
   // node 'addmm_6' (aten.addmm.default)
   TensorHandle addmm_6;
-  addmm_6 = std::move(addmm_5);  // addmm_5's buffer: same dtype, sizes and strides
+  const int64_t addmm_6_sizes[] = {2, 192};
+  const int64_t addmm_6_strides[] = {192, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 0, kFloat32, 2, addmm_6_sizes, addmm_6_strides, addmm_6.out()),
+        "allocate addmm_6");
   check(aoti_torch_cpu_addmm_out(addmm_6.get(), p_lstm_bias_hh_l0, view_15.get(), permute_8.get(), 1.0, 1.0),
         "node 'addmm_6' (aten.addmm.default)");
   view_15.reset();
@@ -1558,10 +1616,14 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   const int64_t shape_16[] = {1, 2, 192};
   check(aoti_torch_cpu_reshape(addmm_6.get(), shape_16, 3, view_16.out()),
         "node 'view_16' (aten.view.default)");
-  // addmm_6 is free: its buffer is kept for addmm_7
+  addmm_6.reset();
   // node 'add_13' (aten.add.Tensor)
   TensorHandle add_13;
-  add_13 = std::move(add_11);  // add_11's buffer: same dtype, sizes and strides
+  const int64_t add_13_sizes[] = {1, 2, 192};
+  const int64_t add_13_strides[] = {384, 192, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 1536, kFloat32, 3, add_13_sizes, add_13_strides, add_13.out()),
+        "allocate add_13");
   // fuses slice_15, squeeze_14, add_13
   {
     const int64_t view_16_layout[] = {384, 192, 1};
@@ -1589,13 +1651,13 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     getitem_26.reset(rets_6[2]);
     getitem_27.reset(rets_6[3]);
   }
-  // add_13 is free: its buffer is kept for add_15
+  add_13.reset();
   // node 'add_14' (aten.add.Tensor)
   TensorHandle add_14;
   const int64_t add_14_sizes[] = {1, 2, 48};
   const int64_t add_14_strides[] = {96, 48, 1};
   check(aoti_torch__alloc_from_pool(
-            arena.get(), 42624, kFloat32, 3, add_14_sizes, add_14_strides, add_14.out()),
+            arena.get(), 5760, kFloat32, 3, add_14_sizes, add_14_strides, add_14.out()),
         "allocate add_14");
   // fuses sigmoid_18, sigmoid_19, tanh_12, mul_18, mul_19, add_14
   {
@@ -1617,13 +1679,17 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     k2_slice_squeeze_unsqueeze_sigmoid_sigmoid_tanh_mul(getitem_25_data, add_12_data_1, getitem_24_data,
         getitem_26_data, aotic::runtime::data<float>(add_14.get()));
   }
-  // add_12 is free: its buffer is kept for mul_20
+  add_12.reset();
   getitem_24.reset();
   getitem_25.reset();
   getitem_26.reset();
   // node 'mul_20' (aten.mul.Tensor)
   TensorHandle mul_20;
-  mul_20 = std::move(add_12);  // add_12's buffer: same dtype, sizes and strides
+  const int64_t mul_20_sizes[] = {1, 2, 48};
+  const int64_t mul_20_strides[] = {96, 48, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 5376, kFloat32, 3, mul_20_sizes, mul_20_strides, mul_20.out()),
+        "allocate mul_20");
   // fuses sigmoid_20, tanh_13, mul_20
   {
     const int64_t getitem_27_layout[] = {384, 192, 1};
@@ -1651,7 +1717,11 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
         "node 'permute_9' (aten.permute.default)");
   // node 'addmm_7' (aten.addmm.default)
   TensorHandle addmm_7;
-  addmm_7 = std::move(addmm_6);  // addmm_6's buffer: same dtype, sizes and strides
+  const int64_t addmm_7_sizes[] = {2, 192};
+  const int64_t addmm_7_strides[] = {192, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 0, kFloat32, 2, addmm_7_sizes, addmm_7_strides, addmm_7.out()),
+        "allocate addmm_7");
   check(aoti_torch_cpu_addmm_out(addmm_7.get(), p_lstm_bias_hh_l0, view_17.get(), permute_9.get(), 1.0, 1.0),
         "node 'addmm_7' (aten.addmm.default)");
   view_17.reset();
@@ -1663,10 +1733,14 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   const int64_t shape_18[] = {1, 2, 192};
   check(aoti_torch_cpu_reshape(addmm_7.get(), shape_18, 3, view_18.out()),
         "node 'view_18' (aten.view.default)");
-  // addmm_7 is free: its buffer is kept for addmm_8
+  addmm_7.reset();
   // node 'add_15' (aten.add.Tensor)
   TensorHandle add_15;
-  add_15 = std::move(add_13);  // add_13's buffer: same dtype, sizes and strides
+  const int64_t add_15_sizes[] = {1, 2, 192};
+  const int64_t add_15_strides[] = {384, 192, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 1536, kFloat32, 3, add_15_sizes, add_15_strides, add_15.out()),
+        "allocate add_15");
   // fuses slice_16, squeeze_15, add_15
   {
     const int64_t view_18_layout[] = {384, 192, 1};
@@ -1694,13 +1768,13 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     getitem_30.reset(rets_7[2]);
     getitem_31.reset(rets_7[3]);
   }
-  // add_15 is free: its buffer is kept for add_17
+  add_15.reset();
   // node 'add_16' (aten.add.Tensor)
   TensorHandle add_16;
   const int64_t add_16_sizes[] = {1, 2, 48};
   const int64_t add_16_strides[] = {96, 48, 1};
   check(aoti_torch__alloc_from_pool(
-            arena.get(), 43008, kFloat32, 3, add_16_sizes, add_16_strides, add_16.out()),
+            arena.get(), 6144, kFloat32, 3, add_16_sizes, add_16_strides, add_16.out()),
         "allocate add_16");
   // fuses sigmoid_21, sigmoid_22, tanh_14, mul_21, mul_22, add_16
   {
@@ -1722,13 +1796,17 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     k2_slice_squeeze_unsqueeze_sigmoid_sigmoid_tanh_mul(getitem_29_data, add_14_data_1, getitem_28_data,
         getitem_30_data, aotic::runtime::data<float>(add_16.get()));
   }
-  // add_14 is free: its buffer is kept for mul_23
+  add_14.reset();
   getitem_28.reset();
   getitem_29.reset();
   getitem_30.reset();
   // node 'mul_23' (aten.mul.Tensor)
   TensorHandle mul_23;
-  mul_23 = std::move(add_14);  // add_14's buffer: same dtype, sizes and strides
+  const int64_t mul_23_sizes[] = {1, 2, 48};
+  const int64_t mul_23_strides[] = {96, 48, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 5760, kFloat32, 3, mul_23_sizes, mul_23_strides, mul_23.out()),
+        "allocate mul_23");
   // fuses sigmoid_23, tanh_15, mul_23
   {
     const int64_t getitem_31_layout[] = {384, 192, 1};
@@ -1756,7 +1834,11 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
         "node 'permute_10' (aten.permute.default)");
   // node 'addmm_8' (aten.addmm.default)
   TensorHandle addmm_8;
-  addmm_8 = std::move(addmm_7);  // addmm_7's buffer: same dtype, sizes and strides
+  const int64_t addmm_8_sizes[] = {2, 192};
+  const int64_t addmm_8_strides[] = {192, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 0, kFloat32, 2, addmm_8_sizes, addmm_8_strides, addmm_8.out()),
+        "allocate addmm_8");
   check(aoti_torch_cpu_addmm_out(addmm_8.get(), p_lstm_bias_hh_l0, view_19.get(), permute_10.get(), 1.0, 1.0),
         "node 'addmm_8' (aten.addmm.default)");
   view_19.reset();
@@ -1768,10 +1850,14 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   const int64_t shape_20[] = {1, 2, 192};
   check(aoti_torch_cpu_reshape(addmm_8.get(), shape_20, 3, view_20.out()),
         "node 'view_20' (aten.view.default)");
-  // addmm_8 is free: its buffer is kept for addmm_9
+  addmm_8.reset();
   // node 'add_17' (aten.add.Tensor)
   TensorHandle add_17;
-  add_17 = std::move(add_15);  // add_15's buffer: same dtype, sizes and strides
+  const int64_t add_17_sizes[] = {1, 2, 192};
+  const int64_t add_17_strides[] = {384, 192, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 1536, kFloat32, 3, add_17_sizes, add_17_strides, add_17.out()),
+        "allocate add_17");
   // fuses slice_17, squeeze_16, add_17
   {
     const int64_t view_20_layout[] = {384, 192, 1};
@@ -1799,13 +1885,13 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     getitem_34.reset(rets_8[2]);
     getitem_35.reset(rets_8[3]);
   }
-  // add_17 is free: its buffer is kept for add_19
+  add_17.reset();
   // node 'add_18' (aten.add.Tensor)
   TensorHandle add_18;
   const int64_t add_18_sizes[] = {1, 2, 48};
   const int64_t add_18_strides[] = {96, 48, 1};
   check(aoti_torch__alloc_from_pool(
-            arena.get(), 43392, kFloat32, 3, add_18_sizes, add_18_strides, add_18.out()),
+            arena.get(), 6528, kFloat32, 3, add_18_sizes, add_18_strides, add_18.out()),
         "allocate add_18");
   // fuses sigmoid_24, sigmoid_25, tanh_16, mul_24, mul_25, add_18
   {
@@ -1827,13 +1913,17 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     k2_slice_squeeze_unsqueeze_sigmoid_sigmoid_tanh_mul(getitem_33_data, add_16_data_1, getitem_32_data,
         getitem_34_data, aotic::runtime::data<float>(add_18.get()));
   }
-  // add_16 is free: its buffer is kept for mul_26
+  add_16.reset();
   getitem_32.reset();
   getitem_33.reset();
   getitem_34.reset();
   // node 'mul_26' (aten.mul.Tensor)
   TensorHandle mul_26;
-  mul_26 = std::move(add_16);  // add_16's buffer: same dtype, sizes and strides
+  const int64_t mul_26_sizes[] = {1, 2, 48};
+  const int64_t mul_26_strides[] = {96, 48, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 6144, kFloat32, 3, mul_26_sizes, mul_26_strides, mul_26.out()),
+        "allocate mul_26");
   // fuses sigmoid_26, tanh_17, mul_26
   {
     const int64_t getitem_35_layout[] = {384, 192, 1};
@@ -1861,7 +1951,11 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
         "node 'permute_11' (aten.permute.default)");
   // node 'addmm_9' (aten.addmm.default)
   TensorHandle addmm_9;
-  addmm_9 = std::move(addmm_8);  // addmm_8's buffer: same dtype, sizes and strides
+  const int64_t addmm_9_sizes[] = {2, 192};
+  const int64_t addmm_9_strides[] = {192, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 0, kFloat32, 2, addmm_9_sizes, addmm_9_strides, addmm_9.out()),
+        "allocate addmm_9");
   check(aoti_torch_cpu_addmm_out(addmm_9.get(), p_lstm_bias_hh_l0, view_21.get(), permute_11.get(), 1.0, 1.0),
         "node 'addmm_9' (aten.addmm.default)");
   view_21.reset();
@@ -1873,10 +1967,14 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   const int64_t shape_22[] = {1, 2, 192};
   check(aoti_torch_cpu_reshape(addmm_9.get(), shape_22, 3, view_22.out()),
         "node 'view_22' (aten.view.default)");
-  // addmm_9 is free: its buffer is kept for addmm_10
+  addmm_9.reset();
   // node 'add_19' (aten.add.Tensor)
   TensorHandle add_19;
-  add_19 = std::move(add_17);  // add_17's buffer: same dtype, sizes and strides
+  const int64_t add_19_sizes[] = {1, 2, 192};
+  const int64_t add_19_strides[] = {384, 192, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 1536, kFloat32, 3, add_19_sizes, add_19_strides, add_19.out()),
+        "allocate add_19");
   // fuses slice_18, squeeze_17, add_19
   {
     const int64_t view_22_layout[] = {384, 192, 1};
@@ -1904,13 +2002,13 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     getitem_38.reset(rets_9[2]);
     getitem_39.reset(rets_9[3]);
   }
-  // add_19 is free: its buffer is kept for add_21
+  add_19.reset();
   // node 'add_20' (aten.add.Tensor)
   TensorHandle add_20;
   const int64_t add_20_sizes[] = {1, 2, 48};
   const int64_t add_20_strides[] = {96, 48, 1};
   check(aoti_torch__alloc_from_pool(
-            arena.get(), 43776, kFloat32, 3, add_20_sizes, add_20_strides, add_20.out()),
+            arena.get(), 6912, kFloat32, 3, add_20_sizes, add_20_strides, add_20.out()),
         "allocate add_20");
   // fuses sigmoid_27, sigmoid_28, tanh_18, mul_27, mul_28, add_20
   {
@@ -1932,13 +2030,17 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     k2_slice_squeeze_unsqueeze_sigmoid_sigmoid_tanh_mul(getitem_37_data, add_18_data_1, getitem_36_data,
         getitem_38_data, aotic::runtime::data<float>(add_20.get()));
   }
-  // add_18 is free: its buffer is kept for mul_29
+  add_18.reset();
   getitem_36.reset();
   getitem_37.reset();
   getitem_38.reset();
   // node 'mul_29' (aten.mul.Tensor)
   TensorHandle mul_29;
-  mul_29 = std::move(add_18);  // add_18's buffer: same dtype, sizes and strides
+  const int64_t mul_29_sizes[] = {1, 2, 48};
+  const int64_t mul_29_strides[] = {96, 48, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 6528, kFloat32, 3, mul_29_sizes, mul_29_strides, mul_29.out()),
+        "allocate mul_29");
   // fuses sigmoid_29, tanh_19, mul_29
   {
     const int64_t getitem_39_layout[] = {384, 192, 1};
@@ -1966,7 +2068,11 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
         "node 'permute_12' (aten.permute.default)");
   // node 'addmm_10' (aten.addmm.default)
   TensorHandle addmm_10;
-  addmm_10 = std::move(addmm_9);  // addmm_9's buffer: same dtype, sizes and strides
+  const int64_t addmm_10_sizes[] = {2, 192};
+  const int64_t addmm_10_strides[] = {192, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 0, kFloat32, 2, addmm_10_sizes, addmm_10_strides, addmm_10.out()),
+        "allocate addmm_10");
   check(aoti_torch_cpu_addmm_out(
             addmm_10.get(), p_lstm_bias_hh_l0, view_23.get(), permute_12.get(), 1.0, 1.0),
         "node 'addmm_10' (aten.addmm.default)");
@@ -1979,10 +2085,14 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   const int64_t shape_24[] = {1, 2, 192};
   check(aoti_torch_cpu_reshape(addmm_10.get(), shape_24, 3, view_24.out()),
         "node 'view_24' (aten.view.default)");
-  // addmm_10 is free: its buffer is kept for addmm_11
+  addmm_10.reset();
   // node 'add_21' (aten.add.Tensor)
   TensorHandle add_21;
-  add_21 = std::move(add_19);  // add_19's buffer: same dtype, sizes and strides
+  const int64_t add_21_sizes[] = {1, 2, 192};
+  const int64_t add_21_strides[] = {384, 192, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 1536, kFloat32, 3, add_21_sizes, add_21_strides, add_21.out()),
+        "allocate add_21");
   // fuses slice_19, squeeze_18, add_21
   {
     const int64_t view_24_layout[] = {384, 192, 1};
@@ -2010,13 +2120,13 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     getitem_42.reset(rets_10[2]);
     getitem_43.reset(rets_10[3]);
   }
-  // add_21 is free: its buffer is kept for add_23
+  add_21.reset();
   // node 'add_22' (aten.add.Tensor)
   TensorHandle add_22;
   const int64_t add_22_sizes[] = {1, 2, 48};
   const int64_t add_22_strides[] = {96, 48, 1};
   check(aoti_torch__alloc_from_pool(
-            arena.get(), 44160, kFloat32, 3, add_22_sizes, add_22_strides, add_22.out()),
+            arena.get(), 7296, kFloat32, 3, add_22_sizes, add_22_strides, add_22.out()),
         "allocate add_22");
   // fuses sigmoid_30, sigmoid_31, tanh_20, mul_30, mul_31, add_22
   {
@@ -2038,13 +2148,17 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     k2_slice_squeeze_unsqueeze_sigmoid_sigmoid_tanh_mul(getitem_41_data, add_20_data_1, getitem_40_data,
         getitem_42_data, aotic::runtime::data<float>(add_22.get()));
   }
-  // add_20 is free: its buffer is kept for mul_32
+  add_20.reset();
   getitem_40.reset();
   getitem_41.reset();
   getitem_42.reset();
   // node 'mul_32' (aten.mul.Tensor)
   TensorHandle mul_32;
-  mul_32 = std::move(add_20);  // add_20's buffer: same dtype, sizes and strides
+  const int64_t mul_32_sizes[] = {1, 2, 48};
+  const int64_t mul_32_strides[] = {96, 48, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 6912, kFloat32, 3, mul_32_sizes, mul_32_strides, mul_32.out()),
+        "allocate mul_32");
   // fuses sigmoid_32, tanh_21, mul_32
   {
     const int64_t getitem_43_layout[] = {384, 192, 1};
@@ -2072,7 +2186,11 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
         "node 'permute_13' (aten.permute.default)");
   // node 'addmm_11' (aten.addmm.default)
   TensorHandle addmm_11;
-  addmm_11 = std::move(addmm_10);  // addmm_10's buffer: same dtype, sizes and strides
+  const int64_t addmm_11_sizes[] = {2, 192};
+  const int64_t addmm_11_strides[] = {192, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 0, kFloat32, 2, addmm_11_sizes, addmm_11_strides, addmm_11.out()),
+        "allocate addmm_11");
   check(aoti_torch_cpu_addmm_out(
             addmm_11.get(), p_lstm_bias_hh_l0, view_25.get(), permute_13.get(), 1.0, 1.0),
         "node 'addmm_11' (aten.addmm.default)");
@@ -2085,10 +2203,14 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   const int64_t shape_26[] = {1, 2, 192};
   check(aoti_torch_cpu_reshape(addmm_11.get(), shape_26, 3, view_26.out()),
         "node 'view_26' (aten.view.default)");
-  // addmm_11 is free: its buffer is kept for addmm_12
+  addmm_11.reset();
   // node 'add_23' (aten.add.Tensor)
   TensorHandle add_23;
-  add_23 = std::move(add_21);  // add_21's buffer: same dtype, sizes and strides
+  const int64_t add_23_sizes[] = {1, 2, 192};
+  const int64_t add_23_strides[] = {384, 192, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 1536, kFloat32, 3, add_23_sizes, add_23_strides, add_23.out()),
+        "allocate add_23");
   // fuses slice_20, squeeze_19, add_23
   {
     const int64_t view_26_layout[] = {384, 192, 1};
@@ -2099,7 +2221,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     const float* add_data_11 = kernel_input<float>(add.get(), 3, add_layout_11, add_copy_11);
     k14_slice_squeeze_add(view_26_data, add_data_11, aotic::runtime::data<float>(add_23.get()));
   }
-  // add is free: its buffer is kept for bmm_1
+  add.reset();
   view_26.reset();
   // node 'split_with_sizes_11' (aten.split_with_sizes.default)
   // may share add_23's storage (a view)
@@ -2117,13 +2239,12 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     getitem_46.reset(rets_11[2]);
     getitem_47.reset(rets_11[3]);
   }
-  // add_23 is free: its buffer is kept for add_26
+  add_23.reset();
   // node 'mul_35' (aten.mul.Tensor)
   TensorHandle mul_35;
   const int64_t mul_35_sizes[] = {1, 2, 48};
   const int64_t mul_35_strides[] = {96, 48, 1};
-  check(aoti_torch__alloc_from_pool(
-            arena.get(), 44544, kFloat32, 3, mul_35_sizes, mul_35_strides, mul_35.out()),
+  check(aoti_torch__alloc_from_pool(arena.get(), 0, kFloat32, 3, mul_35_sizes, mul_35_strides, mul_35.out()),
         "allocate mul_35");
   // fuses sigmoid_33, sigmoid_34, tanh_22, sigmoid_35, mul_33, mul_34, add_24, tanh_23, mul_35
   {
@@ -2149,7 +2270,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     k15_sigmoid_sigmoid_tanh_sigmoid_mul_mul_add_tanh_mul(getitem_47_data, getitem_45_data,
         add_22_data_1, getitem_44_data, getitem_46_data, aotic::runtime::data<float>(mul_35.get()));
   }
-  // add_22 is free: its buffer is kept for mul_71
+  add_22.reset();
   getitem_44.reset();
   getitem_45.reset();
   getitem_46.reset();
@@ -2159,18 +2280,18 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   const AtenTensorHandle tensors[] = {mul_2.get(), mul_5.get(), mul_8.get(), mul_11.get(), mul_14.get(),
       mul_17.get(), mul_20.get(), mul_23.get(), mul_26.get(), mul_29.get(), mul_32.get(), mul_35.get()};
   check(aoti_torch_cpu_cat(tensors, 12, 0, cat.out()), "node 'cat' (aten.cat.default)");
-  // mul_2 is free: its buffer is kept for add_47
-  // mul_5 is free: its buffer is kept for add_45
-  // mul_8 is free: its buffer is kept for add_43
-  // mul_11 is free: its buffer is kept for add_41
-  // mul_14 is free: its buffer is kept for add_39
-  // mul_17 is free: its buffer is kept for add_37
-  // mul_20 is free: its buffer is kept for add_35
-  // mul_23 is free: its buffer is kept for add_33
-  // mul_26 is free: its buffer is kept for add_31
-  // mul_29 is free: its buffer is kept for add_29
-  // mul_32 is free: its buffer is kept for mul_38
-  // mul_35 is free: its buffer is kept for add_27
+  mul_2.reset();
+  mul_5.reset();
+  mul_8.reset();
+  mul_11.reset();
+  mul_14.reset();
+  mul_17.reset();
+  mul_20.reset();
+  mul_23.reset();
+  mul_26.reset();
+  mul_29.reset();
+  mul_32.reset();
+  mul_35.reset();
   // node 'unsqueeze_2' (aten.unsqueeze.default)
   // may share squeeze_1's storage (a view)
   TensorHandle unsqueeze_2;
@@ -2215,7 +2336,10 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   expand_3.reset();
   // node 'bmm_1' (aten.bmm.default)
   TensorHandle bmm_1;
-  bmm_1 = std::move(add);  // add's buffer: same dtype, sizes and strides
+  const int64_t bmm_1_sizes[] = {12, 2, 192};
+  const int64_t bmm_1_strides[] = {384, 192, 1};
+  check(aoti_torch__alloc_from_pool(arena.get(), 0, kFloat32, 3, bmm_1_sizes, bmm_1_strides, bmm_1.out()),
+        "allocate bmm_1");
   check(aoti_torch_cpu_bmm_out(bmm_1.get(), view_27.get(), view_28.get()), "node 'bmm_1' (aten.bmm.default)");
   view_27.reset();
   view_28.reset();
@@ -2229,7 +2353,11 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   bmm_1.reset();
   // node 'add_25' (aten.add.Tensor)
   TensorHandle add_25;
-  add_25 = std::move(bmm);  // bmm's buffer: same dtype, sizes and strides
+  const int64_t add_25_sizes[] = {12, 2, 192};
+  const int64_t add_25_strides[] = {384, 192, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 18432, kFloat32, 3, add_25_sizes, add_25_strides, add_25.out()),
+        "allocate add_25");
   {
     const int64_t view_29_layout[] = {384, 192, 1};
     TensorHandle view_29_copy;
@@ -2262,7 +2390,11 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
         "node 'permute_15' (aten.permute.default)");
   // node 'addmm_12' (aten.addmm.default)
   TensorHandle addmm_12;
-  addmm_12 = std::move(addmm_11);  // addmm_11's buffer: same dtype, sizes and strides
+  const int64_t addmm_12_sizes[] = {2, 192};
+  const int64_t addmm_12_strides[] = {192, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 0, kFloat32, 2, addmm_12_sizes, addmm_12_strides, addmm_12.out()),
+        "allocate addmm_12");
   check(aoti_torch_cpu_addmm_out(
             addmm_12.get(), p_lstm_bias_hh_l0_reverse, view_30.get(), permute_15.get(), 1.0, 1.0),
         "node 'addmm_12' (aten.addmm.default)");
@@ -2275,10 +2407,14 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   const int64_t shape_31[] = {1, 2, 192};
   check(aoti_torch_cpu_reshape(addmm_12.get(), shape_31, 3, view_31.out()),
         "node 'view_31' (aten.view.default)");
-  // addmm_12 is free: its buffer is kept for addmm_13
+  addmm_12.reset();
   // node 'add_26' (aten.add.Tensor)
   TensorHandle add_26;
-  add_26 = std::move(add_23);  // add_23's buffer: same dtype, sizes and strides
+  const int64_t add_26_sizes[] = {1, 2, 192};
+  const int64_t add_26_strides[] = {384, 192, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 1536, kFloat32, 3, add_26_sizes, add_26_strides, add_26.out()),
+        "allocate add_26");
   // fuses slice_21, squeeze_22, add_26
   {
     const int64_t view_31_layout[] = {384, 192, 1};
@@ -2306,10 +2442,14 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     getitem_50.reset(rets_12[2]);
     getitem_51.reset(rets_12[3]);
   }
-  // add_26 is free: its buffer is kept for add_28
+  add_26.reset();
   // node 'add_27' (aten.add.Tensor)
   TensorHandle add_27;
-  add_27 = std::move(mul_35);  // mul_35's buffer: same dtype, sizes and strides
+  const int64_t add_27_sizes[] = {1, 2, 48};
+  const int64_t add_27_strides[] = {96, 48, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 3072, kFloat32, 3, add_27_sizes, add_27_strides, add_27.out()),
+        "allocate add_27");
   // fuses slice_6, squeeze_5, unsqueeze_3, sigmoid_36, sigmoid_37, tanh_24, mul_36, mul_37, add_27
   {
     const int64_t getitem_49_layout[] = {384, 192, 1};
@@ -2335,7 +2475,11 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   getitem_50.reset();
   // node 'mul_38' (aten.mul.Tensor)
   TensorHandle mul_38;
-  mul_38 = std::move(mul_32);  // mul_32's buffer: same dtype, sizes and strides
+  const int64_t mul_38_sizes[] = {1, 2, 48};
+  const int64_t mul_38_strides[] = {96, 48, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 3456, kFloat32, 3, mul_38_sizes, mul_38_strides, mul_38.out()),
+        "allocate mul_38");
   // fuses sigmoid_38, tanh_25, mul_38
   {
     const int64_t getitem_51_layout[] = {384, 192, 1};
@@ -2363,7 +2507,11 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
         "node 'permute_16' (aten.permute.default)");
   // node 'addmm_13' (aten.addmm.default)
   TensorHandle addmm_13;
-  addmm_13 = std::move(addmm_12);  // addmm_12's buffer: same dtype, sizes and strides
+  const int64_t addmm_13_sizes[] = {2, 192};
+  const int64_t addmm_13_strides[] = {192, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 0, kFloat32, 2, addmm_13_sizes, addmm_13_strides, addmm_13.out()),
+        "allocate addmm_13");
   check(aoti_torch_cpu_addmm_out(
             addmm_13.get(), p_lstm_bias_hh_l0_reverse, view_32.get(), permute_16.get(), 1.0, 1.0),
         "node 'addmm_13' (aten.addmm.default)");
@@ -2376,10 +2524,14 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   const int64_t shape_33[] = {1, 2, 192};
   check(aoti_torch_cpu_reshape(addmm_13.get(), shape_33, 3, view_33.out()),
         "node 'view_33' (aten.view.default)");
-  // addmm_13 is free: its buffer is kept for addmm_14
+  addmm_13.reset();
   // node 'add_28' (aten.add.Tensor)
   TensorHandle add_28;
-  add_28 = std::move(add_26);  // add_26's buffer: same dtype, sizes and strides
+  const int64_t add_28_sizes[] = {1, 2, 192};
+  const int64_t add_28_strides[] = {384, 192, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 1536, kFloat32, 3, add_28_sizes, add_28_strides, add_28.out()),
+        "allocate add_28");
   // fuses slice_22, squeeze_23, add_28
   {
     const int64_t view_33_layout[] = {384, 192, 1};
@@ -2407,10 +2559,14 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     getitem_54.reset(rets_13[2]);
     getitem_55.reset(rets_13[3]);
   }
-  // add_28 is free: its buffer is kept for add_30
+  add_28.reset();
   // node 'add_29' (aten.add.Tensor)
   TensorHandle add_29;
-  add_29 = std::move(mul_29);  // mul_29's buffer: same dtype, sizes and strides
+  const int64_t add_29_sizes[] = {1, 2, 48};
+  const int64_t add_29_strides[] = {96, 48, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 3840, kFloat32, 3, add_29_sizes, add_29_strides, add_29.out()),
+        "allocate add_29");
   // fuses sigmoid_39, sigmoid_40, tanh_26, mul_39, mul_40, add_29
   {
     const int64_t getitem_53_layout[] = {384, 192, 1};
@@ -2431,13 +2587,17 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     k2_slice_squeeze_unsqueeze_sigmoid_sigmoid_tanh_mul(getitem_53_data, add_27_data_1, getitem_52_data,
         getitem_54_data, aotic::runtime::data<float>(add_29.get()));
   }
-  // add_27 is free: its buffer is kept for mul_41
+  add_27.reset();
   getitem_52.reset();
   getitem_53.reset();
   getitem_54.reset();
   // node 'mul_41' (aten.mul.Tensor)
   TensorHandle mul_41;
-  mul_41 = std::move(add_27);  // add_27's buffer: same dtype, sizes and strides
+  const int64_t mul_41_sizes[] = {1, 2, 48};
+  const int64_t mul_41_strides[] = {96, 48, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 3072, kFloat32, 3, mul_41_sizes, mul_41_strides, mul_41.out()),
+        "allocate mul_41");
   // fuses sigmoid_41, tanh_27, mul_41
   {
     const int64_t getitem_55_layout[] = {384, 192, 1};
@@ -2465,7 +2625,11 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
         "node 'permute_17' (aten.permute.default)");
   // node 'addmm_14' (aten.addmm.default)
   TensorHandle addmm_14;
-  addmm_14 = std::move(addmm_13);  // addmm_13's buffer: same dtype, sizes and strides
+  const int64_t addmm_14_sizes[] = {2, 192};
+  const int64_t addmm_14_strides[] = {192, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 0, kFloat32, 2, addmm_14_sizes, addmm_14_strides, addmm_14.out()),
+        "allocate addmm_14");
   check(aoti_torch_cpu_addmm_out(
             addmm_14.get(), p_lstm_bias_hh_l0_reverse, view_34.get(), permute_17.get(), 1.0, 1.0),
         "node 'addmm_14' (aten.addmm.default)");
@@ -2478,10 +2642,14 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   const int64_t shape_35[] = {1, 2, 192};
   check(aoti_torch_cpu_reshape(addmm_14.get(), shape_35, 3, view_35.out()),
         "node 'view_35' (aten.view.default)");
-  // addmm_14 is free: its buffer is kept for addmm_15
+  addmm_14.reset();
   // node 'add_30' (aten.add.Tensor)
   TensorHandle add_30;
-  add_30 = std::move(add_28);  // add_28's buffer: same dtype, sizes and strides
+  const int64_t add_30_sizes[] = {1, 2, 192};
+  const int64_t add_30_strides[] = {384, 192, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 1536, kFloat32, 3, add_30_sizes, add_30_strides, add_30.out()),
+        "allocate add_30");
   // fuses slice_23, squeeze_24, add_30
   {
     const int64_t view_35_layout[] = {384, 192, 1};
@@ -2509,10 +2677,14 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     getitem_58.reset(rets_14[2]);
     getitem_59.reset(rets_14[3]);
   }
-  // add_30 is free: its buffer is kept for add_32
+  add_30.reset();
   // node 'add_31' (aten.add.Tensor)
   TensorHandle add_31;
-  add_31 = std::move(mul_26);  // mul_26's buffer: same dtype, sizes and strides
+  const int64_t add_31_sizes[] = {1, 2, 48};
+  const int64_t add_31_strides[] = {96, 48, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 4224, kFloat32, 3, add_31_sizes, add_31_strides, add_31.out()),
+        "allocate add_31");
   // fuses sigmoid_42, sigmoid_43, tanh_28, mul_42, mul_43, add_31
   {
     const int64_t getitem_57_layout[] = {384, 192, 1};
@@ -2533,13 +2705,17 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     k2_slice_squeeze_unsqueeze_sigmoid_sigmoid_tanh_mul(getitem_57_data, add_29_data_1, getitem_56_data,
         getitem_58_data, aotic::runtime::data<float>(add_31.get()));
   }
-  // add_29 is free: its buffer is kept for mul_44
+  add_29.reset();
   getitem_56.reset();
   getitem_57.reset();
   getitem_58.reset();
   // node 'mul_44' (aten.mul.Tensor)
   TensorHandle mul_44;
-  mul_44 = std::move(add_29);  // add_29's buffer: same dtype, sizes and strides
+  const int64_t mul_44_sizes[] = {1, 2, 48};
+  const int64_t mul_44_strides[] = {96, 48, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 3840, kFloat32, 3, mul_44_sizes, mul_44_strides, mul_44.out()),
+        "allocate mul_44");
   // fuses sigmoid_44, tanh_29, mul_44
   {
     const int64_t getitem_59_layout[] = {384, 192, 1};
@@ -2567,7 +2743,11 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
         "node 'permute_18' (aten.permute.default)");
   // node 'addmm_15' (aten.addmm.default)
   TensorHandle addmm_15;
-  addmm_15 = std::move(addmm_14);  // addmm_14's buffer: same dtype, sizes and strides
+  const int64_t addmm_15_sizes[] = {2, 192};
+  const int64_t addmm_15_strides[] = {192, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 0, kFloat32, 2, addmm_15_sizes, addmm_15_strides, addmm_15.out()),
+        "allocate addmm_15");
   check(aoti_torch_cpu_addmm_out(
             addmm_15.get(), p_lstm_bias_hh_l0_reverse, view_36.get(), permute_18.get(), 1.0, 1.0),
         "node 'addmm_15' (aten.addmm.default)");
@@ -2580,10 +2760,14 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   const int64_t shape_37[] = {1, 2, 192};
   check(aoti_torch_cpu_reshape(addmm_15.get(), shape_37, 3, view_37.out()),
         "node 'view_37' (aten.view.default)");
-  // addmm_15 is free: its buffer is kept for addmm_16
+  addmm_15.reset();
   // node 'add_32' (aten.add.Tensor)
   TensorHandle add_32;
-  add_32 = std::move(add_30);  // add_30's buffer: same dtype, sizes and strides
+  const int64_t add_32_sizes[] = {1, 2, 192};
+  const int64_t add_32_strides[] = {384, 192, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 1536, kFloat32, 3, add_32_sizes, add_32_strides, add_32.out()),
+        "allocate add_32");
   // fuses slice_24, squeeze_25, add_32
   {
     const int64_t view_37_layout[] = {384, 192, 1};
@@ -2611,10 +2795,14 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     getitem_62.reset(rets_15[2]);
     getitem_63.reset(rets_15[3]);
   }
-  // add_32 is free: its buffer is kept for add_34
+  add_32.reset();
   // node 'add_33' (aten.add.Tensor)
   TensorHandle add_33;
-  add_33 = std::move(mul_23);  // mul_23's buffer: same dtype, sizes and strides
+  const int64_t add_33_sizes[] = {1, 2, 48};
+  const int64_t add_33_strides[] = {96, 48, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 4608, kFloat32, 3, add_33_sizes, add_33_strides, add_33.out()),
+        "allocate add_33");
   // fuses sigmoid_45, sigmoid_46, tanh_30, mul_45, mul_46, add_33
   {
     const int64_t getitem_61_layout[] = {384, 192, 1};
@@ -2635,13 +2823,17 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     k2_slice_squeeze_unsqueeze_sigmoid_sigmoid_tanh_mul(getitem_61_data, add_31_data_1, getitem_60_data,
         getitem_62_data, aotic::runtime::data<float>(add_33.get()));
   }
-  // add_31 is free: its buffer is kept for mul_47
+  add_31.reset();
   getitem_60.reset();
   getitem_61.reset();
   getitem_62.reset();
   // node 'mul_47' (aten.mul.Tensor)
   TensorHandle mul_47;
-  mul_47 = std::move(add_31);  // add_31's buffer: same dtype, sizes and strides
+  const int64_t mul_47_sizes[] = {1, 2, 48};
+  const int64_t mul_47_strides[] = {96, 48, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 4224, kFloat32, 3, mul_47_sizes, mul_47_strides, mul_47.out()),
+        "allocate mul_47");
   // fuses sigmoid_47, tanh_31, mul_47
   {
     const int64_t getitem_63_layout[] = {384, 192, 1};
@@ -2669,7 +2861,11 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
         "node 'permute_19' (aten.permute.default)");
   // node 'addmm_16' (aten.addmm.default)
   TensorHandle addmm_16;
-  addmm_16 = std::move(addmm_15);  // addmm_15's buffer: same dtype, sizes and strides
+  const int64_t addmm_16_sizes[] = {2, 192};
+  const int64_t addmm_16_strides[] = {192, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 0, kFloat32, 2, addmm_16_sizes, addmm_16_strides, addmm_16.out()),
+        "allocate addmm_16");
   check(aoti_torch_cpu_addmm_out(
             addmm_16.get(), p_lstm_bias_hh_l0_reverse, view_38.get(), permute_19.get(), 1.0, 1.0),
         "node 'addmm_16' (aten.addmm.default)");
@@ -2682,10 +2878,14 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   const int64_t shape_39[] = {1, 2, 192};
   check(aoti_torch_cpu_reshape(addmm_16.get(), shape_39, 3, view_39.out()),
         "node 'view_39' (aten.view.default)");
-  // addmm_16 is free: its buffer is kept for addmm_17
+  addmm_16.reset();
   // node 'add_34' (aten.add.Tensor)
   TensorHandle add_34;
-  add_34 = std::move(add_32);  // add_32's buffer: same dtype, sizes and strides
+  const int64_t add_34_sizes[] = {1, 2, 192};
+  const int64_t add_34_strides[] = {384, 192, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 1536, kFloat32, 3, add_34_sizes, add_34_strides, add_34.out()),
+        "allocate add_34");
   // fuses slice_25, squeeze_26, add_34
   {
     const int64_t view_39_layout[] = {384, 192, 1};
@@ -2713,10 +2913,14 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     getitem_66.reset(rets_16[2]);
     getitem_67.reset(rets_16[3]);
   }
-  // add_34 is free: its buffer is kept for add_36
+  add_34.reset();
   // node 'add_35' (aten.add.Tensor)
   TensorHandle add_35;
-  add_35 = std::move(mul_20);  // mul_20's buffer: same dtype, sizes and strides
+  const int64_t add_35_sizes[] = {1, 2, 48};
+  const int64_t add_35_strides[] = {96, 48, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 4992, kFloat32, 3, add_35_sizes, add_35_strides, add_35.out()),
+        "allocate add_35");
   // fuses sigmoid_48, sigmoid_49, tanh_32, mul_48, mul_49, add_35
   {
     const int64_t getitem_65_layout[] = {384, 192, 1};
@@ -2737,13 +2941,17 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     k2_slice_squeeze_unsqueeze_sigmoid_sigmoid_tanh_mul(getitem_65_data, add_33_data_1, getitem_64_data,
         getitem_66_data, aotic::runtime::data<float>(add_35.get()));
   }
-  // add_33 is free: its buffer is kept for mul_50
+  add_33.reset();
   getitem_64.reset();
   getitem_65.reset();
   getitem_66.reset();
   // node 'mul_50' (aten.mul.Tensor)
   TensorHandle mul_50;
-  mul_50 = std::move(add_33);  // add_33's buffer: same dtype, sizes and strides
+  const int64_t mul_50_sizes[] = {1, 2, 48};
+  const int64_t mul_50_strides[] = {96, 48, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 4608, kFloat32, 3, mul_50_sizes, mul_50_strides, mul_50.out()),
+        "allocate mul_50");
   // fuses sigmoid_50, tanh_33, mul_50
   {
     const int64_t getitem_67_layout[] = {384, 192, 1};
@@ -2771,7 +2979,11 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
         "node 'permute_20' (aten.permute.default)");
   // node 'addmm_17' (aten.addmm.default)
   TensorHandle addmm_17;
-  addmm_17 = std::move(addmm_16);  // addmm_16's buffer: same dtype, sizes and strides
+  const int64_t addmm_17_sizes[] = {2, 192};
+  const int64_t addmm_17_strides[] = {192, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 0, kFloat32, 2, addmm_17_sizes, addmm_17_strides, addmm_17.out()),
+        "allocate addmm_17");
   check(aoti_torch_cpu_addmm_out(
             addmm_17.get(), p_lstm_bias_hh_l0_reverse, view_40.get(), permute_20.get(), 1.0, 1.0),
         "node 'addmm_17' (aten.addmm.default)");
@@ -2784,10 +2996,14 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   const int64_t shape_41[] = {1, 2, 192};
   check(aoti_torch_cpu_reshape(addmm_17.get(), shape_41, 3, view_41.out()),
         "node 'view_41' (aten.view.default)");
-  // addmm_17 is free: its buffer is kept for addmm_18
+  addmm_17.reset();
   // node 'add_36' (aten.add.Tensor)
   TensorHandle add_36;
-  add_36 = std::move(add_34);  // add_34's buffer: same dtype, sizes and strides
+  const int64_t add_36_sizes[] = {1, 2, 192};
+  const int64_t add_36_strides[] = {384, 192, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 1536, kFloat32, 3, add_36_sizes, add_36_strides, add_36.out()),
+        "allocate add_36");
   // fuses slice_26, squeeze_27, add_36
   {
     const int64_t view_41_layout[] = {384, 192, 1};
@@ -2815,10 +3031,14 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     getitem_70.reset(rets_17[2]);
     getitem_71.reset(rets_17[3]);
   }
-  // add_36 is free: its buffer is kept for add_38
+  add_36.reset();
   // node 'add_37' (aten.add.Tensor)
   TensorHandle add_37;
-  add_37 = std::move(mul_17);  // mul_17's buffer: same dtype, sizes and strides
+  const int64_t add_37_sizes[] = {1, 2, 48};
+  const int64_t add_37_strides[] = {96, 48, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 5376, kFloat32, 3, add_37_sizes, add_37_strides, add_37.out()),
+        "allocate add_37");
   // fuses sigmoid_51, sigmoid_52, tanh_34, mul_51, mul_52, add_37
   {
     const int64_t getitem_69_layout[] = {384, 192, 1};
@@ -2839,13 +3059,17 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     k2_slice_squeeze_unsqueeze_sigmoid_sigmoid_tanh_mul(getitem_69_data, add_35_data_1, getitem_68_data,
         getitem_70_data, aotic::runtime::data<float>(add_37.get()));
   }
-  // add_35 is free: its buffer is kept for mul_53
+  add_35.reset();
   getitem_68.reset();
   getitem_69.reset();
   getitem_70.reset();
   // node 'mul_53' (aten.mul.Tensor)
   TensorHandle mul_53;
-  mul_53 = std::move(add_35);  // add_35's buffer: same dtype, sizes and strides
+  const int64_t mul_53_sizes[] = {1, 2, 48};
+  const int64_t mul_53_strides[] = {96, 48, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 4992, kFloat32, 3, mul_53_sizes, mul_53_strides, mul_53.out()),
+        "allocate mul_53");
   // fuses sigmoid_53, tanh_35, mul_53
   {
     const int64_t getitem_71_layout[] = {384, 192, 1};
@@ -2873,7 +3097,11 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
         "node 'permute_21' (aten.permute.default)");
   // node 'addmm_18' (aten.addmm.default)
   TensorHandle addmm_18;
-  addmm_18 = std::move(addmm_17);  // addmm_17's buffer: same dtype, sizes and strides
+  const int64_t addmm_18_sizes[] = {2, 192};
+  const int64_t addmm_18_strides[] = {192, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 0, kFloat32, 2, addmm_18_sizes, addmm_18_strides, addmm_18.out()),
+        "allocate addmm_18");
   check(aoti_torch_cpu_addmm_out(
             addmm_18.get(), p_lstm_bias_hh_l0_reverse, view_42.get(), permute_21.get(), 1.0, 1.0),
         "node 'addmm_18' (aten.addmm.default)");
@@ -2886,10 +3114,14 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   const int64_t shape_43[] = {1, 2, 192};
   check(aoti_torch_cpu_reshape(addmm_18.get(), shape_43, 3, view_43.out()),
         "node 'view_43' (aten.view.default)");
-  // addmm_18 is free: its buffer is kept for addmm_19
+  addmm_18.reset();
   // node 'add_38' (aten.add.Tensor)
   TensorHandle add_38;
-  add_38 = std::move(add_36);  // add_36's buffer: same dtype, sizes and strides
+  const int64_t add_38_sizes[] = {1, 2, 192};
+  const int64_t add_38_strides[] = {384, 192, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 1536, kFloat32, 3, add_38_sizes, add_38_strides, add_38.out()),
+        "allocate add_38");
   // fuses slice_27, squeeze_28, add_38
   {
     const int64_t view_43_layout[] = {384, 192, 1};
@@ -2917,10 +3149,14 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     getitem_74.reset(rets_18[2]);
     getitem_75.reset(rets_18[3]);
   }
-  // add_38 is free: its buffer is kept for add_40
+  add_38.reset();
   // node 'add_39' (aten.add.Tensor)
   TensorHandle add_39;
-  add_39 = std::move(mul_14);  // mul_14's buffer: same dtype, sizes and strides
+  const int64_t add_39_sizes[] = {1, 2, 48};
+  const int64_t add_39_strides[] = {96, 48, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 5760, kFloat32, 3, add_39_sizes, add_39_strides, add_39.out()),
+        "allocate add_39");
   // fuses sigmoid_54, sigmoid_55, tanh_36, mul_54, mul_55, add_39
   {
     const int64_t getitem_73_layout[] = {384, 192, 1};
@@ -2941,13 +3177,17 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     k2_slice_squeeze_unsqueeze_sigmoid_sigmoid_tanh_mul(getitem_73_data, add_37_data_1, getitem_72_data,
         getitem_74_data, aotic::runtime::data<float>(add_39.get()));
   }
-  // add_37 is free: its buffer is kept for mul_56
+  add_37.reset();
   getitem_72.reset();
   getitem_73.reset();
   getitem_74.reset();
   // node 'mul_56' (aten.mul.Tensor)
   TensorHandle mul_56;
-  mul_56 = std::move(add_37);  // add_37's buffer: same dtype, sizes and strides
+  const int64_t mul_56_sizes[] = {1, 2, 48};
+  const int64_t mul_56_strides[] = {96, 48, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 5376, kFloat32, 3, mul_56_sizes, mul_56_strides, mul_56.out()),
+        "allocate mul_56");
   // fuses sigmoid_56, tanh_37, mul_56
   {
     const int64_t getitem_75_layout[] = {384, 192, 1};
@@ -2975,7 +3215,11 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
         "node 'permute_22' (aten.permute.default)");
   // node 'addmm_19' (aten.addmm.default)
   TensorHandle addmm_19;
-  addmm_19 = std::move(addmm_18);  // addmm_18's buffer: same dtype, sizes and strides
+  const int64_t addmm_19_sizes[] = {2, 192};
+  const int64_t addmm_19_strides[] = {192, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 0, kFloat32, 2, addmm_19_sizes, addmm_19_strides, addmm_19.out()),
+        "allocate addmm_19");
   check(aoti_torch_cpu_addmm_out(
             addmm_19.get(), p_lstm_bias_hh_l0_reverse, view_44.get(), permute_22.get(), 1.0, 1.0),
         "node 'addmm_19' (aten.addmm.default)");
@@ -2988,10 +3232,14 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   const int64_t shape_45[] = {1, 2, 192};
   check(aoti_torch_cpu_reshape(addmm_19.get(), shape_45, 3, view_45.out()),
         "node 'view_45' (aten.view.default)");
-  // addmm_19 is free: its buffer is kept for addmm_20
+  addmm_19.reset();
   // node 'add_40' (aten.add.Tensor)
   TensorHandle add_40;
-  add_40 = std::move(add_38);  // add_38's buffer: same dtype, sizes and strides
+  const int64_t add_40_sizes[] = {1, 2, 192};
+  const int64_t add_40_strides[] = {384, 192, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 1536, kFloat32, 3, add_40_sizes, add_40_strides, add_40.out()),
+        "allocate add_40");
   // fuses slice_28, squeeze_29, add_40
   {
     const int64_t view_45_layout[] = {384, 192, 1};
@@ -3019,10 +3267,14 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     getitem_78.reset(rets_19[2]);
     getitem_79.reset(rets_19[3]);
   }
-  // add_40 is free: its buffer is kept for add_42
+  add_40.reset();
   // node 'add_41' (aten.add.Tensor)
   TensorHandle add_41;
-  add_41 = std::move(mul_11);  // mul_11's buffer: same dtype, sizes and strides
+  const int64_t add_41_sizes[] = {1, 2, 48};
+  const int64_t add_41_strides[] = {96, 48, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 6144, kFloat32, 3, add_41_sizes, add_41_strides, add_41.out()),
+        "allocate add_41");
   // fuses sigmoid_57, sigmoid_58, tanh_38, mul_57, mul_58, add_41
   {
     const int64_t getitem_77_layout[] = {384, 192, 1};
@@ -3043,13 +3295,17 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     k2_slice_squeeze_unsqueeze_sigmoid_sigmoid_tanh_mul(getitem_77_data, add_39_data_1, getitem_76_data,
         getitem_78_data, aotic::runtime::data<float>(add_41.get()));
   }
-  // add_39 is free: its buffer is kept for mul_59
+  add_39.reset();
   getitem_76.reset();
   getitem_77.reset();
   getitem_78.reset();
   // node 'mul_59' (aten.mul.Tensor)
   TensorHandle mul_59;
-  mul_59 = std::move(add_39);  // add_39's buffer: same dtype, sizes and strides
+  const int64_t mul_59_sizes[] = {1, 2, 48};
+  const int64_t mul_59_strides[] = {96, 48, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 5760, kFloat32, 3, mul_59_sizes, mul_59_strides, mul_59.out()),
+        "allocate mul_59");
   // fuses sigmoid_59, tanh_39, mul_59
   {
     const int64_t getitem_79_layout[] = {384, 192, 1};
@@ -3077,7 +3333,11 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
         "node 'permute_23' (aten.permute.default)");
   // node 'addmm_20' (aten.addmm.default)
   TensorHandle addmm_20;
-  addmm_20 = std::move(addmm_19);  // addmm_19's buffer: same dtype, sizes and strides
+  const int64_t addmm_20_sizes[] = {2, 192};
+  const int64_t addmm_20_strides[] = {192, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 0, kFloat32, 2, addmm_20_sizes, addmm_20_strides, addmm_20.out()),
+        "allocate addmm_20");
   check(aoti_torch_cpu_addmm_out(
             addmm_20.get(), p_lstm_bias_hh_l0_reverse, view_46.get(), permute_23.get(), 1.0, 1.0),
         "node 'addmm_20' (aten.addmm.default)");
@@ -3090,10 +3350,14 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   const int64_t shape_47[] = {1, 2, 192};
   check(aoti_torch_cpu_reshape(addmm_20.get(), shape_47, 3, view_47.out()),
         "node 'view_47' (aten.view.default)");
-  // addmm_20 is free: its buffer is kept for addmm_21
+  addmm_20.reset();
   // node 'add_42' (aten.add.Tensor)
   TensorHandle add_42;
-  add_42 = std::move(add_40);  // add_40's buffer: same dtype, sizes and strides
+  const int64_t add_42_sizes[] = {1, 2, 192};
+  const int64_t add_42_strides[] = {384, 192, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 1536, kFloat32, 3, add_42_sizes, add_42_strides, add_42.out()),
+        "allocate add_42");
   // fuses slice_29, squeeze_30, add_42
   {
     const int64_t view_47_layout[] = {384, 192, 1};
@@ -3121,10 +3385,14 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     getitem_82.reset(rets_20[2]);
     getitem_83.reset(rets_20[3]);
   }
-  // add_42 is free: its buffer is kept for add_44
+  add_42.reset();
   // node 'add_43' (aten.add.Tensor)
   TensorHandle add_43;
-  add_43 = std::move(mul_8);  // mul_8's buffer: same dtype, sizes and strides
+  const int64_t add_43_sizes[] = {1, 2, 48};
+  const int64_t add_43_strides[] = {96, 48, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 6528, kFloat32, 3, add_43_sizes, add_43_strides, add_43.out()),
+        "allocate add_43");
   // fuses sigmoid_60, sigmoid_61, tanh_40, mul_60, mul_61, add_43
   {
     const int64_t getitem_81_layout[] = {384, 192, 1};
@@ -3145,13 +3413,17 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     k2_slice_squeeze_unsqueeze_sigmoid_sigmoid_tanh_mul(getitem_81_data, add_41_data_1, getitem_80_data,
         getitem_82_data, aotic::runtime::data<float>(add_43.get()));
   }
-  // add_41 is free: its buffer is kept for mul_62
+  add_41.reset();
   getitem_80.reset();
   getitem_81.reset();
   getitem_82.reset();
   // node 'mul_62' (aten.mul.Tensor)
   TensorHandle mul_62;
-  mul_62 = std::move(add_41);  // add_41's buffer: same dtype, sizes and strides
+  const int64_t mul_62_sizes[] = {1, 2, 48};
+  const int64_t mul_62_strides[] = {96, 48, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 6144, kFloat32, 3, mul_62_sizes, mul_62_strides, mul_62.out()),
+        "allocate mul_62");
   // fuses sigmoid_62, tanh_41, mul_62
   {
     const int64_t getitem_83_layout[] = {384, 192, 1};
@@ -3179,7 +3451,11 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
         "node 'permute_24' (aten.permute.default)");
   // node 'addmm_21' (aten.addmm.default)
   TensorHandle addmm_21;
-  addmm_21 = std::move(addmm_20);  // addmm_20's buffer: same dtype, sizes and strides
+  const int64_t addmm_21_sizes[] = {2, 192};
+  const int64_t addmm_21_strides[] = {192, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 0, kFloat32, 2, addmm_21_sizes, addmm_21_strides, addmm_21.out()),
+        "allocate addmm_21");
   check(aoti_torch_cpu_addmm_out(
             addmm_21.get(), p_lstm_bias_hh_l0_reverse, view_48.get(), permute_24.get(), 1.0, 1.0),
         "node 'addmm_21' (aten.addmm.default)");
@@ -3192,10 +3468,14 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   const int64_t shape_49[] = {1, 2, 192};
   check(aoti_torch_cpu_reshape(addmm_21.get(), shape_49, 3, view_49.out()),
         "node 'view_49' (aten.view.default)");
-  // addmm_21 is free: its buffer is kept for addmm_22
+  addmm_21.reset();
   // node 'add_44' (aten.add.Tensor)
   TensorHandle add_44;
-  add_44 = std::move(add_42);  // add_42's buffer: same dtype, sizes and strides
+  const int64_t add_44_sizes[] = {1, 2, 192};
+  const int64_t add_44_strides[] = {384, 192, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 1536, kFloat32, 3, add_44_sizes, add_44_strides, add_44.out()),
+        "allocate add_44");
   // fuses slice_30, squeeze_31, add_44
   {
     const int64_t view_49_layout[] = {384, 192, 1};
@@ -3223,10 +3503,14 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     getitem_86.reset(rets_21[2]);
     getitem_87.reset(rets_21[3]);
   }
-  // add_44 is free: its buffer is kept for add_46
+  add_44.reset();
   // node 'add_45' (aten.add.Tensor)
   TensorHandle add_45;
-  add_45 = std::move(mul_5);  // mul_5's buffer: same dtype, sizes and strides
+  const int64_t add_45_sizes[] = {1, 2, 48};
+  const int64_t add_45_strides[] = {96, 48, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 6912, kFloat32, 3, add_45_sizes, add_45_strides, add_45.out()),
+        "allocate add_45");
   // fuses sigmoid_63, sigmoid_64, tanh_42, mul_63, mul_64, add_45
   {
     const int64_t getitem_85_layout[] = {384, 192, 1};
@@ -3247,13 +3531,17 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     k2_slice_squeeze_unsqueeze_sigmoid_sigmoid_tanh_mul(getitem_85_data, add_43_data_1, getitem_84_data,
         getitem_86_data, aotic::runtime::data<float>(add_45.get()));
   }
-  // add_43 is free: its buffer is kept for mul_65
+  add_43.reset();
   getitem_84.reset();
   getitem_85.reset();
   getitem_86.reset();
   // node 'mul_65' (aten.mul.Tensor)
   TensorHandle mul_65;
-  mul_65 = std::move(add_43);  // add_43's buffer: same dtype, sizes and strides
+  const int64_t mul_65_sizes[] = {1, 2, 48};
+  const int64_t mul_65_strides[] = {96, 48, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 6528, kFloat32, 3, mul_65_sizes, mul_65_strides, mul_65.out()),
+        "allocate mul_65");
   // fuses sigmoid_65, tanh_43, mul_65
   {
     const int64_t getitem_87_layout[] = {384, 192, 1};
@@ -3281,7 +3569,11 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
         "node 'permute_25' (aten.permute.default)");
   // node 'addmm_22' (aten.addmm.default)
   TensorHandle addmm_22;
-  addmm_22 = std::move(addmm_21);  // addmm_21's buffer: same dtype, sizes and strides
+  const int64_t addmm_22_sizes[] = {2, 192};
+  const int64_t addmm_22_strides[] = {192, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 0, kFloat32, 2, addmm_22_sizes, addmm_22_strides, addmm_22.out()),
+        "allocate addmm_22");
   check(aoti_torch_cpu_addmm_out(
             addmm_22.get(), p_lstm_bias_hh_l0_reverse, view_50.get(), permute_25.get(), 1.0, 1.0),
         "node 'addmm_22' (aten.addmm.default)");
@@ -3294,10 +3586,14 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   const int64_t shape_51[] = {1, 2, 192};
   check(aoti_torch_cpu_reshape(addmm_22.get(), shape_51, 3, view_51.out()),
         "node 'view_51' (aten.view.default)");
-  // addmm_22 is free: its buffer is kept for addmm_23
+  addmm_22.reset();
   // node 'add_46' (aten.add.Tensor)
   TensorHandle add_46;
-  add_46 = std::move(add_44);  // add_44's buffer: same dtype, sizes and strides
+  const int64_t add_46_sizes[] = {1, 2, 192};
+  const int64_t add_46_strides[] = {384, 192, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 1536, kFloat32, 3, add_46_sizes, add_46_strides, add_46.out()),
+        "allocate add_46");
   // fuses slice_31, squeeze_32, add_46
   {
     const int64_t view_51_layout[] = {384, 192, 1};
@@ -3325,10 +3621,14 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     getitem_90.reset(rets_22[2]);
     getitem_91.reset(rets_22[3]);
   }
-  // add_46 is free: its buffer is kept for add_48
+  add_46.reset();
   // node 'add_47' (aten.add.Tensor)
   TensorHandle add_47;
-  add_47 = std::move(mul_2);  // mul_2's buffer: same dtype, sizes and strides
+  const int64_t add_47_sizes[] = {1, 2, 48};
+  const int64_t add_47_strides[] = {96, 48, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 7296, kFloat32, 3, add_47_sizes, add_47_strides, add_47.out()),
+        "allocate add_47");
   // fuses sigmoid_66, sigmoid_67, tanh_44, mul_66, mul_67, add_47
   {
     const int64_t getitem_89_layout[] = {384, 192, 1};
@@ -3349,13 +3649,17 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     k2_slice_squeeze_unsqueeze_sigmoid_sigmoid_tanh_mul(getitem_89_data, add_45_data_1, getitem_88_data,
         getitem_90_data, aotic::runtime::data<float>(add_47.get()));
   }
-  // add_45 is free: its buffer is kept for mul_68
+  add_45.reset();
   getitem_88.reset();
   getitem_89.reset();
   getitem_90.reset();
   // node 'mul_68' (aten.mul.Tensor)
   TensorHandle mul_68;
-  mul_68 = std::move(add_45);  // add_45's buffer: same dtype, sizes and strides
+  const int64_t mul_68_sizes[] = {1, 2, 48};
+  const int64_t mul_68_strides[] = {96, 48, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 6912, kFloat32, 3, mul_68_sizes, mul_68_strides, mul_68.out()),
+        "allocate mul_68");
   // fuses sigmoid_68, tanh_45, mul_68
   {
     const int64_t getitem_91_layout[] = {384, 192, 1};
@@ -3383,7 +3687,11 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
         "node 'permute_26' (aten.permute.default)");
   // node 'addmm_23' (aten.addmm.default)
   TensorHandle addmm_23;
-  addmm_23 = std::move(addmm_22);  // addmm_22's buffer: same dtype, sizes and strides
+  const int64_t addmm_23_sizes[] = {2, 192};
+  const int64_t addmm_23_strides[] = {192, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 0, kFloat32, 2, addmm_23_sizes, addmm_23_strides, addmm_23.out()),
+        "allocate addmm_23");
   check(aoti_torch_cpu_addmm_out(
             addmm_23.get(), p_lstm_bias_hh_l0_reverse, view_52.get(), permute_26.get(), 1.0, 1.0),
         "node 'addmm_23' (aten.addmm.default)");
@@ -3396,10 +3704,14 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   const int64_t shape_53[] = {1, 2, 192};
   check(aoti_torch_cpu_reshape(addmm_23.get(), shape_53, 3, view_53.out()),
         "node 'view_53' (aten.view.default)");
-  // addmm_23 is free: its buffer is kept for addmm_25
+  addmm_23.reset();
   // node 'add_48' (aten.add.Tensor)
   TensorHandle add_48;
-  add_48 = std::move(add_46);  // add_46's buffer: same dtype, sizes and strides
+  const int64_t add_48_sizes[] = {1, 2, 192};
+  const int64_t add_48_strides[] = {384, 192, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 1536, kFloat32, 3, add_48_sizes, add_48_strides, add_48.out()),
+        "allocate add_48");
   // fuses slice_32, squeeze_33, add_48
   {
     const int64_t view_53_layout[] = {384, 192, 1};
@@ -3428,10 +3740,13 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     getitem_94.reset(rets_23[2]);
     getitem_95.reset(rets_23[3]);
   }
-  // add_48 is free: its buffer is kept for add_50
+  add_48.reset();
   // node 'mul_71' (aten.mul.Tensor)
   TensorHandle mul_71;
-  mul_71 = std::move(add_22);  // add_22's buffer: same dtype, sizes and strides
+  const int64_t mul_71_sizes[] = {1, 2, 48};
+  const int64_t mul_71_strides[] = {96, 48, 1};
+  check(aoti_torch__alloc_from_pool(arena.get(), 0, kFloat32, 3, mul_71_sizes, mul_71_strides, mul_71.out()),
+        "allocate mul_71");
   // fuses sigmoid_69, sigmoid_70, tanh_46, sigmoid_71, mul_69, mul_70, add_49, tanh_47, mul_71
   {
     const int64_t getitem_95_layout[] = {384, 192, 1};
@@ -3456,7 +3771,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     k15_sigmoid_sigmoid_tanh_sigmoid_mul_mul_add_tanh_mul(getitem_95_data, getitem_93_data,
         add_47_data_1, getitem_92_data, getitem_94_data, aotic::runtime::data<float>(mul_71.get()));
   }
-  // add_47 is free: its buffer is kept for mul_107
+  add_47.reset();
   getitem_92.reset();
   getitem_93.reset();
   getitem_94.reset();
@@ -3467,18 +3782,18 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
       mul_59.get(), mul_56.get(), mul_53.get(), mul_50.get(), mul_47.get(), mul_44.get(), mul_41.get(),
       mul_38.get()};
   check(aoti_torch_cpu_cat(tensors_1, 12, 0, cat_1.out()), "node 'cat_1' (aten.cat.default)");
-  // mul_38 is free: its buffer is kept for add_71
-  // mul_41 is free: its buffer is kept for add_69
-  // mul_44 is free: its buffer is kept for add_67
-  // mul_47 is free: its buffer is kept for add_65
-  // mul_50 is free: its buffer is kept for add_63
-  // mul_53 is free: its buffer is kept for add_61
-  // mul_56 is free: its buffer is kept for add_59
-  // mul_59 is free: its buffer is kept for add_57
-  // mul_62 is free: its buffer is kept for add_55
-  // mul_65 is free: its buffer is kept for add_53
-  // mul_68 is free: its buffer is kept for mul_74
-  // mul_71 is free: its buffer is kept for add_51
+  mul_38.reset();
+  mul_41.reset();
+  mul_44.reset();
+  mul_47.reset();
+  mul_50.reset();
+  mul_53.reset();
+  mul_56.reset();
+  mul_59.reset();
+  mul_62.reset();
+  mul_65.reset();
+  mul_68.reset();
+  mul_71.reset();
   // node 'cat_2' (aten.cat.default)
   TensorHandle cat_2;
   const AtenTensorHandle tensors_2[] = {cat.get(), cat_1.get()};
@@ -3523,7 +3838,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   const int64_t shape_55[] = {12, 2, 192};
   check(aoti_torch_cpu_reshape(addmm_24.get(), shape_55, 3, view_55.out()),
         "node 'view_55' (aten.view.default)");
-  // addmm_24 is free: its buffer is kept for addmm_37
+  addmm_24.reset();
   // node 'view_56' (aten.view.default)
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
   // may share unsqueeze_4's storage (a view)
@@ -3540,7 +3855,11 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
         "node 'permute_28' (aten.permute.default)");
   // node 'addmm_25' (aten.addmm.default)
   TensorHandle addmm_25;
-  addmm_25 = std::move(addmm_23);  // addmm_23's buffer: same dtype, sizes and strides
+  const int64_t addmm_25_sizes[] = {2, 192};
+  const int64_t addmm_25_strides[] = {192, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 18432, kFloat32, 2, addmm_25_sizes, addmm_25_strides, addmm_25.out()),
+        "allocate addmm_25");
   check(aoti_torch_cpu_addmm_out(
             addmm_25.get(), p_lstm_bias_hh_l1, view_56.get(), permute_28.get(), 1.0, 1.0),
         "node 'addmm_25' (aten.addmm.default)");
@@ -3553,10 +3872,14 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   const int64_t shape_57[] = {1, 2, 192};
   check(aoti_torch_cpu_reshape(addmm_25.get(), shape_57, 3, view_57.out()),
         "node 'view_57' (aten.view.default)");
-  // addmm_25 is free: its buffer is kept for addmm_26
+  addmm_25.reset();
   // node 'add_50' (aten.add.Tensor)
   TensorHandle add_50;
-  add_50 = std::move(add_48);  // add_48's buffer: same dtype, sizes and strides
+  const int64_t add_50_sizes[] = {1, 2, 192};
+  const int64_t add_50_strides[] = {384, 192, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 19968, kFloat32, 3, add_50_sizes, add_50_strides, add_50.out()),
+        "allocate add_50");
   // fuses slice_33, squeeze_36, add_50
   {
     const int64_t view_57_layout[] = {384, 192, 1};
@@ -3584,10 +3907,14 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     getitem_98.reset(rets_24[2]);
     getitem_99.reset(rets_24[3]);
   }
-  // add_50 is free: its buffer is kept for add_52
+  add_50.reset();
   // node 'add_51' (aten.add.Tensor)
   TensorHandle add_51;
-  add_51 = std::move(mul_71);  // mul_71's buffer: same dtype, sizes and strides
+  const int64_t add_51_sizes[] = {1, 2, 48};
+  const int64_t add_51_strides[] = {96, 48, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 21504, kFloat32, 3, add_51_sizes, add_51_strides, add_51.out()),
+        "allocate add_51");
   // fuses slice_7, squeeze_6, unsqueeze_5, sigmoid_72, sigmoid_73, tanh_48, mul_72, mul_73, add_51
   {
     const int64_t getitem_97_layout[] = {384, 192, 1};
@@ -3613,7 +3940,11 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   getitem_98.reset();
   // node 'mul_74' (aten.mul.Tensor)
   TensorHandle mul_74;
-  mul_74 = std::move(mul_68);  // mul_68's buffer: same dtype, sizes and strides
+  const int64_t mul_74_sizes[] = {1, 2, 48};
+  const int64_t mul_74_strides[] = {96, 48, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 21888, kFloat32, 3, mul_74_sizes, mul_74_strides, mul_74.out()),
+        "allocate mul_74");
   // fuses sigmoid_74, tanh_49, mul_74
   {
     const int64_t getitem_99_layout[] = {384, 192, 1};
@@ -3641,7 +3972,11 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
         "node 'permute_29' (aten.permute.default)");
   // node 'addmm_26' (aten.addmm.default)
   TensorHandle addmm_26;
-  addmm_26 = std::move(addmm_25);  // addmm_25's buffer: same dtype, sizes and strides
+  const int64_t addmm_26_sizes[] = {2, 192};
+  const int64_t addmm_26_strides[] = {192, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 18432, kFloat32, 2, addmm_26_sizes, addmm_26_strides, addmm_26.out()),
+        "allocate addmm_26");
   check(aoti_torch_cpu_addmm_out(
             addmm_26.get(), p_lstm_bias_hh_l1, view_58.get(), permute_29.get(), 1.0, 1.0),
         "node 'addmm_26' (aten.addmm.default)");
@@ -3654,10 +3989,14 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   const int64_t shape_59[] = {1, 2, 192};
   check(aoti_torch_cpu_reshape(addmm_26.get(), shape_59, 3, view_59.out()),
         "node 'view_59' (aten.view.default)");
-  // addmm_26 is free: its buffer is kept for addmm_27
+  addmm_26.reset();
   // node 'add_52' (aten.add.Tensor)
   TensorHandle add_52;
-  add_52 = std::move(add_50);  // add_50's buffer: same dtype, sizes and strides
+  const int64_t add_52_sizes[] = {1, 2, 192};
+  const int64_t add_52_strides[] = {384, 192, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 19968, kFloat32, 3, add_52_sizes, add_52_strides, add_52.out()),
+        "allocate add_52");
   // fuses slice_34, squeeze_37, add_52
   {
     const int64_t view_59_layout[] = {384, 192, 1};
@@ -3685,10 +4024,14 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     getitem_102.reset(rets_25[2]);
     getitem_103.reset(rets_25[3]);
   }
-  // add_52 is free: its buffer is kept for add_54
+  add_52.reset();
   // node 'add_53' (aten.add.Tensor)
   TensorHandle add_53;
-  add_53 = std::move(mul_65);  // mul_65's buffer: same dtype, sizes and strides
+  const int64_t add_53_sizes[] = {1, 2, 48};
+  const int64_t add_53_strides[] = {96, 48, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 22272, kFloat32, 3, add_53_sizes, add_53_strides, add_53.out()),
+        "allocate add_53");
   // fuses sigmoid_75, sigmoid_76, tanh_50, mul_75, mul_76, add_53
   {
     const int64_t getitem_101_layout[] = {384, 192, 1};
@@ -3709,13 +4052,17 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     k2_slice_squeeze_unsqueeze_sigmoid_sigmoid_tanh_mul(getitem_101_data, add_51_data_1,
         getitem_100_data, getitem_102_data, aotic::runtime::data<float>(add_53.get()));
   }
-  // add_51 is free: its buffer is kept for mul_77
+  add_51.reset();
   getitem_100.reset();
   getitem_101.reset();
   getitem_102.reset();
   // node 'mul_77' (aten.mul.Tensor)
   TensorHandle mul_77;
-  mul_77 = std::move(add_51);  // add_51's buffer: same dtype, sizes and strides
+  const int64_t mul_77_sizes[] = {1, 2, 48};
+  const int64_t mul_77_strides[] = {96, 48, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 21504, kFloat32, 3, mul_77_sizes, mul_77_strides, mul_77.out()),
+        "allocate mul_77");
   // fuses sigmoid_77, tanh_51, mul_77
   {
     const int64_t getitem_103_layout[] = {384, 192, 1};
@@ -3743,7 +4090,11 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
         "node 'permute_30' (aten.permute.default)");
   // node 'addmm_27' (aten.addmm.default)
   TensorHandle addmm_27;
-  addmm_27 = std::move(addmm_26);  // addmm_26's buffer: same dtype, sizes and strides
+  const int64_t addmm_27_sizes[] = {2, 192};
+  const int64_t addmm_27_strides[] = {192, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 18432, kFloat32, 2, addmm_27_sizes, addmm_27_strides, addmm_27.out()),
+        "allocate addmm_27");
   check(aoti_torch_cpu_addmm_out(
             addmm_27.get(), p_lstm_bias_hh_l1, view_60.get(), permute_30.get(), 1.0, 1.0),
         "node 'addmm_27' (aten.addmm.default)");
@@ -3756,10 +4107,14 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   const int64_t shape_61[] = {1, 2, 192};
   check(aoti_torch_cpu_reshape(addmm_27.get(), shape_61, 3, view_61.out()),
         "node 'view_61' (aten.view.default)");
-  // addmm_27 is free: its buffer is kept for addmm_28
+  addmm_27.reset();
   // node 'add_54' (aten.add.Tensor)
   TensorHandle add_54;
-  add_54 = std::move(add_52);  // add_52's buffer: same dtype, sizes and strides
+  const int64_t add_54_sizes[] = {1, 2, 192};
+  const int64_t add_54_strides[] = {384, 192, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 19968, kFloat32, 3, add_54_sizes, add_54_strides, add_54.out()),
+        "allocate add_54");
   // fuses slice_35, squeeze_38, add_54
   {
     const int64_t view_61_layout[] = {384, 192, 1};
@@ -3787,10 +4142,14 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     getitem_106.reset(rets_26[2]);
     getitem_107.reset(rets_26[3]);
   }
-  // add_54 is free: its buffer is kept for add_56
+  add_54.reset();
   // node 'add_55' (aten.add.Tensor)
   TensorHandle add_55;
-  add_55 = std::move(mul_62);  // mul_62's buffer: same dtype, sizes and strides
+  const int64_t add_55_sizes[] = {1, 2, 48};
+  const int64_t add_55_strides[] = {96, 48, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 22656, kFloat32, 3, add_55_sizes, add_55_strides, add_55.out()),
+        "allocate add_55");
   // fuses sigmoid_78, sigmoid_79, tanh_52, mul_78, mul_79, add_55
   {
     const int64_t getitem_105_layout[] = {384, 192, 1};
@@ -3811,13 +4170,17 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     k2_slice_squeeze_unsqueeze_sigmoid_sigmoid_tanh_mul(getitem_105_data, add_53_data_1,
         getitem_104_data, getitem_106_data, aotic::runtime::data<float>(add_55.get()));
   }
-  // add_53 is free: its buffer is kept for mul_80
+  add_53.reset();
   getitem_104.reset();
   getitem_105.reset();
   getitem_106.reset();
   // node 'mul_80' (aten.mul.Tensor)
   TensorHandle mul_80;
-  mul_80 = std::move(add_53);  // add_53's buffer: same dtype, sizes and strides
+  const int64_t mul_80_sizes[] = {1, 2, 48};
+  const int64_t mul_80_strides[] = {96, 48, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 22272, kFloat32, 3, mul_80_sizes, mul_80_strides, mul_80.out()),
+        "allocate mul_80");
   // fuses sigmoid_80, tanh_53, mul_80
   {
     const int64_t getitem_107_layout[] = {384, 192, 1};
@@ -3845,7 +4208,11 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
         "node 'permute_31' (aten.permute.default)");
   // node 'addmm_28' (aten.addmm.default)
   TensorHandle addmm_28;
-  addmm_28 = std::move(addmm_27);  // addmm_27's buffer: same dtype, sizes and strides
+  const int64_t addmm_28_sizes[] = {2, 192};
+  const int64_t addmm_28_strides[] = {192, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 18432, kFloat32, 2, addmm_28_sizes, addmm_28_strides, addmm_28.out()),
+        "allocate addmm_28");
   check(aoti_torch_cpu_addmm_out(
             addmm_28.get(), p_lstm_bias_hh_l1, view_62.get(), permute_31.get(), 1.0, 1.0),
         "node 'addmm_28' (aten.addmm.default)");
@@ -3858,10 +4225,14 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   const int64_t shape_63[] = {1, 2, 192};
   check(aoti_torch_cpu_reshape(addmm_28.get(), shape_63, 3, view_63.out()),
         "node 'view_63' (aten.view.default)");
-  // addmm_28 is free: its buffer is kept for addmm_29
+  addmm_28.reset();
   // node 'add_56' (aten.add.Tensor)
   TensorHandle add_56;
-  add_56 = std::move(add_54);  // add_54's buffer: same dtype, sizes and strides
+  const int64_t add_56_sizes[] = {1, 2, 192};
+  const int64_t add_56_strides[] = {384, 192, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 19968, kFloat32, 3, add_56_sizes, add_56_strides, add_56.out()),
+        "allocate add_56");
   // fuses slice_36, squeeze_39, add_56
   {
     const int64_t view_63_layout[] = {384, 192, 1};
@@ -3889,10 +4260,14 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     getitem_110.reset(rets_27[2]);
     getitem_111.reset(rets_27[3]);
   }
-  // add_56 is free: its buffer is kept for add_58
+  add_56.reset();
   // node 'add_57' (aten.add.Tensor)
   TensorHandle add_57;
-  add_57 = std::move(mul_59);  // mul_59's buffer: same dtype, sizes and strides
+  const int64_t add_57_sizes[] = {1, 2, 48};
+  const int64_t add_57_strides[] = {96, 48, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 23040, kFloat32, 3, add_57_sizes, add_57_strides, add_57.out()),
+        "allocate add_57");
   // fuses sigmoid_81, sigmoid_82, tanh_54, mul_81, mul_82, add_57
   {
     const int64_t getitem_109_layout[] = {384, 192, 1};
@@ -3913,13 +4288,17 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     k2_slice_squeeze_unsqueeze_sigmoid_sigmoid_tanh_mul(getitem_109_data, add_55_data_1,
         getitem_108_data, getitem_110_data, aotic::runtime::data<float>(add_57.get()));
   }
-  // add_55 is free: its buffer is kept for mul_83
+  add_55.reset();
   getitem_108.reset();
   getitem_109.reset();
   getitem_110.reset();
   // node 'mul_83' (aten.mul.Tensor)
   TensorHandle mul_83;
-  mul_83 = std::move(add_55);  // add_55's buffer: same dtype, sizes and strides
+  const int64_t mul_83_sizes[] = {1, 2, 48};
+  const int64_t mul_83_strides[] = {96, 48, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 22656, kFloat32, 3, mul_83_sizes, mul_83_strides, mul_83.out()),
+        "allocate mul_83");
   // fuses sigmoid_83, tanh_55, mul_83
   {
     const int64_t getitem_111_layout[] = {384, 192, 1};
@@ -3947,7 +4326,11 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
         "node 'permute_32' (aten.permute.default)");
   // node 'addmm_29' (aten.addmm.default)
   TensorHandle addmm_29;
-  addmm_29 = std::move(addmm_28);  // addmm_28's buffer: same dtype, sizes and strides
+  const int64_t addmm_29_sizes[] = {2, 192};
+  const int64_t addmm_29_strides[] = {192, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 18432, kFloat32, 2, addmm_29_sizes, addmm_29_strides, addmm_29.out()),
+        "allocate addmm_29");
   check(aoti_torch_cpu_addmm_out(
             addmm_29.get(), p_lstm_bias_hh_l1, view_64.get(), permute_32.get(), 1.0, 1.0),
         "node 'addmm_29' (aten.addmm.default)");
@@ -3960,10 +4343,14 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   const int64_t shape_65[] = {1, 2, 192};
   check(aoti_torch_cpu_reshape(addmm_29.get(), shape_65, 3, view_65.out()),
         "node 'view_65' (aten.view.default)");
-  // addmm_29 is free: its buffer is kept for addmm_30
+  addmm_29.reset();
   // node 'add_58' (aten.add.Tensor)
   TensorHandle add_58;
-  add_58 = std::move(add_56);  // add_56's buffer: same dtype, sizes and strides
+  const int64_t add_58_sizes[] = {1, 2, 192};
+  const int64_t add_58_strides[] = {384, 192, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 19968, kFloat32, 3, add_58_sizes, add_58_strides, add_58.out()),
+        "allocate add_58");
   // fuses slice_37, squeeze_40, add_58
   {
     const int64_t view_65_layout[] = {384, 192, 1};
@@ -3991,10 +4378,14 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     getitem_114.reset(rets_28[2]);
     getitem_115.reset(rets_28[3]);
   }
-  // add_58 is free: its buffer is kept for add_60
+  add_58.reset();
   // node 'add_59' (aten.add.Tensor)
   TensorHandle add_59;
-  add_59 = std::move(mul_56);  // mul_56's buffer: same dtype, sizes and strides
+  const int64_t add_59_sizes[] = {1, 2, 48};
+  const int64_t add_59_strides[] = {96, 48, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 23424, kFloat32, 3, add_59_sizes, add_59_strides, add_59.out()),
+        "allocate add_59");
   // fuses sigmoid_84, sigmoid_85, tanh_56, mul_84, mul_85, add_59
   {
     const int64_t getitem_113_layout[] = {384, 192, 1};
@@ -4015,13 +4406,17 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     k2_slice_squeeze_unsqueeze_sigmoid_sigmoid_tanh_mul(getitem_113_data, add_57_data_1,
         getitem_112_data, getitem_114_data, aotic::runtime::data<float>(add_59.get()));
   }
-  // add_57 is free: its buffer is kept for mul_86
+  add_57.reset();
   getitem_112.reset();
   getitem_113.reset();
   getitem_114.reset();
   // node 'mul_86' (aten.mul.Tensor)
   TensorHandle mul_86;
-  mul_86 = std::move(add_57);  // add_57's buffer: same dtype, sizes and strides
+  const int64_t mul_86_sizes[] = {1, 2, 48};
+  const int64_t mul_86_strides[] = {96, 48, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 23040, kFloat32, 3, mul_86_sizes, mul_86_strides, mul_86.out()),
+        "allocate mul_86");
   // fuses sigmoid_86, tanh_57, mul_86
   {
     const int64_t getitem_115_layout[] = {384, 192, 1};
@@ -4049,7 +4444,11 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
         "node 'permute_33' (aten.permute.default)");
   // node 'addmm_30' (aten.addmm.default)
   TensorHandle addmm_30;
-  addmm_30 = std::move(addmm_29);  // addmm_29's buffer: same dtype, sizes and strides
+  const int64_t addmm_30_sizes[] = {2, 192};
+  const int64_t addmm_30_strides[] = {192, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 18432, kFloat32, 2, addmm_30_sizes, addmm_30_strides, addmm_30.out()),
+        "allocate addmm_30");
   check(aoti_torch_cpu_addmm_out(
             addmm_30.get(), p_lstm_bias_hh_l1, view_66.get(), permute_33.get(), 1.0, 1.0),
         "node 'addmm_30' (aten.addmm.default)");
@@ -4062,10 +4461,14 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   const int64_t shape_67[] = {1, 2, 192};
   check(aoti_torch_cpu_reshape(addmm_30.get(), shape_67, 3, view_67.out()),
         "node 'view_67' (aten.view.default)");
-  // addmm_30 is free: its buffer is kept for addmm_31
+  addmm_30.reset();
   // node 'add_60' (aten.add.Tensor)
   TensorHandle add_60;
-  add_60 = std::move(add_58);  // add_58's buffer: same dtype, sizes and strides
+  const int64_t add_60_sizes[] = {1, 2, 192};
+  const int64_t add_60_strides[] = {384, 192, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 19968, kFloat32, 3, add_60_sizes, add_60_strides, add_60.out()),
+        "allocate add_60");
   // fuses slice_38, squeeze_41, add_60
   {
     const int64_t view_67_layout[] = {384, 192, 1};
@@ -4093,10 +4496,14 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     getitem_118.reset(rets_29[2]);
     getitem_119.reset(rets_29[3]);
   }
-  // add_60 is free: its buffer is kept for add_62
+  add_60.reset();
   // node 'add_61' (aten.add.Tensor)
   TensorHandle add_61;
-  add_61 = std::move(mul_53);  // mul_53's buffer: same dtype, sizes and strides
+  const int64_t add_61_sizes[] = {1, 2, 48};
+  const int64_t add_61_strides[] = {96, 48, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 23808, kFloat32, 3, add_61_sizes, add_61_strides, add_61.out()),
+        "allocate add_61");
   // fuses sigmoid_87, sigmoid_88, tanh_58, mul_87, mul_88, add_61
   {
     const int64_t getitem_117_layout[] = {384, 192, 1};
@@ -4117,13 +4524,17 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     k2_slice_squeeze_unsqueeze_sigmoid_sigmoid_tanh_mul(getitem_117_data, add_59_data_1,
         getitem_116_data, getitem_118_data, aotic::runtime::data<float>(add_61.get()));
   }
-  // add_59 is free: its buffer is kept for mul_89
+  add_59.reset();
   getitem_116.reset();
   getitem_117.reset();
   getitem_118.reset();
   // node 'mul_89' (aten.mul.Tensor)
   TensorHandle mul_89;
-  mul_89 = std::move(add_59);  // add_59's buffer: same dtype, sizes and strides
+  const int64_t mul_89_sizes[] = {1, 2, 48};
+  const int64_t mul_89_strides[] = {96, 48, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 23424, kFloat32, 3, mul_89_sizes, mul_89_strides, mul_89.out()),
+        "allocate mul_89");
   // fuses sigmoid_89, tanh_59, mul_89
   {
     const int64_t getitem_119_layout[] = {384, 192, 1};
@@ -4151,7 +4562,11 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
         "node 'permute_34' (aten.permute.default)");
   // node 'addmm_31' (aten.addmm.default)
   TensorHandle addmm_31;
-  addmm_31 = std::move(addmm_30);  // addmm_30's buffer: same dtype, sizes and strides
+  const int64_t addmm_31_sizes[] = {2, 192};
+  const int64_t addmm_31_strides[] = {192, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 18432, kFloat32, 2, addmm_31_sizes, addmm_31_strides, addmm_31.out()),
+        "allocate addmm_31");
   check(aoti_torch_cpu_addmm_out(
             addmm_31.get(), p_lstm_bias_hh_l1, view_68.get(), permute_34.get(), 1.0, 1.0),
         "node 'addmm_31' (aten.addmm.default)");
@@ -4164,10 +4579,14 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   const int64_t shape_69[] = {1, 2, 192};
   check(aoti_torch_cpu_reshape(addmm_31.get(), shape_69, 3, view_69.out()),
         "node 'view_69' (aten.view.default)");
-  // addmm_31 is free: its buffer is kept for addmm_32
+  addmm_31.reset();
   // node 'add_62' (aten.add.Tensor)
   TensorHandle add_62;
-  add_62 = std::move(add_60);  // add_60's buffer: same dtype, sizes and strides
+  const int64_t add_62_sizes[] = {1, 2, 192};
+  const int64_t add_62_strides[] = {384, 192, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 19968, kFloat32, 3, add_62_sizes, add_62_strides, add_62.out()),
+        "allocate add_62");
   // fuses slice_39, squeeze_42, add_62
   {
     const int64_t view_69_layout[] = {384, 192, 1};
@@ -4195,10 +4614,14 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     getitem_122.reset(rets_30[2]);
     getitem_123.reset(rets_30[3]);
   }
-  // add_62 is free: its buffer is kept for add_64
+  add_62.reset();
   // node 'add_63' (aten.add.Tensor)
   TensorHandle add_63;
-  add_63 = std::move(mul_50);  // mul_50's buffer: same dtype, sizes and strides
+  const int64_t add_63_sizes[] = {1, 2, 48};
+  const int64_t add_63_strides[] = {96, 48, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 24192, kFloat32, 3, add_63_sizes, add_63_strides, add_63.out()),
+        "allocate add_63");
   // fuses sigmoid_90, sigmoid_91, tanh_60, mul_90, mul_91, add_63
   {
     const int64_t getitem_121_layout[] = {384, 192, 1};
@@ -4219,13 +4642,17 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     k2_slice_squeeze_unsqueeze_sigmoid_sigmoid_tanh_mul(getitem_121_data, add_61_data_1,
         getitem_120_data, getitem_122_data, aotic::runtime::data<float>(add_63.get()));
   }
-  // add_61 is free: its buffer is kept for mul_92
+  add_61.reset();
   getitem_120.reset();
   getitem_121.reset();
   getitem_122.reset();
   // node 'mul_92' (aten.mul.Tensor)
   TensorHandle mul_92;
-  mul_92 = std::move(add_61);  // add_61's buffer: same dtype, sizes and strides
+  const int64_t mul_92_sizes[] = {1, 2, 48};
+  const int64_t mul_92_strides[] = {96, 48, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 23808, kFloat32, 3, mul_92_sizes, mul_92_strides, mul_92.out()),
+        "allocate mul_92");
   // fuses sigmoid_92, tanh_61, mul_92
   {
     const int64_t getitem_123_layout[] = {384, 192, 1};
@@ -4253,7 +4680,11 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
         "node 'permute_35' (aten.permute.default)");
   // node 'addmm_32' (aten.addmm.default)
   TensorHandle addmm_32;
-  addmm_32 = std::move(addmm_31);  // addmm_31's buffer: same dtype, sizes and strides
+  const int64_t addmm_32_sizes[] = {2, 192};
+  const int64_t addmm_32_strides[] = {192, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 18432, kFloat32, 2, addmm_32_sizes, addmm_32_strides, addmm_32.out()),
+        "allocate addmm_32");
   check(aoti_torch_cpu_addmm_out(
             addmm_32.get(), p_lstm_bias_hh_l1, view_70.get(), permute_35.get(), 1.0, 1.0),
         "node 'addmm_32' (aten.addmm.default)");
@@ -4266,10 +4697,14 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   const int64_t shape_71[] = {1, 2, 192};
   check(aoti_torch_cpu_reshape(addmm_32.get(), shape_71, 3, view_71.out()),
         "node 'view_71' (aten.view.default)");
-  // addmm_32 is free: its buffer is kept for addmm_33
+  addmm_32.reset();
   // node 'add_64' (aten.add.Tensor)
   TensorHandle add_64;
-  add_64 = std::move(add_62);  // add_62's buffer: same dtype, sizes and strides
+  const int64_t add_64_sizes[] = {1, 2, 192};
+  const int64_t add_64_strides[] = {384, 192, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 19968, kFloat32, 3, add_64_sizes, add_64_strides, add_64.out()),
+        "allocate add_64");
   // fuses slice_40, squeeze_43, add_64
   {
     const int64_t view_71_layout[] = {384, 192, 1};
@@ -4297,10 +4732,14 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     getitem_126.reset(rets_31[2]);
     getitem_127.reset(rets_31[3]);
   }
-  // add_64 is free: its buffer is kept for add_66
+  add_64.reset();
   // node 'add_65' (aten.add.Tensor)
   TensorHandle add_65;
-  add_65 = std::move(mul_47);  // mul_47's buffer: same dtype, sizes and strides
+  const int64_t add_65_sizes[] = {1, 2, 48};
+  const int64_t add_65_strides[] = {96, 48, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 24576, kFloat32, 3, add_65_sizes, add_65_strides, add_65.out()),
+        "allocate add_65");
   // fuses sigmoid_93, sigmoid_94, tanh_62, mul_93, mul_94, add_65
   {
     const int64_t getitem_125_layout[] = {384, 192, 1};
@@ -4321,13 +4760,17 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     k2_slice_squeeze_unsqueeze_sigmoid_sigmoid_tanh_mul(getitem_125_data, add_63_data_1,
         getitem_124_data, getitem_126_data, aotic::runtime::data<float>(add_65.get()));
   }
-  // add_63 is free: its buffer is kept for mul_95
+  add_63.reset();
   getitem_124.reset();
   getitem_125.reset();
   getitem_126.reset();
   // node 'mul_95' (aten.mul.Tensor)
   TensorHandle mul_95;
-  mul_95 = std::move(add_63);  // add_63's buffer: same dtype, sizes and strides
+  const int64_t mul_95_sizes[] = {1, 2, 48};
+  const int64_t mul_95_strides[] = {96, 48, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 24192, kFloat32, 3, mul_95_sizes, mul_95_strides, mul_95.out()),
+        "allocate mul_95");
   // fuses sigmoid_95, tanh_63, mul_95
   {
     const int64_t getitem_127_layout[] = {384, 192, 1};
@@ -4355,7 +4798,11 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
         "node 'permute_36' (aten.permute.default)");
   // node 'addmm_33' (aten.addmm.default)
   TensorHandle addmm_33;
-  addmm_33 = std::move(addmm_32);  // addmm_32's buffer: same dtype, sizes and strides
+  const int64_t addmm_33_sizes[] = {2, 192};
+  const int64_t addmm_33_strides[] = {192, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 18432, kFloat32, 2, addmm_33_sizes, addmm_33_strides, addmm_33.out()),
+        "allocate addmm_33");
   check(aoti_torch_cpu_addmm_out(
             addmm_33.get(), p_lstm_bias_hh_l1, view_72.get(), permute_36.get(), 1.0, 1.0),
         "node 'addmm_33' (aten.addmm.default)");
@@ -4368,10 +4815,14 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   const int64_t shape_73[] = {1, 2, 192};
   check(aoti_torch_cpu_reshape(addmm_33.get(), shape_73, 3, view_73.out()),
         "node 'view_73' (aten.view.default)");
-  // addmm_33 is free: its buffer is kept for addmm_34
+  addmm_33.reset();
   // node 'add_66' (aten.add.Tensor)
   TensorHandle add_66;
-  add_66 = std::move(add_64);  // add_64's buffer: same dtype, sizes and strides
+  const int64_t add_66_sizes[] = {1, 2, 192};
+  const int64_t add_66_strides[] = {384, 192, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 19968, kFloat32, 3, add_66_sizes, add_66_strides, add_66.out()),
+        "allocate add_66");
   // fuses slice_41, squeeze_44, add_66
   {
     const int64_t view_73_layout[] = {384, 192, 1};
@@ -4399,10 +4850,14 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     getitem_130.reset(rets_32[2]);
     getitem_131.reset(rets_32[3]);
   }
-  // add_66 is free: its buffer is kept for add_68
+  add_66.reset();
   // node 'add_67' (aten.add.Tensor)
   TensorHandle add_67;
-  add_67 = std::move(mul_44);  // mul_44's buffer: same dtype, sizes and strides
+  const int64_t add_67_sizes[] = {1, 2, 48};
+  const int64_t add_67_strides[] = {96, 48, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 24960, kFloat32, 3, add_67_sizes, add_67_strides, add_67.out()),
+        "allocate add_67");
   // fuses sigmoid_96, sigmoid_97, tanh_64, mul_96, mul_97, add_67
   {
     const int64_t getitem_129_layout[] = {384, 192, 1};
@@ -4423,13 +4878,17 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     k2_slice_squeeze_unsqueeze_sigmoid_sigmoid_tanh_mul(getitem_129_data, add_65_data_1,
         getitem_128_data, getitem_130_data, aotic::runtime::data<float>(add_67.get()));
   }
-  // add_65 is free: its buffer is kept for mul_98
+  add_65.reset();
   getitem_128.reset();
   getitem_129.reset();
   getitem_130.reset();
   // node 'mul_98' (aten.mul.Tensor)
   TensorHandle mul_98;
-  mul_98 = std::move(add_65);  // add_65's buffer: same dtype, sizes and strides
+  const int64_t mul_98_sizes[] = {1, 2, 48};
+  const int64_t mul_98_strides[] = {96, 48, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 24576, kFloat32, 3, mul_98_sizes, mul_98_strides, mul_98.out()),
+        "allocate mul_98");
   // fuses sigmoid_98, tanh_65, mul_98
   {
     const int64_t getitem_131_layout[] = {384, 192, 1};
@@ -4457,7 +4916,11 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
         "node 'permute_37' (aten.permute.default)");
   // node 'addmm_34' (aten.addmm.default)
   TensorHandle addmm_34;
-  addmm_34 = std::move(addmm_33);  // addmm_33's buffer: same dtype, sizes and strides
+  const int64_t addmm_34_sizes[] = {2, 192};
+  const int64_t addmm_34_strides[] = {192, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 18432, kFloat32, 2, addmm_34_sizes, addmm_34_strides, addmm_34.out()),
+        "allocate addmm_34");
   check(aoti_torch_cpu_addmm_out(
             addmm_34.get(), p_lstm_bias_hh_l1, view_74.get(), permute_37.get(), 1.0, 1.0),
         "node 'addmm_34' (aten.addmm.default)");
@@ -4470,10 +4933,14 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   const int64_t shape_75[] = {1, 2, 192};
   check(aoti_torch_cpu_reshape(addmm_34.get(), shape_75, 3, view_75.out()),
         "node 'view_75' (aten.view.default)");
-  // addmm_34 is free: its buffer is kept for addmm_35
+  addmm_34.reset();
   // node 'add_68' (aten.add.Tensor)
   TensorHandle add_68;
-  add_68 = std::move(add_66);  // add_66's buffer: same dtype, sizes and strides
+  const int64_t add_68_sizes[] = {1, 2, 192};
+  const int64_t add_68_strides[] = {384, 192, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 19968, kFloat32, 3, add_68_sizes, add_68_strides, add_68.out()),
+        "allocate add_68");
   // fuses slice_42, squeeze_45, add_68
   {
     const int64_t view_75_layout[] = {384, 192, 1};
@@ -4501,10 +4968,14 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     getitem_134.reset(rets_33[2]);
     getitem_135.reset(rets_33[3]);
   }
-  // add_68 is free: its buffer is kept for add_70
+  add_68.reset();
   // node 'add_69' (aten.add.Tensor)
   TensorHandle add_69;
-  add_69 = std::move(mul_41);  // mul_41's buffer: same dtype, sizes and strides
+  const int64_t add_69_sizes[] = {1, 2, 48};
+  const int64_t add_69_strides[] = {96, 48, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 25344, kFloat32, 3, add_69_sizes, add_69_strides, add_69.out()),
+        "allocate add_69");
   // fuses sigmoid_99, sigmoid_100, tanh_66, mul_99, mul_100, add_69
   {
     const int64_t getitem_133_layout[] = {384, 192, 1};
@@ -4525,13 +4996,17 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     k2_slice_squeeze_unsqueeze_sigmoid_sigmoid_tanh_mul(getitem_133_data, add_67_data_1,
         getitem_132_data, getitem_134_data, aotic::runtime::data<float>(add_69.get()));
   }
-  // add_67 is free: its buffer is kept for mul_101
+  add_67.reset();
   getitem_132.reset();
   getitem_133.reset();
   getitem_134.reset();
   // node 'mul_101' (aten.mul.Tensor)
   TensorHandle mul_101;
-  mul_101 = std::move(add_67);  // add_67's buffer: same dtype, sizes and strides
+  const int64_t mul_101_sizes[] = {1, 2, 48};
+  const int64_t mul_101_strides[] = {96, 48, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 24960, kFloat32, 3, mul_101_sizes, mul_101_strides, mul_101.out()),
+        "allocate mul_101");
   // fuses sigmoid_101, tanh_67, mul_101
   {
     const int64_t getitem_135_layout[] = {384, 192, 1};
@@ -4559,7 +5034,11 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
         "node 'permute_38' (aten.permute.default)");
   // node 'addmm_35' (aten.addmm.default)
   TensorHandle addmm_35;
-  addmm_35 = std::move(addmm_34);  // addmm_34's buffer: same dtype, sizes and strides
+  const int64_t addmm_35_sizes[] = {2, 192};
+  const int64_t addmm_35_strides[] = {192, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 18432, kFloat32, 2, addmm_35_sizes, addmm_35_strides, addmm_35.out()),
+        "allocate addmm_35");
   check(aoti_torch_cpu_addmm_out(
             addmm_35.get(), p_lstm_bias_hh_l1, view_76.get(), permute_38.get(), 1.0, 1.0),
         "node 'addmm_35' (aten.addmm.default)");
@@ -4572,10 +5051,14 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   const int64_t shape_77[] = {1, 2, 192};
   check(aoti_torch_cpu_reshape(addmm_35.get(), shape_77, 3, view_77.out()),
         "node 'view_77' (aten.view.default)");
-  // addmm_35 is free: its buffer is kept for addmm_36
+  addmm_35.reset();
   // node 'add_70' (aten.add.Tensor)
   TensorHandle add_70;
-  add_70 = std::move(add_68);  // add_68's buffer: same dtype, sizes and strides
+  const int64_t add_70_sizes[] = {1, 2, 192};
+  const int64_t add_70_strides[] = {384, 192, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 19968, kFloat32, 3, add_70_sizes, add_70_strides, add_70.out()),
+        "allocate add_70");
   // fuses slice_43, squeeze_46, add_70
   {
     const int64_t view_77_layout[] = {384, 192, 1};
@@ -4603,10 +5086,14 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     getitem_138.reset(rets_34[2]);
     getitem_139.reset(rets_34[3]);
   }
-  // add_70 is free: its buffer is kept for add_72
+  add_70.reset();
   // node 'add_71' (aten.add.Tensor)
   TensorHandle add_71;
-  add_71 = std::move(mul_38);  // mul_38's buffer: same dtype, sizes and strides
+  const int64_t add_71_sizes[] = {1, 2, 48};
+  const int64_t add_71_strides[] = {96, 48, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 25728, kFloat32, 3, add_71_sizes, add_71_strides, add_71.out()),
+        "allocate add_71");
   // fuses sigmoid_102, sigmoid_103, tanh_68, mul_102, mul_103, add_71
   {
     const int64_t getitem_137_layout[] = {384, 192, 1};
@@ -4627,13 +5114,17 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     k2_slice_squeeze_unsqueeze_sigmoid_sigmoid_tanh_mul(getitem_137_data, add_69_data_1,
         getitem_136_data, getitem_138_data, aotic::runtime::data<float>(add_71.get()));
   }
-  // add_69 is free: its buffer is kept for mul_104
+  add_69.reset();
   getitem_136.reset();
   getitem_137.reset();
   getitem_138.reset();
   // node 'mul_104' (aten.mul.Tensor)
   TensorHandle mul_104;
-  mul_104 = std::move(add_69);  // add_69's buffer: same dtype, sizes and strides
+  const int64_t mul_104_sizes[] = {1, 2, 48};
+  const int64_t mul_104_strides[] = {96, 48, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 25344, kFloat32, 3, mul_104_sizes, mul_104_strides, mul_104.out()),
+        "allocate mul_104");
   // fuses sigmoid_104, tanh_69, mul_104
   {
     const int64_t getitem_139_layout[] = {384, 192, 1};
@@ -4661,7 +5152,11 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
         "node 'permute_39' (aten.permute.default)");
   // node 'addmm_36' (aten.addmm.default)
   TensorHandle addmm_36;
-  addmm_36 = std::move(addmm_35);  // addmm_35's buffer: same dtype, sizes and strides
+  const int64_t addmm_36_sizes[] = {2, 192};
+  const int64_t addmm_36_strides[] = {192, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 18432, kFloat32, 2, addmm_36_sizes, addmm_36_strides, addmm_36.out()),
+        "allocate addmm_36");
   check(aoti_torch_cpu_addmm_out(
             addmm_36.get(), p_lstm_bias_hh_l1, view_78.get(), permute_39.get(), 1.0, 1.0),
         "node 'addmm_36' (aten.addmm.default)");
@@ -4674,10 +5169,14 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   const int64_t shape_79[] = {1, 2, 192};
   check(aoti_torch_cpu_reshape(addmm_36.get(), shape_79, 3, view_79.out()),
         "node 'view_79' (aten.view.default)");
-  // addmm_36 is free: its buffer is kept for addmm_38
+  addmm_36.reset();
   // node 'add_72' (aten.add.Tensor)
   TensorHandle add_72;
-  add_72 = std::move(add_70);  // add_70's buffer: same dtype, sizes and strides
+  const int64_t add_72_sizes[] = {1, 2, 192};
+  const int64_t add_72_strides[] = {384, 192, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 19968, kFloat32, 3, add_72_sizes, add_72_strides, add_72.out()),
+        "allocate add_72");
   // fuses slice_44, squeeze_47, add_72
   {
     const int64_t view_79_layout[] = {384, 192, 1};
@@ -4706,10 +5205,14 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     getitem_142.reset(rets_35[2]);
     getitem_143.reset(rets_35[3]);
   }
-  // add_72 is free: its buffer is kept for add_74
+  add_72.reset();
   // node 'mul_107' (aten.mul.Tensor)
   TensorHandle mul_107;
-  mul_107 = std::move(add_47);  // add_47's buffer: same dtype, sizes and strides
+  const int64_t mul_107_sizes[] = {1, 2, 48};
+  const int64_t mul_107_strides[] = {96, 48, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 0, kFloat32, 3, mul_107_sizes, mul_107_strides, mul_107.out()),
+        "allocate mul_107");
   // fuses sigmoid_105, sigmoid_106, tanh_70, sigmoid_107, mul_105, mul_106, add_73, tanh_71, mul_107
   {
     const int64_t getitem_143_layout[] = {384, 192, 1};
@@ -4734,7 +5237,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     k15_sigmoid_sigmoid_tanh_sigmoid_mul_mul_add_tanh_mul(getitem_143_data, getitem_141_data,
         add_71_data_1, getitem_140_data, getitem_142_data, aotic::runtime::data<float>(mul_107.get()));
   }
-  // add_71 is free: its buffer is kept for mul_143
+  add_71.reset();
   getitem_140.reset();
   getitem_141.reset();
   getitem_142.reset();
@@ -4745,18 +5248,18 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
       mul_86.get(), mul_89.get(), mul_92.get(), mul_95.get(), mul_98.get(), mul_101.get(), mul_104.get(),
       mul_107.get()};
   check(aoti_torch_cpu_cat(tensors_3, 12, 0, cat_3.out()), "node 'cat_3' (aten.cat.default)");
-  // mul_74 is free: its buffer is kept for add_95
-  // mul_77 is free: its buffer is kept for add_93
-  // mul_80 is free: its buffer is kept for add_91
-  // mul_83 is free: its buffer is kept for add_89
-  // mul_86 is free: its buffer is kept for add_87
-  // mul_89 is free: its buffer is kept for add_85
-  // mul_92 is free: its buffer is kept for add_83
-  // mul_95 is free: its buffer is kept for add_81
-  // mul_98 is free: its buffer is kept for add_79
-  // mul_101 is free: its buffer is kept for add_77
-  // mul_104 is free: its buffer is kept for mul_110
-  // mul_107 is free: its buffer is kept for add_75
+  mul_74.reset();
+  mul_77.reset();
+  mul_80.reset();
+  mul_83.reset();
+  mul_86.reset();
+  mul_89.reset();
+  mul_92.reset();
+  mul_95.reset();
+  mul_98.reset();
+  mul_101.reset();
+  mul_104.reset();
+  mul_107.reset();
   // node 'unsqueeze_6' (aten.unsqueeze.default)
   // may share squeeze_3's storage (a view)
   TensorHandle unsqueeze_6;
@@ -4779,7 +5282,11 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
         "node 'permute_40' (aten.permute.default)");
   // node 'addmm_37' (aten.addmm.default)
   TensorHandle addmm_37;
-  addmm_37 = std::move(addmm_24);  // addmm_24's buffer: same dtype, sizes and strides
+  const int64_t addmm_37_sizes[] = {24, 192};
+  const int64_t addmm_37_strides[] = {192, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 0, kFloat32, 2, addmm_37_sizes, addmm_37_strides, addmm_37.out()),
+        "allocate addmm_37");
   check(aoti_torch_cpu_addmm_out(
             addmm_37.get(), p_lstm_bias_ih_l1_reverse, view_80.get(), permute_40.get(), 1.0, 1.0),
         "node 'addmm_37' (aten.addmm.default)");
@@ -4814,7 +5321,11 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
         "node 'permute_41' (aten.permute.default)");
   // node 'addmm_38' (aten.addmm.default)
   TensorHandle addmm_38;
-  addmm_38 = std::move(addmm_36);  // addmm_36's buffer: same dtype, sizes and strides
+  const int64_t addmm_38_sizes[] = {2, 192};
+  const int64_t addmm_38_strides[] = {192, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 0, kFloat32, 2, addmm_38_sizes, addmm_38_strides, addmm_38.out()),
+        "allocate addmm_38");
   check(aoti_torch_cpu_addmm_out(
             addmm_38.get(), p_lstm_bias_hh_l1_reverse, view_82.get(), permute_41.get(), 1.0, 1.0),
         "node 'addmm_38' (aten.addmm.default)");
@@ -4827,10 +5338,14 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   const int64_t shape_83[] = {1, 2, 192};
   check(aoti_torch_cpu_reshape(addmm_38.get(), shape_83, 3, view_83.out()),
         "node 'view_83' (aten.view.default)");
-  // addmm_38 is free: its buffer is kept for addmm_39
+  addmm_38.reset();
   // node 'add_74' (aten.add.Tensor)
   TensorHandle add_74;
-  add_74 = std::move(add_72);  // add_72's buffer: same dtype, sizes and strides
+  const int64_t add_74_sizes[] = {1, 2, 192};
+  const int64_t add_74_strides[] = {384, 192, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 1536, kFloat32, 3, add_74_sizes, add_74_strides, add_74.out()),
+        "allocate add_74");
   // fuses slice_45, squeeze_50, add_74
   {
     const int64_t view_83_layout[] = {384, 192, 1};
@@ -4858,10 +5373,14 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     getitem_146.reset(rets_36[2]);
     getitem_147.reset(rets_36[3]);
   }
-  // add_74 is free: its buffer is kept for add_76
+  add_74.reset();
   // node 'add_75' (aten.add.Tensor)
   TensorHandle add_75;
-  add_75 = std::move(mul_107);  // mul_107's buffer: same dtype, sizes and strides
+  const int64_t add_75_sizes[] = {1, 2, 48};
+  const int64_t add_75_strides[] = {96, 48, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 3072, kFloat32, 3, add_75_sizes, add_75_strides, add_75.out()),
+        "allocate add_75");
   // fuses slice_8, squeeze_7, unsqueeze_7, sigmoid_108, sigmoid_109, tanh_72, mul_108, mul_109, add_75
   {
     const int64_t getitem_145_layout[] = {384, 192, 1};
@@ -4888,7 +5407,11 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   getitem_146.reset();
   // node 'mul_110' (aten.mul.Tensor)
   TensorHandle mul_110;
-  mul_110 = std::move(mul_104);  // mul_104's buffer: same dtype, sizes and strides
+  const int64_t mul_110_sizes[] = {1, 2, 48};
+  const int64_t mul_110_strides[] = {96, 48, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 3456, kFloat32, 3, mul_110_sizes, mul_110_strides, mul_110.out()),
+        "allocate mul_110");
   // fuses sigmoid_110, tanh_73, mul_110
   {
     const int64_t getitem_147_layout[] = {384, 192, 1};
@@ -4916,7 +5439,11 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
         "node 'permute_42' (aten.permute.default)");
   // node 'addmm_39' (aten.addmm.default)
   TensorHandle addmm_39;
-  addmm_39 = std::move(addmm_38);  // addmm_38's buffer: same dtype, sizes and strides
+  const int64_t addmm_39_sizes[] = {2, 192};
+  const int64_t addmm_39_strides[] = {192, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 0, kFloat32, 2, addmm_39_sizes, addmm_39_strides, addmm_39.out()),
+        "allocate addmm_39");
   check(aoti_torch_cpu_addmm_out(
             addmm_39.get(), p_lstm_bias_hh_l1_reverse, view_84.get(), permute_42.get(), 1.0, 1.0),
         "node 'addmm_39' (aten.addmm.default)");
@@ -4929,10 +5456,14 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   const int64_t shape_85[] = {1, 2, 192};
   check(aoti_torch_cpu_reshape(addmm_39.get(), shape_85, 3, view_85.out()),
         "node 'view_85' (aten.view.default)");
-  // addmm_39 is free: its buffer is kept for addmm_40
+  addmm_39.reset();
   // node 'add_76' (aten.add.Tensor)
   TensorHandle add_76;
-  add_76 = std::move(add_74);  // add_74's buffer: same dtype, sizes and strides
+  const int64_t add_76_sizes[] = {1, 2, 192};
+  const int64_t add_76_strides[] = {384, 192, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 1536, kFloat32, 3, add_76_sizes, add_76_strides, add_76.out()),
+        "allocate add_76");
   // fuses slice_46, squeeze_51, add_76
   {
     const int64_t view_85_layout[] = {384, 192, 1};
@@ -4960,10 +5491,14 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     getitem_150.reset(rets_37[2]);
     getitem_151.reset(rets_37[3]);
   }
-  // add_76 is free: its buffer is kept for add_78
+  add_76.reset();
   // node 'add_77' (aten.add.Tensor)
   TensorHandle add_77;
-  add_77 = std::move(mul_101);  // mul_101's buffer: same dtype, sizes and strides
+  const int64_t add_77_sizes[] = {1, 2, 48};
+  const int64_t add_77_strides[] = {96, 48, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 3840, kFloat32, 3, add_77_sizes, add_77_strides, add_77.out()),
+        "allocate add_77");
   // fuses sigmoid_111, sigmoid_112, tanh_74, mul_111, mul_112, add_77
   {
     const int64_t getitem_149_layout[] = {384, 192, 1};
@@ -4984,13 +5519,17 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     k2_slice_squeeze_unsqueeze_sigmoid_sigmoid_tanh_mul(getitem_149_data, add_75_data_1,
         getitem_148_data, getitem_150_data, aotic::runtime::data<float>(add_77.get()));
   }
-  // add_75 is free: its buffer is kept for mul_113
+  add_75.reset();
   getitem_148.reset();
   getitem_149.reset();
   getitem_150.reset();
   // node 'mul_113' (aten.mul.Tensor)
   TensorHandle mul_113;
-  mul_113 = std::move(add_75);  // add_75's buffer: same dtype, sizes and strides
+  const int64_t mul_113_sizes[] = {1, 2, 48};
+  const int64_t mul_113_strides[] = {96, 48, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 3072, kFloat32, 3, mul_113_sizes, mul_113_strides, mul_113.out()),
+        "allocate mul_113");
   // fuses sigmoid_113, tanh_75, mul_113
   {
     const int64_t getitem_151_layout[] = {384, 192, 1};
@@ -5018,7 +5557,11 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
         "node 'permute_43' (aten.permute.default)");
   // node 'addmm_40' (aten.addmm.default)
   TensorHandle addmm_40;
-  addmm_40 = std::move(addmm_39);  // addmm_39's buffer: same dtype, sizes and strides
+  const int64_t addmm_40_sizes[] = {2, 192};
+  const int64_t addmm_40_strides[] = {192, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 0, kFloat32, 2, addmm_40_sizes, addmm_40_strides, addmm_40.out()),
+        "allocate addmm_40");
   check(aoti_torch_cpu_addmm_out(
             addmm_40.get(), p_lstm_bias_hh_l1_reverse, view_86.get(), permute_43.get(), 1.0, 1.0),
         "node 'addmm_40' (aten.addmm.default)");
@@ -5031,10 +5574,14 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   const int64_t shape_87[] = {1, 2, 192};
   check(aoti_torch_cpu_reshape(addmm_40.get(), shape_87, 3, view_87.out()),
         "node 'view_87' (aten.view.default)");
-  // addmm_40 is free: its buffer is kept for addmm_41
+  addmm_40.reset();
   // node 'add_78' (aten.add.Tensor)
   TensorHandle add_78;
-  add_78 = std::move(add_76);  // add_76's buffer: same dtype, sizes and strides
+  const int64_t add_78_sizes[] = {1, 2, 192};
+  const int64_t add_78_strides[] = {384, 192, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 1536, kFloat32, 3, add_78_sizes, add_78_strides, add_78.out()),
+        "allocate add_78");
   // fuses slice_47, squeeze_52, add_78
   {
     const int64_t view_87_layout[] = {384, 192, 1};
@@ -5062,10 +5609,14 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     getitem_154.reset(rets_38[2]);
     getitem_155.reset(rets_38[3]);
   }
-  // add_78 is free: its buffer is kept for add_80
+  add_78.reset();
   // node 'add_79' (aten.add.Tensor)
   TensorHandle add_79;
-  add_79 = std::move(mul_98);  // mul_98's buffer: same dtype, sizes and strides
+  const int64_t add_79_sizes[] = {1, 2, 48};
+  const int64_t add_79_strides[] = {96, 48, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 4224, kFloat32, 3, add_79_sizes, add_79_strides, add_79.out()),
+        "allocate add_79");
   // fuses sigmoid_114, sigmoid_115, tanh_76, mul_114, mul_115, add_79
   {
     const int64_t getitem_153_layout[] = {384, 192, 1};
@@ -5086,13 +5637,17 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     k2_slice_squeeze_unsqueeze_sigmoid_sigmoid_tanh_mul(getitem_153_data, add_77_data_1,
         getitem_152_data, getitem_154_data, aotic::runtime::data<float>(add_79.get()));
   }
-  // add_77 is free: its buffer is kept for mul_116
+  add_77.reset();
   getitem_152.reset();
   getitem_153.reset();
   getitem_154.reset();
   // node 'mul_116' (aten.mul.Tensor)
   TensorHandle mul_116;
-  mul_116 = std::move(add_77);  // add_77's buffer: same dtype, sizes and strides
+  const int64_t mul_116_sizes[] = {1, 2, 48};
+  const int64_t mul_116_strides[] = {96, 48, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 3840, kFloat32, 3, mul_116_sizes, mul_116_strides, mul_116.out()),
+        "allocate mul_116");
   // fuses sigmoid_116, tanh_77, mul_116
   {
     const int64_t getitem_155_layout[] = {384, 192, 1};
@@ -5120,7 +5675,11 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
         "node 'permute_44' (aten.permute.default)");
   // node 'addmm_41' (aten.addmm.default)
   TensorHandle addmm_41;
-  addmm_41 = std::move(addmm_40);  // addmm_40's buffer: same dtype, sizes and strides
+  const int64_t addmm_41_sizes[] = {2, 192};
+  const int64_t addmm_41_strides[] = {192, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 0, kFloat32, 2, addmm_41_sizes, addmm_41_strides, addmm_41.out()),
+        "allocate addmm_41");
   check(aoti_torch_cpu_addmm_out(
             addmm_41.get(), p_lstm_bias_hh_l1_reverse, view_88.get(), permute_44.get(), 1.0, 1.0),
         "node 'addmm_41' (aten.addmm.default)");
@@ -5133,10 +5692,14 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   const int64_t shape_89[] = {1, 2, 192};
   check(aoti_torch_cpu_reshape(addmm_41.get(), shape_89, 3, view_89.out()),
         "node 'view_89' (aten.view.default)");
-  // addmm_41 is free: its buffer is kept for addmm_42
+  addmm_41.reset();
   // node 'add_80' (aten.add.Tensor)
   TensorHandle add_80;
-  add_80 = std::move(add_78);  // add_78's buffer: same dtype, sizes and strides
+  const int64_t add_80_sizes[] = {1, 2, 192};
+  const int64_t add_80_strides[] = {384, 192, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 1536, kFloat32, 3, add_80_sizes, add_80_strides, add_80.out()),
+        "allocate add_80");
   // fuses slice_48, squeeze_53, add_80
   {
     const int64_t view_89_layout[] = {384, 192, 1};
@@ -5164,10 +5727,14 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     getitem_158.reset(rets_39[2]);
     getitem_159.reset(rets_39[3]);
   }
-  // add_80 is free: its buffer is kept for add_82
+  add_80.reset();
   // node 'add_81' (aten.add.Tensor)
   TensorHandle add_81;
-  add_81 = std::move(mul_95);  // mul_95's buffer: same dtype, sizes and strides
+  const int64_t add_81_sizes[] = {1, 2, 48};
+  const int64_t add_81_strides[] = {96, 48, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 4608, kFloat32, 3, add_81_sizes, add_81_strides, add_81.out()),
+        "allocate add_81");
   // fuses sigmoid_117, sigmoid_118, tanh_78, mul_117, mul_118, add_81
   {
     const int64_t getitem_157_layout[] = {384, 192, 1};
@@ -5188,13 +5755,17 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     k2_slice_squeeze_unsqueeze_sigmoid_sigmoid_tanh_mul(getitem_157_data, add_79_data_1,
         getitem_156_data, getitem_158_data, aotic::runtime::data<float>(add_81.get()));
   }
-  // add_79 is free: its buffer is kept for mul_119
+  add_79.reset();
   getitem_156.reset();
   getitem_157.reset();
   getitem_158.reset();
   // node 'mul_119' (aten.mul.Tensor)
   TensorHandle mul_119;
-  mul_119 = std::move(add_79);  // add_79's buffer: same dtype, sizes and strides
+  const int64_t mul_119_sizes[] = {1, 2, 48};
+  const int64_t mul_119_strides[] = {96, 48, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 4224, kFloat32, 3, mul_119_sizes, mul_119_strides, mul_119.out()),
+        "allocate mul_119");
   // fuses sigmoid_119, tanh_79, mul_119
   {
     const int64_t getitem_159_layout[] = {384, 192, 1};
@@ -5222,7 +5793,11 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
         "node 'permute_45' (aten.permute.default)");
   // node 'addmm_42' (aten.addmm.default)
   TensorHandle addmm_42;
-  addmm_42 = std::move(addmm_41);  // addmm_41's buffer: same dtype, sizes and strides
+  const int64_t addmm_42_sizes[] = {2, 192};
+  const int64_t addmm_42_strides[] = {192, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 0, kFloat32, 2, addmm_42_sizes, addmm_42_strides, addmm_42.out()),
+        "allocate addmm_42");
   check(aoti_torch_cpu_addmm_out(
             addmm_42.get(), p_lstm_bias_hh_l1_reverse, view_90.get(), permute_45.get(), 1.0, 1.0),
         "node 'addmm_42' (aten.addmm.default)");
@@ -5235,10 +5810,14 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   const int64_t shape_91[] = {1, 2, 192};
   check(aoti_torch_cpu_reshape(addmm_42.get(), shape_91, 3, view_91.out()),
         "node 'view_91' (aten.view.default)");
-  // addmm_42 is free: its buffer is kept for addmm_43
+  addmm_42.reset();
   // node 'add_82' (aten.add.Tensor)
   TensorHandle add_82;
-  add_82 = std::move(add_80);  // add_80's buffer: same dtype, sizes and strides
+  const int64_t add_82_sizes[] = {1, 2, 192};
+  const int64_t add_82_strides[] = {384, 192, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 1536, kFloat32, 3, add_82_sizes, add_82_strides, add_82.out()),
+        "allocate add_82");
   // fuses slice_49, squeeze_54, add_82
   {
     const int64_t view_91_layout[] = {384, 192, 1};
@@ -5266,10 +5845,14 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     getitem_162.reset(rets_40[2]);
     getitem_163.reset(rets_40[3]);
   }
-  // add_82 is free: its buffer is kept for add_84
+  add_82.reset();
   // node 'add_83' (aten.add.Tensor)
   TensorHandle add_83;
-  add_83 = std::move(mul_92);  // mul_92's buffer: same dtype, sizes and strides
+  const int64_t add_83_sizes[] = {1, 2, 48};
+  const int64_t add_83_strides[] = {96, 48, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 4992, kFloat32, 3, add_83_sizes, add_83_strides, add_83.out()),
+        "allocate add_83");
   // fuses sigmoid_120, sigmoid_121, tanh_80, mul_120, mul_121, add_83
   {
     const int64_t getitem_161_layout[] = {384, 192, 1};
@@ -5290,13 +5873,17 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     k2_slice_squeeze_unsqueeze_sigmoid_sigmoid_tanh_mul(getitem_161_data, add_81_data_1,
         getitem_160_data, getitem_162_data, aotic::runtime::data<float>(add_83.get()));
   }
-  // add_81 is free: its buffer is kept for mul_122
+  add_81.reset();
   getitem_160.reset();
   getitem_161.reset();
   getitem_162.reset();
   // node 'mul_122' (aten.mul.Tensor)
   TensorHandle mul_122;
-  mul_122 = std::move(add_81);  // add_81's buffer: same dtype, sizes and strides
+  const int64_t mul_122_sizes[] = {1, 2, 48};
+  const int64_t mul_122_strides[] = {96, 48, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 4608, kFloat32, 3, mul_122_sizes, mul_122_strides, mul_122.out()),
+        "allocate mul_122");
   // fuses sigmoid_122, tanh_81, mul_122
   {
     const int64_t getitem_163_layout[] = {384, 192, 1};
@@ -5324,7 +5911,11 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
         "node 'permute_46' (aten.permute.default)");
   // node 'addmm_43' (aten.addmm.default)
   TensorHandle addmm_43;
-  addmm_43 = std::move(addmm_42);  // addmm_42's buffer: same dtype, sizes and strides
+  const int64_t addmm_43_sizes[] = {2, 192};
+  const int64_t addmm_43_strides[] = {192, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 0, kFloat32, 2, addmm_43_sizes, addmm_43_strides, addmm_43.out()),
+        "allocate addmm_43");
   check(aoti_torch_cpu_addmm_out(
             addmm_43.get(), p_lstm_bias_hh_l1_reverse, view_92.get(), permute_46.get(), 1.0, 1.0),
         "node 'addmm_43' (aten.addmm.default)");
@@ -5337,10 +5928,14 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   const int64_t shape_93[] = {1, 2, 192};
   check(aoti_torch_cpu_reshape(addmm_43.get(), shape_93, 3, view_93.out()),
         "node 'view_93' (aten.view.default)");
-  // addmm_43 is free: its buffer is kept for addmm_44
+  addmm_43.reset();
   // node 'add_84' (aten.add.Tensor)
   TensorHandle add_84;
-  add_84 = std::move(add_82);  // add_82's buffer: same dtype, sizes and strides
+  const int64_t add_84_sizes[] = {1, 2, 192};
+  const int64_t add_84_strides[] = {384, 192, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 1536, kFloat32, 3, add_84_sizes, add_84_strides, add_84.out()),
+        "allocate add_84");
   // fuses slice_50, squeeze_55, add_84
   {
     const int64_t view_93_layout[] = {384, 192, 1};
@@ -5368,10 +5963,14 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     getitem_166.reset(rets_41[2]);
     getitem_167.reset(rets_41[3]);
   }
-  // add_84 is free: its buffer is kept for add_86
+  add_84.reset();
   // node 'add_85' (aten.add.Tensor)
   TensorHandle add_85;
-  add_85 = std::move(mul_89);  // mul_89's buffer: same dtype, sizes and strides
+  const int64_t add_85_sizes[] = {1, 2, 48};
+  const int64_t add_85_strides[] = {96, 48, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 5376, kFloat32, 3, add_85_sizes, add_85_strides, add_85.out()),
+        "allocate add_85");
   // fuses sigmoid_123, sigmoid_124, tanh_82, mul_123, mul_124, add_85
   {
     const int64_t getitem_165_layout[] = {384, 192, 1};
@@ -5392,13 +5991,17 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     k2_slice_squeeze_unsqueeze_sigmoid_sigmoid_tanh_mul(getitem_165_data, add_83_data_1,
         getitem_164_data, getitem_166_data, aotic::runtime::data<float>(add_85.get()));
   }
-  // add_83 is free: its buffer is kept for mul_125
+  add_83.reset();
   getitem_164.reset();
   getitem_165.reset();
   getitem_166.reset();
   // node 'mul_125' (aten.mul.Tensor)
   TensorHandle mul_125;
-  mul_125 = std::move(add_83);  // add_83's buffer: same dtype, sizes and strides
+  const int64_t mul_125_sizes[] = {1, 2, 48};
+  const int64_t mul_125_strides[] = {96, 48, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 4992, kFloat32, 3, mul_125_sizes, mul_125_strides, mul_125.out()),
+        "allocate mul_125");
   // fuses sigmoid_125, tanh_83, mul_125
   {
     const int64_t getitem_167_layout[] = {384, 192, 1};
@@ -5426,7 +6029,11 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
         "node 'permute_47' (aten.permute.default)");
   // node 'addmm_44' (aten.addmm.default)
   TensorHandle addmm_44;
-  addmm_44 = std::move(addmm_43);  // addmm_43's buffer: same dtype, sizes and strides
+  const int64_t addmm_44_sizes[] = {2, 192};
+  const int64_t addmm_44_strides[] = {192, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 0, kFloat32, 2, addmm_44_sizes, addmm_44_strides, addmm_44.out()),
+        "allocate addmm_44");
   check(aoti_torch_cpu_addmm_out(
             addmm_44.get(), p_lstm_bias_hh_l1_reverse, view_94.get(), permute_47.get(), 1.0, 1.0),
         "node 'addmm_44' (aten.addmm.default)");
@@ -5439,10 +6046,14 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   const int64_t shape_95[] = {1, 2, 192};
   check(aoti_torch_cpu_reshape(addmm_44.get(), shape_95, 3, view_95.out()),
         "node 'view_95' (aten.view.default)");
-  // addmm_44 is free: its buffer is kept for addmm_45
+  addmm_44.reset();
   // node 'add_86' (aten.add.Tensor)
   TensorHandle add_86;
-  add_86 = std::move(add_84);  // add_84's buffer: same dtype, sizes and strides
+  const int64_t add_86_sizes[] = {1, 2, 192};
+  const int64_t add_86_strides[] = {384, 192, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 1536, kFloat32, 3, add_86_sizes, add_86_strides, add_86.out()),
+        "allocate add_86");
   // fuses slice_51, squeeze_56, add_86
   {
     const int64_t view_95_layout[] = {384, 192, 1};
@@ -5470,10 +6081,14 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     getitem_170.reset(rets_42[2]);
     getitem_171.reset(rets_42[3]);
   }
-  // add_86 is free: its buffer is kept for add_88
+  add_86.reset();
   // node 'add_87' (aten.add.Tensor)
   TensorHandle add_87;
-  add_87 = std::move(mul_86);  // mul_86's buffer: same dtype, sizes and strides
+  const int64_t add_87_sizes[] = {1, 2, 48};
+  const int64_t add_87_strides[] = {96, 48, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 5760, kFloat32, 3, add_87_sizes, add_87_strides, add_87.out()),
+        "allocate add_87");
   // fuses sigmoid_126, sigmoid_127, tanh_84, mul_126, mul_127, add_87
   {
     const int64_t getitem_169_layout[] = {384, 192, 1};
@@ -5494,13 +6109,17 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     k2_slice_squeeze_unsqueeze_sigmoid_sigmoid_tanh_mul(getitem_169_data, add_85_data_1,
         getitem_168_data, getitem_170_data, aotic::runtime::data<float>(add_87.get()));
   }
-  // add_85 is free: its buffer is kept for mul_128
+  add_85.reset();
   getitem_168.reset();
   getitem_169.reset();
   getitem_170.reset();
   // node 'mul_128' (aten.mul.Tensor)
   TensorHandle mul_128;
-  mul_128 = std::move(add_85);  // add_85's buffer: same dtype, sizes and strides
+  const int64_t mul_128_sizes[] = {1, 2, 48};
+  const int64_t mul_128_strides[] = {96, 48, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 5376, kFloat32, 3, mul_128_sizes, mul_128_strides, mul_128.out()),
+        "allocate mul_128");
   // fuses sigmoid_128, tanh_85, mul_128
   {
     const int64_t getitem_171_layout[] = {384, 192, 1};
@@ -5528,7 +6147,11 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
         "node 'permute_48' (aten.permute.default)");
   // node 'addmm_45' (aten.addmm.default)
   TensorHandle addmm_45;
-  addmm_45 = std::move(addmm_44);  // addmm_44's buffer: same dtype, sizes and strides
+  const int64_t addmm_45_sizes[] = {2, 192};
+  const int64_t addmm_45_strides[] = {192, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 0, kFloat32, 2, addmm_45_sizes, addmm_45_strides, addmm_45.out()),
+        "allocate addmm_45");
   check(aoti_torch_cpu_addmm_out(
             addmm_45.get(), p_lstm_bias_hh_l1_reverse, view_96.get(), permute_48.get(), 1.0, 1.0),
         "node 'addmm_45' (aten.addmm.default)");
@@ -5541,10 +6164,14 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   const int64_t shape_97[] = {1, 2, 192};
   check(aoti_torch_cpu_reshape(addmm_45.get(), shape_97, 3, view_97.out()),
         "node 'view_97' (aten.view.default)");
-  // addmm_45 is free: its buffer is kept for addmm_46
+  addmm_45.reset();
   // node 'add_88' (aten.add.Tensor)
   TensorHandle add_88;
-  add_88 = std::move(add_86);  // add_86's buffer: same dtype, sizes and strides
+  const int64_t add_88_sizes[] = {1, 2, 192};
+  const int64_t add_88_strides[] = {384, 192, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 1536, kFloat32, 3, add_88_sizes, add_88_strides, add_88.out()),
+        "allocate add_88");
   // fuses slice_52, squeeze_57, add_88
   {
     const int64_t view_97_layout[] = {384, 192, 1};
@@ -5572,10 +6199,14 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     getitem_174.reset(rets_43[2]);
     getitem_175.reset(rets_43[3]);
   }
-  // add_88 is free: its buffer is kept for add_90
+  add_88.reset();
   // node 'add_89' (aten.add.Tensor)
   TensorHandle add_89;
-  add_89 = std::move(mul_83);  // mul_83's buffer: same dtype, sizes and strides
+  const int64_t add_89_sizes[] = {1, 2, 48};
+  const int64_t add_89_strides[] = {96, 48, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 6144, kFloat32, 3, add_89_sizes, add_89_strides, add_89.out()),
+        "allocate add_89");
   // fuses sigmoid_129, sigmoid_130, tanh_86, mul_129, mul_130, add_89
   {
     const int64_t getitem_173_layout[] = {384, 192, 1};
@@ -5596,13 +6227,17 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     k2_slice_squeeze_unsqueeze_sigmoid_sigmoid_tanh_mul(getitem_173_data, add_87_data_1,
         getitem_172_data, getitem_174_data, aotic::runtime::data<float>(add_89.get()));
   }
-  // add_87 is free: its buffer is kept for mul_131
+  add_87.reset();
   getitem_172.reset();
   getitem_173.reset();
   getitem_174.reset();
   // node 'mul_131' (aten.mul.Tensor)
   TensorHandle mul_131;
-  mul_131 = std::move(add_87);  // add_87's buffer: same dtype, sizes and strides
+  const int64_t mul_131_sizes[] = {1, 2, 48};
+  const int64_t mul_131_strides[] = {96, 48, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 5760, kFloat32, 3, mul_131_sizes, mul_131_strides, mul_131.out()),
+        "allocate mul_131");
   // fuses sigmoid_131, tanh_87, mul_131
   {
     const int64_t getitem_175_layout[] = {384, 192, 1};
@@ -5630,7 +6265,11 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
         "node 'permute_49' (aten.permute.default)");
   // node 'addmm_46' (aten.addmm.default)
   TensorHandle addmm_46;
-  addmm_46 = std::move(addmm_45);  // addmm_45's buffer: same dtype, sizes and strides
+  const int64_t addmm_46_sizes[] = {2, 192};
+  const int64_t addmm_46_strides[] = {192, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 0, kFloat32, 2, addmm_46_sizes, addmm_46_strides, addmm_46.out()),
+        "allocate addmm_46");
   check(aoti_torch_cpu_addmm_out(
             addmm_46.get(), p_lstm_bias_hh_l1_reverse, view_98.get(), permute_49.get(), 1.0, 1.0),
         "node 'addmm_46' (aten.addmm.default)");
@@ -5643,10 +6282,14 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   const int64_t shape_99[] = {1, 2, 192};
   check(aoti_torch_cpu_reshape(addmm_46.get(), shape_99, 3, view_99.out()),
         "node 'view_99' (aten.view.default)");
-  // addmm_46 is free: its buffer is kept for addmm_47
+  addmm_46.reset();
   // node 'add_90' (aten.add.Tensor)
   TensorHandle add_90;
-  add_90 = std::move(add_88);  // add_88's buffer: same dtype, sizes and strides
+  const int64_t add_90_sizes[] = {1, 2, 192};
+  const int64_t add_90_strides[] = {384, 192, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 1536, kFloat32, 3, add_90_sizes, add_90_strides, add_90.out()),
+        "allocate add_90");
   // fuses slice_53, squeeze_58, add_90
   {
     const int64_t view_99_layout[] = {384, 192, 1};
@@ -5674,10 +6317,14 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     getitem_178.reset(rets_44[2]);
     getitem_179.reset(rets_44[3]);
   }
-  // add_90 is free: its buffer is kept for add_92
+  add_90.reset();
   // node 'add_91' (aten.add.Tensor)
   TensorHandle add_91;
-  add_91 = std::move(mul_80);  // mul_80's buffer: same dtype, sizes and strides
+  const int64_t add_91_sizes[] = {1, 2, 48};
+  const int64_t add_91_strides[] = {96, 48, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 6528, kFloat32, 3, add_91_sizes, add_91_strides, add_91.out()),
+        "allocate add_91");
   // fuses sigmoid_132, sigmoid_133, tanh_88, mul_132, mul_133, add_91
   {
     const int64_t getitem_177_layout[] = {384, 192, 1};
@@ -5698,13 +6345,17 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     k2_slice_squeeze_unsqueeze_sigmoid_sigmoid_tanh_mul(getitem_177_data, add_89_data_1,
         getitem_176_data, getitem_178_data, aotic::runtime::data<float>(add_91.get()));
   }
-  // add_89 is free: its buffer is kept for mul_134
+  add_89.reset();
   getitem_176.reset();
   getitem_177.reset();
   getitem_178.reset();
   // node 'mul_134' (aten.mul.Tensor)
   TensorHandle mul_134;
-  mul_134 = std::move(add_89);  // add_89's buffer: same dtype, sizes and strides
+  const int64_t mul_134_sizes[] = {1, 2, 48};
+  const int64_t mul_134_strides[] = {96, 48, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 6144, kFloat32, 3, mul_134_sizes, mul_134_strides, mul_134.out()),
+        "allocate mul_134");
   // fuses sigmoid_134, tanh_89, mul_134
   {
     const int64_t getitem_179_layout[] = {384, 192, 1};
@@ -5732,7 +6383,11 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
         "node 'permute_50' (aten.permute.default)");
   // node 'addmm_47' (aten.addmm.default)
   TensorHandle addmm_47;
-  addmm_47 = std::move(addmm_46);  // addmm_46's buffer: same dtype, sizes and strides
+  const int64_t addmm_47_sizes[] = {2, 192};
+  const int64_t addmm_47_strides[] = {192, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 0, kFloat32, 2, addmm_47_sizes, addmm_47_strides, addmm_47.out()),
+        "allocate addmm_47");
   check(aoti_torch_cpu_addmm_out(
             addmm_47.get(), p_lstm_bias_hh_l1_reverse, view_100.get(), permute_50.get(), 1.0, 1.0),
         "node 'addmm_47' (aten.addmm.default)");
@@ -5745,10 +6400,14 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   const int64_t shape_101[] = {1, 2, 192};
   check(aoti_torch_cpu_reshape(addmm_47.get(), shape_101, 3, view_101.out()),
         "node 'view_101' (aten.view.default)");
-  // addmm_47 is free: its buffer is kept for addmm_48
+  addmm_47.reset();
   // node 'add_92' (aten.add.Tensor)
   TensorHandle add_92;
-  add_92 = std::move(add_90);  // add_90's buffer: same dtype, sizes and strides
+  const int64_t add_92_sizes[] = {1, 2, 192};
+  const int64_t add_92_strides[] = {384, 192, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 1536, kFloat32, 3, add_92_sizes, add_92_strides, add_92.out()),
+        "allocate add_92");
   // fuses slice_54, squeeze_59, add_92
   {
     const int64_t view_101_layout[] = {384, 192, 1};
@@ -5776,10 +6435,14 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     getitem_182.reset(rets_45[2]);
     getitem_183.reset(rets_45[3]);
   }
-  // add_92 is free: its buffer is kept for add_94
+  add_92.reset();
   // node 'add_93' (aten.add.Tensor)
   TensorHandle add_93;
-  add_93 = std::move(mul_77);  // mul_77's buffer: same dtype, sizes and strides
+  const int64_t add_93_sizes[] = {1, 2, 48};
+  const int64_t add_93_strides[] = {96, 48, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 6912, kFloat32, 3, add_93_sizes, add_93_strides, add_93.out()),
+        "allocate add_93");
   // fuses sigmoid_135, sigmoid_136, tanh_90, mul_135, mul_136, add_93
   {
     const int64_t getitem_181_layout[] = {384, 192, 1};
@@ -5800,13 +6463,17 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     k2_slice_squeeze_unsqueeze_sigmoid_sigmoid_tanh_mul(getitem_181_data, add_91_data_1,
         getitem_180_data, getitem_182_data, aotic::runtime::data<float>(add_93.get()));
   }
-  // add_91 is free: its buffer is kept for mul_137
+  add_91.reset();
   getitem_180.reset();
   getitem_181.reset();
   getitem_182.reset();
   // node 'mul_137' (aten.mul.Tensor)
   TensorHandle mul_137;
-  mul_137 = std::move(add_91);  // add_91's buffer: same dtype, sizes and strides
+  const int64_t mul_137_sizes[] = {1, 2, 48};
+  const int64_t mul_137_strides[] = {96, 48, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 6528, kFloat32, 3, mul_137_sizes, mul_137_strides, mul_137.out()),
+        "allocate mul_137");
   // fuses sigmoid_137, tanh_91, mul_137
   {
     const int64_t getitem_183_layout[] = {384, 192, 1};
@@ -5834,7 +6501,11 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
         "node 'permute_51' (aten.permute.default)");
   // node 'addmm_48' (aten.addmm.default)
   TensorHandle addmm_48;
-  addmm_48 = std::move(addmm_47);  // addmm_47's buffer: same dtype, sizes and strides
+  const int64_t addmm_48_sizes[] = {2, 192};
+  const int64_t addmm_48_strides[] = {192, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 0, kFloat32, 2, addmm_48_sizes, addmm_48_strides, addmm_48.out()),
+        "allocate addmm_48");
   check(aoti_torch_cpu_addmm_out(
             addmm_48.get(), p_lstm_bias_hh_l1_reverse, view_102.get(), permute_51.get(), 1.0, 1.0),
         "node 'addmm_48' (aten.addmm.default)");
@@ -5847,10 +6518,14 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   const int64_t shape_103[] = {1, 2, 192};
   check(aoti_torch_cpu_reshape(addmm_48.get(), shape_103, 3, view_103.out()),
         "node 'view_103' (aten.view.default)");
-  // addmm_48 is free: its buffer is kept for addmm_49
+  addmm_48.reset();
   // node 'add_94' (aten.add.Tensor)
   TensorHandle add_94;
-  add_94 = std::move(add_92);  // add_92's buffer: same dtype, sizes and strides
+  const int64_t add_94_sizes[] = {1, 2, 192};
+  const int64_t add_94_strides[] = {384, 192, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 1536, kFloat32, 3, add_94_sizes, add_94_strides, add_94.out()),
+        "allocate add_94");
   // fuses slice_55, squeeze_60, add_94
   {
     const int64_t view_103_layout[] = {384, 192, 1};
@@ -5878,10 +6553,14 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     getitem_186.reset(rets_46[2]);
     getitem_187.reset(rets_46[3]);
   }
-  // add_94 is free: its buffer is kept for add_96
+  add_94.reset();
   // node 'add_95' (aten.add.Tensor)
   TensorHandle add_95;
-  add_95 = std::move(mul_74);  // mul_74's buffer: same dtype, sizes and strides
+  const int64_t add_95_sizes[] = {1, 2, 48};
+  const int64_t add_95_strides[] = {96, 48, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 7296, kFloat32, 3, add_95_sizes, add_95_strides, add_95.out()),
+        "allocate add_95");
   // fuses sigmoid_138, sigmoid_139, tanh_92, mul_138, mul_139, add_95
   {
     const int64_t getitem_185_layout[] = {384, 192, 1};
@@ -5902,13 +6581,17 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     k2_slice_squeeze_unsqueeze_sigmoid_sigmoid_tanh_mul(getitem_185_data, add_93_data_1,
         getitem_184_data, getitem_186_data, aotic::runtime::data<float>(add_95.get()));
   }
-  // add_93 is free: its buffer is kept for mul_140
+  add_93.reset();
   getitem_184.reset();
   getitem_185.reset();
   getitem_186.reset();
   // node 'mul_140' (aten.mul.Tensor)
   TensorHandle mul_140;
-  mul_140 = std::move(add_93);  // add_93's buffer: same dtype, sizes and strides
+  const int64_t mul_140_sizes[] = {1, 2, 48};
+  const int64_t mul_140_strides[] = {96, 48, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 6912, kFloat32, 3, mul_140_sizes, mul_140_strides, mul_140.out()),
+        "allocate mul_140");
   // fuses sigmoid_140, tanh_93, mul_140
   {
     const int64_t getitem_187_layout[] = {384, 192, 1};
@@ -5936,7 +6619,11 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
         "node 'permute_52' (aten.permute.default)");
   // node 'addmm_49' (aten.addmm.default)
   TensorHandle addmm_49;
-  addmm_49 = std::move(addmm_48);  // addmm_48's buffer: same dtype, sizes and strides
+  const int64_t addmm_49_sizes[] = {2, 192};
+  const int64_t addmm_49_strides[] = {192, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 0, kFloat32, 2, addmm_49_sizes, addmm_49_strides, addmm_49.out()),
+        "allocate addmm_49");
   check(aoti_torch_cpu_addmm_out(
             addmm_49.get(), p_lstm_bias_hh_l1_reverse, view_104.get(), permute_52.get(), 1.0, 1.0),
         "node 'addmm_49' (aten.addmm.default)");
@@ -5952,7 +6639,11 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   addmm_49.reset();
   // node 'add_96' (aten.add.Tensor)
   TensorHandle add_96;
-  add_96 = std::move(add_94);  // add_94's buffer: same dtype, sizes and strides
+  const int64_t add_96_sizes[] = {1, 2, 192};
+  const int64_t add_96_strides[] = {384, 192, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 1536, kFloat32, 3, add_96_sizes, add_96_strides, add_96.out()),
+        "allocate add_96");
   // fuses slice_56, squeeze_61, add_96
   {
     const int64_t view_105_layout[] = {384, 192, 1};
@@ -5984,7 +6675,11 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   add_96.reset();
   // node 'mul_143' (aten.mul.Tensor)
   TensorHandle mul_143;
-  mul_143 = std::move(add_71);  // add_71's buffer: same dtype, sizes and strides
+  const int64_t mul_143_sizes[] = {1, 2, 48};
+  const int64_t mul_143_strides[] = {96, 48, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 0, kFloat32, 3, mul_143_sizes, mul_143_strides, mul_143.out()),
+        "allocate mul_143");
   // fuses sigmoid_141, sigmoid_142, tanh_94, sigmoid_143, mul_141, mul_142, add_97, tanh_95, mul_143
   {
     const int64_t getitem_191_layout[] = {384, 192, 1};

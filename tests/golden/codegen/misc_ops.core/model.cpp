@@ -414,13 +414,6 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   AtenTensorHandle b_scale = state.constant(2);
   AtenTensorHandle b_offset = state.constant(3);
   AtenTensorHandle c_table = state.constant(4);
-  // 2 buffers carved from one arena of 256 bytes (256 bytes allocated one by one)
-  TensorHandle arena;
-  const int64_t arena_bytes = 256, arena_unit = 1;
-  check(aoti_torch_empty_strided(
-            1, &arena_bytes, &arena_unit, aoti_torch_dtype_uint8(), aoti_torch_device_type_cpu(), 0,
-            arena.out()),
-        "allocate the arena");
   // node 'permute' (aten.permute.default)
   // may share p_l_weight's storage (a view)
   TensorHandle permute;
@@ -430,7 +423,8 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   TensorHandle addmm;
   const int64_t addmm_sizes[] = {3, 8};
   const int64_t addmm_strides[] = {8, 1};
-  check(aoti_torch__alloc_from_pool(arena.get(), 0, kFloat32, 2, addmm_sizes, addmm_strides, addmm.out()),
+  check(aoti_torch_empty_strided(
+            2, addmm_sizes, addmm_strides, kFloat32, kCPU, kDefaultDeviceIndex, addmm.out()),
         "allocate addmm");
   check(aoti_torch_cpu_addmm_out(addmm.get(), p_l_bias, x, permute.get(), 1.0, 1.0),
         "node 'addmm' (aten.addmm.default)");
@@ -439,7 +433,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   TensorHandle add;
   const int64_t add_sizes[] = {3, 8};
   const int64_t add_strides[] = {8, 1};
-  check(aoti_torch__alloc_from_pool(arena.get(), 128, kFloat32, 2, add_sizes, add_strides, add.out()),
+  check(aoti_torch_empty_strided(2, add_sizes, add_strides, kFloat32, kCPU, kDefaultDeviceIndex, add.out()),
         "allocate add");
   // fuses gelu, mul, add
   {

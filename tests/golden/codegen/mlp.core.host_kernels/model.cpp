@@ -389,13 +389,6 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   AtenTensorHandle p_l1_bias = state.constant(1);
   AtenTensorHandle p_l2_weight = state.constant(2);
   AtenTensorHandle p_l2_bias = state.constant(3);
-  // 2 buffers carved from one arena of 8192 bytes (8192 bytes allocated one by one)
-  TensorHandle arena;
-  const int64_t arena_bytes = 8192, arena_unit = 1;
-  check(aoti_torch_empty_strided(
-            1, &arena_bytes, &arena_unit, aoti_torch_dtype_uint8(), aoti_torch_device_type_cpu(), 0,
-            arena.out()),
-        "allocate the arena");
   // node 'permute' (aten.permute.default)
   // may share p_l1_weight's storage (a view)
   TensorHandle permute;
@@ -405,7 +398,8 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   TensorHandle addmm;
   const int64_t addmm_sizes[] = {8, 128};
   const int64_t addmm_strides[] = {128, 1};
-  check(aoti_torch__alloc_from_pool(arena.get(), 0, kFloat32, 2, addmm_sizes, addmm_strides, addmm.out()),
+  check(aoti_torch_empty_strided(
+            2, addmm_sizes, addmm_strides, kFloat32, kCPU, kDefaultDeviceIndex, addmm.out()),
         "allocate addmm");
   check(aoti_torch_cpu_addmm_out(addmm.get(), p_l1_bias, x, permute.get(), 1.0, 1.0),
         "node 'addmm' (aten.addmm.default)");
@@ -414,7 +408,8 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   TensorHandle relu;
   const int64_t relu_sizes[] = {8, 128};
   const int64_t relu_strides[] = {128, 1};
-  check(aoti_torch__alloc_from_pool(arena.get(), 4096, kFloat32, 2, relu_sizes, relu_strides, relu.out()),
+  check(aoti_torch_empty_strided(
+            2, relu_sizes, relu_strides, kFloat32, kCPU, kDefaultDeviceIndex, relu.out()),
         "allocate relu");
   {
     const int64_t addmm_layout[] = {128, 1};

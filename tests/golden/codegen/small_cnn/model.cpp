@@ -490,13 +490,6 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   AtenTensorHandle b_b1_running_mean = state.constant(8);
   AtenTensorHandle b_b1_running_var = state.constant(9);
   AtenTensorHandle b_b1_num_batches_tracked = state.constant(10);
-  // 2 buffers carved from one arena of 32768 bytes (33024 bytes allocated one by one)
-  TensorHandle arena;
-  const int64_t arena_bytes = 32768, arena_unit = 1;
-  check(aoti_torch_empty_strided(
-            1, &arena_bytes, &arena_unit, aoti_torch_dtype_uint8(), aoti_torch_device_type_cpu(), 0,
-            arena.out()),
-        "allocate the arena");
   // node 'conv2d' (aten.conv2d.default)
   TensorHandle conv2d;
   AtenTensorHandle bias_value = p_c1_bias;
@@ -510,8 +503,8 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   TensorHandle max_pool2d;
   const int64_t max_pool2d_sizes[] = {2, 16, 16, 16};
   const int64_t max_pool2d_strides[] = {4096, 256, 16, 1};
-  check(aoti_torch__alloc_from_pool(
-            arena.get(), 0, kFloat32, 4, max_pool2d_sizes, max_pool2d_strides, max_pool2d.out()),
+  check(aoti_torch_empty_strided(
+            4, max_pool2d_sizes, max_pool2d_strides, kFloat32, kCPU, kDefaultDeviceIndex, max_pool2d.out()),
         "allocate max_pool2d");
   // fuses batch_norm, relu, max_pool2d
   {
@@ -551,8 +544,8 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   TensorHandle adaptive_avg_pool2d;
   const int64_t adaptive_avg_pool2d_sizes[] = {2, 32, 1, 1};
   const int64_t adaptive_avg_pool2d_strides[] = {32, 1, 1, 1};
-  check(aoti_torch__alloc_from_pool(
-            arena.get(), 0, kFloat32, 4, adaptive_avg_pool2d_sizes, adaptive_avg_pool2d_strides,
+  check(aoti_torch_empty_strided(
+            4, adaptive_avg_pool2d_sizes, adaptive_avg_pool2d_strides, kFloat32, kCPU, kDefaultDeviceIndex,
             adaptive_avg_pool2d.out()),
         "allocate adaptive_avg_pool2d");
   // fuses silu, adaptive_avg_pool2d

@@ -705,9 +705,9 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   AtenTensorHandle p_ln_weight = state.constant(26);
   AtenTensorHandle p_ln_bias = state.constant(27);
   AtenTensorHandle p_head_weight = state.constant(28);
-  // 14 buffers carved from one arena of 1409024 bytes (1409024 bytes allocated one by one)
+  // 39 buffers carved from one arena of 589824 bytes (4063232 bytes allocated one by one)
   TensorHandle arena;
-  const int64_t arena_bytes = 1409024, arena_unit = 1;
+  const int64_t arena_bytes = 589824, arena_unit = 1;
   check(aoti_torch_empty_strided(
             1, &arena_bytes, &arena_unit, aoti_torch_dtype_uint8(), aoti_torch_device_type_cpu(), 0,
             arena.out()),
@@ -735,7 +735,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   TensorHandle add;
   const int64_t add_sizes[] = {2, 64, 128};
   const int64_t add_strides[] = {8192, 128, 1};
-  check(aoti_torch__alloc_from_pool(arena.get(), 851968, kFloat32, 3, add_sizes, add_strides, add.out()),
+  check(aoti_torch__alloc_from_pool(arena.get(), 458752, kFloat32, 3, add_sizes, add_strides, add.out()),
         "allocate add");
   {
     const int64_t embedding_layout[] = {8192, 128, 1};
@@ -754,7 +754,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   const int64_t getitem_sizes[] = {2, 64, 128};
   const int64_t getitem_strides[] = {8192, 128, 1};
   check(aoti_torch__alloc_from_pool(
-            arena.get(), 917504, kFloat32, 3, getitem_sizes, getitem_strides, getitem.out()),
+            arena.get(), 196608, kFloat32, 3, getitem_sizes, getitem_strides, getitem.out()),
         "allocate getitem");
   {
     const int64_t add_layout[] = {8192, 128, 1};
@@ -777,7 +777,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   TensorHandle view;
   const int64_t shape[] = {128, 128};
   check(aoti_torch_cpu_reshape(getitem.get(), shape, 2, view.out()), "node 'view' (aten.view.default)");
-  // getitem is free: its buffer is kept for bmm_2
+  getitem.reset();
   // node 'permute' (aten.permute.default)
   // may share p_blocks_0_qkv_weight's storage (a view)
   TensorHandle permute;
@@ -788,8 +788,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   TensorHandle addmm;
   const int64_t addmm_sizes[] = {128, 384};
   const int64_t addmm_strides[] = {384, 1};
-  check(aoti_torch__alloc_from_pool(
-            arena.get(), 262144, kFloat32, 2, addmm_sizes, addmm_strides, addmm.out()),
+  check(aoti_torch__alloc_from_pool(arena.get(), 0, kFloat32, 2, addmm_sizes, addmm_strides, addmm.out()),
         "allocate addmm");
   check(aoti_torch_cpu_addmm_out(addmm.get(), p_blocks_0_qkv_bias, view.get(), permute.get(), 1.0, 1.0),
         "node 'addmm' (aten.addmm.default)");
@@ -801,7 +800,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   TensorHandle view_1;
   const int64_t shape_1[] = {2, 64, 384};
   check(aoti_torch_cpu_reshape(addmm.get(), shape_1, 3, view_1.out()), "node 'view_1' (aten.view.default)");
-  // addmm is free: its buffer is kept for addmm_3
+  addmm.reset();
   // node 'split_with_sizes' (aten.split_with_sizes.default)
   // may share view_1's storage (a view)
   TensorHandle getitem_3;
@@ -894,7 +893,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   const int64_t clone_sizes[] = {2, 4, 64, 32};
   const int64_t clone_strides[] = {8192, 2048, 32, 1};
   check(aoti_torch__alloc_from_pool(
-            arena.get(), 983040, kFloat32, 4, clone_sizes, clone_strides, clone.out()),
+            arena.get(), 327680, kFloat32, 4, clone_sizes, clone_strides, clone.out()),
         "allocate clone");
   // fuses permute_1, mul, expand, clone
   {
@@ -910,13 +909,13 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   TensorHandle view_5;
   const int64_t shape_5[] = {8, 64, 32};
   check(aoti_torch_cpu_reshape(clone.get(), shape_5, 3, view_5.out()), "node 'view_5' (aten.view.default)");
-  // clone is free: its buffer is kept for clone_2
+  clone.reset();
   // node 'clone_1' (aten.clone.default)
   TensorHandle clone_1;
   const int64_t clone_1_sizes[] = {2, 4, 32, 64};
   const int64_t clone_1_strides[] = {8192, 2048, 64, 1};
   check(aoti_torch__alloc_from_pool(
-            arena.get(), 1048576, kFloat32, 4, clone_1_sizes, clone_1_strides, clone_1.out()),
+            arena.get(), 393216, kFloat32, 4, clone_1_sizes, clone_1_strides, clone_1.out()),
         "allocate clone_1");
   // fuses permute_2, permute_4, mul_1, expand_1, clone_1
   {
@@ -932,12 +931,12 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   TensorHandle view_6;
   const int64_t shape_6[] = {8, 32, 64};
   check(aoti_torch_cpu_reshape(clone_1.get(), shape_6, 3, view_6.out()), "node 'view_6' (aten.view.default)");
-  // clone_1 is free: its buffer is kept for clone_5
+  clone_1.reset();
   // node 'bmm' (aten.bmm.default)
   TensorHandle bmm;
   const int64_t bmm_sizes[] = {8, 64, 64};
   const int64_t bmm_strides[] = {4096, 64, 1};
-  check(aoti_torch__alloc_from_pool(arena.get(), 458752, kFloat32, 3, bmm_sizes, bmm_strides, bmm.out()),
+  check(aoti_torch__alloc_from_pool(arena.get(), 196608, kFloat32, 3, bmm_sizes, bmm_strides, bmm.out()),
         "allocate bmm");
   check(aoti_torch_cpu_bmm_out(bmm.get(), view_5.get(), view_6.get()), "node 'bmm' (aten.bmm.default)");
   view_5.reset();
@@ -948,13 +947,13 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   TensorHandle view_7;
   const int64_t shape_7[] = {2, 4, 64, 64};
   check(aoti_torch_cpu_reshape(bmm.get(), shape_7, 4, view_7.out()), "node 'view_7' (aten.view.default)");
-  // bmm is free: its buffer is kept for bmm_3
+  bmm.reset();
   // node 'add_1' (aten.add.Tensor)
   TensorHandle add_1;
   const int64_t add_1_sizes[] = {2, 4, 64, 64};
   const int64_t add_1_strides[] = {16384, 4096, 64, 1};
   check(aoti_torch__alloc_from_pool(
-            arena.get(), 589824, kFloat32, 4, add_1_sizes, add_1_strides, add_1.out()),
+            arena.get(), 327680, kFloat32, 4, add_1_sizes, add_1_strides, add_1.out()),
         "allocate add_1");
   // fuses unsqueeze, unsqueeze_1, sub, le, logical_and, where, add_1
   {
@@ -991,7 +990,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   const int64_t _softmax_sizes[] = {2, 4, 64, 64};
   const int64_t _softmax_strides[] = {16384, 4096, 64, 1};
   check(aoti_torch__alloc_from_pool(
-            arena.get(), 720896, kFloat32, 4, _softmax_sizes, _softmax_strides, _softmax.out()),
+            arena.get(), 196608, kFloat32, 4, _softmax_sizes, _softmax_strides, _softmax.out()),
         "allocate _softmax");
   {
     const int64_t add_1_layout[] = {16384, 4096, 64, 1};
@@ -1004,7 +1003,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   const int64_t logical_not_sizes[] = {2, 4, 64, 64};
   const int64_t logical_not_strides[] = {16384, 4096, 64, 1};
   check(aoti_torch__alloc_from_pool(
-            arena.get(), 1376256, kBool, 4, logical_not_sizes, logical_not_strides, logical_not.out()),
+            arena.get(), 524288, kBool, 4, logical_not_sizes, logical_not_strides, logical_not.out()),
         "allocate logical_not");
   // fuses eq, logical_not
   {
@@ -1013,11 +1012,11 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     const float* add_1_data_1 = kernel_input<float>(add_1.get(), 4, add_1_layout_1, add_1_copy_1);
     k6_eq_logical_not(add_1_data_1, aotic::runtime::data<bool>(logical_not.get()));
   }
-  // add_1 is free: its buffer is kept for where_1
+  add_1.reset();
   // node 'any_1' (aten.any.dim)
   TensorHandle any_1;
   check(aoti_torch_cpu_any_dim(logical_not.get(), -1, true, any_1.out()), "node 'any_1' (aten.any.dim)");
-  // logical_not is free: its buffer is kept for logical_not_2
+  logical_not.reset();
   // node 'full_like' (aten.full_like.default)
   TensorHandle full_like;
   int32_t dtype_value_6 = kFloat32;
@@ -1029,7 +1028,11 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
         "node 'full_like' (aten.full_like.default)");
   // node 'where_1' (aten.where.self)
   TensorHandle where_1;
-  where_1 = std::move(add_1);  // add_1's buffer: same dtype, sizes and strides
+  const int64_t where_1_sizes[] = {2, 4, 64, 64};
+  const int64_t where_1_strides[] = {16384, 4096, 64, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 327680, kFloat32, 4, where_1_sizes, where_1_strides, where_1.out()),
+        "allocate where_1");
   // fuses logical_not_1, where_1
   {
     const int64_t _softmax_layout[] = {16384, 4096, 64, 1};
@@ -1044,7 +1047,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     k7_logical_not_where(_softmax_data, full_like_data, any_1_data,
         aotic::runtime::data<float>(where_1.get()));
   }
-  // _softmax is free: its buffer is kept for _softmax_1
+  _softmax.reset();
   any_1.reset();
   full_like.reset();
   // node 'expand_2' (aten.expand.default)
@@ -1053,7 +1056,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   const int64_t size_1[] = {2, 4, 64, 64};
   check(aoti_torch_cpu_expand(where_1.get(), size_1, 4, false, expand_2.out()),
         "node 'expand_2' (aten.expand.default)");
-  // where_1 is free: its buffer is kept for add_5
+  where_1.reset();
   // node 'view_8' (aten.view.default)
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
   // may share expand_2's storage (a view)
@@ -1064,7 +1067,11 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   expand_2.reset();
   // node 'clone_2' (aten.clone.default)
   TensorHandle clone_2;
-  clone_2 = std::move(clone);  // clone's buffer: same dtype, sizes and strides
+  const int64_t clone_2_sizes[] = {2, 4, 64, 32};
+  const int64_t clone_2_strides[] = {8192, 2048, 32, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 196608, kFloat32, 4, clone_2_sizes, clone_2_strides, clone_2.out()),
+        "allocate clone_2");
   // fuses permute_3, expand_3, clone_2
   {
     const int64_t view_4_layout[] = {24576, 384, 32, 1};
@@ -1079,13 +1086,12 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   TensorHandle view_9;
   const int64_t shape_9[] = {8, 64, 32};
   check(aoti_torch_cpu_reshape(clone_2.get(), shape_9, 3, view_9.out()), "node 'view_9' (aten.view.default)");
-  // clone_2 is free: its buffer is kept for clone_4
+  clone_2.reset();
   // node 'bmm_1' (aten.bmm.default)
   TensorHandle bmm_1;
   const int64_t bmm_1_sizes[] = {8, 64, 32};
   const int64_t bmm_1_strides[] = {2048, 32, 1};
-  check(aoti_torch__alloc_from_pool(
-            arena.get(), 1114112, kFloat32, 3, bmm_1_sizes, bmm_1_strides, bmm_1.out()),
+  check(aoti_torch__alloc_from_pool(arena.get(), 0, kFloat32, 3, bmm_1_sizes, bmm_1_strides, bmm_1.out()),
         "allocate bmm_1");
   check(aoti_torch_cpu_bmm_out(bmm_1.get(), view_8.get(), view_9.get()), "node 'bmm_1' (aten.bmm.default)");
   view_8.reset();
@@ -1097,13 +1103,13 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   const int64_t shape_10[] = {2, 4, 64, 32};
   check(aoti_torch_cpu_reshape(bmm_1.get(), shape_10, 4, view_10.out()),
         "node 'view_10' (aten.view.default)");
-  // bmm_1 is free: its buffer is kept for bmm_4
+  bmm_1.reset();
   // node 'clone_3' (aten.clone.default)
   TensorHandle clone_3;
   const int64_t clone_3_sizes[] = {64, 2, 4, 32};
   const int64_t clone_3_strides[] = {256, 128, 32, 1};
   check(aoti_torch__alloc_from_pool(
-            arena.get(), 1179648, kFloat32, 4, clone_3_sizes, clone_3_strides, clone_3.out()),
+            arena.get(), 65536, kFloat32, 4, clone_3_sizes, clone_3_strides, clone_3.out()),
         "allocate clone_3");
   // fuses permute_5, clone_3
   {
@@ -1119,7 +1125,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   const int64_t dims_1[] = {1, 2, 0, 3};
   check(aoti_torch_cpu_permute(clone_3.get(), dims_1, 4, permute_6.out()),
         "node 'permute_6' (aten.permute.default)");
-  // clone_3 is free: its buffer is kept for clone_7
+  clone_3.reset();
   // node 'permute_7' (aten.permute.default)
   // may share permute_6's storage (a view)
   TensorHandle permute_7;
@@ -1173,7 +1179,10 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   expand_5.reset();
   // node 'bmm_2' (aten.bmm.default)
   TensorHandle bmm_2;
-  bmm_2 = std::move(getitem);  // getitem's buffer: same dtype, sizes and strides
+  const int64_t bmm_2_sizes[] = {2, 64, 128};
+  const int64_t bmm_2_strides[] = {8192, 128, 1};
+  check(aoti_torch__alloc_from_pool(arena.get(), 0, kFloat32, 3, bmm_2_sizes, bmm_2_strides, bmm_2.out()),
+        "allocate bmm_2");
   check(aoti_torch_cpu_bmm_out(bmm_2.get(), view_12.get(), view_13.get()), "node 'bmm_2' (aten.bmm.default)");
   view_12.reset();
   view_13.reset();
@@ -1184,13 +1193,13 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   const int64_t shape_14[] = {2, 64, 128};
   check(aoti_torch_cpu_reshape(bmm_2.get(), shape_14, 3, view_14.out()),
         "node 'view_14' (aten.view.default)");
-  // bmm_2 is free: its buffer is kept for getitem_6
+  bmm_2.reset();
   // node 'add_3' (aten.add.Tensor)
   TensorHandle add_3;
   const int64_t add_3_sizes[] = {2, 64, 128};
   const int64_t add_3_strides[] = {8192, 128, 1};
   check(aoti_torch__alloc_from_pool(
-            arena.get(), 1245184, kFloat32, 3, add_3_sizes, add_3_strides, add_3.out()),
+            arena.get(), 524288, kFloat32, 3, add_3_sizes, add_3_strides, add_3.out()),
         "allocate add_3");
   // fuses add_2, add_3
   {
@@ -1206,11 +1215,15 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
         p_blocks_0_o_bias_layout, p_blocks_0_o_bias_copy);
     k10_add_add(add_data_1, view_14_data, p_blocks_0_o_bias_data, aotic::runtime::data<float>(add_3.get()));
   }
-  // add is free: its buffer is kept for add_7
+  add.reset();
   view_14.reset();
   // node 'native_layer_norm_1' (aten.native_layer_norm.default)
   TensorHandle getitem_6;
-  getitem_6 = std::move(bmm_2);  // bmm_2's buffer: same dtype, sizes and strides
+  const int64_t getitem_6_sizes[] = {2, 64, 128};
+  const int64_t getitem_6_strides[] = {8192, 128, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 262144, kFloat32, 3, getitem_6_sizes, getitem_6_strides, getitem_6.out()),
+        "allocate getitem_6");
   {
     const int64_t add_3_layout[] = {8192, 128, 1};
     TensorHandle add_3_copy;
@@ -1233,7 +1246,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   const int64_t shape_15[] = {128, 128};
   check(aoti_torch_cpu_reshape(getitem_6.get(), shape_15, 2, view_15.out()),
         "node 'view_15' (aten.view.default)");
-  // getitem_6 is free: its buffer is kept for add_4
+  getitem_6.reset();
   // node 'permute_9' (aten.permute.default)
   // may share p_blocks_0_f1_weight's storage (a view)
   TensorHandle permute_9;
@@ -1244,8 +1257,8 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   TensorHandle addmm_1;
   const int64_t addmm_1_sizes[] = {128, 512};
   const int64_t addmm_1_strides[] = {512, 1};
-  check(aoti_torch_empty_strided(
-            2, addmm_1_sizes, addmm_1_strides, kFloat32, kCPU, kDefaultDeviceIndex, addmm_1.out()),
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 0, kFloat32, 2, addmm_1_sizes, addmm_1_strides, addmm_1.out()),
         "allocate addmm_1");
   check(aoti_torch_cpu_addmm_out(addmm_1.get(), p_blocks_0_f1_bias, view_15.get(), permute_9.get(), 1.0, 1.0),
         "node 'addmm_1' (aten.addmm.default)");
@@ -1258,12 +1271,12 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   const int64_t shape_16[] = {2, 64, 512};
   check(aoti_torch_cpu_reshape(addmm_1.get(), shape_16, 3, view_16.out()),
         "node 'view_16' (aten.view.default)");
-  // addmm_1 is free: its buffer is kept for addmm_4
+  addmm_1.reset();
   // node 'gelu' (aten.gelu.default)
   TensorHandle gelu;
   const int64_t gelu_sizes[] = {2, 64, 512};
   const int64_t gelu_strides[] = {32768, 512, 1};
-  check(aoti_torch__alloc_from_pool(arena.get(), 0, kFloat32, 3, gelu_sizes, gelu_strides, gelu.out()),
+  check(aoti_torch__alloc_from_pool(arena.get(), 262144, kFloat32, 3, gelu_sizes, gelu_strides, gelu.out()),
         "allocate gelu");
   {
     const int64_t view_16_layout[] = {32768, 512, 1};
@@ -1278,7 +1291,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   TensorHandle view_17;
   const int64_t shape_17[] = {128, 512};
   check(aoti_torch_cpu_reshape(gelu.get(), shape_17, 2, view_17.out()), "node 'view_17' (aten.view.default)");
-  // gelu is free: its buffer is kept for gelu_1
+  gelu.reset();
   // node 'permute_10' (aten.permute.default)
   // may share p_blocks_0_f2_weight's storage (a view)
   TensorHandle permute_10;
@@ -1290,7 +1303,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   const int64_t addmm_2_sizes[] = {128, 128};
   const int64_t addmm_2_strides[] = {128, 1};
   check(aoti_torch__alloc_from_pool(
-            arena.get(), 1310720, kFloat32, 2, addmm_2_sizes, addmm_2_strides, addmm_2.out()),
+            arena.get(), 0, kFloat32, 2, addmm_2_sizes, addmm_2_strides, addmm_2.out()),
         "allocate addmm_2");
   check(aoti_torch_cpu_addmm_out(
             addmm_2.get(), p_blocks_0_f2_bias, view_17.get(), permute_10.get(), 1.0, 1.0),
@@ -1304,10 +1317,14 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   const int64_t shape_18[] = {2, 64, 128};
   check(aoti_torch_cpu_reshape(addmm_2.get(), shape_18, 3, view_18.out()),
         "node 'view_18' (aten.view.default)");
-  // addmm_2 is free: its buffer is kept for addmm_5
+  addmm_2.reset();
   // node 'add_4' (aten.add.Tensor)
   TensorHandle add_4;
-  add_4 = std::move(getitem_6);  // getitem_6's buffer: same dtype, sizes and strides
+  const int64_t add_4_sizes[] = {2, 64, 128};
+  const int64_t add_4_strides[] = {8192, 128, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 458752, kFloat32, 3, add_4_sizes, add_4_strides, add_4.out()),
+        "allocate add_4");
   {
     const int64_t add_3_layout_1[] = {8192, 128, 1};
     TensorHandle add_3_copy_1;
@@ -1317,11 +1334,15 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     const float* view_18_data = kernel_input<float>(view_18.get(), 3, view_18_layout, view_18_copy);
     k12_add(add_3_data_1, view_18_data, aotic::runtime::data<float>(add_4.get()));
   }
-  // add_3 is free: its buffer is kept for getitem_9
+  add_3.reset();
   view_18.reset();
   // node 'native_layer_norm_2' (aten.native_layer_norm.default)
   TensorHandle getitem_9;
-  getitem_9 = std::move(add_3);  // add_3's buffer: same dtype, sizes and strides
+  const int64_t getitem_9_sizes[] = {2, 64, 128};
+  const int64_t getitem_9_strides[] = {8192, 128, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 196608, kFloat32, 3, getitem_9_sizes, getitem_9_strides, getitem_9.out()),
+        "allocate getitem_9");
   {
     const int64_t add_4_layout[] = {8192, 128, 1};
     TensorHandle add_4_copy;
@@ -1344,7 +1365,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   const int64_t shape_19[] = {128, 128};
   check(aoti_torch_cpu_reshape(getitem_9.get(), shape_19, 2, view_19.out()),
         "node 'view_19' (aten.view.default)");
-  // getitem_9 is free: its buffer is kept for bmm_5
+  getitem_9.reset();
   // node 'permute_11' (aten.permute.default)
   // may share p_blocks_1_qkv_weight's storage (a view)
   TensorHandle permute_11;
@@ -1353,7 +1374,11 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
         "node 'permute_11' (aten.permute.default)");
   // node 'addmm_3' (aten.addmm.default)
   TensorHandle addmm_3;
-  addmm_3 = std::move(addmm);  // addmm's buffer: same dtype, sizes and strides
+  const int64_t addmm_3_sizes[] = {128, 384};
+  const int64_t addmm_3_strides[] = {384, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 0, kFloat32, 2, addmm_3_sizes, addmm_3_strides, addmm_3.out()),
+        "allocate addmm_3");
   check(aoti_torch_cpu_addmm_out(
             addmm_3.get(), p_blocks_1_qkv_bias, view_19.get(), permute_11.get(), 1.0, 1.0),
         "node 'addmm_3' (aten.addmm.default)");
@@ -1456,7 +1481,11 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
         "node 'scalar_tensor_3' (aten.scalar_tensor.default)");
   // node 'clone_4' (aten.clone.default)
   TensorHandle clone_4;
-  clone_4 = std::move(clone_2);  // clone_2's buffer: same dtype, sizes and strides
+  const int64_t clone_4_sizes[] = {2, 4, 64, 32};
+  const int64_t clone_4_strides[] = {8192, 2048, 32, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 327680, kFloat32, 4, clone_4_sizes, clone_4_strides, clone_4.out()),
+        "allocate clone_4");
   // fuses permute_12, mul_2, expand_6, clone_4
   {
     const int64_t view_21_layout[] = {24576, 384, 32, 1};
@@ -1472,10 +1501,14 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   const int64_t shape_24[] = {8, 64, 32};
   check(aoti_torch_cpu_reshape(clone_4.get(), shape_24, 3, view_24.out()),
         "node 'view_24' (aten.view.default)");
-  // clone_4 is free: its buffer is kept for clone_6
+  clone_4.reset();
   // node 'clone_5' (aten.clone.default)
   TensorHandle clone_5;
-  clone_5 = std::move(clone_1);  // clone_1's buffer: same dtype, sizes and strides
+  const int64_t clone_5_sizes[] = {2, 4, 32, 64};
+  const int64_t clone_5_strides[] = {8192, 2048, 64, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 393216, kFloat32, 4, clone_5_sizes, clone_5_strides, clone_5.out()),
+        "allocate clone_5");
   // fuses permute_13, permute_15, mul_3, expand_7, clone_5
   {
     const int64_t view_22_layout[] = {24576, 384, 32, 1};
@@ -1494,7 +1527,11 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   clone_5.reset();
   // node 'bmm_3' (aten.bmm.default)
   TensorHandle bmm_3;
-  bmm_3 = std::move(bmm);  // bmm's buffer: same dtype, sizes and strides
+  const int64_t bmm_3_sizes[] = {8, 64, 64};
+  const int64_t bmm_3_strides[] = {4096, 64, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 196608, kFloat32, 3, bmm_3_sizes, bmm_3_strides, bmm_3.out()),
+        "allocate bmm_3");
   check(aoti_torch_cpu_bmm_out(bmm_3.get(), view_24.get(), view_25.get()), "node 'bmm_3' (aten.bmm.default)");
   view_24.reset();
   view_25.reset();
@@ -1508,7 +1545,11 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   bmm_3.reset();
   // node 'add_5' (aten.add.Tensor)
   TensorHandle add_5;
-  add_5 = std::move(where_1);  // where_1's buffer: same dtype, sizes and strides
+  const int64_t add_5_sizes[] = {2, 4, 64, 64};
+  const int64_t add_5_strides[] = {16384, 4096, 64, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 327680, kFloat32, 4, add_5_sizes, add_5_strides, add_5.out()),
+        "allocate add_5");
   // fuses unsqueeze_2, unsqueeze_3, sub_1, le_1, logical_and_1, where_2, add_5
   {
     const int64_t view_26_layout[] = {16384, 4096, 64, 1};
@@ -1541,7 +1582,11 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   view_26.reset();
   // node '_softmax_1' (aten._softmax.default)
   TensorHandle _softmax_1;
-  _softmax_1 = std::move(_softmax);  // _softmax's buffer: same dtype, sizes and strides
+  const int64_t _softmax_1_sizes[] = {2, 4, 64, 64};
+  const int64_t _softmax_1_strides[] = {16384, 4096, 64, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 196608, kFloat32, 4, _softmax_1_sizes, _softmax_1_strides, _softmax_1.out()),
+        "allocate _softmax_1");
   {
     const int64_t add_5_layout[] = {16384, 4096, 64, 1};
     TensorHandle add_5_copy;
@@ -1550,7 +1595,11 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   }
   // node 'logical_not_2' (aten.logical_not.default)
   TensorHandle logical_not_2;
-  logical_not_2 = std::move(logical_not);  // logical_not's buffer: same dtype, sizes and strides
+  const int64_t logical_not_2_sizes[] = {2, 4, 64, 64};
+  const int64_t logical_not_2_strides[] = {16384, 4096, 64, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 524288, kBool, 4, logical_not_2_sizes, logical_not_2_strides, logical_not_2.out()),
+        "allocate logical_not_2");
   // fuses eq_1, logical_not_2
   {
     const int64_t add_5_layout_1[] = {16384, 4096, 64, 1};
@@ -1558,7 +1607,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     const float* add_5_data_1 = kernel_input<float>(add_5.get(), 4, add_5_layout_1, add_5_copy_1);
     k6_eq_logical_not(add_5_data_1, aotic::runtime::data<bool>(logical_not_2.get()));
   }
-  // add_5 is free: its buffer is kept for where_3
+  add_5.reset();
   // node 'any_2' (aten.any.dim)
   TensorHandle any_2;
   check(aoti_torch_cpu_any_dim(logical_not_2.get(), -1, true, any_2.out()), "node 'any_2' (aten.any.dim)");
@@ -1574,7 +1623,11 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
         "node 'full_like_1' (aten.full_like.default)");
   // node 'where_3' (aten.where.self)
   TensorHandle where_3;
-  where_3 = std::move(add_5);  // add_5's buffer: same dtype, sizes and strides
+  const int64_t where_3_sizes[] = {2, 4, 64, 64};
+  const int64_t where_3_strides[] = {16384, 4096, 64, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 327680, kFloat32, 4, where_3_sizes, where_3_strides, where_3.out()),
+        "allocate where_3");
   // fuses logical_not_3, where_3
   {
     const int64_t _softmax_1_layout[] = {16384, 4096, 64, 1};
@@ -1611,7 +1664,11 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   expand_8.reset();
   // node 'clone_6' (aten.clone.default)
   TensorHandle clone_6;
-  clone_6 = std::move(clone_4);  // clone_4's buffer: same dtype, sizes and strides
+  const int64_t clone_6_sizes[] = {2, 4, 64, 32};
+  const int64_t clone_6_strides[] = {8192, 2048, 32, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 196608, kFloat32, 4, clone_6_sizes, clone_6_strides, clone_6.out()),
+        "allocate clone_6");
   // fuses permute_14, expand_9, clone_6
   {
     const int64_t view_23_layout[] = {24576, 384, 32, 1};
@@ -1630,7 +1687,10 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   clone_6.reset();
   // node 'bmm_4' (aten.bmm.default)
   TensorHandle bmm_4;
-  bmm_4 = std::move(bmm_1);  // bmm_1's buffer: same dtype, sizes and strides
+  const int64_t bmm_4_sizes[] = {8, 64, 32};
+  const int64_t bmm_4_strides[] = {2048, 32, 1};
+  check(aoti_torch__alloc_from_pool(arena.get(), 0, kFloat32, 3, bmm_4_sizes, bmm_4_strides, bmm_4.out()),
+        "allocate bmm_4");
   check(aoti_torch_cpu_bmm_out(bmm_4.get(), view_27.get(), view_28.get()), "node 'bmm_4' (aten.bmm.default)");
   view_27.reset();
   view_28.reset();
@@ -1644,7 +1704,11 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   bmm_4.reset();
   // node 'clone_7' (aten.clone.default)
   TensorHandle clone_7;
-  clone_7 = std::move(clone_3);  // clone_3's buffer: same dtype, sizes and strides
+  const int64_t clone_7_sizes[] = {64, 2, 4, 32};
+  const int64_t clone_7_strides[] = {256, 128, 32, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 65536, kFloat32, 4, clone_7_sizes, clone_7_strides, clone_7.out()),
+        "allocate clone_7");
   // fuses permute_16, clone_7
   {
     const int64_t view_29_layout[] = {8192, 2048, 32, 1};
@@ -1713,7 +1777,10 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   expand_11.reset();
   // node 'bmm_5' (aten.bmm.default)
   TensorHandle bmm_5;
-  bmm_5 = std::move(getitem_9);  // getitem_9's buffer: same dtype, sizes and strides
+  const int64_t bmm_5_sizes[] = {2, 64, 128};
+  const int64_t bmm_5_strides[] = {8192, 128, 1};
+  check(aoti_torch__alloc_from_pool(arena.get(), 0, kFloat32, 3, bmm_5_sizes, bmm_5_strides, bmm_5.out()),
+        "allocate bmm_5");
   check(aoti_torch_cpu_bmm_out(bmm_5.get(), view_31.get(), view_32.get()), "node 'bmm_5' (aten.bmm.default)");
   view_31.reset();
   view_32.reset();
@@ -1724,10 +1791,14 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   const int64_t shape_33[] = {2, 64, 128};
   check(aoti_torch_cpu_reshape(bmm_5.get(), shape_33, 3, view_33.out()),
         "node 'view_33' (aten.view.default)");
-  // bmm_5 is free: its buffer is kept for getitem_15
+  bmm_5.reset();
   // node 'add_7' (aten.add.Tensor)
   TensorHandle add_7;
-  add_7 = std::move(add);  // add's buffer: same dtype, sizes and strides
+  const int64_t add_7_sizes[] = {2, 64, 128};
+  const int64_t add_7_strides[] = {8192, 128, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 524288, kFloat32, 3, add_7_sizes, add_7_strides, add_7.out()),
+        "allocate add_7");
   // fuses add_6, add_7
   {
     const int64_t add_4_layout_1[] = {8192, 128, 1};
@@ -1746,7 +1817,11 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   view_33.reset();
   // node 'native_layer_norm_3' (aten.native_layer_norm.default)
   TensorHandle getitem_15;
-  getitem_15 = std::move(bmm_5);  // bmm_5's buffer: same dtype, sizes and strides
+  const int64_t getitem_15_sizes[] = {2, 64, 128};
+  const int64_t getitem_15_strides[] = {8192, 128, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 262144, kFloat32, 3, getitem_15_sizes, getitem_15_strides, getitem_15.out()),
+        "allocate getitem_15");
   {
     const int64_t add_7_layout[] = {8192, 128, 1};
     TensorHandle add_7_copy;
@@ -1769,7 +1844,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   const int64_t shape_34[] = {128, 128};
   check(aoti_torch_cpu_reshape(getitem_15.get(), shape_34, 2, view_34.out()),
         "node 'view_34' (aten.view.default)");
-  // getitem_15 is free: its buffer is kept for getitem_18
+  getitem_15.reset();
   // node 'permute_20' (aten.permute.default)
   // may share p_blocks_1_f1_weight's storage (a view)
   TensorHandle permute_20;
@@ -1778,7 +1853,11 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
         "node 'permute_20' (aten.permute.default)");
   // node 'addmm_4' (aten.addmm.default)
   TensorHandle addmm_4;
-  addmm_4 = std::move(addmm_1);  // addmm_1's buffer: same dtype, sizes and strides
+  const int64_t addmm_4_sizes[] = {128, 512};
+  const int64_t addmm_4_strides[] = {512, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 0, kFloat32, 2, addmm_4_sizes, addmm_4_strides, addmm_4.out()),
+        "allocate addmm_4");
   check(aoti_torch_cpu_addmm_out(
             addmm_4.get(), p_blocks_1_f1_bias, view_34.get(), permute_20.get(), 1.0, 1.0),
         "node 'addmm_4' (aten.addmm.default)");
@@ -1791,10 +1870,14 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   const int64_t shape_35[] = {2, 64, 512};
   check(aoti_torch_cpu_reshape(addmm_4.get(), shape_35, 3, view_35.out()),
         "node 'view_35' (aten.view.default)");
-  // addmm_4 is free: its buffer is kept for mm
+  addmm_4.reset();
   // node 'gelu_1' (aten.gelu.default)
   TensorHandle gelu_1;
-  gelu_1 = std::move(gelu);  // gelu's buffer: same dtype, sizes and strides
+  const int64_t gelu_1_sizes[] = {2, 64, 512};
+  const int64_t gelu_1_strides[] = {32768, 512, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 262144, kFloat32, 3, gelu_1_sizes, gelu_1_strides, gelu_1.out()),
+        "allocate gelu_1");
   {
     const int64_t view_35_layout[] = {32768, 512, 1};
     TensorHandle view_35_copy;
@@ -1818,7 +1901,11 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
         "node 'permute_21' (aten.permute.default)");
   // node 'addmm_5' (aten.addmm.default)
   TensorHandle addmm_5;
-  addmm_5 = std::move(addmm_2);  // addmm_2's buffer: same dtype, sizes and strides
+  const int64_t addmm_5_sizes[] = {128, 128};
+  const int64_t addmm_5_strides[] = {128, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 0, kFloat32, 2, addmm_5_sizes, addmm_5_strides, addmm_5.out()),
+        "allocate addmm_5");
   check(aoti_torch_cpu_addmm_out(
             addmm_5.get(), p_blocks_1_f2_bias, view_36.get(), permute_21.get(), 1.0, 1.0),
         "node 'addmm_5' (aten.addmm.default)");
@@ -1834,7 +1921,11 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   addmm_5.reset();
   // node 'native_layer_norm_4' (aten.native_layer_norm.default)
   TensorHandle getitem_18;
-  getitem_18 = std::move(getitem_15);  // getitem_15's buffer: same dtype, sizes and strides
+  const int64_t getitem_18_sizes[] = {2, 64, 128};
+  const int64_t getitem_18_strides[] = {8192, 128, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 65536, kFloat32, 3, getitem_18_sizes, getitem_18_strides, getitem_18.out()),
+        "allocate getitem_18");
   // fuses add_8, native_layer_norm_4
   {
     const int64_t add_7_layout_1[] = {8192, 128, 1};
@@ -1870,7 +1961,10 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   getitem_18.reset();
   // node 'mm' (aten.mm.default)
   TensorHandle mm;
-  mm = std::move(addmm_4);  // addmm_4's buffer: same dtype, sizes and strides
+  const int64_t mm_sizes[] = {128, 512};
+  const int64_t mm_strides[] = {512, 1};
+  check(aoti_torch_empty_strided(2, mm_sizes, mm_strides, kFloat32, kCPU, kDefaultDeviceIndex, mm.out()),
+        "allocate mm");
   check(aoti_torch_cpu_mm_out(mm.get(), view_38.get(), permute_22.get()), "node 'mm' (aten.mm.default)");
   permute_22.reset();
   view_38.reset();

@@ -531,9 +531,9 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   AtenTensorHandle p_ln_weight = state.constant(26);
   AtenTensorHandle p_ln_bias = state.constant(27);
   AtenTensorHandle p_head_weight = state.constant(28);
-  // 3 buffers carved from one arena of 393216 bytes (393216 bytes allocated one by one)
+  // 11 buffers carved from one arena of 327680 bytes (1114112 bytes allocated one by one)
   TensorHandle arena;
-  const int64_t arena_bytes = 393216, arena_unit = 1;
+  const int64_t arena_bytes = 327680, arena_unit = 1;
   check(aoti_torch_empty_strided(
             1, &arena_bytes, &arena_unit, aoti_torch_dtype_uint8(), aoti_torch_device_type_cpu(), 0,
             arena.out()),
@@ -559,7 +559,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   TensorHandle add;
   const int64_t add_sizes[] = {2, 64, 128};
   const int64_t add_strides[] = {8192, 128, 1};
-  check(aoti_torch__alloc_from_pool(arena.get(), 262144, kFloat32, 3, add_sizes, add_strides, add.out()),
+  check(aoti_torch__alloc_from_pool(arena.get(), 0, kFloat32, 3, add_sizes, add_strides, add.out()),
         "allocate add");
   {
     const int64_t embedding_layout[] = {8192, 128, 1};
@@ -578,7 +578,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   const int64_t layer_norm_sizes[] = {2, 64, 128};
   const int64_t layer_norm_strides[] = {8192, 128, 1};
   check(aoti_torch__alloc_from_pool(
-            arena.get(), 327680, kFloat32, 3, layer_norm_sizes, layer_norm_strides, layer_norm.out()),
+            arena.get(), 65536, kFloat32, 3, layer_norm_sizes, layer_norm_strides, layer_norm.out()),
         "allocate layer_norm");
   {
     const int64_t add_layout[] = {8192, 128, 1};
@@ -600,7 +600,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   AtenTensorHandle bias_value = p_blocks_0_qkv_bias;
   check(aoti_torch_cpu_linear(layer_norm.get(), p_blocks_0_qkv_weight, &bias_value, linear.out()),
         "node 'linear' (aten.linear.default)");
-  // layer_norm is free: its buffer is kept for add_1
+  layer_norm.reset();
   // node 'split' (aten.split.Tensor)
   // may share linear's storage (a view)
   TensorHandle getitem;
@@ -686,7 +686,11 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   view_3.reset();
   // node 'add_1' (aten.add.Tensor)
   TensorHandle add_1;
-  add_1 = std::move(layer_norm);  // layer_norm's buffer: same dtype, sizes and strides
+  const int64_t add_1_sizes[] = {2, 64, 128};
+  const int64_t add_1_strides[] = {8192, 128, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 262144, kFloat32, 3, add_1_sizes, add_1_strides, add_1.out()),
+        "allocate add_1");
   {
     const int64_t add_layout_1[] = {8192, 128, 1};
     TensorHandle add_copy_1;
@@ -696,11 +700,15 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     const float* linear_1_data = kernel_input<float>(linear_1.get(), 3, linear_1_layout, linear_1_copy);
     k2_add(add_data_1, linear_1_data, aotic::runtime::data<float>(add_1.get()));
   }
-  // add is free: its buffer is kept for layer_norm_1
+  add.reset();
   linear_1.reset();
   // node 'layer_norm_1' (aten.layer_norm.default)
   TensorHandle layer_norm_1;
-  layer_norm_1 = std::move(add);  // add's buffer: same dtype, sizes and strides
+  const int64_t layer_norm_1_sizes[] = {2, 64, 128};
+  const int64_t layer_norm_1_strides[] = {8192, 128, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 0, kFloat32, 3, layer_norm_1_sizes, layer_norm_1_strides, layer_norm_1.out()),
+        "allocate layer_norm_1");
   {
     const int64_t add_1_layout[] = {8192, 128, 1};
     TensorHandle add_1_copy;
@@ -721,7 +729,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   AtenTensorHandle bias_value_2 = p_blocks_0_f1_bias;
   check(aoti_torch_cpu_linear(layer_norm_1.get(), p_blocks_0_f1_weight, &bias_value_2, linear_2.out()),
         "node 'linear_2' (aten.linear.default)");
-  // layer_norm_1 is free: its buffer is kept for add_2
+  layer_norm_1.reset();
   // node 'gelu' (aten.gelu.default)
   TensorHandle gelu;
   const int64_t gelu_sizes[] = {2, 64, 512};
@@ -740,10 +748,13 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   AtenTensorHandle bias_value_3 = p_blocks_0_f2_bias;
   check(aoti_torch_cpu_linear(gelu.get(), p_blocks_0_f2_weight, &bias_value_3, linear_3.out()),
         "node 'linear_3' (aten.linear.default)");
-  // gelu is free: its buffer is kept for gelu_1
+  gelu.reset();
   // node 'add_2' (aten.add.Tensor)
   TensorHandle add_2;
-  add_2 = std::move(layer_norm_1);  // layer_norm_1's buffer: same dtype, sizes and strides
+  const int64_t add_2_sizes[] = {2, 64, 128};
+  const int64_t add_2_strides[] = {8192, 128, 1};
+  check(aoti_torch__alloc_from_pool(arena.get(), 0, kFloat32, 3, add_2_sizes, add_2_strides, add_2.out()),
+        "allocate add_2");
   {
     const int64_t add_1_layout_1[] = {8192, 128, 1};
     TensorHandle add_1_copy_1;
@@ -753,11 +764,15 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     const float* linear_3_data = kernel_input<float>(linear_3.get(), 3, linear_3_layout, linear_3_copy);
     k2_add(add_1_data_1, linear_3_data, aotic::runtime::data<float>(add_2.get()));
   }
-  // add_1 is free: its buffer is kept for layer_norm_2
+  add_1.reset();
   linear_3.reset();
   // node 'layer_norm_2' (aten.layer_norm.default)
   TensorHandle layer_norm_2;
-  layer_norm_2 = std::move(add_1);  // add_1's buffer: same dtype, sizes and strides
+  const int64_t layer_norm_2_sizes[] = {2, 64, 128};
+  const int64_t layer_norm_2_strides[] = {8192, 128, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 65536, kFloat32, 3, layer_norm_2_sizes, layer_norm_2_strides, layer_norm_2.out()),
+        "allocate layer_norm_2");
   {
     const int64_t add_2_layout[] = {8192, 128, 1};
     TensorHandle add_2_copy;
@@ -778,7 +793,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   AtenTensorHandle bias_value_4 = p_blocks_1_qkv_bias;
   check(aoti_torch_cpu_linear(layer_norm_2.get(), p_blocks_1_qkv_weight, &bias_value_4, linear_4.out()),
         "node 'linear_4' (aten.linear.default)");
-  // layer_norm_2 is free: its buffer is kept for add_3
+  layer_norm_2.reset();
   // node 'split_1' (aten.split.Tensor)
   // may share linear_4's storage (a view)
   TensorHandle getitem_3;
@@ -866,7 +881,11 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   view_7.reset();
   // node 'add_3' (aten.add.Tensor)
   TensorHandle add_3;
-  add_3 = std::move(layer_norm_2);  // layer_norm_2's buffer: same dtype, sizes and strides
+  const int64_t add_3_sizes[] = {2, 64, 128};
+  const int64_t add_3_strides[] = {8192, 128, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 262144, kFloat32, 3, add_3_sizes, add_3_strides, add_3.out()),
+        "allocate add_3");
   {
     const int64_t add_2_layout_1[] = {8192, 128, 1};
     TensorHandle add_2_copy_1;
@@ -876,11 +895,15 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     const float* linear_5_data = kernel_input<float>(linear_5.get(), 3, linear_5_layout, linear_5_copy);
     k2_add(add_2_data_1, linear_5_data, aotic::runtime::data<float>(add_3.get()));
   }
-  // add_2 is free: its buffer is kept for layer_norm_3
+  add_2.reset();
   linear_5.reset();
   // node 'layer_norm_3' (aten.layer_norm.default)
   TensorHandle layer_norm_3;
-  layer_norm_3 = std::move(add_2);  // add_2's buffer: same dtype, sizes and strides
+  const int64_t layer_norm_3_sizes[] = {2, 64, 128};
+  const int64_t layer_norm_3_strides[] = {8192, 128, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 0, kFloat32, 3, layer_norm_3_sizes, layer_norm_3_strides, layer_norm_3.out()),
+        "allocate layer_norm_3");
   {
     const int64_t add_3_layout[] = {8192, 128, 1};
     TensorHandle add_3_copy;
@@ -901,10 +924,13 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   AtenTensorHandle bias_value_6 = p_blocks_1_f1_bias;
   check(aoti_torch_cpu_linear(layer_norm_3.get(), p_blocks_1_f1_weight, &bias_value_6, linear_6.out()),
         "node 'linear_6' (aten.linear.default)");
-  // layer_norm_3 is free: its buffer is kept for layer_norm_4
+  layer_norm_3.reset();
   // node 'gelu_1' (aten.gelu.default)
   TensorHandle gelu_1;
-  gelu_1 = std::move(gelu);  // gelu's buffer: same dtype, sizes and strides
+  const int64_t gelu_1_sizes[] = {2, 64, 512};
+  const int64_t gelu_1_strides[] = {32768, 512, 1};
+  check(aoti_torch__alloc_from_pool(arena.get(), 0, kFloat32, 3, gelu_1_sizes, gelu_1_strides, gelu_1.out()),
+        "allocate gelu_1");
   {
     const int64_t linear_6_layout[] = {32768, 512, 1};
     TensorHandle linear_6_copy;
@@ -920,7 +946,11 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   gelu_1.reset();
   // node 'layer_norm_4' (aten.layer_norm.default)
   TensorHandle layer_norm_4;
-  layer_norm_4 = std::move(layer_norm_3);  // layer_norm_3's buffer: same dtype, sizes and strides
+  const int64_t layer_norm_4_sizes[] = {2, 64, 128};
+  const int64_t layer_norm_4_strides[] = {8192, 128, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 0, kFloat32, 3, layer_norm_4_sizes, layer_norm_4_strides, layer_norm_4.out()),
+        "allocate layer_norm_4");
   // fuses add_4, layer_norm_4
   {
     const int64_t add_3_layout_1[] = {8192, 128, 1};
