@@ -7,6 +7,7 @@ packages=(
   bazel-bootstrap bazel-rules-java bazel-platforms  # the build (Bazel 4, offline)
   g++ clang                                         # compilers for aotic and for generated code
   libclang-rt-14-dev                                # libFuzzer and the sanitizer runtimes (tools/fuzz.sh)
+  cmake                                             # the CMake example (tests/tools/cmake_test.cc)
   libfmt-dev nlohmann-json3-dev doctest-dev libzip-dev
   libtorch-dev                                      # ATen behind the shim (libtorch 1.13)
   libopenblas0-pthread                              # else libtorch falls back to reference BLAS (13x slower)
