@@ -19,6 +19,7 @@
 #include <set>
 
 #include "codegen/passes/passes.h"
+#include "codegen/passes/storage_roots.h"
 
 namespace aotic::codegen {
 namespace {
@@ -69,17 +70,14 @@ void plan_memory(wir::Module& module) {
     s.reuse.clear();
   }
 
-  std::map<std::string, std::set<std::string>> roots;  // value -> slots (by root value) it may share
-  std::map<std::string, int> live;                     // root -> live values that may share it
-  std::map<std::string, Slot> slots;                   // root value -> its slot
-  std::map<std::string, std::string> storage_of;       // alloc value -> the root whose bytes it holds
-  auto define = [&](const std::string& value, std::set<std::string> value_roots) {
-    for (const std::string& r : value_roots) {
-      ++live[r];
+  StorageRoots storage;
+  std::map<std::string, Slot> slots;              // root value -> its slot
+  std::map<std::string, std::string> storage_of;  // alloc value -> the root whose bytes it holds
+  const auto revive = [&](const std::set<std::string>& roots) {
+    for (const std::string& r : roots) {
       auto it = slots.find(r);
       if (it != slots.end()) it->second.dies = kNever;  // alive again (a reuse, a late alias)
     }
-    roots[value] = std::move(value_roots);
   };
   for (size_t i = 0; i < block.size(); ++i) {
     const Stmt& s = block[i];
@@ -88,34 +86,23 @@ void plan_memory(wir::Module& module) {
         if (!s.reuse.empty()) {  // reuse_buffers: the same bytes under a new name
           const std::string root = storage_of.count(s.reuse) ? storage_of.at(s.reuse) : s.reuse;
           storage_of[s.value] = root;
-          define(s.value, {root});
+          revive(storage.define(s.value, {root}));
           break;
         }
         storage_of[s.value] = s.value;
         const int64_t bytes = static_bytes(s.buffer);
         if (bytes > 0 && s.buffer.device.type == "cpu") slots[s.value] = Slot{i, kNever, bytes, -1};
-        define(s.value, {s.value});
+        storage.define(s.value, {s.value});
         break;
       }
       case Stmt::Kind::kFree:
-        for (const std::string& r : roots[s.value]) {
-          if (--live[r] == 0) {
-            auto it = slots.find(r);
-            if (it != slots.end()) it->second.dies = i;
-          }
+        for (const std::string& r : storage.release(s.value)) {
+          auto it = slots.find(r);
+          if (it != slots.end()) it->second.dies = i;
         }
-        roots.erase(s.value);
         break;
-      case Stmt::Kind::kCond: {
-        std::set<std::string> operands;  // a branch may return an operand
-        for (const std::string& n : s.inputs) operands.insert(roots[n].begin(), roots[n].end());
-        for (const std::string& n : s.outs) define(n, operands);
-        break;
-      }
       default:
-        for (const std::string& n : wir::defines(s)) {
-          define(n, s.alias_of.empty() ? std::set<std::string>{} : roots[s.alias_of]);
-        }
+        revive(storage.define_results(s));
         break;
     }
   }

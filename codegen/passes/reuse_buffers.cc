@@ -11,20 +11,16 @@
 #include <map>
 
 #include "codegen/passes/passes.h"
+#include "codegen/passes/storage_roots.h"
 
 namespace aotic::codegen {
 namespace {
 
 void reuse_block(wir::Block& block) {
-  std::map<std::string, std::set<std::string>> roots;    // value -> buffers it may share storage with
-  std::map<std::string, int> live;                       // buffer -> live values that may share it
+  StorageRoots storage;
   std::map<std::string, std::string> key_of;             // buffer -> its reuse key
   std::map<std::string, size_t> freed_at;                // value -> index of its free
   std::map<std::string, std::vector<std::string>> pool;  // key -> dead buffers
-  auto define = [&](const std::string& value, std::set<std::string> value_roots) {
-    for (const std::string& r : value_roots) ++live[r];
-    roots[value] = std::move(value_roots);
-  };
   for (size_t i = 0; i < block.size(); ++i) {
     wir::Stmt& s = block[i];
     for (wir::Branch& b : s.branches) reuse_block(b.body);
@@ -38,27 +34,17 @@ void reuse_block(wir::Block& block) {
           block[freed_at.at(s.reuse)].reused_by = s.value;
         }
         key_of[s.value] = key;
-        define(s.value, {s.value});
+        storage.define(s.value, {s.value});
         break;
       }
-      case wir::Stmt::Kind::kFree: {
+      case wir::Stmt::Kind::kFree:
         freed_at[s.value] = i;
-        for (const std::string& r : roots[s.value]) {
-          if (--live[r] == 0 && key_of.count(r) && freed_at.count(r)) pool[key_of.at(r)].push_back(r);
+        for (const std::string& r : storage.release(s.value)) {
+          if (key_of.count(r) && freed_at.count(r)) pool[key_of.at(r)].push_back(r);
         }
-        roots.erase(s.value);
         break;
-      }
-      case wir::Stmt::Kind::kCond: {
-        std::set<std::string> operands;  // a branch may return an operand
-        for (const std::string& n : s.inputs) operands.insert(roots[n].begin(), roots[n].end());
-        for (const std::string& n : s.outs) define(n, operands);
-        break;
-      }
       default:
-        for (const std::string& n : wir::defines(s)) {
-          define(n, s.alias_of.empty() ? std::set<std::string>{} : roots[s.alias_of]);
-        }
+        storage.define_results(s);
         break;
     }
   }
