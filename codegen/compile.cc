@@ -18,6 +18,7 @@
 #include "ir/builtin_schemas.h"
 #include "ir/error.h"
 #include "ir/print.h"
+#include "ir/retarget.h"
 #include "kernel/writer.h"
 #include "shim/gen/shim_gen.h"
 
@@ -32,47 +33,48 @@ extern const char kFallbackOps[];
 extern const unsigned long kFallbackOps_size;
 extern const char kPyTorchCpuShim[];
 extern const unsigned long kPyTorchCpuShim_size;
+extern const char kPyTorchCudaShim[];
+extern const unsigned long kPyTorchCudaShim_size;
 
 namespace {
 
 namespace fs = std::filesystem;
 
-/// aotic's fallback ops: what libaotic_shim.so implements.
-const ShimFunctions& bundled_functions() {
-  static const ShimFunctions functions = [] {
-    ShimFunctions f;
-    f.origin = "shim/fallback_ops.txt";
-    for (const std::string& target : shim_gen::parse_op_list(
-             std::string_view(kFallbackOps, kFallbackOps_size), "shim/fallback_ops.txt")) {
-      const ir::OpSchema* schema = ir::builtin_schemas().find(target);
-      AOTIC_CHECK(schema != nullptr, "fallback op without a schema: " + target);
-      f.names.insert(shim_gen::c_function(*schema, "cpu").name);
-    }
-    return f;
-  }();
-  return functions;
+/// aotic's fallback ops: what libaotic_shim.so implements (under both devices' names).
+ShimFunctions bundled_functions(const std::string& device) {
+  static const std::vector<std::string> targets = shim_gen::parse_op_list(
+      std::string_view(kFallbackOps, kFallbackOps_size), "shim/fallback_ops.txt");
+  ShimFunctions f;
+  f.origin = "shim/fallback_ops.txt";
+  f.device = device;
+  for (const std::string& target : targets) {
+    const ir::OpSchema* schema = ir::builtin_schemas().find(target);
+    AOTIC_CHECK(schema != nullptr, "fallback op without a schema: " + target);
+    f.names.insert(shim_gen::c_function(*schema, device).name);
+  }
+  return f;
 }
 
-/// The aoti_torch_cpu_* functions PyTorch 2.11's libtorch exports.
-const ShimFunctions& host_functions() {
-  static const ShimFunctions functions = [] {
-    ShimFunctions f;
-    f.origin = "PyTorch 2.11's C shim (--shim=host)";
-    std::string_view text(kPyTorchCpuShim, kPyTorchCpuShim_size);
-    size_t pos = 0;
-    while ((pos = text.find("aoti_torch_cpu_", pos)) != std::string_view::npos) {
-      size_t end = text.find('(', pos);
-      if (end == std::string_view::npos) break;
-      f.names.insert(std::string(text.substr(pos, end - pos)));
-      pos = end;
-    }
-    return f;
-  }();
-  return functions;
+/// The aoti_torch_<device>_* functions PyTorch 2.11's libtorch exports.
+ShimFunctions host_functions(const std::string& device) {
+  ShimFunctions f;
+  f.origin = device == "cuda" ? "PyTorch 2.11's CUDA C shim (--shim=host)" : "PyTorch 2.11's C shim (--shim=host)";
+  f.device = device;
+  const std::string prefix = "aoti_torch_" + device + "_";
+  std::string_view text = device == "cuda" ? std::string_view(kPyTorchCudaShim, kPyTorchCudaShim_size)
+                                           : std::string_view(kPyTorchCpuShim, kPyTorchCpuShim_size);
+  size_t pos = 0;
+  while ((pos = text.find(prefix, pos)) != std::string_view::npos) {
+    size_t end = text.find('(', pos);
+    if (end == std::string_view::npos) break;
+    f.names.insert(std::string(text.substr(pos, end - pos)));
+    pos = end;
+  }
+  return f;
 }
 
-ShimFunctions shim_functions(ShimMode mode, bool pointwise_kernels) {
-  ShimFunctions f = mode == ShimMode::kHost ? host_functions() : bundled_functions();
+ShimFunctions shim_functions(ShimMode mode, bool pointwise_kernels, const std::string& device) {
+  ShimFunctions f = mode == ShimMode::kHost ? host_functions(device) : bundled_functions(device);
   f.prefer_kernels = pointwise_kernels;
   return f;
 }
@@ -154,28 +156,37 @@ std::string blob_assembly(const std::string& symbol) {
   return w.text();
 }
 
-PipelineOptions pipeline_options(ShimMode shim, bool pointwise_kernels, const std::set<std::string>& disabled,
-                                 bool debug_checks) {
-  PipelineOptions options;
-  options.shim = shim_functions(shim, pointwise_kernels);
-  options.disabled = disabled;
-  options.debug_checks = debug_checks;
-  return options;
+PipelineOptions pipeline_options(const CompileOptions& options) {
+  PipelineOptions pipeline;
+  pipeline.shim = shim_functions(options.shim, options.pointwise_kernels, options.device);
+  pipeline.disabled = options.disabled_passes;
+  pipeline.debug_checks = options.debug_checks;
+  return pipeline;
+}
+
+/// The checks on options that need no model.
+void check_options(const CompileOptions& options) {
+  if (options.device != "cpu" && options.device != "cuda")
+    ir::parse_target_device(options.device);  // the user error for it
+  if (options.device == "cuda" && options.pointwise_kernels) {
+    user_error("--pointwise=kernel makes host loops: it does not apply to --device cuda");
+  }
+  if (options.device == "cuda" && options.package) {
+    user_error("--package writes PyTorch's CPU package layout: it does not apply to --device cuda yet");
+  }
 }
 
 /// model.cpp for an already laid-out constants blob (compile_model needs the layout again for the
-/// blob itself).
+/// blob itself). `program` is already on options.device.
 std::string model_cpp_for(const ir::Program& program, const ConstantsLayout& layout,
-                          const std::string& source_name, ShimMode shim, bool pointwise_kernels,
-                          const std::string& external_weights_file, const std::set<std::string>& disabled,
-                          bool debug_checks) {
-  const wir::Module module =
-      lower_program(program, layout, pipeline_options(shim, pointwise_kernels, disabled, debug_checks));
-  PrintOptions options;
-  options.source_name = source_name;
-  options.external_weights_file = external_weights_file;
+                          const std::string& source_name, const CompileOptions& options,
+                          const std::string& external_weights_file) {
+  const wir::Module module = lower_program(program, layout, pipeline_options(options));
+  PrintOptions print;
+  print.source_name = source_name;
+  print.external_weights_file = external_weights_file;
   try {
-    return print_cpu(module, options);
+    return print_cpu(module, print);
   } catch (const UserError& e) {
     rethrow_in(e, program.source);
   }
@@ -183,6 +194,57 @@ std::string model_cpp_for(const ir::Program& program, const ConstantsLayout& lay
 
 std::string source_name_of(const ir::Program& program, const CompileOptions& options) {
   return options.source_name.empty() ? fs::path(program.source).filename().string() : options.source_name;
+}
+
+/// The program on the device the model is compiled for: an export made on the CPU compiled with
+/// --device cuda has every tensor, weight and factory op moved to the GPU.
+ir::Program on_target(const ir::Program& program, const CompileOptions& options) {
+  check_options(options);
+  return ir::retarget(program, ir::parse_target_device(options.device));
+}
+
+/// "90,80" -> {"80", "90"} (ascending: PTX is made for the last); UserError for anything else.
+std::vector<std::string> parse_cuda_archs(const std::string& text) {
+  std::set<int> archs;
+  size_t start = 0;
+  while (start <= text.size()) {
+    const size_t comma = std::min(text.find(',', start), text.size());
+    std::string item = text.substr(start, comma - start);
+    if (item.rfind("sm_", 0) == 0) item = item.substr(3);
+    const bool digits = item.size() >= 2 && item.size() <= 3 && item.find_first_not_of("0123456789") == std::string::npos;
+    if (!digits || std::stoi(item) < 50) {
+      user_error("--cuda-arch: '{}' is not a CUDA architecture (a list such as 90 or 80,90)", text);
+    }
+    archs.insert(std::stoi(item));
+    start = comma + 1;
+  }
+  std::vector<std::string> out;
+  for (int a : archs) out.push_back(std::to_string(a));
+  return out;
+}
+
+/// nvcc: --nvcc, else $CUDA_HOME/bin/nvcc, /usr/local/cuda/bin/nvcc, or nvcc on PATH.
+std::string find_nvcc(const std::string& given) {
+  if (!given.empty()) {
+    if (access(given.c_str(), X_OK) != 0) user_error("--nvcc {}: not an executable", given);
+    return given;
+  }
+  std::vector<std::string> candidates;
+  if (const char* home = std::getenv("CUDA_HOME")) candidates.push_back(std::string(home) + "/bin/nvcc");
+  candidates.emplace_back("/usr/local/cuda/bin/nvcc");
+  for (const std::string& c : candidates) {
+    if (access(c.c_str(), X_OK) == 0) return c;
+  }
+  const char* path = std::getenv("PATH");
+  std::string dirs = path ? path : "";
+  size_t start = 0;
+  while (start < dirs.size()) {
+    const size_t colon = std::min(dirs.find(':', start), dirs.size());
+    const std::string candidate = dirs.substr(start, colon - start) + "/nvcc";
+    if (colon > start && access(candidate.c_str(), X_OK) == 0) return candidate;
+    start = colon + 1;
+  }
+  user_error("--device cuda needs nvcc: none in $CUDA_HOME/bin, /usr/local/cuda/bin or on PATH (pass --nvcc PATH)");
 }
 
 }  // namespace
@@ -195,8 +257,17 @@ std::string find_shim_library() {
 std::string generate_model_cpp(const ir::Program& program, const std::string& source_name, ShimMode shim,
                                bool pointwise_kernels, const std::string& external_weights_file,
                                const std::set<std::string>& disabled_passes, bool debug_checks) {
-  return model_cpp_for(program, layout_constants(program), source_name, shim, pointwise_kernels,
-                       external_weights_file, disabled_passes, debug_checks);
+  CompileOptions options;
+  options.shim = shim;
+  options.pointwise_kernels = pointwise_kernels;
+  options.disabled_passes = disabled_passes;
+  options.debug_checks = debug_checks;
+  return model_cpp_for(program, layout_constants(program), source_name, options, external_weights_file);
+}
+
+std::string generate_model_cpp(const ir::Program& program, const CompileOptions& options) {
+  const ir::Program targeted = on_target(program, options);
+  return model_cpp_for(targeted, layout_constants(targeted), source_name_of(program, options), options, "");
 }
 
 std::vector<std::string> dump_stages() {
@@ -208,18 +279,15 @@ std::vector<std::string> dump_stages() {
 
 std::string dump_after(const ir::Program& program, const std::string& stage, const CompileOptions& options) {
   if (stage == "load") return ir::print_graph(program.graph);
-  if (stage == "codegen") {
-    return generate_model_cpp(program, source_name_of(program, options), options.shim,
-                              options.pointwise_kernels, "", options.disabled_passes, options.debug_checks);
-  }
+  if (stage == "codegen") return generate_model_cpp(program, options);
   for (const PassInfo& p : pipeline_passes()) {
     if (stage != p.name) continue;
     std::string dump;
-    PipelineOptions pipeline = pipeline_options(options.shim, options.pointwise_kernels,
-                                                options.disabled_passes, options.debug_checks);
+    const ir::Program targeted = on_target(program, options);
+    PipelineOptions pipeline = pipeline_options(options);
     pipeline.dump_after = stage;
     pipeline.dump = &dump;
-    lower_program(program, layout_constants(program), pipeline);
+    lower_program(targeted, layout_constants(targeted), pipeline);
     return dump;
   }
   std::string stages;
@@ -227,8 +295,12 @@ std::string dump_after(const ir::Program& program, const std::string& stage, con
   user_error("--dump-after: unknown stage '{}' (stages: {})", stage, stages);
 }
 
-CompileResult compile_model(const ir::Program& program, const CompileOptions& options) {
+CompileResult compile_model(const ir::Program& original, const CompileOptions& options) {
   if (options.output.empty()) user_error("no output file given (-o model.so)");
+  check_options(options);
+  const bool cuda = options.device == "cuda";
+  const std::vector<std::string> cuda_archs = cuda ? parse_cuda_archs(options.cuda_archs) : std::vector<std::string>{};
+  const std::string nvcc = cuda ? find_nvcc(options.nvcc) : "";
   if (options.opt_level < 0 || options.opt_level > 3)
     user_error("--opt must be 0..3, got {}", options.opt_level);
   static const std::set<std::string> kIsas = {"x86-64", "x86-64-v2", "x86-64-v3", "x86-64-v4", "native"};
@@ -246,7 +318,8 @@ CompileResult compile_model(const ir::Program& program, const CompileOptions& op
   }
   check_writable_target(options.output);
   if (!options.header.empty()) check_writable_target(options.header);
-  const std::string source_name = source_name_of(program, options);
+  const std::string source_name = source_name_of(original, options);
+  const ir::Program program = on_target(original, options);
   constexpr int kStages = 3;
   const auto stage = [&](int number, const std::string& what) {
     if (options.on_stage) options.on_stage(number, kStages, what);
@@ -257,9 +330,7 @@ CompileResult compile_model(const ir::Program& program, const CompileOptions& op
   const fs::path output_path(options.output);
   const std::string weights_name =
       options.external_weights ? output_path.filename().string() + ".weights" : "";
-  const std::string model_cpp =
-      model_cpp_for(program, layout, source_name, options.shim, options.pointwise_kernels, weights_name,
-                    options.disabled_passes, options.debug_checks);
+  const std::string model_cpp = model_cpp_for(program, layout, source_name, options, weights_name);
   // The header is made before compiling so that a bad class name fails early.
   std::string header;
   if (!options.header.empty()) {
@@ -311,12 +382,15 @@ CompileResult compile_model(const ir::Program& program, const CompileOptions& op
     // binds to the real libraries of the process that loads it.
     write_file(build / "stub" / "empty.c", "");
     std::string log;
-    for (const char* lib : {"libtorch.so", "libtorch_cpu.so", "libc10.so"}) {
+    std::vector<std::string> libs = {"libtorch.so", "libtorch_cpu.so", "libc10.so"};
+    if (cuda) libs.insert(libs.end(), {"libtorch_cuda.so", "libc10_cuda.so"});
+    for (const std::string& lib : libs) {
       std::string cmd =
           fmt::format("{} -shared -fPIC -x c stub/empty.c -o stub/{} -Wl,-soname,{}", cxx, lib, lib);
       if (run(build, cmd, &log) != 0) user_error("cannot build the libtorch stand-ins: {}", log);
     }
-    link = "-Lstub -Wl,--no-as-needed -ltorch -ltorch_cpu -lc10 -Wl,--as-needed";
+    link = cuda ? "-Lstub -Wl,--no-as-needed -ltorch -ltorch_cpu -lc10 -ltorch_cuda -lc10_cuda -Wl,--as-needed"
+                : "-Lstub -Wl,--no-as-needed -ltorch -ltorch_cpu -lc10 -Wl,--as-needed";
   }
   // One translation unit, model.cpp, then one link with the precompiled runtime. The runtime's
   // objects are all linked (--whole-archive): nothing in model.cpp refers to the C interface it
@@ -330,11 +404,28 @@ CompileResult compile_model(const ir::Program& program, const CompileOptions& op
   const std::string flags = fmt::format(
       "-std=c++17 -O{} -fPIC -fvisibility=hidden -fvisibility-inlines-hidden{} -Iinclude", options.opt_level,
       kernels ? " -fopenmp-simd -fno-trapping-math -fno-math-errno -march=" + options.isa : "");
+  // A CUDA model: nvcc compiles model.cpp (host code with the host compiler, kernels for each
+  // architecture asked for plus PTX of the newest), and the CUDA runtime is linked statically, so
+  // model.so needs no libcudart of its own at run time.
+  std::string compile = fmt::format("{} {} -c model.cpp -o model.o", cxx, flags);
+  std::string cuda_link;
+  if (cuda) {
+    std::string gencode;
+    for (const std::string& arch : cuda_archs) gencode += fmt::format(" -gencode arch=compute_{0},code=sm_{0}", arch);
+    gencode += fmt::format(" -gencode arch=compute_{0},code=compute_{0}", cuda_archs.back());
+    compile = fmt::format(
+        "{} -x cu -std=c++17 -O{} -ccbin {} --expt-relaxed-constexpr -Xcompiler -fPIC,-fvisibility=hidden "
+        "-Xcudafe --diag_suppress=177{} -Iinclude -c model.cpp -o model.o",
+        shell_quote(nvcc), options.opt_level, cxx, gencode);
+    const fs::path cuda_lib = fs::path(nvcc).parent_path().parent_path() / "lib64";
+    cuda_link = fmt::format(" -L{} -lcudart_static -lrt", shell_quote(cuda_lib.string()));
+  }
   const std::string command = fmt::format(
-      "{} {} -c model.cpp -o model.o && {} -shared {} -Wl,--whole-archive {} -Wl,--no-whole-archive "
-      "-Wl,--version-script=exports.map -o model.so {} -ldl -lpthread",
-      cxx, flags, cxx, objects, shell_quote(runtime_library.string()), link);
-  stage(2, fmt::format("compiling model.cpp ({} KB) with {}", (model_cpp.size() + 1023) / 1024, cxx));
+      "{} && {} -shared {} -Wl,--whole-archive {} -Wl,--no-whole-archive "
+      "-Wl,--version-script=exports.map -o model.so {}{} -ldl -lpthread",
+      compile, cxx, objects, shell_quote(runtime_library.string()), link, cuda_link);
+  stage(2, fmt::format("compiling model.cpp ({} KB) with {}", (model_cpp.size() + 1023) / 1024,
+                       cuda ? "nvcc" : cxx));
   std::string log;
   if (run(build, command, &log) != 0) {
     // The first line that says "error" (g++ opens with an "In function ..." line), else the first.
@@ -348,7 +439,7 @@ CompileResult compile_model(const ir::Program& program, const CompileOptions& op
       }
       start = end + 1;
     }
-    user_error("{}: the C++ compiler failed ({}); sources kept in {}: {}", program.source, cxx,
+    user_error("{}: the C++ compiler failed ({}); sources kept in {}: {}", program.source, cuda ? "nvcc" : cxx,
                build.string(), first_error);
   }
 

@@ -43,6 +43,14 @@ struct CompileOptions {
   bool package = false;
   /// --debug-checks: model.cpp checks each op's result against the export's dtype and sizes.
   bool debug_checks = false;
+  /// --device: what model.so runs on, "cpu" or "cuda" (an export made on the CPU is moved to the
+  /// GPU whole: ir/retarget.h). A CUDA model.cpp is compiled by nvcc.
+  std::string device = "cpu";
+  /// --cuda-arch: the GPU architectures to compile kernels for ("90", "80,90"); PTX is added for
+  /// the newest, so later GPUs run it too.
+  std::string cuda_archs = "90";
+  /// --nvcc: the CUDA compiler ("" finds one: $CUDA_HOME, /usr/local/cuda, PATH).
+  std::string nvcc;
   /// Called as each stage of the compile starts ("generating model.cpp", "compiling model.cpp
   /// (412 KB) with g++", ...), with its number and the number of stages; may be empty.
   std::function<void(int stage, int stages, const std::string& what)> on_stage;
@@ -71,6 +79,9 @@ std::string dump_after(const ir::Program& program, const std::string& stage, con
 
 /// The stages dump_after() knows, in pipeline order.
 std::vector<std::string> dump_stages();
+
+/// The model.cpp aotic would generate for `options` (its device, shim and passes).
+std::string generate_model_cpp(const ir::Program& program, const CompileOptions& options);
 
 /// The model.cpp aotic would generate (used by golden tests and --emit-source).
 std::string generate_model_cpp(const ir::Program& program, const std::string& source_name,

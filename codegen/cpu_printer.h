@@ -19,7 +19,9 @@ struct PrintOptions {
   std::string external_weights_file;
 };
 
-/// The text of model.cpp.
+/// The text of model.cpp. For a CUDA module (module.device == "cuda", the CppWrapperCuda
+/// counterpart) the same wrapper runs under a stream scope on the model's GPU, allocates there,
+/// and launches kernels printed by kernel/cuda_printer.h on the run's stream; nvcc compiles it.
 std::string print_cpu(const wir::Module& module, const PrintOptions& options);
 
 }  // namespace aotic::codegen

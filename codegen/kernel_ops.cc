@@ -506,7 +506,7 @@ const std::map<std::string, Builder>& pointwise_ops() {
     m["aten._to_copy.default"] = [](const Ctx& c) {
       std::optional<ir::Argument> device = c.arg("device");
       require(!device || device->kind == ir::ArgKind::kNone ||
-              (device->kind == ir::ArgKind::kDevice && device->device.type == "cpu"));
+              (device->kind == ir::ArgKind::kDevice && device->device.type == c.out_meta().device.type));
       std::optional<ir::Argument> layout = c.arg("layout");
       require(!layout || layout->kind == ir::ArgKind::kNone || layout->int_value == 0);
       return kernel::cast(c.in("self"), c.result());
@@ -964,8 +964,9 @@ std::optional<Fusible> classify(const ir::Node& node, const ir::Graph& graph, co
     if (o.kind != ir::ArgKind::kTensor) return std::nullopt;
   }
   const ir::TensorMeta* out = graph.find_tensor(node.outputs[0].name);
-  if (out == nullptr || !kernel_dtype(out->dtype) || out->device.type != "cpu" ||
-      out->layout != ir::Layout::kStrided)
+  // Kernels run on the CPU or a CUDA GPU, over tensors all on the result's device.
+  if (out == nullptr || !kernel_dtype(out->dtype) ||
+      (out->device.type != "cpu" && out->device.type != "cuda") || out->layout != ir::Layout::kStrided)
     return std::nullopt;
   Fusible f;
   f.result = node.outputs[0].name;
@@ -974,7 +975,7 @@ std::optional<Fusible> classify(const ir::Node& node, const ir::Graph& graph, co
       return std::nullopt;
     if (a.arg.kind != ir::ArgKind::kTensor) continue;
     const ir::TensorMeta* m = graph.find_tensor(a.arg.name);
-    if (m == nullptr || !kernel_dtype(m->dtype) || m->device.type != "cpu" ||
+    if (m == nullptr || !kernel_dtype(m->dtype) || m->device.type != out->device.type ||
         m->layout != ir::Layout::kStrided)
       return std::nullopt;
     if (std::find(f.inputs.begin(), f.inputs.end(), a.arg.name) == f.inputs.end())

@@ -61,6 +61,7 @@ wir::Module lower_program(const ir::Program& program, const ConstantsLayout& con
   const Log log(options);
   try {
     wir::Module m = import_graph(program, constants);
+    m.device = options.shim.device;
     log("import_graph", m);
     bind_shapes(m);
     log("bind_shapes", m);

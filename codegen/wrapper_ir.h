@@ -163,6 +163,8 @@ struct TensorSpec {
 /// The whole model: its interface and the body of run().
 struct Module {
   const ir::Program* program = nullptr;
+  /// What model.so runs on: "cpu" or "cuda" (every tensor of the program is there).
+  std::string device = "cpu";
   std::vector<Symbol> symbols;
   std::vector<TensorSpec> inputs;   // user inputs, bound to inputs[i] of run()
   std::vector<TensorSpec> outputs;  // what run() returns

@@ -20,14 +20,11 @@
 
 #include <string>
 
+#include "kernel/expr_printer.h"
 #include "kernel/kernel_ir.h"
 #include "kernel/writer.h"
 
 namespace aotic::kernel {
-
-/// The C++ type of a dtype's elements in generated kernels ("float", "int64_t", "bool", ...).
-/// Throws UserError for dtypes kernels do not handle (16-bit floats, complex).
-std::string cpp_type(ir::DType dtype);
 
 /// Writes `kernel` as a C++ function (a comment line, then the definition) into `out`. The
 /// function is `static`-free: the caller puts it in an anonymous namespace.

@@ -4,10 +4,12 @@
 
 #include <cstdint>
 
+#include "templates/prologue.h"
+
 namespace aotic_template {
 
 // aotic-template: aotic_floordiv
-inline int64_t aotic_floordiv(int64_t a, int64_t b) {
+AOTIC_HOST_DEVICE inline int64_t aotic_floordiv(int64_t a, int64_t b) {
   int64_t q = a / b;
   if (a % b != 0 && ((a < 0) != (b < 0))) --q;
   return q;
@@ -15,7 +17,7 @@ inline int64_t aotic_floordiv(int64_t a, int64_t b) {
 // aotic-template-end
 
 // aotic-template: aotic_ceildiv
-inline int64_t aotic_ceildiv(int64_t a, int64_t b) {
+AOTIC_HOST_DEVICE inline int64_t aotic_ceildiv(int64_t a, int64_t b) {
   int64_t q = a / b;
   if (a % b != 0 && ((a < 0) == (b < 0))) ++q;
   return q;
@@ -23,7 +25,7 @@ inline int64_t aotic_ceildiv(int64_t a, int64_t b) {
 // aotic-template-end
 
 // aotic-template: aotic_mod
-inline int64_t aotic_mod(int64_t a, int64_t b) {
+AOTIC_HOST_DEVICE inline int64_t aotic_mod(int64_t a, int64_t b) {
   if (b == -1) return 0;
   int64_t r = a % b;
   if (r != 0 && ((r < 0) != (b < 0))) r += b;
@@ -32,7 +34,7 @@ inline int64_t aotic_mod(int64_t a, int64_t b) {
 // aotic-template-end
 
 // aotic-template: aotic_pow
-inline int64_t aotic_pow(int64_t base, int64_t exp) {
+AOTIC_HOST_DEVICE inline int64_t aotic_pow(int64_t base, int64_t exp) {
   int64_t result = 1;
   while (exp > 0) {
     if (exp & 1) result *= base;
@@ -44,7 +46,7 @@ inline int64_t aotic_pow(int64_t base, int64_t exp) {
 // aotic-template-end
 
 // aotic-template: aotic_exactdiv
-inline int64_t aotic_exactdiv(int64_t a, int64_t b) { return a / b; }
+AOTIC_HOST_DEVICE inline int64_t aotic_exactdiv(int64_t a, int64_t b) { return a / b; }
 // aotic-template-end
 
 }  // namespace aotic_template

@@ -29,6 +29,7 @@ constexpr const char* kUsage =
     "  compile MODEL -o model.so [--weights FILE.safetensors|embed|external] [--cxx PATH] [--opt 0-3]\n"
     "          [--shim bundled|host] [--shim-lib PATH] [--runtime-lib PATH] [--emit-source DIR]\n"
     "          [--no-fuse] [--isa x86-64-v2|x86-64-v3|native|...] [--pointwise shim|kernel]\n"
+    "          [--device cpu|cuda] [--cuda-arch 90[,80..]] [--nvcc PATH]\n"
     "          [--debug-checks] [--package] [--quiet]\n"
     "          [--header FILE.h [--class-name NAME]] [--dump-after STAGE] [--disable-pass PASS]\n"
     "      Compile an export to a model.so with PyTorch AOTInductor's C interface. With\n"
@@ -39,6 +40,9 @@ constexpr const char* kUsage =
     "      every op. --isa names the x86-64 level kernels are compiled for (default x86-64-v2;\n"
     "      x86-64-v3 adds AVX2 and FMA; native: this machine's). --pointwise=kernel (with\n"
     "      --no-fuse) compiles float32 unary pointwise ops as generated loops.\n"
+    "      --device cuda compiles for NVIDIA GPUs (an export made on the CPU is moved to the GPU):\n"
+    "      kernels in CUDA for the --cuda-arch list (default 90, plus PTX) with nvcc, libtorch ops\n"
+    "      through aoti_torch_cuda_*, every op on the stream the caller passes to Run.\n"
     "      --debug-checks makes the model check after every op that its result has the dtype, rank\n"
     "      and sizes the export recorded, failing the run with a message naming the node.\n"
     "      --weights external writes the weights beside it (model.so.weights) instead of inside.\n"
@@ -60,11 +64,12 @@ constexpr const char* kUsage =
     "      directory, or a model.json (weights from --weights or a data/ folder beside it).\n"
     "\n"
     "  run MODEL.so --inputs X.safetensors [--out Y.safetensors] [--check REF.safetensors]\n"
-    "          [--rtol 1e-4] [--atol 1e-5] [--shim-lib PATH]\n"
-    "      Run a compiled model on inputs input_0.. and print, save or check its outputs.\n"
+    "          [--rtol 1e-4] [--atol 1e-5] [--shim-lib PATH] [--device-index N]\n"
+    "      Run a compiled model on inputs input_0.. and print, save or check its outputs. A model\n"
+    "      compiled for cuda runs on GPU N (default 0), its inputs copied there.\n"
     "\n"
     "  bench MODEL.so --inputs X.safetensors [--iters N] [--warmup N] [--threads N] [--instances N]\n"
-    "          [--intra-op-threads N]\n"
+    "          [--intra-op-threads N] [--device-index N]\n"
     "      Latency percentiles, throughput of concurrent clients (--threads), peak memory;\n"
     "      --intra-op-threads sets the threads of one run.\n"
     "\n"
@@ -216,6 +221,18 @@ int compile(const std::vector<std::string>& args) {
     }
     if (option(args, i, "--isa", &value)) {
       options.isa = value;
+      continue;
+    }
+    if (option(args, i, "--device", &value)) {
+      options.device = value;
+      continue;
+    }
+    if (option(args, i, "--cuda-arch", &value)) {
+      options.cuda_archs = value;
+      continue;
+    }
+    if (option(args, i, "--nvcc", &value)) {
+      options.nvcc = value;
       continue;
     }
     if (args[i] == "--no-fuse") {

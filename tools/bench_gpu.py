@@ -7,6 +7,12 @@ next to aotic's model.so (fused and --no-fuse) loaded by PyTorch's own runner
   python3 tools/bench_gpu.py --aotic bin/aotic --shim-lib libaotic_shim.so --threads 16 \
       [--iters 200] [--json out.json] [--no-compile] [--memory] [--aotic-flags '--isa native'] MODEL.pt2 [...]
 
+With --device cuda the same on the GPU: the program moved to the GPU
+(torch.export.passes.move_to_device_pass), PyTorch eager, torch.compile (default) and
+torch.compile(mode="reduce-overhead") (CUDA graphs), against aotic's model.so compiled with
+`--device cuda` in torch._C._aoti.AOTIModelContainerRunnerCuda; each call timed to the end of the
+GPU's work (torch.cuda.synchronize). The shim library must then be built with --cuda.
+
 Each MODEL.pt2 needs MODEL.io.safetensors beside it (input_0, ...; output_0, ... to check against).
 The shim library is aotic's shim built against this PyTorch (tools/build_shim.sh --torch DIR).
 Compile times: `aotic compile` wall time; torch.compile's is its first call. Latency: p50/p90 of
@@ -31,13 +37,18 @@ def percentile(values, p):
     return values[lo] + (values[hi] - values[lo]) * (k - lo)
 
 
+SYNC = lambda: None  # torch.cuda.synchronize with --device cuda
+
+
 def timed(fn, iters, warmup=20):
     for _ in range(warmup):
         fn()
+    SYNC()
     ts = []
     for _ in range(iters):
         t = time.perf_counter()
         fn()
+        SYNC()
         ts.append((time.perf_counter() - t) * 1e3)
     return percentile(ts, 50), percentile(ts, 90)
 
@@ -55,6 +66,7 @@ def close(outs, refs):
     if len(outs) != len(refs):
         return False
     for o, r in zip(outs, refs):
+        o = o.cpu()
         if o.shape != r.shape or not torch.allclose(o.double(), r.double(), rtol=1e-4, atol=1e-5):
             return False
     return True
@@ -95,9 +107,14 @@ def main():
     ap.add_argument("--aotic-flags", default="", help="extra `aotic compile` flags, e.g. '--isa native'")
     ap.add_argument("--no-compile", action="store_true", help="skip torch.compile (fast runs)")
     ap.add_argument("--memory", action="store_true", help="also measure peak RSS (fresh processes)")
+    ap.add_argument("--device", default="cpu", choices=["cpu", "cuda"])
     args = ap.parse_args()
 
     import torch
+    global SYNC
+    cuda = args.device == "cuda"
+    if cuda:
+        SYNC = torch.cuda.synchronize
     torch.set_num_threads(args.threads)
     work = tempfile.mkdtemp(prefix="aotic-bench-")
     rows = []
@@ -105,10 +122,12 @@ def main():
         name = os.path.basename(model)[:-4]
         io_path = model[:-4] + ".io.safetensors"
         inputs, refs = load_io(io_path)
+        inputs = [x.to(args.device) for x in inputs]
         row = {"model": name, "threads": args.threads, "p50_ms": {}, "p90_ms": {}, "compile_s": {}, "ok": {}}
 
         # aotic: compiled here, loaded by PyTorch's runner.
-        for mode, flags in (("aotic", []), ("aotic_no_fuse", ["--no-fuse"])):
+        device_flags = ["--device", "cuda"] if cuda else []
+        for mode, flags in (("aotic", device_flags), ("aotic_no_fuse", device_flags + ["--no-fuse"])):
             so = os.path.join(work, f"{name}.{mode}.so")
             t = time.perf_counter()
             r = subprocess.run([args.aotic, "compile", model, "-o", so, "--shim-lib", args.shim_lib] + flags +
@@ -118,22 +137,35 @@ def main():
             if r.returncode != 0:
                 print(f"{name}: aotic compile {mode} failed: {(r.stdout + r.stderr).strip()[-400:]}", flush=True)
                 continue
-            runner = torch._C._aoti.AOTIModelContainerRunnerCpu(so, 1)
-            row["ok"][mode] = close(runner.run(inputs), refs)
+            try:
+                if cuda:
+                    runner = torch._C._aoti.AOTIModelContainerRunnerCuda(so, 1, "cuda", work)
+                else:
+                    runner = torch._C._aoti.AOTIModelContainerRunnerCpu(so, 1)
+                row["ok"][mode] = close(runner.run(inputs), refs)
+            except Exception as e:  # noqa: BLE001 - report and go on
+                print(f"{name}: aotic {mode} failed to run: {e}", flush=True)
+                continue
             row["p50_ms"][mode], row["p90_ms"][mode] = timed(lambda: runner.run(inputs), args.iters)
             row.setdefault("so", {})[mode] = so
 
-        m = torch.export.load(model).module()
+        ep = torch.export.load(model)
+        if cuda:
+            # A CPU export names its device in factory ops too: move the whole program.
+            ep = torch.export.passes.move_to_device_pass(ep, "cuda")
+        m = ep.module()
         with torch.no_grad():
             out = m(*inputs)
             row["ok"]["eager"] = close(out if isinstance(out, (list, tuple)) else [out], refs) if refs else None
             row["p50_ms"]["eager"], row["p90_ms"]["eager"] = timed(lambda: m(*inputs), args.iters)
             if not args.no_compile:
-                for mode, freezing in (("inductor", False), ("inductor_freezing", True)):
+                peer_modes = ((("inductor", False, "default"), ("inductor_cudagraphs", False, "reduce-overhead"))
+                              if cuda else (("inductor", False, "default"), ("inductor_freezing", True, "default")))
+                for mode, freezing, compile_mode in peer_modes:
                     torch._dynamo.reset()
                     torch._inductor.config.freezing = freezing
                     try:
-                        c = torch.compile(m)
+                        c = torch.compile(m, mode=compile_mode)
                         t = time.perf_counter()
                         out = c(*inputs)
                         row["compile_s"][mode] = time.perf_counter() - t
@@ -147,12 +179,15 @@ def main():
                               "aotic": peak_memory("aotic", model, io_path, row["so"]["aotic"], args.threads)}
         rows.append(row)
         p = row["p50_ms"]
-        peers = [p[k] for k in ("inductor", "inductor_freezing") if k in p]
+        second = "inductor_cudagraphs" if cuda else "inductor_freezing"
+        peers = [p[k] for k in ("eager", "inductor", second) if k in p] if cuda else \
+            [p[k] for k in ("inductor", second) if k in p]
         best = min(peers) if peers else None
         fmt = lambda v: f"{v:8.3f}" if isinstance(v, float) else f"{'-':>8}"
-        print(f"{name:22s} T={args.threads:<3d} eager {fmt(p.get('eager'))} inductor {fmt(p.get('inductor'))} "
-              f"freezing {fmt(p.get('inductor_freezing'))} aotic {fmt(p.get('aotic'))} "
-              f"no-fuse {fmt(p.get('aotic_no_fuse'))} | aotic/best-inductor "
+        print(f"{name:22s} {'cuda' if cuda else f'T={args.threads:<3d}'} eager {fmt(p.get('eager'))} "
+              f"inductor {fmt(p.get('inductor'))} {'cudagraphs' if cuda else 'freezing'} {fmt(p.get(second))} "
+              f"aotic {fmt(p.get('aotic'))} "
+              f"no-fuse {fmt(p.get('aotic_no_fuse'))} | aotic/best-{'peer' if cuda else 'inductor'} "
               f"{(p['aotic'] / best) if best and 'aotic' in p else float('nan'):.2f} aotic/eager "
               f"{(p['aotic'] / p['eager']) if 'aotic' in p else float('nan'):.2f} | compile s: aotic "
               f"{row['compile_s'].get('aotic', float('nan')):.2f} inductor "

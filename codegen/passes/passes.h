@@ -20,6 +20,8 @@ struct ShimFunctions {
   std::string origin;           // for messages: "shim/fallback_ops.txt", "PyTorch 2.11's C shim"
   /// Use generated kernels for the pointwise ops they cover even when a shim function exists.
   bool prefer_kernels = false;
+  /// The device the functions are for: "cpu" (aoti_torch_cpu_*) or "cuda" (aoti_torch_cuda_*).
+  std::string device = "cpu";
 };
 
 /// One `op` statement per graph node, the weights and user inputs bound, a `return` of the outputs.

@@ -61,7 +61,7 @@ void plan_memory(wir::Module& module) {
   }
   for (Stmt& s : block) {
     if (s.kind != Stmt::Kind::kAlloc || s.reuse.empty() || static_bytes(s.buffer) == 0 ||
-        s.buffer.device.type != "cpu") {
+        s.buffer.device.type != module.device) {
       continue;
     }
     auto it = free_of.find(s.reuse);
@@ -91,7 +91,7 @@ void plan_memory(wir::Module& module) {
         }
         storage_of[s.value] = s.value;
         const int64_t bytes = static_bytes(s.buffer);
-        if (bytes > 0 && s.buffer.device.type == "cpu") slots[s.value] = Slot{i, kNever, bytes, -1};
+        if (bytes > 0 && s.buffer.device.type == module.device) slots[s.value] = Slot{i, kNever, bytes, -1};
         storage.define(s.value, {s.value});
         break;
       }

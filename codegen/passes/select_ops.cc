@@ -144,7 +144,7 @@ void type_scalar_tensors(const ir::Graph& graph, const std::vector<const ir::Sch
       // The C ABI makes no 16-bit float scalar: float32, converted with _to_copy where the shim
       // has it (else float32 stands in: the same category, only a 0-dim operand sees it).
       if ((a.dtype == ir::DType::kFloat16 || a.dtype == ir::DType::kBFloat16) &&
-          shim.names.count("aoti_torch_cpu__to_copy") == 0) {
+          shim.names.count("aoti_torch_" + shim.device + "__to_copy") == 0) {
         a.dtype = ir::DType::kFloat32;
       }
     } else {
@@ -222,7 +222,7 @@ const ir::OpSchema* integer_scalar_overload(const Stmt& op, const ir::SchemaRegi
       matches = candidate->arguments[i].name == op.schema->arguments[i].name &&
                 candidate->arguments[i].type.to_string() == wanted[i];
     }
-    if (matches && shim.names.count(shim_gen::c_function(*candidate, "cpu").name) != 0) return candidate;
+    if (matches && shim.names.count(shim_gen::c_function(*candidate, shim.device).name) != 0) return candidate;
   }
   return nullptr;
 }
@@ -281,11 +281,14 @@ Lowering choose(const Stmt& op, const ir::SchemaRegistry& schemas, const ShimFun
     return Lowering::kUnsupported;
   }
   const ir::OpSchema& schema = *op.schema;
-  shim_gen::CFunction fn = shim_gen::c_function(schema, "cpu");
-  if (shim.prefer_kernels && kernel_applies(node, *op.graph, nullptr)) return Lowering::kKernel;
+  shim_gen::CFunction fn = shim_gen::c_function(schema, shim.device);
+  // The single-op loops of kKernel run on the host: CPU only (on a GPU, fuse_kernels makes kernels).
+  const bool host_kernels = shim.device == "cpu";
+  if (host_kernels && shim.prefer_kernels && kernel_applies(node, *op.graph, nullptr))
+    return Lowering::kKernel;
   const ir::OpSchema* out = schemas.find("aten." + schema.name + ".out");
   const bool out_ok = out != nullptr && out != &schema && written_params(schema).empty() &&
-                      shim.names.count(shim_gen::c_function(*out, "cpu").name) != 0 &&
+                      shim.names.count(shim_gen::c_function(*out, shim.device).name) != 0 &&
                       node.outputs.size() == 1 && node.outputs[0].kind == ArgKind::kTensor &&
                       op.graph->find_tensor(node.outputs[0].name) != nullptr;
   // Matrix products write into buffers aotic plans (and reuses) rather than allocating per call.
@@ -302,17 +305,17 @@ Lowering choose(const Stmt& op, const ir::SchemaRegistry& schemas, const ShimFun
     // function, else the functional op and a copy into the written tensor.
     const ir::OpSchema* functional = functional_of(schema, schemas);
     if (shim.names.count(fn.name) != 0 ||
-        (functional != nullptr && shim.names.count(shim_gen::c_function(*functional, "cpu").name) != 0)) {
+        (functional != nullptr && shim.names.count(shim_gen::c_function(*functional, shim.device).name) != 0)) {
       return Lowering::kOutArgument;
     }
     if (functional != nullptr) {
       *why = fmt::format("no shim function {} (nor {}) in {}", fn.name,
-                         shim_gen::c_function(*functional, "cpu").name, shim.origin);
+                         shim_gen::c_function(*functional, shim.device).name, shim.origin);
       return Lowering::kUnsupported;
     }
   }
   std::string kernel_why;
-  if (kernel_applies(node, *op.graph, &kernel_why)) return Lowering::kKernel;
+  if (host_kernels && kernel_applies(node, *op.graph, &kernel_why)) return Lowering::kKernel;
   *why = kernel_why.empty()
              ? fmt::format("no shim function {} in {}", fn.name, shim.origin)
              : fmt::format("no shim function {} in {}, and {}", fn.name, shim.origin, kernel_why);
@@ -619,7 +622,7 @@ class Selector {
     const ir::OpSchema* functional = functional_of(schema, schemas_);
     const bool view = functional != nullptr && !functional->returns.empty() &&
                       functional->returns[0].alias.has_value() && !functional->returns[0].alias->is_write;
-    if (shim_.names.count(shim_gen::c_function(schema, "cpu").name) != 0) {
+    if (shim_.names.count(shim_gen::c_function(schema, shim_.device).name) != 0) {
       Node call = node;
       call.outputs.clear();
       lower_call_of(op, call, schema, false, out);
@@ -679,7 +682,7 @@ class Selector {
 
   void lower_call_of(const Stmt& op, const Node& node, const ir::OpSchema& schema, bool inplace,
                      wir::Block& out) {
-    shim_gen::CFunction fn = shim_gen::c_function(schema, "cpu");
+    shim_gen::CFunction fn = shim_gen::c_function(schema, shim_.device);
     const bool c_returns = has_c_return(fn);
     Stmt s = like(op, op.view ? Stmt::Kind::kView : Stmt::Kind::kCall);
     s.function = fn.name;

@@ -77,7 +77,7 @@ AOTIRuntimeError AOTInductorModelContainerCreate(AOTInductorModelContainerHandle
 AOTIRuntimeError AOTInductorModelContainerCreateWithDevice(AOTInductorModelContainerHandle* container_handle,
                                                            size_t num_models, const char* device_str,
                                                            const char* cubin_dir) {
-  (void)cubin_dir;  // CPU models have no kernels to load
+  (void)cubin_dir;  // a CUDA model's kernels are inside model.so: no cubin files to load
   return guard(__func__, [&] {
     if (container_handle == nullptr) throw RuntimeError("null container handle pointer");
     if (device_str == nullptr) throw RuntimeError("null device string");
@@ -95,10 +95,10 @@ AOTIRuntimeError AOTInductorModelContainerRun(AOTInductorModelContainerHandle co
                                               AtenTensorHandle* output_handles, size_t num_outputs,
                                               AOTInductorStreamHandle stream_handle,
                                               AOTIProxyExecutorHandle proxy_executor_handle) {
-  (void)stream_handle;
   (void)proxy_executor_handle;
   return guard(__func__, [&] {
-    container(container_handle).run(input_handles, num_inputs, output_handles, num_outputs);
+    container(container_handle)
+        .run(input_handles, num_inputs, output_handles, num_outputs, reinterpret_cast<void*>(stream_handle));
   });
 }
 
@@ -277,7 +277,8 @@ AOTIRuntimeError AOTInductorModelCreate(AOTInductorModelHandle* model_handle,
                                         AOTInductorConstantMapHandle constant_map_handle) {
   return guard(__func__, [&] {
     if (model_handle == nullptr) throw RuntimeError("null model handle pointer");
-    auto c = std::make_unique<Container>(aotic_model_spec(), 1, "cpu");
+    const bool cuda = aotic_model_spec().device_type == aoti_torch_device_type_cuda();
+    auto c = std::make_unique<Container>(aotic_model_spec(), 1, cuda ? "cuda" : "cpu");
     if (constant_map_handle != nullptr) c->update_constants(constant_map(constant_map_handle), false, false);
     *model_handle = reinterpret_cast<AOTInductorModelHandle>(c.release());
   });
@@ -309,5 +310,9 @@ AOTIRuntimeError AOTInductorModelGetNumOutputs(AOTInductorModelHandle model_hand
 }
 
 const char* aotic_model_last_error(void) { return last_error.c_str(); }
+
+const char* aotic_model_device(void) {
+  return aotic_model_spec().device_type == aoti_torch_device_type_cuda() ? "cuda" : "cpu";
+}
 
 }  // extern "C"

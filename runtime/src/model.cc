@@ -72,7 +72,18 @@ void RunState::check_inputs(AtenTensorHandle* inputs, size_t num_inputs) {
     check(aoti_torch_get_device_type(h, &device), "aoti_torch_get_device_type");
     if (device != want.device_type) {
       throw RuntimeError(where + ": on " + device_name(device) + ", expected " +
-                         device_name(want.device_type));
+                         device_name(want.device_type) +
+                         (want.device_type == aoti_torch_device_type_cuda()
+                              ? ":" + std::to_string(device_index_)
+                              : std::string()));
+    }
+    if (device == aoti_torch_device_type_cuda()) {
+      int32_t index = 0;
+      check(aoti_torch_get_device_index(h, &index), "aoti_torch_get_device_index");
+      if (index != device_index_) {
+        throw RuntimeError(where + ": on cuda:" + std::to_string(index) + ", but the model runs on cuda:" +
+                           std::to_string(device_index_));
+      }
     }
     check(aoti_torch_get_dim(h, &rank), "aoti_torch_get_dim");
     if (rank != want.rank) {
@@ -178,6 +189,52 @@ ConstantSet constants_from_blob(const ModelSpec& spec, const uint8_t* blob) {
 
 namespace {
 
+/// A copy of `t` on GPU `device_index`, with its sizes and strides.
+TensorHandle copy_to_gpu(AtenTensorHandle t, int32_t device_index) {
+  int64_t rank = 0;
+  int64_t* sizes = nullptr;
+  int64_t* strides = nullptr;
+  int32_t dtype = 0;
+  check(aoti_torch_get_dim(t, &rank), "aoti_torch_get_dim");
+  check(aoti_torch_get_sizes(t, &sizes), "aoti_torch_get_sizes");
+  check(aoti_torch_get_strides(t, &strides), "aoti_torch_get_strides");
+  check(aoti_torch_get_dtype(t, &dtype), "aoti_torch_get_dtype");
+  TensorHandle copy;
+  check(aoti_torch_empty_strided(rank, sizes, strides, dtype, aoti_torch_device_type_cuda(), device_index,
+                                 copy.out()),
+        "aoti_torch_empty_strided");
+  check(aoti_torch_copy_(copy.get(), t, 0), "aoti_torch_copy_");
+  return copy;
+}
+
+bool on_cpu(AtenTensorHandle t) {
+  int32_t device = 0;
+  check(aoti_torch_get_device_type(t, &device), "aoti_torch_get_device_type");
+  return device == aoti_torch_device_type_cpu();
+}
+
+/// "cuda" -> 0, "cuda:1" -> 1; nullopt-like -1 for anything else.
+int32_t cuda_index(const std::string& device) {
+  if (device == "cuda") return 0;
+  if (device.rfind("cuda:", 0) != 0 || device.size() == 5 || device.size() > 8) return -1;
+  int32_t index = 0;
+  for (size_t i = 5; i < device.size(); ++i) {
+    if (device[i] < '0' || device[i] > '9') return -1;
+    index = index * 10 + (device[i] - '0');
+  }
+  return index;
+}
+
+}  // namespace
+
+ConstantSet on_model_device(const ModelSpec& spec, ConstantSet set, int32_t device_index) {
+  if (spec.device_type != aoti_torch_device_type_cuda()) return set;
+  for (TensorHandle& t : set) t = copy_to_gpu(t.get(), device_index);
+  return set;
+}
+
+namespace {
+
 /// The weights file named by the spec, in the folder of the model.so that holds the spec.
 std::vector<uint64_t> read_external_weights(const ModelSpec& spec) {
   Dl_info info{};
@@ -205,7 +262,12 @@ std::vector<uint64_t> read_external_weights(const ModelSpec& spec) {
 Container::Container(const ModelSpec& spec, size_t num_models, std::string device)
     : spec_(spec), device_(std::move(device)), num_models_(num_models) {
   if (num_models_ == 0) throw RuntimeError("num_models must be at least 1");
-  if (device_ != "cpu" && device_.rfind("cpu:", 0) != 0) {
+  if (spec_.device_type == aoti_torch_device_type_cuda()) {
+    device_index_ = cuda_index(device_);
+    if (device_index_ < 0) {
+      throw RuntimeError("device '" + device_ + "' is not supported: this model was compiled for cuda");
+    }
+  } else if (device_ != "cpu" && device_.rfind("cpu:", 0) != 0) {
     throw RuntimeError("device '" + device_ + "' is not supported: this model was compiled for cpu");
   }
   const uint8_t* blob = spec_.blob;
@@ -213,11 +275,12 @@ Container::Container(const ModelSpec& spec, size_t num_models, std::string devic
     external_blob_ = read_external_weights(spec_);
     blob = reinterpret_cast<const uint8_t*>(external_blob_.data());
   }
-  active_ = std::make_unique<ConstantSet>(constants_from_blob(spec_, blob));
+  active_ = std::make_unique<ConstantSet>(
+      on_model_device(spec_, constants_from_blob(spec_, blob), device_index_));
 }
 
 void Container::run(AtenTensorHandle* inputs, size_t num_inputs, AtenTensorHandle* outputs,
-                    size_t num_outputs) {
+                    size_t num_outputs, void* stream) {
   // The inputs are stolen: released when this returns, whatever happens.
   std::vector<TensorHandle> owned;
   owned.reserve(num_inputs);
@@ -245,7 +308,7 @@ void Container::run(AtenTensorHandle* inputs, size_t num_inputs, AtenTensorHandl
   } release{this};
 
   std::shared_lock<std::shared_mutex> constants_lock(constants_mutex_);
-  RunState state(spec_, *active_);
+  RunState state(spec_, *active_, device_index_, stream);
   state.check_inputs(inputs, num_inputs);
   // The generated code relies on the export's (contiguous) layout: other layouts run on a copy.
   std::vector<TensorHandle> copies = state.contiguous_copies(inputs);
@@ -290,7 +353,10 @@ void Container::update_constants(const std::unordered_map<std::string, AtenTenso
     if (rank != c.rank || !std::equal(sizes, sizes + rank, c.sizes)) {
       throw RuntimeError(where + ": shape differs from the model's");
     }
-    replacement[static_cast<size_t>(i)] = new_reference(it->second);
+    // A CUDA model's constants live on its GPU: a CPU tensor given for one is copied there.
+    const bool upload = spec_.device_type == aoti_torch_device_type_cuda() && on_cpu(it->second);
+    replacement[static_cast<size_t>(i)] =
+        upload ? copy_to_gpu(it->second, device_index_) : new_reference(it->second);
   }
 
   std::unique_lock<std::shared_mutex> lock(constants_mutex_);
@@ -350,6 +416,7 @@ void Container::update_constants_from_blob(const uint8_t* blob) {
           "aoti_torch__alloc_from_pool");
     set->push_back(std::move(t));
   }
+  set = std::make_unique<ConstantSet>(on_model_device(spec_, std::move(*set), device_index_));
   std::unique_lock<std::shared_mutex> lock(constants_mutex_);
   active_ = std::move(set);
 }

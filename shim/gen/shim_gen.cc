@@ -504,6 +504,28 @@ std::map<std::string, std::string> generate(const Inputs& inputs) {
   w.line();
   w.line("}  // extern \"C\"");
   files["c_shim_cpu.cc"] = w.text();
+
+  // ATen dispatches on the tensors' device: a CUDA fallback op is the same call as the CPU one.
+  Writer cuda;
+  banner(cuda, inputs, "The CUDA fallback ops of the aotic shim: each makes the ATen call of its CPU twin.");
+  cuda.line("// ATen dispatches on the tensors' device, so on CUDA tensors that call runs CUDA kernels.");
+  cuda.line("#include \"shim/generated/c_shim_cpu.h\"");
+  cuda.line("#include \"shim/generated/c_shim_cuda.h\"");
+  cuda.line();
+  cuda.line("extern \"C\" {");
+  for (const OpSchema* s : schemas) {
+    const CFunction on_cuda = c_function(*s, "cuda");
+    const CFunction on_cpu = c_function(*s, "cpu");
+    std::string args;
+    for (const CParam& p : on_cuda.params) args += (args.empty() ? "" : ", ") + p.name;
+    cuda.line();
+    cuda.line(fmt::format("{} {{", on_cuda.signature()));
+    cuda.line(fmt::format("  return {}({});", on_cpu.name, args));
+    cuda.line("}");
+  }
+  cuda.line();
+  cuda.line("}  // extern \"C\"");
+  files["c_shim_cuda.cc"] = cuda.text();
   return files;
 }
 

@@ -64,8 +64,8 @@ struct Inputs {
   std::string ops_name;  // "shim/fallback_ops.txt"
 };
 
-/// The generated files by name: "c_shim_cpu.h", "c_shim_cuda.h", "c_shim_cpu.cc". Functions are
-/// sorted by name. Throws UserError for an unknown target or an unmappable type.
+/// The generated files by name: "c_shim_cpu.h", "c_shim_cuda.h", "c_shim_cpu.cc", "c_shim_cuda.cc".
+/// Functions are sorted by name. Throws UserError for an unknown target or an unmappable type.
 std::map<std::string, std::string> generate(const Inputs& inputs);
 
 /// The ops of the list whose schema differs from `other_schemas_text` (e.g. libtorch 1.13's list,

@@ -68,6 +68,17 @@ TEST_CASE("generated model.cpp matches the golden files") {
   compare("tests/golden/codegen/mlp_dyn.core.debug_checks/model.cpp",
           codegen::generate_model_cpp(program, "mlp_dyn.core.pt2", codegen::ShimMode::kBundled, false, "", {},
                                       true));
+  // --device cuda: the wrapper on the run's stream, CUDA kernels (pointwise, row reductions,
+  // symbolic sizes) printed from the same kernel IR.
+  codegen::CompileOptions cuda;
+  cuda.device = "cuda";
+  for (const char* name : {"tiny_gpt.core", "mlp_dyn.core", "small_cnn"}) {
+    CAPTURE(name);
+    program = ir::load_program(testing::fixture(std::string(name) + ".pt2"));
+    cuda.source_name = std::string(name) + ".pt2";
+    compare("tests/golden/codegen/" + std::string(name) + ".cuda/model.cpp",
+            codegen::generate_model_cpp(program, cuda));
+  }
 }
 
 TEST_CASE("generation is deterministic") {

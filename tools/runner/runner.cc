@@ -27,14 +27,15 @@ namespace aotic::runner {
 
 const char* const kRunUsage =
     "  run MODEL.so --inputs X.safetensors [--out Y.safetensors] [--check REF.safetensors]\n"
-    "      [--rtol 1e-4] [--atol 1e-5] [--shim-lib libaotic_shim.so]\n"
+    "      [--rtol 1e-4] [--atol 1e-5] [--shim-lib libaotic_shim.so] [--device-index N]\n"
     "      Run a compiled model once on the tensors input_0, input_1, ... (or the model's input\n"
     "      names) of X and print each output. --out writes output_0, ... to Y; --check compares\n"
     "      them with REF (|got - expected| <= atol + rtol * |expected|; integers exactly) and\n"
-    "      exits 1 on a mismatch. --shim-lib provides the shim to a model built with --shim=host.\n";
+    "      exits 1 on a mismatch. --shim-lib provides the shim to a model built with --shim=host.\n"
+    "      A model compiled with --device cuda runs on GPU --device-index (default 0).\n";
 const char* const kBenchUsage =
     "  bench MODEL.so --inputs X.safetensors [--iters 100] [--warmup 10] [--threads 1]\n"
-    "      [--instances 1] [--intra-op-threads N] [--shim-lib libaotic_shim.so]\n"
+    "      [--instances 1] [--intra-op-threads N] [--shim-lib libaotic_shim.so] [--device-index N]\n"
     "      Time a compiled model: latency p50/p90/p99 of single runs, throughput of --threads\n"
     "      client threads on a container of --instances model instances, peak memory.\n"
     "      --intra-op-threads sets the threads one run uses (OpenMP pool and OpenBLAS);\n"
@@ -50,6 +51,7 @@ struct ModelApi {
   decltype(&AOTInductorModelContainerGetNumOutputs) get_num_outputs = nullptr;
   decltype(&AOTInductorModelContainerGetOutputName) get_output_name = nullptr;
   decltype(&aotic_model_last_error) model_last_error = nullptr;  // optional (aotic only)
+  decltype(&aotic_model_device) model_device = nullptr;          // optional (aotic only)
 
   decltype(&aoti_torch_empty_strided) empty_strided = nullptr;
   decltype(&aoti_torch_new_tensor_handle) new_tensor_handle = nullptr;
@@ -61,6 +63,8 @@ struct ModelApi {
   decltype(&aoti_torch_get_dtype) get_dtype = nullptr;
   decltype(&aoti_torch_get_device_type) get_device_type = nullptr;
   decltype(&aoti_torch_device_type_cpu) device_type_cpu = nullptr;
+  decltype(&aoti_torch_device_type_cuda) device_type_cuda = nullptr;
+  decltype(&aoti_torch_copy_) copy = nullptr;
   decltype(&aotic_shim_last_error) shim_last_error = nullptr;  // optional (aotic's shim only)
 };
 
@@ -239,6 +243,11 @@ TensorHandles& TensorHandles::operator=(TensorHandles&& other) noexcept {
 
 TensorHandles::~TensorHandles() { reset(); }
 
+void TensorHandles::replace_last(AtenTensorHandle handle) {
+  if (handles_.back() != nullptr) api_->delete_tensor(handles_.back());
+  handles_.back() = handle;
+}
+
 void TensorHandles::reset() {
   for (AtenTensorHandle h : handles_) {
     if (h != nullptr && api_ != nullptr) api_->delete_tensor(h);
@@ -249,7 +258,7 @@ void TensorHandles::reset() {
 // ---------------------------------------------------------------------------------------------
 // LoadedModel
 
-LoadedModel::LoadedModel(const std::string& path, size_t num_instances)
+LoadedModel::LoadedModel(const std::string& path, size_t num_instances, int32_t device_index)
     : path_(path), num_instances_(num_instances), api_(std::make_unique<ModelApi>()) {
   struct stat st;
   if (stat(path.c_str(), &st) != 0) user_error("{}: no such file", path);
@@ -284,10 +293,17 @@ LoadedModel::LoadedModel(const std::string& path, size_t num_instances)
     resolve(library_, path, "aoti_torch_get_device_type", &a.get_device_type);
     resolve(library_, path, "aoti_torch_device_type_cpu", &a.device_type_cpu);
     resolve(library_, path, "aotic_shim_last_error", &a.shim_last_error, false);
+    resolve(library_, path, "aotic_model_device", &a.model_device, false);
+    resolve(library_, path, "aoti_torch_device_type_cuda", &a.device_type_cuda);
+    resolve(library_, path, "aoti_torch_copy_", &a.copy);
 
     if (num_instances == 0) user_error("{}: the number of model instances must be at least 1", path);
+    if (device_index < 0) user_error("{}: --device-index must be 0 or more", path);
+    if (a.model_device != nullptr && std::string(a.model_device()) == "cuda") device_ = "cuda";
+    device_index_ = device_index;
+    const std::string device = device_ == "cuda" ? fmt::format("cuda:{}", device_index) : "cpu";
     AOTInductorModelContainerHandle container = nullptr;
-    if (int32_t rc = a.create(&container, num_instances, "cpu", nullptr); rc != AOTI_RUNTIME_SUCCESS) {
+    if (int32_t rc = a.create(&container, num_instances, device.c_str(), nullptr); rc != AOTI_RUNTIME_SUCCESS) {
       fail("cannot create the model container", rc);
     }
     container_ = container;
@@ -367,6 +383,19 @@ TensorHandles LoadedModel::make_inputs(const std::vector<HostTensor>& inputs) co
       }
       std::memcpy(data, t.data.data(), t.data.size());
     }
+    if (device_ == "cuda") {
+      // A CUDA model takes its inputs on its GPU: a copy there replaces the host tensor.
+      AtenTensorHandle on_gpu = nullptr;
+      if (api_->empty_strided(static_cast<int64_t>(t.shape.size()), t.shape.data(), strides.data(), code,
+                              api_->device_type_cuda(), device_index_, &on_gpu) != AOTI_TORCH_SUCCESS ||
+          api_->copy(on_gpu, h, 0) != AOTI_TORCH_SUCCESS) {
+        if (on_gpu != nullptr) api_->delete_tensor(on_gpu);
+        const char* m = api_->shim_last_error ? api_->shim_last_error() : "";
+        user_error("{}: cannot copy input '{}' to cuda:{}: {}", path_, t.name, device_index_,
+                   m && *m ? m : "aoti_torch_copy_ failed");
+      }
+      owned.replace_last(on_gpu);
+    }
   }
   return owned;
 }
@@ -411,7 +440,27 @@ std::vector<HostTensor> LoadedModel::to_host(const TensorHandles& outputs) const
     std::optional<DType> dtype = ir::dtype_from_c10_code(code);
     if (!dtype) user_error("{}: unsupported dtype code {}", where, code);
     t.dtype = *dtype;
-    if (device != api_->device_type_cpu()) user_error("{}: not a CPU tensor (device type {})", where, device);
+    TensorHandles host_copy(api_.get(), {});
+    if (device == api_->device_type_cuda()) {
+      // Read a GPU output through a contiguous copy in host memory.
+      std::vector<int64_t> contiguous(static_cast<size_t>(rank));
+      int64_t stride = 1;
+      for (int64_t d = rank; d-- > 0;) {
+        contiguous[static_cast<size_t>(d)] = stride;
+        stride *= std::max<int64_t>(sizes[d], 1);
+      }
+      AtenTensorHandle copy = nullptr;
+      if (api_->empty_strided(rank, sizes, contiguous.data(), code, api_->device_type_cpu(), 0, &copy) !=
+              AOTI_TORCH_SUCCESS ||
+          (host_copy.push_back(copy), api_->copy(copy, h, 0) != AOTI_TORCH_SUCCESS) ||
+          api_->get_sizes(copy, &sizes) != AOTI_TORCH_SUCCESS ||
+          api_->get_strides(copy, &strides) != AOTI_TORCH_SUCCESS ||
+          api_->get_data_ptr(copy, &data) != AOTI_TORCH_SUCCESS) {
+        user_error("{}: cannot copy it from the GPU", where);
+      }
+    } else if (device != api_->device_type_cpu()) {
+      user_error("{}: not a CPU or CUDA tensor (device type {})", where, device);
+    }
     t.shape.assign(sizes, sizes + rank);
     const size_t itemsize = ir::dtype_itemsize(t.dtype);
     const int64_t numel = t.numel();
@@ -437,6 +486,17 @@ std::vector<HostTensor> LoadedModel::to_host(const TensorHandles& outputs) const
     result.push_back(std::move(t));
   }
   return result;
+}
+
+void LoadedModel::wait(const TensorHandles& outputs) const {
+  if (device_ != "cuda") return;
+  using Synchronize = int (*)();
+  static const auto synchronize = reinterpret_cast<Synchronize>(dlsym(RTLD_DEFAULT, "cudaDeviceSynchronize"));
+  if (synchronize != nullptr) {
+    if (synchronize() != 0) user_error("{}: cudaDeviceSynchronize failed", path_);
+    return;
+  }
+  to_host(outputs);
 }
 
 std::vector<HostTensor> LoadedModel::run(const std::vector<HostTensor>& inputs) const {
@@ -493,6 +553,7 @@ struct Options {
   int64_t instances = 1;
   int64_t intra_op_threads = 0;  // 0: the pools' defaults
   std::string shim_lib;
+  int64_t device_index = 0;  // the GPU a CUDA model runs on
 };
 
 /// --intra-op-threads N: the threads one run may use, in the OpenMP pool of the process (the
@@ -590,6 +651,8 @@ Options parse(const std::string& command, const std::vector<std::string>& args,
       o.instances = parse_count(command, name, value, 1);
     } else if (name == "--intra-op-threads") {
       o.intra_op_threads = parse_count(command, name, value, 1);
+    } else if (name == "--device-index") {
+      o.device_index = parse_count(command, name, value, 0);
     } else if (name == "--shim-lib") {
       o.shim_lib = value;
     }
@@ -724,12 +787,12 @@ double peak_memory_mb() {
 }  // namespace
 
 int run_command(const std::vector<std::string>& args, std::ostream& out) {
-  const Options o = parse("run", args, {"--inputs", "--out", "--check", "--rtol", "--atol", "--shim-lib"});
+  const Options o = parse("run", args, {"--inputs", "--out", "--check", "--rtol", "--atol", "--shim-lib", "--device-index"});
   quiet_model_messages();
   preload_shim(o.shim_lib);
   std::optional<ir::SafetensorsFile> ref;
   if (!o.check.empty()) ref = ir::SafetensorsFile::open(o.check);  // fail before the run
-  LoadedModel model(o.model);
+  LoadedModel model(o.model, 1, static_cast<int32_t>(o.device_index));
   const std::vector<HostTensor> inputs = read_inputs(o.inputs, model);
   const std::vector<HostTensor> outputs = model.run(inputs);
 
@@ -773,24 +836,25 @@ int run_command(const std::vector<std::string>& args) { return run_command(args,
 int bench_command(const std::vector<std::string>& args, std::ostream& out) {
   const Options o = parse(
       "bench", args,
-      {"--inputs", "--iters", "--warmup", "--threads", "--instances", "--intra-op-threads", "--shim-lib"});
+      {"--inputs", "--iters", "--warmup", "--threads", "--instances", "--intra-op-threads", "--shim-lib",
+       "--device-index"});
   quiet_model_messages();
   preload_shim(o.shim_lib);
   using Clock = std::chrono::steady_clock;
-  LoadedModel model(o.model, static_cast<size_t>(o.instances));
+  LoadedModel model(o.model, static_cast<size_t>(o.instances), static_cast<int32_t>(o.device_index));
   set_intra_op_threads(o.intra_op_threads);
   const TensorHandles inputs = model.make_inputs(read_inputs(o.inputs, model));
   out << fmt::format("bench: {} ({} inputs, {} outputs), {} instance(s), {} iterations after {} warmup{}\n",
                      o.model, model.num_inputs(), model.num_outputs(), o.instances, o.iters, o.warmup,
                      o.intra_op_threads > 0 ? fmt::format(", {} intra-op threads", o.intra_op_threads) : "");
 
-  for (int64_t i = 0; i < o.warmup; ++i) model.run_handles(inputs);
-  std::vector<double> latencies;  // ms
+  for (int64_t i = 0; i < o.warmup; ++i) model.wait(model.run_handles(inputs));
+  std::vector<double> latencies;  // ms, to the end of the GPU's work for a CUDA model
   latencies.reserve(static_cast<size_t>(o.iters));
   double total_s = 0;
   for (int64_t i = 0; i < o.iters; ++i) {
     const auto start = Clock::now();
-    model.run_handles(inputs);
+    model.wait(model.run_handles(inputs));
     const std::chrono::duration<double> took = Clock::now() - start;
     latencies.push_back(took.count() * 1e3);
     total_s += took.count();
@@ -814,7 +878,7 @@ int bench_command(const std::vector<std::string>& args, std::ostream& out) {
         ++ready;
         while (!go.load()) std::this_thread::yield();
         try {
-          for (int64_t i = 0; i < o.iters; ++i) model.run_handles(inputs);
+          for (int64_t i = 0; i < o.iters; ++i) model.wait(model.run_handles(inputs));
         } catch (...) {
           std::lock_guard<std::mutex> lock(mutex);
           if (!error) error = std::current_exception();

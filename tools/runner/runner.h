@@ -69,6 +69,8 @@ class TensorHandles {
   AtenTensorHandle operator[](size_t i) const { return handles_[i]; }
   /// Takes ownership of `handle`.
   void push_back(AtenTensorHandle handle) { handles_.push_back(handle); }
+  /// Takes ownership of `handle` in place of the last one, which is released.
+  void replace_last(AtenTensorHandle handle);
 
  private:
   void reset();
@@ -82,8 +84,9 @@ class LoadedModel {
  public:
   /// Throws UserError "<path>: ..." when the file is missing, is not a shared library, lacks an
   /// interface or shim symbol (named), or the container cannot be created.
-  /// The container runs on the CPU.
-  explicit LoadedModel(const std::string& path, size_t num_instances = 1);
+  /// The container runs where the model was compiled for: the CPU, or (a model compiled with
+  /// --device cuda) GPU `device_index`; inputs are copied there and outputs back.
+  explicit LoadedModel(const std::string& path, size_t num_instances = 1, int32_t device_index = 0);
   ~LoadedModel();
   LoadedModel(const LoadedModel&) = delete;
   LoadedModel& operator=(const LoadedModel&) = delete;
@@ -100,18 +103,28 @@ class LoadedModel {
   /// the message is the model's own (aotic_model_last_error) when it provides one.
   std::vector<HostTensor> run(const std::vector<HostTensor>& inputs) const;
 
-  /// The pieces of run(), for benchmarking without copies: CPU tensors holding `inputs`...
+  /// "cpu" or "cuda".
+  const std::string& device() const { return device_; }
+
+  /// The pieces of run(), for benchmarking without copies: tensors on the model's device holding
+  /// `inputs`...
   TensorHandles make_inputs(const std::vector<HostTensor>& inputs) const;
   /// ...a run on new references to them (they stay valid for the next run)...
   TensorHandles run_handles(const TensorHandles& inputs) const;
   /// ...and the outputs copied to host memory (named output_0, output_1, ...).
   std::vector<HostTensor> to_host(const TensorHandles& outputs) const;
+  /// Returns when the GPU work of a CUDA model's run that made `outputs` is done (the CUDA
+  /// runtime's cudaDeviceSynchronize when the process has one, else by copying the outputs to
+  /// the host); nothing on the CPU.
+  void wait(const TensorHandles& outputs) const;
 
  private:
   [[noreturn]] void fail(const std::string& what, int32_t code) const;
 
   std::string path_;
   size_t num_instances_ = 0;
+  std::string device_ = "cpu";
+  int32_t device_index_ = 0;
   void* library_ = nullptr;
   std::unique_ptr<ModelApi> api_;
   void* container_ = nullptr;  // AOTInductorModelContainerHandle

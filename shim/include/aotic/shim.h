@@ -217,6 +217,17 @@ AOTI_TORCH_EXPORT AOTITorchError aoti_torch_index_put_out(AtenTensorHandle out, 
                                                           const uint32_t num_indices,
                                                           const AtenTensorHandle values, bool accumulate);
 
+/// CUDA streams (PyTorch's names and signatures). A shim built without CUDA (any CPU-only
+/// libtorch) fails these with "built without CUDA".
+typedef struct CUDAStreamGuardOpaque* CUDAStreamGuardHandle;
+/// Makes `stream` (a cudaStream_t) the current stream of GPU `device_index` until the guard is
+/// deleted.
+AOTI_TORCH_EXPORT AOTITorchError aoti_torch_create_cuda_stream_guard(void* stream, int32_t device_index,
+                                                                     CUDAStreamGuardHandle* ret_guard);
+AOTI_TORCH_EXPORT AOTITorchError aoti_torch_delete_cuda_stream_guard(CUDAStreamGuardHandle guard);
+/// The current stream of GPU `device_index`, as a cudaStream_t.
+AOTI_TORCH_EXPORT AOTITorchError aoti_torch_get_current_cuda_stream(int32_t device_index, void** ret_stream);
+
 /// Debugging and checks.
 AOTI_TORCH_EXPORT AOTITorchError aoti_torch_check_inf_and_nan(const char* tensor_name,
                                                               AtenTensorHandle tensor);

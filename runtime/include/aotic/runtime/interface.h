@@ -113,6 +113,10 @@ AOTI_RUNTIME_EXPORT AOTIRuntimeError AOTInductorModelContainerGetCallSpec(
 /// aotic extension: the message of the calling thread's last failure in this model.so, or "".
 AOTI_RUNTIME_EXPORT const char* aotic_model_last_error(void);
 
+/// aotic extension: what the model was compiled for, "cpu" or "cuda" (its container takes
+/// "cuda:N" then, and its inputs on that GPU).
+AOTI_RUNTIME_EXPORT const char* aotic_model_device(void);
+
 #ifdef __cplusplus
 }  // extern "C"
 #endif

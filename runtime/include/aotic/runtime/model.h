@@ -21,6 +21,10 @@ namespace aotic::runtime {
 /// Makes the constants of `spec` from its embedded blob (no copy: tensors over the blob).
 ConstantSet constants_from_blob(const ModelSpec& spec, const uint8_t* blob);
 
+/// The constants of a set on the model's device: the set itself for a CPU model, copies on GPU
+/// `device_index` for a CUDA one.
+ConstantSet on_model_device(const ModelSpec& spec, ConstantSet set, int32_t device_index);
+
 /// The container behind AOTInductorModelContainerHandle: `num_models` instances that may run
 /// concurrently (a caller waits only when all are busy), and two constant sets (active and
 /// inactive) that can be updated and swapped while runs go on.
@@ -28,11 +32,15 @@ class Container {
  public:
   Container(const ModelSpec& spec, size_t num_models, std::string device);
 
-  /// Runs one inference. Steals `inputs`; writes new references to `outputs`.
-  void run(AtenTensorHandle* inputs, size_t num_inputs, AtenTensorHandle* outputs, size_t num_outputs);
+  /// Runs one inference. Steals `inputs`; writes new references to `outputs`. `stream`: the
+  /// cudaStream_t a CUDA model runs on (nullptr: the GPU's current stream); ignored on the CPU.
+  void run(AtenTensorHandle* inputs, size_t num_inputs, AtenTensorHandle* outputs, size_t num_outputs,
+           void* stream = nullptr);
 
   const ModelSpec& spec() const { return spec_; }
   const std::string& device() const { return device_; }
+  /// The GPU a CUDA model runs on ("cuda:1" -> 1; "cuda" -> 0); 0 on the CPU.
+  int32_t device_index() const { return device_index_; }
 
   /// Replaces constants by name (internal name or FQN) in the active or inactive set.
   /// With `validate_full_update`, every constant must be given.
@@ -51,6 +59,7 @@ class Container {
  private:
   const ModelSpec& spec_;
   std::string device_;
+  int32_t device_index_ = 0;
   size_t num_models_;
 
   // Instances: a run takes a free slot; the count bounds concurrent runs.

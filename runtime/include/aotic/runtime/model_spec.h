@@ -93,6 +93,9 @@ struct ModelSpec {
   /// The computation: reads `inputs` (borrowed, already checked) and the constants and symbol
   /// values from `state`, writes new references to `outputs`.
   void (*run)(RunState& state, AtenTensorHandle* inputs, AtenTensorHandle* outputs);
+  /// Where the model runs (shim device type code): the CPU, or a CUDA GPU (its constants are
+  /// copied there when the container is made; its inputs must be there).
+  int32_t device_type;
 };
 
 /// `aotic compile --debug-checks`: throws RuntimeError unless `t` has the dtype, rank and sizes
@@ -108,8 +111,14 @@ using ConstantSet = std::vector<TensorHandle>;
 /// What one run sees: the symbol values bound from the inputs and the active constants.
 class RunState {
  public:
-  RunState(const ModelSpec& spec, const ConstantSet& constants) : spec_(spec), constants_(constants) {}
+  RunState(const ModelSpec& spec, const ConstantSet& constants, int32_t device_index = 0,
+           void* stream = nullptr)
+      : spec_(spec), constants_(constants), device_index_(device_index), stream_(stream) {}
   int64_t symbol(int32_t index) const { return symbols_[static_cast<size_t>(index)]; }
+  /// The GPU the run is on (0 for the CPU).
+  int32_t device_index() const { return device_index_; }
+  /// The caller's CUDA stream (a cudaStream_t), or nullptr for the GPU's current stream.
+  void* stream() const { return stream_; }
   AtenTensorHandle constant(int32_t index) const { return constants_[static_cast<size_t>(index)].get(); }
   const ModelSpec& spec() const { return spec_; }
 
@@ -123,6 +132,8 @@ class RunState {
  private:
   const ModelSpec& spec_;
   const ConstantSet& constants_;
+  int32_t device_index_;
+  void* stream_;
   std::vector<int64_t> symbols_;
 };
 

@@ -7,6 +7,13 @@
 #include "aotic/runtime/model_spec.h"
 #include "aotic/shim.h"
 
+// Helpers generated kernels call run on the host, and on the GPU when nvcc compiles for CUDA.
+#ifdef __CUDACC__
+#define AOTIC_HOST_DEVICE __host__ __device__
+#else
+#define AOTIC_HOST_DEVICE
+#endif
+
 namespace {
 
 using aotic::runtime::check;
@@ -62,6 +69,7 @@ const aotic::runtime::ModelSpec kSpec = {
       "\": []}]}, {\"type\": \"builtins.dict\", \"context\": \"[]\", \"children_spec\": []}]}]",
   "[1, {\"type\": null, \"context\": null, \"children_spec\": []}]",
   run,
+  kCPU,
 };
 
 }  // namespace

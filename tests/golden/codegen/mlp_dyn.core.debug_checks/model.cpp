@@ -6,6 +6,13 @@
 #include "aotic/c_shim_cpu.h"
 #include "aotic/runtime/model_spec.h"
 #include "aotic/shim.h"
+
+// Helpers generated kernels call run on the host, and on the GPU when nvcc compiles for CUDA.
+#ifdef __CUDACC__
+#define AOTIC_HOST_DEVICE __host__ __device__
+#else
+#define AOTIC_HOST_DEVICE
+#endif
 #include <algorithm>
 #include <cmath>
 #include <cstdlib>
@@ -48,13 +55,16 @@ const T* kernel_input(AtenTensorHandle t, int64_t rank, const int64_t* strides, 
   return aotic::runtime::data<const T>(scratch.get());
 }
 
+// Host and device: generated CUDA kernels call the same functions (the CPU polynomials below are
+// for vectorised host loops; GPU code calls the device's own exp, tanh and erf).
+#define KM_FN AOTIC_HOST_DEVICE inline
 namespace km {
 
 template <typename T>
 constexpr bool kWraps = std::is_integral_v<T> && !std::is_same_v<T, bool>;
 
 template <typename T>
-inline T add(T a, T b) {
+KM_FN T add(T a, T b) {
   if constexpr (kWraps<T>) {
     return static_cast<T>(static_cast<uint64_t>(a) + static_cast<uint64_t>(b));
   } else {
@@ -62,7 +72,7 @@ inline T add(T a, T b) {
   }
 }
 template <typename T>
-inline T sub(T a, T b) {
+KM_FN T sub(T a, T b) {
   if constexpr (kWraps<T>) {
     return static_cast<T>(static_cast<uint64_t>(a) - static_cast<uint64_t>(b));
   } else {
@@ -70,7 +80,7 @@ inline T sub(T a, T b) {
   }
 }
 template <typename T>
-inline T mul(T a, T b) {
+KM_FN T mul(T a, T b) {
   if constexpr (kWraps<T>) {
     return static_cast<T>(static_cast<uint64_t>(a) * static_cast<uint64_t>(b));
   } else {
@@ -78,7 +88,7 @@ inline T mul(T a, T b) {
   }
 }
 template <typename T>
-inline T neg(T a) {
+KM_FN T neg(T a) {
   if constexpr (kWraps<T>) {
     return static_cast<T>(uint64_t{0} - static_cast<uint64_t>(a));
   } else {
@@ -86,7 +96,7 @@ inline T neg(T a) {
   }
 }
 template <typename T>
-inline T abs(T a) {
+KM_FN T abs(T a) {
   if constexpr (kWraps<T>) {
     return a < 0 ? neg(a) : a;
   } else if constexpr (std::is_same_v<T, bool>) {
@@ -96,7 +106,7 @@ inline T abs(T a) {
   }
 }
 template <typename T>
-inline T maximum(T a, T b) {
+KM_FN T maximum(T a, T b) {
   if constexpr (std::is_floating_point_v<T>) {
     return a != a ? a : b != b ? b : a > b ? a : b;
   } else {
@@ -104,7 +114,7 @@ inline T maximum(T a, T b) {
   }
 }
 template <typename T>
-inline T minimum(T a, T b) {
+KM_FN T minimum(T a, T b) {
   if constexpr (std::is_floating_point_v<T>) {
     return a != a ? a : b != b ? b : a < b ? a : b;
   } else {
@@ -113,7 +123,7 @@ inline T minimum(T a, T b) {
 }
 /// PyTorch's conversion: to bool is `!= 0`; otherwise C++'s (floats to integers truncate).
 template <typename To, typename From>
-inline To convert(From v) {
+KM_FN To convert(From v) {
   if constexpr (std::is_same_v<To, bool>) {
     return v != From(0);
   } else {
@@ -122,7 +132,7 @@ inline To convert(From v) {
 }
 /// expf in straight-line arithmetic (Cephes' polynomial, within 2 ulp), so that `omp simd` loops
 /// calling it vectorise; NaN, infinities and underflow as std::exp.
-inline float exp_float(float x) {
+KM_FN float exp_float(float x) {
   float c = x < 88.3762626647949f ? x : 88.3762626647949f;
   c = c > -88.3762626647949f ? c : -88.3762626647949f;
   // n = round(c * log2(e)) by adding 1.5 * 2^23: exact for |n| < 2^22, no conversion or libm call,
@@ -154,83 +164,90 @@ inline float exp_float(float x) {
   return x != x ? x : e;
 }
 template <typename T>
-inline T exp(T x) {
+KM_FN T exp(T x) {
+#ifdef __CUDA_ARCH__
+  return ::exp(x);
+#else
   if constexpr (std::is_same_v<T, float>) {
     return exp_float(x);
   } else {
     return std::exp(x);
   }
+#endif
 }
 template <typename T>
-inline T exp2(T x) {
+KM_FN T exp2(T x) {
   return std::exp2(x);
 }
 template <typename T>
-inline T expm1(T x) {
+KM_FN T expm1(T x) {
   return std::expm1(x);
 }
 template <typename T>
-inline T log(T x) {
+KM_FN T log(T x) {
   return std::log(x);
 }
 template <typename T>
-inline T log2(T x) {
+KM_FN T log2(T x) {
   return std::log2(x);
 }
 template <typename T>
-inline T log10(T x) {
+KM_FN T log10(T x) {
   return std::log10(x);
 }
 template <typename T>
-inline T log1p(T x) {
+KM_FN T log1p(T x) {
   return std::log1p(x);
 }
 template <typename T>
-inline T sqrt(T x) {
+KM_FN T sqrt(T x) {
   return std::sqrt(x);
 }
 template <typename T>
-inline T rsqrt(T x) {
+KM_FN T rsqrt(T x) {
   return T(1) / std::sqrt(x);
 }
 template <typename T>
-inline T reciprocal(T x) {
+KM_FN T reciprocal(T x) {
   return T(1) / x;
 }
 template <typename T>
-inline T sin(T x) {
+KM_FN T sin(T x) {
   return std::sin(x);
 }
 template <typename T>
-inline T cos(T x) {
+KM_FN T cos(T x) {
   return std::cos(x);
 }
 template <typename T>
-inline T tan(T x) {
+KM_FN T tan(T x) {
   return std::tan(x);
 }
 template <typename T>
-inline T asin(T x) {
+KM_FN T asin(T x) {
   return std::asin(x);
 }
 template <typename T>
-inline T acos(T x) {
+KM_FN T acos(T x) {
   return std::acos(x);
 }
 template <typename T>
-inline T atan(T x) {
+KM_FN T atan(T x) {
   return std::atan(x);
 }
 template <typename T>
-inline T sinh(T x) {
+KM_FN T sinh(T x) {
   return std::sinh(x);
 }
 template <typename T>
-inline T cosh(T x) {
+KM_FN T cosh(T x) {
   return std::cosh(x);
 }
 template <typename T>
-inline T tanh(T x) {
+KM_FN T tanh(T x) {
+#ifdef __CUDA_ARCH__
+  return ::tanh(x);
+#else
   if constexpr (std::is_same_v<T, float>) {
     // 1 - 2 / (e^2x + 1), vectorisable; odd, and exact at the saturated ends.
     const float a = x < 0 ? -x : x;
@@ -240,21 +257,25 @@ inline T tanh(T x) {
   } else {
     return std::tanh(x);
   }
+#endif
 }
 template <typename T>
-inline T asinh(T x) {
+KM_FN T asinh(T x) {
   return std::asinh(x);
 }
 template <typename T>
-inline T acosh(T x) {
+KM_FN T acosh(T x) {
   return std::acosh(x);
 }
 template <typename T>
-inline T atanh(T x) {
+KM_FN T atanh(T x) {
   return std::atanh(x);
 }
 template <typename T>
-inline T erf(T x) {
+KM_FN T erf(T x) {
+#ifdef __CUDA_ARCH__
+  return ::erf(x);
+#else
   if constexpr (std::is_same_v<T, float>) {
     // Abramowitz and Stegun 7.1.26 (absolute error below 1.5e-7), vectorisable.
     const float a = x < 0 ? -x : x;
@@ -269,34 +290,35 @@ inline T erf(T x) {
   } else {
     return std::erf(x);
   }
+#endif
 }
 template <typename T>
-inline T erfc(T x) {
+KM_FN T erfc(T x) {
   return std::erfc(x);
 }
 template <typename T>
-inline T floor(T x) {
+KM_FN T floor(T x) {
   return std::floor(x);
 }
 template <typename T>
-inline T ceil(T x) {
+KM_FN T ceil(T x) {
   return std::ceil(x);
 }
 template <typename T>
-inline T trunc(T x) {
+KM_FN T trunc(T x) {
   return std::trunc(x);
 }
 /// Half to even, as torch.round.
 template <typename T>
-inline T round(T x) {
+KM_FN T round(T x) {
   return std::nearbyint(x);
 }
 template <typename T>
-inline T frac(T x) {
+KM_FN T frac(T x) {
   return x - std::trunc(x);
 }
 template <typename T>
-inline T sign(T x) {
+KM_FN T sign(T x) {
   if constexpr (std::is_same_v<T, bool>) {
     return x;
   } else {
@@ -304,11 +326,11 @@ inline T sign(T x) {
   }
 }
 template <typename T>
-inline T sigmoid(T x) {
+KM_FN T sigmoid(T x) {
   return T(1) / (T(1) + exp(-x));
 }
 template <typename T>
-inline T relu(T x) {
+KM_FN T relu(T x) {
   if constexpr (std::is_same_v<T, bool>) {
     return x;
   } else {
@@ -316,40 +338,40 @@ inline T relu(T x) {
   }
 }
 template <typename T>
-inline T gelu(T x) {
+KM_FN T gelu(T x) {
   return T(0.5) * x * (T(1) + erf(x * T(0.70710678118654752440)));
 }
 template <typename T>
-inline T gelu_tanh(T x) {
+KM_FN T gelu_tanh(T x) {
   const T inner = T(0.79788456080286535588) * (x + T(0.044715) * x * x * x);
   return T(0.5) * x * (T(1) + tanh(inner));
 }
 template <typename T>
-inline T silu(T x) {
+KM_FN T silu(T x) {
   return x / (T(1) + exp(-x));
 }
 template <typename T>
-inline T mish(T x) {
+KM_FN T mish(T x) {
   return x * std::tanh(std::log1p(std::exp(x)));
 }
 template <typename T>
-inline T hardsigmoid(T x) {
+KM_FN T hardsigmoid(T x) {
   return minimum(maximum(x + T(3), T(0)), T(6)) / T(6);
 }
 template <typename T>
-inline T hardswish(T x) {
+KM_FN T hardswish(T x) {
   return x * minimum(maximum(x + T(3), T(0)), T(6)) / T(6);
 }
 template <typename T>
-inline T pow(T a, T b) {
+KM_FN T pow(T a, T b) {
   return std::pow(a, b);
 }
 template <typename T>
-inline T atan2(T a, T b) {
+KM_FN T atan2(T a, T b) {
   return std::atan2(a, b);
 }
 template <typename T>
-inline bool isnan(T x) {
+KM_FN bool isnan(T x) {
   if constexpr (std::is_floating_point_v<T>) {
     return x != x;
   } else {
@@ -357,7 +379,7 @@ inline bool isnan(T x) {
   }
 }
 template <typename T>
-inline bool isinf(T x) {
+KM_FN bool isinf(T x) {
   if constexpr (std::is_floating_point_v<T>) {
     return std::isinf(x);
   } else {
@@ -365,7 +387,7 @@ inline bool isinf(T x) {
   }
 }
 template <typename T>
-inline T square(T x) {
+KM_FN T square(T x) {
   return mul(x, x);
 }
 
@@ -498,6 +520,7 @@ const aotic::runtime::ModelSpec kSpec = {
       "\": []}]}, {\"type\": \"builtins.dict\", \"context\": \"[]\", \"children_spec\": []}]}]",
   "[1, {\"type\": null, \"context\": null, \"children_spec\": []}]",
   run,
+  kCPU,
 };
 
 }  // namespace

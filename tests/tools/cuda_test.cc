@@ -1,0 +1,123 @@
+// `aotic compile --device cuda` on a machine without a GPU: nvcc compiles the CUDA model.cpp of
+// every bundled fixture into a model.so (what CI can check here; runs and comparisons with PyTorch
+// happen on a GPU machine, see README.md), the model.so says it is a CUDA model, and running it
+// where CUDA is missing fails with one line instead of crashing. Needs nvcc (CUDA_HOME or
+// /usr/local/cuda); under CI=true its absence is a failure, elsewhere the test says it skipped.
+#include <doctest/doctest.h>
+
+#include <dlfcn.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "tests/test_util.h"
+
+namespace aotic {
+namespace {
+
+namespace fs = std::filesystem;
+using Run = testing::AoticRun;
+
+Run run(const std::string& args) {
+  Run result = testing::run_aotic(args);
+  REQUIRE(result.code != -1);
+  return result;
+}
+
+bool have_nvcc() {
+  const char* home = std::getenv("CUDA_HOME");
+  for (const std::string& nvcc :
+       {std::string(home ? home : "/usr/local/cuda") + "/bin/nvcc", std::string("/usr/local/cuda/bin/nvcc")}) {
+    if (access(nvcc.c_str(), X_OK) == 0) return true;
+  }
+  return false;
+}
+
+/// False (and a failure under CI, a message otherwise) when there is no nvcc.
+bool require_nvcc() {
+  if (have_nvcc()) return true;
+  const char* ci = std::getenv("CI");
+  if (ci != nullptr && std::string(ci) == "true") {
+    FAIL("no nvcc in $CUDA_HOME/bin or /usr/local/cuda/bin: CI must check the CUDA build");
+  }
+  MESSAGE("SKIPPED: no nvcc here; the CUDA compile checks did not run");
+  return false;
+}
+
+std::vector<std::string> fixtures() {
+  std::vector<std::string> out;
+  for (const char* dir : {"tests/data/fixtures", "tests/data/extra"}) {
+    for (const auto& e : fs::directory_iterator(testing::repo_path(dir))) {
+      if (e.path().extension() == ".pt2") out.push_back(std::string(dir) + "/" + e.path().filename().string());
+    }
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+TEST_CASE("nvcc compiles every fixture for cuda") {
+  if (!require_nvcc()) return;
+  const std::string dir = testing::scratch_dir("cuda");
+  const std::vector<std::string> models = fixtures();
+  REQUIRE(models.size() >= 30);
+  for (const std::string& model : models) {
+    CAPTURE(model);
+    const std::string so = dir + "/" + fs::path(model).stem().string() + ".so";
+    Run r = run("compile " + testing::repo_path(model) + " --device cuda --quiet -o " + so);
+    CHECK_MESSAGE(r.code == 0, r.out);
+    CHECK(fs::file_size(so) > 0);
+  }
+}
+
+TEST_CASE("a cuda model.so says so, and without a GPU fails in one line") {
+  if (!require_nvcc()) return;
+  const std::string dir = testing::scratch_dir("cuda-run");
+  Run r = run("compile " + testing::repo_path("tests/data/fixtures/mlp.pt2") + " --device cuda -o " + dir +
+              "/mlp.so --emit-source " + dir + "/src");
+  REQUIRE(r.code == 0);
+  const std::string source = testing::read_file(dir + "/src/model.cpp");
+  CHECK(source.find("aoti_torch_cuda_") != std::string::npos);
+  CHECK(source.find("<<<") != std::string::npos);  // the relu kernel, launched on the run's stream
+  CHECK(source.find("const CudaStreamScope cuda(state);") != std::string::npos);
+
+  void* library = dlopen((dir + "/mlp.so").c_str(), RTLD_NOW | RTLD_LOCAL);
+  REQUIRE_MESSAGE(library != nullptr, dlerror());
+  auto device = reinterpret_cast<const char* (*)()>(dlsym(library, "aotic_model_device"));
+  REQUIRE(reinterpret_cast<void*>(device) != nullptr);
+  CHECK(std::string(device()) == "cuda");
+  dlclose(library);
+
+  // This machine's shim is built against a CPU-only libtorch: the model cannot make its
+  // constants on a GPU, and says so in one line.
+  r = run("run " + dir + "/mlp.so --inputs " + testing::repo_path("tests/data/fixtures/mlp.io.safetensors"));
+  CHECK(r.code == 1);
+  CHECK(r.out.find("aotic: error: " + dir + "/mlp.so: cannot") == 0);
+  CHECK(std::count(r.out.begin(), r.out.end(), '\n') == 1);
+}
+
+TEST_CASE("--device and --cuda-arch errors") {
+  const std::string dir = testing::scratch_dir("cuda-flags");
+  const std::string mlp = testing::repo_path("tests/data/fixtures/mlp.pt2");
+  Run r = run("compile " + mlp + " --device tpu -o " + dir + "/m.so");
+  CHECK(r.code == 1);
+  CHECK(r.out == "aotic: error: --device must be cpu or cuda, got 'tpu'\n");
+  r = run("compile " + mlp + " --device cuda:1 -o " + dir + "/m.so");
+  CHECK(r.code == 1);
+  CHECK(r.out.find("pass --device cuda") != std::string::npos);
+  r = run("compile " + mlp + " --device cuda --cuda-arch 7x -o " + dir + "/m.so");
+  CHECK(r.code == 1);
+  CHECK(r.out == "aotic: error: --cuda-arch: '7x' is not a CUDA architecture (a list such as 90 or 80,90)\n");
+  r = run("compile " + mlp + " --device cuda --pointwise kernel -o " + dir + "/m.so");
+  CHECK(r.code == 1);
+  CHECK(r.out == "aotic: error: --pointwise=kernel makes host loops: it does not apply to --device cuda\n");
+  r = run("compile " + mlp + " --device cuda --nvcc " + dir + "/no-nvcc -o " + dir + "/m.so");
+  CHECK(r.code == 1);
+  CHECK(r.out == "aotic: error: --nvcc " + dir + "/no-nvcc: not an executable\n");
+  CHECK(!fs::exists(dir + "/m.so"));
+}
+
+}  // namespace
+}  // namespace aotic
