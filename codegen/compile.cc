@@ -161,6 +161,7 @@ PipelineOptions pipeline_options(const CompileOptions& options) {
   pipeline.shim = shim_functions(options.shim, options.pointwise_kernels, options.device);
   pipeline.disabled = options.disabled_passes;
   pipeline.debug_checks = options.debug_checks;
+  pipeline.graph_capture = options.shim == ShimMode::kBundled;
   return pipeline;
 }
 

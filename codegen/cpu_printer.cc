@@ -151,7 +151,8 @@ class CpuPrinter {
     for (const kernel::Kernel& k : module_.kernels) w_.unique_name(k.name);
     for (const char* name :
          {"kSpec", "kInputs", "kOutputs", "kSymbols", "kConstants", "TensorHandle", "new_reference", "km",
-          "CudaStreamScope", "cuda", "stream", "state", "inputs", "outputs", "run"}) {
+          "CudaStreamScope", "cuda", "stream", "state", "inputs", "outputs", "run", "run_ops", "GraphState",
+          "new_graph_state", "delete_graph_state", "capture"}) {
       w_.unique_name(name);
     }
   }
@@ -218,6 +219,10 @@ class CpuPrinter {
     if (cuda()) {
       out.blank();
       out.raw(template_section("cuda_helpers.h", "cuda_stream_scope"));
+    }
+    if (module_.cuda_graphs) {
+      out.blank();
+      out.raw(template_section("cuda_helpers.h", "cuda_graphs"));
     }
     out.blank();
     out.raw(w_.text());
@@ -357,8 +362,15 @@ class CpuPrinter {
 
   void print_run() {
     scopes_.emplace_back();
-    w_.open("void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHandle* outputs)");
-    if (cuda()) {
+    if (module_.cuda_graphs) {
+      // run() (templates/cuda_helpers.h, cuda_graphs) captures this once and replays it.
+      w_.open_wrapped(
+          "void run_ops(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHandle* outputs, "
+          "cudaStream_t stream)");
+    } else {
+      w_.open("void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHandle* outputs)");
+    }
+    if (cuda() && !module_.cuda_graphs) {
       w_.line("// Every op and kernel runs on the caller's stream, on the model's GPU.");
       w_.line("const CudaStreamScope cuda(state);");
       w_.line("const cudaStream_t stream = cuda.stream();");
@@ -811,6 +823,7 @@ class CpuPrinter {
     w.wrapped(cpp_string(module_.program->out_spec) + ",");
     w.line("run,");
     w.line(cuda() ? "kCUDA," : "kCPU,");
+    w.line(module_.cuda_graphs ? "new_graph_state, delete_graph_state," : "nullptr, nullptr,");
     w.close("};");
   }
 

@@ -33,7 +33,7 @@ const std::vector<PassInfo>& pipeline_passes() {
   static const std::vector<PassInfo> kPasses = {
       {"import_graph", false},   {"bind_shapes", false},  {"lower_views", false}, {"check_types", false},
       {"fuse_kernels", true},    {"dedup_kernels", true}, {"select_ops", false},  {"insert_checks", false},
-      {"plan_lifetimes", false}, {"reuse_buffers", true}, {"plan_memory", true},
+      {"plan_lifetimes", false}, {"reuse_buffers", true}, {"plan_memory", true},  {"plan_cuda_graphs", true},
   };
   return kPasses;
 }
@@ -83,6 +83,8 @@ wir::Module lower_program(const ir::Program& program, const ConstantsLayout& con
     log("reuse_buffers", m);
     if (log.enabled("plan_memory")) plan_memory(m);
     log("plan_memory", m);
+    if (log.enabled("plan_cuda_graphs") && options.graph_capture) plan_cuda_graphs(m);
+    log("plan_cuda_graphs", m);
     return m;
   } catch (const UserError& e) {
     rethrow_in(e, program.source);

@@ -28,6 +28,8 @@ struct PipelineOptions {
   std::set<std::string> disabled;
   /// --debug-checks: insert_checks runs (else it is skipped).
   bool debug_checks = false;
+  /// The shim can capture CUDA graphs (aotic's own): plan_cuda_graphs runs (else it is skipped).
+  bool graph_capture = false;
   /// When set: the IR after this pass is written to `*dump` ("" = none).
   std::string dump_after;
   std::string* dump = nullptr;

@@ -170,6 +170,10 @@ std::string to_text(const Module& module) {
     w.linef("arena {} bytes for {} buffers ({} bytes allocated one by one)", module.arena.bytes,
             module.arena.buffers, module.arena.separate_bytes);
   }
+  if (module.cuda_graphs) w.line("cuda graphs: runs are captured once and replayed");
+  if (!module.cuda_graphs && !module.cuda_graphs_why.empty()) {
+    w.linef("cuda graphs: no, {}", module.cuda_graphs_why);
+  }
   print_block(w, module.body);
   std::string text = w.text();
   for (const kernel::Kernel& k : module.kernels) text += kernel::to_text(k);

@@ -165,6 +165,9 @@ struct Module {
   const ir::Program* program = nullptr;
   /// What model.so runs on: "cpu" or "cuda" (every tensor of the program is there).
   std::string device = "cpu";
+  /// plan_cuda_graphs: a CUDA model's runs are captured into a graph and replayed; else why not.
+  bool cuda_graphs = false;
+  std::string cuda_graphs_why;
   std::vector<Symbol> symbols;
   std::vector<TensorSpec> inputs;   // user inputs, bound to inputs[i] of run()
   std::vector<TensorSpec> outputs;  // what run() returns

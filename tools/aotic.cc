@@ -29,7 +29,7 @@ constexpr const char* kUsage =
     "  compile MODEL -o model.so [--weights FILE.safetensors|embed|external] [--cxx PATH] [--opt 0-3]\n"
     "          [--shim bundled|host] [--shim-lib PATH] [--runtime-lib PATH] [--emit-source DIR]\n"
     "          [--no-fuse] [--isa x86-64-v2|x86-64-v3|native|...] [--pointwise shim|kernel]\n"
-    "          [--device cpu|cuda] [--cuda-arch 90[,80..]] [--nvcc PATH]\n"
+    "          [--device cpu|cuda] [--cuda-arch 90[,80..]] [--nvcc PATH] [--no-cuda-graphs]\n"
     "          [--debug-checks] [--package] [--quiet]\n"
     "          [--header FILE.h [--class-name NAME]] [--dump-after STAGE] [--disable-pass PASS]\n"
     "      Compile an export to a model.so with PyTorch AOTInductor's C interface. With\n"
@@ -42,7 +42,9 @@ constexpr const char* kUsage =
     "      --no-fuse) compiles float32 unary pointwise ops as generated loops.\n"
     "      --device cuda compiles for NVIDIA GPUs (an export made on the CPU is moved to the GPU):\n"
     "      kernels in CUDA for the --cuda-arch list (default 90, plus PTX) with nvcc, libtorch ops\n"
-    "      through aoti_torch_cuda_*, every op on the stream the caller passes to Run.\n"
+    "      through aoti_torch_cuda_*, every op on the stream the caller passes to Run. With\n"
+    "      static shapes and the bundled shim each instance captures its second run into a CUDA\n"
+    "      graph and replays it (--no-cuda-graphs: op by op).\n"
     "      --debug-checks makes the model check after every op that its result has the dtype, rank\n"
     "      and sizes the export recorded, failing the run with a message naming the node.\n"
     "      --weights external writes the weights beside it (model.so.weights) instead of inside.\n"
@@ -52,10 +54,9 @@ constexpr const char* kUsage =
     "      runtime to link (libaotic_runtime.a); by default those shipped beside aotic.\n"
     "      --dump-after STAGE prints the graph (load), the wrapper IR after a pass (import_graph,\n"
     "      bind_shapes, lower_views, check_types, fuse_kernels, dedup_kernels, select_ops,\n"
-    "      insert_checks, plan_lifetimes, reuse_buffers, plan_memory) or model.cpp (codegen);\n"
-    "      --disable-pass skips an optimising pass (fuse_kernels, dedup_kernels, reuse_buffers,\n"
-    "      plan_memory). On a terminal,\n"
-    "      progress is shown on\n"
+    "      insert_checks, plan_lifetimes, reuse_buffers, plan_memory, plan_cuda_graphs) or model.cpp\n"
+    "      (codegen); --disable-pass skips an optimising pass (fuse_kernels, dedup_kernels,\n"
+    "      reuse_buffers, plan_memory, plan_cuda_graphs). On a terminal, progress is shown on\n"
     "      stderr; --quiet shows neither progress nor the summary line.\n"
     "\n"
     "  inspect MODEL [--weights FILE.safetensors]\n"
@@ -237,6 +238,10 @@ int compile(const std::vector<std::string>& args) {
     }
     if (args[i] == "--no-fuse") {
       options.disabled_passes.insert("fuse_kernels");
+      continue;
+    }
+    if (args[i] == "--no-cuda-graphs") {
+      options.disabled_passes.insert("plan_cuda_graphs");
       continue;
     }
     if (option(args, i, "--disable-pass", &value)) {

@@ -152,7 +152,8 @@ def main():
         ep = torch.export.load(model)
         if cuda:
             # A CPU export names its device in factory ops too: move the whole program.
-            ep = torch.export.passes.move_to_device_pass(ep, "cuda")
+            from torch.export.passes import move_to_device_pass
+            ep = move_to_device_pass(ep, "cuda")
         m = ep.module()
         with torch.no_grad():
             out = m(*inputs)

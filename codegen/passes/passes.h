@@ -66,4 +66,8 @@ void reuse_buffers(wir::Module& module);
 /// chosen from their lifetimes (aoti_torch__alloc_from_pool); Module::arena says how big.
 void plan_memory(wir::Module& module);
 
+/// Optimising, CUDA with aotic's shim: whether runs are captured into CUDA graphs and replayed
+/// (Module::cuda_graphs; Module::cuda_graphs_why when not).
+void plan_cuda_graphs(wir::Module& module);
+
 }  // namespace aotic::codegen

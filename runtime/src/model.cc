@@ -279,6 +279,11 @@ Container::Container(const ModelSpec& spec, size_t num_models, std::string devic
       on_model_device(spec_, constants_from_blob(spec_, blob), device_index_));
 }
 
+Container::~Container() {
+  if (spec_.delete_instance_state == nullptr) return;
+  for (void* state : idle_states_) spec_.delete_instance_state(state);
+}
+
 void Container::run(AtenTensorHandle* inputs, size_t num_inputs, AtenTensorHandle* outputs,
                     size_t num_outputs, void* stream) {
   // The inputs are stolen: released when this returns, whatever happens.
@@ -291,24 +296,34 @@ void Container::run(AtenTensorHandle* inputs, size_t num_inputs, AtenTensorHandl
     throw RuntimeError("expected " + std::to_string(spec_.num_outputs) + " outputs, got " +
                        std::to_string(num_outputs));
   }
+  void* instance_state = nullptr;
   {
     std::unique_lock<std::mutex> lock(slots_mutex_);
     slot_free_.wait(lock, [&] { return busy_ < num_models_; });
     ++busy_;
+    if (!idle_states_.empty()) {
+      instance_state = idle_states_.back();
+      idle_states_.pop_back();
+    }
+  }
+  if (instance_state == nullptr && spec_.new_instance_state != nullptr) {
+    instance_state = spec_.new_instance_state();
   }
   struct Release {
     Container* self;
+    void* state;
     ~Release() {
       {
         std::lock_guard<std::mutex> lock(self->slots_mutex_);
         --self->busy_;
+        if (state != nullptr) self->idle_states_.push_back(state);
       }
       self->slot_free_.notify_one();
     }
-  } release{this};
+  } release{this, instance_state};
 
   std::shared_lock<std::shared_mutex> constants_lock(constants_mutex_);
-  RunState state(spec_, *active_, device_index_, stream);
+  RunState state(spec_, *active_, device_index_, stream, instance_state, constants_generation_);
   state.check_inputs(inputs, num_inputs);
   // The generated code relies on the export's (contiguous) layout: other layouts run on a copy.
   std::vector<TensorHandle> copies = state.contiguous_copies(inputs);
@@ -369,6 +384,7 @@ void Container::update_constants(const std::unordered_map<std::string, AtenTenso
   for (size_t i = 0; i < replacement.size(); ++i) {
     if (replacement[i]) (*target)[i] = std::move(replacement[i]);
   }
+  if (!use_inactive) ++constants_generation_;
 }
 
 void Container::extract_constants(std::unordered_map<std::string, AtenTensorHandle>& out,
@@ -385,6 +401,7 @@ void Container::swap_constants() {
   std::unique_lock<std::shared_mutex> lock(constants_mutex_);
   if (!inactive_) throw RuntimeError("there is no inactive constant buffer to swap in");
   std::swap(active_, inactive_);
+  ++constants_generation_;
 }
 
 void Container::free_inactive_constants() {
@@ -419,6 +436,7 @@ void Container::update_constants_from_blob(const uint8_t* blob) {
   set = std::make_unique<ConstantSet>(on_model_device(spec_, std::move(*set), device_index_));
   std::unique_lock<std::shared_mutex> lock(constants_mutex_);
   active_ = std::move(set);
+  ++constants_generation_;
 }
 
 }  // namespace aotic::runtime

@@ -31,12 +31,40 @@ size_t count(const std::string& text, const std::string& what) {
   return n;
 }
 
+TEST_CASE("plan_cuda_graphs: static CUDA models replay graphs; symbolic shapes, conds and host reads do not") {
+  codegen::CompileOptions cuda;
+  cuda.device = "cuda";
+  CHECK(dump(testing::fixture("tiny_gpt.core.pt2"), "plan_cuda_graphs", cuda)
+            .find("cuda graphs: runs are captured once and replayed\n") != std::string::npos);
+  CHECK(dump(testing::fixture("mlp_dyn.pt2"), "plan_cuda_graphs", cuda)
+            .find("cuda graphs: no, its shapes are symbolic (s77...)\n") != std::string::npos);
+  CHECK(dump(testing::extra("cond.pt2"), "plan_cuda_graphs", cuda)
+            .find("cuda graphs: no, node 'cond' (higher_order.cond): a cond reads its predicate on the host\n") !=
+        std::string::npos);
+  CHECK(dump(testing::extra("masked_select.pt2"), "plan_cuda_graphs", cuda).find("cuda graphs: no, ") !=
+        std::string::npos);
+  // PyTorch's C shim cannot capture; the CPU has no graphs; the pass can be switched off.
+  codegen::CompileOptions host = cuda;
+  host.shim = codegen::ShimMode::kHost;
+  CHECK(dump(testing::fixture("small_cnn.core.pt2"), "plan_cuda_graphs", host).find("cuda graphs") ==
+        std::string::npos);
+  CHECK(dump(testing::fixture("small_cnn.pt2"), "plan_cuda_graphs").find("cuda graphs") == std::string::npos);
+  codegen::CompileOptions off = cuda;
+  off.disabled_passes = {"plan_cuda_graphs"};
+  const std::string source = dump(testing::fixture("small_cnn.pt2"), "codegen", off);
+  CHECK(source.find("run_ops") == std::string::npos);
+  CHECK(source.find("nullptr, nullptr,\n};") != std::string::npos);
+  CHECK(dump(testing::fixture("small_cnn.pt2"), "codegen", cuda).find("new_graph_state, delete_graph_state,") !=
+        std::string::npos);
+}
+
 TEST_CASE("the pipeline lists its passes in order, and --dump-after knows each") {
   std::vector<std::string> names;
   for (const codegen::PassInfo& p : codegen::pipeline_passes()) names.emplace_back(p.name);
   CHECK(names == std::vector<std::string>{"import_graph", "bind_shapes", "lower_views", "check_types",
                                           "fuse_kernels", "dedup_kernels", "select_ops", "insert_checks",
-                                          "plan_lifetimes", "reuse_buffers", "plan_memory"});
+                                          "plan_lifetimes", "reuse_buffers", "plan_memory",
+                                          "plan_cuda_graphs"});
   std::vector<std::string> stages = codegen::dump_stages();
   CHECK(stages.front() == "load");
   CHECK(stages.back() == "codegen");
@@ -124,7 +152,7 @@ TEST_CASE("--disable-pass: only optimising passes, by a known name") {
   } catch (const UserError& e) {
     CHECK(std::string(e.what()) ==
           "--disable-pass: unknown pass 'fuse_everything' (optimising passes: fuse_kernels, dedup_kernels, "
-          "reuse_buffers, plan_memory)");
+          "reuse_buffers, plan_memory, plan_cuda_graphs)");
   }
   options.disabled_passes = {"select_ops"};
   try {
@@ -133,7 +161,7 @@ TEST_CASE("--disable-pass: only optimising passes, by a known name") {
   } catch (const UserError& e) {
     CHECK(std::string(e.what()) ==
           "--disable-pass: 'select_ops' is needed to compile a model (optimising passes: fuse_kernels, "
-          "dedup_kernels, reuse_buffers, plan_memory)");
+          "dedup_kernels, reuse_buffers, plan_memory, plan_cuda_graphs)");
   }
 }
 

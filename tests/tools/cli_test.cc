@@ -94,7 +94,7 @@ TEST_CASE("compile --dump-after shows the IR after a pass; --disable-pass skips 
   CHECK(r.out ==
         "aotic: error: --dump-after: unknown stage 'parse' (stages: load, import_graph, bind_shapes, "
         "lower_views, check_types, fuse_kernels, dedup_kernels, select_ops, insert_checks, plan_lifetimes, "
-        "reuse_buffers, plan_memory, codegen)\n");
+        "reuse_buffers, plan_memory, plan_cuda_graphs, codegen)\n");
   r = run("compile tests/data/fixtures/tiny_gpt.core.pt2 -o " + dir +
           "/g.so --disable-pass reuse_buffers "
           "--dump-after codegen");
@@ -110,7 +110,7 @@ TEST_CASE("compile --dump-after shows the IR after a pass; --disable-pass skips 
   CHECK(r.code == 1);
   CHECK(r.out ==
         "aotic: error: --disable-pass: 'plan_lifetimes' is needed to compile a model (optimising "
-        "passes: fuse_kernels, dedup_kernels, reuse_buffers, plan_memory)\n");
+        "passes: fuse_kernels, dedup_kernels, reuse_buffers, plan_memory, plan_cuda_graphs)\n");
   // --isa: the x86-64 levels the compilers know; anything else is a user error, nothing written.
   r = run("compile tests/data/fixtures/mlp.core.pt2 -o " + dir + "/isa.so --isa pentium");
   CHECK(r.code == 1);

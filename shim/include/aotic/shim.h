@@ -228,6 +228,19 @@ AOTI_TORCH_EXPORT AOTITorchError aoti_torch_delete_cuda_stream_guard(CUDAStreamG
 /// The current stream of GPU `device_index`, as a cudaStream_t.
 AOTI_TORCH_EXPORT AOTITorchError aoti_torch_get_current_cuda_stream(int32_t device_index, void** ret_stream);
 
+/// aotic extension (not in PyTorch's shim): CUDA graphs. capture_begin makes a side stream of
+/// GPU `device_index`, ordered after its current stream, current and starts capturing it
+/// (`*ret_stream` is that cudaStream_t: kernels launched during the capture go there);
+/// capture_end ends the capture (failing if something in it could not be captured), restores the
+/// current stream and orders it after the side stream. replay runs the graph on the current
+/// stream. Memory allocated during the capture belongs to the graph until it is deleted.
+typedef struct AoticCudaGraphOpaque* AoticCudaGraphHandle;
+AOTI_TORCH_EXPORT AOTITorchError aotic_cuda_graph_capture_begin(int32_t device_index, void** ret_stream,
+                                                                AoticCudaGraphHandle* ret_graph);
+AOTI_TORCH_EXPORT AOTITorchError aotic_cuda_graph_capture_end(AoticCudaGraphHandle graph);
+AOTI_TORCH_EXPORT AOTITorchError aotic_cuda_graph_replay(AoticCudaGraphHandle graph);
+AOTI_TORCH_EXPORT AOTITorchError aotic_cuda_graph_delete(AoticCudaGraphHandle graph);
+
 /// Debugging and checks.
 AOTI_TORCH_EXPORT AOTITorchError aoti_torch_check_inf_and_nan(const char* tensor_name,
                                                               AtenTensorHandle tensor);

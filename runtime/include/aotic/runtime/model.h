@@ -31,6 +31,9 @@ ConstantSet on_model_device(const ModelSpec& spec, ConstantSet set, int32_t devi
 class Container {
  public:
   Container(const ModelSpec& spec, size_t num_models, std::string device);
+  ~Container();
+  Container(const Container&) = delete;
+  Container& operator=(const Container&) = delete;
 
   /// Runs one inference. Steals `inputs`; writes new references to `outputs`. `stream`: the
   /// cudaStream_t a CUDA model runs on (nullptr: the GPU's current stream); ignored on the CPU.
@@ -66,6 +69,8 @@ class Container {
   std::mutex slots_mutex_;
   std::condition_variable slot_free_;
   size_t busy_ = 0;
+  std::vector<void*> idle_states_;  // instance states of finished runs (ModelSpec::new_instance_state)
+  uint64_t constants_generation_ = 0;  // under constants_mutex_: bumped when the active set changes
 
   // Runs hold `constants_mutex_` shared; updates and swaps hold it exclusively.
   mutable std::shared_mutex constants_mutex_;

@@ -96,6 +96,10 @@ struct ModelSpec {
   /// Where the model runs (shim device type code): the CPU, or a CUDA GPU (its constants are
   /// copied there when the container is made; its inputs must be there).
   int32_t device_type;
+  /// What one model instance keeps between its runs (a CUDA model's captured graphs), made and
+  /// freed by the model; the container gives each concurrent run its own. nullptr: nothing.
+  void* (*new_instance_state)();
+  void (*delete_instance_state)(void* state);
 };
 
 /// `aotic compile --debug-checks`: throws RuntimeError unless `t` has the dtype, rank and sizes
@@ -112,8 +116,17 @@ using ConstantSet = std::vector<TensorHandle>;
 class RunState {
  public:
   RunState(const ModelSpec& spec, const ConstantSet& constants, int32_t device_index = 0,
-           void* stream = nullptr)
-      : spec_(spec), constants_(constants), device_index_(device_index), stream_(stream) {}
+           void* stream = nullptr, void* instance_state = nullptr, uint64_t constants_generation = 0)
+      : spec_(spec),
+        constants_(constants),
+        device_index_(device_index),
+        stream_(stream),
+        instance_state_(instance_state),
+        constants_generation_(constants_generation) {}
+  /// This run's instance state (ModelSpec::new_instance_state), or nullptr.
+  void* instance_state() const { return instance_state_; }
+  /// Changes whenever the active constants change: state made from older constants is stale.
+  uint64_t constants_generation() const { return constants_generation_; }
   int64_t symbol(int32_t index) const { return symbols_[static_cast<size_t>(index)]; }
   /// The GPU the run is on (0 for the CPU).
   int32_t device_index() const { return device_index_; }
@@ -134,6 +147,8 @@ class RunState {
   const ConstantSet& constants_;
   int32_t device_index_;
   void* stream_;
+  void* instance_state_;
+  uint64_t constants_generation_;
   std::vector<int64_t> symbols_;
 };
 

@@ -635,6 +635,7 @@ const aotic::runtime::ModelSpec kSpec = {
       "null, \"children_spec\": []}]}]",
   run,
   kCPU,
+  nullptr, nullptr,
 };
 
 }  // namespace

@@ -498,6 +498,7 @@ const aotic::runtime::ModelSpec kSpec = {
       "xt\": null, \"children_spec\": []}, {\"type\": null, \"context\": null, \"children_spec\": []}]}]",
   run,
   kCPU,
+  nullptr, nullptr,
 };
 
 }  // namespace

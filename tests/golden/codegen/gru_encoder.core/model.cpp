@@ -3475,6 +3475,7 @@ const aotic::runtime::ModelSpec kSpec = {
       "xt\": null, \"children_spec\": []}, {\"type\": null, \"context\": null, \"children_spec\": []}]}]",
   run,
   kCPU,
+  nullptr, nullptr,
 };
 
 }  // namespace

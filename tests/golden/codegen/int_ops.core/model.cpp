@@ -593,6 +593,7 @@ const aotic::runtime::ModelSpec kSpec = {
       "pec\": []}, {\"type\": null, \"context\": null, \"children_spec\": []}]}]",
   run,
   kCPU,
+  nullptr, nullptr,
 };
 
 }  // namespace

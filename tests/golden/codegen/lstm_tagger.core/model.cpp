@@ -6938,6 +6938,7 @@ const aotic::runtime::ModelSpec kSpec = {
   "[1, {\"type\": null, \"context\": null, \"children_spec\": []}]",
   run,
   kCPU,
+  nullptr, nullptr,
 };
 
 }  // namespace

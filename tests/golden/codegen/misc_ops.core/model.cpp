@@ -572,6 +572,7 @@ const aotic::runtime::ModelSpec kSpec = {
       "pec\": []}]}]",
   run,
   kCPU,
+  nullptr, nullptr,
 };
 
 }  // namespace

@@ -562,6 +562,7 @@ const aotic::runtime::ModelSpec kSpec = {
       "pec\": []}]}]",
   run,
   kCPU,
+  nullptr, nullptr,
 };
 
 }  // namespace

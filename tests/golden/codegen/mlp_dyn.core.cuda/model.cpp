@@ -15,7 +15,9 @@
 #endif
 #include <cuda_runtime.h>
 
+#include <exception>
 #include <string>
+#include <vector>
 
 #include "aotic/c_shim_cuda.h"
 #include "aotic/runtime/error.h"
@@ -621,6 +623,7 @@ const aotic::runtime::ModelSpec kSpec = {
   "[1, {\"type\": null, \"context\": null, \"children_spec\": []}]",
   run,
   kCUDA,
+  nullptr, nullptr,
 };
 
 }  // namespace

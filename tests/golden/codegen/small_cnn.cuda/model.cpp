@@ -15,7 +15,9 @@
 #endif
 #include <cuda_runtime.h>
 
+#include <exception>
 #include <string>
+#include <vector>
 
 #include "aotic/c_shim_cuda.h"
 #include "aotic/runtime/error.h"
@@ -631,10 +633,91 @@ class CudaStreamScope {
   cudaStream_t stream_ = nullptr;
 };
 
+// CUDA graphs (plan_cuda_graphs): an instance's first run after its constants change runs op by
+// op and warms up (libraries' handles, workspaces); its second is captured into a graph, on a side
+// stream, reading and writing buffers the graph keeps; that run and every later one copy their
+// inputs into those buffers, replay the graph on the caller's stream and return copies of its
+// outputs. A capture that fails (an op that cannot be captured) leaves the instance running op by
+// op.
+void run_ops(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHandle* outputs,
+             cudaStream_t stream);
+
+struct GraphState {
+  uint64_t generation = 0;
+  int eager_runs = 0;
+  bool failed = false;
+  AoticCudaGraphHandle graph = nullptr;
+  std::vector<TensorHandle> inputs;   // what the graph reads
+  std::vector<TensorHandle> outputs;  // what it writes
+  void reset() {
+    if (graph != nullptr) aoti_torch_delete_graph_quietly(graph);
+    graph = nullptr;
+    inputs.clear();
+    outputs.clear();
+    eager_runs = 0;
+    failed = false;
+  }
+  static void aoti_torch_delete_graph_quietly(AoticCudaGraphHandle g) { (void)aotic_cuda_graph_delete(g); }
+  ~GraphState() { reset(); }
+};
+
+void* new_graph_state() { return new GraphState(); }
+void delete_graph_state(void* state) { delete static_cast<GraphState*>(state); }
+
+/// Captures one run of `g`'s inputs into g.graph; false (and nothing kept) when it cannot be.
+bool capture(aotic::runtime::RunState& state, GraphState& g, AtenTensorHandle* inputs) {
+  const int32_t num_inputs = state.spec().num_inputs, num_outputs = state.spec().num_outputs;
+  for (int32_t i = 0; i < num_inputs; ++i) {
+    TensorHandle copy;
+    check(aoti_torch_clone(inputs[i], copy.out()), "aoti_torch_clone");
+    g.inputs.push_back(std::move(copy));
+  }
+  std::vector<AtenTensorHandle> in, out(static_cast<size_t>(num_outputs), nullptr);
+  for (const TensorHandle& t : g.inputs) in.push_back(t.get());
+  void* stream = nullptr;
+  AoticCudaGraphHandle graph = nullptr;
+  check(aotic_cuda_graph_capture_begin(state.device_index(), &stream, &graph), "aotic_cuda_graph_capture_begin");
+  bool ran = true;
+  try {
+    run_ops(state, in.data(), out.data(), static_cast<cudaStream_t>(stream));
+  } catch (const std::exception&) {
+    ran = false;
+  }
+  const bool ended = aotic_cuda_graph_capture_end(graph) == AOTI_TORCH_SUCCESS;
+  for (AtenTensorHandle t : out) g.outputs.emplace_back(t);
+  if (!ran || !ended) {
+    (void)aotic_cuda_graph_delete(graph);
+    g.inputs.clear();
+    g.outputs.clear();
+    return false;
+  }
+  g.graph = graph;
+  return true;
+}
+
 void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHandle* outputs) {
-  // Every op and kernel runs on the caller's stream, on the model's GPU.
   const CudaStreamScope cuda(state);
-  const cudaStream_t stream = cuda.stream();
+  GraphState& g = *static_cast<GraphState*>(state.instance_state());
+  if (g.generation != state.constants_generation()) {
+    g.reset();
+    g.generation = state.constants_generation();
+  }
+  if (g.graph == nullptr && (g.failed || g.eager_runs++ == 0 || !capture(state, g, inputs))) {
+    if (g.graph == nullptr && g.eager_runs > 1) g.failed = true;
+    run_ops(state, inputs, outputs, cuda.stream());
+    return;
+  }
+  for (size_t i = 0; i < g.inputs.size(); ++i) {
+    check(aoti_torch_copy_(g.inputs[i].get(), inputs[i], 1), "aoti_torch_copy_ (graph input)");
+  }
+  check(aotic_cuda_graph_replay(g.graph), "aotic_cuda_graph_replay");
+  for (size_t i = 0; i < g.outputs.size(); ++i) {
+    check(aoti_torch_clone(g.outputs[i].get(), &outputs[i]), "aoti_torch_clone (graph output)");
+  }
+}
+
+void run_ops(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHandle* outputs,
+    cudaStream_t stream) {
   AtenTensorHandle x = inputs[0];
   AtenTensorHandle p_c1_weight = state.constant(0);
   AtenTensorHandle p_c1_bias = state.constant(1);
@@ -810,6 +893,7 @@ const aotic::runtime::ModelSpec kSpec = {
   "[1, {\"type\": null, \"context\": null, \"children_spec\": []}]",
   run,
   kCUDA,
+  new_graph_state, delete_graph_state,
 };
 
 }  // namespace

@@ -555,6 +555,7 @@ const aotic::runtime::ModelSpec kSpec = {
       "null, \"children_spec\": []}]}]",
   run,
   kCPU,
+  nullptr, nullptr,
 };
 
 }  // namespace
