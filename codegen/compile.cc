@@ -42,8 +42,8 @@ namespace fs = std::filesystem;
 
 /// aotic's fallback ops: what libaotic_shim.so implements (under both devices' names).
 ShimFunctions bundled_functions(const std::string& device) {
-  static const std::vector<std::string> targets = shim_gen::parse_op_list(
-      std::string_view(kFallbackOps, kFallbackOps_size), "shim/fallback_ops.txt");
+  static const std::vector<std::string> targets =
+      shim_gen::parse_op_list(std::string_view(kFallbackOps, kFallbackOps_size), "shim/fallback_ops.txt");
   ShimFunctions f;
   f.origin = "shim/fallback_ops.txt";
   f.device = device;
@@ -58,7 +58,8 @@ ShimFunctions bundled_functions(const std::string& device) {
 /// The aoti_torch_<device>_* functions PyTorch 2.11's libtorch exports.
 ShimFunctions host_functions(const std::string& device) {
   ShimFunctions f;
-  f.origin = device == "cuda" ? "PyTorch 2.11's CUDA C shim (--shim=host)" : "PyTorch 2.11's C shim (--shim=host)";
+  f.origin =
+      device == "cuda" ? "PyTorch 2.11's CUDA C shim (--shim=host)" : "PyTorch 2.11's C shim (--shim=host)";
   f.device = device;
   const std::string prefix = "aoti_torch_" + device + "_";
   std::string_view text = device == "cuda" ? std::string_view(kPyTorchCudaShim, kPyTorchCudaShim_size)
@@ -212,7 +213,8 @@ std::vector<std::string> parse_cuda_archs(const std::string& text) {
     const size_t comma = std::min(text.find(',', start), text.size());
     std::string item = text.substr(start, comma - start);
     if (item.rfind("sm_", 0) == 0) item = item.substr(3);
-    const bool digits = item.size() >= 2 && item.size() <= 3 && item.find_first_not_of("0123456789") == std::string::npos;
+    const bool digits =
+        item.size() >= 2 && item.size() <= 3 && item.find_first_not_of("0123456789") == std::string::npos;
     if (!digits || std::stoi(item) < 50) {
       user_error("--cuda-arch: '{}' is not a CUDA architecture (a list such as 90 or 80,90)", text);
     }
@@ -241,11 +243,12 @@ std::string find_nvcc(const std::string& given) {
   size_t start = 0;
   while (start < dirs.size()) {
     const size_t colon = std::min(dirs.find(':', start), dirs.size());
-    const std::string candidate = dirs.substr(start, colon - start) + "/nvcc";
+    std::string candidate = dirs.substr(start, colon - start) + "/nvcc";
     if (colon > start && access(candidate.c_str(), X_OK) == 0) return candidate;
     start = colon + 1;
   }
-  user_error("--device cuda needs nvcc: none in $CUDA_HOME/bin, /usr/local/cuda/bin or on PATH (pass --nvcc PATH)");
+  user_error(
+      "--device cuda needs nvcc: none in $CUDA_HOME/bin, /usr/local/cuda/bin or on PATH (pass --nvcc PATH)");
 }
 
 }  // namespace
@@ -300,7 +303,8 @@ CompileResult compile_model(const ir::Program& original, const CompileOptions& o
   if (options.output.empty()) user_error("no output file given (-o model.so)");
   check_options(options);
   const bool cuda = options.device == "cuda";
-  const std::vector<std::string> cuda_archs = cuda ? parse_cuda_archs(options.cuda_archs) : std::vector<std::string>{};
+  const std::vector<std::string> cuda_archs =
+      cuda ? parse_cuda_archs(options.cuda_archs) : std::vector<std::string>{};
   const std::string nvcc = cuda ? find_nvcc(options.nvcc) : "";
   if (options.opt_level < 0 || options.opt_level > 3)
     user_error("--opt must be 0..3, got {}", options.opt_level);
@@ -390,8 +394,9 @@ CompileResult compile_model(const ir::Program& original, const CompileOptions& o
           fmt::format("{} -shared -fPIC -x c stub/empty.c -o stub/{} -Wl,-soname,{}", cxx, lib, lib);
       if (run(build, cmd, &log) != 0) user_error("cannot build the libtorch stand-ins: {}", log);
     }
-    link = cuda ? "-Lstub -Wl,--no-as-needed -ltorch -ltorch_cpu -lc10 -ltorch_cuda -lc10_cuda -Wl,--as-needed"
-                : "-Lstub -Wl,--no-as-needed -ltorch -ltorch_cpu -lc10 -Wl,--as-needed";
+    link = cuda
+               ? "-Lstub -Wl,--no-as-needed -ltorch -ltorch_cpu -lc10 -ltorch_cuda -lc10_cuda -Wl,--as-needed"
+               : "-Lstub -Wl,--no-as-needed -ltorch -ltorch_cpu -lc10 -Wl,--as-needed";
   }
   // One translation unit, model.cpp, then one link with the precompiled runtime. The runtime's
   // objects are all linked (--whole-archive): nothing in model.cpp refers to the C interface it
@@ -412,7 +417,8 @@ CompileResult compile_model(const ir::Program& original, const CompileOptions& o
   std::string cuda_link;
   if (cuda) {
     std::string gencode;
-    for (const std::string& arch : cuda_archs) gencode += fmt::format(" -gencode arch=compute_{0},code=sm_{0}", arch);
+    for (const std::string& arch : cuda_archs)
+      gencode += fmt::format(" -gencode arch=compute_{0},code=sm_{0}", arch);
     gencode += fmt::format(" -gencode arch=compute_{0},code=compute_{0}", cuda_archs.back());
     compile = fmt::format(
         "{} -x cu -std=c++17 -O{} -ccbin {} --expt-relaxed-constexpr -Xcompiler -fPIC,-fvisibility=hidden "
@@ -440,8 +446,8 @@ CompileResult compile_model(const ir::Program& original, const CompileOptions& o
       }
       start = end + 1;
     }
-    user_error("{}: the C++ compiler failed ({}); sources kept in {}: {}", program.source, cuda ? "nvcc" : cxx,
-               build.string(), first_error);
+    user_error("{}: the C++ compiler failed ({}); sources kept in {}: {}", program.source,
+               cuda ? "nvcc" : cxx, build.string(), first_error);
   }
 
   // Into place together: every output staged beside its target, then all renamed

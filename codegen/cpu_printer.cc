@@ -144,15 +144,32 @@ class CpuPrinter {
  public:
   CpuPrinter(const wir::Module& module, const PrintOptions& options) : module_(module), options_(options) {
     // Names the templates define: a value with one of these names gets another.
-    for (const char* file : {"abi_codes.h", "size_helpers.h", "kernel_helpers.h", "kernel_math.h", "cuda_helpers.h"}) {
+    for (const char* file :
+         {"abi_codes.h", "size_helpers.h", "kernel_helpers.h", "kernel_math.h", "cuda_helpers.h"}) {
       for (const std::string& section : template_sections(file)) w_.unique_name(section);
     }
     for (const AbiCode& code : abi_codes()) w_.unique_name(code.name);
     for (const kernel::Kernel& k : module_.kernels) w_.unique_name(k.name);
-    for (const char* name :
-         {"kSpec", "kInputs", "kOutputs", "kSymbols", "kConstants", "TensorHandle", "new_reference", "km",
-          "CudaStreamScope", "cuda", "stream", "state", "inputs", "outputs", "run", "run_ops", "GraphState",
-          "new_graph_state", "delete_graph_state", "capture"}) {
+    for (const char* name : {"kSpec",
+                             "kInputs",
+                             "kOutputs",
+                             "kSymbols",
+                             "kConstants",
+                             "TensorHandle",
+                             "new_reference",
+                             "km",
+                             "CudaStreamScope",
+                             "cuda",
+                             "stream",
+                             "state",
+                             "inputs",
+                             "outputs",
+                             "run",
+                             "run_ops",
+                             "GraphState",
+                             "new_graph_state",
+                             "delete_graph_state",
+                             "capture"}) {
       w_.unique_name(name);
     }
   }
@@ -365,10 +382,12 @@ class CpuPrinter {
     if (module_.cuda_graphs) {
       // run() (templates/cuda_helpers.h, cuda_graphs) captures this once and replays it.
       w_.open_wrapped(
-          "void run_ops(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHandle* outputs, "
+          "void run_ops(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHandle* "
+          "outputs, "
           "cudaStream_t stream)");
     } else {
-      w_.open("void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHandle* outputs)");
+      w_.open(
+          "void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHandle* outputs)");
     }
     if (cuda() && !module_.cuda_graphs) {
       w_.line("// Every op and kernel runs on the caller's stream, on the model's GPU.");

@@ -62,7 +62,8 @@ class Printer {
             w_.open(fmt::format("for (int64_t {0} = {0}_begin; {0} < {0}_end; ++{0})", s.var));
           } else {
             if (simd) w_.linef("#pragma omp simd{}", clauses);
-            w_.open(fmt::format("for (int64_t {0} = 0; {0} < {1}; ++{0})", s.var, ExprPrinter::size(s.extent)));
+            w_.open(
+                fmt::format("for (int64_t {0} = 0; {0} < {1}; ++{0})", s.var, ExprPrinter::size(s.extent)));
           }
           e_.open_scope();
           print_body(s.body);

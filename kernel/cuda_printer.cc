@@ -151,9 +151,9 @@ class Printer {
     for (size_t i = 0; i < parts.size(); ++i) {
       const Part& part = parts[i];
       const std::string name = fmt::format("{}_part{}", kernel_.name, i);
-      w_.linef("// {}{}", kernel_.comment,
-               part.kind == PartKind::kSerial ? " (one thread: an accumulator is read while it is filled)"
-                                              : "");
+      w_.linef(
+          "// {}{}", kernel_.comment,
+          part.kind == PartKind::kSerial ? " (one thread: an accumulator is read while it is filled)" : "");
       w_.open_wrapped(fmt::format("__global__ void __launch_bounds__(km::kThreads) {}({})", name, joined));
       e_.open_scope();
       std::string grid, threads = "km::kThreads", count;
@@ -165,7 +165,8 @@ class Printer {
         case PartKind::kRows: {
           const Stmt& loop = *part.stmts[0];
           count = ExprPrinter::size(loop.extent);
-          w_.open(fmt::format("for (int64_t {0} = blockIdx.x; {0} < {1}; {0} += gridDim.x)", loop.var, count));
+          w_.open(
+              fmt::format("for (int64_t {0} = blockIdx.x; {0} < {1}; {0} += gridDim.x)", loop.var, count));
           e_.open_scope();
           print_block(loop.body);
           e_.close_scope();
@@ -196,8 +197,8 @@ class Printer {
       const std::string launch =
           fmt::format("{}<<<{}, {}, 0, stream>>>({});", name, grid, threads, join(args));
       // An empty loop launches nothing (a grid of 0 blocks is an error).
-      const bool positive = !count.empty() && count.find_first_not_of("0123456789") == std::string::npos &&
-                            count != "0";
+      const bool positive =
+          !count.empty() && count.find_first_not_of("0123456789") == std::string::npos && count != "0";
       launches.push_back(count.empty() || positive ? launch : fmt::format("if ({} > 0) {}", count, launch));
     }
     w_.linef("// {}", kernel_.comment);
@@ -232,10 +233,10 @@ class Printer {
     }
     if (loops.size() > 1) count = "(" + count + ")";
     const std::string flat = loops.size() == 1 ? outer.var : "flat";
-    w_.open(fmt::format(
-        "for (int64_t {0} = blockIdx.x * int64_t{{blockDim.x}} + threadIdx.x; {0} < {1}; "
-        "{0} += int64_t{{gridDim.x}} * blockDim.x)",
-        flat, count));
+    w_.open(
+        fmt::format("for (int64_t {0} = blockIdx.x * int64_t{{blockDim.x}} + threadIdx.x; {0} < {1}; "
+                    "{0} += int64_t{{gridDim.x}} * blockDim.x)",
+                    flat, count));
     if (loops.size() > 1) {
       w_.line("int64_t rest = flat;");
       for (size_t i = loops.size(); i-- > 1;) {

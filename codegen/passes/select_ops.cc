@@ -222,7 +222,8 @@ const ir::OpSchema* integer_scalar_overload(const Stmt& op, const ir::SchemaRegi
       matches = candidate->arguments[i].name == op.schema->arguments[i].name &&
                 candidate->arguments[i].type.to_string() == wanted[i];
     }
-    if (matches && shim.names.count(shim_gen::c_function(*candidate, shim.device).name) != 0) return candidate;
+    if (matches && shim.names.count(shim_gen::c_function(*candidate, shim.device).name) != 0)
+      return candidate;
   }
   return nullptr;
 }
@@ -305,7 +306,8 @@ Lowering choose(const Stmt& op, const ir::SchemaRegistry& schemas, const ShimFun
     // function, else the functional op and a copy into the written tensor.
     const ir::OpSchema* functional = functional_of(schema, schemas);
     if (shim.names.count(fn.name) != 0 ||
-        (functional != nullptr && shim.names.count(shim_gen::c_function(*functional, shim.device).name) != 0)) {
+        (functional != nullptr &&
+         shim.names.count(shim_gen::c_function(*functional, shim.device).name) != 0)) {
       return Lowering::kOutArgument;
     }
     if (functional != nullptr) {

@@ -18,7 +18,8 @@ int main() {
     const std::vector<aotic::Tensor> outputs = model.run(std::move(inputs));
     const std::vector<int64_t> sizes = outputs[0].sizes();
     std::printf("batch %lld -> output [%lld, %lld], first %.4f\n", static_cast<long long>(batch),
-                static_cast<long long>(sizes[0]), static_cast<long long>(sizes[1]), outputs[0].data<float>()[0]);
+                static_cast<long long>(sizes[0]), static_cast<long long>(sizes[1]),
+                outputs[0].data<float>()[0]);
   }
   return 0;
 }

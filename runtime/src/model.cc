@@ -71,18 +71,17 @@ void RunState::check_inputs(AtenTensorHandle* inputs, size_t num_inputs) {
     }
     check(aoti_torch_get_device_type(h, &device), "aoti_torch_get_device_type");
     if (device != want.device_type) {
-      throw RuntimeError(where + ": on " + device_name(device) + ", expected " +
-                         device_name(want.device_type) +
-                         (want.device_type == aoti_torch_device_type_cuda()
-                              ? ":" + std::to_string(device_index_)
-                              : std::string()));
+      throw RuntimeError(
+          where + ": on " + device_name(device) + ", expected " + device_name(want.device_type) +
+          (want.device_type == aoti_torch_device_type_cuda() ? ":" + std::to_string(device_index_)
+                                                             : std::string()));
     }
     if (device == aoti_torch_device_type_cuda()) {
       int32_t index = 0;
       check(aoti_torch_get_device_index(h, &index), "aoti_torch_get_device_index");
       if (index != device_index_) {
-        throw RuntimeError(where + ": on cuda:" + std::to_string(index) + ", but the model runs on cuda:" +
-                           std::to_string(device_index_));
+        throw RuntimeError(where + ": on cuda:" + std::to_string(index) +
+                           ", but the model runs on cuda:" + std::to_string(device_index_));
       }
     }
     check(aoti_torch_get_dim(h, &rank), "aoti_torch_get_dim");
@@ -275,8 +274,8 @@ Container::Container(const ModelSpec& spec, size_t num_models, std::string devic
     external_blob_ = read_external_weights(spec_);
     blob = reinterpret_cast<const uint8_t*>(external_blob_.data());
   }
-  active_ = std::make_unique<ConstantSet>(
-      on_model_device(spec_, constants_from_blob(spec_, blob), device_index_));
+  active_ =
+      std::make_unique<ConstantSet>(on_model_device(spec_, constants_from_blob(spec_, blob), device_index_));
 }
 
 Container::~Container() {

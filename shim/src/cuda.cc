@@ -120,8 +120,8 @@ AOTITorchError aoti_torch_create_cuda_stream_guard(void* stream, int32_t device_
   return aotic::shim::guard(__func__, [&] {
     if (ret_guard == nullptr) throw aotic::shim::ShimError("null ret_guard");
 #ifdef AOTIC_SHIM_CUDA
-    const c10::cuda::CUDAStream s = c10::cuda::getStreamFromExternal(static_cast<cudaStream_t>(stream),
-                                                                     static_cast<c10::DeviceIndex>(device_index));
+    const c10::cuda::CUDAStream s = c10::cuda::getStreamFromExternal(
+        static_cast<cudaStream_t>(stream), static_cast<c10::DeviceIndex>(device_index));
     *ret_guard = reinterpret_cast<CUDAStreamGuardHandle>(new c10::cuda::CUDAStreamGuard(s));
 #else
     (void)stream;

@@ -31,16 +31,19 @@ size_t count(const std::string& text, const std::string& what) {
   return n;
 }
 
-TEST_CASE("plan_cuda_graphs: static CUDA models replay graphs; symbolic shapes, conds and host reads do not") {
+TEST_CASE(
+    "plan_cuda_graphs: static CUDA models replay graphs; symbolic shapes, conds and host reads do not") {
   codegen::CompileOptions cuda;
   cuda.device = "cuda";
   CHECK(dump(testing::fixture("tiny_gpt.core.pt2"), "plan_cuda_graphs", cuda)
             .find("cuda graphs: runs are captured once and replayed\n") != std::string::npos);
   CHECK(dump(testing::fixture("mlp_dyn.pt2"), "plan_cuda_graphs", cuda)
             .find("cuda graphs: no, its shapes are symbolic (s77...)\n") != std::string::npos);
-  CHECK(dump(testing::extra("cond.pt2"), "plan_cuda_graphs", cuda)
-            .find("cuda graphs: no, node 'cond' (higher_order.cond): a cond reads its predicate on the host\n") !=
-        std::string::npos);
+  CHECK(
+      dump(testing::extra("cond.pt2"), "plan_cuda_graphs", cuda)
+          .find(
+              "cuda graphs: no, node 'cond' (higher_order.cond): a cond reads its predicate on the host\n") !=
+      std::string::npos);
   CHECK(dump(testing::extra("masked_select.pt2"), "plan_cuda_graphs", cuda).find("cuda graphs: no, ") !=
         std::string::npos);
   // PyTorch's C shim cannot capture; the CPU has no graphs; the pass can be switched off.
@@ -54,8 +57,9 @@ TEST_CASE("plan_cuda_graphs: static CUDA models replay graphs; symbolic shapes, 
   const std::string source = dump(testing::fixture("small_cnn.pt2"), "codegen", off);
   CHECK(source.find("run_ops") == std::string::npos);
   CHECK(source.find("nullptr, nullptr,\n};") != std::string::npos);
-  CHECK(dump(testing::fixture("small_cnn.pt2"), "codegen", cuda).find("new_graph_state, delete_graph_state,") !=
-        std::string::npos);
+  CHECK(
+      dump(testing::fixture("small_cnn.pt2"), "codegen", cuda).find("new_graph_state, delete_graph_state,") !=
+      std::string::npos);
 }
 
 TEST_CASE("the pipeline lists its passes in order, and --dump-after knows each") {

@@ -134,8 +134,8 @@ std::string compile_and_run(const kernel::Kernel& k, const std::string& main_bod
   source += "int main() {\n" + main_body + "\n}\n";
   testing::write_file(dir + "/k.cc", source);
   const std::string cxx = std::system("command -v clang++ >/dev/null 2>&1") == 0 ? "clang++" : "g++";
-  const std::string cmd = cxx + " -std=c++17 -O1 -fopenmp-simd -fno-trapping-math -fno-math-errno -I" + testing::repo_path("runtime/include") +
-                          " -o " + dir + "/k " + dir + "/k.cc " +
+  const std::string cmd = cxx + " -std=c++17 -O1 -fopenmp-simd -fno-trapping-math -fno-math-errno -I" +
+                          testing::repo_path("runtime/include") + " -o " + dir + "/k " + dir + "/k.cc " +
                           testing::repo_path("runtime/src/threads.cc") + " -ldl 2>" + dir + "/err.txt && " +
                           dir + "/k > " + dir + "/out.txt";
   INFO(source);

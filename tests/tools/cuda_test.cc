@@ -29,8 +29,8 @@ Run run(const std::string& args) {
 
 bool have_nvcc() {
   const char* home = std::getenv("CUDA_HOME");
-  for (const std::string& nvcc :
-       {std::string(home ? home : "/usr/local/cuda") + "/bin/nvcc", std::string("/usr/local/cuda/bin/nvcc")}) {
+  for (const std::string& nvcc : {std::string(home ? home : "/usr/local/cuda") + "/bin/nvcc",
+                                  std::string("/usr/local/cuda/bin/nvcc")}) {
     if (access(nvcc.c_str(), X_OK) == 0) return true;
   }
   return false;
@@ -51,7 +51,8 @@ std::vector<std::string> fixtures() {
   std::vector<std::string> out;
   for (const char* dir : {"tests/data/fixtures", "tests/data/extra"}) {
     for (const auto& e : fs::directory_iterator(testing::repo_path(dir))) {
-      if (e.path().extension() == ".pt2") out.push_back(std::string(dir) + "/" + e.path().filename().string());
+      if (e.path().extension() == ".pt2")
+        out.push_back(std::string(dir) + "/" + e.path().filename().string());
     }
   }
   std::sort(out.begin(), out.end());

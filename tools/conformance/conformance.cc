@@ -104,6 +104,7 @@ Result classify_run(const Sample& sample, const fs::path& dir, const RunOptions&
   if (!options.fuse) compile.disabled_passes.insert("fuse_kernels");
   compile.shim = options.shim;
   compile.shim_library = options.shim_library;
+  compile.device = options.device;
   compile.source_name = sample.program;
   try {
     codegen::compile_model(program, compile);

@@ -75,13 +75,14 @@ Suite load_suite(const std::string& dir, const Selection& selection);
 
 struct RunOptions {
   codegen::ShimMode shim = codegen::ShimMode::kBundled;
-  std::string shim_library;  // "" finds the one beside the binary
-  int opt_level = 1;         // the generated code is one call per op: -O1 compiles faster
-  bool fuse = true;          // false: --no-fuse (every op a libtorch call)
-  double timeout_s = 300;    // per sample, compile and run together
-  std::string work_dir;      // scratch space; "" is $TMPDIR or /tmp
-  bool keep = false;         // keep each sample's scratch directory
-  int jobs = 1;              // samples in flight at once
+  std::string shim_library;    // "" finds the one beside the binary
+  int opt_level = 1;           // the generated code is one call per op: -O1 compiles faster
+  bool fuse = true;            // false: --no-fuse (every op a libtorch call)
+  std::string device = "cpu";  // --device cuda: compiled for and run on the GPU (inputs copied there)
+  double timeout_s = 300;      // per sample, compile and run together
+  std::string work_dir;        // scratch space; "" is $TMPDIR or /tmp
+  bool keep = false;           // keep each sample's scratch directory
+  int jobs = 1;                // samples in flight at once
 };
 
 struct Result {

@@ -26,7 +26,7 @@ const char* const kUsage =
     "usage: conformance [--suite DIR] [--ci] [--ops E1,E2] [--dtypes D1,D2] [--variant both|export|core]\n"
     "                   [--jobs N] [--shard I/N] [--timeout S] [--opt 0-3] [--no-fuse] [--shim "
     "bundled|host]\n"
-    "                   [--shim-lib PATH]"
+    "                   [--shim-lib PATH] [--device cpu|cuda]"
     "\n"
     "                   [--table FILE] [--results FILE] [--expect FILE] [--update-expected FILE] [--keep] "
     "[--quiet] [--list]\n"
@@ -121,7 +121,11 @@ int run(const std::vector<std::string>& args) {
       options.opt_level = static_cast<int>(number(value()));
     else if (a == "--no-fuse")
       options.fuse = false;
-    else if (a == "--shim") {
+    else if (a == "--device") {
+      options.device = value();
+      if (options.device != "cpu" && options.device != "cuda")
+        throw std::invalid_argument("--device: cpu or cuda");
+    } else if (a == "--shim") {
       const std::string v = value();
       if (v != "bundled" && v != "host") throw std::invalid_argument("--shim: bundled or host");
       options.shim = v == "host" ? aotic::codegen::ShimMode::kHost : aotic::codegen::ShimMode::kBundled;

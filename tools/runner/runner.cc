@@ -303,7 +303,8 @@ LoadedModel::LoadedModel(const std::string& path, size_t num_instances, int32_t 
     device_index_ = device_index;
     const std::string device = device_ == "cuda" ? fmt::format("cuda:{}", device_index) : "cpu";
     AOTInductorModelContainerHandle container = nullptr;
-    if (int32_t rc = a.create(&container, num_instances, device.c_str(), nullptr); rc != AOTI_RUNTIME_SUCCESS) {
+    if (int32_t rc = a.create(&container, num_instances, device.c_str(), nullptr);
+        rc != AOTI_RUNTIME_SUCCESS) {
       fail("cannot create the model container", rc);
     }
     container_ = container;
@@ -787,7 +788,8 @@ double peak_memory_mb() {
 }  // namespace
 
 int run_command(const std::vector<std::string>& args, std::ostream& out) {
-  const Options o = parse("run", args, {"--inputs", "--out", "--check", "--rtol", "--atol", "--shim-lib", "--device-index"});
+  const Options o = parse(
+      "run", args, {"--inputs", "--out", "--check", "--rtol", "--atol", "--shim-lib", "--device-index"});
   quiet_model_messages();
   preload_shim(o.shim_lib);
   std::optional<ir::SafetensorsFile> ref;
@@ -834,10 +836,9 @@ int run_command(const std::vector<std::string>& args, std::ostream& out) {
 int run_command(const std::vector<std::string>& args) { return run_command(args, std::cout); }
 
 int bench_command(const std::vector<std::string>& args, std::ostream& out) {
-  const Options o = parse(
-      "bench", args,
-      {"--inputs", "--iters", "--warmup", "--threads", "--instances", "--intra-op-threads", "--shim-lib",
-       "--device-index"});
+  const Options o = parse("bench", args,
+                          {"--inputs", "--iters", "--warmup", "--threads", "--instances",
+                           "--intra-op-threads", "--shim-lib", "--device-index"});
   quiet_model_messages();
   preload_shim(o.shim_lib);
   using Clock = std::chrono::steady_clock;

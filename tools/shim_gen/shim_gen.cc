@@ -1,5 +1,5 @@
-// shim_gen: writes shim/generated/{c_shim_cpu.h, c_shim_cuda.h, c_shim_cpu.cc, c_shim_cuda.cc} from the ATen schema
-// list and shim/fallback_ops.txt. See tools/shim_gen/README.md.
+// shim_gen: writes shim/generated/{c_shim_cpu.h, c_shim_cuda.h, c_shim_cpu.cc, c_shim_cuda.cc} from the ATen
+// schema list and shim/fallback_ops.txt. See tools/shim_gen/README.md.
 #include <fmt/format.h>
 
 #include <cstdio>

@@ -69,7 +69,7 @@ class Container {
   std::mutex slots_mutex_;
   std::condition_variable slot_free_;
   size_t busy_ = 0;
-  std::vector<void*> idle_states_;  // instance states of finished runs (ModelSpec::new_instance_state)
+  std::vector<void*> idle_states_;     // instance states of finished runs (ModelSpec::new_instance_state)
   uint64_t constants_generation_ = 0;  // under constants_mutex_: bumped when the active set changes
 
   // Runs hold `constants_mutex_` shared; updates and swaps hold it exclusively.
