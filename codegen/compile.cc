@@ -222,6 +222,7 @@ std::vector<std::string> parse_cuda_archs(const std::string& text) {
     start = comma + 1;
   }
   std::vector<std::string> out;
+  out.reserve(archs.size());
   for (int a : archs) out.push_back(std::to_string(a));
   return out;
 }

@@ -101,6 +101,11 @@ std::string version_text() {
     any = true;
   }
   if (!any) text += "  none found (install g++ or clang, or pass --cxx)\n";
+  // --device cuda's compiler, where compile looks for it first.
+  const char* home = std::getenv("CUDA_HOME");
+  const std::string nvcc = std::string(home != nullptr ? home : "/usr/local/cuda") + "/bin/nvcc";
+  const std::string release = first_line_of("'" + nvcc + "' --version | grep release");
+  text += fmt::format("  nvcc: {}\n", release.empty() ? "none found (--device cuda needs it)" : release);
   return text;
 }
 

@@ -333,6 +333,7 @@ TEST_CASE("--help and --version") {
   CHECK(r.out.find("\nlibtorch (bundled shim): ") != std::string::npos);
   CHECK(r.out.find("\ncompilers:\n  ") != std::string::npos);
   CHECK(r.out.find(" (default)\n") != std::string::npos);
+  CHECK(r.out.find("\n  nvcc: ") != std::string::npos);
 }
 
 TEST_CASE("compile progress: on a terminal only, never with --quiet") {
