@@ -16,12 +16,13 @@ includes=$(mktemp -d)
 trap 'rm -rf "$includes"' EXIT
 mkdir -p "$includes/aotic"
 ln -s "$PWD/shim/generated/c_shim_cpu.h" "$includes/aotic/c_shim_cpu.h"
+ln -s "$PWD/shim/generated/c_shim_cuda.h" "$includes/aotic/c_shim_cuda.h"
 for f in "${files[@]}"; do
   [[ $f == *.cc ]] || continue
   # These include headers that the aotic_model rule generates at build time.
   [[ $f == examples/* || $f == tests/bazel_rule/* ]] && continue
   clang-tidy --quiet "$f" -- -std=c++17 -I. -Ishim/include -Iruntime/include -Ishim/generated -I"$includes" \
-    -isystem /usr/lib/llvm-14/include 2>/dev/null || failed=1
+    -isystem /usr/lib/llvm-14/include -isystem /usr/include/torch/csrc/api/include 2>/dev/null || failed=1
 done
 if ((failed)); then
   echo "lint: clang-tidy found problems"

@@ -457,16 +457,25 @@ TEST_CASE("(g) every generated model.cpp (the codegen goldens) passes the model 
     write_file(include + "/aotic/runtime/" + h,
                read_file(repo_path(std::string("runtime/include/aotic/runtime/") + h)));
   }
-  int checked = 0;
+  int checked = 0, cuda = 0;
   for (const auto& entry : std::filesystem::directory_iterator(repo_path("tests/golden/codegen"))) {
     const std::string model = entry.path().string() + "/model.cpp";
     CAPTURE(model);
+    // A CUDA model.cpp launches kernels with `<<<...>>>`, which is not C++: libTooling cannot
+    // parse it. nvcc compiles the same models against the same headers in
+    // tests/tools/cuda_test.cc, which checks every shim call against its declaration.
+    const std::string name = entry.path().filename().string();
+    if (name.size() > 5 && name.compare(name.size() - 5, 5, ".cuda") == 0) {
+      ++cuda;
+      continue;
+    }
     Result r = abi_check("model " + quote(model) + " --shim " + quote(include + "/aotic/shim.h") + " -I " +
                          quote(include) + " --allow-dir " + quote(include + "/aotic"));
     CHECK_MESSAGE(r.rc == 0, r.out);
     ++checked;
   }
   CHECK(checked >= 17);
+  CHECK(cuda == 3);
 }
 
 TEST_CASE("bad input: one-line errors, exit 1; usage errors exit 2") {

@@ -128,7 +128,7 @@ std::string compile_and_run(const kernel::Kernel& k, const std::string& main_bod
   const std::string dir = testing::scratch_dir("kernel_run");
   std::string source =
       "#include <cmath>\n#include <cstdint>\n#include <cstdio>\n#include <cstring>\n#include <limits>\n"
-      "#include <type_traits>\n\n#include \"aotic/runtime/threads.h\"\n";
+      "#include <type_traits>\n\n#include \"aotic/runtime/threads.h\"\n\n#define AOTIC_HOST_DEVICE\n";
   source += codegen::template_section("kernel_math.h", "kernel_math");
   source += print(k);
   source += "int main() {\n" + main_body + "\n}\n";

@@ -417,7 +417,8 @@ inline unsigned rows_for(int64_t n) { return static_cast<unsigned>(n < 262144 ? 
 inline void check_launch(const char* kernel) {
   const cudaError_t error = cudaGetLastError();
   if (error != cudaSuccess) {
-    throw aotic::runtime::RuntimeError(std::string("CUDA kernel ") + kernel + ": " + cudaGetErrorString(error));
+    throw aotic::runtime::RuntimeError(std::string("CUDA kernel ") + kernel + ": " +
+                                       cudaGetErrorString(error));
   }
 }
 

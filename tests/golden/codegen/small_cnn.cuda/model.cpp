@@ -418,7 +418,8 @@ inline unsigned rows_for(int64_t n) { return static_cast<unsigned>(n < 262144 ? 
 inline void check_launch(const char* kernel) {
   const cudaError_t error = cudaGetLastError();
   if (error != cudaSuccess) {
-    throw aotic::runtime::RuntimeError(std::string("CUDA kernel ") + kernel + ": " + cudaGetErrorString(error));
+    throw aotic::runtime::RuntimeError(std::string("CUDA kernel ") + kernel + ": " +
+                                       cudaGetErrorString(error));
   }
 }
 
@@ -676,7 +677,8 @@ bool capture(aotic::runtime::RunState& state, GraphState& g, AtenTensorHandle* i
   for (const TensorHandle& t : g.inputs) in.push_back(t.get());
   void* stream = nullptr;
   AoticCudaGraphHandle graph = nullptr;
-  check(aotic_cuda_graph_capture_begin(state.device_index(), &stream, &graph), "aotic_cuda_graph_capture_begin");
+  check(aotic_cuda_graph_capture_begin(state.device_index(), &stream, &graph),
+        "aotic_cuda_graph_capture_begin");
   bool ran = true;
   try {
     run_ops(state, in.data(), out.data(), static_cast<cudaStream_t>(stream));
