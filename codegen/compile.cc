@@ -180,18 +180,24 @@ void check_options(const CompileOptions& options) {
 
 /// model.cpp for an already laid-out constants blob (compile_model needs the layout again for the
 /// blob itself). `program` is already on options.device.
-std::string model_cpp_for(const ir::Program& program, const ConstantsLayout& layout,
-                          const std::string& source_name, const CompileOptions& options,
-                          const std::string& external_weights_file) {
+PrintedSources sources_for(const ir::Program& program, const ConstantsLayout& layout,
+                           const std::string& source_name, const CompileOptions& options,
+                           const std::string& external_weights_file) {
   const wir::Module module = lower_program(program, layout, pipeline_options(options));
   PrintOptions print;
   print.source_name = source_name;
   print.external_weights_file = external_weights_file;
   try {
-    return print_cpu(module, print);
+    return print_sources(module, print);
   } catch (const UserError& e) {
     rethrow_in(e, program.source);
   }
+}
+
+/// model.cpp, then kernels.cu when there is one (as print_cpu shows them).
+std::string joined(const PrintedSources& sources) {
+  if (sources.kernels_cu.empty()) return sources.model_cpp;
+  return sources.model_cpp + "\n// ---- kernels.cu ----\n" + sources.kernels_cu;
 }
 
 std::string source_name_of(const ir::Program& program, const CompileOptions& options) {
@@ -267,12 +273,13 @@ std::string generate_model_cpp(const ir::Program& program, const std::string& so
   options.pointwise_kernels = pointwise_kernels;
   options.disabled_passes = disabled_passes;
   options.debug_checks = debug_checks;
-  return model_cpp_for(program, layout_constants(program), source_name, options, external_weights_file);
+  return joined(sources_for(program, layout_constants(program), source_name, options, external_weights_file));
 }
 
 std::string generate_model_cpp(const ir::Program& program, const CompileOptions& options) {
   const ir::Program targeted = on_target(program, options);
-  return model_cpp_for(targeted, layout_constants(targeted), source_name_of(program, options), options, "");
+  return joined(
+      sources_for(targeted, layout_constants(targeted), source_name_of(program, options), options, ""));
 }
 
 std::vector<std::string> dump_stages() {
@@ -336,7 +343,8 @@ CompileResult compile_model(const ir::Program& original, const CompileOptions& o
   const fs::path output_path(options.output);
   const std::string weights_name =
       options.external_weights ? output_path.filename().string() + ".weights" : "";
-  const std::string model_cpp = model_cpp_for(program, layout, source_name, options, weights_name);
+  const PrintedSources sources = sources_for(program, layout, source_name, options, weights_name);
+  const std::string& model_cpp = sources.model_cpp;
   // The header is made before compiling so that a bad class name fails early.
   std::string header;
   if (!options.header.empty()) {
@@ -363,6 +371,7 @@ CompileResult compile_model(const ir::Program& original, const CompileOptions& o
   const InterruptCleanup cleanup(build);
 
   write_file(build / "model.cpp", model_cpp);
+  if (!sources.kernels_cu.empty()) write_file(build / "kernels.cu", sources.kernels_cu);
   for (unsigned long i = 0; i < kRuntimeFiles_count; ++i) {
     write_file(build / kRuntimeFiles[i].name, std::string_view(kRuntimeFiles[i].data, kRuntimeFiles[i].size));
   }
@@ -376,6 +385,9 @@ CompileResult compile_model(const ir::Program& original, const CompileOptions& o
   }
   if (!options.emit_source_dir.empty()) {
     write_file(fs::path(options.emit_source_dir) / "model.cpp", model_cpp);
+    if (!sources.kernels_cu.empty()) {
+      write_file(fs::path(options.emit_source_dir) / "kernels.cu", sources.kernels_cu);
+    }
   }
 
   std::string link;
@@ -411,29 +423,40 @@ CompileResult compile_model(const ir::Program& original, const CompileOptions& o
   const std::string flags = fmt::format(
       "-std=c++17 -O{} -fPIC -fvisibility=hidden -fvisibility-inlines-hidden{} -Iinclude", options.opt_level,
       kernels ? " -fopenmp-simd -fno-trapping-math -fno-math-errno -march=" + options.isa : "");
-  // A CUDA model: nvcc compiles model.cpp (host code with the host compiler, kernels for each
-  // architecture asked for plus PTX of the newest), and the CUDA runtime is linked statically, so
-  // model.so needs no libcudart of its own at run time.
+  // A CUDA model: the host compiler compiles model.cpp (against the CUDA headers) while nvcc
+  // compiles kernels.cu (kernels for each architecture asked for, plus PTX of the newest); the
+  // CUDA runtime is linked statically, so model.so needs no libcudart of its own at run time.
   std::string compile = fmt::format("{} {} -c model.cpp -o model.o", cxx, flags);
   std::string cuda_link;
   if (cuda) {
-    std::string gencode;
-    for (const std::string& arch : cuda_archs)
-      gencode += fmt::format(" -gencode arch=compute_{0},code=sm_{0}", arch);
-    gencode += fmt::format(" -gencode arch=compute_{0},code=compute_{0}", cuda_archs.back());
-    compile = fmt::format(
-        "{} -x cu -std=c++17 -O{} -ccbin {} --expt-relaxed-constexpr -Xcompiler -fPIC,-fvisibility=hidden "
-        "-Xcudafe --diag_suppress=177{} -Iinclude -c model.cpp -o model.o",
-        shell_quote(nvcc), options.opt_level, cxx, gencode);
-    const fs::path cuda_lib = fs::path(nvcc).parent_path().parent_path() / "lib64";
-    cuda_link = fmt::format(" -L{} -lcudart_static -lrt", shell_quote(cuda_lib.string()));
+    const fs::path cuda_home = fs::path(nvcc).parent_path().parent_path();
+    compile = fmt::format("{} {} -isystem {} -c model.cpp -o model.o", cxx, flags,
+                          shell_quote((cuda_home / "include").string()));
+    if (!sources.kernels_cu.empty()) {
+      std::string gencode;
+      for (const std::string& arch : cuda_archs)
+        gencode += fmt::format(" -gencode arch=compute_{0},code=sm_{0}", arch);
+      gencode += fmt::format(" -gencode arch=compute_{0},code=compute_{0}", cuda_archs.back());
+      const std::string kernels_command = fmt::format(
+          "{} -std=c++17 -O{} -ccbin {} --expt-relaxed-constexpr -Xcompiler -fPIC,-fvisibility=hidden "
+          "-Xcudafe --diag_suppress=177{} -Iinclude -c kernels.cu -o kernels.o",
+          shell_quote(nvcc), options.opt_level, cxx, gencode);
+      // Both at once; fails if either does.
+      compile = fmt::format("{{ {} & }}; host=$!; {}; kernels=$?; wait $host && test $kernels -eq 0", compile,
+                            kernels_command);
+      objects += " kernels.o";
+    }
+    cuda_link = fmt::format(" -L{} -lcudart_static -lrt", shell_quote((cuda_home / "lib64").string()));
   }
   const std::string command = fmt::format(
       "{} && {} -shared {} -Wl,--whole-archive {} -Wl,--no-whole-archive "
       "-Wl,--version-script=exports.map -o model.so {}{} -ldl -lpthread",
       compile, cxx, objects, shell_quote(runtime_library.string()), link, cuda_link);
-  stage(2, fmt::format("compiling model.cpp ({} KB) with {}", (model_cpp.size() + 1023) / 1024,
-                       cuda ? "nvcc" : cxx));
+  stage(2,
+        sources.kernels_cu.empty()
+            ? fmt::format("compiling model.cpp ({} KB) with {}", (model_cpp.size() + 1023) / 1024, cxx)
+            : fmt::format("compiling model.cpp ({} KB) with {} and kernels.cu ({} KB) with nvcc",
+                          (model_cpp.size() + 1023) / 1024, cxx, (sources.kernels_cu.size() + 1023) / 1024));
   std::string log;
   if (run(build, command, &log) != 0) {
     // The first line that says "error" (g++ opens with an "In function ..." line), else the first.

@@ -19,7 +19,16 @@ struct PrintOptions {
   std::string external_weights_file;
 };
 
-/// The text of model.cpp. For a CUDA module (module.device == "cuda", the CppWrapperCuda
+/// What a model's printing gives: model.cpp, and for a CUDA model with kernels, kernels.cu (the
+/// kernels and their launchers in namespace aotic_kernels, which model.cpp declares and calls).
+struct PrintedSources {
+  std::string model_cpp;
+  std::string kernels_cu;  // "" unless CUDA with kernels
+};
+PrintedSources print_sources(const wir::Module& module, const PrintOptions& options);
+
+/// The text of model.cpp (followed by kernels.cu's, after a "// ---- kernels.cu ----" line, when
+/// there is one: what dumps and golden files show). For a CUDA module (module.device == "cuda", the CppWrapperCuda
 /// counterpart) the same wrapper runs under a stream scope on the model's GPU, allocates there,
 /// and launches kernels printed by kernel/cuda_printer.h on the run's stream; nvcc compiles it.
 std::string print_cpu(const wir::Module& module, const PrintOptions& options);

@@ -130,23 +130,27 @@ const char* combine_op(const std::string& combine) {
   return "km::MinOp";
 }
 
+/// "const float* __restrict in0, float* __restrict out0, int64_t s0".
+std::string parameters(const Kernel& kernel) {
+  std::string out;
+  for (const Buffer& b : kernel.buffers) {
+    out += fmt::format("{}{}{}* __restrict {}", out.empty() ? "" : ", ", b.written ? "" : "const ",
+                       cpp_type(b.dtype), b.name);
+  }
+  for (const std::string& s : kernel.symbols) out += (out.empty() ? "" : ", ") + ("int64_t " + s);
+  return out;
+}
+
 class Printer {
  public:
   Printer(const Kernel& kernel, CodeWriter& out) : kernel_(kernel), w_(out), e_(out) {}
 
   void print() {
-    std::vector<std::string> params, args;
-    for (const Buffer& b : kernel_.buffers) {
-      params.push_back(
-          fmt::format("{}{}* __restrict {}", b.written ? "" : "const ", cpp_type(b.dtype), b.name));
-      args.push_back(b.name);
-    }
-    for (const std::string& s : kernel_.symbols) {
-      params.push_back("int64_t " + s);
-      args.push_back(s);
-    }
+    std::vector<std::string> args;
+    for (const Buffer& b : kernel_.buffers) args.push_back(b.name);
+    for (const std::string& s : kernel_.symbols) args.push_back(s);
     const std::vector<Part> parts = plan(kernel_);
-    std::string joined = join(params);
+    const std::string joined = parameters(kernel_);
     std::vector<std::string> launches;
     for (size_t i = 0; i < parts.size(); ++i) {
       const Part& part = parts[i];
@@ -356,6 +360,10 @@ class Printer {
 };
 
 }  // namespace
+
+std::string cuda_launcher_declaration(const Kernel& kernel) {
+  return fmt::format("void {}({}, cudaStream_t stream);", kernel.name, parameters(kernel));
+}
 
 void print_cuda_kernel(const Kernel& kernel, CodeWriter& out) {
   for (const Buffer& b : kernel.buffers) {

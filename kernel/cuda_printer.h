@@ -31,4 +31,8 @@ namespace aotic::kernel {
 /// Writes `kernel` as CUDA (its parts, then the launcher) into `out`.
 void print_cuda_kernel(const Kernel& kernel, CodeWriter& out);
 
+/// The launcher's declaration, for the host code that calls it:
+/// "void add_relu(const float* __restrict in0, float* __restrict out0, cudaStream_t stream);".
+std::string cuda_launcher_declaration(const Kernel& kernel);
+
 }  // namespace aotic::kernel

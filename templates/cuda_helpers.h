@@ -7,10 +7,16 @@
 #include <cuda_runtime.h>
 
 #include <exception>
-#include <string>
 #include <vector>
 
 #include "aotic/c_shim_cuda.h"
+// aotic-template-end
+
+// aotic-template: cuda_kernel_includes
+#include <cuda_runtime.h>
+
+#include <string>
+
 #include "aotic/runtime/error.h"
 // aotic-template-end
 

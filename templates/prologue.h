@@ -10,13 +10,20 @@
 #include "aotic/c_shim_cpu.h"
 #include "aotic/runtime/model_spec.h"
 #include "aotic/shim.h"
+// aotic-template-end
 
+// aotic-template: host_device
 // Helpers generated kernels call run on the host, and on the GPU when nvcc compiles for CUDA.
 #ifdef __CUDACC__
 #define AOTIC_HOST_DEVICE __host__ __device__
 #else
 #define AOTIC_HOST_DEVICE
 #endif
+// aotic-template-end
+
+// aotic-template: kernel_includes
+#include <cstdint>
+#include <limits>
 // aotic-template-end
 
 // aotic-template: math_includes

@@ -222,7 +222,8 @@ TEST_CASE("kernel math: the vectorisable float exp, tanh and erf are within floa
 
 TEST_CASE("aotic embeds every section the printer uses") {
   using aotic::codegen::template_sections;
-  CHECK(template_sections("prologue.h") == std::vector<std::string>{"includes", "math_includes", "usings"});
+  CHECK(template_sections("prologue.h") ==
+        std::vector<std::string>{"includes", "host_device", "kernel_includes", "math_includes", "usings"});
   CHECK(template_sections("abi_codes.h") == std::vector<std::string>{"abi_codes"});
   CHECK(template_sections("size_helpers.h") == std::vector<std::string>{"aotic_floordiv", "aotic_ceildiv",
                                                                         "aotic_mod", "aotic_pow",
@@ -231,7 +232,8 @@ TEST_CASE("aotic embeds every section the printer uses") {
         std::vector<std::string>{"run_unary_kernel", "kernel_input"});
   CHECK(template_sections("kernel_math.h") == std::vector<std::string>{"kernel_math"});
   CHECK(template_sections("cuda_helpers.h") ==
-        std::vector<std::string>{"cuda_includes", "cuda_kernel_helpers", "cuda_stream_scope", "cuda_graphs"});
+        std::vector<std::string>{"cuda_includes", "cuda_kernel_includes", "cuda_kernel_helpers",
+                                 "cuda_stream_scope", "cuda_graphs"});
   CHECK(aotic::codegen::template_section("size_helpers.h", "aotic_exactdiv") ==
         "AOTIC_HOST_DEVICE inline int64_t aotic_exactdiv(int64_t a, int64_t b) { return a / b; }\n");
 }

@@ -81,8 +81,12 @@ TEST_CASE("a cuda model.so says so, and without a GPU fails in one line") {
   REQUIRE(r.code == 0);
   const std::string source = testing::read_file(dir + "/src/model.cpp");
   CHECK(source.find("aoti_torch_cuda_") != std::string::npos);
-  CHECK(source.find("<<<") != std::string::npos);  // the relu kernel, launched on the run's stream
   CHECK(source.find("const CudaStreamScope cuda(state);") != std::string::npos);
+  CHECK(source.find("aotic_kernels::k0_relu(") != std::string::npos);  // on the run's stream
+  // The kernels are a file of their own, compiled by nvcc beside model.cpp.
+  const std::string kernels = testing::read_file(dir + "/src/kernels.cu");
+  CHECK(kernels.find("k0_relu_part0<<<") != std::string::npos);
+  CHECK(kernels.find("namespace aotic_kernels {") != std::string::npos);
 
   void* library = dlopen((dir + "/mlp.so").c_str(), RTLD_NOW | RTLD_LOCAL);
   REQUIRE_MESSAGE(library != nullptr, dlerror());

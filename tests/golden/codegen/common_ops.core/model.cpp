@@ -6,7 +6,6 @@
 #include "aotic/c_shim_cpu.h"
 #include "aotic/runtime/model_spec.h"
 #include "aotic/shim.h"
-
 // Helpers generated kernels call run on the host, and on the GPU when nvcc compiles for CUDA.
 #ifdef __CUDACC__
 #define AOTIC_HOST_DEVICE __host__ __device__

@@ -6,7 +6,6 @@
 #include "aotic/c_shim_cpu.h"
 #include "aotic/runtime/model_spec.h"
 #include "aotic/shim.h"
-
 // Helpers generated kernels call run on the host, and on the GPU when nvcc compiles for CUDA.
 #ifdef __CUDACC__
 #define AOTIC_HOST_DEVICE __host__ __device__
@@ -16,11 +15,9 @@
 #include <cuda_runtime.h>
 
 #include <exception>
-#include <string>
 #include <vector>
 
 #include "aotic/c_shim_cuda.h"
-#include "aotic/runtime/error.h"
 #include <algorithm>
 #include <cmath>
 #include <cstdlib>
@@ -28,6 +25,11 @@
 
 // The constants' bytes, linked in from constants.S.
 extern "C" const uint8_t aotic_constants_blob[];
+
+// The kernels' launchers, compiled by nvcc from kernels.cu.
+namespace aotic_kernels {
+void k0_relu(const float* __restrict in0, float* __restrict out0, int64_t s77, cudaStream_t stream);
+}  // namespace aotic_kernels
 
 namespace {
 
@@ -60,6 +62,163 @@ const T* kernel_input(AtenTensorHandle t, int64_t rank, const int64_t* strides, 
   check(aoti_torch_copy_(scratch.get(), t, 0), "aoti_torch_copy_");
   return aotic::runtime::data<const T>(scratch.get());
 }
+
+/// For the length of a run: the caller's stream (or the GPU's current one when the caller passes
+/// none) is the current stream of the model's GPU, so libtorch's ops and the generated kernels
+/// run on it, in order.
+class CudaStreamScope {
+ public:
+  explicit CudaStreamScope(const aotic::runtime::RunState& state) {
+    void* stream = state.stream();
+    if (stream == nullptr) {
+      check(aoti_torch_get_current_cuda_stream(state.device_index(), &stream),
+            "aoti_torch_get_current_cuda_stream");
+    }
+    stream_ = static_cast<cudaStream_t>(stream);
+    check(aoti_torch_create_cuda_stream_guard(stream, state.device_index(), &guard_),
+          "aoti_torch_create_cuda_stream_guard");
+  }
+  ~CudaStreamScope() { aoti_torch_delete_cuda_stream_guard(guard_); }
+  CudaStreamScope(const CudaStreamScope&) = delete;
+  CudaStreamScope& operator=(const CudaStreamScope&) = delete;
+  cudaStream_t stream() const { return stream_; }
+
+ private:
+  CUDAStreamGuardHandle guard_ = nullptr;
+  cudaStream_t stream_ = nullptr;
+};
+
+void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHandle* outputs) {
+  // Every op and kernel runs on the caller's stream, on the model's GPU.
+  const CudaStreamScope cuda(state);
+  const cudaStream_t stream = cuda.stream();
+  const int64_t s77 = state.symbol(0);
+  AtenTensorHandle x = inputs[0];
+  AtenTensorHandle p_l1_weight = state.constant(0);
+  AtenTensorHandle p_l1_bias = state.constant(1);
+  AtenTensorHandle p_l2_weight = state.constant(2);
+  AtenTensorHandle p_l2_bias = state.constant(3);
+  // node 'permute' (aten.permute.default)
+  // may share p_l1_weight's storage (a view)
+  TensorHandle permute;
+  const int64_t dims[] = {1, 0};
+  check(aoti_torch_cuda_permute(p_l1_weight, dims, 2, permute.out()),
+        "node 'permute' (aten.permute.default)");
+  // node 'addmm' (aten.addmm.default)
+  TensorHandle addmm;
+  const int64_t addmm_sizes[] = {s77, 128};
+  const int64_t addmm_strides[] = {128, 1};
+  check(aoti_torch_empty_strided(
+            2, addmm_sizes, addmm_strides, kFloat32, kCUDA, state.device_index(), addmm.out()),
+        "allocate addmm");
+  check(aoti_torch_cuda_addmm_out(addmm.get(), p_l1_bias, x, permute.get(), 1.0, 1.0),
+        "node 'addmm' (aten.addmm.default)");
+  permute.reset();
+  // node 'relu' (aten.relu.default)
+  TensorHandle relu;
+  const int64_t relu_sizes[] = {s77, 128};
+  const int64_t relu_strides[] = {128, 1};
+  check(aoti_torch_empty_strided(
+            2, relu_sizes, relu_strides, kFloat32, kCUDA, state.device_index(), relu.out()),
+        "allocate relu");
+  {
+    const int64_t addmm_layout[] = {128, 1};
+    TensorHandle addmm_copy;
+    const float* addmm_data = kernel_input<float>(addmm.get(), 2, addmm_layout, addmm_copy);
+    aotic_kernels::k0_relu(addmm_data, aotic::runtime::data<float>(relu.get()), s77, stream);
+  }
+  addmm.reset();
+  // node 'permute_1' (aten.permute.default)
+  // may share p_l2_weight's storage (a view)
+  TensorHandle permute_1;
+  const int64_t dims_1[] = {1, 0};
+  check(aoti_torch_cuda_permute(p_l2_weight, dims_1, 2, permute_1.out()),
+        "node 'permute_1' (aten.permute.default)");
+  // node 'addmm_1' (aten.addmm.default)
+  TensorHandle addmm_1;
+  const int64_t addmm_1_sizes[] = {s77, 10};
+  const int64_t addmm_1_strides[] = {10, 1};
+  check(aoti_torch_empty_strided(
+            2, addmm_1_sizes, addmm_1_strides, kFloat32, kCUDA, state.device_index(), addmm_1.out()),
+        "allocate addmm_1");
+  check(aoti_torch_cuda_addmm_out(addmm_1.get(), p_l2_bias, relu.get(), permute_1.get(), 1.0, 1.0),
+        "node 'addmm_1' (aten.addmm.default)");
+  relu.reset();
+  permute_1.reset();
+  outputs[0] = new_reference(addmm_1.get()).release();
+}
+
+constexpr aotic::runtime::SymbolSpec kSymbols[] = {
+  {"s77", 1, 1024},
+};
+constexpr aotic::runtime::DimSpec kInput0Dims[] = {{-1, 0, 1, 0, nullptr}, {64, -1, 0, 0, nullptr}};
+constexpr aotic::runtime::DimSpec kOutput0Dims[] = {{-1, 0, 1, 0, nullptr}, {10, -1, 0, 0, nullptr}};
+constexpr aotic::runtime::TensorSpec kInputs[] = {
+  {"x", kFloat32, kCUDA, 2, kInput0Dims, true},
+};
+constexpr aotic::runtime::TensorSpec kOutputs[] = {
+  {"addmm_1", kFloat32, kCUDA, 2, kOutput0Dims, false},
+};
+constexpr int64_t kConstant0Sizes[] = {128, 64};
+constexpr int64_t kConstant0Strides[] = {64, 1};
+constexpr int64_t kConstant1Sizes[] = {128};
+constexpr int64_t kConstant1Strides[] = {1};
+constexpr int64_t kConstant2Sizes[] = {10, 128};
+constexpr int64_t kConstant2Strides[] = {128, 1};
+constexpr int64_t kConstant3Sizes[] = {10};
+constexpr int64_t kConstant3Strides[] = {1};
+constexpr aotic::runtime::ConstantSpec kConstants[] = {
+  {"l1_weight", "l1.weight", kFloat32, 2, kConstant0Sizes, kConstant0Strides, 0, 0, 32768,
+      aotic::runtime::ConstantKind::kParameter},
+  {"l1_bias", "l1.bias", kFloat32, 1, kConstant1Sizes, kConstant1Strides, 0, 32768, 512,
+      aotic::runtime::ConstantKind::kParameter},
+  {"l2_weight", "l2.weight", kFloat32, 2, kConstant2Sizes, kConstant2Strides, 0, 33280, 5120,
+      aotic::runtime::ConstantKind::kParameter},
+  {"l2_bias", "l2.bias", kFloat32, 1, kConstant3Sizes, kConstant3Strides, 0, 38400, 40,
+      aotic::runtime::ConstantKind::kParameter},
+};
+const aotic::runtime::ModelSpec kSpec = {
+  kInputs, 1,
+  kOutputs, 1,
+  kSymbols, 1,
+  kConstants, 4,
+  aotic_constants_blob, 38440,
+  nullptr,
+  "[1, {\"type\": \"builtins.tuple\", \"context\": \"null\", \"children_spec\": [{\"type\": \"builtins.tu"
+      "ple\", \"context\": \"null\", \"children_spec\": [{\"type\": null, \"context\": null, \"children_spec"
+      "\": []}]}, {\"type\": \"builtins.dict\", \"context\": \"[]\", \"children_spec\": []}]}]",
+  "[1, {\"type\": null, \"context\": null, \"children_spec\": []}]",
+  run,
+  kCUDA,
+  nullptr, nullptr,
+};
+
+}  // namespace
+
+const aotic::runtime::ModelSpec& aotic_model_spec() { return kSpec; }
+
+// ---- kernels.cu ----
+// Generated by aotic 0.1.0 from mlp_dyn.core.pt2: the CUDA kernels of model.cpp, compiled by nvcc.
+// Generated code: do not edit.
+#include <cstdint>
+#include <limits>
+// Helpers generated kernels call run on the host, and on the GPU when nvcc compiles for CUDA.
+#ifdef __CUDACC__
+#define AOTIC_HOST_DEVICE __host__ __device__
+#else
+#define AOTIC_HOST_DEVICE
+#endif
+#include <algorithm>
+#include <cmath>
+#include <cstdlib>
+#include <cstring>
+#include <cuda_runtime.h>
+
+#include <string>
+
+#include "aotic/runtime/error.h"
+
+namespace aotic_kernels {
 
 // Host and device: generated CUDA kernels call the same functions (the CPU polynomials below are
 // for vectorised host loops; GPU code calls the device's own exp, tanh and erf).
@@ -497,136 +656,4 @@ void k0_relu(const float* __restrict in0, float* __restrict out0, int64_t s77, c
   km::check_launch("k0_relu");
 }
 
-/// For the length of a run: the caller's stream (or the GPU's current one when the caller passes
-/// none) is the current stream of the model's GPU, so libtorch's ops and the generated kernels
-/// run on it, in order.
-class CudaStreamScope {
- public:
-  explicit CudaStreamScope(const aotic::runtime::RunState& state) {
-    void* stream = state.stream();
-    if (stream == nullptr) {
-      check(aoti_torch_get_current_cuda_stream(state.device_index(), &stream),
-            "aoti_torch_get_current_cuda_stream");
-    }
-    stream_ = static_cast<cudaStream_t>(stream);
-    check(aoti_torch_create_cuda_stream_guard(stream, state.device_index(), &guard_),
-          "aoti_torch_create_cuda_stream_guard");
-  }
-  ~CudaStreamScope() { aoti_torch_delete_cuda_stream_guard(guard_); }
-  CudaStreamScope(const CudaStreamScope&) = delete;
-  CudaStreamScope& operator=(const CudaStreamScope&) = delete;
-  cudaStream_t stream() const { return stream_; }
-
- private:
-  CUDAStreamGuardHandle guard_ = nullptr;
-  cudaStream_t stream_ = nullptr;
-};
-
-void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHandle* outputs) {
-  // Every op and kernel runs on the caller's stream, on the model's GPU.
-  const CudaStreamScope cuda(state);
-  const cudaStream_t stream = cuda.stream();
-  const int64_t s77 = state.symbol(0);
-  AtenTensorHandle x = inputs[0];
-  AtenTensorHandle p_l1_weight = state.constant(0);
-  AtenTensorHandle p_l1_bias = state.constant(1);
-  AtenTensorHandle p_l2_weight = state.constant(2);
-  AtenTensorHandle p_l2_bias = state.constant(3);
-  // node 'permute' (aten.permute.default)
-  // may share p_l1_weight's storage (a view)
-  TensorHandle permute;
-  const int64_t dims[] = {1, 0};
-  check(aoti_torch_cuda_permute(p_l1_weight, dims, 2, permute.out()),
-        "node 'permute' (aten.permute.default)");
-  // node 'addmm' (aten.addmm.default)
-  TensorHandle addmm;
-  const int64_t addmm_sizes[] = {s77, 128};
-  const int64_t addmm_strides[] = {128, 1};
-  check(aoti_torch_empty_strided(
-            2, addmm_sizes, addmm_strides, kFloat32, kCUDA, state.device_index(), addmm.out()),
-        "allocate addmm");
-  check(aoti_torch_cuda_addmm_out(addmm.get(), p_l1_bias, x, permute.get(), 1.0, 1.0),
-        "node 'addmm' (aten.addmm.default)");
-  permute.reset();
-  // node 'relu' (aten.relu.default)
-  TensorHandle relu;
-  const int64_t relu_sizes[] = {s77, 128};
-  const int64_t relu_strides[] = {128, 1};
-  check(aoti_torch_empty_strided(
-            2, relu_sizes, relu_strides, kFloat32, kCUDA, state.device_index(), relu.out()),
-        "allocate relu");
-  {
-    const int64_t addmm_layout[] = {128, 1};
-    TensorHandle addmm_copy;
-    const float* addmm_data = kernel_input<float>(addmm.get(), 2, addmm_layout, addmm_copy);
-    k0_relu(addmm_data, aotic::runtime::data<float>(relu.get()), s77, stream);
-  }
-  addmm.reset();
-  // node 'permute_1' (aten.permute.default)
-  // may share p_l2_weight's storage (a view)
-  TensorHandle permute_1;
-  const int64_t dims_1[] = {1, 0};
-  check(aoti_torch_cuda_permute(p_l2_weight, dims_1, 2, permute_1.out()),
-        "node 'permute_1' (aten.permute.default)");
-  // node 'addmm_1' (aten.addmm.default)
-  TensorHandle addmm_1;
-  const int64_t addmm_1_sizes[] = {s77, 10};
-  const int64_t addmm_1_strides[] = {10, 1};
-  check(aoti_torch_empty_strided(
-            2, addmm_1_sizes, addmm_1_strides, kFloat32, kCUDA, state.device_index(), addmm_1.out()),
-        "allocate addmm_1");
-  check(aoti_torch_cuda_addmm_out(addmm_1.get(), p_l2_bias, relu.get(), permute_1.get(), 1.0, 1.0),
-        "node 'addmm_1' (aten.addmm.default)");
-  relu.reset();
-  permute_1.reset();
-  outputs[0] = new_reference(addmm_1.get()).release();
-}
-
-constexpr aotic::runtime::SymbolSpec kSymbols[] = {
-  {"s77", 1, 1024},
-};
-constexpr aotic::runtime::DimSpec kInput0Dims[] = {{-1, 0, 1, 0, nullptr}, {64, -1, 0, 0, nullptr}};
-constexpr aotic::runtime::DimSpec kOutput0Dims[] = {{-1, 0, 1, 0, nullptr}, {10, -1, 0, 0, nullptr}};
-constexpr aotic::runtime::TensorSpec kInputs[] = {
-  {"x", kFloat32, kCUDA, 2, kInput0Dims, true},
-};
-constexpr aotic::runtime::TensorSpec kOutputs[] = {
-  {"addmm_1", kFloat32, kCUDA, 2, kOutput0Dims, false},
-};
-constexpr int64_t kConstant0Sizes[] = {128, 64};
-constexpr int64_t kConstant0Strides[] = {64, 1};
-constexpr int64_t kConstant1Sizes[] = {128};
-constexpr int64_t kConstant1Strides[] = {1};
-constexpr int64_t kConstant2Sizes[] = {10, 128};
-constexpr int64_t kConstant2Strides[] = {128, 1};
-constexpr int64_t kConstant3Sizes[] = {10};
-constexpr int64_t kConstant3Strides[] = {1};
-constexpr aotic::runtime::ConstantSpec kConstants[] = {
-  {"l1_weight", "l1.weight", kFloat32, 2, kConstant0Sizes, kConstant0Strides, 0, 0, 32768,
-      aotic::runtime::ConstantKind::kParameter},
-  {"l1_bias", "l1.bias", kFloat32, 1, kConstant1Sizes, kConstant1Strides, 0, 32768, 512,
-      aotic::runtime::ConstantKind::kParameter},
-  {"l2_weight", "l2.weight", kFloat32, 2, kConstant2Sizes, kConstant2Strides, 0, 33280, 5120,
-      aotic::runtime::ConstantKind::kParameter},
-  {"l2_bias", "l2.bias", kFloat32, 1, kConstant3Sizes, kConstant3Strides, 0, 38400, 40,
-      aotic::runtime::ConstantKind::kParameter},
-};
-const aotic::runtime::ModelSpec kSpec = {
-  kInputs, 1,
-  kOutputs, 1,
-  kSymbols, 1,
-  kConstants, 4,
-  aotic_constants_blob, 38440,
-  nullptr,
-  "[1, {\"type\": \"builtins.tuple\", \"context\": \"null\", \"children_spec\": [{\"type\": \"builtins.tu"
-      "ple\", \"context\": \"null\", \"children_spec\": [{\"type\": null, \"context\": null, \"children_spec"
-      "\": []}]}, {\"type\": \"builtins.dict\", \"context\": \"[]\", \"children_spec\": []}]}]",
-  "[1, {\"type\": null, \"context\": null, \"children_spec\": []}]",
-  run,
-  kCUDA,
-  nullptr, nullptr,
-};
-
-}  // namespace
-
-const aotic::runtime::ModelSpec& aotic_model_spec() { return kSpec; }
+}  // namespace aotic_kernels

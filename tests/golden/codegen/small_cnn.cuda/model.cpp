@@ -6,7 +6,6 @@
 #include "aotic/c_shim_cpu.h"
 #include "aotic/runtime/model_spec.h"
 #include "aotic/shim.h"
-
 // Helpers generated kernels call run on the host, and on the GPU when nvcc compiles for CUDA.
 #ifdef __CUDACC__
 #define AOTIC_HOST_DEVICE __host__ __device__
@@ -16,11 +15,9 @@
 #include <cuda_runtime.h>
 
 #include <exception>
-#include <string>
 #include <vector>
 
 #include "aotic/c_shim_cuda.h"
-#include "aotic/runtime/error.h"
 #include <algorithm>
 #include <cmath>
 #include <cstdlib>
@@ -28,6 +25,15 @@
 
 // The constants' bytes, linked in from constants.S.
 extern "C" const uint8_t aotic_constants_blob[];
+
+// The kernels' launchers, compiled by nvcc from kernels.cu.
+namespace aotic_kernels {
+void k0_batch_norm_relu_max_pool2d(const float* __restrict in0, const float* __restrict in1,
+    const float* __restrict in2, const float* __restrict in3, const float* __restrict in4,
+    float* __restrict out0, cudaStream_t stream);
+void k1_silu_adaptive_avg_pool2d(const float* __restrict in0, float* __restrict out0, cudaStream_t stream);
+void k2_log_softmax(const float* __restrict in0, float* __restrict out0, cudaStream_t stream);
+}  // namespace aotic_kernels
 
 namespace {
 
@@ -61,6 +67,323 @@ const T* kernel_input(AtenTensorHandle t, int64_t rank, const int64_t* strides, 
   check(aoti_torch_copy_(scratch.get(), t, 0), "aoti_torch_copy_");
   return aotic::runtime::data<const T>(scratch.get());
 }
+
+/// For the length of a run: the caller's stream (or the GPU's current one when the caller passes
+/// none) is the current stream of the model's GPU, so libtorch's ops and the generated kernels
+/// run on it, in order.
+class CudaStreamScope {
+ public:
+  explicit CudaStreamScope(const aotic::runtime::RunState& state) {
+    void* stream = state.stream();
+    if (stream == nullptr) {
+      check(aoti_torch_get_current_cuda_stream(state.device_index(), &stream),
+            "aoti_torch_get_current_cuda_stream");
+    }
+    stream_ = static_cast<cudaStream_t>(stream);
+    check(aoti_torch_create_cuda_stream_guard(stream, state.device_index(), &guard_),
+          "aoti_torch_create_cuda_stream_guard");
+  }
+  ~CudaStreamScope() { aoti_torch_delete_cuda_stream_guard(guard_); }
+  CudaStreamScope(const CudaStreamScope&) = delete;
+  CudaStreamScope& operator=(const CudaStreamScope&) = delete;
+  cudaStream_t stream() const { return stream_; }
+
+ private:
+  CUDAStreamGuardHandle guard_ = nullptr;
+  cudaStream_t stream_ = nullptr;
+};
+
+// CUDA graphs (plan_cuda_graphs): an instance's first run after its constants change runs op by
+// op and warms up (libraries' handles, workspaces); its second is captured into a graph, on a side
+// stream, reading and writing buffers the graph keeps; that run and every later one copy their
+// inputs into those buffers, replay the graph on the caller's stream and return copies of its
+// outputs. A capture that fails (an op that cannot be captured) leaves the instance running op by
+// op.
+void run_ops(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHandle* outputs,
+             cudaStream_t stream);
+
+struct GraphState {
+  uint64_t generation = 0;
+  int eager_runs = 0;
+  bool failed = false;
+  AoticCudaGraphHandle graph = nullptr;
+  std::vector<TensorHandle> inputs;   // what the graph reads
+  std::vector<TensorHandle> outputs;  // what it writes
+  void reset() {
+    if (graph != nullptr) aoti_torch_delete_graph_quietly(graph);
+    graph = nullptr;
+    inputs.clear();
+    outputs.clear();
+    eager_runs = 0;
+    failed = false;
+  }
+  static void aoti_torch_delete_graph_quietly(AoticCudaGraphHandle g) { (void)aotic_cuda_graph_delete(g); }
+  ~GraphState() { reset(); }
+};
+
+void* new_graph_state() { return new GraphState(); }
+void delete_graph_state(void* state) { delete static_cast<GraphState*>(state); }
+
+/// Captures one run of `g`'s inputs into g.graph; false (and nothing kept) when it cannot be.
+bool capture(aotic::runtime::RunState& state, GraphState& g, AtenTensorHandle* inputs) {
+  const int32_t num_inputs = state.spec().num_inputs, num_outputs = state.spec().num_outputs;
+  for (int32_t i = 0; i < num_inputs; ++i) {
+    TensorHandle copy;
+    check(aoti_torch_clone(inputs[i], copy.out()), "aoti_torch_clone");
+    g.inputs.push_back(std::move(copy));
+  }
+  std::vector<AtenTensorHandle> in, out(static_cast<size_t>(num_outputs), nullptr);
+  for (const TensorHandle& t : g.inputs) in.push_back(t.get());
+  void* stream = nullptr;
+  AoticCudaGraphHandle graph = nullptr;
+  check(aotic_cuda_graph_capture_begin(state.device_index(), &stream, &graph),
+        "aotic_cuda_graph_capture_begin");
+  bool ran = true;
+  try {
+    run_ops(state, in.data(), out.data(), static_cast<cudaStream_t>(stream));
+  } catch (const std::exception&) {
+    ran = false;
+  }
+  const bool ended = aotic_cuda_graph_capture_end(graph) == AOTI_TORCH_SUCCESS;
+  for (AtenTensorHandle t : out) g.outputs.emplace_back(t);
+  if (!ran || !ended) {
+    (void)aotic_cuda_graph_delete(graph);
+    g.inputs.clear();
+    g.outputs.clear();
+    return false;
+  }
+  g.graph = graph;
+  return true;
+}
+
+void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHandle* outputs) {
+  const CudaStreamScope cuda(state);
+  GraphState& g = *static_cast<GraphState*>(state.instance_state());
+  if (g.generation != state.constants_generation()) {
+    g.reset();
+    g.generation = state.constants_generation();
+  }
+  if (g.graph == nullptr && (g.failed || g.eager_runs++ == 0 || !capture(state, g, inputs))) {
+    if (g.graph == nullptr && g.eager_runs > 1) g.failed = true;
+    run_ops(state, inputs, outputs, cuda.stream());
+    return;
+  }
+  for (size_t i = 0; i < g.inputs.size(); ++i) {
+    check(aoti_torch_copy_(g.inputs[i].get(), inputs[i], 1), "aoti_torch_copy_ (graph input)");
+  }
+  check(aotic_cuda_graph_replay(g.graph), "aotic_cuda_graph_replay");
+  for (size_t i = 0; i < g.outputs.size(); ++i) {
+    check(aoti_torch_clone(g.outputs[i].get(), &outputs[i]), "aoti_torch_clone (graph output)");
+  }
+}
+
+void run_ops(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHandle* outputs,
+    cudaStream_t stream) {
+  AtenTensorHandle x = inputs[0];
+  AtenTensorHandle p_c1_weight = state.constant(0);
+  AtenTensorHandle p_c1_bias = state.constant(1);
+  AtenTensorHandle p_b1_weight = state.constant(2);
+  AtenTensorHandle p_b1_bias = state.constant(3);
+  AtenTensorHandle p_c2_weight = state.constant(4);
+  AtenTensorHandle p_c2_bias = state.constant(5);
+  AtenTensorHandle p_fc_weight = state.constant(6);
+  AtenTensorHandle p_fc_bias = state.constant(7);
+  AtenTensorHandle b_b1_running_mean = state.constant(8);
+  AtenTensorHandle b_b1_running_var = state.constant(9);
+  AtenTensorHandle b_b1_num_batches_tracked = state.constant(10);
+  // node 'conv2d' (aten.conv2d.default)
+  TensorHandle conv2d;
+  AtenTensorHandle bias_value = p_c1_bias;
+  const int64_t stride[] = {1, 1};
+  const int64_t padding[] = {1, 1};
+  const int64_t dilation[] = {1, 1};
+  check(aoti_torch_cuda_conv2d(
+            x, p_c1_weight, &bias_value, stride, 2, padding, 2, dilation, 2, 1, conv2d.out()),
+        "node 'conv2d' (aten.conv2d.default)");
+  // node 'max_pool2d' (aten.max_pool2d.default)
+  TensorHandle max_pool2d;
+  const int64_t max_pool2d_sizes[] = {2, 16, 16, 16};
+  const int64_t max_pool2d_strides[] = {4096, 256, 16, 1};
+  check(aoti_torch_empty_strided(
+            4, max_pool2d_sizes, max_pool2d_strides, kFloat32, kCUDA, state.device_index(), max_pool2d.out()),
+        "allocate max_pool2d");
+  // fuses batch_norm, relu, max_pool2d
+  {
+    const int64_t conv2d_layout[] = {16384, 1024, 32, 1};
+    TensorHandle conv2d_copy;
+    const float* conv2d_data = kernel_input<float>(conv2d.get(), 4, conv2d_layout, conv2d_copy);
+    const int64_t b_b1_running_var_layout[] = {1};
+    TensorHandle b_b1_running_var_copy;
+    const float* b_b1_running_var_data = kernel_input<float>(b_b1_running_var, 1,
+        b_b1_running_var_layout, b_b1_running_var_copy);
+    const int64_t b_b1_running_mean_layout[] = {1};
+    TensorHandle b_b1_running_mean_copy;
+    const float* b_b1_running_mean_data = kernel_input<float>(b_b1_running_mean, 1,
+        b_b1_running_mean_layout, b_b1_running_mean_copy);
+    const int64_t p_b1_weight_layout[] = {1};
+    TensorHandle p_b1_weight_copy;
+    const float* p_b1_weight_data = kernel_input<float>(p_b1_weight, 1, p_b1_weight_layout, p_b1_weight_copy);
+    const int64_t p_b1_bias_layout[] = {1};
+    TensorHandle p_b1_bias_copy;
+    const float* p_b1_bias_data = kernel_input<float>(p_b1_bias, 1, p_b1_bias_layout, p_b1_bias_copy);
+    aotic_kernels::k0_batch_norm_relu_max_pool2d(conv2d_data, b_b1_running_var_data,
+        b_b1_running_mean_data, p_b1_weight_data, p_b1_bias_data,
+        aotic::runtime::data<float>(max_pool2d.get()), stream);
+  }
+  conv2d.reset();
+  // node 'conv2d_1' (aten.conv2d.default)
+  TensorHandle conv2d_1;
+  AtenTensorHandle bias_value_1 = p_c2_bias;
+  const int64_t stride_1[] = {2, 2};
+  const int64_t padding_1[] = {1, 1};
+  const int64_t dilation_1[] = {1, 1};
+  check(aoti_torch_cuda_conv2d(
+            max_pool2d.get(), p_c2_weight, &bias_value_1, stride_1, 2, padding_1, 2, dilation_1, 2, 1,
+            conv2d_1.out()),
+        "node 'conv2d_1' (aten.conv2d.default)");
+  max_pool2d.reset();
+  // node 'adaptive_avg_pool2d' (aten.adaptive_avg_pool2d.default)
+  TensorHandle adaptive_avg_pool2d;
+  const int64_t adaptive_avg_pool2d_sizes[] = {2, 32, 1, 1};
+  const int64_t adaptive_avg_pool2d_strides[] = {32, 1, 1, 1};
+  check(aoti_torch_empty_strided(
+            4, adaptive_avg_pool2d_sizes, adaptive_avg_pool2d_strides, kFloat32, kCUDA, state.device_index(),
+            adaptive_avg_pool2d.out()),
+        "allocate adaptive_avg_pool2d");
+  // fuses silu, adaptive_avg_pool2d
+  {
+    const int64_t conv2d_1_layout[] = {2048, 64, 8, 1};
+    TensorHandle conv2d_1_copy;
+    const float* conv2d_1_data = kernel_input<float>(conv2d_1.get(), 4, conv2d_1_layout, conv2d_1_copy);
+    aotic_kernels::k1_silu_adaptive_avg_pool2d(conv2d_1_data,
+        aotic::runtime::data<float>(adaptive_avg_pool2d.get()), stream);
+  }
+  conv2d_1.reset();
+  // node 'flatten' (aten.flatten.using_ints)
+  // may share adaptive_avg_pool2d's storage (a view)
+  TensorHandle flatten;
+  check(aoti_torch_cuda_flatten_using_ints(adaptive_avg_pool2d.get(), 1, -1, flatten.out()),
+        "node 'flatten' (aten.flatten.using_ints)");
+  adaptive_avg_pool2d.reset();
+  // node 'linear' (aten.linear.default)
+  TensorHandle linear;
+  AtenTensorHandle bias_value_2 = p_fc_bias;
+  check(aoti_torch_cuda_linear(flatten.get(), p_fc_weight, &bias_value_2, linear.out()),
+        "node 'linear' (aten.linear.default)");
+  flatten.reset();
+  // node 'log_softmax' (aten.log_softmax.int)
+  TensorHandle log_softmax;
+  const int64_t log_softmax_sizes[] = {2, 10};
+  const int64_t log_softmax_strides[] = {10, 1};
+  check(aoti_torch_empty_strided(
+            2, log_softmax_sizes, log_softmax_strides, kFloat32, kCUDA, state.device_index(),
+            log_softmax.out()),
+        "allocate log_softmax");
+  {
+    const int64_t linear_layout[] = {10, 1};
+    TensorHandle linear_copy;
+    const float* linear_data = kernel_input<float>(linear.get(), 2, linear_layout, linear_copy);
+    aotic_kernels::k2_log_softmax(linear_data, aotic::runtime::data<float>(log_softmax.get()), stream);
+  }
+  linear.reset();
+  outputs[0] = new_reference(log_softmax.get()).release();
+}
+
+constexpr aotic::runtime::DimSpec kInput0Dims[] = {{2, -1, 0, 0, nullptr}, {3, -1, 0, 0, nullptr}, {32,
+    -1, 0, 0, nullptr}, {32, -1, 0, 0, nullptr}};
+constexpr aotic::runtime::DimSpec kOutput0Dims[] = {{2, -1, 0, 0, nullptr}, {10, -1, 0, 0, nullptr}};
+constexpr aotic::runtime::TensorSpec kInputs[] = {
+  {"x", kFloat32, kCUDA, 4, kInput0Dims, true},
+};
+constexpr aotic::runtime::TensorSpec kOutputs[] = {
+  {"log_softmax", kFloat32, kCUDA, 2, kOutput0Dims, false},
+};
+constexpr int64_t kConstant0Sizes[] = {16, 3, 3, 3};
+constexpr int64_t kConstant0Strides[] = {27, 9, 3, 1};
+constexpr int64_t kConstant1Sizes[] = {16};
+constexpr int64_t kConstant1Strides[] = {1};
+constexpr int64_t kConstant2Sizes[] = {16};
+constexpr int64_t kConstant2Strides[] = {1};
+constexpr int64_t kConstant3Sizes[] = {16};
+constexpr int64_t kConstant3Strides[] = {1};
+constexpr int64_t kConstant4Sizes[] = {32, 16, 3, 3};
+constexpr int64_t kConstant4Strides[] = {144, 9, 3, 1};
+constexpr int64_t kConstant5Sizes[] = {32};
+constexpr int64_t kConstant5Strides[] = {1};
+constexpr int64_t kConstant6Sizes[] = {10, 32};
+constexpr int64_t kConstant6Strides[] = {32, 1};
+constexpr int64_t kConstant7Sizes[] = {10};
+constexpr int64_t kConstant7Strides[] = {1};
+constexpr int64_t kConstant8Sizes[] = {16};
+constexpr int64_t kConstant8Strides[] = {1};
+constexpr int64_t kConstant9Sizes[] = {16};
+constexpr int64_t kConstant9Strides[] = {1};
+constexpr aotic::runtime::ConstantSpec kConstants[] = {
+  {"c1_weight", "c1.weight", kFloat32, 4, kConstant0Sizes, kConstant0Strides, 0, 0, 1728,
+      aotic::runtime::ConstantKind::kParameter},
+  {"c1_bias", "c1.bias", kFloat32, 1, kConstant1Sizes, kConstant1Strides, 0, 1728, 64,
+      aotic::runtime::ConstantKind::kParameter},
+  {"b1_weight", "b1.weight", kFloat32, 1, kConstant2Sizes, kConstant2Strides, 0, 1792, 64,
+      aotic::runtime::ConstantKind::kParameter},
+  {"b1_bias", "b1.bias", kFloat32, 1, kConstant3Sizes, kConstant3Strides, 0, 1856, 64,
+      aotic::runtime::ConstantKind::kParameter},
+  {"c2_weight", "c2.weight", kFloat32, 4, kConstant4Sizes, kConstant4Strides, 0, 1920, 18432,
+      aotic::runtime::ConstantKind::kParameter},
+  {"c2_bias", "c2.bias", kFloat32, 1, kConstant5Sizes, kConstant5Strides, 0, 20352, 128,
+      aotic::runtime::ConstantKind::kParameter},
+  {"fc_weight", "fc.weight", kFloat32, 2, kConstant6Sizes, kConstant6Strides, 0, 20480, 1280,
+      aotic::runtime::ConstantKind::kParameter},
+  {"fc_bias", "fc.bias", kFloat32, 1, kConstant7Sizes, kConstant7Strides, 0, 21760, 40,
+      aotic::runtime::ConstantKind::kParameter},
+  {"b1_running_mean", "b1.running_mean", kFloat32, 1, kConstant8Sizes, kConstant8Strides, 0, 21824, 64,
+      aotic::runtime::ConstantKind::kBuffer},
+  {"b1_running_var", "b1.running_var", kFloat32, 1, kConstant9Sizes, kConstant9Strides, 0, 21888, 64,
+      aotic::runtime::ConstantKind::kBuffer},
+  {"b1_num_batches_tracked", "b1.num_batches_tracked", kInt64, 0, nullptr, nullptr, 0, 21952, 8,
+      aotic::runtime::ConstantKind::kBuffer},
+};
+const aotic::runtime::ModelSpec kSpec = {
+  kInputs, 1,
+  kOutputs, 1,
+  nullptr, 0,
+  kConstants, 11,
+  aotic_constants_blob, 21960,
+  nullptr,
+  "[1, {\"type\": \"builtins.tuple\", \"context\": \"null\", \"children_spec\": [{\"type\": \"builtins.tu"
+      "ple\", \"context\": \"null\", \"children_spec\": [{\"type\": null, \"context\": null, \"children_spec"
+      "\": []}]}, {\"type\": \"builtins.dict\", \"context\": \"[]\", \"children_spec\": []}]}]",
+  "[1, {\"type\": null, \"context\": null, \"children_spec\": []}]",
+  run,
+  kCUDA,
+  new_graph_state, delete_graph_state,
+};
+
+}  // namespace
+
+const aotic::runtime::ModelSpec& aotic_model_spec() { return kSpec; }
+
+// ---- kernels.cu ----
+// Generated by aotic 0.1.0 from small_cnn.pt2: the CUDA kernels of model.cpp, compiled by nvcc.
+// Generated code: do not edit.
+#include <cstdint>
+#include <limits>
+// Helpers generated kernels call run on the host, and on the GPU when nvcc compiles for CUDA.
+#ifdef __CUDACC__
+#define AOTIC_HOST_DEVICE __host__ __device__
+#else
+#define AOTIC_HOST_DEVICE
+#endif
+#include <algorithm>
+#include <cmath>
+#include <cstdlib>
+#include <cstring>
+#include <cuda_runtime.h>
+
+#include <string>
+
+#include "aotic/runtime/error.h"
+
+namespace aotic_kernels {
 
 // Host and device: generated CUDA kernels call the same functions (the CPU polynomials below are
 // for vectorised host loops; GPU code calls the device's own exp, tanh and erf).
@@ -609,295 +932,4 @@ void k2_log_softmax(const float* __restrict in0, float* __restrict out0, cudaStr
   km::check_launch("k2_log_softmax");
 }
 
-/// For the length of a run: the caller's stream (or the GPU's current one when the caller passes
-/// none) is the current stream of the model's GPU, so libtorch's ops and the generated kernels
-/// run on it, in order.
-class CudaStreamScope {
- public:
-  explicit CudaStreamScope(const aotic::runtime::RunState& state) {
-    void* stream = state.stream();
-    if (stream == nullptr) {
-      check(aoti_torch_get_current_cuda_stream(state.device_index(), &stream),
-            "aoti_torch_get_current_cuda_stream");
-    }
-    stream_ = static_cast<cudaStream_t>(stream);
-    check(aoti_torch_create_cuda_stream_guard(stream, state.device_index(), &guard_),
-          "aoti_torch_create_cuda_stream_guard");
-  }
-  ~CudaStreamScope() { aoti_torch_delete_cuda_stream_guard(guard_); }
-  CudaStreamScope(const CudaStreamScope&) = delete;
-  CudaStreamScope& operator=(const CudaStreamScope&) = delete;
-  cudaStream_t stream() const { return stream_; }
-
- private:
-  CUDAStreamGuardHandle guard_ = nullptr;
-  cudaStream_t stream_ = nullptr;
-};
-
-// CUDA graphs (plan_cuda_graphs): an instance's first run after its constants change runs op by
-// op and warms up (libraries' handles, workspaces); its second is captured into a graph, on a side
-// stream, reading and writing buffers the graph keeps; that run and every later one copy their
-// inputs into those buffers, replay the graph on the caller's stream and return copies of its
-// outputs. A capture that fails (an op that cannot be captured) leaves the instance running op by
-// op.
-void run_ops(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHandle* outputs,
-             cudaStream_t stream);
-
-struct GraphState {
-  uint64_t generation = 0;
-  int eager_runs = 0;
-  bool failed = false;
-  AoticCudaGraphHandle graph = nullptr;
-  std::vector<TensorHandle> inputs;   // what the graph reads
-  std::vector<TensorHandle> outputs;  // what it writes
-  void reset() {
-    if (graph != nullptr) aoti_torch_delete_graph_quietly(graph);
-    graph = nullptr;
-    inputs.clear();
-    outputs.clear();
-    eager_runs = 0;
-    failed = false;
-  }
-  static void aoti_torch_delete_graph_quietly(AoticCudaGraphHandle g) { (void)aotic_cuda_graph_delete(g); }
-  ~GraphState() { reset(); }
-};
-
-void* new_graph_state() { return new GraphState(); }
-void delete_graph_state(void* state) { delete static_cast<GraphState*>(state); }
-
-/// Captures one run of `g`'s inputs into g.graph; false (and nothing kept) when it cannot be.
-bool capture(aotic::runtime::RunState& state, GraphState& g, AtenTensorHandle* inputs) {
-  const int32_t num_inputs = state.spec().num_inputs, num_outputs = state.spec().num_outputs;
-  for (int32_t i = 0; i < num_inputs; ++i) {
-    TensorHandle copy;
-    check(aoti_torch_clone(inputs[i], copy.out()), "aoti_torch_clone");
-    g.inputs.push_back(std::move(copy));
-  }
-  std::vector<AtenTensorHandle> in, out(static_cast<size_t>(num_outputs), nullptr);
-  for (const TensorHandle& t : g.inputs) in.push_back(t.get());
-  void* stream = nullptr;
-  AoticCudaGraphHandle graph = nullptr;
-  check(aotic_cuda_graph_capture_begin(state.device_index(), &stream, &graph),
-        "aotic_cuda_graph_capture_begin");
-  bool ran = true;
-  try {
-    run_ops(state, in.data(), out.data(), static_cast<cudaStream_t>(stream));
-  } catch (const std::exception&) {
-    ran = false;
-  }
-  const bool ended = aotic_cuda_graph_capture_end(graph) == AOTI_TORCH_SUCCESS;
-  for (AtenTensorHandle t : out) g.outputs.emplace_back(t);
-  if (!ran || !ended) {
-    (void)aotic_cuda_graph_delete(graph);
-    g.inputs.clear();
-    g.outputs.clear();
-    return false;
-  }
-  g.graph = graph;
-  return true;
-}
-
-void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHandle* outputs) {
-  const CudaStreamScope cuda(state);
-  GraphState& g = *static_cast<GraphState*>(state.instance_state());
-  if (g.generation != state.constants_generation()) {
-    g.reset();
-    g.generation = state.constants_generation();
-  }
-  if (g.graph == nullptr && (g.failed || g.eager_runs++ == 0 || !capture(state, g, inputs))) {
-    if (g.graph == nullptr && g.eager_runs > 1) g.failed = true;
-    run_ops(state, inputs, outputs, cuda.stream());
-    return;
-  }
-  for (size_t i = 0; i < g.inputs.size(); ++i) {
-    check(aoti_torch_copy_(g.inputs[i].get(), inputs[i], 1), "aoti_torch_copy_ (graph input)");
-  }
-  check(aotic_cuda_graph_replay(g.graph), "aotic_cuda_graph_replay");
-  for (size_t i = 0; i < g.outputs.size(); ++i) {
-    check(aoti_torch_clone(g.outputs[i].get(), &outputs[i]), "aoti_torch_clone (graph output)");
-  }
-}
-
-void run_ops(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHandle* outputs,
-    cudaStream_t stream) {
-  AtenTensorHandle x = inputs[0];
-  AtenTensorHandle p_c1_weight = state.constant(0);
-  AtenTensorHandle p_c1_bias = state.constant(1);
-  AtenTensorHandle p_b1_weight = state.constant(2);
-  AtenTensorHandle p_b1_bias = state.constant(3);
-  AtenTensorHandle p_c2_weight = state.constant(4);
-  AtenTensorHandle p_c2_bias = state.constant(5);
-  AtenTensorHandle p_fc_weight = state.constant(6);
-  AtenTensorHandle p_fc_bias = state.constant(7);
-  AtenTensorHandle b_b1_running_mean = state.constant(8);
-  AtenTensorHandle b_b1_running_var = state.constant(9);
-  AtenTensorHandle b_b1_num_batches_tracked = state.constant(10);
-  // node 'conv2d' (aten.conv2d.default)
-  TensorHandle conv2d;
-  AtenTensorHandle bias_value = p_c1_bias;
-  const int64_t stride[] = {1, 1};
-  const int64_t padding[] = {1, 1};
-  const int64_t dilation[] = {1, 1};
-  check(aoti_torch_cuda_conv2d(
-            x, p_c1_weight, &bias_value, stride, 2, padding, 2, dilation, 2, 1, conv2d.out()),
-        "node 'conv2d' (aten.conv2d.default)");
-  // node 'max_pool2d' (aten.max_pool2d.default)
-  TensorHandle max_pool2d;
-  const int64_t max_pool2d_sizes[] = {2, 16, 16, 16};
-  const int64_t max_pool2d_strides[] = {4096, 256, 16, 1};
-  check(aoti_torch_empty_strided(
-            4, max_pool2d_sizes, max_pool2d_strides, kFloat32, kCUDA, state.device_index(), max_pool2d.out()),
-        "allocate max_pool2d");
-  // fuses batch_norm, relu, max_pool2d
-  {
-    const int64_t conv2d_layout[] = {16384, 1024, 32, 1};
-    TensorHandle conv2d_copy;
-    const float* conv2d_data = kernel_input<float>(conv2d.get(), 4, conv2d_layout, conv2d_copy);
-    const int64_t b_b1_running_var_layout[] = {1};
-    TensorHandle b_b1_running_var_copy;
-    const float* b_b1_running_var_data = kernel_input<float>(b_b1_running_var, 1,
-        b_b1_running_var_layout, b_b1_running_var_copy);
-    const int64_t b_b1_running_mean_layout[] = {1};
-    TensorHandle b_b1_running_mean_copy;
-    const float* b_b1_running_mean_data = kernel_input<float>(b_b1_running_mean, 1,
-        b_b1_running_mean_layout, b_b1_running_mean_copy);
-    const int64_t p_b1_weight_layout[] = {1};
-    TensorHandle p_b1_weight_copy;
-    const float* p_b1_weight_data = kernel_input<float>(p_b1_weight, 1, p_b1_weight_layout, p_b1_weight_copy);
-    const int64_t p_b1_bias_layout[] = {1};
-    TensorHandle p_b1_bias_copy;
-    const float* p_b1_bias_data = kernel_input<float>(p_b1_bias, 1, p_b1_bias_layout, p_b1_bias_copy);
-    k0_batch_norm_relu_max_pool2d(conv2d_data, b_b1_running_var_data, b_b1_running_mean_data,
-        p_b1_weight_data, p_b1_bias_data, aotic::runtime::data<float>(max_pool2d.get()), stream);
-  }
-  conv2d.reset();
-  // node 'conv2d_1' (aten.conv2d.default)
-  TensorHandle conv2d_1;
-  AtenTensorHandle bias_value_1 = p_c2_bias;
-  const int64_t stride_1[] = {2, 2};
-  const int64_t padding_1[] = {1, 1};
-  const int64_t dilation_1[] = {1, 1};
-  check(aoti_torch_cuda_conv2d(
-            max_pool2d.get(), p_c2_weight, &bias_value_1, stride_1, 2, padding_1, 2, dilation_1, 2, 1,
-            conv2d_1.out()),
-        "node 'conv2d_1' (aten.conv2d.default)");
-  max_pool2d.reset();
-  // node 'adaptive_avg_pool2d' (aten.adaptive_avg_pool2d.default)
-  TensorHandle adaptive_avg_pool2d;
-  const int64_t adaptive_avg_pool2d_sizes[] = {2, 32, 1, 1};
-  const int64_t adaptive_avg_pool2d_strides[] = {32, 1, 1, 1};
-  check(aoti_torch_empty_strided(
-            4, adaptive_avg_pool2d_sizes, adaptive_avg_pool2d_strides, kFloat32, kCUDA, state.device_index(),
-            adaptive_avg_pool2d.out()),
-        "allocate adaptive_avg_pool2d");
-  // fuses silu, adaptive_avg_pool2d
-  {
-    const int64_t conv2d_1_layout[] = {2048, 64, 8, 1};
-    TensorHandle conv2d_1_copy;
-    const float* conv2d_1_data = kernel_input<float>(conv2d_1.get(), 4, conv2d_1_layout, conv2d_1_copy);
-    k1_silu_adaptive_avg_pool2d(conv2d_1_data, aotic::runtime::data<float>(adaptive_avg_pool2d.get()),
-        stream);
-  }
-  conv2d_1.reset();
-  // node 'flatten' (aten.flatten.using_ints)
-  // may share adaptive_avg_pool2d's storage (a view)
-  TensorHandle flatten;
-  check(aoti_torch_cuda_flatten_using_ints(adaptive_avg_pool2d.get(), 1, -1, flatten.out()),
-        "node 'flatten' (aten.flatten.using_ints)");
-  adaptive_avg_pool2d.reset();
-  // node 'linear' (aten.linear.default)
-  TensorHandle linear;
-  AtenTensorHandle bias_value_2 = p_fc_bias;
-  check(aoti_torch_cuda_linear(flatten.get(), p_fc_weight, &bias_value_2, linear.out()),
-        "node 'linear' (aten.linear.default)");
-  flatten.reset();
-  // node 'log_softmax' (aten.log_softmax.int)
-  TensorHandle log_softmax;
-  const int64_t log_softmax_sizes[] = {2, 10};
-  const int64_t log_softmax_strides[] = {10, 1};
-  check(aoti_torch_empty_strided(
-            2, log_softmax_sizes, log_softmax_strides, kFloat32, kCUDA, state.device_index(),
-            log_softmax.out()),
-        "allocate log_softmax");
-  {
-    const int64_t linear_layout[] = {10, 1};
-    TensorHandle linear_copy;
-    const float* linear_data = kernel_input<float>(linear.get(), 2, linear_layout, linear_copy);
-    k2_log_softmax(linear_data, aotic::runtime::data<float>(log_softmax.get()), stream);
-  }
-  linear.reset();
-  outputs[0] = new_reference(log_softmax.get()).release();
-}
-
-constexpr aotic::runtime::DimSpec kInput0Dims[] = {{2, -1, 0, 0, nullptr}, {3, -1, 0, 0, nullptr}, {32,
-    -1, 0, 0, nullptr}, {32, -1, 0, 0, nullptr}};
-constexpr aotic::runtime::DimSpec kOutput0Dims[] = {{2, -1, 0, 0, nullptr}, {10, -1, 0, 0, nullptr}};
-constexpr aotic::runtime::TensorSpec kInputs[] = {
-  {"x", kFloat32, kCUDA, 4, kInput0Dims, true},
-};
-constexpr aotic::runtime::TensorSpec kOutputs[] = {
-  {"log_softmax", kFloat32, kCUDA, 2, kOutput0Dims, false},
-};
-constexpr int64_t kConstant0Sizes[] = {16, 3, 3, 3};
-constexpr int64_t kConstant0Strides[] = {27, 9, 3, 1};
-constexpr int64_t kConstant1Sizes[] = {16};
-constexpr int64_t kConstant1Strides[] = {1};
-constexpr int64_t kConstant2Sizes[] = {16};
-constexpr int64_t kConstant2Strides[] = {1};
-constexpr int64_t kConstant3Sizes[] = {16};
-constexpr int64_t kConstant3Strides[] = {1};
-constexpr int64_t kConstant4Sizes[] = {32, 16, 3, 3};
-constexpr int64_t kConstant4Strides[] = {144, 9, 3, 1};
-constexpr int64_t kConstant5Sizes[] = {32};
-constexpr int64_t kConstant5Strides[] = {1};
-constexpr int64_t kConstant6Sizes[] = {10, 32};
-constexpr int64_t kConstant6Strides[] = {32, 1};
-constexpr int64_t kConstant7Sizes[] = {10};
-constexpr int64_t kConstant7Strides[] = {1};
-constexpr int64_t kConstant8Sizes[] = {16};
-constexpr int64_t kConstant8Strides[] = {1};
-constexpr int64_t kConstant9Sizes[] = {16};
-constexpr int64_t kConstant9Strides[] = {1};
-constexpr aotic::runtime::ConstantSpec kConstants[] = {
-  {"c1_weight", "c1.weight", kFloat32, 4, kConstant0Sizes, kConstant0Strides, 0, 0, 1728,
-      aotic::runtime::ConstantKind::kParameter},
-  {"c1_bias", "c1.bias", kFloat32, 1, kConstant1Sizes, kConstant1Strides, 0, 1728, 64,
-      aotic::runtime::ConstantKind::kParameter},
-  {"b1_weight", "b1.weight", kFloat32, 1, kConstant2Sizes, kConstant2Strides, 0, 1792, 64,
-      aotic::runtime::ConstantKind::kParameter},
-  {"b1_bias", "b1.bias", kFloat32, 1, kConstant3Sizes, kConstant3Strides, 0, 1856, 64,
-      aotic::runtime::ConstantKind::kParameter},
-  {"c2_weight", "c2.weight", kFloat32, 4, kConstant4Sizes, kConstant4Strides, 0, 1920, 18432,
-      aotic::runtime::ConstantKind::kParameter},
-  {"c2_bias", "c2.bias", kFloat32, 1, kConstant5Sizes, kConstant5Strides, 0, 20352, 128,
-      aotic::runtime::ConstantKind::kParameter},
-  {"fc_weight", "fc.weight", kFloat32, 2, kConstant6Sizes, kConstant6Strides, 0, 20480, 1280,
-      aotic::runtime::ConstantKind::kParameter},
-  {"fc_bias", "fc.bias", kFloat32, 1, kConstant7Sizes, kConstant7Strides, 0, 21760, 40,
-      aotic::runtime::ConstantKind::kParameter},
-  {"b1_running_mean", "b1.running_mean", kFloat32, 1, kConstant8Sizes, kConstant8Strides, 0, 21824, 64,
-      aotic::runtime::ConstantKind::kBuffer},
-  {"b1_running_var", "b1.running_var", kFloat32, 1, kConstant9Sizes, kConstant9Strides, 0, 21888, 64,
-      aotic::runtime::ConstantKind::kBuffer},
-  {"b1_num_batches_tracked", "b1.num_batches_tracked", kInt64, 0, nullptr, nullptr, 0, 21952, 8,
-      aotic::runtime::ConstantKind::kBuffer},
-};
-const aotic::runtime::ModelSpec kSpec = {
-  kInputs, 1,
-  kOutputs, 1,
-  nullptr, 0,
-  kConstants, 11,
-  aotic_constants_blob, 21960,
-  nullptr,
-  "[1, {\"type\": \"builtins.tuple\", \"context\": \"null\", \"children_spec\": [{\"type\": \"builtins.tu"
-      "ple\", \"context\": \"null\", \"children_spec\": [{\"type\": null, \"context\": null, \"children_spec"
-      "\": []}]}, {\"type\": \"builtins.dict\", \"context\": \"[]\", \"children_spec\": []}]}]",
-  "[1, {\"type\": null, \"context\": null, \"children_spec\": []}]",
-  run,
-  kCUDA,
-  new_graph_state, delete_graph_state,
-};
-
-}  // namespace
-
-const aotic::runtime::ModelSpec& aotic_model_spec() { return kSpec; }
+}  // namespace aotic_kernels

@@ -6,7 +6,6 @@
 #include "aotic/c_shim_cpu.h"
 #include "aotic/runtime/model_spec.h"
 #include "aotic/shim.h"
-
 // Helpers generated kernels call run on the host, and on the GPU when nvcc compiles for CUDA.
 #ifdef __CUDACC__
 #define AOTIC_HOST_DEVICE __host__ __device__
@@ -16,11 +15,9 @@
 #include <cuda_runtime.h>
 
 #include <exception>
-#include <string>
 #include <vector>
 
 #include "aotic/c_shim_cuda.h"
-#include "aotic/runtime/error.h"
 #include <algorithm>
 #include <cmath>
 #include <cstdlib>
@@ -28,6 +25,34 @@
 
 // The constants' bytes, linked in from constants.S.
 extern "C" const uint8_t aotic_constants_blob[];
+
+// The kernels' launchers, compiled by nvcc from kernels.cu.
+namespace aotic_kernels {
+void k0_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0,
+    cudaStream_t stream);
+void k1_layer_norm(const float* __restrict in0, const float* __restrict in1, const float* __restrict in2,
+    float* __restrict out0, cudaStream_t stream);
+void k2_permute_mul_expand_clone(const float* __restrict in0, float* __restrict out0, cudaStream_t stream);
+void k3_permute_permute_mul_expand_clone(const float* __restrict in0, float* __restrict out0,
+    cudaStream_t stream);
+void k4_unsqueeze_unsqueeze_sub_le_logical_and_where_add(const float* __restrict in0,
+    const float* __restrict in1, const float* __restrict in2, const bool* __restrict in3,
+    const int64_t* __restrict in4, const int64_t* __restrict in5, float* __restrict out0,
+    cudaStream_t stream);
+void k5_softmax(const float* __restrict in0, float* __restrict out0, cudaStream_t stream);
+void k6_eq_logical_not(const float* __restrict in0, bool* __restrict out0, cudaStream_t stream);
+void k7_logical_not_where(const float* __restrict in0, const float* __restrict in1,
+    const bool* __restrict in2, float* __restrict out0, cudaStream_t stream);
+void k8_permute_expand_clone(const float* __restrict in0, float* __restrict out0, cudaStream_t stream);
+void k9_permute_clone(const float* __restrict in0, float* __restrict out0, cudaStream_t stream);
+void k10_add_add(const float* __restrict in0, const float* __restrict in1, const float* __restrict in2,
+    float* __restrict out0, cudaStream_t stream);
+void k11_gelu(const float* __restrict in0, float* __restrict out0, cudaStream_t stream);
+void k12_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0,
+    cudaStream_t stream);
+void k13_add_layer_norm(const float* __restrict in0, const float* __restrict in1,
+    const float* __restrict in2, const float* __restrict in3, float* __restrict out0, cudaStream_t stream);
+}  // namespace aotic_kernels
 
 namespace {
 
@@ -65,6 +90,1603 @@ const T* kernel_input(AtenTensorHandle t, int64_t rank, const int64_t* strides, 
   check(aoti_torch_copy_(scratch.get(), t, 0), "aoti_torch_copy_");
   return aotic::runtime::data<const T>(scratch.get());
 }
+
+/// For the length of a run: the caller's stream (or the GPU's current one when the caller passes
+/// none) is the current stream of the model's GPU, so libtorch's ops and the generated kernels
+/// run on it, in order.
+class CudaStreamScope {
+ public:
+  explicit CudaStreamScope(const aotic::runtime::RunState& state) {
+    void* stream = state.stream();
+    if (stream == nullptr) {
+      check(aoti_torch_get_current_cuda_stream(state.device_index(), &stream),
+            "aoti_torch_get_current_cuda_stream");
+    }
+    stream_ = static_cast<cudaStream_t>(stream);
+    check(aoti_torch_create_cuda_stream_guard(stream, state.device_index(), &guard_),
+          "aoti_torch_create_cuda_stream_guard");
+  }
+  ~CudaStreamScope() { aoti_torch_delete_cuda_stream_guard(guard_); }
+  CudaStreamScope(const CudaStreamScope&) = delete;
+  CudaStreamScope& operator=(const CudaStreamScope&) = delete;
+  cudaStream_t stream() const { return stream_; }
+
+ private:
+  CUDAStreamGuardHandle guard_ = nullptr;
+  cudaStream_t stream_ = nullptr;
+};
+
+// CUDA graphs (plan_cuda_graphs): an instance's first run after its constants change runs op by
+// op and warms up (libraries' handles, workspaces); its second is captured into a graph, on a side
+// stream, reading and writing buffers the graph keeps; that run and every later one copy their
+// inputs into those buffers, replay the graph on the caller's stream and return copies of its
+// outputs. A capture that fails (an op that cannot be captured) leaves the instance running op by
+// op.
+void run_ops(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHandle* outputs,
+             cudaStream_t stream);
+
+struct GraphState {
+  uint64_t generation = 0;
+  int eager_runs = 0;
+  bool failed = false;
+  AoticCudaGraphHandle graph = nullptr;
+  std::vector<TensorHandle> inputs;   // what the graph reads
+  std::vector<TensorHandle> outputs;  // what it writes
+  void reset() {
+    if (graph != nullptr) aoti_torch_delete_graph_quietly(graph);
+    graph = nullptr;
+    inputs.clear();
+    outputs.clear();
+    eager_runs = 0;
+    failed = false;
+  }
+  static void aoti_torch_delete_graph_quietly(AoticCudaGraphHandle g) { (void)aotic_cuda_graph_delete(g); }
+  ~GraphState() { reset(); }
+};
+
+void* new_graph_state() { return new GraphState(); }
+void delete_graph_state(void* state) { delete static_cast<GraphState*>(state); }
+
+/// Captures one run of `g`'s inputs into g.graph; false (and nothing kept) when it cannot be.
+bool capture(aotic::runtime::RunState& state, GraphState& g, AtenTensorHandle* inputs) {
+  const int32_t num_inputs = state.spec().num_inputs, num_outputs = state.spec().num_outputs;
+  for (int32_t i = 0; i < num_inputs; ++i) {
+    TensorHandle copy;
+    check(aoti_torch_clone(inputs[i], copy.out()), "aoti_torch_clone");
+    g.inputs.push_back(std::move(copy));
+  }
+  std::vector<AtenTensorHandle> in, out(static_cast<size_t>(num_outputs), nullptr);
+  for (const TensorHandle& t : g.inputs) in.push_back(t.get());
+  void* stream = nullptr;
+  AoticCudaGraphHandle graph = nullptr;
+  check(aotic_cuda_graph_capture_begin(state.device_index(), &stream, &graph),
+        "aotic_cuda_graph_capture_begin");
+  bool ran = true;
+  try {
+    run_ops(state, in.data(), out.data(), static_cast<cudaStream_t>(stream));
+  } catch (const std::exception&) {
+    ran = false;
+  }
+  const bool ended = aotic_cuda_graph_capture_end(graph) == AOTI_TORCH_SUCCESS;
+  for (AtenTensorHandle t : out) g.outputs.emplace_back(t);
+  if (!ran || !ended) {
+    (void)aotic_cuda_graph_delete(graph);
+    g.inputs.clear();
+    g.outputs.clear();
+    return false;
+  }
+  g.graph = graph;
+  return true;
+}
+
+void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHandle* outputs) {
+  const CudaStreamScope cuda(state);
+  GraphState& g = *static_cast<GraphState*>(state.instance_state());
+  if (g.generation != state.constants_generation()) {
+    g.reset();
+    g.generation = state.constants_generation();
+  }
+  if (g.graph == nullptr && (g.failed || g.eager_runs++ == 0 || !capture(state, g, inputs))) {
+    if (g.graph == nullptr && g.eager_runs > 1) g.failed = true;
+    run_ops(state, inputs, outputs, cuda.stream());
+    return;
+  }
+  for (size_t i = 0; i < g.inputs.size(); ++i) {
+    check(aoti_torch_copy_(g.inputs[i].get(), inputs[i], 1), "aoti_torch_copy_ (graph input)");
+  }
+  check(aotic_cuda_graph_replay(g.graph), "aotic_cuda_graph_replay");
+  for (size_t i = 0; i < g.outputs.size(); ++i) {
+    check(aoti_torch_clone(g.outputs[i].get(), &outputs[i]), "aoti_torch_clone (graph output)");
+  }
+}
+
+void run_ops(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHandle* outputs,
+    cudaStream_t stream) {
+  AtenTensorHandle idx = inputs[0];
+  AtenTensorHandle p_wte_weight = state.constant(0);
+  AtenTensorHandle p_wpe_weight = state.constant(1);
+  AtenTensorHandle p_blocks_0_ln1_weight = state.constant(2);
+  AtenTensorHandle p_blocks_0_ln1_bias = state.constant(3);
+  AtenTensorHandle p_blocks_0_qkv_weight = state.constant(4);
+  AtenTensorHandle p_blocks_0_qkv_bias = state.constant(5);
+  AtenTensorHandle p_blocks_0_o_weight = state.constant(6);
+  AtenTensorHandle p_blocks_0_o_bias = state.constant(7);
+  AtenTensorHandle p_blocks_0_ln2_weight = state.constant(8);
+  AtenTensorHandle p_blocks_0_ln2_bias = state.constant(9);
+  AtenTensorHandle p_blocks_0_f1_weight = state.constant(10);
+  AtenTensorHandle p_blocks_0_f1_bias = state.constant(11);
+  AtenTensorHandle p_blocks_0_f2_weight = state.constant(12);
+  AtenTensorHandle p_blocks_0_f2_bias = state.constant(13);
+  AtenTensorHandle p_blocks_1_ln1_weight = state.constant(14);
+  AtenTensorHandle p_blocks_1_ln1_bias = state.constant(15);
+  AtenTensorHandle p_blocks_1_qkv_weight = state.constant(16);
+  AtenTensorHandle p_blocks_1_qkv_bias = state.constant(17);
+  AtenTensorHandle p_blocks_1_o_weight = state.constant(18);
+  AtenTensorHandle p_blocks_1_o_bias = state.constant(19);
+  AtenTensorHandle p_blocks_1_ln2_weight = state.constant(20);
+  AtenTensorHandle p_blocks_1_ln2_bias = state.constant(21);
+  AtenTensorHandle p_blocks_1_f1_weight = state.constant(22);
+  AtenTensorHandle p_blocks_1_f1_bias = state.constant(23);
+  AtenTensorHandle p_blocks_1_f2_weight = state.constant(24);
+  AtenTensorHandle p_blocks_1_f2_bias = state.constant(25);
+  AtenTensorHandle p_ln_weight = state.constant(26);
+  AtenTensorHandle p_ln_bias = state.constant(27);
+  AtenTensorHandle p_head_weight = state.constant(28);
+  // 39 buffers carved from one arena of 589824 bytes (4063232 bytes allocated one by one)
+  TensorHandle arena;
+  const int64_t arena_bytes = 589824, arena_unit = 1;
+  check(aoti_torch_empty_strided(
+            1, &arena_bytes, &arena_unit, aoti_torch_dtype_uint8(), aoti_torch_device_type_cuda(),
+            state.device_index(), arena.out()),
+        "allocate the arena");
+  // node 'arange' (aten.arange.start_step)
+  TensorHandle arange;
+  int32_t dtype_value = kInt64;
+  int32_t layout_value = kStrided;
+  int32_t device_value = kCUDA;
+  int32_t pin_memory_value = false;
+  check(aoti_torch_cuda_arange_start_step(
+            0.0, 64.0, 1.0, &dtype_value, &layout_value, &device_value, state.device_index(),
+            &pin_memory_value, arange.out()),
+        "node 'arange' (aten.arange.start_step)");
+  // node 'embedding' (aten.embedding.default)
+  TensorHandle embedding;
+  check(aoti_torch_cuda_embedding(p_wte_weight, idx, -1, false, false, embedding.out()),
+        "node 'embedding' (aten.embedding.default)");
+  // node 'embedding_1' (aten.embedding.default)
+  TensorHandle embedding_1;
+  check(aoti_torch_cuda_embedding(p_wpe_weight, arange.get(), -1, false, false, embedding_1.out()),
+        "node 'embedding_1' (aten.embedding.default)");
+  arange.reset();
+  // node 'add' (aten.add.Tensor)
+  TensorHandle add;
+  const int64_t add_sizes[] = {2, 64, 128};
+  const int64_t add_strides[] = {8192, 128, 1};
+  check(aoti_torch__alloc_from_pool(arena.get(), 458752, kFloat32, 3, add_sizes, add_strides, add.out()),
+        "allocate add");
+  {
+    const int64_t embedding_layout[] = {8192, 128, 1};
+    TensorHandle embedding_copy;
+    const float* embedding_data = kernel_input<float>(embedding.get(), 3, embedding_layout, embedding_copy);
+    const int64_t embedding_1_layout[] = {128, 1};
+    TensorHandle embedding_1_copy;
+    const float* embedding_1_data = kernel_input<float>(embedding_1.get(), 2, embedding_1_layout,
+        embedding_1_copy);
+    aotic_kernels::k0_add(embedding_data, embedding_1_data, aotic::runtime::data<float>(add.get()), stream);
+  }
+  embedding.reset();
+  embedding_1.reset();
+  // node 'native_layer_norm' (aten.native_layer_norm.default)
+  TensorHandle getitem;
+  const int64_t getitem_sizes[] = {2, 64, 128};
+  const int64_t getitem_strides[] = {8192, 128, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 196608, kFloat32, 3, getitem_sizes, getitem_strides, getitem.out()),
+        "allocate getitem");
+  {
+    const int64_t add_layout[] = {8192, 128, 1};
+    TensorHandle add_copy;
+    const float* add_data = kernel_input<float>(add.get(), 3, add_layout, add_copy);
+    const int64_t p_blocks_0_ln1_weight_layout[] = {1};
+    TensorHandle p_blocks_0_ln1_weight_copy;
+    const float* p_blocks_0_ln1_weight_data = kernel_input<float>(p_blocks_0_ln1_weight, 1,
+        p_blocks_0_ln1_weight_layout, p_blocks_0_ln1_weight_copy);
+    const int64_t p_blocks_0_ln1_bias_layout[] = {1};
+    TensorHandle p_blocks_0_ln1_bias_copy;
+    const float* p_blocks_0_ln1_bias_data = kernel_input<float>(p_blocks_0_ln1_bias, 1,
+        p_blocks_0_ln1_bias_layout, p_blocks_0_ln1_bias_copy);
+    aotic_kernels::k1_layer_norm(add_data, p_blocks_0_ln1_weight_data, p_blocks_0_ln1_bias_data,
+        aotic::runtime::data<float>(getitem.get()), stream);
+  }
+  // node 'view' (aten.view.default)
+  // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
+  // may share getitem's storage (a view)
+  TensorHandle view;
+  const int64_t shape[] = {128, 128};
+  check(aoti_torch_cuda_reshape(getitem.get(), shape, 2, view.out()), "node 'view' (aten.view.default)");
+  getitem.reset();
+  // node 'permute' (aten.permute.default)
+  // may share p_blocks_0_qkv_weight's storage (a view)
+  TensorHandle permute;
+  const int64_t dims[] = {1, 0};
+  check(aoti_torch_cuda_permute(p_blocks_0_qkv_weight, dims, 2, permute.out()),
+        "node 'permute' (aten.permute.default)");
+  // node 'addmm' (aten.addmm.default)
+  TensorHandle addmm;
+  const int64_t addmm_sizes[] = {128, 384};
+  const int64_t addmm_strides[] = {384, 1};
+  check(aoti_torch__alloc_from_pool(arena.get(), 0, kFloat32, 2, addmm_sizes, addmm_strides, addmm.out()),
+        "allocate addmm");
+  check(aoti_torch_cuda_addmm_out(addmm.get(), p_blocks_0_qkv_bias, view.get(), permute.get(), 1.0, 1.0),
+        "node 'addmm' (aten.addmm.default)");
+  view.reset();
+  permute.reset();
+  // node 'view_1' (aten.view.default)
+  // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
+  // may share addmm's storage (a view)
+  TensorHandle view_1;
+  const int64_t shape_1[] = {2, 64, 384};
+  check(aoti_torch_cuda_reshape(addmm.get(), shape_1, 3, view_1.out()), "node 'view_1' (aten.view.default)");
+  addmm.reset();
+  // node 'split_with_sizes' (aten.split_with_sizes.default)
+  // may share view_1's storage (a view)
+  TensorHandle getitem_3;
+  TensorHandle getitem_4;
+  TensorHandle getitem_5;
+  {
+    const int64_t split_sizes[] = {128, 128, 128};
+    AtenTensorHandle rets[3] = {};
+    check(aoti_torch_cuda_split_with_sizes(view_1.get(), split_sizes, 3, 2, rets, 3),
+          "node 'split_with_sizes' (aten.split_with_sizes.default)");
+    getitem_3.reset(rets[0]);
+    getitem_4.reset(rets[1]);
+    getitem_5.reset(rets[2]);
+  }
+  view_1.reset();
+  // node 'view_2' (aten.view.default)
+  // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
+  // may share getitem_3's storage (a view)
+  TensorHandle view_2;
+  const int64_t shape_2[] = {2, 64, 4, 32};
+  check(aoti_torch_cuda_reshape(getitem_3.get(), shape_2, 4, view_2.out()),
+        "node 'view_2' (aten.view.default)");
+  getitem_3.reset();
+  // node 'view_3' (aten.view.default)
+  // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
+  // may share getitem_4's storage (a view)
+  TensorHandle view_3;
+  const int64_t shape_3[] = {2, 64, 4, 32};
+  check(aoti_torch_cuda_reshape(getitem_4.get(), shape_3, 4, view_3.out()),
+        "node 'view_3' (aten.view.default)");
+  getitem_4.reset();
+  // node 'view_4' (aten.view.default)
+  // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
+  // may share getitem_5's storage (a view)
+  TensorHandle view_4;
+  const int64_t shape_4[] = {2, 64, 4, 32};
+  check(aoti_torch_cuda_reshape(getitem_5.get(), shape_4, 4, view_4.out()),
+        "node 'view_4' (aten.view.default)");
+  getitem_5.reset();
+  // node 'full' (aten.full.default)
+  TensorHandle full;
+  const int64_t size[] = {64, 64};
+  int32_t dtype_value_1 = kBool;
+  int32_t layout_value_1 = kStrided;
+  int32_t device_value_1 = kCUDA;
+  int32_t pin_memory_value_1 = false;
+  check(aoti_torch_cuda_full(
+            size, 2, 1.0, &dtype_value_1, &layout_value_1, &device_value_1, state.device_index(),
+            &pin_memory_value_1, full.out()),
+        "node 'full' (aten.full.default)");
+  // node 'arange_1' (aten.arange.start_step)
+  TensorHandle arange_1;
+  int32_t dtype_value_2 = kInt64;
+  int32_t layout_value_2 = kStrided;
+  int32_t device_value_2 = kCUDA;
+  int32_t pin_memory_value_2 = false;
+  check(aoti_torch_cuda_arange_start_step(
+            0.0, 64.0, 1.0, &dtype_value_2, &layout_value_2, &device_value_2, state.device_index(),
+            &pin_memory_value_2, arange_1.out()),
+        "node 'arange_1' (aten.arange.start_step)");
+  // node 'arange_2' (aten.arange.start_step)
+  TensorHandle arange_2;
+  int32_t dtype_value_3 = kInt64;
+  int32_t layout_value_3 = kStrided;
+  int32_t device_value_3 = kCUDA;
+  int32_t pin_memory_value_3 = false;
+  check(aoti_torch_cuda_arange_start_step(
+            0.0, 64.0, 1.0, &dtype_value_3, &layout_value_3, &device_value_3, state.device_index(),
+            &pin_memory_value_3, arange_2.out()),
+        "node 'arange_2' (aten.arange.start_step)");
+  // node 'scalar_tensor' (aten.scalar_tensor.default)
+  TensorHandle scalar_tensor;
+  int32_t dtype_value_4 = kFloat32;
+  int32_t device_value_4 = kCUDA;
+  check(aoti_torch_cuda_scalar_tensor(
+            -std::numeric_limits<double>::infinity(), &dtype_value_4, nullptr, &device_value_4,
+            state.device_index(), nullptr, scalar_tensor.out()),
+        "node 'scalar_tensor' (aten.scalar_tensor.default)");
+  // node 'scalar_tensor_1' (aten.scalar_tensor.default)
+  TensorHandle scalar_tensor_1;
+  int32_t dtype_value_5 = kFloat32;
+  int32_t layout_value_4 = kStrided;
+  int32_t device_value_5 = kCUDA;
+  check(aoti_torch_cuda_scalar_tensor(
+            0.0, &dtype_value_5, &layout_value_4, &device_value_5, state.device_index(), nullptr,
+            scalar_tensor_1.out()),
+        "node 'scalar_tensor_1' (aten.scalar_tensor.default)");
+  // node 'clone' (aten.clone.default)
+  TensorHandle clone;
+  const int64_t clone_sizes[] = {2, 4, 64, 32};
+  const int64_t clone_strides[] = {8192, 2048, 32, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 327680, kFloat32, 4, clone_sizes, clone_strides, clone.out()),
+        "allocate clone");
+  // fuses permute_1, mul, expand, clone
+  {
+    const int64_t view_2_layout[] = {24576, 384, 32, 1};
+    TensorHandle view_2_copy;
+    const float* view_2_data = kernel_input<float>(view_2.get(), 4, view_2_layout, view_2_copy);
+    aotic_kernels::k2_permute_mul_expand_clone(view_2_data, aotic::runtime::data<float>(clone.get()), stream);
+  }
+  view_2.reset();
+  // node 'view_5' (aten.view.default)
+  // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
+  // may share clone's storage (a view)
+  TensorHandle view_5;
+  const int64_t shape_5[] = {8, 64, 32};
+  check(aoti_torch_cuda_reshape(clone.get(), shape_5, 3, view_5.out()), "node 'view_5' (aten.view.default)");
+  clone.reset();
+  // node 'clone_1' (aten.clone.default)
+  TensorHandle clone_1;
+  const int64_t clone_1_sizes[] = {2, 4, 32, 64};
+  const int64_t clone_1_strides[] = {8192, 2048, 64, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 393216, kFloat32, 4, clone_1_sizes, clone_1_strides, clone_1.out()),
+        "allocate clone_1");
+  // fuses permute_2, permute_4, mul_1, expand_1, clone_1
+  {
+    const int64_t view_3_layout[] = {24576, 384, 32, 1};
+    TensorHandle view_3_copy;
+    const float* view_3_data = kernel_input<float>(view_3.get(), 4, view_3_layout, view_3_copy);
+    aotic_kernels::k3_permute_permute_mul_expand_clone(view_3_data,
+        aotic::runtime::data<float>(clone_1.get()), stream);
+  }
+  view_3.reset();
+  // node 'view_6' (aten.view.default)
+  // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
+  // may share clone_1's storage (a view)
+  TensorHandle view_6;
+  const int64_t shape_6[] = {8, 32, 64};
+  check(aoti_torch_cuda_reshape(clone_1.get(), shape_6, 3, view_6.out()),
+        "node 'view_6' (aten.view.default)");
+  clone_1.reset();
+  // node 'bmm' (aten.bmm.default)
+  TensorHandle bmm;
+  const int64_t bmm_sizes[] = {8, 64, 64};
+  const int64_t bmm_strides[] = {4096, 64, 1};
+  check(aoti_torch__alloc_from_pool(arena.get(), 196608, kFloat32, 3, bmm_sizes, bmm_strides, bmm.out()),
+        "allocate bmm");
+  check(aoti_torch_cuda_bmm_out(bmm.get(), view_5.get(), view_6.get()), "node 'bmm' (aten.bmm.default)");
+  view_5.reset();
+  view_6.reset();
+  // node 'view_7' (aten.view.default)
+  // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
+  // may share bmm's storage (a view)
+  TensorHandle view_7;
+  const int64_t shape_7[] = {2, 4, 64, 64};
+  check(aoti_torch_cuda_reshape(bmm.get(), shape_7, 4, view_7.out()), "node 'view_7' (aten.view.default)");
+  bmm.reset();
+  // node 'add_1' (aten.add.Tensor)
+  TensorHandle add_1;
+  const int64_t add_1_sizes[] = {2, 4, 64, 64};
+  const int64_t add_1_strides[] = {16384, 4096, 64, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 327680, kFloat32, 4, add_1_sizes, add_1_strides, add_1.out()),
+        "allocate add_1");
+  // fuses unsqueeze, unsqueeze_1, sub, le, logical_and, where, add_1
+  {
+    const int64_t view_7_layout[] = {16384, 4096, 64, 1};
+    TensorHandle view_7_copy;
+    const float* view_7_data = kernel_input<float>(view_7.get(), 4, view_7_layout, view_7_copy);
+    TensorHandle scalar_tensor_copy;
+    const float* scalar_tensor_data = kernel_input<float>(scalar_tensor.get(), 0, nullptr,
+        scalar_tensor_copy);
+    TensorHandle scalar_tensor_1_copy;
+    const float* scalar_tensor_1_data = kernel_input<float>(scalar_tensor_1.get(), 0, nullptr,
+        scalar_tensor_1_copy);
+    const int64_t full_layout[] = {64, 1};
+    TensorHandle full_copy;
+    const bool* full_data = kernel_input<bool>(full.get(), 2, full_layout, full_copy);
+    const int64_t arange_1_layout[] = {1};
+    TensorHandle arange_1_copy;
+    const int64_t* arange_1_data = kernel_input<int64_t>(arange_1.get(), 1, arange_1_layout, arange_1_copy);
+    const int64_t arange_2_layout[] = {1};
+    TensorHandle arange_2_copy;
+    const int64_t* arange_2_data = kernel_input<int64_t>(arange_2.get(), 1, arange_2_layout, arange_2_copy);
+    aotic_kernels::k4_unsqueeze_unsqueeze_sub_le_logical_and_where_add(view_7_data, scalar_tensor_data,
+        scalar_tensor_1_data, full_data, arange_1_data, arange_2_data,
+        aotic::runtime::data<float>(add_1.get()), stream);
+  }
+  full.reset();
+  arange_1.reset();
+  arange_2.reset();
+  scalar_tensor.reset();
+  scalar_tensor_1.reset();
+  view_7.reset();
+  // node '_softmax' (aten._softmax.default)
+  TensorHandle _softmax;
+  const int64_t _softmax_sizes[] = {2, 4, 64, 64};
+  const int64_t _softmax_strides[] = {16384, 4096, 64, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 196608, kFloat32, 4, _softmax_sizes, _softmax_strides, _softmax.out()),
+        "allocate _softmax");
+  {
+    const int64_t add_1_layout[] = {16384, 4096, 64, 1};
+    TensorHandle add_1_copy;
+    const float* add_1_data = kernel_input<float>(add_1.get(), 4, add_1_layout, add_1_copy);
+    aotic_kernels::k5_softmax(add_1_data, aotic::runtime::data<float>(_softmax.get()), stream);
+  }
+  // node 'logical_not' (aten.logical_not.default)
+  TensorHandle logical_not;
+  const int64_t logical_not_sizes[] = {2, 4, 64, 64};
+  const int64_t logical_not_strides[] = {16384, 4096, 64, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 524288, kBool, 4, logical_not_sizes, logical_not_strides, logical_not.out()),
+        "allocate logical_not");
+  // fuses eq, logical_not
+  {
+    const int64_t add_1_layout_1[] = {16384, 4096, 64, 1};
+    TensorHandle add_1_copy_1;
+    const float* add_1_data_1 = kernel_input<float>(add_1.get(), 4, add_1_layout_1, add_1_copy_1);
+    aotic_kernels::k6_eq_logical_not(add_1_data_1, aotic::runtime::data<bool>(logical_not.get()), stream);
+  }
+  add_1.reset();
+  // node 'any_1' (aten.any.dim)
+  TensorHandle any_1;
+  check(aoti_torch_cuda_any_dim(logical_not.get(), -1, true, any_1.out()), "node 'any_1' (aten.any.dim)");
+  logical_not.reset();
+  // node 'full_like' (aten.full_like.default)
+  TensorHandle full_like;
+  int32_t dtype_value_6 = kFloat32;
+  int32_t pin_memory_value_4 = false;
+  int32_t memory_format_value = kPreserveFormat;
+  check(aoti_torch_cuda_full_like(
+            _softmax.get(), 0.0, &dtype_value_6, nullptr, nullptr, kDefaultDeviceIndex, &pin_memory_value_4,
+            &memory_format_value, full_like.out()),
+        "node 'full_like' (aten.full_like.default)");
+  // node 'where_1' (aten.where.self)
+  TensorHandle where_1;
+  const int64_t where_1_sizes[] = {2, 4, 64, 64};
+  const int64_t where_1_strides[] = {16384, 4096, 64, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 327680, kFloat32, 4, where_1_sizes, where_1_strides, where_1.out()),
+        "allocate where_1");
+  // fuses logical_not_1, where_1
+  {
+    const int64_t _softmax_layout[] = {16384, 4096, 64, 1};
+    TensorHandle _softmax_copy;
+    const float* _softmax_data = kernel_input<float>(_softmax.get(), 4, _softmax_layout, _softmax_copy);
+    const int64_t full_like_layout[] = {16384, 4096, 64, 1};
+    TensorHandle full_like_copy;
+    const float* full_like_data = kernel_input<float>(full_like.get(), 4, full_like_layout, full_like_copy);
+    const int64_t any_1_layout[] = {256, 64, 1, 1};
+    TensorHandle any_1_copy;
+    const bool* any_1_data = kernel_input<bool>(any_1.get(), 4, any_1_layout, any_1_copy);
+    aotic_kernels::k7_logical_not_where(_softmax_data, full_like_data, any_1_data,
+        aotic::runtime::data<float>(where_1.get()), stream);
+  }
+  _softmax.reset();
+  any_1.reset();
+  full_like.reset();
+  // node 'expand_2' (aten.expand.default)
+  // may share where_1's storage (a view)
+  TensorHandle expand_2;
+  const int64_t size_1[] = {2, 4, 64, 64};
+  check(aoti_torch_cuda_expand(where_1.get(), size_1, 4, false, expand_2.out()),
+        "node 'expand_2' (aten.expand.default)");
+  where_1.reset();
+  // node 'view_8' (aten.view.default)
+  // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
+  // may share expand_2's storage (a view)
+  TensorHandle view_8;
+  const int64_t shape_8[] = {8, 64, 64};
+  check(aoti_torch_cuda_reshape(expand_2.get(), shape_8, 3, view_8.out()),
+        "node 'view_8' (aten.view.default)");
+  expand_2.reset();
+  // node 'clone_2' (aten.clone.default)
+  TensorHandle clone_2;
+  const int64_t clone_2_sizes[] = {2, 4, 64, 32};
+  const int64_t clone_2_strides[] = {8192, 2048, 32, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 196608, kFloat32, 4, clone_2_sizes, clone_2_strides, clone_2.out()),
+        "allocate clone_2");
+  // fuses permute_3, expand_3, clone_2
+  {
+    const int64_t view_4_layout[] = {24576, 384, 32, 1};
+    TensorHandle view_4_copy;
+    const float* view_4_data = kernel_input<float>(view_4.get(), 4, view_4_layout, view_4_copy);
+    aotic_kernels::k8_permute_expand_clone(view_4_data, aotic::runtime::data<float>(clone_2.get()), stream);
+  }
+  view_4.reset();
+  // node 'view_9' (aten.view.default)
+  // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
+  // may share clone_2's storage (a view)
+  TensorHandle view_9;
+  const int64_t shape_9[] = {8, 64, 32};
+  check(aoti_torch_cuda_reshape(clone_2.get(), shape_9, 3, view_9.out()),
+        "node 'view_9' (aten.view.default)");
+  clone_2.reset();
+  // node 'bmm_1' (aten.bmm.default)
+  TensorHandle bmm_1;
+  const int64_t bmm_1_sizes[] = {8, 64, 32};
+  const int64_t bmm_1_strides[] = {2048, 32, 1};
+  check(aoti_torch__alloc_from_pool(arena.get(), 0, kFloat32, 3, bmm_1_sizes, bmm_1_strides, bmm_1.out()),
+        "allocate bmm_1");
+  check(aoti_torch_cuda_bmm_out(bmm_1.get(), view_8.get(), view_9.get()), "node 'bmm_1' (aten.bmm.default)");
+  view_8.reset();
+  view_9.reset();
+  // node 'view_10' (aten.view.default)
+  // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
+  // may share bmm_1's storage (a view)
+  TensorHandle view_10;
+  const int64_t shape_10[] = {2, 4, 64, 32};
+  check(aoti_torch_cuda_reshape(bmm_1.get(), shape_10, 4, view_10.out()),
+        "node 'view_10' (aten.view.default)");
+  bmm_1.reset();
+  // node 'clone_3' (aten.clone.default)
+  TensorHandle clone_3;
+  const int64_t clone_3_sizes[] = {64, 2, 4, 32};
+  const int64_t clone_3_strides[] = {256, 128, 32, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 65536, kFloat32, 4, clone_3_sizes, clone_3_strides, clone_3.out()),
+        "allocate clone_3");
+  // fuses permute_5, clone_3
+  {
+    const int64_t view_10_layout[] = {8192, 2048, 32, 1};
+    TensorHandle view_10_copy;
+    const float* view_10_data = kernel_input<float>(view_10.get(), 4, view_10_layout, view_10_copy);
+    aotic_kernels::k9_permute_clone(view_10_data, aotic::runtime::data<float>(clone_3.get()), stream);
+  }
+  view_10.reset();
+  // node 'permute_6' (aten.permute.default)
+  // may share clone_3's storage (a view)
+  TensorHandle permute_6;
+  const int64_t dims_1[] = {1, 2, 0, 3};
+  check(aoti_torch_cuda_permute(clone_3.get(), dims_1, 4, permute_6.out()),
+        "node 'permute_6' (aten.permute.default)");
+  clone_3.reset();
+  // node 'permute_7' (aten.permute.default)
+  // may share permute_6's storage (a view)
+  TensorHandle permute_7;
+  const int64_t dims_2[] = {0, 2, 1, 3};
+  check(aoti_torch_cuda_permute(permute_6.get(), dims_2, 4, permute_7.out()),
+        "node 'permute_7' (aten.permute.default)");
+  permute_6.reset();
+  // node 'view_11' (aten.view.default)
+  // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
+  // may share permute_7's storage (a view)
+  TensorHandle view_11;
+  const int64_t shape_11[] = {2, 64, 128};
+  check(aoti_torch_cuda_reshape(permute_7.get(), shape_11, 3, view_11.out()),
+        "node 'view_11' (aten.view.default)");
+  permute_7.reset();
+  // node 'permute_8' (aten.permute.default)
+  // may share p_blocks_0_o_weight's storage (a view)
+  TensorHandle permute_8;
+  const int64_t dims_3[] = {1, 0};
+  check(aoti_torch_cuda_permute(p_blocks_0_o_weight, dims_3, 2, permute_8.out()),
+        "node 'permute_8' (aten.permute.default)");
+  // node 'expand_4' (aten.expand.default)
+  // may share view_11's storage (a view)
+  TensorHandle expand_4;
+  const int64_t size_2[] = {2, 64, 128};
+  check(aoti_torch_cuda_expand(view_11.get(), size_2, 3, false, expand_4.out()),
+        "node 'expand_4' (aten.expand.default)");
+  view_11.reset();
+  // node 'view_12' (aten.view.default)
+  // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
+  // may share expand_4's storage (a view)
+  TensorHandle view_12;
+  const int64_t shape_12[] = {2, 64, 128};
+  check(aoti_torch_cuda_reshape(expand_4.get(), shape_12, 3, view_12.out()),
+        "node 'view_12' (aten.view.default)");
+  expand_4.reset();
+  // node 'expand_5' (aten.expand.default)
+  // may share permute_8's storage (a view)
+  TensorHandle expand_5;
+  const int64_t size_3[] = {2, 128, 128};
+  check(aoti_torch_cuda_expand(permute_8.get(), size_3, 3, false, expand_5.out()),
+        "node 'expand_5' (aten.expand.default)");
+  permute_8.reset();
+  // node 'view_13' (aten.view.default)
+  // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
+  // may share expand_5's storage (a view)
+  TensorHandle view_13;
+  const int64_t shape_13[] = {2, 128, 128};
+  check(aoti_torch_cuda_reshape(expand_5.get(), shape_13, 3, view_13.out()),
+        "node 'view_13' (aten.view.default)");
+  expand_5.reset();
+  // node 'bmm_2' (aten.bmm.default)
+  TensorHandle bmm_2;
+  const int64_t bmm_2_sizes[] = {2, 64, 128};
+  const int64_t bmm_2_strides[] = {8192, 128, 1};
+  check(aoti_torch__alloc_from_pool(arena.get(), 0, kFloat32, 3, bmm_2_sizes, bmm_2_strides, bmm_2.out()),
+        "allocate bmm_2");
+  check(aoti_torch_cuda_bmm_out(bmm_2.get(), view_12.get(), view_13.get()),
+        "node 'bmm_2' (aten.bmm.default)");
+  view_12.reset();
+  view_13.reset();
+  // node 'view_14' (aten.view.default)
+  // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
+  // may share bmm_2's storage (a view)
+  TensorHandle view_14;
+  const int64_t shape_14[] = {2, 64, 128};
+  check(aoti_torch_cuda_reshape(bmm_2.get(), shape_14, 3, view_14.out()),
+        "node 'view_14' (aten.view.default)");
+  bmm_2.reset();
+  // node 'add_3' (aten.add.Tensor)
+  TensorHandle add_3;
+  const int64_t add_3_sizes[] = {2, 64, 128};
+  const int64_t add_3_strides[] = {8192, 128, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 524288, kFloat32, 3, add_3_sizes, add_3_strides, add_3.out()),
+        "allocate add_3");
+  // fuses add_2, add_3
+  {
+    const int64_t add_layout_1[] = {8192, 128, 1};
+    TensorHandle add_copy_1;
+    const float* add_data_1 = kernel_input<float>(add.get(), 3, add_layout_1, add_copy_1);
+    const int64_t view_14_layout[] = {8192, 128, 1};
+    TensorHandle view_14_copy;
+    const float* view_14_data = kernel_input<float>(view_14.get(), 3, view_14_layout, view_14_copy);
+    const int64_t p_blocks_0_o_bias_layout[] = {1};
+    TensorHandle p_blocks_0_o_bias_copy;
+    const float* p_blocks_0_o_bias_data = kernel_input<float>(p_blocks_0_o_bias, 1,
+        p_blocks_0_o_bias_layout, p_blocks_0_o_bias_copy);
+    aotic_kernels::k10_add_add(add_data_1, view_14_data, p_blocks_0_o_bias_data,
+        aotic::runtime::data<float>(add_3.get()), stream);
+  }
+  add.reset();
+  view_14.reset();
+  // node 'native_layer_norm_1' (aten.native_layer_norm.default)
+  TensorHandle getitem_6;
+  const int64_t getitem_6_sizes[] = {2, 64, 128};
+  const int64_t getitem_6_strides[] = {8192, 128, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 262144, kFloat32, 3, getitem_6_sizes, getitem_6_strides, getitem_6.out()),
+        "allocate getitem_6");
+  {
+    const int64_t add_3_layout[] = {8192, 128, 1};
+    TensorHandle add_3_copy;
+    const float* add_3_data = kernel_input<float>(add_3.get(), 3, add_3_layout, add_3_copy);
+    const int64_t p_blocks_0_ln2_weight_layout[] = {1};
+    TensorHandle p_blocks_0_ln2_weight_copy;
+    const float* p_blocks_0_ln2_weight_data = kernel_input<float>(p_blocks_0_ln2_weight, 1,
+        p_blocks_0_ln2_weight_layout, p_blocks_0_ln2_weight_copy);
+    const int64_t p_blocks_0_ln2_bias_layout[] = {1};
+    TensorHandle p_blocks_0_ln2_bias_copy;
+    const float* p_blocks_0_ln2_bias_data = kernel_input<float>(p_blocks_0_ln2_bias, 1,
+        p_blocks_0_ln2_bias_layout, p_blocks_0_ln2_bias_copy);
+    aotic_kernels::k1_layer_norm(add_3_data, p_blocks_0_ln2_weight_data, p_blocks_0_ln2_bias_data,
+        aotic::runtime::data<float>(getitem_6.get()), stream);
+  }
+  // node 'view_15' (aten.view.default)
+  // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
+  // may share getitem_6's storage (a view)
+  TensorHandle view_15;
+  const int64_t shape_15[] = {128, 128};
+  check(aoti_torch_cuda_reshape(getitem_6.get(), shape_15, 2, view_15.out()),
+        "node 'view_15' (aten.view.default)");
+  getitem_6.reset();
+  // node 'permute_9' (aten.permute.default)
+  // may share p_blocks_0_f1_weight's storage (a view)
+  TensorHandle permute_9;
+  const int64_t dims_4[] = {1, 0};
+  check(aoti_torch_cuda_permute(p_blocks_0_f1_weight, dims_4, 2, permute_9.out()),
+        "node 'permute_9' (aten.permute.default)");
+  // node 'addmm_1' (aten.addmm.default)
+  TensorHandle addmm_1;
+  const int64_t addmm_1_sizes[] = {128, 512};
+  const int64_t addmm_1_strides[] = {512, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 0, kFloat32, 2, addmm_1_sizes, addmm_1_strides, addmm_1.out()),
+        "allocate addmm_1");
+  check(aoti_torch_cuda_addmm_out(
+            addmm_1.get(), p_blocks_0_f1_bias, view_15.get(), permute_9.get(), 1.0, 1.0),
+        "node 'addmm_1' (aten.addmm.default)");
+  view_15.reset();
+  permute_9.reset();
+  // node 'view_16' (aten.view.default)
+  // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
+  // may share addmm_1's storage (a view)
+  TensorHandle view_16;
+  const int64_t shape_16[] = {2, 64, 512};
+  check(aoti_torch_cuda_reshape(addmm_1.get(), shape_16, 3, view_16.out()),
+        "node 'view_16' (aten.view.default)");
+  addmm_1.reset();
+  // node 'gelu' (aten.gelu.default)
+  TensorHandle gelu;
+  const int64_t gelu_sizes[] = {2, 64, 512};
+  const int64_t gelu_strides[] = {32768, 512, 1};
+  check(aoti_torch__alloc_from_pool(arena.get(), 262144, kFloat32, 3, gelu_sizes, gelu_strides, gelu.out()),
+        "allocate gelu");
+  {
+    const int64_t view_16_layout[] = {32768, 512, 1};
+    TensorHandle view_16_copy;
+    const float* view_16_data = kernel_input<float>(view_16.get(), 3, view_16_layout, view_16_copy);
+    aotic_kernels::k11_gelu(view_16_data, aotic::runtime::data<float>(gelu.get()), stream);
+  }
+  view_16.reset();
+  // node 'view_17' (aten.view.default)
+  // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
+  // may share gelu's storage (a view)
+  TensorHandle view_17;
+  const int64_t shape_17[] = {128, 512};
+  check(aoti_torch_cuda_reshape(gelu.get(), shape_17, 2, view_17.out()),
+        "node 'view_17' (aten.view.default)");
+  gelu.reset();
+  // node 'permute_10' (aten.permute.default)
+  // may share p_blocks_0_f2_weight's storage (a view)
+  TensorHandle permute_10;
+  const int64_t dims_5[] = {1, 0};
+  check(aoti_torch_cuda_permute(p_blocks_0_f2_weight, dims_5, 2, permute_10.out()),
+        "node 'permute_10' (aten.permute.default)");
+  // node 'addmm_2' (aten.addmm.default)
+  TensorHandle addmm_2;
+  const int64_t addmm_2_sizes[] = {128, 128};
+  const int64_t addmm_2_strides[] = {128, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 0, kFloat32, 2, addmm_2_sizes, addmm_2_strides, addmm_2.out()),
+        "allocate addmm_2");
+  check(aoti_torch_cuda_addmm_out(
+            addmm_2.get(), p_blocks_0_f2_bias, view_17.get(), permute_10.get(), 1.0, 1.0),
+        "node 'addmm_2' (aten.addmm.default)");
+  view_17.reset();
+  permute_10.reset();
+  // node 'view_18' (aten.view.default)
+  // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
+  // may share addmm_2's storage (a view)
+  TensorHandle view_18;
+  const int64_t shape_18[] = {2, 64, 128};
+  check(aoti_torch_cuda_reshape(addmm_2.get(), shape_18, 3, view_18.out()),
+        "node 'view_18' (aten.view.default)");
+  addmm_2.reset();
+  // node 'add_4' (aten.add.Tensor)
+  TensorHandle add_4;
+  const int64_t add_4_sizes[] = {2, 64, 128};
+  const int64_t add_4_strides[] = {8192, 128, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 458752, kFloat32, 3, add_4_sizes, add_4_strides, add_4.out()),
+        "allocate add_4");
+  {
+    const int64_t add_3_layout_1[] = {8192, 128, 1};
+    TensorHandle add_3_copy_1;
+    const float* add_3_data_1 = kernel_input<float>(add_3.get(), 3, add_3_layout_1, add_3_copy_1);
+    const int64_t view_18_layout[] = {8192, 128, 1};
+    TensorHandle view_18_copy;
+    const float* view_18_data = kernel_input<float>(view_18.get(), 3, view_18_layout, view_18_copy);
+    aotic_kernels::k12_add(add_3_data_1, view_18_data, aotic::runtime::data<float>(add_4.get()), stream);
+  }
+  add_3.reset();
+  view_18.reset();
+  // node 'native_layer_norm_2' (aten.native_layer_norm.default)
+  TensorHandle getitem_9;
+  const int64_t getitem_9_sizes[] = {2, 64, 128};
+  const int64_t getitem_9_strides[] = {8192, 128, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 196608, kFloat32, 3, getitem_9_sizes, getitem_9_strides, getitem_9.out()),
+        "allocate getitem_9");
+  {
+    const int64_t add_4_layout[] = {8192, 128, 1};
+    TensorHandle add_4_copy;
+    const float* add_4_data = kernel_input<float>(add_4.get(), 3, add_4_layout, add_4_copy);
+    const int64_t p_blocks_1_ln1_weight_layout[] = {1};
+    TensorHandle p_blocks_1_ln1_weight_copy;
+    const float* p_blocks_1_ln1_weight_data = kernel_input<float>(p_blocks_1_ln1_weight, 1,
+        p_blocks_1_ln1_weight_layout, p_blocks_1_ln1_weight_copy);
+    const int64_t p_blocks_1_ln1_bias_layout[] = {1};
+    TensorHandle p_blocks_1_ln1_bias_copy;
+    const float* p_blocks_1_ln1_bias_data = kernel_input<float>(p_blocks_1_ln1_bias, 1,
+        p_blocks_1_ln1_bias_layout, p_blocks_1_ln1_bias_copy);
+    aotic_kernels::k1_layer_norm(add_4_data, p_blocks_1_ln1_weight_data, p_blocks_1_ln1_bias_data,
+        aotic::runtime::data<float>(getitem_9.get()), stream);
+  }
+  // node 'view_19' (aten.view.default)
+  // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
+  // may share getitem_9's storage (a view)
+  TensorHandle view_19;
+  const int64_t shape_19[] = {128, 128};
+  check(aoti_torch_cuda_reshape(getitem_9.get(), shape_19, 2, view_19.out()),
+        "node 'view_19' (aten.view.default)");
+  getitem_9.reset();
+  // node 'permute_11' (aten.permute.default)
+  // may share p_blocks_1_qkv_weight's storage (a view)
+  TensorHandle permute_11;
+  const int64_t dims_6[] = {1, 0};
+  check(aoti_torch_cuda_permute(p_blocks_1_qkv_weight, dims_6, 2, permute_11.out()),
+        "node 'permute_11' (aten.permute.default)");
+  // node 'addmm_3' (aten.addmm.default)
+  TensorHandle addmm_3;
+  const int64_t addmm_3_sizes[] = {128, 384};
+  const int64_t addmm_3_strides[] = {384, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 0, kFloat32, 2, addmm_3_sizes, addmm_3_strides, addmm_3.out()),
+        "allocate addmm_3");
+  check(aoti_torch_cuda_addmm_out(
+            addmm_3.get(), p_blocks_1_qkv_bias, view_19.get(), permute_11.get(), 1.0, 1.0),
+        "node 'addmm_3' (aten.addmm.default)");
+  view_19.reset();
+  permute_11.reset();
+  // node 'view_20' (aten.view.default)
+  // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
+  // may share addmm_3's storage (a view)
+  TensorHandle view_20;
+  const int64_t shape_20[] = {2, 64, 384};
+  check(aoti_torch_cuda_reshape(addmm_3.get(), shape_20, 3, view_20.out()),
+        "node 'view_20' (aten.view.default)");
+  addmm_3.reset();
+  // node 'split_with_sizes_1' (aten.split_with_sizes.default)
+  // may share view_20's storage (a view)
+  TensorHandle getitem_12;
+  TensorHandle getitem_13;
+  TensorHandle getitem_14;
+  {
+    const int64_t split_sizes_1[] = {128, 128, 128};
+    AtenTensorHandle rets_1[3] = {};
+    check(aoti_torch_cuda_split_with_sizes(view_20.get(), split_sizes_1, 3, 2, rets_1, 3),
+          "node 'split_with_sizes_1' (aten.split_with_sizes.default)");
+    getitem_12.reset(rets_1[0]);
+    getitem_13.reset(rets_1[1]);
+    getitem_14.reset(rets_1[2]);
+  }
+  view_20.reset();
+  // node 'view_21' (aten.view.default)
+  // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
+  // may share getitem_12's storage (a view)
+  TensorHandle view_21;
+  const int64_t shape_21[] = {2, 64, 4, 32};
+  check(aoti_torch_cuda_reshape(getitem_12.get(), shape_21, 4, view_21.out()),
+        "node 'view_21' (aten.view.default)");
+  getitem_12.reset();
+  // node 'view_22' (aten.view.default)
+  // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
+  // may share getitem_13's storage (a view)
+  TensorHandle view_22;
+  const int64_t shape_22[] = {2, 64, 4, 32};
+  check(aoti_torch_cuda_reshape(getitem_13.get(), shape_22, 4, view_22.out()),
+        "node 'view_22' (aten.view.default)");
+  getitem_13.reset();
+  // node 'view_23' (aten.view.default)
+  // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
+  // may share getitem_14's storage (a view)
+  TensorHandle view_23;
+  const int64_t shape_23[] = {2, 64, 4, 32};
+  check(aoti_torch_cuda_reshape(getitem_14.get(), shape_23, 4, view_23.out()),
+        "node 'view_23' (aten.view.default)");
+  getitem_14.reset();
+  // node 'full_1' (aten.full.default)
+  TensorHandle full_1;
+  const int64_t size_4[] = {64, 64};
+  int32_t dtype_value_7 = kBool;
+  int32_t layout_value_5 = kStrided;
+  int32_t device_value_6 = kCUDA;
+  int32_t pin_memory_value_5 = false;
+  check(aoti_torch_cuda_full(
+            size_4, 2, 1.0, &dtype_value_7, &layout_value_5, &device_value_6, state.device_index(),
+            &pin_memory_value_5, full_1.out()),
+        "node 'full_1' (aten.full.default)");
+  // node 'arange_3' (aten.arange.start_step)
+  TensorHandle arange_3;
+  int32_t dtype_value_8 = kInt64;
+  int32_t layout_value_6 = kStrided;
+  int32_t device_value_7 = kCUDA;
+  int32_t pin_memory_value_6 = false;
+  check(aoti_torch_cuda_arange_start_step(
+            0.0, 64.0, 1.0, &dtype_value_8, &layout_value_6, &device_value_7, state.device_index(),
+            &pin_memory_value_6, arange_3.out()),
+        "node 'arange_3' (aten.arange.start_step)");
+  // node 'arange_4' (aten.arange.start_step)
+  TensorHandle arange_4;
+  int32_t dtype_value_9 = kInt64;
+  int32_t layout_value_7 = kStrided;
+  int32_t device_value_8 = kCUDA;
+  int32_t pin_memory_value_7 = false;
+  check(aoti_torch_cuda_arange_start_step(
+            0.0, 64.0, 1.0, &dtype_value_9, &layout_value_7, &device_value_8, state.device_index(),
+            &pin_memory_value_7, arange_4.out()),
+        "node 'arange_4' (aten.arange.start_step)");
+  // node 'scalar_tensor_2' (aten.scalar_tensor.default)
+  TensorHandle scalar_tensor_2;
+  int32_t dtype_value_10 = kFloat32;
+  int32_t device_value_9 = kCUDA;
+  check(aoti_torch_cuda_scalar_tensor(
+            -std::numeric_limits<double>::infinity(), &dtype_value_10, nullptr, &device_value_9,
+            state.device_index(), nullptr, scalar_tensor_2.out()),
+        "node 'scalar_tensor_2' (aten.scalar_tensor.default)");
+  // node 'scalar_tensor_3' (aten.scalar_tensor.default)
+  TensorHandle scalar_tensor_3;
+  int32_t dtype_value_11 = kFloat32;
+  int32_t layout_value_8 = kStrided;
+  int32_t device_value_10 = kCUDA;
+  check(aoti_torch_cuda_scalar_tensor(
+            0.0, &dtype_value_11, &layout_value_8, &device_value_10, state.device_index(), nullptr,
+            scalar_tensor_3.out()),
+        "node 'scalar_tensor_3' (aten.scalar_tensor.default)");
+  // node 'clone_4' (aten.clone.default)
+  TensorHandle clone_4;
+  const int64_t clone_4_sizes[] = {2, 4, 64, 32};
+  const int64_t clone_4_strides[] = {8192, 2048, 32, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 327680, kFloat32, 4, clone_4_sizes, clone_4_strides, clone_4.out()),
+        "allocate clone_4");
+  // fuses permute_12, mul_2, expand_6, clone_4
+  {
+    const int64_t view_21_layout[] = {24576, 384, 32, 1};
+    TensorHandle view_21_copy;
+    const float* view_21_data = kernel_input<float>(view_21.get(), 4, view_21_layout, view_21_copy);
+    aotic_kernels::k2_permute_mul_expand_clone(view_21_data, aotic::runtime::data<float>(clone_4.get()),
+        stream);
+  }
+  view_21.reset();
+  // node 'view_24' (aten.view.default)
+  // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
+  // may share clone_4's storage (a view)
+  TensorHandle view_24;
+  const int64_t shape_24[] = {8, 64, 32};
+  check(aoti_torch_cuda_reshape(clone_4.get(), shape_24, 3, view_24.out()),
+        "node 'view_24' (aten.view.default)");
+  clone_4.reset();
+  // node 'clone_5' (aten.clone.default)
+  TensorHandle clone_5;
+  const int64_t clone_5_sizes[] = {2, 4, 32, 64};
+  const int64_t clone_5_strides[] = {8192, 2048, 64, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 393216, kFloat32, 4, clone_5_sizes, clone_5_strides, clone_5.out()),
+        "allocate clone_5");
+  // fuses permute_13, permute_15, mul_3, expand_7, clone_5
+  {
+    const int64_t view_22_layout[] = {24576, 384, 32, 1};
+    TensorHandle view_22_copy;
+    const float* view_22_data = kernel_input<float>(view_22.get(), 4, view_22_layout, view_22_copy);
+    aotic_kernels::k3_permute_permute_mul_expand_clone(view_22_data,
+        aotic::runtime::data<float>(clone_5.get()), stream);
+  }
+  view_22.reset();
+  // node 'view_25' (aten.view.default)
+  // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
+  // may share clone_5's storage (a view)
+  TensorHandle view_25;
+  const int64_t shape_25[] = {8, 32, 64};
+  check(aoti_torch_cuda_reshape(clone_5.get(), shape_25, 3, view_25.out()),
+        "node 'view_25' (aten.view.default)");
+  clone_5.reset();
+  // node 'bmm_3' (aten.bmm.default)
+  TensorHandle bmm_3;
+  const int64_t bmm_3_sizes[] = {8, 64, 64};
+  const int64_t bmm_3_strides[] = {4096, 64, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 196608, kFloat32, 3, bmm_3_sizes, bmm_3_strides, bmm_3.out()),
+        "allocate bmm_3");
+  check(aoti_torch_cuda_bmm_out(bmm_3.get(), view_24.get(), view_25.get()),
+        "node 'bmm_3' (aten.bmm.default)");
+  view_24.reset();
+  view_25.reset();
+  // node 'view_26' (aten.view.default)
+  // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
+  // may share bmm_3's storage (a view)
+  TensorHandle view_26;
+  const int64_t shape_26[] = {2, 4, 64, 64};
+  check(aoti_torch_cuda_reshape(bmm_3.get(), shape_26, 4, view_26.out()),
+        "node 'view_26' (aten.view.default)");
+  bmm_3.reset();
+  // node 'add_5' (aten.add.Tensor)
+  TensorHandle add_5;
+  const int64_t add_5_sizes[] = {2, 4, 64, 64};
+  const int64_t add_5_strides[] = {16384, 4096, 64, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 327680, kFloat32, 4, add_5_sizes, add_5_strides, add_5.out()),
+        "allocate add_5");
+  // fuses unsqueeze_2, unsqueeze_3, sub_1, le_1, logical_and_1, where_2, add_5
+  {
+    const int64_t view_26_layout[] = {16384, 4096, 64, 1};
+    TensorHandle view_26_copy;
+    const float* view_26_data = kernel_input<float>(view_26.get(), 4, view_26_layout, view_26_copy);
+    TensorHandle scalar_tensor_2_copy;
+    const float* scalar_tensor_2_data = kernel_input<float>(scalar_tensor_2.get(), 0, nullptr,
+        scalar_tensor_2_copy);
+    TensorHandle scalar_tensor_3_copy;
+    const float* scalar_tensor_3_data = kernel_input<float>(scalar_tensor_3.get(), 0, nullptr,
+        scalar_tensor_3_copy);
+    const int64_t full_1_layout[] = {64, 1};
+    TensorHandle full_1_copy;
+    const bool* full_1_data = kernel_input<bool>(full_1.get(), 2, full_1_layout, full_1_copy);
+    const int64_t arange_3_layout[] = {1};
+    TensorHandle arange_3_copy;
+    const int64_t* arange_3_data = kernel_input<int64_t>(arange_3.get(), 1, arange_3_layout, arange_3_copy);
+    const int64_t arange_4_layout[] = {1};
+    TensorHandle arange_4_copy;
+    const int64_t* arange_4_data = kernel_input<int64_t>(arange_4.get(), 1, arange_4_layout, arange_4_copy);
+    aotic_kernels::k4_unsqueeze_unsqueeze_sub_le_logical_and_where_add(view_26_data,
+        scalar_tensor_2_data, scalar_tensor_3_data, full_1_data, arange_3_data, arange_4_data,
+        aotic::runtime::data<float>(add_5.get()), stream);
+  }
+  full_1.reset();
+  arange_3.reset();
+  arange_4.reset();
+  scalar_tensor_2.reset();
+  scalar_tensor_3.reset();
+  view_26.reset();
+  // node '_softmax_1' (aten._softmax.default)
+  TensorHandle _softmax_1;
+  const int64_t _softmax_1_sizes[] = {2, 4, 64, 64};
+  const int64_t _softmax_1_strides[] = {16384, 4096, 64, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 196608, kFloat32, 4, _softmax_1_sizes, _softmax_1_strides, _softmax_1.out()),
+        "allocate _softmax_1");
+  {
+    const int64_t add_5_layout[] = {16384, 4096, 64, 1};
+    TensorHandle add_5_copy;
+    const float* add_5_data = kernel_input<float>(add_5.get(), 4, add_5_layout, add_5_copy);
+    aotic_kernels::k5_softmax(add_5_data, aotic::runtime::data<float>(_softmax_1.get()), stream);
+  }
+  // node 'logical_not_2' (aten.logical_not.default)
+  TensorHandle logical_not_2;
+  const int64_t logical_not_2_sizes[] = {2, 4, 64, 64};
+  const int64_t logical_not_2_strides[] = {16384, 4096, 64, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 524288, kBool, 4, logical_not_2_sizes, logical_not_2_strides, logical_not_2.out()),
+        "allocate logical_not_2");
+  // fuses eq_1, logical_not_2
+  {
+    const int64_t add_5_layout_1[] = {16384, 4096, 64, 1};
+    TensorHandle add_5_copy_1;
+    const float* add_5_data_1 = kernel_input<float>(add_5.get(), 4, add_5_layout_1, add_5_copy_1);
+    aotic_kernels::k6_eq_logical_not(add_5_data_1, aotic::runtime::data<bool>(logical_not_2.get()), stream);
+  }
+  add_5.reset();
+  // node 'any_2' (aten.any.dim)
+  TensorHandle any_2;
+  check(aoti_torch_cuda_any_dim(logical_not_2.get(), -1, true, any_2.out()), "node 'any_2' (aten.any.dim)");
+  logical_not_2.reset();
+  // node 'full_like_1' (aten.full_like.default)
+  TensorHandle full_like_1;
+  int32_t dtype_value_12 = kFloat32;
+  int32_t pin_memory_value_8 = false;
+  int32_t memory_format_value_1 = kPreserveFormat;
+  check(aoti_torch_cuda_full_like(
+            _softmax_1.get(), 0.0, &dtype_value_12, nullptr, nullptr, kDefaultDeviceIndex,
+            &pin_memory_value_8, &memory_format_value_1, full_like_1.out()),
+        "node 'full_like_1' (aten.full_like.default)");
+  // node 'where_3' (aten.where.self)
+  TensorHandle where_3;
+  const int64_t where_3_sizes[] = {2, 4, 64, 64};
+  const int64_t where_3_strides[] = {16384, 4096, 64, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 327680, kFloat32, 4, where_3_sizes, where_3_strides, where_3.out()),
+        "allocate where_3");
+  // fuses logical_not_3, where_3
+  {
+    const int64_t _softmax_1_layout[] = {16384, 4096, 64, 1};
+    TensorHandle _softmax_1_copy;
+    const float* _softmax_1_data = kernel_input<float>(_softmax_1.get(), 4, _softmax_1_layout,
+        _softmax_1_copy);
+    const int64_t full_like_1_layout[] = {16384, 4096, 64, 1};
+    TensorHandle full_like_1_copy;
+    const float* full_like_1_data = kernel_input<float>(full_like_1.get(), 4, full_like_1_layout,
+        full_like_1_copy);
+    const int64_t any_2_layout[] = {256, 64, 1, 1};
+    TensorHandle any_2_copy;
+    const bool* any_2_data = kernel_input<bool>(any_2.get(), 4, any_2_layout, any_2_copy);
+    aotic_kernels::k7_logical_not_where(_softmax_1_data, full_like_1_data, any_2_data,
+        aotic::runtime::data<float>(where_3.get()), stream);
+  }
+  _softmax_1.reset();
+  any_2.reset();
+  full_like_1.reset();
+  // node 'expand_8' (aten.expand.default)
+  // may share where_3's storage (a view)
+  TensorHandle expand_8;
+  const int64_t size_5[] = {2, 4, 64, 64};
+  check(aoti_torch_cuda_expand(where_3.get(), size_5, 4, false, expand_8.out()),
+        "node 'expand_8' (aten.expand.default)");
+  where_3.reset();
+  // node 'view_27' (aten.view.default)
+  // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
+  // may share expand_8's storage (a view)
+  TensorHandle view_27;
+  const int64_t shape_27[] = {8, 64, 64};
+  check(aoti_torch_cuda_reshape(expand_8.get(), shape_27, 3, view_27.out()),
+        "node 'view_27' (aten.view.default)");
+  expand_8.reset();
+  // node 'clone_6' (aten.clone.default)
+  TensorHandle clone_6;
+  const int64_t clone_6_sizes[] = {2, 4, 64, 32};
+  const int64_t clone_6_strides[] = {8192, 2048, 32, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 196608, kFloat32, 4, clone_6_sizes, clone_6_strides, clone_6.out()),
+        "allocate clone_6");
+  // fuses permute_14, expand_9, clone_6
+  {
+    const int64_t view_23_layout[] = {24576, 384, 32, 1};
+    TensorHandle view_23_copy;
+    const float* view_23_data = kernel_input<float>(view_23.get(), 4, view_23_layout, view_23_copy);
+    aotic_kernels::k8_permute_expand_clone(view_23_data, aotic::runtime::data<float>(clone_6.get()), stream);
+  }
+  view_23.reset();
+  // node 'view_28' (aten.view.default)
+  // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
+  // may share clone_6's storage (a view)
+  TensorHandle view_28;
+  const int64_t shape_28[] = {8, 64, 32};
+  check(aoti_torch_cuda_reshape(clone_6.get(), shape_28, 3, view_28.out()),
+        "node 'view_28' (aten.view.default)");
+  clone_6.reset();
+  // node 'bmm_4' (aten.bmm.default)
+  TensorHandle bmm_4;
+  const int64_t bmm_4_sizes[] = {8, 64, 32};
+  const int64_t bmm_4_strides[] = {2048, 32, 1};
+  check(aoti_torch__alloc_from_pool(arena.get(), 0, kFloat32, 3, bmm_4_sizes, bmm_4_strides, bmm_4.out()),
+        "allocate bmm_4");
+  check(aoti_torch_cuda_bmm_out(bmm_4.get(), view_27.get(), view_28.get()),
+        "node 'bmm_4' (aten.bmm.default)");
+  view_27.reset();
+  view_28.reset();
+  // node 'view_29' (aten.view.default)
+  // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
+  // may share bmm_4's storage (a view)
+  TensorHandle view_29;
+  const int64_t shape_29[] = {2, 4, 64, 32};
+  check(aoti_torch_cuda_reshape(bmm_4.get(), shape_29, 4, view_29.out()),
+        "node 'view_29' (aten.view.default)");
+  bmm_4.reset();
+  // node 'clone_7' (aten.clone.default)
+  TensorHandle clone_7;
+  const int64_t clone_7_sizes[] = {64, 2, 4, 32};
+  const int64_t clone_7_strides[] = {256, 128, 32, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 65536, kFloat32, 4, clone_7_sizes, clone_7_strides, clone_7.out()),
+        "allocate clone_7");
+  // fuses permute_16, clone_7
+  {
+    const int64_t view_29_layout[] = {8192, 2048, 32, 1};
+    TensorHandle view_29_copy;
+    const float* view_29_data = kernel_input<float>(view_29.get(), 4, view_29_layout, view_29_copy);
+    aotic_kernels::k9_permute_clone(view_29_data, aotic::runtime::data<float>(clone_7.get()), stream);
+  }
+  view_29.reset();
+  // node 'permute_17' (aten.permute.default)
+  // may share clone_7's storage (a view)
+  TensorHandle permute_17;
+  const int64_t dims_7[] = {1, 2, 0, 3};
+  check(aoti_torch_cuda_permute(clone_7.get(), dims_7, 4, permute_17.out()),
+        "node 'permute_17' (aten.permute.default)");
+  clone_7.reset();
+  // node 'permute_18' (aten.permute.default)
+  // may share permute_17's storage (a view)
+  TensorHandle permute_18;
+  const int64_t dims_8[] = {0, 2, 1, 3};
+  check(aoti_torch_cuda_permute(permute_17.get(), dims_8, 4, permute_18.out()),
+        "node 'permute_18' (aten.permute.default)");
+  permute_17.reset();
+  // node 'view_30' (aten.view.default)
+  // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
+  // may share permute_18's storage (a view)
+  TensorHandle view_30;
+  const int64_t shape_30[] = {2, 64, 128};
+  check(aoti_torch_cuda_reshape(permute_18.get(), shape_30, 3, view_30.out()),
+        "node 'view_30' (aten.view.default)");
+  permute_18.reset();
+  // node 'permute_19' (aten.permute.default)
+  // may share p_blocks_1_o_weight's storage (a view)
+  TensorHandle permute_19;
+  const int64_t dims_9[] = {1, 0};
+  check(aoti_torch_cuda_permute(p_blocks_1_o_weight, dims_9, 2, permute_19.out()),
+        "node 'permute_19' (aten.permute.default)");
+  // node 'expand_10' (aten.expand.default)
+  // may share view_30's storage (a view)
+  TensorHandle expand_10;
+  const int64_t size_6[] = {2, 64, 128};
+  check(aoti_torch_cuda_expand(view_30.get(), size_6, 3, false, expand_10.out()),
+        "node 'expand_10' (aten.expand.default)");
+  view_30.reset();
+  // node 'view_31' (aten.view.default)
+  // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
+  // may share expand_10's storage (a view)
+  TensorHandle view_31;
+  const int64_t shape_31[] = {2, 64, 128};
+  check(aoti_torch_cuda_reshape(expand_10.get(), shape_31, 3, view_31.out()),
+        "node 'view_31' (aten.view.default)");
+  expand_10.reset();
+  // node 'expand_11' (aten.expand.default)
+  // may share permute_19's storage (a view)
+  TensorHandle expand_11;
+  const int64_t size_7[] = {2, 128, 128};
+  check(aoti_torch_cuda_expand(permute_19.get(), size_7, 3, false, expand_11.out()),
+        "node 'expand_11' (aten.expand.default)");
+  permute_19.reset();
+  // node 'view_32' (aten.view.default)
+  // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
+  // may share expand_11's storage (a view)
+  TensorHandle view_32;
+  const int64_t shape_32[] = {2, 128, 128};
+  check(aoti_torch_cuda_reshape(expand_11.get(), shape_32, 3, view_32.out()),
+        "node 'view_32' (aten.view.default)");
+  expand_11.reset();
+  // node 'bmm_5' (aten.bmm.default)
+  TensorHandle bmm_5;
+  const int64_t bmm_5_sizes[] = {2, 64, 128};
+  const int64_t bmm_5_strides[] = {8192, 128, 1};
+  check(aoti_torch__alloc_from_pool(arena.get(), 0, kFloat32, 3, bmm_5_sizes, bmm_5_strides, bmm_5.out()),
+        "allocate bmm_5");
+  check(aoti_torch_cuda_bmm_out(bmm_5.get(), view_31.get(), view_32.get()),
+        "node 'bmm_5' (aten.bmm.default)");
+  view_31.reset();
+  view_32.reset();
+  // node 'view_33' (aten.view.default)
+  // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
+  // may share bmm_5's storage (a view)
+  TensorHandle view_33;
+  const int64_t shape_33[] = {2, 64, 128};
+  check(aoti_torch_cuda_reshape(bmm_5.get(), shape_33, 3, view_33.out()),
+        "node 'view_33' (aten.view.default)");
+  bmm_5.reset();
+  // node 'add_7' (aten.add.Tensor)
+  TensorHandle add_7;
+  const int64_t add_7_sizes[] = {2, 64, 128};
+  const int64_t add_7_strides[] = {8192, 128, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 524288, kFloat32, 3, add_7_sizes, add_7_strides, add_7.out()),
+        "allocate add_7");
+  // fuses add_6, add_7
+  {
+    const int64_t add_4_layout_1[] = {8192, 128, 1};
+    TensorHandle add_4_copy_1;
+    const float* add_4_data_1 = kernel_input<float>(add_4.get(), 3, add_4_layout_1, add_4_copy_1);
+    const int64_t view_33_layout[] = {8192, 128, 1};
+    TensorHandle view_33_copy;
+    const float* view_33_data = kernel_input<float>(view_33.get(), 3, view_33_layout, view_33_copy);
+    const int64_t p_blocks_1_o_bias_layout[] = {1};
+    TensorHandle p_blocks_1_o_bias_copy;
+    const float* p_blocks_1_o_bias_data = kernel_input<float>(p_blocks_1_o_bias, 1,
+        p_blocks_1_o_bias_layout, p_blocks_1_o_bias_copy);
+    aotic_kernels::k10_add_add(add_4_data_1, view_33_data, p_blocks_1_o_bias_data,
+        aotic::runtime::data<float>(add_7.get()), stream);
+  }
+  add_4.reset();
+  view_33.reset();
+  // node 'native_layer_norm_3' (aten.native_layer_norm.default)
+  TensorHandle getitem_15;
+  const int64_t getitem_15_sizes[] = {2, 64, 128};
+  const int64_t getitem_15_strides[] = {8192, 128, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 262144, kFloat32, 3, getitem_15_sizes, getitem_15_strides, getitem_15.out()),
+        "allocate getitem_15");
+  {
+    const int64_t add_7_layout[] = {8192, 128, 1};
+    TensorHandle add_7_copy;
+    const float* add_7_data = kernel_input<float>(add_7.get(), 3, add_7_layout, add_7_copy);
+    const int64_t p_blocks_1_ln2_weight_layout[] = {1};
+    TensorHandle p_blocks_1_ln2_weight_copy;
+    const float* p_blocks_1_ln2_weight_data = kernel_input<float>(p_blocks_1_ln2_weight, 1,
+        p_blocks_1_ln2_weight_layout, p_blocks_1_ln2_weight_copy);
+    const int64_t p_blocks_1_ln2_bias_layout[] = {1};
+    TensorHandle p_blocks_1_ln2_bias_copy;
+    const float* p_blocks_1_ln2_bias_data = kernel_input<float>(p_blocks_1_ln2_bias, 1,
+        p_blocks_1_ln2_bias_layout, p_blocks_1_ln2_bias_copy);
+    aotic_kernels::k1_layer_norm(add_7_data, p_blocks_1_ln2_weight_data, p_blocks_1_ln2_bias_data,
+        aotic::runtime::data<float>(getitem_15.get()), stream);
+  }
+  // node 'view_34' (aten.view.default)
+  // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
+  // may share getitem_15's storage (a view)
+  TensorHandle view_34;
+  const int64_t shape_34[] = {128, 128};
+  check(aoti_torch_cuda_reshape(getitem_15.get(), shape_34, 2, view_34.out()),
+        "node 'view_34' (aten.view.default)");
+  getitem_15.reset();
+  // node 'permute_20' (aten.permute.default)
+  // may share p_blocks_1_f1_weight's storage (a view)
+  TensorHandle permute_20;
+  const int64_t dims_10[] = {1, 0};
+  check(aoti_torch_cuda_permute(p_blocks_1_f1_weight, dims_10, 2, permute_20.out()),
+        "node 'permute_20' (aten.permute.default)");
+  // node 'addmm_4' (aten.addmm.default)
+  TensorHandle addmm_4;
+  const int64_t addmm_4_sizes[] = {128, 512};
+  const int64_t addmm_4_strides[] = {512, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 0, kFloat32, 2, addmm_4_sizes, addmm_4_strides, addmm_4.out()),
+        "allocate addmm_4");
+  check(aoti_torch_cuda_addmm_out(
+            addmm_4.get(), p_blocks_1_f1_bias, view_34.get(), permute_20.get(), 1.0, 1.0),
+        "node 'addmm_4' (aten.addmm.default)");
+  view_34.reset();
+  permute_20.reset();
+  // node 'view_35' (aten.view.default)
+  // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
+  // may share addmm_4's storage (a view)
+  TensorHandle view_35;
+  const int64_t shape_35[] = {2, 64, 512};
+  check(aoti_torch_cuda_reshape(addmm_4.get(), shape_35, 3, view_35.out()),
+        "node 'view_35' (aten.view.default)");
+  addmm_4.reset();
+  // node 'gelu_1' (aten.gelu.default)
+  TensorHandle gelu_1;
+  const int64_t gelu_1_sizes[] = {2, 64, 512};
+  const int64_t gelu_1_strides[] = {32768, 512, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 262144, kFloat32, 3, gelu_1_sizes, gelu_1_strides, gelu_1.out()),
+        "allocate gelu_1");
+  {
+    const int64_t view_35_layout[] = {32768, 512, 1};
+    TensorHandle view_35_copy;
+    const float* view_35_data = kernel_input<float>(view_35.get(), 3, view_35_layout, view_35_copy);
+    aotic_kernels::k11_gelu(view_35_data, aotic::runtime::data<float>(gelu_1.get()), stream);
+  }
+  view_35.reset();
+  // node 'view_36' (aten.view.default)
+  // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
+  // may share gelu_1's storage (a view)
+  TensorHandle view_36;
+  const int64_t shape_36[] = {128, 512};
+  check(aoti_torch_cuda_reshape(gelu_1.get(), shape_36, 2, view_36.out()),
+        "node 'view_36' (aten.view.default)");
+  gelu_1.reset();
+  // node 'permute_21' (aten.permute.default)
+  // may share p_blocks_1_f2_weight's storage (a view)
+  TensorHandle permute_21;
+  const int64_t dims_11[] = {1, 0};
+  check(aoti_torch_cuda_permute(p_blocks_1_f2_weight, dims_11, 2, permute_21.out()),
+        "node 'permute_21' (aten.permute.default)");
+  // node 'addmm_5' (aten.addmm.default)
+  TensorHandle addmm_5;
+  const int64_t addmm_5_sizes[] = {128, 128};
+  const int64_t addmm_5_strides[] = {128, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 0, kFloat32, 2, addmm_5_sizes, addmm_5_strides, addmm_5.out()),
+        "allocate addmm_5");
+  check(aoti_torch_cuda_addmm_out(
+            addmm_5.get(), p_blocks_1_f2_bias, view_36.get(), permute_21.get(), 1.0, 1.0),
+        "node 'addmm_5' (aten.addmm.default)");
+  view_36.reset();
+  permute_21.reset();
+  // node 'view_37' (aten.view.default)
+  // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
+  // may share addmm_5's storage (a view)
+  TensorHandle view_37;
+  const int64_t shape_37[] = {2, 64, 128};
+  check(aoti_torch_cuda_reshape(addmm_5.get(), shape_37, 3, view_37.out()),
+        "node 'view_37' (aten.view.default)");
+  addmm_5.reset();
+  // node 'native_layer_norm_4' (aten.native_layer_norm.default)
+  TensorHandle getitem_18;
+  const int64_t getitem_18_sizes[] = {2, 64, 128};
+  const int64_t getitem_18_strides[] = {8192, 128, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 65536, kFloat32, 3, getitem_18_sizes, getitem_18_strides, getitem_18.out()),
+        "allocate getitem_18");
+  // fuses add_8, native_layer_norm_4
+  {
+    const int64_t add_7_layout_1[] = {8192, 128, 1};
+    TensorHandle add_7_copy_1;
+    const float* add_7_data_1 = kernel_input<float>(add_7.get(), 3, add_7_layout_1, add_7_copy_1);
+    const int64_t view_37_layout[] = {8192, 128, 1};
+    TensorHandle view_37_copy;
+    const float* view_37_data = kernel_input<float>(view_37.get(), 3, view_37_layout, view_37_copy);
+    const int64_t p_ln_weight_layout[] = {1};
+    TensorHandle p_ln_weight_copy;
+    const float* p_ln_weight_data = kernel_input<float>(p_ln_weight, 1, p_ln_weight_layout, p_ln_weight_copy);
+    const int64_t p_ln_bias_layout[] = {1};
+    TensorHandle p_ln_bias_copy;
+    const float* p_ln_bias_data = kernel_input<float>(p_ln_bias, 1, p_ln_bias_layout, p_ln_bias_copy);
+    aotic_kernels::k13_add_layer_norm(add_7_data_1, view_37_data, p_ln_weight_data, p_ln_bias_data,
+        aotic::runtime::data<float>(getitem_18.get()), stream);
+  }
+  add_7.reset();
+  view_37.reset();
+  // node 'permute_22' (aten.permute.default)
+  // may share p_head_weight's storage (a view)
+  TensorHandle permute_22;
+  const int64_t dims_12[] = {1, 0};
+  check(aoti_torch_cuda_permute(p_head_weight, dims_12, 2, permute_22.out()),
+        "node 'permute_22' (aten.permute.default)");
+  // node 'view_38' (aten.view.default)
+  // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
+  // may share getitem_18's storage (a view)
+  TensorHandle view_38;
+  const int64_t shape_38[] = {128, 128};
+  check(aoti_torch_cuda_reshape(getitem_18.get(), shape_38, 2, view_38.out()),
+        "node 'view_38' (aten.view.default)");
+  getitem_18.reset();
+  // node 'mm' (aten.mm.default)
+  TensorHandle mm;
+  const int64_t mm_sizes[] = {128, 512};
+  const int64_t mm_strides[] = {512, 1};
+  check(aoti_torch_empty_strided(2, mm_sizes, mm_strides, kFloat32, kCUDA, state.device_index(), mm.out()),
+        "allocate mm");
+  check(aoti_torch_cuda_mm_out(mm.get(), view_38.get(), permute_22.get()), "node 'mm' (aten.mm.default)");
+  permute_22.reset();
+  view_38.reset();
+  // node 'view_39' (aten.view.default)
+  // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
+  // may share mm's storage (a view)
+  TensorHandle view_39;
+  const int64_t shape_39[] = {2, 64, 512};
+  check(aoti_torch_cuda_reshape(mm.get(), shape_39, 3, view_39.out()), "node 'view_39' (aten.view.default)");
+  mm.reset();
+  outputs[0] = new_reference(view_39.get()).release();
+}
+
+constexpr aotic::runtime::DimSpec kInput0Dims[] = {{2, -1, 0, 0, nullptr}, {64, -1, 0, 0, nullptr}};
+constexpr aotic::runtime::DimSpec kOutput0Dims[] = {{2, -1, 0, 0, nullptr}, {64, -1, 0, 0, nullptr},
+    {512, -1, 0, 0, nullptr}};
+constexpr aotic::runtime::TensorSpec kInputs[] = {
+  {"idx", kInt64, kCUDA, 2, kInput0Dims, true},
+};
+constexpr aotic::runtime::TensorSpec kOutputs[] = {
+  {"view_39", kFloat32, kCUDA, 3, kOutput0Dims, false},
+};
+constexpr int64_t kConstant0Sizes[] = {512, 128};
+constexpr int64_t kConstant0Strides[] = {128, 1};
+constexpr int64_t kConstant1Sizes[] = {64, 128};
+constexpr int64_t kConstant1Strides[] = {128, 1};
+constexpr int64_t kConstant2Sizes[] = {128};
+constexpr int64_t kConstant2Strides[] = {1};
+constexpr int64_t kConstant3Sizes[] = {128};
+constexpr int64_t kConstant3Strides[] = {1};
+constexpr int64_t kConstant4Sizes[] = {384, 128};
+constexpr int64_t kConstant4Strides[] = {128, 1};
+constexpr int64_t kConstant5Sizes[] = {384};
+constexpr int64_t kConstant5Strides[] = {1};
+constexpr int64_t kConstant6Sizes[] = {128, 128};
+constexpr int64_t kConstant6Strides[] = {128, 1};
+constexpr int64_t kConstant7Sizes[] = {128};
+constexpr int64_t kConstant7Strides[] = {1};
+constexpr int64_t kConstant8Sizes[] = {128};
+constexpr int64_t kConstant8Strides[] = {1};
+constexpr int64_t kConstant9Sizes[] = {128};
+constexpr int64_t kConstant9Strides[] = {1};
+constexpr int64_t kConstant10Sizes[] = {512, 128};
+constexpr int64_t kConstant10Strides[] = {128, 1};
+constexpr int64_t kConstant11Sizes[] = {512};
+constexpr int64_t kConstant11Strides[] = {1};
+constexpr int64_t kConstant12Sizes[] = {128, 512};
+constexpr int64_t kConstant12Strides[] = {512, 1};
+constexpr int64_t kConstant13Sizes[] = {128};
+constexpr int64_t kConstant13Strides[] = {1};
+constexpr int64_t kConstant14Sizes[] = {128};
+constexpr int64_t kConstant14Strides[] = {1};
+constexpr int64_t kConstant15Sizes[] = {128};
+constexpr int64_t kConstant15Strides[] = {1};
+constexpr int64_t kConstant16Sizes[] = {384, 128};
+constexpr int64_t kConstant16Strides[] = {128, 1};
+constexpr int64_t kConstant17Sizes[] = {384};
+constexpr int64_t kConstant17Strides[] = {1};
+constexpr int64_t kConstant18Sizes[] = {128, 128};
+constexpr int64_t kConstant18Strides[] = {128, 1};
+constexpr int64_t kConstant19Sizes[] = {128};
+constexpr int64_t kConstant19Strides[] = {1};
+constexpr int64_t kConstant20Sizes[] = {128};
+constexpr int64_t kConstant20Strides[] = {1};
+constexpr int64_t kConstant21Sizes[] = {128};
+constexpr int64_t kConstant21Strides[] = {1};
+constexpr int64_t kConstant22Sizes[] = {512, 128};
+constexpr int64_t kConstant22Strides[] = {128, 1};
+constexpr int64_t kConstant23Sizes[] = {512};
+constexpr int64_t kConstant23Strides[] = {1};
+constexpr int64_t kConstant24Sizes[] = {128, 512};
+constexpr int64_t kConstant24Strides[] = {512, 1};
+constexpr int64_t kConstant25Sizes[] = {128};
+constexpr int64_t kConstant25Strides[] = {1};
+constexpr int64_t kConstant26Sizes[] = {128};
+constexpr int64_t kConstant26Strides[] = {1};
+constexpr int64_t kConstant27Sizes[] = {128};
+constexpr int64_t kConstant27Strides[] = {1};
+constexpr int64_t kConstant28Sizes[] = {512, 128};
+constexpr int64_t kConstant28Strides[] = {128, 1};
+constexpr aotic::runtime::ConstantSpec kConstants[] = {
+  {"wte_weight", "wte.weight", kFloat32, 2, kConstant0Sizes, kConstant0Strides, 0, 0, 262144,
+      aotic::runtime::ConstantKind::kParameter},
+  {"wpe_weight", "wpe.weight", kFloat32, 2, kConstant1Sizes, kConstant1Strides, 0, 262144, 32768,
+      aotic::runtime::ConstantKind::kParameter},
+  {"blocks_0_ln1_weight", "blocks.0.ln1.weight", kFloat32, 1, kConstant2Sizes, kConstant2Strides, 0,
+      294912, 512, aotic::runtime::ConstantKind::kParameter},
+  {"blocks_0_ln1_bias", "blocks.0.ln1.bias", kFloat32, 1, kConstant3Sizes, kConstant3Strides, 0, 295424,
+      512, aotic::runtime::ConstantKind::kParameter},
+  {"blocks_0_qkv_weight", "blocks.0.qkv.weight", kFloat32, 2, kConstant4Sizes, kConstant4Strides, 0,
+      295936, 196608, aotic::runtime::ConstantKind::kParameter},
+  {"blocks_0_qkv_bias", "blocks.0.qkv.bias", kFloat32, 1, kConstant5Sizes, kConstant5Strides, 0, 492544,
+      1536, aotic::runtime::ConstantKind::kParameter},
+  {"blocks_0_o_weight", "blocks.0.o.weight", kFloat32, 2, kConstant6Sizes, kConstant6Strides, 0, 494080,
+      65536, aotic::runtime::ConstantKind::kParameter},
+  {"blocks_0_o_bias", "blocks.0.o.bias", kFloat32, 1, kConstant7Sizes, kConstant7Strides, 0, 559616, 512,
+      aotic::runtime::ConstantKind::kParameter},
+  {"blocks_0_ln2_weight", "blocks.0.ln2.weight", kFloat32, 1, kConstant8Sizes, kConstant8Strides, 0,
+      560128, 512, aotic::runtime::ConstantKind::kParameter},
+  {"blocks_0_ln2_bias", "blocks.0.ln2.bias", kFloat32, 1, kConstant9Sizes, kConstant9Strides, 0, 560640,
+      512, aotic::runtime::ConstantKind::kParameter},
+  {"blocks_0_f1_weight", "blocks.0.f1.weight", kFloat32, 2, kConstant10Sizes, kConstant10Strides, 0,
+      561152, 262144, aotic::runtime::ConstantKind::kParameter},
+  {"blocks_0_f1_bias", "blocks.0.f1.bias", kFloat32, 1, kConstant11Sizes, kConstant11Strides, 0, 823296,
+      2048, aotic::runtime::ConstantKind::kParameter},
+  {"blocks_0_f2_weight", "blocks.0.f2.weight", kFloat32, 2, kConstant12Sizes, kConstant12Strides, 0,
+      825344, 262144, aotic::runtime::ConstantKind::kParameter},
+  {"blocks_0_f2_bias", "blocks.0.f2.bias", kFloat32, 1, kConstant13Sizes, kConstant13Strides, 0, 1087488,
+      512, aotic::runtime::ConstantKind::kParameter},
+  {"blocks_1_ln1_weight", "blocks.1.ln1.weight", kFloat32, 1, kConstant14Sizes, kConstant14Strides, 0,
+      1088000, 512, aotic::runtime::ConstantKind::kParameter},
+  {"blocks_1_ln1_bias", "blocks.1.ln1.bias", kFloat32, 1, kConstant15Sizes, kConstant15Strides, 0,
+      1088512, 512, aotic::runtime::ConstantKind::kParameter},
+  {"blocks_1_qkv_weight", "blocks.1.qkv.weight", kFloat32, 2, kConstant16Sizes, kConstant16Strides, 0,
+      1089024, 196608, aotic::runtime::ConstantKind::kParameter},
+  {"blocks_1_qkv_bias", "blocks.1.qkv.bias", kFloat32, 1, kConstant17Sizes, kConstant17Strides, 0,
+      1285632, 1536, aotic::runtime::ConstantKind::kParameter},
+  {"blocks_1_o_weight", "blocks.1.o.weight", kFloat32, 2, kConstant18Sizes, kConstant18Strides, 0,
+      1287168, 65536, aotic::runtime::ConstantKind::kParameter},
+  {"blocks_1_o_bias", "blocks.1.o.bias", kFloat32, 1, kConstant19Sizes, kConstant19Strides, 0, 1352704,
+      512, aotic::runtime::ConstantKind::kParameter},
+  {"blocks_1_ln2_weight", "blocks.1.ln2.weight", kFloat32, 1, kConstant20Sizes, kConstant20Strides, 0,
+      1353216, 512, aotic::runtime::ConstantKind::kParameter},
+  {"blocks_1_ln2_bias", "blocks.1.ln2.bias", kFloat32, 1, kConstant21Sizes, kConstant21Strides, 0,
+      1353728, 512, aotic::runtime::ConstantKind::kParameter},
+  {"blocks_1_f1_weight", "blocks.1.f1.weight", kFloat32, 2, kConstant22Sizes, kConstant22Strides, 0,
+      1354240, 262144, aotic::runtime::ConstantKind::kParameter},
+  {"blocks_1_f1_bias", "blocks.1.f1.bias", kFloat32, 1, kConstant23Sizes, kConstant23Strides, 0, 1616384,
+      2048, aotic::runtime::ConstantKind::kParameter},
+  {"blocks_1_f2_weight", "blocks.1.f2.weight", kFloat32, 2, kConstant24Sizes, kConstant24Strides, 0,
+      1618432, 262144, aotic::runtime::ConstantKind::kParameter},
+  {"blocks_1_f2_bias", "blocks.1.f2.bias", kFloat32, 1, kConstant25Sizes, kConstant25Strides, 0, 1880576,
+      512, aotic::runtime::ConstantKind::kParameter},
+  {"ln_weight", "ln.weight", kFloat32, 1, kConstant26Sizes, kConstant26Strides, 0, 1881088, 512,
+      aotic::runtime::ConstantKind::kParameter},
+  {"ln_bias", "ln.bias", kFloat32, 1, kConstant27Sizes, kConstant27Strides, 0, 1881600, 512,
+      aotic::runtime::ConstantKind::kParameter},
+  {"head_weight", "head.weight", kFloat32, 2, kConstant28Sizes, kConstant28Strides, 0, 1882112, 262144,
+      aotic::runtime::ConstantKind::kParameter},
+};
+const aotic::runtime::ModelSpec kSpec = {
+  kInputs, 1,
+  kOutputs, 1,
+  nullptr, 0,
+  kConstants, 29,
+  aotic_constants_blob, 2144256,
+  nullptr,
+  "[1, {\"type\": \"builtins.tuple\", \"context\": \"null\", \"children_spec\": [{\"type\": \"builtins.tu"
+      "ple\", \"context\": \"null\", \"children_spec\": [{\"type\": null, \"context\": null, \"children_spec"
+      "\": []}]}, {\"type\": \"builtins.dict\", \"context\": \"[]\", \"children_spec\": []}]}]",
+  "[1, {\"type\": null, \"context\": null, \"children_spec\": []}]",
+  run,
+  kCUDA,
+  new_graph_state, delete_graph_state,
+};
+
+}  // namespace
+
+const aotic::runtime::ModelSpec& aotic_model_spec() { return kSpec; }
+
+// ---- kernels.cu ----
+// Generated by aotic 0.1.0 from tiny_gpt.core.pt2: the CUDA kernels of model.cpp, compiled by nvcc.
+// Generated code: do not edit.
+#include <cstdint>
+#include <limits>
+// Helpers generated kernels call run on the host, and on the GPU when nvcc compiles for CUDA.
+#ifdef __CUDACC__
+#define AOTIC_HOST_DEVICE __host__ __device__
+#else
+#define AOTIC_HOST_DEVICE
+#endif
+#include <algorithm>
+#include <cmath>
+#include <cstdlib>
+#include <cstring>
+#include <cuda_runtime.h>
+
+#include <string>
+
+#include "aotic/runtime/error.h"
+
+namespace aotic_kernels {
 
 // Host and device: generated CUDA kernels call the same functions (the CPU polynomials below are
 // for vectorised host loops; GPU code calls the device's own exp, tanh and erf).
@@ -879,1573 +2501,4 @@ void k13_add_layer_norm(const float* __restrict in0, const float* __restrict in1
   km::check_launch("k13_add_layer_norm");
 }
 
-/// For the length of a run: the caller's stream (or the GPU's current one when the caller passes
-/// none) is the current stream of the model's GPU, so libtorch's ops and the generated kernels
-/// run on it, in order.
-class CudaStreamScope {
- public:
-  explicit CudaStreamScope(const aotic::runtime::RunState& state) {
-    void* stream = state.stream();
-    if (stream == nullptr) {
-      check(aoti_torch_get_current_cuda_stream(state.device_index(), &stream),
-            "aoti_torch_get_current_cuda_stream");
-    }
-    stream_ = static_cast<cudaStream_t>(stream);
-    check(aoti_torch_create_cuda_stream_guard(stream, state.device_index(), &guard_),
-          "aoti_torch_create_cuda_stream_guard");
-  }
-  ~CudaStreamScope() { aoti_torch_delete_cuda_stream_guard(guard_); }
-  CudaStreamScope(const CudaStreamScope&) = delete;
-  CudaStreamScope& operator=(const CudaStreamScope&) = delete;
-  cudaStream_t stream() const { return stream_; }
-
- private:
-  CUDAStreamGuardHandle guard_ = nullptr;
-  cudaStream_t stream_ = nullptr;
-};
-
-// CUDA graphs (plan_cuda_graphs): an instance's first run after its constants change runs op by
-// op and warms up (libraries' handles, workspaces); its second is captured into a graph, on a side
-// stream, reading and writing buffers the graph keeps; that run and every later one copy their
-// inputs into those buffers, replay the graph on the caller's stream and return copies of its
-// outputs. A capture that fails (an op that cannot be captured) leaves the instance running op by
-// op.
-void run_ops(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHandle* outputs,
-             cudaStream_t stream);
-
-struct GraphState {
-  uint64_t generation = 0;
-  int eager_runs = 0;
-  bool failed = false;
-  AoticCudaGraphHandle graph = nullptr;
-  std::vector<TensorHandle> inputs;   // what the graph reads
-  std::vector<TensorHandle> outputs;  // what it writes
-  void reset() {
-    if (graph != nullptr) aoti_torch_delete_graph_quietly(graph);
-    graph = nullptr;
-    inputs.clear();
-    outputs.clear();
-    eager_runs = 0;
-    failed = false;
-  }
-  static void aoti_torch_delete_graph_quietly(AoticCudaGraphHandle g) { (void)aotic_cuda_graph_delete(g); }
-  ~GraphState() { reset(); }
-};
-
-void* new_graph_state() { return new GraphState(); }
-void delete_graph_state(void* state) { delete static_cast<GraphState*>(state); }
-
-/// Captures one run of `g`'s inputs into g.graph; false (and nothing kept) when it cannot be.
-bool capture(aotic::runtime::RunState& state, GraphState& g, AtenTensorHandle* inputs) {
-  const int32_t num_inputs = state.spec().num_inputs, num_outputs = state.spec().num_outputs;
-  for (int32_t i = 0; i < num_inputs; ++i) {
-    TensorHandle copy;
-    check(aoti_torch_clone(inputs[i], copy.out()), "aoti_torch_clone");
-    g.inputs.push_back(std::move(copy));
-  }
-  std::vector<AtenTensorHandle> in, out(static_cast<size_t>(num_outputs), nullptr);
-  for (const TensorHandle& t : g.inputs) in.push_back(t.get());
-  void* stream = nullptr;
-  AoticCudaGraphHandle graph = nullptr;
-  check(aotic_cuda_graph_capture_begin(state.device_index(), &stream, &graph),
-        "aotic_cuda_graph_capture_begin");
-  bool ran = true;
-  try {
-    run_ops(state, in.data(), out.data(), static_cast<cudaStream_t>(stream));
-  } catch (const std::exception&) {
-    ran = false;
-  }
-  const bool ended = aotic_cuda_graph_capture_end(graph) == AOTI_TORCH_SUCCESS;
-  for (AtenTensorHandle t : out) g.outputs.emplace_back(t);
-  if (!ran || !ended) {
-    (void)aotic_cuda_graph_delete(graph);
-    g.inputs.clear();
-    g.outputs.clear();
-    return false;
-  }
-  g.graph = graph;
-  return true;
-}
-
-void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHandle* outputs) {
-  const CudaStreamScope cuda(state);
-  GraphState& g = *static_cast<GraphState*>(state.instance_state());
-  if (g.generation != state.constants_generation()) {
-    g.reset();
-    g.generation = state.constants_generation();
-  }
-  if (g.graph == nullptr && (g.failed || g.eager_runs++ == 0 || !capture(state, g, inputs))) {
-    if (g.graph == nullptr && g.eager_runs > 1) g.failed = true;
-    run_ops(state, inputs, outputs, cuda.stream());
-    return;
-  }
-  for (size_t i = 0; i < g.inputs.size(); ++i) {
-    check(aoti_torch_copy_(g.inputs[i].get(), inputs[i], 1), "aoti_torch_copy_ (graph input)");
-  }
-  check(aotic_cuda_graph_replay(g.graph), "aotic_cuda_graph_replay");
-  for (size_t i = 0; i < g.outputs.size(); ++i) {
-    check(aoti_torch_clone(g.outputs[i].get(), &outputs[i]), "aoti_torch_clone (graph output)");
-  }
-}
-
-void run_ops(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHandle* outputs,
-    cudaStream_t stream) {
-  AtenTensorHandle idx = inputs[0];
-  AtenTensorHandle p_wte_weight = state.constant(0);
-  AtenTensorHandle p_wpe_weight = state.constant(1);
-  AtenTensorHandle p_blocks_0_ln1_weight = state.constant(2);
-  AtenTensorHandle p_blocks_0_ln1_bias = state.constant(3);
-  AtenTensorHandle p_blocks_0_qkv_weight = state.constant(4);
-  AtenTensorHandle p_blocks_0_qkv_bias = state.constant(5);
-  AtenTensorHandle p_blocks_0_o_weight = state.constant(6);
-  AtenTensorHandle p_blocks_0_o_bias = state.constant(7);
-  AtenTensorHandle p_blocks_0_ln2_weight = state.constant(8);
-  AtenTensorHandle p_blocks_0_ln2_bias = state.constant(9);
-  AtenTensorHandle p_blocks_0_f1_weight = state.constant(10);
-  AtenTensorHandle p_blocks_0_f1_bias = state.constant(11);
-  AtenTensorHandle p_blocks_0_f2_weight = state.constant(12);
-  AtenTensorHandle p_blocks_0_f2_bias = state.constant(13);
-  AtenTensorHandle p_blocks_1_ln1_weight = state.constant(14);
-  AtenTensorHandle p_blocks_1_ln1_bias = state.constant(15);
-  AtenTensorHandle p_blocks_1_qkv_weight = state.constant(16);
-  AtenTensorHandle p_blocks_1_qkv_bias = state.constant(17);
-  AtenTensorHandle p_blocks_1_o_weight = state.constant(18);
-  AtenTensorHandle p_blocks_1_o_bias = state.constant(19);
-  AtenTensorHandle p_blocks_1_ln2_weight = state.constant(20);
-  AtenTensorHandle p_blocks_1_ln2_bias = state.constant(21);
-  AtenTensorHandle p_blocks_1_f1_weight = state.constant(22);
-  AtenTensorHandle p_blocks_1_f1_bias = state.constant(23);
-  AtenTensorHandle p_blocks_1_f2_weight = state.constant(24);
-  AtenTensorHandle p_blocks_1_f2_bias = state.constant(25);
-  AtenTensorHandle p_ln_weight = state.constant(26);
-  AtenTensorHandle p_ln_bias = state.constant(27);
-  AtenTensorHandle p_head_weight = state.constant(28);
-  // 39 buffers carved from one arena of 589824 bytes (4063232 bytes allocated one by one)
-  TensorHandle arena;
-  const int64_t arena_bytes = 589824, arena_unit = 1;
-  check(aoti_torch_empty_strided(
-            1, &arena_bytes, &arena_unit, aoti_torch_dtype_uint8(), aoti_torch_device_type_cuda(),
-            state.device_index(), arena.out()),
-        "allocate the arena");
-  // node 'arange' (aten.arange.start_step)
-  TensorHandle arange;
-  int32_t dtype_value = kInt64;
-  int32_t layout_value = kStrided;
-  int32_t device_value = kCUDA;
-  int32_t pin_memory_value = false;
-  check(aoti_torch_cuda_arange_start_step(
-            0.0, 64.0, 1.0, &dtype_value, &layout_value, &device_value, state.device_index(),
-            &pin_memory_value, arange.out()),
-        "node 'arange' (aten.arange.start_step)");
-  // node 'embedding' (aten.embedding.default)
-  TensorHandle embedding;
-  check(aoti_torch_cuda_embedding(p_wte_weight, idx, -1, false, false, embedding.out()),
-        "node 'embedding' (aten.embedding.default)");
-  // node 'embedding_1' (aten.embedding.default)
-  TensorHandle embedding_1;
-  check(aoti_torch_cuda_embedding(p_wpe_weight, arange.get(), -1, false, false, embedding_1.out()),
-        "node 'embedding_1' (aten.embedding.default)");
-  arange.reset();
-  // node 'add' (aten.add.Tensor)
-  TensorHandle add;
-  const int64_t add_sizes[] = {2, 64, 128};
-  const int64_t add_strides[] = {8192, 128, 1};
-  check(aoti_torch__alloc_from_pool(arena.get(), 458752, kFloat32, 3, add_sizes, add_strides, add.out()),
-        "allocate add");
-  {
-    const int64_t embedding_layout[] = {8192, 128, 1};
-    TensorHandle embedding_copy;
-    const float* embedding_data = kernel_input<float>(embedding.get(), 3, embedding_layout, embedding_copy);
-    const int64_t embedding_1_layout[] = {128, 1};
-    TensorHandle embedding_1_copy;
-    const float* embedding_1_data = kernel_input<float>(embedding_1.get(), 2, embedding_1_layout,
-        embedding_1_copy);
-    k0_add(embedding_data, embedding_1_data, aotic::runtime::data<float>(add.get()), stream);
-  }
-  embedding.reset();
-  embedding_1.reset();
-  // node 'native_layer_norm' (aten.native_layer_norm.default)
-  TensorHandle getitem;
-  const int64_t getitem_sizes[] = {2, 64, 128};
-  const int64_t getitem_strides[] = {8192, 128, 1};
-  check(aoti_torch__alloc_from_pool(
-            arena.get(), 196608, kFloat32, 3, getitem_sizes, getitem_strides, getitem.out()),
-        "allocate getitem");
-  {
-    const int64_t add_layout[] = {8192, 128, 1};
-    TensorHandle add_copy;
-    const float* add_data = kernel_input<float>(add.get(), 3, add_layout, add_copy);
-    const int64_t p_blocks_0_ln1_weight_layout[] = {1};
-    TensorHandle p_blocks_0_ln1_weight_copy;
-    const float* p_blocks_0_ln1_weight_data = kernel_input<float>(p_blocks_0_ln1_weight, 1,
-        p_blocks_0_ln1_weight_layout, p_blocks_0_ln1_weight_copy);
-    const int64_t p_blocks_0_ln1_bias_layout[] = {1};
-    TensorHandle p_blocks_0_ln1_bias_copy;
-    const float* p_blocks_0_ln1_bias_data = kernel_input<float>(p_blocks_0_ln1_bias, 1,
-        p_blocks_0_ln1_bias_layout, p_blocks_0_ln1_bias_copy);
-    k1_layer_norm(add_data, p_blocks_0_ln1_weight_data, p_blocks_0_ln1_bias_data,
-        aotic::runtime::data<float>(getitem.get()), stream);
-  }
-  // node 'view' (aten.view.default)
-  // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
-  // may share getitem's storage (a view)
-  TensorHandle view;
-  const int64_t shape[] = {128, 128};
-  check(aoti_torch_cuda_reshape(getitem.get(), shape, 2, view.out()), "node 'view' (aten.view.default)");
-  getitem.reset();
-  // node 'permute' (aten.permute.default)
-  // may share p_blocks_0_qkv_weight's storage (a view)
-  TensorHandle permute;
-  const int64_t dims[] = {1, 0};
-  check(aoti_torch_cuda_permute(p_blocks_0_qkv_weight, dims, 2, permute.out()),
-        "node 'permute' (aten.permute.default)");
-  // node 'addmm' (aten.addmm.default)
-  TensorHandle addmm;
-  const int64_t addmm_sizes[] = {128, 384};
-  const int64_t addmm_strides[] = {384, 1};
-  check(aoti_torch__alloc_from_pool(arena.get(), 0, kFloat32, 2, addmm_sizes, addmm_strides, addmm.out()),
-        "allocate addmm");
-  check(aoti_torch_cuda_addmm_out(addmm.get(), p_blocks_0_qkv_bias, view.get(), permute.get(), 1.0, 1.0),
-        "node 'addmm' (aten.addmm.default)");
-  view.reset();
-  permute.reset();
-  // node 'view_1' (aten.view.default)
-  // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
-  // may share addmm's storage (a view)
-  TensorHandle view_1;
-  const int64_t shape_1[] = {2, 64, 384};
-  check(aoti_torch_cuda_reshape(addmm.get(), shape_1, 3, view_1.out()), "node 'view_1' (aten.view.default)");
-  addmm.reset();
-  // node 'split_with_sizes' (aten.split_with_sizes.default)
-  // may share view_1's storage (a view)
-  TensorHandle getitem_3;
-  TensorHandle getitem_4;
-  TensorHandle getitem_5;
-  {
-    const int64_t split_sizes[] = {128, 128, 128};
-    AtenTensorHandle rets[3] = {};
-    check(aoti_torch_cuda_split_with_sizes(view_1.get(), split_sizes, 3, 2, rets, 3),
-          "node 'split_with_sizes' (aten.split_with_sizes.default)");
-    getitem_3.reset(rets[0]);
-    getitem_4.reset(rets[1]);
-    getitem_5.reset(rets[2]);
-  }
-  view_1.reset();
-  // node 'view_2' (aten.view.default)
-  // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
-  // may share getitem_3's storage (a view)
-  TensorHandle view_2;
-  const int64_t shape_2[] = {2, 64, 4, 32};
-  check(aoti_torch_cuda_reshape(getitem_3.get(), shape_2, 4, view_2.out()),
-        "node 'view_2' (aten.view.default)");
-  getitem_3.reset();
-  // node 'view_3' (aten.view.default)
-  // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
-  // may share getitem_4's storage (a view)
-  TensorHandle view_3;
-  const int64_t shape_3[] = {2, 64, 4, 32};
-  check(aoti_torch_cuda_reshape(getitem_4.get(), shape_3, 4, view_3.out()),
-        "node 'view_3' (aten.view.default)");
-  getitem_4.reset();
-  // node 'view_4' (aten.view.default)
-  // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
-  // may share getitem_5's storage (a view)
-  TensorHandle view_4;
-  const int64_t shape_4[] = {2, 64, 4, 32};
-  check(aoti_torch_cuda_reshape(getitem_5.get(), shape_4, 4, view_4.out()),
-        "node 'view_4' (aten.view.default)");
-  getitem_5.reset();
-  // node 'full' (aten.full.default)
-  TensorHandle full;
-  const int64_t size[] = {64, 64};
-  int32_t dtype_value_1 = kBool;
-  int32_t layout_value_1 = kStrided;
-  int32_t device_value_1 = kCUDA;
-  int32_t pin_memory_value_1 = false;
-  check(aoti_torch_cuda_full(
-            size, 2, 1.0, &dtype_value_1, &layout_value_1, &device_value_1, state.device_index(),
-            &pin_memory_value_1, full.out()),
-        "node 'full' (aten.full.default)");
-  // node 'arange_1' (aten.arange.start_step)
-  TensorHandle arange_1;
-  int32_t dtype_value_2 = kInt64;
-  int32_t layout_value_2 = kStrided;
-  int32_t device_value_2 = kCUDA;
-  int32_t pin_memory_value_2 = false;
-  check(aoti_torch_cuda_arange_start_step(
-            0.0, 64.0, 1.0, &dtype_value_2, &layout_value_2, &device_value_2, state.device_index(),
-            &pin_memory_value_2, arange_1.out()),
-        "node 'arange_1' (aten.arange.start_step)");
-  // node 'arange_2' (aten.arange.start_step)
-  TensorHandle arange_2;
-  int32_t dtype_value_3 = kInt64;
-  int32_t layout_value_3 = kStrided;
-  int32_t device_value_3 = kCUDA;
-  int32_t pin_memory_value_3 = false;
-  check(aoti_torch_cuda_arange_start_step(
-            0.0, 64.0, 1.0, &dtype_value_3, &layout_value_3, &device_value_3, state.device_index(),
-            &pin_memory_value_3, arange_2.out()),
-        "node 'arange_2' (aten.arange.start_step)");
-  // node 'scalar_tensor' (aten.scalar_tensor.default)
-  TensorHandle scalar_tensor;
-  int32_t dtype_value_4 = kFloat32;
-  int32_t device_value_4 = kCUDA;
-  check(aoti_torch_cuda_scalar_tensor(
-            -std::numeric_limits<double>::infinity(), &dtype_value_4, nullptr, &device_value_4,
-            state.device_index(), nullptr, scalar_tensor.out()),
-        "node 'scalar_tensor' (aten.scalar_tensor.default)");
-  // node 'scalar_tensor_1' (aten.scalar_tensor.default)
-  TensorHandle scalar_tensor_1;
-  int32_t dtype_value_5 = kFloat32;
-  int32_t layout_value_4 = kStrided;
-  int32_t device_value_5 = kCUDA;
-  check(aoti_torch_cuda_scalar_tensor(
-            0.0, &dtype_value_5, &layout_value_4, &device_value_5, state.device_index(), nullptr,
-            scalar_tensor_1.out()),
-        "node 'scalar_tensor_1' (aten.scalar_tensor.default)");
-  // node 'clone' (aten.clone.default)
-  TensorHandle clone;
-  const int64_t clone_sizes[] = {2, 4, 64, 32};
-  const int64_t clone_strides[] = {8192, 2048, 32, 1};
-  check(aoti_torch__alloc_from_pool(
-            arena.get(), 327680, kFloat32, 4, clone_sizes, clone_strides, clone.out()),
-        "allocate clone");
-  // fuses permute_1, mul, expand, clone
-  {
-    const int64_t view_2_layout[] = {24576, 384, 32, 1};
-    TensorHandle view_2_copy;
-    const float* view_2_data = kernel_input<float>(view_2.get(), 4, view_2_layout, view_2_copy);
-    k2_permute_mul_expand_clone(view_2_data, aotic::runtime::data<float>(clone.get()), stream);
-  }
-  view_2.reset();
-  // node 'view_5' (aten.view.default)
-  // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
-  // may share clone's storage (a view)
-  TensorHandle view_5;
-  const int64_t shape_5[] = {8, 64, 32};
-  check(aoti_torch_cuda_reshape(clone.get(), shape_5, 3, view_5.out()), "node 'view_5' (aten.view.default)");
-  clone.reset();
-  // node 'clone_1' (aten.clone.default)
-  TensorHandle clone_1;
-  const int64_t clone_1_sizes[] = {2, 4, 32, 64};
-  const int64_t clone_1_strides[] = {8192, 2048, 64, 1};
-  check(aoti_torch__alloc_from_pool(
-            arena.get(), 393216, kFloat32, 4, clone_1_sizes, clone_1_strides, clone_1.out()),
-        "allocate clone_1");
-  // fuses permute_2, permute_4, mul_1, expand_1, clone_1
-  {
-    const int64_t view_3_layout[] = {24576, 384, 32, 1};
-    TensorHandle view_3_copy;
-    const float* view_3_data = kernel_input<float>(view_3.get(), 4, view_3_layout, view_3_copy);
-    k3_permute_permute_mul_expand_clone(view_3_data, aotic::runtime::data<float>(clone_1.get()), stream);
-  }
-  view_3.reset();
-  // node 'view_6' (aten.view.default)
-  // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
-  // may share clone_1's storage (a view)
-  TensorHandle view_6;
-  const int64_t shape_6[] = {8, 32, 64};
-  check(aoti_torch_cuda_reshape(clone_1.get(), shape_6, 3, view_6.out()),
-        "node 'view_6' (aten.view.default)");
-  clone_1.reset();
-  // node 'bmm' (aten.bmm.default)
-  TensorHandle bmm;
-  const int64_t bmm_sizes[] = {8, 64, 64};
-  const int64_t bmm_strides[] = {4096, 64, 1};
-  check(aoti_torch__alloc_from_pool(arena.get(), 196608, kFloat32, 3, bmm_sizes, bmm_strides, bmm.out()),
-        "allocate bmm");
-  check(aoti_torch_cuda_bmm_out(bmm.get(), view_5.get(), view_6.get()), "node 'bmm' (aten.bmm.default)");
-  view_5.reset();
-  view_6.reset();
-  // node 'view_7' (aten.view.default)
-  // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
-  // may share bmm's storage (a view)
-  TensorHandle view_7;
-  const int64_t shape_7[] = {2, 4, 64, 64};
-  check(aoti_torch_cuda_reshape(bmm.get(), shape_7, 4, view_7.out()), "node 'view_7' (aten.view.default)");
-  bmm.reset();
-  // node 'add_1' (aten.add.Tensor)
-  TensorHandle add_1;
-  const int64_t add_1_sizes[] = {2, 4, 64, 64};
-  const int64_t add_1_strides[] = {16384, 4096, 64, 1};
-  check(aoti_torch__alloc_from_pool(
-            arena.get(), 327680, kFloat32, 4, add_1_sizes, add_1_strides, add_1.out()),
-        "allocate add_1");
-  // fuses unsqueeze, unsqueeze_1, sub, le, logical_and, where, add_1
-  {
-    const int64_t view_7_layout[] = {16384, 4096, 64, 1};
-    TensorHandle view_7_copy;
-    const float* view_7_data = kernel_input<float>(view_7.get(), 4, view_7_layout, view_7_copy);
-    TensorHandle scalar_tensor_copy;
-    const float* scalar_tensor_data = kernel_input<float>(scalar_tensor.get(), 0, nullptr,
-        scalar_tensor_copy);
-    TensorHandle scalar_tensor_1_copy;
-    const float* scalar_tensor_1_data = kernel_input<float>(scalar_tensor_1.get(), 0, nullptr,
-        scalar_tensor_1_copy);
-    const int64_t full_layout[] = {64, 1};
-    TensorHandle full_copy;
-    const bool* full_data = kernel_input<bool>(full.get(), 2, full_layout, full_copy);
-    const int64_t arange_1_layout[] = {1};
-    TensorHandle arange_1_copy;
-    const int64_t* arange_1_data = kernel_input<int64_t>(arange_1.get(), 1, arange_1_layout, arange_1_copy);
-    const int64_t arange_2_layout[] = {1};
-    TensorHandle arange_2_copy;
-    const int64_t* arange_2_data = kernel_input<int64_t>(arange_2.get(), 1, arange_2_layout, arange_2_copy);
-    k4_unsqueeze_unsqueeze_sub_le_logical_and_where_add(view_7_data, scalar_tensor_data,
-        scalar_tensor_1_data, full_data, arange_1_data, arange_2_data,
-        aotic::runtime::data<float>(add_1.get()), stream);
-  }
-  full.reset();
-  arange_1.reset();
-  arange_2.reset();
-  scalar_tensor.reset();
-  scalar_tensor_1.reset();
-  view_7.reset();
-  // node '_softmax' (aten._softmax.default)
-  TensorHandle _softmax;
-  const int64_t _softmax_sizes[] = {2, 4, 64, 64};
-  const int64_t _softmax_strides[] = {16384, 4096, 64, 1};
-  check(aoti_torch__alloc_from_pool(
-            arena.get(), 196608, kFloat32, 4, _softmax_sizes, _softmax_strides, _softmax.out()),
-        "allocate _softmax");
-  {
-    const int64_t add_1_layout[] = {16384, 4096, 64, 1};
-    TensorHandle add_1_copy;
-    const float* add_1_data = kernel_input<float>(add_1.get(), 4, add_1_layout, add_1_copy);
-    k5_softmax(add_1_data, aotic::runtime::data<float>(_softmax.get()), stream);
-  }
-  // node 'logical_not' (aten.logical_not.default)
-  TensorHandle logical_not;
-  const int64_t logical_not_sizes[] = {2, 4, 64, 64};
-  const int64_t logical_not_strides[] = {16384, 4096, 64, 1};
-  check(aoti_torch__alloc_from_pool(
-            arena.get(), 524288, kBool, 4, logical_not_sizes, logical_not_strides, logical_not.out()),
-        "allocate logical_not");
-  // fuses eq, logical_not
-  {
-    const int64_t add_1_layout_1[] = {16384, 4096, 64, 1};
-    TensorHandle add_1_copy_1;
-    const float* add_1_data_1 = kernel_input<float>(add_1.get(), 4, add_1_layout_1, add_1_copy_1);
-    k6_eq_logical_not(add_1_data_1, aotic::runtime::data<bool>(logical_not.get()), stream);
-  }
-  add_1.reset();
-  // node 'any_1' (aten.any.dim)
-  TensorHandle any_1;
-  check(aoti_torch_cuda_any_dim(logical_not.get(), -1, true, any_1.out()), "node 'any_1' (aten.any.dim)");
-  logical_not.reset();
-  // node 'full_like' (aten.full_like.default)
-  TensorHandle full_like;
-  int32_t dtype_value_6 = kFloat32;
-  int32_t pin_memory_value_4 = false;
-  int32_t memory_format_value = kPreserveFormat;
-  check(aoti_torch_cuda_full_like(
-            _softmax.get(), 0.0, &dtype_value_6, nullptr, nullptr, kDefaultDeviceIndex, &pin_memory_value_4,
-            &memory_format_value, full_like.out()),
-        "node 'full_like' (aten.full_like.default)");
-  // node 'where_1' (aten.where.self)
-  TensorHandle where_1;
-  const int64_t where_1_sizes[] = {2, 4, 64, 64};
-  const int64_t where_1_strides[] = {16384, 4096, 64, 1};
-  check(aoti_torch__alloc_from_pool(
-            arena.get(), 327680, kFloat32, 4, where_1_sizes, where_1_strides, where_1.out()),
-        "allocate where_1");
-  // fuses logical_not_1, where_1
-  {
-    const int64_t _softmax_layout[] = {16384, 4096, 64, 1};
-    TensorHandle _softmax_copy;
-    const float* _softmax_data = kernel_input<float>(_softmax.get(), 4, _softmax_layout, _softmax_copy);
-    const int64_t full_like_layout[] = {16384, 4096, 64, 1};
-    TensorHandle full_like_copy;
-    const float* full_like_data = kernel_input<float>(full_like.get(), 4, full_like_layout, full_like_copy);
-    const int64_t any_1_layout[] = {256, 64, 1, 1};
-    TensorHandle any_1_copy;
-    const bool* any_1_data = kernel_input<bool>(any_1.get(), 4, any_1_layout, any_1_copy);
-    k7_logical_not_where(_softmax_data, full_like_data, any_1_data,
-        aotic::runtime::data<float>(where_1.get()), stream);
-  }
-  _softmax.reset();
-  any_1.reset();
-  full_like.reset();
-  // node 'expand_2' (aten.expand.default)
-  // may share where_1's storage (a view)
-  TensorHandle expand_2;
-  const int64_t size_1[] = {2, 4, 64, 64};
-  check(aoti_torch_cuda_expand(where_1.get(), size_1, 4, false, expand_2.out()),
-        "node 'expand_2' (aten.expand.default)");
-  where_1.reset();
-  // node 'view_8' (aten.view.default)
-  // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
-  // may share expand_2's storage (a view)
-  TensorHandle view_8;
-  const int64_t shape_8[] = {8, 64, 64};
-  check(aoti_torch_cuda_reshape(expand_2.get(), shape_8, 3, view_8.out()),
-        "node 'view_8' (aten.view.default)");
-  expand_2.reset();
-  // node 'clone_2' (aten.clone.default)
-  TensorHandle clone_2;
-  const int64_t clone_2_sizes[] = {2, 4, 64, 32};
-  const int64_t clone_2_strides[] = {8192, 2048, 32, 1};
-  check(aoti_torch__alloc_from_pool(
-            arena.get(), 196608, kFloat32, 4, clone_2_sizes, clone_2_strides, clone_2.out()),
-        "allocate clone_2");
-  // fuses permute_3, expand_3, clone_2
-  {
-    const int64_t view_4_layout[] = {24576, 384, 32, 1};
-    TensorHandle view_4_copy;
-    const float* view_4_data = kernel_input<float>(view_4.get(), 4, view_4_layout, view_4_copy);
-    k8_permute_expand_clone(view_4_data, aotic::runtime::data<float>(clone_2.get()), stream);
-  }
-  view_4.reset();
-  // node 'view_9' (aten.view.default)
-  // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
-  // may share clone_2's storage (a view)
-  TensorHandle view_9;
-  const int64_t shape_9[] = {8, 64, 32};
-  check(aoti_torch_cuda_reshape(clone_2.get(), shape_9, 3, view_9.out()),
-        "node 'view_9' (aten.view.default)");
-  clone_2.reset();
-  // node 'bmm_1' (aten.bmm.default)
-  TensorHandle bmm_1;
-  const int64_t bmm_1_sizes[] = {8, 64, 32};
-  const int64_t bmm_1_strides[] = {2048, 32, 1};
-  check(aoti_torch__alloc_from_pool(arena.get(), 0, kFloat32, 3, bmm_1_sizes, bmm_1_strides, bmm_1.out()),
-        "allocate bmm_1");
-  check(aoti_torch_cuda_bmm_out(bmm_1.get(), view_8.get(), view_9.get()), "node 'bmm_1' (aten.bmm.default)");
-  view_8.reset();
-  view_9.reset();
-  // node 'view_10' (aten.view.default)
-  // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
-  // may share bmm_1's storage (a view)
-  TensorHandle view_10;
-  const int64_t shape_10[] = {2, 4, 64, 32};
-  check(aoti_torch_cuda_reshape(bmm_1.get(), shape_10, 4, view_10.out()),
-        "node 'view_10' (aten.view.default)");
-  bmm_1.reset();
-  // node 'clone_3' (aten.clone.default)
-  TensorHandle clone_3;
-  const int64_t clone_3_sizes[] = {64, 2, 4, 32};
-  const int64_t clone_3_strides[] = {256, 128, 32, 1};
-  check(aoti_torch__alloc_from_pool(
-            arena.get(), 65536, kFloat32, 4, clone_3_sizes, clone_3_strides, clone_3.out()),
-        "allocate clone_3");
-  // fuses permute_5, clone_3
-  {
-    const int64_t view_10_layout[] = {8192, 2048, 32, 1};
-    TensorHandle view_10_copy;
-    const float* view_10_data = kernel_input<float>(view_10.get(), 4, view_10_layout, view_10_copy);
-    k9_permute_clone(view_10_data, aotic::runtime::data<float>(clone_3.get()), stream);
-  }
-  view_10.reset();
-  // node 'permute_6' (aten.permute.default)
-  // may share clone_3's storage (a view)
-  TensorHandle permute_6;
-  const int64_t dims_1[] = {1, 2, 0, 3};
-  check(aoti_torch_cuda_permute(clone_3.get(), dims_1, 4, permute_6.out()),
-        "node 'permute_6' (aten.permute.default)");
-  clone_3.reset();
-  // node 'permute_7' (aten.permute.default)
-  // may share permute_6's storage (a view)
-  TensorHandle permute_7;
-  const int64_t dims_2[] = {0, 2, 1, 3};
-  check(aoti_torch_cuda_permute(permute_6.get(), dims_2, 4, permute_7.out()),
-        "node 'permute_7' (aten.permute.default)");
-  permute_6.reset();
-  // node 'view_11' (aten.view.default)
-  // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
-  // may share permute_7's storage (a view)
-  TensorHandle view_11;
-  const int64_t shape_11[] = {2, 64, 128};
-  check(aoti_torch_cuda_reshape(permute_7.get(), shape_11, 3, view_11.out()),
-        "node 'view_11' (aten.view.default)");
-  permute_7.reset();
-  // node 'permute_8' (aten.permute.default)
-  // may share p_blocks_0_o_weight's storage (a view)
-  TensorHandle permute_8;
-  const int64_t dims_3[] = {1, 0};
-  check(aoti_torch_cuda_permute(p_blocks_0_o_weight, dims_3, 2, permute_8.out()),
-        "node 'permute_8' (aten.permute.default)");
-  // node 'expand_4' (aten.expand.default)
-  // may share view_11's storage (a view)
-  TensorHandle expand_4;
-  const int64_t size_2[] = {2, 64, 128};
-  check(aoti_torch_cuda_expand(view_11.get(), size_2, 3, false, expand_4.out()),
-        "node 'expand_4' (aten.expand.default)");
-  view_11.reset();
-  // node 'view_12' (aten.view.default)
-  // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
-  // may share expand_4's storage (a view)
-  TensorHandle view_12;
-  const int64_t shape_12[] = {2, 64, 128};
-  check(aoti_torch_cuda_reshape(expand_4.get(), shape_12, 3, view_12.out()),
-        "node 'view_12' (aten.view.default)");
-  expand_4.reset();
-  // node 'expand_5' (aten.expand.default)
-  // may share permute_8's storage (a view)
-  TensorHandle expand_5;
-  const int64_t size_3[] = {2, 128, 128};
-  check(aoti_torch_cuda_expand(permute_8.get(), size_3, 3, false, expand_5.out()),
-        "node 'expand_5' (aten.expand.default)");
-  permute_8.reset();
-  // node 'view_13' (aten.view.default)
-  // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
-  // may share expand_5's storage (a view)
-  TensorHandle view_13;
-  const int64_t shape_13[] = {2, 128, 128};
-  check(aoti_torch_cuda_reshape(expand_5.get(), shape_13, 3, view_13.out()),
-        "node 'view_13' (aten.view.default)");
-  expand_5.reset();
-  // node 'bmm_2' (aten.bmm.default)
-  TensorHandle bmm_2;
-  const int64_t bmm_2_sizes[] = {2, 64, 128};
-  const int64_t bmm_2_strides[] = {8192, 128, 1};
-  check(aoti_torch__alloc_from_pool(arena.get(), 0, kFloat32, 3, bmm_2_sizes, bmm_2_strides, bmm_2.out()),
-        "allocate bmm_2");
-  check(aoti_torch_cuda_bmm_out(bmm_2.get(), view_12.get(), view_13.get()),
-        "node 'bmm_2' (aten.bmm.default)");
-  view_12.reset();
-  view_13.reset();
-  // node 'view_14' (aten.view.default)
-  // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
-  // may share bmm_2's storage (a view)
-  TensorHandle view_14;
-  const int64_t shape_14[] = {2, 64, 128};
-  check(aoti_torch_cuda_reshape(bmm_2.get(), shape_14, 3, view_14.out()),
-        "node 'view_14' (aten.view.default)");
-  bmm_2.reset();
-  // node 'add_3' (aten.add.Tensor)
-  TensorHandle add_3;
-  const int64_t add_3_sizes[] = {2, 64, 128};
-  const int64_t add_3_strides[] = {8192, 128, 1};
-  check(aoti_torch__alloc_from_pool(
-            arena.get(), 524288, kFloat32, 3, add_3_sizes, add_3_strides, add_3.out()),
-        "allocate add_3");
-  // fuses add_2, add_3
-  {
-    const int64_t add_layout_1[] = {8192, 128, 1};
-    TensorHandle add_copy_1;
-    const float* add_data_1 = kernel_input<float>(add.get(), 3, add_layout_1, add_copy_1);
-    const int64_t view_14_layout[] = {8192, 128, 1};
-    TensorHandle view_14_copy;
-    const float* view_14_data = kernel_input<float>(view_14.get(), 3, view_14_layout, view_14_copy);
-    const int64_t p_blocks_0_o_bias_layout[] = {1};
-    TensorHandle p_blocks_0_o_bias_copy;
-    const float* p_blocks_0_o_bias_data = kernel_input<float>(p_blocks_0_o_bias, 1,
-        p_blocks_0_o_bias_layout, p_blocks_0_o_bias_copy);
-    k10_add_add(add_data_1, view_14_data, p_blocks_0_o_bias_data,
-        aotic::runtime::data<float>(add_3.get()), stream);
-  }
-  add.reset();
-  view_14.reset();
-  // node 'native_layer_norm_1' (aten.native_layer_norm.default)
-  TensorHandle getitem_6;
-  const int64_t getitem_6_sizes[] = {2, 64, 128};
-  const int64_t getitem_6_strides[] = {8192, 128, 1};
-  check(aoti_torch__alloc_from_pool(
-            arena.get(), 262144, kFloat32, 3, getitem_6_sizes, getitem_6_strides, getitem_6.out()),
-        "allocate getitem_6");
-  {
-    const int64_t add_3_layout[] = {8192, 128, 1};
-    TensorHandle add_3_copy;
-    const float* add_3_data = kernel_input<float>(add_3.get(), 3, add_3_layout, add_3_copy);
-    const int64_t p_blocks_0_ln2_weight_layout[] = {1};
-    TensorHandle p_blocks_0_ln2_weight_copy;
-    const float* p_blocks_0_ln2_weight_data = kernel_input<float>(p_blocks_0_ln2_weight, 1,
-        p_blocks_0_ln2_weight_layout, p_blocks_0_ln2_weight_copy);
-    const int64_t p_blocks_0_ln2_bias_layout[] = {1};
-    TensorHandle p_blocks_0_ln2_bias_copy;
-    const float* p_blocks_0_ln2_bias_data = kernel_input<float>(p_blocks_0_ln2_bias, 1,
-        p_blocks_0_ln2_bias_layout, p_blocks_0_ln2_bias_copy);
-    k1_layer_norm(add_3_data, p_blocks_0_ln2_weight_data, p_blocks_0_ln2_bias_data,
-        aotic::runtime::data<float>(getitem_6.get()), stream);
-  }
-  // node 'view_15' (aten.view.default)
-  // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
-  // may share getitem_6's storage (a view)
-  TensorHandle view_15;
-  const int64_t shape_15[] = {128, 128};
-  check(aoti_torch_cuda_reshape(getitem_6.get(), shape_15, 2, view_15.out()),
-        "node 'view_15' (aten.view.default)");
-  getitem_6.reset();
-  // node 'permute_9' (aten.permute.default)
-  // may share p_blocks_0_f1_weight's storage (a view)
-  TensorHandle permute_9;
-  const int64_t dims_4[] = {1, 0};
-  check(aoti_torch_cuda_permute(p_blocks_0_f1_weight, dims_4, 2, permute_9.out()),
-        "node 'permute_9' (aten.permute.default)");
-  // node 'addmm_1' (aten.addmm.default)
-  TensorHandle addmm_1;
-  const int64_t addmm_1_sizes[] = {128, 512};
-  const int64_t addmm_1_strides[] = {512, 1};
-  check(aoti_torch__alloc_from_pool(
-            arena.get(), 0, kFloat32, 2, addmm_1_sizes, addmm_1_strides, addmm_1.out()),
-        "allocate addmm_1");
-  check(aoti_torch_cuda_addmm_out(
-            addmm_1.get(), p_blocks_0_f1_bias, view_15.get(), permute_9.get(), 1.0, 1.0),
-        "node 'addmm_1' (aten.addmm.default)");
-  view_15.reset();
-  permute_9.reset();
-  // node 'view_16' (aten.view.default)
-  // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
-  // may share addmm_1's storage (a view)
-  TensorHandle view_16;
-  const int64_t shape_16[] = {2, 64, 512};
-  check(aoti_torch_cuda_reshape(addmm_1.get(), shape_16, 3, view_16.out()),
-        "node 'view_16' (aten.view.default)");
-  addmm_1.reset();
-  // node 'gelu' (aten.gelu.default)
-  TensorHandle gelu;
-  const int64_t gelu_sizes[] = {2, 64, 512};
-  const int64_t gelu_strides[] = {32768, 512, 1};
-  check(aoti_torch__alloc_from_pool(arena.get(), 262144, kFloat32, 3, gelu_sizes, gelu_strides, gelu.out()),
-        "allocate gelu");
-  {
-    const int64_t view_16_layout[] = {32768, 512, 1};
-    TensorHandle view_16_copy;
-    const float* view_16_data = kernel_input<float>(view_16.get(), 3, view_16_layout, view_16_copy);
-    k11_gelu(view_16_data, aotic::runtime::data<float>(gelu.get()), stream);
-  }
-  view_16.reset();
-  // node 'view_17' (aten.view.default)
-  // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
-  // may share gelu's storage (a view)
-  TensorHandle view_17;
-  const int64_t shape_17[] = {128, 512};
-  check(aoti_torch_cuda_reshape(gelu.get(), shape_17, 2, view_17.out()),
-        "node 'view_17' (aten.view.default)");
-  gelu.reset();
-  // node 'permute_10' (aten.permute.default)
-  // may share p_blocks_0_f2_weight's storage (a view)
-  TensorHandle permute_10;
-  const int64_t dims_5[] = {1, 0};
-  check(aoti_torch_cuda_permute(p_blocks_0_f2_weight, dims_5, 2, permute_10.out()),
-        "node 'permute_10' (aten.permute.default)");
-  // node 'addmm_2' (aten.addmm.default)
-  TensorHandle addmm_2;
-  const int64_t addmm_2_sizes[] = {128, 128};
-  const int64_t addmm_2_strides[] = {128, 1};
-  check(aoti_torch__alloc_from_pool(
-            arena.get(), 0, kFloat32, 2, addmm_2_sizes, addmm_2_strides, addmm_2.out()),
-        "allocate addmm_2");
-  check(aoti_torch_cuda_addmm_out(
-            addmm_2.get(), p_blocks_0_f2_bias, view_17.get(), permute_10.get(), 1.0, 1.0),
-        "node 'addmm_2' (aten.addmm.default)");
-  view_17.reset();
-  permute_10.reset();
-  // node 'view_18' (aten.view.default)
-  // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
-  // may share addmm_2's storage (a view)
-  TensorHandle view_18;
-  const int64_t shape_18[] = {2, 64, 128};
-  check(aoti_torch_cuda_reshape(addmm_2.get(), shape_18, 3, view_18.out()),
-        "node 'view_18' (aten.view.default)");
-  addmm_2.reset();
-  // node 'add_4' (aten.add.Tensor)
-  TensorHandle add_4;
-  const int64_t add_4_sizes[] = {2, 64, 128};
-  const int64_t add_4_strides[] = {8192, 128, 1};
-  check(aoti_torch__alloc_from_pool(
-            arena.get(), 458752, kFloat32, 3, add_4_sizes, add_4_strides, add_4.out()),
-        "allocate add_4");
-  {
-    const int64_t add_3_layout_1[] = {8192, 128, 1};
-    TensorHandle add_3_copy_1;
-    const float* add_3_data_1 = kernel_input<float>(add_3.get(), 3, add_3_layout_1, add_3_copy_1);
-    const int64_t view_18_layout[] = {8192, 128, 1};
-    TensorHandle view_18_copy;
-    const float* view_18_data = kernel_input<float>(view_18.get(), 3, view_18_layout, view_18_copy);
-    k12_add(add_3_data_1, view_18_data, aotic::runtime::data<float>(add_4.get()), stream);
-  }
-  add_3.reset();
-  view_18.reset();
-  // node 'native_layer_norm_2' (aten.native_layer_norm.default)
-  TensorHandle getitem_9;
-  const int64_t getitem_9_sizes[] = {2, 64, 128};
-  const int64_t getitem_9_strides[] = {8192, 128, 1};
-  check(aoti_torch__alloc_from_pool(
-            arena.get(), 196608, kFloat32, 3, getitem_9_sizes, getitem_9_strides, getitem_9.out()),
-        "allocate getitem_9");
-  {
-    const int64_t add_4_layout[] = {8192, 128, 1};
-    TensorHandle add_4_copy;
-    const float* add_4_data = kernel_input<float>(add_4.get(), 3, add_4_layout, add_4_copy);
-    const int64_t p_blocks_1_ln1_weight_layout[] = {1};
-    TensorHandle p_blocks_1_ln1_weight_copy;
-    const float* p_blocks_1_ln1_weight_data = kernel_input<float>(p_blocks_1_ln1_weight, 1,
-        p_blocks_1_ln1_weight_layout, p_blocks_1_ln1_weight_copy);
-    const int64_t p_blocks_1_ln1_bias_layout[] = {1};
-    TensorHandle p_blocks_1_ln1_bias_copy;
-    const float* p_blocks_1_ln1_bias_data = kernel_input<float>(p_blocks_1_ln1_bias, 1,
-        p_blocks_1_ln1_bias_layout, p_blocks_1_ln1_bias_copy);
-    k1_layer_norm(add_4_data, p_blocks_1_ln1_weight_data, p_blocks_1_ln1_bias_data,
-        aotic::runtime::data<float>(getitem_9.get()), stream);
-  }
-  // node 'view_19' (aten.view.default)
-  // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
-  // may share getitem_9's storage (a view)
-  TensorHandle view_19;
-  const int64_t shape_19[] = {128, 128};
-  check(aoti_torch_cuda_reshape(getitem_9.get(), shape_19, 2, view_19.out()),
-        "node 'view_19' (aten.view.default)");
-  getitem_9.reset();
-  // node 'permute_11' (aten.permute.default)
-  // may share p_blocks_1_qkv_weight's storage (a view)
-  TensorHandle permute_11;
-  const int64_t dims_6[] = {1, 0};
-  check(aoti_torch_cuda_permute(p_blocks_1_qkv_weight, dims_6, 2, permute_11.out()),
-        "node 'permute_11' (aten.permute.default)");
-  // node 'addmm_3' (aten.addmm.default)
-  TensorHandle addmm_3;
-  const int64_t addmm_3_sizes[] = {128, 384};
-  const int64_t addmm_3_strides[] = {384, 1};
-  check(aoti_torch__alloc_from_pool(
-            arena.get(), 0, kFloat32, 2, addmm_3_sizes, addmm_3_strides, addmm_3.out()),
-        "allocate addmm_3");
-  check(aoti_torch_cuda_addmm_out(
-            addmm_3.get(), p_blocks_1_qkv_bias, view_19.get(), permute_11.get(), 1.0, 1.0),
-        "node 'addmm_3' (aten.addmm.default)");
-  view_19.reset();
-  permute_11.reset();
-  // node 'view_20' (aten.view.default)
-  // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
-  // may share addmm_3's storage (a view)
-  TensorHandle view_20;
-  const int64_t shape_20[] = {2, 64, 384};
-  check(aoti_torch_cuda_reshape(addmm_3.get(), shape_20, 3, view_20.out()),
-        "node 'view_20' (aten.view.default)");
-  addmm_3.reset();
-  // node 'split_with_sizes_1' (aten.split_with_sizes.default)
-  // may share view_20's storage (a view)
-  TensorHandle getitem_12;
-  TensorHandle getitem_13;
-  TensorHandle getitem_14;
-  {
-    const int64_t split_sizes_1[] = {128, 128, 128};
-    AtenTensorHandle rets_1[3] = {};
-    check(aoti_torch_cuda_split_with_sizes(view_20.get(), split_sizes_1, 3, 2, rets_1, 3),
-          "node 'split_with_sizes_1' (aten.split_with_sizes.default)");
-    getitem_12.reset(rets_1[0]);
-    getitem_13.reset(rets_1[1]);
-    getitem_14.reset(rets_1[2]);
-  }
-  view_20.reset();
-  // node 'view_21' (aten.view.default)
-  // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
-  // may share getitem_12's storage (a view)
-  TensorHandle view_21;
-  const int64_t shape_21[] = {2, 64, 4, 32};
-  check(aoti_torch_cuda_reshape(getitem_12.get(), shape_21, 4, view_21.out()),
-        "node 'view_21' (aten.view.default)");
-  getitem_12.reset();
-  // node 'view_22' (aten.view.default)
-  // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
-  // may share getitem_13's storage (a view)
-  TensorHandle view_22;
-  const int64_t shape_22[] = {2, 64, 4, 32};
-  check(aoti_torch_cuda_reshape(getitem_13.get(), shape_22, 4, view_22.out()),
-        "node 'view_22' (aten.view.default)");
-  getitem_13.reset();
-  // node 'view_23' (aten.view.default)
-  // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
-  // may share getitem_14's storage (a view)
-  TensorHandle view_23;
-  const int64_t shape_23[] = {2, 64, 4, 32};
-  check(aoti_torch_cuda_reshape(getitem_14.get(), shape_23, 4, view_23.out()),
-        "node 'view_23' (aten.view.default)");
-  getitem_14.reset();
-  // node 'full_1' (aten.full.default)
-  TensorHandle full_1;
-  const int64_t size_4[] = {64, 64};
-  int32_t dtype_value_7 = kBool;
-  int32_t layout_value_5 = kStrided;
-  int32_t device_value_6 = kCUDA;
-  int32_t pin_memory_value_5 = false;
-  check(aoti_torch_cuda_full(
-            size_4, 2, 1.0, &dtype_value_7, &layout_value_5, &device_value_6, state.device_index(),
-            &pin_memory_value_5, full_1.out()),
-        "node 'full_1' (aten.full.default)");
-  // node 'arange_3' (aten.arange.start_step)
-  TensorHandle arange_3;
-  int32_t dtype_value_8 = kInt64;
-  int32_t layout_value_6 = kStrided;
-  int32_t device_value_7 = kCUDA;
-  int32_t pin_memory_value_6 = false;
-  check(aoti_torch_cuda_arange_start_step(
-            0.0, 64.0, 1.0, &dtype_value_8, &layout_value_6, &device_value_7, state.device_index(),
-            &pin_memory_value_6, arange_3.out()),
-        "node 'arange_3' (aten.arange.start_step)");
-  // node 'arange_4' (aten.arange.start_step)
-  TensorHandle arange_4;
-  int32_t dtype_value_9 = kInt64;
-  int32_t layout_value_7 = kStrided;
-  int32_t device_value_8 = kCUDA;
-  int32_t pin_memory_value_7 = false;
-  check(aoti_torch_cuda_arange_start_step(
-            0.0, 64.0, 1.0, &dtype_value_9, &layout_value_7, &device_value_8, state.device_index(),
-            &pin_memory_value_7, arange_4.out()),
-        "node 'arange_4' (aten.arange.start_step)");
-  // node 'scalar_tensor_2' (aten.scalar_tensor.default)
-  TensorHandle scalar_tensor_2;
-  int32_t dtype_value_10 = kFloat32;
-  int32_t device_value_9 = kCUDA;
-  check(aoti_torch_cuda_scalar_tensor(
-            -std::numeric_limits<double>::infinity(), &dtype_value_10, nullptr, &device_value_9,
-            state.device_index(), nullptr, scalar_tensor_2.out()),
-        "node 'scalar_tensor_2' (aten.scalar_tensor.default)");
-  // node 'scalar_tensor_3' (aten.scalar_tensor.default)
-  TensorHandle scalar_tensor_3;
-  int32_t dtype_value_11 = kFloat32;
-  int32_t layout_value_8 = kStrided;
-  int32_t device_value_10 = kCUDA;
-  check(aoti_torch_cuda_scalar_tensor(
-            0.0, &dtype_value_11, &layout_value_8, &device_value_10, state.device_index(), nullptr,
-            scalar_tensor_3.out()),
-        "node 'scalar_tensor_3' (aten.scalar_tensor.default)");
-  // node 'clone_4' (aten.clone.default)
-  TensorHandle clone_4;
-  const int64_t clone_4_sizes[] = {2, 4, 64, 32};
-  const int64_t clone_4_strides[] = {8192, 2048, 32, 1};
-  check(aoti_torch__alloc_from_pool(
-            arena.get(), 327680, kFloat32, 4, clone_4_sizes, clone_4_strides, clone_4.out()),
-        "allocate clone_4");
-  // fuses permute_12, mul_2, expand_6, clone_4
-  {
-    const int64_t view_21_layout[] = {24576, 384, 32, 1};
-    TensorHandle view_21_copy;
-    const float* view_21_data = kernel_input<float>(view_21.get(), 4, view_21_layout, view_21_copy);
-    k2_permute_mul_expand_clone(view_21_data, aotic::runtime::data<float>(clone_4.get()), stream);
-  }
-  view_21.reset();
-  // node 'view_24' (aten.view.default)
-  // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
-  // may share clone_4's storage (a view)
-  TensorHandle view_24;
-  const int64_t shape_24[] = {8, 64, 32};
-  check(aoti_torch_cuda_reshape(clone_4.get(), shape_24, 3, view_24.out()),
-        "node 'view_24' (aten.view.default)");
-  clone_4.reset();
-  // node 'clone_5' (aten.clone.default)
-  TensorHandle clone_5;
-  const int64_t clone_5_sizes[] = {2, 4, 32, 64};
-  const int64_t clone_5_strides[] = {8192, 2048, 64, 1};
-  check(aoti_torch__alloc_from_pool(
-            arena.get(), 393216, kFloat32, 4, clone_5_sizes, clone_5_strides, clone_5.out()),
-        "allocate clone_5");
-  // fuses permute_13, permute_15, mul_3, expand_7, clone_5
-  {
-    const int64_t view_22_layout[] = {24576, 384, 32, 1};
-    TensorHandle view_22_copy;
-    const float* view_22_data = kernel_input<float>(view_22.get(), 4, view_22_layout, view_22_copy);
-    k3_permute_permute_mul_expand_clone(view_22_data, aotic::runtime::data<float>(clone_5.get()), stream);
-  }
-  view_22.reset();
-  // node 'view_25' (aten.view.default)
-  // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
-  // may share clone_5's storage (a view)
-  TensorHandle view_25;
-  const int64_t shape_25[] = {8, 32, 64};
-  check(aoti_torch_cuda_reshape(clone_5.get(), shape_25, 3, view_25.out()),
-        "node 'view_25' (aten.view.default)");
-  clone_5.reset();
-  // node 'bmm_3' (aten.bmm.default)
-  TensorHandle bmm_3;
-  const int64_t bmm_3_sizes[] = {8, 64, 64};
-  const int64_t bmm_3_strides[] = {4096, 64, 1};
-  check(aoti_torch__alloc_from_pool(
-            arena.get(), 196608, kFloat32, 3, bmm_3_sizes, bmm_3_strides, bmm_3.out()),
-        "allocate bmm_3");
-  check(aoti_torch_cuda_bmm_out(bmm_3.get(), view_24.get(), view_25.get()),
-        "node 'bmm_3' (aten.bmm.default)");
-  view_24.reset();
-  view_25.reset();
-  // node 'view_26' (aten.view.default)
-  // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
-  // may share bmm_3's storage (a view)
-  TensorHandle view_26;
-  const int64_t shape_26[] = {2, 4, 64, 64};
-  check(aoti_torch_cuda_reshape(bmm_3.get(), shape_26, 4, view_26.out()),
-        "node 'view_26' (aten.view.default)");
-  bmm_3.reset();
-  // node 'add_5' (aten.add.Tensor)
-  TensorHandle add_5;
-  const int64_t add_5_sizes[] = {2, 4, 64, 64};
-  const int64_t add_5_strides[] = {16384, 4096, 64, 1};
-  check(aoti_torch__alloc_from_pool(
-            arena.get(), 327680, kFloat32, 4, add_5_sizes, add_5_strides, add_5.out()),
-        "allocate add_5");
-  // fuses unsqueeze_2, unsqueeze_3, sub_1, le_1, logical_and_1, where_2, add_5
-  {
-    const int64_t view_26_layout[] = {16384, 4096, 64, 1};
-    TensorHandle view_26_copy;
-    const float* view_26_data = kernel_input<float>(view_26.get(), 4, view_26_layout, view_26_copy);
-    TensorHandle scalar_tensor_2_copy;
-    const float* scalar_tensor_2_data = kernel_input<float>(scalar_tensor_2.get(), 0, nullptr,
-        scalar_tensor_2_copy);
-    TensorHandle scalar_tensor_3_copy;
-    const float* scalar_tensor_3_data = kernel_input<float>(scalar_tensor_3.get(), 0, nullptr,
-        scalar_tensor_3_copy);
-    const int64_t full_1_layout[] = {64, 1};
-    TensorHandle full_1_copy;
-    const bool* full_1_data = kernel_input<bool>(full_1.get(), 2, full_1_layout, full_1_copy);
-    const int64_t arange_3_layout[] = {1};
-    TensorHandle arange_3_copy;
-    const int64_t* arange_3_data = kernel_input<int64_t>(arange_3.get(), 1, arange_3_layout, arange_3_copy);
-    const int64_t arange_4_layout[] = {1};
-    TensorHandle arange_4_copy;
-    const int64_t* arange_4_data = kernel_input<int64_t>(arange_4.get(), 1, arange_4_layout, arange_4_copy);
-    k4_unsqueeze_unsqueeze_sub_le_logical_and_where_add(view_26_data, scalar_tensor_2_data,
-        scalar_tensor_3_data, full_1_data, arange_3_data, arange_4_data,
-        aotic::runtime::data<float>(add_5.get()), stream);
-  }
-  full_1.reset();
-  arange_3.reset();
-  arange_4.reset();
-  scalar_tensor_2.reset();
-  scalar_tensor_3.reset();
-  view_26.reset();
-  // node '_softmax_1' (aten._softmax.default)
-  TensorHandle _softmax_1;
-  const int64_t _softmax_1_sizes[] = {2, 4, 64, 64};
-  const int64_t _softmax_1_strides[] = {16384, 4096, 64, 1};
-  check(aoti_torch__alloc_from_pool(
-            arena.get(), 196608, kFloat32, 4, _softmax_1_sizes, _softmax_1_strides, _softmax_1.out()),
-        "allocate _softmax_1");
-  {
-    const int64_t add_5_layout[] = {16384, 4096, 64, 1};
-    TensorHandle add_5_copy;
-    const float* add_5_data = kernel_input<float>(add_5.get(), 4, add_5_layout, add_5_copy);
-    k5_softmax(add_5_data, aotic::runtime::data<float>(_softmax_1.get()), stream);
-  }
-  // node 'logical_not_2' (aten.logical_not.default)
-  TensorHandle logical_not_2;
-  const int64_t logical_not_2_sizes[] = {2, 4, 64, 64};
-  const int64_t logical_not_2_strides[] = {16384, 4096, 64, 1};
-  check(aoti_torch__alloc_from_pool(
-            arena.get(), 524288, kBool, 4, logical_not_2_sizes, logical_not_2_strides, logical_not_2.out()),
-        "allocate logical_not_2");
-  // fuses eq_1, logical_not_2
-  {
-    const int64_t add_5_layout_1[] = {16384, 4096, 64, 1};
-    TensorHandle add_5_copy_1;
-    const float* add_5_data_1 = kernel_input<float>(add_5.get(), 4, add_5_layout_1, add_5_copy_1);
-    k6_eq_logical_not(add_5_data_1, aotic::runtime::data<bool>(logical_not_2.get()), stream);
-  }
-  add_5.reset();
-  // node 'any_2' (aten.any.dim)
-  TensorHandle any_2;
-  check(aoti_torch_cuda_any_dim(logical_not_2.get(), -1, true, any_2.out()), "node 'any_2' (aten.any.dim)");
-  logical_not_2.reset();
-  // node 'full_like_1' (aten.full_like.default)
-  TensorHandle full_like_1;
-  int32_t dtype_value_12 = kFloat32;
-  int32_t pin_memory_value_8 = false;
-  int32_t memory_format_value_1 = kPreserveFormat;
-  check(aoti_torch_cuda_full_like(
-            _softmax_1.get(), 0.0, &dtype_value_12, nullptr, nullptr, kDefaultDeviceIndex,
-            &pin_memory_value_8, &memory_format_value_1, full_like_1.out()),
-        "node 'full_like_1' (aten.full_like.default)");
-  // node 'where_3' (aten.where.self)
-  TensorHandle where_3;
-  const int64_t where_3_sizes[] = {2, 4, 64, 64};
-  const int64_t where_3_strides[] = {16384, 4096, 64, 1};
-  check(aoti_torch__alloc_from_pool(
-            arena.get(), 327680, kFloat32, 4, where_3_sizes, where_3_strides, where_3.out()),
-        "allocate where_3");
-  // fuses logical_not_3, where_3
-  {
-    const int64_t _softmax_1_layout[] = {16384, 4096, 64, 1};
-    TensorHandle _softmax_1_copy;
-    const float* _softmax_1_data = kernel_input<float>(_softmax_1.get(), 4, _softmax_1_layout,
-        _softmax_1_copy);
-    const int64_t full_like_1_layout[] = {16384, 4096, 64, 1};
-    TensorHandle full_like_1_copy;
-    const float* full_like_1_data = kernel_input<float>(full_like_1.get(), 4, full_like_1_layout,
-        full_like_1_copy);
-    const int64_t any_2_layout[] = {256, 64, 1, 1};
-    TensorHandle any_2_copy;
-    const bool* any_2_data = kernel_input<bool>(any_2.get(), 4, any_2_layout, any_2_copy);
-    k7_logical_not_where(_softmax_1_data, full_like_1_data, any_2_data,
-        aotic::runtime::data<float>(where_3.get()), stream);
-  }
-  _softmax_1.reset();
-  any_2.reset();
-  full_like_1.reset();
-  // node 'expand_8' (aten.expand.default)
-  // may share where_3's storage (a view)
-  TensorHandle expand_8;
-  const int64_t size_5[] = {2, 4, 64, 64};
-  check(aoti_torch_cuda_expand(where_3.get(), size_5, 4, false, expand_8.out()),
-        "node 'expand_8' (aten.expand.default)");
-  where_3.reset();
-  // node 'view_27' (aten.view.default)
-  // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
-  // may share expand_8's storage (a view)
-  TensorHandle view_27;
-  const int64_t shape_27[] = {8, 64, 64};
-  check(aoti_torch_cuda_reshape(expand_8.get(), shape_27, 3, view_27.out()),
-        "node 'view_27' (aten.view.default)");
-  expand_8.reset();
-  // node 'clone_6' (aten.clone.default)
-  TensorHandle clone_6;
-  const int64_t clone_6_sizes[] = {2, 4, 64, 32};
-  const int64_t clone_6_strides[] = {8192, 2048, 32, 1};
-  check(aoti_torch__alloc_from_pool(
-            arena.get(), 196608, kFloat32, 4, clone_6_sizes, clone_6_strides, clone_6.out()),
-        "allocate clone_6");
-  // fuses permute_14, expand_9, clone_6
-  {
-    const int64_t view_23_layout[] = {24576, 384, 32, 1};
-    TensorHandle view_23_copy;
-    const float* view_23_data = kernel_input<float>(view_23.get(), 4, view_23_layout, view_23_copy);
-    k8_permute_expand_clone(view_23_data, aotic::runtime::data<float>(clone_6.get()), stream);
-  }
-  view_23.reset();
-  // node 'view_28' (aten.view.default)
-  // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
-  // may share clone_6's storage (a view)
-  TensorHandle view_28;
-  const int64_t shape_28[] = {8, 64, 32};
-  check(aoti_torch_cuda_reshape(clone_6.get(), shape_28, 3, view_28.out()),
-        "node 'view_28' (aten.view.default)");
-  clone_6.reset();
-  // node 'bmm_4' (aten.bmm.default)
-  TensorHandle bmm_4;
-  const int64_t bmm_4_sizes[] = {8, 64, 32};
-  const int64_t bmm_4_strides[] = {2048, 32, 1};
-  check(aoti_torch__alloc_from_pool(arena.get(), 0, kFloat32, 3, bmm_4_sizes, bmm_4_strides, bmm_4.out()),
-        "allocate bmm_4");
-  check(aoti_torch_cuda_bmm_out(bmm_4.get(), view_27.get(), view_28.get()),
-        "node 'bmm_4' (aten.bmm.default)");
-  view_27.reset();
-  view_28.reset();
-  // node 'view_29' (aten.view.default)
-  // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
-  // may share bmm_4's storage (a view)
-  TensorHandle view_29;
-  const int64_t shape_29[] = {2, 4, 64, 32};
-  check(aoti_torch_cuda_reshape(bmm_4.get(), shape_29, 4, view_29.out()),
-        "node 'view_29' (aten.view.default)");
-  bmm_4.reset();
-  // node 'clone_7' (aten.clone.default)
-  TensorHandle clone_7;
-  const int64_t clone_7_sizes[] = {64, 2, 4, 32};
-  const int64_t clone_7_strides[] = {256, 128, 32, 1};
-  check(aoti_torch__alloc_from_pool(
-            arena.get(), 65536, kFloat32, 4, clone_7_sizes, clone_7_strides, clone_7.out()),
-        "allocate clone_7");
-  // fuses permute_16, clone_7
-  {
-    const int64_t view_29_layout[] = {8192, 2048, 32, 1};
-    TensorHandle view_29_copy;
-    const float* view_29_data = kernel_input<float>(view_29.get(), 4, view_29_layout, view_29_copy);
-    k9_permute_clone(view_29_data, aotic::runtime::data<float>(clone_7.get()), stream);
-  }
-  view_29.reset();
-  // node 'permute_17' (aten.permute.default)
-  // may share clone_7's storage (a view)
-  TensorHandle permute_17;
-  const int64_t dims_7[] = {1, 2, 0, 3};
-  check(aoti_torch_cuda_permute(clone_7.get(), dims_7, 4, permute_17.out()),
-        "node 'permute_17' (aten.permute.default)");
-  clone_7.reset();
-  // node 'permute_18' (aten.permute.default)
-  // may share permute_17's storage (a view)
-  TensorHandle permute_18;
-  const int64_t dims_8[] = {0, 2, 1, 3};
-  check(aoti_torch_cuda_permute(permute_17.get(), dims_8, 4, permute_18.out()),
-        "node 'permute_18' (aten.permute.default)");
-  permute_17.reset();
-  // node 'view_30' (aten.view.default)
-  // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
-  // may share permute_18's storage (a view)
-  TensorHandle view_30;
-  const int64_t shape_30[] = {2, 64, 128};
-  check(aoti_torch_cuda_reshape(permute_18.get(), shape_30, 3, view_30.out()),
-        "node 'view_30' (aten.view.default)");
-  permute_18.reset();
-  // node 'permute_19' (aten.permute.default)
-  // may share p_blocks_1_o_weight's storage (a view)
-  TensorHandle permute_19;
-  const int64_t dims_9[] = {1, 0};
-  check(aoti_torch_cuda_permute(p_blocks_1_o_weight, dims_9, 2, permute_19.out()),
-        "node 'permute_19' (aten.permute.default)");
-  // node 'expand_10' (aten.expand.default)
-  // may share view_30's storage (a view)
-  TensorHandle expand_10;
-  const int64_t size_6[] = {2, 64, 128};
-  check(aoti_torch_cuda_expand(view_30.get(), size_6, 3, false, expand_10.out()),
-        "node 'expand_10' (aten.expand.default)");
-  view_30.reset();
-  // node 'view_31' (aten.view.default)
-  // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
-  // may share expand_10's storage (a view)
-  TensorHandle view_31;
-  const int64_t shape_31[] = {2, 64, 128};
-  check(aoti_torch_cuda_reshape(expand_10.get(), shape_31, 3, view_31.out()),
-        "node 'view_31' (aten.view.default)");
-  expand_10.reset();
-  // node 'expand_11' (aten.expand.default)
-  // may share permute_19's storage (a view)
-  TensorHandle expand_11;
-  const int64_t size_7[] = {2, 128, 128};
-  check(aoti_torch_cuda_expand(permute_19.get(), size_7, 3, false, expand_11.out()),
-        "node 'expand_11' (aten.expand.default)");
-  permute_19.reset();
-  // node 'view_32' (aten.view.default)
-  // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
-  // may share expand_11's storage (a view)
-  TensorHandle view_32;
-  const int64_t shape_32[] = {2, 128, 128};
-  check(aoti_torch_cuda_reshape(expand_11.get(), shape_32, 3, view_32.out()),
-        "node 'view_32' (aten.view.default)");
-  expand_11.reset();
-  // node 'bmm_5' (aten.bmm.default)
-  TensorHandle bmm_5;
-  const int64_t bmm_5_sizes[] = {2, 64, 128};
-  const int64_t bmm_5_strides[] = {8192, 128, 1};
-  check(aoti_torch__alloc_from_pool(arena.get(), 0, kFloat32, 3, bmm_5_sizes, bmm_5_strides, bmm_5.out()),
-        "allocate bmm_5");
-  check(aoti_torch_cuda_bmm_out(bmm_5.get(), view_31.get(), view_32.get()),
-        "node 'bmm_5' (aten.bmm.default)");
-  view_31.reset();
-  view_32.reset();
-  // node 'view_33' (aten.view.default)
-  // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
-  // may share bmm_5's storage (a view)
-  TensorHandle view_33;
-  const int64_t shape_33[] = {2, 64, 128};
-  check(aoti_torch_cuda_reshape(bmm_5.get(), shape_33, 3, view_33.out()),
-        "node 'view_33' (aten.view.default)");
-  bmm_5.reset();
-  // node 'add_7' (aten.add.Tensor)
-  TensorHandle add_7;
-  const int64_t add_7_sizes[] = {2, 64, 128};
-  const int64_t add_7_strides[] = {8192, 128, 1};
-  check(aoti_torch__alloc_from_pool(
-            arena.get(), 524288, kFloat32, 3, add_7_sizes, add_7_strides, add_7.out()),
-        "allocate add_7");
-  // fuses add_6, add_7
-  {
-    const int64_t add_4_layout_1[] = {8192, 128, 1};
-    TensorHandle add_4_copy_1;
-    const float* add_4_data_1 = kernel_input<float>(add_4.get(), 3, add_4_layout_1, add_4_copy_1);
-    const int64_t view_33_layout[] = {8192, 128, 1};
-    TensorHandle view_33_copy;
-    const float* view_33_data = kernel_input<float>(view_33.get(), 3, view_33_layout, view_33_copy);
-    const int64_t p_blocks_1_o_bias_layout[] = {1};
-    TensorHandle p_blocks_1_o_bias_copy;
-    const float* p_blocks_1_o_bias_data = kernel_input<float>(p_blocks_1_o_bias, 1,
-        p_blocks_1_o_bias_layout, p_blocks_1_o_bias_copy);
-    k10_add_add(add_4_data_1, view_33_data, p_blocks_1_o_bias_data,
-        aotic::runtime::data<float>(add_7.get()), stream);
-  }
-  add_4.reset();
-  view_33.reset();
-  // node 'native_layer_norm_3' (aten.native_layer_norm.default)
-  TensorHandle getitem_15;
-  const int64_t getitem_15_sizes[] = {2, 64, 128};
-  const int64_t getitem_15_strides[] = {8192, 128, 1};
-  check(aoti_torch__alloc_from_pool(
-            arena.get(), 262144, kFloat32, 3, getitem_15_sizes, getitem_15_strides, getitem_15.out()),
-        "allocate getitem_15");
-  {
-    const int64_t add_7_layout[] = {8192, 128, 1};
-    TensorHandle add_7_copy;
-    const float* add_7_data = kernel_input<float>(add_7.get(), 3, add_7_layout, add_7_copy);
-    const int64_t p_blocks_1_ln2_weight_layout[] = {1};
-    TensorHandle p_blocks_1_ln2_weight_copy;
-    const float* p_blocks_1_ln2_weight_data = kernel_input<float>(p_blocks_1_ln2_weight, 1,
-        p_blocks_1_ln2_weight_layout, p_blocks_1_ln2_weight_copy);
-    const int64_t p_blocks_1_ln2_bias_layout[] = {1};
-    TensorHandle p_blocks_1_ln2_bias_copy;
-    const float* p_blocks_1_ln2_bias_data = kernel_input<float>(p_blocks_1_ln2_bias, 1,
-        p_blocks_1_ln2_bias_layout, p_blocks_1_ln2_bias_copy);
-    k1_layer_norm(add_7_data, p_blocks_1_ln2_weight_data, p_blocks_1_ln2_bias_data,
-        aotic::runtime::data<float>(getitem_15.get()), stream);
-  }
-  // node 'view_34' (aten.view.default)
-  // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
-  // may share getitem_15's storage (a view)
-  TensorHandle view_34;
-  const int64_t shape_34[] = {128, 128};
-  check(aoti_torch_cuda_reshape(getitem_15.get(), shape_34, 2, view_34.out()),
-        "node 'view_34' (aten.view.default)");
-  getitem_15.reset();
-  // node 'permute_20' (aten.permute.default)
-  // may share p_blocks_1_f1_weight's storage (a view)
-  TensorHandle permute_20;
-  const int64_t dims_10[] = {1, 0};
-  check(aoti_torch_cuda_permute(p_blocks_1_f1_weight, dims_10, 2, permute_20.out()),
-        "node 'permute_20' (aten.permute.default)");
-  // node 'addmm_4' (aten.addmm.default)
-  TensorHandle addmm_4;
-  const int64_t addmm_4_sizes[] = {128, 512};
-  const int64_t addmm_4_strides[] = {512, 1};
-  check(aoti_torch__alloc_from_pool(
-            arena.get(), 0, kFloat32, 2, addmm_4_sizes, addmm_4_strides, addmm_4.out()),
-        "allocate addmm_4");
-  check(aoti_torch_cuda_addmm_out(
-            addmm_4.get(), p_blocks_1_f1_bias, view_34.get(), permute_20.get(), 1.0, 1.0),
-        "node 'addmm_4' (aten.addmm.default)");
-  view_34.reset();
-  permute_20.reset();
-  // node 'view_35' (aten.view.default)
-  // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
-  // may share addmm_4's storage (a view)
-  TensorHandle view_35;
-  const int64_t shape_35[] = {2, 64, 512};
-  check(aoti_torch_cuda_reshape(addmm_4.get(), shape_35, 3, view_35.out()),
-        "node 'view_35' (aten.view.default)");
-  addmm_4.reset();
-  // node 'gelu_1' (aten.gelu.default)
-  TensorHandle gelu_1;
-  const int64_t gelu_1_sizes[] = {2, 64, 512};
-  const int64_t gelu_1_strides[] = {32768, 512, 1};
-  check(aoti_torch__alloc_from_pool(
-            arena.get(), 262144, kFloat32, 3, gelu_1_sizes, gelu_1_strides, gelu_1.out()),
-        "allocate gelu_1");
-  {
-    const int64_t view_35_layout[] = {32768, 512, 1};
-    TensorHandle view_35_copy;
-    const float* view_35_data = kernel_input<float>(view_35.get(), 3, view_35_layout, view_35_copy);
-    k11_gelu(view_35_data, aotic::runtime::data<float>(gelu_1.get()), stream);
-  }
-  view_35.reset();
-  // node 'view_36' (aten.view.default)
-  // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
-  // may share gelu_1's storage (a view)
-  TensorHandle view_36;
-  const int64_t shape_36[] = {128, 512};
-  check(aoti_torch_cuda_reshape(gelu_1.get(), shape_36, 2, view_36.out()),
-        "node 'view_36' (aten.view.default)");
-  gelu_1.reset();
-  // node 'permute_21' (aten.permute.default)
-  // may share p_blocks_1_f2_weight's storage (a view)
-  TensorHandle permute_21;
-  const int64_t dims_11[] = {1, 0};
-  check(aoti_torch_cuda_permute(p_blocks_1_f2_weight, dims_11, 2, permute_21.out()),
-        "node 'permute_21' (aten.permute.default)");
-  // node 'addmm_5' (aten.addmm.default)
-  TensorHandle addmm_5;
-  const int64_t addmm_5_sizes[] = {128, 128};
-  const int64_t addmm_5_strides[] = {128, 1};
-  check(aoti_torch__alloc_from_pool(
-            arena.get(), 0, kFloat32, 2, addmm_5_sizes, addmm_5_strides, addmm_5.out()),
-        "allocate addmm_5");
-  check(aoti_torch_cuda_addmm_out(
-            addmm_5.get(), p_blocks_1_f2_bias, view_36.get(), permute_21.get(), 1.0, 1.0),
-        "node 'addmm_5' (aten.addmm.default)");
-  view_36.reset();
-  permute_21.reset();
-  // node 'view_37' (aten.view.default)
-  // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
-  // may share addmm_5's storage (a view)
-  TensorHandle view_37;
-  const int64_t shape_37[] = {2, 64, 128};
-  check(aoti_torch_cuda_reshape(addmm_5.get(), shape_37, 3, view_37.out()),
-        "node 'view_37' (aten.view.default)");
-  addmm_5.reset();
-  // node 'native_layer_norm_4' (aten.native_layer_norm.default)
-  TensorHandle getitem_18;
-  const int64_t getitem_18_sizes[] = {2, 64, 128};
-  const int64_t getitem_18_strides[] = {8192, 128, 1};
-  check(aoti_torch__alloc_from_pool(
-            arena.get(), 65536, kFloat32, 3, getitem_18_sizes, getitem_18_strides, getitem_18.out()),
-        "allocate getitem_18");
-  // fuses add_8, native_layer_norm_4
-  {
-    const int64_t add_7_layout_1[] = {8192, 128, 1};
-    TensorHandle add_7_copy_1;
-    const float* add_7_data_1 = kernel_input<float>(add_7.get(), 3, add_7_layout_1, add_7_copy_1);
-    const int64_t view_37_layout[] = {8192, 128, 1};
-    TensorHandle view_37_copy;
-    const float* view_37_data = kernel_input<float>(view_37.get(), 3, view_37_layout, view_37_copy);
-    const int64_t p_ln_weight_layout[] = {1};
-    TensorHandle p_ln_weight_copy;
-    const float* p_ln_weight_data = kernel_input<float>(p_ln_weight, 1, p_ln_weight_layout, p_ln_weight_copy);
-    const int64_t p_ln_bias_layout[] = {1};
-    TensorHandle p_ln_bias_copy;
-    const float* p_ln_bias_data = kernel_input<float>(p_ln_bias, 1, p_ln_bias_layout, p_ln_bias_copy);
-    k13_add_layer_norm(add_7_data_1, view_37_data, p_ln_weight_data, p_ln_bias_data,
-        aotic::runtime::data<float>(getitem_18.get()), stream);
-  }
-  add_7.reset();
-  view_37.reset();
-  // node 'permute_22' (aten.permute.default)
-  // may share p_head_weight's storage (a view)
-  TensorHandle permute_22;
-  const int64_t dims_12[] = {1, 0};
-  check(aoti_torch_cuda_permute(p_head_weight, dims_12, 2, permute_22.out()),
-        "node 'permute_22' (aten.permute.default)");
-  // node 'view_38' (aten.view.default)
-  // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
-  // may share getitem_18's storage (a view)
-  TensorHandle view_38;
-  const int64_t shape_38[] = {128, 128};
-  check(aoti_torch_cuda_reshape(getitem_18.get(), shape_38, 2, view_38.out()),
-        "node 'view_38' (aten.view.default)");
-  getitem_18.reset();
-  // node 'mm' (aten.mm.default)
-  TensorHandle mm;
-  const int64_t mm_sizes[] = {128, 512};
-  const int64_t mm_strides[] = {512, 1};
-  check(aoti_torch_empty_strided(2, mm_sizes, mm_strides, kFloat32, kCUDA, state.device_index(), mm.out()),
-        "allocate mm");
-  check(aoti_torch_cuda_mm_out(mm.get(), view_38.get(), permute_22.get()), "node 'mm' (aten.mm.default)");
-  permute_22.reset();
-  view_38.reset();
-  // node 'view_39' (aten.view.default)
-  // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
-  // may share mm's storage (a view)
-  TensorHandle view_39;
-  const int64_t shape_39[] = {2, 64, 512};
-  check(aoti_torch_cuda_reshape(mm.get(), shape_39, 3, view_39.out()), "node 'view_39' (aten.view.default)");
-  mm.reset();
-  outputs[0] = new_reference(view_39.get()).release();
-}
-
-constexpr aotic::runtime::DimSpec kInput0Dims[] = {{2, -1, 0, 0, nullptr}, {64, -1, 0, 0, nullptr}};
-constexpr aotic::runtime::DimSpec kOutput0Dims[] = {{2, -1, 0, 0, nullptr}, {64, -1, 0, 0, nullptr},
-    {512, -1, 0, 0, nullptr}};
-constexpr aotic::runtime::TensorSpec kInputs[] = {
-  {"idx", kInt64, kCUDA, 2, kInput0Dims, true},
-};
-constexpr aotic::runtime::TensorSpec kOutputs[] = {
-  {"view_39", kFloat32, kCUDA, 3, kOutput0Dims, false},
-};
-constexpr int64_t kConstant0Sizes[] = {512, 128};
-constexpr int64_t kConstant0Strides[] = {128, 1};
-constexpr int64_t kConstant1Sizes[] = {64, 128};
-constexpr int64_t kConstant1Strides[] = {128, 1};
-constexpr int64_t kConstant2Sizes[] = {128};
-constexpr int64_t kConstant2Strides[] = {1};
-constexpr int64_t kConstant3Sizes[] = {128};
-constexpr int64_t kConstant3Strides[] = {1};
-constexpr int64_t kConstant4Sizes[] = {384, 128};
-constexpr int64_t kConstant4Strides[] = {128, 1};
-constexpr int64_t kConstant5Sizes[] = {384};
-constexpr int64_t kConstant5Strides[] = {1};
-constexpr int64_t kConstant6Sizes[] = {128, 128};
-constexpr int64_t kConstant6Strides[] = {128, 1};
-constexpr int64_t kConstant7Sizes[] = {128};
-constexpr int64_t kConstant7Strides[] = {1};
-constexpr int64_t kConstant8Sizes[] = {128};
-constexpr int64_t kConstant8Strides[] = {1};
-constexpr int64_t kConstant9Sizes[] = {128};
-constexpr int64_t kConstant9Strides[] = {1};
-constexpr int64_t kConstant10Sizes[] = {512, 128};
-constexpr int64_t kConstant10Strides[] = {128, 1};
-constexpr int64_t kConstant11Sizes[] = {512};
-constexpr int64_t kConstant11Strides[] = {1};
-constexpr int64_t kConstant12Sizes[] = {128, 512};
-constexpr int64_t kConstant12Strides[] = {512, 1};
-constexpr int64_t kConstant13Sizes[] = {128};
-constexpr int64_t kConstant13Strides[] = {1};
-constexpr int64_t kConstant14Sizes[] = {128};
-constexpr int64_t kConstant14Strides[] = {1};
-constexpr int64_t kConstant15Sizes[] = {128};
-constexpr int64_t kConstant15Strides[] = {1};
-constexpr int64_t kConstant16Sizes[] = {384, 128};
-constexpr int64_t kConstant16Strides[] = {128, 1};
-constexpr int64_t kConstant17Sizes[] = {384};
-constexpr int64_t kConstant17Strides[] = {1};
-constexpr int64_t kConstant18Sizes[] = {128, 128};
-constexpr int64_t kConstant18Strides[] = {128, 1};
-constexpr int64_t kConstant19Sizes[] = {128};
-constexpr int64_t kConstant19Strides[] = {1};
-constexpr int64_t kConstant20Sizes[] = {128};
-constexpr int64_t kConstant20Strides[] = {1};
-constexpr int64_t kConstant21Sizes[] = {128};
-constexpr int64_t kConstant21Strides[] = {1};
-constexpr int64_t kConstant22Sizes[] = {512, 128};
-constexpr int64_t kConstant22Strides[] = {128, 1};
-constexpr int64_t kConstant23Sizes[] = {512};
-constexpr int64_t kConstant23Strides[] = {1};
-constexpr int64_t kConstant24Sizes[] = {128, 512};
-constexpr int64_t kConstant24Strides[] = {512, 1};
-constexpr int64_t kConstant25Sizes[] = {128};
-constexpr int64_t kConstant25Strides[] = {1};
-constexpr int64_t kConstant26Sizes[] = {128};
-constexpr int64_t kConstant26Strides[] = {1};
-constexpr int64_t kConstant27Sizes[] = {128};
-constexpr int64_t kConstant27Strides[] = {1};
-constexpr int64_t kConstant28Sizes[] = {512, 128};
-constexpr int64_t kConstant28Strides[] = {128, 1};
-constexpr aotic::runtime::ConstantSpec kConstants[] = {
-  {"wte_weight", "wte.weight", kFloat32, 2, kConstant0Sizes, kConstant0Strides, 0, 0, 262144,
-      aotic::runtime::ConstantKind::kParameter},
-  {"wpe_weight", "wpe.weight", kFloat32, 2, kConstant1Sizes, kConstant1Strides, 0, 262144, 32768,
-      aotic::runtime::ConstantKind::kParameter},
-  {"blocks_0_ln1_weight", "blocks.0.ln1.weight", kFloat32, 1, kConstant2Sizes, kConstant2Strides, 0,
-      294912, 512, aotic::runtime::ConstantKind::kParameter},
-  {"blocks_0_ln1_bias", "blocks.0.ln1.bias", kFloat32, 1, kConstant3Sizes, kConstant3Strides, 0, 295424,
-      512, aotic::runtime::ConstantKind::kParameter},
-  {"blocks_0_qkv_weight", "blocks.0.qkv.weight", kFloat32, 2, kConstant4Sizes, kConstant4Strides, 0,
-      295936, 196608, aotic::runtime::ConstantKind::kParameter},
-  {"blocks_0_qkv_bias", "blocks.0.qkv.bias", kFloat32, 1, kConstant5Sizes, kConstant5Strides, 0, 492544,
-      1536, aotic::runtime::ConstantKind::kParameter},
-  {"blocks_0_o_weight", "blocks.0.o.weight", kFloat32, 2, kConstant6Sizes, kConstant6Strides, 0, 494080,
-      65536, aotic::runtime::ConstantKind::kParameter},
-  {"blocks_0_o_bias", "blocks.0.o.bias", kFloat32, 1, kConstant7Sizes, kConstant7Strides, 0, 559616, 512,
-      aotic::runtime::ConstantKind::kParameter},
-  {"blocks_0_ln2_weight", "blocks.0.ln2.weight", kFloat32, 1, kConstant8Sizes, kConstant8Strides, 0,
-      560128, 512, aotic::runtime::ConstantKind::kParameter},
-  {"blocks_0_ln2_bias", "blocks.0.ln2.bias", kFloat32, 1, kConstant9Sizes, kConstant9Strides, 0, 560640,
-      512, aotic::runtime::ConstantKind::kParameter},
-  {"blocks_0_f1_weight", "blocks.0.f1.weight", kFloat32, 2, kConstant10Sizes, kConstant10Strides, 0,
-      561152, 262144, aotic::runtime::ConstantKind::kParameter},
-  {"blocks_0_f1_bias", "blocks.0.f1.bias", kFloat32, 1, kConstant11Sizes, kConstant11Strides, 0, 823296,
-      2048, aotic::runtime::ConstantKind::kParameter},
-  {"blocks_0_f2_weight", "blocks.0.f2.weight", kFloat32, 2, kConstant12Sizes, kConstant12Strides, 0,
-      825344, 262144, aotic::runtime::ConstantKind::kParameter},
-  {"blocks_0_f2_bias", "blocks.0.f2.bias", kFloat32, 1, kConstant13Sizes, kConstant13Strides, 0, 1087488,
-      512, aotic::runtime::ConstantKind::kParameter},
-  {"blocks_1_ln1_weight", "blocks.1.ln1.weight", kFloat32, 1, kConstant14Sizes, kConstant14Strides, 0,
-      1088000, 512, aotic::runtime::ConstantKind::kParameter},
-  {"blocks_1_ln1_bias", "blocks.1.ln1.bias", kFloat32, 1, kConstant15Sizes, kConstant15Strides, 0,
-      1088512, 512, aotic::runtime::ConstantKind::kParameter},
-  {"blocks_1_qkv_weight", "blocks.1.qkv.weight", kFloat32, 2, kConstant16Sizes, kConstant16Strides, 0,
-      1089024, 196608, aotic::runtime::ConstantKind::kParameter},
-  {"blocks_1_qkv_bias", "blocks.1.qkv.bias", kFloat32, 1, kConstant17Sizes, kConstant17Strides, 0,
-      1285632, 1536, aotic::runtime::ConstantKind::kParameter},
-  {"blocks_1_o_weight", "blocks.1.o.weight", kFloat32, 2, kConstant18Sizes, kConstant18Strides, 0,
-      1287168, 65536, aotic::runtime::ConstantKind::kParameter},
-  {"blocks_1_o_bias", "blocks.1.o.bias", kFloat32, 1, kConstant19Sizes, kConstant19Strides, 0, 1352704,
-      512, aotic::runtime::ConstantKind::kParameter},
-  {"blocks_1_ln2_weight", "blocks.1.ln2.weight", kFloat32, 1, kConstant20Sizes, kConstant20Strides, 0,
-      1353216, 512, aotic::runtime::ConstantKind::kParameter},
-  {"blocks_1_ln2_bias", "blocks.1.ln2.bias", kFloat32, 1, kConstant21Sizes, kConstant21Strides, 0,
-      1353728, 512, aotic::runtime::ConstantKind::kParameter},
-  {"blocks_1_f1_weight", "blocks.1.f1.weight", kFloat32, 2, kConstant22Sizes, kConstant22Strides, 0,
-      1354240, 262144, aotic::runtime::ConstantKind::kParameter},
-  {"blocks_1_f1_bias", "blocks.1.f1.bias", kFloat32, 1, kConstant23Sizes, kConstant23Strides, 0, 1616384,
-      2048, aotic::runtime::ConstantKind::kParameter},
-  {"blocks_1_f2_weight", "blocks.1.f2.weight", kFloat32, 2, kConstant24Sizes, kConstant24Strides, 0,
-      1618432, 262144, aotic::runtime::ConstantKind::kParameter},
-  {"blocks_1_f2_bias", "blocks.1.f2.bias", kFloat32, 1, kConstant25Sizes, kConstant25Strides, 0, 1880576,
-      512, aotic::runtime::ConstantKind::kParameter},
-  {"ln_weight", "ln.weight", kFloat32, 1, kConstant26Sizes, kConstant26Strides, 0, 1881088, 512,
-      aotic::runtime::ConstantKind::kParameter},
-  {"ln_bias", "ln.bias", kFloat32, 1, kConstant27Sizes, kConstant27Strides, 0, 1881600, 512,
-      aotic::runtime::ConstantKind::kParameter},
-  {"head_weight", "head.weight", kFloat32, 2, kConstant28Sizes, kConstant28Strides, 0, 1882112, 262144,
-      aotic::runtime::ConstantKind::kParameter},
-};
-const aotic::runtime::ModelSpec kSpec = {
-  kInputs, 1,
-  kOutputs, 1,
-  nullptr, 0,
-  kConstants, 29,
-  aotic_constants_blob, 2144256,
-  nullptr,
-  "[1, {\"type\": \"builtins.tuple\", \"context\": \"null\", \"children_spec\": [{\"type\": \"builtins.tu"
-      "ple\", \"context\": \"null\", \"children_spec\": [{\"type\": null, \"context\": null, \"children_spec"
-      "\": []}]}, {\"type\": \"builtins.dict\", \"context\": \"[]\", \"children_spec\": []}]}]",
-  "[1, {\"type\": null, \"context\": null, \"children_spec\": []}]",
-  run,
-  kCUDA,
-  new_graph_state, delete_graph_state,
-};
-
-}  // namespace
-
-const aotic::runtime::ModelSpec& aotic_model_spec() { return kSpec; }
+}  // namespace aotic_kernels
