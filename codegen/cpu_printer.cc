@@ -169,7 +169,8 @@ class CpuPrinter {
                              "GraphState",
                              "new_graph_state",
                              "delete_graph_state",
-                             "capture"}) {
+                             "capture",
+                             "check_launch"}) {
       w_.unique_name(name);
     }
   }
@@ -243,6 +244,10 @@ class CpuPrinter {
         out.raw(generated.text());
       }
     }
+    if (!sources.kernels_cu.empty()) {
+      out.blank();
+      out.raw(template_section("cuda_helpers.h", "cuda_launch_check"));
+    }
     if (cuda()) {
       out.blank();
       out.raw(template_section("cuda_helpers.h", "cuda_stream_scope"));
@@ -270,9 +275,8 @@ class CpuPrinter {
              options_.source_name);
     cu.line("// Generated code: do not edit.");
     cu.raw(template_section("prologue.h", "kernel_includes"));
-    cu.raw(template_section("prologue.h", "host_device"));
-    cu.raw(template_section("prologue.h", "math_includes"));
     cu.raw(template_section("cuda_helpers.h", "cuda_kernel_includes"));
+    cu.raw(template_section("prologue.h", "host_device"));
     cu.blank();
     cu.line("namespace aotic_kernels {");
     for (const std::string& helper : template_sections("size_helpers.h")) {
@@ -755,7 +759,12 @@ class CpuPrinter {
     }
     for (const std::string& symbol : k.symbols) args.push_back(symbol_code(symbol));
     if (cuda()) args.emplace_back("stream");
-    w_.wrapped(fmt::format("{}{}({});", cuda() ? "aotic_kernels::" : "", s.function, join(args)));
+    if (cuda()) {
+      w_.wrapped(fmt::format("check_launch(aotic_kernels::{}({}), {});", s.function, join(args),
+                             cpp_string(s.function)));
+    } else {
+      w_.wrapped(fmt::format("{}({});", s.function, join(args)));
+    }
     close_scope();
   }
 

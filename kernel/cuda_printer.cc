@@ -206,9 +206,9 @@ class Printer {
       launches.push_back(count.empty() || positive ? launch : fmt::format("if ({} > 0) {}", count, launch));
     }
     w_.linef("// {}", kernel_.comment);
-    w_.open_wrapped(fmt::format("void {}({}, cudaStream_t stream)", kernel_.name, joined));
+    w_.open_wrapped(fmt::format("cudaError_t {}({}, cudaStream_t stream)", kernel_.name, joined));
     for (const std::string& l : launches) w_.wrapped(l);
-    w_.linef("km::check_launch(\"{}\");", kernel_.name);
+    w_.line("return cudaGetLastError();");
     w_.close();
   }
 
@@ -362,7 +362,7 @@ class Printer {
 }  // namespace
 
 std::string cuda_launcher_declaration(const Kernel& kernel) {
-  return fmt::format("void {}({}, cudaStream_t stream);", kernel.name, parameters(kernel));
+  return fmt::format("cudaError_t {}({}, cudaStream_t stream);", kernel.name, parameters(kernel));
 }
 
 void print_cuda_kernel(const Kernel& kernel, CodeWriter& out) {

@@ -17,9 +17,9 @@
 //   __global__ void __launch_bounds__(256) add_relu_part0(const float* __restrict in0, ...) {
 //     for (int64_t i0 = blockIdx.x * int64_t{blockDim.x} + threadIdx.x; i0 < 1024; ...) { ... }
 //   }
-//   void add_relu(const float* __restrict in0, float* __restrict out0, cudaStream_t stream) {
+//   cudaError_t add_relu(const float* __restrict in0, float* __restrict out0, cudaStream_t stream) {
 //     add_relu_part0<<<km::blocks_for(1024), km::kThreads, 0, stream>>>(in0, out0);
-//     km::check_launch("add_relu");
+//     return cudaGetLastError();
 //   }
 #pragma once
 
@@ -32,7 +32,8 @@ namespace aotic::kernel {
 void print_cuda_kernel(const Kernel& kernel, CodeWriter& out);
 
 /// The launcher's declaration, for the host code that calls it:
-/// "void add_relu(const float* __restrict in0, float* __restrict out0, cudaStream_t stream);".
+/// "cudaError_t add_relu(const float* __restrict in0, float* __restrict out0, cudaStream_t stream);"
+/// (it returns what cudaGetLastError says after its launches).
 std::string cuda_launcher_declaration(const Kernel& kernel);
 
 }  // namespace aotic::kernel

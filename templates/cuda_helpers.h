@@ -1,23 +1,23 @@
-// What generated CUDA code needs around its kernels: launch sizes, the launch check, block
-// reductions (kernel/cuda_printer.h prints calls to them) and the stream scope of a run. A
-// model.cpp compiled for CUDA gets these sections; nvcc compiles them (tests/tools/cuda_compile_test).
+// What generated CUDA code needs around its kernels: launch sizes and block reductions (in
+// kernels.cu: kernel/cuda_printer.h prints calls to them), and in model.cpp the launch check, the
+// stream scope of a run and CUDA graphs. nvcc and the host compiler compile them for every fixture
+// (tests/tools/cuda_test.cc).
 #pragma once
 
 // aotic-template: cuda_includes
 #include <cuda_runtime.h>
 
 #include <exception>
+#include <string>
 #include <vector>
 
 #include "aotic/c_shim_cuda.h"
+#include "aotic/runtime/error.h"
 // aotic-template-end
 
 // aotic-template: cuda_kernel_includes
+// Light on purpose: nvcc reads every header twice (host and device), and they are most of its time.
 #include <cuda_runtime.h>
-
-#include <string>
-
-#include "aotic/runtime/error.h"
 // aotic-template-end
 
 #include <cstdint>
@@ -47,15 +47,6 @@ inline unsigned blocks_for(int64_t n) {
 
 /// Blocks for `n` rows, one block per row (at most 2^18: each block takes several).
 inline unsigned rows_for(int64_t n) { return static_cast<unsigned>(n < 262144 ? n : 262144); }
-
-/// Throws the launch's error, naming the kernel.
-inline void check_launch(const char* kernel) {
-  const cudaError_t error = cudaGetLastError();
-  if (error != cudaSuccess) {
-    throw aotic::runtime::RuntimeError(std::string("CUDA kernel ") + kernel + ": " +
-                                       cudaGetErrorString(error));
-  }
-}
 
 template <typename T>
 struct SumOp {
@@ -114,6 +105,16 @@ __device__ T block_reduce(T v) {
 }
 
 }  // namespace km
+// aotic-template-end
+
+// aotic-template: cuda_launch_check
+/// Throws a kernel launcher's error (what cudaGetLastError said after its launches), naming it.
+inline void check_launch(cudaError_t error, const char* kernel) {
+  if (error != cudaSuccess) {
+    throw aotic::runtime::RuntimeError(std::string("CUDA kernel ") + kernel + ": " +
+                                       cudaGetErrorString(error));
+  }
+}
 // aotic-template-end
 
 // aotic-template: cuda_stream_scope

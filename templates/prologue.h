@@ -22,8 +22,11 @@
 // aotic-template-end
 
 // aotic-template: kernel_includes
+#include <cmath>
 #include <cstdint>
+#include <cstring>
 #include <limits>
+#include <type_traits>
 // aotic-template-end
 
 // aotic-template: math_includes

@@ -68,12 +68,12 @@ TEST_CASE("cuda printer: a pointwise nest is one grid-stride loop over all its e
   CHECK(has(text, "const int64_t i1 = rest % 8;"));
   CHECK(has(text, "out0[8 * i0 + i1] = "));
   // The launcher: symbolic sizes may be 0, and a grid of 0 blocks is an error.
-  CHECK(has(text, "void add(const float* __restrict in0,"));
-  CHECK(has(text, "float* __restrict out0, int64_t s0,\n    cudaStream_t stream) {"));
+  CHECK(has(text, "cudaError_t add(const float* __restrict in0,"));
+  CHECK(has(text, "float* __restrict out0,\n    int64_t s0, cudaStream_t stream) {"));
   CHECK(has(text,
             "if (((s0) * 8) > 0) add_part0<<<km::blocks_for(((s0) * 8)), km::kThreads, 0, stream>>>"
             "(in0, in1, out0, s0);"));
-  CHECK(has(text, "km::check_launch(\"add\");"));
+  CHECK(has(text, "  return cudaGetLastError();\n}"));
 }
 
 TEST_CASE(

@@ -58,10 +58,23 @@ constexpr char kInSpec[] = "[1, {\"type\": \"builtins.tuple\"}]";
 constexpr char kOutSpec[] = "[1, {\"type\": null}]";
 
 const aotic::runtime::ModelSpec kSpec = {
-    kInputs,      2,        kOutputs, 1, kSymbols, 1, kConstants, 2, reinterpret_cast<const uint8_t*>(&kBlob),
+    kInputs,
+    2,
+    kOutputs,
+    1,
+    kSymbols,
+    1,
+    kConstants,
+    2,
+    reinterpret_cast<const uint8_t*>(&kBlob),
     sizeof(Blob),
     nullptr,  // weights embedded
-    kInSpec,      kOutSpec, run,
+    kInSpec,
+    kOutSpec,
+    run,
+    0,        // the CPU (aoti_torch_device_type_cpu)
+    nullptr,  // no per-instance state
+    nullptr,
 };
 
 }  // namespace

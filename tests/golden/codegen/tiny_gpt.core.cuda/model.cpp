@@ -15,9 +15,11 @@
 #include <cuda_runtime.h>
 
 #include <exception>
+#include <string>
 #include <vector>
 
 #include "aotic/c_shim_cuda.h"
+#include "aotic/runtime/error.h"
 #include <algorithm>
 #include <cmath>
 #include <cstdlib>
@@ -28,29 +30,30 @@ extern "C" const uint8_t aotic_constants_blob[];
 
 // The kernels' launchers, compiled by nvcc from kernels.cu.
 namespace aotic_kernels {
-void k0_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0,
+cudaError_t k0_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0,
     cudaStream_t stream);
-void k1_layer_norm(const float* __restrict in0, const float* __restrict in1, const float* __restrict in2,
-    float* __restrict out0, cudaStream_t stream);
-void k2_permute_mul_expand_clone(const float* __restrict in0, float* __restrict out0, cudaStream_t stream);
-void k3_permute_permute_mul_expand_clone(const float* __restrict in0, float* __restrict out0,
+cudaError_t k1_layer_norm(const float* __restrict in0, const float* __restrict in1,
+    const float* __restrict in2, float* __restrict out0, cudaStream_t stream);
+cudaError_t k2_permute_mul_expand_clone(const float* __restrict in0, float* __restrict out0,
     cudaStream_t stream);
-void k4_unsqueeze_unsqueeze_sub_le_logical_and_where_add(const float* __restrict in0,
+cudaError_t k3_permute_permute_mul_expand_clone(const float* __restrict in0, float* __restrict out0,
+    cudaStream_t stream);
+cudaError_t k4_unsqueeze_unsqueeze_sub_le_logical_and_where_add(const float* __restrict in0,
     const float* __restrict in1, const float* __restrict in2, const bool* __restrict in3,
     const int64_t* __restrict in4, const int64_t* __restrict in5, float* __restrict out0,
     cudaStream_t stream);
-void k5_softmax(const float* __restrict in0, float* __restrict out0, cudaStream_t stream);
-void k6_eq_logical_not(const float* __restrict in0, bool* __restrict out0, cudaStream_t stream);
-void k7_logical_not_where(const float* __restrict in0, const float* __restrict in1,
+cudaError_t k5_softmax(const float* __restrict in0, float* __restrict out0, cudaStream_t stream);
+cudaError_t k6_eq_logical_not(const float* __restrict in0, bool* __restrict out0, cudaStream_t stream);
+cudaError_t k7_logical_not_where(const float* __restrict in0, const float* __restrict in1,
     const bool* __restrict in2, float* __restrict out0, cudaStream_t stream);
-void k8_permute_expand_clone(const float* __restrict in0, float* __restrict out0, cudaStream_t stream);
-void k9_permute_clone(const float* __restrict in0, float* __restrict out0, cudaStream_t stream);
-void k10_add_add(const float* __restrict in0, const float* __restrict in1, const float* __restrict in2,
-    float* __restrict out0, cudaStream_t stream);
-void k11_gelu(const float* __restrict in0, float* __restrict out0, cudaStream_t stream);
-void k12_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0,
+cudaError_t k8_permute_expand_clone(const float* __restrict in0, float* __restrict out0, cudaStream_t stream);
+cudaError_t k9_permute_clone(const float* __restrict in0, float* __restrict out0, cudaStream_t stream);
+cudaError_t k10_add_add(const float* __restrict in0, const float* __restrict in1,
+    const float* __restrict in2, float* __restrict out0, cudaStream_t stream);
+cudaError_t k11_gelu(const float* __restrict in0, float* __restrict out0, cudaStream_t stream);
+cudaError_t k12_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0,
     cudaStream_t stream);
-void k13_add_layer_norm(const float* __restrict in0, const float* __restrict in1,
+cudaError_t k13_add_layer_norm(const float* __restrict in0, const float* __restrict in1,
     const float* __restrict in2, const float* __restrict in3, float* __restrict out0, cudaStream_t stream);
 }  // namespace aotic_kernels
 
@@ -89,6 +92,14 @@ const T* kernel_input(AtenTensorHandle t, int64_t rank, const int64_t* strides, 
         "aoti_torch_empty_strided");
   check(aoti_torch_copy_(scratch.get(), t, 0), "aoti_torch_copy_");
   return aotic::runtime::data<const T>(scratch.get());
+}
+
+/// Throws a kernel launcher's error (what cudaGetLastError said after its launches), naming it.
+inline void check_launch(cudaError_t error, const char* kernel) {
+  if (error != cudaSuccess) {
+    throw aotic::runtime::RuntimeError(std::string("CUDA kernel ") + kernel + ": " +
+                                       cudaGetErrorString(error));
+  }
 }
 
 /// For the length of a run: the caller's stream (or the GPU's current one when the caller passes
@@ -272,7 +283,8 @@ void run_ops(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTens
     TensorHandle embedding_1_copy;
     const float* embedding_1_data = kernel_input<float>(embedding_1.get(), 2, embedding_1_layout,
         embedding_1_copy);
-    aotic_kernels::k0_add(embedding_data, embedding_1_data, aotic::runtime::data<float>(add.get()), stream);
+    check_launch(aotic_kernels::k0_add(embedding_data, embedding_1_data,
+        aotic::runtime::data<float>(add.get()), stream), "k0_add");
   }
   embedding.reset();
   embedding_1.reset();
@@ -295,8 +307,8 @@ void run_ops(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTens
     TensorHandle p_blocks_0_ln1_bias_copy;
     const float* p_blocks_0_ln1_bias_data = kernel_input<float>(p_blocks_0_ln1_bias, 1,
         p_blocks_0_ln1_bias_layout, p_blocks_0_ln1_bias_copy);
-    aotic_kernels::k1_layer_norm(add_data, p_blocks_0_ln1_weight_data, p_blocks_0_ln1_bias_data,
-        aotic::runtime::data<float>(getitem.get()), stream);
+    check_launch(aotic_kernels::k1_layer_norm(add_data, p_blocks_0_ln1_weight_data,
+        p_blocks_0_ln1_bias_data, aotic::runtime::data<float>(getitem.get()), stream), "k1_layer_norm");
   }
   // node 'view' (aten.view.default)
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
@@ -427,7 +439,8 @@ void run_ops(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTens
     const int64_t view_2_layout[] = {24576, 384, 32, 1};
     TensorHandle view_2_copy;
     const float* view_2_data = kernel_input<float>(view_2.get(), 4, view_2_layout, view_2_copy);
-    aotic_kernels::k2_permute_mul_expand_clone(view_2_data, aotic::runtime::data<float>(clone.get()), stream);
+    check_launch(aotic_kernels::k2_permute_mul_expand_clone(view_2_data,
+        aotic::runtime::data<float>(clone.get()), stream), "k2_permute_mul_expand_clone");
   }
   view_2.reset();
   // node 'view_5' (aten.view.default)
@@ -449,8 +462,8 @@ void run_ops(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTens
     const int64_t view_3_layout[] = {24576, 384, 32, 1};
     TensorHandle view_3_copy;
     const float* view_3_data = kernel_input<float>(view_3.get(), 4, view_3_layout, view_3_copy);
-    aotic_kernels::k3_permute_permute_mul_expand_clone(view_3_data,
-        aotic::runtime::data<float>(clone_1.get()), stream);
+    check_launch(aotic_kernels::k3_permute_permute_mul_expand_clone(view_3_data,
+        aotic::runtime::data<float>(clone_1.get()), stream), "k3_permute_permute_mul_expand_clone");
   }
   view_3.reset();
   // node 'view_6' (aten.view.default)
@@ -504,9 +517,10 @@ void run_ops(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTens
     const int64_t arange_2_layout[] = {1};
     TensorHandle arange_2_copy;
     const int64_t* arange_2_data = kernel_input<int64_t>(arange_2.get(), 1, arange_2_layout, arange_2_copy);
-    aotic_kernels::k4_unsqueeze_unsqueeze_sub_le_logical_and_where_add(view_7_data, scalar_tensor_data,
-        scalar_tensor_1_data, full_data, arange_1_data, arange_2_data,
-        aotic::runtime::data<float>(add_1.get()), stream);
+    check_launch(aotic_kernels::k4_unsqueeze_unsqueeze_sub_le_logical_and_where_add(view_7_data,
+        scalar_tensor_data, scalar_tensor_1_data, full_data, arange_1_data, arange_2_data,
+        aotic::runtime::data<float>(add_1.get()), stream),
+        "k4_unsqueeze_unsqueeze_sub_le_logical_and_where_add");
   }
   full.reset();
   arange_1.reset();
@@ -525,7 +539,8 @@ void run_ops(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTens
     const int64_t add_1_layout[] = {16384, 4096, 64, 1};
     TensorHandle add_1_copy;
     const float* add_1_data = kernel_input<float>(add_1.get(), 4, add_1_layout, add_1_copy);
-    aotic_kernels::k5_softmax(add_1_data, aotic::runtime::data<float>(_softmax.get()), stream);
+    check_launch(aotic_kernels::k5_softmax(add_1_data, aotic::runtime::data<float>(_softmax.get()),
+        stream), "k5_softmax");
   }
   // node 'logical_not' (aten.logical_not.default)
   TensorHandle logical_not;
@@ -539,7 +554,8 @@ void run_ops(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTens
     const int64_t add_1_layout_1[] = {16384, 4096, 64, 1};
     TensorHandle add_1_copy_1;
     const float* add_1_data_1 = kernel_input<float>(add_1.get(), 4, add_1_layout_1, add_1_copy_1);
-    aotic_kernels::k6_eq_logical_not(add_1_data_1, aotic::runtime::data<bool>(logical_not.get()), stream);
+    check_launch(aotic_kernels::k6_eq_logical_not(add_1_data_1,
+        aotic::runtime::data<bool>(logical_not.get()), stream), "k6_eq_logical_not");
   }
   add_1.reset();
   // node 'any_1' (aten.any.dim)
@@ -573,8 +589,8 @@ void run_ops(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTens
     const int64_t any_1_layout[] = {256, 64, 1, 1};
     TensorHandle any_1_copy;
     const bool* any_1_data = kernel_input<bool>(any_1.get(), 4, any_1_layout, any_1_copy);
-    aotic_kernels::k7_logical_not_where(_softmax_data, full_like_data, any_1_data,
-        aotic::runtime::data<float>(where_1.get()), stream);
+    check_launch(aotic_kernels::k7_logical_not_where(_softmax_data, full_like_data, any_1_data,
+        aotic::runtime::data<float>(where_1.get()), stream), "k7_logical_not_where");
   }
   _softmax.reset();
   any_1.reset();
@@ -606,7 +622,8 @@ void run_ops(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTens
     const int64_t view_4_layout[] = {24576, 384, 32, 1};
     TensorHandle view_4_copy;
     const float* view_4_data = kernel_input<float>(view_4.get(), 4, view_4_layout, view_4_copy);
-    aotic_kernels::k8_permute_expand_clone(view_4_data, aotic::runtime::data<float>(clone_2.get()), stream);
+    check_launch(aotic_kernels::k8_permute_expand_clone(view_4_data,
+        aotic::runtime::data<float>(clone_2.get()), stream), "k8_permute_expand_clone");
   }
   view_4.reset();
   // node 'view_9' (aten.view.default)
@@ -646,7 +663,8 @@ void run_ops(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTens
     const int64_t view_10_layout[] = {8192, 2048, 32, 1};
     TensorHandle view_10_copy;
     const float* view_10_data = kernel_input<float>(view_10.get(), 4, view_10_layout, view_10_copy);
-    aotic_kernels::k9_permute_clone(view_10_data, aotic::runtime::data<float>(clone_3.get()), stream);
+    check_launch(aotic_kernels::k9_permute_clone(view_10_data,
+        aotic::runtime::data<float>(clone_3.get()), stream), "k9_permute_clone");
   }
   view_10.reset();
   // node 'permute_6' (aten.permute.default)
@@ -744,8 +762,8 @@ void run_ops(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTens
     TensorHandle p_blocks_0_o_bias_copy;
     const float* p_blocks_0_o_bias_data = kernel_input<float>(p_blocks_0_o_bias, 1,
         p_blocks_0_o_bias_layout, p_blocks_0_o_bias_copy);
-    aotic_kernels::k10_add_add(add_data_1, view_14_data, p_blocks_0_o_bias_data,
-        aotic::runtime::data<float>(add_3.get()), stream);
+    check_launch(aotic_kernels::k10_add_add(add_data_1, view_14_data, p_blocks_0_o_bias_data,
+        aotic::runtime::data<float>(add_3.get()), stream), "k10_add_add");
   }
   add.reset();
   view_14.reset();
@@ -768,8 +786,8 @@ void run_ops(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTens
     TensorHandle p_blocks_0_ln2_bias_copy;
     const float* p_blocks_0_ln2_bias_data = kernel_input<float>(p_blocks_0_ln2_bias, 1,
         p_blocks_0_ln2_bias_layout, p_blocks_0_ln2_bias_copy);
-    aotic_kernels::k1_layer_norm(add_3_data, p_blocks_0_ln2_weight_data, p_blocks_0_ln2_bias_data,
-        aotic::runtime::data<float>(getitem_6.get()), stream);
+    check_launch(aotic_kernels::k1_layer_norm(add_3_data, p_blocks_0_ln2_weight_data,
+        p_blocks_0_ln2_bias_data, aotic::runtime::data<float>(getitem_6.get()), stream), "k1_layer_norm");
   }
   // node 'view_15' (aten.view.default)
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
@@ -815,7 +833,8 @@ void run_ops(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTens
     const int64_t view_16_layout[] = {32768, 512, 1};
     TensorHandle view_16_copy;
     const float* view_16_data = kernel_input<float>(view_16.get(), 3, view_16_layout, view_16_copy);
-    aotic_kernels::k11_gelu(view_16_data, aotic::runtime::data<float>(gelu.get()), stream);
+    check_launch(aotic_kernels::k11_gelu(view_16_data, aotic::runtime::data<float>(gelu.get()), stream),
+        "k11_gelu");
   }
   view_16.reset();
   // node 'view_17' (aten.view.default)
@@ -866,7 +885,8 @@ void run_ops(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTens
     const int64_t view_18_layout[] = {8192, 128, 1};
     TensorHandle view_18_copy;
     const float* view_18_data = kernel_input<float>(view_18.get(), 3, view_18_layout, view_18_copy);
-    aotic_kernels::k12_add(add_3_data_1, view_18_data, aotic::runtime::data<float>(add_4.get()), stream);
+    check_launch(aotic_kernels::k12_add(add_3_data_1, view_18_data,
+        aotic::runtime::data<float>(add_4.get()), stream), "k12_add");
   }
   add_3.reset();
   view_18.reset();
@@ -889,8 +909,8 @@ void run_ops(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTens
     TensorHandle p_blocks_1_ln1_bias_copy;
     const float* p_blocks_1_ln1_bias_data = kernel_input<float>(p_blocks_1_ln1_bias, 1,
         p_blocks_1_ln1_bias_layout, p_blocks_1_ln1_bias_copy);
-    aotic_kernels::k1_layer_norm(add_4_data, p_blocks_1_ln1_weight_data, p_blocks_1_ln1_bias_data,
-        aotic::runtime::data<float>(getitem_9.get()), stream);
+    check_launch(aotic_kernels::k1_layer_norm(add_4_data, p_blocks_1_ln1_weight_data,
+        p_blocks_1_ln1_bias_data, aotic::runtime::data<float>(getitem_9.get()), stream), "k1_layer_norm");
   }
   // node 'view_19' (aten.view.default)
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
@@ -1025,8 +1045,8 @@ void run_ops(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTens
     const int64_t view_21_layout[] = {24576, 384, 32, 1};
     TensorHandle view_21_copy;
     const float* view_21_data = kernel_input<float>(view_21.get(), 4, view_21_layout, view_21_copy);
-    aotic_kernels::k2_permute_mul_expand_clone(view_21_data, aotic::runtime::data<float>(clone_4.get()),
-        stream);
+    check_launch(aotic_kernels::k2_permute_mul_expand_clone(view_21_data,
+        aotic::runtime::data<float>(clone_4.get()), stream), "k2_permute_mul_expand_clone");
   }
   view_21.reset();
   // node 'view_24' (aten.view.default)
@@ -1049,8 +1069,8 @@ void run_ops(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTens
     const int64_t view_22_layout[] = {24576, 384, 32, 1};
     TensorHandle view_22_copy;
     const float* view_22_data = kernel_input<float>(view_22.get(), 4, view_22_layout, view_22_copy);
-    aotic_kernels::k3_permute_permute_mul_expand_clone(view_22_data,
-        aotic::runtime::data<float>(clone_5.get()), stream);
+    check_launch(aotic_kernels::k3_permute_permute_mul_expand_clone(view_22_data,
+        aotic::runtime::data<float>(clone_5.get()), stream), "k3_permute_permute_mul_expand_clone");
   }
   view_22.reset();
   // node 'view_25' (aten.view.default)
@@ -1107,9 +1127,10 @@ void run_ops(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTens
     const int64_t arange_4_layout[] = {1};
     TensorHandle arange_4_copy;
     const int64_t* arange_4_data = kernel_input<int64_t>(arange_4.get(), 1, arange_4_layout, arange_4_copy);
-    aotic_kernels::k4_unsqueeze_unsqueeze_sub_le_logical_and_where_add(view_26_data,
+    check_launch(aotic_kernels::k4_unsqueeze_unsqueeze_sub_le_logical_and_where_add(view_26_data,
         scalar_tensor_2_data, scalar_tensor_3_data, full_1_data, arange_3_data, arange_4_data,
-        aotic::runtime::data<float>(add_5.get()), stream);
+        aotic::runtime::data<float>(add_5.get()), stream),
+        "k4_unsqueeze_unsqueeze_sub_le_logical_and_where_add");
   }
   full_1.reset();
   arange_3.reset();
@@ -1128,7 +1149,8 @@ void run_ops(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTens
     const int64_t add_5_layout[] = {16384, 4096, 64, 1};
     TensorHandle add_5_copy;
     const float* add_5_data = kernel_input<float>(add_5.get(), 4, add_5_layout, add_5_copy);
-    aotic_kernels::k5_softmax(add_5_data, aotic::runtime::data<float>(_softmax_1.get()), stream);
+    check_launch(aotic_kernels::k5_softmax(add_5_data, aotic::runtime::data<float>(_softmax_1.get()),
+        stream), "k5_softmax");
   }
   // node 'logical_not_2' (aten.logical_not.default)
   TensorHandle logical_not_2;
@@ -1142,7 +1164,8 @@ void run_ops(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTens
     const int64_t add_5_layout_1[] = {16384, 4096, 64, 1};
     TensorHandle add_5_copy_1;
     const float* add_5_data_1 = kernel_input<float>(add_5.get(), 4, add_5_layout_1, add_5_copy_1);
-    aotic_kernels::k6_eq_logical_not(add_5_data_1, aotic::runtime::data<bool>(logical_not_2.get()), stream);
+    check_launch(aotic_kernels::k6_eq_logical_not(add_5_data_1,
+        aotic::runtime::data<bool>(logical_not_2.get()), stream), "k6_eq_logical_not");
   }
   add_5.reset();
   // node 'any_2' (aten.any.dim)
@@ -1178,8 +1201,8 @@ void run_ops(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTens
     const int64_t any_2_layout[] = {256, 64, 1, 1};
     TensorHandle any_2_copy;
     const bool* any_2_data = kernel_input<bool>(any_2.get(), 4, any_2_layout, any_2_copy);
-    aotic_kernels::k7_logical_not_where(_softmax_1_data, full_like_1_data, any_2_data,
-        aotic::runtime::data<float>(where_3.get()), stream);
+    check_launch(aotic_kernels::k7_logical_not_where(_softmax_1_data, full_like_1_data, any_2_data,
+        aotic::runtime::data<float>(where_3.get()), stream), "k7_logical_not_where");
   }
   _softmax_1.reset();
   any_2.reset();
@@ -1211,7 +1234,8 @@ void run_ops(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTens
     const int64_t view_23_layout[] = {24576, 384, 32, 1};
     TensorHandle view_23_copy;
     const float* view_23_data = kernel_input<float>(view_23.get(), 4, view_23_layout, view_23_copy);
-    aotic_kernels::k8_permute_expand_clone(view_23_data, aotic::runtime::data<float>(clone_6.get()), stream);
+    check_launch(aotic_kernels::k8_permute_expand_clone(view_23_data,
+        aotic::runtime::data<float>(clone_6.get()), stream), "k8_permute_expand_clone");
   }
   view_23.reset();
   // node 'view_28' (aten.view.default)
@@ -1252,7 +1276,8 @@ void run_ops(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTens
     const int64_t view_29_layout[] = {8192, 2048, 32, 1};
     TensorHandle view_29_copy;
     const float* view_29_data = kernel_input<float>(view_29.get(), 4, view_29_layout, view_29_copy);
-    aotic_kernels::k9_permute_clone(view_29_data, aotic::runtime::data<float>(clone_7.get()), stream);
+    check_launch(aotic_kernels::k9_permute_clone(view_29_data,
+        aotic::runtime::data<float>(clone_7.get()), stream), "k9_permute_clone");
   }
   view_29.reset();
   // node 'permute_17' (aten.permute.default)
@@ -1350,8 +1375,8 @@ void run_ops(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTens
     TensorHandle p_blocks_1_o_bias_copy;
     const float* p_blocks_1_o_bias_data = kernel_input<float>(p_blocks_1_o_bias, 1,
         p_blocks_1_o_bias_layout, p_blocks_1_o_bias_copy);
-    aotic_kernels::k10_add_add(add_4_data_1, view_33_data, p_blocks_1_o_bias_data,
-        aotic::runtime::data<float>(add_7.get()), stream);
+    check_launch(aotic_kernels::k10_add_add(add_4_data_1, view_33_data, p_blocks_1_o_bias_data,
+        aotic::runtime::data<float>(add_7.get()), stream), "k10_add_add");
   }
   add_4.reset();
   view_33.reset();
@@ -1374,8 +1399,8 @@ void run_ops(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTens
     TensorHandle p_blocks_1_ln2_bias_copy;
     const float* p_blocks_1_ln2_bias_data = kernel_input<float>(p_blocks_1_ln2_bias, 1,
         p_blocks_1_ln2_bias_layout, p_blocks_1_ln2_bias_copy);
-    aotic_kernels::k1_layer_norm(add_7_data, p_blocks_1_ln2_weight_data, p_blocks_1_ln2_bias_data,
-        aotic::runtime::data<float>(getitem_15.get()), stream);
+    check_launch(aotic_kernels::k1_layer_norm(add_7_data, p_blocks_1_ln2_weight_data,
+        p_blocks_1_ln2_bias_data, aotic::runtime::data<float>(getitem_15.get()), stream), "k1_layer_norm");
   }
   // node 'view_34' (aten.view.default)
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
@@ -1422,7 +1447,8 @@ void run_ops(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTens
     const int64_t view_35_layout[] = {32768, 512, 1};
     TensorHandle view_35_copy;
     const float* view_35_data = kernel_input<float>(view_35.get(), 3, view_35_layout, view_35_copy);
-    aotic_kernels::k11_gelu(view_35_data, aotic::runtime::data<float>(gelu_1.get()), stream);
+    check_launch(aotic_kernels::k11_gelu(view_35_data, aotic::runtime::data<float>(gelu_1.get()),
+        stream), "k11_gelu");
   }
   view_35.reset();
   // node 'view_36' (aten.view.default)
@@ -1480,8 +1506,8 @@ void run_ops(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTens
     const int64_t p_ln_bias_layout[] = {1};
     TensorHandle p_ln_bias_copy;
     const float* p_ln_bias_data = kernel_input<float>(p_ln_bias, 1, p_ln_bias_layout, p_ln_bias_copy);
-    aotic_kernels::k13_add_layer_norm(add_7_data_1, view_37_data, p_ln_weight_data, p_ln_bias_data,
-        aotic::runtime::data<float>(getitem_18.get()), stream);
+    check_launch(aotic_kernels::k13_add_layer_norm(add_7_data_1, view_37_data, p_ln_weight_data,
+        p_ln_bias_data, aotic::runtime::data<float>(getitem_18.get()), stream), "k13_add_layer_norm");
   }
   add_7.reset();
   view_37.reset();
@@ -1668,23 +1694,19 @@ const aotic::runtime::ModelSpec& aotic_model_spec() { return kSpec; }
 // ---- kernels.cu ----
 // Generated by aotic 0.1.0 from tiny_gpt.core.pt2: the CUDA kernels of model.cpp, compiled by nvcc.
 // Generated code: do not edit.
+#include <cmath>
 #include <cstdint>
+#include <cstring>
 #include <limits>
+#include <type_traits>
+// Light on purpose: nvcc reads every header twice (host and device), and they are most of its time.
+#include <cuda_runtime.h>
 // Helpers generated kernels call run on the host, and on the GPU when nvcc compiles for CUDA.
 #ifdef __CUDACC__
 #define AOTIC_HOST_DEVICE __host__ __device__
 #else
 #define AOTIC_HOST_DEVICE
 #endif
-#include <algorithm>
-#include <cmath>
-#include <cstdlib>
-#include <cstring>
-#include <cuda_runtime.h>
-
-#include <string>
-
-#include "aotic/runtime/error.h"
 
 namespace aotic_kernels {
 
@@ -2040,15 +2062,6 @@ inline unsigned blocks_for(int64_t n) {
 /// Blocks for `n` rows, one block per row (at most 2^18: each block takes several).
 inline unsigned rows_for(int64_t n) { return static_cast<unsigned>(n < 262144 ? n : 262144); }
 
-/// Throws the launch's error, naming the kernel.
-inline void check_launch(const char* kernel) {
-  const cudaError_t error = cudaGetLastError();
-  if (error != cudaSuccess) {
-    throw aotic::runtime::RuntimeError(std::string("CUDA kernel ") + kernel + ": " +
-                                       cudaGetErrorString(error));
-  }
-}
-
 template <typename T>
 struct SumOp {
   __device__ static T identity() { return T(0); }
@@ -2123,10 +2136,10 @@ __global__ void __launch_bounds__(km::kThreads) k0_add_part0(const float* __rest
 }
 
 // nodes add
-void k0_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0,
+cudaError_t k0_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0,
     cudaStream_t stream) {
   if ((2 * 8192) > 0) k0_add_part0<<<km::blocks_for((2 * 8192)), km::kThreads, 0, stream>>>(in0, in1, out0);
-  km::check_launch("k0_add");
+  return cudaGetLastError();
 }
 
 // nodes native_layer_norm, native_layer_norm_1, native_layer_norm_2, native_layer_norm_3
@@ -2171,10 +2184,10 @@ __global__ void __launch_bounds__(km::kThreads) k1_layer_norm_part0(const float*
 }
 
 // nodes native_layer_norm, native_layer_norm_1, native_layer_norm_2, native_layer_norm_3
-void k1_layer_norm(const float* __restrict in0, const float* __restrict in1, const float* __restrict in2,
-    float* __restrict out0, cudaStream_t stream) {
+cudaError_t k1_layer_norm(const float* __restrict in0, const float* __restrict in1,
+    const float* __restrict in2, float* __restrict out0, cudaStream_t stream) {
   k1_layer_norm_part0<<<km::rows_for(128), km::kThreads, 0, stream>>>(in0, in1, in2, out0);
-  km::check_launch("k1_layer_norm");
+  return cudaGetLastError();
 }
 
 // nodes permute_1, mul, expand, clone, permute_12, mul_2, expand_6, clone_4
@@ -2196,10 +2209,11 @@ __global__ void __launch_bounds__(km::kThreads) k2_permute_mul_expand_clone_part
 }
 
 // nodes permute_1, mul, expand, clone, permute_12, mul_2, expand_6, clone_4
-void k2_permute_mul_expand_clone(const float* __restrict in0, float* __restrict out0, cudaStream_t stream) {
+cudaError_t k2_permute_mul_expand_clone(const float* __restrict in0, float* __restrict out0,
+    cudaStream_t stream) {
   if ((2 * 4 * 64 * 32) > 0) k2_permute_mul_expand_clone_part0<<<km::blocks_for((2 * 4 * 64 * 32)),
       km::kThreads, 0, stream>>>(in0, out0);
-  km::check_launch("k2_permute_mul_expand_clone");
+  return cudaGetLastError();
 }
 
 // nodes permute_2, permute_4, mul_1, expand_1, clone_1, permute_13, permute_15, mul_3, ...
@@ -2219,11 +2233,11 @@ __global__ void __launch_bounds__(km::kThreads) k3_permute_permute_mul_expand_cl
 }
 
 // nodes permute_2, permute_4, mul_1, expand_1, clone_1, permute_13, permute_15, mul_3, ...
-void k3_permute_permute_mul_expand_clone(const float* __restrict in0, float* __restrict out0,
+cudaError_t k3_permute_permute_mul_expand_clone(const float* __restrict in0, float* __restrict out0,
     cudaStream_t stream) {
   if ((2 * 128 * 64) > 0) k3_permute_permute_mul_expand_clone_part0<<<km::blocks_for((2 * 128 * 64)),
       km::kThreads, 0, stream>>>(in0, out0);
-  km::check_launch("k3_permute_permute_mul_expand_clone");
+  return cudaGetLastError();
 }
 
 // nodes unsqueeze, unsqueeze_1, sub, le, logical_and, where, add_1, unsqueeze_2, unsqueeze_3, ...
@@ -2253,13 +2267,13 @@ __global__ void __launch_bounds__(km::kThreads) k4_unsqueeze_unsqueeze_sub_le_lo
 }
 
 // nodes unsqueeze, unsqueeze_1, sub, le, logical_and, where, add_1, unsqueeze_2, unsqueeze_3, ...
-void k4_unsqueeze_unsqueeze_sub_le_logical_and_where_add(const float* __restrict in0,
+cudaError_t k4_unsqueeze_unsqueeze_sub_le_logical_and_where_add(const float* __restrict in0,
     const float* __restrict in1, const float* __restrict in2, const bool* __restrict in3,
     const int64_t* __restrict in4, const int64_t* __restrict in5, float* __restrict out0,
     cudaStream_t stream) {
   if ((8 * 64 * 64) > 0) k4_unsqueeze_unsqueeze_sub_le_logical_and_where_add_part0<<<km::blocks_for((8 * 64 * 64)),
       km::kThreads, 0, stream>>>(in0, in1, in2, in3, in4, in5, out0);
-  km::check_launch("k4_unsqueeze_unsqueeze_sub_le_logical_and_where_add");
+  return cudaGetLastError();
 }
 
 // nodes _softmax, _softmax_1
@@ -2294,9 +2308,9 @@ __global__ void __launch_bounds__(km::kThreads) k5_softmax_part0(const float* __
 }
 
 // nodes _softmax, _softmax_1
-void k5_softmax(const float* __restrict in0, float* __restrict out0, cudaStream_t stream) {
+cudaError_t k5_softmax(const float* __restrict in0, float* __restrict out0, cudaStream_t stream) {
   k5_softmax_part0<<<km::rows_for(512), km::kThreads, 0, stream>>>(in0, out0);
-  km::check_launch("k5_softmax");
+  return cudaGetLastError();
 }
 
 // nodes eq, logical_not, eq_1, logical_not_2
@@ -2311,9 +2325,9 @@ __global__ void __launch_bounds__(km::kThreads) k6_eq_logical_not_part0(const fl
 }
 
 // nodes eq, logical_not, eq_1, logical_not_2
-void k6_eq_logical_not(const float* __restrict in0, bool* __restrict out0, cudaStream_t stream) {
+cudaError_t k6_eq_logical_not(const float* __restrict in0, bool* __restrict out0, cudaStream_t stream) {
   k6_eq_logical_not_part0<<<km::blocks_for(32768), km::kThreads, 0, stream>>>(in0, out0);
-  km::check_launch("k6_eq_logical_not");
+  return cudaGetLastError();
 }
 
 // nodes logical_not_1, where_1, logical_not_3, where_3
@@ -2334,11 +2348,11 @@ __global__ void __launch_bounds__(km::kThreads) k7_logical_not_where_part0(const
 }
 
 // nodes logical_not_1, where_1, logical_not_3, where_3
-void k7_logical_not_where(const float* __restrict in0, const float* __restrict in1,
+cudaError_t k7_logical_not_where(const float* __restrict in0, const float* __restrict in1,
     const bool* __restrict in2, float* __restrict out0, cudaStream_t stream) {
   if ((512 * 64) > 0) k7_logical_not_where_part0<<<km::blocks_for((512 * 64)), km::kThreads, 0,
       stream>>>(in0, in1, in2, out0);
-  km::check_launch("k7_logical_not_where");
+  return cudaGetLastError();
 }
 
 // nodes permute_3, expand_3, clone_2, permute_14, expand_9, clone_6
@@ -2359,10 +2373,11 @@ __global__ void __launch_bounds__(km::kThreads) k8_permute_expand_clone_part0(co
 }
 
 // nodes permute_3, expand_3, clone_2, permute_14, expand_9, clone_6
-void k8_permute_expand_clone(const float* __restrict in0, float* __restrict out0, cudaStream_t stream) {
+cudaError_t k8_permute_expand_clone(const float* __restrict in0, float* __restrict out0,
+    cudaStream_t stream) {
   if ((2 * 4 * 64 * 32) > 0) k8_permute_expand_clone_part0<<<km::blocks_for((2 * 4 * 64 * 32)),
       km::kThreads, 0, stream>>>(in0, out0);
-  km::check_launch("k8_permute_expand_clone");
+  return cudaGetLastError();
 }
 
 // nodes permute_5, clone_3, permute_16, clone_7
@@ -2381,10 +2396,10 @@ __global__ void __launch_bounds__(km::kThreads) k9_permute_clone_part0(const flo
 }
 
 // nodes permute_5, clone_3, permute_16, clone_7
-void k9_permute_clone(const float* __restrict in0, float* __restrict out0, cudaStream_t stream) {
+cudaError_t k9_permute_clone(const float* __restrict in0, float* __restrict out0, cudaStream_t stream) {
   if ((64 * 8 * 32) > 0) k9_permute_clone_part0<<<km::blocks_for((64 * 8 * 32)), km::kThreads, 0,
       stream>>>(in0, out0);
-  km::check_launch("k9_permute_clone");
+  return cudaGetLastError();
 }
 
 // nodes add_2, add_3, add_6, add_7
@@ -2405,11 +2420,11 @@ __global__ void __launch_bounds__(km::kThreads) k10_add_add_part0(const float* _
 }
 
 // nodes add_2, add_3, add_6, add_7
-void k10_add_add(const float* __restrict in0, const float* __restrict in1, const float* __restrict in2,
-    float* __restrict out0, cudaStream_t stream) {
+cudaError_t k10_add_add(const float* __restrict in0, const float* __restrict in1,
+    const float* __restrict in2, float* __restrict out0, cudaStream_t stream) {
   if ((128 * 128) > 0) k10_add_add_part0<<<km::blocks_for((128 * 128)), km::kThreads, 0, stream>>>(in0,
       in1, in2, out0);
-  km::check_launch("k10_add_add");
+  return cudaGetLastError();
 }
 
 // nodes gelu, gelu_1
@@ -2423,9 +2438,9 @@ __global__ void __launch_bounds__(km::kThreads) k11_gelu_part0(const float* __re
 }
 
 // nodes gelu, gelu_1
-void k11_gelu(const float* __restrict in0, float* __restrict out0, cudaStream_t stream) {
+cudaError_t k11_gelu(const float* __restrict in0, float* __restrict out0, cudaStream_t stream) {
   k11_gelu_part0<<<km::blocks_for(65536), km::kThreads, 0, stream>>>(in0, out0);
-  km::check_launch("k11_gelu");
+  return cudaGetLastError();
 }
 
 // nodes add_4
@@ -2440,10 +2455,10 @@ __global__ void __launch_bounds__(km::kThreads) k12_add_part0(const float* __res
 }
 
 // nodes add_4
-void k12_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0,
+cudaError_t k12_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0,
     cudaStream_t stream) {
   k12_add_part0<<<km::blocks_for(16384), km::kThreads, 0, stream>>>(in0, in1, out0);
-  km::check_launch("k12_add");
+  return cudaGetLastError();
 }
 
 // nodes add_8, native_layer_norm_4
@@ -2495,10 +2510,10 @@ __global__ void __launch_bounds__(km::kThreads) k13_add_layer_norm_part0(const f
 }
 
 // nodes add_8, native_layer_norm_4
-void k13_add_layer_norm(const float* __restrict in0, const float* __restrict in1,
+cudaError_t k13_add_layer_norm(const float* __restrict in0, const float* __restrict in1,
     const float* __restrict in2, const float* __restrict in3, float* __restrict out0, cudaStream_t stream) {
   k13_add_layer_norm_part0<<<km::rows_for(128), km::kThreads, 0, stream>>>(in0, in1, in2, in3, out0);
-  km::check_launch("k13_add_layer_norm");
+  return cudaGetLastError();
 }
 
 }  // namespace aotic_kernels
