@@ -162,14 +162,13 @@ struct GraphState {
   std::vector<TensorHandle> inputs;   // what the graph reads
   std::vector<TensorHandle> outputs;  // what it writes
   void reset() {
-    if (graph != nullptr) aoti_torch_delete_graph_quietly(graph);
+    if (graph != nullptr) (void)aotic_cuda_graph_delete(graph);
     graph = nullptr;
     inputs.clear();
     outputs.clear();
     eager_runs = 0;
     failed = false;
   }
-  static void aoti_torch_delete_graph_quietly(AoticCudaGraphHandle g) { (void)aotic_cuda_graph_delete(g); }
   ~GraphState() { reset(); }
 };
 

@@ -410,6 +410,15 @@ void Container::free_inactive_constants() {
 
 void Container::update_constants_from_blob(const uint8_t* blob) {
   if (blob == nullptr) throw RuntimeError("null constants blob");
+  if (spec_.device_type == aoti_torch_device_type_cuda()) {
+    // Copied to the GPU straight from the caller's blob (synchronously: it may be freed after).
+    auto set = std::make_unique<ConstantSet>(
+        on_model_device(spec_, constants_from_blob(spec_, blob), device_index_));
+    std::unique_lock<std::shared_mutex> lock(constants_mutex_);
+    active_ = std::move(set);
+    ++constants_generation_;
+    return;
+  }
   // Each constant gets its own storage holding a copy of its bytes, so the caller's blob may be
   // freed right after this returns.
   auto set = std::make_unique<ConstantSet>();
@@ -432,7 +441,6 @@ void Container::update_constants_from_blob(const uint8_t* blob) {
           "aoti_torch__alloc_from_pool");
     set->push_back(std::move(t));
   }
-  set = std::make_unique<ConstantSet>(on_model_device(spec_, std::move(*set), device_index_));
   std::unique_lock<std::shared_mutex> lock(constants_mutex_);
   active_ = std::move(set);
   ++constants_generation_;

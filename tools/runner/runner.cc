@@ -220,6 +220,21 @@ void resolve(void* library, const std::string& path, const char* name, F* out, b
 // ---------------------------------------------------------------------------------------------
 // HostTensor, dtype codes, TensorHandles
 
+namespace {
+
+/// Row-major strides for `sizes` (a dimension of size 0 counts as 1).
+std::vector<int64_t> contiguous_strides(const int64_t* sizes, int64_t rank) {
+  std::vector<int64_t> strides(static_cast<size_t>(rank));
+  int64_t stride = 1;
+  for (int64_t d = rank; d-- > 0;) {
+    strides[static_cast<size_t>(d)] = stride;
+    stride *= std::max<int64_t>(sizes[d], 1);
+  }
+  return strides;
+}
+
+}  // namespace
+
 int64_t HostTensor::numel() const {
   int64_t n = 1;
   for (int64_t s : shape) n *= s;
@@ -363,12 +378,8 @@ TensorHandles LoadedModel::make_inputs(const std::vector<HostTensor>& inputs) co
       user_error("{}: input '{}': {} bytes for shape {} {}", path_, t.name, t.data.size(),
                  shape_text(t.shape), ir::dtype_name(t.dtype));
     }
-    std::vector<int64_t> strides(t.shape.size());
-    int64_t stride = 1;
-    for (size_t d = t.shape.size(); d-- > 0;) {
-      strides[d] = stride;
-      stride *= std::max<int64_t>(t.shape[d], 1);
-    }
+    const std::vector<int64_t> strides =
+        contiguous_strides(t.shape.data(), static_cast<int64_t>(t.shape.size()));
     AtenTensorHandle h = nullptr;
     if (api_->empty_strided(static_cast<int64_t>(t.shape.size()), t.shape.data(), strides.data(), code,
                             api_->device_type_cpu(), 0, &h) != AOTI_TORCH_SUCCESS) {
@@ -444,16 +455,14 @@ std::vector<HostTensor> LoadedModel::to_host(const TensorHandles& outputs) const
     TensorHandles host_copy(api_.get(), {});
     if (device == api_->device_type_cuda()) {
       // Read a GPU output through a contiguous copy in host memory.
-      std::vector<int64_t> contiguous(static_cast<size_t>(rank));
-      int64_t stride = 1;
-      for (int64_t d = rank; d-- > 0;) {
-        contiguous[static_cast<size_t>(d)] = stride;
-        stride *= std::max<int64_t>(sizes[d], 1);
-      }
+      const std::vector<int64_t> contiguous = contiguous_strides(sizes, rank);
       AtenTensorHandle copy = nullptr;
       if (api_->empty_strided(rank, sizes, contiguous.data(), code, api_->device_type_cpu(), 0, &copy) !=
-              AOTI_TORCH_SUCCESS ||
-          (host_copy.push_back(copy), api_->copy(copy, h, 0) != AOTI_TORCH_SUCCESS) ||
+          AOTI_TORCH_SUCCESS) {
+        user_error("{}: cannot copy it from the GPU", where);
+      }
+      host_copy.push_back(copy);
+      if (api_->copy(copy, h, 0) != AOTI_TORCH_SUCCESS ||
           api_->get_sizes(copy, &sizes) != AOTI_TORCH_SUCCESS ||
           api_->get_strides(copy, &strides) != AOTI_TORCH_SUCCESS ||
           api_->get_data_ptr(copy, &data) != AOTI_TORCH_SUCCESS) {
