@@ -93,6 +93,22 @@ TEST_CASE("a cuda model.so says so, and without a GPU fails in one line") {
   auto device = reinterpret_cast<const char* (*)()>(dlsym(library, "aotic_model_device"));
   REQUIRE(reinterpret_cast<void*>(device) != nullptr);
   CHECK(std::string(device()) == "cuda");
+  // A container for another device is refused before anything touches a GPU.
+  using Create = int32_t (*)(void**, size_t, const char*, const char*);
+  using LastError = const char* (*)();
+  auto create = reinterpret_cast<Create>(dlsym(library, "AOTInductorModelContainerCreateWithDevice"));
+  auto last_error = reinterpret_cast<LastError>(dlsym(library, "aotic_model_last_error"));
+  REQUIRE(reinterpret_cast<void*>(create) != nullptr);
+  REQUIRE(reinterpret_cast<void*>(last_error) != nullptr);
+  for (const char* wrong : {"cpu", "cuda:x", "cuda:", "mps"}) {
+    CAPTURE(wrong);
+    void* container = nullptr;
+    CHECK(create(&container, 1, wrong, nullptr) != 0);
+    CHECK(container == nullptr);
+    CHECK(std::string(last_error())
+              .find(std::string("device '") + wrong +
+                    "' is not supported: this model was compiled for cuda") != std::string::npos);
+  }
   dlclose(library);
 
   // This machine's shim is built against a CPU-only libtorch: the model cannot make its
