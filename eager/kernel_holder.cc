@@ -144,6 +144,9 @@ void OpCache::call(const c10::OperatorHandle& op, c10::DispatchKeySet keys, torc
   // the next calls. The inputs are kept (the stack slice is consumed by the redispatch).
   ++stats_->misses;
   call = describe_call(schema_, args, dynamic, /*full=*/true);
+  // When the results turn out not to keep the inputs' sizes, the per-size kernel is built instead.
+  std::optional<CallDescription> per_size;
+  if (call.dynamic) per_size = describe_call(schema_, args, /*dynamic=*/false, /*full=*/true);
   redispatch(op, keys, stack);
   const size_t num_returns = op.schema().returns().size();
   std::vector<at::Tensor> results;
@@ -151,24 +154,29 @@ void OpCache::call(const c10::OperatorHandle& op, c10::DispatchKeySet keys, torc
     if (!v.isTensor()) return mark(call.key, /*refused=*/true, false);
     results.push_back(v.toTensor());
   }
-  compile(call, results);
+  compile(call, per_size, results);
 }
 
-void OpCache::compile(const CallDescription& first, const std::vector<at::Tensor>& results) {
+void OpCache::compile(const CallDescription& first, const std::optional<CallDescription>& per_size,
+                      const std::vector<at::Tensor>& results) {
   DepthGuard guard;
   std::lock_guard<std::mutex> compiling(compile_mutex_);
-  CallDescription call = first;
+  const CallDescription* chosen = &first;
   std::vector<ir::TensorMeta> metas;
-  for (const at::Tensor& r : results) {
-    std::optional<ir::TensorMeta> meta = result_meta(r, call);
-    if (!meta && call.dynamic) {
-      // The results do not keep the inputs' sizes: one kernel per size instead.
-      mark(call.key, false, /*not_dynamic=*/true);
-      return;  // the next call with this description compiles the static kernel
+  for (;;) {
+    metas.clear();
+    for (const at::Tensor& r : results) {
+      std::optional<ir::TensorMeta> meta = result_meta(r, *chosen);
+      if (!meta) break;
+      metas.push_back(*meta);
     }
-    if (!meta) return mark(call.key, /*refused=*/true, false);
-    metas.push_back(*meta);
+    if (metas.size() == results.size()) break;
+    if (!chosen->dynamic || !per_size) return mark(chosen->key, /*refused=*/true, false);
+    // The results do not keep the inputs' sizes: one kernel per size instead.
+    mark(chosen->key, false, /*not_dynamic=*/true);
+    chosen = &*per_size;
   }
+  const CallDescription& call = *chosen;
   const std::string key = call.key;
   {
     std::lock_guard<std::mutex> lock(mutex_);

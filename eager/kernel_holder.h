@@ -10,6 +10,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 
 #include "eager/cache_index.h"
@@ -50,7 +51,10 @@ class OpCache {
   /// The loaded kernel for `key`, loading a library known from the index; nullptr when none.
   std::shared_ptr<KernelLibrary> find(const std::string& key, bool& refused, bool& not_dynamic);
   /// After the regular kernel produced `results` for `call`: compile, load and record a kernel.
-  void compile(const CallDescription& call, const std::vector<at::Tensor>& results);
+  /// `per_size`: for a dynamic `call`, the same call described per size, used when the results
+  /// do not keep the inputs' sizes.
+  void compile(const CallDescription& call, const std::optional<CallDescription>& per_size,
+               const std::vector<at::Tensor>& results);
   void mark(const std::string& key, bool refused, bool not_dynamic);
 
   std::string op_;

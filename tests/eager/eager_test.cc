@@ -5,12 +5,14 @@
 #include <ATen/ATen.h>
 #include <doctest/doctest.h>
 
+#include <atomic>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <string>
+#include <thread>
 
-#include "eager/call_key.h"
+#include "eager/cache_index.h"
 #include "eager/eager.h"
 #include "ir/builtin_schemas.h"
 #include "ir/error.h"
@@ -43,7 +45,7 @@ void check_close(const at::Tensor& got, const at::Tensor& want, double rtol = 1e
   }
 }
 
-[[maybe_unused]] std::string user_error_of(const std::vector<std::string>& ops, const Options& options) {
+std::string user_error_of(const std::vector<std::string>& ops, const Options& options) {
   try {
     aotic::eager::enable(ops, options);
   } catch (const aotic::UserError& e) {
@@ -111,4 +113,194 @@ TEST_CASE("cached kernels equal libtorch's, over dtypes and shapes, and serve la
   CHECK(s.misses == s.compiles);
   // The second round is served from the cache only.
   CHECK(s.hits >= static_cast<int64_t>(inputs.size() * 10 + 2));
+}
+
+TEST_CASE("ops that cannot be cached are refused with a message naming them") {
+  const Options options = options_for("eager-refused");
+  CHECK(user_error_of({"aten::no_such_op"}, options) == "aten::no_such_op: libtorch has no such operator");
+  CHECK(user_error_of({"gelu"}, options) == "gelu: not an operator name (expected e.g. aten::add.Tensor)");
+  CHECK(user_error_of({"aten::add_.Tensor"}, options) ==
+        "aten::add_.Tensor: cannot be cached: it writes to an argument");
+  CHECK(user_error_of({"aten::permute"}, options) ==
+        "aten::permute: cannot be cached: it returns a view of an argument");
+  CHECK(user_error_of({"aten::ones"}, options) == "aten::ones: cannot be cached: it takes no tensor");
+  CHECK(user_error_of({"aten::softmax.int"}, options) ==
+        "aten::softmax.int: cannot be cached: libtorch runs it as other ops (CompositeImplicitAutograd); "
+        "register "
+        "those");
+  CHECK(user_error_of({"aten::relu", "aten::sym_size.int"}, options).rfind("aten::sym_size.int: ", 0) == 0);
+  Options no_dir = options;
+  no_dir.cache_dir.clear();
+  CHECK(user_error_of({"aten::relu"}, no_dir) == "aotic eager: no cache directory given");
+  // Nothing was registered by the failed calls: relu still runs libtorch's kernel.
+  const at::Tensor x = at::randn({3, 4});
+  CHECK(at::equal(at::relu(x), at::clamp_min(x, 0)));
+}
+
+TEST_CASE("calls the cache cannot serve run the regular kernel; autograd still works") {
+  const Options options = options_for("eager-fallback");
+  at::manual_seed(1);
+  const at::Tensor dense = at::randn({4, 5});
+  const at::Tensor sparse = dense.to_sparse();
+  const at::Tensor sparse_sum = at::add(sparse, sparse).to_dense();
+  const at::Tensor x = at::randn({6, 7});
+  const at::Tensor expected_grad = at::sigmoid(x) * (1 - at::sigmoid(x));
+
+  auto cache = aotic::eager::enable({"aten::add.Tensor", "aten::sigmoid"}, options);
+  CHECK(at::equal(at::add(sparse, sparse).to_dense(), sparse_sum));
+  CHECK(cache->stats().fallbacks == 1);
+  CHECK(cache->stats().misses == 0);
+
+  // Below autograd: the graph is recorded above the cached kernel and the gradient is right.
+  for (int i = 0; i < 2; ++i) {
+    at::Tensor leaf = x.clone().set_requires_grad(true);
+    at::Tensor y = at::sigmoid(leaf);
+    CHECK(y.requires_grad());
+    y.sum().backward();
+    check_close(leaf.grad(), expected_grad);
+  }
+  CHECK(cache->stats().hits >= 1);
+}
+
+TEST_CASE("dynamic shapes: one kernel per dtype and rank for size-preserving calls") {
+  Options options = options_for("eager-dynamic");
+  options.dynamic_shapes = true;
+  at::manual_seed(2);
+  const std::vector<at::Tensor> xs = {at::randn({4, 8}), at::randn({6, 3}), at::randn({9, 17}),
+                                      at::randn({2, 3, 5})};
+  std::vector<at::Tensor> gelu, sums;
+  for (const at::Tensor& x : xs) {
+    gelu.push_back(at::gelu(x));
+    sums.push_back(at::sum(x, {-1}));
+  }
+  auto cache = aotic::eager::enable({"aten::gelu", "aten::sum.dim_IntList"}, options);
+  for (int round = 0; round < 2; ++round) {
+    for (size_t i = 0; i < xs.size(); ++i) {
+      INFO("round " << round << " input " << i);
+      check_close(at::gelu(xs[i]), gelu[i]);
+      check_close(at::sum(xs[i], {-1}), sums[i], 1e-5, 1e-5);
+    }
+  }
+  const Stats s = cache->stats();
+  CHECK(s.compile_failures == 0);
+  // gelu: one kernel for rank 2, one for rank 3. sum changes the sizes, so it gets one kernel per
+  // size (four). Every call after a kernel exists is a hit.
+  CHECK(s.compiles == 2 + 4);
+  CHECK(s.misses == s.compiles);
+  CHECK(s.hits == 2 * 8 - s.misses);
+}
+
+TEST_CASE("the cache is shared by threads") {
+  const Options options = options_for("eager-threads");
+  const at::Tensor x = at::randn({32, 64});
+  const at::Tensor expected = at::tanh(x);
+  auto cache = aotic::eager::enable({"aten::tanh"}, options);
+  std::vector<std::thread> threads;
+  std::atomic<int> wrong{0};
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&] {
+      for (int i = 0; i < 50; ++i) {
+        if (!at::allclose(at::tanh(x), expected, 1e-5, 1e-6)) ++wrong;
+      }
+    });
+  }
+  for (std::thread& t : threads) t.join();
+  CHECK(wrong == 0);
+  const Stats s = cache->stats();
+  CHECK(s.compiles == 1);
+  CHECK(s.hits + s.misses == 200);
+}
+
+TEST_CASE("a corrupt index, a changed library and a stale entry are rebuilt with a warning") {
+  const Options options = options_for("eager-corrupt");
+  const at::Tensor x = at::randn({5, 6});
+  const at::Tensor expected = at::exp(x);
+  const auto run_once = [&]() {
+    auto cache = aotic::eager::enable({"aten::exp"}, options);
+    check_close(at::exp(x), expected);
+    check_close(at::exp(x), expected);
+    return cache->stats();
+  };
+  const Stats first = run_once();
+  CHECK(first.compiles == 1);
+  const Stats second = run_once();
+  CHECK(second.compiles == 0);
+  CHECK(second.loaded_from_disk == 1);
+
+  aotic::eager::CacheIndex index(options.cache_dir, "aten::exp", options.isa);
+  REQUIRE(index.read().entries.size() == 1);
+  const std::string library = index.resolve(index.read().entries[0].kernel_path);
+
+  // Not JSON.
+  std::ofstream(index.index_path(), std::ios::trunc) << "[{\"key\": ";
+  aotic::eager::IndexContents contents = index.read();
+  CHECK(contents.entries.empty());
+  REQUIRE(contents.warnings.size() == 1);
+  CHECK(contents.warnings[0] ==
+        index.index_path() + ": not a JSON list of kernels; ignored, kernels are rebuilt");
+  Stats s = run_once();
+  CHECK(s.stale_entries == 1);
+  CHECK(s.compiles == 1);
+
+  // A library whose bytes changed since it was recorded.
+  std::ofstream(library, std::ios::binary | std::ios::app) << "extra";
+  s = run_once();
+  CHECK(s.stale_entries == 1);
+  CHECK(s.compiles == 1);
+
+  // Truncated to nothing: dlopen would fail; the hash check catches it first.
+  std::filesystem::resize_file(library, 0);
+  s = run_once();
+  CHECK(s.compiles == 1);
+
+  // Built by another aotic.
+  std::string text = aotic::testing::read_file(index.index_path());
+  const size_t at = text.find("\"version\": \"");
+  REQUIRE(at != std::string::npos);
+  text.replace(at, std::string("\"version\": \"").size(), "\"version\": \"0.0.0-");
+  std::ofstream(index.index_path(), std::ios::trunc) << text;
+  contents = index.read();
+  CHECK(contents.entries.empty());
+  REQUIRE(contents.warnings.size() == 1);
+  CHECK(contents.warnings[0].find(": entry 0: built by {") != std::string::npos);
+  s = run_once();
+  CHECK(s.stale_entries == 1);
+  CHECK(s.compiles == 1);
+
+  // An entry with missing fields, next to a good one.
+  text = aotic::testing::read_file(index.index_path());
+  std::ofstream(index.index_path(), std::ios::trunc)
+      << "[{\"meta_info\": 3}," << text.substr(text.find('[') + 1);
+  contents = index.read();
+  CHECK(contents.entries.size() == 1);
+  REQUIRE(contents.warnings.size() == 1);
+  CHECK(contents.warnings[0] ==
+        index.index_path() + ": entry 0: missing or mistyped fields; ignored, the kernel is rebuilt");
+  s = run_once();
+  CHECK(s.compiles == 0);
+  CHECK(s.loaded_from_disk == 1);
+}
+
+TEST_CASE("a second process finds the first one's kernels (the example program, run twice)") {
+  const std::string cache = aotic::testing::scratch_dir("eager-processes");
+  const std::string example = aotic::testing::repo_path("examples/eager_cache/eager_cache");
+  const auto stats_of = [&](const std::string& label) {
+    const std::string log = cache + "/" + label + ".log";
+    const int status = std::system(
+        (example + " --cache " + cache + " --ops relu,gelu,mean.dim --repeat 5 > " + log + " 2>&1").c_str());
+    const std::string text = aotic::testing::read_file(log);
+    INFO(text);
+    CHECK(status == 0);
+    const size_t at = text.find("stats: ");
+    REQUIRE(at != std::string::npos);
+    return text.substr(at);
+  };
+  const std::string first = stats_of("first");
+  CHECK(first.find(" compiles=0 ") == std::string::npos);
+  CHECK(first.find(" loaded_from_disk=0 ") != std::string::npos);
+  CHECK(first.find(" mismatches=0") != std::string::npos);
+  const std::string second = stats_of("second");
+  CHECK(second.find("misses=0 compiles=0 ") != std::string::npos);
+  CHECK(second.find(" loaded_from_disk=0 ") == std::string::npos);
+  CHECK(second.find(" mismatches=0") != std::string::npos);
 }
