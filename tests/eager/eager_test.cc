@@ -304,3 +304,35 @@ TEST_CASE("a second process finds the first one's kernels (the example program, 
   CHECK(second.find(" loaded_from_disk=0 ") == std::string::npos);
   CHECK(second.find(" mismatches=0") != std::string::npos);
 }
+
+TEST_CASE("tensor lists, optional-tensor lists and results whose sizes depend on values") {
+  const Options options = options_for("eager-lists");
+  at::manual_seed(3);
+  const at::Tensor a = at::randn({3, 4});
+  const at::Tensor b = at::randn({2, 4});
+  const at::Tensor rows = at::tensor({2, 0, 1, 1}, at::kLong);
+  const at::Tensor other_a = at::randn({3, 4});  // same metadata, other values
+  const at::Tensor cat = at::cat({a, b}, 0);
+  const at::Tensor indexed = at::index(a, {rows});
+  const at::Tensor nonzero = at::nonzero(a > 0);
+  const at::Tensor other_nonzero = at::nonzero(other_a > 0.5);
+  const at::Tensor selected = at::masked_select(a, a > 0);
+  const at::Tensor other_selected = at::masked_select(other_a, other_a > 0.5);
+  REQUIRE(nonzero.size(0) != other_nonzero.size(0));
+
+  auto cache = aotic::eager::enable(
+      {"aten::cat", "aten::index.Tensor", "aten::nonzero", "aten::masked_select"}, options);
+  for (int round = 0; round < 2; ++round) {
+    INFO("round " << round);
+    check_close(at::cat({a, b}, 0), cat);
+    check_close(at::index(a, {rows}), indexed);
+    // The kernel compiled for the first call must not keep that call's result size.
+    check_close(at::nonzero(a > 0), nonzero);
+    check_close(at::nonzero(other_a > 0.5), other_nonzero);
+    check_close(at::masked_select(a, a > 0), selected);
+    check_close(at::masked_select(other_a, other_a > 0.5), other_selected);
+  }
+  const Stats s = cache->stats();
+  CHECK(s.hits > 0);
+  CHECK(s.fallbacks + s.compile_failures + s.compiles + s.hits == 12);
+}
