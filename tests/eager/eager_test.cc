@@ -284,6 +284,10 @@ TEST_CASE("a corrupt index, a changed library and a stale entry are rebuilt with
 TEST_CASE("a second process finds the first one's kernels (the example program, run twice)") {
   const std::string cache = aotic::testing::scratch_dir("eager-processes");
   const std::string example = aotic::testing::repo_path("examples/eager_cache/eager_cache");
+  // The example finds the shim and the runtime through these (it has no runfiles of its own here).
+  ::setenv("AOTIC_SHIM_LIBRARY", fs::absolute(aotic::testing::repo_path("shim/libaotic_shim.so")).c_str(), 1);
+  ::setenv("AOTIC_RUNTIME_LIBRARY",
+           fs::absolute(aotic::testing::repo_path("runtime/libaotic_runtime.a")).c_str(), 1);
   const auto stats_of = [&](const std::string& label) {
     const std::string log = cache + "/" + label + ".log";
     const int status = std::system(
