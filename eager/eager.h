@@ -12,9 +12,9 @@
 // the value of each non-tensor argument: eager/call_key.h) and looks the description up:
 //  - hit: runs the cached model.so through the AOTInductor container interface;
 //  - miss: runs the regular kernel for this call's result, builds a one-op program from the op's
-//    schema and the call (eager/one_op_program.h), compiles it in-process with aotic's codegen,
-//    loads it and records it in the persistent cache (eager/cache_index.h) for this and later
-//    processes;
+//    schema and the call (eager/one_op_program.h), compiles it in-process with aotic's codegen
+//    (on a background thread by default: eager/compile_queue.h), loads it and records it in the
+//    persistent cache (eager/cache_index.h) for this and later processes;
 //  - a call the cache cannot serve (a CUDA or sparse tensor, a Generator argument, an op aotic
 //    cannot compile) goes to the regular kernel, never to an error for the caller.
 //
@@ -46,6 +46,10 @@ struct Options {
   std::string runtime_library;
   /// Warnings (a corrupt index entry, a failed compile) go to stderr, one line each.
   bool warnings = true;
+  /// Compile on a background thread (one per registration): a miss answers with the regular
+  /// kernel at once and later calls hit once the kernel is ready. false: the missing call waits
+  /// for its compile (deterministic, as in the tests).
+  bool background_compile = true;
 };
 
 /// Counters of one registration, summed over its ops.
@@ -67,6 +71,8 @@ class Registration {
   virtual Stats stats() const = 0;
   /// The ops, as "aten::add.Tensor".
   virtual std::vector<std::string> ops() const = 0;
+  /// Blocks until every compile queued so far has finished.
+  virtual void wait_for_compiles() = 0;
 };
 
 /// Registers cached kernels for `ops` ("aten::add.Tensor"; "aten::gelu" names the default

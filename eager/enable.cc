@@ -42,9 +42,15 @@ class RegistrationImpl final : public Registration {
  public:
   Stats stats() const override { return stats_->snapshot(); }
   std::vector<std::string> ops() const override { return ops_; }
+  void wait_for_compiles() override {
+    if (queue_) queue_->wait();
+  }
 
   std::shared_ptr<AtomicStats> stats_ = std::make_shared<AtomicStats>();
   std::vector<std::string> ops_;
+  // Destroyed after the kernels are unregistered: drops queued compiles, finishes the running one.
+  // Only the registration owns it: a job may hold the last reference to its op's cache.
+  std::unique_ptr<CompileQueue> queue_;
   // Destroyed first (declared last): unregisters the kernels before the caches go.
   std::vector<std::unique_ptr<torch::Library>> libraries_;
 };
@@ -54,6 +60,7 @@ class RegistrationImpl final : public Registration {
 std::unique_ptr<Registration> enable(const std::vector<std::string>& ops, const Options& options) {
   if (options.cache_dir.empty()) user_error("aotic eager: no cache directory given");
   auto registration = std::make_unique<RegistrationImpl>();
+  if (options.background_compile) registration->queue_ = std::make_unique<CompileQueue>();
 
   // Everything is checked before anything is registered.
   struct Planned {
@@ -93,7 +100,8 @@ std::unique_ptr<Registration> enable(const std::vector<std::string>& ops, const 
   }
 
   for (const Planned& p : planned) {
-    auto cache = std::make_shared<OpCache>(p.op, *p.schema, options, registration->stats_);
+    auto cache =
+        std::make_shared<OpCache>(p.op, *p.schema, options, registration->stats_, registration->queue_.get());
     auto library = std::make_unique<torch::Library>(torch::Library::IMPL, p.ns,
                                                     c10::DispatchKey::BackendSelect, __FILE__, __LINE__);
     library->impl(p.op.substr(p.op.find("::") + 2).c_str(),

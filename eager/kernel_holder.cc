@@ -46,11 +46,12 @@ Stats AtomicStats::snapshot() const {
 }
 
 OpCache::OpCache(std::string op, const ir::OpSchema& schema, Options options,
-                 std::shared_ptr<AtomicStats> stats)
+                 std::shared_ptr<AtomicStats> stats, CompileQueue* queue)
     : op_(std::move(op)),
       schema_(schema),
       options_(std::move(options)),
       stats_(std::move(stats)),
+      queue_(queue),
       index_(options_.cache_dir, op_, options_.isa) {
   IndexContents contents = index_.read();
   for (const std::string& w : contents.warnings) warn(w);
@@ -73,21 +74,26 @@ void OpCache::mark(const std::string& key, bool refused, bool not_dynamic) {
   slot.not_dynamic = slot.not_dynamic || not_dynamic;
 }
 
-std::shared_ptr<KernelLibrary> OpCache::find(const std::string& key, bool& refused, bool& not_dynamic) {
+OpCache::Lookup OpCache::find(const std::string& key) {
+  Lookup out;
   std::lock_guard<std::mutex> lock(mutex_);
   auto it = slots_.find(key);
-  if (it == slots_.end()) return nullptr;
+  if (it == slots_.end()) return out;
   Slot& slot = it->second;
-  refused = slot.refused;
-  not_dynamic = slot.not_dynamic;
-  if (slot.library || slot.library_path.empty()) return slot.library;
+  out.refused = slot.refused;
+  out.not_dynamic = slot.not_dynamic;
+  out.pending = slot.pending;
+  if (slot.library || slot.library_path.empty()) {
+    out.library = slot.library;
+    return out;
+  }
   // Known from the index: check the bytes are the ones recorded, then load.
   const std::string path = slot.library_path;
   slot.library_path.clear();
   if (!slot.library_hash.empty() && CacheIndex::file_hash(path) != slot.library_hash) {
     warn(fmt::format("{}: library changed since it was cached; rebuilt", path));
     ++stats_->stale_entries;
-    return nullptr;
+    return out;
   }
   try {
     slot.library = KernelLibrary::load(path);
@@ -96,7 +102,8 @@ std::shared_ptr<KernelLibrary> OpCache::find(const std::string& key, bool& refus
     warn(fmt::format("{}; rebuilt", e.what()));
     ++stats_->stale_entries;
   }
-  return slot.library;
+  out.library = slot.library;
+  return out;
 }
 
 void OpCache::call(const c10::OperatorHandle& op, c10::DispatchKeySet keys, torch::jit::Stack* stack) {
@@ -110,20 +117,17 @@ void OpCache::call(const c10::OperatorHandle& op, c10::DispatchKeySet keys, torc
     ++stats_->fallbacks;
     return redispatch(op, keys, stack);
   }
-  bool refused = false;
-  bool not_dynamic = false;
-  std::shared_ptr<KernelLibrary> kernel = find(call.key, refused, not_dynamic);
-  if (!kernel && not_dynamic) {
+  Lookup found = find(call.key);
+  if (!found.library && found.not_dynamic) {
     dynamic = false;
     call = describe_call(schema_, args, dynamic, /*full=*/false);
-    refused = false;
-    kernel = find(call.key, refused, not_dynamic);
+    found = find(call.key);
   }
-  if (kernel) {
+  if (found.library) {
     std::vector<at::Tensor> results;
     try {
       DepthGuard guard;
-      results = kernel->run(call.tensors);
+      results = found.library->run(call.tensors);
     } catch (const std::exception& e) {
       // Not expected (the description matched): the regular kernel still answers the call.
       warn(fmt::format("{}: {}; the call ran the regular kernel", op_, e.what()));
@@ -135,14 +139,15 @@ void OpCache::call(const c10::OperatorHandle& op, c10::DispatchKeySet keys, torc
     ++stats_->hits;
     return;
   }
-  if (refused) {
+  if (found.refused) {
     ++stats_->fallbacks;
     return redispatch(op, keys, stack);
   }
+  ++stats_->misses;
+  if (found.pending) return redispatch(op, keys, stack);  // its kernel is being compiled
 
   // A miss: this call's result comes from the regular kernel; the kernel compiled from it serves
-  // the next calls. The inputs are kept (the stack slice is consumed by the redispatch).
-  ++stats_->misses;
+  // the next calls. The full description is taken before the redispatch consumes the arguments.
   call = describe_call(schema_, args, dynamic, /*full=*/true);
   // When the results turn out not to keep the inputs' sizes, the per-size kernel is built instead.
   std::optional<CallDescription> per_size;
@@ -154,41 +159,57 @@ void OpCache::call(const c10::OperatorHandle& op, c10::DispatchKeySet keys, torc
     if (!v.isTensor()) return mark(call.key, /*refused=*/true, false);
     results.push_back(v.toTensor());
   }
-  compile(call, per_size, results);
+  std::optional<CompileJob> job = plan_compile(std::move(call), std::move(per_size), results);
+  if (!job) return;
+  if (queue_) {
+    queue_->push([self = shared_from_this(), job = std::move(*job)] {
+      DepthGuard guard;
+      self->build(job);
+    });
+  } else {
+    DepthGuard guard;
+    build(*job);
+  }
 }
 
-void OpCache::compile(const CallDescription& first, const std::optional<CallDescription>& per_size,
-                      const std::vector<at::Tensor>& results) {
-  DepthGuard guard;
-  std::lock_guard<std::mutex> compiling(compile_mutex_);
-  const CallDescription* chosen = &first;
-  std::vector<ir::TensorMeta> metas;
+std::optional<OpCache::CompileJob> OpCache::plan_compile(CallDescription first,
+                                                         std::optional<CallDescription> per_size,
+                                                         const std::vector<at::Tensor>& results) {
+  CompileJob job;
+  job.call = std::move(first);
   for (;;) {
-    metas.clear();
+    job.results.clear();
     for (const at::Tensor& r : results) {
-      std::optional<ir::TensorMeta> meta = result_meta(r, *chosen);
+      std::optional<ir::TensorMeta> meta = result_meta(r, job.call);
       if (!meta) break;
-      metas.push_back(*meta);
+      job.results.push_back(*meta);
     }
-    if (metas.size() == results.size()) break;
-    if (!chosen->dynamic || !per_size) return mark(chosen->key, /*refused=*/true, false);
+    if (job.results.size() == results.size()) break;
+    if (!job.call.dynamic || !per_size) {
+      mark(job.call.key, /*refused=*/true, false);
+      return std::nullopt;
+    }
     // The results do not keep the inputs' sizes: one kernel per size instead.
-    mark(chosen->key, false, /*not_dynamic=*/true);
-    chosen = &*per_size;
+    mark(job.call.key, false, /*not_dynamic=*/true);
+    job.call = std::move(*per_size);
+    per_size.reset();
   }
-  const CallDescription& call = *chosen;
-  const std::string key = call.key;
-  {
-    std::lock_guard<std::mutex> lock(mutex_);
-    auto it = slots_.find(key);
-    if (it != slots_.end() && (it->second.library || it->second.refused)) return;  // another thread did it
-  }
+  std::lock_guard<std::mutex> lock(mutex_);
+  Slot& slot = slots_[job.call.key];
+  if (slot.library || slot.refused || slot.pending) return std::nullopt;  // another call got here first
+  slot.pending = true;
+  return job;
+}
 
+void OpCache::build(const CompileJob& job) {
+  std::lock_guard<std::mutex> compiling(compile_mutex_);
+  const CallDescription& call = job.call;
   const auto start = std::chrono::steady_clock::now();
+  std::shared_ptr<KernelLibrary> library;
   try {
-    const ir::Program program = one_op_program(schema_, call, metas);
+    const ir::Program program = one_op_program(schema_, call, job.results);
     codegen::CompileOptions options;
-    options.output = index_.library_path(key);
+    options.output = index_.library_path(call.key);
     options.cxx = options_.cxx;
     options.opt_level = options_.opt_level;
     options.isa = options_.isa;
@@ -196,28 +217,28 @@ void OpCache::compile(const CallDescription& first, const std::optional<CallDesc
     options.runtime_library = options_.runtime_library;
     options.source_name = op_;
     codegen::compile_model(program, options);
-    std::shared_ptr<KernelLibrary> library = KernelLibrary::load(options.output);
+    library = KernelLibrary::load(options.output);
     IndexEntry entry;
-    entry.key = key;
+    entry.key = call.key;
     entry.meta_info = call.meta_info;
     entry.arguments = call.arguments;
     entry.kernel_path = std::filesystem::path(options.output).lexically_relative(options_.cache_dir).string();
     index_.add(entry);
-    {
-      std::lock_guard<std::mutex> lock(mutex_);
-      Slot& slot = slots_[key];
-      slot.library = std::move(library);
-      slot.library_path.clear();
-    }
     ++stats_->compiles;
   } catch (const std::exception& e) {
     warn(fmt::format("{}: cannot compile a kernel for this call ({}); it runs the regular kernel", op_,
                      e.what()));
     ++stats_->compile_failures;
-    mark(key, /*refused=*/true, false);
+    library.reset();
   }
   stats_->compile_microseconds +=
       std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - start).count();
+  std::lock_guard<std::mutex> lock(mutex_);
+  Slot& slot = slots_[call.key];
+  slot.pending = false;
+  slot.library_path.clear();
+  slot.library = library;
+  slot.refused = library == nullptr;
 }
 
 }  // namespace aotic::eager

@@ -15,6 +15,7 @@
 
 #include "eager/cache_index.h"
 #include "eager/call_key.h"
+#include "eager/compile_queue.h"
 #include "eager/eager.h"
 #include "eager/kernel_library.h"
 #include "ir/op_schema.h"
@@ -30,9 +31,11 @@ struct AtomicStats {
 };
 
 /// The cache of one op: its kernels in memory, its index on disk.
-class OpCache {
+class OpCache : public std::enable_shared_from_this<OpCache> {
  public:
-  OpCache(std::string op, const ir::OpSchema& schema, Options options, std::shared_ptr<AtomicStats> stats);
+  /// `queue`: where compiles run (outlives every call); null to compile on the calling thread.
+  OpCache(std::string op, const ir::OpSchema& schema, Options options, std::shared_ptr<AtomicStats> stats,
+          CompileQueue* queue);
 
   /// The boxed kernel body.
   void call(const c10::OperatorHandle& op, c10::DispatchKeySet keys, torch::jit::Stack* stack);
@@ -45,22 +48,39 @@ class OpCache {
     std::shared_ptr<KernelLibrary> library;  // loaded
     bool refused = false;                    // no kernel can serve it: go to the regular kernel
     bool not_dynamic = false;                // a dynamic description whose results do not fit it
+    bool pending = false;                    // its kernel is being compiled
+  };
+  /// What find() knows about a key.
+  struct Lookup {
+    std::shared_ptr<KernelLibrary> library;  // loaded, or null
+    bool refused = false;
+    bool not_dynamic = false;
+    bool pending = false;
+  };
+  /// A kernel to build: the description and its results' metadata.
+  struct CompileJob {
+    CallDescription call;
+    std::vector<ir::TensorMeta> results;
   };
 
   void warn(const std::string& message) const;
-  /// The loaded kernel for `key`, loading a library known from the index; nullptr when none.
-  std::shared_ptr<KernelLibrary> find(const std::string& key, bool& refused, bool& not_dynamic);
-  /// After the regular kernel produced `results` for `call`: compile, load and record a kernel.
+  /// What the cache holds for `key`, loading a library known from the index.
+  Lookup find(const std::string& key);
+  /// After the regular kernel produced `results` for `call`: the kernel to build, marked pending;
+  /// nullopt when none (results it cannot produce, or another call got there first).
   /// `per_size`: for a dynamic `call`, the same call described per size, used when the results
   /// do not keep the inputs' sizes.
-  void compile(const CallDescription& call, const std::optional<CallDescription>& per_size,
-               const std::vector<at::Tensor>& results);
+  std::optional<CompileJob> plan_compile(CallDescription call, std::optional<CallDescription> per_size,
+                                         const std::vector<at::Tensor>& results);
+  /// Compiles, loads and records the kernel (on the queue's thread or the caller's).
+  void build(const CompileJob& job);
   void mark(const std::string& key, bool refused, bool not_dynamic);
 
   std::string op_;
   const ir::OpSchema& schema_;
   Options options_;
   std::shared_ptr<AtomicStats> stats_;
+  CompileQueue* queue_;  // owned by the registration, which outlives every call
   CacheIndex index_;
   std::mutex mutex_;          // guards slots_
   std::mutex compile_mutex_;  // one compile of this op at a time

@@ -28,6 +28,7 @@ Options options_for(const std::string& label) {
   Options options;
   options.cache_dir = aotic::testing::scratch_dir(label);
   options.warnings = false;
+  options.background_compile = false;  // counts below are exact; the background test sets it
   return options;
 }
 
@@ -339,4 +340,37 @@ TEST_CASE("tensor lists, optional-tensor lists and results whose sizes depend on
   const Stats s = cache->stats();
   CHECK(s.hits > 0);
   CHECK(s.fallbacks + s.compile_failures + s.compiles + s.hits == 12);
+}
+
+TEST_CASE("background compiles: a miss answers at once, the kernel serves later calls") {
+  Options options = options_for("eager-background");
+  options.background_compile = true;
+  at::manual_seed(4);
+  const at::Tensor x = at::randn({8, 16});
+  const at::Tensor y = at::randn({4, 4});
+  const at::Tensor sx = at::sigmoid(x);
+  const at::Tensor sy = at::sigmoid(y);
+  {
+    auto cache = aotic::eager::enable({"aten::sigmoid"}, options);
+    check_close(at::sigmoid(x), sx);  // a miss: the regular kernel answers, the compile is queued
+    cache->wait_for_compiles();
+    check_close(at::sigmoid(x), sx);  // the kernel
+    Stats s = cache->stats();
+    CHECK(s.misses == 1);
+    CHECK(s.compiles == 1);
+    CHECK(s.hits == 1);
+    // Calls while the kernel is compiling run the regular kernel and queue nothing more.
+    for (int i = 0; i < 5; ++i) check_close(at::sigmoid(y), sy);
+    cache->wait_for_compiles();
+    check_close(at::sigmoid(y), sy);
+    s = cache->stats();
+    CHECK(s.compiles == 2);
+    CHECK(s.hits + s.misses == 8);
+    CHECK(s.hits >= 2);
+  }
+  // Destroyed with compiles queued: they are dropped, the running one finishes, nothing hangs.
+  auto cache = aotic::eager::enable({"aten::sigmoid"}, options);
+  for (int64_t n = 1; n <= 4; ++n) check_close(at::sigmoid(at::ones({n, 3})), at::sigmoid(at::ones({n, 3})));
+  cache.reset();
+  CHECK(at::equal(at::sigmoid(at::zeros({2})), at::full({2}, 0.5)));
 }
