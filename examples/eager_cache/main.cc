@@ -156,8 +156,8 @@ int main(int argc, char** argv) {
     mismatches += match ? 0 : 1;
     std::printf("%-24s %12.2f %14.2f %12.2f %12.2f %7.2fx  %s\n", cases[i].op.c_str(), regular[i], first_us,
                 ready_ms, cached, cached / regular[i], match ? "yes" : "NO");
+    cache->wait_for_compiles();  // the compiles the comparison's own calls queued: the next op starts idle
   }
-  cache->wait_for_compiles();  // the compiles the comparisons' own calls queued
   const aotic::eager::Stats s = cache->stats();
   std::printf(
       "stats: hits=%lld misses=%lld compiles=%lld compile_failures=%lld loaded_from_disk=%lld fallbacks=%lld "
