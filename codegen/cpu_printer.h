@@ -28,9 +28,9 @@ struct PrintedSources {
 PrintedSources print_sources(const wir::Module& module, const PrintOptions& options);
 
 /// The text of model.cpp (followed by kernels.cu's, after a "// ---- kernels.cu ----" line, when
-/// there is one: what dumps and golden files show). For a CUDA module (module.device == "cuda", the CppWrapperCuda
-/// counterpart) the same wrapper runs under a stream scope on the model's GPU, allocates there,
-/// and launches kernels printed by kernel/cuda_printer.h on the run's stream; nvcc compiles it.
+/// there is one: what dumps and golden files show). For a CUDA module (module.device == "cuda", the
+/// CppWrapperCuda counterpart) the same wrapper runs under a stream scope on the model's GPU, allocates
+/// there, and launches kernels printed by kernel/cuda_printer.h on the run's stream; nvcc compiles it.
 std::string print_cpu(const wir::Module& module, const PrintOptions& options);
 
 }  // namespace aotic::codegen
