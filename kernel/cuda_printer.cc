@@ -143,7 +143,8 @@ std::string parameters(const Kernel& kernel) {
 
 class Printer {
  public:
-  Printer(const Kernel& kernel, CodeWriter& out) : kernel_(kernel), w_(out), e_(out) {}
+  Printer(const Kernel& kernel, CodeWriter& out, CodeWriter& host)
+      : kernel_(kernel), w_(out), host_(host), e_(out) {}
 
   void print() {
     std::vector<std::string> args;
@@ -158,7 +159,8 @@ class Printer {
       w_.linef(
           "// {}{}", kernel_.comment,
           part.kind == PartKind::kSerial ? " (one thread: an accumulator is read while it is filled)" : "");
-      w_.open_wrapped(fmt::format("__global__ void __launch_bounds__(km::kThreads) {}({})", name, joined));
+      w_.open_wrapped(
+          fmt::format("extern \"C\" __global__ void __launch_bounds__(km::kThreads) {}({})", name, joined));
       e_.open_scope();
       std::string grid, threads = "km::kThreads", count;
       switch (part.kind) {
@@ -198,18 +200,27 @@ class Printer {
       e_.close_scope();
       w_.close();
       w_.blank();
-      const std::string launch =
-          fmt::format("{}<<<{}, {}, 0, stream>>>({});", name, grid, threads, join(args));
+      const std::string launch = fmt::format("km::launch(part{}, {}, {}, args, stream)", i, grid, threads);
       // An empty loop launches nothing (a grid of 0 blocks is an error).
       const bool positive =
           !count.empty() && count.find_first_not_of("0123456789") == std::string::npos && count != "0";
-      launches.push_back(count.empty() || positive ? launch : fmt::format("if ({} > 0) {}", count, launch));
+      launches.push_back(fmt::format(
+          "if (cudaError_t e = {}) return e;",
+          count.empty() || positive ? launch : fmt::format("{} > 0 ? {} : cudaSuccess", count, launch)));
     }
-    w_.linef("// {}", kernel_.comment);
-    w_.open_wrapped(fmt::format("cudaError_t {}({}, cudaStream_t stream)", kernel_.name, joined));
-    for (const std::string& l : launches) w_.wrapped(l);
-    w_.line("return cudaGetLastError();");
-    w_.close();
+    // The host launcher (model.cpp): the parts from the model's fatbin, launched in order.
+    host_.linef("// {}", kernel_.comment);
+    host_.open_wrapped(
+        fmt::format("cudaError_t {}({}, cudaStream_t stream)", kernel_.name, host_parameters()));
+    for (size_t i = 0; i < parts.size(); ++i) {
+      host_.linef("static const void* const part{} = km::kernel(\"{}_part{}\");", i, kernel_.name, i);
+    }
+    std::vector<std::string> addresses;
+    for (const std::string& a : args) addresses.push_back("&" + a);
+    host_.wrapped(fmt::format("void* args[] = {{{}}};", join(addresses)));
+    for (const std::string& l : launches) host_.wrapped(l);
+    host_.line("return cudaSuccess;");
+    host_.close();
   }
 
  private:
@@ -353,25 +364,34 @@ class Printer {
     }
   }
 
+  /// The launcher's parameters: those of the kernels, without __restrict (their addresses are
+  /// the launch's arguments).
+  std::string host_parameters() const {
+    std::string out;
+    for (const Buffer& b : kernel_.buffers) {
+      out += fmt::format("{}{}{}* {}", out.empty() ? "" : ", ", b.written ? "" : "const ", cpp_type(b.dtype),
+                         b.name);
+    }
+    for (const std::string& s : kernel_.symbols) out += (out.empty() ? "" : ", ") + ("int64_t " + s);
+    return out;
+  }
+
   const Kernel& kernel_;
   CodeWriter& w_;
+  CodeWriter& host_;
   ExprPrinter e_;
   std::map<std::string, ir::DType> dtype_of_;  // accumulators
 };
 
 }  // namespace
 
-std::string cuda_launcher_declaration(const Kernel& kernel) {
-  return fmt::format("cudaError_t {}({}, cudaStream_t stream);", kernel.name, parameters(kernel));
-}
-
-void print_cuda_kernel(const Kernel& kernel, CodeWriter& out) {
+void print_cuda_kernel(const Kernel& kernel, CodeWriter& out, CodeWriter& launcher) {
   for (const Buffer& b : kernel.buffers) {
     for (const std::string& s : kernel.symbols) {
       AOTIC_CHECK(b.name != s, "kernel " + kernel.name + ": symbol and buffer share the name " + s);
     }
   }
-  Printer(kernel, out).print();
+  Printer(kernel, out, launcher).print();
 }
 
 }  // namespace aotic::kernel

@@ -1,5 +1,7 @@
-// Prints a kernel of the kernel IR as CUDA: one or more `__global__` functions and a host launcher
-// with the kernel's name that launches them on a stream, in order. How the loop nest maps onto
+// Prints a kernel of the kernel IR as CUDA: one or more `extern "C" __global__` functions for
+// kernels.cu, which nvcc compiles to a fatbin linked into model.so, and a host launcher with the
+// kernel's name for model.cpp, which launches them on a stream, in order, through the CUDA
+// runtime (km::kernel finds a part in the fatbin). How the loop nest maps onto
 // the GPU follows its shape:
 //
 // - a nest of loops holding only stores (pointwise, views, broadcasts): one thread per element of
@@ -13,13 +15,17 @@
 // - anything else (an accumulator read inside the loop that accumulates it, as a scan would):
 //   one thread, the loops as written. Correct, and slow: a note in the printed comment says so.
 //
-//   // add, relu
-//   __global__ void __launch_bounds__(256) add_relu_part0(const float* __restrict in0, ...) {
+//   // add, relu                                                       (kernels.cu)
+//   extern "C" __global__ void __launch_bounds__(km::kThreads) add_relu_part0(const float* __restrict in0,
+//   ...) {
 //     for (int64_t i0 = blockIdx.x * int64_t{blockDim.x} + threadIdx.x; i0 < 1024; ...) { ... }
 //   }
-//   cudaError_t add_relu(const float* __restrict in0, float* __restrict out0, cudaStream_t stream) {
-//     add_relu_part0<<<km::blocks_for(1024), km::kThreads, 0, stream>>>(in0, out0);
-//     return cudaGetLastError();
+//   // add, relu                                                       (model.cpp)
+//   cudaError_t add_relu(const float* in0, float* out0, cudaStream_t stream) {
+//     static const void* const part0 = km::kernel("add_relu_part0");
+//     void* args[] = {&in0, &out0};
+//     if (cudaError_t e = km::launch(part0, km::blocks_for(1024), km::kThreads, args, stream)) return e;
+//     return cudaSuccess;
 //   }
 #pragma once
 
@@ -28,12 +34,8 @@
 
 namespace aotic::kernel {
 
-/// Writes `kernel` as CUDA (its parts, then the launcher) into `out`.
-void print_cuda_kernel(const Kernel& kernel, CodeWriter& out);
-
-/// The launcher's declaration, for the host code that calls it:
-/// "cudaError_t add_relu(const float* __restrict in0, float* __restrict out0, cudaStream_t stream);"
-/// (it returns what cudaGetLastError says after its launches).
-std::string cuda_launcher_declaration(const Kernel& kernel);
+/// Writes `kernel`'s parts (device code, for kernels.cu) into `out` and its launcher (host code, for
+/// model.cpp; it returns the first launch error, or cudaSuccess) into `launcher`.
+void print_cuda_kernel(const Kernel& kernel, CodeWriter& out, CodeWriter& launcher);
 
 }  // namespace aotic::kernel

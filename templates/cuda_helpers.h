@@ -1,7 +1,7 @@
-// What generated CUDA code needs around its kernels: launch sizes and block reductions (in
-// kernels.cu: kernel/cuda_printer.h prints calls to them), and in model.cpp the launch check, the
-// stream scope of a run and CUDA graphs. nvcc and the host compiler compile them for every fixture
-// (tests/tools/cuda_test.cc).
+// What generated CUDA code needs around its kernels: launch sizes (both files), block reductions
+// (kernels.cu: kernel/cuda_printer.h prints calls to them), and in model.cpp the kernel loader
+// and launch, the launch check, the stream scope of a run and CUDA graphs. nvcc and the host compiler compile
+// them for every fixture (tests/tools/cuda_test.cc).
 #pragma once
 
 // aotic-template: cuda_includes
@@ -21,6 +21,7 @@
 // aotic-template-end
 
 #include <cstdint>
+#include <cstring>
 #include <exception>
 #include <limits>
 #include <type_traits>
@@ -31,9 +32,15 @@
 #include "templates/kernel_math.h"
 #include "templates/prologue.h"
 
+// aotic-template: cuda_fatbin_symbols
+// kernels.cu compiled by nvcc (--fatbin) and linked in by `ld -r -b binary`.
+extern "C" const unsigned char _binary_kernels_fatbin_start[];
+extern "C" const unsigned char _binary_kernels_fatbin_end[];
+// aotic-template-end
+
 namespace aotic_template {
 
-// aotic-template: cuda_kernel_helpers
+// aotic-template: cuda_launch_sizes
 namespace km {
 
 /// Threads per block of every generated kernel.
@@ -47,6 +54,45 @@ inline unsigned blocks_for(int64_t n) {
 
 /// Blocks for `n` rows, one block per row (at most 2^18: each block takes several).
 inline unsigned rows_for(int64_t n) { return static_cast<unsigned>(n < 262144 ? n : 262144); }
+
+}  // namespace km
+// aotic-template-end
+
+// aotic-template: cuda_kernel_loader
+namespace km {
+
+/// A kernel of the model's fatbin, by name; null when the CUDA runtime cannot load it. The fatbin
+/// is loaded once per process (context-independent: every GPU gets it on first launch). Every
+/// kernel is first launched in a run before any CUDA graph is captured.
+inline const void* kernel(const char* name) {
+  static const cudaLibrary_t library = [] {
+    // An aligned copy: the linked-in bytes have no alignment of their own.
+    const size_t size = static_cast<size_t>(_binary_kernels_fatbin_end - _binary_kernels_fatbin_start);
+    static std::vector<uint64_t> image((size + sizeof(uint64_t) - 1) / sizeof(uint64_t));
+    std::memcpy(image.data(), _binary_kernels_fatbin_start, size);
+    cudaLibrary_t loaded = nullptr;
+    if (cudaLibraryLoadData(&loaded, image.data(), nullptr, nullptr, 0, nullptr, nullptr, 0) != cudaSuccess) {
+      loaded = nullptr;
+    }
+    return loaded;
+  }();
+  cudaKernel_t found = nullptr;
+  if (library == nullptr || cudaLibraryGetKernel(&found, library, name) != cudaSuccess) return nullptr;
+  return reinterpret_cast<const void*>(found);
+}
+
+/// Launches a kernel found by kernel() with its arguments' addresses.
+inline cudaError_t launch(const void* kernel, unsigned grid, unsigned threads, void** args,
+                          cudaStream_t stream) {
+  if (kernel == nullptr) return cudaErrorSharedObjectInitFailed;
+  return cudaLaunchKernel(kernel, dim3(grid), dim3(threads), args, 0, stream);
+}
+
+}  // namespace km
+// aotic-template-end
+
+// aotic-template: cuda_kernel_helpers
+namespace km {
 
 template <typename T>
 struct SumOp {
@@ -108,7 +154,7 @@ __device__ T block_reduce(T v) {
 // aotic-template-end
 
 // aotic-template: cuda_launch_check
-/// Throws a kernel launcher's error (what cudaGetLastError said after its launches), naming it.
+/// Throws a kernel launcher's error (the first of its launches that failed), naming it.
 inline void check_launch(cudaError_t error, const char* kernel) {
   if (error != cudaSuccess) {
     throw aotic::runtime::RuntimeError(std::string("CUDA kernel ") + kernel + ": " +

@@ -19,10 +19,11 @@ using kernel::Index;
 
 SymExpr c(int64_t v) { return SymExpr::constant(v); }
 
+/// The device parts (kernels.cu), then the host launcher (model.cpp).
 std::string print(const kernel::Kernel& k) {
-  kernel::CodeWriter w;
-  kernel::print_cuda_kernel(k, w);
-  return w.text();
+  kernel::CodeWriter device, host;
+  kernel::print_cuda_kernel(k, device, host);
+  return device.text() + "\n// ---- launcher ----\n" + host.text();
 }
 
 bool has(const std::string& text, const std::string& what) { return text.find(what) != std::string::npos; }
@@ -61,19 +62,26 @@ kernel::Kernel row_max() {
 TEST_CASE("cuda printer: a pointwise nest is one grid-stride loop over all its elements") {
   const std::string text = print(broadcast_add());
   INFO(text);
-  CHECK(has(text, "__global__ void __launch_bounds__(km::kThreads) add_part0(const float* __restrict in0,"));
+  CHECK(has(
+      text,
+      "extern \"C\" __global__ void __launch_bounds__(km::kThreads) add_part0(const float* __restrict in0,"));
   CHECK(has(text,
             "for (int64_t flat = blockIdx.x * int64_t{blockDim.x} + threadIdx.x; flat < ((s0) * 8); "
             "flat += int64_t{gridDim.x} * blockDim.x) {"));
   CHECK(has(text, "const int64_t i1 = rest % 8;"));
   CHECK(has(text, "out0[8 * i0 + i1] = "));
-  // The launcher: symbolic sizes may be 0, and a grid of 0 blocks is an error.
-  CHECK(has(text, "cudaError_t add(const float* __restrict in0,"));
-  CHECK(has(text, "float* __restrict out0,\n    int64_t s0, cudaStream_t stream) {"));
-  CHECK(has(text,
-            "if (((s0) * 8) > 0) add_part0<<<km::blocks_for(((s0) * 8)), km::kThreads, 0, stream>>>"
-            "(in0, in1, out0, s0);"));
-  CHECK(has(text, "  return cudaGetLastError();\n}"));
+  // The launcher (host code): finds its part in the fatbin, passes the arguments' addresses;
+  // symbolic sizes may be 0, and a grid of 0 blocks is an error.
+  const std::string launcher = text.substr(text.find("// ---- launcher ----"));
+  CHECK(launcher.find("__restrict") == std::string::npos);
+  CHECK(has(launcher,
+            "cudaError_t add(const float* in0, const float* in1, float* out0, int64_t s0, "
+            "cudaStream_t stream) {"));
+  CHECK(has(launcher, "static const void* const part0 = km::kernel(\"add_part0\");"));
+  CHECK(has(launcher, "void* args[] = {&in0, &in1, &out0, &s0};"));
+  CHECK(has(launcher, "if (cudaError_t e = ((s0) * 8) > 0 ? km::launch(part0, km::blocks_for(((s0) * 8)), "));
+  CHECK(has(launcher, "km::kThreads, args,\n      stream) : cudaSuccess) return e;"));
+  CHECK(has(launcher, "  return cudaSuccess;\n}"));
 }
 
 TEST_CASE(
@@ -105,7 +113,7 @@ TEST_CASE(
   std::string text = print(sum);
   CHECK(
       has(text, "acc = km::SumOp<float>::apply(acc, km::block_reduce<float, km::SumOp<float>>(acc_part));"));
-  CHECK(has(text, "sum_part0<<<1, km::kThreads, 0, stream>>>(in0, out0);"));
+  CHECK(has(text, "if (cudaError_t e = km::launch(part0, 1, km::kThreads, args, stream)) return e;"));
 
   // A cumulative sum stores the running value inside the loop: no split across threads.
   kernel::Kernel scan = sum;
@@ -119,7 +127,7 @@ TEST_CASE(
   text = print(scan);
   CHECK(has(text, "(one thread: an accumulator is read while it is filled)"));
   CHECK(has(text, "if (blockIdx.x == 0 && threadIdx.x == 0) {"));
-  CHECK(has(text, "cumsum_part0<<<1, 1, 0, stream>>>(in0, out0);"));
+  CHECK(has(text, "if (cudaError_t e = km::launch(part0, 1, 1, args, stream)) return e;"));
 }
 
 }  // namespace

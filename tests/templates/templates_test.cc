@@ -232,7 +232,8 @@ TEST_CASE("aotic embeds every section the printer uses") {
         std::vector<std::string>{"run_unary_kernel", "kernel_input"});
   CHECK(template_sections("kernel_math.h") == std::vector<std::string>{"kernel_math"});
   CHECK(template_sections("cuda_helpers.h") ==
-        std::vector<std::string>{"cuda_includes", "cuda_kernel_includes", "cuda_kernel_helpers",
+        std::vector<std::string>{"cuda_includes", "cuda_kernel_includes", "cuda_fatbin_symbols",
+                                 "cuda_launch_sizes", "cuda_kernel_loader", "cuda_kernel_helpers",
                                  "cuda_launch_check", "cuda_stream_scope", "cuda_graphs"});
   CHECK(aotic::codegen::template_section("size_helpers.h", "aotic_exactdiv") ==
         "AOTIC_HOST_DEVICE inline int64_t aotic_exactdiv(int64_t a, int64_t b) { return a / b; }\n");

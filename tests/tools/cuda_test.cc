@@ -83,10 +83,15 @@ TEST_CASE("a cuda model.so says so, and without a GPU fails in one line") {
   CHECK(source.find("aoti_torch_cuda_") != std::string::npos);
   CHECK(source.find("const CudaStreamScope cuda(state);") != std::string::npos);
   CHECK(source.find("aotic_kernels::k0_relu(") != std::string::npos);  // on the run's stream
-  // The kernels are a file of their own, compiled by nvcc beside model.cpp.
+  // The kernels are a file of their own, compiled by nvcc to a fatbin beside model.cpp, which
+  // holds their launchers.
   const std::string kernels = testing::read_file(dir + "/src/kernels.cu");
-  CHECK(kernels.find("k0_relu_part0<<<") != std::string::npos);
+  CHECK(kernels.find("extern \"C\" __global__ void __launch_bounds__(km::kThreads) k0_relu_part0(") !=
+        std::string::npos);
   CHECK(kernels.find("namespace aotic_kernels {") != std::string::npos);
+  CHECK(kernels.find("cudaLaunchKernel") == std::string::npos);
+  CHECK(source.find("static const void* const part0 = km::kernel(\"k0_relu_part0\");") != std::string::npos);
+  CHECK(source.find("_binary_kernels_fatbin_start") != std::string::npos);
 
   void* library = dlopen((dir + "/mlp.so").c_str(), RTLD_NOW | RTLD_LOCAL);
   REQUIRE_MESSAGE(library != nullptr, dlerror());

@@ -28,10 +28,9 @@
 // The constants' bytes, linked in from constants.S.
 extern "C" const uint8_t aotic_constants_blob[];
 
-// The kernels' launchers, compiled by nvcc from kernels.cu.
-namespace aotic_kernels {
-cudaError_t k0_relu(const float* __restrict in0, float* __restrict out0, int64_t s77, cudaStream_t stream);
-}  // namespace aotic_kernels
+// kernels.cu compiled by nvcc (--fatbin) and linked in by `ld -r -b binary`.
+extern "C" const unsigned char _binary_kernels_fatbin_start[];
+extern "C" const unsigned char _binary_kernels_fatbin_end[];
 
 namespace {
 
@@ -65,7 +64,68 @@ const T* kernel_input(AtenTensorHandle t, int64_t rank, const int64_t* strides, 
   return aotic::runtime::data<const T>(scratch.get());
 }
 
-/// Throws a kernel launcher's error (what cudaGetLastError said after its launches), naming it.
+// The kernels' launchers: their parts are in kernels.cu's fatbin.
+namespace aotic_kernels {
+
+namespace km {
+
+/// Threads per block of every generated kernel.
+constexpr int kThreads = 256;
+
+/// Blocks for a grid-stride loop over `n` elements (at most 2^16: each thread takes several).
+inline unsigned blocks_for(int64_t n) {
+  const int64_t blocks = (n + kThreads - 1) / kThreads;
+  return static_cast<unsigned>(blocks < 65536 ? blocks : 65536);
+}
+
+/// Blocks for `n` rows, one block per row (at most 2^18: each block takes several).
+inline unsigned rows_for(int64_t n) { return static_cast<unsigned>(n < 262144 ? n : 262144); }
+
+}  // namespace km
+
+namespace km {
+
+/// A kernel of the model's fatbin, by name; null when the CUDA runtime cannot load it. The fatbin
+/// is loaded once per process (context-independent: every GPU gets it on first launch). Every
+/// kernel is first launched in a run before any CUDA graph is captured.
+inline const void* kernel(const char* name) {
+  static const cudaLibrary_t library = [] {
+    // An aligned copy: the linked-in bytes have no alignment of their own.
+    const size_t size = static_cast<size_t>(_binary_kernels_fatbin_end - _binary_kernels_fatbin_start);
+    static std::vector<uint64_t> image((size + sizeof(uint64_t) - 1) / sizeof(uint64_t));
+    std::memcpy(image.data(), _binary_kernels_fatbin_start, size);
+    cudaLibrary_t loaded = nullptr;
+    if (cudaLibraryLoadData(&loaded, image.data(), nullptr, nullptr, 0, nullptr, nullptr, 0) != cudaSuccess) {
+      loaded = nullptr;
+    }
+    return loaded;
+  }();
+  cudaKernel_t found = nullptr;
+  if (library == nullptr || cudaLibraryGetKernel(&found, library, name) != cudaSuccess) return nullptr;
+  return reinterpret_cast<const void*>(found);
+}
+
+/// Launches a kernel found by kernel() with its arguments' addresses.
+inline cudaError_t launch(const void* kernel, unsigned grid, unsigned threads, void** args,
+                          cudaStream_t stream) {
+  if (kernel == nullptr) return cudaErrorSharedObjectInitFailed;
+  return cudaLaunchKernel(kernel, dim3(grid), dim3(threads), args, 0, stream);
+}
+
+}  // namespace km
+
+// nodes relu
+cudaError_t k0_relu(const float* in0, float* out0, int64_t s77, cudaStream_t stream) {
+  static const void* const part0 = km::kernel("k0_relu_part0");
+  void* args[] = {&in0, &out0, &s77};
+  if (cudaError_t e = (128 * s77) > 0 ? km::launch(part0, km::blocks_for((128 * s77)), km::kThreads,
+      args, stream) : cudaSuccess) return e;
+  return cudaSuccess;
+}
+
+}  // namespace aotic_kernels
+
+/// Throws a kernel launcher's error (the first of its launches that failed), naming it.
 inline void check_launch(cudaError_t error, const char* kernel) {
   if (error != cudaSuccess) {
     throw aotic::runtime::RuntimeError(std::string("CUDA kernel ") + kernel + ": " +
@@ -579,6 +639,10 @@ inline unsigned blocks_for(int64_t n) {
 /// Blocks for `n` rows, one block per row (at most 2^18: each block takes several).
 inline unsigned rows_for(int64_t n) { return static_cast<unsigned>(n < 262144 ? n : 262144); }
 
+}  // namespace km
+
+namespace km {
+
 template <typename T>
 struct SumOp {
   __device__ static T identity() { return T(0); }
@@ -638,7 +702,7 @@ __device__ T block_reduce(T v) {
 }  // namespace km
 
 // nodes relu
-__global__ void __launch_bounds__(km::kThreads) k0_relu_part0(const float* __restrict in0,
+extern "C" __global__ void __launch_bounds__(km::kThreads) k0_relu_part0(const float* __restrict in0,
     float* __restrict out0, int64_t s77) {
   for (int64_t i0 = blockIdx.x * int64_t{blockDim.x} + threadIdx.x; i0 < (128 * s77); i0 += int64_t{gridDim.x} * blockDim.x) {
     const float t0 = in0[i0];
@@ -647,11 +711,5 @@ __global__ void __launch_bounds__(km::kThreads) k0_relu_part0(const float* __res
   }
 }
 
-// nodes relu
-cudaError_t k0_relu(const float* __restrict in0, float* __restrict out0, int64_t s77, cudaStream_t stream) {
-  if ((128 * s77) > 0) k0_relu_part0<<<km::blocks_for((128 * s77)), km::kThreads, 0, stream>>>(in0, out0,
-      s77);
-  return cudaGetLastError();
-}
 
 }  // namespace aotic_kernels

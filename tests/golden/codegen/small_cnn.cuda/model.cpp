@@ -28,15 +28,9 @@
 // The constants' bytes, linked in from constants.S.
 extern "C" const uint8_t aotic_constants_blob[];
 
-// The kernels' launchers, compiled by nvcc from kernels.cu.
-namespace aotic_kernels {
-cudaError_t k0_batch_norm_relu_max_pool2d(const float* __restrict in0, const float* __restrict in1,
-    const float* __restrict in2, const float* __restrict in3, const float* __restrict in4,
-    float* __restrict out0, cudaStream_t stream);
-cudaError_t k1_silu_adaptive_avg_pool2d(const float* __restrict in0, float* __restrict out0,
-    cudaStream_t stream);
-cudaError_t k2_log_softmax(const float* __restrict in0, float* __restrict out0, cudaStream_t stream);
-}  // namespace aotic_kernels
+// kernels.cu compiled by nvcc (--fatbin) and linked in by `ld -r -b binary`.
+extern "C" const unsigned char _binary_kernels_fatbin_start[];
+extern "C" const unsigned char _binary_kernels_fatbin_end[];
 
 namespace {
 
@@ -71,7 +65,85 @@ const T* kernel_input(AtenTensorHandle t, int64_t rank, const int64_t* strides, 
   return aotic::runtime::data<const T>(scratch.get());
 }
 
-/// Throws a kernel launcher's error (what cudaGetLastError said after its launches), naming it.
+// The kernels' launchers: their parts are in kernels.cu's fatbin.
+namespace aotic_kernels {
+
+namespace km {
+
+/// Threads per block of every generated kernel.
+constexpr int kThreads = 256;
+
+/// Blocks for a grid-stride loop over `n` elements (at most 2^16: each thread takes several).
+inline unsigned blocks_for(int64_t n) {
+  const int64_t blocks = (n + kThreads - 1) / kThreads;
+  return static_cast<unsigned>(blocks < 65536 ? blocks : 65536);
+}
+
+/// Blocks for `n` rows, one block per row (at most 2^18: each block takes several).
+inline unsigned rows_for(int64_t n) { return static_cast<unsigned>(n < 262144 ? n : 262144); }
+
+}  // namespace km
+
+namespace km {
+
+/// A kernel of the model's fatbin, by name; null when the CUDA runtime cannot load it. The fatbin
+/// is loaded once per process (context-independent: every GPU gets it on first launch). Every
+/// kernel is first launched in a run before any CUDA graph is captured.
+inline const void* kernel(const char* name) {
+  static const cudaLibrary_t library = [] {
+    // An aligned copy: the linked-in bytes have no alignment of their own.
+    const size_t size = static_cast<size_t>(_binary_kernels_fatbin_end - _binary_kernels_fatbin_start);
+    static std::vector<uint64_t> image((size + sizeof(uint64_t) - 1) / sizeof(uint64_t));
+    std::memcpy(image.data(), _binary_kernels_fatbin_start, size);
+    cudaLibrary_t loaded = nullptr;
+    if (cudaLibraryLoadData(&loaded, image.data(), nullptr, nullptr, 0, nullptr, nullptr, 0) != cudaSuccess) {
+      loaded = nullptr;
+    }
+    return loaded;
+  }();
+  cudaKernel_t found = nullptr;
+  if (library == nullptr || cudaLibraryGetKernel(&found, library, name) != cudaSuccess) return nullptr;
+  return reinterpret_cast<const void*>(found);
+}
+
+/// Launches a kernel found by kernel() with its arguments' addresses.
+inline cudaError_t launch(const void* kernel, unsigned grid, unsigned threads, void** args,
+                          cudaStream_t stream) {
+  if (kernel == nullptr) return cudaErrorSharedObjectInitFailed;
+  return cudaLaunchKernel(kernel, dim3(grid), dim3(threads), args, 0, stream);
+}
+
+}  // namespace km
+
+// nodes batch_norm, relu, max_pool2d
+cudaError_t k0_batch_norm_relu_max_pool2d(const float* in0, const float* in1, const float* in2,
+    const float* in3, const float* in4, float* out0, cudaStream_t stream) {
+  static const void* const part0 = km::kernel("k0_batch_norm_relu_max_pool2d_part0");
+  void* args[] = {&in0, &in1, &in2, &in3, &in4, &out0};
+  if (cudaError_t e = (2 * 16 * 16 * 16) > 0 ? km::launch(part0, km::blocks_for((2 * 16 * 16 * 16)),
+      km::kThreads, args, stream) : cudaSuccess) return e;
+  return cudaSuccess;
+}
+
+// nodes silu, adaptive_avg_pool2d
+cudaError_t k1_silu_adaptive_avg_pool2d(const float* in0, float* out0, cudaStream_t stream) {
+  static const void* const part0 = km::kernel("k1_silu_adaptive_avg_pool2d_part0");
+  void* args[] = {&in0, &out0};
+  if (cudaError_t e = km::launch(part0, km::rows_for(64), km::kThreads, args, stream)) return e;
+  return cudaSuccess;
+}
+
+// nodes log_softmax
+cudaError_t k2_log_softmax(const float* in0, float* out0, cudaStream_t stream) {
+  static const void* const part0 = km::kernel("k2_log_softmax_part0");
+  void* args[] = {&in0, &out0};
+  if (cudaError_t e = km::launch(part0, km::rows_for(2), km::kThreads, args, stream)) return e;
+  return cudaSuccess;
+}
+
+}  // namespace aotic_kernels
+
+/// Throws a kernel launcher's error (the first of its launches that failed), naming it.
 inline void check_launch(cudaError_t error, const char* kernel) {
   if (error != cudaSuccess) {
     throw aotic::runtime::RuntimeError(std::string("CUDA kernel ") + kernel + ": " +
@@ -744,6 +816,10 @@ inline unsigned blocks_for(int64_t n) {
 /// Blocks for `n` rows, one block per row (at most 2^18: each block takes several).
 inline unsigned rows_for(int64_t n) { return static_cast<unsigned>(n < 262144 ? n : 262144); }
 
+}  // namespace km
+
+namespace km {
+
 template <typename T>
 struct SumOp {
   __device__ static T identity() { return T(0); }
@@ -803,7 +879,7 @@ __device__ T block_reduce(T v) {
 }  // namespace km
 
 // nodes batch_norm, relu, max_pool2d
-__global__ void __launch_bounds__(km::kThreads) k0_batch_norm_relu_max_pool2d_part0(const float* __restrict in0,
+extern "C" __global__ void __launch_bounds__(km::kThreads) k0_batch_norm_relu_max_pool2d_part0(const float* __restrict in0,
     const float* __restrict in1, const float* __restrict in2, const float* __restrict in3,
     const float* __restrict in4, float* __restrict out0) {
   for (int64_t flat = blockIdx.x * int64_t{blockDim.x} + threadIdx.x; flat < (2 * 16 * 16 * 16); flat += int64_t{gridDim.x} * blockDim.x) {
@@ -858,17 +934,9 @@ __global__ void __launch_bounds__(km::kThreads) k0_batch_norm_relu_max_pool2d_pa
   }
 }
 
-// nodes batch_norm, relu, max_pool2d
-cudaError_t k0_batch_norm_relu_max_pool2d(const float* __restrict in0, const float* __restrict in1,
-    const float* __restrict in2, const float* __restrict in3, const float* __restrict in4,
-    float* __restrict out0, cudaStream_t stream) {
-  if ((2 * 16 * 16 * 16) > 0) k0_batch_norm_relu_max_pool2d_part0<<<km::blocks_for((2 * 16 * 16 * 16)),
-      km::kThreads, 0, stream>>>(in0, in1, in2, in3, in4, out0);
-  return cudaGetLastError();
-}
 
 // nodes silu, adaptive_avg_pool2d
-__global__ void __launch_bounds__(km::kThreads) k1_silu_adaptive_avg_pool2d_part0(const float* __restrict in0,
+extern "C" __global__ void __launch_bounds__(km::kThreads) k1_silu_adaptive_avg_pool2d_part0(const float* __restrict in0,
     float* __restrict out0) {
   for (int64_t i0 = blockIdx.x; i0 < 64; i0 += gridDim.x) {
     float acc = 0.0f;
@@ -886,15 +954,9 @@ __global__ void __launch_bounds__(km::kThreads) k1_silu_adaptive_avg_pool2d_part
   }
 }
 
-// nodes silu, adaptive_avg_pool2d
-cudaError_t k1_silu_adaptive_avg_pool2d(const float* __restrict in0, float* __restrict out0,
-    cudaStream_t stream) {
-  k1_silu_adaptive_avg_pool2d_part0<<<km::rows_for(64), km::kThreads, 0, stream>>>(in0, out0);
-  return cudaGetLastError();
-}
 
 // nodes log_softmax
-__global__ void __launch_bounds__(km::kThreads) k2_log_softmax_part0(const float* __restrict in0,
+extern "C" __global__ void __launch_bounds__(km::kThreads) k2_log_softmax_part0(const float* __restrict in0,
     float* __restrict out0) {
   for (int64_t i0 = blockIdx.x; i0 < 2; i0 += gridDim.x) {
     float max = -std::numeric_limits<float>::infinity();
@@ -925,10 +987,5 @@ __global__ void __launch_bounds__(km::kThreads) k2_log_softmax_part0(const float
   }
 }
 
-// nodes log_softmax
-cudaError_t k2_log_softmax(const float* __restrict in0, float* __restrict out0, cudaStream_t stream) {
-  k2_log_softmax_part0<<<km::rows_for(2), km::kThreads, 0, stream>>>(in0, out0);
-  return cudaGetLastError();
-}
 
 }  // namespace aotic_kernels

@@ -28,34 +28,9 @@
 // The constants' bytes, linked in from constants.S.
 extern "C" const uint8_t aotic_constants_blob[];
 
-// The kernels' launchers, compiled by nvcc from kernels.cu.
-namespace aotic_kernels {
-cudaError_t k0_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0,
-    cudaStream_t stream);
-cudaError_t k1_layer_norm(const float* __restrict in0, const float* __restrict in1,
-    const float* __restrict in2, float* __restrict out0, cudaStream_t stream);
-cudaError_t k2_permute_mul_expand_clone(const float* __restrict in0, float* __restrict out0,
-    cudaStream_t stream);
-cudaError_t k3_permute_permute_mul_expand_clone(const float* __restrict in0, float* __restrict out0,
-    cudaStream_t stream);
-cudaError_t k4_unsqueeze_unsqueeze_sub_le_logical_and_where_add(const float* __restrict in0,
-    const float* __restrict in1, const float* __restrict in2, const bool* __restrict in3,
-    const int64_t* __restrict in4, const int64_t* __restrict in5, float* __restrict out0,
-    cudaStream_t stream);
-cudaError_t k5_softmax(const float* __restrict in0, float* __restrict out0, cudaStream_t stream);
-cudaError_t k6_eq_logical_not(const float* __restrict in0, bool* __restrict out0, cudaStream_t stream);
-cudaError_t k7_logical_not_where(const float* __restrict in0, const float* __restrict in1,
-    const bool* __restrict in2, float* __restrict out0, cudaStream_t stream);
-cudaError_t k8_permute_expand_clone(const float* __restrict in0, float* __restrict out0, cudaStream_t stream);
-cudaError_t k9_permute_clone(const float* __restrict in0, float* __restrict out0, cudaStream_t stream);
-cudaError_t k10_add_add(const float* __restrict in0, const float* __restrict in1,
-    const float* __restrict in2, float* __restrict out0, cudaStream_t stream);
-cudaError_t k11_gelu(const float* __restrict in0, float* __restrict out0, cudaStream_t stream);
-cudaError_t k12_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0,
-    cudaStream_t stream);
-cudaError_t k13_add_layer_norm(const float* __restrict in0, const float* __restrict in1,
-    const float* __restrict in2, const float* __restrict in3, float* __restrict out0, cudaStream_t stream);
-}  // namespace aotic_kernels
+// kernels.cu compiled by nvcc (--fatbin) and linked in by `ld -r -b binary`.
+extern "C" const unsigned char _binary_kernels_fatbin_start[];
+extern "C" const unsigned char _binary_kernels_fatbin_end[];
 
 namespace {
 
@@ -94,7 +69,185 @@ const T* kernel_input(AtenTensorHandle t, int64_t rank, const int64_t* strides, 
   return aotic::runtime::data<const T>(scratch.get());
 }
 
-/// Throws a kernel launcher's error (what cudaGetLastError said after its launches), naming it.
+// The kernels' launchers: their parts are in kernels.cu's fatbin.
+namespace aotic_kernels {
+
+namespace km {
+
+/// Threads per block of every generated kernel.
+constexpr int kThreads = 256;
+
+/// Blocks for a grid-stride loop over `n` elements (at most 2^16: each thread takes several).
+inline unsigned blocks_for(int64_t n) {
+  const int64_t blocks = (n + kThreads - 1) / kThreads;
+  return static_cast<unsigned>(blocks < 65536 ? blocks : 65536);
+}
+
+/// Blocks for `n` rows, one block per row (at most 2^18: each block takes several).
+inline unsigned rows_for(int64_t n) { return static_cast<unsigned>(n < 262144 ? n : 262144); }
+
+}  // namespace km
+
+namespace km {
+
+/// A kernel of the model's fatbin, by name; null when the CUDA runtime cannot load it. The fatbin
+/// is loaded once per process (context-independent: every GPU gets it on first launch). Every
+/// kernel is first launched in a run before any CUDA graph is captured.
+inline const void* kernel(const char* name) {
+  static const cudaLibrary_t library = [] {
+    // An aligned copy: the linked-in bytes have no alignment of their own.
+    const size_t size = static_cast<size_t>(_binary_kernels_fatbin_end - _binary_kernels_fatbin_start);
+    static std::vector<uint64_t> image((size + sizeof(uint64_t) - 1) / sizeof(uint64_t));
+    std::memcpy(image.data(), _binary_kernels_fatbin_start, size);
+    cudaLibrary_t loaded = nullptr;
+    if (cudaLibraryLoadData(&loaded, image.data(), nullptr, nullptr, 0, nullptr, nullptr, 0) != cudaSuccess) {
+      loaded = nullptr;
+    }
+    return loaded;
+  }();
+  cudaKernel_t found = nullptr;
+  if (library == nullptr || cudaLibraryGetKernel(&found, library, name) != cudaSuccess) return nullptr;
+  return reinterpret_cast<const void*>(found);
+}
+
+/// Launches a kernel found by kernel() with its arguments' addresses.
+inline cudaError_t launch(const void* kernel, unsigned grid, unsigned threads, void** args,
+                          cudaStream_t stream) {
+  if (kernel == nullptr) return cudaErrorSharedObjectInitFailed;
+  return cudaLaunchKernel(kernel, dim3(grid), dim3(threads), args, 0, stream);
+}
+
+}  // namespace km
+
+// nodes add
+cudaError_t k0_add(const float* in0, const float* in1, float* out0, cudaStream_t stream) {
+  static const void* const part0 = km::kernel("k0_add_part0");
+  void* args[] = {&in0, &in1, &out0};
+  if (cudaError_t e = (2 * 8192) > 0 ? km::launch(part0, km::blocks_for((2 * 8192)), km::kThreads, args,
+      stream) : cudaSuccess) return e;
+  return cudaSuccess;
+}
+
+// nodes native_layer_norm, native_layer_norm_1, native_layer_norm_2, native_layer_norm_3
+cudaError_t k1_layer_norm(const float* in0, const float* in1, const float* in2, float* out0,
+    cudaStream_t stream) {
+  static const void* const part0 = km::kernel("k1_layer_norm_part0");
+  void* args[] = {&in0, &in1, &in2, &out0};
+  if (cudaError_t e = km::launch(part0, km::rows_for(128), km::kThreads, args, stream)) return e;
+  return cudaSuccess;
+}
+
+// nodes permute_1, mul, expand, clone, permute_12, mul_2, expand_6, clone_4
+cudaError_t k2_permute_mul_expand_clone(const float* in0, float* out0, cudaStream_t stream) {
+  static const void* const part0 = km::kernel("k2_permute_mul_expand_clone_part0");
+  void* args[] = {&in0, &out0};
+  if (cudaError_t e = (2 * 4 * 64 * 32) > 0 ? km::launch(part0, km::blocks_for((2 * 4 * 64 * 32)),
+      km::kThreads, args, stream) : cudaSuccess) return e;
+  return cudaSuccess;
+}
+
+// nodes permute_2, permute_4, mul_1, expand_1, clone_1, permute_13, permute_15, mul_3, ...
+cudaError_t k3_permute_permute_mul_expand_clone(const float* in0, float* out0, cudaStream_t stream) {
+  static const void* const part0 = km::kernel("k3_permute_permute_mul_expand_clone_part0");
+  void* args[] = {&in0, &out0};
+  if (cudaError_t e = (2 * 128 * 64) > 0 ? km::launch(part0, km::blocks_for((2 * 128 * 64)),
+      km::kThreads, args, stream) : cudaSuccess) return e;
+  return cudaSuccess;
+}
+
+// nodes unsqueeze, unsqueeze_1, sub, le, logical_and, where, add_1, unsqueeze_2, unsqueeze_3, ...
+cudaError_t k4_unsqueeze_unsqueeze_sub_le_logical_and_where_add(const float* in0, const float* in1,
+    const float* in2, const bool* in3, const int64_t* in4, const int64_t* in5, float* out0,
+    cudaStream_t stream) {
+  static const void* const part0 = km::kernel("k4_unsqueeze_unsqueeze_sub_le_logical_and_where_add_part0");
+  void* args[] = {&in0, &in1, &in2, &in3, &in4, &in5, &out0};
+  if (cudaError_t e = (8 * 64 * 64) > 0 ? km::launch(part0, km::blocks_for((8 * 64 * 64)), km::kThreads,
+      args, stream) : cudaSuccess) return e;
+  return cudaSuccess;
+}
+
+// nodes _softmax, _softmax_1
+cudaError_t k5_softmax(const float* in0, float* out0, cudaStream_t stream) {
+  static const void* const part0 = km::kernel("k5_softmax_part0");
+  void* args[] = {&in0, &out0};
+  if (cudaError_t e = km::launch(part0, km::rows_for(512), km::kThreads, args, stream)) return e;
+  return cudaSuccess;
+}
+
+// nodes eq, logical_not, eq_1, logical_not_2
+cudaError_t k6_eq_logical_not(const float* in0, bool* out0, cudaStream_t stream) {
+  static const void* const part0 = km::kernel("k6_eq_logical_not_part0");
+  void* args[] = {&in0, &out0};
+  if (cudaError_t e = km::launch(part0, km::blocks_for(32768), km::kThreads, args, stream)) return e;
+  return cudaSuccess;
+}
+
+// nodes logical_not_1, where_1, logical_not_3, where_3
+cudaError_t k7_logical_not_where(const float* in0, const float* in1, const bool* in2, float* out0,
+    cudaStream_t stream) {
+  static const void* const part0 = km::kernel("k7_logical_not_where_part0");
+  void* args[] = {&in0, &in1, &in2, &out0};
+  if (cudaError_t e = (512 * 64) > 0 ? km::launch(part0, km::blocks_for((512 * 64)), km::kThreads, args,
+      stream) : cudaSuccess) return e;
+  return cudaSuccess;
+}
+
+// nodes permute_3, expand_3, clone_2, permute_14, expand_9, clone_6
+cudaError_t k8_permute_expand_clone(const float* in0, float* out0, cudaStream_t stream) {
+  static const void* const part0 = km::kernel("k8_permute_expand_clone_part0");
+  void* args[] = {&in0, &out0};
+  if (cudaError_t e = (2 * 4 * 64 * 32) > 0 ? km::launch(part0, km::blocks_for((2 * 4 * 64 * 32)),
+      km::kThreads, args, stream) : cudaSuccess) return e;
+  return cudaSuccess;
+}
+
+// nodes permute_5, clone_3, permute_16, clone_7
+cudaError_t k9_permute_clone(const float* in0, float* out0, cudaStream_t stream) {
+  static const void* const part0 = km::kernel("k9_permute_clone_part0");
+  void* args[] = {&in0, &out0};
+  if (cudaError_t e = (64 * 8 * 32) > 0 ? km::launch(part0, km::blocks_for((64 * 8 * 32)), km::kThreads,
+      args, stream) : cudaSuccess) return e;
+  return cudaSuccess;
+}
+
+// nodes add_2, add_3, add_6, add_7
+cudaError_t k10_add_add(const float* in0, const float* in1, const float* in2, float* out0,
+    cudaStream_t stream) {
+  static const void* const part0 = km::kernel("k10_add_add_part0");
+  void* args[] = {&in0, &in1, &in2, &out0};
+  if (cudaError_t e = (128 * 128) > 0 ? km::launch(part0, km::blocks_for((128 * 128)), km::kThreads,
+      args, stream) : cudaSuccess) return e;
+  return cudaSuccess;
+}
+
+// nodes gelu, gelu_1
+cudaError_t k11_gelu(const float* in0, float* out0, cudaStream_t stream) {
+  static const void* const part0 = km::kernel("k11_gelu_part0");
+  void* args[] = {&in0, &out0};
+  if (cudaError_t e = km::launch(part0, km::blocks_for(65536), km::kThreads, args, stream)) return e;
+  return cudaSuccess;
+}
+
+// nodes add_4
+cudaError_t k12_add(const float* in0, const float* in1, float* out0, cudaStream_t stream) {
+  static const void* const part0 = km::kernel("k12_add_part0");
+  void* args[] = {&in0, &in1, &out0};
+  if (cudaError_t e = km::launch(part0, km::blocks_for(16384), km::kThreads, args, stream)) return e;
+  return cudaSuccess;
+}
+
+// nodes add_8, native_layer_norm_4
+cudaError_t k13_add_layer_norm(const float* in0, const float* in1, const float* in2, const float* in3,
+    float* out0, cudaStream_t stream) {
+  static const void* const part0 = km::kernel("k13_add_layer_norm_part0");
+  void* args[] = {&in0, &in1, &in2, &in3, &out0};
+  if (cudaError_t e = km::launch(part0, km::rows_for(128), km::kThreads, args, stream)) return e;
+  return cudaSuccess;
+}
+
+}  // namespace aotic_kernels
+
+/// Throws a kernel launcher's error (the first of its launches that failed), naming it.
 inline void check_launch(cudaError_t error, const char* kernel) {
   if (error != cudaSuccess) {
     throw aotic::runtime::RuntimeError(std::string("CUDA kernel ") + kernel + ": " +
@@ -2061,6 +2214,10 @@ inline unsigned blocks_for(int64_t n) {
 /// Blocks for `n` rows, one block per row (at most 2^18: each block takes several).
 inline unsigned rows_for(int64_t n) { return static_cast<unsigned>(n < 262144 ? n : 262144); }
 
+}  // namespace km
+
+namespace km {
+
 template <typename T>
 struct SumOp {
   __device__ static T identity() { return T(0); }
@@ -2120,7 +2277,7 @@ __device__ T block_reduce(T v) {
 }  // namespace km
 
 // nodes add
-__global__ void __launch_bounds__(km::kThreads) k0_add_part0(const float* __restrict in0,
+extern "C" __global__ void __launch_bounds__(km::kThreads) k0_add_part0(const float* __restrict in0,
     const float* __restrict in1, float* __restrict out0) {
   for (int64_t flat = blockIdx.x * int64_t{blockDim.x} + threadIdx.x; flat < (2 * 8192); flat += int64_t{gridDim.x} * blockDim.x) {
     int64_t rest = flat;
@@ -2134,15 +2291,9 @@ __global__ void __launch_bounds__(km::kThreads) k0_add_part0(const float* __rest
   }
 }
 
-// nodes add
-cudaError_t k0_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0,
-    cudaStream_t stream) {
-  if ((2 * 8192) > 0) k0_add_part0<<<km::blocks_for((2 * 8192)), km::kThreads, 0, stream>>>(in0, in1, out0);
-  return cudaGetLastError();
-}
 
 // nodes native_layer_norm, native_layer_norm_1, native_layer_norm_2, native_layer_norm_3
-__global__ void __launch_bounds__(km::kThreads) k1_layer_norm_part0(const float* __restrict in0,
+extern "C" __global__ void __launch_bounds__(km::kThreads) k1_layer_norm_part0(const float* __restrict in0,
     const float* __restrict in1, const float* __restrict in2, float* __restrict out0) {
   for (int64_t i0 = blockIdx.x; i0 < 128; i0 += gridDim.x) {
     float sum = 0.0f;
@@ -2182,15 +2333,9 @@ __global__ void __launch_bounds__(km::kThreads) k1_layer_norm_part0(const float*
   }
 }
 
-// nodes native_layer_norm, native_layer_norm_1, native_layer_norm_2, native_layer_norm_3
-cudaError_t k1_layer_norm(const float* __restrict in0, const float* __restrict in1,
-    const float* __restrict in2, float* __restrict out0, cudaStream_t stream) {
-  k1_layer_norm_part0<<<km::rows_for(128), km::kThreads, 0, stream>>>(in0, in1, in2, out0);
-  return cudaGetLastError();
-}
 
 // nodes permute_1, mul, expand, clone, permute_12, mul_2, expand_6, clone_4
-__global__ void __launch_bounds__(km::kThreads) k2_permute_mul_expand_clone_part0(const float* __restrict in0,
+extern "C" __global__ void __launch_bounds__(km::kThreads) k2_permute_mul_expand_clone_part0(const float* __restrict in0,
     float* __restrict out0) {
   for (int64_t flat = blockIdx.x * int64_t{blockDim.x} + threadIdx.x; flat < (2 * 4 * 64 * 32); flat += int64_t{gridDim.x} * blockDim.x) {
     int64_t rest = flat;
@@ -2207,16 +2352,9 @@ __global__ void __launch_bounds__(km::kThreads) k2_permute_mul_expand_clone_part
   }
 }
 
-// nodes permute_1, mul, expand, clone, permute_12, mul_2, expand_6, clone_4
-cudaError_t k2_permute_mul_expand_clone(const float* __restrict in0, float* __restrict out0,
-    cudaStream_t stream) {
-  if ((2 * 4 * 64 * 32) > 0) k2_permute_mul_expand_clone_part0<<<km::blocks_for((2 * 4 * 64 * 32)),
-      km::kThreads, 0, stream>>>(in0, out0);
-  return cudaGetLastError();
-}
 
 // nodes permute_2, permute_4, mul_1, expand_1, clone_1, permute_13, permute_15, mul_3, ...
-__global__ void __launch_bounds__(km::kThreads) k3_permute_permute_mul_expand_clone_part0(const float* __restrict in0,
+extern "C" __global__ void __launch_bounds__(km::kThreads) k3_permute_permute_mul_expand_clone_part0(const float* __restrict in0,
     float* __restrict out0) {
   for (int64_t flat = blockIdx.x * int64_t{blockDim.x} + threadIdx.x; flat < (2 * 128 * 64); flat += int64_t{gridDim.x} * blockDim.x) {
     int64_t rest = flat;
@@ -2231,16 +2369,9 @@ __global__ void __launch_bounds__(km::kThreads) k3_permute_permute_mul_expand_cl
   }
 }
 
-// nodes permute_2, permute_4, mul_1, expand_1, clone_1, permute_13, permute_15, mul_3, ...
-cudaError_t k3_permute_permute_mul_expand_clone(const float* __restrict in0, float* __restrict out0,
-    cudaStream_t stream) {
-  if ((2 * 128 * 64) > 0) k3_permute_permute_mul_expand_clone_part0<<<km::blocks_for((2 * 128 * 64)),
-      km::kThreads, 0, stream>>>(in0, out0);
-  return cudaGetLastError();
-}
 
 // nodes unsqueeze, unsqueeze_1, sub, le, logical_and, where, add_1, unsqueeze_2, unsqueeze_3, ...
-__global__ void __launch_bounds__(km::kThreads) k4_unsqueeze_unsqueeze_sub_le_logical_and_where_add_part0(const float* __restrict in0,
+extern "C" __global__ void __launch_bounds__(km::kThreads) k4_unsqueeze_unsqueeze_sub_le_logical_and_where_add_part0(const float* __restrict in0,
     const float* __restrict in1, const float* __restrict in2, const bool* __restrict in3,
     const int64_t* __restrict in4, const int64_t* __restrict in5, float* __restrict out0) {
   for (int64_t flat = blockIdx.x * int64_t{blockDim.x} + threadIdx.x; flat < (8 * 64 * 64); flat += int64_t{gridDim.x} * blockDim.x) {
@@ -2265,18 +2396,9 @@ __global__ void __launch_bounds__(km::kThreads) k4_unsqueeze_unsqueeze_sub_le_lo
   }
 }
 
-// nodes unsqueeze, unsqueeze_1, sub, le, logical_and, where, add_1, unsqueeze_2, unsqueeze_3, ...
-cudaError_t k4_unsqueeze_unsqueeze_sub_le_logical_and_where_add(const float* __restrict in0,
-    const float* __restrict in1, const float* __restrict in2, const bool* __restrict in3,
-    const int64_t* __restrict in4, const int64_t* __restrict in5, float* __restrict out0,
-    cudaStream_t stream) {
-  if ((8 * 64 * 64) > 0) k4_unsqueeze_unsqueeze_sub_le_logical_and_where_add_part0<<<km::blocks_for((8 * 64 * 64)),
-      km::kThreads, 0, stream>>>(in0, in1, in2, in3, in4, in5, out0);
-  return cudaGetLastError();
-}
 
 // nodes _softmax, _softmax_1
-__global__ void __launch_bounds__(km::kThreads) k5_softmax_part0(const float* __restrict in0,
+extern "C" __global__ void __launch_bounds__(km::kThreads) k5_softmax_part0(const float* __restrict in0,
     float* __restrict out0) {
   for (int64_t i0 = blockIdx.x; i0 < 512; i0 += gridDim.x) {
     float max = -std::numeric_limits<float>::infinity();
@@ -2306,14 +2428,9 @@ __global__ void __launch_bounds__(km::kThreads) k5_softmax_part0(const float* __
   }
 }
 
-// nodes _softmax, _softmax_1
-cudaError_t k5_softmax(const float* __restrict in0, float* __restrict out0, cudaStream_t stream) {
-  k5_softmax_part0<<<km::rows_for(512), km::kThreads, 0, stream>>>(in0, out0);
-  return cudaGetLastError();
-}
 
 // nodes eq, logical_not, eq_1, logical_not_2
-__global__ void __launch_bounds__(km::kThreads) k6_eq_logical_not_part0(const float* __restrict in0,
+extern "C" __global__ void __launch_bounds__(km::kThreads) k6_eq_logical_not_part0(const float* __restrict in0,
     bool* __restrict out0) {
   for (int64_t i0 = blockIdx.x * int64_t{blockDim.x} + threadIdx.x; i0 < 32768; i0 += int64_t{gridDim.x} * blockDim.x) {
     const float t0 = in0[i0];
@@ -2323,14 +2440,9 @@ __global__ void __launch_bounds__(km::kThreads) k6_eq_logical_not_part0(const fl
   }
 }
 
-// nodes eq, logical_not, eq_1, logical_not_2
-cudaError_t k6_eq_logical_not(const float* __restrict in0, bool* __restrict out0, cudaStream_t stream) {
-  k6_eq_logical_not_part0<<<km::blocks_for(32768), km::kThreads, 0, stream>>>(in0, out0);
-  return cudaGetLastError();
-}
 
 // nodes logical_not_1, where_1, logical_not_3, where_3
-__global__ void __launch_bounds__(km::kThreads) k7_logical_not_where_part0(const float* __restrict in0,
+extern "C" __global__ void __launch_bounds__(km::kThreads) k7_logical_not_where_part0(const float* __restrict in0,
     const float* __restrict in1, const bool* __restrict in2, float* __restrict out0) {
   for (int64_t flat = blockIdx.x * int64_t{blockDim.x} + threadIdx.x; flat < (512 * 64); flat += int64_t{gridDim.x} * blockDim.x) {
     int64_t rest = flat;
@@ -2346,16 +2458,9 @@ __global__ void __launch_bounds__(km::kThreads) k7_logical_not_where_part0(const
   }
 }
 
-// nodes logical_not_1, where_1, logical_not_3, where_3
-cudaError_t k7_logical_not_where(const float* __restrict in0, const float* __restrict in1,
-    const bool* __restrict in2, float* __restrict out0, cudaStream_t stream) {
-  if ((512 * 64) > 0) k7_logical_not_where_part0<<<km::blocks_for((512 * 64)), km::kThreads, 0,
-      stream>>>(in0, in1, in2, out0);
-  return cudaGetLastError();
-}
 
 // nodes permute_3, expand_3, clone_2, permute_14, expand_9, clone_6
-__global__ void __launch_bounds__(km::kThreads) k8_permute_expand_clone_part0(const float* __restrict in0,
+extern "C" __global__ void __launch_bounds__(km::kThreads) k8_permute_expand_clone_part0(const float* __restrict in0,
     float* __restrict out0) {
   for (int64_t flat = blockIdx.x * int64_t{blockDim.x} + threadIdx.x; flat < (2 * 4 * 64 * 32); flat += int64_t{gridDim.x} * blockDim.x) {
     int64_t rest = flat;
@@ -2371,16 +2476,9 @@ __global__ void __launch_bounds__(km::kThreads) k8_permute_expand_clone_part0(co
   }
 }
 
-// nodes permute_3, expand_3, clone_2, permute_14, expand_9, clone_6
-cudaError_t k8_permute_expand_clone(const float* __restrict in0, float* __restrict out0,
-    cudaStream_t stream) {
-  if ((2 * 4 * 64 * 32) > 0) k8_permute_expand_clone_part0<<<km::blocks_for((2 * 4 * 64 * 32)),
-      km::kThreads, 0, stream>>>(in0, out0);
-  return cudaGetLastError();
-}
 
 // nodes permute_5, clone_3, permute_16, clone_7
-__global__ void __launch_bounds__(km::kThreads) k9_permute_clone_part0(const float* __restrict in0,
+extern "C" __global__ void __launch_bounds__(km::kThreads) k9_permute_clone_part0(const float* __restrict in0,
     float* __restrict out0) {
   for (int64_t flat = blockIdx.x * int64_t{blockDim.x} + threadIdx.x; flat < (64 * 8 * 32); flat += int64_t{gridDim.x} * blockDim.x) {
     int64_t rest = flat;
@@ -2394,15 +2492,9 @@ __global__ void __launch_bounds__(km::kThreads) k9_permute_clone_part0(const flo
   }
 }
 
-// nodes permute_5, clone_3, permute_16, clone_7
-cudaError_t k9_permute_clone(const float* __restrict in0, float* __restrict out0, cudaStream_t stream) {
-  if ((64 * 8 * 32) > 0) k9_permute_clone_part0<<<km::blocks_for((64 * 8 * 32)), km::kThreads, 0,
-      stream>>>(in0, out0);
-  return cudaGetLastError();
-}
 
 // nodes add_2, add_3, add_6, add_7
-__global__ void __launch_bounds__(km::kThreads) k10_add_add_part0(const float* __restrict in0,
+extern "C" __global__ void __launch_bounds__(km::kThreads) k10_add_add_part0(const float* __restrict in0,
     const float* __restrict in1, const float* __restrict in2, float* __restrict out0) {
   for (int64_t flat = blockIdx.x * int64_t{blockDim.x} + threadIdx.x; flat < (128 * 128); flat += int64_t{gridDim.x} * blockDim.x) {
     int64_t rest = flat;
@@ -2418,16 +2510,9 @@ __global__ void __launch_bounds__(km::kThreads) k10_add_add_part0(const float* _
   }
 }
 
-// nodes add_2, add_3, add_6, add_7
-cudaError_t k10_add_add(const float* __restrict in0, const float* __restrict in1,
-    const float* __restrict in2, float* __restrict out0, cudaStream_t stream) {
-  if ((128 * 128) > 0) k10_add_add_part0<<<km::blocks_for((128 * 128)), km::kThreads, 0, stream>>>(in0,
-      in1, in2, out0);
-  return cudaGetLastError();
-}
 
 // nodes gelu, gelu_1
-__global__ void __launch_bounds__(km::kThreads) k11_gelu_part0(const float* __restrict in0,
+extern "C" __global__ void __launch_bounds__(km::kThreads) k11_gelu_part0(const float* __restrict in0,
     float* __restrict out0) {
   for (int64_t i0 = blockIdx.x * int64_t{blockDim.x} + threadIdx.x; i0 < 65536; i0 += int64_t{gridDim.x} * blockDim.x) {
     const float t0 = in0[i0];
@@ -2436,14 +2521,9 @@ __global__ void __launch_bounds__(km::kThreads) k11_gelu_part0(const float* __re
   }
 }
 
-// nodes gelu, gelu_1
-cudaError_t k11_gelu(const float* __restrict in0, float* __restrict out0, cudaStream_t stream) {
-  k11_gelu_part0<<<km::blocks_for(65536), km::kThreads, 0, stream>>>(in0, out0);
-  return cudaGetLastError();
-}
 
 // nodes add_4
-__global__ void __launch_bounds__(km::kThreads) k12_add_part0(const float* __restrict in0,
+extern "C" __global__ void __launch_bounds__(km::kThreads) k12_add_part0(const float* __restrict in0,
     const float* __restrict in1, float* __restrict out0) {
   for (int64_t i0 = blockIdx.x * int64_t{blockDim.x} + threadIdx.x; i0 < 16384; i0 += int64_t{gridDim.x} * blockDim.x) {
     const float t0 = in0[i0];
@@ -2453,15 +2533,9 @@ __global__ void __launch_bounds__(km::kThreads) k12_add_part0(const float* __res
   }
 }
 
-// nodes add_4
-cudaError_t k12_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0,
-    cudaStream_t stream) {
-  k12_add_part0<<<km::blocks_for(16384), km::kThreads, 0, stream>>>(in0, in1, out0);
-  return cudaGetLastError();
-}
 
 // nodes add_8, native_layer_norm_4
-__global__ void __launch_bounds__(km::kThreads) k13_add_layer_norm_part0(const float* __restrict in0,
+extern "C" __global__ void __launch_bounds__(km::kThreads) k13_add_layer_norm_part0(const float* __restrict in0,
     const float* __restrict in1, const float* __restrict in2, const float* __restrict in3,
     float* __restrict out0) {
   for (int64_t i0 = blockIdx.x; i0 < 128; i0 += gridDim.x) {
@@ -2508,11 +2582,5 @@ __global__ void __launch_bounds__(km::kThreads) k13_add_layer_norm_part0(const f
   }
 }
 
-// nodes add_8, native_layer_norm_4
-cudaError_t k13_add_layer_norm(const float* __restrict in0, const float* __restrict in1,
-    const float* __restrict in2, const float* __restrict in3, float* __restrict out0, cudaStream_t stream) {
-  k13_add_layer_norm_part0<<<km::rows_for(128), km::kThreads, 0, stream>>>(in0, in1, in2, in3, out0);
-  return cudaGetLastError();
-}
 
 }  // namespace aotic_kernels
