@@ -1,7 +1,9 @@
 // plan_cuda_graphs (optimising; --disable-pass plan_cuda_graphs, or --no-cuda-graphs): decides
 // whether a CUDA model replays its runs as CUDA graphs. A graph replays fixed work on fixed
 // memory, so the model must have static shapes and no op whose result the host must read before
-// the run can go on (data-dependent sizes, a cond's predicate, .item()): with any of those the
+// the run can go on (data-dependent sizes, a cond's predicate, .item()), and no recurrent
+// network op (cuDNN's RNN kernels, replayed as graphs by two instances on two streams, gave wrong
+// results in about 1 run in 80 for an LSTM; op by op they are right): with any of those the
 // model runs op by op, and Module::cuda_graphs_why says why. The capture itself needs aotic's
 // shim (PyTorch's C shim has no graph capture); the pipeline only runs this pass with it.
 //
@@ -25,6 +27,15 @@ bool reads_on_host(const std::string& function) {
   return false;
 }
 
+/// Shim functions of recurrent networks (cuDNN's RNN), which run op by op.
+bool recurrent(const std::string& function) {
+  for (const char* op : {"lstm", "gru", "rnn_tanh", "rnn_relu", "_cudnn_rnn"}) {
+    const std::string name = fmt::format("aoti_torch_cuda_{}", op);
+    if (function == name || function.rfind(name + "_", 0) == 0) return true;
+  }
+  return false;
+}
+
 /// Why `block` cannot be captured, or "".
 std::string blocker(const wir::Block& block) {
   for (const Stmt& s : block) {
@@ -32,6 +43,9 @@ std::string blocker(const wir::Block& block) {
     if (s.kind == Stmt::Kind::kSizeOf) return s.place + ": its result's size depends on the data";
     if ((s.kind == Stmt::Kind::kCall || s.kind == Stmt::Kind::kView) && reads_on_host(s.function)) {
       return s.place + ": " + s.function + " reads the data on the host";
+    }
+    if (s.kind == Stmt::Kind::kCall && recurrent(s.function)) {
+      return s.place + ": " + s.function + " (cuDNN's RNN) is not replayed as a graph";
     }
   }
   return "";
