@@ -11,6 +11,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "codegen/output_files.h"
 #include "ir/error.h"
 #include "ir/version.h"
 
@@ -189,23 +190,10 @@ void CacheIndex::add(IndexEntry entry) const {
                   {"kernel_path", entry.kernel_path},
                   {"aotic", stamp}});
 
-  const std::string temp = fmt::format("{}.tmp.{}", index_path_, ::getpid());
-  {
-    std::ofstream out(temp, std::ios::binary | std::ios::trunc);
-    out << kept.dump(1) << "\n";
-    out.close();
-    if (!out) {
-      std::error_code ec;
-      fs::remove(temp, ec);
-      user_error("{}: cannot write the cache index", index_path_);
-    }
-  }
-  std::error_code ec;
-  fs::rename(temp, index_path_, ec);
-  if (ec) {
-    fs::remove(temp, ec);
-    user_error("{}: cannot write the cache index: {}", index_path_, ec.message());
-  }
+  // Staged beside the index and renamed over it (removed again if anything fails).
+  codegen::OutputSet output;
+  output.stage_data(index_path_, kept.dump(1) + "\n");
+  output.commit();
 }
 
 }  // namespace aotic::eager

@@ -130,12 +130,13 @@ const char* combine_op(const std::string& combine) {
   return "km::MinOp";
 }
 
-/// "const float* __restrict in0, float* __restrict out0, int64_t s0".
-std::string parameters(const Kernel& kernel) {
+/// "const float* __restrict in0, float* __restrict out0, int64_t s0"; without __restrict for the
+/// host launcher (their addresses are the launch's arguments).
+std::string parameters(const Kernel& kernel, bool restrict = true) {
   std::string out;
   for (const Buffer& b : kernel.buffers) {
-    out += fmt::format("{}{}{}* __restrict {}", out.empty() ? "" : ", ", b.written ? "" : "const ",
-                       cpp_type(b.dtype), b.name);
+    out += fmt::format("{}{}{}* {}{}", out.empty() ? "" : ", ", b.written ? "" : "const ", cpp_type(b.dtype),
+                       restrict ? "__restrict " : "", b.name);
   }
   for (const std::string& s : kernel.symbols) out += (out.empty() ? "" : ", ") + ("int64_t " + s);
   return out;
@@ -210,8 +211,8 @@ class Printer {
     }
     // The host launcher (model.cpp): the parts from the model's fatbin, launched in order.
     host_.linef("// {}", kernel_.comment);
-    host_.open_wrapped(
-        fmt::format("cudaError_t {}({}, cudaStream_t stream)", kernel_.name, host_parameters()));
+    host_.open_wrapped(fmt::format("cudaError_t {}({}, cudaStream_t stream)", kernel_.name,
+                                   parameters(kernel_, /*restrict=*/false)));
     for (size_t i = 0; i < parts.size(); ++i) {
       host_.linef("static const void* const part{} = km::kernel(\"{}_part{}\");", i, kernel_.name, i);
     }
@@ -362,18 +363,6 @@ class Printer {
         w_.wrapped(fmt::format("const {} {} = {};", cpp_type(s.dtype), s.var, e_.expr(s.value)));
         break;
     }
-  }
-
-  /// The launcher's parameters: those of the kernels, without __restrict (their addresses are
-  /// the launch's arguments).
-  std::string host_parameters() const {
-    std::string out;
-    for (const Buffer& b : kernel_.buffers) {
-      out += fmt::format("{}{}{}* {}", out.empty() ? "" : ", ", b.written ? "" : "const ", cpp_type(b.dtype),
-                         b.name);
-    }
-    for (const std::string& s : kernel_.symbols) out += (out.empty() ? "" : ", ") + ("int64_t " + s);
-    return out;
   }
 
   const Kernel& kernel_;
