@@ -140,6 +140,9 @@ bool needs_scope(const Arg& arg) {
   return false;
 }
 
+/// Folded constants' names (PyTorch's AOTInductor uses the same prefix).
+constexpr const char* kFoldedPrefix = "_FOLDED_CONST_";
+
 class CpuPrinter {
  public:
   CpuPrinter(const wir::Module& module, const PrintOptions& options) : module_(module), options_(options) {
@@ -150,32 +153,18 @@ class CpuPrinter {
     }
     for (const AbiCode& code : abi_codes()) w_.unique_name(code.name);
     for (const kernel::Kernel& k : module_.kernels) w_.unique_name(k.name);
-    for (const char* name : {"kSpec",
-                             "kInputs",
-                             "kOutputs",
-                             "kSymbols",
-                             "kConstants",
-                             "TensorHandle",
-                             "new_reference",
-                             "km",
-                             "CudaStreamScope",
-                             "cuda",
-                             "stream",
-                             "state",
-                             "inputs",
-                             "outputs",
-                             "run",
-                             "run_ops",
-                             "GraphState",
-                             "new_graph_state",
-                             "delete_graph_state",
-                             "capture",
-                             "check_launch"}) {
+    for (const char* name :
+         {"kSpec",        "kInputs",       "kOutputs",   "kSymbols",        "kConstants",
+          "TensorHandle", "new_reference", "km",         "CudaStreamScope", "cuda",
+          "stream",       "state",         "inputs",     "outputs",         "run",
+          "fold",         "run_ops",       "GraphState", "new_graph_state", "delete_graph_state",
+          "capture",      "check_launch"}) {
       w_.unique_name(name);
     }
   }
 
   PrintedSources print() {
+    print_fold();
     print_run();
     CodeWriter spec;
     print_spec(spec);
@@ -430,7 +419,32 @@ class CpuPrinter {
   void open_scope() { w_.open(""); }
   void close_scope() { w_.close(); }
 
-  // ---- run() ------------------------------------------------------------------------------------
+  // ---- fold() and run() -------------------------------------------------------------------------
+
+  /// Handles for the constants, state.constant(i).
+  void bind_constants() {
+    for (size_t i = 0; i < module_.constants.entries.size(); ++i) {
+      const std::string& name = module_.constants.entries[i].spec->arg.name;
+      const std::string var = w_.unique_name(cpp_identifier(name));
+      w_.linef("AtenTensorHandle {} = state.constant({});", var, i);
+      scope().handles[name] = var;
+    }
+  }
+
+  /// fold(): the folded constants from the others (fold_constants), returned in `outputs`.
+  void print_fold() {
+    if (module_.fold.empty()) return;
+    scopes_.emplace_back();
+    w_.line("// The folded constants, computed from the others whenever the constants are set.");
+    w_.open("void fold(aotic::runtime::RunState& state, AtenTensorHandle* outputs)");
+    if (cuda()) w_.line("const CudaStreamScope cuda(state);");
+    bind_constants();
+    print_block(module_.fold);
+    w_.close();
+    w_.blank();
+    scopes_.pop_back();
+    last_place_.clear();
+  }
 
   void print_run() {
     scopes_.emplace_back();
@@ -459,10 +473,12 @@ class CpuPrinter {
       w_.linef("AtenTensorHandle {} = inputs[{}];", var, i);
       scope().handles[module_.inputs[i].name] = var;
     }
-    for (size_t i = 0; i < module_.constants.entries.size(); ++i) {
-      const std::string& name = module_.constants.entries[i].spec->arg.name;
+    bind_constants();
+    for (size_t i = 0; i < module_.folded.size(); ++i) {
+      const std::string& name = module_.folded[i].value;
       const std::string var = w_.unique_name(cpp_identifier(name));
-      w_.linef("AtenTensorHandle {} = state.constant({});", var, i);
+      w_.linef("AtenTensorHandle {} = state.constant({});  // folded", var,
+               module_.constants.entries.size() + i);
       scope().handles[name] = var;
     }
     if (module_.arena.bytes > 0) {
@@ -864,9 +880,9 @@ class CpuPrinter {
 
     const ConstantsLayout& constants = module_.constants;
     std::vector<std::string> constant_rows;
-    for (size_t i = 0; i < constants.entries.size(); ++i) {
-      const ConstantEntry& c = constants.entries[i];
-      const ir::TensorMeta& meta = c.weight->meta;
+    // name, FQN, dtype, rank, sizes, strides, storage offset, blob offset, bytes, kind
+    auto constant_row = [&](size_t index, const std::string& name, const std::string& fqn,
+                            const ir::TensorMeta& meta, uint64_t offset, uint64_t nbytes, const char* kind) {
       std::string sizes = "nullptr", strides = "nullptr";
       if (!meta.sizes.empty()) {
         std::vector<std::string> s, t;
@@ -874,19 +890,27 @@ class CpuPrinter {
           s.push_back(std::to_string(*meta.sizes[d].constant_value()));
           t.push_back(std::to_string(*meta.strides[d].constant_value()));
         }
-        sizes = fmt::format("kConstant{}Sizes", i);
-        strides = fmt::format("kConstant{}Strides", i);
+        sizes = fmt::format("kConstant{}Sizes", index);
+        strides = fmt::format("kConstant{}Strides", index);
         w.wrapped(fmt::format("constexpr int64_t {}[] = {{{}}};", sizes, join(s)));
         w.wrapped(fmt::format("constexpr int64_t {}[] = {{{}}};", strides, join(t)));
       }
+      constant_rows.push_back(
+          fmt::format("{{{}, {}, {}, {}, {}, {}, {}, {}, {}, aotic::runtime::ConstantKind::{}}}",
+                      cpp_string(name), cpp_string(fqn), dtype_constant(meta.dtype), meta.sizes.size(), sizes,
+                      strides, *meta.storage_offset.constant_value(), offset, nbytes, kind));
+    };
+    for (size_t i = 0; i < constants.entries.size(); ++i) {
+      const ConstantEntry& c = constants.entries[i];
       const char* kind = c.spec->kind == ir::InputKind::kParameter ? "kParameter"
                          : c.spec->kind == ir::InputKind::kBuffer  ? "kBuffer"
                                                                    : "kTensorConstant";
-      // name, FQN, dtype, rank, sizes, strides, storage offset, blob offset, bytes, kind
-      constant_rows.push_back(fmt::format(
-          "{{{}, {}, {}, {}, {}, {}, {}, {}, {}, aotic::runtime::ConstantKind::{}}}", cpp_string(c.name),
-          cpp_string(c.spec->fqn), dtype_constant(meta.dtype), meta.sizes.size(), sizes, strides,
-          *meta.storage_offset.constant_value(), c.offset, c.nbytes, kind));
+      constant_row(i, c.name, c.spec->fqn, c.weight->meta, c.offset, c.nbytes, kind);
+    }
+    for (size_t i = 0; i < module_.folded.size(); ++i) {
+      // Computed by fold(): no bytes in the blob.
+      const std::string name = kFoldedPrefix + cpp_identifier(module_.folded[i].value);
+      constant_row(constants.entries.size() + i, name, name, module_.folded[i].meta, 0, 0, "kFoldedConstant");
     }
     const std::string constant_table = table(w, "ConstantSpec", "kConstants", constant_rows);
     const bool embedded = !constants.entries.empty() && options_.external_weights_file.empty();
@@ -903,6 +927,7 @@ class CpuPrinter {
     w.line("run,");
     w.line(cuda() ? "kCUDA," : "kCPU,");
     w.line(module_.cuda_graphs ? "new_graph_state, delete_graph_state," : "nullptr, nullptr,");
+    w.line(module_.fold.empty() ? "nullptr," : "fold,");
     w.close("};");
   }
 

@@ -31,9 +31,11 @@ std::string pass_list(bool optimising_only) {
 
 const std::vector<PassInfo>& pipeline_passes() {
   static const std::vector<PassInfo> kPasses = {
-      {"import_graph", false},   {"bind_shapes", false},  {"lower_views", false}, {"check_types", false},
-      {"fuse_kernels", true},    {"dedup_kernels", true}, {"select_ops", false},  {"insert_checks", false},
-      {"plan_lifetimes", false}, {"reuse_buffers", true}, {"plan_memory", true},  {"plan_cuda_graphs", true},
+      {"fold_batch_norm", true}, {"import_graph", false},    {"bind_shapes", false},
+      {"lower_views", false},    {"check_types", false},     {"fold_constants", true},
+      {"fuse_kernels", true},    {"dedup_kernels", true},    {"select_ops", false},
+      {"insert_checks", false},  {"plan_lifetimes", false},  {"reuse_buffers", true},
+      {"plan_memory", true},     {"plan_cuda_graphs", true},
   };
   return kPasses;
 }
@@ -60,7 +62,14 @@ wir::Module lower_program(const ir::Program& program, const ConstantsLayout& con
   const ir::SchemaRegistry& schemas = ir::builtin_schemas();
   const Log log(options);
   try {
-    wir::Module m = import_graph(program, constants);
+    std::shared_ptr<ir::Program> rewritten;
+    if (log.enabled("fold_batch_norm")) {
+      rewritten = std::make_shared<ir::Program>(program);
+      if (!fold_batch_norm(*rewritten)) rewritten.reset();
+    }
+    wir::Module m = import_graph(rewritten ? *rewritten : program, constants);
+    m.rewritten_program = rewritten;
+    log("fold_batch_norm", m);  // the program it rewrote, as imported
     m.device = options.shim.device;
     log("import_graph", m);
     bind_shapes(m);
@@ -69,6 +78,8 @@ wir::Module lower_program(const ir::Program& program, const ConstantsLayout& con
     log("lower_views", m);
     check_types(m);
     log("check_types", m);
+    if (log.enabled("fold_constants")) fold_constants(m, schemas, options.shim);
+    log("fold_constants", m);
     if (log.enabled("fuse_kernels")) fuse_kernels(m);
     log("fuse_kernels", m);
     if (log.enabled("dedup_kernels")) dedup_kernels(m);

@@ -166,6 +166,14 @@ std::string to_text(const Module& module) {
     w.linef("constant {} : {}{}  # {}", c.spec->arg.name, ir::dtype_name(c.weight->meta.dtype),
             sizes_text(c.weight->meta.sizes), c.spec->fqn);
   }
+  for (const Module::Folded& f : module.folded) {
+    w.linef("folded {} : {}{}", f.value, ir::dtype_name(f.meta.dtype), sizes_text(f.meta.sizes));
+  }
+  if (!module.fold.empty()) {
+    w.open("fold");
+    print_block(w, module.fold);
+    w.close();
+  }
   if (module.arena.bytes > 0) {
     w.linef("arena {} bytes for {} buffers ({} bytes allocated one by one)", module.arena.bytes,
             module.arena.buffers, module.arena.separate_bytes);

@@ -163,6 +163,9 @@ struct TensorSpec {
 /// The whole model: its interface and the body of run().
 struct Module {
   const ir::Program* program = nullptr;
+  /// The program as a pass before import_graph rewrote it (fold_batch_norm), when one did:
+  /// `program` points to it.
+  std::shared_ptr<const ir::Program> rewritten_program;
   /// What model.so runs on: "cpu" or "cuda" (every tensor of the program is there).
   std::string device = "cpu";
   /// plan_cuda_graphs: a CUDA model's runs are captured into a graph and replayed; else why not.
@@ -172,6 +175,15 @@ struct Module {
   std::vector<TensorSpec> inputs;   // user inputs, bound to inputs[i] of run()
   std::vector<TensorSpec> outputs;  // what run() returns
   ConstantsLayout constants;        // weights, bound to state.constant(i)
+  /// fold_constants: values computed from the constants alone. The model's fold() computes them
+  /// once whenever the constants are set; run() reads folded[i] as
+  /// state.constant(constants.entries.size() + i).
+  struct Folded {
+    std::string value;
+    ir::TensorMeta meta;
+  };
+  std::vector<Folded> folded;
+  Block fold;  // fold()'s statements, ending in a return of `folded`
   Block body;
   std::vector<kernel::Kernel> kernels;  // generated kernels (fuse_kernels), printed before run()
   /// plan_memory: the one allocation per run that buffers with a pool_offset are carved from.

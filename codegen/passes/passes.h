@@ -24,6 +24,11 @@ struct ShimFunctions {
   std::string device = "cpu";
 };
 
+/// Optimising, on a copy of the program before import_graph: a batch norm in inference mode after
+/// a convolution, with constant parameters, folded into the convolution's weight and bias (new ops
+/// on constants, which fold_constants moves to fold()). Returns whether it changed anything.
+bool fold_batch_norm(ir::Program& program);
+
 /// One `op` statement per graph node, the weights and user inputs bound, a `return` of the outputs.
 wir::Module import_graph(const ir::Program& program, const ConstantsLayout& constants);
 
@@ -40,6 +45,10 @@ void lower_views(wir::Module& module, const ir::SchemaRegistry& schemas);
 /// node otherwise. Rewrites nothing.
 void check_types(const wir::Module& module);
 
+/// Optimising: ops that read only constants move to the model's fold() (run when its constants are
+/// set), their results used by run() becoming folded constants (Module::folded).
+void fold_constants(wir::Module& module, const ir::SchemaRegistry& schemas, const ShimFunctions& shim);
+
 /// Each op becomes a shim call, an allocation plus the .out variant's call, a generated loop, a
 /// size expression or an alias. User error listing every op that has none of these.
 void fuse_kernels(wir::Module& module);
@@ -48,7 +57,12 @@ void fuse_kernels(wir::Module& module);
 /// every launch of them.
 void dedup_kernels(wir::Module& module);
 
+/// Lowers the ops of fold() and run() to calls (see select_ops.cc for the order of preference).
 void select_ops(wir::Module& module, const ir::SchemaRegistry& schemas, const ShimFunctions& shim);
+
+/// Whether select_ops can run the `op` statement with a library call (a shim function, its .out
+/// variant, a getitem) rather than only fuse_kernels' generated code.
+bool library_lowers(const wir::Stmt& op, const ir::SchemaRegistry& schemas, const ShimFunctions& shim);
 
 /// --debug-checks: a `check` of each tensor a node defines (dtype, rank, sizes whose symbols are
 /// bound there) after the statements it was lowered to.

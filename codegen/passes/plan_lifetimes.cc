@@ -56,6 +56,9 @@ void plan_block(wir::Block& block, const std::vector<std::string>& handed_out) {
 
 }  // namespace
 
-void plan_lifetimes(wir::Module& module) { plan_block(module.body, {}); }
+void plan_lifetimes(wir::Module& module) {
+  plan_block(module.fold, {});
+  plan_block(module.body, {});
+}
 
 }  // namespace aotic::codegen

@@ -780,9 +780,18 @@ class Selector {
 
 }  // namespace
 
+bool library_lowers(const wir::Stmt& op, const ir::SchemaRegistry& schemas, const ShimFunctions& shim) {
+  if (op.kind != Stmt::Kind::kOp || op.node == nullptr) return false;
+  if (is_getitem(op.node->target)) return true;
+  std::string why;
+  return choose(op, schemas, shim, &why) != Lowering::kUnsupported;
+}
+
 void select_ops(wir::Module& module, const ir::SchemaRegistry& schemas, const ShimFunctions& shim) {
   std::vector<std::string> unsupported;
   std::set<std::string> reported;
+  Selector folder(module, schemas, shim, &unsupported, &reported);
+  module.fold = folder.lower(module.fold);
   Selector selector(module, schemas, shim, &unsupported, &reported);
   module.body = selector.lower(module.body);
   if (!unsupported.empty()) {

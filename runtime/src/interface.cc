@@ -206,11 +206,10 @@ AOTIRuntimeError AOTInductorModelContainerRunConstantFolding(AOTInductorModelCon
                                                              bool use_inactive,
                                                              AOTInductorStreamHandle stream_handle,
                                                              AOTIProxyExecutorHandle proxy_executor_handle) {
-  (void)use_inactive;
   (void)stream_handle;
   (void)proxy_executor_handle;
-  // aotic folds nothing at run time: every constant is computed at compile time.
-  return guard(__func__, [&] { container(container_handle); });
+  // Updates refold by themselves; this recomputes the folded constants of the chosen set.
+  return guard(__func__, [&] { container(container_handle).fold_constants(use_inactive); });
 }
 
 AOTIRuntimeError AOTInductorModelContainerSwapConstantBuffer(

@@ -172,6 +172,10 @@ ConstantSet constants_from_blob(const ModelSpec& spec, const uint8_t* blob) {
   set.reserve(static_cast<size_t>(spec.num_constants));
   for (int32_t i = 0; i < spec.num_constants; ++i) {
     const ConstantSpec& c = spec.constants[i];
+    if (c.kind == ConstantKind::kFoldedConstant) {
+      set.emplace_back();  // computed by the model's fold()
+      continue;
+    }
     if (blob == nullptr || c.blob_offset + c.nbytes > spec.blob_size) {
       throw RuntimeError(std::string("constant '") + c.fqn + "': its bytes are not in the constants blob");
     }
@@ -228,7 +232,9 @@ int32_t cuda_index(const std::string& device) {
 
 ConstantSet on_model_device(const ModelSpec& spec, ConstantSet set, int32_t device_index) {
   if (spec.device_type != aoti_torch_device_type_cuda()) return set;
-  for (TensorHandle& t : set) t = copy_to_gpu(t.get(), device_index);
+  for (TensorHandle& t : set) {
+    if (t) t = copy_to_gpu(t.get(), device_index);
+  }
   return set;
 }
 
@@ -276,6 +282,32 @@ Container::Container(const ModelSpec& spec, size_t num_models, std::string devic
   }
   active_ =
       std::make_unique<ConstantSet>(on_model_device(spec_, constants_from_blob(spec_, blob), device_index_));
+  fold_into(*active_);
+}
+
+void Container::fold_into(ConstantSet& set) const {
+  if (spec_.fold == nullptr) return;
+  std::vector<size_t> folded;
+  for (int32_t i = 0; i < spec_.num_constants; ++i) {
+    if (spec_.constants[i].kind == ConstantKind::kFoldedConstant) folded.push_back(static_cast<size_t>(i));
+  }
+  std::vector<AtenTensorHandle> results(folded.size(), nullptr);
+  RunState state(spec_, set, device_index_);
+  try {
+    spec_.fold(state, results.data());
+  } catch (const RuntimeError& e) {
+    for (AtenTensorHandle h : results) TensorHandle discard(h);  // frees what it made, if anything
+    throw RuntimeError(std::string("folding constants: ") + e.what());
+  }
+  for (size_t j = 0; j < folded.size(); ++j) set[folded[j]] = TensorHandle(results[j]);
+}
+
+void Container::fold_constants(bool use_inactive) {
+  std::unique_lock<std::shared_mutex> lock(constants_mutex_);
+  ConstantSet* set = use_inactive ? inactive_.get() : active_.get();
+  if (set == nullptr) throw RuntimeError("there is no inactive constant buffer");
+  fold_into(*set);
+  if (!use_inactive) ++constants_generation_;
 }
 
 Container::~Container() {
@@ -345,6 +377,7 @@ void Container::update_constants(const std::unordered_map<std::string, AtenTenso
   std::vector<TensorHandle> replacement(static_cast<size_t>(spec_.num_constants));
   for (int32_t i = 0; i < spec_.num_constants; ++i) {
     const ConstantSpec& c = spec_.constants[i];
+    if (c.kind == ConstantKind::kFoldedConstant) continue;  // recomputed from the others below
     auto it = map.find(c.name);
     if (it == map.end()) it = map.find(c.fqn);
     if (it == map.end()) {
@@ -383,6 +416,7 @@ void Container::update_constants(const std::unordered_map<std::string, AtenTenso
   for (size_t i = 0; i < replacement.size(); ++i) {
     if (replacement[i]) (*target)[i] = std::move(replacement[i]);
   }
+  fold_into(*target);
   if (!use_inactive) ++constants_generation_;
 }
 
@@ -414,6 +448,7 @@ void Container::update_constants_from_blob(const uint8_t* blob) {
     // Copied to the GPU straight from the caller's blob (synchronously: it may be freed after).
     auto set = std::make_unique<ConstantSet>(
         on_model_device(spec_, constants_from_blob(spec_, blob), device_index_));
+    fold_into(*set);
     std::unique_lock<std::shared_mutex> lock(constants_mutex_);
     active_ = std::move(set);
     ++constants_generation_;
@@ -424,6 +459,10 @@ void Container::update_constants_from_blob(const uint8_t* blob) {
   auto set = std::make_unique<ConstantSet>();
   for (int32_t i = 0; i < spec_.num_constants; ++i) {
     const ConstantSpec& c = spec_.constants[i];
+    if (c.kind == ConstantKind::kFoldedConstant) {
+      set->emplace_back();
+      continue;
+    }
     const int64_t nbytes = static_cast<int64_t>(c.nbytes);
     const int64_t unit = 1;
     TensorHandle storage;
@@ -441,6 +480,7 @@ void Container::update_constants_from_blob(const uint8_t* blob) {
           "aoti_torch__alloc_from_pool");
     set->push_back(std::move(t));
   }
+  fold_into(*set);
   std::unique_lock<std::shared_mutex> lock(constants_mutex_);
   active_ = std::move(set);
   ++constants_generation_;

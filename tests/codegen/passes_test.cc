@@ -18,10 +18,11 @@ std::string dump(const std::string& fixture, const std::string& stage,
   return codegen::dump_after(program, stage, options);
 }
 
-/// The same without generated kernels: every op through select_ops.
+/// The same without generated kernels or folding: every op through select_ops, in run().
 std::string dump_unfused(const std::string& fixture, const std::string& stage,
                          codegen::CompileOptions options = {}) {
   options.disabled_passes.insert("fuse_kernels");
+  options.disabled_passes.insert("fold_constants");
   return dump(fixture, stage, options);
 }
 
@@ -63,7 +64,7 @@ TEST_CASE(
   off.disabled_passes = {"plan_cuda_graphs"};
   const std::string source = dump(testing::fixture("small_cnn.pt2"), "codegen", off);
   CHECK(source.find("run_ops") == std::string::npos);
-  CHECK(source.find("nullptr, nullptr,\n};") != std::string::npos);
+  CHECK(source.find("nullptr, nullptr,\n  fold,\n};") != std::string::npos);
   CHECK(
       dump(testing::fixture("small_cnn.pt2"), "codegen", cuda).find("new_graph_state, delete_graph_state,") !=
       std::string::npos);
@@ -72,10 +73,10 @@ TEST_CASE(
 TEST_CASE("the pipeline lists its passes in order, and --dump-after knows each") {
   std::vector<std::string> names;
   for (const codegen::PassInfo& p : codegen::pipeline_passes()) names.emplace_back(p.name);
-  CHECK(names == std::vector<std::string>{"import_graph", "bind_shapes", "lower_views", "check_types",
-                                          "fuse_kernels", "dedup_kernels", "select_ops", "insert_checks",
-                                          "plan_lifetimes", "reuse_buffers", "plan_memory",
-                                          "plan_cuda_graphs"});
+  CHECK(names == std::vector<std::string>{"fold_batch_norm", "import_graph", "bind_shapes", "lower_views",
+                                          "check_types", "fold_constants", "fuse_kernels", "dedup_kernels",
+                                          "select_ops", "insert_checks", "plan_lifetimes", "reuse_buffers",
+                                          "plan_memory", "plan_cuda_graphs"});
   std::vector<std::string> stages = codegen::dump_stages();
   CHECK(stages.front() == "load");
   CHECK(stages.back() == "codegen");
@@ -161,9 +162,11 @@ TEST_CASE("--disable-pass: only optimising passes, by a known name") {
     dump(testing::fixture("mlp.core.pt2"), "codegen", options);
     FAIL("expected a UserError");
   } catch (const UserError& e) {
-    CHECK(std::string(e.what()) ==
-          "--disable-pass: unknown pass 'fuse_everything' (optimising passes: fuse_kernels, dedup_kernels, "
-          "reuse_buffers, plan_memory, plan_cuda_graphs)");
+    CHECK(
+        std::string(e.what()) ==
+        "--disable-pass: unknown pass 'fuse_everything' (optimising passes: fold_batch_norm, fold_constants, "
+        "fuse_kernels, dedup_kernels, "
+        "reuse_buffers, plan_memory, plan_cuda_graphs)");
   }
   options.disabled_passes = {"select_ops"};
   try {
@@ -171,7 +174,8 @@ TEST_CASE("--disable-pass: only optimising passes, by a known name") {
     FAIL("expected a UserError");
   } catch (const UserError& e) {
     CHECK(std::string(e.what()) ==
-          "--disable-pass: 'select_ops' is needed to compile a model (optimising passes: fuse_kernels, "
+          "--disable-pass: 'select_ops' is needed to compile a model (optimising passes: fold_batch_norm, "
+          "fold_constants, fuse_kernels, "
           "dedup_kernels, reuse_buffers, plan_memory, plan_cuda_graphs)");
   }
 }
@@ -321,6 +325,7 @@ TEST_CASE("select_ops: a data-dependent size is read from the op's result; the e
 
 TEST_CASE("insert_checks: with --debug-checks, every node's tensors are checked after its statements") {
   codegen::CompileOptions options;
+  options.disabled_passes = {"fold_constants"};
   CHECK(dump(testing::fixture("mlp.core.pt2"), "insert_checks", options) ==
         dump(testing::fixture("mlp.core.pt2"), "select_ops", options));
   options.debug_checks = true;
@@ -343,7 +348,9 @@ namespace aotic {
 namespace {
 
 TEST_CASE("fuse_kernels: pointwise chains, pooling and reductions become kernels; library ops stay") {
-  const std::string cnn = dump(testing::fixture("small_cnn.pt2"), "fuse_kernels");
+  codegen::CompileOptions unfolded;
+  unfolded.disabled_passes = {"fold_batch_norm"};
+  const std::string cnn = dump(testing::fixture("small_cnn.pt2"), "fuse_kernels", unfolded);
   // Batch norm, relu and max pooling read the convolution once; silu feeds the global average.
   CHECK(cnn.find("op conv2d = aten.conv2d.default(") != std::string::npos);
   CHECK(cnn.find("alloc max_pool2d : float32[2, 16, 16, 16] strides [4096, 256, 16, 1]\n"
@@ -444,6 +451,71 @@ TEST_CASE(
       dump_unfused(testing::repo_path("tests/data/extra/common_ops.pt2"), "fuse_kernels");
   CHECK(unfused.find("launch ") == std::string::npos);
   CHECK(unfused == dump(testing::repo_path("tests/data/extra/common_ops.pt2"), "check_types"));
+}
+
+}  // namespace
+}  // namespace aotic
+
+namespace aotic {
+namespace {
+
+TEST_CASE("fold_constants: ops on constants alone move to fold(); run() reads their results as constants") {
+  const std::string folded = dump(testing::fixture("tiny_gpt.core.pt2"), "fold_constants");
+  // Weight transposes, a weight reshaped for bmm (a copy per run before), the causal mask and the
+  // position embedding of arange (a small factory) are computed once.
+  CHECK(folded.find("folded permute : float32[128, 384]\n") != std::string::npos);
+  CHECK(folded.find("folded view_13 : float32[2, 128, 128]\n") != std::string::npos);
+  CHECK(folded.find("folded where : float32[64, 64]\n") != std::string::npos);
+  CHECK(folded.find("folded embedding_1 : float32[64, 128]\n") != std::string::npos);
+  CHECK(folded.find("fold {\n") != std::string::npos);
+  CHECK(folded.find("  op permute = aten.permute.default(%p_blocks_0_qkv_weight, [1, 0])") !=
+        std::string::npos);
+  // What reads the user's input stays in run(); the intermediate expand_5 is fold()'s alone.
+  CHECK(folded.find("\nop addmm = aten.addmm.default(%p_blocks_0_qkv_bias, %view, %permute)\n") !=
+        std::string::npos);
+  CHECK(folded.find("folded expand_5") == std::string::npos);
+  CHECK(folded.find("\nreturn view_39\n") != std::string::npos);
+
+  const std::string source = dump(testing::fixture("tiny_gpt.core.pt2"), "codegen");
+  CHECK(source.find("void fold(aotic::runtime::RunState& state, AtenTensorHandle* outputs) {\n") !=
+        std::string::npos);
+  CHECK(source.find("{\"_FOLDED_CONST_permute\", \"_FOLDED_CONST_permute\", ") != std::string::npos);
+  CHECK(source.find("aotic::runtime::ConstantKind::kFoldedConstant}") != std::string::npos);
+  CHECK(source.find("  fold,\n};") != std::string::npos);
+
+  codegen::CompileOptions off;
+  off.disabled_passes = {"fold_constants"};
+  const std::string unfolded = dump(testing::fixture("tiny_gpt.core.pt2"), "codegen", off);
+  CHECK(unfolded.find("void fold(") == std::string::npos);
+  CHECK(unfolded.find("kFoldedConstant") == std::string::npos);
+  CHECK(unfolded.find("  nullptr,\n};") != std::string::npos);
+}
+
+TEST_CASE("fold_batch_norm: an inference batch norm after a convolution becomes its weight and bias") {
+  for (const char* fixture : {"small_cnn.core.pt2", "small_cnn.pt2"}) {
+    CAPTURE(fixture);
+    const std::string folded = dump(testing::fixture(fixture), "fold_constants");
+    const bool core = std::string(fixture) == "small_cnn.core.pt2";
+    const std::string conv = core ? "convolution" : "conv2d";
+    // The new ops read constants only, so all of them are in fold().
+    CHECK(folded.find("  op " + conv + "_var_eps = aten.add.Scalar(%b_b1_running_var, 1e-05)\n") !=
+          std::string::npos);
+    CHECK(folded.find("  op " + conv + "_weight = aten.mul.Tensor(%p_c1_weight, %" + conv + "_scale_nd)\n") !=
+          std::string::npos);
+    CHECK(folded.find("folded " + conv + "_weight : float32[16, 3, 3, 3]\n") != std::string::npos);
+    CHECK(folded.find("folded " + conv + "_bias : float32[16]\n") != std::string::npos);
+    // run() has one convolution giving the batch norm's result, and no batch norm.
+    const std::string result = core ? "getitem" : "batch_norm";
+    CHECK(folded.find("\nop " + result + " = aten." + conv + ".default(%x, %" + conv + "_weight, %" + conv +
+                      "_bias, ") != std::string::npos);
+    CHECK(folded.find("batch_norm.default") == std::string::npos);
+    CHECK(folded.find("_native_batch_norm_legit_no_training") == std::string::npos);
+  }
+  // Off: the batch norm stays (fused with relu and pooling by fuse_kernels).
+  codegen::CompileOptions off;
+  off.disabled_passes = {"fold_batch_norm"};
+  CHECK(dump(testing::fixture("small_cnn.core.pt2"), "fold_constants", off)
+            .find("aten._native_batch_norm_legit_no_training.default(%convolution, ") != std::string::npos);
 }
 
 }  // namespace

@@ -88,7 +88,7 @@ TEST_CASE("names, counts, constants metadata and call spec") {
   CHECK(AOTInductorModelContainerGetOutputName(m.handle, 1, &s) == AOTI_RUNTIME_FAILURE);
 
   CHECK(AOTInductorModelContainerGetNumConstants(m.handle, &n) == AOTI_RUNTIME_SUCCESS);
-  CHECK(n == 2);
+  CHECK(n == 3);  // l1.weight, l2.weight and the folded copy of l2.weight
   CHECK(AOTInductorModelContainerGetConstantName(m.handle, 0, &s) == AOTI_RUNTIME_SUCCESS);
   CHECK(std::string(s) == "l1_weight");
   CHECK(AOTInductorModelContainerGetConstantOriginalFQN(m.handle, 1, &s) == AOTI_RUNTIME_SUCCESS);
@@ -105,8 +105,12 @@ TEST_CASE("names, counts, constants metadata and call spec") {
   bool folded = true;
   CHECK(AOTInductorModelContainerGetConstantFromFolded(m.handle, 0, &folded) == AOTI_RUNTIME_SUCCESS);
   CHECK_FALSE(folded);
-  CHECK(AOTInductorModelContainerGetConstantName(m.handle, 2, &s) == AOTI_RUNTIME_FAILURE);
-  CHECK(error() == "AOTInductorModelContainerGetConstantName: constant index 2 out of range (2 constants)");
+  CHECK(AOTInductorModelContainerGetConstantFromFolded(m.handle, 2, &folded) == AOTI_RUNTIME_SUCCESS);
+  CHECK(folded);
+  CHECK(AOTInductorModelContainerGetConstantType(m.handle, 2, &v) == AOTI_RUNTIME_SUCCESS);
+  CHECK(v == 4);  // folded constant
+  CHECK(AOTInductorModelContainerGetConstantName(m.handle, 3, &s) == AOTI_RUNTIME_FAILURE);
+  CHECK(error() == "AOTInductorModelContainerGetConstantName: constant index 3 out of range (3 constants)");
 
   const char* in_spec = nullptr;
   const char* out_spec = nullptr;
@@ -218,6 +222,31 @@ TEST_CASE("constant updates, inactive buffer and swap change the outputs") {
             AOTI_RUNTIME_SUCCESS);
     REQUIRE(m.run(1, 1.0f, 1.0f, &out) == AOTI_RUNTIME_SUCCESS);
     CHECK(out == std::vector<float>(3, 4.0f));  // 0 + 2 * 2
+  }
+  SUBCASE("folded constants are recomputed from updated ones; updates need not name them") {
+    std::unordered_map<std::string, AtenTensorHandle> map = {{"l2.weight", w2_one}};
+    REQUIRE(AOTInductorModelContainerUpdateConstantBuffer(
+                m.handle, reinterpret_cast<AOTInductorConstantMapHandle>(&map), false, false) ==
+            AOTI_RUNTIME_SUCCESS);
+    std::unordered_map<std::string, AtenTensorHandle> extracted;
+    REQUIRE(AOTInductorModelContainerExtractConstantsMap(
+                m.handle, reinterpret_cast<AOTInductorConstantMapHandle>(&extracted), false) ==
+            AOTI_RUNTIME_SUCCESS);
+    CHECK(values(extracted.at("_FOLDED_CONST_w2")) == std::vector<float>(6, 1.0f));
+    REQUIRE(m.run(1, 1.0f, 1.0f, &out) == AOTI_RUNTIME_SUCCESS);
+    CHECK(out == std::vector<float>(3, 6.0f));  // 4 + 2 * 1
+    CHECK(AOTInductorModelContainerRunConstantFolding(m.handle, false, nullptr, nullptr) ==
+          AOTI_RUNTIME_SUCCESS);
+    CHECK(AOTInductorModelContainerRunConstantFolding(m.handle, true, nullptr, nullptr) ==
+          AOTI_RUNTIME_FAILURE);
+    CHECK(error() == "AOTInductorModelContainerRunConstantFolding: there is no inactive constant buffer");
+    // A full update names every constant but the folded ones.
+    std::unordered_map<std::string, AtenTensorHandle> full = {{"l1.weight", w1_zero}, {"l2.weight", w2_one}};
+    REQUIRE(AOTInductorModelContainerUpdateConstantBuffer(
+                m.handle, reinterpret_cast<AOTInductorConstantMapHandle>(&full), false, true) ==
+            AOTI_RUNTIME_SUCCESS);
+    REQUIRE(m.run(1, 1.0f, 1.0f, &out) == AOTI_RUNTIME_SUCCESS);
+    CHECK(out == std::vector<float>(3, 2.0f));  // 0 + 2 * 1
   }
   SUBCASE("full update validation") {
     std::unordered_map<std::string, AtenTensorHandle> map = {{"l1_weight", w1_zero}};

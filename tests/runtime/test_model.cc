@@ -1,6 +1,7 @@
 // A hand-written model in the shape the code generator emits, for testing the runtime:
 //   out = x @ w1 + z @ w2      x: float32[s0, 4], z: float32[s0, 2], s0 in 1..16
-// w1 = ones(4, 3) and w2 = 2 * ones(2, 3) are the constants.
+// w1 = ones(4, 3) and w2 = 2 * ones(2, 3) are the constants; run() reads w2 through a folded
+// constant (a copy of w2 that fold() makes), as a model compiled with fold_constants does.
 #include "aotic/runtime/model.h"
 
 namespace {
@@ -28,6 +29,8 @@ constexpr int64_t kW2Strides[] = {3, 1};
 constexpr ConstantSpec kConstants[] = {
     {"l1_weight", "l1.weight", 6, 2, kW1Sizes, kW1Strides, 0, 0, 48, ConstantKind::kParameter},
     {"l2_weight", "l2.weight", 6, 2, kW2Sizes, kW2Strides, 0, 64, 24, ConstantKind::kBuffer},
+    {"_FOLDED_CONST_w2", "_FOLDED_CONST_w2", 6, 2, kW2Sizes, kW2Strides, 0, 0, 0,
+     ConstantKind::kFoldedConstant},
 };
 
 struct Blob {
@@ -41,6 +44,12 @@ const Blob kBlob = [] {
   return b;
 }();
 
+void fold(RunState& state, AtenTensorHandle* outputs) {
+  TensorHandle copy;
+  check(aoti_torch_clone(state.constant(1), copy.out()), "aoti_torch_clone");
+  outputs[0] = copy.release();
+}
+
 void run(RunState& state, AtenTensorHandle* inputs, AtenTensorHandle* outputs) {
   const int64_t s0 = state.symbol(0);
   const int64_t sizes[] = {s0, 3};
@@ -49,7 +58,7 @@ void run(RunState& state, AtenTensorHandle* inputs, AtenTensorHandle* outputs) {
   check(aoti_torch_empty_strided(2, sizes, strides, aoti_torch_dtype_float32(), aoti_torch_device_type_cpu(),
                                  0, buf0.out()),
         "aoti_torch_empty_strided");
-  check(aoti_torch__mm_plus_mm_out(buf0.get(), inputs[0], state.constant(0), inputs[1], state.constant(1)),
+  check(aoti_torch__mm_plus_mm_out(buf0.get(), inputs[0], state.constant(0), inputs[1], state.constant(2)),
         "aoti_torch__mm_plus_mm_out");
   outputs[0] = buf0.release();
 }
@@ -65,7 +74,7 @@ const aotic::runtime::ModelSpec kSpec = {
     kSymbols,
     1,
     kConstants,
-    2,
+    3,
     reinterpret_cast<const uint8_t*>(&kBlob),
     sizeof(Blob),
     nullptr,  // weights embedded
@@ -75,6 +84,7 @@ const aotic::runtime::ModelSpec kSpec = {
     0,        // the CPU (aoti_torch_device_type_cpu)
     nullptr,  // no per-instance state
     nullptr,
+    fold,
 };
 
 }  // namespace

@@ -56,6 +56,10 @@ class Container {
   /// Replaces every active constant with a copy of the bytes at `blob` (laid out as the embedded
   /// blob, ModelSpec::blob_size bytes).
   void update_constants_from_blob(const uint8_t* blob);
+  /// Recomputes the folded constants (ConstantKind::kFoldedConstant) of the active or inactive set
+  /// from its other constants. Updates do this themselves; this is for the C interface's
+  /// RunConstantFolding.
+  void fold_constants(bool use_inactive);
   /// Index of a constant by internal name or FQN; -1 when unknown.
   int32_t find_constant(const std::string& name) const;
 
@@ -76,6 +80,9 @@ class Container {
   mutable std::shared_mutex constants_mutex_;
   std::unique_ptr<ConstantSet> active_;
   std::unique_ptr<ConstantSet> inactive_;
+  /// Fills the folded constants of `set` (ModelSpec::fold).
+  void fold_into(ConstantSet& set) const;
+
   std::vector<uint64_t> external_blob_;  // weights read from ModelSpec::weights_file (8-byte aligned)
 };
 

@@ -100,6 +100,10 @@ struct ModelSpec {
   /// freed by the model; the container gives each concurrent run its own. nullptr: nothing.
   void* (*new_instance_state)();
   void (*delete_instance_state)(void* state);
+  /// Computes the constants of kind kFoldedConstant (in their order in `constants`, after all
+  /// others) from the others, into `outputs` (new references); the runtime calls it whenever a
+  /// constant set is made or updated. nullptr: the model folds nothing.
+  void (*fold)(RunState& state, AtenTensorHandle* outputs);
 };
 
 /// `aotic compile --debug-checks`: throws RuntimeError unless `t` has the dtype, rank and sizes

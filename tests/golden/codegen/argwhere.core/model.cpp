@@ -70,6 +70,7 @@ const aotic::runtime::ModelSpec kSpec = {
   run,
   kCPU,
   nullptr, nullptr,
+  nullptr,
 };
 
 }  // namespace

@@ -393,59 +393,20 @@ KM_FN T square(T x) {
 
 }  // namespace km
 
-// nodes _native_batch_norm_legit_no_training, relu
-void k0_batch_norm_relu(const float* __restrict in0, const float* __restrict in1,
-    const float* __restrict in2, const float* __restrict in3, const float* __restrict in4,
-    float* __restrict out0, int64_t s39, int64_t s94) {
-  aotic::runtime::parallel_for(16, (1024 * s39 * s94), [&](int64_t i1_begin, int64_t i1_end) {
+// nodes relu
+void k0_relu(const float* __restrict in0, float* __restrict out0, int64_t s39, int64_t s94) {
+  aotic::runtime::parallel_for((1024 * s39 * s94), (1024 * s39 * s94), [&](int64_t i1_begin, int64_t i1_end) {
+    #pragma omp simd
     for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
-      #pragma omp simd
-      for (int64_t i2 = 0; i2 < (64 * s39 * s94); ++i2) {
-        const float t0 = in0[(64 * s39 * s94) * i1 + i2];
-        const float t1 = in2[i1];
-        const float t2 = km::sub(t0, t1);
-        const float t3 = in1[i1];
-        const float t4 = km::add(t3, 1e-05f);
-        const float t5 = km::rsqrt(t4);
-        const float t6 = km::mul(t2, t5);
-        const float t7 = in3[i1];
-        const float t8 = km::mul(t6, t7);
-        const float t9 = in4[i1];
-        const float t10 = km::add(t8, t9);
-        const float t11 = km::relu(t10);
-        out0[(64 * s39 * s94) * i1 + i2] = t11;
-      }
-    }
-  });
-}
-
-// nodes _native_batch_norm_legit_no_training_1
-void k1_batch_norm(const float* __restrict in0, const float* __restrict in1, const float* __restrict in2,
-    const float* __restrict in3, const float* __restrict in4, float* __restrict out0, int64_t s39,
-    int64_t s94) {
-  aotic::runtime::parallel_for(32, (512 * s39 * s94), [&](int64_t i1_begin, int64_t i1_end) {
-    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
-      #pragma omp simd
-      for (int64_t i2 = 0; i2 < (16 * s39 * s94); ++i2) {
-        const float t0 = in0[(16 * s39 * s94) * i1 + i2];
-        const float t1 = in2[i1];
-        const float t2 = km::sub(t0, t1);
-        const float t3 = in1[i1];
-        const float t4 = km::add(t3, 1e-05f);
-        const float t5 = km::rsqrt(t4);
-        const float t6 = km::mul(t2, t5);
-        const float t7 = in3[i1];
-        const float t8 = km::mul(t6, t7);
-        const float t9 = in4[i1];
-        const float t10 = km::add(t8, t9);
-        out0[(16 * s39 * s94) * i1 + i2] = t10;
-      }
+      const float t0 = in0[i1];
+      const float t1 = km::relu(t0);
+      out0[i1] = t1;
     }
   });
 }
 
 // nodes add_24, clamp, clamp_1, mul_24, div, max_pool2d_with_indices, mean
-void k2_add_clamp_clamp_mul_div_max_pool2d_mean(const float* __restrict in0, float* __restrict out0,
+void k1_add_clamp_clamp_mul_div_max_pool2d_mean(const float* __restrict in0, float* __restrict out0,
     int64_t s39, int64_t s94) {
   aotic::runtime::parallel_for(32, (128 * s39 * s94), [&](int64_t i1_begin, int64_t i1_end) {
     for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
@@ -490,10 +451,8 @@ void k2_add_clamp_clamp_mul_div_max_pool2d_mean(const float* __restrict in0, flo
   });
 }
 
-void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHandle* outputs) {
-  const int64_t s39 = state.symbol(0);
-  const int64_t s94 = state.symbol(1);
-  AtenTensorHandle x = inputs[0];
+// The folded constants, computed from the others whenever the constants are set.
+void fold(aotic::runtime::RunState& state, AtenTensorHandle* outputs) {
   AtenTensorHandle p_f_0_weight = state.constant(0);
   AtenTensorHandle p_f_0_bias = state.constant(1);
   AtenTensorHandle p_f_1_weight = state.constant(2);
@@ -510,16 +469,137 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   AtenTensorHandle b_f_4_running_mean = state.constant(13);
   AtenTensorHandle b_f_4_running_var = state.constant(14);
   AtenTensorHandle b_f_4_num_batches_tracked = state.constant(15);
+  // node 'convolution_var_eps' (aten.add.Scalar)
+  TensorHandle convolution_var_eps;
+  check(aoti_torch_cpu_add_Scalar(b_f_1_running_var, 1e-05, 1.0, convolution_var_eps.out()),
+        "node 'convolution_var_eps' (aten.add.Scalar)");
+  // node 'convolution_inv_std' (aten.rsqrt.default)
+  TensorHandle convolution_inv_std;
+  check(aoti_torch_cpu_rsqrt(convolution_var_eps.get(), convolution_inv_std.out()),
+        "node 'convolution_inv_std' (aten.rsqrt.default)");
+  convolution_var_eps.reset();
+  // node 'convolution_scale' (aten.mul.Tensor)
+  TensorHandle convolution_scale;
+  check(aoti_torch_cpu_mul_Tensor(p_f_1_weight, convolution_inv_std.get(), convolution_scale.out()),
+        "node 'convolution_scale' (aten.mul.Tensor)");
+  convolution_inv_std.reset();
+  // node 'convolution_scale_nd' (aten.reshape.default)
+  // may share convolution_scale's storage (a view)
+  TensorHandle convolution_scale_nd;
+  const int64_t shape[] = {16, 1, 1, 1};
+  check(aoti_torch_cpu_reshape(convolution_scale.get(), shape, 4, convolution_scale_nd.out()),
+        "node 'convolution_scale_nd' (aten.reshape.default)");
+  // node 'convolution_weight' (aten.mul.Tensor)
+  TensorHandle convolution_weight;
+  check(aoti_torch_cpu_mul_Tensor(p_f_0_weight, convolution_scale_nd.get(), convolution_weight.out()),
+        "node 'convolution_weight' (aten.mul.Tensor)");
+  convolution_scale_nd.reset();
+  // node 'convolution_centered_bias' (aten.sub.Tensor)
+  TensorHandle convolution_centered_bias;
+  check(aoti_torch_cpu_sub_Tensor(p_f_0_bias, b_f_1_running_mean, 1.0, convolution_centered_bias.out()),
+        "node 'convolution_centered_bias' (aten.sub.Tensor)");
+  // node 'convolution_scaled_bias' (aten.mul.Tensor)
+  TensorHandle convolution_scaled_bias;
+  check(aoti_torch_cpu_mul_Tensor(
+            convolution_centered_bias.get(), convolution_scale.get(), convolution_scaled_bias.out()),
+        "node 'convolution_scaled_bias' (aten.mul.Tensor)");
+  convolution_scale.reset();
+  convolution_centered_bias.reset();
+  // node 'convolution_bias' (aten.add.Tensor)
+  TensorHandle convolution_bias;
+  check(aoti_torch_cpu_add_Tensor(convolution_scaled_bias.get(), p_f_1_bias, 1.0, convolution_bias.out()),
+        "node 'convolution_bias' (aten.add.Tensor)");
+  convolution_scaled_bias.reset();
+  // node 'convolution_1_var_eps' (aten.add.Scalar)
+  TensorHandle convolution_1_var_eps;
+  check(aoti_torch_cpu_add_Scalar(b_f_4_running_var, 1e-05, 1.0, convolution_1_var_eps.out()),
+        "node 'convolution_1_var_eps' (aten.add.Scalar)");
+  // node 'convolution_1_inv_std' (aten.rsqrt.default)
+  TensorHandle convolution_1_inv_std;
+  check(aoti_torch_cpu_rsqrt(convolution_1_var_eps.get(), convolution_1_inv_std.out()),
+        "node 'convolution_1_inv_std' (aten.rsqrt.default)");
+  convolution_1_var_eps.reset();
+  // node 'convolution_1_scale' (aten.mul.Tensor)
+  TensorHandle convolution_1_scale;
+  check(aoti_torch_cpu_mul_Tensor(p_f_4_weight, convolution_1_inv_std.get(), convolution_1_scale.out()),
+        "node 'convolution_1_scale' (aten.mul.Tensor)");
+  convolution_1_inv_std.reset();
+  // node 'convolution_1_scale_nd' (aten.reshape.default)
+  // may share convolution_1_scale's storage (a view)
+  TensorHandle convolution_1_scale_nd;
+  const int64_t shape_1[] = {32, 1, 1, 1};
+  check(aoti_torch_cpu_reshape(convolution_1_scale.get(), shape_1, 4, convolution_1_scale_nd.out()),
+        "node 'convolution_1_scale_nd' (aten.reshape.default)");
+  // node 'convolution_1_weight' (aten.mul.Tensor)
+  TensorHandle convolution_1_weight;
+  check(aoti_torch_cpu_mul_Tensor(p_f_3_weight, convolution_1_scale_nd.get(), convolution_1_weight.out()),
+        "node 'convolution_1_weight' (aten.mul.Tensor)");
+  convolution_1_scale_nd.reset();
+  // node 'convolution_1_centered_bias' (aten.sub.Tensor)
+  TensorHandle convolution_1_centered_bias;
+  check(aoti_torch_cpu_sub_Tensor(p_f_3_bias, b_f_4_running_mean, 1.0, convolution_1_centered_bias.out()),
+        "node 'convolution_1_centered_bias' (aten.sub.Tensor)");
+  // node 'convolution_1_scaled_bias' (aten.mul.Tensor)
+  TensorHandle convolution_1_scaled_bias;
+  check(aoti_torch_cpu_mul_Tensor(
+            convolution_1_centered_bias.get(), convolution_1_scale.get(), convolution_1_scaled_bias.out()),
+        "node 'convolution_1_scaled_bias' (aten.mul.Tensor)");
+  convolution_1_scale.reset();
+  convolution_1_centered_bias.reset();
+  // node 'convolution_1_bias' (aten.add.Tensor)
+  TensorHandle convolution_1_bias;
+  check(aoti_torch_cpu_add_Tensor(convolution_1_scaled_bias.get(), p_f_4_bias, 1.0, convolution_1_bias.out()),
+        "node 'convolution_1_bias' (aten.add.Tensor)");
+  convolution_1_scaled_bias.reset();
+  // node 'permute' (aten.permute.default)
+  // may share p_f_9_weight's storage (a view)
+  TensorHandle permute;
+  const int64_t dims[] = {1, 0};
+  check(aoti_torch_cpu_permute(p_f_9_weight, dims, 2, permute.out()),
+        "node 'permute' (aten.permute.default)");
+  // the folded constants
+  outputs[0] = new_reference(convolution_weight.get()).release();
+  outputs[1] = new_reference(convolution_bias.get()).release();
+  outputs[2] = new_reference(convolution_1_weight.get()).release();
+  outputs[3] = new_reference(convolution_1_bias.get()).release();
+  outputs[4] = new_reference(permute.get()).release();
+}
+
+void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHandle* outputs) {
+  const int64_t s39 = state.symbol(0);
+  const int64_t s94 = state.symbol(1);
+  AtenTensorHandle x = inputs[0];
+  AtenTensorHandle p_f_0_weight_1 = state.constant(0);
+  AtenTensorHandle p_f_0_bias_1 = state.constant(1);
+  AtenTensorHandle p_f_1_weight_1 = state.constant(2);
+  AtenTensorHandle p_f_1_bias_1 = state.constant(3);
+  AtenTensorHandle p_f_3_weight_1 = state.constant(4);
+  AtenTensorHandle p_f_3_bias_1 = state.constant(5);
+  AtenTensorHandle p_f_4_weight_1 = state.constant(6);
+  AtenTensorHandle p_f_4_bias_1 = state.constant(7);
+  AtenTensorHandle p_f_9_weight_1 = state.constant(8);
+  AtenTensorHandle p_f_9_bias_1 = state.constant(9);
+  AtenTensorHandle b_f_1_running_mean_1 = state.constant(10);
+  AtenTensorHandle b_f_1_running_var_1 = state.constant(11);
+  AtenTensorHandle b_f_1_num_batches_tracked_1 = state.constant(12);
+  AtenTensorHandle b_f_4_running_mean_1 = state.constant(13);
+  AtenTensorHandle b_f_4_running_var_1 = state.constant(14);
+  AtenTensorHandle b_f_4_num_batches_tracked_1 = state.constant(15);
+  AtenTensorHandle convolution_weight_1 = state.constant(16);  // folded
+  AtenTensorHandle convolution_bias_1 = state.constant(17);  // folded
+  AtenTensorHandle convolution_1_weight_1 = state.constant(18);  // folded
+  AtenTensorHandle convolution_1_bias_1 = state.constant(19);  // folded
+  AtenTensorHandle permute_1 = state.constant(20);  // folded
   // node 'convolution' (aten.convolution.default)
-  TensorHandle convolution;
-  AtenTensorHandle bias_value = p_f_0_bias;
+  TensorHandle getitem;
+  AtenTensorHandle bias_value = convolution_bias_1;
   const int64_t stride[] = {2, 2};
   const int64_t padding[] = {1, 1};
   const int64_t dilation[] = {1, 1};
   const int64_t output_padding[] = {0, 0};
   check(aoti_torch_cpu_convolution(
-            x, p_f_0_weight, &bias_value, stride, 2, padding, 2, dilation, 2, false, output_padding, 2, 1,
-            convolution.out()),
+            x, convolution_weight_1, &bias_value, stride, 2, padding, 2, dilation, 2, false, output_padding,
+            2, 1, getitem.out()),
         "node 'convolution' (aten.convolution.default)");
   // node 'relu' (aten.relu.default)
   TensorHandle relu;
@@ -528,74 +608,25 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   check(aoti_torch_empty_strided(
             4, relu_sizes, relu_strides, kFloat32, kCPU, kDefaultDeviceIndex, relu.out()),
         "allocate relu");
-  // fuses _native_batch_norm_legit_no_training, relu
   {
-    const int64_t convolution_layout[] = {1024 * s39 * s94, 64 * s39 * s94, 8 * s94, 1};
-    TensorHandle convolution_copy;
-    const float* convolution_data = kernel_input<float>(convolution.get(), 4, convolution_layout,
-        convolution_copy);
-    const int64_t b_f_1_running_var_layout[] = {1};
-    TensorHandle b_f_1_running_var_copy;
-    const float* b_f_1_running_var_data = kernel_input<float>(b_f_1_running_var, 1,
-        b_f_1_running_var_layout, b_f_1_running_var_copy);
-    const int64_t b_f_1_running_mean_layout[] = {1};
-    TensorHandle b_f_1_running_mean_copy;
-    const float* b_f_1_running_mean_data = kernel_input<float>(b_f_1_running_mean, 1,
-        b_f_1_running_mean_layout, b_f_1_running_mean_copy);
-    const int64_t p_f_1_weight_layout[] = {1};
-    TensorHandle p_f_1_weight_copy;
-    const float* p_f_1_weight_data = kernel_input<float>(p_f_1_weight, 1, p_f_1_weight_layout,
-        p_f_1_weight_copy);
-    const int64_t p_f_1_bias_layout[] = {1};
-    TensorHandle p_f_1_bias_copy;
-    const float* p_f_1_bias_data = kernel_input<float>(p_f_1_bias, 1, p_f_1_bias_layout, p_f_1_bias_copy);
-    k0_batch_norm_relu(convolution_data, b_f_1_running_var_data, b_f_1_running_mean_data,
-        p_f_1_weight_data, p_f_1_bias_data, aotic::runtime::data<float>(relu.get()), s39, s94);
+    const int64_t getitem_layout[] = {1024 * s39 * s94, 64 * s39 * s94, 8 * s94, 1};
+    TensorHandle getitem_copy;
+    const float* getitem_data = kernel_input<float>(getitem.get(), 4, getitem_layout, getitem_copy);
+    k0_relu(getitem_data, aotic::runtime::data<float>(relu.get()), s39, s94);
   }
-  convolution.reset();
+  getitem.reset();
   // node 'convolution_1' (aten.convolution.default)
-  TensorHandle convolution_1;
-  AtenTensorHandle bias_value_1 = p_f_3_bias;
+  TensorHandle getitem_3;
+  AtenTensorHandle bias_value_1 = convolution_1_bias_1;
   const int64_t stride_1[] = {2, 2};
   const int64_t padding_1[] = {1, 1};
   const int64_t dilation_1[] = {1, 1};
   const int64_t output_padding_1[] = {0, 0};
   check(aoti_torch_cpu_convolution(
-            relu.get(), p_f_3_weight, &bias_value_1, stride_1, 2, padding_1, 2, dilation_1, 2, false,
-            output_padding_1, 2, 1, convolution_1.out()),
+            relu.get(), convolution_1_weight_1, &bias_value_1, stride_1, 2, padding_1, 2, dilation_1, 2,
+            false, output_padding_1, 2, 1, getitem_3.out()),
         "node 'convolution_1' (aten.convolution.default)");
   relu.reset();
-  // node '_native_batch_norm_legit_no_training_1' (aten._native_batch_norm_legit_no_training.default)
-  TensorHandle getitem_3;
-  const int64_t getitem_3_sizes[] = {1, 32, 4 * s39, 4 * s94};
-  const int64_t getitem_3_strides[] = {512 * s39 * s94, 16 * s39 * s94, 4 * s94, 1};
-  check(aoti_torch_empty_strided(
-            4, getitem_3_sizes, getitem_3_strides, kFloat32, kCPU, kDefaultDeviceIndex, getitem_3.out()),
-        "allocate getitem_3");
-  {
-    const int64_t convolution_1_layout[] = {512 * s39 * s94, 16 * s39 * s94, 4 * s94, 1};
-    TensorHandle convolution_1_copy;
-    const float* convolution_1_data = kernel_input<float>(convolution_1.get(), 4, convolution_1_layout,
-        convolution_1_copy);
-    const int64_t b_f_4_running_var_layout[] = {1};
-    TensorHandle b_f_4_running_var_copy;
-    const float* b_f_4_running_var_data = kernel_input<float>(b_f_4_running_var, 1,
-        b_f_4_running_var_layout, b_f_4_running_var_copy);
-    const int64_t b_f_4_running_mean_layout[] = {1};
-    TensorHandle b_f_4_running_mean_copy;
-    const float* b_f_4_running_mean_data = kernel_input<float>(b_f_4_running_mean, 1,
-        b_f_4_running_mean_layout, b_f_4_running_mean_copy);
-    const int64_t p_f_4_weight_layout[] = {1};
-    TensorHandle p_f_4_weight_copy;
-    const float* p_f_4_weight_data = kernel_input<float>(p_f_4_weight, 1, p_f_4_weight_layout,
-        p_f_4_weight_copy);
-    const int64_t p_f_4_bias_layout[] = {1};
-    TensorHandle p_f_4_bias_copy;
-    const float* p_f_4_bias_data = kernel_input<float>(p_f_4_bias, 1, p_f_4_bias_layout, p_f_4_bias_copy);
-    k1_batch_norm(convolution_1_data, b_f_4_running_var_data, b_f_4_running_mean_data, p_f_4_weight_data,
-        p_f_4_bias_data, aotic::runtime::data<float>(getitem_3.get()), s39, s94);
-  }
-  convolution_1.reset();
   // node 'mean' (aten.mean.dim)
   TensorHandle mean;
   const int64_t mean_sizes[] = {1, 32, 1, 1};
@@ -608,7 +639,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     const int64_t getitem_3_layout[] = {512 * s39 * s94, 16 * s39 * s94, 4 * s94, 1};
     TensorHandle getitem_3_copy;
     const float* getitem_3_data = kernel_input<float>(getitem_3.get(), 4, getitem_3_layout, getitem_3_copy);
-    k2_add_clamp_clamp_mul_div_max_pool2d_mean(getitem_3_data, aotic::runtime::data<float>(mean.get()),
+    k1_add_clamp_clamp_mul_div_max_pool2d_mean(getitem_3_data, aotic::runtime::data<float>(mean.get()),
         s39, s94);
   }
   getitem_3.reset();
@@ -616,15 +647,9 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
   // may share mean's storage (a view)
   TensorHandle view;
-  const int64_t shape[] = {1, 32};
-  check(aoti_torch_cpu_reshape(mean.get(), shape, 2, view.out()), "node 'view' (aten.view.default)");
+  const int64_t shape_2[] = {1, 32};
+  check(aoti_torch_cpu_reshape(mean.get(), shape_2, 2, view.out()), "node 'view' (aten.view.default)");
   mean.reset();
-  // node 'permute' (aten.permute.default)
-  // may share p_f_9_weight's storage (a view)
-  TensorHandle permute;
-  const int64_t dims[] = {1, 0};
-  check(aoti_torch_cpu_permute(p_f_9_weight, dims, 2, permute.out()),
-        "node 'permute' (aten.permute.default)");
   // node 'addmm' (aten.addmm.default)
   TensorHandle addmm;
   const int64_t addmm_sizes[] = {1, 10};
@@ -632,10 +657,9 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   check(aoti_torch_empty_strided(
             2, addmm_sizes, addmm_strides, kFloat32, kCPU, kDefaultDeviceIndex, addmm.out()),
         "allocate addmm");
-  check(aoti_torch_cpu_addmm_out(addmm.get(), p_f_9_bias, view.get(), permute.get(), 1.0, 1.0),
+  check(aoti_torch_cpu_addmm_out(addmm.get(), p_f_9_bias_1, view.get(), permute_1, 1.0, 1.0),
         "node 'addmm' (aten.addmm.default)");
   view.reset();
-  permute.reset();
   outputs[0] = new_reference(addmm.get()).release();
 }
 
@@ -680,6 +704,16 @@ constexpr int64_t kConstant13Sizes[] = {32};
 constexpr int64_t kConstant13Strides[] = {1};
 constexpr int64_t kConstant14Sizes[] = {32};
 constexpr int64_t kConstant14Strides[] = {1};
+constexpr int64_t kConstant16Sizes[] = {16, 3, 3, 3};
+constexpr int64_t kConstant16Strides[] = {27, 9, 3, 1};
+constexpr int64_t kConstant17Sizes[] = {16};
+constexpr int64_t kConstant17Strides[] = {1};
+constexpr int64_t kConstant18Sizes[] = {32, 16, 3, 3};
+constexpr int64_t kConstant18Strides[] = {144, 9, 3, 1};
+constexpr int64_t kConstant19Sizes[] = {32};
+constexpr int64_t kConstant19Strides[] = {1};
+constexpr int64_t kConstant20Sizes[] = {32, 10};
+constexpr int64_t kConstant20Strides[] = {1, 32};
 constexpr aotic::runtime::ConstantSpec kConstants[] = {
   {"f_0_weight", "f.0.weight", kFloat32, 4, kConstant0Sizes, kConstant0Strides, 0, 0, 1728,
       aotic::runtime::ConstantKind::kParameter},
@@ -713,12 +747,22 @@ constexpr aotic::runtime::ConstantSpec kConstants[] = {
       128, aotic::runtime::ConstantKind::kBuffer},
   {"f_4_num_batches_tracked", "f.4.num_batches_tracked", kInt64, 0, nullptr, nullptr, 0, 22528, 8,
       aotic::runtime::ConstantKind::kBuffer},
+  {"_FOLDED_CONST_convolution_weight", "_FOLDED_CONST_convolution_weight", kFloat32, 4, kConstant16Sizes,
+      kConstant16Strides, 0, 0, 0, aotic::runtime::ConstantKind::kFoldedConstant},
+  {"_FOLDED_CONST_convolution_bias", "_FOLDED_CONST_convolution_bias", kFloat32, 1, kConstant17Sizes,
+      kConstant17Strides, 0, 0, 0, aotic::runtime::ConstantKind::kFoldedConstant},
+  {"_FOLDED_CONST_convolution_1_weight", "_FOLDED_CONST_convolution_1_weight", kFloat32, 4,
+      kConstant18Sizes, kConstant18Strides, 0, 0, 0, aotic::runtime::ConstantKind::kFoldedConstant},
+  {"_FOLDED_CONST_convolution_1_bias", "_FOLDED_CONST_convolution_1_bias", kFloat32, 1, kConstant19Sizes,
+      kConstant19Strides, 0, 0, 0, aotic::runtime::ConstantKind::kFoldedConstant},
+  {"_FOLDED_CONST_permute", "_FOLDED_CONST_permute", kFloat32, 2, kConstant20Sizes, kConstant20Strides,
+      0, 0, 0, aotic::runtime::ConstantKind::kFoldedConstant},
 };
 const aotic::runtime::ModelSpec kSpec = {
   kInputs, 1,
   kOutputs, 1,
   kSymbols, 2,
-  kConstants, 16,
+  kConstants, 21,
   aotic_constants_blob, 22536,
   nullptr,
   "[1, {\"type\": \"builtins.tuple\", \"context\": \"null\", \"children_spec\": [{\"type\": \"builtins.tu"
@@ -728,6 +772,7 @@ const aotic::runtime::ModelSpec kSpec = {
   run,
   kCPU,
   nullptr, nullptr,
+  fold,
 };
 
 }  // namespace

@@ -393,36 +393,21 @@ KM_FN T square(T x) {
 
 }  // namespace km
 
-// nodes batch_norm, relu
-void k0_batch_norm_relu(const float* __restrict in0, const float* __restrict in1,
-    const float* __restrict in2, const float* __restrict in3, const float* __restrict in4,
-    float* __restrict out0, int64_t s39, int64_t s94) {
-  aotic::runtime::parallel_for(16, (1024 * s39 * s94), [&](int64_t i1_begin, int64_t i1_end) {
+// nodes relu
+void k0_relu(const float* __restrict in0, float* __restrict out0, int64_t s39, int64_t s94) {
+  aotic::runtime::parallel_for((1024 * s39 * s94), (1024 * s39 * s94), [&](int64_t i1_begin, int64_t i1_end) {
+    #pragma omp simd
     for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
-      #pragma omp simd
-      for (int64_t i2 = 0; i2 < (64 * s39 * s94); ++i2) {
-        const float t0 = in0[(64 * s39 * s94) * i1 + i2];
-        const float t1 = in2[i1];
-        const float t2 = km::sub(t0, t1);
-        const float t3 = in1[i1];
-        const float t4 = km::add(t3, 1e-05f);
-        const float t5 = km::rsqrt(t4);
-        const float t6 = km::mul(t2, t5);
-        const float t7 = in3[i1];
-        const float t8 = km::mul(t6, t7);
-        const float t9 = in4[i1];
-        const float t10 = km::add(t8, t9);
-        const float t11 = km::relu(t10);
-        out0[(64 * s39 * s94) * i1 + i2] = t11;
-      }
+      const float t0 = in0[i1];
+      const float t1 = km::relu(t0);
+      out0[i1] = t1;
     }
   });
 }
 
-// nodes batch_norm_1, hardswish, max_pool2d, adaptive_avg_pool2d
-void k1_batch_norm_hardswish_max_pool2d_adaptive_avg_pool2d(const float* __restrict in0,
-    const float* __restrict in1, const float* __restrict in2, const float* __restrict in3,
-    const float* __restrict in4, float* __restrict out0, int64_t s39, int64_t s94) {
+// nodes hardswish, max_pool2d, adaptive_avg_pool2d
+void k1_hardswish_max_pool2d_adaptive_avg_pool2d(const float* __restrict in0, float* __restrict out0,
+    int64_t s39, int64_t s94) {
   aotic::runtime::parallel_for(32, (128 * s39 * s94), [&](int64_t i1_begin, int64_t i1_end) {
     for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
       float acc = 0.0f;
@@ -430,58 +415,28 @@ void k1_batch_norm_hardswish_max_pool2d_adaptive_avg_pool2d(const float* __restr
         #pragma omp simd reduction(+ : acc)
         for (int64_t r1 = 0; r1 < (2 * s94); ++r1) {
           const float t0 = in0[(16 * s39 * s94) * i1 + (8 * s94) * r0 + 2 * r1];
-          const float t1 = in2[i1];
-          const float t2 = km::sub(t0, t1);
-          const float t3 = in1[i1];
-          const float t4 = km::add(t3, 1e-05f);
-          const float t5 = km::rsqrt(t4);
-          const float t6 = km::mul(t2, t5);
-          const float t7 = in3[i1];
-          const float t8 = km::mul(t6, t7);
-          const float t9 = in4[i1];
-          const float t10 = km::add(t8, t9);
-          const float t11 = km::hardswish(t10);
-          const float t12 = in0[(16 * s39 * s94) * i1 + (8 * s94) * r0 + 2 * r1 + 1];
-          const float t13 = km::sub(t12, t1);
-          const float t14 = km::add(t3, 1e-05f);
-          const float t15 = km::rsqrt(t14);
-          const float t16 = km::mul(t13, t15);
-          const float t17 = km::mul(t16, t7);
-          const float t18 = km::add(t17, t9);
-          const float t19 = km::hardswish(t18);
-          const float t20 = km::maximum(t11, t19);
-          const float t21 = in0[(16 * s39 * s94) * i1 + (8 * s94) * r0 + 2 * r1 + (4 * s94)];
-          const float t22 = km::sub(t21, t1);
-          const float t23 = km::add(t3, 1e-05f);
-          const float t24 = km::rsqrt(t23);
-          const float t25 = km::mul(t22, t24);
-          const float t26 = km::mul(t25, t7);
-          const float t27 = km::add(t26, t9);
-          const float t28 = km::hardswish(t27);
-          const float t29 = km::maximum(t20, t28);
-          const float t30 = in0[(16 * s39 * s94) * i1 + (8 * s94) * r0 + 2 * r1 + (4 * s94 + 1)];
-          const float t31 = km::sub(t30, t1);
-          const float t32 = km::add(t3, 1e-05f);
-          const float t33 = km::rsqrt(t32);
-          const float t34 = km::mul(t31, t33);
-          const float t35 = km::mul(t34, t7);
-          const float t36 = km::add(t35, t9);
-          const float t37 = km::hardswish(t36);
-          const float t38 = km::maximum(t29, t37);
-          acc = km::add(acc, t38);
+          const float t1 = km::hardswish(t0);
+          const float t2 = in0[(16 * s39 * s94) * i1 + (8 * s94) * r0 + 2 * r1 + 1];
+          const float t3 = km::hardswish(t2);
+          const float t4 = km::maximum(t1, t3);
+          const float t5 = in0[(16 * s39 * s94) * i1 + (8 * s94) * r0 + 2 * r1 + (4 * s94)];
+          const float t6 = km::hardswish(t5);
+          const float t7 = km::maximum(t4, t6);
+          const float t8 = in0[(16 * s39 * s94) * i1 + (8 * s94) * r0 + 2 * r1 + (4 * s94 + 1)];
+          const float t9 = km::hardswish(t8);
+          const float t10 = km::maximum(t7, t9);
+          acc = km::add(acc, t10);
         }
       }
-      const float t39 = km::convert<float>((4 * s39 * s94));
-      const float t40 = (acc / t39);
-      out0[i1] = t40;
+      const float t11 = km::convert<float>((4 * s39 * s94));
+      const float t12 = (acc / t11);
+      out0[i1] = t12;
     }
   });
 }
 
-void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHandle* outputs) {
-  const int64_t s39 = state.symbol(0);
-  const int64_t s94 = state.symbol(1);
-  AtenTensorHandle x = inputs[0];
+// The folded constants, computed from the others whenever the constants are set.
+void fold(aotic::runtime::RunState& state, AtenTensorHandle* outputs) {
   AtenTensorHandle p_f_0_weight = state.constant(0);
   AtenTensorHandle p_f_0_bias = state.constant(1);
   AtenTensorHandle p_f_1_weight = state.constant(2);
@@ -498,14 +453,126 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   AtenTensorHandle b_f_4_running_mean = state.constant(13);
   AtenTensorHandle b_f_4_running_var = state.constant(14);
   AtenTensorHandle b_f_4_num_batches_tracked = state.constant(15);
+  // node 'conv2d_var_eps' (aten.add.Scalar)
+  TensorHandle conv2d_var_eps;
+  check(aoti_torch_cpu_add_Scalar(b_f_1_running_var, 1e-05, 1.0, conv2d_var_eps.out()),
+        "node 'conv2d_var_eps' (aten.add.Scalar)");
+  // node 'conv2d_inv_std' (aten.rsqrt.default)
+  TensorHandle conv2d_inv_std;
+  check(aoti_torch_cpu_rsqrt(conv2d_var_eps.get(), conv2d_inv_std.out()),
+        "node 'conv2d_inv_std' (aten.rsqrt.default)");
+  conv2d_var_eps.reset();
+  // node 'conv2d_scale' (aten.mul.Tensor)
+  TensorHandle conv2d_scale;
+  check(aoti_torch_cpu_mul_Tensor(p_f_1_weight, conv2d_inv_std.get(), conv2d_scale.out()),
+        "node 'conv2d_scale' (aten.mul.Tensor)");
+  conv2d_inv_std.reset();
+  // node 'conv2d_scale_nd' (aten.reshape.default)
+  // may share conv2d_scale's storage (a view)
+  TensorHandle conv2d_scale_nd;
+  const int64_t shape[] = {16, 1, 1, 1};
+  check(aoti_torch_cpu_reshape(conv2d_scale.get(), shape, 4, conv2d_scale_nd.out()),
+        "node 'conv2d_scale_nd' (aten.reshape.default)");
+  // node 'conv2d_weight' (aten.mul.Tensor)
+  TensorHandle conv2d_weight;
+  check(aoti_torch_cpu_mul_Tensor(p_f_0_weight, conv2d_scale_nd.get(), conv2d_weight.out()),
+        "node 'conv2d_weight' (aten.mul.Tensor)");
+  conv2d_scale_nd.reset();
+  // node 'conv2d_centered_bias' (aten.sub.Tensor)
+  TensorHandle conv2d_centered_bias;
+  check(aoti_torch_cpu_sub_Tensor(p_f_0_bias, b_f_1_running_mean, 1.0, conv2d_centered_bias.out()),
+        "node 'conv2d_centered_bias' (aten.sub.Tensor)");
+  // node 'conv2d_scaled_bias' (aten.mul.Tensor)
+  TensorHandle conv2d_scaled_bias;
+  check(aoti_torch_cpu_mul_Tensor(conv2d_centered_bias.get(), conv2d_scale.get(), conv2d_scaled_bias.out()),
+        "node 'conv2d_scaled_bias' (aten.mul.Tensor)");
+  conv2d_scale.reset();
+  conv2d_centered_bias.reset();
+  // node 'conv2d_bias' (aten.add.Tensor)
+  TensorHandle conv2d_bias;
+  check(aoti_torch_cpu_add_Tensor(conv2d_scaled_bias.get(), p_f_1_bias, 1.0, conv2d_bias.out()),
+        "node 'conv2d_bias' (aten.add.Tensor)");
+  conv2d_scaled_bias.reset();
+  // node 'conv2d_1_var_eps' (aten.add.Scalar)
+  TensorHandle conv2d_1_var_eps;
+  check(aoti_torch_cpu_add_Scalar(b_f_4_running_var, 1e-05, 1.0, conv2d_1_var_eps.out()),
+        "node 'conv2d_1_var_eps' (aten.add.Scalar)");
+  // node 'conv2d_1_inv_std' (aten.rsqrt.default)
+  TensorHandle conv2d_1_inv_std;
+  check(aoti_torch_cpu_rsqrt(conv2d_1_var_eps.get(), conv2d_1_inv_std.out()),
+        "node 'conv2d_1_inv_std' (aten.rsqrt.default)");
+  conv2d_1_var_eps.reset();
+  // node 'conv2d_1_scale' (aten.mul.Tensor)
+  TensorHandle conv2d_1_scale;
+  check(aoti_torch_cpu_mul_Tensor(p_f_4_weight, conv2d_1_inv_std.get(), conv2d_1_scale.out()),
+        "node 'conv2d_1_scale' (aten.mul.Tensor)");
+  conv2d_1_inv_std.reset();
+  // node 'conv2d_1_scale_nd' (aten.reshape.default)
+  // may share conv2d_1_scale's storage (a view)
+  TensorHandle conv2d_1_scale_nd;
+  const int64_t shape_1[] = {32, 1, 1, 1};
+  check(aoti_torch_cpu_reshape(conv2d_1_scale.get(), shape_1, 4, conv2d_1_scale_nd.out()),
+        "node 'conv2d_1_scale_nd' (aten.reshape.default)");
+  // node 'conv2d_1_weight' (aten.mul.Tensor)
+  TensorHandle conv2d_1_weight;
+  check(aoti_torch_cpu_mul_Tensor(p_f_3_weight, conv2d_1_scale_nd.get(), conv2d_1_weight.out()),
+        "node 'conv2d_1_weight' (aten.mul.Tensor)");
+  conv2d_1_scale_nd.reset();
+  // node 'conv2d_1_centered_bias' (aten.sub.Tensor)
+  TensorHandle conv2d_1_centered_bias;
+  check(aoti_torch_cpu_sub_Tensor(p_f_3_bias, b_f_4_running_mean, 1.0, conv2d_1_centered_bias.out()),
+        "node 'conv2d_1_centered_bias' (aten.sub.Tensor)");
+  // node 'conv2d_1_scaled_bias' (aten.mul.Tensor)
+  TensorHandle conv2d_1_scaled_bias;
+  check(aoti_torch_cpu_mul_Tensor(
+            conv2d_1_centered_bias.get(), conv2d_1_scale.get(), conv2d_1_scaled_bias.out()),
+        "node 'conv2d_1_scaled_bias' (aten.mul.Tensor)");
+  conv2d_1_scale.reset();
+  conv2d_1_centered_bias.reset();
+  // node 'conv2d_1_bias' (aten.add.Tensor)
+  TensorHandle conv2d_1_bias;
+  check(aoti_torch_cpu_add_Tensor(conv2d_1_scaled_bias.get(), p_f_4_bias, 1.0, conv2d_1_bias.out()),
+        "node 'conv2d_1_bias' (aten.add.Tensor)");
+  conv2d_1_scaled_bias.reset();
+  // the folded constants
+  outputs[0] = new_reference(conv2d_weight.get()).release();
+  outputs[1] = new_reference(conv2d_bias.get()).release();
+  outputs[2] = new_reference(conv2d_1_weight.get()).release();
+  outputs[3] = new_reference(conv2d_1_bias.get()).release();
+}
+
+void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHandle* outputs) {
+  const int64_t s39 = state.symbol(0);
+  const int64_t s94 = state.symbol(1);
+  AtenTensorHandle x = inputs[0];
+  AtenTensorHandle p_f_0_weight_1 = state.constant(0);
+  AtenTensorHandle p_f_0_bias_1 = state.constant(1);
+  AtenTensorHandle p_f_1_weight_1 = state.constant(2);
+  AtenTensorHandle p_f_1_bias_1 = state.constant(3);
+  AtenTensorHandle p_f_3_weight_1 = state.constant(4);
+  AtenTensorHandle p_f_3_bias_1 = state.constant(5);
+  AtenTensorHandle p_f_4_weight_1 = state.constant(6);
+  AtenTensorHandle p_f_4_bias_1 = state.constant(7);
+  AtenTensorHandle p_f_9_weight_1 = state.constant(8);
+  AtenTensorHandle p_f_9_bias_1 = state.constant(9);
+  AtenTensorHandle b_f_1_running_mean_1 = state.constant(10);
+  AtenTensorHandle b_f_1_running_var_1 = state.constant(11);
+  AtenTensorHandle b_f_1_num_batches_tracked_1 = state.constant(12);
+  AtenTensorHandle b_f_4_running_mean_1 = state.constant(13);
+  AtenTensorHandle b_f_4_running_var_1 = state.constant(14);
+  AtenTensorHandle b_f_4_num_batches_tracked_1 = state.constant(15);
+  AtenTensorHandle conv2d_weight_1 = state.constant(16);  // folded
+  AtenTensorHandle conv2d_bias_1 = state.constant(17);  // folded
+  AtenTensorHandle conv2d_1_weight_1 = state.constant(18);  // folded
+  AtenTensorHandle conv2d_1_bias_1 = state.constant(19);  // folded
   // node 'conv2d' (aten.conv2d.default)
-  TensorHandle conv2d;
-  AtenTensorHandle bias_value = p_f_0_bias;
+  TensorHandle batch_norm;
+  AtenTensorHandle bias_value = conv2d_bias_1;
   const int64_t stride[] = {2, 2};
   const int64_t padding[] = {1, 1};
   const int64_t dilation[] = {1, 1};
   check(aoti_torch_cpu_conv2d(
-            x, p_f_0_weight, &bias_value, stride, 2, padding, 2, dilation, 2, 1, conv2d.out()),
+            x, conv2d_weight_1, &bias_value, stride, 2, padding, 2, dilation, 2, 1, batch_norm.out()),
         "node 'conv2d' (aten.conv2d.default)");
   // node 'relu' (aten.relu.default)
   TensorHandle relu;
@@ -514,39 +581,23 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   check(aoti_torch_empty_strided(
             4, relu_sizes, relu_strides, kFloat32, kCPU, kDefaultDeviceIndex, relu.out()),
         "allocate relu");
-  // fuses batch_norm, relu
   {
-    const int64_t conv2d_layout[] = {1024 * s39 * s94, 64 * s39 * s94, 8 * s94, 1};
-    TensorHandle conv2d_copy;
-    const float* conv2d_data = kernel_input<float>(conv2d.get(), 4, conv2d_layout, conv2d_copy);
-    const int64_t b_f_1_running_var_layout[] = {1};
-    TensorHandle b_f_1_running_var_copy;
-    const float* b_f_1_running_var_data = kernel_input<float>(b_f_1_running_var, 1,
-        b_f_1_running_var_layout, b_f_1_running_var_copy);
-    const int64_t b_f_1_running_mean_layout[] = {1};
-    TensorHandle b_f_1_running_mean_copy;
-    const float* b_f_1_running_mean_data = kernel_input<float>(b_f_1_running_mean, 1,
-        b_f_1_running_mean_layout, b_f_1_running_mean_copy);
-    const int64_t p_f_1_weight_layout[] = {1};
-    TensorHandle p_f_1_weight_copy;
-    const float* p_f_1_weight_data = kernel_input<float>(p_f_1_weight, 1, p_f_1_weight_layout,
-        p_f_1_weight_copy);
-    const int64_t p_f_1_bias_layout[] = {1};
-    TensorHandle p_f_1_bias_copy;
-    const float* p_f_1_bias_data = kernel_input<float>(p_f_1_bias, 1, p_f_1_bias_layout, p_f_1_bias_copy);
-    k0_batch_norm_relu(conv2d_data, b_f_1_running_var_data, b_f_1_running_mean_data, p_f_1_weight_data,
-        p_f_1_bias_data, aotic::runtime::data<float>(relu.get()), s39, s94);
+    const int64_t batch_norm_layout[] = {1024 * s39 * s94, 64 * s39 * s94, 8 * s94, 1};
+    TensorHandle batch_norm_copy;
+    const float* batch_norm_data = kernel_input<float>(batch_norm.get(), 4, batch_norm_layout,
+        batch_norm_copy);
+    k0_relu(batch_norm_data, aotic::runtime::data<float>(relu.get()), s39, s94);
   }
-  conv2d.reset();
+  batch_norm.reset();
   // node 'conv2d_1' (aten.conv2d.default)
-  TensorHandle conv2d_1;
-  AtenTensorHandle bias_value_1 = p_f_3_bias;
+  TensorHandle batch_norm_1;
+  AtenTensorHandle bias_value_1 = conv2d_1_bias_1;
   const int64_t stride_1[] = {2, 2};
   const int64_t padding_1[] = {1, 1};
   const int64_t dilation_1[] = {1, 1};
   check(aoti_torch_cpu_conv2d(
-            relu.get(), p_f_3_weight, &bias_value_1, stride_1, 2, padding_1, 2, dilation_1, 2, 1,
-            conv2d_1.out()),
+            relu.get(), conv2d_1_weight_1, &bias_value_1, stride_1, 2, padding_1, 2, dilation_1, 2, 1,
+            batch_norm_1.out()),
         "node 'conv2d_1' (aten.conv2d.default)");
   relu.reset();
   // node 'adaptive_avg_pool2d' (aten.adaptive_avg_pool2d.default)
@@ -557,31 +608,16 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
             4, adaptive_avg_pool2d_sizes, adaptive_avg_pool2d_strides, kFloat32, kCPU, kDefaultDeviceIndex,
             adaptive_avg_pool2d.out()),
         "allocate adaptive_avg_pool2d");
-  // fuses batch_norm_1, hardswish, max_pool2d, adaptive_avg_pool2d
+  // fuses hardswish, max_pool2d, adaptive_avg_pool2d
   {
-    const int64_t conv2d_1_layout[] = {512 * s39 * s94, 16 * s39 * s94, 4 * s94, 1};
-    TensorHandle conv2d_1_copy;
-    const float* conv2d_1_data = kernel_input<float>(conv2d_1.get(), 4, conv2d_1_layout, conv2d_1_copy);
-    const int64_t b_f_4_running_var_layout[] = {1};
-    TensorHandle b_f_4_running_var_copy;
-    const float* b_f_4_running_var_data = kernel_input<float>(b_f_4_running_var, 1,
-        b_f_4_running_var_layout, b_f_4_running_var_copy);
-    const int64_t b_f_4_running_mean_layout[] = {1};
-    TensorHandle b_f_4_running_mean_copy;
-    const float* b_f_4_running_mean_data = kernel_input<float>(b_f_4_running_mean, 1,
-        b_f_4_running_mean_layout, b_f_4_running_mean_copy);
-    const int64_t p_f_4_weight_layout[] = {1};
-    TensorHandle p_f_4_weight_copy;
-    const float* p_f_4_weight_data = kernel_input<float>(p_f_4_weight, 1, p_f_4_weight_layout,
-        p_f_4_weight_copy);
-    const int64_t p_f_4_bias_layout[] = {1};
-    TensorHandle p_f_4_bias_copy;
-    const float* p_f_4_bias_data = kernel_input<float>(p_f_4_bias, 1, p_f_4_bias_layout, p_f_4_bias_copy);
-    k1_batch_norm_hardswish_max_pool2d_adaptive_avg_pool2d(conv2d_1_data, b_f_4_running_var_data,
-        b_f_4_running_mean_data, p_f_4_weight_data, p_f_4_bias_data,
+    const int64_t batch_norm_1_layout[] = {512 * s39 * s94, 16 * s39 * s94, 4 * s94, 1};
+    TensorHandle batch_norm_1_copy;
+    const float* batch_norm_1_data = kernel_input<float>(batch_norm_1.get(), 4, batch_norm_1_layout,
+        batch_norm_1_copy);
+    k1_hardswish_max_pool2d_adaptive_avg_pool2d(batch_norm_1_data,
         aotic::runtime::data<float>(adaptive_avg_pool2d.get()), s39, s94);
   }
-  conv2d_1.reset();
+  batch_norm_1.reset();
   // node 'flatten' (aten.flatten.using_ints)
   // may share adaptive_avg_pool2d's storage (a view)
   TensorHandle flatten;
@@ -590,8 +626,8 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   adaptive_avg_pool2d.reset();
   // node 'linear' (aten.linear.default)
   TensorHandle linear;
-  AtenTensorHandle bias_value_2 = p_f_9_bias;
-  check(aoti_torch_cpu_linear(flatten.get(), p_f_9_weight, &bias_value_2, linear.out()),
+  AtenTensorHandle bias_value_2 = p_f_9_bias_1;
+  check(aoti_torch_cpu_linear(flatten.get(), p_f_9_weight_1, &bias_value_2, linear.out()),
         "node 'linear' (aten.linear.default)");
   flatten.reset();
   outputs[0] = new_reference(linear.get()).release();
@@ -638,6 +674,14 @@ constexpr int64_t kConstant13Sizes[] = {32};
 constexpr int64_t kConstant13Strides[] = {1};
 constexpr int64_t kConstant14Sizes[] = {32};
 constexpr int64_t kConstant14Strides[] = {1};
+constexpr int64_t kConstant16Sizes[] = {16, 3, 3, 3};
+constexpr int64_t kConstant16Strides[] = {27, 9, 3, 1};
+constexpr int64_t kConstant17Sizes[] = {16};
+constexpr int64_t kConstant17Strides[] = {1};
+constexpr int64_t kConstant18Sizes[] = {32, 16, 3, 3};
+constexpr int64_t kConstant18Strides[] = {144, 9, 3, 1};
+constexpr int64_t kConstant19Sizes[] = {32};
+constexpr int64_t kConstant19Strides[] = {1};
 constexpr aotic::runtime::ConstantSpec kConstants[] = {
   {"f_0_weight", "f.0.weight", kFloat32, 4, kConstant0Sizes, kConstant0Strides, 0, 0, 1728,
       aotic::runtime::ConstantKind::kParameter},
@@ -671,12 +715,20 @@ constexpr aotic::runtime::ConstantSpec kConstants[] = {
       128, aotic::runtime::ConstantKind::kBuffer},
   {"f_4_num_batches_tracked", "f.4.num_batches_tracked", kInt64, 0, nullptr, nullptr, 0, 22528, 8,
       aotic::runtime::ConstantKind::kBuffer},
+  {"_FOLDED_CONST_conv2d_weight", "_FOLDED_CONST_conv2d_weight", kFloat32, 4, kConstant16Sizes,
+      kConstant16Strides, 0, 0, 0, aotic::runtime::ConstantKind::kFoldedConstant},
+  {"_FOLDED_CONST_conv2d_bias", "_FOLDED_CONST_conv2d_bias", kFloat32, 1, kConstant17Sizes,
+      kConstant17Strides, 0, 0, 0, aotic::runtime::ConstantKind::kFoldedConstant},
+  {"_FOLDED_CONST_conv2d_1_weight", "_FOLDED_CONST_conv2d_1_weight", kFloat32, 4, kConstant18Sizes,
+      kConstant18Strides, 0, 0, 0, aotic::runtime::ConstantKind::kFoldedConstant},
+  {"_FOLDED_CONST_conv2d_1_bias", "_FOLDED_CONST_conv2d_1_bias", kFloat32, 1, kConstant19Sizes,
+      kConstant19Strides, 0, 0, 0, aotic::runtime::ConstantKind::kFoldedConstant},
 };
 const aotic::runtime::ModelSpec kSpec = {
   kInputs, 1,
   kOutputs, 1,
   kSymbols, 2,
-  kConstants, 16,
+  kConstants, 20,
   aotic_constants_blob, 22536,
   nullptr,
   "[1, {\"type\": \"builtins.tuple\", \"context\": \"null\", \"children_spec\": [{\"type\": \"builtins.tu"
@@ -686,6 +738,7 @@ const aotic::runtime::ModelSpec kSpec = {
   run,
   kCPU,
   nullptr, nullptr,
+  fold,
 };
 
 }  // namespace

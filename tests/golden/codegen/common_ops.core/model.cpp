@@ -635,6 +635,7 @@ const aotic::runtime::ModelSpec kSpec = {
   run,
   kCPU,
   nullptr, nullptr,
+  nullptr,
 };
 
 }  // namespace

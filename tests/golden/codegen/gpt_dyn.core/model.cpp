@@ -623,9 +623,8 @@ void k10_add_add(const float* __restrict in0, const float* __restrict in1, const
   });
 }
 
-void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHandle* outputs) {
-  const int64_t s75 = state.symbol(0);
-  AtenTensorHandle idx = inputs[0];
+// The folded constants, computed from the others whenever the constants are set.
+void fold(aotic::runtime::RunState& state, AtenTensorHandle* outputs) {
   AtenTensorHandle p_wte_weight = state.constant(0);
   AtenTensorHandle p_wpe_weight = state.constant(1);
   AtenTensorHandle p_ln_weight = state.constant(2);
@@ -635,25 +634,100 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   AtenTensorHandle p_o_weight = state.constant(6);
   AtenTensorHandle p_o_bias = state.constant(7);
   AtenTensorHandle p_head_weight = state.constant(8);
+  // node 'permute' (aten.permute.default)
+  // may share p_qkv_weight's storage (a view)
+  TensorHandle permute;
+  const int64_t dims[] = {1, 0};
+  check(aoti_torch_cpu_permute(p_qkv_weight, dims, 2, permute.out()),
+        "node 'permute' (aten.permute.default)");
+  // node 'scalar_tensor' (aten.scalar_tensor.default)
+  TensorHandle scalar_tensor;
+  int32_t dtype_value = kFloat32;
+  int32_t device_value = kCPU;
+  check(aoti_torch_cpu_scalar_tensor(
+            -std::numeric_limits<double>::infinity(), &dtype_value, nullptr, &device_value,
+            kDefaultDeviceIndex, nullptr, scalar_tensor.out()),
+        "node 'scalar_tensor' (aten.scalar_tensor.default)");
+  // node 'scalar_tensor_1' (aten.scalar_tensor.default)
+  TensorHandle scalar_tensor_1;
+  int32_t dtype_value_1 = kFloat32;
+  int32_t layout_value = kStrided;
+  int32_t device_value_1 = kCPU;
+  check(aoti_torch_cpu_scalar_tensor(
+            0.0, &dtype_value_1, &layout_value, &device_value_1, kDefaultDeviceIndex, nullptr,
+            scalar_tensor_1.out()),
+        "node 'scalar_tensor_1' (aten.scalar_tensor.default)");
+  // node 'permute_8' (aten.permute.default)
+  // may share p_o_weight's storage (a view)
+  TensorHandle permute_8;
+  const int64_t dims_1[] = {1, 0};
+  check(aoti_torch_cpu_permute(p_o_weight, dims_1, 2, permute_8.out()),
+        "node 'permute_8' (aten.permute.default)");
+  // node 'expand_5' (aten.expand.default)
+  // may share permute_8's storage (a view)
+  TensorHandle expand_5;
+  const int64_t size[] = {2, 64, 64};
+  check(aoti_torch_cpu_expand(permute_8.get(), size, 3, false, expand_5.out()),
+        "node 'expand_5' (aten.expand.default)");
+  permute_8.reset();
+  // node 'view_13' (aten.view.default)
+  // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
+  // may share expand_5's storage (a view)
+  TensorHandle view_13;
+  const int64_t shape[] = {2, 64, 64};
+  check(aoti_torch_cpu_reshape(expand_5.get(), shape, 3, view_13.out()),
+        "node 'view_13' (aten.view.default)");
+  expand_5.reset();
+  // node 'permute_9' (aten.permute.default)
+  // may share p_head_weight's storage (a view)
+  TensorHandle permute_9;
+  const int64_t dims_2[] = {1, 0};
+  check(aoti_torch_cpu_permute(p_head_weight, dims_2, 2, permute_9.out()),
+        "node 'permute_9' (aten.permute.default)");
+  // the folded constants
+  outputs[0] = new_reference(permute.get()).release();
+  outputs[1] = new_reference(scalar_tensor.get()).release();
+  outputs[2] = new_reference(scalar_tensor_1.get()).release();
+  outputs[3] = new_reference(view_13.get()).release();
+  outputs[4] = new_reference(permute_9.get()).release();
+}
+
+void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHandle* outputs) {
+  const int64_t s75 = state.symbol(0);
+  AtenTensorHandle idx = inputs[0];
+  AtenTensorHandle p_wte_weight_1 = state.constant(0);
+  AtenTensorHandle p_wpe_weight_1 = state.constant(1);
+  AtenTensorHandle p_ln_weight_1 = state.constant(2);
+  AtenTensorHandle p_ln_bias_1 = state.constant(3);
+  AtenTensorHandle p_qkv_weight_1 = state.constant(4);
+  AtenTensorHandle p_qkv_bias_1 = state.constant(5);
+  AtenTensorHandle p_o_weight_1 = state.constant(6);
+  AtenTensorHandle p_o_bias_1 = state.constant(7);
+  AtenTensorHandle p_head_weight_1 = state.constant(8);
+  AtenTensorHandle permute_1 = state.constant(9);  // folded
+  AtenTensorHandle scalar_tensor_2 = state.constant(10);  // folded
+  AtenTensorHandle scalar_tensor_1_1 = state.constant(11);  // folded
+  AtenTensorHandle view_13_1 = state.constant(12);  // folded
+  AtenTensorHandle permute_9_1 = state.constant(13);  // folded
   // node 'sym_size_int_8' (aten.sym_size.int)
   const int64_t sym_size_int_8 = s75;
   // node 'embedding' (aten.embedding.default)
   TensorHandle embedding;
-  check(aoti_torch_cpu_embedding(p_wte_weight, idx, -1, false, false, embedding.out()),
+  check(aoti_torch_cpu_embedding(p_wte_weight_1, idx, -1, false, false, embedding.out()),
         "node 'embedding' (aten.embedding.default)");
   // node 'arange' (aten.arange.start_step)
   TensorHandle arange;
-  int32_t dtype_value = kInt64;
-  int32_t layout_value = kStrided;
-  int32_t device_value = kCPU;
+  int32_t dtype_value_2 = kInt64;
+  int32_t layout_value_1 = kStrided;
+  int32_t device_value_2 = kCPU;
   int32_t pin_memory_value = false;
   check(aoti_torch_cpu_arange_start_step(
-            0.0, static_cast<double>(sym_size_int_8), 1.0, &dtype_value, &layout_value, &device_value,
+            0.0, static_cast<double>(sym_size_int_8), 1.0, &dtype_value_2, &layout_value_1, &device_value_2,
             kDefaultDeviceIndex, &pin_memory_value, arange.out()),
         "node 'arange' (aten.arange.start_step)");
   // node 'embedding_1' (aten.embedding.default)
   TensorHandle embedding_1;
-  check(aoti_torch_cpu_embedding(p_wpe_weight, arange.get(), -1, false, false, embedding_1.out()),
+  check(aoti_torch_cpu_embedding(p_wpe_weight_1, arange.get(), -1, false, false, embedding_1.out()),
         "node 'embedding_1' (aten.embedding.default)");
   arange.reset();
   // node 'add_9' (aten.add.Tensor)
@@ -688,10 +762,11 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     const float* add_9_data = kernel_input<float>(add_9.get(), 3, add_9_layout, add_9_copy);
     const int64_t p_ln_weight_layout[] = {1};
     TensorHandle p_ln_weight_copy;
-    const float* p_ln_weight_data = kernel_input<float>(p_ln_weight, 1, p_ln_weight_layout, p_ln_weight_copy);
+    const float* p_ln_weight_data = kernel_input<float>(p_ln_weight_1, 1, p_ln_weight_layout,
+        p_ln_weight_copy);
     const int64_t p_ln_bias_layout[] = {1};
     TensorHandle p_ln_bias_copy;
-    const float* p_ln_bias_data = kernel_input<float>(p_ln_bias, 1, p_ln_bias_layout, p_ln_bias_copy);
+    const float* p_ln_bias_data = kernel_input<float>(p_ln_bias_1, 1, p_ln_bias_layout, p_ln_bias_copy);
     k1_layer_norm(add_9_data, p_ln_weight_data, p_ln_bias_data,
         aotic::runtime::data<float>(getitem.get()), s75);
   }
@@ -701,15 +776,9 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
   // may share getitem's storage (a view)
   TensorHandle view;
-  const int64_t shape[] = {mul_17, 64};
-  check(aoti_torch_cpu_reshape(getitem.get(), shape, 2, view.out()), "node 'view' (aten.view.default)");
+  const int64_t shape_1[] = {mul_17, 64};
+  check(aoti_torch_cpu_reshape(getitem.get(), shape_1, 2, view.out()), "node 'view' (aten.view.default)");
   // getitem is free: its buffer is kept for bmm_2
-  // node 'permute' (aten.permute.default)
-  // may share p_qkv_weight's storage (a view)
-  TensorHandle permute;
-  const int64_t dims[] = {1, 0};
-  check(aoti_torch_cpu_permute(p_qkv_weight, dims, 2, permute.out()),
-        "node 'permute' (aten.permute.default)");
   // node 'addmm' (aten.addmm.default)
   TensorHandle addmm;
   const int64_t addmm_sizes[] = {2 * s75, 192};
@@ -717,16 +786,15 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   check(aoti_torch_empty_strided(
             2, addmm_sizes, addmm_strides, kFloat32, kCPU, kDefaultDeviceIndex, addmm.out()),
         "allocate addmm");
-  check(aoti_torch_cpu_addmm_out(addmm.get(), p_qkv_bias, view.get(), permute.get(), 1.0, 1.0),
+  check(aoti_torch_cpu_addmm_out(addmm.get(), p_qkv_bias_1, view.get(), permute_1, 1.0, 1.0),
         "node 'addmm' (aten.addmm.default)");
   view.reset();
-  permute.reset();
   // node 'view_1' (aten.view.default)
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
   // may share addmm's storage (a view)
   TensorHandle view_1;
-  const int64_t shape_1[] = {2, sym_size_int_8, 192};
-  check(aoti_torch_cpu_reshape(addmm.get(), shape_1, 3, view_1.out()), "node 'view_1' (aten.view.default)");
+  const int64_t shape_2[] = {2, sym_size_int_8, 192};
+  check(aoti_torch_cpu_reshape(addmm.get(), shape_2, 3, view_1.out()), "node 'view_1' (aten.view.default)");
   addmm.reset();
   // node 'split_with_sizes' (aten.split_with_sizes.default)
   // may share view_1's storage (a view)
@@ -747,74 +815,57 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
   // may share getitem_3's storage (a view)
   TensorHandle view_2;
-  const int64_t shape_2[] = {2, sym_size_int_8, 4, -1};
-  check(aoti_torch_cpu_reshape(getitem_3.get(), shape_2, 4, view_2.out()),
+  const int64_t shape_3[] = {2, sym_size_int_8, 4, -1};
+  check(aoti_torch_cpu_reshape(getitem_3.get(), shape_3, 4, view_2.out()),
         "node 'view_2' (aten.view.default)");
   getitem_3.reset();
   // node 'view_3' (aten.view.default)
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
   // may share getitem_4's storage (a view)
   TensorHandle view_3;
-  const int64_t shape_3[] = {2, sym_size_int_8, 4, -1};
-  check(aoti_torch_cpu_reshape(getitem_4.get(), shape_3, 4, view_3.out()),
+  const int64_t shape_4[] = {2, sym_size_int_8, 4, -1};
+  check(aoti_torch_cpu_reshape(getitem_4.get(), shape_4, 4, view_3.out()),
         "node 'view_3' (aten.view.default)");
   getitem_4.reset();
   // node 'view_4' (aten.view.default)
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
   // may share getitem_5's storage (a view)
   TensorHandle view_4;
-  const int64_t shape_4[] = {2, sym_size_int_8, 4, -1};
-  check(aoti_torch_cpu_reshape(getitem_5.get(), shape_4, 4, view_4.out()),
+  const int64_t shape_5[] = {2, sym_size_int_8, 4, -1};
+  check(aoti_torch_cpu_reshape(getitem_5.get(), shape_5, 4, view_4.out()),
         "node 'view_4' (aten.view.default)");
   getitem_5.reset();
   // node 'full' (aten.full.default)
   TensorHandle full;
-  const int64_t size[] = {sym_size_int_8, sym_size_int_8};
-  int32_t dtype_value_1 = kBool;
-  int32_t layout_value_1 = kStrided;
-  int32_t device_value_1 = kCPU;
+  const int64_t size_1[] = {sym_size_int_8, sym_size_int_8};
+  int32_t dtype_value_3 = kBool;
+  int32_t layout_value_2 = kStrided;
+  int32_t device_value_3 = kCPU;
   int32_t pin_memory_value_1 = false;
   check(aoti_torch_cpu_full(
-            size, 2, 1.0, &dtype_value_1, &layout_value_1, &device_value_1, kDefaultDeviceIndex,
+            size_1, 2, 1.0, &dtype_value_3, &layout_value_2, &device_value_3, kDefaultDeviceIndex,
             &pin_memory_value_1, full.out()),
         "node 'full' (aten.full.default)");
   // node 'arange_1' (aten.arange.start_step)
   TensorHandle arange_1;
-  int32_t dtype_value_2 = kInt64;
-  int32_t layout_value_2 = kStrided;
-  int32_t device_value_2 = kCPU;
+  int32_t dtype_value_4 = kInt64;
+  int32_t layout_value_3 = kStrided;
+  int32_t device_value_4 = kCPU;
   int32_t pin_memory_value_2 = false;
   check(aoti_torch_cpu_arange_start_step(
-            0.0, static_cast<double>(sym_size_int_8), 1.0, &dtype_value_2, &layout_value_2, &device_value_2,
+            0.0, static_cast<double>(sym_size_int_8), 1.0, &dtype_value_4, &layout_value_3, &device_value_4,
             kDefaultDeviceIndex, &pin_memory_value_2, arange_1.out()),
         "node 'arange_1' (aten.arange.start_step)");
   // node 'arange_2' (aten.arange.start_step)
   TensorHandle arange_2;
-  int32_t dtype_value_3 = kInt64;
-  int32_t layout_value_3 = kStrided;
-  int32_t device_value_3 = kCPU;
-  int32_t pin_memory_value_3 = false;
-  check(aoti_torch_cpu_arange_start_step(
-            0.0, static_cast<double>(sym_size_int_8), 1.0, &dtype_value_3, &layout_value_3, &device_value_3,
-            kDefaultDeviceIndex, &pin_memory_value_3, arange_2.out()),
-        "node 'arange_2' (aten.arange.start_step)");
-  // node 'scalar_tensor' (aten.scalar_tensor.default)
-  TensorHandle scalar_tensor;
-  int32_t dtype_value_4 = kFloat32;
-  int32_t device_value_4 = kCPU;
-  check(aoti_torch_cpu_scalar_tensor(
-            -std::numeric_limits<double>::infinity(), &dtype_value_4, nullptr, &device_value_4,
-            kDefaultDeviceIndex, nullptr, scalar_tensor.out()),
-        "node 'scalar_tensor' (aten.scalar_tensor.default)");
-  // node 'scalar_tensor_1' (aten.scalar_tensor.default)
-  TensorHandle scalar_tensor_1;
-  int32_t dtype_value_5 = kFloat32;
+  int32_t dtype_value_5 = kInt64;
   int32_t layout_value_4 = kStrided;
   int32_t device_value_5 = kCPU;
-  check(aoti_torch_cpu_scalar_tensor(
-            0.0, &dtype_value_5, &layout_value_4, &device_value_5, kDefaultDeviceIndex, nullptr,
-            scalar_tensor_1.out()),
-        "node 'scalar_tensor_1' (aten.scalar_tensor.default)");
+  int32_t pin_memory_value_3 = false;
+  check(aoti_torch_cpu_arange_start_step(
+            0.0, static_cast<double>(sym_size_int_8), 1.0, &dtype_value_5, &layout_value_4, &device_value_5,
+            kDefaultDeviceIndex, &pin_memory_value_3, arange_2.out()),
+        "node 'arange_2' (aten.arange.start_step)");
   // node 'clone' (aten.clone.default)
   TensorHandle clone;
   const int64_t clone_sizes[] = {2, 4, s75, 16};
@@ -834,8 +885,8 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
   // may share clone's storage (a view)
   TensorHandle view_5;
-  const int64_t shape_5[] = {8, sym_size_int_8, 16};
-  check(aoti_torch_cpu_reshape(clone.get(), shape_5, 3, view_5.out()), "node 'view_5' (aten.view.default)");
+  const int64_t shape_6[] = {8, sym_size_int_8, 16};
+  check(aoti_torch_cpu_reshape(clone.get(), shape_6, 3, view_5.out()), "node 'view_5' (aten.view.default)");
   // clone is free: its buffer is kept for clone_2
   // node 'clone_1' (aten.clone.default)
   TensorHandle clone_1;
@@ -856,8 +907,8 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
   // may share clone_1's storage (a view)
   TensorHandle view_6;
-  const int64_t shape_6[] = {8, 16, sym_size_int_8};
-  check(aoti_torch_cpu_reshape(clone_1.get(), shape_6, 3, view_6.out()), "node 'view_6' (aten.view.default)");
+  const int64_t shape_7[] = {8, 16, sym_size_int_8};
+  check(aoti_torch_cpu_reshape(clone_1.get(), shape_7, 3, view_6.out()), "node 'view_6' (aten.view.default)");
   clone_1.reset();
   // node 'bmm' (aten.bmm.default)
   TensorHandle bmm;
@@ -872,8 +923,8 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
   // may share bmm's storage (a view)
   TensorHandle view_7;
-  const int64_t shape_7[] = {2, 4, sym_size_int_8, sym_size_int_8};
-  check(aoti_torch_cpu_reshape(bmm.get(), shape_7, 4, view_7.out()), "node 'view_7' (aten.view.default)");
+  const int64_t shape_8[] = {2, 4, sym_size_int_8, sym_size_int_8};
+  check(aoti_torch_cpu_reshape(bmm.get(), shape_8, 4, view_7.out()), "node 'view_7' (aten.view.default)");
   bmm.reset();
   // node 'add_78' (aten.add.Tensor)
   TensorHandle add_78;
@@ -888,10 +939,9 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     TensorHandle view_7_copy;
     const float* view_7_data = kernel_input<float>(view_7.get(), 4, view_7_layout, view_7_copy);
     TensorHandle scalar_tensor_copy;
-    const float* scalar_tensor_data = kernel_input<float>(scalar_tensor.get(), 0, nullptr,
-        scalar_tensor_copy);
+    const float* scalar_tensor_data = kernel_input<float>(scalar_tensor_2, 0, nullptr, scalar_tensor_copy);
     TensorHandle scalar_tensor_1_copy;
-    const float* scalar_tensor_1_data = kernel_input<float>(scalar_tensor_1.get(), 0, nullptr,
+    const float* scalar_tensor_1_data = kernel_input<float>(scalar_tensor_1_1, 0, nullptr,
         scalar_tensor_1_copy);
     const int64_t full_layout[] = {s75, 1};
     TensorHandle full_copy;
@@ -909,8 +959,6 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   full.reset();
   arange_1.reset();
   arange_2.reset();
-  scalar_tensor.reset();
-  scalar_tensor_1.reset();
   view_7.reset();
   // node '_softmax' (aten._softmax.default)
   TensorHandle _softmax;
@@ -976,16 +1024,16 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   // node 'expand_2' (aten.expand.default)
   // may share where_1's storage (a view)
   TensorHandle expand_2;
-  const int64_t size_1[] = {2, 4, sym_size_int_8, sym_size_int_8};
-  check(aoti_torch_cpu_expand(where_1.get(), size_1, 4, false, expand_2.out()),
+  const int64_t size_2[] = {2, 4, sym_size_int_8, sym_size_int_8};
+  check(aoti_torch_cpu_expand(where_1.get(), size_2, 4, false, expand_2.out()),
         "node 'expand_2' (aten.expand.default)");
   where_1.reset();
   // node 'view_8' (aten.view.default)
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
   // may share expand_2's storage (a view)
   TensorHandle view_8;
-  const int64_t shape_8[] = {8, sym_size_int_8, sym_size_int_8};
-  check(aoti_torch_cpu_reshape(expand_2.get(), shape_8, 3, view_8.out()),
+  const int64_t shape_9[] = {8, sym_size_int_8, sym_size_int_8};
+  check(aoti_torch_cpu_reshape(expand_2.get(), shape_9, 3, view_8.out()),
         "node 'view_8' (aten.view.default)");
   expand_2.reset();
   // node 'clone_2' (aten.clone.default)
@@ -1003,8 +1051,9 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
   // may share clone_2's storage (a view)
   TensorHandle view_9;
-  const int64_t shape_9[] = {8, sym_size_int_8, 16};
-  check(aoti_torch_cpu_reshape(clone_2.get(), shape_9, 3, view_9.out()), "node 'view_9' (aten.view.default)");
+  const int64_t shape_10[] = {8, sym_size_int_8, 16};
+  check(aoti_torch_cpu_reshape(clone_2.get(), shape_10, 3, view_9.out()),
+        "node 'view_9' (aten.view.default)");
   clone_2.reset();
   // node 'bmm_1' (aten.bmm.default)
   TensorHandle bmm_1;
@@ -1020,8 +1069,8 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
   // may share bmm_1's storage (a view)
   TensorHandle view_10;
-  const int64_t shape_10[] = {2, 4, sym_size_int_8, 16};
-  check(aoti_torch_cpu_reshape(bmm_1.get(), shape_10, 4, view_10.out()),
+  const int64_t shape_11[] = {2, 4, sym_size_int_8, 16};
+  check(aoti_torch_cpu_reshape(bmm_1.get(), shape_11, 4, view_10.out()),
         "node 'view_10' (aten.view.default)");
   bmm_1.reset();
   // node 'clone_3' (aten.clone.default)
@@ -1042,67 +1091,45 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   // node 'permute_6' (aten.permute.default)
   // may share clone_3's storage (a view)
   TensorHandle permute_6;
-  const int64_t dims_1[] = {1, 2, 0, 3};
-  check(aoti_torch_cpu_permute(clone_3.get(), dims_1, 4, permute_6.out()),
+  const int64_t dims_3[] = {1, 2, 0, 3};
+  check(aoti_torch_cpu_permute(clone_3.get(), dims_3, 4, permute_6.out()),
         "node 'permute_6' (aten.permute.default)");
   clone_3.reset();
   // node 'permute_7' (aten.permute.default)
   // may share permute_6's storage (a view)
   TensorHandle permute_7;
-  const int64_t dims_2[] = {0, 2, 1, 3};
-  check(aoti_torch_cpu_permute(permute_6.get(), dims_2, 4, permute_7.out()),
+  const int64_t dims_4[] = {0, 2, 1, 3};
+  check(aoti_torch_cpu_permute(permute_6.get(), dims_4, 4, permute_7.out()),
         "node 'permute_7' (aten.permute.default)");
   permute_6.reset();
   // node 'view_11' (aten.view.default)
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
   // may share permute_7's storage (a view)
   TensorHandle view_11;
-  const int64_t shape_11[] = {2, sym_size_int_8, 64};
-  check(aoti_torch_cpu_reshape(permute_7.get(), shape_11, 3, view_11.out()),
+  const int64_t shape_12[] = {2, sym_size_int_8, 64};
+  check(aoti_torch_cpu_reshape(permute_7.get(), shape_12, 3, view_11.out()),
         "node 'view_11' (aten.view.default)");
   permute_7.reset();
-  // node 'permute_8' (aten.permute.default)
-  // may share p_o_weight's storage (a view)
-  TensorHandle permute_8;
-  const int64_t dims_3[] = {1, 0};
-  check(aoti_torch_cpu_permute(p_o_weight, dims_3, 2, permute_8.out()),
-        "node 'permute_8' (aten.permute.default)");
   // node 'expand_4' (aten.expand.default)
   // may share view_11's storage (a view)
   TensorHandle expand_4;
-  const int64_t size_2[] = {2, sym_size_int_8, 64};
-  check(aoti_torch_cpu_expand(view_11.get(), size_2, 3, false, expand_4.out()),
+  const int64_t size_3[] = {2, sym_size_int_8, 64};
+  check(aoti_torch_cpu_expand(view_11.get(), size_3, 3, false, expand_4.out()),
         "node 'expand_4' (aten.expand.default)");
   view_11.reset();
   // node 'view_12' (aten.view.default)
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
   // may share expand_4's storage (a view)
   TensorHandle view_12;
-  const int64_t shape_12[] = {2, sym_size_int_8, 64};
-  check(aoti_torch_cpu_reshape(expand_4.get(), shape_12, 3, view_12.out()),
+  const int64_t shape_13[] = {2, sym_size_int_8, 64};
+  check(aoti_torch_cpu_reshape(expand_4.get(), shape_13, 3, view_12.out()),
         "node 'view_12' (aten.view.default)");
   expand_4.reset();
-  // node 'expand_5' (aten.expand.default)
-  // may share permute_8's storage (a view)
-  TensorHandle expand_5;
-  const int64_t size_3[] = {2, 64, 64};
-  check(aoti_torch_cpu_expand(permute_8.get(), size_3, 3, false, expand_5.out()),
-        "node 'expand_5' (aten.expand.default)");
-  permute_8.reset();
-  // node 'view_13' (aten.view.default)
-  // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
-  // may share expand_5's storage (a view)
-  TensorHandle view_13;
-  const int64_t shape_13[] = {2, 64, 64};
-  check(aoti_torch_cpu_reshape(expand_5.get(), shape_13, 3, view_13.out()),
-        "node 'view_13' (aten.view.default)");
-  expand_5.reset();
   // node 'bmm_2' (aten.bmm.default)
   TensorHandle bmm_2;
   bmm_2 = std::move(getitem);  // getitem's buffer: same dtype, sizes and strides
-  check(aoti_torch_cpu_bmm_out(bmm_2.get(), view_12.get(), view_13.get()), "node 'bmm_2' (aten.bmm.default)");
+  check(aoti_torch_cpu_bmm_out(bmm_2.get(), view_12.get(), view_13_1), "node 'bmm_2' (aten.bmm.default)");
   view_12.reset();
-  view_13.reset();
   // node 'view_14' (aten.view.default)
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
   // may share bmm_2's storage (a view)
@@ -1128,17 +1155,11 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     const float* view_14_data = kernel_input<float>(view_14.get(), 3, view_14_layout, view_14_copy);
     const int64_t p_o_bias_layout[] = {1};
     TensorHandle p_o_bias_copy;
-    const float* p_o_bias_data = kernel_input<float>(p_o_bias, 1, p_o_bias_layout, p_o_bias_copy);
+    const float* p_o_bias_data = kernel_input<float>(p_o_bias_1, 1, p_o_bias_layout, p_o_bias_copy);
     k10_add_add(add_9_data_1, view_14_data, p_o_bias_data, aotic::runtime::data<float>(add_113.get()), s75);
   }
   add_9.reset();
   view_14.reset();
-  // node 'permute_9' (aten.permute.default)
-  // may share p_head_weight's storage (a view)
-  TensorHandle permute_9;
-  const int64_t dims_4[] = {1, 0};
-  check(aoti_torch_cpu_permute(p_head_weight, dims_4, 2, permute_9.out()),
-        "node 'permute_9' (aten.permute.default)");
   // node 'view_15' (aten.view.default)
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
   // may share add_113's storage (a view)
@@ -1153,8 +1174,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   const int64_t mm_strides[] = {256, 1};
   check(aoti_torch_empty_strided(2, mm_sizes, mm_strides, kFloat32, kCPU, kDefaultDeviceIndex, mm.out()),
         "allocate mm");
-  check(aoti_torch_cpu_mm_out(mm.get(), view_15.get(), permute_9.get()), "node 'mm' (aten.mm.default)");
-  permute_9.reset();
+  check(aoti_torch_cpu_mm_out(mm.get(), view_15.get(), permute_9_1), "node 'mm' (aten.mm.default)");
   view_15.reset();
   // node 'view_16' (aten.view.default)
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
@@ -1196,6 +1216,12 @@ constexpr int64_t kConstant7Sizes[] = {64};
 constexpr int64_t kConstant7Strides[] = {1};
 constexpr int64_t kConstant8Sizes[] = {256, 64};
 constexpr int64_t kConstant8Strides[] = {64, 1};
+constexpr int64_t kConstant9Sizes[] = {64, 192};
+constexpr int64_t kConstant9Strides[] = {1, 64};
+constexpr int64_t kConstant12Sizes[] = {2, 64, 64};
+constexpr int64_t kConstant12Strides[] = {0, 1, 64};
+constexpr int64_t kConstant13Sizes[] = {64, 256};
+constexpr int64_t kConstant13Strides[] = {1, 64};
 constexpr aotic::runtime::ConstantSpec kConstants[] = {
   {"wte_weight", "wte.weight", kFloat32, 2, kConstant0Sizes, kConstant0Strides, 0, 0, 65536,
       aotic::runtime::ConstantKind::kParameter},
@@ -1215,12 +1241,22 @@ constexpr aotic::runtime::ConstantSpec kConstants[] = {
       aotic::runtime::ConstantKind::kParameter},
   {"head_weight", "head.weight", kFloat32, 2, kConstant8Sizes, kConstant8Strides, 0, 140800, 65536,
       aotic::runtime::ConstantKind::kParameter},
+  {"_FOLDED_CONST_permute", "_FOLDED_CONST_permute", kFloat32, 2, kConstant9Sizes, kConstant9Strides, 0,
+      0, 0, aotic::runtime::ConstantKind::kFoldedConstant},
+  {"_FOLDED_CONST_scalar_tensor", "_FOLDED_CONST_scalar_tensor", kFloat32, 0, nullptr, nullptr, 0, 0, 0,
+      aotic::runtime::ConstantKind::kFoldedConstant},
+  {"_FOLDED_CONST_scalar_tensor_1", "_FOLDED_CONST_scalar_tensor_1", kFloat32, 0, nullptr, nullptr, 0, 0,
+      0, aotic::runtime::ConstantKind::kFoldedConstant},
+  {"_FOLDED_CONST_view_13", "_FOLDED_CONST_view_13", kFloat32, 3, kConstant12Sizes, kConstant12Strides,
+      0, 0, 0, aotic::runtime::ConstantKind::kFoldedConstant},
+  {"_FOLDED_CONST_permute_9", "_FOLDED_CONST_permute_9", kFloat32, 2, kConstant13Sizes,
+      kConstant13Strides, 0, 0, 0, aotic::runtime::ConstantKind::kFoldedConstant},
 };
 const aotic::runtime::ModelSpec kSpec = {
   kInputs, 1,
   kOutputs, 1,
   kSymbols, 1,
-  kConstants, 9,
+  kConstants, 14,
   aotic_constants_blob, 206336,
   nullptr,
   "[1, {\"type\": \"builtins.tuple\", \"context\": \"null\", \"children_spec\": [{\"type\": \"builtins.tu"
@@ -1230,6 +1266,7 @@ const aotic::runtime::ModelSpec kSpec = {
   run,
   kCPU,
   nullptr, nullptr,
+  fold,
 };
 
 }  // namespace

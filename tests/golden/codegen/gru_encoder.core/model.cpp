@@ -448,9 +448,8 @@ void k2_tanh(const float* __restrict in0, float* __restrict out0) {
   });
 }
 
-void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHandle* outputs) {
-  AtenTensorHandle x = inputs[0];
-  AtenTensorHandle h0 = inputs[1];
+// The folded constants, computed from the others whenever the constants are set.
+void fold(aotic::runtime::RunState& state, AtenTensorHandle* outputs) {
   AtenTensorHandle p_gru_weight_ih_l0 = state.constant(0);
   AtenTensorHandle p_gru_weight_hh_l0 = state.constant(1);
   AtenTensorHandle p_gru_bias_ih_l0 = state.constant(2);
@@ -461,6 +460,206 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   AtenTensorHandle p_gru_bias_hh_l1 = state.constant(7);
   AtenTensorHandle p_proj_weight = state.constant(8);
   AtenTensorHandle p_proj_bias = state.constant(9);
+  // node 'permute' (aten.permute.default)
+  // may share p_gru_weight_ih_l0's storage (a view)
+  TensorHandle permute;
+  const int64_t dims[] = {1, 0};
+  check(aoti_torch_cpu_permute(p_gru_weight_ih_l0, dims, 2, permute.out()),
+        "node 'permute' (aten.permute.default)");
+  // node 'permute_1' (aten.permute.default)
+  // may share p_gru_weight_hh_l0's storage (a view)
+  TensorHandle permute_1;
+  const int64_t dims_1[] = {1, 0};
+  check(aoti_torch_cpu_permute(p_gru_weight_hh_l0, dims_1, 2, permute_1.out()),
+        "node 'permute_1' (aten.permute.default)");
+  // node 'permute_2' (aten.permute.default)
+  // may share p_gru_weight_hh_l0's storage (a view)
+  TensorHandle permute_2;
+  const int64_t dims_2[] = {1, 0};
+  check(aoti_torch_cpu_permute(p_gru_weight_hh_l0, dims_2, 2, permute_2.out()),
+        "node 'permute_2' (aten.permute.default)");
+  // node 'permute_3' (aten.permute.default)
+  // may share p_gru_weight_hh_l0's storage (a view)
+  TensorHandle permute_3;
+  const int64_t dims_3[] = {1, 0};
+  check(aoti_torch_cpu_permute(p_gru_weight_hh_l0, dims_3, 2, permute_3.out()),
+        "node 'permute_3' (aten.permute.default)");
+  // node 'permute_4' (aten.permute.default)
+  // may share p_gru_weight_hh_l0's storage (a view)
+  TensorHandle permute_4;
+  const int64_t dims_4[] = {1, 0};
+  check(aoti_torch_cpu_permute(p_gru_weight_hh_l0, dims_4, 2, permute_4.out()),
+        "node 'permute_4' (aten.permute.default)");
+  // node 'permute_5' (aten.permute.default)
+  // may share p_gru_weight_hh_l0's storage (a view)
+  TensorHandle permute_5;
+  const int64_t dims_5[] = {1, 0};
+  check(aoti_torch_cpu_permute(p_gru_weight_hh_l0, dims_5, 2, permute_5.out()),
+        "node 'permute_5' (aten.permute.default)");
+  // node 'permute_6' (aten.permute.default)
+  // may share p_gru_weight_hh_l0's storage (a view)
+  TensorHandle permute_6;
+  const int64_t dims_6[] = {1, 0};
+  check(aoti_torch_cpu_permute(p_gru_weight_hh_l0, dims_6, 2, permute_6.out()),
+        "node 'permute_6' (aten.permute.default)");
+  // node 'permute_7' (aten.permute.default)
+  // may share p_gru_weight_hh_l0's storage (a view)
+  TensorHandle permute_7;
+  const int64_t dims_7[] = {1, 0};
+  check(aoti_torch_cpu_permute(p_gru_weight_hh_l0, dims_7, 2, permute_7.out()),
+        "node 'permute_7' (aten.permute.default)");
+  // node 'permute_8' (aten.permute.default)
+  // may share p_gru_weight_hh_l0's storage (a view)
+  TensorHandle permute_8;
+  const int64_t dims_8[] = {1, 0};
+  check(aoti_torch_cpu_permute(p_gru_weight_hh_l0, dims_8, 2, permute_8.out()),
+        "node 'permute_8' (aten.permute.default)");
+  // node 'permute_9' (aten.permute.default)
+  // may share p_gru_weight_hh_l0's storage (a view)
+  TensorHandle permute_9;
+  const int64_t dims_9[] = {1, 0};
+  check(aoti_torch_cpu_permute(p_gru_weight_hh_l0, dims_9, 2, permute_9.out()),
+        "node 'permute_9' (aten.permute.default)");
+  // node 'permute_10' (aten.permute.default)
+  // may share p_gru_weight_hh_l0's storage (a view)
+  TensorHandle permute_10;
+  const int64_t dims_10[] = {1, 0};
+  check(aoti_torch_cpu_permute(p_gru_weight_hh_l0, dims_10, 2, permute_10.out()),
+        "node 'permute_10' (aten.permute.default)");
+  // node 'permute_11' (aten.permute.default)
+  // may share p_gru_weight_ih_l1's storage (a view)
+  TensorHandle permute_11;
+  const int64_t dims_11[] = {1, 0};
+  check(aoti_torch_cpu_permute(p_gru_weight_ih_l1, dims_11, 2, permute_11.out()),
+        "node 'permute_11' (aten.permute.default)");
+  // node 'permute_12' (aten.permute.default)
+  // may share p_gru_weight_hh_l1's storage (a view)
+  TensorHandle permute_12;
+  const int64_t dims_12[] = {1, 0};
+  check(aoti_torch_cpu_permute(p_gru_weight_hh_l1, dims_12, 2, permute_12.out()),
+        "node 'permute_12' (aten.permute.default)");
+  // node 'permute_13' (aten.permute.default)
+  // may share p_gru_weight_hh_l1's storage (a view)
+  TensorHandle permute_13;
+  const int64_t dims_13[] = {1, 0};
+  check(aoti_torch_cpu_permute(p_gru_weight_hh_l1, dims_13, 2, permute_13.out()),
+        "node 'permute_13' (aten.permute.default)");
+  // node 'permute_14' (aten.permute.default)
+  // may share p_gru_weight_hh_l1's storage (a view)
+  TensorHandle permute_14;
+  const int64_t dims_14[] = {1, 0};
+  check(aoti_torch_cpu_permute(p_gru_weight_hh_l1, dims_14, 2, permute_14.out()),
+        "node 'permute_14' (aten.permute.default)");
+  // node 'permute_15' (aten.permute.default)
+  // may share p_gru_weight_hh_l1's storage (a view)
+  TensorHandle permute_15;
+  const int64_t dims_15[] = {1, 0};
+  check(aoti_torch_cpu_permute(p_gru_weight_hh_l1, dims_15, 2, permute_15.out()),
+        "node 'permute_15' (aten.permute.default)");
+  // node 'permute_16' (aten.permute.default)
+  // may share p_gru_weight_hh_l1's storage (a view)
+  TensorHandle permute_16;
+  const int64_t dims_16[] = {1, 0};
+  check(aoti_torch_cpu_permute(p_gru_weight_hh_l1, dims_16, 2, permute_16.out()),
+        "node 'permute_16' (aten.permute.default)");
+  // node 'permute_17' (aten.permute.default)
+  // may share p_gru_weight_hh_l1's storage (a view)
+  TensorHandle permute_17;
+  const int64_t dims_17[] = {1, 0};
+  check(aoti_torch_cpu_permute(p_gru_weight_hh_l1, dims_17, 2, permute_17.out()),
+        "node 'permute_17' (aten.permute.default)");
+  // node 'permute_18' (aten.permute.default)
+  // may share p_gru_weight_hh_l1's storage (a view)
+  TensorHandle permute_18;
+  const int64_t dims_18[] = {1, 0};
+  check(aoti_torch_cpu_permute(p_gru_weight_hh_l1, dims_18, 2, permute_18.out()),
+        "node 'permute_18' (aten.permute.default)");
+  // node 'permute_19' (aten.permute.default)
+  // may share p_gru_weight_hh_l1's storage (a view)
+  TensorHandle permute_19;
+  const int64_t dims_19[] = {1, 0};
+  check(aoti_torch_cpu_permute(p_gru_weight_hh_l1, dims_19, 2, permute_19.out()),
+        "node 'permute_19' (aten.permute.default)");
+  // node 'permute_20' (aten.permute.default)
+  // may share p_gru_weight_hh_l1's storage (a view)
+  TensorHandle permute_20;
+  const int64_t dims_20[] = {1, 0};
+  check(aoti_torch_cpu_permute(p_gru_weight_hh_l1, dims_20, 2, permute_20.out()),
+        "node 'permute_20' (aten.permute.default)");
+  // node 'permute_21' (aten.permute.default)
+  // may share p_gru_weight_hh_l1's storage (a view)
+  TensorHandle permute_21;
+  const int64_t dims_21[] = {1, 0};
+  check(aoti_torch_cpu_permute(p_gru_weight_hh_l1, dims_21, 2, permute_21.out()),
+        "node 'permute_21' (aten.permute.default)");
+  // node 'permute_22' (aten.permute.default)
+  // may share p_proj_weight's storage (a view)
+  TensorHandle permute_22;
+  const int64_t dims_22[] = {1, 0};
+  check(aoti_torch_cpu_permute(p_proj_weight, dims_22, 2, permute_22.out()),
+        "node 'permute_22' (aten.permute.default)");
+  // the folded constants
+  outputs[0] = new_reference(permute.get()).release();
+  outputs[1] = new_reference(permute_1.get()).release();
+  outputs[2] = new_reference(permute_2.get()).release();
+  outputs[3] = new_reference(permute_3.get()).release();
+  outputs[4] = new_reference(permute_4.get()).release();
+  outputs[5] = new_reference(permute_5.get()).release();
+  outputs[6] = new_reference(permute_6.get()).release();
+  outputs[7] = new_reference(permute_7.get()).release();
+  outputs[8] = new_reference(permute_8.get()).release();
+  outputs[9] = new_reference(permute_9.get()).release();
+  outputs[10] = new_reference(permute_10.get()).release();
+  outputs[11] = new_reference(permute_11.get()).release();
+  outputs[12] = new_reference(permute_12.get()).release();
+  outputs[13] = new_reference(permute_13.get()).release();
+  outputs[14] = new_reference(permute_14.get()).release();
+  outputs[15] = new_reference(permute_15.get()).release();
+  outputs[16] = new_reference(permute_16.get()).release();
+  outputs[17] = new_reference(permute_17.get()).release();
+  outputs[18] = new_reference(permute_18.get()).release();
+  outputs[19] = new_reference(permute_19.get()).release();
+  outputs[20] = new_reference(permute_20.get()).release();
+  outputs[21] = new_reference(permute_21.get()).release();
+  outputs[22] = new_reference(permute_22.get()).release();
+}
+
+void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHandle* outputs) {
+  AtenTensorHandle x = inputs[0];
+  AtenTensorHandle h0 = inputs[1];
+  AtenTensorHandle p_gru_weight_ih_l0_1 = state.constant(0);
+  AtenTensorHandle p_gru_weight_hh_l0_1 = state.constant(1);
+  AtenTensorHandle p_gru_bias_ih_l0_1 = state.constant(2);
+  AtenTensorHandle p_gru_bias_hh_l0_1 = state.constant(3);
+  AtenTensorHandle p_gru_weight_ih_l1_1 = state.constant(4);
+  AtenTensorHandle p_gru_weight_hh_l1_1 = state.constant(5);
+  AtenTensorHandle p_gru_bias_ih_l1_1 = state.constant(6);
+  AtenTensorHandle p_gru_bias_hh_l1_1 = state.constant(7);
+  AtenTensorHandle p_proj_weight_1 = state.constant(8);
+  AtenTensorHandle p_proj_bias_1 = state.constant(9);
+  AtenTensorHandle permute_23 = state.constant(10);  // folded
+  AtenTensorHandle permute_1_1 = state.constant(11);  // folded
+  AtenTensorHandle permute_2_1 = state.constant(12);  // folded
+  AtenTensorHandle permute_3_1 = state.constant(13);  // folded
+  AtenTensorHandle permute_4_1 = state.constant(14);  // folded
+  AtenTensorHandle permute_5_1 = state.constant(15);  // folded
+  AtenTensorHandle permute_6_1 = state.constant(16);  // folded
+  AtenTensorHandle permute_7_1 = state.constant(17);  // folded
+  AtenTensorHandle permute_8_1 = state.constant(18);  // folded
+  AtenTensorHandle permute_9_1 = state.constant(19);  // folded
+  AtenTensorHandle permute_10_1 = state.constant(20);  // folded
+  AtenTensorHandle permute_11_1 = state.constant(21);  // folded
+  AtenTensorHandle permute_12_1 = state.constant(22);  // folded
+  AtenTensorHandle permute_13_1 = state.constant(23);  // folded
+  AtenTensorHandle permute_14_1 = state.constant(24);  // folded
+  AtenTensorHandle permute_15_1 = state.constant(25);  // folded
+  AtenTensorHandle permute_16_1 = state.constant(26);  // folded
+  AtenTensorHandle permute_17_1 = state.constant(27);  // folded
+  AtenTensorHandle permute_18_1 = state.constant(28);  // folded
+  AtenTensorHandle permute_19_1 = state.constant(29);  // folded
+  AtenTensorHandle permute_20_1 = state.constant(30);  // folded
+  AtenTensorHandle permute_21_1 = state.constant(31);  // folded
+  AtenTensorHandle permute_22_1 = state.constant(32);  // folded
   // 63 buffers carved from one arena of 13376 bytes (48512 bytes allocated one by one)
   TensorHandle arena;
   const int64_t arena_bytes = 13376, arena_unit = 1;
@@ -502,22 +701,15 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   TensorHandle view;
   const int64_t shape[] = {30, 16};
   check(aoti_torch_cpu_reshape(x, shape, 2, view.out()), "node 'view' (aten.view.default)");
-  // node 'permute' (aten.permute.default)
-  // may share p_gru_weight_ih_l0's storage (a view)
-  TensorHandle permute;
-  const int64_t dims[] = {1, 0};
-  check(aoti_torch_cpu_permute(p_gru_weight_ih_l0, dims, 2, permute.out()),
-        "node 'permute' (aten.permute.default)");
   // node 'addmm' (aten.addmm.default)
   TensorHandle addmm;
   const int64_t addmm_sizes[] = {30, 72};
   const int64_t addmm_strides[] = {72, 1};
   check(aoti_torch__alloc_from_pool(arena.get(), 0, kFloat32, 2, addmm_sizes, addmm_strides, addmm.out()),
         "allocate addmm");
-  check(aoti_torch_cpu_addmm_out(addmm.get(), p_gru_bias_ih_l0, view.get(), permute.get(), 1.0, 1.0),
+  check(aoti_torch_cpu_addmm_out(addmm.get(), p_gru_bias_ih_l0_1, view.get(), permute_23, 1.0, 1.0),
         "node 'addmm' (aten.addmm.default)");
   view.reset();
-  permute.reset();
   // node 'view_1' (aten.view.default)
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
   // may share addmm's storage (a view)
@@ -694,12 +886,6 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   const int64_t shape_2[] = {3, 24};
   check(aoti_torch_cpu_reshape(unsqueeze.get(), shape_2, 2, view_2.out()),
         "node 'view_2' (aten.view.default)");
-  // node 'permute_1' (aten.permute.default)
-  // may share p_gru_weight_hh_l0's storage (a view)
-  TensorHandle permute_1;
-  const int64_t dims_1[] = {1, 0};
-  check(aoti_torch_cpu_permute(p_gru_weight_hh_l0, dims_1, 2, permute_1.out()),
-        "node 'permute_1' (aten.permute.default)");
   // node 'addmm_1' (aten.addmm.default)
   TensorHandle addmm_1;
   const int64_t addmm_1_sizes[] = {3, 72};
@@ -707,10 +893,9 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   check(aoti_torch__alloc_from_pool(
             arena.get(), 8640, kFloat32, 2, addmm_1_sizes, addmm_1_strides, addmm_1.out()),
         "allocate addmm_1");
-  check(aoti_torch_cpu_addmm_out(addmm_1.get(), p_gru_bias_hh_l0, view_2.get(), permute_1.get(), 1.0, 1.0),
+  check(aoti_torch_cpu_addmm_out(addmm_1.get(), p_gru_bias_hh_l0_1, view_2.get(), permute_1_1, 1.0, 1.0),
         "node 'addmm_1' (aten.addmm.default)");
   view_2.reset();
-  permute_1.reset();
   // node 'view_3' (aten.view.default)
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
   // may share addmm_1's storage (a view)
@@ -808,12 +993,6 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   TensorHandle view_4;
   const int64_t shape_4[] = {3, 24};
   check(aoti_torch_cpu_reshape(add_3.get(), shape_4, 2, view_4.out()), "node 'view_4' (aten.view.default)");
-  // node 'permute_2' (aten.permute.default)
-  // may share p_gru_weight_hh_l0's storage (a view)
-  TensorHandle permute_2;
-  const int64_t dims_2[] = {1, 0};
-  check(aoti_torch_cpu_permute(p_gru_weight_hh_l0, dims_2, 2, permute_2.out()),
-        "node 'permute_2' (aten.permute.default)");
   // node 'addmm_2' (aten.addmm.default)
   TensorHandle addmm_2;
   const int64_t addmm_2_sizes[] = {3, 72};
@@ -821,10 +1000,9 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   check(aoti_torch__alloc_from_pool(
             arena.get(), 8640, kFloat32, 2, addmm_2_sizes, addmm_2_strides, addmm_2.out()),
         "allocate addmm_2");
-  check(aoti_torch_cpu_addmm_out(addmm_2.get(), p_gru_bias_hh_l0, view_4.get(), permute_2.get(), 1.0, 1.0),
+  check(aoti_torch_cpu_addmm_out(addmm_2.get(), p_gru_bias_hh_l0_1, view_4.get(), permute_2_1, 1.0, 1.0),
         "node 'addmm_2' (aten.addmm.default)");
   view_4.reset();
-  permute_2.reset();
   // node 'view_5' (aten.view.default)
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
   // may share addmm_2's storage (a view)
@@ -924,12 +1102,6 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   TensorHandle view_6;
   const int64_t shape_6[] = {3, 24};
   check(aoti_torch_cpu_reshape(add_7.get(), shape_6, 2, view_6.out()), "node 'view_6' (aten.view.default)");
-  // node 'permute_3' (aten.permute.default)
-  // may share p_gru_weight_hh_l0's storage (a view)
-  TensorHandle permute_3;
-  const int64_t dims_3[] = {1, 0};
-  check(aoti_torch_cpu_permute(p_gru_weight_hh_l0, dims_3, 2, permute_3.out()),
-        "node 'permute_3' (aten.permute.default)");
   // node 'addmm_3' (aten.addmm.default)
   TensorHandle addmm_3;
   const int64_t addmm_3_sizes[] = {3, 72};
@@ -937,10 +1109,9 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   check(aoti_torch__alloc_from_pool(
             arena.get(), 8640, kFloat32, 2, addmm_3_sizes, addmm_3_strides, addmm_3.out()),
         "allocate addmm_3");
-  check(aoti_torch_cpu_addmm_out(addmm_3.get(), p_gru_bias_hh_l0, view_6.get(), permute_3.get(), 1.0, 1.0),
+  check(aoti_torch_cpu_addmm_out(addmm_3.get(), p_gru_bias_hh_l0_1, view_6.get(), permute_3_1, 1.0, 1.0),
         "node 'addmm_3' (aten.addmm.default)");
   view_6.reset();
-  permute_3.reset();
   // node 'view_7' (aten.view.default)
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
   // may share addmm_3's storage (a view)
@@ -1045,12 +1216,6 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   TensorHandle view_8;
   const int64_t shape_8[] = {3, 24};
   check(aoti_torch_cpu_reshape(add_11.get(), shape_8, 2, view_8.out()), "node 'view_8' (aten.view.default)");
-  // node 'permute_4' (aten.permute.default)
-  // may share p_gru_weight_hh_l0's storage (a view)
-  TensorHandle permute_4;
-  const int64_t dims_4[] = {1, 0};
-  check(aoti_torch_cpu_permute(p_gru_weight_hh_l0, dims_4, 2, permute_4.out()),
-        "node 'permute_4' (aten.permute.default)");
   // node 'addmm_4' (aten.addmm.default)
   TensorHandle addmm_4;
   const int64_t addmm_4_sizes[] = {3, 72};
@@ -1058,10 +1223,9 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   check(aoti_torch__alloc_from_pool(
             arena.get(), 8640, kFloat32, 2, addmm_4_sizes, addmm_4_strides, addmm_4.out()),
         "allocate addmm_4");
-  check(aoti_torch_cpu_addmm_out(addmm_4.get(), p_gru_bias_hh_l0, view_8.get(), permute_4.get(), 1.0, 1.0),
+  check(aoti_torch_cpu_addmm_out(addmm_4.get(), p_gru_bias_hh_l0_1, view_8.get(), permute_4_1, 1.0, 1.0),
         "node 'addmm_4' (aten.addmm.default)");
   view_8.reset();
-  permute_4.reset();
   // node 'view_9' (aten.view.default)
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
   // may share addmm_4's storage (a view)
@@ -1167,12 +1331,6 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   const int64_t shape_10[] = {3, 24};
   check(aoti_torch_cpu_reshape(add_15.get(), shape_10, 2, view_10.out()),
         "node 'view_10' (aten.view.default)");
-  // node 'permute_5' (aten.permute.default)
-  // may share p_gru_weight_hh_l0's storage (a view)
-  TensorHandle permute_5;
-  const int64_t dims_5[] = {1, 0};
-  check(aoti_torch_cpu_permute(p_gru_weight_hh_l0, dims_5, 2, permute_5.out()),
-        "node 'permute_5' (aten.permute.default)");
   // node 'addmm_5' (aten.addmm.default)
   TensorHandle addmm_5;
   const int64_t addmm_5_sizes[] = {3, 72};
@@ -1180,10 +1338,9 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   check(aoti_torch__alloc_from_pool(
             arena.get(), 8640, kFloat32, 2, addmm_5_sizes, addmm_5_strides, addmm_5.out()),
         "allocate addmm_5");
-  check(aoti_torch_cpu_addmm_out(addmm_5.get(), p_gru_bias_hh_l0, view_10.get(), permute_5.get(), 1.0, 1.0),
+  check(aoti_torch_cpu_addmm_out(addmm_5.get(), p_gru_bias_hh_l0_1, view_10.get(), permute_5_1, 1.0, 1.0),
         "node 'addmm_5' (aten.addmm.default)");
   view_10.reset();
-  permute_5.reset();
   // node 'view_11' (aten.view.default)
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
   // may share addmm_5's storage (a view)
@@ -1290,12 +1447,6 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   const int64_t shape_12[] = {3, 24};
   check(aoti_torch_cpu_reshape(add_19.get(), shape_12, 2, view_12.out()),
         "node 'view_12' (aten.view.default)");
-  // node 'permute_6' (aten.permute.default)
-  // may share p_gru_weight_hh_l0's storage (a view)
-  TensorHandle permute_6;
-  const int64_t dims_6[] = {1, 0};
-  check(aoti_torch_cpu_permute(p_gru_weight_hh_l0, dims_6, 2, permute_6.out()),
-        "node 'permute_6' (aten.permute.default)");
   // node 'addmm_6' (aten.addmm.default)
   TensorHandle addmm_6;
   const int64_t addmm_6_sizes[] = {3, 72};
@@ -1303,10 +1454,9 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   check(aoti_torch__alloc_from_pool(
             arena.get(), 8640, kFloat32, 2, addmm_6_sizes, addmm_6_strides, addmm_6.out()),
         "allocate addmm_6");
-  check(aoti_torch_cpu_addmm_out(addmm_6.get(), p_gru_bias_hh_l0, view_12.get(), permute_6.get(), 1.0, 1.0),
+  check(aoti_torch_cpu_addmm_out(addmm_6.get(), p_gru_bias_hh_l0_1, view_12.get(), permute_6_1, 1.0, 1.0),
         "node 'addmm_6' (aten.addmm.default)");
   view_12.reset();
-  permute_6.reset();
   // node 'view_13' (aten.view.default)
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
   // may share addmm_6's storage (a view)
@@ -1413,12 +1563,6 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   const int64_t shape_14[] = {3, 24};
   check(aoti_torch_cpu_reshape(add_23.get(), shape_14, 2, view_14.out()),
         "node 'view_14' (aten.view.default)");
-  // node 'permute_7' (aten.permute.default)
-  // may share p_gru_weight_hh_l0's storage (a view)
-  TensorHandle permute_7;
-  const int64_t dims_7[] = {1, 0};
-  check(aoti_torch_cpu_permute(p_gru_weight_hh_l0, dims_7, 2, permute_7.out()),
-        "node 'permute_7' (aten.permute.default)");
   // node 'addmm_7' (aten.addmm.default)
   TensorHandle addmm_7;
   const int64_t addmm_7_sizes[] = {3, 72};
@@ -1426,10 +1570,9 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   check(aoti_torch__alloc_from_pool(
             arena.get(), 8640, kFloat32, 2, addmm_7_sizes, addmm_7_strides, addmm_7.out()),
         "allocate addmm_7");
-  check(aoti_torch_cpu_addmm_out(addmm_7.get(), p_gru_bias_hh_l0, view_14.get(), permute_7.get(), 1.0, 1.0),
+  check(aoti_torch_cpu_addmm_out(addmm_7.get(), p_gru_bias_hh_l0_1, view_14.get(), permute_7_1, 1.0, 1.0),
         "node 'addmm_7' (aten.addmm.default)");
   view_14.reset();
-  permute_7.reset();
   // node 'view_15' (aten.view.default)
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
   // may share addmm_7's storage (a view)
@@ -1536,12 +1679,6 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   const int64_t shape_16[] = {3, 24};
   check(aoti_torch_cpu_reshape(add_27.get(), shape_16, 2, view_16.out()),
         "node 'view_16' (aten.view.default)");
-  // node 'permute_8' (aten.permute.default)
-  // may share p_gru_weight_hh_l0's storage (a view)
-  TensorHandle permute_8;
-  const int64_t dims_8[] = {1, 0};
-  check(aoti_torch_cpu_permute(p_gru_weight_hh_l0, dims_8, 2, permute_8.out()),
-        "node 'permute_8' (aten.permute.default)");
   // node 'addmm_8' (aten.addmm.default)
   TensorHandle addmm_8;
   const int64_t addmm_8_sizes[] = {3, 72};
@@ -1549,10 +1686,9 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   check(aoti_torch__alloc_from_pool(
             arena.get(), 8640, kFloat32, 2, addmm_8_sizes, addmm_8_strides, addmm_8.out()),
         "allocate addmm_8");
-  check(aoti_torch_cpu_addmm_out(addmm_8.get(), p_gru_bias_hh_l0, view_16.get(), permute_8.get(), 1.0, 1.0),
+  check(aoti_torch_cpu_addmm_out(addmm_8.get(), p_gru_bias_hh_l0_1, view_16.get(), permute_8_1, 1.0, 1.0),
         "node 'addmm_8' (aten.addmm.default)");
   view_16.reset();
-  permute_8.reset();
   // node 'view_17' (aten.view.default)
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
   // may share addmm_8's storage (a view)
@@ -1659,12 +1795,6 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   const int64_t shape_18[] = {3, 24};
   check(aoti_torch_cpu_reshape(add_31.get(), shape_18, 2, view_18.out()),
         "node 'view_18' (aten.view.default)");
-  // node 'permute_9' (aten.permute.default)
-  // may share p_gru_weight_hh_l0's storage (a view)
-  TensorHandle permute_9;
-  const int64_t dims_9[] = {1, 0};
-  check(aoti_torch_cpu_permute(p_gru_weight_hh_l0, dims_9, 2, permute_9.out()),
-        "node 'permute_9' (aten.permute.default)");
   // node 'addmm_9' (aten.addmm.default)
   TensorHandle addmm_9;
   const int64_t addmm_9_sizes[] = {3, 72};
@@ -1672,10 +1802,9 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   check(aoti_torch__alloc_from_pool(
             arena.get(), 8640, kFloat32, 2, addmm_9_sizes, addmm_9_strides, addmm_9.out()),
         "allocate addmm_9");
-  check(aoti_torch_cpu_addmm_out(addmm_9.get(), p_gru_bias_hh_l0, view_18.get(), permute_9.get(), 1.0, 1.0),
+  check(aoti_torch_cpu_addmm_out(addmm_9.get(), p_gru_bias_hh_l0_1, view_18.get(), permute_9_1, 1.0, 1.0),
         "node 'addmm_9' (aten.addmm.default)");
   view_18.reset();
-  permute_9.reset();
   // node 'view_19' (aten.view.default)
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
   // may share addmm_9's storage (a view)
@@ -1782,12 +1911,6 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   const int64_t shape_20[] = {3, 24};
   check(aoti_torch_cpu_reshape(add_35.get(), shape_20, 2, view_20.out()),
         "node 'view_20' (aten.view.default)");
-  // node 'permute_10' (aten.permute.default)
-  // may share p_gru_weight_hh_l0's storage (a view)
-  TensorHandle permute_10;
-  const int64_t dims_10[] = {1, 0};
-  check(aoti_torch_cpu_permute(p_gru_weight_hh_l0, dims_10, 2, permute_10.out()),
-        "node 'permute_10' (aten.permute.default)");
   // node 'addmm_10' (aten.addmm.default)
   TensorHandle addmm_10;
   const int64_t addmm_10_sizes[] = {3, 72};
@@ -1795,10 +1918,9 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   check(aoti_torch__alloc_from_pool(
             arena.get(), 8640, kFloat32, 2, addmm_10_sizes, addmm_10_strides, addmm_10.out()),
         "allocate addmm_10");
-  check(aoti_torch_cpu_addmm_out(addmm_10.get(), p_gru_bias_hh_l0, view_20.get(), permute_10.get(), 1.0, 1.0),
+  check(aoti_torch_cpu_addmm_out(addmm_10.get(), p_gru_bias_hh_l0_1, view_20.get(), permute_10_1, 1.0, 1.0),
         "node 'addmm_10' (aten.addmm.default)");
   view_20.reset();
-  permute_10.reset();
   // node 'view_21' (aten.view.default)
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
   // may share addmm_10's storage (a view)
@@ -1911,12 +2033,6 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   const int64_t shape_22[] = {30, 24};
   check(aoti_torch_cpu_reshape(cat.get(), shape_22, 2, view_22.out()), "node 'view_22' (aten.view.default)");
   cat.reset();
-  // node 'permute_11' (aten.permute.default)
-  // may share p_gru_weight_ih_l1's storage (a view)
-  TensorHandle permute_11;
-  const int64_t dims_11[] = {1, 0};
-  check(aoti_torch_cpu_permute(p_gru_weight_ih_l1, dims_11, 2, permute_11.out()),
-        "node 'permute_11' (aten.permute.default)");
   // node 'addmm_11' (aten.addmm.default)
   TensorHandle addmm_11;
   const int64_t addmm_11_sizes[] = {30, 72};
@@ -1924,10 +2040,9 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   check(aoti_torch__alloc_from_pool(
             arena.get(), 0, kFloat32, 2, addmm_11_sizes, addmm_11_strides, addmm_11.out()),
         "allocate addmm_11");
-  check(aoti_torch_cpu_addmm_out(addmm_11.get(), p_gru_bias_ih_l1, view_22.get(), permute_11.get(), 1.0, 1.0),
+  check(aoti_torch_cpu_addmm_out(addmm_11.get(), p_gru_bias_ih_l1_1, view_22.get(), permute_11_1, 1.0, 1.0),
         "node 'addmm_11' (aten.addmm.default)");
   view_22.reset();
-  permute_11.reset();
   // node 'view_23' (aten.view.default)
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
   // may share addmm_11's storage (a view)
@@ -2105,12 +2220,6 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   const int64_t shape_24[] = {3, 24};
   check(aoti_torch_cpu_reshape(unsqueeze_1.get(), shape_24, 2, view_24.out()),
         "node 'view_24' (aten.view.default)");
-  // node 'permute_12' (aten.permute.default)
-  // may share p_gru_weight_hh_l1's storage (a view)
-  TensorHandle permute_12;
-  const int64_t dims_12[] = {1, 0};
-  check(aoti_torch_cpu_permute(p_gru_weight_hh_l1, dims_12, 2, permute_12.out()),
-        "node 'permute_12' (aten.permute.default)");
   // node 'addmm_12' (aten.addmm.default)
   TensorHandle addmm_12;
   const int64_t addmm_12_sizes[] = {3, 72};
@@ -2118,10 +2227,9 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   check(aoti_torch__alloc_from_pool(
             arena.get(), 8640, kFloat32, 2, addmm_12_sizes, addmm_12_strides, addmm_12.out()),
         "allocate addmm_12");
-  check(aoti_torch_cpu_addmm_out(addmm_12.get(), p_gru_bias_hh_l1, view_24.get(), permute_12.get(), 1.0, 1.0),
+  check(aoti_torch_cpu_addmm_out(addmm_12.get(), p_gru_bias_hh_l1_1, view_24.get(), permute_12_1, 1.0, 1.0),
         "node 'addmm_12' (aten.addmm.default)");
   view_24.reset();
-  permute_12.reset();
   // node 'view_25' (aten.view.default)
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
   // may share addmm_12's storage (a view)
@@ -2230,12 +2338,6 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   const int64_t shape_26[] = {3, 24};
   check(aoti_torch_cpu_reshape(add_43.get(), shape_26, 2, view_26.out()),
         "node 'view_26' (aten.view.default)");
-  // node 'permute_13' (aten.permute.default)
-  // may share p_gru_weight_hh_l1's storage (a view)
-  TensorHandle permute_13;
-  const int64_t dims_13[] = {1, 0};
-  check(aoti_torch_cpu_permute(p_gru_weight_hh_l1, dims_13, 2, permute_13.out()),
-        "node 'permute_13' (aten.permute.default)");
   // node 'addmm_13' (aten.addmm.default)
   TensorHandle addmm_13;
   const int64_t addmm_13_sizes[] = {3, 72};
@@ -2243,10 +2345,9 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   check(aoti_torch__alloc_from_pool(
             arena.get(), 8640, kFloat32, 2, addmm_13_sizes, addmm_13_strides, addmm_13.out()),
         "allocate addmm_13");
-  check(aoti_torch_cpu_addmm_out(addmm_13.get(), p_gru_bias_hh_l1, view_26.get(), permute_13.get(), 1.0, 1.0),
+  check(aoti_torch_cpu_addmm_out(addmm_13.get(), p_gru_bias_hh_l1_1, view_26.get(), permute_13_1, 1.0, 1.0),
         "node 'addmm_13' (aten.addmm.default)");
   view_26.reset();
-  permute_13.reset();
   // node 'view_27' (aten.view.default)
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
   // may share addmm_13's storage (a view)
@@ -2353,12 +2454,6 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   const int64_t shape_28[] = {3, 24};
   check(aoti_torch_cpu_reshape(add_47.get(), shape_28, 2, view_28.out()),
         "node 'view_28' (aten.view.default)");
-  // node 'permute_14' (aten.permute.default)
-  // may share p_gru_weight_hh_l1's storage (a view)
-  TensorHandle permute_14;
-  const int64_t dims_14[] = {1, 0};
-  check(aoti_torch_cpu_permute(p_gru_weight_hh_l1, dims_14, 2, permute_14.out()),
-        "node 'permute_14' (aten.permute.default)");
   // node 'addmm_14' (aten.addmm.default)
   TensorHandle addmm_14;
   const int64_t addmm_14_sizes[] = {3, 72};
@@ -2366,10 +2461,9 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   check(aoti_torch__alloc_from_pool(
             arena.get(), 8640, kFloat32, 2, addmm_14_sizes, addmm_14_strides, addmm_14.out()),
         "allocate addmm_14");
-  check(aoti_torch_cpu_addmm_out(addmm_14.get(), p_gru_bias_hh_l1, view_28.get(), permute_14.get(), 1.0, 1.0),
+  check(aoti_torch_cpu_addmm_out(addmm_14.get(), p_gru_bias_hh_l1_1, view_28.get(), permute_14_1, 1.0, 1.0),
         "node 'addmm_14' (aten.addmm.default)");
   view_28.reset();
-  permute_14.reset();
   // node 'view_29' (aten.view.default)
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
   // may share addmm_14's storage (a view)
@@ -2476,12 +2570,6 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   const int64_t shape_30[] = {3, 24};
   check(aoti_torch_cpu_reshape(add_51.get(), shape_30, 2, view_30.out()),
         "node 'view_30' (aten.view.default)");
-  // node 'permute_15' (aten.permute.default)
-  // may share p_gru_weight_hh_l1's storage (a view)
-  TensorHandle permute_15;
-  const int64_t dims_15[] = {1, 0};
-  check(aoti_torch_cpu_permute(p_gru_weight_hh_l1, dims_15, 2, permute_15.out()),
-        "node 'permute_15' (aten.permute.default)");
   // node 'addmm_15' (aten.addmm.default)
   TensorHandle addmm_15;
   const int64_t addmm_15_sizes[] = {3, 72};
@@ -2489,10 +2577,9 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   check(aoti_torch__alloc_from_pool(
             arena.get(), 8640, kFloat32, 2, addmm_15_sizes, addmm_15_strides, addmm_15.out()),
         "allocate addmm_15");
-  check(aoti_torch_cpu_addmm_out(addmm_15.get(), p_gru_bias_hh_l1, view_30.get(), permute_15.get(), 1.0, 1.0),
+  check(aoti_torch_cpu_addmm_out(addmm_15.get(), p_gru_bias_hh_l1_1, view_30.get(), permute_15_1, 1.0, 1.0),
         "node 'addmm_15' (aten.addmm.default)");
   view_30.reset();
-  permute_15.reset();
   // node 'view_31' (aten.view.default)
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
   // may share addmm_15's storage (a view)
@@ -2599,12 +2686,6 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   const int64_t shape_32[] = {3, 24};
   check(aoti_torch_cpu_reshape(add_55.get(), shape_32, 2, view_32.out()),
         "node 'view_32' (aten.view.default)");
-  // node 'permute_16' (aten.permute.default)
-  // may share p_gru_weight_hh_l1's storage (a view)
-  TensorHandle permute_16;
-  const int64_t dims_16[] = {1, 0};
-  check(aoti_torch_cpu_permute(p_gru_weight_hh_l1, dims_16, 2, permute_16.out()),
-        "node 'permute_16' (aten.permute.default)");
   // node 'addmm_16' (aten.addmm.default)
   TensorHandle addmm_16;
   const int64_t addmm_16_sizes[] = {3, 72};
@@ -2612,10 +2693,9 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   check(aoti_torch__alloc_from_pool(
             arena.get(), 8640, kFloat32, 2, addmm_16_sizes, addmm_16_strides, addmm_16.out()),
         "allocate addmm_16");
-  check(aoti_torch_cpu_addmm_out(addmm_16.get(), p_gru_bias_hh_l1, view_32.get(), permute_16.get(), 1.0, 1.0),
+  check(aoti_torch_cpu_addmm_out(addmm_16.get(), p_gru_bias_hh_l1_1, view_32.get(), permute_16_1, 1.0, 1.0),
         "node 'addmm_16' (aten.addmm.default)");
   view_32.reset();
-  permute_16.reset();
   // node 'view_33' (aten.view.default)
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
   // may share addmm_16's storage (a view)
@@ -2722,12 +2802,6 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   const int64_t shape_34[] = {3, 24};
   check(aoti_torch_cpu_reshape(add_59.get(), shape_34, 2, view_34.out()),
         "node 'view_34' (aten.view.default)");
-  // node 'permute_17' (aten.permute.default)
-  // may share p_gru_weight_hh_l1's storage (a view)
-  TensorHandle permute_17;
-  const int64_t dims_17[] = {1, 0};
-  check(aoti_torch_cpu_permute(p_gru_weight_hh_l1, dims_17, 2, permute_17.out()),
-        "node 'permute_17' (aten.permute.default)");
   // node 'addmm_17' (aten.addmm.default)
   TensorHandle addmm_17;
   const int64_t addmm_17_sizes[] = {3, 72};
@@ -2735,10 +2809,9 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   check(aoti_torch__alloc_from_pool(
             arena.get(), 8640, kFloat32, 2, addmm_17_sizes, addmm_17_strides, addmm_17.out()),
         "allocate addmm_17");
-  check(aoti_torch_cpu_addmm_out(addmm_17.get(), p_gru_bias_hh_l1, view_34.get(), permute_17.get(), 1.0, 1.0),
+  check(aoti_torch_cpu_addmm_out(addmm_17.get(), p_gru_bias_hh_l1_1, view_34.get(), permute_17_1, 1.0, 1.0),
         "node 'addmm_17' (aten.addmm.default)");
   view_34.reset();
-  permute_17.reset();
   // node 'view_35' (aten.view.default)
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
   // may share addmm_17's storage (a view)
@@ -2845,12 +2918,6 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   const int64_t shape_36[] = {3, 24};
   check(aoti_torch_cpu_reshape(add_63.get(), shape_36, 2, view_36.out()),
         "node 'view_36' (aten.view.default)");
-  // node 'permute_18' (aten.permute.default)
-  // may share p_gru_weight_hh_l1's storage (a view)
-  TensorHandle permute_18;
-  const int64_t dims_18[] = {1, 0};
-  check(aoti_torch_cpu_permute(p_gru_weight_hh_l1, dims_18, 2, permute_18.out()),
-        "node 'permute_18' (aten.permute.default)");
   // node 'addmm_18' (aten.addmm.default)
   TensorHandle addmm_18;
   const int64_t addmm_18_sizes[] = {3, 72};
@@ -2858,10 +2925,9 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   check(aoti_torch__alloc_from_pool(
             arena.get(), 8640, kFloat32, 2, addmm_18_sizes, addmm_18_strides, addmm_18.out()),
         "allocate addmm_18");
-  check(aoti_torch_cpu_addmm_out(addmm_18.get(), p_gru_bias_hh_l1, view_36.get(), permute_18.get(), 1.0, 1.0),
+  check(aoti_torch_cpu_addmm_out(addmm_18.get(), p_gru_bias_hh_l1_1, view_36.get(), permute_18_1, 1.0, 1.0),
         "node 'addmm_18' (aten.addmm.default)");
   view_36.reset();
-  permute_18.reset();
   // node 'view_37' (aten.view.default)
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
   // may share addmm_18's storage (a view)
@@ -2968,12 +3034,6 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   const int64_t shape_38[] = {3, 24};
   check(aoti_torch_cpu_reshape(add_67.get(), shape_38, 2, view_38.out()),
         "node 'view_38' (aten.view.default)");
-  // node 'permute_19' (aten.permute.default)
-  // may share p_gru_weight_hh_l1's storage (a view)
-  TensorHandle permute_19;
-  const int64_t dims_19[] = {1, 0};
-  check(aoti_torch_cpu_permute(p_gru_weight_hh_l1, dims_19, 2, permute_19.out()),
-        "node 'permute_19' (aten.permute.default)");
   // node 'addmm_19' (aten.addmm.default)
   TensorHandle addmm_19;
   const int64_t addmm_19_sizes[] = {3, 72};
@@ -2981,10 +3041,9 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   check(aoti_torch__alloc_from_pool(
             arena.get(), 8640, kFloat32, 2, addmm_19_sizes, addmm_19_strides, addmm_19.out()),
         "allocate addmm_19");
-  check(aoti_torch_cpu_addmm_out(addmm_19.get(), p_gru_bias_hh_l1, view_38.get(), permute_19.get(), 1.0, 1.0),
+  check(aoti_torch_cpu_addmm_out(addmm_19.get(), p_gru_bias_hh_l1_1, view_38.get(), permute_19_1, 1.0, 1.0),
         "node 'addmm_19' (aten.addmm.default)");
   view_38.reset();
-  permute_19.reset();
   // node 'view_39' (aten.view.default)
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
   // may share addmm_19's storage (a view)
@@ -3091,12 +3150,6 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   const int64_t shape_40[] = {3, 24};
   check(aoti_torch_cpu_reshape(add_71.get(), shape_40, 2, view_40.out()),
         "node 'view_40' (aten.view.default)");
-  // node 'permute_20' (aten.permute.default)
-  // may share p_gru_weight_hh_l1's storage (a view)
-  TensorHandle permute_20;
-  const int64_t dims_20[] = {1, 0};
-  check(aoti_torch_cpu_permute(p_gru_weight_hh_l1, dims_20, 2, permute_20.out()),
-        "node 'permute_20' (aten.permute.default)");
   // node 'addmm_20' (aten.addmm.default)
   TensorHandle addmm_20;
   const int64_t addmm_20_sizes[] = {3, 72};
@@ -3104,10 +3157,9 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   check(aoti_torch__alloc_from_pool(
             arena.get(), 8640, kFloat32, 2, addmm_20_sizes, addmm_20_strides, addmm_20.out()),
         "allocate addmm_20");
-  check(aoti_torch_cpu_addmm_out(addmm_20.get(), p_gru_bias_hh_l1, view_40.get(), permute_20.get(), 1.0, 1.0),
+  check(aoti_torch_cpu_addmm_out(addmm_20.get(), p_gru_bias_hh_l1_1, view_40.get(), permute_20_1, 1.0, 1.0),
         "node 'addmm_20' (aten.addmm.default)");
   view_40.reset();
-  permute_20.reset();
   // node 'view_41' (aten.view.default)
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
   // may share addmm_20's storage (a view)
@@ -3214,12 +3266,6 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   const int64_t shape_42[] = {3, 24};
   check(aoti_torch_cpu_reshape(add_75.get(), shape_42, 2, view_42.out()),
         "node 'view_42' (aten.view.default)");
-  // node 'permute_21' (aten.permute.default)
-  // may share p_gru_weight_hh_l1's storage (a view)
-  TensorHandle permute_21;
-  const int64_t dims_21[] = {1, 0};
-  check(aoti_torch_cpu_permute(p_gru_weight_hh_l1, dims_21, 2, permute_21.out()),
-        "node 'permute_21' (aten.permute.default)");
   // node 'addmm_21' (aten.addmm.default)
   TensorHandle addmm_21;
   const int64_t addmm_21_sizes[] = {3, 72};
@@ -3227,10 +3273,9 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   check(aoti_torch__alloc_from_pool(
             arena.get(), 8640, kFloat32, 2, addmm_21_sizes, addmm_21_strides, addmm_21.out()),
         "allocate addmm_21");
-  check(aoti_torch_cpu_addmm_out(addmm_21.get(), p_gru_bias_hh_l1, view_42.get(), permute_21.get(), 1.0, 1.0),
+  check(aoti_torch_cpu_addmm_out(addmm_21.get(), p_gru_bias_hh_l1_1, view_42.get(), permute_21_1, 1.0, 1.0),
         "node 'addmm_21' (aten.addmm.default)");
   view_42.reset();
-  permute_21.reset();
   // node 'view_43' (aten.view.default)
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
   // may share addmm_21's storage (a view)
@@ -3358,12 +3403,6 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   check(aoti_torch_cpu_reshape(cat_1.get(), shape_45, 2, view_45.out()),
         "node 'view_45' (aten.view.default)");
   cat_1.reset();
-  // node 'permute_22' (aten.permute.default)
-  // may share p_proj_weight's storage (a view)
-  TensorHandle permute_22;
-  const int64_t dims_22[] = {1, 0};
-  check(aoti_torch_cpu_permute(p_proj_weight, dims_22, 2, permute_22.out()),
-        "node 'permute_22' (aten.permute.default)");
   // node 'addmm_22' (aten.addmm.default)
   TensorHandle addmm_22;
   const int64_t addmm_22_sizes[] = {30, 4};
@@ -3371,10 +3410,9 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   check(aoti_torch__alloc_from_pool(
             arena.get(), 0, kFloat32, 2, addmm_22_sizes, addmm_22_strides, addmm_22.out()),
         "allocate addmm_22");
-  check(aoti_torch_cpu_addmm_out(addmm_22.get(), p_proj_bias, view_45.get(), permute_22.get(), 1.0, 1.0),
+  check(aoti_torch_cpu_addmm_out(addmm_22.get(), p_proj_bias_1, view_45.get(), permute_22_1, 1.0, 1.0),
         "node 'addmm_22' (aten.addmm.default)");
   view_45.reset();
-  permute_22.reset();
   // node 'view_46' (aten.view.default)
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
   // may share addmm_22's storage (a view)
@@ -3437,6 +3475,52 @@ constexpr int64_t kConstant8Sizes[] = {4, 24};
 constexpr int64_t kConstant8Strides[] = {24, 1};
 constexpr int64_t kConstant9Sizes[] = {4};
 constexpr int64_t kConstant9Strides[] = {1};
+constexpr int64_t kConstant10Sizes[] = {16, 72};
+constexpr int64_t kConstant10Strides[] = {1, 16};
+constexpr int64_t kConstant11Sizes[] = {24, 72};
+constexpr int64_t kConstant11Strides[] = {1, 24};
+constexpr int64_t kConstant12Sizes[] = {24, 72};
+constexpr int64_t kConstant12Strides[] = {1, 24};
+constexpr int64_t kConstant13Sizes[] = {24, 72};
+constexpr int64_t kConstant13Strides[] = {1, 24};
+constexpr int64_t kConstant14Sizes[] = {24, 72};
+constexpr int64_t kConstant14Strides[] = {1, 24};
+constexpr int64_t kConstant15Sizes[] = {24, 72};
+constexpr int64_t kConstant15Strides[] = {1, 24};
+constexpr int64_t kConstant16Sizes[] = {24, 72};
+constexpr int64_t kConstant16Strides[] = {1, 24};
+constexpr int64_t kConstant17Sizes[] = {24, 72};
+constexpr int64_t kConstant17Strides[] = {1, 24};
+constexpr int64_t kConstant18Sizes[] = {24, 72};
+constexpr int64_t kConstant18Strides[] = {1, 24};
+constexpr int64_t kConstant19Sizes[] = {24, 72};
+constexpr int64_t kConstant19Strides[] = {1, 24};
+constexpr int64_t kConstant20Sizes[] = {24, 72};
+constexpr int64_t kConstant20Strides[] = {1, 24};
+constexpr int64_t kConstant21Sizes[] = {24, 72};
+constexpr int64_t kConstant21Strides[] = {1, 24};
+constexpr int64_t kConstant22Sizes[] = {24, 72};
+constexpr int64_t kConstant22Strides[] = {1, 24};
+constexpr int64_t kConstant23Sizes[] = {24, 72};
+constexpr int64_t kConstant23Strides[] = {1, 24};
+constexpr int64_t kConstant24Sizes[] = {24, 72};
+constexpr int64_t kConstant24Strides[] = {1, 24};
+constexpr int64_t kConstant25Sizes[] = {24, 72};
+constexpr int64_t kConstant25Strides[] = {1, 24};
+constexpr int64_t kConstant26Sizes[] = {24, 72};
+constexpr int64_t kConstant26Strides[] = {1, 24};
+constexpr int64_t kConstant27Sizes[] = {24, 72};
+constexpr int64_t kConstant27Strides[] = {1, 24};
+constexpr int64_t kConstant28Sizes[] = {24, 72};
+constexpr int64_t kConstant28Strides[] = {1, 24};
+constexpr int64_t kConstant29Sizes[] = {24, 72};
+constexpr int64_t kConstant29Strides[] = {1, 24};
+constexpr int64_t kConstant30Sizes[] = {24, 72};
+constexpr int64_t kConstant30Strides[] = {1, 24};
+constexpr int64_t kConstant31Sizes[] = {24, 72};
+constexpr int64_t kConstant31Strides[] = {1, 24};
+constexpr int64_t kConstant32Sizes[] = {24, 4};
+constexpr int64_t kConstant32Strides[] = {1, 24};
 constexpr aotic::runtime::ConstantSpec kConstants[] = {
   {"gru_weight_ih_l0", "gru.weight_ih_l0", kFloat32, 2, kConstant0Sizes, kConstant0Strides, 0, 0, 4608,
       aotic::runtime::ConstantKind::kParameter},
@@ -3458,12 +3542,58 @@ constexpr aotic::runtime::ConstantSpec kConstants[] = {
       aotic::runtime::ConstantKind::kParameter},
   {"proj_bias", "proj.bias", kFloat32, 1, kConstant9Sizes, kConstant9Strides, 0, 27008, 16,
       aotic::runtime::ConstantKind::kParameter},
+  {"_FOLDED_CONST_permute", "_FOLDED_CONST_permute", kFloat32, 2, kConstant10Sizes, kConstant10Strides,
+      0, 0, 0, aotic::runtime::ConstantKind::kFoldedConstant},
+  {"_FOLDED_CONST_permute_1", "_FOLDED_CONST_permute_1", kFloat32, 2, kConstant11Sizes,
+      kConstant11Strides, 0, 0, 0, aotic::runtime::ConstantKind::kFoldedConstant},
+  {"_FOLDED_CONST_permute_2", "_FOLDED_CONST_permute_2", kFloat32, 2, kConstant12Sizes,
+      kConstant12Strides, 0, 0, 0, aotic::runtime::ConstantKind::kFoldedConstant},
+  {"_FOLDED_CONST_permute_3", "_FOLDED_CONST_permute_3", kFloat32, 2, kConstant13Sizes,
+      kConstant13Strides, 0, 0, 0, aotic::runtime::ConstantKind::kFoldedConstant},
+  {"_FOLDED_CONST_permute_4", "_FOLDED_CONST_permute_4", kFloat32, 2, kConstant14Sizes,
+      kConstant14Strides, 0, 0, 0, aotic::runtime::ConstantKind::kFoldedConstant},
+  {"_FOLDED_CONST_permute_5", "_FOLDED_CONST_permute_5", kFloat32, 2, kConstant15Sizes,
+      kConstant15Strides, 0, 0, 0, aotic::runtime::ConstantKind::kFoldedConstant},
+  {"_FOLDED_CONST_permute_6", "_FOLDED_CONST_permute_6", kFloat32, 2, kConstant16Sizes,
+      kConstant16Strides, 0, 0, 0, aotic::runtime::ConstantKind::kFoldedConstant},
+  {"_FOLDED_CONST_permute_7", "_FOLDED_CONST_permute_7", kFloat32, 2, kConstant17Sizes,
+      kConstant17Strides, 0, 0, 0, aotic::runtime::ConstantKind::kFoldedConstant},
+  {"_FOLDED_CONST_permute_8", "_FOLDED_CONST_permute_8", kFloat32, 2, kConstant18Sizes,
+      kConstant18Strides, 0, 0, 0, aotic::runtime::ConstantKind::kFoldedConstant},
+  {"_FOLDED_CONST_permute_9", "_FOLDED_CONST_permute_9", kFloat32, 2, kConstant19Sizes,
+      kConstant19Strides, 0, 0, 0, aotic::runtime::ConstantKind::kFoldedConstant},
+  {"_FOLDED_CONST_permute_10", "_FOLDED_CONST_permute_10", kFloat32, 2, kConstant20Sizes,
+      kConstant20Strides, 0, 0, 0, aotic::runtime::ConstantKind::kFoldedConstant},
+  {"_FOLDED_CONST_permute_11", "_FOLDED_CONST_permute_11", kFloat32, 2, kConstant21Sizes,
+      kConstant21Strides, 0, 0, 0, aotic::runtime::ConstantKind::kFoldedConstant},
+  {"_FOLDED_CONST_permute_12", "_FOLDED_CONST_permute_12", kFloat32, 2, kConstant22Sizes,
+      kConstant22Strides, 0, 0, 0, aotic::runtime::ConstantKind::kFoldedConstant},
+  {"_FOLDED_CONST_permute_13", "_FOLDED_CONST_permute_13", kFloat32, 2, kConstant23Sizes,
+      kConstant23Strides, 0, 0, 0, aotic::runtime::ConstantKind::kFoldedConstant},
+  {"_FOLDED_CONST_permute_14", "_FOLDED_CONST_permute_14", kFloat32, 2, kConstant24Sizes,
+      kConstant24Strides, 0, 0, 0, aotic::runtime::ConstantKind::kFoldedConstant},
+  {"_FOLDED_CONST_permute_15", "_FOLDED_CONST_permute_15", kFloat32, 2, kConstant25Sizes,
+      kConstant25Strides, 0, 0, 0, aotic::runtime::ConstantKind::kFoldedConstant},
+  {"_FOLDED_CONST_permute_16", "_FOLDED_CONST_permute_16", kFloat32, 2, kConstant26Sizes,
+      kConstant26Strides, 0, 0, 0, aotic::runtime::ConstantKind::kFoldedConstant},
+  {"_FOLDED_CONST_permute_17", "_FOLDED_CONST_permute_17", kFloat32, 2, kConstant27Sizes,
+      kConstant27Strides, 0, 0, 0, aotic::runtime::ConstantKind::kFoldedConstant},
+  {"_FOLDED_CONST_permute_18", "_FOLDED_CONST_permute_18", kFloat32, 2, kConstant28Sizes,
+      kConstant28Strides, 0, 0, 0, aotic::runtime::ConstantKind::kFoldedConstant},
+  {"_FOLDED_CONST_permute_19", "_FOLDED_CONST_permute_19", kFloat32, 2, kConstant29Sizes,
+      kConstant29Strides, 0, 0, 0, aotic::runtime::ConstantKind::kFoldedConstant},
+  {"_FOLDED_CONST_permute_20", "_FOLDED_CONST_permute_20", kFloat32, 2, kConstant30Sizes,
+      kConstant30Strides, 0, 0, 0, aotic::runtime::ConstantKind::kFoldedConstant},
+  {"_FOLDED_CONST_permute_21", "_FOLDED_CONST_permute_21", kFloat32, 2, kConstant31Sizes,
+      kConstant31Strides, 0, 0, 0, aotic::runtime::ConstantKind::kFoldedConstant},
+  {"_FOLDED_CONST_permute_22", "_FOLDED_CONST_permute_22", kFloat32, 2, kConstant32Sizes,
+      kConstant32Strides, 0, 0, 0, aotic::runtime::ConstantKind::kFoldedConstant},
 };
 const aotic::runtime::ModelSpec kSpec = {
   kInputs, 2,
   kOutputs, 2,
   nullptr, 0,
-  kConstants, 10,
+  kConstants, 33,
   aotic_constants_blob, 27024,
   nullptr,
   "[1, {\"type\": \"builtins.tuple\", \"context\": \"null\", \"children_spec\": [{\"type\": \"builtins.tu"
@@ -3475,6 +3605,7 @@ const aotic::runtime::ModelSpec kSpec = {
   run,
   kCPU,
   nullptr, nullptr,
+  fold,
 };
 
 }  // namespace

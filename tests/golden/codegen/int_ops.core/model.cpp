@@ -593,6 +593,7 @@ const aotic::runtime::ModelSpec kSpec = {
   run,
   kCPU,
   nullptr, nullptr,
+  nullptr,
 };
 
 }  // namespace

@@ -422,10 +422,9 @@ void k1_slice_squeeze_add(const float* __restrict in0, const float* __restrict i
   });
 }
 
-// nodes slice_5, squeeze_4, unsqueeze_1, sigmoid, sigmoid_1, tanh, mul, mul_1, add_2, ...
-void k2_slice_squeeze_unsqueeze_sigmoid_sigmoid_tanh_mul(const float* __restrict in0,
-    const float* __restrict in1, const float* __restrict in2, const float* __restrict in3,
-    float* __restrict out0) {
+// nodes sigmoid, sigmoid_1, tanh, mul, mul_1, add_2, sigmoid_3, sigmoid_4, tanh_2, mul_3, ...
+void k2_sigmoid_sigmoid_tanh_mul_mul_add(const float* __restrict in0, const float* __restrict in1,
+    const float* __restrict in2, const float* __restrict in3, float* __restrict out0) {
   aotic::runtime::parallel_for(2, 96, [&](int64_t i1_begin, int64_t i1_end) {
     for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
       #pragma omp simd
@@ -634,80 +633,8 @@ void k15_sigmoid_sigmoid_tanh_sigmoid_mul_mul_add_tanh_mul(const float* __restri
   });
 }
 
-// nodes slice_6, squeeze_5, unsqueeze_3, sigmoid_36, sigmoid_37, tanh_24, mul_36, mul_37, add_27
-void k16_slice_squeeze_unsqueeze_sigmoid_sigmoid_tanh_mul(const float* __restrict in0,
-    const float* __restrict in1, const float* __restrict in2, const float* __restrict in3,
-    float* __restrict out0) {
-  aotic::runtime::parallel_for(2, 96, [&](int64_t i1_begin, int64_t i1_end) {
-    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
-      #pragma omp simd
-      for (int64_t i2 = 0; i2 < 48; ++i2) {
-        const float t0 = in0[192 * i1 + i2];
-        const float t1 = km::sigmoid(t0);
-        const float t2 = in1[48 * i1 + i2 + 96];
-        const float t3 = km::mul(t1, t2);
-        const float t4 = in2[192 * i1 + i2];
-        const float t5 = km::sigmoid(t4);
-        const float t6 = in3[192 * i1 + i2];
-        const float t7 = km::tanh(t6);
-        const float t8 = km::mul(t5, t7);
-        const float t9 = km::add(t3, t8);
-        out0[48 * i1 + i2] = t9;
-      }
-    }
-  });
-}
-
-// nodes slice_7, squeeze_6, unsqueeze_5, sigmoid_72, sigmoid_73, tanh_48, mul_72, mul_73, add_51
-void k17_slice_squeeze_unsqueeze_sigmoid_sigmoid_tanh_mul(const float* __restrict in0,
-    const float* __restrict in1, const float* __restrict in2, const float* __restrict in3,
-    float* __restrict out0) {
-  aotic::runtime::parallel_for(2, 96, [&](int64_t i1_begin, int64_t i1_end) {
-    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
-      #pragma omp simd
-      for (int64_t i2 = 0; i2 < 48; ++i2) {
-        const float t0 = in0[192 * i1 + i2];
-        const float t1 = km::sigmoid(t0);
-        const float t2 = in1[48 * i1 + i2 + 192];
-        const float t3 = km::mul(t1, t2);
-        const float t4 = in2[192 * i1 + i2];
-        const float t5 = km::sigmoid(t4);
-        const float t6 = in3[192 * i1 + i2];
-        const float t7 = km::tanh(t6);
-        const float t8 = km::mul(t5, t7);
-        const float t9 = km::add(t3, t8);
-        out0[48 * i1 + i2] = t9;
-      }
-    }
-  });
-}
-
-// nodes slice_8, squeeze_7, unsqueeze_7, sigmoid_108, sigmoid_109, tanh_72, mul_108, mul_109, add_75
-void k18_slice_squeeze_unsqueeze_sigmoid_sigmoid_tanh_mul(const float* __restrict in0,
-    const float* __restrict in1, const float* __restrict in2, const float* __restrict in3,
-    float* __restrict out0) {
-  aotic::runtime::parallel_for(2, 96, [&](int64_t i1_begin, int64_t i1_end) {
-    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
-      #pragma omp simd
-      for (int64_t i2 = 0; i2 < 48; ++i2) {
-        const float t0 = in0[192 * i1 + i2];
-        const float t1 = km::sigmoid(t0);
-        const float t2 = in1[48 * i1 + i2 + 288];
-        const float t3 = km::mul(t1, t2);
-        const float t4 = in2[192 * i1 + i2];
-        const float t5 = km::sigmoid(t4);
-        const float t6 = in3[192 * i1 + i2];
-        const float t7 = km::tanh(t6);
-        const float t8 = km::mul(t5, t7);
-        const float t9 = km::add(t3, t8);
-        out0[48 * i1 + i2] = t9;
-      }
-    }
-  });
-}
-
 // nodes add_98, _log_softmax
-void k19_add_log_softmax(const float* __restrict in0, const float* __restrict in1, float* __restrict out0) {
+void k16_add_log_softmax(const float* __restrict in0, const float* __restrict in1, float* __restrict out0) {
   aotic::runtime::parallel_for(24, 192, [&](int64_t i0_begin, int64_t i0_end) {
     for (int64_t i0 = i0_begin; i0 < i0_end; ++i0) {
       float max = -std::numeric_limits<float>::infinity();
@@ -742,8 +669,8 @@ void k19_add_log_softmax(const float* __restrict in0, const float* __restrict in
   });
 }
 
-void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHandle* outputs) {
-  AtenTensorHandle tokens = inputs[0];
+// The folded constants, computed from the others whenever the constants are set.
+void fold(aotic::runtime::RunState& state, AtenTensorHandle* outputs) {
   AtenTensorHandle p_emb_weight = state.constant(0);
   AtenTensorHandle p_lstm_weight_ih_l0 = state.constant(1);
   AtenTensorHandle p_lstm_weight_hh_l0 = state.constant(2);
@@ -763,17 +690,6 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   AtenTensorHandle p_lstm_bias_hh_l1_reverse = state.constant(16);
   AtenTensorHandle p_out_weight = state.constant(17);
   AtenTensorHandle p_out_bias = state.constant(18);
-  // 195 buffers carved from one arena of 36864 bytes (294144 bytes allocated one by one)
-  TensorHandle arena;
-  const int64_t arena_bytes = 36864, arena_unit = 1;
-  check(aoti_torch_empty_strided(
-            1, &arena_bytes, &arena_unit, aoti_torch_dtype_uint8(), aoti_torch_device_type_cpu(), 0,
-            arena.out()),
-        "allocate the arena");
-  // node 'embedding' (aten.embedding.default)
-  TensorHandle embedding;
-  check(aoti_torch_cpu_embedding(p_emb_weight, tokens, -1, false, false, embedding.out()),
-        "node 'embedding' (aten.embedding.default)");
   // node 'full' (aten.full.default)
   TensorHandle full;
   const int64_t size[] = {4, 2, 48};
@@ -853,68 +769,766 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   check(aoti_torch_cpu_squeeze_dims(slice_4.get(), dim_3, 1, squeeze_3.out()),
         "node 'squeeze_3' (aten.squeeze.dims)");
   slice_4.reset();
-  // node 'permute' (aten.permute.default)
-  // may share embedding's storage (a view)
-  TensorHandle permute;
-  const int64_t dims[] = {1, 0, 2};
-  check(aoti_torch_cpu_permute(embedding.get(), dims, 3, permute.out()),
-        "node 'permute' (aten.permute.default)");
-  embedding.reset();
+  // node 'slice_5' (aten.slice.Tensor)
+  // may share full_1's storage (a view)
+  TensorHandle slice_5;
+  int64_t start_value_4 = 0;
+  int64_t end_value_4 = 1;
+  check(aoti_torch_cpu_slice_Tensor(full_1.get(), 0, &start_value_4, &end_value_4, 1, slice_5.out()),
+        "node 'slice_5' (aten.slice.Tensor)");
+  // node 'slice_6' (aten.slice.Tensor)
+  // may share full_1's storage (a view)
+  TensorHandle slice_6;
+  int64_t start_value_5 = 1;
+  int64_t end_value_5 = 2;
+  check(aoti_torch_cpu_slice_Tensor(full_1.get(), 0, &start_value_5, &end_value_5, 1, slice_6.out()),
+        "node 'slice_6' (aten.slice.Tensor)");
+  // node 'slice_7' (aten.slice.Tensor)
+  // may share full_1's storage (a view)
+  TensorHandle slice_7;
+  int64_t start_value_6 = 2;
+  int64_t end_value_6 = 3;
+  check(aoti_torch_cpu_slice_Tensor(full_1.get(), 0, &start_value_6, &end_value_6, 1, slice_7.out()),
+        "node 'slice_7' (aten.slice.Tensor)");
+  // node 'slice_8' (aten.slice.Tensor)
+  // may share full_1's storage (a view)
+  TensorHandle slice_8;
+  int64_t start_value_7 = 3;
+  int64_t end_value_7 = 4;
+  check(aoti_torch_cpu_slice_Tensor(full_1.get(), 0, &start_value_7, &end_value_7, 1, slice_8.out()),
+        "node 'slice_8' (aten.slice.Tensor)");
+  full_1.reset();
+  // node 'squeeze_4' (aten.squeeze.dims)
+  // may share slice_5's storage (a view)
+  TensorHandle squeeze_4;
+  const int64_t dim_4[] = {0};
+  check(aoti_torch_cpu_squeeze_dims(slice_5.get(), dim_4, 1, squeeze_4.out()),
+        "node 'squeeze_4' (aten.squeeze.dims)");
+  slice_5.reset();
+  // node 'squeeze_5' (aten.squeeze.dims)
+  // may share slice_6's storage (a view)
+  TensorHandle squeeze_5;
+  const int64_t dim_5[] = {0};
+  check(aoti_torch_cpu_squeeze_dims(slice_6.get(), dim_5, 1, squeeze_5.out()),
+        "node 'squeeze_5' (aten.squeeze.dims)");
+  slice_6.reset();
+  // node 'squeeze_6' (aten.squeeze.dims)
+  // may share slice_7's storage (a view)
+  TensorHandle squeeze_6;
+  const int64_t dim_6[] = {0};
+  check(aoti_torch_cpu_squeeze_dims(slice_7.get(), dim_6, 1, squeeze_6.out()),
+        "node 'squeeze_6' (aten.squeeze.dims)");
+  slice_7.reset();
+  // node 'squeeze_7' (aten.squeeze.dims)
+  // may share slice_8's storage (a view)
+  TensorHandle squeeze_7;
+  const int64_t dim_7[] = {0};
+  check(aoti_torch_cpu_squeeze_dims(slice_8.get(), dim_7, 1, squeeze_7.out()),
+        "node 'squeeze_7' (aten.squeeze.dims)");
+  slice_8.reset();
   // node 'unsqueeze' (aten.unsqueeze.default)
   // may share squeeze's storage (a view)
   TensorHandle unsqueeze;
   check(aoti_torch_cpu_unsqueeze(squeeze.get(), 0, unsqueeze.out()),
         "node 'unsqueeze' (aten.unsqueeze.default)");
   squeeze.reset();
+  // node 'unsqueeze_1' (aten.unsqueeze.default)
+  // may share squeeze_4's storage (a view)
+  TensorHandle unsqueeze_1;
+  check(aoti_torch_cpu_unsqueeze(squeeze_4.get(), 0, unsqueeze_1.out()),
+        "node 'unsqueeze_1' (aten.unsqueeze.default)");
+  squeeze_4.reset();
   // node 'permute_1' (aten.permute.default)
   // may share p_lstm_weight_ih_l0's storage (a view)
   TensorHandle permute_1;
-  const int64_t dims_1[] = {1, 0};
-  check(aoti_torch_cpu_permute(p_lstm_weight_ih_l0, dims_1, 2, permute_1.out()),
+  const int64_t dims[] = {1, 0};
+  check(aoti_torch_cpu_permute(p_lstm_weight_ih_l0, dims, 2, permute_1.out()),
         "node 'permute_1' (aten.permute.default)");
-  // node 'expand' (aten.expand.default)
-  // may share permute's storage (a view)
-  TensorHandle expand;
-  const int64_t size_2[] = {12, 2, 32};
-  check(aoti_torch_cpu_expand(permute.get(), size_2, 3, false, expand.out()),
-        "node 'expand' (aten.expand.default)");
-  // node 'view' (aten.view.default)
-  // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
-  // may share expand's storage (a view)
-  TensorHandle view;
-  const int64_t shape[] = {12, 2, 32};
-  check(aoti_torch_cpu_reshape(expand.get(), shape, 3, view.out()), "node 'view' (aten.view.default)");
-  expand.reset();
   // node 'expand_1' (aten.expand.default)
   // may share permute_1's storage (a view)
   TensorHandle expand_1;
-  const int64_t size_3[] = {12, 32, 192};
-  check(aoti_torch_cpu_expand(permute_1.get(), size_3, 3, false, expand_1.out()),
+  const int64_t size_2[] = {12, 32, 192};
+  check(aoti_torch_cpu_expand(permute_1.get(), size_2, 3, false, expand_1.out()),
         "node 'expand_1' (aten.expand.default)");
   permute_1.reset();
   // node 'view_1' (aten.view.default)
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
   // may share expand_1's storage (a view)
   TensorHandle view_1;
-  const int64_t shape_1[] = {12, 32, 192};
-  check(aoti_torch_cpu_reshape(expand_1.get(), shape_1, 3, view_1.out()),
-        "node 'view_1' (aten.view.default)");
+  const int64_t shape[] = {12, 32, 192};
+  check(aoti_torch_cpu_reshape(expand_1.get(), shape, 3, view_1.out()), "node 'view_1' (aten.view.default)");
   expand_1.reset();
+  // node 'view_3' (aten.view.default)
+  // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
+  // may share unsqueeze's storage (a view)
+  TensorHandle view_3;
+  const int64_t shape_1[] = {2, 48};
+  check(aoti_torch_cpu_reshape(unsqueeze.get(), shape_1, 2, view_3.out()),
+        "node 'view_3' (aten.view.default)");
+  unsqueeze.reset();
+  // node 'permute_2' (aten.permute.default)
+  // may share p_lstm_weight_hh_l0's storage (a view)
+  TensorHandle permute_2;
+  const int64_t dims_1[] = {1, 0};
+  check(aoti_torch_cpu_permute(p_lstm_weight_hh_l0, dims_1, 2, permute_2.out()),
+        "node 'permute_2' (aten.permute.default)");
+  // node 'addmm' (aten.addmm.default)
+  TensorHandle addmm;
+  const int64_t addmm_sizes[] = {2, 192};
+  const int64_t addmm_strides[] = {192, 1};
+  check(aoti_torch_empty_strided(
+            2, addmm_sizes, addmm_strides, kFloat32, kCPU, kDefaultDeviceIndex, addmm.out()),
+        "allocate addmm");
+  check(aoti_torch_cpu_addmm_out(addmm.get(), p_lstm_bias_hh_l0, view_3.get(), permute_2.get(), 1.0, 1.0),
+        "node 'addmm' (aten.addmm.default)");
+  view_3.reset();
+  permute_2.reset();
+  // node 'view_4' (aten.view.default)
+  // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
+  // may share addmm's storage (a view)
+  TensorHandle view_4;
+  const int64_t shape_2[] = {1, 2, 192};
+  check(aoti_torch_cpu_reshape(addmm.get(), shape_2, 3, view_4.out()), "node 'view_4' (aten.view.default)");
+  addmm.reset();
+  // node 'permute_3' (aten.permute.default)
+  // may share p_lstm_weight_hh_l0's storage (a view)
+  TensorHandle permute_3;
+  const int64_t dims_2[] = {1, 0};
+  check(aoti_torch_cpu_permute(p_lstm_weight_hh_l0, dims_2, 2, permute_3.out()),
+        "node 'permute_3' (aten.permute.default)");
+  // node 'permute_4' (aten.permute.default)
+  // may share p_lstm_weight_hh_l0's storage (a view)
+  TensorHandle permute_4;
+  const int64_t dims_3[] = {1, 0};
+  check(aoti_torch_cpu_permute(p_lstm_weight_hh_l0, dims_3, 2, permute_4.out()),
+        "node 'permute_4' (aten.permute.default)");
+  // node 'permute_5' (aten.permute.default)
+  // may share p_lstm_weight_hh_l0's storage (a view)
+  TensorHandle permute_5;
+  const int64_t dims_4[] = {1, 0};
+  check(aoti_torch_cpu_permute(p_lstm_weight_hh_l0, dims_4, 2, permute_5.out()),
+        "node 'permute_5' (aten.permute.default)");
+  // node 'permute_6' (aten.permute.default)
+  // may share p_lstm_weight_hh_l0's storage (a view)
+  TensorHandle permute_6;
+  const int64_t dims_5[] = {1, 0};
+  check(aoti_torch_cpu_permute(p_lstm_weight_hh_l0, dims_5, 2, permute_6.out()),
+        "node 'permute_6' (aten.permute.default)");
+  // node 'permute_7' (aten.permute.default)
+  // may share p_lstm_weight_hh_l0's storage (a view)
+  TensorHandle permute_7;
+  const int64_t dims_6[] = {1, 0};
+  check(aoti_torch_cpu_permute(p_lstm_weight_hh_l0, dims_6, 2, permute_7.out()),
+        "node 'permute_7' (aten.permute.default)");
+  // node 'permute_8' (aten.permute.default)
+  // may share p_lstm_weight_hh_l0's storage (a view)
+  TensorHandle permute_8;
+  const int64_t dims_7[] = {1, 0};
+  check(aoti_torch_cpu_permute(p_lstm_weight_hh_l0, dims_7, 2, permute_8.out()),
+        "node 'permute_8' (aten.permute.default)");
+  // node 'permute_9' (aten.permute.default)
+  // may share p_lstm_weight_hh_l0's storage (a view)
+  TensorHandle permute_9;
+  const int64_t dims_8[] = {1, 0};
+  check(aoti_torch_cpu_permute(p_lstm_weight_hh_l0, dims_8, 2, permute_9.out()),
+        "node 'permute_9' (aten.permute.default)");
+  // node 'permute_10' (aten.permute.default)
+  // may share p_lstm_weight_hh_l0's storage (a view)
+  TensorHandle permute_10;
+  const int64_t dims_9[] = {1, 0};
+  check(aoti_torch_cpu_permute(p_lstm_weight_hh_l0, dims_9, 2, permute_10.out()),
+        "node 'permute_10' (aten.permute.default)");
+  // node 'permute_11' (aten.permute.default)
+  // may share p_lstm_weight_hh_l0's storage (a view)
+  TensorHandle permute_11;
+  const int64_t dims_10[] = {1, 0};
+  check(aoti_torch_cpu_permute(p_lstm_weight_hh_l0, dims_10, 2, permute_11.out()),
+        "node 'permute_11' (aten.permute.default)");
+  // node 'permute_12' (aten.permute.default)
+  // may share p_lstm_weight_hh_l0's storage (a view)
+  TensorHandle permute_12;
+  const int64_t dims_11[] = {1, 0};
+  check(aoti_torch_cpu_permute(p_lstm_weight_hh_l0, dims_11, 2, permute_12.out()),
+        "node 'permute_12' (aten.permute.default)");
+  // node 'permute_13' (aten.permute.default)
+  // may share p_lstm_weight_hh_l0's storage (a view)
+  TensorHandle permute_13;
+  const int64_t dims_12[] = {1, 0};
+  check(aoti_torch_cpu_permute(p_lstm_weight_hh_l0, dims_12, 2, permute_13.out()),
+        "node 'permute_13' (aten.permute.default)");
+  // node 'unsqueeze_2' (aten.unsqueeze.default)
+  // may share squeeze_1's storage (a view)
+  TensorHandle unsqueeze_2;
+  check(aoti_torch_cpu_unsqueeze(squeeze_1.get(), 0, unsqueeze_2.out()),
+        "node 'unsqueeze_2' (aten.unsqueeze.default)");
+  squeeze_1.reset();
+  // node 'unsqueeze_3' (aten.unsqueeze.default)
+  // may share squeeze_5's storage (a view)
+  TensorHandle unsqueeze_3;
+  check(aoti_torch_cpu_unsqueeze(squeeze_5.get(), 0, unsqueeze_3.out()),
+        "node 'unsqueeze_3' (aten.unsqueeze.default)");
+  squeeze_5.reset();
+  // node 'permute_14' (aten.permute.default)
+  // may share p_lstm_weight_ih_l0_reverse's storage (a view)
+  TensorHandle permute_14;
+  const int64_t dims_13[] = {1, 0};
+  check(aoti_torch_cpu_permute(p_lstm_weight_ih_l0_reverse, dims_13, 2, permute_14.out()),
+        "node 'permute_14' (aten.permute.default)");
+  // node 'expand_3' (aten.expand.default)
+  // may share permute_14's storage (a view)
+  TensorHandle expand_3;
+  const int64_t size_3[] = {12, 32, 192};
+  check(aoti_torch_cpu_expand(permute_14.get(), size_3, 3, false, expand_3.out()),
+        "node 'expand_3' (aten.expand.default)");
+  permute_14.reset();
+  // node 'view_28' (aten.view.default)
+  // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
+  // may share expand_3's storage (a view)
+  TensorHandle view_28;
+  const int64_t shape_3[] = {12, 32, 192};
+  check(aoti_torch_cpu_reshape(expand_3.get(), shape_3, 3, view_28.out()),
+        "node 'view_28' (aten.view.default)");
+  expand_3.reset();
+  // node 'view_30' (aten.view.default)
+  // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
+  // may share unsqueeze_2's storage (a view)
+  TensorHandle view_30;
+  const int64_t shape_4[] = {2, 48};
+  check(aoti_torch_cpu_reshape(unsqueeze_2.get(), shape_4, 2, view_30.out()),
+        "node 'view_30' (aten.view.default)");
+  unsqueeze_2.reset();
+  // node 'permute_15' (aten.permute.default)
+  // may share p_lstm_weight_hh_l0_reverse's storage (a view)
+  TensorHandle permute_15;
+  const int64_t dims_14[] = {1, 0};
+  check(aoti_torch_cpu_permute(p_lstm_weight_hh_l0_reverse, dims_14, 2, permute_15.out()),
+        "node 'permute_15' (aten.permute.default)");
+  // node 'addmm_12' (aten.addmm.default)
+  TensorHandle addmm_12;
+  const int64_t addmm_12_sizes[] = {2, 192};
+  const int64_t addmm_12_strides[] = {192, 1};
+  check(aoti_torch_empty_strided(
+            2, addmm_12_sizes, addmm_12_strides, kFloat32, kCPU, kDefaultDeviceIndex, addmm_12.out()),
+        "allocate addmm_12");
+  check(aoti_torch_cpu_addmm_out(
+            addmm_12.get(), p_lstm_bias_hh_l0_reverse, view_30.get(), permute_15.get(), 1.0, 1.0),
+        "node 'addmm_12' (aten.addmm.default)");
+  view_30.reset();
+  permute_15.reset();
+  // node 'view_31' (aten.view.default)
+  // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
+  // may share addmm_12's storage (a view)
+  TensorHandle view_31;
+  const int64_t shape_5[] = {1, 2, 192};
+  check(aoti_torch_cpu_reshape(addmm_12.get(), shape_5, 3, view_31.out()),
+        "node 'view_31' (aten.view.default)");
+  addmm_12.reset();
+  // node 'permute_16' (aten.permute.default)
+  // may share p_lstm_weight_hh_l0_reverse's storage (a view)
+  TensorHandle permute_16;
+  const int64_t dims_15[] = {1, 0};
+  check(aoti_torch_cpu_permute(p_lstm_weight_hh_l0_reverse, dims_15, 2, permute_16.out()),
+        "node 'permute_16' (aten.permute.default)");
+  // node 'permute_17' (aten.permute.default)
+  // may share p_lstm_weight_hh_l0_reverse's storage (a view)
+  TensorHandle permute_17;
+  const int64_t dims_16[] = {1, 0};
+  check(aoti_torch_cpu_permute(p_lstm_weight_hh_l0_reverse, dims_16, 2, permute_17.out()),
+        "node 'permute_17' (aten.permute.default)");
+  // node 'permute_18' (aten.permute.default)
+  // may share p_lstm_weight_hh_l0_reverse's storage (a view)
+  TensorHandle permute_18;
+  const int64_t dims_17[] = {1, 0};
+  check(aoti_torch_cpu_permute(p_lstm_weight_hh_l0_reverse, dims_17, 2, permute_18.out()),
+        "node 'permute_18' (aten.permute.default)");
+  // node 'permute_19' (aten.permute.default)
+  // may share p_lstm_weight_hh_l0_reverse's storage (a view)
+  TensorHandle permute_19;
+  const int64_t dims_18[] = {1, 0};
+  check(aoti_torch_cpu_permute(p_lstm_weight_hh_l0_reverse, dims_18, 2, permute_19.out()),
+        "node 'permute_19' (aten.permute.default)");
+  // node 'permute_20' (aten.permute.default)
+  // may share p_lstm_weight_hh_l0_reverse's storage (a view)
+  TensorHandle permute_20;
+  const int64_t dims_19[] = {1, 0};
+  check(aoti_torch_cpu_permute(p_lstm_weight_hh_l0_reverse, dims_19, 2, permute_20.out()),
+        "node 'permute_20' (aten.permute.default)");
+  // node 'permute_21' (aten.permute.default)
+  // may share p_lstm_weight_hh_l0_reverse's storage (a view)
+  TensorHandle permute_21;
+  const int64_t dims_20[] = {1, 0};
+  check(aoti_torch_cpu_permute(p_lstm_weight_hh_l0_reverse, dims_20, 2, permute_21.out()),
+        "node 'permute_21' (aten.permute.default)");
+  // node 'permute_22' (aten.permute.default)
+  // may share p_lstm_weight_hh_l0_reverse's storage (a view)
+  TensorHandle permute_22;
+  const int64_t dims_21[] = {1, 0};
+  check(aoti_torch_cpu_permute(p_lstm_weight_hh_l0_reverse, dims_21, 2, permute_22.out()),
+        "node 'permute_22' (aten.permute.default)");
+  // node 'permute_23' (aten.permute.default)
+  // may share p_lstm_weight_hh_l0_reverse's storage (a view)
+  TensorHandle permute_23;
+  const int64_t dims_22[] = {1, 0};
+  check(aoti_torch_cpu_permute(p_lstm_weight_hh_l0_reverse, dims_22, 2, permute_23.out()),
+        "node 'permute_23' (aten.permute.default)");
+  // node 'permute_24' (aten.permute.default)
+  // may share p_lstm_weight_hh_l0_reverse's storage (a view)
+  TensorHandle permute_24;
+  const int64_t dims_23[] = {1, 0};
+  check(aoti_torch_cpu_permute(p_lstm_weight_hh_l0_reverse, dims_23, 2, permute_24.out()),
+        "node 'permute_24' (aten.permute.default)");
+  // node 'permute_25' (aten.permute.default)
+  // may share p_lstm_weight_hh_l0_reverse's storage (a view)
+  TensorHandle permute_25;
+  const int64_t dims_24[] = {1, 0};
+  check(aoti_torch_cpu_permute(p_lstm_weight_hh_l0_reverse, dims_24, 2, permute_25.out()),
+        "node 'permute_25' (aten.permute.default)");
+  // node 'permute_26' (aten.permute.default)
+  // may share p_lstm_weight_hh_l0_reverse's storage (a view)
+  TensorHandle permute_26;
+  const int64_t dims_25[] = {1, 0};
+  check(aoti_torch_cpu_permute(p_lstm_weight_hh_l0_reverse, dims_25, 2, permute_26.out()),
+        "node 'permute_26' (aten.permute.default)");
+  // node 'unsqueeze_4' (aten.unsqueeze.default)
+  // may share squeeze_2's storage (a view)
+  TensorHandle unsqueeze_4;
+  check(aoti_torch_cpu_unsqueeze(squeeze_2.get(), 0, unsqueeze_4.out()),
+        "node 'unsqueeze_4' (aten.unsqueeze.default)");
+  squeeze_2.reset();
+  // node 'unsqueeze_5' (aten.unsqueeze.default)
+  // may share squeeze_6's storage (a view)
+  TensorHandle unsqueeze_5;
+  check(aoti_torch_cpu_unsqueeze(squeeze_6.get(), 0, unsqueeze_5.out()),
+        "node 'unsqueeze_5' (aten.unsqueeze.default)");
+  squeeze_6.reset();
+  // node 'permute_27' (aten.permute.default)
+  // may share p_lstm_weight_ih_l1's storage (a view)
+  TensorHandle permute_27;
+  const int64_t dims_26[] = {1, 0};
+  check(aoti_torch_cpu_permute(p_lstm_weight_ih_l1, dims_26, 2, permute_27.out()),
+        "node 'permute_27' (aten.permute.default)");
+  // node 'view_56' (aten.view.default)
+  // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
+  // may share unsqueeze_4's storage (a view)
+  TensorHandle view_56;
+  const int64_t shape_6[] = {2, 48};
+  check(aoti_torch_cpu_reshape(unsqueeze_4.get(), shape_6, 2, view_56.out()),
+        "node 'view_56' (aten.view.default)");
+  unsqueeze_4.reset();
+  // node 'permute_28' (aten.permute.default)
+  // may share p_lstm_weight_hh_l1's storage (a view)
+  TensorHandle permute_28;
+  const int64_t dims_27[] = {1, 0};
+  check(aoti_torch_cpu_permute(p_lstm_weight_hh_l1, dims_27, 2, permute_28.out()),
+        "node 'permute_28' (aten.permute.default)");
+  // node 'addmm_25' (aten.addmm.default)
+  TensorHandle addmm_25;
+  const int64_t addmm_25_sizes[] = {2, 192};
+  const int64_t addmm_25_strides[] = {192, 1};
+  check(aoti_torch_empty_strided(
+            2, addmm_25_sizes, addmm_25_strides, kFloat32, kCPU, kDefaultDeviceIndex, addmm_25.out()),
+        "allocate addmm_25");
+  check(aoti_torch_cpu_addmm_out(
+            addmm_25.get(), p_lstm_bias_hh_l1, view_56.get(), permute_28.get(), 1.0, 1.0),
+        "node 'addmm_25' (aten.addmm.default)");
+  view_56.reset();
+  permute_28.reset();
+  // node 'view_57' (aten.view.default)
+  // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
+  // may share addmm_25's storage (a view)
+  TensorHandle view_57;
+  const int64_t shape_7[] = {1, 2, 192};
+  check(aoti_torch_cpu_reshape(addmm_25.get(), shape_7, 3, view_57.out()),
+        "node 'view_57' (aten.view.default)");
+  addmm_25.reset();
+  // node 'permute_29' (aten.permute.default)
+  // may share p_lstm_weight_hh_l1's storage (a view)
+  TensorHandle permute_29;
+  const int64_t dims_28[] = {1, 0};
+  check(aoti_torch_cpu_permute(p_lstm_weight_hh_l1, dims_28, 2, permute_29.out()),
+        "node 'permute_29' (aten.permute.default)");
+  // node 'permute_30' (aten.permute.default)
+  // may share p_lstm_weight_hh_l1's storage (a view)
+  TensorHandle permute_30;
+  const int64_t dims_29[] = {1, 0};
+  check(aoti_torch_cpu_permute(p_lstm_weight_hh_l1, dims_29, 2, permute_30.out()),
+        "node 'permute_30' (aten.permute.default)");
+  // node 'permute_31' (aten.permute.default)
+  // may share p_lstm_weight_hh_l1's storage (a view)
+  TensorHandle permute_31;
+  const int64_t dims_30[] = {1, 0};
+  check(aoti_torch_cpu_permute(p_lstm_weight_hh_l1, dims_30, 2, permute_31.out()),
+        "node 'permute_31' (aten.permute.default)");
+  // node 'permute_32' (aten.permute.default)
+  // may share p_lstm_weight_hh_l1's storage (a view)
+  TensorHandle permute_32;
+  const int64_t dims_31[] = {1, 0};
+  check(aoti_torch_cpu_permute(p_lstm_weight_hh_l1, dims_31, 2, permute_32.out()),
+        "node 'permute_32' (aten.permute.default)");
+  // node 'permute_33' (aten.permute.default)
+  // may share p_lstm_weight_hh_l1's storage (a view)
+  TensorHandle permute_33;
+  const int64_t dims_32[] = {1, 0};
+  check(aoti_torch_cpu_permute(p_lstm_weight_hh_l1, dims_32, 2, permute_33.out()),
+        "node 'permute_33' (aten.permute.default)");
+  // node 'permute_34' (aten.permute.default)
+  // may share p_lstm_weight_hh_l1's storage (a view)
+  TensorHandle permute_34;
+  const int64_t dims_33[] = {1, 0};
+  check(aoti_torch_cpu_permute(p_lstm_weight_hh_l1, dims_33, 2, permute_34.out()),
+        "node 'permute_34' (aten.permute.default)");
+  // node 'permute_35' (aten.permute.default)
+  // may share p_lstm_weight_hh_l1's storage (a view)
+  TensorHandle permute_35;
+  const int64_t dims_34[] = {1, 0};
+  check(aoti_torch_cpu_permute(p_lstm_weight_hh_l1, dims_34, 2, permute_35.out()),
+        "node 'permute_35' (aten.permute.default)");
+  // node 'permute_36' (aten.permute.default)
+  // may share p_lstm_weight_hh_l1's storage (a view)
+  TensorHandle permute_36;
+  const int64_t dims_35[] = {1, 0};
+  check(aoti_torch_cpu_permute(p_lstm_weight_hh_l1, dims_35, 2, permute_36.out()),
+        "node 'permute_36' (aten.permute.default)");
+  // node 'permute_37' (aten.permute.default)
+  // may share p_lstm_weight_hh_l1's storage (a view)
+  TensorHandle permute_37;
+  const int64_t dims_36[] = {1, 0};
+  check(aoti_torch_cpu_permute(p_lstm_weight_hh_l1, dims_36, 2, permute_37.out()),
+        "node 'permute_37' (aten.permute.default)");
+  // node 'permute_38' (aten.permute.default)
+  // may share p_lstm_weight_hh_l1's storage (a view)
+  TensorHandle permute_38;
+  const int64_t dims_37[] = {1, 0};
+  check(aoti_torch_cpu_permute(p_lstm_weight_hh_l1, dims_37, 2, permute_38.out()),
+        "node 'permute_38' (aten.permute.default)");
+  // node 'permute_39' (aten.permute.default)
+  // may share p_lstm_weight_hh_l1's storage (a view)
+  TensorHandle permute_39;
+  const int64_t dims_38[] = {1, 0};
+  check(aoti_torch_cpu_permute(p_lstm_weight_hh_l1, dims_38, 2, permute_39.out()),
+        "node 'permute_39' (aten.permute.default)");
+  // node 'unsqueeze_6' (aten.unsqueeze.default)
+  // may share squeeze_3's storage (a view)
+  TensorHandle unsqueeze_6;
+  check(aoti_torch_cpu_unsqueeze(squeeze_3.get(), 0, unsqueeze_6.out()),
+        "node 'unsqueeze_6' (aten.unsqueeze.default)");
+  squeeze_3.reset();
+  // node 'unsqueeze_7' (aten.unsqueeze.default)
+  // may share squeeze_7's storage (a view)
+  TensorHandle unsqueeze_7;
+  check(aoti_torch_cpu_unsqueeze(squeeze_7.get(), 0, unsqueeze_7.out()),
+        "node 'unsqueeze_7' (aten.unsqueeze.default)");
+  squeeze_7.reset();
+  // node 'permute_40' (aten.permute.default)
+  // may share p_lstm_weight_ih_l1_reverse's storage (a view)
+  TensorHandle permute_40;
+  const int64_t dims_39[] = {1, 0};
+  check(aoti_torch_cpu_permute(p_lstm_weight_ih_l1_reverse, dims_39, 2, permute_40.out()),
+        "node 'permute_40' (aten.permute.default)");
+  // node 'view_82' (aten.view.default)
+  // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
+  // may share unsqueeze_6's storage (a view)
+  TensorHandle view_82;
+  const int64_t shape_8[] = {2, 48};
+  check(aoti_torch_cpu_reshape(unsqueeze_6.get(), shape_8, 2, view_82.out()),
+        "node 'view_82' (aten.view.default)");
+  unsqueeze_6.reset();
+  // node 'permute_41' (aten.permute.default)
+  // may share p_lstm_weight_hh_l1_reverse's storage (a view)
+  TensorHandle permute_41;
+  const int64_t dims_40[] = {1, 0};
+  check(aoti_torch_cpu_permute(p_lstm_weight_hh_l1_reverse, dims_40, 2, permute_41.out()),
+        "node 'permute_41' (aten.permute.default)");
+  // node 'addmm_38' (aten.addmm.default)
+  TensorHandle addmm_38;
+  const int64_t addmm_38_sizes[] = {2, 192};
+  const int64_t addmm_38_strides[] = {192, 1};
+  check(aoti_torch_empty_strided(
+            2, addmm_38_sizes, addmm_38_strides, kFloat32, kCPU, kDefaultDeviceIndex, addmm_38.out()),
+        "allocate addmm_38");
+  check(aoti_torch_cpu_addmm_out(
+            addmm_38.get(), p_lstm_bias_hh_l1_reverse, view_82.get(), permute_41.get(), 1.0, 1.0),
+        "node 'addmm_38' (aten.addmm.default)");
+  view_82.reset();
+  permute_41.reset();
+  // node 'view_83' (aten.view.default)
+  // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
+  // may share addmm_38's storage (a view)
+  TensorHandle view_83;
+  const int64_t shape_9[] = {1, 2, 192};
+  check(aoti_torch_cpu_reshape(addmm_38.get(), shape_9, 3, view_83.out()),
+        "node 'view_83' (aten.view.default)");
+  addmm_38.reset();
+  // node 'permute_42' (aten.permute.default)
+  // may share p_lstm_weight_hh_l1_reverse's storage (a view)
+  TensorHandle permute_42;
+  const int64_t dims_41[] = {1, 0};
+  check(aoti_torch_cpu_permute(p_lstm_weight_hh_l1_reverse, dims_41, 2, permute_42.out()),
+        "node 'permute_42' (aten.permute.default)");
+  // node 'permute_43' (aten.permute.default)
+  // may share p_lstm_weight_hh_l1_reverse's storage (a view)
+  TensorHandle permute_43;
+  const int64_t dims_42[] = {1, 0};
+  check(aoti_torch_cpu_permute(p_lstm_weight_hh_l1_reverse, dims_42, 2, permute_43.out()),
+        "node 'permute_43' (aten.permute.default)");
+  // node 'permute_44' (aten.permute.default)
+  // may share p_lstm_weight_hh_l1_reverse's storage (a view)
+  TensorHandle permute_44;
+  const int64_t dims_43[] = {1, 0};
+  check(aoti_torch_cpu_permute(p_lstm_weight_hh_l1_reverse, dims_43, 2, permute_44.out()),
+        "node 'permute_44' (aten.permute.default)");
+  // node 'permute_45' (aten.permute.default)
+  // may share p_lstm_weight_hh_l1_reverse's storage (a view)
+  TensorHandle permute_45;
+  const int64_t dims_44[] = {1, 0};
+  check(aoti_torch_cpu_permute(p_lstm_weight_hh_l1_reverse, dims_44, 2, permute_45.out()),
+        "node 'permute_45' (aten.permute.default)");
+  // node 'permute_46' (aten.permute.default)
+  // may share p_lstm_weight_hh_l1_reverse's storage (a view)
+  TensorHandle permute_46;
+  const int64_t dims_45[] = {1, 0};
+  check(aoti_torch_cpu_permute(p_lstm_weight_hh_l1_reverse, dims_45, 2, permute_46.out()),
+        "node 'permute_46' (aten.permute.default)");
+  // node 'permute_47' (aten.permute.default)
+  // may share p_lstm_weight_hh_l1_reverse's storage (a view)
+  TensorHandle permute_47;
+  const int64_t dims_46[] = {1, 0};
+  check(aoti_torch_cpu_permute(p_lstm_weight_hh_l1_reverse, dims_46, 2, permute_47.out()),
+        "node 'permute_47' (aten.permute.default)");
+  // node 'permute_48' (aten.permute.default)
+  // may share p_lstm_weight_hh_l1_reverse's storage (a view)
+  TensorHandle permute_48;
+  const int64_t dims_47[] = {1, 0};
+  check(aoti_torch_cpu_permute(p_lstm_weight_hh_l1_reverse, dims_47, 2, permute_48.out()),
+        "node 'permute_48' (aten.permute.default)");
+  // node 'permute_49' (aten.permute.default)
+  // may share p_lstm_weight_hh_l1_reverse's storage (a view)
+  TensorHandle permute_49;
+  const int64_t dims_48[] = {1, 0};
+  check(aoti_torch_cpu_permute(p_lstm_weight_hh_l1_reverse, dims_48, 2, permute_49.out()),
+        "node 'permute_49' (aten.permute.default)");
+  // node 'permute_50' (aten.permute.default)
+  // may share p_lstm_weight_hh_l1_reverse's storage (a view)
+  TensorHandle permute_50;
+  const int64_t dims_49[] = {1, 0};
+  check(aoti_torch_cpu_permute(p_lstm_weight_hh_l1_reverse, dims_49, 2, permute_50.out()),
+        "node 'permute_50' (aten.permute.default)");
+  // node 'permute_51' (aten.permute.default)
+  // may share p_lstm_weight_hh_l1_reverse's storage (a view)
+  TensorHandle permute_51;
+  const int64_t dims_50[] = {1, 0};
+  check(aoti_torch_cpu_permute(p_lstm_weight_hh_l1_reverse, dims_50, 2, permute_51.out()),
+        "node 'permute_51' (aten.permute.default)");
+  // node 'permute_52' (aten.permute.default)
+  // may share p_lstm_weight_hh_l1_reverse's storage (a view)
+  TensorHandle permute_52;
+  const int64_t dims_51[] = {1, 0};
+  check(aoti_torch_cpu_permute(p_lstm_weight_hh_l1_reverse, dims_51, 2, permute_52.out()),
+        "node 'permute_52' (aten.permute.default)");
+  // node 'permute_54' (aten.permute.default)
+  // may share p_out_weight's storage (a view)
+  TensorHandle permute_54;
+  const int64_t dims_52[] = {1, 0};
+  check(aoti_torch_cpu_permute(p_out_weight, dims_52, 2, permute_54.out()),
+        "node 'permute_54' (aten.permute.default)");
+  // node 'expand_5' (aten.expand.default)
+  // may share permute_54's storage (a view)
+  TensorHandle expand_5;
+  const int64_t size_4[] = {2, 96, 8};
+  check(aoti_torch_cpu_expand(permute_54.get(), size_4, 3, false, expand_5.out()),
+        "node 'expand_5' (aten.expand.default)");
+  permute_54.reset();
+  // node 'view_109' (aten.view.default)
+  // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
+  // may share expand_5's storage (a view)
+  TensorHandle view_109;
+  const int64_t shape_10[] = {2, 96, 8};
+  check(aoti_torch_cpu_reshape(expand_5.get(), shape_10, 3, view_109.out()),
+        "node 'view_109' (aten.view.default)");
+  expand_5.reset();
+  // the folded constants
+  outputs[0] = new_reference(unsqueeze_1.get()).release();
+  outputs[1] = new_reference(view_1.get()).release();
+  outputs[2] = new_reference(view_4.get()).release();
+  outputs[3] = new_reference(permute_3.get()).release();
+  outputs[4] = new_reference(permute_4.get()).release();
+  outputs[5] = new_reference(permute_5.get()).release();
+  outputs[6] = new_reference(permute_6.get()).release();
+  outputs[7] = new_reference(permute_7.get()).release();
+  outputs[8] = new_reference(permute_8.get()).release();
+  outputs[9] = new_reference(permute_9.get()).release();
+  outputs[10] = new_reference(permute_10.get()).release();
+  outputs[11] = new_reference(permute_11.get()).release();
+  outputs[12] = new_reference(permute_12.get()).release();
+  outputs[13] = new_reference(permute_13.get()).release();
+  outputs[14] = new_reference(unsqueeze_3.get()).release();
+  outputs[15] = new_reference(view_28.get()).release();
+  outputs[16] = new_reference(view_31.get()).release();
+  outputs[17] = new_reference(permute_16.get()).release();
+  outputs[18] = new_reference(permute_17.get()).release();
+  outputs[19] = new_reference(permute_18.get()).release();
+  outputs[20] = new_reference(permute_19.get()).release();
+  outputs[21] = new_reference(permute_20.get()).release();
+  outputs[22] = new_reference(permute_21.get()).release();
+  outputs[23] = new_reference(permute_22.get()).release();
+  outputs[24] = new_reference(permute_23.get()).release();
+  outputs[25] = new_reference(permute_24.get()).release();
+  outputs[26] = new_reference(permute_25.get()).release();
+  outputs[27] = new_reference(permute_26.get()).release();
+  outputs[28] = new_reference(unsqueeze_5.get()).release();
+  outputs[29] = new_reference(permute_27.get()).release();
+  outputs[30] = new_reference(view_57.get()).release();
+  outputs[31] = new_reference(permute_29.get()).release();
+  outputs[32] = new_reference(permute_30.get()).release();
+  outputs[33] = new_reference(permute_31.get()).release();
+  outputs[34] = new_reference(permute_32.get()).release();
+  outputs[35] = new_reference(permute_33.get()).release();
+  outputs[36] = new_reference(permute_34.get()).release();
+  outputs[37] = new_reference(permute_35.get()).release();
+  outputs[38] = new_reference(permute_36.get()).release();
+  outputs[39] = new_reference(permute_37.get()).release();
+  outputs[40] = new_reference(permute_38.get()).release();
+  outputs[41] = new_reference(permute_39.get()).release();
+  outputs[42] = new_reference(unsqueeze_7.get()).release();
+  outputs[43] = new_reference(permute_40.get()).release();
+  outputs[44] = new_reference(view_83.get()).release();
+  outputs[45] = new_reference(permute_42.get()).release();
+  outputs[46] = new_reference(permute_43.get()).release();
+  outputs[47] = new_reference(permute_44.get()).release();
+  outputs[48] = new_reference(permute_45.get()).release();
+  outputs[49] = new_reference(permute_46.get()).release();
+  outputs[50] = new_reference(permute_47.get()).release();
+  outputs[51] = new_reference(permute_48.get()).release();
+  outputs[52] = new_reference(permute_49.get()).release();
+  outputs[53] = new_reference(permute_50.get()).release();
+  outputs[54] = new_reference(permute_51.get()).release();
+  outputs[55] = new_reference(permute_52.get()).release();
+  outputs[56] = new_reference(view_109.get()).release();
+}
+
+void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHandle* outputs) {
+  AtenTensorHandle tokens = inputs[0];
+  AtenTensorHandle p_emb_weight_1 = state.constant(0);
+  AtenTensorHandle p_lstm_weight_ih_l0_1 = state.constant(1);
+  AtenTensorHandle p_lstm_weight_hh_l0_1 = state.constant(2);
+  AtenTensorHandle p_lstm_bias_ih_l0_1 = state.constant(3);
+  AtenTensorHandle p_lstm_bias_hh_l0_1 = state.constant(4);
+  AtenTensorHandle p_lstm_weight_ih_l0_reverse_1 = state.constant(5);
+  AtenTensorHandle p_lstm_weight_hh_l0_reverse_1 = state.constant(6);
+  AtenTensorHandle p_lstm_bias_ih_l0_reverse_1 = state.constant(7);
+  AtenTensorHandle p_lstm_bias_hh_l0_reverse_1 = state.constant(8);
+  AtenTensorHandle p_lstm_weight_ih_l1_1 = state.constant(9);
+  AtenTensorHandle p_lstm_weight_hh_l1_1 = state.constant(10);
+  AtenTensorHandle p_lstm_bias_ih_l1_1 = state.constant(11);
+  AtenTensorHandle p_lstm_bias_hh_l1_1 = state.constant(12);
+  AtenTensorHandle p_lstm_weight_ih_l1_reverse_1 = state.constant(13);
+  AtenTensorHandle p_lstm_weight_hh_l1_reverse_1 = state.constant(14);
+  AtenTensorHandle p_lstm_bias_ih_l1_reverse_1 = state.constant(15);
+  AtenTensorHandle p_lstm_bias_hh_l1_reverse_1 = state.constant(16);
+  AtenTensorHandle p_out_weight_1 = state.constant(17);
+  AtenTensorHandle p_out_bias_1 = state.constant(18);
+  AtenTensorHandle unsqueeze_1_1 = state.constant(19);  // folded
+  AtenTensorHandle view_1_1 = state.constant(20);  // folded
+  AtenTensorHandle view_4_1 = state.constant(21);  // folded
+  AtenTensorHandle permute_3_1 = state.constant(22);  // folded
+  AtenTensorHandle permute_4_1 = state.constant(23);  // folded
+  AtenTensorHandle permute_5_1 = state.constant(24);  // folded
+  AtenTensorHandle permute_6_1 = state.constant(25);  // folded
+  AtenTensorHandle permute_7_1 = state.constant(26);  // folded
+  AtenTensorHandle permute_8_1 = state.constant(27);  // folded
+  AtenTensorHandle permute_9_1 = state.constant(28);  // folded
+  AtenTensorHandle permute_10_1 = state.constant(29);  // folded
+  AtenTensorHandle permute_11_1 = state.constant(30);  // folded
+  AtenTensorHandle permute_12_1 = state.constant(31);  // folded
+  AtenTensorHandle permute_13_1 = state.constant(32);  // folded
+  AtenTensorHandle unsqueeze_3_1 = state.constant(33);  // folded
+  AtenTensorHandle view_28_1 = state.constant(34);  // folded
+  AtenTensorHandle view_31_1 = state.constant(35);  // folded
+  AtenTensorHandle permute_16_1 = state.constant(36);  // folded
+  AtenTensorHandle permute_17_1 = state.constant(37);  // folded
+  AtenTensorHandle permute_18_1 = state.constant(38);  // folded
+  AtenTensorHandle permute_19_1 = state.constant(39);  // folded
+  AtenTensorHandle permute_20_1 = state.constant(40);  // folded
+  AtenTensorHandle permute_21_1 = state.constant(41);  // folded
+  AtenTensorHandle permute_22_1 = state.constant(42);  // folded
+  AtenTensorHandle permute_23_1 = state.constant(43);  // folded
+  AtenTensorHandle permute_24_1 = state.constant(44);  // folded
+  AtenTensorHandle permute_25_1 = state.constant(45);  // folded
+  AtenTensorHandle permute_26_1 = state.constant(46);  // folded
+  AtenTensorHandle unsqueeze_5_1 = state.constant(47);  // folded
+  AtenTensorHandle permute_27_1 = state.constant(48);  // folded
+  AtenTensorHandle view_57_1 = state.constant(49);  // folded
+  AtenTensorHandle permute_29_1 = state.constant(50);  // folded
+  AtenTensorHandle permute_30_1 = state.constant(51);  // folded
+  AtenTensorHandle permute_31_1 = state.constant(52);  // folded
+  AtenTensorHandle permute_32_1 = state.constant(53);  // folded
+  AtenTensorHandle permute_33_1 = state.constant(54);  // folded
+  AtenTensorHandle permute_34_1 = state.constant(55);  // folded
+  AtenTensorHandle permute_35_1 = state.constant(56);  // folded
+  AtenTensorHandle permute_36_1 = state.constant(57);  // folded
+  AtenTensorHandle permute_37_1 = state.constant(58);  // folded
+  AtenTensorHandle permute_38_1 = state.constant(59);  // folded
+  AtenTensorHandle permute_39_1 = state.constant(60);  // folded
+  AtenTensorHandle unsqueeze_7_1 = state.constant(61);  // folded
+  AtenTensorHandle permute_40_1 = state.constant(62);  // folded
+  AtenTensorHandle view_83_1 = state.constant(63);  // folded
+  AtenTensorHandle permute_42_1 = state.constant(64);  // folded
+  AtenTensorHandle permute_43_1 = state.constant(65);  // folded
+  AtenTensorHandle permute_44_1 = state.constant(66);  // folded
+  AtenTensorHandle permute_45_1 = state.constant(67);  // folded
+  AtenTensorHandle permute_46_1 = state.constant(68);  // folded
+  AtenTensorHandle permute_47_1 = state.constant(69);  // folded
+  AtenTensorHandle permute_48_1 = state.constant(70);  // folded
+  AtenTensorHandle permute_49_1 = state.constant(71);  // folded
+  AtenTensorHandle permute_50_1 = state.constant(72);  // folded
+  AtenTensorHandle permute_51_1 = state.constant(73);  // folded
+  AtenTensorHandle permute_52_1 = state.constant(74);  // folded
+  AtenTensorHandle view_109_1 = state.constant(75);  // folded
+  // 191 buffers carved from one arena of 36864 bytes (288000 bytes allocated one by one)
+  TensorHandle arena;
+  const int64_t arena_bytes = 36864, arena_unit = 1;
+  check(aoti_torch_empty_strided(
+            1, &arena_bytes, &arena_unit, aoti_torch_dtype_uint8(), aoti_torch_device_type_cpu(), 0,
+            arena.out()),
+        "allocate the arena");
+  // node 'embedding' (aten.embedding.default)
+  TensorHandle embedding;
+  check(aoti_torch_cpu_embedding(p_emb_weight_1, tokens, -1, false, false, embedding.out()),
+        "node 'embedding' (aten.embedding.default)");
+  // node 'permute' (aten.permute.default)
+  // may share embedding's storage (a view)
+  TensorHandle permute;
+  const int64_t dims_53[] = {1, 0, 2};
+  check(aoti_torch_cpu_permute(embedding.get(), dims_53, 3, permute.out()),
+        "node 'permute' (aten.permute.default)");
+  embedding.reset();
+  // node 'expand' (aten.expand.default)
+  // may share permute's storage (a view)
+  TensorHandle expand;
+  const int64_t size_5[] = {12, 2, 32};
+  check(aoti_torch_cpu_expand(permute.get(), size_5, 3, false, expand.out()),
+        "node 'expand' (aten.expand.default)");
+  // node 'view' (aten.view.default)
+  // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
+  // may share expand's storage (a view)
+  TensorHandle view;
+  const int64_t shape_11[] = {12, 2, 32};
+  check(aoti_torch_cpu_reshape(expand.get(), shape_11, 3, view.out()), "node 'view' (aten.view.default)");
+  expand.reset();
   // node 'bmm' (aten.bmm.default)
   TensorHandle bmm;
   const int64_t bmm_sizes[] = {12, 2, 192};
   const int64_t bmm_strides[] = {384, 192, 1};
   check(aoti_torch__alloc_from_pool(arena.get(), 0, kFloat32, 3, bmm_sizes, bmm_strides, bmm.out()),
         "allocate bmm");
-  check(aoti_torch_cpu_bmm_out(bmm.get(), view.get(), view_1.get()), "node 'bmm' (aten.bmm.default)");
+  check(aoti_torch_cpu_bmm_out(bmm.get(), view.get(), view_1_1), "node 'bmm' (aten.bmm.default)");
   view.reset();
-  view_1.reset();
   // node 'view_2' (aten.view.default)
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
   // may share bmm's storage (a view)
   TensorHandle view_2;
-  const int64_t shape_2[] = {12, 2, 192};
-  check(aoti_torch_cpu_reshape(bmm.get(), shape_2, 3, view_2.out()), "node 'view_2' (aten.view.default)");
+  const int64_t shape_12[] = {12, 2, 192};
+  check(aoti_torch_cpu_reshape(bmm.get(), shape_12, 3, view_2.out()), "node 'view_2' (aten.view.default)");
   bmm.reset();
   // node 'add' (aten.add.Tensor)
   TensorHandle add;
@@ -928,59 +1542,27 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     const float* view_2_data = kernel_input<float>(view_2.get(), 3, view_2_layout, view_2_copy);
     const int64_t p_lstm_bias_ih_l0_layout[] = {1};
     TensorHandle p_lstm_bias_ih_l0_copy;
-    const float* p_lstm_bias_ih_l0_data = kernel_input<float>(p_lstm_bias_ih_l0, 1,
+    const float* p_lstm_bias_ih_l0_data = kernel_input<float>(p_lstm_bias_ih_l0_1, 1,
         p_lstm_bias_ih_l0_layout, p_lstm_bias_ih_l0_copy);
     k0_add(view_2_data, p_lstm_bias_ih_l0_data, aotic::runtime::data<float>(add.get()));
   }
   view_2.reset();
-  // node 'view_3' (aten.view.default)
-  // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
-  // may share unsqueeze's storage (a view)
-  TensorHandle view_3;
-  const int64_t shape_3[] = {2, 48};
-  check(aoti_torch_cpu_reshape(unsqueeze.get(), shape_3, 2, view_3.out()),
-        "node 'view_3' (aten.view.default)");
-  unsqueeze.reset();
-  // node 'permute_2' (aten.permute.default)
-  // may share p_lstm_weight_hh_l0's storage (a view)
-  TensorHandle permute_2;
-  const int64_t dims_2[] = {1, 0};
-  check(aoti_torch_cpu_permute(p_lstm_weight_hh_l0, dims_2, 2, permute_2.out()),
-        "node 'permute_2' (aten.permute.default)");
-  // node 'addmm' (aten.addmm.default)
-  TensorHandle addmm;
-  const int64_t addmm_sizes[] = {2, 192};
-  const int64_t addmm_strides[] = {192, 1};
-  check(aoti_torch__alloc_from_pool(arena.get(), 0, kFloat32, 2, addmm_sizes, addmm_strides, addmm.out()),
-        "allocate addmm");
-  check(aoti_torch_cpu_addmm_out(addmm.get(), p_lstm_bias_hh_l0, view_3.get(), permute_2.get(), 1.0, 1.0),
-        "node 'addmm' (aten.addmm.default)");
-  view_3.reset();
-  permute_2.reset();
-  // node 'view_4' (aten.view.default)
-  // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
-  // may share addmm's storage (a view)
-  TensorHandle view_4;
-  const int64_t shape_4[] = {1, 2, 192};
-  check(aoti_torch_cpu_reshape(addmm.get(), shape_4, 3, view_4.out()), "node 'view_4' (aten.view.default)");
-  addmm.reset();
   // node 'add_1' (aten.add.Tensor)
   TensorHandle add_1;
   const int64_t add_1_sizes[] = {1, 2, 192};
   const int64_t add_1_strides[] = {384, 192, 1};
-  check(aoti_torch__alloc_from_pool(arena.get(), 1536, kFloat32, 3, add_1_sizes, add_1_strides, add_1.out()),
+  check(aoti_torch__alloc_from_pool(arena.get(), 0, kFloat32, 3, add_1_sizes, add_1_strides, add_1.out()),
         "allocate add_1");
   // fuses slice_9, squeeze_8, add_1
   {
     const int64_t view_4_layout[] = {384, 192, 1};
     TensorHandle view_4_copy;
-    const float* view_4_data = kernel_input<float>(view_4.get(), 3, view_4_layout, view_4_copy);
+    const float* view_4_data = kernel_input<float>(view_4_1, 3, view_4_layout, view_4_copy);
     const int64_t add_layout[] = {384, 192, 1};
     TensorHandle add_copy;
     const float* add_data = kernel_input<float>(add.get(), 3, add_layout, add_copy);
     k1_slice_squeeze_add(view_4_data, add_data, aotic::runtime::data<float>(add_1.get()));
   }
-  view_4.reset();
   // node 'split_with_sizes' (aten.split_with_sizes.default)
   // may share add_1's storage (a view)
   TensorHandle getitem;
@@ -1004,22 +1586,23 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   const int64_t add_2_strides[] = {96, 48, 1};
   check(aoti_torch__alloc_from_pool(arena.get(), 3072, kFloat32, 3, add_2_sizes, add_2_strides, add_2.out()),
         "allocate add_2");
-  // fuses slice_5, squeeze_4, unsqueeze_1, sigmoid, sigmoid_1, tanh, mul, mul_1, add_2
+  // fuses sigmoid, sigmoid_1, tanh, mul, mul_1, add_2
   {
     const int64_t getitem_1_layout[] = {384, 192, 1};
     TensorHandle getitem_1_copy;
     const float* getitem_1_data = kernel_input<float>(getitem_1.get(), 3, getitem_1_layout, getitem_1_copy);
-    const int64_t full_1_layout[] = {96, 48, 1};
-    TensorHandle full_1_copy;
-    const float* full_1_data = kernel_input<float>(full_1.get(), 3, full_1_layout, full_1_copy);
+    const int64_t unsqueeze_1_layout[] = {96, 48, 1};
+    TensorHandle unsqueeze_1_copy;
+    const float* unsqueeze_1_data = kernel_input<float>(unsqueeze_1_1, 3, unsqueeze_1_layout,
+        unsqueeze_1_copy);
     const int64_t getitem_layout[] = {384, 192, 1};
     TensorHandle getitem_copy;
     const float* getitem_data = kernel_input<float>(getitem.get(), 3, getitem_layout, getitem_copy);
     const int64_t getitem_2_layout[] = {384, 192, 1};
     TensorHandle getitem_2_copy;
     const float* getitem_2_data = kernel_input<float>(getitem_2.get(), 3, getitem_2_layout, getitem_2_copy);
-    k2_slice_squeeze_unsqueeze_sigmoid_sigmoid_tanh_mul(getitem_1_data, full_1_data, getitem_data,
-        getitem_2_data, aotic::runtime::data<float>(add_2.get()));
+    k2_sigmoid_sigmoid_tanh_mul_mul_add(getitem_1_data, unsqueeze_1_data, getitem_data, getitem_2_data,
+        aotic::runtime::data<float>(add_2.get()));
   }
   getitem.reset();
   getitem_1.reset();
@@ -1045,14 +1628,8 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
   // may share mul_2's storage (a view)
   TensorHandle view_5;
-  const int64_t shape_5[] = {2, 48};
-  check(aoti_torch_cpu_reshape(mul_2.get(), shape_5, 2, view_5.out()), "node 'view_5' (aten.view.default)");
-  // node 'permute_3' (aten.permute.default)
-  // may share p_lstm_weight_hh_l0's storage (a view)
-  TensorHandle permute_3;
-  const int64_t dims_3[] = {1, 0};
-  check(aoti_torch_cpu_permute(p_lstm_weight_hh_l0, dims_3, 2, permute_3.out()),
-        "node 'permute_3' (aten.permute.default)");
+  const int64_t shape_13[] = {2, 48};
+  check(aoti_torch_cpu_reshape(mul_2.get(), shape_13, 2, view_5.out()), "node 'view_5' (aten.view.default)");
   // node 'addmm_1' (aten.addmm.default)
   TensorHandle addmm_1;
   const int64_t addmm_1_sizes[] = {2, 192};
@@ -1060,16 +1637,16 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   check(aoti_torch__alloc_from_pool(
             arena.get(), 0, kFloat32, 2, addmm_1_sizes, addmm_1_strides, addmm_1.out()),
         "allocate addmm_1");
-  check(aoti_torch_cpu_addmm_out(addmm_1.get(), p_lstm_bias_hh_l0, view_5.get(), permute_3.get(), 1.0, 1.0),
+  check(aoti_torch_cpu_addmm_out(addmm_1.get(), p_lstm_bias_hh_l0_1, view_5.get(), permute_3_1, 1.0, 1.0),
         "node 'addmm_1' (aten.addmm.default)");
   view_5.reset();
-  permute_3.reset();
   // node 'view_6' (aten.view.default)
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
   // may share addmm_1's storage (a view)
   TensorHandle view_6;
-  const int64_t shape_6[] = {1, 2, 192};
-  check(aoti_torch_cpu_reshape(addmm_1.get(), shape_6, 3, view_6.out()), "node 'view_6' (aten.view.default)");
+  const int64_t shape_14[] = {1, 2, 192};
+  check(aoti_torch_cpu_reshape(addmm_1.get(), shape_14, 3, view_6.out()),
+        "node 'view_6' (aten.view.default)");
   addmm_1.reset();
   // node 'add_3' (aten.add.Tensor)
   TensorHandle add_3;
@@ -1125,8 +1702,8 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     const int64_t getitem_6_layout[] = {384, 192, 1};
     TensorHandle getitem_6_copy;
     const float* getitem_6_data = kernel_input<float>(getitem_6.get(), 3, getitem_6_layout, getitem_6_copy);
-    k2_slice_squeeze_unsqueeze_sigmoid_sigmoid_tanh_mul(getitem_5_data, add_2_data_1, getitem_4_data,
-        getitem_6_data, aotic::runtime::data<float>(add_4.get()));
+    k2_sigmoid_sigmoid_tanh_mul_mul_add(getitem_5_data, add_2_data_1, getitem_4_data, getitem_6_data,
+        aotic::runtime::data<float>(add_4.get()));
   }
   add_2.reset();
   getitem_4.reset();
@@ -1153,14 +1730,8 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
   // may share mul_5's storage (a view)
   TensorHandle view_7;
-  const int64_t shape_7[] = {2, 48};
-  check(aoti_torch_cpu_reshape(mul_5.get(), shape_7, 2, view_7.out()), "node 'view_7' (aten.view.default)");
-  // node 'permute_4' (aten.permute.default)
-  // may share p_lstm_weight_hh_l0's storage (a view)
-  TensorHandle permute_4;
-  const int64_t dims_4[] = {1, 0};
-  check(aoti_torch_cpu_permute(p_lstm_weight_hh_l0, dims_4, 2, permute_4.out()),
-        "node 'permute_4' (aten.permute.default)");
+  const int64_t shape_15[] = {2, 48};
+  check(aoti_torch_cpu_reshape(mul_5.get(), shape_15, 2, view_7.out()), "node 'view_7' (aten.view.default)");
   // node 'addmm_2' (aten.addmm.default)
   TensorHandle addmm_2;
   const int64_t addmm_2_sizes[] = {2, 192};
@@ -1168,16 +1739,16 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   check(aoti_torch__alloc_from_pool(
             arena.get(), 0, kFloat32, 2, addmm_2_sizes, addmm_2_strides, addmm_2.out()),
         "allocate addmm_2");
-  check(aoti_torch_cpu_addmm_out(addmm_2.get(), p_lstm_bias_hh_l0, view_7.get(), permute_4.get(), 1.0, 1.0),
+  check(aoti_torch_cpu_addmm_out(addmm_2.get(), p_lstm_bias_hh_l0_1, view_7.get(), permute_4_1, 1.0, 1.0),
         "node 'addmm_2' (aten.addmm.default)");
   view_7.reset();
-  permute_4.reset();
   // node 'view_8' (aten.view.default)
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
   // may share addmm_2's storage (a view)
   TensorHandle view_8;
-  const int64_t shape_8[] = {1, 2, 192};
-  check(aoti_torch_cpu_reshape(addmm_2.get(), shape_8, 3, view_8.out()), "node 'view_8' (aten.view.default)");
+  const int64_t shape_16[] = {1, 2, 192};
+  check(aoti_torch_cpu_reshape(addmm_2.get(), shape_16, 3, view_8.out()),
+        "node 'view_8' (aten.view.default)");
   addmm_2.reset();
   // node 'add_5' (aten.add.Tensor)
   TensorHandle add_5;
@@ -1234,8 +1805,8 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     TensorHandle getitem_10_copy;
     const float* getitem_10_data = kernel_input<float>(getitem_10.get(), 3, getitem_10_layout,
         getitem_10_copy);
-    k2_slice_squeeze_unsqueeze_sigmoid_sigmoid_tanh_mul(getitem_9_data, add_4_data_1, getitem_8_data,
-        getitem_10_data, aotic::runtime::data<float>(add_6.get()));
+    k2_sigmoid_sigmoid_tanh_mul_mul_add(getitem_9_data, add_4_data_1, getitem_8_data, getitem_10_data,
+        aotic::runtime::data<float>(add_6.get()));
   }
   add_4.reset();
   getitem_8.reset();
@@ -1263,14 +1834,8 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
   // may share mul_8's storage (a view)
   TensorHandle view_9;
-  const int64_t shape_9[] = {2, 48};
-  check(aoti_torch_cpu_reshape(mul_8.get(), shape_9, 2, view_9.out()), "node 'view_9' (aten.view.default)");
-  // node 'permute_5' (aten.permute.default)
-  // may share p_lstm_weight_hh_l0's storage (a view)
-  TensorHandle permute_5;
-  const int64_t dims_5[] = {1, 0};
-  check(aoti_torch_cpu_permute(p_lstm_weight_hh_l0, dims_5, 2, permute_5.out()),
-        "node 'permute_5' (aten.permute.default)");
+  const int64_t shape_17[] = {2, 48};
+  check(aoti_torch_cpu_reshape(mul_8.get(), shape_17, 2, view_9.out()), "node 'view_9' (aten.view.default)");
   // node 'addmm_3' (aten.addmm.default)
   TensorHandle addmm_3;
   const int64_t addmm_3_sizes[] = {2, 192};
@@ -1278,16 +1843,15 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   check(aoti_torch__alloc_from_pool(
             arena.get(), 0, kFloat32, 2, addmm_3_sizes, addmm_3_strides, addmm_3.out()),
         "allocate addmm_3");
-  check(aoti_torch_cpu_addmm_out(addmm_3.get(), p_lstm_bias_hh_l0, view_9.get(), permute_5.get(), 1.0, 1.0),
+  check(aoti_torch_cpu_addmm_out(addmm_3.get(), p_lstm_bias_hh_l0_1, view_9.get(), permute_5_1, 1.0, 1.0),
         "node 'addmm_3' (aten.addmm.default)");
   view_9.reset();
-  permute_5.reset();
   // node 'view_10' (aten.view.default)
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
   // may share addmm_3's storage (a view)
   TensorHandle view_10;
-  const int64_t shape_10[] = {1, 2, 192};
-  check(aoti_torch_cpu_reshape(addmm_3.get(), shape_10, 3, view_10.out()),
+  const int64_t shape_18[] = {1, 2, 192};
+  check(aoti_torch_cpu_reshape(addmm_3.get(), shape_18, 3, view_10.out()),
         "node 'view_10' (aten.view.default)");
   addmm_3.reset();
   // node 'add_7' (aten.add.Tensor)
@@ -1347,8 +1911,8 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     TensorHandle getitem_14_copy;
     const float* getitem_14_data = kernel_input<float>(getitem_14.get(), 3, getitem_14_layout,
         getitem_14_copy);
-    k2_slice_squeeze_unsqueeze_sigmoid_sigmoid_tanh_mul(getitem_13_data, add_6_data_1, getitem_12_data,
-        getitem_14_data, aotic::runtime::data<float>(add_8.get()));
+    k2_sigmoid_sigmoid_tanh_mul_mul_add(getitem_13_data, add_6_data_1, getitem_12_data, getitem_14_data,
+        aotic::runtime::data<float>(add_8.get()));
   }
   add_6.reset();
   getitem_12.reset();
@@ -1377,15 +1941,9 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
   // may share mul_11's storage (a view)
   TensorHandle view_11;
-  const int64_t shape_11[] = {2, 48};
-  check(aoti_torch_cpu_reshape(mul_11.get(), shape_11, 2, view_11.out()),
+  const int64_t shape_19[] = {2, 48};
+  check(aoti_torch_cpu_reshape(mul_11.get(), shape_19, 2, view_11.out()),
         "node 'view_11' (aten.view.default)");
-  // node 'permute_6' (aten.permute.default)
-  // may share p_lstm_weight_hh_l0's storage (a view)
-  TensorHandle permute_6;
-  const int64_t dims_6[] = {1, 0};
-  check(aoti_torch_cpu_permute(p_lstm_weight_hh_l0, dims_6, 2, permute_6.out()),
-        "node 'permute_6' (aten.permute.default)");
   // node 'addmm_4' (aten.addmm.default)
   TensorHandle addmm_4;
   const int64_t addmm_4_sizes[] = {2, 192};
@@ -1393,16 +1951,15 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   check(aoti_torch__alloc_from_pool(
             arena.get(), 0, kFloat32, 2, addmm_4_sizes, addmm_4_strides, addmm_4.out()),
         "allocate addmm_4");
-  check(aoti_torch_cpu_addmm_out(addmm_4.get(), p_lstm_bias_hh_l0, view_11.get(), permute_6.get(), 1.0, 1.0),
+  check(aoti_torch_cpu_addmm_out(addmm_4.get(), p_lstm_bias_hh_l0_1, view_11.get(), permute_6_1, 1.0, 1.0),
         "node 'addmm_4' (aten.addmm.default)");
   view_11.reset();
-  permute_6.reset();
   // node 'view_12' (aten.view.default)
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
   // may share addmm_4's storage (a view)
   TensorHandle view_12;
-  const int64_t shape_12[] = {1, 2, 192};
-  check(aoti_torch_cpu_reshape(addmm_4.get(), shape_12, 3, view_12.out()),
+  const int64_t shape_20[] = {1, 2, 192};
+  check(aoti_torch_cpu_reshape(addmm_4.get(), shape_20, 3, view_12.out()),
         "node 'view_12' (aten.view.default)");
   addmm_4.reset();
   // node 'add_9' (aten.add.Tensor)
@@ -1463,8 +2020,8 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     TensorHandle getitem_18_copy;
     const float* getitem_18_data = kernel_input<float>(getitem_18.get(), 3, getitem_18_layout,
         getitem_18_copy);
-    k2_slice_squeeze_unsqueeze_sigmoid_sigmoid_tanh_mul(getitem_17_data, add_8_data_1, getitem_16_data,
-        getitem_18_data, aotic::runtime::data<float>(add_10.get()));
+    k2_sigmoid_sigmoid_tanh_mul_mul_add(getitem_17_data, add_8_data_1, getitem_16_data, getitem_18_data,
+        aotic::runtime::data<float>(add_10.get()));
   }
   add_8.reset();
   getitem_16.reset();
@@ -1493,15 +2050,9 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
   // may share mul_14's storage (a view)
   TensorHandle view_13;
-  const int64_t shape_13[] = {2, 48};
-  check(aoti_torch_cpu_reshape(mul_14.get(), shape_13, 2, view_13.out()),
+  const int64_t shape_21[] = {2, 48};
+  check(aoti_torch_cpu_reshape(mul_14.get(), shape_21, 2, view_13.out()),
         "node 'view_13' (aten.view.default)");
-  // node 'permute_7' (aten.permute.default)
-  // may share p_lstm_weight_hh_l0's storage (a view)
-  TensorHandle permute_7;
-  const int64_t dims_7[] = {1, 0};
-  check(aoti_torch_cpu_permute(p_lstm_weight_hh_l0, dims_7, 2, permute_7.out()),
-        "node 'permute_7' (aten.permute.default)");
   // node 'addmm_5' (aten.addmm.default)
   TensorHandle addmm_5;
   const int64_t addmm_5_sizes[] = {2, 192};
@@ -1509,16 +2060,15 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   check(aoti_torch__alloc_from_pool(
             arena.get(), 0, kFloat32, 2, addmm_5_sizes, addmm_5_strides, addmm_5.out()),
         "allocate addmm_5");
-  check(aoti_torch_cpu_addmm_out(addmm_5.get(), p_lstm_bias_hh_l0, view_13.get(), permute_7.get(), 1.0, 1.0),
+  check(aoti_torch_cpu_addmm_out(addmm_5.get(), p_lstm_bias_hh_l0_1, view_13.get(), permute_7_1, 1.0, 1.0),
         "node 'addmm_5' (aten.addmm.default)");
   view_13.reset();
-  permute_7.reset();
   // node 'view_14' (aten.view.default)
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
   // may share addmm_5's storage (a view)
   TensorHandle view_14;
-  const int64_t shape_14[] = {1, 2, 192};
-  check(aoti_torch_cpu_reshape(addmm_5.get(), shape_14, 3, view_14.out()),
+  const int64_t shape_22[] = {1, 2, 192};
+  check(aoti_torch_cpu_reshape(addmm_5.get(), shape_22, 3, view_14.out()),
         "node 'view_14' (aten.view.default)");
   addmm_5.reset();
   // node 'add_11' (aten.add.Tensor)
@@ -1580,8 +2130,8 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     TensorHandle getitem_22_copy;
     const float* getitem_22_data = kernel_input<float>(getitem_22.get(), 3, getitem_22_layout,
         getitem_22_copy);
-    k2_slice_squeeze_unsqueeze_sigmoid_sigmoid_tanh_mul(getitem_21_data, add_10_data_1, getitem_20_data,
-        getitem_22_data, aotic::runtime::data<float>(add_12.get()));
+    k2_sigmoid_sigmoid_tanh_mul_mul_add(getitem_21_data, add_10_data_1, getitem_20_data, getitem_22_data,
+        aotic::runtime::data<float>(add_12.get()));
   }
   add_10.reset();
   getitem_20.reset();
@@ -1610,15 +2160,9 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
   // may share mul_17's storage (a view)
   TensorHandle view_15;
-  const int64_t shape_15[] = {2, 48};
-  check(aoti_torch_cpu_reshape(mul_17.get(), shape_15, 2, view_15.out()),
+  const int64_t shape_23[] = {2, 48};
+  check(aoti_torch_cpu_reshape(mul_17.get(), shape_23, 2, view_15.out()),
         "node 'view_15' (aten.view.default)");
-  // node 'permute_8' (aten.permute.default)
-  // may share p_lstm_weight_hh_l0's storage (a view)
-  TensorHandle permute_8;
-  const int64_t dims_8[] = {1, 0};
-  check(aoti_torch_cpu_permute(p_lstm_weight_hh_l0, dims_8, 2, permute_8.out()),
-        "node 'permute_8' (aten.permute.default)");
   // node 'addmm_6' (aten.addmm.default)
   TensorHandle addmm_6;
   const int64_t addmm_6_sizes[] = {2, 192};
@@ -1626,16 +2170,15 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   check(aoti_torch__alloc_from_pool(
             arena.get(), 0, kFloat32, 2, addmm_6_sizes, addmm_6_strides, addmm_6.out()),
         "allocate addmm_6");
-  check(aoti_torch_cpu_addmm_out(addmm_6.get(), p_lstm_bias_hh_l0, view_15.get(), permute_8.get(), 1.0, 1.0),
+  check(aoti_torch_cpu_addmm_out(addmm_6.get(), p_lstm_bias_hh_l0_1, view_15.get(), permute_8_1, 1.0, 1.0),
         "node 'addmm_6' (aten.addmm.default)");
   view_15.reset();
-  permute_8.reset();
   // node 'view_16' (aten.view.default)
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
   // may share addmm_6's storage (a view)
   TensorHandle view_16;
-  const int64_t shape_16[] = {1, 2, 192};
-  check(aoti_torch_cpu_reshape(addmm_6.get(), shape_16, 3, view_16.out()),
+  const int64_t shape_24[] = {1, 2, 192};
+  check(aoti_torch_cpu_reshape(addmm_6.get(), shape_24, 3, view_16.out()),
         "node 'view_16' (aten.view.default)");
   addmm_6.reset();
   // node 'add_13' (aten.add.Tensor)
@@ -1697,8 +2240,8 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     TensorHandle getitem_26_copy;
     const float* getitem_26_data = kernel_input<float>(getitem_26.get(), 3, getitem_26_layout,
         getitem_26_copy);
-    k2_slice_squeeze_unsqueeze_sigmoid_sigmoid_tanh_mul(getitem_25_data, add_12_data_1, getitem_24_data,
-        getitem_26_data, aotic::runtime::data<float>(add_14.get()));
+    k2_sigmoid_sigmoid_tanh_mul_mul_add(getitem_25_data, add_12_data_1, getitem_24_data, getitem_26_data,
+        aotic::runtime::data<float>(add_14.get()));
   }
   add_12.reset();
   getitem_24.reset();
@@ -1727,15 +2270,9 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
   // may share mul_20's storage (a view)
   TensorHandle view_17;
-  const int64_t shape_17[] = {2, 48};
-  check(aoti_torch_cpu_reshape(mul_20.get(), shape_17, 2, view_17.out()),
+  const int64_t shape_25[] = {2, 48};
+  check(aoti_torch_cpu_reshape(mul_20.get(), shape_25, 2, view_17.out()),
         "node 'view_17' (aten.view.default)");
-  // node 'permute_9' (aten.permute.default)
-  // may share p_lstm_weight_hh_l0's storage (a view)
-  TensorHandle permute_9;
-  const int64_t dims_9[] = {1, 0};
-  check(aoti_torch_cpu_permute(p_lstm_weight_hh_l0, dims_9, 2, permute_9.out()),
-        "node 'permute_9' (aten.permute.default)");
   // node 'addmm_7' (aten.addmm.default)
   TensorHandle addmm_7;
   const int64_t addmm_7_sizes[] = {2, 192};
@@ -1743,16 +2280,15 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   check(aoti_torch__alloc_from_pool(
             arena.get(), 0, kFloat32, 2, addmm_7_sizes, addmm_7_strides, addmm_7.out()),
         "allocate addmm_7");
-  check(aoti_torch_cpu_addmm_out(addmm_7.get(), p_lstm_bias_hh_l0, view_17.get(), permute_9.get(), 1.0, 1.0),
+  check(aoti_torch_cpu_addmm_out(addmm_7.get(), p_lstm_bias_hh_l0_1, view_17.get(), permute_9_1, 1.0, 1.0),
         "node 'addmm_7' (aten.addmm.default)");
   view_17.reset();
-  permute_9.reset();
   // node 'view_18' (aten.view.default)
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
   // may share addmm_7's storage (a view)
   TensorHandle view_18;
-  const int64_t shape_18[] = {1, 2, 192};
-  check(aoti_torch_cpu_reshape(addmm_7.get(), shape_18, 3, view_18.out()),
+  const int64_t shape_26[] = {1, 2, 192};
+  check(aoti_torch_cpu_reshape(addmm_7.get(), shape_26, 3, view_18.out()),
         "node 'view_18' (aten.view.default)");
   addmm_7.reset();
   // node 'add_15' (aten.add.Tensor)
@@ -1814,8 +2350,8 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     TensorHandle getitem_30_copy;
     const float* getitem_30_data = kernel_input<float>(getitem_30.get(), 3, getitem_30_layout,
         getitem_30_copy);
-    k2_slice_squeeze_unsqueeze_sigmoid_sigmoid_tanh_mul(getitem_29_data, add_14_data_1, getitem_28_data,
-        getitem_30_data, aotic::runtime::data<float>(add_16.get()));
+    k2_sigmoid_sigmoid_tanh_mul_mul_add(getitem_29_data, add_14_data_1, getitem_28_data, getitem_30_data,
+        aotic::runtime::data<float>(add_16.get()));
   }
   add_14.reset();
   getitem_28.reset();
@@ -1844,15 +2380,9 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
   // may share mul_23's storage (a view)
   TensorHandle view_19;
-  const int64_t shape_19[] = {2, 48};
-  check(aoti_torch_cpu_reshape(mul_23.get(), shape_19, 2, view_19.out()),
+  const int64_t shape_27[] = {2, 48};
+  check(aoti_torch_cpu_reshape(mul_23.get(), shape_27, 2, view_19.out()),
         "node 'view_19' (aten.view.default)");
-  // node 'permute_10' (aten.permute.default)
-  // may share p_lstm_weight_hh_l0's storage (a view)
-  TensorHandle permute_10;
-  const int64_t dims_10[] = {1, 0};
-  check(aoti_torch_cpu_permute(p_lstm_weight_hh_l0, dims_10, 2, permute_10.out()),
-        "node 'permute_10' (aten.permute.default)");
   // node 'addmm_8' (aten.addmm.default)
   TensorHandle addmm_8;
   const int64_t addmm_8_sizes[] = {2, 192};
@@ -1860,16 +2390,15 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   check(aoti_torch__alloc_from_pool(
             arena.get(), 0, kFloat32, 2, addmm_8_sizes, addmm_8_strides, addmm_8.out()),
         "allocate addmm_8");
-  check(aoti_torch_cpu_addmm_out(addmm_8.get(), p_lstm_bias_hh_l0, view_19.get(), permute_10.get(), 1.0, 1.0),
+  check(aoti_torch_cpu_addmm_out(addmm_8.get(), p_lstm_bias_hh_l0_1, view_19.get(), permute_10_1, 1.0, 1.0),
         "node 'addmm_8' (aten.addmm.default)");
   view_19.reset();
-  permute_10.reset();
   // node 'view_20' (aten.view.default)
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
   // may share addmm_8's storage (a view)
   TensorHandle view_20;
-  const int64_t shape_20[] = {1, 2, 192};
-  check(aoti_torch_cpu_reshape(addmm_8.get(), shape_20, 3, view_20.out()),
+  const int64_t shape_28[] = {1, 2, 192};
+  check(aoti_torch_cpu_reshape(addmm_8.get(), shape_28, 3, view_20.out()),
         "node 'view_20' (aten.view.default)");
   addmm_8.reset();
   // node 'add_17' (aten.add.Tensor)
@@ -1931,8 +2460,8 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     TensorHandle getitem_34_copy;
     const float* getitem_34_data = kernel_input<float>(getitem_34.get(), 3, getitem_34_layout,
         getitem_34_copy);
-    k2_slice_squeeze_unsqueeze_sigmoid_sigmoid_tanh_mul(getitem_33_data, add_16_data_1, getitem_32_data,
-        getitem_34_data, aotic::runtime::data<float>(add_18.get()));
+    k2_sigmoid_sigmoid_tanh_mul_mul_add(getitem_33_data, add_16_data_1, getitem_32_data, getitem_34_data,
+        aotic::runtime::data<float>(add_18.get()));
   }
   add_16.reset();
   getitem_32.reset();
@@ -1961,15 +2490,9 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
   // may share mul_26's storage (a view)
   TensorHandle view_21;
-  const int64_t shape_21[] = {2, 48};
-  check(aoti_torch_cpu_reshape(mul_26.get(), shape_21, 2, view_21.out()),
+  const int64_t shape_29[] = {2, 48};
+  check(aoti_torch_cpu_reshape(mul_26.get(), shape_29, 2, view_21.out()),
         "node 'view_21' (aten.view.default)");
-  // node 'permute_11' (aten.permute.default)
-  // may share p_lstm_weight_hh_l0's storage (a view)
-  TensorHandle permute_11;
-  const int64_t dims_11[] = {1, 0};
-  check(aoti_torch_cpu_permute(p_lstm_weight_hh_l0, dims_11, 2, permute_11.out()),
-        "node 'permute_11' (aten.permute.default)");
   // node 'addmm_9' (aten.addmm.default)
   TensorHandle addmm_9;
   const int64_t addmm_9_sizes[] = {2, 192};
@@ -1977,16 +2500,15 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   check(aoti_torch__alloc_from_pool(
             arena.get(), 0, kFloat32, 2, addmm_9_sizes, addmm_9_strides, addmm_9.out()),
         "allocate addmm_9");
-  check(aoti_torch_cpu_addmm_out(addmm_9.get(), p_lstm_bias_hh_l0, view_21.get(), permute_11.get(), 1.0, 1.0),
+  check(aoti_torch_cpu_addmm_out(addmm_9.get(), p_lstm_bias_hh_l0_1, view_21.get(), permute_11_1, 1.0, 1.0),
         "node 'addmm_9' (aten.addmm.default)");
   view_21.reset();
-  permute_11.reset();
   // node 'view_22' (aten.view.default)
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
   // may share addmm_9's storage (a view)
   TensorHandle view_22;
-  const int64_t shape_22[] = {1, 2, 192};
-  check(aoti_torch_cpu_reshape(addmm_9.get(), shape_22, 3, view_22.out()),
+  const int64_t shape_30[] = {1, 2, 192};
+  check(aoti_torch_cpu_reshape(addmm_9.get(), shape_30, 3, view_22.out()),
         "node 'view_22' (aten.view.default)");
   addmm_9.reset();
   // node 'add_19' (aten.add.Tensor)
@@ -2048,8 +2570,8 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     TensorHandle getitem_38_copy;
     const float* getitem_38_data = kernel_input<float>(getitem_38.get(), 3, getitem_38_layout,
         getitem_38_copy);
-    k2_slice_squeeze_unsqueeze_sigmoid_sigmoid_tanh_mul(getitem_37_data, add_18_data_1, getitem_36_data,
-        getitem_38_data, aotic::runtime::data<float>(add_20.get()));
+    k2_sigmoid_sigmoid_tanh_mul_mul_add(getitem_37_data, add_18_data_1, getitem_36_data, getitem_38_data,
+        aotic::runtime::data<float>(add_20.get()));
   }
   add_18.reset();
   getitem_36.reset();
@@ -2078,15 +2600,9 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
   // may share mul_29's storage (a view)
   TensorHandle view_23;
-  const int64_t shape_23[] = {2, 48};
-  check(aoti_torch_cpu_reshape(mul_29.get(), shape_23, 2, view_23.out()),
+  const int64_t shape_31[] = {2, 48};
+  check(aoti_torch_cpu_reshape(mul_29.get(), shape_31, 2, view_23.out()),
         "node 'view_23' (aten.view.default)");
-  // node 'permute_12' (aten.permute.default)
-  // may share p_lstm_weight_hh_l0's storage (a view)
-  TensorHandle permute_12;
-  const int64_t dims_12[] = {1, 0};
-  check(aoti_torch_cpu_permute(p_lstm_weight_hh_l0, dims_12, 2, permute_12.out()),
-        "node 'permute_12' (aten.permute.default)");
   // node 'addmm_10' (aten.addmm.default)
   TensorHandle addmm_10;
   const int64_t addmm_10_sizes[] = {2, 192};
@@ -2094,17 +2610,15 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   check(aoti_torch__alloc_from_pool(
             arena.get(), 0, kFloat32, 2, addmm_10_sizes, addmm_10_strides, addmm_10.out()),
         "allocate addmm_10");
-  check(aoti_torch_cpu_addmm_out(
-            addmm_10.get(), p_lstm_bias_hh_l0, view_23.get(), permute_12.get(), 1.0, 1.0),
+  check(aoti_torch_cpu_addmm_out(addmm_10.get(), p_lstm_bias_hh_l0_1, view_23.get(), permute_12_1, 1.0, 1.0),
         "node 'addmm_10' (aten.addmm.default)");
   view_23.reset();
-  permute_12.reset();
   // node 'view_24' (aten.view.default)
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
   // may share addmm_10's storage (a view)
   TensorHandle view_24;
-  const int64_t shape_24[] = {1, 2, 192};
-  check(aoti_torch_cpu_reshape(addmm_10.get(), shape_24, 3, view_24.out()),
+  const int64_t shape_32[] = {1, 2, 192};
+  check(aoti_torch_cpu_reshape(addmm_10.get(), shape_32, 3, view_24.out()),
         "node 'view_24' (aten.view.default)");
   addmm_10.reset();
   // node 'add_21' (aten.add.Tensor)
@@ -2166,8 +2680,8 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     TensorHandle getitem_42_copy;
     const float* getitem_42_data = kernel_input<float>(getitem_42.get(), 3, getitem_42_layout,
         getitem_42_copy);
-    k2_slice_squeeze_unsqueeze_sigmoid_sigmoid_tanh_mul(getitem_41_data, add_20_data_1, getitem_40_data,
-        getitem_42_data, aotic::runtime::data<float>(add_22.get()));
+    k2_sigmoid_sigmoid_tanh_mul_mul_add(getitem_41_data, add_20_data_1, getitem_40_data, getitem_42_data,
+        aotic::runtime::data<float>(add_22.get()));
   }
   add_20.reset();
   getitem_40.reset();
@@ -2196,15 +2710,9 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
   // may share mul_32's storage (a view)
   TensorHandle view_25;
-  const int64_t shape_25[] = {2, 48};
-  check(aoti_torch_cpu_reshape(mul_32.get(), shape_25, 2, view_25.out()),
+  const int64_t shape_33[] = {2, 48};
+  check(aoti_torch_cpu_reshape(mul_32.get(), shape_33, 2, view_25.out()),
         "node 'view_25' (aten.view.default)");
-  // node 'permute_13' (aten.permute.default)
-  // may share p_lstm_weight_hh_l0's storage (a view)
-  TensorHandle permute_13;
-  const int64_t dims_13[] = {1, 0};
-  check(aoti_torch_cpu_permute(p_lstm_weight_hh_l0, dims_13, 2, permute_13.out()),
-        "node 'permute_13' (aten.permute.default)");
   // node 'addmm_11' (aten.addmm.default)
   TensorHandle addmm_11;
   const int64_t addmm_11_sizes[] = {2, 192};
@@ -2212,17 +2720,15 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   check(aoti_torch__alloc_from_pool(
             arena.get(), 0, kFloat32, 2, addmm_11_sizes, addmm_11_strides, addmm_11.out()),
         "allocate addmm_11");
-  check(aoti_torch_cpu_addmm_out(
-            addmm_11.get(), p_lstm_bias_hh_l0, view_25.get(), permute_13.get(), 1.0, 1.0),
+  check(aoti_torch_cpu_addmm_out(addmm_11.get(), p_lstm_bias_hh_l0_1, view_25.get(), permute_13_1, 1.0, 1.0),
         "node 'addmm_11' (aten.addmm.default)");
   view_25.reset();
-  permute_13.reset();
   // node 'view_26' (aten.view.default)
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
   // may share addmm_11's storage (a view)
   TensorHandle view_26;
-  const int64_t shape_26[] = {1, 2, 192};
-  check(aoti_torch_cpu_reshape(addmm_11.get(), shape_26, 3, view_26.out()),
+  const int64_t shape_34[] = {1, 2, 192};
+  check(aoti_torch_cpu_reshape(addmm_11.get(), shape_34, 3, view_26.out()),
         "node 'view_26' (aten.view.default)");
   addmm_11.reset();
   // node 'add_23' (aten.add.Tensor)
@@ -2313,63 +2819,35 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   mul_29.reset();
   mul_32.reset();
   mul_35.reset();
-  // node 'unsqueeze_2' (aten.unsqueeze.default)
-  // may share squeeze_1's storage (a view)
-  TensorHandle unsqueeze_2;
-  check(aoti_torch_cpu_unsqueeze(squeeze_1.get(), 0, unsqueeze_2.out()),
-        "node 'unsqueeze_2' (aten.unsqueeze.default)");
-  squeeze_1.reset();
-  // node 'permute_14' (aten.permute.default)
-  // may share p_lstm_weight_ih_l0_reverse's storage (a view)
-  TensorHandle permute_14;
-  const int64_t dims_14[] = {1, 0};
-  check(aoti_torch_cpu_permute(p_lstm_weight_ih_l0_reverse, dims_14, 2, permute_14.out()),
-        "node 'permute_14' (aten.permute.default)");
   // node 'expand_2' (aten.expand.default)
   // may share permute's storage (a view)
   TensorHandle expand_2;
-  const int64_t size_4[] = {12, 2, 32};
-  check(aoti_torch_cpu_expand(permute.get(), size_4, 3, false, expand_2.out()),
+  const int64_t size_6[] = {12, 2, 32};
+  check(aoti_torch_cpu_expand(permute.get(), size_6, 3, false, expand_2.out()),
         "node 'expand_2' (aten.expand.default)");
   permute.reset();
   // node 'view_27' (aten.view.default)
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
   // may share expand_2's storage (a view)
   TensorHandle view_27;
-  const int64_t shape_27[] = {12, 2, 32};
-  check(aoti_torch_cpu_reshape(expand_2.get(), shape_27, 3, view_27.out()),
+  const int64_t shape_35[] = {12, 2, 32};
+  check(aoti_torch_cpu_reshape(expand_2.get(), shape_35, 3, view_27.out()),
         "node 'view_27' (aten.view.default)");
   expand_2.reset();
-  // node 'expand_3' (aten.expand.default)
-  // may share permute_14's storage (a view)
-  TensorHandle expand_3;
-  const int64_t size_5[] = {12, 32, 192};
-  check(aoti_torch_cpu_expand(permute_14.get(), size_5, 3, false, expand_3.out()),
-        "node 'expand_3' (aten.expand.default)");
-  permute_14.reset();
-  // node 'view_28' (aten.view.default)
-  // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
-  // may share expand_3's storage (a view)
-  TensorHandle view_28;
-  const int64_t shape_28[] = {12, 32, 192};
-  check(aoti_torch_cpu_reshape(expand_3.get(), shape_28, 3, view_28.out()),
-        "node 'view_28' (aten.view.default)");
-  expand_3.reset();
   // node 'bmm_1' (aten.bmm.default)
   TensorHandle bmm_1;
   const int64_t bmm_1_sizes[] = {12, 2, 192};
   const int64_t bmm_1_strides[] = {384, 192, 1};
   check(aoti_torch__alloc_from_pool(arena.get(), 0, kFloat32, 3, bmm_1_sizes, bmm_1_strides, bmm_1.out()),
         "allocate bmm_1");
-  check(aoti_torch_cpu_bmm_out(bmm_1.get(), view_27.get(), view_28.get()), "node 'bmm_1' (aten.bmm.default)");
+  check(aoti_torch_cpu_bmm_out(bmm_1.get(), view_27.get(), view_28_1), "node 'bmm_1' (aten.bmm.default)");
   view_27.reset();
-  view_28.reset();
   // node 'view_29' (aten.view.default)
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
   // may share bmm_1's storage (a view)
   TensorHandle view_29;
-  const int64_t shape_29[] = {12, 2, 192};
-  check(aoti_torch_cpu_reshape(bmm_1.get(), shape_29, 3, view_29.out()),
+  const int64_t shape_36[] = {12, 2, 192};
+  check(aoti_torch_cpu_reshape(bmm_1.get(), shape_36, 3, view_29.out()),
         "node 'view_29' (aten.view.default)");
   bmm_1.reset();
   // node 'add_25' (aten.add.Tensor)
@@ -2385,68 +2863,32 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     const float* view_29_data = kernel_input<float>(view_29.get(), 3, view_29_layout, view_29_copy);
     const int64_t p_lstm_bias_ih_l0_reverse_layout[] = {1};
     TensorHandle p_lstm_bias_ih_l0_reverse_copy;
-    const float* p_lstm_bias_ih_l0_reverse_data = kernel_input<float>(p_lstm_bias_ih_l0_reverse, 1,
+    const float* p_lstm_bias_ih_l0_reverse_data = kernel_input<float>(p_lstm_bias_ih_l0_reverse_1, 1,
         p_lstm_bias_ih_l0_reverse_layout, p_lstm_bias_ih_l0_reverse_copy);
     k0_add(view_29_data, p_lstm_bias_ih_l0_reverse_data, aotic::runtime::data<float>(add_25.get()));
   }
   view_29.reset();
   // node 'flip' (aten.flip.default)
   TensorHandle flip;
-  const int64_t dims_15[] = {0};
-  check(aoti_torch_cpu_flip(add_25.get(), dims_15, 1, flip.out()), "node 'flip' (aten.flip.default)");
+  const int64_t dims_54[] = {0};
+  check(aoti_torch_cpu_flip(add_25.get(), dims_54, 1, flip.out()), "node 'flip' (aten.flip.default)");
   add_25.reset();
-  // node 'view_30' (aten.view.default)
-  // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
-  // may share unsqueeze_2's storage (a view)
-  TensorHandle view_30;
-  const int64_t shape_30[] = {2, 48};
-  check(aoti_torch_cpu_reshape(unsqueeze_2.get(), shape_30, 2, view_30.out()),
-        "node 'view_30' (aten.view.default)");
-  unsqueeze_2.reset();
-  // node 'permute_15' (aten.permute.default)
-  // may share p_lstm_weight_hh_l0_reverse's storage (a view)
-  TensorHandle permute_15;
-  const int64_t dims_16[] = {1, 0};
-  check(aoti_torch_cpu_permute(p_lstm_weight_hh_l0_reverse, dims_16, 2, permute_15.out()),
-        "node 'permute_15' (aten.permute.default)");
-  // node 'addmm_12' (aten.addmm.default)
-  TensorHandle addmm_12;
-  const int64_t addmm_12_sizes[] = {2, 192};
-  const int64_t addmm_12_strides[] = {192, 1};
-  check(aoti_torch__alloc_from_pool(
-            arena.get(), 0, kFloat32, 2, addmm_12_sizes, addmm_12_strides, addmm_12.out()),
-        "allocate addmm_12");
-  check(aoti_torch_cpu_addmm_out(
-            addmm_12.get(), p_lstm_bias_hh_l0_reverse, view_30.get(), permute_15.get(), 1.0, 1.0),
-        "node 'addmm_12' (aten.addmm.default)");
-  view_30.reset();
-  permute_15.reset();
-  // node 'view_31' (aten.view.default)
-  // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
-  // may share addmm_12's storage (a view)
-  TensorHandle view_31;
-  const int64_t shape_31[] = {1, 2, 192};
-  check(aoti_torch_cpu_reshape(addmm_12.get(), shape_31, 3, view_31.out()),
-        "node 'view_31' (aten.view.default)");
-  addmm_12.reset();
   // node 'add_26' (aten.add.Tensor)
   TensorHandle add_26;
   const int64_t add_26_sizes[] = {1, 2, 192};
   const int64_t add_26_strides[] = {384, 192, 1};
-  check(aoti_torch__alloc_from_pool(
-            arena.get(), 1536, kFloat32, 3, add_26_sizes, add_26_strides, add_26.out()),
+  check(aoti_torch__alloc_from_pool(arena.get(), 0, kFloat32, 3, add_26_sizes, add_26_strides, add_26.out()),
         "allocate add_26");
   // fuses slice_21, squeeze_22, add_26
   {
     const int64_t view_31_layout[] = {384, 192, 1};
     TensorHandle view_31_copy;
-    const float* view_31_data = kernel_input<float>(view_31.get(), 3, view_31_layout, view_31_copy);
+    const float* view_31_data = kernel_input<float>(view_31_1, 3, view_31_layout, view_31_copy);
     const int64_t flip_layout[] = {384, 192, 1};
     TensorHandle flip_copy;
     const float* flip_data = kernel_input<float>(flip.get(), 3, flip_layout, flip_copy);
     k1_slice_squeeze_add(view_31_data, flip_data, aotic::runtime::data<float>(add_26.get()));
   }
-  view_31.reset();
   // node 'split_with_sizes_12' (aten.split_with_sizes.default)
   // may share add_26's storage (a view)
   TensorHandle getitem_48;
@@ -2471,15 +2913,16 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   check(aoti_torch__alloc_from_pool(
             arena.get(), 3072, kFloat32, 3, add_27_sizes, add_27_strides, add_27.out()),
         "allocate add_27");
-  // fuses slice_6, squeeze_5, unsqueeze_3, sigmoid_36, sigmoid_37, tanh_24, mul_36, mul_37, add_27
+  // fuses sigmoid_36, sigmoid_37, tanh_24, mul_36, mul_37, add_27
   {
     const int64_t getitem_49_layout[] = {384, 192, 1};
     TensorHandle getitem_49_copy;
     const float* getitem_49_data = kernel_input<float>(getitem_49.get(), 3, getitem_49_layout,
         getitem_49_copy);
-    const int64_t full_1_layout_1[] = {96, 48, 1};
-    TensorHandle full_1_copy_1;
-    const float* full_1_data_1 = kernel_input<float>(full_1.get(), 3, full_1_layout_1, full_1_copy_1);
+    const int64_t unsqueeze_3_layout[] = {96, 48, 1};
+    TensorHandle unsqueeze_3_copy;
+    const float* unsqueeze_3_data = kernel_input<float>(unsqueeze_3_1, 3, unsqueeze_3_layout,
+        unsqueeze_3_copy);
     const int64_t getitem_48_layout[] = {384, 192, 1};
     TensorHandle getitem_48_copy;
     const float* getitem_48_data = kernel_input<float>(getitem_48.get(), 3, getitem_48_layout,
@@ -2488,7 +2931,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     TensorHandle getitem_50_copy;
     const float* getitem_50_data = kernel_input<float>(getitem_50.get(), 3, getitem_50_layout,
         getitem_50_copy);
-    k16_slice_squeeze_unsqueeze_sigmoid_sigmoid_tanh_mul(getitem_49_data, full_1_data_1, getitem_48_data,
+    k2_sigmoid_sigmoid_tanh_mul_mul_add(getitem_49_data, unsqueeze_3_data, getitem_48_data,
         getitem_50_data, aotic::runtime::data<float>(add_27.get()));
   }
   getitem_48.reset();
@@ -2517,15 +2960,9 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
   // may share mul_38's storage (a view)
   TensorHandle view_32;
-  const int64_t shape_32[] = {2, 48};
-  check(aoti_torch_cpu_reshape(mul_38.get(), shape_32, 2, view_32.out()),
+  const int64_t shape_37[] = {2, 48};
+  check(aoti_torch_cpu_reshape(mul_38.get(), shape_37, 2, view_32.out()),
         "node 'view_32' (aten.view.default)");
-  // node 'permute_16' (aten.permute.default)
-  // may share p_lstm_weight_hh_l0_reverse's storage (a view)
-  TensorHandle permute_16;
-  const int64_t dims_17[] = {1, 0};
-  check(aoti_torch_cpu_permute(p_lstm_weight_hh_l0_reverse, dims_17, 2, permute_16.out()),
-        "node 'permute_16' (aten.permute.default)");
   // node 'addmm_13' (aten.addmm.default)
   TensorHandle addmm_13;
   const int64_t addmm_13_sizes[] = {2, 192};
@@ -2534,16 +2971,15 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
             arena.get(), 0, kFloat32, 2, addmm_13_sizes, addmm_13_strides, addmm_13.out()),
         "allocate addmm_13");
   check(aoti_torch_cpu_addmm_out(
-            addmm_13.get(), p_lstm_bias_hh_l0_reverse, view_32.get(), permute_16.get(), 1.0, 1.0),
+            addmm_13.get(), p_lstm_bias_hh_l0_reverse_1, view_32.get(), permute_16_1, 1.0, 1.0),
         "node 'addmm_13' (aten.addmm.default)");
   view_32.reset();
-  permute_16.reset();
   // node 'view_33' (aten.view.default)
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
   // may share addmm_13's storage (a view)
   TensorHandle view_33;
-  const int64_t shape_33[] = {1, 2, 192};
-  check(aoti_torch_cpu_reshape(addmm_13.get(), shape_33, 3, view_33.out()),
+  const int64_t shape_38[] = {1, 2, 192};
+  check(aoti_torch_cpu_reshape(addmm_13.get(), shape_38, 3, view_33.out()),
         "node 'view_33' (aten.view.default)");
   addmm_13.reset();
   // node 'add_28' (aten.add.Tensor)
@@ -2605,8 +3041,8 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     TensorHandle getitem_54_copy;
     const float* getitem_54_data = kernel_input<float>(getitem_54.get(), 3, getitem_54_layout,
         getitem_54_copy);
-    k2_slice_squeeze_unsqueeze_sigmoid_sigmoid_tanh_mul(getitem_53_data, add_27_data_1, getitem_52_data,
-        getitem_54_data, aotic::runtime::data<float>(add_29.get()));
+    k2_sigmoid_sigmoid_tanh_mul_mul_add(getitem_53_data, add_27_data_1, getitem_52_data, getitem_54_data,
+        aotic::runtime::data<float>(add_29.get()));
   }
   add_27.reset();
   getitem_52.reset();
@@ -2635,15 +3071,9 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
   // may share mul_41's storage (a view)
   TensorHandle view_34;
-  const int64_t shape_34[] = {2, 48};
-  check(aoti_torch_cpu_reshape(mul_41.get(), shape_34, 2, view_34.out()),
+  const int64_t shape_39[] = {2, 48};
+  check(aoti_torch_cpu_reshape(mul_41.get(), shape_39, 2, view_34.out()),
         "node 'view_34' (aten.view.default)");
-  // node 'permute_17' (aten.permute.default)
-  // may share p_lstm_weight_hh_l0_reverse's storage (a view)
-  TensorHandle permute_17;
-  const int64_t dims_18[] = {1, 0};
-  check(aoti_torch_cpu_permute(p_lstm_weight_hh_l0_reverse, dims_18, 2, permute_17.out()),
-        "node 'permute_17' (aten.permute.default)");
   // node 'addmm_14' (aten.addmm.default)
   TensorHandle addmm_14;
   const int64_t addmm_14_sizes[] = {2, 192};
@@ -2652,16 +3082,15 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
             arena.get(), 0, kFloat32, 2, addmm_14_sizes, addmm_14_strides, addmm_14.out()),
         "allocate addmm_14");
   check(aoti_torch_cpu_addmm_out(
-            addmm_14.get(), p_lstm_bias_hh_l0_reverse, view_34.get(), permute_17.get(), 1.0, 1.0),
+            addmm_14.get(), p_lstm_bias_hh_l0_reverse_1, view_34.get(), permute_17_1, 1.0, 1.0),
         "node 'addmm_14' (aten.addmm.default)");
   view_34.reset();
-  permute_17.reset();
   // node 'view_35' (aten.view.default)
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
   // may share addmm_14's storage (a view)
   TensorHandle view_35;
-  const int64_t shape_35[] = {1, 2, 192};
-  check(aoti_torch_cpu_reshape(addmm_14.get(), shape_35, 3, view_35.out()),
+  const int64_t shape_40[] = {1, 2, 192};
+  check(aoti_torch_cpu_reshape(addmm_14.get(), shape_40, 3, view_35.out()),
         "node 'view_35' (aten.view.default)");
   addmm_14.reset();
   // node 'add_30' (aten.add.Tensor)
@@ -2723,8 +3152,8 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     TensorHandle getitem_58_copy;
     const float* getitem_58_data = kernel_input<float>(getitem_58.get(), 3, getitem_58_layout,
         getitem_58_copy);
-    k2_slice_squeeze_unsqueeze_sigmoid_sigmoid_tanh_mul(getitem_57_data, add_29_data_1, getitem_56_data,
-        getitem_58_data, aotic::runtime::data<float>(add_31.get()));
+    k2_sigmoid_sigmoid_tanh_mul_mul_add(getitem_57_data, add_29_data_1, getitem_56_data, getitem_58_data,
+        aotic::runtime::data<float>(add_31.get()));
   }
   add_29.reset();
   getitem_56.reset();
@@ -2753,15 +3182,9 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
   // may share mul_44's storage (a view)
   TensorHandle view_36;
-  const int64_t shape_36[] = {2, 48};
-  check(aoti_torch_cpu_reshape(mul_44.get(), shape_36, 2, view_36.out()),
+  const int64_t shape_41[] = {2, 48};
+  check(aoti_torch_cpu_reshape(mul_44.get(), shape_41, 2, view_36.out()),
         "node 'view_36' (aten.view.default)");
-  // node 'permute_18' (aten.permute.default)
-  // may share p_lstm_weight_hh_l0_reverse's storage (a view)
-  TensorHandle permute_18;
-  const int64_t dims_19[] = {1, 0};
-  check(aoti_torch_cpu_permute(p_lstm_weight_hh_l0_reverse, dims_19, 2, permute_18.out()),
-        "node 'permute_18' (aten.permute.default)");
   // node 'addmm_15' (aten.addmm.default)
   TensorHandle addmm_15;
   const int64_t addmm_15_sizes[] = {2, 192};
@@ -2770,16 +3193,15 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
             arena.get(), 0, kFloat32, 2, addmm_15_sizes, addmm_15_strides, addmm_15.out()),
         "allocate addmm_15");
   check(aoti_torch_cpu_addmm_out(
-            addmm_15.get(), p_lstm_bias_hh_l0_reverse, view_36.get(), permute_18.get(), 1.0, 1.0),
+            addmm_15.get(), p_lstm_bias_hh_l0_reverse_1, view_36.get(), permute_18_1, 1.0, 1.0),
         "node 'addmm_15' (aten.addmm.default)");
   view_36.reset();
-  permute_18.reset();
   // node 'view_37' (aten.view.default)
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
   // may share addmm_15's storage (a view)
   TensorHandle view_37;
-  const int64_t shape_37[] = {1, 2, 192};
-  check(aoti_torch_cpu_reshape(addmm_15.get(), shape_37, 3, view_37.out()),
+  const int64_t shape_42[] = {1, 2, 192};
+  check(aoti_torch_cpu_reshape(addmm_15.get(), shape_42, 3, view_37.out()),
         "node 'view_37' (aten.view.default)");
   addmm_15.reset();
   // node 'add_32' (aten.add.Tensor)
@@ -2841,8 +3263,8 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     TensorHandle getitem_62_copy;
     const float* getitem_62_data = kernel_input<float>(getitem_62.get(), 3, getitem_62_layout,
         getitem_62_copy);
-    k2_slice_squeeze_unsqueeze_sigmoid_sigmoid_tanh_mul(getitem_61_data, add_31_data_1, getitem_60_data,
-        getitem_62_data, aotic::runtime::data<float>(add_33.get()));
+    k2_sigmoid_sigmoid_tanh_mul_mul_add(getitem_61_data, add_31_data_1, getitem_60_data, getitem_62_data,
+        aotic::runtime::data<float>(add_33.get()));
   }
   add_31.reset();
   getitem_60.reset();
@@ -2871,15 +3293,9 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
   // may share mul_47's storage (a view)
   TensorHandle view_38;
-  const int64_t shape_38[] = {2, 48};
-  check(aoti_torch_cpu_reshape(mul_47.get(), shape_38, 2, view_38.out()),
+  const int64_t shape_43[] = {2, 48};
+  check(aoti_torch_cpu_reshape(mul_47.get(), shape_43, 2, view_38.out()),
         "node 'view_38' (aten.view.default)");
-  // node 'permute_19' (aten.permute.default)
-  // may share p_lstm_weight_hh_l0_reverse's storage (a view)
-  TensorHandle permute_19;
-  const int64_t dims_20[] = {1, 0};
-  check(aoti_torch_cpu_permute(p_lstm_weight_hh_l0_reverse, dims_20, 2, permute_19.out()),
-        "node 'permute_19' (aten.permute.default)");
   // node 'addmm_16' (aten.addmm.default)
   TensorHandle addmm_16;
   const int64_t addmm_16_sizes[] = {2, 192};
@@ -2888,16 +3304,15 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
             arena.get(), 0, kFloat32, 2, addmm_16_sizes, addmm_16_strides, addmm_16.out()),
         "allocate addmm_16");
   check(aoti_torch_cpu_addmm_out(
-            addmm_16.get(), p_lstm_bias_hh_l0_reverse, view_38.get(), permute_19.get(), 1.0, 1.0),
+            addmm_16.get(), p_lstm_bias_hh_l0_reverse_1, view_38.get(), permute_19_1, 1.0, 1.0),
         "node 'addmm_16' (aten.addmm.default)");
   view_38.reset();
-  permute_19.reset();
   // node 'view_39' (aten.view.default)
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
   // may share addmm_16's storage (a view)
   TensorHandle view_39;
-  const int64_t shape_39[] = {1, 2, 192};
-  check(aoti_torch_cpu_reshape(addmm_16.get(), shape_39, 3, view_39.out()),
+  const int64_t shape_44[] = {1, 2, 192};
+  check(aoti_torch_cpu_reshape(addmm_16.get(), shape_44, 3, view_39.out()),
         "node 'view_39' (aten.view.default)");
   addmm_16.reset();
   // node 'add_34' (aten.add.Tensor)
@@ -2959,8 +3374,8 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     TensorHandle getitem_66_copy;
     const float* getitem_66_data = kernel_input<float>(getitem_66.get(), 3, getitem_66_layout,
         getitem_66_copy);
-    k2_slice_squeeze_unsqueeze_sigmoid_sigmoid_tanh_mul(getitem_65_data, add_33_data_1, getitem_64_data,
-        getitem_66_data, aotic::runtime::data<float>(add_35.get()));
+    k2_sigmoid_sigmoid_tanh_mul_mul_add(getitem_65_data, add_33_data_1, getitem_64_data, getitem_66_data,
+        aotic::runtime::data<float>(add_35.get()));
   }
   add_33.reset();
   getitem_64.reset();
@@ -2989,15 +3404,9 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
   // may share mul_50's storage (a view)
   TensorHandle view_40;
-  const int64_t shape_40[] = {2, 48};
-  check(aoti_torch_cpu_reshape(mul_50.get(), shape_40, 2, view_40.out()),
+  const int64_t shape_45[] = {2, 48};
+  check(aoti_torch_cpu_reshape(mul_50.get(), shape_45, 2, view_40.out()),
         "node 'view_40' (aten.view.default)");
-  // node 'permute_20' (aten.permute.default)
-  // may share p_lstm_weight_hh_l0_reverse's storage (a view)
-  TensorHandle permute_20;
-  const int64_t dims_21[] = {1, 0};
-  check(aoti_torch_cpu_permute(p_lstm_weight_hh_l0_reverse, dims_21, 2, permute_20.out()),
-        "node 'permute_20' (aten.permute.default)");
   // node 'addmm_17' (aten.addmm.default)
   TensorHandle addmm_17;
   const int64_t addmm_17_sizes[] = {2, 192};
@@ -3006,16 +3415,15 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
             arena.get(), 0, kFloat32, 2, addmm_17_sizes, addmm_17_strides, addmm_17.out()),
         "allocate addmm_17");
   check(aoti_torch_cpu_addmm_out(
-            addmm_17.get(), p_lstm_bias_hh_l0_reverse, view_40.get(), permute_20.get(), 1.0, 1.0),
+            addmm_17.get(), p_lstm_bias_hh_l0_reverse_1, view_40.get(), permute_20_1, 1.0, 1.0),
         "node 'addmm_17' (aten.addmm.default)");
   view_40.reset();
-  permute_20.reset();
   // node 'view_41' (aten.view.default)
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
   // may share addmm_17's storage (a view)
   TensorHandle view_41;
-  const int64_t shape_41[] = {1, 2, 192};
-  check(aoti_torch_cpu_reshape(addmm_17.get(), shape_41, 3, view_41.out()),
+  const int64_t shape_46[] = {1, 2, 192};
+  check(aoti_torch_cpu_reshape(addmm_17.get(), shape_46, 3, view_41.out()),
         "node 'view_41' (aten.view.default)");
   addmm_17.reset();
   // node 'add_36' (aten.add.Tensor)
@@ -3077,8 +3485,8 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     TensorHandle getitem_70_copy;
     const float* getitem_70_data = kernel_input<float>(getitem_70.get(), 3, getitem_70_layout,
         getitem_70_copy);
-    k2_slice_squeeze_unsqueeze_sigmoid_sigmoid_tanh_mul(getitem_69_data, add_35_data_1, getitem_68_data,
-        getitem_70_data, aotic::runtime::data<float>(add_37.get()));
+    k2_sigmoid_sigmoid_tanh_mul_mul_add(getitem_69_data, add_35_data_1, getitem_68_data, getitem_70_data,
+        aotic::runtime::data<float>(add_37.get()));
   }
   add_35.reset();
   getitem_68.reset();
@@ -3107,15 +3515,9 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
   // may share mul_53's storage (a view)
   TensorHandle view_42;
-  const int64_t shape_42[] = {2, 48};
-  check(aoti_torch_cpu_reshape(mul_53.get(), shape_42, 2, view_42.out()),
+  const int64_t shape_47[] = {2, 48};
+  check(aoti_torch_cpu_reshape(mul_53.get(), shape_47, 2, view_42.out()),
         "node 'view_42' (aten.view.default)");
-  // node 'permute_21' (aten.permute.default)
-  // may share p_lstm_weight_hh_l0_reverse's storage (a view)
-  TensorHandle permute_21;
-  const int64_t dims_22[] = {1, 0};
-  check(aoti_torch_cpu_permute(p_lstm_weight_hh_l0_reverse, dims_22, 2, permute_21.out()),
-        "node 'permute_21' (aten.permute.default)");
   // node 'addmm_18' (aten.addmm.default)
   TensorHandle addmm_18;
   const int64_t addmm_18_sizes[] = {2, 192};
@@ -3124,16 +3526,15 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
             arena.get(), 0, kFloat32, 2, addmm_18_sizes, addmm_18_strides, addmm_18.out()),
         "allocate addmm_18");
   check(aoti_torch_cpu_addmm_out(
-            addmm_18.get(), p_lstm_bias_hh_l0_reverse, view_42.get(), permute_21.get(), 1.0, 1.0),
+            addmm_18.get(), p_lstm_bias_hh_l0_reverse_1, view_42.get(), permute_21_1, 1.0, 1.0),
         "node 'addmm_18' (aten.addmm.default)");
   view_42.reset();
-  permute_21.reset();
   // node 'view_43' (aten.view.default)
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
   // may share addmm_18's storage (a view)
   TensorHandle view_43;
-  const int64_t shape_43[] = {1, 2, 192};
-  check(aoti_torch_cpu_reshape(addmm_18.get(), shape_43, 3, view_43.out()),
+  const int64_t shape_48[] = {1, 2, 192};
+  check(aoti_torch_cpu_reshape(addmm_18.get(), shape_48, 3, view_43.out()),
         "node 'view_43' (aten.view.default)");
   addmm_18.reset();
   // node 'add_38' (aten.add.Tensor)
@@ -3195,8 +3596,8 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     TensorHandle getitem_74_copy;
     const float* getitem_74_data = kernel_input<float>(getitem_74.get(), 3, getitem_74_layout,
         getitem_74_copy);
-    k2_slice_squeeze_unsqueeze_sigmoid_sigmoid_tanh_mul(getitem_73_data, add_37_data_1, getitem_72_data,
-        getitem_74_data, aotic::runtime::data<float>(add_39.get()));
+    k2_sigmoid_sigmoid_tanh_mul_mul_add(getitem_73_data, add_37_data_1, getitem_72_data, getitem_74_data,
+        aotic::runtime::data<float>(add_39.get()));
   }
   add_37.reset();
   getitem_72.reset();
@@ -3225,15 +3626,9 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
   // may share mul_56's storage (a view)
   TensorHandle view_44;
-  const int64_t shape_44[] = {2, 48};
-  check(aoti_torch_cpu_reshape(mul_56.get(), shape_44, 2, view_44.out()),
+  const int64_t shape_49[] = {2, 48};
+  check(aoti_torch_cpu_reshape(mul_56.get(), shape_49, 2, view_44.out()),
         "node 'view_44' (aten.view.default)");
-  // node 'permute_22' (aten.permute.default)
-  // may share p_lstm_weight_hh_l0_reverse's storage (a view)
-  TensorHandle permute_22;
-  const int64_t dims_23[] = {1, 0};
-  check(aoti_torch_cpu_permute(p_lstm_weight_hh_l0_reverse, dims_23, 2, permute_22.out()),
-        "node 'permute_22' (aten.permute.default)");
   // node 'addmm_19' (aten.addmm.default)
   TensorHandle addmm_19;
   const int64_t addmm_19_sizes[] = {2, 192};
@@ -3242,16 +3637,15 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
             arena.get(), 0, kFloat32, 2, addmm_19_sizes, addmm_19_strides, addmm_19.out()),
         "allocate addmm_19");
   check(aoti_torch_cpu_addmm_out(
-            addmm_19.get(), p_lstm_bias_hh_l0_reverse, view_44.get(), permute_22.get(), 1.0, 1.0),
+            addmm_19.get(), p_lstm_bias_hh_l0_reverse_1, view_44.get(), permute_22_1, 1.0, 1.0),
         "node 'addmm_19' (aten.addmm.default)");
   view_44.reset();
-  permute_22.reset();
   // node 'view_45' (aten.view.default)
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
   // may share addmm_19's storage (a view)
   TensorHandle view_45;
-  const int64_t shape_45[] = {1, 2, 192};
-  check(aoti_torch_cpu_reshape(addmm_19.get(), shape_45, 3, view_45.out()),
+  const int64_t shape_50[] = {1, 2, 192};
+  check(aoti_torch_cpu_reshape(addmm_19.get(), shape_50, 3, view_45.out()),
         "node 'view_45' (aten.view.default)");
   addmm_19.reset();
   // node 'add_40' (aten.add.Tensor)
@@ -3313,8 +3707,8 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     TensorHandle getitem_78_copy;
     const float* getitem_78_data = kernel_input<float>(getitem_78.get(), 3, getitem_78_layout,
         getitem_78_copy);
-    k2_slice_squeeze_unsqueeze_sigmoid_sigmoid_tanh_mul(getitem_77_data, add_39_data_1, getitem_76_data,
-        getitem_78_data, aotic::runtime::data<float>(add_41.get()));
+    k2_sigmoid_sigmoid_tanh_mul_mul_add(getitem_77_data, add_39_data_1, getitem_76_data, getitem_78_data,
+        aotic::runtime::data<float>(add_41.get()));
   }
   add_39.reset();
   getitem_76.reset();
@@ -3343,15 +3737,9 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
   // may share mul_59's storage (a view)
   TensorHandle view_46;
-  const int64_t shape_46[] = {2, 48};
-  check(aoti_torch_cpu_reshape(mul_59.get(), shape_46, 2, view_46.out()),
+  const int64_t shape_51[] = {2, 48};
+  check(aoti_torch_cpu_reshape(mul_59.get(), shape_51, 2, view_46.out()),
         "node 'view_46' (aten.view.default)");
-  // node 'permute_23' (aten.permute.default)
-  // may share p_lstm_weight_hh_l0_reverse's storage (a view)
-  TensorHandle permute_23;
-  const int64_t dims_24[] = {1, 0};
-  check(aoti_torch_cpu_permute(p_lstm_weight_hh_l0_reverse, dims_24, 2, permute_23.out()),
-        "node 'permute_23' (aten.permute.default)");
   // node 'addmm_20' (aten.addmm.default)
   TensorHandle addmm_20;
   const int64_t addmm_20_sizes[] = {2, 192};
@@ -3360,16 +3748,15 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
             arena.get(), 0, kFloat32, 2, addmm_20_sizes, addmm_20_strides, addmm_20.out()),
         "allocate addmm_20");
   check(aoti_torch_cpu_addmm_out(
-            addmm_20.get(), p_lstm_bias_hh_l0_reverse, view_46.get(), permute_23.get(), 1.0, 1.0),
+            addmm_20.get(), p_lstm_bias_hh_l0_reverse_1, view_46.get(), permute_23_1, 1.0, 1.0),
         "node 'addmm_20' (aten.addmm.default)");
   view_46.reset();
-  permute_23.reset();
   // node 'view_47' (aten.view.default)
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
   // may share addmm_20's storage (a view)
   TensorHandle view_47;
-  const int64_t shape_47[] = {1, 2, 192};
-  check(aoti_torch_cpu_reshape(addmm_20.get(), shape_47, 3, view_47.out()),
+  const int64_t shape_52[] = {1, 2, 192};
+  check(aoti_torch_cpu_reshape(addmm_20.get(), shape_52, 3, view_47.out()),
         "node 'view_47' (aten.view.default)");
   addmm_20.reset();
   // node 'add_42' (aten.add.Tensor)
@@ -3431,8 +3818,8 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     TensorHandle getitem_82_copy;
     const float* getitem_82_data = kernel_input<float>(getitem_82.get(), 3, getitem_82_layout,
         getitem_82_copy);
-    k2_slice_squeeze_unsqueeze_sigmoid_sigmoid_tanh_mul(getitem_81_data, add_41_data_1, getitem_80_data,
-        getitem_82_data, aotic::runtime::data<float>(add_43.get()));
+    k2_sigmoid_sigmoid_tanh_mul_mul_add(getitem_81_data, add_41_data_1, getitem_80_data, getitem_82_data,
+        aotic::runtime::data<float>(add_43.get()));
   }
   add_41.reset();
   getitem_80.reset();
@@ -3461,15 +3848,9 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
   // may share mul_62's storage (a view)
   TensorHandle view_48;
-  const int64_t shape_48[] = {2, 48};
-  check(aoti_torch_cpu_reshape(mul_62.get(), shape_48, 2, view_48.out()),
+  const int64_t shape_53[] = {2, 48};
+  check(aoti_torch_cpu_reshape(mul_62.get(), shape_53, 2, view_48.out()),
         "node 'view_48' (aten.view.default)");
-  // node 'permute_24' (aten.permute.default)
-  // may share p_lstm_weight_hh_l0_reverse's storage (a view)
-  TensorHandle permute_24;
-  const int64_t dims_25[] = {1, 0};
-  check(aoti_torch_cpu_permute(p_lstm_weight_hh_l0_reverse, dims_25, 2, permute_24.out()),
-        "node 'permute_24' (aten.permute.default)");
   // node 'addmm_21' (aten.addmm.default)
   TensorHandle addmm_21;
   const int64_t addmm_21_sizes[] = {2, 192};
@@ -3478,16 +3859,15 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
             arena.get(), 0, kFloat32, 2, addmm_21_sizes, addmm_21_strides, addmm_21.out()),
         "allocate addmm_21");
   check(aoti_torch_cpu_addmm_out(
-            addmm_21.get(), p_lstm_bias_hh_l0_reverse, view_48.get(), permute_24.get(), 1.0, 1.0),
+            addmm_21.get(), p_lstm_bias_hh_l0_reverse_1, view_48.get(), permute_24_1, 1.0, 1.0),
         "node 'addmm_21' (aten.addmm.default)");
   view_48.reset();
-  permute_24.reset();
   // node 'view_49' (aten.view.default)
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
   // may share addmm_21's storage (a view)
   TensorHandle view_49;
-  const int64_t shape_49[] = {1, 2, 192};
-  check(aoti_torch_cpu_reshape(addmm_21.get(), shape_49, 3, view_49.out()),
+  const int64_t shape_54[] = {1, 2, 192};
+  check(aoti_torch_cpu_reshape(addmm_21.get(), shape_54, 3, view_49.out()),
         "node 'view_49' (aten.view.default)");
   addmm_21.reset();
   // node 'add_44' (aten.add.Tensor)
@@ -3549,8 +3929,8 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     TensorHandle getitem_86_copy;
     const float* getitem_86_data = kernel_input<float>(getitem_86.get(), 3, getitem_86_layout,
         getitem_86_copy);
-    k2_slice_squeeze_unsqueeze_sigmoid_sigmoid_tanh_mul(getitem_85_data, add_43_data_1, getitem_84_data,
-        getitem_86_data, aotic::runtime::data<float>(add_45.get()));
+    k2_sigmoid_sigmoid_tanh_mul_mul_add(getitem_85_data, add_43_data_1, getitem_84_data, getitem_86_data,
+        aotic::runtime::data<float>(add_45.get()));
   }
   add_43.reset();
   getitem_84.reset();
@@ -3579,15 +3959,9 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
   // may share mul_65's storage (a view)
   TensorHandle view_50;
-  const int64_t shape_50[] = {2, 48};
-  check(aoti_torch_cpu_reshape(mul_65.get(), shape_50, 2, view_50.out()),
+  const int64_t shape_55[] = {2, 48};
+  check(aoti_torch_cpu_reshape(mul_65.get(), shape_55, 2, view_50.out()),
         "node 'view_50' (aten.view.default)");
-  // node 'permute_25' (aten.permute.default)
-  // may share p_lstm_weight_hh_l0_reverse's storage (a view)
-  TensorHandle permute_25;
-  const int64_t dims_26[] = {1, 0};
-  check(aoti_torch_cpu_permute(p_lstm_weight_hh_l0_reverse, dims_26, 2, permute_25.out()),
-        "node 'permute_25' (aten.permute.default)");
   // node 'addmm_22' (aten.addmm.default)
   TensorHandle addmm_22;
   const int64_t addmm_22_sizes[] = {2, 192};
@@ -3596,16 +3970,15 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
             arena.get(), 0, kFloat32, 2, addmm_22_sizes, addmm_22_strides, addmm_22.out()),
         "allocate addmm_22");
   check(aoti_torch_cpu_addmm_out(
-            addmm_22.get(), p_lstm_bias_hh_l0_reverse, view_50.get(), permute_25.get(), 1.0, 1.0),
+            addmm_22.get(), p_lstm_bias_hh_l0_reverse_1, view_50.get(), permute_25_1, 1.0, 1.0),
         "node 'addmm_22' (aten.addmm.default)");
   view_50.reset();
-  permute_25.reset();
   // node 'view_51' (aten.view.default)
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
   // may share addmm_22's storage (a view)
   TensorHandle view_51;
-  const int64_t shape_51[] = {1, 2, 192};
-  check(aoti_torch_cpu_reshape(addmm_22.get(), shape_51, 3, view_51.out()),
+  const int64_t shape_56[] = {1, 2, 192};
+  check(aoti_torch_cpu_reshape(addmm_22.get(), shape_56, 3, view_51.out()),
         "node 'view_51' (aten.view.default)");
   addmm_22.reset();
   // node 'add_46' (aten.add.Tensor)
@@ -3667,8 +4040,8 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     TensorHandle getitem_90_copy;
     const float* getitem_90_data = kernel_input<float>(getitem_90.get(), 3, getitem_90_layout,
         getitem_90_copy);
-    k2_slice_squeeze_unsqueeze_sigmoid_sigmoid_tanh_mul(getitem_89_data, add_45_data_1, getitem_88_data,
-        getitem_90_data, aotic::runtime::data<float>(add_47.get()));
+    k2_sigmoid_sigmoid_tanh_mul_mul_add(getitem_89_data, add_45_data_1, getitem_88_data, getitem_90_data,
+        aotic::runtime::data<float>(add_47.get()));
   }
   add_45.reset();
   getitem_88.reset();
@@ -3697,15 +4070,9 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
   // may share mul_68's storage (a view)
   TensorHandle view_52;
-  const int64_t shape_52[] = {2, 48};
-  check(aoti_torch_cpu_reshape(mul_68.get(), shape_52, 2, view_52.out()),
+  const int64_t shape_57[] = {2, 48};
+  check(aoti_torch_cpu_reshape(mul_68.get(), shape_57, 2, view_52.out()),
         "node 'view_52' (aten.view.default)");
-  // node 'permute_26' (aten.permute.default)
-  // may share p_lstm_weight_hh_l0_reverse's storage (a view)
-  TensorHandle permute_26;
-  const int64_t dims_27[] = {1, 0};
-  check(aoti_torch_cpu_permute(p_lstm_weight_hh_l0_reverse, dims_27, 2, permute_26.out()),
-        "node 'permute_26' (aten.permute.default)");
   // node 'addmm_23' (aten.addmm.default)
   TensorHandle addmm_23;
   const int64_t addmm_23_sizes[] = {2, 192};
@@ -3714,16 +4081,15 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
             arena.get(), 0, kFloat32, 2, addmm_23_sizes, addmm_23_strides, addmm_23.out()),
         "allocate addmm_23");
   check(aoti_torch_cpu_addmm_out(
-            addmm_23.get(), p_lstm_bias_hh_l0_reverse, view_52.get(), permute_26.get(), 1.0, 1.0),
+            addmm_23.get(), p_lstm_bias_hh_l0_reverse_1, view_52.get(), permute_26_1, 1.0, 1.0),
         "node 'addmm_23' (aten.addmm.default)");
   view_52.reset();
-  permute_26.reset();
   // node 'view_53' (aten.view.default)
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
   // may share addmm_23's storage (a view)
   TensorHandle view_53;
-  const int64_t shape_53[] = {1, 2, 192};
-  check(aoti_torch_cpu_reshape(addmm_23.get(), shape_53, 3, view_53.out()),
+  const int64_t shape_58[] = {1, 2, 192};
+  check(aoti_torch_cpu_reshape(addmm_23.get(), shape_58, 3, view_53.out()),
         "node 'view_53' (aten.view.default)");
   addmm_23.reset();
   // node 'add_48' (aten.add.Tensor)
@@ -3821,25 +4187,13 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   check(aoti_torch_cpu_cat(tensors_2, 2, 2, cat_2.out()), "node 'cat_2' (aten.cat.default)");
   cat.reset();
   cat_1.reset();
-  // node 'unsqueeze_4' (aten.unsqueeze.default)
-  // may share squeeze_2's storage (a view)
-  TensorHandle unsqueeze_4;
-  check(aoti_torch_cpu_unsqueeze(squeeze_2.get(), 0, unsqueeze_4.out()),
-        "node 'unsqueeze_4' (aten.unsqueeze.default)");
-  squeeze_2.reset();
   // node 'view_54' (aten.view.default)
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
   // may share cat_2's storage (a view)
   TensorHandle view_54;
-  const int64_t shape_54[] = {24, 96};
-  check(aoti_torch_cpu_reshape(cat_2.get(), shape_54, 2, view_54.out()),
+  const int64_t shape_59[] = {24, 96};
+  check(aoti_torch_cpu_reshape(cat_2.get(), shape_59, 2, view_54.out()),
         "node 'view_54' (aten.view.default)");
-  // node 'permute_27' (aten.permute.default)
-  // may share p_lstm_weight_ih_l1's storage (a view)
-  TensorHandle permute_27;
-  const int64_t dims_28[] = {1, 0};
-  check(aoti_torch_cpu_permute(p_lstm_weight_ih_l1, dims_28, 2, permute_27.out()),
-        "node 'permute_27' (aten.permute.default)");
   // node 'addmm_24' (aten.addmm.default)
   TensorHandle addmm_24;
   const int64_t addmm_24_sizes[] = {24, 192};
@@ -3847,71 +4201,34 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   check(aoti_torch__alloc_from_pool(
             arena.get(), 0, kFloat32, 2, addmm_24_sizes, addmm_24_strides, addmm_24.out()),
         "allocate addmm_24");
-  check(aoti_torch_cpu_addmm_out(
-            addmm_24.get(), p_lstm_bias_ih_l1, view_54.get(), permute_27.get(), 1.0, 1.0),
+  check(aoti_torch_cpu_addmm_out(addmm_24.get(), p_lstm_bias_ih_l1_1, view_54.get(), permute_27_1, 1.0, 1.0),
         "node 'addmm_24' (aten.addmm.default)");
   view_54.reset();
-  permute_27.reset();
   // node 'view_55' (aten.view.default)
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
   // may share addmm_24's storage (a view)
   TensorHandle view_55;
-  const int64_t shape_55[] = {12, 2, 192};
-  check(aoti_torch_cpu_reshape(addmm_24.get(), shape_55, 3, view_55.out()),
+  const int64_t shape_60[] = {12, 2, 192};
+  check(aoti_torch_cpu_reshape(addmm_24.get(), shape_60, 3, view_55.out()),
         "node 'view_55' (aten.view.default)");
   addmm_24.reset();
-  // node 'view_56' (aten.view.default)
-  // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
-  // may share unsqueeze_4's storage (a view)
-  TensorHandle view_56;
-  const int64_t shape_56[] = {2, 48};
-  check(aoti_torch_cpu_reshape(unsqueeze_4.get(), shape_56, 2, view_56.out()),
-        "node 'view_56' (aten.view.default)");
-  unsqueeze_4.reset();
-  // node 'permute_28' (aten.permute.default)
-  // may share p_lstm_weight_hh_l1's storage (a view)
-  TensorHandle permute_28;
-  const int64_t dims_29[] = {1, 0};
-  check(aoti_torch_cpu_permute(p_lstm_weight_hh_l1, dims_29, 2, permute_28.out()),
-        "node 'permute_28' (aten.permute.default)");
-  // node 'addmm_25' (aten.addmm.default)
-  TensorHandle addmm_25;
-  const int64_t addmm_25_sizes[] = {2, 192};
-  const int64_t addmm_25_strides[] = {192, 1};
-  check(aoti_torch__alloc_from_pool(
-            arena.get(), 18432, kFloat32, 2, addmm_25_sizes, addmm_25_strides, addmm_25.out()),
-        "allocate addmm_25");
-  check(aoti_torch_cpu_addmm_out(
-            addmm_25.get(), p_lstm_bias_hh_l1, view_56.get(), permute_28.get(), 1.0, 1.0),
-        "node 'addmm_25' (aten.addmm.default)");
-  view_56.reset();
-  permute_28.reset();
-  // node 'view_57' (aten.view.default)
-  // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
-  // may share addmm_25's storage (a view)
-  TensorHandle view_57;
-  const int64_t shape_57[] = {1, 2, 192};
-  check(aoti_torch_cpu_reshape(addmm_25.get(), shape_57, 3, view_57.out()),
-        "node 'view_57' (aten.view.default)");
-  addmm_25.reset();
   // node 'add_50' (aten.add.Tensor)
   TensorHandle add_50;
   const int64_t add_50_sizes[] = {1, 2, 192};
   const int64_t add_50_strides[] = {384, 192, 1};
   check(aoti_torch__alloc_from_pool(
-            arena.get(), 19968, kFloat32, 3, add_50_sizes, add_50_strides, add_50.out()),
+            arena.get(), 18432, kFloat32, 3, add_50_sizes, add_50_strides, add_50.out()),
         "allocate add_50");
   // fuses slice_33, squeeze_36, add_50
   {
     const int64_t view_57_layout[] = {384, 192, 1};
     TensorHandle view_57_copy;
-    const float* view_57_data = kernel_input<float>(view_57.get(), 3, view_57_layout, view_57_copy);
+    const float* view_57_data = kernel_input<float>(view_57_1, 3, view_57_layout, view_57_copy);
     const int64_t view_55_layout[] = {384, 192, 1};
     TensorHandle view_55_copy;
     const float* view_55_data = kernel_input<float>(view_55.get(), 3, view_55_layout, view_55_copy);
     k1_slice_squeeze_add(view_57_data, view_55_data, aotic::runtime::data<float>(add_50.get()));
   }
-  view_57.reset();
   // node 'split_with_sizes_24' (aten.split_with_sizes.default)
   // may share add_50's storage (a view)
   TensorHandle getitem_96;
@@ -3936,15 +4253,16 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   check(aoti_torch__alloc_from_pool(
             arena.get(), 21504, kFloat32, 3, add_51_sizes, add_51_strides, add_51.out()),
         "allocate add_51");
-  // fuses slice_7, squeeze_6, unsqueeze_5, sigmoid_72, sigmoid_73, tanh_48, mul_72, mul_73, add_51
+  // fuses sigmoid_72, sigmoid_73, tanh_48, mul_72, mul_73, add_51
   {
     const int64_t getitem_97_layout[] = {384, 192, 1};
     TensorHandle getitem_97_copy;
     const float* getitem_97_data = kernel_input<float>(getitem_97.get(), 3, getitem_97_layout,
         getitem_97_copy);
-    const int64_t full_1_layout_2[] = {96, 48, 1};
-    TensorHandle full_1_copy_2;
-    const float* full_1_data_2 = kernel_input<float>(full_1.get(), 3, full_1_layout_2, full_1_copy_2);
+    const int64_t unsqueeze_5_layout[] = {96, 48, 1};
+    TensorHandle unsqueeze_5_copy;
+    const float* unsqueeze_5_data = kernel_input<float>(unsqueeze_5_1, 3, unsqueeze_5_layout,
+        unsqueeze_5_copy);
     const int64_t getitem_96_layout[] = {384, 192, 1};
     TensorHandle getitem_96_copy;
     const float* getitem_96_data = kernel_input<float>(getitem_96.get(), 3, getitem_96_layout,
@@ -3953,7 +4271,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     TensorHandle getitem_98_copy;
     const float* getitem_98_data = kernel_input<float>(getitem_98.get(), 3, getitem_98_layout,
         getitem_98_copy);
-    k17_slice_squeeze_unsqueeze_sigmoid_sigmoid_tanh_mul(getitem_97_data, full_1_data_2, getitem_96_data,
+    k2_sigmoid_sigmoid_tanh_mul_mul_add(getitem_97_data, unsqueeze_5_data, getitem_96_data,
         getitem_98_data, aotic::runtime::data<float>(add_51.get()));
   }
   getitem_96.reset();
@@ -3982,15 +4300,9 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
   // may share mul_74's storage (a view)
   TensorHandle view_58;
-  const int64_t shape_58[] = {2, 48};
-  check(aoti_torch_cpu_reshape(mul_74.get(), shape_58, 2, view_58.out()),
+  const int64_t shape_61[] = {2, 48};
+  check(aoti_torch_cpu_reshape(mul_74.get(), shape_61, 2, view_58.out()),
         "node 'view_58' (aten.view.default)");
-  // node 'permute_29' (aten.permute.default)
-  // may share p_lstm_weight_hh_l1's storage (a view)
-  TensorHandle permute_29;
-  const int64_t dims_30[] = {1, 0};
-  check(aoti_torch_cpu_permute(p_lstm_weight_hh_l1, dims_30, 2, permute_29.out()),
-        "node 'permute_29' (aten.permute.default)");
   // node 'addmm_26' (aten.addmm.default)
   TensorHandle addmm_26;
   const int64_t addmm_26_sizes[] = {2, 192};
@@ -3998,17 +4310,15 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   check(aoti_torch__alloc_from_pool(
             arena.get(), 18432, kFloat32, 2, addmm_26_sizes, addmm_26_strides, addmm_26.out()),
         "allocate addmm_26");
-  check(aoti_torch_cpu_addmm_out(
-            addmm_26.get(), p_lstm_bias_hh_l1, view_58.get(), permute_29.get(), 1.0, 1.0),
+  check(aoti_torch_cpu_addmm_out(addmm_26.get(), p_lstm_bias_hh_l1_1, view_58.get(), permute_29_1, 1.0, 1.0),
         "node 'addmm_26' (aten.addmm.default)");
   view_58.reset();
-  permute_29.reset();
   // node 'view_59' (aten.view.default)
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
   // may share addmm_26's storage (a view)
   TensorHandle view_59;
-  const int64_t shape_59[] = {1, 2, 192};
-  check(aoti_torch_cpu_reshape(addmm_26.get(), shape_59, 3, view_59.out()),
+  const int64_t shape_62[] = {1, 2, 192};
+  check(aoti_torch_cpu_reshape(addmm_26.get(), shape_62, 3, view_59.out()),
         "node 'view_59' (aten.view.default)");
   addmm_26.reset();
   // node 'add_52' (aten.add.Tensor)
@@ -4070,8 +4380,8 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     TensorHandle getitem_102_copy;
     const float* getitem_102_data = kernel_input<float>(getitem_102.get(), 3, getitem_102_layout,
         getitem_102_copy);
-    k2_slice_squeeze_unsqueeze_sigmoid_sigmoid_tanh_mul(getitem_101_data, add_51_data_1,
-        getitem_100_data, getitem_102_data, aotic::runtime::data<float>(add_53.get()));
+    k2_sigmoid_sigmoid_tanh_mul_mul_add(getitem_101_data, add_51_data_1, getitem_100_data,
+        getitem_102_data, aotic::runtime::data<float>(add_53.get()));
   }
   add_51.reset();
   getitem_100.reset();
@@ -4100,15 +4410,9 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
   // may share mul_77's storage (a view)
   TensorHandle view_60;
-  const int64_t shape_60[] = {2, 48};
-  check(aoti_torch_cpu_reshape(mul_77.get(), shape_60, 2, view_60.out()),
+  const int64_t shape_63[] = {2, 48};
+  check(aoti_torch_cpu_reshape(mul_77.get(), shape_63, 2, view_60.out()),
         "node 'view_60' (aten.view.default)");
-  // node 'permute_30' (aten.permute.default)
-  // may share p_lstm_weight_hh_l1's storage (a view)
-  TensorHandle permute_30;
-  const int64_t dims_31[] = {1, 0};
-  check(aoti_torch_cpu_permute(p_lstm_weight_hh_l1, dims_31, 2, permute_30.out()),
-        "node 'permute_30' (aten.permute.default)");
   // node 'addmm_27' (aten.addmm.default)
   TensorHandle addmm_27;
   const int64_t addmm_27_sizes[] = {2, 192};
@@ -4116,17 +4420,15 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   check(aoti_torch__alloc_from_pool(
             arena.get(), 18432, kFloat32, 2, addmm_27_sizes, addmm_27_strides, addmm_27.out()),
         "allocate addmm_27");
-  check(aoti_torch_cpu_addmm_out(
-            addmm_27.get(), p_lstm_bias_hh_l1, view_60.get(), permute_30.get(), 1.0, 1.0),
+  check(aoti_torch_cpu_addmm_out(addmm_27.get(), p_lstm_bias_hh_l1_1, view_60.get(), permute_30_1, 1.0, 1.0),
         "node 'addmm_27' (aten.addmm.default)");
   view_60.reset();
-  permute_30.reset();
   // node 'view_61' (aten.view.default)
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
   // may share addmm_27's storage (a view)
   TensorHandle view_61;
-  const int64_t shape_61[] = {1, 2, 192};
-  check(aoti_torch_cpu_reshape(addmm_27.get(), shape_61, 3, view_61.out()),
+  const int64_t shape_64[] = {1, 2, 192};
+  check(aoti_torch_cpu_reshape(addmm_27.get(), shape_64, 3, view_61.out()),
         "node 'view_61' (aten.view.default)");
   addmm_27.reset();
   // node 'add_54' (aten.add.Tensor)
@@ -4188,8 +4490,8 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     TensorHandle getitem_106_copy;
     const float* getitem_106_data = kernel_input<float>(getitem_106.get(), 3, getitem_106_layout,
         getitem_106_copy);
-    k2_slice_squeeze_unsqueeze_sigmoid_sigmoid_tanh_mul(getitem_105_data, add_53_data_1,
-        getitem_104_data, getitem_106_data, aotic::runtime::data<float>(add_55.get()));
+    k2_sigmoid_sigmoid_tanh_mul_mul_add(getitem_105_data, add_53_data_1, getitem_104_data,
+        getitem_106_data, aotic::runtime::data<float>(add_55.get()));
   }
   add_53.reset();
   getitem_104.reset();
@@ -4218,15 +4520,9 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
   // may share mul_80's storage (a view)
   TensorHandle view_62;
-  const int64_t shape_62[] = {2, 48};
-  check(aoti_torch_cpu_reshape(mul_80.get(), shape_62, 2, view_62.out()),
+  const int64_t shape_65[] = {2, 48};
+  check(aoti_torch_cpu_reshape(mul_80.get(), shape_65, 2, view_62.out()),
         "node 'view_62' (aten.view.default)");
-  // node 'permute_31' (aten.permute.default)
-  // may share p_lstm_weight_hh_l1's storage (a view)
-  TensorHandle permute_31;
-  const int64_t dims_32[] = {1, 0};
-  check(aoti_torch_cpu_permute(p_lstm_weight_hh_l1, dims_32, 2, permute_31.out()),
-        "node 'permute_31' (aten.permute.default)");
   // node 'addmm_28' (aten.addmm.default)
   TensorHandle addmm_28;
   const int64_t addmm_28_sizes[] = {2, 192};
@@ -4234,17 +4530,15 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   check(aoti_torch__alloc_from_pool(
             arena.get(), 18432, kFloat32, 2, addmm_28_sizes, addmm_28_strides, addmm_28.out()),
         "allocate addmm_28");
-  check(aoti_torch_cpu_addmm_out(
-            addmm_28.get(), p_lstm_bias_hh_l1, view_62.get(), permute_31.get(), 1.0, 1.0),
+  check(aoti_torch_cpu_addmm_out(addmm_28.get(), p_lstm_bias_hh_l1_1, view_62.get(), permute_31_1, 1.0, 1.0),
         "node 'addmm_28' (aten.addmm.default)");
   view_62.reset();
-  permute_31.reset();
   // node 'view_63' (aten.view.default)
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
   // may share addmm_28's storage (a view)
   TensorHandle view_63;
-  const int64_t shape_63[] = {1, 2, 192};
-  check(aoti_torch_cpu_reshape(addmm_28.get(), shape_63, 3, view_63.out()),
+  const int64_t shape_66[] = {1, 2, 192};
+  check(aoti_torch_cpu_reshape(addmm_28.get(), shape_66, 3, view_63.out()),
         "node 'view_63' (aten.view.default)");
   addmm_28.reset();
   // node 'add_56' (aten.add.Tensor)
@@ -4306,8 +4600,8 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     TensorHandle getitem_110_copy;
     const float* getitem_110_data = kernel_input<float>(getitem_110.get(), 3, getitem_110_layout,
         getitem_110_copy);
-    k2_slice_squeeze_unsqueeze_sigmoid_sigmoid_tanh_mul(getitem_109_data, add_55_data_1,
-        getitem_108_data, getitem_110_data, aotic::runtime::data<float>(add_57.get()));
+    k2_sigmoid_sigmoid_tanh_mul_mul_add(getitem_109_data, add_55_data_1, getitem_108_data,
+        getitem_110_data, aotic::runtime::data<float>(add_57.get()));
   }
   add_55.reset();
   getitem_108.reset();
@@ -4336,15 +4630,9 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
   // may share mul_83's storage (a view)
   TensorHandle view_64;
-  const int64_t shape_64[] = {2, 48};
-  check(aoti_torch_cpu_reshape(mul_83.get(), shape_64, 2, view_64.out()),
+  const int64_t shape_67[] = {2, 48};
+  check(aoti_torch_cpu_reshape(mul_83.get(), shape_67, 2, view_64.out()),
         "node 'view_64' (aten.view.default)");
-  // node 'permute_32' (aten.permute.default)
-  // may share p_lstm_weight_hh_l1's storage (a view)
-  TensorHandle permute_32;
-  const int64_t dims_33[] = {1, 0};
-  check(aoti_torch_cpu_permute(p_lstm_weight_hh_l1, dims_33, 2, permute_32.out()),
-        "node 'permute_32' (aten.permute.default)");
   // node 'addmm_29' (aten.addmm.default)
   TensorHandle addmm_29;
   const int64_t addmm_29_sizes[] = {2, 192};
@@ -4352,17 +4640,15 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   check(aoti_torch__alloc_from_pool(
             arena.get(), 18432, kFloat32, 2, addmm_29_sizes, addmm_29_strides, addmm_29.out()),
         "allocate addmm_29");
-  check(aoti_torch_cpu_addmm_out(
-            addmm_29.get(), p_lstm_bias_hh_l1, view_64.get(), permute_32.get(), 1.0, 1.0),
+  check(aoti_torch_cpu_addmm_out(addmm_29.get(), p_lstm_bias_hh_l1_1, view_64.get(), permute_32_1, 1.0, 1.0),
         "node 'addmm_29' (aten.addmm.default)");
   view_64.reset();
-  permute_32.reset();
   // node 'view_65' (aten.view.default)
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
   // may share addmm_29's storage (a view)
   TensorHandle view_65;
-  const int64_t shape_65[] = {1, 2, 192};
-  check(aoti_torch_cpu_reshape(addmm_29.get(), shape_65, 3, view_65.out()),
+  const int64_t shape_68[] = {1, 2, 192};
+  check(aoti_torch_cpu_reshape(addmm_29.get(), shape_68, 3, view_65.out()),
         "node 'view_65' (aten.view.default)");
   addmm_29.reset();
   // node 'add_58' (aten.add.Tensor)
@@ -4424,8 +4710,8 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     TensorHandle getitem_114_copy;
     const float* getitem_114_data = kernel_input<float>(getitem_114.get(), 3, getitem_114_layout,
         getitem_114_copy);
-    k2_slice_squeeze_unsqueeze_sigmoid_sigmoid_tanh_mul(getitem_113_data, add_57_data_1,
-        getitem_112_data, getitem_114_data, aotic::runtime::data<float>(add_59.get()));
+    k2_sigmoid_sigmoid_tanh_mul_mul_add(getitem_113_data, add_57_data_1, getitem_112_data,
+        getitem_114_data, aotic::runtime::data<float>(add_59.get()));
   }
   add_57.reset();
   getitem_112.reset();
@@ -4454,15 +4740,9 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
   // may share mul_86's storage (a view)
   TensorHandle view_66;
-  const int64_t shape_66[] = {2, 48};
-  check(aoti_torch_cpu_reshape(mul_86.get(), shape_66, 2, view_66.out()),
+  const int64_t shape_69[] = {2, 48};
+  check(aoti_torch_cpu_reshape(mul_86.get(), shape_69, 2, view_66.out()),
         "node 'view_66' (aten.view.default)");
-  // node 'permute_33' (aten.permute.default)
-  // may share p_lstm_weight_hh_l1's storage (a view)
-  TensorHandle permute_33;
-  const int64_t dims_34[] = {1, 0};
-  check(aoti_torch_cpu_permute(p_lstm_weight_hh_l1, dims_34, 2, permute_33.out()),
-        "node 'permute_33' (aten.permute.default)");
   // node 'addmm_30' (aten.addmm.default)
   TensorHandle addmm_30;
   const int64_t addmm_30_sizes[] = {2, 192};
@@ -4470,17 +4750,15 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   check(aoti_torch__alloc_from_pool(
             arena.get(), 18432, kFloat32, 2, addmm_30_sizes, addmm_30_strides, addmm_30.out()),
         "allocate addmm_30");
-  check(aoti_torch_cpu_addmm_out(
-            addmm_30.get(), p_lstm_bias_hh_l1, view_66.get(), permute_33.get(), 1.0, 1.0),
+  check(aoti_torch_cpu_addmm_out(addmm_30.get(), p_lstm_bias_hh_l1_1, view_66.get(), permute_33_1, 1.0, 1.0),
         "node 'addmm_30' (aten.addmm.default)");
   view_66.reset();
-  permute_33.reset();
   // node 'view_67' (aten.view.default)
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
   // may share addmm_30's storage (a view)
   TensorHandle view_67;
-  const int64_t shape_67[] = {1, 2, 192};
-  check(aoti_torch_cpu_reshape(addmm_30.get(), shape_67, 3, view_67.out()),
+  const int64_t shape_70[] = {1, 2, 192};
+  check(aoti_torch_cpu_reshape(addmm_30.get(), shape_70, 3, view_67.out()),
         "node 'view_67' (aten.view.default)");
   addmm_30.reset();
   // node 'add_60' (aten.add.Tensor)
@@ -4542,8 +4820,8 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     TensorHandle getitem_118_copy;
     const float* getitem_118_data = kernel_input<float>(getitem_118.get(), 3, getitem_118_layout,
         getitem_118_copy);
-    k2_slice_squeeze_unsqueeze_sigmoid_sigmoid_tanh_mul(getitem_117_data, add_59_data_1,
-        getitem_116_data, getitem_118_data, aotic::runtime::data<float>(add_61.get()));
+    k2_sigmoid_sigmoid_tanh_mul_mul_add(getitem_117_data, add_59_data_1, getitem_116_data,
+        getitem_118_data, aotic::runtime::data<float>(add_61.get()));
   }
   add_59.reset();
   getitem_116.reset();
@@ -4572,15 +4850,9 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
   // may share mul_89's storage (a view)
   TensorHandle view_68;
-  const int64_t shape_68[] = {2, 48};
-  check(aoti_torch_cpu_reshape(mul_89.get(), shape_68, 2, view_68.out()),
+  const int64_t shape_71[] = {2, 48};
+  check(aoti_torch_cpu_reshape(mul_89.get(), shape_71, 2, view_68.out()),
         "node 'view_68' (aten.view.default)");
-  // node 'permute_34' (aten.permute.default)
-  // may share p_lstm_weight_hh_l1's storage (a view)
-  TensorHandle permute_34;
-  const int64_t dims_35[] = {1, 0};
-  check(aoti_torch_cpu_permute(p_lstm_weight_hh_l1, dims_35, 2, permute_34.out()),
-        "node 'permute_34' (aten.permute.default)");
   // node 'addmm_31' (aten.addmm.default)
   TensorHandle addmm_31;
   const int64_t addmm_31_sizes[] = {2, 192};
@@ -4588,17 +4860,15 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   check(aoti_torch__alloc_from_pool(
             arena.get(), 18432, kFloat32, 2, addmm_31_sizes, addmm_31_strides, addmm_31.out()),
         "allocate addmm_31");
-  check(aoti_torch_cpu_addmm_out(
-            addmm_31.get(), p_lstm_bias_hh_l1, view_68.get(), permute_34.get(), 1.0, 1.0),
+  check(aoti_torch_cpu_addmm_out(addmm_31.get(), p_lstm_bias_hh_l1_1, view_68.get(), permute_34_1, 1.0, 1.0),
         "node 'addmm_31' (aten.addmm.default)");
   view_68.reset();
-  permute_34.reset();
   // node 'view_69' (aten.view.default)
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
   // may share addmm_31's storage (a view)
   TensorHandle view_69;
-  const int64_t shape_69[] = {1, 2, 192};
-  check(aoti_torch_cpu_reshape(addmm_31.get(), shape_69, 3, view_69.out()),
+  const int64_t shape_72[] = {1, 2, 192};
+  check(aoti_torch_cpu_reshape(addmm_31.get(), shape_72, 3, view_69.out()),
         "node 'view_69' (aten.view.default)");
   addmm_31.reset();
   // node 'add_62' (aten.add.Tensor)
@@ -4660,8 +4930,8 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     TensorHandle getitem_122_copy;
     const float* getitem_122_data = kernel_input<float>(getitem_122.get(), 3, getitem_122_layout,
         getitem_122_copy);
-    k2_slice_squeeze_unsqueeze_sigmoid_sigmoid_tanh_mul(getitem_121_data, add_61_data_1,
-        getitem_120_data, getitem_122_data, aotic::runtime::data<float>(add_63.get()));
+    k2_sigmoid_sigmoid_tanh_mul_mul_add(getitem_121_data, add_61_data_1, getitem_120_data,
+        getitem_122_data, aotic::runtime::data<float>(add_63.get()));
   }
   add_61.reset();
   getitem_120.reset();
@@ -4690,15 +4960,9 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
   // may share mul_92's storage (a view)
   TensorHandle view_70;
-  const int64_t shape_70[] = {2, 48};
-  check(aoti_torch_cpu_reshape(mul_92.get(), shape_70, 2, view_70.out()),
+  const int64_t shape_73[] = {2, 48};
+  check(aoti_torch_cpu_reshape(mul_92.get(), shape_73, 2, view_70.out()),
         "node 'view_70' (aten.view.default)");
-  // node 'permute_35' (aten.permute.default)
-  // may share p_lstm_weight_hh_l1's storage (a view)
-  TensorHandle permute_35;
-  const int64_t dims_36[] = {1, 0};
-  check(aoti_torch_cpu_permute(p_lstm_weight_hh_l1, dims_36, 2, permute_35.out()),
-        "node 'permute_35' (aten.permute.default)");
   // node 'addmm_32' (aten.addmm.default)
   TensorHandle addmm_32;
   const int64_t addmm_32_sizes[] = {2, 192};
@@ -4706,17 +4970,15 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   check(aoti_torch__alloc_from_pool(
             arena.get(), 18432, kFloat32, 2, addmm_32_sizes, addmm_32_strides, addmm_32.out()),
         "allocate addmm_32");
-  check(aoti_torch_cpu_addmm_out(
-            addmm_32.get(), p_lstm_bias_hh_l1, view_70.get(), permute_35.get(), 1.0, 1.0),
+  check(aoti_torch_cpu_addmm_out(addmm_32.get(), p_lstm_bias_hh_l1_1, view_70.get(), permute_35_1, 1.0, 1.0),
         "node 'addmm_32' (aten.addmm.default)");
   view_70.reset();
-  permute_35.reset();
   // node 'view_71' (aten.view.default)
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
   // may share addmm_32's storage (a view)
   TensorHandle view_71;
-  const int64_t shape_71[] = {1, 2, 192};
-  check(aoti_torch_cpu_reshape(addmm_32.get(), shape_71, 3, view_71.out()),
+  const int64_t shape_74[] = {1, 2, 192};
+  check(aoti_torch_cpu_reshape(addmm_32.get(), shape_74, 3, view_71.out()),
         "node 'view_71' (aten.view.default)");
   addmm_32.reset();
   // node 'add_64' (aten.add.Tensor)
@@ -4778,8 +5040,8 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     TensorHandle getitem_126_copy;
     const float* getitem_126_data = kernel_input<float>(getitem_126.get(), 3, getitem_126_layout,
         getitem_126_copy);
-    k2_slice_squeeze_unsqueeze_sigmoid_sigmoid_tanh_mul(getitem_125_data, add_63_data_1,
-        getitem_124_data, getitem_126_data, aotic::runtime::data<float>(add_65.get()));
+    k2_sigmoid_sigmoid_tanh_mul_mul_add(getitem_125_data, add_63_data_1, getitem_124_data,
+        getitem_126_data, aotic::runtime::data<float>(add_65.get()));
   }
   add_63.reset();
   getitem_124.reset();
@@ -4808,15 +5070,9 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
   // may share mul_95's storage (a view)
   TensorHandle view_72;
-  const int64_t shape_72[] = {2, 48};
-  check(aoti_torch_cpu_reshape(mul_95.get(), shape_72, 2, view_72.out()),
+  const int64_t shape_75[] = {2, 48};
+  check(aoti_torch_cpu_reshape(mul_95.get(), shape_75, 2, view_72.out()),
         "node 'view_72' (aten.view.default)");
-  // node 'permute_36' (aten.permute.default)
-  // may share p_lstm_weight_hh_l1's storage (a view)
-  TensorHandle permute_36;
-  const int64_t dims_37[] = {1, 0};
-  check(aoti_torch_cpu_permute(p_lstm_weight_hh_l1, dims_37, 2, permute_36.out()),
-        "node 'permute_36' (aten.permute.default)");
   // node 'addmm_33' (aten.addmm.default)
   TensorHandle addmm_33;
   const int64_t addmm_33_sizes[] = {2, 192};
@@ -4824,17 +5080,15 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   check(aoti_torch__alloc_from_pool(
             arena.get(), 18432, kFloat32, 2, addmm_33_sizes, addmm_33_strides, addmm_33.out()),
         "allocate addmm_33");
-  check(aoti_torch_cpu_addmm_out(
-            addmm_33.get(), p_lstm_bias_hh_l1, view_72.get(), permute_36.get(), 1.0, 1.0),
+  check(aoti_torch_cpu_addmm_out(addmm_33.get(), p_lstm_bias_hh_l1_1, view_72.get(), permute_36_1, 1.0, 1.0),
         "node 'addmm_33' (aten.addmm.default)");
   view_72.reset();
-  permute_36.reset();
   // node 'view_73' (aten.view.default)
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
   // may share addmm_33's storage (a view)
   TensorHandle view_73;
-  const int64_t shape_73[] = {1, 2, 192};
-  check(aoti_torch_cpu_reshape(addmm_33.get(), shape_73, 3, view_73.out()),
+  const int64_t shape_76[] = {1, 2, 192};
+  check(aoti_torch_cpu_reshape(addmm_33.get(), shape_76, 3, view_73.out()),
         "node 'view_73' (aten.view.default)");
   addmm_33.reset();
   // node 'add_66' (aten.add.Tensor)
@@ -4896,8 +5150,8 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     TensorHandle getitem_130_copy;
     const float* getitem_130_data = kernel_input<float>(getitem_130.get(), 3, getitem_130_layout,
         getitem_130_copy);
-    k2_slice_squeeze_unsqueeze_sigmoid_sigmoid_tanh_mul(getitem_129_data, add_65_data_1,
-        getitem_128_data, getitem_130_data, aotic::runtime::data<float>(add_67.get()));
+    k2_sigmoid_sigmoid_tanh_mul_mul_add(getitem_129_data, add_65_data_1, getitem_128_data,
+        getitem_130_data, aotic::runtime::data<float>(add_67.get()));
   }
   add_65.reset();
   getitem_128.reset();
@@ -4926,15 +5180,9 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
   // may share mul_98's storage (a view)
   TensorHandle view_74;
-  const int64_t shape_74[] = {2, 48};
-  check(aoti_torch_cpu_reshape(mul_98.get(), shape_74, 2, view_74.out()),
+  const int64_t shape_77[] = {2, 48};
+  check(aoti_torch_cpu_reshape(mul_98.get(), shape_77, 2, view_74.out()),
         "node 'view_74' (aten.view.default)");
-  // node 'permute_37' (aten.permute.default)
-  // may share p_lstm_weight_hh_l1's storage (a view)
-  TensorHandle permute_37;
-  const int64_t dims_38[] = {1, 0};
-  check(aoti_torch_cpu_permute(p_lstm_weight_hh_l1, dims_38, 2, permute_37.out()),
-        "node 'permute_37' (aten.permute.default)");
   // node 'addmm_34' (aten.addmm.default)
   TensorHandle addmm_34;
   const int64_t addmm_34_sizes[] = {2, 192};
@@ -4942,17 +5190,15 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   check(aoti_torch__alloc_from_pool(
             arena.get(), 18432, kFloat32, 2, addmm_34_sizes, addmm_34_strides, addmm_34.out()),
         "allocate addmm_34");
-  check(aoti_torch_cpu_addmm_out(
-            addmm_34.get(), p_lstm_bias_hh_l1, view_74.get(), permute_37.get(), 1.0, 1.0),
+  check(aoti_torch_cpu_addmm_out(addmm_34.get(), p_lstm_bias_hh_l1_1, view_74.get(), permute_37_1, 1.0, 1.0),
         "node 'addmm_34' (aten.addmm.default)");
   view_74.reset();
-  permute_37.reset();
   // node 'view_75' (aten.view.default)
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
   // may share addmm_34's storage (a view)
   TensorHandle view_75;
-  const int64_t shape_75[] = {1, 2, 192};
-  check(aoti_torch_cpu_reshape(addmm_34.get(), shape_75, 3, view_75.out()),
+  const int64_t shape_78[] = {1, 2, 192};
+  check(aoti_torch_cpu_reshape(addmm_34.get(), shape_78, 3, view_75.out()),
         "node 'view_75' (aten.view.default)");
   addmm_34.reset();
   // node 'add_68' (aten.add.Tensor)
@@ -5014,8 +5260,8 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     TensorHandle getitem_134_copy;
     const float* getitem_134_data = kernel_input<float>(getitem_134.get(), 3, getitem_134_layout,
         getitem_134_copy);
-    k2_slice_squeeze_unsqueeze_sigmoid_sigmoid_tanh_mul(getitem_133_data, add_67_data_1,
-        getitem_132_data, getitem_134_data, aotic::runtime::data<float>(add_69.get()));
+    k2_sigmoid_sigmoid_tanh_mul_mul_add(getitem_133_data, add_67_data_1, getitem_132_data,
+        getitem_134_data, aotic::runtime::data<float>(add_69.get()));
   }
   add_67.reset();
   getitem_132.reset();
@@ -5044,15 +5290,9 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
   // may share mul_101's storage (a view)
   TensorHandle view_76;
-  const int64_t shape_76[] = {2, 48};
-  check(aoti_torch_cpu_reshape(mul_101.get(), shape_76, 2, view_76.out()),
+  const int64_t shape_79[] = {2, 48};
+  check(aoti_torch_cpu_reshape(mul_101.get(), shape_79, 2, view_76.out()),
         "node 'view_76' (aten.view.default)");
-  // node 'permute_38' (aten.permute.default)
-  // may share p_lstm_weight_hh_l1's storage (a view)
-  TensorHandle permute_38;
-  const int64_t dims_39[] = {1, 0};
-  check(aoti_torch_cpu_permute(p_lstm_weight_hh_l1, dims_39, 2, permute_38.out()),
-        "node 'permute_38' (aten.permute.default)");
   // node 'addmm_35' (aten.addmm.default)
   TensorHandle addmm_35;
   const int64_t addmm_35_sizes[] = {2, 192};
@@ -5060,17 +5300,15 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   check(aoti_torch__alloc_from_pool(
             arena.get(), 18432, kFloat32, 2, addmm_35_sizes, addmm_35_strides, addmm_35.out()),
         "allocate addmm_35");
-  check(aoti_torch_cpu_addmm_out(
-            addmm_35.get(), p_lstm_bias_hh_l1, view_76.get(), permute_38.get(), 1.0, 1.0),
+  check(aoti_torch_cpu_addmm_out(addmm_35.get(), p_lstm_bias_hh_l1_1, view_76.get(), permute_38_1, 1.0, 1.0),
         "node 'addmm_35' (aten.addmm.default)");
   view_76.reset();
-  permute_38.reset();
   // node 'view_77' (aten.view.default)
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
   // may share addmm_35's storage (a view)
   TensorHandle view_77;
-  const int64_t shape_77[] = {1, 2, 192};
-  check(aoti_torch_cpu_reshape(addmm_35.get(), shape_77, 3, view_77.out()),
+  const int64_t shape_80[] = {1, 2, 192};
+  check(aoti_torch_cpu_reshape(addmm_35.get(), shape_80, 3, view_77.out()),
         "node 'view_77' (aten.view.default)");
   addmm_35.reset();
   // node 'add_70' (aten.add.Tensor)
@@ -5132,8 +5370,8 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     TensorHandle getitem_138_copy;
     const float* getitem_138_data = kernel_input<float>(getitem_138.get(), 3, getitem_138_layout,
         getitem_138_copy);
-    k2_slice_squeeze_unsqueeze_sigmoid_sigmoid_tanh_mul(getitem_137_data, add_69_data_1,
-        getitem_136_data, getitem_138_data, aotic::runtime::data<float>(add_71.get()));
+    k2_sigmoid_sigmoid_tanh_mul_mul_add(getitem_137_data, add_69_data_1, getitem_136_data,
+        getitem_138_data, aotic::runtime::data<float>(add_71.get()));
   }
   add_69.reset();
   getitem_136.reset();
@@ -5162,15 +5400,9 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
   // may share mul_104's storage (a view)
   TensorHandle view_78;
-  const int64_t shape_78[] = {2, 48};
-  check(aoti_torch_cpu_reshape(mul_104.get(), shape_78, 2, view_78.out()),
+  const int64_t shape_81[] = {2, 48};
+  check(aoti_torch_cpu_reshape(mul_104.get(), shape_81, 2, view_78.out()),
         "node 'view_78' (aten.view.default)");
-  // node 'permute_39' (aten.permute.default)
-  // may share p_lstm_weight_hh_l1's storage (a view)
-  TensorHandle permute_39;
-  const int64_t dims_40[] = {1, 0};
-  check(aoti_torch_cpu_permute(p_lstm_weight_hh_l1, dims_40, 2, permute_39.out()),
-        "node 'permute_39' (aten.permute.default)");
   // node 'addmm_36' (aten.addmm.default)
   TensorHandle addmm_36;
   const int64_t addmm_36_sizes[] = {2, 192};
@@ -5178,17 +5410,15 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   check(aoti_torch__alloc_from_pool(
             arena.get(), 18432, kFloat32, 2, addmm_36_sizes, addmm_36_strides, addmm_36.out()),
         "allocate addmm_36");
-  check(aoti_torch_cpu_addmm_out(
-            addmm_36.get(), p_lstm_bias_hh_l1, view_78.get(), permute_39.get(), 1.0, 1.0),
+  check(aoti_torch_cpu_addmm_out(addmm_36.get(), p_lstm_bias_hh_l1_1, view_78.get(), permute_39_1, 1.0, 1.0),
         "node 'addmm_36' (aten.addmm.default)");
   view_78.reset();
-  permute_39.reset();
   // node 'view_79' (aten.view.default)
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
   // may share addmm_36's storage (a view)
   TensorHandle view_79;
-  const int64_t shape_79[] = {1, 2, 192};
-  check(aoti_torch_cpu_reshape(addmm_36.get(), shape_79, 3, view_79.out()),
+  const int64_t shape_82[] = {1, 2, 192};
+  check(aoti_torch_cpu_reshape(addmm_36.get(), shape_82, 3, view_79.out()),
         "node 'view_79' (aten.view.default)");
   addmm_36.reset();
   // node 'add_72' (aten.add.Tensor)
@@ -5281,26 +5511,14 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   mul_101.reset();
   mul_104.reset();
   mul_107.reset();
-  // node 'unsqueeze_6' (aten.unsqueeze.default)
-  // may share squeeze_3's storage (a view)
-  TensorHandle unsqueeze_6;
-  check(aoti_torch_cpu_unsqueeze(squeeze_3.get(), 0, unsqueeze_6.out()),
-        "node 'unsqueeze_6' (aten.unsqueeze.default)");
-  squeeze_3.reset();
   // node 'view_80' (aten.view.default)
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
   // may share cat_2's storage (a view)
   TensorHandle view_80;
-  const int64_t shape_80[] = {24, 96};
-  check(aoti_torch_cpu_reshape(cat_2.get(), shape_80, 2, view_80.out()),
+  const int64_t shape_83[] = {24, 96};
+  check(aoti_torch_cpu_reshape(cat_2.get(), shape_83, 2, view_80.out()),
         "node 'view_80' (aten.view.default)");
   cat_2.reset();
-  // node 'permute_40' (aten.permute.default)
-  // may share p_lstm_weight_ih_l1_reverse's storage (a view)
-  TensorHandle permute_40;
-  const int64_t dims_41[] = {1, 0};
-  check(aoti_torch_cpu_permute(p_lstm_weight_ih_l1_reverse, dims_41, 2, permute_40.out()),
-        "node 'permute_40' (aten.permute.default)");
   // node 'addmm_37' (aten.addmm.default)
   TensorHandle addmm_37;
   const int64_t addmm_37_sizes[] = {24, 192};
@@ -5309,75 +5527,38 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
             arena.get(), 0, kFloat32, 2, addmm_37_sizes, addmm_37_strides, addmm_37.out()),
         "allocate addmm_37");
   check(aoti_torch_cpu_addmm_out(
-            addmm_37.get(), p_lstm_bias_ih_l1_reverse, view_80.get(), permute_40.get(), 1.0, 1.0),
+            addmm_37.get(), p_lstm_bias_ih_l1_reverse_1, view_80.get(), permute_40_1, 1.0, 1.0),
         "node 'addmm_37' (aten.addmm.default)");
   view_80.reset();
-  permute_40.reset();
   // node 'view_81' (aten.view.default)
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
   // may share addmm_37's storage (a view)
   TensorHandle view_81;
-  const int64_t shape_81[] = {12, 2, 192};
-  check(aoti_torch_cpu_reshape(addmm_37.get(), shape_81, 3, view_81.out()),
+  const int64_t shape_84[] = {12, 2, 192};
+  check(aoti_torch_cpu_reshape(addmm_37.get(), shape_84, 3, view_81.out()),
         "node 'view_81' (aten.view.default)");
   addmm_37.reset();
   // node 'flip_1' (aten.flip.default)
   TensorHandle flip_1;
-  const int64_t dims_42[] = {0};
-  check(aoti_torch_cpu_flip(view_81.get(), dims_42, 1, flip_1.out()), "node 'flip_1' (aten.flip.default)");
+  const int64_t dims_55[] = {0};
+  check(aoti_torch_cpu_flip(view_81.get(), dims_55, 1, flip_1.out()), "node 'flip_1' (aten.flip.default)");
   view_81.reset();
-  // node 'view_82' (aten.view.default)
-  // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
-  // may share unsqueeze_6's storage (a view)
-  TensorHandle view_82;
-  const int64_t shape_82[] = {2, 48};
-  check(aoti_torch_cpu_reshape(unsqueeze_6.get(), shape_82, 2, view_82.out()),
-        "node 'view_82' (aten.view.default)");
-  unsqueeze_6.reset();
-  // node 'permute_41' (aten.permute.default)
-  // may share p_lstm_weight_hh_l1_reverse's storage (a view)
-  TensorHandle permute_41;
-  const int64_t dims_43[] = {1, 0};
-  check(aoti_torch_cpu_permute(p_lstm_weight_hh_l1_reverse, dims_43, 2, permute_41.out()),
-        "node 'permute_41' (aten.permute.default)");
-  // node 'addmm_38' (aten.addmm.default)
-  TensorHandle addmm_38;
-  const int64_t addmm_38_sizes[] = {2, 192};
-  const int64_t addmm_38_strides[] = {192, 1};
-  check(aoti_torch__alloc_from_pool(
-            arena.get(), 0, kFloat32, 2, addmm_38_sizes, addmm_38_strides, addmm_38.out()),
-        "allocate addmm_38");
-  check(aoti_torch_cpu_addmm_out(
-            addmm_38.get(), p_lstm_bias_hh_l1_reverse, view_82.get(), permute_41.get(), 1.0, 1.0),
-        "node 'addmm_38' (aten.addmm.default)");
-  view_82.reset();
-  permute_41.reset();
-  // node 'view_83' (aten.view.default)
-  // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
-  // may share addmm_38's storage (a view)
-  TensorHandle view_83;
-  const int64_t shape_83[] = {1, 2, 192};
-  check(aoti_torch_cpu_reshape(addmm_38.get(), shape_83, 3, view_83.out()),
-        "node 'view_83' (aten.view.default)");
-  addmm_38.reset();
   // node 'add_74' (aten.add.Tensor)
   TensorHandle add_74;
   const int64_t add_74_sizes[] = {1, 2, 192};
   const int64_t add_74_strides[] = {384, 192, 1};
-  check(aoti_torch__alloc_from_pool(
-            arena.get(), 1536, kFloat32, 3, add_74_sizes, add_74_strides, add_74.out()),
+  check(aoti_torch__alloc_from_pool(arena.get(), 0, kFloat32, 3, add_74_sizes, add_74_strides, add_74.out()),
         "allocate add_74");
   // fuses slice_45, squeeze_50, add_74
   {
     const int64_t view_83_layout[] = {384, 192, 1};
     TensorHandle view_83_copy;
-    const float* view_83_data = kernel_input<float>(view_83.get(), 3, view_83_layout, view_83_copy);
+    const float* view_83_data = kernel_input<float>(view_83_1, 3, view_83_layout, view_83_copy);
     const int64_t flip_1_layout[] = {384, 192, 1};
     TensorHandle flip_1_copy;
     const float* flip_1_data = kernel_input<float>(flip_1.get(), 3, flip_1_layout, flip_1_copy);
     k1_slice_squeeze_add(view_83_data, flip_1_data, aotic::runtime::data<float>(add_74.get()));
   }
-  view_83.reset();
   // node 'split_with_sizes_36' (aten.split_with_sizes.default)
   // may share add_74's storage (a view)
   TensorHandle getitem_144;
@@ -5402,15 +5583,16 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   check(aoti_torch__alloc_from_pool(
             arena.get(), 3072, kFloat32, 3, add_75_sizes, add_75_strides, add_75.out()),
         "allocate add_75");
-  // fuses slice_8, squeeze_7, unsqueeze_7, sigmoid_108, sigmoid_109, tanh_72, mul_108, mul_109, add_75
+  // fuses sigmoid_108, sigmoid_109, tanh_72, mul_108, mul_109, add_75
   {
     const int64_t getitem_145_layout[] = {384, 192, 1};
     TensorHandle getitem_145_copy;
     const float* getitem_145_data = kernel_input<float>(getitem_145.get(), 3, getitem_145_layout,
         getitem_145_copy);
-    const int64_t full_1_layout_3[] = {96, 48, 1};
-    TensorHandle full_1_copy_3;
-    const float* full_1_data_3 = kernel_input<float>(full_1.get(), 3, full_1_layout_3, full_1_copy_3);
+    const int64_t unsqueeze_7_layout[] = {96, 48, 1};
+    TensorHandle unsqueeze_7_copy;
+    const float* unsqueeze_7_data = kernel_input<float>(unsqueeze_7_1, 3, unsqueeze_7_layout,
+        unsqueeze_7_copy);
     const int64_t getitem_144_layout[] = {384, 192, 1};
     TensorHandle getitem_144_copy;
     const float* getitem_144_data = kernel_input<float>(getitem_144.get(), 3, getitem_144_layout,
@@ -5419,10 +5601,9 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     TensorHandle getitem_146_copy;
     const float* getitem_146_data = kernel_input<float>(getitem_146.get(), 3, getitem_146_layout,
         getitem_146_copy);
-    k18_slice_squeeze_unsqueeze_sigmoid_sigmoid_tanh_mul(getitem_145_data, full_1_data_3,
-        getitem_144_data, getitem_146_data, aotic::runtime::data<float>(add_75.get()));
+    k2_sigmoid_sigmoid_tanh_mul_mul_add(getitem_145_data, unsqueeze_7_data, getitem_144_data,
+        getitem_146_data, aotic::runtime::data<float>(add_75.get()));
   }
-  full_1.reset();
   getitem_144.reset();
   getitem_145.reset();
   getitem_146.reset();
@@ -5449,15 +5630,9 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
   // may share mul_110's storage (a view)
   TensorHandle view_84;
-  const int64_t shape_84[] = {2, 48};
-  check(aoti_torch_cpu_reshape(mul_110.get(), shape_84, 2, view_84.out()),
+  const int64_t shape_85[] = {2, 48};
+  check(aoti_torch_cpu_reshape(mul_110.get(), shape_85, 2, view_84.out()),
         "node 'view_84' (aten.view.default)");
-  // node 'permute_42' (aten.permute.default)
-  // may share p_lstm_weight_hh_l1_reverse's storage (a view)
-  TensorHandle permute_42;
-  const int64_t dims_44[] = {1, 0};
-  check(aoti_torch_cpu_permute(p_lstm_weight_hh_l1_reverse, dims_44, 2, permute_42.out()),
-        "node 'permute_42' (aten.permute.default)");
   // node 'addmm_39' (aten.addmm.default)
   TensorHandle addmm_39;
   const int64_t addmm_39_sizes[] = {2, 192};
@@ -5466,16 +5641,15 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
             arena.get(), 0, kFloat32, 2, addmm_39_sizes, addmm_39_strides, addmm_39.out()),
         "allocate addmm_39");
   check(aoti_torch_cpu_addmm_out(
-            addmm_39.get(), p_lstm_bias_hh_l1_reverse, view_84.get(), permute_42.get(), 1.0, 1.0),
+            addmm_39.get(), p_lstm_bias_hh_l1_reverse_1, view_84.get(), permute_42_1, 1.0, 1.0),
         "node 'addmm_39' (aten.addmm.default)");
   view_84.reset();
-  permute_42.reset();
   // node 'view_85' (aten.view.default)
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
   // may share addmm_39's storage (a view)
   TensorHandle view_85;
-  const int64_t shape_85[] = {1, 2, 192};
-  check(aoti_torch_cpu_reshape(addmm_39.get(), shape_85, 3, view_85.out()),
+  const int64_t shape_86[] = {1, 2, 192};
+  check(aoti_torch_cpu_reshape(addmm_39.get(), shape_86, 3, view_85.out()),
         "node 'view_85' (aten.view.default)");
   addmm_39.reset();
   // node 'add_76' (aten.add.Tensor)
@@ -5537,8 +5711,8 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     TensorHandle getitem_150_copy;
     const float* getitem_150_data = kernel_input<float>(getitem_150.get(), 3, getitem_150_layout,
         getitem_150_copy);
-    k2_slice_squeeze_unsqueeze_sigmoid_sigmoid_tanh_mul(getitem_149_data, add_75_data_1,
-        getitem_148_data, getitem_150_data, aotic::runtime::data<float>(add_77.get()));
+    k2_sigmoid_sigmoid_tanh_mul_mul_add(getitem_149_data, add_75_data_1, getitem_148_data,
+        getitem_150_data, aotic::runtime::data<float>(add_77.get()));
   }
   add_75.reset();
   getitem_148.reset();
@@ -5567,15 +5741,9 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
   // may share mul_113's storage (a view)
   TensorHandle view_86;
-  const int64_t shape_86[] = {2, 48};
-  check(aoti_torch_cpu_reshape(mul_113.get(), shape_86, 2, view_86.out()),
+  const int64_t shape_87[] = {2, 48};
+  check(aoti_torch_cpu_reshape(mul_113.get(), shape_87, 2, view_86.out()),
         "node 'view_86' (aten.view.default)");
-  // node 'permute_43' (aten.permute.default)
-  // may share p_lstm_weight_hh_l1_reverse's storage (a view)
-  TensorHandle permute_43;
-  const int64_t dims_45[] = {1, 0};
-  check(aoti_torch_cpu_permute(p_lstm_weight_hh_l1_reverse, dims_45, 2, permute_43.out()),
-        "node 'permute_43' (aten.permute.default)");
   // node 'addmm_40' (aten.addmm.default)
   TensorHandle addmm_40;
   const int64_t addmm_40_sizes[] = {2, 192};
@@ -5584,16 +5752,15 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
             arena.get(), 0, kFloat32, 2, addmm_40_sizes, addmm_40_strides, addmm_40.out()),
         "allocate addmm_40");
   check(aoti_torch_cpu_addmm_out(
-            addmm_40.get(), p_lstm_bias_hh_l1_reverse, view_86.get(), permute_43.get(), 1.0, 1.0),
+            addmm_40.get(), p_lstm_bias_hh_l1_reverse_1, view_86.get(), permute_43_1, 1.0, 1.0),
         "node 'addmm_40' (aten.addmm.default)");
   view_86.reset();
-  permute_43.reset();
   // node 'view_87' (aten.view.default)
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
   // may share addmm_40's storage (a view)
   TensorHandle view_87;
-  const int64_t shape_87[] = {1, 2, 192};
-  check(aoti_torch_cpu_reshape(addmm_40.get(), shape_87, 3, view_87.out()),
+  const int64_t shape_88[] = {1, 2, 192};
+  check(aoti_torch_cpu_reshape(addmm_40.get(), shape_88, 3, view_87.out()),
         "node 'view_87' (aten.view.default)");
   addmm_40.reset();
   // node 'add_78' (aten.add.Tensor)
@@ -5655,8 +5822,8 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     TensorHandle getitem_154_copy;
     const float* getitem_154_data = kernel_input<float>(getitem_154.get(), 3, getitem_154_layout,
         getitem_154_copy);
-    k2_slice_squeeze_unsqueeze_sigmoid_sigmoid_tanh_mul(getitem_153_data, add_77_data_1,
-        getitem_152_data, getitem_154_data, aotic::runtime::data<float>(add_79.get()));
+    k2_sigmoid_sigmoid_tanh_mul_mul_add(getitem_153_data, add_77_data_1, getitem_152_data,
+        getitem_154_data, aotic::runtime::data<float>(add_79.get()));
   }
   add_77.reset();
   getitem_152.reset();
@@ -5685,15 +5852,9 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
   // may share mul_116's storage (a view)
   TensorHandle view_88;
-  const int64_t shape_88[] = {2, 48};
-  check(aoti_torch_cpu_reshape(mul_116.get(), shape_88, 2, view_88.out()),
+  const int64_t shape_89[] = {2, 48};
+  check(aoti_torch_cpu_reshape(mul_116.get(), shape_89, 2, view_88.out()),
         "node 'view_88' (aten.view.default)");
-  // node 'permute_44' (aten.permute.default)
-  // may share p_lstm_weight_hh_l1_reverse's storage (a view)
-  TensorHandle permute_44;
-  const int64_t dims_46[] = {1, 0};
-  check(aoti_torch_cpu_permute(p_lstm_weight_hh_l1_reverse, dims_46, 2, permute_44.out()),
-        "node 'permute_44' (aten.permute.default)");
   // node 'addmm_41' (aten.addmm.default)
   TensorHandle addmm_41;
   const int64_t addmm_41_sizes[] = {2, 192};
@@ -5702,16 +5863,15 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
             arena.get(), 0, kFloat32, 2, addmm_41_sizes, addmm_41_strides, addmm_41.out()),
         "allocate addmm_41");
   check(aoti_torch_cpu_addmm_out(
-            addmm_41.get(), p_lstm_bias_hh_l1_reverse, view_88.get(), permute_44.get(), 1.0, 1.0),
+            addmm_41.get(), p_lstm_bias_hh_l1_reverse_1, view_88.get(), permute_44_1, 1.0, 1.0),
         "node 'addmm_41' (aten.addmm.default)");
   view_88.reset();
-  permute_44.reset();
   // node 'view_89' (aten.view.default)
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
   // may share addmm_41's storage (a view)
   TensorHandle view_89;
-  const int64_t shape_89[] = {1, 2, 192};
-  check(aoti_torch_cpu_reshape(addmm_41.get(), shape_89, 3, view_89.out()),
+  const int64_t shape_90[] = {1, 2, 192};
+  check(aoti_torch_cpu_reshape(addmm_41.get(), shape_90, 3, view_89.out()),
         "node 'view_89' (aten.view.default)");
   addmm_41.reset();
   // node 'add_80' (aten.add.Tensor)
@@ -5773,8 +5933,8 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     TensorHandle getitem_158_copy;
     const float* getitem_158_data = kernel_input<float>(getitem_158.get(), 3, getitem_158_layout,
         getitem_158_copy);
-    k2_slice_squeeze_unsqueeze_sigmoid_sigmoid_tanh_mul(getitem_157_data, add_79_data_1,
-        getitem_156_data, getitem_158_data, aotic::runtime::data<float>(add_81.get()));
+    k2_sigmoid_sigmoid_tanh_mul_mul_add(getitem_157_data, add_79_data_1, getitem_156_data,
+        getitem_158_data, aotic::runtime::data<float>(add_81.get()));
   }
   add_79.reset();
   getitem_156.reset();
@@ -5803,15 +5963,9 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
   // may share mul_119's storage (a view)
   TensorHandle view_90;
-  const int64_t shape_90[] = {2, 48};
-  check(aoti_torch_cpu_reshape(mul_119.get(), shape_90, 2, view_90.out()),
+  const int64_t shape_91[] = {2, 48};
+  check(aoti_torch_cpu_reshape(mul_119.get(), shape_91, 2, view_90.out()),
         "node 'view_90' (aten.view.default)");
-  // node 'permute_45' (aten.permute.default)
-  // may share p_lstm_weight_hh_l1_reverse's storage (a view)
-  TensorHandle permute_45;
-  const int64_t dims_47[] = {1, 0};
-  check(aoti_torch_cpu_permute(p_lstm_weight_hh_l1_reverse, dims_47, 2, permute_45.out()),
-        "node 'permute_45' (aten.permute.default)");
   // node 'addmm_42' (aten.addmm.default)
   TensorHandle addmm_42;
   const int64_t addmm_42_sizes[] = {2, 192};
@@ -5820,16 +5974,15 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
             arena.get(), 0, kFloat32, 2, addmm_42_sizes, addmm_42_strides, addmm_42.out()),
         "allocate addmm_42");
   check(aoti_torch_cpu_addmm_out(
-            addmm_42.get(), p_lstm_bias_hh_l1_reverse, view_90.get(), permute_45.get(), 1.0, 1.0),
+            addmm_42.get(), p_lstm_bias_hh_l1_reverse_1, view_90.get(), permute_45_1, 1.0, 1.0),
         "node 'addmm_42' (aten.addmm.default)");
   view_90.reset();
-  permute_45.reset();
   // node 'view_91' (aten.view.default)
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
   // may share addmm_42's storage (a view)
   TensorHandle view_91;
-  const int64_t shape_91[] = {1, 2, 192};
-  check(aoti_torch_cpu_reshape(addmm_42.get(), shape_91, 3, view_91.out()),
+  const int64_t shape_92[] = {1, 2, 192};
+  check(aoti_torch_cpu_reshape(addmm_42.get(), shape_92, 3, view_91.out()),
         "node 'view_91' (aten.view.default)");
   addmm_42.reset();
   // node 'add_82' (aten.add.Tensor)
@@ -5891,8 +6044,8 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     TensorHandle getitem_162_copy;
     const float* getitem_162_data = kernel_input<float>(getitem_162.get(), 3, getitem_162_layout,
         getitem_162_copy);
-    k2_slice_squeeze_unsqueeze_sigmoid_sigmoid_tanh_mul(getitem_161_data, add_81_data_1,
-        getitem_160_data, getitem_162_data, aotic::runtime::data<float>(add_83.get()));
+    k2_sigmoid_sigmoid_tanh_mul_mul_add(getitem_161_data, add_81_data_1, getitem_160_data,
+        getitem_162_data, aotic::runtime::data<float>(add_83.get()));
   }
   add_81.reset();
   getitem_160.reset();
@@ -5921,15 +6074,9 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
   // may share mul_122's storage (a view)
   TensorHandle view_92;
-  const int64_t shape_92[] = {2, 48};
-  check(aoti_torch_cpu_reshape(mul_122.get(), shape_92, 2, view_92.out()),
+  const int64_t shape_93[] = {2, 48};
+  check(aoti_torch_cpu_reshape(mul_122.get(), shape_93, 2, view_92.out()),
         "node 'view_92' (aten.view.default)");
-  // node 'permute_46' (aten.permute.default)
-  // may share p_lstm_weight_hh_l1_reverse's storage (a view)
-  TensorHandle permute_46;
-  const int64_t dims_48[] = {1, 0};
-  check(aoti_torch_cpu_permute(p_lstm_weight_hh_l1_reverse, dims_48, 2, permute_46.out()),
-        "node 'permute_46' (aten.permute.default)");
   // node 'addmm_43' (aten.addmm.default)
   TensorHandle addmm_43;
   const int64_t addmm_43_sizes[] = {2, 192};
@@ -5938,16 +6085,15 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
             arena.get(), 0, kFloat32, 2, addmm_43_sizes, addmm_43_strides, addmm_43.out()),
         "allocate addmm_43");
   check(aoti_torch_cpu_addmm_out(
-            addmm_43.get(), p_lstm_bias_hh_l1_reverse, view_92.get(), permute_46.get(), 1.0, 1.0),
+            addmm_43.get(), p_lstm_bias_hh_l1_reverse_1, view_92.get(), permute_46_1, 1.0, 1.0),
         "node 'addmm_43' (aten.addmm.default)");
   view_92.reset();
-  permute_46.reset();
   // node 'view_93' (aten.view.default)
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
   // may share addmm_43's storage (a view)
   TensorHandle view_93;
-  const int64_t shape_93[] = {1, 2, 192};
-  check(aoti_torch_cpu_reshape(addmm_43.get(), shape_93, 3, view_93.out()),
+  const int64_t shape_94[] = {1, 2, 192};
+  check(aoti_torch_cpu_reshape(addmm_43.get(), shape_94, 3, view_93.out()),
         "node 'view_93' (aten.view.default)");
   addmm_43.reset();
   // node 'add_84' (aten.add.Tensor)
@@ -6009,8 +6155,8 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     TensorHandle getitem_166_copy;
     const float* getitem_166_data = kernel_input<float>(getitem_166.get(), 3, getitem_166_layout,
         getitem_166_copy);
-    k2_slice_squeeze_unsqueeze_sigmoid_sigmoid_tanh_mul(getitem_165_data, add_83_data_1,
-        getitem_164_data, getitem_166_data, aotic::runtime::data<float>(add_85.get()));
+    k2_sigmoid_sigmoid_tanh_mul_mul_add(getitem_165_data, add_83_data_1, getitem_164_data,
+        getitem_166_data, aotic::runtime::data<float>(add_85.get()));
   }
   add_83.reset();
   getitem_164.reset();
@@ -6039,15 +6185,9 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
   // may share mul_125's storage (a view)
   TensorHandle view_94;
-  const int64_t shape_94[] = {2, 48};
-  check(aoti_torch_cpu_reshape(mul_125.get(), shape_94, 2, view_94.out()),
+  const int64_t shape_95[] = {2, 48};
+  check(aoti_torch_cpu_reshape(mul_125.get(), shape_95, 2, view_94.out()),
         "node 'view_94' (aten.view.default)");
-  // node 'permute_47' (aten.permute.default)
-  // may share p_lstm_weight_hh_l1_reverse's storage (a view)
-  TensorHandle permute_47;
-  const int64_t dims_49[] = {1, 0};
-  check(aoti_torch_cpu_permute(p_lstm_weight_hh_l1_reverse, dims_49, 2, permute_47.out()),
-        "node 'permute_47' (aten.permute.default)");
   // node 'addmm_44' (aten.addmm.default)
   TensorHandle addmm_44;
   const int64_t addmm_44_sizes[] = {2, 192};
@@ -6056,16 +6196,15 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
             arena.get(), 0, kFloat32, 2, addmm_44_sizes, addmm_44_strides, addmm_44.out()),
         "allocate addmm_44");
   check(aoti_torch_cpu_addmm_out(
-            addmm_44.get(), p_lstm_bias_hh_l1_reverse, view_94.get(), permute_47.get(), 1.0, 1.0),
+            addmm_44.get(), p_lstm_bias_hh_l1_reverse_1, view_94.get(), permute_47_1, 1.0, 1.0),
         "node 'addmm_44' (aten.addmm.default)");
   view_94.reset();
-  permute_47.reset();
   // node 'view_95' (aten.view.default)
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
   // may share addmm_44's storage (a view)
   TensorHandle view_95;
-  const int64_t shape_95[] = {1, 2, 192};
-  check(aoti_torch_cpu_reshape(addmm_44.get(), shape_95, 3, view_95.out()),
+  const int64_t shape_96[] = {1, 2, 192};
+  check(aoti_torch_cpu_reshape(addmm_44.get(), shape_96, 3, view_95.out()),
         "node 'view_95' (aten.view.default)");
   addmm_44.reset();
   // node 'add_86' (aten.add.Tensor)
@@ -6127,8 +6266,8 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     TensorHandle getitem_170_copy;
     const float* getitem_170_data = kernel_input<float>(getitem_170.get(), 3, getitem_170_layout,
         getitem_170_copy);
-    k2_slice_squeeze_unsqueeze_sigmoid_sigmoid_tanh_mul(getitem_169_data, add_85_data_1,
-        getitem_168_data, getitem_170_data, aotic::runtime::data<float>(add_87.get()));
+    k2_sigmoid_sigmoid_tanh_mul_mul_add(getitem_169_data, add_85_data_1, getitem_168_data,
+        getitem_170_data, aotic::runtime::data<float>(add_87.get()));
   }
   add_85.reset();
   getitem_168.reset();
@@ -6157,15 +6296,9 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
   // may share mul_128's storage (a view)
   TensorHandle view_96;
-  const int64_t shape_96[] = {2, 48};
-  check(aoti_torch_cpu_reshape(mul_128.get(), shape_96, 2, view_96.out()),
+  const int64_t shape_97[] = {2, 48};
+  check(aoti_torch_cpu_reshape(mul_128.get(), shape_97, 2, view_96.out()),
         "node 'view_96' (aten.view.default)");
-  // node 'permute_48' (aten.permute.default)
-  // may share p_lstm_weight_hh_l1_reverse's storage (a view)
-  TensorHandle permute_48;
-  const int64_t dims_50[] = {1, 0};
-  check(aoti_torch_cpu_permute(p_lstm_weight_hh_l1_reverse, dims_50, 2, permute_48.out()),
-        "node 'permute_48' (aten.permute.default)");
   // node 'addmm_45' (aten.addmm.default)
   TensorHandle addmm_45;
   const int64_t addmm_45_sizes[] = {2, 192};
@@ -6174,16 +6307,15 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
             arena.get(), 0, kFloat32, 2, addmm_45_sizes, addmm_45_strides, addmm_45.out()),
         "allocate addmm_45");
   check(aoti_torch_cpu_addmm_out(
-            addmm_45.get(), p_lstm_bias_hh_l1_reverse, view_96.get(), permute_48.get(), 1.0, 1.0),
+            addmm_45.get(), p_lstm_bias_hh_l1_reverse_1, view_96.get(), permute_48_1, 1.0, 1.0),
         "node 'addmm_45' (aten.addmm.default)");
   view_96.reset();
-  permute_48.reset();
   // node 'view_97' (aten.view.default)
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
   // may share addmm_45's storage (a view)
   TensorHandle view_97;
-  const int64_t shape_97[] = {1, 2, 192};
-  check(aoti_torch_cpu_reshape(addmm_45.get(), shape_97, 3, view_97.out()),
+  const int64_t shape_98[] = {1, 2, 192};
+  check(aoti_torch_cpu_reshape(addmm_45.get(), shape_98, 3, view_97.out()),
         "node 'view_97' (aten.view.default)");
   addmm_45.reset();
   // node 'add_88' (aten.add.Tensor)
@@ -6245,8 +6377,8 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     TensorHandle getitem_174_copy;
     const float* getitem_174_data = kernel_input<float>(getitem_174.get(), 3, getitem_174_layout,
         getitem_174_copy);
-    k2_slice_squeeze_unsqueeze_sigmoid_sigmoid_tanh_mul(getitem_173_data, add_87_data_1,
-        getitem_172_data, getitem_174_data, aotic::runtime::data<float>(add_89.get()));
+    k2_sigmoid_sigmoid_tanh_mul_mul_add(getitem_173_data, add_87_data_1, getitem_172_data,
+        getitem_174_data, aotic::runtime::data<float>(add_89.get()));
   }
   add_87.reset();
   getitem_172.reset();
@@ -6275,15 +6407,9 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
   // may share mul_131's storage (a view)
   TensorHandle view_98;
-  const int64_t shape_98[] = {2, 48};
-  check(aoti_torch_cpu_reshape(mul_131.get(), shape_98, 2, view_98.out()),
+  const int64_t shape_99[] = {2, 48};
+  check(aoti_torch_cpu_reshape(mul_131.get(), shape_99, 2, view_98.out()),
         "node 'view_98' (aten.view.default)");
-  // node 'permute_49' (aten.permute.default)
-  // may share p_lstm_weight_hh_l1_reverse's storage (a view)
-  TensorHandle permute_49;
-  const int64_t dims_51[] = {1, 0};
-  check(aoti_torch_cpu_permute(p_lstm_weight_hh_l1_reverse, dims_51, 2, permute_49.out()),
-        "node 'permute_49' (aten.permute.default)");
   // node 'addmm_46' (aten.addmm.default)
   TensorHandle addmm_46;
   const int64_t addmm_46_sizes[] = {2, 192};
@@ -6292,16 +6418,15 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
             arena.get(), 0, kFloat32, 2, addmm_46_sizes, addmm_46_strides, addmm_46.out()),
         "allocate addmm_46");
   check(aoti_torch_cpu_addmm_out(
-            addmm_46.get(), p_lstm_bias_hh_l1_reverse, view_98.get(), permute_49.get(), 1.0, 1.0),
+            addmm_46.get(), p_lstm_bias_hh_l1_reverse_1, view_98.get(), permute_49_1, 1.0, 1.0),
         "node 'addmm_46' (aten.addmm.default)");
   view_98.reset();
-  permute_49.reset();
   // node 'view_99' (aten.view.default)
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
   // may share addmm_46's storage (a view)
   TensorHandle view_99;
-  const int64_t shape_99[] = {1, 2, 192};
-  check(aoti_torch_cpu_reshape(addmm_46.get(), shape_99, 3, view_99.out()),
+  const int64_t shape_100[] = {1, 2, 192};
+  check(aoti_torch_cpu_reshape(addmm_46.get(), shape_100, 3, view_99.out()),
         "node 'view_99' (aten.view.default)");
   addmm_46.reset();
   // node 'add_90' (aten.add.Tensor)
@@ -6363,8 +6488,8 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     TensorHandle getitem_178_copy;
     const float* getitem_178_data = kernel_input<float>(getitem_178.get(), 3, getitem_178_layout,
         getitem_178_copy);
-    k2_slice_squeeze_unsqueeze_sigmoid_sigmoid_tanh_mul(getitem_177_data, add_89_data_1,
-        getitem_176_data, getitem_178_data, aotic::runtime::data<float>(add_91.get()));
+    k2_sigmoid_sigmoid_tanh_mul_mul_add(getitem_177_data, add_89_data_1, getitem_176_data,
+        getitem_178_data, aotic::runtime::data<float>(add_91.get()));
   }
   add_89.reset();
   getitem_176.reset();
@@ -6393,15 +6518,9 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
   // may share mul_134's storage (a view)
   TensorHandle view_100;
-  const int64_t shape_100[] = {2, 48};
-  check(aoti_torch_cpu_reshape(mul_134.get(), shape_100, 2, view_100.out()),
+  const int64_t shape_101[] = {2, 48};
+  check(aoti_torch_cpu_reshape(mul_134.get(), shape_101, 2, view_100.out()),
         "node 'view_100' (aten.view.default)");
-  // node 'permute_50' (aten.permute.default)
-  // may share p_lstm_weight_hh_l1_reverse's storage (a view)
-  TensorHandle permute_50;
-  const int64_t dims_52[] = {1, 0};
-  check(aoti_torch_cpu_permute(p_lstm_weight_hh_l1_reverse, dims_52, 2, permute_50.out()),
-        "node 'permute_50' (aten.permute.default)");
   // node 'addmm_47' (aten.addmm.default)
   TensorHandle addmm_47;
   const int64_t addmm_47_sizes[] = {2, 192};
@@ -6410,16 +6529,15 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
             arena.get(), 0, kFloat32, 2, addmm_47_sizes, addmm_47_strides, addmm_47.out()),
         "allocate addmm_47");
   check(aoti_torch_cpu_addmm_out(
-            addmm_47.get(), p_lstm_bias_hh_l1_reverse, view_100.get(), permute_50.get(), 1.0, 1.0),
+            addmm_47.get(), p_lstm_bias_hh_l1_reverse_1, view_100.get(), permute_50_1, 1.0, 1.0),
         "node 'addmm_47' (aten.addmm.default)");
   view_100.reset();
-  permute_50.reset();
   // node 'view_101' (aten.view.default)
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
   // may share addmm_47's storage (a view)
   TensorHandle view_101;
-  const int64_t shape_101[] = {1, 2, 192};
-  check(aoti_torch_cpu_reshape(addmm_47.get(), shape_101, 3, view_101.out()),
+  const int64_t shape_102[] = {1, 2, 192};
+  check(aoti_torch_cpu_reshape(addmm_47.get(), shape_102, 3, view_101.out()),
         "node 'view_101' (aten.view.default)");
   addmm_47.reset();
   // node 'add_92' (aten.add.Tensor)
@@ -6481,8 +6599,8 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     TensorHandle getitem_182_copy;
     const float* getitem_182_data = kernel_input<float>(getitem_182.get(), 3, getitem_182_layout,
         getitem_182_copy);
-    k2_slice_squeeze_unsqueeze_sigmoid_sigmoid_tanh_mul(getitem_181_data, add_91_data_1,
-        getitem_180_data, getitem_182_data, aotic::runtime::data<float>(add_93.get()));
+    k2_sigmoid_sigmoid_tanh_mul_mul_add(getitem_181_data, add_91_data_1, getitem_180_data,
+        getitem_182_data, aotic::runtime::data<float>(add_93.get()));
   }
   add_91.reset();
   getitem_180.reset();
@@ -6511,15 +6629,9 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
   // may share mul_137's storage (a view)
   TensorHandle view_102;
-  const int64_t shape_102[] = {2, 48};
-  check(aoti_torch_cpu_reshape(mul_137.get(), shape_102, 2, view_102.out()),
+  const int64_t shape_103[] = {2, 48};
+  check(aoti_torch_cpu_reshape(mul_137.get(), shape_103, 2, view_102.out()),
         "node 'view_102' (aten.view.default)");
-  // node 'permute_51' (aten.permute.default)
-  // may share p_lstm_weight_hh_l1_reverse's storage (a view)
-  TensorHandle permute_51;
-  const int64_t dims_53[] = {1, 0};
-  check(aoti_torch_cpu_permute(p_lstm_weight_hh_l1_reverse, dims_53, 2, permute_51.out()),
-        "node 'permute_51' (aten.permute.default)");
   // node 'addmm_48' (aten.addmm.default)
   TensorHandle addmm_48;
   const int64_t addmm_48_sizes[] = {2, 192};
@@ -6528,16 +6640,15 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
             arena.get(), 0, kFloat32, 2, addmm_48_sizes, addmm_48_strides, addmm_48.out()),
         "allocate addmm_48");
   check(aoti_torch_cpu_addmm_out(
-            addmm_48.get(), p_lstm_bias_hh_l1_reverse, view_102.get(), permute_51.get(), 1.0, 1.0),
+            addmm_48.get(), p_lstm_bias_hh_l1_reverse_1, view_102.get(), permute_51_1, 1.0, 1.0),
         "node 'addmm_48' (aten.addmm.default)");
   view_102.reset();
-  permute_51.reset();
   // node 'view_103' (aten.view.default)
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
   // may share addmm_48's storage (a view)
   TensorHandle view_103;
-  const int64_t shape_103[] = {1, 2, 192};
-  check(aoti_torch_cpu_reshape(addmm_48.get(), shape_103, 3, view_103.out()),
+  const int64_t shape_104[] = {1, 2, 192};
+  check(aoti_torch_cpu_reshape(addmm_48.get(), shape_104, 3, view_103.out()),
         "node 'view_103' (aten.view.default)");
   addmm_48.reset();
   // node 'add_94' (aten.add.Tensor)
@@ -6599,8 +6710,8 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     TensorHandle getitem_186_copy;
     const float* getitem_186_data = kernel_input<float>(getitem_186.get(), 3, getitem_186_layout,
         getitem_186_copy);
-    k2_slice_squeeze_unsqueeze_sigmoid_sigmoid_tanh_mul(getitem_185_data, add_93_data_1,
-        getitem_184_data, getitem_186_data, aotic::runtime::data<float>(add_95.get()));
+    k2_sigmoid_sigmoid_tanh_mul_mul_add(getitem_185_data, add_93_data_1, getitem_184_data,
+        getitem_186_data, aotic::runtime::data<float>(add_95.get()));
   }
   add_93.reset();
   getitem_184.reset();
@@ -6629,15 +6740,9 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
   // may share mul_140's storage (a view)
   TensorHandle view_104;
-  const int64_t shape_104[] = {2, 48};
-  check(aoti_torch_cpu_reshape(mul_140.get(), shape_104, 2, view_104.out()),
+  const int64_t shape_105[] = {2, 48};
+  check(aoti_torch_cpu_reshape(mul_140.get(), shape_105, 2, view_104.out()),
         "node 'view_104' (aten.view.default)");
-  // node 'permute_52' (aten.permute.default)
-  // may share p_lstm_weight_hh_l1_reverse's storage (a view)
-  TensorHandle permute_52;
-  const int64_t dims_54[] = {1, 0};
-  check(aoti_torch_cpu_permute(p_lstm_weight_hh_l1_reverse, dims_54, 2, permute_52.out()),
-        "node 'permute_52' (aten.permute.default)");
   // node 'addmm_49' (aten.addmm.default)
   TensorHandle addmm_49;
   const int64_t addmm_49_sizes[] = {2, 192};
@@ -6646,16 +6751,15 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
             arena.get(), 0, kFloat32, 2, addmm_49_sizes, addmm_49_strides, addmm_49.out()),
         "allocate addmm_49");
   check(aoti_torch_cpu_addmm_out(
-            addmm_49.get(), p_lstm_bias_hh_l1_reverse, view_104.get(), permute_52.get(), 1.0, 1.0),
+            addmm_49.get(), p_lstm_bias_hh_l1_reverse_1, view_104.get(), permute_52_1, 1.0, 1.0),
         "node 'addmm_49' (aten.addmm.default)");
   view_104.reset();
-  permute_52.reset();
   // node 'view_105' (aten.view.default)
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
   // may share addmm_49's storage (a view)
   TensorHandle view_105;
-  const int64_t shape_105[] = {1, 2, 192};
-  check(aoti_torch_cpu_reshape(addmm_49.get(), shape_105, 3, view_105.out()),
+  const int64_t shape_106[] = {1, 2, 192};
+  check(aoti_torch_cpu_reshape(addmm_49.get(), shape_106, 3, view_105.out()),
         "node 'view_105' (aten.view.default)");
   addmm_49.reset();
   // node 'add_96' (aten.add.Tensor)
@@ -6757,56 +6861,33 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   // node 'permute_53' (aten.permute.default)
   // may share cat_5's storage (a view)
   TensorHandle permute_53;
-  const int64_t dims_55[] = {1, 0, 2};
-  check(aoti_torch_cpu_permute(cat_5.get(), dims_55, 3, permute_53.out()),
+  const int64_t dims_56[] = {1, 0, 2};
+  check(aoti_torch_cpu_permute(cat_5.get(), dims_56, 3, permute_53.out()),
         "node 'permute_53' (aten.permute.default)");
   cat_5.reset();
-  // node 'permute_54' (aten.permute.default)
-  // may share p_out_weight's storage (a view)
-  TensorHandle permute_54;
-  const int64_t dims_56[] = {1, 0};
-  check(aoti_torch_cpu_permute(p_out_weight, dims_56, 2, permute_54.out()),
-        "node 'permute_54' (aten.permute.default)");
   // node 'expand_4' (aten.expand.default)
   // may share permute_53's storage (a view)
   TensorHandle expand_4;
-  const int64_t size_6[] = {2, 12, 96};
-  check(aoti_torch_cpu_expand(permute_53.get(), size_6, 3, false, expand_4.out()),
+  const int64_t size_7[] = {2, 12, 96};
+  check(aoti_torch_cpu_expand(permute_53.get(), size_7, 3, false, expand_4.out()),
         "node 'expand_4' (aten.expand.default)");
   permute_53.reset();
   // node 'view_108' (aten.view.default)
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
   // may share expand_4's storage (a view)
   TensorHandle view_108;
-  const int64_t shape_106[] = {2, 12, 96};
-  check(aoti_torch_cpu_reshape(expand_4.get(), shape_106, 3, view_108.out()),
+  const int64_t shape_107[] = {2, 12, 96};
+  check(aoti_torch_cpu_reshape(expand_4.get(), shape_107, 3, view_108.out()),
         "node 'view_108' (aten.view.default)");
   expand_4.reset();
-  // node 'expand_5' (aten.expand.default)
-  // may share permute_54's storage (a view)
-  TensorHandle expand_5;
-  const int64_t size_7[] = {2, 96, 8};
-  check(aoti_torch_cpu_expand(permute_54.get(), size_7, 3, false, expand_5.out()),
-        "node 'expand_5' (aten.expand.default)");
-  permute_54.reset();
-  // node 'view_109' (aten.view.default)
-  // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
-  // may share expand_5's storage (a view)
-  TensorHandle view_109;
-  const int64_t shape_107[] = {2, 96, 8};
-  check(aoti_torch_cpu_reshape(expand_5.get(), shape_107, 3, view_109.out()),
-        "node 'view_109' (aten.view.default)");
-  expand_5.reset();
   // node 'bmm_2' (aten.bmm.default)
   TensorHandle bmm_2;
   const int64_t bmm_2_sizes[] = {2, 12, 8};
   const int64_t bmm_2_strides[] = {96, 8, 1};
   check(aoti_torch__alloc_from_pool(arena.get(), 0, kFloat32, 3, bmm_2_sizes, bmm_2_strides, bmm_2.out()),
         "allocate bmm_2");
-  check(aoti_torch_cpu_bmm_out(bmm_2.get(), view_108.get(), view_109.get()),
-        "node 'bmm_2' (aten.bmm.default)");
+  check(aoti_torch_cpu_bmm_out(bmm_2.get(), view_108.get(), view_109_1), "node 'bmm_2' (aten.bmm.default)");
   view_108.reset();
-  view_109.reset();
   // node 'view_110' (aten.view.default)
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
   // may share bmm_2's storage (a view)
@@ -6830,8 +6911,8 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     const float* view_110_data = kernel_input<float>(view_110.get(), 3, view_110_layout, view_110_copy);
     const int64_t p_out_bias_layout[] = {1};
     TensorHandle p_out_bias_copy;
-    const float* p_out_bias_data = kernel_input<float>(p_out_bias, 1, p_out_bias_layout, p_out_bias_copy);
-    k19_add_log_softmax(view_110_data, p_out_bias_data, aotic::runtime::data<float>(_log_softmax.get()));
+    const float* p_out_bias_data = kernel_input<float>(p_out_bias_1, 1, p_out_bias_layout, p_out_bias_copy);
+    k16_add_log_softmax(view_110_data, p_out_bias_data, aotic::runtime::data<float>(_log_softmax.get()));
   }
   view_110.reset();
   outputs[0] = new_reference(_log_softmax.get()).release();
@@ -6884,6 +6965,120 @@ constexpr int64_t kConstant17Sizes[] = {8, 96};
 constexpr int64_t kConstant17Strides[] = {96, 1};
 constexpr int64_t kConstant18Sizes[] = {8};
 constexpr int64_t kConstant18Strides[] = {1};
+constexpr int64_t kConstant19Sizes[] = {1, 2, 48};
+constexpr int64_t kConstant19Strides[] = {96, 48, 1};
+constexpr int64_t kConstant20Sizes[] = {12, 32, 192};
+constexpr int64_t kConstant20Strides[] = {0, 1, 32};
+constexpr int64_t kConstant21Sizes[] = {1, 2, 192};
+constexpr int64_t kConstant21Strides[] = {384, 192, 1};
+constexpr int64_t kConstant22Sizes[] = {48, 192};
+constexpr int64_t kConstant22Strides[] = {1, 48};
+constexpr int64_t kConstant23Sizes[] = {48, 192};
+constexpr int64_t kConstant23Strides[] = {1, 48};
+constexpr int64_t kConstant24Sizes[] = {48, 192};
+constexpr int64_t kConstant24Strides[] = {1, 48};
+constexpr int64_t kConstant25Sizes[] = {48, 192};
+constexpr int64_t kConstant25Strides[] = {1, 48};
+constexpr int64_t kConstant26Sizes[] = {48, 192};
+constexpr int64_t kConstant26Strides[] = {1, 48};
+constexpr int64_t kConstant27Sizes[] = {48, 192};
+constexpr int64_t kConstant27Strides[] = {1, 48};
+constexpr int64_t kConstant28Sizes[] = {48, 192};
+constexpr int64_t kConstant28Strides[] = {1, 48};
+constexpr int64_t kConstant29Sizes[] = {48, 192};
+constexpr int64_t kConstant29Strides[] = {1, 48};
+constexpr int64_t kConstant30Sizes[] = {48, 192};
+constexpr int64_t kConstant30Strides[] = {1, 48};
+constexpr int64_t kConstant31Sizes[] = {48, 192};
+constexpr int64_t kConstant31Strides[] = {1, 48};
+constexpr int64_t kConstant32Sizes[] = {48, 192};
+constexpr int64_t kConstant32Strides[] = {1, 48};
+constexpr int64_t kConstant33Sizes[] = {1, 2, 48};
+constexpr int64_t kConstant33Strides[] = {96, 48, 1};
+constexpr int64_t kConstant34Sizes[] = {12, 32, 192};
+constexpr int64_t kConstant34Strides[] = {0, 1, 32};
+constexpr int64_t kConstant35Sizes[] = {1, 2, 192};
+constexpr int64_t kConstant35Strides[] = {384, 192, 1};
+constexpr int64_t kConstant36Sizes[] = {48, 192};
+constexpr int64_t kConstant36Strides[] = {1, 48};
+constexpr int64_t kConstant37Sizes[] = {48, 192};
+constexpr int64_t kConstant37Strides[] = {1, 48};
+constexpr int64_t kConstant38Sizes[] = {48, 192};
+constexpr int64_t kConstant38Strides[] = {1, 48};
+constexpr int64_t kConstant39Sizes[] = {48, 192};
+constexpr int64_t kConstant39Strides[] = {1, 48};
+constexpr int64_t kConstant40Sizes[] = {48, 192};
+constexpr int64_t kConstant40Strides[] = {1, 48};
+constexpr int64_t kConstant41Sizes[] = {48, 192};
+constexpr int64_t kConstant41Strides[] = {1, 48};
+constexpr int64_t kConstant42Sizes[] = {48, 192};
+constexpr int64_t kConstant42Strides[] = {1, 48};
+constexpr int64_t kConstant43Sizes[] = {48, 192};
+constexpr int64_t kConstant43Strides[] = {1, 48};
+constexpr int64_t kConstant44Sizes[] = {48, 192};
+constexpr int64_t kConstant44Strides[] = {1, 48};
+constexpr int64_t kConstant45Sizes[] = {48, 192};
+constexpr int64_t kConstant45Strides[] = {1, 48};
+constexpr int64_t kConstant46Sizes[] = {48, 192};
+constexpr int64_t kConstant46Strides[] = {1, 48};
+constexpr int64_t kConstant47Sizes[] = {1, 2, 48};
+constexpr int64_t kConstant47Strides[] = {96, 48, 1};
+constexpr int64_t kConstant48Sizes[] = {96, 192};
+constexpr int64_t kConstant48Strides[] = {1, 96};
+constexpr int64_t kConstant49Sizes[] = {1, 2, 192};
+constexpr int64_t kConstant49Strides[] = {384, 192, 1};
+constexpr int64_t kConstant50Sizes[] = {48, 192};
+constexpr int64_t kConstant50Strides[] = {1, 48};
+constexpr int64_t kConstant51Sizes[] = {48, 192};
+constexpr int64_t kConstant51Strides[] = {1, 48};
+constexpr int64_t kConstant52Sizes[] = {48, 192};
+constexpr int64_t kConstant52Strides[] = {1, 48};
+constexpr int64_t kConstant53Sizes[] = {48, 192};
+constexpr int64_t kConstant53Strides[] = {1, 48};
+constexpr int64_t kConstant54Sizes[] = {48, 192};
+constexpr int64_t kConstant54Strides[] = {1, 48};
+constexpr int64_t kConstant55Sizes[] = {48, 192};
+constexpr int64_t kConstant55Strides[] = {1, 48};
+constexpr int64_t kConstant56Sizes[] = {48, 192};
+constexpr int64_t kConstant56Strides[] = {1, 48};
+constexpr int64_t kConstant57Sizes[] = {48, 192};
+constexpr int64_t kConstant57Strides[] = {1, 48};
+constexpr int64_t kConstant58Sizes[] = {48, 192};
+constexpr int64_t kConstant58Strides[] = {1, 48};
+constexpr int64_t kConstant59Sizes[] = {48, 192};
+constexpr int64_t kConstant59Strides[] = {1, 48};
+constexpr int64_t kConstant60Sizes[] = {48, 192};
+constexpr int64_t kConstant60Strides[] = {1, 48};
+constexpr int64_t kConstant61Sizes[] = {1, 2, 48};
+constexpr int64_t kConstant61Strides[] = {96, 48, 1};
+constexpr int64_t kConstant62Sizes[] = {96, 192};
+constexpr int64_t kConstant62Strides[] = {1, 96};
+constexpr int64_t kConstant63Sizes[] = {1, 2, 192};
+constexpr int64_t kConstant63Strides[] = {384, 192, 1};
+constexpr int64_t kConstant64Sizes[] = {48, 192};
+constexpr int64_t kConstant64Strides[] = {1, 48};
+constexpr int64_t kConstant65Sizes[] = {48, 192};
+constexpr int64_t kConstant65Strides[] = {1, 48};
+constexpr int64_t kConstant66Sizes[] = {48, 192};
+constexpr int64_t kConstant66Strides[] = {1, 48};
+constexpr int64_t kConstant67Sizes[] = {48, 192};
+constexpr int64_t kConstant67Strides[] = {1, 48};
+constexpr int64_t kConstant68Sizes[] = {48, 192};
+constexpr int64_t kConstant68Strides[] = {1, 48};
+constexpr int64_t kConstant69Sizes[] = {48, 192};
+constexpr int64_t kConstant69Strides[] = {1, 48};
+constexpr int64_t kConstant70Sizes[] = {48, 192};
+constexpr int64_t kConstant70Strides[] = {1, 48};
+constexpr int64_t kConstant71Sizes[] = {48, 192};
+constexpr int64_t kConstant71Strides[] = {1, 48};
+constexpr int64_t kConstant72Sizes[] = {48, 192};
+constexpr int64_t kConstant72Strides[] = {1, 48};
+constexpr int64_t kConstant73Sizes[] = {48, 192};
+constexpr int64_t kConstant73Strides[] = {1, 48};
+constexpr int64_t kConstant74Sizes[] = {48, 192};
+constexpr int64_t kConstant74Strides[] = {1, 48};
+constexpr int64_t kConstant75Sizes[] = {2, 96, 8};
+constexpr int64_t kConstant75Strides[] = {0, 1, 96};
 constexpr aotic::runtime::ConstantSpec kConstants[] = {
   {"emb_weight", "emb.weight", kFloat32, 2, kConstant0Sizes, kConstant0Strides, 0, 0, 12800,
       aotic::runtime::ConstantKind::kParameter},
@@ -6923,12 +7118,126 @@ constexpr aotic::runtime::ConstantSpec kConstants[] = {
       aotic::runtime::ConstantKind::kParameter},
   {"out_bias", "out.bias", kFloat32, 1, kConstant18Sizes, kConstant18Strides, 0, 366080, 32,
       aotic::runtime::ConstantKind::kParameter},
+  {"_FOLDED_CONST_unsqueeze_1", "_FOLDED_CONST_unsqueeze_1", kFloat32, 3, kConstant19Sizes,
+      kConstant19Strides, 0, 0, 0, aotic::runtime::ConstantKind::kFoldedConstant},
+  {"_FOLDED_CONST_view_1", "_FOLDED_CONST_view_1", kFloat32, 3, kConstant20Sizes, kConstant20Strides, 0,
+      0, 0, aotic::runtime::ConstantKind::kFoldedConstant},
+  {"_FOLDED_CONST_view_4", "_FOLDED_CONST_view_4", kFloat32, 3, kConstant21Sizes, kConstant21Strides, 0,
+      0, 0, aotic::runtime::ConstantKind::kFoldedConstant},
+  {"_FOLDED_CONST_permute_3", "_FOLDED_CONST_permute_3", kFloat32, 2, kConstant22Sizes,
+      kConstant22Strides, 0, 0, 0, aotic::runtime::ConstantKind::kFoldedConstant},
+  {"_FOLDED_CONST_permute_4", "_FOLDED_CONST_permute_4", kFloat32, 2, kConstant23Sizes,
+      kConstant23Strides, 0, 0, 0, aotic::runtime::ConstantKind::kFoldedConstant},
+  {"_FOLDED_CONST_permute_5", "_FOLDED_CONST_permute_5", kFloat32, 2, kConstant24Sizes,
+      kConstant24Strides, 0, 0, 0, aotic::runtime::ConstantKind::kFoldedConstant},
+  {"_FOLDED_CONST_permute_6", "_FOLDED_CONST_permute_6", kFloat32, 2, kConstant25Sizes,
+      kConstant25Strides, 0, 0, 0, aotic::runtime::ConstantKind::kFoldedConstant},
+  {"_FOLDED_CONST_permute_7", "_FOLDED_CONST_permute_7", kFloat32, 2, kConstant26Sizes,
+      kConstant26Strides, 0, 0, 0, aotic::runtime::ConstantKind::kFoldedConstant},
+  {"_FOLDED_CONST_permute_8", "_FOLDED_CONST_permute_8", kFloat32, 2, kConstant27Sizes,
+      kConstant27Strides, 0, 0, 0, aotic::runtime::ConstantKind::kFoldedConstant},
+  {"_FOLDED_CONST_permute_9", "_FOLDED_CONST_permute_9", kFloat32, 2, kConstant28Sizes,
+      kConstant28Strides, 0, 0, 0, aotic::runtime::ConstantKind::kFoldedConstant},
+  {"_FOLDED_CONST_permute_10", "_FOLDED_CONST_permute_10", kFloat32, 2, kConstant29Sizes,
+      kConstant29Strides, 0, 0, 0, aotic::runtime::ConstantKind::kFoldedConstant},
+  {"_FOLDED_CONST_permute_11", "_FOLDED_CONST_permute_11", kFloat32, 2, kConstant30Sizes,
+      kConstant30Strides, 0, 0, 0, aotic::runtime::ConstantKind::kFoldedConstant},
+  {"_FOLDED_CONST_permute_12", "_FOLDED_CONST_permute_12", kFloat32, 2, kConstant31Sizes,
+      kConstant31Strides, 0, 0, 0, aotic::runtime::ConstantKind::kFoldedConstant},
+  {"_FOLDED_CONST_permute_13", "_FOLDED_CONST_permute_13", kFloat32, 2, kConstant32Sizes,
+      kConstant32Strides, 0, 0, 0, aotic::runtime::ConstantKind::kFoldedConstant},
+  {"_FOLDED_CONST_unsqueeze_3", "_FOLDED_CONST_unsqueeze_3", kFloat32, 3, kConstant33Sizes,
+      kConstant33Strides, 96, 0, 0, aotic::runtime::ConstantKind::kFoldedConstant},
+  {"_FOLDED_CONST_view_28", "_FOLDED_CONST_view_28", kFloat32, 3, kConstant34Sizes, kConstant34Strides,
+      0, 0, 0, aotic::runtime::ConstantKind::kFoldedConstant},
+  {"_FOLDED_CONST_view_31", "_FOLDED_CONST_view_31", kFloat32, 3, kConstant35Sizes, kConstant35Strides,
+      0, 0, 0, aotic::runtime::ConstantKind::kFoldedConstant},
+  {"_FOLDED_CONST_permute_16", "_FOLDED_CONST_permute_16", kFloat32, 2, kConstant36Sizes,
+      kConstant36Strides, 0, 0, 0, aotic::runtime::ConstantKind::kFoldedConstant},
+  {"_FOLDED_CONST_permute_17", "_FOLDED_CONST_permute_17", kFloat32, 2, kConstant37Sizes,
+      kConstant37Strides, 0, 0, 0, aotic::runtime::ConstantKind::kFoldedConstant},
+  {"_FOLDED_CONST_permute_18", "_FOLDED_CONST_permute_18", kFloat32, 2, kConstant38Sizes,
+      kConstant38Strides, 0, 0, 0, aotic::runtime::ConstantKind::kFoldedConstant},
+  {"_FOLDED_CONST_permute_19", "_FOLDED_CONST_permute_19", kFloat32, 2, kConstant39Sizes,
+      kConstant39Strides, 0, 0, 0, aotic::runtime::ConstantKind::kFoldedConstant},
+  {"_FOLDED_CONST_permute_20", "_FOLDED_CONST_permute_20", kFloat32, 2, kConstant40Sizes,
+      kConstant40Strides, 0, 0, 0, aotic::runtime::ConstantKind::kFoldedConstant},
+  {"_FOLDED_CONST_permute_21", "_FOLDED_CONST_permute_21", kFloat32, 2, kConstant41Sizes,
+      kConstant41Strides, 0, 0, 0, aotic::runtime::ConstantKind::kFoldedConstant},
+  {"_FOLDED_CONST_permute_22", "_FOLDED_CONST_permute_22", kFloat32, 2, kConstant42Sizes,
+      kConstant42Strides, 0, 0, 0, aotic::runtime::ConstantKind::kFoldedConstant},
+  {"_FOLDED_CONST_permute_23", "_FOLDED_CONST_permute_23", kFloat32, 2, kConstant43Sizes,
+      kConstant43Strides, 0, 0, 0, aotic::runtime::ConstantKind::kFoldedConstant},
+  {"_FOLDED_CONST_permute_24", "_FOLDED_CONST_permute_24", kFloat32, 2, kConstant44Sizes,
+      kConstant44Strides, 0, 0, 0, aotic::runtime::ConstantKind::kFoldedConstant},
+  {"_FOLDED_CONST_permute_25", "_FOLDED_CONST_permute_25", kFloat32, 2, kConstant45Sizes,
+      kConstant45Strides, 0, 0, 0, aotic::runtime::ConstantKind::kFoldedConstant},
+  {"_FOLDED_CONST_permute_26", "_FOLDED_CONST_permute_26", kFloat32, 2, kConstant46Sizes,
+      kConstant46Strides, 0, 0, 0, aotic::runtime::ConstantKind::kFoldedConstant},
+  {"_FOLDED_CONST_unsqueeze_5", "_FOLDED_CONST_unsqueeze_5", kFloat32, 3, kConstant47Sizes,
+      kConstant47Strides, 192, 0, 0, aotic::runtime::ConstantKind::kFoldedConstant},
+  {"_FOLDED_CONST_permute_27", "_FOLDED_CONST_permute_27", kFloat32, 2, kConstant48Sizes,
+      kConstant48Strides, 0, 0, 0, aotic::runtime::ConstantKind::kFoldedConstant},
+  {"_FOLDED_CONST_view_57", "_FOLDED_CONST_view_57", kFloat32, 3, kConstant49Sizes, kConstant49Strides,
+      0, 0, 0, aotic::runtime::ConstantKind::kFoldedConstant},
+  {"_FOLDED_CONST_permute_29", "_FOLDED_CONST_permute_29", kFloat32, 2, kConstant50Sizes,
+      kConstant50Strides, 0, 0, 0, aotic::runtime::ConstantKind::kFoldedConstant},
+  {"_FOLDED_CONST_permute_30", "_FOLDED_CONST_permute_30", kFloat32, 2, kConstant51Sizes,
+      kConstant51Strides, 0, 0, 0, aotic::runtime::ConstantKind::kFoldedConstant},
+  {"_FOLDED_CONST_permute_31", "_FOLDED_CONST_permute_31", kFloat32, 2, kConstant52Sizes,
+      kConstant52Strides, 0, 0, 0, aotic::runtime::ConstantKind::kFoldedConstant},
+  {"_FOLDED_CONST_permute_32", "_FOLDED_CONST_permute_32", kFloat32, 2, kConstant53Sizes,
+      kConstant53Strides, 0, 0, 0, aotic::runtime::ConstantKind::kFoldedConstant},
+  {"_FOLDED_CONST_permute_33", "_FOLDED_CONST_permute_33", kFloat32, 2, kConstant54Sizes,
+      kConstant54Strides, 0, 0, 0, aotic::runtime::ConstantKind::kFoldedConstant},
+  {"_FOLDED_CONST_permute_34", "_FOLDED_CONST_permute_34", kFloat32, 2, kConstant55Sizes,
+      kConstant55Strides, 0, 0, 0, aotic::runtime::ConstantKind::kFoldedConstant},
+  {"_FOLDED_CONST_permute_35", "_FOLDED_CONST_permute_35", kFloat32, 2, kConstant56Sizes,
+      kConstant56Strides, 0, 0, 0, aotic::runtime::ConstantKind::kFoldedConstant},
+  {"_FOLDED_CONST_permute_36", "_FOLDED_CONST_permute_36", kFloat32, 2, kConstant57Sizes,
+      kConstant57Strides, 0, 0, 0, aotic::runtime::ConstantKind::kFoldedConstant},
+  {"_FOLDED_CONST_permute_37", "_FOLDED_CONST_permute_37", kFloat32, 2, kConstant58Sizes,
+      kConstant58Strides, 0, 0, 0, aotic::runtime::ConstantKind::kFoldedConstant},
+  {"_FOLDED_CONST_permute_38", "_FOLDED_CONST_permute_38", kFloat32, 2, kConstant59Sizes,
+      kConstant59Strides, 0, 0, 0, aotic::runtime::ConstantKind::kFoldedConstant},
+  {"_FOLDED_CONST_permute_39", "_FOLDED_CONST_permute_39", kFloat32, 2, kConstant60Sizes,
+      kConstant60Strides, 0, 0, 0, aotic::runtime::ConstantKind::kFoldedConstant},
+  {"_FOLDED_CONST_unsqueeze_7", "_FOLDED_CONST_unsqueeze_7", kFloat32, 3, kConstant61Sizes,
+      kConstant61Strides, 288, 0, 0, aotic::runtime::ConstantKind::kFoldedConstant},
+  {"_FOLDED_CONST_permute_40", "_FOLDED_CONST_permute_40", kFloat32, 2, kConstant62Sizes,
+      kConstant62Strides, 0, 0, 0, aotic::runtime::ConstantKind::kFoldedConstant},
+  {"_FOLDED_CONST_view_83", "_FOLDED_CONST_view_83", kFloat32, 3, kConstant63Sizes, kConstant63Strides,
+      0, 0, 0, aotic::runtime::ConstantKind::kFoldedConstant},
+  {"_FOLDED_CONST_permute_42", "_FOLDED_CONST_permute_42", kFloat32, 2, kConstant64Sizes,
+      kConstant64Strides, 0, 0, 0, aotic::runtime::ConstantKind::kFoldedConstant},
+  {"_FOLDED_CONST_permute_43", "_FOLDED_CONST_permute_43", kFloat32, 2, kConstant65Sizes,
+      kConstant65Strides, 0, 0, 0, aotic::runtime::ConstantKind::kFoldedConstant},
+  {"_FOLDED_CONST_permute_44", "_FOLDED_CONST_permute_44", kFloat32, 2, kConstant66Sizes,
+      kConstant66Strides, 0, 0, 0, aotic::runtime::ConstantKind::kFoldedConstant},
+  {"_FOLDED_CONST_permute_45", "_FOLDED_CONST_permute_45", kFloat32, 2, kConstant67Sizes,
+      kConstant67Strides, 0, 0, 0, aotic::runtime::ConstantKind::kFoldedConstant},
+  {"_FOLDED_CONST_permute_46", "_FOLDED_CONST_permute_46", kFloat32, 2, kConstant68Sizes,
+      kConstant68Strides, 0, 0, 0, aotic::runtime::ConstantKind::kFoldedConstant},
+  {"_FOLDED_CONST_permute_47", "_FOLDED_CONST_permute_47", kFloat32, 2, kConstant69Sizes,
+      kConstant69Strides, 0, 0, 0, aotic::runtime::ConstantKind::kFoldedConstant},
+  {"_FOLDED_CONST_permute_48", "_FOLDED_CONST_permute_48", kFloat32, 2, kConstant70Sizes,
+      kConstant70Strides, 0, 0, 0, aotic::runtime::ConstantKind::kFoldedConstant},
+  {"_FOLDED_CONST_permute_49", "_FOLDED_CONST_permute_49", kFloat32, 2, kConstant71Sizes,
+      kConstant71Strides, 0, 0, 0, aotic::runtime::ConstantKind::kFoldedConstant},
+  {"_FOLDED_CONST_permute_50", "_FOLDED_CONST_permute_50", kFloat32, 2, kConstant72Sizes,
+      kConstant72Strides, 0, 0, 0, aotic::runtime::ConstantKind::kFoldedConstant},
+  {"_FOLDED_CONST_permute_51", "_FOLDED_CONST_permute_51", kFloat32, 2, kConstant73Sizes,
+      kConstant73Strides, 0, 0, 0, aotic::runtime::ConstantKind::kFoldedConstant},
+  {"_FOLDED_CONST_permute_52", "_FOLDED_CONST_permute_52", kFloat32, 2, kConstant74Sizes,
+      kConstant74Strides, 0, 0, 0, aotic::runtime::ConstantKind::kFoldedConstant},
+  {"_FOLDED_CONST_view_109", "_FOLDED_CONST_view_109", kFloat32, 3, kConstant75Sizes, kConstant75Strides,
+      0, 0, 0, aotic::runtime::ConstantKind::kFoldedConstant},
 };
 const aotic::runtime::ModelSpec kSpec = {
   kInputs, 1,
   kOutputs, 1,
   nullptr, 0,
-  kConstants, 19,
+  kConstants, 76,
   aotic_constants_blob, 366112,
   nullptr,
   "[1, {\"type\": \"builtins.tuple\", \"context\": \"null\", \"children_spec\": [{\"type\": \"builtins.tu"
@@ -6938,6 +7247,7 @@ const aotic::runtime::ModelSpec kSpec = {
   run,
   kCPU,
   nullptr, nullptr,
+  fold,
 };
 
 }  // namespace

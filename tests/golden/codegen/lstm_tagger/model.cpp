@@ -423,8 +423,8 @@ void k0_log_softmax(const float* __restrict in0, float* __restrict out0) {
   });
 }
 
-void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHandle* outputs) {
-  AtenTensorHandle tokens = inputs[0];
+// The folded constants, computed from the others whenever the constants are set.
+void fold(aotic::runtime::RunState& state, AtenTensorHandle* outputs) {
   AtenTensorHandle p_emb_weight = state.constant(0);
   AtenTensorHandle p_lstm_weight_ih_l0 = state.constant(1);
   AtenTensorHandle p_lstm_weight_hh_l0 = state.constant(2);
@@ -444,10 +444,6 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   AtenTensorHandle p_lstm_bias_hh_l1_reverse = state.constant(16);
   AtenTensorHandle p_out_weight = state.constant(17);
   AtenTensorHandle p_out_bias = state.constant(18);
-  // node 'embedding' (aten.embedding.default)
-  TensorHandle embedding;
-  check(aoti_torch_cpu_embedding(p_emb_weight, tokens, -1, false, false, embedding.out()),
-        "node 'embedding' (aten.embedding.default)");
   // node 'zeros' (aten.zeros.default)
   TensorHandle zeros;
   const int64_t size[] = {4, 2, 48};
@@ -468,29 +464,59 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
             size_1, 3, &dtype_value_1, nullptr, &device_value_1, kDefaultDeviceIndex, &pin_memory_value_1,
             zeros_1.out()),
         "node 'zeros_1' (aten.zeros.default)");
+  // the folded constants
+  outputs[0] = new_reference(zeros.get()).release();
+  outputs[1] = new_reference(zeros_1.get()).release();
+}
+
+void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHandle* outputs) {
+  AtenTensorHandle tokens = inputs[0];
+  AtenTensorHandle p_emb_weight_1 = state.constant(0);
+  AtenTensorHandle p_lstm_weight_ih_l0_1 = state.constant(1);
+  AtenTensorHandle p_lstm_weight_hh_l0_1 = state.constant(2);
+  AtenTensorHandle p_lstm_bias_ih_l0_1 = state.constant(3);
+  AtenTensorHandle p_lstm_bias_hh_l0_1 = state.constant(4);
+  AtenTensorHandle p_lstm_weight_ih_l0_reverse_1 = state.constant(5);
+  AtenTensorHandle p_lstm_weight_hh_l0_reverse_1 = state.constant(6);
+  AtenTensorHandle p_lstm_bias_ih_l0_reverse_1 = state.constant(7);
+  AtenTensorHandle p_lstm_bias_hh_l0_reverse_1 = state.constant(8);
+  AtenTensorHandle p_lstm_weight_ih_l1_1 = state.constant(9);
+  AtenTensorHandle p_lstm_weight_hh_l1_1 = state.constant(10);
+  AtenTensorHandle p_lstm_bias_ih_l1_1 = state.constant(11);
+  AtenTensorHandle p_lstm_bias_hh_l1_1 = state.constant(12);
+  AtenTensorHandle p_lstm_weight_ih_l1_reverse_1 = state.constant(13);
+  AtenTensorHandle p_lstm_weight_hh_l1_reverse_1 = state.constant(14);
+  AtenTensorHandle p_lstm_bias_ih_l1_reverse_1 = state.constant(15);
+  AtenTensorHandle p_lstm_bias_hh_l1_reverse_1 = state.constant(16);
+  AtenTensorHandle p_out_weight_1 = state.constant(17);
+  AtenTensorHandle p_out_bias_1 = state.constant(18);
+  AtenTensorHandle zeros_2 = state.constant(19);  // folded
+  AtenTensorHandle zeros_1_1 = state.constant(20);  // folded
+  // node 'embedding' (aten.embedding.default)
+  TensorHandle embedding;
+  check(aoti_torch_cpu_embedding(p_emb_weight_1, tokens, -1, false, false, embedding.out()),
+        "node 'embedding' (aten.embedding.default)");
   // node 'lstm' (aten.lstm.input)
   TensorHandle getitem;
   TensorHandle getitem_1;
   TensorHandle getitem_2;
-  const AtenTensorHandle hx[] = {zeros.get(), zeros_1.get()};
-  const AtenTensorHandle params[] = {p_lstm_weight_ih_l0, p_lstm_weight_hh_l0, p_lstm_bias_ih_l0,
-      p_lstm_bias_hh_l0, p_lstm_weight_ih_l0_reverse, p_lstm_weight_hh_l0_reverse, p_lstm_bias_ih_l0_reverse,
-      p_lstm_bias_hh_l0_reverse, p_lstm_weight_ih_l1, p_lstm_weight_hh_l1, p_lstm_bias_ih_l1,
-      p_lstm_bias_hh_l1, p_lstm_weight_ih_l1_reverse, p_lstm_weight_hh_l1_reverse, p_lstm_bias_ih_l1_reverse,
-      p_lstm_bias_hh_l1_reverse};
+  const AtenTensorHandle hx[] = {zeros_2, zeros_1_1};
+  const AtenTensorHandle params[] = {p_lstm_weight_ih_l0_1, p_lstm_weight_hh_l0_1, p_lstm_bias_ih_l0_1,
+      p_lstm_bias_hh_l0_1, p_lstm_weight_ih_l0_reverse_1, p_lstm_weight_hh_l0_reverse_1,
+      p_lstm_bias_ih_l0_reverse_1, p_lstm_bias_hh_l0_reverse_1, p_lstm_weight_ih_l1_1, p_lstm_weight_hh_l1_1,
+      p_lstm_bias_ih_l1_1, p_lstm_bias_hh_l1_1, p_lstm_weight_ih_l1_reverse_1, p_lstm_weight_hh_l1_reverse_1,
+      p_lstm_bias_ih_l1_reverse_1, p_lstm_bias_hh_l1_reverse_1};
   check(aoti_torch_cpu_lstm_input(
             embedding.get(), hx, 2, params, 16, true, 2, 0.0, false, true, true, getitem.out(),
             getitem_1.out(), getitem_2.out()),
         "node 'lstm' (aten.lstm.input)");
   embedding.reset();
-  zeros.reset();
-  zeros_1.reset();
   getitem_1.reset();
   getitem_2.reset();
   // node 'linear' (aten.linear.default)
   TensorHandle linear;
-  AtenTensorHandle bias_value = p_out_bias;
-  check(aoti_torch_cpu_linear(getitem.get(), p_out_weight, &bias_value, linear.out()),
+  AtenTensorHandle bias_value = p_out_bias_1;
+  check(aoti_torch_cpu_linear(getitem.get(), p_out_weight_1, &bias_value, linear.out()),
         "node 'linear' (aten.linear.default)");
   getitem.reset();
   // node 'log_softmax' (aten.log_softmax.int)
@@ -558,6 +584,10 @@ constexpr int64_t kConstant17Sizes[] = {8, 96};
 constexpr int64_t kConstant17Strides[] = {96, 1};
 constexpr int64_t kConstant18Sizes[] = {8};
 constexpr int64_t kConstant18Strides[] = {1};
+constexpr int64_t kConstant19Sizes[] = {4, 2, 48};
+constexpr int64_t kConstant19Strides[] = {96, 48, 1};
+constexpr int64_t kConstant20Sizes[] = {4, 2, 48};
+constexpr int64_t kConstant20Strides[] = {96, 48, 1};
 constexpr aotic::runtime::ConstantSpec kConstants[] = {
   {"emb_weight", "emb.weight", kFloat32, 2, kConstant0Sizes, kConstant0Strides, 0, 0, 12800,
       aotic::runtime::ConstantKind::kParameter},
@@ -597,12 +627,16 @@ constexpr aotic::runtime::ConstantSpec kConstants[] = {
       aotic::runtime::ConstantKind::kParameter},
   {"out_bias", "out.bias", kFloat32, 1, kConstant18Sizes, kConstant18Strides, 0, 366080, 32,
       aotic::runtime::ConstantKind::kParameter},
+  {"_FOLDED_CONST_zeros", "_FOLDED_CONST_zeros", kFloat32, 3, kConstant19Sizes, kConstant19Strides, 0, 0,
+      0, aotic::runtime::ConstantKind::kFoldedConstant},
+  {"_FOLDED_CONST_zeros_1", "_FOLDED_CONST_zeros_1", kFloat32, 3, kConstant20Sizes, kConstant20Strides,
+      0, 0, 0, aotic::runtime::ConstantKind::kFoldedConstant},
 };
 const aotic::runtime::ModelSpec kSpec = {
   kInputs, 1,
   kOutputs, 1,
   nullptr, 0,
-  kConstants, 19,
+  kConstants, 21,
   aotic_constants_blob, 366112,
   nullptr,
   "[1, {\"type\": \"builtins.tuple\", \"context\": \"null\", \"children_spec\": [{\"type\": \"builtins.tu"
@@ -612,6 +646,7 @@ const aotic::runtime::ModelSpec kSpec = {
   run,
   kCPU,
   nullptr, nullptr,
+  fold,
 };
 
 }  // namespace

@@ -75,6 +75,7 @@ const aotic::runtime::ModelSpec kSpec = {
   run,
   kCPU,
   nullptr, nullptr,
+  nullptr,
 };
 
 }  // namespace

@@ -427,9 +427,8 @@ void k1_add(const float* __restrict in0, const float* __restrict in1, float* __r
   });
 }
 
-void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHandle* outputs) {
-  AtenTensorHandle x = inputs[0];
-  AtenTensorHandle idx = inputs[1];
+// The folded constants, computed from the others whenever the constants are set.
+void fold(aotic::runtime::RunState& state, AtenTensorHandle* outputs) {
   AtenTensorHandle p_l_weight = state.constant(0);
   AtenTensorHandle p_l_bias = state.constant(1);
   AtenTensorHandle b_scale = state.constant(2);
@@ -440,6 +439,19 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   TensorHandle permute;
   const int64_t dims[] = {1, 0};
   check(aoti_torch_cpu_permute(p_l_weight, dims, 2, permute.out()), "node 'permute' (aten.permute.default)");
+  // the folded constants
+  outputs[0] = new_reference(permute.get()).release();
+}
+
+void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHandle* outputs) {
+  AtenTensorHandle x = inputs[0];
+  AtenTensorHandle idx = inputs[1];
+  AtenTensorHandle p_l_weight_1 = state.constant(0);
+  AtenTensorHandle p_l_bias_1 = state.constant(1);
+  AtenTensorHandle b_scale_1 = state.constant(2);
+  AtenTensorHandle b_offset_1 = state.constant(3);
+  AtenTensorHandle c_table_1 = state.constant(4);
+  AtenTensorHandle permute_1 = state.constant(5);  // folded
   // node 'addmm' (aten.addmm.default)
   TensorHandle addmm;
   const int64_t addmm_sizes[] = {3, 8};
@@ -447,9 +459,8 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   check(aoti_torch_empty_strided(
             2, addmm_sizes, addmm_strides, kFloat32, kCPU, kDefaultDeviceIndex, addmm.out()),
         "allocate addmm");
-  check(aoti_torch_cpu_addmm_out(addmm.get(), p_l_bias, x, permute.get(), 1.0, 1.0),
+  check(aoti_torch_cpu_addmm_out(addmm.get(), p_l_bias_1, x, permute_1, 1.0, 1.0),
         "node 'addmm' (aten.addmm.default)");
-  permute.reset();
   // node 'add' (aten.add.Tensor)
   TensorHandle add;
   const int64_t add_sizes[] = {3, 8};
@@ -463,10 +474,10 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     const float* addmm_data = kernel_input<float>(addmm.get(), 2, addmm_layout, addmm_copy);
     const int64_t b_scale_layout[] = {1};
     TensorHandle b_scale_copy;
-    const float* b_scale_data = kernel_input<float>(b_scale, 1, b_scale_layout, b_scale_copy);
+    const float* b_scale_data = kernel_input<float>(b_scale_1, 1, b_scale_layout, b_scale_copy);
     const int64_t b_offset_layout[] = {1};
     TensorHandle b_offset_copy;
-    const float* b_offset_data = kernel_input<float>(b_offset, 1, b_offset_layout, b_offset_copy);
+    const float* b_offset_data = kernel_input<float>(b_offset_1, 1, b_offset_layout, b_offset_copy);
     k0_gelu_mul_add(addmm_data, b_scale_data, b_offset_data, aotic::runtime::data<float>(add.get()));
   }
   addmm.reset();
@@ -484,7 +495,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   TensorHandle index_1;
   AtenTensorHandle indices_item_value_1 = idx;
   const AtenTensorHandle* indices_1[] = {&indices_item_value_1};
-  check(aoti_torch_cpu_index_Tensor(c_table, indices_1, 1, index_1.out()),
+  check(aoti_torch_cpu_index_Tensor(c_table_1, indices_1, 1, index_1.out()),
         "node 'index_1' (aten.index.Tensor)");
   // node 'add_1' (aten.add.Tensor)
   TensorHandle add_1;
@@ -542,6 +553,8 @@ constexpr int64_t kConstant3Sizes[] = {8};
 constexpr int64_t kConstant3Strides[] = {1};
 constexpr int64_t kConstant4Sizes[] = {8};
 constexpr int64_t kConstant4Strides[] = {1};
+constexpr int64_t kConstant5Sizes[] = {8, 8};
+constexpr int64_t kConstant5Strides[] = {1, 8};
 constexpr aotic::runtime::ConstantSpec kConstants[] = {
   {"l_weight", "l.weight", kFloat32, 2, kConstant0Sizes, kConstant0Strides, 0, 0, 256,
       aotic::runtime::ConstantKind::kParameter},
@@ -553,12 +566,14 @@ constexpr aotic::runtime::ConstantSpec kConstants[] = {
       aotic::runtime::ConstantKind::kBuffer},
   {"table", "table", kFloat32, 1, kConstant4Sizes, kConstant4Strides, 0, 448, 32,
       aotic::runtime::ConstantKind::kTensorConstant},
+  {"_FOLDED_CONST_permute", "_FOLDED_CONST_permute", kFloat32, 2, kConstant5Sizes, kConstant5Strides, 0,
+      0, 0, aotic::runtime::ConstantKind::kFoldedConstant},
 };
 const aotic::runtime::ModelSpec kSpec = {
   kInputs, 2,
   kOutputs, 4,
   nullptr, 0,
-  kConstants, 5,
+  kConstants, 6,
   aotic_constants_blob, 480,
   nullptr,
   "[1, {\"type\": \"builtins.tuple\", \"context\": \"null\", \"children_spec\": [{\"type\": \"builtins.tu"
@@ -572,6 +587,7 @@ const aotic::runtime::ModelSpec kSpec = {
   run,
   kCPU,
   nullptr, nullptr,
+  fold,
 };
 
 }  // namespace

@@ -404,8 +404,8 @@ void k0_relu(const float* __restrict in0, float* __restrict out0) {
   });
 }
 
-void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHandle* outputs) {
-  AtenTensorHandle x = inputs[0];
+// The folded constants, computed from the others whenever the constants are set.
+void fold(aotic::runtime::RunState& state, AtenTensorHandle* outputs) {
   AtenTensorHandle p_l1_weight = state.constant(0);
   AtenTensorHandle p_l1_bias = state.constant(1);
   AtenTensorHandle p_l2_weight = state.constant(2);
@@ -415,6 +415,25 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   TensorHandle permute;
   const int64_t dims[] = {1, 0};
   check(aoti_torch_cpu_permute(p_l1_weight, dims, 2, permute.out()), "node 'permute' (aten.permute.default)");
+  // node 'permute_1' (aten.permute.default)
+  // may share p_l2_weight's storage (a view)
+  TensorHandle permute_1;
+  const int64_t dims_1[] = {1, 0};
+  check(aoti_torch_cpu_permute(p_l2_weight, dims_1, 2, permute_1.out()),
+        "node 'permute_1' (aten.permute.default)");
+  // the folded constants
+  outputs[0] = new_reference(permute.get()).release();
+  outputs[1] = new_reference(permute_1.get()).release();
+}
+
+void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHandle* outputs) {
+  AtenTensorHandle x = inputs[0];
+  AtenTensorHandle p_l1_weight_1 = state.constant(0);
+  AtenTensorHandle p_l1_bias_1 = state.constant(1);
+  AtenTensorHandle p_l2_weight_1 = state.constant(2);
+  AtenTensorHandle p_l2_bias_1 = state.constant(3);
+  AtenTensorHandle permute_2 = state.constant(4);  // folded
+  AtenTensorHandle permute_1_1 = state.constant(5);  // folded
   // node 'addmm' (aten.addmm.default)
   TensorHandle addmm;
   const int64_t addmm_sizes[] = {8, 128};
@@ -422,9 +441,8 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   check(aoti_torch_empty_strided(
             2, addmm_sizes, addmm_strides, kFloat32, kCPU, kDefaultDeviceIndex, addmm.out()),
         "allocate addmm");
-  check(aoti_torch_cpu_addmm_out(addmm.get(), p_l1_bias, x, permute.get(), 1.0, 1.0),
+  check(aoti_torch_cpu_addmm_out(addmm.get(), p_l1_bias_1, x, permute_2, 1.0, 1.0),
         "node 'addmm' (aten.addmm.default)");
-  permute.reset();
   // node 'relu' (aten.relu.default)
   TensorHandle relu;
   const int64_t relu_sizes[] = {8, 128};
@@ -439,12 +457,6 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     k0_relu(addmm_data, aotic::runtime::data<float>(relu.get()));
   }
   addmm.reset();
-  // node 'permute_1' (aten.permute.default)
-  // may share p_l2_weight's storage (a view)
-  TensorHandle permute_1;
-  const int64_t dims_1[] = {1, 0};
-  check(aoti_torch_cpu_permute(p_l2_weight, dims_1, 2, permute_1.out()),
-        "node 'permute_1' (aten.permute.default)");
   // node 'addmm_1' (aten.addmm.default)
   TensorHandle addmm_1;
   const int64_t addmm_1_sizes[] = {8, 10};
@@ -452,10 +464,9 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   check(aoti_torch_empty_strided(
             2, addmm_1_sizes, addmm_1_strides, kFloat32, kCPU, kDefaultDeviceIndex, addmm_1.out()),
         "allocate addmm_1");
-  check(aoti_torch_cpu_addmm_out(addmm_1.get(), p_l2_bias, relu.get(), permute_1.get(), 1.0, 1.0),
+  check(aoti_torch_cpu_addmm_out(addmm_1.get(), p_l2_bias_1, relu.get(), permute_1_1, 1.0, 1.0),
         "node 'addmm_1' (aten.addmm.default)");
   relu.reset();
-  permute_1.reset();
   outputs[0] = new_reference(addmm_1.get()).release();
 }
 
@@ -475,6 +486,10 @@ constexpr int64_t kConstant2Sizes[] = {10, 128};
 constexpr int64_t kConstant2Strides[] = {128, 1};
 constexpr int64_t kConstant3Sizes[] = {10};
 constexpr int64_t kConstant3Strides[] = {1};
+constexpr int64_t kConstant4Sizes[] = {64, 128};
+constexpr int64_t kConstant4Strides[] = {1, 64};
+constexpr int64_t kConstant5Sizes[] = {128, 10};
+constexpr int64_t kConstant5Strides[] = {1, 128};
 constexpr aotic::runtime::ConstantSpec kConstants[] = {
   {"l1_weight", "l1.weight", kFloat32, 2, kConstant0Sizes, kConstant0Strides, 0, 0, 32768,
       aotic::runtime::ConstantKind::kParameter},
@@ -484,12 +499,16 @@ constexpr aotic::runtime::ConstantSpec kConstants[] = {
       aotic::runtime::ConstantKind::kParameter},
   {"l2_bias", "l2.bias", kFloat32, 1, kConstant3Sizes, kConstant3Strides, 0, 38400, 40,
       aotic::runtime::ConstantKind::kParameter},
+  {"_FOLDED_CONST_permute", "_FOLDED_CONST_permute", kFloat32, 2, kConstant4Sizes, kConstant4Strides, 0,
+      0, 0, aotic::runtime::ConstantKind::kFoldedConstant},
+  {"_FOLDED_CONST_permute_1", "_FOLDED_CONST_permute_1", kFloat32, 2, kConstant5Sizes, kConstant5Strides,
+      0, 0, 0, aotic::runtime::ConstantKind::kFoldedConstant},
 };
 const aotic::runtime::ModelSpec kSpec = {
   kInputs, 1,
   kOutputs, 1,
   nullptr, 0,
-  kConstants, 4,
+  kConstants, 6,
   aotic_constants_blob, 38440,
   nullptr,
   "[1, {\"type\": \"builtins.tuple\", \"context\": \"null\", \"children_spec\": [{\"type\": \"builtins.tu"
@@ -499,6 +518,7 @@ const aotic::runtime::ModelSpec kSpec = {
   run,
   kCPU,
   nullptr, nullptr,
+  fold,
 };
 
 }  // namespace

@@ -404,9 +404,8 @@ void k0_relu(const float* __restrict in0, float* __restrict out0, int64_t s77) {
   });
 }
 
-void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHandle* outputs) {
-  const int64_t s77 = state.symbol(0);
-  AtenTensorHandle x = inputs[0];
+// The folded constants, computed from the others whenever the constants are set.
+void fold(aotic::runtime::RunState& state, AtenTensorHandle* outputs) {
   AtenTensorHandle p_l1_weight = state.constant(0);
   AtenTensorHandle p_l1_bias = state.constant(1);
   AtenTensorHandle p_l2_weight = state.constant(2);
@@ -416,9 +415,26 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   TensorHandle permute;
   const int64_t dims[] = {1, 0};
   check(aoti_torch_cpu_permute(p_l1_weight, dims, 2, permute.out()), "node 'permute' (aten.permute.default)");
-  const int64_t permute_recorded[] = {64, 128};
-  aotic::runtime::check_result(permute.get(), "node 'permute' (aten.permute.default)", kFloat32, 2,
-      permute_recorded, nullptr);
+  // node 'permute_1' (aten.permute.default)
+  // may share p_l2_weight's storage (a view)
+  TensorHandle permute_1;
+  const int64_t dims_1[] = {1, 0};
+  check(aoti_torch_cpu_permute(p_l2_weight, dims_1, 2, permute_1.out()),
+        "node 'permute_1' (aten.permute.default)");
+  // the folded constants
+  outputs[0] = new_reference(permute.get()).release();
+  outputs[1] = new_reference(permute_1.get()).release();
+}
+
+void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHandle* outputs) {
+  const int64_t s77 = state.symbol(0);
+  AtenTensorHandle x = inputs[0];
+  AtenTensorHandle p_l1_weight_1 = state.constant(0);
+  AtenTensorHandle p_l1_bias_1 = state.constant(1);
+  AtenTensorHandle p_l2_weight_1 = state.constant(2);
+  AtenTensorHandle p_l2_bias_1 = state.constant(3);
+  AtenTensorHandle permute_2 = state.constant(4);  // folded
+  AtenTensorHandle permute_1_1 = state.constant(5);  // folded
   // node 'addmm' (aten.addmm.default)
   TensorHandle addmm;
   const int64_t addmm_sizes[] = {s77, 128};
@@ -426,9 +442,8 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   check(aoti_torch_empty_strided(
             2, addmm_sizes, addmm_strides, kFloat32, kCPU, kDefaultDeviceIndex, addmm.out()),
         "allocate addmm");
-  check(aoti_torch_cpu_addmm_out(addmm.get(), p_l1_bias, x, permute.get(), 1.0, 1.0),
+  check(aoti_torch_cpu_addmm_out(addmm.get(), p_l1_bias_1, x, permute_2, 1.0, 1.0),
         "node 'addmm' (aten.addmm.default)");
-  permute.reset();
   const int64_t addmm_recorded[] = {s77, 128};
   const char* const addmm_recorded_exprs[] = {"s77", nullptr};
   aotic::runtime::check_result(addmm.get(), "node 'addmm' (aten.addmm.default)", kFloat32, 2,
@@ -451,15 +466,6 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   const char* const relu_recorded_exprs[] = {"s77", nullptr};
   aotic::runtime::check_result(relu.get(), "node 'relu' (aten.relu.default)", kFloat32, 2, relu_recorded,
       relu_recorded_exprs);
-  // node 'permute_1' (aten.permute.default)
-  // may share p_l2_weight's storage (a view)
-  TensorHandle permute_1;
-  const int64_t dims_1[] = {1, 0};
-  check(aoti_torch_cpu_permute(p_l2_weight, dims_1, 2, permute_1.out()),
-        "node 'permute_1' (aten.permute.default)");
-  const int64_t permute_1_recorded[] = {128, 10};
-  aotic::runtime::check_result(permute_1.get(), "node 'permute_1' (aten.permute.default)", kFloat32, 2,
-      permute_1_recorded, nullptr);
   // node 'addmm_1' (aten.addmm.default)
   TensorHandle addmm_1;
   const int64_t addmm_1_sizes[] = {s77, 10};
@@ -467,10 +473,9 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   check(aoti_torch_empty_strided(
             2, addmm_1_sizes, addmm_1_strides, kFloat32, kCPU, kDefaultDeviceIndex, addmm_1.out()),
         "allocate addmm_1");
-  check(aoti_torch_cpu_addmm_out(addmm_1.get(), p_l2_bias, relu.get(), permute_1.get(), 1.0, 1.0),
+  check(aoti_torch_cpu_addmm_out(addmm_1.get(), p_l2_bias_1, relu.get(), permute_1_1, 1.0, 1.0),
         "node 'addmm_1' (aten.addmm.default)");
   relu.reset();
-  permute_1.reset();
   const int64_t addmm_1_recorded[] = {s77, 10};
   const char* const addmm_1_recorded_exprs[] = {"s77", nullptr};
   aotic::runtime::check_result(addmm_1.get(), "node 'addmm_1' (aten.addmm.default)", kFloat32, 2,
@@ -497,6 +502,10 @@ constexpr int64_t kConstant2Sizes[] = {10, 128};
 constexpr int64_t kConstant2Strides[] = {128, 1};
 constexpr int64_t kConstant3Sizes[] = {10};
 constexpr int64_t kConstant3Strides[] = {1};
+constexpr int64_t kConstant4Sizes[] = {64, 128};
+constexpr int64_t kConstant4Strides[] = {1, 64};
+constexpr int64_t kConstant5Sizes[] = {128, 10};
+constexpr int64_t kConstant5Strides[] = {1, 128};
 constexpr aotic::runtime::ConstantSpec kConstants[] = {
   {"l1_weight", "l1.weight", kFloat32, 2, kConstant0Sizes, kConstant0Strides, 0, 0, 32768,
       aotic::runtime::ConstantKind::kParameter},
@@ -506,12 +515,16 @@ constexpr aotic::runtime::ConstantSpec kConstants[] = {
       aotic::runtime::ConstantKind::kParameter},
   {"l2_bias", "l2.bias", kFloat32, 1, kConstant3Sizes, kConstant3Strides, 0, 38400, 40,
       aotic::runtime::ConstantKind::kParameter},
+  {"_FOLDED_CONST_permute", "_FOLDED_CONST_permute", kFloat32, 2, kConstant4Sizes, kConstant4Strides, 0,
+      0, 0, aotic::runtime::ConstantKind::kFoldedConstant},
+  {"_FOLDED_CONST_permute_1", "_FOLDED_CONST_permute_1", kFloat32, 2, kConstant5Sizes, kConstant5Strides,
+      0, 0, 0, aotic::runtime::ConstantKind::kFoldedConstant},
 };
 const aotic::runtime::ModelSpec kSpec = {
   kInputs, 1,
   kOutputs, 1,
   kSymbols, 1,
-  kConstants, 4,
+  kConstants, 6,
   aotic_constants_blob, 38440,
   nullptr,
   "[1, {\"type\": \"builtins.tuple\", \"context\": \"null\", \"children_spec\": [{\"type\": \"builtins.tu"
@@ -521,6 +534,7 @@ const aotic::runtime::ModelSpec kSpec = {
   run,
   kCPU,
   nullptr, nullptr,
+  fold,
 };
 
 }  // namespace

@@ -393,58 +393,24 @@ KM_FN T square(T x) {
 
 }  // namespace km
 
-// nodes _native_batch_norm_legit_no_training, relu, max_pool2d_with_indices
-void k0_batch_norm_relu_max_pool2d(const float* __restrict in0, const float* __restrict in1,
-    const float* __restrict in2, const float* __restrict in3, const float* __restrict in4,
-    float* __restrict out0) {
-  aotic::runtime::parallel_for(2, 8192, [&](int64_t i0_begin, int64_t i0_end) {
+// nodes relu, max_pool2d_with_indices
+void k0_relu_max_pool2d(const float* __restrict in0, float* __restrict out0) {
+  aotic::runtime::parallel_for(512, 8192, [&](int64_t i0_begin, int64_t i0_end) {
     for (int64_t i0 = i0_begin; i0 < i0_end; ++i0) {
-      for (int64_t i1 = 0; i1 < 16; ++i1) {
-        for (int64_t i2 = 0; i2 < 16; ++i2) {
-          #pragma omp simd
-          for (int64_t i3 = 0; i3 < 16; ++i3) {
-            const float t0 = in0[16384 * i0 + 1024 * i1 + 64 * i2 + 2 * i3];
-            const float t1 = in2[i1];
-            const float t2 = km::sub(t0, t1);
-            const float t3 = in1[i1];
-            const float t4 = km::add(t3, 1e-05f);
-            const float t5 = km::rsqrt(t4);
-            const float t6 = km::mul(t2, t5);
-            const float t7 = in3[i1];
-            const float t8 = km::mul(t6, t7);
-            const float t9 = in4[i1];
-            const float t10 = km::add(t8, t9);
-            const float t11 = km::relu(t10);
-            const float t12 = in0[16384 * i0 + 1024 * i1 + 64 * i2 + 2 * i3 + 1];
-            const float t13 = km::sub(t12, t1);
-            const float t14 = km::add(t3, 1e-05f);
-            const float t15 = km::rsqrt(t14);
-            const float t16 = km::mul(t13, t15);
-            const float t17 = km::mul(t16, t7);
-            const float t18 = km::add(t17, t9);
-            const float t19 = km::relu(t18);
-            const float t20 = km::maximum(t11, t19);
-            const float t21 = in0[16384 * i0 + 1024 * i1 + 64 * i2 + 2 * i3 + 32];
-            const float t22 = km::sub(t21, t1);
-            const float t23 = km::add(t3, 1e-05f);
-            const float t24 = km::rsqrt(t23);
-            const float t25 = km::mul(t22, t24);
-            const float t26 = km::mul(t25, t7);
-            const float t27 = km::add(t26, t9);
-            const float t28 = km::relu(t27);
-            const float t29 = km::maximum(t20, t28);
-            const float t30 = in0[16384 * i0 + 1024 * i1 + 64 * i2 + 2 * i3 + 33];
-            const float t31 = km::sub(t30, t1);
-            const float t32 = km::add(t3, 1e-05f);
-            const float t33 = km::rsqrt(t32);
-            const float t34 = km::mul(t31, t33);
-            const float t35 = km::mul(t34, t7);
-            const float t36 = km::add(t35, t9);
-            const float t37 = km::relu(t36);
-            const float t38 = km::maximum(t29, t37);
-            out0[4096 * i0 + 256 * i1 + 16 * i2 + i3] = t38;
-          }
-        }
+      #pragma omp simd
+      for (int64_t i3 = 0; i3 < 16; ++i3) {
+        const float t0 = in0[64 * i0 + 2 * i3];
+        const float t1 = km::relu(t0);
+        const float t2 = in0[64 * i0 + 2 * i3 + 1];
+        const float t3 = km::relu(t2);
+        const float t4 = km::maximum(t1, t3);
+        const float t5 = in0[64 * i0 + 2 * i3 + 32];
+        const float t6 = km::relu(t5);
+        const float t7 = km::maximum(t4, t6);
+        const float t8 = in0[64 * i0 + 2 * i3 + 33];
+        const float t9 = km::relu(t8);
+        const float t10 = km::maximum(t7, t9);
+        out0[16 * i0 + i3] = t10;
       }
     }
   });
@@ -499,8 +465,8 @@ void k2_log_softmax(const float* __restrict in0, float* __restrict out0) {
   });
 }
 
-void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHandle* outputs) {
-  AtenTensorHandle x = inputs[0];
+// The folded constants, computed from the others whenever the constants are set.
+void fold(aotic::runtime::RunState& state, AtenTensorHandle* outputs) {
   AtenTensorHandle p_c1_weight = state.constant(0);
   AtenTensorHandle p_c1_bias = state.constant(1);
   AtenTensorHandle p_b1_weight = state.constant(2);
@@ -512,6 +478,74 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   AtenTensorHandle b_b1_running_mean = state.constant(8);
   AtenTensorHandle b_b1_running_var = state.constant(9);
   AtenTensorHandle b_b1_num_batches_tracked = state.constant(10);
+  // node 'convolution_var_eps' (aten.add.Scalar)
+  TensorHandle convolution_var_eps;
+  check(aoti_torch_cpu_add_Scalar(b_b1_running_var, 1e-05, 1.0, convolution_var_eps.out()),
+        "node 'convolution_var_eps' (aten.add.Scalar)");
+  // node 'convolution_inv_std' (aten.rsqrt.default)
+  TensorHandle convolution_inv_std;
+  check(aoti_torch_cpu_rsqrt(convolution_var_eps.get(), convolution_inv_std.out()),
+        "node 'convolution_inv_std' (aten.rsqrt.default)");
+  convolution_var_eps.reset();
+  // node 'convolution_scale' (aten.mul.Tensor)
+  TensorHandle convolution_scale;
+  check(aoti_torch_cpu_mul_Tensor(p_b1_weight, convolution_inv_std.get(), convolution_scale.out()),
+        "node 'convolution_scale' (aten.mul.Tensor)");
+  convolution_inv_std.reset();
+  // node 'convolution_scale_nd' (aten.reshape.default)
+  // may share convolution_scale's storage (a view)
+  TensorHandle convolution_scale_nd;
+  const int64_t shape[] = {16, 1, 1, 1};
+  check(aoti_torch_cpu_reshape(convolution_scale.get(), shape, 4, convolution_scale_nd.out()),
+        "node 'convolution_scale_nd' (aten.reshape.default)");
+  // node 'convolution_weight' (aten.mul.Tensor)
+  TensorHandle convolution_weight;
+  check(aoti_torch_cpu_mul_Tensor(p_c1_weight, convolution_scale_nd.get(), convolution_weight.out()),
+        "node 'convolution_weight' (aten.mul.Tensor)");
+  convolution_scale_nd.reset();
+  // node 'convolution_centered_bias' (aten.sub.Tensor)
+  TensorHandle convolution_centered_bias;
+  check(aoti_torch_cpu_sub_Tensor(p_c1_bias, b_b1_running_mean, 1.0, convolution_centered_bias.out()),
+        "node 'convolution_centered_bias' (aten.sub.Tensor)");
+  // node 'convolution_scaled_bias' (aten.mul.Tensor)
+  TensorHandle convolution_scaled_bias;
+  check(aoti_torch_cpu_mul_Tensor(
+            convolution_centered_bias.get(), convolution_scale.get(), convolution_scaled_bias.out()),
+        "node 'convolution_scaled_bias' (aten.mul.Tensor)");
+  convolution_scale.reset();
+  convolution_centered_bias.reset();
+  // node 'convolution_bias' (aten.add.Tensor)
+  TensorHandle convolution_bias;
+  check(aoti_torch_cpu_add_Tensor(convolution_scaled_bias.get(), p_b1_bias, 1.0, convolution_bias.out()),
+        "node 'convolution_bias' (aten.add.Tensor)");
+  convolution_scaled_bias.reset();
+  // node 'permute' (aten.permute.default)
+  // may share p_fc_weight's storage (a view)
+  TensorHandle permute;
+  const int64_t dims[] = {1, 0};
+  check(aoti_torch_cpu_permute(p_fc_weight, dims, 2, permute.out()), "node 'permute' (aten.permute.default)");
+  // the folded constants
+  outputs[0] = new_reference(convolution_weight.get()).release();
+  outputs[1] = new_reference(convolution_bias.get()).release();
+  outputs[2] = new_reference(permute.get()).release();
+}
+
+void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHandle* outputs) {
+  AtenTensorHandle x = inputs[0];
+  AtenTensorHandle p_c1_weight_1 = state.constant(0);
+  AtenTensorHandle p_c1_bias_1 = state.constant(1);
+  AtenTensorHandle p_b1_weight_1 = state.constant(2);
+  AtenTensorHandle p_b1_bias_1 = state.constant(3);
+  AtenTensorHandle p_c2_weight_1 = state.constant(4);
+  AtenTensorHandle p_c2_bias_1 = state.constant(5);
+  AtenTensorHandle p_fc_weight_1 = state.constant(6);
+  AtenTensorHandle p_fc_bias_1 = state.constant(7);
+  AtenTensorHandle b_b1_running_mean_1 = state.constant(8);
+  AtenTensorHandle b_b1_running_var_1 = state.constant(9);
+  AtenTensorHandle b_b1_num_batches_tracked_1 = state.constant(10);
+  AtenTensorHandle convolution_weight_1 = state.constant(11);  // folded
+  AtenTensorHandle convolution_bias_1 = state.constant(12);  // folded
+  AtenTensorHandle permute_1 = state.constant(13);  // folded
   // 3 buffers carved from one arena of 32768 bytes (33152 bytes allocated one by one)
   TensorHandle arena;
   const int64_t arena_bytes = 32768, arena_unit = 1;
@@ -520,15 +554,15 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
             arena.out()),
         "allocate the arena");
   // node 'convolution' (aten.convolution.default)
-  TensorHandle convolution;
-  AtenTensorHandle bias_value = p_c1_bias;
+  TensorHandle getitem;
+  AtenTensorHandle bias_value = convolution_bias_1;
   const int64_t stride[] = {1, 1};
   const int64_t padding[] = {1, 1};
   const int64_t dilation[] = {1, 1};
   const int64_t output_padding[] = {0, 0};
   check(aoti_torch_cpu_convolution(
-            x, p_c1_weight, &bias_value, stride, 2, padding, 2, dilation, 2, false, output_padding, 2, 1,
-            convolution.out()),
+            x, convolution_weight_1, &bias_value, stride, 2, padding, 2, dilation, 2, false, output_padding,
+            2, 1, getitem.out()),
         "node 'convolution' (aten.convolution.default)");
   // node 'max_pool2d_with_indices' (aten.max_pool2d_with_indices.default)
   TensorHandle getitem_3;
@@ -537,39 +571,23 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   check(aoti_torch__alloc_from_pool(
             arena.get(), 0, kFloat32, 4, getitem_3_sizes, getitem_3_strides, getitem_3.out()),
         "allocate getitem_3");
-  // fuses _native_batch_norm_legit_no_training, relu, max_pool2d_with_indices
+  // fuses relu, max_pool2d_with_indices
   {
-    const int64_t convolution_layout[] = {16384, 1024, 32, 1};
-    TensorHandle convolution_copy;
-    const float* convolution_data = kernel_input<float>(convolution.get(), 4, convolution_layout,
-        convolution_copy);
-    const int64_t b_b1_running_var_layout[] = {1};
-    TensorHandle b_b1_running_var_copy;
-    const float* b_b1_running_var_data = kernel_input<float>(b_b1_running_var, 1,
-        b_b1_running_var_layout, b_b1_running_var_copy);
-    const int64_t b_b1_running_mean_layout[] = {1};
-    TensorHandle b_b1_running_mean_copy;
-    const float* b_b1_running_mean_data = kernel_input<float>(b_b1_running_mean, 1,
-        b_b1_running_mean_layout, b_b1_running_mean_copy);
-    const int64_t p_b1_weight_layout[] = {1};
-    TensorHandle p_b1_weight_copy;
-    const float* p_b1_weight_data = kernel_input<float>(p_b1_weight, 1, p_b1_weight_layout, p_b1_weight_copy);
-    const int64_t p_b1_bias_layout[] = {1};
-    TensorHandle p_b1_bias_copy;
-    const float* p_b1_bias_data = kernel_input<float>(p_b1_bias, 1, p_b1_bias_layout, p_b1_bias_copy);
-    k0_batch_norm_relu_max_pool2d(convolution_data, b_b1_running_var_data, b_b1_running_mean_data,
-        p_b1_weight_data, p_b1_bias_data, aotic::runtime::data<float>(getitem_3.get()));
+    const int64_t getitem_layout[] = {16384, 1024, 32, 1};
+    TensorHandle getitem_copy;
+    const float* getitem_data = kernel_input<float>(getitem.get(), 4, getitem_layout, getitem_copy);
+    k0_relu_max_pool2d(getitem_data, aotic::runtime::data<float>(getitem_3.get()));
   }
-  convolution.reset();
+  getitem.reset();
   // node 'convolution_1' (aten.convolution.default)
   TensorHandle convolution_1;
-  AtenTensorHandle bias_value_1 = p_c2_bias;
+  AtenTensorHandle bias_value_1 = p_c2_bias_1;
   const int64_t stride_1[] = {2, 2};
   const int64_t padding_1[] = {1, 1};
   const int64_t dilation_1[] = {1, 1};
   const int64_t output_padding_1[] = {0, 0};
   check(aoti_torch_cpu_convolution(
-            getitem_3.get(), p_c2_weight, &bias_value_1, stride_1, 2, padding_1, 2, dilation_1, 2, false,
+            getitem_3.get(), p_c2_weight_1, &bias_value_1, stride_1, 2, padding_1, 2, dilation_1, 2, false,
             output_padding_1, 2, 1, convolution_1.out()),
         "node 'convolution_1' (aten.convolution.default)");
   getitem_3.reset();
@@ -592,24 +610,18 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
   // may share mean's storage (a view)
   TensorHandle view;
-  const int64_t shape[] = {2, 32};
-  check(aoti_torch_cpu_reshape(mean.get(), shape, 2, view.out()), "node 'view' (aten.view.default)");
+  const int64_t shape_1[] = {2, 32};
+  check(aoti_torch_cpu_reshape(mean.get(), shape_1, 2, view.out()), "node 'view' (aten.view.default)");
   mean.reset();
-  // node 'permute' (aten.permute.default)
-  // may share p_fc_weight's storage (a view)
-  TensorHandle permute;
-  const int64_t dims[] = {1, 0};
-  check(aoti_torch_cpu_permute(p_fc_weight, dims, 2, permute.out()), "node 'permute' (aten.permute.default)");
   // node 'addmm' (aten.addmm.default)
   TensorHandle addmm;
   const int64_t addmm_sizes[] = {2, 10};
   const int64_t addmm_strides[] = {10, 1};
   check(aoti_torch__alloc_from_pool(arena.get(), 256, kFloat32, 2, addmm_sizes, addmm_strides, addmm.out()),
         "allocate addmm");
-  check(aoti_torch_cpu_addmm_out(addmm.get(), p_fc_bias, view.get(), permute.get(), 1.0, 1.0),
+  check(aoti_torch_cpu_addmm_out(addmm.get(), p_fc_bias_1, view.get(), permute_1, 1.0, 1.0),
         "node 'addmm' (aten.addmm.default)");
   view.reset();
-  permute.reset();
   // node '_log_softmax' (aten._log_softmax.default)
   TensorHandle _log_softmax;
   const int64_t _log_softmax_sizes[] = {2, 10};
@@ -657,6 +669,12 @@ constexpr int64_t kConstant8Sizes[] = {16};
 constexpr int64_t kConstant8Strides[] = {1};
 constexpr int64_t kConstant9Sizes[] = {16};
 constexpr int64_t kConstant9Strides[] = {1};
+constexpr int64_t kConstant11Sizes[] = {16, 3, 3, 3};
+constexpr int64_t kConstant11Strides[] = {27, 9, 3, 1};
+constexpr int64_t kConstant12Sizes[] = {16};
+constexpr int64_t kConstant12Strides[] = {1};
+constexpr int64_t kConstant13Sizes[] = {32, 10};
+constexpr int64_t kConstant13Strides[] = {1, 32};
 constexpr aotic::runtime::ConstantSpec kConstants[] = {
   {"c1_weight", "c1.weight", kFloat32, 4, kConstant0Sizes, kConstant0Strides, 0, 0, 1728,
       aotic::runtime::ConstantKind::kParameter},
@@ -680,12 +698,18 @@ constexpr aotic::runtime::ConstantSpec kConstants[] = {
       aotic::runtime::ConstantKind::kBuffer},
   {"b1_num_batches_tracked", "b1.num_batches_tracked", kInt64, 0, nullptr, nullptr, 0, 21952, 8,
       aotic::runtime::ConstantKind::kBuffer},
+  {"_FOLDED_CONST_convolution_weight", "_FOLDED_CONST_convolution_weight", kFloat32, 4, kConstant11Sizes,
+      kConstant11Strides, 0, 0, 0, aotic::runtime::ConstantKind::kFoldedConstant},
+  {"_FOLDED_CONST_convolution_bias", "_FOLDED_CONST_convolution_bias", kFloat32, 1, kConstant12Sizes,
+      kConstant12Strides, 0, 0, 0, aotic::runtime::ConstantKind::kFoldedConstant},
+  {"_FOLDED_CONST_permute", "_FOLDED_CONST_permute", kFloat32, 2, kConstant13Sizes, kConstant13Strides,
+      0, 0, 0, aotic::runtime::ConstantKind::kFoldedConstant},
 };
 const aotic::runtime::ModelSpec kSpec = {
   kInputs, 1,
   kOutputs, 1,
   nullptr, 0,
-  kConstants, 11,
+  kConstants, 14,
   aotic_constants_blob, 21960,
   nullptr,
   "[1, {\"type\": \"builtins.tuple\", \"context\": \"null\", \"children_spec\": [{\"type\": \"builtins.tu"
@@ -695,6 +719,7 @@ const aotic::runtime::ModelSpec kSpec = {
   run,
   kCPU,
   nullptr, nullptr,
+  fold,
 };
 
 }  // namespace

@@ -115,13 +115,12 @@ inline cudaError_t launch(const void* kernel, unsigned grid, unsigned threads, v
 
 }  // namespace km
 
-// nodes batch_norm, relu, max_pool2d
-cudaError_t k0_batch_norm_relu_max_pool2d(const float* in0, const float* in1, const float* in2,
-    const float* in3, const float* in4, float* out0, cudaStream_t stream) {
-  static const void* const part0 = km::kernel("k0_batch_norm_relu_max_pool2d_part0");
-  void* args[] = {&in0, &in1, &in2, &in3, &in4, &out0};
-  if (cudaError_t e = (2 * 16 * 16 * 16) > 0 ? km::launch(part0, km::blocks_for((2 * 16 * 16 * 16)),
-      km::kThreads, args, stream) : cudaSuccess) return e;
+// nodes relu, max_pool2d
+cudaError_t k0_relu_max_pool2d(const float* in0, float* out0, cudaStream_t stream) {
+  static const void* const part0 = km::kernel("k0_relu_max_pool2d_part0");
+  void* args[] = {&in0, &out0};
+  if (cudaError_t e = (512 * 16) > 0 ? km::launch(part0, km::blocks_for((512 * 16)), km::kThreads, args,
+      stream) : cudaSuccess) return e;
   return cudaSuccess;
 }
 
@@ -259,9 +258,9 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   }
 }
 
-void run_ops(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHandle* outputs,
-    cudaStream_t stream) {
-  AtenTensorHandle x = inputs[0];
+// The folded constants, computed from the others whenever the constants are set.
+void fold(aotic::runtime::RunState& state, AtenTensorHandle* outputs) {
+  const CudaStreamScope cuda(state);
   AtenTensorHandle p_c1_weight = state.constant(0);
   AtenTensorHandle p_c1_bias = state.constant(1);
   AtenTensorHandle p_b1_weight = state.constant(2);
@@ -273,14 +272,75 @@ void run_ops(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTens
   AtenTensorHandle b_b1_running_mean = state.constant(8);
   AtenTensorHandle b_b1_running_var = state.constant(9);
   AtenTensorHandle b_b1_num_batches_tracked = state.constant(10);
+  // node 'conv2d_var_eps' (aten.add.Scalar)
+  TensorHandle conv2d_var_eps;
+  check(aoti_torch_cuda_add_Scalar(b_b1_running_var, 1e-05, 1.0, conv2d_var_eps.out()),
+        "node 'conv2d_var_eps' (aten.add.Scalar)");
+  // node 'conv2d_inv_std' (aten.rsqrt.default)
+  TensorHandle conv2d_inv_std;
+  check(aoti_torch_cuda_rsqrt(conv2d_var_eps.get(), conv2d_inv_std.out()),
+        "node 'conv2d_inv_std' (aten.rsqrt.default)");
+  conv2d_var_eps.reset();
+  // node 'conv2d_scale' (aten.mul.Tensor)
+  TensorHandle conv2d_scale;
+  check(aoti_torch_cuda_mul_Tensor(p_b1_weight, conv2d_inv_std.get(), conv2d_scale.out()),
+        "node 'conv2d_scale' (aten.mul.Tensor)");
+  conv2d_inv_std.reset();
+  // node 'conv2d_scale_nd' (aten.reshape.default)
+  // may share conv2d_scale's storage (a view)
+  TensorHandle conv2d_scale_nd;
+  const int64_t shape[] = {16, 1, 1, 1};
+  check(aoti_torch_cuda_reshape(conv2d_scale.get(), shape, 4, conv2d_scale_nd.out()),
+        "node 'conv2d_scale_nd' (aten.reshape.default)");
+  // node 'conv2d_weight' (aten.mul.Tensor)
+  TensorHandle conv2d_weight;
+  check(aoti_torch_cuda_mul_Tensor(p_c1_weight, conv2d_scale_nd.get(), conv2d_weight.out()),
+        "node 'conv2d_weight' (aten.mul.Tensor)");
+  conv2d_scale_nd.reset();
+  // node 'conv2d_centered_bias' (aten.sub.Tensor)
+  TensorHandle conv2d_centered_bias;
+  check(aoti_torch_cuda_sub_Tensor(p_c1_bias, b_b1_running_mean, 1.0, conv2d_centered_bias.out()),
+        "node 'conv2d_centered_bias' (aten.sub.Tensor)");
+  // node 'conv2d_scaled_bias' (aten.mul.Tensor)
+  TensorHandle conv2d_scaled_bias;
+  check(aoti_torch_cuda_mul_Tensor(conv2d_centered_bias.get(), conv2d_scale.get(), conv2d_scaled_bias.out()),
+        "node 'conv2d_scaled_bias' (aten.mul.Tensor)");
+  conv2d_scale.reset();
+  conv2d_centered_bias.reset();
+  // node 'conv2d_bias' (aten.add.Tensor)
+  TensorHandle conv2d_bias;
+  check(aoti_torch_cuda_add_Tensor(conv2d_scaled_bias.get(), p_b1_bias, 1.0, conv2d_bias.out()),
+        "node 'conv2d_bias' (aten.add.Tensor)");
+  conv2d_scaled_bias.reset();
+  // the folded constants
+  outputs[0] = new_reference(conv2d_weight.get()).release();
+  outputs[1] = new_reference(conv2d_bias.get()).release();
+}
+
+void run_ops(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHandle* outputs,
+    cudaStream_t stream) {
+  AtenTensorHandle x = inputs[0];
+  AtenTensorHandle p_c1_weight_1 = state.constant(0);
+  AtenTensorHandle p_c1_bias_1 = state.constant(1);
+  AtenTensorHandle p_b1_weight_1 = state.constant(2);
+  AtenTensorHandle p_b1_bias_1 = state.constant(3);
+  AtenTensorHandle p_c2_weight_1 = state.constant(4);
+  AtenTensorHandle p_c2_bias_1 = state.constant(5);
+  AtenTensorHandle p_fc_weight_1 = state.constant(6);
+  AtenTensorHandle p_fc_bias_1 = state.constant(7);
+  AtenTensorHandle b_b1_running_mean_1 = state.constant(8);
+  AtenTensorHandle b_b1_running_var_1 = state.constant(9);
+  AtenTensorHandle b_b1_num_batches_tracked_1 = state.constant(10);
+  AtenTensorHandle conv2d_weight_1 = state.constant(11);  // folded
+  AtenTensorHandle conv2d_bias_1 = state.constant(12);  // folded
   // node 'conv2d' (aten.conv2d.default)
-  TensorHandle conv2d;
-  AtenTensorHandle bias_value = p_c1_bias;
+  TensorHandle batch_norm;
+  AtenTensorHandle bias_value = conv2d_bias_1;
   const int64_t stride[] = {1, 1};
   const int64_t padding[] = {1, 1};
   const int64_t dilation[] = {1, 1};
   check(aoti_torch_cuda_conv2d(
-            x, p_c1_weight, &bias_value, stride, 2, padding, 2, dilation, 2, 1, conv2d.out()),
+            x, conv2d_weight_1, &bias_value, stride, 2, padding, 2, dilation, 2, 1, batch_norm.out()),
         "node 'conv2d' (aten.conv2d.default)");
   // node 'max_pool2d' (aten.max_pool2d.default)
   TensorHandle max_pool2d;
@@ -289,38 +349,24 @@ void run_ops(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTens
   check(aoti_torch_empty_strided(
             4, max_pool2d_sizes, max_pool2d_strides, kFloat32, kCUDA, state.device_index(), max_pool2d.out()),
         "allocate max_pool2d");
-  // fuses batch_norm, relu, max_pool2d
+  // fuses relu, max_pool2d
   {
-    const int64_t conv2d_layout[] = {16384, 1024, 32, 1};
-    TensorHandle conv2d_copy;
-    const float* conv2d_data = kernel_input<float>(conv2d.get(), 4, conv2d_layout, conv2d_copy);
-    const int64_t b_b1_running_var_layout[] = {1};
-    TensorHandle b_b1_running_var_copy;
-    const float* b_b1_running_var_data = kernel_input<float>(b_b1_running_var, 1,
-        b_b1_running_var_layout, b_b1_running_var_copy);
-    const int64_t b_b1_running_mean_layout[] = {1};
-    TensorHandle b_b1_running_mean_copy;
-    const float* b_b1_running_mean_data = kernel_input<float>(b_b1_running_mean, 1,
-        b_b1_running_mean_layout, b_b1_running_mean_copy);
-    const int64_t p_b1_weight_layout[] = {1};
-    TensorHandle p_b1_weight_copy;
-    const float* p_b1_weight_data = kernel_input<float>(p_b1_weight, 1, p_b1_weight_layout, p_b1_weight_copy);
-    const int64_t p_b1_bias_layout[] = {1};
-    TensorHandle p_b1_bias_copy;
-    const float* p_b1_bias_data = kernel_input<float>(p_b1_bias, 1, p_b1_bias_layout, p_b1_bias_copy);
-    check_launch(aotic_kernels::k0_batch_norm_relu_max_pool2d(conv2d_data, b_b1_running_var_data,
-        b_b1_running_mean_data, p_b1_weight_data, p_b1_bias_data,
-        aotic::runtime::data<float>(max_pool2d.get()), stream), "k0_batch_norm_relu_max_pool2d");
+    const int64_t batch_norm_layout[] = {16384, 1024, 32, 1};
+    TensorHandle batch_norm_copy;
+    const float* batch_norm_data = kernel_input<float>(batch_norm.get(), 4, batch_norm_layout,
+        batch_norm_copy);
+    check_launch(aotic_kernels::k0_relu_max_pool2d(batch_norm_data,
+        aotic::runtime::data<float>(max_pool2d.get()), stream), "k0_relu_max_pool2d");
   }
-  conv2d.reset();
+  batch_norm.reset();
   // node 'conv2d_1' (aten.conv2d.default)
   TensorHandle conv2d_1;
-  AtenTensorHandle bias_value_1 = p_c2_bias;
+  AtenTensorHandle bias_value_1 = p_c2_bias_1;
   const int64_t stride_1[] = {2, 2};
   const int64_t padding_1[] = {1, 1};
   const int64_t dilation_1[] = {1, 1};
   check(aoti_torch_cuda_conv2d(
-            max_pool2d.get(), p_c2_weight, &bias_value_1, stride_1, 2, padding_1, 2, dilation_1, 2, 1,
+            max_pool2d.get(), p_c2_weight_1, &bias_value_1, stride_1, 2, padding_1, 2, dilation_1, 2, 1,
             conv2d_1.out()),
         "node 'conv2d_1' (aten.conv2d.default)");
   max_pool2d.reset();
@@ -349,8 +395,8 @@ void run_ops(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTens
   adaptive_avg_pool2d.reset();
   // node 'linear' (aten.linear.default)
   TensorHandle linear;
-  AtenTensorHandle bias_value_2 = p_fc_bias;
-  check(aoti_torch_cuda_linear(flatten.get(), p_fc_weight, &bias_value_2, linear.out()),
+  AtenTensorHandle bias_value_2 = p_fc_bias_1;
+  check(aoti_torch_cuda_linear(flatten.get(), p_fc_weight_1, &bias_value_2, linear.out()),
         "node 'linear' (aten.linear.default)");
   flatten.reset();
   // node 'log_softmax' (aten.log_softmax.int)
@@ -401,6 +447,10 @@ constexpr int64_t kConstant8Sizes[] = {16};
 constexpr int64_t kConstant8Strides[] = {1};
 constexpr int64_t kConstant9Sizes[] = {16};
 constexpr int64_t kConstant9Strides[] = {1};
+constexpr int64_t kConstant11Sizes[] = {16, 3, 3, 3};
+constexpr int64_t kConstant11Strides[] = {27, 9, 3, 1};
+constexpr int64_t kConstant12Sizes[] = {16};
+constexpr int64_t kConstant12Strides[] = {1};
 constexpr aotic::runtime::ConstantSpec kConstants[] = {
   {"c1_weight", "c1.weight", kFloat32, 4, kConstant0Sizes, kConstant0Strides, 0, 0, 1728,
       aotic::runtime::ConstantKind::kParameter},
@@ -424,12 +474,16 @@ constexpr aotic::runtime::ConstantSpec kConstants[] = {
       aotic::runtime::ConstantKind::kBuffer},
   {"b1_num_batches_tracked", "b1.num_batches_tracked", kInt64, 0, nullptr, nullptr, 0, 21952, 8,
       aotic::runtime::ConstantKind::kBuffer},
+  {"_FOLDED_CONST_conv2d_weight", "_FOLDED_CONST_conv2d_weight", kFloat32, 4, kConstant11Sizes,
+      kConstant11Strides, 0, 0, 0, aotic::runtime::ConstantKind::kFoldedConstant},
+  {"_FOLDED_CONST_conv2d_bias", "_FOLDED_CONST_conv2d_bias", kFloat32, 1, kConstant12Sizes,
+      kConstant12Strides, 0, 0, 0, aotic::runtime::ConstantKind::kFoldedConstant},
 };
 const aotic::runtime::ModelSpec kSpec = {
   kInputs, 1,
   kOutputs, 1,
   nullptr, 0,
-  kConstants, 11,
+  kConstants, 13,
   aotic_constants_blob, 21960,
   nullptr,
   "[1, {\"type\": \"builtins.tuple\", \"context\": \"null\", \"children_spec\": [{\"type\": \"builtins.tu"
@@ -439,6 +493,7 @@ const aotic::runtime::ModelSpec kSpec = {
   run,
   kCUDA,
   new_graph_state, delete_graph_state,
+  fold,
 };
 
 }  // namespace
@@ -878,59 +933,26 @@ __device__ T block_reduce(T v) {
 
 }  // namespace km
 
-// nodes batch_norm, relu, max_pool2d
-extern "C" __global__ void __launch_bounds__(km::kThreads) k0_batch_norm_relu_max_pool2d_part0(const float* __restrict in0,
-    const float* __restrict in1, const float* __restrict in2, const float* __restrict in3,
-    const float* __restrict in4, float* __restrict out0) {
-  for (int64_t flat = blockIdx.x * int64_t{blockDim.x} + threadIdx.x; flat < (2 * 16 * 16 * 16); flat += int64_t{gridDim.x} * blockDim.x) {
+// nodes relu, max_pool2d
+extern "C" __global__ void __launch_bounds__(km::kThreads) k0_relu_max_pool2d_part0(const float* __restrict in0,
+    float* __restrict out0) {
+  for (int64_t flat = blockIdx.x * int64_t{blockDim.x} + threadIdx.x; flat < (512 * 16); flat += int64_t{gridDim.x} * blockDim.x) {
     int64_t rest = flat;
     const int64_t i3 = rest % 16;
     rest /= 16;
-    const int64_t i2 = rest % 16;
-    rest /= 16;
-    const int64_t i1 = rest % 16;
-    rest /= 16;
     const int64_t i0 = rest;
-    const float t0 = in0[16384 * i0 + 1024 * i1 + 64 * i2 + 2 * i3];
-    const float t1 = in2[i1];
-    const float t2 = km::sub(t0, t1);
-    const float t3 = in1[i1];
-    const float t4 = km::add(t3, 1e-05f);
-    const float t5 = km::rsqrt(t4);
-    const float t6 = km::mul(t2, t5);
-    const float t7 = in3[i1];
-    const float t8 = km::mul(t6, t7);
-    const float t9 = in4[i1];
-    const float t10 = km::add(t8, t9);
-    const float t11 = km::relu(t10);
-    const float t12 = in0[16384 * i0 + 1024 * i1 + 64 * i2 + 2 * i3 + 1];
-    const float t13 = km::sub(t12, t1);
-    const float t14 = km::add(t3, 1e-05f);
-    const float t15 = km::rsqrt(t14);
-    const float t16 = km::mul(t13, t15);
-    const float t17 = km::mul(t16, t7);
-    const float t18 = km::add(t17, t9);
-    const float t19 = km::relu(t18);
-    const float t20 = km::maximum(t11, t19);
-    const float t21 = in0[16384 * i0 + 1024 * i1 + 64 * i2 + 2 * i3 + 32];
-    const float t22 = km::sub(t21, t1);
-    const float t23 = km::add(t3, 1e-05f);
-    const float t24 = km::rsqrt(t23);
-    const float t25 = km::mul(t22, t24);
-    const float t26 = km::mul(t25, t7);
-    const float t27 = km::add(t26, t9);
-    const float t28 = km::relu(t27);
-    const float t29 = km::maximum(t20, t28);
-    const float t30 = in0[16384 * i0 + 1024 * i1 + 64 * i2 + 2 * i3 + 33];
-    const float t31 = km::sub(t30, t1);
-    const float t32 = km::add(t3, 1e-05f);
-    const float t33 = km::rsqrt(t32);
-    const float t34 = km::mul(t31, t33);
-    const float t35 = km::mul(t34, t7);
-    const float t36 = km::add(t35, t9);
-    const float t37 = km::relu(t36);
-    const float t38 = km::maximum(t29, t37);
-    out0[4096 * i0 + 256 * i1 + 16 * i2 + i3] = t38;
+    const float t0 = in0[64 * i0 + 2 * i3];
+    const float t1 = km::relu(t0);
+    const float t2 = in0[64 * i0 + 2 * i3 + 1];
+    const float t3 = km::relu(t2);
+    const float t4 = km::maximum(t1, t3);
+    const float t5 = in0[64 * i0 + 2 * i3 + 32];
+    const float t6 = km::relu(t5);
+    const float t7 = km::maximum(t4, t6);
+    const float t8 = in0[64 * i0 + 2 * i3 + 33];
+    const float t9 = km::relu(t8);
+    const float t10 = km::maximum(t7, t9);
+    out0[16 * i0 + i3] = t10;
   }
 }
 

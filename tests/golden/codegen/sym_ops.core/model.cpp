@@ -555,6 +555,7 @@ const aotic::runtime::ModelSpec kSpec = {
   run,
   kCPU,
   nullptr, nullptr,
+  nullptr,
 };
 
 }  // namespace

@@ -155,14 +155,12 @@ cudaError_t k3_permute_permute_mul_expand_clone(const float* in0, float* out0, c
   return cudaSuccess;
 }
 
-// nodes unsqueeze, unsqueeze_1, sub, le, logical_and, where, add_1, unsqueeze_2, unsqueeze_3, ...
-cudaError_t k4_unsqueeze_unsqueeze_sub_le_logical_and_where_add(const float* in0, const float* in1,
-    const float* in2, const bool* in3, const int64_t* in4, const int64_t* in5, float* out0,
-    cudaStream_t stream) {
-  static const void* const part0 = km::kernel("k4_unsqueeze_unsqueeze_sub_le_logical_and_where_add_part0");
-  void* args[] = {&in0, &in1, &in2, &in3, &in4, &in5, &out0};
-  if (cudaError_t e = (8 * 64 * 64) > 0 ? km::launch(part0, km::blocks_for((8 * 64 * 64)), km::kThreads,
-      args, stream) : cudaSuccess) return e;
+// nodes add_1, add_5
+cudaError_t k4_add(const float* in0, const float* in1, float* out0, cudaStream_t stream) {
+  static const void* const part0 = km::kernel("k4_add_part0");
+  void* args[] = {&in0, &in1, &out0};
+  if (cudaError_t e = (8 * 4096) > 0 ? km::launch(part0, km::blocks_for((8 * 4096)), km::kThreads, args,
+      stream) : cudaSuccess) return e;
   return cudaSuccess;
 }
 
@@ -363,9 +361,9 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   }
 }
 
-void run_ops(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHandle* outputs,
-    cudaStream_t stream) {
-  AtenTensorHandle idx = inputs[0];
+// The folded constants, computed from the others whenever the constants are set.
+void fold(aotic::runtime::RunState& state, AtenTensorHandle* outputs) {
+  const CudaStreamScope cuda(state);
   AtenTensorHandle p_wte_weight = state.constant(0);
   AtenTensorHandle p_wpe_weight = state.constant(1);
   AtenTensorHandle p_blocks_0_ln1_weight = state.constant(2);
@@ -395,13 +393,6 @@ void run_ops(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTens
   AtenTensorHandle p_ln_weight = state.constant(26);
   AtenTensorHandle p_ln_bias = state.constant(27);
   AtenTensorHandle p_head_weight = state.constant(28);
-  // 39 buffers carved from one arena of 589824 bytes (4063232 bytes allocated one by one)
-  TensorHandle arena;
-  const int64_t arena_bytes = 589824, arena_unit = 1;
-  check(aoti_torch_empty_strided(
-            1, &arena_bytes, &arena_unit, aoti_torch_dtype_uint8(), aoti_torch_device_type_cuda(),
-            state.device_index(), arena.out()),
-        "allocate the arena");
   // node 'arange' (aten.arange.start_step)
   TensorHandle arange;
   int32_t dtype_value = kInt64;
@@ -412,125 +403,17 @@ void run_ops(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTens
             0.0, 64.0, 1.0, &dtype_value, &layout_value, &device_value, state.device_index(),
             &pin_memory_value, arange.out()),
         "node 'arange' (aten.arange.start_step)");
-  // node 'embedding' (aten.embedding.default)
-  TensorHandle embedding;
-  check(aoti_torch_cuda_embedding(p_wte_weight, idx, -1, false, false, embedding.out()),
-        "node 'embedding' (aten.embedding.default)");
   // node 'embedding_1' (aten.embedding.default)
   TensorHandle embedding_1;
   check(aoti_torch_cuda_embedding(p_wpe_weight, arange.get(), -1, false, false, embedding_1.out()),
         "node 'embedding_1' (aten.embedding.default)");
   arange.reset();
-  // node 'add' (aten.add.Tensor)
-  TensorHandle add;
-  const int64_t add_sizes[] = {2, 64, 128};
-  const int64_t add_strides[] = {8192, 128, 1};
-  check(aoti_torch__alloc_from_pool(arena.get(), 458752, kFloat32, 3, add_sizes, add_strides, add.out()),
-        "allocate add");
-  {
-    const int64_t embedding_layout[] = {8192, 128, 1};
-    TensorHandle embedding_copy;
-    const float* embedding_data = kernel_input<float>(embedding.get(), 3, embedding_layout, embedding_copy);
-    const int64_t embedding_1_layout[] = {128, 1};
-    TensorHandle embedding_1_copy;
-    const float* embedding_1_data = kernel_input<float>(embedding_1.get(), 2, embedding_1_layout,
-        embedding_1_copy);
-    check_launch(aotic_kernels::k0_add(embedding_data, embedding_1_data,
-        aotic::runtime::data<float>(add.get()), stream), "k0_add");
-  }
-  embedding.reset();
-  embedding_1.reset();
-  // node 'native_layer_norm' (aten.native_layer_norm.default)
-  TensorHandle getitem;
-  const int64_t getitem_sizes[] = {2, 64, 128};
-  const int64_t getitem_strides[] = {8192, 128, 1};
-  check(aoti_torch__alloc_from_pool(
-            arena.get(), 196608, kFloat32, 3, getitem_sizes, getitem_strides, getitem.out()),
-        "allocate getitem");
-  {
-    const int64_t add_layout[] = {8192, 128, 1};
-    TensorHandle add_copy;
-    const float* add_data = kernel_input<float>(add.get(), 3, add_layout, add_copy);
-    const int64_t p_blocks_0_ln1_weight_layout[] = {1};
-    TensorHandle p_blocks_0_ln1_weight_copy;
-    const float* p_blocks_0_ln1_weight_data = kernel_input<float>(p_blocks_0_ln1_weight, 1,
-        p_blocks_0_ln1_weight_layout, p_blocks_0_ln1_weight_copy);
-    const int64_t p_blocks_0_ln1_bias_layout[] = {1};
-    TensorHandle p_blocks_0_ln1_bias_copy;
-    const float* p_blocks_0_ln1_bias_data = kernel_input<float>(p_blocks_0_ln1_bias, 1,
-        p_blocks_0_ln1_bias_layout, p_blocks_0_ln1_bias_copy);
-    check_launch(aotic_kernels::k1_layer_norm(add_data, p_blocks_0_ln1_weight_data,
-        p_blocks_0_ln1_bias_data, aotic::runtime::data<float>(getitem.get()), stream), "k1_layer_norm");
-  }
-  // node 'view' (aten.view.default)
-  // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
-  // may share getitem's storage (a view)
-  TensorHandle view;
-  const int64_t shape[] = {128, 128};
-  check(aoti_torch_cuda_reshape(getitem.get(), shape, 2, view.out()), "node 'view' (aten.view.default)");
-  getitem.reset();
   // node 'permute' (aten.permute.default)
   // may share p_blocks_0_qkv_weight's storage (a view)
   TensorHandle permute;
   const int64_t dims[] = {1, 0};
   check(aoti_torch_cuda_permute(p_blocks_0_qkv_weight, dims, 2, permute.out()),
         "node 'permute' (aten.permute.default)");
-  // node 'addmm' (aten.addmm.default)
-  TensorHandle addmm;
-  const int64_t addmm_sizes[] = {128, 384};
-  const int64_t addmm_strides[] = {384, 1};
-  check(aoti_torch__alloc_from_pool(arena.get(), 0, kFloat32, 2, addmm_sizes, addmm_strides, addmm.out()),
-        "allocate addmm");
-  check(aoti_torch_cuda_addmm_out(addmm.get(), p_blocks_0_qkv_bias, view.get(), permute.get(), 1.0, 1.0),
-        "node 'addmm' (aten.addmm.default)");
-  view.reset();
-  permute.reset();
-  // node 'view_1' (aten.view.default)
-  // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
-  // may share addmm's storage (a view)
-  TensorHandle view_1;
-  const int64_t shape_1[] = {2, 64, 384};
-  check(aoti_torch_cuda_reshape(addmm.get(), shape_1, 3, view_1.out()), "node 'view_1' (aten.view.default)");
-  addmm.reset();
-  // node 'split_with_sizes' (aten.split_with_sizes.default)
-  // may share view_1's storage (a view)
-  TensorHandle getitem_3;
-  TensorHandle getitem_4;
-  TensorHandle getitem_5;
-  {
-    const int64_t split_sizes[] = {128, 128, 128};
-    AtenTensorHandle rets[3] = {};
-    check(aoti_torch_cuda_split_with_sizes(view_1.get(), split_sizes, 3, 2, rets, 3),
-          "node 'split_with_sizes' (aten.split_with_sizes.default)");
-    getitem_3.reset(rets[0]);
-    getitem_4.reset(rets[1]);
-    getitem_5.reset(rets[2]);
-  }
-  view_1.reset();
-  // node 'view_2' (aten.view.default)
-  // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
-  // may share getitem_3's storage (a view)
-  TensorHandle view_2;
-  const int64_t shape_2[] = {2, 64, 4, 32};
-  check(aoti_torch_cuda_reshape(getitem_3.get(), shape_2, 4, view_2.out()),
-        "node 'view_2' (aten.view.default)");
-  getitem_3.reset();
-  // node 'view_3' (aten.view.default)
-  // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
-  // may share getitem_4's storage (a view)
-  TensorHandle view_3;
-  const int64_t shape_3[] = {2, 64, 4, 32};
-  check(aoti_torch_cuda_reshape(getitem_4.get(), shape_3, 4, view_3.out()),
-        "node 'view_3' (aten.view.default)");
-  getitem_4.reset();
-  // node 'view_4' (aten.view.default)
-  // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
-  // may share getitem_5's storage (a view)
-  TensorHandle view_4;
-  const int64_t shape_4[] = {2, 64, 4, 32};
-  check(aoti_torch_cuda_reshape(getitem_5.get(), shape_4, 4, view_4.out()),
-        "node 'view_4' (aten.view.default)");
-  getitem_5.reset();
   // node 'full' (aten.full.default)
   TensorHandle full;
   const int64_t size[] = {64, 64};
@@ -552,6 +435,12 @@ void run_ops(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTens
             0.0, 64.0, 1.0, &dtype_value_2, &layout_value_2, &device_value_2, state.device_index(),
             &pin_memory_value_2, arange_1.out()),
         "node 'arange_1' (aten.arange.start_step)");
+  // node 'unsqueeze' (aten.unsqueeze.default)
+  // may share arange_1's storage (a view)
+  TensorHandle unsqueeze;
+  check(aoti_torch_cuda_unsqueeze(arange_1.get(), -2, unsqueeze.out()),
+        "node 'unsqueeze' (aten.unsqueeze.default)");
+  arange_1.reset();
   // node 'arange_2' (aten.arange.start_step)
   TensorHandle arange_2;
   int32_t dtype_value_3 = kInt64;
@@ -562,6 +451,28 @@ void run_ops(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTens
             0.0, 64.0, 1.0, &dtype_value_3, &layout_value_3, &device_value_3, state.device_index(),
             &pin_memory_value_3, arange_2.out()),
         "node 'arange_2' (aten.arange.start_step)");
+  // node 'unsqueeze_1' (aten.unsqueeze.default)
+  // may share arange_2's storage (a view)
+  TensorHandle unsqueeze_1;
+  check(aoti_torch_cuda_unsqueeze(arange_2.get(), -1, unsqueeze_1.out()),
+        "node 'unsqueeze_1' (aten.unsqueeze.default)");
+  arange_2.reset();
+  // node 'sub' (aten.sub.Tensor)
+  TensorHandle sub;
+  check(aoti_torch_cuda_sub_Tensor(unsqueeze.get(), unsqueeze_1.get(), 1.0, sub.out()),
+        "node 'sub' (aten.sub.Tensor)");
+  unsqueeze.reset();
+  unsqueeze_1.reset();
+  // node 'le' (aten.le.Scalar)
+  TensorHandle le;
+  check(aoti_torch_cuda_le_Scalar(sub.get(), 0.0, le.out()), "node 'le' (aten.le.Scalar)");
+  sub.reset();
+  // node 'logical_and' (aten.logical_and.default)
+  TensorHandle logical_and;
+  check(aoti_torch_cuda_logical_and(le.get(), full.get(), logical_and.out()),
+        "node 'logical_and' (aten.logical_and.default)");
+  full.reset();
+  le.reset();
   // node 'scalar_tensor' (aten.scalar_tensor.default)
   TensorHandle scalar_tensor;
   int32_t dtype_value_4 = kFloat32;
@@ -579,6 +490,348 @@ void run_ops(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTens
             0.0, &dtype_value_5, &layout_value_4, &device_value_5, state.device_index(), nullptr,
             scalar_tensor_1.out()),
         "node 'scalar_tensor_1' (aten.scalar_tensor.default)");
+  // node 'where' (aten.where.self)
+  TensorHandle where;
+  check(aoti_torch_cuda_where_self(
+            logical_and.get(), scalar_tensor_1.get(), scalar_tensor.get(), where.out()),
+        "node 'where' (aten.where.self)");
+  logical_and.reset();
+  scalar_tensor.reset();
+  scalar_tensor_1.reset();
+  // node 'permute_8' (aten.permute.default)
+  // may share p_blocks_0_o_weight's storage (a view)
+  TensorHandle permute_8;
+  const int64_t dims_1[] = {1, 0};
+  check(aoti_torch_cuda_permute(p_blocks_0_o_weight, dims_1, 2, permute_8.out()),
+        "node 'permute_8' (aten.permute.default)");
+  // node 'expand_5' (aten.expand.default)
+  // may share permute_8's storage (a view)
+  TensorHandle expand_5;
+  const int64_t size_1[] = {2, 128, 128};
+  check(aoti_torch_cuda_expand(permute_8.get(), size_1, 3, false, expand_5.out()),
+        "node 'expand_5' (aten.expand.default)");
+  permute_8.reset();
+  // node 'view_13' (aten.view.default)
+  // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
+  // may share expand_5's storage (a view)
+  TensorHandle view_13;
+  const int64_t shape[] = {2, 128, 128};
+  check(aoti_torch_cuda_reshape(expand_5.get(), shape, 3, view_13.out()),
+        "node 'view_13' (aten.view.default)");
+  expand_5.reset();
+  // node 'permute_9' (aten.permute.default)
+  // may share p_blocks_0_f1_weight's storage (a view)
+  TensorHandle permute_9;
+  const int64_t dims_2[] = {1, 0};
+  check(aoti_torch_cuda_permute(p_blocks_0_f1_weight, dims_2, 2, permute_9.out()),
+        "node 'permute_9' (aten.permute.default)");
+  // node 'permute_10' (aten.permute.default)
+  // may share p_blocks_0_f2_weight's storage (a view)
+  TensorHandle permute_10;
+  const int64_t dims_3[] = {1, 0};
+  check(aoti_torch_cuda_permute(p_blocks_0_f2_weight, dims_3, 2, permute_10.out()),
+        "node 'permute_10' (aten.permute.default)");
+  // node 'permute_11' (aten.permute.default)
+  // may share p_blocks_1_qkv_weight's storage (a view)
+  TensorHandle permute_11;
+  const int64_t dims_4[] = {1, 0};
+  check(aoti_torch_cuda_permute(p_blocks_1_qkv_weight, dims_4, 2, permute_11.out()),
+        "node 'permute_11' (aten.permute.default)");
+  // node 'full_1' (aten.full.default)
+  TensorHandle full_1;
+  const int64_t size_2[] = {64, 64};
+  int32_t dtype_value_6 = kBool;
+  int32_t layout_value_5 = kStrided;
+  int32_t device_value_6 = kCUDA;
+  int32_t pin_memory_value_4 = false;
+  check(aoti_torch_cuda_full(
+            size_2, 2, 1.0, &dtype_value_6, &layout_value_5, &device_value_6, state.device_index(),
+            &pin_memory_value_4, full_1.out()),
+        "node 'full_1' (aten.full.default)");
+  // node 'arange_3' (aten.arange.start_step)
+  TensorHandle arange_3;
+  int32_t dtype_value_7 = kInt64;
+  int32_t layout_value_6 = kStrided;
+  int32_t device_value_7 = kCUDA;
+  int32_t pin_memory_value_5 = false;
+  check(aoti_torch_cuda_arange_start_step(
+            0.0, 64.0, 1.0, &dtype_value_7, &layout_value_6, &device_value_7, state.device_index(),
+            &pin_memory_value_5, arange_3.out()),
+        "node 'arange_3' (aten.arange.start_step)");
+  // node 'unsqueeze_2' (aten.unsqueeze.default)
+  // may share arange_3's storage (a view)
+  TensorHandle unsqueeze_2;
+  check(aoti_torch_cuda_unsqueeze(arange_3.get(), -2, unsqueeze_2.out()),
+        "node 'unsqueeze_2' (aten.unsqueeze.default)");
+  arange_3.reset();
+  // node 'arange_4' (aten.arange.start_step)
+  TensorHandle arange_4;
+  int32_t dtype_value_8 = kInt64;
+  int32_t layout_value_7 = kStrided;
+  int32_t device_value_8 = kCUDA;
+  int32_t pin_memory_value_6 = false;
+  check(aoti_torch_cuda_arange_start_step(
+            0.0, 64.0, 1.0, &dtype_value_8, &layout_value_7, &device_value_8, state.device_index(),
+            &pin_memory_value_6, arange_4.out()),
+        "node 'arange_4' (aten.arange.start_step)");
+  // node 'unsqueeze_3' (aten.unsqueeze.default)
+  // may share arange_4's storage (a view)
+  TensorHandle unsqueeze_3;
+  check(aoti_torch_cuda_unsqueeze(arange_4.get(), -1, unsqueeze_3.out()),
+        "node 'unsqueeze_3' (aten.unsqueeze.default)");
+  arange_4.reset();
+  // node 'sub_1' (aten.sub.Tensor)
+  TensorHandle sub_1;
+  check(aoti_torch_cuda_sub_Tensor(unsqueeze_2.get(), unsqueeze_3.get(), 1.0, sub_1.out()),
+        "node 'sub_1' (aten.sub.Tensor)");
+  unsqueeze_2.reset();
+  unsqueeze_3.reset();
+  // node 'le_1' (aten.le.Scalar)
+  TensorHandle le_1;
+  check(aoti_torch_cuda_le_Scalar(sub_1.get(), 0.0, le_1.out()), "node 'le_1' (aten.le.Scalar)");
+  sub_1.reset();
+  // node 'logical_and_1' (aten.logical_and.default)
+  TensorHandle logical_and_1;
+  check(aoti_torch_cuda_logical_and(le_1.get(), full_1.get(), logical_and_1.out()),
+        "node 'logical_and_1' (aten.logical_and.default)");
+  full_1.reset();
+  le_1.reset();
+  // node 'scalar_tensor_2' (aten.scalar_tensor.default)
+  TensorHandle scalar_tensor_2;
+  int32_t dtype_value_9 = kFloat32;
+  int32_t device_value_9 = kCUDA;
+  check(aoti_torch_cuda_scalar_tensor(
+            -std::numeric_limits<double>::infinity(), &dtype_value_9, nullptr, &device_value_9,
+            state.device_index(), nullptr, scalar_tensor_2.out()),
+        "node 'scalar_tensor_2' (aten.scalar_tensor.default)");
+  // node 'scalar_tensor_3' (aten.scalar_tensor.default)
+  TensorHandle scalar_tensor_3;
+  int32_t dtype_value_10 = kFloat32;
+  int32_t layout_value_8 = kStrided;
+  int32_t device_value_10 = kCUDA;
+  check(aoti_torch_cuda_scalar_tensor(
+            0.0, &dtype_value_10, &layout_value_8, &device_value_10, state.device_index(), nullptr,
+            scalar_tensor_3.out()),
+        "node 'scalar_tensor_3' (aten.scalar_tensor.default)");
+  // node 'where_2' (aten.where.self)
+  TensorHandle where_2;
+  check(aoti_torch_cuda_where_self(
+            logical_and_1.get(), scalar_tensor_3.get(), scalar_tensor_2.get(), where_2.out()),
+        "node 'where_2' (aten.where.self)");
+  logical_and_1.reset();
+  scalar_tensor_2.reset();
+  scalar_tensor_3.reset();
+  // node 'permute_19' (aten.permute.default)
+  // may share p_blocks_1_o_weight's storage (a view)
+  TensorHandle permute_19;
+  const int64_t dims_5[] = {1, 0};
+  check(aoti_torch_cuda_permute(p_blocks_1_o_weight, dims_5, 2, permute_19.out()),
+        "node 'permute_19' (aten.permute.default)");
+  // node 'expand_11' (aten.expand.default)
+  // may share permute_19's storage (a view)
+  TensorHandle expand_11;
+  const int64_t size_3[] = {2, 128, 128};
+  check(aoti_torch_cuda_expand(permute_19.get(), size_3, 3, false, expand_11.out()),
+        "node 'expand_11' (aten.expand.default)");
+  permute_19.reset();
+  // node 'view_32' (aten.view.default)
+  // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
+  // may share expand_11's storage (a view)
+  TensorHandle view_32;
+  const int64_t shape_1[] = {2, 128, 128};
+  check(aoti_torch_cuda_reshape(expand_11.get(), shape_1, 3, view_32.out()),
+        "node 'view_32' (aten.view.default)");
+  expand_11.reset();
+  // node 'permute_20' (aten.permute.default)
+  // may share p_blocks_1_f1_weight's storage (a view)
+  TensorHandle permute_20;
+  const int64_t dims_6[] = {1, 0};
+  check(aoti_torch_cuda_permute(p_blocks_1_f1_weight, dims_6, 2, permute_20.out()),
+        "node 'permute_20' (aten.permute.default)");
+  // node 'permute_21' (aten.permute.default)
+  // may share p_blocks_1_f2_weight's storage (a view)
+  TensorHandle permute_21;
+  const int64_t dims_7[] = {1, 0};
+  check(aoti_torch_cuda_permute(p_blocks_1_f2_weight, dims_7, 2, permute_21.out()),
+        "node 'permute_21' (aten.permute.default)");
+  // node 'permute_22' (aten.permute.default)
+  // may share p_head_weight's storage (a view)
+  TensorHandle permute_22;
+  const int64_t dims_8[] = {1, 0};
+  check(aoti_torch_cuda_permute(p_head_weight, dims_8, 2, permute_22.out()),
+        "node 'permute_22' (aten.permute.default)");
+  // the folded constants
+  outputs[0] = new_reference(embedding_1.get()).release();
+  outputs[1] = new_reference(permute.get()).release();
+  outputs[2] = new_reference(where.get()).release();
+  outputs[3] = new_reference(view_13.get()).release();
+  outputs[4] = new_reference(permute_9.get()).release();
+  outputs[5] = new_reference(permute_10.get()).release();
+  outputs[6] = new_reference(permute_11.get()).release();
+  outputs[7] = new_reference(where_2.get()).release();
+  outputs[8] = new_reference(view_32.get()).release();
+  outputs[9] = new_reference(permute_20.get()).release();
+  outputs[10] = new_reference(permute_21.get()).release();
+  outputs[11] = new_reference(permute_22.get()).release();
+}
+
+void run_ops(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHandle* outputs,
+    cudaStream_t stream) {
+  AtenTensorHandle idx = inputs[0];
+  AtenTensorHandle p_wte_weight_1 = state.constant(0);
+  AtenTensorHandle p_wpe_weight_1 = state.constant(1);
+  AtenTensorHandle p_blocks_0_ln1_weight_1 = state.constant(2);
+  AtenTensorHandle p_blocks_0_ln1_bias_1 = state.constant(3);
+  AtenTensorHandle p_blocks_0_qkv_weight_1 = state.constant(4);
+  AtenTensorHandle p_blocks_0_qkv_bias_1 = state.constant(5);
+  AtenTensorHandle p_blocks_0_o_weight_1 = state.constant(6);
+  AtenTensorHandle p_blocks_0_o_bias_1 = state.constant(7);
+  AtenTensorHandle p_blocks_0_ln2_weight_1 = state.constant(8);
+  AtenTensorHandle p_blocks_0_ln2_bias_1 = state.constant(9);
+  AtenTensorHandle p_blocks_0_f1_weight_1 = state.constant(10);
+  AtenTensorHandle p_blocks_0_f1_bias_1 = state.constant(11);
+  AtenTensorHandle p_blocks_0_f2_weight_1 = state.constant(12);
+  AtenTensorHandle p_blocks_0_f2_bias_1 = state.constant(13);
+  AtenTensorHandle p_blocks_1_ln1_weight_1 = state.constant(14);
+  AtenTensorHandle p_blocks_1_ln1_bias_1 = state.constant(15);
+  AtenTensorHandle p_blocks_1_qkv_weight_1 = state.constant(16);
+  AtenTensorHandle p_blocks_1_qkv_bias_1 = state.constant(17);
+  AtenTensorHandle p_blocks_1_o_weight_1 = state.constant(18);
+  AtenTensorHandle p_blocks_1_o_bias_1 = state.constant(19);
+  AtenTensorHandle p_blocks_1_ln2_weight_1 = state.constant(20);
+  AtenTensorHandle p_blocks_1_ln2_bias_1 = state.constant(21);
+  AtenTensorHandle p_blocks_1_f1_weight_1 = state.constant(22);
+  AtenTensorHandle p_blocks_1_f1_bias_1 = state.constant(23);
+  AtenTensorHandle p_blocks_1_f2_weight_1 = state.constant(24);
+  AtenTensorHandle p_blocks_1_f2_bias_1 = state.constant(25);
+  AtenTensorHandle p_ln_weight_1 = state.constant(26);
+  AtenTensorHandle p_ln_bias_1 = state.constant(27);
+  AtenTensorHandle p_head_weight_1 = state.constant(28);
+  AtenTensorHandle embedding_1_1 = state.constant(29);  // folded
+  AtenTensorHandle permute_1 = state.constant(30);  // folded
+  AtenTensorHandle where_1 = state.constant(31);  // folded
+  AtenTensorHandle view_13_1 = state.constant(32);  // folded
+  AtenTensorHandle permute_9_1 = state.constant(33);  // folded
+  AtenTensorHandle permute_10_1 = state.constant(34);  // folded
+  AtenTensorHandle permute_11_1 = state.constant(35);  // folded
+  AtenTensorHandle where_2_1 = state.constant(36);  // folded
+  AtenTensorHandle view_32_1 = state.constant(37);  // folded
+  AtenTensorHandle permute_20_1 = state.constant(38);  // folded
+  AtenTensorHandle permute_21_1 = state.constant(39);  // folded
+  AtenTensorHandle permute_22_1 = state.constant(40);  // folded
+  // 39 buffers carved from one arena of 589824 bytes (4063232 bytes allocated one by one)
+  TensorHandle arena;
+  const int64_t arena_bytes = 589824, arena_unit = 1;
+  check(aoti_torch_empty_strided(
+            1, &arena_bytes, &arena_unit, aoti_torch_dtype_uint8(), aoti_torch_device_type_cuda(),
+            state.device_index(), arena.out()),
+        "allocate the arena");
+  // node 'embedding' (aten.embedding.default)
+  TensorHandle embedding;
+  check(aoti_torch_cuda_embedding(p_wte_weight_1, idx, -1, false, false, embedding.out()),
+        "node 'embedding' (aten.embedding.default)");
+  // node 'add' (aten.add.Tensor)
+  TensorHandle add;
+  const int64_t add_sizes[] = {2, 64, 128};
+  const int64_t add_strides[] = {8192, 128, 1};
+  check(aoti_torch__alloc_from_pool(arena.get(), 458752, kFloat32, 3, add_sizes, add_strides, add.out()),
+        "allocate add");
+  {
+    const int64_t embedding_layout[] = {8192, 128, 1};
+    TensorHandle embedding_copy;
+    const float* embedding_data = kernel_input<float>(embedding.get(), 3, embedding_layout, embedding_copy);
+    const int64_t embedding_1_layout[] = {128, 1};
+    TensorHandle embedding_1_copy;
+    const float* embedding_1_data = kernel_input<float>(embedding_1_1, 2, embedding_1_layout,
+        embedding_1_copy);
+    check_launch(aotic_kernels::k0_add(embedding_data, embedding_1_data,
+        aotic::runtime::data<float>(add.get()), stream), "k0_add");
+  }
+  embedding.reset();
+  // node 'native_layer_norm' (aten.native_layer_norm.default)
+  TensorHandle getitem;
+  const int64_t getitem_sizes[] = {2, 64, 128};
+  const int64_t getitem_strides[] = {8192, 128, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 196608, kFloat32, 3, getitem_sizes, getitem_strides, getitem.out()),
+        "allocate getitem");
+  {
+    const int64_t add_layout[] = {8192, 128, 1};
+    TensorHandle add_copy;
+    const float* add_data = kernel_input<float>(add.get(), 3, add_layout, add_copy);
+    const int64_t p_blocks_0_ln1_weight_layout[] = {1};
+    TensorHandle p_blocks_0_ln1_weight_copy;
+    const float* p_blocks_0_ln1_weight_data = kernel_input<float>(p_blocks_0_ln1_weight_1, 1,
+        p_blocks_0_ln1_weight_layout, p_blocks_0_ln1_weight_copy);
+    const int64_t p_blocks_0_ln1_bias_layout[] = {1};
+    TensorHandle p_blocks_0_ln1_bias_copy;
+    const float* p_blocks_0_ln1_bias_data = kernel_input<float>(p_blocks_0_ln1_bias_1, 1,
+        p_blocks_0_ln1_bias_layout, p_blocks_0_ln1_bias_copy);
+    check_launch(aotic_kernels::k1_layer_norm(add_data, p_blocks_0_ln1_weight_data,
+        p_blocks_0_ln1_bias_data, aotic::runtime::data<float>(getitem.get()), stream), "k1_layer_norm");
+  }
+  // node 'view' (aten.view.default)
+  // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
+  // may share getitem's storage (a view)
+  TensorHandle view;
+  const int64_t shape_2[] = {128, 128};
+  check(aoti_torch_cuda_reshape(getitem.get(), shape_2, 2, view.out()), "node 'view' (aten.view.default)");
+  getitem.reset();
+  // node 'addmm' (aten.addmm.default)
+  TensorHandle addmm;
+  const int64_t addmm_sizes[] = {128, 384};
+  const int64_t addmm_strides[] = {384, 1};
+  check(aoti_torch__alloc_from_pool(arena.get(), 0, kFloat32, 2, addmm_sizes, addmm_strides, addmm.out()),
+        "allocate addmm");
+  check(aoti_torch_cuda_addmm_out(addmm.get(), p_blocks_0_qkv_bias_1, view.get(), permute_1, 1.0, 1.0),
+        "node 'addmm' (aten.addmm.default)");
+  view.reset();
+  // node 'view_1' (aten.view.default)
+  // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
+  // may share addmm's storage (a view)
+  TensorHandle view_1;
+  const int64_t shape_3[] = {2, 64, 384};
+  check(aoti_torch_cuda_reshape(addmm.get(), shape_3, 3, view_1.out()), "node 'view_1' (aten.view.default)");
+  addmm.reset();
+  // node 'split_with_sizes' (aten.split_with_sizes.default)
+  // may share view_1's storage (a view)
+  TensorHandle getitem_3;
+  TensorHandle getitem_4;
+  TensorHandle getitem_5;
+  {
+    const int64_t split_sizes[] = {128, 128, 128};
+    AtenTensorHandle rets[3] = {};
+    check(aoti_torch_cuda_split_with_sizes(view_1.get(), split_sizes, 3, 2, rets, 3),
+          "node 'split_with_sizes' (aten.split_with_sizes.default)");
+    getitem_3.reset(rets[0]);
+    getitem_4.reset(rets[1]);
+    getitem_5.reset(rets[2]);
+  }
+  view_1.reset();
+  // node 'view_2' (aten.view.default)
+  // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
+  // may share getitem_3's storage (a view)
+  TensorHandle view_2;
+  const int64_t shape_4[] = {2, 64, 4, 32};
+  check(aoti_torch_cuda_reshape(getitem_3.get(), shape_4, 4, view_2.out()),
+        "node 'view_2' (aten.view.default)");
+  getitem_3.reset();
+  // node 'view_3' (aten.view.default)
+  // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
+  // may share getitem_4's storage (a view)
+  TensorHandle view_3;
+  const int64_t shape_5[] = {2, 64, 4, 32};
+  check(aoti_torch_cuda_reshape(getitem_4.get(), shape_5, 4, view_3.out()),
+        "node 'view_3' (aten.view.default)");
+  getitem_4.reset();
+  // node 'view_4' (aten.view.default)
+  // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
+  // may share getitem_5's storage (a view)
+  TensorHandle view_4;
+  const int64_t shape_6[] = {2, 64, 4, 32};
+  check(aoti_torch_cuda_reshape(getitem_5.get(), shape_6, 4, view_4.out()),
+        "node 'view_4' (aten.view.default)");
+  getitem_5.reset();
   // node 'clone' (aten.clone.default)
   TensorHandle clone;
   const int64_t clone_sizes[] = {2, 4, 64, 32};
@@ -599,8 +852,8 @@ void run_ops(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTens
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
   // may share clone's storage (a view)
   TensorHandle view_5;
-  const int64_t shape_5[] = {8, 64, 32};
-  check(aoti_torch_cuda_reshape(clone.get(), shape_5, 3, view_5.out()), "node 'view_5' (aten.view.default)");
+  const int64_t shape_7[] = {8, 64, 32};
+  check(aoti_torch_cuda_reshape(clone.get(), shape_7, 3, view_5.out()), "node 'view_5' (aten.view.default)");
   clone.reset();
   // node 'clone_1' (aten.clone.default)
   TensorHandle clone_1;
@@ -622,8 +875,8 @@ void run_ops(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTens
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
   // may share clone_1's storage (a view)
   TensorHandle view_6;
-  const int64_t shape_6[] = {8, 32, 64};
-  check(aoti_torch_cuda_reshape(clone_1.get(), shape_6, 3, view_6.out()),
+  const int64_t shape_8[] = {8, 32, 64};
+  check(aoti_torch_cuda_reshape(clone_1.get(), shape_8, 3, view_6.out()),
         "node 'view_6' (aten.view.default)");
   clone_1.reset();
   // node 'bmm' (aten.bmm.default)
@@ -639,8 +892,8 @@ void run_ops(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTens
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
   // may share bmm's storage (a view)
   TensorHandle view_7;
-  const int64_t shape_7[] = {2, 4, 64, 64};
-  check(aoti_torch_cuda_reshape(bmm.get(), shape_7, 4, view_7.out()), "node 'view_7' (aten.view.default)");
+  const int64_t shape_9[] = {2, 4, 64, 64};
+  check(aoti_torch_cuda_reshape(bmm.get(), shape_9, 4, view_7.out()), "node 'view_7' (aten.view.default)");
   bmm.reset();
   // node 'add_1' (aten.add.Tensor)
   TensorHandle add_1;
@@ -649,36 +902,16 @@ void run_ops(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTens
   check(aoti_torch__alloc_from_pool(
             arena.get(), 327680, kFloat32, 4, add_1_sizes, add_1_strides, add_1.out()),
         "allocate add_1");
-  // fuses unsqueeze, unsqueeze_1, sub, le, logical_and, where, add_1
   {
     const int64_t view_7_layout[] = {16384, 4096, 64, 1};
     TensorHandle view_7_copy;
     const float* view_7_data = kernel_input<float>(view_7.get(), 4, view_7_layout, view_7_copy);
-    TensorHandle scalar_tensor_copy;
-    const float* scalar_tensor_data = kernel_input<float>(scalar_tensor.get(), 0, nullptr,
-        scalar_tensor_copy);
-    TensorHandle scalar_tensor_1_copy;
-    const float* scalar_tensor_1_data = kernel_input<float>(scalar_tensor_1.get(), 0, nullptr,
-        scalar_tensor_1_copy);
-    const int64_t full_layout[] = {64, 1};
-    TensorHandle full_copy;
-    const bool* full_data = kernel_input<bool>(full.get(), 2, full_layout, full_copy);
-    const int64_t arange_1_layout[] = {1};
-    TensorHandle arange_1_copy;
-    const int64_t* arange_1_data = kernel_input<int64_t>(arange_1.get(), 1, arange_1_layout, arange_1_copy);
-    const int64_t arange_2_layout[] = {1};
-    TensorHandle arange_2_copy;
-    const int64_t* arange_2_data = kernel_input<int64_t>(arange_2.get(), 1, arange_2_layout, arange_2_copy);
-    check_launch(aotic_kernels::k4_unsqueeze_unsqueeze_sub_le_logical_and_where_add(view_7_data,
-        scalar_tensor_data, scalar_tensor_1_data, full_data, arange_1_data, arange_2_data,
-        aotic::runtime::data<float>(add_1.get()), stream),
-        "k4_unsqueeze_unsqueeze_sub_le_logical_and_where_add");
+    const int64_t where_layout[] = {64, 1};
+    TensorHandle where_copy;
+    const float* where_data = kernel_input<float>(where_1, 2, where_layout, where_copy);
+    check_launch(aotic_kernels::k4_add(view_7_data, where_data, aotic::runtime::data<float>(add_1.get()),
+        stream), "k4_add");
   }
-  full.reset();
-  arange_1.reset();
-  arange_2.reset();
-  scalar_tensor.reset();
-  scalar_tensor_1.reset();
   view_7.reset();
   // node '_softmax' (aten._softmax.default)
   TensorHandle _softmax;
@@ -716,19 +949,19 @@ void run_ops(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTens
   logical_not.reset();
   // node 'full_like' (aten.full_like.default)
   TensorHandle full_like;
-  int32_t dtype_value_6 = kFloat32;
-  int32_t pin_memory_value_4 = false;
+  int32_t dtype_value_11 = kFloat32;
+  int32_t pin_memory_value_7 = false;
   int32_t memory_format_value = kPreserveFormat;
   check(aoti_torch_cuda_full_like(
-            _softmax.get(), 0.0, &dtype_value_6, nullptr, nullptr, kDefaultDeviceIndex, &pin_memory_value_4,
+            _softmax.get(), 0.0, &dtype_value_11, nullptr, nullptr, kDefaultDeviceIndex, &pin_memory_value_7,
             &memory_format_value, full_like.out()),
         "node 'full_like' (aten.full_like.default)");
   // node 'where_1' (aten.where.self)
-  TensorHandle where_1;
-  const int64_t where_1_sizes[] = {2, 4, 64, 64};
-  const int64_t where_1_strides[] = {16384, 4096, 64, 1};
+  TensorHandle where_1_1;
+  const int64_t where_1_1_sizes[] = {2, 4, 64, 64};
+  const int64_t where_1_1_strides[] = {16384, 4096, 64, 1};
   check(aoti_torch__alloc_from_pool(
-            arena.get(), 327680, kFloat32, 4, where_1_sizes, where_1_strides, where_1.out()),
+            arena.get(), 327680, kFloat32, 4, where_1_1_sizes, where_1_1_strides, where_1_1.out()),
         "allocate where_1");
   // fuses logical_not_1, where_1
   {
@@ -742,7 +975,7 @@ void run_ops(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTens
     TensorHandle any_1_copy;
     const bool* any_1_data = kernel_input<bool>(any_1.get(), 4, any_1_layout, any_1_copy);
     check_launch(aotic_kernels::k7_logical_not_where(_softmax_data, full_like_data, any_1_data,
-        aotic::runtime::data<float>(where_1.get()), stream), "k7_logical_not_where");
+        aotic::runtime::data<float>(where_1_1.get()), stream), "k7_logical_not_where");
   }
   _softmax.reset();
   any_1.reset();
@@ -750,16 +983,16 @@ void run_ops(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTens
   // node 'expand_2' (aten.expand.default)
   // may share where_1's storage (a view)
   TensorHandle expand_2;
-  const int64_t size_1[] = {2, 4, 64, 64};
-  check(aoti_torch_cuda_expand(where_1.get(), size_1, 4, false, expand_2.out()),
+  const int64_t size_4[] = {2, 4, 64, 64};
+  check(aoti_torch_cuda_expand(where_1_1.get(), size_4, 4, false, expand_2.out()),
         "node 'expand_2' (aten.expand.default)");
-  where_1.reset();
+  where_1_1.reset();
   // node 'view_8' (aten.view.default)
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
   // may share expand_2's storage (a view)
   TensorHandle view_8;
-  const int64_t shape_8[] = {8, 64, 64};
-  check(aoti_torch_cuda_reshape(expand_2.get(), shape_8, 3, view_8.out()),
+  const int64_t shape_10[] = {8, 64, 64};
+  check(aoti_torch_cuda_reshape(expand_2.get(), shape_10, 3, view_8.out()),
         "node 'view_8' (aten.view.default)");
   expand_2.reset();
   // node 'clone_2' (aten.clone.default)
@@ -782,8 +1015,8 @@ void run_ops(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTens
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
   // may share clone_2's storage (a view)
   TensorHandle view_9;
-  const int64_t shape_9[] = {8, 64, 32};
-  check(aoti_torch_cuda_reshape(clone_2.get(), shape_9, 3, view_9.out()),
+  const int64_t shape_11[] = {8, 64, 32};
+  check(aoti_torch_cuda_reshape(clone_2.get(), shape_11, 3, view_9.out()),
         "node 'view_9' (aten.view.default)");
   clone_2.reset();
   // node 'bmm_1' (aten.bmm.default)
@@ -799,8 +1032,8 @@ void run_ops(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTens
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
   // may share bmm_1's storage (a view)
   TensorHandle view_10;
-  const int64_t shape_10[] = {2, 4, 64, 32};
-  check(aoti_torch_cuda_reshape(bmm_1.get(), shape_10, 4, view_10.out()),
+  const int64_t shape_12[] = {2, 4, 64, 32};
+  check(aoti_torch_cuda_reshape(bmm_1.get(), shape_12, 4, view_10.out()),
         "node 'view_10' (aten.view.default)");
   bmm_1.reset();
   // node 'clone_3' (aten.clone.default)
@@ -822,77 +1055,54 @@ void run_ops(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTens
   // node 'permute_6' (aten.permute.default)
   // may share clone_3's storage (a view)
   TensorHandle permute_6;
-  const int64_t dims_1[] = {1, 2, 0, 3};
-  check(aoti_torch_cuda_permute(clone_3.get(), dims_1, 4, permute_6.out()),
+  const int64_t dims_9[] = {1, 2, 0, 3};
+  check(aoti_torch_cuda_permute(clone_3.get(), dims_9, 4, permute_6.out()),
         "node 'permute_6' (aten.permute.default)");
   clone_3.reset();
   // node 'permute_7' (aten.permute.default)
   // may share permute_6's storage (a view)
   TensorHandle permute_7;
-  const int64_t dims_2[] = {0, 2, 1, 3};
-  check(aoti_torch_cuda_permute(permute_6.get(), dims_2, 4, permute_7.out()),
+  const int64_t dims_10[] = {0, 2, 1, 3};
+  check(aoti_torch_cuda_permute(permute_6.get(), dims_10, 4, permute_7.out()),
         "node 'permute_7' (aten.permute.default)");
   permute_6.reset();
   // node 'view_11' (aten.view.default)
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
   // may share permute_7's storage (a view)
   TensorHandle view_11;
-  const int64_t shape_11[] = {2, 64, 128};
-  check(aoti_torch_cuda_reshape(permute_7.get(), shape_11, 3, view_11.out()),
+  const int64_t shape_13[] = {2, 64, 128};
+  check(aoti_torch_cuda_reshape(permute_7.get(), shape_13, 3, view_11.out()),
         "node 'view_11' (aten.view.default)");
   permute_7.reset();
-  // node 'permute_8' (aten.permute.default)
-  // may share p_blocks_0_o_weight's storage (a view)
-  TensorHandle permute_8;
-  const int64_t dims_3[] = {1, 0};
-  check(aoti_torch_cuda_permute(p_blocks_0_o_weight, dims_3, 2, permute_8.out()),
-        "node 'permute_8' (aten.permute.default)");
   // node 'expand_4' (aten.expand.default)
   // may share view_11's storage (a view)
   TensorHandle expand_4;
-  const int64_t size_2[] = {2, 64, 128};
-  check(aoti_torch_cuda_expand(view_11.get(), size_2, 3, false, expand_4.out()),
+  const int64_t size_5[] = {2, 64, 128};
+  check(aoti_torch_cuda_expand(view_11.get(), size_5, 3, false, expand_4.out()),
         "node 'expand_4' (aten.expand.default)");
   view_11.reset();
   // node 'view_12' (aten.view.default)
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
   // may share expand_4's storage (a view)
   TensorHandle view_12;
-  const int64_t shape_12[] = {2, 64, 128};
-  check(aoti_torch_cuda_reshape(expand_4.get(), shape_12, 3, view_12.out()),
+  const int64_t shape_14[] = {2, 64, 128};
+  check(aoti_torch_cuda_reshape(expand_4.get(), shape_14, 3, view_12.out()),
         "node 'view_12' (aten.view.default)");
   expand_4.reset();
-  // node 'expand_5' (aten.expand.default)
-  // may share permute_8's storage (a view)
-  TensorHandle expand_5;
-  const int64_t size_3[] = {2, 128, 128};
-  check(aoti_torch_cuda_expand(permute_8.get(), size_3, 3, false, expand_5.out()),
-        "node 'expand_5' (aten.expand.default)");
-  permute_8.reset();
-  // node 'view_13' (aten.view.default)
-  // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
-  // may share expand_5's storage (a view)
-  TensorHandle view_13;
-  const int64_t shape_13[] = {2, 128, 128};
-  check(aoti_torch_cuda_reshape(expand_5.get(), shape_13, 3, view_13.out()),
-        "node 'view_13' (aten.view.default)");
-  expand_5.reset();
   // node 'bmm_2' (aten.bmm.default)
   TensorHandle bmm_2;
   const int64_t bmm_2_sizes[] = {2, 64, 128};
   const int64_t bmm_2_strides[] = {8192, 128, 1};
   check(aoti_torch__alloc_from_pool(arena.get(), 0, kFloat32, 3, bmm_2_sizes, bmm_2_strides, bmm_2.out()),
         "allocate bmm_2");
-  check(aoti_torch_cuda_bmm_out(bmm_2.get(), view_12.get(), view_13.get()),
-        "node 'bmm_2' (aten.bmm.default)");
+  check(aoti_torch_cuda_bmm_out(bmm_2.get(), view_12.get(), view_13_1), "node 'bmm_2' (aten.bmm.default)");
   view_12.reset();
-  view_13.reset();
   // node 'view_14' (aten.view.default)
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
   // may share bmm_2's storage (a view)
   TensorHandle view_14;
-  const int64_t shape_14[] = {2, 64, 128};
-  check(aoti_torch_cuda_reshape(bmm_2.get(), shape_14, 3, view_14.out()),
+  const int64_t shape_15[] = {2, 64, 128};
+  check(aoti_torch_cuda_reshape(bmm_2.get(), shape_15, 3, view_14.out()),
         "node 'view_14' (aten.view.default)");
   bmm_2.reset();
   // node 'add_3' (aten.add.Tensor)
@@ -912,7 +1122,7 @@ void run_ops(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTens
     const float* view_14_data = kernel_input<float>(view_14.get(), 3, view_14_layout, view_14_copy);
     const int64_t p_blocks_0_o_bias_layout[] = {1};
     TensorHandle p_blocks_0_o_bias_copy;
-    const float* p_blocks_0_o_bias_data = kernel_input<float>(p_blocks_0_o_bias, 1,
+    const float* p_blocks_0_o_bias_data = kernel_input<float>(p_blocks_0_o_bias_1, 1,
         p_blocks_0_o_bias_layout, p_blocks_0_o_bias_copy);
     check_launch(aotic_kernels::k10_add_add(add_data_1, view_14_data, p_blocks_0_o_bias_data,
         aotic::runtime::data<float>(add_3.get()), stream), "k10_add_add");
@@ -932,11 +1142,11 @@ void run_ops(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTens
     const float* add_3_data = kernel_input<float>(add_3.get(), 3, add_3_layout, add_3_copy);
     const int64_t p_blocks_0_ln2_weight_layout[] = {1};
     TensorHandle p_blocks_0_ln2_weight_copy;
-    const float* p_blocks_0_ln2_weight_data = kernel_input<float>(p_blocks_0_ln2_weight, 1,
+    const float* p_blocks_0_ln2_weight_data = kernel_input<float>(p_blocks_0_ln2_weight_1, 1,
         p_blocks_0_ln2_weight_layout, p_blocks_0_ln2_weight_copy);
     const int64_t p_blocks_0_ln2_bias_layout[] = {1};
     TensorHandle p_blocks_0_ln2_bias_copy;
-    const float* p_blocks_0_ln2_bias_data = kernel_input<float>(p_blocks_0_ln2_bias, 1,
+    const float* p_blocks_0_ln2_bias_data = kernel_input<float>(p_blocks_0_ln2_bias_1, 1,
         p_blocks_0_ln2_bias_layout, p_blocks_0_ln2_bias_copy);
     check_launch(aotic_kernels::k1_layer_norm(add_3_data, p_blocks_0_ln2_weight_data,
         p_blocks_0_ln2_bias_data, aotic::runtime::data<float>(getitem_6.get()), stream), "k1_layer_norm");
@@ -945,16 +1155,10 @@ void run_ops(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTens
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
   // may share getitem_6's storage (a view)
   TensorHandle view_15;
-  const int64_t shape_15[] = {128, 128};
-  check(aoti_torch_cuda_reshape(getitem_6.get(), shape_15, 2, view_15.out()),
+  const int64_t shape_16[] = {128, 128};
+  check(aoti_torch_cuda_reshape(getitem_6.get(), shape_16, 2, view_15.out()),
         "node 'view_15' (aten.view.default)");
   getitem_6.reset();
-  // node 'permute_9' (aten.permute.default)
-  // may share p_blocks_0_f1_weight's storage (a view)
-  TensorHandle permute_9;
-  const int64_t dims_4[] = {1, 0};
-  check(aoti_torch_cuda_permute(p_blocks_0_f1_weight, dims_4, 2, permute_9.out()),
-        "node 'permute_9' (aten.permute.default)");
   // node 'addmm_1' (aten.addmm.default)
   TensorHandle addmm_1;
   const int64_t addmm_1_sizes[] = {128, 512};
@@ -962,17 +1166,15 @@ void run_ops(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTens
   check(aoti_torch__alloc_from_pool(
             arena.get(), 0, kFloat32, 2, addmm_1_sizes, addmm_1_strides, addmm_1.out()),
         "allocate addmm_1");
-  check(aoti_torch_cuda_addmm_out(
-            addmm_1.get(), p_blocks_0_f1_bias, view_15.get(), permute_9.get(), 1.0, 1.0),
+  check(aoti_torch_cuda_addmm_out(addmm_1.get(), p_blocks_0_f1_bias_1, view_15.get(), permute_9_1, 1.0, 1.0),
         "node 'addmm_1' (aten.addmm.default)");
   view_15.reset();
-  permute_9.reset();
   // node 'view_16' (aten.view.default)
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
   // may share addmm_1's storage (a view)
   TensorHandle view_16;
-  const int64_t shape_16[] = {2, 64, 512};
-  check(aoti_torch_cuda_reshape(addmm_1.get(), shape_16, 3, view_16.out()),
+  const int64_t shape_17[] = {2, 64, 512};
+  check(aoti_torch_cuda_reshape(addmm_1.get(), shape_17, 3, view_16.out()),
         "node 'view_16' (aten.view.default)");
   addmm_1.reset();
   // node 'gelu' (aten.gelu.default)
@@ -993,16 +1195,10 @@ void run_ops(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTens
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
   // may share gelu's storage (a view)
   TensorHandle view_17;
-  const int64_t shape_17[] = {128, 512};
-  check(aoti_torch_cuda_reshape(gelu.get(), shape_17, 2, view_17.out()),
+  const int64_t shape_18[] = {128, 512};
+  check(aoti_torch_cuda_reshape(gelu.get(), shape_18, 2, view_17.out()),
         "node 'view_17' (aten.view.default)");
   gelu.reset();
-  // node 'permute_10' (aten.permute.default)
-  // may share p_blocks_0_f2_weight's storage (a view)
-  TensorHandle permute_10;
-  const int64_t dims_5[] = {1, 0};
-  check(aoti_torch_cuda_permute(p_blocks_0_f2_weight, dims_5, 2, permute_10.out()),
-        "node 'permute_10' (aten.permute.default)");
   // node 'addmm_2' (aten.addmm.default)
   TensorHandle addmm_2;
   const int64_t addmm_2_sizes[] = {128, 128};
@@ -1010,17 +1206,15 @@ void run_ops(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTens
   check(aoti_torch__alloc_from_pool(
             arena.get(), 0, kFloat32, 2, addmm_2_sizes, addmm_2_strides, addmm_2.out()),
         "allocate addmm_2");
-  check(aoti_torch_cuda_addmm_out(
-            addmm_2.get(), p_blocks_0_f2_bias, view_17.get(), permute_10.get(), 1.0, 1.0),
+  check(aoti_torch_cuda_addmm_out(addmm_2.get(), p_blocks_0_f2_bias_1, view_17.get(), permute_10_1, 1.0, 1.0),
         "node 'addmm_2' (aten.addmm.default)");
   view_17.reset();
-  permute_10.reset();
   // node 'view_18' (aten.view.default)
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
   // may share addmm_2's storage (a view)
   TensorHandle view_18;
-  const int64_t shape_18[] = {2, 64, 128};
-  check(aoti_torch_cuda_reshape(addmm_2.get(), shape_18, 3, view_18.out()),
+  const int64_t shape_19[] = {2, 64, 128};
+  check(aoti_torch_cuda_reshape(addmm_2.get(), shape_19, 3, view_18.out()),
         "node 'view_18' (aten.view.default)");
   addmm_2.reset();
   // node 'add_4' (aten.add.Tensor)
@@ -1055,11 +1249,11 @@ void run_ops(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTens
     const float* add_4_data = kernel_input<float>(add_4.get(), 3, add_4_layout, add_4_copy);
     const int64_t p_blocks_1_ln1_weight_layout[] = {1};
     TensorHandle p_blocks_1_ln1_weight_copy;
-    const float* p_blocks_1_ln1_weight_data = kernel_input<float>(p_blocks_1_ln1_weight, 1,
+    const float* p_blocks_1_ln1_weight_data = kernel_input<float>(p_blocks_1_ln1_weight_1, 1,
         p_blocks_1_ln1_weight_layout, p_blocks_1_ln1_weight_copy);
     const int64_t p_blocks_1_ln1_bias_layout[] = {1};
     TensorHandle p_blocks_1_ln1_bias_copy;
-    const float* p_blocks_1_ln1_bias_data = kernel_input<float>(p_blocks_1_ln1_bias, 1,
+    const float* p_blocks_1_ln1_bias_data = kernel_input<float>(p_blocks_1_ln1_bias_1, 1,
         p_blocks_1_ln1_bias_layout, p_blocks_1_ln1_bias_copy);
     check_launch(aotic_kernels::k1_layer_norm(add_4_data, p_blocks_1_ln1_weight_data,
         p_blocks_1_ln1_bias_data, aotic::runtime::data<float>(getitem_9.get()), stream), "k1_layer_norm");
@@ -1068,16 +1262,10 @@ void run_ops(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTens
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
   // may share getitem_9's storage (a view)
   TensorHandle view_19;
-  const int64_t shape_19[] = {128, 128};
-  check(aoti_torch_cuda_reshape(getitem_9.get(), shape_19, 2, view_19.out()),
+  const int64_t shape_20[] = {128, 128};
+  check(aoti_torch_cuda_reshape(getitem_9.get(), shape_20, 2, view_19.out()),
         "node 'view_19' (aten.view.default)");
   getitem_9.reset();
-  // node 'permute_11' (aten.permute.default)
-  // may share p_blocks_1_qkv_weight's storage (a view)
-  TensorHandle permute_11;
-  const int64_t dims_6[] = {1, 0};
-  check(aoti_torch_cuda_permute(p_blocks_1_qkv_weight, dims_6, 2, permute_11.out()),
-        "node 'permute_11' (aten.permute.default)");
   // node 'addmm_3' (aten.addmm.default)
   TensorHandle addmm_3;
   const int64_t addmm_3_sizes[] = {128, 384};
@@ -1086,16 +1274,15 @@ void run_ops(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTens
             arena.get(), 0, kFloat32, 2, addmm_3_sizes, addmm_3_strides, addmm_3.out()),
         "allocate addmm_3");
   check(aoti_torch_cuda_addmm_out(
-            addmm_3.get(), p_blocks_1_qkv_bias, view_19.get(), permute_11.get(), 1.0, 1.0),
+            addmm_3.get(), p_blocks_1_qkv_bias_1, view_19.get(), permute_11_1, 1.0, 1.0),
         "node 'addmm_3' (aten.addmm.default)");
   view_19.reset();
-  permute_11.reset();
   // node 'view_20' (aten.view.default)
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
   // may share addmm_3's storage (a view)
   TensorHandle view_20;
-  const int64_t shape_20[] = {2, 64, 384};
-  check(aoti_torch_cuda_reshape(addmm_3.get(), shape_20, 3, view_20.out()),
+  const int64_t shape_21[] = {2, 64, 384};
+  check(aoti_torch_cuda_reshape(addmm_3.get(), shape_21, 3, view_20.out()),
         "node 'view_20' (aten.view.default)");
   addmm_3.reset();
   // node 'split_with_sizes_1' (aten.split_with_sizes.default)
@@ -1117,74 +1304,26 @@ void run_ops(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTens
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
   // may share getitem_12's storage (a view)
   TensorHandle view_21;
-  const int64_t shape_21[] = {2, 64, 4, 32};
-  check(aoti_torch_cuda_reshape(getitem_12.get(), shape_21, 4, view_21.out()),
+  const int64_t shape_22[] = {2, 64, 4, 32};
+  check(aoti_torch_cuda_reshape(getitem_12.get(), shape_22, 4, view_21.out()),
         "node 'view_21' (aten.view.default)");
   getitem_12.reset();
   // node 'view_22' (aten.view.default)
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
   // may share getitem_13's storage (a view)
   TensorHandle view_22;
-  const int64_t shape_22[] = {2, 64, 4, 32};
-  check(aoti_torch_cuda_reshape(getitem_13.get(), shape_22, 4, view_22.out()),
+  const int64_t shape_23[] = {2, 64, 4, 32};
+  check(aoti_torch_cuda_reshape(getitem_13.get(), shape_23, 4, view_22.out()),
         "node 'view_22' (aten.view.default)");
   getitem_13.reset();
   // node 'view_23' (aten.view.default)
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
   // may share getitem_14's storage (a view)
   TensorHandle view_23;
-  const int64_t shape_23[] = {2, 64, 4, 32};
-  check(aoti_torch_cuda_reshape(getitem_14.get(), shape_23, 4, view_23.out()),
+  const int64_t shape_24[] = {2, 64, 4, 32};
+  check(aoti_torch_cuda_reshape(getitem_14.get(), shape_24, 4, view_23.out()),
         "node 'view_23' (aten.view.default)");
   getitem_14.reset();
-  // node 'full_1' (aten.full.default)
-  TensorHandle full_1;
-  const int64_t size_4[] = {64, 64};
-  int32_t dtype_value_7 = kBool;
-  int32_t layout_value_5 = kStrided;
-  int32_t device_value_6 = kCUDA;
-  int32_t pin_memory_value_5 = false;
-  check(aoti_torch_cuda_full(
-            size_4, 2, 1.0, &dtype_value_7, &layout_value_5, &device_value_6, state.device_index(),
-            &pin_memory_value_5, full_1.out()),
-        "node 'full_1' (aten.full.default)");
-  // node 'arange_3' (aten.arange.start_step)
-  TensorHandle arange_3;
-  int32_t dtype_value_8 = kInt64;
-  int32_t layout_value_6 = kStrided;
-  int32_t device_value_7 = kCUDA;
-  int32_t pin_memory_value_6 = false;
-  check(aoti_torch_cuda_arange_start_step(
-            0.0, 64.0, 1.0, &dtype_value_8, &layout_value_6, &device_value_7, state.device_index(),
-            &pin_memory_value_6, arange_3.out()),
-        "node 'arange_3' (aten.arange.start_step)");
-  // node 'arange_4' (aten.arange.start_step)
-  TensorHandle arange_4;
-  int32_t dtype_value_9 = kInt64;
-  int32_t layout_value_7 = kStrided;
-  int32_t device_value_8 = kCUDA;
-  int32_t pin_memory_value_7 = false;
-  check(aoti_torch_cuda_arange_start_step(
-            0.0, 64.0, 1.0, &dtype_value_9, &layout_value_7, &device_value_8, state.device_index(),
-            &pin_memory_value_7, arange_4.out()),
-        "node 'arange_4' (aten.arange.start_step)");
-  // node 'scalar_tensor_2' (aten.scalar_tensor.default)
-  TensorHandle scalar_tensor_2;
-  int32_t dtype_value_10 = kFloat32;
-  int32_t device_value_9 = kCUDA;
-  check(aoti_torch_cuda_scalar_tensor(
-            -std::numeric_limits<double>::infinity(), &dtype_value_10, nullptr, &device_value_9,
-            state.device_index(), nullptr, scalar_tensor_2.out()),
-        "node 'scalar_tensor_2' (aten.scalar_tensor.default)");
-  // node 'scalar_tensor_3' (aten.scalar_tensor.default)
-  TensorHandle scalar_tensor_3;
-  int32_t dtype_value_11 = kFloat32;
-  int32_t layout_value_8 = kStrided;
-  int32_t device_value_10 = kCUDA;
-  check(aoti_torch_cuda_scalar_tensor(
-            0.0, &dtype_value_11, &layout_value_8, &device_value_10, state.device_index(), nullptr,
-            scalar_tensor_3.out()),
-        "node 'scalar_tensor_3' (aten.scalar_tensor.default)");
   // node 'clone_4' (aten.clone.default)
   TensorHandle clone_4;
   const int64_t clone_4_sizes[] = {2, 4, 64, 32};
@@ -1205,8 +1344,8 @@ void run_ops(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTens
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
   // may share clone_4's storage (a view)
   TensorHandle view_24;
-  const int64_t shape_24[] = {8, 64, 32};
-  check(aoti_torch_cuda_reshape(clone_4.get(), shape_24, 3, view_24.out()),
+  const int64_t shape_25[] = {8, 64, 32};
+  check(aoti_torch_cuda_reshape(clone_4.get(), shape_25, 3, view_24.out()),
         "node 'view_24' (aten.view.default)");
   clone_4.reset();
   // node 'clone_5' (aten.clone.default)
@@ -1229,8 +1368,8 @@ void run_ops(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTens
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
   // may share clone_5's storage (a view)
   TensorHandle view_25;
-  const int64_t shape_25[] = {8, 32, 64};
-  check(aoti_torch_cuda_reshape(clone_5.get(), shape_25, 3, view_25.out()),
+  const int64_t shape_26[] = {8, 32, 64};
+  check(aoti_torch_cuda_reshape(clone_5.get(), shape_26, 3, view_25.out()),
         "node 'view_25' (aten.view.default)");
   clone_5.reset();
   // node 'bmm_3' (aten.bmm.default)
@@ -1248,8 +1387,8 @@ void run_ops(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTens
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
   // may share bmm_3's storage (a view)
   TensorHandle view_26;
-  const int64_t shape_26[] = {2, 4, 64, 64};
-  check(aoti_torch_cuda_reshape(bmm_3.get(), shape_26, 4, view_26.out()),
+  const int64_t shape_27[] = {2, 4, 64, 64};
+  check(aoti_torch_cuda_reshape(bmm_3.get(), shape_27, 4, view_26.out()),
         "node 'view_26' (aten.view.default)");
   bmm_3.reset();
   // node 'add_5' (aten.add.Tensor)
@@ -1259,36 +1398,16 @@ void run_ops(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTens
   check(aoti_torch__alloc_from_pool(
             arena.get(), 327680, kFloat32, 4, add_5_sizes, add_5_strides, add_5.out()),
         "allocate add_5");
-  // fuses unsqueeze_2, unsqueeze_3, sub_1, le_1, logical_and_1, where_2, add_5
   {
     const int64_t view_26_layout[] = {16384, 4096, 64, 1};
     TensorHandle view_26_copy;
     const float* view_26_data = kernel_input<float>(view_26.get(), 4, view_26_layout, view_26_copy);
-    TensorHandle scalar_tensor_2_copy;
-    const float* scalar_tensor_2_data = kernel_input<float>(scalar_tensor_2.get(), 0, nullptr,
-        scalar_tensor_2_copy);
-    TensorHandle scalar_tensor_3_copy;
-    const float* scalar_tensor_3_data = kernel_input<float>(scalar_tensor_3.get(), 0, nullptr,
-        scalar_tensor_3_copy);
-    const int64_t full_1_layout[] = {64, 1};
-    TensorHandle full_1_copy;
-    const bool* full_1_data = kernel_input<bool>(full_1.get(), 2, full_1_layout, full_1_copy);
-    const int64_t arange_3_layout[] = {1};
-    TensorHandle arange_3_copy;
-    const int64_t* arange_3_data = kernel_input<int64_t>(arange_3.get(), 1, arange_3_layout, arange_3_copy);
-    const int64_t arange_4_layout[] = {1};
-    TensorHandle arange_4_copy;
-    const int64_t* arange_4_data = kernel_input<int64_t>(arange_4.get(), 1, arange_4_layout, arange_4_copy);
-    check_launch(aotic_kernels::k4_unsqueeze_unsqueeze_sub_le_logical_and_where_add(view_26_data,
-        scalar_tensor_2_data, scalar_tensor_3_data, full_1_data, arange_3_data, arange_4_data,
-        aotic::runtime::data<float>(add_5.get()), stream),
-        "k4_unsqueeze_unsqueeze_sub_le_logical_and_where_add");
+    const int64_t where_2_layout[] = {64, 1};
+    TensorHandle where_2_copy;
+    const float* where_2_data = kernel_input<float>(where_2_1, 2, where_2_layout, where_2_copy);
+    check_launch(aotic_kernels::k4_add(view_26_data, where_2_data,
+        aotic::runtime::data<float>(add_5.get()), stream), "k4_add");
   }
-  full_1.reset();
-  arange_3.reset();
-  arange_4.reset();
-  scalar_tensor_2.reset();
-  scalar_tensor_3.reset();
   view_26.reset();
   // node '_softmax_1' (aten._softmax.default)
   TensorHandle _softmax_1;
@@ -1362,16 +1481,16 @@ void run_ops(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTens
   // node 'expand_8' (aten.expand.default)
   // may share where_3's storage (a view)
   TensorHandle expand_8;
-  const int64_t size_5[] = {2, 4, 64, 64};
-  check(aoti_torch_cuda_expand(where_3.get(), size_5, 4, false, expand_8.out()),
+  const int64_t size_6[] = {2, 4, 64, 64};
+  check(aoti_torch_cuda_expand(where_3.get(), size_6, 4, false, expand_8.out()),
         "node 'expand_8' (aten.expand.default)");
   where_3.reset();
   // node 'view_27' (aten.view.default)
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
   // may share expand_8's storage (a view)
   TensorHandle view_27;
-  const int64_t shape_27[] = {8, 64, 64};
-  check(aoti_torch_cuda_reshape(expand_8.get(), shape_27, 3, view_27.out()),
+  const int64_t shape_28[] = {8, 64, 64};
+  check(aoti_torch_cuda_reshape(expand_8.get(), shape_28, 3, view_27.out()),
         "node 'view_27' (aten.view.default)");
   expand_8.reset();
   // node 'clone_6' (aten.clone.default)
@@ -1394,8 +1513,8 @@ void run_ops(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTens
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
   // may share clone_6's storage (a view)
   TensorHandle view_28;
-  const int64_t shape_28[] = {8, 64, 32};
-  check(aoti_torch_cuda_reshape(clone_6.get(), shape_28, 3, view_28.out()),
+  const int64_t shape_29[] = {8, 64, 32};
+  check(aoti_torch_cuda_reshape(clone_6.get(), shape_29, 3, view_28.out()),
         "node 'view_28' (aten.view.default)");
   clone_6.reset();
   // node 'bmm_4' (aten.bmm.default)
@@ -1412,8 +1531,8 @@ void run_ops(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTens
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
   // may share bmm_4's storage (a view)
   TensorHandle view_29;
-  const int64_t shape_29[] = {2, 4, 64, 32};
-  check(aoti_torch_cuda_reshape(bmm_4.get(), shape_29, 4, view_29.out()),
+  const int64_t shape_30[] = {2, 4, 64, 32};
+  check(aoti_torch_cuda_reshape(bmm_4.get(), shape_30, 4, view_29.out()),
         "node 'view_29' (aten.view.default)");
   bmm_4.reset();
   // node 'clone_7' (aten.clone.default)
@@ -1435,71 +1554,48 @@ void run_ops(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTens
   // node 'permute_17' (aten.permute.default)
   // may share clone_7's storage (a view)
   TensorHandle permute_17;
-  const int64_t dims_7[] = {1, 2, 0, 3};
-  check(aoti_torch_cuda_permute(clone_7.get(), dims_7, 4, permute_17.out()),
+  const int64_t dims_11[] = {1, 2, 0, 3};
+  check(aoti_torch_cuda_permute(clone_7.get(), dims_11, 4, permute_17.out()),
         "node 'permute_17' (aten.permute.default)");
   clone_7.reset();
   // node 'permute_18' (aten.permute.default)
   // may share permute_17's storage (a view)
   TensorHandle permute_18;
-  const int64_t dims_8[] = {0, 2, 1, 3};
-  check(aoti_torch_cuda_permute(permute_17.get(), dims_8, 4, permute_18.out()),
+  const int64_t dims_12[] = {0, 2, 1, 3};
+  check(aoti_torch_cuda_permute(permute_17.get(), dims_12, 4, permute_18.out()),
         "node 'permute_18' (aten.permute.default)");
   permute_17.reset();
   // node 'view_30' (aten.view.default)
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
   // may share permute_18's storage (a view)
   TensorHandle view_30;
-  const int64_t shape_30[] = {2, 64, 128};
-  check(aoti_torch_cuda_reshape(permute_18.get(), shape_30, 3, view_30.out()),
+  const int64_t shape_31[] = {2, 64, 128};
+  check(aoti_torch_cuda_reshape(permute_18.get(), shape_31, 3, view_30.out()),
         "node 'view_30' (aten.view.default)");
   permute_18.reset();
-  // node 'permute_19' (aten.permute.default)
-  // may share p_blocks_1_o_weight's storage (a view)
-  TensorHandle permute_19;
-  const int64_t dims_9[] = {1, 0};
-  check(aoti_torch_cuda_permute(p_blocks_1_o_weight, dims_9, 2, permute_19.out()),
-        "node 'permute_19' (aten.permute.default)");
   // node 'expand_10' (aten.expand.default)
   // may share view_30's storage (a view)
   TensorHandle expand_10;
-  const int64_t size_6[] = {2, 64, 128};
-  check(aoti_torch_cuda_expand(view_30.get(), size_6, 3, false, expand_10.out()),
+  const int64_t size_7[] = {2, 64, 128};
+  check(aoti_torch_cuda_expand(view_30.get(), size_7, 3, false, expand_10.out()),
         "node 'expand_10' (aten.expand.default)");
   view_30.reset();
   // node 'view_31' (aten.view.default)
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
   // may share expand_10's storage (a view)
   TensorHandle view_31;
-  const int64_t shape_31[] = {2, 64, 128};
-  check(aoti_torch_cuda_reshape(expand_10.get(), shape_31, 3, view_31.out()),
+  const int64_t shape_32[] = {2, 64, 128};
+  check(aoti_torch_cuda_reshape(expand_10.get(), shape_32, 3, view_31.out()),
         "node 'view_31' (aten.view.default)");
   expand_10.reset();
-  // node 'expand_11' (aten.expand.default)
-  // may share permute_19's storage (a view)
-  TensorHandle expand_11;
-  const int64_t size_7[] = {2, 128, 128};
-  check(aoti_torch_cuda_expand(permute_19.get(), size_7, 3, false, expand_11.out()),
-        "node 'expand_11' (aten.expand.default)");
-  permute_19.reset();
-  // node 'view_32' (aten.view.default)
-  // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
-  // may share expand_11's storage (a view)
-  TensorHandle view_32;
-  const int64_t shape_32[] = {2, 128, 128};
-  check(aoti_torch_cuda_reshape(expand_11.get(), shape_32, 3, view_32.out()),
-        "node 'view_32' (aten.view.default)");
-  expand_11.reset();
   // node 'bmm_5' (aten.bmm.default)
   TensorHandle bmm_5;
   const int64_t bmm_5_sizes[] = {2, 64, 128};
   const int64_t bmm_5_strides[] = {8192, 128, 1};
   check(aoti_torch__alloc_from_pool(arena.get(), 0, kFloat32, 3, bmm_5_sizes, bmm_5_strides, bmm_5.out()),
         "allocate bmm_5");
-  check(aoti_torch_cuda_bmm_out(bmm_5.get(), view_31.get(), view_32.get()),
-        "node 'bmm_5' (aten.bmm.default)");
+  check(aoti_torch_cuda_bmm_out(bmm_5.get(), view_31.get(), view_32_1), "node 'bmm_5' (aten.bmm.default)");
   view_31.reset();
-  view_32.reset();
   // node 'view_33' (aten.view.default)
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
   // may share bmm_5's storage (a view)
@@ -1525,7 +1621,7 @@ void run_ops(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTens
     const float* view_33_data = kernel_input<float>(view_33.get(), 3, view_33_layout, view_33_copy);
     const int64_t p_blocks_1_o_bias_layout[] = {1};
     TensorHandle p_blocks_1_o_bias_copy;
-    const float* p_blocks_1_o_bias_data = kernel_input<float>(p_blocks_1_o_bias, 1,
+    const float* p_blocks_1_o_bias_data = kernel_input<float>(p_blocks_1_o_bias_1, 1,
         p_blocks_1_o_bias_layout, p_blocks_1_o_bias_copy);
     check_launch(aotic_kernels::k10_add_add(add_4_data_1, view_33_data, p_blocks_1_o_bias_data,
         aotic::runtime::data<float>(add_7.get()), stream), "k10_add_add");
@@ -1545,11 +1641,11 @@ void run_ops(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTens
     const float* add_7_data = kernel_input<float>(add_7.get(), 3, add_7_layout, add_7_copy);
     const int64_t p_blocks_1_ln2_weight_layout[] = {1};
     TensorHandle p_blocks_1_ln2_weight_copy;
-    const float* p_blocks_1_ln2_weight_data = kernel_input<float>(p_blocks_1_ln2_weight, 1,
+    const float* p_blocks_1_ln2_weight_data = kernel_input<float>(p_blocks_1_ln2_weight_1, 1,
         p_blocks_1_ln2_weight_layout, p_blocks_1_ln2_weight_copy);
     const int64_t p_blocks_1_ln2_bias_layout[] = {1};
     TensorHandle p_blocks_1_ln2_bias_copy;
-    const float* p_blocks_1_ln2_bias_data = kernel_input<float>(p_blocks_1_ln2_bias, 1,
+    const float* p_blocks_1_ln2_bias_data = kernel_input<float>(p_blocks_1_ln2_bias_1, 1,
         p_blocks_1_ln2_bias_layout, p_blocks_1_ln2_bias_copy);
     check_launch(aotic_kernels::k1_layer_norm(add_7_data, p_blocks_1_ln2_weight_data,
         p_blocks_1_ln2_bias_data, aotic::runtime::data<float>(getitem_15.get()), stream), "k1_layer_norm");
@@ -1562,12 +1658,6 @@ void run_ops(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTens
   check(aoti_torch_cuda_reshape(getitem_15.get(), shape_34, 2, view_34.out()),
         "node 'view_34' (aten.view.default)");
   getitem_15.reset();
-  // node 'permute_20' (aten.permute.default)
-  // may share p_blocks_1_f1_weight's storage (a view)
-  TensorHandle permute_20;
-  const int64_t dims_10[] = {1, 0};
-  check(aoti_torch_cuda_permute(p_blocks_1_f1_weight, dims_10, 2, permute_20.out()),
-        "node 'permute_20' (aten.permute.default)");
   // node 'addmm_4' (aten.addmm.default)
   TensorHandle addmm_4;
   const int64_t addmm_4_sizes[] = {128, 512};
@@ -1575,11 +1665,9 @@ void run_ops(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTens
   check(aoti_torch__alloc_from_pool(
             arena.get(), 0, kFloat32, 2, addmm_4_sizes, addmm_4_strides, addmm_4.out()),
         "allocate addmm_4");
-  check(aoti_torch_cuda_addmm_out(
-            addmm_4.get(), p_blocks_1_f1_bias, view_34.get(), permute_20.get(), 1.0, 1.0),
+  check(aoti_torch_cuda_addmm_out(addmm_4.get(), p_blocks_1_f1_bias_1, view_34.get(), permute_20_1, 1.0, 1.0),
         "node 'addmm_4' (aten.addmm.default)");
   view_34.reset();
-  permute_20.reset();
   // node 'view_35' (aten.view.default)
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
   // may share addmm_4's storage (a view)
@@ -1611,12 +1699,6 @@ void run_ops(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTens
   check(aoti_torch_cuda_reshape(gelu_1.get(), shape_36, 2, view_36.out()),
         "node 'view_36' (aten.view.default)");
   gelu_1.reset();
-  // node 'permute_21' (aten.permute.default)
-  // may share p_blocks_1_f2_weight's storage (a view)
-  TensorHandle permute_21;
-  const int64_t dims_11[] = {1, 0};
-  check(aoti_torch_cuda_permute(p_blocks_1_f2_weight, dims_11, 2, permute_21.out()),
-        "node 'permute_21' (aten.permute.default)");
   // node 'addmm_5' (aten.addmm.default)
   TensorHandle addmm_5;
   const int64_t addmm_5_sizes[] = {128, 128};
@@ -1624,11 +1706,9 @@ void run_ops(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTens
   check(aoti_torch__alloc_from_pool(
             arena.get(), 0, kFloat32, 2, addmm_5_sizes, addmm_5_strides, addmm_5.out()),
         "allocate addmm_5");
-  check(aoti_torch_cuda_addmm_out(
-            addmm_5.get(), p_blocks_1_f2_bias, view_36.get(), permute_21.get(), 1.0, 1.0),
+  check(aoti_torch_cuda_addmm_out(addmm_5.get(), p_blocks_1_f2_bias_1, view_36.get(), permute_21_1, 1.0, 1.0),
         "node 'addmm_5' (aten.addmm.default)");
   view_36.reset();
-  permute_21.reset();
   // node 'view_37' (aten.view.default)
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
   // may share addmm_5's storage (a view)
@@ -1654,21 +1734,16 @@ void run_ops(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTens
     const float* view_37_data = kernel_input<float>(view_37.get(), 3, view_37_layout, view_37_copy);
     const int64_t p_ln_weight_layout[] = {1};
     TensorHandle p_ln_weight_copy;
-    const float* p_ln_weight_data = kernel_input<float>(p_ln_weight, 1, p_ln_weight_layout, p_ln_weight_copy);
+    const float* p_ln_weight_data = kernel_input<float>(p_ln_weight_1, 1, p_ln_weight_layout,
+        p_ln_weight_copy);
     const int64_t p_ln_bias_layout[] = {1};
     TensorHandle p_ln_bias_copy;
-    const float* p_ln_bias_data = kernel_input<float>(p_ln_bias, 1, p_ln_bias_layout, p_ln_bias_copy);
+    const float* p_ln_bias_data = kernel_input<float>(p_ln_bias_1, 1, p_ln_bias_layout, p_ln_bias_copy);
     check_launch(aotic_kernels::k13_add_layer_norm(add_7_data_1, view_37_data, p_ln_weight_data,
         p_ln_bias_data, aotic::runtime::data<float>(getitem_18.get()), stream), "k13_add_layer_norm");
   }
   add_7.reset();
   view_37.reset();
-  // node 'permute_22' (aten.permute.default)
-  // may share p_head_weight's storage (a view)
-  TensorHandle permute_22;
-  const int64_t dims_12[] = {1, 0};
-  check(aoti_torch_cuda_permute(p_head_weight, dims_12, 2, permute_22.out()),
-        "node 'permute_22' (aten.permute.default)");
   // node 'view_38' (aten.view.default)
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
   // may share getitem_18's storage (a view)
@@ -1683,8 +1758,7 @@ void run_ops(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTens
   const int64_t mm_strides[] = {512, 1};
   check(aoti_torch_empty_strided(2, mm_sizes, mm_strides, kFloat32, kCUDA, state.device_index(), mm.out()),
         "allocate mm");
-  check(aoti_torch_cuda_mm_out(mm.get(), view_38.get(), permute_22.get()), "node 'mm' (aten.mm.default)");
-  permute_22.reset();
+  check(aoti_torch_cuda_mm_out(mm.get(), view_38.get(), permute_22_1), "node 'mm' (aten.mm.default)");
   view_38.reset();
   // node 'view_39' (aten.view.default)
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
@@ -1763,6 +1837,30 @@ constexpr int64_t kConstant27Sizes[] = {128};
 constexpr int64_t kConstant27Strides[] = {1};
 constexpr int64_t kConstant28Sizes[] = {512, 128};
 constexpr int64_t kConstant28Strides[] = {128, 1};
+constexpr int64_t kConstant29Sizes[] = {64, 128};
+constexpr int64_t kConstant29Strides[] = {128, 1};
+constexpr int64_t kConstant30Sizes[] = {128, 384};
+constexpr int64_t kConstant30Strides[] = {1, 128};
+constexpr int64_t kConstant31Sizes[] = {64, 64};
+constexpr int64_t kConstant31Strides[] = {64, 1};
+constexpr int64_t kConstant32Sizes[] = {2, 128, 128};
+constexpr int64_t kConstant32Strides[] = {0, 1, 128};
+constexpr int64_t kConstant33Sizes[] = {128, 512};
+constexpr int64_t kConstant33Strides[] = {1, 128};
+constexpr int64_t kConstant34Sizes[] = {512, 128};
+constexpr int64_t kConstant34Strides[] = {1, 512};
+constexpr int64_t kConstant35Sizes[] = {128, 384};
+constexpr int64_t kConstant35Strides[] = {1, 128};
+constexpr int64_t kConstant36Sizes[] = {64, 64};
+constexpr int64_t kConstant36Strides[] = {64, 1};
+constexpr int64_t kConstant37Sizes[] = {2, 128, 128};
+constexpr int64_t kConstant37Strides[] = {0, 1, 128};
+constexpr int64_t kConstant38Sizes[] = {128, 512};
+constexpr int64_t kConstant38Strides[] = {1, 128};
+constexpr int64_t kConstant39Sizes[] = {512, 128};
+constexpr int64_t kConstant39Strides[] = {1, 512};
+constexpr int64_t kConstant40Sizes[] = {128, 512};
+constexpr int64_t kConstant40Strides[] = {1, 128};
 constexpr aotic::runtime::ConstantSpec kConstants[] = {
   {"wte_weight", "wte.weight", kFloat32, 2, kConstant0Sizes, kConstant0Strides, 0, 0, 262144,
       aotic::runtime::ConstantKind::kParameter},
@@ -1822,12 +1920,36 @@ constexpr aotic::runtime::ConstantSpec kConstants[] = {
       aotic::runtime::ConstantKind::kParameter},
   {"head_weight", "head.weight", kFloat32, 2, kConstant28Sizes, kConstant28Strides, 0, 1882112, 262144,
       aotic::runtime::ConstantKind::kParameter},
+  {"_FOLDED_CONST_embedding_1", "_FOLDED_CONST_embedding_1", kFloat32, 2, kConstant29Sizes,
+      kConstant29Strides, 0, 0, 0, aotic::runtime::ConstantKind::kFoldedConstant},
+  {"_FOLDED_CONST_permute", "_FOLDED_CONST_permute", kFloat32, 2, kConstant30Sizes, kConstant30Strides,
+      0, 0, 0, aotic::runtime::ConstantKind::kFoldedConstant},
+  {"_FOLDED_CONST_where", "_FOLDED_CONST_where", kFloat32, 2, kConstant31Sizes, kConstant31Strides, 0, 0,
+      0, aotic::runtime::ConstantKind::kFoldedConstant},
+  {"_FOLDED_CONST_view_13", "_FOLDED_CONST_view_13", kFloat32, 3, kConstant32Sizes, kConstant32Strides,
+      0, 0, 0, aotic::runtime::ConstantKind::kFoldedConstant},
+  {"_FOLDED_CONST_permute_9", "_FOLDED_CONST_permute_9", kFloat32, 2, kConstant33Sizes,
+      kConstant33Strides, 0, 0, 0, aotic::runtime::ConstantKind::kFoldedConstant},
+  {"_FOLDED_CONST_permute_10", "_FOLDED_CONST_permute_10", kFloat32, 2, kConstant34Sizes,
+      kConstant34Strides, 0, 0, 0, aotic::runtime::ConstantKind::kFoldedConstant},
+  {"_FOLDED_CONST_permute_11", "_FOLDED_CONST_permute_11", kFloat32, 2, kConstant35Sizes,
+      kConstant35Strides, 0, 0, 0, aotic::runtime::ConstantKind::kFoldedConstant},
+  {"_FOLDED_CONST_where_2", "_FOLDED_CONST_where_2", kFloat32, 2, kConstant36Sizes, kConstant36Strides,
+      0, 0, 0, aotic::runtime::ConstantKind::kFoldedConstant},
+  {"_FOLDED_CONST_view_32", "_FOLDED_CONST_view_32", kFloat32, 3, kConstant37Sizes, kConstant37Strides,
+      0, 0, 0, aotic::runtime::ConstantKind::kFoldedConstant},
+  {"_FOLDED_CONST_permute_20", "_FOLDED_CONST_permute_20", kFloat32, 2, kConstant38Sizes,
+      kConstant38Strides, 0, 0, 0, aotic::runtime::ConstantKind::kFoldedConstant},
+  {"_FOLDED_CONST_permute_21", "_FOLDED_CONST_permute_21", kFloat32, 2, kConstant39Sizes,
+      kConstant39Strides, 0, 0, 0, aotic::runtime::ConstantKind::kFoldedConstant},
+  {"_FOLDED_CONST_permute_22", "_FOLDED_CONST_permute_22", kFloat32, 2, kConstant40Sizes,
+      kConstant40Strides, 0, 0, 0, aotic::runtime::ConstantKind::kFoldedConstant},
 };
 const aotic::runtime::ModelSpec kSpec = {
   kInputs, 1,
   kOutputs, 1,
   nullptr, 0,
-  kConstants, 29,
+  kConstants, 41,
   aotic_constants_blob, 2144256,
   nullptr,
   "[1, {\"type\": \"builtins.tuple\", \"context\": \"null\", \"children_spec\": [{\"type\": \"builtins.tu"
@@ -1837,6 +1959,7 @@ const aotic::runtime::ModelSpec kSpec = {
   run,
   kCUDA,
   new_graph_state, delete_graph_state,
+  fold,
 };
 
 }  // namespace
@@ -2370,29 +2493,18 @@ extern "C" __global__ void __launch_bounds__(km::kThreads) k3_permute_permute_mu
 }
 
 
-// nodes unsqueeze, unsqueeze_1, sub, le, logical_and, where, add_1, unsqueeze_2, unsqueeze_3, ...
-extern "C" __global__ void __launch_bounds__(km::kThreads) k4_unsqueeze_unsqueeze_sub_le_logical_and_where_add_part0(const float* __restrict in0,
-    const float* __restrict in1, const float* __restrict in2, const bool* __restrict in3,
-    const int64_t* __restrict in4, const int64_t* __restrict in5, float* __restrict out0) {
-  for (int64_t flat = blockIdx.x * int64_t{blockDim.x} + threadIdx.x; flat < (8 * 64 * 64); flat += int64_t{gridDim.x} * blockDim.x) {
+// nodes add_1, add_5
+extern "C" __global__ void __launch_bounds__(km::kThreads) k4_add_part0(const float* __restrict in0,
+    const float* __restrict in1, float* __restrict out0) {
+  for (int64_t flat = blockIdx.x * int64_t{blockDim.x} + threadIdx.x; flat < (8 * 4096); flat += int64_t{gridDim.x} * blockDim.x) {
     int64_t rest = flat;
-    const int64_t i3 = rest % 64;
-    rest /= 64;
-    const int64_t i2 = rest % 64;
-    rest /= 64;
+    const int64_t i2 = rest % 4096;
+    rest /= 4096;
     const int64_t i0 = rest;
-    const float t0 = in0[4096 * i0 + 64 * i2 + i3];
-    const int64_t t1 = in4[i3];
-    const int64_t t2 = in5[i2];
-    const int64_t t3 = km::sub(t1, t2);
-    const bool t4 = (t3 <= int64_t{0});
-    const bool t5 = in3[64 * i2 + i3];
-    const bool t6 = (t4 && t5);
-    const float t7 = in2[0];
-    const float t8 = in1[0];
-    const float t9 = (t6 ? t7 : t8);
-    const float t10 = km::add(t0, t9);
-    out0[4096 * i0 + 64 * i2 + i3] = t10;
+    const float t0 = in0[4096 * i0 + i2];
+    const float t1 = in1[i2];
+    const float t2 = km::add(t0, t1);
+    out0[4096 * i0 + i2] = t2;
   }
 }
 

@@ -521,8 +521,8 @@ void k4_add_layer_norm(const float* __restrict in0, const float* __restrict in1,
   });
 }
 
-void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHandle* outputs) {
-  AtenTensorHandle idx = inputs[0];
+// The folded constants, computed from the others whenever the constants are set.
+void fold(aotic::runtime::RunState& state, AtenTensorHandle* outputs) {
   AtenTensorHandle p_wte_weight = state.constant(0);
   AtenTensorHandle p_wpe_weight = state.constant(1);
   AtenTensorHandle p_blocks_0_ln1_weight = state.constant(2);
@@ -552,13 +552,6 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   AtenTensorHandle p_ln_weight = state.constant(26);
   AtenTensorHandle p_ln_bias = state.constant(27);
   AtenTensorHandle p_head_weight = state.constant(28);
-  // 11 buffers carved from one arena of 327680 bytes (1114112 bytes allocated one by one)
-  TensorHandle arena;
-  const int64_t arena_bytes = 327680, arena_unit = 1;
-  check(aoti_torch_empty_strided(
-            1, &arena_bytes, &arena_unit, aoti_torch_dtype_uint8(), aoti_torch_device_type_cpu(), 0,
-            arena.out()),
-        "allocate the arena");
   // node 'arange' (aten.arange.default)
   TensorHandle arange;
   int32_t dtype_value = kInt64;
@@ -567,15 +560,58 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   check(aoti_torch_cpu_arange(
             64.0, &dtype_value, nullptr, &device_value, kDefaultDeviceIndex, &pin_memory_value, arange.out()),
         "node 'arange' (aten.arange.default)");
-  // node 'embedding' (aten.embedding.default)
-  TensorHandle embedding;
-  check(aoti_torch_cpu_embedding(p_wte_weight, idx, -1, false, false, embedding.out()),
-        "node 'embedding' (aten.embedding.default)");
   // node 'embedding_1' (aten.embedding.default)
   TensorHandle embedding_1;
   check(aoti_torch_cpu_embedding(p_wpe_weight, arange.get(), -1, false, false, embedding_1.out()),
         "node 'embedding_1' (aten.embedding.default)");
   arange.reset();
+  // the folded constants
+  outputs[0] = new_reference(embedding_1.get()).release();
+}
+
+void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHandle* outputs) {
+  AtenTensorHandle idx = inputs[0];
+  AtenTensorHandle p_wte_weight_1 = state.constant(0);
+  AtenTensorHandle p_wpe_weight_1 = state.constant(1);
+  AtenTensorHandle p_blocks_0_ln1_weight_1 = state.constant(2);
+  AtenTensorHandle p_blocks_0_ln1_bias_1 = state.constant(3);
+  AtenTensorHandle p_blocks_0_qkv_weight_1 = state.constant(4);
+  AtenTensorHandle p_blocks_0_qkv_bias_1 = state.constant(5);
+  AtenTensorHandle p_blocks_0_o_weight_1 = state.constant(6);
+  AtenTensorHandle p_blocks_0_o_bias_1 = state.constant(7);
+  AtenTensorHandle p_blocks_0_ln2_weight_1 = state.constant(8);
+  AtenTensorHandle p_blocks_0_ln2_bias_1 = state.constant(9);
+  AtenTensorHandle p_blocks_0_f1_weight_1 = state.constant(10);
+  AtenTensorHandle p_blocks_0_f1_bias_1 = state.constant(11);
+  AtenTensorHandle p_blocks_0_f2_weight_1 = state.constant(12);
+  AtenTensorHandle p_blocks_0_f2_bias_1 = state.constant(13);
+  AtenTensorHandle p_blocks_1_ln1_weight_1 = state.constant(14);
+  AtenTensorHandle p_blocks_1_ln1_bias_1 = state.constant(15);
+  AtenTensorHandle p_blocks_1_qkv_weight_1 = state.constant(16);
+  AtenTensorHandle p_blocks_1_qkv_bias_1 = state.constant(17);
+  AtenTensorHandle p_blocks_1_o_weight_1 = state.constant(18);
+  AtenTensorHandle p_blocks_1_o_bias_1 = state.constant(19);
+  AtenTensorHandle p_blocks_1_ln2_weight_1 = state.constant(20);
+  AtenTensorHandle p_blocks_1_ln2_bias_1 = state.constant(21);
+  AtenTensorHandle p_blocks_1_f1_weight_1 = state.constant(22);
+  AtenTensorHandle p_blocks_1_f1_bias_1 = state.constant(23);
+  AtenTensorHandle p_blocks_1_f2_weight_1 = state.constant(24);
+  AtenTensorHandle p_blocks_1_f2_bias_1 = state.constant(25);
+  AtenTensorHandle p_ln_weight_1 = state.constant(26);
+  AtenTensorHandle p_ln_bias_1 = state.constant(27);
+  AtenTensorHandle p_head_weight_1 = state.constant(28);
+  AtenTensorHandle embedding_1_1 = state.constant(29);  // folded
+  // 11 buffers carved from one arena of 327680 bytes (1114112 bytes allocated one by one)
+  TensorHandle arena;
+  const int64_t arena_bytes = 327680, arena_unit = 1;
+  check(aoti_torch_empty_strided(
+            1, &arena_bytes, &arena_unit, aoti_torch_dtype_uint8(), aoti_torch_device_type_cpu(), 0,
+            arena.out()),
+        "allocate the arena");
+  // node 'embedding' (aten.embedding.default)
+  TensorHandle embedding;
+  check(aoti_torch_cpu_embedding(p_wte_weight_1, idx, -1, false, false, embedding.out()),
+        "node 'embedding' (aten.embedding.default)");
   // node 'add' (aten.add.Tensor)
   TensorHandle add;
   const int64_t add_sizes[] = {2, 64, 128};
@@ -588,12 +624,11 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     const float* embedding_data = kernel_input<float>(embedding.get(), 3, embedding_layout, embedding_copy);
     const int64_t embedding_1_layout[] = {128, 1};
     TensorHandle embedding_1_copy;
-    const float* embedding_1_data = kernel_input<float>(embedding_1.get(), 2, embedding_1_layout,
+    const float* embedding_1_data = kernel_input<float>(embedding_1_1, 2, embedding_1_layout,
         embedding_1_copy);
     k0_add(embedding_data, embedding_1_data, aotic::runtime::data<float>(add.get()));
   }
   embedding.reset();
-  embedding_1.reset();
   // node 'layer_norm' (aten.layer_norm.default)
   TensorHandle layer_norm;
   const int64_t layer_norm_sizes[] = {2, 64, 128};
@@ -607,19 +642,19 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     const float* add_data = kernel_input<float>(add.get(), 3, add_layout, add_copy);
     const int64_t p_blocks_0_ln1_weight_layout[] = {1};
     TensorHandle p_blocks_0_ln1_weight_copy;
-    const float* p_blocks_0_ln1_weight_data = kernel_input<float>(p_blocks_0_ln1_weight, 1,
+    const float* p_blocks_0_ln1_weight_data = kernel_input<float>(p_blocks_0_ln1_weight_1, 1,
         p_blocks_0_ln1_weight_layout, p_blocks_0_ln1_weight_copy);
     const int64_t p_blocks_0_ln1_bias_layout[] = {1};
     TensorHandle p_blocks_0_ln1_bias_copy;
-    const float* p_blocks_0_ln1_bias_data = kernel_input<float>(p_blocks_0_ln1_bias, 1,
+    const float* p_blocks_0_ln1_bias_data = kernel_input<float>(p_blocks_0_ln1_bias_1, 1,
         p_blocks_0_ln1_bias_layout, p_blocks_0_ln1_bias_copy);
     k1_layer_norm(add_data, p_blocks_0_ln1_weight_data, p_blocks_0_ln1_bias_data,
         aotic::runtime::data<float>(layer_norm.get()));
   }
   // node 'linear' (aten.linear.default)
   TensorHandle linear;
-  AtenTensorHandle bias_value = p_blocks_0_qkv_bias;
-  check(aoti_torch_cpu_linear(layer_norm.get(), p_blocks_0_qkv_weight, &bias_value, linear.out()),
+  AtenTensorHandle bias_value = p_blocks_0_qkv_bias_1;
+  check(aoti_torch_cpu_linear(layer_norm.get(), p_blocks_0_qkv_weight_1, &bias_value, linear.out()),
         "node 'linear' (aten.linear.default)");
   layer_norm.reset();
   // node 'split' (aten.split.Tensor)
@@ -701,8 +736,8 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   transpose_3.reset();
   // node 'linear_1' (aten.linear.default)
   TensorHandle linear_1;
-  AtenTensorHandle bias_value_1 = p_blocks_0_o_bias;
-  check(aoti_torch_cpu_linear(view_3.get(), p_blocks_0_o_weight, &bias_value_1, linear_1.out()),
+  AtenTensorHandle bias_value_1 = p_blocks_0_o_bias_1;
+  check(aoti_torch_cpu_linear(view_3.get(), p_blocks_0_o_weight_1, &bias_value_1, linear_1.out()),
         "node 'linear_1' (aten.linear.default)");
   view_3.reset();
   // node 'add_1' (aten.add.Tensor)
@@ -736,19 +771,19 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     const float* add_1_data = kernel_input<float>(add_1.get(), 3, add_1_layout, add_1_copy);
     const int64_t p_blocks_0_ln2_weight_layout[] = {1};
     TensorHandle p_blocks_0_ln2_weight_copy;
-    const float* p_blocks_0_ln2_weight_data = kernel_input<float>(p_blocks_0_ln2_weight, 1,
+    const float* p_blocks_0_ln2_weight_data = kernel_input<float>(p_blocks_0_ln2_weight_1, 1,
         p_blocks_0_ln2_weight_layout, p_blocks_0_ln2_weight_copy);
     const int64_t p_blocks_0_ln2_bias_layout[] = {1};
     TensorHandle p_blocks_0_ln2_bias_copy;
-    const float* p_blocks_0_ln2_bias_data = kernel_input<float>(p_blocks_0_ln2_bias, 1,
+    const float* p_blocks_0_ln2_bias_data = kernel_input<float>(p_blocks_0_ln2_bias_1, 1,
         p_blocks_0_ln2_bias_layout, p_blocks_0_ln2_bias_copy);
     k1_layer_norm(add_1_data, p_blocks_0_ln2_weight_data, p_blocks_0_ln2_bias_data,
         aotic::runtime::data<float>(layer_norm_1.get()));
   }
   // node 'linear_2' (aten.linear.default)
   TensorHandle linear_2;
-  AtenTensorHandle bias_value_2 = p_blocks_0_f1_bias;
-  check(aoti_torch_cpu_linear(layer_norm_1.get(), p_blocks_0_f1_weight, &bias_value_2, linear_2.out()),
+  AtenTensorHandle bias_value_2 = p_blocks_0_f1_bias_1;
+  check(aoti_torch_cpu_linear(layer_norm_1.get(), p_blocks_0_f1_weight_1, &bias_value_2, linear_2.out()),
         "node 'linear_2' (aten.linear.default)");
   layer_norm_1.reset();
   // node 'gelu' (aten.gelu.default)
@@ -766,8 +801,8 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   linear_2.reset();
   // node 'linear_3' (aten.linear.default)
   TensorHandle linear_3;
-  AtenTensorHandle bias_value_3 = p_blocks_0_f2_bias;
-  check(aoti_torch_cpu_linear(gelu.get(), p_blocks_0_f2_weight, &bias_value_3, linear_3.out()),
+  AtenTensorHandle bias_value_3 = p_blocks_0_f2_bias_1;
+  check(aoti_torch_cpu_linear(gelu.get(), p_blocks_0_f2_weight_1, &bias_value_3, linear_3.out()),
         "node 'linear_3' (aten.linear.default)");
   gelu.reset();
   // node 'add_2' (aten.add.Tensor)
@@ -800,19 +835,19 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     const float* add_2_data = kernel_input<float>(add_2.get(), 3, add_2_layout, add_2_copy);
     const int64_t p_blocks_1_ln1_weight_layout[] = {1};
     TensorHandle p_blocks_1_ln1_weight_copy;
-    const float* p_blocks_1_ln1_weight_data = kernel_input<float>(p_blocks_1_ln1_weight, 1,
+    const float* p_blocks_1_ln1_weight_data = kernel_input<float>(p_blocks_1_ln1_weight_1, 1,
         p_blocks_1_ln1_weight_layout, p_blocks_1_ln1_weight_copy);
     const int64_t p_blocks_1_ln1_bias_layout[] = {1};
     TensorHandle p_blocks_1_ln1_bias_copy;
-    const float* p_blocks_1_ln1_bias_data = kernel_input<float>(p_blocks_1_ln1_bias, 1,
+    const float* p_blocks_1_ln1_bias_data = kernel_input<float>(p_blocks_1_ln1_bias_1, 1,
         p_blocks_1_ln1_bias_layout, p_blocks_1_ln1_bias_copy);
     k1_layer_norm(add_2_data, p_blocks_1_ln1_weight_data, p_blocks_1_ln1_bias_data,
         aotic::runtime::data<float>(layer_norm_2.get()));
   }
   // node 'linear_4' (aten.linear.default)
   TensorHandle linear_4;
-  AtenTensorHandle bias_value_4 = p_blocks_1_qkv_bias;
-  check(aoti_torch_cpu_linear(layer_norm_2.get(), p_blocks_1_qkv_weight, &bias_value_4, linear_4.out()),
+  AtenTensorHandle bias_value_4 = p_blocks_1_qkv_bias_1;
+  check(aoti_torch_cpu_linear(layer_norm_2.get(), p_blocks_1_qkv_weight_1, &bias_value_4, linear_4.out()),
         "node 'linear_4' (aten.linear.default)");
   layer_norm_2.reset();
   // node 'split_1' (aten.split.Tensor)
@@ -896,8 +931,8 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   transpose_7.reset();
   // node 'linear_5' (aten.linear.default)
   TensorHandle linear_5;
-  AtenTensorHandle bias_value_5 = p_blocks_1_o_bias;
-  check(aoti_torch_cpu_linear(view_7.get(), p_blocks_1_o_weight, &bias_value_5, linear_5.out()),
+  AtenTensorHandle bias_value_5 = p_blocks_1_o_bias_1;
+  check(aoti_torch_cpu_linear(view_7.get(), p_blocks_1_o_weight_1, &bias_value_5, linear_5.out()),
         "node 'linear_5' (aten.linear.default)");
   view_7.reset();
   // node 'add_3' (aten.add.Tensor)
@@ -931,19 +966,19 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     const float* add_3_data = kernel_input<float>(add_3.get(), 3, add_3_layout, add_3_copy);
     const int64_t p_blocks_1_ln2_weight_layout[] = {1};
     TensorHandle p_blocks_1_ln2_weight_copy;
-    const float* p_blocks_1_ln2_weight_data = kernel_input<float>(p_blocks_1_ln2_weight, 1,
+    const float* p_blocks_1_ln2_weight_data = kernel_input<float>(p_blocks_1_ln2_weight_1, 1,
         p_blocks_1_ln2_weight_layout, p_blocks_1_ln2_weight_copy);
     const int64_t p_blocks_1_ln2_bias_layout[] = {1};
     TensorHandle p_blocks_1_ln2_bias_copy;
-    const float* p_blocks_1_ln2_bias_data = kernel_input<float>(p_blocks_1_ln2_bias, 1,
+    const float* p_blocks_1_ln2_bias_data = kernel_input<float>(p_blocks_1_ln2_bias_1, 1,
         p_blocks_1_ln2_bias_layout, p_blocks_1_ln2_bias_copy);
     k1_layer_norm(add_3_data, p_blocks_1_ln2_weight_data, p_blocks_1_ln2_bias_data,
         aotic::runtime::data<float>(layer_norm_3.get()));
   }
   // node 'linear_6' (aten.linear.default)
   TensorHandle linear_6;
-  AtenTensorHandle bias_value_6 = p_blocks_1_f1_bias;
-  check(aoti_torch_cpu_linear(layer_norm_3.get(), p_blocks_1_f1_weight, &bias_value_6, linear_6.out()),
+  AtenTensorHandle bias_value_6 = p_blocks_1_f1_bias_1;
+  check(aoti_torch_cpu_linear(layer_norm_3.get(), p_blocks_1_f1_weight_1, &bias_value_6, linear_6.out()),
         "node 'linear_6' (aten.linear.default)");
   layer_norm_3.reset();
   // node 'gelu_1' (aten.gelu.default)
@@ -961,8 +996,8 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   linear_6.reset();
   // node 'linear_7' (aten.linear.default)
   TensorHandle linear_7;
-  AtenTensorHandle bias_value_7 = p_blocks_1_f2_bias;
-  check(aoti_torch_cpu_linear(gelu_1.get(), p_blocks_1_f2_weight, &bias_value_7, linear_7.out()),
+  AtenTensorHandle bias_value_7 = p_blocks_1_f2_bias_1;
+  check(aoti_torch_cpu_linear(gelu_1.get(), p_blocks_1_f2_weight_1, &bias_value_7, linear_7.out()),
         "node 'linear_7' (aten.linear.default)");
   gelu_1.reset();
   // node 'layer_norm_4' (aten.layer_norm.default)
@@ -982,10 +1017,11 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     const float* linear_7_data = kernel_input<float>(linear_7.get(), 3, linear_7_layout, linear_7_copy);
     const int64_t p_ln_weight_layout[] = {1};
     TensorHandle p_ln_weight_copy;
-    const float* p_ln_weight_data = kernel_input<float>(p_ln_weight, 1, p_ln_weight_layout, p_ln_weight_copy);
+    const float* p_ln_weight_data = kernel_input<float>(p_ln_weight_1, 1, p_ln_weight_layout,
+        p_ln_weight_copy);
     const int64_t p_ln_bias_layout[] = {1};
     TensorHandle p_ln_bias_copy;
-    const float* p_ln_bias_data = kernel_input<float>(p_ln_bias, 1, p_ln_bias_layout, p_ln_bias_copy);
+    const float* p_ln_bias_data = kernel_input<float>(p_ln_bias_1, 1, p_ln_bias_layout, p_ln_bias_copy);
     k4_add_layer_norm(add_3_data_1, linear_7_data, p_ln_weight_data, p_ln_bias_data,
         aotic::runtime::data<float>(layer_norm_4.get()));
   }
@@ -993,7 +1029,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   linear_7.reset();
   // node 'linear_8' (aten.linear.default)
   TensorHandle linear_8;
-  check(aoti_torch_cpu_linear(layer_norm_4.get(), p_head_weight, nullptr, linear_8.out()),
+  check(aoti_torch_cpu_linear(layer_norm_4.get(), p_head_weight_1, nullptr, linear_8.out()),
         "node 'linear_8' (aten.linear.default)");
   layer_norm_4.reset();
   outputs[0] = new_reference(linear_8.get()).release();
@@ -1066,6 +1102,8 @@ constexpr int64_t kConstant27Sizes[] = {128};
 constexpr int64_t kConstant27Strides[] = {1};
 constexpr int64_t kConstant28Sizes[] = {512, 128};
 constexpr int64_t kConstant28Strides[] = {128, 1};
+constexpr int64_t kConstant29Sizes[] = {64, 128};
+constexpr int64_t kConstant29Strides[] = {128, 1};
 constexpr aotic::runtime::ConstantSpec kConstants[] = {
   {"wte_weight", "wte.weight", kFloat32, 2, kConstant0Sizes, kConstant0Strides, 0, 0, 262144,
       aotic::runtime::ConstantKind::kParameter},
@@ -1125,12 +1163,14 @@ constexpr aotic::runtime::ConstantSpec kConstants[] = {
       aotic::runtime::ConstantKind::kParameter},
   {"head_weight", "head.weight", kFloat32, 2, kConstant28Sizes, kConstant28Strides, 0, 1882112, 262144,
       aotic::runtime::ConstantKind::kParameter},
+  {"_FOLDED_CONST_embedding_1", "_FOLDED_CONST_embedding_1", kFloat32, 2, kConstant29Sizes,
+      kConstant29Strides, 0, 0, 0, aotic::runtime::ConstantKind::kFoldedConstant},
 };
 const aotic::runtime::ModelSpec kSpec = {
   kInputs, 1,
   kOutputs, 1,
   nullptr, 0,
-  kConstants, 29,
+  kConstants, 30,
   aotic_constants_blob, 2144256,
   nullptr,
   "[1, {\"type\": \"builtins.tuple\", \"context\": \"null\", \"children_spec\": [{\"type\": \"builtins.tu"
@@ -1140,6 +1180,7 @@ const aotic::runtime::ModelSpec kSpec = {
   run,
   kCPU,
   nullptr, nullptr,
+  fold,
 };
 
 }  // namespace

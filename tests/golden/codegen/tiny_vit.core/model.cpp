@@ -668,9 +668,8 @@ void k12_add_select_layer_norm(const float* __restrict in0, const float* __restr
   });
 }
 
-void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHandle* outputs) {
-  const int64_t s77 = state.symbol(0);
-  AtenTensorHandle x = inputs[0];
+// The folded constants, computed from the others whenever the constants are set.
+void fold(aotic::runtime::RunState& state, AtenTensorHandle* outputs) {
   AtenTensorHandle p_cls = state.constant(0);
   AtenTensorHandle p_pos = state.constant(1);
   AtenTensorHandle p_patch_weight = state.constant(2);
@@ -703,17 +702,127 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   AtenTensorHandle p_norm_bias = state.constant(29);
   AtenTensorHandle p_head_weight = state.constant(30);
   AtenTensorHandle p_head_bias = state.constant(31);
+  // node 'permute_1' (aten.permute.default)
+  // may share p_blocks_0_qkv_weight's storage (a view)
+  TensorHandle permute_1;
+  const int64_t dims[] = {1, 0};
+  check(aoti_torch_cpu_permute(p_blocks_0_qkv_weight, dims, 2, permute_1.out()),
+        "node 'permute_1' (aten.permute.default)");
+  // node 'permute_7' (aten.permute.default)
+  // may share p_blocks_0_proj_weight's storage (a view)
+  TensorHandle permute_7;
+  const int64_t dims_1[] = {1, 0};
+  check(aoti_torch_cpu_permute(p_blocks_0_proj_weight, dims_1, 2, permute_7.out()),
+        "node 'permute_7' (aten.permute.default)");
+  // node 'permute_8' (aten.permute.default)
+  // may share p_blocks_0_fc1_weight's storage (a view)
+  TensorHandle permute_8;
+  const int64_t dims_2[] = {1, 0};
+  check(aoti_torch_cpu_permute(p_blocks_0_fc1_weight, dims_2, 2, permute_8.out()),
+        "node 'permute_8' (aten.permute.default)");
+  // node 'permute_9' (aten.permute.default)
+  // may share p_blocks_0_fc2_weight's storage (a view)
+  TensorHandle permute_9;
+  const int64_t dims_3[] = {1, 0};
+  check(aoti_torch_cpu_permute(p_blocks_0_fc2_weight, dims_3, 2, permute_9.out()),
+        "node 'permute_9' (aten.permute.default)");
+  // node 'permute_10' (aten.permute.default)
+  // may share p_blocks_1_qkv_weight's storage (a view)
+  TensorHandle permute_10;
+  const int64_t dims_4[] = {1, 0};
+  check(aoti_torch_cpu_permute(p_blocks_1_qkv_weight, dims_4, 2, permute_10.out()),
+        "node 'permute_10' (aten.permute.default)");
+  // node 'permute_16' (aten.permute.default)
+  // may share p_blocks_1_proj_weight's storage (a view)
+  TensorHandle permute_16;
+  const int64_t dims_5[] = {1, 0};
+  check(aoti_torch_cpu_permute(p_blocks_1_proj_weight, dims_5, 2, permute_16.out()),
+        "node 'permute_16' (aten.permute.default)");
+  // node 'permute_17' (aten.permute.default)
+  // may share p_blocks_1_fc1_weight's storage (a view)
+  TensorHandle permute_17;
+  const int64_t dims_6[] = {1, 0};
+  check(aoti_torch_cpu_permute(p_blocks_1_fc1_weight, dims_6, 2, permute_17.out()),
+        "node 'permute_17' (aten.permute.default)");
+  // node 'permute_18' (aten.permute.default)
+  // may share p_blocks_1_fc2_weight's storage (a view)
+  TensorHandle permute_18;
+  const int64_t dims_7[] = {1, 0};
+  check(aoti_torch_cpu_permute(p_blocks_1_fc2_weight, dims_7, 2, permute_18.out()),
+        "node 'permute_18' (aten.permute.default)");
+  // node 'permute_19' (aten.permute.default)
+  // may share p_head_weight's storage (a view)
+  TensorHandle permute_19;
+  const int64_t dims_8[] = {1, 0};
+  check(aoti_torch_cpu_permute(p_head_weight, dims_8, 2, permute_19.out()),
+        "node 'permute_19' (aten.permute.default)");
+  // the folded constants
+  outputs[0] = new_reference(permute_1.get()).release();
+  outputs[1] = new_reference(permute_7.get()).release();
+  outputs[2] = new_reference(permute_8.get()).release();
+  outputs[3] = new_reference(permute_9.get()).release();
+  outputs[4] = new_reference(permute_10.get()).release();
+  outputs[5] = new_reference(permute_16.get()).release();
+  outputs[6] = new_reference(permute_17.get()).release();
+  outputs[7] = new_reference(permute_18.get()).release();
+  outputs[8] = new_reference(permute_19.get()).release();
+}
+
+void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHandle* outputs) {
+  const int64_t s77 = state.symbol(0);
+  AtenTensorHandle x = inputs[0];
+  AtenTensorHandle p_cls_1 = state.constant(0);
+  AtenTensorHandle p_pos_1 = state.constant(1);
+  AtenTensorHandle p_patch_weight_1 = state.constant(2);
+  AtenTensorHandle p_patch_bias_1 = state.constant(3);
+  AtenTensorHandle p_blocks_0_n1_weight_1 = state.constant(4);
+  AtenTensorHandle p_blocks_0_n1_bias_1 = state.constant(5);
+  AtenTensorHandle p_blocks_0_qkv_weight_1 = state.constant(6);
+  AtenTensorHandle p_blocks_0_qkv_bias_1 = state.constant(7);
+  AtenTensorHandle p_blocks_0_proj_weight_1 = state.constant(8);
+  AtenTensorHandle p_blocks_0_proj_bias_1 = state.constant(9);
+  AtenTensorHandle p_blocks_0_n2_weight_1 = state.constant(10);
+  AtenTensorHandle p_blocks_0_n2_bias_1 = state.constant(11);
+  AtenTensorHandle p_blocks_0_fc1_weight_1 = state.constant(12);
+  AtenTensorHandle p_blocks_0_fc1_bias_1 = state.constant(13);
+  AtenTensorHandle p_blocks_0_fc2_weight_1 = state.constant(14);
+  AtenTensorHandle p_blocks_0_fc2_bias_1 = state.constant(15);
+  AtenTensorHandle p_blocks_1_n1_weight_1 = state.constant(16);
+  AtenTensorHandle p_blocks_1_n1_bias_1 = state.constant(17);
+  AtenTensorHandle p_blocks_1_qkv_weight_1 = state.constant(18);
+  AtenTensorHandle p_blocks_1_qkv_bias_1 = state.constant(19);
+  AtenTensorHandle p_blocks_1_proj_weight_1 = state.constant(20);
+  AtenTensorHandle p_blocks_1_proj_bias_1 = state.constant(21);
+  AtenTensorHandle p_blocks_1_n2_weight_1 = state.constant(22);
+  AtenTensorHandle p_blocks_1_n2_bias_1 = state.constant(23);
+  AtenTensorHandle p_blocks_1_fc1_weight_1 = state.constant(24);
+  AtenTensorHandle p_blocks_1_fc1_bias_1 = state.constant(25);
+  AtenTensorHandle p_blocks_1_fc2_weight_1 = state.constant(26);
+  AtenTensorHandle p_blocks_1_fc2_bias_1 = state.constant(27);
+  AtenTensorHandle p_norm_weight_1 = state.constant(28);
+  AtenTensorHandle p_norm_bias_1 = state.constant(29);
+  AtenTensorHandle p_head_weight_1 = state.constant(30);
+  AtenTensorHandle p_head_bias_1 = state.constant(31);
+  AtenTensorHandle permute_1_1 = state.constant(32);  // folded
+  AtenTensorHandle permute_7_1 = state.constant(33);  // folded
+  AtenTensorHandle permute_8_1 = state.constant(34);  // folded
+  AtenTensorHandle permute_9_1 = state.constant(35);  // folded
+  AtenTensorHandle permute_10_1 = state.constant(36);  // folded
+  AtenTensorHandle permute_16_1 = state.constant(37);  // folded
+  AtenTensorHandle permute_17_1 = state.constant(38);  // folded
+  AtenTensorHandle permute_18_1 = state.constant(39);  // folded
+  AtenTensorHandle permute_19_1 = state.constant(40);  // folded
   // node 'sym_size_int_7' (aten.sym_size.int)
   const int64_t sym_size_int_7 = s77;
   // node 'convolution' (aten.convolution.default)
   TensorHandle convolution;
-  AtenTensorHandle bias_value = p_patch_bias;
+  AtenTensorHandle bias_value = p_patch_bias_1;
   const int64_t stride[] = {8, 8};
   const int64_t padding[] = {0, 0};
   const int64_t dilation[] = {1, 1};
   const int64_t output_padding[] = {0, 0};
   check(aoti_torch_cpu_convolution(
-            x, p_patch_weight, &bias_value, stride, 2, padding, 2, dilation, 2, false, output_padding, 2, 1,
+            x, p_patch_weight_1, &bias_value, stride, 2, padding, 2, dilation, 2, false, output_padding, 2, 1,
             convolution.out()),
         "node 'convolution' (aten.convolution.default)");
   // node 'view' (aten.view.default)
@@ -726,14 +835,15 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   // node 'permute' (aten.permute.default)
   // may share view's storage (a view)
   TensorHandle permute;
-  const int64_t dims[] = {0, 2, 1};
-  check(aoti_torch_cpu_permute(view.get(), dims, 3, permute.out()), "node 'permute' (aten.permute.default)");
+  const int64_t dims_9[] = {0, 2, 1};
+  check(aoti_torch_cpu_permute(view.get(), dims_9, 3, permute.out()),
+        "node 'permute' (aten.permute.default)");
   view.reset();
   // node 'expand' (aten.expand.default)
   // may share p_cls's storage (a view)
   TensorHandle expand;
   const int64_t size[] = {sym_size_int_7, -1, -1};
-  check(aoti_torch_cpu_expand(p_cls, size, 3, false, expand.out()), "node 'expand' (aten.expand.default)");
+  check(aoti_torch_cpu_expand(p_cls_1, size, 3, false, expand.out()), "node 'expand' (aten.expand.default)");
   // node 'cat' (aten.cat.default)
   TensorHandle cat;
   const AtenTensorHandle tensors[] = {expand.get(), permute.get()};
@@ -753,7 +863,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     const float* cat_data = kernel_input<float>(cat.get(), 3, cat_layout, cat_copy);
     const int64_t p_pos_layout[] = {1088, 64, 1};
     TensorHandle p_pos_copy;
-    const float* p_pos_data = kernel_input<float>(p_pos, 3, p_pos_layout, p_pos_copy);
+    const float* p_pos_data = kernel_input<float>(p_pos_1, 3, p_pos_layout, p_pos_copy);
     k0_add(cat_data, p_pos_data, aotic::runtime::data<float>(add_17.get()), s77);
   }
   cat.reset();
@@ -770,11 +880,11 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     const float* add_17_data = kernel_input<float>(add_17.get(), 3, add_17_layout, add_17_copy);
     const int64_t p_blocks_0_n1_weight_layout[] = {1};
     TensorHandle p_blocks_0_n1_weight_copy;
-    const float* p_blocks_0_n1_weight_data = kernel_input<float>(p_blocks_0_n1_weight, 1,
+    const float* p_blocks_0_n1_weight_data = kernel_input<float>(p_blocks_0_n1_weight_1, 1,
         p_blocks_0_n1_weight_layout, p_blocks_0_n1_weight_copy);
     const int64_t p_blocks_0_n1_bias_layout[] = {1};
     TensorHandle p_blocks_0_n1_bias_copy;
-    const float* p_blocks_0_n1_bias_data = kernel_input<float>(p_blocks_0_n1_bias, 1,
+    const float* p_blocks_0_n1_bias_data = kernel_input<float>(p_blocks_0_n1_bias_1, 1,
         p_blocks_0_n1_bias_layout, p_blocks_0_n1_bias_copy);
     k1_layer_norm(add_17_data, p_blocks_0_n1_weight_data, p_blocks_0_n1_bias_data,
         aotic::runtime::data<float>(getitem.get()), s77);
@@ -788,12 +898,6 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   const int64_t shape_1[] = {mul_26, 64};
   check(aoti_torch_cpu_reshape(getitem.get(), shape_1, 2, view_1.out()), "node 'view_1' (aten.view.default)");
   // getitem is free: its buffer is kept for bmm_2
-  // node 'permute_1' (aten.permute.default)
-  // may share p_blocks_0_qkv_weight's storage (a view)
-  TensorHandle permute_1;
-  const int64_t dims_1[] = {1, 0};
-  check(aoti_torch_cpu_permute(p_blocks_0_qkv_weight, dims_1, 2, permute_1.out()),
-        "node 'permute_1' (aten.permute.default)");
   // node 'addmm' (aten.addmm.default)
   TensorHandle addmm;
   const int64_t addmm_sizes[] = {17 * s77, 192};
@@ -801,10 +905,9 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   check(aoti_torch_empty_strided(
             2, addmm_sizes, addmm_strides, kFloat32, kCPU, kDefaultDeviceIndex, addmm.out()),
         "allocate addmm");
-  check(aoti_torch_cpu_addmm_out(addmm.get(), p_blocks_0_qkv_bias, view_1.get(), permute_1.get(), 1.0, 1.0),
+  check(aoti_torch_cpu_addmm_out(addmm.get(), p_blocks_0_qkv_bias_1, view_1.get(), permute_1_1, 1.0, 1.0),
         "node 'addmm' (aten.addmm.default)");
   view_1.reset();
-  permute_1.reset();
   // node 'view_2' (aten.view.default)
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
   // may share addmm's storage (a view)
@@ -1013,15 +1116,15 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   // node 'permute_5' (aten.permute.default)
   // may share clone_3's storage (a view)
   TensorHandle permute_5;
-  const int64_t dims_2[] = {1, 2, 0, 3};
-  check(aoti_torch_cpu_permute(clone_3.get(), dims_2, 4, permute_5.out()),
+  const int64_t dims_10[] = {1, 2, 0, 3};
+  check(aoti_torch_cpu_permute(clone_3.get(), dims_10, 4, permute_5.out()),
         "node 'permute_5' (aten.permute.default)");
   // clone_3 is free: its buffer is kept for clone_7
   // node 'permute_6' (aten.permute.default)
   // may share permute_5's storage (a view)
   TensorHandle permute_6;
-  const int64_t dims_3[] = {0, 2, 1, 3};
-  check(aoti_torch_cpu_permute(permute_5.get(), dims_3, 4, permute_6.out()),
+  const int64_t dims_11[] = {0, 2, 1, 3};
+  check(aoti_torch_cpu_permute(permute_5.get(), dims_11, 4, permute_6.out()),
         "node 'permute_6' (aten.permute.default)");
   permute_5.reset();
   // node 'view_10' (aten.view.default)
@@ -1032,12 +1135,6 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   check(aoti_torch_cpu_reshape(permute_6.get(), shape_10, 3, view_10.out()),
         "node 'view_10' (aten.view.default)");
   permute_6.reset();
-  // node 'permute_7' (aten.permute.default)
-  // may share p_blocks_0_proj_weight's storage (a view)
-  TensorHandle permute_7;
-  const int64_t dims_4[] = {1, 0};
-  check(aoti_torch_cpu_permute(p_blocks_0_proj_weight, dims_4, 2, permute_7.out()),
-        "node 'permute_7' (aten.permute.default)");
   // node 'expand_5' (aten.expand.default)
   // may share view_10's storage (a view)
   TensorHandle expand_5;
@@ -1057,9 +1154,8 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   // may share permute_7's storage (a view)
   TensorHandle expand_6;
   const int64_t size_3[] = {sym_size_int_7, 64, 64};
-  check(aoti_torch_cpu_expand(permute_7.get(), size_3, 3, false, expand_6.out()),
+  check(aoti_torch_cpu_expand(permute_7_1, size_3, 3, false, expand_6.out()),
         "node 'expand_6' (aten.expand.default)");
-  permute_7.reset();
   // node 'view_12' (aten.view.default)
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
   // may share expand_6's storage (a view)
@@ -1099,7 +1195,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     const float* view_13_data = kernel_input<float>(view_13.get(), 3, view_13_layout, view_13_copy);
     const int64_t p_blocks_0_proj_bias_layout[] = {1};
     TensorHandle p_blocks_0_proj_bias_copy;
-    const float* p_blocks_0_proj_bias_data = kernel_input<float>(p_blocks_0_proj_bias, 1,
+    const float* p_blocks_0_proj_bias_data = kernel_input<float>(p_blocks_0_proj_bias_1, 1,
         p_blocks_0_proj_bias_layout, p_blocks_0_proj_bias_copy);
     k9_add_add(add_17_data_1, view_13_data, p_blocks_0_proj_bias_data,
         aotic::runtime::data<float>(add_110.get()), s77);
@@ -1115,11 +1211,11 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     const float* add_110_data = kernel_input<float>(add_110.get(), 3, add_110_layout, add_110_copy);
     const int64_t p_blocks_0_n2_weight_layout[] = {1};
     TensorHandle p_blocks_0_n2_weight_copy;
-    const float* p_blocks_0_n2_weight_data = kernel_input<float>(p_blocks_0_n2_weight, 1,
+    const float* p_blocks_0_n2_weight_data = kernel_input<float>(p_blocks_0_n2_weight_1, 1,
         p_blocks_0_n2_weight_layout, p_blocks_0_n2_weight_copy);
     const int64_t p_blocks_0_n2_bias_layout[] = {1};
     TensorHandle p_blocks_0_n2_bias_copy;
-    const float* p_blocks_0_n2_bias_data = kernel_input<float>(p_blocks_0_n2_bias, 1,
+    const float* p_blocks_0_n2_bias_data = kernel_input<float>(p_blocks_0_n2_bias_1, 1,
         p_blocks_0_n2_bias_layout, p_blocks_0_n2_bias_copy);
     k1_layer_norm(add_110_data, p_blocks_0_n2_weight_data, p_blocks_0_n2_bias_data,
         aotic::runtime::data<float>(getitem_3.get()), s77);
@@ -1132,12 +1228,6 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   check(aoti_torch_cpu_reshape(getitem_3.get(), shape_14, 2, view_14.out()),
         "node 'view_14' (aten.view.default)");
   // getitem_3 is free: its buffer is kept for add_151
-  // node 'permute_8' (aten.permute.default)
-  // may share p_blocks_0_fc1_weight's storage (a view)
-  TensorHandle permute_8;
-  const int64_t dims_5[] = {1, 0};
-  check(aoti_torch_cpu_permute(p_blocks_0_fc1_weight, dims_5, 2, permute_8.out()),
-        "node 'permute_8' (aten.permute.default)");
   // node 'addmm_1' (aten.addmm.default)
   TensorHandle addmm_1;
   const int64_t addmm_1_sizes[] = {17 * s77, 128};
@@ -1145,11 +1235,9 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   check(aoti_torch_empty_strided(
             2, addmm_1_sizes, addmm_1_strides, kFloat32, kCPU, kDefaultDeviceIndex, addmm_1.out()),
         "allocate addmm_1");
-  check(aoti_torch_cpu_addmm_out(
-            addmm_1.get(), p_blocks_0_fc1_bias, view_14.get(), permute_8.get(), 1.0, 1.0),
+  check(aoti_torch_cpu_addmm_out(addmm_1.get(), p_blocks_0_fc1_bias_1, view_14.get(), permute_8_1, 1.0, 1.0),
         "node 'addmm_1' (aten.addmm.default)");
   view_14.reset();
-  permute_8.reset();
   // node 'view_15' (aten.view.default)
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
   // may share addmm_1's storage (a view)
@@ -1179,12 +1267,6 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   const int64_t shape_16[] = {mul_26, 128};
   check(aoti_torch_cpu_reshape(gelu.get(), shape_16, 2, view_16.out()), "node 'view_16' (aten.view.default)");
   // gelu is free: its buffer is kept for gelu_1
-  // node 'permute_9' (aten.permute.default)
-  // may share p_blocks_0_fc2_weight's storage (a view)
-  TensorHandle permute_9;
-  const int64_t dims_6[] = {1, 0};
-  check(aoti_torch_cpu_permute(p_blocks_0_fc2_weight, dims_6, 2, permute_9.out()),
-        "node 'permute_9' (aten.permute.default)");
   // node 'addmm_2' (aten.addmm.default)
   TensorHandle addmm_2;
   const int64_t addmm_2_sizes[] = {17 * s77, 64};
@@ -1192,11 +1274,9 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   check(aoti_torch_empty_strided(
             2, addmm_2_sizes, addmm_2_strides, kFloat32, kCPU, kDefaultDeviceIndex, addmm_2.out()),
         "allocate addmm_2");
-  check(aoti_torch_cpu_addmm_out(
-            addmm_2.get(), p_blocks_0_fc2_bias, view_16.get(), permute_9.get(), 1.0, 1.0),
+  check(aoti_torch_cpu_addmm_out(addmm_2.get(), p_blocks_0_fc2_bias_1, view_16.get(), permute_9_1, 1.0, 1.0),
         "node 'addmm_2' (aten.addmm.default)");
   view_16.reset();
-  permute_9.reset();
   // node 'view_17' (aten.view.default)
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
   // may share addmm_2's storage (a view)
@@ -1228,11 +1308,11 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     const float* add_151_data = kernel_input<float>(add_151.get(), 3, add_151_layout, add_151_copy);
     const int64_t p_blocks_1_n1_weight_layout[] = {1};
     TensorHandle p_blocks_1_n1_weight_copy;
-    const float* p_blocks_1_n1_weight_data = kernel_input<float>(p_blocks_1_n1_weight, 1,
+    const float* p_blocks_1_n1_weight_data = kernel_input<float>(p_blocks_1_n1_weight_1, 1,
         p_blocks_1_n1_weight_layout, p_blocks_1_n1_weight_copy);
     const int64_t p_blocks_1_n1_bias_layout[] = {1};
     TensorHandle p_blocks_1_n1_bias_copy;
-    const float* p_blocks_1_n1_bias_data = kernel_input<float>(p_blocks_1_n1_bias, 1,
+    const float* p_blocks_1_n1_bias_data = kernel_input<float>(p_blocks_1_n1_bias_1, 1,
         p_blocks_1_n1_bias_layout, p_blocks_1_n1_bias_copy);
     k1_layer_norm(add_151_data, p_blocks_1_n1_weight_data, p_blocks_1_n1_bias_data,
         aotic::runtime::data<float>(getitem_6.get()), s77);
@@ -1245,20 +1325,12 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   check(aoti_torch_cpu_reshape(getitem_6.get(), shape_18, 2, view_18.out()),
         "node 'view_18' (aten.view.default)");
   // getitem_6 is free: its buffer is kept for bmm_5
-  // node 'permute_10' (aten.permute.default)
-  // may share p_blocks_1_qkv_weight's storage (a view)
-  TensorHandle permute_10;
-  const int64_t dims_7[] = {1, 0};
-  check(aoti_torch_cpu_permute(p_blocks_1_qkv_weight, dims_7, 2, permute_10.out()),
-        "node 'permute_10' (aten.permute.default)");
   // node 'addmm_3' (aten.addmm.default)
   TensorHandle addmm_3;
   addmm_3 = std::move(addmm);  // addmm's buffer: same dtype, sizes and strides
-  check(aoti_torch_cpu_addmm_out(
-            addmm_3.get(), p_blocks_1_qkv_bias, view_18.get(), permute_10.get(), 1.0, 1.0),
+  check(aoti_torch_cpu_addmm_out(addmm_3.get(), p_blocks_1_qkv_bias_1, view_18.get(), permute_10_1, 1.0, 1.0),
         "node 'addmm_3' (aten.addmm.default)");
   view_18.reset();
-  permute_10.reset();
   // node 'view_19' (aten.view.default)
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
   // may share addmm_3's storage (a view)
@@ -1443,15 +1515,15 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   // node 'permute_14' (aten.permute.default)
   // may share clone_7's storage (a view)
   TensorHandle permute_14;
-  const int64_t dims_8[] = {1, 2, 0, 3};
-  check(aoti_torch_cpu_permute(clone_7.get(), dims_8, 4, permute_14.out()),
+  const int64_t dims_12[] = {1, 2, 0, 3};
+  check(aoti_torch_cpu_permute(clone_7.get(), dims_12, 4, permute_14.out()),
         "node 'permute_14' (aten.permute.default)");
   clone_7.reset();
   // node 'permute_15' (aten.permute.default)
   // may share permute_14's storage (a view)
   TensorHandle permute_15;
-  const int64_t dims_9[] = {0, 2, 1, 3};
-  check(aoti_torch_cpu_permute(permute_14.get(), dims_9, 4, permute_15.out()),
+  const int64_t dims_13[] = {0, 2, 1, 3};
+  check(aoti_torch_cpu_permute(permute_14.get(), dims_13, 4, permute_15.out()),
         "node 'permute_15' (aten.permute.default)");
   permute_14.reset();
   // node 'view_27' (aten.view.default)
@@ -1462,12 +1534,6 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   check(aoti_torch_cpu_reshape(permute_15.get(), shape_27, 3, view_27.out()),
         "node 'view_27' (aten.view.default)");
   permute_15.reset();
-  // node 'permute_16' (aten.permute.default)
-  // may share p_blocks_1_proj_weight's storage (a view)
-  TensorHandle permute_16;
-  const int64_t dims_10[] = {1, 0};
-  check(aoti_torch_cpu_permute(p_blocks_1_proj_weight, dims_10, 2, permute_16.out()),
-        "node 'permute_16' (aten.permute.default)");
   // node 'expand_11' (aten.expand.default)
   // may share view_27's storage (a view)
   TensorHandle expand_11;
@@ -1487,9 +1553,8 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   // may share permute_16's storage (a view)
   TensorHandle expand_12;
   const int64_t size_6[] = {sym_size_int_7, 64, 64};
-  check(aoti_torch_cpu_expand(permute_16.get(), size_6, 3, false, expand_12.out()),
+  check(aoti_torch_cpu_expand(permute_16_1, size_6, 3, false, expand_12.out()),
         "node 'expand_12' (aten.expand.default)");
-  permute_16.reset();
   // node 'view_29' (aten.view.default)
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
   // may share expand_12's storage (a view)
@@ -1525,7 +1590,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     const float* view_30_data = kernel_input<float>(view_30.get(), 3, view_30_layout, view_30_copy);
     const int64_t p_blocks_1_proj_bias_layout[] = {1};
     TensorHandle p_blocks_1_proj_bias_copy;
-    const float* p_blocks_1_proj_bias_data = kernel_input<float>(p_blocks_1_proj_bias, 1,
+    const float* p_blocks_1_proj_bias_data = kernel_input<float>(p_blocks_1_proj_bias_1, 1,
         p_blocks_1_proj_bias_layout, p_blocks_1_proj_bias_copy);
     k9_add_add(add_151_data_1, view_30_data, p_blocks_1_proj_bias_data,
         aotic::runtime::data<float>(add_244.get()), s77);
@@ -1541,11 +1606,11 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     const float* add_244_data = kernel_input<float>(add_244.get(), 3, add_244_layout, add_244_copy);
     const int64_t p_blocks_1_n2_weight_layout[] = {1};
     TensorHandle p_blocks_1_n2_weight_copy;
-    const float* p_blocks_1_n2_weight_data = kernel_input<float>(p_blocks_1_n2_weight, 1,
+    const float* p_blocks_1_n2_weight_data = kernel_input<float>(p_blocks_1_n2_weight_1, 1,
         p_blocks_1_n2_weight_layout, p_blocks_1_n2_weight_copy);
     const int64_t p_blocks_1_n2_bias_layout[] = {1};
     TensorHandle p_blocks_1_n2_bias_copy;
-    const float* p_blocks_1_n2_bias_data = kernel_input<float>(p_blocks_1_n2_bias, 1,
+    const float* p_blocks_1_n2_bias_data = kernel_input<float>(p_blocks_1_n2_bias_1, 1,
         p_blocks_1_n2_bias_layout, p_blocks_1_n2_bias_copy);
     k1_layer_norm(add_244_data, p_blocks_1_n2_weight_data, p_blocks_1_n2_bias_data,
         aotic::runtime::data<float>(getitem_9.get()), s77);
@@ -1558,20 +1623,12 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   check(aoti_torch_cpu_reshape(getitem_9.get(), shape_31, 2, view_31.out()),
         "node 'view_31' (aten.view.default)");
   getitem_9.reset();
-  // node 'permute_17' (aten.permute.default)
-  // may share p_blocks_1_fc1_weight's storage (a view)
-  TensorHandle permute_17;
-  const int64_t dims_11[] = {1, 0};
-  check(aoti_torch_cpu_permute(p_blocks_1_fc1_weight, dims_11, 2, permute_17.out()),
-        "node 'permute_17' (aten.permute.default)");
   // node 'addmm_4' (aten.addmm.default)
   TensorHandle addmm_4;
   addmm_4 = std::move(addmm_1);  // addmm_1's buffer: same dtype, sizes and strides
-  check(aoti_torch_cpu_addmm_out(
-            addmm_4.get(), p_blocks_1_fc1_bias, view_31.get(), permute_17.get(), 1.0, 1.0),
+  check(aoti_torch_cpu_addmm_out(addmm_4.get(), p_blocks_1_fc1_bias_1, view_31.get(), permute_17_1, 1.0, 1.0),
         "node 'addmm_4' (aten.addmm.default)");
   view_31.reset();
-  permute_17.reset();
   // node 'view_32' (aten.view.default)
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
   // may share addmm_4's storage (a view)
@@ -1598,20 +1655,12 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   check(aoti_torch_cpu_reshape(gelu_1.get(), shape_33, 2, view_33.out()),
         "node 'view_33' (aten.view.default)");
   gelu_1.reset();
-  // node 'permute_18' (aten.permute.default)
-  // may share p_blocks_1_fc2_weight's storage (a view)
-  TensorHandle permute_18;
-  const int64_t dims_12[] = {1, 0};
-  check(aoti_torch_cpu_permute(p_blocks_1_fc2_weight, dims_12, 2, permute_18.out()),
-        "node 'permute_18' (aten.permute.default)");
   // node 'addmm_5' (aten.addmm.default)
   TensorHandle addmm_5;
   addmm_5 = std::move(addmm_2);  // addmm_2's buffer: same dtype, sizes and strides
-  check(aoti_torch_cpu_addmm_out(
-            addmm_5.get(), p_blocks_1_fc2_bias, view_33.get(), permute_18.get(), 1.0, 1.0),
+  check(aoti_torch_cpu_addmm_out(addmm_5.get(), p_blocks_1_fc2_bias_1, view_33.get(), permute_18_1, 1.0, 1.0),
         "node 'addmm_5' (aten.addmm.default)");
   view_33.reset();
-  permute_18.reset();
   // node 'view_34' (aten.view.default)
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
   // may share addmm_5's storage (a view)
@@ -1637,22 +1686,17 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     const float* view_34_data = kernel_input<float>(view_34.get(), 3, view_34_layout, view_34_copy);
     const int64_t p_norm_weight_layout[] = {1};
     TensorHandle p_norm_weight_copy;
-    const float* p_norm_weight_data = kernel_input<float>(p_norm_weight, 1, p_norm_weight_layout,
+    const float* p_norm_weight_data = kernel_input<float>(p_norm_weight_1, 1, p_norm_weight_layout,
         p_norm_weight_copy);
     const int64_t p_norm_bias_layout[] = {1};
     TensorHandle p_norm_bias_copy;
-    const float* p_norm_bias_data = kernel_input<float>(p_norm_bias, 1, p_norm_bias_layout, p_norm_bias_copy);
+    const float* p_norm_bias_data = kernel_input<float>(p_norm_bias_1, 1, p_norm_bias_layout,
+        p_norm_bias_copy);
     k12_add_select_layer_norm(add_244_data_1, view_34_data, p_norm_weight_data, p_norm_bias_data,
         aotic::runtime::data<float>(getitem_12.get()), s77);
   }
   add_244.reset();
   view_34.reset();
-  // node 'permute_19' (aten.permute.default)
-  // may share p_head_weight's storage (a view)
-  TensorHandle permute_19;
-  const int64_t dims_13[] = {1, 0};
-  check(aoti_torch_cpu_permute(p_head_weight, dims_13, 2, permute_19.out()),
-        "node 'permute_19' (aten.permute.default)");
   // node 'addmm_6' (aten.addmm.default)
   TensorHandle addmm_6;
   const int64_t addmm_6_sizes[] = {s77, 10};
@@ -1660,10 +1704,9 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   check(aoti_torch_empty_strided(
             2, addmm_6_sizes, addmm_6_strides, kFloat32, kCPU, kDefaultDeviceIndex, addmm_6.out()),
         "allocate addmm_6");
-  check(aoti_torch_cpu_addmm_out(addmm_6.get(), p_head_bias, getitem_12.get(), permute_19.get(), 1.0, 1.0),
+  check(aoti_torch_cpu_addmm_out(addmm_6.get(), p_head_bias_1, getitem_12.get(), permute_19_1, 1.0, 1.0),
         "node 'addmm_6' (aten.addmm.default)");
   getitem_12.reset();
-  permute_19.reset();
   outputs[0] = new_reference(addmm_6.get()).release();
 }
 
@@ -1743,6 +1786,24 @@ constexpr int64_t kConstant30Sizes[] = {10, 64};
 constexpr int64_t kConstant30Strides[] = {64, 1};
 constexpr int64_t kConstant31Sizes[] = {10};
 constexpr int64_t kConstant31Strides[] = {1};
+constexpr int64_t kConstant32Sizes[] = {64, 192};
+constexpr int64_t kConstant32Strides[] = {1, 64};
+constexpr int64_t kConstant33Sizes[] = {64, 64};
+constexpr int64_t kConstant33Strides[] = {1, 64};
+constexpr int64_t kConstant34Sizes[] = {64, 128};
+constexpr int64_t kConstant34Strides[] = {1, 64};
+constexpr int64_t kConstant35Sizes[] = {128, 64};
+constexpr int64_t kConstant35Strides[] = {1, 128};
+constexpr int64_t kConstant36Sizes[] = {64, 192};
+constexpr int64_t kConstant36Strides[] = {1, 64};
+constexpr int64_t kConstant37Sizes[] = {64, 64};
+constexpr int64_t kConstant37Strides[] = {1, 64};
+constexpr int64_t kConstant38Sizes[] = {64, 128};
+constexpr int64_t kConstant38Strides[] = {1, 64};
+constexpr int64_t kConstant39Sizes[] = {128, 64};
+constexpr int64_t kConstant39Strides[] = {1, 128};
+constexpr int64_t kConstant40Sizes[] = {64, 10};
+constexpr int64_t kConstant40Strides[] = {1, 64};
 constexpr aotic::runtime::ConstantSpec kConstants[] = {
   {"cls", "cls", kFloat32, 3, kConstant0Sizes, kConstant0Strides, 0, 0, 256,
       aotic::runtime::ConstantKind::kParameter},
@@ -1808,12 +1869,30 @@ constexpr aotic::runtime::ConstantSpec kConstants[] = {
       aotic::runtime::ConstantKind::kParameter},
   {"head_bias", "head.bias", kFloat32, 1, kConstant31Sizes, kConstant31Strides, 0, 324864, 40,
       aotic::runtime::ConstantKind::kParameter},
+  {"_FOLDED_CONST_permute_1", "_FOLDED_CONST_permute_1", kFloat32, 2, kConstant32Sizes,
+      kConstant32Strides, 0, 0, 0, aotic::runtime::ConstantKind::kFoldedConstant},
+  {"_FOLDED_CONST_permute_7", "_FOLDED_CONST_permute_7", kFloat32, 2, kConstant33Sizes,
+      kConstant33Strides, 0, 0, 0, aotic::runtime::ConstantKind::kFoldedConstant},
+  {"_FOLDED_CONST_permute_8", "_FOLDED_CONST_permute_8", kFloat32, 2, kConstant34Sizes,
+      kConstant34Strides, 0, 0, 0, aotic::runtime::ConstantKind::kFoldedConstant},
+  {"_FOLDED_CONST_permute_9", "_FOLDED_CONST_permute_9", kFloat32, 2, kConstant35Sizes,
+      kConstant35Strides, 0, 0, 0, aotic::runtime::ConstantKind::kFoldedConstant},
+  {"_FOLDED_CONST_permute_10", "_FOLDED_CONST_permute_10", kFloat32, 2, kConstant36Sizes,
+      kConstant36Strides, 0, 0, 0, aotic::runtime::ConstantKind::kFoldedConstant},
+  {"_FOLDED_CONST_permute_16", "_FOLDED_CONST_permute_16", kFloat32, 2, kConstant37Sizes,
+      kConstant37Strides, 0, 0, 0, aotic::runtime::ConstantKind::kFoldedConstant},
+  {"_FOLDED_CONST_permute_17", "_FOLDED_CONST_permute_17", kFloat32, 2, kConstant38Sizes,
+      kConstant38Strides, 0, 0, 0, aotic::runtime::ConstantKind::kFoldedConstant},
+  {"_FOLDED_CONST_permute_18", "_FOLDED_CONST_permute_18", kFloat32, 2, kConstant39Sizes,
+      kConstant39Strides, 0, 0, 0, aotic::runtime::ConstantKind::kFoldedConstant},
+  {"_FOLDED_CONST_permute_19", "_FOLDED_CONST_permute_19", kFloat32, 2, kConstant40Sizes,
+      kConstant40Strides, 0, 0, 0, aotic::runtime::ConstantKind::kFoldedConstant},
 };
 const aotic::runtime::ModelSpec kSpec = {
   kInputs, 1,
   kOutputs, 1,
   kSymbols, 1,
-  kConstants, 32,
+  kConstants, 41,
   aotic_constants_blob, 324904,
   nullptr,
   "[1, {\"type\": \"builtins.tuple\", \"context\": \"null\", \"children_spec\": [{\"type\": \"builtins.tu"
@@ -1823,6 +1902,7 @@ const aotic::runtime::ModelSpec kSpec = {
   run,
   kCPU,
   nullptr, nullptr,
+  fold,
 };
 
 }  // namespace
