@@ -153,12 +153,29 @@ class CpuPrinter {
     }
     for (const AbiCode& code : abi_codes()) w_.unique_name(code.name);
     for (const kernel::Kernel& k : module_.kernels) w_.unique_name(k.name);
-    for (const char* name :
-         {"kSpec",        "kInputs",       "kOutputs",   "kSymbols",        "kConstants",
-          "TensorHandle", "new_reference", "km",         "CudaStreamScope", "cuda",
-          "stream",       "state",         "inputs",     "outputs",         "run",
-          "fold",         "run_ops",       "GraphState", "new_graph_state", "delete_graph_state",
-          "capture",      "check_launch"}) {
+    for (const char* name : {"kSpec",
+                             "kInputs",
+                             "kOutputs",
+                             "kSymbols",
+                             "kConstants",
+                             "TensorHandle",
+                             "new_reference",
+                             "km",
+                             "CudaStreamScope",
+                             "cuda",
+                             "stream",
+                             "state",
+                             "inputs",
+                             "outputs",
+                             "run",
+                             "fold",
+                             "run_ops",
+                             "GraphState",
+                             "new_graph_state",
+                             "delete_graph_state",
+                             "capture",
+                             "check_launch",
+                             "check_cuda_call"}) {
       w_.unique_name(name);
     }
   }

@@ -31,11 +31,11 @@ std::string pass_list(bool optimising_only) {
 
 const std::vector<PassInfo>& pipeline_passes() {
   static const std::vector<PassInfo> kPasses = {
-      {"fold_batch_norm", true}, {"import_graph", false},    {"bind_shapes", false},
-      {"lower_views", false},    {"check_types", false},     {"fold_constants", true},
-      {"fuse_kernels", true},    {"dedup_kernels", true},    {"select_ops", false},
-      {"insert_checks", false},  {"plan_lifetimes", false},  {"reuse_buffers", true},
-      {"plan_memory", true},     {"plan_cuda_graphs", true},
+      {"fold_batch_norm", true}, {"fuse_conv_relu", true}, {"import_graph", false},
+      {"bind_shapes", false},    {"lower_views", false},   {"check_types", false},
+      {"fold_constants", true},  {"fuse_kernels", true},   {"dedup_kernels", true},
+      {"select_ops", false},     {"insert_checks", false}, {"plan_lifetimes", false},
+      {"reuse_buffers", true},   {"plan_memory", true},    {"plan_cuda_graphs", true},
   };
   return kPasses;
 }
@@ -62,14 +62,20 @@ wir::Module lower_program(const ir::Program& program, const ConstantsLayout& con
   const ir::SchemaRegistry& schemas = ir::builtin_schemas();
   const Log log(options);
   try {
-    std::shared_ptr<ir::Program> rewritten;
-    if (log.enabled("fold_batch_norm")) {
-      rewritten = std::make_shared<ir::Program>(program);
-      if (!fold_batch_norm(*rewritten)) rewritten.reset();
-    }
+    // Passes that rewrite the program itself work on a copy, kept by the module.
+    auto rewritten = std::make_shared<ir::Program>(program);
+    bool changed = false;
+    if (log.enabled("fold_batch_norm")) changed |= fold_batch_norm(*rewritten);
+    const bool fused_convs = options.shim.device == "cuda" &&
+                             options.shim.names.count("aoti_torch_cuda_cudnn_convolution_relu") != 0 &&
+                             options.shim.names.count("aoti_torch_cuda_cudnn_convolution_add_relu") != 0;
+    if (log.enabled("fuse_conv_relu") && fused_convs) changed |= fuse_conv_relu(*rewritten);
+    if (!changed) rewritten.reset();
     wir::Module m = import_graph(rewritten ? *rewritten : program, constants);
     m.rewritten_program = rewritten;
-    log("fold_batch_norm", m);  // the program it rewrote, as imported
+    // The program these two rewrote, as imported.
+    log("fold_batch_norm", m);
+    log("fuse_conv_relu", m);
     m.device = options.shim.device;
     log("import_graph", m);
     bind_shapes(m);

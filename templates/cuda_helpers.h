@@ -196,9 +196,15 @@ class CudaStreamScope {
 // stream, reading and writing buffers the graph keeps; that run and every later one copy their
 // inputs into those buffers, replay the graph on the caller's stream and return copies of its
 // outputs. A capture that fails (an op that cannot be captured) leaves the instance running op by
-// op.
+// op. The next run of the instance may come on another stream: it waits (on the GPU) for the
+// previous run's last use of the graph's buffers before writing them.
 void run_ops(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHandle* outputs,
              cudaStream_t stream);
+
+inline void check_cuda_call(cudaError_t error, const char* what) {
+  if (error != cudaSuccess)
+    throw aotic::runtime::RuntimeError(std::string(what) + ": " + cudaGetErrorString(error));
+}
 
 struct GraphState {
   uint64_t generation = 0;
@@ -207,7 +213,10 @@ struct GraphState {
   AoticCudaGraphHandle graph = nullptr;
   std::vector<TensorHandle> inputs;   // what the graph reads
   std::vector<TensorHandle> outputs;  // what it writes
+  cudaEvent_t done = nullptr;         // recorded after a replay's outputs were copied
   void reset() {
+    // The buffers go back to the allocator: the last replay must be over.
+    if (done != nullptr) (void)cudaEventSynchronize(done);
     if (graph != nullptr) (void)aotic_cuda_graph_delete(graph);
     graph = nullptr;
     inputs.clear();
@@ -215,7 +224,10 @@ struct GraphState {
     eager_runs = 0;
     failed = false;
   }
-  ~GraphState() { reset(); }
+  ~GraphState() {
+    reset();
+    if (done != nullptr) (void)cudaEventDestroy(done);
+  }
 };
 
 void* new_graph_state() { return new GraphState(); }
@@ -265,6 +277,11 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     run_ops(state, inputs, outputs, cuda.stream());
     return;
   }
+  if (g.done == nullptr) {
+    check_cuda_call(cudaEventCreateWithFlags(&g.done, cudaEventDisableTiming), "cudaEventCreateWithFlags");
+  } else {
+    check_cuda_call(cudaStreamWaitEvent(cuda.stream(), g.done, 0), "cudaStreamWaitEvent");
+  }
   for (size_t i = 0; i < g.inputs.size(); ++i) {
     check(aoti_torch_copy_(g.inputs[i].get(), inputs[i], 1), "aoti_torch_copy_ (graph input)");
   }
@@ -272,6 +289,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   for (size_t i = 0; i < g.outputs.size(); ++i) {
     check(aoti_torch_clone(g.outputs[i].get(), &outputs[i]), "aoti_torch_clone (graph output)");
   }
+  check_cuda_call(cudaEventRecord(g.done, cuda.stream()), "cudaEventRecord");
 }
 // aotic-template-end
 

@@ -29,6 +29,11 @@ struct ShimFunctions {
 /// on constants, which fold_constants moves to fold()). Returns whether it changed anything.
 bool fold_batch_norm(ir::Program& program);
 
+/// Optimising, CUDA, on the same copy: convolution -> relu and convolution -> add -> relu become
+/// cuDNN's fused cudnn_convolution_relu / cudnn_convolution_add_relu. Returns whether it changed
+/// anything.
+bool fuse_conv_relu(ir::Program& program);
+
 /// One `op` statement per graph node, the weights and user inputs bound, a `return` of the outputs.
 wir::Module import_graph(const ir::Program& program, const ConstantsLayout& constants);
 

@@ -1116,6 +1116,20 @@ AOTITorchError aoti_torch_cpu_cross_entropy_loss(AtenTensorHandle self, AtenTens
   });
 }
 
+// aten::cudnn_convolution_add_relu(Tensor self, Tensor weight, Tensor z, Scalar? alpha, Tensor? bias, SymInt[] stride, SymInt[] padding, SymInt[] dilation, SymInt groups) -> Tensor
+AOTITorchError aoti_torch_cpu_cudnn_convolution_add_relu(AtenTensorHandle self, AtenTensorHandle weight, AtenTensorHandle z, double* alpha, AtenTensorHandle* bias, const int64_t* stride, int64_t stride_len_, const int64_t* padding, int64_t padding_len_, const int64_t* dilation, int64_t dilation_len_, int64_t groups, AtenTensorHandle* ret0) {
+  return aotic::shim::guard("aoti_torch_cpu_cudnn_convolution_add_relu", [&] {
+    aotic::shim::set_output(ret0, at::cudnn_convolution_add_relu(aotic::shim::tensor(self, "self"), aotic::shim::tensor(weight, "weight"), aotic::shim::tensor(z, "z"), aotic::shim::arg::optional_scalar(alpha), aotic::shim::arg::optional_tensor(bias), aotic::shim::array(stride, stride_len_, "stride"), aotic::shim::array(padding, padding_len_, "padding"), aotic::shim::array(dilation, dilation_len_, "dilation"), groups), "ret0");
+  });
+}
+
+// aten::cudnn_convolution_relu(Tensor self, Tensor weight, Tensor? bias, SymInt[] stride, SymInt[] padding, SymInt[] dilation, SymInt groups) -> Tensor
+AOTITorchError aoti_torch_cpu_cudnn_convolution_relu(AtenTensorHandle self, AtenTensorHandle weight, AtenTensorHandle* bias, const int64_t* stride, int64_t stride_len_, const int64_t* padding, int64_t padding_len_, const int64_t* dilation, int64_t dilation_len_, int64_t groups, AtenTensorHandle* ret0) {
+  return aotic::shim::guard("aoti_torch_cpu_cudnn_convolution_relu", [&] {
+    aotic::shim::set_output(ret0, at::cudnn_convolution_relu(aotic::shim::tensor(self, "self"), aotic::shim::tensor(weight, "weight"), aotic::shim::arg::optional_tensor(bias), aotic::shim::array(stride, stride_len_, "stride"), aotic::shim::array(padding, padding_len_, "padding"), aotic::shim::array(dilation, dilation_len_, "dilation"), groups), "ret0");
+  });
+}
+
 // aten::cummax(Tensor self, int dim) -> (Tensor values, Tensor indices)
 AOTITorchError aoti_torch_cpu_cummax(AtenTensorHandle self, int64_t dim, AtenTensorHandle* ret0, AtenTensorHandle* ret1) {
   return aotic::shim::guard("aoti_torch_cpu_cummax", [&] {

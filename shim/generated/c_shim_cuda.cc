@@ -607,6 +607,14 @@ AOTITorchError aoti_torch_cuda_cross_entropy_loss(AtenTensorHandle self, AtenTen
   return aoti_torch_cpu_cross_entropy_loss(self, target, weight, reduction, ignore_index, label_smoothing, ret0);
 }
 
+AOTITorchError aoti_torch_cuda_cudnn_convolution_add_relu(AtenTensorHandle self, AtenTensorHandle weight, AtenTensorHandle z, double* alpha, AtenTensorHandle* bias, const int64_t* stride, int64_t stride_len_, const int64_t* padding, int64_t padding_len_, const int64_t* dilation, int64_t dilation_len_, int64_t groups, AtenTensorHandle* ret0) {
+  return aoti_torch_cpu_cudnn_convolution_add_relu(self, weight, z, alpha, bias, stride, stride_len_, padding, padding_len_, dilation, dilation_len_, groups, ret0);
+}
+
+AOTITorchError aoti_torch_cuda_cudnn_convolution_relu(AtenTensorHandle self, AtenTensorHandle weight, AtenTensorHandle* bias, const int64_t* stride, int64_t stride_len_, const int64_t* padding, int64_t padding_len_, const int64_t* dilation, int64_t dilation_len_, int64_t groups, AtenTensorHandle* ret0) {
+  return aoti_torch_cpu_cudnn_convolution_relu(self, weight, bias, stride, stride_len_, padding, padding_len_, dilation, dilation_len_, groups, ret0);
+}
+
 AOTITorchError aoti_torch_cuda_cummax(AtenTensorHandle self, int64_t dim, AtenTensorHandle* ret0, AtenTensorHandle* ret1) {
   return aoti_torch_cpu_cummax(self, dim, ret0, ret1);
 }

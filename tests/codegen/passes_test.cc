@@ -73,10 +73,10 @@ TEST_CASE(
 TEST_CASE("the pipeline lists its passes in order, and --dump-after knows each") {
   std::vector<std::string> names;
   for (const codegen::PassInfo& p : codegen::pipeline_passes()) names.emplace_back(p.name);
-  CHECK(names == std::vector<std::string>{"fold_batch_norm", "import_graph", "bind_shapes", "lower_views",
-                                          "check_types", "fold_constants", "fuse_kernels", "dedup_kernels",
-                                          "select_ops", "insert_checks", "plan_lifetimes", "reuse_buffers",
-                                          "plan_memory", "plan_cuda_graphs"});
+  CHECK(names == std::vector<std::string>{"fold_batch_norm", "fuse_conv_relu", "import_graph", "bind_shapes",
+                                          "lower_views", "check_types", "fold_constants", "fuse_kernels",
+                                          "dedup_kernels", "select_ops", "insert_checks", "plan_lifetimes",
+                                          "reuse_buffers", "plan_memory", "plan_cuda_graphs"});
   std::vector<std::string> stages = codegen::dump_stages();
   CHECK(stages.front() == "load");
   CHECK(stages.back() == "codegen");
@@ -164,9 +164,8 @@ TEST_CASE("--disable-pass: only optimising passes, by a known name") {
   } catch (const UserError& e) {
     CHECK(
         std::string(e.what()) ==
-        "--disable-pass: unknown pass 'fuse_everything' (optimising passes: fold_batch_norm, fold_constants, "
-        "fuse_kernels, dedup_kernels, "
-        "reuse_buffers, plan_memory, plan_cuda_graphs)");
+        "--disable-pass: unknown pass 'fuse_everything' (optimising passes: fold_batch_norm, fuse_conv_relu, "
+        "fold_constants, fuse_kernels, dedup_kernels, reuse_buffers, plan_memory, plan_cuda_graphs)");
   }
   options.disabled_passes = {"select_ops"};
   try {
@@ -175,7 +174,7 @@ TEST_CASE("--disable-pass: only optimising passes, by a known name") {
   } catch (const UserError& e) {
     CHECK(std::string(e.what()) ==
           "--disable-pass: 'select_ops' is needed to compile a model (optimising passes: fold_batch_norm, "
-          "fold_constants, fuse_kernels, "
+          "fuse_conv_relu, fold_constants, fuse_kernels, "
           "dedup_kernels, reuse_buffers, plan_memory, plan_cuda_graphs)");
   }
 }
@@ -516,6 +515,36 @@ TEST_CASE("fold_batch_norm: an inference batch norm after a convolution becomes 
   off.disabled_passes = {"fold_batch_norm"};
   CHECK(dump(testing::fixture("small_cnn.core.pt2"), "fold_constants", off)
             .find("aten._native_batch_norm_legit_no_training.default(%convolution, ") != std::string::npos);
+}
+
+}  // namespace
+}  // namespace aotic
+
+namespace aotic {
+namespace {
+
+TEST_CASE("fuse_conv_relu: on CUDA a convolution and the relu after it are one cuDNN call") {
+  codegen::CompileOptions cuda;
+  cuda.device = "cuda";
+  // small_cnn: convolution, batch norm (folded into it), relu.
+  const std::string fused = dump(testing::fixture("small_cnn.core.pt2"), "fold_constants", cuda);
+  CHECK(fused.find("\nop relu = aten.cudnn_convolution_relu.default(%x, %convolution_weight, "
+                   "%convolution_bias, [1, 1], [1, 1], [1, 1], 1)\n") != std::string::npos);
+  CHECK(fused.find("aten.relu.default") == std::string::npos);
+  // The second convolution feeds silu: unchanged.
+  CHECK(fused.find("op convolution_1 = aten.convolution.default(") != std::string::npos);
+  const std::string source = dump(testing::fixture("small_cnn.core.pt2"), "codegen", cuda);
+  CHECK(source.find("aoti_torch_cuda_cudnn_convolution_relu(") != std::string::npos);
+  // Not on the CPU, not when switched off, not with PyTorch's C shim (which lacks the functions).
+  CHECK(dump(testing::fixture("small_cnn.core.pt2"), "fold_constants").find("cudnn") == std::string::npos);
+  codegen::CompileOptions off = cuda;
+  off.disabled_passes = {"fuse_conv_relu"};
+  CHECK(dump(testing::fixture("small_cnn.core.pt2"), "fold_constants", off).find("cudnn") ==
+        std::string::npos);
+  codegen::CompileOptions host = cuda;
+  host.shim = codegen::ShimMode::kHost;
+  CHECK(dump(testing::fixture("small_cnn.core.pt2"), "fold_constants", host).find("cudnn") ==
+        std::string::npos);
 }
 
 }  // namespace

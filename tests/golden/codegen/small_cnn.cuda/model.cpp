@@ -115,9 +115,9 @@ inline cudaError_t launch(const void* kernel, unsigned grid, unsigned threads, v
 
 }  // namespace km
 
-// nodes relu, max_pool2d
-cudaError_t k0_relu_max_pool2d(const float* in0, float* out0, cudaStream_t stream) {
-  static const void* const part0 = km::kernel("k0_relu_max_pool2d_part0");
+// nodes max_pool2d
+cudaError_t k0_max_pool2d(const float* in0, float* out0, cudaStream_t stream) {
+  static const void* const part0 = km::kernel("k0_max_pool2d_part0");
   void* args[] = {&in0, &out0};
   if (cudaError_t e = (512 * 16) > 0 ? km::launch(part0, km::blocks_for((512 * 16)), km::kThreads, args,
       stream) : cudaSuccess) return e;
@@ -180,9 +180,15 @@ class CudaStreamScope {
 // stream, reading and writing buffers the graph keeps; that run and every later one copy their
 // inputs into those buffers, replay the graph on the caller's stream and return copies of its
 // outputs. A capture that fails (an op that cannot be captured) leaves the instance running op by
-// op.
+// op. The next run of the instance may come on another stream: it waits (on the GPU) for the
+// previous run's last use of the graph's buffers before writing them.
 void run_ops(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHandle* outputs,
              cudaStream_t stream);
+
+inline void check_cuda_call(cudaError_t error, const char* what) {
+  if (error != cudaSuccess)
+    throw aotic::runtime::RuntimeError(std::string(what) + ": " + cudaGetErrorString(error));
+}
 
 struct GraphState {
   uint64_t generation = 0;
@@ -191,7 +197,10 @@ struct GraphState {
   AoticCudaGraphHandle graph = nullptr;
   std::vector<TensorHandle> inputs;   // what the graph reads
   std::vector<TensorHandle> outputs;  // what it writes
+  cudaEvent_t done = nullptr;         // recorded after a replay's outputs were copied
   void reset() {
+    // The buffers go back to the allocator: the last replay must be over.
+    if (done != nullptr) (void)cudaEventSynchronize(done);
     if (graph != nullptr) (void)aotic_cuda_graph_delete(graph);
     graph = nullptr;
     inputs.clear();
@@ -199,7 +208,10 @@ struct GraphState {
     eager_runs = 0;
     failed = false;
   }
-  ~GraphState() { reset(); }
+  ~GraphState() {
+    reset();
+    if (done != nullptr) (void)cudaEventDestroy(done);
+  }
 };
 
 void* new_graph_state() { return new GraphState(); }
@@ -249,6 +261,11 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     run_ops(state, inputs, outputs, cuda.stream());
     return;
   }
+  if (g.done == nullptr) {
+    check_cuda_call(cudaEventCreateWithFlags(&g.done, cudaEventDisableTiming), "cudaEventCreateWithFlags");
+  } else {
+    check_cuda_call(cudaStreamWaitEvent(cuda.stream(), g.done, 0), "cudaStreamWaitEvent");
+  }
   for (size_t i = 0; i < g.inputs.size(); ++i) {
     check(aoti_torch_copy_(g.inputs[i].get(), inputs[i], 1), "aoti_torch_copy_ (graph input)");
   }
@@ -256,6 +273,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   for (size_t i = 0; i < g.outputs.size(); ++i) {
     check(aoti_torch_clone(g.outputs[i].get(), &outputs[i]), "aoti_torch_clone (graph output)");
   }
+  check_cuda_call(cudaEventRecord(g.done, cuda.stream()), "cudaEventRecord");
 }
 
 // The folded constants, computed from the others whenever the constants are set.
@@ -333,15 +351,15 @@ void run_ops(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTens
   AtenTensorHandle b_b1_num_batches_tracked_1 = state.constant(10);
   AtenTensorHandle conv2d_weight_1 = state.constant(11);  // folded
   AtenTensorHandle conv2d_bias_1 = state.constant(12);  // folded
-  // node 'conv2d' (aten.conv2d.default)
-  TensorHandle batch_norm;
+  // node 'relu' (aten.cudnn_convolution_relu.default)
+  TensorHandle relu;
   AtenTensorHandle bias_value = conv2d_bias_1;
   const int64_t stride[] = {1, 1};
   const int64_t padding[] = {1, 1};
   const int64_t dilation[] = {1, 1};
-  check(aoti_torch_cuda_conv2d(
-            x, conv2d_weight_1, &bias_value, stride, 2, padding, 2, dilation, 2, 1, batch_norm.out()),
-        "node 'conv2d' (aten.conv2d.default)");
+  check(aoti_torch_cuda_cudnn_convolution_relu(
+            x, conv2d_weight_1, &bias_value, stride, 2, padding, 2, dilation, 2, 1, relu.out()),
+        "node 'relu' (aten.cudnn_convolution_relu.default)");
   // node 'max_pool2d' (aten.max_pool2d.default)
   TensorHandle max_pool2d;
   const int64_t max_pool2d_sizes[] = {2, 16, 16, 16};
@@ -349,16 +367,14 @@ void run_ops(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTens
   check(aoti_torch_empty_strided(
             4, max_pool2d_sizes, max_pool2d_strides, kFloat32, kCUDA, state.device_index(), max_pool2d.out()),
         "allocate max_pool2d");
-  // fuses relu, max_pool2d
   {
-    const int64_t batch_norm_layout[] = {16384, 1024, 32, 1};
-    TensorHandle batch_norm_copy;
-    const float* batch_norm_data = kernel_input<float>(batch_norm.get(), 4, batch_norm_layout,
-        batch_norm_copy);
-    check_launch(aotic_kernels::k0_relu_max_pool2d(batch_norm_data,
-        aotic::runtime::data<float>(max_pool2d.get()), stream), "k0_relu_max_pool2d");
+    const int64_t relu_layout[] = {16384, 1024, 32, 1};
+    TensorHandle relu_copy;
+    const float* relu_data = kernel_input<float>(relu.get(), 4, relu_layout, relu_copy);
+    check_launch(aotic_kernels::k0_max_pool2d(relu_data, aotic::runtime::data<float>(max_pool2d.get()),
+        stream), "k0_max_pool2d");
   }
-  batch_norm.reset();
+  relu.reset();
   // node 'conv2d_1' (aten.conv2d.default)
   TensorHandle conv2d_1;
   AtenTensorHandle bias_value_1 = p_c2_bias_1;
@@ -933,8 +949,8 @@ __device__ T block_reduce(T v) {
 
 }  // namespace km
 
-// nodes relu, max_pool2d
-extern "C" __global__ void __launch_bounds__(km::kThreads) k0_relu_max_pool2d_part0(const float* __restrict in0,
+// nodes max_pool2d
+extern "C" __global__ void __launch_bounds__(km::kThreads) k0_max_pool2d_part0(const float* __restrict in0,
     float* __restrict out0) {
   for (int64_t flat = blockIdx.x * int64_t{blockDim.x} + threadIdx.x; flat < (512 * 16); flat += int64_t{gridDim.x} * blockDim.x) {
     int64_t rest = flat;
@@ -942,17 +958,13 @@ extern "C" __global__ void __launch_bounds__(km::kThreads) k0_relu_max_pool2d_pa
     rest /= 16;
     const int64_t i0 = rest;
     const float t0 = in0[64 * i0 + 2 * i3];
-    const float t1 = km::relu(t0);
-    const float t2 = in0[64 * i0 + 2 * i3 + 1];
-    const float t3 = km::relu(t2);
-    const float t4 = km::maximum(t1, t3);
-    const float t5 = in0[64 * i0 + 2 * i3 + 32];
-    const float t6 = km::relu(t5);
-    const float t7 = km::maximum(t4, t6);
-    const float t8 = in0[64 * i0 + 2 * i3 + 33];
-    const float t9 = km::relu(t8);
-    const float t10 = km::maximum(t7, t9);
-    out0[16 * i0 + i3] = t10;
+    const float t1 = in0[64 * i0 + 2 * i3 + 1];
+    const float t2 = km::maximum(t0, t1);
+    const float t3 = in0[64 * i0 + 2 * i3 + 32];
+    const float t4 = km::maximum(t2, t3);
+    const float t5 = in0[64 * i0 + 2 * i3 + 33];
+    const float t6 = km::maximum(t4, t5);
+    out0[16 * i0 + i3] = t6;
   }
 }
 

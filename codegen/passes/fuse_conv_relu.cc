@@ -1,0 +1,252 @@
+// fuse_conv_relu: on CUDA, a 2-d convolution whose only reader is a relu, or an add of the
+// convolution's result and another tensor of its shape whose only reader is a relu, becomes one
+// cuDNN call that applies the bias, the add and the relu in the convolution's epilogue:
+//
+//   conv = convolution(x, w, b)              =>   relu = cudnn_convolution_relu(x, w, b, ...)
+//   relu = relu(conv)
+//
+//   conv = convolution(x, w, b)              =>   relu = cudnn_convolution_add_relu(x, w, z, None, b, ...)
+//   add = add(conv, z); relu = relu(add)          (relu(conv(x, w) + z + b))
+//
+// After fold_batch_norm this is a ResNet block's convolution, batch norm, residual add and relu in
+// one call. It rewrites the program itself (a copy), before import_graph. Groups of 1 only
+// (depthwise convolutions stay with cuDNN's regular kernels), float32 and float16, and only when
+// the shim has both functions (aotic's bundled shim does; PyTorch's C shim does not).
+#include <set>
+
+#include "codegen/passes/passes.h"
+
+namespace aotic::codegen {
+namespace {
+
+using ir::ArgKind;
+using ir::Argument;
+using ir::NamedArgument;
+using ir::Node;
+
+Argument tensor(const std::string& name) {
+  Argument a;
+  a.kind = ArgKind::kTensor;
+  a.name = name;
+  return a;
+}
+
+Argument ints(const std::vector<int64_t>& v) {
+  Argument a;
+  a.kind = ArgKind::kInts;
+  a.ints = v;
+  return a;
+}
+
+/// An int[2] argument as the export gave it (absent: `fallback`; one value: repeated).
+bool int_pair(const Node& node, const std::string& param, int64_t fallback, std::vector<int64_t>* out) {
+  const NamedArgument* given = node.find_input(param);
+  if (given == nullptr) {
+    *out = {fallback, fallback};
+    return true;
+  }
+  const Argument& a = given->arg;
+  std::vector<int64_t> v;
+  if (a.kind == ArgKind::kInts) {
+    v = a.ints;
+  } else if (a.kind == ArgKind::kInt) {
+    v = {a.int_value};
+  } else if (a.kind == ArgKind::kSymInts) {
+    for (const ir::ValueRef& r : a.refs) {
+      if (r.kind != ir::ValueRef::Kind::kInt) return false;
+      v.push_back(r.int_value);
+    }
+  } else {
+    return false;
+  }
+  if (v.size() == 1) v.push_back(v[0]);
+  if (v.size() != 2) return false;
+  *out = v;
+  return true;
+}
+
+std::string tensor_input(const Node& node, const std::string& param) {
+  const NamedArgument* given = node.find_input(param);
+  return given != nullptr && given->arg.kind == ArgKind::kTensor ? given->arg.name : "";
+}
+
+/// A convolution's arguments, when cuDNN's fused calls can take it.
+struct Conv {
+  std::string input, weight, bias;
+  std::vector<int64_t> stride, padding, dilation;
+};
+
+class ConvReluFuser {
+ public:
+  explicit ConvReluFuser(ir::Graph& graph) : graph_(graph) {
+    for (size_t i = 0; i < graph_.nodes.size(); ++i) {
+      for (const Argument& out : graph_.nodes[i].outputs) {
+        if (out.kind == ArgKind::kTensor) defined_by_[out.name] = i;
+      }
+      for (const NamedArgument& in : graph_.nodes[i].inputs) {
+        for (const std::string& n : in.arg.value_names()) ++reads_[n];
+      }
+    }
+    for (const Argument& out : graph_.outputs) {
+      for (const std::string& n : out.value_names()) ++reads_[n];
+    }
+  }
+
+  bool run() {
+    std::set<size_t> removed;
+    for (size_t i = 0; i < graph_.nodes.size(); ++i) {
+      Node& relu = graph_.nodes[i];
+      if (relu.op_name() != "aten.relu.default" || relu.outputs.size() != 1) continue;
+      const std::string in = tensor_input(relu, "self");
+      const size_t* producer = single_reader_producer(in);
+      if (producer == nullptr || removed.count(*producer) != 0) continue;
+      Conv conv;
+      if (convolution(graph_.nodes[*producer], &conv)) {
+        relu = conv_relu(conv, relu.outputs[0].name);
+        removed.insert(*producer);
+        continue;
+      }
+      // relu(add(conv, z)) or relu(add(z, conv))
+      const Node& add = graph_.nodes[*producer];
+      if (add.op_name() != "aten.add.Tensor" || !unit_alpha(add)) continue;
+      const std::string a = tensor_input(add, "self"), b = tensor_input(add, "other");
+      for (const auto& [c, z] : {std::pair{a, b}, std::pair{b, a}}) {
+        const size_t* conv_node = single_reader_producer(c);
+        if (conv_node == nullptr || z.empty() || removed.count(*conv_node) != 0) continue;
+        if (!convolution(graph_.nodes[*conv_node], &conv) || !same_type(z, c)) continue;
+        removed.insert(*conv_node);
+        removed.insert(*producer);
+        // The fused call takes the relu's place, after z (which the add read) is defined.
+        relu = conv_add_relu(conv, z, relu.outputs[0].name);
+        break;
+      }
+    }
+    if (removed.empty()) return false;
+    std::vector<Node> nodes;
+    nodes.reserve(graph_.nodes.size() - removed.size());
+    for (size_t i = 0; i < graph_.nodes.size(); ++i) {
+      if (removed.count(i) == 0) nodes.push_back(std::move(graph_.nodes[i]));
+    }
+    graph_.nodes = std::move(nodes);
+    return true;
+  }
+
+ private:
+  /// The node defining `value` when nothing else reads it.
+  const size_t* single_reader_producer(const std::string& value) const {
+    if (value.empty()) return nullptr;
+    auto reads = reads_.find(value);
+    auto it = defined_by_.find(value);
+    if (reads == reads_.end() || reads->second != 1 || it == defined_by_.end()) return nullptr;
+    return &it->second;
+  }
+
+  static bool unit_alpha(const Node& add) {
+    const NamedArgument* alpha = add.find_input("alpha");
+    if (alpha == nullptr) return true;
+    return (alpha->arg.kind == ArgKind::kInt && alpha->arg.int_value == 1) ||
+           (alpha->arg.kind == ArgKind::kFloat && alpha->arg.float_value == 1.0);
+  }
+
+  bool same_type(const std::string& a, const std::string& b) const {
+    const ir::TensorMeta* x = graph_.find_tensor(a);
+    const ir::TensorMeta* y = graph_.find_tensor(b);
+    if (x == nullptr || y == nullptr || x->dtype != y->dtype || x->sizes.size() != y->sizes.size())
+      return false;
+    for (size_t d = 0; d < x->sizes.size(); ++d) {
+      if (x->sizes[d].to_string() != y->sizes[d].to_string()) return false;
+    }
+    return true;
+  }
+
+  bool convolution(const Node& node, Conv* conv) const {
+    const std::string op = node.op_name();
+    if (op != "aten.convolution.default" && op != "aten.conv2d.default") return false;
+    if (op == "aten.convolution.default") {
+      const NamedArgument* transposed = node.find_input("transposed");
+      if (transposed == nullptr || transposed->arg.kind != ArgKind::kBool || transposed->arg.bool_value) {
+        return false;
+      }
+      std::vector<int64_t> output_padding;
+      if (!int_pair(node, "output_padding", 0, &output_padding) ||
+          output_padding != std::vector<int64_t>{0, 0}) {
+        return false;
+      }
+    }
+    const NamedArgument* groups = node.find_input("groups");
+    if (groups != nullptr && (groups->arg.kind != ArgKind::kInt || groups->arg.int_value != 1)) return false;
+    conv->input = tensor_input(node, "input");
+    conv->weight = tensor_input(node, "weight");
+    conv->bias = tensor_input(node, "bias");
+    const NamedArgument* bias = node.find_input("bias");
+    if (conv->bias.empty() && bias != nullptr && bias->arg.kind != ArgKind::kNone) return false;
+    if (!int_pair(node, "stride", 1, &conv->stride) || !int_pair(node, "padding", 0, &conv->padding) ||
+        !int_pair(node, "dilation", 1, &conv->dilation)) {
+      return false;
+    }
+    const ir::TensorMeta* x = graph_.find_tensor(conv->input);
+    const ir::TensorMeta* w = graph_.find_tensor(conv->weight);
+    if (x == nullptr || w == nullptr || x->sizes.size() != 4 || w->sizes.size() != 4 ||
+        x->dtype != w->dtype) {
+      return false;
+    }
+    return x->dtype == ir::DType::kFloat32 || x->dtype == ir::DType::kFloat16;
+  }
+
+  static Node fused(const std::string& op, std::vector<NamedArgument> inputs, const std::string& result) {
+    Node node;
+    node.name = result;
+    node.target = "torch.ops.aten." + op;
+    node.inputs = std::move(inputs);
+    for (NamedArgument& in : node.inputs) in.passing = ir::ArgPassing::kKeyword;
+    node.outputs.push_back(tensor(result));
+    return node;
+  }
+
+  static Argument optional_tensor(const std::string& name) {
+    if (!name.empty()) return tensor(name);
+    return Argument{};  // None
+  }
+
+  static Node conv_relu(const Conv& c, const std::string& result) {
+    Argument groups;
+    groups.kind = ArgKind::kInt;
+    groups.int_value = 1;
+    return fused("cudnn_convolution_relu.default",
+                 {{"self", tensor(c.input)},
+                  {"weight", tensor(c.weight)},
+                  {"bias", optional_tensor(c.bias)},
+                  {"stride", ints(c.stride)},
+                  {"padding", ints(c.padding)},
+                  {"dilation", ints(c.dilation)},
+                  {"groups", groups}},
+                 result);
+  }
+
+  static Node conv_add_relu(const Conv& c, const std::string& z, const std::string& result) {
+    Argument groups;
+    groups.kind = ArgKind::kInt;
+    groups.int_value = 1;
+    return fused("cudnn_convolution_add_relu.default",
+                 {{"self", tensor(c.input)},
+                  {"weight", tensor(c.weight)},
+                  {"z", tensor(z)},
+                  {"alpha", Argument{}},
+                  {"bias", optional_tensor(c.bias)},
+                  {"stride", ints(c.stride)},
+                  {"padding", ints(c.padding)},
+                  {"dilation", ints(c.dilation)},
+                  {"groups", groups}},
+                 result);
+  }
+
+  ir::Graph& graph_;
+  std::map<std::string, size_t> defined_by_;
+  std::map<std::string, int> reads_;
+};
+
+}  // namespace
+
+bool fuse_conv_relu(ir::Program& program) { return ConvReluFuser(program.graph).run(); }
+
+}  // namespace aotic::codegen
