@@ -15,11 +15,17 @@
 
 #include <fmt/format.h>
 
+#include "codegen/passes/graph_rewrite.h"
 #include "codegen/passes/passes.h"
 
 namespace aotic::codegen {
 namespace {
 
+using graph_rewrite::aten_node;
+using graph_rewrite::float_arg;
+using graph_rewrite::ints_arg;
+using graph_rewrite::tensor_arg;
+using graph_rewrite::tensor_input;
 using ir::ArgKind;
 using ir::Argument;
 using ir::NamedArgument;
@@ -31,38 +37,12 @@ const std::set<std::string>& convolutions() {
   return kOps;
 }
 
-Argument tensor(const std::string& name) {
-  Argument a;
-  a.kind = ArgKind::kTensor;
-  a.name = name;
-  return a;
-}
-
-/// The tensor a node passes for `param`, or "" (absent or None).
-std::string tensor_input(const Node& node, const std::string& param) {
-  const NamedArgument* given = node.find_input(param);
-  return given != nullptr && given->arg.kind == ArgKind::kTensor ? given->arg.name : "";
-}
-
 class BatchNormFolder {
  public:
-  explicit BatchNormFolder(ir::Program& program) : graph_(program.graph) {
-    for (const ir::InputSpec& spec : program.signature.inputs) {
-      if (spec.kind == ir::InputKind::kParameter || spec.kind == ir::InputKind::kBuffer ||
-          spec.kind == ir::InputKind::kTensorConstant) {
-        constants_.insert(spec.arg.name);
-      }
-    }
-    for (const Node& node : graph_.nodes) {
-      for (const NamedArgument& in : node.inputs) {
-        for (const std::string& n : in.arg.value_names()) ++reads_[n];
-        // A subgraph's nodes read only its own inputs, bound to the node's operands.
-      }
-    }
-    for (const Argument& out : graph_.outputs) {
-      for (const std::string& n : out.value_names()) ++reads_[n];
-    }
-  }
+  explicit BatchNormFolder(ir::Program& program)
+      : graph_(program.graph),
+        constants_(graph_rewrite::constant_inputs(program)),
+        reads_(graph_rewrite::count_reads(program.graph)) {}
 
   bool run() {
     std::vector<Node> nodes;
@@ -170,30 +150,35 @@ class BatchNormFolder {
     nodes.erase(nodes.begin() + static_cast<std::ptrdiff_t>(conv_index));
     const std::vector<int64_t> vec = {channels};
     // scale = [gamma *] rsqrt(running_var + eps)
-    std::string scale = add_node(nodes, "add.Scalar", {{"self", tensor(bn.var)}, {"other", floating(bn.eps)}},
-                                 "var_eps", vec);
-    scale = add_node(nodes, "rsqrt.default", {{"self", tensor(scale)}}, "inv_std", vec);
+    std::string scale = add_node(
+        nodes, "add.Scalar", {{"self", tensor_arg(bn.var)}, {"other", float_arg(bn.eps)}}, "var_eps", vec);
+    scale = add_node(nodes, "rsqrt.default", {{"self", tensor_arg(scale)}}, "inv_std", vec);
     if (!bn.gamma.empty()) {
-      scale =
-          add_node(nodes, "mul.Tensor", {{"self", tensor(bn.gamma)}, {"other", tensor(scale)}}, "scale", vec);
+      scale = add_node(nodes, "mul.Tensor", {{"self", tensor_arg(bn.gamma)}, {"other", tensor_arg(scale)}},
+                       "scale", vec);
     }
     // w2 = w * scale, broadcast over the output channels
     std::vector<int64_t> shape(w->sizes.size(), 1);
     shape[0] = channels;
-    const std::string scale_nd = add_node(
-        nodes, "reshape.default", {{"self", tensor(scale)}, {"shape", ints(shape)}}, "scale_nd", shape);
+    const std::string scale_nd =
+        add_node(nodes, "reshape.default", {{"self", tensor_arg(scale)}, {"shape", ints_arg(shape)}},
+                 "scale_nd", shape);
     std::vector<int64_t> w_sizes;
     for (const ir::SymExpr& e : w->sizes) w_sizes.push_back(*e.constant_value());
-    const std::string w2 = add_node(
-        nodes, "mul.Tensor", {{"self", tensor(weight)}, {"other", tensor(scale_nd)}}, "weight", w_sizes);
+    const std::string w2 =
+        add_node(nodes, "mul.Tensor", {{"self", tensor_arg(weight)}, {"other", tensor_arg(scale_nd)}},
+                 "weight", w_sizes);
     // b2 = (b - running_mean) * scale [+ beta]
-    std::string b2 = bias.empty()
-                         ? add_node(nodes, "neg.default", {{"self", tensor(bn.mean)}}, "neg_mean", vec)
-                         : add_node(nodes, "sub.Tensor", {{"self", tensor(bias)}, {"other", tensor(bn.mean)}},
-                                    "centered_bias", vec);
-    b2 = add_node(nodes, "mul.Tensor", {{"self", tensor(b2)}, {"other", tensor(scale)}}, "scaled_bias", vec);
+    std::string b2 =
+        bias.empty()
+            ? add_node(nodes, "neg.default", {{"self", tensor_arg(bn.mean)}}, "neg_mean", vec)
+            : add_node(nodes, "sub.Tensor", {{"self", tensor_arg(bias)}, {"other", tensor_arg(bn.mean)}},
+                       "centered_bias", vec);
+    b2 = add_node(nodes, "mul.Tensor", {{"self", tensor_arg(b2)}, {"other", tensor_arg(scale)}},
+                  "scaled_bias", vec);
     if (!bn.beta.empty()) {
-      b2 = add_node(nodes, "add.Tensor", {{"self", tensor(b2)}, {"other", tensor(bn.beta)}}, "bias", vec);
+      b2 = add_node(nodes, "add.Tensor", {{"self", tensor_arg(b2)}, {"other", tensor_arg(bn.beta)}}, "bias",
+                    vec);
     }
     set_input(folded, "weight", w2);
     set_input(folded, "bias", b2);
@@ -202,28 +187,14 @@ class BatchNormFolder {
     return true;
   }
 
-  static Argument floating(double v) {
-    Argument a;
-    a.kind = ArgKind::kFloat;
-    a.float_value = v;
-    return a;
-  }
-
-  static Argument ints(const std::vector<int64_t>& v) {
-    Argument a;
-    a.kind = ArgKind::kInts;
-    a.ints = v;
-    return a;
-  }
-
   static void set_input(Node& node, const std::string& param, const std::string& value) {
     for (NamedArgument& in : node.inputs) {
       if (in.name == param) {
-        in.arg = tensor(value);
+        in.arg = tensor_arg(value);
         return;
       }
     }
-    node.inputs.push_back({param, tensor(value), ir::ArgPassing::kKeyword});
+    node.inputs.push_back({param, tensor_arg(value), ir::ArgPassing::kKeyword});
   }
 
   /// Appends `aten.<op>(inputs)` giving a new contiguous value of `sizes`; returns its name.
@@ -245,18 +216,12 @@ class BatchNormFolder {
       stride *= sizes[d];
     }
     graph_.tensor_values[name] = meta;
-    Node node;
-    node.name = name;
-    node.target = "torch.ops.aten." + op;
-    node.inputs = std::move(inputs);
-    for (NamedArgument& in : node.inputs) in.passing = ir::ArgPassing::kKeyword;
-    node.outputs.push_back(tensor(name));
-    nodes.push_back(std::move(node));
+    nodes.push_back(aten_node(op, std::move(inputs), name));
     return name;
   }
 
   ir::Graph& graph_;
-  std::set<std::string> constants_;
+  std::set<std::string> constants_;   // graph inputs fed from weights and tensor constants
   std::map<std::string, int> reads_;  // value -> how many inputs read it
   std::string place_;
   ir::Device device_;

@@ -14,61 +14,22 @@
 // the shim has both functions (aotic's bundled shim does; PyTorch's C shim does not).
 #include <set>
 
+#include "codegen/passes/graph_rewrite.h"
 #include "codegen/passes/passes.h"
 
 namespace aotic::codegen {
 namespace {
 
+using graph_rewrite::aten_node;
+using graph_rewrite::int_arg;
+using graph_rewrite::int_pair;
+using graph_rewrite::ints_arg;
+using graph_rewrite::tensor_arg;
+using graph_rewrite::tensor_input;
 using ir::ArgKind;
 using ir::Argument;
 using ir::NamedArgument;
 using ir::Node;
-
-Argument tensor(const std::string& name) {
-  Argument a;
-  a.kind = ArgKind::kTensor;
-  a.name = name;
-  return a;
-}
-
-Argument ints(const std::vector<int64_t>& v) {
-  Argument a;
-  a.kind = ArgKind::kInts;
-  a.ints = v;
-  return a;
-}
-
-/// An int[2] argument as the export gave it (absent: `fallback`; one value: repeated).
-bool int_pair(const Node& node, const std::string& param, int64_t fallback, std::vector<int64_t>* out) {
-  const NamedArgument* given = node.find_input(param);
-  if (given == nullptr) {
-    *out = {fallback, fallback};
-    return true;
-  }
-  const Argument& a = given->arg;
-  std::vector<int64_t> v;
-  if (a.kind == ArgKind::kInts) {
-    v = a.ints;
-  } else if (a.kind == ArgKind::kInt) {
-    v = {a.int_value};
-  } else if (a.kind == ArgKind::kSymInts) {
-    for (const ir::ValueRef& r : a.refs) {
-      if (r.kind != ir::ValueRef::Kind::kInt) return false;
-      v.push_back(r.int_value);
-    }
-  } else {
-    return false;
-  }
-  if (v.size() == 1) v.push_back(v[0]);
-  if (v.size() != 2) return false;
-  *out = v;
-  return true;
-}
-
-std::string tensor_input(const Node& node, const std::string& param) {
-  const NamedArgument* given = node.find_input(param);
-  return given != nullptr && given->arg.kind == ArgKind::kTensor ? given->arg.name : "";
-}
 
 /// A convolution's arguments, when cuDNN's fused calls can take it.
 struct Conv {
@@ -78,17 +39,11 @@ struct Conv {
 
 class ConvReluFuser {
  public:
-  explicit ConvReluFuser(ir::Graph& graph) : graph_(graph) {
+  explicit ConvReluFuser(ir::Graph& graph) : graph_(graph), reads_(graph_rewrite::count_reads(graph)) {
     for (size_t i = 0; i < graph_.nodes.size(); ++i) {
       for (const Argument& out : graph_.nodes[i].outputs) {
         if (out.kind == ArgKind::kTensor) defined_by_[out.name] = i;
       }
-      for (const NamedArgument& in : graph_.nodes[i].inputs) {
-        for (const std::string& n : in.arg.value_names()) ++reads_[n];
-      }
-    }
-    for (const Argument& out : graph_.outputs) {
-      for (const std::string& n : out.value_names()) ++reads_[n];
     }
   }
 
@@ -193,56 +148,40 @@ class ConvReluFuser {
     return x->dtype == ir::DType::kFloat32 || x->dtype == ir::DType::kFloat16;
   }
 
-  static Node fused(const std::string& op, std::vector<NamedArgument> inputs, const std::string& result) {
-    Node node;
-    node.name = result;
-    node.target = "torch.ops.aten." + op;
-    node.inputs = std::move(inputs);
-    for (NamedArgument& in : node.inputs) in.passing = ir::ArgPassing::kKeyword;
-    node.outputs.push_back(tensor(result));
-    return node;
-  }
-
   static Argument optional_tensor(const std::string& name) {
-    if (!name.empty()) return tensor(name);
+    if (!name.empty()) return tensor_arg(name);
     return Argument{};  // None
   }
 
   static Node conv_relu(const Conv& c, const std::string& result) {
-    Argument groups;
-    groups.kind = ArgKind::kInt;
-    groups.int_value = 1;
-    return fused("cudnn_convolution_relu.default",
-                 {{"self", tensor(c.input)},
-                  {"weight", tensor(c.weight)},
-                  {"bias", optional_tensor(c.bias)},
-                  {"stride", ints(c.stride)},
-                  {"padding", ints(c.padding)},
-                  {"dilation", ints(c.dilation)},
-                  {"groups", groups}},
-                 result);
+    return aten_node("cudnn_convolution_relu.default",
+                     {{"self", tensor_arg(c.input)},
+                      {"weight", tensor_arg(c.weight)},
+                      {"bias", optional_tensor(c.bias)},
+                      {"stride", ints_arg(c.stride)},
+                      {"padding", ints_arg(c.padding)},
+                      {"dilation", ints_arg(c.dilation)},
+                      {"groups", int_arg(1)}},
+                     result);
   }
 
   static Node conv_add_relu(const Conv& c, const std::string& z, const std::string& result) {
-    Argument groups;
-    groups.kind = ArgKind::kInt;
-    groups.int_value = 1;
-    return fused("cudnn_convolution_add_relu.default",
-                 {{"self", tensor(c.input)},
-                  {"weight", tensor(c.weight)},
-                  {"z", tensor(z)},
-                  {"alpha", Argument{}},
-                  {"bias", optional_tensor(c.bias)},
-                  {"stride", ints(c.stride)},
-                  {"padding", ints(c.padding)},
-                  {"dilation", ints(c.dilation)},
-                  {"groups", groups}},
-                 result);
+    return aten_node("cudnn_convolution_add_relu.default",
+                     {{"self", tensor_arg(c.input)},
+                      {"weight", tensor_arg(c.weight)},
+                      {"z", tensor_arg(z)},
+                      {"alpha", Argument{}},
+                      {"bias", optional_tensor(c.bias)},
+                      {"stride", ints_arg(c.stride)},
+                      {"padding", ints_arg(c.padding)},
+                      {"dilation", ints_arg(c.dilation)},
+                      {"groups", int_arg(1)}},
+                     result);
   }
 
   ir::Graph& graph_;
+  std::map<std::string, int> reads_;  // value -> how many inputs read it
   std::map<std::string, size_t> defined_by_;
-  std::map<std::string, int> reads_;
 };
 
 }  // namespace

@@ -549,3 +549,68 @@ TEST_CASE("fuse_conv_relu: on CUDA a convolution and the relu after it are one c
 
 }  // namespace
 }  // namespace aotic
+
+namespace aotic {
+namespace {
+
+ir::Node aten_call(const std::string& op, const std::string& result, std::vector<ir::NamedArgument> inputs) {
+  ir::Node node;
+  node.name = result;
+  node.target = "torch.ops.aten." + op;
+  node.inputs = std::move(inputs);
+  ir::Argument out;
+  out.kind = ir::ArgKind::kTensor;
+  out.name = result;
+  node.outputs.push_back(out);
+  return node;
+}
+
+ir::Argument tensor_named(const std::string& name) {
+  ir::Argument a;
+  a.kind = ir::ArgKind::kTensor;
+  a.name = name;
+  return a;
+}
+
+TEST_CASE("fold_constants: values the model returns or writes to stay in run()") {
+  // mlp.core returning permute_1 (the transposed second weight) instead of addmm_1.
+  ir::Program returns = ir::load_program(testing::fixture("mlp.core.pt2"));
+  returns.graph.outputs[0].name = "permute_1";
+  returns.signature.outputs[0].arg.name = "permute_1";
+  const std::string returned = codegen::dump_after(returns, "fold_constants", {});
+  CHECK(returned.find("folded permute : float32[64, 128]\n") != std::string::npos);
+  CHECK(returned.find("folded permute_1") == std::string::npos);
+  CHECK(returned.find("\nop permute_1 = aten.permute.default(%p_l2_weight, [1, 0])") != std::string::npos);
+
+  // mlp.core with its first bias cloned and then updated in place before addmm reads it.
+  ir::Program writes = ir::load_program(testing::fixture("mlp.core.pt2"));
+  ir::Graph& g = writes.graph;
+  g.tensor_values["bias_copy"] = g.tensor_values.at("p_l1_bias");
+  g.tensor_values["bias_plus"] = g.tensor_values.at("p_l1_bias");
+  ir::Argument two;
+  two.kind = ir::ArgKind::kFloat;
+  two.float_value = 2.0;
+  std::vector<ir::Node> nodes = {aten_call("clone.default", "bias_copy",
+                                           {{"self", tensor_named("p_l1_bias"), ir::ArgPassing::kKeyword}}),
+                                 aten_call("add_.Scalar", "bias_plus",
+                                           {{"self", tensor_named("bias_copy"), ir::ArgPassing::kKeyword},
+                                            {"other", two, ir::ArgPassing::kKeyword}})};
+  for (ir::Node& node : g.nodes) {
+    for (ir::NamedArgument& in : node.inputs) {
+      if (in.arg.kind == ir::ArgKind::kTensor && in.arg.name == "p_l1_bias") in.arg.name = "bias_plus";
+    }
+    nodes.push_back(std::move(node));
+  }
+  g.nodes = std::move(nodes);
+  const std::string written = codegen::dump_after(writes, "fold_constants", {});
+  CHECK(written.find("folded permute : float32[64, 128]\n") != std::string::npos);
+  CHECK(written.find("folded bias_copy") == std::string::npos);
+  CHECK(written.find("\nop bias_copy = aten.clone.default(%p_l1_bias)\n") != std::string::npos);
+  CHECK(written.find("\nop bias_plus = aten.add_.Scalar(%bias_copy, 2)\n") != std::string::npos);
+  // And it still compiles: the clone is run()'s own buffer to update.
+  const std::string source = codegen::dump_after(writes, "codegen", {});
+  CHECK(source.find("  // node 'bias_copy' (aten.clone.default)\n") != std::string::npos);
+}
+
+}  // namespace
+}  // namespace aotic

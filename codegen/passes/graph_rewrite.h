@@ -1,0 +1,117 @@
+// Helpers for the passes that rewrite the program itself before import_graph (fold_batch_norm,
+// fuse_conv_relu): building arguments and nodes, reading literal arguments, counting readers.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "ir/graph.h"
+
+namespace aotic::codegen::graph_rewrite {
+
+inline ir::Argument tensor_arg(const std::string& name) {
+  ir::Argument a;
+  a.kind = ir::ArgKind::kTensor;
+  a.name = name;
+  return a;
+}
+
+inline ir::Argument float_arg(double value) {
+  ir::Argument a;
+  a.kind = ir::ArgKind::kFloat;
+  a.float_value = value;
+  return a;
+}
+
+inline ir::Argument ints_arg(const std::vector<int64_t>& values) {
+  ir::Argument a;
+  a.kind = ir::ArgKind::kInts;
+  a.ints = values;
+  return a;
+}
+
+inline ir::Argument int_arg(int64_t value) {
+  ir::Argument a;
+  a.kind = ir::ArgKind::kInt;
+  a.int_value = value;
+  return a;
+}
+
+/// The tensor a node passes for `param`, or "" (absent or None).
+inline std::string tensor_input(const ir::Node& node, const std::string& param) {
+  const ir::NamedArgument* given = node.find_input(param);
+  return given != nullptr && given->arg.kind == ir::ArgKind::kTensor ? given->arg.name : "";
+}
+
+/// An `int[2]` argument given as literals: absent means `fallback` twice, one value is repeated.
+/// False when it is anything else.
+inline bool int_pair(const ir::Node& node, const std::string& param, int64_t fallback,
+                     std::vector<int64_t>* out) {
+  const ir::NamedArgument* given = node.find_input(param);
+  if (given == nullptr) {
+    *out = {fallback, fallback};
+    return true;
+  }
+  const ir::Argument& a = given->arg;
+  std::vector<int64_t> v;
+  if (a.kind == ir::ArgKind::kInts) {
+    v = a.ints;
+  } else if (a.kind == ir::ArgKind::kInt) {
+    v = {a.int_value};
+  } else if (a.kind == ir::ArgKind::kSymInts) {
+    for (const ir::ValueRef& r : a.refs) {
+      if (r.kind != ir::ValueRef::Kind::kInt) return false;
+      v.push_back(r.int_value);
+    }
+  } else {
+    return false;
+  }
+  if (v.size() == 1) v.push_back(v[0]);
+  if (v.size() != 2) return false;
+  *out = v;
+  return true;
+}
+
+/// How many node inputs and graph outputs read each value (a subgraph's nodes read only its own
+/// inputs, bound to the node's operands).
+inline std::map<std::string, int> count_reads(const ir::Graph& graph) {
+  std::map<std::string, int> reads;
+  for (const ir::Node& node : graph.nodes) {
+    for (const ir::NamedArgument& in : node.inputs) {
+      for (const std::string& n : in.arg.value_names()) ++reads[n];
+    }
+  }
+  for (const ir::Argument& out : graph.outputs) {
+    for (const std::string& n : out.value_names()) ++reads[n];
+  }
+  return reads;
+}
+
+/// The graph inputs fed from weights and tensor constants.
+inline std::set<std::string> constant_inputs(const ir::Program& program) {
+  std::set<std::string> names;
+  for (const ir::InputSpec& spec : program.signature.inputs) {
+    if (spec.kind == ir::InputKind::kParameter || spec.kind == ir::InputKind::kBuffer ||
+        spec.kind == ir::InputKind::kTensorConstant) {
+      names.insert(spec.arg.name);
+    }
+  }
+  return names;
+}
+
+/// A node calling `aten.<op>` with keyword arguments, its one result named `result`.
+inline ir::Node aten_node(const std::string& op, std::vector<ir::NamedArgument> inputs,
+                          const std::string& result) {
+  ir::Node node;
+  node.name = result;
+  node.target = "torch.ops.aten." + op;
+  node.inputs = std::move(inputs);
+  for (ir::NamedArgument& in : node.inputs) in.passing = ir::ArgPassing::kKeyword;
+  node.outputs.push_back(tensor_arg(result));
+  return node;
+}
+
+}  // namespace aotic::codegen::graph_rewrite
