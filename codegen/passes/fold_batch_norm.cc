@@ -27,7 +27,6 @@ using graph_rewrite::ints_arg;
 using graph_rewrite::tensor_arg;
 using graph_rewrite::tensor_input;
 using ir::ArgKind;
-using ir::Argument;
 using ir::NamedArgument;
 using ir::Node;
 
