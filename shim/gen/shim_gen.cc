@@ -511,6 +511,7 @@ std::map<std::string, std::string> generate(const Inputs& inputs) {
   cuda.line("// ATen dispatches on the tensors' device, so on CUDA tensors that call runs CUDA kernels.");
   cuda.line("#include \"shim/generated/c_shim_cpu.h\"");
   cuda.line("#include \"shim/generated/c_shim_cuda.h\"");
+  cuda.line("#include \"shim/src/calling_as.h\"");
   cuda.line();
   cuda.line("extern \"C\" {");
   for (const OpSchema* s : schemas) {
@@ -520,6 +521,7 @@ std::map<std::string, std::string> generate(const Inputs& inputs) {
     for (const CParam& p : on_cuda.params) args += (args.empty() ? "" : ", ") + p.name;
     cuda.line();
     cuda.line(fmt::format("{} {{", on_cuda.signature()));
+    cuda.line(fmt::format("  const aotic::shim::CallingAs as(\"{}\");", on_cuda.name));
     cuda.line(fmt::format("  return {}({});", on_cpu.name, args));
     cuda.line("}");
   }

@@ -4,2554 +4,3192 @@
 // ATen dispatches on the tensors' device, so on CUDA tensors that call runs CUDA kernels.
 #include "shim/generated/c_shim_cpu.h"
 #include "shim/generated/c_shim_cuda.h"
+#include "shim/src/calling_as.h"
 
 extern "C" {
 
 AOTITorchError aoti_torch_cuda__adaptive_avg_pool2d(AtenTensorHandle self, const int64_t* output_size, int64_t output_size_len_, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda__adaptive_avg_pool2d");
   return aoti_torch_cpu__adaptive_avg_pool2d(self, output_size, output_size_len_, ret0);
 }
 
 AOTITorchError aoti_torch_cuda__adaptive_avg_pool3d(AtenTensorHandle self, const int64_t* output_size, int64_t output_size_len_, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda__adaptive_avg_pool3d");
   return aoti_torch_cpu__adaptive_avg_pool3d(self, output_size, output_size_len_, ret0);
 }
 
 AOTITorchError aoti_torch_cuda__assert_scalar(double self, const char* assert_msg) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda__assert_scalar");
   return aoti_torch_cpu__assert_scalar(self, assert_msg);
 }
 
 AOTITorchError aoti_torch_cuda__assert_tensor_metadata(AtenTensorHandle a, const int64_t** size, int64_t size_len_, const int64_t** stride, int64_t stride_len_, int32_t* dtype, int32_t* device, int32_t device_index_, int32_t* layout) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda__assert_tensor_metadata");
   return aoti_torch_cpu__assert_tensor_metadata(a, size, size_len_, stride, stride_len_, dtype, device, device_index_, layout);
 }
 
 AOTITorchError aoti_torch_cuda__batch_norm_with_update(AtenTensorHandle input, AtenTensorHandle* weight, AtenTensorHandle* bias, AtenTensorHandle running_mean, AtenTensorHandle running_var, double momentum, double eps, AtenTensorHandle* ret0, AtenTensorHandle* ret1, AtenTensorHandle* ret2, AtenTensorHandle* ret3) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda__batch_norm_with_update");
   return aoti_torch_cpu__batch_norm_with_update(input, weight, bias, running_mean, running_var, momentum, eps, ret0, ret1, ret2, ret3);
 }
 
 AOTITorchError aoti_torch_cuda__batch_norm_with_update_functional(AtenTensorHandle input, AtenTensorHandle* weight, AtenTensorHandle* bias, AtenTensorHandle running_mean, AtenTensorHandle running_var, double momentum, double eps, AtenTensorHandle* ret0, AtenTensorHandle* ret1, AtenTensorHandle* ret2, AtenTensorHandle* ret3, AtenTensorHandle* ret4, AtenTensorHandle* ret5) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda__batch_norm_with_update_functional");
   return aoti_torch_cpu__batch_norm_with_update_functional(input, weight, bias, running_mean, running_var, momentum, eps, ret0, ret1, ret2, ret3, ret4, ret5);
 }
 
 AOTITorchError aoti_torch_cuda__cdist_forward(AtenTensorHandle x1, AtenTensorHandle x2, double p, int64_t* compute_mode, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda__cdist_forward");
   return aoti_torch_cpu__cdist_forward(x1, x2, p, compute_mode, ret0);
 }
 
 AOTITorchError aoti_torch_cuda__chunk_cat(const AtenTensorHandle* tensors, int64_t tensors_len_, int64_t dim, int64_t num_chunks, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda__chunk_cat");
   return aoti_torch_cpu__chunk_cat(tensors, tensors_len_, dim, num_chunks, ret0);
 }
 
 AOTITorchError aoti_torch_cuda__conj(AtenTensorHandle self, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda__conj");
   return aoti_torch_cpu__conj(self, ret0);
 }
 
 AOTITorchError aoti_torch_cuda__embedding_bag_forward_only(AtenTensorHandle weight, AtenTensorHandle indices, AtenTensorHandle offsets, int32_t scale_grad_by_freq, int64_t mode, int32_t sparse, AtenTensorHandle* per_sample_weights, int32_t include_last_offset, int64_t padding_idx, AtenTensorHandle* ret0, AtenTensorHandle* ret1, AtenTensorHandle* ret2, AtenTensorHandle* ret3) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda__embedding_bag_forward_only");
   return aoti_torch_cpu__embedding_bag_forward_only(weight, indices, offsets, scale_grad_by_freq, mode, sparse, per_sample_weights, include_last_offset, padding_idx, ret0, ret1, ret2, ret3);
 }
 
 AOTITorchError aoti_torch_cuda__fft_c2c(AtenTensorHandle self, const int64_t* dim, int64_t dim_len_, int64_t normalization, int32_t forward, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda__fft_c2c");
   return aoti_torch_cpu__fft_c2c(self, dim, dim_len_, normalization, forward, ret0);
 }
 
 AOTITorchError aoti_torch_cuda__fft_c2r(AtenTensorHandle self, const int64_t* dim, int64_t dim_len_, int64_t normalization, int64_t last_dim_size, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda__fft_c2r");
   return aoti_torch_cpu__fft_c2r(self, dim, dim_len_, normalization, last_dim_size, ret0);
 }
 
 AOTITorchError aoti_torch_cuda__fft_r2c(AtenTensorHandle self, const int64_t* dim, int64_t dim_len_, int64_t normalization, int32_t onesided, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda__fft_r2c");
   return aoti_torch_cpu__fft_r2c(self, dim, dim_len_, normalization, onesided, ret0);
 }
 
 AOTITorchError aoti_torch_cuda__histogramdd_bin_edges(AtenTensorHandle self, const int64_t* bins, int64_t bins_len_, const double** range, int64_t range_len_, AtenTensorHandle* weight, int32_t density, AtenTensorHandle* ret0, int64_t ret0_len_) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda__histogramdd_bin_edges");
   return aoti_torch_cpu__histogramdd_bin_edges(self, bins, bins_len_, range, range_len_, weight, density, ret0, ret0_len_);
 }
 
 AOTITorchError aoti_torch_cuda__histogramdd_from_bin_cts(AtenTensorHandle self, const int64_t* bins, int64_t bins_len_, const double** range, int64_t range_len_, AtenTensorHandle* weight, int32_t density, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda__histogramdd_from_bin_cts");
   return aoti_torch_cpu__histogramdd_from_bin_cts(self, bins, bins_len_, range, range_len_, weight, density, ret0);
 }
 
 AOTITorchError aoti_torch_cuda__histogramdd_from_bin_tensors(AtenTensorHandle self, const AtenTensorHandle* bins, int64_t bins_len_, AtenTensorHandle* weight, int32_t density, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda__histogramdd_from_bin_tensors");
   return aoti_torch_cpu__histogramdd_from_bin_tensors(self, bins, bins_len_, weight, density, ret0);
 }
 
 AOTITorchError aoti_torch_cuda__linalg_det(AtenTensorHandle A, AtenTensorHandle* ret0, AtenTensorHandle* ret1, AtenTensorHandle* ret2) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda__linalg_det");
   return aoti_torch_cpu__linalg_det(A, ret0, ret1, ret2);
 }
 
 AOTITorchError aoti_torch_cuda__linalg_eigh(AtenTensorHandle A, const char* UPLO, int32_t compute_v, AtenTensorHandle* ret0, AtenTensorHandle* ret1) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda__linalg_eigh");
   return aoti_torch_cpu__linalg_eigh(A, UPLO, compute_v, ret0, ret1);
 }
 
 AOTITorchError aoti_torch_cuda__linalg_slogdet(AtenTensorHandle A, AtenTensorHandle* ret0, AtenTensorHandle* ret1, AtenTensorHandle* ret2, AtenTensorHandle* ret3) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda__linalg_slogdet");
   return aoti_torch_cpu__linalg_slogdet(A, ret0, ret1, ret2, ret3);
 }
 
 AOTITorchError aoti_torch_cuda__linalg_solve_ex(AtenTensorHandle A, AtenTensorHandle B, int32_t left, int32_t check_errors, AtenTensorHandle* ret0, AtenTensorHandle* ret1, AtenTensorHandle* ret2, AtenTensorHandle* ret3) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda__linalg_solve_ex");
   return aoti_torch_cpu__linalg_solve_ex(A, B, left, check_errors, ret0, ret1, ret2, ret3);
 }
 
 AOTITorchError aoti_torch_cuda__linalg_svd(AtenTensorHandle A, int32_t full_matrices, int32_t compute_uv, const char** driver, AtenTensorHandle* ret0, AtenTensorHandle* ret1, AtenTensorHandle* ret2) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda__linalg_svd");
   return aoti_torch_cpu__linalg_svd(A, full_matrices, compute_uv, driver, ret0, ret1, ret2);
 }
 
 AOTITorchError aoti_torch_cuda__log_softmax(AtenTensorHandle self, int64_t dim, int32_t half_to_float, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda__log_softmax");
   return aoti_torch_cpu__log_softmax(self, dim, half_to_float, ret0);
 }
 
 AOTITorchError aoti_torch_cuda__lu_with_info(AtenTensorHandle self, int32_t pivot, int32_t check_errors, AtenTensorHandle* ret0, AtenTensorHandle* ret1, AtenTensorHandle* ret2) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda__lu_with_info");
   return aoti_torch_cpu__lu_with_info(self, pivot, check_errors, ret0, ret1, ret2);
 }
 
 AOTITorchError aoti_torch_cuda__native_batch_norm_legit(AtenTensorHandle input, AtenTensorHandle* weight, AtenTensorHandle* bias, AtenTensorHandle running_mean, AtenTensorHandle running_var, int32_t training, double momentum, double eps, AtenTensorHandle* ret0, AtenTensorHandle* ret1, AtenTensorHandle* ret2) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda__native_batch_norm_legit");
   return aoti_torch_cpu__native_batch_norm_legit(input, weight, bias, running_mean, running_var, training, momentum, eps, ret0, ret1, ret2);
 }
 
 AOTITorchError aoti_torch_cuda__native_batch_norm_legit_functional(AtenTensorHandle input, AtenTensorHandle* weight, AtenTensorHandle* bias, AtenTensorHandle running_mean, AtenTensorHandle running_var, int32_t training, double momentum, double eps, AtenTensorHandle* ret0, AtenTensorHandle* ret1, AtenTensorHandle* ret2, AtenTensorHandle* ret3, AtenTensorHandle* ret4) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda__native_batch_norm_legit_functional");
   return aoti_torch_cpu__native_batch_norm_legit_functional(input, weight, bias, running_mean, running_var, training, momentum, eps, ret0, ret1, ret2, ret3, ret4);
 }
 
 AOTITorchError aoti_torch_cuda__native_batch_norm_legit_no_training(AtenTensorHandle input, AtenTensorHandle* weight, AtenTensorHandle* bias, AtenTensorHandle running_mean, AtenTensorHandle running_var, double momentum, double eps, AtenTensorHandle* ret0, AtenTensorHandle* ret1, AtenTensorHandle* ret2) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda__native_batch_norm_legit_no_training");
   return aoti_torch_cpu__native_batch_norm_legit_no_training(input, weight, bias, running_mean, running_var, momentum, eps, ret0, ret1, ret2);
 }
 
 AOTITorchError aoti_torch_cuda__pdist_forward(AtenTensorHandle self, double p, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda__pdist_forward");
   return aoti_torch_cpu__pdist_forward(self, p, ret0);
 }
 
 AOTITorchError aoti_torch_cuda__safe_softmax(AtenTensorHandle self, int64_t dim, int32_t* dtype, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda__safe_softmax");
   return aoti_torch_cpu__safe_softmax(self, dim, dtype, ret0);
 }
 
 AOTITorchError aoti_torch_cuda__softmax(AtenTensorHandle self, int64_t dim, int32_t half_to_float, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda__softmax");
   return aoti_torch_cpu__softmax(self, dim, half_to_float, ret0);
 }
 
 AOTITorchError aoti_torch_cuda__softmax_backward_data(AtenTensorHandle grad_output, AtenTensorHandle output, int64_t dim, int32_t input_dtype, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda__softmax_backward_data");
   return aoti_torch_cpu__softmax_backward_data(grad_output, output, dim, input_dtype, ret0);
 }
 
 AOTITorchError aoti_torch_cuda__to_copy(AtenTensorHandle self, int32_t* dtype, int32_t* layout, int32_t* device, int32_t device_index_, int32_t* pin_memory, int32_t non_blocking, int32_t* memory_format, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda__to_copy");
   return aoti_torch_cpu__to_copy(self, dtype, layout, device, device_index_, pin_memory, non_blocking, memory_format, ret0);
 }
 
 AOTITorchError aoti_torch_cuda__trilinear(AtenTensorHandle i1, AtenTensorHandle i2, AtenTensorHandle i3, const int64_t* expand1, int64_t expand1_len_, const int64_t* expand2, int64_t expand2_len_, const int64_t* expand3, int64_t expand3_len_, const int64_t* sumdim, int64_t sumdim_len_, int64_t unroll_dim, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda__trilinear");
   return aoti_torch_cpu__trilinear(i1, i2, i3, expand1, expand1_len_, expand2, expand2_len_, expand3, expand3_len_, sumdim, sumdim_len_, unroll_dim, ret0);
 }
 
 AOTITorchError aoti_torch_cuda__unique2(AtenTensorHandle self, int32_t sorted, int32_t return_inverse, int32_t return_counts, AtenTensorHandle* ret0, AtenTensorHandle* ret1, AtenTensorHandle* ret2) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda__unique2");
   return aoti_torch_cpu__unique2(self, sorted, return_inverse, return_counts, ret0, ret1, ret2);
 }
 
 AOTITorchError aoti_torch_cuda__unsafe_masked_index(AtenTensorHandle self, AtenTensorHandle mask, const AtenTensorHandle** indices, int64_t indices_len_, double fill, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda__unsafe_masked_index");
   return aoti_torch_cpu__unsafe_masked_index(self, mask, indices, indices_len_, fill, ret0);
 }
 
 AOTITorchError aoti_torch_cuda__unsafe_masked_index_put_accumulate(AtenTensorHandle self, AtenTensorHandle mask, const AtenTensorHandle** indices, int64_t indices_len_, AtenTensorHandle values, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda__unsafe_masked_index_put_accumulate");
   return aoti_torch_cpu__unsafe_masked_index_put_accumulate(self, mask, indices, indices_len_, values, ret0);
 }
 
 AOTITorchError aoti_torch_cuda__upsample_bilinear2d_aa(AtenTensorHandle self, const int64_t* output_size, int64_t output_size_len_, int32_t align_corners, double* scales_h, double* scales_w, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda__upsample_bilinear2d_aa");
   return aoti_torch_cpu__upsample_bilinear2d_aa(self, output_size, output_size_len_, align_corners, scales_h, scales_w, ret0);
 }
 
 AOTITorchError aoti_torch_cuda__upsample_bilinear2d_aa_vec(AtenTensorHandle input, const int64_t** output_size, int64_t output_size_len_, int32_t align_corners, const double** scale_factors, int64_t scale_factors_len_, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda__upsample_bilinear2d_aa_vec");
   return aoti_torch_cpu__upsample_bilinear2d_aa_vec(input, output_size, output_size_len_, align_corners, scale_factors, scale_factors_len_, ret0);
 }
 
 AOTITorchError aoti_torch_cuda__upsample_nearest_exact1d_vec(AtenTensorHandle input, const int64_t** output_size, int64_t output_size_len_, const double** scale_factors, int64_t scale_factors_len_, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda__upsample_nearest_exact1d_vec");
   return aoti_torch_cpu__upsample_nearest_exact1d_vec(input, output_size, output_size_len_, scale_factors, scale_factors_len_, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_abs(AtenTensorHandle self, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_abs");
   return aoti_torch_cpu_abs(self, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_acos(AtenTensorHandle self, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_acos");
   return aoti_torch_cpu_acos(self, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_acosh(AtenTensorHandle self, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_acosh");
   return aoti_torch_cpu_acosh(self, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_adaptive_avg_pool1d(AtenTensorHandle self, const int64_t* output_size, int64_t output_size_len_, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_adaptive_avg_pool1d");
   return aoti_torch_cpu_adaptive_avg_pool1d(self, output_size, output_size_len_, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_adaptive_avg_pool2d(AtenTensorHandle self, const int64_t* output_size, int64_t output_size_len_, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_adaptive_avg_pool2d");
   return aoti_torch_cpu_adaptive_avg_pool2d(self, output_size, output_size_len_, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_adaptive_avg_pool3d(AtenTensorHandle self, const int64_t* output_size, int64_t output_size_len_, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_adaptive_avg_pool3d");
   return aoti_torch_cpu_adaptive_avg_pool3d(self, output_size, output_size_len_, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_adaptive_max_pool1d(AtenTensorHandle self, const int64_t* output_size, int64_t output_size_len_, AtenTensorHandle* ret0, AtenTensorHandle* ret1) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_adaptive_max_pool1d");
   return aoti_torch_cpu_adaptive_max_pool1d(self, output_size, output_size_len_, ret0, ret1);
 }
 
 AOTITorchError aoti_torch_cuda_adaptive_max_pool2d(AtenTensorHandle self, const int64_t* output_size, int64_t output_size_len_, AtenTensorHandle* ret0, AtenTensorHandle* ret1) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_adaptive_max_pool2d");
   return aoti_torch_cpu_adaptive_max_pool2d(self, output_size, output_size_len_, ret0, ret1);
 }
 
 AOTITorchError aoti_torch_cuda_adaptive_max_pool3d(AtenTensorHandle self, const int64_t* output_size, int64_t output_size_len_, AtenTensorHandle* ret0, AtenTensorHandle* ret1) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_adaptive_max_pool3d");
   return aoti_torch_cpu_adaptive_max_pool3d(self, output_size, output_size_len_, ret0, ret1);
 }
 
 AOTITorchError aoti_torch_cuda_add_Scalar(AtenTensorHandle self, double other, double alpha, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_add_Scalar");
   return aoti_torch_cpu_add_Scalar(self, other, alpha, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_add_Tensor(AtenTensorHandle self, AtenTensorHandle other, double alpha, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_add_Tensor");
   return aoti_torch_cpu_add_Tensor(self, other, alpha, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_add__Tensor(AtenTensorHandle self, AtenTensorHandle other, double alpha) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_add__Tensor");
   return aoti_torch_cpu_add__Tensor(self, other, alpha);
 }
 
 AOTITorchError aoti_torch_cuda_addbmm(AtenTensorHandle self, AtenTensorHandle batch1, AtenTensorHandle batch2, double beta, double alpha, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_addbmm");
   return aoti_torch_cpu_addbmm(self, batch1, batch2, beta, alpha, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_addcdiv(AtenTensorHandle self, AtenTensorHandle tensor1, AtenTensorHandle tensor2, double value, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_addcdiv");
   return aoti_torch_cpu_addcdiv(self, tensor1, tensor2, value, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_addcmul(AtenTensorHandle self, AtenTensorHandle tensor1, AtenTensorHandle tensor2, double value, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_addcmul");
   return aoti_torch_cpu_addcmul(self, tensor1, tensor2, value, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_addmm(AtenTensorHandle self, AtenTensorHandle mat1, AtenTensorHandle mat2, double beta, double alpha, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_addmm");
   return aoti_torch_cpu_addmm(self, mat1, mat2, beta, alpha, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_addmm_out(AtenTensorHandle out, AtenTensorHandle self, AtenTensorHandle mat1, AtenTensorHandle mat2, double beta, double alpha) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_addmm_out");
   return aoti_torch_cpu_addmm_out(out, self, mat1, mat2, beta, alpha);
 }
 
 AOTITorchError aoti_torch_cuda_addmv(AtenTensorHandle self, AtenTensorHandle mat, AtenTensorHandle vec, double beta, double alpha, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_addmv");
   return aoti_torch_cpu_addmv(self, mat, vec, beta, alpha, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_addr(AtenTensorHandle self, AtenTensorHandle vec1, AtenTensorHandle vec2, double beta, double alpha, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_addr");
   return aoti_torch_cpu_addr(self, vec1, vec2, beta, alpha, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_alias(AtenTensorHandle self, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_alias");
   return aoti_torch_cpu_alias(self, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_alias_copy(AtenTensorHandle self, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_alias_copy");
   return aoti_torch_cpu_alias_copy(self, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_all(AtenTensorHandle self, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_all");
   return aoti_torch_cpu_all(self, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_all_dim(AtenTensorHandle self, int64_t dim, int32_t keepdim, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_all_dim");
   return aoti_torch_cpu_all_dim(self, dim, keepdim, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_amax(AtenTensorHandle self, const int64_t* dim, int64_t dim_len_, int32_t keepdim, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_amax");
   return aoti_torch_cpu_amax(self, dim, dim_len_, keepdim, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_amin(AtenTensorHandle self, const int64_t* dim, int64_t dim_len_, int32_t keepdim, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_amin");
   return aoti_torch_cpu_amin(self, dim, dim_len_, keepdim, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_aminmax(AtenTensorHandle self, int64_t* dim, int32_t keepdim, AtenTensorHandle* ret0, AtenTensorHandle* ret1) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_aminmax");
   return aoti_torch_cpu_aminmax(self, dim, keepdim, ret0, ret1);
 }
 
 AOTITorchError aoti_torch_cuda_angle(AtenTensorHandle self, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_angle");
   return aoti_torch_cpu_angle(self, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_any(AtenTensorHandle self, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_any");
   return aoti_torch_cpu_any(self, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_any_dim(AtenTensorHandle self, int64_t dim, int32_t keepdim, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_any_dim");
   return aoti_torch_cpu_any_dim(self, dim, keepdim, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_any_dims(AtenTensorHandle self, const int64_t** dim, int64_t dim_len_, int32_t keepdim, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_any_dims");
   return aoti_torch_cpu_any_dims(self, dim, dim_len_, keepdim, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_arange(double end, int32_t* dtype, int32_t* layout, int32_t* device, int32_t device_index_, int32_t* pin_memory, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_arange");
   return aoti_torch_cpu_arange(end, dtype, layout, device, device_index_, pin_memory, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_arange_start(double start, double end, int32_t* dtype, int32_t* layout, int32_t* device, int32_t device_index_, int32_t* pin_memory, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_arange_start");
   return aoti_torch_cpu_arange_start(start, end, dtype, layout, device, device_index_, pin_memory, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_arange_start_step(double start, double end, double step, int32_t* dtype, int32_t* layout, int32_t* device, int32_t device_index_, int32_t* pin_memory, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_arange_start_step");
   return aoti_torch_cpu_arange_start_step(start, end, step, dtype, layout, device, device_index_, pin_memory, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_argmax(AtenTensorHandle self, int64_t* dim, int32_t keepdim, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_argmax");
   return aoti_torch_cpu_argmax(self, dim, keepdim, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_argmin(AtenTensorHandle self, int64_t* dim, int32_t keepdim, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_argmin");
   return aoti_torch_cpu_argmin(self, dim, keepdim, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_argsort(AtenTensorHandle self, int64_t dim, int32_t descending, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_argsort");
   return aoti_torch_cpu_argsort(self, dim, descending, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_argsort_stable(AtenTensorHandle self, int32_t stable, int64_t dim, int32_t descending, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_argsort_stable");
   return aoti_torch_cpu_argsort_stable(self, stable, dim, descending, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_argwhere(AtenTensorHandle self, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_argwhere");
   return aoti_torch_cpu_argwhere(self, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_as_strided(AtenTensorHandle self, const int64_t* size, int64_t size_len_, const int64_t* stride, int64_t stride_len_, int64_t* storage_offset, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_as_strided");
   return aoti_torch_cpu_as_strided(self, size, size_len_, stride, stride_len_, storage_offset, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_as_strided_copy(AtenTensorHandle self, const int64_t* size, int64_t size_len_, const int64_t* stride, int64_t stride_len_, int64_t* storage_offset, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_as_strided_copy");
   return aoti_torch_cpu_as_strided_copy(self, size, size_len_, stride, stride_len_, storage_offset, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_as_strided_scatter(AtenTensorHandle self, AtenTensorHandle src, const int64_t* size, int64_t size_len_, const int64_t* stride, int64_t stride_len_, int64_t* storage_offset, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_as_strided_scatter");
   return aoti_torch_cpu_as_strided_scatter(self, src, size, size_len_, stride, stride_len_, storage_offset, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_asin(AtenTensorHandle self, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_asin");
   return aoti_torch_cpu_asin(self, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_asinh(AtenTensorHandle self, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_asinh");
   return aoti_torch_cpu_asinh(self, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_atan(AtenTensorHandle self, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_atan");
   return aoti_torch_cpu_atan(self, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_atan2(AtenTensorHandle self, AtenTensorHandle other, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_atan2");
   return aoti_torch_cpu_atan2(self, other, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_atanh(AtenTensorHandle self, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_atanh");
   return aoti_torch_cpu_atanh(self, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_atleast_1d(AtenTensorHandle self, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_atleast_1d");
   return aoti_torch_cpu_atleast_1d(self, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_atleast_2d(AtenTensorHandle self, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_atleast_2d");
   return aoti_torch_cpu_atleast_2d(self, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_atleast_3d(AtenTensorHandle self, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_atleast_3d");
   return aoti_torch_cpu_atleast_3d(self, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_avg_pool1d(AtenTensorHandle self, const int64_t* kernel_size, int64_t kernel_size_len_, const int64_t* stride, int64_t stride_len_, const int64_t* padding, int64_t padding_len_, int32_t ceil_mode, int32_t count_include_pad, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_avg_pool1d");
   return aoti_torch_cpu_avg_pool1d(self, kernel_size, kernel_size_len_, stride, stride_len_, padding, padding_len_, ceil_mode, count_include_pad, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_avg_pool2d(AtenTensorHandle self, const int64_t* kernel_size, int64_t kernel_size_len_, const int64_t* stride, int64_t stride_len_, const int64_t* padding, int64_t padding_len_, int32_t ceil_mode, int32_t count_include_pad, int64_t* divisor_override, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_avg_pool2d");
   return aoti_torch_cpu_avg_pool2d(self, kernel_size, kernel_size_len_, stride, stride_len_, padding, padding_len_, ceil_mode, count_include_pad, divisor_override, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_avg_pool3d(AtenTensorHandle self, const int64_t* kernel_size, int64_t kernel_size_len_, const int64_t* stride, int64_t stride_len_, const int64_t* padding, int64_t padding_len_, int32_t ceil_mode, int32_t count_include_pad, int64_t* divisor_override, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_avg_pool3d");
   return aoti_torch_cpu_avg_pool3d(self, kernel_size, kernel_size_len_, stride, stride_len_, padding, padding_len_, ceil_mode, count_include_pad, divisor_override, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_baddbmm(AtenTensorHandle self, AtenTensorHandle batch1, AtenTensorHandle batch2, double beta, double alpha, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_baddbmm");
   return aoti_torch_cpu_baddbmm(self, batch1, batch2, beta, alpha, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_baddbmm_out(AtenTensorHandle out, AtenTensorHandle self, AtenTensorHandle batch1, AtenTensorHandle batch2, double beta, double alpha) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_baddbmm_out");
   return aoti_torch_cpu_baddbmm_out(out, self, batch1, batch2, beta, alpha);
 }
 
 AOTITorchError aoti_torch_cuda_batch_norm(AtenTensorHandle input, AtenTensorHandle* weight, AtenTensorHandle* bias, AtenTensorHandle* running_mean, AtenTensorHandle* running_var, int32_t training, double momentum, double eps, int32_t cudnn_enabled, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_batch_norm");
   return aoti_torch_cpu_batch_norm(input, weight, bias, running_mean, running_var, training, momentum, eps, cudnn_enabled, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_bilinear(AtenTensorHandle input1, AtenTensorHandle input2, AtenTensorHandle weight, AtenTensorHandle* bias, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_bilinear");
   return aoti_torch_cpu_bilinear(input1, input2, weight, bias, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_binary_cross_entropy(AtenTensorHandle self, AtenTensorHandle target, AtenTensorHandle* weight, int64_t reduction, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_binary_cross_entropy");
   return aoti_torch_cpu_binary_cross_entropy(self, target, weight, reduction, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_binary_cross_entropy_with_logits(AtenTensorHandle self, AtenTensorHandle target, AtenTensorHandle* weight, AtenTensorHandle* pos_weight, int64_t reduction, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_binary_cross_entropy_with_logits");
   return aoti_torch_cpu_binary_cross_entropy_with_logits(self, target, weight, pos_weight, reduction, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_bincount(AtenTensorHandle self, AtenTensorHandle* weights, int64_t minlength, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_bincount");
   return aoti_torch_cpu_bincount(self, weights, minlength, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_bitwise_and_Tensor(AtenTensorHandle self, AtenTensorHandle other, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_bitwise_and_Tensor");
   return aoti_torch_cpu_bitwise_and_Tensor(self, other, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_bitwise_left_shift_Tensor(AtenTensorHandle self, AtenTensorHandle other, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_bitwise_left_shift_Tensor");
   return aoti_torch_cpu_bitwise_left_shift_Tensor(self, other, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_bitwise_not(AtenTensorHandle self, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_bitwise_not");
   return aoti_torch_cpu_bitwise_not(self, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_bitwise_or_Tensor(AtenTensorHandle self, AtenTensorHandle other, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_bitwise_or_Tensor");
   return aoti_torch_cpu_bitwise_or_Tensor(self, other, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_bitwise_right_shift_Tensor(AtenTensorHandle self, AtenTensorHandle other, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_bitwise_right_shift_Tensor");
   return aoti_torch_cpu_bitwise_right_shift_Tensor(self, other, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_bitwise_xor_Tensor(AtenTensorHandle self, AtenTensorHandle other, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_bitwise_xor_Tensor");
   return aoti_torch_cpu_bitwise_xor_Tensor(self, other, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_block_diag(const AtenTensorHandle* tensors, int64_t tensors_len_, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_block_diag");
   return aoti_torch_cpu_block_diag(tensors, tensors_len_, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_bmm(AtenTensorHandle self, AtenTensorHandle mat2, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_bmm");
   return aoti_torch_cpu_bmm(self, mat2, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_bmm_out(AtenTensorHandle out, AtenTensorHandle self, AtenTensorHandle mat2) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_bmm_out");
   return aoti_torch_cpu_bmm_out(out, self, mat2);
 }
 
 AOTITorchError aoti_torch_cuda_broadcast_tensors(const AtenTensorHandle* tensors, int64_t tensors_len_, AtenTensorHandle* ret0, int64_t ret0_len_) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_broadcast_tensors");
   return aoti_torch_cpu_broadcast_tensors(tensors, tensors_len_, ret0, ret0_len_);
 }
 
 AOTITorchError aoti_torch_cuda_broadcast_to(AtenTensorHandle self, const int64_t* size, int64_t size_len_, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_broadcast_to");
   return aoti_torch_cpu_broadcast_to(self, size, size_len_, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_bucketize_Tensor(AtenTensorHandle self, AtenTensorHandle boundaries, int32_t out_int32, int32_t right, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_bucketize_Tensor");
   return aoti_torch_cpu_bucketize_Tensor(self, boundaries, out_int32, right, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_cartesian_prod(const AtenTensorHandle* tensors, int64_t tensors_len_, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_cartesian_prod");
   return aoti_torch_cpu_cartesian_prod(tensors, tensors_len_, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_cat(const AtenTensorHandle* tensors, int64_t tensors_len_, int64_t dim, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_cat");
   return aoti_torch_cpu_cat(tensors, tensors_len_, dim, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_cdist(AtenTensorHandle x1, AtenTensorHandle x2, double p, int64_t* compute_mode, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_cdist");
   return aoti_torch_cpu_cdist(x1, x2, p, compute_mode, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_ceil(AtenTensorHandle self, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_ceil");
   return aoti_torch_cpu_ceil(self, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_celu(AtenTensorHandle self, double alpha, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_celu");
   return aoti_torch_cpu_celu(self, alpha, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_channel_shuffle(AtenTensorHandle self, int64_t groups, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_channel_shuffle");
   return aoti_torch_cpu_channel_shuffle(self, groups, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_cholesky(AtenTensorHandle self, int32_t upper, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_cholesky");
   return aoti_torch_cpu_cholesky(self, upper, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_cholesky_inverse(AtenTensorHandle self, int32_t upper, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_cholesky_inverse");
   return aoti_torch_cpu_cholesky_inverse(self, upper, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_cholesky_solve(AtenTensorHandle self, AtenTensorHandle input2, int32_t upper, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_cholesky_solve");
   return aoti_torch_cpu_cholesky_solve(self, input2, upper, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_chunk(AtenTensorHandle self, int64_t chunks, int64_t dim, AtenTensorHandle* ret0, int64_t ret0_len_) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_chunk");
   return aoti_torch_cpu_chunk(self, chunks, dim, ret0, ret0_len_);
 }
 
 AOTITorchError aoti_torch_cuda_clamp(AtenTensorHandle self, double* min, double* max, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_clamp");
   return aoti_torch_cpu_clamp(self, min, max, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_clamp_(AtenTensorHandle self, double* min, double* max) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_clamp_");
   return aoti_torch_cpu_clamp_(self, min, max);
 }
 
 AOTITorchError aoti_torch_cuda_clamp_Tensor(AtenTensorHandle self, AtenTensorHandle* min, AtenTensorHandle* max, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_clamp_Tensor");
   return aoti_torch_cpu_clamp_Tensor(self, min, max, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_clamp_max(AtenTensorHandle self, double max, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_clamp_max");
   return aoti_torch_cpu_clamp_max(self, max, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_clamp_max_Tensor(AtenTensorHandle self, AtenTensorHandle max, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_clamp_max_Tensor");
   return aoti_torch_cpu_clamp_max_Tensor(self, max, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_clamp_min(AtenTensorHandle self, double min, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_clamp_min");
   return aoti_torch_cpu_clamp_min(self, min, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_clamp_min_Tensor(AtenTensorHandle self, AtenTensorHandle min, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_clamp_min_Tensor");
   return aoti_torch_cpu_clamp_min_Tensor(self, min, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_clone(AtenTensorHandle self, int32_t* memory_format, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_clone");
   return aoti_torch_cpu_clone(self, memory_format, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_column_stack(const AtenTensorHandle* tensors, int64_t tensors_len_, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_column_stack");
   return aoti_torch_cpu_column_stack(tensors, tensors_len_, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_combinations(AtenTensorHandle self, int64_t r, int32_t with_replacement, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_combinations");
   return aoti_torch_cpu_combinations(self, r, with_replacement, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_conj_physical(AtenTensorHandle self, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_conj_physical");
   return aoti_torch_cpu_conj_physical(self, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_constant_pad_nd(AtenTensorHandle self, const int64_t* pad, int64_t pad_len_, double value, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_constant_pad_nd");
   return aoti_torch_cpu_constant_pad_nd(self, pad, pad_len_, value, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_contiguous(AtenTensorHandle self, int32_t memory_format, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_contiguous");
   return aoti_torch_cpu_contiguous(self, memory_format, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_conv1d(AtenTensorHandle input, AtenTensorHandle weight, AtenTensorHandle* bias, const int64_t* stride, int64_t stride_len_, const int64_t* padding, int64_t padding_len_, const int64_t* dilation, int64_t dilation_len_, int64_t groups, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_conv1d");
   return aoti_torch_cpu_conv1d(input, weight, bias, stride, stride_len_, padding, padding_len_, dilation, dilation_len_, groups, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_conv2d(AtenTensorHandle input, AtenTensorHandle weight, AtenTensorHandle* bias, const int64_t* stride, int64_t stride_len_, const int64_t* padding, int64_t padding_len_, const int64_t* dilation, int64_t dilation_len_, int64_t groups, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_conv2d");
   return aoti_torch_cpu_conv2d(input, weight, bias, stride, stride_len_, padding, padding_len_, dilation, dilation_len_, groups, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_conv3d(AtenTensorHandle input, AtenTensorHandle weight, AtenTensorHandle* bias, const int64_t* stride, int64_t stride_len_, const int64_t* padding, int64_t padding_len_, const int64_t* dilation, int64_t dilation_len_, int64_t groups, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_conv3d");
   return aoti_torch_cpu_conv3d(input, weight, bias, stride, stride_len_, padding, padding_len_, dilation, dilation_len_, groups, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_conv3d_padding(AtenTensorHandle input, AtenTensorHandle weight, AtenTensorHandle* bias, const int64_t* stride, int64_t stride_len_, const char* padding, const int64_t* dilation, int64_t dilation_len_, int64_t groups, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_conv3d_padding");
   return aoti_torch_cpu_conv3d_padding(input, weight, bias, stride, stride_len_, padding, dilation, dilation_len_, groups, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_conv_transpose1d(AtenTensorHandle input, AtenTensorHandle weight, AtenTensorHandle* bias, const int64_t* stride, int64_t stride_len_, const int64_t* padding, int64_t padding_len_, const int64_t* output_padding, int64_t output_padding_len_, int64_t groups, const int64_t* dilation, int64_t dilation_len_, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_conv_transpose1d");
   return aoti_torch_cpu_conv_transpose1d(input, weight, bias, stride, stride_len_, padding, padding_len_, output_padding, output_padding_len_, groups, dilation, dilation_len_, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_conv_transpose2d_input(AtenTensorHandle input, AtenTensorHandle weight, AtenTensorHandle* bias, const int64_t* stride, int64_t stride_len_, const int64_t* padding, int64_t padding_len_, const int64_t* output_padding, int64_t output_padding_len_, int64_t groups, const int64_t* dilation, int64_t dilation_len_, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_conv_transpose2d_input");
   return aoti_torch_cpu_conv_transpose2d_input(input, weight, bias, stride, stride_len_, padding, padding_len_, output_padding, output_padding_len_, groups, dilation, dilation_len_, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_conv_transpose3d_input(AtenTensorHandle input, AtenTensorHandle weight, AtenTensorHandle* bias, const int64_t* stride, int64_t stride_len_, const int64_t* padding, int64_t padding_len_, const int64_t* output_padding, int64_t output_padding_len_, int64_t groups, const int64_t* dilation, int64_t dilation_len_, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_conv_transpose3d_input");
   return aoti_torch_cpu_conv_transpose3d_input(input, weight, bias, stride, stride_len_, padding, padding_len_, output_padding, output_padding_len_, groups, dilation, dilation_len_, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_convolution(AtenTensorHandle input, AtenTensorHandle weight, AtenTensorHandle* bias, const int64_t* stride, int64_t stride_len_, const int64_t* padding, int64_t padding_len_, const int64_t* dilation, int64_t dilation_len_, int32_t transposed, const int64_t* output_padding, int64_t output_padding_len_, int64_t groups, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_convolution");
   return aoti_torch_cpu_convolution(input, weight, bias, stride, stride_len_, padding, padding_len_, dilation, dilation_len_, transposed, output_padding, output_padding_len_, groups, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_copy(AtenTensorHandle self, AtenTensorHandle src, int32_t non_blocking, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_copy");
   return aoti_torch_cpu_copy(self, src, non_blocking, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_copy_(AtenTensorHandle self, AtenTensorHandle src, int32_t non_blocking) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_copy_");
   return aoti_torch_cpu_copy_(self, src, non_blocking);
 }
 
 AOTITorchError aoti_torch_cuda_copysign_Tensor(AtenTensorHandle self, AtenTensorHandle other, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_copysign_Tensor");
   return aoti_torch_cpu_copysign_Tensor(self, other, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_cos(AtenTensorHandle self, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_cos");
   return aoti_torch_cpu_cos(self, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_cosh(AtenTensorHandle self, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_cosh");
   return aoti_torch_cpu_cosh(self, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_cosine_embedding_loss(AtenTensorHandle input1, AtenTensorHandle input2, AtenTensorHandle target, double margin, int64_t reduction, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_cosine_embedding_loss");
   return aoti_torch_cpu_cosine_embedding_loss(input1, input2, target, margin, reduction, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_cosine_similarity(AtenTensorHandle x1, AtenTensorHandle x2, int64_t dim, double eps, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_cosine_similarity");
   return aoti_torch_cpu_cosine_similarity(x1, x2, dim, eps, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_count_nonzero(AtenTensorHandle self, int64_t* dim, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_count_nonzero");
   return aoti_torch_cpu_count_nonzero(self, dim, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_cross(AtenTensorHandle self, AtenTensorHandle other, int64_t* dim, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_cross");
   return aoti_torch_cpu_cross(self, other, dim, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_cross_entropy_loss(AtenTensorHandle self, AtenTensorHandle target, AtenTensorHandle* weight, int64_t reduction, int64_t ignore_index, double label_smoothing, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_cross_entropy_loss");
   return aoti_torch_cpu_cross_entropy_loss(self, target, weight, reduction, ignore_index, label_smoothing, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_cudnn_convolution_add_relu(AtenTensorHandle self, AtenTensorHandle weight, AtenTensorHandle z, double* alpha, AtenTensorHandle* bias, const int64_t* stride, int64_t stride_len_, const int64_t* padding, int64_t padding_len_, const int64_t* dilation, int64_t dilation_len_, int64_t groups, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_cudnn_convolution_add_relu");
   return aoti_torch_cpu_cudnn_convolution_add_relu(self, weight, z, alpha, bias, stride, stride_len_, padding, padding_len_, dilation, dilation_len_, groups, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_cudnn_convolution_relu(AtenTensorHandle self, AtenTensorHandle weight, AtenTensorHandle* bias, const int64_t* stride, int64_t stride_len_, const int64_t* padding, int64_t padding_len_, const int64_t* dilation, int64_t dilation_len_, int64_t groups, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_cudnn_convolution_relu");
   return aoti_torch_cpu_cudnn_convolution_relu(self, weight, bias, stride, stride_len_, padding, padding_len_, dilation, dilation_len_, groups, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_cummax(AtenTensorHandle self, int64_t dim, AtenTensorHandle* ret0, AtenTensorHandle* ret1) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_cummax");
   return aoti_torch_cpu_cummax(self, dim, ret0, ret1);
 }
 
 AOTITorchError aoti_torch_cuda_cummin(AtenTensorHandle self, int64_t dim, AtenTensorHandle* ret0, AtenTensorHandle* ret1) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_cummin");
   return aoti_torch_cpu_cummin(self, dim, ret0, ret1);
 }
 
 AOTITorchError aoti_torch_cuda_cumprod(AtenTensorHandle self, int64_t dim, int32_t* dtype, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_cumprod");
   return aoti_torch_cpu_cumprod(self, dim, dtype, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_cumsum(AtenTensorHandle self, int64_t dim, int32_t* dtype, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_cumsum");
   return aoti_torch_cpu_cumsum(self, dim, dtype, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_cumulative_trapezoid_x(AtenTensorHandle y, AtenTensorHandle x, int64_t dim, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_cumulative_trapezoid_x");
   return aoti_torch_cpu_cumulative_trapezoid_x(y, x, dim, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_deg2rad(AtenTensorHandle self, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_deg2rad");
   return aoti_torch_cpu_deg2rad(self, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_detach_(AtenTensorHandle self) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_detach_");
   return aoti_torch_cpu_detach_(self);
 }
 
 AOTITorchError aoti_torch_cuda_diag(AtenTensorHandle self, int64_t diagonal, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_diag");
   return aoti_torch_cpu_diag(self, diagonal, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_diag_embed(AtenTensorHandle self, int64_t offset, int64_t dim1, int64_t dim2, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_diag_embed");
   return aoti_torch_cpu_diag_embed(self, offset, dim1, dim2, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_diagflat(AtenTensorHandle self, int64_t offset, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_diagflat");
   return aoti_torch_cpu_diagflat(self, offset, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_diagonal(AtenTensorHandle self, int64_t offset, int64_t dim1, int64_t dim2, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_diagonal");
   return aoti_torch_cpu_diagonal(self, offset, dim1, dim2, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_diagonal_copy(AtenTensorHandle self, int64_t offset, int64_t dim1, int64_t dim2, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_diagonal_copy");
   return aoti_torch_cpu_diagonal_copy(self, offset, dim1, dim2, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_diagonal_scatter(AtenTensorHandle self, AtenTensorHandle src, int64_t offset, int64_t dim1, int64_t dim2, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_diagonal_scatter");
   return aoti_torch_cpu_diagonal_scatter(self, src, offset, dim1, dim2, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_diff(AtenTensorHandle self, int64_t n, int64_t dim, AtenTensorHandle* prepend, AtenTensorHandle* append, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_diff");
   return aoti_torch_cpu_diff(self, n, dim, prepend, append, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_digamma(AtenTensorHandle self, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_digamma");
   return aoti_torch_cpu_digamma(self, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_dist(AtenTensorHandle self, AtenTensorHandle other, double p, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_dist");
   return aoti_torch_cpu_dist(self, other, p, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_div_Scalar(AtenTensorHandle self, double other, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_div_Scalar");
   return aoti_torch_cpu_div_Scalar(self, other, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_div_Tensor(AtenTensorHandle self, AtenTensorHandle other, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_div_Tensor");
   return aoti_torch_cpu_div_Tensor(self, other, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_div_Tensor_mode(AtenTensorHandle self, AtenTensorHandle other, const char** rounding_mode, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_div_Tensor_mode");
   return aoti_torch_cpu_div_Tensor_mode(self, other, rounding_mode, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_div__Tensor(AtenTensorHandle self, AtenTensorHandle other) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_div__Tensor");
   return aoti_torch_cpu_div__Tensor(self, other);
 }
 
 AOTITorchError aoti_torch_cuda_divide_Tensor(AtenTensorHandle self, AtenTensorHandle other, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_divide_Tensor");
   return aoti_torch_cpu_divide_Tensor(self, other, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_dot(AtenTensorHandle self, AtenTensorHandle tensor, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_dot");
   return aoti_torch_cpu_dot(self, tensor, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_dropout(AtenTensorHandle input, double p, int32_t train, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_dropout");
   return aoti_torch_cpu_dropout(input, p, train, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_dropout_(AtenTensorHandle self, double p, int32_t train) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_dropout_");
   return aoti_torch_cpu_dropout_(self, p, train);
 }
 
 AOTITorchError aoti_torch_cuda_dsplit_array(AtenTensorHandle self, const int64_t* indices, int64_t indices_len_, AtenTensorHandle* ret0, int64_t ret0_len_) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_dsplit_array");
   return aoti_torch_cpu_dsplit_array(self, indices, indices_len_, ret0, ret0_len_);
 }
 
 AOTITorchError aoti_torch_cuda_dsplit_int(AtenTensorHandle self, int64_t sections, AtenTensorHandle* ret0, int64_t ret0_len_) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_dsplit_int");
   return aoti_torch_cpu_dsplit_int(self, sections, ret0, ret0_len_);
 }
 
 AOTITorchError aoti_torch_cuda_dstack(const AtenTensorHandle* tensors, int64_t tensors_len_, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_dstack");
   return aoti_torch_cpu_dstack(tensors, tensors_len_, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_einsum(const char* equation, const AtenTensorHandle* tensors, int64_t tensors_len_, const int64_t** path, int64_t path_len_, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_einsum");
   return aoti_torch_cpu_einsum(equation, tensors, tensors_len_, path, path_len_, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_elu(AtenTensorHandle self, double alpha, double scale, double input_scale, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_elu");
   return aoti_torch_cpu_elu(self, alpha, scale, input_scale, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_embedding(AtenTensorHandle weight, AtenTensorHandle indices, int64_t padding_idx, int32_t scale_grad_by_freq, int32_t sparse, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_embedding");
   return aoti_torch_cpu_embedding(weight, indices, padding_idx, scale_grad_by_freq, sparse, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_embedding_bag_padding_idx(AtenTensorHandle weight, AtenTensorHandle indices, AtenTensorHandle offsets, int32_t scale_grad_by_freq, int64_t mode, int32_t sparse, AtenTensorHandle* per_sample_weights, int32_t include_last_offset, int64_t* padding_idx, AtenTensorHandle* ret0, AtenTensorHandle* ret1, AtenTensorHandle* ret2, AtenTensorHandle* ret3) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_embedding_bag_padding_idx");
   return aoti_torch_cpu_embedding_bag_padding_idx(weight, indices, offsets, scale_grad_by_freq, mode, sparse, per_sample_weights, include_last_offset, padding_idx, ret0, ret1, ret2, ret3);
 }
 
 AOTITorchError aoti_torch_cuda_empty_memory_format(const int64_t* size, int64_t size_len_, int32_t* dtype, int32_t* layout, int32_t* device, int32_t device_index_, int32_t* pin_memory, int32_t* memory_format, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_empty_memory_format");
   return aoti_torch_cpu_empty_memory_format(size, size_len_, dtype, layout, device, device_index_, pin_memory, memory_format, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_empty_permuted(const int64_t* size, int64_t size_len_, const int64_t* physical_layout, int64_t physical_layout_len_, int32_t* dtype, int32_t* layout, int32_t* device, int32_t device_index_, int32_t* pin_memory, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_empty_permuted");
   return aoti_torch_cpu_empty_permuted(size, size_len_, physical_layout, physical_layout_len_, dtype, layout, device, device_index_, pin_memory, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_eq_Scalar(AtenTensorHandle self, double other, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_eq_Scalar");
   return aoti_torch_cpu_eq_Scalar(self, other, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_eq_Tensor(AtenTensorHandle self, AtenTensorHandle other, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_eq_Tensor");
   return aoti_torch_cpu_eq_Tensor(self, other, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_erf(AtenTensorHandle self, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_erf");
   return aoti_torch_cpu_erf(self, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_erfc(AtenTensorHandle self, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_erfc");
   return aoti_torch_cpu_erfc(self, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_erfinv(AtenTensorHandle self, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_erfinv");
   return aoti_torch_cpu_erfinv(self, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_exp(AtenTensorHandle self, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_exp");
   return aoti_torch_cpu_exp(self, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_exp2(AtenTensorHandle self, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_exp2");
   return aoti_torch_cpu_exp2(self, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_expand(AtenTensorHandle self, const int64_t* size, int64_t size_len_, int32_t implicit, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_expand");
   return aoti_torch_cpu_expand(self, size, size_len_, implicit, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_expand_as(AtenTensorHandle self, AtenTensorHandle other, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_expand_as");
   return aoti_torch_cpu_expand_as(self, other, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_expand_copy(AtenTensorHandle self, const int64_t* size, int64_t size_len_, int32_t implicit, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_expand_copy");
   return aoti_torch_cpu_expand_copy(self, size, size_len_, implicit, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_expm1(AtenTensorHandle self, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_expm1");
   return aoti_torch_cpu_expm1(self, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_fft_fftshift(AtenTensorHandle self, const int64_t** dim, int64_t dim_len_, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_fft_fftshift");
   return aoti_torch_cpu_fft_fftshift(self, dim, dim_len_, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_fft_hfft(AtenTensorHandle self, int64_t* n, int64_t dim, const char** norm, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_fft_hfft");
   return aoti_torch_cpu_fft_hfft(self, n, dim, norm, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_fft_hfft2(AtenTensorHandle self, const int64_t** s, int64_t s_len_, const int64_t* dim, int64_t dim_len_, const char** norm, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_fft_hfft2");
   return aoti_torch_cpu_fft_hfft2(self, s, s_len_, dim, dim_len_, norm, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_fft_hfftn(AtenTensorHandle self, const int64_t** s, int64_t s_len_, const int64_t** dim, int64_t dim_len_, const char** norm, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_fft_hfftn");
   return aoti_torch_cpu_fft_hfftn(self, s, s_len_, dim, dim_len_, norm, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_fft_ifftshift(AtenTensorHandle self, const int64_t** dim, int64_t dim_len_, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_fft_ifftshift");
   return aoti_torch_cpu_fft_ifftshift(self, dim, dim_len_, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_fft_irfft(AtenTensorHandle self, int64_t* n, int64_t dim, const char** norm, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_fft_irfft");
   return aoti_torch_cpu_fft_irfft(self, n, dim, norm, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_fft_irfft2(AtenTensorHandle self, const int64_t** s, int64_t s_len_, const int64_t* dim, int64_t dim_len_, const char** norm, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_fft_irfft2");
   return aoti_torch_cpu_fft_irfft2(self, s, s_len_, dim, dim_len_, norm, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_fft_irfftn(AtenTensorHandle self, const int64_t** s, int64_t s_len_, const int64_t** dim, int64_t dim_len_, const char** norm, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_fft_irfftn");
   return aoti_torch_cpu_fft_irfftn(self, s, s_len_, dim, dim_len_, norm, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_fill_Scalar(AtenTensorHandle self, double value, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_fill_Scalar");
   return aoti_torch_cpu_fill_Scalar(self, value, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_fill__Scalar(AtenTensorHandle self, double value) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_fill__Scalar");
   return aoti_torch_cpu_fill__Scalar(self, value);
 }
 
 AOTITorchError aoti_torch_cuda_flatten_using_ints(AtenTensorHandle self, int64_t start_dim, int64_t end_dim, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_flatten_using_ints");
   return aoti_torch_cpu_flatten_using_ints(self, start_dim, end_dim, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_flip(AtenTensorHandle self, const int64_t* dims, int64_t dims_len_, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_flip");
   return aoti_torch_cpu_flip(self, dims, dims_len_, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_fliplr(AtenTensorHandle self, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_fliplr");
   return aoti_torch_cpu_fliplr(self, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_flipud(AtenTensorHandle self, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_flipud");
   return aoti_torch_cpu_flipud(self, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_float_power_Tensor_Tensor(AtenTensorHandle self, AtenTensorHandle exponent, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_float_power_Tensor_Tensor");
   return aoti_torch_cpu_float_power_Tensor_Tensor(self, exponent, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_floor(AtenTensorHandle self, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_floor");
   return aoti_torch_cpu_floor(self, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_floor_divide(AtenTensorHandle self, AtenTensorHandle other, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_floor_divide");
   return aoti_torch_cpu_floor_divide(self, other, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_fmax(AtenTensorHandle self, AtenTensorHandle other, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_fmax");
   return aoti_torch_cpu_fmax(self, other, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_fmin(AtenTensorHandle self, AtenTensorHandle other, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_fmin");
   return aoti_torch_cpu_fmin(self, other, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_fmod_Scalar(AtenTensorHandle self, double other, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_fmod_Scalar");
   return aoti_torch_cpu_fmod_Scalar(self, other, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_fmod_Tensor(AtenTensorHandle self, AtenTensorHandle other, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_fmod_Tensor");
   return aoti_torch_cpu_fmod_Tensor(self, other, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_frac(AtenTensorHandle self, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_frac");
   return aoti_torch_cpu_frac(self, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_fractional_max_pool2d(AtenTensorHandle self, const int64_t* kernel_size, int64_t kernel_size_len_, const int64_t* output_size, int64_t output_size_len_, AtenTensorHandle random_samples, AtenTensorHandle* ret0, AtenTensorHandle* ret1) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_fractional_max_pool2d");
   return aoti_torch_cpu_fractional_max_pool2d(self, kernel_size, kernel_size_len_, output_size, output_size_len_, random_samples, ret0, ret1);
 }
 
 AOTITorchError aoti_torch_cuda_fractional_max_pool3d(AtenTensorHandle self, const int64_t* kernel_size, int64_t kernel_size_len_, const int64_t* output_size, int64_t output_size_len_, AtenTensorHandle random_samples, AtenTensorHandle* ret0, AtenTensorHandle* ret1) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_fractional_max_pool3d");
   return aoti_torch_cpu_fractional_max_pool3d(self, kernel_size, kernel_size_len_, output_size, output_size_len_, random_samples, ret0, ret1);
 }
 
 AOTITorchError aoti_torch_cuda_frexp_Tensor(AtenTensorHandle self, AtenTensorHandle* ret0, AtenTensorHandle* ret1) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_frexp_Tensor");
   return aoti_torch_cpu_frexp_Tensor(self, ret0, ret1);
 }
 
 AOTITorchError aoti_torch_cuda_full(const int64_t* size, int64_t size_len_, double fill_value, int32_t* dtype, int32_t* layout, int32_t* device, int32_t device_index_, int32_t* pin_memory, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_full");
   return aoti_torch_cpu_full(size, size_len_, fill_value, dtype, layout, device, device_index_, pin_memory, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_full_like(AtenTensorHandle self, double fill_value, int32_t* dtype, int32_t* layout, int32_t* device, int32_t device_index_, int32_t* pin_memory, int32_t* memory_format, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_full_like");
   return aoti_torch_cpu_full_like(self, fill_value, dtype, layout, device, device_index_, pin_memory, memory_format, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_gather(AtenTensorHandle self, int64_t dim, AtenTensorHandle index, int32_t sparse_grad, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_gather");
   return aoti_torch_cpu_gather(self, dim, index, sparse_grad, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_gcd(AtenTensorHandle self, AtenTensorHandle other, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_gcd");
   return aoti_torch_cpu_gcd(self, other, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_ge_Scalar(AtenTensorHandle self, double other, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_ge_Scalar");
   return aoti_torch_cpu_ge_Scalar(self, other, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_ge_Tensor(AtenTensorHandle self, AtenTensorHandle other, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_ge_Tensor");
   return aoti_torch_cpu_ge_Tensor(self, other, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_gelu(AtenTensorHandle self, const char* approximate, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_gelu");
   return aoti_torch_cpu_gelu(self, approximate, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_geqrf(AtenTensorHandle self, AtenTensorHandle* ret0, AtenTensorHandle* ret1) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_geqrf");
   return aoti_torch_cpu_geqrf(self, ret0, ret1);
 }
 
 AOTITorchError aoti_torch_cuda_glu(AtenTensorHandle self, int64_t dim, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_glu");
   return aoti_torch_cpu_glu(self, dim, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_gradient_scalarint(AtenTensorHandle self, double* spacing, int64_t* dim, int64_t edge_order, AtenTensorHandle* ret0, int64_t ret0_len_) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_gradient_scalarint");
   return aoti_torch_cpu_gradient_scalarint(self, spacing, dim, edge_order, ret0, ret0_len_);
 }
 
 AOTITorchError aoti_torch_cuda_grid_sampler(AtenTensorHandle input, AtenTensorHandle grid, int64_t interpolation_mode, int64_t padding_mode, int32_t align_corners, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_grid_sampler");
   return aoti_torch_cpu_grid_sampler(input, grid, interpolation_mode, padding_mode, align_corners, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_grid_sampler_2d(AtenTensorHandle input, AtenTensorHandle grid, int64_t interpolation_mode, int64_t padding_mode, int32_t align_corners, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_grid_sampler_2d");
   return aoti_torch_cpu_grid_sampler_2d(input, grid, interpolation_mode, padding_mode, align_corners, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_grid_sampler_3d(AtenTensorHandle input, AtenTensorHandle grid, int64_t interpolation_mode, int64_t padding_mode, int32_t align_corners, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_grid_sampler_3d");
   return aoti_torch_cpu_grid_sampler_3d(input, grid, interpolation_mode, padding_mode, align_corners, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_group_norm(AtenTensorHandle input, int64_t num_groups, AtenTensorHandle* weight, AtenTensorHandle* bias, double eps, int32_t cudnn_enabled, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_group_norm");
   return aoti_torch_cpu_group_norm(input, num_groups, weight, bias, eps, cudnn_enabled, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_gru_input(AtenTensorHandle input, AtenTensorHandle hx, const AtenTensorHandle* params, int64_t params_len_, int32_t has_biases, int64_t num_layers, double dropout, int32_t train, int32_t bidirectional, int32_t batch_first, AtenTensorHandle* ret0, AtenTensorHandle* ret1) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_gru_input");
   return aoti_torch_cpu_gru_input(input, hx, params, params_len_, has_biases, num_layers, dropout, train, bidirectional, batch_first, ret0, ret1);
 }
 
 AOTITorchError aoti_torch_cuda_gt_Scalar(AtenTensorHandle self, double other, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_gt_Scalar");
   return aoti_torch_cpu_gt_Scalar(self, other, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_gt_Tensor(AtenTensorHandle self, AtenTensorHandle other, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_gt_Tensor");
   return aoti_torch_cpu_gt_Tensor(self, other, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_hardshrink(AtenTensorHandle self, double lambd, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_hardshrink");
   return aoti_torch_cpu_hardshrink(self, lambd, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_hardsigmoid(AtenTensorHandle self, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_hardsigmoid");
   return aoti_torch_cpu_hardsigmoid(self, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_hardswish(AtenTensorHandle self, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_hardswish");
   return aoti_torch_cpu_hardswish(self, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_hardswish_(AtenTensorHandle self) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_hardswish_");
   return aoti_torch_cpu_hardswish_(self);
 }
 
 AOTITorchError aoti_torch_cuda_hardtanh(AtenTensorHandle self, double min_val, double max_val, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_hardtanh");
   return aoti_torch_cpu_hardtanh(self, min_val, max_val, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_hardtanh_(AtenTensorHandle self, double min_val, double max_val) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_hardtanh_");
   return aoti_torch_cpu_hardtanh_(self, min_val, max_val);
 }
 
 AOTITorchError aoti_torch_cuda_heaviside(AtenTensorHandle self, AtenTensorHandle values, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_heaviside");
   return aoti_torch_cpu_heaviside(self, values, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_hinge_embedding_loss(AtenTensorHandle self, AtenTensorHandle target, double margin, int64_t reduction, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_hinge_embedding_loss");
   return aoti_torch_cpu_hinge_embedding_loss(self, target, margin, reduction, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_histc(AtenTensorHandle self, int64_t bins, double min, double max, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_histc");
   return aoti_torch_cpu_histc(self, bins, min, max, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_histogram_bin_ct(AtenTensorHandle self, int64_t bins, const double** range, int64_t range_len_, AtenTensorHandle* weight, int32_t density, AtenTensorHandle* ret0, AtenTensorHandle* ret1) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_histogram_bin_ct");
   return aoti_torch_cpu_histogram_bin_ct(self, bins, range, range_len_, weight, density, ret0, ret1);
 }
 
 AOTITorchError aoti_torch_cuda_histogram_bins_tensor(AtenTensorHandle self, AtenTensorHandle bins, AtenTensorHandle* weight, int32_t density, AtenTensorHandle* ret0, AtenTensorHandle* ret1) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_histogram_bins_tensor");
   return aoti_torch_cpu_histogram_bins_tensor(self, bins, weight, density, ret0, ret1);
 }
 
 AOTITorchError aoti_torch_cuda_histogramdd(AtenTensorHandle self, const int64_t* bins, int64_t bins_len_, const double** range, int64_t range_len_, AtenTensorHandle* weight, int32_t density, AtenTensorHandle* ret0, AtenTensorHandle* ret1, int64_t ret1_len_) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_histogramdd");
   return aoti_torch_cpu_histogramdd(self, bins, bins_len_, range, range_len_, weight, density, ret0, ret1, ret1_len_);
 }
 
 AOTITorchError aoti_torch_cuda_histogramdd_TensorList_bins(AtenTensorHandle self, const AtenTensorHandle* bins, int64_t bins_len_, const double** range, int64_t range_len_, AtenTensorHandle* weight, int32_t density, AtenTensorHandle* ret0, AtenTensorHandle* ret1, int64_t ret1_len_) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_histogramdd_TensorList_bins");
   return aoti_torch_cpu_histogramdd_TensorList_bins(self, bins, bins_len_, range, range_len_, weight, density, ret0, ret1, ret1_len_);
 }
 
 AOTITorchError aoti_torch_cuda_hsplit_array(AtenTensorHandle self, const int64_t* indices, int64_t indices_len_, AtenTensorHandle* ret0, int64_t ret0_len_) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_hsplit_array");
   return aoti_torch_cpu_hsplit_array(self, indices, indices_len_, ret0, ret0_len_);
 }
 
 AOTITorchError aoti_torch_cuda_hsplit_int(AtenTensorHandle self, int64_t sections, AtenTensorHandle* ret0, int64_t ret0_len_) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_hsplit_int");
   return aoti_torch_cpu_hsplit_int(self, sections, ret0, ret0_len_);
 }
 
 AOTITorchError aoti_torch_cuda_hstack(const AtenTensorHandle* tensors, int64_t tensors_len_, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_hstack");
   return aoti_torch_cpu_hstack(tensors, tensors_len_, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_huber_loss(AtenTensorHandle self, AtenTensorHandle target, int64_t reduction, double delta, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_huber_loss");
   return aoti_torch_cpu_huber_loss(self, target, reduction, delta, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_hypot(AtenTensorHandle self, AtenTensorHandle other, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_hypot");
   return aoti_torch_cpu_hypot(self, other, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_i0(AtenTensorHandle self, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_i0");
   return aoti_torch_cpu_i0(self, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_igamma(AtenTensorHandle self, AtenTensorHandle other, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_igamma");
   return aoti_torch_cpu_igamma(self, other, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_igammac(AtenTensorHandle self, AtenTensorHandle other, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_igammac");
   return aoti_torch_cpu_igammac(self, other, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_im2col(AtenTensorHandle self, const int64_t* kernel_size, int64_t kernel_size_len_, const int64_t* dilation, int64_t dilation_len_, const int64_t* padding, int64_t padding_len_, const int64_t* stride, int64_t stride_len_, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_im2col");
   return aoti_torch_cpu_im2col(self, kernel_size, kernel_size_len_, dilation, dilation_len_, padding, padding_len_, stride, stride_len_, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_index_Tensor(AtenTensorHandle self, const AtenTensorHandle** indices, int64_t indices_len_, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_index_Tensor");
   return aoti_torch_cpu_index_Tensor(self, indices, indices_len_, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_index_add(AtenTensorHandle self, int64_t dim, AtenTensorHandle index, AtenTensorHandle source, double alpha, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_index_add");
   return aoti_torch_cpu_index_add(self, dim, index, source, alpha, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_index_copy(AtenTensorHandle self, int64_t dim, AtenTensorHandle index, AtenTensorHandle source, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_index_copy");
   return aoti_torch_cpu_index_copy(self, dim, index, source, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_index_fill_int_Scalar(AtenTensorHandle self, int64_t dim, AtenTensorHandle index, double value, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_index_fill_int_Scalar");
   return aoti_torch_cpu_index_fill_int_Scalar(self, dim, index, value, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_index_fill_int_Tensor(AtenTensorHandle self, int64_t dim, AtenTensorHandle index, AtenTensorHandle value, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_index_fill_int_Tensor");
   return aoti_torch_cpu_index_fill_int_Tensor(self, dim, index, value, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_index_put(AtenTensorHandle self, const AtenTensorHandle** indices, int64_t indices_len_, AtenTensorHandle values, int32_t accumulate, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_index_put");
   return aoti_torch_cpu_index_put(self, indices, indices_len_, values, accumulate, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_index_reduce(AtenTensorHandle self, int64_t dim, AtenTensorHandle index, AtenTensorHandle source, const char* reduce, int32_t include_self, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_index_reduce");
   return aoti_torch_cpu_index_reduce(self, dim, index, source, reduce, include_self, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_index_select(AtenTensorHandle self, int64_t dim, AtenTensorHandle index, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_index_select");
   return aoti_torch_cpu_index_select(self, dim, index, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_inner(AtenTensorHandle self, AtenTensorHandle other, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_inner");
   return aoti_torch_cpu_inner(self, other, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_instance_norm(AtenTensorHandle input, AtenTensorHandle* weight, AtenTensorHandle* bias, AtenTensorHandle* running_mean, AtenTensorHandle* running_var, int32_t use_input_stats, double momentum, double eps, int32_t cudnn_enabled, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_instance_norm");
   return aoti_torch_cpu_instance_norm(input, weight, bias, running_mean, running_var, use_input_stats, momentum, eps, cudnn_enabled, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_isclose(AtenTensorHandle self, AtenTensorHandle other, double rtol, double atol, int32_t equal_nan, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_isclose");
   return aoti_torch_cpu_isclose(self, other, rtol, atol, equal_nan, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_isfinite(AtenTensorHandle self, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_isfinite");
   return aoti_torch_cpu_isfinite(self, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_isin_Tensor_Tensor(AtenTensorHandle elements, AtenTensorHandle test_elements, int32_t assume_unique, int32_t invert, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_isin_Tensor_Tensor");
   return aoti_torch_cpu_isin_Tensor_Tensor(elements, test_elements, assume_unique, invert, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_isinf(AtenTensorHandle self, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_isinf");
   return aoti_torch_cpu_isinf(self, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_isnan(AtenTensorHandle self, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_isnan");
   return aoti_torch_cpu_isnan(self, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_isneginf(AtenTensorHandle self, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_isneginf");
   return aoti_torch_cpu_isneginf(self, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_isposinf(AtenTensorHandle self, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_isposinf");
   return aoti_torch_cpu_isposinf(self, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_isreal(AtenTensorHandle self, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_isreal");
   return aoti_torch_cpu_isreal(self, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_kl_div(AtenTensorHandle self, AtenTensorHandle target, int64_t reduction, int32_t log_target, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_kl_div");
   return aoti_torch_cpu_kl_div(self, target, reduction, log_target, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_kron(AtenTensorHandle self, AtenTensorHandle other, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_kron");
   return aoti_torch_cpu_kron(self, other, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_kthvalue(AtenTensorHandle self, int64_t k, int64_t dim, int32_t keepdim, AtenTensorHandle* ret0, AtenTensorHandle* ret1) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_kthvalue");
   return aoti_torch_cpu_kthvalue(self, k, dim, keepdim, ret0, ret1);
 }
 
 AOTITorchError aoti_torch_cuda_l1_loss(AtenTensorHandle self, AtenTensorHandle target, int64_t reduction, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_l1_loss");
   return aoti_torch_cpu_l1_loss(self, target, reduction, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_layer_norm(AtenTensorHandle input, const int64_t* normalized_shape, int64_t normalized_shape_len_, AtenTensorHandle* weight, AtenTensorHandle* bias, double eps, int32_t cudnn_enable, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_layer_norm");
   return aoti_torch_cpu_layer_norm(input, normalized_shape, normalized_shape_len_, weight, bias, eps, cudnn_enable, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_lcm(AtenTensorHandle self, AtenTensorHandle other, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_lcm");
   return aoti_torch_cpu_lcm(self, other, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_ldexp_Tensor(AtenTensorHandle self, AtenTensorHandle other, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_ldexp_Tensor");
   return aoti_torch_cpu_ldexp_Tensor(self, other, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_le_Scalar(AtenTensorHandle self, double other, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_le_Scalar");
   return aoti_torch_cpu_le_Scalar(self, other, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_le_Tensor(AtenTensorHandle self, AtenTensorHandle other, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_le_Tensor");
   return aoti_torch_cpu_le_Tensor(self, other, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_leaky_relu(AtenTensorHandle self, double negative_slope, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_leaky_relu");
   return aoti_torch_cpu_leaky_relu(self, negative_slope, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_lerp_Scalar(AtenTensorHandle self, AtenTensorHandle end, double weight, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_lerp_Scalar");
   return aoti_torch_cpu_lerp_Scalar(self, end, weight, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_lgamma(AtenTensorHandle self, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_lgamma");
   return aoti_torch_cpu_lgamma(self, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_lift_fresh_copy(AtenTensorHandle self, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_lift_fresh_copy");
   return aoti_torch_cpu_lift_fresh_copy(self, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_linalg_cholesky(AtenTensorHandle self, int32_t upper, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_linalg_cholesky");
   return aoti_torch_cpu_linalg_cholesky(self, upper, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_linalg_cholesky_ex(AtenTensorHandle self, int32_t upper, int32_t check_errors, AtenTensorHandle* ret0, AtenTensorHandle* ret1) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_linalg_cholesky_ex");
   return aoti_torch_cpu_linalg_cholesky_ex(self, upper, check_errors, ret0, ret1);
 }
 
 AOTITorchError aoti_torch_cuda_linalg_cond(AtenTensorHandle self, double* p, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_linalg_cond");
   return aoti_torch_cpu_linalg_cond(self, p, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_linalg_cross(AtenTensorHandle self, AtenTensorHandle other, int64_t dim, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_linalg_cross");
   return aoti_torch_cpu_linalg_cross(self, other, dim, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_linalg_det(AtenTensorHandle A, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_linalg_det");
   return aoti_torch_cpu_linalg_det(A, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_linalg_diagonal(AtenTensorHandle A, int64_t offset, int64_t dim1, int64_t dim2, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_linalg_diagonal");
   return aoti_torch_cpu_linalg_diagonal(A, offset, dim1, dim2, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_linalg_eigh(AtenTensorHandle self, const char* UPLO, AtenTensorHandle* ret0, AtenTensorHandle* ret1) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_linalg_eigh");
   return aoti_torch_cpu_linalg_eigh(self, UPLO, ret0, ret1);
 }
 
 AOTITorchError aoti_torch_cuda_linalg_eigvalsh(AtenTensorHandle self, const char* UPLO, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_linalg_eigvalsh");
   return aoti_torch_cpu_linalg_eigvalsh(self, UPLO, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_linalg_householder_product(AtenTensorHandle input, AtenTensorHandle tau, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_linalg_householder_product");
   return aoti_torch_cpu_linalg_householder_product(input, tau, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_linalg_inv(AtenTensorHandle A, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_linalg_inv");
   return aoti_torch_cpu_linalg_inv(A, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_linalg_inv_ex(AtenTensorHandle A, int32_t check_errors, AtenTensorHandle* ret0, AtenTensorHandle* ret1) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_linalg_inv_ex");
   return aoti_torch_cpu_linalg_inv_ex(A, check_errors, ret0, ret1);
 }
 
 AOTITorchError aoti_torch_cuda_linalg_ldl_factor(AtenTensorHandle self, int32_t hermitian, AtenTensorHandle* ret0, AtenTensorHandle* ret1) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_linalg_ldl_factor");
   return aoti_torch_cpu_linalg_ldl_factor(self, hermitian, ret0, ret1);
 }
 
 AOTITorchError aoti_torch_cuda_linalg_ldl_factor_ex(AtenTensorHandle self, int32_t hermitian, int32_t check_errors, AtenTensorHandle* ret0, AtenTensorHandle* ret1, AtenTensorHandle* ret2) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_linalg_ldl_factor_ex");
   return aoti_torch_cpu_linalg_ldl_factor_ex(self, hermitian, check_errors, ret0, ret1, ret2);
 }
 
 AOTITorchError aoti_torch_cuda_linalg_ldl_solve(AtenTensorHandle LD, AtenTensorHandle pivots, AtenTensorHandle B, int32_t hermitian, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_linalg_ldl_solve");
   return aoti_torch_cpu_linalg_ldl_solve(LD, pivots, B, hermitian, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_linalg_lu(AtenTensorHandle A, int32_t pivot, AtenTensorHandle* ret0, AtenTensorHandle* ret1, AtenTensorHandle* ret2) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_linalg_lu");
   return aoti_torch_cpu_linalg_lu(A, pivot, ret0, ret1, ret2);
 }
 
 AOTITorchError aoti_torch_cuda_linalg_lu_factor(AtenTensorHandle A, int32_t pivot, AtenTensorHandle* ret0, AtenTensorHandle* ret1) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_linalg_lu_factor");
   return aoti_torch_cpu_linalg_lu_factor(A, pivot, ret0, ret1);
 }
 
 AOTITorchError aoti_torch_cuda_linalg_lu_factor_ex(AtenTensorHandle A, int32_t pivot, int32_t check_errors, AtenTensorHandle* ret0, AtenTensorHandle* ret1, AtenTensorHandle* ret2) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_linalg_lu_factor_ex");
   return aoti_torch_cpu_linalg_lu_factor_ex(A, pivot, check_errors, ret0, ret1, ret2);
 }
 
 AOTITorchError aoti_torch_cuda_linalg_lu_solve(AtenTensorHandle LU, AtenTensorHandle pivots, AtenTensorHandle B, int32_t left, int32_t adjoint, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_linalg_lu_solve");
   return aoti_torch_cpu_linalg_lu_solve(LU, pivots, B, left, adjoint, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_linalg_matrix_exp(AtenTensorHandle self, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_linalg_matrix_exp");
   return aoti_torch_cpu_linalg_matrix_exp(self, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_linalg_matrix_norm_str_ord(AtenTensorHandle self, const char* ord, const int64_t* dim, int64_t dim_len_, int32_t keepdim, int32_t* dtype, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_linalg_matrix_norm_str_ord");
   return aoti_torch_cpu_linalg_matrix_norm_str_ord(self, ord, dim, dim_len_, keepdim, dtype, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_linalg_matrix_power(AtenTensorHandle self, int64_t n, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_linalg_matrix_power");
   return aoti_torch_cpu_linalg_matrix_power(self, n, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_linalg_matrix_rank_atol_rtol_tensor(AtenTensorHandle input, AtenTensorHandle* atol, AtenTensorHandle* rtol, int32_t hermitian, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_linalg_matrix_rank_atol_rtol_tensor");
   return aoti_torch_cpu_linalg_matrix_rank_atol_rtol_tensor(input, atol, rtol, hermitian, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_linalg_multi_dot(const AtenTensorHandle* tensors, int64_t tensors_len_, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_linalg_multi_dot");
   return aoti_torch_cpu_linalg_multi_dot(tensors, tensors_len_, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_linalg_norm(AtenTensorHandle self, double* ord, const int64_t** dim, int64_t dim_len_, int32_t keepdim, int32_t* dtype, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_linalg_norm");
   return aoti_torch_cpu_linalg_norm(self, ord, dim, dim_len_, keepdim, dtype, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_linalg_pinv_atol_rtol_float(AtenTensorHandle self, double* atol, double* rtol, int32_t hermitian, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_linalg_pinv_atol_rtol_float");
   return aoti_torch_cpu_linalg_pinv_atol_rtol_float(self, atol, rtol, hermitian, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_linalg_pinv_atol_rtol_tensor(AtenTensorHandle self, AtenTensorHandle* atol, AtenTensorHandle* rtol, int32_t hermitian, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_linalg_pinv_atol_rtol_tensor");
   return aoti_torch_cpu_linalg_pinv_atol_rtol_tensor(self, atol, rtol, hermitian, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_linalg_qr(AtenTensorHandle A, const char* mode, AtenTensorHandle* ret0, AtenTensorHandle* ret1) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_linalg_qr");
   return aoti_torch_cpu_linalg_qr(A, mode, ret0, ret1);
 }
 
 AOTITorchError aoti_torch_cuda_linalg_slogdet(AtenTensorHandle A, AtenTensorHandle* ret0, AtenTensorHandle* ret1) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_linalg_slogdet");
   return aoti_torch_cpu_linalg_slogdet(A, ret0, ret1);
 }
 
 AOTITorchError aoti_torch_cuda_linalg_solve(AtenTensorHandle A, AtenTensorHandle B, int32_t left, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_linalg_solve");
   return aoti_torch_cpu_linalg_solve(A, B, left, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_linalg_solve_ex(AtenTensorHandle A, AtenTensorHandle B, int32_t left, int32_t check_errors, AtenTensorHandle* ret0, AtenTensorHandle* ret1) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_linalg_solve_ex");
   return aoti_torch_cpu_linalg_solve_ex(A, B, left, check_errors, ret0, ret1);
 }
 
 AOTITorchError aoti_torch_cuda_linalg_solve_triangular(AtenTensorHandle self, AtenTensorHandle B, int32_t upper, int32_t left, int32_t unitriangular, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_linalg_solve_triangular");
   return aoti_torch_cpu_linalg_solve_triangular(self, B, upper, left, unitriangular, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_linalg_svd(AtenTensorHandle A, int32_t full_matrices, const char** driver, AtenTensorHandle* ret0, AtenTensorHandle* ret1, AtenTensorHandle* ret2) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_linalg_svd");
   return aoti_torch_cpu_linalg_svd(A, full_matrices, driver, ret0, ret1, ret2);
 }
 
 AOTITorchError aoti_torch_cuda_linalg_svdvals(AtenTensorHandle A, const char** driver, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_linalg_svdvals");
   return aoti_torch_cpu_linalg_svdvals(A, driver, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_linalg_tensorinv(AtenTensorHandle self, int64_t ind, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_linalg_tensorinv");
   return aoti_torch_cpu_linalg_tensorinv(self, ind, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_linalg_tensorsolve(AtenTensorHandle self, AtenTensorHandle other, const int64_t** dims, int64_t dims_len_, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_linalg_tensorsolve");
   return aoti_torch_cpu_linalg_tensorsolve(self, other, dims, dims_len_, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_linalg_vander(AtenTensorHandle x, int64_t* N, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_linalg_vander");
   return aoti_torch_cpu_linalg_vander(x, N, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_linalg_vecdot(AtenTensorHandle x, AtenTensorHandle y, int64_t dim, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_linalg_vecdot");
   return aoti_torch_cpu_linalg_vecdot(x, y, dim, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_linalg_vector_norm(AtenTensorHandle self, double ord, const int64_t** dim, int64_t dim_len_, int32_t keepdim, int32_t* dtype, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_linalg_vector_norm");
   return aoti_torch_cpu_linalg_vector_norm(self, ord, dim, dim_len_, keepdim, dtype, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_linear(AtenTensorHandle input, AtenTensorHandle weight, AtenTensorHandle* bias, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_linear");
   return aoti_torch_cpu_linear(input, weight, bias, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_linspace_Scalar_Tensor(double start, AtenTensorHandle end, int64_t steps, int32_t* dtype, int32_t* layout, int32_t* device, int32_t device_index_, int32_t* pin_memory, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_linspace_Scalar_Tensor");
   return aoti_torch_cpu_linspace_Scalar_Tensor(start, end, steps, dtype, layout, device, device_index_, pin_memory, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_linspace_Tensor_Scalar(AtenTensorHandle start, double end, int64_t steps, int32_t* dtype, int32_t* layout, int32_t* device, int32_t device_index_, int32_t* pin_memory, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_linspace_Tensor_Scalar");
   return aoti_torch_cpu_linspace_Tensor_Scalar(start, end, steps, dtype, layout, device, device_index_, pin_memory, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_linspace_Tensor_Tensor(AtenTensorHandle start, AtenTensorHandle end, int64_t steps, int32_t* dtype, int32_t* layout, int32_t* device, int32_t device_index_, int32_t* pin_memory, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_linspace_Tensor_Tensor");
   return aoti_torch_cpu_linspace_Tensor_Tensor(start, end, steps, dtype, layout, device, device_index_, pin_memory, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_log(AtenTensorHandle self, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_log");
   return aoti_torch_cpu_log(self, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_log10(AtenTensorHandle self, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_log10");
   return aoti_torch_cpu_log10(self, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_log1p(AtenTensorHandle self, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_log1p");
   return aoti_torch_cpu_log1p(self, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_log2(AtenTensorHandle self, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_log2");
   return aoti_torch_cpu_log2(self, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_log_sigmoid(AtenTensorHandle self, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_log_sigmoid");
   return aoti_torch_cpu_log_sigmoid(self, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_log_softmax_int(AtenTensorHandle self, int64_t dim, int32_t* dtype, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_log_softmax_int");
   return aoti_torch_cpu_log_softmax_int(self, dim, dtype, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_logaddexp(AtenTensorHandle self, AtenTensorHandle other, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_logaddexp");
   return aoti_torch_cpu_logaddexp(self, other, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_logaddexp2(AtenTensorHandle self, AtenTensorHandle other, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_logaddexp2");
   return aoti_torch_cpu_logaddexp2(self, other, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_logcumsumexp(AtenTensorHandle self, int64_t dim, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_logcumsumexp");
   return aoti_torch_cpu_logcumsumexp(self, dim, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_logdet(AtenTensorHandle self, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_logdet");
   return aoti_torch_cpu_logdet(self, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_logical_and(AtenTensorHandle self, AtenTensorHandle other, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_logical_and");
   return aoti_torch_cpu_logical_and(self, other, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_logical_not(AtenTensorHandle self, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_logical_not");
   return aoti_torch_cpu_logical_not(self, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_logical_or(AtenTensorHandle self, AtenTensorHandle other, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_logical_or");
   return aoti_torch_cpu_logical_or(self, other, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_logical_xor(AtenTensorHandle self, AtenTensorHandle other, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_logical_xor");
   return aoti_torch_cpu_logical_xor(self, other, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_logit(AtenTensorHandle self, double* eps, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_logit");
   return aoti_torch_cpu_logit(self, eps, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_logspace_Scalar_Tensor(double start, AtenTensorHandle end, int64_t steps, double base, int32_t* dtype, int32_t* layout, int32_t* device, int32_t device_index_, int32_t* pin_memory, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_logspace_Scalar_Tensor");
   return aoti_torch_cpu_logspace_Scalar_Tensor(start, end, steps, base, dtype, layout, device, device_index_, pin_memory, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_logspace_Tensor_Scalar(AtenTensorHandle start, double end, int64_t steps, double base, int32_t* dtype, int32_t* layout, int32_t* device, int32_t device_index_, int32_t* pin_memory, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_logspace_Tensor_Scalar");
   return aoti_torch_cpu_logspace_Tensor_Scalar(start, end, steps, base, dtype, layout, device, device_index_, pin_memory, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_logspace_Tensor_Tensor(AtenTensorHandle start, AtenTensorHandle end, int64_t steps, double base, int32_t* dtype, int32_t* layout, int32_t* device, int32_t device_index_, int32_t* pin_memory, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_logspace_Tensor_Tensor");
   return aoti_torch_cpu_logspace_Tensor_Tensor(start, end, steps, base, dtype, layout, device, device_index_, pin_memory, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_logsumexp(AtenTensorHandle self, const int64_t* dim, int64_t dim_len_, int32_t keepdim, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_logsumexp");
   return aoti_torch_cpu_logsumexp(self, dim, dim_len_, keepdim, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_lstm_input(AtenTensorHandle input, const AtenTensorHandle* hx, int64_t hx_len_, const AtenTensorHandle* params, int64_t params_len_, int32_t has_biases, int64_t num_layers, double dropout, int32_t train, int32_t bidirectional, int32_t batch_first, AtenTensorHandle* ret0, AtenTensorHandle* ret1, AtenTensorHandle* ret2) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_lstm_input");
   return aoti_torch_cpu_lstm_input(input, hx, hx_len_, params, params_len_, has_biases, num_layers, dropout, train, bidirectional, batch_first, ret0, ret1, ret2);
 }
 
 AOTITorchError aoti_torch_cuda_lt_Scalar(AtenTensorHandle self, double other, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_lt_Scalar");
   return aoti_torch_cpu_lt_Scalar(self, other, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_lt_Tensor(AtenTensorHandle self, AtenTensorHandle other, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_lt_Tensor");
   return aoti_torch_cpu_lt_Tensor(self, other, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_lu_solve(AtenTensorHandle self, AtenTensorHandle LU_data, AtenTensorHandle LU_pivots, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_lu_solve");
   return aoti_torch_cpu_lu_solve(self, LU_data, LU_pivots, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_lu_unpack(AtenTensorHandle LU_data, AtenTensorHandle LU_pivots, int32_t unpack_data, int32_t unpack_pivots, AtenTensorHandle* ret0, AtenTensorHandle* ret1, AtenTensorHandle* ret2) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_lu_unpack");
   return aoti_torch_cpu_lu_unpack(LU_data, LU_pivots, unpack_data, unpack_pivots, ret0, ret1, ret2);
 }
 
 AOTITorchError aoti_torch_cuda_mH(AtenTensorHandle self, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_mH");
   return aoti_torch_cpu_mH(self, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_mT(AtenTensorHandle self, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_mT");
   return aoti_torch_cpu_mT(self, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_margin_ranking_loss(AtenTensorHandle input1, AtenTensorHandle input2, AtenTensorHandle target, double margin, int64_t reduction, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_margin_ranking_loss");
   return aoti_torch_cpu_margin_ranking_loss(input1, input2, target, margin, reduction, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_masked_fill_Scalar(AtenTensorHandle self, AtenTensorHandle mask, double value, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_masked_fill_Scalar");
   return aoti_torch_cpu_masked_fill_Scalar(self, mask, value, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_masked_fill_Tensor(AtenTensorHandle self, AtenTensorHandle mask, AtenTensorHandle value, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_masked_fill_Tensor");
   return aoti_torch_cpu_masked_fill_Tensor(self, mask, value, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_masked_scatter(AtenTensorHandle self, AtenTensorHandle mask, AtenTensorHandle source, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_masked_scatter");
   return aoti_torch_cpu_masked_scatter(self, mask, source, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_masked_select(AtenTensorHandle self, AtenTensorHandle mask, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_masked_select");
   return aoti_torch_cpu_masked_select(self, mask, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_matmul(AtenTensorHandle self, AtenTensorHandle other, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_matmul");
   return aoti_torch_cpu_matmul(self, other, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_matrix_H(AtenTensorHandle self, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_matrix_H");
   return aoti_torch_cpu_matrix_H(self, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_matrix_exp(AtenTensorHandle self, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_matrix_exp");
   return aoti_torch_cpu_matrix_exp(self, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_max(AtenTensorHandle self, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_max");
   return aoti_torch_cpu_max(self, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_max_dim(AtenTensorHandle self, int64_t dim, int32_t keepdim, AtenTensorHandle* ret0, AtenTensorHandle* ret1) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_max_dim");
   return aoti_torch_cpu_max_dim(self, dim, keepdim, ret0, ret1);
 }
 
 AOTITorchError aoti_torch_cuda_max_other(AtenTensorHandle self, AtenTensorHandle other, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_max_other");
   return aoti_torch_cpu_max_other(self, other, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_max_pool1d(AtenTensorHandle self, const int64_t* kernel_size, int64_t kernel_size_len_, const int64_t* stride, int64_t stride_len_, const int64_t* padding, int64_t padding_len_, const int64_t* dilation, int64_t dilation_len_, int32_t ceil_mode, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_max_pool1d");
   return aoti_torch_cpu_max_pool1d(self, kernel_size, kernel_size_len_, stride, stride_len_, padding, padding_len_, dilation, dilation_len_, ceil_mode, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_max_pool1d_with_indices(AtenTensorHandle self, const int64_t* kernel_size, int64_t kernel_size_len_, const int64_t* stride, int64_t stride_len_, const int64_t* padding, int64_t padding_len_, const int64_t* dilation, int64_t dilation_len_, int32_t ceil_mode, AtenTensorHandle* ret0, AtenTensorHandle* ret1) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_max_pool1d_with_indices");
   return aoti_torch_cpu_max_pool1d_with_indices(self, kernel_size, kernel_size_len_, stride, stride_len_, padding, padding_len_, dilation, dilation_len_, ceil_mode, ret0, ret1);
 }
 
 AOTITorchError aoti_torch_cuda_max_pool2d(AtenTensorHandle self, const int64_t* kernel_size, int64_t kernel_size_len_, const int64_t* stride, int64_t stride_len_, const int64_t* padding, int64_t padding_len_, const int64_t* dilation, int64_t dilation_len_, int32_t ceil_mode, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_max_pool2d");
   return aoti_torch_cpu_max_pool2d(self, kernel_size, kernel_size_len_, stride, stride_len_, padding, padding_len_, dilation, dilation_len_, ceil_mode, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_max_pool2d_with_indices(AtenTensorHandle self, const int64_t* kernel_size, int64_t kernel_size_len_, const int64_t* stride, int64_t stride_len_, const int64_t* padding, int64_t padding_len_, const int64_t* dilation, int64_t dilation_len_, int32_t ceil_mode, AtenTensorHandle* ret0, AtenTensorHandle* ret1) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_max_pool2d_with_indices");
   return aoti_torch_cpu_max_pool2d_with_indices(self, kernel_size, kernel_size_len_, stride, stride_len_, padding, padding_len_, dilation, dilation_len_, ceil_mode, ret0, ret1);
 }
 
 AOTITorchError aoti_torch_cuda_max_pool2d_with_indices_backward(AtenTensorHandle grad_output, AtenTensorHandle self, const int64_t* kernel_size, int64_t kernel_size_len_, const int64_t* stride, int64_t stride_len_, const int64_t* padding, int64_t padding_len_, const int64_t* dilation, int64_t dilation_len_, int32_t ceil_mode, AtenTensorHandle indices, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_max_pool2d_with_indices_backward");
   return aoti_torch_cpu_max_pool2d_with_indices_backward(grad_output, self, kernel_size, kernel_size_len_, stride, stride_len_, padding, padding_len_, dilation, dilation_len_, ceil_mode, indices, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_max_pool3d(AtenTensorHandle self, const int64_t* kernel_size, int64_t kernel_size_len_, const int64_t* stride, int64_t stride_len_, const int64_t* padding, int64_t padding_len_, const int64_t* dilation, int64_t dilation_len_, int32_t ceil_mode, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_max_pool3d");
   return aoti_torch_cpu_max_pool3d(self, kernel_size, kernel_size_len_, stride, stride_len_, padding, padding_len_, dilation, dilation_len_, ceil_mode, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_max_pool3d_with_indices(AtenTensorHandle self, const int64_t* kernel_size, int64_t kernel_size_len_, const int64_t* stride, int64_t stride_len_, const int64_t* padding, int64_t padding_len_, const int64_t* dilation, int64_t dilation_len_, int32_t ceil_mode, AtenTensorHandle* ret0, AtenTensorHandle* ret1) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_max_pool3d_with_indices");
   return aoti_torch_cpu_max_pool3d_with_indices(self, kernel_size, kernel_size_len_, stride, stride_len_, padding, padding_len_, dilation, dilation_len_, ceil_mode, ret0, ret1);
 }
 
 AOTITorchError aoti_torch_cuda_max_unpool2d(AtenTensorHandle self, AtenTensorHandle indices, const int64_t* output_size, int64_t output_size_len_, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_max_unpool2d");
   return aoti_torch_cpu_max_unpool2d(self, indices, output_size, output_size_len_, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_max_unpool3d(AtenTensorHandle self, AtenTensorHandle indices, const int64_t* output_size, int64_t output_size_len_, const int64_t* stride, int64_t stride_len_, const int64_t* padding, int64_t padding_len_, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_max_unpool3d");
   return aoti_torch_cpu_max_unpool3d(self, indices, output_size, output_size_len_, stride, stride_len_, padding, padding_len_, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_maximum(AtenTensorHandle self, AtenTensorHandle other, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_maximum");
   return aoti_torch_cpu_maximum(self, other, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_mean(AtenTensorHandle self, int32_t* dtype, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_mean");
   return aoti_torch_cpu_mean(self, dtype, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_mean_dim(AtenTensorHandle self, const int64_t** dim, int64_t dim_len_, int32_t keepdim, int32_t* dtype, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_mean_dim");
   return aoti_torch_cpu_mean_dim(self, dim, dim_len_, keepdim, dtype, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_median(AtenTensorHandle self, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_median");
   return aoti_torch_cpu_median(self, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_median_dim(AtenTensorHandle self, int64_t dim, int32_t keepdim, AtenTensorHandle* ret0, AtenTensorHandle* ret1) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_median_dim");
   return aoti_torch_cpu_median_dim(self, dim, keepdim, ret0, ret1);
 }
 
 AOTITorchError aoti_torch_cuda_meshgrid_indexing(const AtenTensorHandle* tensors, int64_t tensors_len_, const char* indexing, AtenTensorHandle* ret0, int64_t ret0_len_) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_meshgrid_indexing");
   return aoti_torch_cpu_meshgrid_indexing(tensors, tensors_len_, indexing, ret0, ret0_len_);
 }
 
 AOTITorchError aoti_torch_cuda_min(AtenTensorHandle self, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_min");
   return aoti_torch_cpu_min(self, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_min_dim(AtenTensorHandle self, int64_t dim, int32_t keepdim, AtenTensorHandle* ret0, AtenTensorHandle* ret1) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_min_dim");
   return aoti_torch_cpu_min_dim(self, dim, keepdim, ret0, ret1);
 }
 
 AOTITorchError aoti_torch_cuda_min_other(AtenTensorHandle self, AtenTensorHandle other, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_min_other");
   return aoti_torch_cpu_min_other(self, other, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_minimum(AtenTensorHandle self, AtenTensorHandle other, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_minimum");
   return aoti_torch_cpu_minimum(self, other, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_mish(AtenTensorHandle self, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_mish");
   return aoti_torch_cpu_mish(self, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_mm(AtenTensorHandle self, AtenTensorHandle mat2, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_mm");
   return aoti_torch_cpu_mm(self, mat2, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_mm_out(AtenTensorHandle out, AtenTensorHandle self, AtenTensorHandle mat2) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_mm_out");
   return aoti_torch_cpu_mm_out(out, self, mat2);
 }
 
 AOTITorchError aoti_torch_cuda_mode(AtenTensorHandle self, int64_t dim, int32_t keepdim, AtenTensorHandle* ret0, AtenTensorHandle* ret1) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_mode");
   return aoti_torch_cpu_mode(self, dim, keepdim, ret0, ret1);
 }
 
 AOTITorchError aoti_torch_cuda_movedim_intlist(AtenTensorHandle self, const int64_t* source, int64_t source_len_, const int64_t* destination, int64_t destination_len_, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_movedim_intlist");
   return aoti_torch_cpu_movedim_intlist(self, source, source_len_, destination, destination_len_, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_mse_loss(AtenTensorHandle self, AtenTensorHandle target, int64_t reduction, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_mse_loss");
   return aoti_torch_cpu_mse_loss(self, target, reduction, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_msort(AtenTensorHandle self, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_msort");
   return aoti_torch_cpu_msort(self, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_mul_Scalar(AtenTensorHandle self, double other, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_mul_Scalar");
   return aoti_torch_cpu_mul_Scalar(self, other, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_mul_Tensor(AtenTensorHandle self, AtenTensorHandle other, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_mul_Tensor");
   return aoti_torch_cpu_mul_Tensor(self, other, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_mul__Tensor(AtenTensorHandle self, AtenTensorHandle other) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_mul__Tensor");
   return aoti_torch_cpu_mul__Tensor(self, other);
 }
 
 AOTITorchError aoti_torch_cuda_multi_margin_loss(AtenTensorHandle self, AtenTensorHandle target, double p, double margin, AtenTensorHandle* weight, int64_t reduction, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_multi_margin_loss");
   return aoti_torch_cpu_multi_margin_loss(self, target, p, margin, weight, reduction, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_multilabel_margin_loss(AtenTensorHandle self, AtenTensorHandle target, int64_t reduction, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_multilabel_margin_loss");
   return aoti_torch_cpu_multilabel_margin_loss(self, target, reduction, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_mv(AtenTensorHandle self, AtenTensorHandle vec, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_mv");
   return aoti_torch_cpu_mv(self, vec, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_mvlgamma(AtenTensorHandle self, int64_t p, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_mvlgamma");
   return aoti_torch_cpu_mvlgamma(self, p, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_nan_to_num(AtenTensorHandle self, double* nan, double* posinf, double* neginf, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_nan_to_num");
   return aoti_torch_cpu_nan_to_num(self, nan, posinf, neginf, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_nanmean(AtenTensorHandle self, const int64_t** dim, int64_t dim_len_, int32_t keepdim, int32_t* dtype, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_nanmean");
   return aoti_torch_cpu_nanmean(self, dim, dim_len_, keepdim, dtype, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_nanmedian(AtenTensorHandle self, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_nanmedian");
   return aoti_torch_cpu_nanmedian(self, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_nanmedian_dim(AtenTensorHandle self, int64_t dim, int32_t keepdim, AtenTensorHandle* ret0, AtenTensorHandle* ret1) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_nanmedian_dim");
   return aoti_torch_cpu_nanmedian_dim(self, dim, keepdim, ret0, ret1);
 }
 
 AOTITorchError aoti_torch_cuda_nansum(AtenTensorHandle self, const int64_t** dim, int64_t dim_len_, int32_t keepdim, int32_t* dtype, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_nansum");
   return aoti_torch_cpu_nansum(self, dim, dim_len_, keepdim, dtype, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_narrow(AtenTensorHandle self, int64_t dim, int64_t start, int64_t length, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_narrow");
   return aoti_torch_cpu_narrow(self, dim, start, length, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_narrow_copy(AtenTensorHandle self, int64_t dim, int64_t start, int64_t length, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_narrow_copy");
   return aoti_torch_cpu_narrow_copy(self, dim, start, length, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_native_batch_norm(AtenTensorHandle input, AtenTensorHandle* weight, AtenTensorHandle* bias, AtenTensorHandle* running_mean, AtenTensorHandle* running_var, int32_t training, double momentum, double eps, AtenTensorHandle* ret0, AtenTensorHandle* ret1, AtenTensorHandle* ret2) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_native_batch_norm");
   return aoti_torch_cpu_native_batch_norm(input, weight, bias, running_mean, running_var, training, momentum, eps, ret0, ret1, ret2);
 }
 
 AOTITorchError aoti_torch_cuda_native_dropout(AtenTensorHandle input, double p, int32_t* train, AtenTensorHandle* ret0, AtenTensorHandle* ret1) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_native_dropout");
   return aoti_torch_cpu_native_dropout(input, p, train, ret0, ret1);
 }
 
 AOTITorchError aoti_torch_cuda_native_group_norm(AtenTensorHandle input, AtenTensorHandle* weight, AtenTensorHandle* bias, int64_t N, int64_t C, int64_t HxW, int64_t group, double eps, AtenTensorHandle* ret0, AtenTensorHandle* ret1, AtenTensorHandle* ret2) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_native_group_norm");
   return aoti_torch_cpu_native_group_norm(input, weight, bias, N, C, HxW, group, eps, ret0, ret1, ret2);
 }
 
 AOTITorchError aoti_torch_cuda_native_layer_norm(AtenTensorHandle input, const int64_t* normalized_shape, int64_t normalized_shape_len_, AtenTensorHandle* weight, AtenTensorHandle* bias, double eps, AtenTensorHandle* ret0, AtenTensorHandle* ret1, AtenTensorHandle* ret2) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_native_layer_norm");
   return aoti_torch_cpu_native_layer_norm(input, normalized_shape, normalized_shape_len_, weight, bias, eps, ret0, ret1, ret2);
 }
 
 AOTITorchError aoti_torch_cuda_ne_Scalar(AtenTensorHandle self, double other, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_ne_Scalar");
   return aoti_torch_cpu_ne_Scalar(self, other, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_ne_Tensor(AtenTensorHandle self, AtenTensorHandle other, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_ne_Tensor");
   return aoti_torch_cpu_ne_Tensor(self, other, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_neg(AtenTensorHandle self, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_neg");
   return aoti_torch_cpu_neg(self, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_new_full(AtenTensorHandle self, const int64_t* size, int64_t size_len_, double fill_value, int32_t* dtype, int32_t* layout, int32_t* device, int32_t device_index_, int32_t* pin_memory, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_new_full");
   return aoti_torch_cpu_new_full(self, size, size_len_, fill_value, dtype, layout, device, device_index_, pin_memory, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_new_ones(AtenTensorHandle self, const int64_t* size, int64_t size_len_, int32_t* dtype, int32_t* layout, int32_t* device, int32_t device_index_, int32_t* pin_memory, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_new_ones");
   return aoti_torch_cpu_new_ones(self, size, size_len_, dtype, layout, device, device_index_, pin_memory, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_new_zeros(AtenTensorHandle self, const int64_t* size, int64_t size_len_, int32_t* dtype, int32_t* layout, int32_t* device, int32_t device_index_, int32_t* pin_memory, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_new_zeros");
   return aoti_torch_cpu_new_zeros(self, size, size_len_, dtype, layout, device, device_index_, pin_memory, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_nextafter(AtenTensorHandle self, AtenTensorHandle other, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_nextafter");
   return aoti_torch_cpu_nextafter(self, other, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_nll_loss_nd(AtenTensorHandle self, AtenTensorHandle target, AtenTensorHandle* weight, int64_t reduction, int64_t ignore_index, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_nll_loss_nd");
   return aoti_torch_cpu_nll_loss_nd(self, target, weight, reduction, ignore_index, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_nonzero(AtenTensorHandle self, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_nonzero");
   return aoti_torch_cpu_nonzero(self, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_nonzero_numpy(AtenTensorHandle self, AtenTensorHandle* ret0, int64_t ret0_len_) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_nonzero_numpy");
   return aoti_torch_cpu_nonzero_numpy(self, ret0, ret0_len_);
 }
 
 AOTITorchError aoti_torch_cuda_nonzero_static(AtenTensorHandle self, int64_t size, int64_t fill_value, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_nonzero_static");
   return aoti_torch_cpu_nonzero_static(self, size, fill_value, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_numpy_T(AtenTensorHandle self, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_numpy_T");
   return aoti_torch_cpu_numpy_T(self, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_ones(const int64_t* size, int64_t size_len_, int32_t* dtype, int32_t* layout, int32_t* device, int32_t device_index_, int32_t* pin_memory, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_ones");
   return aoti_torch_cpu_ones(size, size_len_, dtype, layout, device, device_index_, pin_memory, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_ones_like(AtenTensorHandle self, int32_t* dtype, int32_t* layout, int32_t* device, int32_t device_index_, int32_t* pin_memory, int32_t* memory_format, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_ones_like");
   return aoti_torch_cpu_ones_like(self, dtype, layout, device, device_index_, pin_memory, memory_format, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_ormqr(AtenTensorHandle self, AtenTensorHandle input2, AtenTensorHandle input3, int32_t left, int32_t transpose, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_ormqr");
   return aoti_torch_cpu_ormqr(self, input2, input3, left, transpose, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_outer(AtenTensorHandle self, AtenTensorHandle vec2, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_outer");
   return aoti_torch_cpu_outer(self, vec2, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_pad(AtenTensorHandle self, const int64_t* pad, int64_t pad_len_, const char* mode, double* value, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_pad");
   return aoti_torch_cpu_pad(self, pad, pad_len_, mode, value, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_pairwise_distance(AtenTensorHandle x1, AtenTensorHandle x2, double p, double eps, int32_t keepdim, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_pairwise_distance");
   return aoti_torch_cpu_pairwise_distance(x1, x2, p, eps, keepdim, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_pdist(AtenTensorHandle self, double p, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_pdist");
   return aoti_torch_cpu_pdist(self, p, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_permute(AtenTensorHandle self, const int64_t* dims, int64_t dims_len_, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_permute");
   return aoti_torch_cpu_permute(self, dims, dims_len_, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_permute_copy(AtenTensorHandle self, const int64_t* dims, int64_t dims_len_, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_permute_copy");
   return aoti_torch_cpu_permute_copy(self, dims, dims_len_, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_pinverse(AtenTensorHandle self, double rcond, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_pinverse");
   return aoti_torch_cpu_pinverse(self, rcond, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_pixel_shuffle(AtenTensorHandle self, int64_t upscale_factor, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_pixel_shuffle");
   return aoti_torch_cpu_pixel_shuffle(self, upscale_factor, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_pixel_unshuffle(AtenTensorHandle self, int64_t downscale_factor, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_pixel_unshuffle");
   return aoti_torch_cpu_pixel_unshuffle(self, downscale_factor, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_polygamma(int64_t n, AtenTensorHandle self, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_polygamma");
   return aoti_torch_cpu_polygamma(n, self, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_positive(AtenTensorHandle self, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_positive");
   return aoti_torch_cpu_positive(self, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_pow_Scalar(double self, AtenTensorHandle exponent, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_pow_Scalar");
   return aoti_torch_cpu_pow_Scalar(self, exponent, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_pow_Tensor_Scalar(AtenTensorHandle self, double exponent, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_pow_Tensor_Scalar");
   return aoti_torch_cpu_pow_Tensor_Scalar(self, exponent, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_pow_Tensor_Tensor(AtenTensorHandle self, AtenTensorHandle exponent, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_pow_Tensor_Tensor");
   return aoti_torch_cpu_pow_Tensor_Tensor(self, exponent, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_prelu(AtenTensorHandle self, AtenTensorHandle weight, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_prelu");
   return aoti_torch_cpu_prelu(self, weight, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_prod(AtenTensorHandle self, int32_t* dtype, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_prod");
   return aoti_torch_cpu_prod(self, dtype, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_prod_dim_int(AtenTensorHandle self, int64_t dim, int32_t keepdim, int32_t* dtype, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_prod_dim_int");
   return aoti_torch_cpu_prod_dim_int(self, dim, keepdim, dtype, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_put(AtenTensorHandle self, AtenTensorHandle index, AtenTensorHandle source, int32_t accumulate, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_put");
   return aoti_torch_cpu_put(self, index, source, accumulate, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_qr(AtenTensorHandle self, int32_t some, AtenTensorHandle* ret0, AtenTensorHandle* ret1) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_qr");
   return aoti_torch_cpu_qr(self, some, ret0, ret1);
 }
 
 AOTITorchError aoti_torch_cuda_rad2deg(AtenTensorHandle self, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_rad2deg");
   return aoti_torch_cpu_rad2deg(self, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_rand(const int64_t* size, int64_t size_len_, int32_t* dtype, int32_t* layout, int32_t* device, int32_t device_index_, int32_t* pin_memory, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_rand");
   return aoti_torch_cpu_rand(size, size_len_, dtype, layout, device, device_index_, pin_memory, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_randn(const int64_t* size, int64_t size_len_, int32_t* dtype, int32_t* layout, int32_t* device, int32_t device_index_, int32_t* pin_memory, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_randn");
   return aoti_torch_cpu_randn(size, size_len_, dtype, layout, device, device_index_, pin_memory, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_randperm(int64_t n, int32_t* dtype, int32_t* layout, int32_t* device, int32_t device_index_, int32_t* pin_memory, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_randperm");
   return aoti_torch_cpu_randperm(n, dtype, layout, device, device_index_, pin_memory, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_ravel(AtenTensorHandle self, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_ravel");
   return aoti_torch_cpu_ravel(self, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_real(AtenTensorHandle self, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_real");
   return aoti_torch_cpu_real(self, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_reciprocal(AtenTensorHandle self, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_reciprocal");
   return aoti_torch_cpu_reciprocal(self, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_relu(AtenTensorHandle self, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_relu");
   return aoti_torch_cpu_relu(self, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_relu6(AtenTensorHandle self, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_relu6");
   return aoti_torch_cpu_relu6(self, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_relu_(AtenTensorHandle self) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_relu_");
   return aoti_torch_cpu_relu_(self);
 }
 
 AOTITorchError aoti_torch_cuda_remainder_Scalar(AtenTensorHandle self, double other, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_remainder_Scalar");
   return aoti_torch_cpu_remainder_Scalar(self, other, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_remainder_Tensor(AtenTensorHandle self, AtenTensorHandle other, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_remainder_Tensor");
   return aoti_torch_cpu_remainder_Tensor(self, other, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_renorm(AtenTensorHandle self, double p, int64_t dim, double maxnorm, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_renorm");
   return aoti_torch_cpu_renorm(self, p, dim, maxnorm, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_repeat(AtenTensorHandle self, const int64_t* repeats, int64_t repeats_len_, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_repeat");
   return aoti_torch_cpu_repeat(self, repeats, repeats_len_, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_repeat_interleave_Tensor(AtenTensorHandle repeats, int64_t* output_size, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_repeat_interleave_Tensor");
   return aoti_torch_cpu_repeat_interleave_Tensor(repeats, output_size, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_repeat_interleave_self_int(AtenTensorHandle self, int64_t repeats, int64_t* dim, int64_t* output_size, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_repeat_interleave_self_int");
   return aoti_torch_cpu_repeat_interleave_self_int(self, repeats, dim, output_size, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_reshape(AtenTensorHandle self, const int64_t* shape, int64_t shape_len_, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_reshape");
   return aoti_torch_cpu_reshape(self, shape, shape_len_, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_reshape_as(AtenTensorHandle self, AtenTensorHandle other, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_reshape_as");
   return aoti_torch_cpu_reshape_as(self, other, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_resize(AtenTensorHandle self, const int64_t* size, int64_t size_len_, int32_t* memory_format, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_resize");
   return aoti_torch_cpu_resize(self, size, size_len_, memory_format, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_resize_(AtenTensorHandle self, const int64_t* size, int64_t size_len_, int32_t* memory_format) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_resize_");
   return aoti_torch_cpu_resize_(self, size, size_len_, memory_format);
 }
 
 AOTITorchError aoti_torch_cuda_resize_as_(AtenTensorHandle self, AtenTensorHandle the_template, int32_t* memory_format) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_resize_as_");
   return aoti_torch_cpu_resize_as_(self, the_template, memory_format);
 }
 
 AOTITorchError aoti_torch_cuda_resolve_conj(AtenTensorHandle self, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_resolve_conj");
   return aoti_torch_cpu_resolve_conj(self, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_resolve_neg(AtenTensorHandle self, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_resolve_neg");
   return aoti_torch_cpu_resolve_neg(self, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_rms_norm(AtenTensorHandle input, const int64_t* normalized_shape, int64_t normalized_shape_len_, AtenTensorHandle* weight, double* eps, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_rms_norm");
   return aoti_torch_cpu_rms_norm(input, normalized_shape, normalized_shape_len_, weight, eps, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_roll(AtenTensorHandle self, const int64_t* shifts, int64_t shifts_len_, const int64_t* dims, int64_t dims_len_, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_roll");
   return aoti_torch_cpu_roll(self, shifts, shifts_len_, dims, dims_len_, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_rot90(AtenTensorHandle self, int64_t k, const int64_t* dims, int64_t dims_len_, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_rot90");
   return aoti_torch_cpu_rot90(self, k, dims, dims_len_, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_round(AtenTensorHandle self, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_round");
   return aoti_torch_cpu_round(self, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_round_decimals(AtenTensorHandle self, int64_t decimals, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_round_decimals");
   return aoti_torch_cpu_round_decimals(self, decimals, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_rsqrt(AtenTensorHandle self, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_rsqrt");
   return aoti_torch_cpu_rsqrt(self, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_rsub_Scalar(AtenTensorHandle self, double other, double alpha, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_rsub_Scalar");
   return aoti_torch_cpu_rsub_Scalar(self, other, alpha, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_rsub_Tensor(AtenTensorHandle self, AtenTensorHandle other, double alpha, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_rsub_Tensor");
   return aoti_torch_cpu_rsub_Tensor(self, other, alpha, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_scalar_tensor(double s, int32_t* dtype, int32_t* layout, int32_t* device, int32_t device_index_, int32_t* pin_memory, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_scalar_tensor");
   return aoti_torch_cpu_scalar_tensor(s, dtype, layout, device, device_index_, pin_memory, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_scaled_dot_product_attention(AtenTensorHandle query, AtenTensorHandle key, AtenTensorHandle value, AtenTensorHandle* attn_mask, double dropout_p, int32_t is_causal, double* scale, int32_t enable_gqa, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_scaled_dot_product_attention");
   return aoti_torch_cpu_scaled_dot_product_attention(query, key, value, attn_mask, dropout_p, is_causal, scale, enable_gqa, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_scatter_add(AtenTensorHandle self, int64_t dim, AtenTensorHandle index, AtenTensorHandle src, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_scatter_add");
   return aoti_torch_cpu_scatter_add(self, dim, index, src, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_scatter_reduce(AtenTensorHandle self, int64_t dim, AtenTensorHandle index, AtenTensorHandle src, const char* reduce, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_scatter_reduce");
   return aoti_torch_cpu_scatter_reduce(self, dim, index, src, reduce, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_scatter_reduce_two(AtenTensorHandle self, int64_t dim, AtenTensorHandle index, AtenTensorHandle src, const char* reduce, int32_t include_self, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_scatter_reduce_two");
   return aoti_torch_cpu_scatter_reduce_two(self, dim, index, src, reduce, include_self, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_scatter_src(AtenTensorHandle self, int64_t dim, AtenTensorHandle index, AtenTensorHandle src, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_scatter_src");
   return aoti_torch_cpu_scatter_src(self, dim, index, src, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_scatter_src_out(AtenTensorHandle out, AtenTensorHandle self, int64_t dim, AtenTensorHandle index, AtenTensorHandle src) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_scatter_src_out");
   return aoti_torch_cpu_scatter_src_out(out, self, dim, index, src);
 }
 
 AOTITorchError aoti_torch_cuda_scatter_value(AtenTensorHandle self, int64_t dim, AtenTensorHandle index, double value, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_scatter_value");
   return aoti_torch_cpu_scatter_value(self, dim, index, value, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_scatter_value_out(AtenTensorHandle out, AtenTensorHandle self, int64_t dim, AtenTensorHandle index, double value) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_scatter_value_out");
   return aoti_torch_cpu_scatter_value_out(out, self, dim, index, value);
 }
 
 AOTITorchError aoti_torch_cuda_searchsorted_Tensor(AtenTensorHandle sorted_sequence, AtenTensorHandle self, int32_t out_int32, int32_t right, const char** side, AtenTensorHandle* sorter, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_searchsorted_Tensor");
   return aoti_torch_cpu_searchsorted_Tensor(sorted_sequence, self, out_int32, right, side, sorter, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_segment_reduce(AtenTensorHandle data, const char* reduce, AtenTensorHandle* lengths, AtenTensorHandle* indices, AtenTensorHandle* offsets, int64_t axis, int32_t unsafe, double* initial, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_segment_reduce");
   return aoti_torch_cpu_segment_reduce(data, reduce, lengths, indices, offsets, axis, unsafe, initial, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_select_int(AtenTensorHandle self, int64_t dim, int64_t index, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_select_int");
   return aoti_torch_cpu_select_int(self, dim, index, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_select_scatter(AtenTensorHandle self, AtenTensorHandle src, int64_t dim, int64_t index, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_select_scatter");
   return aoti_torch_cpu_select_scatter(self, src, dim, index, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_selu(AtenTensorHandle self, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_selu");
   return aoti_torch_cpu_selu(self, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_sgn(AtenTensorHandle self, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_sgn");
   return aoti_torch_cpu_sgn(self, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_sigmoid(AtenTensorHandle self, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_sigmoid");
   return aoti_torch_cpu_sigmoid(self, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_sigmoid_(AtenTensorHandle self) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_sigmoid_");
   return aoti_torch_cpu_sigmoid_(self);
 }
 
 AOTITorchError aoti_torch_cuda_sign(AtenTensorHandle self, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_sign");
   return aoti_torch_cpu_sign(self, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_signbit(AtenTensorHandle self, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_signbit");
   return aoti_torch_cpu_signbit(self, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_silu(AtenTensorHandle self, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_silu");
   return aoti_torch_cpu_silu(self, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_silu_(AtenTensorHandle self) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_silu_");
   return aoti_torch_cpu_silu_(self);
 }
 
 AOTITorchError aoti_torch_cuda_sin(AtenTensorHandle self, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_sin");
   return aoti_torch_cpu_sin(self, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_sinc(AtenTensorHandle self, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_sinc");
   return aoti_torch_cpu_sinc(self, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_sinh(AtenTensorHandle self, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_sinh");
   return aoti_torch_cpu_sinh(self, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_slice_Tensor(AtenTensorHandle self, int64_t dim, int64_t* start, int64_t* end, int64_t step, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_slice_Tensor");
   return aoti_torch_cpu_slice_Tensor(self, dim, start, end, step, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_slice_scatter(AtenTensorHandle self, AtenTensorHandle src, int64_t dim, int64_t* start, int64_t* end, int64_t step, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_slice_scatter");
   return aoti_torch_cpu_slice_scatter(self, src, dim, start, end, step, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_smooth_l1_loss(AtenTensorHandle self, AtenTensorHandle target, int64_t reduction, double beta, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_smooth_l1_loss");
   return aoti_torch_cpu_smooth_l1_loss(self, target, reduction, beta, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_soft_margin_loss(AtenTensorHandle self, AtenTensorHandle target, int64_t reduction, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_soft_margin_loss");
   return aoti_torch_cpu_soft_margin_loss(self, target, reduction, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_softmax_int(AtenTensorHandle self, int64_t dim, int32_t* dtype, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_softmax_int");
   return aoti_torch_cpu_softmax_int(self, dim, dtype, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_softplus(AtenTensorHandle self, double beta, double threshold, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_softplus");
   return aoti_torch_cpu_softplus(self, beta, threshold, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_softshrink(AtenTensorHandle self, double lambd, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_softshrink");
   return aoti_torch_cpu_softshrink(self, lambd, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_sort(AtenTensorHandle self, int64_t dim, int32_t descending, AtenTensorHandle* ret0, AtenTensorHandle* ret1) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_sort");
   return aoti_torch_cpu_sort(self, dim, descending, ret0, ret1);
 }
 
 AOTITorchError aoti_torch_cuda_sort_stable(AtenTensorHandle self, int32_t* stable, int64_t dim, int32_t descending, AtenTensorHandle* ret0, AtenTensorHandle* ret1) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_sort_stable");
   return aoti_torch_cpu_sort_stable(self, stable, dim, descending, ret0, ret1);
 }
 
 AOTITorchError aoti_torch_cuda_special_airy_ai(AtenTensorHandle x, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_special_airy_ai");
   return aoti_torch_cpu_special_airy_ai(x, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_special_bessel_j0(AtenTensorHandle self, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_special_bessel_j0");
   return aoti_torch_cpu_special_bessel_j0(self, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_special_bessel_j1(AtenTensorHandle self, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_special_bessel_j1");
   return aoti_torch_cpu_special_bessel_j1(self, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_special_bessel_y0(AtenTensorHandle self, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_special_bessel_y0");
   return aoti_torch_cpu_special_bessel_y0(self, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_special_bessel_y1(AtenTensorHandle self, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_special_bessel_y1");
   return aoti_torch_cpu_special_bessel_y1(self, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_special_chebyshev_polynomial_t(AtenTensorHandle x, AtenTensorHandle n, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_special_chebyshev_polynomial_t");
   return aoti_torch_cpu_special_chebyshev_polynomial_t(x, n, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_special_chebyshev_polynomial_u(AtenTensorHandle x, AtenTensorHandle n, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_special_chebyshev_polynomial_u");
   return aoti_torch_cpu_special_chebyshev_polynomial_u(x, n, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_special_chebyshev_polynomial_v(AtenTensorHandle x, AtenTensorHandle n, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_special_chebyshev_polynomial_v");
   return aoti_torch_cpu_special_chebyshev_polynomial_v(x, n, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_special_chebyshev_polynomial_w(AtenTensorHandle x, AtenTensorHandle n, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_special_chebyshev_polynomial_w");
   return aoti_torch_cpu_special_chebyshev_polynomial_w(x, n, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_special_entr(AtenTensorHandle self, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_special_entr");
   return aoti_torch_cpu_special_entr(self, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_special_erfcx(AtenTensorHandle self, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_special_erfcx");
   return aoti_torch_cpu_special_erfcx(self, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_special_hermite_polynomial_h(AtenTensorHandle x, AtenTensorHandle n, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_special_hermite_polynomial_h");
   return aoti_torch_cpu_special_hermite_polynomial_h(x, n, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_special_hermite_polynomial_he(AtenTensorHandle x, AtenTensorHandle n, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_special_hermite_polynomial_he");
   return aoti_torch_cpu_special_hermite_polynomial_he(x, n, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_special_i0e(AtenTensorHandle self, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_special_i0e");
   return aoti_torch_cpu_special_i0e(self, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_special_i1(AtenTensorHandle self, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_special_i1");
   return aoti_torch_cpu_special_i1(self, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_special_i1e(AtenTensorHandle self, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_special_i1e");
   return aoti_torch_cpu_special_i1e(self, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_special_laguerre_polynomial_l(AtenTensorHandle x, AtenTensorHandle n, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_special_laguerre_polynomial_l");
   return aoti_torch_cpu_special_laguerre_polynomial_l(x, n, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_special_legendre_polynomial_p(AtenTensorHandle x, AtenTensorHandle n, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_special_legendre_polynomial_p");
   return aoti_torch_cpu_special_legendre_polynomial_p(x, n, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_special_log_ndtr(AtenTensorHandle self, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_special_log_ndtr");
   return aoti_torch_cpu_special_log_ndtr(self, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_special_modified_bessel_i0(AtenTensorHandle self, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_special_modified_bessel_i0");
   return aoti_torch_cpu_special_modified_bessel_i0(self, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_special_modified_bessel_i1(AtenTensorHandle self, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_special_modified_bessel_i1");
   return aoti_torch_cpu_special_modified_bessel_i1(self, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_special_modified_bessel_k0(AtenTensorHandle self, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_special_modified_bessel_k0");
   return aoti_torch_cpu_special_modified_bessel_k0(self, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_special_modified_bessel_k1(AtenTensorHandle self, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_special_modified_bessel_k1");
   return aoti_torch_cpu_special_modified_bessel_k1(self, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_special_ndtr(AtenTensorHandle self, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_special_ndtr");
   return aoti_torch_cpu_special_ndtr(self, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_special_ndtri(AtenTensorHandle self, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_special_ndtri");
   return aoti_torch_cpu_special_ndtri(self, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_special_polygamma(int64_t n, AtenTensorHandle self, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_special_polygamma");
   return aoti_torch_cpu_special_polygamma(n, self, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_special_scaled_modified_bessel_k0(AtenTensorHandle x, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_special_scaled_modified_bessel_k0");
   return aoti_torch_cpu_special_scaled_modified_bessel_k0(x, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_special_scaled_modified_bessel_k1(AtenTensorHandle x, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_special_scaled_modified_bessel_k1");
   return aoti_torch_cpu_special_scaled_modified_bessel_k1(x, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_special_shifted_chebyshev_polynomial_t(AtenTensorHandle x, AtenTensorHandle n, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_special_shifted_chebyshev_polynomial_t");
   return aoti_torch_cpu_special_shifted_chebyshev_polynomial_t(x, n, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_special_shifted_chebyshev_polynomial_u(AtenTensorHandle x, AtenTensorHandle n, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_special_shifted_chebyshev_polynomial_u");
   return aoti_torch_cpu_special_shifted_chebyshev_polynomial_u(x, n, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_special_shifted_chebyshev_polynomial_v(AtenTensorHandle x, AtenTensorHandle n, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_special_shifted_chebyshev_polynomial_v");
   return aoti_torch_cpu_special_shifted_chebyshev_polynomial_v(x, n, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_special_shifted_chebyshev_polynomial_w(AtenTensorHandle x, AtenTensorHandle n, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_special_shifted_chebyshev_polynomial_w");
   return aoti_torch_cpu_special_shifted_chebyshev_polynomial_w(x, n, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_special_spherical_bessel_j0(AtenTensorHandle x, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_special_spherical_bessel_j0");
   return aoti_torch_cpu_special_spherical_bessel_j0(x, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_special_xlog1py(AtenTensorHandle self, AtenTensorHandle other, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_special_xlog1py");
   return aoti_torch_cpu_special_xlog1py(self, other, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_special_zeta(AtenTensorHandle self, AtenTensorHandle other, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_special_zeta");
   return aoti_torch_cpu_special_zeta(self, other, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_split_Tensor(AtenTensorHandle self, int64_t split_size, int64_t dim, AtenTensorHandle* ret0, int64_t ret0_len_) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_split_Tensor");
   return aoti_torch_cpu_split_Tensor(self, split_size, dim, ret0, ret0_len_);
 }
 
 AOTITorchError aoti_torch_cuda_split_with_sizes(AtenTensorHandle self, const int64_t* split_sizes, int64_t split_sizes_len_, int64_t dim, AtenTensorHandle* ret0, int64_t ret0_len_) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_split_with_sizes");
   return aoti_torch_cpu_split_with_sizes(self, split_sizes, split_sizes_len_, dim, ret0, ret0_len_);
 }
 
 AOTITorchError aoti_torch_cuda_split_with_sizes_copy(AtenTensorHandle self, const int64_t* split_sizes, int64_t split_sizes_len_, int64_t dim, AtenTensorHandle* ret0, int64_t ret0_len_) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_split_with_sizes_copy");
   return aoti_torch_cpu_split_with_sizes_copy(self, split_sizes, split_sizes_len_, dim, ret0, ret0_len_);
 }
 
 AOTITorchError aoti_torch_cuda_sqrt(AtenTensorHandle self, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_sqrt");
   return aoti_torch_cpu_sqrt(self, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_square(AtenTensorHandle self, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_square");
   return aoti_torch_cpu_square(self, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_squeeze(AtenTensorHandle self, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_squeeze");
   return aoti_torch_cpu_squeeze(self, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_squeeze_copy(AtenTensorHandle self, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_squeeze_copy");
   return aoti_torch_cpu_squeeze_copy(self, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_squeeze_copy_dim(AtenTensorHandle self, int64_t dim, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_squeeze_copy_dim");
   return aoti_torch_cpu_squeeze_copy_dim(self, dim, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_squeeze_dim(AtenTensorHandle self, int64_t dim, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_squeeze_dim");
   return aoti_torch_cpu_squeeze_dim(self, dim, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_squeeze_dims(AtenTensorHandle self, const int64_t* dim, int64_t dim_len_, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_squeeze_dims");
   return aoti_torch_cpu_squeeze_dims(self, dim, dim_len_, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_stack(const AtenTensorHandle* tensors, int64_t tensors_len_, int64_t dim, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_stack");
   return aoti_torch_cpu_stack(tensors, tensors_len_, dim, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_std(AtenTensorHandle self, int32_t unbiased, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_std");
   return aoti_torch_cpu_std(self, unbiased, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_std_correction(AtenTensorHandle self, const int64_t** dim, int64_t dim_len_, double* correction, int32_t keepdim, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_std_correction");
   return aoti_torch_cpu_std_correction(self, dim, dim_len_, correction, keepdim, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_std_dim(AtenTensorHandle self, const int64_t** dim, int64_t dim_len_, int32_t unbiased, int32_t keepdim, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_std_dim");
   return aoti_torch_cpu_std_dim(self, dim, dim_len_, unbiased, keepdim, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_std_mean(AtenTensorHandle self, int32_t unbiased, AtenTensorHandle* ret0, AtenTensorHandle* ret1) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_std_mean");
   return aoti_torch_cpu_std_mean(self, unbiased, ret0, ret1);
 }
 
 AOTITorchError aoti_torch_cuda_std_mean_correction(AtenTensorHandle self, const int64_t** dim, int64_t dim_len_, double* correction, int32_t keepdim, AtenTensorHandle* ret0, AtenTensorHandle* ret1) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_std_mean_correction");
   return aoti_torch_cpu_std_mean_correction(self, dim, dim_len_, correction, keepdim, ret0, ret1);
 }
 
 AOTITorchError aoti_torch_cuda_std_mean_dim(AtenTensorHandle self, const int64_t** dim, int64_t dim_len_, int32_t unbiased, int32_t keepdim, AtenTensorHandle* ret0, AtenTensorHandle* ret1) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_std_mean_dim");
   return aoti_torch_cpu_std_mean_dim(self, dim, dim_len_, unbiased, keepdim, ret0, ret1);
 }
 
 AOTITorchError aoti_torch_cuda_stft(AtenTensorHandle self, int64_t n_fft, int64_t* hop_length, int64_t* win_length, AtenTensorHandle* window, int32_t normalized, int32_t* onesided, int32_t* return_complex, int32_t* align_to_window, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_stft");
   return aoti_torch_cpu_stft(self, n_fft, hop_length, win_length, window, normalized, onesided, return_complex, align_to_window, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_sub_Scalar(AtenTensorHandle self, double other, double alpha, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_sub_Scalar");
   return aoti_torch_cpu_sub_Scalar(self, other, alpha, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_sub_Tensor(AtenTensorHandle self, AtenTensorHandle other, double alpha, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_sub_Tensor");
   return aoti_torch_cpu_sub_Tensor(self, other, alpha, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_sub__Tensor(AtenTensorHandle self, AtenTensorHandle other, double alpha) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_sub__Tensor");
   return aoti_torch_cpu_sub__Tensor(self, other, alpha);
 }
 
 AOTITorchError aoti_torch_cuda_subtract_Tensor(AtenTensorHandle self, AtenTensorHandle other, double alpha, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_subtract_Tensor");
   return aoti_torch_cpu_subtract_Tensor(self, other, alpha, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_sum(AtenTensorHandle self, int32_t* dtype, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_sum");
   return aoti_torch_cpu_sum(self, dtype, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_sum_dim_IntList(AtenTensorHandle self, const int64_t** dim, int64_t dim_len_, int32_t keepdim, int32_t* dtype, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_sum_dim_IntList");
   return aoti_torch_cpu_sum_dim_IntList(self, dim, dim_len_, keepdim, dtype, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_sum_to_size(AtenTensorHandle self, const int64_t* size, int64_t size_len_, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_sum_to_size");
   return aoti_torch_cpu_sum_to_size(self, size, size_len_, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_svd(AtenTensorHandle self, int32_t some, int32_t compute_uv, AtenTensorHandle* ret0, AtenTensorHandle* ret1, AtenTensorHandle* ret2) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_svd");
   return aoti_torch_cpu_svd(self, some, compute_uv, ret0, ret1, ret2);
 }
 
 AOTITorchError aoti_torch_cuda_t(AtenTensorHandle self, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_t");
   return aoti_torch_cpu_t(self, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_t_copy(AtenTensorHandle self, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_t_copy");
   return aoti_torch_cpu_t_copy(self, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_take(AtenTensorHandle self, AtenTensorHandle index, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_take");
   return aoti_torch_cpu_take(self, index, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_take_along_dim(AtenTensorHandle self, AtenTensorHandle indices, int64_t* dim, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_take_along_dim");
   return aoti_torch_cpu_take_along_dim(self, indices, dim, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_tan(AtenTensorHandle self, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_tan");
   return aoti_torch_cpu_tan(self, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_tanh(AtenTensorHandle self, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_tanh");
   return aoti_torch_cpu_tanh(self, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_tanh_(AtenTensorHandle self) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_tanh_");
   return aoti_torch_cpu_tanh_(self);
 }
 
 AOTITorchError aoti_torch_cuda_tensor_split_tensor_indices_or_sections(AtenTensorHandle self, AtenTensorHandle tensor_indices_or_sections, int64_t dim, AtenTensorHandle* ret0, int64_t ret0_len_) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_tensor_split_tensor_indices_or_sections");
   return aoti_torch_cpu_tensor_split_tensor_indices_or_sections(self, tensor_indices_or_sections, dim, ret0, ret0_len_);
 }
 
 AOTITorchError aoti_torch_cuda_tensordot(AtenTensorHandle self, AtenTensorHandle other, const int64_t* dims_self, int64_t dims_self_len_, const int64_t* dims_other, int64_t dims_other_len_, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_tensordot");
   return aoti_torch_cpu_tensordot(self, other, dims_self, dims_self_len_, dims_other, dims_other_len_, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_threshold(AtenTensorHandle self, double threshold, double value, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_threshold");
   return aoti_torch_cpu_threshold(self, threshold, value, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_tile(AtenTensorHandle self, const int64_t* dims, int64_t dims_len_, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_tile");
   return aoti_torch_cpu_tile(self, dims, dims_len_, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_to_device(AtenTensorHandle self, int32_t device, int32_t device_index_, int32_t dtype, int32_t non_blocking, int32_t copy, int32_t* memory_format, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_to_device");
   return aoti_torch_cpu_to_device(self, device, device_index_, dtype, non_blocking, copy, memory_format, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_to_dtype(AtenTensorHandle self, int32_t dtype, int32_t non_blocking, int32_t copy, int32_t* memory_format, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_to_dtype");
   return aoti_torch_cpu_to_dtype(self, dtype, non_blocking, copy, memory_format, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_topk(AtenTensorHandle self, int64_t k, int64_t dim, int32_t largest, int32_t sorted, AtenTensorHandle* ret0, AtenTensorHandle* ret1) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_topk");
   return aoti_torch_cpu_topk(self, k, dim, largest, sorted, ret0, ret1);
 }
 
 AOTITorchError aoti_torch_cuda_trace(AtenTensorHandle self, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_trace");
   return aoti_torch_cpu_trace(self, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_transpose_copy_int(AtenTensorHandle self, int64_t dim0, int64_t dim1, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_transpose_copy_int");
   return aoti_torch_cpu_transpose_copy_int(self, dim0, dim1, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_transpose_int(AtenTensorHandle self, int64_t dim0, int64_t dim1, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_transpose_int");
   return aoti_torch_cpu_transpose_int(self, dim0, dim1, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_trapezoid_x(AtenTensorHandle y, AtenTensorHandle x, int64_t dim, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_trapezoid_x");
   return aoti_torch_cpu_trapezoid_x(y, x, dim, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_trapz_x(AtenTensorHandle y, AtenTensorHandle x, int64_t dim, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_trapz_x");
   return aoti_torch_cpu_trapz_x(y, x, dim, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_triangular_solve(AtenTensorHandle self, AtenTensorHandle A, int32_t upper, int32_t transpose, int32_t unitriangular, AtenTensorHandle* ret0, AtenTensorHandle* ret1) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_triangular_solve");
   return aoti_torch_cpu_triangular_solve(self, A, upper, transpose, unitriangular, ret0, ret1);
 }
 
 AOTITorchError aoti_torch_cuda_tril(AtenTensorHandle self, int64_t diagonal, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_tril");
   return aoti_torch_cpu_tril(self, diagonal, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_triplet_margin_loss(AtenTensorHandle anchor, AtenTensorHandle positive, AtenTensorHandle negative, double margin, double p, double eps, int32_t swap, int64_t reduction, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_triplet_margin_loss");
   return aoti_torch_cpu_triplet_margin_loss(anchor, positive, negative, margin, p, eps, swap, reduction, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_triu(AtenTensorHandle self, int64_t diagonal, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_triu");
   return aoti_torch_cpu_triu(self, diagonal, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_true_divide_Tensor(AtenTensorHandle self, AtenTensorHandle other, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_true_divide_Tensor");
   return aoti_torch_cpu_true_divide_Tensor(self, other, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_trunc(AtenTensorHandle self, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_trunc");
   return aoti_torch_cpu_trunc(self, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_unbind_copy_int(AtenTensorHandle self, int64_t dim, AtenTensorHandle* ret0, int64_t ret0_len_) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_unbind_copy_int");
   return aoti_torch_cpu_unbind_copy_int(self, dim, ret0, ret0_len_);
 }
 
 AOTITorchError aoti_torch_cuda_unbind_int(AtenTensorHandle self, int64_t dim, AtenTensorHandle* ret0, int64_t ret0_len_) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_unbind_int");
   return aoti_torch_cpu_unbind_int(self, dim, ret0, ret0_len_);
 }
 
 AOTITorchError aoti_torch_cuda_unflatten_int(AtenTensorHandle self, int64_t dim, const int64_t* sizes, int64_t sizes_len_, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_unflatten_int");
   return aoti_torch_cpu_unflatten_int(self, dim, sizes, sizes_len_, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_unfold(AtenTensorHandle self, int64_t dimension, int64_t size, int64_t step, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_unfold");
   return aoti_torch_cpu_unfold(self, dimension, size, step, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_unfold_copy(AtenTensorHandle self, int64_t dimension, int64_t size, int64_t step, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_unfold_copy");
   return aoti_torch_cpu_unfold_copy(self, dimension, size, step, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_unique_consecutive(AtenTensorHandle self, int32_t return_inverse, int32_t return_counts, int64_t* dim, AtenTensorHandle* ret0, AtenTensorHandle* ret1, AtenTensorHandle* ret2) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_unique_consecutive");
   return aoti_torch_cpu_unique_consecutive(self, return_inverse, return_counts, dim, ret0, ret1, ret2);
 }
 
 AOTITorchError aoti_torch_cuda_unsafe_chunk(AtenTensorHandle self, int64_t chunks, int64_t dim, AtenTensorHandle* ret0, int64_t ret0_len_) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_unsafe_chunk");
   return aoti_torch_cpu_unsafe_chunk(self, chunks, dim, ret0, ret0_len_);
 }
 
 AOTITorchError aoti_torch_cuda_unsafe_split_Tensor(AtenTensorHandle self, int64_t split_size, int64_t dim, AtenTensorHandle* ret0, int64_t ret0_len_) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_unsafe_split_Tensor");
   return aoti_torch_cpu_unsafe_split_Tensor(self, split_size, dim, ret0, ret0_len_);
 }
 
 AOTITorchError aoti_torch_cuda_unsqueeze(AtenTensorHandle self, int64_t dim, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_unsqueeze");
   return aoti_torch_cpu_unsqueeze(self, dim, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_unsqueeze_copy(AtenTensorHandle self, int64_t dim, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_unsqueeze_copy");
   return aoti_torch_cpu_unsqueeze_copy(self, dim, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_upsample_bicubic2d_vec(AtenTensorHandle input, const int64_t** output_size, int64_t output_size_len_, int32_t align_corners, const double** scale_factors, int64_t scale_factors_len_, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_upsample_bicubic2d_vec");
   return aoti_torch_cpu_upsample_bicubic2d_vec(input, output_size, output_size_len_, align_corners, scale_factors, scale_factors_len_, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_upsample_bilinear2d(AtenTensorHandle self, const int64_t* output_size, int64_t output_size_len_, int32_t align_corners, double* scales_h, double* scales_w, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_upsample_bilinear2d");
   return aoti_torch_cpu_upsample_bilinear2d(self, output_size, output_size_len_, align_corners, scales_h, scales_w, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_upsample_bilinear2d_vec(AtenTensorHandle input, const int64_t** output_size, int64_t output_size_len_, int32_t align_corners, const double** scale_factors, int64_t scale_factors_len_, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_upsample_bilinear2d_vec");
   return aoti_torch_cpu_upsample_bilinear2d_vec(input, output_size, output_size_len_, align_corners, scale_factors, scale_factors_len_, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_upsample_linear1d_vec(AtenTensorHandle input, const int64_t** output_size, int64_t output_size_len_, int32_t align_corners, const double** scale_factors, int64_t scale_factors_len_, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_upsample_linear1d_vec");
   return aoti_torch_cpu_upsample_linear1d_vec(input, output_size, output_size_len_, align_corners, scale_factors, scale_factors_len_, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_upsample_nearest1d_vec(AtenTensorHandle input, const int64_t** output_size, int64_t output_size_len_, const double** scale_factors, int64_t scale_factors_len_, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_upsample_nearest1d_vec");
   return aoti_torch_cpu_upsample_nearest1d_vec(input, output_size, output_size_len_, scale_factors, scale_factors_len_, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_upsample_nearest2d(AtenTensorHandle self, const int64_t* output_size, int64_t output_size_len_, double* scales_h, double* scales_w, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_upsample_nearest2d");
   return aoti_torch_cpu_upsample_nearest2d(self, output_size, output_size_len_, scales_h, scales_w, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_upsample_nearest2d_vec(AtenTensorHandle input, const int64_t** output_size, int64_t output_size_len_, const double** scale_factors, int64_t scale_factors_len_, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_upsample_nearest2d_vec");
   return aoti_torch_cpu_upsample_nearest2d_vec(input, output_size, output_size_len_, scale_factors, scale_factors_len_, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_upsample_trilinear3d_vec(AtenTensorHandle input, const int64_t** output_size, int64_t output_size_len_, int32_t align_corners, const double** scale_factors, int64_t scale_factors_len_, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_upsample_trilinear3d_vec");
   return aoti_torch_cpu_upsample_trilinear3d_vec(input, output_size, output_size_len_, align_corners, scale_factors, scale_factors_len_, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_var(AtenTensorHandle self, int32_t unbiased, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_var");
   return aoti_torch_cpu_var(self, unbiased, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_var_correction(AtenTensorHandle self, const int64_t** dim, int64_t dim_len_, double* correction, int32_t keepdim, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_var_correction");
   return aoti_torch_cpu_var_correction(self, dim, dim_len_, correction, keepdim, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_var_dim(AtenTensorHandle self, const int64_t** dim, int64_t dim_len_, int32_t unbiased, int32_t keepdim, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_var_dim");
   return aoti_torch_cpu_var_dim(self, dim, dim_len_, unbiased, keepdim, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_var_mean(AtenTensorHandle self, int32_t unbiased, AtenTensorHandle* ret0, AtenTensorHandle* ret1) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_var_mean");
   return aoti_torch_cpu_var_mean(self, unbiased, ret0, ret1);
 }
 
 AOTITorchError aoti_torch_cuda_var_mean_correction(AtenTensorHandle self, const int64_t** dim, int64_t dim_len_, double* correction, int32_t keepdim, AtenTensorHandle* ret0, AtenTensorHandle* ret1) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_var_mean_correction");
   return aoti_torch_cpu_var_mean_correction(self, dim, dim_len_, correction, keepdim, ret0, ret1);
 }
 
 AOTITorchError aoti_torch_cuda_var_mean_dim(AtenTensorHandle self, const int64_t** dim, int64_t dim_len_, int32_t unbiased, int32_t keepdim, AtenTensorHandle* ret0, AtenTensorHandle* ret1) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_var_mean_dim");
   return aoti_torch_cpu_var_mean_dim(self, dim, dim_len_, unbiased, keepdim, ret0, ret1);
 }
 
 AOTITorchError aoti_torch_cuda_vdot(AtenTensorHandle self, AtenTensorHandle other, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_vdot");
   return aoti_torch_cpu_vdot(self, other, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_view(AtenTensorHandle self, const int64_t* size, int64_t size_len_, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_view");
   return aoti_torch_cpu_view(self, size, size_len_, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_view_as(AtenTensorHandle self, AtenTensorHandle other, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_view_as");
   return aoti_torch_cpu_view_as(self, other, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_view_as_complex(AtenTensorHandle self, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_view_as_complex");
   return aoti_torch_cpu_view_as_complex(self, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_view_as_real(AtenTensorHandle self, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_view_as_real");
   return aoti_torch_cpu_view_as_real(self, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_view_copy(AtenTensorHandle self, const int64_t* size, int64_t size_len_, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_view_copy");
   return aoti_torch_cpu_view_copy(self, size, size_len_, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_view_dtype(AtenTensorHandle self, int32_t dtype, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_view_dtype");
   return aoti_torch_cpu_view_dtype(self, dtype, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_vsplit_array(AtenTensorHandle self, const int64_t* indices, int64_t indices_len_, AtenTensorHandle* ret0, int64_t ret0_len_) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_vsplit_array");
   return aoti_torch_cpu_vsplit_array(self, indices, indices_len_, ret0, ret0_len_);
 }
 
 AOTITorchError aoti_torch_cuda_vsplit_int(AtenTensorHandle self, int64_t sections, AtenTensorHandle* ret0, int64_t ret0_len_) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_vsplit_int");
   return aoti_torch_cpu_vsplit_int(self, sections, ret0, ret0_len_);
 }
 
 AOTITorchError aoti_torch_cuda_vstack(const AtenTensorHandle* tensors, int64_t tensors_len_, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_vstack");
   return aoti_torch_cpu_vstack(tensors, tensors_len_, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_where_self(AtenTensorHandle condition, AtenTensorHandle self, AtenTensorHandle other, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_where_self");
   return aoti_torch_cpu_where_self(condition, self, other, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_xlogy_Tensor(AtenTensorHandle self, AtenTensorHandle other, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_xlogy_Tensor");
   return aoti_torch_cpu_xlogy_Tensor(self, other, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_zero_(AtenTensorHandle self) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_zero_");
   return aoti_torch_cpu_zero_(self);
 }
 
 AOTITorchError aoti_torch_cuda_zeros(const int64_t* size, int64_t size_len_, int32_t* dtype, int32_t* layout, int32_t* device, int32_t device_index_, int32_t* pin_memory, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_zeros");
   return aoti_torch_cpu_zeros(size, size_len_, dtype, layout, device, device_index_, pin_memory, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_zeros_like(AtenTensorHandle self, int32_t* dtype, int32_t* layout, int32_t* device, int32_t device_index_, int32_t* pin_memory, int32_t* memory_format, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_zeros_like");
   return aoti_torch_cpu_zeros_like(self, dtype, layout, device, device_index_, pin_memory, memory_format, ret0);
 }
 

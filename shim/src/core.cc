@@ -65,8 +65,16 @@ bool quiet() {
 
 }  // namespace
 
+namespace {
+thread_local const char* current_name = nullptr;
+}  // namespace
+
+CallingAs::CallingAs(const char* function) : previous_(current_name) { current_name = function; }
+CallingAs::~CallingAs() { current_name = previous_; }
+const char* calling_as() { return current_name; }
+
 void record_error(const char* function, const std::string& message) {
-  last_error = std::string(function) + ": " + message;
+  last_error = std::string(current_name != nullptr ? current_name : function) + ": " + message;
   // One line per failure; the caller decides what to do with the code.
   if (!quiet()) std::fprintf(stderr, "aotic shim error: %s\n", last_error.c_str());
 }

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "aotic/shim.h"
+#include "shim/src/calling_as.h"
 
 namespace aotic::shim {
 
@@ -20,7 +21,7 @@ class ShimError : public std::runtime_error {
 };
 
 /// Records `message` as the calling thread's last error and prints it to stderr (once per
-/// failure).
+/// failure), under the name of an enclosing CallingAs when there is one.
 void record_error(const char* function, const std::string& message);
 void clear_error();
 

@@ -8,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include "aotic/c_shim_cpu.h"
+#include "aotic/c_shim_cuda.h"
 #include "aotic/shim.h"
 
 namespace {
@@ -435,6 +437,20 @@ TEST_CASE("grad mode, inf/nan checks, printing and warnings") {
   aoti_torch_print_tensor_handle(fine.h, "fine");
   aoti_torch_print_tensor_handle(nullptr, "null");
   aoti_torch_warn("f", "file.cc", 3, "a warning from the test");
+}
+
+TEST_CASE("a CUDA fallback op's errors name the CUDA function, not the CPU twin it runs") {
+  Owned a(make_float({2, 3}, {1, 2, 3, 4, 5, 6}));
+  Owned b(make_float({4}, {1, 2, 3, 4}));
+  Owned out;
+  // ATen dispatches on the tensors' device: on CPU tensors the CUDA entry point runs the CPU op.
+  CHECK(aoti_torch_cuda_add_Tensor(a.h, b.h, 1.0, out.out()) == AOTI_TORCH_FAILURE);
+  CHECK(last_error().rfind("aoti_torch_cuda_add_Tensor: ", 0) == 0);
+  CHECK(aoti_torch_cpu_add_Tensor(a.h, b.h, 1.0, out.out()) == AOTI_TORCH_FAILURE);
+  CHECK(last_error().rfind("aoti_torch_cpu_add_Tensor: ", 0) == 0);
+  Owned sum;
+  REQUIRE(aoti_torch_cuda_add_Tensor(a.h, a.h, 1.0, sum.out()) == AOTI_TORCH_SUCCESS);
+  CHECK(read_float(sum.h) == std::vector<float>{2, 4, 6, 8, 10, 12});
 }
 
 }  // namespace
