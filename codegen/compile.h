@@ -24,7 +24,9 @@ enum class ShimMode {
 struct CompileOptions {
   std::string output;  // -o: the model.so to write
   std::string cxx;     // compiler; "" picks clang++, else g++
-  int opt_level = 2;   // -O0..-O3
+  /// -O0..-O3; -1 (the default): -O2, but -O1 for a CUDA model's model.cpp, which holds only its
+  /// wrapper (calls, launches; replayed as a graph when it can be), not its kernels.
+  int opt_level = -1;
   /// --isa: the x86-64 level generated kernels are compiled for (-march=): x86-64-v2 (SSE4.2, any
   /// x86-64 CPU since about 2009), x86-64-v3 (AVX2, FMA), x86-64-v4, x86-64 (SSE2) or native.
   std::string isa = "x86-64-v2";
