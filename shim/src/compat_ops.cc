@@ -1,6 +1,9 @@
 #include "shim/src/compat_ops.h"
 
+#include <ATen/core/dispatch/Dispatcher.h>
+
 #include <algorithm>
+#include <atomic>
 #include <limits>
 #include <string>
 
@@ -86,10 +89,71 @@ at::Tensor rms_norm(const at::Tensor& input, at::IntArrayRef normalized_shape,
   return result;
 }
 
+namespace {
+
+/// libtorch's own aten::scaled_dot_product_attention (PyTorch 2.x: its fused CPU and CUDA kernels),
+/// called boxed with the arguments its schema names; false when this libtorch has none (1.13) or
+/// its schema takes an argument this call cannot give.
+bool native_attention(const at::Tensor& query, const at::Tensor& key, const at::Tensor& value,
+                      const c10::optional<at::Tensor>& attn_mask, double dropout_p, bool is_causal,
+                      c10::optional<double> scale, bool enable_gqa, at::Tensor* result) {
+  static const c10::optional<c10::OperatorHandle> op =
+      c10::Dispatcher::singleton().findSchema({"aten::scaled_dot_product_attention", ""});
+  // Set when a boxed call failed for a reason of its own: later calls take the composite path.
+  static std::atomic<bool> unusable{false};
+  if (!op.has_value() || unusable.load(std::memory_order_relaxed)) return false;
+  std::vector<c10::IValue> stack;
+  bool gqa_given = false;
+  for (const c10::Argument& a : op->schema().arguments()) {
+    const std::string& name = a.name();
+    if (name == "query") {
+      stack.emplace_back(query);
+    } else if (name == "key") {
+      stack.emplace_back(key);
+    } else if (name == "value") {
+      stack.emplace_back(value);
+    } else if (name == "attn_mask") {
+      stack.emplace_back(attn_mask.has_value() && attn_mask->defined() ? c10::IValue(*attn_mask)
+                                                                       : c10::IValue());
+    } else if (name == "dropout_p") {
+      stack.emplace_back(dropout_p);
+    } else if (name == "is_causal") {
+      stack.emplace_back(is_causal);
+    } else if (name == "scale") {
+      stack.emplace_back(scale.has_value() ? c10::IValue(*scale) : c10::IValue());
+    } else if (name == "enable_gqa") {
+      stack.emplace_back(enable_gqa);
+      gqa_given = true;
+    } else {
+      return false;
+    }
+  }
+  if (enable_gqa && !gqa_given) return false;
+  try {
+    op->callBoxed(&stack);
+  } catch (const c10::Error&) {
+    // The composite path below computes the same, and reports a bad call with its own checks.
+    unusable.store(true, std::memory_order_relaxed);
+    return false;
+  }
+  if (stack.size() != 1 || !stack[0].isTensor()) {
+    unusable.store(true, std::memory_order_relaxed);
+    return false;
+  }
+  *result = stack[0].toTensor();
+  return true;
+}
+
+}  // namespace
+
 at::Tensor scaled_dot_product_attention(const at::Tensor& query, const at::Tensor& key,
                                         const at::Tensor& value, const c10::optional<at::Tensor>& attn_mask,
                                         double dropout_p, bool is_causal, c10::optional<double> scale,
                                         bool enable_gqa) {
+  at::Tensor native;
+  if (native_attention(query, key, value, attn_mask, dropout_p, is_causal, scale, enable_gqa, &native)) {
+    return native;
+  }
   TORCH_CHECK(query.dim() >= 2 && key.dim() >= 2 && value.dim() >= 2,
               "scaled_dot_product_attention: query, key and value need at least 2 dimensions");
   const bool has_mask = attn_mask.has_value() && attn_mask->defined();

@@ -174,9 +174,11 @@ at::Tensor squeeze_dims(const at::Tensor& self, at::IntArrayRef dim);
 at::Tensor rms_norm(const at::Tensor& input, at::IntArrayRef normalized_shape,
                     const c10::optional<at::Tensor>& weight, c10::optional<double> eps);
 
-/// aten::scaled_dot_product_attention: PyTorch 2.11's math path (scale defaults to 1/sqrt(E); a bool
-/// mask keeps the true positions, a float mask is added; is_causal masks above the diagonal;
-/// enable_gqa repeats key/value heads; rows with every position masked give 0).
+/// aten::scaled_dot_product_attention: libtorch's own op where it has one (PyTorch 2.x, with its
+/// fused kernels), else PyTorch 2.11's math path (scale defaults to 1/sqrt(E); a bool mask keeps
+/// the true positions, a float mask is added; is_causal masks above the diagonal; enable_gqa
+/// repeats key/value heads; rows with every position masked give 0). Should libtorch's op fail
+/// (then reported by the math path's own checks), the process keeps to the math path.
 at::Tensor scaled_dot_product_attention(const at::Tensor& query, const at::Tensor& key,
                                         const at::Tensor& value, const c10::optional<at::Tensor>& attn_mask,
                                         double dropout_p, bool is_causal, c10::optional<double> scale,
