@@ -457,6 +457,12 @@ class CpuPrinter {
     if (cuda()) w_.line("const CudaStreamScope cuda(state);");
     bind_constants();
     print_block(module_.fold);
+    if (cuda()) {
+      // Runs on any stream may read the folded constants next: they are complete first.
+      w_.open("if (cudaStreamSynchronize(cuda.stream()) != cudaSuccess)");
+      w_.line("throw aotic::runtime::RuntimeError(\"fold: cudaStreamSynchronize failed\");");
+      w_.close();
+    }
     w_.close();
     w_.blank();
     scopes_.pop_back();

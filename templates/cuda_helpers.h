@@ -282,6 +282,12 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   } else {
     check_cuda_call(cudaStreamWaitEvent(cuda.stream(), g.done, 0), "cudaStreamWaitEvent");
   }
+  // Recorded however the run ends: whatever it queued on this stream is waited for next time.
+  struct RecordDone {
+    GraphState& g;
+    cudaStream_t stream;
+    ~RecordDone() { (void)cudaEventRecord(g.done, stream); }
+  } record{g, cuda.stream()};
   for (size_t i = 0; i < g.inputs.size(); ++i) {
     check(aoti_torch_copy_(g.inputs[i].get(), inputs[i], 1), "aoti_torch_copy_ (graph input)");
   }
@@ -289,7 +295,6 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   for (size_t i = 0; i < g.outputs.size(); ++i) {
     check(aoti_torch_clone(g.outputs[i].get(), &outputs[i]), "aoti_torch_clone (graph output)");
   }
-  check_cuda_call(cudaEventRecord(g.done, cuda.stream()), "cudaEventRecord");
 }
 // aotic-template-end
 

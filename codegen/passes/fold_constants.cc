@@ -22,11 +22,33 @@ namespace {
 /// Ops whose result is not a function of their inputs.
 bool nondeterministic(const std::string& name) {
   static const std::set<std::string> kOps = {
-      "bernoulli",      "cauchy",      "dropout",           "empty",        "empty_like",
-      "empty_strided",  "exponential", "geometric",         "log_normal",   "multinomial",
-      "native_dropout", "new_empty",   "new_empty_strided", "normal",       "poisson",
-      "rand",           "rand_like",   "randint",           "randint_like", "randn",
-      "randn_like",     "randperm",    "uniform",           "rrelu",        "rrelu_with_noise",
+      "bernoulli",
+      "cauchy",
+      "dropout",
+      "empty",
+      "empty_like",
+      "empty_strided",
+      "exponential",
+      "geometric",
+      "log_normal",
+      "multinomial",
+      "native_dropout",
+      "new_empty",
+      "new_empty_strided",
+      "normal",
+      "poisson",
+      "rand",
+      "rand_like",
+      "randint",
+      "randint_like",
+      "randn",
+      "randn_like",
+      "randperm",
+      "uniform",
+      "rrelu",
+      "rrelu_with_noise",
+      "normal_functional",
+      "rrelu_with_noise_functional",
   };
   return kOps.count(name) != 0;
 }
@@ -112,9 +134,12 @@ class Folder {
     return library_lowers(s, schemas_, shim_);
   }
 
-  /// The values an op writes to, and what those may be views of (back through views and getitem):
-  /// a folded constant is never written, since fold() would not run again before the next run.
+  /// The values an op or the caller (the model's outputs) may write to, and what those may be views
+  /// of (back through views and getitem): a folded constant is never written, since fold() would
+  /// not run again before the next run.
   void find_written() {
+    // What the model returns, the caller may write to: it and what it may view count as written.
+    written_ = returned_;
     for (auto it = module_.body.rbegin(); it != module_.body.rend(); ++it) {
       const wir::Stmt& s = *it;
       if (s.kind == wir::Stmt::Kind::kCond) {

@@ -302,11 +302,26 @@ void Container::fold_into(ConstantSet& set) const {
   for (size_t j = 0; j < folded.size(); ++j) set[folded[j]] = TensorHandle(results[j]);
 }
 
+namespace {
+
+/// New references to every handle of `set` (null stays null).
+ConstantSet share(const ConstantSet& set) {
+  ConstantSet copy;
+  copy.reserve(set.size());
+  for (const TensorHandle& t : set) copy.emplace_back(t ? new_reference(t.get()) : TensorHandle());
+  return copy;
+}
+
+}  // namespace
+
 void Container::fold_constants(bool use_inactive) {
   std::unique_lock<std::shared_mutex> lock(constants_mutex_);
-  ConstantSet* set = use_inactive ? inactive_.get() : active_.get();
-  if (set == nullptr) throw RuntimeError("there is no inactive constant buffer");
-  fold_into(*set);
+  std::unique_ptr<ConstantSet>& target = use_inactive ? inactive_ : active_;
+  if (!target) throw RuntimeError("there is no inactive constant buffer");
+  // Folded into a copy that replaces the set only once fold() succeeded.
+  auto next = std::make_unique<ConstantSet>(share(*target));
+  fold_into(*next);
+  target = std::move(next);
   if (!use_inactive) ++constants_generation_;
 }
 
@@ -408,15 +423,14 @@ void Container::update_constants(const std::unordered_map<std::string, AtenTenso
 
   std::unique_lock<std::shared_mutex> lock(constants_mutex_);
   std::unique_ptr<ConstantSet>& target = use_inactive ? inactive_ : active_;
-  if (!target) {
-    // A partial update of an empty inactive set starts from the active constants.
-    target = std::make_unique<ConstantSet>();
-    for (const TensorHandle& t : *active_) target->push_back(new_reference(t.get()));
-  }
+  // The updated set is built aside (a partial update of an empty inactive set starts from the
+  // active constants) and replaces the target only once fold() succeeded on it.
+  auto next = std::make_unique<ConstantSet>(share(target ? *target : *active_));
   for (size_t i = 0; i < replacement.size(); ++i) {
-    if (replacement[i]) (*target)[i] = std::move(replacement[i]);
+    if (replacement[i]) (*next)[i] = std::move(replacement[i]);
   }
-  fold_into(*target);
+  fold_into(*next);
+  target = std::move(next);
   if (!use_inactive) ++constants_generation_;
 }
 

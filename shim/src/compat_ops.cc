@@ -92,18 +92,18 @@ at::Tensor rms_norm(const at::Tensor& input, at::IntArrayRef normalized_shape,
 namespace {
 
 /// libtorch's own aten::scaled_dot_product_attention (PyTorch 2.x: its fused CPU and CUDA kernels),
-/// called boxed with the arguments its schema names; false when this libtorch has none (1.13) or
-/// its schema takes an argument this call cannot give.
+/// called boxed with the arguments its schema names; false when this libtorch has none (1.13), its
+/// schema lacks an argument this call gives or takes one it cannot give, or the call failed.
 bool native_attention(const at::Tensor& query, const at::Tensor& key, const at::Tensor& value,
                       const c10::optional<at::Tensor>& attn_mask, double dropout_p, bool is_causal,
                       c10::optional<double> scale, bool enable_gqa, at::Tensor* result) {
   static const c10::optional<c10::OperatorHandle> op =
       c10::Dispatcher::singleton().findSchema({"aten::scaled_dot_product_attention", ""});
-  // Set when a boxed call failed for a reason of its own: later calls take the composite path.
+  // Set when libtorch's op gave something other than one tensor: later calls take the math path.
   static std::atomic<bool> unusable{false};
   if (!op.has_value() || unusable.load(std::memory_order_relaxed)) return false;
   std::vector<c10::IValue> stack;
-  bool gqa_given = false;
+  bool gqa_given = false, scale_given = false;
   for (const c10::Argument& a : op->schema().arguments()) {
     const std::string& name = a.name();
     if (name == "query") {
@@ -121,6 +121,7 @@ bool native_attention(const at::Tensor& query, const at::Tensor& key, const at::
       stack.emplace_back(is_causal);
     } else if (name == "scale") {
       stack.emplace_back(scale.has_value() ? c10::IValue(*scale) : c10::IValue());
+      scale_given = true;
     } else if (name == "enable_gqa") {
       stack.emplace_back(enable_gqa);
       gqa_given = true;
@@ -128,12 +129,12 @@ bool native_attention(const at::Tensor& query, const at::Tensor& key, const at::
       return false;
     }
   }
-  if (enable_gqa && !gqa_given) return false;
+  if ((enable_gqa && !gqa_given) || (scale.has_value() && !scale_given)) return false;
   try {
     op->callBoxed(&stack);
   } catch (const c10::Error&) {
-    // The composite path below computes the same, and reports a bad call with its own checks.
-    unusable.store(true, std::memory_order_relaxed);
+    // This call takes the math path, which computes the same and reports a bad call with its own
+    // checks.
     return false;
   }
   if (stack.size() != 1 || !stack[0].isTensor()) {

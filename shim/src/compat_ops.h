@@ -177,8 +177,8 @@ at::Tensor rms_norm(const at::Tensor& input, at::IntArrayRef normalized_shape,
 /// aten::scaled_dot_product_attention: libtorch's own op where it has one (PyTorch 2.x, with its
 /// fused kernels), else PyTorch 2.11's math path (scale defaults to 1/sqrt(E); a bool mask keeps
 /// the true positions, a float mask is added; is_causal masks above the diagonal; enable_gqa
-/// repeats key/value heads; rows with every position masked give 0). Should libtorch's op fail
-/// (then reported by the math path's own checks), the process keeps to the math path.
+/// repeats key/value heads; rows with every position masked give 0). A call libtorch's op fails
+/// takes the math path, whose own checks report a bad call.
 at::Tensor scaled_dot_product_attention(const at::Tensor& query, const at::Tensor& key,
                                         const at::Tensor& value, const c10::optional<at::Tensor>& attn_mask,
                                         double dropout_p, bool is_causal, c10::optional<double> scale,

@@ -582,6 +582,25 @@ TEST_CASE("fold_constants: values the model returns or writes to stay in run()")
   CHECK(returned.find("folded permute_1") == std::string::npos);
   CHECK(returned.find("\nop permute_1 = aten.permute.default(%p_l2_weight, [1, 0])") != std::string::npos);
 
+  // ... or returning a view (t) of a value computed from a weight: that value stays in run() too,
+  // or every run would hand out the same storage.
+  ir::Program views = ir::load_program(testing::fixture("mlp.core.pt2"));
+  views.graph.tensor_values["doubled"] = views.graph.tensor_values.at("p_l2_weight");
+  views.graph.tensor_values["doubled_t"] = views.graph.tensor_values.at("permute_1");
+  ir::Argument two_scalar;
+  two_scalar.kind = ir::ArgKind::kFloat;
+  two_scalar.float_value = 2.0;
+  views.graph.nodes.push_back(aten_call("mul.Scalar", "doubled",
+                                        {{"self", tensor_named("p_l2_weight"), ir::ArgPassing::kKeyword},
+                                         {"other", two_scalar, ir::ArgPassing::kKeyword}}));
+  views.graph.nodes.push_back(
+      aten_call("t.default", "doubled_t", {{"self", tensor_named("doubled"), ir::ArgPassing::kKeyword}}));
+  views.graph.outputs[0].name = "doubled_t";
+  views.signature.outputs[0].arg.name = "doubled_t";
+  const std::string viewed = codegen::dump_after(views, "fold_constants", {});
+  CHECK(viewed.find("folded doubled") == std::string::npos);
+  CHECK(viewed.find("\nop doubled = aten.mul.Scalar(%p_l2_weight, 2)\n") != std::string::npos);
+
   // mlp.core with its first bias cloned and then updated in place before addmm reads it.
   ir::Program writes = ir::load_program(testing::fixture("mlp.core.pt2"));
   ir::Graph& g = writes.graph;

@@ -240,6 +240,22 @@ TEST_CASE("constant updates, inactive buffer and swap change the outputs") {
     CHECK(AOTInductorModelContainerRunConstantFolding(m.handle, true, nullptr, nullptr) ==
           AOTI_RUNTIME_FAILURE);
     CHECK(error() == "AOTInductorModelContainerRunConstantFolding: there is no inactive constant buffer");
+    // An update whose fold() fails changes nothing, in the active set or the inactive one.
+    AtenTensorHandle w2_negative = filled(2, 3, -1.0f);
+    std::unordered_map<std::string, AtenTensorHandle> bad = {{"l1.weight", w1_zero},
+                                                             {"l2.weight", w2_negative}};
+    for (bool inactive : {false, true}) {
+      CHECK(AOTInductorModelContainerUpdateConstantBuffer(
+                m.handle, reinterpret_cast<AOTInductorConstantMapHandle>(&bad), inactive, false) ==
+            AOTI_RUNTIME_FAILURE);
+      CHECK(
+          error() ==
+          "AOTInductorModelContainerUpdateConstantBuffer: folding constants: fold: w2 must not be negative");
+    }
+    REQUIRE(m.run(1, 1.0f, 1.0f, &out) == AOTI_RUNTIME_SUCCESS);
+    CHECK(out == std::vector<float>(3, 6.0f));                                             // still 4 + 2 * 1
+    CHECK(AOTInductorModelContainerSwapConstantBuffer(m.handle) == AOTI_RUNTIME_FAILURE);  // none made
+    aoti_torch_delete_tensor_object(w2_negative);
     // A full update names every constant but the folded ones.
     std::unordered_map<std::string, AtenTensorHandle> full = {{"l1.weight", w1_zero}, {"l2.weight", w2_one}};
     REQUIRE(AOTInductorModelContainerUpdateConstantBuffer(

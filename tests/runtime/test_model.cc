@@ -1,7 +1,8 @@
 // A hand-written model in the shape the code generator emits, for testing the runtime:
 //   out = x @ w1 + z @ w2      x: float32[s0, 4], z: float32[s0, 2], s0 in 1..16
 // w1 = ones(4, 3) and w2 = 2 * ones(2, 3) are the constants; run() reads w2 through a folded
-// constant (a copy of w2 that fold() makes), as a model compiled with fold_constants does.
+// constant (a copy of w2 that fold() makes), as a model compiled with fold_constants does; fold()
+// rejects a w2 whose first value is negative.
 #include "aotic/runtime/model.h"
 
 namespace {
@@ -45,6 +46,11 @@ const Blob kBlob = [] {
 }();
 
 void fold(RunState& state, AtenTensorHandle* outputs) {
+  // Fails for a w2 starting with a negative value, to test that a failed fold changes nothing.
+  void* data = nullptr;
+  check(aoti_torch_get_data_ptr(state.constant(1), &data), "aoti_torch_get_data_ptr");
+  if (*static_cast<const float*>(data) < 0)
+    throw aotic::runtime::RuntimeError("fold: w2 must not be negative");
   TensorHandle copy;
   check(aoti_torch_clone(state.constant(1), copy.out()), "aoti_torch_clone");
   outputs[0] = copy.release();

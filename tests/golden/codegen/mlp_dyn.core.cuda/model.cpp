@@ -180,6 +180,9 @@ void fold(aotic::runtime::RunState& state, AtenTensorHandle* outputs) {
   // the folded constants
   outputs[0] = new_reference(permute.get()).release();
   outputs[1] = new_reference(permute_1.get()).release();
+  if (cudaStreamSynchronize(cuda.stream()) != cudaSuccess) {
+    throw aotic::runtime::RuntimeError("fold: cudaStreamSynchronize failed");
+  }
 }
 
 void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHandle* outputs) {

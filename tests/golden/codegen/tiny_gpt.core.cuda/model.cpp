@@ -369,6 +369,12 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   } else {
     check_cuda_call(cudaStreamWaitEvent(cuda.stream(), g.done, 0), "cudaStreamWaitEvent");
   }
+  // Recorded however the run ends: whatever it queued on this stream is waited for next time.
+  struct RecordDone {
+    GraphState& g;
+    cudaStream_t stream;
+    ~RecordDone() { (void)cudaEventRecord(g.done, stream); }
+  } record{g, cuda.stream()};
   for (size_t i = 0; i < g.inputs.size(); ++i) {
     check(aoti_torch_copy_(g.inputs[i].get(), inputs[i], 1), "aoti_torch_copy_ (graph input)");
   }
@@ -376,7 +382,6 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   for (size_t i = 0; i < g.outputs.size(); ++i) {
     check(aoti_torch_clone(g.outputs[i].get(), &outputs[i]), "aoti_torch_clone (graph output)");
   }
-  check_cuda_call(cudaEventRecord(g.done, cuda.stream()), "cudaEventRecord");
 }
 
 // The folded constants, computed from the others whenever the constants are set.
@@ -691,6 +696,9 @@ void fold(aotic::runtime::RunState& state, AtenTensorHandle* outputs) {
   outputs[9] = new_reference(permute_20.get()).release();
   outputs[10] = new_reference(permute_21.get()).release();
   outputs[11] = new_reference(permute_22.get()).release();
+  if (cudaStreamSynchronize(cuda.stream()) != cudaSuccess) {
+    throw aotic::runtime::RuntimeError("fold: cudaStreamSynchronize failed");
+  }
 }
 
 void run_ops(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHandle* outputs,
