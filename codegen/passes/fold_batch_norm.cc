@@ -30,12 +30,6 @@ using ir::ArgKind;
 using ir::NamedArgument;
 using ir::Node;
 
-const std::set<std::string>& convolutions() {
-  static const std::set<std::string> kOps = {"aten.convolution.default", "aten.conv1d.default",
-                                             "aten.conv2d.default", "aten.conv3d.default"};
-  return kOps;
-}
-
 class BatchNormFolder {
  public:
   explicit BatchNormFolder(ir::Program& program)
@@ -100,17 +94,10 @@ class BatchNormFolder {
   bool fold(const Node& node, size_t conv_index, std::vector<Node>& nodes) {
     const Node& conv = nodes[conv_index];
     BatchNorm bn;
-    if (!batch_norm(node, &bn) || convolutions().count(conv.op_name()) == 0) return false;
-    if (conv.op_name() == "aten.convolution.default") {
-      const NamedArgument* transposed = conv.find_input("transposed");
-      if (transposed == nullptr || transposed->arg.kind != ArgKind::kBool || transposed->arg.bool_value) {
-        return false;
-      }
-    }
+    if (!batch_norm(node, &bn) || !graph_rewrite::forward_convolution(conv)) return false;
     const std::string weight = tensor_input(conv, "weight");
-    const std::string bias = tensor_input(conv, "bias");
-    const NamedArgument* bias_given = conv.find_input("bias");
-    if (bias.empty() && bias_given != nullptr && bias_given->arg.kind != ArgKind::kNone) return false;
+    std::string bias;
+    if (!graph_rewrite::optional_tensor_input(conv, "bias", &bias)) return false;
     // Everything folded is a constant; the convolution's result feeds the batch norm alone, and
     // only the batch norm's first result is read.
     for (const std::string& c : {weight, bn.mean, bn.var}) {

@@ -116,12 +116,11 @@ class ConvReluFuser {
 
   bool convolution(const Node& node, Conv* conv) const {
     const std::string op = node.op_name();
-    if (op != "aten.convolution.default" && op != "aten.conv2d.default") return false;
+    if ((op != "aten.convolution.default" && op != "aten.conv2d.default") ||
+        !graph_rewrite::forward_convolution(node)) {
+      return false;
+    }
     if (op == "aten.convolution.default") {
-      const NamedArgument* transposed = node.find_input("transposed");
-      if (transposed == nullptr || transposed->arg.kind != ArgKind::kBool || transposed->arg.bool_value) {
-        return false;
-      }
       std::vector<int64_t> output_padding;
       if (!int_pair(node, "output_padding", 0, &output_padding) ||
           output_padding != std::vector<int64_t>{0, 0}) {
@@ -132,9 +131,7 @@ class ConvReluFuser {
     if (groups != nullptr && (groups->arg.kind != ArgKind::kInt || groups->arg.int_value != 1)) return false;
     conv->input = tensor_input(node, "input");
     conv->weight = tensor_input(node, "weight");
-    conv->bias = tensor_input(node, "bias");
-    const NamedArgument* bias = node.find_input("bias");
-    if (conv->bias.empty() && bias != nullptr && bias->arg.kind != ArgKind::kNone) return false;
+    if (!graph_rewrite::optional_tensor_input(node, "bias", &conv->bias)) return false;
     if (!int_pair(node, "stride", 1, &conv->stride) || !int_pair(node, "padding", 0, &conv->padding) ||
         !int_pair(node, "dilation", 1, &conv->dilation)) {
       return false;

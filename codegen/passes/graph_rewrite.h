@@ -46,6 +46,23 @@ inline std::string tensor_input(const ir::Node& node, const std::string& param) 
   return given != nullptr && given->arg.kind == ir::ArgKind::kTensor ? given->arg.name : "";
 }
 
+/// A `Tensor?` argument: true with `name` set (or "" for None or absent) unless it is something
+/// else.
+inline bool optional_tensor_input(const ir::Node& node, const std::string& param, std::string* name) {
+  *name = tensor_input(node, param);
+  const ir::NamedArgument* given = node.find_input(param);
+  return !name->empty() || given == nullptr || given->arg.kind == ir::ArgKind::kNone;
+}
+
+/// aten.convolution with transposed=False (a literal), or aten.conv1d/conv2d/conv3d.
+inline bool forward_convolution(const ir::Node& node) {
+  const std::string op = node.op_name();
+  if (op == "aten.conv1d.default" || op == "aten.conv2d.default" || op == "aten.conv3d.default") return true;
+  if (op != "aten.convolution.default") return false;
+  const ir::NamedArgument* transposed = node.find_input("transposed");
+  return transposed != nullptr && transposed->arg.kind == ir::ArgKind::kBool && !transposed->arg.bool_value;
+}
+
 /// An `int[2]` argument given as literals: absent means `fallback` twice, one value is repeated.
 /// False when it is anything else.
 inline bool int_pair(const ir::Node& node, const std::string& param, int64_t fallback,
