@@ -31,11 +31,12 @@ std::string pass_list(bool optimising_only) {
 
 const std::vector<PassInfo>& pipeline_passes() {
   static const std::vector<PassInfo> kPasses = {
-      {"fold_batch_norm", true}, {"fuse_conv_relu", true}, {"import_graph", false},
-      {"bind_shapes", false},    {"lower_views", false},   {"check_types", false},
-      {"fold_constants", true},  {"fuse_kernels", true},   {"dedup_kernels", true},
-      {"select_ops", false},     {"insert_checks", false}, {"plan_lifetimes", false},
-      {"reuse_buffers", true},   {"plan_memory", true},    {"plan_cuda_graphs", true},
+      {"fold_batch_norm", true},  {"fuse_conv_relu", true}, {"to_channels_last", true},
+      {"import_graph", false},    {"bind_shapes", false},   {"lower_views", false},
+      {"check_types", false},     {"fold_constants", true}, {"fuse_kernels", true},
+      {"dedup_kernels", true},    {"select_ops", false},    {"insert_checks", false},
+      {"plan_lifetimes", false},  {"reuse_buffers", true},  {"plan_memory", true},
+      {"plan_cuda_graphs", true},
   };
   return kPasses;
 }
@@ -70,12 +71,17 @@ wir::Module lower_program(const ir::Program& program, const ConstantsLayout& con
                              options.shim.names.count("aoti_torch_cuda_cudnn_convolution_relu") != 0 &&
                              options.shim.names.count("aoti_torch_cuda_cudnn_convolution_add_relu") != 0;
     if (log.enabled("fuse_conv_relu") && fused_convs) changed |= fuse_conv_relu(*rewritten);
+    // Its layout changes are clones, which fold() can only run through the shim's clone.
+    const bool clones = options.shim.names.count("aoti_torch_" + options.shim.device + "_clone") != 0;
+    if (log.enabled("to_channels_last") && clones)
+      changed |= to_channels_last(*rewritten, options.shim.device);
     if (!changed) rewritten.reset();
     wir::Module m = import_graph(rewritten ? *rewritten : program, constants);
     m.rewritten_program = rewritten;
     // The program these two rewrote, as imported.
     log("fold_batch_norm", m);
     log("fuse_conv_relu", m);
+    log("to_channels_last", m);
     m.device = options.shim.device;
     log("import_graph", m);
     bind_shapes(m);

@@ -28,6 +28,18 @@
 namespace aotic::codegen {
 namespace {
 
+/// A size expression's value with every symbol 16, for ordering strides; -1 when that fails.
+int64_t typical_value(const ir::SymExpr& e) {
+  if (std::optional<int64_t> v = e.constant_value()) return *v;
+  std::map<std::string, int64_t> values;
+  for (const std::string& symbol : e.symbols()) values[symbol] = 16;
+  try {
+    return e.evaluate(values);
+  } catch (const UserError&) {
+    return -1;
+  }
+}
+
 using wir::Stmt;
 
 /// Loads in an inlined value's tree above which a value read by two kernels is stored instead.
@@ -311,11 +323,11 @@ class Fuser {
       for (size_t d = 0; d < rank; ++d) {
         if (out.sizes[d].constant_value() != 1) dims.push_back(d);
       }
-      // Innermost last: stable by descending stride (static strides; symbolic ones keep order).
-      std::stable_sort(dims.begin(), dims.end(), [&](size_t a, size_t c) {
-        std::optional<int64_t> sa = out.strides[a].constant_value(), sc = out.strides[c].constant_value();
-        return sa && sc && *sa > *sc;
-      });
+      // Innermost last: stable by descending stride, symbolic strides compared at a typical size
+      // (every symbol 16) so a channels-last result of dynamic size still ends in its channels.
+      std::vector<int64_t> hint(rank, 0);
+      for (size_t d : dims) hint[d] = typical_value(out.strides[d]);
+      std::stable_sort(dims.begin(), dims.end(), [&](size_t a, size_t c) { return hint[a] > hint[c]; });
       for (size_t k = dims.size(); k-- > 0;) {
         nest = {kernel::loop(fmt::format("i{}", dims[k]), out.sizes[dims[k]], nest)};
       }

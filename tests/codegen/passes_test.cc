@@ -73,10 +73,11 @@ TEST_CASE(
 TEST_CASE("the pipeline lists its passes in order, and --dump-after knows each") {
   std::vector<std::string> names;
   for (const codegen::PassInfo& p : codegen::pipeline_passes()) names.emplace_back(p.name);
-  CHECK(names == std::vector<std::string>{"fold_batch_norm", "fuse_conv_relu", "import_graph", "bind_shapes",
-                                          "lower_views", "check_types", "fold_constants", "fuse_kernels",
-                                          "dedup_kernels", "select_ops", "insert_checks", "plan_lifetimes",
-                                          "reuse_buffers", "plan_memory", "plan_cuda_graphs"});
+  CHECK(names == std::vector<std::string>{"fold_batch_norm", "fuse_conv_relu", "to_channels_last",
+                                          "import_graph", "bind_shapes", "lower_views", "check_types",
+                                          "fold_constants", "fuse_kernels", "dedup_kernels", "select_ops",
+                                          "insert_checks", "plan_lifetimes", "reuse_buffers", "plan_memory",
+                                          "plan_cuda_graphs"});
   std::vector<std::string> stages = codegen::dump_stages();
   CHECK(stages.front() == "load");
   CHECK(stages.back() == "codegen");
@@ -165,7 +166,8 @@ TEST_CASE("--disable-pass: only optimising passes, by a known name") {
     CHECK(
         std::string(e.what()) ==
         "--disable-pass: unknown pass 'fuse_everything' (optimising passes: fold_batch_norm, fuse_conv_relu, "
-        "fold_constants, fuse_kernels, dedup_kernels, reuse_buffers, plan_memory, plan_cuda_graphs)");
+        "to_channels_last, fold_constants, fuse_kernels, dedup_kernels, reuse_buffers, plan_memory, "
+        "plan_cuda_graphs)");
   }
   options.disabled_passes = {"select_ops"};
   try {
@@ -174,7 +176,7 @@ TEST_CASE("--disable-pass: only optimising passes, by a known name") {
   } catch (const UserError& e) {
     CHECK(std::string(e.what()) ==
           "--disable-pass: 'select_ops' is needed to compile a model (optimising passes: fold_batch_norm, "
-          "fuse_conv_relu, fold_constants, fuse_kernels, "
+          "fuse_conv_relu, to_channels_last, fold_constants, fuse_kernels, "
           "dedup_kernels, reuse_buffers, plan_memory, plan_cuda_graphs)");
   }
 }
@@ -348,7 +350,7 @@ namespace {
 
 TEST_CASE("fuse_kernels: pointwise chains, pooling and reductions become kernels; library ops stay") {
   codegen::CompileOptions unfolded;
-  unfolded.disabled_passes = {"fold_batch_norm"};
+  unfolded.disabled_passes = {"fold_batch_norm", "to_channels_last"};
   const std::string cnn = dump(testing::fixture("small_cnn.pt2"), "fuse_kernels", unfolded);
   // Batch norm, relu and max pooling read the convolution once; silu feeds the global average.
   CHECK(cnn.find("op conv2d = aten.conv2d.default(") != std::string::npos);
@@ -390,11 +392,13 @@ TEST_CASE("plan_memory: static buffers share one arena by lifetime; outputs keep
         std::string::npos);
   CHECK(gpt.find(": reuse ") == std::string::npos);
   // An output's buffer is never in the arena (small_cnn.core: _log_softmax is returned).
-  const std::string cnn = dump(testing::fixture("small_cnn.core.pt2"), "plan_memory");
+  codegen::CompileOptions nchw;
+  nchw.disabled_passes = {"to_channels_last"};
+  const std::string cnn = dump(testing::fixture("small_cnn.core.pt2"), "plan_memory", nchw);
   CHECK(cnn.find("arena 32768 bytes for 3 buffers") != std::string::npos);
   CHECK(cnn.find("alloc _log_softmax : float32[2, 10] strides [10, 1]\n") != std::string::npos);
   // Fewer than three buffers: no arena (small_cnn as exported has two).
-  CHECK(dump(testing::fixture("small_cnn.pt2"), "plan_memory").find(" at arena+") == std::string::npos);
+  CHECK(dump(testing::fixture("small_cnn.pt2"), "plan_memory", nchw).find(" at arena+") == std::string::npos);
   // Symbolic sizes keep their own allocation (mlp_dyn: batch s77).
   CHECK(dump(testing::fixture("mlp_dyn.pt2"), "plan_memory").find(" at arena+") == std::string::npos);
   // The printed model: one arena, buffers carved from it.
@@ -493,7 +497,9 @@ TEST_CASE("fold_constants: ops on constants alone move to fold(); run() reads th
 TEST_CASE("fold_batch_norm: an inference batch norm after a convolution becomes its weight and bias") {
   for (const char* fixture : {"small_cnn.core.pt2", "small_cnn.pt2"}) {
     CAPTURE(fixture);
-    const std::string folded = dump(testing::fixture(fixture), "fold_constants");
+    codegen::CompileOptions nchw;
+    nchw.disabled_passes = {"to_channels_last"};
+    const std::string folded = dump(testing::fixture(fixture), "fold_constants", nchw);
     const bool core = std::string(fixture) == "small_cnn.core.pt2";
     const std::string conv = core ? "convolution" : "conv2d";
     // The new ops read constants only, so all of them are in fold().
@@ -526,6 +532,7 @@ namespace {
 TEST_CASE("fuse_conv_relu: on CUDA a convolution and the relu after it are one cuDNN call") {
   codegen::CompileOptions cuda;
   cuda.device = "cuda";
+  cuda.disabled_passes = {"to_channels_last"};  // its own test
   // small_cnn: convolution, batch norm (folded into it), relu.
   const std::string fused = dump(testing::fixture("small_cnn.core.pt2"), "fold_constants", cuda);
   CHECK(fused.find("\nop relu = aten.cudnn_convolution_relu.default(%x, %convolution_weight, "
@@ -629,6 +636,71 @@ TEST_CASE("fold_constants: values the model returns or writes to stay in run()")
   // And it still compiles: the clone is run()'s own buffer to update.
   const std::string source = codegen::dump_after(writes, "codegen", {});
   CHECK(source.find("  // node 'bias_copy' (aten.clone.default)\n") != std::string::npos);
+}
+
+}  // namespace
+}  // namespace aotic
+
+namespace aotic {
+namespace {
+
+TEST_CASE("to_channels_last: convolutions and the ops between them run on channels-last tensors") {
+  // small_cnn.core: two convolutions, relu and max pooling between them, a global mean after.
+  const std::string program = dump(testing::fixture("small_cnn.core.pt2"), "to_channels_last");
+  CHECK(program.find("op x_channels_last = aten.clone.default(%x, channels_last)\n") != std::string::npos);
+  CHECK(program.find("op p_c2_weight_channels_last = aten.clone.default(%p_c2_weight, channels_last)\n") !=
+        std::string::npos);
+  CHECK(program.find("aten.convolution.default(%x_channels_last, %convolution_weight_channels_last, ") !=
+        std::string::npos);
+  // The mean over both spatial dimensions reads the channels-last value; nothing converts back.
+  CHECK(program.find("contiguous_format") == std::string::npos);
+  const std::string fused = dump(testing::fixture("small_cnn.core.pt2"), "fuse_kernels");
+  // The weights' clones are folded; the input's is a kernel; relu and pooling keep the layout.
+  CHECK(fused.find("folded p_c2_weight_channels_last : float32[32, 16, 3, 3]\n") != std::string::npos);
+  CHECK(fused.find("alloc x_channels_last : float32[2, 3, 32, 32] strides [3072, 1, 96, 3]\n") !=
+        std::string::npos);
+  CHECK(fused.find("alloc getitem_3 : float32[2, 16, 16, 16] strides [4096, 1, 256, 16]\n") !=
+        std::string::npos);
+  CHECK(fused.find("alloc mean : float32[2, 32, 1, 1] strides [32, 1, 1, 1]\n") != std::string::npos);
+
+  // A channels-last value read by another op, or returned, gets a contiguous copy: small_cnn
+  // returning its relu.
+  ir::Program returns = ir::load_program(testing::fixture("small_cnn.core.pt2"));
+  std::string relu;
+  for (const ir::Node& node : returns.graph.nodes) {
+    if (node.op_name() == "aten.relu.default") relu = node.outputs[0].name;
+  }
+  REQUIRE(!relu.empty());
+  returns.graph.outputs[0].name = relu;
+  returns.signature.outputs[0].arg.name = relu;
+  const std::string returned = codegen::dump_after(returns, "to_channels_last", {});
+  CHECK(returned.find("op " + relu + "_contiguous = aten.clone.default(%" + relu +
+                      ", contiguous_format)\n") != std::string::npos);
+  CHECK(returned.find("return " + relu + "_contiguous") != std::string::npos);
+
+  // Unchanged: switched off; with PyTorch's C shim (no clone function for fold()); a model with
+  // one convolution (tiny_vit's patch embedding); on CUDA, a model with a grouped convolution.
+  codegen::CompileOptions off;
+  off.disabled_passes = {"to_channels_last"};
+  CHECK(dump(testing::fixture("small_cnn.core.pt2"), "fuse_kernels", off).find("channels_last") ==
+        std::string::npos);
+  codegen::CompileOptions host;
+  host.shim = codegen::ShimMode::kHost;
+  CHECK(dump(testing::fixture("small_cnn.core.pt2"), "to_channels_last", host).find("channels_last") ==
+        std::string::npos);
+  CHECK(dump(testing::repo_path("tests/data/extra/tiny_vit.core.pt2"), "to_channels_last")
+            .find("channels_last") == std::string::npos);
+  ir::Program grouped = ir::load_program(testing::fixture("small_cnn.core.pt2"));
+  for (ir::Node& node : grouped.graph.nodes) {
+    for (ir::NamedArgument& in : node.inputs) {
+      if (node.op_name() == "aten.convolution.default" && in.name == "groups") in.arg.int_value = 2;
+    }
+  }
+  codegen::CompileOptions cuda;
+  cuda.device = "cuda";
+  CHECK(codegen::dump_after(grouped, "to_channels_last", cuda).find("channels_last") == std::string::npos);
+  CHECK(dump(testing::fixture("small_cnn.core.pt2"), "to_channels_last", cuda).find("channels_last") !=
+        std::string::npos);
 }
 
 }  // namespace

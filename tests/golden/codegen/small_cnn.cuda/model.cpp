@@ -42,6 +42,7 @@ using aotic::runtime::TensorHandle;
 constexpr int32_t kInt64 = 4;
 constexpr int32_t kFloat32 = 6;
 constexpr int32_t kCUDA = 1;
+constexpr int32_t kChannelsLast = 2;
 
 /// The data of `t` laid out with the strides a kernel was generated for: `t`'s own when its
 /// strides are those (dimensions of size 1 aside), else a copy made into `scratch` (a library op
@@ -115,26 +116,35 @@ inline cudaError_t launch(const void* kernel, unsigned grid, unsigned threads, v
 
 }  // namespace km
 
-// nodes max_pool2d
-cudaError_t k0_max_pool2d(const float* in0, float* out0, cudaStream_t stream) {
-  static const void* const part0 = km::kernel("k0_max_pool2d_part0");
+// nodes x_channels_last (clone)
+cudaError_t k0_clone(const float* in0, float* out0, cudaStream_t stream) {
+  static const void* const part0 = km::kernel("k0_clone_part0");
   void* args[] = {&in0, &out0};
-  if (cudaError_t e = (512 * 16) > 0 ? km::launch(part0, km::blocks_for((512 * 16)), km::kThreads, args,
-      stream) : cudaSuccess) return e;
+  if (cudaError_t e = (2 * 1024 * 3) > 0 ? km::launch(part0, km::blocks_for((2 * 1024 * 3)),
+      km::kThreads, args, stream) : cudaSuccess) return e;
+  return cudaSuccess;
+}
+
+// nodes max_pool2d
+cudaError_t k1_max_pool2d(const float* in0, float* out0, cudaStream_t stream) {
+  static const void* const part0 = km::kernel("k1_max_pool2d_part0");
+  void* args[] = {&in0, &out0};
+  if (cudaError_t e = (32 * 16 * 16) > 0 ? km::launch(part0, km::blocks_for((32 * 16 * 16)),
+      km::kThreads, args, stream) : cudaSuccess) return e;
   return cudaSuccess;
 }
 
 // nodes silu, adaptive_avg_pool2d
-cudaError_t k1_silu_adaptive_avg_pool2d(const float* in0, float* out0, cudaStream_t stream) {
-  static const void* const part0 = km::kernel("k1_silu_adaptive_avg_pool2d_part0");
+cudaError_t k2_silu_adaptive_avg_pool2d(const float* in0, float* out0, cudaStream_t stream) {
+  static const void* const part0 = km::kernel("k2_silu_adaptive_avg_pool2d_part0");
   void* args[] = {&in0, &out0};
-  if (cudaError_t e = km::launch(part0, km::rows_for(64), km::kThreads, args, stream)) return e;
+  if (cudaError_t e = km::launch(part0, km::rows_for(2), km::kThreads, args, stream)) return e;
   return cudaSuccess;
 }
 
 // nodes log_softmax
-cudaError_t k2_log_softmax(const float* in0, float* out0, cudaStream_t stream) {
-  static const void* const part0 = km::kernel("k2_log_softmax_part0");
+cudaError_t k3_log_softmax(const float* in0, float* out0, cudaStream_t stream) {
+  static const void* const part0 = km::kernel("k3_log_softmax_part0");
   void* args[] = {&in0, &out0};
   if (cudaError_t e = km::launch(part0, km::rows_for(2), km::kThreads, args, stream)) return e;
   return cudaSuccess;
@@ -335,9 +345,21 @@ void fold(aotic::runtime::RunState& state, AtenTensorHandle* outputs) {
   check(aoti_torch_cuda_add_Tensor(conv2d_scaled_bias.get(), p_b1_bias, 1.0, conv2d_bias.out()),
         "node 'conv2d_bias' (aten.add.Tensor)");
   conv2d_scaled_bias.reset();
+  // node 'conv2d_weight_channels_last' (aten.clone.default)
+  TensorHandle conv2d_weight_channels_last;
+  int32_t memory_format_value = kChannelsLast;
+  check(aoti_torch_cuda_clone(conv2d_weight.get(), &memory_format_value, conv2d_weight_channels_last.out()),
+        "node 'conv2d_weight_channels_last' (aten.clone.default)");
+  conv2d_weight.reset();
+  // node 'p_c2_weight_channels_last' (aten.clone.default)
+  TensorHandle p_c2_weight_channels_last;
+  int32_t memory_format_value_1 = kChannelsLast;
+  check(aoti_torch_cuda_clone(p_c2_weight, &memory_format_value_1, p_c2_weight_channels_last.out()),
+        "node 'p_c2_weight_channels_last' (aten.clone.default)");
   // the folded constants
-  outputs[0] = new_reference(conv2d_weight.get()).release();
-  outputs[1] = new_reference(conv2d_bias.get()).release();
+  outputs[0] = new_reference(conv2d_bias.get()).release();
+  outputs[1] = new_reference(conv2d_weight_channels_last.get()).release();
+  outputs[2] = new_reference(p_c2_weight_channels_last.get()).release();
   if (cudaStreamSynchronize(cuda.stream()) != cudaSuccess) {
     throw aotic::runtime::RuntimeError("fold: cudaStreamSynchronize failed");
   }
@@ -357,8 +379,31 @@ void run_ops(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTens
   AtenTensorHandle b_b1_running_mean_1 = state.constant(8);
   AtenTensorHandle b_b1_running_var_1 = state.constant(9);
   AtenTensorHandle b_b1_num_batches_tracked_1 = state.constant(10);
-  AtenTensorHandle conv2d_weight_1 = state.constant(11);  // folded
-  AtenTensorHandle conv2d_bias_1 = state.constant(12);  // folded
+  AtenTensorHandle conv2d_bias_1 = state.constant(11);  // folded
+  AtenTensorHandle conv2d_weight_channels_last_1 = state.constant(12);  // folded
+  AtenTensorHandle p_c2_weight_channels_last_1 = state.constant(13);  // folded
+  // 3 buffers carved from one arena of 32768 bytes (57600 bytes allocated one by one)
+  TensorHandle arena;
+  const int64_t arena_bytes = 32768, arena_unit = 1;
+  check(aoti_torch_empty_strided(
+            1, &arena_bytes, &arena_unit, aoti_torch_dtype_uint8(), aoti_torch_device_type_cuda(),
+            state.device_index(), arena.out()),
+        "allocate the arena");
+  // node 'x_channels_last' (aten.clone.default)
+  TensorHandle x_channels_last;
+  const int64_t x_channels_last_sizes[] = {2, 3, 32, 32};
+  const int64_t x_channels_last_strides[] = {3072, 1, 96, 3};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 0, kFloat32, 4, x_channels_last_sizes, x_channels_last_strides,
+            x_channels_last.out()),
+        "allocate x_channels_last");
+  {
+    const int64_t x_layout[] = {3072, 1024, 32, 1};
+    TensorHandle x_copy;
+    const float* x_data = kernel_input<float>(x, 4, x_layout, x_copy);
+    check_launch(aotic_kernels::k0_clone(x_data, aotic::runtime::data<float>(x_channels_last.get()),
+        stream), "k0_clone");
+  }
   // node 'relu' (aten.cudnn_convolution_relu.default)
   TensorHandle relu;
   AtenTensorHandle bias_value = conv2d_bias_1;
@@ -366,21 +411,23 @@ void run_ops(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTens
   const int64_t padding[] = {1, 1};
   const int64_t dilation[] = {1, 1};
   check(aoti_torch_cuda_cudnn_convolution_relu(
-            x, conv2d_weight_1, &bias_value, stride, 2, padding, 2, dilation, 2, 1, relu.out()),
+            x_channels_last.get(), conv2d_weight_channels_last_1, &bias_value, stride, 2, padding, 2,
+            dilation, 2, 1, relu.out()),
         "node 'relu' (aten.cudnn_convolution_relu.default)");
+  x_channels_last.reset();
   // node 'max_pool2d' (aten.max_pool2d.default)
   TensorHandle max_pool2d;
   const int64_t max_pool2d_sizes[] = {2, 16, 16, 16};
-  const int64_t max_pool2d_strides[] = {4096, 256, 16, 1};
-  check(aoti_torch_empty_strided(
-            4, max_pool2d_sizes, max_pool2d_strides, kFloat32, kCUDA, state.device_index(), max_pool2d.out()),
+  const int64_t max_pool2d_strides[] = {4096, 1, 256, 16};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 0, kFloat32, 4, max_pool2d_sizes, max_pool2d_strides, max_pool2d.out()),
         "allocate max_pool2d");
   {
-    const int64_t relu_layout[] = {16384, 1024, 32, 1};
+    const int64_t relu_layout[] = {16384, 1, 512, 16};
     TensorHandle relu_copy;
     const float* relu_data = kernel_input<float>(relu.get(), 4, relu_layout, relu_copy);
-    check_launch(aotic_kernels::k0_max_pool2d(relu_data, aotic::runtime::data<float>(max_pool2d.get()),
-        stream), "k0_max_pool2d");
+    check_launch(aotic_kernels::k1_max_pool2d(relu_data, aotic::runtime::data<float>(max_pool2d.get()),
+        stream), "k1_max_pool2d");
   }
   relu.reset();
   // node 'conv2d_1' (aten.conv2d.default)
@@ -390,25 +437,25 @@ void run_ops(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTens
   const int64_t padding_1[] = {1, 1};
   const int64_t dilation_1[] = {1, 1};
   check(aoti_torch_cuda_conv2d(
-            max_pool2d.get(), p_c2_weight_1, &bias_value_1, stride_1, 2, padding_1, 2, dilation_1, 2, 1,
-            conv2d_1.out()),
+            max_pool2d.get(), p_c2_weight_channels_last_1, &bias_value_1, stride_1, 2, padding_1, 2,
+            dilation_1, 2, 1, conv2d_1.out()),
         "node 'conv2d_1' (aten.conv2d.default)");
   max_pool2d.reset();
   // node 'adaptive_avg_pool2d' (aten.adaptive_avg_pool2d.default)
   TensorHandle adaptive_avg_pool2d;
   const int64_t adaptive_avg_pool2d_sizes[] = {2, 32, 1, 1};
   const int64_t adaptive_avg_pool2d_strides[] = {32, 1, 1, 1};
-  check(aoti_torch_empty_strided(
-            4, adaptive_avg_pool2d_sizes, adaptive_avg_pool2d_strides, kFloat32, kCUDA, state.device_index(),
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 0, kFloat32, 4, adaptive_avg_pool2d_sizes, adaptive_avg_pool2d_strides,
             adaptive_avg_pool2d.out()),
         "allocate adaptive_avg_pool2d");
   // fuses silu, adaptive_avg_pool2d
   {
-    const int64_t conv2d_1_layout[] = {2048, 64, 8, 1};
+    const int64_t conv2d_1_layout[] = {2048, 1, 256, 32};
     TensorHandle conv2d_1_copy;
     const float* conv2d_1_data = kernel_input<float>(conv2d_1.get(), 4, conv2d_1_layout, conv2d_1_copy);
-    check_launch(aotic_kernels::k1_silu_adaptive_avg_pool2d(conv2d_1_data,
-        aotic::runtime::data<float>(adaptive_avg_pool2d.get()), stream), "k1_silu_adaptive_avg_pool2d");
+    check_launch(aotic_kernels::k2_silu_adaptive_avg_pool2d(conv2d_1_data,
+        aotic::runtime::data<float>(adaptive_avg_pool2d.get()), stream), "k2_silu_adaptive_avg_pool2d");
   }
   conv2d_1.reset();
   // node 'flatten' (aten.flatten.using_ints)
@@ -435,8 +482,8 @@ void run_ops(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTens
     const int64_t linear_layout[] = {10, 1};
     TensorHandle linear_copy;
     const float* linear_data = kernel_input<float>(linear.get(), 2, linear_layout, linear_copy);
-    check_launch(aotic_kernels::k2_log_softmax(linear_data,
-        aotic::runtime::data<float>(log_softmax.get()), stream), "k2_log_softmax");
+    check_launch(aotic_kernels::k3_log_softmax(linear_data,
+        aotic::runtime::data<float>(log_softmax.get()), stream), "k3_log_softmax");
   }
   linear.reset();
   outputs[0] = new_reference(log_softmax.get()).release();
@@ -471,10 +518,12 @@ constexpr int64_t kConstant8Sizes[] = {16};
 constexpr int64_t kConstant8Strides[] = {1};
 constexpr int64_t kConstant9Sizes[] = {16};
 constexpr int64_t kConstant9Strides[] = {1};
-constexpr int64_t kConstant11Sizes[] = {16, 3, 3, 3};
-constexpr int64_t kConstant11Strides[] = {27, 9, 3, 1};
-constexpr int64_t kConstant12Sizes[] = {16};
-constexpr int64_t kConstant12Strides[] = {1};
+constexpr int64_t kConstant11Sizes[] = {16};
+constexpr int64_t kConstant11Strides[] = {1};
+constexpr int64_t kConstant12Sizes[] = {16, 3, 3, 3};
+constexpr int64_t kConstant12Strides[] = {27, 1, 9, 3};
+constexpr int64_t kConstant13Sizes[] = {32, 16, 3, 3};
+constexpr int64_t kConstant13Strides[] = {144, 1, 48, 16};
 constexpr aotic::runtime::ConstantSpec kConstants[] = {
   {"c1_weight", "c1.weight", kFloat32, 4, kConstant0Sizes, kConstant0Strides, 0, 0, 1728,
       aotic::runtime::ConstantKind::kParameter},
@@ -498,16 +547,18 @@ constexpr aotic::runtime::ConstantSpec kConstants[] = {
       aotic::runtime::ConstantKind::kBuffer},
   {"b1_num_batches_tracked", "b1.num_batches_tracked", kInt64, 0, nullptr, nullptr, 0, 21952, 8,
       aotic::runtime::ConstantKind::kBuffer},
-  {"_FOLDED_CONST_conv2d_weight", "_FOLDED_CONST_conv2d_weight", kFloat32, 4, kConstant11Sizes,
+  {"_FOLDED_CONST_conv2d_bias", "_FOLDED_CONST_conv2d_bias", kFloat32, 1, kConstant11Sizes,
       kConstant11Strides, 0, 0, 0, aotic::runtime::ConstantKind::kFoldedConstant},
-  {"_FOLDED_CONST_conv2d_bias", "_FOLDED_CONST_conv2d_bias", kFloat32, 1, kConstant12Sizes,
-      kConstant12Strides, 0, 0, 0, aotic::runtime::ConstantKind::kFoldedConstant},
+  {"_FOLDED_CONST_conv2d_weight_channels_last", "_FOLDED_CONST_conv2d_weight_channels_last", kFloat32, 4,
+      kConstant12Sizes, kConstant12Strides, 0, 0, 0, aotic::runtime::ConstantKind::kFoldedConstant},
+  {"_FOLDED_CONST_p_c2_weight_channels_last", "_FOLDED_CONST_p_c2_weight_channels_last", kFloat32, 4,
+      kConstant13Sizes, kConstant13Strides, 0, 0, 0, aotic::runtime::ConstantKind::kFoldedConstant},
 };
 const aotic::runtime::ModelSpec kSpec = {
   kInputs, 1,
   kOutputs, 1,
   nullptr, 0,
-  kConstants, 13,
+  kConstants, 14,
   aotic_constants_blob, 21960,
   nullptr,
   "[1, {\"type\": \"builtins.tuple\", \"context\": \"null\", \"children_spec\": [{\"type\": \"builtins.tu"
@@ -957,48 +1008,66 @@ __device__ T block_reduce(T v) {
 
 }  // namespace km
 
-// nodes max_pool2d
-extern "C" __global__ void __launch_bounds__(km::kThreads) k0_max_pool2d_part0(const float* __restrict in0,
+// nodes x_channels_last (clone)
+extern "C" __global__ void __launch_bounds__(km::kThreads) k0_clone_part0(const float* __restrict in0,
     float* __restrict out0) {
-  for (int64_t flat = blockIdx.x * int64_t{blockDim.x} + threadIdx.x; flat < (512 * 16); flat += int64_t{gridDim.x} * blockDim.x) {
+  for (int64_t flat = blockIdx.x * int64_t{blockDim.x} + threadIdx.x; flat < (2 * 1024 * 3); flat += int64_t{gridDim.x} * blockDim.x) {
     int64_t rest = flat;
+    const int64_t i1 = rest % 3;
+    rest /= 3;
+    const int64_t i2 = rest % 1024;
+    rest /= 1024;
+    const int64_t i0 = rest;
+    const float t0 = in0[3072 * i0 + 1024 * i1 + i2];
+    out0[3072 * i0 + i1 + 3 * i2] = t0;
+  }
+}
+
+
+// nodes max_pool2d
+extern "C" __global__ void __launch_bounds__(km::kThreads) k1_max_pool2d_part0(const float* __restrict in0,
+    float* __restrict out0) {
+  for (int64_t flat = blockIdx.x * int64_t{blockDim.x} + threadIdx.x; flat < (32 * 16 * 16); flat += int64_t{gridDim.x} * blockDim.x) {
+    int64_t rest = flat;
+    const int64_t i1 = rest % 16;
+    rest /= 16;
     const int64_t i3 = rest % 16;
     rest /= 16;
     const int64_t i0 = rest;
-    const float t0 = in0[64 * i0 + 2 * i3];
-    const float t1 = in0[64 * i0 + 2 * i3 + 1];
+    const float t0 = in0[i1 + 1024 * i0 + 32 * i3];
+    const float t1 = in0[i1 + 1024 * i0 + 32 * i3 + 16];
     const float t2 = km::maximum(t0, t1);
-    const float t3 = in0[64 * i0 + 2 * i3 + 32];
+    const float t3 = in0[i1 + 1024 * i0 + 32 * i3 + 512];
     const float t4 = km::maximum(t2, t3);
-    const float t5 = in0[64 * i0 + 2 * i3 + 33];
+    const float t5 = in0[i1 + 1024 * i0 + 32 * i3 + 528];
     const float t6 = km::maximum(t4, t5);
-    out0[16 * i0 + i3] = t6;
+    out0[i1 + 256 * i0 + 16 * i3] = t6;
   }
 }
 
 
 // nodes silu, adaptive_avg_pool2d
-extern "C" __global__ void __launch_bounds__(km::kThreads) k1_silu_adaptive_avg_pool2d_part0(const float* __restrict in0,
+extern "C" __global__ void __launch_bounds__(km::kThreads) k2_silu_adaptive_avg_pool2d_part0(const float* __restrict in0,
     float* __restrict out0) {
-  for (int64_t i0 = blockIdx.x; i0 < 64; i0 += gridDim.x) {
-    float acc = 0.0f;
-    float acc_part = km::SumOp<float>::identity();
-    for (int64_t r0 = threadIdx.x; r0 < 64; r0 += blockDim.x) {
-      const float t0 = in0[64 * i0 + r0];
-      const float t1 = km::silu(t0);
-      acc_part = km::add(acc_part, t1);
+  for (int64_t i0 = blockIdx.x; i0 < 2; i0 += gridDim.x) {
+    for (int64_t i1 = threadIdx.x; i1 < 32; i1 += blockDim.x) {
+      float acc = 0.0f;
+      for (int64_t r0 = 0; r0 < 64; ++r0) {
+        const float t0 = in0[2048 * i0 + i1 + 32 * r0];
+        const float t1 = km::silu(t0);
+        acc = km::add(acc, t1);
+      }
+      const float t2 = km::convert<float>(64);
+      const float t3 = (acc / t2);
+      out0[32 * i0 + i1] = t3;
     }
-    acc = km::SumOp<float>::apply(acc, km::block_reduce<float, km::SumOp<float>>(acc_part));
-    const float t2 = km::convert<float>(64);
-    const float t3 = (acc / t2);
-    if (threadIdx.x == 0) out0[i0] = t3;
     __syncthreads();
   }
 }
 
 
 // nodes log_softmax
-extern "C" __global__ void __launch_bounds__(km::kThreads) k2_log_softmax_part0(const float* __restrict in0,
+extern "C" __global__ void __launch_bounds__(km::kThreads) k3_log_softmax_part0(const float* __restrict in0,
     float* __restrict out0) {
   for (int64_t i0 = blockIdx.x; i0 < 2; i0 += gridDim.x) {
     float max = -std::numeric_limits<float>::infinity();
