@@ -71,10 +71,7 @@ wir::Module lower_program(const ir::Program& program, const ConstantsLayout& con
                              options.shim.names.count("aoti_torch_cuda_cudnn_convolution_relu") != 0 &&
                              options.shim.names.count("aoti_torch_cuda_cudnn_convolution_add_relu") != 0;
     if (log.enabled("fuse_conv_relu") && fused_convs) changed |= fuse_conv_relu(*rewritten);
-    // Its layout changes are clones, which fold() can only run through the shim's clone.
-    const bool clones = options.shim.names.count("aoti_torch_" + options.shim.device + "_clone") != 0;
-    if (log.enabled("to_channels_last") && clones)
-      changed |= to_channels_last(*rewritten, options.shim.device);
+    if (log.enabled("to_channels_last")) changed |= to_channels_last(*rewritten, options.shim.device);
     if (!changed) rewritten.reset();
     wir::Module m = import_graph(rewritten ? *rewritten : program, constants);
     m.rewritten_program = rewritten;

@@ -36,8 +36,7 @@ bool fuse_conv_relu(ir::Program& program);
 
 /// Optimising, on the same copy: 2-d convolutions and the pointwise, pooling and cat ops between
 /// them run on channels-last tensors (new strides in the metadata, clones where the layout
-/// changes; weights' clones are folded). `device` is "cpu" or "cuda"; only run when the shim has
-/// aoti_torch_<device>_clone (aotic's does, PyTorch's C shim does not). Returns whether it changed
+/// changes; weights' clones are folded). `device` is "cpu" or "cuda". Returns whether it changed
 /// anything.
 bool to_channels_last(ir::Program& program, const std::string& device);
 

@@ -228,7 +228,7 @@ const ir::OpSchema* integer_scalar_overload(const Stmt& op, const ir::SchemaRegi
   return nullptr;
 }
 
-enum class Lowering { kFallback, kInplace, kOutVariant, kOutArgument, kKernel, kUnsupported };
+enum class Lowering { kFallback, kInplace, kOutVariant, kOutArgument, kCopy, kKernel, kUnsupported };
 
 /// The arguments an op writes its results into: its out= arguments, or self for an in-place
 /// op (`clamp_`). Empty for functional ops.
@@ -301,6 +301,11 @@ Lowering choose(const Stmt& op, const ir::SchemaRegistry& schemas, const ShimFun
     if (!schema.arguments.empty() && schema.arguments[0].is_write()) return Lowering::kInplace;
   }
   if (out_ok) return Lowering::kOutVariant;
+  // clone without a shim function (PyTorch's C shim): a buffer laid out as the export's result,
+  // filled by aoti_torch_copy_, which every shim has.
+  if (schema.target() == "aten.clone.default" && node.outputs.size() == 1 &&
+      node.outputs[0].kind == ArgKind::kTensor && op.graph->find_tensor(node.outputs[0].name) != nullptr)
+    return Lowering::kCopy;
   if (!written_params(schema).empty()) {
     // A node calling an out= overload itself, or an in-place op the shim lacks: the shim's out
     // function, else the functional op and a copy into the written tensor.
@@ -488,6 +493,18 @@ class Selector {
       case Lowering::kOutArgument:
         lower_out_argument(op, out);
         return;
+      case Lowering::kCopy:
+        if (const std::string symbol = unbound_symbol(*op.graph->find_tensor(node.outputs[0].name));
+            !symbol.empty()) {
+          if (reported_->insert(node.target).second) {
+            unsupported_->push_back(fmt::format(
+                "{} (node '{}'): its result's size {} is data-dependent, and the shim has no {}",
+                node.op_name(), node.name, symbol, shim_gen::c_function(*op.schema, shim_.device).name));
+          }
+          return;
+        }
+        lower_copy(op, out);
+        return;
       case Lowering::kFallback:
       case Lowering::kInplace:
         lower_call_of(op, *op.node, *op.schema, lowering == Lowering::kInplace, out);
@@ -584,6 +601,27 @@ class Selector {
     out.push_back(alloc(op, result, &strides));
     s.value = result;
     out.push_back(std::move(s));
+  }
+
+  /// clone as a new buffer with the export's layout and aoti_torch_copy_ into it.
+  void lower_copy(const Stmt& op, wir::Block& out) {
+    const std::string& result = op.node->outputs[0].name;
+    out.push_back(alloc(op, result, nullptr));
+    Stmt copy = like(op, Stmt::Kind::kCall);
+    copy.note = fmt::format("{} as a copy into a buffer laid out as its result: the shim has no {}",
+                            op.schema->target(), shim_gen::c_function(*op.schema, shim_.device).name);
+    copy.function = "aoti_torch_copy_";
+    for (const std::string& name : {result, op.node->inputs.at(0).arg.name}) {
+      wir::Arg a;
+      a.kind = wir::Arg::Kind::kTensor;
+      a.value = name;
+      copy.args.push_back(a);
+    }
+    wir::Arg non_blocking;
+    non_blocking.kind = wir::Arg::Kind::kInt;
+    non_blocking.int_value = 0;
+    copy.args.push_back(non_blocking);
+    out.push_back(std::move(copy));
   }
 
   void lower_out_variant(const Stmt& op, wir::Block& out) {

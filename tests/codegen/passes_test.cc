@@ -678,15 +678,19 @@ TEST_CASE("to_channels_last: convolutions and the ops between them run on channe
                       ", contiguous_format)\n") != std::string::npos);
   CHECK(returned.find("return " + relu + "_contiguous") != std::string::npos);
 
-  // Unchanged: switched off; with PyTorch's C shim (no clone function for fold()); a model with
-  // one convolution (tiny_vit's patch embedding); on CUDA, a model with a grouped convolution.
+  // PyTorch's C shim has no clone: fold() copies each weight into a buffer laid out channels-last.
+  codegen::CompileOptions host;
+  host.shim = codegen::ShimMode::kHost;
+  CHECK(dump(testing::fixture("small_cnn.core.pt2"), "select_ops", host)
+            .find("  alloc p_c2_weight_channels_last : float32[32, 16, 3, 3] strides [144, 1, 48, 16]\n"
+                  "  call aoti_torch_copy_(p_c2_weight_channels_last, p_c2_weight, 0)\n") !=
+        std::string::npos);
+
+  // Unchanged: switched off; a model with one convolution (tiny_vit's patch embedding); on CUDA,
+  // a model with a grouped convolution.
   codegen::CompileOptions off;
   off.disabled_passes = {"to_channels_last"};
   CHECK(dump(testing::fixture("small_cnn.core.pt2"), "fuse_kernels", off).find("channels_last") ==
-        std::string::npos);
-  codegen::CompileOptions host;
-  host.shim = codegen::ShimMode::kHost;
-  CHECK(dump(testing::fixture("small_cnn.core.pt2"), "to_channels_last", host).find("channels_last") ==
         std::string::npos);
   CHECK(dump(testing::repo_path("tests/data/extra/tiny_vit.core.pt2"), "to_channels_last")
             .find("channels_last") == std::string::npos);
