@@ -243,10 +243,38 @@ class CpuPrinter {
     if (!module_.kernels.empty()) {
       out.blank();
       out.raw(template_section("kernel_helpers.h", "kernel_input"));
-      if (!cuda()) {
+      if (!cuda() && !options_.avx2_dispatch) {
         out.blank();
         out.raw(template_section("kernel_math.h", "kernel_math"));
         out.raw(generated.text());
+      } else if (!cuda()) {
+        // The kernels (and the math they inline) twice: for AVX2 and FMA (x86-64-v3's vector
+        // instructions; ISA flags only, so inlining stays allowed) and for the baseline; each
+        // launch picks by the CPU it runs on.
+        out.blank();
+        out.raw(template_section("kernel_helpers.h", "kernels_avx2"));
+        out.line("#if defined(__clang__)");
+        out.line(
+            "#pragma clang attribute push(__attribute__((target(\"avx2,fma,f16c,bmi,bmi2\"))), "
+            "apply_to = function)");
+        out.line("#else");
+        out.line("#pragma GCC push_options");
+        out.line("#pragma GCC target(\"avx2,fma,f16c,bmi,bmi2\")");
+        out.line("#endif");
+        out.line("namespace avx2 {");
+        out.raw(template_section("kernel_math.h", "kernel_math"));
+        out.raw(generated.text());
+        out.line("}  // namespace avx2");
+        out.line("#if defined(__clang__)");
+        out.line("#pragma clang attribute pop");
+        out.line("#else");
+        out.line("#pragma GCC pop_options");
+        out.line("#endif");
+        out.blank();
+        out.line("namespace base {");
+        out.raw(template_section("kernel_math.h", "kernel_math"));
+        out.raw(generated.text());
+        out.line("}  // namespace base");
       }
     }
     if (!sources.kernels_cu.empty()) {
@@ -813,6 +841,11 @@ class CpuPrinter {
     if (cuda()) {
       w_.wrapped(fmt::format("check_launch(aotic_kernels::{}({}), {});", s.function, join(args),
                              cpp_string(s.function)));
+    } else if (options_.avx2_dispatch) {
+      const std::string pick = w_.unique_name("kernel");
+      w_.linef("auto* {} = &base::{};", pick, s.function);
+      w_.linef("if (kernels_avx2()) {} = &avx2::{};", pick, s.function);
+      w_.wrapped(fmt::format("{}({});", pick, join(args)));
     } else {
       w_.wrapped(fmt::format("{}({});", s.function, join(args)));
     }

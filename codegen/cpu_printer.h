@@ -17,6 +17,9 @@ struct PrintOptions {
   std::string source_name;
   /// The weights ship in this file beside model.so instead of inside it ("" = embedded).
   std::string external_weights_file;
+  /// CPU kernels twice: for AVX2/FMA and for the baseline the compiler targets, each run taking
+  /// the first when the CPU has those (the default --isa x86-64-v2 and below).
+  bool avx2_dispatch = false;
 };
 
 /// What a model's printing gives: model.cpp, and for a CUDA model with kernels, kernels.cu (the

@@ -198,6 +198,26 @@ TEST_CASE("inputs sized 8*s and s + 1: the symbol is bound from 8*s, checked eve
   }
 }
 
+TEST_CASE("kernels for the default --isa come twice, AVX2/FMA and baseline, picked at run time") {
+  const std::string dir = testing::scratch_dir("isa");
+  const std::string io = testing::fixture("tiny_gpt.io.safetensors");
+  for (const std::string isa : {"", "x86-64-v3"}) {
+    CAPTURE(isa);
+    const std::string src = dir + "/src" + isa;
+    Run compiled = aotic("compile " + testing::fixture("tiny_gpt.pt2") + " -o " + dir + "/m" + isa + ".so " +
+                         shim_option() + " --emit-source " + src + (isa.empty() ? "" : " --isa " + isa));
+    INFO(compiled.out);
+    REQUIRE(compiled.code == 0);
+    const std::string cpp = testing::read_file(src + "/model.cpp");
+    const bool twice = isa.empty();
+    CHECK((cpp.find("namespace avx2 {") != std::string::npos) == twice);
+    CHECK((cpp.find(" = &avx2::k3_gelu;\n") != std::string::npos) == twice);
+    Run checked = aotic("run " + dir + "/m" + isa + ".so --inputs " + io + " --check " + io);
+    INFO(checked.out);
+    CHECK(checked.code == 0);
+  }
+}
+
 TEST_CASE("the same input gives a byte-identical model.so") {
   const std::string dir = testing::scratch_dir("determinism");
   for (const char* out : {"/a.so", "/b.so"}) {

@@ -229,7 +229,7 @@ TEST_CASE("aotic embeds every section the printer uses") {
                                                                         "aotic_mod", "aotic_pow",
                                                                         "aotic_exactdiv"});
   CHECK(template_sections("kernel_helpers.h") ==
-        std::vector<std::string>{"run_unary_kernel", "kernel_input"});
+        std::vector<std::string>{"run_unary_kernel", "kernel_input", "kernels_avx2"});
   CHECK(template_sections("kernel_math.h") == std::vector<std::string>{"kernel_math"});
   CHECK(template_sections("cuda_helpers.h") ==
         std::vector<std::string>{"cuda_includes", "cuda_kernel_includes", "cuda_fatbin_symbols",

@@ -58,6 +58,21 @@ const T* kernel_input(AtenTensorHandle t, int64_t rank, const int64_t* strides, 
   return aotic::runtime::data<const T>(scratch.get());
 }
 
+/// Whether this CPU runs the AVX2/FMA build of the kernels (asked once).
+inline bool kernels_avx2() {
+  static const bool yes = [] {
+    __builtin_cpu_init();
+    return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+  }();
+  return yes;
+}
+#if defined(__clang__)
+#pragma clang attribute push(__attribute__((target("avx2,fma,f16c,bmi,bmi2"))), apply_to = function)
+#else
+#pragma GCC push_options
+#pragma GCC target("avx2,fma,f16c,bmi,bmi2")
+#endif
+namespace avx2 {
 // Host and device: generated CUDA kernels call the same functions (the CPU polynomials below are
 // for vectorised host loops; GPU code calls the device's own exp, tanh and erf).
 #define KM_FN AOTIC_HOST_DEVICE inline
@@ -622,6 +637,579 @@ void k10_add_add(const float* __restrict in0, const float* __restrict in1, const
     }
   });
 }
+}  // namespace avx2
+#if defined(__clang__)
+#pragma clang attribute pop
+#else
+#pragma GCC pop_options
+#endif
+
+namespace base {
+// Host and device: generated CUDA kernels call the same functions (the CPU polynomials below are
+// for vectorised host loops; GPU code calls the device's own exp, tanh and erf).
+#define KM_FN AOTIC_HOST_DEVICE inline
+namespace km {
+
+template <typename T>
+constexpr bool kWraps = std::is_integral_v<T> && !std::is_same_v<T, bool>;
+
+template <typename T>
+KM_FN T add(T a, T b) {
+  if constexpr (kWraps<T>) {
+    return static_cast<T>(static_cast<uint64_t>(a) + static_cast<uint64_t>(b));
+  } else {
+    return a + b;
+  }
+}
+template <typename T>
+KM_FN T sub(T a, T b) {
+  if constexpr (kWraps<T>) {
+    return static_cast<T>(static_cast<uint64_t>(a) - static_cast<uint64_t>(b));
+  } else {
+    return a - b;
+  }
+}
+template <typename T>
+KM_FN T mul(T a, T b) {
+  if constexpr (kWraps<T>) {
+    return static_cast<T>(static_cast<uint64_t>(a) * static_cast<uint64_t>(b));
+  } else {
+    return a * b;
+  }
+}
+template <typename T>
+KM_FN T neg(T a) {
+  if constexpr (kWraps<T>) {
+    return static_cast<T>(uint64_t{0} - static_cast<uint64_t>(a));
+  } else {
+    return -a;
+  }
+}
+template <typename T>
+KM_FN T abs(T a) {
+  if constexpr (kWraps<T>) {
+    return a < 0 ? neg(a) : a;
+  } else if constexpr (std::is_same_v<T, bool>) {
+    return a;
+  } else {
+    return std::fabs(a);
+  }
+}
+template <typename T>
+KM_FN T maximum(T a, T b) {
+  if constexpr (std::is_floating_point_v<T>) {
+    return a != a ? a : b != b ? b : a > b ? a : b;
+  } else {
+    return a > b ? a : b;
+  }
+}
+template <typename T>
+KM_FN T minimum(T a, T b) {
+  if constexpr (std::is_floating_point_v<T>) {
+    return a != a ? a : b != b ? b : a < b ? a : b;
+  } else {
+    return a < b ? a : b;
+  }
+}
+/// PyTorch's conversion: to bool is `!= 0`; otherwise C++'s (floats to integers truncate).
+template <typename To, typename From>
+KM_FN To convert(From v) {
+  if constexpr (std::is_same_v<To, bool>) {
+    return v != From(0);
+  } else {
+    return static_cast<To>(v);
+  }
+}
+/// expf in straight-line arithmetic (Cephes' polynomial, within 2 ulp), so that `omp simd` loops
+/// calling it vectorise; NaN, infinities and underflow as std::exp.
+KM_FN float exp_float(float x) {
+  float c = x < 88.3762626647949f ? x : 88.3762626647949f;
+  c = c > -88.3762626647949f ? c : -88.3762626647949f;
+  // n = round(c * log2(e)) by adding 1.5 * 2^23: exact for |n| < 2^22, no conversion or libm call,
+  // so the loop still vectorises; its bits hold n as an integer.
+  const float shifted = c * 1.44269504088896341f + 12582912.0f;
+  const float n = shifted - 12582912.0f;
+  float r = c - n * 0.693359375f;
+  r = r - n * -2.12194440e-4f;
+  const float z = r * r;
+  float y = 1.9875691500e-4f;
+  y = y * r + 1.3981999507e-3f;
+  y = y * r + 8.3334519073e-3f;
+  y = y * r + 4.1665795894e-2f;
+  y = y * r + 1.6666665459e-1f;
+  y = y * r + 5.0000001201e-1f;
+  y = y * z + r + 1.0f;
+  int32_t ni;
+  std::memcpy(&ni, &shifted, sizeof(ni));
+  ni -= 0x4B400000;
+  // 2^n as two factors, each a normal float for n in [-127, 128].
+  const int32_t half = ni / 2;
+  const int32_t bits_a = (half + 127) * (1 << 23), bits_b = (ni - half + 127) * (1 << 23);
+  float scale_a, scale_b;
+  std::memcpy(&scale_a, &bits_a, sizeof(scale_a));
+  std::memcpy(&scale_b, &bits_b, sizeof(scale_b));
+  float e = y * scale_a * scale_b;
+  e = x > 88.7228391f ? std::numeric_limits<float>::infinity() : e;
+  e = x < -103.972084f ? 0.0f : e;
+  return x != x ? x : e;
+}
+template <typename T>
+KM_FN T exp(T x) {
+#ifdef __CUDA_ARCH__
+  return ::exp(x);
+#else
+  if constexpr (std::is_same_v<T, float>) {
+    return exp_float(x);
+  } else {
+    return std::exp(x);
+  }
+#endif
+}
+template <typename T>
+KM_FN T exp2(T x) {
+  return std::exp2(x);
+}
+template <typename T>
+KM_FN T expm1(T x) {
+  return std::expm1(x);
+}
+template <typename T>
+KM_FN T log(T x) {
+  return std::log(x);
+}
+template <typename T>
+KM_FN T log2(T x) {
+  return std::log2(x);
+}
+template <typename T>
+KM_FN T log10(T x) {
+  return std::log10(x);
+}
+template <typename T>
+KM_FN T log1p(T x) {
+  return std::log1p(x);
+}
+template <typename T>
+KM_FN T sqrt(T x) {
+  return std::sqrt(x);
+}
+template <typename T>
+KM_FN T rsqrt(T x) {
+  return T(1) / std::sqrt(x);
+}
+template <typename T>
+KM_FN T reciprocal(T x) {
+  return T(1) / x;
+}
+template <typename T>
+KM_FN T sin(T x) {
+  return std::sin(x);
+}
+template <typename T>
+KM_FN T cos(T x) {
+  return std::cos(x);
+}
+template <typename T>
+KM_FN T tan(T x) {
+  return std::tan(x);
+}
+template <typename T>
+KM_FN T asin(T x) {
+  return std::asin(x);
+}
+template <typename T>
+KM_FN T acos(T x) {
+  return std::acos(x);
+}
+template <typename T>
+KM_FN T atan(T x) {
+  return std::atan(x);
+}
+template <typename T>
+KM_FN T sinh(T x) {
+  return std::sinh(x);
+}
+template <typename T>
+KM_FN T cosh(T x) {
+  return std::cosh(x);
+}
+template <typename T>
+KM_FN T tanh(T x) {
+#ifdef __CUDA_ARCH__
+  return ::tanh(x);
+#else
+  if constexpr (std::is_same_v<T, float>) {
+    // 1 - 2 / (e^2x + 1), vectorisable; odd, and exact at the saturated ends.
+    const float a = x < 0 ? -x : x;
+    const float t = 1.0f - 2.0f / (exp_float(2.0f * a) + 1.0f);
+    const float r = a < 0.0004f ? a : t;
+    return x != x ? x : x < 0 ? -r : r;
+  } else {
+    return std::tanh(x);
+  }
+#endif
+}
+template <typename T>
+KM_FN T asinh(T x) {
+  return std::asinh(x);
+}
+template <typename T>
+KM_FN T acosh(T x) {
+  return std::acosh(x);
+}
+template <typename T>
+KM_FN T atanh(T x) {
+  return std::atanh(x);
+}
+template <typename T>
+KM_FN T erf(T x) {
+#ifdef __CUDA_ARCH__
+  return ::erf(x);
+#else
+  if constexpr (std::is_same_v<T, float>) {
+    // Abramowitz and Stegun 7.1.26 (absolute error below 1.5e-7), vectorisable.
+    const float a = x < 0 ? -x : x;
+    const float t = 1.0f / (1.0f + 0.3275911f * a);
+    float p = 1.061405429f;
+    p = p * t - 1.453152027f;
+    p = p * t + 1.421413741f;
+    p = p * t - 0.284496736f;
+    p = p * t + 0.254829592f;
+    const float r = 1.0f - p * t * exp_float(-a * a);
+    return x != x ? x : x < 0 ? -r : r;
+  } else {
+    return std::erf(x);
+  }
+#endif
+}
+template <typename T>
+KM_FN T erfc(T x) {
+  return std::erfc(x);
+}
+template <typename T>
+KM_FN T floor(T x) {
+  return std::floor(x);
+}
+template <typename T>
+KM_FN T ceil(T x) {
+  return std::ceil(x);
+}
+template <typename T>
+KM_FN T trunc(T x) {
+  return std::trunc(x);
+}
+/// Half to even, as torch.round.
+template <typename T>
+KM_FN T round(T x) {
+  return std::nearbyint(x);
+}
+template <typename T>
+KM_FN T frac(T x) {
+  return x - std::trunc(x);
+}
+template <typename T>
+KM_FN T sign(T x) {
+  if constexpr (std::is_same_v<T, bool>) {
+    return x;
+  } else {
+    return static_cast<T>((T(0) < x) - (x < T(0)));
+  }
+}
+template <typename T>
+KM_FN T sigmoid(T x) {
+  return T(1) / (T(1) + exp(-x));
+}
+template <typename T>
+KM_FN T relu(T x) {
+  if constexpr (std::is_same_v<T, bool>) {
+    return x;
+  } else {
+    return maximum(x, T(0));
+  }
+}
+template <typename T>
+KM_FN T gelu(T x) {
+  return T(0.5) * x * (T(1) + erf(x * T(0.70710678118654752440)));
+}
+template <typename T>
+KM_FN T gelu_tanh(T x) {
+  const T inner = T(0.79788456080286535588) * (x + T(0.044715) * x * x * x);
+  return T(0.5) * x * (T(1) + tanh(inner));
+}
+template <typename T>
+KM_FN T silu(T x) {
+  return x / (T(1) + exp(-x));
+}
+template <typename T>
+KM_FN T mish(T x) {
+  return x * std::tanh(std::log1p(std::exp(x)));
+}
+template <typename T>
+KM_FN T hardsigmoid(T x) {
+  return minimum(maximum(x + T(3), T(0)), T(6)) / T(6);
+}
+template <typename T>
+KM_FN T hardswish(T x) {
+  return x * minimum(maximum(x + T(3), T(0)), T(6)) / T(6);
+}
+template <typename T>
+KM_FN T pow(T a, T b) {
+  return std::pow(a, b);
+}
+template <typename T>
+KM_FN T atan2(T a, T b) {
+  return std::atan2(a, b);
+}
+template <typename T>
+KM_FN bool isnan(T x) {
+  if constexpr (std::is_floating_point_v<T>) {
+    return x != x;
+  } else {
+    return false;
+  }
+}
+template <typename T>
+KM_FN bool isinf(T x) {
+  if constexpr (std::is_floating_point_v<T>) {
+    return std::isinf(x);
+  } else {
+    return false;
+  }
+}
+template <typename T>
+KM_FN T square(T x) {
+  return mul(x, x);
+}
+
+}  // namespace km
+
+// nodes add_9
+void k0_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0, int64_t s75) {
+  aotic::runtime::parallel_for(2, (128 * s75), [&](int64_t i0_begin, int64_t i0_end) {
+    for (int64_t i0 = i0_begin; i0 < i0_end; ++i0) {
+      #pragma omp simd
+      for (int64_t i1 = 0; i1 < (64 * s75); ++i1) {
+        const float t0 = in0[(64 * s75) * i0 + i1];
+        const float t1 = in1[i1];
+        const float t2 = km::add(t0, t1);
+        out0[(64 * s75) * i0 + i1] = t2;
+      }
+    }
+  });
+}
+
+// nodes native_layer_norm
+void k1_layer_norm(const float* __restrict in0, const float* __restrict in1, const float* __restrict in2,
+    float* __restrict out0, int64_t s75) {
+  aotic::runtime::parallel_for((2 * s75), 64, [&](int64_t i0_begin, int64_t i0_end) {
+    for (int64_t i0 = i0_begin; i0 < i0_end; ++i0) {
+      float sum = 0.0f;
+      #pragma omp simd reduction(+ : sum)
+      for (int64_t r0 = 0; r0 < 64; ++r0) {
+        const float t0 = in0[64 * i0 + r0];
+        sum = km::add(sum, t0);
+      }
+      const float t1 = km::convert<float>(64);
+      const float t2 = (sum / t1);
+      const float mean = t2;
+      float squares = 0.0f;
+      #pragma omp simd reduction(+ : squares)
+      for (int64_t r0 = 0; r0 < 64; ++r0) {
+        const float t3 = in0[64 * i0 + r0];
+        const float t4 = km::sub(t3, mean);
+        const float t5 = km::mul(t4, t4);
+        squares = km::add(squares, t5);
+      }
+      const float t6 = (squares / t1);
+      const float t7 = km::add(t6, 1e-05f);
+      const float t8 = km::rsqrt(t7);
+      const float rstd = t8;
+      #pragma omp simd
+      for (int64_t r0 = 0; r0 < 64; ++r0) {
+        const float t9 = in0[64 * i0 + r0];
+        const float t10 = km::sub(t9, mean);
+        const float t11 = km::mul(t10, rstd);
+        const float t12 = in1[r0];
+        const float t13 = km::mul(t11, t12);
+        const float t14 = in2[r0];
+        const float t15 = km::add(t13, t14);
+        out0[64 * i0 + r0] = t15;
+      }
+    }
+  });
+}
+
+// nodes permute_1, mul_42, expand, clone
+void k2_permute_mul_expand_clone(const float* __restrict in0, float* __restrict out0, int64_t s75) {
+  aotic::runtime::parallel_for(2, (128 * s75), [&](int64_t i0_begin, int64_t i0_end) {
+    for (int64_t i0 = i0_begin; i0 < i0_end; ++i0) {
+      for (int64_t i1 = 0; i1 < 4; ++i1) {
+        for (int64_t i2 = 0; i2 < (s75); ++i2) {
+          #pragma omp simd
+          for (int64_t i3 = 0; i3 < 16; ++i3) {
+            const float t0 = in0[(192 * s75) * i0 + 192 * i2 + 16 * i1 + i3];
+            const float t1 = km::mul(t0, 0.5f);
+            out0[(64 * s75) * i0 + (16 * s75) * i1 + 16 * i2 + i3] = t1;
+          }
+        }
+      }
+    }
+  });
+}
+
+// nodes permute_2, permute_4, mul_45, expand_1, clone_1
+void k3_permute_permute_mul_expand_clone(const float* __restrict in0, float* __restrict out0, int64_t s75) {
+  aotic::runtime::parallel_for(2, (128 * s75), [&](int64_t i0_begin, int64_t i0_end) {
+    for (int64_t i0 = i0_begin; i0 < i0_end; ++i0) {
+      for (int64_t i1 = 0; i1 < 64; ++i1) {
+        #pragma omp simd
+        for (int64_t i3 = 0; i3 < (s75); ++i3) {
+          const float t0 = in0[(192 * s75) * i0 + 192 * i3 + i1];
+          const float t1 = km::mul(t0, 0.5f);
+          out0[(64 * s75) * i0 + (s75) * i1 + i3] = t1;
+        }
+      }
+    }
+  });
+}
+
+// nodes unsqueeze, unsqueeze_1, sub_19, le_1, logical_and, where, add_78
+void k4_unsqueeze_unsqueeze_sub_le_logical_and_where_add(const float* __restrict in0,
+    const float* __restrict in1, const float* __restrict in2, const bool* __restrict in3,
+    const int64_t* __restrict in4, const int64_t* __restrict in5, float* __restrict out0, int64_t s75) {
+  aotic::runtime::parallel_for(8, (8 * (s75 * s75)), [&](int64_t i0_begin, int64_t i0_end) {
+    for (int64_t i0 = i0_begin; i0 < i0_end; ++i0) {
+      for (int64_t i2 = 0; i2 < (s75); ++i2) {
+        #pragma omp simd
+        for (int64_t i3 = 0; i3 < (s75); ++i3) {
+          const float t0 = in0[((s75 * s75)) * i0 + (s75) * i2 + i3];
+          const int64_t t1 = in4[i3];
+          const int64_t t2 = in5[i2];
+          const int64_t t3 = km::sub(t1, t2);
+          const bool t4 = (t3 <= int64_t{0});
+          const bool t5 = in3[(s75) * i2 + i3];
+          const bool t6 = (t4 && t5);
+          const float t7 = in2[0];
+          const float t8 = in1[0];
+          const float t9 = (t6 ? t7 : t8);
+          const float t10 = km::add(t0, t9);
+          out0[((s75 * s75)) * i0 + (s75) * i2 + i3] = t10;
+        }
+      }
+    }
+  });
+}
+
+// nodes _softmax
+void k5_softmax(const float* __restrict in0, float* __restrict out0, int64_t s75) {
+  aotic::runtime::parallel_for((8 * s75), (8 * (s75 * s75)), [&](int64_t i0_begin, int64_t i0_end) {
+    for (int64_t i0 = i0_begin; i0 < i0_end; ++i0) {
+      float max = -std::numeric_limits<float>::infinity();
+      for (int64_t r0 = 0; r0 < (s75); ++r0) {
+        const float t0 = in0[(s75) * i0 + r0];
+        max = km::maximum(max, t0);
+      }
+      float sum = 0.0f;
+      #pragma omp simd reduction(+ : sum)
+      for (int64_t r0 = 0; r0 < (s75); ++r0) {
+        const float t1 = in0[(s75) * i0 + r0];
+        const float t2 = km::sub(t1, max);
+        const float t3 = km::exp(t2);
+        sum = km::add(sum, t3);
+      }
+      #pragma omp simd
+      for (int64_t r0 = 0; r0 < (s75); ++r0) {
+        const float t4 = in0[(s75) * i0 + r0];
+        const float t5 = km::sub(t4, max);
+        const float t6 = km::exp(t5);
+        const float t7 = (t6 / sum);
+        out0[(s75) * i0 + r0] = t7;
+      }
+    }
+  });
+}
+
+// nodes eq_50, logical_not
+void k6_eq_logical_not(const float* __restrict in0, bool* __restrict out0, int64_t s75) {
+  aotic::runtime::parallel_for((8 * (s75 * s75)), (8 * (s75 * s75)), [&](int64_t i0_begin, int64_t i0_end) {
+    #pragma omp simd
+    for (int64_t i0 = i0_begin; i0 < i0_end; ++i0) {
+      const float t0 = in0[i0];
+      const bool t1 = (t0 == -std::numeric_limits<float>::infinity());
+      const bool t2 = !t1;
+      out0[i0] = t2;
+    }
+  });
+}
+
+// nodes logical_not_1, where_1
+void k7_logical_not_where(const float* __restrict in0, const float* __restrict in1,
+    const bool* __restrict in2, float* __restrict out0, int64_t s75) {
+  aotic::runtime::parallel_for((8 * s75), (8 * (s75 * s75)), [&](int64_t i0_begin, int64_t i0_end) {
+    for (int64_t i0 = i0_begin; i0 < i0_end; ++i0) {
+      #pragma omp simd
+      for (int64_t i3 = 0; i3 < (s75); ++i3) {
+        const bool t0 = in2[i0];
+        const bool t1 = !t0;
+        const float t2 = in1[(s75) * i0 + i3];
+        const float t3 = in0[(s75) * i0 + i3];
+        const float t4 = (t1 ? t2 : t3);
+        out0[(s75) * i0 + i3] = t4;
+      }
+    }
+  });
+}
+
+// nodes permute_3, expand_3, clone_2
+void k8_permute_expand_clone(const float* __restrict in0, float* __restrict out0, int64_t s75) {
+  aotic::runtime::parallel_for(2, (128 * s75), [&](int64_t i0_begin, int64_t i0_end) {
+    for (int64_t i0 = i0_begin; i0 < i0_end; ++i0) {
+      for (int64_t i1 = 0; i1 < 4; ++i1) {
+        for (int64_t i2 = 0; i2 < (s75); ++i2) {
+          #pragma omp simd
+          for (int64_t i3 = 0; i3 < 16; ++i3) {
+            const float t0 = in0[(192 * s75) * i0 + 192 * i2 + 16 * i1 + i3];
+            out0[(64 * s75) * i0 + (16 * s75) * i1 + 16 * i2 + i3] = t0;
+          }
+        }
+      }
+    }
+  });
+}
+
+// nodes permute_5, clone_3
+void k9_permute_clone(const float* __restrict in0, float* __restrict out0, int64_t s75) {
+  aotic::runtime::parallel_for((s75), (128 * s75), [&](int64_t i0_begin, int64_t i0_end) {
+    for (int64_t i0 = i0_begin; i0 < i0_end; ++i0) {
+      for (int64_t i1 = 0; i1 < 8; ++i1) {
+        #pragma omp simd
+        for (int64_t i3 = 0; i3 < 16; ++i3) {
+          const float t0 = in0[(16 * s75) * i1 + 16 * i0 + i3];
+          out0[128 * i0 + 16 * i1 + i3] = t0;
+        }
+      }
+    }
+  });
+}
+
+// nodes add_108, add_113
+void k10_add_add(const float* __restrict in0, const float* __restrict in1, const float* __restrict in2,
+    float* __restrict out0, int64_t s75) {
+  aotic::runtime::parallel_for((2 * s75), (128 * s75), [&](int64_t i0_begin, int64_t i0_end) {
+    for (int64_t i0 = i0_begin; i0 < i0_end; ++i0) {
+      #pragma omp simd
+      for (int64_t i2 = 0; i2 < 64; ++i2) {
+        const float t0 = in0[64 * i0 + i2];
+        const float t1 = in1[64 * i0 + i2];
+        const float t2 = in2[i2];
+        const float t3 = km::add(t1, t2);
+        const float t4 = km::add(t0, t3);
+        out0[64 * i0 + i2] = t4;
+      }
+    }
+  });
+}
+}  // namespace base
 
 // The folded constants, computed from the others whenever the constants are set.
 void fold(aotic::runtime::RunState& state, AtenTensorHandle* outputs) {
@@ -745,7 +1333,9 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     TensorHandle embedding_1_copy;
     const float* embedding_1_data = kernel_input<float>(embedding_1.get(), 2, embedding_1_layout,
         embedding_1_copy);
-    k0_add(embedding_data, embedding_1_data, aotic::runtime::data<float>(add_9.get()), s75);
+    auto* kernel = &base::k0_add;
+    if (kernels_avx2()) kernel = &avx2::k0_add;
+    kernel(embedding_data, embedding_1_data, aotic::runtime::data<float>(add_9.get()), s75);
   }
   embedding.reset();
   embedding_1.reset();
@@ -767,8 +1357,9 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     const int64_t p_ln_bias_layout[] = {1};
     TensorHandle p_ln_bias_copy;
     const float* p_ln_bias_data = kernel_input<float>(p_ln_bias_1, 1, p_ln_bias_layout, p_ln_bias_copy);
-    k1_layer_norm(add_9_data, p_ln_weight_data, p_ln_bias_data,
-        aotic::runtime::data<float>(getitem.get()), s75);
+    auto* kernel_1 = &base::k1_layer_norm;
+    if (kernels_avx2()) kernel_1 = &avx2::k1_layer_norm;
+    kernel_1(add_9_data, p_ln_weight_data, p_ln_bias_data, aotic::runtime::data<float>(getitem.get()), s75);
   }
   // node 'mul_17' (_operator.mul)
   const int64_t mul_17 = 2 * s75;
@@ -878,7 +1469,9 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     const int64_t view_2_layout[] = {192 * s75, 192, 16, 1};
     TensorHandle view_2_copy;
     const float* view_2_data = kernel_input<float>(view_2.get(), 4, view_2_layout, view_2_copy);
-    k2_permute_mul_expand_clone(view_2_data, aotic::runtime::data<float>(clone.get()), s75);
+    auto* kernel_2 = &base::k2_permute_mul_expand_clone;
+    if (kernels_avx2()) kernel_2 = &avx2::k2_permute_mul_expand_clone;
+    kernel_2(view_2_data, aotic::runtime::data<float>(clone.get()), s75);
   }
   view_2.reset();
   // node 'view_5' (aten.view.default)
@@ -900,7 +1493,9 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     const int64_t view_3_layout[] = {192 * s75, 192, 16, 1};
     TensorHandle view_3_copy;
     const float* view_3_data = kernel_input<float>(view_3.get(), 4, view_3_layout, view_3_copy);
-    k3_permute_permute_mul_expand_clone(view_3_data, aotic::runtime::data<float>(clone_1.get()), s75);
+    auto* kernel_3 = &base::k3_permute_permute_mul_expand_clone;
+    if (kernels_avx2()) kernel_3 = &avx2::k3_permute_permute_mul_expand_clone;
+    kernel_3(view_3_data, aotic::runtime::data<float>(clone_1.get()), s75);
   }
   view_3.reset();
   // node 'view_6' (aten.view.default)
@@ -952,9 +1547,10 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     const int64_t arange_2_layout[] = {1};
     TensorHandle arange_2_copy;
     const int64_t* arange_2_data = kernel_input<int64_t>(arange_2.get(), 1, arange_2_layout, arange_2_copy);
-    k4_unsqueeze_unsqueeze_sub_le_logical_and_where_add(view_7_data, scalar_tensor_data,
-        scalar_tensor_1_data, full_data, arange_1_data, arange_2_data,
-        aotic::runtime::data<float>(add_78.get()), s75);
+    auto* kernel_4 = &base::k4_unsqueeze_unsqueeze_sub_le_logical_and_where_add;
+    if (kernels_avx2()) kernel_4 = &avx2::k4_unsqueeze_unsqueeze_sub_le_logical_and_where_add;
+    kernel_4(view_7_data, scalar_tensor_data, scalar_tensor_1_data, full_data, arange_1_data,
+        arange_2_data, aotic::runtime::data<float>(add_78.get()), s75);
   }
   full.reset();
   arange_1.reset();
@@ -971,7 +1567,9 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     const int64_t add_78_layout[] = {4 * (s75 * s75), (s75 * s75), s75, 1};
     TensorHandle add_78_copy;
     const float* add_78_data = kernel_input<float>(add_78.get(), 4, add_78_layout, add_78_copy);
-    k5_softmax(add_78_data, aotic::runtime::data<float>(_softmax.get()), s75);
+    auto* kernel_5 = &base::k5_softmax;
+    if (kernels_avx2()) kernel_5 = &avx2::k5_softmax;
+    kernel_5(add_78_data, aotic::runtime::data<float>(_softmax.get()), s75);
   }
   // node 'logical_not' (aten.logical_not.default)
   TensorHandle logical_not;
@@ -985,7 +1583,9 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     const int64_t add_78_layout_1[] = {4 * (s75 * s75), (s75 * s75), s75, 1};
     TensorHandle add_78_copy_1;
     const float* add_78_data_1 = kernel_input<float>(add_78.get(), 4, add_78_layout_1, add_78_copy_1);
-    k6_eq_logical_not(add_78_data_1, aotic::runtime::data<bool>(logical_not.get()), s75);
+    auto* kernel_6 = &base::k6_eq_logical_not;
+    if (kernels_avx2()) kernel_6 = &avx2::k6_eq_logical_not;
+    kernel_6(add_78_data_1, aotic::runtime::data<bool>(logical_not.get()), s75);
   }
   // add_78 is free: its buffer is kept for where_1
   // node 'any_1' (aten.any.dim)
@@ -1015,8 +1615,9 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     const int64_t any_1_layout[] = {4 * s75, s75, 1, 1};
     TensorHandle any_1_copy;
     const bool* any_1_data = kernel_input<bool>(any_1.get(), 4, any_1_layout, any_1_copy);
-    k7_logical_not_where(_softmax_data, full_like_data, any_1_data,
-        aotic::runtime::data<float>(where_1.get()), s75);
+    auto* kernel_7 = &base::k7_logical_not_where;
+    if (kernels_avx2()) kernel_7 = &avx2::k7_logical_not_where;
+    kernel_7(_softmax_data, full_like_data, any_1_data, aotic::runtime::data<float>(where_1.get()), s75);
   }
   _softmax.reset();
   any_1.reset();
@@ -1044,7 +1645,9 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     const int64_t view_4_layout[] = {192 * s75, 192, 16, 1};
     TensorHandle view_4_copy;
     const float* view_4_data = kernel_input<float>(view_4.get(), 4, view_4_layout, view_4_copy);
-    k8_permute_expand_clone(view_4_data, aotic::runtime::data<float>(clone_2.get()), s75);
+    auto* kernel_8 = &base::k8_permute_expand_clone;
+    if (kernels_avx2()) kernel_8 = &avx2::k8_permute_expand_clone;
+    kernel_8(view_4_data, aotic::runtime::data<float>(clone_2.get()), s75);
   }
   view_4.reset();
   // node 'view_9' (aten.view.default)
@@ -1085,7 +1688,9 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     const int64_t view_10_layout[] = {64 * s75, 16 * s75, 16, 1};
     TensorHandle view_10_copy;
     const float* view_10_data = kernel_input<float>(view_10.get(), 4, view_10_layout, view_10_copy);
-    k9_permute_clone(view_10_data, aotic::runtime::data<float>(clone_3.get()), s75);
+    auto* kernel_9 = &base::k9_permute_clone;
+    if (kernels_avx2()) kernel_9 = &avx2::k9_permute_clone;
+    kernel_9(view_10_data, aotic::runtime::data<float>(clone_3.get()), s75);
   }
   view_10.reset();
   // node 'permute_6' (aten.permute.default)
@@ -1156,7 +1761,9 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     const int64_t p_o_bias_layout[] = {1};
     TensorHandle p_o_bias_copy;
     const float* p_o_bias_data = kernel_input<float>(p_o_bias_1, 1, p_o_bias_layout, p_o_bias_copy);
-    k10_add_add(add_9_data_1, view_14_data, p_o_bias_data, aotic::runtime::data<float>(add_113.get()), s75);
+    auto* kernel_10 = &base::k10_add_add;
+    if (kernels_avx2()) kernel_10 = &avx2::k10_add_add;
+    kernel_10(add_9_data_1, view_14_data, p_o_bias_data, aotic::runtime::data<float>(add_113.get()), s75);
   }
   add_9.reset();
   view_14.reset();

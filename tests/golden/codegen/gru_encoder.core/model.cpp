@@ -54,6 +54,21 @@ const T* kernel_input(AtenTensorHandle t, int64_t rank, const int64_t* strides, 
   return aotic::runtime::data<const T>(scratch.get());
 }
 
+/// Whether this CPU runs the AVX2/FMA build of the kernels (asked once).
+inline bool kernels_avx2() {
+  static const bool yes = [] {
+    __builtin_cpu_init();
+    return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+  }();
+  return yes;
+}
+#if defined(__clang__)
+#pragma clang attribute push(__attribute__((target("avx2,fma,f16c,bmi,bmi2"))), apply_to = function)
+#else
+#pragma GCC push_options
+#pragma GCC target("avx2,fma,f16c,bmi,bmi2")
+#endif
+namespace avx2 {
 // Host and device: generated CUDA kernels call the same functions (the CPU polynomials below are
 // for vectorised host loops; GPU code calls the device's own exp, tanh and erf).
 #define KM_FN AOTIC_HOST_DEVICE inline
@@ -447,6 +462,408 @@ void k2_tanh(const float* __restrict in0, float* __restrict out0) {
     }
   });
 }
+}  // namespace avx2
+#if defined(__clang__)
+#pragma clang attribute pop
+#else
+#pragma GCC pop_options
+#endif
+
+namespace base {
+// Host and device: generated CUDA kernels call the same functions (the CPU polynomials below are
+// for vectorised host loops; GPU code calls the device's own exp, tanh and erf).
+#define KM_FN AOTIC_HOST_DEVICE inline
+namespace km {
+
+template <typename T>
+constexpr bool kWraps = std::is_integral_v<T> && !std::is_same_v<T, bool>;
+
+template <typename T>
+KM_FN T add(T a, T b) {
+  if constexpr (kWraps<T>) {
+    return static_cast<T>(static_cast<uint64_t>(a) + static_cast<uint64_t>(b));
+  } else {
+    return a + b;
+  }
+}
+template <typename T>
+KM_FN T sub(T a, T b) {
+  if constexpr (kWraps<T>) {
+    return static_cast<T>(static_cast<uint64_t>(a) - static_cast<uint64_t>(b));
+  } else {
+    return a - b;
+  }
+}
+template <typename T>
+KM_FN T mul(T a, T b) {
+  if constexpr (kWraps<T>) {
+    return static_cast<T>(static_cast<uint64_t>(a) * static_cast<uint64_t>(b));
+  } else {
+    return a * b;
+  }
+}
+template <typename T>
+KM_FN T neg(T a) {
+  if constexpr (kWraps<T>) {
+    return static_cast<T>(uint64_t{0} - static_cast<uint64_t>(a));
+  } else {
+    return -a;
+  }
+}
+template <typename T>
+KM_FN T abs(T a) {
+  if constexpr (kWraps<T>) {
+    return a < 0 ? neg(a) : a;
+  } else if constexpr (std::is_same_v<T, bool>) {
+    return a;
+  } else {
+    return std::fabs(a);
+  }
+}
+template <typename T>
+KM_FN T maximum(T a, T b) {
+  if constexpr (std::is_floating_point_v<T>) {
+    return a != a ? a : b != b ? b : a > b ? a : b;
+  } else {
+    return a > b ? a : b;
+  }
+}
+template <typename T>
+KM_FN T minimum(T a, T b) {
+  if constexpr (std::is_floating_point_v<T>) {
+    return a != a ? a : b != b ? b : a < b ? a : b;
+  } else {
+    return a < b ? a : b;
+  }
+}
+/// PyTorch's conversion: to bool is `!= 0`; otherwise C++'s (floats to integers truncate).
+template <typename To, typename From>
+KM_FN To convert(From v) {
+  if constexpr (std::is_same_v<To, bool>) {
+    return v != From(0);
+  } else {
+    return static_cast<To>(v);
+  }
+}
+/// expf in straight-line arithmetic (Cephes' polynomial, within 2 ulp), so that `omp simd` loops
+/// calling it vectorise; NaN, infinities and underflow as std::exp.
+KM_FN float exp_float(float x) {
+  float c = x < 88.3762626647949f ? x : 88.3762626647949f;
+  c = c > -88.3762626647949f ? c : -88.3762626647949f;
+  // n = round(c * log2(e)) by adding 1.5 * 2^23: exact for |n| < 2^22, no conversion or libm call,
+  // so the loop still vectorises; its bits hold n as an integer.
+  const float shifted = c * 1.44269504088896341f + 12582912.0f;
+  const float n = shifted - 12582912.0f;
+  float r = c - n * 0.693359375f;
+  r = r - n * -2.12194440e-4f;
+  const float z = r * r;
+  float y = 1.9875691500e-4f;
+  y = y * r + 1.3981999507e-3f;
+  y = y * r + 8.3334519073e-3f;
+  y = y * r + 4.1665795894e-2f;
+  y = y * r + 1.6666665459e-1f;
+  y = y * r + 5.0000001201e-1f;
+  y = y * z + r + 1.0f;
+  int32_t ni;
+  std::memcpy(&ni, &shifted, sizeof(ni));
+  ni -= 0x4B400000;
+  // 2^n as two factors, each a normal float for n in [-127, 128].
+  const int32_t half = ni / 2;
+  const int32_t bits_a = (half + 127) * (1 << 23), bits_b = (ni - half + 127) * (1 << 23);
+  float scale_a, scale_b;
+  std::memcpy(&scale_a, &bits_a, sizeof(scale_a));
+  std::memcpy(&scale_b, &bits_b, sizeof(scale_b));
+  float e = y * scale_a * scale_b;
+  e = x > 88.7228391f ? std::numeric_limits<float>::infinity() : e;
+  e = x < -103.972084f ? 0.0f : e;
+  return x != x ? x : e;
+}
+template <typename T>
+KM_FN T exp(T x) {
+#ifdef __CUDA_ARCH__
+  return ::exp(x);
+#else
+  if constexpr (std::is_same_v<T, float>) {
+    return exp_float(x);
+  } else {
+    return std::exp(x);
+  }
+#endif
+}
+template <typename T>
+KM_FN T exp2(T x) {
+  return std::exp2(x);
+}
+template <typename T>
+KM_FN T expm1(T x) {
+  return std::expm1(x);
+}
+template <typename T>
+KM_FN T log(T x) {
+  return std::log(x);
+}
+template <typename T>
+KM_FN T log2(T x) {
+  return std::log2(x);
+}
+template <typename T>
+KM_FN T log10(T x) {
+  return std::log10(x);
+}
+template <typename T>
+KM_FN T log1p(T x) {
+  return std::log1p(x);
+}
+template <typename T>
+KM_FN T sqrt(T x) {
+  return std::sqrt(x);
+}
+template <typename T>
+KM_FN T rsqrt(T x) {
+  return T(1) / std::sqrt(x);
+}
+template <typename T>
+KM_FN T reciprocal(T x) {
+  return T(1) / x;
+}
+template <typename T>
+KM_FN T sin(T x) {
+  return std::sin(x);
+}
+template <typename T>
+KM_FN T cos(T x) {
+  return std::cos(x);
+}
+template <typename T>
+KM_FN T tan(T x) {
+  return std::tan(x);
+}
+template <typename T>
+KM_FN T asin(T x) {
+  return std::asin(x);
+}
+template <typename T>
+KM_FN T acos(T x) {
+  return std::acos(x);
+}
+template <typename T>
+KM_FN T atan(T x) {
+  return std::atan(x);
+}
+template <typename T>
+KM_FN T sinh(T x) {
+  return std::sinh(x);
+}
+template <typename T>
+KM_FN T cosh(T x) {
+  return std::cosh(x);
+}
+template <typename T>
+KM_FN T tanh(T x) {
+#ifdef __CUDA_ARCH__
+  return ::tanh(x);
+#else
+  if constexpr (std::is_same_v<T, float>) {
+    // 1 - 2 / (e^2x + 1), vectorisable; odd, and exact at the saturated ends.
+    const float a = x < 0 ? -x : x;
+    const float t = 1.0f - 2.0f / (exp_float(2.0f * a) + 1.0f);
+    const float r = a < 0.0004f ? a : t;
+    return x != x ? x : x < 0 ? -r : r;
+  } else {
+    return std::tanh(x);
+  }
+#endif
+}
+template <typename T>
+KM_FN T asinh(T x) {
+  return std::asinh(x);
+}
+template <typename T>
+KM_FN T acosh(T x) {
+  return std::acosh(x);
+}
+template <typename T>
+KM_FN T atanh(T x) {
+  return std::atanh(x);
+}
+template <typename T>
+KM_FN T erf(T x) {
+#ifdef __CUDA_ARCH__
+  return ::erf(x);
+#else
+  if constexpr (std::is_same_v<T, float>) {
+    // Abramowitz and Stegun 7.1.26 (absolute error below 1.5e-7), vectorisable.
+    const float a = x < 0 ? -x : x;
+    const float t = 1.0f / (1.0f + 0.3275911f * a);
+    float p = 1.061405429f;
+    p = p * t - 1.453152027f;
+    p = p * t + 1.421413741f;
+    p = p * t - 0.284496736f;
+    p = p * t + 0.254829592f;
+    const float r = 1.0f - p * t * exp_float(-a * a);
+    return x != x ? x : x < 0 ? -r : r;
+  } else {
+    return std::erf(x);
+  }
+#endif
+}
+template <typename T>
+KM_FN T erfc(T x) {
+  return std::erfc(x);
+}
+template <typename T>
+KM_FN T floor(T x) {
+  return std::floor(x);
+}
+template <typename T>
+KM_FN T ceil(T x) {
+  return std::ceil(x);
+}
+template <typename T>
+KM_FN T trunc(T x) {
+  return std::trunc(x);
+}
+/// Half to even, as torch.round.
+template <typename T>
+KM_FN T round(T x) {
+  return std::nearbyint(x);
+}
+template <typename T>
+KM_FN T frac(T x) {
+  return x - std::trunc(x);
+}
+template <typename T>
+KM_FN T sign(T x) {
+  if constexpr (std::is_same_v<T, bool>) {
+    return x;
+  } else {
+    return static_cast<T>((T(0) < x) - (x < T(0)));
+  }
+}
+template <typename T>
+KM_FN T sigmoid(T x) {
+  return T(1) / (T(1) + exp(-x));
+}
+template <typename T>
+KM_FN T relu(T x) {
+  if constexpr (std::is_same_v<T, bool>) {
+    return x;
+  } else {
+    return maximum(x, T(0));
+  }
+}
+template <typename T>
+KM_FN T gelu(T x) {
+  return T(0.5) * x * (T(1) + erf(x * T(0.70710678118654752440)));
+}
+template <typename T>
+KM_FN T gelu_tanh(T x) {
+  const T inner = T(0.79788456080286535588) * (x + T(0.044715) * x * x * x);
+  return T(0.5) * x * (T(1) + tanh(inner));
+}
+template <typename T>
+KM_FN T silu(T x) {
+  return x / (T(1) + exp(-x));
+}
+template <typename T>
+KM_FN T mish(T x) {
+  return x * std::tanh(std::log1p(std::exp(x)));
+}
+template <typename T>
+KM_FN T hardsigmoid(T x) {
+  return minimum(maximum(x + T(3), T(0)), T(6)) / T(6);
+}
+template <typename T>
+KM_FN T hardswish(T x) {
+  return x * minimum(maximum(x + T(3), T(0)), T(6)) / T(6);
+}
+template <typename T>
+KM_FN T pow(T a, T b) {
+  return std::pow(a, b);
+}
+template <typename T>
+KM_FN T atan2(T a, T b) {
+  return std::atan2(a, b);
+}
+template <typename T>
+KM_FN bool isnan(T x) {
+  if constexpr (std::is_floating_point_v<T>) {
+    return x != x;
+  } else {
+    return false;
+  }
+}
+template <typename T>
+KM_FN bool isinf(T x) {
+  if constexpr (std::is_floating_point_v<T>) {
+    return std::isinf(x);
+  } else {
+    return false;
+  }
+}
+template <typename T>
+KM_FN T square(T x) {
+  return mul(x, x);
+}
+
+}  // namespace km
+
+// nodes add, sigmoid, mul, add_2, tanh, add_4, sigmoid_2, mul_2, add_6, tanh_1, add_8, ...
+void k0_add_sigmoid_mul_add_tanh(const float* __restrict in0, const float* __restrict in1,
+    const float* __restrict in2, const float* __restrict in3, float* __restrict out0) {
+  aotic::runtime::parallel_for(3, 72, [&](int64_t i1_begin, int64_t i1_end) {
+    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
+      #pragma omp simd
+      for (int64_t i2 = 0; i2 < 24; ++i2) {
+        const float t0 = in0[72 * i1 + i2];
+        const float t1 = in1[72 * i1 + i2];
+        const float t2 = in2[72 * i1 + i2];
+        const float t3 = in3[72 * i1 + i2];
+        const float t4 = km::add(t2, t3);
+        const float t5 = km::sigmoid(t4);
+        const float t6 = km::mul(t1, t5);
+        const float t7 = km::add(t0, t6);
+        const float t8 = km::tanh(t7);
+        out0[24 * i1 + i2] = t8;
+      }
+    }
+  });
+}
+
+// nodes add_1, sigmoid_1, sub, mul_1, add_3, add_5, sigmoid_3, sub_1, mul_3, add_7, add_9, ...
+void k1_add_sigmoid_sub_mul_add(const float* __restrict in0, const float* __restrict in1,
+    const float* __restrict in2, const float* __restrict in3, float* __restrict out0) {
+  aotic::runtime::parallel_for(3, 72, [&](int64_t i1_begin, int64_t i1_end) {
+    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
+      #pragma omp simd
+      for (int64_t i2 = 0; i2 < 24; ++i2) {
+        const float t0 = in0[24 * i1 + i2];
+        const float t1 = in1[24 * i1 + i2];
+        const float t2 = km::sub(t0, t1);
+        const float t3 = in2[72 * i1 + i2];
+        const float t4 = in3[72 * i1 + i2];
+        const float t5 = km::add(t3, t4);
+        const float t6 = km::sigmoid(t5);
+        const float t7 = km::mul(t2, t6);
+        const float t8 = km::add(t7, t1);
+        out0[24 * i1 + i2] = t8;
+      }
+    }
+  });
+}
+
+// nodes tanh_20
+void k2_tanh(const float* __restrict in0, float* __restrict out0) {
+  aotic::runtime::parallel_for(120, 120, [&](int64_t i0_begin, int64_t i0_end) {
+    #pragma omp simd
+    for (int64_t i0 = i0_begin; i0 < i0_end; ++i0) {
+      const float t0 = in0[i0];
+      const float t1 = km::tanh(t0);
+      out0[i0] = t1;
+    }
+  });
+}
+}  // namespace base
 
 // The folded constants, computed from the others whenever the constants are set.
 void fold(aotic::runtime::RunState& state, AtenTensorHandle* outputs) {
@@ -938,7 +1355,9 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     const int64_t getitem_layout[] = {72, 1};
     TensorHandle getitem_copy;
     const float* getitem_data = kernel_input<float>(getitem.get(), 2, getitem_layout, getitem_copy);
-    k0_add_sigmoid_mul_add_tanh(getitem_2_data, getitem_5_data, getitem_3_data, getitem_data,
+    auto* kernel = &base::k0_add_sigmoid_mul_add_tanh;
+    if (kernels_avx2()) kernel = &avx2::k0_add_sigmoid_mul_add_tanh;
+    kernel(getitem_2_data, getitem_5_data, getitem_3_data, getitem_data,
         aotic::runtime::data<float>(tanh.get()));
   }
   getitem.reset();
@@ -965,7 +1384,9 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     const int64_t getitem_1_layout[] = {72, 1};
     TensorHandle getitem_1_copy;
     const float* getitem_1_data = kernel_input<float>(getitem_1.get(), 2, getitem_1_layout, getitem_1_copy);
-    k1_add_sigmoid_sub_mul_add(unsqueeze_data, tanh_data, getitem_4_data, getitem_1_data,
+    auto* kernel_1 = &base::k1_add_sigmoid_sub_mul_add;
+    if (kernels_avx2()) kernel_1 = &avx2::k1_add_sigmoid_sub_mul_add;
+    kernel_1(unsqueeze_data, tanh_data, getitem_4_data, getitem_1_data,
         aotic::runtime::data<float>(add_3.get()));
   }
   unsqueeze.reset();
@@ -1047,7 +1468,9 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     const int64_t getitem_6_layout[] = {72, 1};
     TensorHandle getitem_6_copy;
     const float* getitem_6_data = kernel_input<float>(getitem_6.get(), 2, getitem_6_layout, getitem_6_copy);
-    k0_add_sigmoid_mul_add_tanh(getitem_8_data, getitem_11_data, getitem_9_data, getitem_6_data,
+    auto* kernel_2 = &base::k0_add_sigmoid_mul_add_tanh;
+    if (kernels_avx2()) kernel_2 = &avx2::k0_add_sigmoid_mul_add_tanh;
+    kernel_2(getitem_8_data, getitem_11_data, getitem_9_data, getitem_6_data,
         aotic::runtime::data<float>(tanh_1.get()));
   }
   getitem_6.reset();
@@ -1075,7 +1498,9 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     const int64_t getitem_7_layout[] = {72, 1};
     TensorHandle getitem_7_copy;
     const float* getitem_7_data = kernel_input<float>(getitem_7.get(), 2, getitem_7_layout, getitem_7_copy);
-    k1_add_sigmoid_sub_mul_add(add_3_data, tanh_1_data, getitem_10_data, getitem_7_data,
+    auto* kernel_3 = &base::k1_add_sigmoid_sub_mul_add;
+    if (kernels_avx2()) kernel_3 = &avx2::k1_add_sigmoid_sub_mul_add;
+    kernel_3(add_3_data, tanh_1_data, getitem_10_data, getitem_7_data,
         aotic::runtime::data<float>(add_7.get()));
   }
   getitem_7.reset();
@@ -1159,7 +1584,9 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     TensorHandle getitem_12_copy;
     const float* getitem_12_data = kernel_input<float>(getitem_12.get(), 2, getitem_12_layout,
         getitem_12_copy);
-    k0_add_sigmoid_mul_add_tanh(getitem_14_data, getitem_17_data, getitem_15_data, getitem_12_data,
+    auto* kernel_4 = &base::k0_add_sigmoid_mul_add_tanh;
+    if (kernels_avx2()) kernel_4 = &avx2::k0_add_sigmoid_mul_add_tanh;
+    kernel_4(getitem_14_data, getitem_17_data, getitem_15_data, getitem_12_data,
         aotic::runtime::data<float>(tanh_2.get()));
   }
   getitem_12.reset();
@@ -1189,7 +1616,9 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     TensorHandle getitem_13_copy;
     const float* getitem_13_data = kernel_input<float>(getitem_13.get(), 2, getitem_13_layout,
         getitem_13_copy);
-    k1_add_sigmoid_sub_mul_add(add_7_data, tanh_2_data, getitem_16_data, getitem_13_data,
+    auto* kernel_5 = &base::k1_add_sigmoid_sub_mul_add;
+    if (kernels_avx2()) kernel_5 = &avx2::k1_add_sigmoid_sub_mul_add;
+    kernel_5(add_7_data, tanh_2_data, getitem_16_data, getitem_13_data,
         aotic::runtime::data<float>(add_11.get()));
   }
   getitem_13.reset();
@@ -1273,7 +1702,9 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     TensorHandle getitem_18_copy;
     const float* getitem_18_data = kernel_input<float>(getitem_18.get(), 2, getitem_18_layout,
         getitem_18_copy);
-    k0_add_sigmoid_mul_add_tanh(getitem_20_data, getitem_23_data, getitem_21_data, getitem_18_data,
+    auto* kernel_6 = &base::k0_add_sigmoid_mul_add_tanh;
+    if (kernels_avx2()) kernel_6 = &avx2::k0_add_sigmoid_mul_add_tanh;
+    kernel_6(getitem_20_data, getitem_23_data, getitem_21_data, getitem_18_data,
         aotic::runtime::data<float>(tanh_3.get()));
   }
   getitem_18.reset();
@@ -1303,7 +1734,9 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     TensorHandle getitem_19_copy;
     const float* getitem_19_data = kernel_input<float>(getitem_19.get(), 2, getitem_19_layout,
         getitem_19_copy);
-    k1_add_sigmoid_sub_mul_add(add_11_data, tanh_3_data, getitem_22_data, getitem_19_data,
+    auto* kernel_7 = &base::k1_add_sigmoid_sub_mul_add;
+    if (kernels_avx2()) kernel_7 = &avx2::k1_add_sigmoid_sub_mul_add;
+    kernel_7(add_11_data, tanh_3_data, getitem_22_data, getitem_19_data,
         aotic::runtime::data<float>(add_15.get()));
   }
   getitem_19.reset();
@@ -1389,7 +1822,9 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     TensorHandle getitem_24_copy;
     const float* getitem_24_data = kernel_input<float>(getitem_24.get(), 2, getitem_24_layout,
         getitem_24_copy);
-    k0_add_sigmoid_mul_add_tanh(getitem_26_data, getitem_29_data, getitem_27_data, getitem_24_data,
+    auto* kernel_8 = &base::k0_add_sigmoid_mul_add_tanh;
+    if (kernels_avx2()) kernel_8 = &avx2::k0_add_sigmoid_mul_add_tanh;
+    kernel_8(getitem_26_data, getitem_29_data, getitem_27_data, getitem_24_data,
         aotic::runtime::data<float>(tanh_4.get()));
   }
   getitem_24.reset();
@@ -1419,7 +1854,9 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     TensorHandle getitem_25_copy;
     const float* getitem_25_data = kernel_input<float>(getitem_25.get(), 2, getitem_25_layout,
         getitem_25_copy);
-    k1_add_sigmoid_sub_mul_add(add_15_data, tanh_4_data, getitem_28_data, getitem_25_data,
+    auto* kernel_9 = &base::k1_add_sigmoid_sub_mul_add;
+    if (kernels_avx2()) kernel_9 = &avx2::k1_add_sigmoid_sub_mul_add;
+    kernel_9(add_15_data, tanh_4_data, getitem_28_data, getitem_25_data,
         aotic::runtime::data<float>(add_19.get()));
   }
   getitem_25.reset();
@@ -1505,7 +1942,9 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     TensorHandle getitem_30_copy;
     const float* getitem_30_data = kernel_input<float>(getitem_30.get(), 2, getitem_30_layout,
         getitem_30_copy);
-    k0_add_sigmoid_mul_add_tanh(getitem_32_data, getitem_35_data, getitem_33_data, getitem_30_data,
+    auto* kernel_10 = &base::k0_add_sigmoid_mul_add_tanh;
+    if (kernels_avx2()) kernel_10 = &avx2::k0_add_sigmoid_mul_add_tanh;
+    kernel_10(getitem_32_data, getitem_35_data, getitem_33_data, getitem_30_data,
         aotic::runtime::data<float>(tanh_5.get()));
   }
   getitem_30.reset();
@@ -1535,7 +1974,9 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     TensorHandle getitem_31_copy;
     const float* getitem_31_data = kernel_input<float>(getitem_31.get(), 2, getitem_31_layout,
         getitem_31_copy);
-    k1_add_sigmoid_sub_mul_add(add_19_data, tanh_5_data, getitem_34_data, getitem_31_data,
+    auto* kernel_11 = &base::k1_add_sigmoid_sub_mul_add;
+    if (kernels_avx2()) kernel_11 = &avx2::k1_add_sigmoid_sub_mul_add;
+    kernel_11(add_19_data, tanh_5_data, getitem_34_data, getitem_31_data,
         aotic::runtime::data<float>(add_23.get()));
   }
   getitem_31.reset();
@@ -1621,7 +2062,9 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     TensorHandle getitem_36_copy;
     const float* getitem_36_data = kernel_input<float>(getitem_36.get(), 2, getitem_36_layout,
         getitem_36_copy);
-    k0_add_sigmoid_mul_add_tanh(getitem_38_data, getitem_41_data, getitem_39_data, getitem_36_data,
+    auto* kernel_12 = &base::k0_add_sigmoid_mul_add_tanh;
+    if (kernels_avx2()) kernel_12 = &avx2::k0_add_sigmoid_mul_add_tanh;
+    kernel_12(getitem_38_data, getitem_41_data, getitem_39_data, getitem_36_data,
         aotic::runtime::data<float>(tanh_6.get()));
   }
   getitem_36.reset();
@@ -1651,7 +2094,9 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     TensorHandle getitem_37_copy;
     const float* getitem_37_data = kernel_input<float>(getitem_37.get(), 2, getitem_37_layout,
         getitem_37_copy);
-    k1_add_sigmoid_sub_mul_add(add_23_data, tanh_6_data, getitem_40_data, getitem_37_data,
+    auto* kernel_13 = &base::k1_add_sigmoid_sub_mul_add;
+    if (kernels_avx2()) kernel_13 = &avx2::k1_add_sigmoid_sub_mul_add;
+    kernel_13(add_23_data, tanh_6_data, getitem_40_data, getitem_37_data,
         aotic::runtime::data<float>(add_27.get()));
   }
   getitem_37.reset();
@@ -1737,7 +2182,9 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     TensorHandle getitem_42_copy;
     const float* getitem_42_data = kernel_input<float>(getitem_42.get(), 2, getitem_42_layout,
         getitem_42_copy);
-    k0_add_sigmoid_mul_add_tanh(getitem_44_data, getitem_47_data, getitem_45_data, getitem_42_data,
+    auto* kernel_14 = &base::k0_add_sigmoid_mul_add_tanh;
+    if (kernels_avx2()) kernel_14 = &avx2::k0_add_sigmoid_mul_add_tanh;
+    kernel_14(getitem_44_data, getitem_47_data, getitem_45_data, getitem_42_data,
         aotic::runtime::data<float>(tanh_7.get()));
   }
   getitem_42.reset();
@@ -1767,7 +2214,9 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     TensorHandle getitem_43_copy;
     const float* getitem_43_data = kernel_input<float>(getitem_43.get(), 2, getitem_43_layout,
         getitem_43_copy);
-    k1_add_sigmoid_sub_mul_add(add_27_data, tanh_7_data, getitem_46_data, getitem_43_data,
+    auto* kernel_15 = &base::k1_add_sigmoid_sub_mul_add;
+    if (kernels_avx2()) kernel_15 = &avx2::k1_add_sigmoid_sub_mul_add;
+    kernel_15(add_27_data, tanh_7_data, getitem_46_data, getitem_43_data,
         aotic::runtime::data<float>(add_31.get()));
   }
   getitem_43.reset();
@@ -1853,7 +2302,9 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     TensorHandle getitem_48_copy;
     const float* getitem_48_data = kernel_input<float>(getitem_48.get(), 2, getitem_48_layout,
         getitem_48_copy);
-    k0_add_sigmoid_mul_add_tanh(getitem_50_data, getitem_53_data, getitem_51_data, getitem_48_data,
+    auto* kernel_16 = &base::k0_add_sigmoid_mul_add_tanh;
+    if (kernels_avx2()) kernel_16 = &avx2::k0_add_sigmoid_mul_add_tanh;
+    kernel_16(getitem_50_data, getitem_53_data, getitem_51_data, getitem_48_data,
         aotic::runtime::data<float>(tanh_8.get()));
   }
   getitem_48.reset();
@@ -1883,7 +2334,9 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     TensorHandle getitem_49_copy;
     const float* getitem_49_data = kernel_input<float>(getitem_49.get(), 2, getitem_49_layout,
         getitem_49_copy);
-    k1_add_sigmoid_sub_mul_add(add_31_data, tanh_8_data, getitem_52_data, getitem_49_data,
+    auto* kernel_17 = &base::k1_add_sigmoid_sub_mul_add;
+    if (kernels_avx2()) kernel_17 = &avx2::k1_add_sigmoid_sub_mul_add;
+    kernel_17(add_31_data, tanh_8_data, getitem_52_data, getitem_49_data,
         aotic::runtime::data<float>(add_35.get()));
   }
   getitem_49.reset();
@@ -1969,7 +2422,9 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     TensorHandle getitem_54_copy;
     const float* getitem_54_data = kernel_input<float>(getitem_54.get(), 2, getitem_54_layout,
         getitem_54_copy);
-    k0_add_sigmoid_mul_add_tanh(getitem_56_data, getitem_59_data, getitem_57_data, getitem_54_data,
+    auto* kernel_18 = &base::k0_add_sigmoid_mul_add_tanh;
+    if (kernels_avx2()) kernel_18 = &avx2::k0_add_sigmoid_mul_add_tanh;
+    kernel_18(getitem_56_data, getitem_59_data, getitem_57_data, getitem_54_data,
         aotic::runtime::data<float>(tanh_9.get()));
   }
   getitem_54.reset();
@@ -1999,7 +2454,9 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     TensorHandle getitem_55_copy;
     const float* getitem_55_data = kernel_input<float>(getitem_55.get(), 2, getitem_55_layout,
         getitem_55_copy);
-    k1_add_sigmoid_sub_mul_add(add_35_data, tanh_9_data, getitem_58_data, getitem_55_data,
+    auto* kernel_19 = &base::k1_add_sigmoid_sub_mul_add;
+    if (kernels_avx2()) kernel_19 = &avx2::k1_add_sigmoid_sub_mul_add;
+    kernel_19(add_35_data, tanh_9_data, getitem_58_data, getitem_55_data,
         aotic::runtime::data<float>(add_39.get()));
   }
   getitem_55.reset();
@@ -2278,7 +2735,9 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     TensorHandle getitem_60_copy;
     const float* getitem_60_data = kernel_input<float>(getitem_60.get(), 2, getitem_60_layout,
         getitem_60_copy);
-    k0_add_sigmoid_mul_add_tanh(getitem_62_data, getitem_65_data, getitem_63_data, getitem_60_data,
+    auto* kernel_20 = &base::k0_add_sigmoid_mul_add_tanh;
+    if (kernels_avx2()) kernel_20 = &avx2::k0_add_sigmoid_mul_add_tanh;
+    kernel_20(getitem_62_data, getitem_65_data, getitem_63_data, getitem_60_data,
         aotic::runtime::data<float>(tanh_10.get()));
   }
   getitem_60.reset();
@@ -2309,7 +2768,9 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     TensorHandle getitem_61_copy;
     const float* getitem_61_data = kernel_input<float>(getitem_61.get(), 2, getitem_61_layout,
         getitem_61_copy);
-    k1_add_sigmoid_sub_mul_add(unsqueeze_1_data, tanh_10_data, getitem_64_data, getitem_61_data,
+    auto* kernel_21 = &base::k1_add_sigmoid_sub_mul_add;
+    if (kernels_avx2()) kernel_21 = &avx2::k1_add_sigmoid_sub_mul_add;
+    kernel_21(unsqueeze_1_data, tanh_10_data, getitem_64_data, getitem_61_data,
         aotic::runtime::data<float>(add_43.get()));
   }
   unsqueeze_1.reset();
@@ -2396,7 +2857,9 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     TensorHandle getitem_66_copy;
     const float* getitem_66_data = kernel_input<float>(getitem_66.get(), 2, getitem_66_layout,
         getitem_66_copy);
-    k0_add_sigmoid_mul_add_tanh(getitem_68_data, getitem_71_data, getitem_69_data, getitem_66_data,
+    auto* kernel_22 = &base::k0_add_sigmoid_mul_add_tanh;
+    if (kernels_avx2()) kernel_22 = &avx2::k0_add_sigmoid_mul_add_tanh;
+    kernel_22(getitem_68_data, getitem_71_data, getitem_69_data, getitem_66_data,
         aotic::runtime::data<float>(tanh_11.get()));
   }
   getitem_66.reset();
@@ -2426,7 +2889,9 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     TensorHandle getitem_67_copy;
     const float* getitem_67_data = kernel_input<float>(getitem_67.get(), 2, getitem_67_layout,
         getitem_67_copy);
-    k1_add_sigmoid_sub_mul_add(add_43_data, tanh_11_data, getitem_70_data, getitem_67_data,
+    auto* kernel_23 = &base::k1_add_sigmoid_sub_mul_add;
+    if (kernels_avx2()) kernel_23 = &avx2::k1_add_sigmoid_sub_mul_add;
+    kernel_23(add_43_data, tanh_11_data, getitem_70_data, getitem_67_data,
         aotic::runtime::data<float>(add_47.get()));
   }
   getitem_67.reset();
@@ -2512,7 +2977,9 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     TensorHandle getitem_72_copy;
     const float* getitem_72_data = kernel_input<float>(getitem_72.get(), 2, getitem_72_layout,
         getitem_72_copy);
-    k0_add_sigmoid_mul_add_tanh(getitem_74_data, getitem_77_data, getitem_75_data, getitem_72_data,
+    auto* kernel_24 = &base::k0_add_sigmoid_mul_add_tanh;
+    if (kernels_avx2()) kernel_24 = &avx2::k0_add_sigmoid_mul_add_tanh;
+    kernel_24(getitem_74_data, getitem_77_data, getitem_75_data, getitem_72_data,
         aotic::runtime::data<float>(tanh_12.get()));
   }
   getitem_72.reset();
@@ -2542,7 +3009,9 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     TensorHandle getitem_73_copy;
     const float* getitem_73_data = kernel_input<float>(getitem_73.get(), 2, getitem_73_layout,
         getitem_73_copy);
-    k1_add_sigmoid_sub_mul_add(add_47_data, tanh_12_data, getitem_76_data, getitem_73_data,
+    auto* kernel_25 = &base::k1_add_sigmoid_sub_mul_add;
+    if (kernels_avx2()) kernel_25 = &avx2::k1_add_sigmoid_sub_mul_add;
+    kernel_25(add_47_data, tanh_12_data, getitem_76_data, getitem_73_data,
         aotic::runtime::data<float>(add_51.get()));
   }
   getitem_73.reset();
@@ -2628,7 +3097,9 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     TensorHandle getitem_78_copy;
     const float* getitem_78_data = kernel_input<float>(getitem_78.get(), 2, getitem_78_layout,
         getitem_78_copy);
-    k0_add_sigmoid_mul_add_tanh(getitem_80_data, getitem_83_data, getitem_81_data, getitem_78_data,
+    auto* kernel_26 = &base::k0_add_sigmoid_mul_add_tanh;
+    if (kernels_avx2()) kernel_26 = &avx2::k0_add_sigmoid_mul_add_tanh;
+    kernel_26(getitem_80_data, getitem_83_data, getitem_81_data, getitem_78_data,
         aotic::runtime::data<float>(tanh_13.get()));
   }
   getitem_78.reset();
@@ -2658,7 +3129,9 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     TensorHandle getitem_79_copy;
     const float* getitem_79_data = kernel_input<float>(getitem_79.get(), 2, getitem_79_layout,
         getitem_79_copy);
-    k1_add_sigmoid_sub_mul_add(add_51_data, tanh_13_data, getitem_82_data, getitem_79_data,
+    auto* kernel_27 = &base::k1_add_sigmoid_sub_mul_add;
+    if (kernels_avx2()) kernel_27 = &avx2::k1_add_sigmoid_sub_mul_add;
+    kernel_27(add_51_data, tanh_13_data, getitem_82_data, getitem_79_data,
         aotic::runtime::data<float>(add_55.get()));
   }
   getitem_79.reset();
@@ -2744,7 +3217,9 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     TensorHandle getitem_84_copy;
     const float* getitem_84_data = kernel_input<float>(getitem_84.get(), 2, getitem_84_layout,
         getitem_84_copy);
-    k0_add_sigmoid_mul_add_tanh(getitem_86_data, getitem_89_data, getitem_87_data, getitem_84_data,
+    auto* kernel_28 = &base::k0_add_sigmoid_mul_add_tanh;
+    if (kernels_avx2()) kernel_28 = &avx2::k0_add_sigmoid_mul_add_tanh;
+    kernel_28(getitem_86_data, getitem_89_data, getitem_87_data, getitem_84_data,
         aotic::runtime::data<float>(tanh_14.get()));
   }
   getitem_84.reset();
@@ -2774,7 +3249,9 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     TensorHandle getitem_85_copy;
     const float* getitem_85_data = kernel_input<float>(getitem_85.get(), 2, getitem_85_layout,
         getitem_85_copy);
-    k1_add_sigmoid_sub_mul_add(add_55_data, tanh_14_data, getitem_88_data, getitem_85_data,
+    auto* kernel_29 = &base::k1_add_sigmoid_sub_mul_add;
+    if (kernels_avx2()) kernel_29 = &avx2::k1_add_sigmoid_sub_mul_add;
+    kernel_29(add_55_data, tanh_14_data, getitem_88_data, getitem_85_data,
         aotic::runtime::data<float>(add_59.get()));
   }
   getitem_85.reset();
@@ -2860,7 +3337,9 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     TensorHandle getitem_90_copy;
     const float* getitem_90_data = kernel_input<float>(getitem_90.get(), 2, getitem_90_layout,
         getitem_90_copy);
-    k0_add_sigmoid_mul_add_tanh(getitem_92_data, getitem_95_data, getitem_93_data, getitem_90_data,
+    auto* kernel_30 = &base::k0_add_sigmoid_mul_add_tanh;
+    if (kernels_avx2()) kernel_30 = &avx2::k0_add_sigmoid_mul_add_tanh;
+    kernel_30(getitem_92_data, getitem_95_data, getitem_93_data, getitem_90_data,
         aotic::runtime::data<float>(tanh_15.get()));
   }
   getitem_90.reset();
@@ -2890,7 +3369,9 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     TensorHandle getitem_91_copy;
     const float* getitem_91_data = kernel_input<float>(getitem_91.get(), 2, getitem_91_layout,
         getitem_91_copy);
-    k1_add_sigmoid_sub_mul_add(add_59_data, tanh_15_data, getitem_94_data, getitem_91_data,
+    auto* kernel_31 = &base::k1_add_sigmoid_sub_mul_add;
+    if (kernels_avx2()) kernel_31 = &avx2::k1_add_sigmoid_sub_mul_add;
+    kernel_31(add_59_data, tanh_15_data, getitem_94_data, getitem_91_data,
         aotic::runtime::data<float>(add_63.get()));
   }
   getitem_91.reset();
@@ -2976,7 +3457,9 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     TensorHandle getitem_96_copy;
     const float* getitem_96_data = kernel_input<float>(getitem_96.get(), 2, getitem_96_layout,
         getitem_96_copy);
-    k0_add_sigmoid_mul_add_tanh(getitem_98_data, getitem_101_data, getitem_99_data, getitem_96_data,
+    auto* kernel_32 = &base::k0_add_sigmoid_mul_add_tanh;
+    if (kernels_avx2()) kernel_32 = &avx2::k0_add_sigmoid_mul_add_tanh;
+    kernel_32(getitem_98_data, getitem_101_data, getitem_99_data, getitem_96_data,
         aotic::runtime::data<float>(tanh_16.get()));
   }
   getitem_96.reset();
@@ -3006,7 +3489,9 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     TensorHandle getitem_97_copy;
     const float* getitem_97_data = kernel_input<float>(getitem_97.get(), 2, getitem_97_layout,
         getitem_97_copy);
-    k1_add_sigmoid_sub_mul_add(add_63_data, tanh_16_data, getitem_100_data, getitem_97_data,
+    auto* kernel_33 = &base::k1_add_sigmoid_sub_mul_add;
+    if (kernels_avx2()) kernel_33 = &avx2::k1_add_sigmoid_sub_mul_add;
+    kernel_33(add_63_data, tanh_16_data, getitem_100_data, getitem_97_data,
         aotic::runtime::data<float>(add_67.get()));
   }
   getitem_97.reset();
@@ -3092,7 +3577,9 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     TensorHandle getitem_102_copy;
     const float* getitem_102_data = kernel_input<float>(getitem_102.get(), 2, getitem_102_layout,
         getitem_102_copy);
-    k0_add_sigmoid_mul_add_tanh(getitem_104_data, getitem_107_data, getitem_105_data, getitem_102_data,
+    auto* kernel_34 = &base::k0_add_sigmoid_mul_add_tanh;
+    if (kernels_avx2()) kernel_34 = &avx2::k0_add_sigmoid_mul_add_tanh;
+    kernel_34(getitem_104_data, getitem_107_data, getitem_105_data, getitem_102_data,
         aotic::runtime::data<float>(tanh_17.get()));
   }
   getitem_102.reset();
@@ -3122,7 +3609,9 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     TensorHandle getitem_103_copy;
     const float* getitem_103_data = kernel_input<float>(getitem_103.get(), 2, getitem_103_layout,
         getitem_103_copy);
-    k1_add_sigmoid_sub_mul_add(add_67_data, tanh_17_data, getitem_106_data, getitem_103_data,
+    auto* kernel_35 = &base::k1_add_sigmoid_sub_mul_add;
+    if (kernels_avx2()) kernel_35 = &avx2::k1_add_sigmoid_sub_mul_add;
+    kernel_35(add_67_data, tanh_17_data, getitem_106_data, getitem_103_data,
         aotic::runtime::data<float>(add_71.get()));
   }
   getitem_103.reset();
@@ -3208,7 +3697,9 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     TensorHandle getitem_108_copy;
     const float* getitem_108_data = kernel_input<float>(getitem_108.get(), 2, getitem_108_layout,
         getitem_108_copy);
-    k0_add_sigmoid_mul_add_tanh(getitem_110_data, getitem_113_data, getitem_111_data, getitem_108_data,
+    auto* kernel_36 = &base::k0_add_sigmoid_mul_add_tanh;
+    if (kernels_avx2()) kernel_36 = &avx2::k0_add_sigmoid_mul_add_tanh;
+    kernel_36(getitem_110_data, getitem_113_data, getitem_111_data, getitem_108_data,
         aotic::runtime::data<float>(tanh_18.get()));
   }
   getitem_108.reset();
@@ -3238,7 +3729,9 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     TensorHandle getitem_109_copy;
     const float* getitem_109_data = kernel_input<float>(getitem_109.get(), 2, getitem_109_layout,
         getitem_109_copy);
-    k1_add_sigmoid_sub_mul_add(add_71_data, tanh_18_data, getitem_112_data, getitem_109_data,
+    auto* kernel_37 = &base::k1_add_sigmoid_sub_mul_add;
+    if (kernels_avx2()) kernel_37 = &avx2::k1_add_sigmoid_sub_mul_add;
+    kernel_37(add_71_data, tanh_18_data, getitem_112_data, getitem_109_data,
         aotic::runtime::data<float>(add_75.get()));
   }
   getitem_109.reset();
@@ -3324,7 +3817,9 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     TensorHandle getitem_114_copy;
     const float* getitem_114_data = kernel_input<float>(getitem_114.get(), 2, getitem_114_layout,
         getitem_114_copy);
-    k0_add_sigmoid_mul_add_tanh(getitem_116_data, getitem_119_data, getitem_117_data, getitem_114_data,
+    auto* kernel_38 = &base::k0_add_sigmoid_mul_add_tanh;
+    if (kernels_avx2()) kernel_38 = &avx2::k0_add_sigmoid_mul_add_tanh;
+    kernel_38(getitem_116_data, getitem_119_data, getitem_117_data, getitem_114_data,
         aotic::runtime::data<float>(tanh_19.get()));
   }
   getitem_114.reset();
@@ -3354,7 +3849,9 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     TensorHandle getitem_115_copy;
     const float* getitem_115_data = kernel_input<float>(getitem_115.get(), 2, getitem_115_layout,
         getitem_115_copy);
-    k1_add_sigmoid_sub_mul_add(add_75_data, tanh_19_data, getitem_118_data, getitem_115_data,
+    auto* kernel_39 = &base::k1_add_sigmoid_sub_mul_add;
+    if (kernels_avx2()) kernel_39 = &avx2::k1_add_sigmoid_sub_mul_add;
+    kernel_39(add_75_data, tanh_19_data, getitem_118_data, getitem_115_data,
         aotic::runtime::data<float>(add_79.get()));
   }
   getitem_115.reset();
@@ -3432,7 +3929,9 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     const int64_t view_46_layout[] = {12, 4, 1};
     TensorHandle view_46_copy;
     const float* view_46_data = kernel_input<float>(view_46.get(), 3, view_46_layout, view_46_copy);
-    k2_tanh(view_46_data, aotic::runtime::data<float>(tanh_20.get()));
+    auto* kernel_40 = &base::k2_tanh;
+    if (kernels_avx2()) kernel_40 = &avx2::k2_tanh;
+    kernel_40(view_46_data, aotic::runtime::data<float>(tanh_20.get()));
   }
   view_46.reset();
   outputs[0] = new_reference(tanh_20.get()).release();
