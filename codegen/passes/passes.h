@@ -36,8 +36,8 @@ bool fuse_conv_relu(ir::Program& program);
 
 /// Optimising, on the same copy: 2-d convolutions and the pointwise, pooling and cat ops between
 /// them run on channels-last tensors (new strides in the metadata, clones where the layout
-/// changes; weights' clones are folded). `device` is "cpu" or "cuda". Returns whether it changed
-/// anything.
+/// changes; weights' clones are folded). `device` is "cpu" or "cuda"; the pipeline runs it for
+/// CUDA only (see the file). Returns whether it changed anything.
 bool to_channels_last(ir::Program& program, const std::string& device);
 
 /// One `op` statement per graph node, the weights and user inputs bound, a `return` of the outputs.

@@ -644,18 +644,22 @@ TEST_CASE("fold_constants: values the model returns or writes to stay in run()")
 namespace aotic {
 namespace {
 
-TEST_CASE("to_channels_last: convolutions and the ops between them run on channels-last tensors") {
-  // small_cnn.core: two convolutions, relu and max pooling between them, a global mean after.
-  const std::string program = dump(testing::fixture("small_cnn.core.pt2"), "to_channels_last");
+TEST_CASE("to_channels_last: on CUDA convolutions and the ops between them run on channels-last tensors") {
+  codegen::CompileOptions cuda;
+  cuda.device = "cuda";
+  // small_cnn.core: two convolutions (the first fused with its relu), max pooling between them,
+  // a global mean after.
+  const std::string program = dump(testing::fixture("small_cnn.core.pt2"), "to_channels_last", cuda);
   CHECK(program.find("op x_channels_last = aten.clone.default(%x, channels_last)\n") != std::string::npos);
   CHECK(program.find("op p_c2_weight_channels_last = aten.clone.default(%p_c2_weight, channels_last)\n") !=
         std::string::npos);
-  CHECK(program.find("aten.convolution.default(%x_channels_last, %convolution_weight_channels_last, ") !=
+  CHECK(program.find(
+            "aten.cudnn_convolution_relu.default(%x_channels_last, %convolution_weight_channels_last, ") !=
         std::string::npos);
   // The mean over both spatial dimensions reads the channels-last value; nothing converts back.
   CHECK(program.find("contiguous_format") == std::string::npos);
-  const std::string fused = dump(testing::fixture("small_cnn.core.pt2"), "fuse_kernels");
-  // The weights' clones are folded; the input's is a kernel; relu and pooling keep the layout.
+  const std::string fused = dump(testing::fixture("small_cnn.core.pt2"), "fuse_kernels", cuda);
+  // The weights' clones are folded; the input's is a kernel; pooling keeps the layout.
   CHECK(fused.find("folded p_c2_weight_channels_last : float32[32, 16, 3, 3]\n") != std::string::npos);
   CHECK(fused.find("alloc x_channels_last : float32[2, 3, 32, 32] strides [3072, 1, 96, 3]\n") !=
         std::string::npos);
@@ -664,35 +668,32 @@ TEST_CASE("to_channels_last: convolutions and the ops between them run on channe
   CHECK(fused.find("alloc mean : float32[2, 32, 1, 1] strides [32, 1, 1, 1]\n") != std::string::npos);
 
   // A channels-last value read by another op, or returned, gets a contiguous copy: small_cnn
-  // returning its relu.
+  // returning its max pooling.
   ir::Program returns = ir::load_program(testing::fixture("small_cnn.core.pt2"));
-  std::string relu;
-  for (const ir::Node& node : returns.graph.nodes) {
-    if (node.op_name() == "aten.relu.default") relu = node.outputs[0].name;
-  }
-  REQUIRE(!relu.empty());
-  returns.graph.outputs[0].name = relu;
-  returns.signature.outputs[0].arg.name = relu;
-  const std::string returned = codegen::dump_after(returns, "to_channels_last", {});
-  CHECK(returned.find("op " + relu + "_contiguous = aten.clone.default(%" + relu +
-                      ", contiguous_format)\n") != std::string::npos);
-  CHECK(returned.find("return " + relu + "_contiguous") != std::string::npos);
+  returns.graph.outputs[0].name = "getitem_3";
+  returns.signature.outputs[0].arg.name = "getitem_3";
+  const std::string returned = codegen::dump_after(returns, "to_channels_last", cuda);
+  CHECK(returned.find("op getitem_3_contiguous = aten.clone.default(%getitem_3, contiguous_format)\n") !=
+        std::string::npos);
+  CHECK(returned.find("return getitem_3_contiguous") != std::string::npos);
 
   // PyTorch's C shim has no clone: fold() copies each weight into a buffer laid out channels-last.
-  codegen::CompileOptions host;
+  codegen::CompileOptions host = cuda;
   host.shim = codegen::ShimMode::kHost;
   CHECK(dump(testing::fixture("small_cnn.core.pt2"), "select_ops", host)
             .find("  alloc p_c2_weight_channels_last : float32[32, 16, 3, 3] strides [144, 1, 48, 16]\n"
                   "  call aoti_torch_copy_(p_c2_weight_channels_last, p_c2_weight, 0)\n") !=
         std::string::npos);
 
-  // Unchanged: switched off; a model with one convolution (tiny_vit's patch embedding); on CUDA,
-  // a model with a grouped convolution.
-  codegen::CompileOptions off;
+  // Unchanged: on the CPU; switched off; a model with one convolution (tiny_vit's patch
+  // embedding); a model with a grouped convolution.
+  CHECK(dump(testing::fixture("small_cnn.core.pt2"), "fuse_kernels").find("channels_last") ==
+        std::string::npos);
+  codegen::CompileOptions off = cuda;
   off.disabled_passes = {"to_channels_last"};
   CHECK(dump(testing::fixture("small_cnn.core.pt2"), "fuse_kernels", off).find("channels_last") ==
         std::string::npos);
-  CHECK(dump(testing::repo_path("tests/data/extra/tiny_vit.core.pt2"), "to_channels_last")
+  CHECK(dump(testing::repo_path("tests/data/extra/tiny_vit.core.pt2"), "to_channels_last", cuda)
             .find("channels_last") == std::string::npos);
   ir::Program grouped = ir::load_program(testing::fixture("small_cnn.core.pt2"));
   for (ir::Node& node : grouped.graph.nodes) {
@@ -700,11 +701,7 @@ TEST_CASE("to_channels_last: convolutions and the ops between them run on channe
       if (node.op_name() == "aten.convolution.default" && in.name == "groups") in.arg.int_value = 2;
     }
   }
-  codegen::CompileOptions cuda;
-  cuda.device = "cuda";
   CHECK(codegen::dump_after(grouped, "to_channels_last", cuda).find("channels_last") == std::string::npos);
-  CHECK(dump(testing::fixture("small_cnn.core.pt2"), "to_channels_last", cuda).find("channels_last") !=
-        std::string::npos);
 }
 
 }  // namespace
