@@ -22,7 +22,6 @@ the model one way and runs it (eager, aotic), in MB.
 import argparse
 import json
 import os
-import resource
 import statistics
 import subprocess
 import sys
@@ -75,7 +74,7 @@ def close(outs, refs):
 def peak_memory(mode, model, io, so, threads):
     """Peak RSS (MB) of a fresh process running the model `mode` = eager | aotic."""
     code = f"""
-import resource, torch
+import torch
 torch.set_num_threads({threads})
 from safetensors.torch import load_file
 io = load_file({io!r})
@@ -87,7 +86,9 @@ if {mode!r} == 'eager':
 else:
     r = torch._C._aoti.AOTIModelContainerRunnerCpu({so!r}, 1)
     for _ in range(20): r.run(xs)
-print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+# VmHWM, not ru_maxrss: Linux carries ru_maxrss across exec, so a child would report at least
+# this benchmark's own (large) resident size.
+print([int(l.split()[1]) for l in open('/proc/self/status') if l.startswith('VmHWM:')][0] / 1024)
 """
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     try:
