@@ -92,7 +92,8 @@ TEST_CASE("compile --dump-after shows the IR after a pass; --disable-pass skips 
   r = run("compile tests/data/fixtures/mlp.core.pt2 -o " + dir + "/m.so --dump-after parse");
   CHECK(r.code == 1);
   CHECK(r.out ==
-        "aotic: error: --dump-after: unknown stage 'parse' (stages: load, fold_batch_norm, fuse_conv_relu, to_channels_last, "
+        "aotic: error: --dump-after: unknown stage 'parse' (stages: load, fold_batch_norm, fuse_conv_relu, "
+        "to_channels_last, "
         "import_graph, bind_shapes, lower_views, check_types, fold_constants, fuse_kernels, dedup_kernels, "
         "select_ops, "
         "insert_checks, plan_lifetimes, "
@@ -110,11 +111,11 @@ TEST_CASE("compile --dump-after shows the IR after a pass; --disable-pass skips 
         std::string::npos);
   r = run("compile tests/data/fixtures/mlp.core.pt2 -o " + dir + "/m.so --disable-pass plan_lifetimes");
   CHECK(r.code == 1);
-  CHECK(
-      r.out ==
-      "aotic: error: --disable-pass: 'plan_lifetimes' is needed to compile a model (optimising "
-      "passes: fold_batch_norm, fuse_conv_relu, to_channels_last, fold_constants, fuse_kernels, dedup_kernels, reuse_buffers, "
-      "plan_memory, plan_cuda_graphs)\n");
+  CHECK(r.out ==
+        "aotic: error: --disable-pass: 'plan_lifetimes' is needed to compile a model (optimising "
+        "passes: fold_batch_norm, fuse_conv_relu, to_channels_last, fold_constants, fuse_kernels, "
+        "dedup_kernels, reuse_buffers, "
+        "plan_memory, plan_cuda_graphs)\n");
   // --isa: the x86-64 levels the compilers know; anything else is a user error, nothing written.
   r = run("compile tests/data/fixtures/mlp.core.pt2 -o " + dir + "/isa.so --isa pentium");
   CHECK(r.code == 1);
