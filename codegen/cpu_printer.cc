@@ -243,14 +243,16 @@ class CpuPrinter {
     if (!module_.kernels.empty()) {
       out.blank();
       out.raw(template_section("kernel_helpers.h", "kernel_input"));
-      if (!cuda() && !options_.avx2_dispatch) {
+      if (!cuda()) {
         out.blank();
         out.raw(template_section("kernel_math.h", "kernel_math"));
+      }
+      if (!cuda() && !options_.avx2_dispatch) {
         out.raw(generated.text());
       } else if (!cuda()) {
-        // The kernels (and the math they inline) twice: for AVX2 and FMA (x86-64-v3's vector
-        // instructions; ISA flags only, so inlining stays allowed) and for the baseline; each
-        // launch picks by the CPU it runs on.
+        // The kernels twice: for AVX2 and FMA (x86-64-v3's vector instructions) and for the
+        // baseline; each launch picks by the CPU it runs on. ISA flags only, no -march: the math
+        // above (baseline) still inlines into the AVX2 kernels and vectorises with them.
         out.blank();
         out.raw(template_section("kernel_helpers.h", "kernels_avx2"));
         out.line("#if defined(__clang__)");
@@ -262,7 +264,6 @@ class CpuPrinter {
         out.line("#pragma GCC target(\"avx2,fma,f16c,bmi,bmi2\")");
         out.line("#endif");
         out.line("namespace avx2 {");
-        out.raw(template_section("kernel_math.h", "kernel_math"));
         out.raw(generated.text());
         out.line("}  // namespace avx2");
         out.line("#if defined(__clang__)");
@@ -272,7 +273,6 @@ class CpuPrinter {
         out.line("#endif");
         out.blank();
         out.line("namespace base {");
-        out.raw(template_section("kernel_math.h", "kernel_math"));
         out.raw(generated.text());
         out.line("}  // namespace base");
       }

@@ -188,6 +188,23 @@ std::string to_text(const Module& module) {
   return text;
 }
 
+Stmt copy_call(const std::string& dst, const std::string& src) {
+  Stmt copy;
+  copy.kind = Stmt::Kind::kCall;
+  copy.function = "aoti_torch_copy_";
+  for (const std::string& name : {dst, src}) {
+    Arg a;
+    a.kind = Arg::Kind::kTensor;
+    a.value = name;
+    copy.args.push_back(a);
+  }
+  Arg non_blocking;
+  non_blocking.kind = Arg::Kind::kInt;
+  non_blocking.int_value = 0;
+  copy.args.push_back(non_blocking);
+  return copy;
+}
+
 std::vector<std::string> reads(const Stmt& stmt) {
   std::vector<std::string> out;
   switch (stmt.kind) {

@@ -194,6 +194,10 @@ struct Module {
   } arena;
 };
 
+/// `call aoti_torch_copy_(dst, src, 0)`: src's elements copied into dst (a function every shim
+/// has).
+Stmt copy_call(const std::string& dst, const std::string& src);
+
 /// The readable form `--dump-after` prints: one statement per line, blocks indented.
 std::string to_text(const Module& module);
 

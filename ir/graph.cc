@@ -283,6 +283,16 @@ const NamedArgument* Node::find_input(const std::string& argument_name) const {
   return nullptr;
 }
 
+std::vector<SymExpr> contiguous_strides(const std::vector<SymExpr>& sizes) {
+  std::vector<SymExpr> strides(sizes.size());
+  SymExpr stride = SymExpr::constant(1);
+  for (size_t d = sizes.size(); d-- > 0;) {
+    strides[d] = stride;
+    stride = stride * sizes[d];
+  }
+  return strides;
+}
+
 const TensorMeta* Graph::find_tensor(const std::string& name) const {
   auto it = tensor_values.find(name);
   return it == tensor_values.end() ? nullptr : &it->second;

@@ -51,6 +51,9 @@ struct TensorMeta {
   std::string to_string() const;
 };
 
+/// Row-major (contiguous) strides for `sizes`.
+std::vector<SymExpr> contiguous_strides(const std::vector<SymExpr>& sizes);
+
 /// The serialized Argument union of torch.export (schema.py `Argument`), one kind per variant.
 enum class ArgKind {
   kNone,

@@ -106,20 +106,8 @@ wir::Module import_graph(const ir::Program& program, const ConstantsLayout& cons
     if (i < specs.size() && specs[i].kind == ir::OutputKind::kUserInputMutation) {
       // The program updates a user input in place (a batch norm's running stats passed in): the
       // new value is copied into the caller's tensor, as eager PyTorch does; it is no output.
-      wir::Stmt copy;
-      copy.kind = wir::Stmt::Kind::kCall;
+      wir::Stmt copy = wir::copy_call(specs[i].target, out.name);
       copy.place = fmt::format("user input '{}' (updated by the program)", specs[i].target);
-      copy.function = "aoti_torch_copy_";
-      for (const std::string& name : {specs[i].target, out.name}) {
-        wir::Arg a;
-        a.kind = wir::Arg::Kind::kTensor;
-        a.value = name;
-        copy.args.push_back(a);
-      }
-      wir::Arg non_blocking;
-      non_blocking.kind = wir::Arg::Kind::kInt;
-      non_blocking.int_value = 0;
-      copy.args.push_back(non_blocking);
       module.body.push_back(std::move(copy));
       continue;
     }

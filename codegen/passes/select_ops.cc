@@ -329,17 +329,6 @@ Lowering choose(const Stmt& op, const ir::SchemaRegistry& schemas, const ShimFun
   return Lowering::kUnsupported;
 }
 
-/// Contiguous strides for `sizes`.
-std::vector<ir::SymExpr> contiguous_strides(const std::vector<ir::SymExpr>& sizes) {
-  std::vector<ir::SymExpr> strides(sizes.size());
-  ir::SymExpr stride = ir::SymExpr::constant(1);
-  for (size_t d = sizes.size(); d-- > 0;) {
-    strides[d] = stride;
-    stride = stride * sizes[d];
-  }
-  return strides;
-}
-
 /// Lowers the ops of one block (a graph or a cond branch); values are scoped to it.
 class Selector {
  public:
@@ -515,6 +504,11 @@ class Selector {
   static Stmt like(const Stmt& op, Stmt::Kind kind) {
     Stmt s;
     s.kind = kind;
+    return from(op, std::move(s));
+  }
+
+  /// `s` placed where `op` was: its place, note, node and graph.
+  static Stmt from(const Stmt& op, Stmt s) {
     s.place = op.place;
     s.note = op.note;
     s.node = op.node;
@@ -597,7 +591,7 @@ class Selector {
       out.push_back(std::move(alias));
       return;
     }
-    const std::vector<ir::SymExpr> strides = contiguous_strides(op.graph->find_tensor(result)->sizes);
+    const std::vector<ir::SymExpr> strides = ir::contiguous_strides(op.graph->find_tensor(result)->sizes);
     out.push_back(alloc(op, result, &strides));
     s.value = result;
     out.push_back(std::move(s));
@@ -607,20 +601,9 @@ class Selector {
   void lower_copy(const Stmt& op, wir::Block& out) {
     const std::string& result = op.node->outputs[0].name;
     out.push_back(alloc(op, result, nullptr));
-    Stmt copy = like(op, Stmt::Kind::kCall);
+    Stmt copy = from(op, wir::copy_call(result, op.node->inputs.at(0).arg.name));
     copy.note = fmt::format("{} as a copy into a buffer laid out as its result: the shim has no {}",
                             op.schema->target(), shim_gen::c_function(*op.schema, shim_.device).name);
-    copy.function = "aoti_torch_copy_";
-    for (const std::string& name : {result, op.node->inputs.at(0).arg.name}) {
-      wir::Arg a;
-      a.kind = wir::Arg::Kind::kTensor;
-      a.value = name;
-      copy.args.push_back(a);
-    }
-    wir::Arg non_blocking;
-    non_blocking.kind = wir::Arg::Kind::kInt;
-    non_blocking.int_value = 0;
-    copy.args.push_back(non_blocking);
     out.push_back(std::move(copy));
   }
 

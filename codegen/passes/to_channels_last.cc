@@ -68,12 +68,6 @@ std::vector<ir::SymExpr> channels_last_strides(const std::vector<ir::SymExpr>& s
   return {s[2] * wc, one, wc, c};
 }
 
-std::vector<ir::SymExpr> contiguous_strides(const std::vector<ir::SymExpr>& s) {
-  std::vector<ir::SymExpr> strides(s.size(), ir::SymExpr::constant(1));
-  for (size_t d = s.size(); d-- > 1;) strides[d - 1] = strides[d] * s[d];
-  return strides;
-}
-
 bool size_is_one(const ir::SymExpr& e) { return e.constant_value() == std::optional<int64_t>(1); }
 
 class ChannelsLast {
@@ -123,7 +117,7 @@ class ChannelsLast {
       return nullptr;
     if (size_is_one(m->sizes[1]) || (size_is_one(m->sizes[2]) && size_is_one(m->sizes[3]))) return nullptr;
     // The export's layout must be the plain contiguous one this pass replaces.
-    if (m->strides != contiguous_strides(m->sizes)) return nullptr;
+    if (m->strides != ir::contiguous_strides(m->sizes)) return nullptr;
     return m;
   }
 
@@ -282,7 +276,7 @@ class ChannelsLast {
     for (int n = 1; graph_.tensor_values.count(name) != 0; ++n)
       name = fmt::format("{}_{}_{}", value, what, n);
     ir::TensorMeta meta = graph_.tensor_values.at(value);
-    meta.strides = contiguous_strides(meta.sizes);
+    meta.strides = ir::contiguous_strides(meta.sizes);
     graph_.tensor_values[name] = meta;
     Argument memory_format;
     memory_format.kind = ArgKind::kMemoryFormat;

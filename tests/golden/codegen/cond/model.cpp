@@ -55,6 +55,344 @@ const T* kernel_input(AtenTensorHandle t, int64_t rank, const int64_t* strides, 
   return aotic::runtime::data<const T>(scratch.get());
 }
 
+// Host and device: generated CUDA kernels call the same functions (the CPU polynomials below are
+// for vectorised host loops; GPU code calls the device's own exp, tanh and erf).
+#define KM_FN AOTIC_HOST_DEVICE inline
+namespace km {
+
+template <typename T>
+constexpr bool kWraps = std::is_integral_v<T> && !std::is_same_v<T, bool>;
+
+template <typename T>
+KM_FN T add(T a, T b) {
+  if constexpr (kWraps<T>) {
+    return static_cast<T>(static_cast<uint64_t>(a) + static_cast<uint64_t>(b));
+  } else {
+    return a + b;
+  }
+}
+template <typename T>
+KM_FN T sub(T a, T b) {
+  if constexpr (kWraps<T>) {
+    return static_cast<T>(static_cast<uint64_t>(a) - static_cast<uint64_t>(b));
+  } else {
+    return a - b;
+  }
+}
+template <typename T>
+KM_FN T mul(T a, T b) {
+  if constexpr (kWraps<T>) {
+    return static_cast<T>(static_cast<uint64_t>(a) * static_cast<uint64_t>(b));
+  } else {
+    return a * b;
+  }
+}
+template <typename T>
+KM_FN T neg(T a) {
+  if constexpr (kWraps<T>) {
+    return static_cast<T>(uint64_t{0} - static_cast<uint64_t>(a));
+  } else {
+    return -a;
+  }
+}
+template <typename T>
+KM_FN T abs(T a) {
+  if constexpr (kWraps<T>) {
+    return a < 0 ? neg(a) : a;
+  } else if constexpr (std::is_same_v<T, bool>) {
+    return a;
+  } else {
+    return std::fabs(a);
+  }
+}
+template <typename T>
+KM_FN T maximum(T a, T b) {
+  if constexpr (std::is_floating_point_v<T>) {
+    return a != a ? a : b != b ? b : a > b ? a : b;
+  } else {
+    return a > b ? a : b;
+  }
+}
+template <typename T>
+KM_FN T minimum(T a, T b) {
+  if constexpr (std::is_floating_point_v<T>) {
+    return a != a ? a : b != b ? b : a < b ? a : b;
+  } else {
+    return a < b ? a : b;
+  }
+}
+/// PyTorch's conversion: to bool is `!= 0`; otherwise C++'s (floats to integers truncate).
+template <typename To, typename From>
+KM_FN To convert(From v) {
+  if constexpr (std::is_same_v<To, bool>) {
+    return v != From(0);
+  } else {
+    return static_cast<To>(v);
+  }
+}
+/// expf in straight-line arithmetic (Cephes' polynomial, within 2 ulp), so that `omp simd` loops
+/// calling it vectorise; NaN, infinities and underflow as std::exp.
+KM_FN float exp_float(float x) {
+  float c = x < 88.3762626647949f ? x : 88.3762626647949f;
+  c = c > -88.3762626647949f ? c : -88.3762626647949f;
+  // n = round(c * log2(e)) by adding 1.5 * 2^23: exact for |n| < 2^22, no conversion or libm call,
+  // so the loop still vectorises; its bits hold n as an integer.
+  const float shifted = c * 1.44269504088896341f + 12582912.0f;
+  const float n = shifted - 12582912.0f;
+  float r = c - n * 0.693359375f;
+  r = r - n * -2.12194440e-4f;
+  const float z = r * r;
+  float y = 1.9875691500e-4f;
+  y = y * r + 1.3981999507e-3f;
+  y = y * r + 8.3334519073e-3f;
+  y = y * r + 4.1665795894e-2f;
+  y = y * r + 1.6666665459e-1f;
+  y = y * r + 5.0000001201e-1f;
+  y = y * z + r + 1.0f;
+  int32_t ni;
+  std::memcpy(&ni, &shifted, sizeof(ni));
+  ni -= 0x4B400000;
+  // 2^n as two factors, each a normal float for n in [-127, 128].
+  const int32_t half = ni / 2;
+  const int32_t bits_a = (half + 127) * (1 << 23), bits_b = (ni - half + 127) * (1 << 23);
+  float scale_a, scale_b;
+  std::memcpy(&scale_a, &bits_a, sizeof(scale_a));
+  std::memcpy(&scale_b, &bits_b, sizeof(scale_b));
+  float e = y * scale_a * scale_b;
+  e = x > 88.7228391f ? std::numeric_limits<float>::infinity() : e;
+  e = x < -103.972084f ? 0.0f : e;
+  return x != x ? x : e;
+}
+template <typename T>
+KM_FN T exp(T x) {
+#ifdef __CUDA_ARCH__
+  return ::exp(x);
+#else
+  if constexpr (std::is_same_v<T, float>) {
+    return exp_float(x);
+  } else {
+    return std::exp(x);
+  }
+#endif
+}
+template <typename T>
+KM_FN T exp2(T x) {
+  return std::exp2(x);
+}
+template <typename T>
+KM_FN T expm1(T x) {
+  return std::expm1(x);
+}
+template <typename T>
+KM_FN T log(T x) {
+  return std::log(x);
+}
+template <typename T>
+KM_FN T log2(T x) {
+  return std::log2(x);
+}
+template <typename T>
+KM_FN T log10(T x) {
+  return std::log10(x);
+}
+template <typename T>
+KM_FN T log1p(T x) {
+  return std::log1p(x);
+}
+template <typename T>
+KM_FN T sqrt(T x) {
+  return std::sqrt(x);
+}
+template <typename T>
+KM_FN T rsqrt(T x) {
+  return T(1) / std::sqrt(x);
+}
+template <typename T>
+KM_FN T reciprocal(T x) {
+  return T(1) / x;
+}
+template <typename T>
+KM_FN T sin(T x) {
+  return std::sin(x);
+}
+template <typename T>
+KM_FN T cos(T x) {
+  return std::cos(x);
+}
+template <typename T>
+KM_FN T tan(T x) {
+  return std::tan(x);
+}
+template <typename T>
+KM_FN T asin(T x) {
+  return std::asin(x);
+}
+template <typename T>
+KM_FN T acos(T x) {
+  return std::acos(x);
+}
+template <typename T>
+KM_FN T atan(T x) {
+  return std::atan(x);
+}
+template <typename T>
+KM_FN T sinh(T x) {
+  return std::sinh(x);
+}
+template <typename T>
+KM_FN T cosh(T x) {
+  return std::cosh(x);
+}
+template <typename T>
+KM_FN T tanh(T x) {
+#ifdef __CUDA_ARCH__
+  return ::tanh(x);
+#else
+  if constexpr (std::is_same_v<T, float>) {
+    // 1 - 2 / (e^2x + 1), vectorisable; odd, and exact at the saturated ends.
+    const float a = x < 0 ? -x : x;
+    const float t = 1.0f - 2.0f / (exp_float(2.0f * a) + 1.0f);
+    const float r = a < 0.0004f ? a : t;
+    return x != x ? x : x < 0 ? -r : r;
+  } else {
+    return std::tanh(x);
+  }
+#endif
+}
+template <typename T>
+KM_FN T asinh(T x) {
+  return std::asinh(x);
+}
+template <typename T>
+KM_FN T acosh(T x) {
+  return std::acosh(x);
+}
+template <typename T>
+KM_FN T atanh(T x) {
+  return std::atanh(x);
+}
+template <typename T>
+KM_FN T erf(T x) {
+#ifdef __CUDA_ARCH__
+  return ::erf(x);
+#else
+  if constexpr (std::is_same_v<T, float>) {
+    // Abramowitz and Stegun 7.1.26 (absolute error below 1.5e-7), vectorisable.
+    const float a = x < 0 ? -x : x;
+    const float t = 1.0f / (1.0f + 0.3275911f * a);
+    float p = 1.061405429f;
+    p = p * t - 1.453152027f;
+    p = p * t + 1.421413741f;
+    p = p * t - 0.284496736f;
+    p = p * t + 0.254829592f;
+    const float r = 1.0f - p * t * exp_float(-a * a);
+    return x != x ? x : x < 0 ? -r : r;
+  } else {
+    return std::erf(x);
+  }
+#endif
+}
+template <typename T>
+KM_FN T erfc(T x) {
+  return std::erfc(x);
+}
+template <typename T>
+KM_FN T floor(T x) {
+  return std::floor(x);
+}
+template <typename T>
+KM_FN T ceil(T x) {
+  return std::ceil(x);
+}
+template <typename T>
+KM_FN T trunc(T x) {
+  return std::trunc(x);
+}
+/// Half to even, as torch.round.
+template <typename T>
+KM_FN T round(T x) {
+  return std::nearbyint(x);
+}
+template <typename T>
+KM_FN T frac(T x) {
+  return x - std::trunc(x);
+}
+template <typename T>
+KM_FN T sign(T x) {
+  if constexpr (std::is_same_v<T, bool>) {
+    return x;
+  } else {
+    return static_cast<T>((T(0) < x) - (x < T(0)));
+  }
+}
+template <typename T>
+KM_FN T sigmoid(T x) {
+  return T(1) / (T(1) + exp(-x));
+}
+template <typename T>
+KM_FN T relu(T x) {
+  if constexpr (std::is_same_v<T, bool>) {
+    return x;
+  } else {
+    return maximum(x, T(0));
+  }
+}
+template <typename T>
+KM_FN T gelu(T x) {
+  return T(0.5) * x * (T(1) + erf(x * T(0.70710678118654752440)));
+}
+template <typename T>
+KM_FN T gelu_tanh(T x) {
+  const T inner = T(0.79788456080286535588) * (x + T(0.044715) * x * x * x);
+  return T(0.5) * x * (T(1) + tanh(inner));
+}
+template <typename T>
+KM_FN T silu(T x) {
+  return x / (T(1) + exp(-x));
+}
+template <typename T>
+KM_FN T mish(T x) {
+  return x * std::tanh(std::log1p(std::exp(x)));
+}
+template <typename T>
+KM_FN T hardsigmoid(T x) {
+  return minimum(maximum(x + T(3), T(0)), T(6)) / T(6);
+}
+template <typename T>
+KM_FN T hardswish(T x) {
+  return x * minimum(maximum(x + T(3), T(0)), T(6)) / T(6);
+}
+template <typename T>
+KM_FN T pow(T a, T b) {
+  return std::pow(a, b);
+}
+template <typename T>
+KM_FN T atan2(T a, T b) {
+  return std::atan2(a, b);
+}
+template <typename T>
+KM_FN bool isnan(T x) {
+  if constexpr (std::is_floating_point_v<T>) {
+    return x != x;
+  } else {
+    return false;
+  }
+}
+template <typename T>
+KM_FN bool isinf(T x) {
+  if constexpr (std::is_floating_point_v<T>) {
+    return std::isinf(x);
+  } else {
+    return false;
+  }
+}
+template <typename T>
+KM_FN T square(T x) {
+  return mul(x, x);
+}
+
+}  // namespace km
+
 /// Whether this CPU runs the AVX2/FMA build of the kernels (asked once).
 inline bool kernels_avx2() {
   static const bool yes = [] {
@@ -70,343 +408,6 @@ inline bool kernels_avx2() {
 #pragma GCC target("avx2,fma,f16c,bmi,bmi2")
 #endif
 namespace avx2 {
-// Host and device: generated CUDA kernels call the same functions (the CPU polynomials below are
-// for vectorised host loops; GPU code calls the device's own exp, tanh and erf).
-#define KM_FN AOTIC_HOST_DEVICE inline
-namespace km {
-
-template <typename T>
-constexpr bool kWraps = std::is_integral_v<T> && !std::is_same_v<T, bool>;
-
-template <typename T>
-KM_FN T add(T a, T b) {
-  if constexpr (kWraps<T>) {
-    return static_cast<T>(static_cast<uint64_t>(a) + static_cast<uint64_t>(b));
-  } else {
-    return a + b;
-  }
-}
-template <typename T>
-KM_FN T sub(T a, T b) {
-  if constexpr (kWraps<T>) {
-    return static_cast<T>(static_cast<uint64_t>(a) - static_cast<uint64_t>(b));
-  } else {
-    return a - b;
-  }
-}
-template <typename T>
-KM_FN T mul(T a, T b) {
-  if constexpr (kWraps<T>) {
-    return static_cast<T>(static_cast<uint64_t>(a) * static_cast<uint64_t>(b));
-  } else {
-    return a * b;
-  }
-}
-template <typename T>
-KM_FN T neg(T a) {
-  if constexpr (kWraps<T>) {
-    return static_cast<T>(uint64_t{0} - static_cast<uint64_t>(a));
-  } else {
-    return -a;
-  }
-}
-template <typename T>
-KM_FN T abs(T a) {
-  if constexpr (kWraps<T>) {
-    return a < 0 ? neg(a) : a;
-  } else if constexpr (std::is_same_v<T, bool>) {
-    return a;
-  } else {
-    return std::fabs(a);
-  }
-}
-template <typename T>
-KM_FN T maximum(T a, T b) {
-  if constexpr (std::is_floating_point_v<T>) {
-    return a != a ? a : b != b ? b : a > b ? a : b;
-  } else {
-    return a > b ? a : b;
-  }
-}
-template <typename T>
-KM_FN T minimum(T a, T b) {
-  if constexpr (std::is_floating_point_v<T>) {
-    return a != a ? a : b != b ? b : a < b ? a : b;
-  } else {
-    return a < b ? a : b;
-  }
-}
-/// PyTorch's conversion: to bool is `!= 0`; otherwise C++'s (floats to integers truncate).
-template <typename To, typename From>
-KM_FN To convert(From v) {
-  if constexpr (std::is_same_v<To, bool>) {
-    return v != From(0);
-  } else {
-    return static_cast<To>(v);
-  }
-}
-/// expf in straight-line arithmetic (Cephes' polynomial, within 2 ulp), so that `omp simd` loops
-/// calling it vectorise; NaN, infinities and underflow as std::exp.
-KM_FN float exp_float(float x) {
-  float c = x < 88.3762626647949f ? x : 88.3762626647949f;
-  c = c > -88.3762626647949f ? c : -88.3762626647949f;
-  // n = round(c * log2(e)) by adding 1.5 * 2^23: exact for |n| < 2^22, no conversion or libm call,
-  // so the loop still vectorises; its bits hold n as an integer.
-  const float shifted = c * 1.44269504088896341f + 12582912.0f;
-  const float n = shifted - 12582912.0f;
-  float r = c - n * 0.693359375f;
-  r = r - n * -2.12194440e-4f;
-  const float z = r * r;
-  float y = 1.9875691500e-4f;
-  y = y * r + 1.3981999507e-3f;
-  y = y * r + 8.3334519073e-3f;
-  y = y * r + 4.1665795894e-2f;
-  y = y * r + 1.6666665459e-1f;
-  y = y * r + 5.0000001201e-1f;
-  y = y * z + r + 1.0f;
-  int32_t ni;
-  std::memcpy(&ni, &shifted, sizeof(ni));
-  ni -= 0x4B400000;
-  // 2^n as two factors, each a normal float for n in [-127, 128].
-  const int32_t half = ni / 2;
-  const int32_t bits_a = (half + 127) * (1 << 23), bits_b = (ni - half + 127) * (1 << 23);
-  float scale_a, scale_b;
-  std::memcpy(&scale_a, &bits_a, sizeof(scale_a));
-  std::memcpy(&scale_b, &bits_b, sizeof(scale_b));
-  float e = y * scale_a * scale_b;
-  e = x > 88.7228391f ? std::numeric_limits<float>::infinity() : e;
-  e = x < -103.972084f ? 0.0f : e;
-  return x != x ? x : e;
-}
-template <typename T>
-KM_FN T exp(T x) {
-#ifdef __CUDA_ARCH__
-  return ::exp(x);
-#else
-  if constexpr (std::is_same_v<T, float>) {
-    return exp_float(x);
-  } else {
-    return std::exp(x);
-  }
-#endif
-}
-template <typename T>
-KM_FN T exp2(T x) {
-  return std::exp2(x);
-}
-template <typename T>
-KM_FN T expm1(T x) {
-  return std::expm1(x);
-}
-template <typename T>
-KM_FN T log(T x) {
-  return std::log(x);
-}
-template <typename T>
-KM_FN T log2(T x) {
-  return std::log2(x);
-}
-template <typename T>
-KM_FN T log10(T x) {
-  return std::log10(x);
-}
-template <typename T>
-KM_FN T log1p(T x) {
-  return std::log1p(x);
-}
-template <typename T>
-KM_FN T sqrt(T x) {
-  return std::sqrt(x);
-}
-template <typename T>
-KM_FN T rsqrt(T x) {
-  return T(1) / std::sqrt(x);
-}
-template <typename T>
-KM_FN T reciprocal(T x) {
-  return T(1) / x;
-}
-template <typename T>
-KM_FN T sin(T x) {
-  return std::sin(x);
-}
-template <typename T>
-KM_FN T cos(T x) {
-  return std::cos(x);
-}
-template <typename T>
-KM_FN T tan(T x) {
-  return std::tan(x);
-}
-template <typename T>
-KM_FN T asin(T x) {
-  return std::asin(x);
-}
-template <typename T>
-KM_FN T acos(T x) {
-  return std::acos(x);
-}
-template <typename T>
-KM_FN T atan(T x) {
-  return std::atan(x);
-}
-template <typename T>
-KM_FN T sinh(T x) {
-  return std::sinh(x);
-}
-template <typename T>
-KM_FN T cosh(T x) {
-  return std::cosh(x);
-}
-template <typename T>
-KM_FN T tanh(T x) {
-#ifdef __CUDA_ARCH__
-  return ::tanh(x);
-#else
-  if constexpr (std::is_same_v<T, float>) {
-    // 1 - 2 / (e^2x + 1), vectorisable; odd, and exact at the saturated ends.
-    const float a = x < 0 ? -x : x;
-    const float t = 1.0f - 2.0f / (exp_float(2.0f * a) + 1.0f);
-    const float r = a < 0.0004f ? a : t;
-    return x != x ? x : x < 0 ? -r : r;
-  } else {
-    return std::tanh(x);
-  }
-#endif
-}
-template <typename T>
-KM_FN T asinh(T x) {
-  return std::asinh(x);
-}
-template <typename T>
-KM_FN T acosh(T x) {
-  return std::acosh(x);
-}
-template <typename T>
-KM_FN T atanh(T x) {
-  return std::atanh(x);
-}
-template <typename T>
-KM_FN T erf(T x) {
-#ifdef __CUDA_ARCH__
-  return ::erf(x);
-#else
-  if constexpr (std::is_same_v<T, float>) {
-    // Abramowitz and Stegun 7.1.26 (absolute error below 1.5e-7), vectorisable.
-    const float a = x < 0 ? -x : x;
-    const float t = 1.0f / (1.0f + 0.3275911f * a);
-    float p = 1.061405429f;
-    p = p * t - 1.453152027f;
-    p = p * t + 1.421413741f;
-    p = p * t - 0.284496736f;
-    p = p * t + 0.254829592f;
-    const float r = 1.0f - p * t * exp_float(-a * a);
-    return x != x ? x : x < 0 ? -r : r;
-  } else {
-    return std::erf(x);
-  }
-#endif
-}
-template <typename T>
-KM_FN T erfc(T x) {
-  return std::erfc(x);
-}
-template <typename T>
-KM_FN T floor(T x) {
-  return std::floor(x);
-}
-template <typename T>
-KM_FN T ceil(T x) {
-  return std::ceil(x);
-}
-template <typename T>
-KM_FN T trunc(T x) {
-  return std::trunc(x);
-}
-/// Half to even, as torch.round.
-template <typename T>
-KM_FN T round(T x) {
-  return std::nearbyint(x);
-}
-template <typename T>
-KM_FN T frac(T x) {
-  return x - std::trunc(x);
-}
-template <typename T>
-KM_FN T sign(T x) {
-  if constexpr (std::is_same_v<T, bool>) {
-    return x;
-  } else {
-    return static_cast<T>((T(0) < x) - (x < T(0)));
-  }
-}
-template <typename T>
-KM_FN T sigmoid(T x) {
-  return T(1) / (T(1) + exp(-x));
-}
-template <typename T>
-KM_FN T relu(T x) {
-  if constexpr (std::is_same_v<T, bool>) {
-    return x;
-  } else {
-    return maximum(x, T(0));
-  }
-}
-template <typename T>
-KM_FN T gelu(T x) {
-  return T(0.5) * x * (T(1) + erf(x * T(0.70710678118654752440)));
-}
-template <typename T>
-KM_FN T gelu_tanh(T x) {
-  const T inner = T(0.79788456080286535588) * (x + T(0.044715) * x * x * x);
-  return T(0.5) * x * (T(1) + tanh(inner));
-}
-template <typename T>
-KM_FN T silu(T x) {
-  return x / (T(1) + exp(-x));
-}
-template <typename T>
-KM_FN T mish(T x) {
-  return x * std::tanh(std::log1p(std::exp(x)));
-}
-template <typename T>
-KM_FN T hardsigmoid(T x) {
-  return minimum(maximum(x + T(3), T(0)), T(6)) / T(6);
-}
-template <typename T>
-KM_FN T hardswish(T x) {
-  return x * minimum(maximum(x + T(3), T(0)), T(6)) / T(6);
-}
-template <typename T>
-KM_FN T pow(T a, T b) {
-  return std::pow(a, b);
-}
-template <typename T>
-KM_FN T atan2(T a, T b) {
-  return std::atan2(a, b);
-}
-template <typename T>
-KM_FN bool isnan(T x) {
-  if constexpr (std::is_floating_point_v<T>) {
-    return x != x;
-  } else {
-    return false;
-  }
-}
-template <typename T>
-KM_FN bool isinf(T x) {
-  if constexpr (std::is_floating_point_v<T>) {
-    return std::isinf(x);
-  } else {
-    return false;
-  }
-}
-template <typename T>
-KM_FN T square(T x) {
-  return mul(x, x);
-}
-
-}  // namespace km
 
 // nodes gt
 void k0_gt(const float* __restrict in0, bool* __restrict out0) {
@@ -422,343 +423,6 @@ void k0_gt(const float* __restrict in0, bool* __restrict out0) {
 #endif
 
 namespace base {
-// Host and device: generated CUDA kernels call the same functions (the CPU polynomials below are
-// for vectorised host loops; GPU code calls the device's own exp, tanh and erf).
-#define KM_FN AOTIC_HOST_DEVICE inline
-namespace km {
-
-template <typename T>
-constexpr bool kWraps = std::is_integral_v<T> && !std::is_same_v<T, bool>;
-
-template <typename T>
-KM_FN T add(T a, T b) {
-  if constexpr (kWraps<T>) {
-    return static_cast<T>(static_cast<uint64_t>(a) + static_cast<uint64_t>(b));
-  } else {
-    return a + b;
-  }
-}
-template <typename T>
-KM_FN T sub(T a, T b) {
-  if constexpr (kWraps<T>) {
-    return static_cast<T>(static_cast<uint64_t>(a) - static_cast<uint64_t>(b));
-  } else {
-    return a - b;
-  }
-}
-template <typename T>
-KM_FN T mul(T a, T b) {
-  if constexpr (kWraps<T>) {
-    return static_cast<T>(static_cast<uint64_t>(a) * static_cast<uint64_t>(b));
-  } else {
-    return a * b;
-  }
-}
-template <typename T>
-KM_FN T neg(T a) {
-  if constexpr (kWraps<T>) {
-    return static_cast<T>(uint64_t{0} - static_cast<uint64_t>(a));
-  } else {
-    return -a;
-  }
-}
-template <typename T>
-KM_FN T abs(T a) {
-  if constexpr (kWraps<T>) {
-    return a < 0 ? neg(a) : a;
-  } else if constexpr (std::is_same_v<T, bool>) {
-    return a;
-  } else {
-    return std::fabs(a);
-  }
-}
-template <typename T>
-KM_FN T maximum(T a, T b) {
-  if constexpr (std::is_floating_point_v<T>) {
-    return a != a ? a : b != b ? b : a > b ? a : b;
-  } else {
-    return a > b ? a : b;
-  }
-}
-template <typename T>
-KM_FN T minimum(T a, T b) {
-  if constexpr (std::is_floating_point_v<T>) {
-    return a != a ? a : b != b ? b : a < b ? a : b;
-  } else {
-    return a < b ? a : b;
-  }
-}
-/// PyTorch's conversion: to bool is `!= 0`; otherwise C++'s (floats to integers truncate).
-template <typename To, typename From>
-KM_FN To convert(From v) {
-  if constexpr (std::is_same_v<To, bool>) {
-    return v != From(0);
-  } else {
-    return static_cast<To>(v);
-  }
-}
-/// expf in straight-line arithmetic (Cephes' polynomial, within 2 ulp), so that `omp simd` loops
-/// calling it vectorise; NaN, infinities and underflow as std::exp.
-KM_FN float exp_float(float x) {
-  float c = x < 88.3762626647949f ? x : 88.3762626647949f;
-  c = c > -88.3762626647949f ? c : -88.3762626647949f;
-  // n = round(c * log2(e)) by adding 1.5 * 2^23: exact for |n| < 2^22, no conversion or libm call,
-  // so the loop still vectorises; its bits hold n as an integer.
-  const float shifted = c * 1.44269504088896341f + 12582912.0f;
-  const float n = shifted - 12582912.0f;
-  float r = c - n * 0.693359375f;
-  r = r - n * -2.12194440e-4f;
-  const float z = r * r;
-  float y = 1.9875691500e-4f;
-  y = y * r + 1.3981999507e-3f;
-  y = y * r + 8.3334519073e-3f;
-  y = y * r + 4.1665795894e-2f;
-  y = y * r + 1.6666665459e-1f;
-  y = y * r + 5.0000001201e-1f;
-  y = y * z + r + 1.0f;
-  int32_t ni;
-  std::memcpy(&ni, &shifted, sizeof(ni));
-  ni -= 0x4B400000;
-  // 2^n as two factors, each a normal float for n in [-127, 128].
-  const int32_t half = ni / 2;
-  const int32_t bits_a = (half + 127) * (1 << 23), bits_b = (ni - half + 127) * (1 << 23);
-  float scale_a, scale_b;
-  std::memcpy(&scale_a, &bits_a, sizeof(scale_a));
-  std::memcpy(&scale_b, &bits_b, sizeof(scale_b));
-  float e = y * scale_a * scale_b;
-  e = x > 88.7228391f ? std::numeric_limits<float>::infinity() : e;
-  e = x < -103.972084f ? 0.0f : e;
-  return x != x ? x : e;
-}
-template <typename T>
-KM_FN T exp(T x) {
-#ifdef __CUDA_ARCH__
-  return ::exp(x);
-#else
-  if constexpr (std::is_same_v<T, float>) {
-    return exp_float(x);
-  } else {
-    return std::exp(x);
-  }
-#endif
-}
-template <typename T>
-KM_FN T exp2(T x) {
-  return std::exp2(x);
-}
-template <typename T>
-KM_FN T expm1(T x) {
-  return std::expm1(x);
-}
-template <typename T>
-KM_FN T log(T x) {
-  return std::log(x);
-}
-template <typename T>
-KM_FN T log2(T x) {
-  return std::log2(x);
-}
-template <typename T>
-KM_FN T log10(T x) {
-  return std::log10(x);
-}
-template <typename T>
-KM_FN T log1p(T x) {
-  return std::log1p(x);
-}
-template <typename T>
-KM_FN T sqrt(T x) {
-  return std::sqrt(x);
-}
-template <typename T>
-KM_FN T rsqrt(T x) {
-  return T(1) / std::sqrt(x);
-}
-template <typename T>
-KM_FN T reciprocal(T x) {
-  return T(1) / x;
-}
-template <typename T>
-KM_FN T sin(T x) {
-  return std::sin(x);
-}
-template <typename T>
-KM_FN T cos(T x) {
-  return std::cos(x);
-}
-template <typename T>
-KM_FN T tan(T x) {
-  return std::tan(x);
-}
-template <typename T>
-KM_FN T asin(T x) {
-  return std::asin(x);
-}
-template <typename T>
-KM_FN T acos(T x) {
-  return std::acos(x);
-}
-template <typename T>
-KM_FN T atan(T x) {
-  return std::atan(x);
-}
-template <typename T>
-KM_FN T sinh(T x) {
-  return std::sinh(x);
-}
-template <typename T>
-KM_FN T cosh(T x) {
-  return std::cosh(x);
-}
-template <typename T>
-KM_FN T tanh(T x) {
-#ifdef __CUDA_ARCH__
-  return ::tanh(x);
-#else
-  if constexpr (std::is_same_v<T, float>) {
-    // 1 - 2 / (e^2x + 1), vectorisable; odd, and exact at the saturated ends.
-    const float a = x < 0 ? -x : x;
-    const float t = 1.0f - 2.0f / (exp_float(2.0f * a) + 1.0f);
-    const float r = a < 0.0004f ? a : t;
-    return x != x ? x : x < 0 ? -r : r;
-  } else {
-    return std::tanh(x);
-  }
-#endif
-}
-template <typename T>
-KM_FN T asinh(T x) {
-  return std::asinh(x);
-}
-template <typename T>
-KM_FN T acosh(T x) {
-  return std::acosh(x);
-}
-template <typename T>
-KM_FN T atanh(T x) {
-  return std::atanh(x);
-}
-template <typename T>
-KM_FN T erf(T x) {
-#ifdef __CUDA_ARCH__
-  return ::erf(x);
-#else
-  if constexpr (std::is_same_v<T, float>) {
-    // Abramowitz and Stegun 7.1.26 (absolute error below 1.5e-7), vectorisable.
-    const float a = x < 0 ? -x : x;
-    const float t = 1.0f / (1.0f + 0.3275911f * a);
-    float p = 1.061405429f;
-    p = p * t - 1.453152027f;
-    p = p * t + 1.421413741f;
-    p = p * t - 0.284496736f;
-    p = p * t + 0.254829592f;
-    const float r = 1.0f - p * t * exp_float(-a * a);
-    return x != x ? x : x < 0 ? -r : r;
-  } else {
-    return std::erf(x);
-  }
-#endif
-}
-template <typename T>
-KM_FN T erfc(T x) {
-  return std::erfc(x);
-}
-template <typename T>
-KM_FN T floor(T x) {
-  return std::floor(x);
-}
-template <typename T>
-KM_FN T ceil(T x) {
-  return std::ceil(x);
-}
-template <typename T>
-KM_FN T trunc(T x) {
-  return std::trunc(x);
-}
-/// Half to even, as torch.round.
-template <typename T>
-KM_FN T round(T x) {
-  return std::nearbyint(x);
-}
-template <typename T>
-KM_FN T frac(T x) {
-  return x - std::trunc(x);
-}
-template <typename T>
-KM_FN T sign(T x) {
-  if constexpr (std::is_same_v<T, bool>) {
-    return x;
-  } else {
-    return static_cast<T>((T(0) < x) - (x < T(0)));
-  }
-}
-template <typename T>
-KM_FN T sigmoid(T x) {
-  return T(1) / (T(1) + exp(-x));
-}
-template <typename T>
-KM_FN T relu(T x) {
-  if constexpr (std::is_same_v<T, bool>) {
-    return x;
-  } else {
-    return maximum(x, T(0));
-  }
-}
-template <typename T>
-KM_FN T gelu(T x) {
-  return T(0.5) * x * (T(1) + erf(x * T(0.70710678118654752440)));
-}
-template <typename T>
-KM_FN T gelu_tanh(T x) {
-  const T inner = T(0.79788456080286535588) * (x + T(0.044715) * x * x * x);
-  return T(0.5) * x * (T(1) + tanh(inner));
-}
-template <typename T>
-KM_FN T silu(T x) {
-  return x / (T(1) + exp(-x));
-}
-template <typename T>
-KM_FN T mish(T x) {
-  return x * std::tanh(std::log1p(std::exp(x)));
-}
-template <typename T>
-KM_FN T hardsigmoid(T x) {
-  return minimum(maximum(x + T(3), T(0)), T(6)) / T(6);
-}
-template <typename T>
-KM_FN T hardswish(T x) {
-  return x * minimum(maximum(x + T(3), T(0)), T(6)) / T(6);
-}
-template <typename T>
-KM_FN T pow(T a, T b) {
-  return std::pow(a, b);
-}
-template <typename T>
-KM_FN T atan2(T a, T b) {
-  return std::atan2(a, b);
-}
-template <typename T>
-KM_FN bool isnan(T x) {
-  if constexpr (std::is_floating_point_v<T>) {
-    return x != x;
-  } else {
-    return false;
-  }
-}
-template <typename T>
-KM_FN bool isinf(T x) {
-  if constexpr (std::is_floating_point_v<T>) {
-    return std::isinf(x);
-  } else {
-    return false;
-  }
-}
-template <typename T>
-KM_FN T square(T x) {
-  return mul(x, x);
-}
-
-}  // namespace km
 
 // nodes gt
 void k0_gt(const float* __restrict in0, bool* __restrict out0) {
