@@ -345,6 +345,9 @@ wir::Arg lower_arg(const ir::SchemaArgument& param, const Argument& arg, const i
         for (double v : arg.floats) out.items.push_back(double_arg(v));
       } else if (elem.kind == Kind::Bool && arg.kind == ArgKind::kBools) {
         for (bool b : arg.bools) out.items.push_back(bool_arg(b));
+      } else if (elem.kind == Kind::Optional && elem.elems.at(0).kind == Kind::Scalar &&
+                 arg.kind == ArgKind::kFloats && arg.floats.empty()) {
+        // Scalar?[] (oneDNN's post-op scalars): only the empty list, which is all codegen passes.
       } else {
         return fail();
       }

@@ -31,12 +31,12 @@ std::string pass_list(bool optimising_only) {
 
 const std::vector<PassInfo>& pipeline_passes() {
   static const std::vector<PassInfo> kPasses = {
-      {"fold_batch_norm", true},  {"fuse_conv_relu", true}, {"to_channels_last", true},
-      {"import_graph", false},    {"bind_shapes", false},   {"lower_views", false},
-      {"check_types", false},     {"fold_constants", true}, {"fuse_kernels", true},
-      {"dedup_kernels", true},    {"select_ops", false},    {"insert_checks", false},
-      {"plan_lifetimes", false},  {"reuse_buffers", true},  {"plan_memory", true},
-      {"plan_cuda_graphs", true},
+      {"functionalize", true},    {"fold_batch_norm", true},   {"fuse_conv_relu", true},
+      {"to_channels_last", true}, {"pack_conv_weights", true}, {"import_graph", false},
+      {"bind_shapes", false},     {"lower_views", false},      {"check_types", false},
+      {"fold_constants", true},   {"fuse_kernels", true},      {"dedup_kernels", true},
+      {"select_ops", false},      {"insert_checks", false},    {"plan_lifetimes", false},
+      {"reuse_buffers", true},    {"plan_memory", true},       {"plan_cuda_graphs", true},
   };
   return kPasses;
 }
@@ -66,21 +66,28 @@ wir::Module lower_program(const ir::Program& program, const ConstantsLayout& con
     // Passes that rewrite the program itself work on a copy, kept by the module.
     auto rewritten = std::make_shared<ir::Program>(program);
     bool changed = false;
+    if (log.enabled("functionalize")) changed |= functionalize(*rewritten, options.shim);
     if (log.enabled("fold_batch_norm")) changed |= fold_batch_norm(*rewritten);
     const bool fused_convs = options.shim.device == "cuda" &&
                              options.shim.names.count("aoti_torch_cuda_cudnn_convolution_relu") != 0 &&
                              options.shim.names.count("aoti_torch_cuda_cudnn_convolution_add_relu") != 0;
     if (log.enabled("fuse_conv_relu") && fused_convs) changed |= fuse_conv_relu(*rewritten);
-    // CUDA only: on the CPU (PyTorch 2.11's oneDNN) aotic's NHWC resnet18 measured slower.
-    if (log.enabled("to_channels_last") && options.shim.device == "cuda")
-      changed |= to_channels_last(*rewritten, options.shim.device);
+    if (log.enabled("to_channels_last")) changed |= to_channels_last(*rewritten, options.shim.device);
+    const bool packed_convs =
+        options.shim.device == "cpu" && options.shim.names.count("aoti_torch_cpu_to_mkldnn") != 0 &&
+        options.shim.names.count("aoti_torch_cpu_mkldnn_reorder_conv2d_weight") != 0 &&
+        options.shim.names.count("aoti_torch_cpu_mkldnn__convolution_pointwise") != 0 &&
+        options.shim.names.count("aoti_torch_cpu_mkldnn__convolution_pointwise_binary") != 0;
+    if (log.enabled("pack_conv_weights") && packed_convs) changed |= pack_conv_weights(*rewritten);
     if (!changed) rewritten.reset();
     wir::Module m = import_graph(rewritten ? *rewritten : program, constants);
     m.rewritten_program = rewritten;
     // The program these two rewrote, as imported.
+    log("functionalize", m);
     log("fold_batch_norm", m);
     log("fuse_conv_relu", m);
     log("to_channels_last", m);
+    log("pack_conv_weights", m);
     m.device = options.shim.device;
     log("import_graph", m);
     bind_shapes(m);

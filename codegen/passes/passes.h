@@ -24,7 +24,12 @@ struct ShimFunctions {
   std::string device = "cpu";
 };
 
-/// Optimising, on a copy of the program before import_graph: a batch norm in inference mode after
+/// Optimising, on a copy of the program before import_graph, first: in-place ops (relu_, add_, ...)
+/// on values nothing reads afterwards become their functional forms. Returns whether it changed
+/// anything.
+bool functionalize(ir::Program& program, const ShimFunctions& shim);
+
+/// Optimising, on the same copy: a batch norm in inference mode after
 /// a convolution, with constant parameters, folded into the convolution's weight and bias (new ops
 /// on constants, which fold_constants moves to fold()). Returns whether it changed anything.
 bool fold_batch_norm(ir::Program& program);
@@ -36,9 +41,15 @@ bool fuse_conv_relu(ir::Program& program);
 
 /// Optimising, on the same copy: 2-d convolutions and the pointwise, pooling and cat ops between
 /// them run on channels-last tensors (new strides in the metadata, clones where the layout
-/// changes; weights' clones are folded). `device` is "cpu" or "cuda"; the pipeline runs it for
-/// CUDA only (see the file). Returns whether it changed anything.
+/// changes; weights' clones are folded). `device` is "cpu" or "cuda" (CUDA leaves models with
+/// grouped convolutions alone). Returns whether it changed anything.
 bool to_channels_last(ir::Program& program, const std::string& device);
+
+/// Optimising, CPU, on the same copy, with aotic's bundled shim: float32 2-d convolutions with
+/// weights computed from constants call oneDNN with the weight reordered once (ops that
+/// fold_constants moves to fold()), a following activation or residual add (and relu) fused as
+/// post-ops. Returns whether it changed anything.
+bool pack_conv_weights(ir::Program& program);
 
 /// One `op` statement per graph node, the weights and user inputs bound, a `return` of the outputs.
 wir::Module import_graph(const ir::Program& program, const ConstantsLayout& constants);

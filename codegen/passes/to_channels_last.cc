@@ -21,9 +21,10 @@
 //
 // On the CPU every float32/bfloat16/float16 2-d convolution qualifies. On CUDA only models whose
 // convolutions all have groups of 1 (cuDNN's depthwise kernels are slower on channels-last).
-// Models with a single convolution stay as they are. The pipeline runs it for CUDA only: on the
-// CPU with PyTorch 2.11, aotic's NHWC resnet18 measured slower than its NCHW one (8.2 against
-// 7.3 ms at 16 threads, 55 against 37 ms at one), though PyTorch's own eager NHWC is faster.
+// Models with a single convolution stay as they are. In-place ops (ResNet's relu_ and `+=`) are
+// readers it does not know: functionalize, before it, turns them into the pointwise ops they are;
+// without that, each got a contiguous copy and back, which made NHWC resnet18 slower than NCHW
+// on the CPU.
 #include <map>
 #include <set>
 

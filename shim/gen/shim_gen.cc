@@ -17,7 +17,8 @@ using Kind = SchemaType::Kind;
 
 /// Ops implemented by hand in shim/src/compat_ops.cc, called as aotic::shim::compat::<name>[_<overload>]
 /// with the 2.11 arguments converted to ATen types. An op belongs here when libtorch 1.13 lacks it or
-/// its 1.13 C++ signature differs from the 2.11 schema.
+/// its 1.13 C++ signature differs from the 2.11 schema. Ops outside aten (mkldnn.*) are all
+/// hand-written, as aotic::shim::compat::<namespace>_<name>[_<overload>].
 const std::set<std::string, std::less<>> kCompatOps = {
     "aten._assert_scalar.default",
     "aten._assert_tensor_metadata.default",
@@ -39,6 +40,7 @@ const std::set<std::string, std::less<>> kCompatOps = {
     "aten.logspace.Scalar_Tensor",
     "aten.logspace.Tensor_Scalar",
     "aten.logspace.Tensor_Tensor",
+    "aten.mkldnn_reorder_conv2d_weight.default",
     "aten.nonzero_static.default",
     "aten.rms_norm.default",
     "aten.scaled_dot_product_attention.default",
@@ -53,9 +55,9 @@ const std::set<std::string, std::less<>> kCompatOps = {
 /// Ops that ATen 1.13 exposes only as Tensor methods (no at::<name> function): called as
 /// self.<name>(...).
 const std::set<std::string, std::less<>> kMethodOnlyOps = {
-    "add_",     "contiguous", "copy_",       "div_",     "expand",    "expand_as", "mH",      "mT",
-    "matrix_H", "mul_",       "new_full",    "new_ones", "new_zeros", "numpy_T",   "repeat",  "reshape_as",
-    "resize_",  "sub_",       "sum_to_size", "to",       "unfold",    "view",      "view_as",
+    "add_",     "contiguous", "copy_",       "div_",     "expand",    "expand_as", "mH",     "mT",
+    "matrix_H", "mul_",       "new_full",    "new_ones", "new_zeros", "numpy_T",   "repeat", "reshape_as",
+    "resize_",  "sub_",       "sum_to_size", "to",       "to_mkldnn", "unfold",    "view",   "view_as",
 };
 
 /// Scalar arguments that never take part in type promotion: an integral value is passed as an
@@ -119,7 +121,7 @@ std::vector<CParam> c_params(const OpSchema& schema, const SchemaType& type, con
       const SchemaType& elem = type.elems.at(0);
       const Kind k = elem.kind == Kind::Optional ? elem.elems.at(0).kind : elem.kind;
       const bool ok = elem.kind == Kind::Optional
-                          ? k == Kind::Tensor
+                          ? (k == Kind::Tensor || k == Kind::Scalar)
                           : (k == Kind::Tensor || k == Kind::Int || k == Kind::SymInt || k == Kind::Float ||
                              k == Kind::Bool || k == Kind::Scalar);
       if (!ok) unsupported(schema, what, type);
@@ -270,6 +272,9 @@ std::string cpp_expr(const OpSchema& schema, const SchemaArgument& arg) {
           if (e.elems.at(0).kind == Kind::Tensor) {
             return fmt::format("aotic::shim::arg::optional_tensor_list({0}, {0}_len_, \"{0}\")", n);
           }
+          if (e.elems.at(0).kind == Kind::Scalar) {
+            return fmt::format("aotic::shim::arg::optional_scalar_list({0}, {0}_len_, \"{0}\")", n);
+          }
           unsupported(schema, what, t);
         default:
           unsupported(schema, what, t);
@@ -324,18 +329,22 @@ std::string CFunction::signature() const {
   return fmt::format("AOTITorchError {}({})", name, join_params(params));
 }
 
-bool is_compat(const OpSchema& schema) { return kCompatOps.count(schema.target()) != 0; }
+bool is_compat(const OpSchema& schema) {
+  return schema.ns != "aten" || kCompatOps.count(schema.target()) != 0;
+}
 
 CFunction c_function(const OpSchema& schema, std::string_view device) {
-  if (schema.ns != "aten")
-    user_error("shim_gen: {}: only aten operators have C shim functions", schema.target());
+  if (schema.ns != "aten" && schema.ns != "mkldnn")
+    user_error("shim_gen: {}: only aten and mkldnn operators have C shim functions", schema.target());
   if (schema.is_vararg || schema.is_varret) {
     user_error("shim_gen: {}: operators with '...' arguments or returns have no C shim function",
                schema.target());
   }
   CFunction f;
   f.target = schema.target();
-  f.name = fmt::format("aoti_torch_{}_{}", device, base_name(schema));
+  // aoti_torch_cpu_addmm_out; other namespaces name theirs: aoti_torch_cpu_mkldnn__convolution_pointwise.
+  f.name = schema.ns == "aten" ? fmt::format("aoti_torch_{}_{}", device, base_name(schema))
+                               : fmt::format("aoti_torch_{}_{}_{}", device, schema.ns, base_name(schema));
   for (const SchemaArgument* a : ordered_arguments(schema)) {
     for (CParam& p : c_params(schema, a->type, a->name, fmt::format("argument '{}'", a->name))) {
       f.params.push_back(std::move(p));
@@ -359,7 +368,8 @@ std::string cpu_definition(const OpSchema& schema) {
   std::string callee;
   for (const SchemaArgument* a : ordered_arguments(schema)) exprs.push_back(cpp_expr(schema, *a));
   if (compat) {
-    callee = "aotic::shim::compat::" + base_name(schema);
+    // Hand-written (shim/src/compat_ops.h); ops outside aten carry their namespace.
+    callee = "aotic::shim::compat::" + (schema.ns == "aten" ? "" : schema.ns + "_") + base_name(schema);
   } else if (out_fn) {
     callee = "at::" + schema.name + "_out";
   } else if (method) {
@@ -417,7 +427,7 @@ std::vector<std::string> parse_op_list(std::string_view text, std::string_view s
       line.remove_suffix(1);
     }
     if (line.empty()) continue;
-    const bool well_formed = line.substr(0, 5) == "aten." &&
+    const bool well_formed = (line.substr(0, 5) == "aten." || line.substr(0, 7) == "mkldnn.") &&
                              line.find_first_of(" \t") == std::string_view::npos &&
                              std::count(line.begin(), line.end(), '.') == 2;
     if (!well_formed) {
@@ -450,8 +460,9 @@ std::vector<const OpSchema*> listed_schemas(const Inputs& inputs, const ir::Sche
 std::map<std::string, std::string> generate(const Inputs& inputs) {
   const ir::SchemaRegistry registry = ir::SchemaRegistry::parse(inputs.schemas_text, inputs.schemas_name);
   std::vector<const OpSchema*> schemas = listed_schemas(inputs, registry);
-  std::sort(schemas.begin(), schemas.end(),
-            [](const OpSchema* a, const OpSchema* b) { return base_name(*a) < base_name(*b); });
+  std::sort(schemas.begin(), schemas.end(), [](const OpSchema* a, const OpSchema* b) {
+    return c_function(*a, "cpu").name < c_function(*b, "cpu").name;
+  });
 
   std::map<std::string, std::string> files;
   for (const char* device : {"cpu", "cuda"}) {

@@ -2870,6 +2870,27 @@ AOTITorchError aoti_torch_cpu_mish(AtenTensorHandle self, AtenTensorHandle* ret0
   });
 }
 
+// mkldnn::_convolution_pointwise(Tensor X, Tensor W, Tensor? B, int[] padding, int[] stride, int[] dilation, int groups, str attr, Scalar?[] scalars, str? algorithm) -> Tensor Y
+AOTITorchError aoti_torch_cpu_mkldnn__convolution_pointwise(AtenTensorHandle X, AtenTensorHandle W, AtenTensorHandle* B, const int64_t* padding, int64_t padding_len_, const int64_t* stride, int64_t stride_len_, const int64_t* dilation, int64_t dilation_len_, int64_t groups, const char* attr, const double** scalars, int64_t scalars_len_, const char** algorithm, AtenTensorHandle* ret0) {
+  return aotic::shim::guard("aoti_torch_cpu_mkldnn__convolution_pointwise", [&] {
+    aotic::shim::set_output(ret0, aotic::shim::compat::mkldnn__convolution_pointwise(aotic::shim::tensor(X, "X"), aotic::shim::tensor(W, "W"), aotic::shim::arg::optional_tensor(B), aotic::shim::array(padding, padding_len_, "padding"), aotic::shim::array(stride, stride_len_, "stride"), aotic::shim::array(dilation, dilation_len_, "dilation"), groups, aotic::shim::arg::str(attr, "attr"), aotic::shim::arg::optional_scalar_list(scalars, scalars_len_, "scalars"), aotic::shim::arg::optional_str(algorithm)), "ret0");
+  });
+}
+
+// mkldnn::_convolution_pointwise.binary(Tensor X, Tensor other, Tensor W, Tensor? B, int[] padding, int[] stride, int[] dilation, int groups, str binary_attr, Scalar? alpha, str? unary_attr, Scalar?[] unary_scalars, str? unary_algorithm) -> Tensor Y
+AOTITorchError aoti_torch_cpu_mkldnn__convolution_pointwise_binary(AtenTensorHandle X, AtenTensorHandle other, AtenTensorHandle W, AtenTensorHandle* B, const int64_t* padding, int64_t padding_len_, const int64_t* stride, int64_t stride_len_, const int64_t* dilation, int64_t dilation_len_, int64_t groups, const char* binary_attr, double* alpha, const char** unary_attr, const double** unary_scalars, int64_t unary_scalars_len_, const char** unary_algorithm, AtenTensorHandle* ret0) {
+  return aotic::shim::guard("aoti_torch_cpu_mkldnn__convolution_pointwise_binary", [&] {
+    aotic::shim::set_output(ret0, aotic::shim::compat::mkldnn__convolution_pointwise_binary(aotic::shim::tensor(X, "X"), aotic::shim::tensor(other, "other"), aotic::shim::tensor(W, "W"), aotic::shim::arg::optional_tensor(B), aotic::shim::array(padding, padding_len_, "padding"), aotic::shim::array(stride, stride_len_, "stride"), aotic::shim::array(dilation, dilation_len_, "dilation"), groups, aotic::shim::arg::str(binary_attr, "binary_attr"), aotic::shim::arg::optional_scalar(alpha), aotic::shim::arg::optional_str(unary_attr), aotic::shim::arg::optional_scalar_list(unary_scalars, unary_scalars_len_, "unary_scalars"), aotic::shim::arg::optional_str(unary_algorithm)), "ret0");
+  });
+}
+
+// aten::mkldnn_reorder_conv2d_weight(Tensor self, SymInt[2] padding=[0, 0], SymInt[2] stride=[1, 1], SymInt[2] dilation=[1, 1], SymInt groups=1, SymInt[]? input_size=None) -> Tensor
+AOTITorchError aoti_torch_cpu_mkldnn_reorder_conv2d_weight(AtenTensorHandle self, const int64_t* padding, int64_t padding_len_, const int64_t* stride, int64_t stride_len_, const int64_t* dilation, int64_t dilation_len_, int64_t groups, const int64_t** input_size, int64_t input_size_len_, AtenTensorHandle* ret0) {
+  return aotic::shim::guard("aoti_torch_cpu_mkldnn_reorder_conv2d_weight", [&] {
+    aotic::shim::set_output(ret0, aotic::shim::compat::mkldnn_reorder_conv2d_weight(aotic::shim::tensor(self, "self"), aotic::shim::array(padding, padding_len_, "padding"), aotic::shim::array(stride, stride_len_, "stride"), aotic::shim::array(dilation, dilation_len_, "dilation"), groups, aotic::shim::arg::optional_int_array(input_size, input_size_len_, "input_size")), "ret0");
+  });
+}
+
 // aten::mm(Tensor self, Tensor mat2) -> Tensor
 AOTITorchError aoti_torch_cpu_mm(AtenTensorHandle self, AtenTensorHandle mat2, AtenTensorHandle* ret0) {
   return aotic::shim::guard("aoti_torch_cpu_mm", [&] {
@@ -4269,6 +4290,13 @@ AOTITorchError aoti_torch_cpu_to_device(AtenTensorHandle self, int32_t device, i
 AOTITorchError aoti_torch_cpu_to_dtype(AtenTensorHandle self, int32_t dtype, int32_t non_blocking, int32_t copy, int32_t* memory_format, AtenTensorHandle* ret0) {
   return aotic::shim::guard("aoti_torch_cpu_to_dtype", [&] {
     aotic::shim::set_output(ret0, aotic::shim::tensor(self, "self").to(aotic::shim::scalar_type(dtype), (non_blocking != 0), (copy != 0), aotic::shim::arg::optional_memory_format(memory_format)), "ret0");
+  });
+}
+
+// aten::to_mkldnn(Tensor self, ScalarType? dtype=None) -> Tensor
+AOTITorchError aoti_torch_cpu_to_mkldnn(AtenTensorHandle self, int32_t* dtype, AtenTensorHandle* ret0) {
+  return aotic::shim::guard("aoti_torch_cpu_to_mkldnn", [&] {
+    aotic::shim::set_output(ret0, aotic::shim::tensor(self, "self").to_mkldnn(aotic::shim::arg::optional_scalar_type(dtype)), "ret0");
   });
 }
 

@@ -1958,6 +1958,21 @@ AOTITorchError aoti_torch_cuda_mish(AtenTensorHandle self, AtenTensorHandle* ret
   return aoti_torch_cpu_mish(self, ret0);
 }
 
+AOTITorchError aoti_torch_cuda_mkldnn__convolution_pointwise(AtenTensorHandle X, AtenTensorHandle W, AtenTensorHandle* B, const int64_t* padding, int64_t padding_len_, const int64_t* stride, int64_t stride_len_, const int64_t* dilation, int64_t dilation_len_, int64_t groups, const char* attr, const double** scalars, int64_t scalars_len_, const char** algorithm, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_mkldnn__convolution_pointwise");
+  return aoti_torch_cpu_mkldnn__convolution_pointwise(X, W, B, padding, padding_len_, stride, stride_len_, dilation, dilation_len_, groups, attr, scalars, scalars_len_, algorithm, ret0);
+}
+
+AOTITorchError aoti_torch_cuda_mkldnn__convolution_pointwise_binary(AtenTensorHandle X, AtenTensorHandle other, AtenTensorHandle W, AtenTensorHandle* B, const int64_t* padding, int64_t padding_len_, const int64_t* stride, int64_t stride_len_, const int64_t* dilation, int64_t dilation_len_, int64_t groups, const char* binary_attr, double* alpha, const char** unary_attr, const double** unary_scalars, int64_t unary_scalars_len_, const char** unary_algorithm, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_mkldnn__convolution_pointwise_binary");
+  return aoti_torch_cpu_mkldnn__convolution_pointwise_binary(X, other, W, B, padding, padding_len_, stride, stride_len_, dilation, dilation_len_, groups, binary_attr, alpha, unary_attr, unary_scalars, unary_scalars_len_, unary_algorithm, ret0);
+}
+
+AOTITorchError aoti_torch_cuda_mkldnn_reorder_conv2d_weight(AtenTensorHandle self, const int64_t* padding, int64_t padding_len_, const int64_t* stride, int64_t stride_len_, const int64_t* dilation, int64_t dilation_len_, int64_t groups, const int64_t** input_size, int64_t input_size_len_, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_mkldnn_reorder_conv2d_weight");
+  return aoti_torch_cpu_mkldnn_reorder_conv2d_weight(self, padding, padding_len_, stride, stride_len_, dilation, dilation_len_, groups, input_size, input_size_len_, ret0);
+}
+
 AOTITorchError aoti_torch_cuda_mm(AtenTensorHandle self, AtenTensorHandle mat2, AtenTensorHandle* ret0) {
   const aotic::shim::CallingAs as("aoti_torch_cuda_mm");
   return aoti_torch_cpu_mm(self, mat2, ret0);
@@ -2936,6 +2951,11 @@ AOTITorchError aoti_torch_cuda_to_device(AtenTensorHandle self, int32_t device, 
 AOTITorchError aoti_torch_cuda_to_dtype(AtenTensorHandle self, int32_t dtype, int32_t non_blocking, int32_t copy, int32_t* memory_format, AtenTensorHandle* ret0) {
   const aotic::shim::CallingAs as("aoti_torch_cuda_to_dtype");
   return aoti_torch_cpu_to_dtype(self, dtype, non_blocking, copy, memory_format, ret0);
+}
+
+AOTITorchError aoti_torch_cuda_to_mkldnn(AtenTensorHandle self, int32_t* dtype, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_to_mkldnn");
+  return aoti_torch_cpu_to_mkldnn(self, dtype, ret0);
 }
 
 AOTITorchError aoti_torch_cuda_topk(AtenTensorHandle self, int64_t k, int64_t dim, int32_t largest, int32_t sorted, AtenTensorHandle* ret0, AtenTensorHandle* ret1) {

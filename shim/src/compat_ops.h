@@ -132,6 +132,14 @@ inline c10::List<c10::optional<at::Tensor>> optional_tensor_list(const AtenTenso
   return list;
 }
 
+/// `Scalar?[]`: an array of pointers to values; a null pointer is None.
+inline c10::List<c10::optional<at::Scalar>> optional_scalar_list(const double* const* values, int64_t length,
+                                                                 const char* what) {
+  c10::List<c10::optional<at::Scalar>> list;
+  for (const double* v : array(values, length, what)) list.push_back(optional_scalar(v));
+  return list;
+}
+
 /// A `Tensor[]` return (aotic's extension of the C shim): the caller passes room for exactly as many
 /// handles as the op returns.
 inline void set_outputs(AtenTensorHandle* out, int64_t length, std::vector<at::Tensor> tensors,
@@ -285,5 +293,35 @@ at::Tensor std_correction(const at::Tensor& self, at::OptionalIntArrayRef dim,
 std::tuple<at::Tensor, at::Tensor> std_mean_correction(const at::Tensor& self, at::OptionalIntArrayRef dim,
                                                        const c10::optional<at::Scalar>& correction,
                                                        bool keepdim);
+
+/// aten::mkldnn_reorder_conv2d_weight: an MKLDNN weight in the blocked layout oneDNN's convolution
+/// reads. 2.11's input_size hint is not passed on (1.13 has no such argument).
+at::Tensor mkldnn_reorder_conv2d_weight(const at::Tensor& self, at::IntArrayRef padding,
+                                        at::IntArrayRef stride, at::IntArrayRef dilation, int64_t groups,
+                                        at::OptionalIntArrayRef input_size);
+
+// shim/src/mkldnn_ops.cc: PyTorch's oneDNN ops (namespace mkldnn), called through the dispatcher
+// where libtorch registers them (PyTorch 2.x built with oneDNN). Elsewhere (1.13) the same result
+// comes from aten's mkldnn_convolution (an MKLDNN weight) or convolution, then the post-ops. The
+// result has the input's memory format.
+
+/// mkldnn::_convolution_pointwise: a convolution with a unary post-op `attr` ("none", "relu",
+/// "sigmoid", "tanh", "hardswish", "hardsigmoid", "swish", "gelu" with `algorithm`, "leaky_relu"
+/// and "hardtanh" with `scalars`).
+at::Tensor mkldnn__convolution_pointwise(const at::Tensor& X, const at::Tensor& W,
+                                         const c10::optional<at::Tensor>& B, at::IntArrayRef padding,
+                                         at::IntArrayRef stride, at::IntArrayRef dilation, int64_t groups,
+                                         c10::string_view attr,
+                                         const c10::List<c10::optional<at::Scalar>>& scalars,
+                                         c10::optional<c10::string_view> algorithm);
+
+/// mkldnn::_convolution_pointwise.binary: binary_attr ("add", "sub", "mul", "div") of the
+/// convolution and `other`, then the unary post-op.
+at::Tensor mkldnn__convolution_pointwise_binary(
+    const at::Tensor& X, const at::Tensor& other, const at::Tensor& W, const c10::optional<at::Tensor>& B,
+    at::IntArrayRef padding, at::IntArrayRef stride, at::IntArrayRef dilation, int64_t groups,
+    c10::string_view binary_attr, const c10::optional<at::Scalar>& alpha,
+    c10::optional<c10::string_view> unary_attr, const c10::List<c10::optional<at::Scalar>>& unary_scalars,
+    c10::optional<c10::string_view> unary_algorithm);
 
 }  // namespace aotic::shim::compat

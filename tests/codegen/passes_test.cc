@@ -73,11 +73,11 @@ TEST_CASE(
 TEST_CASE("the pipeline lists its passes in order, and --dump-after knows each") {
   std::vector<std::string> names;
   for (const codegen::PassInfo& p : codegen::pipeline_passes()) names.emplace_back(p.name);
-  CHECK(names == std::vector<std::string>{"fold_batch_norm", "fuse_conv_relu", "to_channels_last",
-                                          "import_graph", "bind_shapes", "lower_views", "check_types",
-                                          "fold_constants", "fuse_kernels", "dedup_kernels", "select_ops",
-                                          "insert_checks", "plan_lifetimes", "reuse_buffers", "plan_memory",
-                                          "plan_cuda_graphs"});
+  CHECK(names == std::vector<std::string>{
+                     "functionalize", "fold_batch_norm", "fuse_conv_relu", "to_channels_last",
+                     "pack_conv_weights", "import_graph", "bind_shapes", "lower_views", "check_types",
+                     "fold_constants", "fuse_kernels", "dedup_kernels", "select_ops", "insert_checks",
+                     "plan_lifetimes", "reuse_buffers", "plan_memory", "plan_cuda_graphs"});
   std::vector<std::string> stages = codegen::dump_stages();
   CHECK(stages.front() == "load");
   CHECK(stages.back() == "codegen");
@@ -163,11 +163,12 @@ TEST_CASE("--disable-pass: only optimising passes, by a known name") {
     dump(testing::fixture("mlp.core.pt2"), "codegen", options);
     FAIL("expected a UserError");
   } catch (const UserError& e) {
-    CHECK(
-        std::string(e.what()) ==
-        "--disable-pass: unknown pass 'fuse_everything' (optimising passes: fold_batch_norm, fuse_conv_relu, "
-        "to_channels_last, fold_constants, fuse_kernels, dedup_kernels, reuse_buffers, plan_memory, "
-        "plan_cuda_graphs)");
+    CHECK(std::string(e.what()) ==
+          "--disable-pass: unknown pass 'fuse_everything' (optimising passes: functionalize, "
+          "fold_batch_norm, fuse_conv_relu, "
+          "to_channels_last, pack_conv_weights, fold_constants, fuse_kernels, dedup_kernels, reuse_buffers, "
+          "plan_memory, "
+          "plan_cuda_graphs)");
   }
   options.disabled_passes = {"select_ops"};
   try {
@@ -175,8 +176,9 @@ TEST_CASE("--disable-pass: only optimising passes, by a known name") {
     FAIL("expected a UserError");
   } catch (const UserError& e) {
     CHECK(std::string(e.what()) ==
-          "--disable-pass: 'select_ops' is needed to compile a model (optimising passes: fold_batch_norm, "
-          "fuse_conv_relu, to_channels_last, fold_constants, fuse_kernels, "
+          "--disable-pass: 'select_ops' is needed to compile a model (optimising passes: functionalize, "
+          "fold_batch_norm, "
+          "fuse_conv_relu, to_channels_last, pack_conv_weights, fold_constants, fuse_kernels, "
           "dedup_kernels, reuse_buffers, plan_memory, plan_cuda_graphs)");
   }
 }
@@ -350,7 +352,7 @@ namespace {
 
 TEST_CASE("fuse_kernels: pointwise chains, pooling and reductions become kernels; library ops stay") {
   codegen::CompileOptions unfolded;
-  unfolded.disabled_passes = {"fold_batch_norm", "to_channels_last"};
+  unfolded.disabled_passes = {"fold_batch_norm", "to_channels_last", "pack_conv_weights"};
   const std::string cnn = dump(testing::fixture("small_cnn.pt2"), "fuse_kernels", unfolded);
   // Batch norm, relu and max pooling read the convolution once; silu feeds the global average.
   CHECK(cnn.find("op conv2d = aten.conv2d.default(") != std::string::npos);
@@ -445,8 +447,11 @@ TEST_CASE("dedup_kernels: kernels that print alike become one function that ever
 TEST_CASE(
     "fuse_kernels: in-place and creation ops stay library calls; --disable-pass leaves the graph as is") {
   // common_ops copies a product into zeros_like in place (copy_): the product is a kernel's
-  // result, zeros_like and copy_ stay calls.
-  const std::string fused = dump(testing::repo_path("tests/data/extra/common_ops.pt2"), "fuse_kernels");
+  // result, zeros_like and copy_ stay calls (functionalize, off here, would make copy_ a copy).
+  codegen::CompileOptions inplace;
+  inplace.disabled_passes = {"functionalize"};
+  const std::string fused =
+      dump(testing::repo_path("tests/data/extra/common_ops.pt2"), "fuse_kernels", inplace);
   CHECK(fused.find("launch k2_mul(x -> mul)\nop copy_ = aten.copy_.default(%zeros_like, %mul)\n") !=
         std::string::npos);
   CHECK(fused.find("op zeros_like = aten.zeros_like.default(%x, False)\n") != std::string::npos);
@@ -498,7 +503,7 @@ TEST_CASE("fold_batch_norm: an inference batch norm after a convolution becomes 
   for (const char* fixture : {"small_cnn.core.pt2", "small_cnn.pt2"}) {
     CAPTURE(fixture);
     codegen::CompileOptions nchw;
-    nchw.disabled_passes = {"to_channels_last"};
+    nchw.disabled_passes = {"to_channels_last", "pack_conv_weights"};
     const std::string folded = dump(testing::fixture(fixture), "fold_constants", nchw);
     const bool core = std::string(fixture) == "small_cnn.core.pt2";
     const std::string conv = core ? "convolution" : "conv2d";
@@ -528,6 +533,68 @@ TEST_CASE("fold_batch_norm: an inference batch norm after a convolution becomes 
 
 namespace aotic {
 namespace {
+
+TEST_CASE("pack_conv_weights: on the CPU convolutions call oneDNN with the weight reordered in fold()") {
+  // small_cnn: convolution, batch norm (folded into it), relu; a second convolution feeding silu.
+  codegen::CompileOptions nchw;
+  nchw.disabled_passes = {"to_channels_last"};
+  const std::string packed = dump(testing::fixture("small_cnn.pt2"), "fold_constants", nchw);
+  CHECK(packed.find("folded batch_norm_weight_packed : float32[16, 3, 3, 3]\n") != std::string::npos);
+  CHECK(packed.find("  op batch_norm_weight_mkldnn = aten.to_mkldnn.default(%conv2d_weight, None)\n"
+                    "  op batch_norm_weight_packed = aten.mkldnn_reorder_conv2d_weight.default("
+                    "%batch_norm_weight_mkldnn, [1, 1], [1, 1], [1, 1], 1, [2, 3, 32, 32])\n") !=
+        std::string::npos);
+  // The relu is the convolution's post-op, the second convolution's silu too.
+  CHECK(packed.find("\nop relu = mkldnn._convolution_pointwise.default(%x, %batch_norm_weight_packed, "
+                    "%conv2d_bias, [1, 1], [1, 1], [1, 1], 1, 'relu', [], None)\n") != std::string::npos);
+  CHECK(packed.find("\nop silu = mkldnn._convolution_pointwise.default(%max_pool2d, %conv2d_1_weight_packed, "
+                    "%p_c2_bias, [1, 1], [2, 2], [1, 1], 1, 'swish', [], None)\n") != std::string::npos);
+  CHECK(packed.find("aten.relu.default") == std::string::npos);
+  CHECK(packed.find("aten.conv2d.default") == std::string::npos);
+  // res_cnn (a small ResNet exported with relu_ and `+=`, made functional first): each block's
+  // second convolution, residual add and relu are one call; the 1x1 shortcut with stride 2 is
+  // packed, the depthwise convolution too; the 1x1 head with stride 1 stays libtorch's.
+  const std::string res = dump(testing::repo_path("tests/data/extra/res_cnn.pt2"), "fold_constants");
+  CHECK(
+      res.find("\nop relu__2 = mkldnn._convolution_pointwise.binary(%relu__1, %relu_, "
+               "%batch_norm_2_weight_packed, %conv2d_2_bias, [1, 1], [1, 1], [1, 1], 1, 'add', None, 'relu', "
+               "[], None)\n") != std::string::npos);
+  CHECK(res.find(
+            "\nop batch_norm_3 = mkldnn._convolution_pointwise.default(%relu__2, "
+            "%batch_norm_3_weight_packed, %conv2d_3_bias, [0, 0], [2, 2], [1, 1], 1, 'none', [], None)\n") !=
+        std::string::npos);
+  CHECK(res.find("\nop relu = mkldnn._convolution_pointwise.default(%relu__4, %conv2d_6_weight_packed, "
+                 "%p_dw_0_bias, [1, 1], [1, 1], [1, 1], 32, 'relu', [], None)\n") != std::string::npos);
+  CHECK(res.find("\nop conv2d_7 = aten.conv2d.default(%relu, %p_head_weight, %p_head_bias)\n") !=
+        std::string::npos);
+  CHECK(res.find("aten.add_.Tensor") == std::string::npos);
+  CHECK(res.find("aten.relu_.default") == std::string::npos);
+  const std::string source = dump(testing::fixture("small_cnn.pt2"), "codegen");
+  CHECK(source.find("aoti_torch_cpu_mkldnn__convolution_pointwise(") != std::string::npos);
+  CHECK(source.find("aoti_torch_cpu_mkldnn_reorder_conv2d_weight(") != std::string::npos);
+  // Dynamic input sizes: no input_size hint.
+  const std::string dynamic = dump(testing::repo_path("tests/data/extra/cnn_dim.pt2"), "fold_constants");
+  CHECK(dynamic.find(", [1, 1], [2, 2], [1, 1], 1, None)\n") != std::string::npos);
+  // Not on CUDA, not when switched off, not with PyTorch's C shim (which lacks the weight functions).
+  codegen::CompileOptions cuda;
+  cuda.device = "cuda";
+  CHECK(dump(testing::fixture("small_cnn.pt2"), "fold_constants", cuda).find("mkldnn") == std::string::npos);
+  codegen::CompileOptions off;
+  off.disabled_passes = {"pack_conv_weights"};
+  CHECK(dump(testing::fixture("small_cnn.pt2"), "fold_constants", off).find("mkldnn") == std::string::npos);
+  codegen::CompileOptions host;
+  host.shim = codegen::ShimMode::kHost;
+  CHECK(dump(testing::fixture("small_cnn.core.pt2"), "fold_constants", host).find("mkldnn") ==
+        std::string::npos);
+  // A weight that is a user input is not packed: the convolution stays.
+  ir::Program input_weight = ir::load_program(testing::fixture("small_cnn.pt2"));
+  for (ir::InputSpec& spec : input_weight.signature.inputs) {
+    if (spec.arg.name == "p_c2_weight") spec.kind = ir::InputKind::kUserInput;
+  }
+  const std::string unpacked = codegen::dump_after(input_weight, "pack_conv_weights", {});
+  CHECK(unpacked.find("conv2d_1 = aten.conv2d.default(") != std::string::npos);
+  CHECK(unpacked.find("conv2d_1_weight_packed") == std::string::npos);
+}
 
 TEST_CASE("fuse_conv_relu: on CUDA a convolution and the relu after it are one cuDNN call") {
   codegen::CompileOptions cuda;
@@ -628,7 +695,9 @@ TEST_CASE("fold_constants: values the model returns or writes to stay in run()")
     nodes.push_back(std::move(node));
   }
   g.nodes = std::move(nodes);
-  const std::string written = codegen::dump_after(writes, "fold_constants", {});
+  codegen::CompileOptions inplace;
+  inplace.disabled_passes = {"functionalize"};  // which would make the add_ an add
+  const std::string written = codegen::dump_after(writes, "fold_constants", inplace);
   CHECK(written.find("folded permute : float32[64, 128]\n") != std::string::npos);
   CHECK(written.find("folded bias_copy") == std::string::npos);
   CHECK(written.find("\nop bias_copy = aten.clone.default(%p_l1_bias)\n") != std::string::npos);
@@ -636,6 +705,42 @@ TEST_CASE("fold_constants: values the model returns or writes to stay in run()")
   // And it still compiles: the clone is run()'s own buffer to update.
   const std::string source = codegen::dump_after(writes, "codegen", {});
   CHECK(source.find("  // node 'bias_copy' (aten.clone.default)\n") != std::string::npos);
+}
+
+TEST_CASE("functionalize: in-place ops on values nothing reads afterwards become functional") {
+  codegen::CompileOptions alone;
+  alone.disabled_passes = {"fold_batch_norm", "to_channels_last", "pack_conv_weights"};
+  // res_cnn exports nn.ReLU(inplace=True) as relu_ and `out += identity` as add_.
+  const std::string res = dump(testing::repo_path("tests/data/extra/res_cnn.pt2"), "functionalize", alone);
+  CHECK(res.find("\nop relu_ = aten.relu.default(%batch_norm)\n") != std::string::npos);
+  CHECK(res.find("\nop add_ = aten.add.Tensor(%batch_norm_2, %relu_)\n") != std::string::npos);
+  CHECK(res.find("\nop relu__2 = aten.relu.default(%add_)\n") != std::string::npos);
+  CHECK(res.find("aten.relu_.default") == std::string::npos);
+  codegen::CompileOptions off = alone;
+  off.disabled_passes.insert("functionalize");
+  CHECK(dump(testing::repo_path("tests/data/extra/res_cnn.pt2"), "functionalize", off)
+            .find("\nop add_ = aten.add_.Tensor(%batch_norm_2, %relu_)\n") != std::string::npos);
+
+  // Kept in place: the updated value read again afterwards (under its own name), and an update
+  // of a view (the base would see it).
+  ir::Program later = ir::load_program(testing::repo_path("tests/data/extra/res_cnn.pt2"));
+  ir::Graph& g = later.graph;
+  for (size_t i = 0; i < g.nodes.size(); ++i) {
+    if (g.nodes[i].name != "relu__2") continue;
+    // A node after relu__2 reading add_ (the value relu_ updated) directly.
+    ir::Node reader =
+        aten_call("neg.default", "neg_add", {{"self", tensor_named("add_"), ir::ArgPassing::kKeyword}});
+    g.tensor_values["neg_add"] = g.tensor_values.at("add_");
+    g.nodes.insert(g.nodes.begin() + static_cast<std::ptrdiff_t>(i) + 1, reader);
+    break;
+  }
+  g.outputs.push_back(tensor_named("neg_add"));
+  ir::OutputSpec extra = later.signature.outputs.back();
+  extra.arg.name = "neg_add";
+  later.signature.outputs.push_back(extra);
+  const std::string kept = codegen::dump_after(later, "functionalize", alone);
+  CHECK(kept.find("\nop relu__2 = aten.relu_.default(%add_)\n") != std::string::npos);
+  CHECK(kept.find("\nop add_ = aten.add.Tensor(%batch_norm_2, %relu_)\n") != std::string::npos);
 }
 
 }  // namespace
@@ -685,10 +790,11 @@ TEST_CASE("to_channels_last: on CUDA convolutions and the ops between them run o
                   "  call aoti_torch_copy_(p_c2_weight_channels_last, p_c2_weight, 0)\n") !=
         std::string::npos);
 
-  // Unchanged: on the CPU; switched off; a model with one convolution (tiny_vit's patch
-  // embedding); a model with a grouped convolution.
-  CHECK(dump(testing::fixture("small_cnn.core.pt2"), "fuse_kernels").find("channels_last") ==
+  // On the CPU too (grouped convolutions included).
+  CHECK(dump(testing::fixture("small_cnn.core.pt2"), "fuse_kernels").find("x_channels_last") !=
         std::string::npos);
+  // Unchanged: switched off; a model with one convolution (tiny_vit's patch embedding); on CUDA, a
+  // model with a grouped convolution.
   codegen::CompileOptions off = cuda;
   off.disabled_passes = {"to_channels_last"};
   CHECK(dump(testing::fixture("small_cnn.core.pt2"), "fuse_kernels", off).find("channels_last") ==

@@ -92,8 +92,9 @@ TEST_CASE("compile --dump-after shows the IR after a pass; --disable-pass skips 
   r = run("compile tests/data/fixtures/mlp.core.pt2 -o " + dir + "/m.so --dump-after parse");
   CHECK(r.code == 1);
   CHECK(r.out ==
-        "aotic: error: --dump-after: unknown stage 'parse' (stages: load, fold_batch_norm, fuse_conv_relu, "
-        "to_channels_last, "
+        "aotic: error: --dump-after: unknown stage 'parse' (stages: load, functionalize, fold_batch_norm, "
+        "fuse_conv_relu, "
+        "to_channels_last, pack_conv_weights, "
         "import_graph, bind_shapes, lower_views, check_types, fold_constants, fuse_kernels, dedup_kernels, "
         "select_ops, "
         "insert_checks, plan_lifetimes, "
@@ -113,7 +114,9 @@ TEST_CASE("compile --dump-after shows the IR after a pass; --disable-pass skips 
   CHECK(r.code == 1);
   CHECK(r.out ==
         "aotic: error: --disable-pass: 'plan_lifetimes' is needed to compile a model (optimising "
-        "passes: fold_batch_norm, fuse_conv_relu, to_channels_last, fold_constants, fuse_kernels, "
+        "passes: functionalize, fold_batch_norm, fuse_conv_relu, to_channels_last, pack_conv_weights, "
+        "fold_constants, "
+        "fuse_kernels, "
         "dedup_kernels, reuse_buffers, "
         "plan_memory, plan_cuda_graphs)\n");
   // --isa: the x86-64 levels the compilers know; anything else is a user error, nothing written.

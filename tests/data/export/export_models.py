@@ -198,6 +198,46 @@ class CNNDim(nn.Module):
         return s.f(x)
 
 
+class ResBlock(nn.Module):
+    """torchvision's BasicBlock: two 3x3 convolutions with batch norm, an in-place relu, the
+    shortcut (a strided 1x1 convolution when the shape changes) added in place."""
+
+    def __init__(s, cin, cout, stride):
+        super().__init__()
+        s.c1 = nn.Conv2d(cin, cout, 3, stride, 1, bias=False)
+        s.b1 = nn.BatchNorm2d(cout)
+        s.c2 = nn.Conv2d(cout, cout, 3, 1, 1, bias=False)
+        s.b2 = nn.BatchNorm2d(cout)
+        s.relu = nn.ReLU(inplace=True)
+        s.down = None
+        if stride != 1 or cin != cout:
+            s.down = nn.Sequential(nn.Conv2d(cin, cout, 1, stride, bias=False), nn.BatchNorm2d(cout))
+
+    def forward(s, x):
+        identity = x if s.down is None else s.down(x)
+        out = s.relu(s.b1(s.c1(x)))
+        out = s.b2(s.c2(out))
+        out += identity
+        return s.relu(out)
+
+
+class ResCNN(nn.Module):
+    """A small ResNet: stem, two residual blocks (one strided), a depthwise convolution, a
+    convolution read twice (its result returned and pooled), global pooling, a classifier."""
+
+    def __init__(s):
+        super().__init__()
+        s.stem = nn.Sequential(nn.Conv2d(3, 16, 3, 1, 1, bias=False), nn.BatchNorm2d(16), nn.ReLU(inplace=True))
+        s.blocks = nn.Sequential(ResBlock(16, 16, 1), ResBlock(16, 32, 2))
+        s.dw = nn.Sequential(nn.Conv2d(32, 32, 3, 1, 1, groups=32), nn.ReLU())
+        s.head = nn.Conv2d(32, 24, 1)
+        s.fc = nn.Linear(24, 10)
+
+    def forward(s, x):
+        h = s.head(s.dw(s.blocks(s.stem(x))))
+        return s.fc(F.relu(h).mean((2, 3))), h
+
+
 def tv(name):
     import torchvision
 
@@ -232,6 +272,7 @@ CASES = {
         (torch.randn(1, 3, 48, 64),),
         ({2: 16 * h, 3: 16 * w},),
     ))(Dim("h", min=1, max=8), Dim("w", min=1, max=8)),
+    "res_cnn": lambda: (ResCNN(), (torch.randn(2, 3, 32, 32),), None),
     "squeezenet": lambda: (tv("squeezenet1_1"), (torch.randn(1, 3, 64, 64),), None),
     "mobilenet_v3": lambda: (tv("mobilenet_v3_small"), (torch.randn(1, 3, 64, 64),), None),
     "resnet18": lambda: (tv("resnet18"), (torch.randn(1, 3, 64, 64),), None),

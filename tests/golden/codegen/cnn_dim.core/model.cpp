@@ -32,6 +32,7 @@ constexpr int32_t kInt64 = 4;
 constexpr int32_t kFloat32 = 6;
 constexpr int32_t kCPU = 0;
 constexpr int32_t kDefaultDeviceIndex = -1;
+constexpr int32_t kChannelsLast = 2;
 
 /// The data of `t` laid out with the strides a kernel was generated for: `t`'s own when its
 /// strides are those (dimensions of size 1 aside), else a copy made into `scratch` (a library op
@@ -409,14 +410,15 @@ inline bool kernels_avx2() {
 #endif
 namespace avx2 {
 
-// nodes relu
-void k0_relu(const float* __restrict in0, float* __restrict out0, int64_t s39, int64_t s94) {
-  aotic::runtime::parallel_for((1024 * s39 * s94), (1024 * s39 * s94), [&](int64_t i1_begin, int64_t i1_end) {
-    #pragma omp simd
-    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
-      const float t0 = in0[i1];
-      const float t1 = km::relu(t0);
-      out0[i1] = t1;
+// nodes x_channels_last (clone)
+void k0_clone(const float* __restrict in0, float* __restrict out0, int64_t s39, int64_t s94) {
+  aotic::runtime::parallel_for((256 * s39 * s94), (768 * s39 * s94), [&](int64_t i2_begin, int64_t i2_end) {
+    for (int64_t i2 = i2_begin; i2 < i2_end; ++i2) {
+      #pragma omp simd
+      for (int64_t i1 = 0; i1 < 3; ++i1) {
+        const float t0 = in0[(256 * s39 * s94) * i1 + i2];
+        out0[i1 + 3 * i2] = t0;
+      }
     }
   });
 }
@@ -430,27 +432,27 @@ void k1_add_clamp_clamp_mul_div_max_pool2d_mean(const float* __restrict in0, flo
       for (int64_t r0 = 0; r0 < (2 * s39); ++r0) {
         #pragma omp simd reduction(+ : acc)
         for (int64_t r1 = 0; r1 < (2 * s94); ++r1) {
-          const float t0 = in0[(16 * s39 * s94) * i1 + (8 * s94) * r0 + 2 * r1];
+          const float t0 = in0[i1 + (256 * s94) * r0 + 64 * r1];
           const float t1 = km::add(t0, 3.0f);
           const float t2 = km::maximum(t1, 0.0f);
           const float t3 = km::minimum(t2, 6.0f);
           const float t4 = km::mul(t0, t3);
           const float t5 = (t4 / 6.0f);
-          const float t6 = in0[(16 * s39 * s94) * i1 + (8 * s94) * r0 + 2 * r1 + 1];
+          const float t6 = in0[i1 + (256 * s94) * r0 + 64 * r1 + 32];
           const float t7 = km::add(t6, 3.0f);
           const float t8 = km::maximum(t7, 0.0f);
           const float t9 = km::minimum(t8, 6.0f);
           const float t10 = km::mul(t6, t9);
           const float t11 = (t10 / 6.0f);
           const float t12 = km::maximum(t5, t11);
-          const float t13 = in0[(16 * s39 * s94) * i1 + (8 * s94) * r0 + 2 * r1 + (4 * s94)];
+          const float t13 = in0[i1 + (256 * s94) * r0 + 64 * r1 + (128 * s94)];
           const float t14 = km::add(t13, 3.0f);
           const float t15 = km::maximum(t14, 0.0f);
           const float t16 = km::minimum(t15, 6.0f);
           const float t17 = km::mul(t13, t16);
           const float t18 = (t17 / 6.0f);
           const float t19 = km::maximum(t12, t18);
-          const float t20 = in0[(16 * s39 * s94) * i1 + (8 * s94) * r0 + 2 * r1 + (4 * s94 + 1)];
+          const float t20 = in0[i1 + (256 * s94) * r0 + 64 * r1 + (128 * s94 + 32)];
           const float t21 = km::add(t20, 3.0f);
           const float t22 = km::maximum(t21, 0.0f);
           const float t23 = km::minimum(t22, 6.0f);
@@ -475,14 +477,15 @@ void k1_add_clamp_clamp_mul_div_max_pool2d_mean(const float* __restrict in0, flo
 
 namespace base {
 
-// nodes relu
-void k0_relu(const float* __restrict in0, float* __restrict out0, int64_t s39, int64_t s94) {
-  aotic::runtime::parallel_for((1024 * s39 * s94), (1024 * s39 * s94), [&](int64_t i1_begin, int64_t i1_end) {
-    #pragma omp simd
-    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
-      const float t0 = in0[i1];
-      const float t1 = km::relu(t0);
-      out0[i1] = t1;
+// nodes x_channels_last (clone)
+void k0_clone(const float* __restrict in0, float* __restrict out0, int64_t s39, int64_t s94) {
+  aotic::runtime::parallel_for((256 * s39 * s94), (768 * s39 * s94), [&](int64_t i2_begin, int64_t i2_end) {
+    for (int64_t i2 = i2_begin; i2 < i2_end; ++i2) {
+      #pragma omp simd
+      for (int64_t i1 = 0; i1 < 3; ++i1) {
+        const float t0 = in0[(256 * s39 * s94) * i1 + i2];
+        out0[i1 + 3 * i2] = t0;
+      }
     }
   });
 }
@@ -496,27 +499,27 @@ void k1_add_clamp_clamp_mul_div_max_pool2d_mean(const float* __restrict in0, flo
       for (int64_t r0 = 0; r0 < (2 * s39); ++r0) {
         #pragma omp simd reduction(+ : acc)
         for (int64_t r1 = 0; r1 < (2 * s94); ++r1) {
-          const float t0 = in0[(16 * s39 * s94) * i1 + (8 * s94) * r0 + 2 * r1];
+          const float t0 = in0[i1 + (256 * s94) * r0 + 64 * r1];
           const float t1 = km::add(t0, 3.0f);
           const float t2 = km::maximum(t1, 0.0f);
           const float t3 = km::minimum(t2, 6.0f);
           const float t4 = km::mul(t0, t3);
           const float t5 = (t4 / 6.0f);
-          const float t6 = in0[(16 * s39 * s94) * i1 + (8 * s94) * r0 + 2 * r1 + 1];
+          const float t6 = in0[i1 + (256 * s94) * r0 + 64 * r1 + 32];
           const float t7 = km::add(t6, 3.0f);
           const float t8 = km::maximum(t7, 0.0f);
           const float t9 = km::minimum(t8, 6.0f);
           const float t10 = km::mul(t6, t9);
           const float t11 = (t10 / 6.0f);
           const float t12 = km::maximum(t5, t11);
-          const float t13 = in0[(16 * s39 * s94) * i1 + (8 * s94) * r0 + 2 * r1 + (4 * s94)];
+          const float t13 = in0[i1 + (256 * s94) * r0 + 64 * r1 + (128 * s94)];
           const float t14 = km::add(t13, 3.0f);
           const float t15 = km::maximum(t14, 0.0f);
           const float t16 = km::minimum(t15, 6.0f);
           const float t17 = km::mul(t13, t16);
           const float t18 = (t17 / 6.0f);
           const float t19 = km::maximum(t12, t18);
-          const float t20 = in0[(16 * s39 * s94) * i1 + (8 * s94) * r0 + 2 * r1 + (4 * s94 + 1)];
+          const float t20 = in0[i1 + (256 * s94) * r0 + 64 * r1 + (128 * s94 + 32)];
           const float t21 = km::add(t20, 3.0f);
           const float t22 = km::maximum(t21, 0.0f);
           const float t23 = km::minimum(t22, 6.0f);
@@ -593,6 +596,30 @@ void fold(aotic::runtime::RunState& state, AtenTensorHandle* outputs) {
   check(aoti_torch_cpu_add_Tensor(convolution_scaled_bias.get(), p_f_1_bias, 1.0, convolution_bias.out()),
         "node 'convolution_bias' (aten.add.Tensor)");
   convolution_scaled_bias.reset();
+  // node 'convolution_weight_channels_last' (aten.clone.default)
+  TensorHandle convolution_weight_channels_last;
+  int32_t memory_format_value = kChannelsLast;
+  check(aoti_torch_cpu_clone(
+            convolution_weight.get(), &memory_format_value, convolution_weight_channels_last.out()),
+        "node 'convolution_weight_channels_last' (aten.clone.default)");
+  convolution_weight.reset();
+  // node 'getitem_weight_mkldnn' (aten.to_mkldnn.default)
+  TensorHandle getitem_weight_mkldnn;
+  int32_t dtype_value = kFloat32;
+  check(aoti_torch_cpu_to_mkldnn(
+            convolution_weight_channels_last.get(), &dtype_value, getitem_weight_mkldnn.out()),
+        "node 'getitem_weight_mkldnn' (aten.to_mkldnn.default)");
+  convolution_weight_channels_last.reset();
+  // node 'getitem_weight_packed' (aten.mkldnn_reorder_conv2d_weight.default)
+  TensorHandle getitem_weight_packed;
+  const int64_t padding[] = {1, 1};
+  const int64_t stride[] = {2, 2};
+  const int64_t dilation[] = {1, 1};
+  check(aoti_torch_cpu_mkldnn_reorder_conv2d_weight(
+            getitem_weight_mkldnn.get(), padding, 2, stride, 2, dilation, 2, 1, nullptr, 0,
+            getitem_weight_packed.out()),
+        "node 'getitem_weight_packed' (aten.mkldnn_reorder_conv2d_weight.default)");
+  getitem_weight_mkldnn.reset();
   // node 'convolution_1_var_eps' (aten.add.Scalar)
   TensorHandle convolution_1_var_eps;
   check(aoti_torch_cpu_add_Scalar(b_f_4_running_var, 1e-05, 1.0, convolution_1_var_eps.out()),
@@ -634,6 +661,30 @@ void fold(aotic::runtime::RunState& state, AtenTensorHandle* outputs) {
   check(aoti_torch_cpu_add_Tensor(convolution_1_scaled_bias.get(), p_f_4_bias, 1.0, convolution_1_bias.out()),
         "node 'convolution_1_bias' (aten.add.Tensor)");
   convolution_1_scaled_bias.reset();
+  // node 'convolution_1_weight_channels_last' (aten.clone.default)
+  TensorHandle convolution_1_weight_channels_last;
+  int32_t memory_format_value_1 = kChannelsLast;
+  check(aoti_torch_cpu_clone(
+            convolution_1_weight.get(), &memory_format_value_1, convolution_1_weight_channels_last.out()),
+        "node 'convolution_1_weight_channels_last' (aten.clone.default)");
+  convolution_1_weight.reset();
+  // node 'getitem_3_weight_mkldnn' (aten.to_mkldnn.default)
+  TensorHandle getitem_3_weight_mkldnn;
+  int32_t dtype_value_1 = kFloat32;
+  check(aoti_torch_cpu_to_mkldnn(
+            convolution_1_weight_channels_last.get(), &dtype_value_1, getitem_3_weight_mkldnn.out()),
+        "node 'getitem_3_weight_mkldnn' (aten.to_mkldnn.default)");
+  convolution_1_weight_channels_last.reset();
+  // node 'getitem_3_weight_packed' (aten.mkldnn_reorder_conv2d_weight.default)
+  TensorHandle getitem_3_weight_packed;
+  const int64_t padding_1[] = {1, 1};
+  const int64_t stride_1[] = {2, 2};
+  const int64_t dilation_1[] = {1, 1};
+  check(aoti_torch_cpu_mkldnn_reorder_conv2d_weight(
+            getitem_3_weight_mkldnn.get(), padding_1, 2, stride_1, 2, dilation_1, 2, 1, nullptr, 0,
+            getitem_3_weight_packed.out()),
+        "node 'getitem_3_weight_packed' (aten.mkldnn_reorder_conv2d_weight.default)");
+  getitem_3_weight_mkldnn.reset();
   // node 'permute' (aten.permute.default)
   // may share p_f_9_weight's storage (a view)
   TensorHandle permute;
@@ -641,10 +692,10 @@ void fold(aotic::runtime::RunState& state, AtenTensorHandle* outputs) {
   check(aoti_torch_cpu_permute(p_f_9_weight, dims, 2, permute.out()),
         "node 'permute' (aten.permute.default)");
   // the folded constants
-  outputs[0] = new_reference(convolution_weight.get()).release();
-  outputs[1] = new_reference(convolution_bias.get()).release();
-  outputs[2] = new_reference(convolution_1_weight.get()).release();
-  outputs[3] = new_reference(convolution_1_bias.get()).release();
+  outputs[0] = new_reference(convolution_bias.get()).release();
+  outputs[1] = new_reference(getitem_weight_packed.get()).release();
+  outputs[2] = new_reference(convolution_1_bias.get()).release();
+  outputs[3] = new_reference(getitem_3_weight_packed.get()).release();
   outputs[4] = new_reference(permute.get()).release();
 }
 
@@ -668,49 +719,48 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   AtenTensorHandle b_f_4_running_mean_1 = state.constant(13);
   AtenTensorHandle b_f_4_running_var_1 = state.constant(14);
   AtenTensorHandle b_f_4_num_batches_tracked_1 = state.constant(15);
-  AtenTensorHandle convolution_weight_1 = state.constant(16);  // folded
-  AtenTensorHandle convolution_bias_1 = state.constant(17);  // folded
-  AtenTensorHandle convolution_1_weight_1 = state.constant(18);  // folded
-  AtenTensorHandle convolution_1_bias_1 = state.constant(19);  // folded
+  AtenTensorHandle convolution_bias_1 = state.constant(16);  // folded
+  AtenTensorHandle getitem_weight_packed_1 = state.constant(17);  // folded
+  AtenTensorHandle convolution_1_bias_1 = state.constant(18);  // folded
+  AtenTensorHandle getitem_3_weight_packed_1 = state.constant(19);  // folded
   AtenTensorHandle permute_1 = state.constant(20);  // folded
-  // node 'convolution' (aten.convolution.default)
-  TensorHandle getitem;
-  AtenTensorHandle bias_value = convolution_bias_1;
-  const int64_t stride[] = {2, 2};
-  const int64_t padding[] = {1, 1};
-  const int64_t dilation[] = {1, 1};
-  const int64_t output_padding[] = {0, 0};
-  check(aoti_torch_cpu_convolution(
-            x, convolution_weight_1, &bias_value, stride, 2, padding, 2, dilation, 2, false, output_padding,
-            2, 1, getitem.out()),
-        "node 'convolution' (aten.convolution.default)");
-  // node 'relu' (aten.relu.default)
-  TensorHandle relu;
-  const int64_t relu_sizes[] = {1, 16, 8 * s39, 8 * s94};
-  const int64_t relu_strides[] = {1024 * s39 * s94, 64 * s39 * s94, 8 * s94, 1};
+  // node 'x_channels_last' (aten.clone.default)
+  TensorHandle x_channels_last;
+  const int64_t x_channels_last_sizes[] = {1, 3, 16 * s39, 16 * s94};
+  const int64_t x_channels_last_strides[] = {768 * s39 * s94, 1, 48 * s94, 3};
   check(aoti_torch_empty_strided(
-            4, relu_sizes, relu_strides, kFloat32, kCPU, kDefaultDeviceIndex, relu.out()),
-        "allocate relu");
+            4, x_channels_last_sizes, x_channels_last_strides, kFloat32, kCPU, kDefaultDeviceIndex,
+            x_channels_last.out()),
+        "allocate x_channels_last");
   {
-    const int64_t getitem_layout[] = {1024 * s39 * s94, 64 * s39 * s94, 8 * s94, 1};
-    TensorHandle getitem_copy;
-    const float* getitem_data = kernel_input<float>(getitem.get(), 4, getitem_layout, getitem_copy);
-    auto* kernel = &base::k0_relu;
-    if (kernels_avx2()) kernel = &avx2::k0_relu;
-    kernel(getitem_data, aotic::runtime::data<float>(relu.get()), s39, s94);
+    const int64_t x_layout[] = {768 * s39 * s94, 256 * s39 * s94, 16 * s94, 1};
+    TensorHandle x_copy;
+    const float* x_data = kernel_input<float>(x, 4, x_layout, x_copy);
+    auto* kernel = &base::k0_clone;
+    if (kernels_avx2()) kernel = &avx2::k0_clone;
+    kernel(x_data, aotic::runtime::data<float>(x_channels_last.get()), s39, s94);
   }
-  getitem.reset();
-  // node 'convolution_1' (aten.convolution.default)
+  // node 'relu' (mkldnn._convolution_pointwise.default)
+  TensorHandle relu;
+  AtenTensorHandle B_value = convolution_bias_1;
+  const int64_t padding_2[] = {1, 1};
+  const int64_t stride_2[] = {2, 2};
+  const int64_t dilation_2[] = {1, 1};
+  check(aoti_torch_cpu_mkldnn__convolution_pointwise(
+            x_channels_last.get(), getitem_weight_packed_1, &B_value, padding_2, 2, stride_2, 2, dilation_2,
+            2, 1, "relu", nullptr, 0, nullptr, relu.out()),
+        "node 'relu' (mkldnn._convolution_pointwise.default)");
+  x_channels_last.reset();
+  // node 'getitem_3' (mkldnn._convolution_pointwise.default)
   TensorHandle getitem_3;
-  AtenTensorHandle bias_value_1 = convolution_1_bias_1;
-  const int64_t stride_1[] = {2, 2};
-  const int64_t padding_1[] = {1, 1};
-  const int64_t dilation_1[] = {1, 1};
-  const int64_t output_padding_1[] = {0, 0};
-  check(aoti_torch_cpu_convolution(
-            relu.get(), convolution_1_weight_1, &bias_value_1, stride_1, 2, padding_1, 2, dilation_1, 2,
-            false, output_padding_1, 2, 1, getitem_3.out()),
-        "node 'convolution_1' (aten.convolution.default)");
+  AtenTensorHandle B_value_1 = convolution_1_bias_1;
+  const int64_t padding_3[] = {1, 1};
+  const int64_t stride_3[] = {2, 2};
+  const int64_t dilation_3[] = {1, 1};
+  check(aoti_torch_cpu_mkldnn__convolution_pointwise(
+            relu.get(), getitem_3_weight_packed_1, &B_value_1, padding_3, 2, stride_3, 2, dilation_3, 2, 1,
+            "none", nullptr, 0, nullptr, getitem_3.out()),
+        "node 'getitem_3' (mkldnn._convolution_pointwise.default)");
   relu.reset();
   // node 'mean' (aten.mean.dim)
   TensorHandle mean;
@@ -721,7 +771,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
         "allocate mean");
   // fuses add_24, clamp, clamp_1, mul_24, div, max_pool2d_with_indices, mean
   {
-    const int64_t getitem_3_layout[] = {512 * s39 * s94, 16 * s39 * s94, 4 * s94, 1};
+    const int64_t getitem_3_layout[] = {512 * s39 * s94, 1, 128 * s94, 32};
     TensorHandle getitem_3_copy;
     const float* getitem_3_data = kernel_input<float>(getitem_3.get(), 4, getitem_3_layout, getitem_3_copy);
     auto* kernel_1 = &base::k1_add_clamp_clamp_mul_div_max_pool2d_mean;
@@ -790,14 +840,14 @@ constexpr int64_t kConstant13Sizes[] = {32};
 constexpr int64_t kConstant13Strides[] = {1};
 constexpr int64_t kConstant14Sizes[] = {32};
 constexpr int64_t kConstant14Strides[] = {1};
-constexpr int64_t kConstant16Sizes[] = {16, 3, 3, 3};
-constexpr int64_t kConstant16Strides[] = {27, 9, 3, 1};
-constexpr int64_t kConstant17Sizes[] = {16};
-constexpr int64_t kConstant17Strides[] = {1};
-constexpr int64_t kConstant18Sizes[] = {32, 16, 3, 3};
-constexpr int64_t kConstant18Strides[] = {144, 9, 3, 1};
-constexpr int64_t kConstant19Sizes[] = {32};
-constexpr int64_t kConstant19Strides[] = {1};
+constexpr int64_t kConstant16Sizes[] = {16};
+constexpr int64_t kConstant16Strides[] = {1};
+constexpr int64_t kConstant17Sizes[] = {16, 3, 3, 3};
+constexpr int64_t kConstant17Strides[] = {27, 1, 9, 3};
+constexpr int64_t kConstant18Sizes[] = {32};
+constexpr int64_t kConstant18Strides[] = {1};
+constexpr int64_t kConstant19Sizes[] = {32, 16, 3, 3};
+constexpr int64_t kConstant19Strides[] = {144, 1, 48, 16};
 constexpr int64_t kConstant20Sizes[] = {32, 10};
 constexpr int64_t kConstant20Strides[] = {1, 32};
 constexpr aotic::runtime::ConstantSpec kConstants[] = {
@@ -833,14 +883,14 @@ constexpr aotic::runtime::ConstantSpec kConstants[] = {
       128, aotic::runtime::ConstantKind::kBuffer},
   {"f_4_num_batches_tracked", "f.4.num_batches_tracked", kInt64, 0, nullptr, nullptr, 0, 22528, 8,
       aotic::runtime::ConstantKind::kBuffer},
-  {"_FOLDED_CONST_convolution_weight", "_FOLDED_CONST_convolution_weight", kFloat32, 4, kConstant16Sizes,
+  {"_FOLDED_CONST_convolution_bias", "_FOLDED_CONST_convolution_bias", kFloat32, 1, kConstant16Sizes,
       kConstant16Strides, 0, 0, 0, aotic::runtime::ConstantKind::kFoldedConstant},
-  {"_FOLDED_CONST_convolution_bias", "_FOLDED_CONST_convolution_bias", kFloat32, 1, kConstant17Sizes,
-      kConstant17Strides, 0, 0, 0, aotic::runtime::ConstantKind::kFoldedConstant},
-  {"_FOLDED_CONST_convolution_1_weight", "_FOLDED_CONST_convolution_1_weight", kFloat32, 4,
-      kConstant18Sizes, kConstant18Strides, 0, 0, 0, aotic::runtime::ConstantKind::kFoldedConstant},
-  {"_FOLDED_CONST_convolution_1_bias", "_FOLDED_CONST_convolution_1_bias", kFloat32, 1, kConstant19Sizes,
-      kConstant19Strides, 0, 0, 0, aotic::runtime::ConstantKind::kFoldedConstant},
+  {"_FOLDED_CONST_getitem_weight_packed", "_FOLDED_CONST_getitem_weight_packed", kFloat32, 4,
+      kConstant17Sizes, kConstant17Strides, 0, 0, 0, aotic::runtime::ConstantKind::kFoldedConstant},
+  {"_FOLDED_CONST_convolution_1_bias", "_FOLDED_CONST_convolution_1_bias", kFloat32, 1, kConstant18Sizes,
+      kConstant18Strides, 0, 0, 0, aotic::runtime::ConstantKind::kFoldedConstant},
+  {"_FOLDED_CONST_getitem_3_weight_packed", "_FOLDED_CONST_getitem_3_weight_packed", kFloat32, 4,
+      kConstant19Sizes, kConstant19Strides, 0, 0, 0, aotic::runtime::ConstantKind::kFoldedConstant},
   {"_FOLDED_CONST_permute", "_FOLDED_CONST_permute", kFloat32, 2, kConstant20Sizes, kConstant20Strides,
       0, 0, 0, aotic::runtime::ConstantKind::kFoldedConstant},
 };

@@ -32,6 +32,7 @@ constexpr int32_t kInt64 = 4;
 constexpr int32_t kFloat32 = 6;
 constexpr int32_t kCPU = 0;
 constexpr int32_t kDefaultDeviceIndex = -1;
+constexpr int32_t kChannelsLast = 2;
 
 /// The data of `t` laid out with the strides a kernel was generated for: `t`'s own when its
 /// strides are those (dimensions of size 1 aside), else a copy made into `scratch` (a library op
@@ -409,44 +410,41 @@ inline bool kernels_avx2() {
 #endif
 namespace avx2 {
 
-// nodes relu
-void k0_relu(const float* __restrict in0, float* __restrict out0, int64_t s39, int64_t s94) {
-  aotic::runtime::parallel_for((1024 * s39 * s94), (1024 * s39 * s94), [&](int64_t i1_begin, int64_t i1_end) {
-    #pragma omp simd
-    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
-      const float t0 = in0[i1];
-      const float t1 = km::relu(t0);
-      out0[i1] = t1;
+// nodes x_channels_last (clone)
+void k0_clone(const float* __restrict in0, float* __restrict out0, int64_t s39, int64_t s94) {
+  aotic::runtime::parallel_for((256 * s39 * s94), (768 * s39 * s94), [&](int64_t i2_begin, int64_t i2_end) {
+    for (int64_t i2 = i2_begin; i2 < i2_end; ++i2) {
+      #pragma omp simd
+      for (int64_t i1 = 0; i1 < 3; ++i1) {
+        const float t0 = in0[(256 * s39 * s94) * i1 + i2];
+        out0[i1 + 3 * i2] = t0;
+      }
     }
   });
 }
 
-// nodes hardswish, max_pool2d, adaptive_avg_pool2d
-void k1_hardswish_max_pool2d_adaptive_avg_pool2d(const float* __restrict in0, float* __restrict out0,
-    int64_t s39, int64_t s94) {
+// nodes max_pool2d, adaptive_avg_pool2d
+void k1_max_pool2d_adaptive_avg_pool2d(const float* __restrict in0, float* __restrict out0, int64_t s39,
+    int64_t s94) {
   aotic::runtime::parallel_for(32, (128 * s39 * s94), [&](int64_t i1_begin, int64_t i1_end) {
     for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
       float acc = 0.0f;
       for (int64_t r0 = 0; r0 < (2 * s39); ++r0) {
         #pragma omp simd reduction(+ : acc)
         for (int64_t r1 = 0; r1 < (2 * s94); ++r1) {
-          const float t0 = in0[(16 * s39 * s94) * i1 + (8 * s94) * r0 + 2 * r1];
-          const float t1 = km::hardswish(t0);
-          const float t2 = in0[(16 * s39 * s94) * i1 + (8 * s94) * r0 + 2 * r1 + 1];
-          const float t3 = km::hardswish(t2);
-          const float t4 = km::maximum(t1, t3);
-          const float t5 = in0[(16 * s39 * s94) * i1 + (8 * s94) * r0 + 2 * r1 + (4 * s94)];
-          const float t6 = km::hardswish(t5);
-          const float t7 = km::maximum(t4, t6);
-          const float t8 = in0[(16 * s39 * s94) * i1 + (8 * s94) * r0 + 2 * r1 + (4 * s94 + 1)];
-          const float t9 = km::hardswish(t8);
-          const float t10 = km::maximum(t7, t9);
-          acc = km::add(acc, t10);
+          const float t0 = in0[i1 + (256 * s94) * r0 + 64 * r1];
+          const float t1 = in0[i1 + (256 * s94) * r0 + 64 * r1 + 32];
+          const float t2 = km::maximum(t0, t1);
+          const float t3 = in0[i1 + (256 * s94) * r0 + 64 * r1 + (128 * s94)];
+          const float t4 = km::maximum(t2, t3);
+          const float t5 = in0[i1 + (256 * s94) * r0 + 64 * r1 + (128 * s94 + 32)];
+          const float t6 = km::maximum(t4, t5);
+          acc = km::add(acc, t6);
         }
       }
-      const float t11 = km::convert<float>((4 * s39 * s94));
-      const float t12 = (acc / t11);
-      out0[i1] = t12;
+      const float t7 = km::convert<float>((4 * s39 * s94));
+      const float t8 = (acc / t7);
+      out0[i1] = t8;
     }
   });
 }
@@ -459,44 +457,41 @@ void k1_hardswish_max_pool2d_adaptive_avg_pool2d(const float* __restrict in0, fl
 
 namespace base {
 
-// nodes relu
-void k0_relu(const float* __restrict in0, float* __restrict out0, int64_t s39, int64_t s94) {
-  aotic::runtime::parallel_for((1024 * s39 * s94), (1024 * s39 * s94), [&](int64_t i1_begin, int64_t i1_end) {
-    #pragma omp simd
-    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
-      const float t0 = in0[i1];
-      const float t1 = km::relu(t0);
-      out0[i1] = t1;
+// nodes x_channels_last (clone)
+void k0_clone(const float* __restrict in0, float* __restrict out0, int64_t s39, int64_t s94) {
+  aotic::runtime::parallel_for((256 * s39 * s94), (768 * s39 * s94), [&](int64_t i2_begin, int64_t i2_end) {
+    for (int64_t i2 = i2_begin; i2 < i2_end; ++i2) {
+      #pragma omp simd
+      for (int64_t i1 = 0; i1 < 3; ++i1) {
+        const float t0 = in0[(256 * s39 * s94) * i1 + i2];
+        out0[i1 + 3 * i2] = t0;
+      }
     }
   });
 }
 
-// nodes hardswish, max_pool2d, adaptive_avg_pool2d
-void k1_hardswish_max_pool2d_adaptive_avg_pool2d(const float* __restrict in0, float* __restrict out0,
-    int64_t s39, int64_t s94) {
+// nodes max_pool2d, adaptive_avg_pool2d
+void k1_max_pool2d_adaptive_avg_pool2d(const float* __restrict in0, float* __restrict out0, int64_t s39,
+    int64_t s94) {
   aotic::runtime::parallel_for(32, (128 * s39 * s94), [&](int64_t i1_begin, int64_t i1_end) {
     for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
       float acc = 0.0f;
       for (int64_t r0 = 0; r0 < (2 * s39); ++r0) {
         #pragma omp simd reduction(+ : acc)
         for (int64_t r1 = 0; r1 < (2 * s94); ++r1) {
-          const float t0 = in0[(16 * s39 * s94) * i1 + (8 * s94) * r0 + 2 * r1];
-          const float t1 = km::hardswish(t0);
-          const float t2 = in0[(16 * s39 * s94) * i1 + (8 * s94) * r0 + 2 * r1 + 1];
-          const float t3 = km::hardswish(t2);
-          const float t4 = km::maximum(t1, t3);
-          const float t5 = in0[(16 * s39 * s94) * i1 + (8 * s94) * r0 + 2 * r1 + (4 * s94)];
-          const float t6 = km::hardswish(t5);
-          const float t7 = km::maximum(t4, t6);
-          const float t8 = in0[(16 * s39 * s94) * i1 + (8 * s94) * r0 + 2 * r1 + (4 * s94 + 1)];
-          const float t9 = km::hardswish(t8);
-          const float t10 = km::maximum(t7, t9);
-          acc = km::add(acc, t10);
+          const float t0 = in0[i1 + (256 * s94) * r0 + 64 * r1];
+          const float t1 = in0[i1 + (256 * s94) * r0 + 64 * r1 + 32];
+          const float t2 = km::maximum(t0, t1);
+          const float t3 = in0[i1 + (256 * s94) * r0 + 64 * r1 + (128 * s94)];
+          const float t4 = km::maximum(t2, t3);
+          const float t5 = in0[i1 + (256 * s94) * r0 + 64 * r1 + (128 * s94 + 32)];
+          const float t6 = km::maximum(t4, t5);
+          acc = km::add(acc, t6);
         }
       }
-      const float t11 = km::convert<float>((4 * s39 * s94));
-      const float t12 = (acc / t11);
-      out0[i1] = t12;
+      const float t7 = km::convert<float>((4 * s39 * s94));
+      const float t8 = (acc / t7);
+      out0[i1] = t8;
     }
   });
 }
@@ -560,6 +555,29 @@ void fold(aotic::runtime::RunState& state, AtenTensorHandle* outputs) {
   check(aoti_torch_cpu_add_Tensor(conv2d_scaled_bias.get(), p_f_1_bias, 1.0, conv2d_bias.out()),
         "node 'conv2d_bias' (aten.add.Tensor)");
   conv2d_scaled_bias.reset();
+  // node 'conv2d_weight_channels_last' (aten.clone.default)
+  TensorHandle conv2d_weight_channels_last;
+  int32_t memory_format_value = kChannelsLast;
+  check(aoti_torch_cpu_clone(conv2d_weight.get(), &memory_format_value, conv2d_weight_channels_last.out()),
+        "node 'conv2d_weight_channels_last' (aten.clone.default)");
+  conv2d_weight.reset();
+  // node 'batch_norm_weight_mkldnn' (aten.to_mkldnn.default)
+  TensorHandle batch_norm_weight_mkldnn;
+  int32_t dtype_value = kFloat32;
+  check(aoti_torch_cpu_to_mkldnn(
+            conv2d_weight_channels_last.get(), &dtype_value, batch_norm_weight_mkldnn.out()),
+        "node 'batch_norm_weight_mkldnn' (aten.to_mkldnn.default)");
+  conv2d_weight_channels_last.reset();
+  // node 'batch_norm_weight_packed' (aten.mkldnn_reorder_conv2d_weight.default)
+  TensorHandle batch_norm_weight_packed;
+  const int64_t padding[] = {1, 1};
+  const int64_t stride[] = {2, 2};
+  const int64_t dilation[] = {1, 1};
+  check(aoti_torch_cpu_mkldnn_reorder_conv2d_weight(
+            batch_norm_weight_mkldnn.get(), padding, 2, stride, 2, dilation, 2, 1, nullptr, 0,
+            batch_norm_weight_packed.out()),
+        "node 'batch_norm_weight_packed' (aten.mkldnn_reorder_conv2d_weight.default)");
+  batch_norm_weight_mkldnn.reset();
   // node 'conv2d_1_var_eps' (aten.add.Scalar)
   TensorHandle conv2d_1_var_eps;
   check(aoti_torch_cpu_add_Scalar(b_f_4_running_var, 1e-05, 1.0, conv2d_1_var_eps.out()),
@@ -601,11 +619,35 @@ void fold(aotic::runtime::RunState& state, AtenTensorHandle* outputs) {
   check(aoti_torch_cpu_add_Tensor(conv2d_1_scaled_bias.get(), p_f_4_bias, 1.0, conv2d_1_bias.out()),
         "node 'conv2d_1_bias' (aten.add.Tensor)");
   conv2d_1_scaled_bias.reset();
+  // node 'conv2d_1_weight_channels_last' (aten.clone.default)
+  TensorHandle conv2d_1_weight_channels_last;
+  int32_t memory_format_value_1 = kChannelsLast;
+  check(aoti_torch_cpu_clone(
+            conv2d_1_weight.get(), &memory_format_value_1, conv2d_1_weight_channels_last.out()),
+        "node 'conv2d_1_weight_channels_last' (aten.clone.default)");
+  conv2d_1_weight.reset();
+  // node 'batch_norm_1_weight_mkldnn' (aten.to_mkldnn.default)
+  TensorHandle batch_norm_1_weight_mkldnn;
+  int32_t dtype_value_1 = kFloat32;
+  check(aoti_torch_cpu_to_mkldnn(
+            conv2d_1_weight_channels_last.get(), &dtype_value_1, batch_norm_1_weight_mkldnn.out()),
+        "node 'batch_norm_1_weight_mkldnn' (aten.to_mkldnn.default)");
+  conv2d_1_weight_channels_last.reset();
+  // node 'batch_norm_1_weight_packed' (aten.mkldnn_reorder_conv2d_weight.default)
+  TensorHandle batch_norm_1_weight_packed;
+  const int64_t padding_1[] = {1, 1};
+  const int64_t stride_1[] = {2, 2};
+  const int64_t dilation_1[] = {1, 1};
+  check(aoti_torch_cpu_mkldnn_reorder_conv2d_weight(
+            batch_norm_1_weight_mkldnn.get(), padding_1, 2, stride_1, 2, dilation_1, 2, 1, nullptr, 0,
+            batch_norm_1_weight_packed.out()),
+        "node 'batch_norm_1_weight_packed' (aten.mkldnn_reorder_conv2d_weight.default)");
+  batch_norm_1_weight_mkldnn.reset();
   // the folded constants
-  outputs[0] = new_reference(conv2d_weight.get()).release();
-  outputs[1] = new_reference(conv2d_bias.get()).release();
-  outputs[2] = new_reference(conv2d_1_weight.get()).release();
-  outputs[3] = new_reference(conv2d_1_bias.get()).release();
+  outputs[0] = new_reference(conv2d_bias.get()).release();
+  outputs[1] = new_reference(batch_norm_weight_packed.get()).release();
+  outputs[2] = new_reference(conv2d_1_bias.get()).release();
+  outputs[3] = new_reference(batch_norm_1_weight_packed.get()).release();
 }
 
 void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHandle* outputs) {
@@ -628,46 +670,47 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   AtenTensorHandle b_f_4_running_mean_1 = state.constant(13);
   AtenTensorHandle b_f_4_running_var_1 = state.constant(14);
   AtenTensorHandle b_f_4_num_batches_tracked_1 = state.constant(15);
-  AtenTensorHandle conv2d_weight_1 = state.constant(16);  // folded
-  AtenTensorHandle conv2d_bias_1 = state.constant(17);  // folded
-  AtenTensorHandle conv2d_1_weight_1 = state.constant(18);  // folded
-  AtenTensorHandle conv2d_1_bias_1 = state.constant(19);  // folded
-  // node 'conv2d' (aten.conv2d.default)
-  TensorHandle batch_norm;
-  AtenTensorHandle bias_value = conv2d_bias_1;
-  const int64_t stride[] = {2, 2};
-  const int64_t padding[] = {1, 1};
-  const int64_t dilation[] = {1, 1};
-  check(aoti_torch_cpu_conv2d(
-            x, conv2d_weight_1, &bias_value, stride, 2, padding, 2, dilation, 2, 1, batch_norm.out()),
-        "node 'conv2d' (aten.conv2d.default)");
-  // node 'relu' (aten.relu.default)
-  TensorHandle relu;
-  const int64_t relu_sizes[] = {1, 16, 8 * s39, 8 * s94};
-  const int64_t relu_strides[] = {1024 * s39 * s94, 64 * s39 * s94, 8 * s94, 1};
+  AtenTensorHandle conv2d_bias_1 = state.constant(16);  // folded
+  AtenTensorHandle batch_norm_weight_packed_1 = state.constant(17);  // folded
+  AtenTensorHandle conv2d_1_bias_1 = state.constant(18);  // folded
+  AtenTensorHandle batch_norm_1_weight_packed_1 = state.constant(19);  // folded
+  // node 'x_channels_last' (aten.clone.default)
+  TensorHandle x_channels_last;
+  const int64_t x_channels_last_sizes[] = {1, 3, 16 * s39, 16 * s94};
+  const int64_t x_channels_last_strides[] = {768 * s39 * s94, 1, 48 * s94, 3};
   check(aoti_torch_empty_strided(
-            4, relu_sizes, relu_strides, kFloat32, kCPU, kDefaultDeviceIndex, relu.out()),
-        "allocate relu");
+            4, x_channels_last_sizes, x_channels_last_strides, kFloat32, kCPU, kDefaultDeviceIndex,
+            x_channels_last.out()),
+        "allocate x_channels_last");
   {
-    const int64_t batch_norm_layout[] = {1024 * s39 * s94, 64 * s39 * s94, 8 * s94, 1};
-    TensorHandle batch_norm_copy;
-    const float* batch_norm_data = kernel_input<float>(batch_norm.get(), 4, batch_norm_layout,
-        batch_norm_copy);
-    auto* kernel = &base::k0_relu;
-    if (kernels_avx2()) kernel = &avx2::k0_relu;
-    kernel(batch_norm_data, aotic::runtime::data<float>(relu.get()), s39, s94);
+    const int64_t x_layout[] = {768 * s39 * s94, 256 * s39 * s94, 16 * s94, 1};
+    TensorHandle x_copy;
+    const float* x_data = kernel_input<float>(x, 4, x_layout, x_copy);
+    auto* kernel = &base::k0_clone;
+    if (kernels_avx2()) kernel = &avx2::k0_clone;
+    kernel(x_data, aotic::runtime::data<float>(x_channels_last.get()), s39, s94);
   }
-  batch_norm.reset();
-  // node 'conv2d_1' (aten.conv2d.default)
-  TensorHandle batch_norm_1;
-  AtenTensorHandle bias_value_1 = conv2d_1_bias_1;
-  const int64_t stride_1[] = {2, 2};
-  const int64_t padding_1[] = {1, 1};
-  const int64_t dilation_1[] = {1, 1};
-  check(aoti_torch_cpu_conv2d(
-            relu.get(), conv2d_1_weight_1, &bias_value_1, stride_1, 2, padding_1, 2, dilation_1, 2, 1,
-            batch_norm_1.out()),
-        "node 'conv2d_1' (aten.conv2d.default)");
+  // node 'relu' (mkldnn._convolution_pointwise.default)
+  TensorHandle relu;
+  AtenTensorHandle B_value = conv2d_bias_1;
+  const int64_t padding_2[] = {1, 1};
+  const int64_t stride_2[] = {2, 2};
+  const int64_t dilation_2[] = {1, 1};
+  check(aoti_torch_cpu_mkldnn__convolution_pointwise(
+            x_channels_last.get(), batch_norm_weight_packed_1, &B_value, padding_2, 2, stride_2, 2,
+            dilation_2, 2, 1, "relu", nullptr, 0, nullptr, relu.out()),
+        "node 'relu' (mkldnn._convolution_pointwise.default)");
+  x_channels_last.reset();
+  // node 'hardswish' (mkldnn._convolution_pointwise.default)
+  TensorHandle hardswish;
+  AtenTensorHandle B_value_1 = conv2d_1_bias_1;
+  const int64_t padding_3[] = {1, 1};
+  const int64_t stride_3[] = {2, 2};
+  const int64_t dilation_3[] = {1, 1};
+  check(aoti_torch_cpu_mkldnn__convolution_pointwise(
+            relu.get(), batch_norm_1_weight_packed_1, &B_value_1, padding_3, 2, stride_3, 2, dilation_3, 2, 1,
+            "hardswish", nullptr, 0, nullptr, hardswish.out()),
+        "node 'hardswish' (mkldnn._convolution_pointwise.default)");
   relu.reset();
   // node 'adaptive_avg_pool2d' (aten.adaptive_avg_pool2d.default)
   TensorHandle adaptive_avg_pool2d;
@@ -677,17 +720,16 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
             4, adaptive_avg_pool2d_sizes, adaptive_avg_pool2d_strides, kFloat32, kCPU, kDefaultDeviceIndex,
             adaptive_avg_pool2d.out()),
         "allocate adaptive_avg_pool2d");
-  // fuses hardswish, max_pool2d, adaptive_avg_pool2d
+  // fuses max_pool2d, adaptive_avg_pool2d
   {
-    const int64_t batch_norm_1_layout[] = {512 * s39 * s94, 16 * s39 * s94, 4 * s94, 1};
-    TensorHandle batch_norm_1_copy;
-    const float* batch_norm_1_data = kernel_input<float>(batch_norm_1.get(), 4, batch_norm_1_layout,
-        batch_norm_1_copy);
-    auto* kernel_1 = &base::k1_hardswish_max_pool2d_adaptive_avg_pool2d;
-    if (kernels_avx2()) kernel_1 = &avx2::k1_hardswish_max_pool2d_adaptive_avg_pool2d;
-    kernel_1(batch_norm_1_data, aotic::runtime::data<float>(adaptive_avg_pool2d.get()), s39, s94);
+    const int64_t hardswish_layout[] = {512 * s39 * s94, 1, 128 * s94, 32};
+    TensorHandle hardswish_copy;
+    const float* hardswish_data = kernel_input<float>(hardswish.get(), 4, hardswish_layout, hardswish_copy);
+    auto* kernel_1 = &base::k1_max_pool2d_adaptive_avg_pool2d;
+    if (kernels_avx2()) kernel_1 = &avx2::k1_max_pool2d_adaptive_avg_pool2d;
+    kernel_1(hardswish_data, aotic::runtime::data<float>(adaptive_avg_pool2d.get()), s39, s94);
   }
-  batch_norm_1.reset();
+  hardswish.reset();
   // node 'flatten' (aten.flatten.using_ints)
   // may share adaptive_avg_pool2d's storage (a view)
   TensorHandle flatten;
@@ -696,8 +738,8 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   adaptive_avg_pool2d.reset();
   // node 'linear' (aten.linear.default)
   TensorHandle linear;
-  AtenTensorHandle bias_value_2 = p_f_9_bias_1;
-  check(aoti_torch_cpu_linear(flatten.get(), p_f_9_weight_1, &bias_value_2, linear.out()),
+  AtenTensorHandle bias_value = p_f_9_bias_1;
+  check(aoti_torch_cpu_linear(flatten.get(), p_f_9_weight_1, &bias_value, linear.out()),
         "node 'linear' (aten.linear.default)");
   flatten.reset();
   outputs[0] = new_reference(linear.get()).release();
@@ -744,14 +786,14 @@ constexpr int64_t kConstant13Sizes[] = {32};
 constexpr int64_t kConstant13Strides[] = {1};
 constexpr int64_t kConstant14Sizes[] = {32};
 constexpr int64_t kConstant14Strides[] = {1};
-constexpr int64_t kConstant16Sizes[] = {16, 3, 3, 3};
-constexpr int64_t kConstant16Strides[] = {27, 9, 3, 1};
-constexpr int64_t kConstant17Sizes[] = {16};
-constexpr int64_t kConstant17Strides[] = {1};
-constexpr int64_t kConstant18Sizes[] = {32, 16, 3, 3};
-constexpr int64_t kConstant18Strides[] = {144, 9, 3, 1};
-constexpr int64_t kConstant19Sizes[] = {32};
-constexpr int64_t kConstant19Strides[] = {1};
+constexpr int64_t kConstant16Sizes[] = {16};
+constexpr int64_t kConstant16Strides[] = {1};
+constexpr int64_t kConstant17Sizes[] = {16, 3, 3, 3};
+constexpr int64_t kConstant17Strides[] = {27, 1, 9, 3};
+constexpr int64_t kConstant18Sizes[] = {32};
+constexpr int64_t kConstant18Strides[] = {1};
+constexpr int64_t kConstant19Sizes[] = {32, 16, 3, 3};
+constexpr int64_t kConstant19Strides[] = {144, 1, 48, 16};
 constexpr aotic::runtime::ConstantSpec kConstants[] = {
   {"f_0_weight", "f.0.weight", kFloat32, 4, kConstant0Sizes, kConstant0Strides, 0, 0, 1728,
       aotic::runtime::ConstantKind::kParameter},
@@ -785,14 +827,14 @@ constexpr aotic::runtime::ConstantSpec kConstants[] = {
       128, aotic::runtime::ConstantKind::kBuffer},
   {"f_4_num_batches_tracked", "f.4.num_batches_tracked", kInt64, 0, nullptr, nullptr, 0, 22528, 8,
       aotic::runtime::ConstantKind::kBuffer},
-  {"_FOLDED_CONST_conv2d_weight", "_FOLDED_CONST_conv2d_weight", kFloat32, 4, kConstant16Sizes,
+  {"_FOLDED_CONST_conv2d_bias", "_FOLDED_CONST_conv2d_bias", kFloat32, 1, kConstant16Sizes,
       kConstant16Strides, 0, 0, 0, aotic::runtime::ConstantKind::kFoldedConstant},
-  {"_FOLDED_CONST_conv2d_bias", "_FOLDED_CONST_conv2d_bias", kFloat32, 1, kConstant17Sizes,
-      kConstant17Strides, 0, 0, 0, aotic::runtime::ConstantKind::kFoldedConstant},
-  {"_FOLDED_CONST_conv2d_1_weight", "_FOLDED_CONST_conv2d_1_weight", kFloat32, 4, kConstant18Sizes,
+  {"_FOLDED_CONST_batch_norm_weight_packed", "_FOLDED_CONST_batch_norm_weight_packed", kFloat32, 4,
+      kConstant17Sizes, kConstant17Strides, 0, 0, 0, aotic::runtime::ConstantKind::kFoldedConstant},
+  {"_FOLDED_CONST_conv2d_1_bias", "_FOLDED_CONST_conv2d_1_bias", kFloat32, 1, kConstant18Sizes,
       kConstant18Strides, 0, 0, 0, aotic::runtime::ConstantKind::kFoldedConstant},
-  {"_FOLDED_CONST_conv2d_1_bias", "_FOLDED_CONST_conv2d_1_bias", kFloat32, 1, kConstant19Sizes,
-      kConstant19Strides, 0, 0, 0, aotic::runtime::ConstantKind::kFoldedConstant},
+  {"_FOLDED_CONST_batch_norm_1_weight_packed", "_FOLDED_CONST_batch_norm_1_weight_packed", kFloat32, 4,
+      kConstant19Sizes, kConstant19Strides, 0, 0, 0, aotic::runtime::ConstantKind::kFoldedConstant},
 };
 const aotic::runtime::ModelSpec kSpec = {
   kInputs, 1,

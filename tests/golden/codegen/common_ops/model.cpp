@@ -635,11 +635,12 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     if (kernels_avx2()) kernel_2 = &avx2::k2_mul;
     kernel_2(x_data_2, aotic::runtime::data<float>(mul.get()));
   }
-  // node 'copy_' (aten.copy_.default)
-  check(aoti_torch_cpu_copy_(zeros_like.get(), mul.get(), false), "node 'copy_' (aten.copy_.default)");
-  mul.reset();
-  TensorHandle copy_ = new_reference(zeros_like.get());
+  // node 'copy_' (aten.copy.default)
+  TensorHandle copy_;
+  check(aoti_torch_cpu_copy(zeros_like.get(), mul.get(), false, copy_.out()),
+        "node 'copy_' (aten.copy.default)");
   zeros_like.reset();
+  mul.reset();
   // node '_assert_tensor_metadata_default_1' (aten._assert_tensor_metadata.default)
   int32_t dtype_value_2 = kInt64;
   int32_t device_value_1 = kCPU;

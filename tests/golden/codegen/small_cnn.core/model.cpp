@@ -32,6 +32,7 @@ constexpr int32_t kInt64 = 4;
 constexpr int32_t kFloat32 = 6;
 constexpr int32_t kCPU = 0;
 constexpr int32_t kDefaultDeviceIndex = -1;
+constexpr int32_t kChannelsLast = 2;
 
 /// The data of `t` laid out with the strides a kernel was generated for: `t`'s own when its
 /// strides are those (dimensions of size 1 aside), else a copy made into `scratch` (a library op
@@ -409,50 +410,65 @@ inline bool kernels_avx2() {
 #endif
 namespace avx2 {
 
-// nodes relu, max_pool2d_with_indices
-void k0_relu_max_pool2d(const float* __restrict in0, float* __restrict out0) {
-  aotic::runtime::parallel_for(512, 8192, [&](int64_t i0_begin, int64_t i0_end) {
+// nodes x_channels_last (clone)
+void k0_clone(const float* __restrict in0, float* __restrict out0) {
+  aotic::runtime::parallel_for(2, 6144, [&](int64_t i0_begin, int64_t i0_end) {
     for (int64_t i0 = i0_begin; i0 < i0_end; ++i0) {
-      #pragma omp simd
+      for (int64_t i2 = 0; i2 < 1024; ++i2) {
+        #pragma omp simd
+        for (int64_t i1 = 0; i1 < 3; ++i1) {
+          const float t0 = in0[3072 * i0 + 1024 * i1 + i2];
+          out0[3072 * i0 + i1 + 3 * i2] = t0;
+        }
+      }
+    }
+  });
+}
+
+// nodes max_pool2d_with_indices
+void k1_max_pool2d(const float* __restrict in0, float* __restrict out0) {
+  aotic::runtime::parallel_for(32, 8192, [&](int64_t i0_begin, int64_t i0_end) {
+    for (int64_t i0 = i0_begin; i0 < i0_end; ++i0) {
       for (int64_t i3 = 0; i3 < 16; ++i3) {
-        const float t0 = in0[64 * i0 + 2 * i3];
-        const float t1 = km::relu(t0);
-        const float t2 = in0[64 * i0 + 2 * i3 + 1];
-        const float t3 = km::relu(t2);
-        const float t4 = km::maximum(t1, t3);
-        const float t5 = in0[64 * i0 + 2 * i3 + 32];
-        const float t6 = km::relu(t5);
-        const float t7 = km::maximum(t4, t6);
-        const float t8 = in0[64 * i0 + 2 * i3 + 33];
-        const float t9 = km::relu(t8);
-        const float t10 = km::maximum(t7, t9);
-        out0[16 * i0 + i3] = t10;
+        #pragma omp simd
+        for (int64_t i1 = 0; i1 < 16; ++i1) {
+          const float t0 = in0[i1 + 1024 * i0 + 32 * i3];
+          const float t1 = in0[i1 + 1024 * i0 + 32 * i3 + 16];
+          const float t2 = km::maximum(t0, t1);
+          const float t3 = in0[i1 + 1024 * i0 + 32 * i3 + 512];
+          const float t4 = km::maximum(t2, t3);
+          const float t5 = in0[i1 + 1024 * i0 + 32 * i3 + 528];
+          const float t6 = km::maximum(t4, t5);
+          out0[i1 + 256 * i0 + 16 * i3] = t6;
+        }
       }
     }
   });
 }
 
 // nodes sigmoid, mul, mean
-void k1_sigmoid_mul_mean(const float* __restrict in0, float* __restrict out0) {
-  aotic::runtime::parallel_for(64, 4096, [&](int64_t i0_begin, int64_t i0_end) {
+void k2_sigmoid_mul_mean(const float* __restrict in0, float* __restrict out0) {
+  aotic::runtime::parallel_for(2, 4096, [&](int64_t i0_begin, int64_t i0_end) {
     for (int64_t i0 = i0_begin; i0 < i0_end; ++i0) {
-      float acc = 0.0f;
-      #pragma omp simd reduction(+ : acc)
-      for (int64_t r0 = 0; r0 < 64; ++r0) {
-        const float t0 = in0[64 * i0 + r0];
-        const float t1 = km::sigmoid(t0);
-        const float t2 = km::mul(t0, t1);
-        acc = km::add(acc, t2);
+      for (int64_t i1 = 0; i1 < 32; ++i1) {
+        float acc = 0.0f;
+        #pragma omp simd reduction(+ : acc)
+        for (int64_t r0 = 0; r0 < 64; ++r0) {
+          const float t0 = in0[2048 * i0 + i1 + 32 * r0];
+          const float t1 = km::sigmoid(t0);
+          const float t2 = km::mul(t0, t1);
+          acc = km::add(acc, t2);
+        }
+        const float t3 = km::convert<float>(64);
+        const float t4 = (acc / t3);
+        out0[32 * i0 + i1] = t4;
       }
-      const float t3 = km::convert<float>(64);
-      const float t4 = (acc / t3);
-      out0[i0] = t4;
     }
   });
 }
 
 // nodes _log_softmax
-void k2_log_softmax(const float* __restrict in0, float* __restrict out0) {
+void k3_log_softmax(const float* __restrict in0, float* __restrict out0) {
   aotic::runtime::parallel_for(2, 20, [&](int64_t i0_begin, int64_t i0_end) {
     for (int64_t i0 = i0_begin; i0 < i0_end; ++i0) {
       float max = -std::numeric_limits<float>::infinity();
@@ -489,50 +505,65 @@ void k2_log_softmax(const float* __restrict in0, float* __restrict out0) {
 
 namespace base {
 
-// nodes relu, max_pool2d_with_indices
-void k0_relu_max_pool2d(const float* __restrict in0, float* __restrict out0) {
-  aotic::runtime::parallel_for(512, 8192, [&](int64_t i0_begin, int64_t i0_end) {
+// nodes x_channels_last (clone)
+void k0_clone(const float* __restrict in0, float* __restrict out0) {
+  aotic::runtime::parallel_for(2, 6144, [&](int64_t i0_begin, int64_t i0_end) {
     for (int64_t i0 = i0_begin; i0 < i0_end; ++i0) {
-      #pragma omp simd
+      for (int64_t i2 = 0; i2 < 1024; ++i2) {
+        #pragma omp simd
+        for (int64_t i1 = 0; i1 < 3; ++i1) {
+          const float t0 = in0[3072 * i0 + 1024 * i1 + i2];
+          out0[3072 * i0 + i1 + 3 * i2] = t0;
+        }
+      }
+    }
+  });
+}
+
+// nodes max_pool2d_with_indices
+void k1_max_pool2d(const float* __restrict in0, float* __restrict out0) {
+  aotic::runtime::parallel_for(32, 8192, [&](int64_t i0_begin, int64_t i0_end) {
+    for (int64_t i0 = i0_begin; i0 < i0_end; ++i0) {
       for (int64_t i3 = 0; i3 < 16; ++i3) {
-        const float t0 = in0[64 * i0 + 2 * i3];
-        const float t1 = km::relu(t0);
-        const float t2 = in0[64 * i0 + 2 * i3 + 1];
-        const float t3 = km::relu(t2);
-        const float t4 = km::maximum(t1, t3);
-        const float t5 = in0[64 * i0 + 2 * i3 + 32];
-        const float t6 = km::relu(t5);
-        const float t7 = km::maximum(t4, t6);
-        const float t8 = in0[64 * i0 + 2 * i3 + 33];
-        const float t9 = km::relu(t8);
-        const float t10 = km::maximum(t7, t9);
-        out0[16 * i0 + i3] = t10;
+        #pragma omp simd
+        for (int64_t i1 = 0; i1 < 16; ++i1) {
+          const float t0 = in0[i1 + 1024 * i0 + 32 * i3];
+          const float t1 = in0[i1 + 1024 * i0 + 32 * i3 + 16];
+          const float t2 = km::maximum(t0, t1);
+          const float t3 = in0[i1 + 1024 * i0 + 32 * i3 + 512];
+          const float t4 = km::maximum(t2, t3);
+          const float t5 = in0[i1 + 1024 * i0 + 32 * i3 + 528];
+          const float t6 = km::maximum(t4, t5);
+          out0[i1 + 256 * i0 + 16 * i3] = t6;
+        }
       }
     }
   });
 }
 
 // nodes sigmoid, mul, mean
-void k1_sigmoid_mul_mean(const float* __restrict in0, float* __restrict out0) {
-  aotic::runtime::parallel_for(64, 4096, [&](int64_t i0_begin, int64_t i0_end) {
+void k2_sigmoid_mul_mean(const float* __restrict in0, float* __restrict out0) {
+  aotic::runtime::parallel_for(2, 4096, [&](int64_t i0_begin, int64_t i0_end) {
     for (int64_t i0 = i0_begin; i0 < i0_end; ++i0) {
-      float acc = 0.0f;
-      #pragma omp simd reduction(+ : acc)
-      for (int64_t r0 = 0; r0 < 64; ++r0) {
-        const float t0 = in0[64 * i0 + r0];
-        const float t1 = km::sigmoid(t0);
-        const float t2 = km::mul(t0, t1);
-        acc = km::add(acc, t2);
+      for (int64_t i1 = 0; i1 < 32; ++i1) {
+        float acc = 0.0f;
+        #pragma omp simd reduction(+ : acc)
+        for (int64_t r0 = 0; r0 < 64; ++r0) {
+          const float t0 = in0[2048 * i0 + i1 + 32 * r0];
+          const float t1 = km::sigmoid(t0);
+          const float t2 = km::mul(t0, t1);
+          acc = km::add(acc, t2);
+        }
+        const float t3 = km::convert<float>(64);
+        const float t4 = (acc / t3);
+        out0[32 * i0 + i1] = t4;
       }
-      const float t3 = km::convert<float>(64);
-      const float t4 = (acc / t3);
-      out0[i0] = t4;
     }
   });
 }
 
 // nodes _log_softmax
-void k2_log_softmax(const float* __restrict in0, float* __restrict out0) {
+void k3_log_softmax(const float* __restrict in0, float* __restrict out0) {
   aotic::runtime::parallel_for(2, 20, [&](int64_t i0_begin, int64_t i0_end) {
     for (int64_t i0 = i0_begin; i0 < i0_end; ++i0) {
       float max = -std::numeric_limits<float>::infinity();
@@ -616,15 +647,66 @@ void fold(aotic::runtime::RunState& state, AtenTensorHandle* outputs) {
   check(aoti_torch_cpu_add_Tensor(convolution_scaled_bias.get(), p_b1_bias, 1.0, convolution_bias.out()),
         "node 'convolution_bias' (aten.add.Tensor)");
   convolution_scaled_bias.reset();
+  // node 'convolution_weight_channels_last' (aten.clone.default)
+  TensorHandle convolution_weight_channels_last;
+  int32_t memory_format_value = kChannelsLast;
+  check(aoti_torch_cpu_clone(
+            convolution_weight.get(), &memory_format_value, convolution_weight_channels_last.out()),
+        "node 'convolution_weight_channels_last' (aten.clone.default)");
+  convolution_weight.reset();
+  // node 'getitem_weight_mkldnn' (aten.to_mkldnn.default)
+  TensorHandle getitem_weight_mkldnn;
+  int32_t dtype_value = kFloat32;
+  check(aoti_torch_cpu_to_mkldnn(
+            convolution_weight_channels_last.get(), &dtype_value, getitem_weight_mkldnn.out()),
+        "node 'getitem_weight_mkldnn' (aten.to_mkldnn.default)");
+  convolution_weight_channels_last.reset();
+  // node 'getitem_weight_packed' (aten.mkldnn_reorder_conv2d_weight.default)
+  TensorHandle getitem_weight_packed;
+  const int64_t padding[] = {1, 1};
+  const int64_t stride[] = {1, 1};
+  const int64_t dilation[] = {1, 1};
+  const int64_t input_size[] = {2, 3, 32, 32};
+  const int64_t* input_size_value = input_size;
+  check(aoti_torch_cpu_mkldnn_reorder_conv2d_weight(
+            getitem_weight_mkldnn.get(), padding, 2, stride, 2, dilation, 2, 1, &input_size_value, 4,
+            getitem_weight_packed.out()),
+        "node 'getitem_weight_packed' (aten.mkldnn_reorder_conv2d_weight.default)");
+  getitem_weight_mkldnn.reset();
+  // node 'p_c2_weight_channels_last' (aten.clone.default)
+  TensorHandle p_c2_weight_channels_last;
+  int32_t memory_format_value_1 = kChannelsLast;
+  check(aoti_torch_cpu_clone(p_c2_weight, &memory_format_value_1, p_c2_weight_channels_last.out()),
+        "node 'p_c2_weight_channels_last' (aten.clone.default)");
+  // node 'convolution_1_weight_mkldnn' (aten.to_mkldnn.default)
+  TensorHandle convolution_1_weight_mkldnn;
+  int32_t dtype_value_1 = kFloat32;
+  check(aoti_torch_cpu_to_mkldnn(
+            p_c2_weight_channels_last.get(), &dtype_value_1, convolution_1_weight_mkldnn.out()),
+        "node 'convolution_1_weight_mkldnn' (aten.to_mkldnn.default)");
+  p_c2_weight_channels_last.reset();
+  // node 'convolution_1_weight_packed' (aten.mkldnn_reorder_conv2d_weight.default)
+  TensorHandle convolution_1_weight_packed;
+  const int64_t padding_1[] = {1, 1};
+  const int64_t stride_1[] = {2, 2};
+  const int64_t dilation_1[] = {1, 1};
+  const int64_t input_size_1[] = {2, 16, 16, 16};
+  const int64_t* input_size_value_1 = input_size_1;
+  check(aoti_torch_cpu_mkldnn_reorder_conv2d_weight(
+            convolution_1_weight_mkldnn.get(), padding_1, 2, stride_1, 2, dilation_1, 2, 1,
+            &input_size_value_1, 4, convolution_1_weight_packed.out()),
+        "node 'convolution_1_weight_packed' (aten.mkldnn_reorder_conv2d_weight.default)");
+  convolution_1_weight_mkldnn.reset();
   // node 'permute' (aten.permute.default)
   // may share p_fc_weight's storage (a view)
   TensorHandle permute;
   const int64_t dims[] = {1, 0};
   check(aoti_torch_cpu_permute(p_fc_weight, dims, 2, permute.out()), "node 'permute' (aten.permute.default)");
   // the folded constants
-  outputs[0] = new_reference(convolution_weight.get()).release();
-  outputs[1] = new_reference(convolution_bias.get()).release();
-  outputs[2] = new_reference(permute.get()).release();
+  outputs[0] = new_reference(convolution_bias.get()).release();
+  outputs[1] = new_reference(getitem_weight_packed.get()).release();
+  outputs[2] = new_reference(convolution_1_weight_packed.get()).release();
+  outputs[3] = new_reference(permute.get()).release();
 }
 
 void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHandle* outputs) {
@@ -640,55 +722,70 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   AtenTensorHandle b_b1_running_mean_1 = state.constant(8);
   AtenTensorHandle b_b1_running_var_1 = state.constant(9);
   AtenTensorHandle b_b1_num_batches_tracked_1 = state.constant(10);
-  AtenTensorHandle convolution_weight_1 = state.constant(11);  // folded
-  AtenTensorHandle convolution_bias_1 = state.constant(12);  // folded
-  AtenTensorHandle permute_1 = state.constant(13);  // folded
-  // 3 buffers carved from one arena of 32768 bytes (33152 bytes allocated one by one)
+  AtenTensorHandle convolution_bias_1 = state.constant(11);  // folded
+  AtenTensorHandle getitem_weight_packed_1 = state.constant(12);  // folded
+  AtenTensorHandle convolution_1_weight_packed_1 = state.constant(13);  // folded
+  AtenTensorHandle permute_1 = state.constant(14);  // folded
+  // 4 buffers carved from one arena of 32768 bytes (57728 bytes allocated one by one)
   TensorHandle arena;
   const int64_t arena_bytes = 32768, arena_unit = 1;
   check(aoti_torch_empty_strided(
             1, &arena_bytes, &arena_unit, aoti_torch_dtype_uint8(), aoti_torch_device_type_cpu(), 0,
             arena.out()),
         "allocate the arena");
-  // node 'convolution' (aten.convolution.default)
-  TensorHandle getitem;
-  AtenTensorHandle bias_value = convolution_bias_1;
-  const int64_t stride[] = {1, 1};
-  const int64_t padding[] = {1, 1};
-  const int64_t dilation[] = {1, 1};
-  const int64_t output_padding[] = {0, 0};
-  check(aoti_torch_cpu_convolution(
-            x, convolution_weight_1, &bias_value, stride, 2, padding, 2, dilation, 2, false, output_padding,
-            2, 1, getitem.out()),
-        "node 'convolution' (aten.convolution.default)");
+  // node 'x_channels_last' (aten.clone.default)
+  TensorHandle x_channels_last;
+  const int64_t x_channels_last_sizes[] = {2, 3, 32, 32};
+  const int64_t x_channels_last_strides[] = {3072, 1, 96, 3};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 0, kFloat32, 4, x_channels_last_sizes, x_channels_last_strides,
+            x_channels_last.out()),
+        "allocate x_channels_last");
+  {
+    const int64_t x_layout[] = {3072, 1024, 32, 1};
+    TensorHandle x_copy;
+    const float* x_data = kernel_input<float>(x, 4, x_layout, x_copy);
+    auto* kernel = &base::k0_clone;
+    if (kernels_avx2()) kernel = &avx2::k0_clone;
+    kernel(x_data, aotic::runtime::data<float>(x_channels_last.get()));
+  }
+  // node 'relu' (mkldnn._convolution_pointwise.default)
+  TensorHandle relu;
+  AtenTensorHandle B_value = convolution_bias_1;
+  const int64_t padding_2[] = {1, 1};
+  const int64_t stride_2[] = {1, 1};
+  const int64_t dilation_2[] = {1, 1};
+  check(aoti_torch_cpu_mkldnn__convolution_pointwise(
+            x_channels_last.get(), getitem_weight_packed_1, &B_value, padding_2, 2, stride_2, 2, dilation_2,
+            2, 1, "relu", nullptr, 0, nullptr, relu.out()),
+        "node 'relu' (mkldnn._convolution_pointwise.default)");
+  x_channels_last.reset();
   // node 'max_pool2d_with_indices' (aten.max_pool2d_with_indices.default)
   TensorHandle getitem_3;
   const int64_t getitem_3_sizes[] = {2, 16, 16, 16};
-  const int64_t getitem_3_strides[] = {4096, 256, 16, 1};
+  const int64_t getitem_3_strides[] = {4096, 1, 256, 16};
   check(aoti_torch__alloc_from_pool(
             arena.get(), 0, kFloat32, 4, getitem_3_sizes, getitem_3_strides, getitem_3.out()),
         "allocate getitem_3");
-  // fuses relu, max_pool2d_with_indices
   {
-    const int64_t getitem_layout[] = {16384, 1024, 32, 1};
-    TensorHandle getitem_copy;
-    const float* getitem_data = kernel_input<float>(getitem.get(), 4, getitem_layout, getitem_copy);
-    auto* kernel = &base::k0_relu_max_pool2d;
-    if (kernels_avx2()) kernel = &avx2::k0_relu_max_pool2d;
-    kernel(getitem_data, aotic::runtime::data<float>(getitem_3.get()));
+    const int64_t relu_layout[] = {16384, 1, 512, 16};
+    TensorHandle relu_copy;
+    const float* relu_data = kernel_input<float>(relu.get(), 4, relu_layout, relu_copy);
+    auto* kernel_1 = &base::k1_max_pool2d;
+    if (kernels_avx2()) kernel_1 = &avx2::k1_max_pool2d;
+    kernel_1(relu_data, aotic::runtime::data<float>(getitem_3.get()));
   }
-  getitem.reset();
-  // node 'convolution_1' (aten.convolution.default)
+  relu.reset();
+  // node 'convolution_1' (mkldnn._convolution_pointwise.default)
   TensorHandle convolution_1;
-  AtenTensorHandle bias_value_1 = p_c2_bias_1;
-  const int64_t stride_1[] = {2, 2};
-  const int64_t padding_1[] = {1, 1};
-  const int64_t dilation_1[] = {1, 1};
-  const int64_t output_padding_1[] = {0, 0};
-  check(aoti_torch_cpu_convolution(
-            getitem_3.get(), p_c2_weight_1, &bias_value_1, stride_1, 2, padding_1, 2, dilation_1, 2, false,
-            output_padding_1, 2, 1, convolution_1.out()),
-        "node 'convolution_1' (aten.convolution.default)");
+  AtenTensorHandle B_value_1 = p_c2_bias_1;
+  const int64_t padding_3[] = {1, 1};
+  const int64_t stride_3[] = {2, 2};
+  const int64_t dilation_3[] = {1, 1};
+  check(aoti_torch_cpu_mkldnn__convolution_pointwise(
+            getitem_3.get(), convolution_1_weight_packed_1, &B_value_1, padding_3, 2, stride_3, 2, dilation_3,
+            2, 1, "none", nullptr, 0, nullptr, convolution_1.out()),
+        "node 'convolution_1' (mkldnn._convolution_pointwise.default)");
   getitem_3.reset();
   // node 'mean' (aten.mean.dim)
   TensorHandle mean;
@@ -698,13 +795,13 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
         "allocate mean");
   // fuses sigmoid, mul, mean
   {
-    const int64_t convolution_1_layout[] = {2048, 64, 8, 1};
+    const int64_t convolution_1_layout[] = {2048, 1, 256, 32};
     TensorHandle convolution_1_copy;
     const float* convolution_1_data = kernel_input<float>(convolution_1.get(), 4, convolution_1_layout,
         convolution_1_copy);
-    auto* kernel_1 = &base::k1_sigmoid_mul_mean;
-    if (kernels_avx2()) kernel_1 = &avx2::k1_sigmoid_mul_mean;
-    kernel_1(convolution_1_data, aotic::runtime::data<float>(mean.get()));
+    auto* kernel_2 = &base::k2_sigmoid_mul_mean;
+    if (kernels_avx2()) kernel_2 = &avx2::k2_sigmoid_mul_mean;
+    kernel_2(convolution_1_data, aotic::runtime::data<float>(mean.get()));
   }
   convolution_1.reset();
   // node 'view' (aten.view.default)
@@ -735,9 +832,9 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     const int64_t addmm_layout[] = {10, 1};
     TensorHandle addmm_copy;
     const float* addmm_data = kernel_input<float>(addmm.get(), 2, addmm_layout, addmm_copy);
-    auto* kernel_2 = &base::k2_log_softmax;
-    if (kernels_avx2()) kernel_2 = &avx2::k2_log_softmax;
-    kernel_2(addmm_data, aotic::runtime::data<float>(_log_softmax.get()));
+    auto* kernel_3 = &base::k3_log_softmax;
+    if (kernels_avx2()) kernel_3 = &avx2::k3_log_softmax;
+    kernel_3(addmm_data, aotic::runtime::data<float>(_log_softmax.get()));
   }
   addmm.reset();
   outputs[0] = new_reference(_log_softmax.get()).release();
@@ -772,12 +869,14 @@ constexpr int64_t kConstant8Sizes[] = {16};
 constexpr int64_t kConstant8Strides[] = {1};
 constexpr int64_t kConstant9Sizes[] = {16};
 constexpr int64_t kConstant9Strides[] = {1};
-constexpr int64_t kConstant11Sizes[] = {16, 3, 3, 3};
-constexpr int64_t kConstant11Strides[] = {27, 9, 3, 1};
-constexpr int64_t kConstant12Sizes[] = {16};
-constexpr int64_t kConstant12Strides[] = {1};
-constexpr int64_t kConstant13Sizes[] = {32, 10};
-constexpr int64_t kConstant13Strides[] = {1, 32};
+constexpr int64_t kConstant11Sizes[] = {16};
+constexpr int64_t kConstant11Strides[] = {1};
+constexpr int64_t kConstant12Sizes[] = {16, 3, 3, 3};
+constexpr int64_t kConstant12Strides[] = {27, 1, 9, 3};
+constexpr int64_t kConstant13Sizes[] = {32, 16, 3, 3};
+constexpr int64_t kConstant13Strides[] = {144, 1, 48, 16};
+constexpr int64_t kConstant14Sizes[] = {32, 10};
+constexpr int64_t kConstant14Strides[] = {1, 32};
 constexpr aotic::runtime::ConstantSpec kConstants[] = {
   {"c1_weight", "c1.weight", kFloat32, 4, kConstant0Sizes, kConstant0Strides, 0, 0, 1728,
       aotic::runtime::ConstantKind::kParameter},
@@ -801,18 +900,20 @@ constexpr aotic::runtime::ConstantSpec kConstants[] = {
       aotic::runtime::ConstantKind::kBuffer},
   {"b1_num_batches_tracked", "b1.num_batches_tracked", kInt64, 0, nullptr, nullptr, 0, 21952, 8,
       aotic::runtime::ConstantKind::kBuffer},
-  {"_FOLDED_CONST_convolution_weight", "_FOLDED_CONST_convolution_weight", kFloat32, 4, kConstant11Sizes,
+  {"_FOLDED_CONST_convolution_bias", "_FOLDED_CONST_convolution_bias", kFloat32, 1, kConstant11Sizes,
       kConstant11Strides, 0, 0, 0, aotic::runtime::ConstantKind::kFoldedConstant},
-  {"_FOLDED_CONST_convolution_bias", "_FOLDED_CONST_convolution_bias", kFloat32, 1, kConstant12Sizes,
-      kConstant12Strides, 0, 0, 0, aotic::runtime::ConstantKind::kFoldedConstant},
-  {"_FOLDED_CONST_permute", "_FOLDED_CONST_permute", kFloat32, 2, kConstant13Sizes, kConstant13Strides,
+  {"_FOLDED_CONST_getitem_weight_packed", "_FOLDED_CONST_getitem_weight_packed", kFloat32, 4,
+      kConstant12Sizes, kConstant12Strides, 0, 0, 0, aotic::runtime::ConstantKind::kFoldedConstant},
+  {"_FOLDED_CONST_convolution_1_weight_packed", "_FOLDED_CONST_convolution_1_weight_packed", kFloat32, 4,
+      kConstant13Sizes, kConstant13Strides, 0, 0, 0, aotic::runtime::ConstantKind::kFoldedConstant},
+  {"_FOLDED_CONST_permute", "_FOLDED_CONST_permute", kFloat32, 2, kConstant14Sizes, kConstant14Strides,
       0, 0, 0, aotic::runtime::ConstantKind::kFoldedConstant},
 };
 const aotic::runtime::ModelSpec kSpec = {
   kInputs, 1,
   kOutputs, 1,
   nullptr, 0,
-  kConstants, 14,
+  kConstants, 15,
   aotic_constants_blob, 21960,
   nullptr,
   "[1, {\"type\": \"builtins.tuple\", \"context\": \"null\", \"children_spec\": [{\"type\": \"builtins.tu"

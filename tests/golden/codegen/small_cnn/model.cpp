@@ -32,6 +32,7 @@ constexpr int32_t kInt64 = 4;
 constexpr int32_t kFloat32 = 6;
 constexpr int32_t kCPU = 0;
 constexpr int32_t kDefaultDeviceIndex = -1;
+constexpr int32_t kChannelsLast = 2;
 
 /// The data of `t` laid out with the strides a kernel was generated for: `t`'s own when its
 /// strides are those (dimensions of size 1 aside), else a copy made into `scratch` (a library op
@@ -409,49 +410,63 @@ inline bool kernels_avx2() {
 #endif
 namespace avx2 {
 
-// nodes relu, max_pool2d
-void k0_relu_max_pool2d(const float* __restrict in0, float* __restrict out0) {
-  aotic::runtime::parallel_for(512, 8192, [&](int64_t i0_begin, int64_t i0_end) {
+// nodes x_channels_last (clone)
+void k0_clone(const float* __restrict in0, float* __restrict out0) {
+  aotic::runtime::parallel_for(2, 6144, [&](int64_t i0_begin, int64_t i0_end) {
     for (int64_t i0 = i0_begin; i0 < i0_end; ++i0) {
-      #pragma omp simd
-      for (int64_t i3 = 0; i3 < 16; ++i3) {
-        const float t0 = in0[64 * i0 + 2 * i3];
-        const float t1 = km::relu(t0);
-        const float t2 = in0[64 * i0 + 2 * i3 + 1];
-        const float t3 = km::relu(t2);
-        const float t4 = km::maximum(t1, t3);
-        const float t5 = in0[64 * i0 + 2 * i3 + 32];
-        const float t6 = km::relu(t5);
-        const float t7 = km::maximum(t4, t6);
-        const float t8 = in0[64 * i0 + 2 * i3 + 33];
-        const float t9 = km::relu(t8);
-        const float t10 = km::maximum(t7, t9);
-        out0[16 * i0 + i3] = t10;
+      for (int64_t i2 = 0; i2 < 1024; ++i2) {
+        #pragma omp simd
+        for (int64_t i1 = 0; i1 < 3; ++i1) {
+          const float t0 = in0[3072 * i0 + 1024 * i1 + i2];
+          out0[3072 * i0 + i1 + 3 * i2] = t0;
+        }
       }
     }
   });
 }
 
-// nodes silu, adaptive_avg_pool2d
-void k1_silu_adaptive_avg_pool2d(const float* __restrict in0, float* __restrict out0) {
-  aotic::runtime::parallel_for(64, 4096, [&](int64_t i0_begin, int64_t i0_end) {
+// nodes max_pool2d
+void k1_max_pool2d(const float* __restrict in0, float* __restrict out0) {
+  aotic::runtime::parallel_for(32, 8192, [&](int64_t i0_begin, int64_t i0_end) {
     for (int64_t i0 = i0_begin; i0 < i0_end; ++i0) {
-      float acc = 0.0f;
-      #pragma omp simd reduction(+ : acc)
-      for (int64_t r0 = 0; r0 < 64; ++r0) {
-        const float t0 = in0[64 * i0 + r0];
-        const float t1 = km::silu(t0);
-        acc = km::add(acc, t1);
+      for (int64_t i3 = 0; i3 < 16; ++i3) {
+        #pragma omp simd
+        for (int64_t i1 = 0; i1 < 16; ++i1) {
+          const float t0 = in0[i1 + 1024 * i0 + 32 * i3];
+          const float t1 = in0[i1 + 1024 * i0 + 32 * i3 + 16];
+          const float t2 = km::maximum(t0, t1);
+          const float t3 = in0[i1 + 1024 * i0 + 32 * i3 + 512];
+          const float t4 = km::maximum(t2, t3);
+          const float t5 = in0[i1 + 1024 * i0 + 32 * i3 + 528];
+          const float t6 = km::maximum(t4, t5);
+          out0[i1 + 256 * i0 + 16 * i3] = t6;
+        }
       }
-      const float t2 = km::convert<float>(64);
-      const float t3 = (acc / t2);
-      out0[i0] = t3;
+    }
+  });
+}
+
+// nodes adaptive_avg_pool2d
+void k2_adaptive_avg_pool2d(const float* __restrict in0, float* __restrict out0) {
+  aotic::runtime::parallel_for(2, 4096, [&](int64_t i0_begin, int64_t i0_end) {
+    for (int64_t i0 = i0_begin; i0 < i0_end; ++i0) {
+      for (int64_t i1 = 0; i1 < 32; ++i1) {
+        float acc = 0.0f;
+        #pragma omp simd reduction(+ : acc)
+        for (int64_t r0 = 0; r0 < 64; ++r0) {
+          const float t0 = in0[2048 * i0 + i1 + 32 * r0];
+          acc = km::add(acc, t0);
+        }
+        const float t1 = km::convert<float>(64);
+        const float t2 = (acc / t1);
+        out0[32 * i0 + i1] = t2;
+      }
     }
   });
 }
 
 // nodes log_softmax
-void k2_log_softmax(const float* __restrict in0, float* __restrict out0) {
+void k3_log_softmax(const float* __restrict in0, float* __restrict out0) {
   aotic::runtime::parallel_for(2, 20, [&](int64_t i0_begin, int64_t i0_end) {
     for (int64_t i0 = i0_begin; i0 < i0_end; ++i0) {
       float max = -std::numeric_limits<float>::infinity();
@@ -488,49 +503,63 @@ void k2_log_softmax(const float* __restrict in0, float* __restrict out0) {
 
 namespace base {
 
-// nodes relu, max_pool2d
-void k0_relu_max_pool2d(const float* __restrict in0, float* __restrict out0) {
-  aotic::runtime::parallel_for(512, 8192, [&](int64_t i0_begin, int64_t i0_end) {
+// nodes x_channels_last (clone)
+void k0_clone(const float* __restrict in0, float* __restrict out0) {
+  aotic::runtime::parallel_for(2, 6144, [&](int64_t i0_begin, int64_t i0_end) {
     for (int64_t i0 = i0_begin; i0 < i0_end; ++i0) {
-      #pragma omp simd
-      for (int64_t i3 = 0; i3 < 16; ++i3) {
-        const float t0 = in0[64 * i0 + 2 * i3];
-        const float t1 = km::relu(t0);
-        const float t2 = in0[64 * i0 + 2 * i3 + 1];
-        const float t3 = km::relu(t2);
-        const float t4 = km::maximum(t1, t3);
-        const float t5 = in0[64 * i0 + 2 * i3 + 32];
-        const float t6 = km::relu(t5);
-        const float t7 = km::maximum(t4, t6);
-        const float t8 = in0[64 * i0 + 2 * i3 + 33];
-        const float t9 = km::relu(t8);
-        const float t10 = km::maximum(t7, t9);
-        out0[16 * i0 + i3] = t10;
+      for (int64_t i2 = 0; i2 < 1024; ++i2) {
+        #pragma omp simd
+        for (int64_t i1 = 0; i1 < 3; ++i1) {
+          const float t0 = in0[3072 * i0 + 1024 * i1 + i2];
+          out0[3072 * i0 + i1 + 3 * i2] = t0;
+        }
       }
     }
   });
 }
 
-// nodes silu, adaptive_avg_pool2d
-void k1_silu_adaptive_avg_pool2d(const float* __restrict in0, float* __restrict out0) {
-  aotic::runtime::parallel_for(64, 4096, [&](int64_t i0_begin, int64_t i0_end) {
+// nodes max_pool2d
+void k1_max_pool2d(const float* __restrict in0, float* __restrict out0) {
+  aotic::runtime::parallel_for(32, 8192, [&](int64_t i0_begin, int64_t i0_end) {
     for (int64_t i0 = i0_begin; i0 < i0_end; ++i0) {
-      float acc = 0.0f;
-      #pragma omp simd reduction(+ : acc)
-      for (int64_t r0 = 0; r0 < 64; ++r0) {
-        const float t0 = in0[64 * i0 + r0];
-        const float t1 = km::silu(t0);
-        acc = km::add(acc, t1);
+      for (int64_t i3 = 0; i3 < 16; ++i3) {
+        #pragma omp simd
+        for (int64_t i1 = 0; i1 < 16; ++i1) {
+          const float t0 = in0[i1 + 1024 * i0 + 32 * i3];
+          const float t1 = in0[i1 + 1024 * i0 + 32 * i3 + 16];
+          const float t2 = km::maximum(t0, t1);
+          const float t3 = in0[i1 + 1024 * i0 + 32 * i3 + 512];
+          const float t4 = km::maximum(t2, t3);
+          const float t5 = in0[i1 + 1024 * i0 + 32 * i3 + 528];
+          const float t6 = km::maximum(t4, t5);
+          out0[i1 + 256 * i0 + 16 * i3] = t6;
+        }
       }
-      const float t2 = km::convert<float>(64);
-      const float t3 = (acc / t2);
-      out0[i0] = t3;
+    }
+  });
+}
+
+// nodes adaptive_avg_pool2d
+void k2_adaptive_avg_pool2d(const float* __restrict in0, float* __restrict out0) {
+  aotic::runtime::parallel_for(2, 4096, [&](int64_t i0_begin, int64_t i0_end) {
+    for (int64_t i0 = i0_begin; i0 < i0_end; ++i0) {
+      for (int64_t i1 = 0; i1 < 32; ++i1) {
+        float acc = 0.0f;
+        #pragma omp simd reduction(+ : acc)
+        for (int64_t r0 = 0; r0 < 64; ++r0) {
+          const float t0 = in0[2048 * i0 + i1 + 32 * r0];
+          acc = km::add(acc, t0);
+        }
+        const float t1 = km::convert<float>(64);
+        const float t2 = (acc / t1);
+        out0[32 * i0 + i1] = t2;
+      }
     }
   });
 }
 
 // nodes log_softmax
-void k2_log_softmax(const float* __restrict in0, float* __restrict out0) {
+void k3_log_softmax(const float* __restrict in0, float* __restrict out0) {
   aotic::runtime::parallel_for(2, 20, [&](int64_t i0_begin, int64_t i0_end) {
     for (int64_t i0 = i0_begin; i0 < i0_end; ++i0) {
       float max = -std::numeric_limits<float>::infinity();
@@ -613,9 +642,59 @@ void fold(aotic::runtime::RunState& state, AtenTensorHandle* outputs) {
   check(aoti_torch_cpu_add_Tensor(conv2d_scaled_bias.get(), p_b1_bias, 1.0, conv2d_bias.out()),
         "node 'conv2d_bias' (aten.add.Tensor)");
   conv2d_scaled_bias.reset();
+  // node 'conv2d_weight_channels_last' (aten.clone.default)
+  TensorHandle conv2d_weight_channels_last;
+  int32_t memory_format_value = kChannelsLast;
+  check(aoti_torch_cpu_clone(conv2d_weight.get(), &memory_format_value, conv2d_weight_channels_last.out()),
+        "node 'conv2d_weight_channels_last' (aten.clone.default)");
+  conv2d_weight.reset();
+  // node 'batch_norm_weight_mkldnn' (aten.to_mkldnn.default)
+  TensorHandle batch_norm_weight_mkldnn;
+  int32_t dtype_value = kFloat32;
+  check(aoti_torch_cpu_to_mkldnn(
+            conv2d_weight_channels_last.get(), &dtype_value, batch_norm_weight_mkldnn.out()),
+        "node 'batch_norm_weight_mkldnn' (aten.to_mkldnn.default)");
+  conv2d_weight_channels_last.reset();
+  // node 'batch_norm_weight_packed' (aten.mkldnn_reorder_conv2d_weight.default)
+  TensorHandle batch_norm_weight_packed;
+  const int64_t padding[] = {1, 1};
+  const int64_t stride[] = {1, 1};
+  const int64_t dilation[] = {1, 1};
+  const int64_t input_size[] = {2, 3, 32, 32};
+  const int64_t* input_size_value = input_size;
+  check(aoti_torch_cpu_mkldnn_reorder_conv2d_weight(
+            batch_norm_weight_mkldnn.get(), padding, 2, stride, 2, dilation, 2, 1, &input_size_value, 4,
+            batch_norm_weight_packed.out()),
+        "node 'batch_norm_weight_packed' (aten.mkldnn_reorder_conv2d_weight.default)");
+  batch_norm_weight_mkldnn.reset();
+  // node 'p_c2_weight_channels_last' (aten.clone.default)
+  TensorHandle p_c2_weight_channels_last;
+  int32_t memory_format_value_1 = kChannelsLast;
+  check(aoti_torch_cpu_clone(p_c2_weight, &memory_format_value_1, p_c2_weight_channels_last.out()),
+        "node 'p_c2_weight_channels_last' (aten.clone.default)");
+  // node 'conv2d_1_weight_mkldnn' (aten.to_mkldnn.default)
+  TensorHandle conv2d_1_weight_mkldnn;
+  int32_t dtype_value_1 = kFloat32;
+  check(aoti_torch_cpu_to_mkldnn(
+            p_c2_weight_channels_last.get(), &dtype_value_1, conv2d_1_weight_mkldnn.out()),
+        "node 'conv2d_1_weight_mkldnn' (aten.to_mkldnn.default)");
+  p_c2_weight_channels_last.reset();
+  // node 'conv2d_1_weight_packed' (aten.mkldnn_reorder_conv2d_weight.default)
+  TensorHandle conv2d_1_weight_packed;
+  const int64_t padding_1[] = {1, 1};
+  const int64_t stride_1[] = {2, 2};
+  const int64_t dilation_1[] = {1, 1};
+  const int64_t input_size_1[] = {2, 16, 16, 16};
+  const int64_t* input_size_value_1 = input_size_1;
+  check(aoti_torch_cpu_mkldnn_reorder_conv2d_weight(
+            conv2d_1_weight_mkldnn.get(), padding_1, 2, stride_1, 2, dilation_1, 2, 1, &input_size_value_1, 4,
+            conv2d_1_weight_packed.out()),
+        "node 'conv2d_1_weight_packed' (aten.mkldnn_reorder_conv2d_weight.default)");
+  conv2d_1_weight_mkldnn.reset();
   // the folded constants
-  outputs[0] = new_reference(conv2d_weight.get()).release();
-  outputs[1] = new_reference(conv2d_bias.get()).release();
+  outputs[0] = new_reference(conv2d_bias.get()).release();
+  outputs[1] = new_reference(batch_norm_weight_packed.get()).release();
+  outputs[2] = new_reference(conv2d_1_weight_packed.get()).release();
 }
 
 void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHandle* outputs) {
@@ -631,64 +710,87 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   AtenTensorHandle b_b1_running_mean_1 = state.constant(8);
   AtenTensorHandle b_b1_running_var_1 = state.constant(9);
   AtenTensorHandle b_b1_num_batches_tracked_1 = state.constant(10);
-  AtenTensorHandle conv2d_weight_1 = state.constant(11);  // folded
-  AtenTensorHandle conv2d_bias_1 = state.constant(12);  // folded
-  // node 'conv2d' (aten.conv2d.default)
-  TensorHandle batch_norm;
-  AtenTensorHandle bias_value = conv2d_bias_1;
-  const int64_t stride[] = {1, 1};
-  const int64_t padding[] = {1, 1};
-  const int64_t dilation[] = {1, 1};
-  check(aoti_torch_cpu_conv2d(
-            x, conv2d_weight_1, &bias_value, stride, 2, padding, 2, dilation, 2, 1, batch_norm.out()),
-        "node 'conv2d' (aten.conv2d.default)");
+  AtenTensorHandle conv2d_bias_1 = state.constant(11);  // folded
+  AtenTensorHandle batch_norm_weight_packed_1 = state.constant(12);  // folded
+  AtenTensorHandle conv2d_1_weight_packed_1 = state.constant(13);  // folded
+  // 3 buffers carved from one arena of 32768 bytes (57600 bytes allocated one by one)
+  TensorHandle arena;
+  const int64_t arena_bytes = 32768, arena_unit = 1;
+  check(aoti_torch_empty_strided(
+            1, &arena_bytes, &arena_unit, aoti_torch_dtype_uint8(), aoti_torch_device_type_cpu(), 0,
+            arena.out()),
+        "allocate the arena");
+  // node 'x_channels_last' (aten.clone.default)
+  TensorHandle x_channels_last;
+  const int64_t x_channels_last_sizes[] = {2, 3, 32, 32};
+  const int64_t x_channels_last_strides[] = {3072, 1, 96, 3};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 0, kFloat32, 4, x_channels_last_sizes, x_channels_last_strides,
+            x_channels_last.out()),
+        "allocate x_channels_last");
+  {
+    const int64_t x_layout[] = {3072, 1024, 32, 1};
+    TensorHandle x_copy;
+    const float* x_data = kernel_input<float>(x, 4, x_layout, x_copy);
+    auto* kernel = &base::k0_clone;
+    if (kernels_avx2()) kernel = &avx2::k0_clone;
+    kernel(x_data, aotic::runtime::data<float>(x_channels_last.get()));
+  }
+  // node 'relu' (mkldnn._convolution_pointwise.default)
+  TensorHandle relu;
+  AtenTensorHandle B_value = conv2d_bias_1;
+  const int64_t padding_2[] = {1, 1};
+  const int64_t stride_2[] = {1, 1};
+  const int64_t dilation_2[] = {1, 1};
+  check(aoti_torch_cpu_mkldnn__convolution_pointwise(
+            x_channels_last.get(), batch_norm_weight_packed_1, &B_value, padding_2, 2, stride_2, 2,
+            dilation_2, 2, 1, "relu", nullptr, 0, nullptr, relu.out()),
+        "node 'relu' (mkldnn._convolution_pointwise.default)");
+  x_channels_last.reset();
   // node 'max_pool2d' (aten.max_pool2d.default)
   TensorHandle max_pool2d;
   const int64_t max_pool2d_sizes[] = {2, 16, 16, 16};
-  const int64_t max_pool2d_strides[] = {4096, 256, 16, 1};
-  check(aoti_torch_empty_strided(
-            4, max_pool2d_sizes, max_pool2d_strides, kFloat32, kCPU, kDefaultDeviceIndex, max_pool2d.out()),
+  const int64_t max_pool2d_strides[] = {4096, 1, 256, 16};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 0, kFloat32, 4, max_pool2d_sizes, max_pool2d_strides, max_pool2d.out()),
         "allocate max_pool2d");
-  // fuses relu, max_pool2d
   {
-    const int64_t batch_norm_layout[] = {16384, 1024, 32, 1};
-    TensorHandle batch_norm_copy;
-    const float* batch_norm_data = kernel_input<float>(batch_norm.get(), 4, batch_norm_layout,
-        batch_norm_copy);
-    auto* kernel = &base::k0_relu_max_pool2d;
-    if (kernels_avx2()) kernel = &avx2::k0_relu_max_pool2d;
-    kernel(batch_norm_data, aotic::runtime::data<float>(max_pool2d.get()));
+    const int64_t relu_layout[] = {16384, 1, 512, 16};
+    TensorHandle relu_copy;
+    const float* relu_data = kernel_input<float>(relu.get(), 4, relu_layout, relu_copy);
+    auto* kernel_1 = &base::k1_max_pool2d;
+    if (kernels_avx2()) kernel_1 = &avx2::k1_max_pool2d;
+    kernel_1(relu_data, aotic::runtime::data<float>(max_pool2d.get()));
   }
-  batch_norm.reset();
-  // node 'conv2d_1' (aten.conv2d.default)
-  TensorHandle conv2d_1;
-  AtenTensorHandle bias_value_1 = p_c2_bias_1;
-  const int64_t stride_1[] = {2, 2};
-  const int64_t padding_1[] = {1, 1};
-  const int64_t dilation_1[] = {1, 1};
-  check(aoti_torch_cpu_conv2d(
-            max_pool2d.get(), p_c2_weight_1, &bias_value_1, stride_1, 2, padding_1, 2, dilation_1, 2, 1,
-            conv2d_1.out()),
-        "node 'conv2d_1' (aten.conv2d.default)");
+  relu.reset();
+  // node 'silu' (mkldnn._convolution_pointwise.default)
+  TensorHandle silu;
+  AtenTensorHandle B_value_1 = p_c2_bias_1;
+  const int64_t padding_3[] = {1, 1};
+  const int64_t stride_3[] = {2, 2};
+  const int64_t dilation_3[] = {1, 1};
+  check(aoti_torch_cpu_mkldnn__convolution_pointwise(
+            max_pool2d.get(), conv2d_1_weight_packed_1, &B_value_1, padding_3, 2, stride_3, 2, dilation_3, 2,
+            1, "swish", nullptr, 0, nullptr, silu.out()),
+        "node 'silu' (mkldnn._convolution_pointwise.default)");
   max_pool2d.reset();
   // node 'adaptive_avg_pool2d' (aten.adaptive_avg_pool2d.default)
   TensorHandle adaptive_avg_pool2d;
   const int64_t adaptive_avg_pool2d_sizes[] = {2, 32, 1, 1};
   const int64_t adaptive_avg_pool2d_strides[] = {32, 1, 1, 1};
-  check(aoti_torch_empty_strided(
-            4, adaptive_avg_pool2d_sizes, adaptive_avg_pool2d_strides, kFloat32, kCPU, kDefaultDeviceIndex,
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 0, kFloat32, 4, adaptive_avg_pool2d_sizes, adaptive_avg_pool2d_strides,
             adaptive_avg_pool2d.out()),
         "allocate adaptive_avg_pool2d");
-  // fuses silu, adaptive_avg_pool2d
   {
-    const int64_t conv2d_1_layout[] = {2048, 64, 8, 1};
-    TensorHandle conv2d_1_copy;
-    const float* conv2d_1_data = kernel_input<float>(conv2d_1.get(), 4, conv2d_1_layout, conv2d_1_copy);
-    auto* kernel_1 = &base::k1_silu_adaptive_avg_pool2d;
-    if (kernels_avx2()) kernel_1 = &avx2::k1_silu_adaptive_avg_pool2d;
-    kernel_1(conv2d_1_data, aotic::runtime::data<float>(adaptive_avg_pool2d.get()));
+    const int64_t silu_layout[] = {2048, 1, 256, 32};
+    TensorHandle silu_copy;
+    const float* silu_data = kernel_input<float>(silu.get(), 4, silu_layout, silu_copy);
+    auto* kernel_2 = &base::k2_adaptive_avg_pool2d;
+    if (kernels_avx2()) kernel_2 = &avx2::k2_adaptive_avg_pool2d;
+    kernel_2(silu_data, aotic::runtime::data<float>(adaptive_avg_pool2d.get()));
   }
-  conv2d_1.reset();
+  silu.reset();
   // node 'flatten' (aten.flatten.using_ints)
   // may share adaptive_avg_pool2d's storage (a view)
   TensorHandle flatten;
@@ -697,8 +799,8 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   adaptive_avg_pool2d.reset();
   // node 'linear' (aten.linear.default)
   TensorHandle linear;
-  AtenTensorHandle bias_value_2 = p_fc_bias_1;
-  check(aoti_torch_cpu_linear(flatten.get(), p_fc_weight_1, &bias_value_2, linear.out()),
+  AtenTensorHandle bias_value = p_fc_bias_1;
+  check(aoti_torch_cpu_linear(flatten.get(), p_fc_weight_1, &bias_value, linear.out()),
         "node 'linear' (aten.linear.default)");
   flatten.reset();
   // node 'log_softmax' (aten.log_softmax.int)
@@ -713,9 +815,9 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     const int64_t linear_layout[] = {10, 1};
     TensorHandle linear_copy;
     const float* linear_data = kernel_input<float>(linear.get(), 2, linear_layout, linear_copy);
-    auto* kernel_2 = &base::k2_log_softmax;
-    if (kernels_avx2()) kernel_2 = &avx2::k2_log_softmax;
-    kernel_2(linear_data, aotic::runtime::data<float>(log_softmax.get()));
+    auto* kernel_3 = &base::k3_log_softmax;
+    if (kernels_avx2()) kernel_3 = &avx2::k3_log_softmax;
+    kernel_3(linear_data, aotic::runtime::data<float>(log_softmax.get()));
   }
   linear.reset();
   outputs[0] = new_reference(log_softmax.get()).release();
@@ -750,10 +852,12 @@ constexpr int64_t kConstant8Sizes[] = {16};
 constexpr int64_t kConstant8Strides[] = {1};
 constexpr int64_t kConstant9Sizes[] = {16};
 constexpr int64_t kConstant9Strides[] = {1};
-constexpr int64_t kConstant11Sizes[] = {16, 3, 3, 3};
-constexpr int64_t kConstant11Strides[] = {27, 9, 3, 1};
-constexpr int64_t kConstant12Sizes[] = {16};
-constexpr int64_t kConstant12Strides[] = {1};
+constexpr int64_t kConstant11Sizes[] = {16};
+constexpr int64_t kConstant11Strides[] = {1};
+constexpr int64_t kConstant12Sizes[] = {16, 3, 3, 3};
+constexpr int64_t kConstant12Strides[] = {27, 1, 9, 3};
+constexpr int64_t kConstant13Sizes[] = {32, 16, 3, 3};
+constexpr int64_t kConstant13Strides[] = {144, 1, 48, 16};
 constexpr aotic::runtime::ConstantSpec kConstants[] = {
   {"c1_weight", "c1.weight", kFloat32, 4, kConstant0Sizes, kConstant0Strides, 0, 0, 1728,
       aotic::runtime::ConstantKind::kParameter},
@@ -777,16 +881,18 @@ constexpr aotic::runtime::ConstantSpec kConstants[] = {
       aotic::runtime::ConstantKind::kBuffer},
   {"b1_num_batches_tracked", "b1.num_batches_tracked", kInt64, 0, nullptr, nullptr, 0, 21952, 8,
       aotic::runtime::ConstantKind::kBuffer},
-  {"_FOLDED_CONST_conv2d_weight", "_FOLDED_CONST_conv2d_weight", kFloat32, 4, kConstant11Sizes,
+  {"_FOLDED_CONST_conv2d_bias", "_FOLDED_CONST_conv2d_bias", kFloat32, 1, kConstant11Sizes,
       kConstant11Strides, 0, 0, 0, aotic::runtime::ConstantKind::kFoldedConstant},
-  {"_FOLDED_CONST_conv2d_bias", "_FOLDED_CONST_conv2d_bias", kFloat32, 1, kConstant12Sizes,
-      kConstant12Strides, 0, 0, 0, aotic::runtime::ConstantKind::kFoldedConstant},
+  {"_FOLDED_CONST_batch_norm_weight_packed", "_FOLDED_CONST_batch_norm_weight_packed", kFloat32, 4,
+      kConstant12Sizes, kConstant12Strides, 0, 0, 0, aotic::runtime::ConstantKind::kFoldedConstant},
+  {"_FOLDED_CONST_conv2d_1_weight_packed", "_FOLDED_CONST_conv2d_1_weight_packed", kFloat32, 4,
+      kConstant13Sizes, kConstant13Strides, 0, 0, 0, aotic::runtime::ConstantKind::kFoldedConstant},
 };
 const aotic::runtime::ModelSpec kSpec = {
   kInputs, 1,
   kOutputs, 1,
   nullptr, 0,
-  kConstants, 13,
+  kConstants, 14,
   aotic_constants_blob, 21960,
   nullptr,
   "[1, {\"type\": \"builtins.tuple\", \"context\": \"null\", \"children_spec\": [{\"type\": \"builtins.tu"

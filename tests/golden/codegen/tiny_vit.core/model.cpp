@@ -1001,6 +1001,21 @@ void fold(aotic::runtime::RunState& state, AtenTensorHandle* outputs) {
   AtenTensorHandle p_norm_bias = state.constant(29);
   AtenTensorHandle p_head_weight = state.constant(30);
   AtenTensorHandle p_head_bias = state.constant(31);
+  // node 'convolution_weight_mkldnn' (aten.to_mkldnn.default)
+  TensorHandle convolution_weight_mkldnn;
+  int32_t dtype_value = kFloat32;
+  check(aoti_torch_cpu_to_mkldnn(p_patch_weight, &dtype_value, convolution_weight_mkldnn.out()),
+        "node 'convolution_weight_mkldnn' (aten.to_mkldnn.default)");
+  // node 'convolution_weight_packed' (aten.mkldnn_reorder_conv2d_weight.default)
+  TensorHandle convolution_weight_packed;
+  const int64_t padding[] = {0, 0};
+  const int64_t stride[] = {8, 8};
+  const int64_t dilation[] = {1, 1};
+  check(aoti_torch_cpu_mkldnn_reorder_conv2d_weight(
+            convolution_weight_mkldnn.get(), padding, 2, stride, 2, dilation, 2, 1, nullptr, 0,
+            convolution_weight_packed.out()),
+        "node 'convolution_weight_packed' (aten.mkldnn_reorder_conv2d_weight.default)");
+  convolution_weight_mkldnn.reset();
   // node 'permute_1' (aten.permute.default)
   // may share p_blocks_0_qkv_weight's storage (a view)
   TensorHandle permute_1;
@@ -1056,15 +1071,16 @@ void fold(aotic::runtime::RunState& state, AtenTensorHandle* outputs) {
   check(aoti_torch_cpu_permute(p_head_weight, dims_8, 2, permute_19.out()),
         "node 'permute_19' (aten.permute.default)");
   // the folded constants
-  outputs[0] = new_reference(permute_1.get()).release();
-  outputs[1] = new_reference(permute_7.get()).release();
-  outputs[2] = new_reference(permute_8.get()).release();
-  outputs[3] = new_reference(permute_9.get()).release();
-  outputs[4] = new_reference(permute_10.get()).release();
-  outputs[5] = new_reference(permute_16.get()).release();
-  outputs[6] = new_reference(permute_17.get()).release();
-  outputs[7] = new_reference(permute_18.get()).release();
-  outputs[8] = new_reference(permute_19.get()).release();
+  outputs[0] = new_reference(convolution_weight_packed.get()).release();
+  outputs[1] = new_reference(permute_1.get()).release();
+  outputs[2] = new_reference(permute_7.get()).release();
+  outputs[3] = new_reference(permute_8.get()).release();
+  outputs[4] = new_reference(permute_9.get()).release();
+  outputs[5] = new_reference(permute_10.get()).release();
+  outputs[6] = new_reference(permute_16.get()).release();
+  outputs[7] = new_reference(permute_17.get()).release();
+  outputs[8] = new_reference(permute_18.get()).release();
+  outputs[9] = new_reference(permute_19.get()).release();
 }
 
 void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHandle* outputs) {
@@ -1102,28 +1118,28 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   AtenTensorHandle p_norm_bias_1 = state.constant(29);
   AtenTensorHandle p_head_weight_1 = state.constant(30);
   AtenTensorHandle p_head_bias_1 = state.constant(31);
-  AtenTensorHandle permute_1_1 = state.constant(32);  // folded
-  AtenTensorHandle permute_7_1 = state.constant(33);  // folded
-  AtenTensorHandle permute_8_1 = state.constant(34);  // folded
-  AtenTensorHandle permute_9_1 = state.constant(35);  // folded
-  AtenTensorHandle permute_10_1 = state.constant(36);  // folded
-  AtenTensorHandle permute_16_1 = state.constant(37);  // folded
-  AtenTensorHandle permute_17_1 = state.constant(38);  // folded
-  AtenTensorHandle permute_18_1 = state.constant(39);  // folded
-  AtenTensorHandle permute_19_1 = state.constant(40);  // folded
+  AtenTensorHandle convolution_weight_packed_1 = state.constant(32);  // folded
+  AtenTensorHandle permute_1_1 = state.constant(33);  // folded
+  AtenTensorHandle permute_7_1 = state.constant(34);  // folded
+  AtenTensorHandle permute_8_1 = state.constant(35);  // folded
+  AtenTensorHandle permute_9_1 = state.constant(36);  // folded
+  AtenTensorHandle permute_10_1 = state.constant(37);  // folded
+  AtenTensorHandle permute_16_1 = state.constant(38);  // folded
+  AtenTensorHandle permute_17_1 = state.constant(39);  // folded
+  AtenTensorHandle permute_18_1 = state.constant(40);  // folded
+  AtenTensorHandle permute_19_1 = state.constant(41);  // folded
   // node 'sym_size_int_7' (aten.sym_size.int)
   const int64_t sym_size_int_7 = s77;
-  // node 'convolution' (aten.convolution.default)
+  // node 'convolution' (mkldnn._convolution_pointwise.default)
   TensorHandle convolution;
-  AtenTensorHandle bias_value = p_patch_bias_1;
-  const int64_t stride[] = {8, 8};
-  const int64_t padding[] = {0, 0};
-  const int64_t dilation[] = {1, 1};
-  const int64_t output_padding[] = {0, 0};
-  check(aoti_torch_cpu_convolution(
-            x, p_patch_weight_1, &bias_value, stride, 2, padding, 2, dilation, 2, false, output_padding, 2, 1,
-            convolution.out()),
-        "node 'convolution' (aten.convolution.default)");
+  AtenTensorHandle B_value = p_patch_bias_1;
+  const int64_t padding_1[] = {0, 0};
+  const int64_t stride_1[] = {8, 8};
+  const int64_t dilation_1[] = {1, 1};
+  check(aoti_torch_cpu_mkldnn__convolution_pointwise(
+            x, convolution_weight_packed_1, &B_value, padding_1, 2, stride_1, 2, dilation_1, 2, 1, "none",
+            nullptr, 0, nullptr, convolution.out()),
+        "node 'convolution' (mkldnn._convolution_pointwise.default)");
   // node 'view' (aten.view.default)
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
   // may share convolution's storage (a view)
@@ -1327,11 +1343,11 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   // logical_not is free: its buffer is kept for logical_not_2
   // node 'full_like' (aten.full_like.default)
   TensorHandle full_like;
-  int32_t dtype_value = kFloat32;
+  int32_t dtype_value_1 = kFloat32;
   int32_t pin_memory_value = false;
   int32_t memory_format_value = kPreserveFormat;
   check(aoti_torch_cpu_full_like(
-            _softmax.get(), 0.0, &dtype_value, nullptr, nullptr, kDefaultDeviceIndex, &pin_memory_value,
+            _softmax.get(), 0.0, &dtype_value_1, nullptr, nullptr, kDefaultDeviceIndex, &pin_memory_value,
             &memory_format_value, full_like.out()),
         "node 'full_like' (aten.full_like.default)");
   // node 'where' (aten.where.self)
@@ -1756,11 +1772,11 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   logical_not_2.reset();
   // node 'full_like_1' (aten.full_like.default)
   TensorHandle full_like_1;
-  int32_t dtype_value_1 = kFloat32;
+  int32_t dtype_value_2 = kFloat32;
   int32_t pin_memory_value_1 = false;
   int32_t memory_format_value_1 = kPreserveFormat;
   check(aoti_torch_cpu_full_like(
-            _softmax_1.get(), 0.0, &dtype_value_1, nullptr, nullptr, kDefaultDeviceIndex, &pin_memory_value_1,
+            _softmax_1.get(), 0.0, &dtype_value_2, nullptr, nullptr, kDefaultDeviceIndex, &pin_memory_value_1,
             &memory_format_value_1, full_like_1.out()),
         "node 'full_like_1' (aten.full_like.default)");
   // node 'where_1' (aten.where.self)
@@ -2131,24 +2147,26 @@ constexpr int64_t kConstant30Sizes[] = {10, 64};
 constexpr int64_t kConstant30Strides[] = {64, 1};
 constexpr int64_t kConstant31Sizes[] = {10};
 constexpr int64_t kConstant31Strides[] = {1};
-constexpr int64_t kConstant32Sizes[] = {64, 192};
-constexpr int64_t kConstant32Strides[] = {1, 64};
-constexpr int64_t kConstant33Sizes[] = {64, 64};
+constexpr int64_t kConstant32Sizes[] = {64, 3, 8, 8};
+constexpr int64_t kConstant32Strides[] = {192, 64, 8, 1};
+constexpr int64_t kConstant33Sizes[] = {64, 192};
 constexpr int64_t kConstant33Strides[] = {1, 64};
-constexpr int64_t kConstant34Sizes[] = {64, 128};
+constexpr int64_t kConstant34Sizes[] = {64, 64};
 constexpr int64_t kConstant34Strides[] = {1, 64};
-constexpr int64_t kConstant35Sizes[] = {128, 64};
-constexpr int64_t kConstant35Strides[] = {1, 128};
-constexpr int64_t kConstant36Sizes[] = {64, 192};
-constexpr int64_t kConstant36Strides[] = {1, 64};
-constexpr int64_t kConstant37Sizes[] = {64, 64};
+constexpr int64_t kConstant35Sizes[] = {64, 128};
+constexpr int64_t kConstant35Strides[] = {1, 64};
+constexpr int64_t kConstant36Sizes[] = {128, 64};
+constexpr int64_t kConstant36Strides[] = {1, 128};
+constexpr int64_t kConstant37Sizes[] = {64, 192};
 constexpr int64_t kConstant37Strides[] = {1, 64};
-constexpr int64_t kConstant38Sizes[] = {64, 128};
+constexpr int64_t kConstant38Sizes[] = {64, 64};
 constexpr int64_t kConstant38Strides[] = {1, 64};
-constexpr int64_t kConstant39Sizes[] = {128, 64};
-constexpr int64_t kConstant39Strides[] = {1, 128};
-constexpr int64_t kConstant40Sizes[] = {64, 10};
-constexpr int64_t kConstant40Strides[] = {1, 64};
+constexpr int64_t kConstant39Sizes[] = {64, 128};
+constexpr int64_t kConstant39Strides[] = {1, 64};
+constexpr int64_t kConstant40Sizes[] = {128, 64};
+constexpr int64_t kConstant40Strides[] = {1, 128};
+constexpr int64_t kConstant41Sizes[] = {64, 10};
+constexpr int64_t kConstant41Strides[] = {1, 64};
 constexpr aotic::runtime::ConstantSpec kConstants[] = {
   {"cls", "cls", kFloat32, 3, kConstant0Sizes, kConstant0Strides, 0, 0, 256,
       aotic::runtime::ConstantKind::kParameter},
@@ -2214,30 +2232,32 @@ constexpr aotic::runtime::ConstantSpec kConstants[] = {
       aotic::runtime::ConstantKind::kParameter},
   {"head_bias", "head.bias", kFloat32, 1, kConstant31Sizes, kConstant31Strides, 0, 324864, 40,
       aotic::runtime::ConstantKind::kParameter},
-  {"_FOLDED_CONST_permute_1", "_FOLDED_CONST_permute_1", kFloat32, 2, kConstant32Sizes,
-      kConstant32Strides, 0, 0, 0, aotic::runtime::ConstantKind::kFoldedConstant},
-  {"_FOLDED_CONST_permute_7", "_FOLDED_CONST_permute_7", kFloat32, 2, kConstant33Sizes,
+  {"_FOLDED_CONST_convolution_weight_packed", "_FOLDED_CONST_convolution_weight_packed", kFloat32, 4,
+      kConstant32Sizes, kConstant32Strides, 0, 0, 0, aotic::runtime::ConstantKind::kFoldedConstant},
+  {"_FOLDED_CONST_permute_1", "_FOLDED_CONST_permute_1", kFloat32, 2, kConstant33Sizes,
       kConstant33Strides, 0, 0, 0, aotic::runtime::ConstantKind::kFoldedConstant},
-  {"_FOLDED_CONST_permute_8", "_FOLDED_CONST_permute_8", kFloat32, 2, kConstant34Sizes,
+  {"_FOLDED_CONST_permute_7", "_FOLDED_CONST_permute_7", kFloat32, 2, kConstant34Sizes,
       kConstant34Strides, 0, 0, 0, aotic::runtime::ConstantKind::kFoldedConstant},
-  {"_FOLDED_CONST_permute_9", "_FOLDED_CONST_permute_9", kFloat32, 2, kConstant35Sizes,
+  {"_FOLDED_CONST_permute_8", "_FOLDED_CONST_permute_8", kFloat32, 2, kConstant35Sizes,
       kConstant35Strides, 0, 0, 0, aotic::runtime::ConstantKind::kFoldedConstant},
-  {"_FOLDED_CONST_permute_10", "_FOLDED_CONST_permute_10", kFloat32, 2, kConstant36Sizes,
+  {"_FOLDED_CONST_permute_9", "_FOLDED_CONST_permute_9", kFloat32, 2, kConstant36Sizes,
       kConstant36Strides, 0, 0, 0, aotic::runtime::ConstantKind::kFoldedConstant},
-  {"_FOLDED_CONST_permute_16", "_FOLDED_CONST_permute_16", kFloat32, 2, kConstant37Sizes,
+  {"_FOLDED_CONST_permute_10", "_FOLDED_CONST_permute_10", kFloat32, 2, kConstant37Sizes,
       kConstant37Strides, 0, 0, 0, aotic::runtime::ConstantKind::kFoldedConstant},
-  {"_FOLDED_CONST_permute_17", "_FOLDED_CONST_permute_17", kFloat32, 2, kConstant38Sizes,
+  {"_FOLDED_CONST_permute_16", "_FOLDED_CONST_permute_16", kFloat32, 2, kConstant38Sizes,
       kConstant38Strides, 0, 0, 0, aotic::runtime::ConstantKind::kFoldedConstant},
-  {"_FOLDED_CONST_permute_18", "_FOLDED_CONST_permute_18", kFloat32, 2, kConstant39Sizes,
+  {"_FOLDED_CONST_permute_17", "_FOLDED_CONST_permute_17", kFloat32, 2, kConstant39Sizes,
       kConstant39Strides, 0, 0, 0, aotic::runtime::ConstantKind::kFoldedConstant},
-  {"_FOLDED_CONST_permute_19", "_FOLDED_CONST_permute_19", kFloat32, 2, kConstant40Sizes,
+  {"_FOLDED_CONST_permute_18", "_FOLDED_CONST_permute_18", kFloat32, 2, kConstant40Sizes,
       kConstant40Strides, 0, 0, 0, aotic::runtime::ConstantKind::kFoldedConstant},
+  {"_FOLDED_CONST_permute_19", "_FOLDED_CONST_permute_19", kFloat32, 2, kConstant41Sizes,
+      kConstant41Strides, 0, 0, 0, aotic::runtime::ConstantKind::kFoldedConstant},
 };
 const aotic::runtime::ModelSpec kSpec = {
   kInputs, 1,
   kOutputs, 1,
   kSymbols, 1,
-  kConstants, 41,
+  kConstants, 42,
   aotic_constants_blob, 324904,
   nullptr,
   "[1, {\"type\": \"builtins.tuple\", \"context\": \"null\", \"children_spec\": [{\"type\": \"builtins.tu"

@@ -673,9 +673,8 @@ void k4_add_select_layer_norm(const float* __restrict in0, const float* __restri
 }
 }  // namespace base
 
-void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHandle* outputs) {
-  const int64_t s77 = state.symbol(0);
-  AtenTensorHandle x = inputs[0];
+// The folded constants, computed from the others whenever the constants are set.
+void fold(aotic::runtime::RunState& state, AtenTensorHandle* outputs) {
   AtenTensorHandle p_cls = state.constant(0);
   AtenTensorHandle p_pos = state.constant(1);
   AtenTensorHandle p_patch_weight = state.constant(2);
@@ -708,17 +707,73 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   AtenTensorHandle p_norm_bias = state.constant(29);
   AtenTensorHandle p_head_weight = state.constant(30);
   AtenTensorHandle p_head_bias = state.constant(31);
+  // node 'conv2d_weight_mkldnn' (aten.to_mkldnn.default)
+  TensorHandle conv2d_weight_mkldnn;
+  int32_t dtype_value = kFloat32;
+  check(aoti_torch_cpu_to_mkldnn(p_patch_weight, &dtype_value, conv2d_weight_mkldnn.out()),
+        "node 'conv2d_weight_mkldnn' (aten.to_mkldnn.default)");
+  // node 'conv2d_weight_packed' (aten.mkldnn_reorder_conv2d_weight.default)
+  TensorHandle conv2d_weight_packed;
+  const int64_t padding[] = {0, 0};
+  const int64_t stride[] = {8, 8};
+  const int64_t dilation[] = {1, 1};
+  check(aoti_torch_cpu_mkldnn_reorder_conv2d_weight(
+            conv2d_weight_mkldnn.get(), padding, 2, stride, 2, dilation, 2, 1, nullptr, 0,
+            conv2d_weight_packed.out()),
+        "node 'conv2d_weight_packed' (aten.mkldnn_reorder_conv2d_weight.default)");
+  conv2d_weight_mkldnn.reset();
+  // the folded constants
+  outputs[0] = new_reference(conv2d_weight_packed.get()).release();
+}
+
+void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHandle* outputs) {
+  const int64_t s77 = state.symbol(0);
+  AtenTensorHandle x = inputs[0];
+  AtenTensorHandle p_cls_1 = state.constant(0);
+  AtenTensorHandle p_pos_1 = state.constant(1);
+  AtenTensorHandle p_patch_weight_1 = state.constant(2);
+  AtenTensorHandle p_patch_bias_1 = state.constant(3);
+  AtenTensorHandle p_blocks_0_n1_weight_1 = state.constant(4);
+  AtenTensorHandle p_blocks_0_n1_bias_1 = state.constant(5);
+  AtenTensorHandle p_blocks_0_qkv_weight_1 = state.constant(6);
+  AtenTensorHandle p_blocks_0_qkv_bias_1 = state.constant(7);
+  AtenTensorHandle p_blocks_0_proj_weight_1 = state.constant(8);
+  AtenTensorHandle p_blocks_0_proj_bias_1 = state.constant(9);
+  AtenTensorHandle p_blocks_0_n2_weight_1 = state.constant(10);
+  AtenTensorHandle p_blocks_0_n2_bias_1 = state.constant(11);
+  AtenTensorHandle p_blocks_0_fc1_weight_1 = state.constant(12);
+  AtenTensorHandle p_blocks_0_fc1_bias_1 = state.constant(13);
+  AtenTensorHandle p_blocks_0_fc2_weight_1 = state.constant(14);
+  AtenTensorHandle p_blocks_0_fc2_bias_1 = state.constant(15);
+  AtenTensorHandle p_blocks_1_n1_weight_1 = state.constant(16);
+  AtenTensorHandle p_blocks_1_n1_bias_1 = state.constant(17);
+  AtenTensorHandle p_blocks_1_qkv_weight_1 = state.constant(18);
+  AtenTensorHandle p_blocks_1_qkv_bias_1 = state.constant(19);
+  AtenTensorHandle p_blocks_1_proj_weight_1 = state.constant(20);
+  AtenTensorHandle p_blocks_1_proj_bias_1 = state.constant(21);
+  AtenTensorHandle p_blocks_1_n2_weight_1 = state.constant(22);
+  AtenTensorHandle p_blocks_1_n2_bias_1 = state.constant(23);
+  AtenTensorHandle p_blocks_1_fc1_weight_1 = state.constant(24);
+  AtenTensorHandle p_blocks_1_fc1_bias_1 = state.constant(25);
+  AtenTensorHandle p_blocks_1_fc2_weight_1 = state.constant(26);
+  AtenTensorHandle p_blocks_1_fc2_bias_1 = state.constant(27);
+  AtenTensorHandle p_norm_weight_1 = state.constant(28);
+  AtenTensorHandle p_norm_bias_1 = state.constant(29);
+  AtenTensorHandle p_head_weight_1 = state.constant(30);
+  AtenTensorHandle p_head_bias_1 = state.constant(31);
+  AtenTensorHandle conv2d_weight_packed_1 = state.constant(32);  // folded
   // node 'sym_size_int_1' (aten.sym_size.int)
   const int64_t sym_size_int_1 = s77;
-  // node 'conv2d' (aten.conv2d.default)
+  // node 'conv2d' (mkldnn._convolution_pointwise.default)
   TensorHandle conv2d;
-  AtenTensorHandle bias_value = p_patch_bias;
-  const int64_t stride[] = {8, 8};
-  const int64_t padding[] = {0, 0};
-  const int64_t dilation[] = {1, 1};
-  check(aoti_torch_cpu_conv2d(
-            x, p_patch_weight, &bias_value, stride, 2, padding, 2, dilation, 2, 1, conv2d.out()),
-        "node 'conv2d' (aten.conv2d.default)");
+  AtenTensorHandle B_value = p_patch_bias_1;
+  const int64_t padding_1[] = {0, 0};
+  const int64_t stride_1[] = {8, 8};
+  const int64_t dilation_1[] = {1, 1};
+  check(aoti_torch_cpu_mkldnn__convolution_pointwise(
+            x, conv2d_weight_packed_1, &B_value, padding_1, 2, stride_1, 2, dilation_1, 2, 1, "none", nullptr,
+            0, nullptr, conv2d.out()),
+        "node 'conv2d' (mkldnn._convolution_pointwise.default)");
   // node 'flatten' (aten.flatten.using_ints)
   // may share conv2d's storage (a view)
   TensorHandle flatten;
@@ -735,7 +790,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   // may share p_cls's storage (a view)
   TensorHandle expand;
   const int64_t size[] = {sym_size_int_1, -1, -1};
-  check(aoti_torch_cpu_expand(p_cls, size, 3, false, expand.out()), "node 'expand' (aten.expand.default)");
+  check(aoti_torch_cpu_expand(p_cls_1, size, 3, false, expand.out()), "node 'expand' (aten.expand.default)");
   // node 'cat' (aten.cat.default)
   TensorHandle cat;
   const AtenTensorHandle tensors[] = {expand.get(), transpose.get()};
@@ -754,7 +809,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     const float* cat_data = kernel_input<float>(cat.get(), 3, cat_layout, cat_copy);
     const int64_t p_pos_layout[] = {1088, 64, 1};
     TensorHandle p_pos_copy;
-    const float* p_pos_data = kernel_input<float>(p_pos, 3, p_pos_layout, p_pos_copy);
+    const float* p_pos_data = kernel_input<float>(p_pos_1, 3, p_pos_layout, p_pos_copy);
     auto* kernel = &base::k0_add;
     if (kernels_avx2()) kernel = &avx2::k0_add;
     kernel(cat_data, p_pos_data, aotic::runtime::data<float>(add.get()), s77);
@@ -773,11 +828,11 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     const float* add_data = kernel_input<float>(add.get(), 3, add_layout, add_copy);
     const int64_t p_blocks_0_n1_weight_layout[] = {1};
     TensorHandle p_blocks_0_n1_weight_copy;
-    const float* p_blocks_0_n1_weight_data = kernel_input<float>(p_blocks_0_n1_weight, 1,
+    const float* p_blocks_0_n1_weight_data = kernel_input<float>(p_blocks_0_n1_weight_1, 1,
         p_blocks_0_n1_weight_layout, p_blocks_0_n1_weight_copy);
     const int64_t p_blocks_0_n1_bias_layout[] = {1};
     TensorHandle p_blocks_0_n1_bias_copy;
-    const float* p_blocks_0_n1_bias_data = kernel_input<float>(p_blocks_0_n1_bias, 1,
+    const float* p_blocks_0_n1_bias_data = kernel_input<float>(p_blocks_0_n1_bias_1, 1,
         p_blocks_0_n1_bias_layout, p_blocks_0_n1_bias_copy);
     auto* kernel_1 = &base::k1_layer_norm;
     if (kernels_avx2()) kernel_1 = &avx2::k1_layer_norm;
@@ -786,8 +841,8 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   }
   // node 'linear' (aten.linear.default)
   TensorHandle linear;
-  AtenTensorHandle bias_value_1 = p_blocks_0_qkv_bias;
-  check(aoti_torch_cpu_linear(layer_norm.get(), p_blocks_0_qkv_weight, &bias_value_1, linear.out()),
+  AtenTensorHandle bias_value = p_blocks_0_qkv_bias_1;
+  check(aoti_torch_cpu_linear(layer_norm.get(), p_blocks_0_qkv_weight_1, &bias_value, linear.out()),
         "node 'linear' (aten.linear.default)");
   // layer_norm is free: its buffer is kept for add_1
   // node 'reshape' (aten.reshape.default)
@@ -841,8 +896,8 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   transpose_1.reset();
   // node 'linear_1' (aten.linear.default)
   TensorHandle linear_1;
-  AtenTensorHandle bias_value_2 = p_blocks_0_proj_bias;
-  check(aoti_torch_cpu_linear(reshape_1.get(), p_blocks_0_proj_weight, &bias_value_2, linear_1.out()),
+  AtenTensorHandle bias_value_1 = p_blocks_0_proj_bias_1;
+  check(aoti_torch_cpu_linear(reshape_1.get(), p_blocks_0_proj_weight_1, &bias_value_1, linear_1.out()),
         "node 'linear_1' (aten.linear.default)");
   reshape_1.reset();
   // node 'add_1' (aten.add.Tensor)
@@ -870,11 +925,11 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     const float* add_1_data = kernel_input<float>(add_1.get(), 3, add_1_layout, add_1_copy);
     const int64_t p_blocks_0_n2_weight_layout[] = {1};
     TensorHandle p_blocks_0_n2_weight_copy;
-    const float* p_blocks_0_n2_weight_data = kernel_input<float>(p_blocks_0_n2_weight, 1,
+    const float* p_blocks_0_n2_weight_data = kernel_input<float>(p_blocks_0_n2_weight_1, 1,
         p_blocks_0_n2_weight_layout, p_blocks_0_n2_weight_copy);
     const int64_t p_blocks_0_n2_bias_layout[] = {1};
     TensorHandle p_blocks_0_n2_bias_copy;
-    const float* p_blocks_0_n2_bias_data = kernel_input<float>(p_blocks_0_n2_bias, 1,
+    const float* p_blocks_0_n2_bias_data = kernel_input<float>(p_blocks_0_n2_bias_1, 1,
         p_blocks_0_n2_bias_layout, p_blocks_0_n2_bias_copy);
     auto* kernel_3 = &base::k1_layer_norm;
     if (kernels_avx2()) kernel_3 = &avx2::k1_layer_norm;
@@ -883,8 +938,8 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   }
   // node 'linear_2' (aten.linear.default)
   TensorHandle linear_2;
-  AtenTensorHandle bias_value_3 = p_blocks_0_fc1_bias;
-  check(aoti_torch_cpu_linear(layer_norm_1.get(), p_blocks_0_fc1_weight, &bias_value_3, linear_2.out()),
+  AtenTensorHandle bias_value_2 = p_blocks_0_fc1_bias_1;
+  check(aoti_torch_cpu_linear(layer_norm_1.get(), p_blocks_0_fc1_weight_1, &bias_value_2, linear_2.out()),
         "node 'linear_2' (aten.linear.default)");
   // layer_norm_1 is free: its buffer is kept for add_2
   // node 'gelu' (aten.gelu.default)
@@ -905,8 +960,8 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   linear_2.reset();
   // node 'linear_3' (aten.linear.default)
   TensorHandle linear_3;
-  AtenTensorHandle bias_value_4 = p_blocks_0_fc2_bias;
-  check(aoti_torch_cpu_linear(gelu.get(), p_blocks_0_fc2_weight, &bias_value_4, linear_3.out()),
+  AtenTensorHandle bias_value_3 = p_blocks_0_fc2_bias_1;
+  check(aoti_torch_cpu_linear(gelu.get(), p_blocks_0_fc2_weight_1, &bias_value_3, linear_3.out()),
         "node 'linear_3' (aten.linear.default)");
   // gelu is free: its buffer is kept for gelu_1
   // node 'add_2' (aten.add.Tensor)
@@ -934,11 +989,11 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     const float* add_2_data = kernel_input<float>(add_2.get(), 3, add_2_layout, add_2_copy);
     const int64_t p_blocks_1_n1_weight_layout[] = {1};
     TensorHandle p_blocks_1_n1_weight_copy;
-    const float* p_blocks_1_n1_weight_data = kernel_input<float>(p_blocks_1_n1_weight, 1,
+    const float* p_blocks_1_n1_weight_data = kernel_input<float>(p_blocks_1_n1_weight_1, 1,
         p_blocks_1_n1_weight_layout, p_blocks_1_n1_weight_copy);
     const int64_t p_blocks_1_n1_bias_layout[] = {1};
     TensorHandle p_blocks_1_n1_bias_copy;
-    const float* p_blocks_1_n1_bias_data = kernel_input<float>(p_blocks_1_n1_bias, 1,
+    const float* p_blocks_1_n1_bias_data = kernel_input<float>(p_blocks_1_n1_bias_1, 1,
         p_blocks_1_n1_bias_layout, p_blocks_1_n1_bias_copy);
     auto* kernel_6 = &base::k1_layer_norm;
     if (kernels_avx2()) kernel_6 = &avx2::k1_layer_norm;
@@ -947,8 +1002,8 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   }
   // node 'linear_4' (aten.linear.default)
   TensorHandle linear_4;
-  AtenTensorHandle bias_value_5 = p_blocks_1_qkv_bias;
-  check(aoti_torch_cpu_linear(layer_norm_2.get(), p_blocks_1_qkv_weight, &bias_value_5, linear_4.out()),
+  AtenTensorHandle bias_value_4 = p_blocks_1_qkv_bias_1;
+  check(aoti_torch_cpu_linear(layer_norm_2.get(), p_blocks_1_qkv_weight_1, &bias_value_4, linear_4.out()),
         "node 'linear_4' (aten.linear.default)");
   // layer_norm_2 is free: its buffer is kept for add_3
   // node 'reshape_2' (aten.reshape.default)
@@ -1002,8 +1057,8 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   transpose_2.reset();
   // node 'linear_5' (aten.linear.default)
   TensorHandle linear_5;
-  AtenTensorHandle bias_value_6 = p_blocks_1_proj_bias;
-  check(aoti_torch_cpu_linear(reshape_3.get(), p_blocks_1_proj_weight, &bias_value_6, linear_5.out()),
+  AtenTensorHandle bias_value_5 = p_blocks_1_proj_bias_1;
+  check(aoti_torch_cpu_linear(reshape_3.get(), p_blocks_1_proj_weight_1, &bias_value_5, linear_5.out()),
         "node 'linear_5' (aten.linear.default)");
   reshape_3.reset();
   // node 'add_3' (aten.add.Tensor)
@@ -1031,11 +1086,11 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     const float* add_3_data = kernel_input<float>(add_3.get(), 3, add_3_layout, add_3_copy);
     const int64_t p_blocks_1_n2_weight_layout[] = {1};
     TensorHandle p_blocks_1_n2_weight_copy;
-    const float* p_blocks_1_n2_weight_data = kernel_input<float>(p_blocks_1_n2_weight, 1,
+    const float* p_blocks_1_n2_weight_data = kernel_input<float>(p_blocks_1_n2_weight_1, 1,
         p_blocks_1_n2_weight_layout, p_blocks_1_n2_weight_copy);
     const int64_t p_blocks_1_n2_bias_layout[] = {1};
     TensorHandle p_blocks_1_n2_bias_copy;
-    const float* p_blocks_1_n2_bias_data = kernel_input<float>(p_blocks_1_n2_bias, 1,
+    const float* p_blocks_1_n2_bias_data = kernel_input<float>(p_blocks_1_n2_bias_1, 1,
         p_blocks_1_n2_bias_layout, p_blocks_1_n2_bias_copy);
     auto* kernel_8 = &base::k1_layer_norm;
     if (kernels_avx2()) kernel_8 = &avx2::k1_layer_norm;
@@ -1044,8 +1099,8 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   }
   // node 'linear_6' (aten.linear.default)
   TensorHandle linear_6;
-  AtenTensorHandle bias_value_7 = p_blocks_1_fc1_bias;
-  check(aoti_torch_cpu_linear(layer_norm_3.get(), p_blocks_1_fc1_weight, &bias_value_7, linear_6.out()),
+  AtenTensorHandle bias_value_6 = p_blocks_1_fc1_bias_1;
+  check(aoti_torch_cpu_linear(layer_norm_3.get(), p_blocks_1_fc1_weight_1, &bias_value_6, linear_6.out()),
         "node 'linear_6' (aten.linear.default)");
   layer_norm_3.reset();
   // node 'gelu_1' (aten.gelu.default)
@@ -1062,8 +1117,8 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   linear_6.reset();
   // node 'linear_7' (aten.linear.default)
   TensorHandle linear_7;
-  AtenTensorHandle bias_value_8 = p_blocks_1_fc2_bias;
-  check(aoti_torch_cpu_linear(gelu_1.get(), p_blocks_1_fc2_weight, &bias_value_8, linear_7.out()),
+  AtenTensorHandle bias_value_7 = p_blocks_1_fc2_bias_1;
+  check(aoti_torch_cpu_linear(gelu_1.get(), p_blocks_1_fc2_weight_1, &bias_value_7, linear_7.out()),
         "node 'linear_7' (aten.linear.default)");
   gelu_1.reset();
   // node 'layer_norm_4' (aten.layer_norm.default)
@@ -1084,11 +1139,12 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     const float* linear_7_data = kernel_input<float>(linear_7.get(), 3, linear_7_layout, linear_7_copy);
     const int64_t p_norm_weight_layout[] = {1};
     TensorHandle p_norm_weight_copy;
-    const float* p_norm_weight_data = kernel_input<float>(p_norm_weight, 1, p_norm_weight_layout,
+    const float* p_norm_weight_data = kernel_input<float>(p_norm_weight_1, 1, p_norm_weight_layout,
         p_norm_weight_copy);
     const int64_t p_norm_bias_layout[] = {1};
     TensorHandle p_norm_bias_copy;
-    const float* p_norm_bias_data = kernel_input<float>(p_norm_bias, 1, p_norm_bias_layout, p_norm_bias_copy);
+    const float* p_norm_bias_data = kernel_input<float>(p_norm_bias_1, 1, p_norm_bias_layout,
+        p_norm_bias_copy);
     auto* kernel_10 = &base::k4_add_select_layer_norm;
     if (kernels_avx2()) kernel_10 = &avx2::k4_add_select_layer_norm;
     kernel_10(add_3_data_1, linear_7_data, p_norm_weight_data, p_norm_bias_data,
@@ -1098,8 +1154,8 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   linear_7.reset();
   // node 'linear_8' (aten.linear.default)
   TensorHandle linear_8;
-  AtenTensorHandle bias_value_9 = p_head_bias;
-  check(aoti_torch_cpu_linear(layer_norm_4.get(), p_head_weight, &bias_value_9, linear_8.out()),
+  AtenTensorHandle bias_value_8 = p_head_bias_1;
+  check(aoti_torch_cpu_linear(layer_norm_4.get(), p_head_weight_1, &bias_value_8, linear_8.out()),
         "node 'linear_8' (aten.linear.default)");
   layer_norm_4.reset();
   outputs[0] = new_reference(linear_8.get()).release();
@@ -1181,6 +1237,8 @@ constexpr int64_t kConstant30Sizes[] = {10, 64};
 constexpr int64_t kConstant30Strides[] = {64, 1};
 constexpr int64_t kConstant31Sizes[] = {10};
 constexpr int64_t kConstant31Strides[] = {1};
+constexpr int64_t kConstant32Sizes[] = {64, 3, 8, 8};
+constexpr int64_t kConstant32Strides[] = {192, 64, 8, 1};
 constexpr aotic::runtime::ConstantSpec kConstants[] = {
   {"cls", "cls", kFloat32, 3, kConstant0Sizes, kConstant0Strides, 0, 0, 256,
       aotic::runtime::ConstantKind::kParameter},
@@ -1246,12 +1304,14 @@ constexpr aotic::runtime::ConstantSpec kConstants[] = {
       aotic::runtime::ConstantKind::kParameter},
   {"head_bias", "head.bias", kFloat32, 1, kConstant31Sizes, kConstant31Strides, 0, 324864, 40,
       aotic::runtime::ConstantKind::kParameter},
+  {"_FOLDED_CONST_conv2d_weight_packed", "_FOLDED_CONST_conv2d_weight_packed", kFloat32, 4,
+      kConstant32Sizes, kConstant32Strides, 0, 0, 0, aotic::runtime::ConstantKind::kFoldedConstant},
 };
 const aotic::runtime::ModelSpec kSpec = {
   kInputs, 1,
   kOutputs, 1,
   kSymbols, 1,
-  kConstants, 32,
+  kConstants, 33,
   aotic_constants_blob, 324904,
   nullptr,
   "[1, {\"type\": \"builtins.tuple\", \"context\": \"null\", \"children_spec\": [{\"type\": \"builtins.tu"
@@ -1261,7 +1321,7 @@ const aotic::runtime::ModelSpec kSpec = {
   run,
   kCPU,
   nullptr, nullptr,
-  nullptr,
+  fold,
 };
 
 }  // namespace

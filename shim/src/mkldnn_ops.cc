@@ -1,0 +1,141 @@
+// PyTorch's oneDNN convolution ops for the C shim (aoti_torch_cpu_mkldnn__convolution_pointwise
+// and its .binary form, declared in shim/src/compat_ops.h) and the weight reorder they read.
+// codegen/passes/pack_conv_weights.cc emits them: the weight reordered once, in fold(), into
+// oneDNN's blocked layout; each run then calls the convolution with its post-ops fused.
+//
+// libtorch registers mkldnn::_convolution_pointwise (PyTorch 2.x built with oneDNN); the call goes
+// through the dispatcher, boxed, so that it does not depend on the C++ signature of one version.
+// Where the op is missing (libtorch 1.13) the same result comes from aten's mkldnn_convolution,
+// which reads a reordered MKLDNN weight too, or from convolution for a dense one, and the post-ops
+// are applied after it.
+#include <ATen/core/dispatch/Dispatcher.h>
+#include <ATen/core/stack.h>
+
+#include <string>
+
+#include "shim/src/compat_ops.h"
+
+namespace aotic::shim::compat {
+namespace {
+
+/// The op `name`.`overload` when libtorch has a CPU kernel for it.
+c10::optional<c10::OperatorHandle> cpu_op(const char* name, const char* overload) {
+  c10::optional<c10::OperatorHandle> op = c10::Dispatcher::singleton().findOp({name, overload});
+  if (op && op->hasKernelForDispatchKey(c10::DispatchKey::CPU)) return op;
+  return c10::nullopt;
+}
+
+c10::IValue optional_string(c10::optional<c10::string_view> s) {
+  if (!s) return c10::IValue();
+  return c10::IValue(std::string(s->data(), s->size()));
+}
+
+/// The result in the input's memory format (oneDNN may answer channels-last for a contiguous input
+/// when the weight is reordered); a copy only when they differ.
+at::Tensor like_input(const at::Tensor& X, at::Tensor y) {
+  const at::MemoryFormat format = X.suggest_memory_format();
+  return y.is_contiguous(format) ? y : y.contiguous(format);
+}
+
+at::Tensor convolution(const at::Tensor& X, const at::Tensor& W, const c10::optional<at::Tensor>& B,
+                       at::IntArrayRef padding, at::IntArrayRef stride, at::IntArrayRef dilation,
+                       int64_t groups) {
+  if (W.is_mkldnn()) return at::mkldnn_convolution(X, W, B, padding, stride, dilation, groups);
+  const std::vector<int64_t> output_padding(padding.size(), 0);
+  return at::convolution(X, W, B, stride, padding, dilation, false, output_padding, groups);
+}
+
+at::Scalar scalar_at(const c10::List<c10::optional<at::Scalar>>& scalars, size_t i, const std::string& attr) {
+  if (scalars.size() <= i || !scalars.get(i).has_value()) {
+    throw ShimError("post-op '" + attr + "' needs " + std::to_string(i + 1) + " scalar(s)");
+  }
+  return *scalars.get(i);
+}
+
+/// The unary post-op `attr` applied to `y` (the fallback path).
+at::Tensor unary(at::Tensor y, const std::string& attr, const c10::List<c10::optional<at::Scalar>>& scalars,
+                 c10::optional<c10::string_view> algorithm) {
+  if (attr == "none" || attr.empty()) return y;
+  if (attr == "relu") return y.relu_();
+  if (attr == "sigmoid") return y.sigmoid_();
+  if (attr == "tanh") return y.tanh_();
+  if (attr == "hardswish") return at::hardswish_(y);
+  if (attr == "hardsigmoid") return at::hardsigmoid_(y);
+  if (attr == "swish") return at::silu_(y);
+  if (attr == "gelu") return at::gelu(y, algorithm ? *algorithm : c10::string_view("none"));
+  if (attr == "leaky_relu") return at::leaky_relu_(y, scalar_at(scalars, 0, attr));
+  if (attr == "hardtanh") return at::hardtanh_(y, scalar_at(scalars, 0, attr), scalar_at(scalars, 1, attr));
+  throw ShimError("unknown convolution post-op '" + attr + "'");
+}
+
+}  // namespace
+
+at::Tensor mkldnn_reorder_conv2d_weight(const at::Tensor& self, at::IntArrayRef padding,
+                                        at::IntArrayRef stride, at::IntArrayRef dilation, int64_t groups,
+                                        at::OptionalIntArrayRef /*input_size*/) {
+  return at::mkldnn_reorder_conv2d_weight(self, padding, stride, dilation, groups);
+}
+
+at::Tensor mkldnn__convolution_pointwise(const at::Tensor& X, const at::Tensor& W,
+                                         const c10::optional<at::Tensor>& B, at::IntArrayRef padding,
+                                         at::IntArrayRef stride, at::IntArrayRef dilation, int64_t groups,
+                                         c10::string_view attr,
+                                         const c10::List<c10::optional<at::Scalar>>& scalars,
+                                         c10::optional<c10::string_view> algorithm) {
+  static const c10::optional<c10::OperatorHandle> op = cpu_op("mkldnn::_convolution_pointwise", "");
+  if (op) {
+    torch::jit::Stack stack{X,       W,
+                            B,       padding,
+                            stride,  dilation,
+                            groups,  std::string(attr.data(), attr.size()),
+                            scalars, optional_string(algorithm)};
+    op->callBoxed(&stack);
+    return like_input(X, stack.at(0).toTensor());
+  }
+  at::Tensor y = convolution(X, W, B, padding, stride, dilation, groups);
+  return like_input(X, unary(std::move(y), std::string(attr.data(), attr.size()), scalars, algorithm));
+}
+
+at::Tensor mkldnn__convolution_pointwise_binary(
+    const at::Tensor& X, const at::Tensor& other, const at::Tensor& W, const c10::optional<at::Tensor>& B,
+    at::IntArrayRef padding, at::IntArrayRef stride, at::IntArrayRef dilation, int64_t groups,
+    c10::string_view binary_attr, const c10::optional<at::Scalar>& alpha,
+    c10::optional<c10::string_view> unary_attr, const c10::List<c10::optional<at::Scalar>>& unary_scalars,
+    c10::optional<c10::string_view> unary_algorithm) {
+  static const c10::optional<c10::OperatorHandle> op = cpu_op("mkldnn::_convolution_pointwise", "binary");
+  const std::string binary(binary_attr.data(), binary_attr.size());
+  if (op) {
+    torch::jit::Stack stack{X,
+                            other,
+                            W,
+                            B,
+                            padding,
+                            stride,
+                            dilation,
+                            groups,
+                            binary,
+                            alpha ? c10::IValue(*alpha) : c10::IValue(),
+                            optional_string(unary_attr),
+                            unary_scalars,
+                            optional_string(unary_algorithm)};
+    op->callBoxed(&stack);
+    return like_input(X, stack.at(0).toTensor());
+  }
+  at::Tensor y = convolution(X, W, B, padding, stride, dilation, groups);
+  const at::Scalar a = alpha ? *alpha : at::Scalar(1);
+  if (binary == "add") {
+    y.add_(other, a);
+  } else if (binary == "sub") {
+    y.sub_(other, a);
+  } else if (binary == "mul") {
+    y.mul_(other);
+  } else if (binary == "div") {
+    y.div_(other);
+  } else {
+    throw ShimError("unknown convolution binary post-op '" + binary + "'");
+  }
+  const std::string u = unary_attr ? std::string(unary_attr->data(), unary_attr->size()) : "none";
+  return like_input(X, unary(std::move(y), u, unary_scalars, unary_algorithm));
+}
+
+}  // namespace aotic::shim::compat
