@@ -262,7 +262,7 @@ class WeightPacker {
     graph_.tensor_values[mkldnn] = weight;
     out->push_back(op_node("torch.ops.aten.to_mkldnn.default",
                            {{"self", tensor_arg(c.weight)}, {"dtype", Argument{}}}, mkldnn));
-    const std::string packed = fresh(conv_out + "_weight_packed");
+    std::string packed = fresh(conv_out + "_weight_packed");
     graph_.tensor_values[packed] = weight;
     // The input's sizes, when static, let oneDNN pick the layout for them.
     Argument input_size;

@@ -313,15 +313,18 @@ at::Tensor mkldnn__convolution_pointwise(const at::Tensor& X, const at::Tensor& 
                                          at::IntArrayRef stride, at::IntArrayRef dilation, int64_t groups,
                                          c10::string_view attr,
                                          const c10::List<c10::optional<at::Scalar>>& scalars,
-                                         c10::optional<c10::string_view> algorithm);
+                                         const c10::optional<c10::string_view>& algorithm);
 
 /// mkldnn::_convolution_pointwise.binary: binary_attr ("add", "sub", "mul", "div") of the
 /// convolution and `other`, then the unary post-op.
-at::Tensor mkldnn__convolution_pointwise_binary(
-    const at::Tensor& X, const at::Tensor& other, const at::Tensor& W, const c10::optional<at::Tensor>& B,
-    at::IntArrayRef padding, at::IntArrayRef stride, at::IntArrayRef dilation, int64_t groups,
-    c10::string_view binary_attr, const c10::optional<at::Scalar>& alpha,
-    c10::optional<c10::string_view> unary_attr, const c10::List<c10::optional<at::Scalar>>& unary_scalars,
-    c10::optional<c10::string_view> unary_algorithm);
+at::Tensor mkldnn__convolution_pointwise_binary(const at::Tensor& X, const at::Tensor& other,
+                                                const at::Tensor& W, const c10::optional<at::Tensor>& B,
+                                                at::IntArrayRef padding, at::IntArrayRef stride,
+                                                at::IntArrayRef dilation, int64_t groups,
+                                                c10::string_view binary_attr,
+                                                const c10::optional<at::Scalar>& alpha,
+                                                const c10::optional<c10::string_view>& unary_attr,
+                                                const c10::List<c10::optional<at::Scalar>>& unary_scalars,
+                                                const c10::optional<c10::string_view>& unary_algorithm);
 
 }  // namespace aotic::shim::compat

@@ -25,14 +25,14 @@ c10::optional<c10::OperatorHandle> cpu_op(const char* name, const char* overload
   return c10::nullopt;
 }
 
-c10::IValue optional_string(c10::optional<c10::string_view> s) {
+c10::IValue optional_string(const c10::optional<c10::string_view>& s) {
   if (!s) return c10::IValue();
   return c10::IValue(std::string(s->data(), s->size()));
 }
 
 /// The result in the input's memory format (oneDNN may answer channels-last for a contiguous input
 /// when the weight is reordered); a copy only when they differ.
-at::Tensor like_input(const at::Tensor& X, at::Tensor y) {
+at::Tensor like_input(const at::Tensor& X, const at::Tensor& y) {
   const at::MemoryFormat format = X.suggest_memory_format();
   return y.is_contiguous(format) ? y : y.contiguous(format);
 }
@@ -54,7 +54,7 @@ at::Scalar scalar_at(const c10::List<c10::optional<at::Scalar>>& scalars, size_t
 
 /// The unary post-op `attr` applied to `y` (the fallback path).
 at::Tensor unary(at::Tensor y, const std::string& attr, const c10::List<c10::optional<at::Scalar>>& scalars,
-                 c10::optional<c10::string_view> algorithm) {
+                 const c10::optional<c10::string_view>& algorithm) {
   if (attr == "none" || attr.empty()) return y;
   if (attr == "relu") return y.relu_();
   if (attr == "sigmoid") return y.sigmoid_();
@@ -81,7 +81,7 @@ at::Tensor mkldnn__convolution_pointwise(const at::Tensor& X, const at::Tensor& 
                                          at::IntArrayRef stride, at::IntArrayRef dilation, int64_t groups,
                                          c10::string_view attr,
                                          const c10::List<c10::optional<at::Scalar>>& scalars,
-                                         c10::optional<c10::string_view> algorithm) {
+                                         const c10::optional<c10::string_view>& algorithm) {
   static const c10::optional<c10::OperatorHandle> op = cpu_op("mkldnn::_convolution_pointwise", "");
   if (op) {
     torch::jit::Stack stack{X,       W,
@@ -96,12 +96,15 @@ at::Tensor mkldnn__convolution_pointwise(const at::Tensor& X, const at::Tensor& 
   return like_input(X, unary(std::move(y), std::string(attr.data(), attr.size()), scalars, algorithm));
 }
 
-at::Tensor mkldnn__convolution_pointwise_binary(
-    const at::Tensor& X, const at::Tensor& other, const at::Tensor& W, const c10::optional<at::Tensor>& B,
-    at::IntArrayRef padding, at::IntArrayRef stride, at::IntArrayRef dilation, int64_t groups,
-    c10::string_view binary_attr, const c10::optional<at::Scalar>& alpha,
-    c10::optional<c10::string_view> unary_attr, const c10::List<c10::optional<at::Scalar>>& unary_scalars,
-    c10::optional<c10::string_view> unary_algorithm) {
+at::Tensor mkldnn__convolution_pointwise_binary(const at::Tensor& X, const at::Tensor& other,
+                                                const at::Tensor& W, const c10::optional<at::Tensor>& B,
+                                                at::IntArrayRef padding, at::IntArrayRef stride,
+                                                at::IntArrayRef dilation, int64_t groups,
+                                                c10::string_view binary_attr,
+                                                const c10::optional<at::Scalar>& alpha,
+                                                const c10::optional<c10::string_view>& unary_attr,
+                                                const c10::List<c10::optional<at::Scalar>>& unary_scalars,
+                                                const c10::optional<c10::string_view>& unary_algorithm) {
   static const c10::optional<c10::OperatorHandle> op = cpu_op("mkldnn::_convolution_pointwise", "binary");
   const std::string binary(binary_attr.data(), binary_attr.size());
   if (op) {
