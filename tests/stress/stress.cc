@@ -21,6 +21,7 @@
 #include <fstream>
 #include <map>
 #include <nlohmann/json.hpp>
+#include <set>
 #include <string>
 #include <thread>
 #include <unordered_map>
@@ -73,6 +74,9 @@ struct Api {
   decltype(&AOTInductorModelContainerGetNumInputs) num_inputs;
   decltype(&AOTInductorModelContainerGetNumOutputs) num_outputs;
   decltype(&AOTInductorModelContainerExtractConstantsMap) extract;
+  decltype(&AOTInductorModelContainerGetNumConstants) num_constants;
+  decltype(&AOTInductorModelContainerGetConstantOriginalFQN) constant_fqn;
+  decltype(&AOTInductorModelContainerGetConstantFromFolded) from_folded;
   decltype(&AOTInductorModelContainerUpdateInactiveConstantBuffer) update_inactive;
   decltype(&AOTInductorModelContainerSwapConstantBuffer) swap;
   decltype(&AOTInductorModelContainerDelete) destroy;
@@ -93,6 +97,9 @@ Api load(const std::string& path) {
   bind(library, "AOTInductorModelContainerGetNumInputs", api.num_inputs);
   bind(library, "AOTInductorModelContainerGetNumOutputs", api.num_outputs);
   bind(library, "AOTInductorModelContainerExtractConstantsMap", api.extract);
+  bind(library, "AOTInductorModelContainerGetNumConstants", api.num_constants);
+  bind(library, "AOTInductorModelContainerGetConstantOriginalFQN", api.constant_fqn);
+  bind(library, "AOTInductorModelContainerGetConstantFromFolded", api.from_folded);
   bind(library, "AOTInductorModelContainerUpdateInactiveConstantBuffer", api.update_inactive);
   bind(library, "AOTInductorModelContainerSwapConstantBuffer", api.swap);
   bind(library, "AOTInductorModelContainerDelete", api.destroy);
@@ -207,8 +214,21 @@ int main(int argc, char** argv) {
   ConstantMap active;
   if (api.extract(container, handle(active), false) != AOTI_RUNTIME_SUCCESS)
     die("cannot extract the constants");
+  // Folded constants are left out: the model recomputes them from the others on each update
+  // (and they may be in a layout of the library's own, such as oneDNN's reordered weights).
+  std::set<std::string> folded;
+  size_t num_constants = 0;
+  api.num_constants(container, &num_constants);
+  for (size_t i = 0; i < num_constants; ++i) {
+    bool from_folded = false;
+    const char* fqn = nullptr;
+    if (api.from_folded(container, i, &from_folded) == AOTI_RUNTIME_SUCCESS && from_folded &&
+        api.constant_fqn(container, i, &fqn) == AOTI_RUNTIME_SUCCESS && fqn != nullptr)
+      folded.insert(fqn);
+  }
   ConstantMap set_a, set_b;
   for (const auto& [name, tensor] : active) {
+    if (folded.count(name) != 0) continue;
     set_a[name] = scaled_copy(tensor, 1.0f);
     set_b[name] = scaled_copy(tensor, 2.0f);
   }
