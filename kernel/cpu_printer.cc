@@ -53,6 +53,26 @@ class Printer {
         case Stmt::Kind::kLoop: {
           std::string clauses;
           const bool simd = s.vector && sum_clauses(s.body, clauses);
+          if (s.parallel && s.collapse) {
+            // Threads take contiguous chunks of both loops' iterations, as one range.
+            const Stmt& inner = s.body.at(0);
+            const std::string range = s.var + "_" + inner.var;
+            const std::string inner_extent = ExprPrinter::size(inner.extent);
+            const std::string divisor =
+                inner.extent.constant_value() ? inner_extent : "(" + inner_extent + ")";
+            w_.open_wrapped(fmt::format(
+                "aotic::runtime::parallel_for({}, {}, [&](int64_t {}_begin, int64_t {}_end)",
+                ExprPrinter::size(s.extent * inner.extent), ExprPrinter::size(s.work), range, range));
+            w_.open(fmt::format("for (int64_t {0} = {0}_begin; {0} < {0}_end; ++{0})", range));
+            w_.linef("const int64_t {} = {} / {};", s.var, range, divisor);
+            w_.linef("const int64_t {} = {} % {};", inner.var, range, divisor);
+            e_.open_scope();
+            print_body(inner.body);
+            e_.close_scope();
+            w_.close();
+            w_.close("});");
+            break;
+          }
           if (s.parallel) {
             // Threads take contiguous chunks of the loop (runtime/include/aotic/runtime/threads.h).
             w_.open_wrapped(

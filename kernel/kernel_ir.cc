@@ -261,7 +261,8 @@ void stmt_text(const Stmt& s, int depth, std::string& out) {
   const std::string pad(static_cast<size_t>(depth) * 2, ' ');
   switch (s.kind) {
     case Stmt::Kind::kLoop:
-      out += fmt::format("{}{}{}loop {} < {}\n", pad, s.parallel ? "parallel " : "",
+      out += fmt::format("{}{}{}loop {} < {}\n", pad,
+                         s.parallel ? (s.collapse ? "parallel (with the next) " : "parallel ") : "",
                          s.vector ? "vector " : "", s.var, s.extent.to_string());
       for (const Stmt& b : s.body) stmt_text(b, depth + 1, out);
       break;

@@ -107,6 +107,9 @@ struct Stmt {
   ir::SymExpr extent;     // kLoop
   bool parallel = false;  // kLoop: run iterations on threads (outermost loops only)
   bool vector = false;    // kLoop: iterations independent (but for accumulations): vectorise
+  /// kLoop with parallel: threads share the iterations of this loop and of the loop it holds
+  /// (its only statement), one range of extent * inner extent, when true.
+  bool collapse = false;
   /// kLoop with parallel: the elements all iterations process together, to decide at run time
   /// whether threads pay off.
   ir::SymExpr work;

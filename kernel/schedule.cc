@@ -1,6 +1,7 @@
 #include "kernel/schedule.h"
 
 #include <map>
+#include <optional>
 #include <set>
 #include <vector>
 
@@ -113,10 +114,19 @@ void schedule(Kernel& kernel, const ir::SymExpr& work) {
   // defined outside them.
   bool accumulates_outside = false;
   for (const Stmt& s : kernel.body) accumulates_outside |= s.kind == Stmt::Kind::kDefine;
-  for (Stmt& s : kernel.body) {
-    if (s.kind != Stmt::Kind::kLoop || accumulates_outside) continue;
-    s.parallel = true;
-    s.work = work;
+  for (Stmt& top : kernel.body) {
+    if (top.kind != Stmt::Kind::kLoop || accumulates_outside) continue;
+    // The outermost loop is often the batch, 1 at inference: threads take the first loop of more
+    // than one iteration (a vector loop too, in chunks), and share it with the loop inside when
+    // that is not the vector loop.
+    Stmt* s = &top;
+    while (s->extent.constant_value() == std::optional<int64_t>(1) && s->body.size() == 1 &&
+           s->body[0].kind == Stmt::Kind::kLoop)
+      s = &s->body[0];
+    s->parallel = true;
+    s->work = work;
+    s->collapse =
+        !s->vector && s->body.size() == 1 && s->body[0].kind == Stmt::Kind::kLoop && !s->body[0].vector;
   }
   kernel.symbols = symbols_of(kernel);
 }

@@ -90,6 +90,42 @@ TEST_CASE("schedule: contiguous loops merge, a broadcast keeps its loop; outer l
         std::string::npos);
 }
 
+/// out0[n, h, w] = in0[n, w, h] + in1[w] over [n, 4, 8]: three loops that do not merge.
+kernel::Kernel transpose_add(int64_t n) {
+  kernel::Kernel k;
+  k.name = "transpose_add";
+  k.buffers = {
+      {"in0", DType::kFloat32, false}, {"in1", DType::kFloat32, false}, {"out0", DType::kFloat32, true}};
+  Index out = Index::of("i0") * c(32) + Index::of("i1") * c(8) + Index::of("i2");
+  Index in = Index::of("i0") * c(32) + Index::of("i2") * c(4) + Index::of("i1");
+  auto y = kernel::binary("add", kernel::load("in0", in, DType::kFloat32),
+                          kernel::load("in1", Index::of("i2"), DType::kFloat32));
+  k.body = {kernel::loop(
+      "i0", c(n), {kernel::loop("i1", c(4), {kernel::loop("i2", c(8), {kernel::store("out0", out, y)})})})};
+  return k;
+}
+
+TEST_CASE("schedule: threads share the outer loop with the one inside; a batch of 1 is skipped") {
+  // Two outer loops (the batch and a row) before the vector loop: threads take both as one range.
+  kernel::Kernel two = transpose_add(2);
+  kernel::schedule(two, c(64));
+  CHECK(kernel::to_text(two).find(
+            "  parallel (with the next) loop i0 < 2\n    loop i1 < 4\n      vector loop i2 < 8\n") !=
+        std::string::npos);
+  const std::string text = print(two);
+  INFO(text);
+  CHECK(text.find("aotic::runtime::parallel_for(8, 64, [&](int64_t i0_i1_begin, int64_t i0_i1_end) {\n"
+                  "    for (int64_t i0_i1 = i0_i1_begin; i0_i1 < i0_i1_end; ++i0_i1) {\n"
+                  "      const int64_t i0 = i0_i1 / 4;\n"
+                  "      const int64_t i1 = i0_i1 % 4;\n") != std::string::npos);
+  // A batch of 1: the loop of one iteration stays serial, the next one (with its inner loop) runs
+  // on threads.
+  kernel::Kernel one = transpose_add(1);
+  kernel::schedule(one, c(32));
+  CHECK(kernel::to_text(one).find("  loop i0 < 1\n    parallel loop i1 < 4\n      vector loop i2 < 8\n") !=
+        std::string::npos);
+}
+
 TEST_CASE("schedule: symbolic sizes become kernel parameters") {
   kernel::Kernel k = add_relu(SymExpr::parse("s0"));
   kernel::schedule(k, SymExpr::parse("8*s0"));
@@ -178,6 +214,20 @@ TEST_CASE("printed kernels compile and compute: int8 arithmetic wraps, a row sum
                                           "std::printf(\"%d %d %d %d\", s[0], s[1], m[0], m[1]);");
   // 300 wraps to 44 in int8, as torch.sum(dtype=torch.int8) does.
   CHECK(out == "44 -6 100 -1");
+}
+
+TEST_CASE("printed kernels compile and compute: a collapsed parallel range") {
+  kernel::Kernel k = transpose_add(2);
+  kernel::schedule(k, c(64));
+  const std::string out = compile_and_run(k,
+                                          "float a[64], b[8], o[64];\n"
+                                          "for (int i = 0; i < 64; ++i) a[i] = i;\n"
+                                          "for (int i = 0; i < 8; ++i) b[i] = 100 * i;\n"
+                                          "transpose_add(a, b, o);\n"
+                                          "std::printf(\"%g %g %g\", o[1], o[9], o[63]);");
+  // o[0,0,1] = a[0,1,0] + b[1] = 4 + 100; o[0,1,1] = a[0,1,1] + b[1] = 5 + 100;
+  // o[1,3,7] = a[1,7,3] + b[7] = 32 + 28 + 3 + 700.
+  CHECK(out == "104 105 763");
 }
 
 }  // namespace

@@ -470,16 +470,16 @@ void k1_layer_norm(const float* __restrict in0, const float* __restrict in1, con
 
 // nodes permute_1, mul_42, expand, clone
 void k2_permute_mul_expand_clone(const float* __restrict in0, float* __restrict out0, int64_t s75) {
-  aotic::runtime::parallel_for(2, (128 * s75), [&](int64_t i0_begin, int64_t i0_end) {
-    for (int64_t i0 = i0_begin; i0 < i0_end; ++i0) {
-      for (int64_t i1 = 0; i1 < 4; ++i1) {
-        for (int64_t i2 = 0; i2 < (s75); ++i2) {
-          #pragma omp simd
-          for (int64_t i3 = 0; i3 < 16; ++i3) {
-            const float t0 = in0[(192 * s75) * i0 + 192 * i2 + 16 * i1 + i3];
-            const float t1 = km::mul(t0, 0.5f);
-            out0[(64 * s75) * i0 + (16 * s75) * i1 + 16 * i2 + i3] = t1;
-          }
+  aotic::runtime::parallel_for(8, (128 * s75), [&](int64_t i0_i1_begin, int64_t i0_i1_end) {
+    for (int64_t i0_i1 = i0_i1_begin; i0_i1 < i0_i1_end; ++i0_i1) {
+      const int64_t i0 = i0_i1 / 4;
+      const int64_t i1 = i0_i1 % 4;
+      for (int64_t i2 = 0; i2 < (s75); ++i2) {
+        #pragma omp simd
+        for (int64_t i3 = 0; i3 < 16; ++i3) {
+          const float t0 = in0[(192 * s75) * i0 + 192 * i2 + 16 * i1 + i3];
+          const float t1 = km::mul(t0, 0.5f);
+          out0[(64 * s75) * i0 + (16 * s75) * i1 + 16 * i2 + i3] = t1;
         }
       }
     }
@@ -488,15 +488,15 @@ void k2_permute_mul_expand_clone(const float* __restrict in0, float* __restrict 
 
 // nodes permute_2, permute_4, mul_45, expand_1, clone_1
 void k3_permute_permute_mul_expand_clone(const float* __restrict in0, float* __restrict out0, int64_t s75) {
-  aotic::runtime::parallel_for(2, (128 * s75), [&](int64_t i0_begin, int64_t i0_end) {
-    for (int64_t i0 = i0_begin; i0 < i0_end; ++i0) {
-      for (int64_t i1 = 0; i1 < 64; ++i1) {
-        #pragma omp simd
-        for (int64_t i3 = 0; i3 < (s75); ++i3) {
-          const float t0 = in0[(192 * s75) * i0 + 192 * i3 + i1];
-          const float t1 = km::mul(t0, 0.5f);
-          out0[(64 * s75) * i0 + (s75) * i1 + i3] = t1;
-        }
+  aotic::runtime::parallel_for(128, (128 * s75), [&](int64_t i0_i1_begin, int64_t i0_i1_end) {
+    for (int64_t i0_i1 = i0_i1_begin; i0_i1 < i0_i1_end; ++i0_i1) {
+      const int64_t i0 = i0_i1 / 64;
+      const int64_t i1 = i0_i1 % 64;
+      #pragma omp simd
+      for (int64_t i3 = 0; i3 < (s75); ++i3) {
+        const float t0 = in0[(192 * s75) * i0 + 192 * i3 + i1];
+        const float t1 = km::mul(t0, 0.5f);
+        out0[(64 * s75) * i0 + (s75) * i1 + i3] = t1;
       }
     }
   });
@@ -506,24 +506,24 @@ void k3_permute_permute_mul_expand_clone(const float* __restrict in0, float* __r
 void k4_unsqueeze_unsqueeze_sub_le_logical_and_where_add(const float* __restrict in0,
     const float* __restrict in1, const float* __restrict in2, const bool* __restrict in3,
     const int64_t* __restrict in4, const int64_t* __restrict in5, float* __restrict out0, int64_t s75) {
-  aotic::runtime::parallel_for(8, (8 * (s75 * s75)), [&](int64_t i0_begin, int64_t i0_end) {
-    for (int64_t i0 = i0_begin; i0 < i0_end; ++i0) {
-      for (int64_t i2 = 0; i2 < (s75); ++i2) {
-        #pragma omp simd
-        for (int64_t i3 = 0; i3 < (s75); ++i3) {
-          const float t0 = in0[((s75 * s75)) * i0 + (s75) * i2 + i3];
-          const int64_t t1 = in4[i3];
-          const int64_t t2 = in5[i2];
-          const int64_t t3 = km::sub(t1, t2);
-          const bool t4 = (t3 <= int64_t{0});
-          const bool t5 = in3[(s75) * i2 + i3];
-          const bool t6 = (t4 && t5);
-          const float t7 = in2[0];
-          const float t8 = in1[0];
-          const float t9 = (t6 ? t7 : t8);
-          const float t10 = km::add(t0, t9);
-          out0[((s75 * s75)) * i0 + (s75) * i2 + i3] = t10;
-        }
+  aotic::runtime::parallel_for((8 * s75), (8 * (s75 * s75)), [&](int64_t i0_i2_begin, int64_t i0_i2_end) {
+    for (int64_t i0_i2 = i0_i2_begin; i0_i2 < i0_i2_end; ++i0_i2) {
+      const int64_t i0 = i0_i2 / ((s75));
+      const int64_t i2 = i0_i2 % ((s75));
+      #pragma omp simd
+      for (int64_t i3 = 0; i3 < (s75); ++i3) {
+        const float t0 = in0[((s75 * s75)) * i0 + (s75) * i2 + i3];
+        const int64_t t1 = in4[i3];
+        const int64_t t2 = in5[i2];
+        const int64_t t3 = km::sub(t1, t2);
+        const bool t4 = (t3 <= int64_t{0});
+        const bool t5 = in3[(s75) * i2 + i3];
+        const bool t6 = (t4 && t5);
+        const float t7 = in2[0];
+        const float t8 = in1[0];
+        const float t9 = (t6 ? t7 : t8);
+        const float t10 = km::add(t0, t9);
+        out0[((s75 * s75)) * i0 + (s75) * i2 + i3] = t10;
       }
     }
   });
@@ -591,15 +591,15 @@ void k7_logical_not_where(const float* __restrict in0, const float* __restrict i
 
 // nodes permute_3, expand_3, clone_2
 void k8_permute_expand_clone(const float* __restrict in0, float* __restrict out0, int64_t s75) {
-  aotic::runtime::parallel_for(2, (128 * s75), [&](int64_t i0_begin, int64_t i0_end) {
-    for (int64_t i0 = i0_begin; i0 < i0_end; ++i0) {
-      for (int64_t i1 = 0; i1 < 4; ++i1) {
-        for (int64_t i2 = 0; i2 < (s75); ++i2) {
-          #pragma omp simd
-          for (int64_t i3 = 0; i3 < 16; ++i3) {
-            const float t0 = in0[(192 * s75) * i0 + 192 * i2 + 16 * i1 + i3];
-            out0[(64 * s75) * i0 + (16 * s75) * i1 + 16 * i2 + i3] = t0;
-          }
+  aotic::runtime::parallel_for(8, (128 * s75), [&](int64_t i0_i1_begin, int64_t i0_i1_end) {
+    for (int64_t i0_i1 = i0_i1_begin; i0_i1 < i0_i1_end; ++i0_i1) {
+      const int64_t i0 = i0_i1 / 4;
+      const int64_t i1 = i0_i1 % 4;
+      for (int64_t i2 = 0; i2 < (s75); ++i2) {
+        #pragma omp simd
+        for (int64_t i3 = 0; i3 < 16; ++i3) {
+          const float t0 = in0[(192 * s75) * i0 + 192 * i2 + 16 * i1 + i3];
+          out0[(64 * s75) * i0 + (16 * s75) * i1 + 16 * i2 + i3] = t0;
         }
       }
     }
@@ -608,14 +608,14 @@ void k8_permute_expand_clone(const float* __restrict in0, float* __restrict out0
 
 // nodes permute_5, clone_3
 void k9_permute_clone(const float* __restrict in0, float* __restrict out0, int64_t s75) {
-  aotic::runtime::parallel_for((s75), (128 * s75), [&](int64_t i0_begin, int64_t i0_end) {
-    for (int64_t i0 = i0_begin; i0 < i0_end; ++i0) {
-      for (int64_t i1 = 0; i1 < 8; ++i1) {
-        #pragma omp simd
-        for (int64_t i3 = 0; i3 < 16; ++i3) {
-          const float t0 = in0[(16 * s75) * i1 + 16 * i0 + i3];
-          out0[128 * i0 + 16 * i1 + i3] = t0;
-        }
+  aotic::runtime::parallel_for((8 * s75), (128 * s75), [&](int64_t i0_i1_begin, int64_t i0_i1_end) {
+    for (int64_t i0_i1 = i0_i1_begin; i0_i1 < i0_i1_end; ++i0_i1) {
+      const int64_t i0 = i0_i1 / 8;
+      const int64_t i1 = i0_i1 % 8;
+      #pragma omp simd
+      for (int64_t i3 = 0; i3 < 16; ++i3) {
+        const float t0 = in0[(16 * s75) * i1 + 16 * i0 + i3];
+        out0[128 * i0 + 16 * i1 + i3] = t0;
       }
     }
   });
@@ -705,16 +705,16 @@ void k1_layer_norm(const float* __restrict in0, const float* __restrict in1, con
 
 // nodes permute_1, mul_42, expand, clone
 void k2_permute_mul_expand_clone(const float* __restrict in0, float* __restrict out0, int64_t s75) {
-  aotic::runtime::parallel_for(2, (128 * s75), [&](int64_t i0_begin, int64_t i0_end) {
-    for (int64_t i0 = i0_begin; i0 < i0_end; ++i0) {
-      for (int64_t i1 = 0; i1 < 4; ++i1) {
-        for (int64_t i2 = 0; i2 < (s75); ++i2) {
-          #pragma omp simd
-          for (int64_t i3 = 0; i3 < 16; ++i3) {
-            const float t0 = in0[(192 * s75) * i0 + 192 * i2 + 16 * i1 + i3];
-            const float t1 = km::mul(t0, 0.5f);
-            out0[(64 * s75) * i0 + (16 * s75) * i1 + 16 * i2 + i3] = t1;
-          }
+  aotic::runtime::parallel_for(8, (128 * s75), [&](int64_t i0_i1_begin, int64_t i0_i1_end) {
+    for (int64_t i0_i1 = i0_i1_begin; i0_i1 < i0_i1_end; ++i0_i1) {
+      const int64_t i0 = i0_i1 / 4;
+      const int64_t i1 = i0_i1 % 4;
+      for (int64_t i2 = 0; i2 < (s75); ++i2) {
+        #pragma omp simd
+        for (int64_t i3 = 0; i3 < 16; ++i3) {
+          const float t0 = in0[(192 * s75) * i0 + 192 * i2 + 16 * i1 + i3];
+          const float t1 = km::mul(t0, 0.5f);
+          out0[(64 * s75) * i0 + (16 * s75) * i1 + 16 * i2 + i3] = t1;
         }
       }
     }
@@ -723,15 +723,15 @@ void k2_permute_mul_expand_clone(const float* __restrict in0, float* __restrict 
 
 // nodes permute_2, permute_4, mul_45, expand_1, clone_1
 void k3_permute_permute_mul_expand_clone(const float* __restrict in0, float* __restrict out0, int64_t s75) {
-  aotic::runtime::parallel_for(2, (128 * s75), [&](int64_t i0_begin, int64_t i0_end) {
-    for (int64_t i0 = i0_begin; i0 < i0_end; ++i0) {
-      for (int64_t i1 = 0; i1 < 64; ++i1) {
-        #pragma omp simd
-        for (int64_t i3 = 0; i3 < (s75); ++i3) {
-          const float t0 = in0[(192 * s75) * i0 + 192 * i3 + i1];
-          const float t1 = km::mul(t0, 0.5f);
-          out0[(64 * s75) * i0 + (s75) * i1 + i3] = t1;
-        }
+  aotic::runtime::parallel_for(128, (128 * s75), [&](int64_t i0_i1_begin, int64_t i0_i1_end) {
+    for (int64_t i0_i1 = i0_i1_begin; i0_i1 < i0_i1_end; ++i0_i1) {
+      const int64_t i0 = i0_i1 / 64;
+      const int64_t i1 = i0_i1 % 64;
+      #pragma omp simd
+      for (int64_t i3 = 0; i3 < (s75); ++i3) {
+        const float t0 = in0[(192 * s75) * i0 + 192 * i3 + i1];
+        const float t1 = km::mul(t0, 0.5f);
+        out0[(64 * s75) * i0 + (s75) * i1 + i3] = t1;
       }
     }
   });
@@ -741,24 +741,24 @@ void k3_permute_permute_mul_expand_clone(const float* __restrict in0, float* __r
 void k4_unsqueeze_unsqueeze_sub_le_logical_and_where_add(const float* __restrict in0,
     const float* __restrict in1, const float* __restrict in2, const bool* __restrict in3,
     const int64_t* __restrict in4, const int64_t* __restrict in5, float* __restrict out0, int64_t s75) {
-  aotic::runtime::parallel_for(8, (8 * (s75 * s75)), [&](int64_t i0_begin, int64_t i0_end) {
-    for (int64_t i0 = i0_begin; i0 < i0_end; ++i0) {
-      for (int64_t i2 = 0; i2 < (s75); ++i2) {
-        #pragma omp simd
-        for (int64_t i3 = 0; i3 < (s75); ++i3) {
-          const float t0 = in0[((s75 * s75)) * i0 + (s75) * i2 + i3];
-          const int64_t t1 = in4[i3];
-          const int64_t t2 = in5[i2];
-          const int64_t t3 = km::sub(t1, t2);
-          const bool t4 = (t3 <= int64_t{0});
-          const bool t5 = in3[(s75) * i2 + i3];
-          const bool t6 = (t4 && t5);
-          const float t7 = in2[0];
-          const float t8 = in1[0];
-          const float t9 = (t6 ? t7 : t8);
-          const float t10 = km::add(t0, t9);
-          out0[((s75 * s75)) * i0 + (s75) * i2 + i3] = t10;
-        }
+  aotic::runtime::parallel_for((8 * s75), (8 * (s75 * s75)), [&](int64_t i0_i2_begin, int64_t i0_i2_end) {
+    for (int64_t i0_i2 = i0_i2_begin; i0_i2 < i0_i2_end; ++i0_i2) {
+      const int64_t i0 = i0_i2 / ((s75));
+      const int64_t i2 = i0_i2 % ((s75));
+      #pragma omp simd
+      for (int64_t i3 = 0; i3 < (s75); ++i3) {
+        const float t0 = in0[((s75 * s75)) * i0 + (s75) * i2 + i3];
+        const int64_t t1 = in4[i3];
+        const int64_t t2 = in5[i2];
+        const int64_t t3 = km::sub(t1, t2);
+        const bool t4 = (t3 <= int64_t{0});
+        const bool t5 = in3[(s75) * i2 + i3];
+        const bool t6 = (t4 && t5);
+        const float t7 = in2[0];
+        const float t8 = in1[0];
+        const float t9 = (t6 ? t7 : t8);
+        const float t10 = km::add(t0, t9);
+        out0[((s75 * s75)) * i0 + (s75) * i2 + i3] = t10;
       }
     }
   });
@@ -826,15 +826,15 @@ void k7_logical_not_where(const float* __restrict in0, const float* __restrict i
 
 // nodes permute_3, expand_3, clone_2
 void k8_permute_expand_clone(const float* __restrict in0, float* __restrict out0, int64_t s75) {
-  aotic::runtime::parallel_for(2, (128 * s75), [&](int64_t i0_begin, int64_t i0_end) {
-    for (int64_t i0 = i0_begin; i0 < i0_end; ++i0) {
-      for (int64_t i1 = 0; i1 < 4; ++i1) {
-        for (int64_t i2 = 0; i2 < (s75); ++i2) {
-          #pragma omp simd
-          for (int64_t i3 = 0; i3 < 16; ++i3) {
-            const float t0 = in0[(192 * s75) * i0 + 192 * i2 + 16 * i1 + i3];
-            out0[(64 * s75) * i0 + (16 * s75) * i1 + 16 * i2 + i3] = t0;
-          }
+  aotic::runtime::parallel_for(8, (128 * s75), [&](int64_t i0_i1_begin, int64_t i0_i1_end) {
+    for (int64_t i0_i1 = i0_i1_begin; i0_i1 < i0_i1_end; ++i0_i1) {
+      const int64_t i0 = i0_i1 / 4;
+      const int64_t i1 = i0_i1 % 4;
+      for (int64_t i2 = 0; i2 < (s75); ++i2) {
+        #pragma omp simd
+        for (int64_t i3 = 0; i3 < 16; ++i3) {
+          const float t0 = in0[(192 * s75) * i0 + 192 * i2 + 16 * i1 + i3];
+          out0[(64 * s75) * i0 + (16 * s75) * i1 + 16 * i2 + i3] = t0;
         }
       }
     }
@@ -843,14 +843,14 @@ void k8_permute_expand_clone(const float* __restrict in0, float* __restrict out0
 
 // nodes permute_5, clone_3
 void k9_permute_clone(const float* __restrict in0, float* __restrict out0, int64_t s75) {
-  aotic::runtime::parallel_for((s75), (128 * s75), [&](int64_t i0_begin, int64_t i0_end) {
-    for (int64_t i0 = i0_begin; i0 < i0_end; ++i0) {
-      for (int64_t i1 = 0; i1 < 8; ++i1) {
-        #pragma omp simd
-        for (int64_t i3 = 0; i3 < 16; ++i3) {
-          const float t0 = in0[(16 * s75) * i1 + 16 * i0 + i3];
-          out0[128 * i0 + 16 * i1 + i3] = t0;
-        }
+  aotic::runtime::parallel_for((8 * s75), (128 * s75), [&](int64_t i0_i1_begin, int64_t i0_i1_end) {
+    for (int64_t i0_i1 = i0_i1_begin; i0_i1 < i0_i1_end; ++i0_i1) {
+      const int64_t i0 = i0_i1 / 8;
+      const int64_t i1 = i0_i1 % 8;
+      #pragma omp simd
+      for (int64_t i3 = 0; i3 < 16; ++i3) {
+        const float t0 = in0[(16 * s75) * i1 + 16 * i0 + i3];
+        out0[128 * i0 + 16 * i1 + i3] = t0;
       }
     }
   });

@@ -412,14 +412,14 @@ namespace avx2 {
 
 // nodes x_channels_last (clone)
 void k0_clone(const float* __restrict in0, float* __restrict out0) {
-  aotic::runtime::parallel_for(2, 6144, [&](int64_t i0_begin, int64_t i0_end) {
-    for (int64_t i0 = i0_begin; i0 < i0_end; ++i0) {
-      for (int64_t i2 = 0; i2 < 1024; ++i2) {
-        #pragma omp simd
-        for (int64_t i1 = 0; i1 < 3; ++i1) {
-          const float t0 = in0[3072 * i0 + 1024 * i1 + i2];
-          out0[3072 * i0 + i1 + 3 * i2] = t0;
-        }
+  aotic::runtime::parallel_for(2048, 6144, [&](int64_t i0_i2_begin, int64_t i0_i2_end) {
+    for (int64_t i0_i2 = i0_i2_begin; i0_i2 < i0_i2_end; ++i0_i2) {
+      const int64_t i0 = i0_i2 / 1024;
+      const int64_t i2 = i0_i2 % 1024;
+      #pragma omp simd
+      for (int64_t i1 = 0; i1 < 3; ++i1) {
+        const float t0 = in0[3072 * i0 + 1024 * i1 + i2];
+        out0[3072 * i0 + i1 + 3 * i2] = t0;
       }
     }
   });
@@ -427,34 +427,34 @@ void k0_clone(const float* __restrict in0, float* __restrict out0) {
 
 // nodes relu_6, mean
 void k1_relu_mean(const float* __restrict in0, float* __restrict out0) {
-  aotic::runtime::parallel_for(2, 12288, [&](int64_t i0_begin, int64_t i0_end) {
-    for (int64_t i0 = i0_begin; i0 < i0_end; ++i0) {
-      for (int64_t i1 = 0; i1 < 24; ++i1) {
-        float acc = 0.0f;
-        #pragma omp simd reduction(+ : acc)
-        for (int64_t r0 = 0; r0 < 256; ++r0) {
-          const float t0 = in0[6144 * i0 + i1 + 24 * r0];
-          const float t1 = km::relu(t0);
-          acc = km::add(acc, t1);
-        }
-        const float t2 = km::convert<float>(256);
-        const float t3 = (acc / t2);
-        out0[24 * i0 + i1] = t3;
+  aotic::runtime::parallel_for(48, 12288, [&](int64_t i0_i1_begin, int64_t i0_i1_end) {
+    for (int64_t i0_i1 = i0_i1_begin; i0_i1 < i0_i1_end; ++i0_i1) {
+      const int64_t i0 = i0_i1 / 24;
+      const int64_t i1 = i0_i1 % 24;
+      float acc = 0.0f;
+      #pragma omp simd reduction(+ : acc)
+      for (int64_t r0 = 0; r0 < 256; ++r0) {
+        const float t0 = in0[6144 * i0 + i1 + 24 * r0];
+        const float t1 = km::relu(t0);
+        acc = km::add(acc, t1);
       }
+      const float t2 = km::convert<float>(256);
+      const float t3 = (acc / t2);
+      out0[24 * i0 + i1] = t3;
     }
   });
 }
 
 // nodes convolution_7_contiguous (clone)
 void k2_clone(const float* __restrict in0, float* __restrict out0) {
-  aotic::runtime::parallel_for(2, 12288, [&](int64_t i0_begin, int64_t i0_end) {
-    for (int64_t i0 = i0_begin; i0 < i0_end; ++i0) {
-      for (int64_t i1 = 0; i1 < 24; ++i1) {
-        #pragma omp simd
-        for (int64_t i2 = 0; i2 < 256; ++i2) {
-          const float t0 = in0[6144 * i0 + i1 + 24 * i2];
-          out0[6144 * i0 + 256 * i1 + i2] = t0;
-        }
+  aotic::runtime::parallel_for(48, 12288, [&](int64_t i0_i1_begin, int64_t i0_i1_end) {
+    for (int64_t i0_i1 = i0_i1_begin; i0_i1 < i0_i1_end; ++i0_i1) {
+      const int64_t i0 = i0_i1 / 24;
+      const int64_t i1 = i0_i1 % 24;
+      #pragma omp simd
+      for (int64_t i2 = 0; i2 < 256; ++i2) {
+        const float t0 = in0[6144 * i0 + i1 + 24 * i2];
+        out0[6144 * i0 + 256 * i1 + i2] = t0;
       }
     }
   });
@@ -470,14 +470,14 @@ namespace base {
 
 // nodes x_channels_last (clone)
 void k0_clone(const float* __restrict in0, float* __restrict out0) {
-  aotic::runtime::parallel_for(2, 6144, [&](int64_t i0_begin, int64_t i0_end) {
-    for (int64_t i0 = i0_begin; i0 < i0_end; ++i0) {
-      for (int64_t i2 = 0; i2 < 1024; ++i2) {
-        #pragma omp simd
-        for (int64_t i1 = 0; i1 < 3; ++i1) {
-          const float t0 = in0[3072 * i0 + 1024 * i1 + i2];
-          out0[3072 * i0 + i1 + 3 * i2] = t0;
-        }
+  aotic::runtime::parallel_for(2048, 6144, [&](int64_t i0_i2_begin, int64_t i0_i2_end) {
+    for (int64_t i0_i2 = i0_i2_begin; i0_i2 < i0_i2_end; ++i0_i2) {
+      const int64_t i0 = i0_i2 / 1024;
+      const int64_t i2 = i0_i2 % 1024;
+      #pragma omp simd
+      for (int64_t i1 = 0; i1 < 3; ++i1) {
+        const float t0 = in0[3072 * i0 + 1024 * i1 + i2];
+        out0[3072 * i0 + i1 + 3 * i2] = t0;
       }
     }
   });
@@ -485,34 +485,34 @@ void k0_clone(const float* __restrict in0, float* __restrict out0) {
 
 // nodes relu_6, mean
 void k1_relu_mean(const float* __restrict in0, float* __restrict out0) {
-  aotic::runtime::parallel_for(2, 12288, [&](int64_t i0_begin, int64_t i0_end) {
-    for (int64_t i0 = i0_begin; i0 < i0_end; ++i0) {
-      for (int64_t i1 = 0; i1 < 24; ++i1) {
-        float acc = 0.0f;
-        #pragma omp simd reduction(+ : acc)
-        for (int64_t r0 = 0; r0 < 256; ++r0) {
-          const float t0 = in0[6144 * i0 + i1 + 24 * r0];
-          const float t1 = km::relu(t0);
-          acc = km::add(acc, t1);
-        }
-        const float t2 = km::convert<float>(256);
-        const float t3 = (acc / t2);
-        out0[24 * i0 + i1] = t3;
+  aotic::runtime::parallel_for(48, 12288, [&](int64_t i0_i1_begin, int64_t i0_i1_end) {
+    for (int64_t i0_i1 = i0_i1_begin; i0_i1 < i0_i1_end; ++i0_i1) {
+      const int64_t i0 = i0_i1 / 24;
+      const int64_t i1 = i0_i1 % 24;
+      float acc = 0.0f;
+      #pragma omp simd reduction(+ : acc)
+      for (int64_t r0 = 0; r0 < 256; ++r0) {
+        const float t0 = in0[6144 * i0 + i1 + 24 * r0];
+        const float t1 = km::relu(t0);
+        acc = km::add(acc, t1);
       }
+      const float t2 = km::convert<float>(256);
+      const float t3 = (acc / t2);
+      out0[24 * i0 + i1] = t3;
     }
   });
 }
 
 // nodes convolution_7_contiguous (clone)
 void k2_clone(const float* __restrict in0, float* __restrict out0) {
-  aotic::runtime::parallel_for(2, 12288, [&](int64_t i0_begin, int64_t i0_end) {
-    for (int64_t i0 = i0_begin; i0 < i0_end; ++i0) {
-      for (int64_t i1 = 0; i1 < 24; ++i1) {
-        #pragma omp simd
-        for (int64_t i2 = 0; i2 < 256; ++i2) {
-          const float t0 = in0[6144 * i0 + i1 + 24 * i2];
-          out0[6144 * i0 + 256 * i1 + i2] = t0;
-        }
+  aotic::runtime::parallel_for(48, 12288, [&](int64_t i0_i1_begin, int64_t i0_i1_end) {
+    for (int64_t i0_i1 = i0_i1_begin; i0_i1 < i0_i1_end; ++i0_i1) {
+      const int64_t i0 = i0_i1 / 24;
+      const int64_t i1 = i0_i1 % 24;
+      #pragma omp simd
+      for (int64_t i2 = 0; i2 < 256; ++i2) {
+        const float t0 = in0[6144 * i0 + i1 + 24 * i2];
+        out0[6144 * i0 + 256 * i1 + i2] = t0;
       }
     }
   });

@@ -412,14 +412,14 @@ namespace avx2 {
 
 // nodes x_channels_last (clone)
 void k0_clone(const float* __restrict in0, float* __restrict out0) {
-  aotic::runtime::parallel_for(2, 6144, [&](int64_t i0_begin, int64_t i0_end) {
-    for (int64_t i0 = i0_begin; i0 < i0_end; ++i0) {
-      for (int64_t i2 = 0; i2 < 1024; ++i2) {
-        #pragma omp simd
-        for (int64_t i1 = 0; i1 < 3; ++i1) {
-          const float t0 = in0[3072 * i0 + 1024 * i1 + i2];
-          out0[3072 * i0 + i1 + 3 * i2] = t0;
-        }
+  aotic::runtime::parallel_for(2048, 6144, [&](int64_t i0_i2_begin, int64_t i0_i2_end) {
+    for (int64_t i0_i2 = i0_i2_begin; i0_i2 < i0_i2_end; ++i0_i2) {
+      const int64_t i0 = i0_i2 / 1024;
+      const int64_t i2 = i0_i2 % 1024;
+      #pragma omp simd
+      for (int64_t i1 = 0; i1 < 3; ++i1) {
+        const float t0 = in0[3072 * i0 + 1024 * i1 + i2];
+        out0[3072 * i0 + i1 + 3 * i2] = t0;
       }
     }
   });
@@ -427,20 +427,20 @@ void k0_clone(const float* __restrict in0, float* __restrict out0) {
 
 // nodes max_pool2d_with_indices
 void k1_max_pool2d(const float* __restrict in0, float* __restrict out0) {
-  aotic::runtime::parallel_for(32, 8192, [&](int64_t i0_begin, int64_t i0_end) {
-    for (int64_t i0 = i0_begin; i0 < i0_end; ++i0) {
-      for (int64_t i3 = 0; i3 < 16; ++i3) {
-        #pragma omp simd
-        for (int64_t i1 = 0; i1 < 16; ++i1) {
-          const float t0 = in0[i1 + 1024 * i0 + 32 * i3];
-          const float t1 = in0[i1 + 1024 * i0 + 32 * i3 + 16];
-          const float t2 = km::maximum(t0, t1);
-          const float t3 = in0[i1 + 1024 * i0 + 32 * i3 + 512];
-          const float t4 = km::maximum(t2, t3);
-          const float t5 = in0[i1 + 1024 * i0 + 32 * i3 + 528];
-          const float t6 = km::maximum(t4, t5);
-          out0[i1 + 256 * i0 + 16 * i3] = t6;
-        }
+  aotic::runtime::parallel_for(512, 8192, [&](int64_t i0_i3_begin, int64_t i0_i3_end) {
+    for (int64_t i0_i3 = i0_i3_begin; i0_i3 < i0_i3_end; ++i0_i3) {
+      const int64_t i0 = i0_i3 / 16;
+      const int64_t i3 = i0_i3 % 16;
+      #pragma omp simd
+      for (int64_t i1 = 0; i1 < 16; ++i1) {
+        const float t0 = in0[i1 + 1024 * i0 + 32 * i3];
+        const float t1 = in0[i1 + 1024 * i0 + 32 * i3 + 16];
+        const float t2 = km::maximum(t0, t1);
+        const float t3 = in0[i1 + 1024 * i0 + 32 * i3 + 512];
+        const float t4 = km::maximum(t2, t3);
+        const float t5 = in0[i1 + 1024 * i0 + 32 * i3 + 528];
+        const float t6 = km::maximum(t4, t5);
+        out0[i1 + 256 * i0 + 16 * i3] = t6;
       }
     }
   });
@@ -448,21 +448,21 @@ void k1_max_pool2d(const float* __restrict in0, float* __restrict out0) {
 
 // nodes sigmoid, mul, mean
 void k2_sigmoid_mul_mean(const float* __restrict in0, float* __restrict out0) {
-  aotic::runtime::parallel_for(2, 4096, [&](int64_t i0_begin, int64_t i0_end) {
-    for (int64_t i0 = i0_begin; i0 < i0_end; ++i0) {
-      for (int64_t i1 = 0; i1 < 32; ++i1) {
-        float acc = 0.0f;
-        #pragma omp simd reduction(+ : acc)
-        for (int64_t r0 = 0; r0 < 64; ++r0) {
-          const float t0 = in0[2048 * i0 + i1 + 32 * r0];
-          const float t1 = km::sigmoid(t0);
-          const float t2 = km::mul(t0, t1);
-          acc = km::add(acc, t2);
-        }
-        const float t3 = km::convert<float>(64);
-        const float t4 = (acc / t3);
-        out0[32 * i0 + i1] = t4;
+  aotic::runtime::parallel_for(64, 4096, [&](int64_t i0_i1_begin, int64_t i0_i1_end) {
+    for (int64_t i0_i1 = i0_i1_begin; i0_i1 < i0_i1_end; ++i0_i1) {
+      const int64_t i0 = i0_i1 / 32;
+      const int64_t i1 = i0_i1 % 32;
+      float acc = 0.0f;
+      #pragma omp simd reduction(+ : acc)
+      for (int64_t r0 = 0; r0 < 64; ++r0) {
+        const float t0 = in0[2048 * i0 + i1 + 32 * r0];
+        const float t1 = km::sigmoid(t0);
+        const float t2 = km::mul(t0, t1);
+        acc = km::add(acc, t2);
       }
+      const float t3 = km::convert<float>(64);
+      const float t4 = (acc / t3);
+      out0[32 * i0 + i1] = t4;
     }
   });
 }
@@ -507,14 +507,14 @@ namespace base {
 
 // nodes x_channels_last (clone)
 void k0_clone(const float* __restrict in0, float* __restrict out0) {
-  aotic::runtime::parallel_for(2, 6144, [&](int64_t i0_begin, int64_t i0_end) {
-    for (int64_t i0 = i0_begin; i0 < i0_end; ++i0) {
-      for (int64_t i2 = 0; i2 < 1024; ++i2) {
-        #pragma omp simd
-        for (int64_t i1 = 0; i1 < 3; ++i1) {
-          const float t0 = in0[3072 * i0 + 1024 * i1 + i2];
-          out0[3072 * i0 + i1 + 3 * i2] = t0;
-        }
+  aotic::runtime::parallel_for(2048, 6144, [&](int64_t i0_i2_begin, int64_t i0_i2_end) {
+    for (int64_t i0_i2 = i0_i2_begin; i0_i2 < i0_i2_end; ++i0_i2) {
+      const int64_t i0 = i0_i2 / 1024;
+      const int64_t i2 = i0_i2 % 1024;
+      #pragma omp simd
+      for (int64_t i1 = 0; i1 < 3; ++i1) {
+        const float t0 = in0[3072 * i0 + 1024 * i1 + i2];
+        out0[3072 * i0 + i1 + 3 * i2] = t0;
       }
     }
   });
@@ -522,20 +522,20 @@ void k0_clone(const float* __restrict in0, float* __restrict out0) {
 
 // nodes max_pool2d_with_indices
 void k1_max_pool2d(const float* __restrict in0, float* __restrict out0) {
-  aotic::runtime::parallel_for(32, 8192, [&](int64_t i0_begin, int64_t i0_end) {
-    for (int64_t i0 = i0_begin; i0 < i0_end; ++i0) {
-      for (int64_t i3 = 0; i3 < 16; ++i3) {
-        #pragma omp simd
-        for (int64_t i1 = 0; i1 < 16; ++i1) {
-          const float t0 = in0[i1 + 1024 * i0 + 32 * i3];
-          const float t1 = in0[i1 + 1024 * i0 + 32 * i3 + 16];
-          const float t2 = km::maximum(t0, t1);
-          const float t3 = in0[i1 + 1024 * i0 + 32 * i3 + 512];
-          const float t4 = km::maximum(t2, t3);
-          const float t5 = in0[i1 + 1024 * i0 + 32 * i3 + 528];
-          const float t6 = km::maximum(t4, t5);
-          out0[i1 + 256 * i0 + 16 * i3] = t6;
-        }
+  aotic::runtime::parallel_for(512, 8192, [&](int64_t i0_i3_begin, int64_t i0_i3_end) {
+    for (int64_t i0_i3 = i0_i3_begin; i0_i3 < i0_i3_end; ++i0_i3) {
+      const int64_t i0 = i0_i3 / 16;
+      const int64_t i3 = i0_i3 % 16;
+      #pragma omp simd
+      for (int64_t i1 = 0; i1 < 16; ++i1) {
+        const float t0 = in0[i1 + 1024 * i0 + 32 * i3];
+        const float t1 = in0[i1 + 1024 * i0 + 32 * i3 + 16];
+        const float t2 = km::maximum(t0, t1);
+        const float t3 = in0[i1 + 1024 * i0 + 32 * i3 + 512];
+        const float t4 = km::maximum(t2, t3);
+        const float t5 = in0[i1 + 1024 * i0 + 32 * i3 + 528];
+        const float t6 = km::maximum(t4, t5);
+        out0[i1 + 256 * i0 + 16 * i3] = t6;
       }
     }
   });
@@ -543,21 +543,21 @@ void k1_max_pool2d(const float* __restrict in0, float* __restrict out0) {
 
 // nodes sigmoid, mul, mean
 void k2_sigmoid_mul_mean(const float* __restrict in0, float* __restrict out0) {
-  aotic::runtime::parallel_for(2, 4096, [&](int64_t i0_begin, int64_t i0_end) {
-    for (int64_t i0 = i0_begin; i0 < i0_end; ++i0) {
-      for (int64_t i1 = 0; i1 < 32; ++i1) {
-        float acc = 0.0f;
-        #pragma omp simd reduction(+ : acc)
-        for (int64_t r0 = 0; r0 < 64; ++r0) {
-          const float t0 = in0[2048 * i0 + i1 + 32 * r0];
-          const float t1 = km::sigmoid(t0);
-          const float t2 = km::mul(t0, t1);
-          acc = km::add(acc, t2);
-        }
-        const float t3 = km::convert<float>(64);
-        const float t4 = (acc / t3);
-        out0[32 * i0 + i1] = t4;
+  aotic::runtime::parallel_for(64, 4096, [&](int64_t i0_i1_begin, int64_t i0_i1_end) {
+    for (int64_t i0_i1 = i0_i1_begin; i0_i1 < i0_i1_end; ++i0_i1) {
+      const int64_t i0 = i0_i1 / 32;
+      const int64_t i1 = i0_i1 % 32;
+      float acc = 0.0f;
+      #pragma omp simd reduction(+ : acc)
+      for (int64_t r0 = 0; r0 < 64; ++r0) {
+        const float t0 = in0[2048 * i0 + i1 + 32 * r0];
+        const float t1 = km::sigmoid(t0);
+        const float t2 = km::mul(t0, t1);
+        acc = km::add(acc, t2);
       }
+      const float t3 = km::convert<float>(64);
+      const float t4 = (acc / t3);
+      out0[32 * i0 + i1] = t4;
     }
   });
 }

@@ -470,16 +470,16 @@ void k1_layer_norm(const float* __restrict in0, const float* __restrict in1, con
 
 // nodes permute_1, mul, expand, clone, permute_12, mul_2, expand_6, clone_4
 void k2_permute_mul_expand_clone(const float* __restrict in0, float* __restrict out0) {
-  aotic::runtime::parallel_for(2, 16384, [&](int64_t i0_begin, int64_t i0_end) {
-    for (int64_t i0 = i0_begin; i0 < i0_end; ++i0) {
-      for (int64_t i1 = 0; i1 < 4; ++i1) {
-        for (int64_t i2 = 0; i2 < 64; ++i2) {
-          #pragma omp simd
-          for (int64_t i3 = 0; i3 < 32; ++i3) {
-            const float t0 = in0[24576 * i0 + 384 * i2 + 32 * i1 + i3];
-            const float t1 = km::mul(t0, 0.42044820762685725f);
-            out0[8192 * i0 + 2048 * i1 + 32 * i2 + i3] = t1;
-          }
+  aotic::runtime::parallel_for(8, 16384, [&](int64_t i0_i1_begin, int64_t i0_i1_end) {
+    for (int64_t i0_i1 = i0_i1_begin; i0_i1 < i0_i1_end; ++i0_i1) {
+      const int64_t i0 = i0_i1 / 4;
+      const int64_t i1 = i0_i1 % 4;
+      for (int64_t i2 = 0; i2 < 64; ++i2) {
+        #pragma omp simd
+        for (int64_t i3 = 0; i3 < 32; ++i3) {
+          const float t0 = in0[24576 * i0 + 384 * i2 + 32 * i1 + i3];
+          const float t1 = km::mul(t0, 0.42044820762685725f);
+          out0[8192 * i0 + 2048 * i1 + 32 * i2 + i3] = t1;
         }
       }
     }
@@ -488,15 +488,15 @@ void k2_permute_mul_expand_clone(const float* __restrict in0, float* __restrict 
 
 // nodes permute_2, permute_4, mul_1, expand_1, clone_1, permute_13, permute_15, mul_3, ...
 void k3_permute_permute_mul_expand_clone(const float* __restrict in0, float* __restrict out0) {
-  aotic::runtime::parallel_for(2, 16384, [&](int64_t i0_begin, int64_t i0_end) {
-    for (int64_t i0 = i0_begin; i0 < i0_end; ++i0) {
-      for (int64_t i1 = 0; i1 < 128; ++i1) {
-        #pragma omp simd
-        for (int64_t i3 = 0; i3 < 64; ++i3) {
-          const float t0 = in0[24576 * i0 + 384 * i3 + i1];
-          const float t1 = km::mul(t0, 0.42044820762685725f);
-          out0[8192 * i0 + 64 * i1 + i3] = t1;
-        }
+  aotic::runtime::parallel_for(256, 16384, [&](int64_t i0_i1_begin, int64_t i0_i1_end) {
+    for (int64_t i0_i1 = i0_i1_begin; i0_i1 < i0_i1_end; ++i0_i1) {
+      const int64_t i0 = i0_i1 / 128;
+      const int64_t i1 = i0_i1 % 128;
+      #pragma omp simd
+      for (int64_t i3 = 0; i3 < 64; ++i3) {
+        const float t0 = in0[24576 * i0 + 384 * i3 + i1];
+        const float t1 = km::mul(t0, 0.42044820762685725f);
+        out0[8192 * i0 + 64 * i1 + i3] = t1;
       }
     }
   });
@@ -579,15 +579,15 @@ void k7_logical_not_where(const float* __restrict in0, const float* __restrict i
 
 // nodes permute_3, expand_3, clone_2, permute_14, expand_9, clone_6
 void k8_permute_expand_clone(const float* __restrict in0, float* __restrict out0) {
-  aotic::runtime::parallel_for(2, 16384, [&](int64_t i0_begin, int64_t i0_end) {
-    for (int64_t i0 = i0_begin; i0 < i0_end; ++i0) {
-      for (int64_t i1 = 0; i1 < 4; ++i1) {
-        for (int64_t i2 = 0; i2 < 64; ++i2) {
-          #pragma omp simd
-          for (int64_t i3 = 0; i3 < 32; ++i3) {
-            const float t0 = in0[24576 * i0 + 384 * i2 + 32 * i1 + i3];
-            out0[8192 * i0 + 2048 * i1 + 32 * i2 + i3] = t0;
-          }
+  aotic::runtime::parallel_for(8, 16384, [&](int64_t i0_i1_begin, int64_t i0_i1_end) {
+    for (int64_t i0_i1 = i0_i1_begin; i0_i1 < i0_i1_end; ++i0_i1) {
+      const int64_t i0 = i0_i1 / 4;
+      const int64_t i1 = i0_i1 % 4;
+      for (int64_t i2 = 0; i2 < 64; ++i2) {
+        #pragma omp simd
+        for (int64_t i3 = 0; i3 < 32; ++i3) {
+          const float t0 = in0[24576 * i0 + 384 * i2 + 32 * i1 + i3];
+          out0[8192 * i0 + 2048 * i1 + 32 * i2 + i3] = t0;
         }
       }
     }
@@ -596,14 +596,14 @@ void k8_permute_expand_clone(const float* __restrict in0, float* __restrict out0
 
 // nodes permute_5, clone_3, permute_16, clone_7
 void k9_permute_clone(const float* __restrict in0, float* __restrict out0) {
-  aotic::runtime::parallel_for(64, 16384, [&](int64_t i0_begin, int64_t i0_end) {
-    for (int64_t i0 = i0_begin; i0 < i0_end; ++i0) {
-      for (int64_t i1 = 0; i1 < 8; ++i1) {
-        #pragma omp simd
-        for (int64_t i3 = 0; i3 < 32; ++i3) {
-          const float t0 = in0[2048 * i1 + 32 * i0 + i3];
-          out0[256 * i0 + 32 * i1 + i3] = t0;
-        }
+  aotic::runtime::parallel_for(512, 16384, [&](int64_t i0_i1_begin, int64_t i0_i1_end) {
+    for (int64_t i0_i1 = i0_i1_begin; i0_i1 < i0_i1_end; ++i0_i1) {
+      const int64_t i0 = i0_i1 / 8;
+      const int64_t i1 = i0_i1 % 8;
+      #pragma omp simd
+      for (int64_t i3 = 0; i3 < 32; ++i3) {
+        const float t0 = in0[2048 * i1 + 32 * i0 + i3];
+        out0[256 * i0 + 32 * i1 + i3] = t0;
       }
     }
   });
@@ -765,16 +765,16 @@ void k1_layer_norm(const float* __restrict in0, const float* __restrict in1, con
 
 // nodes permute_1, mul, expand, clone, permute_12, mul_2, expand_6, clone_4
 void k2_permute_mul_expand_clone(const float* __restrict in0, float* __restrict out0) {
-  aotic::runtime::parallel_for(2, 16384, [&](int64_t i0_begin, int64_t i0_end) {
-    for (int64_t i0 = i0_begin; i0 < i0_end; ++i0) {
-      for (int64_t i1 = 0; i1 < 4; ++i1) {
-        for (int64_t i2 = 0; i2 < 64; ++i2) {
-          #pragma omp simd
-          for (int64_t i3 = 0; i3 < 32; ++i3) {
-            const float t0 = in0[24576 * i0 + 384 * i2 + 32 * i1 + i3];
-            const float t1 = km::mul(t0, 0.42044820762685725f);
-            out0[8192 * i0 + 2048 * i1 + 32 * i2 + i3] = t1;
-          }
+  aotic::runtime::parallel_for(8, 16384, [&](int64_t i0_i1_begin, int64_t i0_i1_end) {
+    for (int64_t i0_i1 = i0_i1_begin; i0_i1 < i0_i1_end; ++i0_i1) {
+      const int64_t i0 = i0_i1 / 4;
+      const int64_t i1 = i0_i1 % 4;
+      for (int64_t i2 = 0; i2 < 64; ++i2) {
+        #pragma omp simd
+        for (int64_t i3 = 0; i3 < 32; ++i3) {
+          const float t0 = in0[24576 * i0 + 384 * i2 + 32 * i1 + i3];
+          const float t1 = km::mul(t0, 0.42044820762685725f);
+          out0[8192 * i0 + 2048 * i1 + 32 * i2 + i3] = t1;
         }
       }
     }
@@ -783,15 +783,15 @@ void k2_permute_mul_expand_clone(const float* __restrict in0, float* __restrict 
 
 // nodes permute_2, permute_4, mul_1, expand_1, clone_1, permute_13, permute_15, mul_3, ...
 void k3_permute_permute_mul_expand_clone(const float* __restrict in0, float* __restrict out0) {
-  aotic::runtime::parallel_for(2, 16384, [&](int64_t i0_begin, int64_t i0_end) {
-    for (int64_t i0 = i0_begin; i0 < i0_end; ++i0) {
-      for (int64_t i1 = 0; i1 < 128; ++i1) {
-        #pragma omp simd
-        for (int64_t i3 = 0; i3 < 64; ++i3) {
-          const float t0 = in0[24576 * i0 + 384 * i3 + i1];
-          const float t1 = km::mul(t0, 0.42044820762685725f);
-          out0[8192 * i0 + 64 * i1 + i3] = t1;
-        }
+  aotic::runtime::parallel_for(256, 16384, [&](int64_t i0_i1_begin, int64_t i0_i1_end) {
+    for (int64_t i0_i1 = i0_i1_begin; i0_i1 < i0_i1_end; ++i0_i1) {
+      const int64_t i0 = i0_i1 / 128;
+      const int64_t i1 = i0_i1 % 128;
+      #pragma omp simd
+      for (int64_t i3 = 0; i3 < 64; ++i3) {
+        const float t0 = in0[24576 * i0 + 384 * i3 + i1];
+        const float t1 = km::mul(t0, 0.42044820762685725f);
+        out0[8192 * i0 + 64 * i1 + i3] = t1;
       }
     }
   });
@@ -874,15 +874,15 @@ void k7_logical_not_where(const float* __restrict in0, const float* __restrict i
 
 // nodes permute_3, expand_3, clone_2, permute_14, expand_9, clone_6
 void k8_permute_expand_clone(const float* __restrict in0, float* __restrict out0) {
-  aotic::runtime::parallel_for(2, 16384, [&](int64_t i0_begin, int64_t i0_end) {
-    for (int64_t i0 = i0_begin; i0 < i0_end; ++i0) {
-      for (int64_t i1 = 0; i1 < 4; ++i1) {
-        for (int64_t i2 = 0; i2 < 64; ++i2) {
-          #pragma omp simd
-          for (int64_t i3 = 0; i3 < 32; ++i3) {
-            const float t0 = in0[24576 * i0 + 384 * i2 + 32 * i1 + i3];
-            out0[8192 * i0 + 2048 * i1 + 32 * i2 + i3] = t0;
-          }
+  aotic::runtime::parallel_for(8, 16384, [&](int64_t i0_i1_begin, int64_t i0_i1_end) {
+    for (int64_t i0_i1 = i0_i1_begin; i0_i1 < i0_i1_end; ++i0_i1) {
+      const int64_t i0 = i0_i1 / 4;
+      const int64_t i1 = i0_i1 % 4;
+      for (int64_t i2 = 0; i2 < 64; ++i2) {
+        #pragma omp simd
+        for (int64_t i3 = 0; i3 < 32; ++i3) {
+          const float t0 = in0[24576 * i0 + 384 * i2 + 32 * i1 + i3];
+          out0[8192 * i0 + 2048 * i1 + 32 * i2 + i3] = t0;
         }
       }
     }
@@ -891,14 +891,14 @@ void k8_permute_expand_clone(const float* __restrict in0, float* __restrict out0
 
 // nodes permute_5, clone_3, permute_16, clone_7
 void k9_permute_clone(const float* __restrict in0, float* __restrict out0) {
-  aotic::runtime::parallel_for(64, 16384, [&](int64_t i0_begin, int64_t i0_end) {
-    for (int64_t i0 = i0_begin; i0 < i0_end; ++i0) {
-      for (int64_t i1 = 0; i1 < 8; ++i1) {
-        #pragma omp simd
-        for (int64_t i3 = 0; i3 < 32; ++i3) {
-          const float t0 = in0[2048 * i1 + 32 * i0 + i3];
-          out0[256 * i0 + 32 * i1 + i3] = t0;
-        }
+  aotic::runtime::parallel_for(512, 16384, [&](int64_t i0_i1_begin, int64_t i0_i1_end) {
+    for (int64_t i0_i1 = i0_i1_begin; i0_i1 < i0_i1_end; ++i0_i1) {
+      const int64_t i0 = i0_i1 / 8;
+      const int64_t i1 = i0_i1 % 8;
+      #pragma omp simd
+      for (int64_t i3 = 0; i3 < 32; ++i3) {
+        const float t0 = in0[2048 * i1 + 32 * i0 + i3];
+        out0[256 * i0 + 32 * i1 + i3] = t0;
       }
     }
   });

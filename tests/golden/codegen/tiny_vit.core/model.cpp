@@ -469,16 +469,16 @@ void k1_layer_norm(const float* __restrict in0, const float* __restrict in1, con
 // nodes permute_2, slice_1, squeeze, mul_47, expand_1, clone, permute_11, slice_4, squeeze_3, ...
 void k2_permute_slice_squeeze_mul_expand_clone(const float* __restrict in0, float* __restrict out0,
     int64_t s77) {
-  aotic::runtime::parallel_for((s77), (1088 * s77), [&](int64_t i0_begin, int64_t i0_end) {
-    for (int64_t i0 = i0_begin; i0 < i0_end; ++i0) {
-      for (int64_t i1 = 0; i1 < 4; ++i1) {
-        for (int64_t i2 = 0; i2 < 17; ++i2) {
-          #pragma omp simd
-          for (int64_t i3 = 0; i3 < 16; ++i3) {
-            const float t0 = in0[3264 * i0 + 192 * i2 + 16 * i1 + i3];
-            const float t1 = km::mul(t0, 0.5f);
-            out0[1088 * i0 + 272 * i1 + 16 * i2 + i3] = t1;
-          }
+  aotic::runtime::parallel_for((4 * s77), (1088 * s77), [&](int64_t i0_i1_begin, int64_t i0_i1_end) {
+    for (int64_t i0_i1 = i0_i1_begin; i0_i1 < i0_i1_end; ++i0_i1) {
+      const int64_t i0 = i0_i1 / 4;
+      const int64_t i1 = i0_i1 % 4;
+      for (int64_t i2 = 0; i2 < 17; ++i2) {
+        #pragma omp simd
+        for (int64_t i3 = 0; i3 < 16; ++i3) {
+          const float t0 = in0[3264 * i0 + 192 * i2 + 16 * i1 + i3];
+          const float t1 = km::mul(t0, 0.5f);
+          out0[1088 * i0 + 272 * i1 + 16 * i2 + i3] = t1;
         }
       }
     }
@@ -488,15 +488,15 @@ void k2_permute_slice_squeeze_mul_expand_clone(const float* __restrict in0, floa
 // nodes permute_2, slice_2, squeeze_1, permute_3, mul_48, expand_2, clone_1, permute_11, ...
 void k3_permute_slice_squeeze_permute_mul_expand_clone(const float* __restrict in0,
     float* __restrict out0, int64_t s77) {
-  aotic::runtime::parallel_for((s77), (1088 * s77), [&](int64_t i0_begin, int64_t i0_end) {
-    for (int64_t i0 = i0_begin; i0 < i0_end; ++i0) {
-      for (int64_t i1 = 0; i1 < 64; ++i1) {
-        #pragma omp simd
-        for (int64_t i3 = 0; i3 < 17; ++i3) {
-          const float t0 = in0[3264 * i0 + 192 * i3 + i1 + 64];
-          const float t1 = km::mul(t0, 0.5f);
-          out0[1088 * i0 + 17 * i1 + i3] = t1;
-        }
+  aotic::runtime::parallel_for((64 * s77), (1088 * s77), [&](int64_t i0_i1_begin, int64_t i0_i1_end) {
+    for (int64_t i0_i1 = i0_i1_begin; i0_i1 < i0_i1_end; ++i0_i1) {
+      const int64_t i0 = i0_i1 / 64;
+      const int64_t i1 = i0_i1 % 64;
+      #pragma omp simd
+      for (int64_t i3 = 0; i3 < 17; ++i3) {
+        const float t0 = in0[3264 * i0 + 192 * i3 + i1 + 64];
+        const float t1 = km::mul(t0, 0.5f);
+        out0[1088 * i0 + 17 * i1 + i3] = t1;
       }
     }
   });
@@ -564,15 +564,15 @@ void k6_logical_not_where(const float* __restrict in0, const float* __restrict i
 
 // nodes permute_2, slice_3, squeeze_2, expand_4, clone_2, permute_11, slice_6, squeeze_5, ...
 void k7_permute_slice_squeeze_expand_clone(const float* __restrict in0, float* __restrict out0, int64_t s77) {
-  aotic::runtime::parallel_for((s77), (1088 * s77), [&](int64_t i0_begin, int64_t i0_end) {
-    for (int64_t i0 = i0_begin; i0 < i0_end; ++i0) {
-      for (int64_t i1 = 0; i1 < 4; ++i1) {
-        for (int64_t i2 = 0; i2 < 17; ++i2) {
-          #pragma omp simd
-          for (int64_t i3 = 0; i3 < 16; ++i3) {
-            const float t0 = in0[3264 * i0 + 192 * i2 + 16 * i1 + i3 + 128];
-            out0[1088 * i0 + 272 * i1 + 16 * i2 + i3] = t0;
-          }
+  aotic::runtime::parallel_for((4 * s77), (1088 * s77), [&](int64_t i0_i1_begin, int64_t i0_i1_end) {
+    for (int64_t i0_i1 = i0_i1_begin; i0_i1 < i0_i1_end; ++i0_i1) {
+      const int64_t i0 = i0_i1 / 4;
+      const int64_t i1 = i0_i1 % 4;
+      for (int64_t i2 = 0; i2 < 17; ++i2) {
+        #pragma omp simd
+        for (int64_t i3 = 0; i3 < 16; ++i3) {
+          const float t0 = in0[3264 * i0 + 192 * i2 + 16 * i1 + i3 + 128];
+          out0[1088 * i0 + 272 * i1 + 16 * i2 + i3] = t0;
         }
       }
     }
@@ -581,14 +581,14 @@ void k7_permute_slice_squeeze_expand_clone(const float* __restrict in0, float* _
 
 // nodes permute_4, clone_3, permute_13, clone_7
 void k8_permute_clone(const float* __restrict in0, float* __restrict out0, int64_t s77) {
-  aotic::runtime::parallel_for(17, (1088 * s77), [&](int64_t i0_begin, int64_t i0_end) {
-    for (int64_t i0 = i0_begin; i0 < i0_end; ++i0) {
-      for (int64_t i1 = 0; i1 < (4 * s77); ++i1) {
-        #pragma omp simd
-        for (int64_t i3 = 0; i3 < 16; ++i3) {
-          const float t0 = in0[272 * i1 + 16 * i0 + i3];
-          out0[(64 * s77) * i0 + 16 * i1 + i3] = t0;
-        }
+  aotic::runtime::parallel_for((68 * s77), (1088 * s77), [&](int64_t i0_i1_begin, int64_t i0_i1_end) {
+    for (int64_t i0_i1 = i0_i1_begin; i0_i1 < i0_i1_end; ++i0_i1) {
+      const int64_t i0 = i0_i1 / ((4 * s77));
+      const int64_t i1 = i0_i1 % ((4 * s77));
+      #pragma omp simd
+      for (int64_t i3 = 0; i3 < 16; ++i3) {
+        const float t0 = in0[272 * i1 + 16 * i0 + i3];
+        out0[(64 * s77) * i0 + 16 * i1 + i3] = t0;
       }
     }
   });
@@ -751,16 +751,16 @@ void k1_layer_norm(const float* __restrict in0, const float* __restrict in1, con
 // nodes permute_2, slice_1, squeeze, mul_47, expand_1, clone, permute_11, slice_4, squeeze_3, ...
 void k2_permute_slice_squeeze_mul_expand_clone(const float* __restrict in0, float* __restrict out0,
     int64_t s77) {
-  aotic::runtime::parallel_for((s77), (1088 * s77), [&](int64_t i0_begin, int64_t i0_end) {
-    for (int64_t i0 = i0_begin; i0 < i0_end; ++i0) {
-      for (int64_t i1 = 0; i1 < 4; ++i1) {
-        for (int64_t i2 = 0; i2 < 17; ++i2) {
-          #pragma omp simd
-          for (int64_t i3 = 0; i3 < 16; ++i3) {
-            const float t0 = in0[3264 * i0 + 192 * i2 + 16 * i1 + i3];
-            const float t1 = km::mul(t0, 0.5f);
-            out0[1088 * i0 + 272 * i1 + 16 * i2 + i3] = t1;
-          }
+  aotic::runtime::parallel_for((4 * s77), (1088 * s77), [&](int64_t i0_i1_begin, int64_t i0_i1_end) {
+    for (int64_t i0_i1 = i0_i1_begin; i0_i1 < i0_i1_end; ++i0_i1) {
+      const int64_t i0 = i0_i1 / 4;
+      const int64_t i1 = i0_i1 % 4;
+      for (int64_t i2 = 0; i2 < 17; ++i2) {
+        #pragma omp simd
+        for (int64_t i3 = 0; i3 < 16; ++i3) {
+          const float t0 = in0[3264 * i0 + 192 * i2 + 16 * i1 + i3];
+          const float t1 = km::mul(t0, 0.5f);
+          out0[1088 * i0 + 272 * i1 + 16 * i2 + i3] = t1;
         }
       }
     }
@@ -770,15 +770,15 @@ void k2_permute_slice_squeeze_mul_expand_clone(const float* __restrict in0, floa
 // nodes permute_2, slice_2, squeeze_1, permute_3, mul_48, expand_2, clone_1, permute_11, ...
 void k3_permute_slice_squeeze_permute_mul_expand_clone(const float* __restrict in0,
     float* __restrict out0, int64_t s77) {
-  aotic::runtime::parallel_for((s77), (1088 * s77), [&](int64_t i0_begin, int64_t i0_end) {
-    for (int64_t i0 = i0_begin; i0 < i0_end; ++i0) {
-      for (int64_t i1 = 0; i1 < 64; ++i1) {
-        #pragma omp simd
-        for (int64_t i3 = 0; i3 < 17; ++i3) {
-          const float t0 = in0[3264 * i0 + 192 * i3 + i1 + 64];
-          const float t1 = km::mul(t0, 0.5f);
-          out0[1088 * i0 + 17 * i1 + i3] = t1;
-        }
+  aotic::runtime::parallel_for((64 * s77), (1088 * s77), [&](int64_t i0_i1_begin, int64_t i0_i1_end) {
+    for (int64_t i0_i1 = i0_i1_begin; i0_i1 < i0_i1_end; ++i0_i1) {
+      const int64_t i0 = i0_i1 / 64;
+      const int64_t i1 = i0_i1 % 64;
+      #pragma omp simd
+      for (int64_t i3 = 0; i3 < 17; ++i3) {
+        const float t0 = in0[3264 * i0 + 192 * i3 + i1 + 64];
+        const float t1 = km::mul(t0, 0.5f);
+        out0[1088 * i0 + 17 * i1 + i3] = t1;
       }
     }
   });
@@ -846,15 +846,15 @@ void k6_logical_not_where(const float* __restrict in0, const float* __restrict i
 
 // nodes permute_2, slice_3, squeeze_2, expand_4, clone_2, permute_11, slice_6, squeeze_5, ...
 void k7_permute_slice_squeeze_expand_clone(const float* __restrict in0, float* __restrict out0, int64_t s77) {
-  aotic::runtime::parallel_for((s77), (1088 * s77), [&](int64_t i0_begin, int64_t i0_end) {
-    for (int64_t i0 = i0_begin; i0 < i0_end; ++i0) {
-      for (int64_t i1 = 0; i1 < 4; ++i1) {
-        for (int64_t i2 = 0; i2 < 17; ++i2) {
-          #pragma omp simd
-          for (int64_t i3 = 0; i3 < 16; ++i3) {
-            const float t0 = in0[3264 * i0 + 192 * i2 + 16 * i1 + i3 + 128];
-            out0[1088 * i0 + 272 * i1 + 16 * i2 + i3] = t0;
-          }
+  aotic::runtime::parallel_for((4 * s77), (1088 * s77), [&](int64_t i0_i1_begin, int64_t i0_i1_end) {
+    for (int64_t i0_i1 = i0_i1_begin; i0_i1 < i0_i1_end; ++i0_i1) {
+      const int64_t i0 = i0_i1 / 4;
+      const int64_t i1 = i0_i1 % 4;
+      for (int64_t i2 = 0; i2 < 17; ++i2) {
+        #pragma omp simd
+        for (int64_t i3 = 0; i3 < 16; ++i3) {
+          const float t0 = in0[3264 * i0 + 192 * i2 + 16 * i1 + i3 + 128];
+          out0[1088 * i0 + 272 * i1 + 16 * i2 + i3] = t0;
         }
       }
     }
@@ -863,14 +863,14 @@ void k7_permute_slice_squeeze_expand_clone(const float* __restrict in0, float* _
 
 // nodes permute_4, clone_3, permute_13, clone_7
 void k8_permute_clone(const float* __restrict in0, float* __restrict out0, int64_t s77) {
-  aotic::runtime::parallel_for(17, (1088 * s77), [&](int64_t i0_begin, int64_t i0_end) {
-    for (int64_t i0 = i0_begin; i0 < i0_end; ++i0) {
-      for (int64_t i1 = 0; i1 < (4 * s77); ++i1) {
-        #pragma omp simd
-        for (int64_t i3 = 0; i3 < 16; ++i3) {
-          const float t0 = in0[272 * i1 + 16 * i0 + i3];
-          out0[(64 * s77) * i0 + 16 * i1 + i3] = t0;
-        }
+  aotic::runtime::parallel_for((68 * s77), (1088 * s77), [&](int64_t i0_i1_begin, int64_t i0_i1_end) {
+    for (int64_t i0_i1 = i0_i1_begin; i0_i1 < i0_i1_end; ++i0_i1) {
+      const int64_t i0 = i0_i1 / ((4 * s77));
+      const int64_t i1 = i0_i1 % ((4 * s77));
+      #pragma omp simd
+      for (int64_t i3 = 0; i3 < 16; ++i3) {
+        const float t0 = in0[272 * i1 + 16 * i0 + i3];
+        out0[(64 * s77) * i0 + 16 * i1 + i3] = t0;
       }
     }
   });
