@@ -34,7 +34,7 @@ void compile_and_check_all(const std::string& compile_flags) {
       {"fixtures", "mlp"},     {"fixtures", "mlp_dyn"},  {"fixtures", "small_cnn"}, {"fixtures", "tiny_gpt"},
       {"extra", "cond"},       {"extra", "sym_ops"},     {"extra", "misc_ops"},     {"extra", "gpt_dyn"},
       {"extra", "common_ops"}, {"extra", "lstm_tagger"}, {"extra", "gru_encoder"},  {"extra", "tiny_vit"},
-      {"extra", "cnn_dim"},    {"extra", "int_ops"},     {"extra", "derived_dims"},
+      {"extra", "cnn_dim"},    {"extra", "int_ops"},     {"extra", "derived_dims"}, {"extra", "res_cnn"},
   };
   for (const auto& [folder, name] : cases) {
     for (const char* flavour : {"", ".core"}) {
@@ -399,8 +399,8 @@ TEST_CASE("generated kernels run clean under AddressSanitizer and UndefinedBehav
                       "-fno-omit-frame-pointer \"$@\"\n");
   REQUIRE(std::system(("chmod +x " + cxx).c_str()) == 0);
   const std::vector<std::pair<std::string, std::string>> cases = {
-      {"fixtures", "small_cnn"}, {"fixtures", "tiny_gpt"}, {"extra", "cnn_dim"},
-      {"extra", "int_ops"},      {"extra", "common_ops"},  {"extra", "tiny_vit"},
+      {"fixtures", "small_cnn"}, {"fixtures", "tiny_gpt"}, {"extra", "cnn_dim"}, {"extra", "int_ops"},
+      {"extra", "common_ops"},   {"extra", "tiny_vit"},    {"extra", "res_cnn"},
   };
   for (const auto& [folder, name] : cases) {
     const std::string archive = testing::repo_path("tests/data/" + folder + "/" + name + ".pt2");
