@@ -24,8 +24,11 @@ using graph_rewrite::aten_node;
 using graph_rewrite::int_arg;
 using graph_rewrite::int_pair;
 using graph_rewrite::ints_arg;
+using graph_rewrite::optional_tensor_arg;
+using graph_rewrite::same_type;
 using graph_rewrite::tensor_arg;
 using graph_rewrite::tensor_input;
+using graph_rewrite::unit_alpha;
 using ir::ArgKind;
 using ir::Argument;
 using ir::NamedArgument;
@@ -68,7 +71,7 @@ class ConvReluFuser {
       for (const auto& [c, z] : {std::pair{a, b}, std::pair{b, a}}) {
         const size_t* conv_node = single_reader_producer(c);
         if (conv_node == nullptr || z.empty() || removed.count(*conv_node) != 0) continue;
-        if (!convolution(graph_.nodes[*conv_node], &conv) || !same_type(z, c)) continue;
+        if (!convolution(graph_.nodes[*conv_node], &conv) || !same_type(graph_, z, c)) continue;
         removed.insert(*conv_node);
         removed.insert(*producer);
         // The fused call takes the relu's place, after z (which the add read) is defined.
@@ -94,24 +97,6 @@ class ConvReluFuser {
     auto it = defined_by_.find(value);
     if (reads == reads_.end() || reads->second != 1 || it == defined_by_.end()) return nullptr;
     return &it->second;
-  }
-
-  static bool unit_alpha(const Node& add) {
-    const NamedArgument* alpha = add.find_input("alpha");
-    if (alpha == nullptr) return true;
-    return (alpha->arg.kind == ArgKind::kInt && alpha->arg.int_value == 1) ||
-           (alpha->arg.kind == ArgKind::kFloat && alpha->arg.float_value == 1.0);
-  }
-
-  bool same_type(const std::string& a, const std::string& b) const {
-    const ir::TensorMeta* x = graph_.find_tensor(a);
-    const ir::TensorMeta* y = graph_.find_tensor(b);
-    if (x == nullptr || y == nullptr || x->dtype != y->dtype || x->sizes.size() != y->sizes.size())
-      return false;
-    for (size_t d = 0; d < x->sizes.size(); ++d) {
-      if (x->sizes[d].to_string() != y->sizes[d].to_string()) return false;
-    }
-    return true;
   }
 
   bool convolution(const Node& node, Conv* conv) const {
@@ -145,16 +130,11 @@ class ConvReluFuser {
     return x->dtype == ir::DType::kFloat32 || x->dtype == ir::DType::kFloat16;
   }
 
-  static Argument optional_tensor(const std::string& name) {
-    if (!name.empty()) return tensor_arg(name);
-    return Argument{};  // None
-  }
-
   static Node conv_relu(const Conv& c, const std::string& result) {
     return aten_node("cudnn_convolution_relu.default",
                      {{"self", tensor_arg(c.input)},
                       {"weight", tensor_arg(c.weight)},
-                      {"bias", optional_tensor(c.bias)},
+                      {"bias", optional_tensor_arg(c.bias)},
                       {"stride", ints_arg(c.stride)},
                       {"padding", ints_arg(c.padding)},
                       {"dilation", ints_arg(c.dilation)},
@@ -168,7 +148,7 @@ class ConvReluFuser {
                       {"weight", tensor_arg(c.weight)},
                       {"z", tensor_arg(z)},
                       {"alpha", Argument{}},
-                      {"bias", optional_tensor(c.bias)},
+                      {"bias", optional_tensor_arg(c.bias)},
                       {"stride", ints_arg(c.stride)},
                       {"padding", ints_arg(c.padding)},
                       {"dilation", ints_arg(c.dilation)},

@@ -1,5 +1,6 @@
 // Helpers for the passes that rewrite the program itself before import_graph (fold_batch_norm,
-// fuse_conv_relu): building arguments and nodes, reading literal arguments, counting readers.
+// fuse_conv_relu, to_channels_last, pack_conv_weights): building arguments and nodes, reading literal
+// arguments, counting readers.
 #pragma once
 
 #include <cstdint>
@@ -119,16 +120,48 @@ inline std::set<std::string> constant_inputs(const ir::Program& program) {
   return names;
 }
 
-/// A node calling `aten.<op>` with keyword arguments, its one result named `result`.
-inline ir::Node aten_node(const std::string& op, std::vector<ir::NamedArgument> inputs,
-                          const std::string& result) {
+/// A node calling `target` ("torch.ops.mkldnn._convolution_pointwise.default") with keyword
+/// arguments, its one result named `result`.
+inline ir::Node op_node(const std::string& target, std::vector<ir::NamedArgument> inputs,
+                        const std::string& result) {
   ir::Node node;
   node.name = result;
-  node.target = "torch.ops.aten." + op;
+  node.target = target;
   node.inputs = std::move(inputs);
   for (ir::NamedArgument& in : node.inputs) in.passing = ir::ArgPassing::kKeyword;
   node.outputs.push_back(tensor_arg(result));
   return node;
+}
+
+/// A node calling `aten.<op>`.
+inline ir::Node aten_node(const std::string& op, std::vector<ir::NamedArgument> inputs,
+                          const std::string& result) {
+  return op_node("torch.ops.aten." + op, std::move(inputs), result);
+}
+
+/// A `Tensor?` argument: the value `name`, or None for "".
+inline ir::Argument optional_tensor_arg(const std::string& name) {
+  return name.empty() ? ir::Argument{} : tensor_arg(name);
+}
+
+/// An add's alpha is absent or 1.
+inline bool unit_alpha(const ir::Node& add) {
+  const ir::NamedArgument* alpha = add.find_input("alpha");
+  if (alpha == nullptr) return true;
+  return (alpha->arg.kind == ir::ArgKind::kInt && alpha->arg.int_value == 1) ||
+         (alpha->arg.kind == ir::ArgKind::kFloat && alpha->arg.float_value == 1.0);
+}
+
+/// Values `a` and `b` have one dtype and the same sizes (symbolic ones spelled alike).
+inline bool same_type(const ir::Graph& graph, const std::string& a, const std::string& b) {
+  const ir::TensorMeta* x = graph.find_tensor(a);
+  const ir::TensorMeta* y = graph.find_tensor(b);
+  if (x == nullptr || y == nullptr || x->dtype != y->dtype || x->sizes.size() != y->sizes.size())
+    return false;
+  for (size_t d = 0; d < x->sizes.size(); ++d) {
+    if (x->sizes[d].to_string() != y->sizes[d].to_string()) return false;
+  }
+  return true;
 }
 
 }  // namespace aotic::codegen::graph_rewrite

@@ -33,8 +33,12 @@ namespace {
 using graph_rewrite::int_arg;
 using graph_rewrite::int_pair;
 using graph_rewrite::ints_arg;
+using graph_rewrite::op_node;
+using graph_rewrite::optional_tensor_arg;
+using graph_rewrite::same_type;
 using graph_rewrite::tensor_arg;
 using graph_rewrite::tensor_input;
+using graph_rewrite::unit_alpha;
 using ir::ArgKind;
 using ir::Argument;
 using ir::NamedArgument;
@@ -70,16 +74,6 @@ Argument empty_scalars() {
   return a;
 }
 
-Node op_node(const std::string& target, std::vector<NamedArgument> inputs, const std::string& result) {
-  Node node;
-  node.name = result;
-  node.target = target;
-  node.inputs = std::move(inputs);
-  for (NamedArgument& in : node.inputs) in.passing = ir::ArgPassing::kKeyword;
-  node.outputs.push_back(tensor_arg(result));
-  return node;
-}
-
 class WeightPacker {
  public:
   explicit WeightPacker(ir::Program& program)
@@ -92,6 +86,7 @@ class WeightPacker {
       bool reads_anything = false;
       for (const NamedArgument& in : node.inputs) {
         for (const std::string& n : in.arg.value_names()) {
+          reader_[n] = i;
           reads_anything = true;
           if (constant_.count(n) == 0) reads_constants_only = false;
         }
@@ -123,7 +118,7 @@ class WeightPacker {
         } else if (is_add(next, conv_out)) {
           const std::string a = tensor_input(next, "self"), b = tensor_input(next, "other");
           const std::string z = a == conv_out ? b : a;
-          if (!z.empty() && z != conv_out && same_type(z, conv_out) && defined_before(z, i)) {
+          if (!z.empty() && z != conv_out && same_type(graph_, z, conv_out) && defined_before(z, i)) {
             other = z;
             add = last = *r;
             if (std::optional<size_t> r2 = single_reader(next.outputs[0].name);
@@ -158,15 +153,9 @@ class WeightPacker {
   /// The node reading `value` when it is the only reader (a graph output reads it too otherwise).
   std::optional<size_t> single_reader(const std::string& value) const {
     auto reads = reads_.find(value);
-    if (reads == reads_.end() || reads->second != 1) return std::nullopt;
-    for (size_t i = 0; i < graph_.nodes.size(); ++i) {
-      for (const NamedArgument& in : graph_.nodes[i].inputs) {
-        for (const std::string& n : in.arg.value_names()) {
-          if (n == value) return i;
-        }
-      }
-    }
-    return std::nullopt;
+    auto reader = reader_.find(value);
+    if (reads == reads_.end() || reads->second != 1 || reader == reader_.end()) return std::nullopt;
+    return reader->second;
   }
 
   bool defined_before(const std::string& value, size_t node) const {
@@ -185,24 +174,6 @@ class WeightPacker {
     if (!unit_alpha(node)) return false;
     if (node.op_name() == "aten.add.Tensor") return true;
     return node.op_name() == "aten.add_.Tensor" && tensor_input(node, "self") == conv_out;
-  }
-
-  static bool unit_alpha(const Node& add) {
-    const NamedArgument* alpha = add.find_input("alpha");
-    if (alpha == nullptr) return true;
-    return (alpha->arg.kind == ArgKind::kInt && alpha->arg.int_value == 1) ||
-           (alpha->arg.kind == ArgKind::kFloat && alpha->arg.float_value == 1.0);
-  }
-
-  bool same_type(const std::string& a, const std::string& b) const {
-    const ir::TensorMeta* x = graph_.find_tensor(a);
-    const ir::TensorMeta* y = graph_.find_tensor(b);
-    if (x == nullptr || y == nullptr || x->dtype != y->dtype || x->sizes.size() != y->sizes.size())
-      return false;
-    for (size_t d = 0; d < x->sizes.size(); ++d) {
-      if (x->sizes[d].to_string() != y->sizes[d].to_string()) return false;
-    }
-    return true;
   }
 
   bool convolution(const Node& node, Conv* conv) const {
@@ -284,16 +255,12 @@ class WeightPacker {
     return packed;
   }
 
-  static Argument optional_tensor(const std::string& name) {
-    return name.empty() ? Argument{} : tensor_arg(name);
-  }
-
   static Node pointwise(const Conv& c, const std::string& packed, const std::string& unary,
                         const std::string& result) {
     return op_node("torch.ops.mkldnn._convolution_pointwise.default",
                    {{"X", tensor_arg(c.input)},
                     {"W", tensor_arg(packed)},
-                    {"B", optional_tensor(c.bias)},
+                    {"B", optional_tensor_arg(c.bias)},
                     {"padding", ints_arg(c.padding)},
                     {"stride", ints_arg(c.stride)},
                     {"dilation", ints_arg(c.dilation)},
@@ -310,7 +277,7 @@ class WeightPacker {
                    {{"X", tensor_arg(c.input)},
                     {"other", tensor_arg(other)},
                     {"W", tensor_arg(packed)},
-                    {"B", optional_tensor(c.bias)},
+                    {"B", optional_tensor_arg(c.bias)},
                     {"padding", ints_arg(c.padding)},
                     {"stride", ints_arg(c.stride)},
                     {"dilation", ints_arg(c.dilation)},
@@ -327,6 +294,7 @@ class WeightPacker {
   std::map<std::string, int> reads_;  // value -> how many inputs read it
   std::set<std::string> constant_;    // values computed from constants alone
   std::map<std::string, size_t> defined_by_;
+  std::map<std::string, size_t> reader_;  // value -> a node reading it (the one, when reads_ is 1)
 };
 
 }  // namespace
