@@ -10,9 +10,11 @@
 #include <ATen/core/dispatch/Dispatcher.h>
 #include <ATen/core/stack.h>
 
+#include <map>
 #include <mutex>
+#include <set>
 #include <string>
-#include <unordered_map>
+#include <utility>
 
 #include "shim/src/compat_ops.h"
 
@@ -38,19 +40,20 @@ at::Tensor like_input(const at::Tensor& X, const at::Tensor& y) {
   return y.is_contiguous(format) ? y : y.contiguous(format);
 }
 
-/// The dense form of a reordered (MKLDNN) weight, made once per weight: without the mkldnn ops
-/// aten's own convolution on a dense weight is the fastest path (libtorch 1.13's
-/// mkldnn_convolution on the reordered one measured 0.14 against 0.10 ms for small_cnn). Entries
-/// hold the weight weakly and go when it does.
-at::Tensor dense_weight(const at::Tensor& W) {
+/// The dense form of a reordered (MKLDNN) weight in memory format `format`, made once per weight
+/// and format: without the mkldnn ops aten's own convolution on a dense weight is the fastest path
+/// (libtorch 1.13's mkldnn_convolution on the reordered one measured 0.14 against 0.10 ms for
+/// small_cnn). Entries hold the weight weakly and go when it does.
+at::Tensor dense_weight(const at::Tensor& W, at::MemoryFormat format) {
   struct Entry {
     c10::weak_intrusive_ptr<c10::TensorImpl> packed;
     at::Tensor dense;
   };
   static std::mutex mutex;
-  static std::unordered_map<const c10::TensorImpl*, Entry> cache;
+  static std::map<std::pair<const c10::TensorImpl*, at::MemoryFormat>, Entry> cache;
   const std::lock_guard<std::mutex> lock(mutex);
-  auto it = cache.find(W.unsafeGetTensorImpl());
+  const auto key = std::make_pair(static_cast<const c10::TensorImpl*>(W.unsafeGetTensorImpl()), format);
+  auto it = cache.find(key);
   if (it != cache.end() && !it->second.packed.expired() &&
       it->second.packed._unsafe_get_target() == W.unsafeGetTensorImpl())
     return it->second.dense;
@@ -58,19 +61,18 @@ at::Tensor dense_weight(const at::Tensor& W) {
     e = e->second.packed.expired() ? cache.erase(e) : std::next(e);
   at::Tensor dense = W.to_dense();
   if (dense.dim() == 5) dense = dense.flatten(0, 1);  // a grouped weight: [g, o/g, i/g, h, w]
-  cache.erase(W.unsafeGetTensorImpl());
-  cache.emplace(W.unsafeGetTensorImpl(),
-                Entry{c10::weak_intrusive_ptr<c10::TensorImpl>(W.getIntrusivePtr()), dense});
+  dense = dense.contiguous(format);
+  cache.erase(key);
+  cache.emplace(key, Entry{c10::weak_intrusive_ptr<c10::TensorImpl>(W.getIntrusivePtr()), dense});
   return dense;
 }
 
 at::Tensor convolution(const at::Tensor& X, const at::Tensor& W, const c10::optional<at::Tensor>& B,
                        at::IntArrayRef padding, at::IntArrayRef stride, at::IntArrayRef dilation,
                        int64_t groups) {
-  const at::Tensor weight = W.is_mkldnn() ? dense_weight(W) : W;
+  const at::Tensor weight = W.is_mkldnn() ? dense_weight(W, X.suggest_memory_format()) : W;
   const std::vector<int64_t> output_padding(padding.size(), 0);
-  return at::convolution(X, weight.contiguous(X.suggest_memory_format()), B, stride, padding, dilation, false,
-                         output_padding, groups);
+  return at::convolution(X, weight, B, stride, padding, dilation, false, output_padding, groups);
 }
 
 at::Scalar scalar_at(const c10::List<c10::optional<at::Scalar>>& scalars, size_t i, const std::string& attr) {
@@ -78,6 +80,17 @@ at::Scalar scalar_at(const c10::List<c10::optional<at::Scalar>>& scalars, size_t
     throw ShimError("post-op '" + attr + "' needs " + std::to_string(i + 1) + " scalar(s)");
   }
   return *scalars.get(i);
+}
+
+/// Post-ops are checked before either path runs, so a bad name fails the same way everywhere.
+void check_post_ops(const std::string& unary_attr, const std::string* binary_attr) {
+  static const std::set<std::string> kUnary = {"none", "",           "relu",        "sigmoid",
+                                               "tanh", "hardswish",  "hardsigmoid", "swish",
+                                               "gelu", "leaky_relu", "hardtanh"};
+  if (kUnary.count(unary_attr) == 0) throw ShimError("unknown convolution post-op '" + unary_attr + "'");
+  if (binary_attr != nullptr && *binary_attr != "add" && *binary_attr != "sub" && *binary_attr != "mul" &&
+      *binary_attr != "div")
+    throw ShimError("unknown convolution binary post-op '" + *binary_attr + "'");
 }
 
 /// The unary post-op `attr` applied to `y` (the fallback path).
@@ -111,6 +124,7 @@ at::Tensor mkldnn__convolution_pointwise(const at::Tensor& X, const at::Tensor& 
                                          const c10::List<c10::optional<at::Scalar>>& scalars,
                                          const c10::optional<c10::string_view>& algorithm) {
   static const c10::optional<c10::OperatorHandle> op = cpu_op("mkldnn::_convolution_pointwise", "");
+  check_post_ops(std::string(attr.data(), attr.size()), nullptr);
   if (op) {
     torch::jit::Stack stack{X,       W,
                             B,       padding,
@@ -135,6 +149,8 @@ at::Tensor mkldnn__convolution_pointwise_binary(const at::Tensor& X, const at::T
                                                 const c10::optional<c10::string_view>& unary_algorithm) {
   static const c10::optional<c10::OperatorHandle> op = cpu_op("mkldnn::_convolution_pointwise", "binary");
   const std::string binary(binary_attr.data(), binary_attr.size());
+  const std::string u = unary_attr ? std::string(unary_attr->data(), unary_attr->size()) : "none";
+  check_post_ops(u, &binary);
   if (op) {
     torch::jit::Stack stack{X,
                             other,
@@ -160,12 +176,9 @@ at::Tensor mkldnn__convolution_pointwise_binary(const at::Tensor& X, const at::T
     y.sub_(other, a);
   } else if (binary == "mul") {
     y.mul_(other);
-  } else if (binary == "div") {
+  } else {  // div (check_post_ops)
     y.div_(other);
-  } else {
-    throw ShimError("unknown convolution binary post-op '" + binary + "'");
   }
-  const std::string u = unary_attr ? std::string(unary_attr->data(), unary_attr->size()) : "none";
   return like_input(X, unary(std::move(y), u, unary_scalars, unary_algorithm));
 }
 

@@ -454,3 +454,43 @@ TEST_CASE("a CUDA fallback op's errors name the CUDA function, not the CPU twin 
 }
 
 }  // namespace
+
+namespace {
+
+TEST_CASE("oneDNN convolutions: a reordered weight, fused post-ops, and unknown post-ops") {
+  // x = [1, -2, 3, -4] as [1, 1, 2, 2]; a 1x1 weight of 2, no bias.
+  Owned x(make_float({1, 1, 2, 2}, {1, -2, 3, -4}));
+  Owned w(make_float({1, 1, 1, 1}, {2}));
+  Owned one(make_float({1, 1, 2, 2}, {1, 1, 1, 1}));
+  Owned mkldnn, packed;
+  REQUIRE(aoti_torch_cpu_to_mkldnn(w.h, nullptr, mkldnn.out()) == AOTI_TORCH_SUCCESS);
+  const int64_t zeros[] = {0, 0}, ones[] = {1, 1};
+  REQUIRE(aoti_torch_cpu_mkldnn_reorder_conv2d_weight(mkldnn.h, zeros, 2, ones, 2, ones, 2, 1, nullptr, 0,
+                                                      packed.out()) == AOTI_TORCH_SUCCESS);
+  const char* none = nullptr;
+  Owned relu;
+  REQUIRE(aoti_torch_cpu_mkldnn__convolution_pointwise(x.h, packed.h, nullptr, zeros, 2, ones, 2, ones, 2, 1,
+                                                       "relu", nullptr, 0, &none,
+                                                       relu.out()) == AOTI_TORCH_SUCCESS);
+  CHECK(read_float(relu.h) == std::vector<float>{2, 0, 6, 0});
+  // relu(conv + 1)
+  const char* relu_attr = "relu";
+  Owned added;
+  REQUIRE(aoti_torch_cpu_mkldnn__convolution_pointwise_binary(
+              x.h, one.h, packed.h, nullptr, zeros, 2, ones, 2, ones, 2, 1, "add", nullptr, &relu_attr,
+              nullptr, 0, &none, added.out()) == AOTI_TORCH_SUCCESS);
+  CHECK(read_float(added.h) == std::vector<float>{3, 0, 7, 0});
+  Owned bad;
+  CHECK(aoti_torch_cpu_mkldnn__convolution_pointwise(x.h, packed.h, nullptr, zeros, 2, ones, 2, ones, 2, 1,
+                                                     "sparkle", nullptr, 0, &none,
+                                                     bad.out()) == AOTI_TORCH_FAILURE);
+  CHECK(last_error() ==
+        "aoti_torch_cpu_mkldnn__convolution_pointwise: unknown convolution post-op 'sparkle'");
+  CHECK(aoti_torch_cpu_mkldnn__convolution_pointwise_binary(x.h, one.h, packed.h, nullptr, zeros, 2, ones, 2,
+                                                            ones, 2, 1, "pow", nullptr, &relu_attr, nullptr,
+                                                            0, &none, bad.out()) == AOTI_TORCH_FAILURE);
+  CHECK(last_error() ==
+        "aoti_torch_cpu_mkldnn__convolution_pointwise_binary: unknown convolution binary post-op 'pow'");
+}
+
+}  // namespace
