@@ -195,12 +195,6 @@ PrintedSources sources_for(const ir::Program& program, const ConstantsLayout& la
   }
 }
 
-/// model.cpp, then kernels.cu when there is one (as print_cpu shows them).
-std::string joined(const PrintedSources& sources) {
-  if (sources.kernels_cu.empty()) return sources.model_cpp;
-  return sources.model_cpp + "\n// ---- kernels.cu ----\n" + sources.kernels_cu;
-}
-
 std::string source_name_of(const ir::Program& program, const CompileOptions& options) {
   return options.source_name.empty() ? fs::path(program.source).filename().string() : options.source_name;
 }
@@ -274,13 +268,14 @@ std::string generate_model_cpp(const ir::Program& program, const std::string& so
   options.pointwise_kernels = pointwise_kernels;
   options.disabled_passes = disabled_passes;
   options.debug_checks = debug_checks;
-  return joined(sources_for(program, layout_constants(program), source_name, options, external_weights_file));
+  return sources_for(program, layout_constants(program), source_name, options, external_weights_file)
+      .joined();
 }
 
 std::string generate_model_cpp(const ir::Program& program, const CompileOptions& options) {
   const ir::Program targeted = on_target(program, options);
-  return joined(
-      sources_for(targeted, layout_constants(targeted), source_name_of(program, options), options, ""));
+  return sources_for(targeted, layout_constants(targeted), source_name_of(program, options), options, "")
+      .joined();
 }
 
 std::vector<std::string> dump_stages() {
@@ -373,6 +368,7 @@ CompileResult compile_model(const ir::Program& original, const CompileOptions& o
 
   write_file(build / "model.cpp", model_cpp);
   if (!sources.kernels_cu.empty()) write_file(build / "kernels.cu", sources.kernels_cu);
+  for (const SourceFile& f : sources.kernel_files) write_file(build / f.name, f.text);
   for (unsigned long i = 0; i < kRuntimeFiles_count; ++i) {
     write_file(build / kRuntimeFiles[i].name, std::string_view(kRuntimeFiles[i].data, kRuntimeFiles[i].size));
   }
@@ -381,7 +377,7 @@ CompileResult compile_model(const ir::Program& original, const CompileOptions& o
     write_file(build / "constants.bin", constants_blob(layout));
     if (!options.external_weights) {
       write_file(build / "constants.S", blob_assembly("aotic_constants_blob"));
-      objects += " constants.S";
+      objects += " constants.o";
     }
   }
   if (!options.emit_source_dir.empty()) {
@@ -389,6 +385,8 @@ CompileResult compile_model(const ir::Program& original, const CompileOptions& o
     if (!sources.kernels_cu.empty()) {
       write_file(fs::path(options.emit_source_dir) / "kernels.cu", sources.kernels_cu);
     }
+    for (const SourceFile& f : sources.kernel_files)
+      write_file(fs::path(options.emit_source_dir) / f.name, f.text);
   }
 
   std::string link;
@@ -412,32 +410,44 @@ CompileResult compile_model(const ir::Program& original, const CompileOptions& o
                ? "-Lstub -Wl,--no-as-needed -ltorch -ltorch_cpu -lc10 -ltorch_cuda -lc10_cuda -Wl,--as-needed"
                : "-Lstub -Wl,--no-as-needed -ltorch -ltorch_cpu -lc10 -Wl,--as-needed";
   }
-  // One translation unit, model.cpp, then one link with the precompiled runtime. The runtime's
-  // objects are all linked (--whole-archive): nothing in model.cpp refers to the C interface it
-  // exports, and exports.map exports only that. Each step's output is deterministic, so the
-  // model.so is too.
+  // The sources compile in parallel, each to its object, then one link with the precompiled
+  // runtime. The runtime's objects are all linked (--whole-archive): nothing in model.cpp refers
+  // to the C interface it exports, and exports.map exports only that. Each step's output is
+  // deterministic, so the model.so is too.
+  // model.cpp is the wrapper: calls into the shim, whose run time the optimiser barely changes, so
+  // it compiles at -O1 (about 60% of -O2's time; it is most of a model's compile time), unless it
+  // has loops of its own (--pointwise=kernel).
+  const int wrapper_opt = options.opt_level >= 0 ? options.opt_level : sources.wrapper_loops ? 2 : 1;
+  const int kernel_opt = options.opt_level >= 0 ? options.opt_level : 2;
+  const std::string common = "-std=c++17 -fPIC -fvisibility=hidden -fvisibility-inlines-hidden -Iinclude";
+  std::vector<std::string> jobs;
+  if (cuda) {
+    const fs::path cuda_home = fs::path(nvcc).parent_path().parent_path();
+    jobs.push_back(fmt::format("{} {} -O{} -isystem {} -c model.cpp -o model.o", cxx, common, wrapper_opt,
+                               shell_quote((cuda_home / "include").string())));
+  } else {
+    jobs.push_back(fmt::format("{} {} -O{} -c model.cpp -o model.o", cxx, common, wrapper_opt));
+  }
+  if (objects.find("constants.o") != std::string::npos) {
+    jobs.push_back(fmt::format("{} -c constants.S -o constants.o", cxx));
+  }
   // Generated kernels: `omp simd` loops (no OpenMP runtime needed for those); their threads come
   // from the process's libgomp, found at run time (runtime/include/aotic/runtime/threads.h).
   // No floating-point traps or errno (PyTorch uses neither): conditionals become vector selects
   // and sqrt an instruction, so the loops vectorise with g++ too.
-  const bool kernels = model_cpp.find("aotic/runtime/threads.h") != std::string::npos;
-  // A CUDA model's model.cpp is its wrapper only: -O1 compiles it in about 60% of -O2's time, and
-  // that compile is the critical path of the build (nvcc runs beside it).
-  const int host_opt = options.opt_level >= 0 ? options.opt_level : cuda ? 1 : 2;
-  const int device_opt = options.opt_level >= 0 ? options.opt_level : 2;
-  const std::string flags = fmt::format(
-      "-std=c++17 -O{} -fPIC -fvisibility=hidden -fvisibility-inlines-hidden{} -Iinclude", host_opt,
-      kernels ? " -fopenmp-simd -fno-trapping-math -fno-math-errno -march=" + options.isa : "");
-  // A CUDA model: the host compiler compiles model.cpp (against the CUDA headers) while nvcc
-  // compiles kernels.cu to a fatbin (kernels for each architecture asked for, plus PTX of the
-  // newest); the CUDA runtime is linked statically, so model.so needs no libcudart of its own at
-  // run time.
-  std::string compile = fmt::format("{} {} -c model.cpp -o model.o", cxx, flags);
+  for (const SourceFile& f : sources.kernel_files) {
+    const std::string object = f.name.substr(0, f.name.size() - 4) + ".o";
+    jobs.push_back(
+        fmt::format("{} {} -O{} -fopenmp-simd -fno-trapping-math -fno-math-errno -march={} -c {} -o {}", cxx,
+                    common, kernel_opt, options.isa, f.name, object));
+    objects += " " + object;
+  }
+  // A CUDA model: nvcc compiles kernels.cu to a fatbin (kernels for each architecture asked for,
+  // plus PTX of the newest) while the host compiler compiles model.cpp; the CUDA runtime is
+  // linked statically, so model.so needs no libcudart of its own at run time.
   std::string cuda_link;
   if (cuda) {
     const fs::path cuda_home = fs::path(nvcc).parent_path().parent_path();
-    compile = fmt::format("{} {} -isystem {} -c model.cpp -o model.o", cxx, flags,
-                          shell_quote((cuda_home / "include").string()));
     if (!sources.kernels_cu.empty()) {
       std::string gencode;
       for (const std::string& arch : cuda_archs)
@@ -445,13 +455,10 @@ CompileResult compile_model(const ir::Program& original, const CompileOptions& o
       gencode += fmt::format(" -gencode arch=compute_{0},code=compute_{0}", cuda_archs.back());
       // Device code only (no host pass: about half of nvcc's time), linked in as data and loaded
       // by model.cpp's launchers (templates/cuda_helpers.h: cuda_kernel_loader).
-      const std::string kernels_command = fmt::format(
+      jobs.push_back(fmt::format(
           "{} -std=c++17 -O{} -ccbin {} --expt-relaxed-constexpr -Xcudafe --diag_suppress=177{} -Iinclude "
           "--fatbin kernels.cu -o kernels.fatbin && ld -r -b binary kernels.fatbin -o kernels.o",
-          shell_quote(nvcc), device_opt, cxx, gencode);
-      // Both at once; fails if either does.
-      compile = fmt::format("{{ {} & }}; host=$!; {}; kernels=$?; wait $host && test $kernels -eq 0", compile,
-                            kernels_command);
+          shell_quote(nvcc), kernel_opt, cxx, gencode));
       objects += " kernels.o";
     }
     // kernels.o (data from `ld -b binary`) carries no .note.GNU-stack: the stack stays
@@ -459,15 +466,28 @@ CompileResult compile_model(const ir::Program& original, const CompileOptions& o
     cuda_link = fmt::format(" -L{} -lcudart_static -lrt -Wl,-z,noexecstack",
                             shell_quote((cuda_home / "lib64").string()));
   }
+  // Every job in the background, its output to a log of its own; the logs shown in order, and
+  // the link only when every job succeeded.
+  std::string compile = "status=0";
+  for (size_t i = 0; i < jobs.size(); ++i)
+    compile += fmt::format("; {{ {} ; }} > job{}.log 2>&1 & pid{}=$!", jobs[i], i, i);
+  for (size_t i = 0; i < jobs.size(); ++i) compile += fmt::format("; wait $pid{} || status=1", i);
+  for (size_t i = 0; i < jobs.size(); ++i) compile += fmt::format("; cat job{}.log", i);
+  compile += "; test $status -eq 0";
   const std::string command = fmt::format(
       "{} && {} -shared {} -Wl,--whole-archive {} -Wl,--no-whole-archive "
       "-Wl,--version-script=exports.map -o model.so {}{} -ldl -lpthread",
       compile, cxx, objects, shell_quote(runtime_library.string()), link, cuda_link);
-  stage(2,
-        sources.kernels_cu.empty()
-            ? fmt::format("compiling model.cpp ({} KB) with {}", (model_cpp.size() + 1023) / 1024, cxx)
-            : fmt::format("compiling model.cpp ({} KB) with {} and kernels.cu ({} KB) with nvcc",
-                          (model_cpp.size() + 1023) / 1024, cxx, (sources.kernels_cu.size() + 1023) / 1024));
+  size_t kernel_bytes = 0;
+  for (const SourceFile& f : sources.kernel_files) kernel_bytes += f.text.size();
+  stage(2, !sources.kernels_cu.empty()
+               ? fmt::format("compiling model.cpp ({} KB) with {} and kernels.cu ({} KB) with nvcc",
+                             (model_cpp.size() + 1023) / 1024, cxx, (sources.kernels_cu.size() + 1023) / 1024)
+           : !sources.kernel_files.empty()
+               ? fmt::format("compiling model.cpp ({} KB) and {} kernel files ({} KB) with {}",
+                             (model_cpp.size() + 1023) / 1024, sources.kernel_files.size(),
+                             (kernel_bytes + 1023) / 1024, cxx)
+               : fmt::format("compiling model.cpp ({} KB) with {}", (model_cpp.size() + 1023) / 1024, cxx));
   std::string log;
   if (run(build, command, &log) != 0) {
     // The first line that says "error" (g++ opens with an "In function ..." line), else the first.

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "codegen/wrapper_ir.h"
 
@@ -22,18 +23,33 @@ struct PrintOptions {
   bool avx2_dispatch = false;
 };
 
-/// What a model's printing gives: model.cpp, and for a CUDA model with kernels, kernels.cu (the
-/// kernels and their launchers in namespace aotic_kernels, which model.cpp declares and calls).
+/// A generated source file: its name in the build folder and its text.
+struct SourceFile {
+  std::string name;
+  std::string text;
+};
+
+/// What a model's printing gives: model.cpp (the wrapper: the model's spec, run and fold), and
+/// its generated kernels apart, in namespace aotic_kernels, which model.cpp declares and calls:
+/// for a CPU model, C++ files (kernels.cpp, or kernels_avx2.cpp and kernels_base.cpp, in parts
+/// when large), each compiled on its own and all in parallel; for a CUDA model, kernels.cu (the
+/// kernels' device parts; their launchers are in model.cpp).
 struct PrintedSources {
   std::string model_cpp;
-  std::string kernels_cu;  // "" unless CUDA with kernels
+  std::vector<SourceFile> kernel_files;  // CPU: empty without generated kernels
+  std::string kernels_cu;                // "" unless CUDA with kernels
+  bool wrapper_loops = false;            // model.cpp has loops of its own (--pointwise=kernel)
+
+  /// model.cpp, then each other file after a "// ---- NAME ----" line: what dumps and golden
+  /// files show.
+  std::string joined() const;
 };
 PrintedSources print_sources(const wir::Module& module, const PrintOptions& options);
 
-/// The text of model.cpp (followed by kernels.cu's, after a "// ---- kernels.cu ----" line, when
-/// there is one: what dumps and golden files show). For a CUDA module (module.device == "cuda", the
-/// CppWrapperCuda counterpart) the same wrapper runs under a stream scope on the model's GPU, allocates
-/// there, and launches kernels printed by kernel/cuda_printer.h on the run's stream; nvcc compiles it.
+/// The text of model.cpp, followed by its kernel files' (PrintedSources::joined). For a CUDA module
+/// (module.device == "cuda", the CppWrapperCuda counterpart) the same wrapper runs under a stream scope on
+/// the model's GPU, allocates there, and launches kernels printed by kernel/cuda_printer.h on the run's
+/// stream; nvcc compiles it.
 std::string print_cpu(const wir::Module& module, const PrintOptions& options);
 
 }  // namespace aotic::codegen

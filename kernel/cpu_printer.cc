@@ -15,17 +15,20 @@ class Printer {
  public:
   Printer(const Kernel& kernel, CodeWriter& out) : kernel_(kernel), w_(out), e_(out) {}
 
-  void print() {
-    std::vector<std::string> params;
-    for (const Buffer& b : kernel_.buffers) {
-      params.push_back(
-          fmt::format("{}{}* __restrict {}", b.written ? "" : "const ", cpp_type(b.dtype), b.name));
+  /// "void NAME(const float* __restrict in0, ..., int64_t s0)".
+  static std::string signature(const Kernel& kernel) {
+    std::string params;
+    const auto add = [&](const std::string& p) { params += (params.empty() ? "" : ", ") + p; };
+    for (const Buffer& b : kernel.buffers) {
+      add(fmt::format("{}{}* __restrict {}", b.written ? "" : "const ", cpp_type(b.dtype), b.name));
     }
-    for (const std::string& s : kernel_.symbols) params.push_back("int64_t " + s);
-    std::string joined;
-    for (const std::string& p : params) joined += (joined.empty() ? "" : ", ") + p;
+    for (const std::string& s : kernel.symbols) add("int64_t " + s);
+    return fmt::format("void {}({})", kernel.name, params);
+  }
+
+  void print() {
     w_.linef("// {}", kernel_.comment);
-    w_.open_wrapped(fmt::format("void {}({})", kernel_.name, joined));
+    w_.open_wrapped(signature(kernel_));
     e_.open_scope();
     print_body(kernel_.body);
     e_.close_scope();
@@ -120,15 +123,24 @@ class Printer {
   ExprPrinter e_;
 };
 
-}  // namespace
-
-void print_cpu_kernel(const Kernel& kernel, CodeWriter& out) {
+void check_names(const Kernel& kernel) {
   for (const Buffer& b : kernel.buffers) {
     for (const std::string& s : kernel.symbols) {
       AOTIC_CHECK(b.name != s, "kernel " + kernel.name + ": symbol and buffer share the name " + s);
     }
   }
+}
+
+}  // namespace
+
+void print_cpu_kernel(const Kernel& kernel, CodeWriter& out) {
+  check_names(kernel);
   Printer(kernel, out).print();
+}
+
+void print_cpu_kernel_declaration(const Kernel& kernel, CodeWriter& out) {
+  check_names(kernel);
+  out.wrapped(Printer::signature(kernel) + ";");
 }
 
 }  // namespace aotic::kernel

@@ -26,8 +26,12 @@
 
 namespace aotic::kernel {
 
-/// Writes `kernel` as a C++ function (a comment line, then the definition) into `out`. The
-/// function is `static`-free: the caller puts it in an anonymous namespace.
+/// Writes `kernel` as a C++ function (a comment line, then the definition) into `out`, with
+/// external linkage: the caller chooses its namespace.
 void print_cpu_kernel(const Kernel& kernel, CodeWriter& out);
+
+/// Writes the function's declaration (its signature and a semicolon), for the file that calls it
+/// when another file defines it.
+void print_cpu_kernel_declaration(const Kernel& kernel, CodeWriter& out);
 
 }  // namespace aotic::kernel

@@ -40,8 +40,8 @@ std::string literal_of(const Expr& e) {
   if (e.dtype == ir::DType::kBool) return e.int_value != 0 ? "true" : "false";
   if (e.dtype == ir::DType::kFloat32 || e.dtype == ir::DType::kFloat64) {
     const double v = e.double_value;
-    if (std::isnan(v)) return fmt::format("std::numeric_limits<{}>::quiet_NaN()", type);
-    if (std::isinf(v)) return fmt::format("{}std::numeric_limits<{}>::infinity()", v < 0 ? "-" : "", type);
+    if (std::isnan(v)) return fmt::format("km::quiet_nan<{}>()", type);
+    if (std::isinf(v)) return fmt::format("{}km::infinity<{}>()", v < 0 ? "-" : "", type);
     std::string text = cpp_double(v);
     if (e.dtype == ir::DType::kFloat64) return text;
     // "0.1f" when reading the text as a float gives what converting the double does; else the
@@ -65,7 +65,7 @@ const std::map<std::string, std::string>& infix_ops() {
 const std::map<std::string, std::string>& helper_ops() {
   static const std::map<std::string, std::string> kOps = {
       {"add", "add"},     {"sub", "sub"}, {"mul", "mul"},     {"max", "maximum"},
-      {"min", "minimum"}, {"pow", "pow"}, {"atan2", "atan2"}, {"fmod", "std::fmod"},
+      {"min", "minimum"}, {"pow", "pow"}, {"atan2", "atan2"}, {"fmod", "fmod"},
   };
   return kOps;
 }
@@ -150,10 +150,7 @@ std::string ExprPrinter::compute(const Expr& e, bool inline_all) {
       auto infix = infix_ops().find(e.name);
       if (infix != infix_ops().end()) return fmt::format("({} {} {})", a, infix->second, b);
       auto helper = helper_ops().find(e.name);
-      if (helper != helper_ops().end()) {
-        const bool qualified = helper->second.find("::") != std::string::npos;
-        return fmt::format("{}{}({}, {})", qualified ? "" : "km::", helper->second, a, b);
-      }
+      if (helper != helper_ops().end()) return fmt::format("km::{}({}, {})", helper->second, a, b);
       if (e.name == "bitand" || e.name == "bitor" || e.name == "bitxor") {
         const char* op = e.name == "bitand" ? "&" : e.name == "bitor" ? "|" : "^";
         return fmt::format("static_cast<{}>({} {} {})", cpp_type(e.dtype), a, op, b);

@@ -22,11 +22,11 @@
 // aotic-template-end
 
 // aotic-template: kernel_includes
-#include <cmath>
 #include <cstdint>
-#include <cstring>
-#include <limits>
 #include <type_traits>
+#ifdef __CUDACC__
+#include <cmath>
+#endif
 // aotic-template-end
 
 // aotic-template: math_includes

@@ -56,7 +56,7 @@ void RunState::check_inputs(AtenTensorHandle* inputs, size_t num_inputs) {
     throw RuntimeError("expected " + std::to_string(spec_.num_inputs) + " inputs, got " +
                        std::to_string(num_inputs));
   }
-  symbols_.assign(static_cast<size_t>(spec_.num_symbols), 0);
+  for (int32_t s = 0; s < spec_.num_symbols; ++s) symbols_[s] = 0;
   std::vector<int32_t> bound_by(static_cast<size_t>(spec_.num_symbols), -1);
   for (int32_t i = 0; i < spec_.num_inputs; ++i) {
     const TensorSpec& want = spec_.inputs[i];
@@ -156,10 +156,10 @@ void check_result(AtenTensorHandle t, const char* place, int32_t dtype, int32_t 
   }
 }
 
-std::vector<TensorHandle> RunState::contiguous_copies(AtenTensorHandle* inputs) const {
-  std::vector<TensorHandle> copies(static_cast<size_t>(spec_.num_inputs));
-  for (int32_t i = 0; i < spec_.num_inputs; ++i) {
-    if (!spec_.inputs[i].needs_contiguous) continue;
+std::vector<TensorHandle> contiguous_copies(const ModelSpec& spec, AtenTensorHandle* inputs) {
+  std::vector<TensorHandle> copies(static_cast<size_t>(spec.num_inputs));
+  for (int32_t i = 0; i < spec.num_inputs; ++i) {
+    if (!spec.inputs[i].needs_contiguous) continue;
     bool is_contiguous = false;
     check(aoti_torch_is_contiguous(inputs[i], &is_contiguous), "aoti_torch_is_contiguous");
     if (!is_contiguous) copies[static_cast<size_t>(i)] = contiguous(inputs[i]);
@@ -292,7 +292,7 @@ void Container::fold_into(ConstantSet& set) const {
     if (spec_.constants[i].kind == ConstantKind::kFoldedConstant) folded.push_back(static_cast<size_t>(i));
   }
   std::vector<AtenTensorHandle> results(folded.size(), nullptr);
-  RunState state(spec_, set, device_index_);
+  RunState state(spec_, set.data(), nullptr, device_index_);
   try {
     spec_.fold(state, results.data());
   } catch (const RuntimeError& e) {
@@ -369,10 +369,12 @@ void Container::run(AtenTensorHandle* inputs, size_t num_inputs, AtenTensorHandl
   } release{this, instance_state};
 
   std::shared_lock<std::shared_mutex> constants_lock(constants_mutex_);
-  RunState state(spec_, *active_, device_index_, stream, instance_state, constants_generation_);
+  std::vector<int64_t> symbols(static_cast<size_t>(spec_.num_symbols));
+  RunState state(spec_, active_->data(), symbols.data(), device_index_, stream, instance_state,
+                 constants_generation_);
   state.check_inputs(inputs, num_inputs);
   // The generated code relies on the export's (contiguous) layout: other layouts run on a copy.
-  std::vector<TensorHandle> copies = state.contiguous_copies(inputs);
+  std::vector<TensorHandle> copies = contiguous_copies(spec_, inputs);
   std::vector<AtenTensorHandle> run_inputs(inputs, inputs + num_inputs);
   for (size_t i = 0; i < copies.size(); ++i) {
     if (copies[i]) run_inputs[i] = copies[i].get();

@@ -457,7 +457,7 @@ TEST_CASE("(g) every generated model.cpp (the codegen goldens) passes the model 
     write_file(include + "/aotic/runtime/" + h,
                read_file(repo_path(std::string("runtime/include/aotic/runtime/") + h)));
   }
-  int checked = 0, cuda = 0;
+  int checked = 0, cuda = 0, split = 0;
   for (const auto& entry : std::filesystem::directory_iterator(repo_path("tests/golden/codegen"))) {
     const std::string model = entry.path().string() + "/model.cpp";
     CAPTURE(model);
@@ -469,12 +469,45 @@ TEST_CASE("(g) every generated model.cpp (the codegen goldens) passes the model 
       ++cuda;
       continue;
     }
-    Result r = abi_check("model " + quote(model) + " --shim " + quote(include + "/aotic/shim.h") + " -I " +
+    // The golden holds model.cpp then each kernel file after a "// ---- NAME ----" line: each is
+    // a translation unit of its own, checked alone.
+    const std::string text = read_file(model);
+    const std::string marker = "\n// ---- ";
+    std::vector<std::pair<std::string, std::string>> files;
+    size_t start = 0;
+    std::string file_name = "model.cpp";
+    while (true) {
+      const size_t next = text.find(marker, start);
+      files.emplace_back(file_name,
+                         text.substr(start, next == std::string::npos ? std::string::npos : next - start));
+      if (next == std::string::npos) break;
+      const size_t name_end = text.find(" ----\n", next + marker.size());
+      REQUIRE(name_end != std::string::npos);
+      file_name = text.substr(next + marker.size(), name_end - next - marker.size());
+      start = name_end + 6;
+    }
+    std::string paths;
+    for (const auto& [file, source] : files) {
+      const std::string path = scratch("golden_tu/" + name + "/" + file);
+      write_file(path, source);
+      paths += " " + quote(path);
+    }
+    Result r = abi_check("model" + paths + " --shim " + quote(include + "/aotic/shim.h") + " -I " +
                          quote(include) + " --allow-dir " + quote(include + "/aotic"));
     CHECK_MESSAGE(r.rc == 0, r.out);
+    if (files.size() > 1) {
+      // model.cpp alone calls kernels it does not define.
+      Result alone = abi_check("model " + quote(scratch("golden_tu/" + name + "/model.cpp")) + " --shim " +
+                               quote(include + "/aotic/shim.h") + " -I " + quote(include) + " --allow-dir " +
+                               quote(include + "/aotic"));
+      CHECK(alone.rc == 1);
+      CHECK(alone.out.find("but not defined in the model") != std::string::npos);
+      ++split;
+    }
     ++checked;
   }
   CHECK(checked >= 17);
+  CHECK(split >= 10);
   CHECK(cuda == 3);
 }
 

@@ -2,8 +2,10 @@
 //
 //   abi_check manifest HEADER [-I dir]...            the ABI manifest of HEADER, on stdout
 //   abi_check check HEADER MANIFEST [-I dir]...      HEADER still provides every manifest function
-//   abi_check model MODEL.cpp --shim HEADER [--allow-dir DIR]... [-I dir]...
-//                                                    MODEL.cpp reaches libtorch only through HEADER
+//   abi_check model MODEL.cpp [KERNELS.cpp]... --shim HEADER [--allow-dir DIR]... [-I dir]...
+//                                                    the model's translation units reach libtorch
+//                                                    only through HEADER (a function one declares
+//                                                    and another defines is the model's own)
 //
 // Exit status: 0 ok, 1 a problem (or bad input: a missing file, a parse error), 2 usage.
 // See tools/abi_check/README.md for the manifest's printing policy.
@@ -57,9 +59,10 @@ const char* const kResourceDirCandidates[] = {
 };
 
 int usage() {
-  std::cerr << "usage: abi_check manifest HEADER [-I dir]...\n"
-               "       abi_check check HEADER MANIFEST [-I dir]...\n"
-               "       abi_check model MODEL.cpp --shim HEADER [--allow-dir DIR]... [-I dir]...\n";
+  std::cerr
+      << "usage: abi_check manifest HEADER [-I dir]...\n"
+         "       abi_check check HEADER MANIFEST [-I dir]...\n"
+         "       abi_check model MODEL.cpp [KERNELS.cpp]... --shim HEADER [--allow-dir DIR]... [-I dir]...\n";
   return 2;
 }
 
@@ -378,7 +381,16 @@ bool forbidden_path(llvm::StringRef path) {
 struct ModelFindings {
   std::vector<std::pair<std::string, std::string>> problems;  // (sort key, message)
   int shim_calls = 0;
+  /// Functions a file declares and uses without defining (their name and type, and the problem
+  /// they are unless another of the model's files defines them), and what the files define.
+  std::vector<std::pair<std::string, std::pair<std::string, std::string>>> undefined;
+  std::set<std::string> defined;
 };
+
+/// A function's identity across translation units: its qualified name and type.
+std::string function_key(const clang::FunctionDecl* fn) {
+  return fn->getQualifiedNameAsString() + " " + fn->getType().getAsString();
+}
 
 std::string location_string(const clang::SourceManager& sm, clang::SourceLocation loc) {
   clang::PresumedLoc p = sm.getPresumedLoc(sm.getExpansionLoc(loc));
@@ -415,7 +427,7 @@ class IncludeGuard : public clang::PPCallbacks {
 };
 
 struct ModelOptions {
-  std::string model, shim;
+  std::string model, shim;              // model: the file being checked
   std::vector<std::string> allow_dirs;  // real paths, ending in '/'
 };
 
@@ -436,6 +448,14 @@ class ModelConsumer : public clang::ASTConsumer {
       const clang::FileEntry* shim;
       std::set<std::pair<std::string, const clang::FunctionDecl*>> seen;
       std::set<const clang::DeclRefExpr*> callees;
+
+      bool VisitFunctionDecl(clang::FunctionDecl* fn) {
+        if (fn->isThisDeclarationADefinition() && fn->isExternallyVisible() &&
+            sm->isInMainFile(sm->getExpansionLoc(fn->getLocation()))) {
+          self->findings_->defined.insert(function_key(fn));
+        }
+        return true;
+      }
 
       bool VisitCallExpr(clang::CallExpr* call) {
         if (const auto* ref = llvm::dyn_cast<clang::DeclRefExpr>(call->getCallee()->IgnoreParenImpCasts())) {
@@ -505,11 +525,13 @@ class ModelConsumer : public clang::ASTConsumer {
           sort_key(sm, use), where + ": " + verb + " '" + name + "': extern \"C\" function declared at " +
                                  declared_at + " is not declared in the shim header " + options_->shim);
     } else if (in_main && only_main && !fn->isDefined() && !fn->isDeleted()) {
-      // Declared in the model but defined nowhere in it: it would bind to another library.
-      findings_->problems.emplace_back(
-          sort_key(sm, use), where + ": " + verb + " '" + name + "': declared at " + declared_at +
-                                 " but not defined in the model, and not declared in the shim header " +
-                                 options_->shim);
+      // Declared in the model but defined nowhere in it: it would bind to another library
+      // (unless another of the model's files defines it).
+      findings_->undefined.push_back(
+          {function_key(fn),
+           {sort_key(sm, use), where + ": " + verb + " '" + name + "': declared at " + declared_at +
+                                   " but not defined in the model, and not declared in the shim header " +
+                                   options_->shim}});
     }
   }
 
@@ -535,9 +557,12 @@ class ModelAction : public clang::ASTFrontendAction {
   ModelFindings* findings_;
 };
 
-int cmd_model(ModelOptions options, const std::vector<std::string>& extra) {
+int cmd_model(ModelOptions options, const std::vector<std::string>& files,
+              const std::vector<std::string>& extra) {
   std::string why;
-  if (!readable_file(options.model, &why)) return fail(why);
+  for (const std::string& file : files) {
+    if (!readable_file(file, &why)) return fail(why);
+  }
   if (!readable_file(options.shim, &why)) return fail(why);
   std::vector<std::string> allow_dirs;
   for (const std::string& dir : options.allow_dirs) {
@@ -550,18 +575,28 @@ int cmd_model(ModelOptions options, const std::vector<std::string>& extra) {
   options.allow_dirs = allow_dirs;
   ModelFindings findings;
   CollectingDiagnostics diags;
-  bool compiled = run_clang(options.model, extra, std::make_unique<ModelAction>(&options, &findings), &diags);
+  bool compiled = true;
+  for (const std::string& file : files) {
+    options.model = file;
+    if (!run_clang(file, extra, std::make_unique<ModelAction>(&options, &findings), &diags)) {
+      compiled = false;
+      if (diags.errors.empty()) std::cerr << "abi_check: " << file << ": does not compile\n";
+    }
+  }
+  for (const auto& [key, problem] : findings.undefined) {
+    if (findings.defined.count(key) == 0) findings.problems.push_back(problem);
+  }
   std::stable_sort(findings.problems.begin(), findings.problems.end());
   for (const auto& problem : findings.problems) std::cerr << "abi_check: " << problem.second << "\n";
   for (const std::string& error : diags.errors) std::cerr << "abi_check: " << error << "\n";
-  if (!compiled && diags.errors.empty())
-    std::cerr << "abi_check: " << options.model << ": does not compile\n";
+  const std::string name =
+      files.size() == 1 ? files[0] : files[0] + " and " + std::to_string(files.size() - 1) + " more";
   if (!findings.problems.empty() || !compiled) {
-    std::cerr << "abi_check: " << options.model << ": " << findings.problems.size() << " ABI problem(s), "
+    std::cerr << "abi_check: " << name << ": " << findings.problems.size() << " ABI problem(s), "
               << diags.errors.size() << " compile error(s)\n";
     return 1;
   }
-  std::cout << "abi_check: ok: " << options.model << " uses only the shim (" << findings.shim_calls
+  std::cout << "abi_check: ok: " << name << " uses only the shim (" << findings.shim_calls
             << " shim call sites)\n";
   return 0;
 }
@@ -615,9 +650,7 @@ int main(int argc, char** argv) {
   }
   if (command == "manifest" && positional.size() == 1) return cmd_manifest(positional[0], extra);
   if (command == "check" && positional.size() == 2) return cmd_check(positional[0], positional[1], extra);
-  if (command == "model" && positional.size() == 1 && !model.shim.empty()) {
-    model.model = positional[0];
-    return cmd_model(model, extra);
-  }
+  if (command == "model" && !positional.empty() && !model.shim.empty())
+    return cmd_model(model, positional, extra);
   return usage();
 }

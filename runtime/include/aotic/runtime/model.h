@@ -18,6 +18,13 @@
 
 namespace aotic::runtime {
 
+/// One set of constant tensors, by index of ModelSpec::constants.
+using ConstantSet = std::vector<TensorHandle>;
+
+/// For each input of `spec` that needs a contiguous layout and has another, a contiguous copy
+/// (empty handles elsewhere).
+std::vector<TensorHandle> contiguous_copies(const ModelSpec& spec, AtenTensorHandle* inputs);
+
 /// Makes the constants of `spec` from its embedded blob (no copy: tensors over the blob).
 ConstantSet constants_from_blob(const ModelSpec& spec, const uint8_t* blob);
 

@@ -8,11 +8,11 @@
 // The spec is plain data (names, dtypes, shapes with symbols and their ranges, constants and
 // where their bytes are) plus the `run` function with the model's computation. The runtime does
 // everything else: input checks, constants, instances, concurrency and the C interface.
+// No standard library containers here: <vector> alone was a third of a small model.cpp's compile.
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
-#include <vector>
 
 #include "aotic/runtime/handle.h"
 
@@ -113,16 +113,17 @@ struct ModelSpec {
 void check_result(AtenTensorHandle t, const char* place, int32_t dtype, int32_t rank, const int64_t* sizes,
                   const char* const* exprs);
 
-/// One set of constant tensors, by index of ModelSpec::constants.
-using ConstantSet = std::vector<TensorHandle>;
-
-/// What one run sees: the symbol values bound from the inputs and the active constants.
+/// What one run sees: the symbol values bound from the inputs and the active constants. Both
+/// are the runtime's (aotic/runtime/model.h), which outlive the run.
 class RunState {
  public:
-  RunState(const ModelSpec& spec, const ConstantSet& constants, int32_t device_index = 0,
+  /// `constants`: one per ModelSpec::constants; `symbols`: room for ModelSpec::num_symbols values,
+  /// which check_inputs binds.
+  RunState(const ModelSpec& spec, const TensorHandle* constants, int64_t* symbols, int32_t device_index = 0,
            void* stream = nullptr, void* instance_state = nullptr, uint64_t constants_generation = 0)
       : spec_(spec),
         constants_(constants),
+        symbols_(symbols),
         device_index_(device_index),
         stream_(stream),
         instance_state_(instance_state),
@@ -131,29 +132,26 @@ class RunState {
   void* instance_state() const { return instance_state_; }
   /// Changes whenever the active constants change: state made from older constants is stale.
   uint64_t constants_generation() const { return constants_generation_; }
-  int64_t symbol(int32_t index) const { return symbols_[static_cast<size_t>(index)]; }
+  int64_t symbol(int32_t index) const { return symbols_[index]; }
   /// The GPU the run is on (0 for the CPU).
   int32_t device_index() const { return device_index_; }
   /// The caller's CUDA stream (a cudaStream_t), or nullptr for the GPU's current stream.
   void* stream() const { return stream_; }
-  AtenTensorHandle constant(int32_t index) const { return constants_[static_cast<size_t>(index)].get(); }
+  AtenTensorHandle constant(int32_t index) const { return constants_[index].get(); }
   const ModelSpec& spec() const { return spec_; }
 
   /// Checks inputs against the spec and binds symbol values. Throws RuntimeError such as
   /// "input 0 'x': size 0 is 2000, allowed 1..1024".
   void check_inputs(AtenTensorHandle* inputs, size_t num_inputs);
-  /// For each input that needs a contiguous layout and has another, a contiguous copy (empty
-  /// handles elsewhere).
-  std::vector<TensorHandle> contiguous_copies(AtenTensorHandle* inputs) const;
 
  private:
   const ModelSpec& spec_;
-  const ConstantSet& constants_;
+  const TensorHandle* constants_;
+  int64_t* symbols_;
   int32_t device_index_;
   void* stream_;
   void* instance_state_;
   uint64_t constants_generation_;
-  std::vector<int64_t> symbols_;
 };
 
 }  // namespace aotic::runtime

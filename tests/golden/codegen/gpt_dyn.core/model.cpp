@@ -12,14 +12,49 @@
 #else
 #define AOTIC_HOST_DEVICE
 #endif
-#include <algorithm>
-#include <cmath>
-#include <cstdlib>
-#include <cstring>
-#include "aotic/runtime/threads.h"
 
 // The constants' bytes, linked in from constants.S.
 extern "C" const uint8_t aotic_constants_blob[];
+
+// The generated kernels, defined in kernels_avx2.cpp, kernels_base.cpp.
+namespace aotic_kernels {
+namespace avx2 {
+void k0_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0, int64_t s75);
+void k1_layer_norm(const float* __restrict in0, const float* __restrict in1, const float* __restrict in2,
+    float* __restrict out0, int64_t s75);
+void k2_permute_mul_expand_clone(const float* __restrict in0, float* __restrict out0, int64_t s75);
+void k3_permute_permute_mul_expand_clone(const float* __restrict in0, float* __restrict out0, int64_t s75);
+void k4_unsqueeze_unsqueeze_sub_le_logical_and_where_add(const float* __restrict in0,
+    const float* __restrict in1, const float* __restrict in2, const bool* __restrict in3,
+    const int64_t* __restrict in4, const int64_t* __restrict in5, float* __restrict out0, int64_t s75);
+void k5_softmax(const float* __restrict in0, float* __restrict out0, int64_t s75);
+void k6_eq_logical_not(const float* __restrict in0, bool* __restrict out0, int64_t s75);
+void k7_logical_not_where(const float* __restrict in0, const float* __restrict in1,
+    const bool* __restrict in2, float* __restrict out0, int64_t s75);
+void k8_permute_expand_clone(const float* __restrict in0, float* __restrict out0, int64_t s75);
+void k9_permute_clone(const float* __restrict in0, float* __restrict out0, int64_t s75);
+void k10_add_add(const float* __restrict in0, const float* __restrict in1, const float* __restrict in2,
+    float* __restrict out0, int64_t s75);
+}  // namespace avx2
+namespace base {
+void k0_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0, int64_t s75);
+void k1_layer_norm(const float* __restrict in0, const float* __restrict in1, const float* __restrict in2,
+    float* __restrict out0, int64_t s75);
+void k2_permute_mul_expand_clone(const float* __restrict in0, float* __restrict out0, int64_t s75);
+void k3_permute_permute_mul_expand_clone(const float* __restrict in0, float* __restrict out0, int64_t s75);
+void k4_unsqueeze_unsqueeze_sub_le_logical_and_where_add(const float* __restrict in0,
+    const float* __restrict in1, const float* __restrict in2, const bool* __restrict in3,
+    const int64_t* __restrict in4, const int64_t* __restrict in5, float* __restrict out0, int64_t s75);
+void k5_softmax(const float* __restrict in0, float* __restrict out0, int64_t s75);
+void k6_eq_logical_not(const float* __restrict in0, bool* __restrict out0, int64_t s75);
+void k7_logical_not_where(const float* __restrict in0, const float* __restrict in1,
+    const bool* __restrict in2, float* __restrict out0, int64_t s75);
+void k8_permute_expand_clone(const float* __restrict in0, float* __restrict out0, int64_t s75);
+void k9_permute_clone(const float* __restrict in0, float* __restrict out0, int64_t s75);
+void k10_add_add(const float* __restrict in0, const float* __restrict in1, const float* __restrict in2,
+    float* __restrict out0, int64_t s75);
+}  // namespace base
+}  // namespace aotic_kernels
 
 namespace {
 
@@ -58,10 +93,798 @@ const T* kernel_input(AtenTensorHandle t, int64_t rank, const int64_t* strides, 
   return aotic::runtime::data<const T>(scratch.get());
 }
 
+/// Whether this CPU runs the AVX2/FMA build of the kernels (asked once).
+inline bool kernels_avx2() {
+  static const bool yes = [] {
+    __builtin_cpu_init();
+    return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+  }();
+  return yes;
+}
+
+// The folded constants, computed from the others whenever the constants are set.
+void fold(aotic::runtime::RunState& state, AtenTensorHandle* outputs) {
+  AtenTensorHandle p_wte_weight = state.constant(0);
+  AtenTensorHandle p_wpe_weight = state.constant(1);
+  AtenTensorHandle p_ln_weight = state.constant(2);
+  AtenTensorHandle p_ln_bias = state.constant(3);
+  AtenTensorHandle p_qkv_weight = state.constant(4);
+  AtenTensorHandle p_qkv_bias = state.constant(5);
+  AtenTensorHandle p_o_weight = state.constant(6);
+  AtenTensorHandle p_o_bias = state.constant(7);
+  AtenTensorHandle p_head_weight = state.constant(8);
+  // node 'permute' (aten.permute.default)
+  // may share p_qkv_weight's storage (a view)
+  TensorHandle permute;
+  const int64_t dims[] = {1, 0};
+  check(aoti_torch_cpu_permute(p_qkv_weight, dims, 2, permute.out()),
+        "node 'permute' (aten.permute.default)");
+  // node 'scalar_tensor' (aten.scalar_tensor.default)
+  TensorHandle scalar_tensor;
+  int32_t dtype_value = kFloat32;
+  int32_t device_value = kCPU;
+  check(aoti_torch_cpu_scalar_tensor(
+            -std::numeric_limits<double>::infinity(), &dtype_value, nullptr, &device_value,
+            kDefaultDeviceIndex, nullptr, scalar_tensor.out()),
+        "node 'scalar_tensor' (aten.scalar_tensor.default)");
+  // node 'scalar_tensor_1' (aten.scalar_tensor.default)
+  TensorHandle scalar_tensor_1;
+  int32_t dtype_value_1 = kFloat32;
+  int32_t layout_value = kStrided;
+  int32_t device_value_1 = kCPU;
+  check(aoti_torch_cpu_scalar_tensor(
+            0.0, &dtype_value_1, &layout_value, &device_value_1, kDefaultDeviceIndex, nullptr,
+            scalar_tensor_1.out()),
+        "node 'scalar_tensor_1' (aten.scalar_tensor.default)");
+  // node 'permute_8' (aten.permute.default)
+  // may share p_o_weight's storage (a view)
+  TensorHandle permute_8;
+  const int64_t dims_1[] = {1, 0};
+  check(aoti_torch_cpu_permute(p_o_weight, dims_1, 2, permute_8.out()),
+        "node 'permute_8' (aten.permute.default)");
+  // node 'expand_5' (aten.expand.default)
+  // may share permute_8's storage (a view)
+  TensorHandle expand_5;
+  const int64_t size[] = {2, 64, 64};
+  check(aoti_torch_cpu_expand(permute_8.get(), size, 3, false, expand_5.out()),
+        "node 'expand_5' (aten.expand.default)");
+  permute_8.reset();
+  // node 'view_13' (aten.view.default)
+  // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
+  // may share expand_5's storage (a view)
+  TensorHandle view_13;
+  const int64_t shape[] = {2, 64, 64};
+  check(aoti_torch_cpu_reshape(expand_5.get(), shape, 3, view_13.out()),
+        "node 'view_13' (aten.view.default)");
+  expand_5.reset();
+  // node 'permute_9' (aten.permute.default)
+  // may share p_head_weight's storage (a view)
+  TensorHandle permute_9;
+  const int64_t dims_2[] = {1, 0};
+  check(aoti_torch_cpu_permute(p_head_weight, dims_2, 2, permute_9.out()),
+        "node 'permute_9' (aten.permute.default)");
+  // the folded constants
+  outputs[0] = new_reference(permute.get()).release();
+  outputs[1] = new_reference(scalar_tensor.get()).release();
+  outputs[2] = new_reference(scalar_tensor_1.get()).release();
+  outputs[3] = new_reference(view_13.get()).release();
+  outputs[4] = new_reference(permute_9.get()).release();
+}
+
+void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHandle* outputs) {
+  const int64_t s75 = state.symbol(0);
+  AtenTensorHandle idx = inputs[0];
+  AtenTensorHandle p_wte_weight_1 = state.constant(0);
+  AtenTensorHandle p_wpe_weight_1 = state.constant(1);
+  AtenTensorHandle p_ln_weight_1 = state.constant(2);
+  AtenTensorHandle p_ln_bias_1 = state.constant(3);
+  AtenTensorHandle p_qkv_weight_1 = state.constant(4);
+  AtenTensorHandle p_qkv_bias_1 = state.constant(5);
+  AtenTensorHandle p_o_weight_1 = state.constant(6);
+  AtenTensorHandle p_o_bias_1 = state.constant(7);
+  AtenTensorHandle p_head_weight_1 = state.constant(8);
+  AtenTensorHandle permute_1 = state.constant(9);  // folded
+  AtenTensorHandle scalar_tensor_2 = state.constant(10);  // folded
+  AtenTensorHandle scalar_tensor_1_1 = state.constant(11);  // folded
+  AtenTensorHandle view_13_1 = state.constant(12);  // folded
+  AtenTensorHandle permute_9_1 = state.constant(13);  // folded
+  // node 'sym_size_int_8' (aten.sym_size.int)
+  const int64_t sym_size_int_8 = s75;
+  // node 'embedding' (aten.embedding.default)
+  TensorHandle embedding;
+  check(aoti_torch_cpu_embedding(p_wte_weight_1, idx, -1, false, false, embedding.out()),
+        "node 'embedding' (aten.embedding.default)");
+  // node 'arange' (aten.arange.start_step)
+  TensorHandle arange;
+  int32_t dtype_value_2 = kInt64;
+  int32_t layout_value_1 = kStrided;
+  int32_t device_value_2 = kCPU;
+  int32_t pin_memory_value = false;
+  check(aoti_torch_cpu_arange_start_step(
+            0.0, static_cast<double>(sym_size_int_8), 1.0, &dtype_value_2, &layout_value_1, &device_value_2,
+            kDefaultDeviceIndex, &pin_memory_value, arange.out()),
+        "node 'arange' (aten.arange.start_step)");
+  // node 'embedding_1' (aten.embedding.default)
+  TensorHandle embedding_1;
+  check(aoti_torch_cpu_embedding(p_wpe_weight_1, arange.get(), -1, false, false, embedding_1.out()),
+        "node 'embedding_1' (aten.embedding.default)");
+  arange.reset();
+  // node 'add_9' (aten.add.Tensor)
+  TensorHandle add_9;
+  const int64_t add_9_sizes[] = {2, s75, 64};
+  const int64_t add_9_strides[] = {64 * s75, 64, 1};
+  check(aoti_torch_empty_strided(
+            3, add_9_sizes, add_9_strides, kFloat32, kCPU, kDefaultDeviceIndex, add_9.out()),
+        "allocate add_9");
+  {
+    const int64_t embedding_layout[] = {64 * s75, 64, 1};
+    TensorHandle embedding_copy;
+    const float* embedding_data = kernel_input<float>(embedding.get(), 3, embedding_layout, embedding_copy);
+    const int64_t embedding_1_layout[] = {64, 1};
+    TensorHandle embedding_1_copy;
+    const float* embedding_1_data = kernel_input<float>(embedding_1.get(), 2, embedding_1_layout,
+        embedding_1_copy);
+    auto* kernel = &aotic_kernels::base::k0_add;
+    if (kernels_avx2()) {
+      kernel = &aotic_kernels::avx2::k0_add;
+    }
+    kernel(embedding_data, embedding_1_data, aotic::runtime::data<float>(add_9.get()), s75);
+  }
+  embedding.reset();
+  embedding_1.reset();
+  // node 'native_layer_norm' (aten.native_layer_norm.default)
+  TensorHandle getitem;
+  const int64_t getitem_sizes[] = {2, s75, 64};
+  const int64_t getitem_strides[] = {64 * s75, 64, 1};
+  check(aoti_torch_empty_strided(
+            3, getitem_sizes, getitem_strides, kFloat32, kCPU, kDefaultDeviceIndex, getitem.out()),
+        "allocate getitem");
+  {
+    const int64_t add_9_layout[] = {64 * s75, 64, 1};
+    TensorHandle add_9_copy;
+    const float* add_9_data = kernel_input<float>(add_9.get(), 3, add_9_layout, add_9_copy);
+    const int64_t p_ln_weight_layout[] = {1};
+    TensorHandle p_ln_weight_copy;
+    const float* p_ln_weight_data = kernel_input<float>(p_ln_weight_1, 1, p_ln_weight_layout,
+        p_ln_weight_copy);
+    const int64_t p_ln_bias_layout[] = {1};
+    TensorHandle p_ln_bias_copy;
+    const float* p_ln_bias_data = kernel_input<float>(p_ln_bias_1, 1, p_ln_bias_layout, p_ln_bias_copy);
+    auto* kernel_1 = &aotic_kernels::base::k1_layer_norm;
+    if (kernels_avx2()) {
+      kernel_1 = &aotic_kernels::avx2::k1_layer_norm;
+    }
+    kernel_1(add_9_data, p_ln_weight_data, p_ln_bias_data, aotic::runtime::data<float>(getitem.get()), s75);
+  }
+  // node 'mul_17' (_operator.mul)
+  const int64_t mul_17 = 2 * s75;
+  // node 'view' (aten.view.default)
+  // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
+  // may share getitem's storage (a view)
+  TensorHandle view;
+  const int64_t shape_1[] = {mul_17, 64};
+  check(aoti_torch_cpu_reshape(getitem.get(), shape_1, 2, view.out()), "node 'view' (aten.view.default)");
+  // getitem is free: its buffer is kept for bmm_2
+  // node 'addmm' (aten.addmm.default)
+  TensorHandle addmm;
+  const int64_t addmm_sizes[] = {2 * s75, 192};
+  const int64_t addmm_strides[] = {192, 1};
+  check(aoti_torch_empty_strided(
+            2, addmm_sizes, addmm_strides, kFloat32, kCPU, kDefaultDeviceIndex, addmm.out()),
+        "allocate addmm");
+  check(aoti_torch_cpu_addmm_out(addmm.get(), p_qkv_bias_1, view.get(), permute_1, 1.0, 1.0),
+        "node 'addmm' (aten.addmm.default)");
+  view.reset();
+  // node 'view_1' (aten.view.default)
+  // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
+  // may share addmm's storage (a view)
+  TensorHandle view_1;
+  const int64_t shape_2[] = {2, sym_size_int_8, 192};
+  check(aoti_torch_cpu_reshape(addmm.get(), shape_2, 3, view_1.out()), "node 'view_1' (aten.view.default)");
+  addmm.reset();
+  // node 'split_with_sizes' (aten.split_with_sizes.default)
+  // may share view_1's storage (a view)
+  TensorHandle getitem_3;
+  TensorHandle getitem_4;
+  TensorHandle getitem_5;
+  {
+    const int64_t split_sizes[] = {64, 64, 64};
+    AtenTensorHandle rets[3] = {};
+    check(aoti_torch_cpu_split_with_sizes(view_1.get(), split_sizes, 3, 2, rets, 3),
+          "node 'split_with_sizes' (aten.split_with_sizes.default)");
+    getitem_3.reset(rets[0]);
+    getitem_4.reset(rets[1]);
+    getitem_5.reset(rets[2]);
+  }
+  view_1.reset();
+  // node 'view_2' (aten.view.default)
+  // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
+  // may share getitem_3's storage (a view)
+  TensorHandle view_2;
+  const int64_t shape_3[] = {2, sym_size_int_8, 4, -1};
+  check(aoti_torch_cpu_reshape(getitem_3.get(), shape_3, 4, view_2.out()),
+        "node 'view_2' (aten.view.default)");
+  getitem_3.reset();
+  // node 'view_3' (aten.view.default)
+  // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
+  // may share getitem_4's storage (a view)
+  TensorHandle view_3;
+  const int64_t shape_4[] = {2, sym_size_int_8, 4, -1};
+  check(aoti_torch_cpu_reshape(getitem_4.get(), shape_4, 4, view_3.out()),
+        "node 'view_3' (aten.view.default)");
+  getitem_4.reset();
+  // node 'view_4' (aten.view.default)
+  // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
+  // may share getitem_5's storage (a view)
+  TensorHandle view_4;
+  const int64_t shape_5[] = {2, sym_size_int_8, 4, -1};
+  check(aoti_torch_cpu_reshape(getitem_5.get(), shape_5, 4, view_4.out()),
+        "node 'view_4' (aten.view.default)");
+  getitem_5.reset();
+  // node 'full' (aten.full.default)
+  TensorHandle full;
+  const int64_t size_1[] = {sym_size_int_8, sym_size_int_8};
+  int32_t dtype_value_3 = kBool;
+  int32_t layout_value_2 = kStrided;
+  int32_t device_value_3 = kCPU;
+  int32_t pin_memory_value_1 = false;
+  check(aoti_torch_cpu_full(
+            size_1, 2, 1.0, &dtype_value_3, &layout_value_2, &device_value_3, kDefaultDeviceIndex,
+            &pin_memory_value_1, full.out()),
+        "node 'full' (aten.full.default)");
+  // node 'arange_1' (aten.arange.start_step)
+  TensorHandle arange_1;
+  int32_t dtype_value_4 = kInt64;
+  int32_t layout_value_3 = kStrided;
+  int32_t device_value_4 = kCPU;
+  int32_t pin_memory_value_2 = false;
+  check(aoti_torch_cpu_arange_start_step(
+            0.0, static_cast<double>(sym_size_int_8), 1.0, &dtype_value_4, &layout_value_3, &device_value_4,
+            kDefaultDeviceIndex, &pin_memory_value_2, arange_1.out()),
+        "node 'arange_1' (aten.arange.start_step)");
+  // node 'arange_2' (aten.arange.start_step)
+  TensorHandle arange_2;
+  int32_t dtype_value_5 = kInt64;
+  int32_t layout_value_4 = kStrided;
+  int32_t device_value_5 = kCPU;
+  int32_t pin_memory_value_3 = false;
+  check(aoti_torch_cpu_arange_start_step(
+            0.0, static_cast<double>(sym_size_int_8), 1.0, &dtype_value_5, &layout_value_4, &device_value_5,
+            kDefaultDeviceIndex, &pin_memory_value_3, arange_2.out()),
+        "node 'arange_2' (aten.arange.start_step)");
+  // node 'clone' (aten.clone.default)
+  TensorHandle clone;
+  const int64_t clone_sizes[] = {2, 4, s75, 16};
+  const int64_t clone_strides[] = {64 * s75, 16 * s75, 16, 1};
+  check(aoti_torch_empty_strided(
+            4, clone_sizes, clone_strides, kFloat32, kCPU, kDefaultDeviceIndex, clone.out()),
+        "allocate clone");
+  // fuses permute_1, mul_42, expand, clone
+  {
+    const int64_t view_2_layout[] = {192 * s75, 192, 16, 1};
+    TensorHandle view_2_copy;
+    const float* view_2_data = kernel_input<float>(view_2.get(), 4, view_2_layout, view_2_copy);
+    auto* kernel_2 = &aotic_kernels::base::k2_permute_mul_expand_clone;
+    if (kernels_avx2()) {
+      kernel_2 = &aotic_kernels::avx2::k2_permute_mul_expand_clone;
+    }
+    kernel_2(view_2_data, aotic::runtime::data<float>(clone.get()), s75);
+  }
+  view_2.reset();
+  // node 'view_5' (aten.view.default)
+  // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
+  // may share clone's storage (a view)
+  TensorHandle view_5;
+  const int64_t shape_6[] = {8, sym_size_int_8, 16};
+  check(aoti_torch_cpu_reshape(clone.get(), shape_6, 3, view_5.out()), "node 'view_5' (aten.view.default)");
+  // clone is free: its buffer is kept for clone_2
+  // node 'clone_1' (aten.clone.default)
+  TensorHandle clone_1;
+  const int64_t clone_1_sizes[] = {2, 4, 16, s75};
+  const int64_t clone_1_strides[] = {64 * s75, 16 * s75, s75, 1};
+  check(aoti_torch_empty_strided(
+            4, clone_1_sizes, clone_1_strides, kFloat32, kCPU, kDefaultDeviceIndex, clone_1.out()),
+        "allocate clone_1");
+  // fuses permute_2, permute_4, mul_45, expand_1, clone_1
+  {
+    const int64_t view_3_layout[] = {192 * s75, 192, 16, 1};
+    TensorHandle view_3_copy;
+    const float* view_3_data = kernel_input<float>(view_3.get(), 4, view_3_layout, view_3_copy);
+    auto* kernel_3 = &aotic_kernels::base::k3_permute_permute_mul_expand_clone;
+    if (kernels_avx2()) {
+      kernel_3 = &aotic_kernels::avx2::k3_permute_permute_mul_expand_clone;
+    }
+    kernel_3(view_3_data, aotic::runtime::data<float>(clone_1.get()), s75);
+  }
+  view_3.reset();
+  // node 'view_6' (aten.view.default)
+  // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
+  // may share clone_1's storage (a view)
+  TensorHandle view_6;
+  const int64_t shape_7[] = {8, 16, sym_size_int_8};
+  check(aoti_torch_cpu_reshape(clone_1.get(), shape_7, 3, view_6.out()), "node 'view_6' (aten.view.default)");
+  clone_1.reset();
+  // node 'bmm' (aten.bmm.default)
+  TensorHandle bmm;
+  const int64_t bmm_sizes[] = {8, s75, s75};
+  const int64_t bmm_strides[] = {(s75 * s75), s75, 1};
+  check(aoti_torch_empty_strided(3, bmm_sizes, bmm_strides, kFloat32, kCPU, kDefaultDeviceIndex, bmm.out()),
+        "allocate bmm");
+  check(aoti_torch_cpu_bmm_out(bmm.get(), view_5.get(), view_6.get()), "node 'bmm' (aten.bmm.default)");
+  view_5.reset();
+  view_6.reset();
+  // node 'view_7' (aten.view.default)
+  // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
+  // may share bmm's storage (a view)
+  TensorHandle view_7;
+  const int64_t shape_8[] = {2, 4, sym_size_int_8, sym_size_int_8};
+  check(aoti_torch_cpu_reshape(bmm.get(), shape_8, 4, view_7.out()), "node 'view_7' (aten.view.default)");
+  bmm.reset();
+  // node 'add_78' (aten.add.Tensor)
+  TensorHandle add_78;
+  const int64_t add_78_sizes[] = {2, 4, s75, s75};
+  const int64_t add_78_strides[] = {4 * (s75 * s75), (s75 * s75), s75, 1};
+  check(aoti_torch_empty_strided(
+            4, add_78_sizes, add_78_strides, kFloat32, kCPU, kDefaultDeviceIndex, add_78.out()),
+        "allocate add_78");
+  // fuses unsqueeze, unsqueeze_1, sub_19, le_1, logical_and, where, add_78
+  {
+    const int64_t view_7_layout[] = {4 * (s75 * s75), (s75 * s75), s75, 1};
+    TensorHandle view_7_copy;
+    const float* view_7_data = kernel_input<float>(view_7.get(), 4, view_7_layout, view_7_copy);
+    TensorHandle scalar_tensor_copy;
+    const float* scalar_tensor_data = kernel_input<float>(scalar_tensor_2, 0, nullptr, scalar_tensor_copy);
+    TensorHandle scalar_tensor_1_copy;
+    const float* scalar_tensor_1_data = kernel_input<float>(scalar_tensor_1_1, 0, nullptr,
+        scalar_tensor_1_copy);
+    const int64_t full_layout[] = {s75, 1};
+    TensorHandle full_copy;
+    const bool* full_data = kernel_input<bool>(full.get(), 2, full_layout, full_copy);
+    const int64_t arange_1_layout[] = {1};
+    TensorHandle arange_1_copy;
+    const int64_t* arange_1_data = kernel_input<int64_t>(arange_1.get(), 1, arange_1_layout, arange_1_copy);
+    const int64_t arange_2_layout[] = {1};
+    TensorHandle arange_2_copy;
+    const int64_t* arange_2_data = kernel_input<int64_t>(arange_2.get(), 1, arange_2_layout, arange_2_copy);
+    auto* kernel_4 = &aotic_kernels::base::k4_unsqueeze_unsqueeze_sub_le_logical_and_where_add;
+    if (kernels_avx2()) {
+      kernel_4 = &aotic_kernels::avx2::k4_unsqueeze_unsqueeze_sub_le_logical_and_where_add;
+    }
+    kernel_4(view_7_data, scalar_tensor_data, scalar_tensor_1_data, full_data, arange_1_data,
+        arange_2_data, aotic::runtime::data<float>(add_78.get()), s75);
+  }
+  full.reset();
+  arange_1.reset();
+  arange_2.reset();
+  view_7.reset();
+  // node '_softmax' (aten._softmax.default)
+  TensorHandle _softmax;
+  const int64_t _softmax_sizes[] = {2, 4, s75, s75};
+  const int64_t _softmax_strides[] = {4 * (s75 * s75), (s75 * s75), s75, 1};
+  check(aoti_torch_empty_strided(
+            4, _softmax_sizes, _softmax_strides, kFloat32, kCPU, kDefaultDeviceIndex, _softmax.out()),
+        "allocate _softmax");
+  {
+    const int64_t add_78_layout[] = {4 * (s75 * s75), (s75 * s75), s75, 1};
+    TensorHandle add_78_copy;
+    const float* add_78_data = kernel_input<float>(add_78.get(), 4, add_78_layout, add_78_copy);
+    auto* kernel_5 = &aotic_kernels::base::k5_softmax;
+    if (kernels_avx2()) {
+      kernel_5 = &aotic_kernels::avx2::k5_softmax;
+    }
+    kernel_5(add_78_data, aotic::runtime::data<float>(_softmax.get()), s75);
+  }
+  // node 'logical_not' (aten.logical_not.default)
+  TensorHandle logical_not;
+  const int64_t logical_not_sizes[] = {2, 4, s75, s75};
+  const int64_t logical_not_strides[] = {4 * (s75 * s75), (s75 * s75), s75, 1};
+  check(aoti_torch_empty_strided(
+            4, logical_not_sizes, logical_not_strides, kBool, kCPU, kDefaultDeviceIndex, logical_not.out()),
+        "allocate logical_not");
+  // fuses eq_50, logical_not
+  {
+    const int64_t add_78_layout_1[] = {4 * (s75 * s75), (s75 * s75), s75, 1};
+    TensorHandle add_78_copy_1;
+    const float* add_78_data_1 = kernel_input<float>(add_78.get(), 4, add_78_layout_1, add_78_copy_1);
+    auto* kernel_6 = &aotic_kernels::base::k6_eq_logical_not;
+    if (kernels_avx2()) {
+      kernel_6 = &aotic_kernels::avx2::k6_eq_logical_not;
+    }
+    kernel_6(add_78_data_1, aotic::runtime::data<bool>(logical_not.get()), s75);
+  }
+  // add_78 is free: its buffer is kept for where_1
+  // node 'any_1' (aten.any.dim)
+  TensorHandle any_1;
+  check(aoti_torch_cpu_any_dim(logical_not.get(), -1, true, any_1.out()), "node 'any_1' (aten.any.dim)");
+  logical_not.reset();
+  // node 'full_like' (aten.full_like.default)
+  TensorHandle full_like;
+  int32_t dtype_value_6 = kFloat32;
+  int32_t pin_memory_value_4 = false;
+  int32_t memory_format_value = kPreserveFormat;
+  check(aoti_torch_cpu_full_like(
+            _softmax.get(), 0.0, &dtype_value_6, nullptr, nullptr, kDefaultDeviceIndex, &pin_memory_value_4,
+            &memory_format_value, full_like.out()),
+        "node 'full_like' (aten.full_like.default)");
+  // node 'where_1' (aten.where.self)
+  TensorHandle where_1;
+  where_1 = std::move(add_78);  // add_78's buffer: same dtype, sizes and strides
+  // fuses logical_not_1, where_1
+  {
+    const int64_t _softmax_layout[] = {4 * (s75 * s75), (s75 * s75), s75, 1};
+    TensorHandle _softmax_copy;
+    const float* _softmax_data = kernel_input<float>(_softmax.get(), 4, _softmax_layout, _softmax_copy);
+    const int64_t full_like_layout[] = {4 * (s75 * s75), (s75 * s75), s75, 1};
+    TensorHandle full_like_copy;
+    const float* full_like_data = kernel_input<float>(full_like.get(), 4, full_like_layout, full_like_copy);
+    const int64_t any_1_layout[] = {4 * s75, s75, 1, 1};
+    TensorHandle any_1_copy;
+    const bool* any_1_data = kernel_input<bool>(any_1.get(), 4, any_1_layout, any_1_copy);
+    auto* kernel_7 = &aotic_kernels::base::k7_logical_not_where;
+    if (kernels_avx2()) {
+      kernel_7 = &aotic_kernels::avx2::k7_logical_not_where;
+    }
+    kernel_7(_softmax_data, full_like_data, any_1_data, aotic::runtime::data<float>(where_1.get()), s75);
+  }
+  _softmax.reset();
+  any_1.reset();
+  full_like.reset();
+  // node 'expand_2' (aten.expand.default)
+  // may share where_1's storage (a view)
+  TensorHandle expand_2;
+  const int64_t size_2[] = {2, 4, sym_size_int_8, sym_size_int_8};
+  check(aoti_torch_cpu_expand(where_1.get(), size_2, 4, false, expand_2.out()),
+        "node 'expand_2' (aten.expand.default)");
+  where_1.reset();
+  // node 'view_8' (aten.view.default)
+  // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
+  // may share expand_2's storage (a view)
+  TensorHandle view_8;
+  const int64_t shape_9[] = {8, sym_size_int_8, sym_size_int_8};
+  check(aoti_torch_cpu_reshape(expand_2.get(), shape_9, 3, view_8.out()),
+        "node 'view_8' (aten.view.default)");
+  expand_2.reset();
+  // node 'clone_2' (aten.clone.default)
+  TensorHandle clone_2;
+  clone_2 = std::move(clone);  // clone's buffer: same dtype, sizes and strides
+  // fuses permute_3, expand_3, clone_2
+  {
+    const int64_t view_4_layout[] = {192 * s75, 192, 16, 1};
+    TensorHandle view_4_copy;
+    const float* view_4_data = kernel_input<float>(view_4.get(), 4, view_4_layout, view_4_copy);
+    auto* kernel_8 = &aotic_kernels::base::k8_permute_expand_clone;
+    if (kernels_avx2()) {
+      kernel_8 = &aotic_kernels::avx2::k8_permute_expand_clone;
+    }
+    kernel_8(view_4_data, aotic::runtime::data<float>(clone_2.get()), s75);
+  }
+  view_4.reset();
+  // node 'view_9' (aten.view.default)
+  // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
+  // may share clone_2's storage (a view)
+  TensorHandle view_9;
+  const int64_t shape_10[] = {8, sym_size_int_8, 16};
+  check(aoti_torch_cpu_reshape(clone_2.get(), shape_10, 3, view_9.out()),
+        "node 'view_9' (aten.view.default)");
+  clone_2.reset();
+  // node 'bmm_1' (aten.bmm.default)
+  TensorHandle bmm_1;
+  const int64_t bmm_1_sizes[] = {8, s75, 16};
+  const int64_t bmm_1_strides[] = {16 * s75, 16, 1};
+  check(aoti_torch_empty_strided(
+            3, bmm_1_sizes, bmm_1_strides, kFloat32, kCPU, kDefaultDeviceIndex, bmm_1.out()),
+        "allocate bmm_1");
+  check(aoti_torch_cpu_bmm_out(bmm_1.get(), view_8.get(), view_9.get()), "node 'bmm_1' (aten.bmm.default)");
+  view_8.reset();
+  view_9.reset();
+  // node 'view_10' (aten.view.default)
+  // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
+  // may share bmm_1's storage (a view)
+  TensorHandle view_10;
+  const int64_t shape_11[] = {2, 4, sym_size_int_8, 16};
+  check(aoti_torch_cpu_reshape(bmm_1.get(), shape_11, 4, view_10.out()),
+        "node 'view_10' (aten.view.default)");
+  bmm_1.reset();
+  // node 'clone_3' (aten.clone.default)
+  TensorHandle clone_3;
+  const int64_t clone_3_sizes[] = {s75, 2, 4, 16};
+  const int64_t clone_3_strides[] = {128, 64, 16, 1};
+  check(aoti_torch_empty_strided(
+            4, clone_3_sizes, clone_3_strides, kFloat32, kCPU, kDefaultDeviceIndex, clone_3.out()),
+        "allocate clone_3");
+  // fuses permute_5, clone_3
+  {
+    const int64_t view_10_layout[] = {64 * s75, 16 * s75, 16, 1};
+    TensorHandle view_10_copy;
+    const float* view_10_data = kernel_input<float>(view_10.get(), 4, view_10_layout, view_10_copy);
+    auto* kernel_9 = &aotic_kernels::base::k9_permute_clone;
+    if (kernels_avx2()) {
+      kernel_9 = &aotic_kernels::avx2::k9_permute_clone;
+    }
+    kernel_9(view_10_data, aotic::runtime::data<float>(clone_3.get()), s75);
+  }
+  view_10.reset();
+  // node 'permute_6' (aten.permute.default)
+  // may share clone_3's storage (a view)
+  TensorHandle permute_6;
+  const int64_t dims_3[] = {1, 2, 0, 3};
+  check(aoti_torch_cpu_permute(clone_3.get(), dims_3, 4, permute_6.out()),
+        "node 'permute_6' (aten.permute.default)");
+  clone_3.reset();
+  // node 'permute_7' (aten.permute.default)
+  // may share permute_6's storage (a view)
+  TensorHandle permute_7;
+  const int64_t dims_4[] = {0, 2, 1, 3};
+  check(aoti_torch_cpu_permute(permute_6.get(), dims_4, 4, permute_7.out()),
+        "node 'permute_7' (aten.permute.default)");
+  permute_6.reset();
+  // node 'view_11' (aten.view.default)
+  // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
+  // may share permute_7's storage (a view)
+  TensorHandle view_11;
+  const int64_t shape_12[] = {2, sym_size_int_8, 64};
+  check(aoti_torch_cpu_reshape(permute_7.get(), shape_12, 3, view_11.out()),
+        "node 'view_11' (aten.view.default)");
+  permute_7.reset();
+  // node 'expand_4' (aten.expand.default)
+  // may share view_11's storage (a view)
+  TensorHandle expand_4;
+  const int64_t size_3[] = {2, sym_size_int_8, 64};
+  check(aoti_torch_cpu_expand(view_11.get(), size_3, 3, false, expand_4.out()),
+        "node 'expand_4' (aten.expand.default)");
+  view_11.reset();
+  // node 'view_12' (aten.view.default)
+  // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
+  // may share expand_4's storage (a view)
+  TensorHandle view_12;
+  const int64_t shape_13[] = {2, sym_size_int_8, 64};
+  check(aoti_torch_cpu_reshape(expand_4.get(), shape_13, 3, view_12.out()),
+        "node 'view_12' (aten.view.default)");
+  expand_4.reset();
+  // node 'bmm_2' (aten.bmm.default)
+  TensorHandle bmm_2;
+  bmm_2 = std::move(getitem);  // getitem's buffer: same dtype, sizes and strides
+  check(aoti_torch_cpu_bmm_out(bmm_2.get(), view_12.get(), view_13_1), "node 'bmm_2' (aten.bmm.default)");
+  view_12.reset();
+  // node 'view_14' (aten.view.default)
+  // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
+  // may share bmm_2's storage (a view)
+  TensorHandle view_14;
+  const int64_t shape_14[] = {2, sym_size_int_8, 64};
+  check(aoti_torch_cpu_reshape(bmm_2.get(), shape_14, 3, view_14.out()),
+        "node 'view_14' (aten.view.default)");
+  bmm_2.reset();
+  // node 'add_113' (aten.add.Tensor)
+  TensorHandle add_113;
+  const int64_t add_113_sizes[] = {2, s75, 64};
+  const int64_t add_113_strides[] = {64 * s75, 64, 1};
+  check(aoti_torch_empty_strided(
+            3, add_113_sizes, add_113_strides, kFloat32, kCPU, kDefaultDeviceIndex, add_113.out()),
+        "allocate add_113");
+  // fuses add_108, add_113
+  {
+    const int64_t add_9_layout_1[] = {64 * s75, 64, 1};
+    TensorHandle add_9_copy_1;
+    const float* add_9_data_1 = kernel_input<float>(add_9.get(), 3, add_9_layout_1, add_9_copy_1);
+    const int64_t view_14_layout[] = {64 * s75, 64, 1};
+    TensorHandle view_14_copy;
+    const float* view_14_data = kernel_input<float>(view_14.get(), 3, view_14_layout, view_14_copy);
+    const int64_t p_o_bias_layout[] = {1};
+    TensorHandle p_o_bias_copy;
+    const float* p_o_bias_data = kernel_input<float>(p_o_bias_1, 1, p_o_bias_layout, p_o_bias_copy);
+    auto* kernel_10 = &aotic_kernels::base::k10_add_add;
+    if (kernels_avx2()) {
+      kernel_10 = &aotic_kernels::avx2::k10_add_add;
+    }
+    kernel_10(add_9_data_1, view_14_data, p_o_bias_data, aotic::runtime::data<float>(add_113.get()), s75);
+  }
+  add_9.reset();
+  view_14.reset();
+  // node 'view_15' (aten.view.default)
+  // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
+  // may share add_113's storage (a view)
+  TensorHandle view_15;
+  const int64_t shape_15[] = {mul_17, 64};
+  check(aoti_torch_cpu_reshape(add_113.get(), shape_15, 2, view_15.out()),
+        "node 'view_15' (aten.view.default)");
+  add_113.reset();
+  // node 'mm' (aten.mm.default)
+  TensorHandle mm;
+  const int64_t mm_sizes[] = {2 * s75, 256};
+  const int64_t mm_strides[] = {256, 1};
+  check(aoti_torch_empty_strided(2, mm_sizes, mm_strides, kFloat32, kCPU, kDefaultDeviceIndex, mm.out()),
+        "allocate mm");
+  check(aoti_torch_cpu_mm_out(mm.get(), view_15.get(), permute_9_1), "node 'mm' (aten.mm.default)");
+  view_15.reset();
+  // node 'view_16' (aten.view.default)
+  // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
+  // may share mm's storage (a view)
+  TensorHandle view_16;
+  const int64_t shape_16[] = {2, sym_size_int_8, 256};
+  check(aoti_torch_cpu_reshape(mm.get(), shape_16, 3, view_16.out()), "node 'view_16' (aten.view.default)");
+  mm.reset();
+  outputs[0] = new_reference(view_16.get()).release();
+}
+
+constexpr aotic::runtime::SymbolSpec kSymbols[] = {
+  {"s75", 2, 32},
+};
+constexpr aotic::runtime::DimSpec kInput0Dims[] = {{2, -1, 0, 0, nullptr}, {-1, 0, 1, 0, nullptr}};
+constexpr aotic::runtime::DimSpec kOutput0Dims[] = {{2, -1, 0, 0, nullptr}, {-1, 0, 1, 0, nullptr}, {256,
+    -1, 0, 0, nullptr}};
+constexpr aotic::runtime::TensorSpec kInputs[] = {
+  {"idx", kInt64, kCPU, 2, kInput0Dims, true},
+};
+constexpr aotic::runtime::TensorSpec kOutputs[] = {
+  {"view_16", kFloat32, kCPU, 3, kOutput0Dims, false},
+};
+constexpr int64_t kConstant0Sizes[] = {256, 64};
+constexpr int64_t kConstant0Strides[] = {64, 1};
+constexpr int64_t kConstant1Sizes[] = {32, 64};
+constexpr int64_t kConstant1Strides[] = {64, 1};
+constexpr int64_t kConstant2Sizes[] = {64};
+constexpr int64_t kConstant2Strides[] = {1};
+constexpr int64_t kConstant3Sizes[] = {64};
+constexpr int64_t kConstant3Strides[] = {1};
+constexpr int64_t kConstant4Sizes[] = {192, 64};
+constexpr int64_t kConstant4Strides[] = {64, 1};
+constexpr int64_t kConstant5Sizes[] = {192};
+constexpr int64_t kConstant5Strides[] = {1};
+constexpr int64_t kConstant6Sizes[] = {64, 64};
+constexpr int64_t kConstant6Strides[] = {64, 1};
+constexpr int64_t kConstant7Sizes[] = {64};
+constexpr int64_t kConstant7Strides[] = {1};
+constexpr int64_t kConstant8Sizes[] = {256, 64};
+constexpr int64_t kConstant8Strides[] = {64, 1};
+constexpr int64_t kConstant9Sizes[] = {64, 192};
+constexpr int64_t kConstant9Strides[] = {1, 64};
+constexpr int64_t kConstant12Sizes[] = {2, 64, 64};
+constexpr int64_t kConstant12Strides[] = {0, 1, 64};
+constexpr int64_t kConstant13Sizes[] = {64, 256};
+constexpr int64_t kConstant13Strides[] = {1, 64};
+constexpr aotic::runtime::ConstantSpec kConstants[] = {
+  {"wte_weight", "wte.weight", kFloat32, 2, kConstant0Sizes, kConstant0Strides, 0, 0, 65536,
+      aotic::runtime::ConstantKind::kParameter},
+  {"wpe_weight", "wpe.weight", kFloat32, 2, kConstant1Sizes, kConstant1Strides, 0, 65536, 8192,
+      aotic::runtime::ConstantKind::kParameter},
+  {"ln_weight", "ln.weight", kFloat32, 1, kConstant2Sizes, kConstant2Strides, 0, 73728, 256,
+      aotic::runtime::ConstantKind::kParameter},
+  {"ln_bias", "ln.bias", kFloat32, 1, kConstant3Sizes, kConstant3Strides, 0, 73984, 256,
+      aotic::runtime::ConstantKind::kParameter},
+  {"qkv_weight", "qkv.weight", kFloat32, 2, kConstant4Sizes, kConstant4Strides, 0, 74240, 49152,
+      aotic::runtime::ConstantKind::kParameter},
+  {"qkv_bias", "qkv.bias", kFloat32, 1, kConstant5Sizes, kConstant5Strides, 0, 123392, 768,
+      aotic::runtime::ConstantKind::kParameter},
+  {"o_weight", "o.weight", kFloat32, 2, kConstant6Sizes, kConstant6Strides, 0, 124160, 16384,
+      aotic::runtime::ConstantKind::kParameter},
+  {"o_bias", "o.bias", kFloat32, 1, kConstant7Sizes, kConstant7Strides, 0, 140544, 256,
+      aotic::runtime::ConstantKind::kParameter},
+  {"head_weight", "head.weight", kFloat32, 2, kConstant8Sizes, kConstant8Strides, 0, 140800, 65536,
+      aotic::runtime::ConstantKind::kParameter},
+  {"_FOLDED_CONST_permute", "_FOLDED_CONST_permute", kFloat32, 2, kConstant9Sizes, kConstant9Strides, 0,
+      0, 0, aotic::runtime::ConstantKind::kFoldedConstant},
+  {"_FOLDED_CONST_scalar_tensor", "_FOLDED_CONST_scalar_tensor", kFloat32, 0, nullptr, nullptr, 0, 0, 0,
+      aotic::runtime::ConstantKind::kFoldedConstant},
+  {"_FOLDED_CONST_scalar_tensor_1", "_FOLDED_CONST_scalar_tensor_1", kFloat32, 0, nullptr, nullptr, 0, 0,
+      0, aotic::runtime::ConstantKind::kFoldedConstant},
+  {"_FOLDED_CONST_view_13", "_FOLDED_CONST_view_13", kFloat32, 3, kConstant12Sizes, kConstant12Strides,
+      0, 0, 0, aotic::runtime::ConstantKind::kFoldedConstant},
+  {"_FOLDED_CONST_permute_9", "_FOLDED_CONST_permute_9", kFloat32, 2, kConstant13Sizes,
+      kConstant13Strides, 0, 0, 0, aotic::runtime::ConstantKind::kFoldedConstant},
+};
+const aotic::runtime::ModelSpec kSpec = {
+  kInputs, 1,
+  kOutputs, 1,
+  kSymbols, 1,
+  kConstants, 14,
+  aotic_constants_blob, 206336,
+  nullptr,
+  "[1, {\"type\": \"builtins.tuple\", \"context\": \"null\", \"children_spec\": [{\"type\": \"builtins.tu"
+      "ple\", \"context\": \"null\", \"children_spec\": [{\"type\": null, \"context\": null, \"children_spec"
+      "\": []}]}, {\"type\": \"builtins.dict\", \"context\": \"[]\", \"children_spec\": []}]}]",
+  "[1, {\"type\": null, \"context\": null, \"children_spec\": []}]",
+  run,
+  kCPU,
+  nullptr, nullptr,
+  fold,
+};
+
+}  // namespace
+
+const aotic::runtime::ModelSpec& aotic_model_spec() { return kSpec; }
+
+// ---- kernels_avx2.cpp ----
+// Generated by aotic 0.1.0 from gpt_dyn.core.pt2: kernels of model.cpp, AVX2/FMA build.
+// Generated code: do not edit.
+#include <cstdint>
+#include <type_traits>
+#ifdef __CUDACC__
+#include <cmath>
+#endif
+// Helpers generated kernels call run on the host, and on the GPU when nvcc compiles for CUDA.
+#ifdef __CUDACC__
+#define AOTIC_HOST_DEVICE __host__ __device__
+#else
+#define AOTIC_HOST_DEVICE
+#endif
+#include "aotic/runtime/threads.h"
+
+namespace aotic_kernels {
+namespace {
+
 // Host and device: generated CUDA kernels call the same functions (the CPU polynomials below are
 // for vectorised host loops; GPU code calls the device's own exp, tanh and erf).
 #define KM_FN AOTIC_HOST_DEVICE inline
 namespace km {
+
+/// The C library's math for float and double (integers as double, as <cmath> takes them).
+namespace libm {
+#ifdef __CUDACC__
+#define KM_LIBM(name) using std::name;
+#define KM_LIBM2(name) using std::name;
+#else
+#define KM_LIBM(name)                                           \
+  inline float name(float x) { return __builtin_##name##f(x); } \
+  inline double name(double x) { return __builtin_##name(x); }  \
+  template <typename T>                                         \
+  inline double name(T x) {                                     \
+    return __builtin_##name(static_cast<double>(x));            \
+  }
+#define KM_LIBM2(name)                                                       \
+  inline float name(float a, float b) { return __builtin_##name##f(a, b); }  \
+  inline double name(double a, double b) { return __builtin_##name(a, b); }  \
+  template <typename T>                                                      \
+  inline double name(T a, T b) {                                             \
+    return __builtin_##name(static_cast<double>(a), static_cast<double>(b)); \
+  }
+#endif
+KM_LIBM(exp)
+KM_LIBM(exp2)
+KM_LIBM(expm1)
+KM_LIBM(log)
+KM_LIBM(log2)
+KM_LIBM(log10)
+KM_LIBM(log1p)
+KM_LIBM(sqrt)
+KM_LIBM(sin)
+KM_LIBM(cos)
+KM_LIBM(tan)
+KM_LIBM(asin)
+KM_LIBM(acos)
+KM_LIBM(atan)
+KM_LIBM(sinh)
+KM_LIBM(cosh)
+KM_LIBM(tanh)
+KM_LIBM(asinh)
+KM_LIBM(acosh)
+KM_LIBM(atanh)
+KM_LIBM(erf)
+KM_LIBM(erfc)
+KM_LIBM(floor)
+KM_LIBM(ceil)
+KM_LIBM(trunc)
+KM_LIBM(nearbyint)
+KM_LIBM(fabs)
+KM_LIBM2(pow)
+KM_LIBM2(atan2)
+KM_LIBM2(fmod)
+#undef KM_LIBM
+#undef KM_LIBM2
+}  // namespace libm
+
+/// Infinity and a quiet NaN of a floating-point type.
+template <typename T>
+KM_FN constexpr T infinity() {
+  return static_cast<T>(__builtin_huge_val());
+}
+template <typename T>
+KM_FN constexpr T quiet_nan() {
+  return static_cast<T>(__builtin_nan(""));
+}
+template <typename T>
+KM_FN T fmod(T a, T b) {
+  return libm::fmod(a, b);
+}
 
 template <typename T>
 constexpr bool kWraps = std::is_integral_v<T> && !std::is_same_v<T, bool>;
@@ -105,7 +928,7 @@ KM_FN T abs(T a) {
   } else if constexpr (std::is_same_v<T, bool>) {
     return a;
   } else {
-    return std::fabs(a);
+    return libm::fabs(a);
   }
 }
 template <typename T>
@@ -153,16 +976,16 @@ KM_FN float exp_float(float x) {
   y = y * r + 5.0000001201e-1f;
   y = y * z + r + 1.0f;
   int32_t ni;
-  std::memcpy(&ni, &shifted, sizeof(ni));
+  __builtin_memcpy(&ni, &shifted, sizeof(ni));
   ni -= 0x4B400000;
   // 2^n as two factors, each a normal float for n in [-127, 128].
   const int32_t half = ni / 2;
   const int32_t bits_a = (half + 127) * (1 << 23), bits_b = (ni - half + 127) * (1 << 23);
   float scale_a, scale_b;
-  std::memcpy(&scale_a, &bits_a, sizeof(scale_a));
-  std::memcpy(&scale_b, &bits_b, sizeof(scale_b));
+  __builtin_memcpy(&scale_a, &bits_a, sizeof(scale_a));
+  __builtin_memcpy(&scale_b, &bits_b, sizeof(scale_b));
   float e = y * scale_a * scale_b;
-  e = x > 88.7228391f ? std::numeric_limits<float>::infinity() : e;
+  e = x > 88.7228391f ? infinity<float>() : e;
   e = x < -103.972084f ? 0.0f : e;
   return x != x ? x : e;
 }
@@ -174,41 +997,41 @@ KM_FN T exp(T x) {
   if constexpr (std::is_same_v<T, float>) {
     return exp_float(x);
   } else {
-    return std::exp(x);
+    return libm::exp(x);
   }
 #endif
 }
 template <typename T>
 KM_FN T exp2(T x) {
-  return std::exp2(x);
+  return libm::exp2(x);
 }
 template <typename T>
 KM_FN T expm1(T x) {
-  return std::expm1(x);
+  return libm::expm1(x);
 }
 template <typename T>
 KM_FN T log(T x) {
-  return std::log(x);
+  return libm::log(x);
 }
 template <typename T>
 KM_FN T log2(T x) {
-  return std::log2(x);
+  return libm::log2(x);
 }
 template <typename T>
 KM_FN T log10(T x) {
-  return std::log10(x);
+  return libm::log10(x);
 }
 template <typename T>
 KM_FN T log1p(T x) {
-  return std::log1p(x);
+  return libm::log1p(x);
 }
 template <typename T>
 KM_FN T sqrt(T x) {
-  return std::sqrt(x);
+  return libm::sqrt(x);
 }
 template <typename T>
 KM_FN T rsqrt(T x) {
-  return T(1) / std::sqrt(x);
+  return T(1) / libm::sqrt(x);
 }
 template <typename T>
 KM_FN T reciprocal(T x) {
@@ -216,35 +1039,35 @@ KM_FN T reciprocal(T x) {
 }
 template <typename T>
 KM_FN T sin(T x) {
-  return std::sin(x);
+  return libm::sin(x);
 }
 template <typename T>
 KM_FN T cos(T x) {
-  return std::cos(x);
+  return libm::cos(x);
 }
 template <typename T>
 KM_FN T tan(T x) {
-  return std::tan(x);
+  return libm::tan(x);
 }
 template <typename T>
 KM_FN T asin(T x) {
-  return std::asin(x);
+  return libm::asin(x);
 }
 template <typename T>
 KM_FN T acos(T x) {
-  return std::acos(x);
+  return libm::acos(x);
 }
 template <typename T>
 KM_FN T atan(T x) {
-  return std::atan(x);
+  return libm::atan(x);
 }
 template <typename T>
 KM_FN T sinh(T x) {
-  return std::sinh(x);
+  return libm::sinh(x);
 }
 template <typename T>
 KM_FN T cosh(T x) {
-  return std::cosh(x);
+  return libm::cosh(x);
 }
 template <typename T>
 KM_FN T tanh(T x) {
@@ -258,21 +1081,21 @@ KM_FN T tanh(T x) {
     const float r = a < 0.0004f ? a : t;
     return x != x ? x : x < 0 ? -r : r;
   } else {
-    return std::tanh(x);
+    return libm::tanh(x);
   }
 #endif
 }
 template <typename T>
 KM_FN T asinh(T x) {
-  return std::asinh(x);
+  return libm::asinh(x);
 }
 template <typename T>
 KM_FN T acosh(T x) {
-  return std::acosh(x);
+  return libm::acosh(x);
 }
 template <typename T>
 KM_FN T atanh(T x) {
-  return std::atanh(x);
+  return libm::atanh(x);
 }
 template <typename T>
 KM_FN T erf(T x) {
@@ -291,34 +1114,34 @@ KM_FN T erf(T x) {
     const float r = 1.0f - p * t * exp_float(-a * a);
     return x != x ? x : x < 0 ? -r : r;
   } else {
-    return std::erf(x);
+    return libm::erf(x);
   }
 #endif
 }
 template <typename T>
 KM_FN T erfc(T x) {
-  return std::erfc(x);
+  return libm::erfc(x);
 }
 template <typename T>
 KM_FN T floor(T x) {
-  return std::floor(x);
+  return libm::floor(x);
 }
 template <typename T>
 KM_FN T ceil(T x) {
-  return std::ceil(x);
+  return libm::ceil(x);
 }
 template <typename T>
 KM_FN T trunc(T x) {
-  return std::trunc(x);
+  return libm::trunc(x);
 }
 /// Half to even, as torch.round.
 template <typename T>
 KM_FN T round(T x) {
-  return std::nearbyint(x);
+  return libm::nearbyint(x);
 }
 template <typename T>
 KM_FN T frac(T x) {
-  return x - std::trunc(x);
+  return x - libm::trunc(x);
 }
 template <typename T>
 KM_FN T sign(T x) {
@@ -355,7 +1178,7 @@ KM_FN T silu(T x) {
 }
 template <typename T>
 KM_FN T mish(T x) {
-  return x * std::tanh(std::log1p(std::exp(x)));
+  return x * libm::tanh(libm::log1p(libm::exp(x)));
 }
 template <typename T>
 KM_FN T hardsigmoid(T x) {
@@ -367,11 +1190,11 @@ KM_FN T hardswish(T x) {
 }
 template <typename T>
 KM_FN T pow(T a, T b) {
-  return std::pow(a, b);
+  return libm::pow(a, b);
 }
 template <typename T>
 KM_FN T atan2(T a, T b) {
-  return std::atan2(a, b);
+  return libm::atan2(a, b);
 }
 template <typename T>
 KM_FN bool isnan(T x) {
@@ -384,7 +1207,7 @@ KM_FN bool isnan(T x) {
 template <typename T>
 KM_FN bool isinf(T x) {
   if constexpr (std::is_floating_point_v<T>) {
-    return std::isinf(x);
+    return x == infinity<T>() || x == -infinity<T>();
   } else {
     return false;
   }
@@ -396,14 +1219,7 @@ KM_FN T square(T x) {
 
 }  // namespace km
 
-/// Whether this CPU runs the AVX2/FMA build of the kernels (asked once).
-inline bool kernels_avx2() {
-  static const bool yes = [] {
-    __builtin_cpu_init();
-    return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
-  }();
-  return yes;
-}
+}  // namespace
 #if defined(__clang__)
 #pragma clang attribute push(__attribute__((target("avx2,fma,f16c,bmi,bmi2"))), apply_to = function)
 #else
@@ -533,7 +1349,7 @@ void k4_unsqueeze_unsqueeze_sub_le_logical_and_where_add(const float* __restrict
 void k5_softmax(const float* __restrict in0, float* __restrict out0, int64_t s75) {
   aotic::runtime::parallel_for((8 * s75), (8 * (s75 * s75)), [&](int64_t i0_begin, int64_t i0_end) {
     for (int64_t i0 = i0_begin; i0 < i0_end; ++i0) {
-      float max = -std::numeric_limits<float>::infinity();
+      float max = -km::infinity<float>();
       for (int64_t r0 = 0; r0 < (s75); ++r0) {
         const float t0 = in0[(s75) * i0 + r0];
         max = km::maximum(max, t0);
@@ -564,7 +1380,7 @@ void k6_eq_logical_not(const float* __restrict in0, bool* __restrict out0, int64
     #pragma omp simd
     for (int64_t i0 = i0_begin; i0 < i0_end; ++i0) {
       const float t0 = in0[i0];
-      const bool t1 = (t0 == -std::numeric_limits<float>::infinity());
+      const bool t1 = (t0 == -km::infinity<float>());
       const bool t2 = !t1;
       out0[i0] = t2;
     }
@@ -644,7 +1460,435 @@ void k10_add_add(const float* __restrict in0, const float* __restrict in1, const
 #else
 #pragma GCC pop_options
 #endif
+}  // namespace aotic_kernels
 
+// ---- kernels_base.cpp ----
+// Generated by aotic 0.1.0 from gpt_dyn.core.pt2: kernels of model.cpp, baseline build.
+// Generated code: do not edit.
+#include <cstdint>
+#include <type_traits>
+#ifdef __CUDACC__
+#include <cmath>
+#endif
+// Helpers generated kernels call run on the host, and on the GPU when nvcc compiles for CUDA.
+#ifdef __CUDACC__
+#define AOTIC_HOST_DEVICE __host__ __device__
+#else
+#define AOTIC_HOST_DEVICE
+#endif
+#include "aotic/runtime/threads.h"
+
+namespace aotic_kernels {
+namespace {
+
+// Host and device: generated CUDA kernels call the same functions (the CPU polynomials below are
+// for vectorised host loops; GPU code calls the device's own exp, tanh and erf).
+#define KM_FN AOTIC_HOST_DEVICE inline
+namespace km {
+
+/// The C library's math for float and double (integers as double, as <cmath> takes them).
+namespace libm {
+#ifdef __CUDACC__
+#define KM_LIBM(name) using std::name;
+#define KM_LIBM2(name) using std::name;
+#else
+#define KM_LIBM(name)                                           \
+  inline float name(float x) { return __builtin_##name##f(x); } \
+  inline double name(double x) { return __builtin_##name(x); }  \
+  template <typename T>                                         \
+  inline double name(T x) {                                     \
+    return __builtin_##name(static_cast<double>(x));            \
+  }
+#define KM_LIBM2(name)                                                       \
+  inline float name(float a, float b) { return __builtin_##name##f(a, b); }  \
+  inline double name(double a, double b) { return __builtin_##name(a, b); }  \
+  template <typename T>                                                      \
+  inline double name(T a, T b) {                                             \
+    return __builtin_##name(static_cast<double>(a), static_cast<double>(b)); \
+  }
+#endif
+KM_LIBM(exp)
+KM_LIBM(exp2)
+KM_LIBM(expm1)
+KM_LIBM(log)
+KM_LIBM(log2)
+KM_LIBM(log10)
+KM_LIBM(log1p)
+KM_LIBM(sqrt)
+KM_LIBM(sin)
+KM_LIBM(cos)
+KM_LIBM(tan)
+KM_LIBM(asin)
+KM_LIBM(acos)
+KM_LIBM(atan)
+KM_LIBM(sinh)
+KM_LIBM(cosh)
+KM_LIBM(tanh)
+KM_LIBM(asinh)
+KM_LIBM(acosh)
+KM_LIBM(atanh)
+KM_LIBM(erf)
+KM_LIBM(erfc)
+KM_LIBM(floor)
+KM_LIBM(ceil)
+KM_LIBM(trunc)
+KM_LIBM(nearbyint)
+KM_LIBM(fabs)
+KM_LIBM2(pow)
+KM_LIBM2(atan2)
+KM_LIBM2(fmod)
+#undef KM_LIBM
+#undef KM_LIBM2
+}  // namespace libm
+
+/// Infinity and a quiet NaN of a floating-point type.
+template <typename T>
+KM_FN constexpr T infinity() {
+  return static_cast<T>(__builtin_huge_val());
+}
+template <typename T>
+KM_FN constexpr T quiet_nan() {
+  return static_cast<T>(__builtin_nan(""));
+}
+template <typename T>
+KM_FN T fmod(T a, T b) {
+  return libm::fmod(a, b);
+}
+
+template <typename T>
+constexpr bool kWraps = std::is_integral_v<T> && !std::is_same_v<T, bool>;
+
+template <typename T>
+KM_FN T add(T a, T b) {
+  if constexpr (kWraps<T>) {
+    return static_cast<T>(static_cast<uint64_t>(a) + static_cast<uint64_t>(b));
+  } else {
+    return a + b;
+  }
+}
+template <typename T>
+KM_FN T sub(T a, T b) {
+  if constexpr (kWraps<T>) {
+    return static_cast<T>(static_cast<uint64_t>(a) - static_cast<uint64_t>(b));
+  } else {
+    return a - b;
+  }
+}
+template <typename T>
+KM_FN T mul(T a, T b) {
+  if constexpr (kWraps<T>) {
+    return static_cast<T>(static_cast<uint64_t>(a) * static_cast<uint64_t>(b));
+  } else {
+    return a * b;
+  }
+}
+template <typename T>
+KM_FN T neg(T a) {
+  if constexpr (kWraps<T>) {
+    return static_cast<T>(uint64_t{0} - static_cast<uint64_t>(a));
+  } else {
+    return -a;
+  }
+}
+template <typename T>
+KM_FN T abs(T a) {
+  if constexpr (kWraps<T>) {
+    return a < 0 ? neg(a) : a;
+  } else if constexpr (std::is_same_v<T, bool>) {
+    return a;
+  } else {
+    return libm::fabs(a);
+  }
+}
+template <typename T>
+KM_FN T maximum(T a, T b) {
+  if constexpr (std::is_floating_point_v<T>) {
+    return a != a ? a : b != b ? b : a > b ? a : b;
+  } else {
+    return a > b ? a : b;
+  }
+}
+template <typename T>
+KM_FN T minimum(T a, T b) {
+  if constexpr (std::is_floating_point_v<T>) {
+    return a != a ? a : b != b ? b : a < b ? a : b;
+  } else {
+    return a < b ? a : b;
+  }
+}
+/// PyTorch's conversion: to bool is `!= 0`; otherwise C++'s (floats to integers truncate).
+template <typename To, typename From>
+KM_FN To convert(From v) {
+  if constexpr (std::is_same_v<To, bool>) {
+    return v != From(0);
+  } else {
+    return static_cast<To>(v);
+  }
+}
+/// expf in straight-line arithmetic (Cephes' polynomial, within 2 ulp), so that `omp simd` loops
+/// calling it vectorise; NaN, infinities and underflow as std::exp.
+KM_FN float exp_float(float x) {
+  float c = x < 88.3762626647949f ? x : 88.3762626647949f;
+  c = c > -88.3762626647949f ? c : -88.3762626647949f;
+  // n = round(c * log2(e)) by adding 1.5 * 2^23: exact for |n| < 2^22, no conversion or libm call,
+  // so the loop still vectorises; its bits hold n as an integer.
+  const float shifted = c * 1.44269504088896341f + 12582912.0f;
+  const float n = shifted - 12582912.0f;
+  float r = c - n * 0.693359375f;
+  r = r - n * -2.12194440e-4f;
+  const float z = r * r;
+  float y = 1.9875691500e-4f;
+  y = y * r + 1.3981999507e-3f;
+  y = y * r + 8.3334519073e-3f;
+  y = y * r + 4.1665795894e-2f;
+  y = y * r + 1.6666665459e-1f;
+  y = y * r + 5.0000001201e-1f;
+  y = y * z + r + 1.0f;
+  int32_t ni;
+  __builtin_memcpy(&ni, &shifted, sizeof(ni));
+  ni -= 0x4B400000;
+  // 2^n as two factors, each a normal float for n in [-127, 128].
+  const int32_t half = ni / 2;
+  const int32_t bits_a = (half + 127) * (1 << 23), bits_b = (ni - half + 127) * (1 << 23);
+  float scale_a, scale_b;
+  __builtin_memcpy(&scale_a, &bits_a, sizeof(scale_a));
+  __builtin_memcpy(&scale_b, &bits_b, sizeof(scale_b));
+  float e = y * scale_a * scale_b;
+  e = x > 88.7228391f ? infinity<float>() : e;
+  e = x < -103.972084f ? 0.0f : e;
+  return x != x ? x : e;
+}
+template <typename T>
+KM_FN T exp(T x) {
+#ifdef __CUDA_ARCH__
+  return ::exp(x);
+#else
+  if constexpr (std::is_same_v<T, float>) {
+    return exp_float(x);
+  } else {
+    return libm::exp(x);
+  }
+#endif
+}
+template <typename T>
+KM_FN T exp2(T x) {
+  return libm::exp2(x);
+}
+template <typename T>
+KM_FN T expm1(T x) {
+  return libm::expm1(x);
+}
+template <typename T>
+KM_FN T log(T x) {
+  return libm::log(x);
+}
+template <typename T>
+KM_FN T log2(T x) {
+  return libm::log2(x);
+}
+template <typename T>
+KM_FN T log10(T x) {
+  return libm::log10(x);
+}
+template <typename T>
+KM_FN T log1p(T x) {
+  return libm::log1p(x);
+}
+template <typename T>
+KM_FN T sqrt(T x) {
+  return libm::sqrt(x);
+}
+template <typename T>
+KM_FN T rsqrt(T x) {
+  return T(1) / libm::sqrt(x);
+}
+template <typename T>
+KM_FN T reciprocal(T x) {
+  return T(1) / x;
+}
+template <typename T>
+KM_FN T sin(T x) {
+  return libm::sin(x);
+}
+template <typename T>
+KM_FN T cos(T x) {
+  return libm::cos(x);
+}
+template <typename T>
+KM_FN T tan(T x) {
+  return libm::tan(x);
+}
+template <typename T>
+KM_FN T asin(T x) {
+  return libm::asin(x);
+}
+template <typename T>
+KM_FN T acos(T x) {
+  return libm::acos(x);
+}
+template <typename T>
+KM_FN T atan(T x) {
+  return libm::atan(x);
+}
+template <typename T>
+KM_FN T sinh(T x) {
+  return libm::sinh(x);
+}
+template <typename T>
+KM_FN T cosh(T x) {
+  return libm::cosh(x);
+}
+template <typename T>
+KM_FN T tanh(T x) {
+#ifdef __CUDA_ARCH__
+  return ::tanh(x);
+#else
+  if constexpr (std::is_same_v<T, float>) {
+    // 1 - 2 / (e^2x + 1), vectorisable; odd, and exact at the saturated ends.
+    const float a = x < 0 ? -x : x;
+    const float t = 1.0f - 2.0f / (exp_float(2.0f * a) + 1.0f);
+    const float r = a < 0.0004f ? a : t;
+    return x != x ? x : x < 0 ? -r : r;
+  } else {
+    return libm::tanh(x);
+  }
+#endif
+}
+template <typename T>
+KM_FN T asinh(T x) {
+  return libm::asinh(x);
+}
+template <typename T>
+KM_FN T acosh(T x) {
+  return libm::acosh(x);
+}
+template <typename T>
+KM_FN T atanh(T x) {
+  return libm::atanh(x);
+}
+template <typename T>
+KM_FN T erf(T x) {
+#ifdef __CUDA_ARCH__
+  return ::erf(x);
+#else
+  if constexpr (std::is_same_v<T, float>) {
+    // Abramowitz and Stegun 7.1.26 (absolute error below 1.5e-7), vectorisable.
+    const float a = x < 0 ? -x : x;
+    const float t = 1.0f / (1.0f + 0.3275911f * a);
+    float p = 1.061405429f;
+    p = p * t - 1.453152027f;
+    p = p * t + 1.421413741f;
+    p = p * t - 0.284496736f;
+    p = p * t + 0.254829592f;
+    const float r = 1.0f - p * t * exp_float(-a * a);
+    return x != x ? x : x < 0 ? -r : r;
+  } else {
+    return libm::erf(x);
+  }
+#endif
+}
+template <typename T>
+KM_FN T erfc(T x) {
+  return libm::erfc(x);
+}
+template <typename T>
+KM_FN T floor(T x) {
+  return libm::floor(x);
+}
+template <typename T>
+KM_FN T ceil(T x) {
+  return libm::ceil(x);
+}
+template <typename T>
+KM_FN T trunc(T x) {
+  return libm::trunc(x);
+}
+/// Half to even, as torch.round.
+template <typename T>
+KM_FN T round(T x) {
+  return libm::nearbyint(x);
+}
+template <typename T>
+KM_FN T frac(T x) {
+  return x - libm::trunc(x);
+}
+template <typename T>
+KM_FN T sign(T x) {
+  if constexpr (std::is_same_v<T, bool>) {
+    return x;
+  } else {
+    return static_cast<T>((T(0) < x) - (x < T(0)));
+  }
+}
+template <typename T>
+KM_FN T sigmoid(T x) {
+  return T(1) / (T(1) + exp(-x));
+}
+template <typename T>
+KM_FN T relu(T x) {
+  if constexpr (std::is_same_v<T, bool>) {
+    return x;
+  } else {
+    return maximum(x, T(0));
+  }
+}
+template <typename T>
+KM_FN T gelu(T x) {
+  return T(0.5) * x * (T(1) + erf(x * T(0.70710678118654752440)));
+}
+template <typename T>
+KM_FN T gelu_tanh(T x) {
+  const T inner = T(0.79788456080286535588) * (x + T(0.044715) * x * x * x);
+  return T(0.5) * x * (T(1) + tanh(inner));
+}
+template <typename T>
+KM_FN T silu(T x) {
+  return x / (T(1) + exp(-x));
+}
+template <typename T>
+KM_FN T mish(T x) {
+  return x * libm::tanh(libm::log1p(libm::exp(x)));
+}
+template <typename T>
+KM_FN T hardsigmoid(T x) {
+  return minimum(maximum(x + T(3), T(0)), T(6)) / T(6);
+}
+template <typename T>
+KM_FN T hardswish(T x) {
+  return x * minimum(maximum(x + T(3), T(0)), T(6)) / T(6);
+}
+template <typename T>
+KM_FN T pow(T a, T b) {
+  return libm::pow(a, b);
+}
+template <typename T>
+KM_FN T atan2(T a, T b) {
+  return libm::atan2(a, b);
+}
+template <typename T>
+KM_FN bool isnan(T x) {
+  if constexpr (std::is_floating_point_v<T>) {
+    return x != x;
+  } else {
+    return false;
+  }
+}
+template <typename T>
+KM_FN bool isinf(T x) {
+  if constexpr (std::is_floating_point_v<T>) {
+    return x == infinity<T>() || x == -infinity<T>();
+  } else {
+    return false;
+  }
+}
+template <typename T>
+KM_FN T square(T x) {
+  return mul(x, x);
+}
+
+}  // namespace km
+
+}  // namespace
 namespace base {
 
 // nodes add_9
@@ -768,7 +2012,7 @@ void k4_unsqueeze_unsqueeze_sub_le_logical_and_where_add(const float* __restrict
 void k5_softmax(const float* __restrict in0, float* __restrict out0, int64_t s75) {
   aotic::runtime::parallel_for((8 * s75), (8 * (s75 * s75)), [&](int64_t i0_begin, int64_t i0_end) {
     for (int64_t i0 = i0_begin; i0 < i0_end; ++i0) {
-      float max = -std::numeric_limits<float>::infinity();
+      float max = -km::infinity<float>();
       for (int64_t r0 = 0; r0 < (s75); ++r0) {
         const float t0 = in0[(s75) * i0 + r0];
         max = km::maximum(max, t0);
@@ -799,7 +2043,7 @@ void k6_eq_logical_not(const float* __restrict in0, bool* __restrict out0, int64
     #pragma omp simd
     for (int64_t i0 = i0_begin; i0 < i0_end; ++i0) {
       const float t0 = in0[i0];
-      const bool t1 = (t0 == -std::numeric_limits<float>::infinity());
+      const bool t1 = (t0 == -km::infinity<float>());
       const bool t2 = !t1;
       out0[i0] = t2;
     }
@@ -874,672 +2118,4 @@ void k10_add_add(const float* __restrict in0, const float* __restrict in1, const
   });
 }
 }  // namespace base
-
-// The folded constants, computed from the others whenever the constants are set.
-void fold(aotic::runtime::RunState& state, AtenTensorHandle* outputs) {
-  AtenTensorHandle p_wte_weight = state.constant(0);
-  AtenTensorHandle p_wpe_weight = state.constant(1);
-  AtenTensorHandle p_ln_weight = state.constant(2);
-  AtenTensorHandle p_ln_bias = state.constant(3);
-  AtenTensorHandle p_qkv_weight = state.constant(4);
-  AtenTensorHandle p_qkv_bias = state.constant(5);
-  AtenTensorHandle p_o_weight = state.constant(6);
-  AtenTensorHandle p_o_bias = state.constant(7);
-  AtenTensorHandle p_head_weight = state.constant(8);
-  // node 'permute' (aten.permute.default)
-  // may share p_qkv_weight's storage (a view)
-  TensorHandle permute;
-  const int64_t dims[] = {1, 0};
-  check(aoti_torch_cpu_permute(p_qkv_weight, dims, 2, permute.out()),
-        "node 'permute' (aten.permute.default)");
-  // node 'scalar_tensor' (aten.scalar_tensor.default)
-  TensorHandle scalar_tensor;
-  int32_t dtype_value = kFloat32;
-  int32_t device_value = kCPU;
-  check(aoti_torch_cpu_scalar_tensor(
-            -std::numeric_limits<double>::infinity(), &dtype_value, nullptr, &device_value,
-            kDefaultDeviceIndex, nullptr, scalar_tensor.out()),
-        "node 'scalar_tensor' (aten.scalar_tensor.default)");
-  // node 'scalar_tensor_1' (aten.scalar_tensor.default)
-  TensorHandle scalar_tensor_1;
-  int32_t dtype_value_1 = kFloat32;
-  int32_t layout_value = kStrided;
-  int32_t device_value_1 = kCPU;
-  check(aoti_torch_cpu_scalar_tensor(
-            0.0, &dtype_value_1, &layout_value, &device_value_1, kDefaultDeviceIndex, nullptr,
-            scalar_tensor_1.out()),
-        "node 'scalar_tensor_1' (aten.scalar_tensor.default)");
-  // node 'permute_8' (aten.permute.default)
-  // may share p_o_weight's storage (a view)
-  TensorHandle permute_8;
-  const int64_t dims_1[] = {1, 0};
-  check(aoti_torch_cpu_permute(p_o_weight, dims_1, 2, permute_8.out()),
-        "node 'permute_8' (aten.permute.default)");
-  // node 'expand_5' (aten.expand.default)
-  // may share permute_8's storage (a view)
-  TensorHandle expand_5;
-  const int64_t size[] = {2, 64, 64};
-  check(aoti_torch_cpu_expand(permute_8.get(), size, 3, false, expand_5.out()),
-        "node 'expand_5' (aten.expand.default)");
-  permute_8.reset();
-  // node 'view_13' (aten.view.default)
-  // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
-  // may share expand_5's storage (a view)
-  TensorHandle view_13;
-  const int64_t shape[] = {2, 64, 64};
-  check(aoti_torch_cpu_reshape(expand_5.get(), shape, 3, view_13.out()),
-        "node 'view_13' (aten.view.default)");
-  expand_5.reset();
-  // node 'permute_9' (aten.permute.default)
-  // may share p_head_weight's storage (a view)
-  TensorHandle permute_9;
-  const int64_t dims_2[] = {1, 0};
-  check(aoti_torch_cpu_permute(p_head_weight, dims_2, 2, permute_9.out()),
-        "node 'permute_9' (aten.permute.default)");
-  // the folded constants
-  outputs[0] = new_reference(permute.get()).release();
-  outputs[1] = new_reference(scalar_tensor.get()).release();
-  outputs[2] = new_reference(scalar_tensor_1.get()).release();
-  outputs[3] = new_reference(view_13.get()).release();
-  outputs[4] = new_reference(permute_9.get()).release();
-}
-
-void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHandle* outputs) {
-  const int64_t s75 = state.symbol(0);
-  AtenTensorHandle idx = inputs[0];
-  AtenTensorHandle p_wte_weight_1 = state.constant(0);
-  AtenTensorHandle p_wpe_weight_1 = state.constant(1);
-  AtenTensorHandle p_ln_weight_1 = state.constant(2);
-  AtenTensorHandle p_ln_bias_1 = state.constant(3);
-  AtenTensorHandle p_qkv_weight_1 = state.constant(4);
-  AtenTensorHandle p_qkv_bias_1 = state.constant(5);
-  AtenTensorHandle p_o_weight_1 = state.constant(6);
-  AtenTensorHandle p_o_bias_1 = state.constant(7);
-  AtenTensorHandle p_head_weight_1 = state.constant(8);
-  AtenTensorHandle permute_1 = state.constant(9);  // folded
-  AtenTensorHandle scalar_tensor_2 = state.constant(10);  // folded
-  AtenTensorHandle scalar_tensor_1_1 = state.constant(11);  // folded
-  AtenTensorHandle view_13_1 = state.constant(12);  // folded
-  AtenTensorHandle permute_9_1 = state.constant(13);  // folded
-  // node 'sym_size_int_8' (aten.sym_size.int)
-  const int64_t sym_size_int_8 = s75;
-  // node 'embedding' (aten.embedding.default)
-  TensorHandle embedding;
-  check(aoti_torch_cpu_embedding(p_wte_weight_1, idx, -1, false, false, embedding.out()),
-        "node 'embedding' (aten.embedding.default)");
-  // node 'arange' (aten.arange.start_step)
-  TensorHandle arange;
-  int32_t dtype_value_2 = kInt64;
-  int32_t layout_value_1 = kStrided;
-  int32_t device_value_2 = kCPU;
-  int32_t pin_memory_value = false;
-  check(aoti_torch_cpu_arange_start_step(
-            0.0, static_cast<double>(sym_size_int_8), 1.0, &dtype_value_2, &layout_value_1, &device_value_2,
-            kDefaultDeviceIndex, &pin_memory_value, arange.out()),
-        "node 'arange' (aten.arange.start_step)");
-  // node 'embedding_1' (aten.embedding.default)
-  TensorHandle embedding_1;
-  check(aoti_torch_cpu_embedding(p_wpe_weight_1, arange.get(), -1, false, false, embedding_1.out()),
-        "node 'embedding_1' (aten.embedding.default)");
-  arange.reset();
-  // node 'add_9' (aten.add.Tensor)
-  TensorHandle add_9;
-  const int64_t add_9_sizes[] = {2, s75, 64};
-  const int64_t add_9_strides[] = {64 * s75, 64, 1};
-  check(aoti_torch_empty_strided(
-            3, add_9_sizes, add_9_strides, kFloat32, kCPU, kDefaultDeviceIndex, add_9.out()),
-        "allocate add_9");
-  {
-    const int64_t embedding_layout[] = {64 * s75, 64, 1};
-    TensorHandle embedding_copy;
-    const float* embedding_data = kernel_input<float>(embedding.get(), 3, embedding_layout, embedding_copy);
-    const int64_t embedding_1_layout[] = {64, 1};
-    TensorHandle embedding_1_copy;
-    const float* embedding_1_data = kernel_input<float>(embedding_1.get(), 2, embedding_1_layout,
-        embedding_1_copy);
-    auto* kernel = &base::k0_add;
-    if (kernels_avx2()) kernel = &avx2::k0_add;
-    kernel(embedding_data, embedding_1_data, aotic::runtime::data<float>(add_9.get()), s75);
-  }
-  embedding.reset();
-  embedding_1.reset();
-  // node 'native_layer_norm' (aten.native_layer_norm.default)
-  TensorHandle getitem;
-  const int64_t getitem_sizes[] = {2, s75, 64};
-  const int64_t getitem_strides[] = {64 * s75, 64, 1};
-  check(aoti_torch_empty_strided(
-            3, getitem_sizes, getitem_strides, kFloat32, kCPU, kDefaultDeviceIndex, getitem.out()),
-        "allocate getitem");
-  {
-    const int64_t add_9_layout[] = {64 * s75, 64, 1};
-    TensorHandle add_9_copy;
-    const float* add_9_data = kernel_input<float>(add_9.get(), 3, add_9_layout, add_9_copy);
-    const int64_t p_ln_weight_layout[] = {1};
-    TensorHandle p_ln_weight_copy;
-    const float* p_ln_weight_data = kernel_input<float>(p_ln_weight_1, 1, p_ln_weight_layout,
-        p_ln_weight_copy);
-    const int64_t p_ln_bias_layout[] = {1};
-    TensorHandle p_ln_bias_copy;
-    const float* p_ln_bias_data = kernel_input<float>(p_ln_bias_1, 1, p_ln_bias_layout, p_ln_bias_copy);
-    auto* kernel_1 = &base::k1_layer_norm;
-    if (kernels_avx2()) kernel_1 = &avx2::k1_layer_norm;
-    kernel_1(add_9_data, p_ln_weight_data, p_ln_bias_data, aotic::runtime::data<float>(getitem.get()), s75);
-  }
-  // node 'mul_17' (_operator.mul)
-  const int64_t mul_17 = 2 * s75;
-  // node 'view' (aten.view.default)
-  // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
-  // may share getitem's storage (a view)
-  TensorHandle view;
-  const int64_t shape_1[] = {mul_17, 64};
-  check(aoti_torch_cpu_reshape(getitem.get(), shape_1, 2, view.out()), "node 'view' (aten.view.default)");
-  // getitem is free: its buffer is kept for bmm_2
-  // node 'addmm' (aten.addmm.default)
-  TensorHandle addmm;
-  const int64_t addmm_sizes[] = {2 * s75, 192};
-  const int64_t addmm_strides[] = {192, 1};
-  check(aoti_torch_empty_strided(
-            2, addmm_sizes, addmm_strides, kFloat32, kCPU, kDefaultDeviceIndex, addmm.out()),
-        "allocate addmm");
-  check(aoti_torch_cpu_addmm_out(addmm.get(), p_qkv_bias_1, view.get(), permute_1, 1.0, 1.0),
-        "node 'addmm' (aten.addmm.default)");
-  view.reset();
-  // node 'view_1' (aten.view.default)
-  // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
-  // may share addmm's storage (a view)
-  TensorHandle view_1;
-  const int64_t shape_2[] = {2, sym_size_int_8, 192};
-  check(aoti_torch_cpu_reshape(addmm.get(), shape_2, 3, view_1.out()), "node 'view_1' (aten.view.default)");
-  addmm.reset();
-  // node 'split_with_sizes' (aten.split_with_sizes.default)
-  // may share view_1's storage (a view)
-  TensorHandle getitem_3;
-  TensorHandle getitem_4;
-  TensorHandle getitem_5;
-  {
-    const int64_t split_sizes[] = {64, 64, 64};
-    AtenTensorHandle rets[3] = {};
-    check(aoti_torch_cpu_split_with_sizes(view_1.get(), split_sizes, 3, 2, rets, 3),
-          "node 'split_with_sizes' (aten.split_with_sizes.default)");
-    getitem_3.reset(rets[0]);
-    getitem_4.reset(rets[1]);
-    getitem_5.reset(rets[2]);
-  }
-  view_1.reset();
-  // node 'view_2' (aten.view.default)
-  // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
-  // may share getitem_3's storage (a view)
-  TensorHandle view_2;
-  const int64_t shape_3[] = {2, sym_size_int_8, 4, -1};
-  check(aoti_torch_cpu_reshape(getitem_3.get(), shape_3, 4, view_2.out()),
-        "node 'view_2' (aten.view.default)");
-  getitem_3.reset();
-  // node 'view_3' (aten.view.default)
-  // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
-  // may share getitem_4's storage (a view)
-  TensorHandle view_3;
-  const int64_t shape_4[] = {2, sym_size_int_8, 4, -1};
-  check(aoti_torch_cpu_reshape(getitem_4.get(), shape_4, 4, view_3.out()),
-        "node 'view_3' (aten.view.default)");
-  getitem_4.reset();
-  // node 'view_4' (aten.view.default)
-  // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
-  // may share getitem_5's storage (a view)
-  TensorHandle view_4;
-  const int64_t shape_5[] = {2, sym_size_int_8, 4, -1};
-  check(aoti_torch_cpu_reshape(getitem_5.get(), shape_5, 4, view_4.out()),
-        "node 'view_4' (aten.view.default)");
-  getitem_5.reset();
-  // node 'full' (aten.full.default)
-  TensorHandle full;
-  const int64_t size_1[] = {sym_size_int_8, sym_size_int_8};
-  int32_t dtype_value_3 = kBool;
-  int32_t layout_value_2 = kStrided;
-  int32_t device_value_3 = kCPU;
-  int32_t pin_memory_value_1 = false;
-  check(aoti_torch_cpu_full(
-            size_1, 2, 1.0, &dtype_value_3, &layout_value_2, &device_value_3, kDefaultDeviceIndex,
-            &pin_memory_value_1, full.out()),
-        "node 'full' (aten.full.default)");
-  // node 'arange_1' (aten.arange.start_step)
-  TensorHandle arange_1;
-  int32_t dtype_value_4 = kInt64;
-  int32_t layout_value_3 = kStrided;
-  int32_t device_value_4 = kCPU;
-  int32_t pin_memory_value_2 = false;
-  check(aoti_torch_cpu_arange_start_step(
-            0.0, static_cast<double>(sym_size_int_8), 1.0, &dtype_value_4, &layout_value_3, &device_value_4,
-            kDefaultDeviceIndex, &pin_memory_value_2, arange_1.out()),
-        "node 'arange_1' (aten.arange.start_step)");
-  // node 'arange_2' (aten.arange.start_step)
-  TensorHandle arange_2;
-  int32_t dtype_value_5 = kInt64;
-  int32_t layout_value_4 = kStrided;
-  int32_t device_value_5 = kCPU;
-  int32_t pin_memory_value_3 = false;
-  check(aoti_torch_cpu_arange_start_step(
-            0.0, static_cast<double>(sym_size_int_8), 1.0, &dtype_value_5, &layout_value_4, &device_value_5,
-            kDefaultDeviceIndex, &pin_memory_value_3, arange_2.out()),
-        "node 'arange_2' (aten.arange.start_step)");
-  // node 'clone' (aten.clone.default)
-  TensorHandle clone;
-  const int64_t clone_sizes[] = {2, 4, s75, 16};
-  const int64_t clone_strides[] = {64 * s75, 16 * s75, 16, 1};
-  check(aoti_torch_empty_strided(
-            4, clone_sizes, clone_strides, kFloat32, kCPU, kDefaultDeviceIndex, clone.out()),
-        "allocate clone");
-  // fuses permute_1, mul_42, expand, clone
-  {
-    const int64_t view_2_layout[] = {192 * s75, 192, 16, 1};
-    TensorHandle view_2_copy;
-    const float* view_2_data = kernel_input<float>(view_2.get(), 4, view_2_layout, view_2_copy);
-    auto* kernel_2 = &base::k2_permute_mul_expand_clone;
-    if (kernels_avx2()) kernel_2 = &avx2::k2_permute_mul_expand_clone;
-    kernel_2(view_2_data, aotic::runtime::data<float>(clone.get()), s75);
-  }
-  view_2.reset();
-  // node 'view_5' (aten.view.default)
-  // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
-  // may share clone's storage (a view)
-  TensorHandle view_5;
-  const int64_t shape_6[] = {8, sym_size_int_8, 16};
-  check(aoti_torch_cpu_reshape(clone.get(), shape_6, 3, view_5.out()), "node 'view_5' (aten.view.default)");
-  // clone is free: its buffer is kept for clone_2
-  // node 'clone_1' (aten.clone.default)
-  TensorHandle clone_1;
-  const int64_t clone_1_sizes[] = {2, 4, 16, s75};
-  const int64_t clone_1_strides[] = {64 * s75, 16 * s75, s75, 1};
-  check(aoti_torch_empty_strided(
-            4, clone_1_sizes, clone_1_strides, kFloat32, kCPU, kDefaultDeviceIndex, clone_1.out()),
-        "allocate clone_1");
-  // fuses permute_2, permute_4, mul_45, expand_1, clone_1
-  {
-    const int64_t view_3_layout[] = {192 * s75, 192, 16, 1};
-    TensorHandle view_3_copy;
-    const float* view_3_data = kernel_input<float>(view_3.get(), 4, view_3_layout, view_3_copy);
-    auto* kernel_3 = &base::k3_permute_permute_mul_expand_clone;
-    if (kernels_avx2()) kernel_3 = &avx2::k3_permute_permute_mul_expand_clone;
-    kernel_3(view_3_data, aotic::runtime::data<float>(clone_1.get()), s75);
-  }
-  view_3.reset();
-  // node 'view_6' (aten.view.default)
-  // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
-  // may share clone_1's storage (a view)
-  TensorHandle view_6;
-  const int64_t shape_7[] = {8, 16, sym_size_int_8};
-  check(aoti_torch_cpu_reshape(clone_1.get(), shape_7, 3, view_6.out()), "node 'view_6' (aten.view.default)");
-  clone_1.reset();
-  // node 'bmm' (aten.bmm.default)
-  TensorHandle bmm;
-  const int64_t bmm_sizes[] = {8, s75, s75};
-  const int64_t bmm_strides[] = {(s75 * s75), s75, 1};
-  check(aoti_torch_empty_strided(3, bmm_sizes, bmm_strides, kFloat32, kCPU, kDefaultDeviceIndex, bmm.out()),
-        "allocate bmm");
-  check(aoti_torch_cpu_bmm_out(bmm.get(), view_5.get(), view_6.get()), "node 'bmm' (aten.bmm.default)");
-  view_5.reset();
-  view_6.reset();
-  // node 'view_7' (aten.view.default)
-  // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
-  // may share bmm's storage (a view)
-  TensorHandle view_7;
-  const int64_t shape_8[] = {2, 4, sym_size_int_8, sym_size_int_8};
-  check(aoti_torch_cpu_reshape(bmm.get(), shape_8, 4, view_7.out()), "node 'view_7' (aten.view.default)");
-  bmm.reset();
-  // node 'add_78' (aten.add.Tensor)
-  TensorHandle add_78;
-  const int64_t add_78_sizes[] = {2, 4, s75, s75};
-  const int64_t add_78_strides[] = {4 * (s75 * s75), (s75 * s75), s75, 1};
-  check(aoti_torch_empty_strided(
-            4, add_78_sizes, add_78_strides, kFloat32, kCPU, kDefaultDeviceIndex, add_78.out()),
-        "allocate add_78");
-  // fuses unsqueeze, unsqueeze_1, sub_19, le_1, logical_and, where, add_78
-  {
-    const int64_t view_7_layout[] = {4 * (s75 * s75), (s75 * s75), s75, 1};
-    TensorHandle view_7_copy;
-    const float* view_7_data = kernel_input<float>(view_7.get(), 4, view_7_layout, view_7_copy);
-    TensorHandle scalar_tensor_copy;
-    const float* scalar_tensor_data = kernel_input<float>(scalar_tensor_2, 0, nullptr, scalar_tensor_copy);
-    TensorHandle scalar_tensor_1_copy;
-    const float* scalar_tensor_1_data = kernel_input<float>(scalar_tensor_1_1, 0, nullptr,
-        scalar_tensor_1_copy);
-    const int64_t full_layout[] = {s75, 1};
-    TensorHandle full_copy;
-    const bool* full_data = kernel_input<bool>(full.get(), 2, full_layout, full_copy);
-    const int64_t arange_1_layout[] = {1};
-    TensorHandle arange_1_copy;
-    const int64_t* arange_1_data = kernel_input<int64_t>(arange_1.get(), 1, arange_1_layout, arange_1_copy);
-    const int64_t arange_2_layout[] = {1};
-    TensorHandle arange_2_copy;
-    const int64_t* arange_2_data = kernel_input<int64_t>(arange_2.get(), 1, arange_2_layout, arange_2_copy);
-    auto* kernel_4 = &base::k4_unsqueeze_unsqueeze_sub_le_logical_and_where_add;
-    if (kernels_avx2()) kernel_4 = &avx2::k4_unsqueeze_unsqueeze_sub_le_logical_and_where_add;
-    kernel_4(view_7_data, scalar_tensor_data, scalar_tensor_1_data, full_data, arange_1_data,
-        arange_2_data, aotic::runtime::data<float>(add_78.get()), s75);
-  }
-  full.reset();
-  arange_1.reset();
-  arange_2.reset();
-  view_7.reset();
-  // node '_softmax' (aten._softmax.default)
-  TensorHandle _softmax;
-  const int64_t _softmax_sizes[] = {2, 4, s75, s75};
-  const int64_t _softmax_strides[] = {4 * (s75 * s75), (s75 * s75), s75, 1};
-  check(aoti_torch_empty_strided(
-            4, _softmax_sizes, _softmax_strides, kFloat32, kCPU, kDefaultDeviceIndex, _softmax.out()),
-        "allocate _softmax");
-  {
-    const int64_t add_78_layout[] = {4 * (s75 * s75), (s75 * s75), s75, 1};
-    TensorHandle add_78_copy;
-    const float* add_78_data = kernel_input<float>(add_78.get(), 4, add_78_layout, add_78_copy);
-    auto* kernel_5 = &base::k5_softmax;
-    if (kernels_avx2()) kernel_5 = &avx2::k5_softmax;
-    kernel_5(add_78_data, aotic::runtime::data<float>(_softmax.get()), s75);
-  }
-  // node 'logical_not' (aten.logical_not.default)
-  TensorHandle logical_not;
-  const int64_t logical_not_sizes[] = {2, 4, s75, s75};
-  const int64_t logical_not_strides[] = {4 * (s75 * s75), (s75 * s75), s75, 1};
-  check(aoti_torch_empty_strided(
-            4, logical_not_sizes, logical_not_strides, kBool, kCPU, kDefaultDeviceIndex, logical_not.out()),
-        "allocate logical_not");
-  // fuses eq_50, logical_not
-  {
-    const int64_t add_78_layout_1[] = {4 * (s75 * s75), (s75 * s75), s75, 1};
-    TensorHandle add_78_copy_1;
-    const float* add_78_data_1 = kernel_input<float>(add_78.get(), 4, add_78_layout_1, add_78_copy_1);
-    auto* kernel_6 = &base::k6_eq_logical_not;
-    if (kernels_avx2()) kernel_6 = &avx2::k6_eq_logical_not;
-    kernel_6(add_78_data_1, aotic::runtime::data<bool>(logical_not.get()), s75);
-  }
-  // add_78 is free: its buffer is kept for where_1
-  // node 'any_1' (aten.any.dim)
-  TensorHandle any_1;
-  check(aoti_torch_cpu_any_dim(logical_not.get(), -1, true, any_1.out()), "node 'any_1' (aten.any.dim)");
-  logical_not.reset();
-  // node 'full_like' (aten.full_like.default)
-  TensorHandle full_like;
-  int32_t dtype_value_6 = kFloat32;
-  int32_t pin_memory_value_4 = false;
-  int32_t memory_format_value = kPreserveFormat;
-  check(aoti_torch_cpu_full_like(
-            _softmax.get(), 0.0, &dtype_value_6, nullptr, nullptr, kDefaultDeviceIndex, &pin_memory_value_4,
-            &memory_format_value, full_like.out()),
-        "node 'full_like' (aten.full_like.default)");
-  // node 'where_1' (aten.where.self)
-  TensorHandle where_1;
-  where_1 = std::move(add_78);  // add_78's buffer: same dtype, sizes and strides
-  // fuses logical_not_1, where_1
-  {
-    const int64_t _softmax_layout[] = {4 * (s75 * s75), (s75 * s75), s75, 1};
-    TensorHandle _softmax_copy;
-    const float* _softmax_data = kernel_input<float>(_softmax.get(), 4, _softmax_layout, _softmax_copy);
-    const int64_t full_like_layout[] = {4 * (s75 * s75), (s75 * s75), s75, 1};
-    TensorHandle full_like_copy;
-    const float* full_like_data = kernel_input<float>(full_like.get(), 4, full_like_layout, full_like_copy);
-    const int64_t any_1_layout[] = {4 * s75, s75, 1, 1};
-    TensorHandle any_1_copy;
-    const bool* any_1_data = kernel_input<bool>(any_1.get(), 4, any_1_layout, any_1_copy);
-    auto* kernel_7 = &base::k7_logical_not_where;
-    if (kernels_avx2()) kernel_7 = &avx2::k7_logical_not_where;
-    kernel_7(_softmax_data, full_like_data, any_1_data, aotic::runtime::data<float>(where_1.get()), s75);
-  }
-  _softmax.reset();
-  any_1.reset();
-  full_like.reset();
-  // node 'expand_2' (aten.expand.default)
-  // may share where_1's storage (a view)
-  TensorHandle expand_2;
-  const int64_t size_2[] = {2, 4, sym_size_int_8, sym_size_int_8};
-  check(aoti_torch_cpu_expand(where_1.get(), size_2, 4, false, expand_2.out()),
-        "node 'expand_2' (aten.expand.default)");
-  where_1.reset();
-  // node 'view_8' (aten.view.default)
-  // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
-  // may share expand_2's storage (a view)
-  TensorHandle view_8;
-  const int64_t shape_9[] = {8, sym_size_int_8, sym_size_int_8};
-  check(aoti_torch_cpu_reshape(expand_2.get(), shape_9, 3, view_8.out()),
-        "node 'view_8' (aten.view.default)");
-  expand_2.reset();
-  // node 'clone_2' (aten.clone.default)
-  TensorHandle clone_2;
-  clone_2 = std::move(clone);  // clone's buffer: same dtype, sizes and strides
-  // fuses permute_3, expand_3, clone_2
-  {
-    const int64_t view_4_layout[] = {192 * s75, 192, 16, 1};
-    TensorHandle view_4_copy;
-    const float* view_4_data = kernel_input<float>(view_4.get(), 4, view_4_layout, view_4_copy);
-    auto* kernel_8 = &base::k8_permute_expand_clone;
-    if (kernels_avx2()) kernel_8 = &avx2::k8_permute_expand_clone;
-    kernel_8(view_4_data, aotic::runtime::data<float>(clone_2.get()), s75);
-  }
-  view_4.reset();
-  // node 'view_9' (aten.view.default)
-  // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
-  // may share clone_2's storage (a view)
-  TensorHandle view_9;
-  const int64_t shape_10[] = {8, sym_size_int_8, 16};
-  check(aoti_torch_cpu_reshape(clone_2.get(), shape_10, 3, view_9.out()),
-        "node 'view_9' (aten.view.default)");
-  clone_2.reset();
-  // node 'bmm_1' (aten.bmm.default)
-  TensorHandle bmm_1;
-  const int64_t bmm_1_sizes[] = {8, s75, 16};
-  const int64_t bmm_1_strides[] = {16 * s75, 16, 1};
-  check(aoti_torch_empty_strided(
-            3, bmm_1_sizes, bmm_1_strides, kFloat32, kCPU, kDefaultDeviceIndex, bmm_1.out()),
-        "allocate bmm_1");
-  check(aoti_torch_cpu_bmm_out(bmm_1.get(), view_8.get(), view_9.get()), "node 'bmm_1' (aten.bmm.default)");
-  view_8.reset();
-  view_9.reset();
-  // node 'view_10' (aten.view.default)
-  // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
-  // may share bmm_1's storage (a view)
-  TensorHandle view_10;
-  const int64_t shape_11[] = {2, 4, sym_size_int_8, 16};
-  check(aoti_torch_cpu_reshape(bmm_1.get(), shape_11, 4, view_10.out()),
-        "node 'view_10' (aten.view.default)");
-  bmm_1.reset();
-  // node 'clone_3' (aten.clone.default)
-  TensorHandle clone_3;
-  const int64_t clone_3_sizes[] = {s75, 2, 4, 16};
-  const int64_t clone_3_strides[] = {128, 64, 16, 1};
-  check(aoti_torch_empty_strided(
-            4, clone_3_sizes, clone_3_strides, kFloat32, kCPU, kDefaultDeviceIndex, clone_3.out()),
-        "allocate clone_3");
-  // fuses permute_5, clone_3
-  {
-    const int64_t view_10_layout[] = {64 * s75, 16 * s75, 16, 1};
-    TensorHandle view_10_copy;
-    const float* view_10_data = kernel_input<float>(view_10.get(), 4, view_10_layout, view_10_copy);
-    auto* kernel_9 = &base::k9_permute_clone;
-    if (kernels_avx2()) kernel_9 = &avx2::k9_permute_clone;
-    kernel_9(view_10_data, aotic::runtime::data<float>(clone_3.get()), s75);
-  }
-  view_10.reset();
-  // node 'permute_6' (aten.permute.default)
-  // may share clone_3's storage (a view)
-  TensorHandle permute_6;
-  const int64_t dims_3[] = {1, 2, 0, 3};
-  check(aoti_torch_cpu_permute(clone_3.get(), dims_3, 4, permute_6.out()),
-        "node 'permute_6' (aten.permute.default)");
-  clone_3.reset();
-  // node 'permute_7' (aten.permute.default)
-  // may share permute_6's storage (a view)
-  TensorHandle permute_7;
-  const int64_t dims_4[] = {0, 2, 1, 3};
-  check(aoti_torch_cpu_permute(permute_6.get(), dims_4, 4, permute_7.out()),
-        "node 'permute_7' (aten.permute.default)");
-  permute_6.reset();
-  // node 'view_11' (aten.view.default)
-  // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
-  // may share permute_7's storage (a view)
-  TensorHandle view_11;
-  const int64_t shape_12[] = {2, sym_size_int_8, 64};
-  check(aoti_torch_cpu_reshape(permute_7.get(), shape_12, 3, view_11.out()),
-        "node 'view_11' (aten.view.default)");
-  permute_7.reset();
-  // node 'expand_4' (aten.expand.default)
-  // may share view_11's storage (a view)
-  TensorHandle expand_4;
-  const int64_t size_3[] = {2, sym_size_int_8, 64};
-  check(aoti_torch_cpu_expand(view_11.get(), size_3, 3, false, expand_4.out()),
-        "node 'expand_4' (aten.expand.default)");
-  view_11.reset();
-  // node 'view_12' (aten.view.default)
-  // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
-  // may share expand_4's storage (a view)
-  TensorHandle view_12;
-  const int64_t shape_13[] = {2, sym_size_int_8, 64};
-  check(aoti_torch_cpu_reshape(expand_4.get(), shape_13, 3, view_12.out()),
-        "node 'view_12' (aten.view.default)");
-  expand_4.reset();
-  // node 'bmm_2' (aten.bmm.default)
-  TensorHandle bmm_2;
-  bmm_2 = std::move(getitem);  // getitem's buffer: same dtype, sizes and strides
-  check(aoti_torch_cpu_bmm_out(bmm_2.get(), view_12.get(), view_13_1), "node 'bmm_2' (aten.bmm.default)");
-  view_12.reset();
-  // node 'view_14' (aten.view.default)
-  // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
-  // may share bmm_2's storage (a view)
-  TensorHandle view_14;
-  const int64_t shape_14[] = {2, sym_size_int_8, 64};
-  check(aoti_torch_cpu_reshape(bmm_2.get(), shape_14, 3, view_14.out()),
-        "node 'view_14' (aten.view.default)");
-  bmm_2.reset();
-  // node 'add_113' (aten.add.Tensor)
-  TensorHandle add_113;
-  const int64_t add_113_sizes[] = {2, s75, 64};
-  const int64_t add_113_strides[] = {64 * s75, 64, 1};
-  check(aoti_torch_empty_strided(
-            3, add_113_sizes, add_113_strides, kFloat32, kCPU, kDefaultDeviceIndex, add_113.out()),
-        "allocate add_113");
-  // fuses add_108, add_113
-  {
-    const int64_t add_9_layout_1[] = {64 * s75, 64, 1};
-    TensorHandle add_9_copy_1;
-    const float* add_9_data_1 = kernel_input<float>(add_9.get(), 3, add_9_layout_1, add_9_copy_1);
-    const int64_t view_14_layout[] = {64 * s75, 64, 1};
-    TensorHandle view_14_copy;
-    const float* view_14_data = kernel_input<float>(view_14.get(), 3, view_14_layout, view_14_copy);
-    const int64_t p_o_bias_layout[] = {1};
-    TensorHandle p_o_bias_copy;
-    const float* p_o_bias_data = kernel_input<float>(p_o_bias_1, 1, p_o_bias_layout, p_o_bias_copy);
-    auto* kernel_10 = &base::k10_add_add;
-    if (kernels_avx2()) kernel_10 = &avx2::k10_add_add;
-    kernel_10(add_9_data_1, view_14_data, p_o_bias_data, aotic::runtime::data<float>(add_113.get()), s75);
-  }
-  add_9.reset();
-  view_14.reset();
-  // node 'view_15' (aten.view.default)
-  // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
-  // may share add_113's storage (a view)
-  TensorHandle view_15;
-  const int64_t shape_15[] = {mul_17, 64};
-  check(aoti_torch_cpu_reshape(add_113.get(), shape_15, 2, view_15.out()),
-        "node 'view_15' (aten.view.default)");
-  add_113.reset();
-  // node 'mm' (aten.mm.default)
-  TensorHandle mm;
-  const int64_t mm_sizes[] = {2 * s75, 256};
-  const int64_t mm_strides[] = {256, 1};
-  check(aoti_torch_empty_strided(2, mm_sizes, mm_strides, kFloat32, kCPU, kDefaultDeviceIndex, mm.out()),
-        "allocate mm");
-  check(aoti_torch_cpu_mm_out(mm.get(), view_15.get(), permute_9_1), "node 'mm' (aten.mm.default)");
-  view_15.reset();
-  // node 'view_16' (aten.view.default)
-  // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
-  // may share mm's storage (a view)
-  TensorHandle view_16;
-  const int64_t shape_16[] = {2, sym_size_int_8, 256};
-  check(aoti_torch_cpu_reshape(mm.get(), shape_16, 3, view_16.out()), "node 'view_16' (aten.view.default)");
-  mm.reset();
-  outputs[0] = new_reference(view_16.get()).release();
-}
-
-constexpr aotic::runtime::SymbolSpec kSymbols[] = {
-  {"s75", 2, 32},
-};
-constexpr aotic::runtime::DimSpec kInput0Dims[] = {{2, -1, 0, 0, nullptr}, {-1, 0, 1, 0, nullptr}};
-constexpr aotic::runtime::DimSpec kOutput0Dims[] = {{2, -1, 0, 0, nullptr}, {-1, 0, 1, 0, nullptr}, {256,
-    -1, 0, 0, nullptr}};
-constexpr aotic::runtime::TensorSpec kInputs[] = {
-  {"idx", kInt64, kCPU, 2, kInput0Dims, true},
-};
-constexpr aotic::runtime::TensorSpec kOutputs[] = {
-  {"view_16", kFloat32, kCPU, 3, kOutput0Dims, false},
-};
-constexpr int64_t kConstant0Sizes[] = {256, 64};
-constexpr int64_t kConstant0Strides[] = {64, 1};
-constexpr int64_t kConstant1Sizes[] = {32, 64};
-constexpr int64_t kConstant1Strides[] = {64, 1};
-constexpr int64_t kConstant2Sizes[] = {64};
-constexpr int64_t kConstant2Strides[] = {1};
-constexpr int64_t kConstant3Sizes[] = {64};
-constexpr int64_t kConstant3Strides[] = {1};
-constexpr int64_t kConstant4Sizes[] = {192, 64};
-constexpr int64_t kConstant4Strides[] = {64, 1};
-constexpr int64_t kConstant5Sizes[] = {192};
-constexpr int64_t kConstant5Strides[] = {1};
-constexpr int64_t kConstant6Sizes[] = {64, 64};
-constexpr int64_t kConstant6Strides[] = {64, 1};
-constexpr int64_t kConstant7Sizes[] = {64};
-constexpr int64_t kConstant7Strides[] = {1};
-constexpr int64_t kConstant8Sizes[] = {256, 64};
-constexpr int64_t kConstant8Strides[] = {64, 1};
-constexpr int64_t kConstant9Sizes[] = {64, 192};
-constexpr int64_t kConstant9Strides[] = {1, 64};
-constexpr int64_t kConstant12Sizes[] = {2, 64, 64};
-constexpr int64_t kConstant12Strides[] = {0, 1, 64};
-constexpr int64_t kConstant13Sizes[] = {64, 256};
-constexpr int64_t kConstant13Strides[] = {1, 64};
-constexpr aotic::runtime::ConstantSpec kConstants[] = {
-  {"wte_weight", "wte.weight", kFloat32, 2, kConstant0Sizes, kConstant0Strides, 0, 0, 65536,
-      aotic::runtime::ConstantKind::kParameter},
-  {"wpe_weight", "wpe.weight", kFloat32, 2, kConstant1Sizes, kConstant1Strides, 0, 65536, 8192,
-      aotic::runtime::ConstantKind::kParameter},
-  {"ln_weight", "ln.weight", kFloat32, 1, kConstant2Sizes, kConstant2Strides, 0, 73728, 256,
-      aotic::runtime::ConstantKind::kParameter},
-  {"ln_bias", "ln.bias", kFloat32, 1, kConstant3Sizes, kConstant3Strides, 0, 73984, 256,
-      aotic::runtime::ConstantKind::kParameter},
-  {"qkv_weight", "qkv.weight", kFloat32, 2, kConstant4Sizes, kConstant4Strides, 0, 74240, 49152,
-      aotic::runtime::ConstantKind::kParameter},
-  {"qkv_bias", "qkv.bias", kFloat32, 1, kConstant5Sizes, kConstant5Strides, 0, 123392, 768,
-      aotic::runtime::ConstantKind::kParameter},
-  {"o_weight", "o.weight", kFloat32, 2, kConstant6Sizes, kConstant6Strides, 0, 124160, 16384,
-      aotic::runtime::ConstantKind::kParameter},
-  {"o_bias", "o.bias", kFloat32, 1, kConstant7Sizes, kConstant7Strides, 0, 140544, 256,
-      aotic::runtime::ConstantKind::kParameter},
-  {"head_weight", "head.weight", kFloat32, 2, kConstant8Sizes, kConstant8Strides, 0, 140800, 65536,
-      aotic::runtime::ConstantKind::kParameter},
-  {"_FOLDED_CONST_permute", "_FOLDED_CONST_permute", kFloat32, 2, kConstant9Sizes, kConstant9Strides, 0,
-      0, 0, aotic::runtime::ConstantKind::kFoldedConstant},
-  {"_FOLDED_CONST_scalar_tensor", "_FOLDED_CONST_scalar_tensor", kFloat32, 0, nullptr, nullptr, 0, 0, 0,
-      aotic::runtime::ConstantKind::kFoldedConstant},
-  {"_FOLDED_CONST_scalar_tensor_1", "_FOLDED_CONST_scalar_tensor_1", kFloat32, 0, nullptr, nullptr, 0, 0,
-      0, aotic::runtime::ConstantKind::kFoldedConstant},
-  {"_FOLDED_CONST_view_13", "_FOLDED_CONST_view_13", kFloat32, 3, kConstant12Sizes, kConstant12Strides,
-      0, 0, 0, aotic::runtime::ConstantKind::kFoldedConstant},
-  {"_FOLDED_CONST_permute_9", "_FOLDED_CONST_permute_9", kFloat32, 2, kConstant13Sizes,
-      kConstant13Strides, 0, 0, 0, aotic::runtime::ConstantKind::kFoldedConstant},
-};
-const aotic::runtime::ModelSpec kSpec = {
-  kInputs, 1,
-  kOutputs, 1,
-  kSymbols, 1,
-  kConstants, 14,
-  aotic_constants_blob, 206336,
-  nullptr,
-  "[1, {\"type\": \"builtins.tuple\", \"context\": \"null\", \"children_spec\": [{\"type\": \"builtins.tu"
-      "ple\", \"context\": \"null\", \"children_spec\": [{\"type\": null, \"context\": null, \"children_spec"
-      "\": []}]}, {\"type\": \"builtins.dict\", \"context\": \"[]\", \"children_spec\": []}]}]",
-  "[1, {\"type\": null, \"context\": null, \"children_spec\": []}]",
-  run,
-  kCPU,
-  nullptr, nullptr,
-  fold,
-};
-
-}  // namespace
-
-const aotic::runtime::ModelSpec& aotic_model_spec() { return kSpec; }
+}  // namespace aotic_kernels

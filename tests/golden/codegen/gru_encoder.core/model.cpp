@@ -12,14 +12,27 @@
 #else
 #define AOTIC_HOST_DEVICE
 #endif
-#include <algorithm>
-#include <cmath>
-#include <cstdlib>
-#include <cstring>
-#include "aotic/runtime/threads.h"
 
 // The constants' bytes, linked in from constants.S.
 extern "C" const uint8_t aotic_constants_blob[];
+
+// The generated kernels, defined in kernels_avx2.cpp, kernels_base.cpp.
+namespace aotic_kernels {
+namespace avx2 {
+void k0_add_sigmoid_mul_add_tanh(const float* __restrict in0, const float* __restrict in1,
+    const float* __restrict in2, const float* __restrict in3, float* __restrict out0);
+void k1_add_sigmoid_sub_mul_add(const float* __restrict in0, const float* __restrict in1,
+    const float* __restrict in2, const float* __restrict in3, float* __restrict out0);
+void k2_tanh(const float* __restrict in0, float* __restrict out0);
+}  // namespace avx2
+namespace base {
+void k0_add_sigmoid_mul_add_tanh(const float* __restrict in0, const float* __restrict in1,
+    const float* __restrict in2, const float* __restrict in3, float* __restrict out0);
+void k1_add_sigmoid_sub_mul_add(const float* __restrict in0, const float* __restrict in1,
+    const float* __restrict in2, const float* __restrict in3, float* __restrict out0);
+void k2_tanh(const float* __restrict in0, float* __restrict out0);
+}  // namespace base
+}  // namespace aotic_kernels
 
 namespace {
 
@@ -54,344 +67,6 @@ const T* kernel_input(AtenTensorHandle t, int64_t rank, const int64_t* strides, 
   return aotic::runtime::data<const T>(scratch.get());
 }
 
-// Host and device: generated CUDA kernels call the same functions (the CPU polynomials below are
-// for vectorised host loops; GPU code calls the device's own exp, tanh and erf).
-#define KM_FN AOTIC_HOST_DEVICE inline
-namespace km {
-
-template <typename T>
-constexpr bool kWraps = std::is_integral_v<T> && !std::is_same_v<T, bool>;
-
-template <typename T>
-KM_FN T add(T a, T b) {
-  if constexpr (kWraps<T>) {
-    return static_cast<T>(static_cast<uint64_t>(a) + static_cast<uint64_t>(b));
-  } else {
-    return a + b;
-  }
-}
-template <typename T>
-KM_FN T sub(T a, T b) {
-  if constexpr (kWraps<T>) {
-    return static_cast<T>(static_cast<uint64_t>(a) - static_cast<uint64_t>(b));
-  } else {
-    return a - b;
-  }
-}
-template <typename T>
-KM_FN T mul(T a, T b) {
-  if constexpr (kWraps<T>) {
-    return static_cast<T>(static_cast<uint64_t>(a) * static_cast<uint64_t>(b));
-  } else {
-    return a * b;
-  }
-}
-template <typename T>
-KM_FN T neg(T a) {
-  if constexpr (kWraps<T>) {
-    return static_cast<T>(uint64_t{0} - static_cast<uint64_t>(a));
-  } else {
-    return -a;
-  }
-}
-template <typename T>
-KM_FN T abs(T a) {
-  if constexpr (kWraps<T>) {
-    return a < 0 ? neg(a) : a;
-  } else if constexpr (std::is_same_v<T, bool>) {
-    return a;
-  } else {
-    return std::fabs(a);
-  }
-}
-template <typename T>
-KM_FN T maximum(T a, T b) {
-  if constexpr (std::is_floating_point_v<T>) {
-    return a != a ? a : b != b ? b : a > b ? a : b;
-  } else {
-    return a > b ? a : b;
-  }
-}
-template <typename T>
-KM_FN T minimum(T a, T b) {
-  if constexpr (std::is_floating_point_v<T>) {
-    return a != a ? a : b != b ? b : a < b ? a : b;
-  } else {
-    return a < b ? a : b;
-  }
-}
-/// PyTorch's conversion: to bool is `!= 0`; otherwise C++'s (floats to integers truncate).
-template <typename To, typename From>
-KM_FN To convert(From v) {
-  if constexpr (std::is_same_v<To, bool>) {
-    return v != From(0);
-  } else {
-    return static_cast<To>(v);
-  }
-}
-/// expf in straight-line arithmetic (Cephes' polynomial, within 2 ulp), so that `omp simd` loops
-/// calling it vectorise; NaN, infinities and underflow as std::exp.
-KM_FN float exp_float(float x) {
-  float c = x < 88.3762626647949f ? x : 88.3762626647949f;
-  c = c > -88.3762626647949f ? c : -88.3762626647949f;
-  // n = round(c * log2(e)) by adding 1.5 * 2^23: exact for |n| < 2^22, no conversion or libm call,
-  // so the loop still vectorises; its bits hold n as an integer.
-  const float shifted = c * 1.44269504088896341f + 12582912.0f;
-  const float n = shifted - 12582912.0f;
-  float r = c - n * 0.693359375f;
-  r = r - n * -2.12194440e-4f;
-  const float z = r * r;
-  float y = 1.9875691500e-4f;
-  y = y * r + 1.3981999507e-3f;
-  y = y * r + 8.3334519073e-3f;
-  y = y * r + 4.1665795894e-2f;
-  y = y * r + 1.6666665459e-1f;
-  y = y * r + 5.0000001201e-1f;
-  y = y * z + r + 1.0f;
-  int32_t ni;
-  std::memcpy(&ni, &shifted, sizeof(ni));
-  ni -= 0x4B400000;
-  // 2^n as two factors, each a normal float for n in [-127, 128].
-  const int32_t half = ni / 2;
-  const int32_t bits_a = (half + 127) * (1 << 23), bits_b = (ni - half + 127) * (1 << 23);
-  float scale_a, scale_b;
-  std::memcpy(&scale_a, &bits_a, sizeof(scale_a));
-  std::memcpy(&scale_b, &bits_b, sizeof(scale_b));
-  float e = y * scale_a * scale_b;
-  e = x > 88.7228391f ? std::numeric_limits<float>::infinity() : e;
-  e = x < -103.972084f ? 0.0f : e;
-  return x != x ? x : e;
-}
-template <typename T>
-KM_FN T exp(T x) {
-#ifdef __CUDA_ARCH__
-  return ::exp(x);
-#else
-  if constexpr (std::is_same_v<T, float>) {
-    return exp_float(x);
-  } else {
-    return std::exp(x);
-  }
-#endif
-}
-template <typename T>
-KM_FN T exp2(T x) {
-  return std::exp2(x);
-}
-template <typename T>
-KM_FN T expm1(T x) {
-  return std::expm1(x);
-}
-template <typename T>
-KM_FN T log(T x) {
-  return std::log(x);
-}
-template <typename T>
-KM_FN T log2(T x) {
-  return std::log2(x);
-}
-template <typename T>
-KM_FN T log10(T x) {
-  return std::log10(x);
-}
-template <typename T>
-KM_FN T log1p(T x) {
-  return std::log1p(x);
-}
-template <typename T>
-KM_FN T sqrt(T x) {
-  return std::sqrt(x);
-}
-template <typename T>
-KM_FN T rsqrt(T x) {
-  return T(1) / std::sqrt(x);
-}
-template <typename T>
-KM_FN T reciprocal(T x) {
-  return T(1) / x;
-}
-template <typename T>
-KM_FN T sin(T x) {
-  return std::sin(x);
-}
-template <typename T>
-KM_FN T cos(T x) {
-  return std::cos(x);
-}
-template <typename T>
-KM_FN T tan(T x) {
-  return std::tan(x);
-}
-template <typename T>
-KM_FN T asin(T x) {
-  return std::asin(x);
-}
-template <typename T>
-KM_FN T acos(T x) {
-  return std::acos(x);
-}
-template <typename T>
-KM_FN T atan(T x) {
-  return std::atan(x);
-}
-template <typename T>
-KM_FN T sinh(T x) {
-  return std::sinh(x);
-}
-template <typename T>
-KM_FN T cosh(T x) {
-  return std::cosh(x);
-}
-template <typename T>
-KM_FN T tanh(T x) {
-#ifdef __CUDA_ARCH__
-  return ::tanh(x);
-#else
-  if constexpr (std::is_same_v<T, float>) {
-    // 1 - 2 / (e^2x + 1), vectorisable; odd, and exact at the saturated ends.
-    const float a = x < 0 ? -x : x;
-    const float t = 1.0f - 2.0f / (exp_float(2.0f * a) + 1.0f);
-    const float r = a < 0.0004f ? a : t;
-    return x != x ? x : x < 0 ? -r : r;
-  } else {
-    return std::tanh(x);
-  }
-#endif
-}
-template <typename T>
-KM_FN T asinh(T x) {
-  return std::asinh(x);
-}
-template <typename T>
-KM_FN T acosh(T x) {
-  return std::acosh(x);
-}
-template <typename T>
-KM_FN T atanh(T x) {
-  return std::atanh(x);
-}
-template <typename T>
-KM_FN T erf(T x) {
-#ifdef __CUDA_ARCH__
-  return ::erf(x);
-#else
-  if constexpr (std::is_same_v<T, float>) {
-    // Abramowitz and Stegun 7.1.26 (absolute error below 1.5e-7), vectorisable.
-    const float a = x < 0 ? -x : x;
-    const float t = 1.0f / (1.0f + 0.3275911f * a);
-    float p = 1.061405429f;
-    p = p * t - 1.453152027f;
-    p = p * t + 1.421413741f;
-    p = p * t - 0.284496736f;
-    p = p * t + 0.254829592f;
-    const float r = 1.0f - p * t * exp_float(-a * a);
-    return x != x ? x : x < 0 ? -r : r;
-  } else {
-    return std::erf(x);
-  }
-#endif
-}
-template <typename T>
-KM_FN T erfc(T x) {
-  return std::erfc(x);
-}
-template <typename T>
-KM_FN T floor(T x) {
-  return std::floor(x);
-}
-template <typename T>
-KM_FN T ceil(T x) {
-  return std::ceil(x);
-}
-template <typename T>
-KM_FN T trunc(T x) {
-  return std::trunc(x);
-}
-/// Half to even, as torch.round.
-template <typename T>
-KM_FN T round(T x) {
-  return std::nearbyint(x);
-}
-template <typename T>
-KM_FN T frac(T x) {
-  return x - std::trunc(x);
-}
-template <typename T>
-KM_FN T sign(T x) {
-  if constexpr (std::is_same_v<T, bool>) {
-    return x;
-  } else {
-    return static_cast<T>((T(0) < x) - (x < T(0)));
-  }
-}
-template <typename T>
-KM_FN T sigmoid(T x) {
-  return T(1) / (T(1) + exp(-x));
-}
-template <typename T>
-KM_FN T relu(T x) {
-  if constexpr (std::is_same_v<T, bool>) {
-    return x;
-  } else {
-    return maximum(x, T(0));
-  }
-}
-template <typename T>
-KM_FN T gelu(T x) {
-  return T(0.5) * x * (T(1) + erf(x * T(0.70710678118654752440)));
-}
-template <typename T>
-KM_FN T gelu_tanh(T x) {
-  const T inner = T(0.79788456080286535588) * (x + T(0.044715) * x * x * x);
-  return T(0.5) * x * (T(1) + tanh(inner));
-}
-template <typename T>
-KM_FN T silu(T x) {
-  return x / (T(1) + exp(-x));
-}
-template <typename T>
-KM_FN T mish(T x) {
-  return x * std::tanh(std::log1p(std::exp(x)));
-}
-template <typename T>
-KM_FN T hardsigmoid(T x) {
-  return minimum(maximum(x + T(3), T(0)), T(6)) / T(6);
-}
-template <typename T>
-KM_FN T hardswish(T x) {
-  return x * minimum(maximum(x + T(3), T(0)), T(6)) / T(6);
-}
-template <typename T>
-KM_FN T pow(T a, T b) {
-  return std::pow(a, b);
-}
-template <typename T>
-KM_FN T atan2(T a, T b) {
-  return std::atan2(a, b);
-}
-template <typename T>
-KM_FN bool isnan(T x) {
-  if constexpr (std::is_floating_point_v<T>) {
-    return x != x;
-  } else {
-    return false;
-  }
-}
-template <typename T>
-KM_FN bool isinf(T x) {
-  if constexpr (std::is_floating_point_v<T>) {
-    return std::isinf(x);
-  } else {
-    return false;
-  }
-}
-template <typename T>
-KM_FN T square(T x) {
-  return mul(x, x);
-}
-
-}  // namespace km
-
 /// Whether this CPU runs the AVX2/FMA build of the kernels (asked once).
 inline bool kernels_avx2() {
   static const bool yes = [] {
@@ -400,134 +75,6 @@ inline bool kernels_avx2() {
   }();
   return yes;
 }
-#if defined(__clang__)
-#pragma clang attribute push(__attribute__((target("avx2,fma,f16c,bmi,bmi2"))), apply_to = function)
-#else
-#pragma GCC push_options
-#pragma GCC target("avx2,fma,f16c,bmi,bmi2")
-#endif
-namespace avx2 {
-
-// nodes add, sigmoid, mul, add_2, tanh, add_4, sigmoid_2, mul_2, add_6, tanh_1, add_8, ...
-void k0_add_sigmoid_mul_add_tanh(const float* __restrict in0, const float* __restrict in1,
-    const float* __restrict in2, const float* __restrict in3, float* __restrict out0) {
-  aotic::runtime::parallel_for(3, 72, [&](int64_t i1_begin, int64_t i1_end) {
-    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
-      #pragma omp simd
-      for (int64_t i2 = 0; i2 < 24; ++i2) {
-        const float t0 = in0[72 * i1 + i2];
-        const float t1 = in1[72 * i1 + i2];
-        const float t2 = in2[72 * i1 + i2];
-        const float t3 = in3[72 * i1 + i2];
-        const float t4 = km::add(t2, t3);
-        const float t5 = km::sigmoid(t4);
-        const float t6 = km::mul(t1, t5);
-        const float t7 = km::add(t0, t6);
-        const float t8 = km::tanh(t7);
-        out0[24 * i1 + i2] = t8;
-      }
-    }
-  });
-}
-
-// nodes add_1, sigmoid_1, sub, mul_1, add_3, add_5, sigmoid_3, sub_1, mul_3, add_7, add_9, ...
-void k1_add_sigmoid_sub_mul_add(const float* __restrict in0, const float* __restrict in1,
-    const float* __restrict in2, const float* __restrict in3, float* __restrict out0) {
-  aotic::runtime::parallel_for(3, 72, [&](int64_t i1_begin, int64_t i1_end) {
-    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
-      #pragma omp simd
-      for (int64_t i2 = 0; i2 < 24; ++i2) {
-        const float t0 = in0[24 * i1 + i2];
-        const float t1 = in1[24 * i1 + i2];
-        const float t2 = km::sub(t0, t1);
-        const float t3 = in2[72 * i1 + i2];
-        const float t4 = in3[72 * i1 + i2];
-        const float t5 = km::add(t3, t4);
-        const float t6 = km::sigmoid(t5);
-        const float t7 = km::mul(t2, t6);
-        const float t8 = km::add(t7, t1);
-        out0[24 * i1 + i2] = t8;
-      }
-    }
-  });
-}
-
-// nodes tanh_20
-void k2_tanh(const float* __restrict in0, float* __restrict out0) {
-  aotic::runtime::parallel_for(120, 120, [&](int64_t i0_begin, int64_t i0_end) {
-    #pragma omp simd
-    for (int64_t i0 = i0_begin; i0 < i0_end; ++i0) {
-      const float t0 = in0[i0];
-      const float t1 = km::tanh(t0);
-      out0[i0] = t1;
-    }
-  });
-}
-}  // namespace avx2
-#if defined(__clang__)
-#pragma clang attribute pop
-#else
-#pragma GCC pop_options
-#endif
-
-namespace base {
-
-// nodes add, sigmoid, mul, add_2, tanh, add_4, sigmoid_2, mul_2, add_6, tanh_1, add_8, ...
-void k0_add_sigmoid_mul_add_tanh(const float* __restrict in0, const float* __restrict in1,
-    const float* __restrict in2, const float* __restrict in3, float* __restrict out0) {
-  aotic::runtime::parallel_for(3, 72, [&](int64_t i1_begin, int64_t i1_end) {
-    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
-      #pragma omp simd
-      for (int64_t i2 = 0; i2 < 24; ++i2) {
-        const float t0 = in0[72 * i1 + i2];
-        const float t1 = in1[72 * i1 + i2];
-        const float t2 = in2[72 * i1 + i2];
-        const float t3 = in3[72 * i1 + i2];
-        const float t4 = km::add(t2, t3);
-        const float t5 = km::sigmoid(t4);
-        const float t6 = km::mul(t1, t5);
-        const float t7 = km::add(t0, t6);
-        const float t8 = km::tanh(t7);
-        out0[24 * i1 + i2] = t8;
-      }
-    }
-  });
-}
-
-// nodes add_1, sigmoid_1, sub, mul_1, add_3, add_5, sigmoid_3, sub_1, mul_3, add_7, add_9, ...
-void k1_add_sigmoid_sub_mul_add(const float* __restrict in0, const float* __restrict in1,
-    const float* __restrict in2, const float* __restrict in3, float* __restrict out0) {
-  aotic::runtime::parallel_for(3, 72, [&](int64_t i1_begin, int64_t i1_end) {
-    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
-      #pragma omp simd
-      for (int64_t i2 = 0; i2 < 24; ++i2) {
-        const float t0 = in0[24 * i1 + i2];
-        const float t1 = in1[24 * i1 + i2];
-        const float t2 = km::sub(t0, t1);
-        const float t3 = in2[72 * i1 + i2];
-        const float t4 = in3[72 * i1 + i2];
-        const float t5 = km::add(t3, t4);
-        const float t6 = km::sigmoid(t5);
-        const float t7 = km::mul(t2, t6);
-        const float t8 = km::add(t7, t1);
-        out0[24 * i1 + i2] = t8;
-      }
-    }
-  });
-}
-
-// nodes tanh_20
-void k2_tanh(const float* __restrict in0, float* __restrict out0) {
-  aotic::runtime::parallel_for(120, 120, [&](int64_t i0_begin, int64_t i0_end) {
-    #pragma omp simd
-    for (int64_t i0 = i0_begin; i0 < i0_end; ++i0) {
-      const float t0 = in0[i0];
-      const float t1 = km::tanh(t0);
-      out0[i0] = t1;
-    }
-  });
-}
-}  // namespace base
 
 // The folded constants, computed from the others whenever the constants are set.
 void fold(aotic::runtime::RunState& state, AtenTensorHandle* outputs) {
@@ -1019,8 +566,10 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     const int64_t getitem_layout[] = {72, 1};
     TensorHandle getitem_copy;
     const float* getitem_data = kernel_input<float>(getitem.get(), 2, getitem_layout, getitem_copy);
-    auto* kernel = &base::k0_add_sigmoid_mul_add_tanh;
-    if (kernels_avx2()) kernel = &avx2::k0_add_sigmoid_mul_add_tanh;
+    auto* kernel = &aotic_kernels::base::k0_add_sigmoid_mul_add_tanh;
+    if (kernels_avx2()) {
+      kernel = &aotic_kernels::avx2::k0_add_sigmoid_mul_add_tanh;
+    }
     kernel(getitem_2_data, getitem_5_data, getitem_3_data, getitem_data,
         aotic::runtime::data<float>(tanh.get()));
   }
@@ -1048,8 +597,10 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     const int64_t getitem_1_layout[] = {72, 1};
     TensorHandle getitem_1_copy;
     const float* getitem_1_data = kernel_input<float>(getitem_1.get(), 2, getitem_1_layout, getitem_1_copy);
-    auto* kernel_1 = &base::k1_add_sigmoid_sub_mul_add;
-    if (kernels_avx2()) kernel_1 = &avx2::k1_add_sigmoid_sub_mul_add;
+    auto* kernel_1 = &aotic_kernels::base::k1_add_sigmoid_sub_mul_add;
+    if (kernels_avx2()) {
+      kernel_1 = &aotic_kernels::avx2::k1_add_sigmoid_sub_mul_add;
+    }
     kernel_1(unsqueeze_data, tanh_data, getitem_4_data, getitem_1_data,
         aotic::runtime::data<float>(add_3.get()));
   }
@@ -1132,8 +683,10 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     const int64_t getitem_6_layout[] = {72, 1};
     TensorHandle getitem_6_copy;
     const float* getitem_6_data = kernel_input<float>(getitem_6.get(), 2, getitem_6_layout, getitem_6_copy);
-    auto* kernel_2 = &base::k0_add_sigmoid_mul_add_tanh;
-    if (kernels_avx2()) kernel_2 = &avx2::k0_add_sigmoid_mul_add_tanh;
+    auto* kernel_2 = &aotic_kernels::base::k0_add_sigmoid_mul_add_tanh;
+    if (kernels_avx2()) {
+      kernel_2 = &aotic_kernels::avx2::k0_add_sigmoid_mul_add_tanh;
+    }
     kernel_2(getitem_8_data, getitem_11_data, getitem_9_data, getitem_6_data,
         aotic::runtime::data<float>(tanh_1.get()));
   }
@@ -1162,8 +715,10 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     const int64_t getitem_7_layout[] = {72, 1};
     TensorHandle getitem_7_copy;
     const float* getitem_7_data = kernel_input<float>(getitem_7.get(), 2, getitem_7_layout, getitem_7_copy);
-    auto* kernel_3 = &base::k1_add_sigmoid_sub_mul_add;
-    if (kernels_avx2()) kernel_3 = &avx2::k1_add_sigmoid_sub_mul_add;
+    auto* kernel_3 = &aotic_kernels::base::k1_add_sigmoid_sub_mul_add;
+    if (kernels_avx2()) {
+      kernel_3 = &aotic_kernels::avx2::k1_add_sigmoid_sub_mul_add;
+    }
     kernel_3(add_3_data, tanh_1_data, getitem_10_data, getitem_7_data,
         aotic::runtime::data<float>(add_7.get()));
   }
@@ -1248,8 +803,10 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     TensorHandle getitem_12_copy;
     const float* getitem_12_data = kernel_input<float>(getitem_12.get(), 2, getitem_12_layout,
         getitem_12_copy);
-    auto* kernel_4 = &base::k0_add_sigmoid_mul_add_tanh;
-    if (kernels_avx2()) kernel_4 = &avx2::k0_add_sigmoid_mul_add_tanh;
+    auto* kernel_4 = &aotic_kernels::base::k0_add_sigmoid_mul_add_tanh;
+    if (kernels_avx2()) {
+      kernel_4 = &aotic_kernels::avx2::k0_add_sigmoid_mul_add_tanh;
+    }
     kernel_4(getitem_14_data, getitem_17_data, getitem_15_data, getitem_12_data,
         aotic::runtime::data<float>(tanh_2.get()));
   }
@@ -1280,8 +837,10 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     TensorHandle getitem_13_copy;
     const float* getitem_13_data = kernel_input<float>(getitem_13.get(), 2, getitem_13_layout,
         getitem_13_copy);
-    auto* kernel_5 = &base::k1_add_sigmoid_sub_mul_add;
-    if (kernels_avx2()) kernel_5 = &avx2::k1_add_sigmoid_sub_mul_add;
+    auto* kernel_5 = &aotic_kernels::base::k1_add_sigmoid_sub_mul_add;
+    if (kernels_avx2()) {
+      kernel_5 = &aotic_kernels::avx2::k1_add_sigmoid_sub_mul_add;
+    }
     kernel_5(add_7_data, tanh_2_data, getitem_16_data, getitem_13_data,
         aotic::runtime::data<float>(add_11.get()));
   }
@@ -1366,8 +925,10 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     TensorHandle getitem_18_copy;
     const float* getitem_18_data = kernel_input<float>(getitem_18.get(), 2, getitem_18_layout,
         getitem_18_copy);
-    auto* kernel_6 = &base::k0_add_sigmoid_mul_add_tanh;
-    if (kernels_avx2()) kernel_6 = &avx2::k0_add_sigmoid_mul_add_tanh;
+    auto* kernel_6 = &aotic_kernels::base::k0_add_sigmoid_mul_add_tanh;
+    if (kernels_avx2()) {
+      kernel_6 = &aotic_kernels::avx2::k0_add_sigmoid_mul_add_tanh;
+    }
     kernel_6(getitem_20_data, getitem_23_data, getitem_21_data, getitem_18_data,
         aotic::runtime::data<float>(tanh_3.get()));
   }
@@ -1398,8 +959,10 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     TensorHandle getitem_19_copy;
     const float* getitem_19_data = kernel_input<float>(getitem_19.get(), 2, getitem_19_layout,
         getitem_19_copy);
-    auto* kernel_7 = &base::k1_add_sigmoid_sub_mul_add;
-    if (kernels_avx2()) kernel_7 = &avx2::k1_add_sigmoid_sub_mul_add;
+    auto* kernel_7 = &aotic_kernels::base::k1_add_sigmoid_sub_mul_add;
+    if (kernels_avx2()) {
+      kernel_7 = &aotic_kernels::avx2::k1_add_sigmoid_sub_mul_add;
+    }
     kernel_7(add_11_data, tanh_3_data, getitem_22_data, getitem_19_data,
         aotic::runtime::data<float>(add_15.get()));
   }
@@ -1486,8 +1049,10 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     TensorHandle getitem_24_copy;
     const float* getitem_24_data = kernel_input<float>(getitem_24.get(), 2, getitem_24_layout,
         getitem_24_copy);
-    auto* kernel_8 = &base::k0_add_sigmoid_mul_add_tanh;
-    if (kernels_avx2()) kernel_8 = &avx2::k0_add_sigmoid_mul_add_tanh;
+    auto* kernel_8 = &aotic_kernels::base::k0_add_sigmoid_mul_add_tanh;
+    if (kernels_avx2()) {
+      kernel_8 = &aotic_kernels::avx2::k0_add_sigmoid_mul_add_tanh;
+    }
     kernel_8(getitem_26_data, getitem_29_data, getitem_27_data, getitem_24_data,
         aotic::runtime::data<float>(tanh_4.get()));
   }
@@ -1518,8 +1083,10 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     TensorHandle getitem_25_copy;
     const float* getitem_25_data = kernel_input<float>(getitem_25.get(), 2, getitem_25_layout,
         getitem_25_copy);
-    auto* kernel_9 = &base::k1_add_sigmoid_sub_mul_add;
-    if (kernels_avx2()) kernel_9 = &avx2::k1_add_sigmoid_sub_mul_add;
+    auto* kernel_9 = &aotic_kernels::base::k1_add_sigmoid_sub_mul_add;
+    if (kernels_avx2()) {
+      kernel_9 = &aotic_kernels::avx2::k1_add_sigmoid_sub_mul_add;
+    }
     kernel_9(add_15_data, tanh_4_data, getitem_28_data, getitem_25_data,
         aotic::runtime::data<float>(add_19.get()));
   }
@@ -1606,8 +1173,10 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     TensorHandle getitem_30_copy;
     const float* getitem_30_data = kernel_input<float>(getitem_30.get(), 2, getitem_30_layout,
         getitem_30_copy);
-    auto* kernel_10 = &base::k0_add_sigmoid_mul_add_tanh;
-    if (kernels_avx2()) kernel_10 = &avx2::k0_add_sigmoid_mul_add_tanh;
+    auto* kernel_10 = &aotic_kernels::base::k0_add_sigmoid_mul_add_tanh;
+    if (kernels_avx2()) {
+      kernel_10 = &aotic_kernels::avx2::k0_add_sigmoid_mul_add_tanh;
+    }
     kernel_10(getitem_32_data, getitem_35_data, getitem_33_data, getitem_30_data,
         aotic::runtime::data<float>(tanh_5.get()));
   }
@@ -1638,8 +1207,10 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     TensorHandle getitem_31_copy;
     const float* getitem_31_data = kernel_input<float>(getitem_31.get(), 2, getitem_31_layout,
         getitem_31_copy);
-    auto* kernel_11 = &base::k1_add_sigmoid_sub_mul_add;
-    if (kernels_avx2()) kernel_11 = &avx2::k1_add_sigmoid_sub_mul_add;
+    auto* kernel_11 = &aotic_kernels::base::k1_add_sigmoid_sub_mul_add;
+    if (kernels_avx2()) {
+      kernel_11 = &aotic_kernels::avx2::k1_add_sigmoid_sub_mul_add;
+    }
     kernel_11(add_19_data, tanh_5_data, getitem_34_data, getitem_31_data,
         aotic::runtime::data<float>(add_23.get()));
   }
@@ -1726,8 +1297,10 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     TensorHandle getitem_36_copy;
     const float* getitem_36_data = kernel_input<float>(getitem_36.get(), 2, getitem_36_layout,
         getitem_36_copy);
-    auto* kernel_12 = &base::k0_add_sigmoid_mul_add_tanh;
-    if (kernels_avx2()) kernel_12 = &avx2::k0_add_sigmoid_mul_add_tanh;
+    auto* kernel_12 = &aotic_kernels::base::k0_add_sigmoid_mul_add_tanh;
+    if (kernels_avx2()) {
+      kernel_12 = &aotic_kernels::avx2::k0_add_sigmoid_mul_add_tanh;
+    }
     kernel_12(getitem_38_data, getitem_41_data, getitem_39_data, getitem_36_data,
         aotic::runtime::data<float>(tanh_6.get()));
   }
@@ -1758,8 +1331,10 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     TensorHandle getitem_37_copy;
     const float* getitem_37_data = kernel_input<float>(getitem_37.get(), 2, getitem_37_layout,
         getitem_37_copy);
-    auto* kernel_13 = &base::k1_add_sigmoid_sub_mul_add;
-    if (kernels_avx2()) kernel_13 = &avx2::k1_add_sigmoid_sub_mul_add;
+    auto* kernel_13 = &aotic_kernels::base::k1_add_sigmoid_sub_mul_add;
+    if (kernels_avx2()) {
+      kernel_13 = &aotic_kernels::avx2::k1_add_sigmoid_sub_mul_add;
+    }
     kernel_13(add_23_data, tanh_6_data, getitem_40_data, getitem_37_data,
         aotic::runtime::data<float>(add_27.get()));
   }
@@ -1846,8 +1421,10 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     TensorHandle getitem_42_copy;
     const float* getitem_42_data = kernel_input<float>(getitem_42.get(), 2, getitem_42_layout,
         getitem_42_copy);
-    auto* kernel_14 = &base::k0_add_sigmoid_mul_add_tanh;
-    if (kernels_avx2()) kernel_14 = &avx2::k0_add_sigmoid_mul_add_tanh;
+    auto* kernel_14 = &aotic_kernels::base::k0_add_sigmoid_mul_add_tanh;
+    if (kernels_avx2()) {
+      kernel_14 = &aotic_kernels::avx2::k0_add_sigmoid_mul_add_tanh;
+    }
     kernel_14(getitem_44_data, getitem_47_data, getitem_45_data, getitem_42_data,
         aotic::runtime::data<float>(tanh_7.get()));
   }
@@ -1878,8 +1455,10 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     TensorHandle getitem_43_copy;
     const float* getitem_43_data = kernel_input<float>(getitem_43.get(), 2, getitem_43_layout,
         getitem_43_copy);
-    auto* kernel_15 = &base::k1_add_sigmoid_sub_mul_add;
-    if (kernels_avx2()) kernel_15 = &avx2::k1_add_sigmoid_sub_mul_add;
+    auto* kernel_15 = &aotic_kernels::base::k1_add_sigmoid_sub_mul_add;
+    if (kernels_avx2()) {
+      kernel_15 = &aotic_kernels::avx2::k1_add_sigmoid_sub_mul_add;
+    }
     kernel_15(add_27_data, tanh_7_data, getitem_46_data, getitem_43_data,
         aotic::runtime::data<float>(add_31.get()));
   }
@@ -1966,8 +1545,10 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     TensorHandle getitem_48_copy;
     const float* getitem_48_data = kernel_input<float>(getitem_48.get(), 2, getitem_48_layout,
         getitem_48_copy);
-    auto* kernel_16 = &base::k0_add_sigmoid_mul_add_tanh;
-    if (kernels_avx2()) kernel_16 = &avx2::k0_add_sigmoid_mul_add_tanh;
+    auto* kernel_16 = &aotic_kernels::base::k0_add_sigmoid_mul_add_tanh;
+    if (kernels_avx2()) {
+      kernel_16 = &aotic_kernels::avx2::k0_add_sigmoid_mul_add_tanh;
+    }
     kernel_16(getitem_50_data, getitem_53_data, getitem_51_data, getitem_48_data,
         aotic::runtime::data<float>(tanh_8.get()));
   }
@@ -1998,8 +1579,10 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     TensorHandle getitem_49_copy;
     const float* getitem_49_data = kernel_input<float>(getitem_49.get(), 2, getitem_49_layout,
         getitem_49_copy);
-    auto* kernel_17 = &base::k1_add_sigmoid_sub_mul_add;
-    if (kernels_avx2()) kernel_17 = &avx2::k1_add_sigmoid_sub_mul_add;
+    auto* kernel_17 = &aotic_kernels::base::k1_add_sigmoid_sub_mul_add;
+    if (kernels_avx2()) {
+      kernel_17 = &aotic_kernels::avx2::k1_add_sigmoid_sub_mul_add;
+    }
     kernel_17(add_31_data, tanh_8_data, getitem_52_data, getitem_49_data,
         aotic::runtime::data<float>(add_35.get()));
   }
@@ -2086,8 +1669,10 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     TensorHandle getitem_54_copy;
     const float* getitem_54_data = kernel_input<float>(getitem_54.get(), 2, getitem_54_layout,
         getitem_54_copy);
-    auto* kernel_18 = &base::k0_add_sigmoid_mul_add_tanh;
-    if (kernels_avx2()) kernel_18 = &avx2::k0_add_sigmoid_mul_add_tanh;
+    auto* kernel_18 = &aotic_kernels::base::k0_add_sigmoid_mul_add_tanh;
+    if (kernels_avx2()) {
+      kernel_18 = &aotic_kernels::avx2::k0_add_sigmoid_mul_add_tanh;
+    }
     kernel_18(getitem_56_data, getitem_59_data, getitem_57_data, getitem_54_data,
         aotic::runtime::data<float>(tanh_9.get()));
   }
@@ -2118,8 +1703,10 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     TensorHandle getitem_55_copy;
     const float* getitem_55_data = kernel_input<float>(getitem_55.get(), 2, getitem_55_layout,
         getitem_55_copy);
-    auto* kernel_19 = &base::k1_add_sigmoid_sub_mul_add;
-    if (kernels_avx2()) kernel_19 = &avx2::k1_add_sigmoid_sub_mul_add;
+    auto* kernel_19 = &aotic_kernels::base::k1_add_sigmoid_sub_mul_add;
+    if (kernels_avx2()) {
+      kernel_19 = &aotic_kernels::avx2::k1_add_sigmoid_sub_mul_add;
+    }
     kernel_19(add_35_data, tanh_9_data, getitem_58_data, getitem_55_data,
         aotic::runtime::data<float>(add_39.get()));
   }
@@ -2399,8 +1986,10 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     TensorHandle getitem_60_copy;
     const float* getitem_60_data = kernel_input<float>(getitem_60.get(), 2, getitem_60_layout,
         getitem_60_copy);
-    auto* kernel_20 = &base::k0_add_sigmoid_mul_add_tanh;
-    if (kernels_avx2()) kernel_20 = &avx2::k0_add_sigmoid_mul_add_tanh;
+    auto* kernel_20 = &aotic_kernels::base::k0_add_sigmoid_mul_add_tanh;
+    if (kernels_avx2()) {
+      kernel_20 = &aotic_kernels::avx2::k0_add_sigmoid_mul_add_tanh;
+    }
     kernel_20(getitem_62_data, getitem_65_data, getitem_63_data, getitem_60_data,
         aotic::runtime::data<float>(tanh_10.get()));
   }
@@ -2432,8 +2021,10 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     TensorHandle getitem_61_copy;
     const float* getitem_61_data = kernel_input<float>(getitem_61.get(), 2, getitem_61_layout,
         getitem_61_copy);
-    auto* kernel_21 = &base::k1_add_sigmoid_sub_mul_add;
-    if (kernels_avx2()) kernel_21 = &avx2::k1_add_sigmoid_sub_mul_add;
+    auto* kernel_21 = &aotic_kernels::base::k1_add_sigmoid_sub_mul_add;
+    if (kernels_avx2()) {
+      kernel_21 = &aotic_kernels::avx2::k1_add_sigmoid_sub_mul_add;
+    }
     kernel_21(unsqueeze_1_data, tanh_10_data, getitem_64_data, getitem_61_data,
         aotic::runtime::data<float>(add_43.get()));
   }
@@ -2521,8 +2112,10 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     TensorHandle getitem_66_copy;
     const float* getitem_66_data = kernel_input<float>(getitem_66.get(), 2, getitem_66_layout,
         getitem_66_copy);
-    auto* kernel_22 = &base::k0_add_sigmoid_mul_add_tanh;
-    if (kernels_avx2()) kernel_22 = &avx2::k0_add_sigmoid_mul_add_tanh;
+    auto* kernel_22 = &aotic_kernels::base::k0_add_sigmoid_mul_add_tanh;
+    if (kernels_avx2()) {
+      kernel_22 = &aotic_kernels::avx2::k0_add_sigmoid_mul_add_tanh;
+    }
     kernel_22(getitem_68_data, getitem_71_data, getitem_69_data, getitem_66_data,
         aotic::runtime::data<float>(tanh_11.get()));
   }
@@ -2553,8 +2146,10 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     TensorHandle getitem_67_copy;
     const float* getitem_67_data = kernel_input<float>(getitem_67.get(), 2, getitem_67_layout,
         getitem_67_copy);
-    auto* kernel_23 = &base::k1_add_sigmoid_sub_mul_add;
-    if (kernels_avx2()) kernel_23 = &avx2::k1_add_sigmoid_sub_mul_add;
+    auto* kernel_23 = &aotic_kernels::base::k1_add_sigmoid_sub_mul_add;
+    if (kernels_avx2()) {
+      kernel_23 = &aotic_kernels::avx2::k1_add_sigmoid_sub_mul_add;
+    }
     kernel_23(add_43_data, tanh_11_data, getitem_70_data, getitem_67_data,
         aotic::runtime::data<float>(add_47.get()));
   }
@@ -2641,8 +2236,10 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     TensorHandle getitem_72_copy;
     const float* getitem_72_data = kernel_input<float>(getitem_72.get(), 2, getitem_72_layout,
         getitem_72_copy);
-    auto* kernel_24 = &base::k0_add_sigmoid_mul_add_tanh;
-    if (kernels_avx2()) kernel_24 = &avx2::k0_add_sigmoid_mul_add_tanh;
+    auto* kernel_24 = &aotic_kernels::base::k0_add_sigmoid_mul_add_tanh;
+    if (kernels_avx2()) {
+      kernel_24 = &aotic_kernels::avx2::k0_add_sigmoid_mul_add_tanh;
+    }
     kernel_24(getitem_74_data, getitem_77_data, getitem_75_data, getitem_72_data,
         aotic::runtime::data<float>(tanh_12.get()));
   }
@@ -2673,8 +2270,10 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     TensorHandle getitem_73_copy;
     const float* getitem_73_data = kernel_input<float>(getitem_73.get(), 2, getitem_73_layout,
         getitem_73_copy);
-    auto* kernel_25 = &base::k1_add_sigmoid_sub_mul_add;
-    if (kernels_avx2()) kernel_25 = &avx2::k1_add_sigmoid_sub_mul_add;
+    auto* kernel_25 = &aotic_kernels::base::k1_add_sigmoid_sub_mul_add;
+    if (kernels_avx2()) {
+      kernel_25 = &aotic_kernels::avx2::k1_add_sigmoid_sub_mul_add;
+    }
     kernel_25(add_47_data, tanh_12_data, getitem_76_data, getitem_73_data,
         aotic::runtime::data<float>(add_51.get()));
   }
@@ -2761,8 +2360,10 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     TensorHandle getitem_78_copy;
     const float* getitem_78_data = kernel_input<float>(getitem_78.get(), 2, getitem_78_layout,
         getitem_78_copy);
-    auto* kernel_26 = &base::k0_add_sigmoid_mul_add_tanh;
-    if (kernels_avx2()) kernel_26 = &avx2::k0_add_sigmoid_mul_add_tanh;
+    auto* kernel_26 = &aotic_kernels::base::k0_add_sigmoid_mul_add_tanh;
+    if (kernels_avx2()) {
+      kernel_26 = &aotic_kernels::avx2::k0_add_sigmoid_mul_add_tanh;
+    }
     kernel_26(getitem_80_data, getitem_83_data, getitem_81_data, getitem_78_data,
         aotic::runtime::data<float>(tanh_13.get()));
   }
@@ -2793,8 +2394,10 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     TensorHandle getitem_79_copy;
     const float* getitem_79_data = kernel_input<float>(getitem_79.get(), 2, getitem_79_layout,
         getitem_79_copy);
-    auto* kernel_27 = &base::k1_add_sigmoid_sub_mul_add;
-    if (kernels_avx2()) kernel_27 = &avx2::k1_add_sigmoid_sub_mul_add;
+    auto* kernel_27 = &aotic_kernels::base::k1_add_sigmoid_sub_mul_add;
+    if (kernels_avx2()) {
+      kernel_27 = &aotic_kernels::avx2::k1_add_sigmoid_sub_mul_add;
+    }
     kernel_27(add_51_data, tanh_13_data, getitem_82_data, getitem_79_data,
         aotic::runtime::data<float>(add_55.get()));
   }
@@ -2881,8 +2484,10 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     TensorHandle getitem_84_copy;
     const float* getitem_84_data = kernel_input<float>(getitem_84.get(), 2, getitem_84_layout,
         getitem_84_copy);
-    auto* kernel_28 = &base::k0_add_sigmoid_mul_add_tanh;
-    if (kernels_avx2()) kernel_28 = &avx2::k0_add_sigmoid_mul_add_tanh;
+    auto* kernel_28 = &aotic_kernels::base::k0_add_sigmoid_mul_add_tanh;
+    if (kernels_avx2()) {
+      kernel_28 = &aotic_kernels::avx2::k0_add_sigmoid_mul_add_tanh;
+    }
     kernel_28(getitem_86_data, getitem_89_data, getitem_87_data, getitem_84_data,
         aotic::runtime::data<float>(tanh_14.get()));
   }
@@ -2913,8 +2518,10 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     TensorHandle getitem_85_copy;
     const float* getitem_85_data = kernel_input<float>(getitem_85.get(), 2, getitem_85_layout,
         getitem_85_copy);
-    auto* kernel_29 = &base::k1_add_sigmoid_sub_mul_add;
-    if (kernels_avx2()) kernel_29 = &avx2::k1_add_sigmoid_sub_mul_add;
+    auto* kernel_29 = &aotic_kernels::base::k1_add_sigmoid_sub_mul_add;
+    if (kernels_avx2()) {
+      kernel_29 = &aotic_kernels::avx2::k1_add_sigmoid_sub_mul_add;
+    }
     kernel_29(add_55_data, tanh_14_data, getitem_88_data, getitem_85_data,
         aotic::runtime::data<float>(add_59.get()));
   }
@@ -3001,8 +2608,10 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     TensorHandle getitem_90_copy;
     const float* getitem_90_data = kernel_input<float>(getitem_90.get(), 2, getitem_90_layout,
         getitem_90_copy);
-    auto* kernel_30 = &base::k0_add_sigmoid_mul_add_tanh;
-    if (kernels_avx2()) kernel_30 = &avx2::k0_add_sigmoid_mul_add_tanh;
+    auto* kernel_30 = &aotic_kernels::base::k0_add_sigmoid_mul_add_tanh;
+    if (kernels_avx2()) {
+      kernel_30 = &aotic_kernels::avx2::k0_add_sigmoid_mul_add_tanh;
+    }
     kernel_30(getitem_92_data, getitem_95_data, getitem_93_data, getitem_90_data,
         aotic::runtime::data<float>(tanh_15.get()));
   }
@@ -3033,8 +2642,10 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     TensorHandle getitem_91_copy;
     const float* getitem_91_data = kernel_input<float>(getitem_91.get(), 2, getitem_91_layout,
         getitem_91_copy);
-    auto* kernel_31 = &base::k1_add_sigmoid_sub_mul_add;
-    if (kernels_avx2()) kernel_31 = &avx2::k1_add_sigmoid_sub_mul_add;
+    auto* kernel_31 = &aotic_kernels::base::k1_add_sigmoid_sub_mul_add;
+    if (kernels_avx2()) {
+      kernel_31 = &aotic_kernels::avx2::k1_add_sigmoid_sub_mul_add;
+    }
     kernel_31(add_59_data, tanh_15_data, getitem_94_data, getitem_91_data,
         aotic::runtime::data<float>(add_63.get()));
   }
@@ -3121,8 +2732,10 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     TensorHandle getitem_96_copy;
     const float* getitem_96_data = kernel_input<float>(getitem_96.get(), 2, getitem_96_layout,
         getitem_96_copy);
-    auto* kernel_32 = &base::k0_add_sigmoid_mul_add_tanh;
-    if (kernels_avx2()) kernel_32 = &avx2::k0_add_sigmoid_mul_add_tanh;
+    auto* kernel_32 = &aotic_kernels::base::k0_add_sigmoid_mul_add_tanh;
+    if (kernels_avx2()) {
+      kernel_32 = &aotic_kernels::avx2::k0_add_sigmoid_mul_add_tanh;
+    }
     kernel_32(getitem_98_data, getitem_101_data, getitem_99_data, getitem_96_data,
         aotic::runtime::data<float>(tanh_16.get()));
   }
@@ -3153,8 +2766,10 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     TensorHandle getitem_97_copy;
     const float* getitem_97_data = kernel_input<float>(getitem_97.get(), 2, getitem_97_layout,
         getitem_97_copy);
-    auto* kernel_33 = &base::k1_add_sigmoid_sub_mul_add;
-    if (kernels_avx2()) kernel_33 = &avx2::k1_add_sigmoid_sub_mul_add;
+    auto* kernel_33 = &aotic_kernels::base::k1_add_sigmoid_sub_mul_add;
+    if (kernels_avx2()) {
+      kernel_33 = &aotic_kernels::avx2::k1_add_sigmoid_sub_mul_add;
+    }
     kernel_33(add_63_data, tanh_16_data, getitem_100_data, getitem_97_data,
         aotic::runtime::data<float>(add_67.get()));
   }
@@ -3241,8 +2856,10 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     TensorHandle getitem_102_copy;
     const float* getitem_102_data = kernel_input<float>(getitem_102.get(), 2, getitem_102_layout,
         getitem_102_copy);
-    auto* kernel_34 = &base::k0_add_sigmoid_mul_add_tanh;
-    if (kernels_avx2()) kernel_34 = &avx2::k0_add_sigmoid_mul_add_tanh;
+    auto* kernel_34 = &aotic_kernels::base::k0_add_sigmoid_mul_add_tanh;
+    if (kernels_avx2()) {
+      kernel_34 = &aotic_kernels::avx2::k0_add_sigmoid_mul_add_tanh;
+    }
     kernel_34(getitem_104_data, getitem_107_data, getitem_105_data, getitem_102_data,
         aotic::runtime::data<float>(tanh_17.get()));
   }
@@ -3273,8 +2890,10 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     TensorHandle getitem_103_copy;
     const float* getitem_103_data = kernel_input<float>(getitem_103.get(), 2, getitem_103_layout,
         getitem_103_copy);
-    auto* kernel_35 = &base::k1_add_sigmoid_sub_mul_add;
-    if (kernels_avx2()) kernel_35 = &avx2::k1_add_sigmoid_sub_mul_add;
+    auto* kernel_35 = &aotic_kernels::base::k1_add_sigmoid_sub_mul_add;
+    if (kernels_avx2()) {
+      kernel_35 = &aotic_kernels::avx2::k1_add_sigmoid_sub_mul_add;
+    }
     kernel_35(add_67_data, tanh_17_data, getitem_106_data, getitem_103_data,
         aotic::runtime::data<float>(add_71.get()));
   }
@@ -3361,8 +2980,10 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     TensorHandle getitem_108_copy;
     const float* getitem_108_data = kernel_input<float>(getitem_108.get(), 2, getitem_108_layout,
         getitem_108_copy);
-    auto* kernel_36 = &base::k0_add_sigmoid_mul_add_tanh;
-    if (kernels_avx2()) kernel_36 = &avx2::k0_add_sigmoid_mul_add_tanh;
+    auto* kernel_36 = &aotic_kernels::base::k0_add_sigmoid_mul_add_tanh;
+    if (kernels_avx2()) {
+      kernel_36 = &aotic_kernels::avx2::k0_add_sigmoid_mul_add_tanh;
+    }
     kernel_36(getitem_110_data, getitem_113_data, getitem_111_data, getitem_108_data,
         aotic::runtime::data<float>(tanh_18.get()));
   }
@@ -3393,8 +3014,10 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     TensorHandle getitem_109_copy;
     const float* getitem_109_data = kernel_input<float>(getitem_109.get(), 2, getitem_109_layout,
         getitem_109_copy);
-    auto* kernel_37 = &base::k1_add_sigmoid_sub_mul_add;
-    if (kernels_avx2()) kernel_37 = &avx2::k1_add_sigmoid_sub_mul_add;
+    auto* kernel_37 = &aotic_kernels::base::k1_add_sigmoid_sub_mul_add;
+    if (kernels_avx2()) {
+      kernel_37 = &aotic_kernels::avx2::k1_add_sigmoid_sub_mul_add;
+    }
     kernel_37(add_71_data, tanh_18_data, getitem_112_data, getitem_109_data,
         aotic::runtime::data<float>(add_75.get()));
   }
@@ -3481,8 +3104,10 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     TensorHandle getitem_114_copy;
     const float* getitem_114_data = kernel_input<float>(getitem_114.get(), 2, getitem_114_layout,
         getitem_114_copy);
-    auto* kernel_38 = &base::k0_add_sigmoid_mul_add_tanh;
-    if (kernels_avx2()) kernel_38 = &avx2::k0_add_sigmoid_mul_add_tanh;
+    auto* kernel_38 = &aotic_kernels::base::k0_add_sigmoid_mul_add_tanh;
+    if (kernels_avx2()) {
+      kernel_38 = &aotic_kernels::avx2::k0_add_sigmoid_mul_add_tanh;
+    }
     kernel_38(getitem_116_data, getitem_119_data, getitem_117_data, getitem_114_data,
         aotic::runtime::data<float>(tanh_19.get()));
   }
@@ -3513,8 +3138,10 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     TensorHandle getitem_115_copy;
     const float* getitem_115_data = kernel_input<float>(getitem_115.get(), 2, getitem_115_layout,
         getitem_115_copy);
-    auto* kernel_39 = &base::k1_add_sigmoid_sub_mul_add;
-    if (kernels_avx2()) kernel_39 = &avx2::k1_add_sigmoid_sub_mul_add;
+    auto* kernel_39 = &aotic_kernels::base::k1_add_sigmoid_sub_mul_add;
+    if (kernels_avx2()) {
+      kernel_39 = &aotic_kernels::avx2::k1_add_sigmoid_sub_mul_add;
+    }
     kernel_39(add_75_data, tanh_19_data, getitem_118_data, getitem_115_data,
         aotic::runtime::data<float>(add_79.get()));
   }
@@ -3593,8 +3220,10 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     const int64_t view_46_layout[] = {12, 4, 1};
     TensorHandle view_46_copy;
     const float* view_46_data = kernel_input<float>(view_46.get(), 3, view_46_layout, view_46_copy);
-    auto* kernel_40 = &base::k2_tanh;
-    if (kernels_avx2()) kernel_40 = &avx2::k2_tanh;
+    auto* kernel_40 = &aotic_kernels::base::k2_tanh;
+    if (kernels_avx2()) {
+      kernel_40 = &aotic_kernels::avx2::k2_tanh;
+    }
     kernel_40(view_46_data, aotic::runtime::data<float>(tanh_20.get()));
   }
   view_46.reset();
@@ -3774,3 +3403,988 @@ const aotic::runtime::ModelSpec kSpec = {
 }  // namespace
 
 const aotic::runtime::ModelSpec& aotic_model_spec() { return kSpec; }
+
+// ---- kernels_avx2.cpp ----
+// Generated by aotic 0.1.0 from gru_encoder.core.pt2: kernels of model.cpp, AVX2/FMA build.
+// Generated code: do not edit.
+#include <cstdint>
+#include <type_traits>
+#ifdef __CUDACC__
+#include <cmath>
+#endif
+// Helpers generated kernels call run on the host, and on the GPU when nvcc compiles for CUDA.
+#ifdef __CUDACC__
+#define AOTIC_HOST_DEVICE __host__ __device__
+#else
+#define AOTIC_HOST_DEVICE
+#endif
+#include "aotic/runtime/threads.h"
+
+namespace aotic_kernels {
+namespace {
+
+// Host and device: generated CUDA kernels call the same functions (the CPU polynomials below are
+// for vectorised host loops; GPU code calls the device's own exp, tanh and erf).
+#define KM_FN AOTIC_HOST_DEVICE inline
+namespace km {
+
+/// The C library's math for float and double (integers as double, as <cmath> takes them).
+namespace libm {
+#ifdef __CUDACC__
+#define KM_LIBM(name) using std::name;
+#define KM_LIBM2(name) using std::name;
+#else
+#define KM_LIBM(name)                                           \
+  inline float name(float x) { return __builtin_##name##f(x); } \
+  inline double name(double x) { return __builtin_##name(x); }  \
+  template <typename T>                                         \
+  inline double name(T x) {                                     \
+    return __builtin_##name(static_cast<double>(x));            \
+  }
+#define KM_LIBM2(name)                                                       \
+  inline float name(float a, float b) { return __builtin_##name##f(a, b); }  \
+  inline double name(double a, double b) { return __builtin_##name(a, b); }  \
+  template <typename T>                                                      \
+  inline double name(T a, T b) {                                             \
+    return __builtin_##name(static_cast<double>(a), static_cast<double>(b)); \
+  }
+#endif
+KM_LIBM(exp)
+KM_LIBM(exp2)
+KM_LIBM(expm1)
+KM_LIBM(log)
+KM_LIBM(log2)
+KM_LIBM(log10)
+KM_LIBM(log1p)
+KM_LIBM(sqrt)
+KM_LIBM(sin)
+KM_LIBM(cos)
+KM_LIBM(tan)
+KM_LIBM(asin)
+KM_LIBM(acos)
+KM_LIBM(atan)
+KM_LIBM(sinh)
+KM_LIBM(cosh)
+KM_LIBM(tanh)
+KM_LIBM(asinh)
+KM_LIBM(acosh)
+KM_LIBM(atanh)
+KM_LIBM(erf)
+KM_LIBM(erfc)
+KM_LIBM(floor)
+KM_LIBM(ceil)
+KM_LIBM(trunc)
+KM_LIBM(nearbyint)
+KM_LIBM(fabs)
+KM_LIBM2(pow)
+KM_LIBM2(atan2)
+KM_LIBM2(fmod)
+#undef KM_LIBM
+#undef KM_LIBM2
+}  // namespace libm
+
+/// Infinity and a quiet NaN of a floating-point type.
+template <typename T>
+KM_FN constexpr T infinity() {
+  return static_cast<T>(__builtin_huge_val());
+}
+template <typename T>
+KM_FN constexpr T quiet_nan() {
+  return static_cast<T>(__builtin_nan(""));
+}
+template <typename T>
+KM_FN T fmod(T a, T b) {
+  return libm::fmod(a, b);
+}
+
+template <typename T>
+constexpr bool kWraps = std::is_integral_v<T> && !std::is_same_v<T, bool>;
+
+template <typename T>
+KM_FN T add(T a, T b) {
+  if constexpr (kWraps<T>) {
+    return static_cast<T>(static_cast<uint64_t>(a) + static_cast<uint64_t>(b));
+  } else {
+    return a + b;
+  }
+}
+template <typename T>
+KM_FN T sub(T a, T b) {
+  if constexpr (kWraps<T>) {
+    return static_cast<T>(static_cast<uint64_t>(a) - static_cast<uint64_t>(b));
+  } else {
+    return a - b;
+  }
+}
+template <typename T>
+KM_FN T mul(T a, T b) {
+  if constexpr (kWraps<T>) {
+    return static_cast<T>(static_cast<uint64_t>(a) * static_cast<uint64_t>(b));
+  } else {
+    return a * b;
+  }
+}
+template <typename T>
+KM_FN T neg(T a) {
+  if constexpr (kWraps<T>) {
+    return static_cast<T>(uint64_t{0} - static_cast<uint64_t>(a));
+  } else {
+    return -a;
+  }
+}
+template <typename T>
+KM_FN T abs(T a) {
+  if constexpr (kWraps<T>) {
+    return a < 0 ? neg(a) : a;
+  } else if constexpr (std::is_same_v<T, bool>) {
+    return a;
+  } else {
+    return libm::fabs(a);
+  }
+}
+template <typename T>
+KM_FN T maximum(T a, T b) {
+  if constexpr (std::is_floating_point_v<T>) {
+    return a != a ? a : b != b ? b : a > b ? a : b;
+  } else {
+    return a > b ? a : b;
+  }
+}
+template <typename T>
+KM_FN T minimum(T a, T b) {
+  if constexpr (std::is_floating_point_v<T>) {
+    return a != a ? a : b != b ? b : a < b ? a : b;
+  } else {
+    return a < b ? a : b;
+  }
+}
+/// PyTorch's conversion: to bool is `!= 0`; otherwise C++'s (floats to integers truncate).
+template <typename To, typename From>
+KM_FN To convert(From v) {
+  if constexpr (std::is_same_v<To, bool>) {
+    return v != From(0);
+  } else {
+    return static_cast<To>(v);
+  }
+}
+/// expf in straight-line arithmetic (Cephes' polynomial, within 2 ulp), so that `omp simd` loops
+/// calling it vectorise; NaN, infinities and underflow as std::exp.
+KM_FN float exp_float(float x) {
+  float c = x < 88.3762626647949f ? x : 88.3762626647949f;
+  c = c > -88.3762626647949f ? c : -88.3762626647949f;
+  // n = round(c * log2(e)) by adding 1.5 * 2^23: exact for |n| < 2^22, no conversion or libm call,
+  // so the loop still vectorises; its bits hold n as an integer.
+  const float shifted = c * 1.44269504088896341f + 12582912.0f;
+  const float n = shifted - 12582912.0f;
+  float r = c - n * 0.693359375f;
+  r = r - n * -2.12194440e-4f;
+  const float z = r * r;
+  float y = 1.9875691500e-4f;
+  y = y * r + 1.3981999507e-3f;
+  y = y * r + 8.3334519073e-3f;
+  y = y * r + 4.1665795894e-2f;
+  y = y * r + 1.6666665459e-1f;
+  y = y * r + 5.0000001201e-1f;
+  y = y * z + r + 1.0f;
+  int32_t ni;
+  __builtin_memcpy(&ni, &shifted, sizeof(ni));
+  ni -= 0x4B400000;
+  // 2^n as two factors, each a normal float for n in [-127, 128].
+  const int32_t half = ni / 2;
+  const int32_t bits_a = (half + 127) * (1 << 23), bits_b = (ni - half + 127) * (1 << 23);
+  float scale_a, scale_b;
+  __builtin_memcpy(&scale_a, &bits_a, sizeof(scale_a));
+  __builtin_memcpy(&scale_b, &bits_b, sizeof(scale_b));
+  float e = y * scale_a * scale_b;
+  e = x > 88.7228391f ? infinity<float>() : e;
+  e = x < -103.972084f ? 0.0f : e;
+  return x != x ? x : e;
+}
+template <typename T>
+KM_FN T exp(T x) {
+#ifdef __CUDA_ARCH__
+  return ::exp(x);
+#else
+  if constexpr (std::is_same_v<T, float>) {
+    return exp_float(x);
+  } else {
+    return libm::exp(x);
+  }
+#endif
+}
+template <typename T>
+KM_FN T exp2(T x) {
+  return libm::exp2(x);
+}
+template <typename T>
+KM_FN T expm1(T x) {
+  return libm::expm1(x);
+}
+template <typename T>
+KM_FN T log(T x) {
+  return libm::log(x);
+}
+template <typename T>
+KM_FN T log2(T x) {
+  return libm::log2(x);
+}
+template <typename T>
+KM_FN T log10(T x) {
+  return libm::log10(x);
+}
+template <typename T>
+KM_FN T log1p(T x) {
+  return libm::log1p(x);
+}
+template <typename T>
+KM_FN T sqrt(T x) {
+  return libm::sqrt(x);
+}
+template <typename T>
+KM_FN T rsqrt(T x) {
+  return T(1) / libm::sqrt(x);
+}
+template <typename T>
+KM_FN T reciprocal(T x) {
+  return T(1) / x;
+}
+template <typename T>
+KM_FN T sin(T x) {
+  return libm::sin(x);
+}
+template <typename T>
+KM_FN T cos(T x) {
+  return libm::cos(x);
+}
+template <typename T>
+KM_FN T tan(T x) {
+  return libm::tan(x);
+}
+template <typename T>
+KM_FN T asin(T x) {
+  return libm::asin(x);
+}
+template <typename T>
+KM_FN T acos(T x) {
+  return libm::acos(x);
+}
+template <typename T>
+KM_FN T atan(T x) {
+  return libm::atan(x);
+}
+template <typename T>
+KM_FN T sinh(T x) {
+  return libm::sinh(x);
+}
+template <typename T>
+KM_FN T cosh(T x) {
+  return libm::cosh(x);
+}
+template <typename T>
+KM_FN T tanh(T x) {
+#ifdef __CUDA_ARCH__
+  return ::tanh(x);
+#else
+  if constexpr (std::is_same_v<T, float>) {
+    // 1 - 2 / (e^2x + 1), vectorisable; odd, and exact at the saturated ends.
+    const float a = x < 0 ? -x : x;
+    const float t = 1.0f - 2.0f / (exp_float(2.0f * a) + 1.0f);
+    const float r = a < 0.0004f ? a : t;
+    return x != x ? x : x < 0 ? -r : r;
+  } else {
+    return libm::tanh(x);
+  }
+#endif
+}
+template <typename T>
+KM_FN T asinh(T x) {
+  return libm::asinh(x);
+}
+template <typename T>
+KM_FN T acosh(T x) {
+  return libm::acosh(x);
+}
+template <typename T>
+KM_FN T atanh(T x) {
+  return libm::atanh(x);
+}
+template <typename T>
+KM_FN T erf(T x) {
+#ifdef __CUDA_ARCH__
+  return ::erf(x);
+#else
+  if constexpr (std::is_same_v<T, float>) {
+    // Abramowitz and Stegun 7.1.26 (absolute error below 1.5e-7), vectorisable.
+    const float a = x < 0 ? -x : x;
+    const float t = 1.0f / (1.0f + 0.3275911f * a);
+    float p = 1.061405429f;
+    p = p * t - 1.453152027f;
+    p = p * t + 1.421413741f;
+    p = p * t - 0.284496736f;
+    p = p * t + 0.254829592f;
+    const float r = 1.0f - p * t * exp_float(-a * a);
+    return x != x ? x : x < 0 ? -r : r;
+  } else {
+    return libm::erf(x);
+  }
+#endif
+}
+template <typename T>
+KM_FN T erfc(T x) {
+  return libm::erfc(x);
+}
+template <typename T>
+KM_FN T floor(T x) {
+  return libm::floor(x);
+}
+template <typename T>
+KM_FN T ceil(T x) {
+  return libm::ceil(x);
+}
+template <typename T>
+KM_FN T trunc(T x) {
+  return libm::trunc(x);
+}
+/// Half to even, as torch.round.
+template <typename T>
+KM_FN T round(T x) {
+  return libm::nearbyint(x);
+}
+template <typename T>
+KM_FN T frac(T x) {
+  return x - libm::trunc(x);
+}
+template <typename T>
+KM_FN T sign(T x) {
+  if constexpr (std::is_same_v<T, bool>) {
+    return x;
+  } else {
+    return static_cast<T>((T(0) < x) - (x < T(0)));
+  }
+}
+template <typename T>
+KM_FN T sigmoid(T x) {
+  return T(1) / (T(1) + exp(-x));
+}
+template <typename T>
+KM_FN T relu(T x) {
+  if constexpr (std::is_same_v<T, bool>) {
+    return x;
+  } else {
+    return maximum(x, T(0));
+  }
+}
+template <typename T>
+KM_FN T gelu(T x) {
+  return T(0.5) * x * (T(1) + erf(x * T(0.70710678118654752440)));
+}
+template <typename T>
+KM_FN T gelu_tanh(T x) {
+  const T inner = T(0.79788456080286535588) * (x + T(0.044715) * x * x * x);
+  return T(0.5) * x * (T(1) + tanh(inner));
+}
+template <typename T>
+KM_FN T silu(T x) {
+  return x / (T(1) + exp(-x));
+}
+template <typename T>
+KM_FN T mish(T x) {
+  return x * libm::tanh(libm::log1p(libm::exp(x)));
+}
+template <typename T>
+KM_FN T hardsigmoid(T x) {
+  return minimum(maximum(x + T(3), T(0)), T(6)) / T(6);
+}
+template <typename T>
+KM_FN T hardswish(T x) {
+  return x * minimum(maximum(x + T(3), T(0)), T(6)) / T(6);
+}
+template <typename T>
+KM_FN T pow(T a, T b) {
+  return libm::pow(a, b);
+}
+template <typename T>
+KM_FN T atan2(T a, T b) {
+  return libm::atan2(a, b);
+}
+template <typename T>
+KM_FN bool isnan(T x) {
+  if constexpr (std::is_floating_point_v<T>) {
+    return x != x;
+  } else {
+    return false;
+  }
+}
+template <typename T>
+KM_FN bool isinf(T x) {
+  if constexpr (std::is_floating_point_v<T>) {
+    return x == infinity<T>() || x == -infinity<T>();
+  } else {
+    return false;
+  }
+}
+template <typename T>
+KM_FN T square(T x) {
+  return mul(x, x);
+}
+
+}  // namespace km
+
+}  // namespace
+#if defined(__clang__)
+#pragma clang attribute push(__attribute__((target("avx2,fma,f16c,bmi,bmi2"))), apply_to = function)
+#else
+#pragma GCC push_options
+#pragma GCC target("avx2,fma,f16c,bmi,bmi2")
+#endif
+namespace avx2 {
+
+// nodes add, sigmoid, mul, add_2, tanh, add_4, sigmoid_2, mul_2, add_6, tanh_1, add_8, ...
+void k0_add_sigmoid_mul_add_tanh(const float* __restrict in0, const float* __restrict in1,
+    const float* __restrict in2, const float* __restrict in3, float* __restrict out0) {
+  aotic::runtime::parallel_for(3, 72, [&](int64_t i1_begin, int64_t i1_end) {
+    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
+      #pragma omp simd
+      for (int64_t i2 = 0; i2 < 24; ++i2) {
+        const float t0 = in0[72 * i1 + i2];
+        const float t1 = in1[72 * i1 + i2];
+        const float t2 = in2[72 * i1 + i2];
+        const float t3 = in3[72 * i1 + i2];
+        const float t4 = km::add(t2, t3);
+        const float t5 = km::sigmoid(t4);
+        const float t6 = km::mul(t1, t5);
+        const float t7 = km::add(t0, t6);
+        const float t8 = km::tanh(t7);
+        out0[24 * i1 + i2] = t8;
+      }
+    }
+  });
+}
+
+// nodes add_1, sigmoid_1, sub, mul_1, add_3, add_5, sigmoid_3, sub_1, mul_3, add_7, add_9, ...
+void k1_add_sigmoid_sub_mul_add(const float* __restrict in0, const float* __restrict in1,
+    const float* __restrict in2, const float* __restrict in3, float* __restrict out0) {
+  aotic::runtime::parallel_for(3, 72, [&](int64_t i1_begin, int64_t i1_end) {
+    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
+      #pragma omp simd
+      for (int64_t i2 = 0; i2 < 24; ++i2) {
+        const float t0 = in0[24 * i1 + i2];
+        const float t1 = in1[24 * i1 + i2];
+        const float t2 = km::sub(t0, t1);
+        const float t3 = in2[72 * i1 + i2];
+        const float t4 = in3[72 * i1 + i2];
+        const float t5 = km::add(t3, t4);
+        const float t6 = km::sigmoid(t5);
+        const float t7 = km::mul(t2, t6);
+        const float t8 = km::add(t7, t1);
+        out0[24 * i1 + i2] = t8;
+      }
+    }
+  });
+}
+
+// nodes tanh_20
+void k2_tanh(const float* __restrict in0, float* __restrict out0) {
+  aotic::runtime::parallel_for(120, 120, [&](int64_t i0_begin, int64_t i0_end) {
+    #pragma omp simd
+    for (int64_t i0 = i0_begin; i0 < i0_end; ++i0) {
+      const float t0 = in0[i0];
+      const float t1 = km::tanh(t0);
+      out0[i0] = t1;
+    }
+  });
+}
+}  // namespace avx2
+#if defined(__clang__)
+#pragma clang attribute pop
+#else
+#pragma GCC pop_options
+#endif
+}  // namespace aotic_kernels
+
+// ---- kernels_base.cpp ----
+// Generated by aotic 0.1.0 from gru_encoder.core.pt2: kernels of model.cpp, baseline build.
+// Generated code: do not edit.
+#include <cstdint>
+#include <type_traits>
+#ifdef __CUDACC__
+#include <cmath>
+#endif
+// Helpers generated kernels call run on the host, and on the GPU when nvcc compiles for CUDA.
+#ifdef __CUDACC__
+#define AOTIC_HOST_DEVICE __host__ __device__
+#else
+#define AOTIC_HOST_DEVICE
+#endif
+#include "aotic/runtime/threads.h"
+
+namespace aotic_kernels {
+namespace {
+
+// Host and device: generated CUDA kernels call the same functions (the CPU polynomials below are
+// for vectorised host loops; GPU code calls the device's own exp, tanh and erf).
+#define KM_FN AOTIC_HOST_DEVICE inline
+namespace km {
+
+/// The C library's math for float and double (integers as double, as <cmath> takes them).
+namespace libm {
+#ifdef __CUDACC__
+#define KM_LIBM(name) using std::name;
+#define KM_LIBM2(name) using std::name;
+#else
+#define KM_LIBM(name)                                           \
+  inline float name(float x) { return __builtin_##name##f(x); } \
+  inline double name(double x) { return __builtin_##name(x); }  \
+  template <typename T>                                         \
+  inline double name(T x) {                                     \
+    return __builtin_##name(static_cast<double>(x));            \
+  }
+#define KM_LIBM2(name)                                                       \
+  inline float name(float a, float b) { return __builtin_##name##f(a, b); }  \
+  inline double name(double a, double b) { return __builtin_##name(a, b); }  \
+  template <typename T>                                                      \
+  inline double name(T a, T b) {                                             \
+    return __builtin_##name(static_cast<double>(a), static_cast<double>(b)); \
+  }
+#endif
+KM_LIBM(exp)
+KM_LIBM(exp2)
+KM_LIBM(expm1)
+KM_LIBM(log)
+KM_LIBM(log2)
+KM_LIBM(log10)
+KM_LIBM(log1p)
+KM_LIBM(sqrt)
+KM_LIBM(sin)
+KM_LIBM(cos)
+KM_LIBM(tan)
+KM_LIBM(asin)
+KM_LIBM(acos)
+KM_LIBM(atan)
+KM_LIBM(sinh)
+KM_LIBM(cosh)
+KM_LIBM(tanh)
+KM_LIBM(asinh)
+KM_LIBM(acosh)
+KM_LIBM(atanh)
+KM_LIBM(erf)
+KM_LIBM(erfc)
+KM_LIBM(floor)
+KM_LIBM(ceil)
+KM_LIBM(trunc)
+KM_LIBM(nearbyint)
+KM_LIBM(fabs)
+KM_LIBM2(pow)
+KM_LIBM2(atan2)
+KM_LIBM2(fmod)
+#undef KM_LIBM
+#undef KM_LIBM2
+}  // namespace libm
+
+/// Infinity and a quiet NaN of a floating-point type.
+template <typename T>
+KM_FN constexpr T infinity() {
+  return static_cast<T>(__builtin_huge_val());
+}
+template <typename T>
+KM_FN constexpr T quiet_nan() {
+  return static_cast<T>(__builtin_nan(""));
+}
+template <typename T>
+KM_FN T fmod(T a, T b) {
+  return libm::fmod(a, b);
+}
+
+template <typename T>
+constexpr bool kWraps = std::is_integral_v<T> && !std::is_same_v<T, bool>;
+
+template <typename T>
+KM_FN T add(T a, T b) {
+  if constexpr (kWraps<T>) {
+    return static_cast<T>(static_cast<uint64_t>(a) + static_cast<uint64_t>(b));
+  } else {
+    return a + b;
+  }
+}
+template <typename T>
+KM_FN T sub(T a, T b) {
+  if constexpr (kWraps<T>) {
+    return static_cast<T>(static_cast<uint64_t>(a) - static_cast<uint64_t>(b));
+  } else {
+    return a - b;
+  }
+}
+template <typename T>
+KM_FN T mul(T a, T b) {
+  if constexpr (kWraps<T>) {
+    return static_cast<T>(static_cast<uint64_t>(a) * static_cast<uint64_t>(b));
+  } else {
+    return a * b;
+  }
+}
+template <typename T>
+KM_FN T neg(T a) {
+  if constexpr (kWraps<T>) {
+    return static_cast<T>(uint64_t{0} - static_cast<uint64_t>(a));
+  } else {
+    return -a;
+  }
+}
+template <typename T>
+KM_FN T abs(T a) {
+  if constexpr (kWraps<T>) {
+    return a < 0 ? neg(a) : a;
+  } else if constexpr (std::is_same_v<T, bool>) {
+    return a;
+  } else {
+    return libm::fabs(a);
+  }
+}
+template <typename T>
+KM_FN T maximum(T a, T b) {
+  if constexpr (std::is_floating_point_v<T>) {
+    return a != a ? a : b != b ? b : a > b ? a : b;
+  } else {
+    return a > b ? a : b;
+  }
+}
+template <typename T>
+KM_FN T minimum(T a, T b) {
+  if constexpr (std::is_floating_point_v<T>) {
+    return a != a ? a : b != b ? b : a < b ? a : b;
+  } else {
+    return a < b ? a : b;
+  }
+}
+/// PyTorch's conversion: to bool is `!= 0`; otherwise C++'s (floats to integers truncate).
+template <typename To, typename From>
+KM_FN To convert(From v) {
+  if constexpr (std::is_same_v<To, bool>) {
+    return v != From(0);
+  } else {
+    return static_cast<To>(v);
+  }
+}
+/// expf in straight-line arithmetic (Cephes' polynomial, within 2 ulp), so that `omp simd` loops
+/// calling it vectorise; NaN, infinities and underflow as std::exp.
+KM_FN float exp_float(float x) {
+  float c = x < 88.3762626647949f ? x : 88.3762626647949f;
+  c = c > -88.3762626647949f ? c : -88.3762626647949f;
+  // n = round(c * log2(e)) by adding 1.5 * 2^23: exact for |n| < 2^22, no conversion or libm call,
+  // so the loop still vectorises; its bits hold n as an integer.
+  const float shifted = c * 1.44269504088896341f + 12582912.0f;
+  const float n = shifted - 12582912.0f;
+  float r = c - n * 0.693359375f;
+  r = r - n * -2.12194440e-4f;
+  const float z = r * r;
+  float y = 1.9875691500e-4f;
+  y = y * r + 1.3981999507e-3f;
+  y = y * r + 8.3334519073e-3f;
+  y = y * r + 4.1665795894e-2f;
+  y = y * r + 1.6666665459e-1f;
+  y = y * r + 5.0000001201e-1f;
+  y = y * z + r + 1.0f;
+  int32_t ni;
+  __builtin_memcpy(&ni, &shifted, sizeof(ni));
+  ni -= 0x4B400000;
+  // 2^n as two factors, each a normal float for n in [-127, 128].
+  const int32_t half = ni / 2;
+  const int32_t bits_a = (half + 127) * (1 << 23), bits_b = (ni - half + 127) * (1 << 23);
+  float scale_a, scale_b;
+  __builtin_memcpy(&scale_a, &bits_a, sizeof(scale_a));
+  __builtin_memcpy(&scale_b, &bits_b, sizeof(scale_b));
+  float e = y * scale_a * scale_b;
+  e = x > 88.7228391f ? infinity<float>() : e;
+  e = x < -103.972084f ? 0.0f : e;
+  return x != x ? x : e;
+}
+template <typename T>
+KM_FN T exp(T x) {
+#ifdef __CUDA_ARCH__
+  return ::exp(x);
+#else
+  if constexpr (std::is_same_v<T, float>) {
+    return exp_float(x);
+  } else {
+    return libm::exp(x);
+  }
+#endif
+}
+template <typename T>
+KM_FN T exp2(T x) {
+  return libm::exp2(x);
+}
+template <typename T>
+KM_FN T expm1(T x) {
+  return libm::expm1(x);
+}
+template <typename T>
+KM_FN T log(T x) {
+  return libm::log(x);
+}
+template <typename T>
+KM_FN T log2(T x) {
+  return libm::log2(x);
+}
+template <typename T>
+KM_FN T log10(T x) {
+  return libm::log10(x);
+}
+template <typename T>
+KM_FN T log1p(T x) {
+  return libm::log1p(x);
+}
+template <typename T>
+KM_FN T sqrt(T x) {
+  return libm::sqrt(x);
+}
+template <typename T>
+KM_FN T rsqrt(T x) {
+  return T(1) / libm::sqrt(x);
+}
+template <typename T>
+KM_FN T reciprocal(T x) {
+  return T(1) / x;
+}
+template <typename T>
+KM_FN T sin(T x) {
+  return libm::sin(x);
+}
+template <typename T>
+KM_FN T cos(T x) {
+  return libm::cos(x);
+}
+template <typename T>
+KM_FN T tan(T x) {
+  return libm::tan(x);
+}
+template <typename T>
+KM_FN T asin(T x) {
+  return libm::asin(x);
+}
+template <typename T>
+KM_FN T acos(T x) {
+  return libm::acos(x);
+}
+template <typename T>
+KM_FN T atan(T x) {
+  return libm::atan(x);
+}
+template <typename T>
+KM_FN T sinh(T x) {
+  return libm::sinh(x);
+}
+template <typename T>
+KM_FN T cosh(T x) {
+  return libm::cosh(x);
+}
+template <typename T>
+KM_FN T tanh(T x) {
+#ifdef __CUDA_ARCH__
+  return ::tanh(x);
+#else
+  if constexpr (std::is_same_v<T, float>) {
+    // 1 - 2 / (e^2x + 1), vectorisable; odd, and exact at the saturated ends.
+    const float a = x < 0 ? -x : x;
+    const float t = 1.0f - 2.0f / (exp_float(2.0f * a) + 1.0f);
+    const float r = a < 0.0004f ? a : t;
+    return x != x ? x : x < 0 ? -r : r;
+  } else {
+    return libm::tanh(x);
+  }
+#endif
+}
+template <typename T>
+KM_FN T asinh(T x) {
+  return libm::asinh(x);
+}
+template <typename T>
+KM_FN T acosh(T x) {
+  return libm::acosh(x);
+}
+template <typename T>
+KM_FN T atanh(T x) {
+  return libm::atanh(x);
+}
+template <typename T>
+KM_FN T erf(T x) {
+#ifdef __CUDA_ARCH__
+  return ::erf(x);
+#else
+  if constexpr (std::is_same_v<T, float>) {
+    // Abramowitz and Stegun 7.1.26 (absolute error below 1.5e-7), vectorisable.
+    const float a = x < 0 ? -x : x;
+    const float t = 1.0f / (1.0f + 0.3275911f * a);
+    float p = 1.061405429f;
+    p = p * t - 1.453152027f;
+    p = p * t + 1.421413741f;
+    p = p * t - 0.284496736f;
+    p = p * t + 0.254829592f;
+    const float r = 1.0f - p * t * exp_float(-a * a);
+    return x != x ? x : x < 0 ? -r : r;
+  } else {
+    return libm::erf(x);
+  }
+#endif
+}
+template <typename T>
+KM_FN T erfc(T x) {
+  return libm::erfc(x);
+}
+template <typename T>
+KM_FN T floor(T x) {
+  return libm::floor(x);
+}
+template <typename T>
+KM_FN T ceil(T x) {
+  return libm::ceil(x);
+}
+template <typename T>
+KM_FN T trunc(T x) {
+  return libm::trunc(x);
+}
+/// Half to even, as torch.round.
+template <typename T>
+KM_FN T round(T x) {
+  return libm::nearbyint(x);
+}
+template <typename T>
+KM_FN T frac(T x) {
+  return x - libm::trunc(x);
+}
+template <typename T>
+KM_FN T sign(T x) {
+  if constexpr (std::is_same_v<T, bool>) {
+    return x;
+  } else {
+    return static_cast<T>((T(0) < x) - (x < T(0)));
+  }
+}
+template <typename T>
+KM_FN T sigmoid(T x) {
+  return T(1) / (T(1) + exp(-x));
+}
+template <typename T>
+KM_FN T relu(T x) {
+  if constexpr (std::is_same_v<T, bool>) {
+    return x;
+  } else {
+    return maximum(x, T(0));
+  }
+}
+template <typename T>
+KM_FN T gelu(T x) {
+  return T(0.5) * x * (T(1) + erf(x * T(0.70710678118654752440)));
+}
+template <typename T>
+KM_FN T gelu_tanh(T x) {
+  const T inner = T(0.79788456080286535588) * (x + T(0.044715) * x * x * x);
+  return T(0.5) * x * (T(1) + tanh(inner));
+}
+template <typename T>
+KM_FN T silu(T x) {
+  return x / (T(1) + exp(-x));
+}
+template <typename T>
+KM_FN T mish(T x) {
+  return x * libm::tanh(libm::log1p(libm::exp(x)));
+}
+template <typename T>
+KM_FN T hardsigmoid(T x) {
+  return minimum(maximum(x + T(3), T(0)), T(6)) / T(6);
+}
+template <typename T>
+KM_FN T hardswish(T x) {
+  return x * minimum(maximum(x + T(3), T(0)), T(6)) / T(6);
+}
+template <typename T>
+KM_FN T pow(T a, T b) {
+  return libm::pow(a, b);
+}
+template <typename T>
+KM_FN T atan2(T a, T b) {
+  return libm::atan2(a, b);
+}
+template <typename T>
+KM_FN bool isnan(T x) {
+  if constexpr (std::is_floating_point_v<T>) {
+    return x != x;
+  } else {
+    return false;
+  }
+}
+template <typename T>
+KM_FN bool isinf(T x) {
+  if constexpr (std::is_floating_point_v<T>) {
+    return x == infinity<T>() || x == -infinity<T>();
+  } else {
+    return false;
+  }
+}
+template <typename T>
+KM_FN T square(T x) {
+  return mul(x, x);
+}
+
+}  // namespace km
+
+}  // namespace
+namespace base {
+
+// nodes add, sigmoid, mul, add_2, tanh, add_4, sigmoid_2, mul_2, add_6, tanh_1, add_8, ...
+void k0_add_sigmoid_mul_add_tanh(const float* __restrict in0, const float* __restrict in1,
+    const float* __restrict in2, const float* __restrict in3, float* __restrict out0) {
+  aotic::runtime::parallel_for(3, 72, [&](int64_t i1_begin, int64_t i1_end) {
+    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
+      #pragma omp simd
+      for (int64_t i2 = 0; i2 < 24; ++i2) {
+        const float t0 = in0[72 * i1 + i2];
+        const float t1 = in1[72 * i1 + i2];
+        const float t2 = in2[72 * i1 + i2];
+        const float t3 = in3[72 * i1 + i2];
+        const float t4 = km::add(t2, t3);
+        const float t5 = km::sigmoid(t4);
+        const float t6 = km::mul(t1, t5);
+        const float t7 = km::add(t0, t6);
+        const float t8 = km::tanh(t7);
+        out0[24 * i1 + i2] = t8;
+      }
+    }
+  });
+}
+
+// nodes add_1, sigmoid_1, sub, mul_1, add_3, add_5, sigmoid_3, sub_1, mul_3, add_7, add_9, ...
+void k1_add_sigmoid_sub_mul_add(const float* __restrict in0, const float* __restrict in1,
+    const float* __restrict in2, const float* __restrict in3, float* __restrict out0) {
+  aotic::runtime::parallel_for(3, 72, [&](int64_t i1_begin, int64_t i1_end) {
+    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
+      #pragma omp simd
+      for (int64_t i2 = 0; i2 < 24; ++i2) {
+        const float t0 = in0[24 * i1 + i2];
+        const float t1 = in1[24 * i1 + i2];
+        const float t2 = km::sub(t0, t1);
+        const float t3 = in2[72 * i1 + i2];
+        const float t4 = in3[72 * i1 + i2];
+        const float t5 = km::add(t3, t4);
+        const float t6 = km::sigmoid(t5);
+        const float t7 = km::mul(t2, t6);
+        const float t8 = km::add(t7, t1);
+        out0[24 * i1 + i2] = t8;
+      }
+    }
+  });
+}
+
+// nodes tanh_20
+void k2_tanh(const float* __restrict in0, float* __restrict out0) {
+  aotic::runtime::parallel_for(120, 120, [&](int64_t i0_begin, int64_t i0_end) {
+    #pragma omp simd
+    for (int64_t i0 = i0_begin; i0 < i0_end; ++i0) {
+      const float t0 = in0[i0];
+      const float t1 = km::tanh(t0);
+      out0[i0] = t1;
+    }
+  });
+}
+}  // namespace base
+}  // namespace aotic_kernels

@@ -12,14 +12,57 @@
 #else
 #define AOTIC_HOST_DEVICE
 #endif
-#include <algorithm>
-#include <cmath>
-#include <cstdlib>
-#include <cstring>
-#include "aotic/runtime/threads.h"
 
 // The constants' bytes, linked in from constants.S.
 extern "C" const uint8_t aotic_constants_blob[];
+
+// The generated kernels, defined in kernels_avx2.cpp, kernels_base.cpp.
+namespace aotic_kernels {
+namespace avx2 {
+void k0_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0);
+void k1_slice_squeeze_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0);
+void k2_sigmoid_sigmoid_tanh_mul_mul_add(const float* __restrict in0, const float* __restrict in1,
+    const float* __restrict in2, const float* __restrict in3, float* __restrict out0);
+void k3_sigmoid_tanh_mul(const float* __restrict in0, const float* __restrict in1, float* __restrict out0);
+void k4_slice_squeeze_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0);
+void k5_slice_squeeze_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0);
+void k6_slice_squeeze_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0);
+void k7_slice_squeeze_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0);
+void k8_slice_squeeze_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0);
+void k9_slice_squeeze_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0);
+void k10_slice_squeeze_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0);
+void k11_slice_squeeze_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0);
+void k12_slice_squeeze_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0);
+void k13_slice_squeeze_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0);
+void k14_slice_squeeze_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0);
+void k15_sigmoid_sigmoid_tanh_sigmoid_mul_mul_add_tanh_mul(const float* __restrict in0,
+    const float* __restrict in1, const float* __restrict in2, const float* __restrict in3,
+    const float* __restrict in4, float* __restrict out0);
+void k16_add_log_softmax(const float* __restrict in0, const float* __restrict in1, float* __restrict out0);
+}  // namespace avx2
+namespace base {
+void k0_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0);
+void k1_slice_squeeze_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0);
+void k2_sigmoid_sigmoid_tanh_mul_mul_add(const float* __restrict in0, const float* __restrict in1,
+    const float* __restrict in2, const float* __restrict in3, float* __restrict out0);
+void k3_sigmoid_tanh_mul(const float* __restrict in0, const float* __restrict in1, float* __restrict out0);
+void k4_slice_squeeze_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0);
+void k5_slice_squeeze_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0);
+void k6_slice_squeeze_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0);
+void k7_slice_squeeze_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0);
+void k8_slice_squeeze_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0);
+void k9_slice_squeeze_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0);
+void k10_slice_squeeze_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0);
+void k11_slice_squeeze_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0);
+void k12_slice_squeeze_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0);
+void k13_slice_squeeze_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0);
+void k14_slice_squeeze_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0);
+void k15_sigmoid_sigmoid_tanh_sigmoid_mul_mul_add_tanh_mul(const float* __restrict in0,
+    const float* __restrict in1, const float* __restrict in2, const float* __restrict in3,
+    const float* __restrict in4, float* __restrict out0);
+void k16_add_log_softmax(const float* __restrict in0, const float* __restrict in1, float* __restrict out0);
+}  // namespace base
+}  // namespace aotic_kernels
 
 namespace {
 
@@ -56,344 +99,6 @@ const T* kernel_input(AtenTensorHandle t, int64_t rank, const int64_t* strides, 
   return aotic::runtime::data<const T>(scratch.get());
 }
 
-// Host and device: generated CUDA kernels call the same functions (the CPU polynomials below are
-// for vectorised host loops; GPU code calls the device's own exp, tanh and erf).
-#define KM_FN AOTIC_HOST_DEVICE inline
-namespace km {
-
-template <typename T>
-constexpr bool kWraps = std::is_integral_v<T> && !std::is_same_v<T, bool>;
-
-template <typename T>
-KM_FN T add(T a, T b) {
-  if constexpr (kWraps<T>) {
-    return static_cast<T>(static_cast<uint64_t>(a) + static_cast<uint64_t>(b));
-  } else {
-    return a + b;
-  }
-}
-template <typename T>
-KM_FN T sub(T a, T b) {
-  if constexpr (kWraps<T>) {
-    return static_cast<T>(static_cast<uint64_t>(a) - static_cast<uint64_t>(b));
-  } else {
-    return a - b;
-  }
-}
-template <typename T>
-KM_FN T mul(T a, T b) {
-  if constexpr (kWraps<T>) {
-    return static_cast<T>(static_cast<uint64_t>(a) * static_cast<uint64_t>(b));
-  } else {
-    return a * b;
-  }
-}
-template <typename T>
-KM_FN T neg(T a) {
-  if constexpr (kWraps<T>) {
-    return static_cast<T>(uint64_t{0} - static_cast<uint64_t>(a));
-  } else {
-    return -a;
-  }
-}
-template <typename T>
-KM_FN T abs(T a) {
-  if constexpr (kWraps<T>) {
-    return a < 0 ? neg(a) : a;
-  } else if constexpr (std::is_same_v<T, bool>) {
-    return a;
-  } else {
-    return std::fabs(a);
-  }
-}
-template <typename T>
-KM_FN T maximum(T a, T b) {
-  if constexpr (std::is_floating_point_v<T>) {
-    return a != a ? a : b != b ? b : a > b ? a : b;
-  } else {
-    return a > b ? a : b;
-  }
-}
-template <typename T>
-KM_FN T minimum(T a, T b) {
-  if constexpr (std::is_floating_point_v<T>) {
-    return a != a ? a : b != b ? b : a < b ? a : b;
-  } else {
-    return a < b ? a : b;
-  }
-}
-/// PyTorch's conversion: to bool is `!= 0`; otherwise C++'s (floats to integers truncate).
-template <typename To, typename From>
-KM_FN To convert(From v) {
-  if constexpr (std::is_same_v<To, bool>) {
-    return v != From(0);
-  } else {
-    return static_cast<To>(v);
-  }
-}
-/// expf in straight-line arithmetic (Cephes' polynomial, within 2 ulp), so that `omp simd` loops
-/// calling it vectorise; NaN, infinities and underflow as std::exp.
-KM_FN float exp_float(float x) {
-  float c = x < 88.3762626647949f ? x : 88.3762626647949f;
-  c = c > -88.3762626647949f ? c : -88.3762626647949f;
-  // n = round(c * log2(e)) by adding 1.5 * 2^23: exact for |n| < 2^22, no conversion or libm call,
-  // so the loop still vectorises; its bits hold n as an integer.
-  const float shifted = c * 1.44269504088896341f + 12582912.0f;
-  const float n = shifted - 12582912.0f;
-  float r = c - n * 0.693359375f;
-  r = r - n * -2.12194440e-4f;
-  const float z = r * r;
-  float y = 1.9875691500e-4f;
-  y = y * r + 1.3981999507e-3f;
-  y = y * r + 8.3334519073e-3f;
-  y = y * r + 4.1665795894e-2f;
-  y = y * r + 1.6666665459e-1f;
-  y = y * r + 5.0000001201e-1f;
-  y = y * z + r + 1.0f;
-  int32_t ni;
-  std::memcpy(&ni, &shifted, sizeof(ni));
-  ni -= 0x4B400000;
-  // 2^n as two factors, each a normal float for n in [-127, 128].
-  const int32_t half = ni / 2;
-  const int32_t bits_a = (half + 127) * (1 << 23), bits_b = (ni - half + 127) * (1 << 23);
-  float scale_a, scale_b;
-  std::memcpy(&scale_a, &bits_a, sizeof(scale_a));
-  std::memcpy(&scale_b, &bits_b, sizeof(scale_b));
-  float e = y * scale_a * scale_b;
-  e = x > 88.7228391f ? std::numeric_limits<float>::infinity() : e;
-  e = x < -103.972084f ? 0.0f : e;
-  return x != x ? x : e;
-}
-template <typename T>
-KM_FN T exp(T x) {
-#ifdef __CUDA_ARCH__
-  return ::exp(x);
-#else
-  if constexpr (std::is_same_v<T, float>) {
-    return exp_float(x);
-  } else {
-    return std::exp(x);
-  }
-#endif
-}
-template <typename T>
-KM_FN T exp2(T x) {
-  return std::exp2(x);
-}
-template <typename T>
-KM_FN T expm1(T x) {
-  return std::expm1(x);
-}
-template <typename T>
-KM_FN T log(T x) {
-  return std::log(x);
-}
-template <typename T>
-KM_FN T log2(T x) {
-  return std::log2(x);
-}
-template <typename T>
-KM_FN T log10(T x) {
-  return std::log10(x);
-}
-template <typename T>
-KM_FN T log1p(T x) {
-  return std::log1p(x);
-}
-template <typename T>
-KM_FN T sqrt(T x) {
-  return std::sqrt(x);
-}
-template <typename T>
-KM_FN T rsqrt(T x) {
-  return T(1) / std::sqrt(x);
-}
-template <typename T>
-KM_FN T reciprocal(T x) {
-  return T(1) / x;
-}
-template <typename T>
-KM_FN T sin(T x) {
-  return std::sin(x);
-}
-template <typename T>
-KM_FN T cos(T x) {
-  return std::cos(x);
-}
-template <typename T>
-KM_FN T tan(T x) {
-  return std::tan(x);
-}
-template <typename T>
-KM_FN T asin(T x) {
-  return std::asin(x);
-}
-template <typename T>
-KM_FN T acos(T x) {
-  return std::acos(x);
-}
-template <typename T>
-KM_FN T atan(T x) {
-  return std::atan(x);
-}
-template <typename T>
-KM_FN T sinh(T x) {
-  return std::sinh(x);
-}
-template <typename T>
-KM_FN T cosh(T x) {
-  return std::cosh(x);
-}
-template <typename T>
-KM_FN T tanh(T x) {
-#ifdef __CUDA_ARCH__
-  return ::tanh(x);
-#else
-  if constexpr (std::is_same_v<T, float>) {
-    // 1 - 2 / (e^2x + 1), vectorisable; odd, and exact at the saturated ends.
-    const float a = x < 0 ? -x : x;
-    const float t = 1.0f - 2.0f / (exp_float(2.0f * a) + 1.0f);
-    const float r = a < 0.0004f ? a : t;
-    return x != x ? x : x < 0 ? -r : r;
-  } else {
-    return std::tanh(x);
-  }
-#endif
-}
-template <typename T>
-KM_FN T asinh(T x) {
-  return std::asinh(x);
-}
-template <typename T>
-KM_FN T acosh(T x) {
-  return std::acosh(x);
-}
-template <typename T>
-KM_FN T atanh(T x) {
-  return std::atanh(x);
-}
-template <typename T>
-KM_FN T erf(T x) {
-#ifdef __CUDA_ARCH__
-  return ::erf(x);
-#else
-  if constexpr (std::is_same_v<T, float>) {
-    // Abramowitz and Stegun 7.1.26 (absolute error below 1.5e-7), vectorisable.
-    const float a = x < 0 ? -x : x;
-    const float t = 1.0f / (1.0f + 0.3275911f * a);
-    float p = 1.061405429f;
-    p = p * t - 1.453152027f;
-    p = p * t + 1.421413741f;
-    p = p * t - 0.284496736f;
-    p = p * t + 0.254829592f;
-    const float r = 1.0f - p * t * exp_float(-a * a);
-    return x != x ? x : x < 0 ? -r : r;
-  } else {
-    return std::erf(x);
-  }
-#endif
-}
-template <typename T>
-KM_FN T erfc(T x) {
-  return std::erfc(x);
-}
-template <typename T>
-KM_FN T floor(T x) {
-  return std::floor(x);
-}
-template <typename T>
-KM_FN T ceil(T x) {
-  return std::ceil(x);
-}
-template <typename T>
-KM_FN T trunc(T x) {
-  return std::trunc(x);
-}
-/// Half to even, as torch.round.
-template <typename T>
-KM_FN T round(T x) {
-  return std::nearbyint(x);
-}
-template <typename T>
-KM_FN T frac(T x) {
-  return x - std::trunc(x);
-}
-template <typename T>
-KM_FN T sign(T x) {
-  if constexpr (std::is_same_v<T, bool>) {
-    return x;
-  } else {
-    return static_cast<T>((T(0) < x) - (x < T(0)));
-  }
-}
-template <typename T>
-KM_FN T sigmoid(T x) {
-  return T(1) / (T(1) + exp(-x));
-}
-template <typename T>
-KM_FN T relu(T x) {
-  if constexpr (std::is_same_v<T, bool>) {
-    return x;
-  } else {
-    return maximum(x, T(0));
-  }
-}
-template <typename T>
-KM_FN T gelu(T x) {
-  return T(0.5) * x * (T(1) + erf(x * T(0.70710678118654752440)));
-}
-template <typename T>
-KM_FN T gelu_tanh(T x) {
-  const T inner = T(0.79788456080286535588) * (x + T(0.044715) * x * x * x);
-  return T(0.5) * x * (T(1) + tanh(inner));
-}
-template <typename T>
-KM_FN T silu(T x) {
-  return x / (T(1) + exp(-x));
-}
-template <typename T>
-KM_FN T mish(T x) {
-  return x * std::tanh(std::log1p(std::exp(x)));
-}
-template <typename T>
-KM_FN T hardsigmoid(T x) {
-  return minimum(maximum(x + T(3), T(0)), T(6)) / T(6);
-}
-template <typename T>
-KM_FN T hardswish(T x) {
-  return x * minimum(maximum(x + T(3), T(0)), T(6)) / T(6);
-}
-template <typename T>
-KM_FN T pow(T a, T b) {
-  return std::pow(a, b);
-}
-template <typename T>
-KM_FN T atan2(T a, T b) {
-  return std::atan2(a, b);
-}
-template <typename T>
-KM_FN bool isnan(T x) {
-  if constexpr (std::is_floating_point_v<T>) {
-    return x != x;
-  } else {
-    return false;
-  }
-}
-template <typename T>
-KM_FN bool isinf(T x) {
-  if constexpr (std::is_floating_point_v<T>) {
-    return std::isinf(x);
-  } else {
-    return false;
-  }
-}
-template <typename T>
-KM_FN T square(T x) {
-  return mul(x, x);
-}
-
-}  // namespace km
-
 /// Whether this CPU runs the AVX2/FMA build of the kernels (asked once).
 inline bool kernels_avx2() {
   static const bool yes = [] {
@@ -402,572 +107,6 @@ inline bool kernels_avx2() {
   }();
   return yes;
 }
-#if defined(__clang__)
-#pragma clang attribute push(__attribute__((target("avx2,fma,f16c,bmi,bmi2"))), apply_to = function)
-#else
-#pragma GCC push_options
-#pragma GCC target("avx2,fma,f16c,bmi,bmi2")
-#endif
-namespace avx2 {
-
-// nodes add, add_25
-void k0_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0) {
-  aotic::runtime::parallel_for(24, 4608, [&](int64_t i0_begin, int64_t i0_end) {
-    for (int64_t i0 = i0_begin; i0 < i0_end; ++i0) {
-      #pragma omp simd
-      for (int64_t i2 = 0; i2 < 192; ++i2) {
-        const float t0 = in0[192 * i0 + i2];
-        const float t1 = in1[i2];
-        const float t2 = km::add(t0, t1);
-        out0[192 * i0 + i2] = t2;
-      }
-    }
-  });
-}
-
-// nodes slice_9, squeeze_8, add_1, slice_21, squeeze_22, add_26, slice_33, squeeze_36, add_50, ...
-void k1_slice_squeeze_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0) {
-  aotic::runtime::parallel_for(384, 384, [&](int64_t i1_begin, int64_t i1_end) {
-    #pragma omp simd
-    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
-      const float t0 = in0[i1];
-      const float t1 = in1[i1];
-      const float t2 = km::add(t0, t1);
-      out0[i1] = t2;
-    }
-  });
-}
-
-// nodes sigmoid, sigmoid_1, tanh, mul, mul_1, add_2, sigmoid_3, sigmoid_4, tanh_2, mul_3, ...
-void k2_sigmoid_sigmoid_tanh_mul_mul_add(const float* __restrict in0, const float* __restrict in1,
-    const float* __restrict in2, const float* __restrict in3, float* __restrict out0) {
-  aotic::runtime::parallel_for(2, 96, [&](int64_t i1_begin, int64_t i1_end) {
-    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
-      #pragma omp simd
-      for (int64_t i2 = 0; i2 < 48; ++i2) {
-        const float t0 = in0[192 * i1 + i2];
-        const float t1 = km::sigmoid(t0);
-        const float t2 = in1[48 * i1 + i2];
-        const float t3 = km::mul(t1, t2);
-        const float t4 = in2[192 * i1 + i2];
-        const float t5 = km::sigmoid(t4);
-        const float t6 = in3[192 * i1 + i2];
-        const float t7 = km::tanh(t6);
-        const float t8 = km::mul(t5, t7);
-        const float t9 = km::add(t3, t8);
-        out0[48 * i1 + i2] = t9;
-      }
-    }
-  });
-}
-
-// nodes sigmoid_2, tanh_1, mul_2, sigmoid_5, tanh_3, mul_5, sigmoid_8, tanh_5, mul_8, ...
-void k3_sigmoid_tanh_mul(const float* __restrict in0, const float* __restrict in1, float* __restrict out0) {
-  aotic::runtime::parallel_for(2, 96, [&](int64_t i1_begin, int64_t i1_end) {
-    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
-      #pragma omp simd
-      for (int64_t i2 = 0; i2 < 48; ++i2) {
-        const float t0 = in0[192 * i1 + i2];
-        const float t1 = km::sigmoid(t0);
-        const float t2 = in1[48 * i1 + i2];
-        const float t3 = km::tanh(t2);
-        const float t4 = km::mul(t1, t3);
-        out0[48 * i1 + i2] = t4;
-      }
-    }
-  });
-}
-
-// nodes slice_10, squeeze_9, add_3, slice_22, squeeze_23, add_28, slice_34, squeeze_37, add_52, ...
-void k4_slice_squeeze_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0) {
-  aotic::runtime::parallel_for(384, 384, [&](int64_t i1_begin, int64_t i1_end) {
-    #pragma omp simd
-    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
-      const float t0 = in0[i1];
-      const float t1 = in1[i1 + 384];
-      const float t2 = km::add(t0, t1);
-      out0[i1] = t2;
-    }
-  });
-}
-
-// nodes slice_11, squeeze_10, add_5, slice_23, squeeze_24, add_30, slice_35, squeeze_38, ...
-void k5_slice_squeeze_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0) {
-  aotic::runtime::parallel_for(384, 384, [&](int64_t i1_begin, int64_t i1_end) {
-    #pragma omp simd
-    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
-      const float t0 = in0[i1];
-      const float t1 = in1[i1 + 768];
-      const float t2 = km::add(t0, t1);
-      out0[i1] = t2;
-    }
-  });
-}
-
-// nodes slice_12, squeeze_11, add_7, slice_24, squeeze_25, add_32, slice_36, squeeze_39, ...
-void k6_slice_squeeze_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0) {
-  aotic::runtime::parallel_for(384, 384, [&](int64_t i1_begin, int64_t i1_end) {
-    #pragma omp simd
-    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
-      const float t0 = in0[i1];
-      const float t1 = in1[i1 + 1152];
-      const float t2 = km::add(t0, t1);
-      out0[i1] = t2;
-    }
-  });
-}
-
-// nodes slice_13, squeeze_12, add_9, slice_25, squeeze_26, add_34, slice_37, squeeze_40, ...
-void k7_slice_squeeze_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0) {
-  aotic::runtime::parallel_for(384, 384, [&](int64_t i1_begin, int64_t i1_end) {
-    #pragma omp simd
-    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
-      const float t0 = in0[i1];
-      const float t1 = in1[i1 + 1536];
-      const float t2 = km::add(t0, t1);
-      out0[i1] = t2;
-    }
-  });
-}
-
-// nodes slice_14, squeeze_13, add_11, slice_26, squeeze_27, add_36, slice_38, squeeze_41, ...
-void k8_slice_squeeze_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0) {
-  aotic::runtime::parallel_for(384, 384, [&](int64_t i1_begin, int64_t i1_end) {
-    #pragma omp simd
-    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
-      const float t0 = in0[i1];
-      const float t1 = in1[i1 + 1920];
-      const float t2 = km::add(t0, t1);
-      out0[i1] = t2;
-    }
-  });
-}
-
-// nodes slice_15, squeeze_14, add_13, slice_27, squeeze_28, add_38, slice_39, squeeze_42, ...
-void k9_slice_squeeze_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0) {
-  aotic::runtime::parallel_for(384, 384, [&](int64_t i1_begin, int64_t i1_end) {
-    #pragma omp simd
-    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
-      const float t0 = in0[i1];
-      const float t1 = in1[i1 + 2304];
-      const float t2 = km::add(t0, t1);
-      out0[i1] = t2;
-    }
-  });
-}
-
-// nodes slice_16, squeeze_15, add_15, slice_28, squeeze_29, add_40, slice_40, squeeze_43, ...
-void k10_slice_squeeze_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0) {
-  aotic::runtime::parallel_for(384, 384, [&](int64_t i1_begin, int64_t i1_end) {
-    #pragma omp simd
-    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
-      const float t0 = in0[i1];
-      const float t1 = in1[i1 + 2688];
-      const float t2 = km::add(t0, t1);
-      out0[i1] = t2;
-    }
-  });
-}
-
-// nodes slice_17, squeeze_16, add_17, slice_29, squeeze_30, add_42, slice_41, squeeze_44, ...
-void k11_slice_squeeze_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0) {
-  aotic::runtime::parallel_for(384, 384, [&](int64_t i1_begin, int64_t i1_end) {
-    #pragma omp simd
-    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
-      const float t0 = in0[i1];
-      const float t1 = in1[i1 + 3072];
-      const float t2 = km::add(t0, t1);
-      out0[i1] = t2;
-    }
-  });
-}
-
-// nodes slice_18, squeeze_17, add_19, slice_30, squeeze_31, add_44, slice_42, squeeze_45, ...
-void k12_slice_squeeze_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0) {
-  aotic::runtime::parallel_for(384, 384, [&](int64_t i1_begin, int64_t i1_end) {
-    #pragma omp simd
-    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
-      const float t0 = in0[i1];
-      const float t1 = in1[i1 + 3456];
-      const float t2 = km::add(t0, t1);
-      out0[i1] = t2;
-    }
-  });
-}
-
-// nodes slice_19, squeeze_18, add_21, slice_31, squeeze_32, add_46, slice_43, squeeze_46, ...
-void k13_slice_squeeze_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0) {
-  aotic::runtime::parallel_for(384, 384, [&](int64_t i1_begin, int64_t i1_end) {
-    #pragma omp simd
-    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
-      const float t0 = in0[i1];
-      const float t1 = in1[i1 + 3840];
-      const float t2 = km::add(t0, t1);
-      out0[i1] = t2;
-    }
-  });
-}
-
-// nodes slice_20, squeeze_19, add_23, slice_32, squeeze_33, add_48, slice_44, squeeze_47, ...
-void k14_slice_squeeze_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0) {
-  aotic::runtime::parallel_for(384, 384, [&](int64_t i1_begin, int64_t i1_end) {
-    #pragma omp simd
-    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
-      const float t0 = in0[i1];
-      const float t1 = in1[i1 + 4224];
-      const float t2 = km::add(t0, t1);
-      out0[i1] = t2;
-    }
-  });
-}
-
-// nodes sigmoid_33, sigmoid_34, tanh_22, sigmoid_35, mul_33, mul_34, add_24, tanh_23, mul_35, ...
-void k15_sigmoid_sigmoid_tanh_sigmoid_mul_mul_add_tanh_mul(const float* __restrict in0,
-    const float* __restrict in1, const float* __restrict in2, const float* __restrict in3,
-    const float* __restrict in4, float* __restrict out0) {
-  aotic::runtime::parallel_for(2, 96, [&](int64_t i1_begin, int64_t i1_end) {
-    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
-      #pragma omp simd
-      for (int64_t i2 = 0; i2 < 48; ++i2) {
-        const float t0 = in0[192 * i1 + i2];
-        const float t1 = km::sigmoid(t0);
-        const float t2 = in1[192 * i1 + i2];
-        const float t3 = km::sigmoid(t2);
-        const float t4 = in2[48 * i1 + i2];
-        const float t5 = km::mul(t3, t4);
-        const float t6 = in3[192 * i1 + i2];
-        const float t7 = km::sigmoid(t6);
-        const float t8 = in4[192 * i1 + i2];
-        const float t9 = km::tanh(t8);
-        const float t10 = km::mul(t7, t9);
-        const float t11 = km::add(t5, t10);
-        const float t12 = km::tanh(t11);
-        const float t13 = km::mul(t1, t12);
-        out0[48 * i1 + i2] = t13;
-      }
-    }
-  });
-}
-
-// nodes add_98, _log_softmax
-void k16_add_log_softmax(const float* __restrict in0, const float* __restrict in1, float* __restrict out0) {
-  aotic::runtime::parallel_for(24, 192, [&](int64_t i0_begin, int64_t i0_end) {
-    for (int64_t i0 = i0_begin; i0 < i0_end; ++i0) {
-      float max = -std::numeric_limits<float>::infinity();
-      for (int64_t r0 = 0; r0 < 8; ++r0) {
-        const float t0 = in0[8 * i0 + r0];
-        const float t1 = in1[r0];
-        const float t2 = km::add(t0, t1);
-        max = km::maximum(max, t2);
-      }
-      float sum = 0.0f;
-      #pragma omp simd reduction(+ : sum)
-      for (int64_t r0 = 0; r0 < 8; ++r0) {
-        const float t3 = in0[8 * i0 + r0];
-        const float t4 = in1[r0];
-        const float t5 = km::add(t3, t4);
-        const float t6 = km::sub(t5, max);
-        const float t7 = km::exp(t6);
-        sum = km::add(sum, t7);
-      }
-      const float t8 = km::log(sum);
-      const float log_sum = t8;
-      #pragma omp simd
-      for (int64_t r0 = 0; r0 < 8; ++r0) {
-        const float t9 = in0[8 * i0 + r0];
-        const float t10 = in1[r0];
-        const float t11 = km::add(t9, t10);
-        const float t12 = km::sub(t11, max);
-        const float t13 = km::sub(t12, log_sum);
-        out0[8 * i0 + r0] = t13;
-      }
-    }
-  });
-}
-}  // namespace avx2
-#if defined(__clang__)
-#pragma clang attribute pop
-#else
-#pragma GCC pop_options
-#endif
-
-namespace base {
-
-// nodes add, add_25
-void k0_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0) {
-  aotic::runtime::parallel_for(24, 4608, [&](int64_t i0_begin, int64_t i0_end) {
-    for (int64_t i0 = i0_begin; i0 < i0_end; ++i0) {
-      #pragma omp simd
-      for (int64_t i2 = 0; i2 < 192; ++i2) {
-        const float t0 = in0[192 * i0 + i2];
-        const float t1 = in1[i2];
-        const float t2 = km::add(t0, t1);
-        out0[192 * i0 + i2] = t2;
-      }
-    }
-  });
-}
-
-// nodes slice_9, squeeze_8, add_1, slice_21, squeeze_22, add_26, slice_33, squeeze_36, add_50, ...
-void k1_slice_squeeze_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0) {
-  aotic::runtime::parallel_for(384, 384, [&](int64_t i1_begin, int64_t i1_end) {
-    #pragma omp simd
-    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
-      const float t0 = in0[i1];
-      const float t1 = in1[i1];
-      const float t2 = km::add(t0, t1);
-      out0[i1] = t2;
-    }
-  });
-}
-
-// nodes sigmoid, sigmoid_1, tanh, mul, mul_1, add_2, sigmoid_3, sigmoid_4, tanh_2, mul_3, ...
-void k2_sigmoid_sigmoid_tanh_mul_mul_add(const float* __restrict in0, const float* __restrict in1,
-    const float* __restrict in2, const float* __restrict in3, float* __restrict out0) {
-  aotic::runtime::parallel_for(2, 96, [&](int64_t i1_begin, int64_t i1_end) {
-    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
-      #pragma omp simd
-      for (int64_t i2 = 0; i2 < 48; ++i2) {
-        const float t0 = in0[192 * i1 + i2];
-        const float t1 = km::sigmoid(t0);
-        const float t2 = in1[48 * i1 + i2];
-        const float t3 = km::mul(t1, t2);
-        const float t4 = in2[192 * i1 + i2];
-        const float t5 = km::sigmoid(t4);
-        const float t6 = in3[192 * i1 + i2];
-        const float t7 = km::tanh(t6);
-        const float t8 = km::mul(t5, t7);
-        const float t9 = km::add(t3, t8);
-        out0[48 * i1 + i2] = t9;
-      }
-    }
-  });
-}
-
-// nodes sigmoid_2, tanh_1, mul_2, sigmoid_5, tanh_3, mul_5, sigmoid_8, tanh_5, mul_8, ...
-void k3_sigmoid_tanh_mul(const float* __restrict in0, const float* __restrict in1, float* __restrict out0) {
-  aotic::runtime::parallel_for(2, 96, [&](int64_t i1_begin, int64_t i1_end) {
-    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
-      #pragma omp simd
-      for (int64_t i2 = 0; i2 < 48; ++i2) {
-        const float t0 = in0[192 * i1 + i2];
-        const float t1 = km::sigmoid(t0);
-        const float t2 = in1[48 * i1 + i2];
-        const float t3 = km::tanh(t2);
-        const float t4 = km::mul(t1, t3);
-        out0[48 * i1 + i2] = t4;
-      }
-    }
-  });
-}
-
-// nodes slice_10, squeeze_9, add_3, slice_22, squeeze_23, add_28, slice_34, squeeze_37, add_52, ...
-void k4_slice_squeeze_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0) {
-  aotic::runtime::parallel_for(384, 384, [&](int64_t i1_begin, int64_t i1_end) {
-    #pragma omp simd
-    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
-      const float t0 = in0[i1];
-      const float t1 = in1[i1 + 384];
-      const float t2 = km::add(t0, t1);
-      out0[i1] = t2;
-    }
-  });
-}
-
-// nodes slice_11, squeeze_10, add_5, slice_23, squeeze_24, add_30, slice_35, squeeze_38, ...
-void k5_slice_squeeze_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0) {
-  aotic::runtime::parallel_for(384, 384, [&](int64_t i1_begin, int64_t i1_end) {
-    #pragma omp simd
-    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
-      const float t0 = in0[i1];
-      const float t1 = in1[i1 + 768];
-      const float t2 = km::add(t0, t1);
-      out0[i1] = t2;
-    }
-  });
-}
-
-// nodes slice_12, squeeze_11, add_7, slice_24, squeeze_25, add_32, slice_36, squeeze_39, ...
-void k6_slice_squeeze_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0) {
-  aotic::runtime::parallel_for(384, 384, [&](int64_t i1_begin, int64_t i1_end) {
-    #pragma omp simd
-    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
-      const float t0 = in0[i1];
-      const float t1 = in1[i1 + 1152];
-      const float t2 = km::add(t0, t1);
-      out0[i1] = t2;
-    }
-  });
-}
-
-// nodes slice_13, squeeze_12, add_9, slice_25, squeeze_26, add_34, slice_37, squeeze_40, ...
-void k7_slice_squeeze_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0) {
-  aotic::runtime::parallel_for(384, 384, [&](int64_t i1_begin, int64_t i1_end) {
-    #pragma omp simd
-    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
-      const float t0 = in0[i1];
-      const float t1 = in1[i1 + 1536];
-      const float t2 = km::add(t0, t1);
-      out0[i1] = t2;
-    }
-  });
-}
-
-// nodes slice_14, squeeze_13, add_11, slice_26, squeeze_27, add_36, slice_38, squeeze_41, ...
-void k8_slice_squeeze_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0) {
-  aotic::runtime::parallel_for(384, 384, [&](int64_t i1_begin, int64_t i1_end) {
-    #pragma omp simd
-    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
-      const float t0 = in0[i1];
-      const float t1 = in1[i1 + 1920];
-      const float t2 = km::add(t0, t1);
-      out0[i1] = t2;
-    }
-  });
-}
-
-// nodes slice_15, squeeze_14, add_13, slice_27, squeeze_28, add_38, slice_39, squeeze_42, ...
-void k9_slice_squeeze_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0) {
-  aotic::runtime::parallel_for(384, 384, [&](int64_t i1_begin, int64_t i1_end) {
-    #pragma omp simd
-    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
-      const float t0 = in0[i1];
-      const float t1 = in1[i1 + 2304];
-      const float t2 = km::add(t0, t1);
-      out0[i1] = t2;
-    }
-  });
-}
-
-// nodes slice_16, squeeze_15, add_15, slice_28, squeeze_29, add_40, slice_40, squeeze_43, ...
-void k10_slice_squeeze_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0) {
-  aotic::runtime::parallel_for(384, 384, [&](int64_t i1_begin, int64_t i1_end) {
-    #pragma omp simd
-    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
-      const float t0 = in0[i1];
-      const float t1 = in1[i1 + 2688];
-      const float t2 = km::add(t0, t1);
-      out0[i1] = t2;
-    }
-  });
-}
-
-// nodes slice_17, squeeze_16, add_17, slice_29, squeeze_30, add_42, slice_41, squeeze_44, ...
-void k11_slice_squeeze_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0) {
-  aotic::runtime::parallel_for(384, 384, [&](int64_t i1_begin, int64_t i1_end) {
-    #pragma omp simd
-    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
-      const float t0 = in0[i1];
-      const float t1 = in1[i1 + 3072];
-      const float t2 = km::add(t0, t1);
-      out0[i1] = t2;
-    }
-  });
-}
-
-// nodes slice_18, squeeze_17, add_19, slice_30, squeeze_31, add_44, slice_42, squeeze_45, ...
-void k12_slice_squeeze_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0) {
-  aotic::runtime::parallel_for(384, 384, [&](int64_t i1_begin, int64_t i1_end) {
-    #pragma omp simd
-    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
-      const float t0 = in0[i1];
-      const float t1 = in1[i1 + 3456];
-      const float t2 = km::add(t0, t1);
-      out0[i1] = t2;
-    }
-  });
-}
-
-// nodes slice_19, squeeze_18, add_21, slice_31, squeeze_32, add_46, slice_43, squeeze_46, ...
-void k13_slice_squeeze_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0) {
-  aotic::runtime::parallel_for(384, 384, [&](int64_t i1_begin, int64_t i1_end) {
-    #pragma omp simd
-    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
-      const float t0 = in0[i1];
-      const float t1 = in1[i1 + 3840];
-      const float t2 = km::add(t0, t1);
-      out0[i1] = t2;
-    }
-  });
-}
-
-// nodes slice_20, squeeze_19, add_23, slice_32, squeeze_33, add_48, slice_44, squeeze_47, ...
-void k14_slice_squeeze_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0) {
-  aotic::runtime::parallel_for(384, 384, [&](int64_t i1_begin, int64_t i1_end) {
-    #pragma omp simd
-    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
-      const float t0 = in0[i1];
-      const float t1 = in1[i1 + 4224];
-      const float t2 = km::add(t0, t1);
-      out0[i1] = t2;
-    }
-  });
-}
-
-// nodes sigmoid_33, sigmoid_34, tanh_22, sigmoid_35, mul_33, mul_34, add_24, tanh_23, mul_35, ...
-void k15_sigmoid_sigmoid_tanh_sigmoid_mul_mul_add_tanh_mul(const float* __restrict in0,
-    const float* __restrict in1, const float* __restrict in2, const float* __restrict in3,
-    const float* __restrict in4, float* __restrict out0) {
-  aotic::runtime::parallel_for(2, 96, [&](int64_t i1_begin, int64_t i1_end) {
-    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
-      #pragma omp simd
-      for (int64_t i2 = 0; i2 < 48; ++i2) {
-        const float t0 = in0[192 * i1 + i2];
-        const float t1 = km::sigmoid(t0);
-        const float t2 = in1[192 * i1 + i2];
-        const float t3 = km::sigmoid(t2);
-        const float t4 = in2[48 * i1 + i2];
-        const float t5 = km::mul(t3, t4);
-        const float t6 = in3[192 * i1 + i2];
-        const float t7 = km::sigmoid(t6);
-        const float t8 = in4[192 * i1 + i2];
-        const float t9 = km::tanh(t8);
-        const float t10 = km::mul(t7, t9);
-        const float t11 = km::add(t5, t10);
-        const float t12 = km::tanh(t11);
-        const float t13 = km::mul(t1, t12);
-        out0[48 * i1 + i2] = t13;
-      }
-    }
-  });
-}
-
-// nodes add_98, _log_softmax
-void k16_add_log_softmax(const float* __restrict in0, const float* __restrict in1, float* __restrict out0) {
-  aotic::runtime::parallel_for(24, 192, [&](int64_t i0_begin, int64_t i0_end) {
-    for (int64_t i0 = i0_begin; i0 < i0_end; ++i0) {
-      float max = -std::numeric_limits<float>::infinity();
-      for (int64_t r0 = 0; r0 < 8; ++r0) {
-        const float t0 = in0[8 * i0 + r0];
-        const float t1 = in1[r0];
-        const float t2 = km::add(t0, t1);
-        max = km::maximum(max, t2);
-      }
-      float sum = 0.0f;
-      #pragma omp simd reduction(+ : sum)
-      for (int64_t r0 = 0; r0 < 8; ++r0) {
-        const float t3 = in0[8 * i0 + r0];
-        const float t4 = in1[r0];
-        const float t5 = km::add(t3, t4);
-        const float t6 = km::sub(t5, max);
-        const float t7 = km::exp(t6);
-        sum = km::add(sum, t7);
-      }
-      const float t8 = km::log(sum);
-      const float log_sum = t8;
-      #pragma omp simd
-      for (int64_t r0 = 0; r0 < 8; ++r0) {
-        const float t9 = in0[8 * i0 + r0];
-        const float t10 = in1[r0];
-        const float t11 = km::add(t9, t10);
-        const float t12 = km::sub(t11, max);
-        const float t13 = km::sub(t12, log_sum);
-        out0[8 * i0 + r0] = t13;
-      }
-    }
-  });
-}
-}  // namespace base
 
 // The folded constants, computed from the others whenever the constants are set.
 void fold(aotic::runtime::RunState& state, AtenTensorHandle* outputs) {
@@ -1844,8 +983,10 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     TensorHandle p_lstm_bias_ih_l0_copy;
     const float* p_lstm_bias_ih_l0_data = kernel_input<float>(p_lstm_bias_ih_l0_1, 1,
         p_lstm_bias_ih_l0_layout, p_lstm_bias_ih_l0_copy);
-    auto* kernel = &base::k0_add;
-    if (kernels_avx2()) kernel = &avx2::k0_add;
+    auto* kernel = &aotic_kernels::base::k0_add;
+    if (kernels_avx2()) {
+      kernel = &aotic_kernels::avx2::k0_add;
+    }
     kernel(view_2_data, p_lstm_bias_ih_l0_data, aotic::runtime::data<float>(add.get()));
   }
   view_2.reset();
@@ -1863,8 +1004,10 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     const int64_t add_layout[] = {384, 192, 1};
     TensorHandle add_copy;
     const float* add_data = kernel_input<float>(add.get(), 3, add_layout, add_copy);
-    auto* kernel_1 = &base::k1_slice_squeeze_add;
-    if (kernels_avx2()) kernel_1 = &avx2::k1_slice_squeeze_add;
+    auto* kernel_1 = &aotic_kernels::base::k1_slice_squeeze_add;
+    if (kernels_avx2()) {
+      kernel_1 = &aotic_kernels::avx2::k1_slice_squeeze_add;
+    }
     kernel_1(view_4_data, add_data, aotic::runtime::data<float>(add_1.get()));
   }
   // node 'split_with_sizes' (aten.split_with_sizes.default)
@@ -1905,8 +1048,10 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     const int64_t getitem_2_layout[] = {384, 192, 1};
     TensorHandle getitem_2_copy;
     const float* getitem_2_data = kernel_input<float>(getitem_2.get(), 3, getitem_2_layout, getitem_2_copy);
-    auto* kernel_2 = &base::k2_sigmoid_sigmoid_tanh_mul_mul_add;
-    if (kernels_avx2()) kernel_2 = &avx2::k2_sigmoid_sigmoid_tanh_mul_mul_add;
+    auto* kernel_2 = &aotic_kernels::base::k2_sigmoid_sigmoid_tanh_mul_mul_add;
+    if (kernels_avx2()) {
+      kernel_2 = &aotic_kernels::avx2::k2_sigmoid_sigmoid_tanh_mul_mul_add;
+    }
     kernel_2(getitem_1_data, unsqueeze_1_data, getitem_data, getitem_2_data,
         aotic::runtime::data<float>(add_2.get()));
   }
@@ -1927,8 +1072,10 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     const int64_t add_2_layout[] = {96, 48, 1};
     TensorHandle add_2_copy;
     const float* add_2_data = kernel_input<float>(add_2.get(), 3, add_2_layout, add_2_copy);
-    auto* kernel_3 = &base::k3_sigmoid_tanh_mul;
-    if (kernels_avx2()) kernel_3 = &avx2::k3_sigmoid_tanh_mul;
+    auto* kernel_3 = &aotic_kernels::base::k3_sigmoid_tanh_mul;
+    if (kernels_avx2()) {
+      kernel_3 = &aotic_kernels::avx2::k3_sigmoid_tanh_mul;
+    }
     kernel_3(getitem_3_data, add_2_data, aotic::runtime::data<float>(mul_2.get()));
   }
   getitem_3.reset();
@@ -1970,8 +1117,10 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     const int64_t add_layout_1[] = {384, 192, 1};
     TensorHandle add_copy_1;
     const float* add_data_1 = kernel_input<float>(add.get(), 3, add_layout_1, add_copy_1);
-    auto* kernel_4 = &base::k4_slice_squeeze_add;
-    if (kernels_avx2()) kernel_4 = &avx2::k4_slice_squeeze_add;
+    auto* kernel_4 = &aotic_kernels::base::k4_slice_squeeze_add;
+    if (kernels_avx2()) {
+      kernel_4 = &aotic_kernels::avx2::k4_slice_squeeze_add;
+    }
     kernel_4(view_6_data, add_data_1, aotic::runtime::data<float>(add_3.get()));
   }
   view_6.reset();
@@ -2012,8 +1161,10 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     const int64_t getitem_6_layout[] = {384, 192, 1};
     TensorHandle getitem_6_copy;
     const float* getitem_6_data = kernel_input<float>(getitem_6.get(), 3, getitem_6_layout, getitem_6_copy);
-    auto* kernel_5 = &base::k2_sigmoid_sigmoid_tanh_mul_mul_add;
-    if (kernels_avx2()) kernel_5 = &avx2::k2_sigmoid_sigmoid_tanh_mul_mul_add;
+    auto* kernel_5 = &aotic_kernels::base::k2_sigmoid_sigmoid_tanh_mul_mul_add;
+    if (kernels_avx2()) {
+      kernel_5 = &aotic_kernels::avx2::k2_sigmoid_sigmoid_tanh_mul_mul_add;
+    }
     kernel_5(getitem_5_data, add_2_data_1, getitem_4_data, getitem_6_data,
         aotic::runtime::data<float>(add_4.get()));
   }
@@ -2035,8 +1186,10 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     const int64_t add_4_layout[] = {96, 48, 1};
     TensorHandle add_4_copy;
     const float* add_4_data = kernel_input<float>(add_4.get(), 3, add_4_layout, add_4_copy);
-    auto* kernel_6 = &base::k3_sigmoid_tanh_mul;
-    if (kernels_avx2()) kernel_6 = &avx2::k3_sigmoid_tanh_mul;
+    auto* kernel_6 = &aotic_kernels::base::k3_sigmoid_tanh_mul;
+    if (kernels_avx2()) {
+      kernel_6 = &aotic_kernels::avx2::k3_sigmoid_tanh_mul;
+    }
     kernel_6(getitem_7_data, add_4_data, aotic::runtime::data<float>(mul_5.get()));
   }
   getitem_7.reset();
@@ -2078,8 +1231,10 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     const int64_t add_layout_2[] = {384, 192, 1};
     TensorHandle add_copy_2;
     const float* add_data_2 = kernel_input<float>(add.get(), 3, add_layout_2, add_copy_2);
-    auto* kernel_7 = &base::k5_slice_squeeze_add;
-    if (kernels_avx2()) kernel_7 = &avx2::k5_slice_squeeze_add;
+    auto* kernel_7 = &aotic_kernels::base::k5_slice_squeeze_add;
+    if (kernels_avx2()) {
+      kernel_7 = &aotic_kernels::avx2::k5_slice_squeeze_add;
+    }
     kernel_7(view_8_data, add_data_2, aotic::runtime::data<float>(add_5.get()));
   }
   view_8.reset();
@@ -2121,8 +1276,10 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     TensorHandle getitem_10_copy;
     const float* getitem_10_data = kernel_input<float>(getitem_10.get(), 3, getitem_10_layout,
         getitem_10_copy);
-    auto* kernel_8 = &base::k2_sigmoid_sigmoid_tanh_mul_mul_add;
-    if (kernels_avx2()) kernel_8 = &avx2::k2_sigmoid_sigmoid_tanh_mul_mul_add;
+    auto* kernel_8 = &aotic_kernels::base::k2_sigmoid_sigmoid_tanh_mul_mul_add;
+    if (kernels_avx2()) {
+      kernel_8 = &aotic_kernels::avx2::k2_sigmoid_sigmoid_tanh_mul_mul_add;
+    }
     kernel_8(getitem_9_data, add_4_data_1, getitem_8_data, getitem_10_data,
         aotic::runtime::data<float>(add_6.get()));
   }
@@ -2145,8 +1302,10 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     const int64_t add_6_layout[] = {96, 48, 1};
     TensorHandle add_6_copy;
     const float* add_6_data = kernel_input<float>(add_6.get(), 3, add_6_layout, add_6_copy);
-    auto* kernel_9 = &base::k3_sigmoid_tanh_mul;
-    if (kernels_avx2()) kernel_9 = &avx2::k3_sigmoid_tanh_mul;
+    auto* kernel_9 = &aotic_kernels::base::k3_sigmoid_tanh_mul;
+    if (kernels_avx2()) {
+      kernel_9 = &aotic_kernels::avx2::k3_sigmoid_tanh_mul;
+    }
     kernel_9(getitem_11_data, add_6_data, aotic::runtime::data<float>(mul_8.get()));
   }
   getitem_11.reset();
@@ -2188,8 +1347,10 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     const int64_t add_layout_3[] = {384, 192, 1};
     TensorHandle add_copy_3;
     const float* add_data_3 = kernel_input<float>(add.get(), 3, add_layout_3, add_copy_3);
-    auto* kernel_10 = &base::k6_slice_squeeze_add;
-    if (kernels_avx2()) kernel_10 = &avx2::k6_slice_squeeze_add;
+    auto* kernel_10 = &aotic_kernels::base::k6_slice_squeeze_add;
+    if (kernels_avx2()) {
+      kernel_10 = &aotic_kernels::avx2::k6_slice_squeeze_add;
+    }
     kernel_10(view_10_data, add_data_3, aotic::runtime::data<float>(add_7.get()));
   }
   view_10.reset();
@@ -2233,8 +1394,10 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     TensorHandle getitem_14_copy;
     const float* getitem_14_data = kernel_input<float>(getitem_14.get(), 3, getitem_14_layout,
         getitem_14_copy);
-    auto* kernel_11 = &base::k2_sigmoid_sigmoid_tanh_mul_mul_add;
-    if (kernels_avx2()) kernel_11 = &avx2::k2_sigmoid_sigmoid_tanh_mul_mul_add;
+    auto* kernel_11 = &aotic_kernels::base::k2_sigmoid_sigmoid_tanh_mul_mul_add;
+    if (kernels_avx2()) {
+      kernel_11 = &aotic_kernels::avx2::k2_sigmoid_sigmoid_tanh_mul_mul_add;
+    }
     kernel_11(getitem_13_data, add_6_data_1, getitem_12_data, getitem_14_data,
         aotic::runtime::data<float>(add_8.get()));
   }
@@ -2258,8 +1421,10 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     const int64_t add_8_layout[] = {96, 48, 1};
     TensorHandle add_8_copy;
     const float* add_8_data = kernel_input<float>(add_8.get(), 3, add_8_layout, add_8_copy);
-    auto* kernel_12 = &base::k3_sigmoid_tanh_mul;
-    if (kernels_avx2()) kernel_12 = &avx2::k3_sigmoid_tanh_mul;
+    auto* kernel_12 = &aotic_kernels::base::k3_sigmoid_tanh_mul;
+    if (kernels_avx2()) {
+      kernel_12 = &aotic_kernels::avx2::k3_sigmoid_tanh_mul;
+    }
     kernel_12(getitem_15_data, add_8_data, aotic::runtime::data<float>(mul_11.get()));
   }
   getitem_15.reset();
@@ -2302,8 +1467,10 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     const int64_t add_layout_4[] = {384, 192, 1};
     TensorHandle add_copy_4;
     const float* add_data_4 = kernel_input<float>(add.get(), 3, add_layout_4, add_copy_4);
-    auto* kernel_13 = &base::k7_slice_squeeze_add;
-    if (kernels_avx2()) kernel_13 = &avx2::k7_slice_squeeze_add;
+    auto* kernel_13 = &aotic_kernels::base::k7_slice_squeeze_add;
+    if (kernels_avx2()) {
+      kernel_13 = &aotic_kernels::avx2::k7_slice_squeeze_add;
+    }
     kernel_13(view_12_data, add_data_4, aotic::runtime::data<float>(add_9.get()));
   }
   view_12.reset();
@@ -2348,8 +1515,10 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     TensorHandle getitem_18_copy;
     const float* getitem_18_data = kernel_input<float>(getitem_18.get(), 3, getitem_18_layout,
         getitem_18_copy);
-    auto* kernel_14 = &base::k2_sigmoid_sigmoid_tanh_mul_mul_add;
-    if (kernels_avx2()) kernel_14 = &avx2::k2_sigmoid_sigmoid_tanh_mul_mul_add;
+    auto* kernel_14 = &aotic_kernels::base::k2_sigmoid_sigmoid_tanh_mul_mul_add;
+    if (kernels_avx2()) {
+      kernel_14 = &aotic_kernels::avx2::k2_sigmoid_sigmoid_tanh_mul_mul_add;
+    }
     kernel_14(getitem_17_data, add_8_data_1, getitem_16_data, getitem_18_data,
         aotic::runtime::data<float>(add_10.get()));
   }
@@ -2373,8 +1542,10 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     const int64_t add_10_layout[] = {96, 48, 1};
     TensorHandle add_10_copy;
     const float* add_10_data = kernel_input<float>(add_10.get(), 3, add_10_layout, add_10_copy);
-    auto* kernel_15 = &base::k3_sigmoid_tanh_mul;
-    if (kernels_avx2()) kernel_15 = &avx2::k3_sigmoid_tanh_mul;
+    auto* kernel_15 = &aotic_kernels::base::k3_sigmoid_tanh_mul;
+    if (kernels_avx2()) {
+      kernel_15 = &aotic_kernels::avx2::k3_sigmoid_tanh_mul;
+    }
     kernel_15(getitem_19_data, add_10_data, aotic::runtime::data<float>(mul_14.get()));
   }
   getitem_19.reset();
@@ -2418,8 +1589,10 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     const int64_t add_layout_5[] = {384, 192, 1};
     TensorHandle add_copy_5;
     const float* add_data_5 = kernel_input<float>(add.get(), 3, add_layout_5, add_copy_5);
-    auto* kernel_16 = &base::k8_slice_squeeze_add;
-    if (kernels_avx2()) kernel_16 = &avx2::k8_slice_squeeze_add;
+    auto* kernel_16 = &aotic_kernels::base::k8_slice_squeeze_add;
+    if (kernels_avx2()) {
+      kernel_16 = &aotic_kernels::avx2::k8_slice_squeeze_add;
+    }
     kernel_16(view_14_data, add_data_5, aotic::runtime::data<float>(add_11.get()));
   }
   view_14.reset();
@@ -2464,8 +1637,10 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     TensorHandle getitem_22_copy;
     const float* getitem_22_data = kernel_input<float>(getitem_22.get(), 3, getitem_22_layout,
         getitem_22_copy);
-    auto* kernel_17 = &base::k2_sigmoid_sigmoid_tanh_mul_mul_add;
-    if (kernels_avx2()) kernel_17 = &avx2::k2_sigmoid_sigmoid_tanh_mul_mul_add;
+    auto* kernel_17 = &aotic_kernels::base::k2_sigmoid_sigmoid_tanh_mul_mul_add;
+    if (kernels_avx2()) {
+      kernel_17 = &aotic_kernels::avx2::k2_sigmoid_sigmoid_tanh_mul_mul_add;
+    }
     kernel_17(getitem_21_data, add_10_data_1, getitem_20_data, getitem_22_data,
         aotic::runtime::data<float>(add_12.get()));
   }
@@ -2489,8 +1664,10 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     const int64_t add_12_layout[] = {96, 48, 1};
     TensorHandle add_12_copy;
     const float* add_12_data = kernel_input<float>(add_12.get(), 3, add_12_layout, add_12_copy);
-    auto* kernel_18 = &base::k3_sigmoid_tanh_mul;
-    if (kernels_avx2()) kernel_18 = &avx2::k3_sigmoid_tanh_mul;
+    auto* kernel_18 = &aotic_kernels::base::k3_sigmoid_tanh_mul;
+    if (kernels_avx2()) {
+      kernel_18 = &aotic_kernels::avx2::k3_sigmoid_tanh_mul;
+    }
     kernel_18(getitem_23_data, add_12_data, aotic::runtime::data<float>(mul_17.get()));
   }
   getitem_23.reset();
@@ -2534,8 +1711,10 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     const int64_t add_layout_6[] = {384, 192, 1};
     TensorHandle add_copy_6;
     const float* add_data_6 = kernel_input<float>(add.get(), 3, add_layout_6, add_copy_6);
-    auto* kernel_19 = &base::k9_slice_squeeze_add;
-    if (kernels_avx2()) kernel_19 = &avx2::k9_slice_squeeze_add;
+    auto* kernel_19 = &aotic_kernels::base::k9_slice_squeeze_add;
+    if (kernels_avx2()) {
+      kernel_19 = &aotic_kernels::avx2::k9_slice_squeeze_add;
+    }
     kernel_19(view_16_data, add_data_6, aotic::runtime::data<float>(add_13.get()));
   }
   view_16.reset();
@@ -2580,8 +1759,10 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     TensorHandle getitem_26_copy;
     const float* getitem_26_data = kernel_input<float>(getitem_26.get(), 3, getitem_26_layout,
         getitem_26_copy);
-    auto* kernel_20 = &base::k2_sigmoid_sigmoid_tanh_mul_mul_add;
-    if (kernels_avx2()) kernel_20 = &avx2::k2_sigmoid_sigmoid_tanh_mul_mul_add;
+    auto* kernel_20 = &aotic_kernels::base::k2_sigmoid_sigmoid_tanh_mul_mul_add;
+    if (kernels_avx2()) {
+      kernel_20 = &aotic_kernels::avx2::k2_sigmoid_sigmoid_tanh_mul_mul_add;
+    }
     kernel_20(getitem_25_data, add_12_data_1, getitem_24_data, getitem_26_data,
         aotic::runtime::data<float>(add_14.get()));
   }
@@ -2605,8 +1786,10 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     const int64_t add_14_layout[] = {96, 48, 1};
     TensorHandle add_14_copy;
     const float* add_14_data = kernel_input<float>(add_14.get(), 3, add_14_layout, add_14_copy);
-    auto* kernel_21 = &base::k3_sigmoid_tanh_mul;
-    if (kernels_avx2()) kernel_21 = &avx2::k3_sigmoid_tanh_mul;
+    auto* kernel_21 = &aotic_kernels::base::k3_sigmoid_tanh_mul;
+    if (kernels_avx2()) {
+      kernel_21 = &aotic_kernels::avx2::k3_sigmoid_tanh_mul;
+    }
     kernel_21(getitem_27_data, add_14_data, aotic::runtime::data<float>(mul_20.get()));
   }
   getitem_27.reset();
@@ -2650,8 +1833,10 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     const int64_t add_layout_7[] = {384, 192, 1};
     TensorHandle add_copy_7;
     const float* add_data_7 = kernel_input<float>(add.get(), 3, add_layout_7, add_copy_7);
-    auto* kernel_22 = &base::k10_slice_squeeze_add;
-    if (kernels_avx2()) kernel_22 = &avx2::k10_slice_squeeze_add;
+    auto* kernel_22 = &aotic_kernels::base::k10_slice_squeeze_add;
+    if (kernels_avx2()) {
+      kernel_22 = &aotic_kernels::avx2::k10_slice_squeeze_add;
+    }
     kernel_22(view_18_data, add_data_7, aotic::runtime::data<float>(add_15.get()));
   }
   view_18.reset();
@@ -2696,8 +1881,10 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     TensorHandle getitem_30_copy;
     const float* getitem_30_data = kernel_input<float>(getitem_30.get(), 3, getitem_30_layout,
         getitem_30_copy);
-    auto* kernel_23 = &base::k2_sigmoid_sigmoid_tanh_mul_mul_add;
-    if (kernels_avx2()) kernel_23 = &avx2::k2_sigmoid_sigmoid_tanh_mul_mul_add;
+    auto* kernel_23 = &aotic_kernels::base::k2_sigmoid_sigmoid_tanh_mul_mul_add;
+    if (kernels_avx2()) {
+      kernel_23 = &aotic_kernels::avx2::k2_sigmoid_sigmoid_tanh_mul_mul_add;
+    }
     kernel_23(getitem_29_data, add_14_data_1, getitem_28_data, getitem_30_data,
         aotic::runtime::data<float>(add_16.get()));
   }
@@ -2721,8 +1908,10 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     const int64_t add_16_layout[] = {96, 48, 1};
     TensorHandle add_16_copy;
     const float* add_16_data = kernel_input<float>(add_16.get(), 3, add_16_layout, add_16_copy);
-    auto* kernel_24 = &base::k3_sigmoid_tanh_mul;
-    if (kernels_avx2()) kernel_24 = &avx2::k3_sigmoid_tanh_mul;
+    auto* kernel_24 = &aotic_kernels::base::k3_sigmoid_tanh_mul;
+    if (kernels_avx2()) {
+      kernel_24 = &aotic_kernels::avx2::k3_sigmoid_tanh_mul;
+    }
     kernel_24(getitem_31_data, add_16_data, aotic::runtime::data<float>(mul_23.get()));
   }
   getitem_31.reset();
@@ -2766,8 +1955,10 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     const int64_t add_layout_8[] = {384, 192, 1};
     TensorHandle add_copy_8;
     const float* add_data_8 = kernel_input<float>(add.get(), 3, add_layout_8, add_copy_8);
-    auto* kernel_25 = &base::k11_slice_squeeze_add;
-    if (kernels_avx2()) kernel_25 = &avx2::k11_slice_squeeze_add;
+    auto* kernel_25 = &aotic_kernels::base::k11_slice_squeeze_add;
+    if (kernels_avx2()) {
+      kernel_25 = &aotic_kernels::avx2::k11_slice_squeeze_add;
+    }
     kernel_25(view_20_data, add_data_8, aotic::runtime::data<float>(add_17.get()));
   }
   view_20.reset();
@@ -2812,8 +2003,10 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     TensorHandle getitem_34_copy;
     const float* getitem_34_data = kernel_input<float>(getitem_34.get(), 3, getitem_34_layout,
         getitem_34_copy);
-    auto* kernel_26 = &base::k2_sigmoid_sigmoid_tanh_mul_mul_add;
-    if (kernels_avx2()) kernel_26 = &avx2::k2_sigmoid_sigmoid_tanh_mul_mul_add;
+    auto* kernel_26 = &aotic_kernels::base::k2_sigmoid_sigmoid_tanh_mul_mul_add;
+    if (kernels_avx2()) {
+      kernel_26 = &aotic_kernels::avx2::k2_sigmoid_sigmoid_tanh_mul_mul_add;
+    }
     kernel_26(getitem_33_data, add_16_data_1, getitem_32_data, getitem_34_data,
         aotic::runtime::data<float>(add_18.get()));
   }
@@ -2837,8 +2030,10 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     const int64_t add_18_layout[] = {96, 48, 1};
     TensorHandle add_18_copy;
     const float* add_18_data = kernel_input<float>(add_18.get(), 3, add_18_layout, add_18_copy);
-    auto* kernel_27 = &base::k3_sigmoid_tanh_mul;
-    if (kernels_avx2()) kernel_27 = &avx2::k3_sigmoid_tanh_mul;
+    auto* kernel_27 = &aotic_kernels::base::k3_sigmoid_tanh_mul;
+    if (kernels_avx2()) {
+      kernel_27 = &aotic_kernels::avx2::k3_sigmoid_tanh_mul;
+    }
     kernel_27(getitem_35_data, add_18_data, aotic::runtime::data<float>(mul_26.get()));
   }
   getitem_35.reset();
@@ -2882,8 +2077,10 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     const int64_t add_layout_9[] = {384, 192, 1};
     TensorHandle add_copy_9;
     const float* add_data_9 = kernel_input<float>(add.get(), 3, add_layout_9, add_copy_9);
-    auto* kernel_28 = &base::k12_slice_squeeze_add;
-    if (kernels_avx2()) kernel_28 = &avx2::k12_slice_squeeze_add;
+    auto* kernel_28 = &aotic_kernels::base::k12_slice_squeeze_add;
+    if (kernels_avx2()) {
+      kernel_28 = &aotic_kernels::avx2::k12_slice_squeeze_add;
+    }
     kernel_28(view_22_data, add_data_9, aotic::runtime::data<float>(add_19.get()));
   }
   view_22.reset();
@@ -2928,8 +2125,10 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     TensorHandle getitem_38_copy;
     const float* getitem_38_data = kernel_input<float>(getitem_38.get(), 3, getitem_38_layout,
         getitem_38_copy);
-    auto* kernel_29 = &base::k2_sigmoid_sigmoid_tanh_mul_mul_add;
-    if (kernels_avx2()) kernel_29 = &avx2::k2_sigmoid_sigmoid_tanh_mul_mul_add;
+    auto* kernel_29 = &aotic_kernels::base::k2_sigmoid_sigmoid_tanh_mul_mul_add;
+    if (kernels_avx2()) {
+      kernel_29 = &aotic_kernels::avx2::k2_sigmoid_sigmoid_tanh_mul_mul_add;
+    }
     kernel_29(getitem_37_data, add_18_data_1, getitem_36_data, getitem_38_data,
         aotic::runtime::data<float>(add_20.get()));
   }
@@ -2953,8 +2152,10 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     const int64_t add_20_layout[] = {96, 48, 1};
     TensorHandle add_20_copy;
     const float* add_20_data = kernel_input<float>(add_20.get(), 3, add_20_layout, add_20_copy);
-    auto* kernel_30 = &base::k3_sigmoid_tanh_mul;
-    if (kernels_avx2()) kernel_30 = &avx2::k3_sigmoid_tanh_mul;
+    auto* kernel_30 = &aotic_kernels::base::k3_sigmoid_tanh_mul;
+    if (kernels_avx2()) {
+      kernel_30 = &aotic_kernels::avx2::k3_sigmoid_tanh_mul;
+    }
     kernel_30(getitem_39_data, add_20_data, aotic::runtime::data<float>(mul_29.get()));
   }
   getitem_39.reset();
@@ -2998,8 +2199,10 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     const int64_t add_layout_10[] = {384, 192, 1};
     TensorHandle add_copy_10;
     const float* add_data_10 = kernel_input<float>(add.get(), 3, add_layout_10, add_copy_10);
-    auto* kernel_31 = &base::k13_slice_squeeze_add;
-    if (kernels_avx2()) kernel_31 = &avx2::k13_slice_squeeze_add;
+    auto* kernel_31 = &aotic_kernels::base::k13_slice_squeeze_add;
+    if (kernels_avx2()) {
+      kernel_31 = &aotic_kernels::avx2::k13_slice_squeeze_add;
+    }
     kernel_31(view_24_data, add_data_10, aotic::runtime::data<float>(add_21.get()));
   }
   view_24.reset();
@@ -3044,8 +2247,10 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     TensorHandle getitem_42_copy;
     const float* getitem_42_data = kernel_input<float>(getitem_42.get(), 3, getitem_42_layout,
         getitem_42_copy);
-    auto* kernel_32 = &base::k2_sigmoid_sigmoid_tanh_mul_mul_add;
-    if (kernels_avx2()) kernel_32 = &avx2::k2_sigmoid_sigmoid_tanh_mul_mul_add;
+    auto* kernel_32 = &aotic_kernels::base::k2_sigmoid_sigmoid_tanh_mul_mul_add;
+    if (kernels_avx2()) {
+      kernel_32 = &aotic_kernels::avx2::k2_sigmoid_sigmoid_tanh_mul_mul_add;
+    }
     kernel_32(getitem_41_data, add_20_data_1, getitem_40_data, getitem_42_data,
         aotic::runtime::data<float>(add_22.get()));
   }
@@ -3069,8 +2274,10 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     const int64_t add_22_layout[] = {96, 48, 1};
     TensorHandle add_22_copy;
     const float* add_22_data = kernel_input<float>(add_22.get(), 3, add_22_layout, add_22_copy);
-    auto* kernel_33 = &base::k3_sigmoid_tanh_mul;
-    if (kernels_avx2()) kernel_33 = &avx2::k3_sigmoid_tanh_mul;
+    auto* kernel_33 = &aotic_kernels::base::k3_sigmoid_tanh_mul;
+    if (kernels_avx2()) {
+      kernel_33 = &aotic_kernels::avx2::k3_sigmoid_tanh_mul;
+    }
     kernel_33(getitem_43_data, add_22_data, aotic::runtime::data<float>(mul_32.get()));
   }
   getitem_43.reset();
@@ -3114,8 +2321,10 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     const int64_t add_layout_11[] = {384, 192, 1};
     TensorHandle add_copy_11;
     const float* add_data_11 = kernel_input<float>(add.get(), 3, add_layout_11, add_copy_11);
-    auto* kernel_34 = &base::k14_slice_squeeze_add;
-    if (kernels_avx2()) kernel_34 = &avx2::k14_slice_squeeze_add;
+    auto* kernel_34 = &aotic_kernels::base::k14_slice_squeeze_add;
+    if (kernels_avx2()) {
+      kernel_34 = &aotic_kernels::avx2::k14_slice_squeeze_add;
+    }
     kernel_34(view_26_data, add_data_11, aotic::runtime::data<float>(add_23.get()));
   }
   add.reset();
@@ -3164,8 +2373,10 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     TensorHandle getitem_46_copy;
     const float* getitem_46_data = kernel_input<float>(getitem_46.get(), 3, getitem_46_layout,
         getitem_46_copy);
-    auto* kernel_35 = &base::k15_sigmoid_sigmoid_tanh_sigmoid_mul_mul_add_tanh_mul;
-    if (kernels_avx2()) kernel_35 = &avx2::k15_sigmoid_sigmoid_tanh_sigmoid_mul_mul_add_tanh_mul;
+    auto* kernel_35 = &aotic_kernels::base::k15_sigmoid_sigmoid_tanh_sigmoid_mul_mul_add_tanh_mul;
+    if (kernels_avx2()) {
+      kernel_35 = &aotic_kernels::avx2::k15_sigmoid_sigmoid_tanh_sigmoid_mul_mul_add_tanh_mul;
+    }
     kernel_35(getitem_47_data, getitem_45_data, add_22_data_1, getitem_44_data, getitem_46_data,
         aotic::runtime::data<float>(mul_35.get()));
   }
@@ -3237,8 +2448,10 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     TensorHandle p_lstm_bias_ih_l0_reverse_copy;
     const float* p_lstm_bias_ih_l0_reverse_data = kernel_input<float>(p_lstm_bias_ih_l0_reverse_1, 1,
         p_lstm_bias_ih_l0_reverse_layout, p_lstm_bias_ih_l0_reverse_copy);
-    auto* kernel_36 = &base::k0_add;
-    if (kernels_avx2()) kernel_36 = &avx2::k0_add;
+    auto* kernel_36 = &aotic_kernels::base::k0_add;
+    if (kernels_avx2()) {
+      kernel_36 = &aotic_kernels::avx2::k0_add;
+    }
     kernel_36(view_29_data, p_lstm_bias_ih_l0_reverse_data, aotic::runtime::data<float>(add_25.get()));
   }
   view_29.reset();
@@ -3261,8 +2474,10 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     const int64_t flip_layout[] = {384, 192, 1};
     TensorHandle flip_copy;
     const float* flip_data = kernel_input<float>(flip.get(), 3, flip_layout, flip_copy);
-    auto* kernel_37 = &base::k1_slice_squeeze_add;
-    if (kernels_avx2()) kernel_37 = &avx2::k1_slice_squeeze_add;
+    auto* kernel_37 = &aotic_kernels::base::k1_slice_squeeze_add;
+    if (kernels_avx2()) {
+      kernel_37 = &aotic_kernels::avx2::k1_slice_squeeze_add;
+    }
     kernel_37(view_31_data, flip_data, aotic::runtime::data<float>(add_26.get()));
   }
   // node 'split_with_sizes_12' (aten.split_with_sizes.default)
@@ -3307,8 +2522,10 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     TensorHandle getitem_50_copy;
     const float* getitem_50_data = kernel_input<float>(getitem_50.get(), 3, getitem_50_layout,
         getitem_50_copy);
-    auto* kernel_38 = &base::k2_sigmoid_sigmoid_tanh_mul_mul_add;
-    if (kernels_avx2()) kernel_38 = &avx2::k2_sigmoid_sigmoid_tanh_mul_mul_add;
+    auto* kernel_38 = &aotic_kernels::base::k2_sigmoid_sigmoid_tanh_mul_mul_add;
+    if (kernels_avx2()) {
+      kernel_38 = &aotic_kernels::avx2::k2_sigmoid_sigmoid_tanh_mul_mul_add;
+    }
     kernel_38(getitem_49_data, unsqueeze_3_data, getitem_48_data, getitem_50_data,
         aotic::runtime::data<float>(add_27.get()));
   }
@@ -3331,8 +2548,10 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     const int64_t add_27_layout[] = {96, 48, 1};
     TensorHandle add_27_copy;
     const float* add_27_data = kernel_input<float>(add_27.get(), 3, add_27_layout, add_27_copy);
-    auto* kernel_39 = &base::k3_sigmoid_tanh_mul;
-    if (kernels_avx2()) kernel_39 = &avx2::k3_sigmoid_tanh_mul;
+    auto* kernel_39 = &aotic_kernels::base::k3_sigmoid_tanh_mul;
+    if (kernels_avx2()) {
+      kernel_39 = &aotic_kernels::avx2::k3_sigmoid_tanh_mul;
+    }
     kernel_39(getitem_51_data, add_27_data, aotic::runtime::data<float>(mul_38.get()));
   }
   getitem_51.reset();
@@ -3377,8 +2596,10 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     const int64_t flip_layout_1[] = {384, 192, 1};
     TensorHandle flip_copy_1;
     const float* flip_data_1 = kernel_input<float>(flip.get(), 3, flip_layout_1, flip_copy_1);
-    auto* kernel_40 = &base::k4_slice_squeeze_add;
-    if (kernels_avx2()) kernel_40 = &avx2::k4_slice_squeeze_add;
+    auto* kernel_40 = &aotic_kernels::base::k4_slice_squeeze_add;
+    if (kernels_avx2()) {
+      kernel_40 = &aotic_kernels::avx2::k4_slice_squeeze_add;
+    }
     kernel_40(view_33_data, flip_data_1, aotic::runtime::data<float>(add_28.get()));
   }
   view_33.reset();
@@ -3423,8 +2644,10 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     TensorHandle getitem_54_copy;
     const float* getitem_54_data = kernel_input<float>(getitem_54.get(), 3, getitem_54_layout,
         getitem_54_copy);
-    auto* kernel_41 = &base::k2_sigmoid_sigmoid_tanh_mul_mul_add;
-    if (kernels_avx2()) kernel_41 = &avx2::k2_sigmoid_sigmoid_tanh_mul_mul_add;
+    auto* kernel_41 = &aotic_kernels::base::k2_sigmoid_sigmoid_tanh_mul_mul_add;
+    if (kernels_avx2()) {
+      kernel_41 = &aotic_kernels::avx2::k2_sigmoid_sigmoid_tanh_mul_mul_add;
+    }
     kernel_41(getitem_53_data, add_27_data_1, getitem_52_data, getitem_54_data,
         aotic::runtime::data<float>(add_29.get()));
   }
@@ -3448,8 +2671,10 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     const int64_t add_29_layout[] = {96, 48, 1};
     TensorHandle add_29_copy;
     const float* add_29_data = kernel_input<float>(add_29.get(), 3, add_29_layout, add_29_copy);
-    auto* kernel_42 = &base::k3_sigmoid_tanh_mul;
-    if (kernels_avx2()) kernel_42 = &avx2::k3_sigmoid_tanh_mul;
+    auto* kernel_42 = &aotic_kernels::base::k3_sigmoid_tanh_mul;
+    if (kernels_avx2()) {
+      kernel_42 = &aotic_kernels::avx2::k3_sigmoid_tanh_mul;
+    }
     kernel_42(getitem_55_data, add_29_data, aotic::runtime::data<float>(mul_41.get()));
   }
   getitem_55.reset();
@@ -3494,8 +2719,10 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     const int64_t flip_layout_2[] = {384, 192, 1};
     TensorHandle flip_copy_2;
     const float* flip_data_2 = kernel_input<float>(flip.get(), 3, flip_layout_2, flip_copy_2);
-    auto* kernel_43 = &base::k5_slice_squeeze_add;
-    if (kernels_avx2()) kernel_43 = &avx2::k5_slice_squeeze_add;
+    auto* kernel_43 = &aotic_kernels::base::k5_slice_squeeze_add;
+    if (kernels_avx2()) {
+      kernel_43 = &aotic_kernels::avx2::k5_slice_squeeze_add;
+    }
     kernel_43(view_35_data, flip_data_2, aotic::runtime::data<float>(add_30.get()));
   }
   view_35.reset();
@@ -3540,8 +2767,10 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     TensorHandle getitem_58_copy;
     const float* getitem_58_data = kernel_input<float>(getitem_58.get(), 3, getitem_58_layout,
         getitem_58_copy);
-    auto* kernel_44 = &base::k2_sigmoid_sigmoid_tanh_mul_mul_add;
-    if (kernels_avx2()) kernel_44 = &avx2::k2_sigmoid_sigmoid_tanh_mul_mul_add;
+    auto* kernel_44 = &aotic_kernels::base::k2_sigmoid_sigmoid_tanh_mul_mul_add;
+    if (kernels_avx2()) {
+      kernel_44 = &aotic_kernels::avx2::k2_sigmoid_sigmoid_tanh_mul_mul_add;
+    }
     kernel_44(getitem_57_data, add_29_data_1, getitem_56_data, getitem_58_data,
         aotic::runtime::data<float>(add_31.get()));
   }
@@ -3565,8 +2794,10 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     const int64_t add_31_layout[] = {96, 48, 1};
     TensorHandle add_31_copy;
     const float* add_31_data = kernel_input<float>(add_31.get(), 3, add_31_layout, add_31_copy);
-    auto* kernel_45 = &base::k3_sigmoid_tanh_mul;
-    if (kernels_avx2()) kernel_45 = &avx2::k3_sigmoid_tanh_mul;
+    auto* kernel_45 = &aotic_kernels::base::k3_sigmoid_tanh_mul;
+    if (kernels_avx2()) {
+      kernel_45 = &aotic_kernels::avx2::k3_sigmoid_tanh_mul;
+    }
     kernel_45(getitem_59_data, add_31_data, aotic::runtime::data<float>(mul_44.get()));
   }
   getitem_59.reset();
@@ -3611,8 +2842,10 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     const int64_t flip_layout_3[] = {384, 192, 1};
     TensorHandle flip_copy_3;
     const float* flip_data_3 = kernel_input<float>(flip.get(), 3, flip_layout_3, flip_copy_3);
-    auto* kernel_46 = &base::k6_slice_squeeze_add;
-    if (kernels_avx2()) kernel_46 = &avx2::k6_slice_squeeze_add;
+    auto* kernel_46 = &aotic_kernels::base::k6_slice_squeeze_add;
+    if (kernels_avx2()) {
+      kernel_46 = &aotic_kernels::avx2::k6_slice_squeeze_add;
+    }
     kernel_46(view_37_data, flip_data_3, aotic::runtime::data<float>(add_32.get()));
   }
   view_37.reset();
@@ -3657,8 +2890,10 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     TensorHandle getitem_62_copy;
     const float* getitem_62_data = kernel_input<float>(getitem_62.get(), 3, getitem_62_layout,
         getitem_62_copy);
-    auto* kernel_47 = &base::k2_sigmoid_sigmoid_tanh_mul_mul_add;
-    if (kernels_avx2()) kernel_47 = &avx2::k2_sigmoid_sigmoid_tanh_mul_mul_add;
+    auto* kernel_47 = &aotic_kernels::base::k2_sigmoid_sigmoid_tanh_mul_mul_add;
+    if (kernels_avx2()) {
+      kernel_47 = &aotic_kernels::avx2::k2_sigmoid_sigmoid_tanh_mul_mul_add;
+    }
     kernel_47(getitem_61_data, add_31_data_1, getitem_60_data, getitem_62_data,
         aotic::runtime::data<float>(add_33.get()));
   }
@@ -3682,8 +2917,10 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     const int64_t add_33_layout[] = {96, 48, 1};
     TensorHandle add_33_copy;
     const float* add_33_data = kernel_input<float>(add_33.get(), 3, add_33_layout, add_33_copy);
-    auto* kernel_48 = &base::k3_sigmoid_tanh_mul;
-    if (kernels_avx2()) kernel_48 = &avx2::k3_sigmoid_tanh_mul;
+    auto* kernel_48 = &aotic_kernels::base::k3_sigmoid_tanh_mul;
+    if (kernels_avx2()) {
+      kernel_48 = &aotic_kernels::avx2::k3_sigmoid_tanh_mul;
+    }
     kernel_48(getitem_63_data, add_33_data, aotic::runtime::data<float>(mul_47.get()));
   }
   getitem_63.reset();
@@ -3728,8 +2965,10 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     const int64_t flip_layout_4[] = {384, 192, 1};
     TensorHandle flip_copy_4;
     const float* flip_data_4 = kernel_input<float>(flip.get(), 3, flip_layout_4, flip_copy_4);
-    auto* kernel_49 = &base::k7_slice_squeeze_add;
-    if (kernels_avx2()) kernel_49 = &avx2::k7_slice_squeeze_add;
+    auto* kernel_49 = &aotic_kernels::base::k7_slice_squeeze_add;
+    if (kernels_avx2()) {
+      kernel_49 = &aotic_kernels::avx2::k7_slice_squeeze_add;
+    }
     kernel_49(view_39_data, flip_data_4, aotic::runtime::data<float>(add_34.get()));
   }
   view_39.reset();
@@ -3774,8 +3013,10 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     TensorHandle getitem_66_copy;
     const float* getitem_66_data = kernel_input<float>(getitem_66.get(), 3, getitem_66_layout,
         getitem_66_copy);
-    auto* kernel_50 = &base::k2_sigmoid_sigmoid_tanh_mul_mul_add;
-    if (kernels_avx2()) kernel_50 = &avx2::k2_sigmoid_sigmoid_tanh_mul_mul_add;
+    auto* kernel_50 = &aotic_kernels::base::k2_sigmoid_sigmoid_tanh_mul_mul_add;
+    if (kernels_avx2()) {
+      kernel_50 = &aotic_kernels::avx2::k2_sigmoid_sigmoid_tanh_mul_mul_add;
+    }
     kernel_50(getitem_65_data, add_33_data_1, getitem_64_data, getitem_66_data,
         aotic::runtime::data<float>(add_35.get()));
   }
@@ -3799,8 +3040,10 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     const int64_t add_35_layout[] = {96, 48, 1};
     TensorHandle add_35_copy;
     const float* add_35_data = kernel_input<float>(add_35.get(), 3, add_35_layout, add_35_copy);
-    auto* kernel_51 = &base::k3_sigmoid_tanh_mul;
-    if (kernels_avx2()) kernel_51 = &avx2::k3_sigmoid_tanh_mul;
+    auto* kernel_51 = &aotic_kernels::base::k3_sigmoid_tanh_mul;
+    if (kernels_avx2()) {
+      kernel_51 = &aotic_kernels::avx2::k3_sigmoid_tanh_mul;
+    }
     kernel_51(getitem_67_data, add_35_data, aotic::runtime::data<float>(mul_50.get()));
   }
   getitem_67.reset();
@@ -3845,8 +3088,10 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     const int64_t flip_layout_5[] = {384, 192, 1};
     TensorHandle flip_copy_5;
     const float* flip_data_5 = kernel_input<float>(flip.get(), 3, flip_layout_5, flip_copy_5);
-    auto* kernel_52 = &base::k8_slice_squeeze_add;
-    if (kernels_avx2()) kernel_52 = &avx2::k8_slice_squeeze_add;
+    auto* kernel_52 = &aotic_kernels::base::k8_slice_squeeze_add;
+    if (kernels_avx2()) {
+      kernel_52 = &aotic_kernels::avx2::k8_slice_squeeze_add;
+    }
     kernel_52(view_41_data, flip_data_5, aotic::runtime::data<float>(add_36.get()));
   }
   view_41.reset();
@@ -3891,8 +3136,10 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     TensorHandle getitem_70_copy;
     const float* getitem_70_data = kernel_input<float>(getitem_70.get(), 3, getitem_70_layout,
         getitem_70_copy);
-    auto* kernel_53 = &base::k2_sigmoid_sigmoid_tanh_mul_mul_add;
-    if (kernels_avx2()) kernel_53 = &avx2::k2_sigmoid_sigmoid_tanh_mul_mul_add;
+    auto* kernel_53 = &aotic_kernels::base::k2_sigmoid_sigmoid_tanh_mul_mul_add;
+    if (kernels_avx2()) {
+      kernel_53 = &aotic_kernels::avx2::k2_sigmoid_sigmoid_tanh_mul_mul_add;
+    }
     kernel_53(getitem_69_data, add_35_data_1, getitem_68_data, getitem_70_data,
         aotic::runtime::data<float>(add_37.get()));
   }
@@ -3916,8 +3163,10 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     const int64_t add_37_layout[] = {96, 48, 1};
     TensorHandle add_37_copy;
     const float* add_37_data = kernel_input<float>(add_37.get(), 3, add_37_layout, add_37_copy);
-    auto* kernel_54 = &base::k3_sigmoid_tanh_mul;
-    if (kernels_avx2()) kernel_54 = &avx2::k3_sigmoid_tanh_mul;
+    auto* kernel_54 = &aotic_kernels::base::k3_sigmoid_tanh_mul;
+    if (kernels_avx2()) {
+      kernel_54 = &aotic_kernels::avx2::k3_sigmoid_tanh_mul;
+    }
     kernel_54(getitem_71_data, add_37_data, aotic::runtime::data<float>(mul_53.get()));
   }
   getitem_71.reset();
@@ -3962,8 +3211,10 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     const int64_t flip_layout_6[] = {384, 192, 1};
     TensorHandle flip_copy_6;
     const float* flip_data_6 = kernel_input<float>(flip.get(), 3, flip_layout_6, flip_copy_6);
-    auto* kernel_55 = &base::k9_slice_squeeze_add;
-    if (kernels_avx2()) kernel_55 = &avx2::k9_slice_squeeze_add;
+    auto* kernel_55 = &aotic_kernels::base::k9_slice_squeeze_add;
+    if (kernels_avx2()) {
+      kernel_55 = &aotic_kernels::avx2::k9_slice_squeeze_add;
+    }
     kernel_55(view_43_data, flip_data_6, aotic::runtime::data<float>(add_38.get()));
   }
   view_43.reset();
@@ -4008,8 +3259,10 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     TensorHandle getitem_74_copy;
     const float* getitem_74_data = kernel_input<float>(getitem_74.get(), 3, getitem_74_layout,
         getitem_74_copy);
-    auto* kernel_56 = &base::k2_sigmoid_sigmoid_tanh_mul_mul_add;
-    if (kernels_avx2()) kernel_56 = &avx2::k2_sigmoid_sigmoid_tanh_mul_mul_add;
+    auto* kernel_56 = &aotic_kernels::base::k2_sigmoid_sigmoid_tanh_mul_mul_add;
+    if (kernels_avx2()) {
+      kernel_56 = &aotic_kernels::avx2::k2_sigmoid_sigmoid_tanh_mul_mul_add;
+    }
     kernel_56(getitem_73_data, add_37_data_1, getitem_72_data, getitem_74_data,
         aotic::runtime::data<float>(add_39.get()));
   }
@@ -4033,8 +3286,10 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     const int64_t add_39_layout[] = {96, 48, 1};
     TensorHandle add_39_copy;
     const float* add_39_data = kernel_input<float>(add_39.get(), 3, add_39_layout, add_39_copy);
-    auto* kernel_57 = &base::k3_sigmoid_tanh_mul;
-    if (kernels_avx2()) kernel_57 = &avx2::k3_sigmoid_tanh_mul;
+    auto* kernel_57 = &aotic_kernels::base::k3_sigmoid_tanh_mul;
+    if (kernels_avx2()) {
+      kernel_57 = &aotic_kernels::avx2::k3_sigmoid_tanh_mul;
+    }
     kernel_57(getitem_75_data, add_39_data, aotic::runtime::data<float>(mul_56.get()));
   }
   getitem_75.reset();
@@ -4079,8 +3334,10 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     const int64_t flip_layout_7[] = {384, 192, 1};
     TensorHandle flip_copy_7;
     const float* flip_data_7 = kernel_input<float>(flip.get(), 3, flip_layout_7, flip_copy_7);
-    auto* kernel_58 = &base::k10_slice_squeeze_add;
-    if (kernels_avx2()) kernel_58 = &avx2::k10_slice_squeeze_add;
+    auto* kernel_58 = &aotic_kernels::base::k10_slice_squeeze_add;
+    if (kernels_avx2()) {
+      kernel_58 = &aotic_kernels::avx2::k10_slice_squeeze_add;
+    }
     kernel_58(view_45_data, flip_data_7, aotic::runtime::data<float>(add_40.get()));
   }
   view_45.reset();
@@ -4125,8 +3382,10 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     TensorHandle getitem_78_copy;
     const float* getitem_78_data = kernel_input<float>(getitem_78.get(), 3, getitem_78_layout,
         getitem_78_copy);
-    auto* kernel_59 = &base::k2_sigmoid_sigmoid_tanh_mul_mul_add;
-    if (kernels_avx2()) kernel_59 = &avx2::k2_sigmoid_sigmoid_tanh_mul_mul_add;
+    auto* kernel_59 = &aotic_kernels::base::k2_sigmoid_sigmoid_tanh_mul_mul_add;
+    if (kernels_avx2()) {
+      kernel_59 = &aotic_kernels::avx2::k2_sigmoid_sigmoid_tanh_mul_mul_add;
+    }
     kernel_59(getitem_77_data, add_39_data_1, getitem_76_data, getitem_78_data,
         aotic::runtime::data<float>(add_41.get()));
   }
@@ -4150,8 +3409,10 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     const int64_t add_41_layout[] = {96, 48, 1};
     TensorHandle add_41_copy;
     const float* add_41_data = kernel_input<float>(add_41.get(), 3, add_41_layout, add_41_copy);
-    auto* kernel_60 = &base::k3_sigmoid_tanh_mul;
-    if (kernels_avx2()) kernel_60 = &avx2::k3_sigmoid_tanh_mul;
+    auto* kernel_60 = &aotic_kernels::base::k3_sigmoid_tanh_mul;
+    if (kernels_avx2()) {
+      kernel_60 = &aotic_kernels::avx2::k3_sigmoid_tanh_mul;
+    }
     kernel_60(getitem_79_data, add_41_data, aotic::runtime::data<float>(mul_59.get()));
   }
   getitem_79.reset();
@@ -4196,8 +3457,10 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     const int64_t flip_layout_8[] = {384, 192, 1};
     TensorHandle flip_copy_8;
     const float* flip_data_8 = kernel_input<float>(flip.get(), 3, flip_layout_8, flip_copy_8);
-    auto* kernel_61 = &base::k11_slice_squeeze_add;
-    if (kernels_avx2()) kernel_61 = &avx2::k11_slice_squeeze_add;
+    auto* kernel_61 = &aotic_kernels::base::k11_slice_squeeze_add;
+    if (kernels_avx2()) {
+      kernel_61 = &aotic_kernels::avx2::k11_slice_squeeze_add;
+    }
     kernel_61(view_47_data, flip_data_8, aotic::runtime::data<float>(add_42.get()));
   }
   view_47.reset();
@@ -4242,8 +3505,10 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     TensorHandle getitem_82_copy;
     const float* getitem_82_data = kernel_input<float>(getitem_82.get(), 3, getitem_82_layout,
         getitem_82_copy);
-    auto* kernel_62 = &base::k2_sigmoid_sigmoid_tanh_mul_mul_add;
-    if (kernels_avx2()) kernel_62 = &avx2::k2_sigmoid_sigmoid_tanh_mul_mul_add;
+    auto* kernel_62 = &aotic_kernels::base::k2_sigmoid_sigmoid_tanh_mul_mul_add;
+    if (kernels_avx2()) {
+      kernel_62 = &aotic_kernels::avx2::k2_sigmoid_sigmoid_tanh_mul_mul_add;
+    }
     kernel_62(getitem_81_data, add_41_data_1, getitem_80_data, getitem_82_data,
         aotic::runtime::data<float>(add_43.get()));
   }
@@ -4267,8 +3532,10 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     const int64_t add_43_layout[] = {96, 48, 1};
     TensorHandle add_43_copy;
     const float* add_43_data = kernel_input<float>(add_43.get(), 3, add_43_layout, add_43_copy);
-    auto* kernel_63 = &base::k3_sigmoid_tanh_mul;
-    if (kernels_avx2()) kernel_63 = &avx2::k3_sigmoid_tanh_mul;
+    auto* kernel_63 = &aotic_kernels::base::k3_sigmoid_tanh_mul;
+    if (kernels_avx2()) {
+      kernel_63 = &aotic_kernels::avx2::k3_sigmoid_tanh_mul;
+    }
     kernel_63(getitem_83_data, add_43_data, aotic::runtime::data<float>(mul_62.get()));
   }
   getitem_83.reset();
@@ -4313,8 +3580,10 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     const int64_t flip_layout_9[] = {384, 192, 1};
     TensorHandle flip_copy_9;
     const float* flip_data_9 = kernel_input<float>(flip.get(), 3, flip_layout_9, flip_copy_9);
-    auto* kernel_64 = &base::k12_slice_squeeze_add;
-    if (kernels_avx2()) kernel_64 = &avx2::k12_slice_squeeze_add;
+    auto* kernel_64 = &aotic_kernels::base::k12_slice_squeeze_add;
+    if (kernels_avx2()) {
+      kernel_64 = &aotic_kernels::avx2::k12_slice_squeeze_add;
+    }
     kernel_64(view_49_data, flip_data_9, aotic::runtime::data<float>(add_44.get()));
   }
   view_49.reset();
@@ -4359,8 +3628,10 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     TensorHandle getitem_86_copy;
     const float* getitem_86_data = kernel_input<float>(getitem_86.get(), 3, getitem_86_layout,
         getitem_86_copy);
-    auto* kernel_65 = &base::k2_sigmoid_sigmoid_tanh_mul_mul_add;
-    if (kernels_avx2()) kernel_65 = &avx2::k2_sigmoid_sigmoid_tanh_mul_mul_add;
+    auto* kernel_65 = &aotic_kernels::base::k2_sigmoid_sigmoid_tanh_mul_mul_add;
+    if (kernels_avx2()) {
+      kernel_65 = &aotic_kernels::avx2::k2_sigmoid_sigmoid_tanh_mul_mul_add;
+    }
     kernel_65(getitem_85_data, add_43_data_1, getitem_84_data, getitem_86_data,
         aotic::runtime::data<float>(add_45.get()));
   }
@@ -4384,8 +3655,10 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     const int64_t add_45_layout[] = {96, 48, 1};
     TensorHandle add_45_copy;
     const float* add_45_data = kernel_input<float>(add_45.get(), 3, add_45_layout, add_45_copy);
-    auto* kernel_66 = &base::k3_sigmoid_tanh_mul;
-    if (kernels_avx2()) kernel_66 = &avx2::k3_sigmoid_tanh_mul;
+    auto* kernel_66 = &aotic_kernels::base::k3_sigmoid_tanh_mul;
+    if (kernels_avx2()) {
+      kernel_66 = &aotic_kernels::avx2::k3_sigmoid_tanh_mul;
+    }
     kernel_66(getitem_87_data, add_45_data, aotic::runtime::data<float>(mul_65.get()));
   }
   getitem_87.reset();
@@ -4430,8 +3703,10 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     const int64_t flip_layout_10[] = {384, 192, 1};
     TensorHandle flip_copy_10;
     const float* flip_data_10 = kernel_input<float>(flip.get(), 3, flip_layout_10, flip_copy_10);
-    auto* kernel_67 = &base::k13_slice_squeeze_add;
-    if (kernels_avx2()) kernel_67 = &avx2::k13_slice_squeeze_add;
+    auto* kernel_67 = &aotic_kernels::base::k13_slice_squeeze_add;
+    if (kernels_avx2()) {
+      kernel_67 = &aotic_kernels::avx2::k13_slice_squeeze_add;
+    }
     kernel_67(view_51_data, flip_data_10, aotic::runtime::data<float>(add_46.get()));
   }
   view_51.reset();
@@ -4476,8 +3751,10 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     TensorHandle getitem_90_copy;
     const float* getitem_90_data = kernel_input<float>(getitem_90.get(), 3, getitem_90_layout,
         getitem_90_copy);
-    auto* kernel_68 = &base::k2_sigmoid_sigmoid_tanh_mul_mul_add;
-    if (kernels_avx2()) kernel_68 = &avx2::k2_sigmoid_sigmoid_tanh_mul_mul_add;
+    auto* kernel_68 = &aotic_kernels::base::k2_sigmoid_sigmoid_tanh_mul_mul_add;
+    if (kernels_avx2()) {
+      kernel_68 = &aotic_kernels::avx2::k2_sigmoid_sigmoid_tanh_mul_mul_add;
+    }
     kernel_68(getitem_89_data, add_45_data_1, getitem_88_data, getitem_90_data,
         aotic::runtime::data<float>(add_47.get()));
   }
@@ -4501,8 +3778,10 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     const int64_t add_47_layout[] = {96, 48, 1};
     TensorHandle add_47_copy;
     const float* add_47_data = kernel_input<float>(add_47.get(), 3, add_47_layout, add_47_copy);
-    auto* kernel_69 = &base::k3_sigmoid_tanh_mul;
-    if (kernels_avx2()) kernel_69 = &avx2::k3_sigmoid_tanh_mul;
+    auto* kernel_69 = &aotic_kernels::base::k3_sigmoid_tanh_mul;
+    if (kernels_avx2()) {
+      kernel_69 = &aotic_kernels::avx2::k3_sigmoid_tanh_mul;
+    }
     kernel_69(getitem_91_data, add_47_data, aotic::runtime::data<float>(mul_68.get()));
   }
   getitem_91.reset();
@@ -4547,8 +3826,10 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     const int64_t flip_layout_11[] = {384, 192, 1};
     TensorHandle flip_copy_11;
     const float* flip_data_11 = kernel_input<float>(flip.get(), 3, flip_layout_11, flip_copy_11);
-    auto* kernel_70 = &base::k14_slice_squeeze_add;
-    if (kernels_avx2()) kernel_70 = &avx2::k14_slice_squeeze_add;
+    auto* kernel_70 = &aotic_kernels::base::k14_slice_squeeze_add;
+    if (kernels_avx2()) {
+      kernel_70 = &aotic_kernels::avx2::k14_slice_squeeze_add;
+    }
     kernel_70(view_53_data, flip_data_11, aotic::runtime::data<float>(add_48.get()));
   }
   flip.reset();
@@ -4597,8 +3878,10 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     TensorHandle getitem_94_copy;
     const float* getitem_94_data = kernel_input<float>(getitem_94.get(), 3, getitem_94_layout,
         getitem_94_copy);
-    auto* kernel_71 = &base::k15_sigmoid_sigmoid_tanh_sigmoid_mul_mul_add_tanh_mul;
-    if (kernels_avx2()) kernel_71 = &avx2::k15_sigmoid_sigmoid_tanh_sigmoid_mul_mul_add_tanh_mul;
+    auto* kernel_71 = &aotic_kernels::base::k15_sigmoid_sigmoid_tanh_sigmoid_mul_mul_add_tanh_mul;
+    if (kernels_avx2()) {
+      kernel_71 = &aotic_kernels::avx2::k15_sigmoid_sigmoid_tanh_sigmoid_mul_mul_add_tanh_mul;
+    }
     kernel_71(getitem_95_data, getitem_93_data, add_47_data_1, getitem_92_data, getitem_94_data,
         aotic::runtime::data<float>(mul_71.get()));
   }
@@ -4671,8 +3954,10 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     const int64_t view_55_layout[] = {384, 192, 1};
     TensorHandle view_55_copy;
     const float* view_55_data = kernel_input<float>(view_55.get(), 3, view_55_layout, view_55_copy);
-    auto* kernel_72 = &base::k1_slice_squeeze_add;
-    if (kernels_avx2()) kernel_72 = &avx2::k1_slice_squeeze_add;
+    auto* kernel_72 = &aotic_kernels::base::k1_slice_squeeze_add;
+    if (kernels_avx2()) {
+      kernel_72 = &aotic_kernels::avx2::k1_slice_squeeze_add;
+    }
     kernel_72(view_57_data, view_55_data, aotic::runtime::data<float>(add_50.get()));
   }
   // node 'split_with_sizes_24' (aten.split_with_sizes.default)
@@ -4717,8 +4002,10 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     TensorHandle getitem_98_copy;
     const float* getitem_98_data = kernel_input<float>(getitem_98.get(), 3, getitem_98_layout,
         getitem_98_copy);
-    auto* kernel_73 = &base::k2_sigmoid_sigmoid_tanh_mul_mul_add;
-    if (kernels_avx2()) kernel_73 = &avx2::k2_sigmoid_sigmoid_tanh_mul_mul_add;
+    auto* kernel_73 = &aotic_kernels::base::k2_sigmoid_sigmoid_tanh_mul_mul_add;
+    if (kernels_avx2()) {
+      kernel_73 = &aotic_kernels::avx2::k2_sigmoid_sigmoid_tanh_mul_mul_add;
+    }
     kernel_73(getitem_97_data, unsqueeze_5_data, getitem_96_data, getitem_98_data,
         aotic::runtime::data<float>(add_51.get()));
   }
@@ -4741,8 +4028,10 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     const int64_t add_51_layout[] = {96, 48, 1};
     TensorHandle add_51_copy;
     const float* add_51_data = kernel_input<float>(add_51.get(), 3, add_51_layout, add_51_copy);
-    auto* kernel_74 = &base::k3_sigmoid_tanh_mul;
-    if (kernels_avx2()) kernel_74 = &avx2::k3_sigmoid_tanh_mul;
+    auto* kernel_74 = &aotic_kernels::base::k3_sigmoid_tanh_mul;
+    if (kernels_avx2()) {
+      kernel_74 = &aotic_kernels::avx2::k3_sigmoid_tanh_mul;
+    }
     kernel_74(getitem_99_data, add_51_data, aotic::runtime::data<float>(mul_74.get()));
   }
   getitem_99.reset();
@@ -4786,8 +4075,10 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     const int64_t view_55_layout_1[] = {384, 192, 1};
     TensorHandle view_55_copy_1;
     const float* view_55_data_1 = kernel_input<float>(view_55.get(), 3, view_55_layout_1, view_55_copy_1);
-    auto* kernel_75 = &base::k4_slice_squeeze_add;
-    if (kernels_avx2()) kernel_75 = &avx2::k4_slice_squeeze_add;
+    auto* kernel_75 = &aotic_kernels::base::k4_slice_squeeze_add;
+    if (kernels_avx2()) {
+      kernel_75 = &aotic_kernels::avx2::k4_slice_squeeze_add;
+    }
     kernel_75(view_59_data, view_55_data_1, aotic::runtime::data<float>(add_52.get()));
   }
   view_59.reset();
@@ -4832,8 +4123,10 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     TensorHandle getitem_102_copy;
     const float* getitem_102_data = kernel_input<float>(getitem_102.get(), 3, getitem_102_layout,
         getitem_102_copy);
-    auto* kernel_76 = &base::k2_sigmoid_sigmoid_tanh_mul_mul_add;
-    if (kernels_avx2()) kernel_76 = &avx2::k2_sigmoid_sigmoid_tanh_mul_mul_add;
+    auto* kernel_76 = &aotic_kernels::base::k2_sigmoid_sigmoid_tanh_mul_mul_add;
+    if (kernels_avx2()) {
+      kernel_76 = &aotic_kernels::avx2::k2_sigmoid_sigmoid_tanh_mul_mul_add;
+    }
     kernel_76(getitem_101_data, add_51_data_1, getitem_100_data, getitem_102_data,
         aotic::runtime::data<float>(add_53.get()));
   }
@@ -4857,8 +4150,10 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     const int64_t add_53_layout[] = {96, 48, 1};
     TensorHandle add_53_copy;
     const float* add_53_data = kernel_input<float>(add_53.get(), 3, add_53_layout, add_53_copy);
-    auto* kernel_77 = &base::k3_sigmoid_tanh_mul;
-    if (kernels_avx2()) kernel_77 = &avx2::k3_sigmoid_tanh_mul;
+    auto* kernel_77 = &aotic_kernels::base::k3_sigmoid_tanh_mul;
+    if (kernels_avx2()) {
+      kernel_77 = &aotic_kernels::avx2::k3_sigmoid_tanh_mul;
+    }
     kernel_77(getitem_103_data, add_53_data, aotic::runtime::data<float>(mul_77.get()));
   }
   getitem_103.reset();
@@ -4902,8 +4197,10 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     const int64_t view_55_layout_2[] = {384, 192, 1};
     TensorHandle view_55_copy_2;
     const float* view_55_data_2 = kernel_input<float>(view_55.get(), 3, view_55_layout_2, view_55_copy_2);
-    auto* kernel_78 = &base::k5_slice_squeeze_add;
-    if (kernels_avx2()) kernel_78 = &avx2::k5_slice_squeeze_add;
+    auto* kernel_78 = &aotic_kernels::base::k5_slice_squeeze_add;
+    if (kernels_avx2()) {
+      kernel_78 = &aotic_kernels::avx2::k5_slice_squeeze_add;
+    }
     kernel_78(view_61_data, view_55_data_2, aotic::runtime::data<float>(add_54.get()));
   }
   view_61.reset();
@@ -4948,8 +4245,10 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     TensorHandle getitem_106_copy;
     const float* getitem_106_data = kernel_input<float>(getitem_106.get(), 3, getitem_106_layout,
         getitem_106_copy);
-    auto* kernel_79 = &base::k2_sigmoid_sigmoid_tanh_mul_mul_add;
-    if (kernels_avx2()) kernel_79 = &avx2::k2_sigmoid_sigmoid_tanh_mul_mul_add;
+    auto* kernel_79 = &aotic_kernels::base::k2_sigmoid_sigmoid_tanh_mul_mul_add;
+    if (kernels_avx2()) {
+      kernel_79 = &aotic_kernels::avx2::k2_sigmoid_sigmoid_tanh_mul_mul_add;
+    }
     kernel_79(getitem_105_data, add_53_data_1, getitem_104_data, getitem_106_data,
         aotic::runtime::data<float>(add_55.get()));
   }
@@ -4973,8 +4272,10 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     const int64_t add_55_layout[] = {96, 48, 1};
     TensorHandle add_55_copy;
     const float* add_55_data = kernel_input<float>(add_55.get(), 3, add_55_layout, add_55_copy);
-    auto* kernel_80 = &base::k3_sigmoid_tanh_mul;
-    if (kernels_avx2()) kernel_80 = &avx2::k3_sigmoid_tanh_mul;
+    auto* kernel_80 = &aotic_kernels::base::k3_sigmoid_tanh_mul;
+    if (kernels_avx2()) {
+      kernel_80 = &aotic_kernels::avx2::k3_sigmoid_tanh_mul;
+    }
     kernel_80(getitem_107_data, add_55_data, aotic::runtime::data<float>(mul_80.get()));
   }
   getitem_107.reset();
@@ -5018,8 +4319,10 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     const int64_t view_55_layout_3[] = {384, 192, 1};
     TensorHandle view_55_copy_3;
     const float* view_55_data_3 = kernel_input<float>(view_55.get(), 3, view_55_layout_3, view_55_copy_3);
-    auto* kernel_81 = &base::k6_slice_squeeze_add;
-    if (kernels_avx2()) kernel_81 = &avx2::k6_slice_squeeze_add;
+    auto* kernel_81 = &aotic_kernels::base::k6_slice_squeeze_add;
+    if (kernels_avx2()) {
+      kernel_81 = &aotic_kernels::avx2::k6_slice_squeeze_add;
+    }
     kernel_81(view_63_data, view_55_data_3, aotic::runtime::data<float>(add_56.get()));
   }
   view_63.reset();
@@ -5064,8 +4367,10 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     TensorHandle getitem_110_copy;
     const float* getitem_110_data = kernel_input<float>(getitem_110.get(), 3, getitem_110_layout,
         getitem_110_copy);
-    auto* kernel_82 = &base::k2_sigmoid_sigmoid_tanh_mul_mul_add;
-    if (kernels_avx2()) kernel_82 = &avx2::k2_sigmoid_sigmoid_tanh_mul_mul_add;
+    auto* kernel_82 = &aotic_kernels::base::k2_sigmoid_sigmoid_tanh_mul_mul_add;
+    if (kernels_avx2()) {
+      kernel_82 = &aotic_kernels::avx2::k2_sigmoid_sigmoid_tanh_mul_mul_add;
+    }
     kernel_82(getitem_109_data, add_55_data_1, getitem_108_data, getitem_110_data,
         aotic::runtime::data<float>(add_57.get()));
   }
@@ -5089,8 +4394,10 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     const int64_t add_57_layout[] = {96, 48, 1};
     TensorHandle add_57_copy;
     const float* add_57_data = kernel_input<float>(add_57.get(), 3, add_57_layout, add_57_copy);
-    auto* kernel_83 = &base::k3_sigmoid_tanh_mul;
-    if (kernels_avx2()) kernel_83 = &avx2::k3_sigmoid_tanh_mul;
+    auto* kernel_83 = &aotic_kernels::base::k3_sigmoid_tanh_mul;
+    if (kernels_avx2()) {
+      kernel_83 = &aotic_kernels::avx2::k3_sigmoid_tanh_mul;
+    }
     kernel_83(getitem_111_data, add_57_data, aotic::runtime::data<float>(mul_83.get()));
   }
   getitem_111.reset();
@@ -5134,8 +4441,10 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     const int64_t view_55_layout_4[] = {384, 192, 1};
     TensorHandle view_55_copy_4;
     const float* view_55_data_4 = kernel_input<float>(view_55.get(), 3, view_55_layout_4, view_55_copy_4);
-    auto* kernel_84 = &base::k7_slice_squeeze_add;
-    if (kernels_avx2()) kernel_84 = &avx2::k7_slice_squeeze_add;
+    auto* kernel_84 = &aotic_kernels::base::k7_slice_squeeze_add;
+    if (kernels_avx2()) {
+      kernel_84 = &aotic_kernels::avx2::k7_slice_squeeze_add;
+    }
     kernel_84(view_65_data, view_55_data_4, aotic::runtime::data<float>(add_58.get()));
   }
   view_65.reset();
@@ -5180,8 +4489,10 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     TensorHandle getitem_114_copy;
     const float* getitem_114_data = kernel_input<float>(getitem_114.get(), 3, getitem_114_layout,
         getitem_114_copy);
-    auto* kernel_85 = &base::k2_sigmoid_sigmoid_tanh_mul_mul_add;
-    if (kernels_avx2()) kernel_85 = &avx2::k2_sigmoid_sigmoid_tanh_mul_mul_add;
+    auto* kernel_85 = &aotic_kernels::base::k2_sigmoid_sigmoid_tanh_mul_mul_add;
+    if (kernels_avx2()) {
+      kernel_85 = &aotic_kernels::avx2::k2_sigmoid_sigmoid_tanh_mul_mul_add;
+    }
     kernel_85(getitem_113_data, add_57_data_1, getitem_112_data, getitem_114_data,
         aotic::runtime::data<float>(add_59.get()));
   }
@@ -5205,8 +4516,10 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     const int64_t add_59_layout[] = {96, 48, 1};
     TensorHandle add_59_copy;
     const float* add_59_data = kernel_input<float>(add_59.get(), 3, add_59_layout, add_59_copy);
-    auto* kernel_86 = &base::k3_sigmoid_tanh_mul;
-    if (kernels_avx2()) kernel_86 = &avx2::k3_sigmoid_tanh_mul;
+    auto* kernel_86 = &aotic_kernels::base::k3_sigmoid_tanh_mul;
+    if (kernels_avx2()) {
+      kernel_86 = &aotic_kernels::avx2::k3_sigmoid_tanh_mul;
+    }
     kernel_86(getitem_115_data, add_59_data, aotic::runtime::data<float>(mul_86.get()));
   }
   getitem_115.reset();
@@ -5250,8 +4563,10 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     const int64_t view_55_layout_5[] = {384, 192, 1};
     TensorHandle view_55_copy_5;
     const float* view_55_data_5 = kernel_input<float>(view_55.get(), 3, view_55_layout_5, view_55_copy_5);
-    auto* kernel_87 = &base::k8_slice_squeeze_add;
-    if (kernels_avx2()) kernel_87 = &avx2::k8_slice_squeeze_add;
+    auto* kernel_87 = &aotic_kernels::base::k8_slice_squeeze_add;
+    if (kernels_avx2()) {
+      kernel_87 = &aotic_kernels::avx2::k8_slice_squeeze_add;
+    }
     kernel_87(view_67_data, view_55_data_5, aotic::runtime::data<float>(add_60.get()));
   }
   view_67.reset();
@@ -5296,8 +4611,10 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     TensorHandle getitem_118_copy;
     const float* getitem_118_data = kernel_input<float>(getitem_118.get(), 3, getitem_118_layout,
         getitem_118_copy);
-    auto* kernel_88 = &base::k2_sigmoid_sigmoid_tanh_mul_mul_add;
-    if (kernels_avx2()) kernel_88 = &avx2::k2_sigmoid_sigmoid_tanh_mul_mul_add;
+    auto* kernel_88 = &aotic_kernels::base::k2_sigmoid_sigmoid_tanh_mul_mul_add;
+    if (kernels_avx2()) {
+      kernel_88 = &aotic_kernels::avx2::k2_sigmoid_sigmoid_tanh_mul_mul_add;
+    }
     kernel_88(getitem_117_data, add_59_data_1, getitem_116_data, getitem_118_data,
         aotic::runtime::data<float>(add_61.get()));
   }
@@ -5321,8 +4638,10 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     const int64_t add_61_layout[] = {96, 48, 1};
     TensorHandle add_61_copy;
     const float* add_61_data = kernel_input<float>(add_61.get(), 3, add_61_layout, add_61_copy);
-    auto* kernel_89 = &base::k3_sigmoid_tanh_mul;
-    if (kernels_avx2()) kernel_89 = &avx2::k3_sigmoid_tanh_mul;
+    auto* kernel_89 = &aotic_kernels::base::k3_sigmoid_tanh_mul;
+    if (kernels_avx2()) {
+      kernel_89 = &aotic_kernels::avx2::k3_sigmoid_tanh_mul;
+    }
     kernel_89(getitem_119_data, add_61_data, aotic::runtime::data<float>(mul_89.get()));
   }
   getitem_119.reset();
@@ -5366,8 +4685,10 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     const int64_t view_55_layout_6[] = {384, 192, 1};
     TensorHandle view_55_copy_6;
     const float* view_55_data_6 = kernel_input<float>(view_55.get(), 3, view_55_layout_6, view_55_copy_6);
-    auto* kernel_90 = &base::k9_slice_squeeze_add;
-    if (kernels_avx2()) kernel_90 = &avx2::k9_slice_squeeze_add;
+    auto* kernel_90 = &aotic_kernels::base::k9_slice_squeeze_add;
+    if (kernels_avx2()) {
+      kernel_90 = &aotic_kernels::avx2::k9_slice_squeeze_add;
+    }
     kernel_90(view_69_data, view_55_data_6, aotic::runtime::data<float>(add_62.get()));
   }
   view_69.reset();
@@ -5412,8 +4733,10 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     TensorHandle getitem_122_copy;
     const float* getitem_122_data = kernel_input<float>(getitem_122.get(), 3, getitem_122_layout,
         getitem_122_copy);
-    auto* kernel_91 = &base::k2_sigmoid_sigmoid_tanh_mul_mul_add;
-    if (kernels_avx2()) kernel_91 = &avx2::k2_sigmoid_sigmoid_tanh_mul_mul_add;
+    auto* kernel_91 = &aotic_kernels::base::k2_sigmoid_sigmoid_tanh_mul_mul_add;
+    if (kernels_avx2()) {
+      kernel_91 = &aotic_kernels::avx2::k2_sigmoid_sigmoid_tanh_mul_mul_add;
+    }
     kernel_91(getitem_121_data, add_61_data_1, getitem_120_data, getitem_122_data,
         aotic::runtime::data<float>(add_63.get()));
   }
@@ -5437,8 +4760,10 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     const int64_t add_63_layout[] = {96, 48, 1};
     TensorHandle add_63_copy;
     const float* add_63_data = kernel_input<float>(add_63.get(), 3, add_63_layout, add_63_copy);
-    auto* kernel_92 = &base::k3_sigmoid_tanh_mul;
-    if (kernels_avx2()) kernel_92 = &avx2::k3_sigmoid_tanh_mul;
+    auto* kernel_92 = &aotic_kernels::base::k3_sigmoid_tanh_mul;
+    if (kernels_avx2()) {
+      kernel_92 = &aotic_kernels::avx2::k3_sigmoid_tanh_mul;
+    }
     kernel_92(getitem_123_data, add_63_data, aotic::runtime::data<float>(mul_92.get()));
   }
   getitem_123.reset();
@@ -5482,8 +4807,10 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     const int64_t view_55_layout_7[] = {384, 192, 1};
     TensorHandle view_55_copy_7;
     const float* view_55_data_7 = kernel_input<float>(view_55.get(), 3, view_55_layout_7, view_55_copy_7);
-    auto* kernel_93 = &base::k10_slice_squeeze_add;
-    if (kernels_avx2()) kernel_93 = &avx2::k10_slice_squeeze_add;
+    auto* kernel_93 = &aotic_kernels::base::k10_slice_squeeze_add;
+    if (kernels_avx2()) {
+      kernel_93 = &aotic_kernels::avx2::k10_slice_squeeze_add;
+    }
     kernel_93(view_71_data, view_55_data_7, aotic::runtime::data<float>(add_64.get()));
   }
   view_71.reset();
@@ -5528,8 +4855,10 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     TensorHandle getitem_126_copy;
     const float* getitem_126_data = kernel_input<float>(getitem_126.get(), 3, getitem_126_layout,
         getitem_126_copy);
-    auto* kernel_94 = &base::k2_sigmoid_sigmoid_tanh_mul_mul_add;
-    if (kernels_avx2()) kernel_94 = &avx2::k2_sigmoid_sigmoid_tanh_mul_mul_add;
+    auto* kernel_94 = &aotic_kernels::base::k2_sigmoid_sigmoid_tanh_mul_mul_add;
+    if (kernels_avx2()) {
+      kernel_94 = &aotic_kernels::avx2::k2_sigmoid_sigmoid_tanh_mul_mul_add;
+    }
     kernel_94(getitem_125_data, add_63_data_1, getitem_124_data, getitem_126_data,
         aotic::runtime::data<float>(add_65.get()));
   }
@@ -5553,8 +4882,10 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     const int64_t add_65_layout[] = {96, 48, 1};
     TensorHandle add_65_copy;
     const float* add_65_data = kernel_input<float>(add_65.get(), 3, add_65_layout, add_65_copy);
-    auto* kernel_95 = &base::k3_sigmoid_tanh_mul;
-    if (kernels_avx2()) kernel_95 = &avx2::k3_sigmoid_tanh_mul;
+    auto* kernel_95 = &aotic_kernels::base::k3_sigmoid_tanh_mul;
+    if (kernels_avx2()) {
+      kernel_95 = &aotic_kernels::avx2::k3_sigmoid_tanh_mul;
+    }
     kernel_95(getitem_127_data, add_65_data, aotic::runtime::data<float>(mul_95.get()));
   }
   getitem_127.reset();
@@ -5598,8 +4929,10 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     const int64_t view_55_layout_8[] = {384, 192, 1};
     TensorHandle view_55_copy_8;
     const float* view_55_data_8 = kernel_input<float>(view_55.get(), 3, view_55_layout_8, view_55_copy_8);
-    auto* kernel_96 = &base::k11_slice_squeeze_add;
-    if (kernels_avx2()) kernel_96 = &avx2::k11_slice_squeeze_add;
+    auto* kernel_96 = &aotic_kernels::base::k11_slice_squeeze_add;
+    if (kernels_avx2()) {
+      kernel_96 = &aotic_kernels::avx2::k11_slice_squeeze_add;
+    }
     kernel_96(view_73_data, view_55_data_8, aotic::runtime::data<float>(add_66.get()));
   }
   view_73.reset();
@@ -5644,8 +4977,10 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     TensorHandle getitem_130_copy;
     const float* getitem_130_data = kernel_input<float>(getitem_130.get(), 3, getitem_130_layout,
         getitem_130_copy);
-    auto* kernel_97 = &base::k2_sigmoid_sigmoid_tanh_mul_mul_add;
-    if (kernels_avx2()) kernel_97 = &avx2::k2_sigmoid_sigmoid_tanh_mul_mul_add;
+    auto* kernel_97 = &aotic_kernels::base::k2_sigmoid_sigmoid_tanh_mul_mul_add;
+    if (kernels_avx2()) {
+      kernel_97 = &aotic_kernels::avx2::k2_sigmoid_sigmoid_tanh_mul_mul_add;
+    }
     kernel_97(getitem_129_data, add_65_data_1, getitem_128_data, getitem_130_data,
         aotic::runtime::data<float>(add_67.get()));
   }
@@ -5669,8 +5004,10 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     const int64_t add_67_layout[] = {96, 48, 1};
     TensorHandle add_67_copy;
     const float* add_67_data = kernel_input<float>(add_67.get(), 3, add_67_layout, add_67_copy);
-    auto* kernel_98 = &base::k3_sigmoid_tanh_mul;
-    if (kernels_avx2()) kernel_98 = &avx2::k3_sigmoid_tanh_mul;
+    auto* kernel_98 = &aotic_kernels::base::k3_sigmoid_tanh_mul;
+    if (kernels_avx2()) {
+      kernel_98 = &aotic_kernels::avx2::k3_sigmoid_tanh_mul;
+    }
     kernel_98(getitem_131_data, add_67_data, aotic::runtime::data<float>(mul_98.get()));
   }
   getitem_131.reset();
@@ -5714,8 +5051,10 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     const int64_t view_55_layout_9[] = {384, 192, 1};
     TensorHandle view_55_copy_9;
     const float* view_55_data_9 = kernel_input<float>(view_55.get(), 3, view_55_layout_9, view_55_copy_9);
-    auto* kernel_99 = &base::k12_slice_squeeze_add;
-    if (kernels_avx2()) kernel_99 = &avx2::k12_slice_squeeze_add;
+    auto* kernel_99 = &aotic_kernels::base::k12_slice_squeeze_add;
+    if (kernels_avx2()) {
+      kernel_99 = &aotic_kernels::avx2::k12_slice_squeeze_add;
+    }
     kernel_99(view_75_data, view_55_data_9, aotic::runtime::data<float>(add_68.get()));
   }
   view_75.reset();
@@ -5760,8 +5099,10 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     TensorHandle getitem_134_copy;
     const float* getitem_134_data = kernel_input<float>(getitem_134.get(), 3, getitem_134_layout,
         getitem_134_copy);
-    auto* kernel_100 = &base::k2_sigmoid_sigmoid_tanh_mul_mul_add;
-    if (kernels_avx2()) kernel_100 = &avx2::k2_sigmoid_sigmoid_tanh_mul_mul_add;
+    auto* kernel_100 = &aotic_kernels::base::k2_sigmoid_sigmoid_tanh_mul_mul_add;
+    if (kernels_avx2()) {
+      kernel_100 = &aotic_kernels::avx2::k2_sigmoid_sigmoid_tanh_mul_mul_add;
+    }
     kernel_100(getitem_133_data, add_67_data_1, getitem_132_data, getitem_134_data,
         aotic::runtime::data<float>(add_69.get()));
   }
@@ -5785,8 +5126,10 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     const int64_t add_69_layout[] = {96, 48, 1};
     TensorHandle add_69_copy;
     const float* add_69_data = kernel_input<float>(add_69.get(), 3, add_69_layout, add_69_copy);
-    auto* kernel_101 = &base::k3_sigmoid_tanh_mul;
-    if (kernels_avx2()) kernel_101 = &avx2::k3_sigmoid_tanh_mul;
+    auto* kernel_101 = &aotic_kernels::base::k3_sigmoid_tanh_mul;
+    if (kernels_avx2()) {
+      kernel_101 = &aotic_kernels::avx2::k3_sigmoid_tanh_mul;
+    }
     kernel_101(getitem_135_data, add_69_data, aotic::runtime::data<float>(mul_101.get()));
   }
   getitem_135.reset();
@@ -5830,8 +5173,10 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     const int64_t view_55_layout_10[] = {384, 192, 1};
     TensorHandle view_55_copy_10;
     const float* view_55_data_10 = kernel_input<float>(view_55.get(), 3, view_55_layout_10, view_55_copy_10);
-    auto* kernel_102 = &base::k13_slice_squeeze_add;
-    if (kernels_avx2()) kernel_102 = &avx2::k13_slice_squeeze_add;
+    auto* kernel_102 = &aotic_kernels::base::k13_slice_squeeze_add;
+    if (kernels_avx2()) {
+      kernel_102 = &aotic_kernels::avx2::k13_slice_squeeze_add;
+    }
     kernel_102(view_77_data, view_55_data_10, aotic::runtime::data<float>(add_70.get()));
   }
   view_77.reset();
@@ -5876,8 +5221,10 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     TensorHandle getitem_138_copy;
     const float* getitem_138_data = kernel_input<float>(getitem_138.get(), 3, getitem_138_layout,
         getitem_138_copy);
-    auto* kernel_103 = &base::k2_sigmoid_sigmoid_tanh_mul_mul_add;
-    if (kernels_avx2()) kernel_103 = &avx2::k2_sigmoid_sigmoid_tanh_mul_mul_add;
+    auto* kernel_103 = &aotic_kernels::base::k2_sigmoid_sigmoid_tanh_mul_mul_add;
+    if (kernels_avx2()) {
+      kernel_103 = &aotic_kernels::avx2::k2_sigmoid_sigmoid_tanh_mul_mul_add;
+    }
     kernel_103(getitem_137_data, add_69_data_1, getitem_136_data, getitem_138_data,
         aotic::runtime::data<float>(add_71.get()));
   }
@@ -5901,8 +5248,10 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     const int64_t add_71_layout[] = {96, 48, 1};
     TensorHandle add_71_copy;
     const float* add_71_data = kernel_input<float>(add_71.get(), 3, add_71_layout, add_71_copy);
-    auto* kernel_104 = &base::k3_sigmoid_tanh_mul;
-    if (kernels_avx2()) kernel_104 = &avx2::k3_sigmoid_tanh_mul;
+    auto* kernel_104 = &aotic_kernels::base::k3_sigmoid_tanh_mul;
+    if (kernels_avx2()) {
+      kernel_104 = &aotic_kernels::avx2::k3_sigmoid_tanh_mul;
+    }
     kernel_104(getitem_139_data, add_71_data, aotic::runtime::data<float>(mul_104.get()));
   }
   getitem_139.reset();
@@ -5946,8 +5295,10 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     const int64_t view_55_layout_11[] = {384, 192, 1};
     TensorHandle view_55_copy_11;
     const float* view_55_data_11 = kernel_input<float>(view_55.get(), 3, view_55_layout_11, view_55_copy_11);
-    auto* kernel_105 = &base::k14_slice_squeeze_add;
-    if (kernels_avx2()) kernel_105 = &avx2::k14_slice_squeeze_add;
+    auto* kernel_105 = &aotic_kernels::base::k14_slice_squeeze_add;
+    if (kernels_avx2()) {
+      kernel_105 = &aotic_kernels::avx2::k14_slice_squeeze_add;
+    }
     kernel_105(view_79_data, view_55_data_11, aotic::runtime::data<float>(add_72.get()));
   }
   view_55.reset();
@@ -5997,8 +5348,10 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     TensorHandle getitem_142_copy;
     const float* getitem_142_data = kernel_input<float>(getitem_142.get(), 3, getitem_142_layout,
         getitem_142_copy);
-    auto* kernel_106 = &base::k15_sigmoid_sigmoid_tanh_sigmoid_mul_mul_add_tanh_mul;
-    if (kernels_avx2()) kernel_106 = &avx2::k15_sigmoid_sigmoid_tanh_sigmoid_mul_mul_add_tanh_mul;
+    auto* kernel_106 = &aotic_kernels::base::k15_sigmoid_sigmoid_tanh_sigmoid_mul_mul_add_tanh_mul;
+    if (kernels_avx2()) {
+      kernel_106 = &aotic_kernels::avx2::k15_sigmoid_sigmoid_tanh_sigmoid_mul_mul_add_tanh_mul;
+    }
     kernel_106(getitem_143_data, getitem_141_data, add_71_data_1, getitem_140_data, getitem_142_data,
         aotic::runtime::data<float>(mul_107.get()));
   }
@@ -6071,8 +5424,10 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     const int64_t flip_1_layout[] = {384, 192, 1};
     TensorHandle flip_1_copy;
     const float* flip_1_data = kernel_input<float>(flip_1.get(), 3, flip_1_layout, flip_1_copy);
-    auto* kernel_107 = &base::k1_slice_squeeze_add;
-    if (kernels_avx2()) kernel_107 = &avx2::k1_slice_squeeze_add;
+    auto* kernel_107 = &aotic_kernels::base::k1_slice_squeeze_add;
+    if (kernels_avx2()) {
+      kernel_107 = &aotic_kernels::avx2::k1_slice_squeeze_add;
+    }
     kernel_107(view_83_data, flip_1_data, aotic::runtime::data<float>(add_74.get()));
   }
   // node 'split_with_sizes_36' (aten.split_with_sizes.default)
@@ -6117,8 +5472,10 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     TensorHandle getitem_146_copy;
     const float* getitem_146_data = kernel_input<float>(getitem_146.get(), 3, getitem_146_layout,
         getitem_146_copy);
-    auto* kernel_108 = &base::k2_sigmoid_sigmoid_tanh_mul_mul_add;
-    if (kernels_avx2()) kernel_108 = &avx2::k2_sigmoid_sigmoid_tanh_mul_mul_add;
+    auto* kernel_108 = &aotic_kernels::base::k2_sigmoid_sigmoid_tanh_mul_mul_add;
+    if (kernels_avx2()) {
+      kernel_108 = &aotic_kernels::avx2::k2_sigmoid_sigmoid_tanh_mul_mul_add;
+    }
     kernel_108(getitem_145_data, unsqueeze_7_data, getitem_144_data, getitem_146_data,
         aotic::runtime::data<float>(add_75.get()));
   }
@@ -6141,8 +5498,10 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     const int64_t add_75_layout[] = {96, 48, 1};
     TensorHandle add_75_copy;
     const float* add_75_data = kernel_input<float>(add_75.get(), 3, add_75_layout, add_75_copy);
-    auto* kernel_109 = &base::k3_sigmoid_tanh_mul;
-    if (kernels_avx2()) kernel_109 = &avx2::k3_sigmoid_tanh_mul;
+    auto* kernel_109 = &aotic_kernels::base::k3_sigmoid_tanh_mul;
+    if (kernels_avx2()) {
+      kernel_109 = &aotic_kernels::avx2::k3_sigmoid_tanh_mul;
+    }
     kernel_109(getitem_147_data, add_75_data, aotic::runtime::data<float>(mul_110.get()));
   }
   getitem_147.reset();
@@ -6187,8 +5546,10 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     const int64_t flip_1_layout_1[] = {384, 192, 1};
     TensorHandle flip_1_copy_1;
     const float* flip_1_data_1 = kernel_input<float>(flip_1.get(), 3, flip_1_layout_1, flip_1_copy_1);
-    auto* kernel_110 = &base::k4_slice_squeeze_add;
-    if (kernels_avx2()) kernel_110 = &avx2::k4_slice_squeeze_add;
+    auto* kernel_110 = &aotic_kernels::base::k4_slice_squeeze_add;
+    if (kernels_avx2()) {
+      kernel_110 = &aotic_kernels::avx2::k4_slice_squeeze_add;
+    }
     kernel_110(view_85_data, flip_1_data_1, aotic::runtime::data<float>(add_76.get()));
   }
   view_85.reset();
@@ -6233,8 +5594,10 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     TensorHandle getitem_150_copy;
     const float* getitem_150_data = kernel_input<float>(getitem_150.get(), 3, getitem_150_layout,
         getitem_150_copy);
-    auto* kernel_111 = &base::k2_sigmoid_sigmoid_tanh_mul_mul_add;
-    if (kernels_avx2()) kernel_111 = &avx2::k2_sigmoid_sigmoid_tanh_mul_mul_add;
+    auto* kernel_111 = &aotic_kernels::base::k2_sigmoid_sigmoid_tanh_mul_mul_add;
+    if (kernels_avx2()) {
+      kernel_111 = &aotic_kernels::avx2::k2_sigmoid_sigmoid_tanh_mul_mul_add;
+    }
     kernel_111(getitem_149_data, add_75_data_1, getitem_148_data, getitem_150_data,
         aotic::runtime::data<float>(add_77.get()));
   }
@@ -6258,8 +5621,10 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     const int64_t add_77_layout[] = {96, 48, 1};
     TensorHandle add_77_copy;
     const float* add_77_data = kernel_input<float>(add_77.get(), 3, add_77_layout, add_77_copy);
-    auto* kernel_112 = &base::k3_sigmoid_tanh_mul;
-    if (kernels_avx2()) kernel_112 = &avx2::k3_sigmoid_tanh_mul;
+    auto* kernel_112 = &aotic_kernels::base::k3_sigmoid_tanh_mul;
+    if (kernels_avx2()) {
+      kernel_112 = &aotic_kernels::avx2::k3_sigmoid_tanh_mul;
+    }
     kernel_112(getitem_151_data, add_77_data, aotic::runtime::data<float>(mul_113.get()));
   }
   getitem_151.reset();
@@ -6304,8 +5669,10 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     const int64_t flip_1_layout_2[] = {384, 192, 1};
     TensorHandle flip_1_copy_2;
     const float* flip_1_data_2 = kernel_input<float>(flip_1.get(), 3, flip_1_layout_2, flip_1_copy_2);
-    auto* kernel_113 = &base::k5_slice_squeeze_add;
-    if (kernels_avx2()) kernel_113 = &avx2::k5_slice_squeeze_add;
+    auto* kernel_113 = &aotic_kernels::base::k5_slice_squeeze_add;
+    if (kernels_avx2()) {
+      kernel_113 = &aotic_kernels::avx2::k5_slice_squeeze_add;
+    }
     kernel_113(view_87_data, flip_1_data_2, aotic::runtime::data<float>(add_78.get()));
   }
   view_87.reset();
@@ -6350,8 +5717,10 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     TensorHandle getitem_154_copy;
     const float* getitem_154_data = kernel_input<float>(getitem_154.get(), 3, getitem_154_layout,
         getitem_154_copy);
-    auto* kernel_114 = &base::k2_sigmoid_sigmoid_tanh_mul_mul_add;
-    if (kernels_avx2()) kernel_114 = &avx2::k2_sigmoid_sigmoid_tanh_mul_mul_add;
+    auto* kernel_114 = &aotic_kernels::base::k2_sigmoid_sigmoid_tanh_mul_mul_add;
+    if (kernels_avx2()) {
+      kernel_114 = &aotic_kernels::avx2::k2_sigmoid_sigmoid_tanh_mul_mul_add;
+    }
     kernel_114(getitem_153_data, add_77_data_1, getitem_152_data, getitem_154_data,
         aotic::runtime::data<float>(add_79.get()));
   }
@@ -6375,8 +5744,10 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     const int64_t add_79_layout[] = {96, 48, 1};
     TensorHandle add_79_copy;
     const float* add_79_data = kernel_input<float>(add_79.get(), 3, add_79_layout, add_79_copy);
-    auto* kernel_115 = &base::k3_sigmoid_tanh_mul;
-    if (kernels_avx2()) kernel_115 = &avx2::k3_sigmoid_tanh_mul;
+    auto* kernel_115 = &aotic_kernels::base::k3_sigmoid_tanh_mul;
+    if (kernels_avx2()) {
+      kernel_115 = &aotic_kernels::avx2::k3_sigmoid_tanh_mul;
+    }
     kernel_115(getitem_155_data, add_79_data, aotic::runtime::data<float>(mul_116.get()));
   }
   getitem_155.reset();
@@ -6421,8 +5792,10 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     const int64_t flip_1_layout_3[] = {384, 192, 1};
     TensorHandle flip_1_copy_3;
     const float* flip_1_data_3 = kernel_input<float>(flip_1.get(), 3, flip_1_layout_3, flip_1_copy_3);
-    auto* kernel_116 = &base::k6_slice_squeeze_add;
-    if (kernels_avx2()) kernel_116 = &avx2::k6_slice_squeeze_add;
+    auto* kernel_116 = &aotic_kernels::base::k6_slice_squeeze_add;
+    if (kernels_avx2()) {
+      kernel_116 = &aotic_kernels::avx2::k6_slice_squeeze_add;
+    }
     kernel_116(view_89_data, flip_1_data_3, aotic::runtime::data<float>(add_80.get()));
   }
   view_89.reset();
@@ -6467,8 +5840,10 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     TensorHandle getitem_158_copy;
     const float* getitem_158_data = kernel_input<float>(getitem_158.get(), 3, getitem_158_layout,
         getitem_158_copy);
-    auto* kernel_117 = &base::k2_sigmoid_sigmoid_tanh_mul_mul_add;
-    if (kernels_avx2()) kernel_117 = &avx2::k2_sigmoid_sigmoid_tanh_mul_mul_add;
+    auto* kernel_117 = &aotic_kernels::base::k2_sigmoid_sigmoid_tanh_mul_mul_add;
+    if (kernels_avx2()) {
+      kernel_117 = &aotic_kernels::avx2::k2_sigmoid_sigmoid_tanh_mul_mul_add;
+    }
     kernel_117(getitem_157_data, add_79_data_1, getitem_156_data, getitem_158_data,
         aotic::runtime::data<float>(add_81.get()));
   }
@@ -6492,8 +5867,10 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     const int64_t add_81_layout[] = {96, 48, 1};
     TensorHandle add_81_copy;
     const float* add_81_data = kernel_input<float>(add_81.get(), 3, add_81_layout, add_81_copy);
-    auto* kernel_118 = &base::k3_sigmoid_tanh_mul;
-    if (kernels_avx2()) kernel_118 = &avx2::k3_sigmoid_tanh_mul;
+    auto* kernel_118 = &aotic_kernels::base::k3_sigmoid_tanh_mul;
+    if (kernels_avx2()) {
+      kernel_118 = &aotic_kernels::avx2::k3_sigmoid_tanh_mul;
+    }
     kernel_118(getitem_159_data, add_81_data, aotic::runtime::data<float>(mul_119.get()));
   }
   getitem_159.reset();
@@ -6538,8 +5915,10 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     const int64_t flip_1_layout_4[] = {384, 192, 1};
     TensorHandle flip_1_copy_4;
     const float* flip_1_data_4 = kernel_input<float>(flip_1.get(), 3, flip_1_layout_4, flip_1_copy_4);
-    auto* kernel_119 = &base::k7_slice_squeeze_add;
-    if (kernels_avx2()) kernel_119 = &avx2::k7_slice_squeeze_add;
+    auto* kernel_119 = &aotic_kernels::base::k7_slice_squeeze_add;
+    if (kernels_avx2()) {
+      kernel_119 = &aotic_kernels::avx2::k7_slice_squeeze_add;
+    }
     kernel_119(view_91_data, flip_1_data_4, aotic::runtime::data<float>(add_82.get()));
   }
   view_91.reset();
@@ -6584,8 +5963,10 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     TensorHandle getitem_162_copy;
     const float* getitem_162_data = kernel_input<float>(getitem_162.get(), 3, getitem_162_layout,
         getitem_162_copy);
-    auto* kernel_120 = &base::k2_sigmoid_sigmoid_tanh_mul_mul_add;
-    if (kernels_avx2()) kernel_120 = &avx2::k2_sigmoid_sigmoid_tanh_mul_mul_add;
+    auto* kernel_120 = &aotic_kernels::base::k2_sigmoid_sigmoid_tanh_mul_mul_add;
+    if (kernels_avx2()) {
+      kernel_120 = &aotic_kernels::avx2::k2_sigmoid_sigmoid_tanh_mul_mul_add;
+    }
     kernel_120(getitem_161_data, add_81_data_1, getitem_160_data, getitem_162_data,
         aotic::runtime::data<float>(add_83.get()));
   }
@@ -6609,8 +5990,10 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     const int64_t add_83_layout[] = {96, 48, 1};
     TensorHandle add_83_copy;
     const float* add_83_data = kernel_input<float>(add_83.get(), 3, add_83_layout, add_83_copy);
-    auto* kernel_121 = &base::k3_sigmoid_tanh_mul;
-    if (kernels_avx2()) kernel_121 = &avx2::k3_sigmoid_tanh_mul;
+    auto* kernel_121 = &aotic_kernels::base::k3_sigmoid_tanh_mul;
+    if (kernels_avx2()) {
+      kernel_121 = &aotic_kernels::avx2::k3_sigmoid_tanh_mul;
+    }
     kernel_121(getitem_163_data, add_83_data, aotic::runtime::data<float>(mul_122.get()));
   }
   getitem_163.reset();
@@ -6655,8 +6038,10 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     const int64_t flip_1_layout_5[] = {384, 192, 1};
     TensorHandle flip_1_copy_5;
     const float* flip_1_data_5 = kernel_input<float>(flip_1.get(), 3, flip_1_layout_5, flip_1_copy_5);
-    auto* kernel_122 = &base::k8_slice_squeeze_add;
-    if (kernels_avx2()) kernel_122 = &avx2::k8_slice_squeeze_add;
+    auto* kernel_122 = &aotic_kernels::base::k8_slice_squeeze_add;
+    if (kernels_avx2()) {
+      kernel_122 = &aotic_kernels::avx2::k8_slice_squeeze_add;
+    }
     kernel_122(view_93_data, flip_1_data_5, aotic::runtime::data<float>(add_84.get()));
   }
   view_93.reset();
@@ -6701,8 +6086,10 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     TensorHandle getitem_166_copy;
     const float* getitem_166_data = kernel_input<float>(getitem_166.get(), 3, getitem_166_layout,
         getitem_166_copy);
-    auto* kernel_123 = &base::k2_sigmoid_sigmoid_tanh_mul_mul_add;
-    if (kernels_avx2()) kernel_123 = &avx2::k2_sigmoid_sigmoid_tanh_mul_mul_add;
+    auto* kernel_123 = &aotic_kernels::base::k2_sigmoid_sigmoid_tanh_mul_mul_add;
+    if (kernels_avx2()) {
+      kernel_123 = &aotic_kernels::avx2::k2_sigmoid_sigmoid_tanh_mul_mul_add;
+    }
     kernel_123(getitem_165_data, add_83_data_1, getitem_164_data, getitem_166_data,
         aotic::runtime::data<float>(add_85.get()));
   }
@@ -6726,8 +6113,10 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     const int64_t add_85_layout[] = {96, 48, 1};
     TensorHandle add_85_copy;
     const float* add_85_data = kernel_input<float>(add_85.get(), 3, add_85_layout, add_85_copy);
-    auto* kernel_124 = &base::k3_sigmoid_tanh_mul;
-    if (kernels_avx2()) kernel_124 = &avx2::k3_sigmoid_tanh_mul;
+    auto* kernel_124 = &aotic_kernels::base::k3_sigmoid_tanh_mul;
+    if (kernels_avx2()) {
+      kernel_124 = &aotic_kernels::avx2::k3_sigmoid_tanh_mul;
+    }
     kernel_124(getitem_167_data, add_85_data, aotic::runtime::data<float>(mul_125.get()));
   }
   getitem_167.reset();
@@ -6772,8 +6161,10 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     const int64_t flip_1_layout_6[] = {384, 192, 1};
     TensorHandle flip_1_copy_6;
     const float* flip_1_data_6 = kernel_input<float>(flip_1.get(), 3, flip_1_layout_6, flip_1_copy_6);
-    auto* kernel_125 = &base::k9_slice_squeeze_add;
-    if (kernels_avx2()) kernel_125 = &avx2::k9_slice_squeeze_add;
+    auto* kernel_125 = &aotic_kernels::base::k9_slice_squeeze_add;
+    if (kernels_avx2()) {
+      kernel_125 = &aotic_kernels::avx2::k9_slice_squeeze_add;
+    }
     kernel_125(view_95_data, flip_1_data_6, aotic::runtime::data<float>(add_86.get()));
   }
   view_95.reset();
@@ -6818,8 +6209,10 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     TensorHandle getitem_170_copy;
     const float* getitem_170_data = kernel_input<float>(getitem_170.get(), 3, getitem_170_layout,
         getitem_170_copy);
-    auto* kernel_126 = &base::k2_sigmoid_sigmoid_tanh_mul_mul_add;
-    if (kernels_avx2()) kernel_126 = &avx2::k2_sigmoid_sigmoid_tanh_mul_mul_add;
+    auto* kernel_126 = &aotic_kernels::base::k2_sigmoid_sigmoid_tanh_mul_mul_add;
+    if (kernels_avx2()) {
+      kernel_126 = &aotic_kernels::avx2::k2_sigmoid_sigmoid_tanh_mul_mul_add;
+    }
     kernel_126(getitem_169_data, add_85_data_1, getitem_168_data, getitem_170_data,
         aotic::runtime::data<float>(add_87.get()));
   }
@@ -6843,8 +6236,10 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     const int64_t add_87_layout[] = {96, 48, 1};
     TensorHandle add_87_copy;
     const float* add_87_data = kernel_input<float>(add_87.get(), 3, add_87_layout, add_87_copy);
-    auto* kernel_127 = &base::k3_sigmoid_tanh_mul;
-    if (kernels_avx2()) kernel_127 = &avx2::k3_sigmoid_tanh_mul;
+    auto* kernel_127 = &aotic_kernels::base::k3_sigmoid_tanh_mul;
+    if (kernels_avx2()) {
+      kernel_127 = &aotic_kernels::avx2::k3_sigmoid_tanh_mul;
+    }
     kernel_127(getitem_171_data, add_87_data, aotic::runtime::data<float>(mul_128.get()));
   }
   getitem_171.reset();
@@ -6889,8 +6284,10 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     const int64_t flip_1_layout_7[] = {384, 192, 1};
     TensorHandle flip_1_copy_7;
     const float* flip_1_data_7 = kernel_input<float>(flip_1.get(), 3, flip_1_layout_7, flip_1_copy_7);
-    auto* kernel_128 = &base::k10_slice_squeeze_add;
-    if (kernels_avx2()) kernel_128 = &avx2::k10_slice_squeeze_add;
+    auto* kernel_128 = &aotic_kernels::base::k10_slice_squeeze_add;
+    if (kernels_avx2()) {
+      kernel_128 = &aotic_kernels::avx2::k10_slice_squeeze_add;
+    }
     kernel_128(view_97_data, flip_1_data_7, aotic::runtime::data<float>(add_88.get()));
   }
   view_97.reset();
@@ -6935,8 +6332,10 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     TensorHandle getitem_174_copy;
     const float* getitem_174_data = kernel_input<float>(getitem_174.get(), 3, getitem_174_layout,
         getitem_174_copy);
-    auto* kernel_129 = &base::k2_sigmoid_sigmoid_tanh_mul_mul_add;
-    if (kernels_avx2()) kernel_129 = &avx2::k2_sigmoid_sigmoid_tanh_mul_mul_add;
+    auto* kernel_129 = &aotic_kernels::base::k2_sigmoid_sigmoid_tanh_mul_mul_add;
+    if (kernels_avx2()) {
+      kernel_129 = &aotic_kernels::avx2::k2_sigmoid_sigmoid_tanh_mul_mul_add;
+    }
     kernel_129(getitem_173_data, add_87_data_1, getitem_172_data, getitem_174_data,
         aotic::runtime::data<float>(add_89.get()));
   }
@@ -6960,8 +6359,10 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     const int64_t add_89_layout[] = {96, 48, 1};
     TensorHandle add_89_copy;
     const float* add_89_data = kernel_input<float>(add_89.get(), 3, add_89_layout, add_89_copy);
-    auto* kernel_130 = &base::k3_sigmoid_tanh_mul;
-    if (kernels_avx2()) kernel_130 = &avx2::k3_sigmoid_tanh_mul;
+    auto* kernel_130 = &aotic_kernels::base::k3_sigmoid_tanh_mul;
+    if (kernels_avx2()) {
+      kernel_130 = &aotic_kernels::avx2::k3_sigmoid_tanh_mul;
+    }
     kernel_130(getitem_175_data, add_89_data, aotic::runtime::data<float>(mul_131.get()));
   }
   getitem_175.reset();
@@ -7006,8 +6407,10 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     const int64_t flip_1_layout_8[] = {384, 192, 1};
     TensorHandle flip_1_copy_8;
     const float* flip_1_data_8 = kernel_input<float>(flip_1.get(), 3, flip_1_layout_8, flip_1_copy_8);
-    auto* kernel_131 = &base::k11_slice_squeeze_add;
-    if (kernels_avx2()) kernel_131 = &avx2::k11_slice_squeeze_add;
+    auto* kernel_131 = &aotic_kernels::base::k11_slice_squeeze_add;
+    if (kernels_avx2()) {
+      kernel_131 = &aotic_kernels::avx2::k11_slice_squeeze_add;
+    }
     kernel_131(view_99_data, flip_1_data_8, aotic::runtime::data<float>(add_90.get()));
   }
   view_99.reset();
@@ -7052,8 +6455,10 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     TensorHandle getitem_178_copy;
     const float* getitem_178_data = kernel_input<float>(getitem_178.get(), 3, getitem_178_layout,
         getitem_178_copy);
-    auto* kernel_132 = &base::k2_sigmoid_sigmoid_tanh_mul_mul_add;
-    if (kernels_avx2()) kernel_132 = &avx2::k2_sigmoid_sigmoid_tanh_mul_mul_add;
+    auto* kernel_132 = &aotic_kernels::base::k2_sigmoid_sigmoid_tanh_mul_mul_add;
+    if (kernels_avx2()) {
+      kernel_132 = &aotic_kernels::avx2::k2_sigmoid_sigmoid_tanh_mul_mul_add;
+    }
     kernel_132(getitem_177_data, add_89_data_1, getitem_176_data, getitem_178_data,
         aotic::runtime::data<float>(add_91.get()));
   }
@@ -7077,8 +6482,10 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     const int64_t add_91_layout[] = {96, 48, 1};
     TensorHandle add_91_copy;
     const float* add_91_data = kernel_input<float>(add_91.get(), 3, add_91_layout, add_91_copy);
-    auto* kernel_133 = &base::k3_sigmoid_tanh_mul;
-    if (kernels_avx2()) kernel_133 = &avx2::k3_sigmoid_tanh_mul;
+    auto* kernel_133 = &aotic_kernels::base::k3_sigmoid_tanh_mul;
+    if (kernels_avx2()) {
+      kernel_133 = &aotic_kernels::avx2::k3_sigmoid_tanh_mul;
+    }
     kernel_133(getitem_179_data, add_91_data, aotic::runtime::data<float>(mul_134.get()));
   }
   getitem_179.reset();
@@ -7123,8 +6530,10 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     const int64_t flip_1_layout_9[] = {384, 192, 1};
     TensorHandle flip_1_copy_9;
     const float* flip_1_data_9 = kernel_input<float>(flip_1.get(), 3, flip_1_layout_9, flip_1_copy_9);
-    auto* kernel_134 = &base::k12_slice_squeeze_add;
-    if (kernels_avx2()) kernel_134 = &avx2::k12_slice_squeeze_add;
+    auto* kernel_134 = &aotic_kernels::base::k12_slice_squeeze_add;
+    if (kernels_avx2()) {
+      kernel_134 = &aotic_kernels::avx2::k12_slice_squeeze_add;
+    }
     kernel_134(view_101_data, flip_1_data_9, aotic::runtime::data<float>(add_92.get()));
   }
   view_101.reset();
@@ -7169,8 +6578,10 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     TensorHandle getitem_182_copy;
     const float* getitem_182_data = kernel_input<float>(getitem_182.get(), 3, getitem_182_layout,
         getitem_182_copy);
-    auto* kernel_135 = &base::k2_sigmoid_sigmoid_tanh_mul_mul_add;
-    if (kernels_avx2()) kernel_135 = &avx2::k2_sigmoid_sigmoid_tanh_mul_mul_add;
+    auto* kernel_135 = &aotic_kernels::base::k2_sigmoid_sigmoid_tanh_mul_mul_add;
+    if (kernels_avx2()) {
+      kernel_135 = &aotic_kernels::avx2::k2_sigmoid_sigmoid_tanh_mul_mul_add;
+    }
     kernel_135(getitem_181_data, add_91_data_1, getitem_180_data, getitem_182_data,
         aotic::runtime::data<float>(add_93.get()));
   }
@@ -7194,8 +6605,10 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     const int64_t add_93_layout[] = {96, 48, 1};
     TensorHandle add_93_copy;
     const float* add_93_data = kernel_input<float>(add_93.get(), 3, add_93_layout, add_93_copy);
-    auto* kernel_136 = &base::k3_sigmoid_tanh_mul;
-    if (kernels_avx2()) kernel_136 = &avx2::k3_sigmoid_tanh_mul;
+    auto* kernel_136 = &aotic_kernels::base::k3_sigmoid_tanh_mul;
+    if (kernels_avx2()) {
+      kernel_136 = &aotic_kernels::avx2::k3_sigmoid_tanh_mul;
+    }
     kernel_136(getitem_183_data, add_93_data, aotic::runtime::data<float>(mul_137.get()));
   }
   getitem_183.reset();
@@ -7240,8 +6653,10 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     const int64_t flip_1_layout_10[] = {384, 192, 1};
     TensorHandle flip_1_copy_10;
     const float* flip_1_data_10 = kernel_input<float>(flip_1.get(), 3, flip_1_layout_10, flip_1_copy_10);
-    auto* kernel_137 = &base::k13_slice_squeeze_add;
-    if (kernels_avx2()) kernel_137 = &avx2::k13_slice_squeeze_add;
+    auto* kernel_137 = &aotic_kernels::base::k13_slice_squeeze_add;
+    if (kernels_avx2()) {
+      kernel_137 = &aotic_kernels::avx2::k13_slice_squeeze_add;
+    }
     kernel_137(view_103_data, flip_1_data_10, aotic::runtime::data<float>(add_94.get()));
   }
   view_103.reset();
@@ -7286,8 +6701,10 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     TensorHandle getitem_186_copy;
     const float* getitem_186_data = kernel_input<float>(getitem_186.get(), 3, getitem_186_layout,
         getitem_186_copy);
-    auto* kernel_138 = &base::k2_sigmoid_sigmoid_tanh_mul_mul_add;
-    if (kernels_avx2()) kernel_138 = &avx2::k2_sigmoid_sigmoid_tanh_mul_mul_add;
+    auto* kernel_138 = &aotic_kernels::base::k2_sigmoid_sigmoid_tanh_mul_mul_add;
+    if (kernels_avx2()) {
+      kernel_138 = &aotic_kernels::avx2::k2_sigmoid_sigmoid_tanh_mul_mul_add;
+    }
     kernel_138(getitem_185_data, add_93_data_1, getitem_184_data, getitem_186_data,
         aotic::runtime::data<float>(add_95.get()));
   }
@@ -7311,8 +6728,10 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     const int64_t add_95_layout[] = {96, 48, 1};
     TensorHandle add_95_copy;
     const float* add_95_data = kernel_input<float>(add_95.get(), 3, add_95_layout, add_95_copy);
-    auto* kernel_139 = &base::k3_sigmoid_tanh_mul;
-    if (kernels_avx2()) kernel_139 = &avx2::k3_sigmoid_tanh_mul;
+    auto* kernel_139 = &aotic_kernels::base::k3_sigmoid_tanh_mul;
+    if (kernels_avx2()) {
+      kernel_139 = &aotic_kernels::avx2::k3_sigmoid_tanh_mul;
+    }
     kernel_139(getitem_187_data, add_95_data, aotic::runtime::data<float>(mul_140.get()));
   }
   getitem_187.reset();
@@ -7357,8 +6776,10 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     const int64_t flip_1_layout_11[] = {384, 192, 1};
     TensorHandle flip_1_copy_11;
     const float* flip_1_data_11 = kernel_input<float>(flip_1.get(), 3, flip_1_layout_11, flip_1_copy_11);
-    auto* kernel_140 = &base::k14_slice_squeeze_add;
-    if (kernels_avx2()) kernel_140 = &avx2::k14_slice_squeeze_add;
+    auto* kernel_140 = &aotic_kernels::base::k14_slice_squeeze_add;
+    if (kernels_avx2()) {
+      kernel_140 = &aotic_kernels::avx2::k14_slice_squeeze_add;
+    }
     kernel_140(view_105_data, flip_1_data_11, aotic::runtime::data<float>(add_96.get()));
   }
   flip_1.reset();
@@ -7408,8 +6829,10 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     TensorHandle getitem_190_copy;
     const float* getitem_190_data = kernel_input<float>(getitem_190.get(), 3, getitem_190_layout,
         getitem_190_copy);
-    auto* kernel_141 = &base::k15_sigmoid_sigmoid_tanh_sigmoid_mul_mul_add_tanh_mul;
-    if (kernels_avx2()) kernel_141 = &avx2::k15_sigmoid_sigmoid_tanh_sigmoid_mul_mul_add_tanh_mul;
+    auto* kernel_141 = &aotic_kernels::base::k15_sigmoid_sigmoid_tanh_sigmoid_mul_mul_add_tanh_mul;
+    if (kernels_avx2()) {
+      kernel_141 = &aotic_kernels::avx2::k15_sigmoid_sigmoid_tanh_sigmoid_mul_mul_add_tanh_mul;
+    }
     kernel_141(getitem_191_data, getitem_189_data, add_95_data_1, getitem_188_data, getitem_190_data,
         aotic::runtime::data<float>(mul_143.get()));
   }
@@ -7496,8 +6919,10 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     const int64_t p_out_bias_layout[] = {1};
     TensorHandle p_out_bias_copy;
     const float* p_out_bias_data = kernel_input<float>(p_out_bias_1, 1, p_out_bias_layout, p_out_bias_copy);
-    auto* kernel_142 = &base::k16_add_log_softmax;
-    if (kernels_avx2()) kernel_142 = &avx2::k16_add_log_softmax;
+    auto* kernel_142 = &aotic_kernels::base::k16_add_log_softmax;
+    if (kernels_avx2()) {
+      kernel_142 = &aotic_kernels::avx2::k16_add_log_softmax;
+    }
     kernel_142(view_110_data, p_out_bias_data, aotic::runtime::data<float>(_log_softmax.get()));
   }
   view_110.reset();
@@ -7839,3 +7264,1426 @@ const aotic::runtime::ModelSpec kSpec = {
 }  // namespace
 
 const aotic::runtime::ModelSpec& aotic_model_spec() { return kSpec; }
+
+// ---- kernels_avx2.cpp ----
+// Generated by aotic 0.1.0 from lstm_tagger.core.pt2: kernels of model.cpp, AVX2/FMA build.
+// Generated code: do not edit.
+#include <cstdint>
+#include <type_traits>
+#ifdef __CUDACC__
+#include <cmath>
+#endif
+// Helpers generated kernels call run on the host, and on the GPU when nvcc compiles for CUDA.
+#ifdef __CUDACC__
+#define AOTIC_HOST_DEVICE __host__ __device__
+#else
+#define AOTIC_HOST_DEVICE
+#endif
+#include "aotic/runtime/threads.h"
+
+namespace aotic_kernels {
+namespace {
+
+// Host and device: generated CUDA kernels call the same functions (the CPU polynomials below are
+// for vectorised host loops; GPU code calls the device's own exp, tanh and erf).
+#define KM_FN AOTIC_HOST_DEVICE inline
+namespace km {
+
+/// The C library's math for float and double (integers as double, as <cmath> takes them).
+namespace libm {
+#ifdef __CUDACC__
+#define KM_LIBM(name) using std::name;
+#define KM_LIBM2(name) using std::name;
+#else
+#define KM_LIBM(name)                                           \
+  inline float name(float x) { return __builtin_##name##f(x); } \
+  inline double name(double x) { return __builtin_##name(x); }  \
+  template <typename T>                                         \
+  inline double name(T x) {                                     \
+    return __builtin_##name(static_cast<double>(x));            \
+  }
+#define KM_LIBM2(name)                                                       \
+  inline float name(float a, float b) { return __builtin_##name##f(a, b); }  \
+  inline double name(double a, double b) { return __builtin_##name(a, b); }  \
+  template <typename T>                                                      \
+  inline double name(T a, T b) {                                             \
+    return __builtin_##name(static_cast<double>(a), static_cast<double>(b)); \
+  }
+#endif
+KM_LIBM(exp)
+KM_LIBM(exp2)
+KM_LIBM(expm1)
+KM_LIBM(log)
+KM_LIBM(log2)
+KM_LIBM(log10)
+KM_LIBM(log1p)
+KM_LIBM(sqrt)
+KM_LIBM(sin)
+KM_LIBM(cos)
+KM_LIBM(tan)
+KM_LIBM(asin)
+KM_LIBM(acos)
+KM_LIBM(atan)
+KM_LIBM(sinh)
+KM_LIBM(cosh)
+KM_LIBM(tanh)
+KM_LIBM(asinh)
+KM_LIBM(acosh)
+KM_LIBM(atanh)
+KM_LIBM(erf)
+KM_LIBM(erfc)
+KM_LIBM(floor)
+KM_LIBM(ceil)
+KM_LIBM(trunc)
+KM_LIBM(nearbyint)
+KM_LIBM(fabs)
+KM_LIBM2(pow)
+KM_LIBM2(atan2)
+KM_LIBM2(fmod)
+#undef KM_LIBM
+#undef KM_LIBM2
+}  // namespace libm
+
+/// Infinity and a quiet NaN of a floating-point type.
+template <typename T>
+KM_FN constexpr T infinity() {
+  return static_cast<T>(__builtin_huge_val());
+}
+template <typename T>
+KM_FN constexpr T quiet_nan() {
+  return static_cast<T>(__builtin_nan(""));
+}
+template <typename T>
+KM_FN T fmod(T a, T b) {
+  return libm::fmod(a, b);
+}
+
+template <typename T>
+constexpr bool kWraps = std::is_integral_v<T> && !std::is_same_v<T, bool>;
+
+template <typename T>
+KM_FN T add(T a, T b) {
+  if constexpr (kWraps<T>) {
+    return static_cast<T>(static_cast<uint64_t>(a) + static_cast<uint64_t>(b));
+  } else {
+    return a + b;
+  }
+}
+template <typename T>
+KM_FN T sub(T a, T b) {
+  if constexpr (kWraps<T>) {
+    return static_cast<T>(static_cast<uint64_t>(a) - static_cast<uint64_t>(b));
+  } else {
+    return a - b;
+  }
+}
+template <typename T>
+KM_FN T mul(T a, T b) {
+  if constexpr (kWraps<T>) {
+    return static_cast<T>(static_cast<uint64_t>(a) * static_cast<uint64_t>(b));
+  } else {
+    return a * b;
+  }
+}
+template <typename T>
+KM_FN T neg(T a) {
+  if constexpr (kWraps<T>) {
+    return static_cast<T>(uint64_t{0} - static_cast<uint64_t>(a));
+  } else {
+    return -a;
+  }
+}
+template <typename T>
+KM_FN T abs(T a) {
+  if constexpr (kWraps<T>) {
+    return a < 0 ? neg(a) : a;
+  } else if constexpr (std::is_same_v<T, bool>) {
+    return a;
+  } else {
+    return libm::fabs(a);
+  }
+}
+template <typename T>
+KM_FN T maximum(T a, T b) {
+  if constexpr (std::is_floating_point_v<T>) {
+    return a != a ? a : b != b ? b : a > b ? a : b;
+  } else {
+    return a > b ? a : b;
+  }
+}
+template <typename T>
+KM_FN T minimum(T a, T b) {
+  if constexpr (std::is_floating_point_v<T>) {
+    return a != a ? a : b != b ? b : a < b ? a : b;
+  } else {
+    return a < b ? a : b;
+  }
+}
+/// PyTorch's conversion: to bool is `!= 0`; otherwise C++'s (floats to integers truncate).
+template <typename To, typename From>
+KM_FN To convert(From v) {
+  if constexpr (std::is_same_v<To, bool>) {
+    return v != From(0);
+  } else {
+    return static_cast<To>(v);
+  }
+}
+/// expf in straight-line arithmetic (Cephes' polynomial, within 2 ulp), so that `omp simd` loops
+/// calling it vectorise; NaN, infinities and underflow as std::exp.
+KM_FN float exp_float(float x) {
+  float c = x < 88.3762626647949f ? x : 88.3762626647949f;
+  c = c > -88.3762626647949f ? c : -88.3762626647949f;
+  // n = round(c * log2(e)) by adding 1.5 * 2^23: exact for |n| < 2^22, no conversion or libm call,
+  // so the loop still vectorises; its bits hold n as an integer.
+  const float shifted = c * 1.44269504088896341f + 12582912.0f;
+  const float n = shifted - 12582912.0f;
+  float r = c - n * 0.693359375f;
+  r = r - n * -2.12194440e-4f;
+  const float z = r * r;
+  float y = 1.9875691500e-4f;
+  y = y * r + 1.3981999507e-3f;
+  y = y * r + 8.3334519073e-3f;
+  y = y * r + 4.1665795894e-2f;
+  y = y * r + 1.6666665459e-1f;
+  y = y * r + 5.0000001201e-1f;
+  y = y * z + r + 1.0f;
+  int32_t ni;
+  __builtin_memcpy(&ni, &shifted, sizeof(ni));
+  ni -= 0x4B400000;
+  // 2^n as two factors, each a normal float for n in [-127, 128].
+  const int32_t half = ni / 2;
+  const int32_t bits_a = (half + 127) * (1 << 23), bits_b = (ni - half + 127) * (1 << 23);
+  float scale_a, scale_b;
+  __builtin_memcpy(&scale_a, &bits_a, sizeof(scale_a));
+  __builtin_memcpy(&scale_b, &bits_b, sizeof(scale_b));
+  float e = y * scale_a * scale_b;
+  e = x > 88.7228391f ? infinity<float>() : e;
+  e = x < -103.972084f ? 0.0f : e;
+  return x != x ? x : e;
+}
+template <typename T>
+KM_FN T exp(T x) {
+#ifdef __CUDA_ARCH__
+  return ::exp(x);
+#else
+  if constexpr (std::is_same_v<T, float>) {
+    return exp_float(x);
+  } else {
+    return libm::exp(x);
+  }
+#endif
+}
+template <typename T>
+KM_FN T exp2(T x) {
+  return libm::exp2(x);
+}
+template <typename T>
+KM_FN T expm1(T x) {
+  return libm::expm1(x);
+}
+template <typename T>
+KM_FN T log(T x) {
+  return libm::log(x);
+}
+template <typename T>
+KM_FN T log2(T x) {
+  return libm::log2(x);
+}
+template <typename T>
+KM_FN T log10(T x) {
+  return libm::log10(x);
+}
+template <typename T>
+KM_FN T log1p(T x) {
+  return libm::log1p(x);
+}
+template <typename T>
+KM_FN T sqrt(T x) {
+  return libm::sqrt(x);
+}
+template <typename T>
+KM_FN T rsqrt(T x) {
+  return T(1) / libm::sqrt(x);
+}
+template <typename T>
+KM_FN T reciprocal(T x) {
+  return T(1) / x;
+}
+template <typename T>
+KM_FN T sin(T x) {
+  return libm::sin(x);
+}
+template <typename T>
+KM_FN T cos(T x) {
+  return libm::cos(x);
+}
+template <typename T>
+KM_FN T tan(T x) {
+  return libm::tan(x);
+}
+template <typename T>
+KM_FN T asin(T x) {
+  return libm::asin(x);
+}
+template <typename T>
+KM_FN T acos(T x) {
+  return libm::acos(x);
+}
+template <typename T>
+KM_FN T atan(T x) {
+  return libm::atan(x);
+}
+template <typename T>
+KM_FN T sinh(T x) {
+  return libm::sinh(x);
+}
+template <typename T>
+KM_FN T cosh(T x) {
+  return libm::cosh(x);
+}
+template <typename T>
+KM_FN T tanh(T x) {
+#ifdef __CUDA_ARCH__
+  return ::tanh(x);
+#else
+  if constexpr (std::is_same_v<T, float>) {
+    // 1 - 2 / (e^2x + 1), vectorisable; odd, and exact at the saturated ends.
+    const float a = x < 0 ? -x : x;
+    const float t = 1.0f - 2.0f / (exp_float(2.0f * a) + 1.0f);
+    const float r = a < 0.0004f ? a : t;
+    return x != x ? x : x < 0 ? -r : r;
+  } else {
+    return libm::tanh(x);
+  }
+#endif
+}
+template <typename T>
+KM_FN T asinh(T x) {
+  return libm::asinh(x);
+}
+template <typename T>
+KM_FN T acosh(T x) {
+  return libm::acosh(x);
+}
+template <typename T>
+KM_FN T atanh(T x) {
+  return libm::atanh(x);
+}
+template <typename T>
+KM_FN T erf(T x) {
+#ifdef __CUDA_ARCH__
+  return ::erf(x);
+#else
+  if constexpr (std::is_same_v<T, float>) {
+    // Abramowitz and Stegun 7.1.26 (absolute error below 1.5e-7), vectorisable.
+    const float a = x < 0 ? -x : x;
+    const float t = 1.0f / (1.0f + 0.3275911f * a);
+    float p = 1.061405429f;
+    p = p * t - 1.453152027f;
+    p = p * t + 1.421413741f;
+    p = p * t - 0.284496736f;
+    p = p * t + 0.254829592f;
+    const float r = 1.0f - p * t * exp_float(-a * a);
+    return x != x ? x : x < 0 ? -r : r;
+  } else {
+    return libm::erf(x);
+  }
+#endif
+}
+template <typename T>
+KM_FN T erfc(T x) {
+  return libm::erfc(x);
+}
+template <typename T>
+KM_FN T floor(T x) {
+  return libm::floor(x);
+}
+template <typename T>
+KM_FN T ceil(T x) {
+  return libm::ceil(x);
+}
+template <typename T>
+KM_FN T trunc(T x) {
+  return libm::trunc(x);
+}
+/// Half to even, as torch.round.
+template <typename T>
+KM_FN T round(T x) {
+  return libm::nearbyint(x);
+}
+template <typename T>
+KM_FN T frac(T x) {
+  return x - libm::trunc(x);
+}
+template <typename T>
+KM_FN T sign(T x) {
+  if constexpr (std::is_same_v<T, bool>) {
+    return x;
+  } else {
+    return static_cast<T>((T(0) < x) - (x < T(0)));
+  }
+}
+template <typename T>
+KM_FN T sigmoid(T x) {
+  return T(1) / (T(1) + exp(-x));
+}
+template <typename T>
+KM_FN T relu(T x) {
+  if constexpr (std::is_same_v<T, bool>) {
+    return x;
+  } else {
+    return maximum(x, T(0));
+  }
+}
+template <typename T>
+KM_FN T gelu(T x) {
+  return T(0.5) * x * (T(1) + erf(x * T(0.70710678118654752440)));
+}
+template <typename T>
+KM_FN T gelu_tanh(T x) {
+  const T inner = T(0.79788456080286535588) * (x + T(0.044715) * x * x * x);
+  return T(0.5) * x * (T(1) + tanh(inner));
+}
+template <typename T>
+KM_FN T silu(T x) {
+  return x / (T(1) + exp(-x));
+}
+template <typename T>
+KM_FN T mish(T x) {
+  return x * libm::tanh(libm::log1p(libm::exp(x)));
+}
+template <typename T>
+KM_FN T hardsigmoid(T x) {
+  return minimum(maximum(x + T(3), T(0)), T(6)) / T(6);
+}
+template <typename T>
+KM_FN T hardswish(T x) {
+  return x * minimum(maximum(x + T(3), T(0)), T(6)) / T(6);
+}
+template <typename T>
+KM_FN T pow(T a, T b) {
+  return libm::pow(a, b);
+}
+template <typename T>
+KM_FN T atan2(T a, T b) {
+  return libm::atan2(a, b);
+}
+template <typename T>
+KM_FN bool isnan(T x) {
+  if constexpr (std::is_floating_point_v<T>) {
+    return x != x;
+  } else {
+    return false;
+  }
+}
+template <typename T>
+KM_FN bool isinf(T x) {
+  if constexpr (std::is_floating_point_v<T>) {
+    return x == infinity<T>() || x == -infinity<T>();
+  } else {
+    return false;
+  }
+}
+template <typename T>
+KM_FN T square(T x) {
+  return mul(x, x);
+}
+
+}  // namespace km
+
+}  // namespace
+#if defined(__clang__)
+#pragma clang attribute push(__attribute__((target("avx2,fma,f16c,bmi,bmi2"))), apply_to = function)
+#else
+#pragma GCC push_options
+#pragma GCC target("avx2,fma,f16c,bmi,bmi2")
+#endif
+namespace avx2 {
+
+// nodes add, add_25
+void k0_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0) {
+  aotic::runtime::parallel_for(24, 4608, [&](int64_t i0_begin, int64_t i0_end) {
+    for (int64_t i0 = i0_begin; i0 < i0_end; ++i0) {
+      #pragma omp simd
+      for (int64_t i2 = 0; i2 < 192; ++i2) {
+        const float t0 = in0[192 * i0 + i2];
+        const float t1 = in1[i2];
+        const float t2 = km::add(t0, t1);
+        out0[192 * i0 + i2] = t2;
+      }
+    }
+  });
+}
+
+// nodes slice_9, squeeze_8, add_1, slice_21, squeeze_22, add_26, slice_33, squeeze_36, add_50, ...
+void k1_slice_squeeze_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0) {
+  aotic::runtime::parallel_for(384, 384, [&](int64_t i1_begin, int64_t i1_end) {
+    #pragma omp simd
+    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
+      const float t0 = in0[i1];
+      const float t1 = in1[i1];
+      const float t2 = km::add(t0, t1);
+      out0[i1] = t2;
+    }
+  });
+}
+
+// nodes sigmoid, sigmoid_1, tanh, mul, mul_1, add_2, sigmoid_3, sigmoid_4, tanh_2, mul_3, ...
+void k2_sigmoid_sigmoid_tanh_mul_mul_add(const float* __restrict in0, const float* __restrict in1,
+    const float* __restrict in2, const float* __restrict in3, float* __restrict out0) {
+  aotic::runtime::parallel_for(2, 96, [&](int64_t i1_begin, int64_t i1_end) {
+    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
+      #pragma omp simd
+      for (int64_t i2 = 0; i2 < 48; ++i2) {
+        const float t0 = in0[192 * i1 + i2];
+        const float t1 = km::sigmoid(t0);
+        const float t2 = in1[48 * i1 + i2];
+        const float t3 = km::mul(t1, t2);
+        const float t4 = in2[192 * i1 + i2];
+        const float t5 = km::sigmoid(t4);
+        const float t6 = in3[192 * i1 + i2];
+        const float t7 = km::tanh(t6);
+        const float t8 = km::mul(t5, t7);
+        const float t9 = km::add(t3, t8);
+        out0[48 * i1 + i2] = t9;
+      }
+    }
+  });
+}
+
+// nodes sigmoid_2, tanh_1, mul_2, sigmoid_5, tanh_3, mul_5, sigmoid_8, tanh_5, mul_8, ...
+void k3_sigmoid_tanh_mul(const float* __restrict in0, const float* __restrict in1, float* __restrict out0) {
+  aotic::runtime::parallel_for(2, 96, [&](int64_t i1_begin, int64_t i1_end) {
+    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
+      #pragma omp simd
+      for (int64_t i2 = 0; i2 < 48; ++i2) {
+        const float t0 = in0[192 * i1 + i2];
+        const float t1 = km::sigmoid(t0);
+        const float t2 = in1[48 * i1 + i2];
+        const float t3 = km::tanh(t2);
+        const float t4 = km::mul(t1, t3);
+        out0[48 * i1 + i2] = t4;
+      }
+    }
+  });
+}
+
+// nodes slice_10, squeeze_9, add_3, slice_22, squeeze_23, add_28, slice_34, squeeze_37, add_52, ...
+void k4_slice_squeeze_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0) {
+  aotic::runtime::parallel_for(384, 384, [&](int64_t i1_begin, int64_t i1_end) {
+    #pragma omp simd
+    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
+      const float t0 = in0[i1];
+      const float t1 = in1[i1 + 384];
+      const float t2 = km::add(t0, t1);
+      out0[i1] = t2;
+    }
+  });
+}
+
+// nodes slice_11, squeeze_10, add_5, slice_23, squeeze_24, add_30, slice_35, squeeze_38, ...
+void k5_slice_squeeze_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0) {
+  aotic::runtime::parallel_for(384, 384, [&](int64_t i1_begin, int64_t i1_end) {
+    #pragma omp simd
+    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
+      const float t0 = in0[i1];
+      const float t1 = in1[i1 + 768];
+      const float t2 = km::add(t0, t1);
+      out0[i1] = t2;
+    }
+  });
+}
+
+// nodes slice_12, squeeze_11, add_7, slice_24, squeeze_25, add_32, slice_36, squeeze_39, ...
+void k6_slice_squeeze_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0) {
+  aotic::runtime::parallel_for(384, 384, [&](int64_t i1_begin, int64_t i1_end) {
+    #pragma omp simd
+    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
+      const float t0 = in0[i1];
+      const float t1 = in1[i1 + 1152];
+      const float t2 = km::add(t0, t1);
+      out0[i1] = t2;
+    }
+  });
+}
+
+// nodes slice_13, squeeze_12, add_9, slice_25, squeeze_26, add_34, slice_37, squeeze_40, ...
+void k7_slice_squeeze_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0) {
+  aotic::runtime::parallel_for(384, 384, [&](int64_t i1_begin, int64_t i1_end) {
+    #pragma omp simd
+    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
+      const float t0 = in0[i1];
+      const float t1 = in1[i1 + 1536];
+      const float t2 = km::add(t0, t1);
+      out0[i1] = t2;
+    }
+  });
+}
+
+// nodes slice_14, squeeze_13, add_11, slice_26, squeeze_27, add_36, slice_38, squeeze_41, ...
+void k8_slice_squeeze_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0) {
+  aotic::runtime::parallel_for(384, 384, [&](int64_t i1_begin, int64_t i1_end) {
+    #pragma omp simd
+    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
+      const float t0 = in0[i1];
+      const float t1 = in1[i1 + 1920];
+      const float t2 = km::add(t0, t1);
+      out0[i1] = t2;
+    }
+  });
+}
+
+// nodes slice_15, squeeze_14, add_13, slice_27, squeeze_28, add_38, slice_39, squeeze_42, ...
+void k9_slice_squeeze_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0) {
+  aotic::runtime::parallel_for(384, 384, [&](int64_t i1_begin, int64_t i1_end) {
+    #pragma omp simd
+    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
+      const float t0 = in0[i1];
+      const float t1 = in1[i1 + 2304];
+      const float t2 = km::add(t0, t1);
+      out0[i1] = t2;
+    }
+  });
+}
+
+// nodes slice_16, squeeze_15, add_15, slice_28, squeeze_29, add_40, slice_40, squeeze_43, ...
+void k10_slice_squeeze_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0) {
+  aotic::runtime::parallel_for(384, 384, [&](int64_t i1_begin, int64_t i1_end) {
+    #pragma omp simd
+    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
+      const float t0 = in0[i1];
+      const float t1 = in1[i1 + 2688];
+      const float t2 = km::add(t0, t1);
+      out0[i1] = t2;
+    }
+  });
+}
+
+// nodes slice_17, squeeze_16, add_17, slice_29, squeeze_30, add_42, slice_41, squeeze_44, ...
+void k11_slice_squeeze_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0) {
+  aotic::runtime::parallel_for(384, 384, [&](int64_t i1_begin, int64_t i1_end) {
+    #pragma omp simd
+    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
+      const float t0 = in0[i1];
+      const float t1 = in1[i1 + 3072];
+      const float t2 = km::add(t0, t1);
+      out0[i1] = t2;
+    }
+  });
+}
+
+// nodes slice_18, squeeze_17, add_19, slice_30, squeeze_31, add_44, slice_42, squeeze_45, ...
+void k12_slice_squeeze_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0) {
+  aotic::runtime::parallel_for(384, 384, [&](int64_t i1_begin, int64_t i1_end) {
+    #pragma omp simd
+    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
+      const float t0 = in0[i1];
+      const float t1 = in1[i1 + 3456];
+      const float t2 = km::add(t0, t1);
+      out0[i1] = t2;
+    }
+  });
+}
+
+// nodes slice_19, squeeze_18, add_21, slice_31, squeeze_32, add_46, slice_43, squeeze_46, ...
+void k13_slice_squeeze_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0) {
+  aotic::runtime::parallel_for(384, 384, [&](int64_t i1_begin, int64_t i1_end) {
+    #pragma omp simd
+    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
+      const float t0 = in0[i1];
+      const float t1 = in1[i1 + 3840];
+      const float t2 = km::add(t0, t1);
+      out0[i1] = t2;
+    }
+  });
+}
+
+// nodes slice_20, squeeze_19, add_23, slice_32, squeeze_33, add_48, slice_44, squeeze_47, ...
+void k14_slice_squeeze_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0) {
+  aotic::runtime::parallel_for(384, 384, [&](int64_t i1_begin, int64_t i1_end) {
+    #pragma omp simd
+    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
+      const float t0 = in0[i1];
+      const float t1 = in1[i1 + 4224];
+      const float t2 = km::add(t0, t1);
+      out0[i1] = t2;
+    }
+  });
+}
+
+// nodes sigmoid_33, sigmoid_34, tanh_22, sigmoid_35, mul_33, mul_34, add_24, tanh_23, mul_35, ...
+void k15_sigmoid_sigmoid_tanh_sigmoid_mul_mul_add_tanh_mul(const float* __restrict in0,
+    const float* __restrict in1, const float* __restrict in2, const float* __restrict in3,
+    const float* __restrict in4, float* __restrict out0) {
+  aotic::runtime::parallel_for(2, 96, [&](int64_t i1_begin, int64_t i1_end) {
+    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
+      #pragma omp simd
+      for (int64_t i2 = 0; i2 < 48; ++i2) {
+        const float t0 = in0[192 * i1 + i2];
+        const float t1 = km::sigmoid(t0);
+        const float t2 = in1[192 * i1 + i2];
+        const float t3 = km::sigmoid(t2);
+        const float t4 = in2[48 * i1 + i2];
+        const float t5 = km::mul(t3, t4);
+        const float t6 = in3[192 * i1 + i2];
+        const float t7 = km::sigmoid(t6);
+        const float t8 = in4[192 * i1 + i2];
+        const float t9 = km::tanh(t8);
+        const float t10 = km::mul(t7, t9);
+        const float t11 = km::add(t5, t10);
+        const float t12 = km::tanh(t11);
+        const float t13 = km::mul(t1, t12);
+        out0[48 * i1 + i2] = t13;
+      }
+    }
+  });
+}
+
+// nodes add_98, _log_softmax
+void k16_add_log_softmax(const float* __restrict in0, const float* __restrict in1, float* __restrict out0) {
+  aotic::runtime::parallel_for(24, 192, [&](int64_t i0_begin, int64_t i0_end) {
+    for (int64_t i0 = i0_begin; i0 < i0_end; ++i0) {
+      float max = -km::infinity<float>();
+      for (int64_t r0 = 0; r0 < 8; ++r0) {
+        const float t0 = in0[8 * i0 + r0];
+        const float t1 = in1[r0];
+        const float t2 = km::add(t0, t1);
+        max = km::maximum(max, t2);
+      }
+      float sum = 0.0f;
+      #pragma omp simd reduction(+ : sum)
+      for (int64_t r0 = 0; r0 < 8; ++r0) {
+        const float t3 = in0[8 * i0 + r0];
+        const float t4 = in1[r0];
+        const float t5 = km::add(t3, t4);
+        const float t6 = km::sub(t5, max);
+        const float t7 = km::exp(t6);
+        sum = km::add(sum, t7);
+      }
+      const float t8 = km::log(sum);
+      const float log_sum = t8;
+      #pragma omp simd
+      for (int64_t r0 = 0; r0 < 8; ++r0) {
+        const float t9 = in0[8 * i0 + r0];
+        const float t10 = in1[r0];
+        const float t11 = km::add(t9, t10);
+        const float t12 = km::sub(t11, max);
+        const float t13 = km::sub(t12, log_sum);
+        out0[8 * i0 + r0] = t13;
+      }
+    }
+  });
+}
+}  // namespace avx2
+#if defined(__clang__)
+#pragma clang attribute pop
+#else
+#pragma GCC pop_options
+#endif
+}  // namespace aotic_kernels
+
+// ---- kernels_base.cpp ----
+// Generated by aotic 0.1.0 from lstm_tagger.core.pt2: kernels of model.cpp, baseline build.
+// Generated code: do not edit.
+#include <cstdint>
+#include <type_traits>
+#ifdef __CUDACC__
+#include <cmath>
+#endif
+// Helpers generated kernels call run on the host, and on the GPU when nvcc compiles for CUDA.
+#ifdef __CUDACC__
+#define AOTIC_HOST_DEVICE __host__ __device__
+#else
+#define AOTIC_HOST_DEVICE
+#endif
+#include "aotic/runtime/threads.h"
+
+namespace aotic_kernels {
+namespace {
+
+// Host and device: generated CUDA kernels call the same functions (the CPU polynomials below are
+// for vectorised host loops; GPU code calls the device's own exp, tanh and erf).
+#define KM_FN AOTIC_HOST_DEVICE inline
+namespace km {
+
+/// The C library's math for float and double (integers as double, as <cmath> takes them).
+namespace libm {
+#ifdef __CUDACC__
+#define KM_LIBM(name) using std::name;
+#define KM_LIBM2(name) using std::name;
+#else
+#define KM_LIBM(name)                                           \
+  inline float name(float x) { return __builtin_##name##f(x); } \
+  inline double name(double x) { return __builtin_##name(x); }  \
+  template <typename T>                                         \
+  inline double name(T x) {                                     \
+    return __builtin_##name(static_cast<double>(x));            \
+  }
+#define KM_LIBM2(name)                                                       \
+  inline float name(float a, float b) { return __builtin_##name##f(a, b); }  \
+  inline double name(double a, double b) { return __builtin_##name(a, b); }  \
+  template <typename T>                                                      \
+  inline double name(T a, T b) {                                             \
+    return __builtin_##name(static_cast<double>(a), static_cast<double>(b)); \
+  }
+#endif
+KM_LIBM(exp)
+KM_LIBM(exp2)
+KM_LIBM(expm1)
+KM_LIBM(log)
+KM_LIBM(log2)
+KM_LIBM(log10)
+KM_LIBM(log1p)
+KM_LIBM(sqrt)
+KM_LIBM(sin)
+KM_LIBM(cos)
+KM_LIBM(tan)
+KM_LIBM(asin)
+KM_LIBM(acos)
+KM_LIBM(atan)
+KM_LIBM(sinh)
+KM_LIBM(cosh)
+KM_LIBM(tanh)
+KM_LIBM(asinh)
+KM_LIBM(acosh)
+KM_LIBM(atanh)
+KM_LIBM(erf)
+KM_LIBM(erfc)
+KM_LIBM(floor)
+KM_LIBM(ceil)
+KM_LIBM(trunc)
+KM_LIBM(nearbyint)
+KM_LIBM(fabs)
+KM_LIBM2(pow)
+KM_LIBM2(atan2)
+KM_LIBM2(fmod)
+#undef KM_LIBM
+#undef KM_LIBM2
+}  // namespace libm
+
+/// Infinity and a quiet NaN of a floating-point type.
+template <typename T>
+KM_FN constexpr T infinity() {
+  return static_cast<T>(__builtin_huge_val());
+}
+template <typename T>
+KM_FN constexpr T quiet_nan() {
+  return static_cast<T>(__builtin_nan(""));
+}
+template <typename T>
+KM_FN T fmod(T a, T b) {
+  return libm::fmod(a, b);
+}
+
+template <typename T>
+constexpr bool kWraps = std::is_integral_v<T> && !std::is_same_v<T, bool>;
+
+template <typename T>
+KM_FN T add(T a, T b) {
+  if constexpr (kWraps<T>) {
+    return static_cast<T>(static_cast<uint64_t>(a) + static_cast<uint64_t>(b));
+  } else {
+    return a + b;
+  }
+}
+template <typename T>
+KM_FN T sub(T a, T b) {
+  if constexpr (kWraps<T>) {
+    return static_cast<T>(static_cast<uint64_t>(a) - static_cast<uint64_t>(b));
+  } else {
+    return a - b;
+  }
+}
+template <typename T>
+KM_FN T mul(T a, T b) {
+  if constexpr (kWraps<T>) {
+    return static_cast<T>(static_cast<uint64_t>(a) * static_cast<uint64_t>(b));
+  } else {
+    return a * b;
+  }
+}
+template <typename T>
+KM_FN T neg(T a) {
+  if constexpr (kWraps<T>) {
+    return static_cast<T>(uint64_t{0} - static_cast<uint64_t>(a));
+  } else {
+    return -a;
+  }
+}
+template <typename T>
+KM_FN T abs(T a) {
+  if constexpr (kWraps<T>) {
+    return a < 0 ? neg(a) : a;
+  } else if constexpr (std::is_same_v<T, bool>) {
+    return a;
+  } else {
+    return libm::fabs(a);
+  }
+}
+template <typename T>
+KM_FN T maximum(T a, T b) {
+  if constexpr (std::is_floating_point_v<T>) {
+    return a != a ? a : b != b ? b : a > b ? a : b;
+  } else {
+    return a > b ? a : b;
+  }
+}
+template <typename T>
+KM_FN T minimum(T a, T b) {
+  if constexpr (std::is_floating_point_v<T>) {
+    return a != a ? a : b != b ? b : a < b ? a : b;
+  } else {
+    return a < b ? a : b;
+  }
+}
+/// PyTorch's conversion: to bool is `!= 0`; otherwise C++'s (floats to integers truncate).
+template <typename To, typename From>
+KM_FN To convert(From v) {
+  if constexpr (std::is_same_v<To, bool>) {
+    return v != From(0);
+  } else {
+    return static_cast<To>(v);
+  }
+}
+/// expf in straight-line arithmetic (Cephes' polynomial, within 2 ulp), so that `omp simd` loops
+/// calling it vectorise; NaN, infinities and underflow as std::exp.
+KM_FN float exp_float(float x) {
+  float c = x < 88.3762626647949f ? x : 88.3762626647949f;
+  c = c > -88.3762626647949f ? c : -88.3762626647949f;
+  // n = round(c * log2(e)) by adding 1.5 * 2^23: exact for |n| < 2^22, no conversion or libm call,
+  // so the loop still vectorises; its bits hold n as an integer.
+  const float shifted = c * 1.44269504088896341f + 12582912.0f;
+  const float n = shifted - 12582912.0f;
+  float r = c - n * 0.693359375f;
+  r = r - n * -2.12194440e-4f;
+  const float z = r * r;
+  float y = 1.9875691500e-4f;
+  y = y * r + 1.3981999507e-3f;
+  y = y * r + 8.3334519073e-3f;
+  y = y * r + 4.1665795894e-2f;
+  y = y * r + 1.6666665459e-1f;
+  y = y * r + 5.0000001201e-1f;
+  y = y * z + r + 1.0f;
+  int32_t ni;
+  __builtin_memcpy(&ni, &shifted, sizeof(ni));
+  ni -= 0x4B400000;
+  // 2^n as two factors, each a normal float for n in [-127, 128].
+  const int32_t half = ni / 2;
+  const int32_t bits_a = (half + 127) * (1 << 23), bits_b = (ni - half + 127) * (1 << 23);
+  float scale_a, scale_b;
+  __builtin_memcpy(&scale_a, &bits_a, sizeof(scale_a));
+  __builtin_memcpy(&scale_b, &bits_b, sizeof(scale_b));
+  float e = y * scale_a * scale_b;
+  e = x > 88.7228391f ? infinity<float>() : e;
+  e = x < -103.972084f ? 0.0f : e;
+  return x != x ? x : e;
+}
+template <typename T>
+KM_FN T exp(T x) {
+#ifdef __CUDA_ARCH__
+  return ::exp(x);
+#else
+  if constexpr (std::is_same_v<T, float>) {
+    return exp_float(x);
+  } else {
+    return libm::exp(x);
+  }
+#endif
+}
+template <typename T>
+KM_FN T exp2(T x) {
+  return libm::exp2(x);
+}
+template <typename T>
+KM_FN T expm1(T x) {
+  return libm::expm1(x);
+}
+template <typename T>
+KM_FN T log(T x) {
+  return libm::log(x);
+}
+template <typename T>
+KM_FN T log2(T x) {
+  return libm::log2(x);
+}
+template <typename T>
+KM_FN T log10(T x) {
+  return libm::log10(x);
+}
+template <typename T>
+KM_FN T log1p(T x) {
+  return libm::log1p(x);
+}
+template <typename T>
+KM_FN T sqrt(T x) {
+  return libm::sqrt(x);
+}
+template <typename T>
+KM_FN T rsqrt(T x) {
+  return T(1) / libm::sqrt(x);
+}
+template <typename T>
+KM_FN T reciprocal(T x) {
+  return T(1) / x;
+}
+template <typename T>
+KM_FN T sin(T x) {
+  return libm::sin(x);
+}
+template <typename T>
+KM_FN T cos(T x) {
+  return libm::cos(x);
+}
+template <typename T>
+KM_FN T tan(T x) {
+  return libm::tan(x);
+}
+template <typename T>
+KM_FN T asin(T x) {
+  return libm::asin(x);
+}
+template <typename T>
+KM_FN T acos(T x) {
+  return libm::acos(x);
+}
+template <typename T>
+KM_FN T atan(T x) {
+  return libm::atan(x);
+}
+template <typename T>
+KM_FN T sinh(T x) {
+  return libm::sinh(x);
+}
+template <typename T>
+KM_FN T cosh(T x) {
+  return libm::cosh(x);
+}
+template <typename T>
+KM_FN T tanh(T x) {
+#ifdef __CUDA_ARCH__
+  return ::tanh(x);
+#else
+  if constexpr (std::is_same_v<T, float>) {
+    // 1 - 2 / (e^2x + 1), vectorisable; odd, and exact at the saturated ends.
+    const float a = x < 0 ? -x : x;
+    const float t = 1.0f - 2.0f / (exp_float(2.0f * a) + 1.0f);
+    const float r = a < 0.0004f ? a : t;
+    return x != x ? x : x < 0 ? -r : r;
+  } else {
+    return libm::tanh(x);
+  }
+#endif
+}
+template <typename T>
+KM_FN T asinh(T x) {
+  return libm::asinh(x);
+}
+template <typename T>
+KM_FN T acosh(T x) {
+  return libm::acosh(x);
+}
+template <typename T>
+KM_FN T atanh(T x) {
+  return libm::atanh(x);
+}
+template <typename T>
+KM_FN T erf(T x) {
+#ifdef __CUDA_ARCH__
+  return ::erf(x);
+#else
+  if constexpr (std::is_same_v<T, float>) {
+    // Abramowitz and Stegun 7.1.26 (absolute error below 1.5e-7), vectorisable.
+    const float a = x < 0 ? -x : x;
+    const float t = 1.0f / (1.0f + 0.3275911f * a);
+    float p = 1.061405429f;
+    p = p * t - 1.453152027f;
+    p = p * t + 1.421413741f;
+    p = p * t - 0.284496736f;
+    p = p * t + 0.254829592f;
+    const float r = 1.0f - p * t * exp_float(-a * a);
+    return x != x ? x : x < 0 ? -r : r;
+  } else {
+    return libm::erf(x);
+  }
+#endif
+}
+template <typename T>
+KM_FN T erfc(T x) {
+  return libm::erfc(x);
+}
+template <typename T>
+KM_FN T floor(T x) {
+  return libm::floor(x);
+}
+template <typename T>
+KM_FN T ceil(T x) {
+  return libm::ceil(x);
+}
+template <typename T>
+KM_FN T trunc(T x) {
+  return libm::trunc(x);
+}
+/// Half to even, as torch.round.
+template <typename T>
+KM_FN T round(T x) {
+  return libm::nearbyint(x);
+}
+template <typename T>
+KM_FN T frac(T x) {
+  return x - libm::trunc(x);
+}
+template <typename T>
+KM_FN T sign(T x) {
+  if constexpr (std::is_same_v<T, bool>) {
+    return x;
+  } else {
+    return static_cast<T>((T(0) < x) - (x < T(0)));
+  }
+}
+template <typename T>
+KM_FN T sigmoid(T x) {
+  return T(1) / (T(1) + exp(-x));
+}
+template <typename T>
+KM_FN T relu(T x) {
+  if constexpr (std::is_same_v<T, bool>) {
+    return x;
+  } else {
+    return maximum(x, T(0));
+  }
+}
+template <typename T>
+KM_FN T gelu(T x) {
+  return T(0.5) * x * (T(1) + erf(x * T(0.70710678118654752440)));
+}
+template <typename T>
+KM_FN T gelu_tanh(T x) {
+  const T inner = T(0.79788456080286535588) * (x + T(0.044715) * x * x * x);
+  return T(0.5) * x * (T(1) + tanh(inner));
+}
+template <typename T>
+KM_FN T silu(T x) {
+  return x / (T(1) + exp(-x));
+}
+template <typename T>
+KM_FN T mish(T x) {
+  return x * libm::tanh(libm::log1p(libm::exp(x)));
+}
+template <typename T>
+KM_FN T hardsigmoid(T x) {
+  return minimum(maximum(x + T(3), T(0)), T(6)) / T(6);
+}
+template <typename T>
+KM_FN T hardswish(T x) {
+  return x * minimum(maximum(x + T(3), T(0)), T(6)) / T(6);
+}
+template <typename T>
+KM_FN T pow(T a, T b) {
+  return libm::pow(a, b);
+}
+template <typename T>
+KM_FN T atan2(T a, T b) {
+  return libm::atan2(a, b);
+}
+template <typename T>
+KM_FN bool isnan(T x) {
+  if constexpr (std::is_floating_point_v<T>) {
+    return x != x;
+  } else {
+    return false;
+  }
+}
+template <typename T>
+KM_FN bool isinf(T x) {
+  if constexpr (std::is_floating_point_v<T>) {
+    return x == infinity<T>() || x == -infinity<T>();
+  } else {
+    return false;
+  }
+}
+template <typename T>
+KM_FN T square(T x) {
+  return mul(x, x);
+}
+
+}  // namespace km
+
+}  // namespace
+namespace base {
+
+// nodes add, add_25
+void k0_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0) {
+  aotic::runtime::parallel_for(24, 4608, [&](int64_t i0_begin, int64_t i0_end) {
+    for (int64_t i0 = i0_begin; i0 < i0_end; ++i0) {
+      #pragma omp simd
+      for (int64_t i2 = 0; i2 < 192; ++i2) {
+        const float t0 = in0[192 * i0 + i2];
+        const float t1 = in1[i2];
+        const float t2 = km::add(t0, t1);
+        out0[192 * i0 + i2] = t2;
+      }
+    }
+  });
+}
+
+// nodes slice_9, squeeze_8, add_1, slice_21, squeeze_22, add_26, slice_33, squeeze_36, add_50, ...
+void k1_slice_squeeze_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0) {
+  aotic::runtime::parallel_for(384, 384, [&](int64_t i1_begin, int64_t i1_end) {
+    #pragma omp simd
+    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
+      const float t0 = in0[i1];
+      const float t1 = in1[i1];
+      const float t2 = km::add(t0, t1);
+      out0[i1] = t2;
+    }
+  });
+}
+
+// nodes sigmoid, sigmoid_1, tanh, mul, mul_1, add_2, sigmoid_3, sigmoid_4, tanh_2, mul_3, ...
+void k2_sigmoid_sigmoid_tanh_mul_mul_add(const float* __restrict in0, const float* __restrict in1,
+    const float* __restrict in2, const float* __restrict in3, float* __restrict out0) {
+  aotic::runtime::parallel_for(2, 96, [&](int64_t i1_begin, int64_t i1_end) {
+    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
+      #pragma omp simd
+      for (int64_t i2 = 0; i2 < 48; ++i2) {
+        const float t0 = in0[192 * i1 + i2];
+        const float t1 = km::sigmoid(t0);
+        const float t2 = in1[48 * i1 + i2];
+        const float t3 = km::mul(t1, t2);
+        const float t4 = in2[192 * i1 + i2];
+        const float t5 = km::sigmoid(t4);
+        const float t6 = in3[192 * i1 + i2];
+        const float t7 = km::tanh(t6);
+        const float t8 = km::mul(t5, t7);
+        const float t9 = km::add(t3, t8);
+        out0[48 * i1 + i2] = t9;
+      }
+    }
+  });
+}
+
+// nodes sigmoid_2, tanh_1, mul_2, sigmoid_5, tanh_3, mul_5, sigmoid_8, tanh_5, mul_8, ...
+void k3_sigmoid_tanh_mul(const float* __restrict in0, const float* __restrict in1, float* __restrict out0) {
+  aotic::runtime::parallel_for(2, 96, [&](int64_t i1_begin, int64_t i1_end) {
+    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
+      #pragma omp simd
+      for (int64_t i2 = 0; i2 < 48; ++i2) {
+        const float t0 = in0[192 * i1 + i2];
+        const float t1 = km::sigmoid(t0);
+        const float t2 = in1[48 * i1 + i2];
+        const float t3 = km::tanh(t2);
+        const float t4 = km::mul(t1, t3);
+        out0[48 * i1 + i2] = t4;
+      }
+    }
+  });
+}
+
+// nodes slice_10, squeeze_9, add_3, slice_22, squeeze_23, add_28, slice_34, squeeze_37, add_52, ...
+void k4_slice_squeeze_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0) {
+  aotic::runtime::parallel_for(384, 384, [&](int64_t i1_begin, int64_t i1_end) {
+    #pragma omp simd
+    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
+      const float t0 = in0[i1];
+      const float t1 = in1[i1 + 384];
+      const float t2 = km::add(t0, t1);
+      out0[i1] = t2;
+    }
+  });
+}
+
+// nodes slice_11, squeeze_10, add_5, slice_23, squeeze_24, add_30, slice_35, squeeze_38, ...
+void k5_slice_squeeze_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0) {
+  aotic::runtime::parallel_for(384, 384, [&](int64_t i1_begin, int64_t i1_end) {
+    #pragma omp simd
+    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
+      const float t0 = in0[i1];
+      const float t1 = in1[i1 + 768];
+      const float t2 = km::add(t0, t1);
+      out0[i1] = t2;
+    }
+  });
+}
+
+// nodes slice_12, squeeze_11, add_7, slice_24, squeeze_25, add_32, slice_36, squeeze_39, ...
+void k6_slice_squeeze_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0) {
+  aotic::runtime::parallel_for(384, 384, [&](int64_t i1_begin, int64_t i1_end) {
+    #pragma omp simd
+    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
+      const float t0 = in0[i1];
+      const float t1 = in1[i1 + 1152];
+      const float t2 = km::add(t0, t1);
+      out0[i1] = t2;
+    }
+  });
+}
+
+// nodes slice_13, squeeze_12, add_9, slice_25, squeeze_26, add_34, slice_37, squeeze_40, ...
+void k7_slice_squeeze_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0) {
+  aotic::runtime::parallel_for(384, 384, [&](int64_t i1_begin, int64_t i1_end) {
+    #pragma omp simd
+    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
+      const float t0 = in0[i1];
+      const float t1 = in1[i1 + 1536];
+      const float t2 = km::add(t0, t1);
+      out0[i1] = t2;
+    }
+  });
+}
+
+// nodes slice_14, squeeze_13, add_11, slice_26, squeeze_27, add_36, slice_38, squeeze_41, ...
+void k8_slice_squeeze_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0) {
+  aotic::runtime::parallel_for(384, 384, [&](int64_t i1_begin, int64_t i1_end) {
+    #pragma omp simd
+    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
+      const float t0 = in0[i1];
+      const float t1 = in1[i1 + 1920];
+      const float t2 = km::add(t0, t1);
+      out0[i1] = t2;
+    }
+  });
+}
+
+// nodes slice_15, squeeze_14, add_13, slice_27, squeeze_28, add_38, slice_39, squeeze_42, ...
+void k9_slice_squeeze_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0) {
+  aotic::runtime::parallel_for(384, 384, [&](int64_t i1_begin, int64_t i1_end) {
+    #pragma omp simd
+    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
+      const float t0 = in0[i1];
+      const float t1 = in1[i1 + 2304];
+      const float t2 = km::add(t0, t1);
+      out0[i1] = t2;
+    }
+  });
+}
+
+// nodes slice_16, squeeze_15, add_15, slice_28, squeeze_29, add_40, slice_40, squeeze_43, ...
+void k10_slice_squeeze_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0) {
+  aotic::runtime::parallel_for(384, 384, [&](int64_t i1_begin, int64_t i1_end) {
+    #pragma omp simd
+    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
+      const float t0 = in0[i1];
+      const float t1 = in1[i1 + 2688];
+      const float t2 = km::add(t0, t1);
+      out0[i1] = t2;
+    }
+  });
+}
+
+// nodes slice_17, squeeze_16, add_17, slice_29, squeeze_30, add_42, slice_41, squeeze_44, ...
+void k11_slice_squeeze_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0) {
+  aotic::runtime::parallel_for(384, 384, [&](int64_t i1_begin, int64_t i1_end) {
+    #pragma omp simd
+    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
+      const float t0 = in0[i1];
+      const float t1 = in1[i1 + 3072];
+      const float t2 = km::add(t0, t1);
+      out0[i1] = t2;
+    }
+  });
+}
+
+// nodes slice_18, squeeze_17, add_19, slice_30, squeeze_31, add_44, slice_42, squeeze_45, ...
+void k12_slice_squeeze_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0) {
+  aotic::runtime::parallel_for(384, 384, [&](int64_t i1_begin, int64_t i1_end) {
+    #pragma omp simd
+    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
+      const float t0 = in0[i1];
+      const float t1 = in1[i1 + 3456];
+      const float t2 = km::add(t0, t1);
+      out0[i1] = t2;
+    }
+  });
+}
+
+// nodes slice_19, squeeze_18, add_21, slice_31, squeeze_32, add_46, slice_43, squeeze_46, ...
+void k13_slice_squeeze_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0) {
+  aotic::runtime::parallel_for(384, 384, [&](int64_t i1_begin, int64_t i1_end) {
+    #pragma omp simd
+    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
+      const float t0 = in0[i1];
+      const float t1 = in1[i1 + 3840];
+      const float t2 = km::add(t0, t1);
+      out0[i1] = t2;
+    }
+  });
+}
+
+// nodes slice_20, squeeze_19, add_23, slice_32, squeeze_33, add_48, slice_44, squeeze_47, ...
+void k14_slice_squeeze_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0) {
+  aotic::runtime::parallel_for(384, 384, [&](int64_t i1_begin, int64_t i1_end) {
+    #pragma omp simd
+    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
+      const float t0 = in0[i1];
+      const float t1 = in1[i1 + 4224];
+      const float t2 = km::add(t0, t1);
+      out0[i1] = t2;
+    }
+  });
+}
+
+// nodes sigmoid_33, sigmoid_34, tanh_22, sigmoid_35, mul_33, mul_34, add_24, tanh_23, mul_35, ...
+void k15_sigmoid_sigmoid_tanh_sigmoid_mul_mul_add_tanh_mul(const float* __restrict in0,
+    const float* __restrict in1, const float* __restrict in2, const float* __restrict in3,
+    const float* __restrict in4, float* __restrict out0) {
+  aotic::runtime::parallel_for(2, 96, [&](int64_t i1_begin, int64_t i1_end) {
+    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
+      #pragma omp simd
+      for (int64_t i2 = 0; i2 < 48; ++i2) {
+        const float t0 = in0[192 * i1 + i2];
+        const float t1 = km::sigmoid(t0);
+        const float t2 = in1[192 * i1 + i2];
+        const float t3 = km::sigmoid(t2);
+        const float t4 = in2[48 * i1 + i2];
+        const float t5 = km::mul(t3, t4);
+        const float t6 = in3[192 * i1 + i2];
+        const float t7 = km::sigmoid(t6);
+        const float t8 = in4[192 * i1 + i2];
+        const float t9 = km::tanh(t8);
+        const float t10 = km::mul(t7, t9);
+        const float t11 = km::add(t5, t10);
+        const float t12 = km::tanh(t11);
+        const float t13 = km::mul(t1, t12);
+        out0[48 * i1 + i2] = t13;
+      }
+    }
+  });
+}
+
+// nodes add_98, _log_softmax
+void k16_add_log_softmax(const float* __restrict in0, const float* __restrict in1, float* __restrict out0) {
+  aotic::runtime::parallel_for(24, 192, [&](int64_t i0_begin, int64_t i0_end) {
+    for (int64_t i0 = i0_begin; i0 < i0_end; ++i0) {
+      float max = -km::infinity<float>();
+      for (int64_t r0 = 0; r0 < 8; ++r0) {
+        const float t0 = in0[8 * i0 + r0];
+        const float t1 = in1[r0];
+        const float t2 = km::add(t0, t1);
+        max = km::maximum(max, t2);
+      }
+      float sum = 0.0f;
+      #pragma omp simd reduction(+ : sum)
+      for (int64_t r0 = 0; r0 < 8; ++r0) {
+        const float t3 = in0[8 * i0 + r0];
+        const float t4 = in1[r0];
+        const float t5 = km::add(t3, t4);
+        const float t6 = km::sub(t5, max);
+        const float t7 = km::exp(t6);
+        sum = km::add(sum, t7);
+      }
+      const float t8 = km::log(sum);
+      const float log_sum = t8;
+      #pragma omp simd
+      for (int64_t r0 = 0; r0 < 8; ++r0) {
+        const float t9 = in0[8 * i0 + r0];
+        const float t10 = in1[r0];
+        const float t11 = km::add(t9, t10);
+        const float t12 = km::sub(t11, max);
+        const float t13 = km::sub(t12, log_sum);
+        out0[8 * i0 + r0] = t13;
+      }
+    }
+  });
+}
+}  // namespace base
+}  // namespace aotic_kernels

@@ -12,14 +12,31 @@
 #else
 #define AOTIC_HOST_DEVICE
 #endif
-#include <algorithm>
-#include <cmath>
-#include <cstdlib>
-#include <cstring>
-#include "aotic/runtime/threads.h"
 
 // The constants' bytes, linked in from constants.S.
 extern "C" const uint8_t aotic_constants_blob[];
+
+// The generated kernels, defined in kernels_avx2.cpp, kernels_base.cpp.
+namespace aotic_kernels {
+namespace avx2 {
+void k0_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0);
+void k1_layer_norm(const float* __restrict in0, const float* __restrict in1, const float* __restrict in2,
+    float* __restrict out0);
+void k2_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0);
+void k3_gelu(const float* __restrict in0, float* __restrict out0);
+void k4_add_layer_norm(const float* __restrict in0, const float* __restrict in1,
+    const float* __restrict in2, const float* __restrict in3, float* __restrict out0);
+}  // namespace avx2
+namespace base {
+void k0_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0);
+void k1_layer_norm(const float* __restrict in0, const float* __restrict in1, const float* __restrict in2,
+    float* __restrict out0);
+void k2_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0);
+void k3_gelu(const float* __restrict in0, float* __restrict out0);
+void k4_add_layer_norm(const float* __restrict in0, const float* __restrict in1,
+    const float* __restrict in2, const float* __restrict in3, float* __restrict out0);
+}  // namespace base
+}  // namespace aotic_kernels
 
 namespace {
 
@@ -55,344 +72,6 @@ const T* kernel_input(AtenTensorHandle t, int64_t rank, const int64_t* strides, 
   return aotic::runtime::data<const T>(scratch.get());
 }
 
-// Host and device: generated CUDA kernels call the same functions (the CPU polynomials below are
-// for vectorised host loops; GPU code calls the device's own exp, tanh and erf).
-#define KM_FN AOTIC_HOST_DEVICE inline
-namespace km {
-
-template <typename T>
-constexpr bool kWraps = std::is_integral_v<T> && !std::is_same_v<T, bool>;
-
-template <typename T>
-KM_FN T add(T a, T b) {
-  if constexpr (kWraps<T>) {
-    return static_cast<T>(static_cast<uint64_t>(a) + static_cast<uint64_t>(b));
-  } else {
-    return a + b;
-  }
-}
-template <typename T>
-KM_FN T sub(T a, T b) {
-  if constexpr (kWraps<T>) {
-    return static_cast<T>(static_cast<uint64_t>(a) - static_cast<uint64_t>(b));
-  } else {
-    return a - b;
-  }
-}
-template <typename T>
-KM_FN T mul(T a, T b) {
-  if constexpr (kWraps<T>) {
-    return static_cast<T>(static_cast<uint64_t>(a) * static_cast<uint64_t>(b));
-  } else {
-    return a * b;
-  }
-}
-template <typename T>
-KM_FN T neg(T a) {
-  if constexpr (kWraps<T>) {
-    return static_cast<T>(uint64_t{0} - static_cast<uint64_t>(a));
-  } else {
-    return -a;
-  }
-}
-template <typename T>
-KM_FN T abs(T a) {
-  if constexpr (kWraps<T>) {
-    return a < 0 ? neg(a) : a;
-  } else if constexpr (std::is_same_v<T, bool>) {
-    return a;
-  } else {
-    return std::fabs(a);
-  }
-}
-template <typename T>
-KM_FN T maximum(T a, T b) {
-  if constexpr (std::is_floating_point_v<T>) {
-    return a != a ? a : b != b ? b : a > b ? a : b;
-  } else {
-    return a > b ? a : b;
-  }
-}
-template <typename T>
-KM_FN T minimum(T a, T b) {
-  if constexpr (std::is_floating_point_v<T>) {
-    return a != a ? a : b != b ? b : a < b ? a : b;
-  } else {
-    return a < b ? a : b;
-  }
-}
-/// PyTorch's conversion: to bool is `!= 0`; otherwise C++'s (floats to integers truncate).
-template <typename To, typename From>
-KM_FN To convert(From v) {
-  if constexpr (std::is_same_v<To, bool>) {
-    return v != From(0);
-  } else {
-    return static_cast<To>(v);
-  }
-}
-/// expf in straight-line arithmetic (Cephes' polynomial, within 2 ulp), so that `omp simd` loops
-/// calling it vectorise; NaN, infinities and underflow as std::exp.
-KM_FN float exp_float(float x) {
-  float c = x < 88.3762626647949f ? x : 88.3762626647949f;
-  c = c > -88.3762626647949f ? c : -88.3762626647949f;
-  // n = round(c * log2(e)) by adding 1.5 * 2^23: exact for |n| < 2^22, no conversion or libm call,
-  // so the loop still vectorises; its bits hold n as an integer.
-  const float shifted = c * 1.44269504088896341f + 12582912.0f;
-  const float n = shifted - 12582912.0f;
-  float r = c - n * 0.693359375f;
-  r = r - n * -2.12194440e-4f;
-  const float z = r * r;
-  float y = 1.9875691500e-4f;
-  y = y * r + 1.3981999507e-3f;
-  y = y * r + 8.3334519073e-3f;
-  y = y * r + 4.1665795894e-2f;
-  y = y * r + 1.6666665459e-1f;
-  y = y * r + 5.0000001201e-1f;
-  y = y * z + r + 1.0f;
-  int32_t ni;
-  std::memcpy(&ni, &shifted, sizeof(ni));
-  ni -= 0x4B400000;
-  // 2^n as two factors, each a normal float for n in [-127, 128].
-  const int32_t half = ni / 2;
-  const int32_t bits_a = (half + 127) * (1 << 23), bits_b = (ni - half + 127) * (1 << 23);
-  float scale_a, scale_b;
-  std::memcpy(&scale_a, &bits_a, sizeof(scale_a));
-  std::memcpy(&scale_b, &bits_b, sizeof(scale_b));
-  float e = y * scale_a * scale_b;
-  e = x > 88.7228391f ? std::numeric_limits<float>::infinity() : e;
-  e = x < -103.972084f ? 0.0f : e;
-  return x != x ? x : e;
-}
-template <typename T>
-KM_FN T exp(T x) {
-#ifdef __CUDA_ARCH__
-  return ::exp(x);
-#else
-  if constexpr (std::is_same_v<T, float>) {
-    return exp_float(x);
-  } else {
-    return std::exp(x);
-  }
-#endif
-}
-template <typename T>
-KM_FN T exp2(T x) {
-  return std::exp2(x);
-}
-template <typename T>
-KM_FN T expm1(T x) {
-  return std::expm1(x);
-}
-template <typename T>
-KM_FN T log(T x) {
-  return std::log(x);
-}
-template <typename T>
-KM_FN T log2(T x) {
-  return std::log2(x);
-}
-template <typename T>
-KM_FN T log10(T x) {
-  return std::log10(x);
-}
-template <typename T>
-KM_FN T log1p(T x) {
-  return std::log1p(x);
-}
-template <typename T>
-KM_FN T sqrt(T x) {
-  return std::sqrt(x);
-}
-template <typename T>
-KM_FN T rsqrt(T x) {
-  return T(1) / std::sqrt(x);
-}
-template <typename T>
-KM_FN T reciprocal(T x) {
-  return T(1) / x;
-}
-template <typename T>
-KM_FN T sin(T x) {
-  return std::sin(x);
-}
-template <typename T>
-KM_FN T cos(T x) {
-  return std::cos(x);
-}
-template <typename T>
-KM_FN T tan(T x) {
-  return std::tan(x);
-}
-template <typename T>
-KM_FN T asin(T x) {
-  return std::asin(x);
-}
-template <typename T>
-KM_FN T acos(T x) {
-  return std::acos(x);
-}
-template <typename T>
-KM_FN T atan(T x) {
-  return std::atan(x);
-}
-template <typename T>
-KM_FN T sinh(T x) {
-  return std::sinh(x);
-}
-template <typename T>
-KM_FN T cosh(T x) {
-  return std::cosh(x);
-}
-template <typename T>
-KM_FN T tanh(T x) {
-#ifdef __CUDA_ARCH__
-  return ::tanh(x);
-#else
-  if constexpr (std::is_same_v<T, float>) {
-    // 1 - 2 / (e^2x + 1), vectorisable; odd, and exact at the saturated ends.
-    const float a = x < 0 ? -x : x;
-    const float t = 1.0f - 2.0f / (exp_float(2.0f * a) + 1.0f);
-    const float r = a < 0.0004f ? a : t;
-    return x != x ? x : x < 0 ? -r : r;
-  } else {
-    return std::tanh(x);
-  }
-#endif
-}
-template <typename T>
-KM_FN T asinh(T x) {
-  return std::asinh(x);
-}
-template <typename T>
-KM_FN T acosh(T x) {
-  return std::acosh(x);
-}
-template <typename T>
-KM_FN T atanh(T x) {
-  return std::atanh(x);
-}
-template <typename T>
-KM_FN T erf(T x) {
-#ifdef __CUDA_ARCH__
-  return ::erf(x);
-#else
-  if constexpr (std::is_same_v<T, float>) {
-    // Abramowitz and Stegun 7.1.26 (absolute error below 1.5e-7), vectorisable.
-    const float a = x < 0 ? -x : x;
-    const float t = 1.0f / (1.0f + 0.3275911f * a);
-    float p = 1.061405429f;
-    p = p * t - 1.453152027f;
-    p = p * t + 1.421413741f;
-    p = p * t - 0.284496736f;
-    p = p * t + 0.254829592f;
-    const float r = 1.0f - p * t * exp_float(-a * a);
-    return x != x ? x : x < 0 ? -r : r;
-  } else {
-    return std::erf(x);
-  }
-#endif
-}
-template <typename T>
-KM_FN T erfc(T x) {
-  return std::erfc(x);
-}
-template <typename T>
-KM_FN T floor(T x) {
-  return std::floor(x);
-}
-template <typename T>
-KM_FN T ceil(T x) {
-  return std::ceil(x);
-}
-template <typename T>
-KM_FN T trunc(T x) {
-  return std::trunc(x);
-}
-/// Half to even, as torch.round.
-template <typename T>
-KM_FN T round(T x) {
-  return std::nearbyint(x);
-}
-template <typename T>
-KM_FN T frac(T x) {
-  return x - std::trunc(x);
-}
-template <typename T>
-KM_FN T sign(T x) {
-  if constexpr (std::is_same_v<T, bool>) {
-    return x;
-  } else {
-    return static_cast<T>((T(0) < x) - (x < T(0)));
-  }
-}
-template <typename T>
-KM_FN T sigmoid(T x) {
-  return T(1) / (T(1) + exp(-x));
-}
-template <typename T>
-KM_FN T relu(T x) {
-  if constexpr (std::is_same_v<T, bool>) {
-    return x;
-  } else {
-    return maximum(x, T(0));
-  }
-}
-template <typename T>
-KM_FN T gelu(T x) {
-  return T(0.5) * x * (T(1) + erf(x * T(0.70710678118654752440)));
-}
-template <typename T>
-KM_FN T gelu_tanh(T x) {
-  const T inner = T(0.79788456080286535588) * (x + T(0.044715) * x * x * x);
-  return T(0.5) * x * (T(1) + tanh(inner));
-}
-template <typename T>
-KM_FN T silu(T x) {
-  return x / (T(1) + exp(-x));
-}
-template <typename T>
-KM_FN T mish(T x) {
-  return x * std::tanh(std::log1p(std::exp(x)));
-}
-template <typename T>
-KM_FN T hardsigmoid(T x) {
-  return minimum(maximum(x + T(3), T(0)), T(6)) / T(6);
-}
-template <typename T>
-KM_FN T hardswish(T x) {
-  return x * minimum(maximum(x + T(3), T(0)), T(6)) / T(6);
-}
-template <typename T>
-KM_FN T pow(T a, T b) {
-  return std::pow(a, b);
-}
-template <typename T>
-KM_FN T atan2(T a, T b) {
-  return std::atan2(a, b);
-}
-template <typename T>
-KM_FN bool isnan(T x) {
-  if constexpr (std::is_floating_point_v<T>) {
-    return x != x;
-  } else {
-    return false;
-  }
-}
-template <typename T>
-KM_FN bool isinf(T x) {
-  if constexpr (std::is_floating_point_v<T>) {
-    return std::isinf(x);
-  } else {
-    return false;
-  }
-}
-template <typename T>
-KM_FN T square(T x) {
-  return mul(x, x);
-}
-
-}  // namespace km
-
 /// Whether this CPU runs the AVX2/FMA build of the kernels (asked once).
 inline bool kernels_avx2() {
   static const bool yes = [] {
@@ -401,278 +80,6 @@ inline bool kernels_avx2() {
   }();
   return yes;
 }
-#if defined(__clang__)
-#pragma clang attribute push(__attribute__((target("avx2,fma,f16c,bmi,bmi2"))), apply_to = function)
-#else
-#pragma GCC push_options
-#pragma GCC target("avx2,fma,f16c,bmi,bmi2")
-#endif
-namespace avx2 {
-
-// nodes add
-void k0_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0) {
-  aotic::runtime::parallel_for(2, 16384, [&](int64_t i0_begin, int64_t i0_end) {
-    for (int64_t i0 = i0_begin; i0 < i0_end; ++i0) {
-      #pragma omp simd
-      for (int64_t i1 = 0; i1 < 8192; ++i1) {
-        const float t0 = in0[8192 * i0 + i1];
-        const float t1 = in1[i1];
-        const float t2 = km::add(t0, t1);
-        out0[8192 * i0 + i1] = t2;
-      }
-    }
-  });
-}
-
-// nodes layer_norm, layer_norm_1, layer_norm_2, layer_norm_3
-void k1_layer_norm(const float* __restrict in0, const float* __restrict in1, const float* __restrict in2,
-    float* __restrict out0) {
-  aotic::runtime::parallel_for(128, 16384, [&](int64_t i0_begin, int64_t i0_end) {
-    for (int64_t i0 = i0_begin; i0 < i0_end; ++i0) {
-      float sum = 0.0f;
-      #pragma omp simd reduction(+ : sum)
-      for (int64_t r0 = 0; r0 < 128; ++r0) {
-        const float t0 = in0[128 * i0 + r0];
-        sum = km::add(sum, t0);
-      }
-      const float t1 = km::convert<float>(128);
-      const float t2 = (sum / t1);
-      const float mean = t2;
-      float squares = 0.0f;
-      #pragma omp simd reduction(+ : squares)
-      for (int64_t r0 = 0; r0 < 128; ++r0) {
-        const float t3 = in0[128 * i0 + r0];
-        const float t4 = km::sub(t3, mean);
-        const float t5 = km::mul(t4, t4);
-        squares = km::add(squares, t5);
-      }
-      const float t6 = (squares / t1);
-      const float t7 = km::add(t6, 1e-05f);
-      const float t8 = km::rsqrt(t7);
-      const float rstd = t8;
-      #pragma omp simd
-      for (int64_t r0 = 0; r0 < 128; ++r0) {
-        const float t9 = in0[128 * i0 + r0];
-        const float t10 = km::sub(t9, mean);
-        const float t11 = km::mul(t10, rstd);
-        const float t12 = in1[r0];
-        const float t13 = km::mul(t11, t12);
-        const float t14 = in2[r0];
-        const float t15 = km::add(t13, t14);
-        out0[128 * i0 + r0] = t15;
-      }
-    }
-  });
-}
-
-// nodes add_1, add_2, add_3
-void k2_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0) {
-  aotic::runtime::parallel_for(16384, 16384, [&](int64_t i0_begin, int64_t i0_end) {
-    #pragma omp simd
-    for (int64_t i0 = i0_begin; i0 < i0_end; ++i0) {
-      const float t0 = in0[i0];
-      const float t1 = in1[i0];
-      const float t2 = km::add(t0, t1);
-      out0[i0] = t2;
-    }
-  });
-}
-
-// nodes gelu, gelu_1
-void k3_gelu(const float* __restrict in0, float* __restrict out0) {
-  aotic::runtime::parallel_for(65536, 65536, [&](int64_t i0_begin, int64_t i0_end) {
-    #pragma omp simd
-    for (int64_t i0 = i0_begin; i0 < i0_end; ++i0) {
-      const float t0 = in0[i0];
-      const float t1 = km::gelu(t0);
-      out0[i0] = t1;
-    }
-  });
-}
-
-// nodes add_4, layer_norm_4
-void k4_add_layer_norm(const float* __restrict in0, const float* __restrict in1,
-    const float* __restrict in2, const float* __restrict in3, float* __restrict out0) {
-  aotic::runtime::parallel_for(128, 16384, [&](int64_t i0_begin, int64_t i0_end) {
-    for (int64_t i0 = i0_begin; i0 < i0_end; ++i0) {
-      float sum = 0.0f;
-      #pragma omp simd reduction(+ : sum)
-      for (int64_t r0 = 0; r0 < 128; ++r0) {
-        const float t0 = in0[128 * i0 + r0];
-        const float t1 = in1[128 * i0 + r0];
-        const float t2 = km::add(t0, t1);
-        sum = km::add(sum, t2);
-      }
-      const float t3 = km::convert<float>(128);
-      const float t4 = (sum / t3);
-      const float mean = t4;
-      float squares = 0.0f;
-      #pragma omp simd reduction(+ : squares)
-      for (int64_t r0 = 0; r0 < 128; ++r0) {
-        const float t5 = in0[128 * i0 + r0];
-        const float t6 = in1[128 * i0 + r0];
-        const float t7 = km::add(t5, t6);
-        const float t8 = km::sub(t7, mean);
-        const float t9 = km::mul(t8, t8);
-        squares = km::add(squares, t9);
-      }
-      const float t10 = (squares / t3);
-      const float t11 = km::add(t10, 1e-05f);
-      const float t12 = km::rsqrt(t11);
-      const float rstd = t12;
-      #pragma omp simd
-      for (int64_t r0 = 0; r0 < 128; ++r0) {
-        const float t13 = in0[128 * i0 + r0];
-        const float t14 = in1[128 * i0 + r0];
-        const float t15 = km::add(t13, t14);
-        const float t16 = km::sub(t15, mean);
-        const float t17 = km::mul(t16, rstd);
-        const float t18 = in2[r0];
-        const float t19 = km::mul(t17, t18);
-        const float t20 = in3[r0];
-        const float t21 = km::add(t19, t20);
-        out0[128 * i0 + r0] = t21;
-      }
-    }
-  });
-}
-}  // namespace avx2
-#if defined(__clang__)
-#pragma clang attribute pop
-#else
-#pragma GCC pop_options
-#endif
-
-namespace base {
-
-// nodes add
-void k0_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0) {
-  aotic::runtime::parallel_for(2, 16384, [&](int64_t i0_begin, int64_t i0_end) {
-    for (int64_t i0 = i0_begin; i0 < i0_end; ++i0) {
-      #pragma omp simd
-      for (int64_t i1 = 0; i1 < 8192; ++i1) {
-        const float t0 = in0[8192 * i0 + i1];
-        const float t1 = in1[i1];
-        const float t2 = km::add(t0, t1);
-        out0[8192 * i0 + i1] = t2;
-      }
-    }
-  });
-}
-
-// nodes layer_norm, layer_norm_1, layer_norm_2, layer_norm_3
-void k1_layer_norm(const float* __restrict in0, const float* __restrict in1, const float* __restrict in2,
-    float* __restrict out0) {
-  aotic::runtime::parallel_for(128, 16384, [&](int64_t i0_begin, int64_t i0_end) {
-    for (int64_t i0 = i0_begin; i0 < i0_end; ++i0) {
-      float sum = 0.0f;
-      #pragma omp simd reduction(+ : sum)
-      for (int64_t r0 = 0; r0 < 128; ++r0) {
-        const float t0 = in0[128 * i0 + r0];
-        sum = km::add(sum, t0);
-      }
-      const float t1 = km::convert<float>(128);
-      const float t2 = (sum / t1);
-      const float mean = t2;
-      float squares = 0.0f;
-      #pragma omp simd reduction(+ : squares)
-      for (int64_t r0 = 0; r0 < 128; ++r0) {
-        const float t3 = in0[128 * i0 + r0];
-        const float t4 = km::sub(t3, mean);
-        const float t5 = km::mul(t4, t4);
-        squares = km::add(squares, t5);
-      }
-      const float t6 = (squares / t1);
-      const float t7 = km::add(t6, 1e-05f);
-      const float t8 = km::rsqrt(t7);
-      const float rstd = t8;
-      #pragma omp simd
-      for (int64_t r0 = 0; r0 < 128; ++r0) {
-        const float t9 = in0[128 * i0 + r0];
-        const float t10 = km::sub(t9, mean);
-        const float t11 = km::mul(t10, rstd);
-        const float t12 = in1[r0];
-        const float t13 = km::mul(t11, t12);
-        const float t14 = in2[r0];
-        const float t15 = km::add(t13, t14);
-        out0[128 * i0 + r0] = t15;
-      }
-    }
-  });
-}
-
-// nodes add_1, add_2, add_3
-void k2_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0) {
-  aotic::runtime::parallel_for(16384, 16384, [&](int64_t i0_begin, int64_t i0_end) {
-    #pragma omp simd
-    for (int64_t i0 = i0_begin; i0 < i0_end; ++i0) {
-      const float t0 = in0[i0];
-      const float t1 = in1[i0];
-      const float t2 = km::add(t0, t1);
-      out0[i0] = t2;
-    }
-  });
-}
-
-// nodes gelu, gelu_1
-void k3_gelu(const float* __restrict in0, float* __restrict out0) {
-  aotic::runtime::parallel_for(65536, 65536, [&](int64_t i0_begin, int64_t i0_end) {
-    #pragma omp simd
-    for (int64_t i0 = i0_begin; i0 < i0_end; ++i0) {
-      const float t0 = in0[i0];
-      const float t1 = km::gelu(t0);
-      out0[i0] = t1;
-    }
-  });
-}
-
-// nodes add_4, layer_norm_4
-void k4_add_layer_norm(const float* __restrict in0, const float* __restrict in1,
-    const float* __restrict in2, const float* __restrict in3, float* __restrict out0) {
-  aotic::runtime::parallel_for(128, 16384, [&](int64_t i0_begin, int64_t i0_end) {
-    for (int64_t i0 = i0_begin; i0 < i0_end; ++i0) {
-      float sum = 0.0f;
-      #pragma omp simd reduction(+ : sum)
-      for (int64_t r0 = 0; r0 < 128; ++r0) {
-        const float t0 = in0[128 * i0 + r0];
-        const float t1 = in1[128 * i0 + r0];
-        const float t2 = km::add(t0, t1);
-        sum = km::add(sum, t2);
-      }
-      const float t3 = km::convert<float>(128);
-      const float t4 = (sum / t3);
-      const float mean = t4;
-      float squares = 0.0f;
-      #pragma omp simd reduction(+ : squares)
-      for (int64_t r0 = 0; r0 < 128; ++r0) {
-        const float t5 = in0[128 * i0 + r0];
-        const float t6 = in1[128 * i0 + r0];
-        const float t7 = km::add(t5, t6);
-        const float t8 = km::sub(t7, mean);
-        const float t9 = km::mul(t8, t8);
-        squares = km::add(squares, t9);
-      }
-      const float t10 = (squares / t3);
-      const float t11 = km::add(t10, 1e-05f);
-      const float t12 = km::rsqrt(t11);
-      const float rstd = t12;
-      #pragma omp simd
-      for (int64_t r0 = 0; r0 < 128; ++r0) {
-        const float t13 = in0[128 * i0 + r0];
-        const float t14 = in1[128 * i0 + r0];
-        const float t15 = km::add(t13, t14);
-        const float t16 = km::sub(t15, mean);
-        const float t17 = km::mul(t16, rstd);
-        const float t18 = in2[r0];
-        const float t19 = km::mul(t17, t18);
-        const float t20 = in3[r0];
-        const float t21 = km::add(t19, t20);
-        out0[128 * i0 + r0] = t21;
-      }
-    }
-  });
-}
-}  // namespace base
 
 // The folded constants, computed from the others whenever the constants are set.
 void fold(aotic::runtime::RunState& state, AtenTensorHandle* outputs) {
@@ -779,8 +186,10 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     TensorHandle embedding_1_copy;
     const float* embedding_1_data = kernel_input<float>(embedding_1_1, 2, embedding_1_layout,
         embedding_1_copy);
-    auto* kernel = &base::k0_add;
-    if (kernels_avx2()) kernel = &avx2::k0_add;
+    auto* kernel = &aotic_kernels::base::k0_add;
+    if (kernels_avx2()) {
+      kernel = &aotic_kernels::avx2::k0_add;
+    }
     kernel(embedding_data, embedding_1_data, aotic::runtime::data<float>(add.get()));
   }
   embedding.reset();
@@ -803,8 +212,10 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     TensorHandle p_blocks_0_ln1_bias_copy;
     const float* p_blocks_0_ln1_bias_data = kernel_input<float>(p_blocks_0_ln1_bias_1, 1,
         p_blocks_0_ln1_bias_layout, p_blocks_0_ln1_bias_copy);
-    auto* kernel_1 = &base::k1_layer_norm;
-    if (kernels_avx2()) kernel_1 = &avx2::k1_layer_norm;
+    auto* kernel_1 = &aotic_kernels::base::k1_layer_norm;
+    if (kernels_avx2()) {
+      kernel_1 = &aotic_kernels::avx2::k1_layer_norm;
+    }
     kernel_1(add_data, p_blocks_0_ln1_weight_data, p_blocks_0_ln1_bias_data,
         aotic::runtime::data<float>(layer_norm.get()));
   }
@@ -911,8 +322,10 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     const int64_t linear_1_layout[] = {8192, 128, 1};
     TensorHandle linear_1_copy;
     const float* linear_1_data = kernel_input<float>(linear_1.get(), 3, linear_1_layout, linear_1_copy);
-    auto* kernel_2 = &base::k2_add;
-    if (kernels_avx2()) kernel_2 = &avx2::k2_add;
+    auto* kernel_2 = &aotic_kernels::base::k2_add;
+    if (kernels_avx2()) {
+      kernel_2 = &aotic_kernels::avx2::k2_add;
+    }
     kernel_2(add_data_1, linear_1_data, aotic::runtime::data<float>(add_1.get()));
   }
   add.reset();
@@ -936,8 +349,10 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     TensorHandle p_blocks_0_ln2_bias_copy;
     const float* p_blocks_0_ln2_bias_data = kernel_input<float>(p_blocks_0_ln2_bias_1, 1,
         p_blocks_0_ln2_bias_layout, p_blocks_0_ln2_bias_copy);
-    auto* kernel_3 = &base::k1_layer_norm;
-    if (kernels_avx2()) kernel_3 = &avx2::k1_layer_norm;
+    auto* kernel_3 = &aotic_kernels::base::k1_layer_norm;
+    if (kernels_avx2()) {
+      kernel_3 = &aotic_kernels::avx2::k1_layer_norm;
+    }
     kernel_3(add_1_data, p_blocks_0_ln2_weight_data, p_blocks_0_ln2_bias_data,
         aotic::runtime::data<float>(layer_norm_1.get()));
   }
@@ -957,8 +372,10 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     const int64_t linear_2_layout[] = {32768, 512, 1};
     TensorHandle linear_2_copy;
     const float* linear_2_data = kernel_input<float>(linear_2.get(), 3, linear_2_layout, linear_2_copy);
-    auto* kernel_4 = &base::k3_gelu;
-    if (kernels_avx2()) kernel_4 = &avx2::k3_gelu;
+    auto* kernel_4 = &aotic_kernels::base::k3_gelu;
+    if (kernels_avx2()) {
+      kernel_4 = &aotic_kernels::avx2::k3_gelu;
+    }
     kernel_4(linear_2_data, aotic::runtime::data<float>(gelu.get()));
   }
   linear_2.reset();
@@ -981,8 +398,10 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     const int64_t linear_3_layout[] = {8192, 128, 1};
     TensorHandle linear_3_copy;
     const float* linear_3_data = kernel_input<float>(linear_3.get(), 3, linear_3_layout, linear_3_copy);
-    auto* kernel_5 = &base::k2_add;
-    if (kernels_avx2()) kernel_5 = &avx2::k2_add;
+    auto* kernel_5 = &aotic_kernels::base::k2_add;
+    if (kernels_avx2()) {
+      kernel_5 = &aotic_kernels::avx2::k2_add;
+    }
     kernel_5(add_1_data_1, linear_3_data, aotic::runtime::data<float>(add_2.get()));
   }
   add_1.reset();
@@ -1006,8 +425,10 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     TensorHandle p_blocks_1_ln1_bias_copy;
     const float* p_blocks_1_ln1_bias_data = kernel_input<float>(p_blocks_1_ln1_bias_1, 1,
         p_blocks_1_ln1_bias_layout, p_blocks_1_ln1_bias_copy);
-    auto* kernel_6 = &base::k1_layer_norm;
-    if (kernels_avx2()) kernel_6 = &avx2::k1_layer_norm;
+    auto* kernel_6 = &aotic_kernels::base::k1_layer_norm;
+    if (kernels_avx2()) {
+      kernel_6 = &aotic_kernels::avx2::k1_layer_norm;
+    }
     kernel_6(add_2_data, p_blocks_1_ln1_weight_data, p_blocks_1_ln1_bias_data,
         aotic::runtime::data<float>(layer_norm_2.get()));
   }
@@ -1116,8 +537,10 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     const int64_t linear_5_layout[] = {8192, 128, 1};
     TensorHandle linear_5_copy;
     const float* linear_5_data = kernel_input<float>(linear_5.get(), 3, linear_5_layout, linear_5_copy);
-    auto* kernel_7 = &base::k2_add;
-    if (kernels_avx2()) kernel_7 = &avx2::k2_add;
+    auto* kernel_7 = &aotic_kernels::base::k2_add;
+    if (kernels_avx2()) {
+      kernel_7 = &aotic_kernels::avx2::k2_add;
+    }
     kernel_7(add_2_data_1, linear_5_data, aotic::runtime::data<float>(add_3.get()));
   }
   add_2.reset();
@@ -1141,8 +564,10 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     TensorHandle p_blocks_1_ln2_bias_copy;
     const float* p_blocks_1_ln2_bias_data = kernel_input<float>(p_blocks_1_ln2_bias_1, 1,
         p_blocks_1_ln2_bias_layout, p_blocks_1_ln2_bias_copy);
-    auto* kernel_8 = &base::k1_layer_norm;
-    if (kernels_avx2()) kernel_8 = &avx2::k1_layer_norm;
+    auto* kernel_8 = &aotic_kernels::base::k1_layer_norm;
+    if (kernels_avx2()) {
+      kernel_8 = &aotic_kernels::avx2::k1_layer_norm;
+    }
     kernel_8(add_3_data, p_blocks_1_ln2_weight_data, p_blocks_1_ln2_bias_data,
         aotic::runtime::data<float>(layer_norm_3.get()));
   }
@@ -1162,8 +587,10 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     const int64_t linear_6_layout[] = {32768, 512, 1};
     TensorHandle linear_6_copy;
     const float* linear_6_data = kernel_input<float>(linear_6.get(), 3, linear_6_layout, linear_6_copy);
-    auto* kernel_9 = &base::k3_gelu;
-    if (kernels_avx2()) kernel_9 = &avx2::k3_gelu;
+    auto* kernel_9 = &aotic_kernels::base::k3_gelu;
+    if (kernels_avx2()) {
+      kernel_9 = &aotic_kernels::avx2::k3_gelu;
+    }
     kernel_9(linear_6_data, aotic::runtime::data<float>(gelu_1.get()));
   }
   linear_6.reset();
@@ -1195,8 +622,10 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     const int64_t p_ln_bias_layout[] = {1};
     TensorHandle p_ln_bias_copy;
     const float* p_ln_bias_data = kernel_input<float>(p_ln_bias_1, 1, p_ln_bias_layout, p_ln_bias_copy);
-    auto* kernel_10 = &base::k4_add_layer_norm;
-    if (kernels_avx2()) kernel_10 = &avx2::k4_add_layer_norm;
+    auto* kernel_10 = &aotic_kernels::base::k4_add_layer_norm;
+    if (kernels_avx2()) {
+      kernel_10 = &aotic_kernels::avx2::k4_add_layer_norm;
+    }
     kernel_10(add_3_data_1, linear_7_data, p_ln_weight_data, p_ln_bias_data,
         aotic::runtime::data<float>(layer_norm_4.get()));
   }
@@ -1361,3 +790,1132 @@ const aotic::runtime::ModelSpec kSpec = {
 }  // namespace
 
 const aotic::runtime::ModelSpec& aotic_model_spec() { return kSpec; }
+
+// ---- kernels_avx2.cpp ----
+// Generated by aotic 0.1.0 from tiny_gpt.pt2: kernels of model.cpp, AVX2/FMA build.
+// Generated code: do not edit.
+#include <cstdint>
+#include <type_traits>
+#ifdef __CUDACC__
+#include <cmath>
+#endif
+// Helpers generated kernels call run on the host, and on the GPU when nvcc compiles for CUDA.
+#ifdef __CUDACC__
+#define AOTIC_HOST_DEVICE __host__ __device__
+#else
+#define AOTIC_HOST_DEVICE
+#endif
+#include "aotic/runtime/threads.h"
+
+namespace aotic_kernels {
+namespace {
+
+// Host and device: generated CUDA kernels call the same functions (the CPU polynomials below are
+// for vectorised host loops; GPU code calls the device's own exp, tanh and erf).
+#define KM_FN AOTIC_HOST_DEVICE inline
+namespace km {
+
+/// The C library's math for float and double (integers as double, as <cmath> takes them).
+namespace libm {
+#ifdef __CUDACC__
+#define KM_LIBM(name) using std::name;
+#define KM_LIBM2(name) using std::name;
+#else
+#define KM_LIBM(name)                                           \
+  inline float name(float x) { return __builtin_##name##f(x); } \
+  inline double name(double x) { return __builtin_##name(x); }  \
+  template <typename T>                                         \
+  inline double name(T x) {                                     \
+    return __builtin_##name(static_cast<double>(x));            \
+  }
+#define KM_LIBM2(name)                                                       \
+  inline float name(float a, float b) { return __builtin_##name##f(a, b); }  \
+  inline double name(double a, double b) { return __builtin_##name(a, b); }  \
+  template <typename T>                                                      \
+  inline double name(T a, T b) {                                             \
+    return __builtin_##name(static_cast<double>(a), static_cast<double>(b)); \
+  }
+#endif
+KM_LIBM(exp)
+KM_LIBM(exp2)
+KM_LIBM(expm1)
+KM_LIBM(log)
+KM_LIBM(log2)
+KM_LIBM(log10)
+KM_LIBM(log1p)
+KM_LIBM(sqrt)
+KM_LIBM(sin)
+KM_LIBM(cos)
+KM_LIBM(tan)
+KM_LIBM(asin)
+KM_LIBM(acos)
+KM_LIBM(atan)
+KM_LIBM(sinh)
+KM_LIBM(cosh)
+KM_LIBM(tanh)
+KM_LIBM(asinh)
+KM_LIBM(acosh)
+KM_LIBM(atanh)
+KM_LIBM(erf)
+KM_LIBM(erfc)
+KM_LIBM(floor)
+KM_LIBM(ceil)
+KM_LIBM(trunc)
+KM_LIBM(nearbyint)
+KM_LIBM(fabs)
+KM_LIBM2(pow)
+KM_LIBM2(atan2)
+KM_LIBM2(fmod)
+#undef KM_LIBM
+#undef KM_LIBM2
+}  // namespace libm
+
+/// Infinity and a quiet NaN of a floating-point type.
+template <typename T>
+KM_FN constexpr T infinity() {
+  return static_cast<T>(__builtin_huge_val());
+}
+template <typename T>
+KM_FN constexpr T quiet_nan() {
+  return static_cast<T>(__builtin_nan(""));
+}
+template <typename T>
+KM_FN T fmod(T a, T b) {
+  return libm::fmod(a, b);
+}
+
+template <typename T>
+constexpr bool kWraps = std::is_integral_v<T> && !std::is_same_v<T, bool>;
+
+template <typename T>
+KM_FN T add(T a, T b) {
+  if constexpr (kWraps<T>) {
+    return static_cast<T>(static_cast<uint64_t>(a) + static_cast<uint64_t>(b));
+  } else {
+    return a + b;
+  }
+}
+template <typename T>
+KM_FN T sub(T a, T b) {
+  if constexpr (kWraps<T>) {
+    return static_cast<T>(static_cast<uint64_t>(a) - static_cast<uint64_t>(b));
+  } else {
+    return a - b;
+  }
+}
+template <typename T>
+KM_FN T mul(T a, T b) {
+  if constexpr (kWraps<T>) {
+    return static_cast<T>(static_cast<uint64_t>(a) * static_cast<uint64_t>(b));
+  } else {
+    return a * b;
+  }
+}
+template <typename T>
+KM_FN T neg(T a) {
+  if constexpr (kWraps<T>) {
+    return static_cast<T>(uint64_t{0} - static_cast<uint64_t>(a));
+  } else {
+    return -a;
+  }
+}
+template <typename T>
+KM_FN T abs(T a) {
+  if constexpr (kWraps<T>) {
+    return a < 0 ? neg(a) : a;
+  } else if constexpr (std::is_same_v<T, bool>) {
+    return a;
+  } else {
+    return libm::fabs(a);
+  }
+}
+template <typename T>
+KM_FN T maximum(T a, T b) {
+  if constexpr (std::is_floating_point_v<T>) {
+    return a != a ? a : b != b ? b : a > b ? a : b;
+  } else {
+    return a > b ? a : b;
+  }
+}
+template <typename T>
+KM_FN T minimum(T a, T b) {
+  if constexpr (std::is_floating_point_v<T>) {
+    return a != a ? a : b != b ? b : a < b ? a : b;
+  } else {
+    return a < b ? a : b;
+  }
+}
+/// PyTorch's conversion: to bool is `!= 0`; otherwise C++'s (floats to integers truncate).
+template <typename To, typename From>
+KM_FN To convert(From v) {
+  if constexpr (std::is_same_v<To, bool>) {
+    return v != From(0);
+  } else {
+    return static_cast<To>(v);
+  }
+}
+/// expf in straight-line arithmetic (Cephes' polynomial, within 2 ulp), so that `omp simd` loops
+/// calling it vectorise; NaN, infinities and underflow as std::exp.
+KM_FN float exp_float(float x) {
+  float c = x < 88.3762626647949f ? x : 88.3762626647949f;
+  c = c > -88.3762626647949f ? c : -88.3762626647949f;
+  // n = round(c * log2(e)) by adding 1.5 * 2^23: exact for |n| < 2^22, no conversion or libm call,
+  // so the loop still vectorises; its bits hold n as an integer.
+  const float shifted = c * 1.44269504088896341f + 12582912.0f;
+  const float n = shifted - 12582912.0f;
+  float r = c - n * 0.693359375f;
+  r = r - n * -2.12194440e-4f;
+  const float z = r * r;
+  float y = 1.9875691500e-4f;
+  y = y * r + 1.3981999507e-3f;
+  y = y * r + 8.3334519073e-3f;
+  y = y * r + 4.1665795894e-2f;
+  y = y * r + 1.6666665459e-1f;
+  y = y * r + 5.0000001201e-1f;
+  y = y * z + r + 1.0f;
+  int32_t ni;
+  __builtin_memcpy(&ni, &shifted, sizeof(ni));
+  ni -= 0x4B400000;
+  // 2^n as two factors, each a normal float for n in [-127, 128].
+  const int32_t half = ni / 2;
+  const int32_t bits_a = (half + 127) * (1 << 23), bits_b = (ni - half + 127) * (1 << 23);
+  float scale_a, scale_b;
+  __builtin_memcpy(&scale_a, &bits_a, sizeof(scale_a));
+  __builtin_memcpy(&scale_b, &bits_b, sizeof(scale_b));
+  float e = y * scale_a * scale_b;
+  e = x > 88.7228391f ? infinity<float>() : e;
+  e = x < -103.972084f ? 0.0f : e;
+  return x != x ? x : e;
+}
+template <typename T>
+KM_FN T exp(T x) {
+#ifdef __CUDA_ARCH__
+  return ::exp(x);
+#else
+  if constexpr (std::is_same_v<T, float>) {
+    return exp_float(x);
+  } else {
+    return libm::exp(x);
+  }
+#endif
+}
+template <typename T>
+KM_FN T exp2(T x) {
+  return libm::exp2(x);
+}
+template <typename T>
+KM_FN T expm1(T x) {
+  return libm::expm1(x);
+}
+template <typename T>
+KM_FN T log(T x) {
+  return libm::log(x);
+}
+template <typename T>
+KM_FN T log2(T x) {
+  return libm::log2(x);
+}
+template <typename T>
+KM_FN T log10(T x) {
+  return libm::log10(x);
+}
+template <typename T>
+KM_FN T log1p(T x) {
+  return libm::log1p(x);
+}
+template <typename T>
+KM_FN T sqrt(T x) {
+  return libm::sqrt(x);
+}
+template <typename T>
+KM_FN T rsqrt(T x) {
+  return T(1) / libm::sqrt(x);
+}
+template <typename T>
+KM_FN T reciprocal(T x) {
+  return T(1) / x;
+}
+template <typename T>
+KM_FN T sin(T x) {
+  return libm::sin(x);
+}
+template <typename T>
+KM_FN T cos(T x) {
+  return libm::cos(x);
+}
+template <typename T>
+KM_FN T tan(T x) {
+  return libm::tan(x);
+}
+template <typename T>
+KM_FN T asin(T x) {
+  return libm::asin(x);
+}
+template <typename T>
+KM_FN T acos(T x) {
+  return libm::acos(x);
+}
+template <typename T>
+KM_FN T atan(T x) {
+  return libm::atan(x);
+}
+template <typename T>
+KM_FN T sinh(T x) {
+  return libm::sinh(x);
+}
+template <typename T>
+KM_FN T cosh(T x) {
+  return libm::cosh(x);
+}
+template <typename T>
+KM_FN T tanh(T x) {
+#ifdef __CUDA_ARCH__
+  return ::tanh(x);
+#else
+  if constexpr (std::is_same_v<T, float>) {
+    // 1 - 2 / (e^2x + 1), vectorisable; odd, and exact at the saturated ends.
+    const float a = x < 0 ? -x : x;
+    const float t = 1.0f - 2.0f / (exp_float(2.0f * a) + 1.0f);
+    const float r = a < 0.0004f ? a : t;
+    return x != x ? x : x < 0 ? -r : r;
+  } else {
+    return libm::tanh(x);
+  }
+#endif
+}
+template <typename T>
+KM_FN T asinh(T x) {
+  return libm::asinh(x);
+}
+template <typename T>
+KM_FN T acosh(T x) {
+  return libm::acosh(x);
+}
+template <typename T>
+KM_FN T atanh(T x) {
+  return libm::atanh(x);
+}
+template <typename T>
+KM_FN T erf(T x) {
+#ifdef __CUDA_ARCH__
+  return ::erf(x);
+#else
+  if constexpr (std::is_same_v<T, float>) {
+    // Abramowitz and Stegun 7.1.26 (absolute error below 1.5e-7), vectorisable.
+    const float a = x < 0 ? -x : x;
+    const float t = 1.0f / (1.0f + 0.3275911f * a);
+    float p = 1.061405429f;
+    p = p * t - 1.453152027f;
+    p = p * t + 1.421413741f;
+    p = p * t - 0.284496736f;
+    p = p * t + 0.254829592f;
+    const float r = 1.0f - p * t * exp_float(-a * a);
+    return x != x ? x : x < 0 ? -r : r;
+  } else {
+    return libm::erf(x);
+  }
+#endif
+}
+template <typename T>
+KM_FN T erfc(T x) {
+  return libm::erfc(x);
+}
+template <typename T>
+KM_FN T floor(T x) {
+  return libm::floor(x);
+}
+template <typename T>
+KM_FN T ceil(T x) {
+  return libm::ceil(x);
+}
+template <typename T>
+KM_FN T trunc(T x) {
+  return libm::trunc(x);
+}
+/// Half to even, as torch.round.
+template <typename T>
+KM_FN T round(T x) {
+  return libm::nearbyint(x);
+}
+template <typename T>
+KM_FN T frac(T x) {
+  return x - libm::trunc(x);
+}
+template <typename T>
+KM_FN T sign(T x) {
+  if constexpr (std::is_same_v<T, bool>) {
+    return x;
+  } else {
+    return static_cast<T>((T(0) < x) - (x < T(0)));
+  }
+}
+template <typename T>
+KM_FN T sigmoid(T x) {
+  return T(1) / (T(1) + exp(-x));
+}
+template <typename T>
+KM_FN T relu(T x) {
+  if constexpr (std::is_same_v<T, bool>) {
+    return x;
+  } else {
+    return maximum(x, T(0));
+  }
+}
+template <typename T>
+KM_FN T gelu(T x) {
+  return T(0.5) * x * (T(1) + erf(x * T(0.70710678118654752440)));
+}
+template <typename T>
+KM_FN T gelu_tanh(T x) {
+  const T inner = T(0.79788456080286535588) * (x + T(0.044715) * x * x * x);
+  return T(0.5) * x * (T(1) + tanh(inner));
+}
+template <typename T>
+KM_FN T silu(T x) {
+  return x / (T(1) + exp(-x));
+}
+template <typename T>
+KM_FN T mish(T x) {
+  return x * libm::tanh(libm::log1p(libm::exp(x)));
+}
+template <typename T>
+KM_FN T hardsigmoid(T x) {
+  return minimum(maximum(x + T(3), T(0)), T(6)) / T(6);
+}
+template <typename T>
+KM_FN T hardswish(T x) {
+  return x * minimum(maximum(x + T(3), T(0)), T(6)) / T(6);
+}
+template <typename T>
+KM_FN T pow(T a, T b) {
+  return libm::pow(a, b);
+}
+template <typename T>
+KM_FN T atan2(T a, T b) {
+  return libm::atan2(a, b);
+}
+template <typename T>
+KM_FN bool isnan(T x) {
+  if constexpr (std::is_floating_point_v<T>) {
+    return x != x;
+  } else {
+    return false;
+  }
+}
+template <typename T>
+KM_FN bool isinf(T x) {
+  if constexpr (std::is_floating_point_v<T>) {
+    return x == infinity<T>() || x == -infinity<T>();
+  } else {
+    return false;
+  }
+}
+template <typename T>
+KM_FN T square(T x) {
+  return mul(x, x);
+}
+
+}  // namespace km
+
+}  // namespace
+#if defined(__clang__)
+#pragma clang attribute push(__attribute__((target("avx2,fma,f16c,bmi,bmi2"))), apply_to = function)
+#else
+#pragma GCC push_options
+#pragma GCC target("avx2,fma,f16c,bmi,bmi2")
+#endif
+namespace avx2 {
+
+// nodes add
+void k0_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0) {
+  aotic::runtime::parallel_for(2, 16384, [&](int64_t i0_begin, int64_t i0_end) {
+    for (int64_t i0 = i0_begin; i0 < i0_end; ++i0) {
+      #pragma omp simd
+      for (int64_t i1 = 0; i1 < 8192; ++i1) {
+        const float t0 = in0[8192 * i0 + i1];
+        const float t1 = in1[i1];
+        const float t2 = km::add(t0, t1);
+        out0[8192 * i0 + i1] = t2;
+      }
+    }
+  });
+}
+
+// nodes layer_norm, layer_norm_1, layer_norm_2, layer_norm_3
+void k1_layer_norm(const float* __restrict in0, const float* __restrict in1, const float* __restrict in2,
+    float* __restrict out0) {
+  aotic::runtime::parallel_for(128, 16384, [&](int64_t i0_begin, int64_t i0_end) {
+    for (int64_t i0 = i0_begin; i0 < i0_end; ++i0) {
+      float sum = 0.0f;
+      #pragma omp simd reduction(+ : sum)
+      for (int64_t r0 = 0; r0 < 128; ++r0) {
+        const float t0 = in0[128 * i0 + r0];
+        sum = km::add(sum, t0);
+      }
+      const float t1 = km::convert<float>(128);
+      const float t2 = (sum / t1);
+      const float mean = t2;
+      float squares = 0.0f;
+      #pragma omp simd reduction(+ : squares)
+      for (int64_t r0 = 0; r0 < 128; ++r0) {
+        const float t3 = in0[128 * i0 + r0];
+        const float t4 = km::sub(t3, mean);
+        const float t5 = km::mul(t4, t4);
+        squares = km::add(squares, t5);
+      }
+      const float t6 = (squares / t1);
+      const float t7 = km::add(t6, 1e-05f);
+      const float t8 = km::rsqrt(t7);
+      const float rstd = t8;
+      #pragma omp simd
+      for (int64_t r0 = 0; r0 < 128; ++r0) {
+        const float t9 = in0[128 * i0 + r0];
+        const float t10 = km::sub(t9, mean);
+        const float t11 = km::mul(t10, rstd);
+        const float t12 = in1[r0];
+        const float t13 = km::mul(t11, t12);
+        const float t14 = in2[r0];
+        const float t15 = km::add(t13, t14);
+        out0[128 * i0 + r0] = t15;
+      }
+    }
+  });
+}
+
+// nodes add_1, add_2, add_3
+void k2_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0) {
+  aotic::runtime::parallel_for(16384, 16384, [&](int64_t i0_begin, int64_t i0_end) {
+    #pragma omp simd
+    for (int64_t i0 = i0_begin; i0 < i0_end; ++i0) {
+      const float t0 = in0[i0];
+      const float t1 = in1[i0];
+      const float t2 = km::add(t0, t1);
+      out0[i0] = t2;
+    }
+  });
+}
+
+// nodes gelu, gelu_1
+void k3_gelu(const float* __restrict in0, float* __restrict out0) {
+  aotic::runtime::parallel_for(65536, 65536, [&](int64_t i0_begin, int64_t i0_end) {
+    #pragma omp simd
+    for (int64_t i0 = i0_begin; i0 < i0_end; ++i0) {
+      const float t0 = in0[i0];
+      const float t1 = km::gelu(t0);
+      out0[i0] = t1;
+    }
+  });
+}
+
+// nodes add_4, layer_norm_4
+void k4_add_layer_norm(const float* __restrict in0, const float* __restrict in1,
+    const float* __restrict in2, const float* __restrict in3, float* __restrict out0) {
+  aotic::runtime::parallel_for(128, 16384, [&](int64_t i0_begin, int64_t i0_end) {
+    for (int64_t i0 = i0_begin; i0 < i0_end; ++i0) {
+      float sum = 0.0f;
+      #pragma omp simd reduction(+ : sum)
+      for (int64_t r0 = 0; r0 < 128; ++r0) {
+        const float t0 = in0[128 * i0 + r0];
+        const float t1 = in1[128 * i0 + r0];
+        const float t2 = km::add(t0, t1);
+        sum = km::add(sum, t2);
+      }
+      const float t3 = km::convert<float>(128);
+      const float t4 = (sum / t3);
+      const float mean = t4;
+      float squares = 0.0f;
+      #pragma omp simd reduction(+ : squares)
+      for (int64_t r0 = 0; r0 < 128; ++r0) {
+        const float t5 = in0[128 * i0 + r0];
+        const float t6 = in1[128 * i0 + r0];
+        const float t7 = km::add(t5, t6);
+        const float t8 = km::sub(t7, mean);
+        const float t9 = km::mul(t8, t8);
+        squares = km::add(squares, t9);
+      }
+      const float t10 = (squares / t3);
+      const float t11 = km::add(t10, 1e-05f);
+      const float t12 = km::rsqrt(t11);
+      const float rstd = t12;
+      #pragma omp simd
+      for (int64_t r0 = 0; r0 < 128; ++r0) {
+        const float t13 = in0[128 * i0 + r0];
+        const float t14 = in1[128 * i0 + r0];
+        const float t15 = km::add(t13, t14);
+        const float t16 = km::sub(t15, mean);
+        const float t17 = km::mul(t16, rstd);
+        const float t18 = in2[r0];
+        const float t19 = km::mul(t17, t18);
+        const float t20 = in3[r0];
+        const float t21 = km::add(t19, t20);
+        out0[128 * i0 + r0] = t21;
+      }
+    }
+  });
+}
+}  // namespace avx2
+#if defined(__clang__)
+#pragma clang attribute pop
+#else
+#pragma GCC pop_options
+#endif
+}  // namespace aotic_kernels
+
+// ---- kernels_base.cpp ----
+// Generated by aotic 0.1.0 from tiny_gpt.pt2: kernels of model.cpp, baseline build.
+// Generated code: do not edit.
+#include <cstdint>
+#include <type_traits>
+#ifdef __CUDACC__
+#include <cmath>
+#endif
+// Helpers generated kernels call run on the host, and on the GPU when nvcc compiles for CUDA.
+#ifdef __CUDACC__
+#define AOTIC_HOST_DEVICE __host__ __device__
+#else
+#define AOTIC_HOST_DEVICE
+#endif
+#include "aotic/runtime/threads.h"
+
+namespace aotic_kernels {
+namespace {
+
+// Host and device: generated CUDA kernels call the same functions (the CPU polynomials below are
+// for vectorised host loops; GPU code calls the device's own exp, tanh and erf).
+#define KM_FN AOTIC_HOST_DEVICE inline
+namespace km {
+
+/// The C library's math for float and double (integers as double, as <cmath> takes them).
+namespace libm {
+#ifdef __CUDACC__
+#define KM_LIBM(name) using std::name;
+#define KM_LIBM2(name) using std::name;
+#else
+#define KM_LIBM(name)                                           \
+  inline float name(float x) { return __builtin_##name##f(x); } \
+  inline double name(double x) { return __builtin_##name(x); }  \
+  template <typename T>                                         \
+  inline double name(T x) {                                     \
+    return __builtin_##name(static_cast<double>(x));            \
+  }
+#define KM_LIBM2(name)                                                       \
+  inline float name(float a, float b) { return __builtin_##name##f(a, b); }  \
+  inline double name(double a, double b) { return __builtin_##name(a, b); }  \
+  template <typename T>                                                      \
+  inline double name(T a, T b) {                                             \
+    return __builtin_##name(static_cast<double>(a), static_cast<double>(b)); \
+  }
+#endif
+KM_LIBM(exp)
+KM_LIBM(exp2)
+KM_LIBM(expm1)
+KM_LIBM(log)
+KM_LIBM(log2)
+KM_LIBM(log10)
+KM_LIBM(log1p)
+KM_LIBM(sqrt)
+KM_LIBM(sin)
+KM_LIBM(cos)
+KM_LIBM(tan)
+KM_LIBM(asin)
+KM_LIBM(acos)
+KM_LIBM(atan)
+KM_LIBM(sinh)
+KM_LIBM(cosh)
+KM_LIBM(tanh)
+KM_LIBM(asinh)
+KM_LIBM(acosh)
+KM_LIBM(atanh)
+KM_LIBM(erf)
+KM_LIBM(erfc)
+KM_LIBM(floor)
+KM_LIBM(ceil)
+KM_LIBM(trunc)
+KM_LIBM(nearbyint)
+KM_LIBM(fabs)
+KM_LIBM2(pow)
+KM_LIBM2(atan2)
+KM_LIBM2(fmod)
+#undef KM_LIBM
+#undef KM_LIBM2
+}  // namespace libm
+
+/// Infinity and a quiet NaN of a floating-point type.
+template <typename T>
+KM_FN constexpr T infinity() {
+  return static_cast<T>(__builtin_huge_val());
+}
+template <typename T>
+KM_FN constexpr T quiet_nan() {
+  return static_cast<T>(__builtin_nan(""));
+}
+template <typename T>
+KM_FN T fmod(T a, T b) {
+  return libm::fmod(a, b);
+}
+
+template <typename T>
+constexpr bool kWraps = std::is_integral_v<T> && !std::is_same_v<T, bool>;
+
+template <typename T>
+KM_FN T add(T a, T b) {
+  if constexpr (kWraps<T>) {
+    return static_cast<T>(static_cast<uint64_t>(a) + static_cast<uint64_t>(b));
+  } else {
+    return a + b;
+  }
+}
+template <typename T>
+KM_FN T sub(T a, T b) {
+  if constexpr (kWraps<T>) {
+    return static_cast<T>(static_cast<uint64_t>(a) - static_cast<uint64_t>(b));
+  } else {
+    return a - b;
+  }
+}
+template <typename T>
+KM_FN T mul(T a, T b) {
+  if constexpr (kWraps<T>) {
+    return static_cast<T>(static_cast<uint64_t>(a) * static_cast<uint64_t>(b));
+  } else {
+    return a * b;
+  }
+}
+template <typename T>
+KM_FN T neg(T a) {
+  if constexpr (kWraps<T>) {
+    return static_cast<T>(uint64_t{0} - static_cast<uint64_t>(a));
+  } else {
+    return -a;
+  }
+}
+template <typename T>
+KM_FN T abs(T a) {
+  if constexpr (kWraps<T>) {
+    return a < 0 ? neg(a) : a;
+  } else if constexpr (std::is_same_v<T, bool>) {
+    return a;
+  } else {
+    return libm::fabs(a);
+  }
+}
+template <typename T>
+KM_FN T maximum(T a, T b) {
+  if constexpr (std::is_floating_point_v<T>) {
+    return a != a ? a : b != b ? b : a > b ? a : b;
+  } else {
+    return a > b ? a : b;
+  }
+}
+template <typename T>
+KM_FN T minimum(T a, T b) {
+  if constexpr (std::is_floating_point_v<T>) {
+    return a != a ? a : b != b ? b : a < b ? a : b;
+  } else {
+    return a < b ? a : b;
+  }
+}
+/// PyTorch's conversion: to bool is `!= 0`; otherwise C++'s (floats to integers truncate).
+template <typename To, typename From>
+KM_FN To convert(From v) {
+  if constexpr (std::is_same_v<To, bool>) {
+    return v != From(0);
+  } else {
+    return static_cast<To>(v);
+  }
+}
+/// expf in straight-line arithmetic (Cephes' polynomial, within 2 ulp), so that `omp simd` loops
+/// calling it vectorise; NaN, infinities and underflow as std::exp.
+KM_FN float exp_float(float x) {
+  float c = x < 88.3762626647949f ? x : 88.3762626647949f;
+  c = c > -88.3762626647949f ? c : -88.3762626647949f;
+  // n = round(c * log2(e)) by adding 1.5 * 2^23: exact for |n| < 2^22, no conversion or libm call,
+  // so the loop still vectorises; its bits hold n as an integer.
+  const float shifted = c * 1.44269504088896341f + 12582912.0f;
+  const float n = shifted - 12582912.0f;
+  float r = c - n * 0.693359375f;
+  r = r - n * -2.12194440e-4f;
+  const float z = r * r;
+  float y = 1.9875691500e-4f;
+  y = y * r + 1.3981999507e-3f;
+  y = y * r + 8.3334519073e-3f;
+  y = y * r + 4.1665795894e-2f;
+  y = y * r + 1.6666665459e-1f;
+  y = y * r + 5.0000001201e-1f;
+  y = y * z + r + 1.0f;
+  int32_t ni;
+  __builtin_memcpy(&ni, &shifted, sizeof(ni));
+  ni -= 0x4B400000;
+  // 2^n as two factors, each a normal float for n in [-127, 128].
+  const int32_t half = ni / 2;
+  const int32_t bits_a = (half + 127) * (1 << 23), bits_b = (ni - half + 127) * (1 << 23);
+  float scale_a, scale_b;
+  __builtin_memcpy(&scale_a, &bits_a, sizeof(scale_a));
+  __builtin_memcpy(&scale_b, &bits_b, sizeof(scale_b));
+  float e = y * scale_a * scale_b;
+  e = x > 88.7228391f ? infinity<float>() : e;
+  e = x < -103.972084f ? 0.0f : e;
+  return x != x ? x : e;
+}
+template <typename T>
+KM_FN T exp(T x) {
+#ifdef __CUDA_ARCH__
+  return ::exp(x);
+#else
+  if constexpr (std::is_same_v<T, float>) {
+    return exp_float(x);
+  } else {
+    return libm::exp(x);
+  }
+#endif
+}
+template <typename T>
+KM_FN T exp2(T x) {
+  return libm::exp2(x);
+}
+template <typename T>
+KM_FN T expm1(T x) {
+  return libm::expm1(x);
+}
+template <typename T>
+KM_FN T log(T x) {
+  return libm::log(x);
+}
+template <typename T>
+KM_FN T log2(T x) {
+  return libm::log2(x);
+}
+template <typename T>
+KM_FN T log10(T x) {
+  return libm::log10(x);
+}
+template <typename T>
+KM_FN T log1p(T x) {
+  return libm::log1p(x);
+}
+template <typename T>
+KM_FN T sqrt(T x) {
+  return libm::sqrt(x);
+}
+template <typename T>
+KM_FN T rsqrt(T x) {
+  return T(1) / libm::sqrt(x);
+}
+template <typename T>
+KM_FN T reciprocal(T x) {
+  return T(1) / x;
+}
+template <typename T>
+KM_FN T sin(T x) {
+  return libm::sin(x);
+}
+template <typename T>
+KM_FN T cos(T x) {
+  return libm::cos(x);
+}
+template <typename T>
+KM_FN T tan(T x) {
+  return libm::tan(x);
+}
+template <typename T>
+KM_FN T asin(T x) {
+  return libm::asin(x);
+}
+template <typename T>
+KM_FN T acos(T x) {
+  return libm::acos(x);
+}
+template <typename T>
+KM_FN T atan(T x) {
+  return libm::atan(x);
+}
+template <typename T>
+KM_FN T sinh(T x) {
+  return libm::sinh(x);
+}
+template <typename T>
+KM_FN T cosh(T x) {
+  return libm::cosh(x);
+}
+template <typename T>
+KM_FN T tanh(T x) {
+#ifdef __CUDA_ARCH__
+  return ::tanh(x);
+#else
+  if constexpr (std::is_same_v<T, float>) {
+    // 1 - 2 / (e^2x + 1), vectorisable; odd, and exact at the saturated ends.
+    const float a = x < 0 ? -x : x;
+    const float t = 1.0f - 2.0f / (exp_float(2.0f * a) + 1.0f);
+    const float r = a < 0.0004f ? a : t;
+    return x != x ? x : x < 0 ? -r : r;
+  } else {
+    return libm::tanh(x);
+  }
+#endif
+}
+template <typename T>
+KM_FN T asinh(T x) {
+  return libm::asinh(x);
+}
+template <typename T>
+KM_FN T acosh(T x) {
+  return libm::acosh(x);
+}
+template <typename T>
+KM_FN T atanh(T x) {
+  return libm::atanh(x);
+}
+template <typename T>
+KM_FN T erf(T x) {
+#ifdef __CUDA_ARCH__
+  return ::erf(x);
+#else
+  if constexpr (std::is_same_v<T, float>) {
+    // Abramowitz and Stegun 7.1.26 (absolute error below 1.5e-7), vectorisable.
+    const float a = x < 0 ? -x : x;
+    const float t = 1.0f / (1.0f + 0.3275911f * a);
+    float p = 1.061405429f;
+    p = p * t - 1.453152027f;
+    p = p * t + 1.421413741f;
+    p = p * t - 0.284496736f;
+    p = p * t + 0.254829592f;
+    const float r = 1.0f - p * t * exp_float(-a * a);
+    return x != x ? x : x < 0 ? -r : r;
+  } else {
+    return libm::erf(x);
+  }
+#endif
+}
+template <typename T>
+KM_FN T erfc(T x) {
+  return libm::erfc(x);
+}
+template <typename T>
+KM_FN T floor(T x) {
+  return libm::floor(x);
+}
+template <typename T>
+KM_FN T ceil(T x) {
+  return libm::ceil(x);
+}
+template <typename T>
+KM_FN T trunc(T x) {
+  return libm::trunc(x);
+}
+/// Half to even, as torch.round.
+template <typename T>
+KM_FN T round(T x) {
+  return libm::nearbyint(x);
+}
+template <typename T>
+KM_FN T frac(T x) {
+  return x - libm::trunc(x);
+}
+template <typename T>
+KM_FN T sign(T x) {
+  if constexpr (std::is_same_v<T, bool>) {
+    return x;
+  } else {
+    return static_cast<T>((T(0) < x) - (x < T(0)));
+  }
+}
+template <typename T>
+KM_FN T sigmoid(T x) {
+  return T(1) / (T(1) + exp(-x));
+}
+template <typename T>
+KM_FN T relu(T x) {
+  if constexpr (std::is_same_v<T, bool>) {
+    return x;
+  } else {
+    return maximum(x, T(0));
+  }
+}
+template <typename T>
+KM_FN T gelu(T x) {
+  return T(0.5) * x * (T(1) + erf(x * T(0.70710678118654752440)));
+}
+template <typename T>
+KM_FN T gelu_tanh(T x) {
+  const T inner = T(0.79788456080286535588) * (x + T(0.044715) * x * x * x);
+  return T(0.5) * x * (T(1) + tanh(inner));
+}
+template <typename T>
+KM_FN T silu(T x) {
+  return x / (T(1) + exp(-x));
+}
+template <typename T>
+KM_FN T mish(T x) {
+  return x * libm::tanh(libm::log1p(libm::exp(x)));
+}
+template <typename T>
+KM_FN T hardsigmoid(T x) {
+  return minimum(maximum(x + T(3), T(0)), T(6)) / T(6);
+}
+template <typename T>
+KM_FN T hardswish(T x) {
+  return x * minimum(maximum(x + T(3), T(0)), T(6)) / T(6);
+}
+template <typename T>
+KM_FN T pow(T a, T b) {
+  return libm::pow(a, b);
+}
+template <typename T>
+KM_FN T atan2(T a, T b) {
+  return libm::atan2(a, b);
+}
+template <typename T>
+KM_FN bool isnan(T x) {
+  if constexpr (std::is_floating_point_v<T>) {
+    return x != x;
+  } else {
+    return false;
+  }
+}
+template <typename T>
+KM_FN bool isinf(T x) {
+  if constexpr (std::is_floating_point_v<T>) {
+    return x == infinity<T>() || x == -infinity<T>();
+  } else {
+    return false;
+  }
+}
+template <typename T>
+KM_FN T square(T x) {
+  return mul(x, x);
+}
+
+}  // namespace km
+
+}  // namespace
+namespace base {
+
+// nodes add
+void k0_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0) {
+  aotic::runtime::parallel_for(2, 16384, [&](int64_t i0_begin, int64_t i0_end) {
+    for (int64_t i0 = i0_begin; i0 < i0_end; ++i0) {
+      #pragma omp simd
+      for (int64_t i1 = 0; i1 < 8192; ++i1) {
+        const float t0 = in0[8192 * i0 + i1];
+        const float t1 = in1[i1];
+        const float t2 = km::add(t0, t1);
+        out0[8192 * i0 + i1] = t2;
+      }
+    }
+  });
+}
+
+// nodes layer_norm, layer_norm_1, layer_norm_2, layer_norm_3
+void k1_layer_norm(const float* __restrict in0, const float* __restrict in1, const float* __restrict in2,
+    float* __restrict out0) {
+  aotic::runtime::parallel_for(128, 16384, [&](int64_t i0_begin, int64_t i0_end) {
+    for (int64_t i0 = i0_begin; i0 < i0_end; ++i0) {
+      float sum = 0.0f;
+      #pragma omp simd reduction(+ : sum)
+      for (int64_t r0 = 0; r0 < 128; ++r0) {
+        const float t0 = in0[128 * i0 + r0];
+        sum = km::add(sum, t0);
+      }
+      const float t1 = km::convert<float>(128);
+      const float t2 = (sum / t1);
+      const float mean = t2;
+      float squares = 0.0f;
+      #pragma omp simd reduction(+ : squares)
+      for (int64_t r0 = 0; r0 < 128; ++r0) {
+        const float t3 = in0[128 * i0 + r0];
+        const float t4 = km::sub(t3, mean);
+        const float t5 = km::mul(t4, t4);
+        squares = km::add(squares, t5);
+      }
+      const float t6 = (squares / t1);
+      const float t7 = km::add(t6, 1e-05f);
+      const float t8 = km::rsqrt(t7);
+      const float rstd = t8;
+      #pragma omp simd
+      for (int64_t r0 = 0; r0 < 128; ++r0) {
+        const float t9 = in0[128 * i0 + r0];
+        const float t10 = km::sub(t9, mean);
+        const float t11 = km::mul(t10, rstd);
+        const float t12 = in1[r0];
+        const float t13 = km::mul(t11, t12);
+        const float t14 = in2[r0];
+        const float t15 = km::add(t13, t14);
+        out0[128 * i0 + r0] = t15;
+      }
+    }
+  });
+}
+
+// nodes add_1, add_2, add_3
+void k2_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0) {
+  aotic::runtime::parallel_for(16384, 16384, [&](int64_t i0_begin, int64_t i0_end) {
+    #pragma omp simd
+    for (int64_t i0 = i0_begin; i0 < i0_end; ++i0) {
+      const float t0 = in0[i0];
+      const float t1 = in1[i0];
+      const float t2 = km::add(t0, t1);
+      out0[i0] = t2;
+    }
+  });
+}
+
+// nodes gelu, gelu_1
+void k3_gelu(const float* __restrict in0, float* __restrict out0) {
+  aotic::runtime::parallel_for(65536, 65536, [&](int64_t i0_begin, int64_t i0_end) {
+    #pragma omp simd
+    for (int64_t i0 = i0_begin; i0 < i0_end; ++i0) {
+      const float t0 = in0[i0];
+      const float t1 = km::gelu(t0);
+      out0[i0] = t1;
+    }
+  });
+}
+
+// nodes add_4, layer_norm_4
+void k4_add_layer_norm(const float* __restrict in0, const float* __restrict in1,
+    const float* __restrict in2, const float* __restrict in3, float* __restrict out0) {
+  aotic::runtime::parallel_for(128, 16384, [&](int64_t i0_begin, int64_t i0_end) {
+    for (int64_t i0 = i0_begin; i0 < i0_end; ++i0) {
+      float sum = 0.0f;
+      #pragma omp simd reduction(+ : sum)
+      for (int64_t r0 = 0; r0 < 128; ++r0) {
+        const float t0 = in0[128 * i0 + r0];
+        const float t1 = in1[128 * i0 + r0];
+        const float t2 = km::add(t0, t1);
+        sum = km::add(sum, t2);
+      }
+      const float t3 = km::convert<float>(128);
+      const float t4 = (sum / t3);
+      const float mean = t4;
+      float squares = 0.0f;
+      #pragma omp simd reduction(+ : squares)
+      for (int64_t r0 = 0; r0 < 128; ++r0) {
+        const float t5 = in0[128 * i0 + r0];
+        const float t6 = in1[128 * i0 + r0];
+        const float t7 = km::add(t5, t6);
+        const float t8 = km::sub(t7, mean);
+        const float t9 = km::mul(t8, t8);
+        squares = km::add(squares, t9);
+      }
+      const float t10 = (squares / t3);
+      const float t11 = km::add(t10, 1e-05f);
+      const float t12 = km::rsqrt(t11);
+      const float rstd = t12;
+      #pragma omp simd
+      for (int64_t r0 = 0; r0 < 128; ++r0) {
+        const float t13 = in0[128 * i0 + r0];
+        const float t14 = in1[128 * i0 + r0];
+        const float t15 = km::add(t13, t14);
+        const float t16 = km::sub(t15, mean);
+        const float t17 = km::mul(t16, rstd);
+        const float t18 = in2[r0];
+        const float t19 = km::mul(t17, t18);
+        const float t20 = in3[r0];
+        const float t21 = km::add(t19, t20);
+        out0[128 * i0 + r0] = t21;
+      }
+    }
+  });
+}
+}  // namespace base
+}  // namespace aotic_kernels
