@@ -32,11 +32,12 @@ std::string pass_list(bool optimising_only) {
 const std::vector<PassInfo>& pipeline_passes() {
   static const std::vector<PassInfo> kPasses = {
       {"functionalize", true},    {"fold_batch_norm", true},   {"fuse_conv_relu", true},
-      {"to_channels_last", true}, {"pack_conv_weights", true}, {"import_graph", false},
-      {"bind_shapes", false},     {"lower_views", false},      {"check_types", false},
-      {"fold_constants", true},   {"fuse_kernels", true},      {"dedup_kernels", true},
-      {"select_ops", false},      {"insert_checks", false},    {"plan_lifetimes", false},
-      {"reuse_buffers", true},    {"plan_memory", true},       {"plan_cuda_graphs", true},
+      {"to_channels_last", true}, {"pack_conv_weights", true}, {"pack_linear_weights", true},
+      {"import_graph", false},    {"bind_shapes", false},      {"lower_views", false},
+      {"check_types", false},     {"fold_constants", true},    {"fuse_kernels", true},
+      {"dedup_kernels", true},    {"select_ops", false},       {"insert_checks", false},
+      {"plan_lifetimes", false},  {"reuse_buffers", true},     {"plan_memory", true},
+      {"plan_cuda_graphs", true},
   };
   return kPasses;
 }
@@ -79,6 +80,10 @@ wir::Module lower_program(const ir::Program& program, const ConstantsLayout& con
         options.shim.names.count("aoti_torch_cpu_mkldnn__convolution_pointwise") != 0 &&
         options.shim.names.count("aoti_torch_cpu_mkldnn__convolution_pointwise_binary") != 0;
     if (log.enabled("pack_conv_weights") && packed_convs) changed |= pack_conv_weights(*rewritten);
+    const bool packed_linears = options.shim.device == "cpu" &&
+                                options.shim.names.count("aoti_torch_cpu__mkl_reorder_linear_weight") != 0 &&
+                                options.shim.names.count("aoti_torch_cpu__mkl_linear") != 0;
+    if (log.enabled("pack_linear_weights") && packed_linears) changed |= pack_linear_weights(*rewritten);
     if (!changed) rewritten.reset();
     wir::Module m = import_graph(rewritten ? *rewritten : program, constants);
     m.rewritten_program = rewritten;
@@ -88,6 +93,7 @@ wir::Module lower_program(const ir::Program& program, const ConstantsLayout& con
     log("fuse_conv_relu", m);
     log("to_channels_last", m);
     log("pack_conv_weights", m);
+    log("pack_linear_weights", m);
     m.device = options.shim.device;
     log("import_graph", m);
     bind_shapes(m);

@@ -120,6 +120,26 @@ inline std::set<std::string> constant_inputs(const ir::Program& program) {
   return names;
 }
 
+/// The values computed from constants alone: the constant inputs, and the tensor results of every
+/// node whose inputs (at least one) are all such values.
+inline std::set<std::string> constant_values(const ir::Program& program) {
+  std::set<std::string> constant = constant_inputs(program);
+  for (const ir::Node& node : program.graph.nodes) {
+    bool reads_constants_only = !node.inputs.empty(), reads_anything = false;
+    for (const ir::NamedArgument& in : node.inputs) {
+      for (const std::string& n : in.arg.value_names()) {
+        reads_anything = true;
+        if (constant.count(n) == 0) reads_constants_only = false;
+      }
+    }
+    if (!reads_anything || !reads_constants_only) continue;
+    for (const ir::Argument& out : node.outputs) {
+      if (out.kind == ir::ArgKind::kTensor) constant.insert(out.name);
+    }
+  }
+  return constant;
+}
+
 /// A node calling `target` ("torch.ops.mkldnn._convolution_pointwise.default") with keyword
 /// arguments, its one result named `result`.
 inline ir::Node op_node(const std::string& target, std::vector<ir::NamedArgument> inputs,

@@ -79,22 +79,14 @@ class WeightPacker {
   explicit WeightPacker(ir::Program& program)
       : graph_(program.graph),
         reads_(graph_rewrite::count_reads(graph_)),
-        constant_(graph_rewrite::constant_inputs(program)) {
+        constant_(graph_rewrite::constant_values(program)) {
     for (size_t i = 0; i < graph_.nodes.size(); ++i) {
       const Node& node = graph_.nodes[i];
-      bool reads_constants_only = !node.inputs.empty();
-      bool reads_anything = false;
       for (const NamedArgument& in : node.inputs) {
-        for (const std::string& n : in.arg.value_names()) {
-          reader_[n] = i;
-          reads_anything = true;
-          if (constant_.count(n) == 0) reads_constants_only = false;
-        }
+        for (const std::string& n : in.arg.value_names()) reader_[n] = i;
       }
       for (const Argument& out : node.outputs) {
-        if (out.kind != ArgKind::kTensor) continue;
-        defined_by_[out.name] = i;
-        if (reads_anything && reads_constants_only) constant_.insert(out.name);
+        if (out.kind == ArgKind::kTensor) defined_by_[out.name] = i;
       }
     }
   }

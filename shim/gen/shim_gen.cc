@@ -334,17 +334,18 @@ bool is_compat(const OpSchema& schema) {
 }
 
 CFunction c_function(const OpSchema& schema, std::string_view device) {
-  if (schema.ns != "aten" && schema.ns != "mkldnn")
-    user_error("shim_gen: {}: only aten and mkldnn operators have C shim functions", schema.target());
+  if (schema.ns != "aten" && schema.ns != "mkldnn" && schema.ns != "mkl")
+    user_error("shim_gen: {}: only aten, mkldnn and mkl operators have C shim functions", schema.target());
   if (schema.is_vararg || schema.is_varret) {
     user_error("shim_gen: {}: operators with '...' arguments or returns have no C shim function",
                schema.target());
   }
   CFunction f;
   f.target = schema.target();
-  // aoti_torch_cpu_addmm_out; other namespaces name theirs: aoti_torch_cpu_mkldnn__convolution_pointwise.
-  f.name = schema.ns == "aten" ? fmt::format("aoti_torch_{}_{}", device, base_name(schema))
-                               : fmt::format("aoti_torch_{}_{}_{}", device, schema.ns, base_name(schema));
+  // aoti_torch_cpu_addmm_out; mkldnn names its namespace (aoti_torch_cpu_mkldnn__convolution_pointwise),
+  // mkl does not (its ops' names start with "_mkl": aoti_torch_cpu__mkl_linear), as PyTorch's do.
+  f.name = schema.ns == "mkldnn" ? fmt::format("aoti_torch_{}_{}_{}", device, schema.ns, base_name(schema))
+                                 : fmt::format("aoti_torch_{}_{}", device, base_name(schema));
   for (const SchemaArgument* a : ordered_arguments(schema)) {
     for (CParam& p : c_params(schema, a->type, a->name, fmt::format("argument '{}'", a->name))) {
       f.params.push_back(std::move(p));
@@ -427,9 +428,9 @@ std::vector<std::string> parse_op_list(std::string_view text, std::string_view s
       line.remove_suffix(1);
     }
     if (line.empty()) continue;
-    const bool well_formed = (line.substr(0, 5) == "aten." || line.substr(0, 7) == "mkldnn.") &&
-                             line.find_first_of(" \t") == std::string_view::npos &&
-                             std::count(line.begin(), line.end(), '.') == 2;
+    const bool well_formed =
+        (line.substr(0, 5) == "aten." || line.substr(0, 7) == "mkldnn." || line.substr(0, 4) == "mkl.") &&
+        line.find_first_of(" \t") == std::string_view::npos && std::count(line.begin(), line.end(), '.') == 2;
     if (!well_formed) {
       user_error("{}:{}: expected one export target like 'aten.addmm.default', got '{}'", source_name,
                  line_no, line);

@@ -205,6 +205,20 @@ AOTITorchError aoti_torch_cpu__lu_with_info(AtenTensorHandle self, int32_t pivot
   });
 }
 
+// mkl::_mkl_linear(Tensor X, Tensor MKL_W, Tensor ORI_W, Tensor? B, int batch_size) -> Tensor
+AOTITorchError aoti_torch_cpu__mkl_linear(AtenTensorHandle X, AtenTensorHandle MKL_W, AtenTensorHandle ORI_W, AtenTensorHandle* B, int64_t batch_size, AtenTensorHandle* ret0) {
+  return aotic::shim::guard("aoti_torch_cpu__mkl_linear", [&] {
+    aotic::shim::set_output(ret0, aotic::shim::compat::mkl__mkl_linear(aotic::shim::tensor(X, "X"), aotic::shim::tensor(MKL_W, "MKL_W"), aotic::shim::tensor(ORI_W, "ORI_W"), aotic::shim::arg::optional_tensor(B), batch_size), "ret0");
+  });
+}
+
+// mkl::_mkl_reorder_linear_weight(Tensor X, int batch_size) -> Tensor
+AOTITorchError aoti_torch_cpu__mkl_reorder_linear_weight(AtenTensorHandle X, int64_t batch_size, AtenTensorHandle* ret0) {
+  return aotic::shim::guard("aoti_torch_cpu__mkl_reorder_linear_weight", [&] {
+    aotic::shim::set_output(ret0, aotic::shim::compat::mkl__mkl_reorder_linear_weight(aotic::shim::tensor(X, "X"), batch_size), "ret0");
+  });
+}
+
 // aten::_native_batch_norm_legit(Tensor input, Tensor? weight, Tensor? bias, Tensor(a!) running_mean, Tensor(b!) running_var, bool training, float momentum, float eps) -> (Tensor, Tensor, Tensor)
 AOTITorchError aoti_torch_cpu__native_batch_norm_legit(AtenTensorHandle input, AtenTensorHandle* weight, AtenTensorHandle* bias, AtenTensorHandle running_mean, AtenTensorHandle running_var, int32_t training, double momentum, double eps, AtenTensorHandle* ret0, AtenTensorHandle* ret1, AtenTensorHandle* ret2) {
   return aotic::shim::guard("aoti_torch_cpu__native_batch_norm_legit", [&] {

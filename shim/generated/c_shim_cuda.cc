@@ -123,6 +123,16 @@ AOTITorchError aoti_torch_cuda__lu_with_info(AtenTensorHandle self, int32_t pivo
   return aoti_torch_cpu__lu_with_info(self, pivot, check_errors, ret0, ret1, ret2);
 }
 
+AOTITorchError aoti_torch_cuda__mkl_linear(AtenTensorHandle X, AtenTensorHandle MKL_W, AtenTensorHandle ORI_W, AtenTensorHandle* B, int64_t batch_size, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda__mkl_linear");
+  return aoti_torch_cpu__mkl_linear(X, MKL_W, ORI_W, B, batch_size, ret0);
+}
+
+AOTITorchError aoti_torch_cuda__mkl_reorder_linear_weight(AtenTensorHandle X, int64_t batch_size, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda__mkl_reorder_linear_weight");
+  return aoti_torch_cpu__mkl_reorder_linear_weight(X, batch_size, ret0);
+}
+
 AOTITorchError aoti_torch_cuda__native_batch_norm_legit(AtenTensorHandle input, AtenTensorHandle* weight, AtenTensorHandle* bias, AtenTensorHandle running_mean, AtenTensorHandle running_var, int32_t training, double momentum, double eps, AtenTensorHandle* ret0, AtenTensorHandle* ret1, AtenTensorHandle* ret2) {
   const aotic::shim::CallingAs as("aoti_torch_cuda__native_batch_norm_legit");
   return aoti_torch_cpu__native_batch_norm_legit(input, weight, bias, running_mean, running_var, training, momentum, eps, ret0, ret1, ret2);

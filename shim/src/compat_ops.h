@@ -327,4 +327,14 @@ at::Tensor mkldnn__convolution_pointwise_binary(const at::Tensor& X, const at::T
                                                 const c10::List<c10::optional<at::Scalar>>& unary_scalars,
                                                 const c10::optional<c10::string_view>& unary_algorithm);
 
+/// mkl::_mkl_reorder_linear_weight: a linear's weight [N, K] packed by MKL for inputs of
+/// batch_size rows (an MKLDNN tensor over MKL's buffer). Where libtorch has no MKL, the weight as
+/// it is.
+at::Tensor mkl__mkl_reorder_linear_weight(const at::Tensor& X, int64_t batch_size);
+
+/// mkl::_mkl_linear: linear(X, ORI_W, B), through MKL's packed product over MKL_W when X has
+/// batch_size rows (all dimensions but the last) and MKL_W was packed; libtorch's linear otherwise.
+at::Tensor mkl__mkl_linear(const at::Tensor& X, const at::Tensor& MKL_W, const at::Tensor& ORI_W,
+                           const c10::optional<at::Tensor>& B, int64_t batch_size);
+
 }  // namespace aotic::shim::compat

@@ -2,6 +2,8 @@
 // and its .binary form, declared in shim/src/compat_ops.h) and the weight reorder they read.
 // codegen/passes/pack_conv_weights.cc emits them: the weight reordered once, in fold(), into
 // oneDNN's blocked layout; each run then calls the convolution with its post-ops fused.
+// Likewise MKL's packed linear (aoti_torch_cpu__mkl_linear, aoti_torch_cpu__mkl_reorder_linear_weight),
+// which codegen/passes/pack_linear_weights.cc emits.
 //
 // libtorch registers mkldnn::_convolution_pointwise (PyTorch 2.x built with oneDNN); the call goes
 // through the dispatcher, boxed, so that it does not depend on the C++ signature of one version.
@@ -180,6 +182,31 @@ at::Tensor mkldnn__convolution_pointwise_binary(const at::Tensor& X, const at::T
     y.div_(other);
   }
   return like_input(X, unary(std::move(y), u, unary_scalars, unary_algorithm));
+}
+
+at::Tensor mkl__mkl_reorder_linear_weight(const at::Tensor& X, int64_t batch_size) {
+  static const c10::optional<c10::OperatorHandle> op = cpu_op("mkl::_mkl_reorder_linear_weight", "");
+  if (!op) return X;  // mkl__mkl_linear reads the original weight then
+  torch::jit::Stack stack{X, batch_size};
+  op->callBoxed(&stack);
+  return stack.at(0).toTensor();
+}
+
+at::Tensor mkl__mkl_linear(const at::Tensor& X, const at::Tensor& MKL_W, const at::Tensor& ORI_W,
+                           const c10::optional<at::Tensor>& B, int64_t batch_size) {
+  static const c10::optional<c10::OperatorHandle> op = cpu_op("mkl::_mkl_linear", "");
+  if (X.dim() < 1 || ORI_W.dim() != 2 || X.size(-1) != ORI_W.size(1)) {
+    throw ShimError("_mkl_linear: input of sizes " + c10::str(X.sizes()) + " and weight of sizes " +
+                    c10::str(ORI_W.sizes()) + " do not multiply");
+  }
+  // MKL_W is packed only when the reorder ran through MKL; the op reads it only then (and only for
+  // an input of batch_size rows; other inputs take the original weight).
+  if (op && MKL_W.is_mkldnn()) {
+    torch::jit::Stack stack{X, MKL_W, ORI_W, B, batch_size};
+    op->callBoxed(&stack);
+    return stack.at(0).toTensor();
+  }
+  return at::linear(X, ORI_W, B);
 }
 
 }  // namespace aotic::shim::compat

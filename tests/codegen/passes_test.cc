@@ -12,10 +12,24 @@
 namespace aotic {
 namespace {
 
-std::string dump(const std::string& fixture, const std::string& stage,
-                 const codegen::CompileOptions& options = {}) {
+/// The IR after `stage`, every pass as `aotic compile` runs it.
+std::string dump_packed(const std::string& fixture, const std::string& stage,
+                        const codegen::CompileOptions& options = {}) {
   ir::Program program = ir::load_program(fixture);
   return codegen::dump_after(program, stage, options);
+}
+
+/// The same with the linears as exported (addmm, linear): what the tests of other passes read
+/// (pack_linear_weights has its own test).
+std::string dump_program(const ir::Program& program, const std::string& stage,
+                         codegen::CompileOptions options = {}) {
+  options.disabled_passes.insert("pack_linear_weights");
+  return codegen::dump_after(program, stage, options);
+}
+
+std::string dump(const std::string& fixture, const std::string& stage,
+                 const codegen::CompileOptions& options = {}) {
+  return dump_program(ir::load_program(fixture), stage, options);
 }
 
 /// The same without generated kernels or folding: every op through select_ops, in run().
@@ -75,9 +89,9 @@ TEST_CASE("the pipeline lists its passes in order, and --dump-after knows each")
   for (const codegen::PassInfo& p : codegen::pipeline_passes()) names.emplace_back(p.name);
   CHECK(names == std::vector<std::string>{
                      "functionalize", "fold_batch_norm", "fuse_conv_relu", "to_channels_last",
-                     "pack_conv_weights", "import_graph", "bind_shapes", "lower_views", "check_types",
-                     "fold_constants", "fuse_kernels", "dedup_kernels", "select_ops", "insert_checks",
-                     "plan_lifetimes", "reuse_buffers", "plan_memory", "plan_cuda_graphs"});
+                     "pack_conv_weights", "pack_linear_weights", "import_graph", "bind_shapes", "lower_views",
+                     "check_types", "fold_constants", "fuse_kernels", "dedup_kernels", "select_ops",
+                     "insert_checks", "plan_lifetimes", "reuse_buffers", "plan_memory", "plan_cuda_graphs"});
   std::vector<std::string> stages = codegen::dump_stages();
   CHECK(stages.front() == "load");
   CHECK(stages.back() == "codegen");
@@ -166,9 +180,8 @@ TEST_CASE("--disable-pass: only optimising passes, by a known name") {
     CHECK(std::string(e.what()) ==
           "--disable-pass: unknown pass 'fuse_everything' (optimising passes: functionalize, "
           "fold_batch_norm, fuse_conv_relu, "
-          "to_channels_last, pack_conv_weights, fold_constants, fuse_kernels, dedup_kernels, reuse_buffers, "
-          "plan_memory, "
-          "plan_cuda_graphs)");
+          "to_channels_last, pack_conv_weights, pack_linear_weights, fold_constants, fuse_kernels, "
+          "dedup_kernels, reuse_buffers, plan_memory, plan_cuda_graphs)");
   }
   options.disabled_passes = {"select_ops"};
   try {
@@ -178,8 +191,8 @@ TEST_CASE("--disable-pass: only optimising passes, by a known name") {
     CHECK(std::string(e.what()) ==
           "--disable-pass: 'select_ops' is needed to compile a model (optimising passes: functionalize, "
           "fold_batch_norm, "
-          "fuse_conv_relu, to_channels_last, pack_conv_weights, fold_constants, fuse_kernels, "
-          "dedup_kernels, reuse_buffers, plan_memory, plan_cuda_graphs)");
+          "fuse_conv_relu, to_channels_last, pack_conv_weights, pack_linear_weights, fold_constants, "
+          "fuse_kernels, dedup_kernels, reuse_buffers, plan_memory, plan_cuda_graphs)");
   }
 }
 
@@ -199,7 +212,7 @@ TEST_CASE("bind_shapes: inputs sized a*s + b bind or check s; other sizes are a 
   REQUIRE(program.signature.inputs.back().kind == ir::InputKind::kUserInput);
   program.graph.tensor_values.at(input).sizes[0] = ir::SymExpr::parse("a*b");
   try {
-    codegen::dump_after(program, "bind_shapes", {});
+    dump_program(program, "bind_shapes");
     FAIL("expected a UserError");
   } catch (const UserError& e) {
     CHECK(std::string(e.what()) ==
@@ -268,7 +281,7 @@ namespace {
 /// The internal error dumping `program` throws, or "" when it throws none.
 std::string internal_error(const ir::Program& program) {
   try {
-    codegen::dump_after(program, "select_ops", {});
+    dump_program(program, "select_ops");
   } catch (const InternalError& e) {
     const std::string what = e.what();
     return what.substr(what.find(": node ") + 2);  // without "internal error at FILE:LINE"
@@ -591,9 +604,57 @@ TEST_CASE("pack_conv_weights: on the CPU convolutions call oneDNN with the weigh
   for (ir::InputSpec& spec : input_weight.signature.inputs) {
     if (spec.arg.name == "p_c2_weight") spec.kind = ir::InputKind::kUserInput;
   }
-  const std::string unpacked = codegen::dump_after(input_weight, "pack_conv_weights", {});
+  const std::string unpacked = dump_program(input_weight, "pack_conv_weights");
   CHECK(unpacked.find("conv2d_1 = aten.conv2d.default(") != std::string::npos);
   CHECK(unpacked.find("conv2d_1_weight_packed") == std::string::npos);
+}
+
+TEST_CASE("pack_linear_weights: on the CPU linears call MKL's packed product, the weight packed in fold()") {
+  // mlp: linear, relu, linear, on a static batch of 8.
+  const std::string packed = dump_packed(testing::fixture("mlp.pt2"), "fold_constants");
+  CHECK(packed.find("folded linear_weight_packed : float32[128, 64]\n") != std::string::npos);
+  CHECK(
+      packed.find("  op linear_weight_packed = mkl._mkl_reorder_linear_weight.default(%p_l1_weight, 8)\n") !=
+      std::string::npos);
+  CHECK(packed.find("\nop linear = mkl._mkl_linear.default(%x, %linear_weight_packed, %p_l1_weight, "
+                    "%p_l1_bias, 8)\n") != std::string::npos);
+  CHECK(packed.find("aten.linear.default") == std::string::npos);
+  // A core-ATen export: addmm of the transposed weight; the transpose goes with it.
+  const std::string core = dump_packed(testing::fixture("mlp.core.pt2"), "pack_linear_weights");
+  CHECK(core.find("\nop addmm_1 = mkl._mkl_linear.default(%relu, %addmm_1_weight_packed, %p_l2_weight, "
+                  "%p_l2_bias, 8)\n") != std::string::npos);
+  CHECK(core.find("aten.permute.default") == std::string::npos);
+  CHECK(core.find("aten.addmm.default") == std::string::npos);
+  // tiny_gpt: 3-d inputs, rows = 2 * 64.
+  const std::string gpt = dump_packed(testing::fixture("tiny_gpt.pt2"), "pack_linear_weights");
+  CHECK(gpt.find("mkl._mkl_reorder_linear_weight.default(%p_blocks_0_qkv_weight, 128)\n") !=
+        std::string::npos);
+  CHECK(gpt.find("aten.linear.default") == std::string::npos);
+  const std::string source = dump_packed(testing::fixture("mlp.pt2"), "codegen");
+  CHECK(source.find("aoti_torch_cpu__mkl_linear(") != std::string::npos);
+  CHECK(source.find("aoti_torch_cpu__mkl_reorder_linear_weight(") != std::string::npos);
+  // Dynamic rows (mlp_dyn's batch, tiny_vit's): left to libtorch, as frozen torch.compile does.
+  CHECK(dump_packed(testing::fixture("mlp_dyn.pt2"), "pack_linear_weights").find("mkl.") ==
+        std::string::npos);
+  // Not on CUDA, not when switched off, not with PyTorch's C shim (which lacks the reorder).
+  codegen::CompileOptions cuda;
+  cuda.device = "cuda";
+  CHECK(dump_packed(testing::fixture("mlp.pt2"), "fold_constants", cuda).find("mkl.") == std::string::npos);
+  codegen::CompileOptions off;
+  off.disabled_passes = {"pack_linear_weights"};
+  CHECK(dump_packed(testing::fixture("mlp.pt2"), "fold_constants", off).find("mkl.") == std::string::npos);
+  codegen::CompileOptions host;
+  host.shim = codegen::ShimMode::kHost;
+  CHECK(dump_packed(testing::fixture("mlp.core.pt2"), "fold_constants", host).find("mkl.") ==
+        std::string::npos);
+  // A weight that is a user input is not packed.
+  ir::Program input_weight = ir::load_program(testing::fixture("mlp.pt2"));
+  for (ir::InputSpec& spec : input_weight.signature.inputs) {
+    if (spec.arg.name == "p_l2_weight") spec.kind = ir::InputKind::kUserInput;
+  }
+  const std::string unpacked = codegen::dump_after(input_weight, "pack_linear_weights", {});
+  CHECK(unpacked.find("linear_1 = aten.linear.default(") != std::string::npos);
+  CHECK(unpacked.find("\nop linear = mkl._mkl_linear.default(") != std::string::npos);
 }
 
 TEST_CASE("fuse_conv_relu: on CUDA a convolution and the relu after it are one cuDNN call") {
@@ -651,7 +712,7 @@ TEST_CASE("fold_constants: values the model returns or writes to stay in run()")
   ir::Program returns = ir::load_program(testing::fixture("mlp.core.pt2"));
   returns.graph.outputs[0].name = "permute_1";
   returns.signature.outputs[0].arg.name = "permute_1";
-  const std::string returned = codegen::dump_after(returns, "fold_constants", {});
+  const std::string returned = dump_program(returns, "fold_constants");
   CHECK(returned.find("folded permute : float32[64, 128]\n") != std::string::npos);
   CHECK(returned.find("folded permute_1") == std::string::npos);
   CHECK(returned.find("\nop permute_1 = aten.permute.default(%p_l2_weight, [1, 0])") != std::string::npos);
@@ -671,7 +732,7 @@ TEST_CASE("fold_constants: values the model returns or writes to stay in run()")
       aten_call("t.default", "doubled_t", {{"self", tensor_named("doubled"), ir::ArgPassing::kKeyword}}));
   views.graph.outputs[0].name = "doubled_t";
   views.signature.outputs[0].arg.name = "doubled_t";
-  const std::string viewed = codegen::dump_after(views, "fold_constants", {});
+  const std::string viewed = dump_program(views, "fold_constants");
   CHECK(viewed.find("folded doubled") == std::string::npos);
   CHECK(viewed.find("\nop doubled = aten.mul.Scalar(%p_l2_weight, 2)\n") != std::string::npos);
 
@@ -697,13 +758,13 @@ TEST_CASE("fold_constants: values the model returns or writes to stay in run()")
   g.nodes = std::move(nodes);
   codegen::CompileOptions inplace;
   inplace.disabled_passes = {"functionalize"};  // which would make the add_ an add
-  const std::string written = codegen::dump_after(writes, "fold_constants", inplace);
+  const std::string written = dump_program(writes, "fold_constants", inplace);
   CHECK(written.find("folded permute : float32[64, 128]\n") != std::string::npos);
   CHECK(written.find("folded bias_copy") == std::string::npos);
   CHECK(written.find("\nop bias_copy = aten.clone.default(%p_l1_bias)\n") != std::string::npos);
   CHECK(written.find("\nop bias_plus = aten.add_.Scalar(%bias_copy, 2)\n") != std::string::npos);
   // And it still compiles: the clone is run()'s own buffer to update.
-  const std::string source = codegen::dump_after(writes, "codegen", {});
+  const std::string source = dump_program(writes, "codegen");
   CHECK(source.find("  // node 'bias_copy' (aten.clone.default)\n") != std::string::npos);
 }
 

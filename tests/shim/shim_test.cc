@@ -493,4 +493,30 @@ TEST_CASE("oneDNN convolutions: a reordered weight, fused post-ops, and unknown 
         "aoti_torch_cpu_mkldnn__convolution_pointwise_binary: unknown convolution binary post-op 'pow'");
 }
 
+TEST_CASE("MKL's packed linear: the packed weight, a bias added to every row, and mismatched sizes") {
+  // x [2, 1, 2] (two rows), w [3, 2], b [3]: y = x w^T + b.
+  Owned x(make_float({2, 1, 2}, {1, 2, 3, 4}));
+  Owned w(make_float({3, 2}, {1, 0, 0, 1, 1, 1}));
+  Owned b(make_float({3}, {10, 20, 30}));
+  Owned packed;
+  REQUIRE(aoti_torch_cpu__mkl_reorder_linear_weight(w.h, 2, packed.out()) == AOTI_TORCH_SUCCESS);
+  Owned y;
+  REQUIRE(aoti_torch_cpu__mkl_linear(x.h, packed.h, w.h, &b.h, 2, y.out()) == AOTI_TORCH_SUCCESS);
+  CHECK(read_float(y.h) == std::vector<float>{11, 22, 33, 13, 24, 37});
+  int64_t* sizes = nullptr;
+  REQUIRE(aoti_torch_get_sizes(y.h, &sizes) == AOTI_TORCH_SUCCESS);
+  CHECK(std::vector<int64_t>(sizes, sizes + 3) == std::vector<int64_t>{2, 1, 3});
+  // Another row count than the weight was packed for, and no bias.
+  Owned one_row(make_float({1, 2}, {1, 1}));
+  Owned z;
+  REQUIRE(aoti_torch_cpu__mkl_linear(one_row.h, packed.h, w.h, nullptr, 2, z.out()) == AOTI_TORCH_SUCCESS);
+  CHECK(read_float(z.h) == std::vector<float>{1, 1, 2});
+  Owned wide(make_float({1, 3}, {1, 1, 1}));
+  Owned bad;
+  CHECK(aoti_torch_cpu__mkl_linear(wide.h, packed.h, w.h, nullptr, 1, bad.out()) == AOTI_TORCH_FAILURE);
+  CHECK(last_error() ==
+        "aoti_torch_cpu__mkl_linear: _mkl_linear: input of sizes [1, 3] and weight of sizes [3, 2] do not "
+        "multiply");
+}
+
 }  // namespace

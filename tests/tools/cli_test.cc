@@ -94,7 +94,7 @@ TEST_CASE("compile --dump-after shows the IR after a pass; --disable-pass skips 
   CHECK(r.out ==
         "aotic: error: --dump-after: unknown stage 'parse' (stages: load, functionalize, fold_batch_norm, "
         "fuse_conv_relu, "
-        "to_channels_last, pack_conv_weights, "
+        "to_channels_last, pack_conv_weights, pack_linear_weights, "
         "import_graph, bind_shapes, lower_views, check_types, fold_constants, fuse_kernels, dedup_kernels, "
         "select_ops, "
         "insert_checks, plan_lifetimes, "
@@ -106,7 +106,7 @@ TEST_CASE("compile --dump-after shows the IR after a pass; --disable-pass skips 
   CHECK(r.out.find("std::move(") == std::string::npos);
   // reuse_buffers' chains, where plan_memory does not place the buffers in its arena instead.
   r = run("compile tests/data/fixtures/tiny_gpt.core.pt2 -o " + dir +
-          "/g.so --disable-pass plan_memory --dump-after codegen");
+          "/g.so --disable-pass plan_memory --disable-pass pack_linear_weights --dump-after codegen");
   CHECK(r.code == 0);
   CHECK(r.out.find("addmm_3 = std::move(addmm);  // addmm's buffer: same dtype, sizes and strides\n") !=
         std::string::npos);
@@ -115,7 +115,7 @@ TEST_CASE("compile --dump-after shows the IR after a pass; --disable-pass skips 
   CHECK(r.out ==
         "aotic: error: --disable-pass: 'plan_lifetimes' is needed to compile a model (optimising "
         "passes: functionalize, fold_batch_norm, fuse_conv_relu, to_channels_last, pack_conv_weights, "
-        "fold_constants, "
+        "pack_linear_weights, fold_constants, "
         "fuse_kernels, "
         "dedup_kernels, reuse_buffers, "
         "plan_memory, plan_cuda_graphs)\n");

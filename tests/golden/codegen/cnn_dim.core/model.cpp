@@ -222,18 +222,16 @@ void fold(aotic::runtime::RunState& state, AtenTensorHandle* outputs) {
             getitem_3_weight_packed.out()),
         "node 'getitem_3_weight_packed' (aten.mkldnn_reorder_conv2d_weight.default)");
   getitem_3_weight_mkldnn.reset();
-  // node 'permute' (aten.permute.default)
-  // may share p_f_9_weight's storage (a view)
-  TensorHandle permute;
-  const int64_t dims[] = {1, 0};
-  check(aoti_torch_cpu_permute(p_f_9_weight, dims, 2, permute.out()),
-        "node 'permute' (aten.permute.default)");
+  // node 'addmm_weight_packed' (mkl._mkl_reorder_linear_weight.default)
+  TensorHandle addmm_weight_packed;
+  check(aoti_torch_cpu__mkl_reorder_linear_weight(p_f_9_weight, 1, addmm_weight_packed.out()),
+        "node 'addmm_weight_packed' (mkl._mkl_reorder_linear_weight.default)");
   // the folded constants
   outputs[0] = new_reference(convolution_bias.get()).release();
   outputs[1] = new_reference(getitem_weight_packed.get()).release();
   outputs[2] = new_reference(convolution_1_bias.get()).release();
   outputs[3] = new_reference(getitem_3_weight_packed.get()).release();
-  outputs[4] = new_reference(permute.get()).release();
+  outputs[4] = new_reference(addmm_weight_packed.get()).release();
 }
 
 void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHandle* outputs) {
@@ -260,7 +258,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   AtenTensorHandle getitem_weight_packed_1 = state.constant(17);  // folded
   AtenTensorHandle convolution_1_bias_1 = state.constant(18);  // folded
   AtenTensorHandle getitem_3_weight_packed_1 = state.constant(19);  // folded
-  AtenTensorHandle permute_1 = state.constant(20);  // folded
+  AtenTensorHandle addmm_weight_packed_1 = state.constant(20);  // folded
   // node 'x_channels_last' (aten.clone.default)
   TensorHandle x_channels_last;
   const int64_t x_channels_last_sizes[] = {1, 3, 16 * s39, 16 * s94};
@@ -327,15 +325,12 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   const int64_t shape_2[] = {1, 32};
   check(aoti_torch_cpu_reshape(mean.get(), shape_2, 2, view.out()), "node 'view' (aten.view.default)");
   mean.reset();
-  // node 'addmm' (aten.addmm.default)
+  // node 'addmm' (mkl._mkl_linear.default)
   TensorHandle addmm;
-  const int64_t addmm_sizes[] = {1, 10};
-  const int64_t addmm_strides[] = {10, 1};
-  check(aoti_torch_empty_strided(
-            2, addmm_sizes, addmm_strides, kFloat32, kCPU, kDefaultDeviceIndex, addmm.out()),
-        "allocate addmm");
-  check(aoti_torch_cpu_addmm_out(addmm.get(), p_f_9_bias_1, view.get(), permute_1, 1.0, 1.0),
-        "node 'addmm' (aten.addmm.default)");
+  AtenTensorHandle B_value_2 = p_f_9_bias_1;
+  check(aoti_torch_cpu__mkl_linear(
+            view.get(), addmm_weight_packed_1, p_f_9_weight_1, &B_value_2, 1, addmm.out()),
+        "node 'addmm' (mkl._mkl_linear.default)");
   view.reset();
   outputs[0] = new_reference(addmm.get()).release();
 }
@@ -389,8 +384,8 @@ constexpr int64_t kConstant18Sizes[] = {32};
 constexpr int64_t kConstant18Strides[] = {1};
 constexpr int64_t kConstant19Sizes[] = {32, 16, 3, 3};
 constexpr int64_t kConstant19Strides[] = {144, 1, 48, 16};
-constexpr int64_t kConstant20Sizes[] = {32, 10};
-constexpr int64_t kConstant20Strides[] = {1, 32};
+constexpr int64_t kConstant20Sizes[] = {10, 32};
+constexpr int64_t kConstant20Strides[] = {32, 1};
 constexpr aotic::runtime::ConstantSpec kConstants[] = {
   {"f_0_weight", "f.0.weight", kFloat32, 4, kConstant0Sizes, kConstant0Strides, 0, 0, 1728,
       aotic::runtime::ConstantKind::kParameter},
@@ -432,8 +427,8 @@ constexpr aotic::runtime::ConstantSpec kConstants[] = {
       kConstant18Strides, 0, 0, 0, aotic::runtime::ConstantKind::kFoldedConstant},
   {"_FOLDED_CONST_getitem_3_weight_packed", "_FOLDED_CONST_getitem_3_weight_packed", kFloat32, 4,
       kConstant19Sizes, kConstant19Strides, 0, 0, 0, aotic::runtime::ConstantKind::kFoldedConstant},
-  {"_FOLDED_CONST_permute", "_FOLDED_CONST_permute", kFloat32, 2, kConstant20Sizes, kConstant20Strides,
-      0, 0, 0, aotic::runtime::ConstantKind::kFoldedConstant},
+  {"_FOLDED_CONST_addmm_weight_packed", "_FOLDED_CONST_addmm_weight_packed", kFloat32, 2,
+      kConstant20Sizes, kConstant20Strides, 0, 0, 0, aotic::runtime::ConstantKind::kFoldedConstant},
 };
 const aotic::runtime::ModelSpec kSpec = {
   kInputs, 1,

@@ -220,11 +220,16 @@ void fold(aotic::runtime::RunState& state, AtenTensorHandle* outputs) {
             batch_norm_1_weight_packed.out()),
         "node 'batch_norm_1_weight_packed' (aten.mkldnn_reorder_conv2d_weight.default)");
   batch_norm_1_weight_mkldnn.reset();
+  // node 'linear_weight_packed' (mkl._mkl_reorder_linear_weight.default)
+  TensorHandle linear_weight_packed;
+  check(aoti_torch_cpu__mkl_reorder_linear_weight(p_f_9_weight, 1, linear_weight_packed.out()),
+        "node 'linear_weight_packed' (mkl._mkl_reorder_linear_weight.default)");
   // the folded constants
   outputs[0] = new_reference(conv2d_bias.get()).release();
   outputs[1] = new_reference(batch_norm_weight_packed.get()).release();
   outputs[2] = new_reference(conv2d_1_bias.get()).release();
   outputs[3] = new_reference(batch_norm_1_weight_packed.get()).release();
+  outputs[4] = new_reference(linear_weight_packed.get()).release();
 }
 
 void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHandle* outputs) {
@@ -251,6 +256,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   AtenTensorHandle batch_norm_weight_packed_1 = state.constant(17);  // folded
   AtenTensorHandle conv2d_1_bias_1 = state.constant(18);  // folded
   AtenTensorHandle batch_norm_1_weight_packed_1 = state.constant(19);  // folded
+  AtenTensorHandle linear_weight_packed_1 = state.constant(20);  // folded
   // node 'x_channels_last' (aten.clone.default)
   TensorHandle x_channels_last;
   const int64_t x_channels_last_sizes[] = {1, 3, 16 * s39, 16 * s94};
@@ -317,11 +323,12 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   check(aoti_torch_cpu_flatten_using_ints(adaptive_avg_pool2d.get(), 1, -1, flatten.out()),
         "node 'flatten' (aten.flatten.using_ints)");
   adaptive_avg_pool2d.reset();
-  // node 'linear' (aten.linear.default)
+  // node 'linear' (mkl._mkl_linear.default)
   TensorHandle linear;
-  AtenTensorHandle bias_value = p_f_9_bias_1;
-  check(aoti_torch_cpu_linear(flatten.get(), p_f_9_weight_1, &bias_value, linear.out()),
-        "node 'linear' (aten.linear.default)");
+  AtenTensorHandle B_value_2 = p_f_9_bias_1;
+  check(aoti_torch_cpu__mkl_linear(
+            flatten.get(), linear_weight_packed_1, p_f_9_weight_1, &B_value_2, 1, linear.out()),
+        "node 'linear' (mkl._mkl_linear.default)");
   flatten.reset();
   outputs[0] = new_reference(linear.get()).release();
 }
@@ -375,6 +382,8 @@ constexpr int64_t kConstant18Sizes[] = {32};
 constexpr int64_t kConstant18Strides[] = {1};
 constexpr int64_t kConstant19Sizes[] = {32, 16, 3, 3};
 constexpr int64_t kConstant19Strides[] = {144, 1, 48, 16};
+constexpr int64_t kConstant20Sizes[] = {10, 32};
+constexpr int64_t kConstant20Strides[] = {32, 1};
 constexpr aotic::runtime::ConstantSpec kConstants[] = {
   {"f_0_weight", "f.0.weight", kFloat32, 4, kConstant0Sizes, kConstant0Strides, 0, 0, 1728,
       aotic::runtime::ConstantKind::kParameter},
@@ -416,12 +425,14 @@ constexpr aotic::runtime::ConstantSpec kConstants[] = {
       kConstant18Strides, 0, 0, 0, aotic::runtime::ConstantKind::kFoldedConstant},
   {"_FOLDED_CONST_batch_norm_1_weight_packed", "_FOLDED_CONST_batch_norm_1_weight_packed", kFloat32, 4,
       kConstant19Sizes, kConstant19Strides, 0, 0, 0, aotic::runtime::ConstantKind::kFoldedConstant},
+  {"_FOLDED_CONST_linear_weight_packed", "_FOLDED_CONST_linear_weight_packed", kFloat32, 2,
+      kConstant20Sizes, kConstant20Strides, 0, 0, 0, aotic::runtime::ConstantKind::kFoldedConstant},
 };
 const aotic::runtime::ModelSpec kSpec = {
   kInputs, 1,
   kOutputs, 1,
   kSymbols, 2,
-  kConstants, 20,
+  kConstants, 21,
   aotic_constants_blob, 22536,
   nullptr,
   "[1, {\"type\": \"builtins.tuple\", \"context\": \"null\", \"children_spec\": [{\"type\": \"builtins.tu"

@@ -68,9 +68,8 @@ inline bool kernels_avx2() {
   return yes;
 }
 
-void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHandle* outputs) {
-  AtenTensorHandle x = inputs[0];
-  AtenTensorHandle h0 = inputs[1];
+// The folded constants, computed from the others whenever the constants are set.
+void fold(aotic::runtime::RunState& state, AtenTensorHandle* outputs) {
   AtenTensorHandle p_gru_weight_ih_l0 = state.constant(0);
   AtenTensorHandle p_gru_weight_hh_l0 = state.constant(1);
   AtenTensorHandle p_gru_bias_ih_l0 = state.constant(2);
@@ -81,19 +80,42 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   AtenTensorHandle p_gru_bias_hh_l1 = state.constant(7);
   AtenTensorHandle p_proj_weight = state.constant(8);
   AtenTensorHandle p_proj_bias = state.constant(9);
+  // node 'linear_weight_packed' (mkl._mkl_reorder_linear_weight.default)
+  TensorHandle linear_weight_packed;
+  check(aoti_torch_cpu__mkl_reorder_linear_weight(p_proj_weight, 30, linear_weight_packed.out()),
+        "node 'linear_weight_packed' (mkl._mkl_reorder_linear_weight.default)");
+  // the folded constants
+  outputs[0] = new_reference(linear_weight_packed.get()).release();
+}
+
+void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHandle* outputs) {
+  AtenTensorHandle x = inputs[0];
+  AtenTensorHandle h0 = inputs[1];
+  AtenTensorHandle p_gru_weight_ih_l0_1 = state.constant(0);
+  AtenTensorHandle p_gru_weight_hh_l0_1 = state.constant(1);
+  AtenTensorHandle p_gru_bias_ih_l0_1 = state.constant(2);
+  AtenTensorHandle p_gru_bias_hh_l0_1 = state.constant(3);
+  AtenTensorHandle p_gru_weight_ih_l1_1 = state.constant(4);
+  AtenTensorHandle p_gru_weight_hh_l1_1 = state.constant(5);
+  AtenTensorHandle p_gru_bias_ih_l1_1 = state.constant(6);
+  AtenTensorHandle p_gru_bias_hh_l1_1 = state.constant(7);
+  AtenTensorHandle p_proj_weight_1 = state.constant(8);
+  AtenTensorHandle p_proj_bias_1 = state.constant(9);
+  AtenTensorHandle linear_weight_packed_1 = state.constant(10);  // folded
   // node 'gru' (aten.gru.input)
   TensorHandle getitem;
   TensorHandle getitem_1;
-  const AtenTensorHandle params[] = {p_gru_weight_ih_l0, p_gru_weight_hh_l0, p_gru_bias_ih_l0,
-      p_gru_bias_hh_l0, p_gru_weight_ih_l1, p_gru_weight_hh_l1, p_gru_bias_ih_l1, p_gru_bias_hh_l1};
+  const AtenTensorHandle params[] = {p_gru_weight_ih_l0_1, p_gru_weight_hh_l0_1, p_gru_bias_ih_l0_1,
+      p_gru_bias_hh_l0_1, p_gru_weight_ih_l1_1, p_gru_weight_hh_l1_1, p_gru_bias_ih_l1_1, p_gru_bias_hh_l1_1};
   check(aoti_torch_cpu_gru_input(
             x, h0, params, 8, true, 2, 0.0, false, false, false, getitem.out(), getitem_1.out()),
         "node 'gru' (aten.gru.input)");
-  // node 'linear' (aten.linear.default)
+  // node 'linear' (mkl._mkl_linear.default)
   TensorHandle linear;
-  AtenTensorHandle bias_value = p_proj_bias;
-  check(aoti_torch_cpu_linear(getitem.get(), p_proj_weight, &bias_value, linear.out()),
-        "node 'linear' (aten.linear.default)");
+  AtenTensorHandle B_value = p_proj_bias_1;
+  check(aoti_torch_cpu__mkl_linear(
+            getitem.get(), linear_weight_packed_1, p_proj_weight_1, &B_value, 30, linear.out()),
+        "node 'linear' (mkl._mkl_linear.default)");
   getitem.reset();
   // node 'tanh' (aten.tanh.default)
   TensorHandle tanh;
@@ -153,6 +175,8 @@ constexpr int64_t kConstant8Sizes[] = {4, 24};
 constexpr int64_t kConstant8Strides[] = {24, 1};
 constexpr int64_t kConstant9Sizes[] = {4};
 constexpr int64_t kConstant9Strides[] = {1};
+constexpr int64_t kConstant10Sizes[] = {4, 24};
+constexpr int64_t kConstant10Strides[] = {24, 1};
 constexpr aotic::runtime::ConstantSpec kConstants[] = {
   {"gru_weight_ih_l0", "gru.weight_ih_l0", kFloat32, 2, kConstant0Sizes, kConstant0Strides, 0, 0, 4608,
       aotic::runtime::ConstantKind::kParameter},
@@ -174,12 +198,14 @@ constexpr aotic::runtime::ConstantSpec kConstants[] = {
       aotic::runtime::ConstantKind::kParameter},
   {"proj_bias", "proj.bias", kFloat32, 1, kConstant9Sizes, kConstant9Strides, 0, 27008, 16,
       aotic::runtime::ConstantKind::kParameter},
+  {"_FOLDED_CONST_linear_weight_packed", "_FOLDED_CONST_linear_weight_packed", kFloat32, 2,
+      kConstant10Sizes, kConstant10Strides, 0, 0, 0, aotic::runtime::ConstantKind::kFoldedConstant},
 };
 const aotic::runtime::ModelSpec kSpec = {
   kInputs, 2,
   kOutputs, 2,
   nullptr, 0,
-  kConstants, 10,
+  kConstants, 11,
   aotic_constants_blob, 27024,
   nullptr,
   "[1, {\"type\": \"builtins.tuple\", \"context\": \"null\", \"children_spec\": [{\"type\": \"builtins.tu"
@@ -191,7 +217,7 @@ const aotic::runtime::ModelSpec kSpec = {
   run,
   kCPU,
   nullptr, nullptr,
-  nullptr,
+  fold,
 };
 
 }  // namespace

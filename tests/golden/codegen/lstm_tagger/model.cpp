@@ -110,9 +110,14 @@ void fold(aotic::runtime::RunState& state, AtenTensorHandle* outputs) {
             size_1, 3, &dtype_value_1, nullptr, &device_value_1, kDefaultDeviceIndex, &pin_memory_value_1,
             zeros_1.out()),
         "node 'zeros_1' (aten.zeros.default)");
+  // node 'linear_weight_packed' (mkl._mkl_reorder_linear_weight.default)
+  TensorHandle linear_weight_packed;
+  check(aoti_torch_cpu__mkl_reorder_linear_weight(p_out_weight, 24, linear_weight_packed.out()),
+        "node 'linear_weight_packed' (mkl._mkl_reorder_linear_weight.default)");
   // the folded constants
   outputs[0] = new_reference(zeros.get()).release();
   outputs[1] = new_reference(zeros_1.get()).release();
+  outputs[2] = new_reference(linear_weight_packed.get()).release();
 }
 
 void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHandle* outputs) {
@@ -138,6 +143,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   AtenTensorHandle p_out_bias_1 = state.constant(18);
   AtenTensorHandle zeros_2 = state.constant(19);  // folded
   AtenTensorHandle zeros_1_1 = state.constant(20);  // folded
+  AtenTensorHandle linear_weight_packed_1 = state.constant(21);  // folded
   // node 'embedding' (aten.embedding.default)
   TensorHandle embedding;
   check(aoti_torch_cpu_embedding(p_emb_weight_1, tokens, -1, false, false, embedding.out()),
@@ -159,11 +165,12 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   embedding.reset();
   getitem_1.reset();
   getitem_2.reset();
-  // node 'linear' (aten.linear.default)
+  // node 'linear' (mkl._mkl_linear.default)
   TensorHandle linear;
-  AtenTensorHandle bias_value = p_out_bias_1;
-  check(aoti_torch_cpu_linear(getitem.get(), p_out_weight_1, &bias_value, linear.out()),
-        "node 'linear' (aten.linear.default)");
+  AtenTensorHandle B_value = p_out_bias_1;
+  check(aoti_torch_cpu__mkl_linear(
+            getitem.get(), linear_weight_packed_1, p_out_weight_1, &B_value, 24, linear.out()),
+        "node 'linear' (mkl._mkl_linear.default)");
   getitem.reset();
   // node 'log_softmax' (aten.log_softmax.int)
   TensorHandle log_softmax;
@@ -238,6 +245,8 @@ constexpr int64_t kConstant19Sizes[] = {4, 2, 48};
 constexpr int64_t kConstant19Strides[] = {96, 48, 1};
 constexpr int64_t kConstant20Sizes[] = {4, 2, 48};
 constexpr int64_t kConstant20Strides[] = {96, 48, 1};
+constexpr int64_t kConstant21Sizes[] = {8, 96};
+constexpr int64_t kConstant21Strides[] = {96, 1};
 constexpr aotic::runtime::ConstantSpec kConstants[] = {
   {"emb_weight", "emb.weight", kFloat32, 2, kConstant0Sizes, kConstant0Strides, 0, 0, 12800,
       aotic::runtime::ConstantKind::kParameter},
@@ -281,12 +290,14 @@ constexpr aotic::runtime::ConstantSpec kConstants[] = {
       0, aotic::runtime::ConstantKind::kFoldedConstant},
   {"_FOLDED_CONST_zeros_1", "_FOLDED_CONST_zeros_1", kFloat32, 3, kConstant20Sizes, kConstant20Strides,
       0, 0, 0, aotic::runtime::ConstantKind::kFoldedConstant},
+  {"_FOLDED_CONST_linear_weight_packed", "_FOLDED_CONST_linear_weight_packed", kFloat32, 2,
+      kConstant21Sizes, kConstant21Strides, 0, 0, 0, aotic::runtime::ConstantKind::kFoldedConstant},
 };
 const aotic::runtime::ModelSpec kSpec = {
   kInputs, 1,
   kOutputs, 1,
   nullptr, 0,
-  kConstants, 21,
+  kConstants, 22,
   aotic_constants_blob, 366112,
   nullptr,
   "[1, {\"type\": \"builtins.tuple\", \"context\": \"null\", \"children_spec\": [{\"type\": \"builtins.tu"

@@ -80,13 +80,12 @@ void fold(aotic::runtime::RunState& state, AtenTensorHandle* outputs) {
   AtenTensorHandle b_scale = state.constant(2);
   AtenTensorHandle b_offset = state.constant(3);
   AtenTensorHandle c_table = state.constant(4);
-  // node 'permute' (aten.permute.default)
-  // may share p_l_weight's storage (a view)
-  TensorHandle permute;
-  const int64_t dims[] = {1, 0};
-  check(aoti_torch_cpu_permute(p_l_weight, dims, 2, permute.out()), "node 'permute' (aten.permute.default)");
+  // node 'addmm_weight_packed' (mkl._mkl_reorder_linear_weight.default)
+  TensorHandle addmm_weight_packed;
+  check(aoti_torch_cpu__mkl_reorder_linear_weight(p_l_weight, 3, addmm_weight_packed.out()),
+        "node 'addmm_weight_packed' (mkl._mkl_reorder_linear_weight.default)");
   // the folded constants
-  outputs[0] = new_reference(permute.get()).release();
+  outputs[0] = new_reference(addmm_weight_packed.get()).release();
 }
 
 void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHandle* outputs) {
@@ -97,16 +96,12 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   AtenTensorHandle b_scale_1 = state.constant(2);
   AtenTensorHandle b_offset_1 = state.constant(3);
   AtenTensorHandle c_table_1 = state.constant(4);
-  AtenTensorHandle permute_1 = state.constant(5);  // folded
-  // node 'addmm' (aten.addmm.default)
+  AtenTensorHandle addmm_weight_packed_1 = state.constant(5);  // folded
+  // node 'addmm' (mkl._mkl_linear.default)
   TensorHandle addmm;
-  const int64_t addmm_sizes[] = {3, 8};
-  const int64_t addmm_strides[] = {8, 1};
-  check(aoti_torch_empty_strided(
-            2, addmm_sizes, addmm_strides, kFloat32, kCPU, kDefaultDeviceIndex, addmm.out()),
-        "allocate addmm");
-  check(aoti_torch_cpu_addmm_out(addmm.get(), p_l_bias_1, x, permute_1, 1.0, 1.0),
-        "node 'addmm' (aten.addmm.default)");
+  AtenTensorHandle B_value = p_l_bias_1;
+  check(aoti_torch_cpu__mkl_linear(x, addmm_weight_packed_1, p_l_weight_1, &B_value, 3, addmm.out()),
+        "node 'addmm' (mkl._mkl_linear.default)");
   // node 'add' (aten.add.Tensor)
   TensorHandle add;
   const int64_t add_sizes[] = {3, 8};
@@ -208,7 +203,7 @@ constexpr int64_t kConstant3Strides[] = {1};
 constexpr int64_t kConstant4Sizes[] = {8};
 constexpr int64_t kConstant4Strides[] = {1};
 constexpr int64_t kConstant5Sizes[] = {8, 8};
-constexpr int64_t kConstant5Strides[] = {1, 8};
+constexpr int64_t kConstant5Strides[] = {8, 1};
 constexpr aotic::runtime::ConstantSpec kConstants[] = {
   {"l_weight", "l.weight", kFloat32, 2, kConstant0Sizes, kConstant0Strides, 0, 0, 256,
       aotic::runtime::ConstantKind::kParameter},
@@ -220,8 +215,8 @@ constexpr aotic::runtime::ConstantSpec kConstants[] = {
       aotic::runtime::ConstantKind::kBuffer},
   {"table", "table", kFloat32, 1, kConstant4Sizes, kConstant4Strides, 0, 448, 32,
       aotic::runtime::ConstantKind::kTensorConstant},
-  {"_FOLDED_CONST_permute", "_FOLDED_CONST_permute", kFloat32, 2, kConstant5Sizes, kConstant5Strides, 0,
-      0, 0, aotic::runtime::ConstantKind::kFoldedConstant},
+  {"_FOLDED_CONST_addmm_weight_packed", "_FOLDED_CONST_addmm_weight_packed", kFloat32, 2,
+      kConstant5Sizes, kConstant5Strides, 0, 0, 0, aotic::runtime::ConstantKind::kFoldedConstant},
 };
 const aotic::runtime::ModelSpec kSpec = {
   kInputs, 2,

@@ -73,19 +73,35 @@ inline bool kernels_avx2() {
   return yes;
 }
 
-void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHandle* outputs) {
-  AtenTensorHandle x = inputs[0];
-  AtenTensorHandle idx = inputs[1];
+// The folded constants, computed from the others whenever the constants are set.
+void fold(aotic::runtime::RunState& state, AtenTensorHandle* outputs) {
   AtenTensorHandle p_l_weight = state.constant(0);
   AtenTensorHandle p_l_bias = state.constant(1);
   AtenTensorHandle b_scale = state.constant(2);
   AtenTensorHandle b_offset = state.constant(3);
   AtenTensorHandle c_table = state.constant(4);
-  // node 'linear' (aten.linear.default)
+  // node 'linear_weight_packed' (mkl._mkl_reorder_linear_weight.default)
+  TensorHandle linear_weight_packed;
+  check(aoti_torch_cpu__mkl_reorder_linear_weight(p_l_weight, 3, linear_weight_packed.out()),
+        "node 'linear_weight_packed' (mkl._mkl_reorder_linear_weight.default)");
+  // the folded constants
+  outputs[0] = new_reference(linear_weight_packed.get()).release();
+}
+
+void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHandle* outputs) {
+  AtenTensorHandle x = inputs[0];
+  AtenTensorHandle idx = inputs[1];
+  AtenTensorHandle p_l_weight_1 = state.constant(0);
+  AtenTensorHandle p_l_bias_1 = state.constant(1);
+  AtenTensorHandle b_scale_1 = state.constant(2);
+  AtenTensorHandle b_offset_1 = state.constant(3);
+  AtenTensorHandle c_table_1 = state.constant(4);
+  AtenTensorHandle linear_weight_packed_1 = state.constant(5);  // folded
+  // node 'linear' (mkl._mkl_linear.default)
   TensorHandle linear;
-  AtenTensorHandle bias_value = p_l_bias;
-  check(aoti_torch_cpu_linear(x, p_l_weight, &bias_value, linear.out()),
-        "node 'linear' (aten.linear.default)");
+  AtenTensorHandle B_value = p_l_bias_1;
+  check(aoti_torch_cpu__mkl_linear(x, linear_weight_packed_1, p_l_weight_1, &B_value, 3, linear.out()),
+        "node 'linear' (mkl._mkl_linear.default)");
   // node 'add' (aten.add.Tensor)
   TensorHandle add;
   const int64_t add_sizes[] = {3, 8};
@@ -99,10 +115,10 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     const float* linear_data = kernel_input<float>(linear.get(), 2, linear_layout, linear_copy);
     const int64_t b_scale_layout[] = {1};
     TensorHandle b_scale_copy;
-    const float* b_scale_data = kernel_input<float>(b_scale, 1, b_scale_layout, b_scale_copy);
+    const float* b_scale_data = kernel_input<float>(b_scale_1, 1, b_scale_layout, b_scale_copy);
     const int64_t b_offset_layout[] = {1};
     TensorHandle b_offset_copy;
-    const float* b_offset_data = kernel_input<float>(b_offset, 1, b_offset_layout, b_offset_copy);
+    const float* b_offset_data = kernel_input<float>(b_offset_1, 1, b_offset_layout, b_offset_copy);
     auto* kernel = &aotic_kernels::base::k0_gelu_mul_add;
     if (kernels_avx2()) {
       kernel = &aotic_kernels::avx2::k0_gelu_mul_add;
@@ -124,7 +140,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   TensorHandle index_1;
   AtenTensorHandle indices_item_value_1 = idx;
   const AtenTensorHandle* indices_1[] = {&indices_item_value_1};
-  check(aoti_torch_cpu_index_Tensor(c_table, indices_1, 1, index_1.out()),
+  check(aoti_torch_cpu_index_Tensor(c_table_1, indices_1, 1, index_1.out()),
         "node 'index_1' (aten.index.Tensor)");
   // node 'add_1' (aten.add.Tensor)
   TensorHandle add_1;
@@ -186,6 +202,8 @@ constexpr int64_t kConstant3Sizes[] = {8};
 constexpr int64_t kConstant3Strides[] = {1};
 constexpr int64_t kConstant4Sizes[] = {8};
 constexpr int64_t kConstant4Strides[] = {1};
+constexpr int64_t kConstant5Sizes[] = {8, 8};
+constexpr int64_t kConstant5Strides[] = {8, 1};
 constexpr aotic::runtime::ConstantSpec kConstants[] = {
   {"l_weight", "l.weight", kFloat32, 2, kConstant0Sizes, kConstant0Strides, 0, 0, 256,
       aotic::runtime::ConstantKind::kParameter},
@@ -197,12 +215,14 @@ constexpr aotic::runtime::ConstantSpec kConstants[] = {
       aotic::runtime::ConstantKind::kBuffer},
   {"table", "table", kFloat32, 1, kConstant4Sizes, kConstant4Strides, 0, 448, 32,
       aotic::runtime::ConstantKind::kTensorConstant},
+  {"_FOLDED_CONST_linear_weight_packed", "_FOLDED_CONST_linear_weight_packed", kFloat32, 2,
+      kConstant5Sizes, kConstant5Strides, 0, 0, 0, aotic::runtime::ConstantKind::kFoldedConstant},
 };
 const aotic::runtime::ModelSpec kSpec = {
   kInputs, 2,
   kOutputs, 4,
   nullptr, 0,
-  kConstants, 5,
+  kConstants, 6,
   aotic_constants_blob, 480,
   nullptr,
   "[1, {\"type\": \"builtins.tuple\", \"context\": \"null\", \"children_spec\": [{\"type\": \"builtins.tu"
@@ -216,7 +236,7 @@ const aotic::runtime::ModelSpec kSpec = {
   run,
   kCPU,
   nullptr, nullptr,
-  nullptr,
+  fold,
 };
 
 }  // namespace

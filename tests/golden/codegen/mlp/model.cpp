@@ -68,17 +68,38 @@ inline bool kernels_avx2() {
   return yes;
 }
 
-void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHandle* outputs) {
-  AtenTensorHandle x = inputs[0];
+// The folded constants, computed from the others whenever the constants are set.
+void fold(aotic::runtime::RunState& state, AtenTensorHandle* outputs) {
   AtenTensorHandle p_l1_weight = state.constant(0);
   AtenTensorHandle p_l1_bias = state.constant(1);
   AtenTensorHandle p_l2_weight = state.constant(2);
   AtenTensorHandle p_l2_bias = state.constant(3);
-  // node 'linear' (aten.linear.default)
+  // node 'linear_weight_packed' (mkl._mkl_reorder_linear_weight.default)
+  TensorHandle linear_weight_packed;
+  check(aoti_torch_cpu__mkl_reorder_linear_weight(p_l1_weight, 8, linear_weight_packed.out()),
+        "node 'linear_weight_packed' (mkl._mkl_reorder_linear_weight.default)");
+  // node 'linear_1_weight_packed' (mkl._mkl_reorder_linear_weight.default)
+  TensorHandle linear_1_weight_packed;
+  check(aoti_torch_cpu__mkl_reorder_linear_weight(p_l2_weight, 8, linear_1_weight_packed.out()),
+        "node 'linear_1_weight_packed' (mkl._mkl_reorder_linear_weight.default)");
+  // the folded constants
+  outputs[0] = new_reference(linear_weight_packed.get()).release();
+  outputs[1] = new_reference(linear_1_weight_packed.get()).release();
+}
+
+void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHandle* outputs) {
+  AtenTensorHandle x = inputs[0];
+  AtenTensorHandle p_l1_weight_1 = state.constant(0);
+  AtenTensorHandle p_l1_bias_1 = state.constant(1);
+  AtenTensorHandle p_l2_weight_1 = state.constant(2);
+  AtenTensorHandle p_l2_bias_1 = state.constant(3);
+  AtenTensorHandle linear_weight_packed_1 = state.constant(4);  // folded
+  AtenTensorHandle linear_1_weight_packed_1 = state.constant(5);  // folded
+  // node 'linear' (mkl._mkl_linear.default)
   TensorHandle linear;
-  AtenTensorHandle bias_value = p_l1_bias;
-  check(aoti_torch_cpu_linear(x, p_l1_weight, &bias_value, linear.out()),
-        "node 'linear' (aten.linear.default)");
+  AtenTensorHandle B_value = p_l1_bias_1;
+  check(aoti_torch_cpu__mkl_linear(x, linear_weight_packed_1, p_l1_weight_1, &B_value, 8, linear.out()),
+        "node 'linear' (mkl._mkl_linear.default)");
   // node 'relu' (aten.relu.default)
   TensorHandle relu;
   const int64_t relu_sizes[] = {8, 128};
@@ -97,11 +118,12 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     kernel(linear_data, aotic::runtime::data<float>(relu.get()));
   }
   linear.reset();
-  // node 'linear_1' (aten.linear.default)
+  // node 'linear_1' (mkl._mkl_linear.default)
   TensorHandle linear_1;
-  AtenTensorHandle bias_value_1 = p_l2_bias;
-  check(aoti_torch_cpu_linear(relu.get(), p_l2_weight, &bias_value_1, linear_1.out()),
-        "node 'linear_1' (aten.linear.default)");
+  AtenTensorHandle B_value_1 = p_l2_bias_1;
+  check(aoti_torch_cpu__mkl_linear(
+            relu.get(), linear_1_weight_packed_1, p_l2_weight_1, &B_value_1, 8, linear_1.out()),
+        "node 'linear_1' (mkl._mkl_linear.default)");
   relu.reset();
   outputs[0] = new_reference(linear_1.get()).release();
 }
@@ -122,6 +144,10 @@ constexpr int64_t kConstant2Sizes[] = {10, 128};
 constexpr int64_t kConstant2Strides[] = {128, 1};
 constexpr int64_t kConstant3Sizes[] = {10};
 constexpr int64_t kConstant3Strides[] = {1};
+constexpr int64_t kConstant4Sizes[] = {128, 64};
+constexpr int64_t kConstant4Strides[] = {64, 1};
+constexpr int64_t kConstant5Sizes[] = {10, 128};
+constexpr int64_t kConstant5Strides[] = {128, 1};
 constexpr aotic::runtime::ConstantSpec kConstants[] = {
   {"l1_weight", "l1.weight", kFloat32, 2, kConstant0Sizes, kConstant0Strides, 0, 0, 32768,
       aotic::runtime::ConstantKind::kParameter},
@@ -131,12 +157,16 @@ constexpr aotic::runtime::ConstantSpec kConstants[] = {
       aotic::runtime::ConstantKind::kParameter},
   {"l2_bias", "l2.bias", kFloat32, 1, kConstant3Sizes, kConstant3Strides, 0, 38400, 40,
       aotic::runtime::ConstantKind::kParameter},
+  {"_FOLDED_CONST_linear_weight_packed", "_FOLDED_CONST_linear_weight_packed", kFloat32, 2,
+      kConstant4Sizes, kConstant4Strides, 0, 0, 0, aotic::runtime::ConstantKind::kFoldedConstant},
+  {"_FOLDED_CONST_linear_1_weight_packed", "_FOLDED_CONST_linear_1_weight_packed", kFloat32, 2,
+      kConstant5Sizes, kConstant5Strides, 0, 0, 0, aotic::runtime::ConstantKind::kFoldedConstant},
 };
 const aotic::runtime::ModelSpec kSpec = {
   kInputs, 1,
   kOutputs, 1,
   nullptr, 0,
-  kConstants, 4,
+  kConstants, 6,
   aotic_constants_blob, 38440,
   nullptr,
   "[1, {\"type\": \"builtins.tuple\", \"context\": \"null\", \"children_spec\": [{\"type\": \"builtins.tu"
@@ -146,7 +176,7 @@ const aotic::runtime::ModelSpec kSpec = {
   run,
   kCPU,
   nullptr, nullptr,
-  nullptr,
+  fold,
 };
 
 }  // namespace

@@ -523,6 +523,10 @@ void fold(aotic::runtime::RunState& state, AtenTensorHandle* outputs) {
             4, conv2d_6_weight_packed.out()),
         "node 'conv2d_6_weight_packed' (aten.mkldnn_reorder_conv2d_weight.default)");
   conv2d_6_weight_mkldnn.reset();
+  // node 'linear_weight_packed' (mkl._mkl_reorder_linear_weight.default)
+  TensorHandle linear_weight_packed;
+  check(aoti_torch_cpu__mkl_reorder_linear_weight(p_fc_weight, 2, linear_weight_packed.out()),
+        "node 'linear_weight_packed' (mkl._mkl_reorder_linear_weight.default)");
   // the folded constants
   outputs[0] = new_reference(conv2d_bias.get()).release();
   outputs[1] = new_reference(batch_norm_weight_packed.get()).release();
@@ -537,6 +541,7 @@ void fold(aotic::runtime::RunState& state, AtenTensorHandle* outputs) {
   outputs[10] = new_reference(conv2d_5_bias.get()).release();
   outputs[11] = new_reference(batch_norm_5_weight_packed.get()).release();
   outputs[12] = new_reference(conv2d_6_weight_packed.get()).release();
+  outputs[13] = new_reference(linear_weight_packed.get()).release();
 }
 
 void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHandle* outputs) {
@@ -596,6 +601,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   AtenTensorHandle conv2d_5_bias_1 = state.constant(52);  // folded
   AtenTensorHandle batch_norm_5_weight_packed_1 = state.constant(53);  // folded
   AtenTensorHandle conv2d_6_weight_packed_1 = state.constant(54);  // folded
+  AtenTensorHandle linear_weight_packed_1 = state.constant(55);  // folded
   // node 'x_channels_last' (aten.clone.default)
   TensorHandle x_channels_last;
   const int64_t x_channels_last_sizes[] = {2, 3, 32, 32};
@@ -723,11 +729,12 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     }
     kernel_1(conv2d_7_data, aotic::runtime::data<float>(mean.get()));
   }
-  // node 'linear' (aten.linear.default)
+  // node 'linear' (mkl._mkl_linear.default)
   TensorHandle linear;
-  AtenTensorHandle bias_value_1 = p_fc_bias_1;
-  check(aoti_torch_cpu_linear(mean.get(), p_fc_weight_1, &bias_value_1, linear.out()),
-        "node 'linear' (aten.linear.default)");
+  AtenTensorHandle B_value_7 = p_fc_bias_1;
+  check(aoti_torch_cpu__mkl_linear(
+            mean.get(), linear_weight_packed_1, p_fc_weight_1, &B_value_7, 2, linear.out()),
+        "node 'linear' (mkl._mkl_linear.default)");
   mean.reset();
   // node 'conv2d_7_contiguous' (aten.clone.default)
   TensorHandle conv2d_7_contiguous;
@@ -862,6 +869,8 @@ constexpr int64_t kConstant53Sizes[] = {32, 32, 3, 3};
 constexpr int64_t kConstant53Strides[] = {288, 1, 96, 32};
 constexpr int64_t kConstant54Sizes[] = {32, 1, 3, 3};
 constexpr int64_t kConstant54Strides[] = {9, 9, 3, 1};
+constexpr int64_t kConstant55Sizes[] = {10, 24};
+constexpr int64_t kConstant55Strides[] = {24, 1};
 constexpr aotic::runtime::ConstantSpec kConstants[] = {
   {"stem_0_weight", "stem.0.weight", kFloat32, 4, kConstant0Sizes, kConstant0Strides, 0, 0, 1728,
       aotic::runtime::ConstantKind::kParameter},
@@ -973,12 +982,14 @@ constexpr aotic::runtime::ConstantSpec kConstants[] = {
       kConstant53Sizes, kConstant53Strides, 0, 0, 0, aotic::runtime::ConstantKind::kFoldedConstant},
   {"_FOLDED_CONST_conv2d_6_weight_packed", "_FOLDED_CONST_conv2d_6_weight_packed", kFloat32, 4,
       kConstant54Sizes, kConstant54Strides, 0, 0, 0, aotic::runtime::ConstantKind::kFoldedConstant},
+  {"_FOLDED_CONST_linear_weight_packed", "_FOLDED_CONST_linear_weight_packed", kFloat32, 2,
+      kConstant55Sizes, kConstant55Strides, 0, 0, 0, aotic::runtime::ConstantKind::kFoldedConstant},
 };
 const aotic::runtime::ModelSpec kSpec = {
   kInputs, 1,
   kOutputs, 2,
   nullptr, 0,
-  kConstants, 55,
+  kConstants, 56,
   aotic_constants_blob, 85640,
   nullptr,
   "[1, {\"type\": \"builtins.tuple\", \"context\": \"null\", \"children_spec\": [{\"type\": \"builtins.tu"

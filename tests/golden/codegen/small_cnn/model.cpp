@@ -178,10 +178,15 @@ void fold(aotic::runtime::RunState& state, AtenTensorHandle* outputs) {
             conv2d_1_weight_packed.out()),
         "node 'conv2d_1_weight_packed' (aten.mkldnn_reorder_conv2d_weight.default)");
   conv2d_1_weight_mkldnn.reset();
+  // node 'linear_weight_packed' (mkl._mkl_reorder_linear_weight.default)
+  TensorHandle linear_weight_packed;
+  check(aoti_torch_cpu__mkl_reorder_linear_weight(p_fc_weight, 2, linear_weight_packed.out()),
+        "node 'linear_weight_packed' (mkl._mkl_reorder_linear_weight.default)");
   // the folded constants
   outputs[0] = new_reference(conv2d_bias.get()).release();
   outputs[1] = new_reference(batch_norm_weight_packed.get()).release();
   outputs[2] = new_reference(conv2d_1_weight_packed.get()).release();
+  outputs[3] = new_reference(linear_weight_packed.get()).release();
 }
 
 void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHandle* outputs) {
@@ -200,6 +205,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   AtenTensorHandle conv2d_bias_1 = state.constant(11);  // folded
   AtenTensorHandle batch_norm_weight_packed_1 = state.constant(12);  // folded
   AtenTensorHandle conv2d_1_weight_packed_1 = state.constant(13);  // folded
+  AtenTensorHandle linear_weight_packed_1 = state.constant(14);  // folded
   // 3 buffers carved from one arena of 32768 bytes (57600 bytes allocated one by one)
   TensorHandle arena;
   const int64_t arena_bytes = 32768, arena_unit = 1;
@@ -290,11 +296,12 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   check(aoti_torch_cpu_flatten_using_ints(adaptive_avg_pool2d.get(), 1, -1, flatten.out()),
         "node 'flatten' (aten.flatten.using_ints)");
   adaptive_avg_pool2d.reset();
-  // node 'linear' (aten.linear.default)
+  // node 'linear' (mkl._mkl_linear.default)
   TensorHandle linear;
-  AtenTensorHandle bias_value = p_fc_bias_1;
-  check(aoti_torch_cpu_linear(flatten.get(), p_fc_weight_1, &bias_value, linear.out()),
-        "node 'linear' (aten.linear.default)");
+  AtenTensorHandle B_value_2 = p_fc_bias_1;
+  check(aoti_torch_cpu__mkl_linear(
+            flatten.get(), linear_weight_packed_1, p_fc_weight_1, &B_value_2, 2, linear.out()),
+        "node 'linear' (mkl._mkl_linear.default)");
   flatten.reset();
   // node 'log_softmax' (aten.log_softmax.int)
   TensorHandle log_softmax;
@@ -353,6 +360,8 @@ constexpr int64_t kConstant12Sizes[] = {16, 3, 3, 3};
 constexpr int64_t kConstant12Strides[] = {27, 1, 9, 3};
 constexpr int64_t kConstant13Sizes[] = {32, 16, 3, 3};
 constexpr int64_t kConstant13Strides[] = {144, 1, 48, 16};
+constexpr int64_t kConstant14Sizes[] = {10, 32};
+constexpr int64_t kConstant14Strides[] = {32, 1};
 constexpr aotic::runtime::ConstantSpec kConstants[] = {
   {"c1_weight", "c1.weight", kFloat32, 4, kConstant0Sizes, kConstant0Strides, 0, 0, 1728,
       aotic::runtime::ConstantKind::kParameter},
@@ -382,12 +391,14 @@ constexpr aotic::runtime::ConstantSpec kConstants[] = {
       kConstant12Sizes, kConstant12Strides, 0, 0, 0, aotic::runtime::ConstantKind::kFoldedConstant},
   {"_FOLDED_CONST_conv2d_1_weight_packed", "_FOLDED_CONST_conv2d_1_weight_packed", kFloat32, 4,
       kConstant13Sizes, kConstant13Strides, 0, 0, 0, aotic::runtime::ConstantKind::kFoldedConstant},
+  {"_FOLDED_CONST_linear_weight_packed", "_FOLDED_CONST_linear_weight_packed", kFloat32, 2,
+      kConstant14Sizes, kConstant14Strides, 0, 0, 0, aotic::runtime::ConstantKind::kFoldedConstant},
 };
 const aotic::runtime::ModelSpec kSpec = {
   kInputs, 1,
   kOutputs, 1,
   nullptr, 0,
-  kConstants, 14,
+  kConstants, 15,
   aotic_constants_blob, 21960,
   nullptr,
   "[1, {\"type\": \"builtins.tuple\", \"context\": \"null\", \"children_spec\": [{\"type\": \"builtins.tu"

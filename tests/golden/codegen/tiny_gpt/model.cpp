@@ -125,8 +125,53 @@ void fold(aotic::runtime::RunState& state, AtenTensorHandle* outputs) {
   check(aoti_torch_cpu_embedding(p_wpe_weight, arange.get(), -1, false, false, embedding_1.out()),
         "node 'embedding_1' (aten.embedding.default)");
   arange.reset();
+  // node 'linear_weight_packed' (mkl._mkl_reorder_linear_weight.default)
+  TensorHandle linear_weight_packed;
+  check(aoti_torch_cpu__mkl_reorder_linear_weight(p_blocks_0_qkv_weight, 128, linear_weight_packed.out()),
+        "node 'linear_weight_packed' (mkl._mkl_reorder_linear_weight.default)");
+  // node 'linear_1_weight_packed' (mkl._mkl_reorder_linear_weight.default)
+  TensorHandle linear_1_weight_packed;
+  check(aoti_torch_cpu__mkl_reorder_linear_weight(p_blocks_0_o_weight, 128, linear_1_weight_packed.out()),
+        "node 'linear_1_weight_packed' (mkl._mkl_reorder_linear_weight.default)");
+  // node 'linear_2_weight_packed' (mkl._mkl_reorder_linear_weight.default)
+  TensorHandle linear_2_weight_packed;
+  check(aoti_torch_cpu__mkl_reorder_linear_weight(p_blocks_0_f1_weight, 128, linear_2_weight_packed.out()),
+        "node 'linear_2_weight_packed' (mkl._mkl_reorder_linear_weight.default)");
+  // node 'linear_3_weight_packed' (mkl._mkl_reorder_linear_weight.default)
+  TensorHandle linear_3_weight_packed;
+  check(aoti_torch_cpu__mkl_reorder_linear_weight(p_blocks_0_f2_weight, 128, linear_3_weight_packed.out()),
+        "node 'linear_3_weight_packed' (mkl._mkl_reorder_linear_weight.default)");
+  // node 'linear_4_weight_packed' (mkl._mkl_reorder_linear_weight.default)
+  TensorHandle linear_4_weight_packed;
+  check(aoti_torch_cpu__mkl_reorder_linear_weight(p_blocks_1_qkv_weight, 128, linear_4_weight_packed.out()),
+        "node 'linear_4_weight_packed' (mkl._mkl_reorder_linear_weight.default)");
+  // node 'linear_5_weight_packed' (mkl._mkl_reorder_linear_weight.default)
+  TensorHandle linear_5_weight_packed;
+  check(aoti_torch_cpu__mkl_reorder_linear_weight(p_blocks_1_o_weight, 128, linear_5_weight_packed.out()),
+        "node 'linear_5_weight_packed' (mkl._mkl_reorder_linear_weight.default)");
+  // node 'linear_6_weight_packed' (mkl._mkl_reorder_linear_weight.default)
+  TensorHandle linear_6_weight_packed;
+  check(aoti_torch_cpu__mkl_reorder_linear_weight(p_blocks_1_f1_weight, 128, linear_6_weight_packed.out()),
+        "node 'linear_6_weight_packed' (mkl._mkl_reorder_linear_weight.default)");
+  // node 'linear_7_weight_packed' (mkl._mkl_reorder_linear_weight.default)
+  TensorHandle linear_7_weight_packed;
+  check(aoti_torch_cpu__mkl_reorder_linear_weight(p_blocks_1_f2_weight, 128, linear_7_weight_packed.out()),
+        "node 'linear_7_weight_packed' (mkl._mkl_reorder_linear_weight.default)");
+  // node 'linear_8_weight_packed' (mkl._mkl_reorder_linear_weight.default)
+  TensorHandle linear_8_weight_packed;
+  check(aoti_torch_cpu__mkl_reorder_linear_weight(p_head_weight, 128, linear_8_weight_packed.out()),
+        "node 'linear_8_weight_packed' (mkl._mkl_reorder_linear_weight.default)");
   // the folded constants
   outputs[0] = new_reference(embedding_1.get()).release();
+  outputs[1] = new_reference(linear_weight_packed.get()).release();
+  outputs[2] = new_reference(linear_1_weight_packed.get()).release();
+  outputs[3] = new_reference(linear_2_weight_packed.get()).release();
+  outputs[4] = new_reference(linear_3_weight_packed.get()).release();
+  outputs[5] = new_reference(linear_4_weight_packed.get()).release();
+  outputs[6] = new_reference(linear_5_weight_packed.get()).release();
+  outputs[7] = new_reference(linear_6_weight_packed.get()).release();
+  outputs[8] = new_reference(linear_7_weight_packed.get()).release();
+  outputs[9] = new_reference(linear_8_weight_packed.get()).release();
 }
 
 void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHandle* outputs) {
@@ -161,6 +206,15 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   AtenTensorHandle p_ln_bias_1 = state.constant(27);
   AtenTensorHandle p_head_weight_1 = state.constant(28);
   AtenTensorHandle embedding_1_1 = state.constant(29);  // folded
+  AtenTensorHandle linear_weight_packed_1 = state.constant(30);  // folded
+  AtenTensorHandle linear_1_weight_packed_1 = state.constant(31);  // folded
+  AtenTensorHandle linear_2_weight_packed_1 = state.constant(32);  // folded
+  AtenTensorHandle linear_3_weight_packed_1 = state.constant(33);  // folded
+  AtenTensorHandle linear_4_weight_packed_1 = state.constant(34);  // folded
+  AtenTensorHandle linear_5_weight_packed_1 = state.constant(35);  // folded
+  AtenTensorHandle linear_6_weight_packed_1 = state.constant(36);  // folded
+  AtenTensorHandle linear_7_weight_packed_1 = state.constant(37);  // folded
+  AtenTensorHandle linear_8_weight_packed_1 = state.constant(38);  // folded
   // 11 buffers carved from one arena of 327680 bytes (1114112 bytes allocated one by one)
   TensorHandle arena;
   const int64_t arena_bytes = 327680, arena_unit = 1;
@@ -219,11 +273,12 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     kernel_1(add_data, p_blocks_0_ln1_weight_data, p_blocks_0_ln1_bias_data,
         aotic::runtime::data<float>(layer_norm.get()));
   }
-  // node 'linear' (aten.linear.default)
+  // node 'linear' (mkl._mkl_linear.default)
   TensorHandle linear;
-  AtenTensorHandle bias_value = p_blocks_0_qkv_bias_1;
-  check(aoti_torch_cpu_linear(layer_norm.get(), p_blocks_0_qkv_weight_1, &bias_value, linear.out()),
-        "node 'linear' (aten.linear.default)");
+  AtenTensorHandle B_value = p_blocks_0_qkv_bias_1;
+  check(aoti_torch_cpu__mkl_linear(
+            layer_norm.get(), linear_weight_packed_1, p_blocks_0_qkv_weight_1, &B_value, 128, linear.out()),
+        "node 'linear' (mkl._mkl_linear.default)");
   layer_norm.reset();
   // node 'split' (aten.split.Tensor)
   // may share linear's storage (a view)
@@ -302,11 +357,12 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   check(aoti_torch_cpu_reshape(transpose_3.get(), shape_3, 3, view_3.out()),
         "node 'view_3' (aten.view.default)");
   transpose_3.reset();
-  // node 'linear_1' (aten.linear.default)
+  // node 'linear_1' (mkl._mkl_linear.default)
   TensorHandle linear_1;
-  AtenTensorHandle bias_value_1 = p_blocks_0_o_bias_1;
-  check(aoti_torch_cpu_linear(view_3.get(), p_blocks_0_o_weight_1, &bias_value_1, linear_1.out()),
-        "node 'linear_1' (aten.linear.default)");
+  AtenTensorHandle B_value_1 = p_blocks_0_o_bias_1;
+  check(aoti_torch_cpu__mkl_linear(
+            view_3.get(), linear_1_weight_packed_1, p_blocks_0_o_weight_1, &B_value_1, 128, linear_1.out()),
+        "node 'linear_1' (mkl._mkl_linear.default)");
   view_3.reset();
   // node 'add_1' (aten.add.Tensor)
   TensorHandle add_1;
@@ -356,11 +412,13 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     kernel_3(add_1_data, p_blocks_0_ln2_weight_data, p_blocks_0_ln2_bias_data,
         aotic::runtime::data<float>(layer_norm_1.get()));
   }
-  // node 'linear_2' (aten.linear.default)
+  // node 'linear_2' (mkl._mkl_linear.default)
   TensorHandle linear_2;
-  AtenTensorHandle bias_value_2 = p_blocks_0_f1_bias_1;
-  check(aoti_torch_cpu_linear(layer_norm_1.get(), p_blocks_0_f1_weight_1, &bias_value_2, linear_2.out()),
-        "node 'linear_2' (aten.linear.default)");
+  AtenTensorHandle B_value_2 = p_blocks_0_f1_bias_1;
+  check(aoti_torch_cpu__mkl_linear(
+            layer_norm_1.get(), linear_2_weight_packed_1, p_blocks_0_f1_weight_1, &B_value_2, 128,
+            linear_2.out()),
+        "node 'linear_2' (mkl._mkl_linear.default)");
   layer_norm_1.reset();
   // node 'gelu' (aten.gelu.default)
   TensorHandle gelu;
@@ -379,11 +437,12 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     kernel_4(linear_2_data, aotic::runtime::data<float>(gelu.get()));
   }
   linear_2.reset();
-  // node 'linear_3' (aten.linear.default)
+  // node 'linear_3' (mkl._mkl_linear.default)
   TensorHandle linear_3;
-  AtenTensorHandle bias_value_3 = p_blocks_0_f2_bias_1;
-  check(aoti_torch_cpu_linear(gelu.get(), p_blocks_0_f2_weight_1, &bias_value_3, linear_3.out()),
-        "node 'linear_3' (aten.linear.default)");
+  AtenTensorHandle B_value_3 = p_blocks_0_f2_bias_1;
+  check(aoti_torch_cpu__mkl_linear(
+            gelu.get(), linear_3_weight_packed_1, p_blocks_0_f2_weight_1, &B_value_3, 128, linear_3.out()),
+        "node 'linear_3' (mkl._mkl_linear.default)");
   gelu.reset();
   // node 'add_2' (aten.add.Tensor)
   TensorHandle add_2;
@@ -432,11 +491,13 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     kernel_6(add_2_data, p_blocks_1_ln1_weight_data, p_blocks_1_ln1_bias_data,
         aotic::runtime::data<float>(layer_norm_2.get()));
   }
-  // node 'linear_4' (aten.linear.default)
+  // node 'linear_4' (mkl._mkl_linear.default)
   TensorHandle linear_4;
-  AtenTensorHandle bias_value_4 = p_blocks_1_qkv_bias_1;
-  check(aoti_torch_cpu_linear(layer_norm_2.get(), p_blocks_1_qkv_weight_1, &bias_value_4, linear_4.out()),
-        "node 'linear_4' (aten.linear.default)");
+  AtenTensorHandle B_value_4 = p_blocks_1_qkv_bias_1;
+  check(aoti_torch_cpu__mkl_linear(
+            layer_norm_2.get(), linear_4_weight_packed_1, p_blocks_1_qkv_weight_1, &B_value_4, 128,
+            linear_4.out()),
+        "node 'linear_4' (mkl._mkl_linear.default)");
   layer_norm_2.reset();
   // node 'split_1' (aten.split.Tensor)
   // may share linear_4's storage (a view)
@@ -517,11 +578,12 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   check(aoti_torch_cpu_reshape(transpose_7.get(), shape_7, 3, view_7.out()),
         "node 'view_7' (aten.view.default)");
   transpose_7.reset();
-  // node 'linear_5' (aten.linear.default)
+  // node 'linear_5' (mkl._mkl_linear.default)
   TensorHandle linear_5;
-  AtenTensorHandle bias_value_5 = p_blocks_1_o_bias_1;
-  check(aoti_torch_cpu_linear(view_7.get(), p_blocks_1_o_weight_1, &bias_value_5, linear_5.out()),
-        "node 'linear_5' (aten.linear.default)");
+  AtenTensorHandle B_value_5 = p_blocks_1_o_bias_1;
+  check(aoti_torch_cpu__mkl_linear(
+            view_7.get(), linear_5_weight_packed_1, p_blocks_1_o_weight_1, &B_value_5, 128, linear_5.out()),
+        "node 'linear_5' (mkl._mkl_linear.default)");
   view_7.reset();
   // node 'add_3' (aten.add.Tensor)
   TensorHandle add_3;
@@ -571,11 +633,13 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     kernel_8(add_3_data, p_blocks_1_ln2_weight_data, p_blocks_1_ln2_bias_data,
         aotic::runtime::data<float>(layer_norm_3.get()));
   }
-  // node 'linear_6' (aten.linear.default)
+  // node 'linear_6' (mkl._mkl_linear.default)
   TensorHandle linear_6;
-  AtenTensorHandle bias_value_6 = p_blocks_1_f1_bias_1;
-  check(aoti_torch_cpu_linear(layer_norm_3.get(), p_blocks_1_f1_weight_1, &bias_value_6, linear_6.out()),
-        "node 'linear_6' (aten.linear.default)");
+  AtenTensorHandle B_value_6 = p_blocks_1_f1_bias_1;
+  check(aoti_torch_cpu__mkl_linear(
+            layer_norm_3.get(), linear_6_weight_packed_1, p_blocks_1_f1_weight_1, &B_value_6, 128,
+            linear_6.out()),
+        "node 'linear_6' (mkl._mkl_linear.default)");
   layer_norm_3.reset();
   // node 'gelu_1' (aten.gelu.default)
   TensorHandle gelu_1;
@@ -594,11 +658,12 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     kernel_9(linear_6_data, aotic::runtime::data<float>(gelu_1.get()));
   }
   linear_6.reset();
-  // node 'linear_7' (aten.linear.default)
+  // node 'linear_7' (mkl._mkl_linear.default)
   TensorHandle linear_7;
-  AtenTensorHandle bias_value_7 = p_blocks_1_f2_bias_1;
-  check(aoti_torch_cpu_linear(gelu_1.get(), p_blocks_1_f2_weight_1, &bias_value_7, linear_7.out()),
-        "node 'linear_7' (aten.linear.default)");
+  AtenTensorHandle B_value_7 = p_blocks_1_f2_bias_1;
+  check(aoti_torch_cpu__mkl_linear(
+            gelu_1.get(), linear_7_weight_packed_1, p_blocks_1_f2_weight_1, &B_value_7, 128, linear_7.out()),
+        "node 'linear_7' (mkl._mkl_linear.default)");
   gelu_1.reset();
   // node 'layer_norm_4' (aten.layer_norm.default)
   TensorHandle layer_norm_4;
@@ -631,10 +696,11 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   }
   add_3.reset();
   linear_7.reset();
-  // node 'linear_8' (aten.linear.default)
+  // node 'linear_8' (mkl._mkl_linear.default)
   TensorHandle linear_8;
-  check(aoti_torch_cpu_linear(layer_norm_4.get(), p_head_weight_1, nullptr, linear_8.out()),
-        "node 'linear_8' (aten.linear.default)");
+  check(aoti_torch_cpu__mkl_linear(
+            layer_norm_4.get(), linear_8_weight_packed_1, p_head_weight_1, nullptr, 128, linear_8.out()),
+        "node 'linear_8' (mkl._mkl_linear.default)");
   layer_norm_4.reset();
   outputs[0] = new_reference(linear_8.get()).release();
 }
@@ -708,6 +774,24 @@ constexpr int64_t kConstant28Sizes[] = {512, 128};
 constexpr int64_t kConstant28Strides[] = {128, 1};
 constexpr int64_t kConstant29Sizes[] = {64, 128};
 constexpr int64_t kConstant29Strides[] = {128, 1};
+constexpr int64_t kConstant30Sizes[] = {384, 128};
+constexpr int64_t kConstant30Strides[] = {128, 1};
+constexpr int64_t kConstant31Sizes[] = {128, 128};
+constexpr int64_t kConstant31Strides[] = {128, 1};
+constexpr int64_t kConstant32Sizes[] = {512, 128};
+constexpr int64_t kConstant32Strides[] = {128, 1};
+constexpr int64_t kConstant33Sizes[] = {128, 512};
+constexpr int64_t kConstant33Strides[] = {512, 1};
+constexpr int64_t kConstant34Sizes[] = {384, 128};
+constexpr int64_t kConstant34Strides[] = {128, 1};
+constexpr int64_t kConstant35Sizes[] = {128, 128};
+constexpr int64_t kConstant35Strides[] = {128, 1};
+constexpr int64_t kConstant36Sizes[] = {512, 128};
+constexpr int64_t kConstant36Strides[] = {128, 1};
+constexpr int64_t kConstant37Sizes[] = {128, 512};
+constexpr int64_t kConstant37Strides[] = {512, 1};
+constexpr int64_t kConstant38Sizes[] = {512, 128};
+constexpr int64_t kConstant38Strides[] = {128, 1};
 constexpr aotic::runtime::ConstantSpec kConstants[] = {
   {"wte_weight", "wte.weight", kFloat32, 2, kConstant0Sizes, kConstant0Strides, 0, 0, 262144,
       aotic::runtime::ConstantKind::kParameter},
@@ -769,12 +853,30 @@ constexpr aotic::runtime::ConstantSpec kConstants[] = {
       aotic::runtime::ConstantKind::kParameter},
   {"_FOLDED_CONST_embedding_1", "_FOLDED_CONST_embedding_1", kFloat32, 2, kConstant29Sizes,
       kConstant29Strides, 0, 0, 0, aotic::runtime::ConstantKind::kFoldedConstant},
+  {"_FOLDED_CONST_linear_weight_packed", "_FOLDED_CONST_linear_weight_packed", kFloat32, 2,
+      kConstant30Sizes, kConstant30Strides, 0, 0, 0, aotic::runtime::ConstantKind::kFoldedConstant},
+  {"_FOLDED_CONST_linear_1_weight_packed", "_FOLDED_CONST_linear_1_weight_packed", kFloat32, 2,
+      kConstant31Sizes, kConstant31Strides, 0, 0, 0, aotic::runtime::ConstantKind::kFoldedConstant},
+  {"_FOLDED_CONST_linear_2_weight_packed", "_FOLDED_CONST_linear_2_weight_packed", kFloat32, 2,
+      kConstant32Sizes, kConstant32Strides, 0, 0, 0, aotic::runtime::ConstantKind::kFoldedConstant},
+  {"_FOLDED_CONST_linear_3_weight_packed", "_FOLDED_CONST_linear_3_weight_packed", kFloat32, 2,
+      kConstant33Sizes, kConstant33Strides, 0, 0, 0, aotic::runtime::ConstantKind::kFoldedConstant},
+  {"_FOLDED_CONST_linear_4_weight_packed", "_FOLDED_CONST_linear_4_weight_packed", kFloat32, 2,
+      kConstant34Sizes, kConstant34Strides, 0, 0, 0, aotic::runtime::ConstantKind::kFoldedConstant},
+  {"_FOLDED_CONST_linear_5_weight_packed", "_FOLDED_CONST_linear_5_weight_packed", kFloat32, 2,
+      kConstant35Sizes, kConstant35Strides, 0, 0, 0, aotic::runtime::ConstantKind::kFoldedConstant},
+  {"_FOLDED_CONST_linear_6_weight_packed", "_FOLDED_CONST_linear_6_weight_packed", kFloat32, 2,
+      kConstant36Sizes, kConstant36Strides, 0, 0, 0, aotic::runtime::ConstantKind::kFoldedConstant},
+  {"_FOLDED_CONST_linear_7_weight_packed", "_FOLDED_CONST_linear_7_weight_packed", kFloat32, 2,
+      kConstant37Sizes, kConstant37Strides, 0, 0, 0, aotic::runtime::ConstantKind::kFoldedConstant},
+  {"_FOLDED_CONST_linear_8_weight_packed", "_FOLDED_CONST_linear_8_weight_packed", kFloat32, 2,
+      kConstant38Sizes, kConstant38Strides, 0, 0, 0, aotic::runtime::ConstantKind::kFoldedConstant},
 };
 const aotic::runtime::ModelSpec kSpec = {
   kInputs, 1,
   kOutputs, 1,
   nullptr, 0,
-  kConstants, 30,
+  kConstants, 39,
   aotic_constants_blob, 2144256,
   nullptr,
   "[1, {\"type\": \"builtins.tuple\", \"context\": \"null\", \"children_spec\": [{\"type\": \"builtins.tu"
