@@ -173,9 +173,6 @@ void check_options(const CompileOptions& options) {
   if (options.device == "cuda" && options.pointwise_kernels) {
     user_error("--pointwise=kernel makes host loops: it does not apply to --device cuda");
   }
-  if (options.device == "cuda" && options.package) {
-    user_error("--package writes PyTorch's CPU package layout: it does not apply to --device cuda yet");
-  }
 }
 
 /// model.cpp for an already laid-out constants blob (compile_model needs the layout again for the
@@ -522,7 +519,8 @@ CompileResult compile_model(const ir::Program& original, const CompileOptions& o
     if (options.package) {
       const std::string stem = cpp_identifier(output.stem().string());
       write_aoti_package((build / "package.pt2").string(),
-                         PackageContents{stem, (build / "model.so").string(), model_cpp, options.isa});
+                         PackageContents{stem, (build / "model.so").string(), sources.joined(), options.isa,
+                                         options.device});
       outputs.stage_copy(output, build / "package.pt2");
     } else {
       outputs.stage_copy(output, build / "model.so");

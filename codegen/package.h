@@ -25,6 +25,7 @@ struct PackageContents {
   std::string model_so;   // path of the compiled model.so
   std::string model_cpp;  // its source text
   std::string isa;        // the --isa the kernels were compiled for (metadata AOTIC_ISA)
+  std::string device;     // "cpu" or "cuda" (metadata AOTI_DEVICE_KEY: the runner PyTorch picks)
 };
 
 /// Writes the package zip at `path` (a new file). Throws UserError naming `path` on failure.

@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "ir/archive.h"
 #include "tests/test_util.h"
 
 namespace aotic {
@@ -71,6 +72,21 @@ TEST_CASE("nvcc compiles every fixture for cuda") {
     CHECK_MESSAGE(r.code == 0, r.out);
     CHECK(fs::file_size(so) > 0);
   }
+}
+
+TEST_CASE("--package with --device cuda: PyTorch's package, its metadata naming the CUDA runner") {
+  if (!require_nvcc()) return;
+  const std::string dir = testing::scratch_dir("cuda-package");
+  Run r = run("compile " + testing::repo_path("tests/data/fixtures/mlp.core.pt2") +
+              " --device cuda --package --shim=host --quiet -o " + dir + "/mlp_cuda.pt2");
+  REQUIRE_MESSAGE(r.code == 0, r.out);
+  auto zip = ir::Archive::open_zip(dir + "/mlp_cuda.pt2");
+  const std::string metadata = zip->read_text("mlp_cuda/data/aotinductor/model/mlp_cuda.wrapper_metadata.json");
+  CHECK(metadata.rfind(R"({"AOTI_DEVICE_KEY":"cuda",)", 0) == 0);
+  const std::string source = zip->read_text("mlp_cuda/data/aotinductor/model/mlp_cuda.wrapper.cpp");
+  CHECK(source.find("aoti_torch_cuda_") != std::string::npos);
+  CHECK(source.find("// ---- kernels.cu ----") != std::string::npos);
+  CHECK(zip->read_text("mlp_cuda/data/aotinductor/model/mlp_cuda.wrapper.so").size() > 0);
 }
 
 TEST_CASE("a cuda model.so says so, and without a GPU fails in one line") {
