@@ -80,10 +80,9 @@ wir::Module lower_program(const ir::Program& program, const ConstantsLayout& con
         options.shim.names.count("aoti_torch_cpu_mkldnn__convolution_pointwise") != 0 &&
         options.shim.names.count("aoti_torch_cpu_mkldnn__convolution_pointwise_binary") != 0;
     if (log.enabled("pack_conv_weights") && packed_convs) changed |= pack_conv_weights(*rewritten);
-    const bool packed_linears = options.shim.device == "cpu" &&
-                                options.shim.names.count("aoti_torch_cpu__mkl_reorder_linear_weight") != 0 &&
-                                options.shim.names.count("aoti_torch_cpu__mkl_linear") != 0;
-    if (log.enabled("pack_linear_weights") && packed_linears) changed |= pack_linear_weights(*rewritten);
+    if (log.enabled("pack_linear_weights") && options.shim.device == "cpu") {
+      changed |= pack_linear_weights(*rewritten);
+    }
     if (!changed) rewritten.reset();
     wir::Module m = import_graph(rewritten ? *rewritten : program, constants);
     m.rewritten_program = rewritten;

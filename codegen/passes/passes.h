@@ -51,10 +51,10 @@ bool to_channels_last(ir::Program& program, const std::string& device);
 /// post-ops. Returns whether it changed anything.
 bool pack_conv_weights(ir::Program& program);
 
-/// Optimising, CPU, on the same copy, with aotic's bundled shim: float32 linears (and addmm/mm of
-/// a transposed weight) whose weight is computed from constants and whose input has static rows
-/// call MKL's packed product, the weight packed once (an op that fold_constants moves to fold()).
-/// Returns whether it changed anything.
+/// Optimising, CPU, on the same copy: float32 linears (and addmm/mm of a transposed weight) whose
+/// weight is computed from constants read it transposed once into a contiguous [K, N] constant
+/// (ops that fold_constants moves to fold()), through addmm or mm. Returns whether it changed
+/// anything.
 bool pack_linear_weights(ir::Program& program);
 
 /// One `op` statement per graph node, the weights and user inputs bound, a `return` of the outputs.

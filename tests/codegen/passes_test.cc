@@ -609,52 +609,58 @@ TEST_CASE("pack_conv_weights: on the CPU convolutions call oneDNN with the weigh
   CHECK(unpacked.find("conv2d_1_weight_packed") == std::string::npos);
 }
 
-TEST_CASE("pack_linear_weights: on the CPU linears call MKL's packed product, the weight packed in fold()") {
-  // mlp: linear, relu, linear, on a static batch of 8.
+TEST_CASE("pack_linear_weights: on the CPU linears read their weight transposed once, in fold()") {
+  // mlp: linear, relu, linear, on a batch of 8.
   const std::string packed = dump_packed(testing::fixture("mlp.pt2"), "fold_constants");
-  CHECK(packed.find("folded linear_weight_packed : float32[128, 64]\n") != std::string::npos);
-  CHECK(
-      packed.find("  op linear_weight_packed = mkl._mkl_reorder_linear_weight.default(%p_l1_weight, 8)\n") !=
-      std::string::npos);
-  CHECK(packed.find("\nop linear = mkl._mkl_linear.default(%x, %linear_weight_packed, %p_l1_weight, "
-                    "%p_l1_bias, 8)\n") != std::string::npos);
+  CHECK(packed.find("folded p_l1_weight_kn : float32[64, 128]\n") != std::string::npos);
+  CHECK(packed.find("  op p_l1_weight_t = aten.permute.default(%p_l1_weight, [1, 0])  # view\n"
+                    "  op p_l1_weight_kn = aten.clone.default(%p_l1_weight_t, contiguous_format)\n") !=
+        std::string::npos);
+  CHECK(packed.find("\nop linear = aten.addmm.default(%p_l1_bias, %x, %p_l1_weight_kn)\n") !=
+        std::string::npos);
   CHECK(packed.find("aten.linear.default") == std::string::npos);
-  // A core-ATen export: addmm of the transposed weight; the transpose goes with it.
-  const std::string core = dump_packed(testing::fixture("mlp.core.pt2"), "pack_linear_weights");
-  CHECK(core.find("\nop addmm_1 = mkl._mkl_linear.default(%relu, %addmm_1_weight_packed, %p_l2_weight, "
-                  "%p_l2_bias, 8)\n") != std::string::npos);
-  CHECK(core.find("aten.permute.default") == std::string::npos);
-  CHECK(core.find("aten.addmm.default") == std::string::npos);
-  // tiny_gpt: 3-d inputs, rows = 2 * 64.
+  // A core-ATen export: addmm of the transposed weight reads the contiguous copy; the view goes.
+  const std::string core = dump_packed(testing::fixture("mlp.core.pt2"), "fold_constants");
+  CHECK(core.find("\nop addmm_1 = aten.addmm.default(%p_l2_bias, %relu, %p_l2_weight_kn)\n") !=
+        std::string::npos);
+  CHECK(core.find("%permute") == std::string::npos);
+  // tiny_gpt: 3-d inputs as [128, K] (2 * 64 rows), the result viewed back.
   const std::string gpt = dump_packed(testing::fixture("tiny_gpt.pt2"), "pack_linear_weights");
-  CHECK(gpt.find("mkl._mkl_reorder_linear_weight.default(%p_blocks_0_qkv_weight, 128)\n") !=
-        std::string::npos);
+  CHECK(gpt.find("op linear_input_2d = aten.reshape.default(%layer_norm, [128, 128])\n"
+                 "op linear_2d = aten.addmm.default(%p_blocks_0_qkv_bias, %linear_input_2d, "
+                 "%p_blocks_0_qkv_weight_kn)\n"
+                 "op linear = aten.view.default(%linear_2d, [2, 64, 384])\n") != std::string::npos);
   CHECK(gpt.find("aten.linear.default") == std::string::npos);
-  const std::string source = dump_packed(testing::fixture("mlp.pt2"), "codegen");
-  CHECK(source.find("aoti_torch_cpu__mkl_linear(") != std::string::npos);
-  CHECK(source.find("aoti_torch_cpu__mkl_reorder_linear_weight(") != std::string::npos);
-  // Dynamic rows (mlp_dyn's batch, tiny_vit's): left to libtorch, as frozen torch.compile does.
-  CHECK(dump_packed(testing::fixture("mlp_dyn.pt2"), "pack_linear_weights").find("mkl.") ==
+  // A weight two linears read is transposed once.
+  CHECK(count(dump_packed(testing::fixture("tiny_gpt.pt2"), "pack_linear_weights"),
+              "= aten.clone.default(") == 9);
+  // 2-d inputs with a dynamic batch (mlp_dyn); 3-d ones need static rows (gpt_dyn keeps its linears).
+  CHECK(dump_packed(testing::fixture("mlp_dyn.pt2"), "pack_linear_weights").find("_weight_kn") !=
         std::string::npos);
-  // Not on CUDA, not when switched off, not with PyTorch's C shim (which lacks the reorder).
-  codegen::CompileOptions cuda;
-  cuda.device = "cuda";
-  CHECK(dump_packed(testing::fixture("mlp.pt2"), "fold_constants", cuda).find("mkl.") == std::string::npos);
-  codegen::CompileOptions off;
-  off.disabled_passes = {"pack_linear_weights"};
-  CHECK(dump_packed(testing::fixture("mlp.pt2"), "fold_constants", off).find("mkl.") == std::string::npos);
+  CHECK(dump_packed(testing::repo_path("tests/data/extra/gpt_dyn.pt2"), "pack_linear_weights")
+            .find("_weight_kn") == std::string::npos);
+  // PyTorch's C shim has every op it emits.
   codegen::CompileOptions host;
   host.shim = codegen::ShimMode::kHost;
-  CHECK(dump_packed(testing::fixture("mlp.core.pt2"), "fold_constants", host).find("mkl.") ==
+  CHECK(dump_packed(testing::fixture("mlp.core.pt2"), "fold_constants", host).find("_weight_kn") !=
         std::string::npos);
-  // A weight that is a user input is not packed.
+  // Not on CUDA, not when switched off.
+  codegen::CompileOptions cuda;
+  cuda.device = "cuda";
+  CHECK(dump_packed(testing::fixture("mlp.pt2"), "fold_constants", cuda).find("_weight_kn") ==
+        std::string::npos);
+  codegen::CompileOptions off;
+  off.disabled_passes = {"pack_linear_weights"};
+  CHECK(dump_packed(testing::fixture("mlp.pt2"), "fold_constants", off).find("_weight_kn") ==
+        std::string::npos);
+  // A weight that is a user input is not transposed ahead.
   ir::Program input_weight = ir::load_program(testing::fixture("mlp.pt2"));
   for (ir::InputSpec& spec : input_weight.signature.inputs) {
     if (spec.arg.name == "p_l2_weight") spec.kind = ir::InputKind::kUserInput;
   }
   const std::string unpacked = codegen::dump_after(input_weight, "pack_linear_weights", {});
   CHECK(unpacked.find("linear_1 = aten.linear.default(") != std::string::npos);
-  CHECK(unpacked.find("\nop linear = mkl._mkl_linear.default(") != std::string::npos);
+  CHECK(unpacked.find("\nop linear = aten.addmm.default(") != std::string::npos);
 }
 
 TEST_CASE("fuse_conv_relu: on CUDA a convolution and the relu after it are one cuDNN call") {

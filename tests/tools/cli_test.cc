@@ -71,7 +71,8 @@ TEST_CASE("bad usage: exit 2 with the usage") {
 TEST_CASE("compile --dump-after shows the IR after a pass; --disable-pass skips an optimising one") {
   std::string dir = testing::scratch_dir("dump");
   Run r = run("compile tests/data/fixtures/mlp.core.pt2 -o " + dir +
-              "/m.so --shim=host --disable-pass fold_constants --dump-after select_ops");
+              "/m.so --shim=host --disable-pass fold_constants --disable-pass pack_linear_weights "
+              "--dump-after select_ops");
   CHECK(r.code == 0);
   CHECK(r.out.find("view permute = aoti_torch_cpu_permute(p_l1_weight, [1, 0])  # aliases p_l1_weight\n"
                    "alloc addmm : float32[8, 128] strides [128, 1]\n"

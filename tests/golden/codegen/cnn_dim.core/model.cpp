@@ -41,6 +41,7 @@ constexpr int32_t kInt64 = 4;
 constexpr int32_t kFloat32 = 6;
 constexpr int32_t kCPU = 0;
 constexpr int32_t kDefaultDeviceIndex = -1;
+constexpr int32_t kContiguousFormat = 0;
 constexpr int32_t kChannelsLast = 2;
 
 /// The data of `t` laid out with the strides a kernel was generated for: `t`'s own when its
@@ -222,16 +223,24 @@ void fold(aotic::runtime::RunState& state, AtenTensorHandle* outputs) {
             getitem_3_weight_packed.out()),
         "node 'getitem_3_weight_packed' (aten.mkldnn_reorder_conv2d_weight.default)");
   getitem_3_weight_mkldnn.reset();
-  // node 'addmm_weight_packed' (mkl._mkl_reorder_linear_weight.default)
-  TensorHandle addmm_weight_packed;
-  check(aoti_torch_cpu__mkl_reorder_linear_weight(p_f_9_weight, 1, addmm_weight_packed.out()),
-        "node 'addmm_weight_packed' (mkl._mkl_reorder_linear_weight.default)");
+  // node 'p_f_9_weight_t' (aten.permute.default)
+  // may share p_f_9_weight's storage (a view)
+  TensorHandle p_f_9_weight_t;
+  const int64_t dims[] = {1, 0};
+  check(aoti_torch_cpu_permute(p_f_9_weight, dims, 2, p_f_9_weight_t.out()),
+        "node 'p_f_9_weight_t' (aten.permute.default)");
+  // node 'p_f_9_weight_kn' (aten.clone.default)
+  TensorHandle p_f_9_weight_kn;
+  int32_t memory_format_value_2 = kContiguousFormat;
+  check(aoti_torch_cpu_clone(p_f_9_weight_t.get(), &memory_format_value_2, p_f_9_weight_kn.out()),
+        "node 'p_f_9_weight_kn' (aten.clone.default)");
+  p_f_9_weight_t.reset();
   // the folded constants
   outputs[0] = new_reference(convolution_bias.get()).release();
   outputs[1] = new_reference(getitem_weight_packed.get()).release();
   outputs[2] = new_reference(convolution_1_bias.get()).release();
   outputs[3] = new_reference(getitem_3_weight_packed.get()).release();
-  outputs[4] = new_reference(addmm_weight_packed.get()).release();
+  outputs[4] = new_reference(p_f_9_weight_kn.get()).release();
 }
 
 void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHandle* outputs) {
@@ -258,7 +267,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   AtenTensorHandle getitem_weight_packed_1 = state.constant(17);  // folded
   AtenTensorHandle convolution_1_bias_1 = state.constant(18);  // folded
   AtenTensorHandle getitem_3_weight_packed_1 = state.constant(19);  // folded
-  AtenTensorHandle addmm_weight_packed_1 = state.constant(20);  // folded
+  AtenTensorHandle p_f_9_weight_kn_1 = state.constant(20);  // folded
   // node 'x_channels_last' (aten.clone.default)
   TensorHandle x_channels_last;
   const int64_t x_channels_last_sizes[] = {1, 3, 16 * s39, 16 * s94};
@@ -325,12 +334,15 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   const int64_t shape_2[] = {1, 32};
   check(aoti_torch_cpu_reshape(mean.get(), shape_2, 2, view.out()), "node 'view' (aten.view.default)");
   mean.reset();
-  // node 'addmm' (mkl._mkl_linear.default)
+  // node 'addmm' (aten.addmm.default)
   TensorHandle addmm;
-  AtenTensorHandle B_value_2 = p_f_9_bias_1;
-  check(aoti_torch_cpu__mkl_linear(
-            view.get(), addmm_weight_packed_1, p_f_9_weight_1, &B_value_2, 1, addmm.out()),
-        "node 'addmm' (mkl._mkl_linear.default)");
+  const int64_t addmm_sizes[] = {1, 10};
+  const int64_t addmm_strides[] = {10, 1};
+  check(aoti_torch_empty_strided(
+            2, addmm_sizes, addmm_strides, kFloat32, kCPU, kDefaultDeviceIndex, addmm.out()),
+        "allocate addmm");
+  check(aoti_torch_cpu_addmm_out(addmm.get(), p_f_9_bias_1, view.get(), p_f_9_weight_kn_1, 1.0, 1.0),
+        "node 'addmm' (aten.addmm.default)");
   view.reset();
   outputs[0] = new_reference(addmm.get()).release();
 }
@@ -384,8 +396,8 @@ constexpr int64_t kConstant18Sizes[] = {32};
 constexpr int64_t kConstant18Strides[] = {1};
 constexpr int64_t kConstant19Sizes[] = {32, 16, 3, 3};
 constexpr int64_t kConstant19Strides[] = {144, 1, 48, 16};
-constexpr int64_t kConstant20Sizes[] = {10, 32};
-constexpr int64_t kConstant20Strides[] = {32, 1};
+constexpr int64_t kConstant20Sizes[] = {32, 10};
+constexpr int64_t kConstant20Strides[] = {10, 1};
 constexpr aotic::runtime::ConstantSpec kConstants[] = {
   {"f_0_weight", "f.0.weight", kFloat32, 4, kConstant0Sizes, kConstant0Strides, 0, 0, 1728,
       aotic::runtime::ConstantKind::kParameter},
@@ -427,8 +439,8 @@ constexpr aotic::runtime::ConstantSpec kConstants[] = {
       kConstant18Strides, 0, 0, 0, aotic::runtime::ConstantKind::kFoldedConstant},
   {"_FOLDED_CONST_getitem_3_weight_packed", "_FOLDED_CONST_getitem_3_weight_packed", kFloat32, 4,
       kConstant19Sizes, kConstant19Strides, 0, 0, 0, aotic::runtime::ConstantKind::kFoldedConstant},
-  {"_FOLDED_CONST_addmm_weight_packed", "_FOLDED_CONST_addmm_weight_packed", kFloat32, 2,
-      kConstant20Sizes, kConstant20Strides, 0, 0, 0, aotic::runtime::ConstantKind::kFoldedConstant},
+  {"_FOLDED_CONST_p_f_9_weight_kn", "_FOLDED_CONST_p_f_9_weight_kn", kFloat32, 2, kConstant20Sizes,
+      kConstant20Strides, 0, 0, 0, aotic::runtime::ConstantKind::kFoldedConstant},
 };
 const aotic::runtime::ModelSpec kSpec = {
   kInputs, 1,

@@ -41,6 +41,7 @@ constexpr int32_t kInt64 = 4;
 constexpr int32_t kFloat32 = 6;
 constexpr int32_t kCPU = 0;
 constexpr int32_t kDefaultDeviceIndex = -1;
+constexpr int32_t kContiguousFormat = 0;
 constexpr int32_t kChannelsLast = 2;
 
 /// The data of `t` laid out with the strides a kernel was generated for: `t`'s own when its
@@ -220,16 +221,24 @@ void fold(aotic::runtime::RunState& state, AtenTensorHandle* outputs) {
             batch_norm_1_weight_packed.out()),
         "node 'batch_norm_1_weight_packed' (aten.mkldnn_reorder_conv2d_weight.default)");
   batch_norm_1_weight_mkldnn.reset();
-  // node 'linear_weight_packed' (mkl._mkl_reorder_linear_weight.default)
-  TensorHandle linear_weight_packed;
-  check(aoti_torch_cpu__mkl_reorder_linear_weight(p_f_9_weight, 1, linear_weight_packed.out()),
-        "node 'linear_weight_packed' (mkl._mkl_reorder_linear_weight.default)");
+  // node 'p_f_9_weight_t' (aten.permute.default)
+  // may share p_f_9_weight's storage (a view)
+  TensorHandle p_f_9_weight_t;
+  const int64_t dims[] = {1, 0};
+  check(aoti_torch_cpu_permute(p_f_9_weight, dims, 2, p_f_9_weight_t.out()),
+        "node 'p_f_9_weight_t' (aten.permute.default)");
+  // node 'p_f_9_weight_kn' (aten.clone.default)
+  TensorHandle p_f_9_weight_kn;
+  int32_t memory_format_value_2 = kContiguousFormat;
+  check(aoti_torch_cpu_clone(p_f_9_weight_t.get(), &memory_format_value_2, p_f_9_weight_kn.out()),
+        "node 'p_f_9_weight_kn' (aten.clone.default)");
+  p_f_9_weight_t.reset();
   // the folded constants
   outputs[0] = new_reference(conv2d_bias.get()).release();
   outputs[1] = new_reference(batch_norm_weight_packed.get()).release();
   outputs[2] = new_reference(conv2d_1_bias.get()).release();
   outputs[3] = new_reference(batch_norm_1_weight_packed.get()).release();
-  outputs[4] = new_reference(linear_weight_packed.get()).release();
+  outputs[4] = new_reference(p_f_9_weight_kn.get()).release();
 }
 
 void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHandle* outputs) {
@@ -256,7 +265,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   AtenTensorHandle batch_norm_weight_packed_1 = state.constant(17);  // folded
   AtenTensorHandle conv2d_1_bias_1 = state.constant(18);  // folded
   AtenTensorHandle batch_norm_1_weight_packed_1 = state.constant(19);  // folded
-  AtenTensorHandle linear_weight_packed_1 = state.constant(20);  // folded
+  AtenTensorHandle p_f_9_weight_kn_1 = state.constant(20);  // folded
   // node 'x_channels_last' (aten.clone.default)
   TensorHandle x_channels_last;
   const int64_t x_channels_last_sizes[] = {1, 3, 16 * s39, 16 * s94};
@@ -323,12 +332,15 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   check(aoti_torch_cpu_flatten_using_ints(adaptive_avg_pool2d.get(), 1, -1, flatten.out()),
         "node 'flatten' (aten.flatten.using_ints)");
   adaptive_avg_pool2d.reset();
-  // node 'linear' (mkl._mkl_linear.default)
+  // node 'linear' (aten.addmm.default)
   TensorHandle linear;
-  AtenTensorHandle B_value_2 = p_f_9_bias_1;
-  check(aoti_torch_cpu__mkl_linear(
-            flatten.get(), linear_weight_packed_1, p_f_9_weight_1, &B_value_2, 1, linear.out()),
-        "node 'linear' (mkl._mkl_linear.default)");
+  const int64_t linear_sizes[] = {1, 10};
+  const int64_t linear_strides[] = {10, 1};
+  check(aoti_torch_empty_strided(
+            2, linear_sizes, linear_strides, kFloat32, kCPU, kDefaultDeviceIndex, linear.out()),
+        "allocate linear");
+  check(aoti_torch_cpu_addmm_out(linear.get(), p_f_9_bias_1, flatten.get(), p_f_9_weight_kn_1, 1.0, 1.0),
+        "node 'linear' (aten.addmm.default)");
   flatten.reset();
   outputs[0] = new_reference(linear.get()).release();
 }
@@ -382,8 +394,8 @@ constexpr int64_t kConstant18Sizes[] = {32};
 constexpr int64_t kConstant18Strides[] = {1};
 constexpr int64_t kConstant19Sizes[] = {32, 16, 3, 3};
 constexpr int64_t kConstant19Strides[] = {144, 1, 48, 16};
-constexpr int64_t kConstant20Sizes[] = {10, 32};
-constexpr int64_t kConstant20Strides[] = {32, 1};
+constexpr int64_t kConstant20Sizes[] = {32, 10};
+constexpr int64_t kConstant20Strides[] = {10, 1};
 constexpr aotic::runtime::ConstantSpec kConstants[] = {
   {"f_0_weight", "f.0.weight", kFloat32, 4, kConstant0Sizes, kConstant0Strides, 0, 0, 1728,
       aotic::runtime::ConstantKind::kParameter},
@@ -425,8 +437,8 @@ constexpr aotic::runtime::ConstantSpec kConstants[] = {
       kConstant18Strides, 0, 0, 0, aotic::runtime::ConstantKind::kFoldedConstant},
   {"_FOLDED_CONST_batch_norm_1_weight_packed", "_FOLDED_CONST_batch_norm_1_weight_packed", kFloat32, 4,
       kConstant19Sizes, kConstant19Strides, 0, 0, 0, aotic::runtime::ConstantKind::kFoldedConstant},
-  {"_FOLDED_CONST_linear_weight_packed", "_FOLDED_CONST_linear_weight_packed", kFloat32, 2,
-      kConstant20Sizes, kConstant20Strides, 0, 0, 0, aotic::runtime::ConstantKind::kFoldedConstant},
+  {"_FOLDED_CONST_p_f_9_weight_kn", "_FOLDED_CONST_p_f_9_weight_kn", kFloat32, 2, kConstant20Sizes,
+      kConstant20Strides, 0, 0, 0, aotic::runtime::ConstantKind::kFoldedConstant},
 };
 const aotic::runtime::ModelSpec kSpec = {
   kInputs, 1,

@@ -69,6 +69,7 @@ constexpr int32_t kBool = 11;
 constexpr int32_t kCPU = 0;
 constexpr int32_t kDefaultDeviceIndex = -1;
 constexpr int32_t kStrided = 0;
+constexpr int32_t kContiguousFormat = 0;
 constexpr int32_t kPreserveFormat = 1;
 
 /// The data of `t` laid out with the strides a kernel was generated for: `t`'s own when its
@@ -113,12 +114,18 @@ void fold(aotic::runtime::RunState& state, AtenTensorHandle* outputs) {
   AtenTensorHandle p_o_weight = state.constant(6);
   AtenTensorHandle p_o_bias = state.constant(7);
   AtenTensorHandle p_head_weight = state.constant(8);
-  // node 'permute' (aten.permute.default)
+  // node 'p_qkv_weight_t' (aten.permute.default)
   // may share p_qkv_weight's storage (a view)
-  TensorHandle permute;
+  TensorHandle p_qkv_weight_t;
   const int64_t dims[] = {1, 0};
-  check(aoti_torch_cpu_permute(p_qkv_weight, dims, 2, permute.out()),
-        "node 'permute' (aten.permute.default)");
+  check(aoti_torch_cpu_permute(p_qkv_weight, dims, 2, p_qkv_weight_t.out()),
+        "node 'p_qkv_weight_t' (aten.permute.default)");
+  // node 'p_qkv_weight_kn' (aten.clone.default)
+  TensorHandle p_qkv_weight_kn;
+  int32_t memory_format_value = kContiguousFormat;
+  check(aoti_torch_cpu_clone(p_qkv_weight_t.get(), &memory_format_value, p_qkv_weight_kn.out()),
+        "node 'p_qkv_weight_kn' (aten.clone.default)");
+  p_qkv_weight_t.reset();
   // node 'scalar_tensor' (aten.scalar_tensor.default)
   TensorHandle scalar_tensor;
   int32_t dtype_value = kFloat32;
@@ -157,18 +164,24 @@ void fold(aotic::runtime::RunState& state, AtenTensorHandle* outputs) {
   check(aoti_torch_cpu_reshape(expand_5.get(), shape, 3, view_13.out()),
         "node 'view_13' (aten.view.default)");
   expand_5.reset();
-  // node 'permute_9' (aten.permute.default)
+  // node 'p_head_weight_t' (aten.permute.default)
   // may share p_head_weight's storage (a view)
-  TensorHandle permute_9;
+  TensorHandle p_head_weight_t;
   const int64_t dims_2[] = {1, 0};
-  check(aoti_torch_cpu_permute(p_head_weight, dims_2, 2, permute_9.out()),
-        "node 'permute_9' (aten.permute.default)");
+  check(aoti_torch_cpu_permute(p_head_weight, dims_2, 2, p_head_weight_t.out()),
+        "node 'p_head_weight_t' (aten.permute.default)");
+  // node 'p_head_weight_kn' (aten.clone.default)
+  TensorHandle p_head_weight_kn;
+  int32_t memory_format_value_1 = kContiguousFormat;
+  check(aoti_torch_cpu_clone(p_head_weight_t.get(), &memory_format_value_1, p_head_weight_kn.out()),
+        "node 'p_head_weight_kn' (aten.clone.default)");
+  p_head_weight_t.reset();
   // the folded constants
-  outputs[0] = new_reference(permute.get()).release();
+  outputs[0] = new_reference(p_qkv_weight_kn.get()).release();
   outputs[1] = new_reference(scalar_tensor.get()).release();
   outputs[2] = new_reference(scalar_tensor_1.get()).release();
   outputs[3] = new_reference(view_13.get()).release();
-  outputs[4] = new_reference(permute_9.get()).release();
+  outputs[4] = new_reference(p_head_weight_kn.get()).release();
 }
 
 void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHandle* outputs) {
@@ -183,11 +196,11 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   AtenTensorHandle p_o_weight_1 = state.constant(6);
   AtenTensorHandle p_o_bias_1 = state.constant(7);
   AtenTensorHandle p_head_weight_1 = state.constant(8);
-  AtenTensorHandle permute_1 = state.constant(9);  // folded
+  AtenTensorHandle p_qkv_weight_kn_1 = state.constant(9);  // folded
   AtenTensorHandle scalar_tensor_2 = state.constant(10);  // folded
   AtenTensorHandle scalar_tensor_1_1 = state.constant(11);  // folded
   AtenTensorHandle view_13_1 = state.constant(12);  // folded
-  AtenTensorHandle permute_9_1 = state.constant(13);  // folded
+  AtenTensorHandle p_head_weight_kn_1 = state.constant(13);  // folded
   // node 'sym_size_int_8' (aten.sym_size.int)
   const int64_t sym_size_int_8 = s75;
   // node 'embedding' (aten.embedding.default)
@@ -272,7 +285,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   check(aoti_torch_empty_strided(
             2, addmm_sizes, addmm_strides, kFloat32, kCPU, kDefaultDeviceIndex, addmm.out()),
         "allocate addmm");
-  check(aoti_torch_cpu_addmm_out(addmm.get(), p_qkv_bias_1, view.get(), permute_1, 1.0, 1.0),
+  check(aoti_torch_cpu_addmm_out(addmm.get(), p_qkv_bias_1, view.get(), p_qkv_weight_kn_1, 1.0, 1.0),
         "node 'addmm' (aten.addmm.default)");
   view.reset();
   // node 'view_1' (aten.view.default)
@@ -501,10 +514,10 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   TensorHandle full_like;
   int32_t dtype_value_6 = kFloat32;
   int32_t pin_memory_value_4 = false;
-  int32_t memory_format_value = kPreserveFormat;
+  int32_t memory_format_value_2 = kPreserveFormat;
   check(aoti_torch_cpu_full_like(
             _softmax.get(), 0.0, &dtype_value_6, nullptr, nullptr, kDefaultDeviceIndex, &pin_memory_value_4,
-            &memory_format_value, full_like.out()),
+            &memory_format_value_2, full_like.out()),
         "node 'full_like' (aten.full_like.default)");
   // node 'where_1' (aten.where.self)
   TensorHandle where_1;
@@ -694,7 +707,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   const int64_t mm_strides[] = {256, 1};
   check(aoti_torch_empty_strided(2, mm_sizes, mm_strides, kFloat32, kCPU, kDefaultDeviceIndex, mm.out()),
         "allocate mm");
-  check(aoti_torch_cpu_mm_out(mm.get(), view_15.get(), permute_9_1), "node 'mm' (aten.mm.default)");
+  check(aoti_torch_cpu_mm_out(mm.get(), view_15.get(), p_head_weight_kn_1), "node 'mm' (aten.mm.default)");
   view_15.reset();
   // node 'view_16' (aten.view.default)
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
@@ -737,11 +750,11 @@ constexpr int64_t kConstant7Strides[] = {1};
 constexpr int64_t kConstant8Sizes[] = {256, 64};
 constexpr int64_t kConstant8Strides[] = {64, 1};
 constexpr int64_t kConstant9Sizes[] = {64, 192};
-constexpr int64_t kConstant9Strides[] = {1, 64};
+constexpr int64_t kConstant9Strides[] = {192, 1};
 constexpr int64_t kConstant12Sizes[] = {2, 64, 64};
 constexpr int64_t kConstant12Strides[] = {0, 1, 64};
 constexpr int64_t kConstant13Sizes[] = {64, 256};
-constexpr int64_t kConstant13Strides[] = {1, 64};
+constexpr int64_t kConstant13Strides[] = {256, 1};
 constexpr aotic::runtime::ConstantSpec kConstants[] = {
   {"wte_weight", "wte.weight", kFloat32, 2, kConstant0Sizes, kConstant0Strides, 0, 0, 65536,
       aotic::runtime::ConstantKind::kParameter},
@@ -761,15 +774,15 @@ constexpr aotic::runtime::ConstantSpec kConstants[] = {
       aotic::runtime::ConstantKind::kParameter},
   {"head_weight", "head.weight", kFloat32, 2, kConstant8Sizes, kConstant8Strides, 0, 140800, 65536,
       aotic::runtime::ConstantKind::kParameter},
-  {"_FOLDED_CONST_permute", "_FOLDED_CONST_permute", kFloat32, 2, kConstant9Sizes, kConstant9Strides, 0,
-      0, 0, aotic::runtime::ConstantKind::kFoldedConstant},
+  {"_FOLDED_CONST_p_qkv_weight_kn", "_FOLDED_CONST_p_qkv_weight_kn", kFloat32, 2, kConstant9Sizes,
+      kConstant9Strides, 0, 0, 0, aotic::runtime::ConstantKind::kFoldedConstant},
   {"_FOLDED_CONST_scalar_tensor", "_FOLDED_CONST_scalar_tensor", kFloat32, 0, nullptr, nullptr, 0, 0, 0,
       aotic::runtime::ConstantKind::kFoldedConstant},
   {"_FOLDED_CONST_scalar_tensor_1", "_FOLDED_CONST_scalar_tensor_1", kFloat32, 0, nullptr, nullptr, 0, 0,
       0, aotic::runtime::ConstantKind::kFoldedConstant},
   {"_FOLDED_CONST_view_13", "_FOLDED_CONST_view_13", kFloat32, 3, kConstant12Sizes, kConstant12Strides,
       0, 0, 0, aotic::runtime::ConstantKind::kFoldedConstant},
-  {"_FOLDED_CONST_permute_9", "_FOLDED_CONST_permute_9", kFloat32, 2, kConstant13Sizes,
+  {"_FOLDED_CONST_p_head_weight_kn", "_FOLDED_CONST_p_head_weight_kn", kFloat32, 2, kConstant13Sizes,
       kConstant13Strides, 0, 0, 0, aotic::runtime::ConstantKind::kFoldedConstant},
 };
 const aotic::runtime::ModelSpec kSpec = {

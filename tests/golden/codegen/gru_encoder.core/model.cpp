@@ -44,6 +44,7 @@ using aotic::runtime::TensorHandle;
 constexpr int32_t kFloat32 = 6;
 constexpr int32_t kCPU = 0;
 constexpr int32_t kDefaultDeviceIndex = -1;
+constexpr int32_t kContiguousFormat = 0;
 
 /// The data of `t` laid out with the strides a kernel was generated for: `t`'s own when its
 /// strides are those (dimensions of size 1 aside), else a copy made into `scratch` (a library op
@@ -88,122 +89,72 @@ void fold(aotic::runtime::RunState& state, AtenTensorHandle* outputs) {
   AtenTensorHandle p_gru_bias_hh_l1 = state.constant(7);
   AtenTensorHandle p_proj_weight = state.constant(8);
   AtenTensorHandle p_proj_bias = state.constant(9);
-  // node 'addmm_weight_packed' (mkl._mkl_reorder_linear_weight.default)
-  TensorHandle addmm_weight_packed;
-  check(aoti_torch_cpu__mkl_reorder_linear_weight(p_gru_weight_ih_l0, 30, addmm_weight_packed.out()),
-        "node 'addmm_weight_packed' (mkl._mkl_reorder_linear_weight.default)");
-  // node 'addmm_1_weight_packed' (mkl._mkl_reorder_linear_weight.default)
-  TensorHandle addmm_1_weight_packed;
-  check(aoti_torch_cpu__mkl_reorder_linear_weight(p_gru_weight_hh_l0, 3, addmm_1_weight_packed.out()),
-        "node 'addmm_1_weight_packed' (mkl._mkl_reorder_linear_weight.default)");
-  // node 'addmm_2_weight_packed' (mkl._mkl_reorder_linear_weight.default)
-  TensorHandle addmm_2_weight_packed;
-  check(aoti_torch_cpu__mkl_reorder_linear_weight(p_gru_weight_hh_l0, 3, addmm_2_weight_packed.out()),
-        "node 'addmm_2_weight_packed' (mkl._mkl_reorder_linear_weight.default)");
-  // node 'addmm_3_weight_packed' (mkl._mkl_reorder_linear_weight.default)
-  TensorHandle addmm_3_weight_packed;
-  check(aoti_torch_cpu__mkl_reorder_linear_weight(p_gru_weight_hh_l0, 3, addmm_3_weight_packed.out()),
-        "node 'addmm_3_weight_packed' (mkl._mkl_reorder_linear_weight.default)");
-  // node 'addmm_4_weight_packed' (mkl._mkl_reorder_linear_weight.default)
-  TensorHandle addmm_4_weight_packed;
-  check(aoti_torch_cpu__mkl_reorder_linear_weight(p_gru_weight_hh_l0, 3, addmm_4_weight_packed.out()),
-        "node 'addmm_4_weight_packed' (mkl._mkl_reorder_linear_weight.default)");
-  // node 'addmm_5_weight_packed' (mkl._mkl_reorder_linear_weight.default)
-  TensorHandle addmm_5_weight_packed;
-  check(aoti_torch_cpu__mkl_reorder_linear_weight(p_gru_weight_hh_l0, 3, addmm_5_weight_packed.out()),
-        "node 'addmm_5_weight_packed' (mkl._mkl_reorder_linear_weight.default)");
-  // node 'addmm_6_weight_packed' (mkl._mkl_reorder_linear_weight.default)
-  TensorHandle addmm_6_weight_packed;
-  check(aoti_torch_cpu__mkl_reorder_linear_weight(p_gru_weight_hh_l0, 3, addmm_6_weight_packed.out()),
-        "node 'addmm_6_weight_packed' (mkl._mkl_reorder_linear_weight.default)");
-  // node 'addmm_7_weight_packed' (mkl._mkl_reorder_linear_weight.default)
-  TensorHandle addmm_7_weight_packed;
-  check(aoti_torch_cpu__mkl_reorder_linear_weight(p_gru_weight_hh_l0, 3, addmm_7_weight_packed.out()),
-        "node 'addmm_7_weight_packed' (mkl._mkl_reorder_linear_weight.default)");
-  // node 'addmm_8_weight_packed' (mkl._mkl_reorder_linear_weight.default)
-  TensorHandle addmm_8_weight_packed;
-  check(aoti_torch_cpu__mkl_reorder_linear_weight(p_gru_weight_hh_l0, 3, addmm_8_weight_packed.out()),
-        "node 'addmm_8_weight_packed' (mkl._mkl_reorder_linear_weight.default)");
-  // node 'addmm_9_weight_packed' (mkl._mkl_reorder_linear_weight.default)
-  TensorHandle addmm_9_weight_packed;
-  check(aoti_torch_cpu__mkl_reorder_linear_weight(p_gru_weight_hh_l0, 3, addmm_9_weight_packed.out()),
-        "node 'addmm_9_weight_packed' (mkl._mkl_reorder_linear_weight.default)");
-  // node 'addmm_10_weight_packed' (mkl._mkl_reorder_linear_weight.default)
-  TensorHandle addmm_10_weight_packed;
-  check(aoti_torch_cpu__mkl_reorder_linear_weight(p_gru_weight_hh_l0, 3, addmm_10_weight_packed.out()),
-        "node 'addmm_10_weight_packed' (mkl._mkl_reorder_linear_weight.default)");
-  // node 'addmm_11_weight_packed' (mkl._mkl_reorder_linear_weight.default)
-  TensorHandle addmm_11_weight_packed;
-  check(aoti_torch_cpu__mkl_reorder_linear_weight(p_gru_weight_ih_l1, 30, addmm_11_weight_packed.out()),
-        "node 'addmm_11_weight_packed' (mkl._mkl_reorder_linear_weight.default)");
-  // node 'addmm_12_weight_packed' (mkl._mkl_reorder_linear_weight.default)
-  TensorHandle addmm_12_weight_packed;
-  check(aoti_torch_cpu__mkl_reorder_linear_weight(p_gru_weight_hh_l1, 3, addmm_12_weight_packed.out()),
-        "node 'addmm_12_weight_packed' (mkl._mkl_reorder_linear_weight.default)");
-  // node 'addmm_13_weight_packed' (mkl._mkl_reorder_linear_weight.default)
-  TensorHandle addmm_13_weight_packed;
-  check(aoti_torch_cpu__mkl_reorder_linear_weight(p_gru_weight_hh_l1, 3, addmm_13_weight_packed.out()),
-        "node 'addmm_13_weight_packed' (mkl._mkl_reorder_linear_weight.default)");
-  // node 'addmm_14_weight_packed' (mkl._mkl_reorder_linear_weight.default)
-  TensorHandle addmm_14_weight_packed;
-  check(aoti_torch_cpu__mkl_reorder_linear_weight(p_gru_weight_hh_l1, 3, addmm_14_weight_packed.out()),
-        "node 'addmm_14_weight_packed' (mkl._mkl_reorder_linear_weight.default)");
-  // node 'addmm_15_weight_packed' (mkl._mkl_reorder_linear_weight.default)
-  TensorHandle addmm_15_weight_packed;
-  check(aoti_torch_cpu__mkl_reorder_linear_weight(p_gru_weight_hh_l1, 3, addmm_15_weight_packed.out()),
-        "node 'addmm_15_weight_packed' (mkl._mkl_reorder_linear_weight.default)");
-  // node 'addmm_16_weight_packed' (mkl._mkl_reorder_linear_weight.default)
-  TensorHandle addmm_16_weight_packed;
-  check(aoti_torch_cpu__mkl_reorder_linear_weight(p_gru_weight_hh_l1, 3, addmm_16_weight_packed.out()),
-        "node 'addmm_16_weight_packed' (mkl._mkl_reorder_linear_weight.default)");
-  // node 'addmm_17_weight_packed' (mkl._mkl_reorder_linear_weight.default)
-  TensorHandle addmm_17_weight_packed;
-  check(aoti_torch_cpu__mkl_reorder_linear_weight(p_gru_weight_hh_l1, 3, addmm_17_weight_packed.out()),
-        "node 'addmm_17_weight_packed' (mkl._mkl_reorder_linear_weight.default)");
-  // node 'addmm_18_weight_packed' (mkl._mkl_reorder_linear_weight.default)
-  TensorHandle addmm_18_weight_packed;
-  check(aoti_torch_cpu__mkl_reorder_linear_weight(p_gru_weight_hh_l1, 3, addmm_18_weight_packed.out()),
-        "node 'addmm_18_weight_packed' (mkl._mkl_reorder_linear_weight.default)");
-  // node 'addmm_19_weight_packed' (mkl._mkl_reorder_linear_weight.default)
-  TensorHandle addmm_19_weight_packed;
-  check(aoti_torch_cpu__mkl_reorder_linear_weight(p_gru_weight_hh_l1, 3, addmm_19_weight_packed.out()),
-        "node 'addmm_19_weight_packed' (mkl._mkl_reorder_linear_weight.default)");
-  // node 'addmm_20_weight_packed' (mkl._mkl_reorder_linear_weight.default)
-  TensorHandle addmm_20_weight_packed;
-  check(aoti_torch_cpu__mkl_reorder_linear_weight(p_gru_weight_hh_l1, 3, addmm_20_weight_packed.out()),
-        "node 'addmm_20_weight_packed' (mkl._mkl_reorder_linear_weight.default)");
-  // node 'addmm_21_weight_packed' (mkl._mkl_reorder_linear_weight.default)
-  TensorHandle addmm_21_weight_packed;
-  check(aoti_torch_cpu__mkl_reorder_linear_weight(p_gru_weight_hh_l1, 3, addmm_21_weight_packed.out()),
-        "node 'addmm_21_weight_packed' (mkl._mkl_reorder_linear_weight.default)");
-  // node 'addmm_22_weight_packed' (mkl._mkl_reorder_linear_weight.default)
-  TensorHandle addmm_22_weight_packed;
-  check(aoti_torch_cpu__mkl_reorder_linear_weight(p_proj_weight, 30, addmm_22_weight_packed.out()),
-        "node 'addmm_22_weight_packed' (mkl._mkl_reorder_linear_weight.default)");
+  // node 'p_gru_weight_ih_l0_t' (aten.permute.default)
+  // may share p_gru_weight_ih_l0's storage (a view)
+  TensorHandle p_gru_weight_ih_l0_t;
+  const int64_t dims[] = {1, 0};
+  check(aoti_torch_cpu_permute(p_gru_weight_ih_l0, dims, 2, p_gru_weight_ih_l0_t.out()),
+        "node 'p_gru_weight_ih_l0_t' (aten.permute.default)");
+  // node 'p_gru_weight_ih_l0_kn' (aten.clone.default)
+  TensorHandle p_gru_weight_ih_l0_kn;
+  int32_t memory_format_value = kContiguousFormat;
+  check(aoti_torch_cpu_clone(p_gru_weight_ih_l0_t.get(), &memory_format_value, p_gru_weight_ih_l0_kn.out()),
+        "node 'p_gru_weight_ih_l0_kn' (aten.clone.default)");
+  p_gru_weight_ih_l0_t.reset();
+  // node 'p_gru_weight_hh_l0_t' (aten.permute.default)
+  // may share p_gru_weight_hh_l0's storage (a view)
+  TensorHandle p_gru_weight_hh_l0_t;
+  const int64_t dims_1[] = {1, 0};
+  check(aoti_torch_cpu_permute(p_gru_weight_hh_l0, dims_1, 2, p_gru_weight_hh_l0_t.out()),
+        "node 'p_gru_weight_hh_l0_t' (aten.permute.default)");
+  // node 'p_gru_weight_hh_l0_kn' (aten.clone.default)
+  TensorHandle p_gru_weight_hh_l0_kn;
+  int32_t memory_format_value_1 = kContiguousFormat;
+  check(aoti_torch_cpu_clone(p_gru_weight_hh_l0_t.get(), &memory_format_value_1, p_gru_weight_hh_l0_kn.out()),
+        "node 'p_gru_weight_hh_l0_kn' (aten.clone.default)");
+  p_gru_weight_hh_l0_t.reset();
+  // node 'p_gru_weight_ih_l1_t' (aten.permute.default)
+  // may share p_gru_weight_ih_l1's storage (a view)
+  TensorHandle p_gru_weight_ih_l1_t;
+  const int64_t dims_2[] = {1, 0};
+  check(aoti_torch_cpu_permute(p_gru_weight_ih_l1, dims_2, 2, p_gru_weight_ih_l1_t.out()),
+        "node 'p_gru_weight_ih_l1_t' (aten.permute.default)");
+  // node 'p_gru_weight_ih_l1_kn' (aten.clone.default)
+  TensorHandle p_gru_weight_ih_l1_kn;
+  int32_t memory_format_value_2 = kContiguousFormat;
+  check(aoti_torch_cpu_clone(p_gru_weight_ih_l1_t.get(), &memory_format_value_2, p_gru_weight_ih_l1_kn.out()),
+        "node 'p_gru_weight_ih_l1_kn' (aten.clone.default)");
+  p_gru_weight_ih_l1_t.reset();
+  // node 'p_gru_weight_hh_l1_t' (aten.permute.default)
+  // may share p_gru_weight_hh_l1's storage (a view)
+  TensorHandle p_gru_weight_hh_l1_t;
+  const int64_t dims_3[] = {1, 0};
+  check(aoti_torch_cpu_permute(p_gru_weight_hh_l1, dims_3, 2, p_gru_weight_hh_l1_t.out()),
+        "node 'p_gru_weight_hh_l1_t' (aten.permute.default)");
+  // node 'p_gru_weight_hh_l1_kn' (aten.clone.default)
+  TensorHandle p_gru_weight_hh_l1_kn;
+  int32_t memory_format_value_3 = kContiguousFormat;
+  check(aoti_torch_cpu_clone(p_gru_weight_hh_l1_t.get(), &memory_format_value_3, p_gru_weight_hh_l1_kn.out()),
+        "node 'p_gru_weight_hh_l1_kn' (aten.clone.default)");
+  p_gru_weight_hh_l1_t.reset();
+  // node 'p_proj_weight_t' (aten.permute.default)
+  // may share p_proj_weight's storage (a view)
+  TensorHandle p_proj_weight_t;
+  const int64_t dims_4[] = {1, 0};
+  check(aoti_torch_cpu_permute(p_proj_weight, dims_4, 2, p_proj_weight_t.out()),
+        "node 'p_proj_weight_t' (aten.permute.default)");
+  // node 'p_proj_weight_kn' (aten.clone.default)
+  TensorHandle p_proj_weight_kn;
+  int32_t memory_format_value_4 = kContiguousFormat;
+  check(aoti_torch_cpu_clone(p_proj_weight_t.get(), &memory_format_value_4, p_proj_weight_kn.out()),
+        "node 'p_proj_weight_kn' (aten.clone.default)");
+  p_proj_weight_t.reset();
   // the folded constants
-  outputs[0] = new_reference(addmm_weight_packed.get()).release();
-  outputs[1] = new_reference(addmm_1_weight_packed.get()).release();
-  outputs[2] = new_reference(addmm_2_weight_packed.get()).release();
-  outputs[3] = new_reference(addmm_3_weight_packed.get()).release();
-  outputs[4] = new_reference(addmm_4_weight_packed.get()).release();
-  outputs[5] = new_reference(addmm_5_weight_packed.get()).release();
-  outputs[6] = new_reference(addmm_6_weight_packed.get()).release();
-  outputs[7] = new_reference(addmm_7_weight_packed.get()).release();
-  outputs[8] = new_reference(addmm_8_weight_packed.get()).release();
-  outputs[9] = new_reference(addmm_9_weight_packed.get()).release();
-  outputs[10] = new_reference(addmm_10_weight_packed.get()).release();
-  outputs[11] = new_reference(addmm_11_weight_packed.get()).release();
-  outputs[12] = new_reference(addmm_12_weight_packed.get()).release();
-  outputs[13] = new_reference(addmm_13_weight_packed.get()).release();
-  outputs[14] = new_reference(addmm_14_weight_packed.get()).release();
-  outputs[15] = new_reference(addmm_15_weight_packed.get()).release();
-  outputs[16] = new_reference(addmm_16_weight_packed.get()).release();
-  outputs[17] = new_reference(addmm_17_weight_packed.get()).release();
-  outputs[18] = new_reference(addmm_18_weight_packed.get()).release();
-  outputs[19] = new_reference(addmm_19_weight_packed.get()).release();
-  outputs[20] = new_reference(addmm_20_weight_packed.get()).release();
-  outputs[21] = new_reference(addmm_21_weight_packed.get()).release();
-  outputs[22] = new_reference(addmm_22_weight_packed.get()).release();
+  outputs[0] = new_reference(p_gru_weight_ih_l0_kn.get()).release();
+  outputs[1] = new_reference(p_gru_weight_hh_l0_kn.get()).release();
+  outputs[2] = new_reference(p_gru_weight_ih_l1_kn.get()).release();
+  outputs[3] = new_reference(p_gru_weight_hh_l1_kn.get()).release();
+  outputs[4] = new_reference(p_proj_weight_kn.get()).release();
 }
 
 void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHandle* outputs) {
@@ -219,32 +170,14 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   AtenTensorHandle p_gru_bias_hh_l1_1 = state.constant(7);
   AtenTensorHandle p_proj_weight_1 = state.constant(8);
   AtenTensorHandle p_proj_bias_1 = state.constant(9);
-  AtenTensorHandle addmm_weight_packed_1 = state.constant(10);  // folded
-  AtenTensorHandle addmm_1_weight_packed_1 = state.constant(11);  // folded
-  AtenTensorHandle addmm_2_weight_packed_1 = state.constant(12);  // folded
-  AtenTensorHandle addmm_3_weight_packed_1 = state.constant(13);  // folded
-  AtenTensorHandle addmm_4_weight_packed_1 = state.constant(14);  // folded
-  AtenTensorHandle addmm_5_weight_packed_1 = state.constant(15);  // folded
-  AtenTensorHandle addmm_6_weight_packed_1 = state.constant(16);  // folded
-  AtenTensorHandle addmm_7_weight_packed_1 = state.constant(17);  // folded
-  AtenTensorHandle addmm_8_weight_packed_1 = state.constant(18);  // folded
-  AtenTensorHandle addmm_9_weight_packed_1 = state.constant(19);  // folded
-  AtenTensorHandle addmm_10_weight_packed_1 = state.constant(20);  // folded
-  AtenTensorHandle addmm_11_weight_packed_1 = state.constant(21);  // folded
-  AtenTensorHandle addmm_12_weight_packed_1 = state.constant(22);  // folded
-  AtenTensorHandle addmm_13_weight_packed_1 = state.constant(23);  // folded
-  AtenTensorHandle addmm_14_weight_packed_1 = state.constant(24);  // folded
-  AtenTensorHandle addmm_15_weight_packed_1 = state.constant(25);  // folded
-  AtenTensorHandle addmm_16_weight_packed_1 = state.constant(26);  // folded
-  AtenTensorHandle addmm_17_weight_packed_1 = state.constant(27);  // folded
-  AtenTensorHandle addmm_18_weight_packed_1 = state.constant(28);  // folded
-  AtenTensorHandle addmm_19_weight_packed_1 = state.constant(29);  // folded
-  AtenTensorHandle addmm_20_weight_packed_1 = state.constant(30);  // folded
-  AtenTensorHandle addmm_21_weight_packed_1 = state.constant(31);  // folded
-  AtenTensorHandle addmm_22_weight_packed_1 = state.constant(32);  // folded
-  // 40 buffers carved from one arena of 3840 bytes (12800 bytes allocated one by one)
+  AtenTensorHandle p_gru_weight_ih_l0_kn_1 = state.constant(10);  // folded
+  AtenTensorHandle p_gru_weight_hh_l0_kn_1 = state.constant(11);  // folded
+  AtenTensorHandle p_gru_weight_ih_l1_kn_1 = state.constant(12);  // folded
+  AtenTensorHandle p_gru_weight_hh_l1_kn_1 = state.constant(13);  // folded
+  AtenTensorHandle p_proj_weight_kn_1 = state.constant(14);  // folded
+  // 63 buffers carved from one arena of 13376 bytes (48512 bytes allocated one by one)
   TensorHandle arena;
-  const int64_t arena_bytes = 3840, arena_unit = 1;
+  const int64_t arena_bytes = 13376, arena_unit = 1;
   check(aoti_torch_empty_strided(
             1, &arena_bytes, &arena_unit, aoti_torch_dtype_uint8(), aoti_torch_device_type_cpu(), 0,
             arena.out()),
@@ -283,12 +216,15 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   TensorHandle view;
   const int64_t shape[] = {30, 16};
   check(aoti_torch_cpu_reshape(x, shape, 2, view.out()), "node 'view' (aten.view.default)");
-  // node 'addmm' (mkl._mkl_linear.default)
+  // node 'addmm' (aten.addmm.default)
   TensorHandle addmm;
-  AtenTensorHandle B_value = p_gru_bias_ih_l0_1;
-  check(aoti_torch_cpu__mkl_linear(
-            view.get(), addmm_weight_packed_1, p_gru_weight_ih_l0_1, &B_value, 30, addmm.out()),
-        "node 'addmm' (mkl._mkl_linear.default)");
+  const int64_t addmm_sizes[] = {30, 72};
+  const int64_t addmm_strides[] = {72, 1};
+  check(aoti_torch__alloc_from_pool(arena.get(), 0, kFloat32, 2, addmm_sizes, addmm_strides, addmm.out()),
+        "allocate addmm");
+  check(aoti_torch_cpu_addmm_out(
+            addmm.get(), p_gru_bias_ih_l0_1, view.get(), p_gru_weight_ih_l0_kn_1, 1.0, 1.0),
+        "node 'addmm' (aten.addmm.default)");
   view.reset();
   // node 'view_1' (aten.view.default)
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
@@ -466,12 +402,16 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   const int64_t shape_2[] = {3, 24};
   check(aoti_torch_cpu_reshape(unsqueeze.get(), shape_2, 2, view_2.out()),
         "node 'view_2' (aten.view.default)");
-  // node 'addmm_1' (mkl._mkl_linear.default)
+  // node 'addmm_1' (aten.addmm.default)
   TensorHandle addmm_1;
-  AtenTensorHandle B_value_1 = p_gru_bias_hh_l0_1;
-  check(aoti_torch_cpu__mkl_linear(
-            view_2.get(), addmm_1_weight_packed_1, p_gru_weight_hh_l0_1, &B_value_1, 3, addmm_1.out()),
-        "node 'addmm_1' (mkl._mkl_linear.default)");
+  const int64_t addmm_1_sizes[] = {3, 72};
+  const int64_t addmm_1_strides[] = {72, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 8640, kFloat32, 2, addmm_1_sizes, addmm_1_strides, addmm_1.out()),
+        "allocate addmm_1");
+  check(aoti_torch_cpu_addmm_out(
+            addmm_1.get(), p_gru_bias_hh_l0_1, view_2.get(), p_gru_weight_hh_l0_kn_1, 1.0, 1.0),
+        "node 'addmm_1' (aten.addmm.default)");
   view_2.reset();
   // node 'view_3' (aten.view.default)
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
@@ -499,7 +439,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   TensorHandle tanh;
   const int64_t tanh_sizes[] = {1, 3, 24};
   const int64_t tanh_strides[] = {72, 24, 1};
-  check(aoti_torch__alloc_from_pool(arena.get(), 0, kFloat32, 3, tanh_sizes, tanh_strides, tanh.out()),
+  check(aoti_torch__alloc_from_pool(arena.get(), 9536, kFloat32, 3, tanh_sizes, tanh_strides, tanh.out()),
         "allocate tanh");
   // fuses add, sigmoid, mul, add_2, tanh
   {
@@ -530,7 +470,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   TensorHandle add_3;
   const int64_t add_3_sizes[] = {1, 3, 24};
   const int64_t add_3_strides[] = {72, 24, 1};
-  check(aoti_torch__alloc_from_pool(arena.get(), 320, kFloat32, 3, add_3_sizes, add_3_strides, add_3.out()),
+  check(aoti_torch__alloc_from_pool(arena.get(), 9856, kFloat32, 3, add_3_sizes, add_3_strides, add_3.out()),
         "allocate add_3");
   // fuses add_1, sigmoid_1, sub, mul_1, add_3
   {
@@ -578,12 +518,16 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   TensorHandle view_4;
   const int64_t shape_4[] = {3, 24};
   check(aoti_torch_cpu_reshape(add_3.get(), shape_4, 2, view_4.out()), "node 'view_4' (aten.view.default)");
-  // node 'addmm_2' (mkl._mkl_linear.default)
+  // node 'addmm_2' (aten.addmm.default)
   TensorHandle addmm_2;
-  AtenTensorHandle B_value_2 = p_gru_bias_hh_l0_1;
-  check(aoti_torch_cpu__mkl_linear(
-            view_4.get(), addmm_2_weight_packed_1, p_gru_weight_hh_l0_1, &B_value_2, 3, addmm_2.out()),
-        "node 'addmm_2' (mkl._mkl_linear.default)");
+  const int64_t addmm_2_sizes[] = {3, 72};
+  const int64_t addmm_2_strides[] = {72, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 8640, kFloat32, 2, addmm_2_sizes, addmm_2_strides, addmm_2.out()),
+        "allocate addmm_2");
+  check(aoti_torch_cpu_addmm_out(
+            addmm_2.get(), p_gru_bias_hh_l0_1, view_4.get(), p_gru_weight_hh_l0_kn_1, 1.0, 1.0),
+        "node 'addmm_2' (aten.addmm.default)");
   view_4.reset();
   // node 'view_5' (aten.view.default)
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
@@ -611,7 +555,8 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   TensorHandle tanh_1;
   const int64_t tanh_1_sizes[] = {1, 3, 24};
   const int64_t tanh_1_strides[] = {72, 24, 1};
-  check(aoti_torch__alloc_from_pool(arena.get(), 0, kFloat32, 3, tanh_1_sizes, tanh_1_strides, tanh_1.out()),
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 9536, kFloat32, 3, tanh_1_sizes, tanh_1_strides, tanh_1.out()),
         "allocate tanh_1");
   // fuses add_4, sigmoid_2, mul_2, add_6, tanh_1
   {
@@ -643,7 +588,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   TensorHandle add_7;
   const int64_t add_7_sizes[] = {1, 3, 24};
   const int64_t add_7_strides[] = {72, 24, 1};
-  check(aoti_torch__alloc_from_pool(arena.get(), 640, kFloat32, 3, add_7_sizes, add_7_strides, add_7.out()),
+  check(aoti_torch__alloc_from_pool(arena.get(), 10176, kFloat32, 3, add_7_sizes, add_7_strides, add_7.out()),
         "allocate add_7");
   // fuses add_5, sigmoid_3, sub_1, mul_3, add_7
   {
@@ -691,12 +636,16 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   TensorHandle view_6;
   const int64_t shape_6[] = {3, 24};
   check(aoti_torch_cpu_reshape(add_7.get(), shape_6, 2, view_6.out()), "node 'view_6' (aten.view.default)");
-  // node 'addmm_3' (mkl._mkl_linear.default)
+  // node 'addmm_3' (aten.addmm.default)
   TensorHandle addmm_3;
-  AtenTensorHandle B_value_3 = p_gru_bias_hh_l0_1;
-  check(aoti_torch_cpu__mkl_linear(
-            view_6.get(), addmm_3_weight_packed_1, p_gru_weight_hh_l0_1, &B_value_3, 3, addmm_3.out()),
-        "node 'addmm_3' (mkl._mkl_linear.default)");
+  const int64_t addmm_3_sizes[] = {3, 72};
+  const int64_t addmm_3_strides[] = {72, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 8640, kFloat32, 2, addmm_3_sizes, addmm_3_strides, addmm_3.out()),
+        "allocate addmm_3");
+  check(aoti_torch_cpu_addmm_out(
+            addmm_3.get(), p_gru_bias_hh_l0_1, view_6.get(), p_gru_weight_hh_l0_kn_1, 1.0, 1.0),
+        "node 'addmm_3' (aten.addmm.default)");
   view_6.reset();
   // node 'view_7' (aten.view.default)
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
@@ -724,7 +673,8 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   TensorHandle tanh_2;
   const int64_t tanh_2_sizes[] = {1, 3, 24};
   const int64_t tanh_2_strides[] = {72, 24, 1};
-  check(aoti_torch__alloc_from_pool(arena.get(), 0, kFloat32, 3, tanh_2_sizes, tanh_2_strides, tanh_2.out()),
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 9536, kFloat32, 3, tanh_2_sizes, tanh_2_strides, tanh_2.out()),
         "allocate tanh_2");
   // fuses add_8, sigmoid_4, mul_4, add_10, tanh_2
   {
@@ -760,7 +710,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   const int64_t add_11_sizes[] = {1, 3, 24};
   const int64_t add_11_strides[] = {72, 24, 1};
   check(aoti_torch__alloc_from_pool(
-            arena.get(), 960, kFloat32, 3, add_11_sizes, add_11_strides, add_11.out()),
+            arena.get(), 10496, kFloat32, 3, add_11_sizes, add_11_strides, add_11.out()),
         "allocate add_11");
   // fuses add_9, sigmoid_5, sub_2, mul_5, add_11
   {
@@ -809,12 +759,16 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   TensorHandle view_8;
   const int64_t shape_8[] = {3, 24};
   check(aoti_torch_cpu_reshape(add_11.get(), shape_8, 2, view_8.out()), "node 'view_8' (aten.view.default)");
-  // node 'addmm_4' (mkl._mkl_linear.default)
+  // node 'addmm_4' (aten.addmm.default)
   TensorHandle addmm_4;
-  AtenTensorHandle B_value_4 = p_gru_bias_hh_l0_1;
-  check(aoti_torch_cpu__mkl_linear(
-            view_8.get(), addmm_4_weight_packed_1, p_gru_weight_hh_l0_1, &B_value_4, 3, addmm_4.out()),
-        "node 'addmm_4' (mkl._mkl_linear.default)");
+  const int64_t addmm_4_sizes[] = {3, 72};
+  const int64_t addmm_4_strides[] = {72, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 8640, kFloat32, 2, addmm_4_sizes, addmm_4_strides, addmm_4.out()),
+        "allocate addmm_4");
+  check(aoti_torch_cpu_addmm_out(
+            addmm_4.get(), p_gru_bias_hh_l0_1, view_8.get(), p_gru_weight_hh_l0_kn_1, 1.0, 1.0),
+        "node 'addmm_4' (aten.addmm.default)");
   view_8.reset();
   // node 'view_9' (aten.view.default)
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
@@ -842,7 +796,8 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   TensorHandle tanh_3;
   const int64_t tanh_3_sizes[] = {1, 3, 24};
   const int64_t tanh_3_strides[] = {72, 24, 1};
-  check(aoti_torch__alloc_from_pool(arena.get(), 0, kFloat32, 3, tanh_3_sizes, tanh_3_strides, tanh_3.out()),
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 9536, kFloat32, 3, tanh_3_sizes, tanh_3_strides, tanh_3.out()),
         "allocate tanh_3");
   // fuses add_12, sigmoid_6, mul_6, add_14, tanh_3
   {
@@ -878,7 +833,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   const int64_t add_15_sizes[] = {1, 3, 24};
   const int64_t add_15_strides[] = {72, 24, 1};
   check(aoti_torch__alloc_from_pool(
-            arena.get(), 1280, kFloat32, 3, add_15_sizes, add_15_strides, add_15.out()),
+            arena.get(), 10816, kFloat32, 3, add_15_sizes, add_15_strides, add_15.out()),
         "allocate add_15");
   // fuses add_13, sigmoid_7, sub_3, mul_7, add_15
   {
@@ -928,12 +883,16 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   const int64_t shape_10[] = {3, 24};
   check(aoti_torch_cpu_reshape(add_15.get(), shape_10, 2, view_10.out()),
         "node 'view_10' (aten.view.default)");
-  // node 'addmm_5' (mkl._mkl_linear.default)
+  // node 'addmm_5' (aten.addmm.default)
   TensorHandle addmm_5;
-  AtenTensorHandle B_value_5 = p_gru_bias_hh_l0_1;
-  check(aoti_torch_cpu__mkl_linear(
-            view_10.get(), addmm_5_weight_packed_1, p_gru_weight_hh_l0_1, &B_value_5, 3, addmm_5.out()),
-        "node 'addmm_5' (mkl._mkl_linear.default)");
+  const int64_t addmm_5_sizes[] = {3, 72};
+  const int64_t addmm_5_strides[] = {72, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 8640, kFloat32, 2, addmm_5_sizes, addmm_5_strides, addmm_5.out()),
+        "allocate addmm_5");
+  check(aoti_torch_cpu_addmm_out(
+            addmm_5.get(), p_gru_bias_hh_l0_1, view_10.get(), p_gru_weight_hh_l0_kn_1, 1.0, 1.0),
+        "node 'addmm_5' (aten.addmm.default)");
   view_10.reset();
   // node 'view_11' (aten.view.default)
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
@@ -962,7 +921,8 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   TensorHandle tanh_4;
   const int64_t tanh_4_sizes[] = {1, 3, 24};
   const int64_t tanh_4_strides[] = {72, 24, 1};
-  check(aoti_torch__alloc_from_pool(arena.get(), 0, kFloat32, 3, tanh_4_sizes, tanh_4_strides, tanh_4.out()),
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 9536, kFloat32, 3, tanh_4_sizes, tanh_4_strides, tanh_4.out()),
         "allocate tanh_4");
   // fuses add_16, sigmoid_8, mul_8, add_18, tanh_4
   {
@@ -998,7 +958,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   const int64_t add_19_sizes[] = {1, 3, 24};
   const int64_t add_19_strides[] = {72, 24, 1};
   check(aoti_torch__alloc_from_pool(
-            arena.get(), 1600, kFloat32, 3, add_19_sizes, add_19_strides, add_19.out()),
+            arena.get(), 11136, kFloat32, 3, add_19_sizes, add_19_strides, add_19.out()),
         "allocate add_19");
   // fuses add_17, sigmoid_9, sub_4, mul_9, add_19
   {
@@ -1048,12 +1008,16 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   const int64_t shape_12[] = {3, 24};
   check(aoti_torch_cpu_reshape(add_19.get(), shape_12, 2, view_12.out()),
         "node 'view_12' (aten.view.default)");
-  // node 'addmm_6' (mkl._mkl_linear.default)
+  // node 'addmm_6' (aten.addmm.default)
   TensorHandle addmm_6;
-  AtenTensorHandle B_value_6 = p_gru_bias_hh_l0_1;
-  check(aoti_torch_cpu__mkl_linear(
-            view_12.get(), addmm_6_weight_packed_1, p_gru_weight_hh_l0_1, &B_value_6, 3, addmm_6.out()),
-        "node 'addmm_6' (mkl._mkl_linear.default)");
+  const int64_t addmm_6_sizes[] = {3, 72};
+  const int64_t addmm_6_strides[] = {72, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 8640, kFloat32, 2, addmm_6_sizes, addmm_6_strides, addmm_6.out()),
+        "allocate addmm_6");
+  check(aoti_torch_cpu_addmm_out(
+            addmm_6.get(), p_gru_bias_hh_l0_1, view_12.get(), p_gru_weight_hh_l0_kn_1, 1.0, 1.0),
+        "node 'addmm_6' (aten.addmm.default)");
   view_12.reset();
   // node 'view_13' (aten.view.default)
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
@@ -1082,7 +1046,8 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   TensorHandle tanh_5;
   const int64_t tanh_5_sizes[] = {1, 3, 24};
   const int64_t tanh_5_strides[] = {72, 24, 1};
-  check(aoti_torch__alloc_from_pool(arena.get(), 0, kFloat32, 3, tanh_5_sizes, tanh_5_strides, tanh_5.out()),
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 9536, kFloat32, 3, tanh_5_sizes, tanh_5_strides, tanh_5.out()),
         "allocate tanh_5");
   // fuses add_20, sigmoid_10, mul_10, add_22, tanh_5
   {
@@ -1118,7 +1083,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   const int64_t add_23_sizes[] = {1, 3, 24};
   const int64_t add_23_strides[] = {72, 24, 1};
   check(aoti_torch__alloc_from_pool(
-            arena.get(), 1920, kFloat32, 3, add_23_sizes, add_23_strides, add_23.out()),
+            arena.get(), 11456, kFloat32, 3, add_23_sizes, add_23_strides, add_23.out()),
         "allocate add_23");
   // fuses add_21, sigmoid_11, sub_5, mul_11, add_23
   {
@@ -1168,12 +1133,16 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   const int64_t shape_14[] = {3, 24};
   check(aoti_torch_cpu_reshape(add_23.get(), shape_14, 2, view_14.out()),
         "node 'view_14' (aten.view.default)");
-  // node 'addmm_7' (mkl._mkl_linear.default)
+  // node 'addmm_7' (aten.addmm.default)
   TensorHandle addmm_7;
-  AtenTensorHandle B_value_7 = p_gru_bias_hh_l0_1;
-  check(aoti_torch_cpu__mkl_linear(
-            view_14.get(), addmm_7_weight_packed_1, p_gru_weight_hh_l0_1, &B_value_7, 3, addmm_7.out()),
-        "node 'addmm_7' (mkl._mkl_linear.default)");
+  const int64_t addmm_7_sizes[] = {3, 72};
+  const int64_t addmm_7_strides[] = {72, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 8640, kFloat32, 2, addmm_7_sizes, addmm_7_strides, addmm_7.out()),
+        "allocate addmm_7");
+  check(aoti_torch_cpu_addmm_out(
+            addmm_7.get(), p_gru_bias_hh_l0_1, view_14.get(), p_gru_weight_hh_l0_kn_1, 1.0, 1.0),
+        "node 'addmm_7' (aten.addmm.default)");
   view_14.reset();
   // node 'view_15' (aten.view.default)
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
@@ -1202,7 +1171,8 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   TensorHandle tanh_6;
   const int64_t tanh_6_sizes[] = {1, 3, 24};
   const int64_t tanh_6_strides[] = {72, 24, 1};
-  check(aoti_torch__alloc_from_pool(arena.get(), 0, kFloat32, 3, tanh_6_sizes, tanh_6_strides, tanh_6.out()),
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 9536, kFloat32, 3, tanh_6_sizes, tanh_6_strides, tanh_6.out()),
         "allocate tanh_6");
   // fuses add_24, sigmoid_12, mul_12, add_26, tanh_6
   {
@@ -1238,7 +1208,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   const int64_t add_27_sizes[] = {1, 3, 24};
   const int64_t add_27_strides[] = {72, 24, 1};
   check(aoti_torch__alloc_from_pool(
-            arena.get(), 2240, kFloat32, 3, add_27_sizes, add_27_strides, add_27.out()),
+            arena.get(), 11776, kFloat32, 3, add_27_sizes, add_27_strides, add_27.out()),
         "allocate add_27");
   // fuses add_25, sigmoid_13, sub_6, mul_13, add_27
   {
@@ -1288,12 +1258,16 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   const int64_t shape_16[] = {3, 24};
   check(aoti_torch_cpu_reshape(add_27.get(), shape_16, 2, view_16.out()),
         "node 'view_16' (aten.view.default)");
-  // node 'addmm_8' (mkl._mkl_linear.default)
+  // node 'addmm_8' (aten.addmm.default)
   TensorHandle addmm_8;
-  AtenTensorHandle B_value_8 = p_gru_bias_hh_l0_1;
-  check(aoti_torch_cpu__mkl_linear(
-            view_16.get(), addmm_8_weight_packed_1, p_gru_weight_hh_l0_1, &B_value_8, 3, addmm_8.out()),
-        "node 'addmm_8' (mkl._mkl_linear.default)");
+  const int64_t addmm_8_sizes[] = {3, 72};
+  const int64_t addmm_8_strides[] = {72, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 8640, kFloat32, 2, addmm_8_sizes, addmm_8_strides, addmm_8.out()),
+        "allocate addmm_8");
+  check(aoti_torch_cpu_addmm_out(
+            addmm_8.get(), p_gru_bias_hh_l0_1, view_16.get(), p_gru_weight_hh_l0_kn_1, 1.0, 1.0),
+        "node 'addmm_8' (aten.addmm.default)");
   view_16.reset();
   // node 'view_17' (aten.view.default)
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
@@ -1322,7 +1296,8 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   TensorHandle tanh_7;
   const int64_t tanh_7_sizes[] = {1, 3, 24};
   const int64_t tanh_7_strides[] = {72, 24, 1};
-  check(aoti_torch__alloc_from_pool(arena.get(), 0, kFloat32, 3, tanh_7_sizes, tanh_7_strides, tanh_7.out()),
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 9536, kFloat32, 3, tanh_7_sizes, tanh_7_strides, tanh_7.out()),
         "allocate tanh_7");
   // fuses add_28, sigmoid_14, mul_14, add_30, tanh_7
   {
@@ -1358,7 +1333,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   const int64_t add_31_sizes[] = {1, 3, 24};
   const int64_t add_31_strides[] = {72, 24, 1};
   check(aoti_torch__alloc_from_pool(
-            arena.get(), 2560, kFloat32, 3, add_31_sizes, add_31_strides, add_31.out()),
+            arena.get(), 12096, kFloat32, 3, add_31_sizes, add_31_strides, add_31.out()),
         "allocate add_31");
   // fuses add_29, sigmoid_15, sub_7, mul_15, add_31
   {
@@ -1408,12 +1383,16 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   const int64_t shape_18[] = {3, 24};
   check(aoti_torch_cpu_reshape(add_31.get(), shape_18, 2, view_18.out()),
         "node 'view_18' (aten.view.default)");
-  // node 'addmm_9' (mkl._mkl_linear.default)
+  // node 'addmm_9' (aten.addmm.default)
   TensorHandle addmm_9;
-  AtenTensorHandle B_value_9 = p_gru_bias_hh_l0_1;
-  check(aoti_torch_cpu__mkl_linear(
-            view_18.get(), addmm_9_weight_packed_1, p_gru_weight_hh_l0_1, &B_value_9, 3, addmm_9.out()),
-        "node 'addmm_9' (mkl._mkl_linear.default)");
+  const int64_t addmm_9_sizes[] = {3, 72};
+  const int64_t addmm_9_strides[] = {72, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 8640, kFloat32, 2, addmm_9_sizes, addmm_9_strides, addmm_9.out()),
+        "allocate addmm_9");
+  check(aoti_torch_cpu_addmm_out(
+            addmm_9.get(), p_gru_bias_hh_l0_1, view_18.get(), p_gru_weight_hh_l0_kn_1, 1.0, 1.0),
+        "node 'addmm_9' (aten.addmm.default)");
   view_18.reset();
   // node 'view_19' (aten.view.default)
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
@@ -1442,7 +1421,8 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   TensorHandle tanh_8;
   const int64_t tanh_8_sizes[] = {1, 3, 24};
   const int64_t tanh_8_strides[] = {72, 24, 1};
-  check(aoti_torch__alloc_from_pool(arena.get(), 0, kFloat32, 3, tanh_8_sizes, tanh_8_strides, tanh_8.out()),
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 9536, kFloat32, 3, tanh_8_sizes, tanh_8_strides, tanh_8.out()),
         "allocate tanh_8");
   // fuses add_32, sigmoid_16, mul_16, add_34, tanh_8
   {
@@ -1478,7 +1458,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   const int64_t add_35_sizes[] = {1, 3, 24};
   const int64_t add_35_strides[] = {72, 24, 1};
   check(aoti_torch__alloc_from_pool(
-            arena.get(), 2880, kFloat32, 3, add_35_sizes, add_35_strides, add_35.out()),
+            arena.get(), 12416, kFloat32, 3, add_35_sizes, add_35_strides, add_35.out()),
         "allocate add_35");
   // fuses add_33, sigmoid_17, sub_8, mul_17, add_35
   {
@@ -1528,12 +1508,16 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   const int64_t shape_20[] = {3, 24};
   check(aoti_torch_cpu_reshape(add_35.get(), shape_20, 2, view_20.out()),
         "node 'view_20' (aten.view.default)");
-  // node 'addmm_10' (mkl._mkl_linear.default)
+  // node 'addmm_10' (aten.addmm.default)
   TensorHandle addmm_10;
-  AtenTensorHandle B_value_10 = p_gru_bias_hh_l0_1;
-  check(aoti_torch_cpu__mkl_linear(
-            view_20.get(), addmm_10_weight_packed_1, p_gru_weight_hh_l0_1, &B_value_10, 3, addmm_10.out()),
-        "node 'addmm_10' (mkl._mkl_linear.default)");
+  const int64_t addmm_10_sizes[] = {3, 72};
+  const int64_t addmm_10_strides[] = {72, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 8640, kFloat32, 2, addmm_10_sizes, addmm_10_strides, addmm_10.out()),
+        "allocate addmm_10");
+  check(aoti_torch_cpu_addmm_out(
+            addmm_10.get(), p_gru_bias_hh_l0_1, view_20.get(), p_gru_weight_hh_l0_kn_1, 1.0, 1.0),
+        "node 'addmm_10' (aten.addmm.default)");
   view_20.reset();
   // node 'view_21' (aten.view.default)
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
@@ -1562,7 +1546,8 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   TensorHandle tanh_9;
   const int64_t tanh_9_sizes[] = {1, 3, 24};
   const int64_t tanh_9_strides[] = {72, 24, 1};
-  check(aoti_torch__alloc_from_pool(arena.get(), 0, kFloat32, 3, tanh_9_sizes, tanh_9_strides, tanh_9.out()),
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 9536, kFloat32, 3, tanh_9_sizes, tanh_9_strides, tanh_9.out()),
         "allocate tanh_9");
   // fuses add_36, sigmoid_18, mul_18, add_38, tanh_9
   {
@@ -1598,7 +1583,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   const int64_t add_39_sizes[] = {1, 3, 24};
   const int64_t add_39_strides[] = {72, 24, 1};
   check(aoti_torch__alloc_from_pool(
-            arena.get(), 3200, kFloat32, 3, add_39_sizes, add_39_strides, add_39.out()),
+            arena.get(), 12736, kFloat32, 3, add_39_sizes, add_39_strides, add_39.out()),
         "allocate add_39");
   // fuses add_37, sigmoid_19, sub_9, mul_19, add_39
   {
@@ -1654,12 +1639,16 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   const int64_t shape_22[] = {30, 24};
   check(aoti_torch_cpu_reshape(cat.get(), shape_22, 2, view_22.out()), "node 'view_22' (aten.view.default)");
   cat.reset();
-  // node 'addmm_11' (mkl._mkl_linear.default)
+  // node 'addmm_11' (aten.addmm.default)
   TensorHandle addmm_11;
-  AtenTensorHandle B_value_11 = p_gru_bias_ih_l1_1;
-  check(aoti_torch_cpu__mkl_linear(
-            view_22.get(), addmm_11_weight_packed_1, p_gru_weight_ih_l1_1, &B_value_11, 30, addmm_11.out()),
-        "node 'addmm_11' (mkl._mkl_linear.default)");
+  const int64_t addmm_11_sizes[] = {30, 72};
+  const int64_t addmm_11_strides[] = {72, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 0, kFloat32, 2, addmm_11_sizes, addmm_11_strides, addmm_11.out()),
+        "allocate addmm_11");
+  check(aoti_torch_cpu_addmm_out(
+            addmm_11.get(), p_gru_bias_ih_l1_1, view_22.get(), p_gru_weight_ih_l1_kn_1, 1.0, 1.0),
+        "node 'addmm_11' (aten.addmm.default)");
   view_22.reset();
   // node 'view_23' (aten.view.default)
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
@@ -1838,12 +1827,16 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   const int64_t shape_24[] = {3, 24};
   check(aoti_torch_cpu_reshape(unsqueeze_1.get(), shape_24, 2, view_24.out()),
         "node 'view_24' (aten.view.default)");
-  // node 'addmm_12' (mkl._mkl_linear.default)
+  // node 'addmm_12' (aten.addmm.default)
   TensorHandle addmm_12;
-  AtenTensorHandle B_value_12 = p_gru_bias_hh_l1_1;
-  check(aoti_torch_cpu__mkl_linear(
-            view_24.get(), addmm_12_weight_packed_1, p_gru_weight_hh_l1_1, &B_value_12, 3, addmm_12.out()),
-        "node 'addmm_12' (mkl._mkl_linear.default)");
+  const int64_t addmm_12_sizes[] = {3, 72};
+  const int64_t addmm_12_strides[] = {72, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 8640, kFloat32, 2, addmm_12_sizes, addmm_12_strides, addmm_12.out()),
+        "allocate addmm_12");
+  check(aoti_torch_cpu_addmm_out(
+            addmm_12.get(), p_gru_bias_hh_l1_1, view_24.get(), p_gru_weight_hh_l1_kn_1, 1.0, 1.0),
+        "node 'addmm_12' (aten.addmm.default)");
   view_24.reset();
   // node 'view_25' (aten.view.default)
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
@@ -1873,7 +1866,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   const int64_t tanh_10_sizes[] = {1, 3, 24};
   const int64_t tanh_10_strides[] = {72, 24, 1};
   check(aoti_torch__alloc_from_pool(
-            arena.get(), 0, kFloat32, 3, tanh_10_sizes, tanh_10_strides, tanh_10.out()),
+            arena.get(), 9536, kFloat32, 3, tanh_10_sizes, tanh_10_strides, tanh_10.out()),
         "allocate tanh_10");
   // fuses add_40, sigmoid_20, mul_20, add_42, tanh_10
   {
@@ -1909,7 +1902,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   const int64_t add_43_sizes[] = {1, 3, 24};
   const int64_t add_43_strides[] = {72, 24, 1};
   check(aoti_torch__alloc_from_pool(
-            arena.get(), 320, kFloat32, 3, add_43_sizes, add_43_strides, add_43.out()),
+            arena.get(), 9856, kFloat32, 3, add_43_sizes, add_43_strides, add_43.out()),
         "allocate add_43");
   // fuses add_41, sigmoid_21, sub_10, mul_21, add_43
   {
@@ -1961,12 +1954,16 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   const int64_t shape_26[] = {3, 24};
   check(aoti_torch_cpu_reshape(add_43.get(), shape_26, 2, view_26.out()),
         "node 'view_26' (aten.view.default)");
-  // node 'addmm_13' (mkl._mkl_linear.default)
+  // node 'addmm_13' (aten.addmm.default)
   TensorHandle addmm_13;
-  AtenTensorHandle B_value_13 = p_gru_bias_hh_l1_1;
-  check(aoti_torch_cpu__mkl_linear(
-            view_26.get(), addmm_13_weight_packed_1, p_gru_weight_hh_l1_1, &B_value_13, 3, addmm_13.out()),
-        "node 'addmm_13' (mkl._mkl_linear.default)");
+  const int64_t addmm_13_sizes[] = {3, 72};
+  const int64_t addmm_13_strides[] = {72, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 8640, kFloat32, 2, addmm_13_sizes, addmm_13_strides, addmm_13.out()),
+        "allocate addmm_13");
+  check(aoti_torch_cpu_addmm_out(
+            addmm_13.get(), p_gru_bias_hh_l1_1, view_26.get(), p_gru_weight_hh_l1_kn_1, 1.0, 1.0),
+        "node 'addmm_13' (aten.addmm.default)");
   view_26.reset();
   // node 'view_27' (aten.view.default)
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
@@ -1996,7 +1993,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   const int64_t tanh_11_sizes[] = {1, 3, 24};
   const int64_t tanh_11_strides[] = {72, 24, 1};
   check(aoti_torch__alloc_from_pool(
-            arena.get(), 0, kFloat32, 3, tanh_11_sizes, tanh_11_strides, tanh_11.out()),
+            arena.get(), 9536, kFloat32, 3, tanh_11_sizes, tanh_11_strides, tanh_11.out()),
         "allocate tanh_11");
   // fuses add_44, sigmoid_22, mul_22, add_46, tanh_11
   {
@@ -2032,7 +2029,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   const int64_t add_47_sizes[] = {1, 3, 24};
   const int64_t add_47_strides[] = {72, 24, 1};
   check(aoti_torch__alloc_from_pool(
-            arena.get(), 640, kFloat32, 3, add_47_sizes, add_47_strides, add_47.out()),
+            arena.get(), 10176, kFloat32, 3, add_47_sizes, add_47_strides, add_47.out()),
         "allocate add_47");
   // fuses add_45, sigmoid_23, sub_11, mul_23, add_47
   {
@@ -2082,12 +2079,16 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   const int64_t shape_28[] = {3, 24};
   check(aoti_torch_cpu_reshape(add_47.get(), shape_28, 2, view_28.out()),
         "node 'view_28' (aten.view.default)");
-  // node 'addmm_14' (mkl._mkl_linear.default)
+  // node 'addmm_14' (aten.addmm.default)
   TensorHandle addmm_14;
-  AtenTensorHandle B_value_14 = p_gru_bias_hh_l1_1;
-  check(aoti_torch_cpu__mkl_linear(
-            view_28.get(), addmm_14_weight_packed_1, p_gru_weight_hh_l1_1, &B_value_14, 3, addmm_14.out()),
-        "node 'addmm_14' (mkl._mkl_linear.default)");
+  const int64_t addmm_14_sizes[] = {3, 72};
+  const int64_t addmm_14_strides[] = {72, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 8640, kFloat32, 2, addmm_14_sizes, addmm_14_strides, addmm_14.out()),
+        "allocate addmm_14");
+  check(aoti_torch_cpu_addmm_out(
+            addmm_14.get(), p_gru_bias_hh_l1_1, view_28.get(), p_gru_weight_hh_l1_kn_1, 1.0, 1.0),
+        "node 'addmm_14' (aten.addmm.default)");
   view_28.reset();
   // node 'view_29' (aten.view.default)
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
@@ -2117,7 +2118,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   const int64_t tanh_12_sizes[] = {1, 3, 24};
   const int64_t tanh_12_strides[] = {72, 24, 1};
   check(aoti_torch__alloc_from_pool(
-            arena.get(), 0, kFloat32, 3, tanh_12_sizes, tanh_12_strides, tanh_12.out()),
+            arena.get(), 9536, kFloat32, 3, tanh_12_sizes, tanh_12_strides, tanh_12.out()),
         "allocate tanh_12");
   // fuses add_48, sigmoid_24, mul_24, add_50, tanh_12
   {
@@ -2153,7 +2154,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   const int64_t add_51_sizes[] = {1, 3, 24};
   const int64_t add_51_strides[] = {72, 24, 1};
   check(aoti_torch__alloc_from_pool(
-            arena.get(), 960, kFloat32, 3, add_51_sizes, add_51_strides, add_51.out()),
+            arena.get(), 10496, kFloat32, 3, add_51_sizes, add_51_strides, add_51.out()),
         "allocate add_51");
   // fuses add_49, sigmoid_25, sub_12, mul_25, add_51
   {
@@ -2203,12 +2204,16 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   const int64_t shape_30[] = {3, 24};
   check(aoti_torch_cpu_reshape(add_51.get(), shape_30, 2, view_30.out()),
         "node 'view_30' (aten.view.default)");
-  // node 'addmm_15' (mkl._mkl_linear.default)
+  // node 'addmm_15' (aten.addmm.default)
   TensorHandle addmm_15;
-  AtenTensorHandle B_value_15 = p_gru_bias_hh_l1_1;
-  check(aoti_torch_cpu__mkl_linear(
-            view_30.get(), addmm_15_weight_packed_1, p_gru_weight_hh_l1_1, &B_value_15, 3, addmm_15.out()),
-        "node 'addmm_15' (mkl._mkl_linear.default)");
+  const int64_t addmm_15_sizes[] = {3, 72};
+  const int64_t addmm_15_strides[] = {72, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 8640, kFloat32, 2, addmm_15_sizes, addmm_15_strides, addmm_15.out()),
+        "allocate addmm_15");
+  check(aoti_torch_cpu_addmm_out(
+            addmm_15.get(), p_gru_bias_hh_l1_1, view_30.get(), p_gru_weight_hh_l1_kn_1, 1.0, 1.0),
+        "node 'addmm_15' (aten.addmm.default)");
   view_30.reset();
   // node 'view_31' (aten.view.default)
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
@@ -2238,7 +2243,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   const int64_t tanh_13_sizes[] = {1, 3, 24};
   const int64_t tanh_13_strides[] = {72, 24, 1};
   check(aoti_torch__alloc_from_pool(
-            arena.get(), 0, kFloat32, 3, tanh_13_sizes, tanh_13_strides, tanh_13.out()),
+            arena.get(), 9536, kFloat32, 3, tanh_13_sizes, tanh_13_strides, tanh_13.out()),
         "allocate tanh_13");
   // fuses add_52, sigmoid_26, mul_26, add_54, tanh_13
   {
@@ -2274,7 +2279,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   const int64_t add_55_sizes[] = {1, 3, 24};
   const int64_t add_55_strides[] = {72, 24, 1};
   check(aoti_torch__alloc_from_pool(
-            arena.get(), 1280, kFloat32, 3, add_55_sizes, add_55_strides, add_55.out()),
+            arena.get(), 10816, kFloat32, 3, add_55_sizes, add_55_strides, add_55.out()),
         "allocate add_55");
   // fuses add_53, sigmoid_27, sub_13, mul_27, add_55
   {
@@ -2324,12 +2329,16 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   const int64_t shape_32[] = {3, 24};
   check(aoti_torch_cpu_reshape(add_55.get(), shape_32, 2, view_32.out()),
         "node 'view_32' (aten.view.default)");
-  // node 'addmm_16' (mkl._mkl_linear.default)
+  // node 'addmm_16' (aten.addmm.default)
   TensorHandle addmm_16;
-  AtenTensorHandle B_value_16 = p_gru_bias_hh_l1_1;
-  check(aoti_torch_cpu__mkl_linear(
-            view_32.get(), addmm_16_weight_packed_1, p_gru_weight_hh_l1_1, &B_value_16, 3, addmm_16.out()),
-        "node 'addmm_16' (mkl._mkl_linear.default)");
+  const int64_t addmm_16_sizes[] = {3, 72};
+  const int64_t addmm_16_strides[] = {72, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 8640, kFloat32, 2, addmm_16_sizes, addmm_16_strides, addmm_16.out()),
+        "allocate addmm_16");
+  check(aoti_torch_cpu_addmm_out(
+            addmm_16.get(), p_gru_bias_hh_l1_1, view_32.get(), p_gru_weight_hh_l1_kn_1, 1.0, 1.0),
+        "node 'addmm_16' (aten.addmm.default)");
   view_32.reset();
   // node 'view_33' (aten.view.default)
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
@@ -2359,7 +2368,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   const int64_t tanh_14_sizes[] = {1, 3, 24};
   const int64_t tanh_14_strides[] = {72, 24, 1};
   check(aoti_torch__alloc_from_pool(
-            arena.get(), 0, kFloat32, 3, tanh_14_sizes, tanh_14_strides, tanh_14.out()),
+            arena.get(), 9536, kFloat32, 3, tanh_14_sizes, tanh_14_strides, tanh_14.out()),
         "allocate tanh_14");
   // fuses add_56, sigmoid_28, mul_28, add_58, tanh_14
   {
@@ -2395,7 +2404,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   const int64_t add_59_sizes[] = {1, 3, 24};
   const int64_t add_59_strides[] = {72, 24, 1};
   check(aoti_torch__alloc_from_pool(
-            arena.get(), 1600, kFloat32, 3, add_59_sizes, add_59_strides, add_59.out()),
+            arena.get(), 11136, kFloat32, 3, add_59_sizes, add_59_strides, add_59.out()),
         "allocate add_59");
   // fuses add_57, sigmoid_29, sub_14, mul_29, add_59
   {
@@ -2445,12 +2454,16 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   const int64_t shape_34[] = {3, 24};
   check(aoti_torch_cpu_reshape(add_59.get(), shape_34, 2, view_34.out()),
         "node 'view_34' (aten.view.default)");
-  // node 'addmm_17' (mkl._mkl_linear.default)
+  // node 'addmm_17' (aten.addmm.default)
   TensorHandle addmm_17;
-  AtenTensorHandle B_value_17 = p_gru_bias_hh_l1_1;
-  check(aoti_torch_cpu__mkl_linear(
-            view_34.get(), addmm_17_weight_packed_1, p_gru_weight_hh_l1_1, &B_value_17, 3, addmm_17.out()),
-        "node 'addmm_17' (mkl._mkl_linear.default)");
+  const int64_t addmm_17_sizes[] = {3, 72};
+  const int64_t addmm_17_strides[] = {72, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 8640, kFloat32, 2, addmm_17_sizes, addmm_17_strides, addmm_17.out()),
+        "allocate addmm_17");
+  check(aoti_torch_cpu_addmm_out(
+            addmm_17.get(), p_gru_bias_hh_l1_1, view_34.get(), p_gru_weight_hh_l1_kn_1, 1.0, 1.0),
+        "node 'addmm_17' (aten.addmm.default)");
   view_34.reset();
   // node 'view_35' (aten.view.default)
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
@@ -2480,7 +2493,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   const int64_t tanh_15_sizes[] = {1, 3, 24};
   const int64_t tanh_15_strides[] = {72, 24, 1};
   check(aoti_torch__alloc_from_pool(
-            arena.get(), 0, kFloat32, 3, tanh_15_sizes, tanh_15_strides, tanh_15.out()),
+            arena.get(), 9536, kFloat32, 3, tanh_15_sizes, tanh_15_strides, tanh_15.out()),
         "allocate tanh_15");
   // fuses add_60, sigmoid_30, mul_30, add_62, tanh_15
   {
@@ -2516,7 +2529,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   const int64_t add_63_sizes[] = {1, 3, 24};
   const int64_t add_63_strides[] = {72, 24, 1};
   check(aoti_torch__alloc_from_pool(
-            arena.get(), 1920, kFloat32, 3, add_63_sizes, add_63_strides, add_63.out()),
+            arena.get(), 11456, kFloat32, 3, add_63_sizes, add_63_strides, add_63.out()),
         "allocate add_63");
   // fuses add_61, sigmoid_31, sub_15, mul_31, add_63
   {
@@ -2566,12 +2579,16 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   const int64_t shape_36[] = {3, 24};
   check(aoti_torch_cpu_reshape(add_63.get(), shape_36, 2, view_36.out()),
         "node 'view_36' (aten.view.default)");
-  // node 'addmm_18' (mkl._mkl_linear.default)
+  // node 'addmm_18' (aten.addmm.default)
   TensorHandle addmm_18;
-  AtenTensorHandle B_value_18 = p_gru_bias_hh_l1_1;
-  check(aoti_torch_cpu__mkl_linear(
-            view_36.get(), addmm_18_weight_packed_1, p_gru_weight_hh_l1_1, &B_value_18, 3, addmm_18.out()),
-        "node 'addmm_18' (mkl._mkl_linear.default)");
+  const int64_t addmm_18_sizes[] = {3, 72};
+  const int64_t addmm_18_strides[] = {72, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 8640, kFloat32, 2, addmm_18_sizes, addmm_18_strides, addmm_18.out()),
+        "allocate addmm_18");
+  check(aoti_torch_cpu_addmm_out(
+            addmm_18.get(), p_gru_bias_hh_l1_1, view_36.get(), p_gru_weight_hh_l1_kn_1, 1.0, 1.0),
+        "node 'addmm_18' (aten.addmm.default)");
   view_36.reset();
   // node 'view_37' (aten.view.default)
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
@@ -2601,7 +2618,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   const int64_t tanh_16_sizes[] = {1, 3, 24};
   const int64_t tanh_16_strides[] = {72, 24, 1};
   check(aoti_torch__alloc_from_pool(
-            arena.get(), 0, kFloat32, 3, tanh_16_sizes, tanh_16_strides, tanh_16.out()),
+            arena.get(), 9536, kFloat32, 3, tanh_16_sizes, tanh_16_strides, tanh_16.out()),
         "allocate tanh_16");
   // fuses add_64, sigmoid_32, mul_32, add_66, tanh_16
   {
@@ -2637,7 +2654,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   const int64_t add_67_sizes[] = {1, 3, 24};
   const int64_t add_67_strides[] = {72, 24, 1};
   check(aoti_torch__alloc_from_pool(
-            arena.get(), 2240, kFloat32, 3, add_67_sizes, add_67_strides, add_67.out()),
+            arena.get(), 11776, kFloat32, 3, add_67_sizes, add_67_strides, add_67.out()),
         "allocate add_67");
   // fuses add_65, sigmoid_33, sub_16, mul_33, add_67
   {
@@ -2687,12 +2704,16 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   const int64_t shape_38[] = {3, 24};
   check(aoti_torch_cpu_reshape(add_67.get(), shape_38, 2, view_38.out()),
         "node 'view_38' (aten.view.default)");
-  // node 'addmm_19' (mkl._mkl_linear.default)
+  // node 'addmm_19' (aten.addmm.default)
   TensorHandle addmm_19;
-  AtenTensorHandle B_value_19 = p_gru_bias_hh_l1_1;
-  check(aoti_torch_cpu__mkl_linear(
-            view_38.get(), addmm_19_weight_packed_1, p_gru_weight_hh_l1_1, &B_value_19, 3, addmm_19.out()),
-        "node 'addmm_19' (mkl._mkl_linear.default)");
+  const int64_t addmm_19_sizes[] = {3, 72};
+  const int64_t addmm_19_strides[] = {72, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 8640, kFloat32, 2, addmm_19_sizes, addmm_19_strides, addmm_19.out()),
+        "allocate addmm_19");
+  check(aoti_torch_cpu_addmm_out(
+            addmm_19.get(), p_gru_bias_hh_l1_1, view_38.get(), p_gru_weight_hh_l1_kn_1, 1.0, 1.0),
+        "node 'addmm_19' (aten.addmm.default)");
   view_38.reset();
   // node 'view_39' (aten.view.default)
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
@@ -2722,7 +2743,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   const int64_t tanh_17_sizes[] = {1, 3, 24};
   const int64_t tanh_17_strides[] = {72, 24, 1};
   check(aoti_torch__alloc_from_pool(
-            arena.get(), 0, kFloat32, 3, tanh_17_sizes, tanh_17_strides, tanh_17.out()),
+            arena.get(), 9536, kFloat32, 3, tanh_17_sizes, tanh_17_strides, tanh_17.out()),
         "allocate tanh_17");
   // fuses add_68, sigmoid_34, mul_34, add_70, tanh_17
   {
@@ -2758,7 +2779,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   const int64_t add_71_sizes[] = {1, 3, 24};
   const int64_t add_71_strides[] = {72, 24, 1};
   check(aoti_torch__alloc_from_pool(
-            arena.get(), 2560, kFloat32, 3, add_71_sizes, add_71_strides, add_71.out()),
+            arena.get(), 12096, kFloat32, 3, add_71_sizes, add_71_strides, add_71.out()),
         "allocate add_71");
   // fuses add_69, sigmoid_35, sub_17, mul_35, add_71
   {
@@ -2808,12 +2829,16 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   const int64_t shape_40[] = {3, 24};
   check(aoti_torch_cpu_reshape(add_71.get(), shape_40, 2, view_40.out()),
         "node 'view_40' (aten.view.default)");
-  // node 'addmm_20' (mkl._mkl_linear.default)
+  // node 'addmm_20' (aten.addmm.default)
   TensorHandle addmm_20;
-  AtenTensorHandle B_value_20 = p_gru_bias_hh_l1_1;
-  check(aoti_torch_cpu__mkl_linear(
-            view_40.get(), addmm_20_weight_packed_1, p_gru_weight_hh_l1_1, &B_value_20, 3, addmm_20.out()),
-        "node 'addmm_20' (mkl._mkl_linear.default)");
+  const int64_t addmm_20_sizes[] = {3, 72};
+  const int64_t addmm_20_strides[] = {72, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 8640, kFloat32, 2, addmm_20_sizes, addmm_20_strides, addmm_20.out()),
+        "allocate addmm_20");
+  check(aoti_torch_cpu_addmm_out(
+            addmm_20.get(), p_gru_bias_hh_l1_1, view_40.get(), p_gru_weight_hh_l1_kn_1, 1.0, 1.0),
+        "node 'addmm_20' (aten.addmm.default)");
   view_40.reset();
   // node 'view_41' (aten.view.default)
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
@@ -2843,7 +2868,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   const int64_t tanh_18_sizes[] = {1, 3, 24};
   const int64_t tanh_18_strides[] = {72, 24, 1};
   check(aoti_torch__alloc_from_pool(
-            arena.get(), 0, kFloat32, 3, tanh_18_sizes, tanh_18_strides, tanh_18.out()),
+            arena.get(), 9536, kFloat32, 3, tanh_18_sizes, tanh_18_strides, tanh_18.out()),
         "allocate tanh_18");
   // fuses add_72, sigmoid_36, mul_36, add_74, tanh_18
   {
@@ -2879,7 +2904,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   const int64_t add_75_sizes[] = {1, 3, 24};
   const int64_t add_75_strides[] = {72, 24, 1};
   check(aoti_torch__alloc_from_pool(
-            arena.get(), 2880, kFloat32, 3, add_75_sizes, add_75_strides, add_75.out()),
+            arena.get(), 12416, kFloat32, 3, add_75_sizes, add_75_strides, add_75.out()),
         "allocate add_75");
   // fuses add_73, sigmoid_37, sub_18, mul_37, add_75
   {
@@ -2929,12 +2954,16 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   const int64_t shape_42[] = {3, 24};
   check(aoti_torch_cpu_reshape(add_75.get(), shape_42, 2, view_42.out()),
         "node 'view_42' (aten.view.default)");
-  // node 'addmm_21' (mkl._mkl_linear.default)
+  // node 'addmm_21' (aten.addmm.default)
   TensorHandle addmm_21;
-  AtenTensorHandle B_value_21 = p_gru_bias_hh_l1_1;
-  check(aoti_torch_cpu__mkl_linear(
-            view_42.get(), addmm_21_weight_packed_1, p_gru_weight_hh_l1_1, &B_value_21, 3, addmm_21.out()),
-        "node 'addmm_21' (mkl._mkl_linear.default)");
+  const int64_t addmm_21_sizes[] = {3, 72};
+  const int64_t addmm_21_strides[] = {72, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 8640, kFloat32, 2, addmm_21_sizes, addmm_21_strides, addmm_21.out()),
+        "allocate addmm_21");
+  check(aoti_torch_cpu_addmm_out(
+            addmm_21.get(), p_gru_bias_hh_l1_1, view_42.get(), p_gru_weight_hh_l1_kn_1, 1.0, 1.0),
+        "node 'addmm_21' (aten.addmm.default)");
   view_42.reset();
   // node 'view_43' (aten.view.default)
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
@@ -2964,7 +2993,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   const int64_t tanh_19_sizes[] = {1, 3, 24};
   const int64_t tanh_19_strides[] = {72, 24, 1};
   check(aoti_torch__alloc_from_pool(
-            arena.get(), 0, kFloat32, 3, tanh_19_sizes, tanh_19_strides, tanh_19.out()),
+            arena.get(), 9536, kFloat32, 3, tanh_19_sizes, tanh_19_strides, tanh_19.out()),
         "allocate tanh_19");
   // fuses add_76, sigmoid_38, mul_38, add_78, tanh_19
   {
@@ -3000,7 +3029,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   const int64_t add_79_sizes[] = {1, 3, 24};
   const int64_t add_79_strides[] = {72, 24, 1};
   check(aoti_torch__alloc_from_pool(
-            arena.get(), 3520, kFloat32, 3, add_79_sizes, add_79_strides, add_79.out()),
+            arena.get(), 13056, kFloat32, 3, add_79_sizes, add_79_strides, add_79.out()),
         "allocate add_79");
   // fuses add_77, sigmoid_39, sub_19, mul_39, add_79
   {
@@ -3071,12 +3100,15 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   check(aoti_torch_cpu_reshape(cat_1.get(), shape_45, 2, view_45.out()),
         "node 'view_45' (aten.view.default)");
   cat_1.reset();
-  // node 'addmm_22' (mkl._mkl_linear.default)
+  // node 'addmm_22' (aten.addmm.default)
   TensorHandle addmm_22;
-  AtenTensorHandle B_value_22 = p_proj_bias_1;
-  check(aoti_torch_cpu__mkl_linear(
-            view_45.get(), addmm_22_weight_packed_1, p_proj_weight_1, &B_value_22, 30, addmm_22.out()),
-        "node 'addmm_22' (mkl._mkl_linear.default)");
+  const int64_t addmm_22_sizes[] = {30, 4};
+  const int64_t addmm_22_strides[] = {4, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 0, kFloat32, 2, addmm_22_sizes, addmm_22_strides, addmm_22.out()),
+        "allocate addmm_22");
+  check(aoti_torch_cpu_addmm_out(addmm_22.get(), p_proj_bias_1, view_45.get(), p_proj_weight_kn_1, 1.0, 1.0),
+        "node 'addmm_22' (aten.addmm.default)");
   view_45.reset();
   // node 'view_46' (aten.view.default)
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
@@ -3144,52 +3176,16 @@ constexpr int64_t kConstant8Sizes[] = {4, 24};
 constexpr int64_t kConstant8Strides[] = {24, 1};
 constexpr int64_t kConstant9Sizes[] = {4};
 constexpr int64_t kConstant9Strides[] = {1};
-constexpr int64_t kConstant10Sizes[] = {72, 16};
-constexpr int64_t kConstant10Strides[] = {16, 1};
-constexpr int64_t kConstant11Sizes[] = {72, 24};
-constexpr int64_t kConstant11Strides[] = {24, 1};
-constexpr int64_t kConstant12Sizes[] = {72, 24};
-constexpr int64_t kConstant12Strides[] = {24, 1};
-constexpr int64_t kConstant13Sizes[] = {72, 24};
-constexpr int64_t kConstant13Strides[] = {24, 1};
-constexpr int64_t kConstant14Sizes[] = {72, 24};
-constexpr int64_t kConstant14Strides[] = {24, 1};
-constexpr int64_t kConstant15Sizes[] = {72, 24};
-constexpr int64_t kConstant15Strides[] = {24, 1};
-constexpr int64_t kConstant16Sizes[] = {72, 24};
-constexpr int64_t kConstant16Strides[] = {24, 1};
-constexpr int64_t kConstant17Sizes[] = {72, 24};
-constexpr int64_t kConstant17Strides[] = {24, 1};
-constexpr int64_t kConstant18Sizes[] = {72, 24};
-constexpr int64_t kConstant18Strides[] = {24, 1};
-constexpr int64_t kConstant19Sizes[] = {72, 24};
-constexpr int64_t kConstant19Strides[] = {24, 1};
-constexpr int64_t kConstant20Sizes[] = {72, 24};
-constexpr int64_t kConstant20Strides[] = {24, 1};
-constexpr int64_t kConstant21Sizes[] = {72, 24};
-constexpr int64_t kConstant21Strides[] = {24, 1};
-constexpr int64_t kConstant22Sizes[] = {72, 24};
-constexpr int64_t kConstant22Strides[] = {24, 1};
-constexpr int64_t kConstant23Sizes[] = {72, 24};
-constexpr int64_t kConstant23Strides[] = {24, 1};
-constexpr int64_t kConstant24Sizes[] = {72, 24};
-constexpr int64_t kConstant24Strides[] = {24, 1};
-constexpr int64_t kConstant25Sizes[] = {72, 24};
-constexpr int64_t kConstant25Strides[] = {24, 1};
-constexpr int64_t kConstant26Sizes[] = {72, 24};
-constexpr int64_t kConstant26Strides[] = {24, 1};
-constexpr int64_t kConstant27Sizes[] = {72, 24};
-constexpr int64_t kConstant27Strides[] = {24, 1};
-constexpr int64_t kConstant28Sizes[] = {72, 24};
-constexpr int64_t kConstant28Strides[] = {24, 1};
-constexpr int64_t kConstant29Sizes[] = {72, 24};
-constexpr int64_t kConstant29Strides[] = {24, 1};
-constexpr int64_t kConstant30Sizes[] = {72, 24};
-constexpr int64_t kConstant30Strides[] = {24, 1};
-constexpr int64_t kConstant31Sizes[] = {72, 24};
-constexpr int64_t kConstant31Strides[] = {24, 1};
-constexpr int64_t kConstant32Sizes[] = {4, 24};
-constexpr int64_t kConstant32Strides[] = {24, 1};
+constexpr int64_t kConstant10Sizes[] = {16, 72};
+constexpr int64_t kConstant10Strides[] = {72, 1};
+constexpr int64_t kConstant11Sizes[] = {24, 72};
+constexpr int64_t kConstant11Strides[] = {72, 1};
+constexpr int64_t kConstant12Sizes[] = {24, 72};
+constexpr int64_t kConstant12Strides[] = {72, 1};
+constexpr int64_t kConstant13Sizes[] = {24, 72};
+constexpr int64_t kConstant13Strides[] = {72, 1};
+constexpr int64_t kConstant14Sizes[] = {24, 4};
+constexpr int64_t kConstant14Strides[] = {4, 1};
 constexpr aotic::runtime::ConstantSpec kConstants[] = {
   {"gru_weight_ih_l0", "gru.weight_ih_l0", kFloat32, 2, kConstant0Sizes, kConstant0Strides, 0, 0, 4608,
       aotic::runtime::ConstantKind::kParameter},
@@ -3211,58 +3207,22 @@ constexpr aotic::runtime::ConstantSpec kConstants[] = {
       aotic::runtime::ConstantKind::kParameter},
   {"proj_bias", "proj.bias", kFloat32, 1, kConstant9Sizes, kConstant9Strides, 0, 27008, 16,
       aotic::runtime::ConstantKind::kParameter},
-  {"_FOLDED_CONST_addmm_weight_packed", "_FOLDED_CONST_addmm_weight_packed", kFloat32, 2,
+  {"_FOLDED_CONST_p_gru_weight_ih_l0_kn", "_FOLDED_CONST_p_gru_weight_ih_l0_kn", kFloat32, 2,
       kConstant10Sizes, kConstant10Strides, 0, 0, 0, aotic::runtime::ConstantKind::kFoldedConstant},
-  {"_FOLDED_CONST_addmm_1_weight_packed", "_FOLDED_CONST_addmm_1_weight_packed", kFloat32, 2,
+  {"_FOLDED_CONST_p_gru_weight_hh_l0_kn", "_FOLDED_CONST_p_gru_weight_hh_l0_kn", kFloat32, 2,
       kConstant11Sizes, kConstant11Strides, 0, 0, 0, aotic::runtime::ConstantKind::kFoldedConstant},
-  {"_FOLDED_CONST_addmm_2_weight_packed", "_FOLDED_CONST_addmm_2_weight_packed", kFloat32, 2,
+  {"_FOLDED_CONST_p_gru_weight_ih_l1_kn", "_FOLDED_CONST_p_gru_weight_ih_l1_kn", kFloat32, 2,
       kConstant12Sizes, kConstant12Strides, 0, 0, 0, aotic::runtime::ConstantKind::kFoldedConstant},
-  {"_FOLDED_CONST_addmm_3_weight_packed", "_FOLDED_CONST_addmm_3_weight_packed", kFloat32, 2,
+  {"_FOLDED_CONST_p_gru_weight_hh_l1_kn", "_FOLDED_CONST_p_gru_weight_hh_l1_kn", kFloat32, 2,
       kConstant13Sizes, kConstant13Strides, 0, 0, 0, aotic::runtime::ConstantKind::kFoldedConstant},
-  {"_FOLDED_CONST_addmm_4_weight_packed", "_FOLDED_CONST_addmm_4_weight_packed", kFloat32, 2,
-      kConstant14Sizes, kConstant14Strides, 0, 0, 0, aotic::runtime::ConstantKind::kFoldedConstant},
-  {"_FOLDED_CONST_addmm_5_weight_packed", "_FOLDED_CONST_addmm_5_weight_packed", kFloat32, 2,
-      kConstant15Sizes, kConstant15Strides, 0, 0, 0, aotic::runtime::ConstantKind::kFoldedConstant},
-  {"_FOLDED_CONST_addmm_6_weight_packed", "_FOLDED_CONST_addmm_6_weight_packed", kFloat32, 2,
-      kConstant16Sizes, kConstant16Strides, 0, 0, 0, aotic::runtime::ConstantKind::kFoldedConstant},
-  {"_FOLDED_CONST_addmm_7_weight_packed", "_FOLDED_CONST_addmm_7_weight_packed", kFloat32, 2,
-      kConstant17Sizes, kConstant17Strides, 0, 0, 0, aotic::runtime::ConstantKind::kFoldedConstant},
-  {"_FOLDED_CONST_addmm_8_weight_packed", "_FOLDED_CONST_addmm_8_weight_packed", kFloat32, 2,
-      kConstant18Sizes, kConstant18Strides, 0, 0, 0, aotic::runtime::ConstantKind::kFoldedConstant},
-  {"_FOLDED_CONST_addmm_9_weight_packed", "_FOLDED_CONST_addmm_9_weight_packed", kFloat32, 2,
-      kConstant19Sizes, kConstant19Strides, 0, 0, 0, aotic::runtime::ConstantKind::kFoldedConstant},
-  {"_FOLDED_CONST_addmm_10_weight_packed", "_FOLDED_CONST_addmm_10_weight_packed", kFloat32, 2,
-      kConstant20Sizes, kConstant20Strides, 0, 0, 0, aotic::runtime::ConstantKind::kFoldedConstant},
-  {"_FOLDED_CONST_addmm_11_weight_packed", "_FOLDED_CONST_addmm_11_weight_packed", kFloat32, 2,
-      kConstant21Sizes, kConstant21Strides, 0, 0, 0, aotic::runtime::ConstantKind::kFoldedConstant},
-  {"_FOLDED_CONST_addmm_12_weight_packed", "_FOLDED_CONST_addmm_12_weight_packed", kFloat32, 2,
-      kConstant22Sizes, kConstant22Strides, 0, 0, 0, aotic::runtime::ConstantKind::kFoldedConstant},
-  {"_FOLDED_CONST_addmm_13_weight_packed", "_FOLDED_CONST_addmm_13_weight_packed", kFloat32, 2,
-      kConstant23Sizes, kConstant23Strides, 0, 0, 0, aotic::runtime::ConstantKind::kFoldedConstant},
-  {"_FOLDED_CONST_addmm_14_weight_packed", "_FOLDED_CONST_addmm_14_weight_packed", kFloat32, 2,
-      kConstant24Sizes, kConstant24Strides, 0, 0, 0, aotic::runtime::ConstantKind::kFoldedConstant},
-  {"_FOLDED_CONST_addmm_15_weight_packed", "_FOLDED_CONST_addmm_15_weight_packed", kFloat32, 2,
-      kConstant25Sizes, kConstant25Strides, 0, 0, 0, aotic::runtime::ConstantKind::kFoldedConstant},
-  {"_FOLDED_CONST_addmm_16_weight_packed", "_FOLDED_CONST_addmm_16_weight_packed", kFloat32, 2,
-      kConstant26Sizes, kConstant26Strides, 0, 0, 0, aotic::runtime::ConstantKind::kFoldedConstant},
-  {"_FOLDED_CONST_addmm_17_weight_packed", "_FOLDED_CONST_addmm_17_weight_packed", kFloat32, 2,
-      kConstant27Sizes, kConstant27Strides, 0, 0, 0, aotic::runtime::ConstantKind::kFoldedConstant},
-  {"_FOLDED_CONST_addmm_18_weight_packed", "_FOLDED_CONST_addmm_18_weight_packed", kFloat32, 2,
-      kConstant28Sizes, kConstant28Strides, 0, 0, 0, aotic::runtime::ConstantKind::kFoldedConstant},
-  {"_FOLDED_CONST_addmm_19_weight_packed", "_FOLDED_CONST_addmm_19_weight_packed", kFloat32, 2,
-      kConstant29Sizes, kConstant29Strides, 0, 0, 0, aotic::runtime::ConstantKind::kFoldedConstant},
-  {"_FOLDED_CONST_addmm_20_weight_packed", "_FOLDED_CONST_addmm_20_weight_packed", kFloat32, 2,
-      kConstant30Sizes, kConstant30Strides, 0, 0, 0, aotic::runtime::ConstantKind::kFoldedConstant},
-  {"_FOLDED_CONST_addmm_21_weight_packed", "_FOLDED_CONST_addmm_21_weight_packed", kFloat32, 2,
-      kConstant31Sizes, kConstant31Strides, 0, 0, 0, aotic::runtime::ConstantKind::kFoldedConstant},
-  {"_FOLDED_CONST_addmm_22_weight_packed", "_FOLDED_CONST_addmm_22_weight_packed", kFloat32, 2,
-      kConstant32Sizes, kConstant32Strides, 0, 0, 0, aotic::runtime::ConstantKind::kFoldedConstant},
+  {"_FOLDED_CONST_p_proj_weight_kn", "_FOLDED_CONST_p_proj_weight_kn", kFloat32, 2, kConstant14Sizes,
+      kConstant14Strides, 0, 0, 0, aotic::runtime::ConstantKind::kFoldedConstant},
 };
 const aotic::runtime::ModelSpec kSpec = {
   kInputs, 2,
   kOutputs, 2,
   nullptr, 0,
-  kConstants, 33,
+  kConstants, 15,
   aotic_constants_blob, 27024,
   nullptr,
   "[1, {\"type\": \"builtins.tuple\", \"context\": \"null\", \"children_spec\": [{\"type\": \"builtins.tu"

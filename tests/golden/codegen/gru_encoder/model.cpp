@@ -36,6 +36,7 @@ using aotic::runtime::TensorHandle;
 constexpr int32_t kFloat32 = 6;
 constexpr int32_t kCPU = 0;
 constexpr int32_t kDefaultDeviceIndex = -1;
+constexpr int32_t kContiguousFormat = 0;
 
 /// The data of `t` laid out with the strides a kernel was generated for: `t`'s own when its
 /// strides are those (dimensions of size 1 aside), else a copy made into `scratch` (a library op
@@ -80,12 +81,20 @@ void fold(aotic::runtime::RunState& state, AtenTensorHandle* outputs) {
   AtenTensorHandle p_gru_bias_hh_l1 = state.constant(7);
   AtenTensorHandle p_proj_weight = state.constant(8);
   AtenTensorHandle p_proj_bias = state.constant(9);
-  // node 'linear_weight_packed' (mkl._mkl_reorder_linear_weight.default)
-  TensorHandle linear_weight_packed;
-  check(aoti_torch_cpu__mkl_reorder_linear_weight(p_proj_weight, 30, linear_weight_packed.out()),
-        "node 'linear_weight_packed' (mkl._mkl_reorder_linear_weight.default)");
+  // node 'p_proj_weight_t' (aten.permute.default)
+  // may share p_proj_weight's storage (a view)
+  TensorHandle p_proj_weight_t;
+  const int64_t dims[] = {1, 0};
+  check(aoti_torch_cpu_permute(p_proj_weight, dims, 2, p_proj_weight_t.out()),
+        "node 'p_proj_weight_t' (aten.permute.default)");
+  // node 'p_proj_weight_kn' (aten.clone.default)
+  TensorHandle p_proj_weight_kn;
+  int32_t memory_format_value = kContiguousFormat;
+  check(aoti_torch_cpu_clone(p_proj_weight_t.get(), &memory_format_value, p_proj_weight_kn.out()),
+        "node 'p_proj_weight_kn' (aten.clone.default)");
+  p_proj_weight_t.reset();
   // the folded constants
-  outputs[0] = new_reference(linear_weight_packed.get()).release();
+  outputs[0] = new_reference(p_proj_weight_kn.get()).release();
 }
 
 void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHandle* outputs) {
@@ -101,7 +110,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   AtenTensorHandle p_gru_bias_hh_l1_1 = state.constant(7);
   AtenTensorHandle p_proj_weight_1 = state.constant(8);
   AtenTensorHandle p_proj_bias_1 = state.constant(9);
-  AtenTensorHandle linear_weight_packed_1 = state.constant(10);  // folded
+  AtenTensorHandle p_proj_weight_kn_1 = state.constant(10);  // folded
   // node 'gru' (aten.gru.input)
   TensorHandle getitem;
   TensorHandle getitem_1;
@@ -110,13 +119,32 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   check(aoti_torch_cpu_gru_input(
             x, h0, params, 8, true, 2, 0.0, false, false, false, getitem.out(), getitem_1.out()),
         "node 'gru' (aten.gru.input)");
-  // node 'linear' (mkl._mkl_linear.default)
-  TensorHandle linear;
-  AtenTensorHandle B_value = p_proj_bias_1;
-  check(aoti_torch_cpu__mkl_linear(
-            getitem.get(), linear_weight_packed_1, p_proj_weight_1, &B_value, 30, linear.out()),
-        "node 'linear' (mkl._mkl_linear.default)");
+  // node 'linear_input_2d' (aten.reshape.default)
+  // may share getitem's storage (a view)
+  TensorHandle linear_input_2d;
+  const int64_t shape[] = {30, 24};
+  check(aoti_torch_cpu_reshape(getitem.get(), shape, 2, linear_input_2d.out()),
+        "node 'linear_input_2d' (aten.reshape.default)");
   getitem.reset();
+  // node 'linear_2d' (aten.addmm.default)
+  TensorHandle linear_2d;
+  const int64_t linear_2d_sizes[] = {30, 4};
+  const int64_t linear_2d_strides[] = {4, 1};
+  check(aoti_torch_empty_strided(
+            2, linear_2d_sizes, linear_2d_strides, kFloat32, kCPU, kDefaultDeviceIndex, linear_2d.out()),
+        "allocate linear_2d");
+  check(aoti_torch_cpu_addmm_out(
+            linear_2d.get(), p_proj_bias_1, linear_input_2d.get(), p_proj_weight_kn_1, 1.0, 1.0),
+        "node 'linear_2d' (aten.addmm.default)");
+  linear_input_2d.reset();
+  // node 'linear' (aten.view.default)
+  // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
+  // may share linear_2d's storage (a view)
+  TensorHandle linear;
+  const int64_t shape_1[] = {10, 3, 4};
+  check(aoti_torch_cpu_reshape(linear_2d.get(), shape_1, 3, linear.out()),
+        "node 'linear' (aten.view.default)");
+  linear_2d.reset();
   // node 'tanh' (aten.tanh.default)
   TensorHandle tanh;
   const int64_t tanh_sizes[] = {10, 3, 4};
@@ -175,8 +203,8 @@ constexpr int64_t kConstant8Sizes[] = {4, 24};
 constexpr int64_t kConstant8Strides[] = {24, 1};
 constexpr int64_t kConstant9Sizes[] = {4};
 constexpr int64_t kConstant9Strides[] = {1};
-constexpr int64_t kConstant10Sizes[] = {4, 24};
-constexpr int64_t kConstant10Strides[] = {24, 1};
+constexpr int64_t kConstant10Sizes[] = {24, 4};
+constexpr int64_t kConstant10Strides[] = {4, 1};
 constexpr aotic::runtime::ConstantSpec kConstants[] = {
   {"gru_weight_ih_l0", "gru.weight_ih_l0", kFloat32, 2, kConstant0Sizes, kConstant0Strides, 0, 0, 4608,
       aotic::runtime::ConstantKind::kParameter},
@@ -198,8 +226,8 @@ constexpr aotic::runtime::ConstantSpec kConstants[] = {
       aotic::runtime::ConstantKind::kParameter},
   {"proj_bias", "proj.bias", kFloat32, 1, kConstant9Sizes, kConstant9Strides, 0, 27008, 16,
       aotic::runtime::ConstantKind::kParameter},
-  {"_FOLDED_CONST_linear_weight_packed", "_FOLDED_CONST_linear_weight_packed", kFloat32, 2,
-      kConstant10Sizes, kConstant10Strides, 0, 0, 0, aotic::runtime::ConstantKind::kFoldedConstant},
+  {"_FOLDED_CONST_p_proj_weight_kn", "_FOLDED_CONST_p_proj_weight_kn", kFloat32, 2, kConstant10Sizes,
+      kConstant10Strides, 0, 0, 0, aotic::runtime::ConstantKind::kFoldedConstant},
 };
 const aotic::runtime::ModelSpec kSpec = {
   kInputs, 2,

@@ -76,6 +76,7 @@ constexpr int32_t kFloat32 = 6;
 constexpr int32_t kCPU = 0;
 constexpr int32_t kDefaultDeviceIndex = -1;
 constexpr int32_t kStrided = 0;
+constexpr int32_t kContiguousFormat = 0;
 
 /// The data of `t` laid out with the strides a kernel was generated for: `t`'s own when its
 /// strides are those (dimensions of size 1 aside), else a copy made into `scratch` (a library op
@@ -305,18 +306,29 @@ void fold(aotic::runtime::RunState& state, AtenTensorHandle* outputs) {
   check(aoti_torch_cpu_reshape(unsqueeze.get(), shape_1, 2, view_3.out()),
         "node 'view_3' (aten.view.default)");
   unsqueeze.reset();
-  // node 'addmm_weight_packed' (mkl._mkl_reorder_linear_weight.default)
-  TensorHandle addmm_weight_packed;
-  check(aoti_torch_cpu__mkl_reorder_linear_weight(p_lstm_weight_hh_l0, 2, addmm_weight_packed.out()),
-        "node 'addmm_weight_packed' (mkl._mkl_reorder_linear_weight.default)");
-  // node 'addmm' (mkl._mkl_linear.default)
+  // node 'p_lstm_weight_hh_l0_t' (aten.permute.default)
+  // may share p_lstm_weight_hh_l0's storage (a view)
+  TensorHandle p_lstm_weight_hh_l0_t;
+  const int64_t dims_1[] = {1, 0};
+  check(aoti_torch_cpu_permute(p_lstm_weight_hh_l0, dims_1, 2, p_lstm_weight_hh_l0_t.out()),
+        "node 'p_lstm_weight_hh_l0_t' (aten.permute.default)");
+  // node 'p_lstm_weight_hh_l0_kn' (aten.clone.default)
+  TensorHandle p_lstm_weight_hh_l0_kn;
+  int32_t memory_format_value = kContiguousFormat;
+  check(aoti_torch_cpu_clone(p_lstm_weight_hh_l0_t.get(), &memory_format_value, p_lstm_weight_hh_l0_kn.out()),
+        "node 'p_lstm_weight_hh_l0_kn' (aten.clone.default)");
+  p_lstm_weight_hh_l0_t.reset();
+  // node 'addmm' (aten.addmm.default)
   TensorHandle addmm;
-  AtenTensorHandle B_value = p_lstm_bias_hh_l0;
-  check(aoti_torch_cpu__mkl_linear(
-            view_3.get(), addmm_weight_packed.get(), p_lstm_weight_hh_l0, &B_value, 2, addmm.out()),
-        "node 'addmm' (mkl._mkl_linear.default)");
+  const int64_t addmm_sizes[] = {2, 192};
+  const int64_t addmm_strides[] = {192, 1};
+  check(aoti_torch_empty_strided(
+            2, addmm_sizes, addmm_strides, kFloat32, kCPU, kDefaultDeviceIndex, addmm.out()),
+        "allocate addmm");
+  check(aoti_torch_cpu_addmm_out(
+            addmm.get(), p_lstm_bias_hh_l0, view_3.get(), p_lstm_weight_hh_l0_kn.get(), 1.0, 1.0),
+        "node 'addmm' (aten.addmm.default)");
   view_3.reset();
-  addmm_weight_packed.reset();
   // node 'view_4' (aten.view.default)
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
   // may share addmm's storage (a view)
@@ -324,50 +336,6 @@ void fold(aotic::runtime::RunState& state, AtenTensorHandle* outputs) {
   const int64_t shape_2[] = {1, 2, 192};
   check(aoti_torch_cpu_reshape(addmm.get(), shape_2, 3, view_4.out()), "node 'view_4' (aten.view.default)");
   addmm.reset();
-  // node 'addmm_1_weight_packed' (mkl._mkl_reorder_linear_weight.default)
-  TensorHandle addmm_1_weight_packed;
-  check(aoti_torch_cpu__mkl_reorder_linear_weight(p_lstm_weight_hh_l0, 2, addmm_1_weight_packed.out()),
-        "node 'addmm_1_weight_packed' (mkl._mkl_reorder_linear_weight.default)");
-  // node 'addmm_2_weight_packed' (mkl._mkl_reorder_linear_weight.default)
-  TensorHandle addmm_2_weight_packed;
-  check(aoti_torch_cpu__mkl_reorder_linear_weight(p_lstm_weight_hh_l0, 2, addmm_2_weight_packed.out()),
-        "node 'addmm_2_weight_packed' (mkl._mkl_reorder_linear_weight.default)");
-  // node 'addmm_3_weight_packed' (mkl._mkl_reorder_linear_weight.default)
-  TensorHandle addmm_3_weight_packed;
-  check(aoti_torch_cpu__mkl_reorder_linear_weight(p_lstm_weight_hh_l0, 2, addmm_3_weight_packed.out()),
-        "node 'addmm_3_weight_packed' (mkl._mkl_reorder_linear_weight.default)");
-  // node 'addmm_4_weight_packed' (mkl._mkl_reorder_linear_weight.default)
-  TensorHandle addmm_4_weight_packed;
-  check(aoti_torch_cpu__mkl_reorder_linear_weight(p_lstm_weight_hh_l0, 2, addmm_4_weight_packed.out()),
-        "node 'addmm_4_weight_packed' (mkl._mkl_reorder_linear_weight.default)");
-  // node 'addmm_5_weight_packed' (mkl._mkl_reorder_linear_weight.default)
-  TensorHandle addmm_5_weight_packed;
-  check(aoti_torch_cpu__mkl_reorder_linear_weight(p_lstm_weight_hh_l0, 2, addmm_5_weight_packed.out()),
-        "node 'addmm_5_weight_packed' (mkl._mkl_reorder_linear_weight.default)");
-  // node 'addmm_6_weight_packed' (mkl._mkl_reorder_linear_weight.default)
-  TensorHandle addmm_6_weight_packed;
-  check(aoti_torch_cpu__mkl_reorder_linear_weight(p_lstm_weight_hh_l0, 2, addmm_6_weight_packed.out()),
-        "node 'addmm_6_weight_packed' (mkl._mkl_reorder_linear_weight.default)");
-  // node 'addmm_7_weight_packed' (mkl._mkl_reorder_linear_weight.default)
-  TensorHandle addmm_7_weight_packed;
-  check(aoti_torch_cpu__mkl_reorder_linear_weight(p_lstm_weight_hh_l0, 2, addmm_7_weight_packed.out()),
-        "node 'addmm_7_weight_packed' (mkl._mkl_reorder_linear_weight.default)");
-  // node 'addmm_8_weight_packed' (mkl._mkl_reorder_linear_weight.default)
-  TensorHandle addmm_8_weight_packed;
-  check(aoti_torch_cpu__mkl_reorder_linear_weight(p_lstm_weight_hh_l0, 2, addmm_8_weight_packed.out()),
-        "node 'addmm_8_weight_packed' (mkl._mkl_reorder_linear_weight.default)");
-  // node 'addmm_9_weight_packed' (mkl._mkl_reorder_linear_weight.default)
-  TensorHandle addmm_9_weight_packed;
-  check(aoti_torch_cpu__mkl_reorder_linear_weight(p_lstm_weight_hh_l0, 2, addmm_9_weight_packed.out()),
-        "node 'addmm_9_weight_packed' (mkl._mkl_reorder_linear_weight.default)");
-  // node 'addmm_10_weight_packed' (mkl._mkl_reorder_linear_weight.default)
-  TensorHandle addmm_10_weight_packed;
-  check(aoti_torch_cpu__mkl_reorder_linear_weight(p_lstm_weight_hh_l0, 2, addmm_10_weight_packed.out()),
-        "node 'addmm_10_weight_packed' (mkl._mkl_reorder_linear_weight.default)");
-  // node 'addmm_11_weight_packed' (mkl._mkl_reorder_linear_weight.default)
-  TensorHandle addmm_11_weight_packed;
-  check(aoti_torch_cpu__mkl_reorder_linear_weight(p_lstm_weight_hh_l0, 2, addmm_11_weight_packed.out()),
-        "node 'addmm_11_weight_packed' (mkl._mkl_reorder_linear_weight.default)");
   // node 'unsqueeze_2' (aten.unsqueeze.default)
   // may share squeeze_1's storage (a view)
   TensorHandle unsqueeze_2;
@@ -383,8 +351,8 @@ void fold(aotic::runtime::RunState& state, AtenTensorHandle* outputs) {
   // node 'permute_14' (aten.permute.default)
   // may share p_lstm_weight_ih_l0_reverse's storage (a view)
   TensorHandle permute_14;
-  const int64_t dims_1[] = {1, 0};
-  check(aoti_torch_cpu_permute(p_lstm_weight_ih_l0_reverse, dims_1, 2, permute_14.out()),
+  const int64_t dims_2[] = {1, 0};
+  check(aoti_torch_cpu_permute(p_lstm_weight_ih_l0_reverse, dims_2, 2, permute_14.out()),
         "node 'permute_14' (aten.permute.default)");
   // node 'expand_3' (aten.expand.default)
   // may share permute_14's storage (a view)
@@ -409,20 +377,32 @@ void fold(aotic::runtime::RunState& state, AtenTensorHandle* outputs) {
   check(aoti_torch_cpu_reshape(unsqueeze_2.get(), shape_4, 2, view_30.out()),
         "node 'view_30' (aten.view.default)");
   unsqueeze_2.reset();
-  // node 'addmm_12_weight_packed' (mkl._mkl_reorder_linear_weight.default)
-  TensorHandle addmm_12_weight_packed;
-  check(aoti_torch_cpu__mkl_reorder_linear_weight(
-            p_lstm_weight_hh_l0_reverse, 2, addmm_12_weight_packed.out()),
-        "node 'addmm_12_weight_packed' (mkl._mkl_reorder_linear_weight.default)");
-  // node 'addmm_12' (mkl._mkl_linear.default)
+  // node 'p_lstm_weight_hh_l0_reverse_t' (aten.permute.default)
+  // may share p_lstm_weight_hh_l0_reverse's storage (a view)
+  TensorHandle p_lstm_weight_hh_l0_reverse_t;
+  const int64_t dims_3[] = {1, 0};
+  check(aoti_torch_cpu_permute(p_lstm_weight_hh_l0_reverse, dims_3, 2, p_lstm_weight_hh_l0_reverse_t.out()),
+        "node 'p_lstm_weight_hh_l0_reverse_t' (aten.permute.default)");
+  // node 'p_lstm_weight_hh_l0_reverse_kn' (aten.clone.default)
+  TensorHandle p_lstm_weight_hh_l0_reverse_kn;
+  int32_t memory_format_value_1 = kContiguousFormat;
+  check(aoti_torch_cpu_clone(
+            p_lstm_weight_hh_l0_reverse_t.get(), &memory_format_value_1,
+            p_lstm_weight_hh_l0_reverse_kn.out()),
+        "node 'p_lstm_weight_hh_l0_reverse_kn' (aten.clone.default)");
+  p_lstm_weight_hh_l0_reverse_t.reset();
+  // node 'addmm_12' (aten.addmm.default)
   TensorHandle addmm_12;
-  AtenTensorHandle B_value_1 = p_lstm_bias_hh_l0_reverse;
-  check(aoti_torch_cpu__mkl_linear(
-            view_30.get(), addmm_12_weight_packed.get(), p_lstm_weight_hh_l0_reverse, &B_value_1, 2,
-            addmm_12.out()),
-        "node 'addmm_12' (mkl._mkl_linear.default)");
+  const int64_t addmm_12_sizes[] = {2, 192};
+  const int64_t addmm_12_strides[] = {192, 1};
+  check(aoti_torch_empty_strided(
+            2, addmm_12_sizes, addmm_12_strides, kFloat32, kCPU, kDefaultDeviceIndex, addmm_12.out()),
+        "allocate addmm_12");
+  check(aoti_torch_cpu_addmm_out(
+            addmm_12.get(), p_lstm_bias_hh_l0_reverse, view_30.get(), p_lstm_weight_hh_l0_reverse_kn.get(),
+            1.0, 1.0),
+        "node 'addmm_12' (aten.addmm.default)");
   view_30.reset();
-  addmm_12_weight_packed.reset();
   // node 'view_31' (aten.view.default)
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
   // may share addmm_12's storage (a view)
@@ -431,61 +411,6 @@ void fold(aotic::runtime::RunState& state, AtenTensorHandle* outputs) {
   check(aoti_torch_cpu_reshape(addmm_12.get(), shape_5, 3, view_31.out()),
         "node 'view_31' (aten.view.default)");
   addmm_12.reset();
-  // node 'addmm_13_weight_packed' (mkl._mkl_reorder_linear_weight.default)
-  TensorHandle addmm_13_weight_packed;
-  check(aoti_torch_cpu__mkl_reorder_linear_weight(
-            p_lstm_weight_hh_l0_reverse, 2, addmm_13_weight_packed.out()),
-        "node 'addmm_13_weight_packed' (mkl._mkl_reorder_linear_weight.default)");
-  // node 'addmm_14_weight_packed' (mkl._mkl_reorder_linear_weight.default)
-  TensorHandle addmm_14_weight_packed;
-  check(aoti_torch_cpu__mkl_reorder_linear_weight(
-            p_lstm_weight_hh_l0_reverse, 2, addmm_14_weight_packed.out()),
-        "node 'addmm_14_weight_packed' (mkl._mkl_reorder_linear_weight.default)");
-  // node 'addmm_15_weight_packed' (mkl._mkl_reorder_linear_weight.default)
-  TensorHandle addmm_15_weight_packed;
-  check(aoti_torch_cpu__mkl_reorder_linear_weight(
-            p_lstm_weight_hh_l0_reverse, 2, addmm_15_weight_packed.out()),
-        "node 'addmm_15_weight_packed' (mkl._mkl_reorder_linear_weight.default)");
-  // node 'addmm_16_weight_packed' (mkl._mkl_reorder_linear_weight.default)
-  TensorHandle addmm_16_weight_packed;
-  check(aoti_torch_cpu__mkl_reorder_linear_weight(
-            p_lstm_weight_hh_l0_reverse, 2, addmm_16_weight_packed.out()),
-        "node 'addmm_16_weight_packed' (mkl._mkl_reorder_linear_weight.default)");
-  // node 'addmm_17_weight_packed' (mkl._mkl_reorder_linear_weight.default)
-  TensorHandle addmm_17_weight_packed;
-  check(aoti_torch_cpu__mkl_reorder_linear_weight(
-            p_lstm_weight_hh_l0_reverse, 2, addmm_17_weight_packed.out()),
-        "node 'addmm_17_weight_packed' (mkl._mkl_reorder_linear_weight.default)");
-  // node 'addmm_18_weight_packed' (mkl._mkl_reorder_linear_weight.default)
-  TensorHandle addmm_18_weight_packed;
-  check(aoti_torch_cpu__mkl_reorder_linear_weight(
-            p_lstm_weight_hh_l0_reverse, 2, addmm_18_weight_packed.out()),
-        "node 'addmm_18_weight_packed' (mkl._mkl_reorder_linear_weight.default)");
-  // node 'addmm_19_weight_packed' (mkl._mkl_reorder_linear_weight.default)
-  TensorHandle addmm_19_weight_packed;
-  check(aoti_torch_cpu__mkl_reorder_linear_weight(
-            p_lstm_weight_hh_l0_reverse, 2, addmm_19_weight_packed.out()),
-        "node 'addmm_19_weight_packed' (mkl._mkl_reorder_linear_weight.default)");
-  // node 'addmm_20_weight_packed' (mkl._mkl_reorder_linear_weight.default)
-  TensorHandle addmm_20_weight_packed;
-  check(aoti_torch_cpu__mkl_reorder_linear_weight(
-            p_lstm_weight_hh_l0_reverse, 2, addmm_20_weight_packed.out()),
-        "node 'addmm_20_weight_packed' (mkl._mkl_reorder_linear_weight.default)");
-  // node 'addmm_21_weight_packed' (mkl._mkl_reorder_linear_weight.default)
-  TensorHandle addmm_21_weight_packed;
-  check(aoti_torch_cpu__mkl_reorder_linear_weight(
-            p_lstm_weight_hh_l0_reverse, 2, addmm_21_weight_packed.out()),
-        "node 'addmm_21_weight_packed' (mkl._mkl_reorder_linear_weight.default)");
-  // node 'addmm_22_weight_packed' (mkl._mkl_reorder_linear_weight.default)
-  TensorHandle addmm_22_weight_packed;
-  check(aoti_torch_cpu__mkl_reorder_linear_weight(
-            p_lstm_weight_hh_l0_reverse, 2, addmm_22_weight_packed.out()),
-        "node 'addmm_22_weight_packed' (mkl._mkl_reorder_linear_weight.default)");
-  // node 'addmm_23_weight_packed' (mkl._mkl_reorder_linear_weight.default)
-  TensorHandle addmm_23_weight_packed;
-  check(aoti_torch_cpu__mkl_reorder_linear_weight(
-            p_lstm_weight_hh_l0_reverse, 2, addmm_23_weight_packed.out()),
-        "node 'addmm_23_weight_packed' (mkl._mkl_reorder_linear_weight.default)");
   // node 'unsqueeze_4' (aten.unsqueeze.default)
   // may share squeeze_2's storage (a view)
   TensorHandle unsqueeze_4;
@@ -498,10 +423,19 @@ void fold(aotic::runtime::RunState& state, AtenTensorHandle* outputs) {
   check(aoti_torch_cpu_unsqueeze(squeeze_6.get(), 0, unsqueeze_5.out()),
         "node 'unsqueeze_5' (aten.unsqueeze.default)");
   squeeze_6.reset();
-  // node 'addmm_24_weight_packed' (mkl._mkl_reorder_linear_weight.default)
-  TensorHandle addmm_24_weight_packed;
-  check(aoti_torch_cpu__mkl_reorder_linear_weight(p_lstm_weight_ih_l1, 24, addmm_24_weight_packed.out()),
-        "node 'addmm_24_weight_packed' (mkl._mkl_reorder_linear_weight.default)");
+  // node 'p_lstm_weight_ih_l1_t' (aten.permute.default)
+  // may share p_lstm_weight_ih_l1's storage (a view)
+  TensorHandle p_lstm_weight_ih_l1_t;
+  const int64_t dims_4[] = {1, 0};
+  check(aoti_torch_cpu_permute(p_lstm_weight_ih_l1, dims_4, 2, p_lstm_weight_ih_l1_t.out()),
+        "node 'p_lstm_weight_ih_l1_t' (aten.permute.default)");
+  // node 'p_lstm_weight_ih_l1_kn' (aten.clone.default)
+  TensorHandle p_lstm_weight_ih_l1_kn;
+  int32_t memory_format_value_2 = kContiguousFormat;
+  check(aoti_torch_cpu_clone(
+            p_lstm_weight_ih_l1_t.get(), &memory_format_value_2, p_lstm_weight_ih_l1_kn.out()),
+        "node 'p_lstm_weight_ih_l1_kn' (aten.clone.default)");
+  p_lstm_weight_ih_l1_t.reset();
   // node 'view_56' (aten.view.default)
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
   // may share unsqueeze_4's storage (a view)
@@ -510,18 +444,30 @@ void fold(aotic::runtime::RunState& state, AtenTensorHandle* outputs) {
   check(aoti_torch_cpu_reshape(unsqueeze_4.get(), shape_6, 2, view_56.out()),
         "node 'view_56' (aten.view.default)");
   unsqueeze_4.reset();
-  // node 'addmm_25_weight_packed' (mkl._mkl_reorder_linear_weight.default)
-  TensorHandle addmm_25_weight_packed;
-  check(aoti_torch_cpu__mkl_reorder_linear_weight(p_lstm_weight_hh_l1, 2, addmm_25_weight_packed.out()),
-        "node 'addmm_25_weight_packed' (mkl._mkl_reorder_linear_weight.default)");
-  // node 'addmm_25' (mkl._mkl_linear.default)
+  // node 'p_lstm_weight_hh_l1_t' (aten.permute.default)
+  // may share p_lstm_weight_hh_l1's storage (a view)
+  TensorHandle p_lstm_weight_hh_l1_t;
+  const int64_t dims_5[] = {1, 0};
+  check(aoti_torch_cpu_permute(p_lstm_weight_hh_l1, dims_5, 2, p_lstm_weight_hh_l1_t.out()),
+        "node 'p_lstm_weight_hh_l1_t' (aten.permute.default)");
+  // node 'p_lstm_weight_hh_l1_kn' (aten.clone.default)
+  TensorHandle p_lstm_weight_hh_l1_kn;
+  int32_t memory_format_value_3 = kContiguousFormat;
+  check(aoti_torch_cpu_clone(
+            p_lstm_weight_hh_l1_t.get(), &memory_format_value_3, p_lstm_weight_hh_l1_kn.out()),
+        "node 'p_lstm_weight_hh_l1_kn' (aten.clone.default)");
+  p_lstm_weight_hh_l1_t.reset();
+  // node 'addmm_25' (aten.addmm.default)
   TensorHandle addmm_25;
-  AtenTensorHandle B_value_2 = p_lstm_bias_hh_l1;
-  check(aoti_torch_cpu__mkl_linear(
-            view_56.get(), addmm_25_weight_packed.get(), p_lstm_weight_hh_l1, &B_value_2, 2, addmm_25.out()),
-        "node 'addmm_25' (mkl._mkl_linear.default)");
+  const int64_t addmm_25_sizes[] = {2, 192};
+  const int64_t addmm_25_strides[] = {192, 1};
+  check(aoti_torch_empty_strided(
+            2, addmm_25_sizes, addmm_25_strides, kFloat32, kCPU, kDefaultDeviceIndex, addmm_25.out()),
+        "allocate addmm_25");
+  check(aoti_torch_cpu_addmm_out(
+            addmm_25.get(), p_lstm_bias_hh_l1, view_56.get(), p_lstm_weight_hh_l1_kn.get(), 1.0, 1.0),
+        "node 'addmm_25' (aten.addmm.default)");
   view_56.reset();
-  addmm_25_weight_packed.reset();
   // node 'view_57' (aten.view.default)
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
   // may share addmm_25's storage (a view)
@@ -530,50 +476,6 @@ void fold(aotic::runtime::RunState& state, AtenTensorHandle* outputs) {
   check(aoti_torch_cpu_reshape(addmm_25.get(), shape_7, 3, view_57.out()),
         "node 'view_57' (aten.view.default)");
   addmm_25.reset();
-  // node 'addmm_26_weight_packed' (mkl._mkl_reorder_linear_weight.default)
-  TensorHandle addmm_26_weight_packed;
-  check(aoti_torch_cpu__mkl_reorder_linear_weight(p_lstm_weight_hh_l1, 2, addmm_26_weight_packed.out()),
-        "node 'addmm_26_weight_packed' (mkl._mkl_reorder_linear_weight.default)");
-  // node 'addmm_27_weight_packed' (mkl._mkl_reorder_linear_weight.default)
-  TensorHandle addmm_27_weight_packed;
-  check(aoti_torch_cpu__mkl_reorder_linear_weight(p_lstm_weight_hh_l1, 2, addmm_27_weight_packed.out()),
-        "node 'addmm_27_weight_packed' (mkl._mkl_reorder_linear_weight.default)");
-  // node 'addmm_28_weight_packed' (mkl._mkl_reorder_linear_weight.default)
-  TensorHandle addmm_28_weight_packed;
-  check(aoti_torch_cpu__mkl_reorder_linear_weight(p_lstm_weight_hh_l1, 2, addmm_28_weight_packed.out()),
-        "node 'addmm_28_weight_packed' (mkl._mkl_reorder_linear_weight.default)");
-  // node 'addmm_29_weight_packed' (mkl._mkl_reorder_linear_weight.default)
-  TensorHandle addmm_29_weight_packed;
-  check(aoti_torch_cpu__mkl_reorder_linear_weight(p_lstm_weight_hh_l1, 2, addmm_29_weight_packed.out()),
-        "node 'addmm_29_weight_packed' (mkl._mkl_reorder_linear_weight.default)");
-  // node 'addmm_30_weight_packed' (mkl._mkl_reorder_linear_weight.default)
-  TensorHandle addmm_30_weight_packed;
-  check(aoti_torch_cpu__mkl_reorder_linear_weight(p_lstm_weight_hh_l1, 2, addmm_30_weight_packed.out()),
-        "node 'addmm_30_weight_packed' (mkl._mkl_reorder_linear_weight.default)");
-  // node 'addmm_31_weight_packed' (mkl._mkl_reorder_linear_weight.default)
-  TensorHandle addmm_31_weight_packed;
-  check(aoti_torch_cpu__mkl_reorder_linear_weight(p_lstm_weight_hh_l1, 2, addmm_31_weight_packed.out()),
-        "node 'addmm_31_weight_packed' (mkl._mkl_reorder_linear_weight.default)");
-  // node 'addmm_32_weight_packed' (mkl._mkl_reorder_linear_weight.default)
-  TensorHandle addmm_32_weight_packed;
-  check(aoti_torch_cpu__mkl_reorder_linear_weight(p_lstm_weight_hh_l1, 2, addmm_32_weight_packed.out()),
-        "node 'addmm_32_weight_packed' (mkl._mkl_reorder_linear_weight.default)");
-  // node 'addmm_33_weight_packed' (mkl._mkl_reorder_linear_weight.default)
-  TensorHandle addmm_33_weight_packed;
-  check(aoti_torch_cpu__mkl_reorder_linear_weight(p_lstm_weight_hh_l1, 2, addmm_33_weight_packed.out()),
-        "node 'addmm_33_weight_packed' (mkl._mkl_reorder_linear_weight.default)");
-  // node 'addmm_34_weight_packed' (mkl._mkl_reorder_linear_weight.default)
-  TensorHandle addmm_34_weight_packed;
-  check(aoti_torch_cpu__mkl_reorder_linear_weight(p_lstm_weight_hh_l1, 2, addmm_34_weight_packed.out()),
-        "node 'addmm_34_weight_packed' (mkl._mkl_reorder_linear_weight.default)");
-  // node 'addmm_35_weight_packed' (mkl._mkl_reorder_linear_weight.default)
-  TensorHandle addmm_35_weight_packed;
-  check(aoti_torch_cpu__mkl_reorder_linear_weight(p_lstm_weight_hh_l1, 2, addmm_35_weight_packed.out()),
-        "node 'addmm_35_weight_packed' (mkl._mkl_reorder_linear_weight.default)");
-  // node 'addmm_36_weight_packed' (mkl._mkl_reorder_linear_weight.default)
-  TensorHandle addmm_36_weight_packed;
-  check(aoti_torch_cpu__mkl_reorder_linear_weight(p_lstm_weight_hh_l1, 2, addmm_36_weight_packed.out()),
-        "node 'addmm_36_weight_packed' (mkl._mkl_reorder_linear_weight.default)");
   // node 'unsqueeze_6' (aten.unsqueeze.default)
   // may share squeeze_3's storage (a view)
   TensorHandle unsqueeze_6;
@@ -586,11 +488,20 @@ void fold(aotic::runtime::RunState& state, AtenTensorHandle* outputs) {
   check(aoti_torch_cpu_unsqueeze(squeeze_7.get(), 0, unsqueeze_7.out()),
         "node 'unsqueeze_7' (aten.unsqueeze.default)");
   squeeze_7.reset();
-  // node 'addmm_37_weight_packed' (mkl._mkl_reorder_linear_weight.default)
-  TensorHandle addmm_37_weight_packed;
-  check(aoti_torch_cpu__mkl_reorder_linear_weight(
-            p_lstm_weight_ih_l1_reverse, 24, addmm_37_weight_packed.out()),
-        "node 'addmm_37_weight_packed' (mkl._mkl_reorder_linear_weight.default)");
+  // node 'p_lstm_weight_ih_l1_reverse_t' (aten.permute.default)
+  // may share p_lstm_weight_ih_l1_reverse's storage (a view)
+  TensorHandle p_lstm_weight_ih_l1_reverse_t;
+  const int64_t dims_6[] = {1, 0};
+  check(aoti_torch_cpu_permute(p_lstm_weight_ih_l1_reverse, dims_6, 2, p_lstm_weight_ih_l1_reverse_t.out()),
+        "node 'p_lstm_weight_ih_l1_reverse_t' (aten.permute.default)");
+  // node 'p_lstm_weight_ih_l1_reverse_kn' (aten.clone.default)
+  TensorHandle p_lstm_weight_ih_l1_reverse_kn;
+  int32_t memory_format_value_4 = kContiguousFormat;
+  check(aoti_torch_cpu_clone(
+            p_lstm_weight_ih_l1_reverse_t.get(), &memory_format_value_4,
+            p_lstm_weight_ih_l1_reverse_kn.out()),
+        "node 'p_lstm_weight_ih_l1_reverse_kn' (aten.clone.default)");
+  p_lstm_weight_ih_l1_reverse_t.reset();
   // node 'view_82' (aten.view.default)
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
   // may share unsqueeze_6's storage (a view)
@@ -599,20 +510,32 @@ void fold(aotic::runtime::RunState& state, AtenTensorHandle* outputs) {
   check(aoti_torch_cpu_reshape(unsqueeze_6.get(), shape_8, 2, view_82.out()),
         "node 'view_82' (aten.view.default)");
   unsqueeze_6.reset();
-  // node 'addmm_38_weight_packed' (mkl._mkl_reorder_linear_weight.default)
-  TensorHandle addmm_38_weight_packed;
-  check(aoti_torch_cpu__mkl_reorder_linear_weight(
-            p_lstm_weight_hh_l1_reverse, 2, addmm_38_weight_packed.out()),
-        "node 'addmm_38_weight_packed' (mkl._mkl_reorder_linear_weight.default)");
-  // node 'addmm_38' (mkl._mkl_linear.default)
+  // node 'p_lstm_weight_hh_l1_reverse_t' (aten.permute.default)
+  // may share p_lstm_weight_hh_l1_reverse's storage (a view)
+  TensorHandle p_lstm_weight_hh_l1_reverse_t;
+  const int64_t dims_7[] = {1, 0};
+  check(aoti_torch_cpu_permute(p_lstm_weight_hh_l1_reverse, dims_7, 2, p_lstm_weight_hh_l1_reverse_t.out()),
+        "node 'p_lstm_weight_hh_l1_reverse_t' (aten.permute.default)");
+  // node 'p_lstm_weight_hh_l1_reverse_kn' (aten.clone.default)
+  TensorHandle p_lstm_weight_hh_l1_reverse_kn;
+  int32_t memory_format_value_5 = kContiguousFormat;
+  check(aoti_torch_cpu_clone(
+            p_lstm_weight_hh_l1_reverse_t.get(), &memory_format_value_5,
+            p_lstm_weight_hh_l1_reverse_kn.out()),
+        "node 'p_lstm_weight_hh_l1_reverse_kn' (aten.clone.default)");
+  p_lstm_weight_hh_l1_reverse_t.reset();
+  // node 'addmm_38' (aten.addmm.default)
   TensorHandle addmm_38;
-  AtenTensorHandle B_value_3 = p_lstm_bias_hh_l1_reverse;
-  check(aoti_torch_cpu__mkl_linear(
-            view_82.get(), addmm_38_weight_packed.get(), p_lstm_weight_hh_l1_reverse, &B_value_3, 2,
-            addmm_38.out()),
-        "node 'addmm_38' (mkl._mkl_linear.default)");
+  const int64_t addmm_38_sizes[] = {2, 192};
+  const int64_t addmm_38_strides[] = {192, 1};
+  check(aoti_torch_empty_strided(
+            2, addmm_38_sizes, addmm_38_strides, kFloat32, kCPU, kDefaultDeviceIndex, addmm_38.out()),
+        "allocate addmm_38");
+  check(aoti_torch_cpu_addmm_out(
+            addmm_38.get(), p_lstm_bias_hh_l1_reverse, view_82.get(), p_lstm_weight_hh_l1_reverse_kn.get(),
+            1.0, 1.0),
+        "node 'addmm_38' (aten.addmm.default)");
   view_82.reset();
-  addmm_38_weight_packed.reset();
   // node 'view_83' (aten.view.default)
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
   // may share addmm_38's storage (a view)
@@ -621,66 +544,11 @@ void fold(aotic::runtime::RunState& state, AtenTensorHandle* outputs) {
   check(aoti_torch_cpu_reshape(addmm_38.get(), shape_9, 3, view_83.out()),
         "node 'view_83' (aten.view.default)");
   addmm_38.reset();
-  // node 'addmm_39_weight_packed' (mkl._mkl_reorder_linear_weight.default)
-  TensorHandle addmm_39_weight_packed;
-  check(aoti_torch_cpu__mkl_reorder_linear_weight(
-            p_lstm_weight_hh_l1_reverse, 2, addmm_39_weight_packed.out()),
-        "node 'addmm_39_weight_packed' (mkl._mkl_reorder_linear_weight.default)");
-  // node 'addmm_40_weight_packed' (mkl._mkl_reorder_linear_weight.default)
-  TensorHandle addmm_40_weight_packed;
-  check(aoti_torch_cpu__mkl_reorder_linear_weight(
-            p_lstm_weight_hh_l1_reverse, 2, addmm_40_weight_packed.out()),
-        "node 'addmm_40_weight_packed' (mkl._mkl_reorder_linear_weight.default)");
-  // node 'addmm_41_weight_packed' (mkl._mkl_reorder_linear_weight.default)
-  TensorHandle addmm_41_weight_packed;
-  check(aoti_torch_cpu__mkl_reorder_linear_weight(
-            p_lstm_weight_hh_l1_reverse, 2, addmm_41_weight_packed.out()),
-        "node 'addmm_41_weight_packed' (mkl._mkl_reorder_linear_weight.default)");
-  // node 'addmm_42_weight_packed' (mkl._mkl_reorder_linear_weight.default)
-  TensorHandle addmm_42_weight_packed;
-  check(aoti_torch_cpu__mkl_reorder_linear_weight(
-            p_lstm_weight_hh_l1_reverse, 2, addmm_42_weight_packed.out()),
-        "node 'addmm_42_weight_packed' (mkl._mkl_reorder_linear_weight.default)");
-  // node 'addmm_43_weight_packed' (mkl._mkl_reorder_linear_weight.default)
-  TensorHandle addmm_43_weight_packed;
-  check(aoti_torch_cpu__mkl_reorder_linear_weight(
-            p_lstm_weight_hh_l1_reverse, 2, addmm_43_weight_packed.out()),
-        "node 'addmm_43_weight_packed' (mkl._mkl_reorder_linear_weight.default)");
-  // node 'addmm_44_weight_packed' (mkl._mkl_reorder_linear_weight.default)
-  TensorHandle addmm_44_weight_packed;
-  check(aoti_torch_cpu__mkl_reorder_linear_weight(
-            p_lstm_weight_hh_l1_reverse, 2, addmm_44_weight_packed.out()),
-        "node 'addmm_44_weight_packed' (mkl._mkl_reorder_linear_weight.default)");
-  // node 'addmm_45_weight_packed' (mkl._mkl_reorder_linear_weight.default)
-  TensorHandle addmm_45_weight_packed;
-  check(aoti_torch_cpu__mkl_reorder_linear_weight(
-            p_lstm_weight_hh_l1_reverse, 2, addmm_45_weight_packed.out()),
-        "node 'addmm_45_weight_packed' (mkl._mkl_reorder_linear_weight.default)");
-  // node 'addmm_46_weight_packed' (mkl._mkl_reorder_linear_weight.default)
-  TensorHandle addmm_46_weight_packed;
-  check(aoti_torch_cpu__mkl_reorder_linear_weight(
-            p_lstm_weight_hh_l1_reverse, 2, addmm_46_weight_packed.out()),
-        "node 'addmm_46_weight_packed' (mkl._mkl_reorder_linear_weight.default)");
-  // node 'addmm_47_weight_packed' (mkl._mkl_reorder_linear_weight.default)
-  TensorHandle addmm_47_weight_packed;
-  check(aoti_torch_cpu__mkl_reorder_linear_weight(
-            p_lstm_weight_hh_l1_reverse, 2, addmm_47_weight_packed.out()),
-        "node 'addmm_47_weight_packed' (mkl._mkl_reorder_linear_weight.default)");
-  // node 'addmm_48_weight_packed' (mkl._mkl_reorder_linear_weight.default)
-  TensorHandle addmm_48_weight_packed;
-  check(aoti_torch_cpu__mkl_reorder_linear_weight(
-            p_lstm_weight_hh_l1_reverse, 2, addmm_48_weight_packed.out()),
-        "node 'addmm_48_weight_packed' (mkl._mkl_reorder_linear_weight.default)");
-  // node 'addmm_49_weight_packed' (mkl._mkl_reorder_linear_weight.default)
-  TensorHandle addmm_49_weight_packed;
-  check(aoti_torch_cpu__mkl_reorder_linear_weight(
-            p_lstm_weight_hh_l1_reverse, 2, addmm_49_weight_packed.out()),
-        "node 'addmm_49_weight_packed' (mkl._mkl_reorder_linear_weight.default)");
   // node 'permute_54' (aten.permute.default)
   // may share p_out_weight's storage (a view)
   TensorHandle permute_54;
-  const int64_t dims_2[] = {1, 0};
-  check(aoti_torch_cpu_permute(p_out_weight, dims_2, 2, permute_54.out()),
+  const int64_t dims_8[] = {1, 0};
+  check(aoti_torch_cpu_permute(p_out_weight, dims_8, 2, permute_54.out()),
         "node 'permute_54' (aten.permute.default)");
   // node 'expand_5' (aten.expand.default)
   // may share permute_54's storage (a view)
@@ -700,61 +568,21 @@ void fold(aotic::runtime::RunState& state, AtenTensorHandle* outputs) {
   // the folded constants
   outputs[0] = new_reference(unsqueeze_1.get()).release();
   outputs[1] = new_reference(view_1.get()).release();
-  outputs[2] = new_reference(view_4.get()).release();
-  outputs[3] = new_reference(addmm_1_weight_packed.get()).release();
-  outputs[4] = new_reference(addmm_2_weight_packed.get()).release();
-  outputs[5] = new_reference(addmm_3_weight_packed.get()).release();
-  outputs[6] = new_reference(addmm_4_weight_packed.get()).release();
-  outputs[7] = new_reference(addmm_5_weight_packed.get()).release();
-  outputs[8] = new_reference(addmm_6_weight_packed.get()).release();
-  outputs[9] = new_reference(addmm_7_weight_packed.get()).release();
-  outputs[10] = new_reference(addmm_8_weight_packed.get()).release();
-  outputs[11] = new_reference(addmm_9_weight_packed.get()).release();
-  outputs[12] = new_reference(addmm_10_weight_packed.get()).release();
-  outputs[13] = new_reference(addmm_11_weight_packed.get()).release();
-  outputs[14] = new_reference(unsqueeze_3.get()).release();
-  outputs[15] = new_reference(view_28.get()).release();
-  outputs[16] = new_reference(view_31.get()).release();
-  outputs[17] = new_reference(addmm_13_weight_packed.get()).release();
-  outputs[18] = new_reference(addmm_14_weight_packed.get()).release();
-  outputs[19] = new_reference(addmm_15_weight_packed.get()).release();
-  outputs[20] = new_reference(addmm_16_weight_packed.get()).release();
-  outputs[21] = new_reference(addmm_17_weight_packed.get()).release();
-  outputs[22] = new_reference(addmm_18_weight_packed.get()).release();
-  outputs[23] = new_reference(addmm_19_weight_packed.get()).release();
-  outputs[24] = new_reference(addmm_20_weight_packed.get()).release();
-  outputs[25] = new_reference(addmm_21_weight_packed.get()).release();
-  outputs[26] = new_reference(addmm_22_weight_packed.get()).release();
-  outputs[27] = new_reference(addmm_23_weight_packed.get()).release();
-  outputs[28] = new_reference(unsqueeze_5.get()).release();
-  outputs[29] = new_reference(addmm_24_weight_packed.get()).release();
-  outputs[30] = new_reference(view_57.get()).release();
-  outputs[31] = new_reference(addmm_26_weight_packed.get()).release();
-  outputs[32] = new_reference(addmm_27_weight_packed.get()).release();
-  outputs[33] = new_reference(addmm_28_weight_packed.get()).release();
-  outputs[34] = new_reference(addmm_29_weight_packed.get()).release();
-  outputs[35] = new_reference(addmm_30_weight_packed.get()).release();
-  outputs[36] = new_reference(addmm_31_weight_packed.get()).release();
-  outputs[37] = new_reference(addmm_32_weight_packed.get()).release();
-  outputs[38] = new_reference(addmm_33_weight_packed.get()).release();
-  outputs[39] = new_reference(addmm_34_weight_packed.get()).release();
-  outputs[40] = new_reference(addmm_35_weight_packed.get()).release();
-  outputs[41] = new_reference(addmm_36_weight_packed.get()).release();
-  outputs[42] = new_reference(unsqueeze_7.get()).release();
-  outputs[43] = new_reference(addmm_37_weight_packed.get()).release();
-  outputs[44] = new_reference(view_83.get()).release();
-  outputs[45] = new_reference(addmm_39_weight_packed.get()).release();
-  outputs[46] = new_reference(addmm_40_weight_packed.get()).release();
-  outputs[47] = new_reference(addmm_41_weight_packed.get()).release();
-  outputs[48] = new_reference(addmm_42_weight_packed.get()).release();
-  outputs[49] = new_reference(addmm_43_weight_packed.get()).release();
-  outputs[50] = new_reference(addmm_44_weight_packed.get()).release();
-  outputs[51] = new_reference(addmm_45_weight_packed.get()).release();
-  outputs[52] = new_reference(addmm_46_weight_packed.get()).release();
-  outputs[53] = new_reference(addmm_47_weight_packed.get()).release();
-  outputs[54] = new_reference(addmm_48_weight_packed.get()).release();
-  outputs[55] = new_reference(addmm_49_weight_packed.get()).release();
-  outputs[56] = new_reference(view_109.get()).release();
+  outputs[2] = new_reference(p_lstm_weight_hh_l0_kn.get()).release();
+  outputs[3] = new_reference(view_4.get()).release();
+  outputs[4] = new_reference(unsqueeze_3.get()).release();
+  outputs[5] = new_reference(view_28.get()).release();
+  outputs[6] = new_reference(p_lstm_weight_hh_l0_reverse_kn.get()).release();
+  outputs[7] = new_reference(view_31.get()).release();
+  outputs[8] = new_reference(unsqueeze_5.get()).release();
+  outputs[9] = new_reference(p_lstm_weight_ih_l1_kn.get()).release();
+  outputs[10] = new_reference(p_lstm_weight_hh_l1_kn.get()).release();
+  outputs[11] = new_reference(view_57.get()).release();
+  outputs[12] = new_reference(unsqueeze_7.get()).release();
+  outputs[13] = new_reference(p_lstm_weight_ih_l1_reverse_kn.get()).release();
+  outputs[14] = new_reference(p_lstm_weight_hh_l1_reverse_kn.get()).release();
+  outputs[15] = new_reference(view_83.get()).release();
+  outputs[16] = new_reference(view_109.get()).release();
 }
 
 void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHandle* outputs) {
@@ -780,62 +608,22 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   AtenTensorHandle p_out_bias_1 = state.constant(18);
   AtenTensorHandle unsqueeze_1_1 = state.constant(19);  // folded
   AtenTensorHandle view_1_1 = state.constant(20);  // folded
-  AtenTensorHandle view_4_1 = state.constant(21);  // folded
-  AtenTensorHandle addmm_1_weight_packed_1 = state.constant(22);  // folded
-  AtenTensorHandle addmm_2_weight_packed_1 = state.constant(23);  // folded
-  AtenTensorHandle addmm_3_weight_packed_1 = state.constant(24);  // folded
-  AtenTensorHandle addmm_4_weight_packed_1 = state.constant(25);  // folded
-  AtenTensorHandle addmm_5_weight_packed_1 = state.constant(26);  // folded
-  AtenTensorHandle addmm_6_weight_packed_1 = state.constant(27);  // folded
-  AtenTensorHandle addmm_7_weight_packed_1 = state.constant(28);  // folded
-  AtenTensorHandle addmm_8_weight_packed_1 = state.constant(29);  // folded
-  AtenTensorHandle addmm_9_weight_packed_1 = state.constant(30);  // folded
-  AtenTensorHandle addmm_10_weight_packed_1 = state.constant(31);  // folded
-  AtenTensorHandle addmm_11_weight_packed_1 = state.constant(32);  // folded
-  AtenTensorHandle unsqueeze_3_1 = state.constant(33);  // folded
-  AtenTensorHandle view_28_1 = state.constant(34);  // folded
-  AtenTensorHandle view_31_1 = state.constant(35);  // folded
-  AtenTensorHandle addmm_13_weight_packed_1 = state.constant(36);  // folded
-  AtenTensorHandle addmm_14_weight_packed_1 = state.constant(37);  // folded
-  AtenTensorHandle addmm_15_weight_packed_1 = state.constant(38);  // folded
-  AtenTensorHandle addmm_16_weight_packed_1 = state.constant(39);  // folded
-  AtenTensorHandle addmm_17_weight_packed_1 = state.constant(40);  // folded
-  AtenTensorHandle addmm_18_weight_packed_1 = state.constant(41);  // folded
-  AtenTensorHandle addmm_19_weight_packed_1 = state.constant(42);  // folded
-  AtenTensorHandle addmm_20_weight_packed_1 = state.constant(43);  // folded
-  AtenTensorHandle addmm_21_weight_packed_1 = state.constant(44);  // folded
-  AtenTensorHandle addmm_22_weight_packed_1 = state.constant(45);  // folded
-  AtenTensorHandle addmm_23_weight_packed_1 = state.constant(46);  // folded
-  AtenTensorHandle unsqueeze_5_1 = state.constant(47);  // folded
-  AtenTensorHandle addmm_24_weight_packed_1 = state.constant(48);  // folded
-  AtenTensorHandle view_57_1 = state.constant(49);  // folded
-  AtenTensorHandle addmm_26_weight_packed_1 = state.constant(50);  // folded
-  AtenTensorHandle addmm_27_weight_packed_1 = state.constant(51);  // folded
-  AtenTensorHandle addmm_28_weight_packed_1 = state.constant(52);  // folded
-  AtenTensorHandle addmm_29_weight_packed_1 = state.constant(53);  // folded
-  AtenTensorHandle addmm_30_weight_packed_1 = state.constant(54);  // folded
-  AtenTensorHandle addmm_31_weight_packed_1 = state.constant(55);  // folded
-  AtenTensorHandle addmm_32_weight_packed_1 = state.constant(56);  // folded
-  AtenTensorHandle addmm_33_weight_packed_1 = state.constant(57);  // folded
-  AtenTensorHandle addmm_34_weight_packed_1 = state.constant(58);  // folded
-  AtenTensorHandle addmm_35_weight_packed_1 = state.constant(59);  // folded
-  AtenTensorHandle addmm_36_weight_packed_1 = state.constant(60);  // folded
-  AtenTensorHandle unsqueeze_7_1 = state.constant(61);  // folded
-  AtenTensorHandle addmm_37_weight_packed_1 = state.constant(62);  // folded
-  AtenTensorHandle view_83_1 = state.constant(63);  // folded
-  AtenTensorHandle addmm_39_weight_packed_1 = state.constant(64);  // folded
-  AtenTensorHandle addmm_40_weight_packed_1 = state.constant(65);  // folded
-  AtenTensorHandle addmm_41_weight_packed_1 = state.constant(66);  // folded
-  AtenTensorHandle addmm_42_weight_packed_1 = state.constant(67);  // folded
-  AtenTensorHandle addmm_43_weight_packed_1 = state.constant(68);  // folded
-  AtenTensorHandle addmm_44_weight_packed_1 = state.constant(69);  // folded
-  AtenTensorHandle addmm_45_weight_packed_1 = state.constant(70);  // folded
-  AtenTensorHandle addmm_46_weight_packed_1 = state.constant(71);  // folded
-  AtenTensorHandle addmm_47_weight_packed_1 = state.constant(72);  // folded
-  AtenTensorHandle addmm_48_weight_packed_1 = state.constant(73);  // folded
-  AtenTensorHandle addmm_49_weight_packed_1 = state.constant(74);  // folded
-  AtenTensorHandle view_109_1 = state.constant(75);  // folded
-  // 145 buffers carved from one arena of 36864 bytes (183552 bytes allocated one by one)
+  AtenTensorHandle p_lstm_weight_hh_l0_kn_1 = state.constant(21);  // folded
+  AtenTensorHandle view_4_1 = state.constant(22);  // folded
+  AtenTensorHandle unsqueeze_3_1 = state.constant(23);  // folded
+  AtenTensorHandle view_28_1 = state.constant(24);  // folded
+  AtenTensorHandle p_lstm_weight_hh_l0_reverse_kn_1 = state.constant(25);  // folded
+  AtenTensorHandle view_31_1 = state.constant(26);  // folded
+  AtenTensorHandle unsqueeze_5_1 = state.constant(27);  // folded
+  AtenTensorHandle p_lstm_weight_ih_l1_kn_1 = state.constant(28);  // folded
+  AtenTensorHandle p_lstm_weight_hh_l1_kn_1 = state.constant(29);  // folded
+  AtenTensorHandle view_57_1 = state.constant(30);  // folded
+  AtenTensorHandle unsqueeze_7_1 = state.constant(31);  // folded
+  AtenTensorHandle p_lstm_weight_ih_l1_reverse_kn_1 = state.constant(32);  // folded
+  AtenTensorHandle p_lstm_weight_hh_l1_reverse_kn_1 = state.constant(33);  // folded
+  AtenTensorHandle view_83_1 = state.constant(34);  // folded
+  AtenTensorHandle view_109_1 = state.constant(35);  // folded
+  // 191 buffers carved from one arena of 36864 bytes (288000 bytes allocated one by one)
   TensorHandle arena;
   const int64_t arena_bytes = 36864, arena_unit = 1;
   check(aoti_torch_empty_strided(
@@ -849,8 +637,8 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   // node 'permute' (aten.permute.default)
   // may share embedding's storage (a view)
   TensorHandle permute;
-  const int64_t dims_3[] = {1, 0, 2};
-  check(aoti_torch_cpu_permute(embedding.get(), dims_3, 3, permute.out()),
+  const int64_t dims_9[] = {1, 0, 2};
+  check(aoti_torch_cpu_permute(embedding.get(), dims_9, 3, permute.out()),
         "node 'permute' (aten.permute.default)");
   embedding.reset();
   // node 'expand' (aten.expand.default)
@@ -943,7 +731,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   TensorHandle add_2;
   const int64_t add_2_sizes[] = {1, 2, 48};
   const int64_t add_2_strides[] = {96, 48, 1};
-  check(aoti_torch__alloc_from_pool(arena.get(), 1536, kFloat32, 3, add_2_sizes, add_2_strides, add_2.out()),
+  check(aoti_torch__alloc_from_pool(arena.get(), 3072, kFloat32, 3, add_2_sizes, add_2_strides, add_2.out()),
         "allocate add_2");
   // fuses sigmoid, sigmoid_1, tanh, mul, mul_1, add_2
   {
@@ -974,7 +762,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   TensorHandle mul_2;
   const int64_t mul_2_sizes[] = {1, 2, 48};
   const int64_t mul_2_strides[] = {96, 48, 1};
-  check(aoti_torch__alloc_from_pool(arena.get(), 1920, kFloat32, 3, mul_2_sizes, mul_2_strides, mul_2.out()),
+  check(aoti_torch__alloc_from_pool(arena.get(), 3456, kFloat32, 3, mul_2_sizes, mul_2_strides, mul_2.out()),
         "allocate mul_2");
   // fuses sigmoid_2, tanh_1, mul_2
   {
@@ -997,12 +785,16 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   TensorHandle view_5;
   const int64_t shape_13[] = {2, 48};
   check(aoti_torch_cpu_reshape(mul_2.get(), shape_13, 2, view_5.out()), "node 'view_5' (aten.view.default)");
-  // node 'addmm_1' (mkl._mkl_linear.default)
+  // node 'addmm_1' (aten.addmm.default)
   TensorHandle addmm_1;
-  AtenTensorHandle B_value_4 = p_lstm_bias_hh_l0_1;
-  check(aoti_torch_cpu__mkl_linear(
-            view_5.get(), addmm_1_weight_packed_1, p_lstm_weight_hh_l0_1, &B_value_4, 2, addmm_1.out()),
-        "node 'addmm_1' (mkl._mkl_linear.default)");
+  const int64_t addmm_1_sizes[] = {2, 192};
+  const int64_t addmm_1_strides[] = {192, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 0, kFloat32, 2, addmm_1_sizes, addmm_1_strides, addmm_1.out()),
+        "allocate addmm_1");
+  check(aoti_torch_cpu_addmm_out(
+            addmm_1.get(), p_lstm_bias_hh_l0_1, view_5.get(), p_lstm_weight_hh_l0_kn_1, 1.0, 1.0),
+        "node 'addmm_1' (aten.addmm.default)");
   view_5.reset();
   // node 'view_6' (aten.view.default)
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
@@ -1016,7 +808,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   TensorHandle add_3;
   const int64_t add_3_sizes[] = {1, 2, 192};
   const int64_t add_3_strides[] = {384, 192, 1};
-  check(aoti_torch__alloc_from_pool(arena.get(), 0, kFloat32, 3, add_3_sizes, add_3_strides, add_3.out()),
+  check(aoti_torch__alloc_from_pool(arena.get(), 1536, kFloat32, 3, add_3_sizes, add_3_strides, add_3.out()),
         "allocate add_3");
   // fuses slice_10, squeeze_9, add_3
   {
@@ -1054,7 +846,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   TensorHandle add_4;
   const int64_t add_4_sizes[] = {1, 2, 48};
   const int64_t add_4_strides[] = {96, 48, 1};
-  check(aoti_torch__alloc_from_pool(arena.get(), 2304, kFloat32, 3, add_4_sizes, add_4_strides, add_4.out()),
+  check(aoti_torch__alloc_from_pool(arena.get(), 3840, kFloat32, 3, add_4_sizes, add_4_strides, add_4.out()),
         "allocate add_4");
   // fuses sigmoid_3, sigmoid_4, tanh_2, mul_3, mul_4, add_4
   {
@@ -1085,7 +877,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   TensorHandle mul_5;
   const int64_t mul_5_sizes[] = {1, 2, 48};
   const int64_t mul_5_strides[] = {96, 48, 1};
-  check(aoti_torch__alloc_from_pool(arena.get(), 1536, kFloat32, 3, mul_5_sizes, mul_5_strides, mul_5.out()),
+  check(aoti_torch__alloc_from_pool(arena.get(), 3072, kFloat32, 3, mul_5_sizes, mul_5_strides, mul_5.out()),
         "allocate mul_5");
   // fuses sigmoid_5, tanh_3, mul_5
   {
@@ -1108,12 +900,16 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   TensorHandle view_7;
   const int64_t shape_15[] = {2, 48};
   check(aoti_torch_cpu_reshape(mul_5.get(), shape_15, 2, view_7.out()), "node 'view_7' (aten.view.default)");
-  // node 'addmm_2' (mkl._mkl_linear.default)
+  // node 'addmm_2' (aten.addmm.default)
   TensorHandle addmm_2;
-  AtenTensorHandle B_value_5 = p_lstm_bias_hh_l0_1;
-  check(aoti_torch_cpu__mkl_linear(
-            view_7.get(), addmm_2_weight_packed_1, p_lstm_weight_hh_l0_1, &B_value_5, 2, addmm_2.out()),
-        "node 'addmm_2' (mkl._mkl_linear.default)");
+  const int64_t addmm_2_sizes[] = {2, 192};
+  const int64_t addmm_2_strides[] = {192, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 0, kFloat32, 2, addmm_2_sizes, addmm_2_strides, addmm_2.out()),
+        "allocate addmm_2");
+  check(aoti_torch_cpu_addmm_out(
+            addmm_2.get(), p_lstm_bias_hh_l0_1, view_7.get(), p_lstm_weight_hh_l0_kn_1, 1.0, 1.0),
+        "node 'addmm_2' (aten.addmm.default)");
   view_7.reset();
   // node 'view_8' (aten.view.default)
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
@@ -1127,7 +923,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   TensorHandle add_5;
   const int64_t add_5_sizes[] = {1, 2, 192};
   const int64_t add_5_strides[] = {384, 192, 1};
-  check(aoti_torch__alloc_from_pool(arena.get(), 0, kFloat32, 3, add_5_sizes, add_5_strides, add_5.out()),
+  check(aoti_torch__alloc_from_pool(arena.get(), 1536, kFloat32, 3, add_5_sizes, add_5_strides, add_5.out()),
         "allocate add_5");
   // fuses slice_11, squeeze_10, add_5
   {
@@ -1165,7 +961,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   TensorHandle add_6;
   const int64_t add_6_sizes[] = {1, 2, 48};
   const int64_t add_6_strides[] = {96, 48, 1};
-  check(aoti_torch__alloc_from_pool(arena.get(), 2688, kFloat32, 3, add_6_sizes, add_6_strides, add_6.out()),
+  check(aoti_torch__alloc_from_pool(arena.get(), 4224, kFloat32, 3, add_6_sizes, add_6_strides, add_6.out()),
         "allocate add_6");
   // fuses sigmoid_6, sigmoid_7, tanh_4, mul_6, mul_7, add_6
   {
@@ -1197,7 +993,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   TensorHandle mul_8;
   const int64_t mul_8_sizes[] = {1, 2, 48};
   const int64_t mul_8_strides[] = {96, 48, 1};
-  check(aoti_torch__alloc_from_pool(arena.get(), 2304, kFloat32, 3, mul_8_sizes, mul_8_strides, mul_8.out()),
+  check(aoti_torch__alloc_from_pool(arena.get(), 3840, kFloat32, 3, mul_8_sizes, mul_8_strides, mul_8.out()),
         "allocate mul_8");
   // fuses sigmoid_8, tanh_5, mul_8
   {
@@ -1221,12 +1017,16 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   TensorHandle view_9;
   const int64_t shape_17[] = {2, 48};
   check(aoti_torch_cpu_reshape(mul_8.get(), shape_17, 2, view_9.out()), "node 'view_9' (aten.view.default)");
-  // node 'addmm_3' (mkl._mkl_linear.default)
+  // node 'addmm_3' (aten.addmm.default)
   TensorHandle addmm_3;
-  AtenTensorHandle B_value_6 = p_lstm_bias_hh_l0_1;
-  check(aoti_torch_cpu__mkl_linear(
-            view_9.get(), addmm_3_weight_packed_1, p_lstm_weight_hh_l0_1, &B_value_6, 2, addmm_3.out()),
-        "node 'addmm_3' (mkl._mkl_linear.default)");
+  const int64_t addmm_3_sizes[] = {2, 192};
+  const int64_t addmm_3_strides[] = {192, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 0, kFloat32, 2, addmm_3_sizes, addmm_3_strides, addmm_3.out()),
+        "allocate addmm_3");
+  check(aoti_torch_cpu_addmm_out(
+            addmm_3.get(), p_lstm_bias_hh_l0_1, view_9.get(), p_lstm_weight_hh_l0_kn_1, 1.0, 1.0),
+        "node 'addmm_3' (aten.addmm.default)");
   view_9.reset();
   // node 'view_10' (aten.view.default)
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
@@ -1240,7 +1040,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   TensorHandle add_7;
   const int64_t add_7_sizes[] = {1, 2, 192};
   const int64_t add_7_strides[] = {384, 192, 1};
-  check(aoti_torch__alloc_from_pool(arena.get(), 0, kFloat32, 3, add_7_sizes, add_7_strides, add_7.out()),
+  check(aoti_torch__alloc_from_pool(arena.get(), 1536, kFloat32, 3, add_7_sizes, add_7_strides, add_7.out()),
         "allocate add_7");
   // fuses slice_12, squeeze_11, add_7
   {
@@ -1278,7 +1078,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   TensorHandle add_8;
   const int64_t add_8_sizes[] = {1, 2, 48};
   const int64_t add_8_strides[] = {96, 48, 1};
-  check(aoti_torch__alloc_from_pool(arena.get(), 3072, kFloat32, 3, add_8_sizes, add_8_strides, add_8.out()),
+  check(aoti_torch__alloc_from_pool(arena.get(), 4608, kFloat32, 3, add_8_sizes, add_8_strides, add_8.out()),
         "allocate add_8");
   // fuses sigmoid_9, sigmoid_10, tanh_6, mul_9, mul_10, add_8
   {
@@ -1313,7 +1113,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   const int64_t mul_11_sizes[] = {1, 2, 48};
   const int64_t mul_11_strides[] = {96, 48, 1};
   check(aoti_torch__alloc_from_pool(
-            arena.get(), 2688, kFloat32, 3, mul_11_sizes, mul_11_strides, mul_11.out()),
+            arena.get(), 4224, kFloat32, 3, mul_11_sizes, mul_11_strides, mul_11.out()),
         "allocate mul_11");
   // fuses sigmoid_11, tanh_7, mul_11
   {
@@ -1338,12 +1138,16 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   const int64_t shape_19[] = {2, 48};
   check(aoti_torch_cpu_reshape(mul_11.get(), shape_19, 2, view_11.out()),
         "node 'view_11' (aten.view.default)");
-  // node 'addmm_4' (mkl._mkl_linear.default)
+  // node 'addmm_4' (aten.addmm.default)
   TensorHandle addmm_4;
-  AtenTensorHandle B_value_7 = p_lstm_bias_hh_l0_1;
-  check(aoti_torch_cpu__mkl_linear(
-            view_11.get(), addmm_4_weight_packed_1, p_lstm_weight_hh_l0_1, &B_value_7, 2, addmm_4.out()),
-        "node 'addmm_4' (mkl._mkl_linear.default)");
+  const int64_t addmm_4_sizes[] = {2, 192};
+  const int64_t addmm_4_strides[] = {192, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 0, kFloat32, 2, addmm_4_sizes, addmm_4_strides, addmm_4.out()),
+        "allocate addmm_4");
+  check(aoti_torch_cpu_addmm_out(
+            addmm_4.get(), p_lstm_bias_hh_l0_1, view_11.get(), p_lstm_weight_hh_l0_kn_1, 1.0, 1.0),
+        "node 'addmm_4' (aten.addmm.default)");
   view_11.reset();
   // node 'view_12' (aten.view.default)
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
@@ -1357,7 +1161,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   TensorHandle add_9;
   const int64_t add_9_sizes[] = {1, 2, 192};
   const int64_t add_9_strides[] = {384, 192, 1};
-  check(aoti_torch__alloc_from_pool(arena.get(), 0, kFloat32, 3, add_9_sizes, add_9_strides, add_9.out()),
+  check(aoti_torch__alloc_from_pool(arena.get(), 1536, kFloat32, 3, add_9_sizes, add_9_strides, add_9.out()),
         "allocate add_9");
   // fuses slice_13, squeeze_12, add_9
   {
@@ -1396,7 +1200,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   const int64_t add_10_sizes[] = {1, 2, 48};
   const int64_t add_10_strides[] = {96, 48, 1};
   check(aoti_torch__alloc_from_pool(
-            arena.get(), 3456, kFloat32, 3, add_10_sizes, add_10_strides, add_10.out()),
+            arena.get(), 4992, kFloat32, 3, add_10_sizes, add_10_strides, add_10.out()),
         "allocate add_10");
   // fuses sigmoid_12, sigmoid_13, tanh_8, mul_12, mul_13, add_10
   {
@@ -1431,7 +1235,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   const int64_t mul_14_sizes[] = {1, 2, 48};
   const int64_t mul_14_strides[] = {96, 48, 1};
   check(aoti_torch__alloc_from_pool(
-            arena.get(), 3072, kFloat32, 3, mul_14_sizes, mul_14_strides, mul_14.out()),
+            arena.get(), 4608, kFloat32, 3, mul_14_sizes, mul_14_strides, mul_14.out()),
         "allocate mul_14");
   // fuses sigmoid_14, tanh_9, mul_14
   {
@@ -1456,12 +1260,16 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   const int64_t shape_21[] = {2, 48};
   check(aoti_torch_cpu_reshape(mul_14.get(), shape_21, 2, view_13.out()),
         "node 'view_13' (aten.view.default)");
-  // node 'addmm_5' (mkl._mkl_linear.default)
+  // node 'addmm_5' (aten.addmm.default)
   TensorHandle addmm_5;
-  AtenTensorHandle B_value_8 = p_lstm_bias_hh_l0_1;
-  check(aoti_torch_cpu__mkl_linear(
-            view_13.get(), addmm_5_weight_packed_1, p_lstm_weight_hh_l0_1, &B_value_8, 2, addmm_5.out()),
-        "node 'addmm_5' (mkl._mkl_linear.default)");
+  const int64_t addmm_5_sizes[] = {2, 192};
+  const int64_t addmm_5_strides[] = {192, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 0, kFloat32, 2, addmm_5_sizes, addmm_5_strides, addmm_5.out()),
+        "allocate addmm_5");
+  check(aoti_torch_cpu_addmm_out(
+            addmm_5.get(), p_lstm_bias_hh_l0_1, view_13.get(), p_lstm_weight_hh_l0_kn_1, 1.0, 1.0),
+        "node 'addmm_5' (aten.addmm.default)");
   view_13.reset();
   // node 'view_14' (aten.view.default)
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
@@ -1475,7 +1283,8 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   TensorHandle add_11;
   const int64_t add_11_sizes[] = {1, 2, 192};
   const int64_t add_11_strides[] = {384, 192, 1};
-  check(aoti_torch__alloc_from_pool(arena.get(), 0, kFloat32, 3, add_11_sizes, add_11_strides, add_11.out()),
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 1536, kFloat32, 3, add_11_sizes, add_11_strides, add_11.out()),
         "allocate add_11");
   // fuses slice_14, squeeze_13, add_11
   {
@@ -1514,7 +1323,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   const int64_t add_12_sizes[] = {1, 2, 48};
   const int64_t add_12_strides[] = {96, 48, 1};
   check(aoti_torch__alloc_from_pool(
-            arena.get(), 3840, kFloat32, 3, add_12_sizes, add_12_strides, add_12.out()),
+            arena.get(), 5376, kFloat32, 3, add_12_sizes, add_12_strides, add_12.out()),
         "allocate add_12");
   // fuses sigmoid_15, sigmoid_16, tanh_10, mul_15, mul_16, add_12
   {
@@ -1549,7 +1358,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   const int64_t mul_17_sizes[] = {1, 2, 48};
   const int64_t mul_17_strides[] = {96, 48, 1};
   check(aoti_torch__alloc_from_pool(
-            arena.get(), 3456, kFloat32, 3, mul_17_sizes, mul_17_strides, mul_17.out()),
+            arena.get(), 4992, kFloat32, 3, mul_17_sizes, mul_17_strides, mul_17.out()),
         "allocate mul_17");
   // fuses sigmoid_17, tanh_11, mul_17
   {
@@ -1574,12 +1383,16 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   const int64_t shape_23[] = {2, 48};
   check(aoti_torch_cpu_reshape(mul_17.get(), shape_23, 2, view_15.out()),
         "node 'view_15' (aten.view.default)");
-  // node 'addmm_6' (mkl._mkl_linear.default)
+  // node 'addmm_6' (aten.addmm.default)
   TensorHandle addmm_6;
-  AtenTensorHandle B_value_9 = p_lstm_bias_hh_l0_1;
-  check(aoti_torch_cpu__mkl_linear(
-            view_15.get(), addmm_6_weight_packed_1, p_lstm_weight_hh_l0_1, &B_value_9, 2, addmm_6.out()),
-        "node 'addmm_6' (mkl._mkl_linear.default)");
+  const int64_t addmm_6_sizes[] = {2, 192};
+  const int64_t addmm_6_strides[] = {192, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 0, kFloat32, 2, addmm_6_sizes, addmm_6_strides, addmm_6.out()),
+        "allocate addmm_6");
+  check(aoti_torch_cpu_addmm_out(
+            addmm_6.get(), p_lstm_bias_hh_l0_1, view_15.get(), p_lstm_weight_hh_l0_kn_1, 1.0, 1.0),
+        "node 'addmm_6' (aten.addmm.default)");
   view_15.reset();
   // node 'view_16' (aten.view.default)
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
@@ -1593,7 +1406,8 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   TensorHandle add_13;
   const int64_t add_13_sizes[] = {1, 2, 192};
   const int64_t add_13_strides[] = {384, 192, 1};
-  check(aoti_torch__alloc_from_pool(arena.get(), 0, kFloat32, 3, add_13_sizes, add_13_strides, add_13.out()),
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 1536, kFloat32, 3, add_13_sizes, add_13_strides, add_13.out()),
         "allocate add_13");
   // fuses slice_15, squeeze_14, add_13
   {
@@ -1632,7 +1446,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   const int64_t add_14_sizes[] = {1, 2, 48};
   const int64_t add_14_strides[] = {96, 48, 1};
   check(aoti_torch__alloc_from_pool(
-            arena.get(), 4224, kFloat32, 3, add_14_sizes, add_14_strides, add_14.out()),
+            arena.get(), 5760, kFloat32, 3, add_14_sizes, add_14_strides, add_14.out()),
         "allocate add_14");
   // fuses sigmoid_18, sigmoid_19, tanh_12, mul_18, mul_19, add_14
   {
@@ -1667,7 +1481,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   const int64_t mul_20_sizes[] = {1, 2, 48};
   const int64_t mul_20_strides[] = {96, 48, 1};
   check(aoti_torch__alloc_from_pool(
-            arena.get(), 3840, kFloat32, 3, mul_20_sizes, mul_20_strides, mul_20.out()),
+            arena.get(), 5376, kFloat32, 3, mul_20_sizes, mul_20_strides, mul_20.out()),
         "allocate mul_20");
   // fuses sigmoid_20, tanh_13, mul_20
   {
@@ -1692,12 +1506,16 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   const int64_t shape_25[] = {2, 48};
   check(aoti_torch_cpu_reshape(mul_20.get(), shape_25, 2, view_17.out()),
         "node 'view_17' (aten.view.default)");
-  // node 'addmm_7' (mkl._mkl_linear.default)
+  // node 'addmm_7' (aten.addmm.default)
   TensorHandle addmm_7;
-  AtenTensorHandle B_value_10 = p_lstm_bias_hh_l0_1;
-  check(aoti_torch_cpu__mkl_linear(
-            view_17.get(), addmm_7_weight_packed_1, p_lstm_weight_hh_l0_1, &B_value_10, 2, addmm_7.out()),
-        "node 'addmm_7' (mkl._mkl_linear.default)");
+  const int64_t addmm_7_sizes[] = {2, 192};
+  const int64_t addmm_7_strides[] = {192, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 0, kFloat32, 2, addmm_7_sizes, addmm_7_strides, addmm_7.out()),
+        "allocate addmm_7");
+  check(aoti_torch_cpu_addmm_out(
+            addmm_7.get(), p_lstm_bias_hh_l0_1, view_17.get(), p_lstm_weight_hh_l0_kn_1, 1.0, 1.0),
+        "node 'addmm_7' (aten.addmm.default)");
   view_17.reset();
   // node 'view_18' (aten.view.default)
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
@@ -1711,7 +1529,8 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   TensorHandle add_15;
   const int64_t add_15_sizes[] = {1, 2, 192};
   const int64_t add_15_strides[] = {384, 192, 1};
-  check(aoti_torch__alloc_from_pool(arena.get(), 0, kFloat32, 3, add_15_sizes, add_15_strides, add_15.out()),
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 1536, kFloat32, 3, add_15_sizes, add_15_strides, add_15.out()),
         "allocate add_15");
   // fuses slice_16, squeeze_15, add_15
   {
@@ -1750,7 +1569,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   const int64_t add_16_sizes[] = {1, 2, 48};
   const int64_t add_16_strides[] = {96, 48, 1};
   check(aoti_torch__alloc_from_pool(
-            arena.get(), 4608, kFloat32, 3, add_16_sizes, add_16_strides, add_16.out()),
+            arena.get(), 6144, kFloat32, 3, add_16_sizes, add_16_strides, add_16.out()),
         "allocate add_16");
   // fuses sigmoid_21, sigmoid_22, tanh_14, mul_21, mul_22, add_16
   {
@@ -1785,7 +1604,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   const int64_t mul_23_sizes[] = {1, 2, 48};
   const int64_t mul_23_strides[] = {96, 48, 1};
   check(aoti_torch__alloc_from_pool(
-            arena.get(), 4224, kFloat32, 3, mul_23_sizes, mul_23_strides, mul_23.out()),
+            arena.get(), 5760, kFloat32, 3, mul_23_sizes, mul_23_strides, mul_23.out()),
         "allocate mul_23");
   // fuses sigmoid_23, tanh_15, mul_23
   {
@@ -1810,12 +1629,16 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   const int64_t shape_27[] = {2, 48};
   check(aoti_torch_cpu_reshape(mul_23.get(), shape_27, 2, view_19.out()),
         "node 'view_19' (aten.view.default)");
-  // node 'addmm_8' (mkl._mkl_linear.default)
+  // node 'addmm_8' (aten.addmm.default)
   TensorHandle addmm_8;
-  AtenTensorHandle B_value_11 = p_lstm_bias_hh_l0_1;
-  check(aoti_torch_cpu__mkl_linear(
-            view_19.get(), addmm_8_weight_packed_1, p_lstm_weight_hh_l0_1, &B_value_11, 2, addmm_8.out()),
-        "node 'addmm_8' (mkl._mkl_linear.default)");
+  const int64_t addmm_8_sizes[] = {2, 192};
+  const int64_t addmm_8_strides[] = {192, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 0, kFloat32, 2, addmm_8_sizes, addmm_8_strides, addmm_8.out()),
+        "allocate addmm_8");
+  check(aoti_torch_cpu_addmm_out(
+            addmm_8.get(), p_lstm_bias_hh_l0_1, view_19.get(), p_lstm_weight_hh_l0_kn_1, 1.0, 1.0),
+        "node 'addmm_8' (aten.addmm.default)");
   view_19.reset();
   // node 'view_20' (aten.view.default)
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
@@ -1829,7 +1652,8 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   TensorHandle add_17;
   const int64_t add_17_sizes[] = {1, 2, 192};
   const int64_t add_17_strides[] = {384, 192, 1};
-  check(aoti_torch__alloc_from_pool(arena.get(), 0, kFloat32, 3, add_17_sizes, add_17_strides, add_17.out()),
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 1536, kFloat32, 3, add_17_sizes, add_17_strides, add_17.out()),
         "allocate add_17");
   // fuses slice_17, squeeze_16, add_17
   {
@@ -1868,7 +1692,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   const int64_t add_18_sizes[] = {1, 2, 48};
   const int64_t add_18_strides[] = {96, 48, 1};
   check(aoti_torch__alloc_from_pool(
-            arena.get(), 4992, kFloat32, 3, add_18_sizes, add_18_strides, add_18.out()),
+            arena.get(), 6528, kFloat32, 3, add_18_sizes, add_18_strides, add_18.out()),
         "allocate add_18");
   // fuses sigmoid_24, sigmoid_25, tanh_16, mul_24, mul_25, add_18
   {
@@ -1903,7 +1727,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   const int64_t mul_26_sizes[] = {1, 2, 48};
   const int64_t mul_26_strides[] = {96, 48, 1};
   check(aoti_torch__alloc_from_pool(
-            arena.get(), 4608, kFloat32, 3, mul_26_sizes, mul_26_strides, mul_26.out()),
+            arena.get(), 6144, kFloat32, 3, mul_26_sizes, mul_26_strides, mul_26.out()),
         "allocate mul_26");
   // fuses sigmoid_26, tanh_17, mul_26
   {
@@ -1928,12 +1752,16 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   const int64_t shape_29[] = {2, 48};
   check(aoti_torch_cpu_reshape(mul_26.get(), shape_29, 2, view_21.out()),
         "node 'view_21' (aten.view.default)");
-  // node 'addmm_9' (mkl._mkl_linear.default)
+  // node 'addmm_9' (aten.addmm.default)
   TensorHandle addmm_9;
-  AtenTensorHandle B_value_12 = p_lstm_bias_hh_l0_1;
-  check(aoti_torch_cpu__mkl_linear(
-            view_21.get(), addmm_9_weight_packed_1, p_lstm_weight_hh_l0_1, &B_value_12, 2, addmm_9.out()),
-        "node 'addmm_9' (mkl._mkl_linear.default)");
+  const int64_t addmm_9_sizes[] = {2, 192};
+  const int64_t addmm_9_strides[] = {192, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 0, kFloat32, 2, addmm_9_sizes, addmm_9_strides, addmm_9.out()),
+        "allocate addmm_9");
+  check(aoti_torch_cpu_addmm_out(
+            addmm_9.get(), p_lstm_bias_hh_l0_1, view_21.get(), p_lstm_weight_hh_l0_kn_1, 1.0, 1.0),
+        "node 'addmm_9' (aten.addmm.default)");
   view_21.reset();
   // node 'view_22' (aten.view.default)
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
@@ -1947,7 +1775,8 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   TensorHandle add_19;
   const int64_t add_19_sizes[] = {1, 2, 192};
   const int64_t add_19_strides[] = {384, 192, 1};
-  check(aoti_torch__alloc_from_pool(arena.get(), 0, kFloat32, 3, add_19_sizes, add_19_strides, add_19.out()),
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 1536, kFloat32, 3, add_19_sizes, add_19_strides, add_19.out()),
         "allocate add_19");
   // fuses slice_18, squeeze_17, add_19
   {
@@ -1986,7 +1815,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   const int64_t add_20_sizes[] = {1, 2, 48};
   const int64_t add_20_strides[] = {96, 48, 1};
   check(aoti_torch__alloc_from_pool(
-            arena.get(), 5376, kFloat32, 3, add_20_sizes, add_20_strides, add_20.out()),
+            arena.get(), 6912, kFloat32, 3, add_20_sizes, add_20_strides, add_20.out()),
         "allocate add_20");
   // fuses sigmoid_27, sigmoid_28, tanh_18, mul_27, mul_28, add_20
   {
@@ -2021,7 +1850,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   const int64_t mul_29_sizes[] = {1, 2, 48};
   const int64_t mul_29_strides[] = {96, 48, 1};
   check(aoti_torch__alloc_from_pool(
-            arena.get(), 4992, kFloat32, 3, mul_29_sizes, mul_29_strides, mul_29.out()),
+            arena.get(), 6528, kFloat32, 3, mul_29_sizes, mul_29_strides, mul_29.out()),
         "allocate mul_29");
   // fuses sigmoid_29, tanh_19, mul_29
   {
@@ -2046,12 +1875,16 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   const int64_t shape_31[] = {2, 48};
   check(aoti_torch_cpu_reshape(mul_29.get(), shape_31, 2, view_23.out()),
         "node 'view_23' (aten.view.default)");
-  // node 'addmm_10' (mkl._mkl_linear.default)
+  // node 'addmm_10' (aten.addmm.default)
   TensorHandle addmm_10;
-  AtenTensorHandle B_value_13 = p_lstm_bias_hh_l0_1;
-  check(aoti_torch_cpu__mkl_linear(
-            view_23.get(), addmm_10_weight_packed_1, p_lstm_weight_hh_l0_1, &B_value_13, 2, addmm_10.out()),
-        "node 'addmm_10' (mkl._mkl_linear.default)");
+  const int64_t addmm_10_sizes[] = {2, 192};
+  const int64_t addmm_10_strides[] = {192, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 0, kFloat32, 2, addmm_10_sizes, addmm_10_strides, addmm_10.out()),
+        "allocate addmm_10");
+  check(aoti_torch_cpu_addmm_out(
+            addmm_10.get(), p_lstm_bias_hh_l0_1, view_23.get(), p_lstm_weight_hh_l0_kn_1, 1.0, 1.0),
+        "node 'addmm_10' (aten.addmm.default)");
   view_23.reset();
   // node 'view_24' (aten.view.default)
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
@@ -2065,7 +1898,8 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   TensorHandle add_21;
   const int64_t add_21_sizes[] = {1, 2, 192};
   const int64_t add_21_strides[] = {384, 192, 1};
-  check(aoti_torch__alloc_from_pool(arena.get(), 0, kFloat32, 3, add_21_sizes, add_21_strides, add_21.out()),
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 1536, kFloat32, 3, add_21_sizes, add_21_strides, add_21.out()),
         "allocate add_21");
   // fuses slice_19, squeeze_18, add_21
   {
@@ -2104,7 +1938,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   const int64_t add_22_sizes[] = {1, 2, 48};
   const int64_t add_22_strides[] = {96, 48, 1};
   check(aoti_torch__alloc_from_pool(
-            arena.get(), 5760, kFloat32, 3, add_22_sizes, add_22_strides, add_22.out()),
+            arena.get(), 7296, kFloat32, 3, add_22_sizes, add_22_strides, add_22.out()),
         "allocate add_22");
   // fuses sigmoid_30, sigmoid_31, tanh_20, mul_30, mul_31, add_22
   {
@@ -2139,7 +1973,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   const int64_t mul_32_sizes[] = {1, 2, 48};
   const int64_t mul_32_strides[] = {96, 48, 1};
   check(aoti_torch__alloc_from_pool(
-            arena.get(), 5376, kFloat32, 3, mul_32_sizes, mul_32_strides, mul_32.out()),
+            arena.get(), 6912, kFloat32, 3, mul_32_sizes, mul_32_strides, mul_32.out()),
         "allocate mul_32");
   // fuses sigmoid_32, tanh_21, mul_32
   {
@@ -2164,12 +1998,16 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   const int64_t shape_33[] = {2, 48};
   check(aoti_torch_cpu_reshape(mul_32.get(), shape_33, 2, view_25.out()),
         "node 'view_25' (aten.view.default)");
-  // node 'addmm_11' (mkl._mkl_linear.default)
+  // node 'addmm_11' (aten.addmm.default)
   TensorHandle addmm_11;
-  AtenTensorHandle B_value_14 = p_lstm_bias_hh_l0_1;
-  check(aoti_torch_cpu__mkl_linear(
-            view_25.get(), addmm_11_weight_packed_1, p_lstm_weight_hh_l0_1, &B_value_14, 2, addmm_11.out()),
-        "node 'addmm_11' (mkl._mkl_linear.default)");
+  const int64_t addmm_11_sizes[] = {2, 192};
+  const int64_t addmm_11_strides[] = {192, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 0, kFloat32, 2, addmm_11_sizes, addmm_11_strides, addmm_11.out()),
+        "allocate addmm_11");
+  check(aoti_torch_cpu_addmm_out(
+            addmm_11.get(), p_lstm_bias_hh_l0_1, view_25.get(), p_lstm_weight_hh_l0_kn_1, 1.0, 1.0),
+        "node 'addmm_11' (aten.addmm.default)");
   view_25.reset();
   // node 'view_26' (aten.view.default)
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
@@ -2183,7 +2021,8 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   TensorHandle add_23;
   const int64_t add_23_sizes[] = {1, 2, 192};
   const int64_t add_23_strides[] = {384, 192, 1};
-  check(aoti_torch__alloc_from_pool(arena.get(), 0, kFloat32, 3, add_23_sizes, add_23_strides, add_23.out()),
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 1536, kFloat32, 3, add_23_sizes, add_23_strides, add_23.out()),
         "allocate add_23");
   // fuses slice_20, squeeze_19, add_23
   {
@@ -2222,8 +2061,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   TensorHandle mul_35;
   const int64_t mul_35_sizes[] = {1, 2, 48};
   const int64_t mul_35_strides[] = {96, 48, 1};
-  check(aoti_torch__alloc_from_pool(
-            arena.get(), 6144, kFloat32, 3, mul_35_sizes, mul_35_strides, mul_35.out()),
+  check(aoti_torch__alloc_from_pool(arena.get(), 0, kFloat32, 3, mul_35_sizes, mul_35_strides, mul_35.out()),
         "allocate mul_35");
   // fuses sigmoid_33, sigmoid_34, tanh_22, sigmoid_35, mul_33, mul_34, add_24, tanh_23, mul_35
   {
@@ -2330,8 +2168,8 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   view_29.reset();
   // node 'flip' (aten.flip.default)
   TensorHandle flip;
-  const int64_t dims_4[] = {0};
-  check(aoti_torch_cpu_flip(add_25.get(), dims_4, 1, flip.out()), "node 'flip' (aten.flip.default)");
+  const int64_t dims_10[] = {0};
+  check(aoti_torch_cpu_flip(add_25.get(), dims_10, 1, flip.out()), "node 'flip' (aten.flip.default)");
   add_25.reset();
   // node 'add_26' (aten.add.Tensor)
   TensorHandle add_26;
@@ -2375,7 +2213,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   const int64_t add_27_sizes[] = {1, 2, 48};
   const int64_t add_27_strides[] = {96, 48, 1};
   check(aoti_torch__alloc_from_pool(
-            arena.get(), 1536, kFloat32, 3, add_27_sizes, add_27_strides, add_27.out()),
+            arena.get(), 3072, kFloat32, 3, add_27_sizes, add_27_strides, add_27.out()),
         "allocate add_27");
   // fuses sigmoid_36, sigmoid_37, tanh_24, mul_36, mul_37, add_27
   {
@@ -2410,7 +2248,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   const int64_t mul_38_sizes[] = {1, 2, 48};
   const int64_t mul_38_strides[] = {96, 48, 1};
   check(aoti_torch__alloc_from_pool(
-            arena.get(), 1920, kFloat32, 3, mul_38_sizes, mul_38_strides, mul_38.out()),
+            arena.get(), 3456, kFloat32, 3, mul_38_sizes, mul_38_strides, mul_38.out()),
         "allocate mul_38");
   // fuses sigmoid_38, tanh_25, mul_38
   {
@@ -2435,13 +2273,17 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   const int64_t shape_37[] = {2, 48};
   check(aoti_torch_cpu_reshape(mul_38.get(), shape_37, 2, view_32.out()),
         "node 'view_32' (aten.view.default)");
-  // node 'addmm_13' (mkl._mkl_linear.default)
+  // node 'addmm_13' (aten.addmm.default)
   TensorHandle addmm_13;
-  AtenTensorHandle B_value_15 = p_lstm_bias_hh_l0_reverse_1;
-  check(aoti_torch_cpu__mkl_linear(
-            view_32.get(), addmm_13_weight_packed_1, p_lstm_weight_hh_l0_reverse_1, &B_value_15, 2,
-            addmm_13.out()),
-        "node 'addmm_13' (mkl._mkl_linear.default)");
+  const int64_t addmm_13_sizes[] = {2, 192};
+  const int64_t addmm_13_strides[] = {192, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 0, kFloat32, 2, addmm_13_sizes, addmm_13_strides, addmm_13.out()),
+        "allocate addmm_13");
+  check(aoti_torch_cpu_addmm_out(
+            addmm_13.get(), p_lstm_bias_hh_l0_reverse_1, view_32.get(), p_lstm_weight_hh_l0_reverse_kn_1, 1.0,
+            1.0),
+        "node 'addmm_13' (aten.addmm.default)");
   view_32.reset();
   // node 'view_33' (aten.view.default)
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
@@ -2455,7 +2297,8 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   TensorHandle add_28;
   const int64_t add_28_sizes[] = {1, 2, 192};
   const int64_t add_28_strides[] = {384, 192, 1};
-  check(aoti_torch__alloc_from_pool(arena.get(), 0, kFloat32, 3, add_28_sizes, add_28_strides, add_28.out()),
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 1536, kFloat32, 3, add_28_sizes, add_28_strides, add_28.out()),
         "allocate add_28");
   // fuses slice_22, squeeze_23, add_28
   {
@@ -2494,7 +2337,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   const int64_t add_29_sizes[] = {1, 2, 48};
   const int64_t add_29_strides[] = {96, 48, 1};
   check(aoti_torch__alloc_from_pool(
-            arena.get(), 2304, kFloat32, 3, add_29_sizes, add_29_strides, add_29.out()),
+            arena.get(), 3840, kFloat32, 3, add_29_sizes, add_29_strides, add_29.out()),
         "allocate add_29");
   // fuses sigmoid_39, sigmoid_40, tanh_26, mul_39, mul_40, add_29
   {
@@ -2529,7 +2372,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   const int64_t mul_41_sizes[] = {1, 2, 48};
   const int64_t mul_41_strides[] = {96, 48, 1};
   check(aoti_torch__alloc_from_pool(
-            arena.get(), 1536, kFloat32, 3, mul_41_sizes, mul_41_strides, mul_41.out()),
+            arena.get(), 3072, kFloat32, 3, mul_41_sizes, mul_41_strides, mul_41.out()),
         "allocate mul_41");
   // fuses sigmoid_41, tanh_27, mul_41
   {
@@ -2554,13 +2397,17 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   const int64_t shape_39[] = {2, 48};
   check(aoti_torch_cpu_reshape(mul_41.get(), shape_39, 2, view_34.out()),
         "node 'view_34' (aten.view.default)");
-  // node 'addmm_14' (mkl._mkl_linear.default)
+  // node 'addmm_14' (aten.addmm.default)
   TensorHandle addmm_14;
-  AtenTensorHandle B_value_16 = p_lstm_bias_hh_l0_reverse_1;
-  check(aoti_torch_cpu__mkl_linear(
-            view_34.get(), addmm_14_weight_packed_1, p_lstm_weight_hh_l0_reverse_1, &B_value_16, 2,
-            addmm_14.out()),
-        "node 'addmm_14' (mkl._mkl_linear.default)");
+  const int64_t addmm_14_sizes[] = {2, 192};
+  const int64_t addmm_14_strides[] = {192, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 0, kFloat32, 2, addmm_14_sizes, addmm_14_strides, addmm_14.out()),
+        "allocate addmm_14");
+  check(aoti_torch_cpu_addmm_out(
+            addmm_14.get(), p_lstm_bias_hh_l0_reverse_1, view_34.get(), p_lstm_weight_hh_l0_reverse_kn_1, 1.0,
+            1.0),
+        "node 'addmm_14' (aten.addmm.default)");
   view_34.reset();
   // node 'view_35' (aten.view.default)
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
@@ -2574,7 +2421,8 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   TensorHandle add_30;
   const int64_t add_30_sizes[] = {1, 2, 192};
   const int64_t add_30_strides[] = {384, 192, 1};
-  check(aoti_torch__alloc_from_pool(arena.get(), 0, kFloat32, 3, add_30_sizes, add_30_strides, add_30.out()),
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 1536, kFloat32, 3, add_30_sizes, add_30_strides, add_30.out()),
         "allocate add_30");
   // fuses slice_23, squeeze_24, add_30
   {
@@ -2613,7 +2461,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   const int64_t add_31_sizes[] = {1, 2, 48};
   const int64_t add_31_strides[] = {96, 48, 1};
   check(aoti_torch__alloc_from_pool(
-            arena.get(), 2688, kFloat32, 3, add_31_sizes, add_31_strides, add_31.out()),
+            arena.get(), 4224, kFloat32, 3, add_31_sizes, add_31_strides, add_31.out()),
         "allocate add_31");
   // fuses sigmoid_42, sigmoid_43, tanh_28, mul_42, mul_43, add_31
   {
@@ -2648,7 +2496,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   const int64_t mul_44_sizes[] = {1, 2, 48};
   const int64_t mul_44_strides[] = {96, 48, 1};
   check(aoti_torch__alloc_from_pool(
-            arena.get(), 2304, kFloat32, 3, mul_44_sizes, mul_44_strides, mul_44.out()),
+            arena.get(), 3840, kFloat32, 3, mul_44_sizes, mul_44_strides, mul_44.out()),
         "allocate mul_44");
   // fuses sigmoid_44, tanh_29, mul_44
   {
@@ -2673,13 +2521,17 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   const int64_t shape_41[] = {2, 48};
   check(aoti_torch_cpu_reshape(mul_44.get(), shape_41, 2, view_36.out()),
         "node 'view_36' (aten.view.default)");
-  // node 'addmm_15' (mkl._mkl_linear.default)
+  // node 'addmm_15' (aten.addmm.default)
   TensorHandle addmm_15;
-  AtenTensorHandle B_value_17 = p_lstm_bias_hh_l0_reverse_1;
-  check(aoti_torch_cpu__mkl_linear(
-            view_36.get(), addmm_15_weight_packed_1, p_lstm_weight_hh_l0_reverse_1, &B_value_17, 2,
-            addmm_15.out()),
-        "node 'addmm_15' (mkl._mkl_linear.default)");
+  const int64_t addmm_15_sizes[] = {2, 192};
+  const int64_t addmm_15_strides[] = {192, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 0, kFloat32, 2, addmm_15_sizes, addmm_15_strides, addmm_15.out()),
+        "allocate addmm_15");
+  check(aoti_torch_cpu_addmm_out(
+            addmm_15.get(), p_lstm_bias_hh_l0_reverse_1, view_36.get(), p_lstm_weight_hh_l0_reverse_kn_1, 1.0,
+            1.0),
+        "node 'addmm_15' (aten.addmm.default)");
   view_36.reset();
   // node 'view_37' (aten.view.default)
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
@@ -2693,7 +2545,8 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   TensorHandle add_32;
   const int64_t add_32_sizes[] = {1, 2, 192};
   const int64_t add_32_strides[] = {384, 192, 1};
-  check(aoti_torch__alloc_from_pool(arena.get(), 0, kFloat32, 3, add_32_sizes, add_32_strides, add_32.out()),
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 1536, kFloat32, 3, add_32_sizes, add_32_strides, add_32.out()),
         "allocate add_32");
   // fuses slice_24, squeeze_25, add_32
   {
@@ -2732,7 +2585,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   const int64_t add_33_sizes[] = {1, 2, 48};
   const int64_t add_33_strides[] = {96, 48, 1};
   check(aoti_torch__alloc_from_pool(
-            arena.get(), 3072, kFloat32, 3, add_33_sizes, add_33_strides, add_33.out()),
+            arena.get(), 4608, kFloat32, 3, add_33_sizes, add_33_strides, add_33.out()),
         "allocate add_33");
   // fuses sigmoid_45, sigmoid_46, tanh_30, mul_45, mul_46, add_33
   {
@@ -2767,7 +2620,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   const int64_t mul_47_sizes[] = {1, 2, 48};
   const int64_t mul_47_strides[] = {96, 48, 1};
   check(aoti_torch__alloc_from_pool(
-            arena.get(), 2688, kFloat32, 3, mul_47_sizes, mul_47_strides, mul_47.out()),
+            arena.get(), 4224, kFloat32, 3, mul_47_sizes, mul_47_strides, mul_47.out()),
         "allocate mul_47");
   // fuses sigmoid_47, tanh_31, mul_47
   {
@@ -2792,13 +2645,17 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   const int64_t shape_43[] = {2, 48};
   check(aoti_torch_cpu_reshape(mul_47.get(), shape_43, 2, view_38.out()),
         "node 'view_38' (aten.view.default)");
-  // node 'addmm_16' (mkl._mkl_linear.default)
+  // node 'addmm_16' (aten.addmm.default)
   TensorHandle addmm_16;
-  AtenTensorHandle B_value_18 = p_lstm_bias_hh_l0_reverse_1;
-  check(aoti_torch_cpu__mkl_linear(
-            view_38.get(), addmm_16_weight_packed_1, p_lstm_weight_hh_l0_reverse_1, &B_value_18, 2,
-            addmm_16.out()),
-        "node 'addmm_16' (mkl._mkl_linear.default)");
+  const int64_t addmm_16_sizes[] = {2, 192};
+  const int64_t addmm_16_strides[] = {192, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 0, kFloat32, 2, addmm_16_sizes, addmm_16_strides, addmm_16.out()),
+        "allocate addmm_16");
+  check(aoti_torch_cpu_addmm_out(
+            addmm_16.get(), p_lstm_bias_hh_l0_reverse_1, view_38.get(), p_lstm_weight_hh_l0_reverse_kn_1, 1.0,
+            1.0),
+        "node 'addmm_16' (aten.addmm.default)");
   view_38.reset();
   // node 'view_39' (aten.view.default)
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
@@ -2812,7 +2669,8 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   TensorHandle add_34;
   const int64_t add_34_sizes[] = {1, 2, 192};
   const int64_t add_34_strides[] = {384, 192, 1};
-  check(aoti_torch__alloc_from_pool(arena.get(), 0, kFloat32, 3, add_34_sizes, add_34_strides, add_34.out()),
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 1536, kFloat32, 3, add_34_sizes, add_34_strides, add_34.out()),
         "allocate add_34");
   // fuses slice_25, squeeze_26, add_34
   {
@@ -2851,7 +2709,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   const int64_t add_35_sizes[] = {1, 2, 48};
   const int64_t add_35_strides[] = {96, 48, 1};
   check(aoti_torch__alloc_from_pool(
-            arena.get(), 3456, kFloat32, 3, add_35_sizes, add_35_strides, add_35.out()),
+            arena.get(), 4992, kFloat32, 3, add_35_sizes, add_35_strides, add_35.out()),
         "allocate add_35");
   // fuses sigmoid_48, sigmoid_49, tanh_32, mul_48, mul_49, add_35
   {
@@ -2886,7 +2744,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   const int64_t mul_50_sizes[] = {1, 2, 48};
   const int64_t mul_50_strides[] = {96, 48, 1};
   check(aoti_torch__alloc_from_pool(
-            arena.get(), 3072, kFloat32, 3, mul_50_sizes, mul_50_strides, mul_50.out()),
+            arena.get(), 4608, kFloat32, 3, mul_50_sizes, mul_50_strides, mul_50.out()),
         "allocate mul_50");
   // fuses sigmoid_50, tanh_33, mul_50
   {
@@ -2911,13 +2769,17 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   const int64_t shape_45[] = {2, 48};
   check(aoti_torch_cpu_reshape(mul_50.get(), shape_45, 2, view_40.out()),
         "node 'view_40' (aten.view.default)");
-  // node 'addmm_17' (mkl._mkl_linear.default)
+  // node 'addmm_17' (aten.addmm.default)
   TensorHandle addmm_17;
-  AtenTensorHandle B_value_19 = p_lstm_bias_hh_l0_reverse_1;
-  check(aoti_torch_cpu__mkl_linear(
-            view_40.get(), addmm_17_weight_packed_1, p_lstm_weight_hh_l0_reverse_1, &B_value_19, 2,
-            addmm_17.out()),
-        "node 'addmm_17' (mkl._mkl_linear.default)");
+  const int64_t addmm_17_sizes[] = {2, 192};
+  const int64_t addmm_17_strides[] = {192, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 0, kFloat32, 2, addmm_17_sizes, addmm_17_strides, addmm_17.out()),
+        "allocate addmm_17");
+  check(aoti_torch_cpu_addmm_out(
+            addmm_17.get(), p_lstm_bias_hh_l0_reverse_1, view_40.get(), p_lstm_weight_hh_l0_reverse_kn_1, 1.0,
+            1.0),
+        "node 'addmm_17' (aten.addmm.default)");
   view_40.reset();
   // node 'view_41' (aten.view.default)
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
@@ -2931,7 +2793,8 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   TensorHandle add_36;
   const int64_t add_36_sizes[] = {1, 2, 192};
   const int64_t add_36_strides[] = {384, 192, 1};
-  check(aoti_torch__alloc_from_pool(arena.get(), 0, kFloat32, 3, add_36_sizes, add_36_strides, add_36.out()),
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 1536, kFloat32, 3, add_36_sizes, add_36_strides, add_36.out()),
         "allocate add_36");
   // fuses slice_26, squeeze_27, add_36
   {
@@ -2970,7 +2833,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   const int64_t add_37_sizes[] = {1, 2, 48};
   const int64_t add_37_strides[] = {96, 48, 1};
   check(aoti_torch__alloc_from_pool(
-            arena.get(), 3840, kFloat32, 3, add_37_sizes, add_37_strides, add_37.out()),
+            arena.get(), 5376, kFloat32, 3, add_37_sizes, add_37_strides, add_37.out()),
         "allocate add_37");
   // fuses sigmoid_51, sigmoid_52, tanh_34, mul_51, mul_52, add_37
   {
@@ -3005,7 +2868,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   const int64_t mul_53_sizes[] = {1, 2, 48};
   const int64_t mul_53_strides[] = {96, 48, 1};
   check(aoti_torch__alloc_from_pool(
-            arena.get(), 3456, kFloat32, 3, mul_53_sizes, mul_53_strides, mul_53.out()),
+            arena.get(), 4992, kFloat32, 3, mul_53_sizes, mul_53_strides, mul_53.out()),
         "allocate mul_53");
   // fuses sigmoid_53, tanh_35, mul_53
   {
@@ -3030,13 +2893,17 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   const int64_t shape_47[] = {2, 48};
   check(aoti_torch_cpu_reshape(mul_53.get(), shape_47, 2, view_42.out()),
         "node 'view_42' (aten.view.default)");
-  // node 'addmm_18' (mkl._mkl_linear.default)
+  // node 'addmm_18' (aten.addmm.default)
   TensorHandle addmm_18;
-  AtenTensorHandle B_value_20 = p_lstm_bias_hh_l0_reverse_1;
-  check(aoti_torch_cpu__mkl_linear(
-            view_42.get(), addmm_18_weight_packed_1, p_lstm_weight_hh_l0_reverse_1, &B_value_20, 2,
-            addmm_18.out()),
-        "node 'addmm_18' (mkl._mkl_linear.default)");
+  const int64_t addmm_18_sizes[] = {2, 192};
+  const int64_t addmm_18_strides[] = {192, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 0, kFloat32, 2, addmm_18_sizes, addmm_18_strides, addmm_18.out()),
+        "allocate addmm_18");
+  check(aoti_torch_cpu_addmm_out(
+            addmm_18.get(), p_lstm_bias_hh_l0_reverse_1, view_42.get(), p_lstm_weight_hh_l0_reverse_kn_1, 1.0,
+            1.0),
+        "node 'addmm_18' (aten.addmm.default)");
   view_42.reset();
   // node 'view_43' (aten.view.default)
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
@@ -3050,7 +2917,8 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   TensorHandle add_38;
   const int64_t add_38_sizes[] = {1, 2, 192};
   const int64_t add_38_strides[] = {384, 192, 1};
-  check(aoti_torch__alloc_from_pool(arena.get(), 0, kFloat32, 3, add_38_sizes, add_38_strides, add_38.out()),
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 1536, kFloat32, 3, add_38_sizes, add_38_strides, add_38.out()),
         "allocate add_38");
   // fuses slice_27, squeeze_28, add_38
   {
@@ -3089,7 +2957,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   const int64_t add_39_sizes[] = {1, 2, 48};
   const int64_t add_39_strides[] = {96, 48, 1};
   check(aoti_torch__alloc_from_pool(
-            arena.get(), 4224, kFloat32, 3, add_39_sizes, add_39_strides, add_39.out()),
+            arena.get(), 5760, kFloat32, 3, add_39_sizes, add_39_strides, add_39.out()),
         "allocate add_39");
   // fuses sigmoid_54, sigmoid_55, tanh_36, mul_54, mul_55, add_39
   {
@@ -3124,7 +2992,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   const int64_t mul_56_sizes[] = {1, 2, 48};
   const int64_t mul_56_strides[] = {96, 48, 1};
   check(aoti_torch__alloc_from_pool(
-            arena.get(), 3840, kFloat32, 3, mul_56_sizes, mul_56_strides, mul_56.out()),
+            arena.get(), 5376, kFloat32, 3, mul_56_sizes, mul_56_strides, mul_56.out()),
         "allocate mul_56");
   // fuses sigmoid_56, tanh_37, mul_56
   {
@@ -3149,13 +3017,17 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   const int64_t shape_49[] = {2, 48};
   check(aoti_torch_cpu_reshape(mul_56.get(), shape_49, 2, view_44.out()),
         "node 'view_44' (aten.view.default)");
-  // node 'addmm_19' (mkl._mkl_linear.default)
+  // node 'addmm_19' (aten.addmm.default)
   TensorHandle addmm_19;
-  AtenTensorHandle B_value_21 = p_lstm_bias_hh_l0_reverse_1;
-  check(aoti_torch_cpu__mkl_linear(
-            view_44.get(), addmm_19_weight_packed_1, p_lstm_weight_hh_l0_reverse_1, &B_value_21, 2,
-            addmm_19.out()),
-        "node 'addmm_19' (mkl._mkl_linear.default)");
+  const int64_t addmm_19_sizes[] = {2, 192};
+  const int64_t addmm_19_strides[] = {192, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 0, kFloat32, 2, addmm_19_sizes, addmm_19_strides, addmm_19.out()),
+        "allocate addmm_19");
+  check(aoti_torch_cpu_addmm_out(
+            addmm_19.get(), p_lstm_bias_hh_l0_reverse_1, view_44.get(), p_lstm_weight_hh_l0_reverse_kn_1, 1.0,
+            1.0),
+        "node 'addmm_19' (aten.addmm.default)");
   view_44.reset();
   // node 'view_45' (aten.view.default)
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
@@ -3169,7 +3041,8 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   TensorHandle add_40;
   const int64_t add_40_sizes[] = {1, 2, 192};
   const int64_t add_40_strides[] = {384, 192, 1};
-  check(aoti_torch__alloc_from_pool(arena.get(), 0, kFloat32, 3, add_40_sizes, add_40_strides, add_40.out()),
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 1536, kFloat32, 3, add_40_sizes, add_40_strides, add_40.out()),
         "allocate add_40");
   // fuses slice_28, squeeze_29, add_40
   {
@@ -3208,7 +3081,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   const int64_t add_41_sizes[] = {1, 2, 48};
   const int64_t add_41_strides[] = {96, 48, 1};
   check(aoti_torch__alloc_from_pool(
-            arena.get(), 4608, kFloat32, 3, add_41_sizes, add_41_strides, add_41.out()),
+            arena.get(), 6144, kFloat32, 3, add_41_sizes, add_41_strides, add_41.out()),
         "allocate add_41");
   // fuses sigmoid_57, sigmoid_58, tanh_38, mul_57, mul_58, add_41
   {
@@ -3243,7 +3116,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   const int64_t mul_59_sizes[] = {1, 2, 48};
   const int64_t mul_59_strides[] = {96, 48, 1};
   check(aoti_torch__alloc_from_pool(
-            arena.get(), 4224, kFloat32, 3, mul_59_sizes, mul_59_strides, mul_59.out()),
+            arena.get(), 5760, kFloat32, 3, mul_59_sizes, mul_59_strides, mul_59.out()),
         "allocate mul_59");
   // fuses sigmoid_59, tanh_39, mul_59
   {
@@ -3268,13 +3141,17 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   const int64_t shape_51[] = {2, 48};
   check(aoti_torch_cpu_reshape(mul_59.get(), shape_51, 2, view_46.out()),
         "node 'view_46' (aten.view.default)");
-  // node 'addmm_20' (mkl._mkl_linear.default)
+  // node 'addmm_20' (aten.addmm.default)
   TensorHandle addmm_20;
-  AtenTensorHandle B_value_22 = p_lstm_bias_hh_l0_reverse_1;
-  check(aoti_torch_cpu__mkl_linear(
-            view_46.get(), addmm_20_weight_packed_1, p_lstm_weight_hh_l0_reverse_1, &B_value_22, 2,
-            addmm_20.out()),
-        "node 'addmm_20' (mkl._mkl_linear.default)");
+  const int64_t addmm_20_sizes[] = {2, 192};
+  const int64_t addmm_20_strides[] = {192, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 0, kFloat32, 2, addmm_20_sizes, addmm_20_strides, addmm_20.out()),
+        "allocate addmm_20");
+  check(aoti_torch_cpu_addmm_out(
+            addmm_20.get(), p_lstm_bias_hh_l0_reverse_1, view_46.get(), p_lstm_weight_hh_l0_reverse_kn_1, 1.0,
+            1.0),
+        "node 'addmm_20' (aten.addmm.default)");
   view_46.reset();
   // node 'view_47' (aten.view.default)
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
@@ -3288,7 +3165,8 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   TensorHandle add_42;
   const int64_t add_42_sizes[] = {1, 2, 192};
   const int64_t add_42_strides[] = {384, 192, 1};
-  check(aoti_torch__alloc_from_pool(arena.get(), 0, kFloat32, 3, add_42_sizes, add_42_strides, add_42.out()),
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 1536, kFloat32, 3, add_42_sizes, add_42_strides, add_42.out()),
         "allocate add_42");
   // fuses slice_29, squeeze_30, add_42
   {
@@ -3327,7 +3205,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   const int64_t add_43_sizes[] = {1, 2, 48};
   const int64_t add_43_strides[] = {96, 48, 1};
   check(aoti_torch__alloc_from_pool(
-            arena.get(), 4992, kFloat32, 3, add_43_sizes, add_43_strides, add_43.out()),
+            arena.get(), 6528, kFloat32, 3, add_43_sizes, add_43_strides, add_43.out()),
         "allocate add_43");
   // fuses sigmoid_60, sigmoid_61, tanh_40, mul_60, mul_61, add_43
   {
@@ -3362,7 +3240,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   const int64_t mul_62_sizes[] = {1, 2, 48};
   const int64_t mul_62_strides[] = {96, 48, 1};
   check(aoti_torch__alloc_from_pool(
-            arena.get(), 4608, kFloat32, 3, mul_62_sizes, mul_62_strides, mul_62.out()),
+            arena.get(), 6144, kFloat32, 3, mul_62_sizes, mul_62_strides, mul_62.out()),
         "allocate mul_62");
   // fuses sigmoid_62, tanh_41, mul_62
   {
@@ -3387,13 +3265,17 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   const int64_t shape_53[] = {2, 48};
   check(aoti_torch_cpu_reshape(mul_62.get(), shape_53, 2, view_48.out()),
         "node 'view_48' (aten.view.default)");
-  // node 'addmm_21' (mkl._mkl_linear.default)
+  // node 'addmm_21' (aten.addmm.default)
   TensorHandle addmm_21;
-  AtenTensorHandle B_value_23 = p_lstm_bias_hh_l0_reverse_1;
-  check(aoti_torch_cpu__mkl_linear(
-            view_48.get(), addmm_21_weight_packed_1, p_lstm_weight_hh_l0_reverse_1, &B_value_23, 2,
-            addmm_21.out()),
-        "node 'addmm_21' (mkl._mkl_linear.default)");
+  const int64_t addmm_21_sizes[] = {2, 192};
+  const int64_t addmm_21_strides[] = {192, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 0, kFloat32, 2, addmm_21_sizes, addmm_21_strides, addmm_21.out()),
+        "allocate addmm_21");
+  check(aoti_torch_cpu_addmm_out(
+            addmm_21.get(), p_lstm_bias_hh_l0_reverse_1, view_48.get(), p_lstm_weight_hh_l0_reverse_kn_1, 1.0,
+            1.0),
+        "node 'addmm_21' (aten.addmm.default)");
   view_48.reset();
   // node 'view_49' (aten.view.default)
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
@@ -3407,7 +3289,8 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   TensorHandle add_44;
   const int64_t add_44_sizes[] = {1, 2, 192};
   const int64_t add_44_strides[] = {384, 192, 1};
-  check(aoti_torch__alloc_from_pool(arena.get(), 0, kFloat32, 3, add_44_sizes, add_44_strides, add_44.out()),
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 1536, kFloat32, 3, add_44_sizes, add_44_strides, add_44.out()),
         "allocate add_44");
   // fuses slice_30, squeeze_31, add_44
   {
@@ -3446,7 +3329,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   const int64_t add_45_sizes[] = {1, 2, 48};
   const int64_t add_45_strides[] = {96, 48, 1};
   check(aoti_torch__alloc_from_pool(
-            arena.get(), 5376, kFloat32, 3, add_45_sizes, add_45_strides, add_45.out()),
+            arena.get(), 6912, kFloat32, 3, add_45_sizes, add_45_strides, add_45.out()),
         "allocate add_45");
   // fuses sigmoid_63, sigmoid_64, tanh_42, mul_63, mul_64, add_45
   {
@@ -3481,7 +3364,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   const int64_t mul_65_sizes[] = {1, 2, 48};
   const int64_t mul_65_strides[] = {96, 48, 1};
   check(aoti_torch__alloc_from_pool(
-            arena.get(), 4992, kFloat32, 3, mul_65_sizes, mul_65_strides, mul_65.out()),
+            arena.get(), 6528, kFloat32, 3, mul_65_sizes, mul_65_strides, mul_65.out()),
         "allocate mul_65");
   // fuses sigmoid_65, tanh_43, mul_65
   {
@@ -3506,13 +3389,17 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   const int64_t shape_55[] = {2, 48};
   check(aoti_torch_cpu_reshape(mul_65.get(), shape_55, 2, view_50.out()),
         "node 'view_50' (aten.view.default)");
-  // node 'addmm_22' (mkl._mkl_linear.default)
+  // node 'addmm_22' (aten.addmm.default)
   TensorHandle addmm_22;
-  AtenTensorHandle B_value_24 = p_lstm_bias_hh_l0_reverse_1;
-  check(aoti_torch_cpu__mkl_linear(
-            view_50.get(), addmm_22_weight_packed_1, p_lstm_weight_hh_l0_reverse_1, &B_value_24, 2,
-            addmm_22.out()),
-        "node 'addmm_22' (mkl._mkl_linear.default)");
+  const int64_t addmm_22_sizes[] = {2, 192};
+  const int64_t addmm_22_strides[] = {192, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 0, kFloat32, 2, addmm_22_sizes, addmm_22_strides, addmm_22.out()),
+        "allocate addmm_22");
+  check(aoti_torch_cpu_addmm_out(
+            addmm_22.get(), p_lstm_bias_hh_l0_reverse_1, view_50.get(), p_lstm_weight_hh_l0_reverse_kn_1, 1.0,
+            1.0),
+        "node 'addmm_22' (aten.addmm.default)");
   view_50.reset();
   // node 'view_51' (aten.view.default)
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
@@ -3526,7 +3413,8 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   TensorHandle add_46;
   const int64_t add_46_sizes[] = {1, 2, 192};
   const int64_t add_46_strides[] = {384, 192, 1};
-  check(aoti_torch__alloc_from_pool(arena.get(), 0, kFloat32, 3, add_46_sizes, add_46_strides, add_46.out()),
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 1536, kFloat32, 3, add_46_sizes, add_46_strides, add_46.out()),
         "allocate add_46");
   // fuses slice_31, squeeze_32, add_46
   {
@@ -3565,7 +3453,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   const int64_t add_47_sizes[] = {1, 2, 48};
   const int64_t add_47_strides[] = {96, 48, 1};
   check(aoti_torch__alloc_from_pool(
-            arena.get(), 5760, kFloat32, 3, add_47_sizes, add_47_strides, add_47.out()),
+            arena.get(), 7296, kFloat32, 3, add_47_sizes, add_47_strides, add_47.out()),
         "allocate add_47");
   // fuses sigmoid_66, sigmoid_67, tanh_44, mul_66, mul_67, add_47
   {
@@ -3600,7 +3488,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   const int64_t mul_68_sizes[] = {1, 2, 48};
   const int64_t mul_68_strides[] = {96, 48, 1};
   check(aoti_torch__alloc_from_pool(
-            arena.get(), 5376, kFloat32, 3, mul_68_sizes, mul_68_strides, mul_68.out()),
+            arena.get(), 6912, kFloat32, 3, mul_68_sizes, mul_68_strides, mul_68.out()),
         "allocate mul_68");
   // fuses sigmoid_68, tanh_45, mul_68
   {
@@ -3625,13 +3513,17 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   const int64_t shape_57[] = {2, 48};
   check(aoti_torch_cpu_reshape(mul_68.get(), shape_57, 2, view_52.out()),
         "node 'view_52' (aten.view.default)");
-  // node 'addmm_23' (mkl._mkl_linear.default)
+  // node 'addmm_23' (aten.addmm.default)
   TensorHandle addmm_23;
-  AtenTensorHandle B_value_25 = p_lstm_bias_hh_l0_reverse_1;
-  check(aoti_torch_cpu__mkl_linear(
-            view_52.get(), addmm_23_weight_packed_1, p_lstm_weight_hh_l0_reverse_1, &B_value_25, 2,
-            addmm_23.out()),
-        "node 'addmm_23' (mkl._mkl_linear.default)");
+  const int64_t addmm_23_sizes[] = {2, 192};
+  const int64_t addmm_23_strides[] = {192, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 0, kFloat32, 2, addmm_23_sizes, addmm_23_strides, addmm_23.out()),
+        "allocate addmm_23");
+  check(aoti_torch_cpu_addmm_out(
+            addmm_23.get(), p_lstm_bias_hh_l0_reverse_1, view_52.get(), p_lstm_weight_hh_l0_reverse_kn_1, 1.0,
+            1.0),
+        "node 'addmm_23' (aten.addmm.default)");
   view_52.reset();
   // node 'view_53' (aten.view.default)
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
@@ -3645,7 +3537,8 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   TensorHandle add_48;
   const int64_t add_48_sizes[] = {1, 2, 192};
   const int64_t add_48_strides[] = {384, 192, 1};
-  check(aoti_torch__alloc_from_pool(arena.get(), 0, kFloat32, 3, add_48_sizes, add_48_strides, add_48.out()),
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 1536, kFloat32, 3, add_48_sizes, add_48_strides, add_48.out()),
         "allocate add_48");
   // fuses slice_32, squeeze_33, add_48
   {
@@ -3684,8 +3577,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   TensorHandle mul_71;
   const int64_t mul_71_sizes[] = {1, 2, 48};
   const int64_t mul_71_strides[] = {96, 48, 1};
-  check(aoti_torch__alloc_from_pool(
-            arena.get(), 6144, kFloat32, 3, mul_71_sizes, mul_71_strides, mul_71.out()),
+  check(aoti_torch__alloc_from_pool(arena.get(), 0, kFloat32, 3, mul_71_sizes, mul_71_strides, mul_71.out()),
         "allocate mul_71");
   // fuses sigmoid_69, sigmoid_70, tanh_46, sigmoid_71, mul_69, mul_70, add_49, tanh_47, mul_71
   {
@@ -3751,12 +3643,16 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   const int64_t shape_59[] = {24, 96};
   check(aoti_torch_cpu_reshape(cat_2.get(), shape_59, 2, view_54.out()),
         "node 'view_54' (aten.view.default)");
-  // node 'addmm_24' (mkl._mkl_linear.default)
+  // node 'addmm_24' (aten.addmm.default)
   TensorHandle addmm_24;
-  AtenTensorHandle B_value_26 = p_lstm_bias_ih_l1_1;
-  check(aoti_torch_cpu__mkl_linear(
-            view_54.get(), addmm_24_weight_packed_1, p_lstm_weight_ih_l1_1, &B_value_26, 24, addmm_24.out()),
-        "node 'addmm_24' (mkl._mkl_linear.default)");
+  const int64_t addmm_24_sizes[] = {24, 192};
+  const int64_t addmm_24_strides[] = {192, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 0, kFloat32, 2, addmm_24_sizes, addmm_24_strides, addmm_24.out()),
+        "allocate addmm_24");
+  check(aoti_torch_cpu_addmm_out(
+            addmm_24.get(), p_lstm_bias_ih_l1_1, view_54.get(), p_lstm_weight_ih_l1_kn_1, 1.0, 1.0),
+        "node 'addmm_24' (aten.addmm.default)");
   view_54.reset();
   // node 'view_55' (aten.view.default)
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
@@ -3770,7 +3666,8 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   TensorHandle add_50;
   const int64_t add_50_sizes[] = {1, 2, 192};
   const int64_t add_50_strides[] = {384, 192, 1};
-  check(aoti_torch__alloc_from_pool(arena.get(), 0, kFloat32, 3, add_50_sizes, add_50_strides, add_50.out()),
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 18432, kFloat32, 3, add_50_sizes, add_50_strides, add_50.out()),
         "allocate add_50");
   // fuses slice_33, squeeze_36, add_50
   {
@@ -3808,7 +3705,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   const int64_t add_51_sizes[] = {1, 2, 48};
   const int64_t add_51_strides[] = {96, 48, 1};
   check(aoti_torch__alloc_from_pool(
-            arena.get(), 1536, kFloat32, 3, add_51_sizes, add_51_strides, add_51.out()),
+            arena.get(), 21504, kFloat32, 3, add_51_sizes, add_51_strides, add_51.out()),
         "allocate add_51");
   // fuses sigmoid_72, sigmoid_73, tanh_48, mul_72, mul_73, add_51
   {
@@ -3843,7 +3740,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   const int64_t mul_74_sizes[] = {1, 2, 48};
   const int64_t mul_74_strides[] = {96, 48, 1};
   check(aoti_torch__alloc_from_pool(
-            arena.get(), 1920, kFloat32, 3, mul_74_sizes, mul_74_strides, mul_74.out()),
+            arena.get(), 21888, kFloat32, 3, mul_74_sizes, mul_74_strides, mul_74.out()),
         "allocate mul_74");
   // fuses sigmoid_74, tanh_49, mul_74
   {
@@ -3868,12 +3765,16 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   const int64_t shape_61[] = {2, 48};
   check(aoti_torch_cpu_reshape(mul_74.get(), shape_61, 2, view_58.out()),
         "node 'view_58' (aten.view.default)");
-  // node 'addmm_26' (mkl._mkl_linear.default)
+  // node 'addmm_26' (aten.addmm.default)
   TensorHandle addmm_26;
-  AtenTensorHandle B_value_27 = p_lstm_bias_hh_l1_1;
-  check(aoti_torch_cpu__mkl_linear(
-            view_58.get(), addmm_26_weight_packed_1, p_lstm_weight_hh_l1_1, &B_value_27, 2, addmm_26.out()),
-        "node 'addmm_26' (mkl._mkl_linear.default)");
+  const int64_t addmm_26_sizes[] = {2, 192};
+  const int64_t addmm_26_strides[] = {192, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 18432, kFloat32, 2, addmm_26_sizes, addmm_26_strides, addmm_26.out()),
+        "allocate addmm_26");
+  check(aoti_torch_cpu_addmm_out(
+            addmm_26.get(), p_lstm_bias_hh_l1_1, view_58.get(), p_lstm_weight_hh_l1_kn_1, 1.0, 1.0),
+        "node 'addmm_26' (aten.addmm.default)");
   view_58.reset();
   // node 'view_59' (aten.view.default)
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
@@ -3887,7 +3788,8 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   TensorHandle add_52;
   const int64_t add_52_sizes[] = {1, 2, 192};
   const int64_t add_52_strides[] = {384, 192, 1};
-  check(aoti_torch__alloc_from_pool(arena.get(), 0, kFloat32, 3, add_52_sizes, add_52_strides, add_52.out()),
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 19968, kFloat32, 3, add_52_sizes, add_52_strides, add_52.out()),
         "allocate add_52");
   // fuses slice_34, squeeze_37, add_52
   {
@@ -3926,7 +3828,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   const int64_t add_53_sizes[] = {1, 2, 48};
   const int64_t add_53_strides[] = {96, 48, 1};
   check(aoti_torch__alloc_from_pool(
-            arena.get(), 2304, kFloat32, 3, add_53_sizes, add_53_strides, add_53.out()),
+            arena.get(), 22272, kFloat32, 3, add_53_sizes, add_53_strides, add_53.out()),
         "allocate add_53");
   // fuses sigmoid_75, sigmoid_76, tanh_50, mul_75, mul_76, add_53
   {
@@ -3961,7 +3863,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   const int64_t mul_77_sizes[] = {1, 2, 48};
   const int64_t mul_77_strides[] = {96, 48, 1};
   check(aoti_torch__alloc_from_pool(
-            arena.get(), 1536, kFloat32, 3, mul_77_sizes, mul_77_strides, mul_77.out()),
+            arena.get(), 21504, kFloat32, 3, mul_77_sizes, mul_77_strides, mul_77.out()),
         "allocate mul_77");
   // fuses sigmoid_77, tanh_51, mul_77
   {
@@ -3986,12 +3888,16 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   const int64_t shape_63[] = {2, 48};
   check(aoti_torch_cpu_reshape(mul_77.get(), shape_63, 2, view_60.out()),
         "node 'view_60' (aten.view.default)");
-  // node 'addmm_27' (mkl._mkl_linear.default)
+  // node 'addmm_27' (aten.addmm.default)
   TensorHandle addmm_27;
-  AtenTensorHandle B_value_28 = p_lstm_bias_hh_l1_1;
-  check(aoti_torch_cpu__mkl_linear(
-            view_60.get(), addmm_27_weight_packed_1, p_lstm_weight_hh_l1_1, &B_value_28, 2, addmm_27.out()),
-        "node 'addmm_27' (mkl._mkl_linear.default)");
+  const int64_t addmm_27_sizes[] = {2, 192};
+  const int64_t addmm_27_strides[] = {192, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 18432, kFloat32, 2, addmm_27_sizes, addmm_27_strides, addmm_27.out()),
+        "allocate addmm_27");
+  check(aoti_torch_cpu_addmm_out(
+            addmm_27.get(), p_lstm_bias_hh_l1_1, view_60.get(), p_lstm_weight_hh_l1_kn_1, 1.0, 1.0),
+        "node 'addmm_27' (aten.addmm.default)");
   view_60.reset();
   // node 'view_61' (aten.view.default)
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
@@ -4005,7 +3911,8 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   TensorHandle add_54;
   const int64_t add_54_sizes[] = {1, 2, 192};
   const int64_t add_54_strides[] = {384, 192, 1};
-  check(aoti_torch__alloc_from_pool(arena.get(), 0, kFloat32, 3, add_54_sizes, add_54_strides, add_54.out()),
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 19968, kFloat32, 3, add_54_sizes, add_54_strides, add_54.out()),
         "allocate add_54");
   // fuses slice_35, squeeze_38, add_54
   {
@@ -4044,7 +3951,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   const int64_t add_55_sizes[] = {1, 2, 48};
   const int64_t add_55_strides[] = {96, 48, 1};
   check(aoti_torch__alloc_from_pool(
-            arena.get(), 2688, kFloat32, 3, add_55_sizes, add_55_strides, add_55.out()),
+            arena.get(), 22656, kFloat32, 3, add_55_sizes, add_55_strides, add_55.out()),
         "allocate add_55");
   // fuses sigmoid_78, sigmoid_79, tanh_52, mul_78, mul_79, add_55
   {
@@ -4079,7 +3986,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   const int64_t mul_80_sizes[] = {1, 2, 48};
   const int64_t mul_80_strides[] = {96, 48, 1};
   check(aoti_torch__alloc_from_pool(
-            arena.get(), 2304, kFloat32, 3, mul_80_sizes, mul_80_strides, mul_80.out()),
+            arena.get(), 22272, kFloat32, 3, mul_80_sizes, mul_80_strides, mul_80.out()),
         "allocate mul_80");
   // fuses sigmoid_80, tanh_53, mul_80
   {
@@ -4104,12 +4011,16 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   const int64_t shape_65[] = {2, 48};
   check(aoti_torch_cpu_reshape(mul_80.get(), shape_65, 2, view_62.out()),
         "node 'view_62' (aten.view.default)");
-  // node 'addmm_28' (mkl._mkl_linear.default)
+  // node 'addmm_28' (aten.addmm.default)
   TensorHandle addmm_28;
-  AtenTensorHandle B_value_29 = p_lstm_bias_hh_l1_1;
-  check(aoti_torch_cpu__mkl_linear(
-            view_62.get(), addmm_28_weight_packed_1, p_lstm_weight_hh_l1_1, &B_value_29, 2, addmm_28.out()),
-        "node 'addmm_28' (mkl._mkl_linear.default)");
+  const int64_t addmm_28_sizes[] = {2, 192};
+  const int64_t addmm_28_strides[] = {192, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 18432, kFloat32, 2, addmm_28_sizes, addmm_28_strides, addmm_28.out()),
+        "allocate addmm_28");
+  check(aoti_torch_cpu_addmm_out(
+            addmm_28.get(), p_lstm_bias_hh_l1_1, view_62.get(), p_lstm_weight_hh_l1_kn_1, 1.0, 1.0),
+        "node 'addmm_28' (aten.addmm.default)");
   view_62.reset();
   // node 'view_63' (aten.view.default)
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
@@ -4123,7 +4034,8 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   TensorHandle add_56;
   const int64_t add_56_sizes[] = {1, 2, 192};
   const int64_t add_56_strides[] = {384, 192, 1};
-  check(aoti_torch__alloc_from_pool(arena.get(), 0, kFloat32, 3, add_56_sizes, add_56_strides, add_56.out()),
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 19968, kFloat32, 3, add_56_sizes, add_56_strides, add_56.out()),
         "allocate add_56");
   // fuses slice_36, squeeze_39, add_56
   {
@@ -4162,7 +4074,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   const int64_t add_57_sizes[] = {1, 2, 48};
   const int64_t add_57_strides[] = {96, 48, 1};
   check(aoti_torch__alloc_from_pool(
-            arena.get(), 3072, kFloat32, 3, add_57_sizes, add_57_strides, add_57.out()),
+            arena.get(), 23040, kFloat32, 3, add_57_sizes, add_57_strides, add_57.out()),
         "allocate add_57");
   // fuses sigmoid_81, sigmoid_82, tanh_54, mul_81, mul_82, add_57
   {
@@ -4197,7 +4109,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   const int64_t mul_83_sizes[] = {1, 2, 48};
   const int64_t mul_83_strides[] = {96, 48, 1};
   check(aoti_torch__alloc_from_pool(
-            arena.get(), 2688, kFloat32, 3, mul_83_sizes, mul_83_strides, mul_83.out()),
+            arena.get(), 22656, kFloat32, 3, mul_83_sizes, mul_83_strides, mul_83.out()),
         "allocate mul_83");
   // fuses sigmoid_83, tanh_55, mul_83
   {
@@ -4222,12 +4134,16 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   const int64_t shape_67[] = {2, 48};
   check(aoti_torch_cpu_reshape(mul_83.get(), shape_67, 2, view_64.out()),
         "node 'view_64' (aten.view.default)");
-  // node 'addmm_29' (mkl._mkl_linear.default)
+  // node 'addmm_29' (aten.addmm.default)
   TensorHandle addmm_29;
-  AtenTensorHandle B_value_30 = p_lstm_bias_hh_l1_1;
-  check(aoti_torch_cpu__mkl_linear(
-            view_64.get(), addmm_29_weight_packed_1, p_lstm_weight_hh_l1_1, &B_value_30, 2, addmm_29.out()),
-        "node 'addmm_29' (mkl._mkl_linear.default)");
+  const int64_t addmm_29_sizes[] = {2, 192};
+  const int64_t addmm_29_strides[] = {192, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 18432, kFloat32, 2, addmm_29_sizes, addmm_29_strides, addmm_29.out()),
+        "allocate addmm_29");
+  check(aoti_torch_cpu_addmm_out(
+            addmm_29.get(), p_lstm_bias_hh_l1_1, view_64.get(), p_lstm_weight_hh_l1_kn_1, 1.0, 1.0),
+        "node 'addmm_29' (aten.addmm.default)");
   view_64.reset();
   // node 'view_65' (aten.view.default)
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
@@ -4241,7 +4157,8 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   TensorHandle add_58;
   const int64_t add_58_sizes[] = {1, 2, 192};
   const int64_t add_58_strides[] = {384, 192, 1};
-  check(aoti_torch__alloc_from_pool(arena.get(), 0, kFloat32, 3, add_58_sizes, add_58_strides, add_58.out()),
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 19968, kFloat32, 3, add_58_sizes, add_58_strides, add_58.out()),
         "allocate add_58");
   // fuses slice_37, squeeze_40, add_58
   {
@@ -4280,7 +4197,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   const int64_t add_59_sizes[] = {1, 2, 48};
   const int64_t add_59_strides[] = {96, 48, 1};
   check(aoti_torch__alloc_from_pool(
-            arena.get(), 3456, kFloat32, 3, add_59_sizes, add_59_strides, add_59.out()),
+            arena.get(), 23424, kFloat32, 3, add_59_sizes, add_59_strides, add_59.out()),
         "allocate add_59");
   // fuses sigmoid_84, sigmoid_85, tanh_56, mul_84, mul_85, add_59
   {
@@ -4315,7 +4232,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   const int64_t mul_86_sizes[] = {1, 2, 48};
   const int64_t mul_86_strides[] = {96, 48, 1};
   check(aoti_torch__alloc_from_pool(
-            arena.get(), 3072, kFloat32, 3, mul_86_sizes, mul_86_strides, mul_86.out()),
+            arena.get(), 23040, kFloat32, 3, mul_86_sizes, mul_86_strides, mul_86.out()),
         "allocate mul_86");
   // fuses sigmoid_86, tanh_57, mul_86
   {
@@ -4340,12 +4257,16 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   const int64_t shape_69[] = {2, 48};
   check(aoti_torch_cpu_reshape(mul_86.get(), shape_69, 2, view_66.out()),
         "node 'view_66' (aten.view.default)");
-  // node 'addmm_30' (mkl._mkl_linear.default)
+  // node 'addmm_30' (aten.addmm.default)
   TensorHandle addmm_30;
-  AtenTensorHandle B_value_31 = p_lstm_bias_hh_l1_1;
-  check(aoti_torch_cpu__mkl_linear(
-            view_66.get(), addmm_30_weight_packed_1, p_lstm_weight_hh_l1_1, &B_value_31, 2, addmm_30.out()),
-        "node 'addmm_30' (mkl._mkl_linear.default)");
+  const int64_t addmm_30_sizes[] = {2, 192};
+  const int64_t addmm_30_strides[] = {192, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 18432, kFloat32, 2, addmm_30_sizes, addmm_30_strides, addmm_30.out()),
+        "allocate addmm_30");
+  check(aoti_torch_cpu_addmm_out(
+            addmm_30.get(), p_lstm_bias_hh_l1_1, view_66.get(), p_lstm_weight_hh_l1_kn_1, 1.0, 1.0),
+        "node 'addmm_30' (aten.addmm.default)");
   view_66.reset();
   // node 'view_67' (aten.view.default)
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
@@ -4359,7 +4280,8 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   TensorHandle add_60;
   const int64_t add_60_sizes[] = {1, 2, 192};
   const int64_t add_60_strides[] = {384, 192, 1};
-  check(aoti_torch__alloc_from_pool(arena.get(), 0, kFloat32, 3, add_60_sizes, add_60_strides, add_60.out()),
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 19968, kFloat32, 3, add_60_sizes, add_60_strides, add_60.out()),
         "allocate add_60");
   // fuses slice_38, squeeze_41, add_60
   {
@@ -4398,7 +4320,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   const int64_t add_61_sizes[] = {1, 2, 48};
   const int64_t add_61_strides[] = {96, 48, 1};
   check(aoti_torch__alloc_from_pool(
-            arena.get(), 3840, kFloat32, 3, add_61_sizes, add_61_strides, add_61.out()),
+            arena.get(), 23808, kFloat32, 3, add_61_sizes, add_61_strides, add_61.out()),
         "allocate add_61");
   // fuses sigmoid_87, sigmoid_88, tanh_58, mul_87, mul_88, add_61
   {
@@ -4433,7 +4355,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   const int64_t mul_89_sizes[] = {1, 2, 48};
   const int64_t mul_89_strides[] = {96, 48, 1};
   check(aoti_torch__alloc_from_pool(
-            arena.get(), 3456, kFloat32, 3, mul_89_sizes, mul_89_strides, mul_89.out()),
+            arena.get(), 23424, kFloat32, 3, mul_89_sizes, mul_89_strides, mul_89.out()),
         "allocate mul_89");
   // fuses sigmoid_89, tanh_59, mul_89
   {
@@ -4458,12 +4380,16 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   const int64_t shape_71[] = {2, 48};
   check(aoti_torch_cpu_reshape(mul_89.get(), shape_71, 2, view_68.out()),
         "node 'view_68' (aten.view.default)");
-  // node 'addmm_31' (mkl._mkl_linear.default)
+  // node 'addmm_31' (aten.addmm.default)
   TensorHandle addmm_31;
-  AtenTensorHandle B_value_32 = p_lstm_bias_hh_l1_1;
-  check(aoti_torch_cpu__mkl_linear(
-            view_68.get(), addmm_31_weight_packed_1, p_lstm_weight_hh_l1_1, &B_value_32, 2, addmm_31.out()),
-        "node 'addmm_31' (mkl._mkl_linear.default)");
+  const int64_t addmm_31_sizes[] = {2, 192};
+  const int64_t addmm_31_strides[] = {192, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 18432, kFloat32, 2, addmm_31_sizes, addmm_31_strides, addmm_31.out()),
+        "allocate addmm_31");
+  check(aoti_torch_cpu_addmm_out(
+            addmm_31.get(), p_lstm_bias_hh_l1_1, view_68.get(), p_lstm_weight_hh_l1_kn_1, 1.0, 1.0),
+        "node 'addmm_31' (aten.addmm.default)");
   view_68.reset();
   // node 'view_69' (aten.view.default)
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
@@ -4477,7 +4403,8 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   TensorHandle add_62;
   const int64_t add_62_sizes[] = {1, 2, 192};
   const int64_t add_62_strides[] = {384, 192, 1};
-  check(aoti_torch__alloc_from_pool(arena.get(), 0, kFloat32, 3, add_62_sizes, add_62_strides, add_62.out()),
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 19968, kFloat32, 3, add_62_sizes, add_62_strides, add_62.out()),
         "allocate add_62");
   // fuses slice_39, squeeze_42, add_62
   {
@@ -4516,7 +4443,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   const int64_t add_63_sizes[] = {1, 2, 48};
   const int64_t add_63_strides[] = {96, 48, 1};
   check(aoti_torch__alloc_from_pool(
-            arena.get(), 4224, kFloat32, 3, add_63_sizes, add_63_strides, add_63.out()),
+            arena.get(), 24192, kFloat32, 3, add_63_sizes, add_63_strides, add_63.out()),
         "allocate add_63");
   // fuses sigmoid_90, sigmoid_91, tanh_60, mul_90, mul_91, add_63
   {
@@ -4551,7 +4478,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   const int64_t mul_92_sizes[] = {1, 2, 48};
   const int64_t mul_92_strides[] = {96, 48, 1};
   check(aoti_torch__alloc_from_pool(
-            arena.get(), 3840, kFloat32, 3, mul_92_sizes, mul_92_strides, mul_92.out()),
+            arena.get(), 23808, kFloat32, 3, mul_92_sizes, mul_92_strides, mul_92.out()),
         "allocate mul_92");
   // fuses sigmoid_92, tanh_61, mul_92
   {
@@ -4576,12 +4503,16 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   const int64_t shape_73[] = {2, 48};
   check(aoti_torch_cpu_reshape(mul_92.get(), shape_73, 2, view_70.out()),
         "node 'view_70' (aten.view.default)");
-  // node 'addmm_32' (mkl._mkl_linear.default)
+  // node 'addmm_32' (aten.addmm.default)
   TensorHandle addmm_32;
-  AtenTensorHandle B_value_33 = p_lstm_bias_hh_l1_1;
-  check(aoti_torch_cpu__mkl_linear(
-            view_70.get(), addmm_32_weight_packed_1, p_lstm_weight_hh_l1_1, &B_value_33, 2, addmm_32.out()),
-        "node 'addmm_32' (mkl._mkl_linear.default)");
+  const int64_t addmm_32_sizes[] = {2, 192};
+  const int64_t addmm_32_strides[] = {192, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 18432, kFloat32, 2, addmm_32_sizes, addmm_32_strides, addmm_32.out()),
+        "allocate addmm_32");
+  check(aoti_torch_cpu_addmm_out(
+            addmm_32.get(), p_lstm_bias_hh_l1_1, view_70.get(), p_lstm_weight_hh_l1_kn_1, 1.0, 1.0),
+        "node 'addmm_32' (aten.addmm.default)");
   view_70.reset();
   // node 'view_71' (aten.view.default)
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
@@ -4595,7 +4526,8 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   TensorHandle add_64;
   const int64_t add_64_sizes[] = {1, 2, 192};
   const int64_t add_64_strides[] = {384, 192, 1};
-  check(aoti_torch__alloc_from_pool(arena.get(), 0, kFloat32, 3, add_64_sizes, add_64_strides, add_64.out()),
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 19968, kFloat32, 3, add_64_sizes, add_64_strides, add_64.out()),
         "allocate add_64");
   // fuses slice_40, squeeze_43, add_64
   {
@@ -4634,7 +4566,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   const int64_t add_65_sizes[] = {1, 2, 48};
   const int64_t add_65_strides[] = {96, 48, 1};
   check(aoti_torch__alloc_from_pool(
-            arena.get(), 4608, kFloat32, 3, add_65_sizes, add_65_strides, add_65.out()),
+            arena.get(), 24576, kFloat32, 3, add_65_sizes, add_65_strides, add_65.out()),
         "allocate add_65");
   // fuses sigmoid_93, sigmoid_94, tanh_62, mul_93, mul_94, add_65
   {
@@ -4669,7 +4601,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   const int64_t mul_95_sizes[] = {1, 2, 48};
   const int64_t mul_95_strides[] = {96, 48, 1};
   check(aoti_torch__alloc_from_pool(
-            arena.get(), 4224, kFloat32, 3, mul_95_sizes, mul_95_strides, mul_95.out()),
+            arena.get(), 24192, kFloat32, 3, mul_95_sizes, mul_95_strides, mul_95.out()),
         "allocate mul_95");
   // fuses sigmoid_95, tanh_63, mul_95
   {
@@ -4694,12 +4626,16 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   const int64_t shape_75[] = {2, 48};
   check(aoti_torch_cpu_reshape(mul_95.get(), shape_75, 2, view_72.out()),
         "node 'view_72' (aten.view.default)");
-  // node 'addmm_33' (mkl._mkl_linear.default)
+  // node 'addmm_33' (aten.addmm.default)
   TensorHandle addmm_33;
-  AtenTensorHandle B_value_34 = p_lstm_bias_hh_l1_1;
-  check(aoti_torch_cpu__mkl_linear(
-            view_72.get(), addmm_33_weight_packed_1, p_lstm_weight_hh_l1_1, &B_value_34, 2, addmm_33.out()),
-        "node 'addmm_33' (mkl._mkl_linear.default)");
+  const int64_t addmm_33_sizes[] = {2, 192};
+  const int64_t addmm_33_strides[] = {192, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 18432, kFloat32, 2, addmm_33_sizes, addmm_33_strides, addmm_33.out()),
+        "allocate addmm_33");
+  check(aoti_torch_cpu_addmm_out(
+            addmm_33.get(), p_lstm_bias_hh_l1_1, view_72.get(), p_lstm_weight_hh_l1_kn_1, 1.0, 1.0),
+        "node 'addmm_33' (aten.addmm.default)");
   view_72.reset();
   // node 'view_73' (aten.view.default)
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
@@ -4713,7 +4649,8 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   TensorHandle add_66;
   const int64_t add_66_sizes[] = {1, 2, 192};
   const int64_t add_66_strides[] = {384, 192, 1};
-  check(aoti_torch__alloc_from_pool(arena.get(), 0, kFloat32, 3, add_66_sizes, add_66_strides, add_66.out()),
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 19968, kFloat32, 3, add_66_sizes, add_66_strides, add_66.out()),
         "allocate add_66");
   // fuses slice_41, squeeze_44, add_66
   {
@@ -4752,7 +4689,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   const int64_t add_67_sizes[] = {1, 2, 48};
   const int64_t add_67_strides[] = {96, 48, 1};
   check(aoti_torch__alloc_from_pool(
-            arena.get(), 4992, kFloat32, 3, add_67_sizes, add_67_strides, add_67.out()),
+            arena.get(), 24960, kFloat32, 3, add_67_sizes, add_67_strides, add_67.out()),
         "allocate add_67");
   // fuses sigmoid_96, sigmoid_97, tanh_64, mul_96, mul_97, add_67
   {
@@ -4787,7 +4724,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   const int64_t mul_98_sizes[] = {1, 2, 48};
   const int64_t mul_98_strides[] = {96, 48, 1};
   check(aoti_torch__alloc_from_pool(
-            arena.get(), 4608, kFloat32, 3, mul_98_sizes, mul_98_strides, mul_98.out()),
+            arena.get(), 24576, kFloat32, 3, mul_98_sizes, mul_98_strides, mul_98.out()),
         "allocate mul_98");
   // fuses sigmoid_98, tanh_65, mul_98
   {
@@ -4812,12 +4749,16 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   const int64_t shape_77[] = {2, 48};
   check(aoti_torch_cpu_reshape(mul_98.get(), shape_77, 2, view_74.out()),
         "node 'view_74' (aten.view.default)");
-  // node 'addmm_34' (mkl._mkl_linear.default)
+  // node 'addmm_34' (aten.addmm.default)
   TensorHandle addmm_34;
-  AtenTensorHandle B_value_35 = p_lstm_bias_hh_l1_1;
-  check(aoti_torch_cpu__mkl_linear(
-            view_74.get(), addmm_34_weight_packed_1, p_lstm_weight_hh_l1_1, &B_value_35, 2, addmm_34.out()),
-        "node 'addmm_34' (mkl._mkl_linear.default)");
+  const int64_t addmm_34_sizes[] = {2, 192};
+  const int64_t addmm_34_strides[] = {192, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 18432, kFloat32, 2, addmm_34_sizes, addmm_34_strides, addmm_34.out()),
+        "allocate addmm_34");
+  check(aoti_torch_cpu_addmm_out(
+            addmm_34.get(), p_lstm_bias_hh_l1_1, view_74.get(), p_lstm_weight_hh_l1_kn_1, 1.0, 1.0),
+        "node 'addmm_34' (aten.addmm.default)");
   view_74.reset();
   // node 'view_75' (aten.view.default)
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
@@ -4831,7 +4772,8 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   TensorHandle add_68;
   const int64_t add_68_sizes[] = {1, 2, 192};
   const int64_t add_68_strides[] = {384, 192, 1};
-  check(aoti_torch__alloc_from_pool(arena.get(), 0, kFloat32, 3, add_68_sizes, add_68_strides, add_68.out()),
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 19968, kFloat32, 3, add_68_sizes, add_68_strides, add_68.out()),
         "allocate add_68");
   // fuses slice_42, squeeze_45, add_68
   {
@@ -4870,7 +4812,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   const int64_t add_69_sizes[] = {1, 2, 48};
   const int64_t add_69_strides[] = {96, 48, 1};
   check(aoti_torch__alloc_from_pool(
-            arena.get(), 5376, kFloat32, 3, add_69_sizes, add_69_strides, add_69.out()),
+            arena.get(), 25344, kFloat32, 3, add_69_sizes, add_69_strides, add_69.out()),
         "allocate add_69");
   // fuses sigmoid_99, sigmoid_100, tanh_66, mul_99, mul_100, add_69
   {
@@ -4905,7 +4847,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   const int64_t mul_101_sizes[] = {1, 2, 48};
   const int64_t mul_101_strides[] = {96, 48, 1};
   check(aoti_torch__alloc_from_pool(
-            arena.get(), 4992, kFloat32, 3, mul_101_sizes, mul_101_strides, mul_101.out()),
+            arena.get(), 24960, kFloat32, 3, mul_101_sizes, mul_101_strides, mul_101.out()),
         "allocate mul_101");
   // fuses sigmoid_101, tanh_67, mul_101
   {
@@ -4930,12 +4872,16 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   const int64_t shape_79[] = {2, 48};
   check(aoti_torch_cpu_reshape(mul_101.get(), shape_79, 2, view_76.out()),
         "node 'view_76' (aten.view.default)");
-  // node 'addmm_35' (mkl._mkl_linear.default)
+  // node 'addmm_35' (aten.addmm.default)
   TensorHandle addmm_35;
-  AtenTensorHandle B_value_36 = p_lstm_bias_hh_l1_1;
-  check(aoti_torch_cpu__mkl_linear(
-            view_76.get(), addmm_35_weight_packed_1, p_lstm_weight_hh_l1_1, &B_value_36, 2, addmm_35.out()),
-        "node 'addmm_35' (mkl._mkl_linear.default)");
+  const int64_t addmm_35_sizes[] = {2, 192};
+  const int64_t addmm_35_strides[] = {192, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 18432, kFloat32, 2, addmm_35_sizes, addmm_35_strides, addmm_35.out()),
+        "allocate addmm_35");
+  check(aoti_torch_cpu_addmm_out(
+            addmm_35.get(), p_lstm_bias_hh_l1_1, view_76.get(), p_lstm_weight_hh_l1_kn_1, 1.0, 1.0),
+        "node 'addmm_35' (aten.addmm.default)");
   view_76.reset();
   // node 'view_77' (aten.view.default)
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
@@ -4949,7 +4895,8 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   TensorHandle add_70;
   const int64_t add_70_sizes[] = {1, 2, 192};
   const int64_t add_70_strides[] = {384, 192, 1};
-  check(aoti_torch__alloc_from_pool(arena.get(), 0, kFloat32, 3, add_70_sizes, add_70_strides, add_70.out()),
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 19968, kFloat32, 3, add_70_sizes, add_70_strides, add_70.out()),
         "allocate add_70");
   // fuses slice_43, squeeze_46, add_70
   {
@@ -4988,7 +4935,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   const int64_t add_71_sizes[] = {1, 2, 48};
   const int64_t add_71_strides[] = {96, 48, 1};
   check(aoti_torch__alloc_from_pool(
-            arena.get(), 5760, kFloat32, 3, add_71_sizes, add_71_strides, add_71.out()),
+            arena.get(), 25728, kFloat32, 3, add_71_sizes, add_71_strides, add_71.out()),
         "allocate add_71");
   // fuses sigmoid_102, sigmoid_103, tanh_68, mul_102, mul_103, add_71
   {
@@ -5023,7 +4970,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   const int64_t mul_104_sizes[] = {1, 2, 48};
   const int64_t mul_104_strides[] = {96, 48, 1};
   check(aoti_torch__alloc_from_pool(
-            arena.get(), 5376, kFloat32, 3, mul_104_sizes, mul_104_strides, mul_104.out()),
+            arena.get(), 25344, kFloat32, 3, mul_104_sizes, mul_104_strides, mul_104.out()),
         "allocate mul_104");
   // fuses sigmoid_104, tanh_69, mul_104
   {
@@ -5048,12 +4995,16 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   const int64_t shape_81[] = {2, 48};
   check(aoti_torch_cpu_reshape(mul_104.get(), shape_81, 2, view_78.out()),
         "node 'view_78' (aten.view.default)");
-  // node 'addmm_36' (mkl._mkl_linear.default)
+  // node 'addmm_36' (aten.addmm.default)
   TensorHandle addmm_36;
-  AtenTensorHandle B_value_37 = p_lstm_bias_hh_l1_1;
-  check(aoti_torch_cpu__mkl_linear(
-            view_78.get(), addmm_36_weight_packed_1, p_lstm_weight_hh_l1_1, &B_value_37, 2, addmm_36.out()),
-        "node 'addmm_36' (mkl._mkl_linear.default)");
+  const int64_t addmm_36_sizes[] = {2, 192};
+  const int64_t addmm_36_strides[] = {192, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 18432, kFloat32, 2, addmm_36_sizes, addmm_36_strides, addmm_36.out()),
+        "allocate addmm_36");
+  check(aoti_torch_cpu_addmm_out(
+            addmm_36.get(), p_lstm_bias_hh_l1_1, view_78.get(), p_lstm_weight_hh_l1_kn_1, 1.0, 1.0),
+        "node 'addmm_36' (aten.addmm.default)");
   view_78.reset();
   // node 'view_79' (aten.view.default)
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
@@ -5067,7 +5018,8 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   TensorHandle add_72;
   const int64_t add_72_sizes[] = {1, 2, 192};
   const int64_t add_72_strides[] = {384, 192, 1};
-  check(aoti_torch__alloc_from_pool(arena.get(), 0, kFloat32, 3, add_72_sizes, add_72_strides, add_72.out()),
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 19968, kFloat32, 3, add_72_sizes, add_72_strides, add_72.out()),
         "allocate add_72");
   // fuses slice_44, squeeze_47, add_72
   {
@@ -5107,7 +5059,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   const int64_t mul_107_sizes[] = {1, 2, 48};
   const int64_t mul_107_strides[] = {96, 48, 1};
   check(aoti_torch__alloc_from_pool(
-            arena.get(), 6144, kFloat32, 3, mul_107_sizes, mul_107_strides, mul_107.out()),
+            arena.get(), 0, kFloat32, 3, mul_107_sizes, mul_107_strides, mul_107.out()),
         "allocate mul_107");
   // fuses sigmoid_105, sigmoid_106, tanh_70, sigmoid_107, mul_105, mul_106, add_73, tanh_71, mul_107
   {
@@ -5168,13 +5120,17 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   check(aoti_torch_cpu_reshape(cat_2.get(), shape_83, 2, view_80.out()),
         "node 'view_80' (aten.view.default)");
   cat_2.reset();
-  // node 'addmm_37' (mkl._mkl_linear.default)
+  // node 'addmm_37' (aten.addmm.default)
   TensorHandle addmm_37;
-  AtenTensorHandle B_value_38 = p_lstm_bias_ih_l1_reverse_1;
-  check(aoti_torch_cpu__mkl_linear(
-            view_80.get(), addmm_37_weight_packed_1, p_lstm_weight_ih_l1_reverse_1, &B_value_38, 24,
-            addmm_37.out()),
-        "node 'addmm_37' (mkl._mkl_linear.default)");
+  const int64_t addmm_37_sizes[] = {24, 192};
+  const int64_t addmm_37_strides[] = {192, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 0, kFloat32, 2, addmm_37_sizes, addmm_37_strides, addmm_37.out()),
+        "allocate addmm_37");
+  check(aoti_torch_cpu_addmm_out(
+            addmm_37.get(), p_lstm_bias_ih_l1_reverse_1, view_80.get(), p_lstm_weight_ih_l1_reverse_kn_1, 1.0,
+            1.0),
+        "node 'addmm_37' (aten.addmm.default)");
   view_80.reset();
   // node 'view_81' (aten.view.default)
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
@@ -5186,8 +5142,8 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   addmm_37.reset();
   // node 'flip_1' (aten.flip.default)
   TensorHandle flip_1;
-  const int64_t dims_5[] = {0};
-  check(aoti_torch_cpu_flip(view_81.get(), dims_5, 1, flip_1.out()), "node 'flip_1' (aten.flip.default)");
+  const int64_t dims_11[] = {0};
+  check(aoti_torch_cpu_flip(view_81.get(), dims_11, 1, flip_1.out()), "node 'flip_1' (aten.flip.default)");
   view_81.reset();
   // node 'add_74' (aten.add.Tensor)
   TensorHandle add_74;
@@ -5231,7 +5187,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   const int64_t add_75_sizes[] = {1, 2, 48};
   const int64_t add_75_strides[] = {96, 48, 1};
   check(aoti_torch__alloc_from_pool(
-            arena.get(), 1536, kFloat32, 3, add_75_sizes, add_75_strides, add_75.out()),
+            arena.get(), 3072, kFloat32, 3, add_75_sizes, add_75_strides, add_75.out()),
         "allocate add_75");
   // fuses sigmoid_108, sigmoid_109, tanh_72, mul_108, mul_109, add_75
   {
@@ -5266,7 +5222,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   const int64_t mul_110_sizes[] = {1, 2, 48};
   const int64_t mul_110_strides[] = {96, 48, 1};
   check(aoti_torch__alloc_from_pool(
-            arena.get(), 1920, kFloat32, 3, mul_110_sizes, mul_110_strides, mul_110.out()),
+            arena.get(), 3456, kFloat32, 3, mul_110_sizes, mul_110_strides, mul_110.out()),
         "allocate mul_110");
   // fuses sigmoid_110, tanh_73, mul_110
   {
@@ -5291,13 +5247,17 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   const int64_t shape_85[] = {2, 48};
   check(aoti_torch_cpu_reshape(mul_110.get(), shape_85, 2, view_84.out()),
         "node 'view_84' (aten.view.default)");
-  // node 'addmm_39' (mkl._mkl_linear.default)
+  // node 'addmm_39' (aten.addmm.default)
   TensorHandle addmm_39;
-  AtenTensorHandle B_value_39 = p_lstm_bias_hh_l1_reverse_1;
-  check(aoti_torch_cpu__mkl_linear(
-            view_84.get(), addmm_39_weight_packed_1, p_lstm_weight_hh_l1_reverse_1, &B_value_39, 2,
-            addmm_39.out()),
-        "node 'addmm_39' (mkl._mkl_linear.default)");
+  const int64_t addmm_39_sizes[] = {2, 192};
+  const int64_t addmm_39_strides[] = {192, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 0, kFloat32, 2, addmm_39_sizes, addmm_39_strides, addmm_39.out()),
+        "allocate addmm_39");
+  check(aoti_torch_cpu_addmm_out(
+            addmm_39.get(), p_lstm_bias_hh_l1_reverse_1, view_84.get(), p_lstm_weight_hh_l1_reverse_kn_1, 1.0,
+            1.0),
+        "node 'addmm_39' (aten.addmm.default)");
   view_84.reset();
   // node 'view_85' (aten.view.default)
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
@@ -5311,7 +5271,8 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   TensorHandle add_76;
   const int64_t add_76_sizes[] = {1, 2, 192};
   const int64_t add_76_strides[] = {384, 192, 1};
-  check(aoti_torch__alloc_from_pool(arena.get(), 0, kFloat32, 3, add_76_sizes, add_76_strides, add_76.out()),
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 1536, kFloat32, 3, add_76_sizes, add_76_strides, add_76.out()),
         "allocate add_76");
   // fuses slice_46, squeeze_51, add_76
   {
@@ -5350,7 +5311,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   const int64_t add_77_sizes[] = {1, 2, 48};
   const int64_t add_77_strides[] = {96, 48, 1};
   check(aoti_torch__alloc_from_pool(
-            arena.get(), 2304, kFloat32, 3, add_77_sizes, add_77_strides, add_77.out()),
+            arena.get(), 3840, kFloat32, 3, add_77_sizes, add_77_strides, add_77.out()),
         "allocate add_77");
   // fuses sigmoid_111, sigmoid_112, tanh_74, mul_111, mul_112, add_77
   {
@@ -5385,7 +5346,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   const int64_t mul_113_sizes[] = {1, 2, 48};
   const int64_t mul_113_strides[] = {96, 48, 1};
   check(aoti_torch__alloc_from_pool(
-            arena.get(), 1536, kFloat32, 3, mul_113_sizes, mul_113_strides, mul_113.out()),
+            arena.get(), 3072, kFloat32, 3, mul_113_sizes, mul_113_strides, mul_113.out()),
         "allocate mul_113");
   // fuses sigmoid_113, tanh_75, mul_113
   {
@@ -5410,13 +5371,17 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   const int64_t shape_87[] = {2, 48};
   check(aoti_torch_cpu_reshape(mul_113.get(), shape_87, 2, view_86.out()),
         "node 'view_86' (aten.view.default)");
-  // node 'addmm_40' (mkl._mkl_linear.default)
+  // node 'addmm_40' (aten.addmm.default)
   TensorHandle addmm_40;
-  AtenTensorHandle B_value_40 = p_lstm_bias_hh_l1_reverse_1;
-  check(aoti_torch_cpu__mkl_linear(
-            view_86.get(), addmm_40_weight_packed_1, p_lstm_weight_hh_l1_reverse_1, &B_value_40, 2,
-            addmm_40.out()),
-        "node 'addmm_40' (mkl._mkl_linear.default)");
+  const int64_t addmm_40_sizes[] = {2, 192};
+  const int64_t addmm_40_strides[] = {192, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 0, kFloat32, 2, addmm_40_sizes, addmm_40_strides, addmm_40.out()),
+        "allocate addmm_40");
+  check(aoti_torch_cpu_addmm_out(
+            addmm_40.get(), p_lstm_bias_hh_l1_reverse_1, view_86.get(), p_lstm_weight_hh_l1_reverse_kn_1, 1.0,
+            1.0),
+        "node 'addmm_40' (aten.addmm.default)");
   view_86.reset();
   // node 'view_87' (aten.view.default)
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
@@ -5430,7 +5395,8 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   TensorHandle add_78;
   const int64_t add_78_sizes[] = {1, 2, 192};
   const int64_t add_78_strides[] = {384, 192, 1};
-  check(aoti_torch__alloc_from_pool(arena.get(), 0, kFloat32, 3, add_78_sizes, add_78_strides, add_78.out()),
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 1536, kFloat32, 3, add_78_sizes, add_78_strides, add_78.out()),
         "allocate add_78");
   // fuses slice_47, squeeze_52, add_78
   {
@@ -5469,7 +5435,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   const int64_t add_79_sizes[] = {1, 2, 48};
   const int64_t add_79_strides[] = {96, 48, 1};
   check(aoti_torch__alloc_from_pool(
-            arena.get(), 2688, kFloat32, 3, add_79_sizes, add_79_strides, add_79.out()),
+            arena.get(), 4224, kFloat32, 3, add_79_sizes, add_79_strides, add_79.out()),
         "allocate add_79");
   // fuses sigmoid_114, sigmoid_115, tanh_76, mul_114, mul_115, add_79
   {
@@ -5504,7 +5470,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   const int64_t mul_116_sizes[] = {1, 2, 48};
   const int64_t mul_116_strides[] = {96, 48, 1};
   check(aoti_torch__alloc_from_pool(
-            arena.get(), 2304, kFloat32, 3, mul_116_sizes, mul_116_strides, mul_116.out()),
+            arena.get(), 3840, kFloat32, 3, mul_116_sizes, mul_116_strides, mul_116.out()),
         "allocate mul_116");
   // fuses sigmoid_116, tanh_77, mul_116
   {
@@ -5529,13 +5495,17 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   const int64_t shape_89[] = {2, 48};
   check(aoti_torch_cpu_reshape(mul_116.get(), shape_89, 2, view_88.out()),
         "node 'view_88' (aten.view.default)");
-  // node 'addmm_41' (mkl._mkl_linear.default)
+  // node 'addmm_41' (aten.addmm.default)
   TensorHandle addmm_41;
-  AtenTensorHandle B_value_41 = p_lstm_bias_hh_l1_reverse_1;
-  check(aoti_torch_cpu__mkl_linear(
-            view_88.get(), addmm_41_weight_packed_1, p_lstm_weight_hh_l1_reverse_1, &B_value_41, 2,
-            addmm_41.out()),
-        "node 'addmm_41' (mkl._mkl_linear.default)");
+  const int64_t addmm_41_sizes[] = {2, 192};
+  const int64_t addmm_41_strides[] = {192, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 0, kFloat32, 2, addmm_41_sizes, addmm_41_strides, addmm_41.out()),
+        "allocate addmm_41");
+  check(aoti_torch_cpu_addmm_out(
+            addmm_41.get(), p_lstm_bias_hh_l1_reverse_1, view_88.get(), p_lstm_weight_hh_l1_reverse_kn_1, 1.0,
+            1.0),
+        "node 'addmm_41' (aten.addmm.default)");
   view_88.reset();
   // node 'view_89' (aten.view.default)
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
@@ -5549,7 +5519,8 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   TensorHandle add_80;
   const int64_t add_80_sizes[] = {1, 2, 192};
   const int64_t add_80_strides[] = {384, 192, 1};
-  check(aoti_torch__alloc_from_pool(arena.get(), 0, kFloat32, 3, add_80_sizes, add_80_strides, add_80.out()),
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 1536, kFloat32, 3, add_80_sizes, add_80_strides, add_80.out()),
         "allocate add_80");
   // fuses slice_48, squeeze_53, add_80
   {
@@ -5588,7 +5559,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   const int64_t add_81_sizes[] = {1, 2, 48};
   const int64_t add_81_strides[] = {96, 48, 1};
   check(aoti_torch__alloc_from_pool(
-            arena.get(), 3072, kFloat32, 3, add_81_sizes, add_81_strides, add_81.out()),
+            arena.get(), 4608, kFloat32, 3, add_81_sizes, add_81_strides, add_81.out()),
         "allocate add_81");
   // fuses sigmoid_117, sigmoid_118, tanh_78, mul_117, mul_118, add_81
   {
@@ -5623,7 +5594,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   const int64_t mul_119_sizes[] = {1, 2, 48};
   const int64_t mul_119_strides[] = {96, 48, 1};
   check(aoti_torch__alloc_from_pool(
-            arena.get(), 2688, kFloat32, 3, mul_119_sizes, mul_119_strides, mul_119.out()),
+            arena.get(), 4224, kFloat32, 3, mul_119_sizes, mul_119_strides, mul_119.out()),
         "allocate mul_119");
   // fuses sigmoid_119, tanh_79, mul_119
   {
@@ -5648,13 +5619,17 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   const int64_t shape_91[] = {2, 48};
   check(aoti_torch_cpu_reshape(mul_119.get(), shape_91, 2, view_90.out()),
         "node 'view_90' (aten.view.default)");
-  // node 'addmm_42' (mkl._mkl_linear.default)
+  // node 'addmm_42' (aten.addmm.default)
   TensorHandle addmm_42;
-  AtenTensorHandle B_value_42 = p_lstm_bias_hh_l1_reverse_1;
-  check(aoti_torch_cpu__mkl_linear(
-            view_90.get(), addmm_42_weight_packed_1, p_lstm_weight_hh_l1_reverse_1, &B_value_42, 2,
-            addmm_42.out()),
-        "node 'addmm_42' (mkl._mkl_linear.default)");
+  const int64_t addmm_42_sizes[] = {2, 192};
+  const int64_t addmm_42_strides[] = {192, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 0, kFloat32, 2, addmm_42_sizes, addmm_42_strides, addmm_42.out()),
+        "allocate addmm_42");
+  check(aoti_torch_cpu_addmm_out(
+            addmm_42.get(), p_lstm_bias_hh_l1_reverse_1, view_90.get(), p_lstm_weight_hh_l1_reverse_kn_1, 1.0,
+            1.0),
+        "node 'addmm_42' (aten.addmm.default)");
   view_90.reset();
   // node 'view_91' (aten.view.default)
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
@@ -5668,7 +5643,8 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   TensorHandle add_82;
   const int64_t add_82_sizes[] = {1, 2, 192};
   const int64_t add_82_strides[] = {384, 192, 1};
-  check(aoti_torch__alloc_from_pool(arena.get(), 0, kFloat32, 3, add_82_sizes, add_82_strides, add_82.out()),
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 1536, kFloat32, 3, add_82_sizes, add_82_strides, add_82.out()),
         "allocate add_82");
   // fuses slice_49, squeeze_54, add_82
   {
@@ -5707,7 +5683,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   const int64_t add_83_sizes[] = {1, 2, 48};
   const int64_t add_83_strides[] = {96, 48, 1};
   check(aoti_torch__alloc_from_pool(
-            arena.get(), 3456, kFloat32, 3, add_83_sizes, add_83_strides, add_83.out()),
+            arena.get(), 4992, kFloat32, 3, add_83_sizes, add_83_strides, add_83.out()),
         "allocate add_83");
   // fuses sigmoid_120, sigmoid_121, tanh_80, mul_120, mul_121, add_83
   {
@@ -5742,7 +5718,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   const int64_t mul_122_sizes[] = {1, 2, 48};
   const int64_t mul_122_strides[] = {96, 48, 1};
   check(aoti_torch__alloc_from_pool(
-            arena.get(), 3072, kFloat32, 3, mul_122_sizes, mul_122_strides, mul_122.out()),
+            arena.get(), 4608, kFloat32, 3, mul_122_sizes, mul_122_strides, mul_122.out()),
         "allocate mul_122");
   // fuses sigmoid_122, tanh_81, mul_122
   {
@@ -5767,13 +5743,17 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   const int64_t shape_93[] = {2, 48};
   check(aoti_torch_cpu_reshape(mul_122.get(), shape_93, 2, view_92.out()),
         "node 'view_92' (aten.view.default)");
-  // node 'addmm_43' (mkl._mkl_linear.default)
+  // node 'addmm_43' (aten.addmm.default)
   TensorHandle addmm_43;
-  AtenTensorHandle B_value_43 = p_lstm_bias_hh_l1_reverse_1;
-  check(aoti_torch_cpu__mkl_linear(
-            view_92.get(), addmm_43_weight_packed_1, p_lstm_weight_hh_l1_reverse_1, &B_value_43, 2,
-            addmm_43.out()),
-        "node 'addmm_43' (mkl._mkl_linear.default)");
+  const int64_t addmm_43_sizes[] = {2, 192};
+  const int64_t addmm_43_strides[] = {192, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 0, kFloat32, 2, addmm_43_sizes, addmm_43_strides, addmm_43.out()),
+        "allocate addmm_43");
+  check(aoti_torch_cpu_addmm_out(
+            addmm_43.get(), p_lstm_bias_hh_l1_reverse_1, view_92.get(), p_lstm_weight_hh_l1_reverse_kn_1, 1.0,
+            1.0),
+        "node 'addmm_43' (aten.addmm.default)");
   view_92.reset();
   // node 'view_93' (aten.view.default)
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
@@ -5787,7 +5767,8 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   TensorHandle add_84;
   const int64_t add_84_sizes[] = {1, 2, 192};
   const int64_t add_84_strides[] = {384, 192, 1};
-  check(aoti_torch__alloc_from_pool(arena.get(), 0, kFloat32, 3, add_84_sizes, add_84_strides, add_84.out()),
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 1536, kFloat32, 3, add_84_sizes, add_84_strides, add_84.out()),
         "allocate add_84");
   // fuses slice_50, squeeze_55, add_84
   {
@@ -5826,7 +5807,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   const int64_t add_85_sizes[] = {1, 2, 48};
   const int64_t add_85_strides[] = {96, 48, 1};
   check(aoti_torch__alloc_from_pool(
-            arena.get(), 3840, kFloat32, 3, add_85_sizes, add_85_strides, add_85.out()),
+            arena.get(), 5376, kFloat32, 3, add_85_sizes, add_85_strides, add_85.out()),
         "allocate add_85");
   // fuses sigmoid_123, sigmoid_124, tanh_82, mul_123, mul_124, add_85
   {
@@ -5861,7 +5842,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   const int64_t mul_125_sizes[] = {1, 2, 48};
   const int64_t mul_125_strides[] = {96, 48, 1};
   check(aoti_torch__alloc_from_pool(
-            arena.get(), 3456, kFloat32, 3, mul_125_sizes, mul_125_strides, mul_125.out()),
+            arena.get(), 4992, kFloat32, 3, mul_125_sizes, mul_125_strides, mul_125.out()),
         "allocate mul_125");
   // fuses sigmoid_125, tanh_83, mul_125
   {
@@ -5886,13 +5867,17 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   const int64_t shape_95[] = {2, 48};
   check(aoti_torch_cpu_reshape(mul_125.get(), shape_95, 2, view_94.out()),
         "node 'view_94' (aten.view.default)");
-  // node 'addmm_44' (mkl._mkl_linear.default)
+  // node 'addmm_44' (aten.addmm.default)
   TensorHandle addmm_44;
-  AtenTensorHandle B_value_44 = p_lstm_bias_hh_l1_reverse_1;
-  check(aoti_torch_cpu__mkl_linear(
-            view_94.get(), addmm_44_weight_packed_1, p_lstm_weight_hh_l1_reverse_1, &B_value_44, 2,
-            addmm_44.out()),
-        "node 'addmm_44' (mkl._mkl_linear.default)");
+  const int64_t addmm_44_sizes[] = {2, 192};
+  const int64_t addmm_44_strides[] = {192, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 0, kFloat32, 2, addmm_44_sizes, addmm_44_strides, addmm_44.out()),
+        "allocate addmm_44");
+  check(aoti_torch_cpu_addmm_out(
+            addmm_44.get(), p_lstm_bias_hh_l1_reverse_1, view_94.get(), p_lstm_weight_hh_l1_reverse_kn_1, 1.0,
+            1.0),
+        "node 'addmm_44' (aten.addmm.default)");
   view_94.reset();
   // node 'view_95' (aten.view.default)
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
@@ -5906,7 +5891,8 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   TensorHandle add_86;
   const int64_t add_86_sizes[] = {1, 2, 192};
   const int64_t add_86_strides[] = {384, 192, 1};
-  check(aoti_torch__alloc_from_pool(arena.get(), 0, kFloat32, 3, add_86_sizes, add_86_strides, add_86.out()),
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 1536, kFloat32, 3, add_86_sizes, add_86_strides, add_86.out()),
         "allocate add_86");
   // fuses slice_51, squeeze_56, add_86
   {
@@ -5945,7 +5931,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   const int64_t add_87_sizes[] = {1, 2, 48};
   const int64_t add_87_strides[] = {96, 48, 1};
   check(aoti_torch__alloc_from_pool(
-            arena.get(), 4224, kFloat32, 3, add_87_sizes, add_87_strides, add_87.out()),
+            arena.get(), 5760, kFloat32, 3, add_87_sizes, add_87_strides, add_87.out()),
         "allocate add_87");
   // fuses sigmoid_126, sigmoid_127, tanh_84, mul_126, mul_127, add_87
   {
@@ -5980,7 +5966,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   const int64_t mul_128_sizes[] = {1, 2, 48};
   const int64_t mul_128_strides[] = {96, 48, 1};
   check(aoti_torch__alloc_from_pool(
-            arena.get(), 3840, kFloat32, 3, mul_128_sizes, mul_128_strides, mul_128.out()),
+            arena.get(), 5376, kFloat32, 3, mul_128_sizes, mul_128_strides, mul_128.out()),
         "allocate mul_128");
   // fuses sigmoid_128, tanh_85, mul_128
   {
@@ -6005,13 +5991,17 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   const int64_t shape_97[] = {2, 48};
   check(aoti_torch_cpu_reshape(mul_128.get(), shape_97, 2, view_96.out()),
         "node 'view_96' (aten.view.default)");
-  // node 'addmm_45' (mkl._mkl_linear.default)
+  // node 'addmm_45' (aten.addmm.default)
   TensorHandle addmm_45;
-  AtenTensorHandle B_value_45 = p_lstm_bias_hh_l1_reverse_1;
-  check(aoti_torch_cpu__mkl_linear(
-            view_96.get(), addmm_45_weight_packed_1, p_lstm_weight_hh_l1_reverse_1, &B_value_45, 2,
-            addmm_45.out()),
-        "node 'addmm_45' (mkl._mkl_linear.default)");
+  const int64_t addmm_45_sizes[] = {2, 192};
+  const int64_t addmm_45_strides[] = {192, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 0, kFloat32, 2, addmm_45_sizes, addmm_45_strides, addmm_45.out()),
+        "allocate addmm_45");
+  check(aoti_torch_cpu_addmm_out(
+            addmm_45.get(), p_lstm_bias_hh_l1_reverse_1, view_96.get(), p_lstm_weight_hh_l1_reverse_kn_1, 1.0,
+            1.0),
+        "node 'addmm_45' (aten.addmm.default)");
   view_96.reset();
   // node 'view_97' (aten.view.default)
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
@@ -6025,7 +6015,8 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   TensorHandle add_88;
   const int64_t add_88_sizes[] = {1, 2, 192};
   const int64_t add_88_strides[] = {384, 192, 1};
-  check(aoti_torch__alloc_from_pool(arena.get(), 0, kFloat32, 3, add_88_sizes, add_88_strides, add_88.out()),
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 1536, kFloat32, 3, add_88_sizes, add_88_strides, add_88.out()),
         "allocate add_88");
   // fuses slice_52, squeeze_57, add_88
   {
@@ -6064,7 +6055,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   const int64_t add_89_sizes[] = {1, 2, 48};
   const int64_t add_89_strides[] = {96, 48, 1};
   check(aoti_torch__alloc_from_pool(
-            arena.get(), 4608, kFloat32, 3, add_89_sizes, add_89_strides, add_89.out()),
+            arena.get(), 6144, kFloat32, 3, add_89_sizes, add_89_strides, add_89.out()),
         "allocate add_89");
   // fuses sigmoid_129, sigmoid_130, tanh_86, mul_129, mul_130, add_89
   {
@@ -6099,7 +6090,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   const int64_t mul_131_sizes[] = {1, 2, 48};
   const int64_t mul_131_strides[] = {96, 48, 1};
   check(aoti_torch__alloc_from_pool(
-            arena.get(), 4224, kFloat32, 3, mul_131_sizes, mul_131_strides, mul_131.out()),
+            arena.get(), 5760, kFloat32, 3, mul_131_sizes, mul_131_strides, mul_131.out()),
         "allocate mul_131");
   // fuses sigmoid_131, tanh_87, mul_131
   {
@@ -6124,13 +6115,17 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   const int64_t shape_99[] = {2, 48};
   check(aoti_torch_cpu_reshape(mul_131.get(), shape_99, 2, view_98.out()),
         "node 'view_98' (aten.view.default)");
-  // node 'addmm_46' (mkl._mkl_linear.default)
+  // node 'addmm_46' (aten.addmm.default)
   TensorHandle addmm_46;
-  AtenTensorHandle B_value_46 = p_lstm_bias_hh_l1_reverse_1;
-  check(aoti_torch_cpu__mkl_linear(
-            view_98.get(), addmm_46_weight_packed_1, p_lstm_weight_hh_l1_reverse_1, &B_value_46, 2,
-            addmm_46.out()),
-        "node 'addmm_46' (mkl._mkl_linear.default)");
+  const int64_t addmm_46_sizes[] = {2, 192};
+  const int64_t addmm_46_strides[] = {192, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 0, kFloat32, 2, addmm_46_sizes, addmm_46_strides, addmm_46.out()),
+        "allocate addmm_46");
+  check(aoti_torch_cpu_addmm_out(
+            addmm_46.get(), p_lstm_bias_hh_l1_reverse_1, view_98.get(), p_lstm_weight_hh_l1_reverse_kn_1, 1.0,
+            1.0),
+        "node 'addmm_46' (aten.addmm.default)");
   view_98.reset();
   // node 'view_99' (aten.view.default)
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
@@ -6144,7 +6139,8 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   TensorHandle add_90;
   const int64_t add_90_sizes[] = {1, 2, 192};
   const int64_t add_90_strides[] = {384, 192, 1};
-  check(aoti_torch__alloc_from_pool(arena.get(), 0, kFloat32, 3, add_90_sizes, add_90_strides, add_90.out()),
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 1536, kFloat32, 3, add_90_sizes, add_90_strides, add_90.out()),
         "allocate add_90");
   // fuses slice_53, squeeze_58, add_90
   {
@@ -6183,7 +6179,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   const int64_t add_91_sizes[] = {1, 2, 48};
   const int64_t add_91_strides[] = {96, 48, 1};
   check(aoti_torch__alloc_from_pool(
-            arena.get(), 4992, kFloat32, 3, add_91_sizes, add_91_strides, add_91.out()),
+            arena.get(), 6528, kFloat32, 3, add_91_sizes, add_91_strides, add_91.out()),
         "allocate add_91");
   // fuses sigmoid_132, sigmoid_133, tanh_88, mul_132, mul_133, add_91
   {
@@ -6218,7 +6214,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   const int64_t mul_134_sizes[] = {1, 2, 48};
   const int64_t mul_134_strides[] = {96, 48, 1};
   check(aoti_torch__alloc_from_pool(
-            arena.get(), 4608, kFloat32, 3, mul_134_sizes, mul_134_strides, mul_134.out()),
+            arena.get(), 6144, kFloat32, 3, mul_134_sizes, mul_134_strides, mul_134.out()),
         "allocate mul_134");
   // fuses sigmoid_134, tanh_89, mul_134
   {
@@ -6243,13 +6239,17 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   const int64_t shape_101[] = {2, 48};
   check(aoti_torch_cpu_reshape(mul_134.get(), shape_101, 2, view_100.out()),
         "node 'view_100' (aten.view.default)");
-  // node 'addmm_47' (mkl._mkl_linear.default)
+  // node 'addmm_47' (aten.addmm.default)
   TensorHandle addmm_47;
-  AtenTensorHandle B_value_47 = p_lstm_bias_hh_l1_reverse_1;
-  check(aoti_torch_cpu__mkl_linear(
-            view_100.get(), addmm_47_weight_packed_1, p_lstm_weight_hh_l1_reverse_1, &B_value_47, 2,
-            addmm_47.out()),
-        "node 'addmm_47' (mkl._mkl_linear.default)");
+  const int64_t addmm_47_sizes[] = {2, 192};
+  const int64_t addmm_47_strides[] = {192, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 0, kFloat32, 2, addmm_47_sizes, addmm_47_strides, addmm_47.out()),
+        "allocate addmm_47");
+  check(aoti_torch_cpu_addmm_out(
+            addmm_47.get(), p_lstm_bias_hh_l1_reverse_1, view_100.get(), p_lstm_weight_hh_l1_reverse_kn_1,
+            1.0, 1.0),
+        "node 'addmm_47' (aten.addmm.default)");
   view_100.reset();
   // node 'view_101' (aten.view.default)
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
@@ -6263,7 +6263,8 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   TensorHandle add_92;
   const int64_t add_92_sizes[] = {1, 2, 192};
   const int64_t add_92_strides[] = {384, 192, 1};
-  check(aoti_torch__alloc_from_pool(arena.get(), 0, kFloat32, 3, add_92_sizes, add_92_strides, add_92.out()),
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 1536, kFloat32, 3, add_92_sizes, add_92_strides, add_92.out()),
         "allocate add_92");
   // fuses slice_54, squeeze_59, add_92
   {
@@ -6302,7 +6303,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   const int64_t add_93_sizes[] = {1, 2, 48};
   const int64_t add_93_strides[] = {96, 48, 1};
   check(aoti_torch__alloc_from_pool(
-            arena.get(), 5376, kFloat32, 3, add_93_sizes, add_93_strides, add_93.out()),
+            arena.get(), 6912, kFloat32, 3, add_93_sizes, add_93_strides, add_93.out()),
         "allocate add_93");
   // fuses sigmoid_135, sigmoid_136, tanh_90, mul_135, mul_136, add_93
   {
@@ -6337,7 +6338,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   const int64_t mul_137_sizes[] = {1, 2, 48};
   const int64_t mul_137_strides[] = {96, 48, 1};
   check(aoti_torch__alloc_from_pool(
-            arena.get(), 4992, kFloat32, 3, mul_137_sizes, mul_137_strides, mul_137.out()),
+            arena.get(), 6528, kFloat32, 3, mul_137_sizes, mul_137_strides, mul_137.out()),
         "allocate mul_137");
   // fuses sigmoid_137, tanh_91, mul_137
   {
@@ -6362,13 +6363,17 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   const int64_t shape_103[] = {2, 48};
   check(aoti_torch_cpu_reshape(mul_137.get(), shape_103, 2, view_102.out()),
         "node 'view_102' (aten.view.default)");
-  // node 'addmm_48' (mkl._mkl_linear.default)
+  // node 'addmm_48' (aten.addmm.default)
   TensorHandle addmm_48;
-  AtenTensorHandle B_value_48 = p_lstm_bias_hh_l1_reverse_1;
-  check(aoti_torch_cpu__mkl_linear(
-            view_102.get(), addmm_48_weight_packed_1, p_lstm_weight_hh_l1_reverse_1, &B_value_48, 2,
-            addmm_48.out()),
-        "node 'addmm_48' (mkl._mkl_linear.default)");
+  const int64_t addmm_48_sizes[] = {2, 192};
+  const int64_t addmm_48_strides[] = {192, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 0, kFloat32, 2, addmm_48_sizes, addmm_48_strides, addmm_48.out()),
+        "allocate addmm_48");
+  check(aoti_torch_cpu_addmm_out(
+            addmm_48.get(), p_lstm_bias_hh_l1_reverse_1, view_102.get(), p_lstm_weight_hh_l1_reverse_kn_1,
+            1.0, 1.0),
+        "node 'addmm_48' (aten.addmm.default)");
   view_102.reset();
   // node 'view_103' (aten.view.default)
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
@@ -6382,7 +6387,8 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   TensorHandle add_94;
   const int64_t add_94_sizes[] = {1, 2, 192};
   const int64_t add_94_strides[] = {384, 192, 1};
-  check(aoti_torch__alloc_from_pool(arena.get(), 0, kFloat32, 3, add_94_sizes, add_94_strides, add_94.out()),
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 1536, kFloat32, 3, add_94_sizes, add_94_strides, add_94.out()),
         "allocate add_94");
   // fuses slice_55, squeeze_60, add_94
   {
@@ -6421,7 +6427,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   const int64_t add_95_sizes[] = {1, 2, 48};
   const int64_t add_95_strides[] = {96, 48, 1};
   check(aoti_torch__alloc_from_pool(
-            arena.get(), 5760, kFloat32, 3, add_95_sizes, add_95_strides, add_95.out()),
+            arena.get(), 7296, kFloat32, 3, add_95_sizes, add_95_strides, add_95.out()),
         "allocate add_95");
   // fuses sigmoid_138, sigmoid_139, tanh_92, mul_138, mul_139, add_95
   {
@@ -6456,7 +6462,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   const int64_t mul_140_sizes[] = {1, 2, 48};
   const int64_t mul_140_strides[] = {96, 48, 1};
   check(aoti_torch__alloc_from_pool(
-            arena.get(), 5376, kFloat32, 3, mul_140_sizes, mul_140_strides, mul_140.out()),
+            arena.get(), 6912, kFloat32, 3, mul_140_sizes, mul_140_strides, mul_140.out()),
         "allocate mul_140");
   // fuses sigmoid_140, tanh_93, mul_140
   {
@@ -6481,13 +6487,17 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   const int64_t shape_105[] = {2, 48};
   check(aoti_torch_cpu_reshape(mul_140.get(), shape_105, 2, view_104.out()),
         "node 'view_104' (aten.view.default)");
-  // node 'addmm_49' (mkl._mkl_linear.default)
+  // node 'addmm_49' (aten.addmm.default)
   TensorHandle addmm_49;
-  AtenTensorHandle B_value_49 = p_lstm_bias_hh_l1_reverse_1;
-  check(aoti_torch_cpu__mkl_linear(
-            view_104.get(), addmm_49_weight_packed_1, p_lstm_weight_hh_l1_reverse_1, &B_value_49, 2,
-            addmm_49.out()),
-        "node 'addmm_49' (mkl._mkl_linear.default)");
+  const int64_t addmm_49_sizes[] = {2, 192};
+  const int64_t addmm_49_strides[] = {192, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 0, kFloat32, 2, addmm_49_sizes, addmm_49_strides, addmm_49.out()),
+        "allocate addmm_49");
+  check(aoti_torch_cpu_addmm_out(
+            addmm_49.get(), p_lstm_bias_hh_l1_reverse_1, view_104.get(), p_lstm_weight_hh_l1_reverse_kn_1,
+            1.0, 1.0),
+        "node 'addmm_49' (aten.addmm.default)");
   view_104.reset();
   // node 'view_105' (aten.view.default)
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
@@ -6501,7 +6511,8 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   TensorHandle add_96;
   const int64_t add_96_sizes[] = {1, 2, 192};
   const int64_t add_96_strides[] = {384, 192, 1};
-  check(aoti_torch__alloc_from_pool(arena.get(), 0, kFloat32, 3, add_96_sizes, add_96_strides, add_96.out()),
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 1536, kFloat32, 3, add_96_sizes, add_96_strides, add_96.out()),
         "allocate add_96");
   // fuses slice_56, squeeze_61, add_96
   {
@@ -6541,7 +6552,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   const int64_t mul_143_sizes[] = {1, 2, 48};
   const int64_t mul_143_strides[] = {96, 48, 1};
   check(aoti_torch__alloc_from_pool(
-            arena.get(), 6144, kFloat32, 3, mul_143_sizes, mul_143_strides, mul_143.out()),
+            arena.get(), 0, kFloat32, 3, mul_143_sizes, mul_143_strides, mul_143.out()),
         "allocate mul_143");
   // fuses sigmoid_141, sigmoid_142, tanh_94, sigmoid_143, mul_141, mul_142, add_97, tanh_95, mul_143
   {
@@ -6603,8 +6614,8 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   // node 'permute_53' (aten.permute.default)
   // may share cat_5's storage (a view)
   TensorHandle permute_53;
-  const int64_t dims_6[] = {1, 0, 2};
-  check(aoti_torch_cpu_permute(cat_5.get(), dims_6, 3, permute_53.out()),
+  const int64_t dims_12[] = {1, 0, 2};
+  check(aoti_torch_cpu_permute(cat_5.get(), dims_12, 3, permute_53.out()),
         "node 'permute_53' (aten.permute.default)");
   cat_5.reset();
   // node 'expand_4' (aten.expand.default)
@@ -6715,116 +6726,36 @@ constexpr int64_t kConstant19Sizes[] = {1, 2, 48};
 constexpr int64_t kConstant19Strides[] = {96, 48, 1};
 constexpr int64_t kConstant20Sizes[] = {12, 32, 192};
 constexpr int64_t kConstant20Strides[] = {0, 1, 32};
-constexpr int64_t kConstant21Sizes[] = {1, 2, 192};
-constexpr int64_t kConstant21Strides[] = {384, 192, 1};
-constexpr int64_t kConstant22Sizes[] = {192, 48};
-constexpr int64_t kConstant22Strides[] = {48, 1};
-constexpr int64_t kConstant23Sizes[] = {192, 48};
-constexpr int64_t kConstant23Strides[] = {48, 1};
-constexpr int64_t kConstant24Sizes[] = {192, 48};
-constexpr int64_t kConstant24Strides[] = {48, 1};
-constexpr int64_t kConstant25Sizes[] = {192, 48};
-constexpr int64_t kConstant25Strides[] = {48, 1};
-constexpr int64_t kConstant26Sizes[] = {192, 48};
-constexpr int64_t kConstant26Strides[] = {48, 1};
-constexpr int64_t kConstant27Sizes[] = {192, 48};
-constexpr int64_t kConstant27Strides[] = {48, 1};
-constexpr int64_t kConstant28Sizes[] = {192, 48};
-constexpr int64_t kConstant28Strides[] = {48, 1};
-constexpr int64_t kConstant29Sizes[] = {192, 48};
-constexpr int64_t kConstant29Strides[] = {48, 1};
-constexpr int64_t kConstant30Sizes[] = {192, 48};
-constexpr int64_t kConstant30Strides[] = {48, 1};
-constexpr int64_t kConstant31Sizes[] = {192, 48};
-constexpr int64_t kConstant31Strides[] = {48, 1};
-constexpr int64_t kConstant32Sizes[] = {192, 48};
-constexpr int64_t kConstant32Strides[] = {48, 1};
-constexpr int64_t kConstant33Sizes[] = {1, 2, 48};
-constexpr int64_t kConstant33Strides[] = {96, 48, 1};
-constexpr int64_t kConstant34Sizes[] = {12, 32, 192};
-constexpr int64_t kConstant34Strides[] = {0, 1, 32};
-constexpr int64_t kConstant35Sizes[] = {1, 2, 192};
-constexpr int64_t kConstant35Strides[] = {384, 192, 1};
-constexpr int64_t kConstant36Sizes[] = {192, 48};
-constexpr int64_t kConstant36Strides[] = {48, 1};
-constexpr int64_t kConstant37Sizes[] = {192, 48};
-constexpr int64_t kConstant37Strides[] = {48, 1};
-constexpr int64_t kConstant38Sizes[] = {192, 48};
-constexpr int64_t kConstant38Strides[] = {48, 1};
-constexpr int64_t kConstant39Sizes[] = {192, 48};
-constexpr int64_t kConstant39Strides[] = {48, 1};
-constexpr int64_t kConstant40Sizes[] = {192, 48};
-constexpr int64_t kConstant40Strides[] = {48, 1};
-constexpr int64_t kConstant41Sizes[] = {192, 48};
-constexpr int64_t kConstant41Strides[] = {48, 1};
-constexpr int64_t kConstant42Sizes[] = {192, 48};
-constexpr int64_t kConstant42Strides[] = {48, 1};
-constexpr int64_t kConstant43Sizes[] = {192, 48};
-constexpr int64_t kConstant43Strides[] = {48, 1};
-constexpr int64_t kConstant44Sizes[] = {192, 48};
-constexpr int64_t kConstant44Strides[] = {48, 1};
-constexpr int64_t kConstant45Sizes[] = {192, 48};
-constexpr int64_t kConstant45Strides[] = {48, 1};
-constexpr int64_t kConstant46Sizes[] = {192, 48};
-constexpr int64_t kConstant46Strides[] = {48, 1};
-constexpr int64_t kConstant47Sizes[] = {1, 2, 48};
-constexpr int64_t kConstant47Strides[] = {96, 48, 1};
-constexpr int64_t kConstant48Sizes[] = {192, 96};
-constexpr int64_t kConstant48Strides[] = {96, 1};
-constexpr int64_t kConstant49Sizes[] = {1, 2, 192};
-constexpr int64_t kConstant49Strides[] = {384, 192, 1};
-constexpr int64_t kConstant50Sizes[] = {192, 48};
-constexpr int64_t kConstant50Strides[] = {48, 1};
-constexpr int64_t kConstant51Sizes[] = {192, 48};
-constexpr int64_t kConstant51Strides[] = {48, 1};
-constexpr int64_t kConstant52Sizes[] = {192, 48};
-constexpr int64_t kConstant52Strides[] = {48, 1};
-constexpr int64_t kConstant53Sizes[] = {192, 48};
-constexpr int64_t kConstant53Strides[] = {48, 1};
-constexpr int64_t kConstant54Sizes[] = {192, 48};
-constexpr int64_t kConstant54Strides[] = {48, 1};
-constexpr int64_t kConstant55Sizes[] = {192, 48};
-constexpr int64_t kConstant55Strides[] = {48, 1};
-constexpr int64_t kConstant56Sizes[] = {192, 48};
-constexpr int64_t kConstant56Strides[] = {48, 1};
-constexpr int64_t kConstant57Sizes[] = {192, 48};
-constexpr int64_t kConstant57Strides[] = {48, 1};
-constexpr int64_t kConstant58Sizes[] = {192, 48};
-constexpr int64_t kConstant58Strides[] = {48, 1};
-constexpr int64_t kConstant59Sizes[] = {192, 48};
-constexpr int64_t kConstant59Strides[] = {48, 1};
-constexpr int64_t kConstant60Sizes[] = {192, 48};
-constexpr int64_t kConstant60Strides[] = {48, 1};
-constexpr int64_t kConstant61Sizes[] = {1, 2, 48};
-constexpr int64_t kConstant61Strides[] = {96, 48, 1};
-constexpr int64_t kConstant62Sizes[] = {192, 96};
-constexpr int64_t kConstant62Strides[] = {96, 1};
-constexpr int64_t kConstant63Sizes[] = {1, 2, 192};
-constexpr int64_t kConstant63Strides[] = {384, 192, 1};
-constexpr int64_t kConstant64Sizes[] = {192, 48};
-constexpr int64_t kConstant64Strides[] = {48, 1};
-constexpr int64_t kConstant65Sizes[] = {192, 48};
-constexpr int64_t kConstant65Strides[] = {48, 1};
-constexpr int64_t kConstant66Sizes[] = {192, 48};
-constexpr int64_t kConstant66Strides[] = {48, 1};
-constexpr int64_t kConstant67Sizes[] = {192, 48};
-constexpr int64_t kConstant67Strides[] = {48, 1};
-constexpr int64_t kConstant68Sizes[] = {192, 48};
-constexpr int64_t kConstant68Strides[] = {48, 1};
-constexpr int64_t kConstant69Sizes[] = {192, 48};
-constexpr int64_t kConstant69Strides[] = {48, 1};
-constexpr int64_t kConstant70Sizes[] = {192, 48};
-constexpr int64_t kConstant70Strides[] = {48, 1};
-constexpr int64_t kConstant71Sizes[] = {192, 48};
-constexpr int64_t kConstant71Strides[] = {48, 1};
-constexpr int64_t kConstant72Sizes[] = {192, 48};
-constexpr int64_t kConstant72Strides[] = {48, 1};
-constexpr int64_t kConstant73Sizes[] = {192, 48};
-constexpr int64_t kConstant73Strides[] = {48, 1};
-constexpr int64_t kConstant74Sizes[] = {192, 48};
-constexpr int64_t kConstant74Strides[] = {48, 1};
-constexpr int64_t kConstant75Sizes[] = {2, 96, 8};
-constexpr int64_t kConstant75Strides[] = {0, 1, 96};
+constexpr int64_t kConstant21Sizes[] = {48, 192};
+constexpr int64_t kConstant21Strides[] = {192, 1};
+constexpr int64_t kConstant22Sizes[] = {1, 2, 192};
+constexpr int64_t kConstant22Strides[] = {384, 192, 1};
+constexpr int64_t kConstant23Sizes[] = {1, 2, 48};
+constexpr int64_t kConstant23Strides[] = {96, 48, 1};
+constexpr int64_t kConstant24Sizes[] = {12, 32, 192};
+constexpr int64_t kConstant24Strides[] = {0, 1, 32};
+constexpr int64_t kConstant25Sizes[] = {48, 192};
+constexpr int64_t kConstant25Strides[] = {192, 1};
+constexpr int64_t kConstant26Sizes[] = {1, 2, 192};
+constexpr int64_t kConstant26Strides[] = {384, 192, 1};
+constexpr int64_t kConstant27Sizes[] = {1, 2, 48};
+constexpr int64_t kConstant27Strides[] = {96, 48, 1};
+constexpr int64_t kConstant28Sizes[] = {96, 192};
+constexpr int64_t kConstant28Strides[] = {192, 1};
+constexpr int64_t kConstant29Sizes[] = {48, 192};
+constexpr int64_t kConstant29Strides[] = {192, 1};
+constexpr int64_t kConstant30Sizes[] = {1, 2, 192};
+constexpr int64_t kConstant30Strides[] = {384, 192, 1};
+constexpr int64_t kConstant31Sizes[] = {1, 2, 48};
+constexpr int64_t kConstant31Strides[] = {96, 48, 1};
+constexpr int64_t kConstant32Sizes[] = {96, 192};
+constexpr int64_t kConstant32Strides[] = {192, 1};
+constexpr int64_t kConstant33Sizes[] = {48, 192};
+constexpr int64_t kConstant33Strides[] = {192, 1};
+constexpr int64_t kConstant34Sizes[] = {1, 2, 192};
+constexpr int64_t kConstant34Strides[] = {384, 192, 1};
+constexpr int64_t kConstant35Sizes[] = {2, 96, 8};
+constexpr int64_t kConstant35Strides[] = {0, 1, 96};
 constexpr aotic::runtime::ConstantSpec kConstants[] = {
   {"emb_weight", "emb.weight", kFloat32, 2, kConstant0Sizes, kConstant0Strides, 0, 0, 12800,
       aotic::runtime::ConstantKind::kParameter},
@@ -6868,122 +6799,45 @@ constexpr aotic::runtime::ConstantSpec kConstants[] = {
       kConstant19Strides, 0, 0, 0, aotic::runtime::ConstantKind::kFoldedConstant},
   {"_FOLDED_CONST_view_1", "_FOLDED_CONST_view_1", kFloat32, 3, kConstant20Sizes, kConstant20Strides, 0,
       0, 0, aotic::runtime::ConstantKind::kFoldedConstant},
-  {"_FOLDED_CONST_view_4", "_FOLDED_CONST_view_4", kFloat32, 3, kConstant21Sizes, kConstant21Strides, 0,
+  {"_FOLDED_CONST_p_lstm_weight_hh_l0_kn", "_FOLDED_CONST_p_lstm_weight_hh_l0_kn", kFloat32, 2,
+      kConstant21Sizes, kConstant21Strides, 0, 0, 0, aotic::runtime::ConstantKind::kFoldedConstant},
+  {"_FOLDED_CONST_view_4", "_FOLDED_CONST_view_4", kFloat32, 3, kConstant22Sizes, kConstant22Strides, 0,
       0, 0, aotic::runtime::ConstantKind::kFoldedConstant},
-  {"_FOLDED_CONST_addmm_1_weight_packed", "_FOLDED_CONST_addmm_1_weight_packed", kFloat32, 2,
-      kConstant22Sizes, kConstant22Strides, 0, 0, 0, aotic::runtime::ConstantKind::kFoldedConstant},
-  {"_FOLDED_CONST_addmm_2_weight_packed", "_FOLDED_CONST_addmm_2_weight_packed", kFloat32, 2,
-      kConstant23Sizes, kConstant23Strides, 0, 0, 0, aotic::runtime::ConstantKind::kFoldedConstant},
-  {"_FOLDED_CONST_addmm_3_weight_packed", "_FOLDED_CONST_addmm_3_weight_packed", kFloat32, 2,
-      kConstant24Sizes, kConstant24Strides, 0, 0, 0, aotic::runtime::ConstantKind::kFoldedConstant},
-  {"_FOLDED_CONST_addmm_4_weight_packed", "_FOLDED_CONST_addmm_4_weight_packed", kFloat32, 2,
-      kConstant25Sizes, kConstant25Strides, 0, 0, 0, aotic::runtime::ConstantKind::kFoldedConstant},
-  {"_FOLDED_CONST_addmm_5_weight_packed", "_FOLDED_CONST_addmm_5_weight_packed", kFloat32, 2,
-      kConstant26Sizes, kConstant26Strides, 0, 0, 0, aotic::runtime::ConstantKind::kFoldedConstant},
-  {"_FOLDED_CONST_addmm_6_weight_packed", "_FOLDED_CONST_addmm_6_weight_packed", kFloat32, 2,
-      kConstant27Sizes, kConstant27Strides, 0, 0, 0, aotic::runtime::ConstantKind::kFoldedConstant},
-  {"_FOLDED_CONST_addmm_7_weight_packed", "_FOLDED_CONST_addmm_7_weight_packed", kFloat32, 2,
+  {"_FOLDED_CONST_unsqueeze_3", "_FOLDED_CONST_unsqueeze_3", kFloat32, 3, kConstant23Sizes,
+      kConstant23Strides, 96, 0, 0, aotic::runtime::ConstantKind::kFoldedConstant},
+  {"_FOLDED_CONST_view_28", "_FOLDED_CONST_view_28", kFloat32, 3, kConstant24Sizes, kConstant24Strides,
+      0, 0, 0, aotic::runtime::ConstantKind::kFoldedConstant},
+  {"_FOLDED_CONST_p_lstm_weight_hh_l0_reverse_kn", "_FOLDED_CONST_p_lstm_weight_hh_l0_reverse_kn",
+      kFloat32, 2, kConstant25Sizes, kConstant25Strides, 0, 0, 0,
+      aotic::runtime::ConstantKind::kFoldedConstant},
+  {"_FOLDED_CONST_view_31", "_FOLDED_CONST_view_31", kFloat32, 3, kConstant26Sizes, kConstant26Strides,
+      0, 0, 0, aotic::runtime::ConstantKind::kFoldedConstant},
+  {"_FOLDED_CONST_unsqueeze_5", "_FOLDED_CONST_unsqueeze_5", kFloat32, 3, kConstant27Sizes,
+      kConstant27Strides, 192, 0, 0, aotic::runtime::ConstantKind::kFoldedConstant},
+  {"_FOLDED_CONST_p_lstm_weight_ih_l1_kn", "_FOLDED_CONST_p_lstm_weight_ih_l1_kn", kFloat32, 2,
       kConstant28Sizes, kConstant28Strides, 0, 0, 0, aotic::runtime::ConstantKind::kFoldedConstant},
-  {"_FOLDED_CONST_addmm_8_weight_packed", "_FOLDED_CONST_addmm_8_weight_packed", kFloat32, 2,
+  {"_FOLDED_CONST_p_lstm_weight_hh_l1_kn", "_FOLDED_CONST_p_lstm_weight_hh_l1_kn", kFloat32, 2,
       kConstant29Sizes, kConstant29Strides, 0, 0, 0, aotic::runtime::ConstantKind::kFoldedConstant},
-  {"_FOLDED_CONST_addmm_9_weight_packed", "_FOLDED_CONST_addmm_9_weight_packed", kFloat32, 2,
-      kConstant30Sizes, kConstant30Strides, 0, 0, 0, aotic::runtime::ConstantKind::kFoldedConstant},
-  {"_FOLDED_CONST_addmm_10_weight_packed", "_FOLDED_CONST_addmm_10_weight_packed", kFloat32, 2,
-      kConstant31Sizes, kConstant31Strides, 0, 0, 0, aotic::runtime::ConstantKind::kFoldedConstant},
-  {"_FOLDED_CONST_addmm_11_weight_packed", "_FOLDED_CONST_addmm_11_weight_packed", kFloat32, 2,
-      kConstant32Sizes, kConstant32Strides, 0, 0, 0, aotic::runtime::ConstantKind::kFoldedConstant},
-  {"_FOLDED_CONST_unsqueeze_3", "_FOLDED_CONST_unsqueeze_3", kFloat32, 3, kConstant33Sizes,
-      kConstant33Strides, 96, 0, 0, aotic::runtime::ConstantKind::kFoldedConstant},
-  {"_FOLDED_CONST_view_28", "_FOLDED_CONST_view_28", kFloat32, 3, kConstant34Sizes, kConstant34Strides,
+  {"_FOLDED_CONST_view_57", "_FOLDED_CONST_view_57", kFloat32, 3, kConstant30Sizes, kConstant30Strides,
       0, 0, 0, aotic::runtime::ConstantKind::kFoldedConstant},
-  {"_FOLDED_CONST_view_31", "_FOLDED_CONST_view_31", kFloat32, 3, kConstant35Sizes, kConstant35Strides,
+  {"_FOLDED_CONST_unsqueeze_7", "_FOLDED_CONST_unsqueeze_7", kFloat32, 3, kConstant31Sizes,
+      kConstant31Strides, 288, 0, 0, aotic::runtime::ConstantKind::kFoldedConstant},
+  {"_FOLDED_CONST_p_lstm_weight_ih_l1_reverse_kn", "_FOLDED_CONST_p_lstm_weight_ih_l1_reverse_kn",
+      kFloat32, 2, kConstant32Sizes, kConstant32Strides, 0, 0, 0,
+      aotic::runtime::ConstantKind::kFoldedConstant},
+  {"_FOLDED_CONST_p_lstm_weight_hh_l1_reverse_kn", "_FOLDED_CONST_p_lstm_weight_hh_l1_reverse_kn",
+      kFloat32, 2, kConstant33Sizes, kConstant33Strides, 0, 0, 0,
+      aotic::runtime::ConstantKind::kFoldedConstant},
+  {"_FOLDED_CONST_view_83", "_FOLDED_CONST_view_83", kFloat32, 3, kConstant34Sizes, kConstant34Strides,
       0, 0, 0, aotic::runtime::ConstantKind::kFoldedConstant},
-  {"_FOLDED_CONST_addmm_13_weight_packed", "_FOLDED_CONST_addmm_13_weight_packed", kFloat32, 2,
-      kConstant36Sizes, kConstant36Strides, 0, 0, 0, aotic::runtime::ConstantKind::kFoldedConstant},
-  {"_FOLDED_CONST_addmm_14_weight_packed", "_FOLDED_CONST_addmm_14_weight_packed", kFloat32, 2,
-      kConstant37Sizes, kConstant37Strides, 0, 0, 0, aotic::runtime::ConstantKind::kFoldedConstant},
-  {"_FOLDED_CONST_addmm_15_weight_packed", "_FOLDED_CONST_addmm_15_weight_packed", kFloat32, 2,
-      kConstant38Sizes, kConstant38Strides, 0, 0, 0, aotic::runtime::ConstantKind::kFoldedConstant},
-  {"_FOLDED_CONST_addmm_16_weight_packed", "_FOLDED_CONST_addmm_16_weight_packed", kFloat32, 2,
-      kConstant39Sizes, kConstant39Strides, 0, 0, 0, aotic::runtime::ConstantKind::kFoldedConstant},
-  {"_FOLDED_CONST_addmm_17_weight_packed", "_FOLDED_CONST_addmm_17_weight_packed", kFloat32, 2,
-      kConstant40Sizes, kConstant40Strides, 0, 0, 0, aotic::runtime::ConstantKind::kFoldedConstant},
-  {"_FOLDED_CONST_addmm_18_weight_packed", "_FOLDED_CONST_addmm_18_weight_packed", kFloat32, 2,
-      kConstant41Sizes, kConstant41Strides, 0, 0, 0, aotic::runtime::ConstantKind::kFoldedConstant},
-  {"_FOLDED_CONST_addmm_19_weight_packed", "_FOLDED_CONST_addmm_19_weight_packed", kFloat32, 2,
-      kConstant42Sizes, kConstant42Strides, 0, 0, 0, aotic::runtime::ConstantKind::kFoldedConstant},
-  {"_FOLDED_CONST_addmm_20_weight_packed", "_FOLDED_CONST_addmm_20_weight_packed", kFloat32, 2,
-      kConstant43Sizes, kConstant43Strides, 0, 0, 0, aotic::runtime::ConstantKind::kFoldedConstant},
-  {"_FOLDED_CONST_addmm_21_weight_packed", "_FOLDED_CONST_addmm_21_weight_packed", kFloat32, 2,
-      kConstant44Sizes, kConstant44Strides, 0, 0, 0, aotic::runtime::ConstantKind::kFoldedConstant},
-  {"_FOLDED_CONST_addmm_22_weight_packed", "_FOLDED_CONST_addmm_22_weight_packed", kFloat32, 2,
-      kConstant45Sizes, kConstant45Strides, 0, 0, 0, aotic::runtime::ConstantKind::kFoldedConstant},
-  {"_FOLDED_CONST_addmm_23_weight_packed", "_FOLDED_CONST_addmm_23_weight_packed", kFloat32, 2,
-      kConstant46Sizes, kConstant46Strides, 0, 0, 0, aotic::runtime::ConstantKind::kFoldedConstant},
-  {"_FOLDED_CONST_unsqueeze_5", "_FOLDED_CONST_unsqueeze_5", kFloat32, 3, kConstant47Sizes,
-      kConstant47Strides, 192, 0, 0, aotic::runtime::ConstantKind::kFoldedConstant},
-  {"_FOLDED_CONST_addmm_24_weight_packed", "_FOLDED_CONST_addmm_24_weight_packed", kFloat32, 2,
-      kConstant48Sizes, kConstant48Strides, 0, 0, 0, aotic::runtime::ConstantKind::kFoldedConstant},
-  {"_FOLDED_CONST_view_57", "_FOLDED_CONST_view_57", kFloat32, 3, kConstant49Sizes, kConstant49Strides,
-      0, 0, 0, aotic::runtime::ConstantKind::kFoldedConstant},
-  {"_FOLDED_CONST_addmm_26_weight_packed", "_FOLDED_CONST_addmm_26_weight_packed", kFloat32, 2,
-      kConstant50Sizes, kConstant50Strides, 0, 0, 0, aotic::runtime::ConstantKind::kFoldedConstant},
-  {"_FOLDED_CONST_addmm_27_weight_packed", "_FOLDED_CONST_addmm_27_weight_packed", kFloat32, 2,
-      kConstant51Sizes, kConstant51Strides, 0, 0, 0, aotic::runtime::ConstantKind::kFoldedConstant},
-  {"_FOLDED_CONST_addmm_28_weight_packed", "_FOLDED_CONST_addmm_28_weight_packed", kFloat32, 2,
-      kConstant52Sizes, kConstant52Strides, 0, 0, 0, aotic::runtime::ConstantKind::kFoldedConstant},
-  {"_FOLDED_CONST_addmm_29_weight_packed", "_FOLDED_CONST_addmm_29_weight_packed", kFloat32, 2,
-      kConstant53Sizes, kConstant53Strides, 0, 0, 0, aotic::runtime::ConstantKind::kFoldedConstant},
-  {"_FOLDED_CONST_addmm_30_weight_packed", "_FOLDED_CONST_addmm_30_weight_packed", kFloat32, 2,
-      kConstant54Sizes, kConstant54Strides, 0, 0, 0, aotic::runtime::ConstantKind::kFoldedConstant},
-  {"_FOLDED_CONST_addmm_31_weight_packed", "_FOLDED_CONST_addmm_31_weight_packed", kFloat32, 2,
-      kConstant55Sizes, kConstant55Strides, 0, 0, 0, aotic::runtime::ConstantKind::kFoldedConstant},
-  {"_FOLDED_CONST_addmm_32_weight_packed", "_FOLDED_CONST_addmm_32_weight_packed", kFloat32, 2,
-      kConstant56Sizes, kConstant56Strides, 0, 0, 0, aotic::runtime::ConstantKind::kFoldedConstant},
-  {"_FOLDED_CONST_addmm_33_weight_packed", "_FOLDED_CONST_addmm_33_weight_packed", kFloat32, 2,
-      kConstant57Sizes, kConstant57Strides, 0, 0, 0, aotic::runtime::ConstantKind::kFoldedConstant},
-  {"_FOLDED_CONST_addmm_34_weight_packed", "_FOLDED_CONST_addmm_34_weight_packed", kFloat32, 2,
-      kConstant58Sizes, kConstant58Strides, 0, 0, 0, aotic::runtime::ConstantKind::kFoldedConstant},
-  {"_FOLDED_CONST_addmm_35_weight_packed", "_FOLDED_CONST_addmm_35_weight_packed", kFloat32, 2,
-      kConstant59Sizes, kConstant59Strides, 0, 0, 0, aotic::runtime::ConstantKind::kFoldedConstant},
-  {"_FOLDED_CONST_addmm_36_weight_packed", "_FOLDED_CONST_addmm_36_weight_packed", kFloat32, 2,
-      kConstant60Sizes, kConstant60Strides, 0, 0, 0, aotic::runtime::ConstantKind::kFoldedConstant},
-  {"_FOLDED_CONST_unsqueeze_7", "_FOLDED_CONST_unsqueeze_7", kFloat32, 3, kConstant61Sizes,
-      kConstant61Strides, 288, 0, 0, aotic::runtime::ConstantKind::kFoldedConstant},
-  {"_FOLDED_CONST_addmm_37_weight_packed", "_FOLDED_CONST_addmm_37_weight_packed", kFloat32, 2,
-      kConstant62Sizes, kConstant62Strides, 0, 0, 0, aotic::runtime::ConstantKind::kFoldedConstant},
-  {"_FOLDED_CONST_view_83", "_FOLDED_CONST_view_83", kFloat32, 3, kConstant63Sizes, kConstant63Strides,
-      0, 0, 0, aotic::runtime::ConstantKind::kFoldedConstant},
-  {"_FOLDED_CONST_addmm_39_weight_packed", "_FOLDED_CONST_addmm_39_weight_packed", kFloat32, 2,
-      kConstant64Sizes, kConstant64Strides, 0, 0, 0, aotic::runtime::ConstantKind::kFoldedConstant},
-  {"_FOLDED_CONST_addmm_40_weight_packed", "_FOLDED_CONST_addmm_40_weight_packed", kFloat32, 2,
-      kConstant65Sizes, kConstant65Strides, 0, 0, 0, aotic::runtime::ConstantKind::kFoldedConstant},
-  {"_FOLDED_CONST_addmm_41_weight_packed", "_FOLDED_CONST_addmm_41_weight_packed", kFloat32, 2,
-      kConstant66Sizes, kConstant66Strides, 0, 0, 0, aotic::runtime::ConstantKind::kFoldedConstant},
-  {"_FOLDED_CONST_addmm_42_weight_packed", "_FOLDED_CONST_addmm_42_weight_packed", kFloat32, 2,
-      kConstant67Sizes, kConstant67Strides, 0, 0, 0, aotic::runtime::ConstantKind::kFoldedConstant},
-  {"_FOLDED_CONST_addmm_43_weight_packed", "_FOLDED_CONST_addmm_43_weight_packed", kFloat32, 2,
-      kConstant68Sizes, kConstant68Strides, 0, 0, 0, aotic::runtime::ConstantKind::kFoldedConstant},
-  {"_FOLDED_CONST_addmm_44_weight_packed", "_FOLDED_CONST_addmm_44_weight_packed", kFloat32, 2,
-      kConstant69Sizes, kConstant69Strides, 0, 0, 0, aotic::runtime::ConstantKind::kFoldedConstant},
-  {"_FOLDED_CONST_addmm_45_weight_packed", "_FOLDED_CONST_addmm_45_weight_packed", kFloat32, 2,
-      kConstant70Sizes, kConstant70Strides, 0, 0, 0, aotic::runtime::ConstantKind::kFoldedConstant},
-  {"_FOLDED_CONST_addmm_46_weight_packed", "_FOLDED_CONST_addmm_46_weight_packed", kFloat32, 2,
-      kConstant71Sizes, kConstant71Strides, 0, 0, 0, aotic::runtime::ConstantKind::kFoldedConstant},
-  {"_FOLDED_CONST_addmm_47_weight_packed", "_FOLDED_CONST_addmm_47_weight_packed", kFloat32, 2,
-      kConstant72Sizes, kConstant72Strides, 0, 0, 0, aotic::runtime::ConstantKind::kFoldedConstant},
-  {"_FOLDED_CONST_addmm_48_weight_packed", "_FOLDED_CONST_addmm_48_weight_packed", kFloat32, 2,
-      kConstant73Sizes, kConstant73Strides, 0, 0, 0, aotic::runtime::ConstantKind::kFoldedConstant},
-  {"_FOLDED_CONST_addmm_49_weight_packed", "_FOLDED_CONST_addmm_49_weight_packed", kFloat32, 2,
-      kConstant74Sizes, kConstant74Strides, 0, 0, 0, aotic::runtime::ConstantKind::kFoldedConstant},
-  {"_FOLDED_CONST_view_109", "_FOLDED_CONST_view_109", kFloat32, 3, kConstant75Sizes, kConstant75Strides,
+  {"_FOLDED_CONST_view_109", "_FOLDED_CONST_view_109", kFloat32, 3, kConstant35Sizes, kConstant35Strides,
       0, 0, 0, aotic::runtime::ConstantKind::kFoldedConstant},
 };
 const aotic::runtime::ModelSpec kSpec = {
   kInputs, 1,
   kOutputs, 1,
   nullptr, 0,
-  kConstants, 76,
+  kConstants, 36,
   aotic_constants_blob, 366112,
   nullptr,
   "[1, {\"type\": \"builtins.tuple\", \"context\": \"null\", \"children_spec\": [{\"type\": \"builtins.tu"

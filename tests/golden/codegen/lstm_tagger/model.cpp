@@ -37,6 +37,7 @@ constexpr int32_t kInt64 = 4;
 constexpr int32_t kFloat32 = 6;
 constexpr int32_t kCPU = 0;
 constexpr int32_t kDefaultDeviceIndex = -1;
+constexpr int32_t kContiguousFormat = 0;
 
 /// The data of `t` laid out with the strides a kernel was generated for: `t`'s own when its
 /// strides are those (dimensions of size 1 aside), else a copy made into `scratch` (a library op
@@ -110,14 +111,22 @@ void fold(aotic::runtime::RunState& state, AtenTensorHandle* outputs) {
             size_1, 3, &dtype_value_1, nullptr, &device_value_1, kDefaultDeviceIndex, &pin_memory_value_1,
             zeros_1.out()),
         "node 'zeros_1' (aten.zeros.default)");
-  // node 'linear_weight_packed' (mkl._mkl_reorder_linear_weight.default)
-  TensorHandle linear_weight_packed;
-  check(aoti_torch_cpu__mkl_reorder_linear_weight(p_out_weight, 24, linear_weight_packed.out()),
-        "node 'linear_weight_packed' (mkl._mkl_reorder_linear_weight.default)");
+  // node 'p_out_weight_t' (aten.permute.default)
+  // may share p_out_weight's storage (a view)
+  TensorHandle p_out_weight_t;
+  const int64_t dims[] = {1, 0};
+  check(aoti_torch_cpu_permute(p_out_weight, dims, 2, p_out_weight_t.out()),
+        "node 'p_out_weight_t' (aten.permute.default)");
+  // node 'p_out_weight_kn' (aten.clone.default)
+  TensorHandle p_out_weight_kn;
+  int32_t memory_format_value = kContiguousFormat;
+  check(aoti_torch_cpu_clone(p_out_weight_t.get(), &memory_format_value, p_out_weight_kn.out()),
+        "node 'p_out_weight_kn' (aten.clone.default)");
+  p_out_weight_t.reset();
   // the folded constants
   outputs[0] = new_reference(zeros.get()).release();
   outputs[1] = new_reference(zeros_1.get()).release();
-  outputs[2] = new_reference(linear_weight_packed.get()).release();
+  outputs[2] = new_reference(p_out_weight_kn.get()).release();
 }
 
 void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHandle* outputs) {
@@ -143,7 +152,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   AtenTensorHandle p_out_bias_1 = state.constant(18);
   AtenTensorHandle zeros_2 = state.constant(19);  // folded
   AtenTensorHandle zeros_1_1 = state.constant(20);  // folded
-  AtenTensorHandle linear_weight_packed_1 = state.constant(21);  // folded
+  AtenTensorHandle p_out_weight_kn_1 = state.constant(21);  // folded
   // node 'embedding' (aten.embedding.default)
   TensorHandle embedding;
   check(aoti_torch_cpu_embedding(p_emb_weight_1, tokens, -1, false, false, embedding.out()),
@@ -165,13 +174,32 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   embedding.reset();
   getitem_1.reset();
   getitem_2.reset();
-  // node 'linear' (mkl._mkl_linear.default)
-  TensorHandle linear;
-  AtenTensorHandle B_value = p_out_bias_1;
-  check(aoti_torch_cpu__mkl_linear(
-            getitem.get(), linear_weight_packed_1, p_out_weight_1, &B_value, 24, linear.out()),
-        "node 'linear' (mkl._mkl_linear.default)");
+  // node 'linear_input_2d' (aten.reshape.default)
+  // may share getitem's storage (a view)
+  TensorHandle linear_input_2d;
+  const int64_t shape[] = {24, 96};
+  check(aoti_torch_cpu_reshape(getitem.get(), shape, 2, linear_input_2d.out()),
+        "node 'linear_input_2d' (aten.reshape.default)");
   getitem.reset();
+  // node 'linear_2d' (aten.addmm.default)
+  TensorHandle linear_2d;
+  const int64_t linear_2d_sizes[] = {24, 8};
+  const int64_t linear_2d_strides[] = {8, 1};
+  check(aoti_torch_empty_strided(
+            2, linear_2d_sizes, linear_2d_strides, kFloat32, kCPU, kDefaultDeviceIndex, linear_2d.out()),
+        "allocate linear_2d");
+  check(aoti_torch_cpu_addmm_out(
+            linear_2d.get(), p_out_bias_1, linear_input_2d.get(), p_out_weight_kn_1, 1.0, 1.0),
+        "node 'linear_2d' (aten.addmm.default)");
+  linear_input_2d.reset();
+  // node 'linear' (aten.view.default)
+  // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
+  // may share linear_2d's storage (a view)
+  TensorHandle linear;
+  const int64_t shape_1[] = {2, 12, 8};
+  check(aoti_torch_cpu_reshape(linear_2d.get(), shape_1, 3, linear.out()),
+        "node 'linear' (aten.view.default)");
+  linear_2d.reset();
   // node 'log_softmax' (aten.log_softmax.int)
   TensorHandle log_softmax;
   const int64_t log_softmax_sizes[] = {2, 12, 8};
@@ -245,8 +273,8 @@ constexpr int64_t kConstant19Sizes[] = {4, 2, 48};
 constexpr int64_t kConstant19Strides[] = {96, 48, 1};
 constexpr int64_t kConstant20Sizes[] = {4, 2, 48};
 constexpr int64_t kConstant20Strides[] = {96, 48, 1};
-constexpr int64_t kConstant21Sizes[] = {8, 96};
-constexpr int64_t kConstant21Strides[] = {96, 1};
+constexpr int64_t kConstant21Sizes[] = {96, 8};
+constexpr int64_t kConstant21Strides[] = {8, 1};
 constexpr aotic::runtime::ConstantSpec kConstants[] = {
   {"emb_weight", "emb.weight", kFloat32, 2, kConstant0Sizes, kConstant0Strides, 0, 0, 12800,
       aotic::runtime::ConstantKind::kParameter},
@@ -290,8 +318,8 @@ constexpr aotic::runtime::ConstantSpec kConstants[] = {
       0, aotic::runtime::ConstantKind::kFoldedConstant},
   {"_FOLDED_CONST_zeros_1", "_FOLDED_CONST_zeros_1", kFloat32, 3, kConstant20Sizes, kConstant20Strides,
       0, 0, 0, aotic::runtime::ConstantKind::kFoldedConstant},
-  {"_FOLDED_CONST_linear_weight_packed", "_FOLDED_CONST_linear_weight_packed", kFloat32, 2,
-      kConstant21Sizes, kConstant21Strides, 0, 0, 0, aotic::runtime::ConstantKind::kFoldedConstant},
+  {"_FOLDED_CONST_p_out_weight_kn", "_FOLDED_CONST_p_out_weight_kn", kFloat32, 2, kConstant21Sizes,
+      kConstant21Strides, 0, 0, 0, aotic::runtime::ConstantKind::kFoldedConstant},
 };
 const aotic::runtime::ModelSpec kSpec = {
   kInputs, 1,

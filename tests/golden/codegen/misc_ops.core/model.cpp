@@ -41,6 +41,7 @@ constexpr int32_t kInt64 = 4;
 constexpr int32_t kFloat32 = 6;
 constexpr int32_t kCPU = 0;
 constexpr int32_t kDefaultDeviceIndex = -1;
+constexpr int32_t kContiguousFormat = 0;
 
 /// The data of `t` laid out with the strides a kernel was generated for: `t`'s own when its
 /// strides are those (dimensions of size 1 aside), else a copy made into `scratch` (a library op
@@ -80,12 +81,20 @@ void fold(aotic::runtime::RunState& state, AtenTensorHandle* outputs) {
   AtenTensorHandle b_scale = state.constant(2);
   AtenTensorHandle b_offset = state.constant(3);
   AtenTensorHandle c_table = state.constant(4);
-  // node 'addmm_weight_packed' (mkl._mkl_reorder_linear_weight.default)
-  TensorHandle addmm_weight_packed;
-  check(aoti_torch_cpu__mkl_reorder_linear_weight(p_l_weight, 3, addmm_weight_packed.out()),
-        "node 'addmm_weight_packed' (mkl._mkl_reorder_linear_weight.default)");
+  // node 'p_l_weight_t' (aten.permute.default)
+  // may share p_l_weight's storage (a view)
+  TensorHandle p_l_weight_t;
+  const int64_t dims[] = {1, 0};
+  check(aoti_torch_cpu_permute(p_l_weight, dims, 2, p_l_weight_t.out()),
+        "node 'p_l_weight_t' (aten.permute.default)");
+  // node 'p_l_weight_kn' (aten.clone.default)
+  TensorHandle p_l_weight_kn;
+  int32_t memory_format_value = kContiguousFormat;
+  check(aoti_torch_cpu_clone(p_l_weight_t.get(), &memory_format_value, p_l_weight_kn.out()),
+        "node 'p_l_weight_kn' (aten.clone.default)");
+  p_l_weight_t.reset();
   // the folded constants
-  outputs[0] = new_reference(addmm_weight_packed.get()).release();
+  outputs[0] = new_reference(p_l_weight_kn.get()).release();
 }
 
 void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHandle* outputs) {
@@ -96,12 +105,16 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   AtenTensorHandle b_scale_1 = state.constant(2);
   AtenTensorHandle b_offset_1 = state.constant(3);
   AtenTensorHandle c_table_1 = state.constant(4);
-  AtenTensorHandle addmm_weight_packed_1 = state.constant(5);  // folded
-  // node 'addmm' (mkl._mkl_linear.default)
+  AtenTensorHandle p_l_weight_kn_1 = state.constant(5);  // folded
+  // node 'addmm' (aten.addmm.default)
   TensorHandle addmm;
-  AtenTensorHandle B_value = p_l_bias_1;
-  check(aoti_torch_cpu__mkl_linear(x, addmm_weight_packed_1, p_l_weight_1, &B_value, 3, addmm.out()),
-        "node 'addmm' (mkl._mkl_linear.default)");
+  const int64_t addmm_sizes[] = {3, 8};
+  const int64_t addmm_strides[] = {8, 1};
+  check(aoti_torch_empty_strided(
+            2, addmm_sizes, addmm_strides, kFloat32, kCPU, kDefaultDeviceIndex, addmm.out()),
+        "allocate addmm");
+  check(aoti_torch_cpu_addmm_out(addmm.get(), p_l_bias_1, x, p_l_weight_kn_1, 1.0, 1.0),
+        "node 'addmm' (aten.addmm.default)");
   // node 'add' (aten.add.Tensor)
   TensorHandle add;
   const int64_t add_sizes[] = {3, 8};
@@ -215,8 +228,8 @@ constexpr aotic::runtime::ConstantSpec kConstants[] = {
       aotic::runtime::ConstantKind::kBuffer},
   {"table", "table", kFloat32, 1, kConstant4Sizes, kConstant4Strides, 0, 448, 32,
       aotic::runtime::ConstantKind::kTensorConstant},
-  {"_FOLDED_CONST_addmm_weight_packed", "_FOLDED_CONST_addmm_weight_packed", kFloat32, 2,
-      kConstant5Sizes, kConstant5Strides, 0, 0, 0, aotic::runtime::ConstantKind::kFoldedConstant},
+  {"_FOLDED_CONST_p_l_weight_kn", "_FOLDED_CONST_p_l_weight_kn", kFloat32, 2, kConstant5Sizes,
+      kConstant5Strides, 0, 0, 0, aotic::runtime::ConstantKind::kFoldedConstant},
 };
 const aotic::runtime::ModelSpec kSpec = {
   kInputs, 2,

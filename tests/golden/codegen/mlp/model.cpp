@@ -36,6 +36,7 @@ using aotic::runtime::TensorHandle;
 constexpr int32_t kFloat32 = 6;
 constexpr int32_t kCPU = 0;
 constexpr int32_t kDefaultDeviceIndex = -1;
+constexpr int32_t kContiguousFormat = 0;
 
 /// The data of `t` laid out with the strides a kernel was generated for: `t`'s own when its
 /// strides are those (dimensions of size 1 aside), else a copy made into `scratch` (a library op
@@ -74,17 +75,33 @@ void fold(aotic::runtime::RunState& state, AtenTensorHandle* outputs) {
   AtenTensorHandle p_l1_bias = state.constant(1);
   AtenTensorHandle p_l2_weight = state.constant(2);
   AtenTensorHandle p_l2_bias = state.constant(3);
-  // node 'linear_weight_packed' (mkl._mkl_reorder_linear_weight.default)
-  TensorHandle linear_weight_packed;
-  check(aoti_torch_cpu__mkl_reorder_linear_weight(p_l1_weight, 8, linear_weight_packed.out()),
-        "node 'linear_weight_packed' (mkl._mkl_reorder_linear_weight.default)");
-  // node 'linear_1_weight_packed' (mkl._mkl_reorder_linear_weight.default)
-  TensorHandle linear_1_weight_packed;
-  check(aoti_torch_cpu__mkl_reorder_linear_weight(p_l2_weight, 8, linear_1_weight_packed.out()),
-        "node 'linear_1_weight_packed' (mkl._mkl_reorder_linear_weight.default)");
+  // node 'p_l1_weight_t' (aten.permute.default)
+  // may share p_l1_weight's storage (a view)
+  TensorHandle p_l1_weight_t;
+  const int64_t dims[] = {1, 0};
+  check(aoti_torch_cpu_permute(p_l1_weight, dims, 2, p_l1_weight_t.out()),
+        "node 'p_l1_weight_t' (aten.permute.default)");
+  // node 'p_l1_weight_kn' (aten.clone.default)
+  TensorHandle p_l1_weight_kn;
+  int32_t memory_format_value = kContiguousFormat;
+  check(aoti_torch_cpu_clone(p_l1_weight_t.get(), &memory_format_value, p_l1_weight_kn.out()),
+        "node 'p_l1_weight_kn' (aten.clone.default)");
+  p_l1_weight_t.reset();
+  // node 'p_l2_weight_t' (aten.permute.default)
+  // may share p_l2_weight's storage (a view)
+  TensorHandle p_l2_weight_t;
+  const int64_t dims_1[] = {1, 0};
+  check(aoti_torch_cpu_permute(p_l2_weight, dims_1, 2, p_l2_weight_t.out()),
+        "node 'p_l2_weight_t' (aten.permute.default)");
+  // node 'p_l2_weight_kn' (aten.clone.default)
+  TensorHandle p_l2_weight_kn;
+  int32_t memory_format_value_1 = kContiguousFormat;
+  check(aoti_torch_cpu_clone(p_l2_weight_t.get(), &memory_format_value_1, p_l2_weight_kn.out()),
+        "node 'p_l2_weight_kn' (aten.clone.default)");
+  p_l2_weight_t.reset();
   // the folded constants
-  outputs[0] = new_reference(linear_weight_packed.get()).release();
-  outputs[1] = new_reference(linear_1_weight_packed.get()).release();
+  outputs[0] = new_reference(p_l1_weight_kn.get()).release();
+  outputs[1] = new_reference(p_l2_weight_kn.get()).release();
 }
 
 void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHandle* outputs) {
@@ -93,13 +110,17 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   AtenTensorHandle p_l1_bias_1 = state.constant(1);
   AtenTensorHandle p_l2_weight_1 = state.constant(2);
   AtenTensorHandle p_l2_bias_1 = state.constant(3);
-  AtenTensorHandle linear_weight_packed_1 = state.constant(4);  // folded
-  AtenTensorHandle linear_1_weight_packed_1 = state.constant(5);  // folded
-  // node 'linear' (mkl._mkl_linear.default)
+  AtenTensorHandle p_l1_weight_kn_1 = state.constant(4);  // folded
+  AtenTensorHandle p_l2_weight_kn_1 = state.constant(5);  // folded
+  // node 'linear' (aten.addmm.default)
   TensorHandle linear;
-  AtenTensorHandle B_value = p_l1_bias_1;
-  check(aoti_torch_cpu__mkl_linear(x, linear_weight_packed_1, p_l1_weight_1, &B_value, 8, linear.out()),
-        "node 'linear' (mkl._mkl_linear.default)");
+  const int64_t linear_sizes[] = {8, 128};
+  const int64_t linear_strides[] = {128, 1};
+  check(aoti_torch_empty_strided(
+            2, linear_sizes, linear_strides, kFloat32, kCPU, kDefaultDeviceIndex, linear.out()),
+        "allocate linear");
+  check(aoti_torch_cpu_addmm_out(linear.get(), p_l1_bias_1, x, p_l1_weight_kn_1, 1.0, 1.0),
+        "node 'linear' (aten.addmm.default)");
   // node 'relu' (aten.relu.default)
   TensorHandle relu;
   const int64_t relu_sizes[] = {8, 128};
@@ -118,12 +139,15 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     kernel(linear_data, aotic::runtime::data<float>(relu.get()));
   }
   linear.reset();
-  // node 'linear_1' (mkl._mkl_linear.default)
+  // node 'linear_1' (aten.addmm.default)
   TensorHandle linear_1;
-  AtenTensorHandle B_value_1 = p_l2_bias_1;
-  check(aoti_torch_cpu__mkl_linear(
-            relu.get(), linear_1_weight_packed_1, p_l2_weight_1, &B_value_1, 8, linear_1.out()),
-        "node 'linear_1' (mkl._mkl_linear.default)");
+  const int64_t linear_1_sizes[] = {8, 10};
+  const int64_t linear_1_strides[] = {10, 1};
+  check(aoti_torch_empty_strided(
+            2, linear_1_sizes, linear_1_strides, kFloat32, kCPU, kDefaultDeviceIndex, linear_1.out()),
+        "allocate linear_1");
+  check(aoti_torch_cpu_addmm_out(linear_1.get(), p_l2_bias_1, relu.get(), p_l2_weight_kn_1, 1.0, 1.0),
+        "node 'linear_1' (aten.addmm.default)");
   relu.reset();
   outputs[0] = new_reference(linear_1.get()).release();
 }
@@ -144,10 +168,10 @@ constexpr int64_t kConstant2Sizes[] = {10, 128};
 constexpr int64_t kConstant2Strides[] = {128, 1};
 constexpr int64_t kConstant3Sizes[] = {10};
 constexpr int64_t kConstant3Strides[] = {1};
-constexpr int64_t kConstant4Sizes[] = {128, 64};
-constexpr int64_t kConstant4Strides[] = {64, 1};
-constexpr int64_t kConstant5Sizes[] = {10, 128};
-constexpr int64_t kConstant5Strides[] = {128, 1};
+constexpr int64_t kConstant4Sizes[] = {64, 128};
+constexpr int64_t kConstant4Strides[] = {128, 1};
+constexpr int64_t kConstant5Sizes[] = {128, 10};
+constexpr int64_t kConstant5Strides[] = {10, 1};
 constexpr aotic::runtime::ConstantSpec kConstants[] = {
   {"l1_weight", "l1.weight", kFloat32, 2, kConstant0Sizes, kConstant0Strides, 0, 0, 32768,
       aotic::runtime::ConstantKind::kParameter},
@@ -157,10 +181,10 @@ constexpr aotic::runtime::ConstantSpec kConstants[] = {
       aotic::runtime::ConstantKind::kParameter},
   {"l2_bias", "l2.bias", kFloat32, 1, kConstant3Sizes, kConstant3Strides, 0, 38400, 40,
       aotic::runtime::ConstantKind::kParameter},
-  {"_FOLDED_CONST_linear_weight_packed", "_FOLDED_CONST_linear_weight_packed", kFloat32, 2,
-      kConstant4Sizes, kConstant4Strides, 0, 0, 0, aotic::runtime::ConstantKind::kFoldedConstant},
-  {"_FOLDED_CONST_linear_1_weight_packed", "_FOLDED_CONST_linear_1_weight_packed", kFloat32, 2,
-      kConstant5Sizes, kConstant5Strides, 0, 0, 0, aotic::runtime::ConstantKind::kFoldedConstant},
+  {"_FOLDED_CONST_p_l1_weight_kn", "_FOLDED_CONST_p_l1_weight_kn", kFloat32, 2, kConstant4Sizes,
+      kConstant4Strides, 0, 0, 0, aotic::runtime::ConstantKind::kFoldedConstant},
+  {"_FOLDED_CONST_p_l2_weight_kn", "_FOLDED_CONST_p_l2_weight_kn", kFloat32, 2, kConstant5Sizes,
+      kConstant5Strides, 0, 0, 0, aotic::runtime::ConstantKind::kFoldedConstant},
 };
 const aotic::runtime::ModelSpec kSpec = {
   kInputs, 1,

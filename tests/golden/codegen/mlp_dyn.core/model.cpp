@@ -36,6 +36,7 @@ using aotic::runtime::TensorHandle;
 constexpr int32_t kFloat32 = 6;
 constexpr int32_t kCPU = 0;
 constexpr int32_t kDefaultDeviceIndex = -1;
+constexpr int32_t kContiguousFormat = 0;
 
 /// The data of `t` laid out with the strides a kernel was generated for: `t`'s own when its
 /// strides are those (dimensions of size 1 aside), else a copy made into `scratch` (a library op
@@ -74,20 +75,33 @@ void fold(aotic::runtime::RunState& state, AtenTensorHandle* outputs) {
   AtenTensorHandle p_l1_bias = state.constant(1);
   AtenTensorHandle p_l2_weight = state.constant(2);
   AtenTensorHandle p_l2_bias = state.constant(3);
-  // node 'permute' (aten.permute.default)
+  // node 'p_l1_weight_t' (aten.permute.default)
   // may share p_l1_weight's storage (a view)
-  TensorHandle permute;
+  TensorHandle p_l1_weight_t;
   const int64_t dims[] = {1, 0};
-  check(aoti_torch_cpu_permute(p_l1_weight, dims, 2, permute.out()), "node 'permute' (aten.permute.default)");
-  // node 'permute_1' (aten.permute.default)
+  check(aoti_torch_cpu_permute(p_l1_weight, dims, 2, p_l1_weight_t.out()),
+        "node 'p_l1_weight_t' (aten.permute.default)");
+  // node 'p_l1_weight_kn' (aten.clone.default)
+  TensorHandle p_l1_weight_kn;
+  int32_t memory_format_value = kContiguousFormat;
+  check(aoti_torch_cpu_clone(p_l1_weight_t.get(), &memory_format_value, p_l1_weight_kn.out()),
+        "node 'p_l1_weight_kn' (aten.clone.default)");
+  p_l1_weight_t.reset();
+  // node 'p_l2_weight_t' (aten.permute.default)
   // may share p_l2_weight's storage (a view)
-  TensorHandle permute_1;
+  TensorHandle p_l2_weight_t;
   const int64_t dims_1[] = {1, 0};
-  check(aoti_torch_cpu_permute(p_l2_weight, dims_1, 2, permute_1.out()),
-        "node 'permute_1' (aten.permute.default)");
+  check(aoti_torch_cpu_permute(p_l2_weight, dims_1, 2, p_l2_weight_t.out()),
+        "node 'p_l2_weight_t' (aten.permute.default)");
+  // node 'p_l2_weight_kn' (aten.clone.default)
+  TensorHandle p_l2_weight_kn;
+  int32_t memory_format_value_1 = kContiguousFormat;
+  check(aoti_torch_cpu_clone(p_l2_weight_t.get(), &memory_format_value_1, p_l2_weight_kn.out()),
+        "node 'p_l2_weight_kn' (aten.clone.default)");
+  p_l2_weight_t.reset();
   // the folded constants
-  outputs[0] = new_reference(permute.get()).release();
-  outputs[1] = new_reference(permute_1.get()).release();
+  outputs[0] = new_reference(p_l1_weight_kn.get()).release();
+  outputs[1] = new_reference(p_l2_weight_kn.get()).release();
 }
 
 void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHandle* outputs) {
@@ -97,8 +111,8 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   AtenTensorHandle p_l1_bias_1 = state.constant(1);
   AtenTensorHandle p_l2_weight_1 = state.constant(2);
   AtenTensorHandle p_l2_bias_1 = state.constant(3);
-  AtenTensorHandle permute_2 = state.constant(4);  // folded
-  AtenTensorHandle permute_1_1 = state.constant(5);  // folded
+  AtenTensorHandle p_l1_weight_kn_1 = state.constant(4);  // folded
+  AtenTensorHandle p_l2_weight_kn_1 = state.constant(5);  // folded
   // node 'addmm' (aten.addmm.default)
   TensorHandle addmm;
   const int64_t addmm_sizes[] = {s77, 128};
@@ -106,7 +120,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   check(aoti_torch_empty_strided(
             2, addmm_sizes, addmm_strides, kFloat32, kCPU, kDefaultDeviceIndex, addmm.out()),
         "allocate addmm");
-  check(aoti_torch_cpu_addmm_out(addmm.get(), p_l1_bias_1, x, permute_2, 1.0, 1.0),
+  check(aoti_torch_cpu_addmm_out(addmm.get(), p_l1_bias_1, x, p_l1_weight_kn_1, 1.0, 1.0),
         "node 'addmm' (aten.addmm.default)");
   // node 'relu' (aten.relu.default)
   TensorHandle relu;
@@ -133,7 +147,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   check(aoti_torch_empty_strided(
             2, addmm_1_sizes, addmm_1_strides, kFloat32, kCPU, kDefaultDeviceIndex, addmm_1.out()),
         "allocate addmm_1");
-  check(aoti_torch_cpu_addmm_out(addmm_1.get(), p_l2_bias_1, relu.get(), permute_1_1, 1.0, 1.0),
+  check(aoti_torch_cpu_addmm_out(addmm_1.get(), p_l2_bias_1, relu.get(), p_l2_weight_kn_1, 1.0, 1.0),
         "node 'addmm_1' (aten.addmm.default)");
   relu.reset();
   outputs[0] = new_reference(addmm_1.get()).release();
@@ -159,9 +173,9 @@ constexpr int64_t kConstant2Strides[] = {128, 1};
 constexpr int64_t kConstant3Sizes[] = {10};
 constexpr int64_t kConstant3Strides[] = {1};
 constexpr int64_t kConstant4Sizes[] = {64, 128};
-constexpr int64_t kConstant4Strides[] = {1, 64};
+constexpr int64_t kConstant4Strides[] = {128, 1};
 constexpr int64_t kConstant5Sizes[] = {128, 10};
-constexpr int64_t kConstant5Strides[] = {1, 128};
+constexpr int64_t kConstant5Strides[] = {10, 1};
 constexpr aotic::runtime::ConstantSpec kConstants[] = {
   {"l1_weight", "l1.weight", kFloat32, 2, kConstant0Sizes, kConstant0Strides, 0, 0, 32768,
       aotic::runtime::ConstantKind::kParameter},
@@ -171,10 +185,10 @@ constexpr aotic::runtime::ConstantSpec kConstants[] = {
       aotic::runtime::ConstantKind::kParameter},
   {"l2_bias", "l2.bias", kFloat32, 1, kConstant3Sizes, kConstant3Strides, 0, 38400, 40,
       aotic::runtime::ConstantKind::kParameter},
-  {"_FOLDED_CONST_permute", "_FOLDED_CONST_permute", kFloat32, 2, kConstant4Sizes, kConstant4Strides, 0,
-      0, 0, aotic::runtime::ConstantKind::kFoldedConstant},
-  {"_FOLDED_CONST_permute_1", "_FOLDED_CONST_permute_1", kFloat32, 2, kConstant5Sizes, kConstant5Strides,
-      0, 0, 0, aotic::runtime::ConstantKind::kFoldedConstant},
+  {"_FOLDED_CONST_p_l1_weight_kn", "_FOLDED_CONST_p_l1_weight_kn", kFloat32, 2, kConstant4Sizes,
+      kConstant4Strides, 0, 0, 0, aotic::runtime::ConstantKind::kFoldedConstant},
+  {"_FOLDED_CONST_p_l2_weight_kn", "_FOLDED_CONST_p_l2_weight_kn", kFloat32, 2, kConstant5Sizes,
+      kConstant5Strides, 0, 0, 0, aotic::runtime::ConstantKind::kFoldedConstant},
 };
 const aotic::runtime::ModelSpec kSpec = {
   kInputs, 1,

@@ -41,6 +41,7 @@ constexpr int32_t kInt64 = 4;
 constexpr int32_t kFloat32 = 6;
 constexpr int32_t kCPU = 0;
 constexpr int32_t kDefaultDeviceIndex = -1;
+constexpr int32_t kContiguousFormat = 0;
 constexpr int32_t kChannelsLast = 2;
 
 /// The data of `t` laid out with the strides a kernel was generated for: `t`'s own when its
@@ -544,10 +545,18 @@ void fold(aotic::runtime::RunState& state, AtenTensorHandle* outputs) {
             &input_size_value_6, 4, convolution_6_weight_packed.out()),
         "node 'convolution_6_weight_packed' (aten.mkldnn_reorder_conv2d_weight.default)");
   convolution_6_weight_mkldnn.reset();
-  // node 'addmm_weight_packed' (mkl._mkl_reorder_linear_weight.default)
-  TensorHandle addmm_weight_packed;
-  check(aoti_torch_cpu__mkl_reorder_linear_weight(p_fc_weight, 2, addmm_weight_packed.out()),
-        "node 'addmm_weight_packed' (mkl._mkl_reorder_linear_weight.default)");
+  // node 'p_fc_weight_t' (aten.permute.default)
+  // may share p_fc_weight's storage (a view)
+  TensorHandle p_fc_weight_t;
+  const int64_t dims[] = {1, 0};
+  check(aoti_torch_cpu_permute(p_fc_weight, dims, 2, p_fc_weight_t.out()),
+        "node 'p_fc_weight_t' (aten.permute.default)");
+  // node 'p_fc_weight_kn' (aten.clone.default)
+  TensorHandle p_fc_weight_kn;
+  int32_t memory_format_value_5 = kContiguousFormat;
+  check(aoti_torch_cpu_clone(p_fc_weight_t.get(), &memory_format_value_5, p_fc_weight_kn.out()),
+        "node 'p_fc_weight_kn' (aten.clone.default)");
+  p_fc_weight_t.reset();
   // the folded constants
   outputs[0] = new_reference(convolution_bias.get()).release();
   outputs[1] = new_reference(getitem_weight_packed.get()).release();
@@ -562,7 +571,7 @@ void fold(aotic::runtime::RunState& state, AtenTensorHandle* outputs) {
   outputs[10] = new_reference(convolution_5_bias.get()).release();
   outputs[11] = new_reference(getitem_15_weight_packed.get()).release();
   outputs[12] = new_reference(convolution_6_weight_packed.get()).release();
-  outputs[13] = new_reference(addmm_weight_packed.get()).release();
+  outputs[13] = new_reference(p_fc_weight_kn.get()).release();
 }
 
 void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHandle* outputs) {
@@ -622,7 +631,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   AtenTensorHandle convolution_5_bias_1 = state.constant(52);  // folded
   AtenTensorHandle getitem_15_weight_packed_1 = state.constant(53);  // folded
   AtenTensorHandle convolution_6_weight_packed_1 = state.constant(54);  // folded
-  AtenTensorHandle addmm_weight_packed_1 = state.constant(55);  // folded
+  AtenTensorHandle p_fc_weight_kn_1 = state.constant(55);  // folded
   // node 'x_channels_last' (aten.clone.default)
   TensorHandle x_channels_last;
   const int64_t x_channels_last_sizes[] = {2, 3, 32, 32};
@@ -751,12 +760,15 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     }
     kernel_1(convolution_7_data, aotic::runtime::data<float>(mean.get()));
   }
-  // node 'addmm' (mkl._mkl_linear.default)
+  // node 'addmm' (aten.addmm.default)
   TensorHandle addmm;
-  AtenTensorHandle B_value_7 = p_fc_bias_1;
-  check(aoti_torch_cpu__mkl_linear(
-            mean.get(), addmm_weight_packed_1, p_fc_weight_1, &B_value_7, 2, addmm.out()),
-        "node 'addmm' (mkl._mkl_linear.default)");
+  const int64_t addmm_sizes[] = {2, 10};
+  const int64_t addmm_strides[] = {10, 1};
+  check(aoti_torch_empty_strided(
+            2, addmm_sizes, addmm_strides, kFloat32, kCPU, kDefaultDeviceIndex, addmm.out()),
+        "allocate addmm");
+  check(aoti_torch_cpu_addmm_out(addmm.get(), p_fc_bias_1, mean.get(), p_fc_weight_kn_1, 1.0, 1.0),
+        "node 'addmm' (aten.addmm.default)");
   mean.reset();
   // node 'convolution_7_contiguous' (aten.clone.default)
   TensorHandle convolution_7_contiguous;
@@ -892,8 +904,8 @@ constexpr int64_t kConstant53Sizes[] = {32, 32, 3, 3};
 constexpr int64_t kConstant53Strides[] = {288, 1, 96, 32};
 constexpr int64_t kConstant54Sizes[] = {32, 1, 3, 3};
 constexpr int64_t kConstant54Strides[] = {9, 9, 3, 1};
-constexpr int64_t kConstant55Sizes[] = {10, 24};
-constexpr int64_t kConstant55Strides[] = {24, 1};
+constexpr int64_t kConstant55Sizes[] = {24, 10};
+constexpr int64_t kConstant55Strides[] = {10, 1};
 constexpr aotic::runtime::ConstantSpec kConstants[] = {
   {"stem_0_weight", "stem.0.weight", kFloat32, 4, kConstant0Sizes, kConstant0Strides, 0, 0, 1728,
       aotic::runtime::ConstantKind::kParameter},
@@ -1005,8 +1017,8 @@ constexpr aotic::runtime::ConstantSpec kConstants[] = {
       kConstant53Sizes, kConstant53Strides, 0, 0, 0, aotic::runtime::ConstantKind::kFoldedConstant},
   {"_FOLDED_CONST_convolution_6_weight_packed", "_FOLDED_CONST_convolution_6_weight_packed", kFloat32, 4,
       kConstant54Sizes, kConstant54Strides, 0, 0, 0, aotic::runtime::ConstantKind::kFoldedConstant},
-  {"_FOLDED_CONST_addmm_weight_packed", "_FOLDED_CONST_addmm_weight_packed", kFloat32, 2,
-      kConstant55Sizes, kConstant55Strides, 0, 0, 0, aotic::runtime::ConstantKind::kFoldedConstant},
+  {"_FOLDED_CONST_p_fc_weight_kn", "_FOLDED_CONST_p_fc_weight_kn", kFloat32, 2, kConstant55Sizes,
+      kConstant55Strides, 0, 0, 0, aotic::runtime::ConstantKind::kFoldedConstant},
 };
 const aotic::runtime::ModelSpec kSpec = {
   kInputs, 1,

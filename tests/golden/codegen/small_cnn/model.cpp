@@ -43,6 +43,7 @@ constexpr int32_t kInt64 = 4;
 constexpr int32_t kFloat32 = 6;
 constexpr int32_t kCPU = 0;
 constexpr int32_t kDefaultDeviceIndex = -1;
+constexpr int32_t kContiguousFormat = 0;
 constexpr int32_t kChannelsLast = 2;
 
 /// The data of `t` laid out with the strides a kernel was generated for: `t`'s own when its
@@ -178,15 +179,23 @@ void fold(aotic::runtime::RunState& state, AtenTensorHandle* outputs) {
             conv2d_1_weight_packed.out()),
         "node 'conv2d_1_weight_packed' (aten.mkldnn_reorder_conv2d_weight.default)");
   conv2d_1_weight_mkldnn.reset();
-  // node 'linear_weight_packed' (mkl._mkl_reorder_linear_weight.default)
-  TensorHandle linear_weight_packed;
-  check(aoti_torch_cpu__mkl_reorder_linear_weight(p_fc_weight, 2, linear_weight_packed.out()),
-        "node 'linear_weight_packed' (mkl._mkl_reorder_linear_weight.default)");
+  // node 'p_fc_weight_t' (aten.permute.default)
+  // may share p_fc_weight's storage (a view)
+  TensorHandle p_fc_weight_t;
+  const int64_t dims[] = {1, 0};
+  check(aoti_torch_cpu_permute(p_fc_weight, dims, 2, p_fc_weight_t.out()),
+        "node 'p_fc_weight_t' (aten.permute.default)");
+  // node 'p_fc_weight_kn' (aten.clone.default)
+  TensorHandle p_fc_weight_kn;
+  int32_t memory_format_value_2 = kContiguousFormat;
+  check(aoti_torch_cpu_clone(p_fc_weight_t.get(), &memory_format_value_2, p_fc_weight_kn.out()),
+        "node 'p_fc_weight_kn' (aten.clone.default)");
+  p_fc_weight_t.reset();
   // the folded constants
   outputs[0] = new_reference(conv2d_bias.get()).release();
   outputs[1] = new_reference(batch_norm_weight_packed.get()).release();
   outputs[2] = new_reference(conv2d_1_weight_packed.get()).release();
-  outputs[3] = new_reference(linear_weight_packed.get()).release();
+  outputs[3] = new_reference(p_fc_weight_kn.get()).release();
 }
 
 void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHandle* outputs) {
@@ -205,8 +214,8 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   AtenTensorHandle conv2d_bias_1 = state.constant(11);  // folded
   AtenTensorHandle batch_norm_weight_packed_1 = state.constant(12);  // folded
   AtenTensorHandle conv2d_1_weight_packed_1 = state.constant(13);  // folded
-  AtenTensorHandle linear_weight_packed_1 = state.constant(14);  // folded
-  // 3 buffers carved from one arena of 32768 bytes (57600 bytes allocated one by one)
+  AtenTensorHandle p_fc_weight_kn_1 = state.constant(14);  // folded
+  // 4 buffers carved from one arena of 32768 bytes (57728 bytes allocated one by one)
   TensorHandle arena;
   const int64_t arena_bytes = 32768, arena_unit = 1;
   check(aoti_torch_empty_strided(
@@ -296,12 +305,15 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   check(aoti_torch_cpu_flatten_using_ints(adaptive_avg_pool2d.get(), 1, -1, flatten.out()),
         "node 'flatten' (aten.flatten.using_ints)");
   adaptive_avg_pool2d.reset();
-  // node 'linear' (mkl._mkl_linear.default)
+  // node 'linear' (aten.addmm.default)
   TensorHandle linear;
-  AtenTensorHandle B_value_2 = p_fc_bias_1;
-  check(aoti_torch_cpu__mkl_linear(
-            flatten.get(), linear_weight_packed_1, p_fc_weight_1, &B_value_2, 2, linear.out()),
-        "node 'linear' (mkl._mkl_linear.default)");
+  const int64_t linear_sizes[] = {2, 10};
+  const int64_t linear_strides[] = {10, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 256, kFloat32, 2, linear_sizes, linear_strides, linear.out()),
+        "allocate linear");
+  check(aoti_torch_cpu_addmm_out(linear.get(), p_fc_bias_1, flatten.get(), p_fc_weight_kn_1, 1.0, 1.0),
+        "node 'linear' (aten.addmm.default)");
   flatten.reset();
   // node 'log_softmax' (aten.log_softmax.int)
   TensorHandle log_softmax;
@@ -360,8 +372,8 @@ constexpr int64_t kConstant12Sizes[] = {16, 3, 3, 3};
 constexpr int64_t kConstant12Strides[] = {27, 1, 9, 3};
 constexpr int64_t kConstant13Sizes[] = {32, 16, 3, 3};
 constexpr int64_t kConstant13Strides[] = {144, 1, 48, 16};
-constexpr int64_t kConstant14Sizes[] = {10, 32};
-constexpr int64_t kConstant14Strides[] = {32, 1};
+constexpr int64_t kConstant14Sizes[] = {32, 10};
+constexpr int64_t kConstant14Strides[] = {10, 1};
 constexpr aotic::runtime::ConstantSpec kConstants[] = {
   {"c1_weight", "c1.weight", kFloat32, 4, kConstant0Sizes, kConstant0Strides, 0, 0, 1728,
       aotic::runtime::ConstantKind::kParameter},
@@ -391,8 +403,8 @@ constexpr aotic::runtime::ConstantSpec kConstants[] = {
       kConstant12Sizes, kConstant12Strides, 0, 0, 0, aotic::runtime::ConstantKind::kFoldedConstant},
   {"_FOLDED_CONST_conv2d_1_weight_packed", "_FOLDED_CONST_conv2d_1_weight_packed", kFloat32, 4,
       kConstant13Sizes, kConstant13Strides, 0, 0, 0, aotic::runtime::ConstantKind::kFoldedConstant},
-  {"_FOLDED_CONST_linear_weight_packed", "_FOLDED_CONST_linear_weight_packed", kFloat32, 2,
-      kConstant14Sizes, kConstant14Strides, 0, 0, 0, aotic::runtime::ConstantKind::kFoldedConstant},
+  {"_FOLDED_CONST_p_fc_weight_kn", "_FOLDED_CONST_p_fc_weight_kn", kFloat32, 2, kConstant14Sizes,
+      kConstant14Strides, 0, 0, 0, aotic::runtime::ConstantKind::kFoldedConstant},
 };
 const aotic::runtime::ModelSpec kSpec = {
   kInputs, 1,

@@ -73,6 +73,7 @@ constexpr int32_t kBool = 11;
 constexpr int32_t kCPU = 0;
 constexpr int32_t kDefaultDeviceIndex = -1;
 constexpr int32_t kStrided = 0;
+constexpr int32_t kContiguousFormat = 0;
 constexpr int32_t kPreserveFormat = 1;
 
 /// The data of `t` laid out with the strides a kernel was generated for: `t`'s own when its
@@ -152,10 +153,19 @@ void fold(aotic::runtime::RunState& state, AtenTensorHandle* outputs) {
   check(aoti_torch_cpu_embedding(p_wpe_weight, arange.get(), -1, false, false, embedding_1.out()),
         "node 'embedding_1' (aten.embedding.default)");
   arange.reset();
-  // node 'addmm_weight_packed' (mkl._mkl_reorder_linear_weight.default)
-  TensorHandle addmm_weight_packed;
-  check(aoti_torch_cpu__mkl_reorder_linear_weight(p_blocks_0_qkv_weight, 128, addmm_weight_packed.out()),
-        "node 'addmm_weight_packed' (mkl._mkl_reorder_linear_weight.default)");
+  // node 'p_blocks_0_qkv_weight_t' (aten.permute.default)
+  // may share p_blocks_0_qkv_weight's storage (a view)
+  TensorHandle p_blocks_0_qkv_weight_t;
+  const int64_t dims[] = {1, 0};
+  check(aoti_torch_cpu_permute(p_blocks_0_qkv_weight, dims, 2, p_blocks_0_qkv_weight_t.out()),
+        "node 'p_blocks_0_qkv_weight_t' (aten.permute.default)");
+  // node 'p_blocks_0_qkv_weight_kn' (aten.clone.default)
+  TensorHandle p_blocks_0_qkv_weight_kn;
+  int32_t memory_format_value = kContiguousFormat;
+  check(aoti_torch_cpu_clone(
+            p_blocks_0_qkv_weight_t.get(), &memory_format_value, p_blocks_0_qkv_weight_kn.out()),
+        "node 'p_blocks_0_qkv_weight_kn' (aten.clone.default)");
+  p_blocks_0_qkv_weight_t.reset();
   // node 'full' (aten.full.default)
   TensorHandle full;
   const int64_t size[] = {64, 64};
@@ -242,8 +252,8 @@ void fold(aotic::runtime::RunState& state, AtenTensorHandle* outputs) {
   // node 'permute_8' (aten.permute.default)
   // may share p_blocks_0_o_weight's storage (a view)
   TensorHandle permute_8;
-  const int64_t dims[] = {1, 0};
-  check(aoti_torch_cpu_permute(p_blocks_0_o_weight, dims, 2, permute_8.out()),
+  const int64_t dims_1[] = {1, 0};
+  check(aoti_torch_cpu_permute(p_blocks_0_o_weight, dims_1, 2, permute_8.out()),
         "node 'permute_8' (aten.permute.default)");
   // node 'expand_5' (aten.expand.default)
   // may share permute_8's storage (a view)
@@ -260,18 +270,45 @@ void fold(aotic::runtime::RunState& state, AtenTensorHandle* outputs) {
   check(aoti_torch_cpu_reshape(expand_5.get(), shape, 3, view_13.out()),
         "node 'view_13' (aten.view.default)");
   expand_5.reset();
-  // node 'addmm_1_weight_packed' (mkl._mkl_reorder_linear_weight.default)
-  TensorHandle addmm_1_weight_packed;
-  check(aoti_torch_cpu__mkl_reorder_linear_weight(p_blocks_0_f1_weight, 128, addmm_1_weight_packed.out()),
-        "node 'addmm_1_weight_packed' (mkl._mkl_reorder_linear_weight.default)");
-  // node 'addmm_2_weight_packed' (mkl._mkl_reorder_linear_weight.default)
-  TensorHandle addmm_2_weight_packed;
-  check(aoti_torch_cpu__mkl_reorder_linear_weight(p_blocks_0_f2_weight, 128, addmm_2_weight_packed.out()),
-        "node 'addmm_2_weight_packed' (mkl._mkl_reorder_linear_weight.default)");
-  // node 'addmm_3_weight_packed' (mkl._mkl_reorder_linear_weight.default)
-  TensorHandle addmm_3_weight_packed;
-  check(aoti_torch_cpu__mkl_reorder_linear_weight(p_blocks_1_qkv_weight, 128, addmm_3_weight_packed.out()),
-        "node 'addmm_3_weight_packed' (mkl._mkl_reorder_linear_weight.default)");
+  // node 'p_blocks_0_f1_weight_t' (aten.permute.default)
+  // may share p_blocks_0_f1_weight's storage (a view)
+  TensorHandle p_blocks_0_f1_weight_t;
+  const int64_t dims_2[] = {1, 0};
+  check(aoti_torch_cpu_permute(p_blocks_0_f1_weight, dims_2, 2, p_blocks_0_f1_weight_t.out()),
+        "node 'p_blocks_0_f1_weight_t' (aten.permute.default)");
+  // node 'p_blocks_0_f1_weight_kn' (aten.clone.default)
+  TensorHandle p_blocks_0_f1_weight_kn;
+  int32_t memory_format_value_1 = kContiguousFormat;
+  check(aoti_torch_cpu_clone(
+            p_blocks_0_f1_weight_t.get(), &memory_format_value_1, p_blocks_0_f1_weight_kn.out()),
+        "node 'p_blocks_0_f1_weight_kn' (aten.clone.default)");
+  p_blocks_0_f1_weight_t.reset();
+  // node 'p_blocks_0_f2_weight_t' (aten.permute.default)
+  // may share p_blocks_0_f2_weight's storage (a view)
+  TensorHandle p_blocks_0_f2_weight_t;
+  const int64_t dims_3[] = {1, 0};
+  check(aoti_torch_cpu_permute(p_blocks_0_f2_weight, dims_3, 2, p_blocks_0_f2_weight_t.out()),
+        "node 'p_blocks_0_f2_weight_t' (aten.permute.default)");
+  // node 'p_blocks_0_f2_weight_kn' (aten.clone.default)
+  TensorHandle p_blocks_0_f2_weight_kn;
+  int32_t memory_format_value_2 = kContiguousFormat;
+  check(aoti_torch_cpu_clone(
+            p_blocks_0_f2_weight_t.get(), &memory_format_value_2, p_blocks_0_f2_weight_kn.out()),
+        "node 'p_blocks_0_f2_weight_kn' (aten.clone.default)");
+  p_blocks_0_f2_weight_t.reset();
+  // node 'p_blocks_1_qkv_weight_t' (aten.permute.default)
+  // may share p_blocks_1_qkv_weight's storage (a view)
+  TensorHandle p_blocks_1_qkv_weight_t;
+  const int64_t dims_4[] = {1, 0};
+  check(aoti_torch_cpu_permute(p_blocks_1_qkv_weight, dims_4, 2, p_blocks_1_qkv_weight_t.out()),
+        "node 'p_blocks_1_qkv_weight_t' (aten.permute.default)");
+  // node 'p_blocks_1_qkv_weight_kn' (aten.clone.default)
+  TensorHandle p_blocks_1_qkv_weight_kn;
+  int32_t memory_format_value_3 = kContiguousFormat;
+  check(aoti_torch_cpu_clone(
+            p_blocks_1_qkv_weight_t.get(), &memory_format_value_3, p_blocks_1_qkv_weight_kn.out()),
+        "node 'p_blocks_1_qkv_weight_kn' (aten.clone.default)");
+  p_blocks_1_qkv_weight_t.reset();
   // node 'full_1' (aten.full.default)
   TensorHandle full_1;
   const int64_t size_2[] = {64, 64};
@@ -359,8 +396,8 @@ void fold(aotic::runtime::RunState& state, AtenTensorHandle* outputs) {
   // node 'permute_19' (aten.permute.default)
   // may share p_blocks_1_o_weight's storage (a view)
   TensorHandle permute_19;
-  const int64_t dims_1[] = {1, 0};
-  check(aoti_torch_cpu_permute(p_blocks_1_o_weight, dims_1, 2, permute_19.out()),
+  const int64_t dims_5[] = {1, 0};
+  check(aoti_torch_cpu_permute(p_blocks_1_o_weight, dims_5, 2, permute_19.out()),
         "node 'permute_19' (aten.permute.default)");
   // node 'expand_11' (aten.expand.default)
   // may share permute_19's storage (a view)
@@ -377,31 +414,57 @@ void fold(aotic::runtime::RunState& state, AtenTensorHandle* outputs) {
   check(aoti_torch_cpu_reshape(expand_11.get(), shape_1, 3, view_32.out()),
         "node 'view_32' (aten.view.default)");
   expand_11.reset();
-  // node 'addmm_4_weight_packed' (mkl._mkl_reorder_linear_weight.default)
-  TensorHandle addmm_4_weight_packed;
-  check(aoti_torch_cpu__mkl_reorder_linear_weight(p_blocks_1_f1_weight, 128, addmm_4_weight_packed.out()),
-        "node 'addmm_4_weight_packed' (mkl._mkl_reorder_linear_weight.default)");
-  // node 'addmm_5_weight_packed' (mkl._mkl_reorder_linear_weight.default)
-  TensorHandle addmm_5_weight_packed;
-  check(aoti_torch_cpu__mkl_reorder_linear_weight(p_blocks_1_f2_weight, 128, addmm_5_weight_packed.out()),
-        "node 'addmm_5_weight_packed' (mkl._mkl_reorder_linear_weight.default)");
-  // node 'mm_weight_packed' (mkl._mkl_reorder_linear_weight.default)
-  TensorHandle mm_weight_packed;
-  check(aoti_torch_cpu__mkl_reorder_linear_weight(p_head_weight, 128, mm_weight_packed.out()),
-        "node 'mm_weight_packed' (mkl._mkl_reorder_linear_weight.default)");
+  // node 'p_blocks_1_f1_weight_t' (aten.permute.default)
+  // may share p_blocks_1_f1_weight's storage (a view)
+  TensorHandle p_blocks_1_f1_weight_t;
+  const int64_t dims_6[] = {1, 0};
+  check(aoti_torch_cpu_permute(p_blocks_1_f1_weight, dims_6, 2, p_blocks_1_f1_weight_t.out()),
+        "node 'p_blocks_1_f1_weight_t' (aten.permute.default)");
+  // node 'p_blocks_1_f1_weight_kn' (aten.clone.default)
+  TensorHandle p_blocks_1_f1_weight_kn;
+  int32_t memory_format_value_4 = kContiguousFormat;
+  check(aoti_torch_cpu_clone(
+            p_blocks_1_f1_weight_t.get(), &memory_format_value_4, p_blocks_1_f1_weight_kn.out()),
+        "node 'p_blocks_1_f1_weight_kn' (aten.clone.default)");
+  p_blocks_1_f1_weight_t.reset();
+  // node 'p_blocks_1_f2_weight_t' (aten.permute.default)
+  // may share p_blocks_1_f2_weight's storage (a view)
+  TensorHandle p_blocks_1_f2_weight_t;
+  const int64_t dims_7[] = {1, 0};
+  check(aoti_torch_cpu_permute(p_blocks_1_f2_weight, dims_7, 2, p_blocks_1_f2_weight_t.out()),
+        "node 'p_blocks_1_f2_weight_t' (aten.permute.default)");
+  // node 'p_blocks_1_f2_weight_kn' (aten.clone.default)
+  TensorHandle p_blocks_1_f2_weight_kn;
+  int32_t memory_format_value_5 = kContiguousFormat;
+  check(aoti_torch_cpu_clone(
+            p_blocks_1_f2_weight_t.get(), &memory_format_value_5, p_blocks_1_f2_weight_kn.out()),
+        "node 'p_blocks_1_f2_weight_kn' (aten.clone.default)");
+  p_blocks_1_f2_weight_t.reset();
+  // node 'p_head_weight_t' (aten.permute.default)
+  // may share p_head_weight's storage (a view)
+  TensorHandle p_head_weight_t;
+  const int64_t dims_8[] = {1, 0};
+  check(aoti_torch_cpu_permute(p_head_weight, dims_8, 2, p_head_weight_t.out()),
+        "node 'p_head_weight_t' (aten.permute.default)");
+  // node 'p_head_weight_kn' (aten.clone.default)
+  TensorHandle p_head_weight_kn;
+  int32_t memory_format_value_6 = kContiguousFormat;
+  check(aoti_torch_cpu_clone(p_head_weight_t.get(), &memory_format_value_6, p_head_weight_kn.out()),
+        "node 'p_head_weight_kn' (aten.clone.default)");
+  p_head_weight_t.reset();
   // the folded constants
   outputs[0] = new_reference(embedding_1.get()).release();
-  outputs[1] = new_reference(addmm_weight_packed.get()).release();
+  outputs[1] = new_reference(p_blocks_0_qkv_weight_kn.get()).release();
   outputs[2] = new_reference(where.get()).release();
   outputs[3] = new_reference(view_13.get()).release();
-  outputs[4] = new_reference(addmm_1_weight_packed.get()).release();
-  outputs[5] = new_reference(addmm_2_weight_packed.get()).release();
-  outputs[6] = new_reference(addmm_3_weight_packed.get()).release();
+  outputs[4] = new_reference(p_blocks_0_f1_weight_kn.get()).release();
+  outputs[5] = new_reference(p_blocks_0_f2_weight_kn.get()).release();
+  outputs[6] = new_reference(p_blocks_1_qkv_weight_kn.get()).release();
   outputs[7] = new_reference(where_2.get()).release();
   outputs[8] = new_reference(view_32.get()).release();
-  outputs[9] = new_reference(addmm_4_weight_packed.get()).release();
-  outputs[10] = new_reference(addmm_5_weight_packed.get()).release();
-  outputs[11] = new_reference(mm_weight_packed.get()).release();
+  outputs[9] = new_reference(p_blocks_1_f1_weight_kn.get()).release();
+  outputs[10] = new_reference(p_blocks_1_f2_weight_kn.get()).release();
+  outputs[11] = new_reference(p_head_weight_kn.get()).release();
 }
 
 void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHandle* outputs) {
@@ -436,20 +499,20 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   AtenTensorHandle p_ln_bias_1 = state.constant(27);
   AtenTensorHandle p_head_weight_1 = state.constant(28);
   AtenTensorHandle embedding_1_1 = state.constant(29);  // folded
-  AtenTensorHandle addmm_weight_packed_1 = state.constant(30);  // folded
+  AtenTensorHandle p_blocks_0_qkv_weight_kn_1 = state.constant(30);  // folded
   AtenTensorHandle where_1 = state.constant(31);  // folded
   AtenTensorHandle view_13_1 = state.constant(32);  // folded
-  AtenTensorHandle addmm_1_weight_packed_1 = state.constant(33);  // folded
-  AtenTensorHandle addmm_2_weight_packed_1 = state.constant(34);  // folded
-  AtenTensorHandle addmm_3_weight_packed_1 = state.constant(35);  // folded
+  AtenTensorHandle p_blocks_0_f1_weight_kn_1 = state.constant(33);  // folded
+  AtenTensorHandle p_blocks_0_f2_weight_kn_1 = state.constant(34);  // folded
+  AtenTensorHandle p_blocks_1_qkv_weight_kn_1 = state.constant(35);  // folded
   AtenTensorHandle where_2_1 = state.constant(36);  // folded
   AtenTensorHandle view_32_1 = state.constant(37);  // folded
-  AtenTensorHandle addmm_4_weight_packed_1 = state.constant(38);  // folded
-  AtenTensorHandle addmm_5_weight_packed_1 = state.constant(39);  // folded
-  AtenTensorHandle mm_weight_packed_1 = state.constant(40);  // folded
-  // 33 buffers carved from one arena of 393216 bytes (3014656 bytes allocated one by one)
+  AtenTensorHandle p_blocks_1_f1_weight_kn_1 = state.constant(38);  // folded
+  AtenTensorHandle p_blocks_1_f2_weight_kn_1 = state.constant(39);  // folded
+  AtenTensorHandle p_head_weight_kn_1 = state.constant(40);  // folded
+  // 39 buffers carved from one arena of 589824 bytes (4063232 bytes allocated one by one)
   TensorHandle arena;
-  const int64_t arena_bytes = 393216, arena_unit = 1;
+  const int64_t arena_bytes = 589824, arena_unit = 1;
   check(aoti_torch_empty_strided(
             1, &arena_bytes, &arena_unit, aoti_torch_dtype_uint8(), aoti_torch_device_type_cpu(), 0,
             arena.out()),
@@ -462,7 +525,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   TensorHandle add;
   const int64_t add_sizes[] = {2, 64, 128};
   const int64_t add_strides[] = {8192, 128, 1};
-  check(aoti_torch__alloc_from_pool(arena.get(), 262144, kFloat32, 3, add_sizes, add_strides, add.out()),
+  check(aoti_torch__alloc_from_pool(arena.get(), 458752, kFloat32, 3, add_sizes, add_strides, add.out()),
         "allocate add");
   {
     const int64_t embedding_layout[] = {8192, 128, 1};
@@ -484,7 +547,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   const int64_t getitem_sizes[] = {2, 64, 128};
   const int64_t getitem_strides[] = {8192, 128, 1};
   check(aoti_torch__alloc_from_pool(
-            arena.get(), 0, kFloat32, 3, getitem_sizes, getitem_strides, getitem.out()),
+            arena.get(), 196608, kFloat32, 3, getitem_sizes, getitem_strides, getitem.out()),
         "allocate getitem");
   {
     const int64_t add_layout[] = {8192, 128, 1};
@@ -512,12 +575,15 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   const int64_t shape_2[] = {128, 128};
   check(aoti_torch_cpu_reshape(getitem.get(), shape_2, 2, view.out()), "node 'view' (aten.view.default)");
   getitem.reset();
-  // node 'addmm' (mkl._mkl_linear.default)
+  // node 'addmm' (aten.addmm.default)
   TensorHandle addmm;
-  AtenTensorHandle B_value = p_blocks_0_qkv_bias_1;
-  check(aoti_torch_cpu__mkl_linear(
-            view.get(), addmm_weight_packed_1, p_blocks_0_qkv_weight_1, &B_value, 128, addmm.out()),
-        "node 'addmm' (mkl._mkl_linear.default)");
+  const int64_t addmm_sizes[] = {128, 384};
+  const int64_t addmm_strides[] = {384, 1};
+  check(aoti_torch__alloc_from_pool(arena.get(), 0, kFloat32, 2, addmm_sizes, addmm_strides, addmm.out()),
+        "allocate addmm");
+  check(aoti_torch_cpu_addmm_out(
+            addmm.get(), p_blocks_0_qkv_bias_1, view.get(), p_blocks_0_qkv_weight_kn_1, 1.0, 1.0),
+        "node 'addmm' (aten.addmm.default)");
   view.reset();
   // node 'view_1' (aten.view.default)
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
@@ -570,7 +636,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   const int64_t clone_sizes[] = {2, 4, 64, 32};
   const int64_t clone_strides[] = {8192, 2048, 32, 1};
   check(aoti_torch__alloc_from_pool(
-            arena.get(), 131072, kFloat32, 4, clone_sizes, clone_strides, clone.out()),
+            arena.get(), 327680, kFloat32, 4, clone_sizes, clone_strides, clone.out()),
         "allocate clone");
   // fuses permute_1, mul, expand, clone
   {
@@ -596,7 +662,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   const int64_t clone_1_sizes[] = {2, 4, 32, 64};
   const int64_t clone_1_strides[] = {8192, 2048, 64, 1};
   check(aoti_torch__alloc_from_pool(
-            arena.get(), 196608, kFloat32, 4, clone_1_sizes, clone_1_strides, clone_1.out()),
+            arena.get(), 393216, kFloat32, 4, clone_1_sizes, clone_1_strides, clone_1.out()),
         "allocate clone_1");
   // fuses permute_2, permute_4, mul_1, expand_1, clone_1
   {
@@ -621,7 +687,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   TensorHandle bmm;
   const int64_t bmm_sizes[] = {8, 64, 64};
   const int64_t bmm_strides[] = {4096, 64, 1};
-  check(aoti_torch__alloc_from_pool(arena.get(), 0, kFloat32, 3, bmm_sizes, bmm_strides, bmm.out()),
+  check(aoti_torch__alloc_from_pool(arena.get(), 196608, kFloat32, 3, bmm_sizes, bmm_strides, bmm.out()),
         "allocate bmm");
   check(aoti_torch_cpu_bmm_out(bmm.get(), view_5.get(), view_6.get()), "node 'bmm' (aten.bmm.default)");
   view_5.reset();
@@ -638,7 +704,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   const int64_t add_1_sizes[] = {2, 4, 64, 64};
   const int64_t add_1_strides[] = {16384, 4096, 64, 1};
   check(aoti_torch__alloc_from_pool(
-            arena.get(), 131072, kFloat32, 4, add_1_sizes, add_1_strides, add_1.out()),
+            arena.get(), 327680, kFloat32, 4, add_1_sizes, add_1_strides, add_1.out()),
         "allocate add_1");
   {
     const int64_t view_7_layout[] = {16384, 4096, 64, 1};
@@ -659,7 +725,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   const int64_t _softmax_sizes[] = {2, 4, 64, 64};
   const int64_t _softmax_strides[] = {16384, 4096, 64, 1};
   check(aoti_torch__alloc_from_pool(
-            arena.get(), 0, kFloat32, 4, _softmax_sizes, _softmax_strides, _softmax.out()),
+            arena.get(), 196608, kFloat32, 4, _softmax_sizes, _softmax_strides, _softmax.out()),
         "allocate _softmax");
   {
     const int64_t add_1_layout[] = {16384, 4096, 64, 1};
@@ -676,7 +742,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   const int64_t logical_not_sizes[] = {2, 4, 64, 64};
   const int64_t logical_not_strides[] = {16384, 4096, 64, 1};
   check(aoti_torch__alloc_from_pool(
-            arena.get(), 327680, kBool, 4, logical_not_sizes, logical_not_strides, logical_not.out()),
+            arena.get(), 524288, kBool, 4, logical_not_sizes, logical_not_strides, logical_not.out()),
         "allocate logical_not");
   // fuses eq, logical_not
   {
@@ -698,17 +764,17 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   TensorHandle full_like;
   int32_t dtype_value_11 = kFloat32;
   int32_t pin_memory_value_7 = false;
-  int32_t memory_format_value = kPreserveFormat;
+  int32_t memory_format_value_7 = kPreserveFormat;
   check(aoti_torch_cpu_full_like(
             _softmax.get(), 0.0, &dtype_value_11, nullptr, nullptr, kDefaultDeviceIndex, &pin_memory_value_7,
-            &memory_format_value, full_like.out()),
+            &memory_format_value_7, full_like.out()),
         "node 'full_like' (aten.full_like.default)");
   // node 'where_1' (aten.where.self)
   TensorHandle where_1_1;
   const int64_t where_1_1_sizes[] = {2, 4, 64, 64};
   const int64_t where_1_1_strides[] = {16384, 4096, 64, 1};
   check(aoti_torch__alloc_from_pool(
-            arena.get(), 131072, kFloat32, 4, where_1_1_sizes, where_1_1_strides, where_1_1.out()),
+            arena.get(), 327680, kFloat32, 4, where_1_1_sizes, where_1_1_strides, where_1_1.out()),
         "allocate where_1");
   // fuses logical_not_1, where_1
   {
@@ -750,7 +816,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   const int64_t clone_2_sizes[] = {2, 4, 64, 32};
   const int64_t clone_2_strides[] = {8192, 2048, 32, 1};
   check(aoti_torch__alloc_from_pool(
-            arena.get(), 0, kFloat32, 4, clone_2_sizes, clone_2_strides, clone_2.out()),
+            arena.get(), 196608, kFloat32, 4, clone_2_sizes, clone_2_strides, clone_2.out()),
         "allocate clone_2");
   // fuses permute_3, expand_3, clone_2
   {
@@ -776,7 +842,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   TensorHandle bmm_1;
   const int64_t bmm_1_sizes[] = {8, 64, 32};
   const int64_t bmm_1_strides[] = {2048, 32, 1};
-  check(aoti_torch__alloc_from_pool(arena.get(), 65536, kFloat32, 3, bmm_1_sizes, bmm_1_strides, bmm_1.out()),
+  check(aoti_torch__alloc_from_pool(arena.get(), 0, kFloat32, 3, bmm_1_sizes, bmm_1_strides, bmm_1.out()),
         "allocate bmm_1");
   check(aoti_torch_cpu_bmm_out(bmm_1.get(), view_8.get(), view_9.get()), "node 'bmm_1' (aten.bmm.default)");
   view_8.reset();
@@ -794,7 +860,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   const int64_t clone_3_sizes[] = {64, 2, 4, 32};
   const int64_t clone_3_strides[] = {256, 128, 32, 1};
   check(aoti_torch__alloc_from_pool(
-            arena.get(), 0, kFloat32, 4, clone_3_sizes, clone_3_strides, clone_3.out()),
+            arena.get(), 65536, kFloat32, 4, clone_3_sizes, clone_3_strides, clone_3.out()),
         "allocate clone_3");
   // fuses permute_5, clone_3
   {
@@ -811,15 +877,15 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   // node 'permute_6' (aten.permute.default)
   // may share clone_3's storage (a view)
   TensorHandle permute_6;
-  const int64_t dims_2[] = {1, 2, 0, 3};
-  check(aoti_torch_cpu_permute(clone_3.get(), dims_2, 4, permute_6.out()),
+  const int64_t dims_9[] = {1, 2, 0, 3};
+  check(aoti_torch_cpu_permute(clone_3.get(), dims_9, 4, permute_6.out()),
         "node 'permute_6' (aten.permute.default)");
   clone_3.reset();
   // node 'permute_7' (aten.permute.default)
   // may share permute_6's storage (a view)
   TensorHandle permute_7;
-  const int64_t dims_3[] = {0, 2, 1, 3};
-  check(aoti_torch_cpu_permute(permute_6.get(), dims_3, 4, permute_7.out()),
+  const int64_t dims_10[] = {0, 2, 1, 3};
+  check(aoti_torch_cpu_permute(permute_6.get(), dims_10, 4, permute_7.out()),
         "node 'permute_7' (aten.permute.default)");
   permute_6.reset();
   // node 'view_11' (aten.view.default)
@@ -849,7 +915,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   TensorHandle bmm_2;
   const int64_t bmm_2_sizes[] = {2, 64, 128};
   const int64_t bmm_2_strides[] = {8192, 128, 1};
-  check(aoti_torch__alloc_from_pool(arena.get(), 65536, kFloat32, 3, bmm_2_sizes, bmm_2_strides, bmm_2.out()),
+  check(aoti_torch__alloc_from_pool(arena.get(), 0, kFloat32, 3, bmm_2_sizes, bmm_2_strides, bmm_2.out()),
         "allocate bmm_2");
   check(aoti_torch_cpu_bmm_out(bmm_2.get(), view_12.get(), view_13_1), "node 'bmm_2' (aten.bmm.default)");
   view_12.reset();
@@ -866,7 +932,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   const int64_t add_3_sizes[] = {2, 64, 128};
   const int64_t add_3_strides[] = {8192, 128, 1};
   check(aoti_torch__alloc_from_pool(
-            arena.get(), 327680, kFloat32, 3, add_3_sizes, add_3_strides, add_3.out()),
+            arena.get(), 524288, kFloat32, 3, add_3_sizes, add_3_strides, add_3.out()),
         "allocate add_3");
   // fuses add_2, add_3
   {
@@ -893,7 +959,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   const int64_t getitem_6_sizes[] = {2, 64, 128};
   const int64_t getitem_6_strides[] = {8192, 128, 1};
   check(aoti_torch__alloc_from_pool(
-            arena.get(), 0, kFloat32, 3, getitem_6_sizes, getitem_6_strides, getitem_6.out()),
+            arena.get(), 262144, kFloat32, 3, getitem_6_sizes, getitem_6_strides, getitem_6.out()),
         "allocate getitem_6");
   {
     const int64_t add_3_layout[] = {8192, 128, 1};
@@ -922,12 +988,16 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   check(aoti_torch_cpu_reshape(getitem_6.get(), shape_16, 2, view_15.out()),
         "node 'view_15' (aten.view.default)");
   getitem_6.reset();
-  // node 'addmm_1' (mkl._mkl_linear.default)
+  // node 'addmm_1' (aten.addmm.default)
   TensorHandle addmm_1;
-  AtenTensorHandle B_value_1 = p_blocks_0_f1_bias_1;
-  check(aoti_torch_cpu__mkl_linear(
-            view_15.get(), addmm_1_weight_packed_1, p_blocks_0_f1_weight_1, &B_value_1, 128, addmm_1.out()),
-        "node 'addmm_1' (mkl._mkl_linear.default)");
+  const int64_t addmm_1_sizes[] = {128, 512};
+  const int64_t addmm_1_strides[] = {512, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 0, kFloat32, 2, addmm_1_sizes, addmm_1_strides, addmm_1.out()),
+        "allocate addmm_1");
+  check(aoti_torch_cpu_addmm_out(
+            addmm_1.get(), p_blocks_0_f1_bias_1, view_15.get(), p_blocks_0_f1_weight_kn_1, 1.0, 1.0),
+        "node 'addmm_1' (aten.addmm.default)");
   view_15.reset();
   // node 'view_16' (aten.view.default)
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
@@ -941,7 +1011,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   TensorHandle gelu;
   const int64_t gelu_sizes[] = {2, 64, 512};
   const int64_t gelu_strides[] = {32768, 512, 1};
-  check(aoti_torch__alloc_from_pool(arena.get(), 0, kFloat32, 3, gelu_sizes, gelu_strides, gelu.out()),
+  check(aoti_torch__alloc_from_pool(arena.get(), 262144, kFloat32, 3, gelu_sizes, gelu_strides, gelu.out()),
         "allocate gelu");
   {
     const int64_t view_16_layout[] = {32768, 512, 1};
@@ -961,12 +1031,16 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   const int64_t shape_18[] = {128, 512};
   check(aoti_torch_cpu_reshape(gelu.get(), shape_18, 2, view_17.out()), "node 'view_17' (aten.view.default)");
   gelu.reset();
-  // node 'addmm_2' (mkl._mkl_linear.default)
+  // node 'addmm_2' (aten.addmm.default)
   TensorHandle addmm_2;
-  AtenTensorHandle B_value_2 = p_blocks_0_f2_bias_1;
-  check(aoti_torch_cpu__mkl_linear(
-            view_17.get(), addmm_2_weight_packed_1, p_blocks_0_f2_weight_1, &B_value_2, 128, addmm_2.out()),
-        "node 'addmm_2' (mkl._mkl_linear.default)");
+  const int64_t addmm_2_sizes[] = {128, 128};
+  const int64_t addmm_2_strides[] = {128, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 0, kFloat32, 2, addmm_2_sizes, addmm_2_strides, addmm_2.out()),
+        "allocate addmm_2");
+  check(aoti_torch_cpu_addmm_out(
+            addmm_2.get(), p_blocks_0_f2_bias_1, view_17.get(), p_blocks_0_f2_weight_kn_1, 1.0, 1.0),
+        "node 'addmm_2' (aten.addmm.default)");
   view_17.reset();
   // node 'view_18' (aten.view.default)
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
@@ -981,7 +1055,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   const int64_t add_4_sizes[] = {2, 64, 128};
   const int64_t add_4_strides[] = {8192, 128, 1};
   check(aoti_torch__alloc_from_pool(
-            arena.get(), 262144, kFloat32, 3, add_4_sizes, add_4_strides, add_4.out()),
+            arena.get(), 458752, kFloat32, 3, add_4_sizes, add_4_strides, add_4.out()),
         "allocate add_4");
   {
     const int64_t add_3_layout_1[] = {8192, 128, 1};
@@ -1003,7 +1077,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   const int64_t getitem_9_sizes[] = {2, 64, 128};
   const int64_t getitem_9_strides[] = {8192, 128, 1};
   check(aoti_torch__alloc_from_pool(
-            arena.get(), 0, kFloat32, 3, getitem_9_sizes, getitem_9_strides, getitem_9.out()),
+            arena.get(), 196608, kFloat32, 3, getitem_9_sizes, getitem_9_strides, getitem_9.out()),
         "allocate getitem_9");
   {
     const int64_t add_4_layout[] = {8192, 128, 1};
@@ -1032,12 +1106,16 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   check(aoti_torch_cpu_reshape(getitem_9.get(), shape_20, 2, view_19.out()),
         "node 'view_19' (aten.view.default)");
   getitem_9.reset();
-  // node 'addmm_3' (mkl._mkl_linear.default)
+  // node 'addmm_3' (aten.addmm.default)
   TensorHandle addmm_3;
-  AtenTensorHandle B_value_3 = p_blocks_1_qkv_bias_1;
-  check(aoti_torch_cpu__mkl_linear(
-            view_19.get(), addmm_3_weight_packed_1, p_blocks_1_qkv_weight_1, &B_value_3, 128, addmm_3.out()),
-        "node 'addmm_3' (mkl._mkl_linear.default)");
+  const int64_t addmm_3_sizes[] = {128, 384};
+  const int64_t addmm_3_strides[] = {384, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 0, kFloat32, 2, addmm_3_sizes, addmm_3_strides, addmm_3.out()),
+        "allocate addmm_3");
+  check(aoti_torch_cpu_addmm_out(
+            addmm_3.get(), p_blocks_1_qkv_bias_1, view_19.get(), p_blocks_1_qkv_weight_kn_1, 1.0, 1.0),
+        "node 'addmm_3' (aten.addmm.default)");
   view_19.reset();
   // node 'view_20' (aten.view.default)
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
@@ -1091,7 +1169,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   const int64_t clone_4_sizes[] = {2, 4, 64, 32};
   const int64_t clone_4_strides[] = {8192, 2048, 32, 1};
   check(aoti_torch__alloc_from_pool(
-            arena.get(), 131072, kFloat32, 4, clone_4_sizes, clone_4_strides, clone_4.out()),
+            arena.get(), 327680, kFloat32, 4, clone_4_sizes, clone_4_strides, clone_4.out()),
         "allocate clone_4");
   // fuses permute_12, mul_2, expand_6, clone_4
   {
@@ -1118,7 +1196,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   const int64_t clone_5_sizes[] = {2, 4, 32, 64};
   const int64_t clone_5_strides[] = {8192, 2048, 64, 1};
   check(aoti_torch__alloc_from_pool(
-            arena.get(), 196608, kFloat32, 4, clone_5_sizes, clone_5_strides, clone_5.out()),
+            arena.get(), 393216, kFloat32, 4, clone_5_sizes, clone_5_strides, clone_5.out()),
         "allocate clone_5");
   // fuses permute_13, permute_15, mul_3, expand_7, clone_5
   {
@@ -1144,7 +1222,8 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   TensorHandle bmm_3;
   const int64_t bmm_3_sizes[] = {8, 64, 64};
   const int64_t bmm_3_strides[] = {4096, 64, 1};
-  check(aoti_torch__alloc_from_pool(arena.get(), 0, kFloat32, 3, bmm_3_sizes, bmm_3_strides, bmm_3.out()),
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 196608, kFloat32, 3, bmm_3_sizes, bmm_3_strides, bmm_3.out()),
         "allocate bmm_3");
   check(aoti_torch_cpu_bmm_out(bmm_3.get(), view_24.get(), view_25.get()), "node 'bmm_3' (aten.bmm.default)");
   view_24.reset();
@@ -1162,7 +1241,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   const int64_t add_5_sizes[] = {2, 4, 64, 64};
   const int64_t add_5_strides[] = {16384, 4096, 64, 1};
   check(aoti_torch__alloc_from_pool(
-            arena.get(), 131072, kFloat32, 4, add_5_sizes, add_5_strides, add_5.out()),
+            arena.get(), 327680, kFloat32, 4, add_5_sizes, add_5_strides, add_5.out()),
         "allocate add_5");
   {
     const int64_t view_26_layout[] = {16384, 4096, 64, 1};
@@ -1183,7 +1262,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   const int64_t _softmax_1_sizes[] = {2, 4, 64, 64};
   const int64_t _softmax_1_strides[] = {16384, 4096, 64, 1};
   check(aoti_torch__alloc_from_pool(
-            arena.get(), 0, kFloat32, 4, _softmax_1_sizes, _softmax_1_strides, _softmax_1.out()),
+            arena.get(), 196608, kFloat32, 4, _softmax_1_sizes, _softmax_1_strides, _softmax_1.out()),
         "allocate _softmax_1");
   {
     const int64_t add_5_layout[] = {16384, 4096, 64, 1};
@@ -1200,7 +1279,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   const int64_t logical_not_2_sizes[] = {2, 4, 64, 64};
   const int64_t logical_not_2_strides[] = {16384, 4096, 64, 1};
   check(aoti_torch__alloc_from_pool(
-            arena.get(), 327680, kBool, 4, logical_not_2_sizes, logical_not_2_strides, logical_not_2.out()),
+            arena.get(), 524288, kBool, 4, logical_not_2_sizes, logical_not_2_strides, logical_not_2.out()),
         "allocate logical_not_2");
   // fuses eq_1, logical_not_2
   {
@@ -1222,17 +1301,17 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   TensorHandle full_like_1;
   int32_t dtype_value_12 = kFloat32;
   int32_t pin_memory_value_8 = false;
-  int32_t memory_format_value_1 = kPreserveFormat;
+  int32_t memory_format_value_8 = kPreserveFormat;
   check(aoti_torch_cpu_full_like(
             _softmax_1.get(), 0.0, &dtype_value_12, nullptr, nullptr, kDefaultDeviceIndex,
-            &pin_memory_value_8, &memory_format_value_1, full_like_1.out()),
+            &pin_memory_value_8, &memory_format_value_8, full_like_1.out()),
         "node 'full_like_1' (aten.full_like.default)");
   // node 'where_3' (aten.where.self)
   TensorHandle where_3;
   const int64_t where_3_sizes[] = {2, 4, 64, 64};
   const int64_t where_3_strides[] = {16384, 4096, 64, 1};
   check(aoti_torch__alloc_from_pool(
-            arena.get(), 131072, kFloat32, 4, where_3_sizes, where_3_strides, where_3.out()),
+            arena.get(), 327680, kFloat32, 4, where_3_sizes, where_3_strides, where_3.out()),
         "allocate where_3");
   // fuses logical_not_3, where_3
   {
@@ -1276,7 +1355,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   const int64_t clone_6_sizes[] = {2, 4, 64, 32};
   const int64_t clone_6_strides[] = {8192, 2048, 32, 1};
   check(aoti_torch__alloc_from_pool(
-            arena.get(), 0, kFloat32, 4, clone_6_sizes, clone_6_strides, clone_6.out()),
+            arena.get(), 196608, kFloat32, 4, clone_6_sizes, clone_6_strides, clone_6.out()),
         "allocate clone_6");
   // fuses permute_14, expand_9, clone_6
   {
@@ -1302,7 +1381,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   TensorHandle bmm_4;
   const int64_t bmm_4_sizes[] = {8, 64, 32};
   const int64_t bmm_4_strides[] = {2048, 32, 1};
-  check(aoti_torch__alloc_from_pool(arena.get(), 65536, kFloat32, 3, bmm_4_sizes, bmm_4_strides, bmm_4.out()),
+  check(aoti_torch__alloc_from_pool(arena.get(), 0, kFloat32, 3, bmm_4_sizes, bmm_4_strides, bmm_4.out()),
         "allocate bmm_4");
   check(aoti_torch_cpu_bmm_out(bmm_4.get(), view_27.get(), view_28.get()), "node 'bmm_4' (aten.bmm.default)");
   view_27.reset();
@@ -1320,7 +1399,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   const int64_t clone_7_sizes[] = {64, 2, 4, 32};
   const int64_t clone_7_strides[] = {256, 128, 32, 1};
   check(aoti_torch__alloc_from_pool(
-            arena.get(), 0, kFloat32, 4, clone_7_sizes, clone_7_strides, clone_7.out()),
+            arena.get(), 65536, kFloat32, 4, clone_7_sizes, clone_7_strides, clone_7.out()),
         "allocate clone_7");
   // fuses permute_16, clone_7
   {
@@ -1337,15 +1416,15 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   // node 'permute_17' (aten.permute.default)
   // may share clone_7's storage (a view)
   TensorHandle permute_17;
-  const int64_t dims_4[] = {1, 2, 0, 3};
-  check(aoti_torch_cpu_permute(clone_7.get(), dims_4, 4, permute_17.out()),
+  const int64_t dims_11[] = {1, 2, 0, 3};
+  check(aoti_torch_cpu_permute(clone_7.get(), dims_11, 4, permute_17.out()),
         "node 'permute_17' (aten.permute.default)");
   clone_7.reset();
   // node 'permute_18' (aten.permute.default)
   // may share permute_17's storage (a view)
   TensorHandle permute_18;
-  const int64_t dims_5[] = {0, 2, 1, 3};
-  check(aoti_torch_cpu_permute(permute_17.get(), dims_5, 4, permute_18.out()),
+  const int64_t dims_12[] = {0, 2, 1, 3};
+  check(aoti_torch_cpu_permute(permute_17.get(), dims_12, 4, permute_18.out()),
         "node 'permute_18' (aten.permute.default)");
   permute_17.reset();
   // node 'view_30' (aten.view.default)
@@ -1375,7 +1454,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   TensorHandle bmm_5;
   const int64_t bmm_5_sizes[] = {2, 64, 128};
   const int64_t bmm_5_strides[] = {8192, 128, 1};
-  check(aoti_torch__alloc_from_pool(arena.get(), 65536, kFloat32, 3, bmm_5_sizes, bmm_5_strides, bmm_5.out()),
+  check(aoti_torch__alloc_from_pool(arena.get(), 0, kFloat32, 3, bmm_5_sizes, bmm_5_strides, bmm_5.out()),
         "allocate bmm_5");
   check(aoti_torch_cpu_bmm_out(bmm_5.get(), view_31.get(), view_32_1), "node 'bmm_5' (aten.bmm.default)");
   view_31.reset();
@@ -1392,7 +1471,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   const int64_t add_7_sizes[] = {2, 64, 128};
   const int64_t add_7_strides[] = {8192, 128, 1};
   check(aoti_torch__alloc_from_pool(
-            arena.get(), 327680, kFloat32, 3, add_7_sizes, add_7_strides, add_7.out()),
+            arena.get(), 524288, kFloat32, 3, add_7_sizes, add_7_strides, add_7.out()),
         "allocate add_7");
   // fuses add_6, add_7
   {
@@ -1419,7 +1498,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   const int64_t getitem_15_sizes[] = {2, 64, 128};
   const int64_t getitem_15_strides[] = {8192, 128, 1};
   check(aoti_torch__alloc_from_pool(
-            arena.get(), 0, kFloat32, 3, getitem_15_sizes, getitem_15_strides, getitem_15.out()),
+            arena.get(), 262144, kFloat32, 3, getitem_15_sizes, getitem_15_strides, getitem_15.out()),
         "allocate getitem_15");
   {
     const int64_t add_7_layout[] = {8192, 128, 1};
@@ -1448,12 +1527,16 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   check(aoti_torch_cpu_reshape(getitem_15.get(), shape_34, 2, view_34.out()),
         "node 'view_34' (aten.view.default)");
   getitem_15.reset();
-  // node 'addmm_4' (mkl._mkl_linear.default)
+  // node 'addmm_4' (aten.addmm.default)
   TensorHandle addmm_4;
-  AtenTensorHandle B_value_4 = p_blocks_1_f1_bias_1;
-  check(aoti_torch_cpu__mkl_linear(
-            view_34.get(), addmm_4_weight_packed_1, p_blocks_1_f1_weight_1, &B_value_4, 128, addmm_4.out()),
-        "node 'addmm_4' (mkl._mkl_linear.default)");
+  const int64_t addmm_4_sizes[] = {128, 512};
+  const int64_t addmm_4_strides[] = {512, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 0, kFloat32, 2, addmm_4_sizes, addmm_4_strides, addmm_4.out()),
+        "allocate addmm_4");
+  check(aoti_torch_cpu_addmm_out(
+            addmm_4.get(), p_blocks_1_f1_bias_1, view_34.get(), p_blocks_1_f1_weight_kn_1, 1.0, 1.0),
+        "node 'addmm_4' (aten.addmm.default)");
   view_34.reset();
   // node 'view_35' (aten.view.default)
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
@@ -1467,7 +1550,8 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   TensorHandle gelu_1;
   const int64_t gelu_1_sizes[] = {2, 64, 512};
   const int64_t gelu_1_strides[] = {32768, 512, 1};
-  check(aoti_torch__alloc_from_pool(arena.get(), 0, kFloat32, 3, gelu_1_sizes, gelu_1_strides, gelu_1.out()),
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 262144, kFloat32, 3, gelu_1_sizes, gelu_1_strides, gelu_1.out()),
         "allocate gelu_1");
   {
     const int64_t view_35_layout[] = {32768, 512, 1};
@@ -1488,12 +1572,16 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   check(aoti_torch_cpu_reshape(gelu_1.get(), shape_36, 2, view_36.out()),
         "node 'view_36' (aten.view.default)");
   gelu_1.reset();
-  // node 'addmm_5' (mkl._mkl_linear.default)
+  // node 'addmm_5' (aten.addmm.default)
   TensorHandle addmm_5;
-  AtenTensorHandle B_value_5 = p_blocks_1_f2_bias_1;
-  check(aoti_torch_cpu__mkl_linear(
-            view_36.get(), addmm_5_weight_packed_1, p_blocks_1_f2_weight_1, &B_value_5, 128, addmm_5.out()),
-        "node 'addmm_5' (mkl._mkl_linear.default)");
+  const int64_t addmm_5_sizes[] = {128, 128};
+  const int64_t addmm_5_strides[] = {128, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 0, kFloat32, 2, addmm_5_sizes, addmm_5_strides, addmm_5.out()),
+        "allocate addmm_5");
+  check(aoti_torch_cpu_addmm_out(
+            addmm_5.get(), p_blocks_1_f2_bias_1, view_36.get(), p_blocks_1_f2_weight_kn_1, 1.0, 1.0),
+        "node 'addmm_5' (aten.addmm.default)");
   view_36.reset();
   // node 'view_37' (aten.view.default)
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
@@ -1508,7 +1596,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   const int64_t getitem_18_sizes[] = {2, 64, 128};
   const int64_t getitem_18_strides[] = {8192, 128, 1};
   check(aoti_torch__alloc_from_pool(
-            arena.get(), 0, kFloat32, 3, getitem_18_sizes, getitem_18_strides, getitem_18.out()),
+            arena.get(), 65536, kFloat32, 3, getitem_18_sizes, getitem_18_strides, getitem_18.out()),
         "allocate getitem_18");
   // fuses add_8, native_layer_norm_4
   {
@@ -1542,11 +1630,13 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   check(aoti_torch_cpu_reshape(getitem_18.get(), shape_38, 2, view_38.out()),
         "node 'view_38' (aten.view.default)");
   getitem_18.reset();
-  // node 'mm' (mkl._mkl_linear.default)
+  // node 'mm' (aten.mm.default)
   TensorHandle mm;
-  check(aoti_torch_cpu__mkl_linear(
-            view_38.get(), mm_weight_packed_1, p_head_weight_1, nullptr, 128, mm.out()),
-        "node 'mm' (mkl._mkl_linear.default)");
+  const int64_t mm_sizes[] = {128, 512};
+  const int64_t mm_strides[] = {512, 1};
+  check(aoti_torch_empty_strided(2, mm_sizes, mm_strides, kFloat32, kCPU, kDefaultDeviceIndex, mm.out()),
+        "allocate mm");
+  check(aoti_torch_cpu_mm_out(mm.get(), view_38.get(), p_head_weight_kn_1), "node 'mm' (aten.mm.default)");
   view_38.reset();
   // node 'view_39' (aten.view.default)
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
@@ -1627,28 +1717,28 @@ constexpr int64_t kConstant28Sizes[] = {512, 128};
 constexpr int64_t kConstant28Strides[] = {128, 1};
 constexpr int64_t kConstant29Sizes[] = {64, 128};
 constexpr int64_t kConstant29Strides[] = {128, 1};
-constexpr int64_t kConstant30Sizes[] = {384, 128};
-constexpr int64_t kConstant30Strides[] = {128, 1};
+constexpr int64_t kConstant30Sizes[] = {128, 384};
+constexpr int64_t kConstant30Strides[] = {384, 1};
 constexpr int64_t kConstant31Sizes[] = {64, 64};
 constexpr int64_t kConstant31Strides[] = {64, 1};
 constexpr int64_t kConstant32Sizes[] = {2, 128, 128};
 constexpr int64_t kConstant32Strides[] = {0, 1, 128};
-constexpr int64_t kConstant33Sizes[] = {512, 128};
-constexpr int64_t kConstant33Strides[] = {128, 1};
-constexpr int64_t kConstant34Sizes[] = {128, 512};
-constexpr int64_t kConstant34Strides[] = {512, 1};
-constexpr int64_t kConstant35Sizes[] = {384, 128};
-constexpr int64_t kConstant35Strides[] = {128, 1};
+constexpr int64_t kConstant33Sizes[] = {128, 512};
+constexpr int64_t kConstant33Strides[] = {512, 1};
+constexpr int64_t kConstant34Sizes[] = {512, 128};
+constexpr int64_t kConstant34Strides[] = {128, 1};
+constexpr int64_t kConstant35Sizes[] = {128, 384};
+constexpr int64_t kConstant35Strides[] = {384, 1};
 constexpr int64_t kConstant36Sizes[] = {64, 64};
 constexpr int64_t kConstant36Strides[] = {64, 1};
 constexpr int64_t kConstant37Sizes[] = {2, 128, 128};
 constexpr int64_t kConstant37Strides[] = {0, 1, 128};
-constexpr int64_t kConstant38Sizes[] = {512, 128};
-constexpr int64_t kConstant38Strides[] = {128, 1};
-constexpr int64_t kConstant39Sizes[] = {128, 512};
-constexpr int64_t kConstant39Strides[] = {512, 1};
-constexpr int64_t kConstant40Sizes[] = {512, 128};
-constexpr int64_t kConstant40Strides[] = {128, 1};
+constexpr int64_t kConstant38Sizes[] = {128, 512};
+constexpr int64_t kConstant38Strides[] = {512, 1};
+constexpr int64_t kConstant39Sizes[] = {512, 128};
+constexpr int64_t kConstant39Strides[] = {128, 1};
+constexpr int64_t kConstant40Sizes[] = {128, 512};
+constexpr int64_t kConstant40Strides[] = {512, 1};
 constexpr aotic::runtime::ConstantSpec kConstants[] = {
   {"wte_weight", "wte.weight", kFloat32, 2, kConstant0Sizes, kConstant0Strides, 0, 0, 262144,
       aotic::runtime::ConstantKind::kParameter},
@@ -1710,27 +1800,27 @@ constexpr aotic::runtime::ConstantSpec kConstants[] = {
       aotic::runtime::ConstantKind::kParameter},
   {"_FOLDED_CONST_embedding_1", "_FOLDED_CONST_embedding_1", kFloat32, 2, kConstant29Sizes,
       kConstant29Strides, 0, 0, 0, aotic::runtime::ConstantKind::kFoldedConstant},
-  {"_FOLDED_CONST_addmm_weight_packed", "_FOLDED_CONST_addmm_weight_packed", kFloat32, 2,
+  {"_FOLDED_CONST_p_blocks_0_qkv_weight_kn", "_FOLDED_CONST_p_blocks_0_qkv_weight_kn", kFloat32, 2,
       kConstant30Sizes, kConstant30Strides, 0, 0, 0, aotic::runtime::ConstantKind::kFoldedConstant},
   {"_FOLDED_CONST_where", "_FOLDED_CONST_where", kFloat32, 2, kConstant31Sizes, kConstant31Strides, 0, 0,
       0, aotic::runtime::ConstantKind::kFoldedConstant},
   {"_FOLDED_CONST_view_13", "_FOLDED_CONST_view_13", kFloat32, 3, kConstant32Sizes, kConstant32Strides,
       0, 0, 0, aotic::runtime::ConstantKind::kFoldedConstant},
-  {"_FOLDED_CONST_addmm_1_weight_packed", "_FOLDED_CONST_addmm_1_weight_packed", kFloat32, 2,
+  {"_FOLDED_CONST_p_blocks_0_f1_weight_kn", "_FOLDED_CONST_p_blocks_0_f1_weight_kn", kFloat32, 2,
       kConstant33Sizes, kConstant33Strides, 0, 0, 0, aotic::runtime::ConstantKind::kFoldedConstant},
-  {"_FOLDED_CONST_addmm_2_weight_packed", "_FOLDED_CONST_addmm_2_weight_packed", kFloat32, 2,
+  {"_FOLDED_CONST_p_blocks_0_f2_weight_kn", "_FOLDED_CONST_p_blocks_0_f2_weight_kn", kFloat32, 2,
       kConstant34Sizes, kConstant34Strides, 0, 0, 0, aotic::runtime::ConstantKind::kFoldedConstant},
-  {"_FOLDED_CONST_addmm_3_weight_packed", "_FOLDED_CONST_addmm_3_weight_packed", kFloat32, 2,
+  {"_FOLDED_CONST_p_blocks_1_qkv_weight_kn", "_FOLDED_CONST_p_blocks_1_qkv_weight_kn", kFloat32, 2,
       kConstant35Sizes, kConstant35Strides, 0, 0, 0, aotic::runtime::ConstantKind::kFoldedConstant},
   {"_FOLDED_CONST_where_2", "_FOLDED_CONST_where_2", kFloat32, 2, kConstant36Sizes, kConstant36Strides,
       0, 0, 0, aotic::runtime::ConstantKind::kFoldedConstant},
   {"_FOLDED_CONST_view_32", "_FOLDED_CONST_view_32", kFloat32, 3, kConstant37Sizes, kConstant37Strides,
       0, 0, 0, aotic::runtime::ConstantKind::kFoldedConstant},
-  {"_FOLDED_CONST_addmm_4_weight_packed", "_FOLDED_CONST_addmm_4_weight_packed", kFloat32, 2,
+  {"_FOLDED_CONST_p_blocks_1_f1_weight_kn", "_FOLDED_CONST_p_blocks_1_f1_weight_kn", kFloat32, 2,
       kConstant38Sizes, kConstant38Strides, 0, 0, 0, aotic::runtime::ConstantKind::kFoldedConstant},
-  {"_FOLDED_CONST_addmm_5_weight_packed", "_FOLDED_CONST_addmm_5_weight_packed", kFloat32, 2,
+  {"_FOLDED_CONST_p_blocks_1_f2_weight_kn", "_FOLDED_CONST_p_blocks_1_f2_weight_kn", kFloat32, 2,
       kConstant39Sizes, kConstant39Strides, 0, 0, 0, aotic::runtime::ConstantKind::kFoldedConstant},
-  {"_FOLDED_CONST_mm_weight_packed", "_FOLDED_CONST_mm_weight_packed", kFloat32, 2, kConstant40Sizes,
+  {"_FOLDED_CONST_p_head_weight_kn", "_FOLDED_CONST_p_head_weight_kn", kFloat32, 2, kConstant40Sizes,
       kConstant40Strides, 0, 0, 0, aotic::runtime::ConstantKind::kFoldedConstant},
 };
 const aotic::runtime::ModelSpec kSpec = {

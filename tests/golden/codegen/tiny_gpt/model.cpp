@@ -49,6 +49,7 @@ constexpr int32_t kInt64 = 4;
 constexpr int32_t kFloat32 = 6;
 constexpr int32_t kCPU = 0;
 constexpr int32_t kDefaultDeviceIndex = -1;
+constexpr int32_t kContiguousFormat = 0;
 
 /// The data of `t` laid out with the strides a kernel was generated for: `t`'s own when its
 /// strides are those (dimensions of size 1 aside), else a copy made into `scratch` (a library op
@@ -125,53 +126,133 @@ void fold(aotic::runtime::RunState& state, AtenTensorHandle* outputs) {
   check(aoti_torch_cpu_embedding(p_wpe_weight, arange.get(), -1, false, false, embedding_1.out()),
         "node 'embedding_1' (aten.embedding.default)");
   arange.reset();
-  // node 'linear_weight_packed' (mkl._mkl_reorder_linear_weight.default)
-  TensorHandle linear_weight_packed;
-  check(aoti_torch_cpu__mkl_reorder_linear_weight(p_blocks_0_qkv_weight, 128, linear_weight_packed.out()),
-        "node 'linear_weight_packed' (mkl._mkl_reorder_linear_weight.default)");
-  // node 'linear_1_weight_packed' (mkl._mkl_reorder_linear_weight.default)
-  TensorHandle linear_1_weight_packed;
-  check(aoti_torch_cpu__mkl_reorder_linear_weight(p_blocks_0_o_weight, 128, linear_1_weight_packed.out()),
-        "node 'linear_1_weight_packed' (mkl._mkl_reorder_linear_weight.default)");
-  // node 'linear_2_weight_packed' (mkl._mkl_reorder_linear_weight.default)
-  TensorHandle linear_2_weight_packed;
-  check(aoti_torch_cpu__mkl_reorder_linear_weight(p_blocks_0_f1_weight, 128, linear_2_weight_packed.out()),
-        "node 'linear_2_weight_packed' (mkl._mkl_reorder_linear_weight.default)");
-  // node 'linear_3_weight_packed' (mkl._mkl_reorder_linear_weight.default)
-  TensorHandle linear_3_weight_packed;
-  check(aoti_torch_cpu__mkl_reorder_linear_weight(p_blocks_0_f2_weight, 128, linear_3_weight_packed.out()),
-        "node 'linear_3_weight_packed' (mkl._mkl_reorder_linear_weight.default)");
-  // node 'linear_4_weight_packed' (mkl._mkl_reorder_linear_weight.default)
-  TensorHandle linear_4_weight_packed;
-  check(aoti_torch_cpu__mkl_reorder_linear_weight(p_blocks_1_qkv_weight, 128, linear_4_weight_packed.out()),
-        "node 'linear_4_weight_packed' (mkl._mkl_reorder_linear_weight.default)");
-  // node 'linear_5_weight_packed' (mkl._mkl_reorder_linear_weight.default)
-  TensorHandle linear_5_weight_packed;
-  check(aoti_torch_cpu__mkl_reorder_linear_weight(p_blocks_1_o_weight, 128, linear_5_weight_packed.out()),
-        "node 'linear_5_weight_packed' (mkl._mkl_reorder_linear_weight.default)");
-  // node 'linear_6_weight_packed' (mkl._mkl_reorder_linear_weight.default)
-  TensorHandle linear_6_weight_packed;
-  check(aoti_torch_cpu__mkl_reorder_linear_weight(p_blocks_1_f1_weight, 128, linear_6_weight_packed.out()),
-        "node 'linear_6_weight_packed' (mkl._mkl_reorder_linear_weight.default)");
-  // node 'linear_7_weight_packed' (mkl._mkl_reorder_linear_weight.default)
-  TensorHandle linear_7_weight_packed;
-  check(aoti_torch_cpu__mkl_reorder_linear_weight(p_blocks_1_f2_weight, 128, linear_7_weight_packed.out()),
-        "node 'linear_7_weight_packed' (mkl._mkl_reorder_linear_weight.default)");
-  // node 'linear_8_weight_packed' (mkl._mkl_reorder_linear_weight.default)
-  TensorHandle linear_8_weight_packed;
-  check(aoti_torch_cpu__mkl_reorder_linear_weight(p_head_weight, 128, linear_8_weight_packed.out()),
-        "node 'linear_8_weight_packed' (mkl._mkl_reorder_linear_weight.default)");
+  // node 'p_blocks_0_qkv_weight_t' (aten.permute.default)
+  // may share p_blocks_0_qkv_weight's storage (a view)
+  TensorHandle p_blocks_0_qkv_weight_t;
+  const int64_t dims[] = {1, 0};
+  check(aoti_torch_cpu_permute(p_blocks_0_qkv_weight, dims, 2, p_blocks_0_qkv_weight_t.out()),
+        "node 'p_blocks_0_qkv_weight_t' (aten.permute.default)");
+  // node 'p_blocks_0_qkv_weight_kn' (aten.clone.default)
+  TensorHandle p_blocks_0_qkv_weight_kn;
+  int32_t memory_format_value = kContiguousFormat;
+  check(aoti_torch_cpu_clone(
+            p_blocks_0_qkv_weight_t.get(), &memory_format_value, p_blocks_0_qkv_weight_kn.out()),
+        "node 'p_blocks_0_qkv_weight_kn' (aten.clone.default)");
+  p_blocks_0_qkv_weight_t.reset();
+  // node 'p_blocks_0_o_weight_t' (aten.permute.default)
+  // may share p_blocks_0_o_weight's storage (a view)
+  TensorHandle p_blocks_0_o_weight_t;
+  const int64_t dims_1[] = {1, 0};
+  check(aoti_torch_cpu_permute(p_blocks_0_o_weight, dims_1, 2, p_blocks_0_o_weight_t.out()),
+        "node 'p_blocks_0_o_weight_t' (aten.permute.default)");
+  // node 'p_blocks_0_o_weight_kn' (aten.clone.default)
+  TensorHandle p_blocks_0_o_weight_kn;
+  int32_t memory_format_value_1 = kContiguousFormat;
+  check(aoti_torch_cpu_clone(
+            p_blocks_0_o_weight_t.get(), &memory_format_value_1, p_blocks_0_o_weight_kn.out()),
+        "node 'p_blocks_0_o_weight_kn' (aten.clone.default)");
+  p_blocks_0_o_weight_t.reset();
+  // node 'p_blocks_0_f1_weight_t' (aten.permute.default)
+  // may share p_blocks_0_f1_weight's storage (a view)
+  TensorHandle p_blocks_0_f1_weight_t;
+  const int64_t dims_2[] = {1, 0};
+  check(aoti_torch_cpu_permute(p_blocks_0_f1_weight, dims_2, 2, p_blocks_0_f1_weight_t.out()),
+        "node 'p_blocks_0_f1_weight_t' (aten.permute.default)");
+  // node 'p_blocks_0_f1_weight_kn' (aten.clone.default)
+  TensorHandle p_blocks_0_f1_weight_kn;
+  int32_t memory_format_value_2 = kContiguousFormat;
+  check(aoti_torch_cpu_clone(
+            p_blocks_0_f1_weight_t.get(), &memory_format_value_2, p_blocks_0_f1_weight_kn.out()),
+        "node 'p_blocks_0_f1_weight_kn' (aten.clone.default)");
+  p_blocks_0_f1_weight_t.reset();
+  // node 'p_blocks_0_f2_weight_t' (aten.permute.default)
+  // may share p_blocks_0_f2_weight's storage (a view)
+  TensorHandle p_blocks_0_f2_weight_t;
+  const int64_t dims_3[] = {1, 0};
+  check(aoti_torch_cpu_permute(p_blocks_0_f2_weight, dims_3, 2, p_blocks_0_f2_weight_t.out()),
+        "node 'p_blocks_0_f2_weight_t' (aten.permute.default)");
+  // node 'p_blocks_0_f2_weight_kn' (aten.clone.default)
+  TensorHandle p_blocks_0_f2_weight_kn;
+  int32_t memory_format_value_3 = kContiguousFormat;
+  check(aoti_torch_cpu_clone(
+            p_blocks_0_f2_weight_t.get(), &memory_format_value_3, p_blocks_0_f2_weight_kn.out()),
+        "node 'p_blocks_0_f2_weight_kn' (aten.clone.default)");
+  p_blocks_0_f2_weight_t.reset();
+  // node 'p_blocks_1_qkv_weight_t' (aten.permute.default)
+  // may share p_blocks_1_qkv_weight's storage (a view)
+  TensorHandle p_blocks_1_qkv_weight_t;
+  const int64_t dims_4[] = {1, 0};
+  check(aoti_torch_cpu_permute(p_blocks_1_qkv_weight, dims_4, 2, p_blocks_1_qkv_weight_t.out()),
+        "node 'p_blocks_1_qkv_weight_t' (aten.permute.default)");
+  // node 'p_blocks_1_qkv_weight_kn' (aten.clone.default)
+  TensorHandle p_blocks_1_qkv_weight_kn;
+  int32_t memory_format_value_4 = kContiguousFormat;
+  check(aoti_torch_cpu_clone(
+            p_blocks_1_qkv_weight_t.get(), &memory_format_value_4, p_blocks_1_qkv_weight_kn.out()),
+        "node 'p_blocks_1_qkv_weight_kn' (aten.clone.default)");
+  p_blocks_1_qkv_weight_t.reset();
+  // node 'p_blocks_1_o_weight_t' (aten.permute.default)
+  // may share p_blocks_1_o_weight's storage (a view)
+  TensorHandle p_blocks_1_o_weight_t;
+  const int64_t dims_5[] = {1, 0};
+  check(aoti_torch_cpu_permute(p_blocks_1_o_weight, dims_5, 2, p_blocks_1_o_weight_t.out()),
+        "node 'p_blocks_1_o_weight_t' (aten.permute.default)");
+  // node 'p_blocks_1_o_weight_kn' (aten.clone.default)
+  TensorHandle p_blocks_1_o_weight_kn;
+  int32_t memory_format_value_5 = kContiguousFormat;
+  check(aoti_torch_cpu_clone(
+            p_blocks_1_o_weight_t.get(), &memory_format_value_5, p_blocks_1_o_weight_kn.out()),
+        "node 'p_blocks_1_o_weight_kn' (aten.clone.default)");
+  p_blocks_1_o_weight_t.reset();
+  // node 'p_blocks_1_f1_weight_t' (aten.permute.default)
+  // may share p_blocks_1_f1_weight's storage (a view)
+  TensorHandle p_blocks_1_f1_weight_t;
+  const int64_t dims_6[] = {1, 0};
+  check(aoti_torch_cpu_permute(p_blocks_1_f1_weight, dims_6, 2, p_blocks_1_f1_weight_t.out()),
+        "node 'p_blocks_1_f1_weight_t' (aten.permute.default)");
+  // node 'p_blocks_1_f1_weight_kn' (aten.clone.default)
+  TensorHandle p_blocks_1_f1_weight_kn;
+  int32_t memory_format_value_6 = kContiguousFormat;
+  check(aoti_torch_cpu_clone(
+            p_blocks_1_f1_weight_t.get(), &memory_format_value_6, p_blocks_1_f1_weight_kn.out()),
+        "node 'p_blocks_1_f1_weight_kn' (aten.clone.default)");
+  p_blocks_1_f1_weight_t.reset();
+  // node 'p_blocks_1_f2_weight_t' (aten.permute.default)
+  // may share p_blocks_1_f2_weight's storage (a view)
+  TensorHandle p_blocks_1_f2_weight_t;
+  const int64_t dims_7[] = {1, 0};
+  check(aoti_torch_cpu_permute(p_blocks_1_f2_weight, dims_7, 2, p_blocks_1_f2_weight_t.out()),
+        "node 'p_blocks_1_f2_weight_t' (aten.permute.default)");
+  // node 'p_blocks_1_f2_weight_kn' (aten.clone.default)
+  TensorHandle p_blocks_1_f2_weight_kn;
+  int32_t memory_format_value_7 = kContiguousFormat;
+  check(aoti_torch_cpu_clone(
+            p_blocks_1_f2_weight_t.get(), &memory_format_value_7, p_blocks_1_f2_weight_kn.out()),
+        "node 'p_blocks_1_f2_weight_kn' (aten.clone.default)");
+  p_blocks_1_f2_weight_t.reset();
+  // node 'p_head_weight_t' (aten.permute.default)
+  // may share p_head_weight's storage (a view)
+  TensorHandle p_head_weight_t;
+  const int64_t dims_8[] = {1, 0};
+  check(aoti_torch_cpu_permute(p_head_weight, dims_8, 2, p_head_weight_t.out()),
+        "node 'p_head_weight_t' (aten.permute.default)");
+  // node 'p_head_weight_kn' (aten.clone.default)
+  TensorHandle p_head_weight_kn;
+  int32_t memory_format_value_8 = kContiguousFormat;
+  check(aoti_torch_cpu_clone(p_head_weight_t.get(), &memory_format_value_8, p_head_weight_kn.out()),
+        "node 'p_head_weight_kn' (aten.clone.default)");
+  p_head_weight_t.reset();
   // the folded constants
   outputs[0] = new_reference(embedding_1.get()).release();
-  outputs[1] = new_reference(linear_weight_packed.get()).release();
-  outputs[2] = new_reference(linear_1_weight_packed.get()).release();
-  outputs[3] = new_reference(linear_2_weight_packed.get()).release();
-  outputs[4] = new_reference(linear_3_weight_packed.get()).release();
-  outputs[5] = new_reference(linear_4_weight_packed.get()).release();
-  outputs[6] = new_reference(linear_5_weight_packed.get()).release();
-  outputs[7] = new_reference(linear_6_weight_packed.get()).release();
-  outputs[8] = new_reference(linear_7_weight_packed.get()).release();
-  outputs[9] = new_reference(linear_8_weight_packed.get()).release();
+  outputs[1] = new_reference(p_blocks_0_qkv_weight_kn.get()).release();
+  outputs[2] = new_reference(p_blocks_0_o_weight_kn.get()).release();
+  outputs[3] = new_reference(p_blocks_0_f1_weight_kn.get()).release();
+  outputs[4] = new_reference(p_blocks_0_f2_weight_kn.get()).release();
+  outputs[5] = new_reference(p_blocks_1_qkv_weight_kn.get()).release();
+  outputs[6] = new_reference(p_blocks_1_o_weight_kn.get()).release();
+  outputs[7] = new_reference(p_blocks_1_f1_weight_kn.get()).release();
+  outputs[8] = new_reference(p_blocks_1_f2_weight_kn.get()).release();
+  outputs[9] = new_reference(p_head_weight_kn.get()).release();
 }
 
 void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHandle* outputs) {
@@ -206,18 +287,18 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   AtenTensorHandle p_ln_bias_1 = state.constant(27);
   AtenTensorHandle p_head_weight_1 = state.constant(28);
   AtenTensorHandle embedding_1_1 = state.constant(29);  // folded
-  AtenTensorHandle linear_weight_packed_1 = state.constant(30);  // folded
-  AtenTensorHandle linear_1_weight_packed_1 = state.constant(31);  // folded
-  AtenTensorHandle linear_2_weight_packed_1 = state.constant(32);  // folded
-  AtenTensorHandle linear_3_weight_packed_1 = state.constant(33);  // folded
-  AtenTensorHandle linear_4_weight_packed_1 = state.constant(34);  // folded
-  AtenTensorHandle linear_5_weight_packed_1 = state.constant(35);  // folded
-  AtenTensorHandle linear_6_weight_packed_1 = state.constant(36);  // folded
-  AtenTensorHandle linear_7_weight_packed_1 = state.constant(37);  // folded
-  AtenTensorHandle linear_8_weight_packed_1 = state.constant(38);  // folded
-  // 11 buffers carved from one arena of 327680 bytes (1114112 bytes allocated one by one)
+  AtenTensorHandle p_blocks_0_qkv_weight_kn_1 = state.constant(30);  // folded
+  AtenTensorHandle p_blocks_0_o_weight_kn_1 = state.constant(31);  // folded
+  AtenTensorHandle p_blocks_0_f1_weight_kn_1 = state.constant(32);  // folded
+  AtenTensorHandle p_blocks_0_f2_weight_kn_1 = state.constant(33);  // folded
+  AtenTensorHandle p_blocks_1_qkv_weight_kn_1 = state.constant(34);  // folded
+  AtenTensorHandle p_blocks_1_o_weight_kn_1 = state.constant(35);  // folded
+  AtenTensorHandle p_blocks_1_f1_weight_kn_1 = state.constant(36);  // folded
+  AtenTensorHandle p_blocks_1_f2_weight_kn_1 = state.constant(37);  // folded
+  AtenTensorHandle p_head_weight_kn_1 = state.constant(38);  // folded
+  // 19 buffers carved from one arena of 589824 bytes (2293760 bytes allocated one by one)
   TensorHandle arena;
-  const int64_t arena_bytes = 327680, arena_unit = 1;
+  const int64_t arena_bytes = 589824, arena_unit = 1;
   check(aoti_torch_empty_strided(
             1, &arena_bytes, &arena_unit, aoti_torch_dtype_uint8(), aoti_torch_device_type_cpu(), 0,
             arena.out()),
@@ -230,7 +311,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   TensorHandle add;
   const int64_t add_sizes[] = {2, 64, 128};
   const int64_t add_strides[] = {8192, 128, 1};
-  check(aoti_torch__alloc_from_pool(arena.get(), 0, kFloat32, 3, add_sizes, add_strides, add.out()),
+  check(aoti_torch__alloc_from_pool(arena.get(), 196608, kFloat32, 3, add_sizes, add_strides, add.out()),
         "allocate add");
   {
     const int64_t embedding_layout[] = {8192, 128, 1};
@@ -252,7 +333,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   const int64_t layer_norm_sizes[] = {2, 64, 128};
   const int64_t layer_norm_strides[] = {8192, 128, 1};
   check(aoti_torch__alloc_from_pool(
-            arena.get(), 65536, kFloat32, 3, layer_norm_sizes, layer_norm_strides, layer_norm.out()),
+            arena.get(), 262144, kFloat32, 3, layer_norm_sizes, layer_norm_strides, layer_norm.out()),
         "allocate layer_norm");
   {
     const int64_t add_layout[] = {8192, 128, 1};
@@ -273,13 +354,33 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     kernel_1(add_data, p_blocks_0_ln1_weight_data, p_blocks_0_ln1_bias_data,
         aotic::runtime::data<float>(layer_norm.get()));
   }
-  // node 'linear' (mkl._mkl_linear.default)
-  TensorHandle linear;
-  AtenTensorHandle B_value = p_blocks_0_qkv_bias_1;
-  check(aoti_torch_cpu__mkl_linear(
-            layer_norm.get(), linear_weight_packed_1, p_blocks_0_qkv_weight_1, &B_value, 128, linear.out()),
-        "node 'linear' (mkl._mkl_linear.default)");
+  // node 'linear_input_2d' (aten.reshape.default)
+  // may share layer_norm's storage (a view)
+  TensorHandle linear_input_2d;
+  const int64_t shape[] = {128, 128};
+  check(aoti_torch_cpu_reshape(layer_norm.get(), shape, 2, linear_input_2d.out()),
+        "node 'linear_input_2d' (aten.reshape.default)");
   layer_norm.reset();
+  // node 'linear_2d' (aten.addmm.default)
+  TensorHandle linear_2d;
+  const int64_t linear_2d_sizes[] = {128, 384};
+  const int64_t linear_2d_strides[] = {384, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 0, kFloat32, 2, linear_2d_sizes, linear_2d_strides, linear_2d.out()),
+        "allocate linear_2d");
+  check(aoti_torch_cpu_addmm_out(
+            linear_2d.get(), p_blocks_0_qkv_bias_1, linear_input_2d.get(), p_blocks_0_qkv_weight_kn_1, 1.0,
+            1.0),
+        "node 'linear_2d' (aten.addmm.default)");
+  linear_input_2d.reset();
+  // node 'linear' (aten.view.default)
+  // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
+  // may share linear_2d's storage (a view)
+  TensorHandle linear;
+  const int64_t shape_1[] = {2, 64, 384};
+  check(aoti_torch_cpu_reshape(linear_2d.get(), shape_1, 3, linear.out()),
+        "node 'linear' (aten.view.default)");
+  linear_2d.reset();
   // node 'split' (aten.split.Tensor)
   // may share linear's storage (a view)
   TensorHandle getitem;
@@ -297,8 +398,8 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
   // may share getitem's storage (a view)
   TensorHandle view;
-  const int64_t shape[] = {2, 64, 4, 32};
-  check(aoti_torch_cpu_reshape(getitem.get(), shape, 4, view.out()), "node 'view' (aten.view.default)");
+  const int64_t shape_2[] = {2, 64, 4, 32};
+  check(aoti_torch_cpu_reshape(getitem.get(), shape_2, 4, view.out()), "node 'view' (aten.view.default)");
   getitem.reset();
   // node 'transpose' (aten.transpose.int)
   // may share view's storage (a view)
@@ -310,8 +411,8 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
   // may share getitem_1's storage (a view)
   TensorHandle view_1;
-  const int64_t shape_1[] = {2, 64, 4, 32};
-  check(aoti_torch_cpu_reshape(getitem_1.get(), shape_1, 4, view_1.out()),
+  const int64_t shape_3[] = {2, 64, 4, 32};
+  check(aoti_torch_cpu_reshape(getitem_1.get(), shape_3, 4, view_1.out()),
         "node 'view_1' (aten.view.default)");
   getitem_1.reset();
   // node 'transpose_1' (aten.transpose.int)
@@ -324,8 +425,8 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
   // may share getitem_2's storage (a view)
   TensorHandle view_2;
-  const int64_t shape_2[] = {2, 64, 4, 32};
-  check(aoti_torch_cpu_reshape(getitem_2.get(), shape_2, 4, view_2.out()),
+  const int64_t shape_4[] = {2, 64, 4, 32};
+  check(aoti_torch_cpu_reshape(getitem_2.get(), shape_4, 4, view_2.out()),
         "node 'view_2' (aten.view.default)");
   getitem_2.reset();
   // node 'transpose_2' (aten.transpose.int)
@@ -353,23 +454,43 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
   // may share transpose_3's storage (a view)
   TensorHandle view_3;
-  const int64_t shape_3[] = {2, 64, 128};
-  check(aoti_torch_cpu_reshape(transpose_3.get(), shape_3, 3, view_3.out()),
+  const int64_t shape_5[] = {2, 64, 128};
+  check(aoti_torch_cpu_reshape(transpose_3.get(), shape_5, 3, view_3.out()),
         "node 'view_3' (aten.view.default)");
   transpose_3.reset();
-  // node 'linear_1' (mkl._mkl_linear.default)
-  TensorHandle linear_1;
-  AtenTensorHandle B_value_1 = p_blocks_0_o_bias_1;
-  check(aoti_torch_cpu__mkl_linear(
-            view_3.get(), linear_1_weight_packed_1, p_blocks_0_o_weight_1, &B_value_1, 128, linear_1.out()),
-        "node 'linear_1' (mkl._mkl_linear.default)");
+  // node 'linear_1_input_2d' (aten.reshape.default)
+  // may share view_3's storage (a view)
+  TensorHandle linear_1_input_2d;
+  const int64_t shape_6[] = {128, 128};
+  check(aoti_torch_cpu_reshape(view_3.get(), shape_6, 2, linear_1_input_2d.out()),
+        "node 'linear_1_input_2d' (aten.reshape.default)");
   view_3.reset();
+  // node 'linear_1_2d' (aten.addmm.default)
+  TensorHandle linear_1_2d;
+  const int64_t linear_1_2d_sizes[] = {128, 128};
+  const int64_t linear_1_2d_strides[] = {128, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 0, kFloat32, 2, linear_1_2d_sizes, linear_1_2d_strides, linear_1_2d.out()),
+        "allocate linear_1_2d");
+  check(aoti_torch_cpu_addmm_out(
+            linear_1_2d.get(), p_blocks_0_o_bias_1, linear_1_input_2d.get(), p_blocks_0_o_weight_kn_1, 1.0,
+            1.0),
+        "node 'linear_1_2d' (aten.addmm.default)");
+  linear_1_input_2d.reset();
+  // node 'linear_1' (aten.view.default)
+  // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
+  // may share linear_1_2d's storage (a view)
+  TensorHandle linear_1;
+  const int64_t shape_7[] = {2, 64, 128};
+  check(aoti_torch_cpu_reshape(linear_1_2d.get(), shape_7, 3, linear_1.out()),
+        "node 'linear_1' (aten.view.default)");
+  linear_1_2d.reset();
   // node 'add_1' (aten.add.Tensor)
   TensorHandle add_1;
   const int64_t add_1_sizes[] = {2, 64, 128};
   const int64_t add_1_strides[] = {8192, 128, 1};
   check(aoti_torch__alloc_from_pool(
-            arena.get(), 262144, kFloat32, 3, add_1_sizes, add_1_strides, add_1.out()),
+            arena.get(), 524288, kFloat32, 3, add_1_sizes, add_1_strides, add_1.out()),
         "allocate add_1");
   {
     const int64_t add_layout_1[] = {8192, 128, 1};
@@ -391,7 +512,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   const int64_t layer_norm_1_sizes[] = {2, 64, 128};
   const int64_t layer_norm_1_strides[] = {8192, 128, 1};
   check(aoti_torch__alloc_from_pool(
-            arena.get(), 0, kFloat32, 3, layer_norm_1_sizes, layer_norm_1_strides, layer_norm_1.out()),
+            arena.get(), 262144, kFloat32, 3, layer_norm_1_sizes, layer_norm_1_strides, layer_norm_1.out()),
         "allocate layer_norm_1");
   {
     const int64_t add_1_layout[] = {8192, 128, 1};
@@ -412,19 +533,38 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     kernel_3(add_1_data, p_blocks_0_ln2_weight_data, p_blocks_0_ln2_bias_data,
         aotic::runtime::data<float>(layer_norm_1.get()));
   }
-  // node 'linear_2' (mkl._mkl_linear.default)
-  TensorHandle linear_2;
-  AtenTensorHandle B_value_2 = p_blocks_0_f1_bias_1;
-  check(aoti_torch_cpu__mkl_linear(
-            layer_norm_1.get(), linear_2_weight_packed_1, p_blocks_0_f1_weight_1, &B_value_2, 128,
-            linear_2.out()),
-        "node 'linear_2' (mkl._mkl_linear.default)");
+  // node 'linear_2_input_2d' (aten.reshape.default)
+  // may share layer_norm_1's storage (a view)
+  TensorHandle linear_2_input_2d;
+  const int64_t shape_8[] = {128, 128};
+  check(aoti_torch_cpu_reshape(layer_norm_1.get(), shape_8, 2, linear_2_input_2d.out()),
+        "node 'linear_2_input_2d' (aten.reshape.default)");
   layer_norm_1.reset();
+  // node 'linear_2_2d' (aten.addmm.default)
+  TensorHandle linear_2_2d;
+  const int64_t linear_2_2d_sizes[] = {128, 512};
+  const int64_t linear_2_2d_strides[] = {512, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 0, kFloat32, 2, linear_2_2d_sizes, linear_2_2d_strides, linear_2_2d.out()),
+        "allocate linear_2_2d");
+  check(aoti_torch_cpu_addmm_out(
+            linear_2_2d.get(), p_blocks_0_f1_bias_1, linear_2_input_2d.get(), p_blocks_0_f1_weight_kn_1, 1.0,
+            1.0),
+        "node 'linear_2_2d' (aten.addmm.default)");
+  linear_2_input_2d.reset();
+  // node 'linear_2' (aten.view.default)
+  // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
+  // may share linear_2_2d's storage (a view)
+  TensorHandle linear_2;
+  const int64_t shape_9[] = {2, 64, 512};
+  check(aoti_torch_cpu_reshape(linear_2_2d.get(), shape_9, 3, linear_2.out()),
+        "node 'linear_2' (aten.view.default)");
+  linear_2_2d.reset();
   // node 'gelu' (aten.gelu.default)
   TensorHandle gelu;
   const int64_t gelu_sizes[] = {2, 64, 512};
   const int64_t gelu_strides[] = {32768, 512, 1};
-  check(aoti_torch__alloc_from_pool(arena.get(), 0, kFloat32, 3, gelu_sizes, gelu_strides, gelu.out()),
+  check(aoti_torch__alloc_from_pool(arena.get(), 262144, kFloat32, 3, gelu_sizes, gelu_strides, gelu.out()),
         "allocate gelu");
   {
     const int64_t linear_2_layout[] = {32768, 512, 1};
@@ -437,18 +577,39 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     kernel_4(linear_2_data, aotic::runtime::data<float>(gelu.get()));
   }
   linear_2.reset();
-  // node 'linear_3' (mkl._mkl_linear.default)
-  TensorHandle linear_3;
-  AtenTensorHandle B_value_3 = p_blocks_0_f2_bias_1;
-  check(aoti_torch_cpu__mkl_linear(
-            gelu.get(), linear_3_weight_packed_1, p_blocks_0_f2_weight_1, &B_value_3, 128, linear_3.out()),
-        "node 'linear_3' (mkl._mkl_linear.default)");
+  // node 'linear_3_input_2d' (aten.reshape.default)
+  // may share gelu's storage (a view)
+  TensorHandle linear_3_input_2d;
+  const int64_t shape_10[] = {128, 512};
+  check(aoti_torch_cpu_reshape(gelu.get(), shape_10, 2, linear_3_input_2d.out()),
+        "node 'linear_3_input_2d' (aten.reshape.default)");
   gelu.reset();
+  // node 'linear_3_2d' (aten.addmm.default)
+  TensorHandle linear_3_2d;
+  const int64_t linear_3_2d_sizes[] = {128, 128};
+  const int64_t linear_3_2d_strides[] = {128, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 0, kFloat32, 2, linear_3_2d_sizes, linear_3_2d_strides, linear_3_2d.out()),
+        "allocate linear_3_2d");
+  check(aoti_torch_cpu_addmm_out(
+            linear_3_2d.get(), p_blocks_0_f2_bias_1, linear_3_input_2d.get(), p_blocks_0_f2_weight_kn_1, 1.0,
+            1.0),
+        "node 'linear_3_2d' (aten.addmm.default)");
+  linear_3_input_2d.reset();
+  // node 'linear_3' (aten.view.default)
+  // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
+  // may share linear_3_2d's storage (a view)
+  TensorHandle linear_3;
+  const int64_t shape_11[] = {2, 64, 128};
+  check(aoti_torch_cpu_reshape(linear_3_2d.get(), shape_11, 3, linear_3.out()),
+        "node 'linear_3' (aten.view.default)");
+  linear_3_2d.reset();
   // node 'add_2' (aten.add.Tensor)
   TensorHandle add_2;
   const int64_t add_2_sizes[] = {2, 64, 128};
   const int64_t add_2_strides[] = {8192, 128, 1};
-  check(aoti_torch__alloc_from_pool(arena.get(), 0, kFloat32, 3, add_2_sizes, add_2_strides, add_2.out()),
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 196608, kFloat32, 3, add_2_sizes, add_2_strides, add_2.out()),
         "allocate add_2");
   {
     const int64_t add_1_layout_1[] = {8192, 128, 1};
@@ -470,7 +631,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   const int64_t layer_norm_2_sizes[] = {2, 64, 128};
   const int64_t layer_norm_2_strides[] = {8192, 128, 1};
   check(aoti_torch__alloc_from_pool(
-            arena.get(), 65536, kFloat32, 3, layer_norm_2_sizes, layer_norm_2_strides, layer_norm_2.out()),
+            arena.get(), 262144, kFloat32, 3, layer_norm_2_sizes, layer_norm_2_strides, layer_norm_2.out()),
         "allocate layer_norm_2");
   {
     const int64_t add_2_layout[] = {8192, 128, 1};
@@ -491,14 +652,33 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     kernel_6(add_2_data, p_blocks_1_ln1_weight_data, p_blocks_1_ln1_bias_data,
         aotic::runtime::data<float>(layer_norm_2.get()));
   }
-  // node 'linear_4' (mkl._mkl_linear.default)
-  TensorHandle linear_4;
-  AtenTensorHandle B_value_4 = p_blocks_1_qkv_bias_1;
-  check(aoti_torch_cpu__mkl_linear(
-            layer_norm_2.get(), linear_4_weight_packed_1, p_blocks_1_qkv_weight_1, &B_value_4, 128,
-            linear_4.out()),
-        "node 'linear_4' (mkl._mkl_linear.default)");
+  // node 'linear_4_input_2d' (aten.reshape.default)
+  // may share layer_norm_2's storage (a view)
+  TensorHandle linear_4_input_2d;
+  const int64_t shape_12[] = {128, 128};
+  check(aoti_torch_cpu_reshape(layer_norm_2.get(), shape_12, 2, linear_4_input_2d.out()),
+        "node 'linear_4_input_2d' (aten.reshape.default)");
   layer_norm_2.reset();
+  // node 'linear_4_2d' (aten.addmm.default)
+  TensorHandle linear_4_2d;
+  const int64_t linear_4_2d_sizes[] = {128, 384};
+  const int64_t linear_4_2d_strides[] = {384, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 0, kFloat32, 2, linear_4_2d_sizes, linear_4_2d_strides, linear_4_2d.out()),
+        "allocate linear_4_2d");
+  check(aoti_torch_cpu_addmm_out(
+            linear_4_2d.get(), p_blocks_1_qkv_bias_1, linear_4_input_2d.get(), p_blocks_1_qkv_weight_kn_1,
+            1.0, 1.0),
+        "node 'linear_4_2d' (aten.addmm.default)");
+  linear_4_input_2d.reset();
+  // node 'linear_4' (aten.view.default)
+  // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
+  // may share linear_4_2d's storage (a view)
+  TensorHandle linear_4;
+  const int64_t shape_13[] = {2, 64, 384};
+  check(aoti_torch_cpu_reshape(linear_4_2d.get(), shape_13, 3, linear_4.out()),
+        "node 'linear_4' (aten.view.default)");
+  linear_4_2d.reset();
   // node 'split_1' (aten.split.Tensor)
   // may share linear_4's storage (a view)
   TensorHandle getitem_3;
@@ -517,8 +697,8 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
   // may share getitem_3's storage (a view)
   TensorHandle view_4;
-  const int64_t shape_4[] = {2, 64, 4, 32};
-  check(aoti_torch_cpu_reshape(getitem_3.get(), shape_4, 4, view_4.out()),
+  const int64_t shape_14[] = {2, 64, 4, 32};
+  check(aoti_torch_cpu_reshape(getitem_3.get(), shape_14, 4, view_4.out()),
         "node 'view_4' (aten.view.default)");
   getitem_3.reset();
   // node 'transpose_4' (aten.transpose.int)
@@ -531,8 +711,8 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
   // may share getitem_4's storage (a view)
   TensorHandle view_5;
-  const int64_t shape_5[] = {2, 64, 4, 32};
-  check(aoti_torch_cpu_reshape(getitem_4.get(), shape_5, 4, view_5.out()),
+  const int64_t shape_15[] = {2, 64, 4, 32};
+  check(aoti_torch_cpu_reshape(getitem_4.get(), shape_15, 4, view_5.out()),
         "node 'view_5' (aten.view.default)");
   getitem_4.reset();
   // node 'transpose_5' (aten.transpose.int)
@@ -545,8 +725,8 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
   // may share getitem_5's storage (a view)
   TensorHandle view_6;
-  const int64_t shape_6[] = {2, 64, 4, 32};
-  check(aoti_torch_cpu_reshape(getitem_5.get(), shape_6, 4, view_6.out()),
+  const int64_t shape_16[] = {2, 64, 4, 32};
+  check(aoti_torch_cpu_reshape(getitem_5.get(), shape_16, 4, view_6.out()),
         "node 'view_6' (aten.view.default)");
   getitem_5.reset();
   // node 'transpose_6' (aten.transpose.int)
@@ -574,23 +754,43 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
   // may share transpose_7's storage (a view)
   TensorHandle view_7;
-  const int64_t shape_7[] = {2, 64, 128};
-  check(aoti_torch_cpu_reshape(transpose_7.get(), shape_7, 3, view_7.out()),
+  const int64_t shape_17[] = {2, 64, 128};
+  check(aoti_torch_cpu_reshape(transpose_7.get(), shape_17, 3, view_7.out()),
         "node 'view_7' (aten.view.default)");
   transpose_7.reset();
-  // node 'linear_5' (mkl._mkl_linear.default)
-  TensorHandle linear_5;
-  AtenTensorHandle B_value_5 = p_blocks_1_o_bias_1;
-  check(aoti_torch_cpu__mkl_linear(
-            view_7.get(), linear_5_weight_packed_1, p_blocks_1_o_weight_1, &B_value_5, 128, linear_5.out()),
-        "node 'linear_5' (mkl._mkl_linear.default)");
+  // node 'linear_5_input_2d' (aten.reshape.default)
+  // may share view_7's storage (a view)
+  TensorHandle linear_5_input_2d;
+  const int64_t shape_18[] = {128, 128};
+  check(aoti_torch_cpu_reshape(view_7.get(), shape_18, 2, linear_5_input_2d.out()),
+        "node 'linear_5_input_2d' (aten.reshape.default)");
   view_7.reset();
+  // node 'linear_5_2d' (aten.addmm.default)
+  TensorHandle linear_5_2d;
+  const int64_t linear_5_2d_sizes[] = {128, 128};
+  const int64_t linear_5_2d_strides[] = {128, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 0, kFloat32, 2, linear_5_2d_sizes, linear_5_2d_strides, linear_5_2d.out()),
+        "allocate linear_5_2d");
+  check(aoti_torch_cpu_addmm_out(
+            linear_5_2d.get(), p_blocks_1_o_bias_1, linear_5_input_2d.get(), p_blocks_1_o_weight_kn_1, 1.0,
+            1.0),
+        "node 'linear_5_2d' (aten.addmm.default)");
+  linear_5_input_2d.reset();
+  // node 'linear_5' (aten.view.default)
+  // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
+  // may share linear_5_2d's storage (a view)
+  TensorHandle linear_5;
+  const int64_t shape_19[] = {2, 64, 128};
+  check(aoti_torch_cpu_reshape(linear_5_2d.get(), shape_19, 3, linear_5.out()),
+        "node 'linear_5' (aten.view.default)");
+  linear_5_2d.reset();
   // node 'add_3' (aten.add.Tensor)
   TensorHandle add_3;
   const int64_t add_3_sizes[] = {2, 64, 128};
   const int64_t add_3_strides[] = {8192, 128, 1};
   check(aoti_torch__alloc_from_pool(
-            arena.get(), 262144, kFloat32, 3, add_3_sizes, add_3_strides, add_3.out()),
+            arena.get(), 524288, kFloat32, 3, add_3_sizes, add_3_strides, add_3.out()),
         "allocate add_3");
   {
     const int64_t add_2_layout_1[] = {8192, 128, 1};
@@ -612,7 +812,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   const int64_t layer_norm_3_sizes[] = {2, 64, 128};
   const int64_t layer_norm_3_strides[] = {8192, 128, 1};
   check(aoti_torch__alloc_from_pool(
-            arena.get(), 0, kFloat32, 3, layer_norm_3_sizes, layer_norm_3_strides, layer_norm_3.out()),
+            arena.get(), 262144, kFloat32, 3, layer_norm_3_sizes, layer_norm_3_strides, layer_norm_3.out()),
         "allocate layer_norm_3");
   {
     const int64_t add_3_layout[] = {8192, 128, 1};
@@ -633,19 +833,39 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     kernel_8(add_3_data, p_blocks_1_ln2_weight_data, p_blocks_1_ln2_bias_data,
         aotic::runtime::data<float>(layer_norm_3.get()));
   }
-  // node 'linear_6' (mkl._mkl_linear.default)
-  TensorHandle linear_6;
-  AtenTensorHandle B_value_6 = p_blocks_1_f1_bias_1;
-  check(aoti_torch_cpu__mkl_linear(
-            layer_norm_3.get(), linear_6_weight_packed_1, p_blocks_1_f1_weight_1, &B_value_6, 128,
-            linear_6.out()),
-        "node 'linear_6' (mkl._mkl_linear.default)");
+  // node 'linear_6_input_2d' (aten.reshape.default)
+  // may share layer_norm_3's storage (a view)
+  TensorHandle linear_6_input_2d;
+  const int64_t shape_20[] = {128, 128};
+  check(aoti_torch_cpu_reshape(layer_norm_3.get(), shape_20, 2, linear_6_input_2d.out()),
+        "node 'linear_6_input_2d' (aten.reshape.default)");
   layer_norm_3.reset();
+  // node 'linear_6_2d' (aten.addmm.default)
+  TensorHandle linear_6_2d;
+  const int64_t linear_6_2d_sizes[] = {128, 512};
+  const int64_t linear_6_2d_strides[] = {512, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 0, kFloat32, 2, linear_6_2d_sizes, linear_6_2d_strides, linear_6_2d.out()),
+        "allocate linear_6_2d");
+  check(aoti_torch_cpu_addmm_out(
+            linear_6_2d.get(), p_blocks_1_f1_bias_1, linear_6_input_2d.get(), p_blocks_1_f1_weight_kn_1, 1.0,
+            1.0),
+        "node 'linear_6_2d' (aten.addmm.default)");
+  linear_6_input_2d.reset();
+  // node 'linear_6' (aten.view.default)
+  // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
+  // may share linear_6_2d's storage (a view)
+  TensorHandle linear_6;
+  const int64_t shape_21[] = {2, 64, 512};
+  check(aoti_torch_cpu_reshape(linear_6_2d.get(), shape_21, 3, linear_6.out()),
+        "node 'linear_6' (aten.view.default)");
+  linear_6_2d.reset();
   // node 'gelu_1' (aten.gelu.default)
   TensorHandle gelu_1;
   const int64_t gelu_1_sizes[] = {2, 64, 512};
   const int64_t gelu_1_strides[] = {32768, 512, 1};
-  check(aoti_torch__alloc_from_pool(arena.get(), 0, kFloat32, 3, gelu_1_sizes, gelu_1_strides, gelu_1.out()),
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 262144, kFloat32, 3, gelu_1_sizes, gelu_1_strides, gelu_1.out()),
         "allocate gelu_1");
   {
     const int64_t linear_6_layout[] = {32768, 512, 1};
@@ -658,19 +878,39 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     kernel_9(linear_6_data, aotic::runtime::data<float>(gelu_1.get()));
   }
   linear_6.reset();
-  // node 'linear_7' (mkl._mkl_linear.default)
-  TensorHandle linear_7;
-  AtenTensorHandle B_value_7 = p_blocks_1_f2_bias_1;
-  check(aoti_torch_cpu__mkl_linear(
-            gelu_1.get(), linear_7_weight_packed_1, p_blocks_1_f2_weight_1, &B_value_7, 128, linear_7.out()),
-        "node 'linear_7' (mkl._mkl_linear.default)");
+  // node 'linear_7_input_2d' (aten.reshape.default)
+  // may share gelu_1's storage (a view)
+  TensorHandle linear_7_input_2d;
+  const int64_t shape_22[] = {128, 512};
+  check(aoti_torch_cpu_reshape(gelu_1.get(), shape_22, 2, linear_7_input_2d.out()),
+        "node 'linear_7_input_2d' (aten.reshape.default)");
   gelu_1.reset();
+  // node 'linear_7_2d' (aten.addmm.default)
+  TensorHandle linear_7_2d;
+  const int64_t linear_7_2d_sizes[] = {128, 128};
+  const int64_t linear_7_2d_strides[] = {128, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 0, kFloat32, 2, linear_7_2d_sizes, linear_7_2d_strides, linear_7_2d.out()),
+        "allocate linear_7_2d");
+  check(aoti_torch_cpu_addmm_out(
+            linear_7_2d.get(), p_blocks_1_f2_bias_1, linear_7_input_2d.get(), p_blocks_1_f2_weight_kn_1, 1.0,
+            1.0),
+        "node 'linear_7_2d' (aten.addmm.default)");
+  linear_7_input_2d.reset();
+  // node 'linear_7' (aten.view.default)
+  // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
+  // may share linear_7_2d's storage (a view)
+  TensorHandle linear_7;
+  const int64_t shape_23[] = {2, 64, 128};
+  check(aoti_torch_cpu_reshape(linear_7_2d.get(), shape_23, 3, linear_7.out()),
+        "node 'linear_7' (aten.view.default)");
+  linear_7_2d.reset();
   // node 'layer_norm_4' (aten.layer_norm.default)
   TensorHandle layer_norm_4;
   const int64_t layer_norm_4_sizes[] = {2, 64, 128};
   const int64_t layer_norm_4_strides[] = {8192, 128, 1};
   check(aoti_torch__alloc_from_pool(
-            arena.get(), 0, kFloat32, 3, layer_norm_4_sizes, layer_norm_4_strides, layer_norm_4.out()),
+            arena.get(), 65536, kFloat32, 3, layer_norm_4_sizes, layer_norm_4_strides, layer_norm_4.out()),
         "allocate layer_norm_4");
   // fuses add_4, layer_norm_4
   {
@@ -696,12 +936,32 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   }
   add_3.reset();
   linear_7.reset();
-  // node 'linear_8' (mkl._mkl_linear.default)
-  TensorHandle linear_8;
-  check(aoti_torch_cpu__mkl_linear(
-            layer_norm_4.get(), linear_8_weight_packed_1, p_head_weight_1, nullptr, 128, linear_8.out()),
-        "node 'linear_8' (mkl._mkl_linear.default)");
+  // node 'linear_8_input_2d' (aten.reshape.default)
+  // may share layer_norm_4's storage (a view)
+  TensorHandle linear_8_input_2d;
+  const int64_t shape_24[] = {128, 128};
+  check(aoti_torch_cpu_reshape(layer_norm_4.get(), shape_24, 2, linear_8_input_2d.out()),
+        "node 'linear_8_input_2d' (aten.reshape.default)");
   layer_norm_4.reset();
+  // node 'linear_8_2d' (aten.mm.default)
+  TensorHandle linear_8_2d;
+  const int64_t linear_8_2d_sizes[] = {128, 512};
+  const int64_t linear_8_2d_strides[] = {512, 1};
+  check(aoti_torch_empty_strided(
+            2, linear_8_2d_sizes, linear_8_2d_strides, kFloat32, kCPU, kDefaultDeviceIndex,
+            linear_8_2d.out()),
+        "allocate linear_8_2d");
+  check(aoti_torch_cpu_mm_out(linear_8_2d.get(), linear_8_input_2d.get(), p_head_weight_kn_1),
+        "node 'linear_8_2d' (aten.mm.default)");
+  linear_8_input_2d.reset();
+  // node 'linear_8' (aten.view.default)
+  // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
+  // may share linear_8_2d's storage (a view)
+  TensorHandle linear_8;
+  const int64_t shape_25[] = {2, 64, 512};
+  check(aoti_torch_cpu_reshape(linear_8_2d.get(), shape_25, 3, linear_8.out()),
+        "node 'linear_8' (aten.view.default)");
+  linear_8_2d.reset();
   outputs[0] = new_reference(linear_8.get()).release();
 }
 
@@ -774,24 +1034,24 @@ constexpr int64_t kConstant28Sizes[] = {512, 128};
 constexpr int64_t kConstant28Strides[] = {128, 1};
 constexpr int64_t kConstant29Sizes[] = {64, 128};
 constexpr int64_t kConstant29Strides[] = {128, 1};
-constexpr int64_t kConstant30Sizes[] = {384, 128};
-constexpr int64_t kConstant30Strides[] = {128, 1};
+constexpr int64_t kConstant30Sizes[] = {128, 384};
+constexpr int64_t kConstant30Strides[] = {384, 1};
 constexpr int64_t kConstant31Sizes[] = {128, 128};
 constexpr int64_t kConstant31Strides[] = {128, 1};
-constexpr int64_t kConstant32Sizes[] = {512, 128};
-constexpr int64_t kConstant32Strides[] = {128, 1};
-constexpr int64_t kConstant33Sizes[] = {128, 512};
-constexpr int64_t kConstant33Strides[] = {512, 1};
-constexpr int64_t kConstant34Sizes[] = {384, 128};
-constexpr int64_t kConstant34Strides[] = {128, 1};
+constexpr int64_t kConstant32Sizes[] = {128, 512};
+constexpr int64_t kConstant32Strides[] = {512, 1};
+constexpr int64_t kConstant33Sizes[] = {512, 128};
+constexpr int64_t kConstant33Strides[] = {128, 1};
+constexpr int64_t kConstant34Sizes[] = {128, 384};
+constexpr int64_t kConstant34Strides[] = {384, 1};
 constexpr int64_t kConstant35Sizes[] = {128, 128};
 constexpr int64_t kConstant35Strides[] = {128, 1};
-constexpr int64_t kConstant36Sizes[] = {512, 128};
-constexpr int64_t kConstant36Strides[] = {128, 1};
-constexpr int64_t kConstant37Sizes[] = {128, 512};
-constexpr int64_t kConstant37Strides[] = {512, 1};
-constexpr int64_t kConstant38Sizes[] = {512, 128};
-constexpr int64_t kConstant38Strides[] = {128, 1};
+constexpr int64_t kConstant36Sizes[] = {128, 512};
+constexpr int64_t kConstant36Strides[] = {512, 1};
+constexpr int64_t kConstant37Sizes[] = {512, 128};
+constexpr int64_t kConstant37Strides[] = {128, 1};
+constexpr int64_t kConstant38Sizes[] = {128, 512};
+constexpr int64_t kConstant38Strides[] = {512, 1};
 constexpr aotic::runtime::ConstantSpec kConstants[] = {
   {"wte_weight", "wte.weight", kFloat32, 2, kConstant0Sizes, kConstant0Strides, 0, 0, 262144,
       aotic::runtime::ConstantKind::kParameter},
@@ -853,24 +1113,24 @@ constexpr aotic::runtime::ConstantSpec kConstants[] = {
       aotic::runtime::ConstantKind::kParameter},
   {"_FOLDED_CONST_embedding_1", "_FOLDED_CONST_embedding_1", kFloat32, 2, kConstant29Sizes,
       kConstant29Strides, 0, 0, 0, aotic::runtime::ConstantKind::kFoldedConstant},
-  {"_FOLDED_CONST_linear_weight_packed", "_FOLDED_CONST_linear_weight_packed", kFloat32, 2,
+  {"_FOLDED_CONST_p_blocks_0_qkv_weight_kn", "_FOLDED_CONST_p_blocks_0_qkv_weight_kn", kFloat32, 2,
       kConstant30Sizes, kConstant30Strides, 0, 0, 0, aotic::runtime::ConstantKind::kFoldedConstant},
-  {"_FOLDED_CONST_linear_1_weight_packed", "_FOLDED_CONST_linear_1_weight_packed", kFloat32, 2,
+  {"_FOLDED_CONST_p_blocks_0_o_weight_kn", "_FOLDED_CONST_p_blocks_0_o_weight_kn", kFloat32, 2,
       kConstant31Sizes, kConstant31Strides, 0, 0, 0, aotic::runtime::ConstantKind::kFoldedConstant},
-  {"_FOLDED_CONST_linear_2_weight_packed", "_FOLDED_CONST_linear_2_weight_packed", kFloat32, 2,
+  {"_FOLDED_CONST_p_blocks_0_f1_weight_kn", "_FOLDED_CONST_p_blocks_0_f1_weight_kn", kFloat32, 2,
       kConstant32Sizes, kConstant32Strides, 0, 0, 0, aotic::runtime::ConstantKind::kFoldedConstant},
-  {"_FOLDED_CONST_linear_3_weight_packed", "_FOLDED_CONST_linear_3_weight_packed", kFloat32, 2,
+  {"_FOLDED_CONST_p_blocks_0_f2_weight_kn", "_FOLDED_CONST_p_blocks_0_f2_weight_kn", kFloat32, 2,
       kConstant33Sizes, kConstant33Strides, 0, 0, 0, aotic::runtime::ConstantKind::kFoldedConstant},
-  {"_FOLDED_CONST_linear_4_weight_packed", "_FOLDED_CONST_linear_4_weight_packed", kFloat32, 2,
+  {"_FOLDED_CONST_p_blocks_1_qkv_weight_kn", "_FOLDED_CONST_p_blocks_1_qkv_weight_kn", kFloat32, 2,
       kConstant34Sizes, kConstant34Strides, 0, 0, 0, aotic::runtime::ConstantKind::kFoldedConstant},
-  {"_FOLDED_CONST_linear_5_weight_packed", "_FOLDED_CONST_linear_5_weight_packed", kFloat32, 2,
+  {"_FOLDED_CONST_p_blocks_1_o_weight_kn", "_FOLDED_CONST_p_blocks_1_o_weight_kn", kFloat32, 2,
       kConstant35Sizes, kConstant35Strides, 0, 0, 0, aotic::runtime::ConstantKind::kFoldedConstant},
-  {"_FOLDED_CONST_linear_6_weight_packed", "_FOLDED_CONST_linear_6_weight_packed", kFloat32, 2,
+  {"_FOLDED_CONST_p_blocks_1_f1_weight_kn", "_FOLDED_CONST_p_blocks_1_f1_weight_kn", kFloat32, 2,
       kConstant36Sizes, kConstant36Strides, 0, 0, 0, aotic::runtime::ConstantKind::kFoldedConstant},
-  {"_FOLDED_CONST_linear_7_weight_packed", "_FOLDED_CONST_linear_7_weight_packed", kFloat32, 2,
+  {"_FOLDED_CONST_p_blocks_1_f2_weight_kn", "_FOLDED_CONST_p_blocks_1_f2_weight_kn", kFloat32, 2,
       kConstant37Sizes, kConstant37Strides, 0, 0, 0, aotic::runtime::ConstantKind::kFoldedConstant},
-  {"_FOLDED_CONST_linear_8_weight_packed", "_FOLDED_CONST_linear_8_weight_packed", kFloat32, 2,
-      kConstant38Sizes, kConstant38Strides, 0, 0, 0, aotic::runtime::ConstantKind::kFoldedConstant},
+  {"_FOLDED_CONST_p_head_weight_kn", "_FOLDED_CONST_p_head_weight_kn", kFloat32, 2, kConstant38Sizes,
+      kConstant38Strides, 0, 0, 0, aotic::runtime::ConstantKind::kFoldedConstant},
 };
 const aotic::runtime::ModelSpec kSpec = {
   kInputs, 1,

@@ -73,6 +73,7 @@ constexpr int32_t kFloat32 = 6;
 constexpr int32_t kBool = 11;
 constexpr int32_t kCPU = 0;
 constexpr int32_t kDefaultDeviceIndex = -1;
+constexpr int32_t kContiguousFormat = 0;
 constexpr int32_t kPreserveFormat = 1;
 
 /// The data of `t` laid out with the strides a kernel was generated for: `t`'s own when its
@@ -155,71 +156,119 @@ void fold(aotic::runtime::RunState& state, AtenTensorHandle* outputs) {
             convolution_weight_packed.out()),
         "node 'convolution_weight_packed' (aten.mkldnn_reorder_conv2d_weight.default)");
   convolution_weight_mkldnn.reset();
-  // node 'permute_1' (aten.permute.default)
+  // node 'p_blocks_0_qkv_weight_t' (aten.permute.default)
   // may share p_blocks_0_qkv_weight's storage (a view)
-  TensorHandle permute_1;
+  TensorHandle p_blocks_0_qkv_weight_t;
   const int64_t dims[] = {1, 0};
-  check(aoti_torch_cpu_permute(p_blocks_0_qkv_weight, dims, 2, permute_1.out()),
-        "node 'permute_1' (aten.permute.default)");
+  check(aoti_torch_cpu_permute(p_blocks_0_qkv_weight, dims, 2, p_blocks_0_qkv_weight_t.out()),
+        "node 'p_blocks_0_qkv_weight_t' (aten.permute.default)");
+  // node 'p_blocks_0_qkv_weight_kn' (aten.clone.default)
+  TensorHandle p_blocks_0_qkv_weight_kn;
+  int32_t memory_format_value = kContiguousFormat;
+  check(aoti_torch_cpu_clone(
+            p_blocks_0_qkv_weight_t.get(), &memory_format_value, p_blocks_0_qkv_weight_kn.out()),
+        "node 'p_blocks_0_qkv_weight_kn' (aten.clone.default)");
+  p_blocks_0_qkv_weight_t.reset();
   // node 'permute_7' (aten.permute.default)
   // may share p_blocks_0_proj_weight's storage (a view)
   TensorHandle permute_7;
   const int64_t dims_1[] = {1, 0};
   check(aoti_torch_cpu_permute(p_blocks_0_proj_weight, dims_1, 2, permute_7.out()),
         "node 'permute_7' (aten.permute.default)");
-  // node 'permute_8' (aten.permute.default)
+  // node 'p_blocks_0_fc1_weight_t' (aten.permute.default)
   // may share p_blocks_0_fc1_weight's storage (a view)
-  TensorHandle permute_8;
+  TensorHandle p_blocks_0_fc1_weight_t;
   const int64_t dims_2[] = {1, 0};
-  check(aoti_torch_cpu_permute(p_blocks_0_fc1_weight, dims_2, 2, permute_8.out()),
-        "node 'permute_8' (aten.permute.default)");
-  // node 'permute_9' (aten.permute.default)
+  check(aoti_torch_cpu_permute(p_blocks_0_fc1_weight, dims_2, 2, p_blocks_0_fc1_weight_t.out()),
+        "node 'p_blocks_0_fc1_weight_t' (aten.permute.default)");
+  // node 'p_blocks_0_fc1_weight_kn' (aten.clone.default)
+  TensorHandle p_blocks_0_fc1_weight_kn;
+  int32_t memory_format_value_1 = kContiguousFormat;
+  check(aoti_torch_cpu_clone(
+            p_blocks_0_fc1_weight_t.get(), &memory_format_value_1, p_blocks_0_fc1_weight_kn.out()),
+        "node 'p_blocks_0_fc1_weight_kn' (aten.clone.default)");
+  p_blocks_0_fc1_weight_t.reset();
+  // node 'p_blocks_0_fc2_weight_t' (aten.permute.default)
   // may share p_blocks_0_fc2_weight's storage (a view)
-  TensorHandle permute_9;
+  TensorHandle p_blocks_0_fc2_weight_t;
   const int64_t dims_3[] = {1, 0};
-  check(aoti_torch_cpu_permute(p_blocks_0_fc2_weight, dims_3, 2, permute_9.out()),
-        "node 'permute_9' (aten.permute.default)");
-  // node 'permute_10' (aten.permute.default)
+  check(aoti_torch_cpu_permute(p_blocks_0_fc2_weight, dims_3, 2, p_blocks_0_fc2_weight_t.out()),
+        "node 'p_blocks_0_fc2_weight_t' (aten.permute.default)");
+  // node 'p_blocks_0_fc2_weight_kn' (aten.clone.default)
+  TensorHandle p_blocks_0_fc2_weight_kn;
+  int32_t memory_format_value_2 = kContiguousFormat;
+  check(aoti_torch_cpu_clone(
+            p_blocks_0_fc2_weight_t.get(), &memory_format_value_2, p_blocks_0_fc2_weight_kn.out()),
+        "node 'p_blocks_0_fc2_weight_kn' (aten.clone.default)");
+  p_blocks_0_fc2_weight_t.reset();
+  // node 'p_blocks_1_qkv_weight_t' (aten.permute.default)
   // may share p_blocks_1_qkv_weight's storage (a view)
-  TensorHandle permute_10;
+  TensorHandle p_blocks_1_qkv_weight_t;
   const int64_t dims_4[] = {1, 0};
-  check(aoti_torch_cpu_permute(p_blocks_1_qkv_weight, dims_4, 2, permute_10.out()),
-        "node 'permute_10' (aten.permute.default)");
+  check(aoti_torch_cpu_permute(p_blocks_1_qkv_weight, dims_4, 2, p_blocks_1_qkv_weight_t.out()),
+        "node 'p_blocks_1_qkv_weight_t' (aten.permute.default)");
+  // node 'p_blocks_1_qkv_weight_kn' (aten.clone.default)
+  TensorHandle p_blocks_1_qkv_weight_kn;
+  int32_t memory_format_value_3 = kContiguousFormat;
+  check(aoti_torch_cpu_clone(
+            p_blocks_1_qkv_weight_t.get(), &memory_format_value_3, p_blocks_1_qkv_weight_kn.out()),
+        "node 'p_blocks_1_qkv_weight_kn' (aten.clone.default)");
+  p_blocks_1_qkv_weight_t.reset();
   // node 'permute_16' (aten.permute.default)
   // may share p_blocks_1_proj_weight's storage (a view)
   TensorHandle permute_16;
   const int64_t dims_5[] = {1, 0};
   check(aoti_torch_cpu_permute(p_blocks_1_proj_weight, dims_5, 2, permute_16.out()),
         "node 'permute_16' (aten.permute.default)");
-  // node 'permute_17' (aten.permute.default)
+  // node 'p_blocks_1_fc1_weight_t' (aten.permute.default)
   // may share p_blocks_1_fc1_weight's storage (a view)
-  TensorHandle permute_17;
+  TensorHandle p_blocks_1_fc1_weight_t;
   const int64_t dims_6[] = {1, 0};
-  check(aoti_torch_cpu_permute(p_blocks_1_fc1_weight, dims_6, 2, permute_17.out()),
-        "node 'permute_17' (aten.permute.default)");
-  // node 'permute_18' (aten.permute.default)
+  check(aoti_torch_cpu_permute(p_blocks_1_fc1_weight, dims_6, 2, p_blocks_1_fc1_weight_t.out()),
+        "node 'p_blocks_1_fc1_weight_t' (aten.permute.default)");
+  // node 'p_blocks_1_fc1_weight_kn' (aten.clone.default)
+  TensorHandle p_blocks_1_fc1_weight_kn;
+  int32_t memory_format_value_4 = kContiguousFormat;
+  check(aoti_torch_cpu_clone(
+            p_blocks_1_fc1_weight_t.get(), &memory_format_value_4, p_blocks_1_fc1_weight_kn.out()),
+        "node 'p_blocks_1_fc1_weight_kn' (aten.clone.default)");
+  p_blocks_1_fc1_weight_t.reset();
+  // node 'p_blocks_1_fc2_weight_t' (aten.permute.default)
   // may share p_blocks_1_fc2_weight's storage (a view)
-  TensorHandle permute_18;
+  TensorHandle p_blocks_1_fc2_weight_t;
   const int64_t dims_7[] = {1, 0};
-  check(aoti_torch_cpu_permute(p_blocks_1_fc2_weight, dims_7, 2, permute_18.out()),
-        "node 'permute_18' (aten.permute.default)");
-  // node 'permute_19' (aten.permute.default)
+  check(aoti_torch_cpu_permute(p_blocks_1_fc2_weight, dims_7, 2, p_blocks_1_fc2_weight_t.out()),
+        "node 'p_blocks_1_fc2_weight_t' (aten.permute.default)");
+  // node 'p_blocks_1_fc2_weight_kn' (aten.clone.default)
+  TensorHandle p_blocks_1_fc2_weight_kn;
+  int32_t memory_format_value_5 = kContiguousFormat;
+  check(aoti_torch_cpu_clone(
+            p_blocks_1_fc2_weight_t.get(), &memory_format_value_5, p_blocks_1_fc2_weight_kn.out()),
+        "node 'p_blocks_1_fc2_weight_kn' (aten.clone.default)");
+  p_blocks_1_fc2_weight_t.reset();
+  // node 'p_head_weight_t' (aten.permute.default)
   // may share p_head_weight's storage (a view)
-  TensorHandle permute_19;
+  TensorHandle p_head_weight_t;
   const int64_t dims_8[] = {1, 0};
-  check(aoti_torch_cpu_permute(p_head_weight, dims_8, 2, permute_19.out()),
-        "node 'permute_19' (aten.permute.default)");
+  check(aoti_torch_cpu_permute(p_head_weight, dims_8, 2, p_head_weight_t.out()),
+        "node 'p_head_weight_t' (aten.permute.default)");
+  // node 'p_head_weight_kn' (aten.clone.default)
+  TensorHandle p_head_weight_kn;
+  int32_t memory_format_value_6 = kContiguousFormat;
+  check(aoti_torch_cpu_clone(p_head_weight_t.get(), &memory_format_value_6, p_head_weight_kn.out()),
+        "node 'p_head_weight_kn' (aten.clone.default)");
+  p_head_weight_t.reset();
   // the folded constants
   outputs[0] = new_reference(convolution_weight_packed.get()).release();
-  outputs[1] = new_reference(permute_1.get()).release();
+  outputs[1] = new_reference(p_blocks_0_qkv_weight_kn.get()).release();
   outputs[2] = new_reference(permute_7.get()).release();
-  outputs[3] = new_reference(permute_8.get()).release();
-  outputs[4] = new_reference(permute_9.get()).release();
-  outputs[5] = new_reference(permute_10.get()).release();
+  outputs[3] = new_reference(p_blocks_0_fc1_weight_kn.get()).release();
+  outputs[4] = new_reference(p_blocks_0_fc2_weight_kn.get()).release();
+  outputs[5] = new_reference(p_blocks_1_qkv_weight_kn.get()).release();
   outputs[6] = new_reference(permute_16.get()).release();
-  outputs[7] = new_reference(permute_17.get()).release();
-  outputs[8] = new_reference(permute_18.get()).release();
-  outputs[9] = new_reference(permute_19.get()).release();
+  outputs[7] = new_reference(p_blocks_1_fc1_weight_kn.get()).release();
+  outputs[8] = new_reference(p_blocks_1_fc2_weight_kn.get()).release();
+  outputs[9] = new_reference(p_head_weight_kn.get()).release();
 }
 
 void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHandle* outputs) {
@@ -258,15 +307,15 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   AtenTensorHandle p_head_weight_1 = state.constant(30);
   AtenTensorHandle p_head_bias_1 = state.constant(31);
   AtenTensorHandle convolution_weight_packed_1 = state.constant(32);  // folded
-  AtenTensorHandle permute_1_1 = state.constant(33);  // folded
+  AtenTensorHandle p_blocks_0_qkv_weight_kn_1 = state.constant(33);  // folded
   AtenTensorHandle permute_7_1 = state.constant(34);  // folded
-  AtenTensorHandle permute_8_1 = state.constant(35);  // folded
-  AtenTensorHandle permute_9_1 = state.constant(36);  // folded
-  AtenTensorHandle permute_10_1 = state.constant(37);  // folded
+  AtenTensorHandle p_blocks_0_fc1_weight_kn_1 = state.constant(35);  // folded
+  AtenTensorHandle p_blocks_0_fc2_weight_kn_1 = state.constant(36);  // folded
+  AtenTensorHandle p_blocks_1_qkv_weight_kn_1 = state.constant(37);  // folded
   AtenTensorHandle permute_16_1 = state.constant(38);  // folded
-  AtenTensorHandle permute_17_1 = state.constant(39);  // folded
-  AtenTensorHandle permute_18_1 = state.constant(40);  // folded
-  AtenTensorHandle permute_19_1 = state.constant(41);  // folded
+  AtenTensorHandle p_blocks_1_fc1_weight_kn_1 = state.constant(39);  // folded
+  AtenTensorHandle p_blocks_1_fc2_weight_kn_1 = state.constant(40);  // folded
+  AtenTensorHandle p_head_weight_kn_1 = state.constant(41);  // folded
   // node 'sym_size_int_7' (aten.sym_size.int)
   const int64_t sym_size_int_7 = s77;
   // node 'convolution' (mkldnn._convolution_pointwise.default)
@@ -367,7 +416,8 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   check(aoti_torch_empty_strided(
             2, addmm_sizes, addmm_strides, kFloat32, kCPU, kDefaultDeviceIndex, addmm.out()),
         "allocate addmm");
-  check(aoti_torch_cpu_addmm_out(addmm.get(), p_blocks_0_qkv_bias_1, view_1.get(), permute_1_1, 1.0, 1.0),
+  check(aoti_torch_cpu_addmm_out(
+            addmm.get(), p_blocks_0_qkv_bias_1, view_1.get(), p_blocks_0_qkv_weight_kn_1, 1.0, 1.0),
         "node 'addmm' (aten.addmm.default)");
   view_1.reset();
   // node 'view_2' (aten.view.default)
@@ -496,10 +546,10 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   TensorHandle full_like;
   int32_t dtype_value_1 = kFloat32;
   int32_t pin_memory_value = false;
-  int32_t memory_format_value = kPreserveFormat;
+  int32_t memory_format_value_7 = kPreserveFormat;
   check(aoti_torch_cpu_full_like(
             _softmax.get(), 0.0, &dtype_value_1, nullptr, nullptr, kDefaultDeviceIndex, &pin_memory_value,
-            &memory_format_value, full_like.out()),
+            &memory_format_value_7, full_like.out()),
         "node 'full_like' (aten.full_like.default)");
   // node 'where' (aten.where.self)
   TensorHandle where;
@@ -731,7 +781,8 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   check(aoti_torch_empty_strided(
             2, addmm_1_sizes, addmm_1_strides, kFloat32, kCPU, kDefaultDeviceIndex, addmm_1.out()),
         "allocate addmm_1");
-  check(aoti_torch_cpu_addmm_out(addmm_1.get(), p_blocks_0_fc1_bias_1, view_14.get(), permute_8_1, 1.0, 1.0),
+  check(aoti_torch_cpu_addmm_out(
+            addmm_1.get(), p_blocks_0_fc1_bias_1, view_14.get(), p_blocks_0_fc1_weight_kn_1, 1.0, 1.0),
         "node 'addmm_1' (aten.addmm.default)");
   view_14.reset();
   // node 'view_15' (aten.view.default)
@@ -774,7 +825,8 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   check(aoti_torch_empty_strided(
             2, addmm_2_sizes, addmm_2_strides, kFloat32, kCPU, kDefaultDeviceIndex, addmm_2.out()),
         "allocate addmm_2");
-  check(aoti_torch_cpu_addmm_out(addmm_2.get(), p_blocks_0_fc2_bias_1, view_16.get(), permute_9_1, 1.0, 1.0),
+  check(aoti_torch_cpu_addmm_out(
+            addmm_2.get(), p_blocks_0_fc2_bias_1, view_16.get(), p_blocks_0_fc2_weight_kn_1, 1.0, 1.0),
         "node 'addmm_2' (aten.addmm.default)");
   view_16.reset();
   // node 'view_17' (aten.view.default)
@@ -836,7 +888,8 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   // node 'addmm_3' (aten.addmm.default)
   TensorHandle addmm_3;
   addmm_3 = std::move(addmm);  // addmm's buffer: same dtype, sizes and strides
-  check(aoti_torch_cpu_addmm_out(addmm_3.get(), p_blocks_1_qkv_bias_1, view_18.get(), permute_10_1, 1.0, 1.0),
+  check(aoti_torch_cpu_addmm_out(
+            addmm_3.get(), p_blocks_1_qkv_bias_1, view_18.get(), p_blocks_1_qkv_weight_kn_1, 1.0, 1.0),
         "node 'addmm_3' (aten.addmm.default)");
   view_18.reset();
   // node 'view_19' (aten.view.default)
@@ -949,10 +1002,10 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   TensorHandle full_like_1;
   int32_t dtype_value_2 = kFloat32;
   int32_t pin_memory_value_1 = false;
-  int32_t memory_format_value_1 = kPreserveFormat;
+  int32_t memory_format_value_8 = kPreserveFormat;
   check(aoti_torch_cpu_full_like(
             _softmax_1.get(), 0.0, &dtype_value_2, nullptr, nullptr, kDefaultDeviceIndex, &pin_memory_value_1,
-            &memory_format_value_1, full_like_1.out()),
+            &memory_format_value_8, full_like_1.out()),
         "node 'full_like_1' (aten.full_like.default)");
   // node 'where_1' (aten.where.self)
   TensorHandle where_1;
@@ -1168,7 +1221,8 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   // node 'addmm_4' (aten.addmm.default)
   TensorHandle addmm_4;
   addmm_4 = std::move(addmm_1);  // addmm_1's buffer: same dtype, sizes and strides
-  check(aoti_torch_cpu_addmm_out(addmm_4.get(), p_blocks_1_fc1_bias_1, view_31.get(), permute_17_1, 1.0, 1.0),
+  check(aoti_torch_cpu_addmm_out(
+            addmm_4.get(), p_blocks_1_fc1_bias_1, view_31.get(), p_blocks_1_fc1_weight_kn_1, 1.0, 1.0),
         "node 'addmm_4' (aten.addmm.default)");
   view_31.reset();
   // node 'view_32' (aten.view.default)
@@ -1204,7 +1258,8 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   // node 'addmm_5' (aten.addmm.default)
   TensorHandle addmm_5;
   addmm_5 = std::move(addmm_2);  // addmm_2's buffer: same dtype, sizes and strides
-  check(aoti_torch_cpu_addmm_out(addmm_5.get(), p_blocks_1_fc2_bias_1, view_33.get(), permute_18_1, 1.0, 1.0),
+  check(aoti_torch_cpu_addmm_out(
+            addmm_5.get(), p_blocks_1_fc2_bias_1, view_33.get(), p_blocks_1_fc2_weight_kn_1, 1.0, 1.0),
         "node 'addmm_5' (aten.addmm.default)");
   view_33.reset();
   // node 'view_34' (aten.view.default)
@@ -1254,7 +1309,8 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   check(aoti_torch_empty_strided(
             2, addmm_6_sizes, addmm_6_strides, kFloat32, kCPU, kDefaultDeviceIndex, addmm_6.out()),
         "allocate addmm_6");
-  check(aoti_torch_cpu_addmm_out(addmm_6.get(), p_head_bias_1, getitem_12.get(), permute_19_1, 1.0, 1.0),
+  check(aoti_torch_cpu_addmm_out(
+            addmm_6.get(), p_head_bias_1, getitem_12.get(), p_head_weight_kn_1, 1.0, 1.0),
         "node 'addmm_6' (aten.addmm.default)");
   getitem_12.reset();
   outputs[0] = new_reference(addmm_6.get()).release();
@@ -1339,23 +1395,23 @@ constexpr int64_t kConstant31Strides[] = {1};
 constexpr int64_t kConstant32Sizes[] = {64, 3, 8, 8};
 constexpr int64_t kConstant32Strides[] = {192, 64, 8, 1};
 constexpr int64_t kConstant33Sizes[] = {64, 192};
-constexpr int64_t kConstant33Strides[] = {1, 64};
+constexpr int64_t kConstant33Strides[] = {192, 1};
 constexpr int64_t kConstant34Sizes[] = {64, 64};
 constexpr int64_t kConstant34Strides[] = {1, 64};
 constexpr int64_t kConstant35Sizes[] = {64, 128};
-constexpr int64_t kConstant35Strides[] = {1, 64};
+constexpr int64_t kConstant35Strides[] = {128, 1};
 constexpr int64_t kConstant36Sizes[] = {128, 64};
-constexpr int64_t kConstant36Strides[] = {1, 128};
+constexpr int64_t kConstant36Strides[] = {64, 1};
 constexpr int64_t kConstant37Sizes[] = {64, 192};
-constexpr int64_t kConstant37Strides[] = {1, 64};
+constexpr int64_t kConstant37Strides[] = {192, 1};
 constexpr int64_t kConstant38Sizes[] = {64, 64};
 constexpr int64_t kConstant38Strides[] = {1, 64};
 constexpr int64_t kConstant39Sizes[] = {64, 128};
-constexpr int64_t kConstant39Strides[] = {1, 64};
+constexpr int64_t kConstant39Strides[] = {128, 1};
 constexpr int64_t kConstant40Sizes[] = {128, 64};
-constexpr int64_t kConstant40Strides[] = {1, 128};
+constexpr int64_t kConstant40Strides[] = {64, 1};
 constexpr int64_t kConstant41Sizes[] = {64, 10};
-constexpr int64_t kConstant41Strides[] = {1, 64};
+constexpr int64_t kConstant41Strides[] = {10, 1};
 constexpr aotic::runtime::ConstantSpec kConstants[] = {
   {"cls", "cls", kFloat32, 3, kConstant0Sizes, kConstant0Strides, 0, 0, 256,
       aotic::runtime::ConstantKind::kParameter},
@@ -1423,23 +1479,23 @@ constexpr aotic::runtime::ConstantSpec kConstants[] = {
       aotic::runtime::ConstantKind::kParameter},
   {"_FOLDED_CONST_convolution_weight_packed", "_FOLDED_CONST_convolution_weight_packed", kFloat32, 4,
       kConstant32Sizes, kConstant32Strides, 0, 0, 0, aotic::runtime::ConstantKind::kFoldedConstant},
-  {"_FOLDED_CONST_permute_1", "_FOLDED_CONST_permute_1", kFloat32, 2, kConstant33Sizes,
-      kConstant33Strides, 0, 0, 0, aotic::runtime::ConstantKind::kFoldedConstant},
+  {"_FOLDED_CONST_p_blocks_0_qkv_weight_kn", "_FOLDED_CONST_p_blocks_0_qkv_weight_kn", kFloat32, 2,
+      kConstant33Sizes, kConstant33Strides, 0, 0, 0, aotic::runtime::ConstantKind::kFoldedConstant},
   {"_FOLDED_CONST_permute_7", "_FOLDED_CONST_permute_7", kFloat32, 2, kConstant34Sizes,
       kConstant34Strides, 0, 0, 0, aotic::runtime::ConstantKind::kFoldedConstant},
-  {"_FOLDED_CONST_permute_8", "_FOLDED_CONST_permute_8", kFloat32, 2, kConstant35Sizes,
-      kConstant35Strides, 0, 0, 0, aotic::runtime::ConstantKind::kFoldedConstant},
-  {"_FOLDED_CONST_permute_9", "_FOLDED_CONST_permute_9", kFloat32, 2, kConstant36Sizes,
-      kConstant36Strides, 0, 0, 0, aotic::runtime::ConstantKind::kFoldedConstant},
-  {"_FOLDED_CONST_permute_10", "_FOLDED_CONST_permute_10", kFloat32, 2, kConstant37Sizes,
-      kConstant37Strides, 0, 0, 0, aotic::runtime::ConstantKind::kFoldedConstant},
+  {"_FOLDED_CONST_p_blocks_0_fc1_weight_kn", "_FOLDED_CONST_p_blocks_0_fc1_weight_kn", kFloat32, 2,
+      kConstant35Sizes, kConstant35Strides, 0, 0, 0, aotic::runtime::ConstantKind::kFoldedConstant},
+  {"_FOLDED_CONST_p_blocks_0_fc2_weight_kn", "_FOLDED_CONST_p_blocks_0_fc2_weight_kn", kFloat32, 2,
+      kConstant36Sizes, kConstant36Strides, 0, 0, 0, aotic::runtime::ConstantKind::kFoldedConstant},
+  {"_FOLDED_CONST_p_blocks_1_qkv_weight_kn", "_FOLDED_CONST_p_blocks_1_qkv_weight_kn", kFloat32, 2,
+      kConstant37Sizes, kConstant37Strides, 0, 0, 0, aotic::runtime::ConstantKind::kFoldedConstant},
   {"_FOLDED_CONST_permute_16", "_FOLDED_CONST_permute_16", kFloat32, 2, kConstant38Sizes,
       kConstant38Strides, 0, 0, 0, aotic::runtime::ConstantKind::kFoldedConstant},
-  {"_FOLDED_CONST_permute_17", "_FOLDED_CONST_permute_17", kFloat32, 2, kConstant39Sizes,
-      kConstant39Strides, 0, 0, 0, aotic::runtime::ConstantKind::kFoldedConstant},
-  {"_FOLDED_CONST_permute_18", "_FOLDED_CONST_permute_18", kFloat32, 2, kConstant40Sizes,
-      kConstant40Strides, 0, 0, 0, aotic::runtime::ConstantKind::kFoldedConstant},
-  {"_FOLDED_CONST_permute_19", "_FOLDED_CONST_permute_19", kFloat32, 2, kConstant41Sizes,
+  {"_FOLDED_CONST_p_blocks_1_fc1_weight_kn", "_FOLDED_CONST_p_blocks_1_fc1_weight_kn", kFloat32, 2,
+      kConstant39Sizes, kConstant39Strides, 0, 0, 0, aotic::runtime::ConstantKind::kFoldedConstant},
+  {"_FOLDED_CONST_p_blocks_1_fc2_weight_kn", "_FOLDED_CONST_p_blocks_1_fc2_weight_kn", kFloat32, 2,
+      kConstant40Sizes, kConstant40Strides, 0, 0, 0, aotic::runtime::ConstantKind::kFoldedConstant},
+  {"_FOLDED_CONST_p_head_weight_kn", "_FOLDED_CONST_p_head_weight_kn", kFloat32, 2, kConstant41Sizes,
       kConstant41Strides, 0, 0, 0, aotic::runtime::ConstantKind::kFoldedConstant},
 };
 const aotic::runtime::ModelSpec kSpec = {

@@ -48,6 +48,7 @@ using aotic::runtime::TensorHandle;
 constexpr int32_t kFloat32 = 6;
 constexpr int32_t kCPU = 0;
 constexpr int32_t kDefaultDeviceIndex = -1;
+constexpr int32_t kContiguousFormat = 0;
 
 /// The data of `t` laid out with the strides a kernel was generated for: `t`'s own when its
 /// strides are those (dimensions of size 1 aside), else a copy made into `scratch` (a library op
@@ -129,8 +130,21 @@ void fold(aotic::runtime::RunState& state, AtenTensorHandle* outputs) {
             conv2d_weight_packed.out()),
         "node 'conv2d_weight_packed' (aten.mkldnn_reorder_conv2d_weight.default)");
   conv2d_weight_mkldnn.reset();
+  // node 'p_head_weight_t' (aten.permute.default)
+  // may share p_head_weight's storage (a view)
+  TensorHandle p_head_weight_t;
+  const int64_t dims[] = {1, 0};
+  check(aoti_torch_cpu_permute(p_head_weight, dims, 2, p_head_weight_t.out()),
+        "node 'p_head_weight_t' (aten.permute.default)");
+  // node 'p_head_weight_kn' (aten.clone.default)
+  TensorHandle p_head_weight_kn;
+  int32_t memory_format_value = kContiguousFormat;
+  check(aoti_torch_cpu_clone(p_head_weight_t.get(), &memory_format_value, p_head_weight_kn.out()),
+        "node 'p_head_weight_kn' (aten.clone.default)");
+  p_head_weight_t.reset();
   // the folded constants
   outputs[0] = new_reference(conv2d_weight_packed.get()).release();
+  outputs[1] = new_reference(p_head_weight_kn.get()).release();
 }
 
 void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHandle* outputs) {
@@ -169,6 +183,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   AtenTensorHandle p_head_weight_1 = state.constant(30);
   AtenTensorHandle p_head_bias_1 = state.constant(31);
   AtenTensorHandle conv2d_weight_packed_1 = state.constant(32);  // folded
+  AtenTensorHandle p_head_weight_kn_1 = state.constant(33);  // folded
   // node 'sym_size_int_1' (aten.sym_size.int)
   const int64_t sym_size_int_1 = s77;
   // node 'conv2d' (mkldnn._convolution_pointwise.default)
@@ -266,8 +281,8 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   // node 'permute' (aten.permute.default)
   // may share reshape's storage (a view)
   TensorHandle permute;
-  const int64_t dims[] = {2, 0, 3, 1, 4};
-  check(aoti_torch_cpu_permute(reshape.get(), dims, 5, permute.out()),
+  const int64_t dims_1[] = {2, 0, 3, 1, 4};
+  check(aoti_torch_cpu_permute(reshape.get(), dims_1, 5, permute.out()),
         "node 'permute' (aten.permute.default)");
   reshape.reset();
   // node 'unbind' (aten.unbind.int)
@@ -437,8 +452,8 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   // node 'permute_1' (aten.permute.default)
   // may share reshape_2's storage (a view)
   TensorHandle permute_1;
-  const int64_t dims_1[] = {2, 0, 3, 1, 4};
-  check(aoti_torch_cpu_permute(reshape_2.get(), dims_1, 5, permute_1.out()),
+  const int64_t dims_2[] = {2, 0, 3, 1, 4};
+  check(aoti_torch_cpu_permute(reshape_2.get(), dims_2, 5, permute_1.out()),
         "node 'permute_1' (aten.permute.default)");
   reshape_2.reset();
   // node 'unbind_1' (aten.unbind.int)
@@ -581,11 +596,16 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   }
   add_3.reset();
   linear_7.reset();
-  // node 'linear_8' (aten.linear.default)
+  // node 'linear_8' (aten.addmm.default)
   TensorHandle linear_8;
-  AtenTensorHandle bias_value_8 = p_head_bias_1;
-  check(aoti_torch_cpu_linear(layer_norm_4.get(), p_head_weight_1, &bias_value_8, linear_8.out()),
-        "node 'linear_8' (aten.linear.default)");
+  const int64_t linear_8_sizes[] = {s77, 10};
+  const int64_t linear_8_strides[] = {10, 1};
+  check(aoti_torch_empty_strided(
+            2, linear_8_sizes, linear_8_strides, kFloat32, kCPU, kDefaultDeviceIndex, linear_8.out()),
+        "allocate linear_8");
+  check(aoti_torch_cpu_addmm_out(
+            linear_8.get(), p_head_bias_1, layer_norm_4.get(), p_head_weight_kn_1, 1.0, 1.0),
+        "node 'linear_8' (aten.addmm.default)");
   layer_norm_4.reset();
   outputs[0] = new_reference(linear_8.get()).release();
 }
@@ -668,6 +688,8 @@ constexpr int64_t kConstant31Sizes[] = {10};
 constexpr int64_t kConstant31Strides[] = {1};
 constexpr int64_t kConstant32Sizes[] = {64, 3, 8, 8};
 constexpr int64_t kConstant32Strides[] = {192, 64, 8, 1};
+constexpr int64_t kConstant33Sizes[] = {64, 10};
+constexpr int64_t kConstant33Strides[] = {10, 1};
 constexpr aotic::runtime::ConstantSpec kConstants[] = {
   {"cls", "cls", kFloat32, 3, kConstant0Sizes, kConstant0Strides, 0, 0, 256,
       aotic::runtime::ConstantKind::kParameter},
@@ -735,12 +757,14 @@ constexpr aotic::runtime::ConstantSpec kConstants[] = {
       aotic::runtime::ConstantKind::kParameter},
   {"_FOLDED_CONST_conv2d_weight_packed", "_FOLDED_CONST_conv2d_weight_packed", kFloat32, 4,
       kConstant32Sizes, kConstant32Strides, 0, 0, 0, aotic::runtime::ConstantKind::kFoldedConstant},
+  {"_FOLDED_CONST_p_head_weight_kn", "_FOLDED_CONST_p_head_weight_kn", kFloat32, 2, kConstant33Sizes,
+      kConstant33Strides, 0, 0, 0, aotic::runtime::ConstantKind::kFoldedConstant},
 };
 const aotic::runtime::ModelSpec kSpec = {
   kInputs, 1,
   kOutputs, 1,
   kSymbols, 1,
-  kConstants, 33,
+  kConstants, 34,
   aotic_constants_blob, 324904,
   nullptr,
   "[1, {\"type\": \"builtins.tuple\", \"context\": \"null\", \"children_spec\": [{\"type\": \"builtins.tu"
