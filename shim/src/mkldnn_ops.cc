@@ -2,8 +2,8 @@
 // and its .binary form, declared in shim/src/compat_ops.h) and the weight reorder they read.
 // codegen/passes/pack_conv_weights.cc emits them: the weight reordered once, in fold(), into
 // oneDNN's blocked layout; each run then calls the convolution with its post-ops fused.
-// Likewise MKL's packed linear (aoti_torch_cpu__mkl_linear, aoti_torch_cpu__mkl_reorder_linear_weight),
-// which codegen/passes/pack_linear_weights.cc emits.
+// Likewise MKL's packed linear (aoti_torch_cpu__mkl_linear, as PyTorch's shim has it, and
+// aoti_torch_cpu__mkl_reorder_linear_weight, the packing).
 //
 // libtorch registers mkldnn::_convolution_pointwise (PyTorch 2.x built with oneDNN); the call goes
 // through the dispatcher, boxed, so that it does not depend on the C++ signature of one version.
