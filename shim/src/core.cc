@@ -2,6 +2,7 @@
 // returns a plain value that cannot fail or runs inside guard(), so no exception leaves.
 #include <ATen/ATen.h>
 #include <ATen/EmptyTensor.h>
+#include <ATen/Parallel.h>
 #include <c10/core/GradMode.h>
 
 #include <cstdio>
@@ -657,6 +658,13 @@ void aoti_torch_print_tensor_handle(AtenTensorHandle self, const char* msg) {
 void aoti_torch_warn(const char* func, const char* file, uint32_t line, const char* msg) {
   std::fprintf(stderr, "Warning: %s (%s at %s:%u)\n", msg ? msg : "", func ? func : "?", file ? file : "?",
                line);
+}
+
+AOTITorchError aotic_shim_set_intra_op_threads(int32_t n) {
+  return guard(__func__, [&] {
+    if (n < 1) throw ShimError("intra-op threads must be at least 1, got " + std::to_string(n));
+    at::set_num_threads(n);
+  });
 }
 
 const char* aotic_shim_last_error(void) { return aotic::shim::last_error.c_str(); }

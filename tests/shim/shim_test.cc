@@ -519,4 +519,11 @@ TEST_CASE("MKL's packed linear: the packed weight, a bias added to every row, an
         "multiply");
 }
 
+TEST_CASE("aotic_shim_set_intra_op_threads: libtorch's thread setting, at least 1") {
+  CHECK(aotic_shim_set_intra_op_threads(0) == AOTI_TORCH_FAILURE);
+  CHECK(last_error() == "aotic_shim_set_intra_op_threads: intra-op threads must be at least 1, got 0");
+  CHECK(aotic_shim_set_intra_op_threads(1) == AOTI_TORCH_SUCCESS);
+  CHECK(aotic_shim_set_intra_op_threads(2) == AOTI_TORCH_SUCCESS);
+}
+
 }  // namespace

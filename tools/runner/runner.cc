@@ -572,6 +572,15 @@ struct Options {
 /// Set on the calling thread (OpenMP's setting is per thread), after the model is loaded.
 void set_intra_op_threads(int64_t n) {
   if (n <= 0) return;
+  // aotic's shim sets them as torch.set_num_threads does (MKL's too, where libtorch has it); a
+  // model.so on another shim gets the settings below only.
+  if (void* shim = dlopen("libaotic_shim.so", RTLD_NOW | RTLD_NOLOAD)) {
+    using SetThreads = int32_t (*)(int32_t);
+    if (auto* set = reinterpret_cast<SetThreads>(dlsym(shim, "aotic_shim_set_intra_op_threads"))) {
+      set(static_cast<int32_t>(n));
+    }
+    dlclose(shim);
+  }
   for (const char* lib : {"libgomp.so.1", "libblas.so.3", "libopenblas.so.0"}) {
     void* handle = dlopen(lib, RTLD_NOW | RTLD_NOLOAD);
     if (handle == nullptr) continue;

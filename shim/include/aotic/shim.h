@@ -247,6 +247,10 @@ AOTI_TORCH_EXPORT AOTITorchError aoti_torch_check_inf_and_nan(const char* tensor
 AOTI_TORCH_EXPORT void aoti_torch_print_tensor_handle(AtenTensorHandle self, const char* msg);
 AOTI_TORCH_EXPORT void aoti_torch_warn(const char* func, const char* file, uint32_t line, const char* msg);
 
+/// aotic extension (not in PyTorch's shim): the threads one run may use, set as libtorch sets them
+/// (torch.set_num_threads: its OpenMP pool and its BLAS, MKL included); n >= 1.
+AOTI_TORCH_EXPORT AOTITorchError aotic_shim_set_intra_op_threads(int32_t n);
+
 /// aotic extension (not in PyTorch's shim): the message of the calling thread's last failure,
 /// or "" if none. Valid until the thread's next shim call.
 AOTI_TORCH_EXPORT const char* aotic_shim_last_error(void);
