@@ -334,7 +334,7 @@ class CpuPrinter {
   /// kMaxKernelParts) when it is large. The parts depend on the kernels' text alone, so the files,
   /// and the model.so, do not depend on the machine.
   std::vector<SourceFile> print_kernel_files() const {
-    constexpr size_t kKernelPartBytes = 32 * 1024;
+    constexpr size_t kKernelPartBytes = size_t{32} * 1024;
     constexpr size_t kMaxKernelParts = 8;
     std::vector<std::string> texts;
     size_t total = 0;

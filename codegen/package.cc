@@ -30,8 +30,8 @@ void write_aoti_package(const std::string& path, const PackageContents& contents
   // its AOTI_CPU_ISA names the host's vector ISA ("AVX512"), not a portable level: aotic records
   // its --isa level under its own key. Every value is a string, as the C++ loader requires.
   nlohmann::ordered_json metadata = {
-      {"AOTI_DEVICE_KEY", contents.device},  {"AOTI_PLATFORM", "linux"},  {"AOTI_MACHINE", "x86_64"},
-      {"AOTIC_ISA", contents.isa}, {"AOTIC_VERSION", kVersion},
+      {"AOTI_DEVICE_KEY", contents.device}, {"AOTI_PLATFORM", "linux"},  {"AOTI_MACHINE", "x86_64"},
+      {"AOTIC_ISA", contents.isa},          {"AOTIC_VERSION", kVersion},
   };
   const std::string model_dir = contents.stem + "/data/aotinductor/model/" + contents.stem;
   // Entries in a fixed order; the buffers live until zip_close has written them.

@@ -154,7 +154,7 @@ class LinearPacker {
     graph_.tensor_values[t] = view;
     nodes->push_back(
         aten_node("permute.default", {{"self", tensor_arg(weight)}, {"dims", ints_arg({1, 0})}}, t));
-    const std::string kn = fresh(weight + "_kn");
+    std::string kn = fresh(weight + "_kn");
     ir::TensorMeta copy = contiguous_meta(view.sizes);
     copy.device = w.device;
     graph_.tensor_values[kn] = copy;
