@@ -81,7 +81,8 @@ TEST_CASE("--package with --device cuda: PyTorch's package, its metadata naming 
               " --device cuda --package --shim=host --quiet -o " + dir + "/mlp_cuda.pt2");
   REQUIRE_MESSAGE(r.code == 0, r.out);
   auto zip = ir::Archive::open_zip(dir + "/mlp_cuda.pt2");
-  const std::string metadata = zip->read_text("mlp_cuda/data/aotinductor/model/mlp_cuda.wrapper_metadata.json");
+  const std::string metadata =
+      zip->read_text("mlp_cuda/data/aotinductor/model/mlp_cuda.wrapper_metadata.json");
   CHECK(metadata.rfind(R"({"AOTI_DEVICE_KEY":"cuda",)", 0) == 0);
   const std::string source = zip->read_text("mlp_cuda/data/aotinductor/model/mlp_cuda.wrapper.cpp");
   CHECK(source.find("aoti_torch_cuda_") != std::string::npos);
