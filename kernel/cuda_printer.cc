@@ -217,6 +217,7 @@ class Printer {
       host_.linef("static const void* const part{} = km::kernel(\"{}_part{}\");", i, kernel_.name, i);
     }
     std::vector<std::string> addresses;
+    addresses.reserve(args.size());
     for (const std::string& a : args) addresses.push_back("&" + a);
     host_.wrapped(fmt::format("void* args[] = {{{}}};", join(addresses)));
     for (const std::string& l : launches) host_.wrapped(l);

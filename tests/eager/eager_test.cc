@@ -86,6 +86,7 @@ TEST_CASE("cached kernels equal libtorch's, over dtypes and shapes, and serve la
     return out;
   };
   std::vector<std::vector<at::Tensor>> expected;
+  expected.reserve(inputs.size());
   for (const Input& in : inputs) expected.push_back(run_all(in));
   // Integer tensors too.
   const at::Tensor ia = at::randint(-50, 50, {4, 9}, at::kLong);
@@ -188,7 +189,7 @@ TEST_CASE("dynamic shapes: one kernel per dtype and rank for size-preserving cal
   // size (four). Every call after a kernel exists is a hit.
   CHECK(s.compiles == 2 + 4);
   CHECK(s.misses == s.compiles);
-  CHECK(s.hits == 2 * 8 - s.misses);
+  CHECK(s.hits == int64_t{2} * 8 - s.misses);
 }
 
 TEST_CASE("the cache is shared by threads") {
@@ -197,6 +198,7 @@ TEST_CASE("the cache is shared by threads") {
   const at::Tensor expected = at::tanh(x);
   auto cache = aotic::eager::enable({"aten::tanh"}, options);
   std::vector<std::thread> threads;
+  threads.reserve(4);
   std::atomic<int> wrong{0};
   for (int t = 0; t < 4; ++t) {
     threads.emplace_back([&] {

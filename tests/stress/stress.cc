@@ -289,7 +289,7 @@ int main(int argc, char** argv) {
       "stress: %lld threads x %lld instances x %lld runs = %lld runs, %lld swaps, %lld mismatches, %lld "
       "failures\n",
       static_cast<long long>(threads), static_cast<long long>(instances), static_cast<long long>(runs),
-      static_cast<long long>(threads * runs), static_cast<long long>(swaps.load()),
+      static_cast<long long>(threads) * static_cast<long long>(runs), static_cast<long long>(swaps.load()),
       static_cast<long long>(mismatches.load()), static_cast<long long>(failures.load()));
   return mismatches.load() == 0 && failures.load() == 0 && swaps.load() > 0 ? 0 : 1;
 }

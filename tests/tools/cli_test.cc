@@ -298,6 +298,7 @@ TEST_CASE("compile --package writes PyTorch's AOTInductor package around the mod
     return out;
   }();
   std::vector<std::string> names;
+  names.reserve(entries.size());
   for (const auto& [name, bytes] : entries) names.push_back(name);
   CHECK(names == std::vector<std::string>{"mlp_pkg/.data/version", "mlp_pkg/archive_format",
                                           "mlp_pkg/archive_version", "mlp_pkg/byteorder",
