@@ -370,9 +370,10 @@ CompileResult compile_model(const ir::Program& original, const CompileOptions& o
     write_file(build / kRuntimeFiles[i].name, std::string_view(kRuntimeFiles[i].data, kRuntimeFiles[i].size));
   }
   std::string objects = "model.o";
+  const bool embedded_constants = !layout.entries.empty() && !options.external_weights;
   if (!layout.entries.empty()) {
     write_file(build / "constants.bin", constants_blob(layout));
-    if (!options.external_weights) {
+    if (embedded_constants) {
       write_file(build / "constants.S", blob_assembly("aotic_constants_blob"));
       objects += " constants.o";
     }
@@ -418,14 +419,14 @@ CompileResult compile_model(const ir::Program& original, const CompileOptions& o
   const int kernel_opt = options.opt_level >= 0 ? options.opt_level : 2;
   const std::string common = "-std=c++17 -fPIC -fvisibility=hidden -fvisibility-inlines-hidden -Iinclude";
   std::vector<std::string> jobs;
+  const fs::path cuda_home = cuda ? fs::path(nvcc).parent_path().parent_path() : fs::path();
   if (cuda) {
-    const fs::path cuda_home = fs::path(nvcc).parent_path().parent_path();
     jobs.push_back(fmt::format("{} {} -O{} -isystem {} -c model.cpp -o model.o", cxx, common, wrapper_opt,
                                shell_quote((cuda_home / "include").string())));
   } else {
     jobs.push_back(fmt::format("{} {} -O{} -c model.cpp -o model.o", cxx, common, wrapper_opt));
   }
-  if (objects.find("constants.o") != std::string::npos) {
+  if (embedded_constants) {
     jobs.push_back(fmt::format("{} -c constants.S -o constants.o", cxx));
   }
   // Generated kernels: `omp simd` loops (no OpenMP runtime needed for those); their threads come
@@ -444,7 +445,6 @@ CompileResult compile_model(const ir::Program& original, const CompileOptions& o
   // linked statically, so model.so needs no libcudart of its own at run time.
   std::string cuda_link;
   if (cuda) {
-    const fs::path cuda_home = fs::path(nvcc).parent_path().parent_path();
     if (!sources.kernels_cu.empty()) {
       std::string gencode;
       for (const std::string& arch : cuda_archs)

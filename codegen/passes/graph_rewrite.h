@@ -164,12 +164,34 @@ inline ir::Argument optional_tensor_arg(const std::string& name) {
   return name.empty() ? ir::Argument{} : tensor_arg(name);
 }
 
+/// A Scalar argument `param` that is absent or 1.
+inline bool unit_scalar(const ir::Node& node, const std::string& param) {
+  const ir::NamedArgument* given = node.find_input(param);
+  if (given == nullptr) return true;
+  return (given->arg.kind == ir::ArgKind::kInt && given->arg.int_value == 1) ||
+         (given->arg.kind == ir::ArgKind::kFloat && given->arg.float_value == 1.0);
+}
+
 /// An add's alpha is absent or 1.
-inline bool unit_alpha(const ir::Node& add) {
-  const ir::NamedArgument* alpha = add.find_input("alpha");
-  if (alpha == nullptr) return true;
-  return (alpha->arg.kind == ir::ArgKind::kInt && alpha->arg.int_value == 1) ||
-         (alpha->arg.kind == ir::ArgKind::kFloat && alpha->arg.float_value == 1.0);
+inline bool unit_alpha(const ir::Node& add) { return unit_scalar(add, "alpha"); }
+
+/// A name no value of `graph` has: `base`, else `base_1`, `base_2`, ...
+inline std::string fresh_name(const ir::Graph& graph, const std::string& base) {
+  std::string name = base;
+  for (int n = 1; graph.tensor_values.count(name) != 0; ++n) name = base + "_" + std::to_string(n);
+  return name;
+}
+
+/// The export's MemoryFormat codes.
+constexpr int64_t kContiguousFormat = 1;
+constexpr int64_t kChannelsLastFormat = 2;
+
+/// A `MemoryFormat` argument.
+inline ir::Argument memory_format_arg(int64_t code) {
+  ir::Argument a;
+  a.kind = ir::ArgKind::kMemoryFormat;
+  a.int_value = code;
+  return a;
 }
 
 /// Values `a` and `b` have one dtype and the same sizes (symbolic ones spelled alike).

@@ -212,11 +212,7 @@ class WeightPacker {
     return true;
   }
 
-  std::string fresh(const std::string& base) const {
-    std::string name = base;
-    for (int n = 1; graph_.tensor_values.count(name) != 0; ++n) name = base + "_" + std::to_string(n);
-    return name;
-  }
+  std::string fresh(const std::string& base) const { return graph_rewrite::fresh_name(graph_, base); }
 
   /// The to_mkldnn and reorder nodes for the convolution's weight; returns the packed value.
   std::string pack(const Conv& c, const std::string& conv_out, std::vector<Node>* out) {

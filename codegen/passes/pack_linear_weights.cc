@@ -43,8 +43,6 @@ struct Linear {
   std::optional<size_t> transpose;  // the t(w) node an addmm or mm read, when only it did
 };
 
-constexpr int64_t kContiguousFormat = 1;  // the export's MemoryFormat code
-
 class LinearPacker {
  public:
   explicit LinearPacker(ir::Program& program)
@@ -71,9 +69,9 @@ class LinearPacker {
       std::vector<Node>& nodes = replaced[i];
       const std::string result = graph_.nodes[i].outputs[0].name;
       auto known = transposed_weights.find(linear.weight);
-      const std::string w_kn =
-          known != transposed_weights.end() ? known->second : transpose(linear.weight, &nodes);
-      transposed_weights[linear.weight] = w_kn;
+      if (known == transposed_weights.end())
+        known = transposed_weights.emplace(linear.weight, transpose(linear.weight, &nodes)).first;
+      const std::string& w_kn = known->second;
       const ir::TensorMeta& w = graph_.tensor_values.at(linear.weight);
       const ir::SymExpr& n = w.sizes[0];
       const ir::SymExpr& k = w.sizes[1];
@@ -158,10 +156,11 @@ class LinearPacker {
     ir::TensorMeta copy = contiguous_meta(view.sizes);
     copy.device = w.device;
     graph_.tensor_values[kn] = copy;
-    Argument format;
-    format.kind = ArgKind::kMemoryFormat;
-    format.int_value = kContiguousFormat;
-    nodes->push_back(aten_node("clone.default", {{"self", tensor_arg(t)}, {"memory_format", format}}, kn));
+    nodes->push_back(
+        aten_node("clone.default",
+                  {{"self", tensor_arg(t)},
+                   {"memory_format", graph_rewrite::memory_format_arg(graph_rewrite::kContiguousFormat)}},
+                  kn));
     return kn;
   }
 
@@ -199,13 +198,6 @@ class LinearPacker {
     return std::make_pair(def->second, source);
   }
 
-  static bool unit(const Node& node, const std::string& param) {
-    const NamedArgument* given = node.find_input(param);
-    if (given == nullptr) return true;
-    return (given->arg.kind == ArgKind::kInt && given->arg.int_value == 1) ||
-           (given->arg.kind == ArgKind::kFloat && given->arg.float_value == 1.0);
-  }
-
   bool matrix_product(const Node& node, Linear* linear) const {
     const std::string op = node.op_name();
     if (node.outputs.size() != 1 || float32(node.outputs[0].name) == nullptr) return false;
@@ -215,7 +207,8 @@ class LinearPacker {
       if (!graph_rewrite::optional_tensor_input(node, "bias", &linear->bias)) return false;
     } else if (op == "aten.addmm.default" || op == "aten.mm.default") {
       const bool addmm = op == "aten.addmm.default";
-      if (addmm && (!unit(node, "beta") || !unit(node, "alpha"))) return false;
+      if (addmm && (!graph_rewrite::unit_scalar(node, "beta") || !graph_rewrite::unit_alpha(node)))
+        return false;
       linear->input = tensor_input(node, addmm ? "mat1" : "self");
       const std::string mat2 = tensor_input(node, "mat2");
       const auto t = transposed(mat2);
@@ -240,11 +233,7 @@ class LinearPacker {
     return true;
   }
 
-  std::string fresh(const std::string& base) const {
-    std::string name = base;
-    for (int n = 1; graph_.tensor_values.count(name) != 0; ++n) name = base + "_" + std::to_string(n);
-    return name;
-  }
+  std::string fresh(const std::string& base) const { return graph_rewrite::fresh_name(graph_, base); }
 
   ir::Graph& graph_;
   std::map<std::string, int> reads_;  // value -> how many inputs read it

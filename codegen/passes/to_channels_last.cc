@@ -46,8 +46,8 @@ using ir::Argument;
 using ir::NamedArgument;
 using ir::Node;
 
-constexpr int64_t kContiguousFormat = 1;  // the export's MemoryFormat codes
-constexpr int64_t kChannelsLastFormat = 2;
+using graph_rewrite::kChannelsLastFormat;
+using graph_rewrite::kContiguousFormat;
 
 /// Ops whose result is channels-last when their input is (libtorch's kernels and aotic's).
 const std::set<std::string>& layout_keeping_ops() {
@@ -273,17 +273,13 @@ class ChannelsLast {
   /// set afterwards for channels-last ones); returns its name.
   std::string add_clone(const std::string& value, const std::string& what, int64_t format,
                         std::vector<Node>& nodes) {
-    std::string name = fmt::format("{}_{}", value, what);
-    for (int n = 1; graph_.tensor_values.count(name) != 0; ++n)
-      name = fmt::format("{}_{}_{}", value, what, n);
+    std::string name = graph_rewrite::fresh_name(graph_, value + "_" + what);
     ir::TensorMeta meta = graph_.tensor_values.at(value);
     meta.strides = ir::contiguous_strides(meta.sizes);
     graph_.tensor_values[name] = meta;
-    Argument memory_format;
-    memory_format.kind = ArgKind::kMemoryFormat;
-    memory_format.int_value = format;
-    nodes.push_back(
-        aten_node("clone.default", {{"self", tensor_arg(value)}, {"memory_format", memory_format}}, name));
+    nodes.push_back(aten_node(
+        "clone.default",
+        {{"self", tensor_arg(value)}, {"memory_format", graph_rewrite::memory_format_arg(format)}}, name));
     return name;
   }
 
