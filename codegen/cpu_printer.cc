@@ -330,34 +330,16 @@ class CpuPrinter {
 
   /// A CPU model's kernels, in files of their own that the host compiler compiles in parallel
   /// with model.cpp and each other: with --isa dispatch, an AVX2/FMA copy (kernels_avx2*.cpp) and a
-  /// baseline copy (kernels_base*.cpp); each copy in parts of about kKernelPartBytes (at most
-  /// kMaxKernelParts) when it is large. The parts depend on the kernels' text alone, so the files,
-  /// and the model.so, do not depend on the machine.
+  /// baseline copy (kernels_base*.cpp); each copy in parts (kernel_parts) when it is large.
   std::vector<SourceFile> print_kernel_files() const {
-    constexpr size_t kKernelPartBytes = size_t{32} * 1024;
-    constexpr size_t kMaxKernelParts = 8;
     std::vector<std::string> texts;
-    size_t total = 0;
     for (const kernel::Kernel& k : module_.kernels) {
       CodeWriter one;
       one.blank();
       kernel::print_cpu_kernel(k, one);
       texts.push_back(one.text());
-      total += texts.back().size();
     }
-    const size_t parts =
-        std::min(kMaxKernelParts, std::max<size_t>(1, (total + kKernelPartBytes - 1) / kKernelPartBytes));
-    // Kernels in order, a part closed once it reaches its share of the text.
-    std::vector<std::string> part_texts(1);
-    size_t done = 0;
-    for (const std::string& text : texts) {
-      if (!part_texts.back().empty() && part_texts.size() < parts &&
-          done >= total * part_texts.size() / parts) {
-        part_texts.emplace_back();
-      }
-      part_texts.back() += text;
-      done += text.size();
-    }
+    const std::vector<std::string> part_texts = kernel_parts(texts);
     std::vector<SourceFile> files;
     for (const char* isa :
          options_.avx2_dispatch ? std::vector<const char*>{"avx2", "base"} : std::vector<const char*>{""}) {
@@ -1083,6 +1065,22 @@ class CpuPrinter {
 };
 
 }  // namespace
+
+std::vector<std::string> kernel_parts(const std::vector<std::string>& kernels, size_t part_bytes,
+                                      size_t max_parts) {
+  size_t total = 0;
+  for (const std::string& text : kernels) total += text.size();
+  const size_t parts = std::min(max_parts, std::max<size_t>(1, (total + part_bytes - 1) / part_bytes));
+  // Kernels in order, a part closed once it reaches its share of the text.
+  std::vector<std::string> out(1);
+  size_t done = 0;
+  for (const std::string& text : kernels) {
+    if (!out.back().empty() && out.size() < parts && done >= total * out.size() / parts) out.emplace_back();
+    out.back() += text;
+    done += text.size();
+  }
+  return out;
+}
 
 std::string PrintedSources::joined() const {
   std::string text = model_cpp;

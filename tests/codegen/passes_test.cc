@@ -4,6 +4,7 @@
 #include <string>
 
 #include "codegen/compile.h"
+#include "codegen/cpu_printer.h"
 #include "codegen/pipeline.h"
 #include "ir/error.h"
 #include "ir/load.h"
@@ -607,6 +608,23 @@ TEST_CASE("pack_conv_weights: on the CPU convolutions call oneDNN with the weigh
   const std::string unpacked = dump_program(input_weight, "pack_conv_weights");
   CHECK(unpacked.find("conv2d_1 = aten.conv2d.default(") != std::string::npos);
   CHECK(unpacked.find("conv2d_1_weight_packed") == std::string::npos);
+}
+
+TEST_CASE("kernel_parts: large kernel files split into parts of about equal size, in order") {
+  CHECK(codegen::kernel_parts({"aa", "bb"}, 10, 8) == std::vector<std::string>{"aabb"});
+  CHECK(codegen::kernel_parts({}, 10, 8) == std::vector<std::string>{""});
+  const std::vector<std::string> ten(10, std::string(10, 'k'));
+  // 100 bytes, parts of 30: four parts, none empty, the kernels' order kept.
+  const std::vector<std::string> parts = codegen::kernel_parts(ten, 30, 8);
+  REQUIRE(parts.size() == 4);
+  std::string joined;
+  for (const std::string& p : parts) {
+    CHECK(!p.empty());
+    CHECK(p.size() <= 30);
+    joined += p;
+  }
+  CHECK(joined == std::string(100, 'k'));
+  CHECK(codegen::kernel_parts(ten, 1, 3).size() == 3);  // at most max_parts
 }
 
 TEST_CASE("pack_linear_weights: on the CPU linears read their weight transposed once, in fold()") {
