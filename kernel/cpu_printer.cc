@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <map>
 #include <set>
 #include <vector>
 
@@ -10,6 +11,73 @@
 
 namespace aotic::kernel {
 namespace {
+
+/// Whether `e` has one value in every iteration of the loop over `var`: built from constants,
+/// sizes and the loop variables in `outer` alone (no loads, no accumulators).
+bool invariant(const Expr& e, const std::string& var, const std::set<std::string>& outer) {
+  switch (e.kind) {
+    case Expr::Kind::kConst:
+    case Expr::Kind::kSize:
+      return true;
+    case Expr::Kind::kVar:
+      return e.name != var && outer.count(e.name) != 0;
+    case Expr::Kind::kLoad:
+      return false;
+    case Expr::Kind::kIndex:
+      for (const auto& term : e.index.terms) {
+        if (term.first == var || outer.count(term.first) == 0) return false;
+      }
+      return true;
+    default:
+      for (const ExprPtr& a : e.args) {
+        if (!invariant(*a, var, outer)) return false;
+      }
+      return true;
+  }
+}
+
+/// The guarded selects (a load valid only where the condition holds: padding, a pool's border)
+/// of `body` whose condition is invariant in the loop over `var`, in first-use order.
+std::vector<const Expr*> invariant_guards(const std::vector<Stmt>& body, const std::string& var,
+                                          const std::set<std::string>& outer) {
+  std::vector<const Expr*> found;
+  std::set<const Expr*> seen;
+  const auto visit = [&](const auto& self, const ExprPtr& e) -> void {
+    if (!e || !seen.insert(e.get()).second) return;
+    if (e->kind == Expr::Kind::kWhere && e->guarded && invariant(*e->args[0], var, outer)) {
+      found.push_back(e.get());
+    }
+    for (const ExprPtr& a : e->args) self(self, a);
+  };
+  for (const Stmt& s : body) {
+    if (s.kind == Stmt::Kind::kLoop) return {};  // innermost loops only
+    visit(visit, s.value);
+  }
+  return found;
+}
+
+/// `e` with each select of `taken` replaced by its first branch (its condition known true),
+/// sharing kept: a node used twice is rebuilt once.
+ExprPtr take_branches(const ExprPtr& e, const std::set<const Expr*>& taken,
+                      std::map<const Expr*, ExprPtr>& rebuilt) {
+  if (!e) return e;
+  if (auto it = rebuilt.find(e.get()); it != rebuilt.end()) return it->second;
+  ExprPtr out = e;
+  if (taken.count(e.get()) != 0) {
+    out = take_branches(e->args[1], taken, rebuilt);
+  } else if (!e->args.empty()) {
+    auto copy = std::make_shared<Expr>(*e);
+    bool changed = false;
+    for (ExprPtr& a : copy->args) {
+      ExprPtr b = take_branches(a, taken, rebuilt);
+      changed = changed || b != a;
+      a = std::move(b);
+    }
+    if (changed) out = std::move(copy);
+  }
+  rebuilt[e.get()] = out;
+  return out;
+}
 
 class Printer {
  public:
@@ -69,9 +137,13 @@ class Printer {
             w_.open(fmt::format("for (int64_t {0} = {0}_begin; {0} < {0}_end; ++{0})", range));
             w_.linef("const int64_t {} = {} / {};", s.var, range, divisor);
             w_.linef("const int64_t {} = {} % {};", inner.var, range, divisor);
+            outer_.insert(s.var);
+            outer_.insert(inner.var);
             e_.open_scope();
             print_body(inner.body);
             e_.close_scope();
+            outer_.erase(inner.var);
+            outer_.erase(s.var);
             w_.close();
             w_.close("});");
             break;
@@ -84,15 +156,17 @@ class Printer {
             if (simd) w_.linef("#pragma omp simd{}", clauses);
             w_.open(fmt::format("for (int64_t {0} = {0}_begin; {0} < {0}_end; ++{0})", s.var));
           } else {
-            if (simd) w_.linef("#pragma omp simd{}", clauses);
-            w_.open(
-                fmt::format("for (int64_t {0} = 0; {0} < {1}; ++{0})", s.var, ExprPrinter::size(s.extent)));
+            if (s.vector && print_unswitched(s, simd, clauses)) break;
+            print_loop(s, s.body, simd, clauses);
+            break;
           }
+          outer_.insert(s.var);
           e_.open_scope();
           print_body(s.body);
           e_.close_scope();
+          outer_.erase(s.var);
           w_.close();
-          if (s.parallel) w_.close("});");
+          w_.close("});");
           break;
         }
         case Stmt::Kind::kStore:
@@ -118,9 +192,50 @@ class Printer {
     }
   }
 
+  /// A sequential loop over `body` (the loop's own or a rewritten copy).
+  void print_loop(const Stmt& s, const std::vector<Stmt>& body, bool simd, const std::string& clauses) {
+    if (simd) w_.linef("#pragma omp simd{}", clauses);
+    w_.open(fmt::format("for (int64_t {0} = 0; {0} < {1}; ++{0})", s.var, ExprPrinter::size(s.extent)));
+    outer_.insert(s.var);
+    e_.open_scope();
+    print_body(body);
+    e_.close_scope();
+    outer_.erase(s.var);
+    w_.close();
+  }
+
+  /// A vector loop reading through guarded selects whose conditions hold for the whole loop or
+  /// for none of it (a pool window or padding crossing the border, one output row at a time):
+  /// the conditions are computed once, and where they all hold a copy of the loop without them
+  /// runs, its loads unconditional so that the compiler vectorises it; the loop as it is runs
+  /// elsewhere. Returns false (nothing printed) when the loop has no such select.
+  bool print_unswitched(const Stmt& s, bool simd, const std::string& clauses) {
+    const std::vector<const Expr*> guards = invariant_guards(s.body, s.var, outer_);
+    if (guards.empty()) return false;
+    std::set<const Expr*> taken(guards.begin(), guards.end());
+    std::vector<std::string> conditions;
+    std::set<std::string> unique;
+    for (const Expr* g : guards) {
+      const std::string c = e_.expr(g->args[0]);
+      if (unique.insert(c).second) conditions.push_back(c);
+    }
+    std::map<const Expr*, ExprPtr> rebuilt;
+    std::vector<Stmt> fast = s.body;
+    for (Stmt& st : fast) st.value = take_branches(st.value, taken, rebuilt);
+    std::string all;
+    for (const std::string& c : conditions) all += (all.empty() ? "" : " && ") + c;
+    w_.open(fmt::format("if ({})", all));
+    print_loop(s, fast, simd, clauses);
+    w_.reopen("} else {");
+    print_loop(s, s.body, simd, clauses);
+    w_.close();
+    return true;
+  }
+
   const Kernel& kernel_;
   CodeWriter& w_;
   ExprPrinter e_;
+  std::set<std::string> outer_;  // the variables of the loops around the one being printed
 };
 
 void check_names(const Kernel& kernel) {

@@ -610,6 +610,35 @@ TEST_CASE("pack_conv_weights: on the CPU convolutions call oneDNN with the weigh
   CHECK(unpacked.find("conv2d_1_weight_packed") == std::string::npos);
 }
 
+TEST_CASE("pack_conv_weights: a residual add goes to the block's 3x3 convolution, not its 1x1 shortcut") {
+  // torchvision's order: the strided 1x1 shortcut is computed after the block's second
+  // convolution, just before the add. Either way the add is fused into the 3x3 convolution
+  // (oneDNN's strided 1x1 with an add post-op is several times slower).
+  ir::Program torchvision_order = ir::load_program(testing::repo_path("tests/data/extra/res_cnn.pt2"));
+  std::vector<ir::Node>& nodes = torchvision_order.graph.nodes;
+  const auto at = [&](const std::string& name) {
+    for (size_t i = 0; i < nodes.size(); ++i) {
+      if (nodes[i].name == name) return static_cast<std::ptrdiff_t>(i);
+    }
+    FAIL("no node " << name);
+    return std::ptrdiff_t{0};
+  };
+  std::vector<ir::Node> shortcut(nodes.begin() + at("conv2d_3"), nodes.begin() + at("batch_norm_3") + 1);
+  nodes.erase(nodes.begin() + at("conv2d_3"), nodes.begin() + at("batch_norm_3") + 1);
+  nodes.insert(nodes.begin() + at("add__1"), shortcut.begin(), shortcut.end());
+  REQUIRE(at("conv2d_5") < at("conv2d_3"));
+  for (const std::string& text : {dump(testing::repo_path("tests/data/extra/res_cnn.pt2"), "fold_constants"),
+                                  dump_program(torchvision_order, "fold_constants")}) {
+    INFO(text);
+    CHECK(text.find("\nop relu__4 = mkldnn._convolution_pointwise.binary(%relu__3, %batch_norm_3, "
+                    "%batch_norm_5_weight_packed, %conv2d_5_bias, [1, 1], [1, 1], [1, 1], 1, 'add', None, "
+                    "'relu', [], None)\n") != std::string::npos);
+    CHECK(text.find("\nop batch_norm_3 = mkldnn._convolution_pointwise.default(%relu__2, "
+                    "%batch_norm_3_weight_packed, %conv2d_3_bias, [0, 0], [2, 2], [1, 1], 1, 'none', [], "
+                    "None)\n") != std::string::npos);
+  }
+}
+
 TEST_CASE("kernel_parts: large kernel files split into parts of about equal size, in order") {
   CHECK(codegen::kernel_parts({"aa", "bb"}, 10, 8) == std::vector<std::string>{"aabb"});
   CHECK(codegen::kernel_parts({}, 10, 8) == std::vector<std::string>{""});

@@ -2,6 +2,7 @@
 // printed for them compiled with the system compiler and run (with templates/kernel_math.h).
 #include <doctest/doctest.h>
 
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
@@ -158,6 +159,58 @@ TEST_CASE("the printer computes a shared value once and keeps guarded branches l
   CHECK(text.find("const float t3 = (t2 ? in0[i0 + 1] : 0.0f);\n") != std::string::npos);
 }
 
+/// out0[i0, i1] = max over d in {-1, 0, 1} of in0[i0 + d, i1] (-inf outside the rows), over
+/// [rows, 8] row-major, the inner loop a vector loop: a pool window along rows, as NHWC pooling
+/// reads it.
+kernel::Kernel row_pool(int64_t rows) {
+  kernel::Kernel k;
+  k.name = "row_pool";
+  k.buffers = {{"in0", DType::kFloat32, false}, {"out0", DType::kFloat32, true}};
+  const Index at = Index::of("i0") * c(8) + Index::of("i1");
+  kernel::ExprPtr top;
+  for (int64_t d = -1; d <= 1; ++d) {
+    const Index row = Index::of("i0") + Index::at(c(d));
+    auto inside = kernel::binary(
+        "and", kernel::binary("ge", kernel::index_value(row), kernel::constant_int(0, DType::kInt64)),
+        kernel::binary("lt", kernel::index_value(row), kernel::constant_int(rows, DType::kInt64)));
+    auto x = kernel::load("in0", at + Index::at(c(8 * d)), DType::kFloat32);
+    auto v = kernel::where(inside, x, kernel::constant(-INFINITY, DType::kFloat32), /*guarded=*/true);
+    top = top ? kernel::binary("max", top, v) : v;
+  }
+  kernel::Stmt inner = kernel::loop("i1", c(8), {kernel::store("out0", at, top)});
+  inner.vector = true;
+  k.body = {kernel::loop("i0", c(rows), {inner})};
+  return k;
+}
+
+TEST_CASE("a vector loop whose guards hold for all of it or none runs unguarded where they hold") {
+  const std::string text = print(row_pool(4));
+  INFO(text);
+  // The row conditions are computed once per row, outside the vector loop ...
+  const size_t branch = text.find("if (t");
+  REQUIRE(branch != std::string::npos);
+  CHECK(branch < text.find("#pragma omp simd"));
+  // ... the loop where they hold loads with no conditional, the other keeps them.
+  const size_t otherwise = text.find("} else {");
+  REQUIRE(otherwise != std::string::npos);
+  const std::string fast = text.substr(branch, otherwise - branch);
+  CHECK(fast.find(" ? ") == std::string::npos);
+  CHECK(fast.find("in0[8 * i0 + i1 + (-8)]") != std::string::npos);
+  CHECK(text.substr(otherwise).find(" ? in0[8 * i0 + i1 + (-8)] : ") != std::string::npos);
+  // A guard that varies along the vector loop is left alone.
+  kernel::Kernel k;
+  k.name = "shift";
+  k.buffers = {{"in0", DType::kFloat32, false}, {"out0", DType::kFloat32, true}};
+  const Index i = Index::of("i1");
+  auto inside = kernel::binary("lt", kernel::index_value(i), kernel::constant_int(7, DType::kInt64));
+  auto y = kernel::where(inside, kernel::load("in0", i + Index::at(c(1)), DType::kFloat32),
+                         kernel::constant(0, DType::kFloat32), /*guarded=*/true);
+  kernel::Stmt loop = kernel::loop("i1", c(8), {kernel::store("out0", i, y)});
+  loop.vector = true;
+  k.body = {loop};
+  CHECK(print(k).find("} else {") == std::string::npos);
+}
+
 /// Prints `k`, wraps it with the kernel_math helpers and `main_body`, compiles it with the
 /// system compiler and returns what the program prints.
 std::string compile_and_run(const kernel::Kernel& k, const std::string& main_body) {
@@ -228,6 +281,17 @@ TEST_CASE("printed kernels compile and compute: a collapsed parallel range") {
   // o[0,0,1] = a[0,1,0] + b[1] = 4 + 100; o[0,1,1] = a[0,1,1] + b[1] = 5 + 100;
   // o[1,3,7] = a[1,7,3] + b[7] = 32 + 28 + 3 + 700.
   CHECK(out == "104 105 763");
+}
+
+TEST_CASE("printed kernels compile and compute: a pool window over rows, both loop copies") {
+  const std::string out = compile_and_run(row_pool(4),
+                                          "float a[32], o[32];\n"
+                                          "for (int i = 0; i < 32; ++i) a[i] = (i * 37) % 11;\n"
+                                          "row_pool(a, o);\n"
+                                          "for (float v : o) std::printf(\"%g \", v);");
+  // Each output the largest of its column in the rows above, at and below (a[i] = 37 i mod 11).
+  CHECK(out ==
+        "10 4 8 1 5 9 2 6 10 4 8 10 5 9 2 6 10 3 7 10 4 8 10 5 9 2 6 10 3 7 10 4 ");
 }
 
 }  // namespace
