@@ -16,10 +16,19 @@
 // aotic's bundled shim, which has all four functions (shim/src/mkldnn_ops.cc, with a path for
 // libtorch builds without the mkldnn ops); PyTorch's C shim lacks the weight ones.
 //
-// Left to libtorch's convolution: 1x1 convolutions with stride 1 and no padding, one matrix
-// product each, which its own path ran faster than oneDNN at mobilenet_v3_small's sizes (PyTorch
-// 2.11 on a 16-core x86 machine, NHWC, 1 and 16 threads). Measured on the same machine over
-// resnet18's convolutions: 4.7 ms with libtorch's NHWC call, 3.6 ms reordered (16 threads).
+// Left to libtorch's convolution: 1x1 convolutions. With stride 1 each is one matrix product,
+// which libtorch's own path ran faster than oneDNN at mobilenet_v3_small's sizes (PyTorch 2.11 on
+// a 16-core x86 machine, NHWC, 1 and 16 threads). With stride 2 (ResNet's shortcuts) the packed
+// call measured 8.4 ms at 1 thread and 1.1 ms at 16 inside resnet18 for layer4's 256->512
+// shortcut, against 0.17 ms for the same call alone and about 0.25 ms for Inductor's; the cause is
+// not known, and libtorch's call for that shape measured 0.27 ms alone. Measured on the same
+// machine over resnet18's 3x3 and 7x7 convolutions: 4.7 ms with libtorch's NHWC call, 3.6 ms
+// reordered (16 threads).
+//
+// Which convolution takes a residual add: the first of the two in program order that can, even
+// when the other operand is computed after it (torchvision's ResNet computes the shortcut after
+// the block's second convolution): the fused call sits where the add was, so it still reads
+// values defined before it.
 #include <map>
 #include <optional>
 #include <set>
@@ -85,9 +94,6 @@ class WeightPacker {
       for (const NamedArgument& in : node.inputs) {
         for (const std::string& n : in.arg.value_names()) reader_[n] = i;
       }
-      for (const Argument& out : node.outputs) {
-        if (out.kind == ArgKind::kTensor) defined_by_[out.name] = i;
-      }
     }
   }
 
@@ -110,7 +116,7 @@ class WeightPacker {
         } else if (is_add(next, conv_out)) {
           const std::string a = tensor_input(next, "self"), b = tensor_input(next, "other");
           const std::string z = a == conv_out ? b : a;
-          if (!z.empty() && z != conv_out && same_type(graph_, z, conv_out) && !leave_add_to(i, conv, z, *r)) {
+          if (!z.empty() && z != conv_out && same_type(graph_, z, conv_out)) {
             other = z;
             add = last = *r;
             if (std::optional<size_t> r2 = single_reader(next.outputs[0].name);
@@ -148,28 +154,6 @@ class WeightPacker {
     auto reader = reader_.find(value);
     if (reads == reads_.end() || reads->second != 1 || reader == reader_.end()) return std::nullopt;
     return reader->second;
-  }
-
-  /// Whether the add at `add`, of convolution `i` and `z`, is better fused into the convolution
-  /// computing `z`: when that one is not 1x1 and `i` is (a ResNet block's strided 1x1 shortcut).
-  /// oneDNN's strided 1x1 convolution with an add post-op measured 5-10x slower than without
-  /// (resnet18's last shortcut, PyTorch 2.11: 1.35 against 0.2 ms at 16 threads, 10 against 1 ms
-  /// at 1); Inductor puts the add on the block's 3x3 convolution too. A convolution fused later
-  /// than its place is still correct: the fused call sits where the add was.
-  bool leave_add_to(size_t i, const Conv& conv, const std::string& z, size_t add) const {
-    auto def = defined_by_.find(z);
-    if (def == defined_by_.end() || def->second == i || !one_by_one(conv)) return false;
-    const Node& other = graph_.nodes[def->second];
-    Conv other_conv;
-    std::optional<size_t> reader = single_reader(z);
-    return reader == add && is_add(graph_.nodes[add], z) && convolution(other, &other_conv) &&
-           !one_by_one(other_conv);
-  }
-
-  bool one_by_one(const Conv& c) const {
-    const ir::TensorMeta* w = graph_.find_tensor(c.weight);
-    return w != nullptr && w->sizes.size() == 4 && w->sizes[2].constant_value() == 1 &&
-           w->sizes[3].constant_value() == 1;
   }
 
   /// relu, or relu_ of a value nothing else reads (its later readers read the relu_'s result).
@@ -217,11 +201,8 @@ class WeightPacker {
     for (const ir::SymExpr& s : w->sizes) {
       if (!s.constant_value()) return false;
     }
-    // A 1x1 convolution with stride 1 is one matrix product, which libtorch's own path does
-    // faster than oneDNN at small sizes (mobilenet_v3_small's pointwise convolutions).
-    if (*w->sizes[2].constant_value() == 1 && *w->sizes[3].constant_value() == 1 &&
-        conv->stride == std::vector<int64_t>{1, 1} && conv->padding == std::vector<int64_t>{0, 0})
-      return false;
+    // 1x1 convolutions stay libtorch's (see the top of the file).
+    if (*w->sizes[2].constant_value() == 1 && *w->sizes[3].constant_value() == 1) return false;
     if (!conv->bias.empty()) {
       const ir::TensorMeta* b = graph_.find_tensor(conv->bias);
       if (b == nullptr || b->dtype != ir::DType::kFloat32) return false;
@@ -298,7 +279,6 @@ class WeightPacker {
   ir::Graph& graph_;
   std::map<std::string, int> reads_;  // value -> how many inputs read it
   std::set<std::string> constant_;    // values computed from constants alone
-  std::map<std::string, size_t> defined_by_;
   std::map<std::string, size_t> reader_;  // value -> a node reading it (the one, when reads_ is 1)
 };
 

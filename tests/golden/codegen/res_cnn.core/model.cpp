@@ -370,24 +370,6 @@ void fold(aotic::runtime::RunState& state, AtenTensorHandle* outputs) {
             convolution_3_scaled_bias.get(), p_blocks_1_down_1_bias, 1.0, convolution_3_bias.out()),
         "node 'convolution_3_bias' (aten.add.Tensor)");
   convolution_3_scaled_bias.reset();
-  // node 'getitem_9_weight_mkldnn' (aten.to_mkldnn.default)
-  TensorHandle getitem_9_weight_mkldnn;
-  int32_t dtype_value_3 = kFloat32;
-  check(aoti_torch_cpu_to_mkldnn(convolution_3_weight.get(), &dtype_value_3, getitem_9_weight_mkldnn.out()),
-        "node 'getitem_9_weight_mkldnn' (aten.to_mkldnn.default)");
-  convolution_3_weight.reset();
-  // node 'getitem_9_weight_packed' (aten.mkldnn_reorder_conv2d_weight.default)
-  TensorHandle getitem_9_weight_packed;
-  const int64_t padding_3[] = {0, 0};
-  const int64_t stride_3[] = {2, 2};
-  const int64_t dilation_3[] = {1, 1};
-  const int64_t input_size_3[] = {2, 16, 32, 32};
-  const int64_t* input_size_value_3 = input_size_3;
-  check(aoti_torch_cpu_mkldnn_reorder_conv2d_weight(
-            getitem_9_weight_mkldnn.get(), padding_3, 2, stride_3, 2, dilation_3, 2, 1, &input_size_value_3,
-            4, getitem_9_weight_packed.out()),
-        "node 'getitem_9_weight_packed' (aten.mkldnn_reorder_conv2d_weight.default)");
-  getitem_9_weight_mkldnn.reset();
   // node 'convolution_4_var_eps' (aten.add.Scalar)
   TensorHandle convolution_4_var_eps;
   check(aoti_torch_cpu_add_Scalar(b_blocks_1_b1_running_var, 1e-05, 1.0, convolution_4_var_eps.out()),
@@ -441,20 +423,20 @@ void fold(aotic::runtime::RunState& state, AtenTensorHandle* outputs) {
   convolution_4_weight.reset();
   // node 'getitem_12_weight_mkldnn' (aten.to_mkldnn.default)
   TensorHandle getitem_12_weight_mkldnn;
-  int32_t dtype_value_4 = kFloat32;
+  int32_t dtype_value_3 = kFloat32;
   check(aoti_torch_cpu_to_mkldnn(
-            convolution_4_weight_channels_last.get(), &dtype_value_4, getitem_12_weight_mkldnn.out()),
+            convolution_4_weight_channels_last.get(), &dtype_value_3, getitem_12_weight_mkldnn.out()),
         "node 'getitem_12_weight_mkldnn' (aten.to_mkldnn.default)");
   convolution_4_weight_channels_last.reset();
   // node 'getitem_12_weight_packed' (aten.mkldnn_reorder_conv2d_weight.default)
   TensorHandle getitem_12_weight_packed;
-  const int64_t padding_4[] = {1, 1};
-  const int64_t stride_4[] = {2, 2};
-  const int64_t dilation_4[] = {1, 1};
-  const int64_t input_size_4[] = {2, 16, 32, 32};
-  const int64_t* input_size_value_4 = input_size_4;
+  const int64_t padding_3[] = {1, 1};
+  const int64_t stride_3[] = {2, 2};
+  const int64_t dilation_3[] = {1, 1};
+  const int64_t input_size_3[] = {2, 16, 32, 32};
+  const int64_t* input_size_value_3 = input_size_3;
   check(aoti_torch_cpu_mkldnn_reorder_conv2d_weight(
-            getitem_12_weight_mkldnn.get(), padding_4, 2, stride_4, 2, dilation_4, 2, 1, &input_size_value_4,
+            getitem_12_weight_mkldnn.get(), padding_3, 2, stride_3, 2, dilation_3, 2, 1, &input_size_value_3,
             4, getitem_12_weight_packed.out()),
         "node 'getitem_12_weight_packed' (aten.mkldnn_reorder_conv2d_weight.default)");
   getitem_12_weight_mkldnn.reset();
@@ -511,38 +493,38 @@ void fold(aotic::runtime::RunState& state, AtenTensorHandle* outputs) {
   convolution_5_weight.reset();
   // node 'getitem_15_weight_mkldnn' (aten.to_mkldnn.default)
   TensorHandle getitem_15_weight_mkldnn;
-  int32_t dtype_value_5 = kFloat32;
+  int32_t dtype_value_4 = kFloat32;
   check(aoti_torch_cpu_to_mkldnn(
-            convolution_5_weight_channels_last.get(), &dtype_value_5, getitem_15_weight_mkldnn.out()),
+            convolution_5_weight_channels_last.get(), &dtype_value_4, getitem_15_weight_mkldnn.out()),
         "node 'getitem_15_weight_mkldnn' (aten.to_mkldnn.default)");
   convolution_5_weight_channels_last.reset();
   // node 'getitem_15_weight_packed' (aten.mkldnn_reorder_conv2d_weight.default)
   TensorHandle getitem_15_weight_packed;
+  const int64_t padding_4[] = {1, 1};
+  const int64_t stride_4[] = {1, 1};
+  const int64_t dilation_4[] = {1, 1};
+  const int64_t input_size_4[] = {2, 32, 16, 16};
+  const int64_t* input_size_value_4 = input_size_4;
+  check(aoti_torch_cpu_mkldnn_reorder_conv2d_weight(
+            getitem_15_weight_mkldnn.get(), padding_4, 2, stride_4, 2, dilation_4, 2, 1, &input_size_value_4,
+            4, getitem_15_weight_packed.out()),
+        "node 'getitem_15_weight_packed' (aten.mkldnn_reorder_conv2d_weight.default)");
+  getitem_15_weight_mkldnn.reset();
+  // node 'convolution_6_weight_mkldnn' (aten.to_mkldnn.default)
+  TensorHandle convolution_6_weight_mkldnn;
+  int32_t dtype_value_5 = kFloat32;
+  check(aoti_torch_cpu_to_mkldnn(p_dw_0_weight, &dtype_value_5, convolution_6_weight_mkldnn.out()),
+        "node 'convolution_6_weight_mkldnn' (aten.to_mkldnn.default)");
+  // node 'convolution_6_weight_packed' (aten.mkldnn_reorder_conv2d_weight.default)
+  TensorHandle convolution_6_weight_packed;
   const int64_t padding_5[] = {1, 1};
   const int64_t stride_5[] = {1, 1};
   const int64_t dilation_5[] = {1, 1};
   const int64_t input_size_5[] = {2, 32, 16, 16};
   const int64_t* input_size_value_5 = input_size_5;
   check(aoti_torch_cpu_mkldnn_reorder_conv2d_weight(
-            getitem_15_weight_mkldnn.get(), padding_5, 2, stride_5, 2, dilation_5, 2, 1, &input_size_value_5,
-            4, getitem_15_weight_packed.out()),
-        "node 'getitem_15_weight_packed' (aten.mkldnn_reorder_conv2d_weight.default)");
-  getitem_15_weight_mkldnn.reset();
-  // node 'convolution_6_weight_mkldnn' (aten.to_mkldnn.default)
-  TensorHandle convolution_6_weight_mkldnn;
-  int32_t dtype_value_6 = kFloat32;
-  check(aoti_torch_cpu_to_mkldnn(p_dw_0_weight, &dtype_value_6, convolution_6_weight_mkldnn.out()),
-        "node 'convolution_6_weight_mkldnn' (aten.to_mkldnn.default)");
-  // node 'convolution_6_weight_packed' (aten.mkldnn_reorder_conv2d_weight.default)
-  TensorHandle convolution_6_weight_packed;
-  const int64_t padding_6[] = {1, 1};
-  const int64_t stride_6[] = {1, 1};
-  const int64_t dilation_6[] = {1, 1};
-  const int64_t input_size_6[] = {2, 32, 16, 16};
-  const int64_t* input_size_value_6 = input_size_6;
-  check(aoti_torch_cpu_mkldnn_reorder_conv2d_weight(
-            convolution_6_weight_mkldnn.get(), padding_6, 2, stride_6, 2, dilation_6, 2, 32,
-            &input_size_value_6, 4, convolution_6_weight_packed.out()),
+            convolution_6_weight_mkldnn.get(), padding_5, 2, stride_5, 2, dilation_5, 2, 32,
+            &input_size_value_5, 4, convolution_6_weight_packed.out()),
         "node 'convolution_6_weight_packed' (aten.mkldnn_reorder_conv2d_weight.default)");
   convolution_6_weight_mkldnn.reset();
   // node 'p_fc_weight_t' (aten.permute.default)
@@ -564,8 +546,8 @@ void fold(aotic::runtime::RunState& state, AtenTensorHandle* outputs) {
   outputs[3] = new_reference(getitem_3_weight_packed.get()).release();
   outputs[4] = new_reference(convolution_2_bias.get()).release();
   outputs[5] = new_reference(getitem_6_weight_packed.get()).release();
-  outputs[6] = new_reference(convolution_3_bias.get()).release();
-  outputs[7] = new_reference(getitem_9_weight_packed.get()).release();
+  outputs[6] = new_reference(convolution_3_weight.get()).release();
+  outputs[7] = new_reference(convolution_3_bias.get()).release();
   outputs[8] = new_reference(convolution_4_bias.get()).release();
   outputs[9] = new_reference(getitem_12_weight_packed.get()).release();
   outputs[10] = new_reference(convolution_5_bias.get()).release();
@@ -624,8 +606,8 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   AtenTensorHandle getitem_3_weight_packed_1 = state.constant(45);  // folded
   AtenTensorHandle convolution_2_bias_1 = state.constant(46);  // folded
   AtenTensorHandle getitem_6_weight_packed_1 = state.constant(47);  // folded
-  AtenTensorHandle convolution_3_bias_1 = state.constant(48);  // folded
-  AtenTensorHandle getitem_9_weight_packed_1 = state.constant(49);  // folded
+  AtenTensorHandle convolution_3_weight_1 = state.constant(48);  // folded
+  AtenTensorHandle convolution_3_bias_1 = state.constant(49);  // folded
   AtenTensorHandle convolution_4_bias_1 = state.constant(50);  // folded
   AtenTensorHandle getitem_12_weight_packed_1 = state.constant(51);  // folded
   AtenTensorHandle convolution_5_bias_1 = state.constant(52);  // folded
@@ -653,92 +635,93 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   // node 'relu' (mkldnn._convolution_pointwise.default)
   TensorHandle relu;
   AtenTensorHandle B_value = convolution_bias_1;
-  const int64_t padding_7[] = {1, 1};
-  const int64_t stride_7[] = {1, 1};
-  const int64_t dilation_7[] = {1, 1};
+  const int64_t padding_6[] = {1, 1};
+  const int64_t stride_6[] = {1, 1};
+  const int64_t dilation_6[] = {1, 1};
   check(aoti_torch_cpu_mkldnn__convolution_pointwise(
-            x_channels_last.get(), getitem_weight_packed_1, &B_value, padding_7, 2, stride_7, 2, dilation_7,
+            x_channels_last.get(), getitem_weight_packed_1, &B_value, padding_6, 2, stride_6, 2, dilation_6,
             2, 1, "relu", nullptr, 0, nullptr, relu.out()),
         "node 'relu' (mkldnn._convolution_pointwise.default)");
   x_channels_last.reset();
   // node 'relu_1' (mkldnn._convolution_pointwise.default)
   TensorHandle relu_1;
   AtenTensorHandle B_value_1 = convolution_1_bias_1;
-  const int64_t padding_8[] = {1, 1};
-  const int64_t stride_8[] = {1, 1};
-  const int64_t dilation_8[] = {1, 1};
+  const int64_t padding_7[] = {1, 1};
+  const int64_t stride_7[] = {1, 1};
+  const int64_t dilation_7[] = {1, 1};
   check(aoti_torch_cpu_mkldnn__convolution_pointwise(
-            relu.get(), getitem_3_weight_packed_1, &B_value_1, padding_8, 2, stride_8, 2, dilation_8, 2, 1,
+            relu.get(), getitem_3_weight_packed_1, &B_value_1, padding_7, 2, stride_7, 2, dilation_7, 2, 1,
             "relu", nullptr, 0, nullptr, relu_1.out()),
         "node 'relu_1' (mkldnn._convolution_pointwise.default)");
   // node 'relu_2' (mkldnn._convolution_pointwise.binary)
   TensorHandle relu_2;
   AtenTensorHandle B_value_2 = convolution_2_bias_1;
-  const int64_t padding_9[] = {1, 1};
-  const int64_t stride_9[] = {1, 1};
-  const int64_t dilation_9[] = {1, 1};
+  const int64_t padding_8[] = {1, 1};
+  const int64_t stride_8[] = {1, 1};
+  const int64_t dilation_8[] = {1, 1};
   const char* unary_attr_value = "relu";
   check(aoti_torch_cpu_mkldnn__convolution_pointwise_binary(
-            relu_1.get(), relu.get(), getitem_6_weight_packed_1, &B_value_2, padding_9, 2, stride_9, 2,
-            dilation_9, 2, 1, "add", nullptr, &unary_attr_value, nullptr, 0, nullptr, relu_2.out()),
+            relu_1.get(), relu.get(), getitem_6_weight_packed_1, &B_value_2, padding_8, 2, stride_8, 2,
+            dilation_8, 2, 1, "add", nullptr, &unary_attr_value, nullptr, 0, nullptr, relu_2.out()),
         "node 'relu_2' (mkldnn._convolution_pointwise.binary)");
   relu.reset();
   relu_1.reset();
-  // node 'getitem_9' (mkldnn._convolution_pointwise.default)
+  // node 'convolution_3' (aten.convolution.default)
   TensorHandle getitem_9;
-  AtenTensorHandle B_value_3 = convolution_3_bias_1;
-  const int64_t padding_10[] = {0, 0};
+  AtenTensorHandle bias_value = convolution_3_bias_1;
+  const int64_t stride_9[] = {2, 2};
+  const int64_t padding_9[] = {0, 0};
+  const int64_t dilation_9[] = {1, 1};
+  const int64_t output_padding[] = {0, 0};
+  check(aoti_torch_cpu_convolution(
+            relu_2.get(), convolution_3_weight_1, &bias_value, stride_9, 2, padding_9, 2, dilation_9, 2,
+            false, output_padding, 2, 1, getitem_9.out()),
+        "node 'convolution_3' (aten.convolution.default)");
+  // node 'relu_3' (mkldnn._convolution_pointwise.default)
+  TensorHandle relu_3;
+  AtenTensorHandle B_value_3 = convolution_4_bias_1;
+  const int64_t padding_10[] = {1, 1};
   const int64_t stride_10[] = {2, 2};
   const int64_t dilation_10[] = {1, 1};
   check(aoti_torch_cpu_mkldnn__convolution_pointwise(
-            relu_2.get(), getitem_9_weight_packed_1, &B_value_3, padding_10, 2, stride_10, 2, dilation_10, 2,
-            1, "none", nullptr, 0, nullptr, getitem_9.out()),
-        "node 'getitem_9' (mkldnn._convolution_pointwise.default)");
-  // node 'relu_3' (mkldnn._convolution_pointwise.default)
-  TensorHandle relu_3;
-  AtenTensorHandle B_value_4 = convolution_4_bias_1;
-  const int64_t padding_11[] = {1, 1};
-  const int64_t stride_11[] = {2, 2};
-  const int64_t dilation_11[] = {1, 1};
-  check(aoti_torch_cpu_mkldnn__convolution_pointwise(
-            relu_2.get(), getitem_12_weight_packed_1, &B_value_4, padding_11, 2, stride_11, 2, dilation_11, 2,
+            relu_2.get(), getitem_12_weight_packed_1, &B_value_3, padding_10, 2, stride_10, 2, dilation_10, 2,
             1, "relu", nullptr, 0, nullptr, relu_3.out()),
         "node 'relu_3' (mkldnn._convolution_pointwise.default)");
   relu_2.reset();
   // node 'relu_4' (mkldnn._convolution_pointwise.binary)
   TensorHandle relu_4;
-  AtenTensorHandle B_value_5 = convolution_5_bias_1;
-  const int64_t padding_12[] = {1, 1};
-  const int64_t stride_12[] = {1, 1};
-  const int64_t dilation_12[] = {1, 1};
+  AtenTensorHandle B_value_4 = convolution_5_bias_1;
+  const int64_t padding_11[] = {1, 1};
+  const int64_t stride_11[] = {1, 1};
+  const int64_t dilation_11[] = {1, 1};
   const char* unary_attr_value_1 = "relu";
   check(aoti_torch_cpu_mkldnn__convolution_pointwise_binary(
-            relu_3.get(), getitem_9.get(), getitem_15_weight_packed_1, &B_value_5, padding_12, 2, stride_12,
-            2, dilation_12, 2, 1, "add", nullptr, &unary_attr_value_1, nullptr, 0, nullptr, relu_4.out()),
+            relu_3.get(), getitem_9.get(), getitem_15_weight_packed_1, &B_value_4, padding_11, 2, stride_11,
+            2, dilation_11, 2, 1, "add", nullptr, &unary_attr_value_1, nullptr, 0, nullptr, relu_4.out()),
         "node 'relu_4' (mkldnn._convolution_pointwise.binary)");
   getitem_9.reset();
   relu_3.reset();
   // node 'relu_5' (mkldnn._convolution_pointwise.default)
   TensorHandle relu_5;
-  AtenTensorHandle B_value_6 = p_dw_0_bias_1;
-  const int64_t padding_13[] = {1, 1};
-  const int64_t stride_13[] = {1, 1};
-  const int64_t dilation_13[] = {1, 1};
+  AtenTensorHandle B_value_5 = p_dw_0_bias_1;
+  const int64_t padding_12[] = {1, 1};
+  const int64_t stride_12[] = {1, 1};
+  const int64_t dilation_12[] = {1, 1};
   check(aoti_torch_cpu_mkldnn__convolution_pointwise(
-            relu_4.get(), convolution_6_weight_packed_1, &B_value_6, padding_13, 2, stride_13, 2, dilation_13,
+            relu_4.get(), convolution_6_weight_packed_1, &B_value_5, padding_12, 2, stride_12, 2, dilation_12,
             2, 32, "relu", nullptr, 0, nullptr, relu_5.out()),
         "node 'relu_5' (mkldnn._convolution_pointwise.default)");
   relu_4.reset();
   // node 'convolution_7' (aten.convolution.default)
   TensorHandle convolution_7;
-  AtenTensorHandle bias_value = p_head_bias_1;
-  const int64_t stride_14[] = {1, 1};
-  const int64_t padding_14[] = {0, 0};
-  const int64_t dilation_14[] = {1, 1};
-  const int64_t output_padding[] = {0, 0};
+  AtenTensorHandle bias_value_1 = p_head_bias_1;
+  const int64_t stride_13[] = {1, 1};
+  const int64_t padding_13[] = {0, 0};
+  const int64_t dilation_13[] = {1, 1};
+  const int64_t output_padding_1[] = {0, 0};
   check(aoti_torch_cpu_convolution(
-            relu_5.get(), p_head_weight_1, &bias_value, stride_14, 2, padding_14, 2, dilation_14, 2, false,
-            output_padding, 2, 1, convolution_7.out()),
+            relu_5.get(), p_head_weight_1, &bias_value_1, stride_13, 2, padding_13, 2, dilation_13, 2, false,
+            output_padding_1, 2, 1, convolution_7.out()),
         "node 'convolution_7' (aten.convolution.default)");
   relu_5.reset();
   // node 'mean' (aten.mean.dim)
@@ -890,10 +873,10 @@ constexpr int64_t kConstant46Sizes[] = {16};
 constexpr int64_t kConstant46Strides[] = {1};
 constexpr int64_t kConstant47Sizes[] = {16, 16, 3, 3};
 constexpr int64_t kConstant47Strides[] = {144, 1, 48, 16};
-constexpr int64_t kConstant48Sizes[] = {32};
-constexpr int64_t kConstant48Strides[] = {1};
-constexpr int64_t kConstant49Sizes[] = {32, 16, 1, 1};
-constexpr int64_t kConstant49Strides[] = {16, 1, 1, 1};
+constexpr int64_t kConstant48Sizes[] = {32, 16, 1, 1};
+constexpr int64_t kConstant48Strides[] = {16, 1, 1, 1};
+constexpr int64_t kConstant49Sizes[] = {32};
+constexpr int64_t kConstant49Strides[] = {1};
 constexpr int64_t kConstant50Sizes[] = {32};
 constexpr int64_t kConstant50Strides[] = {1};
 constexpr int64_t kConstant51Sizes[] = {32, 16, 3, 3};
@@ -1003,10 +986,10 @@ constexpr aotic::runtime::ConstantSpec kConstants[] = {
       kConstant46Strides, 0, 0, 0, aotic::runtime::ConstantKind::kFoldedConstant},
   {"_FOLDED_CONST_getitem_6_weight_packed", "_FOLDED_CONST_getitem_6_weight_packed", kFloat32, 4,
       kConstant47Sizes, kConstant47Strides, 0, 0, 0, aotic::runtime::ConstantKind::kFoldedConstant},
-  {"_FOLDED_CONST_convolution_3_bias", "_FOLDED_CONST_convolution_3_bias", kFloat32, 1, kConstant48Sizes,
-      kConstant48Strides, 0, 0, 0, aotic::runtime::ConstantKind::kFoldedConstant},
-  {"_FOLDED_CONST_getitem_9_weight_packed", "_FOLDED_CONST_getitem_9_weight_packed", kFloat32, 4,
-      kConstant49Sizes, kConstant49Strides, 0, 0, 0, aotic::runtime::ConstantKind::kFoldedConstant},
+  {"_FOLDED_CONST_convolution_3_weight", "_FOLDED_CONST_convolution_3_weight", kFloat32, 4,
+      kConstant48Sizes, kConstant48Strides, 0, 0, 0, aotic::runtime::ConstantKind::kFoldedConstant},
+  {"_FOLDED_CONST_convolution_3_bias", "_FOLDED_CONST_convolution_3_bias", kFloat32, 1, kConstant49Sizes,
+      kConstant49Strides, 0, 0, 0, aotic::runtime::ConstantKind::kFoldedConstant},
   {"_FOLDED_CONST_convolution_4_bias", "_FOLDED_CONST_convolution_4_bias", kFloat32, 1, kConstant50Sizes,
       kConstant50Strides, 0, 0, 0, aotic::runtime::ConstantKind::kFoldedConstant},
   {"_FOLDED_CONST_getitem_12_weight_packed", "_FOLDED_CONST_getitem_12_weight_packed", kFloat32, 4,

@@ -357,24 +357,6 @@ void fold(aotic::runtime::RunState& state, AtenTensorHandle* outputs) {
             conv2d_3_scaled_bias.get(), p_blocks_1_down_1_bias, 1.0, conv2d_3_bias.out()),
         "node 'conv2d_3_bias' (aten.add.Tensor)");
   conv2d_3_scaled_bias.reset();
-  // node 'batch_norm_3_weight_mkldnn' (aten.to_mkldnn.default)
-  TensorHandle batch_norm_3_weight_mkldnn;
-  int32_t dtype_value_3 = kFloat32;
-  check(aoti_torch_cpu_to_mkldnn(conv2d_3_weight.get(), &dtype_value_3, batch_norm_3_weight_mkldnn.out()),
-        "node 'batch_norm_3_weight_mkldnn' (aten.to_mkldnn.default)");
-  conv2d_3_weight.reset();
-  // node 'batch_norm_3_weight_packed' (aten.mkldnn_reorder_conv2d_weight.default)
-  TensorHandle batch_norm_3_weight_packed;
-  const int64_t padding_3[] = {0, 0};
-  const int64_t stride_3[] = {2, 2};
-  const int64_t dilation_3[] = {1, 1};
-  const int64_t input_size_3[] = {2, 16, 32, 32};
-  const int64_t* input_size_value_3 = input_size_3;
-  check(aoti_torch_cpu_mkldnn_reorder_conv2d_weight(
-            batch_norm_3_weight_mkldnn.get(), padding_3, 2, stride_3, 2, dilation_3, 2, 1,
-            &input_size_value_3, 4, batch_norm_3_weight_packed.out()),
-        "node 'batch_norm_3_weight_packed' (aten.mkldnn_reorder_conv2d_weight.default)");
-  batch_norm_3_weight_mkldnn.reset();
   // node 'conv2d_4_var_eps' (aten.add.Scalar)
   TensorHandle conv2d_4_var_eps;
   check(aoti_torch_cpu_add_Scalar(b_blocks_1_b1_running_var, 1e-05, 1.0, conv2d_4_var_eps.out()),
@@ -424,21 +406,21 @@ void fold(aotic::runtime::RunState& state, AtenTensorHandle* outputs) {
   conv2d_4_weight.reset();
   // node 'batch_norm_4_weight_mkldnn' (aten.to_mkldnn.default)
   TensorHandle batch_norm_4_weight_mkldnn;
-  int32_t dtype_value_4 = kFloat32;
+  int32_t dtype_value_3 = kFloat32;
   check(aoti_torch_cpu_to_mkldnn(
-            conv2d_4_weight_channels_last.get(), &dtype_value_4, batch_norm_4_weight_mkldnn.out()),
+            conv2d_4_weight_channels_last.get(), &dtype_value_3, batch_norm_4_weight_mkldnn.out()),
         "node 'batch_norm_4_weight_mkldnn' (aten.to_mkldnn.default)");
   conv2d_4_weight_channels_last.reset();
   // node 'batch_norm_4_weight_packed' (aten.mkldnn_reorder_conv2d_weight.default)
   TensorHandle batch_norm_4_weight_packed;
-  const int64_t padding_4[] = {1, 1};
-  const int64_t stride_4[] = {2, 2};
-  const int64_t dilation_4[] = {1, 1};
-  const int64_t input_size_4[] = {2, 16, 32, 32};
-  const int64_t* input_size_value_4 = input_size_4;
+  const int64_t padding_3[] = {1, 1};
+  const int64_t stride_3[] = {2, 2};
+  const int64_t dilation_3[] = {1, 1};
+  const int64_t input_size_3[] = {2, 16, 32, 32};
+  const int64_t* input_size_value_3 = input_size_3;
   check(aoti_torch_cpu_mkldnn_reorder_conv2d_weight(
-            batch_norm_4_weight_mkldnn.get(), padding_4, 2, stride_4, 2, dilation_4, 2, 1,
-            &input_size_value_4, 4, batch_norm_4_weight_packed.out()),
+            batch_norm_4_weight_mkldnn.get(), padding_3, 2, stride_3, 2, dilation_3, 2, 1,
+            &input_size_value_3, 4, batch_norm_4_weight_packed.out()),
         "node 'batch_norm_4_weight_packed' (aten.mkldnn_reorder_conv2d_weight.default)");
   batch_norm_4_weight_mkldnn.reset();
   // node 'conv2d_5_var_eps' (aten.add.Scalar)
@@ -490,37 +472,37 @@ void fold(aotic::runtime::RunState& state, AtenTensorHandle* outputs) {
   conv2d_5_weight.reset();
   // node 'batch_norm_5_weight_mkldnn' (aten.to_mkldnn.default)
   TensorHandle batch_norm_5_weight_mkldnn;
-  int32_t dtype_value_5 = kFloat32;
+  int32_t dtype_value_4 = kFloat32;
   check(aoti_torch_cpu_to_mkldnn(
-            conv2d_5_weight_channels_last.get(), &dtype_value_5, batch_norm_5_weight_mkldnn.out()),
+            conv2d_5_weight_channels_last.get(), &dtype_value_4, batch_norm_5_weight_mkldnn.out()),
         "node 'batch_norm_5_weight_mkldnn' (aten.to_mkldnn.default)");
   conv2d_5_weight_channels_last.reset();
   // node 'batch_norm_5_weight_packed' (aten.mkldnn_reorder_conv2d_weight.default)
   TensorHandle batch_norm_5_weight_packed;
+  const int64_t padding_4[] = {1, 1};
+  const int64_t stride_4[] = {1, 1};
+  const int64_t dilation_4[] = {1, 1};
+  const int64_t input_size_4[] = {2, 32, 16, 16};
+  const int64_t* input_size_value_4 = input_size_4;
+  check(aoti_torch_cpu_mkldnn_reorder_conv2d_weight(
+            batch_norm_5_weight_mkldnn.get(), padding_4, 2, stride_4, 2, dilation_4, 2, 1,
+            &input_size_value_4, 4, batch_norm_5_weight_packed.out()),
+        "node 'batch_norm_5_weight_packed' (aten.mkldnn_reorder_conv2d_weight.default)");
+  batch_norm_5_weight_mkldnn.reset();
+  // node 'conv2d_6_weight_mkldnn' (aten.to_mkldnn.default)
+  TensorHandle conv2d_6_weight_mkldnn;
+  int32_t dtype_value_5 = kFloat32;
+  check(aoti_torch_cpu_to_mkldnn(p_dw_0_weight, &dtype_value_5, conv2d_6_weight_mkldnn.out()),
+        "node 'conv2d_6_weight_mkldnn' (aten.to_mkldnn.default)");
+  // node 'conv2d_6_weight_packed' (aten.mkldnn_reorder_conv2d_weight.default)
+  TensorHandle conv2d_6_weight_packed;
   const int64_t padding_5[] = {1, 1};
   const int64_t stride_5[] = {1, 1};
   const int64_t dilation_5[] = {1, 1};
   const int64_t input_size_5[] = {2, 32, 16, 16};
   const int64_t* input_size_value_5 = input_size_5;
   check(aoti_torch_cpu_mkldnn_reorder_conv2d_weight(
-            batch_norm_5_weight_mkldnn.get(), padding_5, 2, stride_5, 2, dilation_5, 2, 1,
-            &input_size_value_5, 4, batch_norm_5_weight_packed.out()),
-        "node 'batch_norm_5_weight_packed' (aten.mkldnn_reorder_conv2d_weight.default)");
-  batch_norm_5_weight_mkldnn.reset();
-  // node 'conv2d_6_weight_mkldnn' (aten.to_mkldnn.default)
-  TensorHandle conv2d_6_weight_mkldnn;
-  int32_t dtype_value_6 = kFloat32;
-  check(aoti_torch_cpu_to_mkldnn(p_dw_0_weight, &dtype_value_6, conv2d_6_weight_mkldnn.out()),
-        "node 'conv2d_6_weight_mkldnn' (aten.to_mkldnn.default)");
-  // node 'conv2d_6_weight_packed' (aten.mkldnn_reorder_conv2d_weight.default)
-  TensorHandle conv2d_6_weight_packed;
-  const int64_t padding_6[] = {1, 1};
-  const int64_t stride_6[] = {1, 1};
-  const int64_t dilation_6[] = {1, 1};
-  const int64_t input_size_6[] = {2, 32, 16, 16};
-  const int64_t* input_size_value_6 = input_size_6;
-  check(aoti_torch_cpu_mkldnn_reorder_conv2d_weight(
-            conv2d_6_weight_mkldnn.get(), padding_6, 2, stride_6, 2, dilation_6, 2, 32, &input_size_value_6,
+            conv2d_6_weight_mkldnn.get(), padding_5, 2, stride_5, 2, dilation_5, 2, 32, &input_size_value_5,
             4, conv2d_6_weight_packed.out()),
         "node 'conv2d_6_weight_packed' (aten.mkldnn_reorder_conv2d_weight.default)");
   conv2d_6_weight_mkldnn.reset();
@@ -543,8 +525,8 @@ void fold(aotic::runtime::RunState& state, AtenTensorHandle* outputs) {
   outputs[3] = new_reference(batch_norm_1_weight_packed.get()).release();
   outputs[4] = new_reference(conv2d_2_bias.get()).release();
   outputs[5] = new_reference(batch_norm_2_weight_packed.get()).release();
-  outputs[6] = new_reference(conv2d_3_bias.get()).release();
-  outputs[7] = new_reference(batch_norm_3_weight_packed.get()).release();
+  outputs[6] = new_reference(conv2d_3_weight.get()).release();
+  outputs[7] = new_reference(conv2d_3_bias.get()).release();
   outputs[8] = new_reference(conv2d_4_bias.get()).release();
   outputs[9] = new_reference(batch_norm_4_weight_packed.get()).release();
   outputs[10] = new_reference(conv2d_5_bias.get()).release();
@@ -603,8 +585,8 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   AtenTensorHandle batch_norm_1_weight_packed_1 = state.constant(45);  // folded
   AtenTensorHandle conv2d_2_bias_1 = state.constant(46);  // folded
   AtenTensorHandle batch_norm_2_weight_packed_1 = state.constant(47);  // folded
-  AtenTensorHandle conv2d_3_bias_1 = state.constant(48);  // folded
-  AtenTensorHandle batch_norm_3_weight_packed_1 = state.constant(49);  // folded
+  AtenTensorHandle conv2d_3_weight_1 = state.constant(48);  // folded
+  AtenTensorHandle conv2d_3_bias_1 = state.constant(49);  // folded
   AtenTensorHandle conv2d_4_bias_1 = state.constant(50);  // folded
   AtenTensorHandle batch_norm_4_weight_packed_1 = state.constant(51);  // folded
   AtenTensorHandle conv2d_5_bias_1 = state.constant(52);  // folded
@@ -632,91 +614,91 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   // node 'relu_' (mkldnn._convolution_pointwise.default)
   TensorHandle relu_;
   AtenTensorHandle B_value = conv2d_bias_1;
-  const int64_t padding_7[] = {1, 1};
-  const int64_t stride_7[] = {1, 1};
-  const int64_t dilation_7[] = {1, 1};
+  const int64_t padding_6[] = {1, 1};
+  const int64_t stride_6[] = {1, 1};
+  const int64_t dilation_6[] = {1, 1};
   check(aoti_torch_cpu_mkldnn__convolution_pointwise(
-            x_channels_last.get(), batch_norm_weight_packed_1, &B_value, padding_7, 2, stride_7, 2,
-            dilation_7, 2, 1, "relu", nullptr, 0, nullptr, relu_.out()),
+            x_channels_last.get(), batch_norm_weight_packed_1, &B_value, padding_6, 2, stride_6, 2,
+            dilation_6, 2, 1, "relu", nullptr, 0, nullptr, relu_.out()),
         "node 'relu_' (mkldnn._convolution_pointwise.default)");
   x_channels_last.reset();
   // node 'relu__1' (mkldnn._convolution_pointwise.default)
   TensorHandle relu__1;
   AtenTensorHandle B_value_1 = conv2d_1_bias_1;
-  const int64_t padding_8[] = {1, 1};
-  const int64_t stride_8[] = {1, 1};
-  const int64_t dilation_8[] = {1, 1};
+  const int64_t padding_7[] = {1, 1};
+  const int64_t stride_7[] = {1, 1};
+  const int64_t dilation_7[] = {1, 1};
   check(aoti_torch_cpu_mkldnn__convolution_pointwise(
-            relu_.get(), batch_norm_1_weight_packed_1, &B_value_1, padding_8, 2, stride_8, 2, dilation_8, 2,
+            relu_.get(), batch_norm_1_weight_packed_1, &B_value_1, padding_7, 2, stride_7, 2, dilation_7, 2,
             1, "relu", nullptr, 0, nullptr, relu__1.out()),
         "node 'relu__1' (mkldnn._convolution_pointwise.default)");
   // node 'relu__2' (mkldnn._convolution_pointwise.binary)
   TensorHandle relu__2;
   AtenTensorHandle B_value_2 = conv2d_2_bias_1;
-  const int64_t padding_9[] = {1, 1};
-  const int64_t stride_9[] = {1, 1};
-  const int64_t dilation_9[] = {1, 1};
+  const int64_t padding_8[] = {1, 1};
+  const int64_t stride_8[] = {1, 1};
+  const int64_t dilation_8[] = {1, 1};
   const char* unary_attr_value = "relu";
   check(aoti_torch_cpu_mkldnn__convolution_pointwise_binary(
-            relu__1.get(), relu_.get(), batch_norm_2_weight_packed_1, &B_value_2, padding_9, 2, stride_9, 2,
-            dilation_9, 2, 1, "add", nullptr, &unary_attr_value, nullptr, 0, nullptr, relu__2.out()),
+            relu__1.get(), relu_.get(), batch_norm_2_weight_packed_1, &B_value_2, padding_8, 2, stride_8, 2,
+            dilation_8, 2, 1, "add", nullptr, &unary_attr_value, nullptr, 0, nullptr, relu__2.out()),
         "node 'relu__2' (mkldnn._convolution_pointwise.binary)");
   relu_.reset();
   relu__1.reset();
-  // node 'batch_norm_3' (mkldnn._convolution_pointwise.default)
+  // node 'conv2d_3' (aten.conv2d.default)
   TensorHandle batch_norm_3;
-  AtenTensorHandle B_value_3 = conv2d_3_bias_1;
-  const int64_t padding_10[] = {0, 0};
+  AtenTensorHandle bias_value = conv2d_3_bias_1;
+  const int64_t stride_9[] = {2, 2};
+  const int64_t padding_9[] = {0, 0};
+  const int64_t dilation_9[] = {1, 1};
+  check(aoti_torch_cpu_conv2d(
+            relu__2.get(), conv2d_3_weight_1, &bias_value, stride_9, 2, padding_9, 2, dilation_9, 2, 1,
+            batch_norm_3.out()),
+        "node 'conv2d_3' (aten.conv2d.default)");
+  // node 'relu__3' (mkldnn._convolution_pointwise.default)
+  TensorHandle relu__3;
+  AtenTensorHandle B_value_3 = conv2d_4_bias_1;
+  const int64_t padding_10[] = {1, 1};
   const int64_t stride_10[] = {2, 2};
   const int64_t dilation_10[] = {1, 1};
   check(aoti_torch_cpu_mkldnn__convolution_pointwise(
-            relu__2.get(), batch_norm_3_weight_packed_1, &B_value_3, padding_10, 2, stride_10, 2, dilation_10,
-            2, 1, "none", nullptr, 0, nullptr, batch_norm_3.out()),
-        "node 'batch_norm_3' (mkldnn._convolution_pointwise.default)");
-  // node 'relu__3' (mkldnn._convolution_pointwise.default)
-  TensorHandle relu__3;
-  AtenTensorHandle B_value_4 = conv2d_4_bias_1;
-  const int64_t padding_11[] = {1, 1};
-  const int64_t stride_11[] = {2, 2};
-  const int64_t dilation_11[] = {1, 1};
-  check(aoti_torch_cpu_mkldnn__convolution_pointwise(
-            relu__2.get(), batch_norm_4_weight_packed_1, &B_value_4, padding_11, 2, stride_11, 2, dilation_11,
+            relu__2.get(), batch_norm_4_weight_packed_1, &B_value_3, padding_10, 2, stride_10, 2, dilation_10,
             2, 1, "relu", nullptr, 0, nullptr, relu__3.out()),
         "node 'relu__3' (mkldnn._convolution_pointwise.default)");
   relu__2.reset();
   // node 'relu__4' (mkldnn._convolution_pointwise.binary)
   TensorHandle relu__4;
-  AtenTensorHandle B_value_5 = conv2d_5_bias_1;
-  const int64_t padding_12[] = {1, 1};
-  const int64_t stride_12[] = {1, 1};
-  const int64_t dilation_12[] = {1, 1};
+  AtenTensorHandle B_value_4 = conv2d_5_bias_1;
+  const int64_t padding_11[] = {1, 1};
+  const int64_t stride_11[] = {1, 1};
+  const int64_t dilation_11[] = {1, 1};
   const char* unary_attr_value_1 = "relu";
   check(aoti_torch_cpu_mkldnn__convolution_pointwise_binary(
-            relu__3.get(), batch_norm_3.get(), batch_norm_5_weight_packed_1, &B_value_5, padding_12, 2,
-            stride_12, 2, dilation_12, 2, 1, "add", nullptr, &unary_attr_value_1, nullptr, 0, nullptr,
+            relu__3.get(), batch_norm_3.get(), batch_norm_5_weight_packed_1, &B_value_4, padding_11, 2,
+            stride_11, 2, dilation_11, 2, 1, "add", nullptr, &unary_attr_value_1, nullptr, 0, nullptr,
             relu__4.out()),
         "node 'relu__4' (mkldnn._convolution_pointwise.binary)");
   batch_norm_3.reset();
   relu__3.reset();
   // node 'relu' (mkldnn._convolution_pointwise.default)
   TensorHandle relu;
-  AtenTensorHandle B_value_6 = p_dw_0_bias_1;
-  const int64_t padding_13[] = {1, 1};
-  const int64_t stride_13[] = {1, 1};
-  const int64_t dilation_13[] = {1, 1};
+  AtenTensorHandle B_value_5 = p_dw_0_bias_1;
+  const int64_t padding_12[] = {1, 1};
+  const int64_t stride_12[] = {1, 1};
+  const int64_t dilation_12[] = {1, 1};
   check(aoti_torch_cpu_mkldnn__convolution_pointwise(
-            relu__4.get(), conv2d_6_weight_packed_1, &B_value_6, padding_13, 2, stride_13, 2, dilation_13, 2,
+            relu__4.get(), conv2d_6_weight_packed_1, &B_value_5, padding_12, 2, stride_12, 2, dilation_12, 2,
             32, "relu", nullptr, 0, nullptr, relu.out()),
         "node 'relu' (mkldnn._convolution_pointwise.default)");
   relu__4.reset();
   // node 'conv2d_7' (aten.conv2d.default)
   TensorHandle conv2d_7;
-  AtenTensorHandle bias_value = p_head_bias_1;
-  const int64_t stride_14[] = {1, 1};
-  const int64_t padding_14[] = {0, 0};
-  const int64_t dilation_14[] = {1, 1};
+  AtenTensorHandle bias_value_1 = p_head_bias_1;
+  const int64_t stride_13[] = {1, 1};
+  const int64_t padding_13[] = {0, 0};
+  const int64_t dilation_13[] = {1, 1};
   check(aoti_torch_cpu_conv2d(
-            relu.get(), p_head_weight_1, &bias_value, stride_14, 2, padding_14, 2, dilation_14, 2, 1,
+            relu.get(), p_head_weight_1, &bias_value_1, stride_13, 2, padding_13, 2, dilation_13, 2, 1,
             conv2d_7.out()),
         "node 'conv2d_7' (aten.conv2d.default)");
   relu.reset();
@@ -867,10 +849,10 @@ constexpr int64_t kConstant46Sizes[] = {16};
 constexpr int64_t kConstant46Strides[] = {1};
 constexpr int64_t kConstant47Sizes[] = {16, 16, 3, 3};
 constexpr int64_t kConstant47Strides[] = {144, 1, 48, 16};
-constexpr int64_t kConstant48Sizes[] = {32};
-constexpr int64_t kConstant48Strides[] = {1};
-constexpr int64_t kConstant49Sizes[] = {32, 16, 1, 1};
-constexpr int64_t kConstant49Strides[] = {16, 1, 1, 1};
+constexpr int64_t kConstant48Sizes[] = {32, 16, 1, 1};
+constexpr int64_t kConstant48Strides[] = {16, 1, 1, 1};
+constexpr int64_t kConstant49Sizes[] = {32};
+constexpr int64_t kConstant49Strides[] = {1};
 constexpr int64_t kConstant50Sizes[] = {32};
 constexpr int64_t kConstant50Strides[] = {1};
 constexpr int64_t kConstant51Sizes[] = {32, 16, 3, 3};
@@ -980,10 +962,10 @@ constexpr aotic::runtime::ConstantSpec kConstants[] = {
       kConstant46Strides, 0, 0, 0, aotic::runtime::ConstantKind::kFoldedConstant},
   {"_FOLDED_CONST_batch_norm_2_weight_packed", "_FOLDED_CONST_batch_norm_2_weight_packed", kFloat32, 4,
       kConstant47Sizes, kConstant47Strides, 0, 0, 0, aotic::runtime::ConstantKind::kFoldedConstant},
-  {"_FOLDED_CONST_conv2d_3_bias", "_FOLDED_CONST_conv2d_3_bias", kFloat32, 1, kConstant48Sizes,
+  {"_FOLDED_CONST_conv2d_3_weight", "_FOLDED_CONST_conv2d_3_weight", kFloat32, 4, kConstant48Sizes,
       kConstant48Strides, 0, 0, 0, aotic::runtime::ConstantKind::kFoldedConstant},
-  {"_FOLDED_CONST_batch_norm_3_weight_packed", "_FOLDED_CONST_batch_norm_3_weight_packed", kFloat32, 4,
-      kConstant49Sizes, kConstant49Strides, 0, 0, 0, aotic::runtime::ConstantKind::kFoldedConstant},
+  {"_FOLDED_CONST_conv2d_3_bias", "_FOLDED_CONST_conv2d_3_bias", kFloat32, 1, kConstant49Sizes,
+      kConstant49Strides, 0, 0, 0, aotic::runtime::ConstantKind::kFoldedConstant},
   {"_FOLDED_CONST_conv2d_4_bias", "_FOLDED_CONST_conv2d_4_bias", kFloat32, 1, kConstant50Sizes,
       kConstant50Strides, 0, 0, 0, aotic::runtime::ConstantKind::kFoldedConstant},
   {"_FOLDED_CONST_batch_norm_4_weight_packed", "_FOLDED_CONST_batch_norm_4_weight_packed", kFloat32, 4,
