@@ -154,6 +154,8 @@ class CpuPrinter {
     for (const AbiCode& code : abi_codes()) w_.unique_name(code.name);
     for (const kernel::Kernel& k : module_.kernels) w_.unique_name(k.name);
     for (const char* name : {"kSpec",
+                             "AOTIC_RUN_ONCE",
+                             "AOTIC_HOST_DEVICE",
                              "kInputs",
                              "kOutputs",
                              "kSymbols",
@@ -211,6 +213,7 @@ class CpuPrinter {
     out.line("// Generated code: do not edit. It reaches libtorch only through the C shim.");
     out.raw(template_section("prologue.h", "includes"));
     out.raw(template_section("prologue.h", "host_device"));
+    if (!module_.fold.empty() || module_.cuda_graphs) out.raw(template_section("prologue.h", "run_once"));
     if (cuda()) out.raw(template_section("cuda_helpers.h", "cuda_includes"));
     bool math = !kernels_.text().empty() || (cuda() && !module_.kernels.empty());
     for (const char* use : {"std::min", "std::max", "std::abs"}) math |= body.find(use) != std::string::npos;
@@ -545,7 +548,7 @@ class CpuPrinter {
     if (module_.fold.empty()) return;
     scopes_.emplace_back();
     w_.line("// The folded constants, computed from the others whenever the constants are set.");
-    w_.open("void fold(aotic::runtime::RunState& state, AtenTensorHandle* outputs)");
+    w_.open("AOTIC_RUN_ONCE void fold(aotic::runtime::RunState& state, AtenTensorHandle* outputs)");
     if (cuda()) w_.line("const CudaStreamScope cuda(state);");
     bind_constants();
     print_block(module_.fold);
@@ -566,9 +569,8 @@ class CpuPrinter {
     if (module_.cuda_graphs) {
       // run() (templates/cuda_helpers.h, cuda_graphs) captures this once and replays it.
       w_.open_wrapped(
-          "void run_ops(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHandle* "
-          "outputs, "
-          "cudaStream_t stream)");
+          "AOTIC_RUN_ONCE void run_ops(aotic::runtime::RunState& state, AtenTensorHandle* inputs, "
+          "AtenTensorHandle* outputs, cudaStream_t stream)");
     } else {
       w_.open(
           "void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHandle* outputs)");
