@@ -277,8 +277,8 @@ class WeightPacker {
   }
 
   ir::Graph& graph_;
-  std::map<std::string, int> reads_;  // value -> how many inputs read it
-  std::set<std::string> constant_;    // values computed from constants alone
+  std::map<std::string, int> reads_;      // value -> how many inputs read it
+  std::set<std::string> constant_;        // values computed from constants alone
   std::map<std::string, size_t> reader_;  // value -> a node reading it (the one, when reads_ is 1)
 };
 

@@ -290,8 +290,7 @@ TEST_CASE("printed kernels compile and compute: a pool window over rows, both lo
                                           "row_pool(a, o);\n"
                                           "for (float v : o) std::printf(\"%g \", v);");
   // Each output the largest of its column in the rows above, at and below (a[i] = 37 i mod 11).
-  CHECK(out ==
-        "10 4 8 1 5 9 2 6 10 4 8 10 5 9 2 6 10 3 7 10 4 8 10 5 9 2 6 10 3 7 10 4 ");
+  CHECK(out == "10 4 8 1 5 9 2 6 10 4 8 10 5 9 2 6 10 3 7 10 4 8 10 5 9 2 6 10 3 7 10 4 ");
 }
 
 }  // namespace
