@@ -12,9 +12,10 @@
 #else
 #define AOTIC_HOST_DEVICE
 #endif
-// Functions that run once per constants set or per captured shape (fold(), a CUDA graph's ops):
-// compiled without optimisation, which is most of a large model's compile time (resnet18's
-// model.cpp: 0.56 s with fold() at -O1, 0.30 s without) and nothing of its run time.
+// Functions that run once per constants set (fold()) or only to warm up and capture a CUDA graph
+// (its ops; op by op every run only where capture failed): compiled without optimisation, which
+// was most of a large model's compile time (resnet18's model.cpp: 0.56 s with fold() at -O1,
+// 0.30 s without) and is nothing of its run time.
 #if defined(__clang__)
 #define AOTIC_RUN_ONCE __attribute__((optnone, noinline))
 #elif defined(__GNUC__)
