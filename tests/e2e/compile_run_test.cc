@@ -31,10 +31,12 @@ std::string shim_option() { return "--shim-lib " + testing::repo_path("shim/liba
 void compile_and_check_all(const std::string& compile_flags) {
   const std::string dir = testing::scratch_dir("e2e");
   const std::vector<std::pair<std::string, std::string>> cases = {
-      {"fixtures", "mlp"},     {"fixtures", "mlp_dyn"},  {"fixtures", "small_cnn"}, {"fixtures", "tiny_gpt"},
-      {"extra", "cond"},       {"extra", "sym_ops"},     {"extra", "misc_ops"},     {"extra", "gpt_dyn"},
-      {"extra", "common_ops"}, {"extra", "lstm_tagger"}, {"extra", "gru_encoder"},  {"extra", "tiny_vit"},
-      {"extra", "cnn_dim"},    {"extra", "int_ops"},     {"extra", "derived_dims"}, {"extra", "res_cnn"},
+      {"fixtures", "mlp"},      {"fixtures", "mlp_dyn"},    {"fixtures", "small_cnn"},
+      {"fixtures", "tiny_gpt"}, {"extra", "cond"},          {"extra", "sym_ops"},
+      {"extra", "misc_ops"},    {"extra", "gpt_dyn"},       {"extra", "common_ops"},
+      {"extra", "lstm_tagger"}, {"extra", "gru_encoder"},   {"extra", "tiny_vit"},
+      {"extra", "cnn_dim"},     {"extra", "int_ops"},       {"extra", "derived_dims"},
+      {"extra", "res_cnn"},     {"extra", "small_cnn_pad"},
   };
   for (const auto& [folder, name] : cases) {
     for (const char* flavour : {"", ".core"}) {
@@ -409,7 +411,7 @@ TEST_CASE("generated kernels run clean under AddressSanitizer and UndefinedBehav
   REQUIRE(std::system(("chmod +x " + cxx).c_str()) == 0);
   const std::vector<std::pair<std::string, std::string>> cases = {
       {"fixtures", "small_cnn"}, {"fixtures", "tiny_gpt"}, {"extra", "cnn_dim"}, {"extra", "int_ops"},
-      {"extra", "common_ops"},   {"extra", "tiny_vit"},    {"extra", "res_cnn"},
+      {"extra", "common_ops"},   {"extra", "tiny_vit"},    {"extra", "res_cnn"}, {"extra", "small_cnn_pad"},
   };
   for (const auto& [folder, name] : cases) {
     const std::string archive = testing::repo_path("tests/data/" + folder + "/" + name + ".pt2");
