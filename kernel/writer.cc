@@ -26,7 +26,10 @@ std::vector<std::string> split_items(std::string_view text) {
       continue;
     }
     if (c == '"') in_string = !in_string;
-    if (!in_string && c == ' ' && i > 0 && text[i - 1] == ',') {
+    // After ", " and, for a long conditional, after " ? " and " : ".
+    const bool after_comma = i > 0 && text[i - 1] == ',';
+    const bool after_ternary = i > 1 && (text[i - 1] == '?' || text[i - 1] == ':') && text[i - 2] == ' ';
+    if (!in_string && c == ' ' && (after_comma || after_ternary)) {
       items.push_back(current);
       current.clear();
     }

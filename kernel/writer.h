@@ -19,9 +19,9 @@ class CodeWriter {
     line(fmt::format(format, std::forward<Args>(args)...));
   }
   void blank() { text_ += '\n'; }
-  /// One line, or several when it is longer than `width`: broken after ", " outside string
-  /// literals, continuation lines indented four more; a string literal too long for a line is
-  /// split into adjacent literals.
+  /// One line, or several when it is longer than `width`: broken after ", ", " ? " and " : "
+  /// outside string literals, continuation lines indented four more; a string literal too long
+  /// for a line is split into adjacent literals.
   void wrapped(std::string_view text, size_t width = 110);
   /// "header {" and one more level of indentation.
   void open(std::string_view header);

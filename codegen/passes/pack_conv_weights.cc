@@ -127,6 +127,13 @@ class WeightPacker {
           }
         }
       }
+      if (updates_between(i, last, add)) {
+        // The fused call, at `last`, would read the convolution's input after that update.
+        last = i;
+        add.reset();
+        other.clear();
+        unary = "none";
+      }
       const std::string result = graph_.nodes[last].outputs[0].name;
       const std::string packed = pack(conv, conv_out, &before[last]);
       Node fused = other.empty() ? pointwise(conv, packed, unary, result)
@@ -154,6 +161,24 @@ class WeightPacker {
     auto reader = reader_.find(value);
     if (reads == reads_.end() || reads->second != 1 || reader == reader_.end()) return std::nullopt;
     return reader->second;
+  }
+
+  /// Whether a node after `from` and before `to` (other than the add being fused) writes a tensor:
+  /// an in-place op (relu_, copy_, ...) or an out= overload. Fusing moves the convolution from
+  /// `from` to `to`; it must read its input as it was.
+  bool updates_between(size_t from, size_t to, std::optional<size_t> add) const {
+    for (size_t k = from + 1; k < to; ++k) {
+      if (k == add) continue;
+      const std::string op = graph_.nodes[k].op_name();  // "aten.relu_.default"
+      const size_t dot = op.find('.');
+      const size_t dot2 = dot == std::string::npos ? std::string::npos : op.find('.', dot + 1);
+      const std::string name =
+          op.substr(dot + 1, dot2 == std::string::npos ? std::string::npos : dot2 - dot - 1);
+      const std::string overload = dot2 == std::string::npos ? "" : op.substr(dot2 + 1);
+      const bool dunder = name.size() >= 4 && name.compare(0, 2, "__") == 0;
+      if ((!name.empty() && name.back() == '_' && !dunder) || overload.rfind("out", 0) == 0) return true;
+    }
+    return false;
   }
 
   /// relu, or relu_ of a value nothing else reads (its later readers read the relu_'s result).

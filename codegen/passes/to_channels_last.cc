@@ -21,10 +21,10 @@
 //
 // On the CPU every float32/bfloat16/float16 2-d convolution qualifies. On CUDA only models whose
 // convolutions all have groups of 1 (cuDNN's depthwise kernels are slower on channels-last).
-// Models with a single convolution stay as they are. In-place ops (ResNet's relu_ and `+=`) are
-// readers it does not know: functionalize, before it, turns them into the pointwise ops they are;
-// without that, each got a contiguous copy and back, which made NHWC resnet18 slower than NCHW
-// on the CPU.
+// Models with a single convolution stay as they are, and so do models with an op that writes a
+// tensor: in-place ops (ResNet's relu_ and `+=`) are readers it does not know, and their update
+// would go to the contiguous copy. functionalize, before it, turns most of them into the
+// pointwise ops they are (all of torchvision's ResNet's).
 #include <map>
 #include <set>
 
@@ -157,6 +157,11 @@ class ChannelsLast {
   bool worth_it() const {
     int qualifying = 0;
     for (const Node& node : graph_.nodes) {
+      // An op that writes a tensor (an in-place update functionalize kept, copy_, an out=
+      // overload) would write the contiguous copy this pass gives unknown readers, and the value
+      // read afterwards would miss the update: such models keep their layout.
+      const ir::OpSchema* schema = ir::builtin_schemas().find(node.target);
+      if (schema != nullptr && schema->is_mutable()) return false;
       if (device_ == "cuda" && graph_rewrite::forward_convolution(node) && groups(node) != 1) return false;
       qualifying += convolution(node) ? 1 : 0;
     }

@@ -854,6 +854,43 @@ TEST_CASE("functionalize: in-place ops on values nothing reads afterwards become
   CHECK(kept.find("\nop add_ = aten.add.Tensor(%batch_norm_2, %relu_)\n") != std::string::npos);
 }
 
+TEST_CASE("pack_conv_weights and to_channels_last around an in-place update that stays") {
+  // res_cnn with relu__3 (the input of the second block's 3x3 convolution) doubled in place
+  // between that convolution and its residual add, and read afterwards (so the update stays in
+  // place): fused at the add, the convolution would read the doubled input.
+  ir::Program program = ir::load_program(testing::repo_path("tests/data/extra/res_cnn.pt2"));
+  ir::Graph& g = program.graph;
+  for (size_t i = 0; i < g.nodes.size(); ++i) {
+    if (g.nodes[i].name != "add__1") continue;
+    ir::Node twice = aten_call("add_.Tensor", "relu__3_twice",
+                               {{"self", tensor_named("relu__3"), ir::ArgPassing::kKeyword},
+                                {"other", tensor_named("relu__3"), ir::ArgPassing::kKeyword}});
+    g.tensor_values["relu__3_twice"] = g.tensor_values.at("relu__3");
+    g.nodes.insert(g.nodes.begin() + static_cast<std::ptrdiff_t>(i), twice);
+    break;
+  }
+  g.nodes.push_back(
+      aten_call("neg.default", "neg_relu__3", {{"self", tensor_named("relu__3"), ir::ArgPassing::kKeyword}}));
+  g.tensor_values["neg_relu__3"] = g.tensor_values.at("relu__3");
+  g.outputs.push_back(tensor_named("neg_relu__3"));
+  ir::OutputSpec extra = program.signature.outputs.back();
+  extra.arg.name = "neg_relu__3";
+  program.signature.outputs.push_back(extra);
+  const std::string text = dump_program(program, "fold_constants");
+  INFO(text);
+  REQUIRE(text.find("aten.add_.Tensor(%relu__3, %relu__3)") != std::string::npos);
+  // to_channels_last leaves a model that writes tensors as it is: an NHWC value's in-place update
+  // would go to the contiguous copy it gives unknown readers.
+  CHECK(text.find("channels_last") == std::string::npos);
+  CHECK(text.find("mkldnn._convolution_pointwise.binary(%relu__3,") == std::string::npos);
+  CHECK(text.find("\nop batch_norm_5 = mkldnn._convolution_pointwise.default(%relu__3, ") !=
+        std::string::npos);
+  CHECK(text.find("\nop batch_norm_5 = ") < text.find("aten.add_.Tensor(%relu__3, %relu__3)"));
+  // The first block, with nothing in between, is still one call.
+  CHECK(text.find("\nop relu__2 = mkldnn._convolution_pointwise.binary(%relu__1, %relu_, ") !=
+        std::string::npos);
+}
+
 }  // namespace
 }  // namespace aotic
 
