@@ -61,6 +61,27 @@ TEST_CASE("the same without fusion: every op a libtorch call (unary float ops as
   compile_and_check_all(" --no-fuse --pointwise kernel");
 }
 
+TEST_CASE("an in-place update that stays in place reaches the values read after it") {
+  // res_cnn_inplace: res_cnn with the second block's convolution input doubled in place (add_)
+  // before the residual add and returned negated afterwards. Its reference is libtorch's, op by
+  // op in NCHW (compile --no-fuse --disable-pass to_channels_last). Channels-last conversion used
+  // to give the add_ a contiguous copy, so the returned value missed the update.
+  const std::string dir = testing::scratch_dir("inplace");
+  const std::string io = testing::repo_path("tests/data/extra/res_cnn_inplace.io.safetensors");
+  for (const char* flags : {"", " --no-fuse"}) {
+    CAPTURE(flags);
+    Run compiled = aotic("compile " + testing::repo_path("tests/data/extra/res_cnn_inplace.pt2") + " -o " +
+                         dir + "/m.so " + shim_option() + flags);
+    INFO(compiled.out);
+    REQUIRE(compiled.code == 0);
+    Run checked = aotic("run " + dir + "/m.so --inputs " + io + " --check " + io);
+    INFO(checked.out);
+    CHECK(checked.code == 0);
+    CHECK(checked.out.find("output_2: shape [2, 32, 16, 16] max_abs_err") != std::string::npos);
+    CHECK(checked.out.find("check: ok") != std::string::npos);
+  }
+}
+
 TEST_CASE("--shim=host: PyTorch's C shim only, out= variants and kernels where it has no function") {
   const std::string dir = testing::scratch_dir("host");
   for (const char* name : {"mlp.core", "mlp_dyn.core"}) {
