@@ -137,13 +137,7 @@ class Printer {
             w_.open(fmt::format("for (int64_t {0} = {0}_begin; {0} < {0}_end; ++{0})", range));
             w_.linef("const int64_t {} = {} / {};", s.var, range, divisor);
             w_.linef("const int64_t {} = {} % {};", inner.var, range, divisor);
-            outer_.insert(s.var);
-            outer_.insert(inner.var);
-            e_.open_scope();
-            print_body(inner.body);
-            e_.close_scope();
-            outer_.erase(inner.var);
-            outer_.erase(s.var);
+            print_scope({s.var, inner.var}, inner.body);
             w_.close();
             w_.close("});");
             break;
@@ -160,11 +154,7 @@ class Printer {
             print_loop(s, s.body, simd, clauses);
             break;
           }
-          outer_.insert(s.var);
-          e_.open_scope();
-          print_body(s.body);
-          e_.close_scope();
-          outer_.erase(s.var);
+          print_scope({s.var}, s.body);
           w_.close();
           w_.close("});");
           break;
@@ -196,12 +186,17 @@ class Printer {
   void print_loop(const Stmt& s, const std::vector<Stmt>& body, bool simd, const std::string& clauses) {
     if (simd) w_.linef("#pragma omp simd{}", clauses);
     w_.open(fmt::format("for (int64_t {0} = 0; {0} < {1}; ++{0})", s.var, ExprPrinter::size(s.extent)));
-    outer_.insert(s.var);
+    print_scope({s.var}, body);
+    w_.close();
+  }
+
+  /// A loop's body: its own scope of locals, its loop variables `vars` among the outer ones.
+  void print_scope(const std::vector<std::string>& vars, const std::vector<Stmt>& body) {
+    for (const std::string& v : vars) outer_.insert(v);
     e_.open_scope();
     print_body(body);
     e_.close_scope();
-    outer_.erase(s.var);
-    w_.close();
+    for (const std::string& v : vars) outer_.erase(v);
   }
 
   /// A vector loop reading through guarded selects whose conditions hold for the whole loop or

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "ir/builtin_schemas.h"
 #include "ir/graph.h"
 
 namespace aotic::codegen::graph_rewrite {
@@ -170,6 +171,12 @@ inline bool unit_scalar(const ir::Node& node, const std::string& param) {
   if (given == nullptr) return true;
   return (given->arg.kind == ir::ArgKind::kInt && given->arg.int_value == 1) ||
          (given->arg.kind == ir::ArgKind::kFloat && given->arg.float_value == 1.0);
+}
+
+/// Whether `node` writes a tensor (an in-place op, copy_, an out= overload), by its schema.
+inline bool writes_tensor(const ir::Node& node) {
+  const ir::OpSchema* schema = ir::builtin_schemas().find(node.target);
+  return schema != nullptr && schema->is_mutable();
 }
 
 /// An add's alpha is absent or 1.

@@ -163,20 +163,11 @@ class WeightPacker {
     return reader->second;
   }
 
-  /// Whether a node after `from` and before `to` (other than the add being fused) writes a tensor:
-  /// an in-place op (relu_, copy_, ...) or an out= overload. Fusing moves the convolution from
-  /// `from` to `to`; it must read its input as it was.
+  /// Whether a node after `from` and before `to` (other than the add being fused) writes a tensor.
+  /// Fusing moves the convolution from `from` to `to`; it must read its input as it was.
   bool updates_between(size_t from, size_t to, std::optional<size_t> add) const {
     for (size_t k = from + 1; k < to; ++k) {
-      if (k == add) continue;
-      const std::string op = graph_.nodes[k].op_name();  // "aten.relu_.default"
-      const size_t dot = op.find('.');
-      const size_t dot2 = dot == std::string::npos ? std::string::npos : op.find('.', dot + 1);
-      const std::string name =
-          op.substr(dot + 1, dot2 == std::string::npos ? std::string::npos : dot2 - dot - 1);
-      const std::string overload = dot2 == std::string::npos ? "" : op.substr(dot2 + 1);
-      const bool dunder = name.size() >= 4 && name.compare(0, 2, "__") == 0;
-      if ((!name.empty() && name.back() == '_' && !dunder) || overload.rfind("out", 0) == 0) return true;
+      if (k != add && graph_rewrite::writes_tensor(graph_.nodes[k])) return true;
     }
     return false;
   }

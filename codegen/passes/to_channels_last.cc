@@ -160,8 +160,7 @@ class ChannelsLast {
       // An op that writes a tensor (an in-place update functionalize kept, copy_, an out=
       // overload) would write the contiguous copy this pass gives unknown readers, and the value
       // read afterwards would miss the update: such models keep their layout.
-      const ir::OpSchema* schema = ir::builtin_schemas().find(node.target);
-      if (schema != nullptr && schema->is_mutable()) return false;
+      if (graph_rewrite::writes_tensor(node)) return false;
       if (device_ == "cuda" && graph_rewrite::forward_convolution(node) && groups(node) != 1) return false;
       qualifying += convolution(node) ? 1 : 0;
     }
