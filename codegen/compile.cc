@@ -7,11 +7,13 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <future>
 
 #include "codegen/constants.h"
 #include "codegen/cpu_printer.h"
 #include "codegen/embedded_file.h"
 #include "codegen/model_header.h"
+#include "codegen/nvrtc.h"
 #include "codegen/output_files.h"
 #include "codegen/package.h"
 #include "codegen/pipeline.h"
@@ -173,6 +175,8 @@ void check_options(const CompileOptions& options) {
   if (options.device == "cuda" && options.pointwise_kernels) {
     user_error("--pointwise=kernel makes host loops: it does not apply to --device cuda");
   }
+  if (!options.cuda_compiler.empty() && options.cuda_compiler != "nvrtc" && options.cuda_compiler != "nvcc")
+    user_error("--cuda-compiler must be nvrtc or nvcc, got '{}'", options.cuda_compiler);
 }
 
 /// model.cpp for an already laid-out constants blob (compile_model needs the layout again for the
@@ -420,6 +424,18 @@ CompileResult compile_model(const ir::Program& original, const CompileOptions& o
   const std::string common = "-std=c++17 -fPIC -fvisibility=hidden -fvisibility-inlines-hidden -Iinclude";
   std::vector<std::string> jobs;
   const fs::path cuda_home = cuda ? fs::path(nvcc).parent_path().parent_path() : fs::path();
+  // NVRTC compiles kernels.cu in this process, on threads of its own, while the jobs run.
+  const std::string nvrtc = cuda && options.cuda_compiler != "nvcc" ? find_nvrtc(cuda_home) : "";
+  if (cuda && options.cuda_compiler == "nvrtc" && nvrtc.empty())
+    user_error("--cuda-compiler nvrtc: no libnvrtc.so in the CUDA toolkit at {}", cuda_home.string());
+  const bool use_nvrtc = !nvrtc.empty() && !sources.kernels_cu.empty();
+  std::future<NvrtcOutcome> nvrtc_job;
+  if (use_nvrtc) {
+    nvrtc_job = std::async(std::launch::async, [&] {
+      return nvrtc_fatbin(nvrtc, cuda_home, sources.kernels_cu, "kernels.cu", cuda_archs,
+                          build / "kernels.fatbin");
+    });
+  }
   if (cuda) {
     jobs.push_back(fmt::format("{} {} -O{} -isystem {} -c model.cpp -o model.o", cxx, common, wrapper_opt,
                                shell_quote((cuda_home / "include").string())));
@@ -440,12 +456,16 @@ CompileResult compile_model(const ir::Program& original, const CompileOptions& o
                     common, kernel_opt, options.isa, f.name, object));
     objects += " " + object;
   }
-  // A CUDA model: nvcc compiles kernels.cu to a fatbin (kernels for each architecture asked for,
-  // plus PTX of the newest) while the host compiler compiles model.cpp; the CUDA runtime is
-  // linked statically, so model.so needs no libcudart of its own at run time.
+  // A CUDA model: NVRTC or nvcc compiles kernels.cu to a fatbin (kernels for each architecture
+  // asked for, plus PTX of the newest) while the host compiler compiles model.cpp; the CUDA
+  // runtime is linked statically, so model.so needs no libcudart of its own at run time.
   std::string cuda_link;
+  std::string fatbin_object;  // NVRTC's fatbin made linkable, run after it is done
   if (cuda) {
-    if (!sources.kernels_cu.empty()) {
+    if (use_nvrtc) {
+      fatbin_object = "ld -r -b binary kernels.fatbin -o kernels.o && ";
+      objects += " kernels.o";
+    } else if (!sources.kernels_cu.empty()) {
       std::string gencode;
       for (const std::string& arch : cuda_archs)
         gencode += fmt::format(" -gencode arch=compute_{0},code=sm_{0}", arch);
@@ -471,22 +491,39 @@ CompileResult compile_model(const ir::Program& original, const CompileOptions& o
   for (size_t i = 0; i < jobs.size(); ++i) compile += fmt::format("; wait $pid{} || status=1", i);
   for (size_t i = 0; i < jobs.size(); ++i) compile += fmt::format("; cat job{}.log", i);
   compile += "; test $status -eq 0";
-  const std::string command = fmt::format(
-      "{} && {} -shared {} -Wl,--whole-archive {} -Wl,--no-whole-archive "
+  const std::string link_command = fmt::format(
+      "{}{} -shared {} -Wl,--whole-archive {} -Wl,--no-whole-archive "
       "-Wl,--version-script=exports.map -o model.so {}{} -ldl -lpthread",
-      compile, cxx, objects, shell_quote(runtime_library.string()), link, cuda_link);
+      fatbin_object, cxx, objects, shell_quote(runtime_library.string()), link, cuda_link);
   size_t kernel_bytes = 0;
   for (const SourceFile& f : sources.kernel_files) kernel_bytes += f.text.size();
   stage(2, !sources.kernels_cu.empty()
-               ? fmt::format("compiling model.cpp ({} KB) with {} and kernels.cu ({} KB) with nvcc",
-                             (model_cpp.size() + 1023) / 1024, cxx, (sources.kernels_cu.size() + 1023) / 1024)
+               ? fmt::format("compiling model.cpp ({} KB) with {} and kernels.cu ({} KB) with {}",
+                             (model_cpp.size() + 1023) / 1024, cxx, (sources.kernels_cu.size() + 1023) / 1024,
+                             use_nvrtc ? "NVRTC" : "nvcc")
            : !sources.kernel_files.empty()
                ? fmt::format("compiling model.cpp ({} KB) and {} kernel files ({} KB) with {}",
                              (model_cpp.size() + 1023) / 1024, sources.kernel_files.size(),
                              (kernel_bytes + 1023) / 1024, cxx)
                : fmt::format("compiling model.cpp ({} KB) with {}", (model_cpp.size() + 1023) / 1024, cxx));
   std::string log;
-  if (run(build, command, &log) != 0) {
+  // What failed, for the message: the compile jobs (nvcc among them when it compiles kernels.cu),
+  // NVRTC, or the link.
+  std::string failed = cuda && !use_nvrtc ? "nvcc" : cxx;
+  int status = run(build, compile, &log);
+  if (use_nvrtc) {
+    const NvrtcOutcome kernels = nvrtc_job.get();
+    if (!kernels.ok && status == 0) {
+      log = kernels.log;
+      failed = "NVRTC";
+      status = 1;
+    }
+  }
+  if (status == 0) {
+    failed = cxx;
+    status = run(build, link_command, &log);
+  }
+  if (status != 0) {
     // The first line that says "error" (g++ opens with an "In function ..." line), else the first.
     std::string first_error = log.substr(0, log.find('\n'));
     for (size_t start = 0; start < log.size();) {
@@ -498,8 +535,8 @@ CompileResult compile_model(const ir::Program& original, const CompileOptions& o
       }
       start = end + 1;
     }
-    user_error("{}: the C++ compiler failed ({}); sources kept in {}: {}", program.source,
-               cuda ? "nvcc" : cxx, build.string(), first_error);
+    user_error("{}: the C++ compiler failed ({}); sources kept in {}: {}", program.source, failed,
+               build.string(), first_error);
   }
 
   // Into place together: every output staged beside its target, then all renamed

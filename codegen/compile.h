@@ -46,13 +46,17 @@ struct CompileOptions {
   /// --debug-checks: model.cpp checks each op's result against the export's dtype and sizes.
   bool debug_checks = false;
   /// --device: what model.so runs on, "cpu" or "cuda" (an export made on the CPU is moved to the
-  /// GPU whole: ir/retarget.h). A CUDA model.cpp is compiled by nvcc.
+  /// GPU whole: ir/retarget.h). A CUDA model's kernels are compiled by NVRTC or nvcc.
   std::string device = "cpu";
   /// --cuda-arch: the GPU architectures to compile kernels for ("90", "80,90"); PTX is added for
   /// the newest, so later GPUs run it too.
   std::string cuda_archs = "90";
-  /// --nvcc: the CUDA compiler ("" finds one: $CUDA_HOME, /usr/local/cuda, PATH).
+  /// --nvcc: the toolkit's nvcc ("" finds one: $CUDA_HOME, /usr/local/cuda, PATH); its toolkit
+  /// also gives the CUDA headers, the static runtime and NVRTC.
   std::string nvcc;
+  /// --cuda-compiler: what compiles kernels.cu, "nvrtc" (the toolkit's libnvrtc, in process),
+  /// "nvcc", or "" for NVRTC where the toolkit has it and nvcc otherwise.
+  std::string cuda_compiler;
   /// Called as each stage of the compile starts ("generating model.cpp", "compiling model.cpp
   /// (412 KB) with g++", ...), with its number and the number of stages; may be empty.
   std::function<void(int stage, int stages, const std::string& what)> on_stage;

@@ -61,9 +61,15 @@ def main():
         io = load_file(io_path(model))
         xs = [io[k].cuda() for k in sorted((k for k in io if k.startswith("input_")), key=lambda k: int(k[6:]))]
         xs2 = [x * 0.5 + 0.25 if x.is_floating_point() else x for x in xs]
-        m = move_to_device_pass(torch.export.load(model), "cuda").module()
-        with torch.no_grad():
-            refs = [list(o) if isinstance(o, (list, tuple)) else [o] for o in (m(*xs), m(*xs2))]
+        try:
+            m = move_to_device_pass(torch.export.load(model), "cuda").module()
+            with torch.no_grad():
+                refs = [list(o) if isinstance(o, (list, tuple)) else [o] for o in (m(*xs), m(*xs2))]
+        except Exception as e:  # PyTorch's own module: no reference to compare with
+            print(f"{name}: NOT CHECKED: PyTorch's module failed on the GPU: {str(e).splitlines()[0][:200]}",
+                  flush=True)
+            failed = True
+            continue
         runner = torch._C._aoti.AOTIModelContainerRunnerCuda(so, 2, "cuda", work)
         sequential = [close(runner.run(xs if i % 2 == 0 else xs2), refs[i % 2]) for i in range(6)]
         mismatches = []

@@ -25,4 +25,8 @@ void throw_shim_failure(const char* what) {
 
 void throw_runtime_error(const char* message) { throw RuntimeError(message); }
 
+void throw_runtime_error(const char* what, const char* detail) {
+  throw RuntimeError(std::string(what) + ": " + detail);
+}
+
 }  // namespace aotic::runtime

@@ -1,5 +1,5 @@
-// `aotic compile --device cuda` on a machine without a GPU: nvcc compiles the CUDA model.cpp of
-// every bundled fixture into a model.so (what CI can check here; runs and comparisons with PyTorch
+// `aotic compile --device cuda` on a machine without a GPU: NVRTC and nvcc each compile the CUDA
+// kernels of every bundled fixture into a model.so (what CI can check here; runs and comparisons with PyTorch
 // happen on a GPU machine, see README.md), the model.so says it is a CUDA model, and running it
 // where CUDA is missing fails with one line instead of crashing. Needs nvcc (CUDA_HOME or
 // /usr/local/cuda); under CI=true its absence is a failure, elsewhere the test says it skipped.
@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "codegen/nvrtc.h"
 #include "ir/archive.h"
 #include "tests/test_util.h"
 
@@ -28,14 +29,17 @@ Run run(const std::string& args) {
   return result;
 }
 
-bool have_nvcc() {
+/// The nvcc the tests expect aotic to find, or "".
+std::string cuda_nvcc() {
   const char* home = std::getenv("CUDA_HOME");
   for (const std::string& nvcc : {std::string(home ? home : "/usr/local/cuda") + "/bin/nvcc",
                                   std::string("/usr/local/cuda/bin/nvcc")}) {
-    if (access(nvcc.c_str(), X_OK) == 0) return true;
+    if (access(nvcc.c_str(), X_OK) == 0) return nvcc;
   }
-  return false;
+  return "";
 }
+
+bool have_nvcc() { return !cuda_nvcc().empty(); }
 
 /// False (and a failure under CI, a message otherwise) when there is no nvcc.
 bool require_nvcc() {
@@ -60,17 +64,78 @@ std::vector<std::string> fixtures() {
   return out;
 }
 
-TEST_CASE("nvcc compiles every fixture for cuda") {
+TEST_CASE("NVRTC and nvcc each compile every fixture for cuda") {
   if (!require_nvcc()) return;
   const std::string dir = testing::scratch_dir("cuda");
   const std::vector<std::string> models = fixtures();
   REQUIRE(models.size() >= 30);
-  for (const std::string& model : models) {
-    CAPTURE(model);
-    const std::string so = dir + "/" + fs::path(model).stem().string() + ".so";
-    Run r = run("compile " + testing::repo_path(model) + " --device cuda --quiet -o " + so);
-    CHECK_MESSAGE(r.code == 0, r.out);
-    CHECK(fs::file_size(so) > 0);
+  for (const char* compiler : {"nvrtc", "nvcc"}) {
+    for (const std::string& model : models) {
+      CAPTURE(compiler);
+      CAPTURE(model);
+      const std::string so = dir + "/" + fs::path(model).stem().string() + "." + compiler + ".so";
+      Run r = run("compile " + testing::repo_path(model) + " --device cuda --cuda-compiler " + compiler +
+                  " --quiet -o " + so);
+      CHECK_MESSAGE(r.code == 0, r.out);
+      CHECK(fs::file_size(so) > 0);
+    }
+  }
+}
+
+TEST_CASE("NVRTC: machine code for each architecture and PTX for the newest, in one fatbin") {
+  if (!require_nvcc()) return;
+  const fs::path cuda_home = fs::path(cuda_nvcc()).parent_path().parent_path();
+  const std::string library = codegen::find_nvrtc(cuda_home);
+  REQUIRE_MESSAGE(!library.empty(), "the CUDA toolkit has no libnvrtc.so");
+  const fs::path dir = testing::scratch_dir("nvrtc");
+  const std::string source = R"(extern "C" __global__ void twice(const float* in, float* out) {
+  out[threadIdx.x] = 2.0f * in[threadIdx.x];
+}
+)";
+  const codegen::NvrtcOutcome outcome =
+      codegen::nvrtc_fatbin(library, cuda_home, source, "twice.cu", {"80", "90"}, dir / "twice.fatbin");
+  REQUIRE_MESSAGE(outcome.ok, outcome.log);
+  const std::string fatbin = testing::read_file((dir / "twice.fatbin").string());
+  REQUIRE(fatbin.size() > 16);
+  CHECK(fatbin.compare(0, 4, "\x50\xed\x55\xba") == 0);  // the fatbin magic, 0xba55ed50
+  for (const char* arch : {"80", "90"}) {
+    CAPTURE(arch);
+    const std::string cubin =
+        testing::read_file((dir / (std::string("twice.sm_") + arch + ".cubin")).string());
+    CHECK(cubin.compare(0, 4,
+                        "\x7f"
+                        "ELF") == 0);
+    CHECK(fatbin.find(cubin) != std::string::npos);  // machine code is stored as it is
+  }
+  const std::string ptx = testing::read_file((dir / "twice.compute_90.ptx").string());
+  CHECK(ptx.find(".target sm_90") != std::string::npos);
+  CHECK(ptx.find(".entry twice(") != std::string::npos);
+
+  // A compile error comes back as NVRTC's log, naming the file and line.
+  const codegen::NvrtcOutcome bad = codegen::nvrtc_fatbin(
+      library, cuda_home, "__global__ void k() { nope(); }\n", "bad.cu", {"90"}, dir / "bad.fatbin");
+  CHECK(!bad.ok);
+  CHECK(bad.log.find("bad.cu(1): error: identifier \"nope\" is undefined") != std::string::npos);
+  CHECK(!fs::exists(dir / "bad.fatbin"));
+  const codegen::NvrtcOutcome missing = codegen::nvrtc_fatbin((dir / "libnvrtc.so").string(), cuda_home,
+                                                              source, "twice.cu", {"90"}, dir / "m.fatbin");
+  CHECK(!missing.ok);
+  CHECK(missing.log.find((dir / "libnvrtc.so").string() + ": cannot load NVRTC") == 0);
+}
+
+TEST_CASE("a CUDA model.so is the same bytes on every compile, NVRTC and nvcc alike") {
+  if (!require_nvcc()) return;
+  const std::string dir = testing::scratch_dir("cuda-deterministic");
+  const std::string model = testing::repo_path("tests/data/fixtures/small_cnn.pt2");
+  for (const char* compiler : {"nvrtc", "nvcc"}) {
+    CAPTURE(compiler);
+    for (const char* name : {"a", "b"}) {
+      fs::create_directories(dir + "/" + name);
+      Run r = run("compile " + model + " --device cuda --cuda-arch 80,90 --quiet --cuda-compiler " +
+                  compiler + " -o " + dir + "/" + name + "/m.so");
+      REQUIRE_MESSAGE(r.code == 0, r.out);
+    }
+    CHECK(testing::read_file(dir + "/a/m.so") == testing::read_file(dir + "/b/m.so"));
   }
 }
 
@@ -156,6 +221,9 @@ TEST_CASE("--device and --cuda-arch errors") {
   r = run("compile " + mlp + " --device cuda --pointwise kernel -o " + dir + "/m.so");
   CHECK(r.code == 1);
   CHECK(r.out == "aotic: error: --pointwise=kernel makes host loops: it does not apply to --device cuda\n");
+  r = run("compile " + mlp + " --device cuda --cuda-compiler clang -o " + dir + "/m.so");
+  CHECK(r.code == 1);
+  CHECK(r.out == "aotic: error: --cuda-compiler must be nvrtc or nvcc, got 'clang'\n");
   r = run("compile " + mlp + " --device cuda --nvcc " + dir + "/no-nvcc -o " + dir + "/m.so");
   CHECK(r.code == 1);
   CHECK(r.out == "aotic: error: --nvcc " + dir + "/no-nvcc: not an executable\n");

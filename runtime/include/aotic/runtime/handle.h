@@ -18,6 +18,8 @@ namespace aotic::runtime {
 [[noreturn]] void throw_shim_failure(const char* what);
 /// Throws RuntimeError(message).
 [[noreturn]] void throw_runtime_error(const char* message);
+/// Throws RuntimeError "<what>: <detail>" (a CUDA call and the CUDA runtime's error string).
+[[noreturn]] void throw_runtime_error(const char* what, const char* detail);
 
 /// Throws RuntimeError naming `what` when a shim call failed.
 inline void check(AOTITorchError error, const char* what) {

@@ -314,6 +314,17 @@ KM_LIBM2(fmod)
 }  // namespace libm
 
 /// Infinity and a quiet NaN of a floating-point type.
+#ifdef __CUDACC_RTC__
+template <typename T>
+KM_FN constexpr T infinity() {
+  return static_cast<T>(__builtin_bit_cast(double, 0x7ff0000000000000ul));
+}
+template <typename T>
+KM_FN constexpr T quiet_nan() {
+  return static_cast<T>(__builtin_bit_cast(double, 0x7ff8000000000000ul));
+}
+#define KM_MEMCPY memcpy
+#else
 template <typename T>
 KM_FN constexpr T infinity() {
   return static_cast<T>(__builtin_huge_val());
@@ -322,6 +333,8 @@ template <typename T>
 KM_FN constexpr T quiet_nan() {
   return static_cast<T>(__builtin_nan(""));
 }
+#define KM_MEMCPY __builtin_memcpy
+#endif
 template <typename T>
 KM_FN T fmod(T a, T b) {
   return libm::fmod(a, b);
@@ -417,14 +430,14 @@ KM_FN float exp_float(float x) {
   y = y * r + 5.0000001201e-1f;
   y = y * z + r + 1.0f;
   int32_t ni;
-  __builtin_memcpy(&ni, &shifted, sizeof(ni));
+  KM_MEMCPY(&ni, &shifted, sizeof(ni));
   ni -= 0x4B400000;
   // 2^n as two factors, each a normal float for n in [-127, 128].
   const int32_t half = ni / 2;
   const int32_t bits_a = (half + 127) * (1 << 23), bits_b = (ni - half + 127) * (1 << 23);
   float scale_a, scale_b;
-  __builtin_memcpy(&scale_a, &bits_a, sizeof(scale_a));
-  __builtin_memcpy(&scale_b, &bits_b, sizeof(scale_b));
+  KM_MEMCPY(&scale_a, &bits_a, sizeof(scale_a));
+  KM_MEMCPY(&scale_b, &bits_b, sizeof(scale_b));
   float e = y * scale_a * scale_b;
   e = x > 88.7228391f ? infinity<float>() : e;
   e = x < -103.972084f ? 0.0f : e;
@@ -768,6 +781,17 @@ KM_LIBM2(fmod)
 }  // namespace libm
 
 /// Infinity and a quiet NaN of a floating-point type.
+#ifdef __CUDACC_RTC__
+template <typename T>
+KM_FN constexpr T infinity() {
+  return static_cast<T>(__builtin_bit_cast(double, 0x7ff0000000000000ul));
+}
+template <typename T>
+KM_FN constexpr T quiet_nan() {
+  return static_cast<T>(__builtin_bit_cast(double, 0x7ff8000000000000ul));
+}
+#define KM_MEMCPY memcpy
+#else
 template <typename T>
 KM_FN constexpr T infinity() {
   return static_cast<T>(__builtin_huge_val());
@@ -776,6 +800,8 @@ template <typename T>
 KM_FN constexpr T quiet_nan() {
   return static_cast<T>(__builtin_nan(""));
 }
+#define KM_MEMCPY __builtin_memcpy
+#endif
 template <typename T>
 KM_FN T fmod(T a, T b) {
   return libm::fmod(a, b);
@@ -871,14 +897,14 @@ KM_FN float exp_float(float x) {
   y = y * r + 5.0000001201e-1f;
   y = y * z + r + 1.0f;
   int32_t ni;
-  __builtin_memcpy(&ni, &shifted, sizeof(ni));
+  KM_MEMCPY(&ni, &shifted, sizeof(ni));
   ni -= 0x4B400000;
   // 2^n as two factors, each a normal float for n in [-127, 128].
   const int32_t half = ni / 2;
   const int32_t bits_a = (half + 127) * (1 << 23), bits_b = (ni - half + 127) * (1 << 23);
   float scale_a, scale_b;
-  __builtin_memcpy(&scale_a, &bits_a, sizeof(scale_a));
-  __builtin_memcpy(&scale_b, &bits_b, sizeof(scale_b));
+  KM_MEMCPY(&scale_a, &bits_a, sizeof(scale_a));
+  KM_MEMCPY(&scale_b, &bits_b, sizeof(scale_b));
   float e = y * scale_a * scale_b;
   e = x > 88.7228391f ? infinity<float>() : e;
   e = x < -103.972084f ? 0.0f : e;
