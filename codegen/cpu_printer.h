@@ -49,7 +49,7 @@ PrintedSources print_sources(const wir::Module& module, const PrintOptions& opti
 /// Kernels' texts (in order) grouped into parts of about `part_bytes` each, at most `max_parts`,
 /// none empty: one part when they are small. The grouping depends on the texts alone, so the
 /// kernel files, and the model.so, do not depend on the machine.
-std::vector<std::string> kernel_parts(const std::vector<std::string>& kernels, size_t part_bytes = 32 * 1024,
+std::vector<std::string> kernel_parts(const std::vector<std::string>& kernels, size_t part_bytes = 4 * 1024,
                                       size_t max_parts = 8);
 
 /// The text of model.cpp, followed by its kernel files' (PrintedSources::joined). For a CUDA module

@@ -9,7 +9,7 @@ std::string_view builtin_schema_text() { return std::string_view(kAtenSchemasTex
 
 const SchemaRegistry& builtin_schemas() {
   static const SchemaRegistry registry =
-      SchemaRegistry::parse(builtin_schema_text(), "aten_schemas_torch2.11.txt");
+      SchemaRegistry::index(builtin_schema_text(), "aten_schemas_torch2.11.txt");
   return registry;
 }
 

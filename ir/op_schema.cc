@@ -655,8 +655,11 @@ std::string OpSchema::to_string() const {
 
 OpSchema parse_schema(std::string_view text, std::string_view where) { return Parser(text, where).parse(); }
 
-SchemaRegistry SchemaRegistry::parse(std::string_view text, std::string_view source_name) {
-  SchemaRegistry registry;
+namespace {
+
+/// The lines of a schema list that hold schemas, each with its line number.
+template <typename F>
+void for_each_schema_line(std::string_view text, F&& f) {
   size_t line_number = 0;
   while (!text.empty()) {
     ++line_number;
@@ -666,23 +669,89 @@ SchemaRegistry SchemaRegistry::parse(std::string_view text, std::string_view sou
     if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
     size_t first = line.find_first_not_of(" \t");
     if (first == std::string_view::npos || line[first] == '#') continue;
+    f(line, line_number);
+  }
+}
+
+}  // namespace
+
+SchemaRegistry SchemaRegistry::parse(std::string_view text, std::string_view source_name) {
+  SchemaRegistry registry;
+  registry.source_name_ = std::string(source_name);
+  std::vector<OpSchema> schemas;
+  for_each_schema_line(text, [&](std::string_view line, size_t line_number) {
     OpSchema schema = parse_schema(line, fmt::format("{}:{}", source_name, line_number));
     std::string key = schema.qualified_name();
     if (registry.by_name_.count(key) != 0) {
       registry.duplicates_.push_back(std::move(key));
-      continue;
+      return;
     }
-    registry.by_name_.emplace(std::move(key), registry.schemas_.size());
-    registry.schemas_.push_back(std::move(schema));
-  }
+    registry.by_name_.emplace(key, registry.entries_.size());
+    registry.entries_.push_back({line, line_number, std::move(key)});
+    schemas.push_back(std::move(schema));
+  });
+  registry.schemas_ = std::move(schemas);
+  registry.parsed_.assign(registry.entries_.size(), true);
   return registry;
+}
+
+SchemaRegistry SchemaRegistry::index(std::string_view text, std::string_view source_name) {
+  SchemaRegistry registry;
+  registry.source_name_ = std::string(source_name);
+  for_each_schema_line(text, [&](std::string_view line, size_t line_number) {
+    const size_t first = line.find_first_not_of(" \t");
+    const size_t paren = line.find('(', first);
+    std::string_view name = line.substr(first, paren == std::string_view::npos ? line.npos : paren - first);
+    while (!name.empty() && (name.back() == ' ' || name.back() == '\t')) name.remove_suffix(1);
+    std::string key(name);
+    if (registry.by_name_.count(key) != 0) {
+      registry.duplicates_.push_back(std::move(key));
+      return;
+    }
+    registry.by_name_.emplace(key, registry.entries_.size());
+    registry.entries_.push_back({line, line_number, std::move(key)});
+  });
+  registry.schemas_.resize(registry.entries_.size());
+  registry.parsed_.assign(registry.entries_.size(), false);
+  return registry;
+}
+
+const OpSchema& SchemaRegistry::at(size_t i) const {
+  const std::lock_guard<std::mutex> lock(*mutex_);
+  if (!parsed_[i]) {
+    const Entry& e = entries_[i];
+    OpSchema schema = parse_schema(e.line, fmt::format("{}:{}", source_name_, e.line_number));
+    AOTIC_CHECK(schema.qualified_name() == e.key,
+                fmt::format("{}:{}: schema '{}' indexed as '{}'", source_name_, e.line_number,
+                            schema.qualified_name(), e.key));
+    schemas_[i] = std::move(schema);
+    parsed_[i] = true;
+  }
+  return schemas_[i];
 }
 
 const OpSchema* SchemaRegistry::find(std::string_view target) const {
   std::string key;
   if (!target_key(target, key)) return nullptr;
   auto it = by_name_.find(key);
-  return it == by_name_.end() ? nullptr : &schemas_[it->second];
+  return it == by_name_.end() ? nullptr : &at(it->second);
+}
+
+std::vector<const OpSchema*> SchemaRegistry::overloads(std::string_view ns, std::string_view name) const {
+  const std::string prefix = std::string(ns) + "::" + std::string(name);
+  std::vector<const OpSchema*> out;
+  for (size_t i = 0; i < entries_.size(); ++i) {
+    const std::string& key = entries_[i].key;
+    if (key.compare(0, prefix.size(), prefix) == 0 &&
+        (key.size() == prefix.size() || key[prefix.size()] == '.'))
+      out.push_back(&at(i));
+  }
+  return out;
+}
+
+const std::vector<OpSchema>& SchemaRegistry::all() const {
+  for (size_t i = 0; i < entries_.size(); ++i) at(i);
+  return schemas_;
 }
 
 }  // namespace aotic::ir

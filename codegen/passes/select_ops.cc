@@ -161,21 +161,9 @@ bool has_c_return(const shim_gen::CFunction& fn) {
   return false;
 }
 
-/// The overloads of each ATen op, by name ("clamp" -> clamp, clamp.Tensor, clamp.out, ...).
-const std::vector<const ir::OpSchema*>& overloads(const ir::SchemaRegistry& schemas,
-                                                  const std::string& name) {
-  static const ir::SchemaRegistry* indexed = nullptr;
-  static std::map<std::string, std::vector<const ir::OpSchema*>> by_name;
-  if (indexed != &schemas) {
-    by_name.clear();
-    for (const ir::OpSchema& schema : schemas.all()) {
-      if (schema.ns == "aten") by_name[schema.name].push_back(&schema);
-    }
-    indexed = &schemas;
-  }
-  static const std::vector<const ir::OpSchema*> kNone;
-  auto it = by_name.find(name);
-  return it == by_name.end() ? kNone : it->second;
+/// The overloads of an ATen op, by name ("clamp" -> clamp, clamp.Tensor, clamp.out, ...).
+std::vector<const ir::OpSchema*> overloads(const ir::SchemaRegistry& schemas, const std::string& name) {
+  return schemas.overloads("aten", name);
 }
 
 /// An op given Python ints (or bools, or None) for its Scalars whose result the export records as

@@ -1,3 +1,4 @@
+#include "ir/builtin_schemas.h"
 #include "ir/op_schema.h"
 
 #include <doctest/doctest.h>
@@ -380,6 +381,40 @@ TEST_CASE("op_schema: registry errors name the line; comments and blank lines ar
   REQUIRE(small.find("aten.a.default") != nullptr);
   CHECK_EQ(small.find("aten.a.default")->arguments.at(0).name, "x");
   CHECK_EQ(small.find("aten.a.b")->arguments.at(0).type.kind, Kind::Int);
+}
+
+TEST_CASE("op_schema: the indexed registry (builtin) finds what the parsed one does, parsing on lookup") {
+  const std::string text = read_schema_file();
+  const SchemaRegistry indexed = SchemaRegistry::index(text, "aten_schemas_torch2.11.txt");
+  CHECK_EQ(indexed.size(), registry().size());
+  CHECK(indexed.duplicates().empty());
+  for (const OpSchema& schema : registry().all()) {
+    const OpSchema* found = indexed.find(schema.target());
+    REQUIRE_MESSAGE(found != nullptr, schema.qualified_name());
+    CHECK_EQ(found->to_string(), schema.to_string());
+    CHECK(indexed.find(schema.qualified_name()) == found);  // parsed once, then the same object
+  }
+  CHECK_EQ(indexed.all().size(), registry().all().size());
+  std::vector<std::string> clamps;
+  for (const OpSchema* s : indexed.overloads("aten", "clamp")) clamps.push_back(s->qualified_name());
+  CHECK_EQ(clamps, std::vector<std::string>{"aten::clamp", "aten::clamp.Tensor", "aten::clamp.Tensor_out",
+                                            "aten::clamp.out"});
+  CHECK(indexed.overloads("aten", "clam").empty());
+  CHECK(indexed.overloads("aten", "no_such_op").empty());
+  CHECK(builtin_schemas().find("aten.addmm.default") != nullptr);
+
+  // A bad line is found when it is looked up (index() is for lists checked already), and named.
+  const SchemaRegistry lazy =
+      SchemaRegistry::index("aten::a(Tensor x) -> Tensor\naten::b(Tensor x) -> Tensr\n", "s.txt");
+  CHECK_EQ(lazy.size(), 2);
+  CHECK(lazy.find("aten.a.default") != nullptr);
+  try {
+    lazy.find("aten::b");
+    FAIL("no error");
+  } catch (const UserError& e) {
+    CHECK_EQ(std::string(e.what()),
+             "s.txt:2: cannot parse schema 'aten::b(Tensor x) -> Tensr': unknown type 'Tensr' at column 22");
+  }
 }
 
 TEST_CASE("op_schema: no prefix of a real schema crashes the parser") {

@@ -224,7 +224,7 @@ TEST_CASE("aotic embeds every section the printer uses") {
   using aotic::codegen::template_sections;
   CHECK(template_sections("prologue.h") == std::vector<std::string>{"includes", "host_device",
                                                                     "kernel_includes", "math_includes",
-                                                                    "run_once", "usings"});
+                                                                    "unoptimised", "usings"});
   CHECK(template_sections("abi_codes.h") == std::vector<std::string>{"abi_codes"});
   CHECK(template_sections("size_helpers.h") == std::vector<std::string>{"aotic_floordiv", "aotic_ceildiv",
                                                                         "aotic_mod", "aotic_pow",

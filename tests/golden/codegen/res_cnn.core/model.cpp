@@ -12,16 +12,17 @@
 #else
 #define AOTIC_HOST_DEVICE
 #endif
-// Functions that run once per constants set (fold()) or only to warm up and capture a CUDA graph
-// (its ops; op by op every run only where capture failed): compiled without optimisation, which
-// was most of a large model's compile time (resnet18's model.cpp: 0.56 s with fold() at -O1,
-// 0.30 s without) and is nothing of its run time.
+// Functions compiled without optimisation: those that run once per constants set (fold()) or only
+// to warm up and capture a CUDA graph (its ops; op by op every run only where capture failed),
+// and a long run() (hundreds of calls, each far longer than the ~40 ns optimisation saves it).
+// They were most of a large model's compile time (resnet18's model.cpp: 0.56 s with fold() at
+// -O1, 0.30 s without; mobilenet_v3_small's: 1.05 s with run() at -O1, 0.65 s without).
 #if defined(__clang__)
-#define AOTIC_RUN_ONCE __attribute__((optnone, noinline))
+#define AOTIC_UNOPTIMISED __attribute__((optnone, noinline))
 #elif defined(__GNUC__)
-#define AOTIC_RUN_ONCE __attribute__((optimize("O0")))
+#define AOTIC_UNOPTIMISED __attribute__((optimize("O0")))
 #else
-#define AOTIC_RUN_ONCE
+#define AOTIC_UNOPTIMISED
 #endif
 
 // The constants' bytes, linked in from constants.S.
@@ -87,7 +88,7 @@ inline bool kernels_avx2() {
 }
 
 // The folded constants, computed from the others whenever the constants are set.
-AOTIC_RUN_ONCE void fold(aotic::runtime::RunState& state, AtenTensorHandle* outputs) {
+AOTIC_UNOPTIMISED void fold(aotic::runtime::RunState& state, AtenTensorHandle* outputs) {
   AtenTensorHandle p_stem_0_weight = state.constant(0);
   AtenTensorHandle p_stem_1_weight = state.constant(1);
   AtenTensorHandle p_stem_1_bias = state.constant(2);
