@@ -179,6 +179,17 @@ inline bool writes_tensor(const ir::Node& node) {
   return schema != nullptr && schema->is_mutable();
 }
 
+/// Whether `node`'s result may share storage with an input without writing it (a view: its schema
+/// annotates a return as an alias, `Tensor(a)`).
+inline bool makes_view(const ir::Node& node) {
+  const ir::OpSchema* schema = ir::builtin_schemas().find(node.target);
+  if (schema == nullptr) return true;  // unknown: assume the worst
+  for (const ir::SchemaArgument& r : schema->returns) {
+    if (r.alias.has_value() && !r.alias->is_write) return true;
+  }
+  return false;
+}
+
 /// An add's alpha is absent or 1.
 inline bool unit_alpha(const ir::Node& add) { return unit_scalar(add, "alpha"); }
 

@@ -151,6 +151,7 @@ class WeightPacker {
       if (removed.count(i) == 0) nodes.push_back(std::move(graph_.nodes[i]));
     }
     graph_.nodes = std::move(nodes);
+    update_in_place();
     return true;
   }
 
@@ -170,6 +171,58 @@ class WeightPacker {
       if (k != add && graph_rewrite::writes_tensor(graph_.nodes[k])) return true;
     }
     return false;
+  }
+
+  /// Each fused call whose residual can take its result in place becomes oneDNN's
+  /// `_convolution_pointwise_.binary` (as frozen Inductor calls it). The out-of-place call returned
+  /// its result in another layout than its input's, which cost a copy per residual block. Decided
+  /// on the final node order: the residual `other` must be read by nothing after the call, be no
+  /// graph output, and own its storage: a node's result (not an input or a constant), neither a
+  /// view nor viewed, laid out as the call's result.
+  void update_in_place() {
+    std::map<std::string, size_t> last_reader, producer;
+    std::set<std::string> viewed;
+    for (size_t i = 0; i < graph_.nodes.size(); ++i) {
+      const Node& node = graph_.nodes[i];
+      const bool view = graph_rewrite::makes_view(node);
+      for (const NamedArgument& in : node.inputs) {
+        for (const std::string& n : in.arg.value_names()) {
+          last_reader[n] = i;
+          if (view) viewed.insert(n);
+        }
+      }
+      for (const ir::Argument& out : node.outputs) {
+        for (const std::string& n : out.value_names()) producer[n] = i;
+      }
+    }
+    std::set<std::string> outputs;
+    for (const ir::Argument& out : graph_.outputs) {
+      for (const std::string& n : out.value_names()) outputs.insert(n);
+    }
+    for (size_t i = 0; i < graph_.nodes.size(); ++i) {
+      Node& node = graph_.nodes[i];
+      if (node.op_name() != "mkldnn._convolution_pointwise.binary") continue;
+      const std::string other = tensor_input(node, "other");
+      auto made = producer.find(other);
+      auto last = last_reader.find(other);
+      if (other.empty() || made == producer.end() || last == last_reader.end() || last->second != i) continue;
+      if (outputs.count(other) != 0 || constant_.count(other) != 0 || viewed.count(other) != 0) continue;
+      if (graph_rewrite::makes_view(graph_.nodes[made->second])) continue;
+      const ir::TensorMeta* o = graph_.find_tensor(other);
+      const ir::TensorMeta* r = graph_.find_tensor(node.outputs.at(0).name);
+      if (o == nullptr || r == nullptr || o->strides.size() != r->strides.size()) continue;
+      bool same = true;
+      for (size_t d = 0; d < o->strides.size(); ++d)
+        same &= o->strides[d].to_string() == r->strides[d].to_string();
+      if (!same) continue;
+      node.target = "torch.ops.mkldnn._convolution_pointwise_.binary";
+      // The schema's order: other (written) first, then X.
+      auto x = std::find_if(node.inputs.begin(), node.inputs.end(),
+                            [](const NamedArgument& a) { return a.name == "X"; });
+      auto o_arg = std::find_if(node.inputs.begin(), node.inputs.end(),
+                                [](const NamedArgument& a) { return a.name == "other"; });
+      std::iter_swap(x, o_arg);
+    }
   }
 
   /// relu, or relu_ of a value nothing else reads (its later readers read the relu_'s result).
@@ -295,7 +348,7 @@ class WeightPacker {
   ir::Graph& graph_;
   std::map<std::string, int> reads_;      // value -> how many inputs read it
   std::set<std::string> constant_;        // values computed from constants alone
-  std::map<std::string, size_t> reader_;  // value -> a node reading it (the one, when reads_ is 1)
+  std::map<std::string, size_t> reader_;  // value -> the last node reading it (the one, when reads_ is 1)
 };
 
 }  // namespace

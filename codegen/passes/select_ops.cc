@@ -759,14 +759,19 @@ class Selector {
     for (const std::string& n : s.outs) {
       if (!n.empty()) owned_.insert(n);
     }
-    out.push_back(std::move(s));
+    const ir::NamedArgument* self = inplace ? node.find_input(schema.arguments.at(0).name) : nullptr;
     if (inplace) {
-      // The result is the updated first argument.
-      const ir::NamedArgument* self = node.find_input(schema.arguments.at(0).name);
       if (self == nullptr || self->arg.kind != ArgKind::kTensor) {
         user_error("{}: in-place update of a graph input or constant is not supported", op.place);
       }
       require_owned(op, self->arg.name);
+      // A C function that returns the updated argument (mkldnn's in-place ops) gives a second
+      // handle to its tensor: the result shares the argument's storage.
+      if (c_returns) s.alias_of = self->arg.name;
+    }
+    out.push_back(std::move(s));
+    if (inplace && !c_returns) {
+      // The result is the updated first argument.
       if (node.outputs.empty() || node.outputs[0].kind != ArgKind::kTensor) return;
       Stmt alias = like(op, Stmt::Kind::kAlias);
       alias.note.clear();

@@ -64,8 +64,15 @@ const std::set<std::string, std::less<>> kMethodOnlyOps = {
 /// integer Scalar so that integer tensors accept it (at::add rejects a floating alpha for them).
 const std::set<std::string, std::less<>> kIntegralScalarArgs = {"alpha", "beta"};
 
+bool is_inplace(const OpSchema& schema);
+
+/// "add_Tensor"; mkldnn's in-place ops put the overload before the underscore, as PyTorch names
+/// them by hand (_convolution_pointwise_.binary: _convolution_pointwise_binary_).
 std::string base_name(const OpSchema& schema) {
-  return schema.overload.empty() ? schema.name : schema.name + "_" + schema.overload;
+  if (schema.overload.empty()) return schema.name;
+  if (schema.ns == "mkldnn" && is_inplace(schema))
+    return schema.name.substr(0, schema.name.size() - 1) + "_" + schema.overload + "_";
+  return schema.name + "_" + schema.overload;
 }
 
 bool is_out_fn(const OpSchema& schema) {
@@ -179,7 +186,11 @@ std::vector<const SchemaArgument*> ordered_arguments(const OpSchema& schema) {
   return args;
 }
 
-bool has_returns_in_c(const OpSchema& schema) { return !is_out_fn(schema) && !is_inplace(schema); }
+/// aten's in-place ops return nothing in C (the caller has `self`); mkldnn's return a new handle to
+/// it (ret0), as PyTorch's hand-written ones do.
+bool has_returns_in_c(const OpSchema& schema) {
+  return !is_out_fn(schema) && (!is_inplace(schema) || schema.ns == "mkldnn");
+}
 
 /// The C++ expression converting the C parameters of `arg` into the type ATen's C++ API takes. The
 /// helpers live in shim/src/compat_ops.h (namespace aotic::shim::arg).

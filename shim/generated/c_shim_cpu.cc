@@ -2898,6 +2898,13 @@ AOTITorchError aoti_torch_cpu_mkldnn__convolution_pointwise_binary(AtenTensorHan
   });
 }
 
+// mkldnn::_convolution_pointwise_.binary(Tensor(a!) other, Tensor X, Tensor W, Tensor? B, int[] padding, int[] stride, int[] dilation, int groups, str binary_attr, Scalar? alpha, str? unary_attr, Scalar?[] unary_scalars, str? unary_algorithm) -> Tensor(a!) Y
+AOTITorchError aoti_torch_cpu_mkldnn__convolution_pointwise_binary_(AtenTensorHandle other, AtenTensorHandle X, AtenTensorHandle W, AtenTensorHandle* B, const int64_t* padding, int64_t padding_len_, const int64_t* stride, int64_t stride_len_, const int64_t* dilation, int64_t dilation_len_, int64_t groups, const char* binary_attr, double* alpha, const char** unary_attr, const double** unary_scalars, int64_t unary_scalars_len_, const char** unary_algorithm, AtenTensorHandle* ret0) {
+  return aotic::shim::guard("aoti_torch_cpu_mkldnn__convolution_pointwise_binary_", [&] {
+    aotic::shim::set_output(ret0, aotic::shim::compat::mkldnn__convolution_pointwise_binary_(aotic::shim::tensor(other, "other"), aotic::shim::tensor(X, "X"), aotic::shim::tensor(W, "W"), aotic::shim::arg::optional_tensor(B), aotic::shim::array(padding, padding_len_, "padding"), aotic::shim::array(stride, stride_len_, "stride"), aotic::shim::array(dilation, dilation_len_, "dilation"), groups, aotic::shim::arg::str(binary_attr, "binary_attr"), aotic::shim::arg::optional_scalar(alpha), aotic::shim::arg::optional_str(unary_attr), aotic::shim::arg::optional_scalar_list(unary_scalars, unary_scalars_len_, "unary_scalars"), aotic::shim::arg::optional_str(unary_algorithm)), "ret0");
+  });
+}
+
 // aten::mkldnn_reorder_conv2d_weight(Tensor self, SymInt[2] padding=[0, 0], SymInt[2] stride=[1, 1], SymInt[2] dilation=[1, 1], SymInt groups=1, SymInt[]? input_size=None) -> Tensor
 AOTITorchError aoti_torch_cpu_mkldnn_reorder_conv2d_weight(AtenTensorHandle self, const int64_t* padding, int64_t padding_len_, const int64_t* stride, int64_t stride_len_, const int64_t* dilation, int64_t dilation_len_, int64_t groups, const int64_t** input_size, int64_t input_size_len_, AtenTensorHandle* ret0) {
   return aotic::shim::guard("aoti_torch_cpu_mkldnn_reorder_conv2d_weight", [&] {

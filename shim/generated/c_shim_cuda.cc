@@ -1978,6 +1978,11 @@ AOTITorchError aoti_torch_cuda_mkldnn__convolution_pointwise_binary(AtenTensorHa
   return aoti_torch_cpu_mkldnn__convolution_pointwise_binary(X, other, W, B, padding, padding_len_, stride, stride_len_, dilation, dilation_len_, groups, binary_attr, alpha, unary_attr, unary_scalars, unary_scalars_len_, unary_algorithm, ret0);
 }
 
+AOTITorchError aoti_torch_cuda_mkldnn__convolution_pointwise_binary_(AtenTensorHandle other, AtenTensorHandle X, AtenTensorHandle W, AtenTensorHandle* B, const int64_t* padding, int64_t padding_len_, const int64_t* stride, int64_t stride_len_, const int64_t* dilation, int64_t dilation_len_, int64_t groups, const char* binary_attr, double* alpha, const char** unary_attr, const double** unary_scalars, int64_t unary_scalars_len_, const char** unary_algorithm, AtenTensorHandle* ret0) {
+  const aotic::shim::CallingAs as("aoti_torch_cuda_mkldnn__convolution_pointwise_binary_");
+  return aoti_torch_cpu_mkldnn__convolution_pointwise_binary_(other, X, W, B, padding, padding_len_, stride, stride_len_, dilation, dilation_len_, groups, binary_attr, alpha, unary_attr, unary_scalars, unary_scalars_len_, unary_algorithm, ret0);
+}
+
 AOTITorchError aoti_torch_cuda_mkldnn_reorder_conv2d_weight(AtenTensorHandle self, const int64_t* padding, int64_t padding_len_, const int64_t* stride, int64_t stride_len_, const int64_t* dilation, int64_t dilation_len_, int64_t groups, const int64_t** input_size, int64_t input_size_len_, AtenTensorHandle* ret0) {
   const aotic::shim::CallingAs as("aoti_torch_cuda_mkldnn_reorder_conv2d_weight");
   return aoti_torch_cpu_mkldnn_reorder_conv2d_weight(self, padding, padding_len_, stride, stride_len_, dilation, dilation_len_, groups, input_size, input_size_len_, ret0);

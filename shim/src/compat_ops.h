@@ -327,6 +327,17 @@ at::Tensor mkldnn__convolution_pointwise_binary(const at::Tensor& X, const at::T
                                                 const c10::List<c10::optional<at::Scalar>>& unary_scalars,
                                                 const c10::optional<c10::string_view>& unary_algorithm);
 
+/// mkldnn::_convolution_pointwise_.binary: the same, written into `other`, which it returns.
+at::Tensor mkldnn__convolution_pointwise_binary_(const at::Tensor& other, const at::Tensor& X,
+                                                 const at::Tensor& W, const c10::optional<at::Tensor>& B,
+                                                 at::IntArrayRef padding, at::IntArrayRef stride,
+                                                 at::IntArrayRef dilation, int64_t groups,
+                                                 c10::string_view binary_attr,
+                                                 const c10::optional<at::Scalar>& alpha,
+                                                 const c10::optional<c10::string_view>& unary_attr,
+                                                 const c10::List<c10::optional<at::Scalar>>& unary_scalars,
+                                                 const c10::optional<c10::string_view>& unary_algorithm);
+
 /// mkl::_mkl_reorder_linear_weight: a linear's weight [N, K] packed by MKL for inputs of
 /// batch_size rows (an MKLDNN tensor over MKL's buffer). Where libtorch has no MKL, the weight as
 /// it is.

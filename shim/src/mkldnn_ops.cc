@@ -184,6 +184,45 @@ at::Tensor mkldnn__convolution_pointwise_binary(const at::Tensor& X, const at::T
   return like_input(X, unary(std::move(y), u, unary_scalars, unary_algorithm));
 }
 
+at::Tensor mkldnn__convolution_pointwise_binary_(const at::Tensor& other, const at::Tensor& X,
+                                                 const at::Tensor& W, const c10::optional<at::Tensor>& B,
+                                                 at::IntArrayRef padding, at::IntArrayRef stride,
+                                                 at::IntArrayRef dilation, int64_t groups,
+                                                 c10::string_view binary_attr,
+                                                 const c10::optional<at::Scalar>& alpha,
+                                                 const c10::optional<c10::string_view>& unary_attr,
+                                                 const c10::List<c10::optional<at::Scalar>>& unary_scalars,
+                                                 const c10::optional<c10::string_view>& unary_algorithm) {
+  static const c10::optional<c10::OperatorHandle> op = cpu_op("mkldnn::_convolution_pointwise_", "binary");
+  if (op) {
+    const std::string binary(binary_attr.data(), binary_attr.size());
+    const std::string u = unary_attr ? std::string(unary_attr->data(), unary_attr->size()) : "none";
+    check_post_ops(u, &binary);
+    torch::jit::Stack stack{other,
+                            X,
+                            W,
+                            B,
+                            padding,
+                            stride,
+                            dilation,
+                            groups,
+                            binary,
+                            alpha ? c10::IValue(*alpha) : c10::IValue(),
+                            optional_string(unary_attr),
+                            unary_scalars,
+                            optional_string(unary_algorithm)};
+    op->callBoxed(&stack);
+    return other;
+  }
+  // Without the in-place op: the out-of-place result, written into `other`.
+  at::Tensor result =
+      mkldnn__convolution_pointwise_binary(X, other, W, B, padding, stride, dilation, groups, binary_attr,
+                                           alpha, unary_attr, unary_scalars, unary_algorithm);
+  at::Tensor updated = other;
+  updated.copy_(result);
+  return updated;
+}
+
 at::Tensor mkl__mkl_reorder_linear_weight(const at::Tensor& X, int64_t batch_size) {
   static const c10::optional<c10::OperatorHandle> op = cpu_op("mkl::_mkl_reorder_linear_weight", "");
   if (!op) return X;  // mkl__mkl_linear reads the original weight then

@@ -566,11 +566,12 @@ TEST_CASE("pack_conv_weights: on the CPU convolutions call oneDNN with the weigh
   CHECK(packed.find("aten.relu.default") == std::string::npos);
   CHECK(packed.find("aten.conv2d.default") == std::string::npos);
   // res_cnn (a small ResNet exported with relu_ and `+=`, made functional first): each block's
-  // second convolution, residual add and relu are one call; the depthwise convolution is packed;
-  // the 1x1 convolutions (the strided shortcut, the head) stay libtorch's.
+  // second convolution, residual add and relu are one call, its result written into the residual
+  // (read by nothing afterwards); the depthwise convolution is packed; the 1x1 convolutions (the
+  // strided shortcut, the head) stay libtorch's.
   const std::string res = dump(testing::repo_path("tests/data/extra/res_cnn.pt2"), "fold_constants");
   CHECK(
-      res.find("\nop relu__2 = mkldnn._convolution_pointwise.binary(%relu__1, %relu_, "
+      res.find("\nop relu__2 = mkldnn._convolution_pointwise_.binary(%relu_, %relu__1, "
                "%batch_norm_2_weight_packed, %conv2d_2_bias, [1, 1], [1, 1], [1, 1], 1, 'add', None, 'relu', "
                "[], None)\n") != std::string::npos);
   CHECK(res.find("\nop batch_norm_3 = aten.conv2d.default(%relu__2, %conv2d_3_weight, %conv2d_3_bias, [2, "
@@ -628,7 +629,7 @@ TEST_CASE("pack_conv_weights: a residual add is fused even when its other operan
   for (const std::string& text : {dump(testing::repo_path("tests/data/extra/res_cnn.pt2"), "fold_constants"),
                                   dump_program(torchvision_order, "fold_constants")}) {
     INFO(text);
-    CHECK(text.find("\nop relu__4 = mkldnn._convolution_pointwise.binary(%relu__3, %batch_norm_3, "
+    CHECK(text.find("\nop relu__4 = mkldnn._convolution_pointwise_.binary(%batch_norm_3, %relu__3, "
                     "%batch_norm_5_weight_packed, %conv2d_5_bias, [1, 1], [1, 1], [1, 1], 1, 'add', None, "
                     "'relu', [], None)\n") != std::string::npos);
     CHECK(text.find("\nop batch_norm_3 = aten.conv2d.default(") != std::string::npos);
@@ -887,8 +888,41 @@ TEST_CASE("pack_conv_weights and to_channels_last around an in-place update that
         std::string::npos);
   CHECK(text.find("\nop batch_norm_5 = ") < text.find("aten.add_.Tensor(%relu__3, %relu__3)"));
   // The first block, with nothing in between, is still one call.
-  CHECK(text.find("\nop relu__2 = mkldnn._convolution_pointwise.binary(%relu__1, %relu_, ") !=
+  CHECK(text.find("\nop relu__2 = mkldnn._convolution_pointwise_.binary(%relu_, %relu__1, ") !=
         std::string::npos);
+}
+
+TEST_CASE("pack_conv_weights: the residual takes the result in place only when nothing reads it later") {
+  const std::string res_cnn = testing::repo_path("tests/data/extra/res_cnn.pt2");
+  // The C call: PyTorch's name and argument order (other first), a second handle returned.
+  const std::string source = dump(res_cnn, "codegen");
+  CHECK(source.find("check(aoti_torch_cpu_mkldnn__convolution_pointwise_binary_(\n            relu_.get(), "
+                    "relu__1.get(), ") != std::string::npos);
+  // relu_ (the first block's input and residual) also read after the block, or returned: the call
+  // leaves it as it is.
+  for (const bool returned : {false, true}) {
+    CAPTURE(returned);
+    ir::Program program = ir::load_program(res_cnn);
+    ir::Graph& g = program.graph;
+    std::string read = "relu_";
+    if (!returned) {
+      g.nodes.push_back(
+          aten_call("neg.default", "neg_relu_", {{"self", tensor_named("relu_"), ir::ArgPassing::kKeyword}}));
+      g.tensor_values["neg_relu_"] = g.tensor_values.at("relu_");
+      read = "neg_relu_";
+    }
+    g.outputs.push_back(tensor_named(read));
+    ir::OutputSpec extra = program.signature.outputs.back();
+    extra.arg.name = read;
+    program.signature.outputs.push_back(extra);
+    const std::string text = dump_program(program, "fold_constants");
+    INFO(text);
+    CHECK(text.find("\nop relu__2 = mkldnn._convolution_pointwise.binary(%relu__1, %relu_, ") !=
+          std::string::npos);
+    // The second block's residual is still free to take it.
+    CHECK(text.find("\nop relu__4 = mkldnn._convolution_pointwise_.binary(%batch_norm_3, %relu__3, ") !=
+          std::string::npos);
+  }
 }
 
 }  // namespace

@@ -665,17 +665,17 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
             relu.get(), getitem_3_weight_packed_1, &B_value_1, padding_7, 2, stride_7, 2, dilation_7, 2, 1,
             "relu", nullptr, 0, nullptr, relu_1.out()),
         "node 'relu_1' (mkldnn._convolution_pointwise.default)");
-  // node 'relu_2' (mkldnn._convolution_pointwise.binary)
+  // node 'relu_2' (mkldnn._convolution_pointwise_.binary)
   TensorHandle relu_2;
   AtenTensorHandle B_value_2 = convolution_2_bias_1;
   const int64_t padding_8[] = {1, 1};
   const int64_t stride_8[] = {1, 1};
   const int64_t dilation_8[] = {1, 1};
   const char* unary_attr_value = "relu";
-  check(aoti_torch_cpu_mkldnn__convolution_pointwise_binary(
-            relu_1.get(), relu.get(), getitem_6_weight_packed_1, &B_value_2, padding_8, 2, stride_8, 2,
+  check(aoti_torch_cpu_mkldnn__convolution_pointwise_binary_(
+            relu.get(), relu_1.get(), getitem_6_weight_packed_1, &B_value_2, padding_8, 2, stride_8, 2,
             dilation_8, 2, 1, "add", nullptr, &unary_attr_value, nullptr, 0, nullptr, relu_2.out()),
-        "node 'relu_2' (mkldnn._convolution_pointwise.binary)");
+        "node 'relu_2' (mkldnn._convolution_pointwise_.binary)");
   relu.reset();
   relu_1.reset();
   // node 'convolution_3' (aten.convolution.default)
@@ -700,17 +700,17 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
             1, "relu", nullptr, 0, nullptr, relu_3.out()),
         "node 'relu_3' (mkldnn._convolution_pointwise.default)");
   relu_2.reset();
-  // node 'relu_4' (mkldnn._convolution_pointwise.binary)
+  // node 'relu_4' (mkldnn._convolution_pointwise_.binary)
   TensorHandle relu_4;
   AtenTensorHandle B_value_4 = convolution_5_bias_1;
   const int64_t padding_11[] = {1, 1};
   const int64_t stride_11[] = {1, 1};
   const int64_t dilation_11[] = {1, 1};
   const char* unary_attr_value_1 = "relu";
-  check(aoti_torch_cpu_mkldnn__convolution_pointwise_binary(
-            relu_3.get(), getitem_9.get(), getitem_15_weight_packed_1, &B_value_4, padding_11, 2, stride_11,
+  check(aoti_torch_cpu_mkldnn__convolution_pointwise_binary_(
+            getitem_9.get(), relu_3.get(), getitem_15_weight_packed_1, &B_value_4, padding_11, 2, stride_11,
             2, dilation_11, 2, 1, "add", nullptr, &unary_attr_value_1, nullptr, 0, nullptr, relu_4.out()),
-        "node 'relu_4' (mkldnn._convolution_pointwise.binary)");
+        "node 'relu_4' (mkldnn._convolution_pointwise_.binary)");
   getitem_9.reset();
   relu_3.reset();
   // node 'relu_5' (mkldnn._convolution_pointwise.default)

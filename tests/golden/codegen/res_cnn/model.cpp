@@ -644,17 +644,17 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
             relu_.get(), batch_norm_1_weight_packed_1, &B_value_1, padding_7, 2, stride_7, 2, dilation_7, 2,
             1, "relu", nullptr, 0, nullptr, relu__1.out()),
         "node 'relu__1' (mkldnn._convolution_pointwise.default)");
-  // node 'relu__2' (mkldnn._convolution_pointwise.binary)
+  // node 'relu__2' (mkldnn._convolution_pointwise_.binary)
   TensorHandle relu__2;
   AtenTensorHandle B_value_2 = conv2d_2_bias_1;
   const int64_t padding_8[] = {1, 1};
   const int64_t stride_8[] = {1, 1};
   const int64_t dilation_8[] = {1, 1};
   const char* unary_attr_value = "relu";
-  check(aoti_torch_cpu_mkldnn__convolution_pointwise_binary(
-            relu__1.get(), relu_.get(), batch_norm_2_weight_packed_1, &B_value_2, padding_8, 2, stride_8, 2,
+  check(aoti_torch_cpu_mkldnn__convolution_pointwise_binary_(
+            relu_.get(), relu__1.get(), batch_norm_2_weight_packed_1, &B_value_2, padding_8, 2, stride_8, 2,
             dilation_8, 2, 1, "add", nullptr, &unary_attr_value, nullptr, 0, nullptr, relu__2.out()),
-        "node 'relu__2' (mkldnn._convolution_pointwise.binary)");
+        "node 'relu__2' (mkldnn._convolution_pointwise_.binary)");
   relu_.reset();
   relu__1.reset();
   // node 'conv2d_3' (aten.conv2d.default)
@@ -678,18 +678,18 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
             2, 1, "relu", nullptr, 0, nullptr, relu__3.out()),
         "node 'relu__3' (mkldnn._convolution_pointwise.default)");
   relu__2.reset();
-  // node 'relu__4' (mkldnn._convolution_pointwise.binary)
+  // node 'relu__4' (mkldnn._convolution_pointwise_.binary)
   TensorHandle relu__4;
   AtenTensorHandle B_value_4 = conv2d_5_bias_1;
   const int64_t padding_11[] = {1, 1};
   const int64_t stride_11[] = {1, 1};
   const int64_t dilation_11[] = {1, 1};
   const char* unary_attr_value_1 = "relu";
-  check(aoti_torch_cpu_mkldnn__convolution_pointwise_binary(
-            relu__3.get(), batch_norm_3.get(), batch_norm_5_weight_packed_1, &B_value_4, padding_11, 2,
+  check(aoti_torch_cpu_mkldnn__convolution_pointwise_binary_(
+            batch_norm_3.get(), relu__3.get(), batch_norm_5_weight_packed_1, &B_value_4, padding_11, 2,
             stride_11, 2, dilation_11, 2, 1, "add", nullptr, &unary_attr_value_1, nullptr, 0, nullptr,
             relu__4.out()),
-        "node 'relu__4' (mkldnn._convolution_pointwise.binary)");
+        "node 'relu__4' (mkldnn._convolution_pointwise_.binary)");
   batch_norm_3.reset();
   relu__3.reset();
   // node 'relu' (mkldnn._convolution_pointwise.default)

@@ -583,17 +583,17 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
             relu_.get(), batch_norm_1_weight_packed_1, &B_value_1, padding_7, 2, stride_7, 2, dilation_7, 2,
             1, "relu", nullptr, 0, nullptr, relu__1.out()),
         "node 'relu__1' (mkldnn._convolution_pointwise.default)");
-  // node 'relu__2' (mkldnn._convolution_pointwise.binary)
+  // node 'relu__2' (mkldnn._convolution_pointwise_.binary)
   TensorHandle relu__2;
   AtenTensorHandle B_value_2 = conv2d_2_bias_1;
   const int64_t padding_8[] = {1, 1};
   const int64_t stride_8[] = {1, 1};
   const int64_t dilation_8[] = {1, 1};
   const char* unary_attr_value = "relu";
-  check(aoti_torch_cpu_mkldnn__convolution_pointwise_binary(
-            relu__1.get(), relu_.get(), batch_norm_2_weight_packed_1, &B_value_2, padding_8, 2, stride_8, 2,
+  check(aoti_torch_cpu_mkldnn__convolution_pointwise_binary_(
+            relu_.get(), relu__1.get(), batch_norm_2_weight_packed_1, &B_value_2, padding_8, 2, stride_8, 2,
             dilation_8, 2, 1, "add", nullptr, &unary_attr_value, nullptr, 0, nullptr, relu__2.out()),
-        "node 'relu__2' (mkldnn._convolution_pointwise.binary)");
+        "node 'relu__2' (mkldnn._convolution_pointwise_.binary)");
   relu_.reset();
   relu__1.reset();
   // node 'conv2d_3' (aten.conv2d.default)
