@@ -425,9 +425,14 @@ CompileResult compile_model(const ir::Program& original, const CompileOptions& o
   std::vector<std::string> jobs;
   const fs::path cuda_home = cuda ? fs::path(nvcc).parent_path().parent_path() : fs::path();
   // NVRTC compiles kernels.cu in this process, on threads of its own, while the jobs run.
-  const std::string nvrtc = cuda && options.cuda_compiler != "nvcc" ? find_nvrtc(cuda_home) : "";
+  std::string nvrtc = cuda && options.cuda_compiler != "nvcc" ? find_nvrtc(cuda_home) : "";
   if (cuda && options.cuda_compiler == "nvrtc" && nvrtc.empty())
     user_error("--cuda-compiler nvrtc: no libnvrtc.so in the CUDA toolkit at {}", cuda_home.string());
+  if (std::string why; !nvrtc.empty() && !nvrtc_loads(nvrtc, &why)) {
+    // By default a toolkit whose NVRTC does not load compiles with nvcc instead.
+    if (options.cuda_compiler == "nvrtc") user_error("--cuda-compiler nvrtc: {}", why);
+    nvrtc.clear();
+  }
   const bool use_nvrtc = !nvrtc.empty() && !sources.kernels_cu.empty();
   std::future<NvrtcOutcome> nvrtc_job;
   if (use_nvrtc) {
@@ -509,18 +514,18 @@ CompileResult compile_model(const ir::Program& original, const CompileOptions& o
   std::string log;
   // What failed, for the message: the compile jobs (nvcc among them when it compiles kernels.cu),
   // NVRTC, or the link.
-  std::string failed = cuda && !use_nvrtc ? "nvcc" : cxx;
+  std::string failed = "the C++ compiler (" + cxx + (cuda && !use_nvrtc ? ") or nvcc" : ")");
   int status = run(build, compile, &log);
   if (use_nvrtc) {
     const NvrtcOutcome kernels = nvrtc_job.get();
     if (!kernels.ok && status == 0) {
       log = kernels.log;
-      failed = "NVRTC";
+      failed = "the CUDA compiler (NVRTC)";
       status = 1;
     }
   }
   if (status == 0) {
-    failed = cxx;
+    failed = "the linker (" + cxx + ")";
     status = run(build, link_command, &log);
   }
   if (status != 0) {
@@ -535,8 +540,7 @@ CompileResult compile_model(const ir::Program& original, const CompileOptions& o
       }
       start = end + 1;
     }
-    user_error("{}: the C++ compiler failed ({}); sources kept in {}: {}", program.source, failed,
-               build.string(), first_error);
+    user_error("{}: {} failed; sources kept in {}: {}", program.source, failed, build.string(), first_error);
   }
 
   // Into place together: every output staged beside its target, then all renamed

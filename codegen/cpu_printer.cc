@@ -924,7 +924,7 @@ class CpuPrinter {
     if (cuda()) args.emplace_back("stream");
     if (cuda()) {
       w_.wrapped(fmt::format("check_launch(aotic_kernels::{}({}), {});", s.function, join(args),
-                             cpp_string(s.function)));
+                             cpp_string("CUDA kernel " + s.function)));
     } else if (options_.avx2_dispatch) {
       const std::string pick = w_.unique_name("kernel");
       w_.linef("auto* {} = &aotic_kernels::base::{};", pick, s.function);

@@ -6,8 +6,9 @@
 
 #include <cstdio>
 #include <fstream>
+#include <future>
+#include <map>
 #include <mutex>
-#include <thread>
 
 namespace aotic::codegen {
 
@@ -34,14 +35,13 @@ struct NvrtcApi {
   nvrtcResult (*get_ptx)(nvrtcProgram, char*) = nullptr;
 };
 
-/// The API of the library at `path`, loaded once per path; an error message when it cannot be.
+/// The API of the library at `path`, loaded once per path and kept for the process; an error
+/// message when it cannot be.
 const NvrtcApi* load_api(const std::string& path, std::string* error) {
   static std::mutex mutex;
-  static std::string loaded_path;
-  static NvrtcApi api;
-  static bool loaded = false;
+  static std::map<std::string, NvrtcApi> loaded;  // entries are never replaced or removed
   const std::lock_guard<std::mutex> lock(mutex);
-  if (loaded && loaded_path == path) return &api;
+  if (auto it = loaded.find(path); it != loaded.end()) return &it->second;
   void* handle = dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
   if (handle == nullptr) {
     const char* why = dlerror();
@@ -67,11 +67,11 @@ const NvrtcApi* load_api(const std::string& path, std::string* error) {
   bind(found.get_cubin, "nvrtcGetCUBIN");
   bind(found.get_ptx_size, "nvrtcGetPTXSize");
   bind(found.get_ptx, "nvrtcGetPTX");
-  if (missing) return nullptr;
-  api = found;
-  loaded_path = path;
-  loaded = true;
-  return &api;
+  if (missing) {
+    dlclose(handle);
+    return nullptr;
+  }
+  return &loaded.emplace(path, found).first->second;
 }
 
 bool write_bytes(const fs::path& path, const std::string& bytes) {
@@ -142,6 +142,8 @@ std::string quote(const std::string& s) {
 
 }  // namespace
 
+bool nvrtc_loads(const std::string& library, std::string* why) { return load_api(library, why) != nullptr; }
+
 std::string find_nvrtc(const fs::path& cuda_home) {
   for (const char* dir : {"lib64", "targets/x86_64-linux/lib", "lib"}) {
     std::error_code ec;
@@ -161,13 +163,14 @@ NvrtcOutcome nvrtc_fatbin(const std::string& library, const fs::path& cuda_home,
     outcome.log = "no CUDA architecture to compile for";
     return outcome;
   }
-  std::vector<ArchOutput> outputs(archs.size());
-  std::vector<std::thread> threads;
+  // One thread per architecture (futures: joined however this ends).
+  std::vector<std::future<ArchOutput>> running;
   for (size_t i = 0; i < archs.size(); ++i) {
-    threads.emplace_back(
-        [&, i] { outputs[i] = compile_arch(*api, source, name, archs[i], i + 1 == archs.size()); });
+    running.push_back(std::async(std::launch::async, compile_arch, std::cref(*api), std::cref(source),
+                                 std::cref(name), std::cref(archs[i]), i + 1 == archs.size()));
   }
-  for (std::thread& t : threads) t.join();
+  std::vector<ArchOutput> outputs;
+  for (std::future<ArchOutput>& f : running) outputs.push_back(f.get());
   for (const ArchOutput& out : outputs) {
     if (!out.ok) {
       outcome.log = out.log;

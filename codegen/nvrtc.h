@@ -16,6 +16,9 @@ namespace aotic::codegen {
 /// has none.
 std::string find_nvrtc(const std::filesystem::path& cuda_home);
 
+/// Whether the library at `library` loads and is NVRTC; else why not, in `why`.
+bool nvrtc_loads(const std::string& library, std::string* why);
+
 struct NvrtcOutcome {
   bool ok = false;
   std::string log;  // the compiler's messages: NVRTC's log, or why it could not run

@@ -692,6 +692,7 @@ SchemaRegistry SchemaRegistry::parse(std::string_view text, std::string_view sou
   });
   registry.schemas_ = std::move(schemas);
   registry.parsed_.assign(registry.entries_.size(), true);
+  for (Entry& e : registry.entries_) e.line = {};  // parsed: the caller's text is not kept
   return registry;
 }
 

@@ -254,7 +254,8 @@ __device__ T block_reduce(T v) {
 // aotic-template-end
 
 // aotic-template: cuda_launch_check
-/// Throws a kernel launcher's error (the first of its launches that failed), naming it.
+/// Throws a kernel launcher's error (the first of its launches that failed), naming it
+/// ("CUDA kernel k0_relu: <the CUDA runtime's message>").
 inline void check_launch(cudaError_t error, const char* kernel) {
   if (error != cudaSuccess) aotic::runtime::throw_runtime_error(kernel, cudaGetErrorString(error));
 }

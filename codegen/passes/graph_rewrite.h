@@ -179,13 +179,14 @@ inline bool writes_tensor(const ir::Node& node) {
   return schema != nullptr && schema->is_mutable();
 }
 
-/// Whether `node`'s result may share storage with an input without writing it (a view: its schema
-/// annotates a return as an alias, `Tensor(a)`).
-inline bool makes_view(const ir::Node& node) {
+/// Whether `node`'s results may share storage with its inputs: its schema annotates a result as
+/// an alias of an argument (a view, `Tensor(a)`, or an in-place update, `Tensor(a!)`), or it has no
+/// schema (higher-order ops, getitem).
+inline bool may_alias_inputs(const ir::Node& node) {
   const ir::OpSchema* schema = ir::builtin_schemas().find(node.target);
-  if (schema == nullptr) return true;  // unknown: assume the worst
+  if (schema == nullptr) return true;
   for (const ir::SchemaArgument& r : schema->returns) {
-    if (r.alias.has_value() && !r.alias->is_write) return true;
+    if (r.alias.has_value()) return true;
   }
   return false;
 }

@@ -29,6 +29,8 @@
 // when the other operand is computed after it (torchvision's ResNet computes the shortcut after
 // the block's second convolution): the fused call sits where the add was, so it still reads
 // values defined before it.
+#include <algorithm>
+#include <functional>
 #include <map>
 #include <optional>
 #include <set>
@@ -177,23 +179,45 @@ class WeightPacker {
   /// `_convolution_pointwise_.binary` (as frozen Inductor calls it). The out-of-place call returned
   /// its result in another layout than its input's, which cost a copy per residual block. Decided
   /// on the final node order: the residual `other` must be read by nothing after the call, be no
-  /// graph output, and own its storage: a node's result (not an input or a constant), neither a
-  /// view nor viewed, laid out as the call's result.
+  /// graph output and no constant, be a node's result (not a graph input), share its storage with
+  /// no other value (no view, no in-place result, not the convolution's input: oneDNN would read
+  /// what it writes), and be laid out as the call's result.
   void update_in_place() {
+    // Values that may share storage, joined: a node's results with its tensor inputs whenever its
+    // schema has a result that aliases an argument (a view or an in-place update), or is unknown.
+    std::map<std::string, std::string> parent;
+    const std::function<std::string(const std::string&)> root = [&](const std::string& v) -> std::string {
+      auto it = parent.find(v);
+      if (it == parent.end() || it->second == v) return v;
+      return it->second = root(it->second);
+    };
     std::map<std::string, size_t> last_reader, producer;
-    std::set<std::string> viewed;
     for (size_t i = 0; i < graph_.nodes.size(); ++i) {
       const Node& node = graph_.nodes[i];
-      const bool view = graph_rewrite::makes_view(node);
+      const bool shares = graph_rewrite::may_alias_inputs(node);
+      std::vector<std::string> values;
       for (const NamedArgument& in : node.inputs) {
         for (const std::string& n : in.arg.value_names()) {
           last_reader[n] = i;
-          if (view) viewed.insert(n);
+          values.push_back(n);
         }
       }
       for (const ir::Argument& out : node.outputs) {
-        for (const std::string& n : out.value_names()) producer[n] = i;
+        for (const std::string& n : out.value_names()) {
+          producer[n] = i;
+          values.push_back(n);
+        }
       }
+      if (!shares) continue;
+      for (size_t k = 1; k < values.size(); ++k) {
+        const std::string a = root(values[0]), b = root(values[k]);
+        if (a != b) parent[b] = a;
+      }
+    }
+    std::map<std::string, int> class_size;
+    for (const auto& [value, unused] : last_reader) ++class_size[root(value)];
+    for (const auto& [value, unused] : producer) {
+      if (last_reader.count(value) == 0) ++class_size[root(value)];
     }
     std::set<std::string> outputs;
     for (const ir::Argument& out : graph_.outputs) {
@@ -203,11 +227,13 @@ class WeightPacker {
       Node& node = graph_.nodes[i];
       if (node.op_name() != "mkldnn._convolution_pointwise.binary") continue;
       const std::string other = tensor_input(node, "other");
-      auto made = producer.find(other);
+      const std::string x = tensor_input(node, "X");
       auto last = last_reader.find(other);
-      if (other.empty() || made == producer.end() || last == last_reader.end() || last->second != i) continue;
-      if (outputs.count(other) != 0 || constant_.count(other) != 0 || viewed.count(other) != 0) continue;
-      if (graph_rewrite::makes_view(graph_.nodes[made->second])) continue;
+      if (other.empty() || other == x || producer.count(other) == 0 || last == last_reader.end() ||
+          last->second != i) {
+        continue;
+      }
+      if (outputs.count(other) != 0 || constant_.count(other) != 0 || class_size[root(other)] != 1) continue;
       const ir::TensorMeta* o = graph_.find_tensor(other);
       const ir::TensorMeta* r = graph_.find_tensor(node.outputs.at(0).name);
       if (o == nullptr || r == nullptr || o->strides.size() != r->strides.size()) continue;
@@ -217,11 +243,11 @@ class WeightPacker {
       if (!same) continue;
       node.target = "torch.ops.mkldnn._convolution_pointwise_.binary";
       // The schema's order: other (written) first, then X.
-      auto x = std::find_if(node.inputs.begin(), node.inputs.end(),
-                            [](const NamedArgument& a) { return a.name == "X"; });
+      auto x_arg = std::find_if(node.inputs.begin(), node.inputs.end(),
+                                [](const NamedArgument& a) { return a.name == "X"; });
       auto o_arg = std::find_if(node.inputs.begin(), node.inputs.end(),
                                 [](const NamedArgument& a) { return a.name == "other"; });
-      std::iter_swap(x, o_arg);
+      std::iter_swap(x_arg, o_arg);
     }
   }
 

@@ -923,6 +923,37 @@ TEST_CASE("pack_conv_weights: the residual takes the result in place only when n
     CHECK(text.find("\nop relu__4 = mkldnn._convolution_pointwise_.binary(%batch_norm_3, %relu__3, ") !=
           std::string::npos);
   }
+  // The residual shares storage with another value (here an alias of it is returned): out of place.
+  {
+    ir::Program program = ir::load_program(res_cnn);
+    ir::Graph& g = program.graph;
+    g.nodes.push_back(aten_call("alias.default", "relu__view",
+                                {{"self", tensor_named("relu_"), ir::ArgPassing::kKeyword}}));
+    g.tensor_values["relu__view"] = g.tensor_values.at("relu_");
+    g.outputs.push_back(tensor_named("relu__view"));
+    ir::OutputSpec extra = program.signature.outputs.back();
+    extra.arg.name = "relu__view";
+    program.signature.outputs.push_back(extra);
+    const std::string text = dump_program(program, "fold_constants");
+    INFO(text);
+    CHECK(text.find("\nop relu__2 = mkldnn._convolution_pointwise.binary(%relu__1, %relu_, ") !=
+          std::string::npos);
+  }
+  // The residual is also the convolution's input (conv(x) + x): oneDNN would read what it writes.
+  {
+    ir::Program program = ir::load_program(res_cnn);
+    for (ir::Node& node : program.graph.nodes) {
+      if (node.name != "conv2d_2") continue;
+      for (ir::NamedArgument& in : node.inputs) {
+        if (in.name == "input") in.arg = tensor_named("relu_");
+      }
+    }
+    const std::string text = dump_program(program, "fold_constants");
+    INFO(text);
+    CHECK(text.find("\nop relu__2 = mkldnn._convolution_pointwise.binary(%relu_, %relu_, ") !=
+          std::string::npos);
+    CHECK(text.find("_convolution_pointwise_.binary(%relu_,") == std::string::npos);
+  }
 }
 
 }  // namespace

@@ -316,7 +316,7 @@ TEST_CASE("failures leave nothing at -o") {
   Run r = aotic("compile " + testing::fixture("mlp.pt2") + " -o " + dir + "/m.so --cxx /nonexistent/c++ " +
                 shim_option());
   CHECK(r.code == 1);
-  CHECK(r.out.find("the C++ compiler failed") != std::string::npos);
+  CHECK(r.out.find("the C++ compiler (/nonexistent/c++) failed; sources kept in ") != std::string::npos);
   CHECK_FALSE(std::filesystem::exists(dir + "/m.so"));
   r = aotic("compile " + testing::fixture("mlp.pt2") + " -o " + dir + "/m.so --opt 7");
   CHECK(r.code == 2);

@@ -1,5 +1,5 @@
-#include "ir/builtin_schemas.h"
 #include "ir/op_schema.h"
+#include "ir/builtin_schemas.h"
 
 #include <doctest/doctest.h>
 

@@ -1031,7 +1031,7 @@ KM_FN float exp_float(float x) {
 template <typename T>
 KM_FN T exp(T x) {
 #ifdef __CUDA_ARCH__
-  return ::exp(x);
+  return libm::exp(x);
 #else
   if constexpr (std::is_same_v<T, float>) {
     return exp_float(x);
@@ -1111,7 +1111,7 @@ KM_FN T cosh(T x) {
 template <typename T>
 KM_FN T tanh(T x) {
 #ifdef __CUDA_ARCH__
-  return ::tanh(x);
+  return libm::tanh(x);
 #else
   if constexpr (std::is_same_v<T, float>) {
     // 1 - 2 / (e^2x + 1), vectorisable; odd, and exact at the saturated ends.
@@ -1139,7 +1139,7 @@ KM_FN T atanh(T x) {
 template <typename T>
 KM_FN T erf(T x) {
 #ifdef __CUDA_ARCH__
-  return ::erf(x);
+  return libm::erf(x);
 #else
   if constexpr (std::is_same_v<T, float>) {
     // Abramowitz and Stegun 7.1.26 (absolute error below 1.5e-7), vectorisable.
@@ -1576,7 +1576,7 @@ KM_FN float exp_float(float x) {
 template <typename T>
 KM_FN T exp(T x) {
 #ifdef __CUDA_ARCH__
-  return ::exp(x);
+  return libm::exp(x);
 #else
   if constexpr (std::is_same_v<T, float>) {
     return exp_float(x);
@@ -1656,7 +1656,7 @@ KM_FN T cosh(T x) {
 template <typename T>
 KM_FN T tanh(T x) {
 #ifdef __CUDA_ARCH__
-  return ::tanh(x);
+  return libm::tanh(x);
 #else
   if constexpr (std::is_same_v<T, float>) {
     // 1 - 2 / (e^2x + 1), vectorisable; odd, and exact at the saturated ends.
@@ -1684,7 +1684,7 @@ KM_FN T atanh(T x) {
 template <typename T>
 KM_FN T erf(T x) {
 #ifdef __CUDA_ARCH__
-  return ::erf(x);
+  return libm::erf(x);
 #else
   if constexpr (std::is_same_v<T, float>) {
     // Abramowitz and Stegun 7.1.26 (absolute error below 1.5e-7), vectorisable.
@@ -2100,7 +2100,7 @@ KM_FN float exp_float(float x) {
 template <typename T>
 KM_FN T exp(T x) {
 #ifdef __CUDA_ARCH__
-  return ::exp(x);
+  return libm::exp(x);
 #else
   if constexpr (std::is_same_v<T, float>) {
     return exp_float(x);
@@ -2180,7 +2180,7 @@ KM_FN T cosh(T x) {
 template <typename T>
 KM_FN T tanh(T x) {
 #ifdef __CUDA_ARCH__
-  return ::tanh(x);
+  return libm::tanh(x);
 #else
   if constexpr (std::is_same_v<T, float>) {
     // 1 - 2 / (e^2x + 1), vectorisable; odd, and exact at the saturated ends.
@@ -2208,7 +2208,7 @@ KM_FN T atanh(T x) {
 template <typename T>
 KM_FN T erf(T x) {
 #ifdef __CUDA_ARCH__
-  return ::erf(x);
+  return libm::erf(x);
 #else
   if constexpr (std::is_same_v<T, float>) {
     // Abramowitz and Stegun 7.1.26 (absolute error below 1.5e-7), vectorisable.
@@ -2623,7 +2623,7 @@ KM_FN float exp_float(float x) {
 template <typename T>
 KM_FN T exp(T x) {
 #ifdef __CUDA_ARCH__
-  return ::exp(x);
+  return libm::exp(x);
 #else
   if constexpr (std::is_same_v<T, float>) {
     return exp_float(x);
@@ -2703,7 +2703,7 @@ KM_FN T cosh(T x) {
 template <typename T>
 KM_FN T tanh(T x) {
 #ifdef __CUDA_ARCH__
-  return ::tanh(x);
+  return libm::tanh(x);
 #else
   if constexpr (std::is_same_v<T, float>) {
     // 1 - 2 / (e^2x + 1), vectorisable; odd, and exact at the saturated ends.
@@ -2731,7 +2731,7 @@ KM_FN T atanh(T x) {
 template <typename T>
 KM_FN T erf(T x) {
 #ifdef __CUDA_ARCH__
-  return ::erf(x);
+  return libm::erf(x);
 #else
   if constexpr (std::is_same_v<T, float>) {
     // Abramowitz and Stegun 7.1.26 (absolute error below 1.5e-7), vectorisable.
@@ -3157,7 +3157,7 @@ KM_FN float exp_float(float x) {
 template <typename T>
 KM_FN T exp(T x) {
 #ifdef __CUDA_ARCH__
-  return ::exp(x);
+  return libm::exp(x);
 #else
   if constexpr (std::is_same_v<T, float>) {
     return exp_float(x);
@@ -3237,7 +3237,7 @@ KM_FN T cosh(T x) {
 template <typename T>
 KM_FN T tanh(T x) {
 #ifdef __CUDA_ARCH__
-  return ::tanh(x);
+  return libm::tanh(x);
 #else
   if constexpr (std::is_same_v<T, float>) {
     // 1 - 2 / (e^2x + 1), vectorisable; odd, and exact at the saturated ends.
@@ -3265,7 +3265,7 @@ KM_FN T atanh(T x) {
 template <typename T>
 KM_FN T erf(T x) {
 #ifdef __CUDA_ARCH__
-  return ::erf(x);
+  return libm::erf(x);
 #else
   if constexpr (std::is_same_v<T, float>) {
     // Abramowitz and Stegun 7.1.26 (absolute error below 1.5e-7), vectorisable.
@@ -3670,7 +3670,7 @@ KM_FN float exp_float(float x) {
 template <typename T>
 KM_FN T exp(T x) {
 #ifdef __CUDA_ARCH__
-  return ::exp(x);
+  return libm::exp(x);
 #else
   if constexpr (std::is_same_v<T, float>) {
     return exp_float(x);
@@ -3750,7 +3750,7 @@ KM_FN T cosh(T x) {
 template <typename T>
 KM_FN T tanh(T x) {
 #ifdef __CUDA_ARCH__
-  return ::tanh(x);
+  return libm::tanh(x);
 #else
   if constexpr (std::is_same_v<T, float>) {
     // 1 - 2 / (e^2x + 1), vectorisable; odd, and exact at the saturated ends.
@@ -3778,7 +3778,7 @@ KM_FN T atanh(T x) {
 template <typename T>
 KM_FN T erf(T x) {
 #ifdef __CUDA_ARCH__
-  return ::erf(x);
+  return libm::erf(x);
 #else
   if constexpr (std::is_same_v<T, float>) {
     // Abramowitz and Stegun 7.1.26 (absolute error below 1.5e-7), vectorisable.

@@ -7080,7 +7080,7 @@ KM_FN float exp_float(float x) {
 template <typename T>
 KM_FN T exp(T x) {
 #ifdef __CUDA_ARCH__
-  return ::exp(x);
+  return libm::exp(x);
 #else
   if constexpr (std::is_same_v<T, float>) {
     return exp_float(x);
@@ -7160,7 +7160,7 @@ KM_FN T cosh(T x) {
 template <typename T>
 KM_FN T tanh(T x) {
 #ifdef __CUDA_ARCH__
-  return ::tanh(x);
+  return libm::tanh(x);
 #else
   if constexpr (std::is_same_v<T, float>) {
     // 1 - 2 / (e^2x + 1), vectorisable; odd, and exact at the saturated ends.
@@ -7188,7 +7188,7 @@ KM_FN T atanh(T x) {
 template <typename T>
 KM_FN T erf(T x) {
 #ifdef __CUDA_ARCH__
-  return ::erf(x);
+  return libm::erf(x);
 #else
   if constexpr (std::is_same_v<T, float>) {
     // Abramowitz and Stegun 7.1.26 (absolute error below 1.5e-7), vectorisable.
@@ -7629,7 +7629,7 @@ KM_FN float exp_float(float x) {
 template <typename T>
 KM_FN T exp(T x) {
 #ifdef __CUDA_ARCH__
-  return ::exp(x);
+  return libm::exp(x);
 #else
   if constexpr (std::is_same_v<T, float>) {
     return exp_float(x);
@@ -7709,7 +7709,7 @@ KM_FN T cosh(T x) {
 template <typename T>
 KM_FN T tanh(T x) {
 #ifdef __CUDA_ARCH__
-  return ::tanh(x);
+  return libm::tanh(x);
 #else
   if constexpr (std::is_same_v<T, float>) {
     // 1 - 2 / (e^2x + 1), vectorisable; odd, and exact at the saturated ends.
@@ -7737,7 +7737,7 @@ KM_FN T atanh(T x) {
 template <typename T>
 KM_FN T erf(T x) {
 #ifdef __CUDA_ARCH__
-  return ::erf(x);
+  return libm::erf(x);
 #else
   if constexpr (std::is_same_v<T, float>) {
     // Abramowitz and Stegun 7.1.26 (absolute error below 1.5e-7), vectorisable.
@@ -8175,7 +8175,7 @@ KM_FN float exp_float(float x) {
 template <typename T>
 KM_FN T exp(T x) {
 #ifdef __CUDA_ARCH__
-  return ::exp(x);
+  return libm::exp(x);
 #else
   if constexpr (std::is_same_v<T, float>) {
     return exp_float(x);
@@ -8255,7 +8255,7 @@ KM_FN T cosh(T x) {
 template <typename T>
 KM_FN T tanh(T x) {
 #ifdef __CUDA_ARCH__
-  return ::tanh(x);
+  return libm::tanh(x);
 #else
   if constexpr (std::is_same_v<T, float>) {
     // 1 - 2 / (e^2x + 1), vectorisable; odd, and exact at the saturated ends.
@@ -8283,7 +8283,7 @@ KM_FN T atanh(T x) {
 template <typename T>
 KM_FN T erf(T x) {
 #ifdef __CUDA_ARCH__
-  return ::erf(x);
+  return libm::erf(x);
 #else
   if constexpr (std::is_same_v<T, float>) {
     // Abramowitz and Stegun 7.1.26 (absolute error below 1.5e-7), vectorisable.
@@ -8720,7 +8720,7 @@ KM_FN float exp_float(float x) {
 template <typename T>
 KM_FN T exp(T x) {
 #ifdef __CUDA_ARCH__
-  return ::exp(x);
+  return libm::exp(x);
 #else
   if constexpr (std::is_same_v<T, float>) {
     return exp_float(x);
@@ -8800,7 +8800,7 @@ KM_FN T cosh(T x) {
 template <typename T>
 KM_FN T tanh(T x) {
 #ifdef __CUDA_ARCH__
-  return ::tanh(x);
+  return libm::tanh(x);
 #else
   if constexpr (std::is_same_v<T, float>) {
     // 1 - 2 / (e^2x + 1), vectorisable; odd, and exact at the saturated ends.
@@ -8828,7 +8828,7 @@ KM_FN T atanh(T x) {
 template <typename T>
 KM_FN T erf(T x) {
 #ifdef __CUDA_ARCH__
-  return ::erf(x);
+  return libm::erf(x);
 #else
   if constexpr (std::is_same_v<T, float>) {
     // Abramowitz and Stegun 7.1.26 (absolute error below 1.5e-7), vectorisable.
@@ -9258,7 +9258,7 @@ KM_FN float exp_float(float x) {
 template <typename T>
 KM_FN T exp(T x) {
 #ifdef __CUDA_ARCH__
-  return ::exp(x);
+  return libm::exp(x);
 #else
   if constexpr (std::is_same_v<T, float>) {
     return exp_float(x);
@@ -9338,7 +9338,7 @@ KM_FN T cosh(T x) {
 template <typename T>
 KM_FN T tanh(T x) {
 #ifdef __CUDA_ARCH__
-  return ::tanh(x);
+  return libm::tanh(x);
 #else
   if constexpr (std::is_same_v<T, float>) {
     // 1 - 2 / (e^2x + 1), vectorisable; odd, and exact at the saturated ends.
@@ -9366,7 +9366,7 @@ KM_FN T atanh(T x) {
 template <typename T>
 KM_FN T erf(T x) {
 #ifdef __CUDA_ARCH__
-  return ::erf(x);
+  return libm::erf(x);
 #else
   if constexpr (std::is_same_v<T, float>) {
     // Abramowitz and Stegun 7.1.26 (absolute error below 1.5e-7), vectorisable.
@@ -9793,7 +9793,7 @@ KM_FN float exp_float(float x) {
 template <typename T>
 KM_FN T exp(T x) {
 #ifdef __CUDA_ARCH__
-  return ::exp(x);
+  return libm::exp(x);
 #else
   if constexpr (std::is_same_v<T, float>) {
     return exp_float(x);
@@ -9873,7 +9873,7 @@ KM_FN T cosh(T x) {
 template <typename T>
 KM_FN T tanh(T x) {
 #ifdef __CUDA_ARCH__
-  return ::tanh(x);
+  return libm::tanh(x);
 #else
   if constexpr (std::is_same_v<T, float>) {
     // 1 - 2 / (e^2x + 1), vectorisable; odd, and exact at the saturated ends.
@@ -9901,7 +9901,7 @@ KM_FN T atanh(T x) {
 template <typename T>
 KM_FN T erf(T x) {
 #ifdef __CUDA_ARCH__
-  return ::erf(x);
+  return libm::erf(x);
 #else
   if constexpr (std::is_same_v<T, float>) {
     // Abramowitz and Stegun 7.1.26 (absolute error below 1.5e-7), vectorisable.

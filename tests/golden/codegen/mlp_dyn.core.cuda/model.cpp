@@ -131,7 +131,8 @@ cudaError_t k0_relu(const float* in0, float* out0, int64_t s77, cudaStream_t str
 
 }  // namespace aotic_kernels
 
-/// Throws a kernel launcher's error (the first of its launches that failed), naming it.
+/// Throws a kernel launcher's error (the first of its launches that failed), naming it
+/// ("CUDA kernel k0_relu: <the CUDA runtime's message>").
 inline void check_launch(cudaError_t error, const char* kernel) {
   if (error != cudaSuccess) aotic::runtime::throw_runtime_error(kernel, cudaGetErrorString(error));
 }
@@ -224,7 +225,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     TensorHandle addmm_copy;
     const float* addmm_data = kernel_input<float>(addmm.get(), 2, addmm_layout, addmm_copy);
     check_launch(aotic_kernels::k0_relu(addmm_data, aotic::runtime::data<float>(relu.get()), s77,
-        stream), "k0_relu");
+        stream), "CUDA kernel k0_relu");
   }
   addmm.reset();
   // node 'addmm_1' (aten.addmm.default)
@@ -607,7 +608,7 @@ KM_FN float exp_float(float x) {
 template <typename T>
 KM_FN T exp(T x) {
 #ifdef __CUDA_ARCH__
-  return ::exp(x);
+  return libm::exp(x);
 #else
   if constexpr (std::is_same_v<T, float>) {
     return exp_float(x);
@@ -687,7 +688,7 @@ KM_FN T cosh(T x) {
 template <typename T>
 KM_FN T tanh(T x) {
 #ifdef __CUDA_ARCH__
-  return ::tanh(x);
+  return libm::tanh(x);
 #else
   if constexpr (std::is_same_v<T, float>) {
     // 1 - 2 / (e^2x + 1), vectorisable; odd, and exact at the saturated ends.
@@ -715,7 +716,7 @@ KM_FN T atanh(T x) {
 template <typename T>
 KM_FN T erf(T x) {
 #ifdef __CUDA_ARCH__
-  return ::erf(x);
+  return libm::erf(x);
 #else
   if constexpr (std::is_same_v<T, float>) {
     // Abramowitz and Stegun 7.1.26 (absolute error below 1.5e-7), vectorisable.

@@ -158,7 +158,8 @@ cudaError_t k3_log_softmax(const float* in0, float* out0, cudaStream_t stream) {
 
 }  // namespace aotic_kernels
 
-/// Throws a kernel launcher's error (the first of its launches that failed), naming it.
+/// Throws a kernel launcher's error (the first of its launches that failed), naming it
+/// ("CUDA kernel k0_relu: <the CUDA runtime's message>").
 inline void check_launch(cudaError_t error, const char* kernel) {
   if (error != cudaSuccess) aotic::runtime::throw_runtime_error(kernel, cudaGetErrorString(error));
 }
@@ -430,7 +431,7 @@ AOTIC_UNOPTIMISED void run_ops(aotic::runtime::RunState& state, AtenTensorHandle
     TensorHandle x_copy;
     const float* x_data = kernel_input<float>(x, 4, x_layout, x_copy);
     check_launch(aotic_kernels::k0_clone(x_data, aotic::runtime::data<float>(x_channels_last.get()),
-        stream), "k0_clone");
+        stream), "CUDA kernel k0_clone");
   }
   // node 'relu' (aten.cudnn_convolution_relu.default)
   TensorHandle relu;
@@ -455,7 +456,7 @@ AOTIC_UNOPTIMISED void run_ops(aotic::runtime::RunState& state, AtenTensorHandle
     TensorHandle relu_copy;
     const float* relu_data = kernel_input<float>(relu.get(), 4, relu_layout, relu_copy);
     check_launch(aotic_kernels::k1_max_pool2d(relu_data, aotic::runtime::data<float>(max_pool2d.get()),
-        stream), "k1_max_pool2d");
+        stream), "CUDA kernel k1_max_pool2d");
   }
   relu.reset();
   // node 'conv2d_1' (aten.conv2d.default)
@@ -483,7 +484,8 @@ AOTIC_UNOPTIMISED void run_ops(aotic::runtime::RunState& state, AtenTensorHandle
     TensorHandle conv2d_1_copy;
     const float* conv2d_1_data = kernel_input<float>(conv2d_1.get(), 4, conv2d_1_layout, conv2d_1_copy);
     check_launch(aotic_kernels::k2_silu_adaptive_avg_pool2d(conv2d_1_data,
-        aotic::runtime::data<float>(adaptive_avg_pool2d.get()), stream), "k2_silu_adaptive_avg_pool2d");
+        aotic::runtime::data<float>(adaptive_avg_pool2d.get()), stream),
+        "CUDA kernel k2_silu_adaptive_avg_pool2d");
   }
   conv2d_1.reset();
   // node 'flatten' (aten.flatten.using_ints)
@@ -511,7 +513,7 @@ AOTIC_UNOPTIMISED void run_ops(aotic::runtime::RunState& state, AtenTensorHandle
     TensorHandle linear_copy;
     const float* linear_data = kernel_input<float>(linear.get(), 2, linear_layout, linear_copy);
     check_launch(aotic_kernels::k3_log_softmax(linear_data,
-        aotic::runtime::data<float>(log_softmax.get()), stream), "k3_log_softmax");
+        aotic::runtime::data<float>(log_softmax.get()), stream), "CUDA kernel k3_log_softmax");
   }
   linear.reset();
   outputs[0] = new_reference(log_softmax.get()).release();
@@ -912,7 +914,7 @@ KM_FN float exp_float(float x) {
 template <typename T>
 KM_FN T exp(T x) {
 #ifdef __CUDA_ARCH__
-  return ::exp(x);
+  return libm::exp(x);
 #else
   if constexpr (std::is_same_v<T, float>) {
     return exp_float(x);
@@ -992,7 +994,7 @@ KM_FN T cosh(T x) {
 template <typename T>
 KM_FN T tanh(T x) {
 #ifdef __CUDA_ARCH__
-  return ::tanh(x);
+  return libm::tanh(x);
 #else
   if constexpr (std::is_same_v<T, float>) {
     // 1 - 2 / (e^2x + 1), vectorisable; odd, and exact at the saturated ends.
@@ -1020,7 +1022,7 @@ KM_FN T atanh(T x) {
 template <typename T>
 KM_FN T erf(T x) {
 #ifdef __CUDA_ARCH__
-  return ::erf(x);
+  return libm::erf(x);
 #else
   if constexpr (std::is_same_v<T, float>) {
     // Abramowitz and Stegun 7.1.26 (absolute error below 1.5e-7), vectorisable.

@@ -654,7 +654,7 @@ KM_FN float exp_float(float x) {
 template <typename T>
 KM_FN T exp(T x) {
 #ifdef __CUDA_ARCH__
-  return ::exp(x);
+  return libm::exp(x);
 #else
   if constexpr (std::is_same_v<T, float>) {
     return exp_float(x);
@@ -734,7 +734,7 @@ KM_FN T cosh(T x) {
 template <typename T>
 KM_FN T tanh(T x) {
 #ifdef __CUDA_ARCH__
-  return ::tanh(x);
+  return libm::tanh(x);
 #else
   if constexpr (std::is_same_v<T, float>) {
     // 1 - 2 / (e^2x + 1), vectorisable; odd, and exact at the saturated ends.
@@ -762,7 +762,7 @@ KM_FN T atanh(T x) {
 template <typename T>
 KM_FN T erf(T x) {
 #ifdef __CUDA_ARCH__
-  return ::erf(x);
+  return libm::erf(x);
 #else
   if constexpr (std::is_same_v<T, float>) {
     // Abramowitz and Stegun 7.1.26 (absolute error below 1.5e-7), vectorisable.
@@ -1252,7 +1252,7 @@ KM_FN float exp_float(float x) {
 template <typename T>
 KM_FN T exp(T x) {
 #ifdef __CUDA_ARCH__
-  return ::exp(x);
+  return libm::exp(x);
 #else
   if constexpr (std::is_same_v<T, float>) {
     return exp_float(x);
@@ -1332,7 +1332,7 @@ KM_FN T cosh(T x) {
 template <typename T>
 KM_FN T tanh(T x) {
 #ifdef __CUDA_ARCH__
-  return ::tanh(x);
+  return libm::tanh(x);
 #else
   if constexpr (std::is_same_v<T, float>) {
     // 1 - 2 / (e^2x + 1), vectorisable; odd, and exact at the saturated ends.
@@ -1360,7 +1360,7 @@ KM_FN T atanh(T x) {
 template <typename T>
 KM_FN T erf(T x) {
 #ifdef __CUDA_ARCH__
-  return ::erf(x);
+  return libm::erf(x);
 #else
   if constexpr (std::is_same_v<T, float>) {
     // Abramowitz and Stegun 7.1.26 (absolute error below 1.5e-7), vectorisable.
@@ -1728,7 +1728,7 @@ KM_FN float exp_float(float x) {
 template <typename T>
 KM_FN T exp(T x) {
 #ifdef __CUDA_ARCH__
-  return ::exp(x);
+  return libm::exp(x);
 #else
   if constexpr (std::is_same_v<T, float>) {
     return exp_float(x);
@@ -1808,7 +1808,7 @@ KM_FN T cosh(T x) {
 template <typename T>
 KM_FN T tanh(T x) {
 #ifdef __CUDA_ARCH__
-  return ::tanh(x);
+  return libm::tanh(x);
 #else
   if constexpr (std::is_same_v<T, float>) {
     // 1 - 2 / (e^2x + 1), vectorisable; odd, and exact at the saturated ends.
@@ -1836,7 +1836,7 @@ KM_FN T atanh(T x) {
 template <typename T>
 KM_FN T erf(T x) {
 #ifdef __CUDA_ARCH__
-  return ::erf(x);
+  return libm::erf(x);
 #else
   if constexpr (std::is_same_v<T, float>) {
     // Abramowitz and Stegun 7.1.26 (absolute error below 1.5e-7), vectorisable.
@@ -2213,7 +2213,7 @@ KM_FN float exp_float(float x) {
 template <typename T>
 KM_FN T exp(T x) {
 #ifdef __CUDA_ARCH__
-  return ::exp(x);
+  return libm::exp(x);
 #else
   if constexpr (std::is_same_v<T, float>) {
     return exp_float(x);
@@ -2293,7 +2293,7 @@ KM_FN T cosh(T x) {
 template <typename T>
 KM_FN T tanh(T x) {
 #ifdef __CUDA_ARCH__
-  return ::tanh(x);
+  return libm::tanh(x);
 #else
   if constexpr (std::is_same_v<T, float>) {
     // 1 - 2 / (e^2x + 1), vectorisable; odd, and exact at the saturated ends.
@@ -2321,7 +2321,7 @@ KM_FN T atanh(T x) {
 template <typename T>
 KM_FN T erf(T x) {
 #ifdef __CUDA_ARCH__
-  return ::erf(x);
+  return libm::erf(x);
 #else
   if constexpr (std::is_same_v<T, float>) {
     // Abramowitz and Stegun 7.1.26 (absolute error below 1.5e-7), vectorisable.
@@ -2800,7 +2800,7 @@ KM_FN float exp_float(float x) {
 template <typename T>
 KM_FN T exp(T x) {
 #ifdef __CUDA_ARCH__
-  return ::exp(x);
+  return libm::exp(x);
 #else
   if constexpr (std::is_same_v<T, float>) {
     return exp_float(x);
@@ -2880,7 +2880,7 @@ KM_FN T cosh(T x) {
 template <typename T>
 KM_FN T tanh(T x) {
 #ifdef __CUDA_ARCH__
-  return ::tanh(x);
+  return libm::tanh(x);
 #else
   if constexpr (std::is_same_v<T, float>) {
     // 1 - 2 / (e^2x + 1), vectorisable; odd, and exact at the saturated ends.
@@ -2908,7 +2908,7 @@ KM_FN T atanh(T x) {
 template <typename T>
 KM_FN T erf(T x) {
 #ifdef __CUDA_ARCH__
-  return ::erf(x);
+  return libm::erf(x);
 #else
   if constexpr (std::is_same_v<T, float>) {
     // Abramowitz and Stegun 7.1.26 (absolute error below 1.5e-7), vectorisable.
@@ -3265,7 +3265,7 @@ KM_FN float exp_float(float x) {
 template <typename T>
 KM_FN T exp(T x) {
 #ifdef __CUDA_ARCH__
-  return ::exp(x);
+  return libm::exp(x);
 #else
   if constexpr (std::is_same_v<T, float>) {
     return exp_float(x);
@@ -3345,7 +3345,7 @@ KM_FN T cosh(T x) {
 template <typename T>
 KM_FN T tanh(T x) {
 #ifdef __CUDA_ARCH__
-  return ::tanh(x);
+  return libm::tanh(x);
 #else
   if constexpr (std::is_same_v<T, float>) {
     // 1 - 2 / (e^2x + 1), vectorisable; odd, and exact at the saturated ends.
@@ -3373,7 +3373,7 @@ KM_FN T atanh(T x) {
 template <typename T>
 KM_FN T erf(T x) {
 #ifdef __CUDA_ARCH__
-  return ::erf(x);
+  return libm::erf(x);
 #else
   if constexpr (std::is_same_v<T, float>) {
     // Abramowitz and Stegun 7.1.26 (absolute error below 1.5e-7), vectorisable.

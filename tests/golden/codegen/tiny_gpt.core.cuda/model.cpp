@@ -251,7 +251,8 @@ cudaError_t k13_add_layer_norm(const float* in0, const float* in1, const float* 
 
 }  // namespace aotic_kernels
 
-/// Throws a kernel launcher's error (the first of its launches that failed), naming it.
+/// Throws a kernel launcher's error (the first of its launches that failed), naming it
+/// ("CUDA kernel k0_relu: <the CUDA runtime's message>").
 inline void check_launch(cudaError_t error, const char* kernel) {
   if (error != cudaSuccess) aotic::runtime::throw_runtime_error(kernel, cudaGetErrorString(error));
 }
@@ -799,7 +800,7 @@ AOTIC_UNOPTIMISED void run_ops(aotic::runtime::RunState& state, AtenTensorHandle
     const float* embedding_1_data = kernel_input<float>(embedding_1_1, 2, embedding_1_layout,
         embedding_1_copy);
     check_launch(aotic_kernels::k0_add(embedding_data, embedding_1_data,
-        aotic::runtime::data<float>(add.get()), stream), "k0_add");
+        aotic::runtime::data<float>(add.get()), stream), "CUDA kernel k0_add");
   }
   embedding.reset();
   // node 'native_layer_norm' (aten.native_layer_norm.default)
@@ -822,7 +823,8 @@ AOTIC_UNOPTIMISED void run_ops(aotic::runtime::RunState& state, AtenTensorHandle
     const float* p_blocks_0_ln1_bias_data = kernel_input<float>(p_blocks_0_ln1_bias_1, 1,
         p_blocks_0_ln1_bias_layout, p_blocks_0_ln1_bias_copy);
     check_launch(aotic_kernels::k1_layer_norm(add_data, p_blocks_0_ln1_weight_data,
-        p_blocks_0_ln1_bias_data, aotic::runtime::data<float>(getitem.get()), stream), "k1_layer_norm");
+        p_blocks_0_ln1_bias_data, aotic::runtime::data<float>(getitem.get()), stream),
+        "CUDA kernel k1_layer_norm");
   }
   // node 'view' (aten.view.default)
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
@@ -899,7 +901,7 @@ AOTIC_UNOPTIMISED void run_ops(aotic::runtime::RunState& state, AtenTensorHandle
     TensorHandle view_2_copy;
     const float* view_2_data = kernel_input<float>(view_2.get(), 4, view_2_layout, view_2_copy);
     check_launch(aotic_kernels::k2_permute_mul_expand_clone(view_2_data,
-        aotic::runtime::data<float>(clone.get()), stream), "k2_permute_mul_expand_clone");
+        aotic::runtime::data<float>(clone.get()), stream), "CUDA kernel k2_permute_mul_expand_clone");
   }
   view_2.reset();
   // node 'view_5' (aten.view.default)
@@ -922,7 +924,8 @@ AOTIC_UNOPTIMISED void run_ops(aotic::runtime::RunState& state, AtenTensorHandle
     TensorHandle view_3_copy;
     const float* view_3_data = kernel_input<float>(view_3.get(), 4, view_3_layout, view_3_copy);
     check_launch(aotic_kernels::k3_permute_permute_mul_expand_clone(view_3_data,
-        aotic::runtime::data<float>(clone_1.get()), stream), "k3_permute_permute_mul_expand_clone");
+        aotic::runtime::data<float>(clone_1.get()), stream),
+        "CUDA kernel k3_permute_permute_mul_expand_clone");
   }
   view_3.reset();
   // node 'view_6' (aten.view.default)
@@ -964,7 +967,7 @@ AOTIC_UNOPTIMISED void run_ops(aotic::runtime::RunState& state, AtenTensorHandle
     TensorHandle where_copy;
     const float* where_data = kernel_input<float>(where_1, 2, where_layout, where_copy);
     check_launch(aotic_kernels::k4_add(view_7_data, where_data, aotic::runtime::data<float>(add_1.get()),
-        stream), "k4_add");
+        stream), "CUDA kernel k4_add");
   }
   view_7.reset();
   // node '_softmax' (aten._softmax.default)
@@ -979,7 +982,7 @@ AOTIC_UNOPTIMISED void run_ops(aotic::runtime::RunState& state, AtenTensorHandle
     TensorHandle add_1_copy;
     const float* add_1_data = kernel_input<float>(add_1.get(), 4, add_1_layout, add_1_copy);
     check_launch(aotic_kernels::k5_softmax(add_1_data, aotic::runtime::data<float>(_softmax.get()),
-        stream), "k5_softmax");
+        stream), "CUDA kernel k5_softmax");
   }
   // node 'logical_not' (aten.logical_not.default)
   TensorHandle logical_not;
@@ -994,7 +997,7 @@ AOTIC_UNOPTIMISED void run_ops(aotic::runtime::RunState& state, AtenTensorHandle
     TensorHandle add_1_copy_1;
     const float* add_1_data_1 = kernel_input<float>(add_1.get(), 4, add_1_layout_1, add_1_copy_1);
     check_launch(aotic_kernels::k6_eq_logical_not(add_1_data_1,
-        aotic::runtime::data<bool>(logical_not.get()), stream), "k6_eq_logical_not");
+        aotic::runtime::data<bool>(logical_not.get()), stream), "CUDA kernel k6_eq_logical_not");
   }
   add_1.reset();
   // node 'any_1' (aten.any.dim)
@@ -1029,7 +1032,7 @@ AOTIC_UNOPTIMISED void run_ops(aotic::runtime::RunState& state, AtenTensorHandle
     TensorHandle any_1_copy;
     const bool* any_1_data = kernel_input<bool>(any_1.get(), 4, any_1_layout, any_1_copy);
     check_launch(aotic_kernels::k7_logical_not_where(_softmax_data, full_like_data, any_1_data,
-        aotic::runtime::data<float>(where_1_1.get()), stream), "k7_logical_not_where");
+        aotic::runtime::data<float>(where_1_1.get()), stream), "CUDA kernel k7_logical_not_where");
   }
   _softmax.reset();
   any_1.reset();
@@ -1062,7 +1065,7 @@ AOTIC_UNOPTIMISED void run_ops(aotic::runtime::RunState& state, AtenTensorHandle
     TensorHandle view_4_copy;
     const float* view_4_data = kernel_input<float>(view_4.get(), 4, view_4_layout, view_4_copy);
     check_launch(aotic_kernels::k8_permute_expand_clone(view_4_data,
-        aotic::runtime::data<float>(clone_2.get()), stream), "k8_permute_expand_clone");
+        aotic::runtime::data<float>(clone_2.get()), stream), "CUDA kernel k8_permute_expand_clone");
   }
   view_4.reset();
   // node 'view_9' (aten.view.default)
@@ -1103,7 +1106,7 @@ AOTIC_UNOPTIMISED void run_ops(aotic::runtime::RunState& state, AtenTensorHandle
     TensorHandle view_10_copy;
     const float* view_10_data = kernel_input<float>(view_10.get(), 4, view_10_layout, view_10_copy);
     check_launch(aotic_kernels::k9_permute_clone(view_10_data,
-        aotic::runtime::data<float>(clone_3.get()), stream), "k9_permute_clone");
+        aotic::runtime::data<float>(clone_3.get()), stream), "CUDA kernel k9_permute_clone");
   }
   view_10.reset();
   // node 'permute_6' (aten.permute.default)
@@ -1179,7 +1182,7 @@ AOTIC_UNOPTIMISED void run_ops(aotic::runtime::RunState& state, AtenTensorHandle
     const float* p_blocks_0_o_bias_data = kernel_input<float>(p_blocks_0_o_bias_1, 1,
         p_blocks_0_o_bias_layout, p_blocks_0_o_bias_copy);
     check_launch(aotic_kernels::k10_add_add(add_data_1, view_14_data, p_blocks_0_o_bias_data,
-        aotic::runtime::data<float>(add_3.get()), stream), "k10_add_add");
+        aotic::runtime::data<float>(add_3.get()), stream), "CUDA kernel k10_add_add");
   }
   add.reset();
   view_14.reset();
@@ -1203,7 +1206,8 @@ AOTIC_UNOPTIMISED void run_ops(aotic::runtime::RunState& state, AtenTensorHandle
     const float* p_blocks_0_ln2_bias_data = kernel_input<float>(p_blocks_0_ln2_bias_1, 1,
         p_blocks_0_ln2_bias_layout, p_blocks_0_ln2_bias_copy);
     check_launch(aotic_kernels::k1_layer_norm(add_3_data, p_blocks_0_ln2_weight_data,
-        p_blocks_0_ln2_bias_data, aotic::runtime::data<float>(getitem_6.get()), stream), "k1_layer_norm");
+        p_blocks_0_ln2_bias_data, aotic::runtime::data<float>(getitem_6.get()), stream),
+        "CUDA kernel k1_layer_norm");
   }
   // node 'view_15' (aten.view.default)
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
@@ -1242,7 +1246,7 @@ AOTIC_UNOPTIMISED void run_ops(aotic::runtime::RunState& state, AtenTensorHandle
     TensorHandle view_16_copy;
     const float* view_16_data = kernel_input<float>(view_16.get(), 3, view_16_layout, view_16_copy);
     check_launch(aotic_kernels::k11_gelu(view_16_data, aotic::runtime::data<float>(gelu.get()), stream),
-        "k11_gelu");
+        "CUDA kernel k11_gelu");
   }
   view_16.reset();
   // node 'view_17' (aten.view.default)
@@ -1286,7 +1290,7 @@ AOTIC_UNOPTIMISED void run_ops(aotic::runtime::RunState& state, AtenTensorHandle
     TensorHandle view_18_copy;
     const float* view_18_data = kernel_input<float>(view_18.get(), 3, view_18_layout, view_18_copy);
     check_launch(aotic_kernels::k12_add(add_3_data_1, view_18_data,
-        aotic::runtime::data<float>(add_4.get()), stream), "k12_add");
+        aotic::runtime::data<float>(add_4.get()), stream), "CUDA kernel k12_add");
   }
   add_3.reset();
   view_18.reset();
@@ -1310,7 +1314,8 @@ AOTIC_UNOPTIMISED void run_ops(aotic::runtime::RunState& state, AtenTensorHandle
     const float* p_blocks_1_ln1_bias_data = kernel_input<float>(p_blocks_1_ln1_bias_1, 1,
         p_blocks_1_ln1_bias_layout, p_blocks_1_ln1_bias_copy);
     check_launch(aotic_kernels::k1_layer_norm(add_4_data, p_blocks_1_ln1_weight_data,
-        p_blocks_1_ln1_bias_data, aotic::runtime::data<float>(getitem_9.get()), stream), "k1_layer_norm");
+        p_blocks_1_ln1_bias_data, aotic::runtime::data<float>(getitem_9.get()), stream),
+        "CUDA kernel k1_layer_norm");
   }
   // node 'view_19' (aten.view.default)
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
@@ -1391,7 +1396,7 @@ AOTIC_UNOPTIMISED void run_ops(aotic::runtime::RunState& state, AtenTensorHandle
     TensorHandle view_21_copy;
     const float* view_21_data = kernel_input<float>(view_21.get(), 4, view_21_layout, view_21_copy);
     check_launch(aotic_kernels::k2_permute_mul_expand_clone(view_21_data,
-        aotic::runtime::data<float>(clone_4.get()), stream), "k2_permute_mul_expand_clone");
+        aotic::runtime::data<float>(clone_4.get()), stream), "CUDA kernel k2_permute_mul_expand_clone");
   }
   view_21.reset();
   // node 'view_24' (aten.view.default)
@@ -1415,7 +1420,8 @@ AOTIC_UNOPTIMISED void run_ops(aotic::runtime::RunState& state, AtenTensorHandle
     TensorHandle view_22_copy;
     const float* view_22_data = kernel_input<float>(view_22.get(), 4, view_22_layout, view_22_copy);
     check_launch(aotic_kernels::k3_permute_permute_mul_expand_clone(view_22_data,
-        aotic::runtime::data<float>(clone_5.get()), stream), "k3_permute_permute_mul_expand_clone");
+        aotic::runtime::data<float>(clone_5.get()), stream),
+        "CUDA kernel k3_permute_permute_mul_expand_clone");
   }
   view_22.reset();
   // node 'view_25' (aten.view.default)
@@ -1460,7 +1466,7 @@ AOTIC_UNOPTIMISED void run_ops(aotic::runtime::RunState& state, AtenTensorHandle
     TensorHandle where_2_copy;
     const float* where_2_data = kernel_input<float>(where_2_1, 2, where_2_layout, where_2_copy);
     check_launch(aotic_kernels::k4_add(view_26_data, where_2_data,
-        aotic::runtime::data<float>(add_5.get()), stream), "k4_add");
+        aotic::runtime::data<float>(add_5.get()), stream), "CUDA kernel k4_add");
   }
   view_26.reset();
   // node '_softmax_1' (aten._softmax.default)
@@ -1475,7 +1481,7 @@ AOTIC_UNOPTIMISED void run_ops(aotic::runtime::RunState& state, AtenTensorHandle
     TensorHandle add_5_copy;
     const float* add_5_data = kernel_input<float>(add_5.get(), 4, add_5_layout, add_5_copy);
     check_launch(aotic_kernels::k5_softmax(add_5_data, aotic::runtime::data<float>(_softmax_1.get()),
-        stream), "k5_softmax");
+        stream), "CUDA kernel k5_softmax");
   }
   // node 'logical_not_2' (aten.logical_not.default)
   TensorHandle logical_not_2;
@@ -1490,7 +1496,7 @@ AOTIC_UNOPTIMISED void run_ops(aotic::runtime::RunState& state, AtenTensorHandle
     TensorHandle add_5_copy_1;
     const float* add_5_data_1 = kernel_input<float>(add_5.get(), 4, add_5_layout_1, add_5_copy_1);
     check_launch(aotic_kernels::k6_eq_logical_not(add_5_data_1,
-        aotic::runtime::data<bool>(logical_not_2.get()), stream), "k6_eq_logical_not");
+        aotic::runtime::data<bool>(logical_not_2.get()), stream), "CUDA kernel k6_eq_logical_not");
   }
   add_5.reset();
   // node 'any_2' (aten.any.dim)
@@ -1527,7 +1533,7 @@ AOTIC_UNOPTIMISED void run_ops(aotic::runtime::RunState& state, AtenTensorHandle
     TensorHandle any_2_copy;
     const bool* any_2_data = kernel_input<bool>(any_2.get(), 4, any_2_layout, any_2_copy);
     check_launch(aotic_kernels::k7_logical_not_where(_softmax_1_data, full_like_1_data, any_2_data,
-        aotic::runtime::data<float>(where_3.get()), stream), "k7_logical_not_where");
+        aotic::runtime::data<float>(where_3.get()), stream), "CUDA kernel k7_logical_not_where");
   }
   _softmax_1.reset();
   any_2.reset();
@@ -1560,7 +1566,7 @@ AOTIC_UNOPTIMISED void run_ops(aotic::runtime::RunState& state, AtenTensorHandle
     TensorHandle view_23_copy;
     const float* view_23_data = kernel_input<float>(view_23.get(), 4, view_23_layout, view_23_copy);
     check_launch(aotic_kernels::k8_permute_expand_clone(view_23_data,
-        aotic::runtime::data<float>(clone_6.get()), stream), "k8_permute_expand_clone");
+        aotic::runtime::data<float>(clone_6.get()), stream), "CUDA kernel k8_permute_expand_clone");
   }
   view_23.reset();
   // node 'view_28' (aten.view.default)
@@ -1602,7 +1608,7 @@ AOTIC_UNOPTIMISED void run_ops(aotic::runtime::RunState& state, AtenTensorHandle
     TensorHandle view_29_copy;
     const float* view_29_data = kernel_input<float>(view_29.get(), 4, view_29_layout, view_29_copy);
     check_launch(aotic_kernels::k9_permute_clone(view_29_data,
-        aotic::runtime::data<float>(clone_7.get()), stream), "k9_permute_clone");
+        aotic::runtime::data<float>(clone_7.get()), stream), "CUDA kernel k9_permute_clone");
   }
   view_29.reset();
   // node 'permute_17' (aten.permute.default)
@@ -1678,7 +1684,7 @@ AOTIC_UNOPTIMISED void run_ops(aotic::runtime::RunState& state, AtenTensorHandle
     const float* p_blocks_1_o_bias_data = kernel_input<float>(p_blocks_1_o_bias_1, 1,
         p_blocks_1_o_bias_layout, p_blocks_1_o_bias_copy);
     check_launch(aotic_kernels::k10_add_add(add_4_data_1, view_33_data, p_blocks_1_o_bias_data,
-        aotic::runtime::data<float>(add_7.get()), stream), "k10_add_add");
+        aotic::runtime::data<float>(add_7.get()), stream), "CUDA kernel k10_add_add");
   }
   add_4.reset();
   view_33.reset();
@@ -1702,7 +1708,8 @@ AOTIC_UNOPTIMISED void run_ops(aotic::runtime::RunState& state, AtenTensorHandle
     const float* p_blocks_1_ln2_bias_data = kernel_input<float>(p_blocks_1_ln2_bias_1, 1,
         p_blocks_1_ln2_bias_layout, p_blocks_1_ln2_bias_copy);
     check_launch(aotic_kernels::k1_layer_norm(add_7_data, p_blocks_1_ln2_weight_data,
-        p_blocks_1_ln2_bias_data, aotic::runtime::data<float>(getitem_15.get()), stream), "k1_layer_norm");
+        p_blocks_1_ln2_bias_data, aotic::runtime::data<float>(getitem_15.get()), stream),
+        "CUDA kernel k1_layer_norm");
   }
   // node 'view_34' (aten.view.default)
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
@@ -1742,7 +1749,7 @@ AOTIC_UNOPTIMISED void run_ops(aotic::runtime::RunState& state, AtenTensorHandle
     TensorHandle view_35_copy;
     const float* view_35_data = kernel_input<float>(view_35.get(), 3, view_35_layout, view_35_copy);
     check_launch(aotic_kernels::k11_gelu(view_35_data, aotic::runtime::data<float>(gelu_1.get()),
-        stream), "k11_gelu");
+        stream), "CUDA kernel k11_gelu");
   }
   view_35.reset();
   // node 'view_36' (aten.view.default)
@@ -1794,7 +1801,8 @@ AOTIC_UNOPTIMISED void run_ops(aotic::runtime::RunState& state, AtenTensorHandle
     TensorHandle p_ln_bias_copy;
     const float* p_ln_bias_data = kernel_input<float>(p_ln_bias_1, 1, p_ln_bias_layout, p_ln_bias_copy);
     check_launch(aotic_kernels::k13_add_layer_norm(add_7_data_1, view_37_data, p_ln_weight_data,
-        p_ln_bias_data, aotic::runtime::data<float>(getitem_18.get()), stream), "k13_add_layer_norm");
+        p_ln_bias_data, aotic::runtime::data<float>(getitem_18.get()), stream),
+        "CUDA kernel k13_add_layer_norm");
   }
   add_7.reset();
   view_37.reset();
@@ -2329,7 +2337,7 @@ KM_FN float exp_float(float x) {
 template <typename T>
 KM_FN T exp(T x) {
 #ifdef __CUDA_ARCH__
-  return ::exp(x);
+  return libm::exp(x);
 #else
   if constexpr (std::is_same_v<T, float>) {
     return exp_float(x);
@@ -2409,7 +2417,7 @@ KM_FN T cosh(T x) {
 template <typename T>
 KM_FN T tanh(T x) {
 #ifdef __CUDA_ARCH__
-  return ::tanh(x);
+  return libm::tanh(x);
 #else
   if constexpr (std::is_same_v<T, float>) {
     // 1 - 2 / (e^2x + 1), vectorisable; odd, and exact at the saturated ends.
@@ -2437,7 +2445,7 @@ KM_FN T atanh(T x) {
 template <typename T>
 KM_FN T erf(T x) {
 #ifdef __CUDA_ARCH__
-  return ::erf(x);
+  return libm::erf(x);
 #else
   if constexpr (std::is_same_v<T, float>) {
     // Abramowitz and Stegun 7.1.26 (absolute error below 1.5e-7), vectorisable.

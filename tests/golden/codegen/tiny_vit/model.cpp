@@ -1006,7 +1006,7 @@ KM_FN float exp_float(float x) {
 template <typename T>
 KM_FN T exp(T x) {
 #ifdef __CUDA_ARCH__
-  return ::exp(x);
+  return libm::exp(x);
 #else
   if constexpr (std::is_same_v<T, float>) {
     return exp_float(x);
@@ -1086,7 +1086,7 @@ KM_FN T cosh(T x) {
 template <typename T>
 KM_FN T tanh(T x) {
 #ifdef __CUDA_ARCH__
-  return ::tanh(x);
+  return libm::tanh(x);
 #else
   if constexpr (std::is_same_v<T, float>) {
     // 1 - 2 / (e^2x + 1), vectorisable; odd, and exact at the saturated ends.
@@ -1114,7 +1114,7 @@ KM_FN T atanh(T x) {
 template <typename T>
 KM_FN T erf(T x) {
 #ifdef __CUDA_ARCH__
-  return ::erf(x);
+  return libm::erf(x);
 #else
   if constexpr (std::is_same_v<T, float>) {
     // Abramowitz and Stegun 7.1.26 (absolute error below 1.5e-7), vectorisable.
@@ -1530,7 +1530,7 @@ KM_FN float exp_float(float x) {
 template <typename T>
 KM_FN T exp(T x) {
 #ifdef __CUDA_ARCH__
-  return ::exp(x);
+  return libm::exp(x);
 #else
   if constexpr (std::is_same_v<T, float>) {
     return exp_float(x);
@@ -1610,7 +1610,7 @@ KM_FN T cosh(T x) {
 template <typename T>
 KM_FN T tanh(T x) {
 #ifdef __CUDA_ARCH__
-  return ::tanh(x);
+  return libm::tanh(x);
 #else
   if constexpr (std::is_same_v<T, float>) {
     // 1 - 2 / (e^2x + 1), vectorisable; odd, and exact at the saturated ends.
@@ -1638,7 +1638,7 @@ KM_FN T atanh(T x) {
 template <typename T>
 KM_FN T erf(T x) {
 #ifdef __CUDA_ARCH__
-  return ::erf(x);
+  return libm::erf(x);
 #else
   if constexpr (std::is_same_v<T, float>) {
     // Abramowitz and Stegun 7.1.26 (absolute error below 1.5e-7), vectorisable.
@@ -2044,7 +2044,7 @@ KM_FN float exp_float(float x) {
 template <typename T>
 KM_FN T exp(T x) {
 #ifdef __CUDA_ARCH__
-  return ::exp(x);
+  return libm::exp(x);
 #else
   if constexpr (std::is_same_v<T, float>) {
     return exp_float(x);
@@ -2124,7 +2124,7 @@ KM_FN T cosh(T x) {
 template <typename T>
 KM_FN T tanh(T x) {
 #ifdef __CUDA_ARCH__
-  return ::tanh(x);
+  return libm::tanh(x);
 #else
   if constexpr (std::is_same_v<T, float>) {
     // 1 - 2 / (e^2x + 1), vectorisable; odd, and exact at the saturated ends.
@@ -2152,7 +2152,7 @@ KM_FN T atanh(T x) {
 template <typename T>
 KM_FN T erf(T x) {
 #ifdef __CUDA_ARCH__
-  return ::erf(x);
+  return libm::erf(x);
 #else
   if constexpr (std::is_same_v<T, float>) {
     // Abramowitz and Stegun 7.1.26 (absolute error below 1.5e-7), vectorisable.
@@ -2557,7 +2557,7 @@ KM_FN float exp_float(float x) {
 template <typename T>
 KM_FN T exp(T x) {
 #ifdef __CUDA_ARCH__
-  return ::exp(x);
+  return libm::exp(x);
 #else
   if constexpr (std::is_same_v<T, float>) {
     return exp_float(x);
@@ -2637,7 +2637,7 @@ KM_FN T cosh(T x) {
 template <typename T>
 KM_FN T tanh(T x) {
 #ifdef __CUDA_ARCH__
-  return ::tanh(x);
+  return libm::tanh(x);
 #else
   if constexpr (std::is_same_v<T, float>) {
     // 1 - 2 / (e^2x + 1), vectorisable; odd, and exact at the saturated ends.
@@ -2665,7 +2665,7 @@ KM_FN T atanh(T x) {
 template <typename T>
 KM_FN T erf(T x) {
 #ifdef __CUDA_ARCH__
-  return ::erf(x);
+  return libm::erf(x);
 #else
   if constexpr (std::is_same_v<T, float>) {
     // Abramowitz and Stegun 7.1.26 (absolute error below 1.5e-7), vectorisable.
