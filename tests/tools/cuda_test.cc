@@ -206,6 +206,48 @@ TEST_CASE("a cuda model.so says so, and without a GPU fails in one line") {
   CHECK(std::count(r.out.begin(), r.out.end(), '\n') == 1);
 }
 
+TEST_CASE("a toolkit without a working NVRTC: nvcc by default, an error with --cuda-compiler nvrtc") {
+  if (!require_nvcc()) return;
+  const fs::path real = fs::canonical(fs::path(cuda_nvcc()).parent_path().parent_path());
+  const fs::path dir = testing::scratch_dir("no-nvrtc");
+  const std::string mlp = testing::repo_path("tests/data/fixtures/mlp.pt2");
+  for (const bool broken : {false, true}) {
+    CAPTURE(broken);
+    // The real toolkit through links, its libnvrtc* left out (or replaced by a file that is no
+    // library).
+    const fs::path fake = dir / (broken ? "broken" : "missing");
+    fs::remove_all(fake);
+    fs::create_directories(fake / "lib");
+    fs::create_directories(fake / "targets" / "x86_64-linux");
+    for (const char* sub : {"bin", "include", "nvvm"}) fs::create_directory_symlink(real / sub, fake / sub);
+    fs::create_directory_symlink("lib", fake / "lib64");
+    fs::create_directory_symlink(real / "include", fake / "targets" / "x86_64-linux" / "include");
+    fs::create_directory_symlink("../../lib", fake / "targets" / "x86_64-linux" / "lib");
+    for (const auto& e : fs::directory_iterator(real / "lib64")) {
+      const std::string name = e.path().filename().string();
+      if (name.rfind("libnvrtc", 0) != 0) fs::create_symlink(e.path(), fake / "lib" / name);
+    }
+    if (broken) testing::write_file((fake / "lib" / "libnvrtc.so").string(), "not a library\n");
+    const std::string nvcc = (fake / "bin" / "nvcc").string();
+    Run r =
+        run("compile " + mlp + " --device cuda --nvcc " + nvcc + " --quiet -o " + (fake / "m.so").string());
+    CHECK_MESSAGE(r.code == 0, r.out);
+    CHECK(fs::exists(fake / "m.so"));
+    r = run("compile " + mlp + " --device cuda --nvcc " + nvcc + " --cuda-compiler nvrtc -o " +
+            (fake / "n.so").string());
+    CHECK(r.code == 1);
+    if (broken) {
+      CHECK(r.out.find("aotic: error: --cuda-compiler nvrtc: " + (fake / "lib64" / "libnvrtc.so").string() +
+                       ": cannot load NVRTC: ") == 0);
+    } else {
+      CHECK(r.out == "aotic: error: --cuda-compiler nvrtc: no libnvrtc.so in the CUDA toolkit at " +
+                         fake.string() + "\n");
+    }
+    CHECK(std::count(r.out.begin(), r.out.end(), '\n') == 1);
+    CHECK(!fs::exists(fake / "n.so"));
+  }
+}
+
 TEST_CASE("--device and --cuda-arch errors") {
   const std::string dir = testing::scratch_dir("cuda-flags");
   const std::string mlp = testing::repo_path("tests/data/fixtures/mlp.pt2");
