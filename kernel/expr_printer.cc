@@ -49,7 +49,8 @@ std::string literal_of(const Expr& e) {
     if (std::strtof(text.c_str(), nullptr) == static_cast<float>(v)) return text + "f";
     return fmt::format("static_cast<float>({})", text);
   }
-  if (e.dtype == ir::DType::kInt64 && e.int_value == INT64_MIN) return "INT64_MIN";
+  // No INT64_MIN: NVRTC has no <cstdint> macros, and the literal 9223372036854775808 does not fit.
+  if (e.dtype == ir::DType::kInt64 && e.int_value == INT64_MIN) return "int64_t{-9223372036854775807 - 1}";
   return fmt::format("{}{{{}}}", type, e.int_value);
 }
 

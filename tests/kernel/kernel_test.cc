@@ -3,6 +3,7 @@
 #include <doctest/doctest.h>
 
 #include <cmath>
+#include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
@@ -10,6 +11,7 @@
 
 #include "codegen/templates.h"
 #include "kernel/cpu_printer.h"
+#include "kernel/expr_printer.h"
 #include "kernel/kernel_ir.h"
 #include "kernel/schedule.h"
 #include "kernel/writer.h"
@@ -52,6 +54,15 @@ TEST_CASE("kernel IR: text form of loops, stores and expressions") {
         "  loop i0 < 4\n"
         "    loop i1 < 8\n"
         "      store out0[8*i0 + i1] = relu(add(in0[8*i0 + i1], in1[i1]))\n");
+}
+
+TEST_CASE("integer literals need no macro (NVRTC has no <cstdint>), INT64_MIN included") {
+  using kernel::ExprPrinter;
+  CHECK(ExprPrinter::literal(*kernel::constant_int(-5, DType::kInt64)) == "int64_t{-5}");
+  CHECK(ExprPrinter::literal(*kernel::constant_int(INT64_MIN, DType::kInt64)) ==
+        "int64_t{-9223372036854775807 - 1}");
+  CHECK(ExprPrinter::literal(*kernel::constant_int(INT64_MAX, DType::kInt64)) ==
+        "int64_t{9223372036854775807}");
 }
 
 TEST_CASE("schedule: contiguous loops merge, a broadcast keeps its loop; outer loop parallel, inner vector") {
