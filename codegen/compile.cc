@@ -3,10 +3,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
-#include <fstream>
 #include <future>
 
 #include "codegen/constants.h"
@@ -17,6 +15,7 @@
 #include "codegen/output_files.h"
 #include "codegen/package.h"
 #include "codegen/pipeline.h"
+#include "codegen/shell.h"
 #include "ir/builtin_schemas.h"
 #include "ir/error.h"
 #include "ir/print.h"
@@ -80,31 +79,6 @@ ShimFunctions shim_functions(ShimMode mode, bool pointwise_kernels, const std::s
   ShimFunctions f = mode == ShimMode::kHost ? host_functions(device) : bundled_functions(device);
   f.prefer_kernels = pointwise_kernels;
   return f;
-}
-
-void write_file(const fs::path& path, std::string_view data) {
-  fs::create_directories(path.parent_path());
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  out.write(data.data(), static_cast<std::streamsize>(data.size()));
-  if (!out.flush()) user_error("{}: cannot write file", path.string());
-}
-
-std::string shell_quote(const std::string& s) {
-  std::string out = "'";
-  for (char c : s) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  return out + "'";
-}
-
-/// Runs `command` in `dir`; returns its exit status and combined output.
-int run(const fs::path& dir, const std::string& command, std::string* output) {
-  std::string full = "cd " + shell_quote(dir.string()) + " && { " + command + "; } 2>&1";
-  FILE* pipe = popen(full.c_str(), "r");
-  if (pipe == nullptr) user_error("cannot run the compiler: {}", command);
-  char buffer[4096];
-  size_t n;
-  while ((n = fread(buffer, 1, sizeof buffer, pipe)) > 0) output->append(buffer, n);
-  int status = pclose(pipe);
-  return WIFEXITED(status) ? WEXITSTATUS(status) : 128;
 }
 
 bool on_path(const std::string& program) {

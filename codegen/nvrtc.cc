@@ -2,13 +2,12 @@
 
 #include <dlfcn.h>
 #include <fmt/format.h>
-#include <sys/wait.h>
 
-#include <cstdio>
-#include <fstream>
 #include <future>
 #include <map>
 #include <mutex>
+
+#include "codegen/shell.h"
 
 namespace aotic::codegen {
 
@@ -74,12 +73,6 @@ const NvrtcApi* load_api(const std::string& path, std::string* error) {
   return &loaded.emplace(path, found).first->second;
 }
 
-bool write_bytes(const fs::path& path, const std::string& bytes) {
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-  return static_cast<bool>(out.flush());
-}
-
 struct ArchOutput {
   bool ok = false;
   std::string log;
@@ -134,12 +127,6 @@ ArchOutput compile_arch(const NvrtcApi& api, const std::string& source, const st
   return out;
 }
 
-std::string quote(const std::string& s) {
-  std::string out = "'";
-  for (char c : s) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  return out + "'";
-}
-
 }  // namespace
 
 bool nvrtc_loads(const std::string& library, std::string* why) { return load_api(library, why) != nullptr; }
@@ -165,11 +152,13 @@ NvrtcOutcome nvrtc_fatbin(const std::string& library, const fs::path& cuda_home,
   }
   // One thread per architecture (futures: joined however this ends).
   std::vector<std::future<ArchOutput>> running;
+  running.reserve(archs.size());
   for (size_t i = 0; i < archs.size(); ++i) {
     running.push_back(std::async(std::launch::async, compile_arch, std::cref(*api), std::cref(source),
                                  std::cref(name), std::cref(archs[i]), i + 1 == archs.size()));
   }
   std::vector<ArchOutput> outputs;
+  outputs.reserve(running.size());
   for (std::future<ArchOutput>& f : running) outputs.push_back(f.get());
   for (const ArchOutput& out : outputs) {
     if (!out.ok) {
@@ -178,36 +167,20 @@ NvrtcOutcome nvrtc_fatbin(const std::string& library, const fs::path& cuda_home,
     }
   }
   // The images beside the fatbin, then the toolkit's fatbinary packs them (as nvcc's driver does).
-  std::string command =
-      quote((cuda_home / "bin" / "fatbinary").string()) + " -64 --create=" + quote(fatbin.string());
+  std::string command = shell_quote((cuda_home / "bin" / "fatbinary").string()) +
+                        " -64 --create=" + shell_quote(fatbin.string());
   for (size_t i = 0; i < archs.size(); ++i) {
     fs::path image = fatbin;
     image.replace_extension(".sm_" + archs[i] + ".cubin");
-    if (!write_bytes(image, outputs[i].cubin)) {
-      outcome.log = fmt::format("{}: cannot write", image.string());
-      return outcome;
-    }
-    command += fmt::format(" --image3=kind=elf,sm={},file={}", archs[i], quote(image.string()));
+    write_file(image, outputs[i].cubin);
+    command += fmt::format(" --image3=kind=elf,sm={},file={}", archs[i], shell_quote(image.string()));
   }
   fs::path ptx = fatbin;
   ptx.replace_extension(".compute_" + archs.back() + ".ptx");
-  if (!write_bytes(ptx, outputs.back().ptx)) {
-    outcome.log = fmt::format("{}: cannot write", ptx.string());
-    return outcome;
-  }
-  command += fmt::format(" --image3=kind=ptx,sm={},file={}", archs.back(), quote(ptx.string()));
-  command += " 2>&1";
-  FILE* pipe = popen(command.c_str(), "r");
-  if (pipe == nullptr) {
-    outcome.log = "cannot run fatbinary";
-    return outcome;
-  }
+  write_file(ptx, outputs.back().ptx);
+  command += fmt::format(" --image3=kind=ptx,sm={},file={}", archs.back(), shell_quote(ptx.string()));
   std::string output;
-  char buffer[4096];
-  size_t n = 0;
-  while ((n = fread(buffer, 1, sizeof(buffer), pipe)) > 0) output.append(buffer, n);
-  const int status = pclose(pipe);
-  if (status != 0 || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+  if (run(fatbin.parent_path(), command, &output) != 0) {
     outcome.log = output.empty() ? "fatbinary failed" : "fatbinary: " + output;
     return outcome;
   }

@@ -161,11 +161,6 @@ bool has_c_return(const shim_gen::CFunction& fn) {
   return false;
 }
 
-/// The overloads of an ATen op, by name ("clamp" -> clamp, clamp.Tensor, clamp.out, ...).
-std::vector<const ir::OpSchema*> overloads(const ir::SchemaRegistry& schemas, const std::string& name) {
-  return schemas.overloads("aten", name);
-}
-
 /// An op given Python ints (or bools, or None) for its Scalars whose result the export records as
 /// an integer tensor is called through the overload taking Tensors there, when the shim has one:
 /// the C shim passes every Scalar as a double, which would promote the result to float, while a
@@ -200,7 +195,7 @@ const ir::OpSchema* integer_scalar_overload(const Stmt& op, const ir::SchemaRegi
     }
   }
   if (!any_scalar) return nullptr;
-  for (const ir::OpSchema* candidate : overloads(schemas, op.schema->name)) {
+  for (const ir::OpSchema* candidate : schemas.overloads("aten", op.schema->name)) {
     if (candidate == op.schema || candidate->arguments.size() != wanted.size() ||
         candidate->returns.size() != op.schema->returns.size() || candidate->is_mutable()) {
       continue;
@@ -245,7 +240,7 @@ const ir::OpSchema* functional_of(const ir::OpSchema& schema, const ir::SchemaRe
     if (!param.is_out()) inputs.push_back(&param);
   }
   const ir::OpSchema* found = nullptr;
-  for (const ir::OpSchema* candidate : overloads(schemas, name)) {
+  for (const ir::OpSchema* candidate : schemas.overloads("aten", name)) {
     if (candidate == &schema || candidate->is_mutable() || candidate->arguments.size() != inputs.size() ||
         candidate->returns.size() != written.size()) {
       continue;
