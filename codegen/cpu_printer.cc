@@ -662,10 +662,24 @@ class CpuPrinter {
           scope().ints[s.value] = var;
           break;
         }
-        case Stmt::Kind::kSizeOf: {
+        case Stmt::Kind::kReadInt: {
           const std::string var = w_.unique_name(cpp_identifier(s.value));
-          w_.linef("// {} is data-dependent: the size the op gave its result", s.value);
-          w_.linef("const int64_t {} = aotic::runtime::size_of({}, {});", var, handle(s.inputs.at(0)), s.dim);
+          const std::string tensor = handle(s.inputs.at(0));
+          switch (s.read) {
+            case Stmt::Read::kSize:
+              w_.linef("// {} is data-dependent: the size the op gave its result", s.value);
+              w_.linef("const int64_t {} = aotic::runtime::size_of({}, {});", var, tensor, s.dim);
+              break;
+            case Stmt::Read::kStorageOffset:
+              w_.linef("// {} is data-dependent: the storage offset the op gave its result", s.value);
+              w_.linef("const int64_t {} = aotic::runtime::storage_offset_of({});", var, tensor);
+              break;
+            case Stmt::Read::kItem:
+              w_.linef("// {} is data-dependent: the value of a one-element tensor", s.value);
+              w_.wrapped(fmt::format("const int64_t {} = aotic::runtime::item_as_int({}, {});", var, tensor,
+                                     cpp_string(s.place)));
+              break;
+          }
           symbol_vars_[s.value] = var;
           break;
         }

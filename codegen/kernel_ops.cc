@@ -511,6 +511,9 @@ const std::map<std::string, Builder>& pointwise_ops() {
       require(!layout || layout->kind == ir::ArgKind::kNone || layout->int_value == 0);
       return kernel::cast(c.in("self"), c.result());
     };
+    m["prims.convert_element_type.default"] = [](const Ctx& c) {  // left by some decompositions
+      return kernel::cast(c.in("a"), c.result());
+    };
     m["aten.to.dtype"] = identity();
     m["aten.fill.Scalar"] = [](const Ctx& c) {
       c.in("self");

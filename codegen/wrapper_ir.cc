@@ -105,8 +105,18 @@ void print_block(CodeWriter& w, const Block& block) {
       case Stmt::Kind::kSize:
         w.linef("size {} = {}", s.value, s.expr.to_string());
         break;
-      case Stmt::Kind::kSizeOf:
-        w.linef("size {} = {}.size({})  # data-dependent", s.value, s.inputs.at(0), s.dim);
+      case Stmt::Kind::kReadInt:
+        switch (s.read) {
+          case Stmt::Read::kSize:
+            w.linef("size {} = {}.size({})  # data-dependent", s.value, s.inputs.at(0), s.dim);
+            break;
+          case Stmt::Read::kStorageOffset:
+            w.linef("size {} = {}.storage_offset()  # data-dependent", s.value, s.inputs.at(0));
+            break;
+          case Stmt::Read::kItem:
+            w.linef("size {} = {}.item()  # data-dependent", s.value, s.inputs.at(0));
+            break;
+        }
         break;
       case Stmt::Kind::kAssert:
         w.linef("assert {}  # {}", s.pred, cpp_string(s.text));
@@ -239,7 +249,7 @@ std::vector<std::string> reads(const Stmt& stmt) {
     case Stmt::Kind::kReturn:
       out = stmt.outs;
       break;
-    case Stmt::Kind::kSizeOf:
+    case Stmt::Kind::kReadInt:
       out.push_back(stmt.inputs.at(0));
       break;
     case Stmt::Kind::kAssert:
@@ -259,7 +269,7 @@ std::vector<std::string> defines(const Stmt& stmt) {
   switch (stmt.kind) {
     case Stmt::Kind::kAlloc:
     case Stmt::Kind::kSize:
-    case Stmt::Kind::kSizeOf:
+    case Stmt::Kind::kReadInt:
     case Stmt::Kind::kAlias:
       return {stmt.value};
     case Stmt::Kind::kCall:

@@ -81,23 +81,23 @@ struct Branch {
 
 struct Stmt {
   enum class Kind {
-    kOp,      // a graph node not lowered yet (node, graph)
-    kAlloc,   // value = a new buffer with `buffer` (or `reuse`'s buffer, when set)
-    kCall,    // function(args) defining `outs`
-    kView,    // a call whose result shares `alias_of`'s storage (no copy)
-    kKernel,  // kernel(expression) reading `inputs[0]`, writing `value` (already allocated)
-    kLaunch,  // generated kernel module.kernels[kernel] over buffers `inputs` (read, laid out as
-              // `layouts` says) and `outs` (written, already allocated)
-    kSize,    // integer `value` = expr
-    kSizeOf,  // integer `value` = size `dim` of `inputs[0]`: a data-dependent (unbacked) symbol that
-              // the op's result decides, bound from it at run time
-    kAssert,  // the run fails with `text` unless integer `pred` is nonzero (aten._assert_scalar)
-    kCheck,   // --debug-checks: `value` has buffer's dtype, rank and sizes (dimensions whose
-              // `checked` is false, sized by symbols unbound there, only by rank)
-    kAlias,   // value = a new reference to `alias_of` (getitem, an in-place op's result)
-    kFree,    // value's handle is released (`reused_by`: kept for that buffer instead)
-    kCond,    // if (pred) branches[0] else branches[1], defining `outs`
-    kReturn,  // outputs[i] = outs[i]
+    kOp,       // a graph node not lowered yet (node, graph)
+    kAlloc,    // value = a new buffer with `buffer` (or `reuse`'s buffer, when set)
+    kCall,     // function(args) defining `outs`
+    kView,     // a call whose result shares `alias_of`'s storage (no copy)
+    kKernel,   // kernel(expression) reading `inputs[0]`, writing `value` (already allocated)
+    kLaunch,   // generated kernel module.kernels[kernel] over buffers `inputs` (read, laid out as
+               // `layouts` says) and `outs` (written, already allocated)
+    kSize,     // integer `value` = expr
+    kReadInt,  // integer `value` read at run time from tensor `inputs[0]` (`read` says what): a
+               // data-dependent (unbacked) symbol that an op's result decides
+    kAssert,   // the run fails with `text` unless integer `pred` is nonzero (aten._assert_scalar)
+    kCheck,    // --debug-checks: `value` has buffer's dtype, rank and sizes (dimensions whose
+               // `checked` is false, sized by symbols unbound there, only by rank)
+    kAlias,    // value = a new reference to `alias_of` (getitem, an in-place op's result)
+    kFree,     // value's handle is released (`reused_by`: kept for that buffer instead)
+    kCond,     // if (pred) branches[0] else branches[1], defining `outs`
+    kReturn,   // outputs[i] = outs[i]
   };
   Kind kind = Kind::kOp;
   /// Where it came from, for error messages and comments: "node 'addmm' (aten.addmm.default)".
@@ -112,10 +112,12 @@ struct Stmt {
   const ir::OpSchema* schema = nullptr;  // the schema the op is called with (set by lower_views)
   bool view = false;                     // lower_views: the result may share alias_of's storage
 
-  std::string value;                // kAlloc, kKernel, kSize, kSizeOf, kAlias, kFree, kCheck
-  BufferMeta buffer;                // kAlloc; kCheck: the dtype and sizes to check
-  std::vector<bool> checked;        // kCheck: per dimension, whether its size is checked
-  int64_t dim = 0;                  // kSizeOf
+  std::string value;          // kAlloc, kKernel, kSize, kReadInt, kAlias, kFree, kCheck
+  BufferMeta buffer;          // kAlloc; kCheck: the dtype and sizes to check
+  std::vector<bool> checked;  // kCheck: per dimension, whether its size is checked
+  int64_t dim = 0;            // kReadInt (kSize)
+  enum class Read { kSize, kStorageOffset, kItem };
+  Read read = Read::kSize;          // kReadInt: size `dim`, the storage offset, or the only element
   std::string reuse;                // kAlloc: take this dead buffer instead of allocating
   int64_t pool_offset = -1;         // kAlloc: carved from the run's arena at this byte offset
   std::string reused_by;            // kFree
@@ -125,7 +127,7 @@ struct Stmt {
   std::vector<Arg> args;
   std::vector<std::string> outs;    // kCall/kView (by C return order, "" = ignored), kCond, kReturn, kLaunch
   bool list_out = false;            // kCall: one Tensor[] return, `outs` its elements
-  std::vector<std::string> inputs;  // kKernel, kSizeOf: the tensor read; kCond: the operands; kLaunch
+  std::vector<std::string> inputs;  // kKernel, kReadInt: the tensor read; kCond: the operands; kLaunch
   std::string alias_of;             // kOp (views), kView, kAlias, kCall (a result may share it)
   std::string expression;           // kKernel: the C++ of one element, from `v` (float)
   std::string comment;              // kKernel: what the kernel computes

@@ -28,7 +28,7 @@ void check_block(wir::Block& block, std::set<std::string> bound) {
   for (size_t i = 0; i < block.size(); ++i) {
     wir::Stmt& s = block[i];
     for (wir::Branch& b : s.branches) check_block(b.body, bound);
-    if (s.kind == wir::Stmt::Kind::kSizeOf) bound.insert(s.value);
+    if (s.kind == wir::Stmt::Kind::kReadInt) bound.insert(s.value);
     for (const std::string& n : wir::defines(s)) defined.insert(n);
     const ir::Node* node = s.node;
     const ir::Graph* graph = s.graph;

@@ -40,7 +40,10 @@ bool recurrent(const std::string& function) {
 std::string blocker(const wir::Block& block) {
   for (const Stmt& s : block) {
     if (s.kind == Stmt::Kind::kCond) return s.place + ": a cond reads its predicate on the host";
-    if (s.kind == Stmt::Kind::kSizeOf) return s.place + ": its result's size depends on the data";
+    if (s.kind == Stmt::Kind::kReadInt) {
+      return s.place + (s.read == Stmt::Read::kItem ? ": .item() reads the data on the host"
+                                                    : ": its result's size depends on the data");
+    }
     if ((s.kind == Stmt::Kind::kCall || s.kind == Stmt::Kind::kView) && reads_on_host(s.function)) {
       return s.place + ": " + s.function + " reads the data on the host";
     }

@@ -29,7 +29,7 @@ void plan_block(wir::Block& block, const std::vector<std::string>& handed_out) {
     if (s.kind == wir::Stmt::Kind::kReturn) {
       for (const std::string& n : s.outs) keep.insert(n);
     }
-    if (s.kind == wir::Stmt::Kind::kSize || s.kind == wir::Stmt::Kind::kSizeOf) continue;  // integers
+    if (s.kind == wir::Stmt::Kind::kSize || s.kind == wir::Stmt::Kind::kReadInt) continue;  // integers
     for (const std::string& n : wir::defines(s)) {
       if (last.count(n)) continue;  // defined twice (an in-place alias of itself): keep the first
       owned.push_back(n);

@@ -37,7 +37,14 @@ bool is_size_node(const Node& node) {
   if (node.outputs[0].kind != ArgKind::kSymInt) return false;
   return node.target == "torch.ops.aten.sym_size.int" || operator_target || node.target == "torch.sym_max" ||
          node.target == "torch.sym_min" || node.target == "torch.ops.aten.sym_numel.default" ||
-         node.target == "torch.ops.aten.sym_stride.int";
+         node.target == "torch.ops.aten.sym_stride.int" ||
+         node.target == "torch.ops.aten.sym_storage_offset.default";
+}
+
+/// aten._local_scalar_dense and aten.item: a tensor's only element as a SymInt (or SymBool).
+bool is_item(const Node& node) {
+  return node.outputs.size() == 1 && (node.target == "torch.ops.aten._local_scalar_dense.default" ||
+                                      node.target == "torch.ops.aten.item.default");
 }
 
 /// Range hints on a size symbol for the export's own reasoning; their checks are the export's
@@ -265,6 +272,10 @@ Lowering choose(const Stmt& op, const ir::SchemaRegistry& schemas, const ShimFun
     return Lowering::kUnsupported;
   }
   const ir::OpSchema& schema = *op.schema;
+  if (schema.ns != "aten" && schema.ns != "mkldnn" && schema.ns != "mkl") {
+    *why = fmt::format("a {} operator: only aten, mkldnn and mkl operators have C shim functions", schema.ns);
+    return Lowering::kUnsupported;
+  }
   shim_gen::CFunction fn = shim_gen::c_function(schema, shim.device);
   // The single-op loops of kKernel run on the host: CPU only (on a GPU, fuse_kernels makes kernels).
   const bool host_kernels = shim.device == "cpu";
@@ -368,7 +379,7 @@ class Selector {
             continue;
           }
           if (owned_.count(name) == 0) continue;
-          Stmt s = like(op, Stmt::Kind::kSizeOf);
+          Stmt s = like(op, Stmt::Kind::kReadInt);
           s.note.clear();
           s.value = *symbol;
           s.inputs = {name};
@@ -400,6 +411,10 @@ class Selector {
       out.push_back(std::move(s));
       return;
     }
+    if (is_item(node)) {
+      lower_item(op, out);
+      return;
+    }
     if (is_size_node(node)) {
       const std::string& name = node.outputs[0].refs.at(0).name;
       const bool boolean = node.outputs[0].kind == ArgKind::kSymBool;
@@ -407,6 +422,7 @@ class Selector {
           boolean ? op.graph->sym_bool_values : op.graph->sym_int_values;
       auto it = values.find(name);
       if (it == values.end()) user_error("{}: no expression recorded for '{}'", op.place, name);
+      read_unbound_symbol(op, it->second.expr, out);
       check_symbols(op, it->second.expr);
       Stmt s = like(op, Stmt::Kind::kSize);
       s.value = name;
@@ -427,6 +443,22 @@ class Selector {
       s.alias_of = list.names[static_cast<size_t>(index)];
       owned_.insert(s.value);
       out.push_back(std::move(s));
+      return;
+    }
+    if (node.target == "torch.ops.prims.convert_element_type.default" && node.inputs.size() == 2 &&
+        node.inputs[0].name == "a") {
+      // Left by some decompositions (renorm's); the same cast as aten._to_copy(self, dtype=).
+      const ir::OpSchema* to_copy = schemas_.find("aten._to_copy.default");
+      AOTIC_CHECK(to_copy != nullptr, "aten._to_copy.default has no schema");
+      auto rewritten = std::make_shared<Node>(node);
+      rewritten->target = "torch.ops.aten._to_copy.default";
+      rewritten->inputs[0].name = "self";
+      Stmt retargeted = op;
+      retargeted.rewritten = rewritten;
+      retargeted.node = rewritten.get();
+      retargeted.schema = to_copy;
+      retargeted.note = "prims.convert_element_type.default called as aten._to_copy.default";
+      lower_node(retargeted, out);
       return;
     }
     if (const ir::OpSchema* overload = integer_scalar_overload(op, schemas_, shim_)) {
@@ -482,6 +514,73 @@ class Selector {
         lower_call_of(op, *op.node, *op.schema, lowering == Lowering::kInplace, out);
         return;
     }
+  }
+
+  /// aten._local_scalar_dense / aten.item of an integer or bool tensor: the symbol the export gave
+  /// its value, read from the tensor at run time, then the node's own name bound to it.
+  void lower_item(const Stmt& op, wir::Block& out) {
+    const Node& node = *op.node;
+    const ir::NamedArgument* self = node.find_input("self");
+    if (self == nullptr || self->arg.kind != ArgKind::kTensor)
+      user_error("{}: unsupported .item()", op.place);
+    if (node.outputs.at(0).kind == ArgKind::kSymFloat) {
+      user_error(
+          "{}: .item() of a floating-point tensor (a SymFloat) is not supported; only integer and "
+          "bool tensors",
+          op.place);
+    }
+    const std::string& name = node.outputs[0].refs.at(0).name;
+    const bool boolean = node.outputs[0].kind == ArgKind::kSymBool;
+    const std::map<std::string, ir::SymValue>& values =
+        boolean ? op.graph->sym_bool_values : op.graph->sym_int_values;
+    auto it = values.find(name);
+    if (it == values.end()) user_error("{}: no expression recorded for '{}'", op.place, name);
+    std::optional<std::string> symbol = it->second.expr.as_symbol();
+    if (!symbol)
+      user_error("{}: .item() recorded as {}, not a new symbol", op.place, it->second.expr.to_string());
+    Stmt read = like(op, Stmt::Kind::kReadInt);
+    read.value = *symbol;
+    read.read = Stmt::Read::kItem;
+    read.inputs = {self->arg.name};
+    symbols_.insert(*symbol);
+    out.push_back(std::move(read));
+    Stmt s = like(op, Stmt::Kind::kSize);
+    s.note.clear();
+    s.value = name;
+    s.expr = it->second.expr;
+    ints_.insert(name);
+    out.push_back(std::move(s));
+  }
+
+  /// sym_size / sym_storage_offset of a tensor whose size or offset is a symbol nothing has bound
+  /// yet (a view an op made with data-dependent bounds): read from the tensor at run time.
+  void read_unbound_symbol(const Stmt& op, const ir::SymExpr& expr, wir::Block& out) {
+    const Node& node = *op.node;
+    const bool size = node.target == "torch.ops.aten.sym_size.int";
+    const bool offset = node.target == "torch.ops.aten.sym_storage_offset.default";
+    if (!size && !offset) return;
+    std::optional<std::string> symbol = expr.as_symbol();
+    if (!symbol || symbols_.count(*symbol) != 0) return;
+    const ir::NamedArgument* self = node.find_input("self");
+    if (self == nullptr || self->arg.kind != ArgKind::kTensor) return;
+    Stmt read = like(op, Stmt::Kind::kReadInt);
+    read.note.clear();
+    read.value = *symbol;
+    read.inputs = {self->arg.name};
+    if (offset) {
+      read.read = Stmt::Read::kStorageOffset;
+    } else {
+      const ir::NamedArgument* dim = node.find_input("dim");
+      if (dim == nullptr || dim->arg.kind != ArgKind::kInt) return;
+      read.dim = dim->arg.int_value;
+      if (read.dim < 0) {
+        const ir::TensorMeta* meta = op.graph->find_tensor(self->arg.name);
+        if (meta == nullptr) return;
+        read.dim += static_cast<int64_t>(meta->sizes.size());
+      }
+    }
+    symbols_.insert(*symbol);
+    out.push_back(std::move(read));
   }
 
   static Stmt like(const Stmt& op, Stmt::Kind kind) {

@@ -340,6 +340,35 @@ TEST_CASE("select_ops: a data-dependent size is read from the op's result; the e
         std::string::npos);
 }
 
+TEST_CASE(
+    "select_ops: .item() of an index tensor binds a symbol; a slice's size and offset are read from it") {
+  const std::string selected =
+      dump(testing::repo_path("tests/data/extra/tensor_split.core.pt2"), "select_ops");
+  CHECK(selected.find("size u20 = squeeze.item()  # data-dependent\n"
+                      "size _local_scalar_dense = u20\n") != std::string::npos);
+  CHECK(selected.find("view slice_5 = aoti_torch_cpu_slice_Tensor(xs_0, 0, _local_scalar_dense, "
+                      "_local_scalar_dense_1, 1)  # aliases xs_0\n"
+                      "size u4 = slice_5.size(0)  # data-dependent\n"
+                      "size sym_size_int_5 = u4\n"
+                      "size u5 = slice_5.storage_offset()  # data-dependent\n"
+                      "size sym_storage_offset_default_3 = u5\n") != std::string::npos);
+  const std::string source = dump(testing::repo_path("tests/data/extra/tensor_split.core.pt2"), "codegen");
+  CHECK(source.find("const int64_t u20 = aotic::runtime::item_as_int(squeeze.get(),\n"
+                    "      \"node '_local_scalar_dense' (aten._local_scalar_dense.default)\");\n") !=
+        std::string::npos);
+  CHECK(source.find("const int64_t u5 = aotic::runtime::storage_offset_of(slice_5.get());\n") !=
+        std::string::npos);
+}
+
+TEST_CASE("select_ops: prims.convert_element_type is called as aten._to_copy") {
+  codegen::CompileOptions options;
+  options.disabled_passes = {"fuse_kernels"};
+  const std::string selected =
+      dump(testing::repo_path("tests/data/extra/renorm_f16.core.pt2"), "select_ops", options);
+  CHECK(selected.find("call convert_element_type = aoti_torch_cpu__to_copy(where, float16, None, None, None, "
+                      "false, None)\n") != std::string::npos);
+}
+
 TEST_CASE("insert_checks: with --debug-checks, every node's tensors are checked after its statements") {
   codegen::CompileOptions options;
   options.disabled_passes = {"fold_constants"};

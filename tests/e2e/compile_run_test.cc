@@ -381,9 +381,29 @@ TEST_CASE(
 
 // argwhere's export form (aten.argwhere) and nonzero(as_tuple=True) (aten.nonzero_numpy) have no
 // shim function yet, so the core form of argwhere (aten.nonzero) is what runs here.
-TEST_CASE("data-dependent output sizes: masked_select and nonzero (argwhere) run sized by their results") {
+// renorm's decomposition in float16 leaves prims.convert_element_type: a cast in a fused kernel, and
+// aten._to_copy through the shim without fusion.
+TEST_CASE("prims.convert_element_type runs fused and as aten._to_copy") {
+  const std::string dir = testing::scratch_dir("prims_cast");
+  const std::string archive = testing::extra("renorm_f16.core.pt2");
+  const std::string io = testing::extra("renorm_f16.io.safetensors");
+  for (const char* flags : {"", " --no-fuse"}) {
+    CAPTURE(flags);
+    Run compiled = aotic("compile " + archive + " -o " + dir + "/m.so " + shim_option() + flags);
+    INFO(compiled.out);
+    REQUIRE(compiled.code == 0);
+    Run checked =
+        aotic("run " + dir + "/m.so --inputs " + io + " --check " + io + " --rtol 1e-3 --atol 1e-3");
+    INFO(checked.out);
+    CHECK(checked.out.find("check: ok") != std::string::npos);
+  }
+}
+
+// tensor_split by an index tensor (core form): slices whose bounds are .item() of the indices, and
+// whose sizes and storage offsets are then read from the slices.
+TEST_CASE("data-dependent sizes: masked_select, nonzero (argwhere) and slices bounded by .item() run") {
   const std::string dir = testing::scratch_dir("unbacked");
-  for (const char* name : {"masked_select.pt2", "argwhere.core.pt2"}) {
+  for (const char* name : {"masked_select.pt2", "argwhere.core.pt2", "tensor_split.core.pt2"}) {
     for (const char* flags : {"", " --debug-checks"}) {
       CAPTURE(name);
       CAPTURE(flags);

@@ -415,3 +415,41 @@ TEST_CASE("--debug-checks: check_result names the node and what differs from the
 }
 
 }  // namespace
+
+namespace {
+
+/// The message item_as_int throws for `h`, or "" with its value in `*value`.
+std::string item_error(AtenTensorHandle h, int64_t* value) {
+  try {
+    *value = aotic::runtime::item_as_int(h, "node 'item' (aten._local_scalar_dense.default)");
+  } catch (const aotic::runtime::RuntimeError& e) {
+    return e.what();
+  }
+  return "";
+}
+
+TEST_CASE("item_as_int reads one element of an integer or bool tensor and names the node otherwise") {
+  int64_t value = 0;
+  AtenTensorHandle i64 = filled(1, 1, 0.f, aoti_torch_dtype_int64());
+  void* data = nullptr;
+  aoti_torch_get_data_ptr(i64, &data);
+  *static_cast<int64_t*>(data) = -7;
+  CHECK(item_error(i64, &value).empty());
+  CHECK(value == -7);
+  AtenTensorHandle flag = filled(1, 1, 0.f, aoti_torch_dtype_bool());
+  aoti_torch_get_data_ptr(flag, &data);
+  *static_cast<bool*>(data) = true;
+  CHECK(item_error(flag, &value).empty());
+  CHECK(value == 1);
+  AtenTensorHandle f32 = filled(1, 1, 2.5f);
+  CHECK(item_error(f32, &value)
+            .rfind("node 'item' (aten._local_scalar_dense.default): .item(): the tensor's "
+                   "dtype (code 6) is not an integer type",
+                   0) == 0);
+  AtenTensorHandle two = filled(1, 2, 0.f, aoti_torch_dtype_int64());
+  CHECK(item_error(two, &value).rfind("node 'item' (aten._local_scalar_dense.default): .item() failed", 0) ==
+        0);
+  for (AtenTensorHandle h : {i64, flag, f32, two}) aoti_torch_delete_tensor_object(h);
+}
+
+}  // namespace

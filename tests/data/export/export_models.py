@@ -6,10 +6,13 @@ run_decompositions) and NAME.io.safetensors (input_i / output_i from eager), CPU
 torch.manual_seed(0), eval mode, stack traces stripped: the same recipe as the bundled
 fixtures (tests/data/fixtures/README.md).
 
-Not made here: tests/data/extra/masked_select.pt2 (+ .io.safetensors) and argwhere.core.pt2
-(+ argwhere.io.safetensors) are copies of conformance samples with data-dependent output sizes,
-tests/data/opinfo/ops/masked_select.zip's float32_0 and argwhere.zip's float32_1 (see
-tests/conformance/export_opinfo.py).
+Not made here: tests/data/extra/masked_select.pt2 (+ .io.safetensors), argwhere.core.pt2
+(+ argwhere.io.safetensors) and tensor_split.core.pt2 (+ tensor_split.io.safetensors) are copies
+of conformance samples with data-dependent sizes, tests/data/opinfo/ops/masked_select.zip's
+float32_0, argwhere.zip's float32_1 and tensor_split.zip's float32_0.core (slices whose bounds
+are .item() of an input), and renorm_f16.core.pt2 (+ renorm_f16.io.safetensors) is renorm.zip's
+float16_0.core (its decomposition leaves prims.convert_element_type); see
+tests/conformance/export_opinfo.py.
 """
 import os
 import sys

@@ -84,6 +84,18 @@ inline int64_t size_of(AtenTensorHandle t, int64_t dim) {
   return sizes[dim];
 }
 
+/// The storage offset of a tensor (generated code reads a data-dependent offset from an op's
+/// result).
+inline int64_t storage_offset_of(AtenTensorHandle t) {
+  int64_t offset = 0;
+  check(aoti_torch_get_storage_offset(t, &offset), "aoti_torch_get_storage_offset");
+  return offset;
+}
+
+/// The value of a one-element integer or bool tensor (aten._local_scalar_dense, .item()); fails
+/// naming `where` for any other dtype.
+int64_t item_as_int(AtenTensorHandle t, const char* where);
+
 /// The data pointer of a tensor, typed (generated kernels only use it on tensors they made
 /// contiguous).
 template <typename T>
