@@ -15,9 +15,10 @@ GPU's work (torch.cuda.synchronize). The shim library must then be built with --
 
 Each MODEL.pt2 needs MODEL.io.safetensors beside it (input_0, ...; output_0, ... to check against).
 The shim library is aotic's shim built against this PyTorch (tools/build_shim.sh --torch DIR).
-Compile times: `aotic compile` wall time; torch.compile's is its first call. Latency: p50/p90 of
-`iters` calls after warm-up (aotic's two builds timed twice, in both orders, the better p50 of
-each kept). Peak memory: the peak RSS of a fresh process that imports torch, loads
+Compile times: `aotic compile` wall time; torch.compile's is its first call. Latency: every way
+is built first, then timed in `--rounds` interleaved rounds (default 3, each round in another
+order) of `iters` calls after warm-up; a way's p50 and p90 are the medians over its rounds.
+Peak memory: the peak RSS of a fresh process that imports torch, loads
 the model one way and runs it (eager, aotic), in MB.
 """
 import argparse
@@ -105,6 +106,7 @@ def main():
     ap.add_argument("--shim-lib", required=True)
     ap.add_argument("--threads", type=int, default=os.cpu_count())
     ap.add_argument("--iters", type=int, default=200)
+    ap.add_argument("--rounds", type=int, default=3, help="interleaved timing rounds (medians reported)")
     ap.add_argument("--json")
     ap.add_argument("--aotic-flags", default="", help="extra `aotic compile` flags, e.g. '--isa native'")
     ap.add_argument("--no-compile", action="store_true", help="skip torch.compile (fast runs)")
@@ -151,13 +153,7 @@ def main():
                 continue
             runners[mode] = runner
             row.setdefault("so", {})[mode] = so
-        # Timed in both orders, each mode's better round kept: the first model timed after a
-        # compile ran slower than the second in earlier runs, whichever it was.
-        for order in (list(runners), list(reversed(runners))):
-            for mode in order:
-                p50, p90 = timed(lambda: runners[mode].run(inputs), args.iters)
-                if mode not in row["p50_ms"] or p50 < row["p50_ms"][mode]:
-                    row["p50_ms"][mode], row["p90_ms"][mode] = p50, p90
+        calls = {mode: (lambda r=runner: r.run(inputs)) for mode, runner in runners.items()}
 
         ep = torch.export.load(model)
         if cuda:
@@ -168,7 +164,7 @@ def main():
         with torch.no_grad():
             out = m(*inputs)
             row["ok"]["eager"] = close(out if isinstance(out, (list, tuple)) else [out], refs) if refs else None
-            row["p50_ms"]["eager"], row["p90_ms"]["eager"] = timed(lambda: m(*inputs), args.iters)
+            calls["eager"] = lambda: m(*inputs)
             if not args.no_compile:
                 peer_modes = ((("inductor", False, "default"), ("inductor_cudagraphs", False, "reduce-overhead"))
                               if cuda else (("inductor", False, "default"), ("inductor_freezing", True, "default")))
@@ -181,10 +177,25 @@ def main():
                         out = c(*inputs)
                         row["compile_s"][mode] = time.perf_counter() - t
                         row["ok"][mode] = close(out if isinstance(out, (list, tuple)) else [out], refs)
-                        row["p50_ms"][mode], row["p90_ms"][mode] = timed(lambda: c(*inputs), args.iters)
+                        calls[mode] = lambda c=c: c(*inputs)
                     except Exception as e:  # noqa: BLE001 - report and go on
                         print(f"{name}: torch.compile {mode} failed: {e}", flush=True)
                 torch._inductor.config.freezing = False
+            # Every way timed in `rounds` interleaved rounds, each round in another order; a way's
+            # p50 and p90 are the medians over its rounds. A machine whose speed drifts (other
+            # tenants, clocks) then moves every column alike instead of one.
+            modes = list(calls)
+            per_round = {mode: [] for mode in modes}
+            for k in range(args.rounds):
+                order = modes[k % len(modes):] + modes[:k % len(modes)]
+                if k % 2:
+                    order.reverse()
+                for mode in order:
+                    per_round[mode].append(timed(calls[mode], args.iters))
+            for mode, results in per_round.items():
+                row["p50_ms"][mode] = statistics.median(r[0] for r in results)
+                row["p90_ms"][mode] = statistics.median(r[1] for r in results)
+                row.setdefault("rounds_p50_ms", {})[mode] = [r[0] for r in results]
         if args.memory and "aotic" in row.get("so", {}):
             row["peak_mb"] = {"eager": peak_memory("eager", model, io_path, None, args.threads),
                               "aotic": peak_memory("aotic", model, io_path, row["so"]["aotic"], args.threads)}
