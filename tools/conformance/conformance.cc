@@ -10,6 +10,7 @@
 #include <fmt/format.h>
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -88,6 +89,51 @@ std::string scratch_base(const RunOptions& options) {
   return "/tmp";
 }
 
+/// Eigenvectors and singular vectors are defined up to sign: per OpInfo entry, which outputs hold
+/// them, and whether along columns (a matrix's last dimension indexes the vectors) or rows.
+struct SignFreeOutput {
+  size_t output;
+  bool columns;
+};
+std::vector<SignFreeOutput> sign_free_outputs(const std::string& entry) {
+  if (entry == "linalg.eigh") return {{1, true}};
+  if (entry == "linalg.svd") return {{0, true}, {2, false}};
+  if (entry == "svd" || entry == "svd_lowrank" || entry == "pca_lowrank") return {{0, true}, {2, true}};
+  return {};
+}
+
+template <typename T>
+void align_signs(T* got, const T* want, const std::vector<int64_t>& shape, bool columns) {
+  if (shape.size() < 2) return;
+  const int64_t rows = shape[shape.size() - 2], cols = shape[shape.size() - 1];
+  int64_t batches = 1;
+  for (size_t d = 0; d + 2 < shape.size(); ++d) batches *= shape[d];
+  const int64_t vectors = columns ? cols : rows, length = columns ? rows : cols;
+  for (int64_t b = 0; b < batches; ++b) {
+    for (int64_t v = 0; v < vectors; ++v) {
+      auto at = [&](int64_t i) { return b * rows * cols + (columns ? i * cols + v : v * cols + i); };
+      int64_t largest = 0;  // the reference's largest element of this vector decides its sign
+      for (int64_t i = 1; i < length; ++i) {
+        if (std::abs(want[at(i)]) > std::abs(want[at(largest)])) largest = i;
+      }
+      if ((want[at(largest)] < 0) == (got[at(largest)] < 0)) continue;
+      for (int64_t i = 0; i < length; ++i) got[at(i)] = -got[at(i)];
+    }
+  }
+}
+
+/// `got` with each eigen- or singular vector's sign flipped to agree with `want`'s.
+void align_vector_signs(runner::HostTensor& got, const runner::HostTensor& want, bool columns) {
+  if (got.dtype != want.dtype || got.shape != want.shape || got.data.size() != want.data.size()) return;
+  if (got.dtype == ir::DType::kFloat32) {
+    align_signs(reinterpret_cast<float*>(got.data.data()), reinterpret_cast<const float*>(want.data.data()),
+                got.shape, columns);
+  } else if (got.dtype == ir::DType::kFloat64) {
+    align_signs(reinterpret_cast<double*>(got.data.data()), reinterpret_cast<const double*>(want.data.data()),
+                got.shape, columns);
+  }
+}
+
 Result classify_run(const Sample& sample, const fs::path& dir, const RunOptions& options) {
   Result result{sample, Outcome::kError, "", 0};
   ir::Program program;
@@ -140,6 +186,9 @@ Result classify_run(const Sample& sample, const fs::path& dir, const RunOptions&
   for (size_t i = 0; i < outputs.size(); ++i) {
     const runner::HostTensor want =
         runner::read_tensor(reference, *reference.find(fmt::format("output_{}", i)));
+    for (const SignFreeOutput& f : sign_free_outputs(sample.entry)) {
+      if (f.output == i) align_vector_signs(outputs[i], want, f.columns);
+    }
     const Tolerance tol = tolerance_for(want.dtype);
     const runner::Comparison c = runner::compare(want.name, outputs[i], want, tol.rtol, tol.atol);
     if (c.verdict == runner::Comparison::Verdict::kClose) continue;
