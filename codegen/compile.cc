@@ -95,6 +95,15 @@ bool on_path(const std::string& program) {
   return false;
 }
 
+/// The linker flag for the model.so's link: lld where it is installed, else gold, else the
+/// compiler's own (GNU ld). The link mostly copies the weights: for resnet18's 46 MB, lld takes
+/// about 70 ms, gold 130 ms and GNU ld 180 ms.
+std::string fast_linker_flag() {
+  if (on_path("ld.lld")) return " -fuse-ld=lld";
+  if (on_path("ld.gold")) return " -fuse-ld=gold";
+  return "";
+}
+
 /// A file that ships with aotic: $`env` when set, else `file` next to the aotic binary, in Bazel's
 /// output tree (the `package` folder beside tools/), in the binary's runfiles, or in ../lib.
 std::string find_beside_aotic(const char* env, const std::string& file, const std::string& package,
@@ -500,7 +509,10 @@ CompileResult compile_model(const ir::Program& original, const CompileOptions& o
   }
   if (status == 0) {
     failed = "the linker (" + cxx + ")";
-    status = run(build, link_command, &log);
+    const std::string linker = fast_linker_flag();
+    status = run(build, link_command + linker, &log);
+    // A compiler that cannot drive that linker (g++ before 9 has no -fuse-ld=lld): its default.
+    if (status != 0 && !linker.empty()) status = run(build, link_command, &log);
   }
   if (status != 0) {
     // The first line that says "error" (g++ opens with an "In function ..." line), else the first.

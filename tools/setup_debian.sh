@@ -6,6 +6,7 @@ set -euo pipefail
 packages=(
   bazel-bootstrap bazel-rules-java bazel-platforms  # the build (Bazel 4, offline)
   g++ clang                                         # compilers for aotic and for generated code
+  lld                                               # model.so links (weights) faster than with GNU ld
   libclang-rt-14-dev                                # libFuzzer and the sanitizer runtimes (tools/fuzz.sh)
   cmake                                             # the CMake example (tests/tools/cmake_test.cc)
   libfmt-dev nlohmann-json3-dev doctest-dev libzip-dev
