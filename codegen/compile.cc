@@ -313,7 +313,7 @@ CompileResult compile_model(const ir::Program& original, const CompileOptions& o
   if (!options.header.empty()) check_writable_target(options.header);
   const std::string source_name = source_name_of(original, options);
   const ir::Program program = on_target(original, options);
-  constexpr int kStages = 3;
+  constexpr int kStages = 4;
   const auto stage = [&](int number, const std::string& what) {
     if (options.on_stage) options.on_stage(number, kStages, what);
   };
@@ -508,6 +508,7 @@ CompileResult compile_model(const ir::Program& original, const CompileOptions& o
     }
   }
   if (status == 0) {
+    stage(3, "linking model.so");
     failed = "the linker (" + cxx + ")";
     const std::string linker = fast_linker_flag();
     status = run(build, link_command + linker, &log);
@@ -531,7 +532,7 @@ CompileResult compile_model(const ir::Program& original, const CompileOptions& o
 
   // Into place together: every output staged beside its target, then all renamed
   // (codegen/output_files.h). The weights first, so a model.so never sits without them.
-  stage(3, "writing " + options.output);
+  stage(4, "writing " + options.output);
   CompileResult result;
   const fs::path output(options.output);
   OutputSet outputs;

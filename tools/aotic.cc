@@ -31,7 +31,7 @@ constexpr const char* kUsage =
     "          [--no-fuse] [--isa x86-64-v2|x86-64-v3|native|...] [--pointwise shim|kernel]\n"
     "          [--device cpu|cuda] [--cuda-arch 90[,80..]] [--nvcc PATH] [--cuda-compiler nvrtc|nvcc]\n"
     "          [--no-cuda-graphs]\n"
-    "          [--debug-checks] [--package] [--quiet]\n"
+    "          [--debug-checks] [--package] [--quiet] [--timings]\n"
     "          [--header FILE.h [--class-name NAME]] [--dump-after STAGE] [--disable-pass PASS]\n"
     "      Compile an export to a model.so with PyTorch AOTInductor's C interface. With\n"
     "      --shim=bundled (default) libaotic_shim.so is copied beside it; --shim=host leaves\n"
@@ -70,7 +70,8 @@ constexpr const char* kUsage =
     "      --emit-source DIR writes them all. --opt sets the host compiler's -O for all of them\n"
     "      (default 2 for kernels, 1 for model.cpp, which holds only calls into the shim).\n"
     "      On a terminal, progress is shown on stderr; --quiet shows neither progress nor the\n"
-    "      summary line.\n"
+    "      summary line. --timings prints the seconds each step took on stderr (load, generate,\n"
+    "      compile, link, write).\n"
     "\n"
     "  inspect MODEL [--weights FILE.safetensors]\n"
     "      Summarise an export: inputs and outputs with shapes and symbolic ranges, op\n"
@@ -195,7 +196,7 @@ int compile(const std::vector<std::string>& args) {
   aotic::ir::LoadOptions load;
   aotic::codegen::CompileOptions options;
   std::string model, value, dump_stage;
-  bool quiet = false, package_flag = false, shim_given = false;
+  bool quiet = false, package_flag = false, shim_given = false, timings = false;
   for (size_t i = 0; i < args.size(); ++i) {
     if (option(args, i, "-o", &options.output) || option(args, i, "--cxx", &options.cxx) ||
         option(args, i, "--shim-lib", &options.shim_library) ||
@@ -232,6 +233,10 @@ int compile(const std::vector<std::string>& args) {
     if (args[i] == "--package") {
       options.package = true;
       package_flag = true;
+      continue;
+    }
+    if (args[i] == "--timings") {
+      timings = true;
       continue;
     }
     if (args[i] == "--quiet" || args[i] == "-q") {
@@ -292,13 +297,28 @@ int compile(const std::vector<std::string>& args) {
   // Progress on a terminal: one line on stderr, rewritten at each stage and cleared at the end.
   Progress progress(!quiet && isatty(STDERR_FILENO) != 0);
   progress.show(fmt::format("loading {}", model));
+  // --timings: the seconds from each step's start to the next's (load, then compile_model's).
+  std::vector<double> step_starts;
+  const auto now = [] {
+    return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
+  };
+  step_starts.push_back(now());
   aotic::ir::Program program = aotic::ir::load_program(model, load);
   if (!dump_stage.empty()) std::cout << aotic::codegen::dump_after(program, dump_stage, options);
   options.on_stage = [&](int stage, int stages, const std::string& what) {
+    step_starts.push_back(now());
     progress.show(fmt::format("[{}/{}] {}", stage, stages, what));
   };
   aotic::codegen::CompileResult result = aotic::codegen::compile_model(program, options);
   progress.clear();
+  if (timings) {
+    step_starts.push_back(now());
+    static const char* const kSteps[] = {"load", "generate", "compile", "link", "write"};
+    std::string line = "timings:";
+    for (size_t i = 0; i + 1 < step_starts.size() && i < std::size(kSteps); ++i)
+      line += fmt::format(" {} {:.3f} s,", kSteps[i], step_starts[i + 1] - step_starts[i]);
+    std::cerr << line << fmt::format(" total {:.3f} s\n", step_starts.back() - step_starts.front());
+  }
   if (quiet) return 0;
   std::cout << "wrote " << result.model_so << " (" << result.model_bytes << " bytes)";
   if (!result.weights_file.empty()) std::cout << ", " << result.weights_file;

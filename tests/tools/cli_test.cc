@@ -346,6 +346,19 @@ TEST_CASE("--help and --version") {
   CHECK(r.out.find("\n  nvcc: ") != std::string::npos);
 }
 
+TEST_CASE("compile --timings: one line on stderr with each step's seconds") {
+  const std::string dir = testing::scratch_dir("timings");
+  Run r = run("compile tests/data/fixtures/mlp.pt2 -o " + dir + "/m.so --quiet --timings");
+  REQUIRE(r.code == 0);
+  INFO(r.out);
+  // run() gives stdout and stderr together; --quiet leaves only the timings.
+  CHECK(r.out.rfind("timings: load ", 0) == 0);
+  for (const char* step : {" s, generate ", " s, compile ", " s, link ", " s, write ", " s, total "})
+    CHECK(r.out.find(step) != std::string::npos);
+  CHECK(r.out.back() == '\n');
+  CHECK(std::count(r.out.begin(), r.out.end(), '\n') == 1);
+}
+
 TEST_CASE("compile progress: on a terminal only, never with --quiet") {
   const std::string dir = testing::scratch_dir("progress");
   // Not a terminal (a pipe): the summary line only.
@@ -362,9 +375,10 @@ TEST_CASE("compile progress: on a terminal only, never with --quiet") {
                                  "/m.so' /dev/null");
   REQUIRE(tty.code == 0);
   CHECK(tty.out.find("aotic: loading tests/data/fixtures/mlp.pt2") != std::string::npos);
-  CHECK(tty.out.find("aotic: [1/3] generating model.cpp") != std::string::npos);
-  CHECK(tty.out.find("aotic: [2/3] compiling model.cpp (") != std::string::npos);
-  CHECK(tty.out.find("aotic: [3/3] writing ") != std::string::npos);  // (long paths are cut)
+  CHECK(tty.out.find("aotic: [1/4] generating model.cpp") != std::string::npos);
+  CHECK(tty.out.find("aotic: [2/4] compiling model.cpp (") != std::string::npos);
+  CHECK(tty.out.find("aotic: [3/4] linking model.so") != std::string::npos);
+  CHECK(tty.out.find("aotic: [4/4] writing ") != std::string::npos);  // (long paths are cut)
   CHECK(tty.out.find("\r\033[Kwrote " + dir + "/m.so") != std::string::npos);
   tty = testing::run_command("script -qec '" + aotic + " compile tests/data/fixtures/mlp.pt2 -o " + dir +
                              "/m.so --quiet' /dev/null");
