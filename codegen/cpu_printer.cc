@@ -811,6 +811,22 @@ class CpuPrinter {
         const std::string value = print_arg(v).at(0);
         const std::string var = w_.unique_name("scalar");
         w_.linef("TensorHandle {};", var);
+        // Made on the GPU when select_ops asks (clamp.Tensor takes no CPU scalar beside GPU
+        // tensors): a 0-dim tensor there, filled (a fill kernel, unlike a host copy, can be captured
+        // in a CUDA graph). The fill takes a double: integer literals beyond 2^53 stay CPU scalars.
+        const bool exact = v.kind != Arg::Kind::kInt ||
+                           (v.int_value <= (int64_t{1} << 53) && v.int_value >= -(int64_t{1} << 53));
+        if (a.on_device && cuda() && exact) {
+          w_.wrapped(fmt::format(
+              "check(aoti_torch_empty_strided(0, nullptr, nullptr, {}, kCUDA, state.device_index(), "
+              "{}.out()), \"aoti_torch_empty_strided\");",
+              dtype_constant(a.dtype), var));
+          w_.wrapped(
+              fmt::format("check(aoti_torch_cuda_fill__Scalar({}.get(), static_cast<double>({})), "
+                          "\"aoti_torch_cuda_fill__Scalar\");",
+                          var, value));
+          return {var + ".get()"};
+        }
         if (a.dtype == ir::DType::kFloat16 || a.dtype == ir::DType::kBFloat16) {
           // No 16-bit scalar_to_tensor in the C ABI: float32, then converted (select_ops checked
           // that the shim has _to_copy).

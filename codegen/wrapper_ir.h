@@ -55,6 +55,9 @@ struct Arg {
   std::string name;   // the schema parameter, for naming temporaries
   bool pair = false;  // kNull standing for a pointer and a length (or device type and index)
   int64_t pair_value = 0;
+  /// kScalarTensor: made on the model's GPU rather than as a CPU scalar (a Scalar that aotic
+  /// passes as a Tensor, to an op that may not take a CPU tensor beside GPU ones).
+  bool on_device = false;
 };
 
 /// The export's metadata of a buffer aotic allocates itself.

@@ -466,7 +466,17 @@ class Selector {
       retargeted.schema = overload;
       retargeted.note = fmt::format("{} with an integer Scalar, called as {}: keeps the integer type",
                                     op.schema->target(), overload->target());
+      const size_t first = out.size();
       lower_call_of(retargeted, *retargeted.node, *overload, false, out);
+      // The Scalars became 0-dim tensors; on a GPU they are made there (clamp.Tensor takes no
+      // CPU tensor beside GPU ones).
+      const std::function<void(wir::Arg&)> on_device = [&](wir::Arg& a) {
+        for (wir::Arg& item : a.items) on_device(item);
+        if (a.kind == wir::Arg::Kind::kScalarTensor) a.on_device = shim_.device == "cuda";
+      };
+      for (size_t i = first; i < out.size(); ++i) {
+        for (wir::Arg& a : out[i].args) on_device(a);
+      }
       return;
     }
     std::string why;

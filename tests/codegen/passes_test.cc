@@ -47,6 +47,22 @@ size_t count(const std::string& text, const std::string& what) {
   return n;
 }
 
+TEST_CASE("select_ops: on a GPU, integer Scalars passed as 0-dim tensors are made on the GPU") {
+  codegen::CompileOptions cuda;
+  cuda.device = "cuda";
+  const std::string gpu = dump(testing::extra("int_ops.pt2"), "codegen", cuda);
+  CHECK(gpu.find("    check(aoti_torch_empty_strided(0, nullptr, nullptr, kInt64, kCUDA, state.device_index(),\n"
+                 "        scalar_1.out()), \"aoti_torch_empty_strided\");\n"
+                 "    check(aoti_torch_cuda_fill__Scalar(scalar_1.get(), static_cast<double>(2)),\n"
+                 "        \"aoti_torch_cuda_fill__Scalar\");\n"
+                 "    check(aoti_torch_cuda_pow_Tensor_Tensor(idx, scalar_1.get(), pow_1.out()),\n") !=
+        std::string::npos);
+  // On the CPU a CPU scalar, as before.
+  const std::string host = dump(testing::extra("int_ops.pt2"), "codegen");
+  CHECK(host.find("fill__Scalar") == std::string::npos);
+  CHECK(host.find("aoti_torch_scalar_to_tensor_int64(2, scalar_1.out())") != std::string::npos);
+}
+
 TEST_CASE(
     "plan_cuda_graphs: static CUDA models replay graphs; symbolic shapes, conds and host reads do not") {
   codegen::CompileOptions cuda;
