@@ -541,7 +541,7 @@ CompileResult compile_model(const ir::Program& original, const CompileOptions& o
     if (options.external_weights && !layout.entries.empty()) {
       fs::path weights = output;
       weights += ".weights";
-      outputs.stage_copy(weights, build / "constants.bin");
+      outputs.stage_move(weights, build / "constants.bin");
       result.weights_file = weights.string();
     }
     if (options.package) {
@@ -549,9 +549,9 @@ CompileResult compile_model(const ir::Program& original, const CompileOptions& o
       write_aoti_package((build / "package.pt2").string(),
                          PackageContents{stem, (build / "model.so").string(), sources.joined(), options.isa,
                                          options.device});
-      outputs.stage_copy(output, build / "package.pt2");
+      outputs.stage_move(output, build / "package.pt2");
     } else {
-      outputs.stage_copy(output, build / "model.so");
+      outputs.stage_move(output, build / "model.so");
     }
     if (options.shim == ShimMode::kBundled) {
       const fs::path shim_copy =

@@ -143,6 +143,18 @@ void OutputSet::stage_copy(const fs::path& target, const fs::path& source) {
   if (ec) user_error("{}: cannot write: {}", target.string(), ec.value() != 0 ? ec.message() : "copy failed");
 }
 
+void OutputSet::stage_move(const fs::path& target, const fs::path& source) {
+  const fs::path staged = staging_name(target);
+  std::error_code ec;
+  fs::rename(source, staged, ec);
+  if (ec) {  // another file system: a copy
+    ec.clear();
+    fs::copy_file(source, staged, fs::copy_options::overwrite_existing, ec);
+  }
+  if (!ec) fs::permissions(staged, fs::perms::owner_read | fs::perms::owner_write, fs::perm_options::add, ec);
+  if (ec) user_error("{}: cannot write: {}", target.string(), ec.value() != 0 ? ec.message() : "copy failed");
+}
+
 void OutputSet::commit() {
   for (size_t i = 0; i < staged_.size(); ++i) {
     std::error_code ec;

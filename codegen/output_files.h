@@ -40,6 +40,9 @@ class OutputSet {
   /// Stages a copy of the file `source` for `target` (owner-writable, so a later compile can
   /// replace it).
   void stage_copy(const std::filesystem::path& target, const std::filesystem::path& source);
+  /// Stages the file `source` itself for `target`: renamed when both are on one file system (no
+  /// copy of a model.so's weights), else copied as stage_copy does.
+  void stage_move(const std::filesystem::path& target, const std::filesystem::path& source);
   /// Renames every staged file onto its target, in staging order.
   void commit();
 
