@@ -513,7 +513,10 @@ CompileResult compile_model(const ir::Program& original, const CompileOptions& o
     const std::string linker = fast_linker_flag();
     status = run(build, link_command + linker, &log);
     // A compiler that cannot drive that linker (g++ before 9 has no -fuse-ld=lld): its default.
-    if (status != 0 && !linker.empty()) status = run(build, link_command, &log);
+    if (status != 0 && !linker.empty()) {
+      log.clear();
+      status = run(build, link_command, &log);
+    }
   }
   if (status != 0) {
     // The first line that says "error" (g++ opens with an "In function ..." line), else the first.

@@ -681,6 +681,7 @@ class CpuPrinter {
               break;
           }
           symbol_vars_[s.value] = var;
+          scope().ints[s.value] = var;  // a node's own name when .item() equals a bound symbol
           break;
         }
         case Stmt::Kind::kAssert: {
@@ -813,18 +814,28 @@ class CpuPrinter {
         w_.linef("TensorHandle {};", var);
         // Made on the GPU when select_ops asks (clamp.Tensor takes no CPU scalar beside GPU
         // tensors): a 0-dim tensor there, filled (a fill kernel, unlike a host copy, can be captured
-        // in a CUDA graph). The fill takes a double: integer literals beyond 2^53 stay CPU scalars.
-        const bool exact = v.kind != Arg::Kind::kInt ||
-                           (v.int_value <= (int64_t{1} << 53) && v.int_value >= -(int64_t{1} << 53));
-        if (a.on_device && cuda() && exact) {
+        // in a CUDA graph). The fill takes a double: a value not known to be exact in one (a run-time
+        // integer, a literal beyond 2^53) is made on the host and copied there instead.
+        if (a.on_device && cuda()) {
+          const bool exact = v.kind == Arg::Kind::kDouble || v.kind == Arg::Kind::kBool ||
+                             (v.kind == Arg::Kind::kInt && v.int_value <= (int64_t{1} << 53) &&
+                              v.int_value >= -(int64_t{1} << 53));
           w_.wrapped(fmt::format(
               "check(aoti_torch_empty_strided(0, nullptr, nullptr, {}, kCUDA, state.device_index(), "
               "{}.out()), \"aoti_torch_empty_strided\");",
               dtype_constant(a.dtype), var));
-          w_.wrapped(
-              fmt::format("check(aoti_torch_cuda_fill__Scalar({}.get(), static_cast<double>({})), "
-                          "\"aoti_torch_cuda_fill__Scalar\");",
-                          var, value));
+          if (exact) {
+            w_.wrapped(
+                fmt::format("check(aoti_torch_cuda_fill__Scalar({}.get(), static_cast<double>({})), "
+                            "\"aoti_torch_cuda_fill__Scalar\");",
+                            var, value));
+          } else {
+            const std::string host = w_.unique_name("scalar_host");
+            w_.linef("TensorHandle {};", host);
+            w_.linef("check({}({}, {}.out()), \"{}\");", fn, value, host, fn);
+            w_.wrapped(fmt::format("check(aoti_torch_copy_({}.get(), {}.get(), 0), \"aoti_torch_copy_\");",
+                                   var, host));
+          }
           return {var + ".get()"};
         }
         if (a.dtype == ir::DType::kFloat16 || a.dtype == ir::DType::kBFloat16) {

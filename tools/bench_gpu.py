@@ -113,6 +113,8 @@ def main():
     ap.add_argument("--memory", action="store_true", help="also measure peak RSS (fresh processes)")
     ap.add_argument("--device", default="cpu", choices=["cpu", "cuda"])
     args = ap.parse_args()
+    if args.rounds < 1:
+        ap.error("--rounds must be at least 1")
 
     import torch
     global SYNC

@@ -472,7 +472,8 @@ class Selector {
       // CPU tensor beside GPU ones).
       const std::function<void(wir::Arg&)> on_device = [&](wir::Arg& a) {
         for (wir::Arg& item : a.items) on_device(item);
-        if (a.kind == wir::Arg::Kind::kScalarTensor) a.on_device = shim_.device == "cuda";
+        if (a.kind == wir::Arg::Kind::kScalarTensor)
+          a.on_device = shim_.device == "cuda" && shim_.names.count("aoti_torch_cuda_fill__Scalar") != 0;
       };
       for (size_t i = first; i < out.size(); ++i) {
         for (wir::Arg& a : out[i].args) on_device(a);
@@ -549,9 +550,17 @@ class Selector {
     if (!symbol)
       user_error("{}: .item() recorded as {}, not a new symbol", op.place, it->second.expr.to_string());
     Stmt read = like(op, Stmt::Kind::kReadInt);
-    read.value = *symbol;
     read.read = Stmt::Read::kItem;
     read.inputs = {self->arg.name};
+    if (symbols_.count(*symbol) != 0) {
+      // The export equated the value with a symbol already bound (torch._check(x.item() == n)):
+      // the value is read under the node's own name, the bound symbol left as it is.
+      read.value = name;
+      ints_.insert(name);
+      out.push_back(std::move(read));
+      return;
+    }
+    read.value = *symbol;
     symbols_.insert(*symbol);
     out.push_back(std::move(read));
     Stmt s = like(op, Stmt::Kind::kSize);

@@ -90,7 +90,8 @@ std::string scratch_base(const RunOptions& options) {
 }
 
 /// Eigenvectors and singular vectors are defined up to sign: per OpInfo entry, which outputs hold
-/// them, and whether along columns (a matrix's last dimension indexes the vectors) or rows.
+/// them (the first decides the signs, a second follows: U's and V's k-th vectors flip together),
+/// and whether along columns (a matrix's last dimension indexes the vectors) or rows.
 struct SignFreeOutput {
   size_t output;
   bool columns;
@@ -102,35 +103,53 @@ std::vector<SignFreeOutput> sign_free_outputs(const std::string& entry) {
   return {};
 }
 
+/// Per batch, which vectors were negated.
+using Flips = std::vector<std::vector<char>>;
+
+/// Flips each vector of `got` whose sign disagrees with `want`'s at the reference's largest
+/// element, recording the flips; with `given` (the flips of the paired output: U's for V), vector k
+/// takes given's flip k instead, so U and V are negated together (U S V^H stays what it was).
 template <typename T>
-void align_signs(T* got, const T* want, const std::vector<int64_t>& shape, bool columns) {
+void align_signs(T* got, const T* want, const std::vector<int64_t>& shape, bool columns, const Flips* given,
+                 Flips* flips) {
   if (shape.size() < 2) return;
   const int64_t rows = shape[shape.size() - 2], cols = shape[shape.size() - 1];
   int64_t batches = 1;
   for (size_t d = 0; d + 2 < shape.size(); ++d) batches *= shape[d];
   const int64_t vectors = columns ? cols : rows, length = columns ? rows : cols;
+  flips->assign(static_cast<size_t>(batches), {});
   for (int64_t b = 0; b < batches; ++b) {
     for (int64_t v = 0; v < vectors; ++v) {
       auto at = [&](int64_t i) { return b * rows * cols + (columns ? i * cols + v : v * cols + i); };
-      int64_t largest = 0;  // the reference's largest element of this vector decides its sign
-      for (int64_t i = 1; i < length; ++i) {
-        if (std::abs(want[at(i)]) > std::abs(want[at(largest)])) largest = i;
+      bool flip;
+      if (given != nullptr && static_cast<size_t>(b) < given->size() &&
+          static_cast<size_t>(v) < (*given)[static_cast<size_t>(b)].size()) {
+        flip = (*given)[static_cast<size_t>(b)][static_cast<size_t>(v)] != 0;
+      } else {
+        int64_t largest = 0;  // the reference's largest element of this vector decides its sign
+        for (int64_t i = 1; i < length; ++i) {
+          if (std::abs(want[at(i)]) > std::abs(want[at(largest)])) largest = i;
+        }
+        flip = (want[at(largest)] < 0) != (got[at(largest)] < 0);
       }
-      if ((want[at(largest)] < 0) == (got[at(largest)] < 0)) continue;
+      (*flips)[static_cast<size_t>(b)].push_back(flip ? 1 : 0);
+      if (!flip) continue;
       for (int64_t i = 0; i < length; ++i) got[at(i)] = -got[at(i)];
     }
   }
 }
 
-/// `got` with each eigen- or singular vector's sign flipped to agree with `want`'s.
-void align_vector_signs(runner::HostTensor& got, const runner::HostTensor& want, bool columns) {
+/// `got` with each eigen- or singular vector's sign flipped to agree with `want`'s (or as `given`
+/// says); the flips made in `flips`.
+void align_vector_signs(runner::HostTensor& got, const runner::HostTensor& want, bool columns,
+                        const Flips* given, Flips* flips) {
   if (got.dtype != want.dtype || got.shape != want.shape || got.data.size() != want.data.size()) return;
   if (got.dtype == ir::DType::kFloat32) {
     align_signs(reinterpret_cast<float*>(got.data.data()), reinterpret_cast<const float*>(want.data.data()),
-                got.shape, columns);
+                got.shape, columns, given, flips);
   } else if (got.dtype == ir::DType::kFloat64) {
     align_signs(reinterpret_cast<double*>(got.data.data()), reinterpret_cast<const double*>(want.data.data()),
-                got.shape, columns);
+                got.shape, columns, given, flips);
   }
 }
 
@@ -183,11 +202,17 @@ Result classify_run(const Sample& sample, const fs::path& dir, const RunOptions&
     return result;
   }
   result.outcome = Outcome::kPass;
+  Flips first_flips;  // outputs are compared in order: U (0) before V (2)
   for (size_t i = 0; i < outputs.size(); ++i) {
     const runner::HostTensor want =
         runner::read_tensor(reference, *reference.find(fmt::format("output_{}", i)));
-    for (const SignFreeOutput& f : sign_free_outputs(sample.entry)) {
-      if (f.output == i) align_vector_signs(outputs[i], want, f.columns);
+    // The first sign-free output (U, or eigh's vectors) decides; a second (V) follows its flips.
+    const std::vector<SignFreeOutput> sign_free = sign_free_outputs(sample.entry);
+    for (size_t k = 0; k < sign_free.size(); ++k) {
+      if (sign_free[k].output != i) continue;
+      Flips made;
+      align_vector_signs(outputs[i], want, sign_free[k].columns, k == 0 ? nullptr : &first_flips, &made);
+      if (k == 0) first_flips = std::move(made);
     }
     const Tolerance tol = tolerance_for(want.dtype);
     const runner::Comparison c = runner::compare(want.name, outputs[i], want, tol.rtol, tol.atol);
