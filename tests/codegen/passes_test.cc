@@ -51,11 +51,31 @@ TEST_CASE("select_ops: on a GPU, integer Scalars passed as 0-dim tensors are mad
   codegen::CompileOptions cuda;
   cuda.device = "cuda";
   const std::string gpu = dump(testing::extra("int_ops.pt2"), "codegen", cuda);
-  CHECK(gpu.find("    check(aoti_torch_empty_strided(0, nullptr, nullptr, kInt64, kCUDA, state.device_index(),\n"
-                 "        scalar_1.out()), \"aoti_torch_empty_strided\");\n"
-                 "    check(aoti_torch_cuda_fill__Scalar(scalar_1.get(), static_cast<double>(2)),\n"
-                 "        \"aoti_torch_cuda_fill__Scalar\");\n"
-                 "    check(aoti_torch_cuda_pow_Tensor_Tensor(idx, scalar_1.get(), pow_1.out()),\n") !=
+  CHECK(gpu.find(
+            "    check(aoti_torch_empty_strided(0, nullptr, nullptr, kInt64, kCUDA, state.device_index(),\n"
+            "        scalar_1.out()), \"aoti_torch_empty_strided\");\n"
+            "    check(aoti_torch_cuda_fill__Scalar(scalar_1.get(), static_cast<double>(2)),\n"
+            "        \"aoti_torch_cuda_fill__Scalar\");\n"
+            "    check(aoti_torch_cuda_pow_Tensor_Tensor(idx, scalar_1.get(), pow_1.out()),\n") !=
+        std::string::npos);
+  // A literal a double cannot hold exactly: made on the host, copied to the GPU.
+  ir::Program program = ir::load_program(testing::extra("int_ops.pt2"));
+  bool edited = false;
+  for (ir::Node& node : program.graph.nodes) {
+    if (node.target != "torch.ops.aten.pow.Tensor_Scalar") continue;
+    for (ir::NamedArgument& input : node.inputs) {
+      if (input.name == "exponent" && input.arg.kind == ir::ArgKind::kInt) {
+        input.arg.int_value = (int64_t{1} << 53) + 1;
+        edited = true;
+      }
+    }
+  }
+  REQUIRE(edited);
+  const std::string large = dump_program(program, "codegen", cuda);
+  CHECK(large.find(
+            "    check(aoti_torch_scalar_to_tensor_int64(9007199254740993, scalar_host.out()), "
+            "\"aoti_torch_scalar_to_tensor_int64\");\n"
+            "    check(aoti_torch_copy_(scalar_1.get(), scalar_host.get(), 0), \"aoti_torch_copy_\");\n") !=
         std::string::npos);
   // On the CPU a CPU scalar, as before.
   const std::string host = dump(testing::extra("int_ops.pt2"), "codegen");
@@ -373,6 +393,20 @@ TEST_CASE(
                     "      \"node '_local_scalar_dense' (aten._local_scalar_dense.default)\");\n") !=
         std::string::npos);
   CHECK(source.find("const int64_t u5 = aotic::runtime::storage_offset_of(slice_5.get());\n") !=
+        std::string::npos);
+}
+
+TEST_CASE("select_ops: an .item() the export equated with a bound symbol is read under its own name") {
+  ir::Program program = ir::load_program(testing::repo_path("tests/data/extra/tensor_split.core.pt2"));
+  // As after torch._check(a.item() == b.item()): the second value recorded as the first's symbol.
+  program.graph.sym_int_values.at("_local_scalar_dense_1").expr = ir::SymExpr::symbol("u20");
+  const std::string selected = dump_program(program, "select_ops");
+  CHECK(selected.find("size u20 = squeeze.item()  # data-dependent\n") != std::string::npos);
+  CHECK(selected.find("size _local_scalar_dense_1 = squeeze_1.item()  # data-dependent\n") !=
+        std::string::npos);
+  CHECK(selected.find("size u20 = squeeze_1") == std::string::npos);  // u20 is not bound again
+  const std::string source = dump_program(program, "codegen");
+  CHECK(source.find("const int64_t _local_scalar_dense_1 = aotic::runtime::item_as_int(squeeze_1.get(),") !=
         std::string::npos);
 }
 
