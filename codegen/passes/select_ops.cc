@@ -416,19 +416,10 @@ class Selector {
       return;
     }
     if (is_size_node(node)) {
-      const std::string& name = node.outputs[0].refs.at(0).name;
-      const bool boolean = node.outputs[0].kind == ArgKind::kSymBool;
-      const std::map<std::string, ir::SymValue>& values =
-          boolean ? op.graph->sym_bool_values : op.graph->sym_int_values;
-      auto it = values.find(name);
-      if (it == values.end()) user_error("{}: no expression recorded for '{}'", op.place, name);
-      read_unbound_symbol(op, it->second.expr, out);
-      check_symbols(op, it->second.expr);
-      Stmt s = like(op, Stmt::Kind::kSize);
-      s.value = name;
-      s.expr = it->second.expr;
-      ints_.insert(name);
-      out.push_back(std::move(s));
+      const ir::SymExpr& expr = recorded_expr(op);
+      read_unbound_symbol(op, expr, out);
+      check_symbols(op, expr);
+      define_size(op, expr, out);
       return;
     }
     if (is_getitem(node.target)) {
@@ -541,14 +532,9 @@ class Selector {
           op.place);
     }
     const std::string& name = node.outputs[0].refs.at(0).name;
-    const bool boolean = node.outputs[0].kind == ArgKind::kSymBool;
-    const std::map<std::string, ir::SymValue>& values =
-        boolean ? op.graph->sym_bool_values : op.graph->sym_int_values;
-    auto it = values.find(name);
-    if (it == values.end()) user_error("{}: no expression recorded for '{}'", op.place, name);
-    std::optional<std::string> symbol = it->second.expr.as_symbol();
-    if (!symbol)
-      user_error("{}: .item() recorded as {}, not a new symbol", op.place, it->second.expr.to_string());
+    const ir::SymExpr& expr = recorded_expr(op);
+    std::optional<std::string> symbol = expr.as_symbol();
+    if (!symbol) user_error("{}: .item() recorded as {}, not a new symbol", op.place, expr.to_string());
     Stmt read = like(op, Stmt::Kind::kReadInt);
     read.read = Stmt::Read::kItem;
     read.inputs = {self->arg.name};
@@ -563,11 +549,27 @@ class Selector {
     read.value = *symbol;
     symbols_.insert(*symbol);
     out.push_back(std::move(read));
+    define_size(op, expr, out);
+    out.back().note.clear();  // the read above carries it
+  }
+
+  /// The expression the export recorded for the node's one integer (or SymBool) output.
+  static const ir::SymExpr& recorded_expr(const Stmt& op) {
+    const ir::Argument& result = op.node->outputs.at(0);
+    const std::string& name = result.refs.at(0).name;
+    const std::map<std::string, ir::SymValue>& values =
+        result.kind == ArgKind::kSymBool ? op.graph->sym_bool_values : op.graph->sym_int_values;
+    auto it = values.find(name);
+    if (it == values.end()) user_error("{}: no expression recorded for '{}'", op.place, name);
+    return it->second.expr;
+  }
+
+  /// The node's integer output defined as `expr`.
+  void define_size(const Stmt& op, const ir::SymExpr& expr, wir::Block& out) {
     Stmt s = like(op, Stmt::Kind::kSize);
-    s.note.clear();
-    s.value = name;
-    s.expr = it->second.expr;
-    ints_.insert(name);
+    s.value = op.node->outputs.at(0).refs.at(0).name;
+    s.expr = expr;
+    ints_.insert(s.value);
     out.push_back(std::move(s));
   }
 
