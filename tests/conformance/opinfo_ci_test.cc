@@ -61,5 +61,52 @@ TEST_CASE("conformance: a sample's outcome names the unsupported op, and a bad s
   CHECK_THROWS_WITH_AS(outcome_from_name("fine"), "unknown outcome 'fine'", UserError);
 }
 
+TEST_CASE("conformance: reused workers give the outcomes of a process per sample") {
+  Selection selection;
+  selection.entries = {"abs", "add", "histogramdd", "linspace.tensor_overload.out_variant", "neg"};
+  selection.dtypes = {"float32"};
+  selection.exported = true;
+  selection.core = false;
+  const Suite suite = load_suite(testing::repo_path("tests/data/opinfo"), selection);
+  REQUIRE(suite.samples.size() >= 5);
+
+  RunOptions options;
+  if (const char* tmp = std::getenv("TEST_TMPDIR")) options.work_dir = tmp;
+  options.jobs = 1;  // one worker: the failing samples come after passing ones in it
+  options.samples_per_process = 1;
+  const std::vector<Result> fresh = run_samples(suite, suite.samples, options);
+  options.samples_per_process = 64;
+  std::vector<size_t> order;
+  const std::vector<Result> reused =
+      run_samples(suite, suite.samples, options, [&](const Result& r, size_t, size_t) {
+        for (size_t i = 0; i < suite.samples.size(); ++i)
+          if (suite.samples[i].key() == r.sample.key()) order.push_back(i);
+      });
+  REQUIRE(fresh.size() == reused.size());
+  size_t failures = 0;
+  for (size_t i = 0; i < fresh.size(); ++i) {
+    CHECK_MESSAGE(reused[i].sample.key() == suite.samples[i].key(), reused[i].sample.key());
+    CHECK_MESSAGE(fresh[i].outcome == reused[i].outcome, suite.samples[i].key());
+    CHECK(fresh[i].message == reused[i].message);
+    if (reused[i].outcome != Outcome::kPass) ++failures;
+  }
+  CHECK(failures >= 2);  // histogramdd's errors and linspace's unsupported op
+  CHECK(failures < fresh.size());
+  CHECK(order.size() == suite.samples.size());
+
+  // A sample past its time limit (compiling takes far longer than 1 ms) is killed with its worker
+  // and reported; the next ones go on in fresh workers.
+  std::vector<Sample> passing;
+  for (size_t i = 0; i < fresh.size(); ++i)
+    if (fresh[i].outcome == Outcome::kPass) passing.push_back(suite.samples[i]);
+  options.timeout_s = 0.001;
+  const std::vector<Result> late = run_samples(suite, passing, options);
+  REQUIRE(late.size() == passing.size());
+  for (const Result& r : late) {
+    CHECK(r.outcome == Outcome::kError);
+    CHECK(r.message == "timed out");
+  }
+}
+
 }  // namespace
 }  // namespace aotic::conformance

@@ -9,12 +9,17 @@
 
 #include <fmt/format.h>
 #include <algorithm>
+#include <cerrno>
 #include <chrono>
 #include <cmath>
 #include <cstdlib>
+#include <cstring>
+#include <deque>
 #include <filesystem>
 #include <fstream>
+#include <list>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <sstream>
 #include <thread>
 
@@ -228,50 +233,67 @@ Result classify_run(const Sample& sample, const fs::path& dir, const RunOptions&
   return result;
 }
 
-/// A child process running one sample: it writes "<outcome index>\t<message>" to `fd`.
-[[noreturn]] void child_main(const Suite& suite, const Sample& sample, const RunOptions& options, int fd) {
+/// Writes all of `text` to `fd`; false when the reader is gone.
+bool write_all(int fd, const std::string& text) {
+  size_t done = 0;
+  while (done < text.size()) {
+    const ssize_t n = write(fd, text.data() + done, text.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return false;
+    done += static_cast<size_t>(n);
+  }
+  return true;
+}
+
+/// A worker process. It reads sample indices, one per line, from `in`, runs each and writes
+/// "<index>\t<outcome>\t<message>\n" to `out`. It leaves when `in` closes and after a sample
+/// that did not pass: what failed may be its own state (a CUDA context a kernel broke, say).
+[[noreturn]] void worker_main(const Suite& suite, const std::vector<Sample>& samples,
+                              const RunOptions& options, int in, int out) {
   setpgid(0, 0);  // its compiler processes die with it on a timeout
   const int null = open("/dev/null", O_WRONLY);
   if (null >= 0) {
     dup2(null, STDOUT_FILENO);
     dup2(null, STDERR_FILENO);
   }
-  Result r = run_sample(suite, sample, options);
-  const std::string line = fmt::format("{}\t{}", static_cast<int>(r.outcome), one_line(r.message));
-  size_t done = 0;
-  while (done < line.size()) {
-    const ssize_t n = write(fd, line.data() + done, line.size() - done);
-    if (n <= 0) break;
-    done += static_cast<size_t>(n);
+  for (;;) {
+    std::string line;
+    char c = 0;
+    ssize_t n = 0;
+    while ((n = read(in, &c, 1)) == 1 || (n < 0 && errno == EINTR)) {
+      if (n == 1 && c == '\n') break;
+      if (n == 1) line += c;
+    }
+    if (n != 1) break;  // the parent closed the pipe: no more work
+    const size_t index = std::strtoull(line.c_str(), nullptr, 10);
+    if (index >= samples.size()) break;
+    const Result r = run_sample(suite, samples[index], options);
+    if (!write_all(out, fmt::format("{}\t{}\t{}\n", index, static_cast<int>(r.outcome), one_line(r.message))))
+      break;
+    if (r.outcome != Outcome::kPass) break;
   }
-  close(fd);
+  close(out);
   _exit(0);
 }
 
-struct Running {
-  size_t index;
-  pid_t pid;
-  int fd;
+struct Worker {
+  pid_t pid = -1;
+  int to = -1;    // sample indices to the worker
+  int from = -1;  // results from it
   std::string received;
+  std::optional<size_t> current;  // the sample in flight
   Clock::time_point start;
+  size_t served = 0;    // samples it finished
+  bool closed = false;  // given no more work: it leaves once idle
   bool timed_out = false;
 };
 
-Result finish(const Sample& sample, Running& job, int status) {
-  Result result{sample, Outcome::kError, "", std::chrono::duration<double>(Clock::now() - job.start).count()};
-  const size_t tab = job.received.find('\t');
-  if (job.timed_out) {
-    result.message = "timed out";
-  } else if (WIFSIGNALED(status)) {
-    result.message = fmt::format("crashed: signal {} ({})", WTERMSIG(status), strsignal(WTERMSIG(status)));
-  } else if (tab == std::string::npos) {
-    result.message = fmt::format("child exited with status {} and no result", WEXITSTATUS(status));
-  } else {
-    const int index = std::atoi(job.received.substr(0, tab).c_str());
-    if (index >= 0 && static_cast<size_t>(index) < kOutcomes) result.outcome = static_cast<Outcome>(index);
-    result.message = job.received.substr(tab + 1);
-  }
-  return result;
+/// The message for a sample whose worker ended without reporting it.
+std::string lost_sample_message(const Worker& worker, int status) {
+  if (worker.timed_out) return "timed out";
+  if (WIFSIGNALED(status))
+    return fmt::format("crashed: signal {} ({})", WTERMSIG(status), strsignal(WTERMSIG(status)));
+  return fmt::format("child exited with status {} and no result", WEXITSTATUS(status));
 }
 
 }  // namespace
@@ -401,62 +423,150 @@ std::vector<Result> run_samples(const Suite& suite, const std::vector<Sample>& s
                                 const std::function<void(const Result&, size_t, size_t)>& progress) {
   std::vector<Result> results(samples.size());
   if (options.shim == codegen::ShimMode::kBundled) {
-    // Loaded once here, the shim's libtorch is mapped in every child: a sample's model.so then
-    // loads in milliseconds instead of each child loading libtorch again.
+    // Loaded once here, the shim's libtorch is mapped in every worker: a sample's model.so then
+    // loads in milliseconds instead of each worker loading libtorch again.
     const std::string shim =
         options.shim_library.empty() ? codegen::find_shim_library() : options.shim_library;
     if (dlopen(shim.c_str(), RTLD_NOW | RTLD_GLOBAL) == nullptr) {
       user_error("{}: cannot load: {}", shim, dlerror());
     }
   }
-  std::vector<Running> running;
-  size_t next = 0, done = 0;
+  signal(SIGPIPE, SIG_IGN);  // a worker that died is seen by waitpid, not by a signal here
   const size_t jobs = static_cast<size_t>(std::max(1, options.jobs));
-  while (done < samples.size()) {
-    while (running.size() < jobs && next < samples.size()) {
-      int fds[2];
-      if (pipe(fds) != 0) user_error("cannot make a pipe: {}", std::strerror(errno));
-      const pid_t pid = fork();
-      if (pid < 0) user_error("cannot fork: {}", std::strerror(errno));
-      if (pid == 0) {
-        close(fds[0]);
-        child_main(suite, samples[next], options, fds[1]);
+  const size_t per_worker = static_cast<size_t>(std::max(1, options.samples_per_process));
+  std::deque<size_t> pending;
+  for (size_t i = 0; i < samples.size(); ++i) pending.push_back(i);
+  // A sample that did not pass after others ran in its worker runs again in a fresh one: the
+  // outcome reported is always that of a process that ran nothing before it, or a pass.
+  std::vector<bool> isolate(samples.size(), false);
+  std::list<Worker> workers;
+  size_t done = 0;
+
+  auto report = [&](size_t index, Outcome outcome, std::string message, const Worker& w) {
+    results[index] = Result{samples[index], outcome, std::move(message),
+                            std::chrono::duration<double>(Clock::now() - w.start).count()};
+    ++done;
+    if (progress) progress(results[index], done, samples.size());
+  };
+  auto dispatch = [&](Worker& w, size_t index) {
+    w.current = index;
+    w.start = Clock::now();
+    write_all(w.to, fmt::format("{}\n", index));  // a dead worker is reaped below
+  };
+  auto spawn = [&](size_t index) {
+    int to[2], from[2];
+    if (pipe(to) != 0 || pipe(from) != 0) user_error("cannot make a pipe: {}", std::strerror(errno));
+    const pid_t pid = fork();
+    if (pid < 0) user_error("cannot fork: {}", std::strerror(errno));
+    if (pid == 0) {
+      for (const Worker& other : workers) {  // so that closing a pipe here ends only its worker
+        if (other.to >= 0) close(other.to);
+        if (other.from >= 0) close(other.from);
       }
-      close(fds[1]);
-      fcntl(fds[0], F_SETFL, O_NONBLOCK);
-      setpgid(pid, pid);
-      running.push_back({next, pid, fds[0], "", Clock::now()});
-      ++next;
+      close(to[1]);
+      close(from[0]);
+      worker_main(suite, samples, options, to[0], from[1]);
+    }
+    close(to[0]);
+    close(from[1]);
+    fcntl(from[0], F_SETFL, O_NONBLOCK);
+    setpgid(pid, pid);
+    Worker& w = workers.emplace_back();
+    w.pid = pid;
+    w.to = to[1];
+    w.from = from[0];
+    dispatch(w, index);
+  };
+  auto retire = [](Worker& w) {
+    if (w.closed) return;
+    w.closed = true;
+    close(w.to);
+    w.to = -1;
+  };
+  auto take_lines = [&](Worker& w) {
+    for (size_t newline; (newline = w.received.find('\n')) != std::string::npos;) {
+      const std::string line = w.received.substr(0, newline);
+      w.received.erase(0, newline + 1);
+      const size_t tab1 = line.find('\t');
+      const size_t tab2 = tab1 == std::string::npos ? tab1 : line.find('\t', tab1 + 1);
+      if (tab2 == std::string::npos || !w.current) continue;
+      const size_t index = *w.current;
+      const int code = std::atoi(line.substr(tab1 + 1, tab2 - tab1 - 1).c_str());
+      const Outcome outcome =
+          code >= 0 && static_cast<size_t>(code) < kOutcomes ? static_cast<Outcome>(code) : Outcome::kError;
+      w.current.reset();
+      if (outcome != Outcome::kPass) retire(w);  // the worker leaves after it
+      if (outcome != Outcome::kPass && w.served > 0) {
+        isolate[index] = true;
+        pending.push_front(index);
+      } else {
+        report(index, outcome, line.substr(tab2 + 1), w);
+      }
+      ++w.served;
+      if (w.served >= per_worker) retire(w);
+    }
+  };
+
+  while (done < samples.size()) {
+    for (Worker& w : workers) {
+      if (w.closed || w.current) continue;
+      if (pending.empty() || isolate[pending.front()]) {
+        retire(w);
+      } else {
+        dispatch(w, pending.front());
+        pending.pop_front();
+      }
+    }
+    size_t active = static_cast<size_t>(std::count_if(
+        workers.begin(), workers.end(), [](const Worker& w) { return !w.closed || w.current; }));
+    for (; active < jobs && !pending.empty(); ++active) {
+      const size_t index = pending.front();
+      pending.pop_front();
+      spawn(index);
     }
     std::vector<pollfd> polls;
-    polls.reserve(running.size());
-    for (const Running& job : running) polls.push_back({job.fd, POLLIN, 0});
+    polls.reserve(workers.size());
+    for (const Worker& w : workers) polls.push_back({w.from, POLLIN, 0});
     poll(polls.data(), polls.size(), 50);
-    for (size_t i = 0; i < running.size();) {
-      Running& job = running[i];
+    for (auto it = workers.begin(); it != workers.end();) {
+      Worker& w = *it;
       char buffer[4096];
       ssize_t n;
-      while ((n = read(job.fd, buffer, sizeof buffer)) > 0)
-        job.received.append(buffer, static_cast<size_t>(n));
-      if (!job.timed_out && Clock::now() - job.start > std::chrono::duration<double>(options.timeout_s)) {
-        job.timed_out = true;
-        kill(-job.pid, SIGKILL);
-        kill(job.pid, SIGKILL);
+      while ((n = read(w.from, buffer, sizeof buffer)) > 0) w.received.append(buffer, static_cast<size_t>(n));
+      take_lines(w);
+      if (w.current && !w.timed_out &&
+          Clock::now() - w.start > std::chrono::duration<double>(options.timeout_s)) {
+        w.timed_out = true;
+        kill(-w.pid, SIGKILL);
+        kill(w.pid, SIGKILL);
       }
       int status = 0;
-      if (waitpid(job.pid, &status, WNOHANG) != job.pid) {
-        ++i;
+      if (waitpid(w.pid, &status, WNOHANG) != w.pid) {
+        ++it;
         continue;
       }
-      while ((n = read(job.fd, buffer, sizeof buffer)) > 0)
-        job.received.append(buffer, static_cast<size_t>(n));
-      close(job.fd);
-      kill(-job.pid, SIGKILL);  // anything it left behind
-      results[job.index] = finish(samples[job.index], job, status);
-      ++done;
-      if (progress) progress(results[job.index], done, samples.size());
-      running.erase(running.begin() + static_cast<std::ptrdiff_t>(i));
+      while ((n = read(w.from, buffer, sizeof buffer)) > 0) w.received.append(buffer, static_cast<size_t>(n));
+      take_lines(w);
+      close(w.from);
+      if (w.to >= 0) close(w.to);
+      kill(-w.pid, SIGKILL);  // anything it left behind
+      if (w.current) {
+        const size_t index = *w.current;
+        if (!w.timed_out && w.served > 0) {  // it crashed after running others: again, alone
+          isolate[index] = true;
+          pending.push_front(index);
+        } else {
+          report(index, Outcome::kError, lost_sample_message(w, status), w);
+        }
+      }
+      it = workers.erase(it);
     }
+  }
+  for (Worker& w : workers) {  // idle ones given no more work
+    if (w.to >= 0) close(w.to);
+    close(w.from);
+    kill(-w.pid, SIGKILL);
+    waitpid(w.pid, nullptr, 0);
   }
   return results;
 }

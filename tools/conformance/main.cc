@@ -24,9 +24,8 @@ using aotic::conformance::Outcome;
 
 const char* const kUsage =
     "usage: conformance [--suite DIR] [--ci] [--ops E1,E2] [--dtypes D1,D2] [--variant both|export|core]\n"
-    "                   [--jobs N] [--shard I/N] [--timeout S] [--opt 0-3] [--no-fuse] [--shim "
-    "bundled|host]\n"
-    "                   [--shim-lib PATH] [--device cpu|cuda]"
+    "                   [--jobs N] [--per-process N] [--shard I/N] [--timeout S] [--opt 0-3] [--no-fuse]\n"
+    "                   [--shim bundled|host] [--shim-lib PATH] [--device cpu|cuda]"
     "\n"
     "                   [--table FILE] [--results FILE] [--expect FILE] [--update-expected FILE] [--keep] "
     "[--quiet] [--list]\n"
@@ -36,7 +35,10 @@ const char* const kUsage =
     "  --ci runs the fixed CI subset (per entry its first float32 sample, both variants). --table and\n"
     "  --results write the table and one line per sample (key, outcome, seconds, message). --expect\n"
     "  compares each outcome with an expectation file ('<entry>/<program> <outcome>' lines) and exits 1\n"
-    "  on any difference; --update-expected writes that file. --list prints the selected samples only.\n";
+    "  on any difference; --update-expected writes that file. --list prints the selected samples only.\n"
+    "  --jobs worker processes run the samples, each up to --per-process of them (default 64; 1 gives\n"
+    "  every sample its own process); a sample that fails after others ran in its worker is run again\n"
+    "  in a fresh one, and that outcome is reported.\n";
 
 std::set<std::string> split(const std::string& list) {
   std::set<std::string> out;
@@ -115,7 +117,9 @@ int run(const std::vector<std::string>& args) {
       selection.shards = static_cast<int>(number(v.substr(slash + 1)));
       if (selection.shards < 1 || selection.shard < 0 || selection.shard >= selection.shards)
         throw std::invalid_argument("--shard: I/N with 0 <= I < N");
-    } else if (a == "--timeout")
+    } else if (a == "--per-process")
+      options.samples_per_process = std::max(1, static_cast<int>(number(value())));
+    else if (a == "--timeout")
       options.timeout_s = number(value());
     else if (a == "--opt")
       options.opt_level = static_cast<int>(number(value()));

@@ -1,0 +1,109 @@
+"""PyTorch's own CUDA results as references for the conformance samples aotic fails on the GPU.
+
+Usage:  python3 tools/conformance/cuda_references.py SUITE RESULTS OUT_SUITE
+
+The suite's references were computed by PyTorch on the CPU. Where a sample does not match them
+on the GPU, the question is whether PyTorch on the GPU matches them either: its CUDA kernels
+break ties, round half-precision intermediates and pick algorithms differently, and some ops or
+dtypes have no CUDA kernel at all. RESULTS is a `conformance --device cuda --results` file; for
+each sample it lists as not passing, this runs that program as PyTorch runs it on the GPU
+(`torch.export.load`, `torch.export.passes.move_to_device_pass(ep, "cuda")`, the sample's inputs
+moved there, TF32 off) and writes OUT_SUITE, a suite of those programs alone with PyTorch's CUDA
+outputs as their references. Then
+
+    conformance --suite OUT_SUITE --device cuda
+
+compares aotic on the GPU with PyTorch on the GPU. Programs PyTorch itself cannot run on the
+GPU are left out of OUT_SUITE and listed, with PyTorch's error, in
+OUT_SUITE/pytorch_cuda_failures.txt. Needs PyTorch with CUDA and safetensors.
+"""
+import io as iomod
+import json
+import os
+import sys
+import zipfile
+
+
+def read_failures(path):
+    """{entry: {program: outcome}} of the samples the results file lists as not passing."""
+    failures = {}
+    with open(path) as f:
+        for line in f:
+            fields = line.rstrip("\n").split("\t")
+            if len(fields) < 2 or fields[1] == "pass":
+                continue
+            entry, program = fields[0].rsplit("/", 1)
+            failures.setdefault(entry, {})[program] = fields[1]
+    return failures
+
+
+def one_line(text, limit=300):
+    return " ".join(str(text).split())[:limit]
+
+
+def main():
+    if len(sys.argv) != 4:
+        sys.exit(__doc__)
+    suite, results, out = sys.argv[1:]
+    import torch
+    from safetensors.torch import load as st_load, save as st_save
+    from torch.utils import _pytree as pytree
+
+    torch.backends.cuda.matmul.allow_tf32 = False
+    torch.backends.cudnn.allow_tf32 = False
+    failures = read_failures(results)
+    with open(os.path.join(suite, "suite.json")) as f:
+        meta = json.load(f)
+    os.makedirs(os.path.join(out, "ops"), exist_ok=True)
+    torch_failures = []
+    written = 0
+    entries = {}
+    for entry in sorted(failures):
+        with zipfile.ZipFile(os.path.join(suite, "ops", entry + ".zip")) as z:
+            samples = json.loads(z.read("samples.json"))
+            files = {}
+            records = []
+            for program in sorted(failures[entry]):
+                sid = program[: -len(".core.pt2")] if program.endswith(".core.pt2") else program[:-4]
+                io = st_load(z.read(sid + ".io.safetensors"))
+                new_sid = program[:-4]  # "<dtype>_<k>" or "<dtype>_<k>.core": one io file each
+                dtype = sid.rsplit("_", 1)[0]
+                try:
+                    ep = torch.export.load(iomod.BytesIO(z.read(program)))
+                    ep = torch.export.passes.move_to_device_pass(ep, "cuda")
+                    inputs = []
+                    while f"input_{len(inputs)}" in io:
+                        inputs.append(io[f"input_{len(inputs)}"].to("cuda"))
+                    with torch.no_grad():
+                        outs, _ = pytree.tree_flatten(ep.module()(*inputs))
+                    torch.cuda.synchronize()
+                except Exception as e:  # PyTorch cannot run it on the GPU either
+                    torch_failures.append(f"{entry}/{program}\t{type(e).__name__}: {one_line(e)}")
+                    continue
+                tensors = {f"input_{i}": t.cpu() for i, t in enumerate(inputs)}
+                tensors.update({f"output_{i}": o.detach().cpu().contiguous() for i, o in enumerate(outs)})
+                files[program] = z.read(program)
+                files[new_sid + ".io.safetensors"] = st_save(tensors)
+                records.append({"id": new_sid, "dtype": dtype, "status": "ok", "files": [program]})
+                written += 1
+        if not records:
+            continue
+        samples["samples"] = records
+        entries[entry] = meta["entries"].get(entry, {})
+        with zipfile.ZipFile(os.path.join(out, "ops", entry + ".zip"), "w", zipfile.ZIP_DEFLATED) as z:
+            z.writestr("samples.json", json.dumps(samples, indent=1, sort_keys=True))
+            for name in sorted(files):
+                z.writestr(name, files[name])
+    meta["entries"] = entries
+    meta["note"] = "PyTorch's CUDA outputs as references (tools/conformance/cuda_references.py)"
+    with open(os.path.join(out, "suite.json"), "w") as f:
+        json.dump(meta, f, indent=1, sort_keys=True)
+    with open(os.path.join(out, "pytorch_cuda_failures.txt"), "w") as f:
+        f.write("".join(line + "\n" for line in torch_failures))
+    print(f"cuda_references: {sum(len(v) for v in failures.values())} failing programs: "
+          f"{written} with PyTorch's CUDA outputs in {out}, {len(torch_failures)} PyTorch cannot run "
+          f"on the GPU ({out}/pytorch_cuda_failures.txt)")
+
+
+if __name__ == "__main__":
+    main()
