@@ -1,5 +1,6 @@
 #include "codegen/lower_args.h"
 
+#include <cmath>
 #include <cstdlib>
 #include <map>
 
@@ -149,18 +150,31 @@ std::optional<Argument> default_argument(const ir::SchemaType& type, const std::
       // Export ScalarType codes (ir::DType).
       static const std::map<std::string, int64_t> kNames = {{"long", 5},   {"int", 4},   {"float", 7},
                                                             {"double", 8}, {"bool", 12}, {"half", 6}};
-      auto it = kNames.find(text);
-      if (it == kNames.end()) return std::nullopt;
       a.kind = ArgKind::kScalarType;
-      a.int_value = it->second;
+      if (auto it = kNames.find(text); it != kNames.end()) {
+        a.int_value = it->second;
+      } else if (number(text, &v) && v >= 0 && v <= 11 && v == std::floor(v)) {
+        // PyTorch's schema strings print some defaults as c10::ScalarType's number (dtype=4:
+        // Long); Byte..Bool (0..11) are the export's codes less one.
+        a.int_value = static_cast<int64_t>(v) + 1;
+      } else {
+        return std::nullopt;
+      }
       return a;
     }
     case Kind::MemoryFormat:
       a.kind = ArgKind::kMemoryFormat;
-      if (text == "contiguous_format")
+      // By name, or as c10::MemoryFormat's number, as PyTorch's schema strings print some
+      // (contiguous(memory_format=0)): Contiguous 0, Preserve 1, ChannelsLast 2, ChannelsLast3d 3;
+      // the export codes them 1, 4, 2, 3.
+      if (text == "contiguous_format" || text == "0")
         a.int_value = 1;
-      else if (text == "preserve_format")
+      else if (text == "preserve_format" || text == "1")
         a.int_value = 4;
+      else if (text == "channels_last" || text == "2")
+        a.int_value = 2;
+      else if (text == "channels_last_3d" || text == "3")
+        a.int_value = 3;
       else
         return std::nullopt;
       return a;

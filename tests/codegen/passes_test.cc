@@ -5,6 +5,7 @@
 
 #include "codegen/compile.h"
 #include "codegen/cpu_printer.h"
+#include "codegen/lower_args.h"
 #include "codegen/pipeline.h"
 #include "ir/error.h"
 #include "ir/load.h"
@@ -119,6 +120,30 @@ TEST_CASE(
   CHECK(
       dump(testing::fixture("small_cnn.pt2"), "codegen", cuda).find("new_graph_state, delete_graph_state,") !=
       std::string::npos);
+}
+
+TEST_CASE("schema defaults written as c10 enum numbers become the export's codes") {
+  // aten::contiguous(Tensor(a) self, *, MemoryFormat memory_format=0): c10's Contiguous.
+  ir::SchemaType memory_format;
+  memory_format.kind = ir::SchemaType::Kind::MemoryFormat;
+  const auto contiguous = codegen::default_argument(memory_format, "0");
+  REQUIRE(contiguous.has_value());
+  CHECK(contiguous->kind == ir::ArgKind::kMemoryFormat);
+  CHECK(contiguous->int_value == 1);                                     // the export's contiguous_format
+  CHECK(codegen::default_argument(memory_format, "1")->int_value == 4);  // preserve_format
+  CHECK(codegen::default_argument(memory_format, "contiguous_format")->int_value == 1);
+  CHECK(!codegen::default_argument(memory_format, "7").has_value());
+  // aten::randperm(SymInt n, *, ScalarType? dtype=4, ...): c10's Long.
+  ir::SchemaType dtype;
+  dtype.kind = ir::SchemaType::Kind::Optional;
+  dtype.elems.emplace_back();
+  dtype.elems[0].kind = ir::SchemaType::Kind::ScalarType;
+  const auto long_dtype = codegen::default_argument(dtype, "4");
+  REQUIRE(long_dtype.has_value());
+  CHECK(long_dtype->kind == ir::ArgKind::kScalarType);
+  CHECK(long_dtype->int_value == static_cast<int64_t>(ir::DType::kInt64));
+  CHECK(codegen::default_argument(dtype, "None")->kind == ir::ArgKind::kNone);
+  CHECK(!codegen::default_argument(dtype, "15").has_value());
 }
 
 TEST_CASE("the pipeline lists its passes in order, and --dump-after knows each") {

@@ -47,6 +47,7 @@ def main():
     suite, results, out = sys.argv[1:]
     import torch
     from safetensors.torch import load as st_load, save as st_save
+    from torch.export.passes import move_to_device_pass
     from torch.utils import _pytree as pytree
 
     torch.backends.cuda.matmul.allow_tf32 = False
@@ -70,7 +71,7 @@ def main():
                 dtype = sid.rsplit("_", 1)[0]
                 try:
                     ep = torch.export.load(iomod.BytesIO(z.read(program)))
-                    ep = torch.export.passes.move_to_device_pass(ep, "cuda")
+                    ep = move_to_device_pass(ep, "cuda")
                     inputs = []
                     while f"input_{len(inputs)}" in io:
                         inputs.append(io[f"input_{len(inputs)}"].to("cuda"))
