@@ -9,9 +9,11 @@
 //   add = add(conv, z); relu = relu(add)          (relu(conv(x, w) + z + b))
 //
 // After fold_batch_norm this is a ResNet block's convolution, batch norm, residual add and relu in
-// one call. It rewrites the program itself (a copy), before import_graph. Groups of 1 only
+// one call, unless a node between them updates a tensor in place (the convolution would read it
+// updated). It rewrites the program itself (a copy), before import_graph. Groups of 1 only
 // (depthwise convolutions stay with cuDNN's regular kernels), float32 and float16, and only when
 // the shim has both functions (aotic's bundled shim does; PyTorch's C shim does not).
+#include <algorithm>
 #include <set>
 
 #include "codegen/passes/graph_rewrite.h"
@@ -59,7 +61,7 @@ class ConvReluFuser {
       const size_t* producer = single_reader_producer(in);
       if (producer == nullptr || removed.count(*producer) != 0) continue;
       Conv conv;
-      if (convolution(graph_.nodes[*producer], &conv)) {
+      if (convolution(graph_.nodes[*producer], &conv) && !updates_between(*producer, i)) {
         relu = conv_relu(conv, relu.outputs[0].name);
         removed.insert(*producer);
         continue;
@@ -72,6 +74,8 @@ class ConvReluFuser {
         const size_t* conv_node = single_reader_producer(c);
         if (conv_node == nullptr || z.empty() || removed.count(*conv_node) != 0) continue;
         if (!convolution(graph_.nodes[*conv_node], &conv) || !same_type(graph_, z, c)) continue;
+        // The convolution moves to the relu, and z is read there instead of at the add.
+        if (updates_between(std::min(*conv_node, *producer), i)) continue;
         removed.insert(*conv_node);
         removed.insert(*producer);
         // The fused call takes the relu's place, after z (which the add read) is defined.
@@ -90,6 +94,16 @@ class ConvReluFuser {
   }
 
  private:
+  /// Whether a node after `from` and before `to` writes a tensor (an in-place update functionalize
+  /// kept): fusing moves the convolution's reads (and the add's) from `from` to `to`, and they
+  /// must see their tensors as they were.
+  bool updates_between(size_t from, size_t to) const {
+    for (size_t k = from + 1; k < to; ++k) {
+      if (graph_rewrite::writes_tensor(graph_.nodes[k])) return true;
+    }
+    return false;
+  }
+
   /// The node defining `value` when nothing else reads it.
   const size_t* single_reader_producer(const std::string& value) const {
     if (value.empty()) return nullptr;

@@ -122,6 +122,24 @@ TEST_CASE(
       std::string::npos);
 }
 
+TEST_CASE("fuse_conv_relu: a convolution is not moved past an in-place update of its input") {
+  codegen::CompileOptions cuda;
+  cuda.device = "cuda";
+  const std::string ir = dump(testing::extra("res_cnn_inplace.pt2"), "fuse_conv_relu", cuda);
+  // conv2d_5 (batch_norm_5 once its batch norm is folded) reads relu__3, which relu__3_twice (add_) doubles
+  // afterwards: fused with the residual add and relu, it would run at relu__4, after the update.
+  CHECK(ir.find("op relu__4 = aten.relu.default(%add__1)") != std::string::npos);
+  CHECK(ir.find("op relu__4 = aten.cudnn_convolution_add_relu") == std::string::npos);
+  const size_t conv = ir.find("op batch_norm_5 = aten.conv2d.default(%relu__3,");  // batch norm folded
+  const size_t update = ir.find("op relu__3_twice = aten.add_.Tensor(%relu__3, %relu__3");
+  REQUIRE(conv != std::string::npos);
+  REQUIRE(update != std::string::npos);
+  CHECK(conv < update);
+  // With nothing updated in between, the same block is fused (res_cnn, the model without add_).
+  const std::string plain = dump(testing::extra("res_cnn.pt2"), "fuse_conv_relu", cuda);
+  CHECK(plain.find("= aten.cudnn_convolution_add_relu.default(") != std::string::npos);
+}
+
 TEST_CASE("schema defaults written as c10 enum numbers become the export's codes") {
   // aten::contiguous(Tensor(a) self, *, MemoryFormat memory_format=0): c10's Contiguous.
   ir::SchemaType memory_format;
