@@ -81,7 +81,7 @@ wir::Module lower_program(const ir::Program& program, const ConstantsLayout& con
         options.shim.names.count("aoti_torch_cpu_mkldnn__convolution_pointwise_binary") != 0;
     if (log.enabled("pack_conv_weights") && packed_convs) changed |= pack_conv_weights(*rewritten);
     if (log.enabled("pack_linear_weights") && options.shim.device == "cpu") {
-      changed |= pack_linear_weights(*rewritten);
+      changed |= pack_linear_weights(*rewritten, log.enabled("fuse_kernels"));
     }
     if (!changed) rewritten.reset();
     wir::Module m = import_graph(rewritten ? *rewritten : program, constants);

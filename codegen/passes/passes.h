@@ -53,9 +53,10 @@ bool pack_conv_weights(ir::Program& program);
 
 /// Optimising, CPU, on the same copy: float32 linears (and addmm/mm of a transposed weight) whose
 /// weight is computed from constants read it transposed once into a contiguous [K, N] constant
-/// (ops that fold_constants moves to fold()), through addmm or mm. Returns whether it changed
-/// anything.
-bool pack_linear_weights(ir::Program& program);
+/// (ops that fold_constants moves to fold()), through addmm or mm; with `bias_in_kernels` (generated
+/// kernels on) a bias is an add after mm, for the kernel of the ops that follow. Returns whether it
+/// changed anything.
+bool pack_linear_weights(ir::Program& program, bool bias_in_kernels);
 
 /// One `op` statement per graph node, the weights and user inputs bound, a `return` of the outputs.
 wir::Module import_graph(const ir::Program& program, const ConstantsLayout& constants);

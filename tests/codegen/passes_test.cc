@@ -783,20 +783,33 @@ TEST_CASE("pack_linear_weights: on the CPU linears read their weight transposed 
   CHECK(packed.find("  op p_l1_weight_t = aten.permute.default(%p_l1_weight, [1, 0])  # view\n"
                     "  op p_l1_weight_kn = aten.clone.default(%p_l1_weight_t, contiguous_format)\n") !=
         std::string::npos);
-  CHECK(packed.find("\nop linear = aten.addmm.default(%p_l1_bias, %x, %p_l1_weight_kn)\n") !=
-        std::string::npos);
+  // With generated kernels the bias is an add after mm, which joins the relu's kernel.
+  CHECK(packed.find("\nop linear_mm = aten.mm.default(%x, %p_l1_weight_kn)\n") != std::string::npos);
   CHECK(packed.find("aten.linear.default") == std::string::npos);
+  CHECK(packed.find("aten.addmm") == std::string::npos);
+  const std::string kernels = dump_packed(testing::fixture("mlp.pt2"), "fuse_kernels");
+  CHECK(kernels.find("kernel k0_add_relu(in0: float32, in1: float32, out0: float32 (written))  # nodes "
+                     "linear (add), relu") != std::string::npos);
+  // Without them (--no-fuse), addmm takes the bias.
+  codegen::CompileOptions unfused;
+  unfused.disabled_passes = {"fuse_kernels"};
+  CHECK(dump_packed(testing::fixture("mlp.pt2"), "fold_constants", unfused)
+            .find("\nop linear = aten.addmm.default(%p_l1_bias, %x, %p_l1_weight_kn)\n") !=
+        std::string::npos);
   // A core-ATen export: addmm of the transposed weight reads the contiguous copy; the view goes.
   const std::string core = dump_packed(testing::fixture("mlp.core.pt2"), "fold_constants");
-  CHECK(core.find("\nop addmm_1 = aten.addmm.default(%p_l2_bias, %relu, %p_l2_weight_kn)\n") !=
-        std::string::npos);
+  CHECK(core.find("\nop addmm_1_mm = aten.mm.default(%relu, %p_l2_weight_kn)\n") != std::string::npos);
   CHECK(core.find("%permute") == std::string::npos);
-  // tiny_gpt: 3-d inputs as [128, K] (2 * 64 rows), the result viewed back.
+  // tiny_gpt: 3-d inputs as [128, K] (2 * 64 rows), the result viewed back, then the bias added.
   const std::string gpt = dump_packed(testing::fixture("tiny_gpt.pt2"), "pack_linear_weights");
   CHECK(gpt.find("op linear_input_2d = aten.reshape.default(%layer_norm, [128, 128])\n"
-                 "op linear_2d = aten.addmm.default(%p_blocks_0_qkv_bias, %linear_input_2d, "
-                 "%p_blocks_0_qkv_weight_kn)\n"
-                 "op linear = aten.view.default(%linear_2d, [2, 64, 384])\n") != std::string::npos);
+                 "op linear_mm = aten.mm.default(%linear_input_2d, %p_blocks_0_qkv_weight_kn)\n"
+                 "op linear_mm_nd = aten.view.default(%linear_mm, [2, 64, 384])\n"
+                 "op linear = aten.add.Tensor(%linear_mm_nd, %p_blocks_0_qkv_bias)\n") != std::string::npos);
+  CHECK(dump_packed(testing::fixture("tiny_gpt.pt2"), "pack_linear_weights", unfused)
+            .find("op linear_2d = aten.addmm.default(%p_blocks_0_qkv_bias, %linear_input_2d, "
+                  "%p_blocks_0_qkv_weight_kn)\n"
+                  "op linear = aten.view.default(%linear_2d, [2, 64, 384])\n") != std::string::npos);
   CHECK(gpt.find("aten.linear.default") == std::string::npos);
   // A weight two linears read is transposed once.
   CHECK(count(dump_packed(testing::fixture("tiny_gpt.pt2"), "pack_linear_weights"),
@@ -827,7 +840,7 @@ TEST_CASE("pack_linear_weights: on the CPU linears read their weight transposed 
   }
   const std::string unpacked = codegen::dump_after(input_weight, "pack_linear_weights", {});
   CHECK(unpacked.find("linear_1 = aten.linear.default(") != std::string::npos);
-  CHECK(unpacked.find("\nop linear = aten.addmm.default(") != std::string::npos);
+  CHECK(unpacked.find("\nop linear_mm = aten.mm.default(") != std::string::npos);
 }
 
 TEST_CASE("fuse_conv_relu: on CUDA a convolution and the relu after it are one cuDNN call") {

@@ -244,8 +244,8 @@ TEST_CASE("kernels for the default --isa come twice, AVX2/FMA and baseline, pick
       CHECK(testing::read_file(src + "/kernels_base_1.cpp").find("namespace base {") != std::string::npos);
     }
     CHECK((cpp.find("if (kernels_avx2()) {\n") != std::string::npos) == twice);
-    CHECK((cpp.find(" = &aotic_kernels::avx2::k3_gelu;\n") != std::string::npos) == twice);
-    CHECK((cpp.find("aotic_kernels::k3_gelu(") != std::string::npos) == !twice);
+    CHECK((cpp.find(" = &aotic_kernels::avx2::k4_add_gelu;\n") != std::string::npos) == twice);
+    CHECK((cpp.find("aotic_kernels::k4_add_gelu(") != std::string::npos) == !twice);
     Run checked = aotic("run " + dir + "/m" + isa + ".so --inputs " + io + " --check " + io);
     INFO(checked.out);
     CHECK(checked.code == 0);

@@ -34,11 +34,13 @@ namespace avx2 {
 void k0_clone(const float* __restrict in0, float* __restrict out0, int64_t s39, int64_t s94);
 void k1_add_clamp_clamp_mul_div_max_pool2d_mean(const float* __restrict in0, float* __restrict out0,
     int64_t s39, int64_t s94);
+void k2_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0);
 }  // namespace avx2
 namespace base {
 void k0_clone(const float* __restrict in0, float* __restrict out0, int64_t s39, int64_t s94);
 void k1_add_clamp_clamp_mul_div_max_pool2d_mean(const float* __restrict in0, float* __restrict out0,
     int64_t s39, int64_t s94);
+void k2_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0);
 }  // namespace base
 }  // namespace aotic_kernels
 
@@ -346,16 +348,37 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   const int64_t shape_2[] = {1, 32};
   check(aoti_torch_cpu_reshape(mean.get(), shape_2, 2, view.out()), "node 'view' (aten.view.default)");
   mean.reset();
-  // node 'addmm' (aten.addmm.default)
+  // node 'addmm_mm' (aten.mm.default)
+  TensorHandle addmm_mm;
+  const int64_t addmm_mm_sizes[] = {1, 10};
+  const int64_t addmm_mm_strides[] = {10, 1};
+  check(aoti_torch_empty_strided(
+            2, addmm_mm_sizes, addmm_mm_strides, kFloat32, kCPU, kDefaultDeviceIndex, addmm_mm.out()),
+        "allocate addmm_mm");
+  check(aoti_torch_cpu_mm_out(addmm_mm.get(), view.get(), p_f_9_weight_kn_1),
+        "node 'addmm_mm' (aten.mm.default)");
+  view.reset();
+  // node 'addmm' (aten.add.Tensor)
   TensorHandle addmm;
   const int64_t addmm_sizes[] = {1, 10};
   const int64_t addmm_strides[] = {10, 1};
   check(aoti_torch_empty_strided(
             2, addmm_sizes, addmm_strides, kFloat32, kCPU, kDefaultDeviceIndex, addmm.out()),
         "allocate addmm");
-  check(aoti_torch_cpu_addmm_out(addmm.get(), p_f_9_bias_1, view.get(), p_f_9_weight_kn_1, 1.0, 1.0),
-        "node 'addmm' (aten.addmm.default)");
-  view.reset();
+  {
+    const int64_t addmm_mm_layout[] = {10, 1};
+    TensorHandle addmm_mm_copy;
+    const float* addmm_mm_data = kernel_input<float>(addmm_mm.get(), 2, addmm_mm_layout, addmm_mm_copy);
+    const int64_t p_f_9_bias_layout[] = {1};
+    TensorHandle p_f_9_bias_copy;
+    const float* p_f_9_bias_data = kernel_input<float>(p_f_9_bias_1, 1, p_f_9_bias_layout, p_f_9_bias_copy);
+    auto* kernel_2 = &aotic_kernels::base::k2_add;
+    if (kernels_avx2()) {
+      kernel_2 = &aotic_kernels::avx2::k2_add;
+    }
+    kernel_2(addmm_mm_data, p_f_9_bias_data, aotic::runtime::data<float>(addmm.get()));
+  }
+  addmm_mm.reset();
   outputs[0] = new_reference(addmm.get()).release();
 }
 
@@ -981,6 +1004,19 @@ void k1_add_clamp_clamp_mul_div_max_pool2d_mean(const float* __restrict in0, flo
     }
   });
 }
+
+// nodes addmm
+void k2_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0) {
+  aotic::runtime::parallel_for(10, 10, [&](int64_t i1_begin, int64_t i1_end) {
+    #pragma omp simd
+    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
+      const float t0 = in0[i1];
+      const float t1 = in1[i1];
+      const float t2 = km::add(t0, t1);
+      out0[i1] = t2;
+    }
+  });
+}
 }  // namespace avx2
 #if defined(__clang__)
 #pragma clang attribute pop
@@ -1486,6 +1522,19 @@ void k1_add_clamp_clamp_mul_div_max_pool2d_mean(const float* __restrict in0, flo
       const float t27 = km::convert<float>((4 * s39 * s94));
       const float t28 = (acc / t27);
       out0[i1] = t28;
+    }
+  });
+}
+
+// nodes addmm
+void k2_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0) {
+  aotic::runtime::parallel_for(10, 10, [&](int64_t i1_begin, int64_t i1_end) {
+    #pragma omp simd
+    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
+      const float t0 = in0[i1];
+      const float t1 = in1[i1];
+      const float t2 = km::add(t0, t1);
+      out0[i1] = t2;
     }
   });
 }

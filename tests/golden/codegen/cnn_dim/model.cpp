@@ -34,11 +34,13 @@ namespace avx2 {
 void k0_clone(const float* __restrict in0, float* __restrict out0, int64_t s39, int64_t s94);
 void k1_max_pool2d_adaptive_avg_pool2d(const float* __restrict in0, float* __restrict out0, int64_t s39,
     int64_t s94);
+void k2_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0);
 }  // namespace avx2
 namespace base {
 void k0_clone(const float* __restrict in0, float* __restrict out0, int64_t s39, int64_t s94);
 void k1_max_pool2d_adaptive_avg_pool2d(const float* __restrict in0, float* __restrict out0, int64_t s39,
     int64_t s94);
+void k2_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0);
 }  // namespace base
 }  // namespace aotic_kernels
 
@@ -344,16 +346,37 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   check(aoti_torch_cpu_flatten_using_ints(adaptive_avg_pool2d.get(), 1, -1, flatten.out()),
         "node 'flatten' (aten.flatten.using_ints)");
   adaptive_avg_pool2d.reset();
-  // node 'linear' (aten.addmm.default)
+  // node 'linear_mm' (aten.mm.default)
+  TensorHandle linear_mm;
+  const int64_t linear_mm_sizes[] = {1, 10};
+  const int64_t linear_mm_strides[] = {10, 1};
+  check(aoti_torch_empty_strided(
+            2, linear_mm_sizes, linear_mm_strides, kFloat32, kCPU, kDefaultDeviceIndex, linear_mm.out()),
+        "allocate linear_mm");
+  check(aoti_torch_cpu_mm_out(linear_mm.get(), flatten.get(), p_f_9_weight_kn_1),
+        "node 'linear_mm' (aten.mm.default)");
+  flatten.reset();
+  // node 'linear' (aten.add.Tensor)
   TensorHandle linear;
   const int64_t linear_sizes[] = {1, 10};
   const int64_t linear_strides[] = {10, 1};
   check(aoti_torch_empty_strided(
             2, linear_sizes, linear_strides, kFloat32, kCPU, kDefaultDeviceIndex, linear.out()),
         "allocate linear");
-  check(aoti_torch_cpu_addmm_out(linear.get(), p_f_9_bias_1, flatten.get(), p_f_9_weight_kn_1, 1.0, 1.0),
-        "node 'linear' (aten.addmm.default)");
-  flatten.reset();
+  {
+    const int64_t linear_mm_layout[] = {10, 1};
+    TensorHandle linear_mm_copy;
+    const float* linear_mm_data = kernel_input<float>(linear_mm.get(), 2, linear_mm_layout, linear_mm_copy);
+    const int64_t p_f_9_bias_layout[] = {1};
+    TensorHandle p_f_9_bias_copy;
+    const float* p_f_9_bias_data = kernel_input<float>(p_f_9_bias_1, 1, p_f_9_bias_layout, p_f_9_bias_copy);
+    auto* kernel_2 = &aotic_kernels::base::k2_add;
+    if (kernels_avx2()) {
+      kernel_2 = &aotic_kernels::avx2::k2_add;
+    }
+    kernel_2(linear_mm_data, p_f_9_bias_data, aotic::runtime::data<float>(linear.get()));
+  }
+  linear_mm.reset();
   outputs[0] = new_reference(linear.get()).release();
 }
 
@@ -959,6 +982,19 @@ void k1_max_pool2d_adaptive_avg_pool2d(const float* __restrict in0, float* __res
     }
   });
 }
+
+// nodes linear (add)
+void k2_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0) {
+  aotic::runtime::parallel_for(10, 10, [&](int64_t i1_begin, int64_t i1_end) {
+    #pragma omp simd
+    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
+      const float t0 = in0[i1];
+      const float t1 = in1[i1];
+      const float t2 = km::add(t0, t1);
+      out0[i1] = t2;
+    }
+  });
+}
 }  // namespace avx2
 #if defined(__clang__)
 #pragma clang attribute pop
@@ -1444,6 +1480,19 @@ void k1_max_pool2d_adaptive_avg_pool2d(const float* __restrict in0, float* __res
       const float t7 = km::convert<float>((4 * s39 * s94));
       const float t8 = (acc / t7);
       out0[i1] = t8;
+    }
+  });
+}
+
+// nodes linear (add)
+void k2_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0) {
+  aotic::runtime::parallel_for(10, 10, [&](int64_t i1_begin, int64_t i1_end) {
+    #pragma omp simd
+    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
+      const float t0 = in0[i1];
+      const float t1 = in1[i1];
+      const float t2 = km::add(t0, t1);
+      out0[i1] = t2;
     }
   });
 }

@@ -35,36 +35,38 @@ namespace avx2 {
 void k0_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0, int64_t s75);
 void k1_layer_norm(const float* __restrict in0, const float* __restrict in1, const float* __restrict in2,
     float* __restrict out0, int64_t s75);
-void k2_permute_mul_expand_clone(const float* __restrict in0, float* __restrict out0, int64_t s75);
-void k3_permute_permute_mul_expand_clone(const float* __restrict in0, float* __restrict out0, int64_t s75);
-void k4_unsqueeze_unsqueeze_sub_le_logical_and_where_add(const float* __restrict in0,
+void k2_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0, int64_t s75);
+void k3_permute_mul_expand_clone(const float* __restrict in0, float* __restrict out0, int64_t s75);
+void k4_permute_permute_mul_expand_clone(const float* __restrict in0, float* __restrict out0, int64_t s75);
+void k5_unsqueeze_unsqueeze_sub_le_logical_and_where_add(const float* __restrict in0,
     const float* __restrict in1, const float* __restrict in2, const bool* __restrict in3,
     const int64_t* __restrict in4, const int64_t* __restrict in5, float* __restrict out0, int64_t s75);
-void k5_softmax(const float* __restrict in0, float* __restrict out0, int64_t s75);
-void k6_eq_logical_not(const float* __restrict in0, bool* __restrict out0, int64_t s75);
-void k7_logical_not_where(const float* __restrict in0, const float* __restrict in1,
+void k6_softmax(const float* __restrict in0, float* __restrict out0, int64_t s75);
+void k7_eq_logical_not(const float* __restrict in0, bool* __restrict out0, int64_t s75);
+void k8_logical_not_where(const float* __restrict in0, const float* __restrict in1,
     const bool* __restrict in2, float* __restrict out0, int64_t s75);
-void k8_permute_expand_clone(const float* __restrict in0, float* __restrict out0, int64_t s75);
-void k9_permute_clone(const float* __restrict in0, float* __restrict out0, int64_t s75);
-void k10_add_add(const float* __restrict in0, const float* __restrict in1, const float* __restrict in2,
+void k9_permute_expand_clone(const float* __restrict in0, float* __restrict out0, int64_t s75);
+void k10_permute_clone(const float* __restrict in0, float* __restrict out0, int64_t s75);
+void k11_add_add(const float* __restrict in0, const float* __restrict in1, const float* __restrict in2,
     float* __restrict out0, int64_t s75);
 }  // namespace avx2
 namespace base {
 void k0_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0, int64_t s75);
 void k1_layer_norm(const float* __restrict in0, const float* __restrict in1, const float* __restrict in2,
     float* __restrict out0, int64_t s75);
-void k2_permute_mul_expand_clone(const float* __restrict in0, float* __restrict out0, int64_t s75);
-void k3_permute_permute_mul_expand_clone(const float* __restrict in0, float* __restrict out0, int64_t s75);
-void k4_unsqueeze_unsqueeze_sub_le_logical_and_where_add(const float* __restrict in0,
+void k2_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0, int64_t s75);
+void k3_permute_mul_expand_clone(const float* __restrict in0, float* __restrict out0, int64_t s75);
+void k4_permute_permute_mul_expand_clone(const float* __restrict in0, float* __restrict out0, int64_t s75);
+void k5_unsqueeze_unsqueeze_sub_le_logical_and_where_add(const float* __restrict in0,
     const float* __restrict in1, const float* __restrict in2, const bool* __restrict in3,
     const int64_t* __restrict in4, const int64_t* __restrict in5, float* __restrict out0, int64_t s75);
-void k5_softmax(const float* __restrict in0, float* __restrict out0, int64_t s75);
-void k6_eq_logical_not(const float* __restrict in0, bool* __restrict out0, int64_t s75);
-void k7_logical_not_where(const float* __restrict in0, const float* __restrict in1,
+void k6_softmax(const float* __restrict in0, float* __restrict out0, int64_t s75);
+void k7_eq_logical_not(const float* __restrict in0, bool* __restrict out0, int64_t s75);
+void k8_logical_not_where(const float* __restrict in0, const float* __restrict in1,
     const bool* __restrict in2, float* __restrict out0, int64_t s75);
-void k8_permute_expand_clone(const float* __restrict in0, float* __restrict out0, int64_t s75);
-void k9_permute_clone(const float* __restrict in0, float* __restrict out0, int64_t s75);
-void k10_add_add(const float* __restrict in0, const float* __restrict in1, const float* __restrict in2,
+void k9_permute_expand_clone(const float* __restrict in0, float* __restrict out0, int64_t s75);
+void k10_permute_clone(const float* __restrict in0, float* __restrict out0, int64_t s75);
+void k11_add_add(const float* __restrict in0, const float* __restrict in1, const float* __restrict in2,
     float* __restrict out0, int64_t s75);
 }  // namespace base
 }  // namespace aotic_kernels
@@ -291,16 +293,37 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   const int64_t shape_1[] = {mul_17, 64};
   check(aoti_torch_cpu_reshape(getitem.get(), shape_1, 2, view.out()), "node 'view' (aten.view.default)");
   // getitem is free: its buffer is kept for bmm_2
-  // node 'addmm' (aten.addmm.default)
+  // node 'addmm_mm' (aten.mm.default)
+  TensorHandle addmm_mm;
+  const int64_t addmm_mm_sizes[] = {2 * s75, 192};
+  const int64_t addmm_mm_strides[] = {192, 1};
+  check(aoti_torch_empty_strided(
+            2, addmm_mm_sizes, addmm_mm_strides, kFloat32, kCPU, kDefaultDeviceIndex, addmm_mm.out()),
+        "allocate addmm_mm");
+  check(aoti_torch_cpu_mm_out(addmm_mm.get(), view.get(), p_qkv_weight_kn_1),
+        "node 'addmm_mm' (aten.mm.default)");
+  view.reset();
+  // node 'addmm' (aten.add.Tensor)
   TensorHandle addmm;
   const int64_t addmm_sizes[] = {2 * s75, 192};
   const int64_t addmm_strides[] = {192, 1};
   check(aoti_torch_empty_strided(
             2, addmm_sizes, addmm_strides, kFloat32, kCPU, kDefaultDeviceIndex, addmm.out()),
         "allocate addmm");
-  check(aoti_torch_cpu_addmm_out(addmm.get(), p_qkv_bias_1, view.get(), p_qkv_weight_kn_1, 1.0, 1.0),
-        "node 'addmm' (aten.addmm.default)");
-  view.reset();
+  {
+    const int64_t addmm_mm_layout[] = {192, 1};
+    TensorHandle addmm_mm_copy;
+    const float* addmm_mm_data = kernel_input<float>(addmm_mm.get(), 2, addmm_mm_layout, addmm_mm_copy);
+    const int64_t p_qkv_bias_layout[] = {1};
+    TensorHandle p_qkv_bias_copy;
+    const float* p_qkv_bias_data = kernel_input<float>(p_qkv_bias_1, 1, p_qkv_bias_layout, p_qkv_bias_copy);
+    auto* kernel_2 = &aotic_kernels::base::k2_add;
+    if (kernels_avx2()) {
+      kernel_2 = &aotic_kernels::avx2::k2_add;
+    }
+    kernel_2(addmm_mm_data, p_qkv_bias_data, aotic::runtime::data<float>(addmm.get()), s75);
+  }
+  addmm_mm.reset();
   // node 'view_1' (aten.view.default)
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
   // may share addmm's storage (a view)
@@ -390,11 +413,11 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     const int64_t view_2_layout[] = {192 * s75, 192, 16, 1};
     TensorHandle view_2_copy;
     const float* view_2_data = kernel_input<float>(view_2.get(), 4, view_2_layout, view_2_copy);
-    auto* kernel_2 = &aotic_kernels::base::k2_permute_mul_expand_clone;
+    auto* kernel_3 = &aotic_kernels::base::k3_permute_mul_expand_clone;
     if (kernels_avx2()) {
-      kernel_2 = &aotic_kernels::avx2::k2_permute_mul_expand_clone;
+      kernel_3 = &aotic_kernels::avx2::k3_permute_mul_expand_clone;
     }
-    kernel_2(view_2_data, aotic::runtime::data<float>(clone.get()), s75);
+    kernel_3(view_2_data, aotic::runtime::data<float>(clone.get()), s75);
   }
   view_2.reset();
   // node 'view_5' (aten.view.default)
@@ -416,11 +439,11 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     const int64_t view_3_layout[] = {192 * s75, 192, 16, 1};
     TensorHandle view_3_copy;
     const float* view_3_data = kernel_input<float>(view_3.get(), 4, view_3_layout, view_3_copy);
-    auto* kernel_3 = &aotic_kernels::base::k3_permute_permute_mul_expand_clone;
+    auto* kernel_4 = &aotic_kernels::base::k4_permute_permute_mul_expand_clone;
     if (kernels_avx2()) {
-      kernel_3 = &aotic_kernels::avx2::k3_permute_permute_mul_expand_clone;
+      kernel_4 = &aotic_kernels::avx2::k4_permute_permute_mul_expand_clone;
     }
-    kernel_3(view_3_data, aotic::runtime::data<float>(clone_1.get()), s75);
+    kernel_4(view_3_data, aotic::runtime::data<float>(clone_1.get()), s75);
   }
   view_3.reset();
   // node 'view_6' (aten.view.default)
@@ -472,11 +495,11 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     const int64_t arange_2_layout[] = {1};
     TensorHandle arange_2_copy;
     const int64_t* arange_2_data = kernel_input<int64_t>(arange_2.get(), 1, arange_2_layout, arange_2_copy);
-    auto* kernel_4 = &aotic_kernels::base::k4_unsqueeze_unsqueeze_sub_le_logical_and_where_add;
+    auto* kernel_5 = &aotic_kernels::base::k5_unsqueeze_unsqueeze_sub_le_logical_and_where_add;
     if (kernels_avx2()) {
-      kernel_4 = &aotic_kernels::avx2::k4_unsqueeze_unsqueeze_sub_le_logical_and_where_add;
+      kernel_5 = &aotic_kernels::avx2::k5_unsqueeze_unsqueeze_sub_le_logical_and_where_add;
     }
-    kernel_4(view_7_data, scalar_tensor_data, scalar_tensor_1_data, full_data, arange_1_data,
+    kernel_5(view_7_data, scalar_tensor_data, scalar_tensor_1_data, full_data, arange_1_data,
         arange_2_data, aotic::runtime::data<float>(add_78.get()), s75);
   }
   full.reset();
@@ -494,11 +517,11 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     const int64_t add_78_layout[] = {4 * (s75 * s75), (s75 * s75), s75, 1};
     TensorHandle add_78_copy;
     const float* add_78_data = kernel_input<float>(add_78.get(), 4, add_78_layout, add_78_copy);
-    auto* kernel_5 = &aotic_kernels::base::k5_softmax;
+    auto* kernel_6 = &aotic_kernels::base::k6_softmax;
     if (kernels_avx2()) {
-      kernel_5 = &aotic_kernels::avx2::k5_softmax;
+      kernel_6 = &aotic_kernels::avx2::k6_softmax;
     }
-    kernel_5(add_78_data, aotic::runtime::data<float>(_softmax.get()), s75);
+    kernel_6(add_78_data, aotic::runtime::data<float>(_softmax.get()), s75);
   }
   // node 'logical_not' (aten.logical_not.default)
   TensorHandle logical_not;
@@ -512,11 +535,11 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     const int64_t add_78_layout_1[] = {4 * (s75 * s75), (s75 * s75), s75, 1};
     TensorHandle add_78_copy_1;
     const float* add_78_data_1 = kernel_input<float>(add_78.get(), 4, add_78_layout_1, add_78_copy_1);
-    auto* kernel_6 = &aotic_kernels::base::k6_eq_logical_not;
+    auto* kernel_7 = &aotic_kernels::base::k7_eq_logical_not;
     if (kernels_avx2()) {
-      kernel_6 = &aotic_kernels::avx2::k6_eq_logical_not;
+      kernel_7 = &aotic_kernels::avx2::k7_eq_logical_not;
     }
-    kernel_6(add_78_data_1, aotic::runtime::data<bool>(logical_not.get()), s75);
+    kernel_7(add_78_data_1, aotic::runtime::data<bool>(logical_not.get()), s75);
   }
   // add_78 is free: its buffer is kept for where_1
   // node 'any_1' (aten.any.dim)
@@ -546,11 +569,11 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     const int64_t any_1_layout[] = {4 * s75, s75, 1, 1};
     TensorHandle any_1_copy;
     const bool* any_1_data = kernel_input<bool>(any_1.get(), 4, any_1_layout, any_1_copy);
-    auto* kernel_7 = &aotic_kernels::base::k7_logical_not_where;
+    auto* kernel_8 = &aotic_kernels::base::k8_logical_not_where;
     if (kernels_avx2()) {
-      kernel_7 = &aotic_kernels::avx2::k7_logical_not_where;
+      kernel_8 = &aotic_kernels::avx2::k8_logical_not_where;
     }
-    kernel_7(_softmax_data, full_like_data, any_1_data, aotic::runtime::data<float>(where_1.get()), s75);
+    kernel_8(_softmax_data, full_like_data, any_1_data, aotic::runtime::data<float>(where_1.get()), s75);
   }
   _softmax.reset();
   any_1.reset();
@@ -578,11 +601,11 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     const int64_t view_4_layout[] = {192 * s75, 192, 16, 1};
     TensorHandle view_4_copy;
     const float* view_4_data = kernel_input<float>(view_4.get(), 4, view_4_layout, view_4_copy);
-    auto* kernel_8 = &aotic_kernels::base::k8_permute_expand_clone;
+    auto* kernel_9 = &aotic_kernels::base::k9_permute_expand_clone;
     if (kernels_avx2()) {
-      kernel_8 = &aotic_kernels::avx2::k8_permute_expand_clone;
+      kernel_9 = &aotic_kernels::avx2::k9_permute_expand_clone;
     }
-    kernel_8(view_4_data, aotic::runtime::data<float>(clone_2.get()), s75);
+    kernel_9(view_4_data, aotic::runtime::data<float>(clone_2.get()), s75);
   }
   view_4.reset();
   // node 'view_9' (aten.view.default)
@@ -623,11 +646,11 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     const int64_t view_10_layout[] = {64 * s75, 16 * s75, 16, 1};
     TensorHandle view_10_copy;
     const float* view_10_data = kernel_input<float>(view_10.get(), 4, view_10_layout, view_10_copy);
-    auto* kernel_9 = &aotic_kernels::base::k9_permute_clone;
+    auto* kernel_10 = &aotic_kernels::base::k10_permute_clone;
     if (kernels_avx2()) {
-      kernel_9 = &aotic_kernels::avx2::k9_permute_clone;
+      kernel_10 = &aotic_kernels::avx2::k10_permute_clone;
     }
-    kernel_9(view_10_data, aotic::runtime::data<float>(clone_3.get()), s75);
+    kernel_10(view_10_data, aotic::runtime::data<float>(clone_3.get()), s75);
   }
   view_10.reset();
   // node 'permute_6' (aten.permute.default)
@@ -698,11 +721,11 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     const int64_t p_o_bias_layout[] = {1};
     TensorHandle p_o_bias_copy;
     const float* p_o_bias_data = kernel_input<float>(p_o_bias_1, 1, p_o_bias_layout, p_o_bias_copy);
-    auto* kernel_10 = &aotic_kernels::base::k10_add_add;
+    auto* kernel_11 = &aotic_kernels::base::k11_add_add;
     if (kernels_avx2()) {
-      kernel_10 = &aotic_kernels::avx2::k10_add_add;
+      kernel_11 = &aotic_kernels::avx2::k11_add_add;
     }
-    kernel_10(add_9_data_1, view_14_data, p_o_bias_data, aotic::runtime::data<float>(add_113.get()), s75);
+    kernel_11(add_9_data_1, view_14_data, p_o_bias_data, aotic::runtime::data<float>(add_113.get()), s75);
   }
   add_9.reset();
   view_14.reset();
@@ -1323,8 +1346,23 @@ void k1_layer_norm(const float* __restrict in0, const float* __restrict in1, con
   });
 }
 
+// nodes addmm
+void k2_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0, int64_t s75) {
+  aotic::runtime::parallel_for((2 * s75), (384 * s75), [&](int64_t i0_begin, int64_t i0_end) {
+    for (int64_t i0 = i0_begin; i0 < i0_end; ++i0) {
+      #pragma omp simd
+      for (int64_t i1 = 0; i1 < 192; ++i1) {
+        const float t0 = in0[192 * i0 + i1];
+        const float t1 = in1[i1];
+        const float t2 = km::add(t0, t1);
+        out0[192 * i0 + i1] = t2;
+      }
+    }
+  });
+}
+
 // nodes permute_1, mul_42, expand, clone
-void k2_permute_mul_expand_clone(const float* __restrict in0, float* __restrict out0, int64_t s75) {
+void k3_permute_mul_expand_clone(const float* __restrict in0, float* __restrict out0, int64_t s75) {
   aotic::runtime::parallel_for(8, (128 * s75), [&](int64_t i0_i1_begin, int64_t i0_i1_end) {
     for (int64_t i0_i1 = i0_i1_begin; i0_i1 < i0_i1_end; ++i0_i1) {
       const int64_t i0 = i0_i1 / 4;
@@ -1336,22 +1374,6 @@ void k2_permute_mul_expand_clone(const float* __restrict in0, float* __restrict 
           const float t1 = km::mul(t0, 0.5f);
           out0[(64 * s75) * i0 + (16 * s75) * i1 + 16 * i2 + i3] = t1;
         }
-      }
-    }
-  });
-}
-
-// nodes permute_2, permute_4, mul_45, expand_1, clone_1
-void k3_permute_permute_mul_expand_clone(const float* __restrict in0, float* __restrict out0, int64_t s75) {
-  aotic::runtime::parallel_for(128, (128 * s75), [&](int64_t i0_i1_begin, int64_t i0_i1_end) {
-    for (int64_t i0_i1 = i0_i1_begin; i0_i1 < i0_i1_end; ++i0_i1) {
-      const int64_t i0 = i0_i1 / 64;
-      const int64_t i1 = i0_i1 % 64;
-      #pragma omp simd
-      for (int64_t i3 = 0; i3 < (s75); ++i3) {
-        const float t0 = in0[(192 * s75) * i0 + 192 * i3 + i1];
-        const float t1 = km::mul(t0, 0.5f);
-        out0[(64 * s75) * i0 + (s75) * i1 + i3] = t1;
       }
     }
   });
@@ -1812,8 +1834,24 @@ KM_FN T square(T x) {
 #endif
 namespace avx2 {
 
+// nodes permute_2, permute_4, mul_45, expand_1, clone_1
+void k4_permute_permute_mul_expand_clone(const float* __restrict in0, float* __restrict out0, int64_t s75) {
+  aotic::runtime::parallel_for(128, (128 * s75), [&](int64_t i0_i1_begin, int64_t i0_i1_end) {
+    for (int64_t i0_i1 = i0_i1_begin; i0_i1 < i0_i1_end; ++i0_i1) {
+      const int64_t i0 = i0_i1 / 64;
+      const int64_t i1 = i0_i1 % 64;
+      #pragma omp simd
+      for (int64_t i3 = 0; i3 < (s75); ++i3) {
+        const float t0 = in0[(192 * s75) * i0 + 192 * i3 + i1];
+        const float t1 = km::mul(t0, 0.5f);
+        out0[(64 * s75) * i0 + (s75) * i1 + i3] = t1;
+      }
+    }
+  });
+}
+
 // nodes unsqueeze, unsqueeze_1, sub_19, le_1, logical_and, where, add_78
-void k4_unsqueeze_unsqueeze_sub_le_logical_and_where_add(const float* __restrict in0,
+void k5_unsqueeze_unsqueeze_sub_le_logical_and_where_add(const float* __restrict in0,
     const float* __restrict in1, const float* __restrict in2, const bool* __restrict in3,
     const int64_t* __restrict in4, const int64_t* __restrict in5, float* __restrict out0, int64_t s75) {
   aotic::runtime::parallel_for((8 * s75), (8 * (s75 * s75)), [&](int64_t i0_i2_begin, int64_t i0_i2_end) {
@@ -1840,7 +1878,7 @@ void k4_unsqueeze_unsqueeze_sub_le_logical_and_where_add(const float* __restrict
 }
 
 // nodes _softmax
-void k5_softmax(const float* __restrict in0, float* __restrict out0, int64_t s75) {
+void k6_softmax(const float* __restrict in0, float* __restrict out0, int64_t s75) {
   aotic::runtime::parallel_for((8 * s75), (8 * (s75 * s75)), [&](int64_t i0_begin, int64_t i0_end) {
     for (int64_t i0 = i0_begin; i0 < i0_end; ++i0) {
       float max = -km::infinity<float>();
@@ -1864,19 +1902,6 @@ void k5_softmax(const float* __restrict in0, float* __restrict out0, int64_t s75
         const float t7 = (t6 / sum);
         out0[(s75) * i0 + r0] = t7;
       }
-    }
-  });
-}
-
-// nodes eq_50, logical_not
-void k6_eq_logical_not(const float* __restrict in0, bool* __restrict out0, int64_t s75) {
-  aotic::runtime::parallel_for((8 * (s75 * s75)), (8 * (s75 * s75)), [&](int64_t i0_begin, int64_t i0_end) {
-    #pragma omp simd
-    for (int64_t i0 = i0_begin; i0 < i0_end; ++i0) {
-      const float t0 = in0[i0];
-      const bool t1 = (t0 == -km::infinity<float>());
-      const bool t2 = !t1;
-      out0[i0] = t2;
     }
   });
 }
@@ -2336,8 +2361,21 @@ KM_FN T square(T x) {
 #endif
 namespace avx2 {
 
+// nodes eq_50, logical_not
+void k7_eq_logical_not(const float* __restrict in0, bool* __restrict out0, int64_t s75) {
+  aotic::runtime::parallel_for((8 * (s75 * s75)), (8 * (s75 * s75)), [&](int64_t i0_begin, int64_t i0_end) {
+    #pragma omp simd
+    for (int64_t i0 = i0_begin; i0 < i0_end; ++i0) {
+      const float t0 = in0[i0];
+      const bool t1 = (t0 == -km::infinity<float>());
+      const bool t2 = !t1;
+      out0[i0] = t2;
+    }
+  });
+}
+
 // nodes logical_not_1, where_1
-void k7_logical_not_where(const float* __restrict in0, const float* __restrict in1,
+void k8_logical_not_where(const float* __restrict in0, const float* __restrict in1,
     const bool* __restrict in2, float* __restrict out0, int64_t s75) {
   aotic::runtime::parallel_for((8 * s75), (8 * (s75 * s75)), [&](int64_t i0_begin, int64_t i0_end) {
     for (int64_t i0 = i0_begin; i0 < i0_end; ++i0) {
@@ -2355,7 +2393,7 @@ void k7_logical_not_where(const float* __restrict in0, const float* __restrict i
 }
 
 // nodes permute_3, expand_3, clone_2
-void k8_permute_expand_clone(const float* __restrict in0, float* __restrict out0, int64_t s75) {
+void k9_permute_expand_clone(const float* __restrict in0, float* __restrict out0, int64_t s75) {
   aotic::runtime::parallel_for(8, (128 * s75), [&](int64_t i0_i1_begin, int64_t i0_i1_end) {
     for (int64_t i0_i1 = i0_i1_begin; i0_i1 < i0_i1_end; ++i0_i1) {
       const int64_t i0 = i0_i1 / 4;
@@ -2372,7 +2410,7 @@ void k8_permute_expand_clone(const float* __restrict in0, float* __restrict out0
 }
 
 // nodes permute_5, clone_3
-void k9_permute_clone(const float* __restrict in0, float* __restrict out0, int64_t s75) {
+void k10_permute_clone(const float* __restrict in0, float* __restrict out0, int64_t s75) {
   aotic::runtime::parallel_for((8 * s75), (128 * s75), [&](int64_t i0_i1_begin, int64_t i0_i1_end) {
     for (int64_t i0_i1 = i0_i1_begin; i0_i1 < i0_i1_end; ++i0_i1) {
       const int64_t i0 = i0_i1 / 8;
@@ -2387,7 +2425,7 @@ void k9_permute_clone(const float* __restrict in0, float* __restrict out0, int64
 }
 
 // nodes add_108, add_113
-void k10_add_add(const float* __restrict in0, const float* __restrict in1, const float* __restrict in2,
+void k11_add_add(const float* __restrict in0, const float* __restrict in1, const float* __restrict in2,
     float* __restrict out0, int64_t s75) {
   aotic::runtime::parallel_for((2 * s75), (128 * s75), [&](int64_t i0_begin, int64_t i0_end) {
     for (int64_t i0 = i0_begin; i0 < i0_end; ++i0) {
@@ -2909,8 +2947,23 @@ void k1_layer_norm(const float* __restrict in0, const float* __restrict in1, con
   });
 }
 
+// nodes addmm
+void k2_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0, int64_t s75) {
+  aotic::runtime::parallel_for((2 * s75), (384 * s75), [&](int64_t i0_begin, int64_t i0_end) {
+    for (int64_t i0 = i0_begin; i0 < i0_end; ++i0) {
+      #pragma omp simd
+      for (int64_t i1 = 0; i1 < 192; ++i1) {
+        const float t0 = in0[192 * i0 + i1];
+        const float t1 = in1[i1];
+        const float t2 = km::add(t0, t1);
+        out0[192 * i0 + i1] = t2;
+      }
+    }
+  });
+}
+
 // nodes permute_1, mul_42, expand, clone
-void k2_permute_mul_expand_clone(const float* __restrict in0, float* __restrict out0, int64_t s75) {
+void k3_permute_mul_expand_clone(const float* __restrict in0, float* __restrict out0, int64_t s75) {
   aotic::runtime::parallel_for(8, (128 * s75), [&](int64_t i0_i1_begin, int64_t i0_i1_end) {
     for (int64_t i0_i1 = i0_i1_begin; i0_i1 < i0_i1_end; ++i0_i1) {
       const int64_t i0 = i0_i1 / 4;
@@ -2922,22 +2975,6 @@ void k2_permute_mul_expand_clone(const float* __restrict in0, float* __restrict 
           const float t1 = km::mul(t0, 0.5f);
           out0[(64 * s75) * i0 + (16 * s75) * i1 + 16 * i2 + i3] = t1;
         }
-      }
-    }
-  });
-}
-
-// nodes permute_2, permute_4, mul_45, expand_1, clone_1
-void k3_permute_permute_mul_expand_clone(const float* __restrict in0, float* __restrict out0, int64_t s75) {
-  aotic::runtime::parallel_for(128, (128 * s75), [&](int64_t i0_i1_begin, int64_t i0_i1_end) {
-    for (int64_t i0_i1 = i0_i1_begin; i0_i1 < i0_i1_end; ++i0_i1) {
-      const int64_t i0 = i0_i1 / 64;
-      const int64_t i1 = i0_i1 % 64;
-      #pragma omp simd
-      for (int64_t i3 = 0; i3 < (s75); ++i3) {
-        const float t0 = in0[(192 * s75) * i0 + 192 * i3 + i1];
-        const float t1 = km::mul(t0, 0.5f);
-        out0[(64 * s75) * i0 + (s75) * i1 + i3] = t1;
       }
     }
   });
@@ -3387,8 +3424,24 @@ KM_FN T square(T x) {
 }  // namespace
 namespace base {
 
+// nodes permute_2, permute_4, mul_45, expand_1, clone_1
+void k4_permute_permute_mul_expand_clone(const float* __restrict in0, float* __restrict out0, int64_t s75) {
+  aotic::runtime::parallel_for(128, (128 * s75), [&](int64_t i0_i1_begin, int64_t i0_i1_end) {
+    for (int64_t i0_i1 = i0_i1_begin; i0_i1 < i0_i1_end; ++i0_i1) {
+      const int64_t i0 = i0_i1 / 64;
+      const int64_t i1 = i0_i1 % 64;
+      #pragma omp simd
+      for (int64_t i3 = 0; i3 < (s75); ++i3) {
+        const float t0 = in0[(192 * s75) * i0 + 192 * i3 + i1];
+        const float t1 = km::mul(t0, 0.5f);
+        out0[(64 * s75) * i0 + (s75) * i1 + i3] = t1;
+      }
+    }
+  });
+}
+
 // nodes unsqueeze, unsqueeze_1, sub_19, le_1, logical_and, where, add_78
-void k4_unsqueeze_unsqueeze_sub_le_logical_and_where_add(const float* __restrict in0,
+void k5_unsqueeze_unsqueeze_sub_le_logical_and_where_add(const float* __restrict in0,
     const float* __restrict in1, const float* __restrict in2, const bool* __restrict in3,
     const int64_t* __restrict in4, const int64_t* __restrict in5, float* __restrict out0, int64_t s75) {
   aotic::runtime::parallel_for((8 * s75), (8 * (s75 * s75)), [&](int64_t i0_i2_begin, int64_t i0_i2_end) {
@@ -3415,7 +3468,7 @@ void k4_unsqueeze_unsqueeze_sub_le_logical_and_where_add(const float* __restrict
 }
 
 // nodes _softmax
-void k5_softmax(const float* __restrict in0, float* __restrict out0, int64_t s75) {
+void k6_softmax(const float* __restrict in0, float* __restrict out0, int64_t s75) {
   aotic::runtime::parallel_for((8 * s75), (8 * (s75 * s75)), [&](int64_t i0_begin, int64_t i0_end) {
     for (int64_t i0 = i0_begin; i0 < i0_end; ++i0) {
       float max = -km::infinity<float>();
@@ -3439,19 +3492,6 @@ void k5_softmax(const float* __restrict in0, float* __restrict out0, int64_t s75
         const float t7 = (t6 / sum);
         out0[(s75) * i0 + r0] = t7;
       }
-    }
-  });
-}
-
-// nodes eq_50, logical_not
-void k6_eq_logical_not(const float* __restrict in0, bool* __restrict out0, int64_t s75) {
-  aotic::runtime::parallel_for((8 * (s75 * s75)), (8 * (s75 * s75)), [&](int64_t i0_begin, int64_t i0_end) {
-    #pragma omp simd
-    for (int64_t i0 = i0_begin; i0 < i0_end; ++i0) {
-      const float t0 = in0[i0];
-      const bool t1 = (t0 == -km::infinity<float>());
-      const bool t2 = !t1;
-      out0[i0] = t2;
     }
   });
 }
@@ -3900,8 +3940,21 @@ KM_FN T square(T x) {
 }  // namespace
 namespace base {
 
+// nodes eq_50, logical_not
+void k7_eq_logical_not(const float* __restrict in0, bool* __restrict out0, int64_t s75) {
+  aotic::runtime::parallel_for((8 * (s75 * s75)), (8 * (s75 * s75)), [&](int64_t i0_begin, int64_t i0_end) {
+    #pragma omp simd
+    for (int64_t i0 = i0_begin; i0 < i0_end; ++i0) {
+      const float t0 = in0[i0];
+      const bool t1 = (t0 == -km::infinity<float>());
+      const bool t2 = !t1;
+      out0[i0] = t2;
+    }
+  });
+}
+
 // nodes logical_not_1, where_1
-void k7_logical_not_where(const float* __restrict in0, const float* __restrict in1,
+void k8_logical_not_where(const float* __restrict in0, const float* __restrict in1,
     const bool* __restrict in2, float* __restrict out0, int64_t s75) {
   aotic::runtime::parallel_for((8 * s75), (8 * (s75 * s75)), [&](int64_t i0_begin, int64_t i0_end) {
     for (int64_t i0 = i0_begin; i0 < i0_end; ++i0) {
@@ -3919,7 +3972,7 @@ void k7_logical_not_where(const float* __restrict in0, const float* __restrict i
 }
 
 // nodes permute_3, expand_3, clone_2
-void k8_permute_expand_clone(const float* __restrict in0, float* __restrict out0, int64_t s75) {
+void k9_permute_expand_clone(const float* __restrict in0, float* __restrict out0, int64_t s75) {
   aotic::runtime::parallel_for(8, (128 * s75), [&](int64_t i0_i1_begin, int64_t i0_i1_end) {
     for (int64_t i0_i1 = i0_i1_begin; i0_i1 < i0_i1_end; ++i0_i1) {
       const int64_t i0 = i0_i1 / 4;
@@ -3936,7 +3989,7 @@ void k8_permute_expand_clone(const float* __restrict in0, float* __restrict out0
 }
 
 // nodes permute_5, clone_3
-void k9_permute_clone(const float* __restrict in0, float* __restrict out0, int64_t s75) {
+void k10_permute_clone(const float* __restrict in0, float* __restrict out0, int64_t s75) {
   aotic::runtime::parallel_for((8 * s75), (128 * s75), [&](int64_t i0_i1_begin, int64_t i0_i1_end) {
     for (int64_t i0_i1 = i0_i1_begin; i0_i1 < i0_i1_end; ++i0_i1) {
       const int64_t i0 = i0_i1 / 8;
@@ -3951,7 +4004,7 @@ void k9_permute_clone(const float* __restrict in0, float* __restrict out0, int64
 }
 
 // nodes add_108, add_113
-void k10_add_add(const float* __restrict in0, const float* __restrict in1, const float* __restrict in2,
+void k11_add_add(const float* __restrict in0, const float* __restrict in1, const float* __restrict in2,
     float* __restrict out0, int64_t s75) {
   aotic::runtime::parallel_for((2 * s75), (128 * s75), [&](int64_t i0_begin, int64_t i0_end) {
     for (int64_t i0 = i0_begin; i0 < i0_end; ++i0) {

@@ -31,18 +31,24 @@ extern "C" const uint8_t aotic_constants_blob[];
 // The generated kernels, defined in kernels_avx2.cpp, kernels_base.cpp.
 namespace aotic_kernels {
 namespace avx2 {
-void k0_add_sigmoid_mul_add_tanh(const float* __restrict in0, const float* __restrict in1,
+void k0_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0);
+void k1_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0);
+void k2_add_sigmoid_mul_add_tanh(const float* __restrict in0, const float* __restrict in1,
     const float* __restrict in2, const float* __restrict in3, float* __restrict out0);
-void k1_add_sigmoid_sub_mul_add(const float* __restrict in0, const float* __restrict in1,
+void k3_add_sigmoid_sub_mul_add(const float* __restrict in0, const float* __restrict in1,
     const float* __restrict in2, const float* __restrict in3, float* __restrict out0);
-void k2_tanh(const float* __restrict in0, float* __restrict out0);
+void k4_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0);
+void k5_tanh(const float* __restrict in0, float* __restrict out0);
 }  // namespace avx2
 namespace base {
-void k0_add_sigmoid_mul_add_tanh(const float* __restrict in0, const float* __restrict in1,
+void k0_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0);
+void k1_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0);
+void k2_add_sigmoid_mul_add_tanh(const float* __restrict in0, const float* __restrict in1,
     const float* __restrict in2, const float* __restrict in3, float* __restrict out0);
-void k1_add_sigmoid_sub_mul_add(const float* __restrict in0, const float* __restrict in1,
+void k3_add_sigmoid_sub_mul_add(const float* __restrict in0, const float* __restrict in1,
     const float* __restrict in2, const float* __restrict in3, float* __restrict out0);
-void k2_tanh(const float* __restrict in0, float* __restrict out0);
+void k4_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0);
+void k5_tanh(const float* __restrict in0, float* __restrict out0);
 }  // namespace base
 }  // namespace aotic_kernels
 
@@ -188,9 +194,9 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
   AtenTensorHandle p_gru_weight_ih_l1_kn_1 = state.constant(12);  // folded
   AtenTensorHandle p_gru_weight_hh_l1_kn_1 = state.constant(13);  // folded
   AtenTensorHandle p_proj_weight_kn_1 = state.constant(14);  // folded
-  // 63 buffers carved from one arena of 13376 bytes (48512 bytes allocated one by one)
+  // 86 buffers carved from one arena of 17600 bytes (84224 bytes allocated one by one)
   TensorHandle arena;
-  const int64_t arena_bytes = 13376, arena_unit = 1;
+  const int64_t arena_bytes = 17600, arena_unit = 1;
   check(aoti_torch_empty_strided(
             1, &arena_bytes, &arena_unit, aoti_torch_dtype_uint8(), aoti_torch_device_type_cpu(), 0,
             arena.out()),
@@ -229,16 +235,37 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
   TensorHandle view;
   const int64_t shape[] = {30, 16};
   check(aoti_torch_cpu_reshape(x, shape, 2, view.out()), "node 'view' (aten.view.default)");
-  // node 'addmm' (aten.addmm.default)
+  // node 'addmm_mm' (aten.mm.default)
+  TensorHandle addmm_mm;
+  const int64_t addmm_mm_sizes[] = {30, 72};
+  const int64_t addmm_mm_strides[] = {72, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 0, kFloat32, 2, addmm_mm_sizes, addmm_mm_strides, addmm_mm.out()),
+        "allocate addmm_mm");
+  check(aoti_torch_cpu_mm_out(addmm_mm.get(), view.get(), p_gru_weight_ih_l0_kn_1),
+        "node 'addmm_mm' (aten.mm.default)");
+  view.reset();
+  // node 'addmm' (aten.add.Tensor)
   TensorHandle addmm;
   const int64_t addmm_sizes[] = {30, 72};
   const int64_t addmm_strides[] = {72, 1};
-  check(aoti_torch__alloc_from_pool(arena.get(), 0, kFloat32, 2, addmm_sizes, addmm_strides, addmm.out()),
+  check(aoti_torch__alloc_from_pool(arena.get(), 8640, kFloat32, 2, addmm_sizes, addmm_strides, addmm.out()),
         "allocate addmm");
-  check(aoti_torch_cpu_addmm_out(
-            addmm.get(), p_gru_bias_ih_l0_1, view.get(), p_gru_weight_ih_l0_kn_1, 1.0, 1.0),
-        "node 'addmm' (aten.addmm.default)");
-  view.reset();
+  {
+    const int64_t addmm_mm_layout[] = {72, 1};
+    TensorHandle addmm_mm_copy;
+    const float* addmm_mm_data = kernel_input<float>(addmm_mm.get(), 2, addmm_mm_layout, addmm_mm_copy);
+    const int64_t p_gru_bias_ih_l0_layout[] = {1};
+    TensorHandle p_gru_bias_ih_l0_copy;
+    const float* p_gru_bias_ih_l0_data = kernel_input<float>(p_gru_bias_ih_l0_1, 1,
+        p_gru_bias_ih_l0_layout, p_gru_bias_ih_l0_copy);
+    auto* kernel = &aotic_kernels::base::k0_add;
+    if (kernels_avx2()) {
+      kernel = &aotic_kernels::avx2::k0_add;
+    }
+    kernel(addmm_mm_data, p_gru_bias_ih_l0_data, aotic::runtime::data<float>(addmm.get()));
+  }
+  addmm_mm.reset();
   // node 'view_1' (aten.view.default)
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
   // may share addmm's storage (a view)
@@ -415,17 +442,39 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
   const int64_t shape_2[] = {3, 24};
   check(aoti_torch_cpu_reshape(unsqueeze.get(), shape_2, 2, view_2.out()),
         "node 'view_2' (aten.view.default)");
-  // node 'addmm_1' (aten.addmm.default)
+  // node 'addmm_1_mm' (aten.mm.default)
+  TensorHandle addmm_1_mm;
+  const int64_t addmm_1_mm_sizes[] = {3, 72};
+  const int64_t addmm_1_mm_strides[] = {72, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 0, kFloat32, 2, addmm_1_mm_sizes, addmm_1_mm_strides, addmm_1_mm.out()),
+        "allocate addmm_1_mm");
+  check(aoti_torch_cpu_mm_out(addmm_1_mm.get(), view_2.get(), p_gru_weight_hh_l0_kn_1),
+        "node 'addmm_1_mm' (aten.mm.default)");
+  view_2.reset();
+  // node 'addmm_1' (aten.add.Tensor)
   TensorHandle addmm_1;
   const int64_t addmm_1_sizes[] = {3, 72};
   const int64_t addmm_1_strides[] = {72, 1};
   check(aoti_torch__alloc_from_pool(
-            arena.get(), 8640, kFloat32, 2, addmm_1_sizes, addmm_1_strides, addmm_1.out()),
+            arena.get(), 896, kFloat32, 2, addmm_1_sizes, addmm_1_strides, addmm_1.out()),
         "allocate addmm_1");
-  check(aoti_torch_cpu_addmm_out(
-            addmm_1.get(), p_gru_bias_hh_l0_1, view_2.get(), p_gru_weight_hh_l0_kn_1, 1.0, 1.0),
-        "node 'addmm_1' (aten.addmm.default)");
-  view_2.reset();
+  {
+    const int64_t addmm_1_mm_layout[] = {72, 1};
+    TensorHandle addmm_1_mm_copy;
+    const float* addmm_1_mm_data = kernel_input<float>(addmm_1_mm.get(), 2, addmm_1_mm_layout,
+        addmm_1_mm_copy);
+    const int64_t p_gru_bias_hh_l0_layout[] = {1};
+    TensorHandle p_gru_bias_hh_l0_copy;
+    const float* p_gru_bias_hh_l0_data = kernel_input<float>(p_gru_bias_hh_l0_1, 1,
+        p_gru_bias_hh_l0_layout, p_gru_bias_hh_l0_copy);
+    auto* kernel_1 = &aotic_kernels::base::k1_add;
+    if (kernels_avx2()) {
+      kernel_1 = &aotic_kernels::avx2::k1_add;
+    }
+    kernel_1(addmm_1_mm_data, p_gru_bias_hh_l0_data, aotic::runtime::data<float>(addmm_1.get()));
+  }
+  addmm_1_mm.reset();
   // node 'view_3' (aten.view.default)
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
   // may share addmm_1's storage (a view)
@@ -452,7 +501,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
   TensorHandle tanh;
   const int64_t tanh_sizes[] = {1, 3, 24};
   const int64_t tanh_strides[] = {72, 24, 1};
-  check(aoti_torch__alloc_from_pool(arena.get(), 9536, kFloat32, 3, tanh_sizes, tanh_strides, tanh.out()),
+  check(aoti_torch__alloc_from_pool(arena.get(), 0, kFloat32, 3, tanh_sizes, tanh_strides, tanh.out()),
         "allocate tanh");
   // fuses add, sigmoid, mul, add_2, tanh
   {
@@ -468,11 +517,11 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     const int64_t getitem_layout[] = {72, 1};
     TensorHandle getitem_copy;
     const float* getitem_data = kernel_input<float>(getitem.get(), 2, getitem_layout, getitem_copy);
-    auto* kernel = &aotic_kernels::base::k0_add_sigmoid_mul_add_tanh;
+    auto* kernel_2 = &aotic_kernels::base::k2_add_sigmoid_mul_add_tanh;
     if (kernels_avx2()) {
-      kernel = &aotic_kernels::avx2::k0_add_sigmoid_mul_add_tanh;
+      kernel_2 = &aotic_kernels::avx2::k2_add_sigmoid_mul_add_tanh;
     }
-    kernel(getitem_2_data, getitem_5_data, getitem_3_data, getitem_data,
+    kernel_2(getitem_2_data, getitem_5_data, getitem_3_data, getitem_data,
         aotic::runtime::data<float>(tanh.get()));
   }
   getitem.reset();
@@ -483,7 +532,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
   TensorHandle add_3;
   const int64_t add_3_sizes[] = {1, 3, 24};
   const int64_t add_3_strides[] = {72, 24, 1};
-  check(aoti_torch__alloc_from_pool(arena.get(), 9856, kFloat32, 3, add_3_sizes, add_3_strides, add_3.out()),
+  check(aoti_torch__alloc_from_pool(arena.get(), 1792, kFloat32, 3, add_3_sizes, add_3_strides, add_3.out()),
         "allocate add_3");
   // fuses add_1, sigmoid_1, sub, mul_1, add_3
   {
@@ -499,11 +548,11 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     const int64_t getitem_1_layout[] = {72, 1};
     TensorHandle getitem_1_copy;
     const float* getitem_1_data = kernel_input<float>(getitem_1.get(), 2, getitem_1_layout, getitem_1_copy);
-    auto* kernel_1 = &aotic_kernels::base::k1_add_sigmoid_sub_mul_add;
+    auto* kernel_3 = &aotic_kernels::base::k3_add_sigmoid_sub_mul_add;
     if (kernels_avx2()) {
-      kernel_1 = &aotic_kernels::avx2::k1_add_sigmoid_sub_mul_add;
+      kernel_3 = &aotic_kernels::avx2::k3_add_sigmoid_sub_mul_add;
     }
-    kernel_1(unsqueeze_data, tanh_data, getitem_4_data, getitem_1_data,
+    kernel_3(unsqueeze_data, tanh_data, getitem_4_data, getitem_1_data,
         aotic::runtime::data<float>(add_3.get()));
   }
   unsqueeze.reset();
@@ -531,17 +580,39 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
   TensorHandle view_4;
   const int64_t shape_4[] = {3, 24};
   check(aoti_torch_cpu_reshape(add_3.get(), shape_4, 2, view_4.out()), "node 'view_4' (aten.view.default)");
-  // node 'addmm_2' (aten.addmm.default)
+  // node 'addmm_2_mm' (aten.mm.default)
+  TensorHandle addmm_2_mm;
+  const int64_t addmm_2_mm_sizes[] = {3, 72};
+  const int64_t addmm_2_mm_strides[] = {72, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 0, kFloat32, 2, addmm_2_mm_sizes, addmm_2_mm_strides, addmm_2_mm.out()),
+        "allocate addmm_2_mm");
+  check(aoti_torch_cpu_mm_out(addmm_2_mm.get(), view_4.get(), p_gru_weight_hh_l0_kn_1),
+        "node 'addmm_2_mm' (aten.mm.default)");
+  view_4.reset();
+  // node 'addmm_2' (aten.add.Tensor)
   TensorHandle addmm_2;
   const int64_t addmm_2_sizes[] = {3, 72};
   const int64_t addmm_2_strides[] = {72, 1};
   check(aoti_torch__alloc_from_pool(
-            arena.get(), 8640, kFloat32, 2, addmm_2_sizes, addmm_2_strides, addmm_2.out()),
+            arena.get(), 896, kFloat32, 2, addmm_2_sizes, addmm_2_strides, addmm_2.out()),
         "allocate addmm_2");
-  check(aoti_torch_cpu_addmm_out(
-            addmm_2.get(), p_gru_bias_hh_l0_1, view_4.get(), p_gru_weight_hh_l0_kn_1, 1.0, 1.0),
-        "node 'addmm_2' (aten.addmm.default)");
-  view_4.reset();
+  {
+    const int64_t addmm_2_mm_layout[] = {72, 1};
+    TensorHandle addmm_2_mm_copy;
+    const float* addmm_2_mm_data = kernel_input<float>(addmm_2_mm.get(), 2, addmm_2_mm_layout,
+        addmm_2_mm_copy);
+    const int64_t p_gru_bias_hh_l0_layout_1[] = {1};
+    TensorHandle p_gru_bias_hh_l0_copy_1;
+    const float* p_gru_bias_hh_l0_data_1 = kernel_input<float>(p_gru_bias_hh_l0_1, 1,
+        p_gru_bias_hh_l0_layout_1, p_gru_bias_hh_l0_copy_1);
+    auto* kernel_4 = &aotic_kernels::base::k1_add;
+    if (kernels_avx2()) {
+      kernel_4 = &aotic_kernels::avx2::k1_add;
+    }
+    kernel_4(addmm_2_mm_data, p_gru_bias_hh_l0_data_1, aotic::runtime::data<float>(addmm_2.get()));
+  }
+  addmm_2_mm.reset();
   // node 'view_5' (aten.view.default)
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
   // may share addmm_2's storage (a view)
@@ -568,8 +639,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
   TensorHandle tanh_1;
   const int64_t tanh_1_sizes[] = {1, 3, 24};
   const int64_t tanh_1_strides[] = {72, 24, 1};
-  check(aoti_torch__alloc_from_pool(
-            arena.get(), 9536, kFloat32, 3, tanh_1_sizes, tanh_1_strides, tanh_1.out()),
+  check(aoti_torch__alloc_from_pool(arena.get(), 0, kFloat32, 3, tanh_1_sizes, tanh_1_strides, tanh_1.out()),
         "allocate tanh_1");
   // fuses add_4, sigmoid_2, mul_2, add_6, tanh_1
   {
@@ -586,11 +656,11 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     const int64_t getitem_6_layout[] = {72, 1};
     TensorHandle getitem_6_copy;
     const float* getitem_6_data = kernel_input<float>(getitem_6.get(), 2, getitem_6_layout, getitem_6_copy);
-    auto* kernel_2 = &aotic_kernels::base::k0_add_sigmoid_mul_add_tanh;
+    auto* kernel_5 = &aotic_kernels::base::k2_add_sigmoid_mul_add_tanh;
     if (kernels_avx2()) {
-      kernel_2 = &aotic_kernels::avx2::k0_add_sigmoid_mul_add_tanh;
+      kernel_5 = &aotic_kernels::avx2::k2_add_sigmoid_mul_add_tanh;
     }
-    kernel_2(getitem_8_data, getitem_11_data, getitem_9_data, getitem_6_data,
+    kernel_5(getitem_8_data, getitem_11_data, getitem_9_data, getitem_6_data,
         aotic::runtime::data<float>(tanh_1.get()));
   }
   getitem_6.reset();
@@ -601,7 +671,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
   TensorHandle add_7;
   const int64_t add_7_sizes[] = {1, 3, 24};
   const int64_t add_7_strides[] = {72, 24, 1};
-  check(aoti_torch__alloc_from_pool(arena.get(), 10176, kFloat32, 3, add_7_sizes, add_7_strides, add_7.out()),
+  check(aoti_torch__alloc_from_pool(arena.get(), 2112, kFloat32, 3, add_7_sizes, add_7_strides, add_7.out()),
         "allocate add_7");
   // fuses add_5, sigmoid_3, sub_1, mul_3, add_7
   {
@@ -618,11 +688,11 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     const int64_t getitem_7_layout[] = {72, 1};
     TensorHandle getitem_7_copy;
     const float* getitem_7_data = kernel_input<float>(getitem_7.get(), 2, getitem_7_layout, getitem_7_copy);
-    auto* kernel_3 = &aotic_kernels::base::k1_add_sigmoid_sub_mul_add;
+    auto* kernel_6 = &aotic_kernels::base::k3_add_sigmoid_sub_mul_add;
     if (kernels_avx2()) {
-      kernel_3 = &aotic_kernels::avx2::k1_add_sigmoid_sub_mul_add;
+      kernel_6 = &aotic_kernels::avx2::k3_add_sigmoid_sub_mul_add;
     }
-    kernel_3(add_3_data, tanh_1_data, getitem_10_data, getitem_7_data,
+    kernel_6(add_3_data, tanh_1_data, getitem_10_data, getitem_7_data,
         aotic::runtime::data<float>(add_7.get()));
   }
   getitem_7.reset();
@@ -649,17 +719,39 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
   TensorHandle view_6;
   const int64_t shape_6[] = {3, 24};
   check(aoti_torch_cpu_reshape(add_7.get(), shape_6, 2, view_6.out()), "node 'view_6' (aten.view.default)");
-  // node 'addmm_3' (aten.addmm.default)
+  // node 'addmm_3_mm' (aten.mm.default)
+  TensorHandle addmm_3_mm;
+  const int64_t addmm_3_mm_sizes[] = {3, 72};
+  const int64_t addmm_3_mm_strides[] = {72, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 0, kFloat32, 2, addmm_3_mm_sizes, addmm_3_mm_strides, addmm_3_mm.out()),
+        "allocate addmm_3_mm");
+  check(aoti_torch_cpu_mm_out(addmm_3_mm.get(), view_6.get(), p_gru_weight_hh_l0_kn_1),
+        "node 'addmm_3_mm' (aten.mm.default)");
+  view_6.reset();
+  // node 'addmm_3' (aten.add.Tensor)
   TensorHandle addmm_3;
   const int64_t addmm_3_sizes[] = {3, 72};
   const int64_t addmm_3_strides[] = {72, 1};
   check(aoti_torch__alloc_from_pool(
-            arena.get(), 8640, kFloat32, 2, addmm_3_sizes, addmm_3_strides, addmm_3.out()),
+            arena.get(), 896, kFloat32, 2, addmm_3_sizes, addmm_3_strides, addmm_3.out()),
         "allocate addmm_3");
-  check(aoti_torch_cpu_addmm_out(
-            addmm_3.get(), p_gru_bias_hh_l0_1, view_6.get(), p_gru_weight_hh_l0_kn_1, 1.0, 1.0),
-        "node 'addmm_3' (aten.addmm.default)");
-  view_6.reset();
+  {
+    const int64_t addmm_3_mm_layout[] = {72, 1};
+    TensorHandle addmm_3_mm_copy;
+    const float* addmm_3_mm_data = kernel_input<float>(addmm_3_mm.get(), 2, addmm_3_mm_layout,
+        addmm_3_mm_copy);
+    const int64_t p_gru_bias_hh_l0_layout_2[] = {1};
+    TensorHandle p_gru_bias_hh_l0_copy_2;
+    const float* p_gru_bias_hh_l0_data_2 = kernel_input<float>(p_gru_bias_hh_l0_1, 1,
+        p_gru_bias_hh_l0_layout_2, p_gru_bias_hh_l0_copy_2);
+    auto* kernel_7 = &aotic_kernels::base::k1_add;
+    if (kernels_avx2()) {
+      kernel_7 = &aotic_kernels::avx2::k1_add;
+    }
+    kernel_7(addmm_3_mm_data, p_gru_bias_hh_l0_data_2, aotic::runtime::data<float>(addmm_3.get()));
+  }
+  addmm_3_mm.reset();
   // node 'view_7' (aten.view.default)
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
   // may share addmm_3's storage (a view)
@@ -686,8 +778,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
   TensorHandle tanh_2;
   const int64_t tanh_2_sizes[] = {1, 3, 24};
   const int64_t tanh_2_strides[] = {72, 24, 1};
-  check(aoti_torch__alloc_from_pool(
-            arena.get(), 9536, kFloat32, 3, tanh_2_sizes, tanh_2_strides, tanh_2.out()),
+  check(aoti_torch__alloc_from_pool(arena.get(), 0, kFloat32, 3, tanh_2_sizes, tanh_2_strides, tanh_2.out()),
         "allocate tanh_2");
   // fuses add_8, sigmoid_4, mul_4, add_10, tanh_2
   {
@@ -707,11 +798,11 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     TensorHandle getitem_12_copy;
     const float* getitem_12_data = kernel_input<float>(getitem_12.get(), 2, getitem_12_layout,
         getitem_12_copy);
-    auto* kernel_4 = &aotic_kernels::base::k0_add_sigmoid_mul_add_tanh;
+    auto* kernel_8 = &aotic_kernels::base::k2_add_sigmoid_mul_add_tanh;
     if (kernels_avx2()) {
-      kernel_4 = &aotic_kernels::avx2::k0_add_sigmoid_mul_add_tanh;
+      kernel_8 = &aotic_kernels::avx2::k2_add_sigmoid_mul_add_tanh;
     }
-    kernel_4(getitem_14_data, getitem_17_data, getitem_15_data, getitem_12_data,
+    kernel_8(getitem_14_data, getitem_17_data, getitem_15_data, getitem_12_data,
         aotic::runtime::data<float>(tanh_2.get()));
   }
   getitem_12.reset();
@@ -723,7 +814,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
   const int64_t add_11_sizes[] = {1, 3, 24};
   const int64_t add_11_strides[] = {72, 24, 1};
   check(aoti_torch__alloc_from_pool(
-            arena.get(), 10496, kFloat32, 3, add_11_sizes, add_11_strides, add_11.out()),
+            arena.get(), 2432, kFloat32, 3, add_11_sizes, add_11_strides, add_11.out()),
         "allocate add_11");
   // fuses add_9, sigmoid_5, sub_2, mul_5, add_11
   {
@@ -741,11 +832,11 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     TensorHandle getitem_13_copy;
     const float* getitem_13_data = kernel_input<float>(getitem_13.get(), 2, getitem_13_layout,
         getitem_13_copy);
-    auto* kernel_5 = &aotic_kernels::base::k1_add_sigmoid_sub_mul_add;
+    auto* kernel_9 = &aotic_kernels::base::k3_add_sigmoid_sub_mul_add;
     if (kernels_avx2()) {
-      kernel_5 = &aotic_kernels::avx2::k1_add_sigmoid_sub_mul_add;
+      kernel_9 = &aotic_kernels::avx2::k3_add_sigmoid_sub_mul_add;
     }
-    kernel_5(add_7_data, tanh_2_data, getitem_16_data, getitem_13_data,
+    kernel_9(add_7_data, tanh_2_data, getitem_16_data, getitem_13_data,
         aotic::runtime::data<float>(add_11.get()));
   }
   getitem_13.reset();
@@ -772,17 +863,39 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
   TensorHandle view_8;
   const int64_t shape_8[] = {3, 24};
   check(aoti_torch_cpu_reshape(add_11.get(), shape_8, 2, view_8.out()), "node 'view_8' (aten.view.default)");
-  // node 'addmm_4' (aten.addmm.default)
+  // node 'addmm_4_mm' (aten.mm.default)
+  TensorHandle addmm_4_mm;
+  const int64_t addmm_4_mm_sizes[] = {3, 72};
+  const int64_t addmm_4_mm_strides[] = {72, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 0, kFloat32, 2, addmm_4_mm_sizes, addmm_4_mm_strides, addmm_4_mm.out()),
+        "allocate addmm_4_mm");
+  check(aoti_torch_cpu_mm_out(addmm_4_mm.get(), view_8.get(), p_gru_weight_hh_l0_kn_1),
+        "node 'addmm_4_mm' (aten.mm.default)");
+  view_8.reset();
+  // node 'addmm_4' (aten.add.Tensor)
   TensorHandle addmm_4;
   const int64_t addmm_4_sizes[] = {3, 72};
   const int64_t addmm_4_strides[] = {72, 1};
   check(aoti_torch__alloc_from_pool(
-            arena.get(), 8640, kFloat32, 2, addmm_4_sizes, addmm_4_strides, addmm_4.out()),
+            arena.get(), 896, kFloat32, 2, addmm_4_sizes, addmm_4_strides, addmm_4.out()),
         "allocate addmm_4");
-  check(aoti_torch_cpu_addmm_out(
-            addmm_4.get(), p_gru_bias_hh_l0_1, view_8.get(), p_gru_weight_hh_l0_kn_1, 1.0, 1.0),
-        "node 'addmm_4' (aten.addmm.default)");
-  view_8.reset();
+  {
+    const int64_t addmm_4_mm_layout[] = {72, 1};
+    TensorHandle addmm_4_mm_copy;
+    const float* addmm_4_mm_data = kernel_input<float>(addmm_4_mm.get(), 2, addmm_4_mm_layout,
+        addmm_4_mm_copy);
+    const int64_t p_gru_bias_hh_l0_layout_3[] = {1};
+    TensorHandle p_gru_bias_hh_l0_copy_3;
+    const float* p_gru_bias_hh_l0_data_3 = kernel_input<float>(p_gru_bias_hh_l0_1, 1,
+        p_gru_bias_hh_l0_layout_3, p_gru_bias_hh_l0_copy_3);
+    auto* kernel_10 = &aotic_kernels::base::k1_add;
+    if (kernels_avx2()) {
+      kernel_10 = &aotic_kernels::avx2::k1_add;
+    }
+    kernel_10(addmm_4_mm_data, p_gru_bias_hh_l0_data_3, aotic::runtime::data<float>(addmm_4.get()));
+  }
+  addmm_4_mm.reset();
   // node 'view_9' (aten.view.default)
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
   // may share addmm_4's storage (a view)
@@ -809,8 +922,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
   TensorHandle tanh_3;
   const int64_t tanh_3_sizes[] = {1, 3, 24};
   const int64_t tanh_3_strides[] = {72, 24, 1};
-  check(aoti_torch__alloc_from_pool(
-            arena.get(), 9536, kFloat32, 3, tanh_3_sizes, tanh_3_strides, tanh_3.out()),
+  check(aoti_torch__alloc_from_pool(arena.get(), 0, kFloat32, 3, tanh_3_sizes, tanh_3_strides, tanh_3.out()),
         "allocate tanh_3");
   // fuses add_12, sigmoid_6, mul_6, add_14, tanh_3
   {
@@ -830,11 +942,11 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     TensorHandle getitem_18_copy;
     const float* getitem_18_data = kernel_input<float>(getitem_18.get(), 2, getitem_18_layout,
         getitem_18_copy);
-    auto* kernel_6 = &aotic_kernels::base::k0_add_sigmoid_mul_add_tanh;
+    auto* kernel_11 = &aotic_kernels::base::k2_add_sigmoid_mul_add_tanh;
     if (kernels_avx2()) {
-      kernel_6 = &aotic_kernels::avx2::k0_add_sigmoid_mul_add_tanh;
+      kernel_11 = &aotic_kernels::avx2::k2_add_sigmoid_mul_add_tanh;
     }
-    kernel_6(getitem_20_data, getitem_23_data, getitem_21_data, getitem_18_data,
+    kernel_11(getitem_20_data, getitem_23_data, getitem_21_data, getitem_18_data,
         aotic::runtime::data<float>(tanh_3.get()));
   }
   getitem_18.reset();
@@ -846,7 +958,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
   const int64_t add_15_sizes[] = {1, 3, 24};
   const int64_t add_15_strides[] = {72, 24, 1};
   check(aoti_torch__alloc_from_pool(
-            arena.get(), 10816, kFloat32, 3, add_15_sizes, add_15_strides, add_15.out()),
+            arena.get(), 2752, kFloat32, 3, add_15_sizes, add_15_strides, add_15.out()),
         "allocate add_15");
   // fuses add_13, sigmoid_7, sub_3, mul_7, add_15
   {
@@ -864,11 +976,11 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     TensorHandle getitem_19_copy;
     const float* getitem_19_data = kernel_input<float>(getitem_19.get(), 2, getitem_19_layout,
         getitem_19_copy);
-    auto* kernel_7 = &aotic_kernels::base::k1_add_sigmoid_sub_mul_add;
+    auto* kernel_12 = &aotic_kernels::base::k3_add_sigmoid_sub_mul_add;
     if (kernels_avx2()) {
-      kernel_7 = &aotic_kernels::avx2::k1_add_sigmoid_sub_mul_add;
+      kernel_12 = &aotic_kernels::avx2::k3_add_sigmoid_sub_mul_add;
     }
-    kernel_7(add_11_data, tanh_3_data, getitem_22_data, getitem_19_data,
+    kernel_12(add_11_data, tanh_3_data, getitem_22_data, getitem_19_data,
         aotic::runtime::data<float>(add_15.get()));
   }
   getitem_19.reset();
@@ -896,17 +1008,39 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
   const int64_t shape_10[] = {3, 24};
   check(aoti_torch_cpu_reshape(add_15.get(), shape_10, 2, view_10.out()),
         "node 'view_10' (aten.view.default)");
-  // node 'addmm_5' (aten.addmm.default)
+  // node 'addmm_5_mm' (aten.mm.default)
+  TensorHandle addmm_5_mm;
+  const int64_t addmm_5_mm_sizes[] = {3, 72};
+  const int64_t addmm_5_mm_strides[] = {72, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 0, kFloat32, 2, addmm_5_mm_sizes, addmm_5_mm_strides, addmm_5_mm.out()),
+        "allocate addmm_5_mm");
+  check(aoti_torch_cpu_mm_out(addmm_5_mm.get(), view_10.get(), p_gru_weight_hh_l0_kn_1),
+        "node 'addmm_5_mm' (aten.mm.default)");
+  view_10.reset();
+  // node 'addmm_5' (aten.add.Tensor)
   TensorHandle addmm_5;
   const int64_t addmm_5_sizes[] = {3, 72};
   const int64_t addmm_5_strides[] = {72, 1};
   check(aoti_torch__alloc_from_pool(
-            arena.get(), 8640, kFloat32, 2, addmm_5_sizes, addmm_5_strides, addmm_5.out()),
+            arena.get(), 896, kFloat32, 2, addmm_5_sizes, addmm_5_strides, addmm_5.out()),
         "allocate addmm_5");
-  check(aoti_torch_cpu_addmm_out(
-            addmm_5.get(), p_gru_bias_hh_l0_1, view_10.get(), p_gru_weight_hh_l0_kn_1, 1.0, 1.0),
-        "node 'addmm_5' (aten.addmm.default)");
-  view_10.reset();
+  {
+    const int64_t addmm_5_mm_layout[] = {72, 1};
+    TensorHandle addmm_5_mm_copy;
+    const float* addmm_5_mm_data = kernel_input<float>(addmm_5_mm.get(), 2, addmm_5_mm_layout,
+        addmm_5_mm_copy);
+    const int64_t p_gru_bias_hh_l0_layout_4[] = {1};
+    TensorHandle p_gru_bias_hh_l0_copy_4;
+    const float* p_gru_bias_hh_l0_data_4 = kernel_input<float>(p_gru_bias_hh_l0_1, 1,
+        p_gru_bias_hh_l0_layout_4, p_gru_bias_hh_l0_copy_4);
+    auto* kernel_13 = &aotic_kernels::base::k1_add;
+    if (kernels_avx2()) {
+      kernel_13 = &aotic_kernels::avx2::k1_add;
+    }
+    kernel_13(addmm_5_mm_data, p_gru_bias_hh_l0_data_4, aotic::runtime::data<float>(addmm_5.get()));
+  }
+  addmm_5_mm.reset();
   // node 'view_11' (aten.view.default)
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
   // may share addmm_5's storage (a view)
@@ -934,8 +1068,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
   TensorHandle tanh_4;
   const int64_t tanh_4_sizes[] = {1, 3, 24};
   const int64_t tanh_4_strides[] = {72, 24, 1};
-  check(aoti_torch__alloc_from_pool(
-            arena.get(), 9536, kFloat32, 3, tanh_4_sizes, tanh_4_strides, tanh_4.out()),
+  check(aoti_torch__alloc_from_pool(arena.get(), 0, kFloat32, 3, tanh_4_sizes, tanh_4_strides, tanh_4.out()),
         "allocate tanh_4");
   // fuses add_16, sigmoid_8, mul_8, add_18, tanh_4
   {
@@ -955,11 +1088,11 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     TensorHandle getitem_24_copy;
     const float* getitem_24_data = kernel_input<float>(getitem_24.get(), 2, getitem_24_layout,
         getitem_24_copy);
-    auto* kernel_8 = &aotic_kernels::base::k0_add_sigmoid_mul_add_tanh;
+    auto* kernel_14 = &aotic_kernels::base::k2_add_sigmoid_mul_add_tanh;
     if (kernels_avx2()) {
-      kernel_8 = &aotic_kernels::avx2::k0_add_sigmoid_mul_add_tanh;
+      kernel_14 = &aotic_kernels::avx2::k2_add_sigmoid_mul_add_tanh;
     }
-    kernel_8(getitem_26_data, getitem_29_data, getitem_27_data, getitem_24_data,
+    kernel_14(getitem_26_data, getitem_29_data, getitem_27_data, getitem_24_data,
         aotic::runtime::data<float>(tanh_4.get()));
   }
   getitem_24.reset();
@@ -971,7 +1104,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
   const int64_t add_19_sizes[] = {1, 3, 24};
   const int64_t add_19_strides[] = {72, 24, 1};
   check(aoti_torch__alloc_from_pool(
-            arena.get(), 11136, kFloat32, 3, add_19_sizes, add_19_strides, add_19.out()),
+            arena.get(), 3072, kFloat32, 3, add_19_sizes, add_19_strides, add_19.out()),
         "allocate add_19");
   // fuses add_17, sigmoid_9, sub_4, mul_9, add_19
   {
@@ -989,11 +1122,11 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     TensorHandle getitem_25_copy;
     const float* getitem_25_data = kernel_input<float>(getitem_25.get(), 2, getitem_25_layout,
         getitem_25_copy);
-    auto* kernel_9 = &aotic_kernels::base::k1_add_sigmoid_sub_mul_add;
+    auto* kernel_15 = &aotic_kernels::base::k3_add_sigmoid_sub_mul_add;
     if (kernels_avx2()) {
-      kernel_9 = &aotic_kernels::avx2::k1_add_sigmoid_sub_mul_add;
+      kernel_15 = &aotic_kernels::avx2::k3_add_sigmoid_sub_mul_add;
     }
-    kernel_9(add_15_data, tanh_4_data, getitem_28_data, getitem_25_data,
+    kernel_15(add_15_data, tanh_4_data, getitem_28_data, getitem_25_data,
         aotic::runtime::data<float>(add_19.get()));
   }
   getitem_25.reset();
@@ -1021,17 +1154,39 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
   const int64_t shape_12[] = {3, 24};
   check(aoti_torch_cpu_reshape(add_19.get(), shape_12, 2, view_12.out()),
         "node 'view_12' (aten.view.default)");
-  // node 'addmm_6' (aten.addmm.default)
+  // node 'addmm_6_mm' (aten.mm.default)
+  TensorHandle addmm_6_mm;
+  const int64_t addmm_6_mm_sizes[] = {3, 72};
+  const int64_t addmm_6_mm_strides[] = {72, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 0, kFloat32, 2, addmm_6_mm_sizes, addmm_6_mm_strides, addmm_6_mm.out()),
+        "allocate addmm_6_mm");
+  check(aoti_torch_cpu_mm_out(addmm_6_mm.get(), view_12.get(), p_gru_weight_hh_l0_kn_1),
+        "node 'addmm_6_mm' (aten.mm.default)");
+  view_12.reset();
+  // node 'addmm_6' (aten.add.Tensor)
   TensorHandle addmm_6;
   const int64_t addmm_6_sizes[] = {3, 72};
   const int64_t addmm_6_strides[] = {72, 1};
   check(aoti_torch__alloc_from_pool(
-            arena.get(), 8640, kFloat32, 2, addmm_6_sizes, addmm_6_strides, addmm_6.out()),
+            arena.get(), 896, kFloat32, 2, addmm_6_sizes, addmm_6_strides, addmm_6.out()),
         "allocate addmm_6");
-  check(aoti_torch_cpu_addmm_out(
-            addmm_6.get(), p_gru_bias_hh_l0_1, view_12.get(), p_gru_weight_hh_l0_kn_1, 1.0, 1.0),
-        "node 'addmm_6' (aten.addmm.default)");
-  view_12.reset();
+  {
+    const int64_t addmm_6_mm_layout[] = {72, 1};
+    TensorHandle addmm_6_mm_copy;
+    const float* addmm_6_mm_data = kernel_input<float>(addmm_6_mm.get(), 2, addmm_6_mm_layout,
+        addmm_6_mm_copy);
+    const int64_t p_gru_bias_hh_l0_layout_5[] = {1};
+    TensorHandle p_gru_bias_hh_l0_copy_5;
+    const float* p_gru_bias_hh_l0_data_5 = kernel_input<float>(p_gru_bias_hh_l0_1, 1,
+        p_gru_bias_hh_l0_layout_5, p_gru_bias_hh_l0_copy_5);
+    auto* kernel_16 = &aotic_kernels::base::k1_add;
+    if (kernels_avx2()) {
+      kernel_16 = &aotic_kernels::avx2::k1_add;
+    }
+    kernel_16(addmm_6_mm_data, p_gru_bias_hh_l0_data_5, aotic::runtime::data<float>(addmm_6.get()));
+  }
+  addmm_6_mm.reset();
   // node 'view_13' (aten.view.default)
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
   // may share addmm_6's storage (a view)
@@ -1059,8 +1214,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
   TensorHandle tanh_5;
   const int64_t tanh_5_sizes[] = {1, 3, 24};
   const int64_t tanh_5_strides[] = {72, 24, 1};
-  check(aoti_torch__alloc_from_pool(
-            arena.get(), 9536, kFloat32, 3, tanh_5_sizes, tanh_5_strides, tanh_5.out()),
+  check(aoti_torch__alloc_from_pool(arena.get(), 0, kFloat32, 3, tanh_5_sizes, tanh_5_strides, tanh_5.out()),
         "allocate tanh_5");
   // fuses add_20, sigmoid_10, mul_10, add_22, tanh_5
   {
@@ -1080,11 +1234,11 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     TensorHandle getitem_30_copy;
     const float* getitem_30_data = kernel_input<float>(getitem_30.get(), 2, getitem_30_layout,
         getitem_30_copy);
-    auto* kernel_10 = &aotic_kernels::base::k0_add_sigmoid_mul_add_tanh;
+    auto* kernel_17 = &aotic_kernels::base::k2_add_sigmoid_mul_add_tanh;
     if (kernels_avx2()) {
-      kernel_10 = &aotic_kernels::avx2::k0_add_sigmoid_mul_add_tanh;
+      kernel_17 = &aotic_kernels::avx2::k2_add_sigmoid_mul_add_tanh;
     }
-    kernel_10(getitem_32_data, getitem_35_data, getitem_33_data, getitem_30_data,
+    kernel_17(getitem_32_data, getitem_35_data, getitem_33_data, getitem_30_data,
         aotic::runtime::data<float>(tanh_5.get()));
   }
   getitem_30.reset();
@@ -1096,7 +1250,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
   const int64_t add_23_sizes[] = {1, 3, 24};
   const int64_t add_23_strides[] = {72, 24, 1};
   check(aoti_torch__alloc_from_pool(
-            arena.get(), 11456, kFloat32, 3, add_23_sizes, add_23_strides, add_23.out()),
+            arena.get(), 3392, kFloat32, 3, add_23_sizes, add_23_strides, add_23.out()),
         "allocate add_23");
   // fuses add_21, sigmoid_11, sub_5, mul_11, add_23
   {
@@ -1114,11 +1268,11 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     TensorHandle getitem_31_copy;
     const float* getitem_31_data = kernel_input<float>(getitem_31.get(), 2, getitem_31_layout,
         getitem_31_copy);
-    auto* kernel_11 = &aotic_kernels::base::k1_add_sigmoid_sub_mul_add;
+    auto* kernel_18 = &aotic_kernels::base::k3_add_sigmoid_sub_mul_add;
     if (kernels_avx2()) {
-      kernel_11 = &aotic_kernels::avx2::k1_add_sigmoid_sub_mul_add;
+      kernel_18 = &aotic_kernels::avx2::k3_add_sigmoid_sub_mul_add;
     }
-    kernel_11(add_19_data, tanh_5_data, getitem_34_data, getitem_31_data,
+    kernel_18(add_19_data, tanh_5_data, getitem_34_data, getitem_31_data,
         aotic::runtime::data<float>(add_23.get()));
   }
   getitem_31.reset();
@@ -1146,17 +1300,39 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
   const int64_t shape_14[] = {3, 24};
   check(aoti_torch_cpu_reshape(add_23.get(), shape_14, 2, view_14.out()),
         "node 'view_14' (aten.view.default)");
-  // node 'addmm_7' (aten.addmm.default)
+  // node 'addmm_7_mm' (aten.mm.default)
+  TensorHandle addmm_7_mm;
+  const int64_t addmm_7_mm_sizes[] = {3, 72};
+  const int64_t addmm_7_mm_strides[] = {72, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 0, kFloat32, 2, addmm_7_mm_sizes, addmm_7_mm_strides, addmm_7_mm.out()),
+        "allocate addmm_7_mm");
+  check(aoti_torch_cpu_mm_out(addmm_7_mm.get(), view_14.get(), p_gru_weight_hh_l0_kn_1),
+        "node 'addmm_7_mm' (aten.mm.default)");
+  view_14.reset();
+  // node 'addmm_7' (aten.add.Tensor)
   TensorHandle addmm_7;
   const int64_t addmm_7_sizes[] = {3, 72};
   const int64_t addmm_7_strides[] = {72, 1};
   check(aoti_torch__alloc_from_pool(
-            arena.get(), 8640, kFloat32, 2, addmm_7_sizes, addmm_7_strides, addmm_7.out()),
+            arena.get(), 896, kFloat32, 2, addmm_7_sizes, addmm_7_strides, addmm_7.out()),
         "allocate addmm_7");
-  check(aoti_torch_cpu_addmm_out(
-            addmm_7.get(), p_gru_bias_hh_l0_1, view_14.get(), p_gru_weight_hh_l0_kn_1, 1.0, 1.0),
-        "node 'addmm_7' (aten.addmm.default)");
-  view_14.reset();
+  {
+    const int64_t addmm_7_mm_layout[] = {72, 1};
+    TensorHandle addmm_7_mm_copy;
+    const float* addmm_7_mm_data = kernel_input<float>(addmm_7_mm.get(), 2, addmm_7_mm_layout,
+        addmm_7_mm_copy);
+    const int64_t p_gru_bias_hh_l0_layout_6[] = {1};
+    TensorHandle p_gru_bias_hh_l0_copy_6;
+    const float* p_gru_bias_hh_l0_data_6 = kernel_input<float>(p_gru_bias_hh_l0_1, 1,
+        p_gru_bias_hh_l0_layout_6, p_gru_bias_hh_l0_copy_6);
+    auto* kernel_19 = &aotic_kernels::base::k1_add;
+    if (kernels_avx2()) {
+      kernel_19 = &aotic_kernels::avx2::k1_add;
+    }
+    kernel_19(addmm_7_mm_data, p_gru_bias_hh_l0_data_6, aotic::runtime::data<float>(addmm_7.get()));
+  }
+  addmm_7_mm.reset();
   // node 'view_15' (aten.view.default)
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
   // may share addmm_7's storage (a view)
@@ -1184,8 +1360,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
   TensorHandle tanh_6;
   const int64_t tanh_6_sizes[] = {1, 3, 24};
   const int64_t tanh_6_strides[] = {72, 24, 1};
-  check(aoti_torch__alloc_from_pool(
-            arena.get(), 9536, kFloat32, 3, tanh_6_sizes, tanh_6_strides, tanh_6.out()),
+  check(aoti_torch__alloc_from_pool(arena.get(), 0, kFloat32, 3, tanh_6_sizes, tanh_6_strides, tanh_6.out()),
         "allocate tanh_6");
   // fuses add_24, sigmoid_12, mul_12, add_26, tanh_6
   {
@@ -1205,11 +1380,11 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     TensorHandle getitem_36_copy;
     const float* getitem_36_data = kernel_input<float>(getitem_36.get(), 2, getitem_36_layout,
         getitem_36_copy);
-    auto* kernel_12 = &aotic_kernels::base::k0_add_sigmoid_mul_add_tanh;
+    auto* kernel_20 = &aotic_kernels::base::k2_add_sigmoid_mul_add_tanh;
     if (kernels_avx2()) {
-      kernel_12 = &aotic_kernels::avx2::k0_add_sigmoid_mul_add_tanh;
+      kernel_20 = &aotic_kernels::avx2::k2_add_sigmoid_mul_add_tanh;
     }
-    kernel_12(getitem_38_data, getitem_41_data, getitem_39_data, getitem_36_data,
+    kernel_20(getitem_38_data, getitem_41_data, getitem_39_data, getitem_36_data,
         aotic::runtime::data<float>(tanh_6.get()));
   }
   getitem_36.reset();
@@ -1221,7 +1396,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
   const int64_t add_27_sizes[] = {1, 3, 24};
   const int64_t add_27_strides[] = {72, 24, 1};
   check(aoti_torch__alloc_from_pool(
-            arena.get(), 11776, kFloat32, 3, add_27_sizes, add_27_strides, add_27.out()),
+            arena.get(), 3712, kFloat32, 3, add_27_sizes, add_27_strides, add_27.out()),
         "allocate add_27");
   // fuses add_25, sigmoid_13, sub_6, mul_13, add_27
   {
@@ -1239,11 +1414,11 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     TensorHandle getitem_37_copy;
     const float* getitem_37_data = kernel_input<float>(getitem_37.get(), 2, getitem_37_layout,
         getitem_37_copy);
-    auto* kernel_13 = &aotic_kernels::base::k1_add_sigmoid_sub_mul_add;
+    auto* kernel_21 = &aotic_kernels::base::k3_add_sigmoid_sub_mul_add;
     if (kernels_avx2()) {
-      kernel_13 = &aotic_kernels::avx2::k1_add_sigmoid_sub_mul_add;
+      kernel_21 = &aotic_kernels::avx2::k3_add_sigmoid_sub_mul_add;
     }
-    kernel_13(add_23_data, tanh_6_data, getitem_40_data, getitem_37_data,
+    kernel_21(add_23_data, tanh_6_data, getitem_40_data, getitem_37_data,
         aotic::runtime::data<float>(add_27.get()));
   }
   getitem_37.reset();
@@ -1271,17 +1446,39 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
   const int64_t shape_16[] = {3, 24};
   check(aoti_torch_cpu_reshape(add_27.get(), shape_16, 2, view_16.out()),
         "node 'view_16' (aten.view.default)");
-  // node 'addmm_8' (aten.addmm.default)
+  // node 'addmm_8_mm' (aten.mm.default)
+  TensorHandle addmm_8_mm;
+  const int64_t addmm_8_mm_sizes[] = {3, 72};
+  const int64_t addmm_8_mm_strides[] = {72, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 0, kFloat32, 2, addmm_8_mm_sizes, addmm_8_mm_strides, addmm_8_mm.out()),
+        "allocate addmm_8_mm");
+  check(aoti_torch_cpu_mm_out(addmm_8_mm.get(), view_16.get(), p_gru_weight_hh_l0_kn_1),
+        "node 'addmm_8_mm' (aten.mm.default)");
+  view_16.reset();
+  // node 'addmm_8' (aten.add.Tensor)
   TensorHandle addmm_8;
   const int64_t addmm_8_sizes[] = {3, 72};
   const int64_t addmm_8_strides[] = {72, 1};
   check(aoti_torch__alloc_from_pool(
-            arena.get(), 8640, kFloat32, 2, addmm_8_sizes, addmm_8_strides, addmm_8.out()),
+            arena.get(), 896, kFloat32, 2, addmm_8_sizes, addmm_8_strides, addmm_8.out()),
         "allocate addmm_8");
-  check(aoti_torch_cpu_addmm_out(
-            addmm_8.get(), p_gru_bias_hh_l0_1, view_16.get(), p_gru_weight_hh_l0_kn_1, 1.0, 1.0),
-        "node 'addmm_8' (aten.addmm.default)");
-  view_16.reset();
+  {
+    const int64_t addmm_8_mm_layout[] = {72, 1};
+    TensorHandle addmm_8_mm_copy;
+    const float* addmm_8_mm_data = kernel_input<float>(addmm_8_mm.get(), 2, addmm_8_mm_layout,
+        addmm_8_mm_copy);
+    const int64_t p_gru_bias_hh_l0_layout_7[] = {1};
+    TensorHandle p_gru_bias_hh_l0_copy_7;
+    const float* p_gru_bias_hh_l0_data_7 = kernel_input<float>(p_gru_bias_hh_l0_1, 1,
+        p_gru_bias_hh_l0_layout_7, p_gru_bias_hh_l0_copy_7);
+    auto* kernel_22 = &aotic_kernels::base::k1_add;
+    if (kernels_avx2()) {
+      kernel_22 = &aotic_kernels::avx2::k1_add;
+    }
+    kernel_22(addmm_8_mm_data, p_gru_bias_hh_l0_data_7, aotic::runtime::data<float>(addmm_8.get()));
+  }
+  addmm_8_mm.reset();
   // node 'view_17' (aten.view.default)
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
   // may share addmm_8's storage (a view)
@@ -1309,8 +1506,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
   TensorHandle tanh_7;
   const int64_t tanh_7_sizes[] = {1, 3, 24};
   const int64_t tanh_7_strides[] = {72, 24, 1};
-  check(aoti_torch__alloc_from_pool(
-            arena.get(), 9536, kFloat32, 3, tanh_7_sizes, tanh_7_strides, tanh_7.out()),
+  check(aoti_torch__alloc_from_pool(arena.get(), 0, kFloat32, 3, tanh_7_sizes, tanh_7_strides, tanh_7.out()),
         "allocate tanh_7");
   // fuses add_28, sigmoid_14, mul_14, add_30, tanh_7
   {
@@ -1330,11 +1526,11 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     TensorHandle getitem_42_copy;
     const float* getitem_42_data = kernel_input<float>(getitem_42.get(), 2, getitem_42_layout,
         getitem_42_copy);
-    auto* kernel_14 = &aotic_kernels::base::k0_add_sigmoid_mul_add_tanh;
+    auto* kernel_23 = &aotic_kernels::base::k2_add_sigmoid_mul_add_tanh;
     if (kernels_avx2()) {
-      kernel_14 = &aotic_kernels::avx2::k0_add_sigmoid_mul_add_tanh;
+      kernel_23 = &aotic_kernels::avx2::k2_add_sigmoid_mul_add_tanh;
     }
-    kernel_14(getitem_44_data, getitem_47_data, getitem_45_data, getitem_42_data,
+    kernel_23(getitem_44_data, getitem_47_data, getitem_45_data, getitem_42_data,
         aotic::runtime::data<float>(tanh_7.get()));
   }
   getitem_42.reset();
@@ -1346,7 +1542,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
   const int64_t add_31_sizes[] = {1, 3, 24};
   const int64_t add_31_strides[] = {72, 24, 1};
   check(aoti_torch__alloc_from_pool(
-            arena.get(), 12096, kFloat32, 3, add_31_sizes, add_31_strides, add_31.out()),
+            arena.get(), 4032, kFloat32, 3, add_31_sizes, add_31_strides, add_31.out()),
         "allocate add_31");
   // fuses add_29, sigmoid_15, sub_7, mul_15, add_31
   {
@@ -1364,11 +1560,11 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     TensorHandle getitem_43_copy;
     const float* getitem_43_data = kernel_input<float>(getitem_43.get(), 2, getitem_43_layout,
         getitem_43_copy);
-    auto* kernel_15 = &aotic_kernels::base::k1_add_sigmoid_sub_mul_add;
+    auto* kernel_24 = &aotic_kernels::base::k3_add_sigmoid_sub_mul_add;
     if (kernels_avx2()) {
-      kernel_15 = &aotic_kernels::avx2::k1_add_sigmoid_sub_mul_add;
+      kernel_24 = &aotic_kernels::avx2::k3_add_sigmoid_sub_mul_add;
     }
-    kernel_15(add_27_data, tanh_7_data, getitem_46_data, getitem_43_data,
+    kernel_24(add_27_data, tanh_7_data, getitem_46_data, getitem_43_data,
         aotic::runtime::data<float>(add_31.get()));
   }
   getitem_43.reset();
@@ -1396,17 +1592,39 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
   const int64_t shape_18[] = {3, 24};
   check(aoti_torch_cpu_reshape(add_31.get(), shape_18, 2, view_18.out()),
         "node 'view_18' (aten.view.default)");
-  // node 'addmm_9' (aten.addmm.default)
+  // node 'addmm_9_mm' (aten.mm.default)
+  TensorHandle addmm_9_mm;
+  const int64_t addmm_9_mm_sizes[] = {3, 72};
+  const int64_t addmm_9_mm_strides[] = {72, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 0, kFloat32, 2, addmm_9_mm_sizes, addmm_9_mm_strides, addmm_9_mm.out()),
+        "allocate addmm_9_mm");
+  check(aoti_torch_cpu_mm_out(addmm_9_mm.get(), view_18.get(), p_gru_weight_hh_l0_kn_1),
+        "node 'addmm_9_mm' (aten.mm.default)");
+  view_18.reset();
+  // node 'addmm_9' (aten.add.Tensor)
   TensorHandle addmm_9;
   const int64_t addmm_9_sizes[] = {3, 72};
   const int64_t addmm_9_strides[] = {72, 1};
   check(aoti_torch__alloc_from_pool(
-            arena.get(), 8640, kFloat32, 2, addmm_9_sizes, addmm_9_strides, addmm_9.out()),
+            arena.get(), 896, kFloat32, 2, addmm_9_sizes, addmm_9_strides, addmm_9.out()),
         "allocate addmm_9");
-  check(aoti_torch_cpu_addmm_out(
-            addmm_9.get(), p_gru_bias_hh_l0_1, view_18.get(), p_gru_weight_hh_l0_kn_1, 1.0, 1.0),
-        "node 'addmm_9' (aten.addmm.default)");
-  view_18.reset();
+  {
+    const int64_t addmm_9_mm_layout[] = {72, 1};
+    TensorHandle addmm_9_mm_copy;
+    const float* addmm_9_mm_data = kernel_input<float>(addmm_9_mm.get(), 2, addmm_9_mm_layout,
+        addmm_9_mm_copy);
+    const int64_t p_gru_bias_hh_l0_layout_8[] = {1};
+    TensorHandle p_gru_bias_hh_l0_copy_8;
+    const float* p_gru_bias_hh_l0_data_8 = kernel_input<float>(p_gru_bias_hh_l0_1, 1,
+        p_gru_bias_hh_l0_layout_8, p_gru_bias_hh_l0_copy_8);
+    auto* kernel_25 = &aotic_kernels::base::k1_add;
+    if (kernels_avx2()) {
+      kernel_25 = &aotic_kernels::avx2::k1_add;
+    }
+    kernel_25(addmm_9_mm_data, p_gru_bias_hh_l0_data_8, aotic::runtime::data<float>(addmm_9.get()));
+  }
+  addmm_9_mm.reset();
   // node 'view_19' (aten.view.default)
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
   // may share addmm_9's storage (a view)
@@ -1434,8 +1652,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
   TensorHandle tanh_8;
   const int64_t tanh_8_sizes[] = {1, 3, 24};
   const int64_t tanh_8_strides[] = {72, 24, 1};
-  check(aoti_torch__alloc_from_pool(
-            arena.get(), 9536, kFloat32, 3, tanh_8_sizes, tanh_8_strides, tanh_8.out()),
+  check(aoti_torch__alloc_from_pool(arena.get(), 0, kFloat32, 3, tanh_8_sizes, tanh_8_strides, tanh_8.out()),
         "allocate tanh_8");
   // fuses add_32, sigmoid_16, mul_16, add_34, tanh_8
   {
@@ -1455,11 +1672,11 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     TensorHandle getitem_48_copy;
     const float* getitem_48_data = kernel_input<float>(getitem_48.get(), 2, getitem_48_layout,
         getitem_48_copy);
-    auto* kernel_16 = &aotic_kernels::base::k0_add_sigmoid_mul_add_tanh;
+    auto* kernel_26 = &aotic_kernels::base::k2_add_sigmoid_mul_add_tanh;
     if (kernels_avx2()) {
-      kernel_16 = &aotic_kernels::avx2::k0_add_sigmoid_mul_add_tanh;
+      kernel_26 = &aotic_kernels::avx2::k2_add_sigmoid_mul_add_tanh;
     }
-    kernel_16(getitem_50_data, getitem_53_data, getitem_51_data, getitem_48_data,
+    kernel_26(getitem_50_data, getitem_53_data, getitem_51_data, getitem_48_data,
         aotic::runtime::data<float>(tanh_8.get()));
   }
   getitem_48.reset();
@@ -1471,7 +1688,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
   const int64_t add_35_sizes[] = {1, 3, 24};
   const int64_t add_35_strides[] = {72, 24, 1};
   check(aoti_torch__alloc_from_pool(
-            arena.get(), 12416, kFloat32, 3, add_35_sizes, add_35_strides, add_35.out()),
+            arena.get(), 4352, kFloat32, 3, add_35_sizes, add_35_strides, add_35.out()),
         "allocate add_35");
   // fuses add_33, sigmoid_17, sub_8, mul_17, add_35
   {
@@ -1489,11 +1706,11 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     TensorHandle getitem_49_copy;
     const float* getitem_49_data = kernel_input<float>(getitem_49.get(), 2, getitem_49_layout,
         getitem_49_copy);
-    auto* kernel_17 = &aotic_kernels::base::k1_add_sigmoid_sub_mul_add;
+    auto* kernel_27 = &aotic_kernels::base::k3_add_sigmoid_sub_mul_add;
     if (kernels_avx2()) {
-      kernel_17 = &aotic_kernels::avx2::k1_add_sigmoid_sub_mul_add;
+      kernel_27 = &aotic_kernels::avx2::k3_add_sigmoid_sub_mul_add;
     }
-    kernel_17(add_31_data, tanh_8_data, getitem_52_data, getitem_49_data,
+    kernel_27(add_31_data, tanh_8_data, getitem_52_data, getitem_49_data,
         aotic::runtime::data<float>(add_35.get()));
   }
   getitem_49.reset();
@@ -1521,17 +1738,39 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
   const int64_t shape_20[] = {3, 24};
   check(aoti_torch_cpu_reshape(add_35.get(), shape_20, 2, view_20.out()),
         "node 'view_20' (aten.view.default)");
-  // node 'addmm_10' (aten.addmm.default)
+  // node 'addmm_10_mm' (aten.mm.default)
+  TensorHandle addmm_10_mm;
+  const int64_t addmm_10_mm_sizes[] = {3, 72};
+  const int64_t addmm_10_mm_strides[] = {72, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 0, kFloat32, 2, addmm_10_mm_sizes, addmm_10_mm_strides, addmm_10_mm.out()),
+        "allocate addmm_10_mm");
+  check(aoti_torch_cpu_mm_out(addmm_10_mm.get(), view_20.get(), p_gru_weight_hh_l0_kn_1),
+        "node 'addmm_10_mm' (aten.mm.default)");
+  view_20.reset();
+  // node 'addmm_10' (aten.add.Tensor)
   TensorHandle addmm_10;
   const int64_t addmm_10_sizes[] = {3, 72};
   const int64_t addmm_10_strides[] = {72, 1};
   check(aoti_torch__alloc_from_pool(
-            arena.get(), 8640, kFloat32, 2, addmm_10_sizes, addmm_10_strides, addmm_10.out()),
+            arena.get(), 896, kFloat32, 2, addmm_10_sizes, addmm_10_strides, addmm_10.out()),
         "allocate addmm_10");
-  check(aoti_torch_cpu_addmm_out(
-            addmm_10.get(), p_gru_bias_hh_l0_1, view_20.get(), p_gru_weight_hh_l0_kn_1, 1.0, 1.0),
-        "node 'addmm_10' (aten.addmm.default)");
-  view_20.reset();
+  {
+    const int64_t addmm_10_mm_layout[] = {72, 1};
+    TensorHandle addmm_10_mm_copy;
+    const float* addmm_10_mm_data = kernel_input<float>(addmm_10_mm.get(), 2, addmm_10_mm_layout,
+        addmm_10_mm_copy);
+    const int64_t p_gru_bias_hh_l0_layout_9[] = {1};
+    TensorHandle p_gru_bias_hh_l0_copy_9;
+    const float* p_gru_bias_hh_l0_data_9 = kernel_input<float>(p_gru_bias_hh_l0_1, 1,
+        p_gru_bias_hh_l0_layout_9, p_gru_bias_hh_l0_copy_9);
+    auto* kernel_28 = &aotic_kernels::base::k1_add;
+    if (kernels_avx2()) {
+      kernel_28 = &aotic_kernels::avx2::k1_add;
+    }
+    kernel_28(addmm_10_mm_data, p_gru_bias_hh_l0_data_9, aotic::runtime::data<float>(addmm_10.get()));
+  }
+  addmm_10_mm.reset();
   // node 'view_21' (aten.view.default)
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
   // may share addmm_10's storage (a view)
@@ -1559,8 +1798,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
   TensorHandle tanh_9;
   const int64_t tanh_9_sizes[] = {1, 3, 24};
   const int64_t tanh_9_strides[] = {72, 24, 1};
-  check(aoti_torch__alloc_from_pool(
-            arena.get(), 9536, kFloat32, 3, tanh_9_sizes, tanh_9_strides, tanh_9.out()),
+  check(aoti_torch__alloc_from_pool(arena.get(), 0, kFloat32, 3, tanh_9_sizes, tanh_9_strides, tanh_9.out()),
         "allocate tanh_9");
   // fuses add_36, sigmoid_18, mul_18, add_38, tanh_9
   {
@@ -1580,11 +1818,11 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     TensorHandle getitem_54_copy;
     const float* getitem_54_data = kernel_input<float>(getitem_54.get(), 2, getitem_54_layout,
         getitem_54_copy);
-    auto* kernel_18 = &aotic_kernels::base::k0_add_sigmoid_mul_add_tanh;
+    auto* kernel_29 = &aotic_kernels::base::k2_add_sigmoid_mul_add_tanh;
     if (kernels_avx2()) {
-      kernel_18 = &aotic_kernels::avx2::k0_add_sigmoid_mul_add_tanh;
+      kernel_29 = &aotic_kernels::avx2::k2_add_sigmoid_mul_add_tanh;
     }
-    kernel_18(getitem_56_data, getitem_59_data, getitem_57_data, getitem_54_data,
+    kernel_29(getitem_56_data, getitem_59_data, getitem_57_data, getitem_54_data,
         aotic::runtime::data<float>(tanh_9.get()));
   }
   getitem_54.reset();
@@ -1596,7 +1834,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
   const int64_t add_39_sizes[] = {1, 3, 24};
   const int64_t add_39_strides[] = {72, 24, 1};
   check(aoti_torch__alloc_from_pool(
-            arena.get(), 12736, kFloat32, 3, add_39_sizes, add_39_strides, add_39.out()),
+            arena.get(), 17280, kFloat32, 3, add_39_sizes, add_39_strides, add_39.out()),
         "allocate add_39");
   // fuses add_37, sigmoid_19, sub_9, mul_19, add_39
   {
@@ -1614,11 +1852,11 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     TensorHandle getitem_55_copy;
     const float* getitem_55_data = kernel_input<float>(getitem_55.get(), 2, getitem_55_layout,
         getitem_55_copy);
-    auto* kernel_19 = &aotic_kernels::base::k1_add_sigmoid_sub_mul_add;
+    auto* kernel_30 = &aotic_kernels::base::k3_add_sigmoid_sub_mul_add;
     if (kernels_avx2()) {
-      kernel_19 = &aotic_kernels::avx2::k1_add_sigmoid_sub_mul_add;
+      kernel_30 = &aotic_kernels::avx2::k3_add_sigmoid_sub_mul_add;
     }
-    kernel_19(add_35_data, tanh_9_data, getitem_58_data, getitem_55_data,
+    kernel_30(add_35_data, tanh_9_data, getitem_58_data, getitem_55_data,
         aotic::runtime::data<float>(add_39.get()));
   }
   getitem_55.reset();
@@ -1652,17 +1890,39 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
   const int64_t shape_22[] = {30, 24};
   check(aoti_torch_cpu_reshape(cat.get(), shape_22, 2, view_22.out()), "node 'view_22' (aten.view.default)");
   cat.reset();
-  // node 'addmm_11' (aten.addmm.default)
+  // node 'addmm_11_mm' (aten.mm.default)
+  TensorHandle addmm_11_mm;
+  const int64_t addmm_11_mm_sizes[] = {30, 72};
+  const int64_t addmm_11_mm_strides[] = {72, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 0, kFloat32, 2, addmm_11_mm_sizes, addmm_11_mm_strides, addmm_11_mm.out()),
+        "allocate addmm_11_mm");
+  check(aoti_torch_cpu_mm_out(addmm_11_mm.get(), view_22.get(), p_gru_weight_ih_l1_kn_1),
+        "node 'addmm_11_mm' (aten.mm.default)");
+  view_22.reset();
+  // node 'addmm_11' (aten.add.Tensor)
   TensorHandle addmm_11;
   const int64_t addmm_11_sizes[] = {30, 72};
   const int64_t addmm_11_strides[] = {72, 1};
   check(aoti_torch__alloc_from_pool(
-            arena.get(), 0, kFloat32, 2, addmm_11_sizes, addmm_11_strides, addmm_11.out()),
+            arena.get(), 8640, kFloat32, 2, addmm_11_sizes, addmm_11_strides, addmm_11.out()),
         "allocate addmm_11");
-  check(aoti_torch_cpu_addmm_out(
-            addmm_11.get(), p_gru_bias_ih_l1_1, view_22.get(), p_gru_weight_ih_l1_kn_1, 1.0, 1.0),
-        "node 'addmm_11' (aten.addmm.default)");
-  view_22.reset();
+  {
+    const int64_t addmm_11_mm_layout[] = {72, 1};
+    TensorHandle addmm_11_mm_copy;
+    const float* addmm_11_mm_data = kernel_input<float>(addmm_11_mm.get(), 2, addmm_11_mm_layout,
+        addmm_11_mm_copy);
+    const int64_t p_gru_bias_ih_l1_layout[] = {1};
+    TensorHandle p_gru_bias_ih_l1_copy;
+    const float* p_gru_bias_ih_l1_data = kernel_input<float>(p_gru_bias_ih_l1_1, 1,
+        p_gru_bias_ih_l1_layout, p_gru_bias_ih_l1_copy);
+    auto* kernel_31 = &aotic_kernels::base::k0_add;
+    if (kernels_avx2()) {
+      kernel_31 = &aotic_kernels::avx2::k0_add;
+    }
+    kernel_31(addmm_11_mm_data, p_gru_bias_ih_l1_data, aotic::runtime::data<float>(addmm_11.get()));
+  }
+  addmm_11_mm.reset();
   // node 'view_23' (aten.view.default)
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
   // may share addmm_11's storage (a view)
@@ -1840,17 +2100,39 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
   const int64_t shape_24[] = {3, 24};
   check(aoti_torch_cpu_reshape(unsqueeze_1.get(), shape_24, 2, view_24.out()),
         "node 'view_24' (aten.view.default)");
-  // node 'addmm_12' (aten.addmm.default)
+  // node 'addmm_12_mm' (aten.mm.default)
+  TensorHandle addmm_12_mm;
+  const int64_t addmm_12_mm_sizes[] = {3, 72};
+  const int64_t addmm_12_mm_strides[] = {72, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 0, kFloat32, 2, addmm_12_mm_sizes, addmm_12_mm_strides, addmm_12_mm.out()),
+        "allocate addmm_12_mm");
+  check(aoti_torch_cpu_mm_out(addmm_12_mm.get(), view_24.get(), p_gru_weight_hh_l1_kn_1),
+        "node 'addmm_12_mm' (aten.mm.default)");
+  view_24.reset();
+  // node 'addmm_12' (aten.add.Tensor)
   TensorHandle addmm_12;
   const int64_t addmm_12_sizes[] = {3, 72};
   const int64_t addmm_12_strides[] = {72, 1};
   check(aoti_torch__alloc_from_pool(
-            arena.get(), 8640, kFloat32, 2, addmm_12_sizes, addmm_12_strides, addmm_12.out()),
+            arena.get(), 896, kFloat32, 2, addmm_12_sizes, addmm_12_strides, addmm_12.out()),
         "allocate addmm_12");
-  check(aoti_torch_cpu_addmm_out(
-            addmm_12.get(), p_gru_bias_hh_l1_1, view_24.get(), p_gru_weight_hh_l1_kn_1, 1.0, 1.0),
-        "node 'addmm_12' (aten.addmm.default)");
-  view_24.reset();
+  {
+    const int64_t addmm_12_mm_layout[] = {72, 1};
+    TensorHandle addmm_12_mm_copy;
+    const float* addmm_12_mm_data = kernel_input<float>(addmm_12_mm.get(), 2, addmm_12_mm_layout,
+        addmm_12_mm_copy);
+    const int64_t p_gru_bias_hh_l1_layout[] = {1};
+    TensorHandle p_gru_bias_hh_l1_copy;
+    const float* p_gru_bias_hh_l1_data = kernel_input<float>(p_gru_bias_hh_l1_1, 1,
+        p_gru_bias_hh_l1_layout, p_gru_bias_hh_l1_copy);
+    auto* kernel_32 = &aotic_kernels::base::k1_add;
+    if (kernels_avx2()) {
+      kernel_32 = &aotic_kernels::avx2::k1_add;
+    }
+    kernel_32(addmm_12_mm_data, p_gru_bias_hh_l1_data, aotic::runtime::data<float>(addmm_12.get()));
+  }
+  addmm_12_mm.reset();
   // node 'view_25' (aten.view.default)
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
   // may share addmm_12's storage (a view)
@@ -1879,7 +2161,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
   const int64_t tanh_10_sizes[] = {1, 3, 24};
   const int64_t tanh_10_strides[] = {72, 24, 1};
   check(aoti_torch__alloc_from_pool(
-            arena.get(), 9536, kFloat32, 3, tanh_10_sizes, tanh_10_strides, tanh_10.out()),
+            arena.get(), 0, kFloat32, 3, tanh_10_sizes, tanh_10_strides, tanh_10.out()),
         "allocate tanh_10");
   // fuses add_40, sigmoid_20, mul_20, add_42, tanh_10
   {
@@ -1899,11 +2181,11 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     TensorHandle getitem_60_copy;
     const float* getitem_60_data = kernel_input<float>(getitem_60.get(), 2, getitem_60_layout,
         getitem_60_copy);
-    auto* kernel_20 = &aotic_kernels::base::k0_add_sigmoid_mul_add_tanh;
+    auto* kernel_33 = &aotic_kernels::base::k2_add_sigmoid_mul_add_tanh;
     if (kernels_avx2()) {
-      kernel_20 = &aotic_kernels::avx2::k0_add_sigmoid_mul_add_tanh;
+      kernel_33 = &aotic_kernels::avx2::k2_add_sigmoid_mul_add_tanh;
     }
-    kernel_20(getitem_62_data, getitem_65_data, getitem_63_data, getitem_60_data,
+    kernel_33(getitem_62_data, getitem_65_data, getitem_63_data, getitem_60_data,
         aotic::runtime::data<float>(tanh_10.get()));
   }
   getitem_60.reset();
@@ -1915,7 +2197,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
   const int64_t add_43_sizes[] = {1, 3, 24};
   const int64_t add_43_strides[] = {72, 24, 1};
   check(aoti_torch__alloc_from_pool(
-            arena.get(), 9856, kFloat32, 3, add_43_sizes, add_43_strides, add_43.out()),
+            arena.get(), 1792, kFloat32, 3, add_43_sizes, add_43_strides, add_43.out()),
         "allocate add_43");
   // fuses add_41, sigmoid_21, sub_10, mul_21, add_43
   {
@@ -1934,11 +2216,11 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     TensorHandle getitem_61_copy;
     const float* getitem_61_data = kernel_input<float>(getitem_61.get(), 2, getitem_61_layout,
         getitem_61_copy);
-    auto* kernel_21 = &aotic_kernels::base::k1_add_sigmoid_sub_mul_add;
+    auto* kernel_34 = &aotic_kernels::base::k3_add_sigmoid_sub_mul_add;
     if (kernels_avx2()) {
-      kernel_21 = &aotic_kernels::avx2::k1_add_sigmoid_sub_mul_add;
+      kernel_34 = &aotic_kernels::avx2::k3_add_sigmoid_sub_mul_add;
     }
-    kernel_21(unsqueeze_1_data, tanh_10_data, getitem_64_data, getitem_61_data,
+    kernel_34(unsqueeze_1_data, tanh_10_data, getitem_64_data, getitem_61_data,
         aotic::runtime::data<float>(add_43.get()));
   }
   unsqueeze_1.reset();
@@ -1967,17 +2249,39 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
   const int64_t shape_26[] = {3, 24};
   check(aoti_torch_cpu_reshape(add_43.get(), shape_26, 2, view_26.out()),
         "node 'view_26' (aten.view.default)");
-  // node 'addmm_13' (aten.addmm.default)
+  // node 'addmm_13_mm' (aten.mm.default)
+  TensorHandle addmm_13_mm;
+  const int64_t addmm_13_mm_sizes[] = {3, 72};
+  const int64_t addmm_13_mm_strides[] = {72, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 0, kFloat32, 2, addmm_13_mm_sizes, addmm_13_mm_strides, addmm_13_mm.out()),
+        "allocate addmm_13_mm");
+  check(aoti_torch_cpu_mm_out(addmm_13_mm.get(), view_26.get(), p_gru_weight_hh_l1_kn_1),
+        "node 'addmm_13_mm' (aten.mm.default)");
+  view_26.reset();
+  // node 'addmm_13' (aten.add.Tensor)
   TensorHandle addmm_13;
   const int64_t addmm_13_sizes[] = {3, 72};
   const int64_t addmm_13_strides[] = {72, 1};
   check(aoti_torch__alloc_from_pool(
-            arena.get(), 8640, kFloat32, 2, addmm_13_sizes, addmm_13_strides, addmm_13.out()),
+            arena.get(), 896, kFloat32, 2, addmm_13_sizes, addmm_13_strides, addmm_13.out()),
         "allocate addmm_13");
-  check(aoti_torch_cpu_addmm_out(
-            addmm_13.get(), p_gru_bias_hh_l1_1, view_26.get(), p_gru_weight_hh_l1_kn_1, 1.0, 1.0),
-        "node 'addmm_13' (aten.addmm.default)");
-  view_26.reset();
+  {
+    const int64_t addmm_13_mm_layout[] = {72, 1};
+    TensorHandle addmm_13_mm_copy;
+    const float* addmm_13_mm_data = kernel_input<float>(addmm_13_mm.get(), 2, addmm_13_mm_layout,
+        addmm_13_mm_copy);
+    const int64_t p_gru_bias_hh_l1_layout_1[] = {1};
+    TensorHandle p_gru_bias_hh_l1_copy_1;
+    const float* p_gru_bias_hh_l1_data_1 = kernel_input<float>(p_gru_bias_hh_l1_1, 1,
+        p_gru_bias_hh_l1_layout_1, p_gru_bias_hh_l1_copy_1);
+    auto* kernel_35 = &aotic_kernels::base::k1_add;
+    if (kernels_avx2()) {
+      kernel_35 = &aotic_kernels::avx2::k1_add;
+    }
+    kernel_35(addmm_13_mm_data, p_gru_bias_hh_l1_data_1, aotic::runtime::data<float>(addmm_13.get()));
+  }
+  addmm_13_mm.reset();
   // node 'view_27' (aten.view.default)
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
   // may share addmm_13's storage (a view)
@@ -2006,7 +2310,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
   const int64_t tanh_11_sizes[] = {1, 3, 24};
   const int64_t tanh_11_strides[] = {72, 24, 1};
   check(aoti_torch__alloc_from_pool(
-            arena.get(), 9536, kFloat32, 3, tanh_11_sizes, tanh_11_strides, tanh_11.out()),
+            arena.get(), 0, kFloat32, 3, tanh_11_sizes, tanh_11_strides, tanh_11.out()),
         "allocate tanh_11");
   // fuses add_44, sigmoid_22, mul_22, add_46, tanh_11
   {
@@ -2026,11 +2330,11 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     TensorHandle getitem_66_copy;
     const float* getitem_66_data = kernel_input<float>(getitem_66.get(), 2, getitem_66_layout,
         getitem_66_copy);
-    auto* kernel_22 = &aotic_kernels::base::k0_add_sigmoid_mul_add_tanh;
+    auto* kernel_36 = &aotic_kernels::base::k2_add_sigmoid_mul_add_tanh;
     if (kernels_avx2()) {
-      kernel_22 = &aotic_kernels::avx2::k0_add_sigmoid_mul_add_tanh;
+      kernel_36 = &aotic_kernels::avx2::k2_add_sigmoid_mul_add_tanh;
     }
-    kernel_22(getitem_68_data, getitem_71_data, getitem_69_data, getitem_66_data,
+    kernel_36(getitem_68_data, getitem_71_data, getitem_69_data, getitem_66_data,
         aotic::runtime::data<float>(tanh_11.get()));
   }
   getitem_66.reset();
@@ -2042,7 +2346,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
   const int64_t add_47_sizes[] = {1, 3, 24};
   const int64_t add_47_strides[] = {72, 24, 1};
   check(aoti_torch__alloc_from_pool(
-            arena.get(), 10176, kFloat32, 3, add_47_sizes, add_47_strides, add_47.out()),
+            arena.get(), 2112, kFloat32, 3, add_47_sizes, add_47_strides, add_47.out()),
         "allocate add_47");
   // fuses add_45, sigmoid_23, sub_11, mul_23, add_47
   {
@@ -2060,11 +2364,11 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     TensorHandle getitem_67_copy;
     const float* getitem_67_data = kernel_input<float>(getitem_67.get(), 2, getitem_67_layout,
         getitem_67_copy);
-    auto* kernel_23 = &aotic_kernels::base::k1_add_sigmoid_sub_mul_add;
+    auto* kernel_37 = &aotic_kernels::base::k3_add_sigmoid_sub_mul_add;
     if (kernels_avx2()) {
-      kernel_23 = &aotic_kernels::avx2::k1_add_sigmoid_sub_mul_add;
+      kernel_37 = &aotic_kernels::avx2::k3_add_sigmoid_sub_mul_add;
     }
-    kernel_23(add_43_data, tanh_11_data, getitem_70_data, getitem_67_data,
+    kernel_37(add_43_data, tanh_11_data, getitem_70_data, getitem_67_data,
         aotic::runtime::data<float>(add_47.get()));
   }
   getitem_67.reset();
@@ -2092,17 +2396,39 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
   const int64_t shape_28[] = {3, 24};
   check(aoti_torch_cpu_reshape(add_47.get(), shape_28, 2, view_28.out()),
         "node 'view_28' (aten.view.default)");
-  // node 'addmm_14' (aten.addmm.default)
+  // node 'addmm_14_mm' (aten.mm.default)
+  TensorHandle addmm_14_mm;
+  const int64_t addmm_14_mm_sizes[] = {3, 72};
+  const int64_t addmm_14_mm_strides[] = {72, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 0, kFloat32, 2, addmm_14_mm_sizes, addmm_14_mm_strides, addmm_14_mm.out()),
+        "allocate addmm_14_mm");
+  check(aoti_torch_cpu_mm_out(addmm_14_mm.get(), view_28.get(), p_gru_weight_hh_l1_kn_1),
+        "node 'addmm_14_mm' (aten.mm.default)");
+  view_28.reset();
+  // node 'addmm_14' (aten.add.Tensor)
   TensorHandle addmm_14;
   const int64_t addmm_14_sizes[] = {3, 72};
   const int64_t addmm_14_strides[] = {72, 1};
   check(aoti_torch__alloc_from_pool(
-            arena.get(), 8640, kFloat32, 2, addmm_14_sizes, addmm_14_strides, addmm_14.out()),
+            arena.get(), 896, kFloat32, 2, addmm_14_sizes, addmm_14_strides, addmm_14.out()),
         "allocate addmm_14");
-  check(aoti_torch_cpu_addmm_out(
-            addmm_14.get(), p_gru_bias_hh_l1_1, view_28.get(), p_gru_weight_hh_l1_kn_1, 1.0, 1.0),
-        "node 'addmm_14' (aten.addmm.default)");
-  view_28.reset();
+  {
+    const int64_t addmm_14_mm_layout[] = {72, 1};
+    TensorHandle addmm_14_mm_copy;
+    const float* addmm_14_mm_data = kernel_input<float>(addmm_14_mm.get(), 2, addmm_14_mm_layout,
+        addmm_14_mm_copy);
+    const int64_t p_gru_bias_hh_l1_layout_2[] = {1};
+    TensorHandle p_gru_bias_hh_l1_copy_2;
+    const float* p_gru_bias_hh_l1_data_2 = kernel_input<float>(p_gru_bias_hh_l1_1, 1,
+        p_gru_bias_hh_l1_layout_2, p_gru_bias_hh_l1_copy_2);
+    auto* kernel_38 = &aotic_kernels::base::k1_add;
+    if (kernels_avx2()) {
+      kernel_38 = &aotic_kernels::avx2::k1_add;
+    }
+    kernel_38(addmm_14_mm_data, p_gru_bias_hh_l1_data_2, aotic::runtime::data<float>(addmm_14.get()));
+  }
+  addmm_14_mm.reset();
   // node 'view_29' (aten.view.default)
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
   // may share addmm_14's storage (a view)
@@ -2131,7 +2457,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
   const int64_t tanh_12_sizes[] = {1, 3, 24};
   const int64_t tanh_12_strides[] = {72, 24, 1};
   check(aoti_torch__alloc_from_pool(
-            arena.get(), 9536, kFloat32, 3, tanh_12_sizes, tanh_12_strides, tanh_12.out()),
+            arena.get(), 0, kFloat32, 3, tanh_12_sizes, tanh_12_strides, tanh_12.out()),
         "allocate tanh_12");
   // fuses add_48, sigmoid_24, mul_24, add_50, tanh_12
   {
@@ -2151,11 +2477,11 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     TensorHandle getitem_72_copy;
     const float* getitem_72_data = kernel_input<float>(getitem_72.get(), 2, getitem_72_layout,
         getitem_72_copy);
-    auto* kernel_24 = &aotic_kernels::base::k0_add_sigmoid_mul_add_tanh;
+    auto* kernel_39 = &aotic_kernels::base::k2_add_sigmoid_mul_add_tanh;
     if (kernels_avx2()) {
-      kernel_24 = &aotic_kernels::avx2::k0_add_sigmoid_mul_add_tanh;
+      kernel_39 = &aotic_kernels::avx2::k2_add_sigmoid_mul_add_tanh;
     }
-    kernel_24(getitem_74_data, getitem_77_data, getitem_75_data, getitem_72_data,
+    kernel_39(getitem_74_data, getitem_77_data, getitem_75_data, getitem_72_data,
         aotic::runtime::data<float>(tanh_12.get()));
   }
   getitem_72.reset();
@@ -2167,7 +2493,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
   const int64_t add_51_sizes[] = {1, 3, 24};
   const int64_t add_51_strides[] = {72, 24, 1};
   check(aoti_torch__alloc_from_pool(
-            arena.get(), 10496, kFloat32, 3, add_51_sizes, add_51_strides, add_51.out()),
+            arena.get(), 2432, kFloat32, 3, add_51_sizes, add_51_strides, add_51.out()),
         "allocate add_51");
   // fuses add_49, sigmoid_25, sub_12, mul_25, add_51
   {
@@ -2185,11 +2511,11 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     TensorHandle getitem_73_copy;
     const float* getitem_73_data = kernel_input<float>(getitem_73.get(), 2, getitem_73_layout,
         getitem_73_copy);
-    auto* kernel_25 = &aotic_kernels::base::k1_add_sigmoid_sub_mul_add;
+    auto* kernel_40 = &aotic_kernels::base::k3_add_sigmoid_sub_mul_add;
     if (kernels_avx2()) {
-      kernel_25 = &aotic_kernels::avx2::k1_add_sigmoid_sub_mul_add;
+      kernel_40 = &aotic_kernels::avx2::k3_add_sigmoid_sub_mul_add;
     }
-    kernel_25(add_47_data, tanh_12_data, getitem_76_data, getitem_73_data,
+    kernel_40(add_47_data, tanh_12_data, getitem_76_data, getitem_73_data,
         aotic::runtime::data<float>(add_51.get()));
   }
   getitem_73.reset();
@@ -2217,17 +2543,39 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
   const int64_t shape_30[] = {3, 24};
   check(aoti_torch_cpu_reshape(add_51.get(), shape_30, 2, view_30.out()),
         "node 'view_30' (aten.view.default)");
-  // node 'addmm_15' (aten.addmm.default)
+  // node 'addmm_15_mm' (aten.mm.default)
+  TensorHandle addmm_15_mm;
+  const int64_t addmm_15_mm_sizes[] = {3, 72};
+  const int64_t addmm_15_mm_strides[] = {72, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 0, kFloat32, 2, addmm_15_mm_sizes, addmm_15_mm_strides, addmm_15_mm.out()),
+        "allocate addmm_15_mm");
+  check(aoti_torch_cpu_mm_out(addmm_15_mm.get(), view_30.get(), p_gru_weight_hh_l1_kn_1),
+        "node 'addmm_15_mm' (aten.mm.default)");
+  view_30.reset();
+  // node 'addmm_15' (aten.add.Tensor)
   TensorHandle addmm_15;
   const int64_t addmm_15_sizes[] = {3, 72};
   const int64_t addmm_15_strides[] = {72, 1};
   check(aoti_torch__alloc_from_pool(
-            arena.get(), 8640, kFloat32, 2, addmm_15_sizes, addmm_15_strides, addmm_15.out()),
+            arena.get(), 896, kFloat32, 2, addmm_15_sizes, addmm_15_strides, addmm_15.out()),
         "allocate addmm_15");
-  check(aoti_torch_cpu_addmm_out(
-            addmm_15.get(), p_gru_bias_hh_l1_1, view_30.get(), p_gru_weight_hh_l1_kn_1, 1.0, 1.0),
-        "node 'addmm_15' (aten.addmm.default)");
-  view_30.reset();
+  {
+    const int64_t addmm_15_mm_layout[] = {72, 1};
+    TensorHandle addmm_15_mm_copy;
+    const float* addmm_15_mm_data = kernel_input<float>(addmm_15_mm.get(), 2, addmm_15_mm_layout,
+        addmm_15_mm_copy);
+    const int64_t p_gru_bias_hh_l1_layout_3[] = {1};
+    TensorHandle p_gru_bias_hh_l1_copy_3;
+    const float* p_gru_bias_hh_l1_data_3 = kernel_input<float>(p_gru_bias_hh_l1_1, 1,
+        p_gru_bias_hh_l1_layout_3, p_gru_bias_hh_l1_copy_3);
+    auto* kernel_41 = &aotic_kernels::base::k1_add;
+    if (kernels_avx2()) {
+      kernel_41 = &aotic_kernels::avx2::k1_add;
+    }
+    kernel_41(addmm_15_mm_data, p_gru_bias_hh_l1_data_3, aotic::runtime::data<float>(addmm_15.get()));
+  }
+  addmm_15_mm.reset();
   // node 'view_31' (aten.view.default)
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
   // may share addmm_15's storage (a view)
@@ -2256,7 +2604,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
   const int64_t tanh_13_sizes[] = {1, 3, 24};
   const int64_t tanh_13_strides[] = {72, 24, 1};
   check(aoti_torch__alloc_from_pool(
-            arena.get(), 9536, kFloat32, 3, tanh_13_sizes, tanh_13_strides, tanh_13.out()),
+            arena.get(), 0, kFloat32, 3, tanh_13_sizes, tanh_13_strides, tanh_13.out()),
         "allocate tanh_13");
   // fuses add_52, sigmoid_26, mul_26, add_54, tanh_13
   {
@@ -2276,11 +2624,11 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     TensorHandle getitem_78_copy;
     const float* getitem_78_data = kernel_input<float>(getitem_78.get(), 2, getitem_78_layout,
         getitem_78_copy);
-    auto* kernel_26 = &aotic_kernels::base::k0_add_sigmoid_mul_add_tanh;
+    auto* kernel_42 = &aotic_kernels::base::k2_add_sigmoid_mul_add_tanh;
     if (kernels_avx2()) {
-      kernel_26 = &aotic_kernels::avx2::k0_add_sigmoid_mul_add_tanh;
+      kernel_42 = &aotic_kernels::avx2::k2_add_sigmoid_mul_add_tanh;
     }
-    kernel_26(getitem_80_data, getitem_83_data, getitem_81_data, getitem_78_data,
+    kernel_42(getitem_80_data, getitem_83_data, getitem_81_data, getitem_78_data,
         aotic::runtime::data<float>(tanh_13.get()));
   }
   getitem_78.reset();
@@ -2292,7 +2640,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
   const int64_t add_55_sizes[] = {1, 3, 24};
   const int64_t add_55_strides[] = {72, 24, 1};
   check(aoti_torch__alloc_from_pool(
-            arena.get(), 10816, kFloat32, 3, add_55_sizes, add_55_strides, add_55.out()),
+            arena.get(), 2752, kFloat32, 3, add_55_sizes, add_55_strides, add_55.out()),
         "allocate add_55");
   // fuses add_53, sigmoid_27, sub_13, mul_27, add_55
   {
@@ -2310,11 +2658,11 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     TensorHandle getitem_79_copy;
     const float* getitem_79_data = kernel_input<float>(getitem_79.get(), 2, getitem_79_layout,
         getitem_79_copy);
-    auto* kernel_27 = &aotic_kernels::base::k1_add_sigmoid_sub_mul_add;
+    auto* kernel_43 = &aotic_kernels::base::k3_add_sigmoid_sub_mul_add;
     if (kernels_avx2()) {
-      kernel_27 = &aotic_kernels::avx2::k1_add_sigmoid_sub_mul_add;
+      kernel_43 = &aotic_kernels::avx2::k3_add_sigmoid_sub_mul_add;
     }
-    kernel_27(add_51_data, tanh_13_data, getitem_82_data, getitem_79_data,
+    kernel_43(add_51_data, tanh_13_data, getitem_82_data, getitem_79_data,
         aotic::runtime::data<float>(add_55.get()));
   }
   getitem_79.reset();
@@ -2342,17 +2690,39 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
   const int64_t shape_32[] = {3, 24};
   check(aoti_torch_cpu_reshape(add_55.get(), shape_32, 2, view_32.out()),
         "node 'view_32' (aten.view.default)");
-  // node 'addmm_16' (aten.addmm.default)
+  // node 'addmm_16_mm' (aten.mm.default)
+  TensorHandle addmm_16_mm;
+  const int64_t addmm_16_mm_sizes[] = {3, 72};
+  const int64_t addmm_16_mm_strides[] = {72, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 0, kFloat32, 2, addmm_16_mm_sizes, addmm_16_mm_strides, addmm_16_mm.out()),
+        "allocate addmm_16_mm");
+  check(aoti_torch_cpu_mm_out(addmm_16_mm.get(), view_32.get(), p_gru_weight_hh_l1_kn_1),
+        "node 'addmm_16_mm' (aten.mm.default)");
+  view_32.reset();
+  // node 'addmm_16' (aten.add.Tensor)
   TensorHandle addmm_16;
   const int64_t addmm_16_sizes[] = {3, 72};
   const int64_t addmm_16_strides[] = {72, 1};
   check(aoti_torch__alloc_from_pool(
-            arena.get(), 8640, kFloat32, 2, addmm_16_sizes, addmm_16_strides, addmm_16.out()),
+            arena.get(), 896, kFloat32, 2, addmm_16_sizes, addmm_16_strides, addmm_16.out()),
         "allocate addmm_16");
-  check(aoti_torch_cpu_addmm_out(
-            addmm_16.get(), p_gru_bias_hh_l1_1, view_32.get(), p_gru_weight_hh_l1_kn_1, 1.0, 1.0),
-        "node 'addmm_16' (aten.addmm.default)");
-  view_32.reset();
+  {
+    const int64_t addmm_16_mm_layout[] = {72, 1};
+    TensorHandle addmm_16_mm_copy;
+    const float* addmm_16_mm_data = kernel_input<float>(addmm_16_mm.get(), 2, addmm_16_mm_layout,
+        addmm_16_mm_copy);
+    const int64_t p_gru_bias_hh_l1_layout_4[] = {1};
+    TensorHandle p_gru_bias_hh_l1_copy_4;
+    const float* p_gru_bias_hh_l1_data_4 = kernel_input<float>(p_gru_bias_hh_l1_1, 1,
+        p_gru_bias_hh_l1_layout_4, p_gru_bias_hh_l1_copy_4);
+    auto* kernel_44 = &aotic_kernels::base::k1_add;
+    if (kernels_avx2()) {
+      kernel_44 = &aotic_kernels::avx2::k1_add;
+    }
+    kernel_44(addmm_16_mm_data, p_gru_bias_hh_l1_data_4, aotic::runtime::data<float>(addmm_16.get()));
+  }
+  addmm_16_mm.reset();
   // node 'view_33' (aten.view.default)
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
   // may share addmm_16's storage (a view)
@@ -2381,7 +2751,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
   const int64_t tanh_14_sizes[] = {1, 3, 24};
   const int64_t tanh_14_strides[] = {72, 24, 1};
   check(aoti_torch__alloc_from_pool(
-            arena.get(), 9536, kFloat32, 3, tanh_14_sizes, tanh_14_strides, tanh_14.out()),
+            arena.get(), 0, kFloat32, 3, tanh_14_sizes, tanh_14_strides, tanh_14.out()),
         "allocate tanh_14");
   // fuses add_56, sigmoid_28, mul_28, add_58, tanh_14
   {
@@ -2401,11 +2771,11 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     TensorHandle getitem_84_copy;
     const float* getitem_84_data = kernel_input<float>(getitem_84.get(), 2, getitem_84_layout,
         getitem_84_copy);
-    auto* kernel_28 = &aotic_kernels::base::k0_add_sigmoid_mul_add_tanh;
+    auto* kernel_45 = &aotic_kernels::base::k2_add_sigmoid_mul_add_tanh;
     if (kernels_avx2()) {
-      kernel_28 = &aotic_kernels::avx2::k0_add_sigmoid_mul_add_tanh;
+      kernel_45 = &aotic_kernels::avx2::k2_add_sigmoid_mul_add_tanh;
     }
-    kernel_28(getitem_86_data, getitem_89_data, getitem_87_data, getitem_84_data,
+    kernel_45(getitem_86_data, getitem_89_data, getitem_87_data, getitem_84_data,
         aotic::runtime::data<float>(tanh_14.get()));
   }
   getitem_84.reset();
@@ -2417,7 +2787,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
   const int64_t add_59_sizes[] = {1, 3, 24};
   const int64_t add_59_strides[] = {72, 24, 1};
   check(aoti_torch__alloc_from_pool(
-            arena.get(), 11136, kFloat32, 3, add_59_sizes, add_59_strides, add_59.out()),
+            arena.get(), 3072, kFloat32, 3, add_59_sizes, add_59_strides, add_59.out()),
         "allocate add_59");
   // fuses add_57, sigmoid_29, sub_14, mul_29, add_59
   {
@@ -2435,11 +2805,11 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     TensorHandle getitem_85_copy;
     const float* getitem_85_data = kernel_input<float>(getitem_85.get(), 2, getitem_85_layout,
         getitem_85_copy);
-    auto* kernel_29 = &aotic_kernels::base::k1_add_sigmoid_sub_mul_add;
+    auto* kernel_46 = &aotic_kernels::base::k3_add_sigmoid_sub_mul_add;
     if (kernels_avx2()) {
-      kernel_29 = &aotic_kernels::avx2::k1_add_sigmoid_sub_mul_add;
+      kernel_46 = &aotic_kernels::avx2::k3_add_sigmoid_sub_mul_add;
     }
-    kernel_29(add_55_data, tanh_14_data, getitem_88_data, getitem_85_data,
+    kernel_46(add_55_data, tanh_14_data, getitem_88_data, getitem_85_data,
         aotic::runtime::data<float>(add_59.get()));
   }
   getitem_85.reset();
@@ -2467,17 +2837,39 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
   const int64_t shape_34[] = {3, 24};
   check(aoti_torch_cpu_reshape(add_59.get(), shape_34, 2, view_34.out()),
         "node 'view_34' (aten.view.default)");
-  // node 'addmm_17' (aten.addmm.default)
+  // node 'addmm_17_mm' (aten.mm.default)
+  TensorHandle addmm_17_mm;
+  const int64_t addmm_17_mm_sizes[] = {3, 72};
+  const int64_t addmm_17_mm_strides[] = {72, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 0, kFloat32, 2, addmm_17_mm_sizes, addmm_17_mm_strides, addmm_17_mm.out()),
+        "allocate addmm_17_mm");
+  check(aoti_torch_cpu_mm_out(addmm_17_mm.get(), view_34.get(), p_gru_weight_hh_l1_kn_1),
+        "node 'addmm_17_mm' (aten.mm.default)");
+  view_34.reset();
+  // node 'addmm_17' (aten.add.Tensor)
   TensorHandle addmm_17;
   const int64_t addmm_17_sizes[] = {3, 72};
   const int64_t addmm_17_strides[] = {72, 1};
   check(aoti_torch__alloc_from_pool(
-            arena.get(), 8640, kFloat32, 2, addmm_17_sizes, addmm_17_strides, addmm_17.out()),
+            arena.get(), 896, kFloat32, 2, addmm_17_sizes, addmm_17_strides, addmm_17.out()),
         "allocate addmm_17");
-  check(aoti_torch_cpu_addmm_out(
-            addmm_17.get(), p_gru_bias_hh_l1_1, view_34.get(), p_gru_weight_hh_l1_kn_1, 1.0, 1.0),
-        "node 'addmm_17' (aten.addmm.default)");
-  view_34.reset();
+  {
+    const int64_t addmm_17_mm_layout[] = {72, 1};
+    TensorHandle addmm_17_mm_copy;
+    const float* addmm_17_mm_data = kernel_input<float>(addmm_17_mm.get(), 2, addmm_17_mm_layout,
+        addmm_17_mm_copy);
+    const int64_t p_gru_bias_hh_l1_layout_5[] = {1};
+    TensorHandle p_gru_bias_hh_l1_copy_5;
+    const float* p_gru_bias_hh_l1_data_5 = kernel_input<float>(p_gru_bias_hh_l1_1, 1,
+        p_gru_bias_hh_l1_layout_5, p_gru_bias_hh_l1_copy_5);
+    auto* kernel_47 = &aotic_kernels::base::k1_add;
+    if (kernels_avx2()) {
+      kernel_47 = &aotic_kernels::avx2::k1_add;
+    }
+    kernel_47(addmm_17_mm_data, p_gru_bias_hh_l1_data_5, aotic::runtime::data<float>(addmm_17.get()));
+  }
+  addmm_17_mm.reset();
   // node 'view_35' (aten.view.default)
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
   // may share addmm_17's storage (a view)
@@ -2506,7 +2898,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
   const int64_t tanh_15_sizes[] = {1, 3, 24};
   const int64_t tanh_15_strides[] = {72, 24, 1};
   check(aoti_torch__alloc_from_pool(
-            arena.get(), 9536, kFloat32, 3, tanh_15_sizes, tanh_15_strides, tanh_15.out()),
+            arena.get(), 0, kFloat32, 3, tanh_15_sizes, tanh_15_strides, tanh_15.out()),
         "allocate tanh_15");
   // fuses add_60, sigmoid_30, mul_30, add_62, tanh_15
   {
@@ -2526,11 +2918,11 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     TensorHandle getitem_90_copy;
     const float* getitem_90_data = kernel_input<float>(getitem_90.get(), 2, getitem_90_layout,
         getitem_90_copy);
-    auto* kernel_30 = &aotic_kernels::base::k0_add_sigmoid_mul_add_tanh;
+    auto* kernel_48 = &aotic_kernels::base::k2_add_sigmoid_mul_add_tanh;
     if (kernels_avx2()) {
-      kernel_30 = &aotic_kernels::avx2::k0_add_sigmoid_mul_add_tanh;
+      kernel_48 = &aotic_kernels::avx2::k2_add_sigmoid_mul_add_tanh;
     }
-    kernel_30(getitem_92_data, getitem_95_data, getitem_93_data, getitem_90_data,
+    kernel_48(getitem_92_data, getitem_95_data, getitem_93_data, getitem_90_data,
         aotic::runtime::data<float>(tanh_15.get()));
   }
   getitem_90.reset();
@@ -2542,7 +2934,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
   const int64_t add_63_sizes[] = {1, 3, 24};
   const int64_t add_63_strides[] = {72, 24, 1};
   check(aoti_torch__alloc_from_pool(
-            arena.get(), 11456, kFloat32, 3, add_63_sizes, add_63_strides, add_63.out()),
+            arena.get(), 3392, kFloat32, 3, add_63_sizes, add_63_strides, add_63.out()),
         "allocate add_63");
   // fuses add_61, sigmoid_31, sub_15, mul_31, add_63
   {
@@ -2560,11 +2952,11 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     TensorHandle getitem_91_copy;
     const float* getitem_91_data = kernel_input<float>(getitem_91.get(), 2, getitem_91_layout,
         getitem_91_copy);
-    auto* kernel_31 = &aotic_kernels::base::k1_add_sigmoid_sub_mul_add;
+    auto* kernel_49 = &aotic_kernels::base::k3_add_sigmoid_sub_mul_add;
     if (kernels_avx2()) {
-      kernel_31 = &aotic_kernels::avx2::k1_add_sigmoid_sub_mul_add;
+      kernel_49 = &aotic_kernels::avx2::k3_add_sigmoid_sub_mul_add;
     }
-    kernel_31(add_59_data, tanh_15_data, getitem_94_data, getitem_91_data,
+    kernel_49(add_59_data, tanh_15_data, getitem_94_data, getitem_91_data,
         aotic::runtime::data<float>(add_63.get()));
   }
   getitem_91.reset();
@@ -2592,17 +2984,39 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
   const int64_t shape_36[] = {3, 24};
   check(aoti_torch_cpu_reshape(add_63.get(), shape_36, 2, view_36.out()),
         "node 'view_36' (aten.view.default)");
-  // node 'addmm_18' (aten.addmm.default)
+  // node 'addmm_18_mm' (aten.mm.default)
+  TensorHandle addmm_18_mm;
+  const int64_t addmm_18_mm_sizes[] = {3, 72};
+  const int64_t addmm_18_mm_strides[] = {72, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 0, kFloat32, 2, addmm_18_mm_sizes, addmm_18_mm_strides, addmm_18_mm.out()),
+        "allocate addmm_18_mm");
+  check(aoti_torch_cpu_mm_out(addmm_18_mm.get(), view_36.get(), p_gru_weight_hh_l1_kn_1),
+        "node 'addmm_18_mm' (aten.mm.default)");
+  view_36.reset();
+  // node 'addmm_18' (aten.add.Tensor)
   TensorHandle addmm_18;
   const int64_t addmm_18_sizes[] = {3, 72};
   const int64_t addmm_18_strides[] = {72, 1};
   check(aoti_torch__alloc_from_pool(
-            arena.get(), 8640, kFloat32, 2, addmm_18_sizes, addmm_18_strides, addmm_18.out()),
+            arena.get(), 896, kFloat32, 2, addmm_18_sizes, addmm_18_strides, addmm_18.out()),
         "allocate addmm_18");
-  check(aoti_torch_cpu_addmm_out(
-            addmm_18.get(), p_gru_bias_hh_l1_1, view_36.get(), p_gru_weight_hh_l1_kn_1, 1.0, 1.0),
-        "node 'addmm_18' (aten.addmm.default)");
-  view_36.reset();
+  {
+    const int64_t addmm_18_mm_layout[] = {72, 1};
+    TensorHandle addmm_18_mm_copy;
+    const float* addmm_18_mm_data = kernel_input<float>(addmm_18_mm.get(), 2, addmm_18_mm_layout,
+        addmm_18_mm_copy);
+    const int64_t p_gru_bias_hh_l1_layout_6[] = {1};
+    TensorHandle p_gru_bias_hh_l1_copy_6;
+    const float* p_gru_bias_hh_l1_data_6 = kernel_input<float>(p_gru_bias_hh_l1_1, 1,
+        p_gru_bias_hh_l1_layout_6, p_gru_bias_hh_l1_copy_6);
+    auto* kernel_50 = &aotic_kernels::base::k1_add;
+    if (kernels_avx2()) {
+      kernel_50 = &aotic_kernels::avx2::k1_add;
+    }
+    kernel_50(addmm_18_mm_data, p_gru_bias_hh_l1_data_6, aotic::runtime::data<float>(addmm_18.get()));
+  }
+  addmm_18_mm.reset();
   // node 'view_37' (aten.view.default)
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
   // may share addmm_18's storage (a view)
@@ -2631,7 +3045,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
   const int64_t tanh_16_sizes[] = {1, 3, 24};
   const int64_t tanh_16_strides[] = {72, 24, 1};
   check(aoti_torch__alloc_from_pool(
-            arena.get(), 9536, kFloat32, 3, tanh_16_sizes, tanh_16_strides, tanh_16.out()),
+            arena.get(), 0, kFloat32, 3, tanh_16_sizes, tanh_16_strides, tanh_16.out()),
         "allocate tanh_16");
   // fuses add_64, sigmoid_32, mul_32, add_66, tanh_16
   {
@@ -2651,11 +3065,11 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     TensorHandle getitem_96_copy;
     const float* getitem_96_data = kernel_input<float>(getitem_96.get(), 2, getitem_96_layout,
         getitem_96_copy);
-    auto* kernel_32 = &aotic_kernels::base::k0_add_sigmoid_mul_add_tanh;
+    auto* kernel_51 = &aotic_kernels::base::k2_add_sigmoid_mul_add_tanh;
     if (kernels_avx2()) {
-      kernel_32 = &aotic_kernels::avx2::k0_add_sigmoid_mul_add_tanh;
+      kernel_51 = &aotic_kernels::avx2::k2_add_sigmoid_mul_add_tanh;
     }
-    kernel_32(getitem_98_data, getitem_101_data, getitem_99_data, getitem_96_data,
+    kernel_51(getitem_98_data, getitem_101_data, getitem_99_data, getitem_96_data,
         aotic::runtime::data<float>(tanh_16.get()));
   }
   getitem_96.reset();
@@ -2667,7 +3081,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
   const int64_t add_67_sizes[] = {1, 3, 24};
   const int64_t add_67_strides[] = {72, 24, 1};
   check(aoti_torch__alloc_from_pool(
-            arena.get(), 11776, kFloat32, 3, add_67_sizes, add_67_strides, add_67.out()),
+            arena.get(), 3712, kFloat32, 3, add_67_sizes, add_67_strides, add_67.out()),
         "allocate add_67");
   // fuses add_65, sigmoid_33, sub_16, mul_33, add_67
   {
@@ -2685,11 +3099,11 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     TensorHandle getitem_97_copy;
     const float* getitem_97_data = kernel_input<float>(getitem_97.get(), 2, getitem_97_layout,
         getitem_97_copy);
-    auto* kernel_33 = &aotic_kernels::base::k1_add_sigmoid_sub_mul_add;
+    auto* kernel_52 = &aotic_kernels::base::k3_add_sigmoid_sub_mul_add;
     if (kernels_avx2()) {
-      kernel_33 = &aotic_kernels::avx2::k1_add_sigmoid_sub_mul_add;
+      kernel_52 = &aotic_kernels::avx2::k3_add_sigmoid_sub_mul_add;
     }
-    kernel_33(add_63_data, tanh_16_data, getitem_100_data, getitem_97_data,
+    kernel_52(add_63_data, tanh_16_data, getitem_100_data, getitem_97_data,
         aotic::runtime::data<float>(add_67.get()));
   }
   getitem_97.reset();
@@ -2717,17 +3131,39 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
   const int64_t shape_38[] = {3, 24};
   check(aoti_torch_cpu_reshape(add_67.get(), shape_38, 2, view_38.out()),
         "node 'view_38' (aten.view.default)");
-  // node 'addmm_19' (aten.addmm.default)
+  // node 'addmm_19_mm' (aten.mm.default)
+  TensorHandle addmm_19_mm;
+  const int64_t addmm_19_mm_sizes[] = {3, 72};
+  const int64_t addmm_19_mm_strides[] = {72, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 0, kFloat32, 2, addmm_19_mm_sizes, addmm_19_mm_strides, addmm_19_mm.out()),
+        "allocate addmm_19_mm");
+  check(aoti_torch_cpu_mm_out(addmm_19_mm.get(), view_38.get(), p_gru_weight_hh_l1_kn_1),
+        "node 'addmm_19_mm' (aten.mm.default)");
+  view_38.reset();
+  // node 'addmm_19' (aten.add.Tensor)
   TensorHandle addmm_19;
   const int64_t addmm_19_sizes[] = {3, 72};
   const int64_t addmm_19_strides[] = {72, 1};
   check(aoti_torch__alloc_from_pool(
-            arena.get(), 8640, kFloat32, 2, addmm_19_sizes, addmm_19_strides, addmm_19.out()),
+            arena.get(), 896, kFloat32, 2, addmm_19_sizes, addmm_19_strides, addmm_19.out()),
         "allocate addmm_19");
-  check(aoti_torch_cpu_addmm_out(
-            addmm_19.get(), p_gru_bias_hh_l1_1, view_38.get(), p_gru_weight_hh_l1_kn_1, 1.0, 1.0),
-        "node 'addmm_19' (aten.addmm.default)");
-  view_38.reset();
+  {
+    const int64_t addmm_19_mm_layout[] = {72, 1};
+    TensorHandle addmm_19_mm_copy;
+    const float* addmm_19_mm_data = kernel_input<float>(addmm_19_mm.get(), 2, addmm_19_mm_layout,
+        addmm_19_mm_copy);
+    const int64_t p_gru_bias_hh_l1_layout_7[] = {1};
+    TensorHandle p_gru_bias_hh_l1_copy_7;
+    const float* p_gru_bias_hh_l1_data_7 = kernel_input<float>(p_gru_bias_hh_l1_1, 1,
+        p_gru_bias_hh_l1_layout_7, p_gru_bias_hh_l1_copy_7);
+    auto* kernel_53 = &aotic_kernels::base::k1_add;
+    if (kernels_avx2()) {
+      kernel_53 = &aotic_kernels::avx2::k1_add;
+    }
+    kernel_53(addmm_19_mm_data, p_gru_bias_hh_l1_data_7, aotic::runtime::data<float>(addmm_19.get()));
+  }
+  addmm_19_mm.reset();
   // node 'view_39' (aten.view.default)
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
   // may share addmm_19's storage (a view)
@@ -2756,7 +3192,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
   const int64_t tanh_17_sizes[] = {1, 3, 24};
   const int64_t tanh_17_strides[] = {72, 24, 1};
   check(aoti_torch__alloc_from_pool(
-            arena.get(), 9536, kFloat32, 3, tanh_17_sizes, tanh_17_strides, tanh_17.out()),
+            arena.get(), 0, kFloat32, 3, tanh_17_sizes, tanh_17_strides, tanh_17.out()),
         "allocate tanh_17");
   // fuses add_68, sigmoid_34, mul_34, add_70, tanh_17
   {
@@ -2776,11 +3212,11 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     TensorHandle getitem_102_copy;
     const float* getitem_102_data = kernel_input<float>(getitem_102.get(), 2, getitem_102_layout,
         getitem_102_copy);
-    auto* kernel_34 = &aotic_kernels::base::k0_add_sigmoid_mul_add_tanh;
+    auto* kernel_54 = &aotic_kernels::base::k2_add_sigmoid_mul_add_tanh;
     if (kernels_avx2()) {
-      kernel_34 = &aotic_kernels::avx2::k0_add_sigmoid_mul_add_tanh;
+      kernel_54 = &aotic_kernels::avx2::k2_add_sigmoid_mul_add_tanh;
     }
-    kernel_34(getitem_104_data, getitem_107_data, getitem_105_data, getitem_102_data,
+    kernel_54(getitem_104_data, getitem_107_data, getitem_105_data, getitem_102_data,
         aotic::runtime::data<float>(tanh_17.get()));
   }
   getitem_102.reset();
@@ -2792,7 +3228,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
   const int64_t add_71_sizes[] = {1, 3, 24};
   const int64_t add_71_strides[] = {72, 24, 1};
   check(aoti_torch__alloc_from_pool(
-            arena.get(), 12096, kFloat32, 3, add_71_sizes, add_71_strides, add_71.out()),
+            arena.get(), 4032, kFloat32, 3, add_71_sizes, add_71_strides, add_71.out()),
         "allocate add_71");
   // fuses add_69, sigmoid_35, sub_17, mul_35, add_71
   {
@@ -2810,11 +3246,11 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     TensorHandle getitem_103_copy;
     const float* getitem_103_data = kernel_input<float>(getitem_103.get(), 2, getitem_103_layout,
         getitem_103_copy);
-    auto* kernel_35 = &aotic_kernels::base::k1_add_sigmoid_sub_mul_add;
+    auto* kernel_55 = &aotic_kernels::base::k3_add_sigmoid_sub_mul_add;
     if (kernels_avx2()) {
-      kernel_35 = &aotic_kernels::avx2::k1_add_sigmoid_sub_mul_add;
+      kernel_55 = &aotic_kernels::avx2::k3_add_sigmoid_sub_mul_add;
     }
-    kernel_35(add_67_data, tanh_17_data, getitem_106_data, getitem_103_data,
+    kernel_55(add_67_data, tanh_17_data, getitem_106_data, getitem_103_data,
         aotic::runtime::data<float>(add_71.get()));
   }
   getitem_103.reset();
@@ -2842,17 +3278,39 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
   const int64_t shape_40[] = {3, 24};
   check(aoti_torch_cpu_reshape(add_71.get(), shape_40, 2, view_40.out()),
         "node 'view_40' (aten.view.default)");
-  // node 'addmm_20' (aten.addmm.default)
+  // node 'addmm_20_mm' (aten.mm.default)
+  TensorHandle addmm_20_mm;
+  const int64_t addmm_20_mm_sizes[] = {3, 72};
+  const int64_t addmm_20_mm_strides[] = {72, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 0, kFloat32, 2, addmm_20_mm_sizes, addmm_20_mm_strides, addmm_20_mm.out()),
+        "allocate addmm_20_mm");
+  check(aoti_torch_cpu_mm_out(addmm_20_mm.get(), view_40.get(), p_gru_weight_hh_l1_kn_1),
+        "node 'addmm_20_mm' (aten.mm.default)");
+  view_40.reset();
+  // node 'addmm_20' (aten.add.Tensor)
   TensorHandle addmm_20;
   const int64_t addmm_20_sizes[] = {3, 72};
   const int64_t addmm_20_strides[] = {72, 1};
   check(aoti_torch__alloc_from_pool(
-            arena.get(), 8640, kFloat32, 2, addmm_20_sizes, addmm_20_strides, addmm_20.out()),
+            arena.get(), 896, kFloat32, 2, addmm_20_sizes, addmm_20_strides, addmm_20.out()),
         "allocate addmm_20");
-  check(aoti_torch_cpu_addmm_out(
-            addmm_20.get(), p_gru_bias_hh_l1_1, view_40.get(), p_gru_weight_hh_l1_kn_1, 1.0, 1.0),
-        "node 'addmm_20' (aten.addmm.default)");
-  view_40.reset();
+  {
+    const int64_t addmm_20_mm_layout[] = {72, 1};
+    TensorHandle addmm_20_mm_copy;
+    const float* addmm_20_mm_data = kernel_input<float>(addmm_20_mm.get(), 2, addmm_20_mm_layout,
+        addmm_20_mm_copy);
+    const int64_t p_gru_bias_hh_l1_layout_8[] = {1};
+    TensorHandle p_gru_bias_hh_l1_copy_8;
+    const float* p_gru_bias_hh_l1_data_8 = kernel_input<float>(p_gru_bias_hh_l1_1, 1,
+        p_gru_bias_hh_l1_layout_8, p_gru_bias_hh_l1_copy_8);
+    auto* kernel_56 = &aotic_kernels::base::k1_add;
+    if (kernels_avx2()) {
+      kernel_56 = &aotic_kernels::avx2::k1_add;
+    }
+    kernel_56(addmm_20_mm_data, p_gru_bias_hh_l1_data_8, aotic::runtime::data<float>(addmm_20.get()));
+  }
+  addmm_20_mm.reset();
   // node 'view_41' (aten.view.default)
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
   // may share addmm_20's storage (a view)
@@ -2881,7 +3339,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
   const int64_t tanh_18_sizes[] = {1, 3, 24};
   const int64_t tanh_18_strides[] = {72, 24, 1};
   check(aoti_torch__alloc_from_pool(
-            arena.get(), 9536, kFloat32, 3, tanh_18_sizes, tanh_18_strides, tanh_18.out()),
+            arena.get(), 0, kFloat32, 3, tanh_18_sizes, tanh_18_strides, tanh_18.out()),
         "allocate tanh_18");
   // fuses add_72, sigmoid_36, mul_36, add_74, tanh_18
   {
@@ -2901,11 +3359,11 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     TensorHandle getitem_108_copy;
     const float* getitem_108_data = kernel_input<float>(getitem_108.get(), 2, getitem_108_layout,
         getitem_108_copy);
-    auto* kernel_36 = &aotic_kernels::base::k0_add_sigmoid_mul_add_tanh;
+    auto* kernel_57 = &aotic_kernels::base::k2_add_sigmoid_mul_add_tanh;
     if (kernels_avx2()) {
-      kernel_36 = &aotic_kernels::avx2::k0_add_sigmoid_mul_add_tanh;
+      kernel_57 = &aotic_kernels::avx2::k2_add_sigmoid_mul_add_tanh;
     }
-    kernel_36(getitem_110_data, getitem_113_data, getitem_111_data, getitem_108_data,
+    kernel_57(getitem_110_data, getitem_113_data, getitem_111_data, getitem_108_data,
         aotic::runtime::data<float>(tanh_18.get()));
   }
   getitem_108.reset();
@@ -2917,7 +3375,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
   const int64_t add_75_sizes[] = {1, 3, 24};
   const int64_t add_75_strides[] = {72, 24, 1};
   check(aoti_torch__alloc_from_pool(
-            arena.get(), 12416, kFloat32, 3, add_75_sizes, add_75_strides, add_75.out()),
+            arena.get(), 4352, kFloat32, 3, add_75_sizes, add_75_strides, add_75.out()),
         "allocate add_75");
   // fuses add_73, sigmoid_37, sub_18, mul_37, add_75
   {
@@ -2935,11 +3393,11 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     TensorHandle getitem_109_copy;
     const float* getitem_109_data = kernel_input<float>(getitem_109.get(), 2, getitem_109_layout,
         getitem_109_copy);
-    auto* kernel_37 = &aotic_kernels::base::k1_add_sigmoid_sub_mul_add;
+    auto* kernel_58 = &aotic_kernels::base::k3_add_sigmoid_sub_mul_add;
     if (kernels_avx2()) {
-      kernel_37 = &aotic_kernels::avx2::k1_add_sigmoid_sub_mul_add;
+      kernel_58 = &aotic_kernels::avx2::k3_add_sigmoid_sub_mul_add;
     }
-    kernel_37(add_71_data, tanh_18_data, getitem_112_data, getitem_109_data,
+    kernel_58(add_71_data, tanh_18_data, getitem_112_data, getitem_109_data,
         aotic::runtime::data<float>(add_75.get()));
   }
   getitem_109.reset();
@@ -2967,17 +3425,39 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
   const int64_t shape_42[] = {3, 24};
   check(aoti_torch_cpu_reshape(add_75.get(), shape_42, 2, view_42.out()),
         "node 'view_42' (aten.view.default)");
-  // node 'addmm_21' (aten.addmm.default)
+  // node 'addmm_21_mm' (aten.mm.default)
+  TensorHandle addmm_21_mm;
+  const int64_t addmm_21_mm_sizes[] = {3, 72};
+  const int64_t addmm_21_mm_strides[] = {72, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 0, kFloat32, 2, addmm_21_mm_sizes, addmm_21_mm_strides, addmm_21_mm.out()),
+        "allocate addmm_21_mm");
+  check(aoti_torch_cpu_mm_out(addmm_21_mm.get(), view_42.get(), p_gru_weight_hh_l1_kn_1),
+        "node 'addmm_21_mm' (aten.mm.default)");
+  view_42.reset();
+  // node 'addmm_21' (aten.add.Tensor)
   TensorHandle addmm_21;
   const int64_t addmm_21_sizes[] = {3, 72};
   const int64_t addmm_21_strides[] = {72, 1};
   check(aoti_torch__alloc_from_pool(
-            arena.get(), 8640, kFloat32, 2, addmm_21_sizes, addmm_21_strides, addmm_21.out()),
+            arena.get(), 896, kFloat32, 2, addmm_21_sizes, addmm_21_strides, addmm_21.out()),
         "allocate addmm_21");
-  check(aoti_torch_cpu_addmm_out(
-            addmm_21.get(), p_gru_bias_hh_l1_1, view_42.get(), p_gru_weight_hh_l1_kn_1, 1.0, 1.0),
-        "node 'addmm_21' (aten.addmm.default)");
-  view_42.reset();
+  {
+    const int64_t addmm_21_mm_layout[] = {72, 1};
+    TensorHandle addmm_21_mm_copy;
+    const float* addmm_21_mm_data = kernel_input<float>(addmm_21_mm.get(), 2, addmm_21_mm_layout,
+        addmm_21_mm_copy);
+    const int64_t p_gru_bias_hh_l1_layout_9[] = {1};
+    TensorHandle p_gru_bias_hh_l1_copy_9;
+    const float* p_gru_bias_hh_l1_data_9 = kernel_input<float>(p_gru_bias_hh_l1_1, 1,
+        p_gru_bias_hh_l1_layout_9, p_gru_bias_hh_l1_copy_9);
+    auto* kernel_59 = &aotic_kernels::base::k1_add;
+    if (kernels_avx2()) {
+      kernel_59 = &aotic_kernels::avx2::k1_add;
+    }
+    kernel_59(addmm_21_mm_data, p_gru_bias_hh_l1_data_9, aotic::runtime::data<float>(addmm_21.get()));
+  }
+  addmm_21_mm.reset();
   // node 'view_43' (aten.view.default)
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
   // may share addmm_21's storage (a view)
@@ -3006,7 +3486,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
   const int64_t tanh_19_sizes[] = {1, 3, 24};
   const int64_t tanh_19_strides[] = {72, 24, 1};
   check(aoti_torch__alloc_from_pool(
-            arena.get(), 9536, kFloat32, 3, tanh_19_sizes, tanh_19_strides, tanh_19.out()),
+            arena.get(), 0, kFloat32, 3, tanh_19_sizes, tanh_19_strides, tanh_19.out()),
         "allocate tanh_19");
   // fuses add_76, sigmoid_38, mul_38, add_78, tanh_19
   {
@@ -3026,11 +3506,11 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     TensorHandle getitem_114_copy;
     const float* getitem_114_data = kernel_input<float>(getitem_114.get(), 2, getitem_114_layout,
         getitem_114_copy);
-    auto* kernel_38 = &aotic_kernels::base::k0_add_sigmoid_mul_add_tanh;
+    auto* kernel_60 = &aotic_kernels::base::k2_add_sigmoid_mul_add_tanh;
     if (kernels_avx2()) {
-      kernel_38 = &aotic_kernels::avx2::k0_add_sigmoid_mul_add_tanh;
+      kernel_60 = &aotic_kernels::avx2::k2_add_sigmoid_mul_add_tanh;
     }
-    kernel_38(getitem_116_data, getitem_119_data, getitem_117_data, getitem_114_data,
+    kernel_60(getitem_116_data, getitem_119_data, getitem_117_data, getitem_114_data,
         aotic::runtime::data<float>(tanh_19.get()));
   }
   getitem_114.reset();
@@ -3042,7 +3522,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
   const int64_t add_79_sizes[] = {1, 3, 24};
   const int64_t add_79_strides[] = {72, 24, 1};
   check(aoti_torch__alloc_from_pool(
-            arena.get(), 13056, kFloat32, 3, add_79_sizes, add_79_strides, add_79.out()),
+            arena.get(), 320, kFloat32, 3, add_79_sizes, add_79_strides, add_79.out()),
         "allocate add_79");
   // fuses add_77, sigmoid_39, sub_19, mul_39, add_79
   {
@@ -3060,11 +3540,11 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     TensorHandle getitem_115_copy;
     const float* getitem_115_data = kernel_input<float>(getitem_115.get(), 2, getitem_115_layout,
         getitem_115_copy);
-    auto* kernel_39 = &aotic_kernels::base::k1_add_sigmoid_sub_mul_add;
+    auto* kernel_61 = &aotic_kernels::base::k3_add_sigmoid_sub_mul_add;
     if (kernels_avx2()) {
-      kernel_39 = &aotic_kernels::avx2::k1_add_sigmoid_sub_mul_add;
+      kernel_61 = &aotic_kernels::avx2::k3_add_sigmoid_sub_mul_add;
     }
-    kernel_39(add_75_data, tanh_19_data, getitem_118_data, getitem_115_data,
+    kernel_61(add_75_data, tanh_19_data, getitem_118_data, getitem_115_data,
         aotic::runtime::data<float>(add_79.get()));
   }
   getitem_115.reset();
@@ -3113,16 +3593,39 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
   check(aoti_torch_cpu_reshape(cat_1.get(), shape_45, 2, view_45.out()),
         "node 'view_45' (aten.view.default)");
   cat_1.reset();
-  // node 'addmm_22' (aten.addmm.default)
+  // node 'addmm_22_mm' (aten.mm.default)
+  TensorHandle addmm_22_mm;
+  const int64_t addmm_22_mm_sizes[] = {30, 4};
+  const int64_t addmm_22_mm_strides[] = {4, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 0, kFloat32, 2, addmm_22_mm_sizes, addmm_22_mm_strides, addmm_22_mm.out()),
+        "allocate addmm_22_mm");
+  check(aoti_torch_cpu_mm_out(addmm_22_mm.get(), view_45.get(), p_proj_weight_kn_1),
+        "node 'addmm_22_mm' (aten.mm.default)");
+  view_45.reset();
+  // node 'addmm_22' (aten.add.Tensor)
   TensorHandle addmm_22;
   const int64_t addmm_22_sizes[] = {30, 4};
   const int64_t addmm_22_strides[] = {4, 1};
   check(aoti_torch__alloc_from_pool(
-            arena.get(), 0, kFloat32, 2, addmm_22_sizes, addmm_22_strides, addmm_22.out()),
+            arena.get(), 512, kFloat32, 2, addmm_22_sizes, addmm_22_strides, addmm_22.out()),
         "allocate addmm_22");
-  check(aoti_torch_cpu_addmm_out(addmm_22.get(), p_proj_bias_1, view_45.get(), p_proj_weight_kn_1, 1.0, 1.0),
-        "node 'addmm_22' (aten.addmm.default)");
-  view_45.reset();
+  {
+    const int64_t addmm_22_mm_layout[] = {4, 1};
+    TensorHandle addmm_22_mm_copy;
+    const float* addmm_22_mm_data = kernel_input<float>(addmm_22_mm.get(), 2, addmm_22_mm_layout,
+        addmm_22_mm_copy);
+    const int64_t p_proj_bias_layout[] = {1};
+    TensorHandle p_proj_bias_copy;
+    const float* p_proj_bias_data = kernel_input<float>(p_proj_bias_1, 1, p_proj_bias_layout,
+        p_proj_bias_copy);
+    auto* kernel_62 = &aotic_kernels::base::k4_add;
+    if (kernels_avx2()) {
+      kernel_62 = &aotic_kernels::avx2::k4_add;
+    }
+    kernel_62(addmm_22_mm_data, p_proj_bias_data, aotic::runtime::data<float>(addmm_22.get()));
+  }
+  addmm_22_mm.reset();
   // node 'view_46' (aten.view.default)
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
   // may share addmm_22's storage (a view)
@@ -3142,11 +3645,11 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     const int64_t view_46_layout[] = {12, 4, 1};
     TensorHandle view_46_copy;
     const float* view_46_data = kernel_input<float>(view_46.get(), 3, view_46_layout, view_46_copy);
-    auto* kernel_40 = &aotic_kernels::base::k2_tanh;
+    auto* kernel_63 = &aotic_kernels::base::k5_tanh;
     if (kernels_avx2()) {
-      kernel_40 = &aotic_kernels::avx2::k2_tanh;
+      kernel_63 = &aotic_kernels::avx2::k5_tanh;
     }
-    kernel_40(view_46_data, aotic::runtime::data<float>(tanh_20.get()));
+    kernel_63(view_46_data, aotic::runtime::data<float>(tanh_20.get()));
   }
   view_46.reset();
   outputs[0] = new_reference(tanh_20.get()).release();
@@ -3702,8 +4205,38 @@ KM_FN T square(T x) {
 #endif
 namespace avx2 {
 
+// nodes addmm, addmm_11
+void k0_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0) {
+  aotic::runtime::parallel_for(30, 2160, [&](int64_t i0_begin, int64_t i0_end) {
+    for (int64_t i0 = i0_begin; i0 < i0_end; ++i0) {
+      #pragma omp simd
+      for (int64_t i1 = 0; i1 < 72; ++i1) {
+        const float t0 = in0[72 * i0 + i1];
+        const float t1 = in1[i1];
+        const float t2 = km::add(t0, t1);
+        out0[72 * i0 + i1] = t2;
+      }
+    }
+  });
+}
+
+// nodes addmm_1, addmm_2, addmm_3, addmm_4, addmm_5, addmm_6, addmm_7, addmm_8, addmm_9, ...
+void k1_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0) {
+  aotic::runtime::parallel_for(3, 216, [&](int64_t i0_begin, int64_t i0_end) {
+    for (int64_t i0 = i0_begin; i0 < i0_end; ++i0) {
+      #pragma omp simd
+      for (int64_t i1 = 0; i1 < 72; ++i1) {
+        const float t0 = in0[72 * i0 + i1];
+        const float t1 = in1[i1];
+        const float t2 = km::add(t0, t1);
+        out0[72 * i0 + i1] = t2;
+      }
+    }
+  });
+}
+
 // nodes add, sigmoid, mul, add_2, tanh, add_4, sigmoid_2, mul_2, add_6, tanh_1, add_8, ...
-void k0_add_sigmoid_mul_add_tanh(const float* __restrict in0, const float* __restrict in1,
+void k2_add_sigmoid_mul_add_tanh(const float* __restrict in0, const float* __restrict in1,
     const float* __restrict in2, const float* __restrict in3, float* __restrict out0) {
   aotic::runtime::parallel_for(3, 72, [&](int64_t i1_begin, int64_t i1_end) {
     for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
@@ -3725,7 +4258,7 @@ void k0_add_sigmoid_mul_add_tanh(const float* __restrict in0, const float* __res
 }
 
 // nodes add_1, sigmoid_1, sub, mul_1, add_3, add_5, sigmoid_3, sub_1, mul_3, add_7, add_9, ...
-void k1_add_sigmoid_sub_mul_add(const float* __restrict in0, const float* __restrict in1,
+void k3_add_sigmoid_sub_mul_add(const float* __restrict in0, const float* __restrict in1,
     const float* __restrict in2, const float* __restrict in3, float* __restrict out0) {
   aotic::runtime::parallel_for(3, 72, [&](int64_t i1_begin, int64_t i1_end) {
     for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
@@ -3746,8 +4279,23 @@ void k1_add_sigmoid_sub_mul_add(const float* __restrict in0, const float* __rest
   });
 }
 
+// nodes addmm_22
+void k4_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0) {
+  aotic::runtime::parallel_for(30, 120, [&](int64_t i0_begin, int64_t i0_end) {
+    for (int64_t i0 = i0_begin; i0 < i0_end; ++i0) {
+      #pragma omp simd
+      for (int64_t i1 = 0; i1 < 4; ++i1) {
+        const float t0 = in0[4 * i0 + i1];
+        const float t1 = in1[i1];
+        const float t2 = km::add(t0, t1);
+        out0[4 * i0 + i1] = t2;
+      }
+    }
+  });
+}
+
 // nodes tanh_20
-void k2_tanh(const float* __restrict in0, float* __restrict out0) {
+void k5_tanh(const float* __restrict in0, float* __restrict out0) {
   aotic::runtime::parallel_for(120, 120, [&](int64_t i0_begin, int64_t i0_end) {
     #pragma omp simd
     for (int64_t i0 = i0_begin; i0 < i0_end; ++i0) {
@@ -4207,8 +4755,38 @@ KM_FN T square(T x) {
 }  // namespace
 namespace base {
 
+// nodes addmm, addmm_11
+void k0_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0) {
+  aotic::runtime::parallel_for(30, 2160, [&](int64_t i0_begin, int64_t i0_end) {
+    for (int64_t i0 = i0_begin; i0 < i0_end; ++i0) {
+      #pragma omp simd
+      for (int64_t i1 = 0; i1 < 72; ++i1) {
+        const float t0 = in0[72 * i0 + i1];
+        const float t1 = in1[i1];
+        const float t2 = km::add(t0, t1);
+        out0[72 * i0 + i1] = t2;
+      }
+    }
+  });
+}
+
+// nodes addmm_1, addmm_2, addmm_3, addmm_4, addmm_5, addmm_6, addmm_7, addmm_8, addmm_9, ...
+void k1_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0) {
+  aotic::runtime::parallel_for(3, 216, [&](int64_t i0_begin, int64_t i0_end) {
+    for (int64_t i0 = i0_begin; i0 < i0_end; ++i0) {
+      #pragma omp simd
+      for (int64_t i1 = 0; i1 < 72; ++i1) {
+        const float t0 = in0[72 * i0 + i1];
+        const float t1 = in1[i1];
+        const float t2 = km::add(t0, t1);
+        out0[72 * i0 + i1] = t2;
+      }
+    }
+  });
+}
+
 // nodes add, sigmoid, mul, add_2, tanh, add_4, sigmoid_2, mul_2, add_6, tanh_1, add_8, ...
-void k0_add_sigmoid_mul_add_tanh(const float* __restrict in0, const float* __restrict in1,
+void k2_add_sigmoid_mul_add_tanh(const float* __restrict in0, const float* __restrict in1,
     const float* __restrict in2, const float* __restrict in3, float* __restrict out0) {
   aotic::runtime::parallel_for(3, 72, [&](int64_t i1_begin, int64_t i1_end) {
     for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
@@ -4230,7 +4808,7 @@ void k0_add_sigmoid_mul_add_tanh(const float* __restrict in0, const float* __res
 }
 
 // nodes add_1, sigmoid_1, sub, mul_1, add_3, add_5, sigmoid_3, sub_1, mul_3, add_7, add_9, ...
-void k1_add_sigmoid_sub_mul_add(const float* __restrict in0, const float* __restrict in1,
+void k3_add_sigmoid_sub_mul_add(const float* __restrict in0, const float* __restrict in1,
     const float* __restrict in2, const float* __restrict in3, float* __restrict out0) {
   aotic::runtime::parallel_for(3, 72, [&](int64_t i1_begin, int64_t i1_end) {
     for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
@@ -4251,8 +4829,23 @@ void k1_add_sigmoid_sub_mul_add(const float* __restrict in0, const float* __rest
   });
 }
 
+// nodes addmm_22
+void k4_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0) {
+  aotic::runtime::parallel_for(30, 120, [&](int64_t i0_begin, int64_t i0_end) {
+    for (int64_t i0 = i0_begin; i0 < i0_end; ++i0) {
+      #pragma omp simd
+      for (int64_t i1 = 0; i1 < 4; ++i1) {
+        const float t0 = in0[4 * i0 + i1];
+        const float t1 = in1[i1];
+        const float t2 = km::add(t0, t1);
+        out0[4 * i0 + i1] = t2;
+      }
+    }
+  });
+}
+
 // nodes tanh_20
-void k2_tanh(const float* __restrict in0, float* __restrict out0) {
+void k5_tanh(const float* __restrict in0, float* __restrict out0) {
   aotic::runtime::parallel_for(120, 120, [&](int64_t i0_begin, int64_t i0_end) {
     #pragma omp simd
     for (int64_t i0 = i0_begin; i0 < i0_end; ++i0) {

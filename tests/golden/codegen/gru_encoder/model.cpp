@@ -31,10 +31,10 @@ extern "C" const uint8_t aotic_constants_blob[];
 // The generated kernels, defined in kernels_avx2.cpp, kernels_base.cpp.
 namespace aotic_kernels {
 namespace avx2 {
-void k0_tanh(const float* __restrict in0, float* __restrict out0);
+void k0_add_tanh(const float* __restrict in0, const float* __restrict in1, float* __restrict out0);
 }  // namespace avx2
 namespace base {
-void k0_tanh(const float* __restrict in0, float* __restrict out0);
+void k0_add_tanh(const float* __restrict in0, const float* __restrict in1, float* __restrict out0);
 }  // namespace base
 }  // namespace aotic_kernels
 
@@ -138,25 +138,24 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   check(aoti_torch_cpu_reshape(getitem.get(), shape, 2, linear_input_2d.out()),
         "node 'linear_input_2d' (aten.reshape.default)");
   getitem.reset();
-  // node 'linear_2d' (aten.addmm.default)
-  TensorHandle linear_2d;
-  const int64_t linear_2d_sizes[] = {30, 4};
-  const int64_t linear_2d_strides[] = {4, 1};
+  // node 'linear_mm' (aten.mm.default)
+  TensorHandle linear_mm;
+  const int64_t linear_mm_sizes[] = {30, 4};
+  const int64_t linear_mm_strides[] = {4, 1};
   check(aoti_torch_empty_strided(
-            2, linear_2d_sizes, linear_2d_strides, kFloat32, kCPU, kDefaultDeviceIndex, linear_2d.out()),
-        "allocate linear_2d");
-  check(aoti_torch_cpu_addmm_out(
-            linear_2d.get(), p_proj_bias_1, linear_input_2d.get(), p_proj_weight_kn_1, 1.0, 1.0),
-        "node 'linear_2d' (aten.addmm.default)");
+            2, linear_mm_sizes, linear_mm_strides, kFloat32, kCPU, kDefaultDeviceIndex, linear_mm.out()),
+        "allocate linear_mm");
+  check(aoti_torch_cpu_mm_out(linear_mm.get(), linear_input_2d.get(), p_proj_weight_kn_1),
+        "node 'linear_mm' (aten.mm.default)");
   linear_input_2d.reset();
-  // node 'linear' (aten.view.default)
+  // node 'linear_mm_nd' (aten.view.default)
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
-  // may share linear_2d's storage (a view)
-  TensorHandle linear;
+  // may share linear_mm's storage (a view)
+  TensorHandle linear_mm_nd;
   const int64_t shape_1[] = {10, 3, 4};
-  check(aoti_torch_cpu_reshape(linear_2d.get(), shape_1, 3, linear.out()),
-        "node 'linear' (aten.view.default)");
-  linear_2d.reset();
+  check(aoti_torch_cpu_reshape(linear_mm.get(), shape_1, 3, linear_mm_nd.out()),
+        "node 'linear_mm_nd' (aten.view.default)");
+  linear_mm.reset();
   // node 'tanh' (aten.tanh.default)
   TensorHandle tanh;
   const int64_t tanh_sizes[] = {10, 3, 4};
@@ -164,17 +163,23 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   check(aoti_torch_empty_strided(
             3, tanh_sizes, tanh_strides, kFloat32, kCPU, kDefaultDeviceIndex, tanh.out()),
         "allocate tanh");
+  // fuses linear (add), tanh
   {
-    const int64_t linear_layout[] = {12, 4, 1};
-    TensorHandle linear_copy;
-    const float* linear_data = kernel_input<float>(linear.get(), 3, linear_layout, linear_copy);
-    auto* kernel = &aotic_kernels::base::k0_tanh;
+    const int64_t linear_mm_nd_layout[] = {12, 4, 1};
+    TensorHandle linear_mm_nd_copy;
+    const float* linear_mm_nd_data = kernel_input<float>(linear_mm_nd.get(), 3, linear_mm_nd_layout,
+        linear_mm_nd_copy);
+    const int64_t p_proj_bias_layout[] = {1};
+    TensorHandle p_proj_bias_copy;
+    const float* p_proj_bias_data = kernel_input<float>(p_proj_bias_1, 1, p_proj_bias_layout,
+        p_proj_bias_copy);
+    auto* kernel = &aotic_kernels::base::k0_add_tanh;
     if (kernels_avx2()) {
-      kernel = &aotic_kernels::avx2::k0_tanh;
+      kernel = &aotic_kernels::avx2::k0_add_tanh;
     }
-    kernel(linear_data, aotic::runtime::data<float>(tanh.get()));
+    kernel(linear_mm_nd_data, p_proj_bias_data, aotic::runtime::data<float>(tanh.get()));
   }
-  linear.reset();
+  linear_mm_nd.reset();
   outputs[0] = new_reference(tanh.get()).release();
   outputs[1] = new_reference(getitem_1.get()).release();
 }
@@ -712,14 +717,18 @@ KM_FN T square(T x) {
 #endif
 namespace avx2 {
 
-// nodes tanh
-void k0_tanh(const float* __restrict in0, float* __restrict out0) {
-  aotic::runtime::parallel_for(120, 120, [&](int64_t i0_begin, int64_t i0_end) {
-    #pragma omp simd
+// nodes linear (add), tanh
+void k0_add_tanh(const float* __restrict in0, const float* __restrict in1, float* __restrict out0) {
+  aotic::runtime::parallel_for(30, 120, [&](int64_t i0_begin, int64_t i0_end) {
     for (int64_t i0 = i0_begin; i0 < i0_end; ++i0) {
-      const float t0 = in0[i0];
-      const float t1 = km::tanh(t0);
-      out0[i0] = t1;
+      #pragma omp simd
+      for (int64_t i2 = 0; i2 < 4; ++i2) {
+        const float t0 = in0[4 * i0 + i2];
+        const float t1 = in1[i2];
+        const float t2 = km::add(t0, t1);
+        const float t3 = km::tanh(t2);
+        out0[4 * i0 + i2] = t3;
+      }
     }
   });
 }
@@ -1173,14 +1182,18 @@ KM_FN T square(T x) {
 }  // namespace
 namespace base {
 
-// nodes tanh
-void k0_tanh(const float* __restrict in0, float* __restrict out0) {
-  aotic::runtime::parallel_for(120, 120, [&](int64_t i0_begin, int64_t i0_end) {
-    #pragma omp simd
+// nodes linear (add), tanh
+void k0_add_tanh(const float* __restrict in0, const float* __restrict in1, float* __restrict out0) {
+  aotic::runtime::parallel_for(30, 120, [&](int64_t i0_begin, int64_t i0_end) {
     for (int64_t i0 = i0_begin; i0 < i0_end; ++i0) {
-      const float t0 = in0[i0];
-      const float t1 = km::tanh(t0);
-      out0[i0] = t1;
+      #pragma omp simd
+      for (int64_t i2 = 0; i2 < 4; ++i2) {
+        const float t0 = in0[4 * i0 + i2];
+        const float t1 = in1[i2];
+        const float t2 = km::add(t0, t1);
+        const float t3 = km::tanh(t2);
+        out0[4 * i0 + i2] = t3;
+      }
     }
   });
 }

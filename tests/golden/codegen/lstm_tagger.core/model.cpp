@@ -37,7 +37,7 @@ void k1_slice_squeeze_add(const float* __restrict in0, const float* __restrict i
 void k2_sigmoid_sigmoid_tanh_mul_mul_add(const float* __restrict in0, const float* __restrict in1,
     const float* __restrict in2, const float* __restrict in3, float* __restrict out0);
 void k3_sigmoid_tanh_mul(const float* __restrict in0, const float* __restrict in1, float* __restrict out0);
-void k4_slice_squeeze_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0);
+void k4_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0);
 void k5_slice_squeeze_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0);
 void k6_slice_squeeze_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0);
 void k7_slice_squeeze_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0);
@@ -48,10 +48,12 @@ void k11_slice_squeeze_add(const float* __restrict in0, const float* __restrict 
 void k12_slice_squeeze_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0);
 void k13_slice_squeeze_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0);
 void k14_slice_squeeze_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0);
-void k15_sigmoid_sigmoid_tanh_sigmoid_mul_mul_add_tanh_mul(const float* __restrict in0,
+void k15_slice_squeeze_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0);
+void k16_sigmoid_sigmoid_tanh_sigmoid_mul_mul_add_tanh_mul(const float* __restrict in0,
     const float* __restrict in1, const float* __restrict in2, const float* __restrict in3,
     const float* __restrict in4, float* __restrict out0);
-void k16_add_log_softmax(const float* __restrict in0, const float* __restrict in1, float* __restrict out0);
+void k17_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0);
+void k18_add_log_softmax(const float* __restrict in0, const float* __restrict in1, float* __restrict out0);
 }  // namespace avx2
 namespace base {
 void k0_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0);
@@ -59,7 +61,7 @@ void k1_slice_squeeze_add(const float* __restrict in0, const float* __restrict i
 void k2_sigmoid_sigmoid_tanh_mul_mul_add(const float* __restrict in0, const float* __restrict in1,
     const float* __restrict in2, const float* __restrict in3, float* __restrict out0);
 void k3_sigmoid_tanh_mul(const float* __restrict in0, const float* __restrict in1, float* __restrict out0);
-void k4_slice_squeeze_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0);
+void k4_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0);
 void k5_slice_squeeze_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0);
 void k6_slice_squeeze_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0);
 void k7_slice_squeeze_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0);
@@ -70,10 +72,12 @@ void k11_slice_squeeze_add(const float* __restrict in0, const float* __restrict 
 void k12_slice_squeeze_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0);
 void k13_slice_squeeze_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0);
 void k14_slice_squeeze_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0);
-void k15_sigmoid_sigmoid_tanh_sigmoid_mul_mul_add_tanh_mul(const float* __restrict in0,
+void k15_slice_squeeze_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0);
+void k16_sigmoid_sigmoid_tanh_sigmoid_mul_mul_add_tanh_mul(const float* __restrict in0,
     const float* __restrict in1, const float* __restrict in2, const float* __restrict in3,
     const float* __restrict in4, float* __restrict out0);
-void k16_add_log_softmax(const float* __restrict in0, const float* __restrict in1, float* __restrict out0);
+void k17_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0);
+void k18_add_log_softmax(const float* __restrict in0, const float* __restrict in1, float* __restrict out0);
 }  // namespace base
 }  // namespace aotic_kernels
 
@@ -331,17 +335,21 @@ AOTIC_UNOPTIMISED void fold(aotic::runtime::RunState& state, AtenTensorHandle* o
   check(aoti_torch_cpu_clone(p_lstm_weight_hh_l0_t.get(), &memory_format_value, p_lstm_weight_hh_l0_kn.out()),
         "node 'p_lstm_weight_hh_l0_kn' (aten.clone.default)");
   p_lstm_weight_hh_l0_t.reset();
-  // node 'addmm' (aten.addmm.default)
-  TensorHandle addmm;
-  const int64_t addmm_sizes[] = {2, 192};
-  const int64_t addmm_strides[] = {192, 1};
+  // node 'addmm_mm' (aten.mm.default)
+  TensorHandle addmm_mm;
+  const int64_t addmm_mm_sizes[] = {2, 192};
+  const int64_t addmm_mm_strides[] = {192, 1};
   check(aoti_torch_empty_strided(
-            2, addmm_sizes, addmm_strides, kFloat32, kCPU, kDefaultDeviceIndex, addmm.out()),
-        "allocate addmm");
-  check(aoti_torch_cpu_addmm_out(
-            addmm.get(), p_lstm_bias_hh_l0, view_3.get(), p_lstm_weight_hh_l0_kn.get(), 1.0, 1.0),
-        "node 'addmm' (aten.addmm.default)");
+            2, addmm_mm_sizes, addmm_mm_strides, kFloat32, kCPU, kDefaultDeviceIndex, addmm_mm.out()),
+        "allocate addmm_mm");
+  check(aoti_torch_cpu_mm_out(addmm_mm.get(), view_3.get(), p_lstm_weight_hh_l0_kn.get()),
+        "node 'addmm_mm' (aten.mm.default)");
   view_3.reset();
+  // node 'addmm' (aten.add.Tensor)
+  TensorHandle addmm;
+  check(aoti_torch_cpu_add_Tensor(addmm_mm.get(), p_lstm_bias_hh_l0, 1.0, addmm.out()),
+        "node 'addmm' (aten.add.Tensor)");
+  addmm_mm.reset();
   // node 'view_4' (aten.view.default)
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
   // may share addmm's storage (a view)
@@ -404,18 +412,22 @@ AOTIC_UNOPTIMISED void fold(aotic::runtime::RunState& state, AtenTensorHandle* o
             p_lstm_weight_hh_l0_reverse_kn.out()),
         "node 'p_lstm_weight_hh_l0_reverse_kn' (aten.clone.default)");
   p_lstm_weight_hh_l0_reverse_t.reset();
-  // node 'addmm_12' (aten.addmm.default)
-  TensorHandle addmm_12;
-  const int64_t addmm_12_sizes[] = {2, 192};
-  const int64_t addmm_12_strides[] = {192, 1};
+  // node 'addmm_12_mm' (aten.mm.default)
+  TensorHandle addmm_12_mm;
+  const int64_t addmm_12_mm_sizes[] = {2, 192};
+  const int64_t addmm_12_mm_strides[] = {192, 1};
   check(aoti_torch_empty_strided(
-            2, addmm_12_sizes, addmm_12_strides, kFloat32, kCPU, kDefaultDeviceIndex, addmm_12.out()),
-        "allocate addmm_12");
-  check(aoti_torch_cpu_addmm_out(
-            addmm_12.get(), p_lstm_bias_hh_l0_reverse, view_30.get(), p_lstm_weight_hh_l0_reverse_kn.get(),
-            1.0, 1.0),
-        "node 'addmm_12' (aten.addmm.default)");
+            2, addmm_12_mm_sizes, addmm_12_mm_strides, kFloat32, kCPU, kDefaultDeviceIndex,
+            addmm_12_mm.out()),
+        "allocate addmm_12_mm");
+  check(aoti_torch_cpu_mm_out(addmm_12_mm.get(), view_30.get(), p_lstm_weight_hh_l0_reverse_kn.get()),
+        "node 'addmm_12_mm' (aten.mm.default)");
   view_30.reset();
+  // node 'addmm_12' (aten.add.Tensor)
+  TensorHandle addmm_12;
+  check(aoti_torch_cpu_add_Tensor(addmm_12_mm.get(), p_lstm_bias_hh_l0_reverse, 1.0, addmm_12.out()),
+        "node 'addmm_12' (aten.add.Tensor)");
+  addmm_12_mm.reset();
   // node 'view_31' (aten.view.default)
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
   // may share addmm_12's storage (a view)
@@ -470,17 +482,22 @@ AOTIC_UNOPTIMISED void fold(aotic::runtime::RunState& state, AtenTensorHandle* o
             p_lstm_weight_hh_l1_t.get(), &memory_format_value_3, p_lstm_weight_hh_l1_kn.out()),
         "node 'p_lstm_weight_hh_l1_kn' (aten.clone.default)");
   p_lstm_weight_hh_l1_t.reset();
-  // node 'addmm_25' (aten.addmm.default)
-  TensorHandle addmm_25;
-  const int64_t addmm_25_sizes[] = {2, 192};
-  const int64_t addmm_25_strides[] = {192, 1};
+  // node 'addmm_25_mm' (aten.mm.default)
+  TensorHandle addmm_25_mm;
+  const int64_t addmm_25_mm_sizes[] = {2, 192};
+  const int64_t addmm_25_mm_strides[] = {192, 1};
   check(aoti_torch_empty_strided(
-            2, addmm_25_sizes, addmm_25_strides, kFloat32, kCPU, kDefaultDeviceIndex, addmm_25.out()),
-        "allocate addmm_25");
-  check(aoti_torch_cpu_addmm_out(
-            addmm_25.get(), p_lstm_bias_hh_l1, view_56.get(), p_lstm_weight_hh_l1_kn.get(), 1.0, 1.0),
-        "node 'addmm_25' (aten.addmm.default)");
+            2, addmm_25_mm_sizes, addmm_25_mm_strides, kFloat32, kCPU, kDefaultDeviceIndex,
+            addmm_25_mm.out()),
+        "allocate addmm_25_mm");
+  check(aoti_torch_cpu_mm_out(addmm_25_mm.get(), view_56.get(), p_lstm_weight_hh_l1_kn.get()),
+        "node 'addmm_25_mm' (aten.mm.default)");
   view_56.reset();
+  // node 'addmm_25' (aten.add.Tensor)
+  TensorHandle addmm_25;
+  check(aoti_torch_cpu_add_Tensor(addmm_25_mm.get(), p_lstm_bias_hh_l1, 1.0, addmm_25.out()),
+        "node 'addmm_25' (aten.add.Tensor)");
+  addmm_25_mm.reset();
   // node 'view_57' (aten.view.default)
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
   // may share addmm_25's storage (a view)
@@ -537,18 +554,22 @@ AOTIC_UNOPTIMISED void fold(aotic::runtime::RunState& state, AtenTensorHandle* o
             p_lstm_weight_hh_l1_reverse_kn.out()),
         "node 'p_lstm_weight_hh_l1_reverse_kn' (aten.clone.default)");
   p_lstm_weight_hh_l1_reverse_t.reset();
-  // node 'addmm_38' (aten.addmm.default)
-  TensorHandle addmm_38;
-  const int64_t addmm_38_sizes[] = {2, 192};
-  const int64_t addmm_38_strides[] = {192, 1};
+  // node 'addmm_38_mm' (aten.mm.default)
+  TensorHandle addmm_38_mm;
+  const int64_t addmm_38_mm_sizes[] = {2, 192};
+  const int64_t addmm_38_mm_strides[] = {192, 1};
   check(aoti_torch_empty_strided(
-            2, addmm_38_sizes, addmm_38_strides, kFloat32, kCPU, kDefaultDeviceIndex, addmm_38.out()),
-        "allocate addmm_38");
-  check(aoti_torch_cpu_addmm_out(
-            addmm_38.get(), p_lstm_bias_hh_l1_reverse, view_82.get(), p_lstm_weight_hh_l1_reverse_kn.get(),
-            1.0, 1.0),
-        "node 'addmm_38' (aten.addmm.default)");
+            2, addmm_38_mm_sizes, addmm_38_mm_strides, kFloat32, kCPU, kDefaultDeviceIndex,
+            addmm_38_mm.out()),
+        "allocate addmm_38_mm");
+  check(aoti_torch_cpu_mm_out(addmm_38_mm.get(), view_82.get(), p_lstm_weight_hh_l1_reverse_kn.get()),
+        "node 'addmm_38_mm' (aten.mm.default)");
   view_82.reset();
+  // node 'addmm_38' (aten.add.Tensor)
+  TensorHandle addmm_38;
+  check(aoti_torch_cpu_add_Tensor(addmm_38_mm.get(), p_lstm_bias_hh_l1_reverse, 1.0, addmm_38.out()),
+        "node 'addmm_38' (aten.add.Tensor)");
+  addmm_38_mm.reset();
   // node 'view_83' (aten.view.default)
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
   // may share addmm_38's storage (a view)
@@ -637,7 +658,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
   AtenTensorHandle p_lstm_weight_hh_l1_reverse_kn_1 = state.constant(33);  // folded
   AtenTensorHandle view_83_1 = state.constant(34);  // folded
   AtenTensorHandle view_109_1 = state.constant(35);  // folded
-  // 191 buffers carved from one arena of 36864 bytes (288000 bytes allocated one by one)
+  // 237 buffers carved from one arena of 36864 bytes (392448 bytes allocated one by one)
   TensorHandle arena;
   const int64_t arena_bytes = 36864, arena_unit = 1;
   check(aoti_torch_empty_strided(
@@ -799,17 +820,39 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
   TensorHandle view_5;
   const int64_t shape_13[] = {2, 48};
   check(aoti_torch_cpu_reshape(mul_2.get(), shape_13, 2, view_5.out()), "node 'view_5' (aten.view.default)");
-  // node 'addmm_1' (aten.addmm.default)
+  // node 'addmm_1_mm' (aten.mm.default)
+  TensorHandle addmm_1_mm;
+  const int64_t addmm_1_mm_sizes[] = {2, 192};
+  const int64_t addmm_1_mm_strides[] = {192, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 0, kFloat32, 2, addmm_1_mm_sizes, addmm_1_mm_strides, addmm_1_mm.out()),
+        "allocate addmm_1_mm");
+  check(aoti_torch_cpu_mm_out(addmm_1_mm.get(), view_5.get(), p_lstm_weight_hh_l0_kn_1),
+        "node 'addmm_1_mm' (aten.mm.default)");
+  view_5.reset();
+  // node 'addmm_1' (aten.add.Tensor)
   TensorHandle addmm_1;
   const int64_t addmm_1_sizes[] = {2, 192};
   const int64_t addmm_1_strides[] = {192, 1};
   check(aoti_torch__alloc_from_pool(
-            arena.get(), 0, kFloat32, 2, addmm_1_sizes, addmm_1_strides, addmm_1.out()),
+            arena.get(), 1536, kFloat32, 2, addmm_1_sizes, addmm_1_strides, addmm_1.out()),
         "allocate addmm_1");
-  check(aoti_torch_cpu_addmm_out(
-            addmm_1.get(), p_lstm_bias_hh_l0_1, view_5.get(), p_lstm_weight_hh_l0_kn_1, 1.0, 1.0),
-        "node 'addmm_1' (aten.addmm.default)");
-  view_5.reset();
+  {
+    const int64_t addmm_1_mm_layout[] = {192, 1};
+    TensorHandle addmm_1_mm_copy;
+    const float* addmm_1_mm_data = kernel_input<float>(addmm_1_mm.get(), 2, addmm_1_mm_layout,
+        addmm_1_mm_copy);
+    const int64_t p_lstm_bias_hh_l0_layout[] = {1};
+    TensorHandle p_lstm_bias_hh_l0_copy;
+    const float* p_lstm_bias_hh_l0_data = kernel_input<float>(p_lstm_bias_hh_l0_1, 1,
+        p_lstm_bias_hh_l0_layout, p_lstm_bias_hh_l0_copy);
+    auto* kernel_4 = &aotic_kernels::base::k4_add;
+    if (kernels_avx2()) {
+      kernel_4 = &aotic_kernels::avx2::k4_add;
+    }
+    kernel_4(addmm_1_mm_data, p_lstm_bias_hh_l0_data, aotic::runtime::data<float>(addmm_1.get()));
+  }
+  addmm_1_mm.reset();
   // node 'view_6' (aten.view.default)
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
   // may share addmm_1's storage (a view)
@@ -822,7 +865,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
   TensorHandle add_3;
   const int64_t add_3_sizes[] = {1, 2, 192};
   const int64_t add_3_strides[] = {384, 192, 1};
-  check(aoti_torch__alloc_from_pool(arena.get(), 1536, kFloat32, 3, add_3_sizes, add_3_strides, add_3.out()),
+  check(aoti_torch__alloc_from_pool(arena.get(), 0, kFloat32, 3, add_3_sizes, add_3_strides, add_3.out()),
         "allocate add_3");
   // fuses slice_10, squeeze_9, add_3
   {
@@ -832,11 +875,11 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     const int64_t add_layout_1[] = {384, 192, 1};
     TensorHandle add_copy_1;
     const float* add_data_1 = kernel_input<float>(add.get(), 3, add_layout_1, add_copy_1);
-    auto* kernel_4 = &aotic_kernels::base::k4_slice_squeeze_add;
+    auto* kernel_5 = &aotic_kernels::base::k5_slice_squeeze_add;
     if (kernels_avx2()) {
-      kernel_4 = &aotic_kernels::avx2::k4_slice_squeeze_add;
+      kernel_5 = &aotic_kernels::avx2::k5_slice_squeeze_add;
     }
-    kernel_4(view_6_data, add_data_1, aotic::runtime::data<float>(add_3.get()));
+    kernel_5(view_6_data, add_data_1, aotic::runtime::data<float>(add_3.get()));
   }
   view_6.reset();
   // node 'split_with_sizes_1' (aten.split_with_sizes.default)
@@ -876,11 +919,11 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     const int64_t getitem_6_layout[] = {384, 192, 1};
     TensorHandle getitem_6_copy;
     const float* getitem_6_data = kernel_input<float>(getitem_6.get(), 3, getitem_6_layout, getitem_6_copy);
-    auto* kernel_5 = &aotic_kernels::base::k2_sigmoid_sigmoid_tanh_mul_mul_add;
+    auto* kernel_6 = &aotic_kernels::base::k2_sigmoid_sigmoid_tanh_mul_mul_add;
     if (kernels_avx2()) {
-      kernel_5 = &aotic_kernels::avx2::k2_sigmoid_sigmoid_tanh_mul_mul_add;
+      kernel_6 = &aotic_kernels::avx2::k2_sigmoid_sigmoid_tanh_mul_mul_add;
     }
-    kernel_5(getitem_5_data, add_2_data_1, getitem_4_data, getitem_6_data,
+    kernel_6(getitem_5_data, add_2_data_1, getitem_4_data, getitem_6_data,
         aotic::runtime::data<float>(add_4.get()));
   }
   add_2.reset();
@@ -901,11 +944,11 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     const int64_t add_4_layout[] = {96, 48, 1};
     TensorHandle add_4_copy;
     const float* add_4_data = kernel_input<float>(add_4.get(), 3, add_4_layout, add_4_copy);
-    auto* kernel_6 = &aotic_kernels::base::k3_sigmoid_tanh_mul;
+    auto* kernel_7 = &aotic_kernels::base::k3_sigmoid_tanh_mul;
     if (kernels_avx2()) {
-      kernel_6 = &aotic_kernels::avx2::k3_sigmoid_tanh_mul;
+      kernel_7 = &aotic_kernels::avx2::k3_sigmoid_tanh_mul;
     }
-    kernel_6(getitem_7_data, add_4_data, aotic::runtime::data<float>(mul_5.get()));
+    kernel_7(getitem_7_data, add_4_data, aotic::runtime::data<float>(mul_5.get()));
   }
   getitem_7.reset();
   // node 'view_7' (aten.view.default)
@@ -914,17 +957,39 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
   TensorHandle view_7;
   const int64_t shape_15[] = {2, 48};
   check(aoti_torch_cpu_reshape(mul_5.get(), shape_15, 2, view_7.out()), "node 'view_7' (aten.view.default)");
-  // node 'addmm_2' (aten.addmm.default)
+  // node 'addmm_2_mm' (aten.mm.default)
+  TensorHandle addmm_2_mm;
+  const int64_t addmm_2_mm_sizes[] = {2, 192};
+  const int64_t addmm_2_mm_strides[] = {192, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 0, kFloat32, 2, addmm_2_mm_sizes, addmm_2_mm_strides, addmm_2_mm.out()),
+        "allocate addmm_2_mm");
+  check(aoti_torch_cpu_mm_out(addmm_2_mm.get(), view_7.get(), p_lstm_weight_hh_l0_kn_1),
+        "node 'addmm_2_mm' (aten.mm.default)");
+  view_7.reset();
+  // node 'addmm_2' (aten.add.Tensor)
   TensorHandle addmm_2;
   const int64_t addmm_2_sizes[] = {2, 192};
   const int64_t addmm_2_strides[] = {192, 1};
   check(aoti_torch__alloc_from_pool(
-            arena.get(), 0, kFloat32, 2, addmm_2_sizes, addmm_2_strides, addmm_2.out()),
+            arena.get(), 1536, kFloat32, 2, addmm_2_sizes, addmm_2_strides, addmm_2.out()),
         "allocate addmm_2");
-  check(aoti_torch_cpu_addmm_out(
-            addmm_2.get(), p_lstm_bias_hh_l0_1, view_7.get(), p_lstm_weight_hh_l0_kn_1, 1.0, 1.0),
-        "node 'addmm_2' (aten.addmm.default)");
-  view_7.reset();
+  {
+    const int64_t addmm_2_mm_layout[] = {192, 1};
+    TensorHandle addmm_2_mm_copy;
+    const float* addmm_2_mm_data = kernel_input<float>(addmm_2_mm.get(), 2, addmm_2_mm_layout,
+        addmm_2_mm_copy);
+    const int64_t p_lstm_bias_hh_l0_layout_1[] = {1};
+    TensorHandle p_lstm_bias_hh_l0_copy_1;
+    const float* p_lstm_bias_hh_l0_data_1 = kernel_input<float>(p_lstm_bias_hh_l0_1, 1,
+        p_lstm_bias_hh_l0_layout_1, p_lstm_bias_hh_l0_copy_1);
+    auto* kernel_8 = &aotic_kernels::base::k4_add;
+    if (kernels_avx2()) {
+      kernel_8 = &aotic_kernels::avx2::k4_add;
+    }
+    kernel_8(addmm_2_mm_data, p_lstm_bias_hh_l0_data_1, aotic::runtime::data<float>(addmm_2.get()));
+  }
+  addmm_2_mm.reset();
   // node 'view_8' (aten.view.default)
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
   // may share addmm_2's storage (a view)
@@ -937,7 +1002,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
   TensorHandle add_5;
   const int64_t add_5_sizes[] = {1, 2, 192};
   const int64_t add_5_strides[] = {384, 192, 1};
-  check(aoti_torch__alloc_from_pool(arena.get(), 1536, kFloat32, 3, add_5_sizes, add_5_strides, add_5.out()),
+  check(aoti_torch__alloc_from_pool(arena.get(), 0, kFloat32, 3, add_5_sizes, add_5_strides, add_5.out()),
         "allocate add_5");
   // fuses slice_11, squeeze_10, add_5
   {
@@ -947,11 +1012,11 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     const int64_t add_layout_2[] = {384, 192, 1};
     TensorHandle add_copy_2;
     const float* add_data_2 = kernel_input<float>(add.get(), 3, add_layout_2, add_copy_2);
-    auto* kernel_7 = &aotic_kernels::base::k5_slice_squeeze_add;
+    auto* kernel_9 = &aotic_kernels::base::k6_slice_squeeze_add;
     if (kernels_avx2()) {
-      kernel_7 = &aotic_kernels::avx2::k5_slice_squeeze_add;
+      kernel_9 = &aotic_kernels::avx2::k6_slice_squeeze_add;
     }
-    kernel_7(view_8_data, add_data_2, aotic::runtime::data<float>(add_5.get()));
+    kernel_9(view_8_data, add_data_2, aotic::runtime::data<float>(add_5.get()));
   }
   view_8.reset();
   // node 'split_with_sizes_2' (aten.split_with_sizes.default)
@@ -992,11 +1057,11 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     TensorHandle getitem_10_copy;
     const float* getitem_10_data = kernel_input<float>(getitem_10.get(), 3, getitem_10_layout,
         getitem_10_copy);
-    auto* kernel_8 = &aotic_kernels::base::k2_sigmoid_sigmoid_tanh_mul_mul_add;
+    auto* kernel_10 = &aotic_kernels::base::k2_sigmoid_sigmoid_tanh_mul_mul_add;
     if (kernels_avx2()) {
-      kernel_8 = &aotic_kernels::avx2::k2_sigmoid_sigmoid_tanh_mul_mul_add;
+      kernel_10 = &aotic_kernels::avx2::k2_sigmoid_sigmoid_tanh_mul_mul_add;
     }
-    kernel_8(getitem_9_data, add_4_data_1, getitem_8_data, getitem_10_data,
+    kernel_10(getitem_9_data, add_4_data_1, getitem_8_data, getitem_10_data,
         aotic::runtime::data<float>(add_6.get()));
   }
   add_4.reset();
@@ -1018,11 +1083,11 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     const int64_t add_6_layout[] = {96, 48, 1};
     TensorHandle add_6_copy;
     const float* add_6_data = kernel_input<float>(add_6.get(), 3, add_6_layout, add_6_copy);
-    auto* kernel_9 = &aotic_kernels::base::k3_sigmoid_tanh_mul;
+    auto* kernel_11 = &aotic_kernels::base::k3_sigmoid_tanh_mul;
     if (kernels_avx2()) {
-      kernel_9 = &aotic_kernels::avx2::k3_sigmoid_tanh_mul;
+      kernel_11 = &aotic_kernels::avx2::k3_sigmoid_tanh_mul;
     }
-    kernel_9(getitem_11_data, add_6_data, aotic::runtime::data<float>(mul_8.get()));
+    kernel_11(getitem_11_data, add_6_data, aotic::runtime::data<float>(mul_8.get()));
   }
   getitem_11.reset();
   // node 'view_9' (aten.view.default)
@@ -1031,17 +1096,39 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
   TensorHandle view_9;
   const int64_t shape_17[] = {2, 48};
   check(aoti_torch_cpu_reshape(mul_8.get(), shape_17, 2, view_9.out()), "node 'view_9' (aten.view.default)");
-  // node 'addmm_3' (aten.addmm.default)
+  // node 'addmm_3_mm' (aten.mm.default)
+  TensorHandle addmm_3_mm;
+  const int64_t addmm_3_mm_sizes[] = {2, 192};
+  const int64_t addmm_3_mm_strides[] = {192, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 0, kFloat32, 2, addmm_3_mm_sizes, addmm_3_mm_strides, addmm_3_mm.out()),
+        "allocate addmm_3_mm");
+  check(aoti_torch_cpu_mm_out(addmm_3_mm.get(), view_9.get(), p_lstm_weight_hh_l0_kn_1),
+        "node 'addmm_3_mm' (aten.mm.default)");
+  view_9.reset();
+  // node 'addmm_3' (aten.add.Tensor)
   TensorHandle addmm_3;
   const int64_t addmm_3_sizes[] = {2, 192};
   const int64_t addmm_3_strides[] = {192, 1};
   check(aoti_torch__alloc_from_pool(
-            arena.get(), 0, kFloat32, 2, addmm_3_sizes, addmm_3_strides, addmm_3.out()),
+            arena.get(), 1536, kFloat32, 2, addmm_3_sizes, addmm_3_strides, addmm_3.out()),
         "allocate addmm_3");
-  check(aoti_torch_cpu_addmm_out(
-            addmm_3.get(), p_lstm_bias_hh_l0_1, view_9.get(), p_lstm_weight_hh_l0_kn_1, 1.0, 1.0),
-        "node 'addmm_3' (aten.addmm.default)");
-  view_9.reset();
+  {
+    const int64_t addmm_3_mm_layout[] = {192, 1};
+    TensorHandle addmm_3_mm_copy;
+    const float* addmm_3_mm_data = kernel_input<float>(addmm_3_mm.get(), 2, addmm_3_mm_layout,
+        addmm_3_mm_copy);
+    const int64_t p_lstm_bias_hh_l0_layout_2[] = {1};
+    TensorHandle p_lstm_bias_hh_l0_copy_2;
+    const float* p_lstm_bias_hh_l0_data_2 = kernel_input<float>(p_lstm_bias_hh_l0_1, 1,
+        p_lstm_bias_hh_l0_layout_2, p_lstm_bias_hh_l0_copy_2);
+    auto* kernel_12 = &aotic_kernels::base::k4_add;
+    if (kernels_avx2()) {
+      kernel_12 = &aotic_kernels::avx2::k4_add;
+    }
+    kernel_12(addmm_3_mm_data, p_lstm_bias_hh_l0_data_2, aotic::runtime::data<float>(addmm_3.get()));
+  }
+  addmm_3_mm.reset();
   // node 'view_10' (aten.view.default)
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
   // may share addmm_3's storage (a view)
@@ -1054,7 +1141,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
   TensorHandle add_7;
   const int64_t add_7_sizes[] = {1, 2, 192};
   const int64_t add_7_strides[] = {384, 192, 1};
-  check(aoti_torch__alloc_from_pool(arena.get(), 1536, kFloat32, 3, add_7_sizes, add_7_strides, add_7.out()),
+  check(aoti_torch__alloc_from_pool(arena.get(), 0, kFloat32, 3, add_7_sizes, add_7_strides, add_7.out()),
         "allocate add_7");
   // fuses slice_12, squeeze_11, add_7
   {
@@ -1064,11 +1151,11 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     const int64_t add_layout_3[] = {384, 192, 1};
     TensorHandle add_copy_3;
     const float* add_data_3 = kernel_input<float>(add.get(), 3, add_layout_3, add_copy_3);
-    auto* kernel_10 = &aotic_kernels::base::k6_slice_squeeze_add;
+    auto* kernel_13 = &aotic_kernels::base::k7_slice_squeeze_add;
     if (kernels_avx2()) {
-      kernel_10 = &aotic_kernels::avx2::k6_slice_squeeze_add;
+      kernel_13 = &aotic_kernels::avx2::k7_slice_squeeze_add;
     }
-    kernel_10(view_10_data, add_data_3, aotic::runtime::data<float>(add_7.get()));
+    kernel_13(view_10_data, add_data_3, aotic::runtime::data<float>(add_7.get()));
   }
   view_10.reset();
   // node 'split_with_sizes_3' (aten.split_with_sizes.default)
@@ -1111,11 +1198,11 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     TensorHandle getitem_14_copy;
     const float* getitem_14_data = kernel_input<float>(getitem_14.get(), 3, getitem_14_layout,
         getitem_14_copy);
-    auto* kernel_11 = &aotic_kernels::base::k2_sigmoid_sigmoid_tanh_mul_mul_add;
+    auto* kernel_14 = &aotic_kernels::base::k2_sigmoid_sigmoid_tanh_mul_mul_add;
     if (kernels_avx2()) {
-      kernel_11 = &aotic_kernels::avx2::k2_sigmoid_sigmoid_tanh_mul_mul_add;
+      kernel_14 = &aotic_kernels::avx2::k2_sigmoid_sigmoid_tanh_mul_mul_add;
     }
-    kernel_11(getitem_13_data, add_6_data_1, getitem_12_data, getitem_14_data,
+    kernel_14(getitem_13_data, add_6_data_1, getitem_12_data, getitem_14_data,
         aotic::runtime::data<float>(add_8.get()));
   }
   add_6.reset();
@@ -1138,11 +1225,11 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     const int64_t add_8_layout[] = {96, 48, 1};
     TensorHandle add_8_copy;
     const float* add_8_data = kernel_input<float>(add_8.get(), 3, add_8_layout, add_8_copy);
-    auto* kernel_12 = &aotic_kernels::base::k3_sigmoid_tanh_mul;
+    auto* kernel_15 = &aotic_kernels::base::k3_sigmoid_tanh_mul;
     if (kernels_avx2()) {
-      kernel_12 = &aotic_kernels::avx2::k3_sigmoid_tanh_mul;
+      kernel_15 = &aotic_kernels::avx2::k3_sigmoid_tanh_mul;
     }
-    kernel_12(getitem_15_data, add_8_data, aotic::runtime::data<float>(mul_11.get()));
+    kernel_15(getitem_15_data, add_8_data, aotic::runtime::data<float>(mul_11.get()));
   }
   getitem_15.reset();
   // node 'view_11' (aten.view.default)
@@ -1152,17 +1239,39 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
   const int64_t shape_19[] = {2, 48};
   check(aoti_torch_cpu_reshape(mul_11.get(), shape_19, 2, view_11.out()),
         "node 'view_11' (aten.view.default)");
-  // node 'addmm_4' (aten.addmm.default)
+  // node 'addmm_4_mm' (aten.mm.default)
+  TensorHandle addmm_4_mm;
+  const int64_t addmm_4_mm_sizes[] = {2, 192};
+  const int64_t addmm_4_mm_strides[] = {192, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 0, kFloat32, 2, addmm_4_mm_sizes, addmm_4_mm_strides, addmm_4_mm.out()),
+        "allocate addmm_4_mm");
+  check(aoti_torch_cpu_mm_out(addmm_4_mm.get(), view_11.get(), p_lstm_weight_hh_l0_kn_1),
+        "node 'addmm_4_mm' (aten.mm.default)");
+  view_11.reset();
+  // node 'addmm_4' (aten.add.Tensor)
   TensorHandle addmm_4;
   const int64_t addmm_4_sizes[] = {2, 192};
   const int64_t addmm_4_strides[] = {192, 1};
   check(aoti_torch__alloc_from_pool(
-            arena.get(), 0, kFloat32, 2, addmm_4_sizes, addmm_4_strides, addmm_4.out()),
+            arena.get(), 1536, kFloat32, 2, addmm_4_sizes, addmm_4_strides, addmm_4.out()),
         "allocate addmm_4");
-  check(aoti_torch_cpu_addmm_out(
-            addmm_4.get(), p_lstm_bias_hh_l0_1, view_11.get(), p_lstm_weight_hh_l0_kn_1, 1.0, 1.0),
-        "node 'addmm_4' (aten.addmm.default)");
-  view_11.reset();
+  {
+    const int64_t addmm_4_mm_layout[] = {192, 1};
+    TensorHandle addmm_4_mm_copy;
+    const float* addmm_4_mm_data = kernel_input<float>(addmm_4_mm.get(), 2, addmm_4_mm_layout,
+        addmm_4_mm_copy);
+    const int64_t p_lstm_bias_hh_l0_layout_3[] = {1};
+    TensorHandle p_lstm_bias_hh_l0_copy_3;
+    const float* p_lstm_bias_hh_l0_data_3 = kernel_input<float>(p_lstm_bias_hh_l0_1, 1,
+        p_lstm_bias_hh_l0_layout_3, p_lstm_bias_hh_l0_copy_3);
+    auto* kernel_16 = &aotic_kernels::base::k4_add;
+    if (kernels_avx2()) {
+      kernel_16 = &aotic_kernels::avx2::k4_add;
+    }
+    kernel_16(addmm_4_mm_data, p_lstm_bias_hh_l0_data_3, aotic::runtime::data<float>(addmm_4.get()));
+  }
+  addmm_4_mm.reset();
   // node 'view_12' (aten.view.default)
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
   // may share addmm_4's storage (a view)
@@ -1175,7 +1284,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
   TensorHandle add_9;
   const int64_t add_9_sizes[] = {1, 2, 192};
   const int64_t add_9_strides[] = {384, 192, 1};
-  check(aoti_torch__alloc_from_pool(arena.get(), 1536, kFloat32, 3, add_9_sizes, add_9_strides, add_9.out()),
+  check(aoti_torch__alloc_from_pool(arena.get(), 0, kFloat32, 3, add_9_sizes, add_9_strides, add_9.out()),
         "allocate add_9");
   // fuses slice_13, squeeze_12, add_9
   {
@@ -1185,11 +1294,11 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     const int64_t add_layout_4[] = {384, 192, 1};
     TensorHandle add_copy_4;
     const float* add_data_4 = kernel_input<float>(add.get(), 3, add_layout_4, add_copy_4);
-    auto* kernel_13 = &aotic_kernels::base::k7_slice_squeeze_add;
+    auto* kernel_17 = &aotic_kernels::base::k8_slice_squeeze_add;
     if (kernels_avx2()) {
-      kernel_13 = &aotic_kernels::avx2::k7_slice_squeeze_add;
+      kernel_17 = &aotic_kernels::avx2::k8_slice_squeeze_add;
     }
-    kernel_13(view_12_data, add_data_4, aotic::runtime::data<float>(add_9.get()));
+    kernel_17(view_12_data, add_data_4, aotic::runtime::data<float>(add_9.get()));
   }
   view_12.reset();
   // node 'split_with_sizes_4' (aten.split_with_sizes.default)
@@ -1233,11 +1342,11 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     TensorHandle getitem_18_copy;
     const float* getitem_18_data = kernel_input<float>(getitem_18.get(), 3, getitem_18_layout,
         getitem_18_copy);
-    auto* kernel_14 = &aotic_kernels::base::k2_sigmoid_sigmoid_tanh_mul_mul_add;
+    auto* kernel_18 = &aotic_kernels::base::k2_sigmoid_sigmoid_tanh_mul_mul_add;
     if (kernels_avx2()) {
-      kernel_14 = &aotic_kernels::avx2::k2_sigmoid_sigmoid_tanh_mul_mul_add;
+      kernel_18 = &aotic_kernels::avx2::k2_sigmoid_sigmoid_tanh_mul_mul_add;
     }
-    kernel_14(getitem_17_data, add_8_data_1, getitem_16_data, getitem_18_data,
+    kernel_18(getitem_17_data, add_8_data_1, getitem_16_data, getitem_18_data,
         aotic::runtime::data<float>(add_10.get()));
   }
   add_8.reset();
@@ -1260,11 +1369,11 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     const int64_t add_10_layout[] = {96, 48, 1};
     TensorHandle add_10_copy;
     const float* add_10_data = kernel_input<float>(add_10.get(), 3, add_10_layout, add_10_copy);
-    auto* kernel_15 = &aotic_kernels::base::k3_sigmoid_tanh_mul;
+    auto* kernel_19 = &aotic_kernels::base::k3_sigmoid_tanh_mul;
     if (kernels_avx2()) {
-      kernel_15 = &aotic_kernels::avx2::k3_sigmoid_tanh_mul;
+      kernel_19 = &aotic_kernels::avx2::k3_sigmoid_tanh_mul;
     }
-    kernel_15(getitem_19_data, add_10_data, aotic::runtime::data<float>(mul_14.get()));
+    kernel_19(getitem_19_data, add_10_data, aotic::runtime::data<float>(mul_14.get()));
   }
   getitem_19.reset();
   // node 'view_13' (aten.view.default)
@@ -1274,17 +1383,39 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
   const int64_t shape_21[] = {2, 48};
   check(aoti_torch_cpu_reshape(mul_14.get(), shape_21, 2, view_13.out()),
         "node 'view_13' (aten.view.default)");
-  // node 'addmm_5' (aten.addmm.default)
+  // node 'addmm_5_mm' (aten.mm.default)
+  TensorHandle addmm_5_mm;
+  const int64_t addmm_5_mm_sizes[] = {2, 192};
+  const int64_t addmm_5_mm_strides[] = {192, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 0, kFloat32, 2, addmm_5_mm_sizes, addmm_5_mm_strides, addmm_5_mm.out()),
+        "allocate addmm_5_mm");
+  check(aoti_torch_cpu_mm_out(addmm_5_mm.get(), view_13.get(), p_lstm_weight_hh_l0_kn_1),
+        "node 'addmm_5_mm' (aten.mm.default)");
+  view_13.reset();
+  // node 'addmm_5' (aten.add.Tensor)
   TensorHandle addmm_5;
   const int64_t addmm_5_sizes[] = {2, 192};
   const int64_t addmm_5_strides[] = {192, 1};
   check(aoti_torch__alloc_from_pool(
-            arena.get(), 0, kFloat32, 2, addmm_5_sizes, addmm_5_strides, addmm_5.out()),
+            arena.get(), 1536, kFloat32, 2, addmm_5_sizes, addmm_5_strides, addmm_5.out()),
         "allocate addmm_5");
-  check(aoti_torch_cpu_addmm_out(
-            addmm_5.get(), p_lstm_bias_hh_l0_1, view_13.get(), p_lstm_weight_hh_l0_kn_1, 1.0, 1.0),
-        "node 'addmm_5' (aten.addmm.default)");
-  view_13.reset();
+  {
+    const int64_t addmm_5_mm_layout[] = {192, 1};
+    TensorHandle addmm_5_mm_copy;
+    const float* addmm_5_mm_data = kernel_input<float>(addmm_5_mm.get(), 2, addmm_5_mm_layout,
+        addmm_5_mm_copy);
+    const int64_t p_lstm_bias_hh_l0_layout_4[] = {1};
+    TensorHandle p_lstm_bias_hh_l0_copy_4;
+    const float* p_lstm_bias_hh_l0_data_4 = kernel_input<float>(p_lstm_bias_hh_l0_1, 1,
+        p_lstm_bias_hh_l0_layout_4, p_lstm_bias_hh_l0_copy_4);
+    auto* kernel_20 = &aotic_kernels::base::k4_add;
+    if (kernels_avx2()) {
+      kernel_20 = &aotic_kernels::avx2::k4_add;
+    }
+    kernel_20(addmm_5_mm_data, p_lstm_bias_hh_l0_data_4, aotic::runtime::data<float>(addmm_5.get()));
+  }
+  addmm_5_mm.reset();
   // node 'view_14' (aten.view.default)
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
   // may share addmm_5's storage (a view)
@@ -1297,8 +1428,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
   TensorHandle add_11;
   const int64_t add_11_sizes[] = {1, 2, 192};
   const int64_t add_11_strides[] = {384, 192, 1};
-  check(aoti_torch__alloc_from_pool(
-            arena.get(), 1536, kFloat32, 3, add_11_sizes, add_11_strides, add_11.out()),
+  check(aoti_torch__alloc_from_pool(arena.get(), 0, kFloat32, 3, add_11_sizes, add_11_strides, add_11.out()),
         "allocate add_11");
   // fuses slice_14, squeeze_13, add_11
   {
@@ -1308,11 +1438,11 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     const int64_t add_layout_5[] = {384, 192, 1};
     TensorHandle add_copy_5;
     const float* add_data_5 = kernel_input<float>(add.get(), 3, add_layout_5, add_copy_5);
-    auto* kernel_16 = &aotic_kernels::base::k8_slice_squeeze_add;
+    auto* kernel_21 = &aotic_kernels::base::k9_slice_squeeze_add;
     if (kernels_avx2()) {
-      kernel_16 = &aotic_kernels::avx2::k8_slice_squeeze_add;
+      kernel_21 = &aotic_kernels::avx2::k9_slice_squeeze_add;
     }
-    kernel_16(view_14_data, add_data_5, aotic::runtime::data<float>(add_11.get()));
+    kernel_21(view_14_data, add_data_5, aotic::runtime::data<float>(add_11.get()));
   }
   view_14.reset();
   // node 'split_with_sizes_5' (aten.split_with_sizes.default)
@@ -1356,11 +1486,11 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     TensorHandle getitem_22_copy;
     const float* getitem_22_data = kernel_input<float>(getitem_22.get(), 3, getitem_22_layout,
         getitem_22_copy);
-    auto* kernel_17 = &aotic_kernels::base::k2_sigmoid_sigmoid_tanh_mul_mul_add;
+    auto* kernel_22 = &aotic_kernels::base::k2_sigmoid_sigmoid_tanh_mul_mul_add;
     if (kernels_avx2()) {
-      kernel_17 = &aotic_kernels::avx2::k2_sigmoid_sigmoid_tanh_mul_mul_add;
+      kernel_22 = &aotic_kernels::avx2::k2_sigmoid_sigmoid_tanh_mul_mul_add;
     }
-    kernel_17(getitem_21_data, add_10_data_1, getitem_20_data, getitem_22_data,
+    kernel_22(getitem_21_data, add_10_data_1, getitem_20_data, getitem_22_data,
         aotic::runtime::data<float>(add_12.get()));
   }
   add_10.reset();
@@ -1383,11 +1513,11 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     const int64_t add_12_layout[] = {96, 48, 1};
     TensorHandle add_12_copy;
     const float* add_12_data = kernel_input<float>(add_12.get(), 3, add_12_layout, add_12_copy);
-    auto* kernel_18 = &aotic_kernels::base::k3_sigmoid_tanh_mul;
+    auto* kernel_23 = &aotic_kernels::base::k3_sigmoid_tanh_mul;
     if (kernels_avx2()) {
-      kernel_18 = &aotic_kernels::avx2::k3_sigmoid_tanh_mul;
+      kernel_23 = &aotic_kernels::avx2::k3_sigmoid_tanh_mul;
     }
-    kernel_18(getitem_23_data, add_12_data, aotic::runtime::data<float>(mul_17.get()));
+    kernel_23(getitem_23_data, add_12_data, aotic::runtime::data<float>(mul_17.get()));
   }
   getitem_23.reset();
   // node 'view_15' (aten.view.default)
@@ -1397,17 +1527,39 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
   const int64_t shape_23[] = {2, 48};
   check(aoti_torch_cpu_reshape(mul_17.get(), shape_23, 2, view_15.out()),
         "node 'view_15' (aten.view.default)");
-  // node 'addmm_6' (aten.addmm.default)
+  // node 'addmm_6_mm' (aten.mm.default)
+  TensorHandle addmm_6_mm;
+  const int64_t addmm_6_mm_sizes[] = {2, 192};
+  const int64_t addmm_6_mm_strides[] = {192, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 0, kFloat32, 2, addmm_6_mm_sizes, addmm_6_mm_strides, addmm_6_mm.out()),
+        "allocate addmm_6_mm");
+  check(aoti_torch_cpu_mm_out(addmm_6_mm.get(), view_15.get(), p_lstm_weight_hh_l0_kn_1),
+        "node 'addmm_6_mm' (aten.mm.default)");
+  view_15.reset();
+  // node 'addmm_6' (aten.add.Tensor)
   TensorHandle addmm_6;
   const int64_t addmm_6_sizes[] = {2, 192};
   const int64_t addmm_6_strides[] = {192, 1};
   check(aoti_torch__alloc_from_pool(
-            arena.get(), 0, kFloat32, 2, addmm_6_sizes, addmm_6_strides, addmm_6.out()),
+            arena.get(), 1536, kFloat32, 2, addmm_6_sizes, addmm_6_strides, addmm_6.out()),
         "allocate addmm_6");
-  check(aoti_torch_cpu_addmm_out(
-            addmm_6.get(), p_lstm_bias_hh_l0_1, view_15.get(), p_lstm_weight_hh_l0_kn_1, 1.0, 1.0),
-        "node 'addmm_6' (aten.addmm.default)");
-  view_15.reset();
+  {
+    const int64_t addmm_6_mm_layout[] = {192, 1};
+    TensorHandle addmm_6_mm_copy;
+    const float* addmm_6_mm_data = kernel_input<float>(addmm_6_mm.get(), 2, addmm_6_mm_layout,
+        addmm_6_mm_copy);
+    const int64_t p_lstm_bias_hh_l0_layout_5[] = {1};
+    TensorHandle p_lstm_bias_hh_l0_copy_5;
+    const float* p_lstm_bias_hh_l0_data_5 = kernel_input<float>(p_lstm_bias_hh_l0_1, 1,
+        p_lstm_bias_hh_l0_layout_5, p_lstm_bias_hh_l0_copy_5);
+    auto* kernel_24 = &aotic_kernels::base::k4_add;
+    if (kernels_avx2()) {
+      kernel_24 = &aotic_kernels::avx2::k4_add;
+    }
+    kernel_24(addmm_6_mm_data, p_lstm_bias_hh_l0_data_5, aotic::runtime::data<float>(addmm_6.get()));
+  }
+  addmm_6_mm.reset();
   // node 'view_16' (aten.view.default)
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
   // may share addmm_6's storage (a view)
@@ -1420,8 +1572,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
   TensorHandle add_13;
   const int64_t add_13_sizes[] = {1, 2, 192};
   const int64_t add_13_strides[] = {384, 192, 1};
-  check(aoti_torch__alloc_from_pool(
-            arena.get(), 1536, kFloat32, 3, add_13_sizes, add_13_strides, add_13.out()),
+  check(aoti_torch__alloc_from_pool(arena.get(), 0, kFloat32, 3, add_13_sizes, add_13_strides, add_13.out()),
         "allocate add_13");
   // fuses slice_15, squeeze_14, add_13
   {
@@ -1431,11 +1582,11 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     const int64_t add_layout_6[] = {384, 192, 1};
     TensorHandle add_copy_6;
     const float* add_data_6 = kernel_input<float>(add.get(), 3, add_layout_6, add_copy_6);
-    auto* kernel_19 = &aotic_kernels::base::k9_slice_squeeze_add;
+    auto* kernel_25 = &aotic_kernels::base::k10_slice_squeeze_add;
     if (kernels_avx2()) {
-      kernel_19 = &aotic_kernels::avx2::k9_slice_squeeze_add;
+      kernel_25 = &aotic_kernels::avx2::k10_slice_squeeze_add;
     }
-    kernel_19(view_16_data, add_data_6, aotic::runtime::data<float>(add_13.get()));
+    kernel_25(view_16_data, add_data_6, aotic::runtime::data<float>(add_13.get()));
   }
   view_16.reset();
   // node 'split_with_sizes_6' (aten.split_with_sizes.default)
@@ -1479,11 +1630,11 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     TensorHandle getitem_26_copy;
     const float* getitem_26_data = kernel_input<float>(getitem_26.get(), 3, getitem_26_layout,
         getitem_26_copy);
-    auto* kernel_20 = &aotic_kernels::base::k2_sigmoid_sigmoid_tanh_mul_mul_add;
+    auto* kernel_26 = &aotic_kernels::base::k2_sigmoid_sigmoid_tanh_mul_mul_add;
     if (kernels_avx2()) {
-      kernel_20 = &aotic_kernels::avx2::k2_sigmoid_sigmoid_tanh_mul_mul_add;
+      kernel_26 = &aotic_kernels::avx2::k2_sigmoid_sigmoid_tanh_mul_mul_add;
     }
-    kernel_20(getitem_25_data, add_12_data_1, getitem_24_data, getitem_26_data,
+    kernel_26(getitem_25_data, add_12_data_1, getitem_24_data, getitem_26_data,
         aotic::runtime::data<float>(add_14.get()));
   }
   add_12.reset();
@@ -1506,11 +1657,11 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     const int64_t add_14_layout[] = {96, 48, 1};
     TensorHandle add_14_copy;
     const float* add_14_data = kernel_input<float>(add_14.get(), 3, add_14_layout, add_14_copy);
-    auto* kernel_21 = &aotic_kernels::base::k3_sigmoid_tanh_mul;
+    auto* kernel_27 = &aotic_kernels::base::k3_sigmoid_tanh_mul;
     if (kernels_avx2()) {
-      kernel_21 = &aotic_kernels::avx2::k3_sigmoid_tanh_mul;
+      kernel_27 = &aotic_kernels::avx2::k3_sigmoid_tanh_mul;
     }
-    kernel_21(getitem_27_data, add_14_data, aotic::runtime::data<float>(mul_20.get()));
+    kernel_27(getitem_27_data, add_14_data, aotic::runtime::data<float>(mul_20.get()));
   }
   getitem_27.reset();
   // node 'view_17' (aten.view.default)
@@ -1520,17 +1671,39 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
   const int64_t shape_25[] = {2, 48};
   check(aoti_torch_cpu_reshape(mul_20.get(), shape_25, 2, view_17.out()),
         "node 'view_17' (aten.view.default)");
-  // node 'addmm_7' (aten.addmm.default)
+  // node 'addmm_7_mm' (aten.mm.default)
+  TensorHandle addmm_7_mm;
+  const int64_t addmm_7_mm_sizes[] = {2, 192};
+  const int64_t addmm_7_mm_strides[] = {192, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 0, kFloat32, 2, addmm_7_mm_sizes, addmm_7_mm_strides, addmm_7_mm.out()),
+        "allocate addmm_7_mm");
+  check(aoti_torch_cpu_mm_out(addmm_7_mm.get(), view_17.get(), p_lstm_weight_hh_l0_kn_1),
+        "node 'addmm_7_mm' (aten.mm.default)");
+  view_17.reset();
+  // node 'addmm_7' (aten.add.Tensor)
   TensorHandle addmm_7;
   const int64_t addmm_7_sizes[] = {2, 192};
   const int64_t addmm_7_strides[] = {192, 1};
   check(aoti_torch__alloc_from_pool(
-            arena.get(), 0, kFloat32, 2, addmm_7_sizes, addmm_7_strides, addmm_7.out()),
+            arena.get(), 1536, kFloat32, 2, addmm_7_sizes, addmm_7_strides, addmm_7.out()),
         "allocate addmm_7");
-  check(aoti_torch_cpu_addmm_out(
-            addmm_7.get(), p_lstm_bias_hh_l0_1, view_17.get(), p_lstm_weight_hh_l0_kn_1, 1.0, 1.0),
-        "node 'addmm_7' (aten.addmm.default)");
-  view_17.reset();
+  {
+    const int64_t addmm_7_mm_layout[] = {192, 1};
+    TensorHandle addmm_7_mm_copy;
+    const float* addmm_7_mm_data = kernel_input<float>(addmm_7_mm.get(), 2, addmm_7_mm_layout,
+        addmm_7_mm_copy);
+    const int64_t p_lstm_bias_hh_l0_layout_6[] = {1};
+    TensorHandle p_lstm_bias_hh_l0_copy_6;
+    const float* p_lstm_bias_hh_l0_data_6 = kernel_input<float>(p_lstm_bias_hh_l0_1, 1,
+        p_lstm_bias_hh_l0_layout_6, p_lstm_bias_hh_l0_copy_6);
+    auto* kernel_28 = &aotic_kernels::base::k4_add;
+    if (kernels_avx2()) {
+      kernel_28 = &aotic_kernels::avx2::k4_add;
+    }
+    kernel_28(addmm_7_mm_data, p_lstm_bias_hh_l0_data_6, aotic::runtime::data<float>(addmm_7.get()));
+  }
+  addmm_7_mm.reset();
   // node 'view_18' (aten.view.default)
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
   // may share addmm_7's storage (a view)
@@ -1543,8 +1716,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
   TensorHandle add_15;
   const int64_t add_15_sizes[] = {1, 2, 192};
   const int64_t add_15_strides[] = {384, 192, 1};
-  check(aoti_torch__alloc_from_pool(
-            arena.get(), 1536, kFloat32, 3, add_15_sizes, add_15_strides, add_15.out()),
+  check(aoti_torch__alloc_from_pool(arena.get(), 0, kFloat32, 3, add_15_sizes, add_15_strides, add_15.out()),
         "allocate add_15");
   // fuses slice_16, squeeze_15, add_15
   {
@@ -1554,11 +1726,11 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     const int64_t add_layout_7[] = {384, 192, 1};
     TensorHandle add_copy_7;
     const float* add_data_7 = kernel_input<float>(add.get(), 3, add_layout_7, add_copy_7);
-    auto* kernel_22 = &aotic_kernels::base::k10_slice_squeeze_add;
+    auto* kernel_29 = &aotic_kernels::base::k11_slice_squeeze_add;
     if (kernels_avx2()) {
-      kernel_22 = &aotic_kernels::avx2::k10_slice_squeeze_add;
+      kernel_29 = &aotic_kernels::avx2::k11_slice_squeeze_add;
     }
-    kernel_22(view_18_data, add_data_7, aotic::runtime::data<float>(add_15.get()));
+    kernel_29(view_18_data, add_data_7, aotic::runtime::data<float>(add_15.get()));
   }
   view_18.reset();
   // node 'split_with_sizes_7' (aten.split_with_sizes.default)
@@ -1602,11 +1774,11 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     TensorHandle getitem_30_copy;
     const float* getitem_30_data = kernel_input<float>(getitem_30.get(), 3, getitem_30_layout,
         getitem_30_copy);
-    auto* kernel_23 = &aotic_kernels::base::k2_sigmoid_sigmoid_tanh_mul_mul_add;
+    auto* kernel_30 = &aotic_kernels::base::k2_sigmoid_sigmoid_tanh_mul_mul_add;
     if (kernels_avx2()) {
-      kernel_23 = &aotic_kernels::avx2::k2_sigmoid_sigmoid_tanh_mul_mul_add;
+      kernel_30 = &aotic_kernels::avx2::k2_sigmoid_sigmoid_tanh_mul_mul_add;
     }
-    kernel_23(getitem_29_data, add_14_data_1, getitem_28_data, getitem_30_data,
+    kernel_30(getitem_29_data, add_14_data_1, getitem_28_data, getitem_30_data,
         aotic::runtime::data<float>(add_16.get()));
   }
   add_14.reset();
@@ -1629,11 +1801,11 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     const int64_t add_16_layout[] = {96, 48, 1};
     TensorHandle add_16_copy;
     const float* add_16_data = kernel_input<float>(add_16.get(), 3, add_16_layout, add_16_copy);
-    auto* kernel_24 = &aotic_kernels::base::k3_sigmoid_tanh_mul;
+    auto* kernel_31 = &aotic_kernels::base::k3_sigmoid_tanh_mul;
     if (kernels_avx2()) {
-      kernel_24 = &aotic_kernels::avx2::k3_sigmoid_tanh_mul;
+      kernel_31 = &aotic_kernels::avx2::k3_sigmoid_tanh_mul;
     }
-    kernel_24(getitem_31_data, add_16_data, aotic::runtime::data<float>(mul_23.get()));
+    kernel_31(getitem_31_data, add_16_data, aotic::runtime::data<float>(mul_23.get()));
   }
   getitem_31.reset();
   // node 'view_19' (aten.view.default)
@@ -1643,17 +1815,39 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
   const int64_t shape_27[] = {2, 48};
   check(aoti_torch_cpu_reshape(mul_23.get(), shape_27, 2, view_19.out()),
         "node 'view_19' (aten.view.default)");
-  // node 'addmm_8' (aten.addmm.default)
+  // node 'addmm_8_mm' (aten.mm.default)
+  TensorHandle addmm_8_mm;
+  const int64_t addmm_8_mm_sizes[] = {2, 192};
+  const int64_t addmm_8_mm_strides[] = {192, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 0, kFloat32, 2, addmm_8_mm_sizes, addmm_8_mm_strides, addmm_8_mm.out()),
+        "allocate addmm_8_mm");
+  check(aoti_torch_cpu_mm_out(addmm_8_mm.get(), view_19.get(), p_lstm_weight_hh_l0_kn_1),
+        "node 'addmm_8_mm' (aten.mm.default)");
+  view_19.reset();
+  // node 'addmm_8' (aten.add.Tensor)
   TensorHandle addmm_8;
   const int64_t addmm_8_sizes[] = {2, 192};
   const int64_t addmm_8_strides[] = {192, 1};
   check(aoti_torch__alloc_from_pool(
-            arena.get(), 0, kFloat32, 2, addmm_8_sizes, addmm_8_strides, addmm_8.out()),
+            arena.get(), 1536, kFloat32, 2, addmm_8_sizes, addmm_8_strides, addmm_8.out()),
         "allocate addmm_8");
-  check(aoti_torch_cpu_addmm_out(
-            addmm_8.get(), p_lstm_bias_hh_l0_1, view_19.get(), p_lstm_weight_hh_l0_kn_1, 1.0, 1.0),
-        "node 'addmm_8' (aten.addmm.default)");
-  view_19.reset();
+  {
+    const int64_t addmm_8_mm_layout[] = {192, 1};
+    TensorHandle addmm_8_mm_copy;
+    const float* addmm_8_mm_data = kernel_input<float>(addmm_8_mm.get(), 2, addmm_8_mm_layout,
+        addmm_8_mm_copy);
+    const int64_t p_lstm_bias_hh_l0_layout_7[] = {1};
+    TensorHandle p_lstm_bias_hh_l0_copy_7;
+    const float* p_lstm_bias_hh_l0_data_7 = kernel_input<float>(p_lstm_bias_hh_l0_1, 1,
+        p_lstm_bias_hh_l0_layout_7, p_lstm_bias_hh_l0_copy_7);
+    auto* kernel_32 = &aotic_kernels::base::k4_add;
+    if (kernels_avx2()) {
+      kernel_32 = &aotic_kernels::avx2::k4_add;
+    }
+    kernel_32(addmm_8_mm_data, p_lstm_bias_hh_l0_data_7, aotic::runtime::data<float>(addmm_8.get()));
+  }
+  addmm_8_mm.reset();
   // node 'view_20' (aten.view.default)
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
   // may share addmm_8's storage (a view)
@@ -1666,8 +1860,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
   TensorHandle add_17;
   const int64_t add_17_sizes[] = {1, 2, 192};
   const int64_t add_17_strides[] = {384, 192, 1};
-  check(aoti_torch__alloc_from_pool(
-            arena.get(), 1536, kFloat32, 3, add_17_sizes, add_17_strides, add_17.out()),
+  check(aoti_torch__alloc_from_pool(arena.get(), 0, kFloat32, 3, add_17_sizes, add_17_strides, add_17.out()),
         "allocate add_17");
   // fuses slice_17, squeeze_16, add_17
   {
@@ -1677,11 +1870,11 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     const int64_t add_layout_8[] = {384, 192, 1};
     TensorHandle add_copy_8;
     const float* add_data_8 = kernel_input<float>(add.get(), 3, add_layout_8, add_copy_8);
-    auto* kernel_25 = &aotic_kernels::base::k11_slice_squeeze_add;
+    auto* kernel_33 = &aotic_kernels::base::k12_slice_squeeze_add;
     if (kernels_avx2()) {
-      kernel_25 = &aotic_kernels::avx2::k11_slice_squeeze_add;
+      kernel_33 = &aotic_kernels::avx2::k12_slice_squeeze_add;
     }
-    kernel_25(view_20_data, add_data_8, aotic::runtime::data<float>(add_17.get()));
+    kernel_33(view_20_data, add_data_8, aotic::runtime::data<float>(add_17.get()));
   }
   view_20.reset();
   // node 'split_with_sizes_8' (aten.split_with_sizes.default)
@@ -1725,11 +1918,11 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     TensorHandle getitem_34_copy;
     const float* getitem_34_data = kernel_input<float>(getitem_34.get(), 3, getitem_34_layout,
         getitem_34_copy);
-    auto* kernel_26 = &aotic_kernels::base::k2_sigmoid_sigmoid_tanh_mul_mul_add;
+    auto* kernel_34 = &aotic_kernels::base::k2_sigmoid_sigmoid_tanh_mul_mul_add;
     if (kernels_avx2()) {
-      kernel_26 = &aotic_kernels::avx2::k2_sigmoid_sigmoid_tanh_mul_mul_add;
+      kernel_34 = &aotic_kernels::avx2::k2_sigmoid_sigmoid_tanh_mul_mul_add;
     }
-    kernel_26(getitem_33_data, add_16_data_1, getitem_32_data, getitem_34_data,
+    kernel_34(getitem_33_data, add_16_data_1, getitem_32_data, getitem_34_data,
         aotic::runtime::data<float>(add_18.get()));
   }
   add_16.reset();
@@ -1752,11 +1945,11 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     const int64_t add_18_layout[] = {96, 48, 1};
     TensorHandle add_18_copy;
     const float* add_18_data = kernel_input<float>(add_18.get(), 3, add_18_layout, add_18_copy);
-    auto* kernel_27 = &aotic_kernels::base::k3_sigmoid_tanh_mul;
+    auto* kernel_35 = &aotic_kernels::base::k3_sigmoid_tanh_mul;
     if (kernels_avx2()) {
-      kernel_27 = &aotic_kernels::avx2::k3_sigmoid_tanh_mul;
+      kernel_35 = &aotic_kernels::avx2::k3_sigmoid_tanh_mul;
     }
-    kernel_27(getitem_35_data, add_18_data, aotic::runtime::data<float>(mul_26.get()));
+    kernel_35(getitem_35_data, add_18_data, aotic::runtime::data<float>(mul_26.get()));
   }
   getitem_35.reset();
   // node 'view_21' (aten.view.default)
@@ -1766,17 +1959,39 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
   const int64_t shape_29[] = {2, 48};
   check(aoti_torch_cpu_reshape(mul_26.get(), shape_29, 2, view_21.out()),
         "node 'view_21' (aten.view.default)");
-  // node 'addmm_9' (aten.addmm.default)
+  // node 'addmm_9_mm' (aten.mm.default)
+  TensorHandle addmm_9_mm;
+  const int64_t addmm_9_mm_sizes[] = {2, 192};
+  const int64_t addmm_9_mm_strides[] = {192, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 0, kFloat32, 2, addmm_9_mm_sizes, addmm_9_mm_strides, addmm_9_mm.out()),
+        "allocate addmm_9_mm");
+  check(aoti_torch_cpu_mm_out(addmm_9_mm.get(), view_21.get(), p_lstm_weight_hh_l0_kn_1),
+        "node 'addmm_9_mm' (aten.mm.default)");
+  view_21.reset();
+  // node 'addmm_9' (aten.add.Tensor)
   TensorHandle addmm_9;
   const int64_t addmm_9_sizes[] = {2, 192};
   const int64_t addmm_9_strides[] = {192, 1};
   check(aoti_torch__alloc_from_pool(
-            arena.get(), 0, kFloat32, 2, addmm_9_sizes, addmm_9_strides, addmm_9.out()),
+            arena.get(), 1536, kFloat32, 2, addmm_9_sizes, addmm_9_strides, addmm_9.out()),
         "allocate addmm_9");
-  check(aoti_torch_cpu_addmm_out(
-            addmm_9.get(), p_lstm_bias_hh_l0_1, view_21.get(), p_lstm_weight_hh_l0_kn_1, 1.0, 1.0),
-        "node 'addmm_9' (aten.addmm.default)");
-  view_21.reset();
+  {
+    const int64_t addmm_9_mm_layout[] = {192, 1};
+    TensorHandle addmm_9_mm_copy;
+    const float* addmm_9_mm_data = kernel_input<float>(addmm_9_mm.get(), 2, addmm_9_mm_layout,
+        addmm_9_mm_copy);
+    const int64_t p_lstm_bias_hh_l0_layout_8[] = {1};
+    TensorHandle p_lstm_bias_hh_l0_copy_8;
+    const float* p_lstm_bias_hh_l0_data_8 = kernel_input<float>(p_lstm_bias_hh_l0_1, 1,
+        p_lstm_bias_hh_l0_layout_8, p_lstm_bias_hh_l0_copy_8);
+    auto* kernel_36 = &aotic_kernels::base::k4_add;
+    if (kernels_avx2()) {
+      kernel_36 = &aotic_kernels::avx2::k4_add;
+    }
+    kernel_36(addmm_9_mm_data, p_lstm_bias_hh_l0_data_8, aotic::runtime::data<float>(addmm_9.get()));
+  }
+  addmm_9_mm.reset();
   // node 'view_22' (aten.view.default)
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
   // may share addmm_9's storage (a view)
@@ -1789,8 +2004,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
   TensorHandle add_19;
   const int64_t add_19_sizes[] = {1, 2, 192};
   const int64_t add_19_strides[] = {384, 192, 1};
-  check(aoti_torch__alloc_from_pool(
-            arena.get(), 1536, kFloat32, 3, add_19_sizes, add_19_strides, add_19.out()),
+  check(aoti_torch__alloc_from_pool(arena.get(), 0, kFloat32, 3, add_19_sizes, add_19_strides, add_19.out()),
         "allocate add_19");
   // fuses slice_18, squeeze_17, add_19
   {
@@ -1800,11 +2014,11 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     const int64_t add_layout_9[] = {384, 192, 1};
     TensorHandle add_copy_9;
     const float* add_data_9 = kernel_input<float>(add.get(), 3, add_layout_9, add_copy_9);
-    auto* kernel_28 = &aotic_kernels::base::k12_slice_squeeze_add;
+    auto* kernel_37 = &aotic_kernels::base::k13_slice_squeeze_add;
     if (kernels_avx2()) {
-      kernel_28 = &aotic_kernels::avx2::k12_slice_squeeze_add;
+      kernel_37 = &aotic_kernels::avx2::k13_slice_squeeze_add;
     }
-    kernel_28(view_22_data, add_data_9, aotic::runtime::data<float>(add_19.get()));
+    kernel_37(view_22_data, add_data_9, aotic::runtime::data<float>(add_19.get()));
   }
   view_22.reset();
   // node 'split_with_sizes_9' (aten.split_with_sizes.default)
@@ -1848,11 +2062,11 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     TensorHandle getitem_38_copy;
     const float* getitem_38_data = kernel_input<float>(getitem_38.get(), 3, getitem_38_layout,
         getitem_38_copy);
-    auto* kernel_29 = &aotic_kernels::base::k2_sigmoid_sigmoid_tanh_mul_mul_add;
+    auto* kernel_38 = &aotic_kernels::base::k2_sigmoid_sigmoid_tanh_mul_mul_add;
     if (kernels_avx2()) {
-      kernel_29 = &aotic_kernels::avx2::k2_sigmoid_sigmoid_tanh_mul_mul_add;
+      kernel_38 = &aotic_kernels::avx2::k2_sigmoid_sigmoid_tanh_mul_mul_add;
     }
-    kernel_29(getitem_37_data, add_18_data_1, getitem_36_data, getitem_38_data,
+    kernel_38(getitem_37_data, add_18_data_1, getitem_36_data, getitem_38_data,
         aotic::runtime::data<float>(add_20.get()));
   }
   add_18.reset();
@@ -1875,11 +2089,11 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     const int64_t add_20_layout[] = {96, 48, 1};
     TensorHandle add_20_copy;
     const float* add_20_data = kernel_input<float>(add_20.get(), 3, add_20_layout, add_20_copy);
-    auto* kernel_30 = &aotic_kernels::base::k3_sigmoid_tanh_mul;
+    auto* kernel_39 = &aotic_kernels::base::k3_sigmoid_tanh_mul;
     if (kernels_avx2()) {
-      kernel_30 = &aotic_kernels::avx2::k3_sigmoid_tanh_mul;
+      kernel_39 = &aotic_kernels::avx2::k3_sigmoid_tanh_mul;
     }
-    kernel_30(getitem_39_data, add_20_data, aotic::runtime::data<float>(mul_29.get()));
+    kernel_39(getitem_39_data, add_20_data, aotic::runtime::data<float>(mul_29.get()));
   }
   getitem_39.reset();
   // node 'view_23' (aten.view.default)
@@ -1889,17 +2103,39 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
   const int64_t shape_31[] = {2, 48};
   check(aoti_torch_cpu_reshape(mul_29.get(), shape_31, 2, view_23.out()),
         "node 'view_23' (aten.view.default)");
-  // node 'addmm_10' (aten.addmm.default)
+  // node 'addmm_10_mm' (aten.mm.default)
+  TensorHandle addmm_10_mm;
+  const int64_t addmm_10_mm_sizes[] = {2, 192};
+  const int64_t addmm_10_mm_strides[] = {192, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 0, kFloat32, 2, addmm_10_mm_sizes, addmm_10_mm_strides, addmm_10_mm.out()),
+        "allocate addmm_10_mm");
+  check(aoti_torch_cpu_mm_out(addmm_10_mm.get(), view_23.get(), p_lstm_weight_hh_l0_kn_1),
+        "node 'addmm_10_mm' (aten.mm.default)");
+  view_23.reset();
+  // node 'addmm_10' (aten.add.Tensor)
   TensorHandle addmm_10;
   const int64_t addmm_10_sizes[] = {2, 192};
   const int64_t addmm_10_strides[] = {192, 1};
   check(aoti_torch__alloc_from_pool(
-            arena.get(), 0, kFloat32, 2, addmm_10_sizes, addmm_10_strides, addmm_10.out()),
+            arena.get(), 1536, kFloat32, 2, addmm_10_sizes, addmm_10_strides, addmm_10.out()),
         "allocate addmm_10");
-  check(aoti_torch_cpu_addmm_out(
-            addmm_10.get(), p_lstm_bias_hh_l0_1, view_23.get(), p_lstm_weight_hh_l0_kn_1, 1.0, 1.0),
-        "node 'addmm_10' (aten.addmm.default)");
-  view_23.reset();
+  {
+    const int64_t addmm_10_mm_layout[] = {192, 1};
+    TensorHandle addmm_10_mm_copy;
+    const float* addmm_10_mm_data = kernel_input<float>(addmm_10_mm.get(), 2, addmm_10_mm_layout,
+        addmm_10_mm_copy);
+    const int64_t p_lstm_bias_hh_l0_layout_9[] = {1};
+    TensorHandle p_lstm_bias_hh_l0_copy_9;
+    const float* p_lstm_bias_hh_l0_data_9 = kernel_input<float>(p_lstm_bias_hh_l0_1, 1,
+        p_lstm_bias_hh_l0_layout_9, p_lstm_bias_hh_l0_copy_9);
+    auto* kernel_40 = &aotic_kernels::base::k4_add;
+    if (kernels_avx2()) {
+      kernel_40 = &aotic_kernels::avx2::k4_add;
+    }
+    kernel_40(addmm_10_mm_data, p_lstm_bias_hh_l0_data_9, aotic::runtime::data<float>(addmm_10.get()));
+  }
+  addmm_10_mm.reset();
   // node 'view_24' (aten.view.default)
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
   // may share addmm_10's storage (a view)
@@ -1912,8 +2148,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
   TensorHandle add_21;
   const int64_t add_21_sizes[] = {1, 2, 192};
   const int64_t add_21_strides[] = {384, 192, 1};
-  check(aoti_torch__alloc_from_pool(
-            arena.get(), 1536, kFloat32, 3, add_21_sizes, add_21_strides, add_21.out()),
+  check(aoti_torch__alloc_from_pool(arena.get(), 0, kFloat32, 3, add_21_sizes, add_21_strides, add_21.out()),
         "allocate add_21");
   // fuses slice_19, squeeze_18, add_21
   {
@@ -1923,11 +2158,11 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     const int64_t add_layout_10[] = {384, 192, 1};
     TensorHandle add_copy_10;
     const float* add_data_10 = kernel_input<float>(add.get(), 3, add_layout_10, add_copy_10);
-    auto* kernel_31 = &aotic_kernels::base::k13_slice_squeeze_add;
+    auto* kernel_41 = &aotic_kernels::base::k14_slice_squeeze_add;
     if (kernels_avx2()) {
-      kernel_31 = &aotic_kernels::avx2::k13_slice_squeeze_add;
+      kernel_41 = &aotic_kernels::avx2::k14_slice_squeeze_add;
     }
-    kernel_31(view_24_data, add_data_10, aotic::runtime::data<float>(add_21.get()));
+    kernel_41(view_24_data, add_data_10, aotic::runtime::data<float>(add_21.get()));
   }
   view_24.reset();
   // node 'split_with_sizes_10' (aten.split_with_sizes.default)
@@ -1971,11 +2206,11 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     TensorHandle getitem_42_copy;
     const float* getitem_42_data = kernel_input<float>(getitem_42.get(), 3, getitem_42_layout,
         getitem_42_copy);
-    auto* kernel_32 = &aotic_kernels::base::k2_sigmoid_sigmoid_tanh_mul_mul_add;
+    auto* kernel_42 = &aotic_kernels::base::k2_sigmoid_sigmoid_tanh_mul_mul_add;
     if (kernels_avx2()) {
-      kernel_32 = &aotic_kernels::avx2::k2_sigmoid_sigmoid_tanh_mul_mul_add;
+      kernel_42 = &aotic_kernels::avx2::k2_sigmoid_sigmoid_tanh_mul_mul_add;
     }
-    kernel_32(getitem_41_data, add_20_data_1, getitem_40_data, getitem_42_data,
+    kernel_42(getitem_41_data, add_20_data_1, getitem_40_data, getitem_42_data,
         aotic::runtime::data<float>(add_22.get()));
   }
   add_20.reset();
@@ -1998,11 +2233,11 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     const int64_t add_22_layout[] = {96, 48, 1};
     TensorHandle add_22_copy;
     const float* add_22_data = kernel_input<float>(add_22.get(), 3, add_22_layout, add_22_copy);
-    auto* kernel_33 = &aotic_kernels::base::k3_sigmoid_tanh_mul;
+    auto* kernel_43 = &aotic_kernels::base::k3_sigmoid_tanh_mul;
     if (kernels_avx2()) {
-      kernel_33 = &aotic_kernels::avx2::k3_sigmoid_tanh_mul;
+      kernel_43 = &aotic_kernels::avx2::k3_sigmoid_tanh_mul;
     }
-    kernel_33(getitem_43_data, add_22_data, aotic::runtime::data<float>(mul_32.get()));
+    kernel_43(getitem_43_data, add_22_data, aotic::runtime::data<float>(mul_32.get()));
   }
   getitem_43.reset();
   // node 'view_25' (aten.view.default)
@@ -2012,17 +2247,39 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
   const int64_t shape_33[] = {2, 48};
   check(aoti_torch_cpu_reshape(mul_32.get(), shape_33, 2, view_25.out()),
         "node 'view_25' (aten.view.default)");
-  // node 'addmm_11' (aten.addmm.default)
+  // node 'addmm_11_mm' (aten.mm.default)
+  TensorHandle addmm_11_mm;
+  const int64_t addmm_11_mm_sizes[] = {2, 192};
+  const int64_t addmm_11_mm_strides[] = {192, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 0, kFloat32, 2, addmm_11_mm_sizes, addmm_11_mm_strides, addmm_11_mm.out()),
+        "allocate addmm_11_mm");
+  check(aoti_torch_cpu_mm_out(addmm_11_mm.get(), view_25.get(), p_lstm_weight_hh_l0_kn_1),
+        "node 'addmm_11_mm' (aten.mm.default)");
+  view_25.reset();
+  // node 'addmm_11' (aten.add.Tensor)
   TensorHandle addmm_11;
   const int64_t addmm_11_sizes[] = {2, 192};
   const int64_t addmm_11_strides[] = {192, 1};
   check(aoti_torch__alloc_from_pool(
-            arena.get(), 0, kFloat32, 2, addmm_11_sizes, addmm_11_strides, addmm_11.out()),
+            arena.get(), 1536, kFloat32, 2, addmm_11_sizes, addmm_11_strides, addmm_11.out()),
         "allocate addmm_11");
-  check(aoti_torch_cpu_addmm_out(
-            addmm_11.get(), p_lstm_bias_hh_l0_1, view_25.get(), p_lstm_weight_hh_l0_kn_1, 1.0, 1.0),
-        "node 'addmm_11' (aten.addmm.default)");
-  view_25.reset();
+  {
+    const int64_t addmm_11_mm_layout[] = {192, 1};
+    TensorHandle addmm_11_mm_copy;
+    const float* addmm_11_mm_data = kernel_input<float>(addmm_11_mm.get(), 2, addmm_11_mm_layout,
+        addmm_11_mm_copy);
+    const int64_t p_lstm_bias_hh_l0_layout_10[] = {1};
+    TensorHandle p_lstm_bias_hh_l0_copy_10;
+    const float* p_lstm_bias_hh_l0_data_10 = kernel_input<float>(p_lstm_bias_hh_l0_1, 1,
+        p_lstm_bias_hh_l0_layout_10, p_lstm_bias_hh_l0_copy_10);
+    auto* kernel_44 = &aotic_kernels::base::k4_add;
+    if (kernels_avx2()) {
+      kernel_44 = &aotic_kernels::avx2::k4_add;
+    }
+    kernel_44(addmm_11_mm_data, p_lstm_bias_hh_l0_data_10, aotic::runtime::data<float>(addmm_11.get()));
+  }
+  addmm_11_mm.reset();
   // node 'view_26' (aten.view.default)
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
   // may share addmm_11's storage (a view)
@@ -2035,8 +2292,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
   TensorHandle add_23;
   const int64_t add_23_sizes[] = {1, 2, 192};
   const int64_t add_23_strides[] = {384, 192, 1};
-  check(aoti_torch__alloc_from_pool(
-            arena.get(), 1536, kFloat32, 3, add_23_sizes, add_23_strides, add_23.out()),
+  check(aoti_torch__alloc_from_pool(arena.get(), 0, kFloat32, 3, add_23_sizes, add_23_strides, add_23.out()),
         "allocate add_23");
   // fuses slice_20, squeeze_19, add_23
   {
@@ -2046,11 +2302,11 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     const int64_t add_layout_11[] = {384, 192, 1};
     TensorHandle add_copy_11;
     const float* add_data_11 = kernel_input<float>(add.get(), 3, add_layout_11, add_copy_11);
-    auto* kernel_34 = &aotic_kernels::base::k14_slice_squeeze_add;
+    auto* kernel_45 = &aotic_kernels::base::k15_slice_squeeze_add;
     if (kernels_avx2()) {
-      kernel_34 = &aotic_kernels::avx2::k14_slice_squeeze_add;
+      kernel_45 = &aotic_kernels::avx2::k15_slice_squeeze_add;
     }
-    kernel_34(view_26_data, add_data_11, aotic::runtime::data<float>(add_23.get()));
+    kernel_45(view_26_data, add_data_11, aotic::runtime::data<float>(add_23.get()));
   }
   add.reset();
   view_26.reset();
@@ -2075,7 +2331,8 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
   TensorHandle mul_35;
   const int64_t mul_35_sizes[] = {1, 2, 48};
   const int64_t mul_35_strides[] = {96, 48, 1};
-  check(aoti_torch__alloc_from_pool(arena.get(), 0, kFloat32, 3, mul_35_sizes, mul_35_strides, mul_35.out()),
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 1536, kFloat32, 3, mul_35_sizes, mul_35_strides, mul_35.out()),
         "allocate mul_35");
   // fuses sigmoid_33, sigmoid_34, tanh_22, sigmoid_35, mul_33, mul_34, add_24, tanh_23, mul_35
   {
@@ -2098,11 +2355,11 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     TensorHandle getitem_46_copy;
     const float* getitem_46_data = kernel_input<float>(getitem_46.get(), 3, getitem_46_layout,
         getitem_46_copy);
-    auto* kernel_35 = &aotic_kernels::base::k15_sigmoid_sigmoid_tanh_sigmoid_mul_mul_add_tanh_mul;
+    auto* kernel_46 = &aotic_kernels::base::k16_sigmoid_sigmoid_tanh_sigmoid_mul_mul_add_tanh_mul;
     if (kernels_avx2()) {
-      kernel_35 = &aotic_kernels::avx2::k15_sigmoid_sigmoid_tanh_sigmoid_mul_mul_add_tanh_mul;
+      kernel_46 = &aotic_kernels::avx2::k16_sigmoid_sigmoid_tanh_sigmoid_mul_mul_add_tanh_mul;
     }
-    kernel_35(getitem_47_data, getitem_45_data, add_22_data_1, getitem_44_data, getitem_46_data,
+    kernel_46(getitem_47_data, getitem_45_data, add_22_data_1, getitem_44_data, getitem_46_data,
         aotic::runtime::data<float>(mul_35.get()));
   }
   add_22.reset();
@@ -2173,11 +2430,11 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     TensorHandle p_lstm_bias_ih_l0_reverse_copy;
     const float* p_lstm_bias_ih_l0_reverse_data = kernel_input<float>(p_lstm_bias_ih_l0_reverse_1, 1,
         p_lstm_bias_ih_l0_reverse_layout, p_lstm_bias_ih_l0_reverse_copy);
-    auto* kernel_36 = &aotic_kernels::base::k0_add;
+    auto* kernel_47 = &aotic_kernels::base::k0_add;
     if (kernels_avx2()) {
-      kernel_36 = &aotic_kernels::avx2::k0_add;
+      kernel_47 = &aotic_kernels::avx2::k0_add;
     }
-    kernel_36(view_29_data, p_lstm_bias_ih_l0_reverse_data, aotic::runtime::data<float>(add_25.get()));
+    kernel_47(view_29_data, p_lstm_bias_ih_l0_reverse_data, aotic::runtime::data<float>(add_25.get()));
   }
   view_29.reset();
   // node 'flip' (aten.flip.default)
@@ -2199,11 +2456,11 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     const int64_t flip_layout[] = {384, 192, 1};
     TensorHandle flip_copy;
     const float* flip_data = kernel_input<float>(flip.get(), 3, flip_layout, flip_copy);
-    auto* kernel_37 = &aotic_kernels::base::k1_slice_squeeze_add;
+    auto* kernel_48 = &aotic_kernels::base::k1_slice_squeeze_add;
     if (kernels_avx2()) {
-      kernel_37 = &aotic_kernels::avx2::k1_slice_squeeze_add;
+      kernel_48 = &aotic_kernels::avx2::k1_slice_squeeze_add;
     }
-    kernel_37(view_31_data, flip_data, aotic::runtime::data<float>(add_26.get()));
+    kernel_48(view_31_data, flip_data, aotic::runtime::data<float>(add_26.get()));
   }
   // node 'split_with_sizes_12' (aten.split_with_sizes.default)
   // may share add_26's storage (a view)
@@ -2247,11 +2504,11 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     TensorHandle getitem_50_copy;
     const float* getitem_50_data = kernel_input<float>(getitem_50.get(), 3, getitem_50_layout,
         getitem_50_copy);
-    auto* kernel_38 = &aotic_kernels::base::k2_sigmoid_sigmoid_tanh_mul_mul_add;
+    auto* kernel_49 = &aotic_kernels::base::k2_sigmoid_sigmoid_tanh_mul_mul_add;
     if (kernels_avx2()) {
-      kernel_38 = &aotic_kernels::avx2::k2_sigmoid_sigmoid_tanh_mul_mul_add;
+      kernel_49 = &aotic_kernels::avx2::k2_sigmoid_sigmoid_tanh_mul_mul_add;
     }
-    kernel_38(getitem_49_data, unsqueeze_3_data, getitem_48_data, getitem_50_data,
+    kernel_49(getitem_49_data, unsqueeze_3_data, getitem_48_data, getitem_50_data,
         aotic::runtime::data<float>(add_27.get()));
   }
   getitem_48.reset();
@@ -2273,11 +2530,11 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     const int64_t add_27_layout[] = {96, 48, 1};
     TensorHandle add_27_copy;
     const float* add_27_data = kernel_input<float>(add_27.get(), 3, add_27_layout, add_27_copy);
-    auto* kernel_39 = &aotic_kernels::base::k3_sigmoid_tanh_mul;
+    auto* kernel_50 = &aotic_kernels::base::k3_sigmoid_tanh_mul;
     if (kernels_avx2()) {
-      kernel_39 = &aotic_kernels::avx2::k3_sigmoid_tanh_mul;
+      kernel_50 = &aotic_kernels::avx2::k3_sigmoid_tanh_mul;
     }
-    kernel_39(getitem_51_data, add_27_data, aotic::runtime::data<float>(mul_38.get()));
+    kernel_50(getitem_51_data, add_27_data, aotic::runtime::data<float>(mul_38.get()));
   }
   getitem_51.reset();
   // node 'view_32' (aten.view.default)
@@ -2287,18 +2544,39 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
   const int64_t shape_37[] = {2, 48};
   check(aoti_torch_cpu_reshape(mul_38.get(), shape_37, 2, view_32.out()),
         "node 'view_32' (aten.view.default)");
-  // node 'addmm_13' (aten.addmm.default)
+  // node 'addmm_13_mm' (aten.mm.default)
+  TensorHandle addmm_13_mm;
+  const int64_t addmm_13_mm_sizes[] = {2, 192};
+  const int64_t addmm_13_mm_strides[] = {192, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 0, kFloat32, 2, addmm_13_mm_sizes, addmm_13_mm_strides, addmm_13_mm.out()),
+        "allocate addmm_13_mm");
+  check(aoti_torch_cpu_mm_out(addmm_13_mm.get(), view_32.get(), p_lstm_weight_hh_l0_reverse_kn_1),
+        "node 'addmm_13_mm' (aten.mm.default)");
+  view_32.reset();
+  // node 'addmm_13' (aten.add.Tensor)
   TensorHandle addmm_13;
   const int64_t addmm_13_sizes[] = {2, 192};
   const int64_t addmm_13_strides[] = {192, 1};
   check(aoti_torch__alloc_from_pool(
-            arena.get(), 0, kFloat32, 2, addmm_13_sizes, addmm_13_strides, addmm_13.out()),
+            arena.get(), 1536, kFloat32, 2, addmm_13_sizes, addmm_13_strides, addmm_13.out()),
         "allocate addmm_13");
-  check(aoti_torch_cpu_addmm_out(
-            addmm_13.get(), p_lstm_bias_hh_l0_reverse_1, view_32.get(), p_lstm_weight_hh_l0_reverse_kn_1, 1.0,
-            1.0),
-        "node 'addmm_13' (aten.addmm.default)");
-  view_32.reset();
+  {
+    const int64_t addmm_13_mm_layout[] = {192, 1};
+    TensorHandle addmm_13_mm_copy;
+    const float* addmm_13_mm_data = kernel_input<float>(addmm_13_mm.get(), 2, addmm_13_mm_layout,
+        addmm_13_mm_copy);
+    const int64_t p_lstm_bias_hh_l0_reverse_layout[] = {1};
+    TensorHandle p_lstm_bias_hh_l0_reverse_copy;
+    const float* p_lstm_bias_hh_l0_reverse_data = kernel_input<float>(p_lstm_bias_hh_l0_reverse_1, 1,
+        p_lstm_bias_hh_l0_reverse_layout, p_lstm_bias_hh_l0_reverse_copy);
+    auto* kernel_51 = &aotic_kernels::base::k4_add;
+    if (kernels_avx2()) {
+      kernel_51 = &aotic_kernels::avx2::k4_add;
+    }
+    kernel_51(addmm_13_mm_data, p_lstm_bias_hh_l0_reverse_data, aotic::runtime::data<float>(addmm_13.get()));
+  }
+  addmm_13_mm.reset();
   // node 'view_33' (aten.view.default)
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
   // may share addmm_13's storage (a view)
@@ -2311,8 +2589,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
   TensorHandle add_28;
   const int64_t add_28_sizes[] = {1, 2, 192};
   const int64_t add_28_strides[] = {384, 192, 1};
-  check(aoti_torch__alloc_from_pool(
-            arena.get(), 1536, kFloat32, 3, add_28_sizes, add_28_strides, add_28.out()),
+  check(aoti_torch__alloc_from_pool(arena.get(), 0, kFloat32, 3, add_28_sizes, add_28_strides, add_28.out()),
         "allocate add_28");
   // fuses slice_22, squeeze_23, add_28
   {
@@ -2322,11 +2599,11 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     const int64_t flip_layout_1[] = {384, 192, 1};
     TensorHandle flip_copy_1;
     const float* flip_data_1 = kernel_input<float>(flip.get(), 3, flip_layout_1, flip_copy_1);
-    auto* kernel_40 = &aotic_kernels::base::k4_slice_squeeze_add;
+    auto* kernel_52 = &aotic_kernels::base::k5_slice_squeeze_add;
     if (kernels_avx2()) {
-      kernel_40 = &aotic_kernels::avx2::k4_slice_squeeze_add;
+      kernel_52 = &aotic_kernels::avx2::k5_slice_squeeze_add;
     }
-    kernel_40(view_33_data, flip_data_1, aotic::runtime::data<float>(add_28.get()));
+    kernel_52(view_33_data, flip_data_1, aotic::runtime::data<float>(add_28.get()));
   }
   view_33.reset();
   // node 'split_with_sizes_13' (aten.split_with_sizes.default)
@@ -2370,11 +2647,11 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     TensorHandle getitem_54_copy;
     const float* getitem_54_data = kernel_input<float>(getitem_54.get(), 3, getitem_54_layout,
         getitem_54_copy);
-    auto* kernel_41 = &aotic_kernels::base::k2_sigmoid_sigmoid_tanh_mul_mul_add;
+    auto* kernel_53 = &aotic_kernels::base::k2_sigmoid_sigmoid_tanh_mul_mul_add;
     if (kernels_avx2()) {
-      kernel_41 = &aotic_kernels::avx2::k2_sigmoid_sigmoid_tanh_mul_mul_add;
+      kernel_53 = &aotic_kernels::avx2::k2_sigmoid_sigmoid_tanh_mul_mul_add;
     }
-    kernel_41(getitem_53_data, add_27_data_1, getitem_52_data, getitem_54_data,
+    kernel_53(getitem_53_data, add_27_data_1, getitem_52_data, getitem_54_data,
         aotic::runtime::data<float>(add_29.get()));
   }
   add_27.reset();
@@ -2397,11 +2674,11 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     const int64_t add_29_layout[] = {96, 48, 1};
     TensorHandle add_29_copy;
     const float* add_29_data = kernel_input<float>(add_29.get(), 3, add_29_layout, add_29_copy);
-    auto* kernel_42 = &aotic_kernels::base::k3_sigmoid_tanh_mul;
+    auto* kernel_54 = &aotic_kernels::base::k3_sigmoid_tanh_mul;
     if (kernels_avx2()) {
-      kernel_42 = &aotic_kernels::avx2::k3_sigmoid_tanh_mul;
+      kernel_54 = &aotic_kernels::avx2::k3_sigmoid_tanh_mul;
     }
-    kernel_42(getitem_55_data, add_29_data, aotic::runtime::data<float>(mul_41.get()));
+    kernel_54(getitem_55_data, add_29_data, aotic::runtime::data<float>(mul_41.get()));
   }
   getitem_55.reset();
   // node 'view_34' (aten.view.default)
@@ -2411,18 +2688,40 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
   const int64_t shape_39[] = {2, 48};
   check(aoti_torch_cpu_reshape(mul_41.get(), shape_39, 2, view_34.out()),
         "node 'view_34' (aten.view.default)");
-  // node 'addmm_14' (aten.addmm.default)
+  // node 'addmm_14_mm' (aten.mm.default)
+  TensorHandle addmm_14_mm;
+  const int64_t addmm_14_mm_sizes[] = {2, 192};
+  const int64_t addmm_14_mm_strides[] = {192, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 0, kFloat32, 2, addmm_14_mm_sizes, addmm_14_mm_strides, addmm_14_mm.out()),
+        "allocate addmm_14_mm");
+  check(aoti_torch_cpu_mm_out(addmm_14_mm.get(), view_34.get(), p_lstm_weight_hh_l0_reverse_kn_1),
+        "node 'addmm_14_mm' (aten.mm.default)");
+  view_34.reset();
+  // node 'addmm_14' (aten.add.Tensor)
   TensorHandle addmm_14;
   const int64_t addmm_14_sizes[] = {2, 192};
   const int64_t addmm_14_strides[] = {192, 1};
   check(aoti_torch__alloc_from_pool(
-            arena.get(), 0, kFloat32, 2, addmm_14_sizes, addmm_14_strides, addmm_14.out()),
+            arena.get(), 1536, kFloat32, 2, addmm_14_sizes, addmm_14_strides, addmm_14.out()),
         "allocate addmm_14");
-  check(aoti_torch_cpu_addmm_out(
-            addmm_14.get(), p_lstm_bias_hh_l0_reverse_1, view_34.get(), p_lstm_weight_hh_l0_reverse_kn_1, 1.0,
-            1.0),
-        "node 'addmm_14' (aten.addmm.default)");
-  view_34.reset();
+  {
+    const int64_t addmm_14_mm_layout[] = {192, 1};
+    TensorHandle addmm_14_mm_copy;
+    const float* addmm_14_mm_data = kernel_input<float>(addmm_14_mm.get(), 2, addmm_14_mm_layout,
+        addmm_14_mm_copy);
+    const int64_t p_lstm_bias_hh_l0_reverse_layout_1[] = {1};
+    TensorHandle p_lstm_bias_hh_l0_reverse_copy_1;
+    const float* p_lstm_bias_hh_l0_reverse_data_1 = kernel_input<float>(p_lstm_bias_hh_l0_reverse_1, 1,
+        p_lstm_bias_hh_l0_reverse_layout_1, p_lstm_bias_hh_l0_reverse_copy_1);
+    auto* kernel_55 = &aotic_kernels::base::k4_add;
+    if (kernels_avx2()) {
+      kernel_55 = &aotic_kernels::avx2::k4_add;
+    }
+    kernel_55(addmm_14_mm_data, p_lstm_bias_hh_l0_reverse_data_1,
+        aotic::runtime::data<float>(addmm_14.get()));
+  }
+  addmm_14_mm.reset();
   // node 'view_35' (aten.view.default)
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
   // may share addmm_14's storage (a view)
@@ -2435,8 +2734,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
   TensorHandle add_30;
   const int64_t add_30_sizes[] = {1, 2, 192};
   const int64_t add_30_strides[] = {384, 192, 1};
-  check(aoti_torch__alloc_from_pool(
-            arena.get(), 1536, kFloat32, 3, add_30_sizes, add_30_strides, add_30.out()),
+  check(aoti_torch__alloc_from_pool(arena.get(), 0, kFloat32, 3, add_30_sizes, add_30_strides, add_30.out()),
         "allocate add_30");
   // fuses slice_23, squeeze_24, add_30
   {
@@ -2446,11 +2744,11 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     const int64_t flip_layout_2[] = {384, 192, 1};
     TensorHandle flip_copy_2;
     const float* flip_data_2 = kernel_input<float>(flip.get(), 3, flip_layout_2, flip_copy_2);
-    auto* kernel_43 = &aotic_kernels::base::k5_slice_squeeze_add;
+    auto* kernel_56 = &aotic_kernels::base::k6_slice_squeeze_add;
     if (kernels_avx2()) {
-      kernel_43 = &aotic_kernels::avx2::k5_slice_squeeze_add;
+      kernel_56 = &aotic_kernels::avx2::k6_slice_squeeze_add;
     }
-    kernel_43(view_35_data, flip_data_2, aotic::runtime::data<float>(add_30.get()));
+    kernel_56(view_35_data, flip_data_2, aotic::runtime::data<float>(add_30.get()));
   }
   view_35.reset();
   // node 'split_with_sizes_14' (aten.split_with_sizes.default)
@@ -2494,11 +2792,11 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     TensorHandle getitem_58_copy;
     const float* getitem_58_data = kernel_input<float>(getitem_58.get(), 3, getitem_58_layout,
         getitem_58_copy);
-    auto* kernel_44 = &aotic_kernels::base::k2_sigmoid_sigmoid_tanh_mul_mul_add;
+    auto* kernel_57 = &aotic_kernels::base::k2_sigmoid_sigmoid_tanh_mul_mul_add;
     if (kernels_avx2()) {
-      kernel_44 = &aotic_kernels::avx2::k2_sigmoid_sigmoid_tanh_mul_mul_add;
+      kernel_57 = &aotic_kernels::avx2::k2_sigmoid_sigmoid_tanh_mul_mul_add;
     }
-    kernel_44(getitem_57_data, add_29_data_1, getitem_56_data, getitem_58_data,
+    kernel_57(getitem_57_data, add_29_data_1, getitem_56_data, getitem_58_data,
         aotic::runtime::data<float>(add_31.get()));
   }
   add_29.reset();
@@ -2521,11 +2819,11 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     const int64_t add_31_layout[] = {96, 48, 1};
     TensorHandle add_31_copy;
     const float* add_31_data = kernel_input<float>(add_31.get(), 3, add_31_layout, add_31_copy);
-    auto* kernel_45 = &aotic_kernels::base::k3_sigmoid_tanh_mul;
+    auto* kernel_58 = &aotic_kernels::base::k3_sigmoid_tanh_mul;
     if (kernels_avx2()) {
-      kernel_45 = &aotic_kernels::avx2::k3_sigmoid_tanh_mul;
+      kernel_58 = &aotic_kernels::avx2::k3_sigmoid_tanh_mul;
     }
-    kernel_45(getitem_59_data, add_31_data, aotic::runtime::data<float>(mul_44.get()));
+    kernel_58(getitem_59_data, add_31_data, aotic::runtime::data<float>(mul_44.get()));
   }
   getitem_59.reset();
   // node 'view_36' (aten.view.default)
@@ -2535,18 +2833,40 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
   const int64_t shape_41[] = {2, 48};
   check(aoti_torch_cpu_reshape(mul_44.get(), shape_41, 2, view_36.out()),
         "node 'view_36' (aten.view.default)");
-  // node 'addmm_15' (aten.addmm.default)
+  // node 'addmm_15_mm' (aten.mm.default)
+  TensorHandle addmm_15_mm;
+  const int64_t addmm_15_mm_sizes[] = {2, 192};
+  const int64_t addmm_15_mm_strides[] = {192, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 0, kFloat32, 2, addmm_15_mm_sizes, addmm_15_mm_strides, addmm_15_mm.out()),
+        "allocate addmm_15_mm");
+  check(aoti_torch_cpu_mm_out(addmm_15_mm.get(), view_36.get(), p_lstm_weight_hh_l0_reverse_kn_1),
+        "node 'addmm_15_mm' (aten.mm.default)");
+  view_36.reset();
+  // node 'addmm_15' (aten.add.Tensor)
   TensorHandle addmm_15;
   const int64_t addmm_15_sizes[] = {2, 192};
   const int64_t addmm_15_strides[] = {192, 1};
   check(aoti_torch__alloc_from_pool(
-            arena.get(), 0, kFloat32, 2, addmm_15_sizes, addmm_15_strides, addmm_15.out()),
+            arena.get(), 1536, kFloat32, 2, addmm_15_sizes, addmm_15_strides, addmm_15.out()),
         "allocate addmm_15");
-  check(aoti_torch_cpu_addmm_out(
-            addmm_15.get(), p_lstm_bias_hh_l0_reverse_1, view_36.get(), p_lstm_weight_hh_l0_reverse_kn_1, 1.0,
-            1.0),
-        "node 'addmm_15' (aten.addmm.default)");
-  view_36.reset();
+  {
+    const int64_t addmm_15_mm_layout[] = {192, 1};
+    TensorHandle addmm_15_mm_copy;
+    const float* addmm_15_mm_data = kernel_input<float>(addmm_15_mm.get(), 2, addmm_15_mm_layout,
+        addmm_15_mm_copy);
+    const int64_t p_lstm_bias_hh_l0_reverse_layout_2[] = {1};
+    TensorHandle p_lstm_bias_hh_l0_reverse_copy_2;
+    const float* p_lstm_bias_hh_l0_reverse_data_2 = kernel_input<float>(p_lstm_bias_hh_l0_reverse_1, 1,
+        p_lstm_bias_hh_l0_reverse_layout_2, p_lstm_bias_hh_l0_reverse_copy_2);
+    auto* kernel_59 = &aotic_kernels::base::k4_add;
+    if (kernels_avx2()) {
+      kernel_59 = &aotic_kernels::avx2::k4_add;
+    }
+    kernel_59(addmm_15_mm_data, p_lstm_bias_hh_l0_reverse_data_2,
+        aotic::runtime::data<float>(addmm_15.get()));
+  }
+  addmm_15_mm.reset();
   // node 'view_37' (aten.view.default)
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
   // may share addmm_15's storage (a view)
@@ -2559,8 +2879,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
   TensorHandle add_32;
   const int64_t add_32_sizes[] = {1, 2, 192};
   const int64_t add_32_strides[] = {384, 192, 1};
-  check(aoti_torch__alloc_from_pool(
-            arena.get(), 1536, kFloat32, 3, add_32_sizes, add_32_strides, add_32.out()),
+  check(aoti_torch__alloc_from_pool(arena.get(), 0, kFloat32, 3, add_32_sizes, add_32_strides, add_32.out()),
         "allocate add_32");
   // fuses slice_24, squeeze_25, add_32
   {
@@ -2570,11 +2889,11 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     const int64_t flip_layout_3[] = {384, 192, 1};
     TensorHandle flip_copy_3;
     const float* flip_data_3 = kernel_input<float>(flip.get(), 3, flip_layout_3, flip_copy_3);
-    auto* kernel_46 = &aotic_kernels::base::k6_slice_squeeze_add;
+    auto* kernel_60 = &aotic_kernels::base::k7_slice_squeeze_add;
     if (kernels_avx2()) {
-      kernel_46 = &aotic_kernels::avx2::k6_slice_squeeze_add;
+      kernel_60 = &aotic_kernels::avx2::k7_slice_squeeze_add;
     }
-    kernel_46(view_37_data, flip_data_3, aotic::runtime::data<float>(add_32.get()));
+    kernel_60(view_37_data, flip_data_3, aotic::runtime::data<float>(add_32.get()));
   }
   view_37.reset();
   // node 'split_with_sizes_15' (aten.split_with_sizes.default)
@@ -2618,11 +2937,11 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     TensorHandle getitem_62_copy;
     const float* getitem_62_data = kernel_input<float>(getitem_62.get(), 3, getitem_62_layout,
         getitem_62_copy);
-    auto* kernel_47 = &aotic_kernels::base::k2_sigmoid_sigmoid_tanh_mul_mul_add;
+    auto* kernel_61 = &aotic_kernels::base::k2_sigmoid_sigmoid_tanh_mul_mul_add;
     if (kernels_avx2()) {
-      kernel_47 = &aotic_kernels::avx2::k2_sigmoid_sigmoid_tanh_mul_mul_add;
+      kernel_61 = &aotic_kernels::avx2::k2_sigmoid_sigmoid_tanh_mul_mul_add;
     }
-    kernel_47(getitem_61_data, add_31_data_1, getitem_60_data, getitem_62_data,
+    kernel_61(getitem_61_data, add_31_data_1, getitem_60_data, getitem_62_data,
         aotic::runtime::data<float>(add_33.get()));
   }
   add_31.reset();
@@ -2645,11 +2964,11 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     const int64_t add_33_layout[] = {96, 48, 1};
     TensorHandle add_33_copy;
     const float* add_33_data = kernel_input<float>(add_33.get(), 3, add_33_layout, add_33_copy);
-    auto* kernel_48 = &aotic_kernels::base::k3_sigmoid_tanh_mul;
+    auto* kernel_62 = &aotic_kernels::base::k3_sigmoid_tanh_mul;
     if (kernels_avx2()) {
-      kernel_48 = &aotic_kernels::avx2::k3_sigmoid_tanh_mul;
+      kernel_62 = &aotic_kernels::avx2::k3_sigmoid_tanh_mul;
     }
-    kernel_48(getitem_63_data, add_33_data, aotic::runtime::data<float>(mul_47.get()));
+    kernel_62(getitem_63_data, add_33_data, aotic::runtime::data<float>(mul_47.get()));
   }
   getitem_63.reset();
   // node 'view_38' (aten.view.default)
@@ -2659,18 +2978,40 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
   const int64_t shape_43[] = {2, 48};
   check(aoti_torch_cpu_reshape(mul_47.get(), shape_43, 2, view_38.out()),
         "node 'view_38' (aten.view.default)");
-  // node 'addmm_16' (aten.addmm.default)
+  // node 'addmm_16_mm' (aten.mm.default)
+  TensorHandle addmm_16_mm;
+  const int64_t addmm_16_mm_sizes[] = {2, 192};
+  const int64_t addmm_16_mm_strides[] = {192, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 0, kFloat32, 2, addmm_16_mm_sizes, addmm_16_mm_strides, addmm_16_mm.out()),
+        "allocate addmm_16_mm");
+  check(aoti_torch_cpu_mm_out(addmm_16_mm.get(), view_38.get(), p_lstm_weight_hh_l0_reverse_kn_1),
+        "node 'addmm_16_mm' (aten.mm.default)");
+  view_38.reset();
+  // node 'addmm_16' (aten.add.Tensor)
   TensorHandle addmm_16;
   const int64_t addmm_16_sizes[] = {2, 192};
   const int64_t addmm_16_strides[] = {192, 1};
   check(aoti_torch__alloc_from_pool(
-            arena.get(), 0, kFloat32, 2, addmm_16_sizes, addmm_16_strides, addmm_16.out()),
+            arena.get(), 1536, kFloat32, 2, addmm_16_sizes, addmm_16_strides, addmm_16.out()),
         "allocate addmm_16");
-  check(aoti_torch_cpu_addmm_out(
-            addmm_16.get(), p_lstm_bias_hh_l0_reverse_1, view_38.get(), p_lstm_weight_hh_l0_reverse_kn_1, 1.0,
-            1.0),
-        "node 'addmm_16' (aten.addmm.default)");
-  view_38.reset();
+  {
+    const int64_t addmm_16_mm_layout[] = {192, 1};
+    TensorHandle addmm_16_mm_copy;
+    const float* addmm_16_mm_data = kernel_input<float>(addmm_16_mm.get(), 2, addmm_16_mm_layout,
+        addmm_16_mm_copy);
+    const int64_t p_lstm_bias_hh_l0_reverse_layout_3[] = {1};
+    TensorHandle p_lstm_bias_hh_l0_reverse_copy_3;
+    const float* p_lstm_bias_hh_l0_reverse_data_3 = kernel_input<float>(p_lstm_bias_hh_l0_reverse_1, 1,
+        p_lstm_bias_hh_l0_reverse_layout_3, p_lstm_bias_hh_l0_reverse_copy_3);
+    auto* kernel_63 = &aotic_kernels::base::k4_add;
+    if (kernels_avx2()) {
+      kernel_63 = &aotic_kernels::avx2::k4_add;
+    }
+    kernel_63(addmm_16_mm_data, p_lstm_bias_hh_l0_reverse_data_3,
+        aotic::runtime::data<float>(addmm_16.get()));
+  }
+  addmm_16_mm.reset();
   // node 'view_39' (aten.view.default)
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
   // may share addmm_16's storage (a view)
@@ -2683,8 +3024,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
   TensorHandle add_34;
   const int64_t add_34_sizes[] = {1, 2, 192};
   const int64_t add_34_strides[] = {384, 192, 1};
-  check(aoti_torch__alloc_from_pool(
-            arena.get(), 1536, kFloat32, 3, add_34_sizes, add_34_strides, add_34.out()),
+  check(aoti_torch__alloc_from_pool(arena.get(), 0, kFloat32, 3, add_34_sizes, add_34_strides, add_34.out()),
         "allocate add_34");
   // fuses slice_25, squeeze_26, add_34
   {
@@ -2694,11 +3034,11 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     const int64_t flip_layout_4[] = {384, 192, 1};
     TensorHandle flip_copy_4;
     const float* flip_data_4 = kernel_input<float>(flip.get(), 3, flip_layout_4, flip_copy_4);
-    auto* kernel_49 = &aotic_kernels::base::k7_slice_squeeze_add;
+    auto* kernel_64 = &aotic_kernels::base::k8_slice_squeeze_add;
     if (kernels_avx2()) {
-      kernel_49 = &aotic_kernels::avx2::k7_slice_squeeze_add;
+      kernel_64 = &aotic_kernels::avx2::k8_slice_squeeze_add;
     }
-    kernel_49(view_39_data, flip_data_4, aotic::runtime::data<float>(add_34.get()));
+    kernel_64(view_39_data, flip_data_4, aotic::runtime::data<float>(add_34.get()));
   }
   view_39.reset();
   // node 'split_with_sizes_16' (aten.split_with_sizes.default)
@@ -2742,11 +3082,11 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     TensorHandle getitem_66_copy;
     const float* getitem_66_data = kernel_input<float>(getitem_66.get(), 3, getitem_66_layout,
         getitem_66_copy);
-    auto* kernel_50 = &aotic_kernels::base::k2_sigmoid_sigmoid_tanh_mul_mul_add;
+    auto* kernel_65 = &aotic_kernels::base::k2_sigmoid_sigmoid_tanh_mul_mul_add;
     if (kernels_avx2()) {
-      kernel_50 = &aotic_kernels::avx2::k2_sigmoid_sigmoid_tanh_mul_mul_add;
+      kernel_65 = &aotic_kernels::avx2::k2_sigmoid_sigmoid_tanh_mul_mul_add;
     }
-    kernel_50(getitem_65_data, add_33_data_1, getitem_64_data, getitem_66_data,
+    kernel_65(getitem_65_data, add_33_data_1, getitem_64_data, getitem_66_data,
         aotic::runtime::data<float>(add_35.get()));
   }
   add_33.reset();
@@ -2769,11 +3109,11 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     const int64_t add_35_layout[] = {96, 48, 1};
     TensorHandle add_35_copy;
     const float* add_35_data = kernel_input<float>(add_35.get(), 3, add_35_layout, add_35_copy);
-    auto* kernel_51 = &aotic_kernels::base::k3_sigmoid_tanh_mul;
+    auto* kernel_66 = &aotic_kernels::base::k3_sigmoid_tanh_mul;
     if (kernels_avx2()) {
-      kernel_51 = &aotic_kernels::avx2::k3_sigmoid_tanh_mul;
+      kernel_66 = &aotic_kernels::avx2::k3_sigmoid_tanh_mul;
     }
-    kernel_51(getitem_67_data, add_35_data, aotic::runtime::data<float>(mul_50.get()));
+    kernel_66(getitem_67_data, add_35_data, aotic::runtime::data<float>(mul_50.get()));
   }
   getitem_67.reset();
   // node 'view_40' (aten.view.default)
@@ -2783,18 +3123,40 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
   const int64_t shape_45[] = {2, 48};
   check(aoti_torch_cpu_reshape(mul_50.get(), shape_45, 2, view_40.out()),
         "node 'view_40' (aten.view.default)");
-  // node 'addmm_17' (aten.addmm.default)
+  // node 'addmm_17_mm' (aten.mm.default)
+  TensorHandle addmm_17_mm;
+  const int64_t addmm_17_mm_sizes[] = {2, 192};
+  const int64_t addmm_17_mm_strides[] = {192, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 0, kFloat32, 2, addmm_17_mm_sizes, addmm_17_mm_strides, addmm_17_mm.out()),
+        "allocate addmm_17_mm");
+  check(aoti_torch_cpu_mm_out(addmm_17_mm.get(), view_40.get(), p_lstm_weight_hh_l0_reverse_kn_1),
+        "node 'addmm_17_mm' (aten.mm.default)");
+  view_40.reset();
+  // node 'addmm_17' (aten.add.Tensor)
   TensorHandle addmm_17;
   const int64_t addmm_17_sizes[] = {2, 192};
   const int64_t addmm_17_strides[] = {192, 1};
   check(aoti_torch__alloc_from_pool(
-            arena.get(), 0, kFloat32, 2, addmm_17_sizes, addmm_17_strides, addmm_17.out()),
+            arena.get(), 1536, kFloat32, 2, addmm_17_sizes, addmm_17_strides, addmm_17.out()),
         "allocate addmm_17");
-  check(aoti_torch_cpu_addmm_out(
-            addmm_17.get(), p_lstm_bias_hh_l0_reverse_1, view_40.get(), p_lstm_weight_hh_l0_reverse_kn_1, 1.0,
-            1.0),
-        "node 'addmm_17' (aten.addmm.default)");
-  view_40.reset();
+  {
+    const int64_t addmm_17_mm_layout[] = {192, 1};
+    TensorHandle addmm_17_mm_copy;
+    const float* addmm_17_mm_data = kernel_input<float>(addmm_17_mm.get(), 2, addmm_17_mm_layout,
+        addmm_17_mm_copy);
+    const int64_t p_lstm_bias_hh_l0_reverse_layout_4[] = {1};
+    TensorHandle p_lstm_bias_hh_l0_reverse_copy_4;
+    const float* p_lstm_bias_hh_l0_reverse_data_4 = kernel_input<float>(p_lstm_bias_hh_l0_reverse_1, 1,
+        p_lstm_bias_hh_l0_reverse_layout_4, p_lstm_bias_hh_l0_reverse_copy_4);
+    auto* kernel_67 = &aotic_kernels::base::k4_add;
+    if (kernels_avx2()) {
+      kernel_67 = &aotic_kernels::avx2::k4_add;
+    }
+    kernel_67(addmm_17_mm_data, p_lstm_bias_hh_l0_reverse_data_4,
+        aotic::runtime::data<float>(addmm_17.get()));
+  }
+  addmm_17_mm.reset();
   // node 'view_41' (aten.view.default)
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
   // may share addmm_17's storage (a view)
@@ -2807,8 +3169,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
   TensorHandle add_36;
   const int64_t add_36_sizes[] = {1, 2, 192};
   const int64_t add_36_strides[] = {384, 192, 1};
-  check(aoti_torch__alloc_from_pool(
-            arena.get(), 1536, kFloat32, 3, add_36_sizes, add_36_strides, add_36.out()),
+  check(aoti_torch__alloc_from_pool(arena.get(), 0, kFloat32, 3, add_36_sizes, add_36_strides, add_36.out()),
         "allocate add_36");
   // fuses slice_26, squeeze_27, add_36
   {
@@ -2818,11 +3179,11 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     const int64_t flip_layout_5[] = {384, 192, 1};
     TensorHandle flip_copy_5;
     const float* flip_data_5 = kernel_input<float>(flip.get(), 3, flip_layout_5, flip_copy_5);
-    auto* kernel_52 = &aotic_kernels::base::k8_slice_squeeze_add;
+    auto* kernel_68 = &aotic_kernels::base::k9_slice_squeeze_add;
     if (kernels_avx2()) {
-      kernel_52 = &aotic_kernels::avx2::k8_slice_squeeze_add;
+      kernel_68 = &aotic_kernels::avx2::k9_slice_squeeze_add;
     }
-    kernel_52(view_41_data, flip_data_5, aotic::runtime::data<float>(add_36.get()));
+    kernel_68(view_41_data, flip_data_5, aotic::runtime::data<float>(add_36.get()));
   }
   view_41.reset();
   // node 'split_with_sizes_17' (aten.split_with_sizes.default)
@@ -2866,11 +3227,11 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     TensorHandle getitem_70_copy;
     const float* getitem_70_data = kernel_input<float>(getitem_70.get(), 3, getitem_70_layout,
         getitem_70_copy);
-    auto* kernel_53 = &aotic_kernels::base::k2_sigmoid_sigmoid_tanh_mul_mul_add;
+    auto* kernel_69 = &aotic_kernels::base::k2_sigmoid_sigmoid_tanh_mul_mul_add;
     if (kernels_avx2()) {
-      kernel_53 = &aotic_kernels::avx2::k2_sigmoid_sigmoid_tanh_mul_mul_add;
+      kernel_69 = &aotic_kernels::avx2::k2_sigmoid_sigmoid_tanh_mul_mul_add;
     }
-    kernel_53(getitem_69_data, add_35_data_1, getitem_68_data, getitem_70_data,
+    kernel_69(getitem_69_data, add_35_data_1, getitem_68_data, getitem_70_data,
         aotic::runtime::data<float>(add_37.get()));
   }
   add_35.reset();
@@ -2893,11 +3254,11 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     const int64_t add_37_layout[] = {96, 48, 1};
     TensorHandle add_37_copy;
     const float* add_37_data = kernel_input<float>(add_37.get(), 3, add_37_layout, add_37_copy);
-    auto* kernel_54 = &aotic_kernels::base::k3_sigmoid_tanh_mul;
+    auto* kernel_70 = &aotic_kernels::base::k3_sigmoid_tanh_mul;
     if (kernels_avx2()) {
-      kernel_54 = &aotic_kernels::avx2::k3_sigmoid_tanh_mul;
+      kernel_70 = &aotic_kernels::avx2::k3_sigmoid_tanh_mul;
     }
-    kernel_54(getitem_71_data, add_37_data, aotic::runtime::data<float>(mul_53.get()));
+    kernel_70(getitem_71_data, add_37_data, aotic::runtime::data<float>(mul_53.get()));
   }
   getitem_71.reset();
   // node 'view_42' (aten.view.default)
@@ -2907,18 +3268,40 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
   const int64_t shape_47[] = {2, 48};
   check(aoti_torch_cpu_reshape(mul_53.get(), shape_47, 2, view_42.out()),
         "node 'view_42' (aten.view.default)");
-  // node 'addmm_18' (aten.addmm.default)
+  // node 'addmm_18_mm' (aten.mm.default)
+  TensorHandle addmm_18_mm;
+  const int64_t addmm_18_mm_sizes[] = {2, 192};
+  const int64_t addmm_18_mm_strides[] = {192, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 0, kFloat32, 2, addmm_18_mm_sizes, addmm_18_mm_strides, addmm_18_mm.out()),
+        "allocate addmm_18_mm");
+  check(aoti_torch_cpu_mm_out(addmm_18_mm.get(), view_42.get(), p_lstm_weight_hh_l0_reverse_kn_1),
+        "node 'addmm_18_mm' (aten.mm.default)");
+  view_42.reset();
+  // node 'addmm_18' (aten.add.Tensor)
   TensorHandle addmm_18;
   const int64_t addmm_18_sizes[] = {2, 192};
   const int64_t addmm_18_strides[] = {192, 1};
   check(aoti_torch__alloc_from_pool(
-            arena.get(), 0, kFloat32, 2, addmm_18_sizes, addmm_18_strides, addmm_18.out()),
+            arena.get(), 1536, kFloat32, 2, addmm_18_sizes, addmm_18_strides, addmm_18.out()),
         "allocate addmm_18");
-  check(aoti_torch_cpu_addmm_out(
-            addmm_18.get(), p_lstm_bias_hh_l0_reverse_1, view_42.get(), p_lstm_weight_hh_l0_reverse_kn_1, 1.0,
-            1.0),
-        "node 'addmm_18' (aten.addmm.default)");
-  view_42.reset();
+  {
+    const int64_t addmm_18_mm_layout[] = {192, 1};
+    TensorHandle addmm_18_mm_copy;
+    const float* addmm_18_mm_data = kernel_input<float>(addmm_18_mm.get(), 2, addmm_18_mm_layout,
+        addmm_18_mm_copy);
+    const int64_t p_lstm_bias_hh_l0_reverse_layout_5[] = {1};
+    TensorHandle p_lstm_bias_hh_l0_reverse_copy_5;
+    const float* p_lstm_bias_hh_l0_reverse_data_5 = kernel_input<float>(p_lstm_bias_hh_l0_reverse_1, 1,
+        p_lstm_bias_hh_l0_reverse_layout_5, p_lstm_bias_hh_l0_reverse_copy_5);
+    auto* kernel_71 = &aotic_kernels::base::k4_add;
+    if (kernels_avx2()) {
+      kernel_71 = &aotic_kernels::avx2::k4_add;
+    }
+    kernel_71(addmm_18_mm_data, p_lstm_bias_hh_l0_reverse_data_5,
+        aotic::runtime::data<float>(addmm_18.get()));
+  }
+  addmm_18_mm.reset();
   // node 'view_43' (aten.view.default)
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
   // may share addmm_18's storage (a view)
@@ -2931,8 +3314,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
   TensorHandle add_38;
   const int64_t add_38_sizes[] = {1, 2, 192};
   const int64_t add_38_strides[] = {384, 192, 1};
-  check(aoti_torch__alloc_from_pool(
-            arena.get(), 1536, kFloat32, 3, add_38_sizes, add_38_strides, add_38.out()),
+  check(aoti_torch__alloc_from_pool(arena.get(), 0, kFloat32, 3, add_38_sizes, add_38_strides, add_38.out()),
         "allocate add_38");
   // fuses slice_27, squeeze_28, add_38
   {
@@ -2942,11 +3324,11 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     const int64_t flip_layout_6[] = {384, 192, 1};
     TensorHandle flip_copy_6;
     const float* flip_data_6 = kernel_input<float>(flip.get(), 3, flip_layout_6, flip_copy_6);
-    auto* kernel_55 = &aotic_kernels::base::k9_slice_squeeze_add;
+    auto* kernel_72 = &aotic_kernels::base::k10_slice_squeeze_add;
     if (kernels_avx2()) {
-      kernel_55 = &aotic_kernels::avx2::k9_slice_squeeze_add;
+      kernel_72 = &aotic_kernels::avx2::k10_slice_squeeze_add;
     }
-    kernel_55(view_43_data, flip_data_6, aotic::runtime::data<float>(add_38.get()));
+    kernel_72(view_43_data, flip_data_6, aotic::runtime::data<float>(add_38.get()));
   }
   view_43.reset();
   // node 'split_with_sizes_18' (aten.split_with_sizes.default)
@@ -2990,11 +3372,11 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     TensorHandle getitem_74_copy;
     const float* getitem_74_data = kernel_input<float>(getitem_74.get(), 3, getitem_74_layout,
         getitem_74_copy);
-    auto* kernel_56 = &aotic_kernels::base::k2_sigmoid_sigmoid_tanh_mul_mul_add;
+    auto* kernel_73 = &aotic_kernels::base::k2_sigmoid_sigmoid_tanh_mul_mul_add;
     if (kernels_avx2()) {
-      kernel_56 = &aotic_kernels::avx2::k2_sigmoid_sigmoid_tanh_mul_mul_add;
+      kernel_73 = &aotic_kernels::avx2::k2_sigmoid_sigmoid_tanh_mul_mul_add;
     }
-    kernel_56(getitem_73_data, add_37_data_1, getitem_72_data, getitem_74_data,
+    kernel_73(getitem_73_data, add_37_data_1, getitem_72_data, getitem_74_data,
         aotic::runtime::data<float>(add_39.get()));
   }
   add_37.reset();
@@ -3017,11 +3399,11 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     const int64_t add_39_layout[] = {96, 48, 1};
     TensorHandle add_39_copy;
     const float* add_39_data = kernel_input<float>(add_39.get(), 3, add_39_layout, add_39_copy);
-    auto* kernel_57 = &aotic_kernels::base::k3_sigmoid_tanh_mul;
+    auto* kernel_74 = &aotic_kernels::base::k3_sigmoid_tanh_mul;
     if (kernels_avx2()) {
-      kernel_57 = &aotic_kernels::avx2::k3_sigmoid_tanh_mul;
+      kernel_74 = &aotic_kernels::avx2::k3_sigmoid_tanh_mul;
     }
-    kernel_57(getitem_75_data, add_39_data, aotic::runtime::data<float>(mul_56.get()));
+    kernel_74(getitem_75_data, add_39_data, aotic::runtime::data<float>(mul_56.get()));
   }
   getitem_75.reset();
   // node 'view_44' (aten.view.default)
@@ -3031,18 +3413,40 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
   const int64_t shape_49[] = {2, 48};
   check(aoti_torch_cpu_reshape(mul_56.get(), shape_49, 2, view_44.out()),
         "node 'view_44' (aten.view.default)");
-  // node 'addmm_19' (aten.addmm.default)
+  // node 'addmm_19_mm' (aten.mm.default)
+  TensorHandle addmm_19_mm;
+  const int64_t addmm_19_mm_sizes[] = {2, 192};
+  const int64_t addmm_19_mm_strides[] = {192, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 0, kFloat32, 2, addmm_19_mm_sizes, addmm_19_mm_strides, addmm_19_mm.out()),
+        "allocate addmm_19_mm");
+  check(aoti_torch_cpu_mm_out(addmm_19_mm.get(), view_44.get(), p_lstm_weight_hh_l0_reverse_kn_1),
+        "node 'addmm_19_mm' (aten.mm.default)");
+  view_44.reset();
+  // node 'addmm_19' (aten.add.Tensor)
   TensorHandle addmm_19;
   const int64_t addmm_19_sizes[] = {2, 192};
   const int64_t addmm_19_strides[] = {192, 1};
   check(aoti_torch__alloc_from_pool(
-            arena.get(), 0, kFloat32, 2, addmm_19_sizes, addmm_19_strides, addmm_19.out()),
+            arena.get(), 1536, kFloat32, 2, addmm_19_sizes, addmm_19_strides, addmm_19.out()),
         "allocate addmm_19");
-  check(aoti_torch_cpu_addmm_out(
-            addmm_19.get(), p_lstm_bias_hh_l0_reverse_1, view_44.get(), p_lstm_weight_hh_l0_reverse_kn_1, 1.0,
-            1.0),
-        "node 'addmm_19' (aten.addmm.default)");
-  view_44.reset();
+  {
+    const int64_t addmm_19_mm_layout[] = {192, 1};
+    TensorHandle addmm_19_mm_copy;
+    const float* addmm_19_mm_data = kernel_input<float>(addmm_19_mm.get(), 2, addmm_19_mm_layout,
+        addmm_19_mm_copy);
+    const int64_t p_lstm_bias_hh_l0_reverse_layout_6[] = {1};
+    TensorHandle p_lstm_bias_hh_l0_reverse_copy_6;
+    const float* p_lstm_bias_hh_l0_reverse_data_6 = kernel_input<float>(p_lstm_bias_hh_l0_reverse_1, 1,
+        p_lstm_bias_hh_l0_reverse_layout_6, p_lstm_bias_hh_l0_reverse_copy_6);
+    auto* kernel_75 = &aotic_kernels::base::k4_add;
+    if (kernels_avx2()) {
+      kernel_75 = &aotic_kernels::avx2::k4_add;
+    }
+    kernel_75(addmm_19_mm_data, p_lstm_bias_hh_l0_reverse_data_6,
+        aotic::runtime::data<float>(addmm_19.get()));
+  }
+  addmm_19_mm.reset();
   // node 'view_45' (aten.view.default)
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
   // may share addmm_19's storage (a view)
@@ -3055,8 +3459,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
   TensorHandle add_40;
   const int64_t add_40_sizes[] = {1, 2, 192};
   const int64_t add_40_strides[] = {384, 192, 1};
-  check(aoti_torch__alloc_from_pool(
-            arena.get(), 1536, kFloat32, 3, add_40_sizes, add_40_strides, add_40.out()),
+  check(aoti_torch__alloc_from_pool(arena.get(), 0, kFloat32, 3, add_40_sizes, add_40_strides, add_40.out()),
         "allocate add_40");
   // fuses slice_28, squeeze_29, add_40
   {
@@ -3066,11 +3469,11 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     const int64_t flip_layout_7[] = {384, 192, 1};
     TensorHandle flip_copy_7;
     const float* flip_data_7 = kernel_input<float>(flip.get(), 3, flip_layout_7, flip_copy_7);
-    auto* kernel_58 = &aotic_kernels::base::k10_slice_squeeze_add;
+    auto* kernel_76 = &aotic_kernels::base::k11_slice_squeeze_add;
     if (kernels_avx2()) {
-      kernel_58 = &aotic_kernels::avx2::k10_slice_squeeze_add;
+      kernel_76 = &aotic_kernels::avx2::k11_slice_squeeze_add;
     }
-    kernel_58(view_45_data, flip_data_7, aotic::runtime::data<float>(add_40.get()));
+    kernel_76(view_45_data, flip_data_7, aotic::runtime::data<float>(add_40.get()));
   }
   view_45.reset();
   // node 'split_with_sizes_19' (aten.split_with_sizes.default)
@@ -3114,11 +3517,11 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     TensorHandle getitem_78_copy;
     const float* getitem_78_data = kernel_input<float>(getitem_78.get(), 3, getitem_78_layout,
         getitem_78_copy);
-    auto* kernel_59 = &aotic_kernels::base::k2_sigmoid_sigmoid_tanh_mul_mul_add;
+    auto* kernel_77 = &aotic_kernels::base::k2_sigmoid_sigmoid_tanh_mul_mul_add;
     if (kernels_avx2()) {
-      kernel_59 = &aotic_kernels::avx2::k2_sigmoid_sigmoid_tanh_mul_mul_add;
+      kernel_77 = &aotic_kernels::avx2::k2_sigmoid_sigmoid_tanh_mul_mul_add;
     }
-    kernel_59(getitem_77_data, add_39_data_1, getitem_76_data, getitem_78_data,
+    kernel_77(getitem_77_data, add_39_data_1, getitem_76_data, getitem_78_data,
         aotic::runtime::data<float>(add_41.get()));
   }
   add_39.reset();
@@ -3141,11 +3544,11 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     const int64_t add_41_layout[] = {96, 48, 1};
     TensorHandle add_41_copy;
     const float* add_41_data = kernel_input<float>(add_41.get(), 3, add_41_layout, add_41_copy);
-    auto* kernel_60 = &aotic_kernels::base::k3_sigmoid_tanh_mul;
+    auto* kernel_78 = &aotic_kernels::base::k3_sigmoid_tanh_mul;
     if (kernels_avx2()) {
-      kernel_60 = &aotic_kernels::avx2::k3_sigmoid_tanh_mul;
+      kernel_78 = &aotic_kernels::avx2::k3_sigmoid_tanh_mul;
     }
-    kernel_60(getitem_79_data, add_41_data, aotic::runtime::data<float>(mul_59.get()));
+    kernel_78(getitem_79_data, add_41_data, aotic::runtime::data<float>(mul_59.get()));
   }
   getitem_79.reset();
   // node 'view_46' (aten.view.default)
@@ -3155,18 +3558,40 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
   const int64_t shape_51[] = {2, 48};
   check(aoti_torch_cpu_reshape(mul_59.get(), shape_51, 2, view_46.out()),
         "node 'view_46' (aten.view.default)");
-  // node 'addmm_20' (aten.addmm.default)
+  // node 'addmm_20_mm' (aten.mm.default)
+  TensorHandle addmm_20_mm;
+  const int64_t addmm_20_mm_sizes[] = {2, 192};
+  const int64_t addmm_20_mm_strides[] = {192, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 0, kFloat32, 2, addmm_20_mm_sizes, addmm_20_mm_strides, addmm_20_mm.out()),
+        "allocate addmm_20_mm");
+  check(aoti_torch_cpu_mm_out(addmm_20_mm.get(), view_46.get(), p_lstm_weight_hh_l0_reverse_kn_1),
+        "node 'addmm_20_mm' (aten.mm.default)");
+  view_46.reset();
+  // node 'addmm_20' (aten.add.Tensor)
   TensorHandle addmm_20;
   const int64_t addmm_20_sizes[] = {2, 192};
   const int64_t addmm_20_strides[] = {192, 1};
   check(aoti_torch__alloc_from_pool(
-            arena.get(), 0, kFloat32, 2, addmm_20_sizes, addmm_20_strides, addmm_20.out()),
+            arena.get(), 1536, kFloat32, 2, addmm_20_sizes, addmm_20_strides, addmm_20.out()),
         "allocate addmm_20");
-  check(aoti_torch_cpu_addmm_out(
-            addmm_20.get(), p_lstm_bias_hh_l0_reverse_1, view_46.get(), p_lstm_weight_hh_l0_reverse_kn_1, 1.0,
-            1.0),
-        "node 'addmm_20' (aten.addmm.default)");
-  view_46.reset();
+  {
+    const int64_t addmm_20_mm_layout[] = {192, 1};
+    TensorHandle addmm_20_mm_copy;
+    const float* addmm_20_mm_data = kernel_input<float>(addmm_20_mm.get(), 2, addmm_20_mm_layout,
+        addmm_20_mm_copy);
+    const int64_t p_lstm_bias_hh_l0_reverse_layout_7[] = {1};
+    TensorHandle p_lstm_bias_hh_l0_reverse_copy_7;
+    const float* p_lstm_bias_hh_l0_reverse_data_7 = kernel_input<float>(p_lstm_bias_hh_l0_reverse_1, 1,
+        p_lstm_bias_hh_l0_reverse_layout_7, p_lstm_bias_hh_l0_reverse_copy_7);
+    auto* kernel_79 = &aotic_kernels::base::k4_add;
+    if (kernels_avx2()) {
+      kernel_79 = &aotic_kernels::avx2::k4_add;
+    }
+    kernel_79(addmm_20_mm_data, p_lstm_bias_hh_l0_reverse_data_7,
+        aotic::runtime::data<float>(addmm_20.get()));
+  }
+  addmm_20_mm.reset();
   // node 'view_47' (aten.view.default)
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
   // may share addmm_20's storage (a view)
@@ -3179,8 +3604,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
   TensorHandle add_42;
   const int64_t add_42_sizes[] = {1, 2, 192};
   const int64_t add_42_strides[] = {384, 192, 1};
-  check(aoti_torch__alloc_from_pool(
-            arena.get(), 1536, kFloat32, 3, add_42_sizes, add_42_strides, add_42.out()),
+  check(aoti_torch__alloc_from_pool(arena.get(), 0, kFloat32, 3, add_42_sizes, add_42_strides, add_42.out()),
         "allocate add_42");
   // fuses slice_29, squeeze_30, add_42
   {
@@ -3190,11 +3614,11 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     const int64_t flip_layout_8[] = {384, 192, 1};
     TensorHandle flip_copy_8;
     const float* flip_data_8 = kernel_input<float>(flip.get(), 3, flip_layout_8, flip_copy_8);
-    auto* kernel_61 = &aotic_kernels::base::k11_slice_squeeze_add;
+    auto* kernel_80 = &aotic_kernels::base::k12_slice_squeeze_add;
     if (kernels_avx2()) {
-      kernel_61 = &aotic_kernels::avx2::k11_slice_squeeze_add;
+      kernel_80 = &aotic_kernels::avx2::k12_slice_squeeze_add;
     }
-    kernel_61(view_47_data, flip_data_8, aotic::runtime::data<float>(add_42.get()));
+    kernel_80(view_47_data, flip_data_8, aotic::runtime::data<float>(add_42.get()));
   }
   view_47.reset();
   // node 'split_with_sizes_20' (aten.split_with_sizes.default)
@@ -3238,11 +3662,11 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     TensorHandle getitem_82_copy;
     const float* getitem_82_data = kernel_input<float>(getitem_82.get(), 3, getitem_82_layout,
         getitem_82_copy);
-    auto* kernel_62 = &aotic_kernels::base::k2_sigmoid_sigmoid_tanh_mul_mul_add;
+    auto* kernel_81 = &aotic_kernels::base::k2_sigmoid_sigmoid_tanh_mul_mul_add;
     if (kernels_avx2()) {
-      kernel_62 = &aotic_kernels::avx2::k2_sigmoid_sigmoid_tanh_mul_mul_add;
+      kernel_81 = &aotic_kernels::avx2::k2_sigmoid_sigmoid_tanh_mul_mul_add;
     }
-    kernel_62(getitem_81_data, add_41_data_1, getitem_80_data, getitem_82_data,
+    kernel_81(getitem_81_data, add_41_data_1, getitem_80_data, getitem_82_data,
         aotic::runtime::data<float>(add_43.get()));
   }
   add_41.reset();
@@ -3265,11 +3689,11 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     const int64_t add_43_layout[] = {96, 48, 1};
     TensorHandle add_43_copy;
     const float* add_43_data = kernel_input<float>(add_43.get(), 3, add_43_layout, add_43_copy);
-    auto* kernel_63 = &aotic_kernels::base::k3_sigmoid_tanh_mul;
+    auto* kernel_82 = &aotic_kernels::base::k3_sigmoid_tanh_mul;
     if (kernels_avx2()) {
-      kernel_63 = &aotic_kernels::avx2::k3_sigmoid_tanh_mul;
+      kernel_82 = &aotic_kernels::avx2::k3_sigmoid_tanh_mul;
     }
-    kernel_63(getitem_83_data, add_43_data, aotic::runtime::data<float>(mul_62.get()));
+    kernel_82(getitem_83_data, add_43_data, aotic::runtime::data<float>(mul_62.get()));
   }
   getitem_83.reset();
   // node 'view_48' (aten.view.default)
@@ -3279,18 +3703,40 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
   const int64_t shape_53[] = {2, 48};
   check(aoti_torch_cpu_reshape(mul_62.get(), shape_53, 2, view_48.out()),
         "node 'view_48' (aten.view.default)");
-  // node 'addmm_21' (aten.addmm.default)
+  // node 'addmm_21_mm' (aten.mm.default)
+  TensorHandle addmm_21_mm;
+  const int64_t addmm_21_mm_sizes[] = {2, 192};
+  const int64_t addmm_21_mm_strides[] = {192, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 0, kFloat32, 2, addmm_21_mm_sizes, addmm_21_mm_strides, addmm_21_mm.out()),
+        "allocate addmm_21_mm");
+  check(aoti_torch_cpu_mm_out(addmm_21_mm.get(), view_48.get(), p_lstm_weight_hh_l0_reverse_kn_1),
+        "node 'addmm_21_mm' (aten.mm.default)");
+  view_48.reset();
+  // node 'addmm_21' (aten.add.Tensor)
   TensorHandle addmm_21;
   const int64_t addmm_21_sizes[] = {2, 192};
   const int64_t addmm_21_strides[] = {192, 1};
   check(aoti_torch__alloc_from_pool(
-            arena.get(), 0, kFloat32, 2, addmm_21_sizes, addmm_21_strides, addmm_21.out()),
+            arena.get(), 1536, kFloat32, 2, addmm_21_sizes, addmm_21_strides, addmm_21.out()),
         "allocate addmm_21");
-  check(aoti_torch_cpu_addmm_out(
-            addmm_21.get(), p_lstm_bias_hh_l0_reverse_1, view_48.get(), p_lstm_weight_hh_l0_reverse_kn_1, 1.0,
-            1.0),
-        "node 'addmm_21' (aten.addmm.default)");
-  view_48.reset();
+  {
+    const int64_t addmm_21_mm_layout[] = {192, 1};
+    TensorHandle addmm_21_mm_copy;
+    const float* addmm_21_mm_data = kernel_input<float>(addmm_21_mm.get(), 2, addmm_21_mm_layout,
+        addmm_21_mm_copy);
+    const int64_t p_lstm_bias_hh_l0_reverse_layout_8[] = {1};
+    TensorHandle p_lstm_bias_hh_l0_reverse_copy_8;
+    const float* p_lstm_bias_hh_l0_reverse_data_8 = kernel_input<float>(p_lstm_bias_hh_l0_reverse_1, 1,
+        p_lstm_bias_hh_l0_reverse_layout_8, p_lstm_bias_hh_l0_reverse_copy_8);
+    auto* kernel_83 = &aotic_kernels::base::k4_add;
+    if (kernels_avx2()) {
+      kernel_83 = &aotic_kernels::avx2::k4_add;
+    }
+    kernel_83(addmm_21_mm_data, p_lstm_bias_hh_l0_reverse_data_8,
+        aotic::runtime::data<float>(addmm_21.get()));
+  }
+  addmm_21_mm.reset();
   // node 'view_49' (aten.view.default)
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
   // may share addmm_21's storage (a view)
@@ -3303,8 +3749,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
   TensorHandle add_44;
   const int64_t add_44_sizes[] = {1, 2, 192};
   const int64_t add_44_strides[] = {384, 192, 1};
-  check(aoti_torch__alloc_from_pool(
-            arena.get(), 1536, kFloat32, 3, add_44_sizes, add_44_strides, add_44.out()),
+  check(aoti_torch__alloc_from_pool(arena.get(), 0, kFloat32, 3, add_44_sizes, add_44_strides, add_44.out()),
         "allocate add_44");
   // fuses slice_30, squeeze_31, add_44
   {
@@ -3314,11 +3759,11 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     const int64_t flip_layout_9[] = {384, 192, 1};
     TensorHandle flip_copy_9;
     const float* flip_data_9 = kernel_input<float>(flip.get(), 3, flip_layout_9, flip_copy_9);
-    auto* kernel_64 = &aotic_kernels::base::k12_slice_squeeze_add;
+    auto* kernel_84 = &aotic_kernels::base::k13_slice_squeeze_add;
     if (kernels_avx2()) {
-      kernel_64 = &aotic_kernels::avx2::k12_slice_squeeze_add;
+      kernel_84 = &aotic_kernels::avx2::k13_slice_squeeze_add;
     }
-    kernel_64(view_49_data, flip_data_9, aotic::runtime::data<float>(add_44.get()));
+    kernel_84(view_49_data, flip_data_9, aotic::runtime::data<float>(add_44.get()));
   }
   view_49.reset();
   // node 'split_with_sizes_21' (aten.split_with_sizes.default)
@@ -3362,11 +3807,11 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     TensorHandle getitem_86_copy;
     const float* getitem_86_data = kernel_input<float>(getitem_86.get(), 3, getitem_86_layout,
         getitem_86_copy);
-    auto* kernel_65 = &aotic_kernels::base::k2_sigmoid_sigmoid_tanh_mul_mul_add;
+    auto* kernel_85 = &aotic_kernels::base::k2_sigmoid_sigmoid_tanh_mul_mul_add;
     if (kernels_avx2()) {
-      kernel_65 = &aotic_kernels::avx2::k2_sigmoid_sigmoid_tanh_mul_mul_add;
+      kernel_85 = &aotic_kernels::avx2::k2_sigmoid_sigmoid_tanh_mul_mul_add;
     }
-    kernel_65(getitem_85_data, add_43_data_1, getitem_84_data, getitem_86_data,
+    kernel_85(getitem_85_data, add_43_data_1, getitem_84_data, getitem_86_data,
         aotic::runtime::data<float>(add_45.get()));
   }
   add_43.reset();
@@ -3389,11 +3834,11 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     const int64_t add_45_layout[] = {96, 48, 1};
     TensorHandle add_45_copy;
     const float* add_45_data = kernel_input<float>(add_45.get(), 3, add_45_layout, add_45_copy);
-    auto* kernel_66 = &aotic_kernels::base::k3_sigmoid_tanh_mul;
+    auto* kernel_86 = &aotic_kernels::base::k3_sigmoid_tanh_mul;
     if (kernels_avx2()) {
-      kernel_66 = &aotic_kernels::avx2::k3_sigmoid_tanh_mul;
+      kernel_86 = &aotic_kernels::avx2::k3_sigmoid_tanh_mul;
     }
-    kernel_66(getitem_87_data, add_45_data, aotic::runtime::data<float>(mul_65.get()));
+    kernel_86(getitem_87_data, add_45_data, aotic::runtime::data<float>(mul_65.get()));
   }
   getitem_87.reset();
   // node 'view_50' (aten.view.default)
@@ -3403,18 +3848,40 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
   const int64_t shape_55[] = {2, 48};
   check(aoti_torch_cpu_reshape(mul_65.get(), shape_55, 2, view_50.out()),
         "node 'view_50' (aten.view.default)");
-  // node 'addmm_22' (aten.addmm.default)
+  // node 'addmm_22_mm' (aten.mm.default)
+  TensorHandle addmm_22_mm;
+  const int64_t addmm_22_mm_sizes[] = {2, 192};
+  const int64_t addmm_22_mm_strides[] = {192, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 0, kFloat32, 2, addmm_22_mm_sizes, addmm_22_mm_strides, addmm_22_mm.out()),
+        "allocate addmm_22_mm");
+  check(aoti_torch_cpu_mm_out(addmm_22_mm.get(), view_50.get(), p_lstm_weight_hh_l0_reverse_kn_1),
+        "node 'addmm_22_mm' (aten.mm.default)");
+  view_50.reset();
+  // node 'addmm_22' (aten.add.Tensor)
   TensorHandle addmm_22;
   const int64_t addmm_22_sizes[] = {2, 192};
   const int64_t addmm_22_strides[] = {192, 1};
   check(aoti_torch__alloc_from_pool(
-            arena.get(), 0, kFloat32, 2, addmm_22_sizes, addmm_22_strides, addmm_22.out()),
+            arena.get(), 1536, kFloat32, 2, addmm_22_sizes, addmm_22_strides, addmm_22.out()),
         "allocate addmm_22");
-  check(aoti_torch_cpu_addmm_out(
-            addmm_22.get(), p_lstm_bias_hh_l0_reverse_1, view_50.get(), p_lstm_weight_hh_l0_reverse_kn_1, 1.0,
-            1.0),
-        "node 'addmm_22' (aten.addmm.default)");
-  view_50.reset();
+  {
+    const int64_t addmm_22_mm_layout[] = {192, 1};
+    TensorHandle addmm_22_mm_copy;
+    const float* addmm_22_mm_data = kernel_input<float>(addmm_22_mm.get(), 2, addmm_22_mm_layout,
+        addmm_22_mm_copy);
+    const int64_t p_lstm_bias_hh_l0_reverse_layout_9[] = {1};
+    TensorHandle p_lstm_bias_hh_l0_reverse_copy_9;
+    const float* p_lstm_bias_hh_l0_reverse_data_9 = kernel_input<float>(p_lstm_bias_hh_l0_reverse_1, 1,
+        p_lstm_bias_hh_l0_reverse_layout_9, p_lstm_bias_hh_l0_reverse_copy_9);
+    auto* kernel_87 = &aotic_kernels::base::k4_add;
+    if (kernels_avx2()) {
+      kernel_87 = &aotic_kernels::avx2::k4_add;
+    }
+    kernel_87(addmm_22_mm_data, p_lstm_bias_hh_l0_reverse_data_9,
+        aotic::runtime::data<float>(addmm_22.get()));
+  }
+  addmm_22_mm.reset();
   // node 'view_51' (aten.view.default)
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
   // may share addmm_22's storage (a view)
@@ -3427,8 +3894,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
   TensorHandle add_46;
   const int64_t add_46_sizes[] = {1, 2, 192};
   const int64_t add_46_strides[] = {384, 192, 1};
-  check(aoti_torch__alloc_from_pool(
-            arena.get(), 1536, kFloat32, 3, add_46_sizes, add_46_strides, add_46.out()),
+  check(aoti_torch__alloc_from_pool(arena.get(), 0, kFloat32, 3, add_46_sizes, add_46_strides, add_46.out()),
         "allocate add_46");
   // fuses slice_31, squeeze_32, add_46
   {
@@ -3438,11 +3904,11 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     const int64_t flip_layout_10[] = {384, 192, 1};
     TensorHandle flip_copy_10;
     const float* flip_data_10 = kernel_input<float>(flip.get(), 3, flip_layout_10, flip_copy_10);
-    auto* kernel_67 = &aotic_kernels::base::k13_slice_squeeze_add;
+    auto* kernel_88 = &aotic_kernels::base::k14_slice_squeeze_add;
     if (kernels_avx2()) {
-      kernel_67 = &aotic_kernels::avx2::k13_slice_squeeze_add;
+      kernel_88 = &aotic_kernels::avx2::k14_slice_squeeze_add;
     }
-    kernel_67(view_51_data, flip_data_10, aotic::runtime::data<float>(add_46.get()));
+    kernel_88(view_51_data, flip_data_10, aotic::runtime::data<float>(add_46.get()));
   }
   view_51.reset();
   // node 'split_with_sizes_22' (aten.split_with_sizes.default)
@@ -3486,11 +3952,11 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     TensorHandle getitem_90_copy;
     const float* getitem_90_data = kernel_input<float>(getitem_90.get(), 3, getitem_90_layout,
         getitem_90_copy);
-    auto* kernel_68 = &aotic_kernels::base::k2_sigmoid_sigmoid_tanh_mul_mul_add;
+    auto* kernel_89 = &aotic_kernels::base::k2_sigmoid_sigmoid_tanh_mul_mul_add;
     if (kernels_avx2()) {
-      kernel_68 = &aotic_kernels::avx2::k2_sigmoid_sigmoid_tanh_mul_mul_add;
+      kernel_89 = &aotic_kernels::avx2::k2_sigmoid_sigmoid_tanh_mul_mul_add;
     }
-    kernel_68(getitem_89_data, add_45_data_1, getitem_88_data, getitem_90_data,
+    kernel_89(getitem_89_data, add_45_data_1, getitem_88_data, getitem_90_data,
         aotic::runtime::data<float>(add_47.get()));
   }
   add_45.reset();
@@ -3513,11 +3979,11 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     const int64_t add_47_layout[] = {96, 48, 1};
     TensorHandle add_47_copy;
     const float* add_47_data = kernel_input<float>(add_47.get(), 3, add_47_layout, add_47_copy);
-    auto* kernel_69 = &aotic_kernels::base::k3_sigmoid_tanh_mul;
+    auto* kernel_90 = &aotic_kernels::base::k3_sigmoid_tanh_mul;
     if (kernels_avx2()) {
-      kernel_69 = &aotic_kernels::avx2::k3_sigmoid_tanh_mul;
+      kernel_90 = &aotic_kernels::avx2::k3_sigmoid_tanh_mul;
     }
-    kernel_69(getitem_91_data, add_47_data, aotic::runtime::data<float>(mul_68.get()));
+    kernel_90(getitem_91_data, add_47_data, aotic::runtime::data<float>(mul_68.get()));
   }
   getitem_91.reset();
   // node 'view_52' (aten.view.default)
@@ -3527,18 +3993,40 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
   const int64_t shape_57[] = {2, 48};
   check(aoti_torch_cpu_reshape(mul_68.get(), shape_57, 2, view_52.out()),
         "node 'view_52' (aten.view.default)");
-  // node 'addmm_23' (aten.addmm.default)
+  // node 'addmm_23_mm' (aten.mm.default)
+  TensorHandle addmm_23_mm;
+  const int64_t addmm_23_mm_sizes[] = {2, 192};
+  const int64_t addmm_23_mm_strides[] = {192, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 0, kFloat32, 2, addmm_23_mm_sizes, addmm_23_mm_strides, addmm_23_mm.out()),
+        "allocate addmm_23_mm");
+  check(aoti_torch_cpu_mm_out(addmm_23_mm.get(), view_52.get(), p_lstm_weight_hh_l0_reverse_kn_1),
+        "node 'addmm_23_mm' (aten.mm.default)");
+  view_52.reset();
+  // node 'addmm_23' (aten.add.Tensor)
   TensorHandle addmm_23;
   const int64_t addmm_23_sizes[] = {2, 192};
   const int64_t addmm_23_strides[] = {192, 1};
   check(aoti_torch__alloc_from_pool(
-            arena.get(), 0, kFloat32, 2, addmm_23_sizes, addmm_23_strides, addmm_23.out()),
+            arena.get(), 1536, kFloat32, 2, addmm_23_sizes, addmm_23_strides, addmm_23.out()),
         "allocate addmm_23");
-  check(aoti_torch_cpu_addmm_out(
-            addmm_23.get(), p_lstm_bias_hh_l0_reverse_1, view_52.get(), p_lstm_weight_hh_l0_reverse_kn_1, 1.0,
-            1.0),
-        "node 'addmm_23' (aten.addmm.default)");
-  view_52.reset();
+  {
+    const int64_t addmm_23_mm_layout[] = {192, 1};
+    TensorHandle addmm_23_mm_copy;
+    const float* addmm_23_mm_data = kernel_input<float>(addmm_23_mm.get(), 2, addmm_23_mm_layout,
+        addmm_23_mm_copy);
+    const int64_t p_lstm_bias_hh_l0_reverse_layout_10[] = {1};
+    TensorHandle p_lstm_bias_hh_l0_reverse_copy_10;
+    const float* p_lstm_bias_hh_l0_reverse_data_10 = kernel_input<float>(p_lstm_bias_hh_l0_reverse_1, 1,
+        p_lstm_bias_hh_l0_reverse_layout_10, p_lstm_bias_hh_l0_reverse_copy_10);
+    auto* kernel_91 = &aotic_kernels::base::k4_add;
+    if (kernels_avx2()) {
+      kernel_91 = &aotic_kernels::avx2::k4_add;
+    }
+    kernel_91(addmm_23_mm_data, p_lstm_bias_hh_l0_reverse_data_10,
+        aotic::runtime::data<float>(addmm_23.get()));
+  }
+  addmm_23_mm.reset();
   // node 'view_53' (aten.view.default)
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
   // may share addmm_23's storage (a view)
@@ -3551,8 +4039,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
   TensorHandle add_48;
   const int64_t add_48_sizes[] = {1, 2, 192};
   const int64_t add_48_strides[] = {384, 192, 1};
-  check(aoti_torch__alloc_from_pool(
-            arena.get(), 1536, kFloat32, 3, add_48_sizes, add_48_strides, add_48.out()),
+  check(aoti_torch__alloc_from_pool(arena.get(), 0, kFloat32, 3, add_48_sizes, add_48_strides, add_48.out()),
         "allocate add_48");
   // fuses slice_32, squeeze_33, add_48
   {
@@ -3562,11 +4049,11 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     const int64_t flip_layout_11[] = {384, 192, 1};
     TensorHandle flip_copy_11;
     const float* flip_data_11 = kernel_input<float>(flip.get(), 3, flip_layout_11, flip_copy_11);
-    auto* kernel_70 = &aotic_kernels::base::k14_slice_squeeze_add;
+    auto* kernel_92 = &aotic_kernels::base::k15_slice_squeeze_add;
     if (kernels_avx2()) {
-      kernel_70 = &aotic_kernels::avx2::k14_slice_squeeze_add;
+      kernel_92 = &aotic_kernels::avx2::k15_slice_squeeze_add;
     }
-    kernel_70(view_53_data, flip_data_11, aotic::runtime::data<float>(add_48.get()));
+    kernel_92(view_53_data, flip_data_11, aotic::runtime::data<float>(add_48.get()));
   }
   flip.reset();
   view_53.reset();
@@ -3591,7 +4078,8 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
   TensorHandle mul_71;
   const int64_t mul_71_sizes[] = {1, 2, 48};
   const int64_t mul_71_strides[] = {96, 48, 1};
-  check(aoti_torch__alloc_from_pool(arena.get(), 0, kFloat32, 3, mul_71_sizes, mul_71_strides, mul_71.out()),
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 1536, kFloat32, 3, mul_71_sizes, mul_71_strides, mul_71.out()),
         "allocate mul_71");
   // fuses sigmoid_69, sigmoid_70, tanh_46, sigmoid_71, mul_69, mul_70, add_49, tanh_47, mul_71
   {
@@ -3614,11 +4102,11 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     TensorHandle getitem_94_copy;
     const float* getitem_94_data = kernel_input<float>(getitem_94.get(), 3, getitem_94_layout,
         getitem_94_copy);
-    auto* kernel_71 = &aotic_kernels::base::k15_sigmoid_sigmoid_tanh_sigmoid_mul_mul_add_tanh_mul;
+    auto* kernel_93 = &aotic_kernels::base::k16_sigmoid_sigmoid_tanh_sigmoid_mul_mul_add_tanh_mul;
     if (kernels_avx2()) {
-      kernel_71 = &aotic_kernels::avx2::k15_sigmoid_sigmoid_tanh_sigmoid_mul_mul_add_tanh_mul;
+      kernel_93 = &aotic_kernels::avx2::k16_sigmoid_sigmoid_tanh_sigmoid_mul_mul_add_tanh_mul;
     }
-    kernel_71(getitem_95_data, getitem_93_data, add_47_data_1, getitem_92_data, getitem_94_data,
+    kernel_93(getitem_95_data, getitem_93_data, add_47_data_1, getitem_92_data, getitem_94_data,
         aotic::runtime::data<float>(mul_71.get()));
   }
   add_47.reset();
@@ -3657,17 +4145,39 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
   const int64_t shape_59[] = {24, 96};
   check(aoti_torch_cpu_reshape(cat_2.get(), shape_59, 2, view_54.out()),
         "node 'view_54' (aten.view.default)");
-  // node 'addmm_24' (aten.addmm.default)
+  // node 'addmm_24_mm' (aten.mm.default)
+  TensorHandle addmm_24_mm;
+  const int64_t addmm_24_mm_sizes[] = {24, 192};
+  const int64_t addmm_24_mm_strides[] = {192, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 0, kFloat32, 2, addmm_24_mm_sizes, addmm_24_mm_strides, addmm_24_mm.out()),
+        "allocate addmm_24_mm");
+  check(aoti_torch_cpu_mm_out(addmm_24_mm.get(), view_54.get(), p_lstm_weight_ih_l1_kn_1),
+        "node 'addmm_24_mm' (aten.mm.default)");
+  view_54.reset();
+  // node 'addmm_24' (aten.add.Tensor)
   TensorHandle addmm_24;
   const int64_t addmm_24_sizes[] = {24, 192};
   const int64_t addmm_24_strides[] = {192, 1};
   check(aoti_torch__alloc_from_pool(
-            arena.get(), 0, kFloat32, 2, addmm_24_sizes, addmm_24_strides, addmm_24.out()),
+            arena.get(), 18432, kFloat32, 2, addmm_24_sizes, addmm_24_strides, addmm_24.out()),
         "allocate addmm_24");
-  check(aoti_torch_cpu_addmm_out(
-            addmm_24.get(), p_lstm_bias_ih_l1_1, view_54.get(), p_lstm_weight_ih_l1_kn_1, 1.0, 1.0),
-        "node 'addmm_24' (aten.addmm.default)");
-  view_54.reset();
+  {
+    const int64_t addmm_24_mm_layout[] = {192, 1};
+    TensorHandle addmm_24_mm_copy;
+    const float* addmm_24_mm_data = kernel_input<float>(addmm_24_mm.get(), 2, addmm_24_mm_layout,
+        addmm_24_mm_copy);
+    const int64_t p_lstm_bias_ih_l1_layout[] = {1};
+    TensorHandle p_lstm_bias_ih_l1_copy;
+    const float* p_lstm_bias_ih_l1_data = kernel_input<float>(p_lstm_bias_ih_l1_1, 1,
+        p_lstm_bias_ih_l1_layout, p_lstm_bias_ih_l1_copy);
+    auto* kernel_94 = &aotic_kernels::base::k17_add;
+    if (kernels_avx2()) {
+      kernel_94 = &aotic_kernels::avx2::k17_add;
+    }
+    kernel_94(addmm_24_mm_data, p_lstm_bias_ih_l1_data, aotic::runtime::data<float>(addmm_24.get()));
+  }
+  addmm_24_mm.reset();
   // node 'view_55' (aten.view.default)
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
   // may share addmm_24's storage (a view)
@@ -3680,8 +4190,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
   TensorHandle add_50;
   const int64_t add_50_sizes[] = {1, 2, 192};
   const int64_t add_50_strides[] = {384, 192, 1};
-  check(aoti_torch__alloc_from_pool(
-            arena.get(), 18432, kFloat32, 3, add_50_sizes, add_50_strides, add_50.out()),
+  check(aoti_torch__alloc_from_pool(arena.get(), 0, kFloat32, 3, add_50_sizes, add_50_strides, add_50.out()),
         "allocate add_50");
   // fuses slice_33, squeeze_36, add_50
   {
@@ -3691,11 +4200,11 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     const int64_t view_55_layout[] = {384, 192, 1};
     TensorHandle view_55_copy;
     const float* view_55_data = kernel_input<float>(view_55.get(), 3, view_55_layout, view_55_copy);
-    auto* kernel_72 = &aotic_kernels::base::k1_slice_squeeze_add;
+    auto* kernel_95 = &aotic_kernels::base::k1_slice_squeeze_add;
     if (kernels_avx2()) {
-      kernel_72 = &aotic_kernels::avx2::k1_slice_squeeze_add;
+      kernel_95 = &aotic_kernels::avx2::k1_slice_squeeze_add;
     }
-    kernel_72(view_57_data, view_55_data, aotic::runtime::data<float>(add_50.get()));
+    kernel_95(view_57_data, view_55_data, aotic::runtime::data<float>(add_50.get()));
   }
   // node 'split_with_sizes_24' (aten.split_with_sizes.default)
   // may share add_50's storage (a view)
@@ -3719,7 +4228,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
   const int64_t add_51_sizes[] = {1, 2, 48};
   const int64_t add_51_strides[] = {96, 48, 1};
   check(aoti_torch__alloc_from_pool(
-            arena.get(), 21504, kFloat32, 3, add_51_sizes, add_51_strides, add_51.out()),
+            arena.get(), 3072, kFloat32, 3, add_51_sizes, add_51_strides, add_51.out()),
         "allocate add_51");
   // fuses sigmoid_72, sigmoid_73, tanh_48, mul_72, mul_73, add_51
   {
@@ -3739,11 +4248,11 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     TensorHandle getitem_98_copy;
     const float* getitem_98_data = kernel_input<float>(getitem_98.get(), 3, getitem_98_layout,
         getitem_98_copy);
-    auto* kernel_73 = &aotic_kernels::base::k2_sigmoid_sigmoid_tanh_mul_mul_add;
+    auto* kernel_96 = &aotic_kernels::base::k2_sigmoid_sigmoid_tanh_mul_mul_add;
     if (kernels_avx2()) {
-      kernel_73 = &aotic_kernels::avx2::k2_sigmoid_sigmoid_tanh_mul_mul_add;
+      kernel_96 = &aotic_kernels::avx2::k2_sigmoid_sigmoid_tanh_mul_mul_add;
     }
-    kernel_73(getitem_97_data, unsqueeze_5_data, getitem_96_data, getitem_98_data,
+    kernel_96(getitem_97_data, unsqueeze_5_data, getitem_96_data, getitem_98_data,
         aotic::runtime::data<float>(add_51.get()));
   }
   getitem_96.reset();
@@ -3754,7 +4263,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
   const int64_t mul_74_sizes[] = {1, 2, 48};
   const int64_t mul_74_strides[] = {96, 48, 1};
   check(aoti_torch__alloc_from_pool(
-            arena.get(), 21888, kFloat32, 3, mul_74_sizes, mul_74_strides, mul_74.out()),
+            arena.get(), 3456, kFloat32, 3, mul_74_sizes, mul_74_strides, mul_74.out()),
         "allocate mul_74");
   // fuses sigmoid_74, tanh_49, mul_74
   {
@@ -3765,11 +4274,11 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     const int64_t add_51_layout[] = {96, 48, 1};
     TensorHandle add_51_copy;
     const float* add_51_data = kernel_input<float>(add_51.get(), 3, add_51_layout, add_51_copy);
-    auto* kernel_74 = &aotic_kernels::base::k3_sigmoid_tanh_mul;
+    auto* kernel_97 = &aotic_kernels::base::k3_sigmoid_tanh_mul;
     if (kernels_avx2()) {
-      kernel_74 = &aotic_kernels::avx2::k3_sigmoid_tanh_mul;
+      kernel_97 = &aotic_kernels::avx2::k3_sigmoid_tanh_mul;
     }
-    kernel_74(getitem_99_data, add_51_data, aotic::runtime::data<float>(mul_74.get()));
+    kernel_97(getitem_99_data, add_51_data, aotic::runtime::data<float>(mul_74.get()));
   }
   getitem_99.reset();
   // node 'view_58' (aten.view.default)
@@ -3779,17 +4288,39 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
   const int64_t shape_61[] = {2, 48};
   check(aoti_torch_cpu_reshape(mul_74.get(), shape_61, 2, view_58.out()),
         "node 'view_58' (aten.view.default)");
-  // node 'addmm_26' (aten.addmm.default)
+  // node 'addmm_26_mm' (aten.mm.default)
+  TensorHandle addmm_26_mm;
+  const int64_t addmm_26_mm_sizes[] = {2, 192};
+  const int64_t addmm_26_mm_strides[] = {192, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 0, kFloat32, 2, addmm_26_mm_sizes, addmm_26_mm_strides, addmm_26_mm.out()),
+        "allocate addmm_26_mm");
+  check(aoti_torch_cpu_mm_out(addmm_26_mm.get(), view_58.get(), p_lstm_weight_hh_l1_kn_1),
+        "node 'addmm_26_mm' (aten.mm.default)");
+  view_58.reset();
+  // node 'addmm_26' (aten.add.Tensor)
   TensorHandle addmm_26;
   const int64_t addmm_26_sizes[] = {2, 192};
   const int64_t addmm_26_strides[] = {192, 1};
   check(aoti_torch__alloc_from_pool(
-            arena.get(), 18432, kFloat32, 2, addmm_26_sizes, addmm_26_strides, addmm_26.out()),
+            arena.get(), 1536, kFloat32, 2, addmm_26_sizes, addmm_26_strides, addmm_26.out()),
         "allocate addmm_26");
-  check(aoti_torch_cpu_addmm_out(
-            addmm_26.get(), p_lstm_bias_hh_l1_1, view_58.get(), p_lstm_weight_hh_l1_kn_1, 1.0, 1.0),
-        "node 'addmm_26' (aten.addmm.default)");
-  view_58.reset();
+  {
+    const int64_t addmm_26_mm_layout[] = {192, 1};
+    TensorHandle addmm_26_mm_copy;
+    const float* addmm_26_mm_data = kernel_input<float>(addmm_26_mm.get(), 2, addmm_26_mm_layout,
+        addmm_26_mm_copy);
+    const int64_t p_lstm_bias_hh_l1_layout[] = {1};
+    TensorHandle p_lstm_bias_hh_l1_copy;
+    const float* p_lstm_bias_hh_l1_data = kernel_input<float>(p_lstm_bias_hh_l1_1, 1,
+        p_lstm_bias_hh_l1_layout, p_lstm_bias_hh_l1_copy);
+    auto* kernel_98 = &aotic_kernels::base::k4_add;
+    if (kernels_avx2()) {
+      kernel_98 = &aotic_kernels::avx2::k4_add;
+    }
+    kernel_98(addmm_26_mm_data, p_lstm_bias_hh_l1_data, aotic::runtime::data<float>(addmm_26.get()));
+  }
+  addmm_26_mm.reset();
   // node 'view_59' (aten.view.default)
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
   // may share addmm_26's storage (a view)
@@ -3802,8 +4333,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
   TensorHandle add_52;
   const int64_t add_52_sizes[] = {1, 2, 192};
   const int64_t add_52_strides[] = {384, 192, 1};
-  check(aoti_torch__alloc_from_pool(
-            arena.get(), 19968, kFloat32, 3, add_52_sizes, add_52_strides, add_52.out()),
+  check(aoti_torch__alloc_from_pool(arena.get(), 0, kFloat32, 3, add_52_sizes, add_52_strides, add_52.out()),
         "allocate add_52");
   // fuses slice_34, squeeze_37, add_52
   {
@@ -3813,11 +4343,11 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     const int64_t view_55_layout_1[] = {384, 192, 1};
     TensorHandle view_55_copy_1;
     const float* view_55_data_1 = kernel_input<float>(view_55.get(), 3, view_55_layout_1, view_55_copy_1);
-    auto* kernel_75 = &aotic_kernels::base::k4_slice_squeeze_add;
+    auto* kernel_99 = &aotic_kernels::base::k5_slice_squeeze_add;
     if (kernels_avx2()) {
-      kernel_75 = &aotic_kernels::avx2::k4_slice_squeeze_add;
+      kernel_99 = &aotic_kernels::avx2::k5_slice_squeeze_add;
     }
-    kernel_75(view_59_data, view_55_data_1, aotic::runtime::data<float>(add_52.get()));
+    kernel_99(view_59_data, view_55_data_1, aotic::runtime::data<float>(add_52.get()));
   }
   view_59.reset();
   // node 'split_with_sizes_25' (aten.split_with_sizes.default)
@@ -3842,7 +4372,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
   const int64_t add_53_sizes[] = {1, 2, 48};
   const int64_t add_53_strides[] = {96, 48, 1};
   check(aoti_torch__alloc_from_pool(
-            arena.get(), 22272, kFloat32, 3, add_53_sizes, add_53_strides, add_53.out()),
+            arena.get(), 3840, kFloat32, 3, add_53_sizes, add_53_strides, add_53.out()),
         "allocate add_53");
   // fuses sigmoid_75, sigmoid_76, tanh_50, mul_75, mul_76, add_53
   {
@@ -3861,11 +4391,11 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     TensorHandle getitem_102_copy;
     const float* getitem_102_data = kernel_input<float>(getitem_102.get(), 3, getitem_102_layout,
         getitem_102_copy);
-    auto* kernel_76 = &aotic_kernels::base::k2_sigmoid_sigmoid_tanh_mul_mul_add;
+    auto* kernel_100 = &aotic_kernels::base::k2_sigmoid_sigmoid_tanh_mul_mul_add;
     if (kernels_avx2()) {
-      kernel_76 = &aotic_kernels::avx2::k2_sigmoid_sigmoid_tanh_mul_mul_add;
+      kernel_100 = &aotic_kernels::avx2::k2_sigmoid_sigmoid_tanh_mul_mul_add;
     }
-    kernel_76(getitem_101_data, add_51_data_1, getitem_100_data, getitem_102_data,
+    kernel_100(getitem_101_data, add_51_data_1, getitem_100_data, getitem_102_data,
         aotic::runtime::data<float>(add_53.get()));
   }
   add_51.reset();
@@ -3877,7 +4407,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
   const int64_t mul_77_sizes[] = {1, 2, 48};
   const int64_t mul_77_strides[] = {96, 48, 1};
   check(aoti_torch__alloc_from_pool(
-            arena.get(), 21504, kFloat32, 3, mul_77_sizes, mul_77_strides, mul_77.out()),
+            arena.get(), 3072, kFloat32, 3, mul_77_sizes, mul_77_strides, mul_77.out()),
         "allocate mul_77");
   // fuses sigmoid_77, tanh_51, mul_77
   {
@@ -3888,11 +4418,11 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     const int64_t add_53_layout[] = {96, 48, 1};
     TensorHandle add_53_copy;
     const float* add_53_data = kernel_input<float>(add_53.get(), 3, add_53_layout, add_53_copy);
-    auto* kernel_77 = &aotic_kernels::base::k3_sigmoid_tanh_mul;
+    auto* kernel_101 = &aotic_kernels::base::k3_sigmoid_tanh_mul;
     if (kernels_avx2()) {
-      kernel_77 = &aotic_kernels::avx2::k3_sigmoid_tanh_mul;
+      kernel_101 = &aotic_kernels::avx2::k3_sigmoid_tanh_mul;
     }
-    kernel_77(getitem_103_data, add_53_data, aotic::runtime::data<float>(mul_77.get()));
+    kernel_101(getitem_103_data, add_53_data, aotic::runtime::data<float>(mul_77.get()));
   }
   getitem_103.reset();
   // node 'view_60' (aten.view.default)
@@ -3902,17 +4432,39 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
   const int64_t shape_63[] = {2, 48};
   check(aoti_torch_cpu_reshape(mul_77.get(), shape_63, 2, view_60.out()),
         "node 'view_60' (aten.view.default)");
-  // node 'addmm_27' (aten.addmm.default)
+  // node 'addmm_27_mm' (aten.mm.default)
+  TensorHandle addmm_27_mm;
+  const int64_t addmm_27_mm_sizes[] = {2, 192};
+  const int64_t addmm_27_mm_strides[] = {192, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 0, kFloat32, 2, addmm_27_mm_sizes, addmm_27_mm_strides, addmm_27_mm.out()),
+        "allocate addmm_27_mm");
+  check(aoti_torch_cpu_mm_out(addmm_27_mm.get(), view_60.get(), p_lstm_weight_hh_l1_kn_1),
+        "node 'addmm_27_mm' (aten.mm.default)");
+  view_60.reset();
+  // node 'addmm_27' (aten.add.Tensor)
   TensorHandle addmm_27;
   const int64_t addmm_27_sizes[] = {2, 192};
   const int64_t addmm_27_strides[] = {192, 1};
   check(aoti_torch__alloc_from_pool(
-            arena.get(), 18432, kFloat32, 2, addmm_27_sizes, addmm_27_strides, addmm_27.out()),
+            arena.get(), 1536, kFloat32, 2, addmm_27_sizes, addmm_27_strides, addmm_27.out()),
         "allocate addmm_27");
-  check(aoti_torch_cpu_addmm_out(
-            addmm_27.get(), p_lstm_bias_hh_l1_1, view_60.get(), p_lstm_weight_hh_l1_kn_1, 1.0, 1.0),
-        "node 'addmm_27' (aten.addmm.default)");
-  view_60.reset();
+  {
+    const int64_t addmm_27_mm_layout[] = {192, 1};
+    TensorHandle addmm_27_mm_copy;
+    const float* addmm_27_mm_data = kernel_input<float>(addmm_27_mm.get(), 2, addmm_27_mm_layout,
+        addmm_27_mm_copy);
+    const int64_t p_lstm_bias_hh_l1_layout_1[] = {1};
+    TensorHandle p_lstm_bias_hh_l1_copy_1;
+    const float* p_lstm_bias_hh_l1_data_1 = kernel_input<float>(p_lstm_bias_hh_l1_1, 1,
+        p_lstm_bias_hh_l1_layout_1, p_lstm_bias_hh_l1_copy_1);
+    auto* kernel_102 = &aotic_kernels::base::k4_add;
+    if (kernels_avx2()) {
+      kernel_102 = &aotic_kernels::avx2::k4_add;
+    }
+    kernel_102(addmm_27_mm_data, p_lstm_bias_hh_l1_data_1, aotic::runtime::data<float>(addmm_27.get()));
+  }
+  addmm_27_mm.reset();
   // node 'view_61' (aten.view.default)
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
   // may share addmm_27's storage (a view)
@@ -3925,8 +4477,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
   TensorHandle add_54;
   const int64_t add_54_sizes[] = {1, 2, 192};
   const int64_t add_54_strides[] = {384, 192, 1};
-  check(aoti_torch__alloc_from_pool(
-            arena.get(), 19968, kFloat32, 3, add_54_sizes, add_54_strides, add_54.out()),
+  check(aoti_torch__alloc_from_pool(arena.get(), 0, kFloat32, 3, add_54_sizes, add_54_strides, add_54.out()),
         "allocate add_54");
   // fuses slice_35, squeeze_38, add_54
   {
@@ -3936,11 +4487,11 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     const int64_t view_55_layout_2[] = {384, 192, 1};
     TensorHandle view_55_copy_2;
     const float* view_55_data_2 = kernel_input<float>(view_55.get(), 3, view_55_layout_2, view_55_copy_2);
-    auto* kernel_78 = &aotic_kernels::base::k5_slice_squeeze_add;
+    auto* kernel_103 = &aotic_kernels::base::k6_slice_squeeze_add;
     if (kernels_avx2()) {
-      kernel_78 = &aotic_kernels::avx2::k5_slice_squeeze_add;
+      kernel_103 = &aotic_kernels::avx2::k6_slice_squeeze_add;
     }
-    kernel_78(view_61_data, view_55_data_2, aotic::runtime::data<float>(add_54.get()));
+    kernel_103(view_61_data, view_55_data_2, aotic::runtime::data<float>(add_54.get()));
   }
   view_61.reset();
   // node 'split_with_sizes_26' (aten.split_with_sizes.default)
@@ -3965,7 +4516,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
   const int64_t add_55_sizes[] = {1, 2, 48};
   const int64_t add_55_strides[] = {96, 48, 1};
   check(aoti_torch__alloc_from_pool(
-            arena.get(), 22656, kFloat32, 3, add_55_sizes, add_55_strides, add_55.out()),
+            arena.get(), 4224, kFloat32, 3, add_55_sizes, add_55_strides, add_55.out()),
         "allocate add_55");
   // fuses sigmoid_78, sigmoid_79, tanh_52, mul_78, mul_79, add_55
   {
@@ -3984,11 +4535,11 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     TensorHandle getitem_106_copy;
     const float* getitem_106_data = kernel_input<float>(getitem_106.get(), 3, getitem_106_layout,
         getitem_106_copy);
-    auto* kernel_79 = &aotic_kernels::base::k2_sigmoid_sigmoid_tanh_mul_mul_add;
+    auto* kernel_104 = &aotic_kernels::base::k2_sigmoid_sigmoid_tanh_mul_mul_add;
     if (kernels_avx2()) {
-      kernel_79 = &aotic_kernels::avx2::k2_sigmoid_sigmoid_tanh_mul_mul_add;
+      kernel_104 = &aotic_kernels::avx2::k2_sigmoid_sigmoid_tanh_mul_mul_add;
     }
-    kernel_79(getitem_105_data, add_53_data_1, getitem_104_data, getitem_106_data,
+    kernel_104(getitem_105_data, add_53_data_1, getitem_104_data, getitem_106_data,
         aotic::runtime::data<float>(add_55.get()));
   }
   add_53.reset();
@@ -4000,7 +4551,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
   const int64_t mul_80_sizes[] = {1, 2, 48};
   const int64_t mul_80_strides[] = {96, 48, 1};
   check(aoti_torch__alloc_from_pool(
-            arena.get(), 22272, kFloat32, 3, mul_80_sizes, mul_80_strides, mul_80.out()),
+            arena.get(), 3840, kFloat32, 3, mul_80_sizes, mul_80_strides, mul_80.out()),
         "allocate mul_80");
   // fuses sigmoid_80, tanh_53, mul_80
   {
@@ -4011,11 +4562,11 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     const int64_t add_55_layout[] = {96, 48, 1};
     TensorHandle add_55_copy;
     const float* add_55_data = kernel_input<float>(add_55.get(), 3, add_55_layout, add_55_copy);
-    auto* kernel_80 = &aotic_kernels::base::k3_sigmoid_tanh_mul;
+    auto* kernel_105 = &aotic_kernels::base::k3_sigmoid_tanh_mul;
     if (kernels_avx2()) {
-      kernel_80 = &aotic_kernels::avx2::k3_sigmoid_tanh_mul;
+      kernel_105 = &aotic_kernels::avx2::k3_sigmoid_tanh_mul;
     }
-    kernel_80(getitem_107_data, add_55_data, aotic::runtime::data<float>(mul_80.get()));
+    kernel_105(getitem_107_data, add_55_data, aotic::runtime::data<float>(mul_80.get()));
   }
   getitem_107.reset();
   // node 'view_62' (aten.view.default)
@@ -4025,17 +4576,39 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
   const int64_t shape_65[] = {2, 48};
   check(aoti_torch_cpu_reshape(mul_80.get(), shape_65, 2, view_62.out()),
         "node 'view_62' (aten.view.default)");
-  // node 'addmm_28' (aten.addmm.default)
+  // node 'addmm_28_mm' (aten.mm.default)
+  TensorHandle addmm_28_mm;
+  const int64_t addmm_28_mm_sizes[] = {2, 192};
+  const int64_t addmm_28_mm_strides[] = {192, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 0, kFloat32, 2, addmm_28_mm_sizes, addmm_28_mm_strides, addmm_28_mm.out()),
+        "allocate addmm_28_mm");
+  check(aoti_torch_cpu_mm_out(addmm_28_mm.get(), view_62.get(), p_lstm_weight_hh_l1_kn_1),
+        "node 'addmm_28_mm' (aten.mm.default)");
+  view_62.reset();
+  // node 'addmm_28' (aten.add.Tensor)
   TensorHandle addmm_28;
   const int64_t addmm_28_sizes[] = {2, 192};
   const int64_t addmm_28_strides[] = {192, 1};
   check(aoti_torch__alloc_from_pool(
-            arena.get(), 18432, kFloat32, 2, addmm_28_sizes, addmm_28_strides, addmm_28.out()),
+            arena.get(), 1536, kFloat32, 2, addmm_28_sizes, addmm_28_strides, addmm_28.out()),
         "allocate addmm_28");
-  check(aoti_torch_cpu_addmm_out(
-            addmm_28.get(), p_lstm_bias_hh_l1_1, view_62.get(), p_lstm_weight_hh_l1_kn_1, 1.0, 1.0),
-        "node 'addmm_28' (aten.addmm.default)");
-  view_62.reset();
+  {
+    const int64_t addmm_28_mm_layout[] = {192, 1};
+    TensorHandle addmm_28_mm_copy;
+    const float* addmm_28_mm_data = kernel_input<float>(addmm_28_mm.get(), 2, addmm_28_mm_layout,
+        addmm_28_mm_copy);
+    const int64_t p_lstm_bias_hh_l1_layout_2[] = {1};
+    TensorHandle p_lstm_bias_hh_l1_copy_2;
+    const float* p_lstm_bias_hh_l1_data_2 = kernel_input<float>(p_lstm_bias_hh_l1_1, 1,
+        p_lstm_bias_hh_l1_layout_2, p_lstm_bias_hh_l1_copy_2);
+    auto* kernel_106 = &aotic_kernels::base::k4_add;
+    if (kernels_avx2()) {
+      kernel_106 = &aotic_kernels::avx2::k4_add;
+    }
+    kernel_106(addmm_28_mm_data, p_lstm_bias_hh_l1_data_2, aotic::runtime::data<float>(addmm_28.get()));
+  }
+  addmm_28_mm.reset();
   // node 'view_63' (aten.view.default)
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
   // may share addmm_28's storage (a view)
@@ -4048,8 +4621,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
   TensorHandle add_56;
   const int64_t add_56_sizes[] = {1, 2, 192};
   const int64_t add_56_strides[] = {384, 192, 1};
-  check(aoti_torch__alloc_from_pool(
-            arena.get(), 19968, kFloat32, 3, add_56_sizes, add_56_strides, add_56.out()),
+  check(aoti_torch__alloc_from_pool(arena.get(), 0, kFloat32, 3, add_56_sizes, add_56_strides, add_56.out()),
         "allocate add_56");
   // fuses slice_36, squeeze_39, add_56
   {
@@ -4059,11 +4631,11 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     const int64_t view_55_layout_3[] = {384, 192, 1};
     TensorHandle view_55_copy_3;
     const float* view_55_data_3 = kernel_input<float>(view_55.get(), 3, view_55_layout_3, view_55_copy_3);
-    auto* kernel_81 = &aotic_kernels::base::k6_slice_squeeze_add;
+    auto* kernel_107 = &aotic_kernels::base::k7_slice_squeeze_add;
     if (kernels_avx2()) {
-      kernel_81 = &aotic_kernels::avx2::k6_slice_squeeze_add;
+      kernel_107 = &aotic_kernels::avx2::k7_slice_squeeze_add;
     }
-    kernel_81(view_63_data, view_55_data_3, aotic::runtime::data<float>(add_56.get()));
+    kernel_107(view_63_data, view_55_data_3, aotic::runtime::data<float>(add_56.get()));
   }
   view_63.reset();
   // node 'split_with_sizes_27' (aten.split_with_sizes.default)
@@ -4088,7 +4660,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
   const int64_t add_57_sizes[] = {1, 2, 48};
   const int64_t add_57_strides[] = {96, 48, 1};
   check(aoti_torch__alloc_from_pool(
-            arena.get(), 23040, kFloat32, 3, add_57_sizes, add_57_strides, add_57.out()),
+            arena.get(), 4608, kFloat32, 3, add_57_sizes, add_57_strides, add_57.out()),
         "allocate add_57");
   // fuses sigmoid_81, sigmoid_82, tanh_54, mul_81, mul_82, add_57
   {
@@ -4107,11 +4679,11 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     TensorHandle getitem_110_copy;
     const float* getitem_110_data = kernel_input<float>(getitem_110.get(), 3, getitem_110_layout,
         getitem_110_copy);
-    auto* kernel_82 = &aotic_kernels::base::k2_sigmoid_sigmoid_tanh_mul_mul_add;
+    auto* kernel_108 = &aotic_kernels::base::k2_sigmoid_sigmoid_tanh_mul_mul_add;
     if (kernels_avx2()) {
-      kernel_82 = &aotic_kernels::avx2::k2_sigmoid_sigmoid_tanh_mul_mul_add;
+      kernel_108 = &aotic_kernels::avx2::k2_sigmoid_sigmoid_tanh_mul_mul_add;
     }
-    kernel_82(getitem_109_data, add_55_data_1, getitem_108_data, getitem_110_data,
+    kernel_108(getitem_109_data, add_55_data_1, getitem_108_data, getitem_110_data,
         aotic::runtime::data<float>(add_57.get()));
   }
   add_55.reset();
@@ -4123,7 +4695,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
   const int64_t mul_83_sizes[] = {1, 2, 48};
   const int64_t mul_83_strides[] = {96, 48, 1};
   check(aoti_torch__alloc_from_pool(
-            arena.get(), 22656, kFloat32, 3, mul_83_sizes, mul_83_strides, mul_83.out()),
+            arena.get(), 4224, kFloat32, 3, mul_83_sizes, mul_83_strides, mul_83.out()),
         "allocate mul_83");
   // fuses sigmoid_83, tanh_55, mul_83
   {
@@ -4134,11 +4706,11 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     const int64_t add_57_layout[] = {96, 48, 1};
     TensorHandle add_57_copy;
     const float* add_57_data = kernel_input<float>(add_57.get(), 3, add_57_layout, add_57_copy);
-    auto* kernel_83 = &aotic_kernels::base::k3_sigmoid_tanh_mul;
+    auto* kernel_109 = &aotic_kernels::base::k3_sigmoid_tanh_mul;
     if (kernels_avx2()) {
-      kernel_83 = &aotic_kernels::avx2::k3_sigmoid_tanh_mul;
+      kernel_109 = &aotic_kernels::avx2::k3_sigmoid_tanh_mul;
     }
-    kernel_83(getitem_111_data, add_57_data, aotic::runtime::data<float>(mul_83.get()));
+    kernel_109(getitem_111_data, add_57_data, aotic::runtime::data<float>(mul_83.get()));
   }
   getitem_111.reset();
   // node 'view_64' (aten.view.default)
@@ -4148,17 +4720,39 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
   const int64_t shape_67[] = {2, 48};
   check(aoti_torch_cpu_reshape(mul_83.get(), shape_67, 2, view_64.out()),
         "node 'view_64' (aten.view.default)");
-  // node 'addmm_29' (aten.addmm.default)
+  // node 'addmm_29_mm' (aten.mm.default)
+  TensorHandle addmm_29_mm;
+  const int64_t addmm_29_mm_sizes[] = {2, 192};
+  const int64_t addmm_29_mm_strides[] = {192, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 0, kFloat32, 2, addmm_29_mm_sizes, addmm_29_mm_strides, addmm_29_mm.out()),
+        "allocate addmm_29_mm");
+  check(aoti_torch_cpu_mm_out(addmm_29_mm.get(), view_64.get(), p_lstm_weight_hh_l1_kn_1),
+        "node 'addmm_29_mm' (aten.mm.default)");
+  view_64.reset();
+  // node 'addmm_29' (aten.add.Tensor)
   TensorHandle addmm_29;
   const int64_t addmm_29_sizes[] = {2, 192};
   const int64_t addmm_29_strides[] = {192, 1};
   check(aoti_torch__alloc_from_pool(
-            arena.get(), 18432, kFloat32, 2, addmm_29_sizes, addmm_29_strides, addmm_29.out()),
+            arena.get(), 1536, kFloat32, 2, addmm_29_sizes, addmm_29_strides, addmm_29.out()),
         "allocate addmm_29");
-  check(aoti_torch_cpu_addmm_out(
-            addmm_29.get(), p_lstm_bias_hh_l1_1, view_64.get(), p_lstm_weight_hh_l1_kn_1, 1.0, 1.0),
-        "node 'addmm_29' (aten.addmm.default)");
-  view_64.reset();
+  {
+    const int64_t addmm_29_mm_layout[] = {192, 1};
+    TensorHandle addmm_29_mm_copy;
+    const float* addmm_29_mm_data = kernel_input<float>(addmm_29_mm.get(), 2, addmm_29_mm_layout,
+        addmm_29_mm_copy);
+    const int64_t p_lstm_bias_hh_l1_layout_3[] = {1};
+    TensorHandle p_lstm_bias_hh_l1_copy_3;
+    const float* p_lstm_bias_hh_l1_data_3 = kernel_input<float>(p_lstm_bias_hh_l1_1, 1,
+        p_lstm_bias_hh_l1_layout_3, p_lstm_bias_hh_l1_copy_3);
+    auto* kernel_110 = &aotic_kernels::base::k4_add;
+    if (kernels_avx2()) {
+      kernel_110 = &aotic_kernels::avx2::k4_add;
+    }
+    kernel_110(addmm_29_mm_data, p_lstm_bias_hh_l1_data_3, aotic::runtime::data<float>(addmm_29.get()));
+  }
+  addmm_29_mm.reset();
   // node 'view_65' (aten.view.default)
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
   // may share addmm_29's storage (a view)
@@ -4171,8 +4765,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
   TensorHandle add_58;
   const int64_t add_58_sizes[] = {1, 2, 192};
   const int64_t add_58_strides[] = {384, 192, 1};
-  check(aoti_torch__alloc_from_pool(
-            arena.get(), 19968, kFloat32, 3, add_58_sizes, add_58_strides, add_58.out()),
+  check(aoti_torch__alloc_from_pool(arena.get(), 0, kFloat32, 3, add_58_sizes, add_58_strides, add_58.out()),
         "allocate add_58");
   // fuses slice_37, squeeze_40, add_58
   {
@@ -4182,11 +4775,11 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     const int64_t view_55_layout_4[] = {384, 192, 1};
     TensorHandle view_55_copy_4;
     const float* view_55_data_4 = kernel_input<float>(view_55.get(), 3, view_55_layout_4, view_55_copy_4);
-    auto* kernel_84 = &aotic_kernels::base::k7_slice_squeeze_add;
+    auto* kernel_111 = &aotic_kernels::base::k8_slice_squeeze_add;
     if (kernels_avx2()) {
-      kernel_84 = &aotic_kernels::avx2::k7_slice_squeeze_add;
+      kernel_111 = &aotic_kernels::avx2::k8_slice_squeeze_add;
     }
-    kernel_84(view_65_data, view_55_data_4, aotic::runtime::data<float>(add_58.get()));
+    kernel_111(view_65_data, view_55_data_4, aotic::runtime::data<float>(add_58.get()));
   }
   view_65.reset();
   // node 'split_with_sizes_28' (aten.split_with_sizes.default)
@@ -4211,7 +4804,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
   const int64_t add_59_sizes[] = {1, 2, 48};
   const int64_t add_59_strides[] = {96, 48, 1};
   check(aoti_torch__alloc_from_pool(
-            arena.get(), 23424, kFloat32, 3, add_59_sizes, add_59_strides, add_59.out()),
+            arena.get(), 4992, kFloat32, 3, add_59_sizes, add_59_strides, add_59.out()),
         "allocate add_59");
   // fuses sigmoid_84, sigmoid_85, tanh_56, mul_84, mul_85, add_59
   {
@@ -4230,11 +4823,11 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     TensorHandle getitem_114_copy;
     const float* getitem_114_data = kernel_input<float>(getitem_114.get(), 3, getitem_114_layout,
         getitem_114_copy);
-    auto* kernel_85 = &aotic_kernels::base::k2_sigmoid_sigmoid_tanh_mul_mul_add;
+    auto* kernel_112 = &aotic_kernels::base::k2_sigmoid_sigmoid_tanh_mul_mul_add;
     if (kernels_avx2()) {
-      kernel_85 = &aotic_kernels::avx2::k2_sigmoid_sigmoid_tanh_mul_mul_add;
+      kernel_112 = &aotic_kernels::avx2::k2_sigmoid_sigmoid_tanh_mul_mul_add;
     }
-    kernel_85(getitem_113_data, add_57_data_1, getitem_112_data, getitem_114_data,
+    kernel_112(getitem_113_data, add_57_data_1, getitem_112_data, getitem_114_data,
         aotic::runtime::data<float>(add_59.get()));
   }
   add_57.reset();
@@ -4246,7 +4839,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
   const int64_t mul_86_sizes[] = {1, 2, 48};
   const int64_t mul_86_strides[] = {96, 48, 1};
   check(aoti_torch__alloc_from_pool(
-            arena.get(), 23040, kFloat32, 3, mul_86_sizes, mul_86_strides, mul_86.out()),
+            arena.get(), 4608, kFloat32, 3, mul_86_sizes, mul_86_strides, mul_86.out()),
         "allocate mul_86");
   // fuses sigmoid_86, tanh_57, mul_86
   {
@@ -4257,11 +4850,11 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     const int64_t add_59_layout[] = {96, 48, 1};
     TensorHandle add_59_copy;
     const float* add_59_data = kernel_input<float>(add_59.get(), 3, add_59_layout, add_59_copy);
-    auto* kernel_86 = &aotic_kernels::base::k3_sigmoid_tanh_mul;
+    auto* kernel_113 = &aotic_kernels::base::k3_sigmoid_tanh_mul;
     if (kernels_avx2()) {
-      kernel_86 = &aotic_kernels::avx2::k3_sigmoid_tanh_mul;
+      kernel_113 = &aotic_kernels::avx2::k3_sigmoid_tanh_mul;
     }
-    kernel_86(getitem_115_data, add_59_data, aotic::runtime::data<float>(mul_86.get()));
+    kernel_113(getitem_115_data, add_59_data, aotic::runtime::data<float>(mul_86.get()));
   }
   getitem_115.reset();
   // node 'view_66' (aten.view.default)
@@ -4271,17 +4864,39 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
   const int64_t shape_69[] = {2, 48};
   check(aoti_torch_cpu_reshape(mul_86.get(), shape_69, 2, view_66.out()),
         "node 'view_66' (aten.view.default)");
-  // node 'addmm_30' (aten.addmm.default)
+  // node 'addmm_30_mm' (aten.mm.default)
+  TensorHandle addmm_30_mm;
+  const int64_t addmm_30_mm_sizes[] = {2, 192};
+  const int64_t addmm_30_mm_strides[] = {192, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 0, kFloat32, 2, addmm_30_mm_sizes, addmm_30_mm_strides, addmm_30_mm.out()),
+        "allocate addmm_30_mm");
+  check(aoti_torch_cpu_mm_out(addmm_30_mm.get(), view_66.get(), p_lstm_weight_hh_l1_kn_1),
+        "node 'addmm_30_mm' (aten.mm.default)");
+  view_66.reset();
+  // node 'addmm_30' (aten.add.Tensor)
   TensorHandle addmm_30;
   const int64_t addmm_30_sizes[] = {2, 192};
   const int64_t addmm_30_strides[] = {192, 1};
   check(aoti_torch__alloc_from_pool(
-            arena.get(), 18432, kFloat32, 2, addmm_30_sizes, addmm_30_strides, addmm_30.out()),
+            arena.get(), 1536, kFloat32, 2, addmm_30_sizes, addmm_30_strides, addmm_30.out()),
         "allocate addmm_30");
-  check(aoti_torch_cpu_addmm_out(
-            addmm_30.get(), p_lstm_bias_hh_l1_1, view_66.get(), p_lstm_weight_hh_l1_kn_1, 1.0, 1.0),
-        "node 'addmm_30' (aten.addmm.default)");
-  view_66.reset();
+  {
+    const int64_t addmm_30_mm_layout[] = {192, 1};
+    TensorHandle addmm_30_mm_copy;
+    const float* addmm_30_mm_data = kernel_input<float>(addmm_30_mm.get(), 2, addmm_30_mm_layout,
+        addmm_30_mm_copy);
+    const int64_t p_lstm_bias_hh_l1_layout_4[] = {1};
+    TensorHandle p_lstm_bias_hh_l1_copy_4;
+    const float* p_lstm_bias_hh_l1_data_4 = kernel_input<float>(p_lstm_bias_hh_l1_1, 1,
+        p_lstm_bias_hh_l1_layout_4, p_lstm_bias_hh_l1_copy_4);
+    auto* kernel_114 = &aotic_kernels::base::k4_add;
+    if (kernels_avx2()) {
+      kernel_114 = &aotic_kernels::avx2::k4_add;
+    }
+    kernel_114(addmm_30_mm_data, p_lstm_bias_hh_l1_data_4, aotic::runtime::data<float>(addmm_30.get()));
+  }
+  addmm_30_mm.reset();
   // node 'view_67' (aten.view.default)
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
   // may share addmm_30's storage (a view)
@@ -4294,8 +4909,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
   TensorHandle add_60;
   const int64_t add_60_sizes[] = {1, 2, 192};
   const int64_t add_60_strides[] = {384, 192, 1};
-  check(aoti_torch__alloc_from_pool(
-            arena.get(), 19968, kFloat32, 3, add_60_sizes, add_60_strides, add_60.out()),
+  check(aoti_torch__alloc_from_pool(arena.get(), 0, kFloat32, 3, add_60_sizes, add_60_strides, add_60.out()),
         "allocate add_60");
   // fuses slice_38, squeeze_41, add_60
   {
@@ -4305,11 +4919,11 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     const int64_t view_55_layout_5[] = {384, 192, 1};
     TensorHandle view_55_copy_5;
     const float* view_55_data_5 = kernel_input<float>(view_55.get(), 3, view_55_layout_5, view_55_copy_5);
-    auto* kernel_87 = &aotic_kernels::base::k8_slice_squeeze_add;
+    auto* kernel_115 = &aotic_kernels::base::k9_slice_squeeze_add;
     if (kernels_avx2()) {
-      kernel_87 = &aotic_kernels::avx2::k8_slice_squeeze_add;
+      kernel_115 = &aotic_kernels::avx2::k9_slice_squeeze_add;
     }
-    kernel_87(view_67_data, view_55_data_5, aotic::runtime::data<float>(add_60.get()));
+    kernel_115(view_67_data, view_55_data_5, aotic::runtime::data<float>(add_60.get()));
   }
   view_67.reset();
   // node 'split_with_sizes_29' (aten.split_with_sizes.default)
@@ -4334,7 +4948,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
   const int64_t add_61_sizes[] = {1, 2, 48};
   const int64_t add_61_strides[] = {96, 48, 1};
   check(aoti_torch__alloc_from_pool(
-            arena.get(), 23808, kFloat32, 3, add_61_sizes, add_61_strides, add_61.out()),
+            arena.get(), 5376, kFloat32, 3, add_61_sizes, add_61_strides, add_61.out()),
         "allocate add_61");
   // fuses sigmoid_87, sigmoid_88, tanh_58, mul_87, mul_88, add_61
   {
@@ -4353,11 +4967,11 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     TensorHandle getitem_118_copy;
     const float* getitem_118_data = kernel_input<float>(getitem_118.get(), 3, getitem_118_layout,
         getitem_118_copy);
-    auto* kernel_88 = &aotic_kernels::base::k2_sigmoid_sigmoid_tanh_mul_mul_add;
+    auto* kernel_116 = &aotic_kernels::base::k2_sigmoid_sigmoid_tanh_mul_mul_add;
     if (kernels_avx2()) {
-      kernel_88 = &aotic_kernels::avx2::k2_sigmoid_sigmoid_tanh_mul_mul_add;
+      kernel_116 = &aotic_kernels::avx2::k2_sigmoid_sigmoid_tanh_mul_mul_add;
     }
-    kernel_88(getitem_117_data, add_59_data_1, getitem_116_data, getitem_118_data,
+    kernel_116(getitem_117_data, add_59_data_1, getitem_116_data, getitem_118_data,
         aotic::runtime::data<float>(add_61.get()));
   }
   add_59.reset();
@@ -4369,7 +4983,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
   const int64_t mul_89_sizes[] = {1, 2, 48};
   const int64_t mul_89_strides[] = {96, 48, 1};
   check(aoti_torch__alloc_from_pool(
-            arena.get(), 23424, kFloat32, 3, mul_89_sizes, mul_89_strides, mul_89.out()),
+            arena.get(), 4992, kFloat32, 3, mul_89_sizes, mul_89_strides, mul_89.out()),
         "allocate mul_89");
   // fuses sigmoid_89, tanh_59, mul_89
   {
@@ -4380,11 +4994,11 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     const int64_t add_61_layout[] = {96, 48, 1};
     TensorHandle add_61_copy;
     const float* add_61_data = kernel_input<float>(add_61.get(), 3, add_61_layout, add_61_copy);
-    auto* kernel_89 = &aotic_kernels::base::k3_sigmoid_tanh_mul;
+    auto* kernel_117 = &aotic_kernels::base::k3_sigmoid_tanh_mul;
     if (kernels_avx2()) {
-      kernel_89 = &aotic_kernels::avx2::k3_sigmoid_tanh_mul;
+      kernel_117 = &aotic_kernels::avx2::k3_sigmoid_tanh_mul;
     }
-    kernel_89(getitem_119_data, add_61_data, aotic::runtime::data<float>(mul_89.get()));
+    kernel_117(getitem_119_data, add_61_data, aotic::runtime::data<float>(mul_89.get()));
   }
   getitem_119.reset();
   // node 'view_68' (aten.view.default)
@@ -4394,17 +5008,39 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
   const int64_t shape_71[] = {2, 48};
   check(aoti_torch_cpu_reshape(mul_89.get(), shape_71, 2, view_68.out()),
         "node 'view_68' (aten.view.default)");
-  // node 'addmm_31' (aten.addmm.default)
+  // node 'addmm_31_mm' (aten.mm.default)
+  TensorHandle addmm_31_mm;
+  const int64_t addmm_31_mm_sizes[] = {2, 192};
+  const int64_t addmm_31_mm_strides[] = {192, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 0, kFloat32, 2, addmm_31_mm_sizes, addmm_31_mm_strides, addmm_31_mm.out()),
+        "allocate addmm_31_mm");
+  check(aoti_torch_cpu_mm_out(addmm_31_mm.get(), view_68.get(), p_lstm_weight_hh_l1_kn_1),
+        "node 'addmm_31_mm' (aten.mm.default)");
+  view_68.reset();
+  // node 'addmm_31' (aten.add.Tensor)
   TensorHandle addmm_31;
   const int64_t addmm_31_sizes[] = {2, 192};
   const int64_t addmm_31_strides[] = {192, 1};
   check(aoti_torch__alloc_from_pool(
-            arena.get(), 18432, kFloat32, 2, addmm_31_sizes, addmm_31_strides, addmm_31.out()),
+            arena.get(), 1536, kFloat32, 2, addmm_31_sizes, addmm_31_strides, addmm_31.out()),
         "allocate addmm_31");
-  check(aoti_torch_cpu_addmm_out(
-            addmm_31.get(), p_lstm_bias_hh_l1_1, view_68.get(), p_lstm_weight_hh_l1_kn_1, 1.0, 1.0),
-        "node 'addmm_31' (aten.addmm.default)");
-  view_68.reset();
+  {
+    const int64_t addmm_31_mm_layout[] = {192, 1};
+    TensorHandle addmm_31_mm_copy;
+    const float* addmm_31_mm_data = kernel_input<float>(addmm_31_mm.get(), 2, addmm_31_mm_layout,
+        addmm_31_mm_copy);
+    const int64_t p_lstm_bias_hh_l1_layout_5[] = {1};
+    TensorHandle p_lstm_bias_hh_l1_copy_5;
+    const float* p_lstm_bias_hh_l1_data_5 = kernel_input<float>(p_lstm_bias_hh_l1_1, 1,
+        p_lstm_bias_hh_l1_layout_5, p_lstm_bias_hh_l1_copy_5);
+    auto* kernel_118 = &aotic_kernels::base::k4_add;
+    if (kernels_avx2()) {
+      kernel_118 = &aotic_kernels::avx2::k4_add;
+    }
+    kernel_118(addmm_31_mm_data, p_lstm_bias_hh_l1_data_5, aotic::runtime::data<float>(addmm_31.get()));
+  }
+  addmm_31_mm.reset();
   // node 'view_69' (aten.view.default)
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
   // may share addmm_31's storage (a view)
@@ -4417,8 +5053,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
   TensorHandle add_62;
   const int64_t add_62_sizes[] = {1, 2, 192};
   const int64_t add_62_strides[] = {384, 192, 1};
-  check(aoti_torch__alloc_from_pool(
-            arena.get(), 19968, kFloat32, 3, add_62_sizes, add_62_strides, add_62.out()),
+  check(aoti_torch__alloc_from_pool(arena.get(), 0, kFloat32, 3, add_62_sizes, add_62_strides, add_62.out()),
         "allocate add_62");
   // fuses slice_39, squeeze_42, add_62
   {
@@ -4428,11 +5063,11 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     const int64_t view_55_layout_6[] = {384, 192, 1};
     TensorHandle view_55_copy_6;
     const float* view_55_data_6 = kernel_input<float>(view_55.get(), 3, view_55_layout_6, view_55_copy_6);
-    auto* kernel_90 = &aotic_kernels::base::k9_slice_squeeze_add;
+    auto* kernel_119 = &aotic_kernels::base::k10_slice_squeeze_add;
     if (kernels_avx2()) {
-      kernel_90 = &aotic_kernels::avx2::k9_slice_squeeze_add;
+      kernel_119 = &aotic_kernels::avx2::k10_slice_squeeze_add;
     }
-    kernel_90(view_69_data, view_55_data_6, aotic::runtime::data<float>(add_62.get()));
+    kernel_119(view_69_data, view_55_data_6, aotic::runtime::data<float>(add_62.get()));
   }
   view_69.reset();
   // node 'split_with_sizes_30' (aten.split_with_sizes.default)
@@ -4457,7 +5092,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
   const int64_t add_63_sizes[] = {1, 2, 48};
   const int64_t add_63_strides[] = {96, 48, 1};
   check(aoti_torch__alloc_from_pool(
-            arena.get(), 24192, kFloat32, 3, add_63_sizes, add_63_strides, add_63.out()),
+            arena.get(), 5760, kFloat32, 3, add_63_sizes, add_63_strides, add_63.out()),
         "allocate add_63");
   // fuses sigmoid_90, sigmoid_91, tanh_60, mul_90, mul_91, add_63
   {
@@ -4476,11 +5111,11 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     TensorHandle getitem_122_copy;
     const float* getitem_122_data = kernel_input<float>(getitem_122.get(), 3, getitem_122_layout,
         getitem_122_copy);
-    auto* kernel_91 = &aotic_kernels::base::k2_sigmoid_sigmoid_tanh_mul_mul_add;
+    auto* kernel_120 = &aotic_kernels::base::k2_sigmoid_sigmoid_tanh_mul_mul_add;
     if (kernels_avx2()) {
-      kernel_91 = &aotic_kernels::avx2::k2_sigmoid_sigmoid_tanh_mul_mul_add;
+      kernel_120 = &aotic_kernels::avx2::k2_sigmoid_sigmoid_tanh_mul_mul_add;
     }
-    kernel_91(getitem_121_data, add_61_data_1, getitem_120_data, getitem_122_data,
+    kernel_120(getitem_121_data, add_61_data_1, getitem_120_data, getitem_122_data,
         aotic::runtime::data<float>(add_63.get()));
   }
   add_61.reset();
@@ -4492,7 +5127,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
   const int64_t mul_92_sizes[] = {1, 2, 48};
   const int64_t mul_92_strides[] = {96, 48, 1};
   check(aoti_torch__alloc_from_pool(
-            arena.get(), 23808, kFloat32, 3, mul_92_sizes, mul_92_strides, mul_92.out()),
+            arena.get(), 5376, kFloat32, 3, mul_92_sizes, mul_92_strides, mul_92.out()),
         "allocate mul_92");
   // fuses sigmoid_92, tanh_61, mul_92
   {
@@ -4503,11 +5138,11 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     const int64_t add_63_layout[] = {96, 48, 1};
     TensorHandle add_63_copy;
     const float* add_63_data = kernel_input<float>(add_63.get(), 3, add_63_layout, add_63_copy);
-    auto* kernel_92 = &aotic_kernels::base::k3_sigmoid_tanh_mul;
+    auto* kernel_121 = &aotic_kernels::base::k3_sigmoid_tanh_mul;
     if (kernels_avx2()) {
-      kernel_92 = &aotic_kernels::avx2::k3_sigmoid_tanh_mul;
+      kernel_121 = &aotic_kernels::avx2::k3_sigmoid_tanh_mul;
     }
-    kernel_92(getitem_123_data, add_63_data, aotic::runtime::data<float>(mul_92.get()));
+    kernel_121(getitem_123_data, add_63_data, aotic::runtime::data<float>(mul_92.get()));
   }
   getitem_123.reset();
   // node 'view_70' (aten.view.default)
@@ -4517,17 +5152,39 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
   const int64_t shape_73[] = {2, 48};
   check(aoti_torch_cpu_reshape(mul_92.get(), shape_73, 2, view_70.out()),
         "node 'view_70' (aten.view.default)");
-  // node 'addmm_32' (aten.addmm.default)
+  // node 'addmm_32_mm' (aten.mm.default)
+  TensorHandle addmm_32_mm;
+  const int64_t addmm_32_mm_sizes[] = {2, 192};
+  const int64_t addmm_32_mm_strides[] = {192, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 0, kFloat32, 2, addmm_32_mm_sizes, addmm_32_mm_strides, addmm_32_mm.out()),
+        "allocate addmm_32_mm");
+  check(aoti_torch_cpu_mm_out(addmm_32_mm.get(), view_70.get(), p_lstm_weight_hh_l1_kn_1),
+        "node 'addmm_32_mm' (aten.mm.default)");
+  view_70.reset();
+  // node 'addmm_32' (aten.add.Tensor)
   TensorHandle addmm_32;
   const int64_t addmm_32_sizes[] = {2, 192};
   const int64_t addmm_32_strides[] = {192, 1};
   check(aoti_torch__alloc_from_pool(
-            arena.get(), 18432, kFloat32, 2, addmm_32_sizes, addmm_32_strides, addmm_32.out()),
+            arena.get(), 1536, kFloat32, 2, addmm_32_sizes, addmm_32_strides, addmm_32.out()),
         "allocate addmm_32");
-  check(aoti_torch_cpu_addmm_out(
-            addmm_32.get(), p_lstm_bias_hh_l1_1, view_70.get(), p_lstm_weight_hh_l1_kn_1, 1.0, 1.0),
-        "node 'addmm_32' (aten.addmm.default)");
-  view_70.reset();
+  {
+    const int64_t addmm_32_mm_layout[] = {192, 1};
+    TensorHandle addmm_32_mm_copy;
+    const float* addmm_32_mm_data = kernel_input<float>(addmm_32_mm.get(), 2, addmm_32_mm_layout,
+        addmm_32_mm_copy);
+    const int64_t p_lstm_bias_hh_l1_layout_6[] = {1};
+    TensorHandle p_lstm_bias_hh_l1_copy_6;
+    const float* p_lstm_bias_hh_l1_data_6 = kernel_input<float>(p_lstm_bias_hh_l1_1, 1,
+        p_lstm_bias_hh_l1_layout_6, p_lstm_bias_hh_l1_copy_6);
+    auto* kernel_122 = &aotic_kernels::base::k4_add;
+    if (kernels_avx2()) {
+      kernel_122 = &aotic_kernels::avx2::k4_add;
+    }
+    kernel_122(addmm_32_mm_data, p_lstm_bias_hh_l1_data_6, aotic::runtime::data<float>(addmm_32.get()));
+  }
+  addmm_32_mm.reset();
   // node 'view_71' (aten.view.default)
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
   // may share addmm_32's storage (a view)
@@ -4540,8 +5197,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
   TensorHandle add_64;
   const int64_t add_64_sizes[] = {1, 2, 192};
   const int64_t add_64_strides[] = {384, 192, 1};
-  check(aoti_torch__alloc_from_pool(
-            arena.get(), 19968, kFloat32, 3, add_64_sizes, add_64_strides, add_64.out()),
+  check(aoti_torch__alloc_from_pool(arena.get(), 0, kFloat32, 3, add_64_sizes, add_64_strides, add_64.out()),
         "allocate add_64");
   // fuses slice_40, squeeze_43, add_64
   {
@@ -4551,11 +5207,11 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     const int64_t view_55_layout_7[] = {384, 192, 1};
     TensorHandle view_55_copy_7;
     const float* view_55_data_7 = kernel_input<float>(view_55.get(), 3, view_55_layout_7, view_55_copy_7);
-    auto* kernel_93 = &aotic_kernels::base::k10_slice_squeeze_add;
+    auto* kernel_123 = &aotic_kernels::base::k11_slice_squeeze_add;
     if (kernels_avx2()) {
-      kernel_93 = &aotic_kernels::avx2::k10_slice_squeeze_add;
+      kernel_123 = &aotic_kernels::avx2::k11_slice_squeeze_add;
     }
-    kernel_93(view_71_data, view_55_data_7, aotic::runtime::data<float>(add_64.get()));
+    kernel_123(view_71_data, view_55_data_7, aotic::runtime::data<float>(add_64.get()));
   }
   view_71.reset();
   // node 'split_with_sizes_31' (aten.split_with_sizes.default)
@@ -4580,7 +5236,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
   const int64_t add_65_sizes[] = {1, 2, 48};
   const int64_t add_65_strides[] = {96, 48, 1};
   check(aoti_torch__alloc_from_pool(
-            arena.get(), 24576, kFloat32, 3, add_65_sizes, add_65_strides, add_65.out()),
+            arena.get(), 6144, kFloat32, 3, add_65_sizes, add_65_strides, add_65.out()),
         "allocate add_65");
   // fuses sigmoid_93, sigmoid_94, tanh_62, mul_93, mul_94, add_65
   {
@@ -4599,11 +5255,11 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     TensorHandle getitem_126_copy;
     const float* getitem_126_data = kernel_input<float>(getitem_126.get(), 3, getitem_126_layout,
         getitem_126_copy);
-    auto* kernel_94 = &aotic_kernels::base::k2_sigmoid_sigmoid_tanh_mul_mul_add;
+    auto* kernel_124 = &aotic_kernels::base::k2_sigmoid_sigmoid_tanh_mul_mul_add;
     if (kernels_avx2()) {
-      kernel_94 = &aotic_kernels::avx2::k2_sigmoid_sigmoid_tanh_mul_mul_add;
+      kernel_124 = &aotic_kernels::avx2::k2_sigmoid_sigmoid_tanh_mul_mul_add;
     }
-    kernel_94(getitem_125_data, add_63_data_1, getitem_124_data, getitem_126_data,
+    kernel_124(getitem_125_data, add_63_data_1, getitem_124_data, getitem_126_data,
         aotic::runtime::data<float>(add_65.get()));
   }
   add_63.reset();
@@ -4615,7 +5271,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
   const int64_t mul_95_sizes[] = {1, 2, 48};
   const int64_t mul_95_strides[] = {96, 48, 1};
   check(aoti_torch__alloc_from_pool(
-            arena.get(), 24192, kFloat32, 3, mul_95_sizes, mul_95_strides, mul_95.out()),
+            arena.get(), 5760, kFloat32, 3, mul_95_sizes, mul_95_strides, mul_95.out()),
         "allocate mul_95");
   // fuses sigmoid_95, tanh_63, mul_95
   {
@@ -4626,11 +5282,11 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     const int64_t add_65_layout[] = {96, 48, 1};
     TensorHandle add_65_copy;
     const float* add_65_data = kernel_input<float>(add_65.get(), 3, add_65_layout, add_65_copy);
-    auto* kernel_95 = &aotic_kernels::base::k3_sigmoid_tanh_mul;
+    auto* kernel_125 = &aotic_kernels::base::k3_sigmoid_tanh_mul;
     if (kernels_avx2()) {
-      kernel_95 = &aotic_kernels::avx2::k3_sigmoid_tanh_mul;
+      kernel_125 = &aotic_kernels::avx2::k3_sigmoid_tanh_mul;
     }
-    kernel_95(getitem_127_data, add_65_data, aotic::runtime::data<float>(mul_95.get()));
+    kernel_125(getitem_127_data, add_65_data, aotic::runtime::data<float>(mul_95.get()));
   }
   getitem_127.reset();
   // node 'view_72' (aten.view.default)
@@ -4640,17 +5296,39 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
   const int64_t shape_75[] = {2, 48};
   check(aoti_torch_cpu_reshape(mul_95.get(), shape_75, 2, view_72.out()),
         "node 'view_72' (aten.view.default)");
-  // node 'addmm_33' (aten.addmm.default)
+  // node 'addmm_33_mm' (aten.mm.default)
+  TensorHandle addmm_33_mm;
+  const int64_t addmm_33_mm_sizes[] = {2, 192};
+  const int64_t addmm_33_mm_strides[] = {192, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 0, kFloat32, 2, addmm_33_mm_sizes, addmm_33_mm_strides, addmm_33_mm.out()),
+        "allocate addmm_33_mm");
+  check(aoti_torch_cpu_mm_out(addmm_33_mm.get(), view_72.get(), p_lstm_weight_hh_l1_kn_1),
+        "node 'addmm_33_mm' (aten.mm.default)");
+  view_72.reset();
+  // node 'addmm_33' (aten.add.Tensor)
   TensorHandle addmm_33;
   const int64_t addmm_33_sizes[] = {2, 192};
   const int64_t addmm_33_strides[] = {192, 1};
   check(aoti_torch__alloc_from_pool(
-            arena.get(), 18432, kFloat32, 2, addmm_33_sizes, addmm_33_strides, addmm_33.out()),
+            arena.get(), 1536, kFloat32, 2, addmm_33_sizes, addmm_33_strides, addmm_33.out()),
         "allocate addmm_33");
-  check(aoti_torch_cpu_addmm_out(
-            addmm_33.get(), p_lstm_bias_hh_l1_1, view_72.get(), p_lstm_weight_hh_l1_kn_1, 1.0, 1.0),
-        "node 'addmm_33' (aten.addmm.default)");
-  view_72.reset();
+  {
+    const int64_t addmm_33_mm_layout[] = {192, 1};
+    TensorHandle addmm_33_mm_copy;
+    const float* addmm_33_mm_data = kernel_input<float>(addmm_33_mm.get(), 2, addmm_33_mm_layout,
+        addmm_33_mm_copy);
+    const int64_t p_lstm_bias_hh_l1_layout_7[] = {1};
+    TensorHandle p_lstm_bias_hh_l1_copy_7;
+    const float* p_lstm_bias_hh_l1_data_7 = kernel_input<float>(p_lstm_bias_hh_l1_1, 1,
+        p_lstm_bias_hh_l1_layout_7, p_lstm_bias_hh_l1_copy_7);
+    auto* kernel_126 = &aotic_kernels::base::k4_add;
+    if (kernels_avx2()) {
+      kernel_126 = &aotic_kernels::avx2::k4_add;
+    }
+    kernel_126(addmm_33_mm_data, p_lstm_bias_hh_l1_data_7, aotic::runtime::data<float>(addmm_33.get()));
+  }
+  addmm_33_mm.reset();
   // node 'view_73' (aten.view.default)
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
   // may share addmm_33's storage (a view)
@@ -4663,8 +5341,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
   TensorHandle add_66;
   const int64_t add_66_sizes[] = {1, 2, 192};
   const int64_t add_66_strides[] = {384, 192, 1};
-  check(aoti_torch__alloc_from_pool(
-            arena.get(), 19968, kFloat32, 3, add_66_sizes, add_66_strides, add_66.out()),
+  check(aoti_torch__alloc_from_pool(arena.get(), 0, kFloat32, 3, add_66_sizes, add_66_strides, add_66.out()),
         "allocate add_66");
   // fuses slice_41, squeeze_44, add_66
   {
@@ -4674,11 +5351,11 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     const int64_t view_55_layout_8[] = {384, 192, 1};
     TensorHandle view_55_copy_8;
     const float* view_55_data_8 = kernel_input<float>(view_55.get(), 3, view_55_layout_8, view_55_copy_8);
-    auto* kernel_96 = &aotic_kernels::base::k11_slice_squeeze_add;
+    auto* kernel_127 = &aotic_kernels::base::k12_slice_squeeze_add;
     if (kernels_avx2()) {
-      kernel_96 = &aotic_kernels::avx2::k11_slice_squeeze_add;
+      kernel_127 = &aotic_kernels::avx2::k12_slice_squeeze_add;
     }
-    kernel_96(view_73_data, view_55_data_8, aotic::runtime::data<float>(add_66.get()));
+    kernel_127(view_73_data, view_55_data_8, aotic::runtime::data<float>(add_66.get()));
   }
   view_73.reset();
   // node 'split_with_sizes_32' (aten.split_with_sizes.default)
@@ -4703,7 +5380,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
   const int64_t add_67_sizes[] = {1, 2, 48};
   const int64_t add_67_strides[] = {96, 48, 1};
   check(aoti_torch__alloc_from_pool(
-            arena.get(), 24960, kFloat32, 3, add_67_sizes, add_67_strides, add_67.out()),
+            arena.get(), 6528, kFloat32, 3, add_67_sizes, add_67_strides, add_67.out()),
         "allocate add_67");
   // fuses sigmoid_96, sigmoid_97, tanh_64, mul_96, mul_97, add_67
   {
@@ -4722,11 +5399,11 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     TensorHandle getitem_130_copy;
     const float* getitem_130_data = kernel_input<float>(getitem_130.get(), 3, getitem_130_layout,
         getitem_130_copy);
-    auto* kernel_97 = &aotic_kernels::base::k2_sigmoid_sigmoid_tanh_mul_mul_add;
+    auto* kernel_128 = &aotic_kernels::base::k2_sigmoid_sigmoid_tanh_mul_mul_add;
     if (kernels_avx2()) {
-      kernel_97 = &aotic_kernels::avx2::k2_sigmoid_sigmoid_tanh_mul_mul_add;
+      kernel_128 = &aotic_kernels::avx2::k2_sigmoid_sigmoid_tanh_mul_mul_add;
     }
-    kernel_97(getitem_129_data, add_65_data_1, getitem_128_data, getitem_130_data,
+    kernel_128(getitem_129_data, add_65_data_1, getitem_128_data, getitem_130_data,
         aotic::runtime::data<float>(add_67.get()));
   }
   add_65.reset();
@@ -4738,7 +5415,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
   const int64_t mul_98_sizes[] = {1, 2, 48};
   const int64_t mul_98_strides[] = {96, 48, 1};
   check(aoti_torch__alloc_from_pool(
-            arena.get(), 24576, kFloat32, 3, mul_98_sizes, mul_98_strides, mul_98.out()),
+            arena.get(), 6144, kFloat32, 3, mul_98_sizes, mul_98_strides, mul_98.out()),
         "allocate mul_98");
   // fuses sigmoid_98, tanh_65, mul_98
   {
@@ -4749,11 +5426,11 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     const int64_t add_67_layout[] = {96, 48, 1};
     TensorHandle add_67_copy;
     const float* add_67_data = kernel_input<float>(add_67.get(), 3, add_67_layout, add_67_copy);
-    auto* kernel_98 = &aotic_kernels::base::k3_sigmoid_tanh_mul;
+    auto* kernel_129 = &aotic_kernels::base::k3_sigmoid_tanh_mul;
     if (kernels_avx2()) {
-      kernel_98 = &aotic_kernels::avx2::k3_sigmoid_tanh_mul;
+      kernel_129 = &aotic_kernels::avx2::k3_sigmoid_tanh_mul;
     }
-    kernel_98(getitem_131_data, add_67_data, aotic::runtime::data<float>(mul_98.get()));
+    kernel_129(getitem_131_data, add_67_data, aotic::runtime::data<float>(mul_98.get()));
   }
   getitem_131.reset();
   // node 'view_74' (aten.view.default)
@@ -4763,17 +5440,39 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
   const int64_t shape_77[] = {2, 48};
   check(aoti_torch_cpu_reshape(mul_98.get(), shape_77, 2, view_74.out()),
         "node 'view_74' (aten.view.default)");
-  // node 'addmm_34' (aten.addmm.default)
+  // node 'addmm_34_mm' (aten.mm.default)
+  TensorHandle addmm_34_mm;
+  const int64_t addmm_34_mm_sizes[] = {2, 192};
+  const int64_t addmm_34_mm_strides[] = {192, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 0, kFloat32, 2, addmm_34_mm_sizes, addmm_34_mm_strides, addmm_34_mm.out()),
+        "allocate addmm_34_mm");
+  check(aoti_torch_cpu_mm_out(addmm_34_mm.get(), view_74.get(), p_lstm_weight_hh_l1_kn_1),
+        "node 'addmm_34_mm' (aten.mm.default)");
+  view_74.reset();
+  // node 'addmm_34' (aten.add.Tensor)
   TensorHandle addmm_34;
   const int64_t addmm_34_sizes[] = {2, 192};
   const int64_t addmm_34_strides[] = {192, 1};
   check(aoti_torch__alloc_from_pool(
-            arena.get(), 18432, kFloat32, 2, addmm_34_sizes, addmm_34_strides, addmm_34.out()),
+            arena.get(), 1536, kFloat32, 2, addmm_34_sizes, addmm_34_strides, addmm_34.out()),
         "allocate addmm_34");
-  check(aoti_torch_cpu_addmm_out(
-            addmm_34.get(), p_lstm_bias_hh_l1_1, view_74.get(), p_lstm_weight_hh_l1_kn_1, 1.0, 1.0),
-        "node 'addmm_34' (aten.addmm.default)");
-  view_74.reset();
+  {
+    const int64_t addmm_34_mm_layout[] = {192, 1};
+    TensorHandle addmm_34_mm_copy;
+    const float* addmm_34_mm_data = kernel_input<float>(addmm_34_mm.get(), 2, addmm_34_mm_layout,
+        addmm_34_mm_copy);
+    const int64_t p_lstm_bias_hh_l1_layout_8[] = {1};
+    TensorHandle p_lstm_bias_hh_l1_copy_8;
+    const float* p_lstm_bias_hh_l1_data_8 = kernel_input<float>(p_lstm_bias_hh_l1_1, 1,
+        p_lstm_bias_hh_l1_layout_8, p_lstm_bias_hh_l1_copy_8);
+    auto* kernel_130 = &aotic_kernels::base::k4_add;
+    if (kernels_avx2()) {
+      kernel_130 = &aotic_kernels::avx2::k4_add;
+    }
+    kernel_130(addmm_34_mm_data, p_lstm_bias_hh_l1_data_8, aotic::runtime::data<float>(addmm_34.get()));
+  }
+  addmm_34_mm.reset();
   // node 'view_75' (aten.view.default)
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
   // may share addmm_34's storage (a view)
@@ -4786,8 +5485,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
   TensorHandle add_68;
   const int64_t add_68_sizes[] = {1, 2, 192};
   const int64_t add_68_strides[] = {384, 192, 1};
-  check(aoti_torch__alloc_from_pool(
-            arena.get(), 19968, kFloat32, 3, add_68_sizes, add_68_strides, add_68.out()),
+  check(aoti_torch__alloc_from_pool(arena.get(), 0, kFloat32, 3, add_68_sizes, add_68_strides, add_68.out()),
         "allocate add_68");
   // fuses slice_42, squeeze_45, add_68
   {
@@ -4797,11 +5495,11 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     const int64_t view_55_layout_9[] = {384, 192, 1};
     TensorHandle view_55_copy_9;
     const float* view_55_data_9 = kernel_input<float>(view_55.get(), 3, view_55_layout_9, view_55_copy_9);
-    auto* kernel_99 = &aotic_kernels::base::k12_slice_squeeze_add;
+    auto* kernel_131 = &aotic_kernels::base::k13_slice_squeeze_add;
     if (kernels_avx2()) {
-      kernel_99 = &aotic_kernels::avx2::k12_slice_squeeze_add;
+      kernel_131 = &aotic_kernels::avx2::k13_slice_squeeze_add;
     }
-    kernel_99(view_75_data, view_55_data_9, aotic::runtime::data<float>(add_68.get()));
+    kernel_131(view_75_data, view_55_data_9, aotic::runtime::data<float>(add_68.get()));
   }
   view_75.reset();
   // node 'split_with_sizes_33' (aten.split_with_sizes.default)
@@ -4826,7 +5524,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
   const int64_t add_69_sizes[] = {1, 2, 48};
   const int64_t add_69_strides[] = {96, 48, 1};
   check(aoti_torch__alloc_from_pool(
-            arena.get(), 25344, kFloat32, 3, add_69_sizes, add_69_strides, add_69.out()),
+            arena.get(), 6912, kFloat32, 3, add_69_sizes, add_69_strides, add_69.out()),
         "allocate add_69");
   // fuses sigmoid_99, sigmoid_100, tanh_66, mul_99, mul_100, add_69
   {
@@ -4845,11 +5543,11 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     TensorHandle getitem_134_copy;
     const float* getitem_134_data = kernel_input<float>(getitem_134.get(), 3, getitem_134_layout,
         getitem_134_copy);
-    auto* kernel_100 = &aotic_kernels::base::k2_sigmoid_sigmoid_tanh_mul_mul_add;
+    auto* kernel_132 = &aotic_kernels::base::k2_sigmoid_sigmoid_tanh_mul_mul_add;
     if (kernels_avx2()) {
-      kernel_100 = &aotic_kernels::avx2::k2_sigmoid_sigmoid_tanh_mul_mul_add;
+      kernel_132 = &aotic_kernels::avx2::k2_sigmoid_sigmoid_tanh_mul_mul_add;
     }
-    kernel_100(getitem_133_data, add_67_data_1, getitem_132_data, getitem_134_data,
+    kernel_132(getitem_133_data, add_67_data_1, getitem_132_data, getitem_134_data,
         aotic::runtime::data<float>(add_69.get()));
   }
   add_67.reset();
@@ -4861,7 +5559,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
   const int64_t mul_101_sizes[] = {1, 2, 48};
   const int64_t mul_101_strides[] = {96, 48, 1};
   check(aoti_torch__alloc_from_pool(
-            arena.get(), 24960, kFloat32, 3, mul_101_sizes, mul_101_strides, mul_101.out()),
+            arena.get(), 6528, kFloat32, 3, mul_101_sizes, mul_101_strides, mul_101.out()),
         "allocate mul_101");
   // fuses sigmoid_101, tanh_67, mul_101
   {
@@ -4872,11 +5570,11 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     const int64_t add_69_layout[] = {96, 48, 1};
     TensorHandle add_69_copy;
     const float* add_69_data = kernel_input<float>(add_69.get(), 3, add_69_layout, add_69_copy);
-    auto* kernel_101 = &aotic_kernels::base::k3_sigmoid_tanh_mul;
+    auto* kernel_133 = &aotic_kernels::base::k3_sigmoid_tanh_mul;
     if (kernels_avx2()) {
-      kernel_101 = &aotic_kernels::avx2::k3_sigmoid_tanh_mul;
+      kernel_133 = &aotic_kernels::avx2::k3_sigmoid_tanh_mul;
     }
-    kernel_101(getitem_135_data, add_69_data, aotic::runtime::data<float>(mul_101.get()));
+    kernel_133(getitem_135_data, add_69_data, aotic::runtime::data<float>(mul_101.get()));
   }
   getitem_135.reset();
   // node 'view_76' (aten.view.default)
@@ -4886,17 +5584,39 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
   const int64_t shape_79[] = {2, 48};
   check(aoti_torch_cpu_reshape(mul_101.get(), shape_79, 2, view_76.out()),
         "node 'view_76' (aten.view.default)");
-  // node 'addmm_35' (aten.addmm.default)
+  // node 'addmm_35_mm' (aten.mm.default)
+  TensorHandle addmm_35_mm;
+  const int64_t addmm_35_mm_sizes[] = {2, 192};
+  const int64_t addmm_35_mm_strides[] = {192, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 0, kFloat32, 2, addmm_35_mm_sizes, addmm_35_mm_strides, addmm_35_mm.out()),
+        "allocate addmm_35_mm");
+  check(aoti_torch_cpu_mm_out(addmm_35_mm.get(), view_76.get(), p_lstm_weight_hh_l1_kn_1),
+        "node 'addmm_35_mm' (aten.mm.default)");
+  view_76.reset();
+  // node 'addmm_35' (aten.add.Tensor)
   TensorHandle addmm_35;
   const int64_t addmm_35_sizes[] = {2, 192};
   const int64_t addmm_35_strides[] = {192, 1};
   check(aoti_torch__alloc_from_pool(
-            arena.get(), 18432, kFloat32, 2, addmm_35_sizes, addmm_35_strides, addmm_35.out()),
+            arena.get(), 1536, kFloat32, 2, addmm_35_sizes, addmm_35_strides, addmm_35.out()),
         "allocate addmm_35");
-  check(aoti_torch_cpu_addmm_out(
-            addmm_35.get(), p_lstm_bias_hh_l1_1, view_76.get(), p_lstm_weight_hh_l1_kn_1, 1.0, 1.0),
-        "node 'addmm_35' (aten.addmm.default)");
-  view_76.reset();
+  {
+    const int64_t addmm_35_mm_layout[] = {192, 1};
+    TensorHandle addmm_35_mm_copy;
+    const float* addmm_35_mm_data = kernel_input<float>(addmm_35_mm.get(), 2, addmm_35_mm_layout,
+        addmm_35_mm_copy);
+    const int64_t p_lstm_bias_hh_l1_layout_9[] = {1};
+    TensorHandle p_lstm_bias_hh_l1_copy_9;
+    const float* p_lstm_bias_hh_l1_data_9 = kernel_input<float>(p_lstm_bias_hh_l1_1, 1,
+        p_lstm_bias_hh_l1_layout_9, p_lstm_bias_hh_l1_copy_9);
+    auto* kernel_134 = &aotic_kernels::base::k4_add;
+    if (kernels_avx2()) {
+      kernel_134 = &aotic_kernels::avx2::k4_add;
+    }
+    kernel_134(addmm_35_mm_data, p_lstm_bias_hh_l1_data_9, aotic::runtime::data<float>(addmm_35.get()));
+  }
+  addmm_35_mm.reset();
   // node 'view_77' (aten.view.default)
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
   // may share addmm_35's storage (a view)
@@ -4909,8 +5629,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
   TensorHandle add_70;
   const int64_t add_70_sizes[] = {1, 2, 192};
   const int64_t add_70_strides[] = {384, 192, 1};
-  check(aoti_torch__alloc_from_pool(
-            arena.get(), 19968, kFloat32, 3, add_70_sizes, add_70_strides, add_70.out()),
+  check(aoti_torch__alloc_from_pool(arena.get(), 0, kFloat32, 3, add_70_sizes, add_70_strides, add_70.out()),
         "allocate add_70");
   // fuses slice_43, squeeze_46, add_70
   {
@@ -4920,11 +5639,11 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     const int64_t view_55_layout_10[] = {384, 192, 1};
     TensorHandle view_55_copy_10;
     const float* view_55_data_10 = kernel_input<float>(view_55.get(), 3, view_55_layout_10, view_55_copy_10);
-    auto* kernel_102 = &aotic_kernels::base::k13_slice_squeeze_add;
+    auto* kernel_135 = &aotic_kernels::base::k14_slice_squeeze_add;
     if (kernels_avx2()) {
-      kernel_102 = &aotic_kernels::avx2::k13_slice_squeeze_add;
+      kernel_135 = &aotic_kernels::avx2::k14_slice_squeeze_add;
     }
-    kernel_102(view_77_data, view_55_data_10, aotic::runtime::data<float>(add_70.get()));
+    kernel_135(view_77_data, view_55_data_10, aotic::runtime::data<float>(add_70.get()));
   }
   view_77.reset();
   // node 'split_with_sizes_34' (aten.split_with_sizes.default)
@@ -4949,7 +5668,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
   const int64_t add_71_sizes[] = {1, 2, 48};
   const int64_t add_71_strides[] = {96, 48, 1};
   check(aoti_torch__alloc_from_pool(
-            arena.get(), 25728, kFloat32, 3, add_71_sizes, add_71_strides, add_71.out()),
+            arena.get(), 7296, kFloat32, 3, add_71_sizes, add_71_strides, add_71.out()),
         "allocate add_71");
   // fuses sigmoid_102, sigmoid_103, tanh_68, mul_102, mul_103, add_71
   {
@@ -4968,11 +5687,11 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     TensorHandle getitem_138_copy;
     const float* getitem_138_data = kernel_input<float>(getitem_138.get(), 3, getitem_138_layout,
         getitem_138_copy);
-    auto* kernel_103 = &aotic_kernels::base::k2_sigmoid_sigmoid_tanh_mul_mul_add;
+    auto* kernel_136 = &aotic_kernels::base::k2_sigmoid_sigmoid_tanh_mul_mul_add;
     if (kernels_avx2()) {
-      kernel_103 = &aotic_kernels::avx2::k2_sigmoid_sigmoid_tanh_mul_mul_add;
+      kernel_136 = &aotic_kernels::avx2::k2_sigmoid_sigmoid_tanh_mul_mul_add;
     }
-    kernel_103(getitem_137_data, add_69_data_1, getitem_136_data, getitem_138_data,
+    kernel_136(getitem_137_data, add_69_data_1, getitem_136_data, getitem_138_data,
         aotic::runtime::data<float>(add_71.get()));
   }
   add_69.reset();
@@ -4984,7 +5703,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
   const int64_t mul_104_sizes[] = {1, 2, 48};
   const int64_t mul_104_strides[] = {96, 48, 1};
   check(aoti_torch__alloc_from_pool(
-            arena.get(), 25344, kFloat32, 3, mul_104_sizes, mul_104_strides, mul_104.out()),
+            arena.get(), 6912, kFloat32, 3, mul_104_sizes, mul_104_strides, mul_104.out()),
         "allocate mul_104");
   // fuses sigmoid_104, tanh_69, mul_104
   {
@@ -4995,11 +5714,11 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     const int64_t add_71_layout[] = {96, 48, 1};
     TensorHandle add_71_copy;
     const float* add_71_data = kernel_input<float>(add_71.get(), 3, add_71_layout, add_71_copy);
-    auto* kernel_104 = &aotic_kernels::base::k3_sigmoid_tanh_mul;
+    auto* kernel_137 = &aotic_kernels::base::k3_sigmoid_tanh_mul;
     if (kernels_avx2()) {
-      kernel_104 = &aotic_kernels::avx2::k3_sigmoid_tanh_mul;
+      kernel_137 = &aotic_kernels::avx2::k3_sigmoid_tanh_mul;
     }
-    kernel_104(getitem_139_data, add_71_data, aotic::runtime::data<float>(mul_104.get()));
+    kernel_137(getitem_139_data, add_71_data, aotic::runtime::data<float>(mul_104.get()));
   }
   getitem_139.reset();
   // node 'view_78' (aten.view.default)
@@ -5009,17 +5728,39 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
   const int64_t shape_81[] = {2, 48};
   check(aoti_torch_cpu_reshape(mul_104.get(), shape_81, 2, view_78.out()),
         "node 'view_78' (aten.view.default)");
-  // node 'addmm_36' (aten.addmm.default)
+  // node 'addmm_36_mm' (aten.mm.default)
+  TensorHandle addmm_36_mm;
+  const int64_t addmm_36_mm_sizes[] = {2, 192};
+  const int64_t addmm_36_mm_strides[] = {192, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 0, kFloat32, 2, addmm_36_mm_sizes, addmm_36_mm_strides, addmm_36_mm.out()),
+        "allocate addmm_36_mm");
+  check(aoti_torch_cpu_mm_out(addmm_36_mm.get(), view_78.get(), p_lstm_weight_hh_l1_kn_1),
+        "node 'addmm_36_mm' (aten.mm.default)");
+  view_78.reset();
+  // node 'addmm_36' (aten.add.Tensor)
   TensorHandle addmm_36;
   const int64_t addmm_36_sizes[] = {2, 192};
   const int64_t addmm_36_strides[] = {192, 1};
   check(aoti_torch__alloc_from_pool(
-            arena.get(), 18432, kFloat32, 2, addmm_36_sizes, addmm_36_strides, addmm_36.out()),
+            arena.get(), 1536, kFloat32, 2, addmm_36_sizes, addmm_36_strides, addmm_36.out()),
         "allocate addmm_36");
-  check(aoti_torch_cpu_addmm_out(
-            addmm_36.get(), p_lstm_bias_hh_l1_1, view_78.get(), p_lstm_weight_hh_l1_kn_1, 1.0, 1.0),
-        "node 'addmm_36' (aten.addmm.default)");
-  view_78.reset();
+  {
+    const int64_t addmm_36_mm_layout[] = {192, 1};
+    TensorHandle addmm_36_mm_copy;
+    const float* addmm_36_mm_data = kernel_input<float>(addmm_36_mm.get(), 2, addmm_36_mm_layout,
+        addmm_36_mm_copy);
+    const int64_t p_lstm_bias_hh_l1_layout_10[] = {1};
+    TensorHandle p_lstm_bias_hh_l1_copy_10;
+    const float* p_lstm_bias_hh_l1_data_10 = kernel_input<float>(p_lstm_bias_hh_l1_1, 1,
+        p_lstm_bias_hh_l1_layout_10, p_lstm_bias_hh_l1_copy_10);
+    auto* kernel_138 = &aotic_kernels::base::k4_add;
+    if (kernels_avx2()) {
+      kernel_138 = &aotic_kernels::avx2::k4_add;
+    }
+    kernel_138(addmm_36_mm_data, p_lstm_bias_hh_l1_data_10, aotic::runtime::data<float>(addmm_36.get()));
+  }
+  addmm_36_mm.reset();
   // node 'view_79' (aten.view.default)
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
   // may share addmm_36's storage (a view)
@@ -5032,8 +5773,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
   TensorHandle add_72;
   const int64_t add_72_sizes[] = {1, 2, 192};
   const int64_t add_72_strides[] = {384, 192, 1};
-  check(aoti_torch__alloc_from_pool(
-            arena.get(), 19968, kFloat32, 3, add_72_sizes, add_72_strides, add_72.out()),
+  check(aoti_torch__alloc_from_pool(arena.get(), 0, kFloat32, 3, add_72_sizes, add_72_strides, add_72.out()),
         "allocate add_72");
   // fuses slice_44, squeeze_47, add_72
   {
@@ -5043,11 +5783,11 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     const int64_t view_55_layout_11[] = {384, 192, 1};
     TensorHandle view_55_copy_11;
     const float* view_55_data_11 = kernel_input<float>(view_55.get(), 3, view_55_layout_11, view_55_copy_11);
-    auto* kernel_105 = &aotic_kernels::base::k14_slice_squeeze_add;
+    auto* kernel_139 = &aotic_kernels::base::k15_slice_squeeze_add;
     if (kernels_avx2()) {
-      kernel_105 = &aotic_kernels::avx2::k14_slice_squeeze_add;
+      kernel_139 = &aotic_kernels::avx2::k15_slice_squeeze_add;
     }
-    kernel_105(view_79_data, view_55_data_11, aotic::runtime::data<float>(add_72.get()));
+    kernel_139(view_79_data, view_55_data_11, aotic::runtime::data<float>(add_72.get()));
   }
   view_55.reset();
   view_79.reset();
@@ -5073,7 +5813,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
   const int64_t mul_107_sizes[] = {1, 2, 48};
   const int64_t mul_107_strides[] = {96, 48, 1};
   check(aoti_torch__alloc_from_pool(
-            arena.get(), 0, kFloat32, 3, mul_107_sizes, mul_107_strides, mul_107.out()),
+            arena.get(), 1536, kFloat32, 3, mul_107_sizes, mul_107_strides, mul_107.out()),
         "allocate mul_107");
   // fuses sigmoid_105, sigmoid_106, tanh_70, sigmoid_107, mul_105, mul_106, add_73, tanh_71, mul_107
   {
@@ -5096,11 +5836,11 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     TensorHandle getitem_142_copy;
     const float* getitem_142_data = kernel_input<float>(getitem_142.get(), 3, getitem_142_layout,
         getitem_142_copy);
-    auto* kernel_106 = &aotic_kernels::base::k15_sigmoid_sigmoid_tanh_sigmoid_mul_mul_add_tanh_mul;
+    auto* kernel_140 = &aotic_kernels::base::k16_sigmoid_sigmoid_tanh_sigmoid_mul_mul_add_tanh_mul;
     if (kernels_avx2()) {
-      kernel_106 = &aotic_kernels::avx2::k15_sigmoid_sigmoid_tanh_sigmoid_mul_mul_add_tanh_mul;
+      kernel_140 = &aotic_kernels::avx2::k16_sigmoid_sigmoid_tanh_sigmoid_mul_mul_add_tanh_mul;
     }
-    kernel_106(getitem_143_data, getitem_141_data, add_71_data_1, getitem_140_data, getitem_142_data,
+    kernel_140(getitem_143_data, getitem_141_data, add_71_data_1, getitem_140_data, getitem_142_data,
         aotic::runtime::data<float>(mul_107.get()));
   }
   add_71.reset();
@@ -5134,18 +5874,39 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
   check(aoti_torch_cpu_reshape(cat_2.get(), shape_83, 2, view_80.out()),
         "node 'view_80' (aten.view.default)");
   cat_2.reset();
-  // node 'addmm_37' (aten.addmm.default)
+  // node 'addmm_37_mm' (aten.mm.default)
+  TensorHandle addmm_37_mm;
+  const int64_t addmm_37_mm_sizes[] = {24, 192};
+  const int64_t addmm_37_mm_strides[] = {192, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 0, kFloat32, 2, addmm_37_mm_sizes, addmm_37_mm_strides, addmm_37_mm.out()),
+        "allocate addmm_37_mm");
+  check(aoti_torch_cpu_mm_out(addmm_37_mm.get(), view_80.get(), p_lstm_weight_ih_l1_reverse_kn_1),
+        "node 'addmm_37_mm' (aten.mm.default)");
+  view_80.reset();
+  // node 'addmm_37' (aten.add.Tensor)
   TensorHandle addmm_37;
   const int64_t addmm_37_sizes[] = {24, 192};
   const int64_t addmm_37_strides[] = {192, 1};
   check(aoti_torch__alloc_from_pool(
-            arena.get(), 0, kFloat32, 2, addmm_37_sizes, addmm_37_strides, addmm_37.out()),
+            arena.get(), 18432, kFloat32, 2, addmm_37_sizes, addmm_37_strides, addmm_37.out()),
         "allocate addmm_37");
-  check(aoti_torch_cpu_addmm_out(
-            addmm_37.get(), p_lstm_bias_ih_l1_reverse_1, view_80.get(), p_lstm_weight_ih_l1_reverse_kn_1, 1.0,
-            1.0),
-        "node 'addmm_37' (aten.addmm.default)");
-  view_80.reset();
+  {
+    const int64_t addmm_37_mm_layout[] = {192, 1};
+    TensorHandle addmm_37_mm_copy;
+    const float* addmm_37_mm_data = kernel_input<float>(addmm_37_mm.get(), 2, addmm_37_mm_layout,
+        addmm_37_mm_copy);
+    const int64_t p_lstm_bias_ih_l1_reverse_layout[] = {1};
+    TensorHandle p_lstm_bias_ih_l1_reverse_copy;
+    const float* p_lstm_bias_ih_l1_reverse_data = kernel_input<float>(p_lstm_bias_ih_l1_reverse_1, 1,
+        p_lstm_bias_ih_l1_reverse_layout, p_lstm_bias_ih_l1_reverse_copy);
+    auto* kernel_141 = &aotic_kernels::base::k17_add;
+    if (kernels_avx2()) {
+      kernel_141 = &aotic_kernels::avx2::k17_add;
+    }
+    kernel_141(addmm_37_mm_data, p_lstm_bias_ih_l1_reverse_data, aotic::runtime::data<float>(addmm_37.get()));
+  }
+  addmm_37_mm.reset();
   // node 'view_81' (aten.view.default)
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
   // may share addmm_37's storage (a view)
@@ -5173,11 +5934,11 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     const int64_t flip_1_layout[] = {384, 192, 1};
     TensorHandle flip_1_copy;
     const float* flip_1_data = kernel_input<float>(flip_1.get(), 3, flip_1_layout, flip_1_copy);
-    auto* kernel_107 = &aotic_kernels::base::k1_slice_squeeze_add;
+    auto* kernel_142 = &aotic_kernels::base::k1_slice_squeeze_add;
     if (kernels_avx2()) {
-      kernel_107 = &aotic_kernels::avx2::k1_slice_squeeze_add;
+      kernel_142 = &aotic_kernels::avx2::k1_slice_squeeze_add;
     }
-    kernel_107(view_83_data, flip_1_data, aotic::runtime::data<float>(add_74.get()));
+    kernel_142(view_83_data, flip_1_data, aotic::runtime::data<float>(add_74.get()));
   }
   // node 'split_with_sizes_36' (aten.split_with_sizes.default)
   // may share add_74's storage (a view)
@@ -5221,11 +5982,11 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     TensorHandle getitem_146_copy;
     const float* getitem_146_data = kernel_input<float>(getitem_146.get(), 3, getitem_146_layout,
         getitem_146_copy);
-    auto* kernel_108 = &aotic_kernels::base::k2_sigmoid_sigmoid_tanh_mul_mul_add;
+    auto* kernel_143 = &aotic_kernels::base::k2_sigmoid_sigmoid_tanh_mul_mul_add;
     if (kernels_avx2()) {
-      kernel_108 = &aotic_kernels::avx2::k2_sigmoid_sigmoid_tanh_mul_mul_add;
+      kernel_143 = &aotic_kernels::avx2::k2_sigmoid_sigmoid_tanh_mul_mul_add;
     }
-    kernel_108(getitem_145_data, unsqueeze_7_data, getitem_144_data, getitem_146_data,
+    kernel_143(getitem_145_data, unsqueeze_7_data, getitem_144_data, getitem_146_data,
         aotic::runtime::data<float>(add_75.get()));
   }
   getitem_144.reset();
@@ -5247,11 +6008,11 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     const int64_t add_75_layout[] = {96, 48, 1};
     TensorHandle add_75_copy;
     const float* add_75_data = kernel_input<float>(add_75.get(), 3, add_75_layout, add_75_copy);
-    auto* kernel_109 = &aotic_kernels::base::k3_sigmoid_tanh_mul;
+    auto* kernel_144 = &aotic_kernels::base::k3_sigmoid_tanh_mul;
     if (kernels_avx2()) {
-      kernel_109 = &aotic_kernels::avx2::k3_sigmoid_tanh_mul;
+      kernel_144 = &aotic_kernels::avx2::k3_sigmoid_tanh_mul;
     }
-    kernel_109(getitem_147_data, add_75_data, aotic::runtime::data<float>(mul_110.get()));
+    kernel_144(getitem_147_data, add_75_data, aotic::runtime::data<float>(mul_110.get()));
   }
   getitem_147.reset();
   // node 'view_84' (aten.view.default)
@@ -5261,18 +6022,39 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
   const int64_t shape_85[] = {2, 48};
   check(aoti_torch_cpu_reshape(mul_110.get(), shape_85, 2, view_84.out()),
         "node 'view_84' (aten.view.default)");
-  // node 'addmm_39' (aten.addmm.default)
+  // node 'addmm_39_mm' (aten.mm.default)
+  TensorHandle addmm_39_mm;
+  const int64_t addmm_39_mm_sizes[] = {2, 192};
+  const int64_t addmm_39_mm_strides[] = {192, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 0, kFloat32, 2, addmm_39_mm_sizes, addmm_39_mm_strides, addmm_39_mm.out()),
+        "allocate addmm_39_mm");
+  check(aoti_torch_cpu_mm_out(addmm_39_mm.get(), view_84.get(), p_lstm_weight_hh_l1_reverse_kn_1),
+        "node 'addmm_39_mm' (aten.mm.default)");
+  view_84.reset();
+  // node 'addmm_39' (aten.add.Tensor)
   TensorHandle addmm_39;
   const int64_t addmm_39_sizes[] = {2, 192};
   const int64_t addmm_39_strides[] = {192, 1};
   check(aoti_torch__alloc_from_pool(
-            arena.get(), 0, kFloat32, 2, addmm_39_sizes, addmm_39_strides, addmm_39.out()),
+            arena.get(), 1536, kFloat32, 2, addmm_39_sizes, addmm_39_strides, addmm_39.out()),
         "allocate addmm_39");
-  check(aoti_torch_cpu_addmm_out(
-            addmm_39.get(), p_lstm_bias_hh_l1_reverse_1, view_84.get(), p_lstm_weight_hh_l1_reverse_kn_1, 1.0,
-            1.0),
-        "node 'addmm_39' (aten.addmm.default)");
-  view_84.reset();
+  {
+    const int64_t addmm_39_mm_layout[] = {192, 1};
+    TensorHandle addmm_39_mm_copy;
+    const float* addmm_39_mm_data = kernel_input<float>(addmm_39_mm.get(), 2, addmm_39_mm_layout,
+        addmm_39_mm_copy);
+    const int64_t p_lstm_bias_hh_l1_reverse_layout[] = {1};
+    TensorHandle p_lstm_bias_hh_l1_reverse_copy;
+    const float* p_lstm_bias_hh_l1_reverse_data = kernel_input<float>(p_lstm_bias_hh_l1_reverse_1, 1,
+        p_lstm_bias_hh_l1_reverse_layout, p_lstm_bias_hh_l1_reverse_copy);
+    auto* kernel_145 = &aotic_kernels::base::k4_add;
+    if (kernels_avx2()) {
+      kernel_145 = &aotic_kernels::avx2::k4_add;
+    }
+    kernel_145(addmm_39_mm_data, p_lstm_bias_hh_l1_reverse_data, aotic::runtime::data<float>(addmm_39.get()));
+  }
+  addmm_39_mm.reset();
   // node 'view_85' (aten.view.default)
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
   // may share addmm_39's storage (a view)
@@ -5285,8 +6067,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
   TensorHandle add_76;
   const int64_t add_76_sizes[] = {1, 2, 192};
   const int64_t add_76_strides[] = {384, 192, 1};
-  check(aoti_torch__alloc_from_pool(
-            arena.get(), 1536, kFloat32, 3, add_76_sizes, add_76_strides, add_76.out()),
+  check(aoti_torch__alloc_from_pool(arena.get(), 0, kFloat32, 3, add_76_sizes, add_76_strides, add_76.out()),
         "allocate add_76");
   // fuses slice_46, squeeze_51, add_76
   {
@@ -5296,11 +6077,11 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     const int64_t flip_1_layout_1[] = {384, 192, 1};
     TensorHandle flip_1_copy_1;
     const float* flip_1_data_1 = kernel_input<float>(flip_1.get(), 3, flip_1_layout_1, flip_1_copy_1);
-    auto* kernel_110 = &aotic_kernels::base::k4_slice_squeeze_add;
+    auto* kernel_146 = &aotic_kernels::base::k5_slice_squeeze_add;
     if (kernels_avx2()) {
-      kernel_110 = &aotic_kernels::avx2::k4_slice_squeeze_add;
+      kernel_146 = &aotic_kernels::avx2::k5_slice_squeeze_add;
     }
-    kernel_110(view_85_data, flip_1_data_1, aotic::runtime::data<float>(add_76.get()));
+    kernel_146(view_85_data, flip_1_data_1, aotic::runtime::data<float>(add_76.get()));
   }
   view_85.reset();
   // node 'split_with_sizes_37' (aten.split_with_sizes.default)
@@ -5344,11 +6125,11 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     TensorHandle getitem_150_copy;
     const float* getitem_150_data = kernel_input<float>(getitem_150.get(), 3, getitem_150_layout,
         getitem_150_copy);
-    auto* kernel_111 = &aotic_kernels::base::k2_sigmoid_sigmoid_tanh_mul_mul_add;
+    auto* kernel_147 = &aotic_kernels::base::k2_sigmoid_sigmoid_tanh_mul_mul_add;
     if (kernels_avx2()) {
-      kernel_111 = &aotic_kernels::avx2::k2_sigmoid_sigmoid_tanh_mul_mul_add;
+      kernel_147 = &aotic_kernels::avx2::k2_sigmoid_sigmoid_tanh_mul_mul_add;
     }
-    kernel_111(getitem_149_data, add_75_data_1, getitem_148_data, getitem_150_data,
+    kernel_147(getitem_149_data, add_75_data_1, getitem_148_data, getitem_150_data,
         aotic::runtime::data<float>(add_77.get()));
   }
   add_75.reset();
@@ -5371,11 +6152,11 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     const int64_t add_77_layout[] = {96, 48, 1};
     TensorHandle add_77_copy;
     const float* add_77_data = kernel_input<float>(add_77.get(), 3, add_77_layout, add_77_copy);
-    auto* kernel_112 = &aotic_kernels::base::k3_sigmoid_tanh_mul;
+    auto* kernel_148 = &aotic_kernels::base::k3_sigmoid_tanh_mul;
     if (kernels_avx2()) {
-      kernel_112 = &aotic_kernels::avx2::k3_sigmoid_tanh_mul;
+      kernel_148 = &aotic_kernels::avx2::k3_sigmoid_tanh_mul;
     }
-    kernel_112(getitem_151_data, add_77_data, aotic::runtime::data<float>(mul_113.get()));
+    kernel_148(getitem_151_data, add_77_data, aotic::runtime::data<float>(mul_113.get()));
   }
   getitem_151.reset();
   // node 'view_86' (aten.view.default)
@@ -5385,18 +6166,40 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
   const int64_t shape_87[] = {2, 48};
   check(aoti_torch_cpu_reshape(mul_113.get(), shape_87, 2, view_86.out()),
         "node 'view_86' (aten.view.default)");
-  // node 'addmm_40' (aten.addmm.default)
+  // node 'addmm_40_mm' (aten.mm.default)
+  TensorHandle addmm_40_mm;
+  const int64_t addmm_40_mm_sizes[] = {2, 192};
+  const int64_t addmm_40_mm_strides[] = {192, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 0, kFloat32, 2, addmm_40_mm_sizes, addmm_40_mm_strides, addmm_40_mm.out()),
+        "allocate addmm_40_mm");
+  check(aoti_torch_cpu_mm_out(addmm_40_mm.get(), view_86.get(), p_lstm_weight_hh_l1_reverse_kn_1),
+        "node 'addmm_40_mm' (aten.mm.default)");
+  view_86.reset();
+  // node 'addmm_40' (aten.add.Tensor)
   TensorHandle addmm_40;
   const int64_t addmm_40_sizes[] = {2, 192};
   const int64_t addmm_40_strides[] = {192, 1};
   check(aoti_torch__alloc_from_pool(
-            arena.get(), 0, kFloat32, 2, addmm_40_sizes, addmm_40_strides, addmm_40.out()),
+            arena.get(), 1536, kFloat32, 2, addmm_40_sizes, addmm_40_strides, addmm_40.out()),
         "allocate addmm_40");
-  check(aoti_torch_cpu_addmm_out(
-            addmm_40.get(), p_lstm_bias_hh_l1_reverse_1, view_86.get(), p_lstm_weight_hh_l1_reverse_kn_1, 1.0,
-            1.0),
-        "node 'addmm_40' (aten.addmm.default)");
-  view_86.reset();
+  {
+    const int64_t addmm_40_mm_layout[] = {192, 1};
+    TensorHandle addmm_40_mm_copy;
+    const float* addmm_40_mm_data = kernel_input<float>(addmm_40_mm.get(), 2, addmm_40_mm_layout,
+        addmm_40_mm_copy);
+    const int64_t p_lstm_bias_hh_l1_reverse_layout_1[] = {1};
+    TensorHandle p_lstm_bias_hh_l1_reverse_copy_1;
+    const float* p_lstm_bias_hh_l1_reverse_data_1 = kernel_input<float>(p_lstm_bias_hh_l1_reverse_1, 1,
+        p_lstm_bias_hh_l1_reverse_layout_1, p_lstm_bias_hh_l1_reverse_copy_1);
+    auto* kernel_149 = &aotic_kernels::base::k4_add;
+    if (kernels_avx2()) {
+      kernel_149 = &aotic_kernels::avx2::k4_add;
+    }
+    kernel_149(addmm_40_mm_data, p_lstm_bias_hh_l1_reverse_data_1,
+        aotic::runtime::data<float>(addmm_40.get()));
+  }
+  addmm_40_mm.reset();
   // node 'view_87' (aten.view.default)
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
   // may share addmm_40's storage (a view)
@@ -5409,8 +6212,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
   TensorHandle add_78;
   const int64_t add_78_sizes[] = {1, 2, 192};
   const int64_t add_78_strides[] = {384, 192, 1};
-  check(aoti_torch__alloc_from_pool(
-            arena.get(), 1536, kFloat32, 3, add_78_sizes, add_78_strides, add_78.out()),
+  check(aoti_torch__alloc_from_pool(arena.get(), 0, kFloat32, 3, add_78_sizes, add_78_strides, add_78.out()),
         "allocate add_78");
   // fuses slice_47, squeeze_52, add_78
   {
@@ -5420,11 +6222,11 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     const int64_t flip_1_layout_2[] = {384, 192, 1};
     TensorHandle flip_1_copy_2;
     const float* flip_1_data_2 = kernel_input<float>(flip_1.get(), 3, flip_1_layout_2, flip_1_copy_2);
-    auto* kernel_113 = &aotic_kernels::base::k5_slice_squeeze_add;
+    auto* kernel_150 = &aotic_kernels::base::k6_slice_squeeze_add;
     if (kernels_avx2()) {
-      kernel_113 = &aotic_kernels::avx2::k5_slice_squeeze_add;
+      kernel_150 = &aotic_kernels::avx2::k6_slice_squeeze_add;
     }
-    kernel_113(view_87_data, flip_1_data_2, aotic::runtime::data<float>(add_78.get()));
+    kernel_150(view_87_data, flip_1_data_2, aotic::runtime::data<float>(add_78.get()));
   }
   view_87.reset();
   // node 'split_with_sizes_38' (aten.split_with_sizes.default)
@@ -5468,11 +6270,11 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     TensorHandle getitem_154_copy;
     const float* getitem_154_data = kernel_input<float>(getitem_154.get(), 3, getitem_154_layout,
         getitem_154_copy);
-    auto* kernel_114 = &aotic_kernels::base::k2_sigmoid_sigmoid_tanh_mul_mul_add;
+    auto* kernel_151 = &aotic_kernels::base::k2_sigmoid_sigmoid_tanh_mul_mul_add;
     if (kernels_avx2()) {
-      kernel_114 = &aotic_kernels::avx2::k2_sigmoid_sigmoid_tanh_mul_mul_add;
+      kernel_151 = &aotic_kernels::avx2::k2_sigmoid_sigmoid_tanh_mul_mul_add;
     }
-    kernel_114(getitem_153_data, add_77_data_1, getitem_152_data, getitem_154_data,
+    kernel_151(getitem_153_data, add_77_data_1, getitem_152_data, getitem_154_data,
         aotic::runtime::data<float>(add_79.get()));
   }
   add_77.reset();
@@ -5495,11 +6297,11 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     const int64_t add_79_layout[] = {96, 48, 1};
     TensorHandle add_79_copy;
     const float* add_79_data = kernel_input<float>(add_79.get(), 3, add_79_layout, add_79_copy);
-    auto* kernel_115 = &aotic_kernels::base::k3_sigmoid_tanh_mul;
+    auto* kernel_152 = &aotic_kernels::base::k3_sigmoid_tanh_mul;
     if (kernels_avx2()) {
-      kernel_115 = &aotic_kernels::avx2::k3_sigmoid_tanh_mul;
+      kernel_152 = &aotic_kernels::avx2::k3_sigmoid_tanh_mul;
     }
-    kernel_115(getitem_155_data, add_79_data, aotic::runtime::data<float>(mul_116.get()));
+    kernel_152(getitem_155_data, add_79_data, aotic::runtime::data<float>(mul_116.get()));
   }
   getitem_155.reset();
   // node 'view_88' (aten.view.default)
@@ -5509,18 +6311,40 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
   const int64_t shape_89[] = {2, 48};
   check(aoti_torch_cpu_reshape(mul_116.get(), shape_89, 2, view_88.out()),
         "node 'view_88' (aten.view.default)");
-  // node 'addmm_41' (aten.addmm.default)
+  // node 'addmm_41_mm' (aten.mm.default)
+  TensorHandle addmm_41_mm;
+  const int64_t addmm_41_mm_sizes[] = {2, 192};
+  const int64_t addmm_41_mm_strides[] = {192, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 0, kFloat32, 2, addmm_41_mm_sizes, addmm_41_mm_strides, addmm_41_mm.out()),
+        "allocate addmm_41_mm");
+  check(aoti_torch_cpu_mm_out(addmm_41_mm.get(), view_88.get(), p_lstm_weight_hh_l1_reverse_kn_1),
+        "node 'addmm_41_mm' (aten.mm.default)");
+  view_88.reset();
+  // node 'addmm_41' (aten.add.Tensor)
   TensorHandle addmm_41;
   const int64_t addmm_41_sizes[] = {2, 192};
   const int64_t addmm_41_strides[] = {192, 1};
   check(aoti_torch__alloc_from_pool(
-            arena.get(), 0, kFloat32, 2, addmm_41_sizes, addmm_41_strides, addmm_41.out()),
+            arena.get(), 1536, kFloat32, 2, addmm_41_sizes, addmm_41_strides, addmm_41.out()),
         "allocate addmm_41");
-  check(aoti_torch_cpu_addmm_out(
-            addmm_41.get(), p_lstm_bias_hh_l1_reverse_1, view_88.get(), p_lstm_weight_hh_l1_reverse_kn_1, 1.0,
-            1.0),
-        "node 'addmm_41' (aten.addmm.default)");
-  view_88.reset();
+  {
+    const int64_t addmm_41_mm_layout[] = {192, 1};
+    TensorHandle addmm_41_mm_copy;
+    const float* addmm_41_mm_data = kernel_input<float>(addmm_41_mm.get(), 2, addmm_41_mm_layout,
+        addmm_41_mm_copy);
+    const int64_t p_lstm_bias_hh_l1_reverse_layout_2[] = {1};
+    TensorHandle p_lstm_bias_hh_l1_reverse_copy_2;
+    const float* p_lstm_bias_hh_l1_reverse_data_2 = kernel_input<float>(p_lstm_bias_hh_l1_reverse_1, 1,
+        p_lstm_bias_hh_l1_reverse_layout_2, p_lstm_bias_hh_l1_reverse_copy_2);
+    auto* kernel_153 = &aotic_kernels::base::k4_add;
+    if (kernels_avx2()) {
+      kernel_153 = &aotic_kernels::avx2::k4_add;
+    }
+    kernel_153(addmm_41_mm_data, p_lstm_bias_hh_l1_reverse_data_2,
+        aotic::runtime::data<float>(addmm_41.get()));
+  }
+  addmm_41_mm.reset();
   // node 'view_89' (aten.view.default)
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
   // may share addmm_41's storage (a view)
@@ -5533,8 +6357,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
   TensorHandle add_80;
   const int64_t add_80_sizes[] = {1, 2, 192};
   const int64_t add_80_strides[] = {384, 192, 1};
-  check(aoti_torch__alloc_from_pool(
-            arena.get(), 1536, kFloat32, 3, add_80_sizes, add_80_strides, add_80.out()),
+  check(aoti_torch__alloc_from_pool(arena.get(), 0, kFloat32, 3, add_80_sizes, add_80_strides, add_80.out()),
         "allocate add_80");
   // fuses slice_48, squeeze_53, add_80
   {
@@ -5544,11 +6367,11 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     const int64_t flip_1_layout_3[] = {384, 192, 1};
     TensorHandle flip_1_copy_3;
     const float* flip_1_data_3 = kernel_input<float>(flip_1.get(), 3, flip_1_layout_3, flip_1_copy_3);
-    auto* kernel_116 = &aotic_kernels::base::k6_slice_squeeze_add;
+    auto* kernel_154 = &aotic_kernels::base::k7_slice_squeeze_add;
     if (kernels_avx2()) {
-      kernel_116 = &aotic_kernels::avx2::k6_slice_squeeze_add;
+      kernel_154 = &aotic_kernels::avx2::k7_slice_squeeze_add;
     }
-    kernel_116(view_89_data, flip_1_data_3, aotic::runtime::data<float>(add_80.get()));
+    kernel_154(view_89_data, flip_1_data_3, aotic::runtime::data<float>(add_80.get()));
   }
   view_89.reset();
   // node 'split_with_sizes_39' (aten.split_with_sizes.default)
@@ -5592,11 +6415,11 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     TensorHandle getitem_158_copy;
     const float* getitem_158_data = kernel_input<float>(getitem_158.get(), 3, getitem_158_layout,
         getitem_158_copy);
-    auto* kernel_117 = &aotic_kernels::base::k2_sigmoid_sigmoid_tanh_mul_mul_add;
+    auto* kernel_155 = &aotic_kernels::base::k2_sigmoid_sigmoid_tanh_mul_mul_add;
     if (kernels_avx2()) {
-      kernel_117 = &aotic_kernels::avx2::k2_sigmoid_sigmoid_tanh_mul_mul_add;
+      kernel_155 = &aotic_kernels::avx2::k2_sigmoid_sigmoid_tanh_mul_mul_add;
     }
-    kernel_117(getitem_157_data, add_79_data_1, getitem_156_data, getitem_158_data,
+    kernel_155(getitem_157_data, add_79_data_1, getitem_156_data, getitem_158_data,
         aotic::runtime::data<float>(add_81.get()));
   }
   add_79.reset();
@@ -5619,11 +6442,11 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     const int64_t add_81_layout[] = {96, 48, 1};
     TensorHandle add_81_copy;
     const float* add_81_data = kernel_input<float>(add_81.get(), 3, add_81_layout, add_81_copy);
-    auto* kernel_118 = &aotic_kernels::base::k3_sigmoid_tanh_mul;
+    auto* kernel_156 = &aotic_kernels::base::k3_sigmoid_tanh_mul;
     if (kernels_avx2()) {
-      kernel_118 = &aotic_kernels::avx2::k3_sigmoid_tanh_mul;
+      kernel_156 = &aotic_kernels::avx2::k3_sigmoid_tanh_mul;
     }
-    kernel_118(getitem_159_data, add_81_data, aotic::runtime::data<float>(mul_119.get()));
+    kernel_156(getitem_159_data, add_81_data, aotic::runtime::data<float>(mul_119.get()));
   }
   getitem_159.reset();
   // node 'view_90' (aten.view.default)
@@ -5633,18 +6456,40 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
   const int64_t shape_91[] = {2, 48};
   check(aoti_torch_cpu_reshape(mul_119.get(), shape_91, 2, view_90.out()),
         "node 'view_90' (aten.view.default)");
-  // node 'addmm_42' (aten.addmm.default)
+  // node 'addmm_42_mm' (aten.mm.default)
+  TensorHandle addmm_42_mm;
+  const int64_t addmm_42_mm_sizes[] = {2, 192};
+  const int64_t addmm_42_mm_strides[] = {192, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 0, kFloat32, 2, addmm_42_mm_sizes, addmm_42_mm_strides, addmm_42_mm.out()),
+        "allocate addmm_42_mm");
+  check(aoti_torch_cpu_mm_out(addmm_42_mm.get(), view_90.get(), p_lstm_weight_hh_l1_reverse_kn_1),
+        "node 'addmm_42_mm' (aten.mm.default)");
+  view_90.reset();
+  // node 'addmm_42' (aten.add.Tensor)
   TensorHandle addmm_42;
   const int64_t addmm_42_sizes[] = {2, 192};
   const int64_t addmm_42_strides[] = {192, 1};
   check(aoti_torch__alloc_from_pool(
-            arena.get(), 0, kFloat32, 2, addmm_42_sizes, addmm_42_strides, addmm_42.out()),
+            arena.get(), 1536, kFloat32, 2, addmm_42_sizes, addmm_42_strides, addmm_42.out()),
         "allocate addmm_42");
-  check(aoti_torch_cpu_addmm_out(
-            addmm_42.get(), p_lstm_bias_hh_l1_reverse_1, view_90.get(), p_lstm_weight_hh_l1_reverse_kn_1, 1.0,
-            1.0),
-        "node 'addmm_42' (aten.addmm.default)");
-  view_90.reset();
+  {
+    const int64_t addmm_42_mm_layout[] = {192, 1};
+    TensorHandle addmm_42_mm_copy;
+    const float* addmm_42_mm_data = kernel_input<float>(addmm_42_mm.get(), 2, addmm_42_mm_layout,
+        addmm_42_mm_copy);
+    const int64_t p_lstm_bias_hh_l1_reverse_layout_3[] = {1};
+    TensorHandle p_lstm_bias_hh_l1_reverse_copy_3;
+    const float* p_lstm_bias_hh_l1_reverse_data_3 = kernel_input<float>(p_lstm_bias_hh_l1_reverse_1, 1,
+        p_lstm_bias_hh_l1_reverse_layout_3, p_lstm_bias_hh_l1_reverse_copy_3);
+    auto* kernel_157 = &aotic_kernels::base::k4_add;
+    if (kernels_avx2()) {
+      kernel_157 = &aotic_kernels::avx2::k4_add;
+    }
+    kernel_157(addmm_42_mm_data, p_lstm_bias_hh_l1_reverse_data_3,
+        aotic::runtime::data<float>(addmm_42.get()));
+  }
+  addmm_42_mm.reset();
   // node 'view_91' (aten.view.default)
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
   // may share addmm_42's storage (a view)
@@ -5657,8 +6502,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
   TensorHandle add_82;
   const int64_t add_82_sizes[] = {1, 2, 192};
   const int64_t add_82_strides[] = {384, 192, 1};
-  check(aoti_torch__alloc_from_pool(
-            arena.get(), 1536, kFloat32, 3, add_82_sizes, add_82_strides, add_82.out()),
+  check(aoti_torch__alloc_from_pool(arena.get(), 0, kFloat32, 3, add_82_sizes, add_82_strides, add_82.out()),
         "allocate add_82");
   // fuses slice_49, squeeze_54, add_82
   {
@@ -5668,11 +6512,11 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     const int64_t flip_1_layout_4[] = {384, 192, 1};
     TensorHandle flip_1_copy_4;
     const float* flip_1_data_4 = kernel_input<float>(flip_1.get(), 3, flip_1_layout_4, flip_1_copy_4);
-    auto* kernel_119 = &aotic_kernels::base::k7_slice_squeeze_add;
+    auto* kernel_158 = &aotic_kernels::base::k8_slice_squeeze_add;
     if (kernels_avx2()) {
-      kernel_119 = &aotic_kernels::avx2::k7_slice_squeeze_add;
+      kernel_158 = &aotic_kernels::avx2::k8_slice_squeeze_add;
     }
-    kernel_119(view_91_data, flip_1_data_4, aotic::runtime::data<float>(add_82.get()));
+    kernel_158(view_91_data, flip_1_data_4, aotic::runtime::data<float>(add_82.get()));
   }
   view_91.reset();
   // node 'split_with_sizes_40' (aten.split_with_sizes.default)
@@ -5716,11 +6560,11 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     TensorHandle getitem_162_copy;
     const float* getitem_162_data = kernel_input<float>(getitem_162.get(), 3, getitem_162_layout,
         getitem_162_copy);
-    auto* kernel_120 = &aotic_kernels::base::k2_sigmoid_sigmoid_tanh_mul_mul_add;
+    auto* kernel_159 = &aotic_kernels::base::k2_sigmoid_sigmoid_tanh_mul_mul_add;
     if (kernels_avx2()) {
-      kernel_120 = &aotic_kernels::avx2::k2_sigmoid_sigmoid_tanh_mul_mul_add;
+      kernel_159 = &aotic_kernels::avx2::k2_sigmoid_sigmoid_tanh_mul_mul_add;
     }
-    kernel_120(getitem_161_data, add_81_data_1, getitem_160_data, getitem_162_data,
+    kernel_159(getitem_161_data, add_81_data_1, getitem_160_data, getitem_162_data,
         aotic::runtime::data<float>(add_83.get()));
   }
   add_81.reset();
@@ -5743,11 +6587,11 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     const int64_t add_83_layout[] = {96, 48, 1};
     TensorHandle add_83_copy;
     const float* add_83_data = kernel_input<float>(add_83.get(), 3, add_83_layout, add_83_copy);
-    auto* kernel_121 = &aotic_kernels::base::k3_sigmoid_tanh_mul;
+    auto* kernel_160 = &aotic_kernels::base::k3_sigmoid_tanh_mul;
     if (kernels_avx2()) {
-      kernel_121 = &aotic_kernels::avx2::k3_sigmoid_tanh_mul;
+      kernel_160 = &aotic_kernels::avx2::k3_sigmoid_tanh_mul;
     }
-    kernel_121(getitem_163_data, add_83_data, aotic::runtime::data<float>(mul_122.get()));
+    kernel_160(getitem_163_data, add_83_data, aotic::runtime::data<float>(mul_122.get()));
   }
   getitem_163.reset();
   // node 'view_92' (aten.view.default)
@@ -5757,18 +6601,40 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
   const int64_t shape_93[] = {2, 48};
   check(aoti_torch_cpu_reshape(mul_122.get(), shape_93, 2, view_92.out()),
         "node 'view_92' (aten.view.default)");
-  // node 'addmm_43' (aten.addmm.default)
+  // node 'addmm_43_mm' (aten.mm.default)
+  TensorHandle addmm_43_mm;
+  const int64_t addmm_43_mm_sizes[] = {2, 192};
+  const int64_t addmm_43_mm_strides[] = {192, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 0, kFloat32, 2, addmm_43_mm_sizes, addmm_43_mm_strides, addmm_43_mm.out()),
+        "allocate addmm_43_mm");
+  check(aoti_torch_cpu_mm_out(addmm_43_mm.get(), view_92.get(), p_lstm_weight_hh_l1_reverse_kn_1),
+        "node 'addmm_43_mm' (aten.mm.default)");
+  view_92.reset();
+  // node 'addmm_43' (aten.add.Tensor)
   TensorHandle addmm_43;
   const int64_t addmm_43_sizes[] = {2, 192};
   const int64_t addmm_43_strides[] = {192, 1};
   check(aoti_torch__alloc_from_pool(
-            arena.get(), 0, kFloat32, 2, addmm_43_sizes, addmm_43_strides, addmm_43.out()),
+            arena.get(), 1536, kFloat32, 2, addmm_43_sizes, addmm_43_strides, addmm_43.out()),
         "allocate addmm_43");
-  check(aoti_torch_cpu_addmm_out(
-            addmm_43.get(), p_lstm_bias_hh_l1_reverse_1, view_92.get(), p_lstm_weight_hh_l1_reverse_kn_1, 1.0,
-            1.0),
-        "node 'addmm_43' (aten.addmm.default)");
-  view_92.reset();
+  {
+    const int64_t addmm_43_mm_layout[] = {192, 1};
+    TensorHandle addmm_43_mm_copy;
+    const float* addmm_43_mm_data = kernel_input<float>(addmm_43_mm.get(), 2, addmm_43_mm_layout,
+        addmm_43_mm_copy);
+    const int64_t p_lstm_bias_hh_l1_reverse_layout_4[] = {1};
+    TensorHandle p_lstm_bias_hh_l1_reverse_copy_4;
+    const float* p_lstm_bias_hh_l1_reverse_data_4 = kernel_input<float>(p_lstm_bias_hh_l1_reverse_1, 1,
+        p_lstm_bias_hh_l1_reverse_layout_4, p_lstm_bias_hh_l1_reverse_copy_4);
+    auto* kernel_161 = &aotic_kernels::base::k4_add;
+    if (kernels_avx2()) {
+      kernel_161 = &aotic_kernels::avx2::k4_add;
+    }
+    kernel_161(addmm_43_mm_data, p_lstm_bias_hh_l1_reverse_data_4,
+        aotic::runtime::data<float>(addmm_43.get()));
+  }
+  addmm_43_mm.reset();
   // node 'view_93' (aten.view.default)
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
   // may share addmm_43's storage (a view)
@@ -5781,8 +6647,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
   TensorHandle add_84;
   const int64_t add_84_sizes[] = {1, 2, 192};
   const int64_t add_84_strides[] = {384, 192, 1};
-  check(aoti_torch__alloc_from_pool(
-            arena.get(), 1536, kFloat32, 3, add_84_sizes, add_84_strides, add_84.out()),
+  check(aoti_torch__alloc_from_pool(arena.get(), 0, kFloat32, 3, add_84_sizes, add_84_strides, add_84.out()),
         "allocate add_84");
   // fuses slice_50, squeeze_55, add_84
   {
@@ -5792,11 +6657,11 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     const int64_t flip_1_layout_5[] = {384, 192, 1};
     TensorHandle flip_1_copy_5;
     const float* flip_1_data_5 = kernel_input<float>(flip_1.get(), 3, flip_1_layout_5, flip_1_copy_5);
-    auto* kernel_122 = &aotic_kernels::base::k8_slice_squeeze_add;
+    auto* kernel_162 = &aotic_kernels::base::k9_slice_squeeze_add;
     if (kernels_avx2()) {
-      kernel_122 = &aotic_kernels::avx2::k8_slice_squeeze_add;
+      kernel_162 = &aotic_kernels::avx2::k9_slice_squeeze_add;
     }
-    kernel_122(view_93_data, flip_1_data_5, aotic::runtime::data<float>(add_84.get()));
+    kernel_162(view_93_data, flip_1_data_5, aotic::runtime::data<float>(add_84.get()));
   }
   view_93.reset();
   // node 'split_with_sizes_41' (aten.split_with_sizes.default)
@@ -5840,11 +6705,11 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     TensorHandle getitem_166_copy;
     const float* getitem_166_data = kernel_input<float>(getitem_166.get(), 3, getitem_166_layout,
         getitem_166_copy);
-    auto* kernel_123 = &aotic_kernels::base::k2_sigmoid_sigmoid_tanh_mul_mul_add;
+    auto* kernel_163 = &aotic_kernels::base::k2_sigmoid_sigmoid_tanh_mul_mul_add;
     if (kernels_avx2()) {
-      kernel_123 = &aotic_kernels::avx2::k2_sigmoid_sigmoid_tanh_mul_mul_add;
+      kernel_163 = &aotic_kernels::avx2::k2_sigmoid_sigmoid_tanh_mul_mul_add;
     }
-    kernel_123(getitem_165_data, add_83_data_1, getitem_164_data, getitem_166_data,
+    kernel_163(getitem_165_data, add_83_data_1, getitem_164_data, getitem_166_data,
         aotic::runtime::data<float>(add_85.get()));
   }
   add_83.reset();
@@ -5867,11 +6732,11 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     const int64_t add_85_layout[] = {96, 48, 1};
     TensorHandle add_85_copy;
     const float* add_85_data = kernel_input<float>(add_85.get(), 3, add_85_layout, add_85_copy);
-    auto* kernel_124 = &aotic_kernels::base::k3_sigmoid_tanh_mul;
+    auto* kernel_164 = &aotic_kernels::base::k3_sigmoid_tanh_mul;
     if (kernels_avx2()) {
-      kernel_124 = &aotic_kernels::avx2::k3_sigmoid_tanh_mul;
+      kernel_164 = &aotic_kernels::avx2::k3_sigmoid_tanh_mul;
     }
-    kernel_124(getitem_167_data, add_85_data, aotic::runtime::data<float>(mul_125.get()));
+    kernel_164(getitem_167_data, add_85_data, aotic::runtime::data<float>(mul_125.get()));
   }
   getitem_167.reset();
   // node 'view_94' (aten.view.default)
@@ -5881,18 +6746,40 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
   const int64_t shape_95[] = {2, 48};
   check(aoti_torch_cpu_reshape(mul_125.get(), shape_95, 2, view_94.out()),
         "node 'view_94' (aten.view.default)");
-  // node 'addmm_44' (aten.addmm.default)
+  // node 'addmm_44_mm' (aten.mm.default)
+  TensorHandle addmm_44_mm;
+  const int64_t addmm_44_mm_sizes[] = {2, 192};
+  const int64_t addmm_44_mm_strides[] = {192, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 0, kFloat32, 2, addmm_44_mm_sizes, addmm_44_mm_strides, addmm_44_mm.out()),
+        "allocate addmm_44_mm");
+  check(aoti_torch_cpu_mm_out(addmm_44_mm.get(), view_94.get(), p_lstm_weight_hh_l1_reverse_kn_1),
+        "node 'addmm_44_mm' (aten.mm.default)");
+  view_94.reset();
+  // node 'addmm_44' (aten.add.Tensor)
   TensorHandle addmm_44;
   const int64_t addmm_44_sizes[] = {2, 192};
   const int64_t addmm_44_strides[] = {192, 1};
   check(aoti_torch__alloc_from_pool(
-            arena.get(), 0, kFloat32, 2, addmm_44_sizes, addmm_44_strides, addmm_44.out()),
+            arena.get(), 1536, kFloat32, 2, addmm_44_sizes, addmm_44_strides, addmm_44.out()),
         "allocate addmm_44");
-  check(aoti_torch_cpu_addmm_out(
-            addmm_44.get(), p_lstm_bias_hh_l1_reverse_1, view_94.get(), p_lstm_weight_hh_l1_reverse_kn_1, 1.0,
-            1.0),
-        "node 'addmm_44' (aten.addmm.default)");
-  view_94.reset();
+  {
+    const int64_t addmm_44_mm_layout[] = {192, 1};
+    TensorHandle addmm_44_mm_copy;
+    const float* addmm_44_mm_data = kernel_input<float>(addmm_44_mm.get(), 2, addmm_44_mm_layout,
+        addmm_44_mm_copy);
+    const int64_t p_lstm_bias_hh_l1_reverse_layout_5[] = {1};
+    TensorHandle p_lstm_bias_hh_l1_reverse_copy_5;
+    const float* p_lstm_bias_hh_l1_reverse_data_5 = kernel_input<float>(p_lstm_bias_hh_l1_reverse_1, 1,
+        p_lstm_bias_hh_l1_reverse_layout_5, p_lstm_bias_hh_l1_reverse_copy_5);
+    auto* kernel_165 = &aotic_kernels::base::k4_add;
+    if (kernels_avx2()) {
+      kernel_165 = &aotic_kernels::avx2::k4_add;
+    }
+    kernel_165(addmm_44_mm_data, p_lstm_bias_hh_l1_reverse_data_5,
+        aotic::runtime::data<float>(addmm_44.get()));
+  }
+  addmm_44_mm.reset();
   // node 'view_95' (aten.view.default)
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
   // may share addmm_44's storage (a view)
@@ -5905,8 +6792,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
   TensorHandle add_86;
   const int64_t add_86_sizes[] = {1, 2, 192};
   const int64_t add_86_strides[] = {384, 192, 1};
-  check(aoti_torch__alloc_from_pool(
-            arena.get(), 1536, kFloat32, 3, add_86_sizes, add_86_strides, add_86.out()),
+  check(aoti_torch__alloc_from_pool(arena.get(), 0, kFloat32, 3, add_86_sizes, add_86_strides, add_86.out()),
         "allocate add_86");
   // fuses slice_51, squeeze_56, add_86
   {
@@ -5916,11 +6802,11 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     const int64_t flip_1_layout_6[] = {384, 192, 1};
     TensorHandle flip_1_copy_6;
     const float* flip_1_data_6 = kernel_input<float>(flip_1.get(), 3, flip_1_layout_6, flip_1_copy_6);
-    auto* kernel_125 = &aotic_kernels::base::k9_slice_squeeze_add;
+    auto* kernel_166 = &aotic_kernels::base::k10_slice_squeeze_add;
     if (kernels_avx2()) {
-      kernel_125 = &aotic_kernels::avx2::k9_slice_squeeze_add;
+      kernel_166 = &aotic_kernels::avx2::k10_slice_squeeze_add;
     }
-    kernel_125(view_95_data, flip_1_data_6, aotic::runtime::data<float>(add_86.get()));
+    kernel_166(view_95_data, flip_1_data_6, aotic::runtime::data<float>(add_86.get()));
   }
   view_95.reset();
   // node 'split_with_sizes_42' (aten.split_with_sizes.default)
@@ -5964,11 +6850,11 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     TensorHandle getitem_170_copy;
     const float* getitem_170_data = kernel_input<float>(getitem_170.get(), 3, getitem_170_layout,
         getitem_170_copy);
-    auto* kernel_126 = &aotic_kernels::base::k2_sigmoid_sigmoid_tanh_mul_mul_add;
+    auto* kernel_167 = &aotic_kernels::base::k2_sigmoid_sigmoid_tanh_mul_mul_add;
     if (kernels_avx2()) {
-      kernel_126 = &aotic_kernels::avx2::k2_sigmoid_sigmoid_tanh_mul_mul_add;
+      kernel_167 = &aotic_kernels::avx2::k2_sigmoid_sigmoid_tanh_mul_mul_add;
     }
-    kernel_126(getitem_169_data, add_85_data_1, getitem_168_data, getitem_170_data,
+    kernel_167(getitem_169_data, add_85_data_1, getitem_168_data, getitem_170_data,
         aotic::runtime::data<float>(add_87.get()));
   }
   add_85.reset();
@@ -5991,11 +6877,11 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     const int64_t add_87_layout[] = {96, 48, 1};
     TensorHandle add_87_copy;
     const float* add_87_data = kernel_input<float>(add_87.get(), 3, add_87_layout, add_87_copy);
-    auto* kernel_127 = &aotic_kernels::base::k3_sigmoid_tanh_mul;
+    auto* kernel_168 = &aotic_kernels::base::k3_sigmoid_tanh_mul;
     if (kernels_avx2()) {
-      kernel_127 = &aotic_kernels::avx2::k3_sigmoid_tanh_mul;
+      kernel_168 = &aotic_kernels::avx2::k3_sigmoid_tanh_mul;
     }
-    kernel_127(getitem_171_data, add_87_data, aotic::runtime::data<float>(mul_128.get()));
+    kernel_168(getitem_171_data, add_87_data, aotic::runtime::data<float>(mul_128.get()));
   }
   getitem_171.reset();
   // node 'view_96' (aten.view.default)
@@ -6005,18 +6891,40 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
   const int64_t shape_97[] = {2, 48};
   check(aoti_torch_cpu_reshape(mul_128.get(), shape_97, 2, view_96.out()),
         "node 'view_96' (aten.view.default)");
-  // node 'addmm_45' (aten.addmm.default)
+  // node 'addmm_45_mm' (aten.mm.default)
+  TensorHandle addmm_45_mm;
+  const int64_t addmm_45_mm_sizes[] = {2, 192};
+  const int64_t addmm_45_mm_strides[] = {192, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 0, kFloat32, 2, addmm_45_mm_sizes, addmm_45_mm_strides, addmm_45_mm.out()),
+        "allocate addmm_45_mm");
+  check(aoti_torch_cpu_mm_out(addmm_45_mm.get(), view_96.get(), p_lstm_weight_hh_l1_reverse_kn_1),
+        "node 'addmm_45_mm' (aten.mm.default)");
+  view_96.reset();
+  // node 'addmm_45' (aten.add.Tensor)
   TensorHandle addmm_45;
   const int64_t addmm_45_sizes[] = {2, 192};
   const int64_t addmm_45_strides[] = {192, 1};
   check(aoti_torch__alloc_from_pool(
-            arena.get(), 0, kFloat32, 2, addmm_45_sizes, addmm_45_strides, addmm_45.out()),
+            arena.get(), 1536, kFloat32, 2, addmm_45_sizes, addmm_45_strides, addmm_45.out()),
         "allocate addmm_45");
-  check(aoti_torch_cpu_addmm_out(
-            addmm_45.get(), p_lstm_bias_hh_l1_reverse_1, view_96.get(), p_lstm_weight_hh_l1_reverse_kn_1, 1.0,
-            1.0),
-        "node 'addmm_45' (aten.addmm.default)");
-  view_96.reset();
+  {
+    const int64_t addmm_45_mm_layout[] = {192, 1};
+    TensorHandle addmm_45_mm_copy;
+    const float* addmm_45_mm_data = kernel_input<float>(addmm_45_mm.get(), 2, addmm_45_mm_layout,
+        addmm_45_mm_copy);
+    const int64_t p_lstm_bias_hh_l1_reverse_layout_6[] = {1};
+    TensorHandle p_lstm_bias_hh_l1_reverse_copy_6;
+    const float* p_lstm_bias_hh_l1_reverse_data_6 = kernel_input<float>(p_lstm_bias_hh_l1_reverse_1, 1,
+        p_lstm_bias_hh_l1_reverse_layout_6, p_lstm_bias_hh_l1_reverse_copy_6);
+    auto* kernel_169 = &aotic_kernels::base::k4_add;
+    if (kernels_avx2()) {
+      kernel_169 = &aotic_kernels::avx2::k4_add;
+    }
+    kernel_169(addmm_45_mm_data, p_lstm_bias_hh_l1_reverse_data_6,
+        aotic::runtime::data<float>(addmm_45.get()));
+  }
+  addmm_45_mm.reset();
   // node 'view_97' (aten.view.default)
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
   // may share addmm_45's storage (a view)
@@ -6029,8 +6937,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
   TensorHandle add_88;
   const int64_t add_88_sizes[] = {1, 2, 192};
   const int64_t add_88_strides[] = {384, 192, 1};
-  check(aoti_torch__alloc_from_pool(
-            arena.get(), 1536, kFloat32, 3, add_88_sizes, add_88_strides, add_88.out()),
+  check(aoti_torch__alloc_from_pool(arena.get(), 0, kFloat32, 3, add_88_sizes, add_88_strides, add_88.out()),
         "allocate add_88");
   // fuses slice_52, squeeze_57, add_88
   {
@@ -6040,11 +6947,11 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     const int64_t flip_1_layout_7[] = {384, 192, 1};
     TensorHandle flip_1_copy_7;
     const float* flip_1_data_7 = kernel_input<float>(flip_1.get(), 3, flip_1_layout_7, flip_1_copy_7);
-    auto* kernel_128 = &aotic_kernels::base::k10_slice_squeeze_add;
+    auto* kernel_170 = &aotic_kernels::base::k11_slice_squeeze_add;
     if (kernels_avx2()) {
-      kernel_128 = &aotic_kernels::avx2::k10_slice_squeeze_add;
+      kernel_170 = &aotic_kernels::avx2::k11_slice_squeeze_add;
     }
-    kernel_128(view_97_data, flip_1_data_7, aotic::runtime::data<float>(add_88.get()));
+    kernel_170(view_97_data, flip_1_data_7, aotic::runtime::data<float>(add_88.get()));
   }
   view_97.reset();
   // node 'split_with_sizes_43' (aten.split_with_sizes.default)
@@ -6088,11 +6995,11 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     TensorHandle getitem_174_copy;
     const float* getitem_174_data = kernel_input<float>(getitem_174.get(), 3, getitem_174_layout,
         getitem_174_copy);
-    auto* kernel_129 = &aotic_kernels::base::k2_sigmoid_sigmoid_tanh_mul_mul_add;
+    auto* kernel_171 = &aotic_kernels::base::k2_sigmoid_sigmoid_tanh_mul_mul_add;
     if (kernels_avx2()) {
-      kernel_129 = &aotic_kernels::avx2::k2_sigmoid_sigmoid_tanh_mul_mul_add;
+      kernel_171 = &aotic_kernels::avx2::k2_sigmoid_sigmoid_tanh_mul_mul_add;
     }
-    kernel_129(getitem_173_data, add_87_data_1, getitem_172_data, getitem_174_data,
+    kernel_171(getitem_173_data, add_87_data_1, getitem_172_data, getitem_174_data,
         aotic::runtime::data<float>(add_89.get()));
   }
   add_87.reset();
@@ -6115,11 +7022,11 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     const int64_t add_89_layout[] = {96, 48, 1};
     TensorHandle add_89_copy;
     const float* add_89_data = kernel_input<float>(add_89.get(), 3, add_89_layout, add_89_copy);
-    auto* kernel_130 = &aotic_kernels::base::k3_sigmoid_tanh_mul;
+    auto* kernel_172 = &aotic_kernels::base::k3_sigmoid_tanh_mul;
     if (kernels_avx2()) {
-      kernel_130 = &aotic_kernels::avx2::k3_sigmoid_tanh_mul;
+      kernel_172 = &aotic_kernels::avx2::k3_sigmoid_tanh_mul;
     }
-    kernel_130(getitem_175_data, add_89_data, aotic::runtime::data<float>(mul_131.get()));
+    kernel_172(getitem_175_data, add_89_data, aotic::runtime::data<float>(mul_131.get()));
   }
   getitem_175.reset();
   // node 'view_98' (aten.view.default)
@@ -6129,18 +7036,40 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
   const int64_t shape_99[] = {2, 48};
   check(aoti_torch_cpu_reshape(mul_131.get(), shape_99, 2, view_98.out()),
         "node 'view_98' (aten.view.default)");
-  // node 'addmm_46' (aten.addmm.default)
+  // node 'addmm_46_mm' (aten.mm.default)
+  TensorHandle addmm_46_mm;
+  const int64_t addmm_46_mm_sizes[] = {2, 192};
+  const int64_t addmm_46_mm_strides[] = {192, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 0, kFloat32, 2, addmm_46_mm_sizes, addmm_46_mm_strides, addmm_46_mm.out()),
+        "allocate addmm_46_mm");
+  check(aoti_torch_cpu_mm_out(addmm_46_mm.get(), view_98.get(), p_lstm_weight_hh_l1_reverse_kn_1),
+        "node 'addmm_46_mm' (aten.mm.default)");
+  view_98.reset();
+  // node 'addmm_46' (aten.add.Tensor)
   TensorHandle addmm_46;
   const int64_t addmm_46_sizes[] = {2, 192};
   const int64_t addmm_46_strides[] = {192, 1};
   check(aoti_torch__alloc_from_pool(
-            arena.get(), 0, kFloat32, 2, addmm_46_sizes, addmm_46_strides, addmm_46.out()),
+            arena.get(), 1536, kFloat32, 2, addmm_46_sizes, addmm_46_strides, addmm_46.out()),
         "allocate addmm_46");
-  check(aoti_torch_cpu_addmm_out(
-            addmm_46.get(), p_lstm_bias_hh_l1_reverse_1, view_98.get(), p_lstm_weight_hh_l1_reverse_kn_1, 1.0,
-            1.0),
-        "node 'addmm_46' (aten.addmm.default)");
-  view_98.reset();
+  {
+    const int64_t addmm_46_mm_layout[] = {192, 1};
+    TensorHandle addmm_46_mm_copy;
+    const float* addmm_46_mm_data = kernel_input<float>(addmm_46_mm.get(), 2, addmm_46_mm_layout,
+        addmm_46_mm_copy);
+    const int64_t p_lstm_bias_hh_l1_reverse_layout_7[] = {1};
+    TensorHandle p_lstm_bias_hh_l1_reverse_copy_7;
+    const float* p_lstm_bias_hh_l1_reverse_data_7 = kernel_input<float>(p_lstm_bias_hh_l1_reverse_1, 1,
+        p_lstm_bias_hh_l1_reverse_layout_7, p_lstm_bias_hh_l1_reverse_copy_7);
+    auto* kernel_173 = &aotic_kernels::base::k4_add;
+    if (kernels_avx2()) {
+      kernel_173 = &aotic_kernels::avx2::k4_add;
+    }
+    kernel_173(addmm_46_mm_data, p_lstm_bias_hh_l1_reverse_data_7,
+        aotic::runtime::data<float>(addmm_46.get()));
+  }
+  addmm_46_mm.reset();
   // node 'view_99' (aten.view.default)
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
   // may share addmm_46's storage (a view)
@@ -6153,8 +7082,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
   TensorHandle add_90;
   const int64_t add_90_sizes[] = {1, 2, 192};
   const int64_t add_90_strides[] = {384, 192, 1};
-  check(aoti_torch__alloc_from_pool(
-            arena.get(), 1536, kFloat32, 3, add_90_sizes, add_90_strides, add_90.out()),
+  check(aoti_torch__alloc_from_pool(arena.get(), 0, kFloat32, 3, add_90_sizes, add_90_strides, add_90.out()),
         "allocate add_90");
   // fuses slice_53, squeeze_58, add_90
   {
@@ -6164,11 +7092,11 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     const int64_t flip_1_layout_8[] = {384, 192, 1};
     TensorHandle flip_1_copy_8;
     const float* flip_1_data_8 = kernel_input<float>(flip_1.get(), 3, flip_1_layout_8, flip_1_copy_8);
-    auto* kernel_131 = &aotic_kernels::base::k11_slice_squeeze_add;
+    auto* kernel_174 = &aotic_kernels::base::k12_slice_squeeze_add;
     if (kernels_avx2()) {
-      kernel_131 = &aotic_kernels::avx2::k11_slice_squeeze_add;
+      kernel_174 = &aotic_kernels::avx2::k12_slice_squeeze_add;
     }
-    kernel_131(view_99_data, flip_1_data_8, aotic::runtime::data<float>(add_90.get()));
+    kernel_174(view_99_data, flip_1_data_8, aotic::runtime::data<float>(add_90.get()));
   }
   view_99.reset();
   // node 'split_with_sizes_44' (aten.split_with_sizes.default)
@@ -6212,11 +7140,11 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     TensorHandle getitem_178_copy;
     const float* getitem_178_data = kernel_input<float>(getitem_178.get(), 3, getitem_178_layout,
         getitem_178_copy);
-    auto* kernel_132 = &aotic_kernels::base::k2_sigmoid_sigmoid_tanh_mul_mul_add;
+    auto* kernel_175 = &aotic_kernels::base::k2_sigmoid_sigmoid_tanh_mul_mul_add;
     if (kernels_avx2()) {
-      kernel_132 = &aotic_kernels::avx2::k2_sigmoid_sigmoid_tanh_mul_mul_add;
+      kernel_175 = &aotic_kernels::avx2::k2_sigmoid_sigmoid_tanh_mul_mul_add;
     }
-    kernel_132(getitem_177_data, add_89_data_1, getitem_176_data, getitem_178_data,
+    kernel_175(getitem_177_data, add_89_data_1, getitem_176_data, getitem_178_data,
         aotic::runtime::data<float>(add_91.get()));
   }
   add_89.reset();
@@ -6239,11 +7167,11 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     const int64_t add_91_layout[] = {96, 48, 1};
     TensorHandle add_91_copy;
     const float* add_91_data = kernel_input<float>(add_91.get(), 3, add_91_layout, add_91_copy);
-    auto* kernel_133 = &aotic_kernels::base::k3_sigmoid_tanh_mul;
+    auto* kernel_176 = &aotic_kernels::base::k3_sigmoid_tanh_mul;
     if (kernels_avx2()) {
-      kernel_133 = &aotic_kernels::avx2::k3_sigmoid_tanh_mul;
+      kernel_176 = &aotic_kernels::avx2::k3_sigmoid_tanh_mul;
     }
-    kernel_133(getitem_179_data, add_91_data, aotic::runtime::data<float>(mul_134.get()));
+    kernel_176(getitem_179_data, add_91_data, aotic::runtime::data<float>(mul_134.get()));
   }
   getitem_179.reset();
   // node 'view_100' (aten.view.default)
@@ -6253,18 +7181,40 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
   const int64_t shape_101[] = {2, 48};
   check(aoti_torch_cpu_reshape(mul_134.get(), shape_101, 2, view_100.out()),
         "node 'view_100' (aten.view.default)");
-  // node 'addmm_47' (aten.addmm.default)
+  // node 'addmm_47_mm' (aten.mm.default)
+  TensorHandle addmm_47_mm;
+  const int64_t addmm_47_mm_sizes[] = {2, 192};
+  const int64_t addmm_47_mm_strides[] = {192, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 0, kFloat32, 2, addmm_47_mm_sizes, addmm_47_mm_strides, addmm_47_mm.out()),
+        "allocate addmm_47_mm");
+  check(aoti_torch_cpu_mm_out(addmm_47_mm.get(), view_100.get(), p_lstm_weight_hh_l1_reverse_kn_1),
+        "node 'addmm_47_mm' (aten.mm.default)");
+  view_100.reset();
+  // node 'addmm_47' (aten.add.Tensor)
   TensorHandle addmm_47;
   const int64_t addmm_47_sizes[] = {2, 192};
   const int64_t addmm_47_strides[] = {192, 1};
   check(aoti_torch__alloc_from_pool(
-            arena.get(), 0, kFloat32, 2, addmm_47_sizes, addmm_47_strides, addmm_47.out()),
+            arena.get(), 1536, kFloat32, 2, addmm_47_sizes, addmm_47_strides, addmm_47.out()),
         "allocate addmm_47");
-  check(aoti_torch_cpu_addmm_out(
-            addmm_47.get(), p_lstm_bias_hh_l1_reverse_1, view_100.get(), p_lstm_weight_hh_l1_reverse_kn_1,
-            1.0, 1.0),
-        "node 'addmm_47' (aten.addmm.default)");
-  view_100.reset();
+  {
+    const int64_t addmm_47_mm_layout[] = {192, 1};
+    TensorHandle addmm_47_mm_copy;
+    const float* addmm_47_mm_data = kernel_input<float>(addmm_47_mm.get(), 2, addmm_47_mm_layout,
+        addmm_47_mm_copy);
+    const int64_t p_lstm_bias_hh_l1_reverse_layout_8[] = {1};
+    TensorHandle p_lstm_bias_hh_l1_reverse_copy_8;
+    const float* p_lstm_bias_hh_l1_reverse_data_8 = kernel_input<float>(p_lstm_bias_hh_l1_reverse_1, 1,
+        p_lstm_bias_hh_l1_reverse_layout_8, p_lstm_bias_hh_l1_reverse_copy_8);
+    auto* kernel_177 = &aotic_kernels::base::k4_add;
+    if (kernels_avx2()) {
+      kernel_177 = &aotic_kernels::avx2::k4_add;
+    }
+    kernel_177(addmm_47_mm_data, p_lstm_bias_hh_l1_reverse_data_8,
+        aotic::runtime::data<float>(addmm_47.get()));
+  }
+  addmm_47_mm.reset();
   // node 'view_101' (aten.view.default)
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
   // may share addmm_47's storage (a view)
@@ -6277,8 +7227,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
   TensorHandle add_92;
   const int64_t add_92_sizes[] = {1, 2, 192};
   const int64_t add_92_strides[] = {384, 192, 1};
-  check(aoti_torch__alloc_from_pool(
-            arena.get(), 1536, kFloat32, 3, add_92_sizes, add_92_strides, add_92.out()),
+  check(aoti_torch__alloc_from_pool(arena.get(), 0, kFloat32, 3, add_92_sizes, add_92_strides, add_92.out()),
         "allocate add_92");
   // fuses slice_54, squeeze_59, add_92
   {
@@ -6288,11 +7237,11 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     const int64_t flip_1_layout_9[] = {384, 192, 1};
     TensorHandle flip_1_copy_9;
     const float* flip_1_data_9 = kernel_input<float>(flip_1.get(), 3, flip_1_layout_9, flip_1_copy_9);
-    auto* kernel_134 = &aotic_kernels::base::k12_slice_squeeze_add;
+    auto* kernel_178 = &aotic_kernels::base::k13_slice_squeeze_add;
     if (kernels_avx2()) {
-      kernel_134 = &aotic_kernels::avx2::k12_slice_squeeze_add;
+      kernel_178 = &aotic_kernels::avx2::k13_slice_squeeze_add;
     }
-    kernel_134(view_101_data, flip_1_data_9, aotic::runtime::data<float>(add_92.get()));
+    kernel_178(view_101_data, flip_1_data_9, aotic::runtime::data<float>(add_92.get()));
   }
   view_101.reset();
   // node 'split_with_sizes_45' (aten.split_with_sizes.default)
@@ -6336,11 +7285,11 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     TensorHandle getitem_182_copy;
     const float* getitem_182_data = kernel_input<float>(getitem_182.get(), 3, getitem_182_layout,
         getitem_182_copy);
-    auto* kernel_135 = &aotic_kernels::base::k2_sigmoid_sigmoid_tanh_mul_mul_add;
+    auto* kernel_179 = &aotic_kernels::base::k2_sigmoid_sigmoid_tanh_mul_mul_add;
     if (kernels_avx2()) {
-      kernel_135 = &aotic_kernels::avx2::k2_sigmoid_sigmoid_tanh_mul_mul_add;
+      kernel_179 = &aotic_kernels::avx2::k2_sigmoid_sigmoid_tanh_mul_mul_add;
     }
-    kernel_135(getitem_181_data, add_91_data_1, getitem_180_data, getitem_182_data,
+    kernel_179(getitem_181_data, add_91_data_1, getitem_180_data, getitem_182_data,
         aotic::runtime::data<float>(add_93.get()));
   }
   add_91.reset();
@@ -6363,11 +7312,11 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     const int64_t add_93_layout[] = {96, 48, 1};
     TensorHandle add_93_copy;
     const float* add_93_data = kernel_input<float>(add_93.get(), 3, add_93_layout, add_93_copy);
-    auto* kernel_136 = &aotic_kernels::base::k3_sigmoid_tanh_mul;
+    auto* kernel_180 = &aotic_kernels::base::k3_sigmoid_tanh_mul;
     if (kernels_avx2()) {
-      kernel_136 = &aotic_kernels::avx2::k3_sigmoid_tanh_mul;
+      kernel_180 = &aotic_kernels::avx2::k3_sigmoid_tanh_mul;
     }
-    kernel_136(getitem_183_data, add_93_data, aotic::runtime::data<float>(mul_137.get()));
+    kernel_180(getitem_183_data, add_93_data, aotic::runtime::data<float>(mul_137.get()));
   }
   getitem_183.reset();
   // node 'view_102' (aten.view.default)
@@ -6377,18 +7326,40 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
   const int64_t shape_103[] = {2, 48};
   check(aoti_torch_cpu_reshape(mul_137.get(), shape_103, 2, view_102.out()),
         "node 'view_102' (aten.view.default)");
-  // node 'addmm_48' (aten.addmm.default)
+  // node 'addmm_48_mm' (aten.mm.default)
+  TensorHandle addmm_48_mm;
+  const int64_t addmm_48_mm_sizes[] = {2, 192};
+  const int64_t addmm_48_mm_strides[] = {192, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 0, kFloat32, 2, addmm_48_mm_sizes, addmm_48_mm_strides, addmm_48_mm.out()),
+        "allocate addmm_48_mm");
+  check(aoti_torch_cpu_mm_out(addmm_48_mm.get(), view_102.get(), p_lstm_weight_hh_l1_reverse_kn_1),
+        "node 'addmm_48_mm' (aten.mm.default)");
+  view_102.reset();
+  // node 'addmm_48' (aten.add.Tensor)
   TensorHandle addmm_48;
   const int64_t addmm_48_sizes[] = {2, 192};
   const int64_t addmm_48_strides[] = {192, 1};
   check(aoti_torch__alloc_from_pool(
-            arena.get(), 0, kFloat32, 2, addmm_48_sizes, addmm_48_strides, addmm_48.out()),
+            arena.get(), 1536, kFloat32, 2, addmm_48_sizes, addmm_48_strides, addmm_48.out()),
         "allocate addmm_48");
-  check(aoti_torch_cpu_addmm_out(
-            addmm_48.get(), p_lstm_bias_hh_l1_reverse_1, view_102.get(), p_lstm_weight_hh_l1_reverse_kn_1,
-            1.0, 1.0),
-        "node 'addmm_48' (aten.addmm.default)");
-  view_102.reset();
+  {
+    const int64_t addmm_48_mm_layout[] = {192, 1};
+    TensorHandle addmm_48_mm_copy;
+    const float* addmm_48_mm_data = kernel_input<float>(addmm_48_mm.get(), 2, addmm_48_mm_layout,
+        addmm_48_mm_copy);
+    const int64_t p_lstm_bias_hh_l1_reverse_layout_9[] = {1};
+    TensorHandle p_lstm_bias_hh_l1_reverse_copy_9;
+    const float* p_lstm_bias_hh_l1_reverse_data_9 = kernel_input<float>(p_lstm_bias_hh_l1_reverse_1, 1,
+        p_lstm_bias_hh_l1_reverse_layout_9, p_lstm_bias_hh_l1_reverse_copy_9);
+    auto* kernel_181 = &aotic_kernels::base::k4_add;
+    if (kernels_avx2()) {
+      kernel_181 = &aotic_kernels::avx2::k4_add;
+    }
+    kernel_181(addmm_48_mm_data, p_lstm_bias_hh_l1_reverse_data_9,
+        aotic::runtime::data<float>(addmm_48.get()));
+  }
+  addmm_48_mm.reset();
   // node 'view_103' (aten.view.default)
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
   // may share addmm_48's storage (a view)
@@ -6401,8 +7372,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
   TensorHandle add_94;
   const int64_t add_94_sizes[] = {1, 2, 192};
   const int64_t add_94_strides[] = {384, 192, 1};
-  check(aoti_torch__alloc_from_pool(
-            arena.get(), 1536, kFloat32, 3, add_94_sizes, add_94_strides, add_94.out()),
+  check(aoti_torch__alloc_from_pool(arena.get(), 0, kFloat32, 3, add_94_sizes, add_94_strides, add_94.out()),
         "allocate add_94");
   // fuses slice_55, squeeze_60, add_94
   {
@@ -6412,11 +7382,11 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     const int64_t flip_1_layout_10[] = {384, 192, 1};
     TensorHandle flip_1_copy_10;
     const float* flip_1_data_10 = kernel_input<float>(flip_1.get(), 3, flip_1_layout_10, flip_1_copy_10);
-    auto* kernel_137 = &aotic_kernels::base::k13_slice_squeeze_add;
+    auto* kernel_182 = &aotic_kernels::base::k14_slice_squeeze_add;
     if (kernels_avx2()) {
-      kernel_137 = &aotic_kernels::avx2::k13_slice_squeeze_add;
+      kernel_182 = &aotic_kernels::avx2::k14_slice_squeeze_add;
     }
-    kernel_137(view_103_data, flip_1_data_10, aotic::runtime::data<float>(add_94.get()));
+    kernel_182(view_103_data, flip_1_data_10, aotic::runtime::data<float>(add_94.get()));
   }
   view_103.reset();
   // node 'split_with_sizes_46' (aten.split_with_sizes.default)
@@ -6460,11 +7430,11 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     TensorHandle getitem_186_copy;
     const float* getitem_186_data = kernel_input<float>(getitem_186.get(), 3, getitem_186_layout,
         getitem_186_copy);
-    auto* kernel_138 = &aotic_kernels::base::k2_sigmoid_sigmoid_tanh_mul_mul_add;
+    auto* kernel_183 = &aotic_kernels::base::k2_sigmoid_sigmoid_tanh_mul_mul_add;
     if (kernels_avx2()) {
-      kernel_138 = &aotic_kernels::avx2::k2_sigmoid_sigmoid_tanh_mul_mul_add;
+      kernel_183 = &aotic_kernels::avx2::k2_sigmoid_sigmoid_tanh_mul_mul_add;
     }
-    kernel_138(getitem_185_data, add_93_data_1, getitem_184_data, getitem_186_data,
+    kernel_183(getitem_185_data, add_93_data_1, getitem_184_data, getitem_186_data,
         aotic::runtime::data<float>(add_95.get()));
   }
   add_93.reset();
@@ -6487,11 +7457,11 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     const int64_t add_95_layout[] = {96, 48, 1};
     TensorHandle add_95_copy;
     const float* add_95_data = kernel_input<float>(add_95.get(), 3, add_95_layout, add_95_copy);
-    auto* kernel_139 = &aotic_kernels::base::k3_sigmoid_tanh_mul;
+    auto* kernel_184 = &aotic_kernels::base::k3_sigmoid_tanh_mul;
     if (kernels_avx2()) {
-      kernel_139 = &aotic_kernels::avx2::k3_sigmoid_tanh_mul;
+      kernel_184 = &aotic_kernels::avx2::k3_sigmoid_tanh_mul;
     }
-    kernel_139(getitem_187_data, add_95_data, aotic::runtime::data<float>(mul_140.get()));
+    kernel_184(getitem_187_data, add_95_data, aotic::runtime::data<float>(mul_140.get()));
   }
   getitem_187.reset();
   // node 'view_104' (aten.view.default)
@@ -6501,18 +7471,40 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
   const int64_t shape_105[] = {2, 48};
   check(aoti_torch_cpu_reshape(mul_140.get(), shape_105, 2, view_104.out()),
         "node 'view_104' (aten.view.default)");
-  // node 'addmm_49' (aten.addmm.default)
+  // node 'addmm_49_mm' (aten.mm.default)
+  TensorHandle addmm_49_mm;
+  const int64_t addmm_49_mm_sizes[] = {2, 192};
+  const int64_t addmm_49_mm_strides[] = {192, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 0, kFloat32, 2, addmm_49_mm_sizes, addmm_49_mm_strides, addmm_49_mm.out()),
+        "allocate addmm_49_mm");
+  check(aoti_torch_cpu_mm_out(addmm_49_mm.get(), view_104.get(), p_lstm_weight_hh_l1_reverse_kn_1),
+        "node 'addmm_49_mm' (aten.mm.default)");
+  view_104.reset();
+  // node 'addmm_49' (aten.add.Tensor)
   TensorHandle addmm_49;
   const int64_t addmm_49_sizes[] = {2, 192};
   const int64_t addmm_49_strides[] = {192, 1};
   check(aoti_torch__alloc_from_pool(
-            arena.get(), 0, kFloat32, 2, addmm_49_sizes, addmm_49_strides, addmm_49.out()),
+            arena.get(), 1536, kFloat32, 2, addmm_49_sizes, addmm_49_strides, addmm_49.out()),
         "allocate addmm_49");
-  check(aoti_torch_cpu_addmm_out(
-            addmm_49.get(), p_lstm_bias_hh_l1_reverse_1, view_104.get(), p_lstm_weight_hh_l1_reverse_kn_1,
-            1.0, 1.0),
-        "node 'addmm_49' (aten.addmm.default)");
-  view_104.reset();
+  {
+    const int64_t addmm_49_mm_layout[] = {192, 1};
+    TensorHandle addmm_49_mm_copy;
+    const float* addmm_49_mm_data = kernel_input<float>(addmm_49_mm.get(), 2, addmm_49_mm_layout,
+        addmm_49_mm_copy);
+    const int64_t p_lstm_bias_hh_l1_reverse_layout_10[] = {1};
+    TensorHandle p_lstm_bias_hh_l1_reverse_copy_10;
+    const float* p_lstm_bias_hh_l1_reverse_data_10 = kernel_input<float>(p_lstm_bias_hh_l1_reverse_1, 1,
+        p_lstm_bias_hh_l1_reverse_layout_10, p_lstm_bias_hh_l1_reverse_copy_10);
+    auto* kernel_185 = &aotic_kernels::base::k4_add;
+    if (kernels_avx2()) {
+      kernel_185 = &aotic_kernels::avx2::k4_add;
+    }
+    kernel_185(addmm_49_mm_data, p_lstm_bias_hh_l1_reverse_data_10,
+        aotic::runtime::data<float>(addmm_49.get()));
+  }
+  addmm_49_mm.reset();
   // node 'view_105' (aten.view.default)
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
   // may share addmm_49's storage (a view)
@@ -6525,8 +7517,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
   TensorHandle add_96;
   const int64_t add_96_sizes[] = {1, 2, 192};
   const int64_t add_96_strides[] = {384, 192, 1};
-  check(aoti_torch__alloc_from_pool(
-            arena.get(), 1536, kFloat32, 3, add_96_sizes, add_96_strides, add_96.out()),
+  check(aoti_torch__alloc_from_pool(arena.get(), 0, kFloat32, 3, add_96_sizes, add_96_strides, add_96.out()),
         "allocate add_96");
   // fuses slice_56, squeeze_61, add_96
   {
@@ -6536,11 +7527,11 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     const int64_t flip_1_layout_11[] = {384, 192, 1};
     TensorHandle flip_1_copy_11;
     const float* flip_1_data_11 = kernel_input<float>(flip_1.get(), 3, flip_1_layout_11, flip_1_copy_11);
-    auto* kernel_140 = &aotic_kernels::base::k14_slice_squeeze_add;
+    auto* kernel_186 = &aotic_kernels::base::k15_slice_squeeze_add;
     if (kernels_avx2()) {
-      kernel_140 = &aotic_kernels::avx2::k14_slice_squeeze_add;
+      kernel_186 = &aotic_kernels::avx2::k15_slice_squeeze_add;
     }
-    kernel_140(view_105_data, flip_1_data_11, aotic::runtime::data<float>(add_96.get()));
+    kernel_186(view_105_data, flip_1_data_11, aotic::runtime::data<float>(add_96.get()));
   }
   flip_1.reset();
   view_105.reset();
@@ -6566,7 +7557,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
   const int64_t mul_143_sizes[] = {1, 2, 48};
   const int64_t mul_143_strides[] = {96, 48, 1};
   check(aoti_torch__alloc_from_pool(
-            arena.get(), 0, kFloat32, 3, mul_143_sizes, mul_143_strides, mul_143.out()),
+            arena.get(), 1536, kFloat32, 3, mul_143_sizes, mul_143_strides, mul_143.out()),
         "allocate mul_143");
   // fuses sigmoid_141, sigmoid_142, tanh_94, sigmoid_143, mul_141, mul_142, add_97, tanh_95, mul_143
   {
@@ -6589,11 +7580,11 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     TensorHandle getitem_190_copy;
     const float* getitem_190_data = kernel_input<float>(getitem_190.get(), 3, getitem_190_layout,
         getitem_190_copy);
-    auto* kernel_141 = &aotic_kernels::base::k15_sigmoid_sigmoid_tanh_sigmoid_mul_mul_add_tanh_mul;
+    auto* kernel_187 = &aotic_kernels::base::k16_sigmoid_sigmoid_tanh_sigmoid_mul_mul_add_tanh_mul;
     if (kernels_avx2()) {
-      kernel_141 = &aotic_kernels::avx2::k15_sigmoid_sigmoid_tanh_sigmoid_mul_mul_add_tanh_mul;
+      kernel_187 = &aotic_kernels::avx2::k16_sigmoid_sigmoid_tanh_sigmoid_mul_mul_add_tanh_mul;
     }
-    kernel_141(getitem_191_data, getitem_189_data, add_95_data_1, getitem_188_data, getitem_190_data,
+    kernel_187(getitem_191_data, getitem_189_data, add_95_data_1, getitem_188_data, getitem_190_data,
         aotic::runtime::data<float>(mul_143.get()));
   }
   add_95.reset();
@@ -6679,11 +7670,11 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     const int64_t p_out_bias_layout[] = {1};
     TensorHandle p_out_bias_copy;
     const float* p_out_bias_data = kernel_input<float>(p_out_bias_1, 1, p_out_bias_layout, p_out_bias_copy);
-    auto* kernel_142 = &aotic_kernels::base::k16_add_log_softmax;
+    auto* kernel_188 = &aotic_kernels::base::k18_add_log_softmax;
     if (kernels_avx2()) {
-      kernel_142 = &aotic_kernels::avx2::k16_add_log_softmax;
+      kernel_188 = &aotic_kernels::avx2::k18_add_log_softmax;
     }
-    kernel_142(view_110_data, p_out_bias_data, aotic::runtime::data<float>(_log_softmax.get()));
+    kernel_188(view_110_data, p_out_bias_data, aotic::runtime::data<float>(_log_softmax.get()));
   }
   view_110.reset();
   outputs[0] = new_reference(_log_softmax.get()).release();
@@ -7384,8 +8375,23 @@ void k3_sigmoid_tanh_mul(const float* __restrict in0, const float* __restrict in
   });
 }
 
+// nodes addmm_1, addmm_2, addmm_3, addmm_4, addmm_5, addmm_6, addmm_7, addmm_8, addmm_9, ...
+void k4_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0) {
+  aotic::runtime::parallel_for(2, 384, [&](int64_t i0_begin, int64_t i0_end) {
+    for (int64_t i0 = i0_begin; i0 < i0_end; ++i0) {
+      #pragma omp simd
+      for (int64_t i1 = 0; i1 < 192; ++i1) {
+        const float t0 = in0[192 * i0 + i1];
+        const float t1 = in1[i1];
+        const float t2 = km::add(t0, t1);
+        out0[192 * i0 + i1] = t2;
+      }
+    }
+  });
+}
+
 // nodes slice_10, squeeze_9, add_3, slice_22, squeeze_23, add_28, slice_34, squeeze_37, add_52, ...
-void k4_slice_squeeze_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0) {
+void k5_slice_squeeze_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0) {
   aotic::runtime::parallel_for(384, 384, [&](int64_t i1_begin, int64_t i1_end) {
     #pragma omp simd
     for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
@@ -7398,7 +8404,7 @@ void k4_slice_squeeze_add(const float* __restrict in0, const float* __restrict i
 }
 
 // nodes slice_11, squeeze_10, add_5, slice_23, squeeze_24, add_30, slice_35, squeeze_38, ...
-void k5_slice_squeeze_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0) {
+void k6_slice_squeeze_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0) {
   aotic::runtime::parallel_for(384, 384, [&](int64_t i1_begin, int64_t i1_end) {
     #pragma omp simd
     for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
@@ -7866,7 +8872,7 @@ KM_FN T square(T x) {
 namespace avx2 {
 
 // nodes slice_12, squeeze_11, add_7, slice_24, squeeze_25, add_32, slice_36, squeeze_39, ...
-void k6_slice_squeeze_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0) {
+void k7_slice_squeeze_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0) {
   aotic::runtime::parallel_for(384, 384, [&](int64_t i1_begin, int64_t i1_end) {
     #pragma omp simd
     for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
@@ -7879,7 +8885,7 @@ void k6_slice_squeeze_add(const float* __restrict in0, const float* __restrict i
 }
 
 // nodes slice_13, squeeze_12, add_9, slice_25, squeeze_26, add_34, slice_37, squeeze_40, ...
-void k7_slice_squeeze_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0) {
+void k8_slice_squeeze_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0) {
   aotic::runtime::parallel_for(384, 384, [&](int64_t i1_begin, int64_t i1_end) {
     #pragma omp simd
     for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
@@ -7892,7 +8898,7 @@ void k7_slice_squeeze_add(const float* __restrict in0, const float* __restrict i
 }
 
 // nodes slice_14, squeeze_13, add_11, slice_26, squeeze_27, add_36, slice_38, squeeze_41, ...
-void k8_slice_squeeze_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0) {
+void k9_slice_squeeze_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0) {
   aotic::runtime::parallel_for(384, 384, [&](int64_t i1_begin, int64_t i1_end) {
     #pragma omp simd
     for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
@@ -7905,7 +8911,7 @@ void k8_slice_squeeze_add(const float* __restrict in0, const float* __restrict i
 }
 
 // nodes slice_15, squeeze_14, add_13, slice_27, squeeze_28, add_38, slice_39, squeeze_42, ...
-void k9_slice_squeeze_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0) {
+void k10_slice_squeeze_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0) {
   aotic::runtime::parallel_for(384, 384, [&](int64_t i1_begin, int64_t i1_end) {
     #pragma omp simd
     for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
@@ -7918,7 +8924,7 @@ void k9_slice_squeeze_add(const float* __restrict in0, const float* __restrict i
 }
 
 // nodes slice_16, squeeze_15, add_15, slice_28, squeeze_29, add_40, slice_40, squeeze_43, ...
-void k10_slice_squeeze_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0) {
+void k11_slice_squeeze_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0) {
   aotic::runtime::parallel_for(384, 384, [&](int64_t i1_begin, int64_t i1_end) {
     #pragma omp simd
     for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
@@ -7931,7 +8937,7 @@ void k10_slice_squeeze_add(const float* __restrict in0, const float* __restrict 
 }
 
 // nodes slice_17, squeeze_16, add_17, slice_29, squeeze_30, add_42, slice_41, squeeze_44, ...
-void k11_slice_squeeze_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0) {
+void k12_slice_squeeze_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0) {
   aotic::runtime::parallel_for(384, 384, [&](int64_t i1_begin, int64_t i1_end) {
     #pragma omp simd
     for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
@@ -7944,12 +8950,25 @@ void k11_slice_squeeze_add(const float* __restrict in0, const float* __restrict 
 }
 
 // nodes slice_18, squeeze_17, add_19, slice_30, squeeze_31, add_44, slice_42, squeeze_45, ...
-void k12_slice_squeeze_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0) {
+void k13_slice_squeeze_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0) {
   aotic::runtime::parallel_for(384, 384, [&](int64_t i1_begin, int64_t i1_end) {
     #pragma omp simd
     for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
       const float t0 = in0[i1];
       const float t1 = in1[i1 + 3456];
+      const float t2 = km::add(t0, t1);
+      out0[i1] = t2;
+    }
+  });
+}
+
+// nodes slice_19, squeeze_18, add_21, slice_31, squeeze_32, add_46, slice_43, squeeze_46, ...
+void k14_slice_squeeze_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0) {
+  aotic::runtime::parallel_for(384, 384, [&](int64_t i1_begin, int64_t i1_end) {
+    #pragma omp simd
+    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
+      const float t0 = in0[i1];
+      const float t1 = in1[i1 + 3840];
       const float t2 = km::add(t0, t1);
       out0[i1] = t2;
     }
@@ -8411,21 +9430,8 @@ KM_FN T square(T x) {
 #endif
 namespace avx2 {
 
-// nodes slice_19, squeeze_18, add_21, slice_31, squeeze_32, add_46, slice_43, squeeze_46, ...
-void k13_slice_squeeze_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0) {
-  aotic::runtime::parallel_for(384, 384, [&](int64_t i1_begin, int64_t i1_end) {
-    #pragma omp simd
-    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
-      const float t0 = in0[i1];
-      const float t1 = in1[i1 + 3840];
-      const float t2 = km::add(t0, t1);
-      out0[i1] = t2;
-    }
-  });
-}
-
 // nodes slice_20, squeeze_19, add_23, slice_32, squeeze_33, add_48, slice_44, squeeze_47, ...
-void k14_slice_squeeze_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0) {
+void k15_slice_squeeze_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0) {
   aotic::runtime::parallel_for(384, 384, [&](int64_t i1_begin, int64_t i1_end) {
     #pragma omp simd
     for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
@@ -8438,7 +9444,7 @@ void k14_slice_squeeze_add(const float* __restrict in0, const float* __restrict 
 }
 
 // nodes sigmoid_33, sigmoid_34, tanh_22, sigmoid_35, mul_33, mul_34, add_24, tanh_23, mul_35, ...
-void k15_sigmoid_sigmoid_tanh_sigmoid_mul_mul_add_tanh_mul(const float* __restrict in0,
+void k16_sigmoid_sigmoid_tanh_sigmoid_mul_mul_add_tanh_mul(const float* __restrict in0,
     const float* __restrict in1, const float* __restrict in2, const float* __restrict in3,
     const float* __restrict in4, float* __restrict out0) {
   aotic::runtime::parallel_for(2, 96, [&](int64_t i1_begin, int64_t i1_end) {
@@ -8465,8 +9471,23 @@ void k15_sigmoid_sigmoid_tanh_sigmoid_mul_mul_add_tanh_mul(const float* __restri
   });
 }
 
+// nodes addmm_24, addmm_37
+void k17_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0) {
+  aotic::runtime::parallel_for(24, 4608, [&](int64_t i0_begin, int64_t i0_end) {
+    for (int64_t i0 = i0_begin; i0 < i0_end; ++i0) {
+      #pragma omp simd
+      for (int64_t i1 = 0; i1 < 192; ++i1) {
+        const float t0 = in0[192 * i0 + i1];
+        const float t1 = in1[i1];
+        const float t2 = km::add(t0, t1);
+        out0[192 * i0 + i1] = t2;
+      }
+    }
+  });
+}
+
 // nodes add_98, _log_softmax
-void k16_add_log_softmax(const float* __restrict in0, const float* __restrict in1, float* __restrict out0) {
+void k18_add_log_softmax(const float* __restrict in0, const float* __restrict in1, float* __restrict out0) {
   aotic::runtime::parallel_for(24, 192, [&](int64_t i0_begin, int64_t i0_end) {
     for (int64_t i0 = i0_begin; i0 < i0_end; ++i0) {
       float max = -km::infinity<float>();
@@ -9018,8 +10039,23 @@ void k3_sigmoid_tanh_mul(const float* __restrict in0, const float* __restrict in
   });
 }
 
+// nodes addmm_1, addmm_2, addmm_3, addmm_4, addmm_5, addmm_6, addmm_7, addmm_8, addmm_9, ...
+void k4_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0) {
+  aotic::runtime::parallel_for(2, 384, [&](int64_t i0_begin, int64_t i0_end) {
+    for (int64_t i0 = i0_begin; i0 < i0_end; ++i0) {
+      #pragma omp simd
+      for (int64_t i1 = 0; i1 < 192; ++i1) {
+        const float t0 = in0[192 * i0 + i1];
+        const float t1 = in1[i1];
+        const float t2 = km::add(t0, t1);
+        out0[192 * i0 + i1] = t2;
+      }
+    }
+  });
+}
+
 // nodes slice_10, squeeze_9, add_3, slice_22, squeeze_23, add_28, slice_34, squeeze_37, add_52, ...
-void k4_slice_squeeze_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0) {
+void k5_slice_squeeze_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0) {
   aotic::runtime::parallel_for(384, 384, [&](int64_t i1_begin, int64_t i1_end) {
     #pragma omp simd
     for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
@@ -9032,7 +10068,7 @@ void k4_slice_squeeze_add(const float* __restrict in0, const float* __restrict i
 }
 
 // nodes slice_11, squeeze_10, add_5, slice_23, squeeze_24, add_30, slice_35, squeeze_38, ...
-void k5_slice_squeeze_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0) {
+void k6_slice_squeeze_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0) {
   aotic::runtime::parallel_for(384, 384, [&](int64_t i1_begin, int64_t i1_end) {
     #pragma omp simd
     for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
@@ -9489,7 +10525,7 @@ KM_FN T square(T x) {
 namespace base {
 
 // nodes slice_12, squeeze_11, add_7, slice_24, squeeze_25, add_32, slice_36, squeeze_39, ...
-void k6_slice_squeeze_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0) {
+void k7_slice_squeeze_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0) {
   aotic::runtime::parallel_for(384, 384, [&](int64_t i1_begin, int64_t i1_end) {
     #pragma omp simd
     for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
@@ -9502,7 +10538,7 @@ void k6_slice_squeeze_add(const float* __restrict in0, const float* __restrict i
 }
 
 // nodes slice_13, squeeze_12, add_9, slice_25, squeeze_26, add_34, slice_37, squeeze_40, ...
-void k7_slice_squeeze_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0) {
+void k8_slice_squeeze_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0) {
   aotic::runtime::parallel_for(384, 384, [&](int64_t i1_begin, int64_t i1_end) {
     #pragma omp simd
     for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
@@ -9515,7 +10551,7 @@ void k7_slice_squeeze_add(const float* __restrict in0, const float* __restrict i
 }
 
 // nodes slice_14, squeeze_13, add_11, slice_26, squeeze_27, add_36, slice_38, squeeze_41, ...
-void k8_slice_squeeze_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0) {
+void k9_slice_squeeze_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0) {
   aotic::runtime::parallel_for(384, 384, [&](int64_t i1_begin, int64_t i1_end) {
     #pragma omp simd
     for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
@@ -9528,7 +10564,7 @@ void k8_slice_squeeze_add(const float* __restrict in0, const float* __restrict i
 }
 
 // nodes slice_15, squeeze_14, add_13, slice_27, squeeze_28, add_38, slice_39, squeeze_42, ...
-void k9_slice_squeeze_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0) {
+void k10_slice_squeeze_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0) {
   aotic::runtime::parallel_for(384, 384, [&](int64_t i1_begin, int64_t i1_end) {
     #pragma omp simd
     for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
@@ -9541,7 +10577,7 @@ void k9_slice_squeeze_add(const float* __restrict in0, const float* __restrict i
 }
 
 // nodes slice_16, squeeze_15, add_15, slice_28, squeeze_29, add_40, slice_40, squeeze_43, ...
-void k10_slice_squeeze_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0) {
+void k11_slice_squeeze_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0) {
   aotic::runtime::parallel_for(384, 384, [&](int64_t i1_begin, int64_t i1_end) {
     #pragma omp simd
     for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
@@ -9554,7 +10590,7 @@ void k10_slice_squeeze_add(const float* __restrict in0, const float* __restrict 
 }
 
 // nodes slice_17, squeeze_16, add_17, slice_29, squeeze_30, add_42, slice_41, squeeze_44, ...
-void k11_slice_squeeze_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0) {
+void k12_slice_squeeze_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0) {
   aotic::runtime::parallel_for(384, 384, [&](int64_t i1_begin, int64_t i1_end) {
     #pragma omp simd
     for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
@@ -9567,12 +10603,25 @@ void k11_slice_squeeze_add(const float* __restrict in0, const float* __restrict 
 }
 
 // nodes slice_18, squeeze_17, add_19, slice_30, squeeze_31, add_44, slice_42, squeeze_45, ...
-void k12_slice_squeeze_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0) {
+void k13_slice_squeeze_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0) {
   aotic::runtime::parallel_for(384, 384, [&](int64_t i1_begin, int64_t i1_end) {
     #pragma omp simd
     for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
       const float t0 = in0[i1];
       const float t1 = in1[i1 + 3456];
+      const float t2 = km::add(t0, t1);
+      out0[i1] = t2;
+    }
+  });
+}
+
+// nodes slice_19, squeeze_18, add_21, slice_31, squeeze_32, add_46, slice_43, squeeze_46, ...
+void k14_slice_squeeze_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0) {
+  aotic::runtime::parallel_for(384, 384, [&](int64_t i1_begin, int64_t i1_end) {
+    #pragma omp simd
+    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
+      const float t0 = in0[i1];
+      const float t1 = in1[i1 + 3840];
       const float t2 = km::add(t0, t1);
       out0[i1] = t2;
     }
@@ -10023,21 +11072,8 @@ KM_FN T square(T x) {
 }  // namespace
 namespace base {
 
-// nodes slice_19, squeeze_18, add_21, slice_31, squeeze_32, add_46, slice_43, squeeze_46, ...
-void k13_slice_squeeze_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0) {
-  aotic::runtime::parallel_for(384, 384, [&](int64_t i1_begin, int64_t i1_end) {
-    #pragma omp simd
-    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
-      const float t0 = in0[i1];
-      const float t1 = in1[i1 + 3840];
-      const float t2 = km::add(t0, t1);
-      out0[i1] = t2;
-    }
-  });
-}
-
 // nodes slice_20, squeeze_19, add_23, slice_32, squeeze_33, add_48, slice_44, squeeze_47, ...
-void k14_slice_squeeze_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0) {
+void k15_slice_squeeze_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0) {
   aotic::runtime::parallel_for(384, 384, [&](int64_t i1_begin, int64_t i1_end) {
     #pragma omp simd
     for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
@@ -10050,7 +11086,7 @@ void k14_slice_squeeze_add(const float* __restrict in0, const float* __restrict 
 }
 
 // nodes sigmoid_33, sigmoid_34, tanh_22, sigmoid_35, mul_33, mul_34, add_24, tanh_23, mul_35, ...
-void k15_sigmoid_sigmoid_tanh_sigmoid_mul_mul_add_tanh_mul(const float* __restrict in0,
+void k16_sigmoid_sigmoid_tanh_sigmoid_mul_mul_add_tanh_mul(const float* __restrict in0,
     const float* __restrict in1, const float* __restrict in2, const float* __restrict in3,
     const float* __restrict in4, float* __restrict out0) {
   aotic::runtime::parallel_for(2, 96, [&](int64_t i1_begin, int64_t i1_end) {
@@ -10077,8 +11113,23 @@ void k15_sigmoid_sigmoid_tanh_sigmoid_mul_mul_add_tanh_mul(const float* __restri
   });
 }
 
+// nodes addmm_24, addmm_37
+void k17_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0) {
+  aotic::runtime::parallel_for(24, 4608, [&](int64_t i0_begin, int64_t i0_end) {
+    for (int64_t i0 = i0_begin; i0 < i0_end; ++i0) {
+      #pragma omp simd
+      for (int64_t i1 = 0; i1 < 192; ++i1) {
+        const float t0 = in0[192 * i0 + i1];
+        const float t1 = in1[i1];
+        const float t2 = km::add(t0, t1);
+        out0[192 * i0 + i1] = t2;
+      }
+    }
+  });
+}
+
 // nodes add_98, _log_softmax
-void k16_add_log_softmax(const float* __restrict in0, const float* __restrict in1, float* __restrict out0) {
+void k18_add_log_softmax(const float* __restrict in0, const float* __restrict in1, float* __restrict out0) {
   aotic::runtime::parallel_for(24, 192, [&](int64_t i0_begin, int64_t i0_end) {
     for (int64_t i0 = i0_begin; i0 < i0_end; ++i0) {
       float max = -km::infinity<float>();

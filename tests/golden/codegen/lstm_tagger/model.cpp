@@ -31,10 +31,10 @@ extern "C" const uint8_t aotic_constants_blob[];
 // The generated kernels, defined in kernels_avx2.cpp, kernels_base.cpp.
 namespace aotic_kernels {
 namespace avx2 {
-void k0_log_softmax(const float* __restrict in0, float* __restrict out0);
+void k0_add_log_softmax(const float* __restrict in0, const float* __restrict in1, float* __restrict out0);
 }  // namespace avx2
 namespace base {
-void k0_log_softmax(const float* __restrict in0, float* __restrict out0);
+void k0_add_log_softmax(const float* __restrict in0, const float* __restrict in1, float* __restrict out0);
 }  // namespace base
 }  // namespace aotic_kernels
 
@@ -193,25 +193,24 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   check(aoti_torch_cpu_reshape(getitem.get(), shape, 2, linear_input_2d.out()),
         "node 'linear_input_2d' (aten.reshape.default)");
   getitem.reset();
-  // node 'linear_2d' (aten.addmm.default)
-  TensorHandle linear_2d;
-  const int64_t linear_2d_sizes[] = {24, 8};
-  const int64_t linear_2d_strides[] = {8, 1};
+  // node 'linear_mm' (aten.mm.default)
+  TensorHandle linear_mm;
+  const int64_t linear_mm_sizes[] = {24, 8};
+  const int64_t linear_mm_strides[] = {8, 1};
   check(aoti_torch_empty_strided(
-            2, linear_2d_sizes, linear_2d_strides, kFloat32, kCPU, kDefaultDeviceIndex, linear_2d.out()),
-        "allocate linear_2d");
-  check(aoti_torch_cpu_addmm_out(
-            linear_2d.get(), p_out_bias_1, linear_input_2d.get(), p_out_weight_kn_1, 1.0, 1.0),
-        "node 'linear_2d' (aten.addmm.default)");
+            2, linear_mm_sizes, linear_mm_strides, kFloat32, kCPU, kDefaultDeviceIndex, linear_mm.out()),
+        "allocate linear_mm");
+  check(aoti_torch_cpu_mm_out(linear_mm.get(), linear_input_2d.get(), p_out_weight_kn_1),
+        "node 'linear_mm' (aten.mm.default)");
   linear_input_2d.reset();
-  // node 'linear' (aten.view.default)
+  // node 'linear_mm_nd' (aten.view.default)
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
-  // may share linear_2d's storage (a view)
-  TensorHandle linear;
+  // may share linear_mm's storage (a view)
+  TensorHandle linear_mm_nd;
   const int64_t shape_1[] = {2, 12, 8};
-  check(aoti_torch_cpu_reshape(linear_2d.get(), shape_1, 3, linear.out()),
-        "node 'linear' (aten.view.default)");
-  linear_2d.reset();
+  check(aoti_torch_cpu_reshape(linear_mm.get(), shape_1, 3, linear_mm_nd.out()),
+        "node 'linear_mm_nd' (aten.view.default)");
+  linear_mm.reset();
   // node 'log_softmax' (aten.log_softmax.int)
   TensorHandle log_softmax;
   const int64_t log_softmax_sizes[] = {2, 12, 8};
@@ -220,17 +219,22 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
             3, log_softmax_sizes, log_softmax_strides, kFloat32, kCPU, kDefaultDeviceIndex,
             log_softmax.out()),
         "allocate log_softmax");
+  // fuses linear (add), log_softmax
   {
-    const int64_t linear_layout[] = {96, 8, 1};
-    TensorHandle linear_copy;
-    const float* linear_data = kernel_input<float>(linear.get(), 3, linear_layout, linear_copy);
-    auto* kernel = &aotic_kernels::base::k0_log_softmax;
+    const int64_t linear_mm_nd_layout[] = {96, 8, 1};
+    TensorHandle linear_mm_nd_copy;
+    const float* linear_mm_nd_data = kernel_input<float>(linear_mm_nd.get(), 3, linear_mm_nd_layout,
+        linear_mm_nd_copy);
+    const int64_t p_out_bias_layout[] = {1};
+    TensorHandle p_out_bias_copy;
+    const float* p_out_bias_data = kernel_input<float>(p_out_bias_1, 1, p_out_bias_layout, p_out_bias_copy);
+    auto* kernel = &aotic_kernels::base::k0_add_log_softmax;
     if (kernels_avx2()) {
-      kernel = &aotic_kernels::avx2::k0_log_softmax;
+      kernel = &aotic_kernels::avx2::k0_add_log_softmax;
     }
-    kernel(linear_data, aotic::runtime::data<float>(log_softmax.get()));
+    kernel(linear_mm_nd_data, p_out_bias_data, aotic::runtime::data<float>(log_softmax.get()));
   }
-  linear.reset();
+  linear_mm_nd.reset();
   outputs[0] = new_reference(log_softmax.get()).release();
 }
 
@@ -802,31 +806,37 @@ KM_FN T square(T x) {
 #endif
 namespace avx2 {
 
-// nodes log_softmax
-void k0_log_softmax(const float* __restrict in0, float* __restrict out0) {
+// nodes linear (add), log_softmax
+void k0_add_log_softmax(const float* __restrict in0, const float* __restrict in1, float* __restrict out0) {
   aotic::runtime::parallel_for(24, 192, [&](int64_t i0_begin, int64_t i0_end) {
     for (int64_t i0 = i0_begin; i0 < i0_end; ++i0) {
       float max = -km::infinity<float>();
       for (int64_t r0 = 0; r0 < 8; ++r0) {
         const float t0 = in0[8 * i0 + r0];
-        max = km::maximum(max, t0);
+        const float t1 = in1[r0];
+        const float t2 = km::add(t0, t1);
+        max = km::maximum(max, t2);
       }
       float sum = 0.0f;
       #pragma omp simd reduction(+ : sum)
       for (int64_t r0 = 0; r0 < 8; ++r0) {
-        const float t1 = in0[8 * i0 + r0];
-        const float t2 = km::sub(t1, max);
-        const float t3 = km::exp(t2);
-        sum = km::add(sum, t3);
+        const float t3 = in0[8 * i0 + r0];
+        const float t4 = in1[r0];
+        const float t5 = km::add(t3, t4);
+        const float t6 = km::sub(t5, max);
+        const float t7 = km::exp(t6);
+        sum = km::add(sum, t7);
       }
-      const float t4 = km::log(sum);
-      const float log_sum = t4;
+      const float t8 = km::log(sum);
+      const float log_sum = t8;
       #pragma omp simd
       for (int64_t r0 = 0; r0 < 8; ++r0) {
-        const float t5 = in0[8 * i0 + r0];
-        const float t6 = km::sub(t5, max);
-        const float t7 = km::sub(t6, log_sum);
-        out0[8 * i0 + r0] = t7;
+        const float t9 = in0[8 * i0 + r0];
+        const float t10 = in1[r0];
+        const float t11 = km::add(t9, t10);
+        const float t12 = km::sub(t11, max);
+        const float t13 = km::sub(t12, log_sum);
+        out0[8 * i0 + r0] = t13;
       }
     }
   });
@@ -1281,31 +1291,37 @@ KM_FN T square(T x) {
 }  // namespace
 namespace base {
 
-// nodes log_softmax
-void k0_log_softmax(const float* __restrict in0, float* __restrict out0) {
+// nodes linear (add), log_softmax
+void k0_add_log_softmax(const float* __restrict in0, const float* __restrict in1, float* __restrict out0) {
   aotic::runtime::parallel_for(24, 192, [&](int64_t i0_begin, int64_t i0_end) {
     for (int64_t i0 = i0_begin; i0 < i0_end; ++i0) {
       float max = -km::infinity<float>();
       for (int64_t r0 = 0; r0 < 8; ++r0) {
         const float t0 = in0[8 * i0 + r0];
-        max = km::maximum(max, t0);
+        const float t1 = in1[r0];
+        const float t2 = km::add(t0, t1);
+        max = km::maximum(max, t2);
       }
       float sum = 0.0f;
       #pragma omp simd reduction(+ : sum)
       for (int64_t r0 = 0; r0 < 8; ++r0) {
-        const float t1 = in0[8 * i0 + r0];
-        const float t2 = km::sub(t1, max);
-        const float t3 = km::exp(t2);
-        sum = km::add(sum, t3);
+        const float t3 = in0[8 * i0 + r0];
+        const float t4 = in1[r0];
+        const float t5 = km::add(t3, t4);
+        const float t6 = km::sub(t5, max);
+        const float t7 = km::exp(t6);
+        sum = km::add(sum, t7);
       }
-      const float t4 = km::log(sum);
-      const float log_sum = t4;
+      const float t8 = km::log(sum);
+      const float log_sum = t8;
       #pragma omp simd
       for (int64_t r0 = 0; r0 < 8; ++r0) {
-        const float t5 = in0[8 * i0 + r0];
-        const float t6 = km::sub(t5, max);
-        const float t7 = km::sub(t6, log_sum);
-        out0[8 * i0 + r0] = t7;
+        const float t9 = in0[8 * i0 + r0];
+        const float t10 = in1[r0];
+        const float t11 = km::add(t9, t10);
+        const float t12 = km::sub(t11, max);
+        const float t13 = km::sub(t12, log_sum);
+        out0[8 * i0 + r0] = t13;
       }
     }
   });

@@ -31,13 +31,13 @@ extern "C" const uint8_t aotic_constants_blob[];
 // The generated kernels, defined in kernels_avx2.cpp, kernels_base.cpp.
 namespace aotic_kernels {
 namespace avx2 {
-void k0_gelu_mul_add(const float* __restrict in0, const float* __restrict in1,
-    const float* __restrict in2, float* __restrict out0);
+void k0_add_gelu_mul_add(const float* __restrict in0, const float* __restrict in1,
+    const float* __restrict in2, const float* __restrict in3, float* __restrict out0);
 void k1_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0);
 }  // namespace avx2
 namespace base {
-void k0_gelu_mul_add(const float* __restrict in0, const float* __restrict in1,
-    const float* __restrict in2, float* __restrict out0);
+void k0_add_gelu_mul_add(const float* __restrict in0, const float* __restrict in1,
+    const float* __restrict in2, const float* __restrict in3, float* __restrict out0);
 void k1_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0);
 }  // namespace base
 }  // namespace aotic_kernels
@@ -118,39 +118,41 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   AtenTensorHandle b_offset_1 = state.constant(3);
   AtenTensorHandle c_table_1 = state.constant(4);
   AtenTensorHandle p_l_weight_kn_1 = state.constant(5);  // folded
-  // node 'addmm' (aten.addmm.default)
-  TensorHandle addmm;
-  const int64_t addmm_sizes[] = {3, 8};
-  const int64_t addmm_strides[] = {8, 1};
+  // node 'addmm_mm' (aten.mm.default)
+  TensorHandle addmm_mm;
+  const int64_t addmm_mm_sizes[] = {3, 8};
+  const int64_t addmm_mm_strides[] = {8, 1};
   check(aoti_torch_empty_strided(
-            2, addmm_sizes, addmm_strides, kFloat32, kCPU, kDefaultDeviceIndex, addmm.out()),
-        "allocate addmm");
-  check(aoti_torch_cpu_addmm_out(addmm.get(), p_l_bias_1, x, p_l_weight_kn_1, 1.0, 1.0),
-        "node 'addmm' (aten.addmm.default)");
+            2, addmm_mm_sizes, addmm_mm_strides, kFloat32, kCPU, kDefaultDeviceIndex, addmm_mm.out()),
+        "allocate addmm_mm");
+  check(aoti_torch_cpu_mm_out(addmm_mm.get(), x, p_l_weight_kn_1), "node 'addmm_mm' (aten.mm.default)");
   // node 'add' (aten.add.Tensor)
   TensorHandle add;
   const int64_t add_sizes[] = {3, 8};
   const int64_t add_strides[] = {8, 1};
   check(aoti_torch_empty_strided(2, add_sizes, add_strides, kFloat32, kCPU, kDefaultDeviceIndex, add.out()),
         "allocate add");
-  // fuses gelu, mul, add
+  // fuses addmm, gelu, mul, add
   {
-    const int64_t addmm_layout[] = {8, 1};
-    TensorHandle addmm_copy;
-    const float* addmm_data = kernel_input<float>(addmm.get(), 2, addmm_layout, addmm_copy);
+    const int64_t addmm_mm_layout[] = {8, 1};
+    TensorHandle addmm_mm_copy;
+    const float* addmm_mm_data = kernel_input<float>(addmm_mm.get(), 2, addmm_mm_layout, addmm_mm_copy);
+    const int64_t p_l_bias_layout[] = {1};
+    TensorHandle p_l_bias_copy;
+    const float* p_l_bias_data = kernel_input<float>(p_l_bias_1, 1, p_l_bias_layout, p_l_bias_copy);
     const int64_t b_scale_layout[] = {1};
     TensorHandle b_scale_copy;
     const float* b_scale_data = kernel_input<float>(b_scale_1, 1, b_scale_layout, b_scale_copy);
     const int64_t b_offset_layout[] = {1};
     TensorHandle b_offset_copy;
     const float* b_offset_data = kernel_input<float>(b_offset_1, 1, b_offset_layout, b_offset_copy);
-    auto* kernel = &aotic_kernels::base::k0_gelu_mul_add;
+    auto* kernel = &aotic_kernels::base::k0_add_gelu_mul_add;
     if (kernels_avx2()) {
-      kernel = &aotic_kernels::avx2::k0_gelu_mul_add;
+      kernel = &aotic_kernels::avx2::k0_add_gelu_mul_add;
     }
-    kernel(addmm_data, b_scale_data, b_offset_data, aotic::runtime::data<float>(add.get()));
+    kernel(addmm_mm_data, p_l_bias_data, b_scale_data, b_offset_data, aotic::runtime::data<float>(add.get()));
   }
-  addmm.reset();
+  addmm_mm.reset();
   // node 'index' (aten.index.Tensor)
   TensorHandle index;
   AtenTensorHandle indices_item_value = idx;
@@ -716,20 +718,22 @@ KM_FN T square(T x) {
 #endif
 namespace avx2 {
 
-// nodes gelu, mul, add
-void k0_gelu_mul_add(const float* __restrict in0, const float* __restrict in1,
-    const float* __restrict in2, float* __restrict out0) {
+// nodes addmm, gelu, mul, add
+void k0_add_gelu_mul_add(const float* __restrict in0, const float* __restrict in1,
+    const float* __restrict in2, const float* __restrict in3, float* __restrict out0) {
   aotic::runtime::parallel_for(3, 24, [&](int64_t i0_begin, int64_t i0_end) {
     for (int64_t i0 = i0_begin; i0 < i0_end; ++i0) {
       #pragma omp simd
       for (int64_t i1 = 0; i1 < 8; ++i1) {
         const float t0 = in0[8 * i0 + i1];
-        const float t1 = km::gelu_tanh(t0);
-        const float t2 = in1[i1];
-        const float t3 = km::mul(t1, t2);
+        const float t1 = in1[i1];
+        const float t2 = km::add(t0, t1);
+        const float t3 = km::gelu_tanh(t2);
         const float t4 = in2[i1];
-        const float t5 = km::add(t3, t4);
-        out0[8 * i0 + i1] = t5;
+        const float t5 = km::mul(t3, t4);
+        const float t6 = in3[i1];
+        const float t7 = km::add(t5, t6);
+        out0[8 * i0 + i1] = t7;
       }
     }
   });
@@ -1199,20 +1203,22 @@ KM_FN T square(T x) {
 }  // namespace
 namespace base {
 
-// nodes gelu, mul, add
-void k0_gelu_mul_add(const float* __restrict in0, const float* __restrict in1,
-    const float* __restrict in2, float* __restrict out0) {
+// nodes addmm, gelu, mul, add
+void k0_add_gelu_mul_add(const float* __restrict in0, const float* __restrict in1,
+    const float* __restrict in2, const float* __restrict in3, float* __restrict out0) {
   aotic::runtime::parallel_for(3, 24, [&](int64_t i0_begin, int64_t i0_end) {
     for (int64_t i0 = i0_begin; i0 < i0_end; ++i0) {
       #pragma omp simd
       for (int64_t i1 = 0; i1 < 8; ++i1) {
         const float t0 = in0[8 * i0 + i1];
-        const float t1 = km::gelu_tanh(t0);
-        const float t2 = in1[i1];
-        const float t3 = km::mul(t1, t2);
+        const float t1 = in1[i1];
+        const float t2 = km::add(t0, t1);
+        const float t3 = km::gelu_tanh(t2);
         const float t4 = in2[i1];
-        const float t5 = km::add(t3, t4);
-        out0[8 * i0 + i1] = t5;
+        const float t5 = km::mul(t3, t4);
+        const float t6 = in3[i1];
+        const float t7 = km::add(t5, t6);
+        out0[8 * i0 + i1] = t7;
       }
     }
   });

@@ -31,10 +31,12 @@ extern "C" const uint8_t aotic_constants_blob[];
 // The generated kernels, defined in kernels_avx2.cpp, kernels_base.cpp.
 namespace aotic_kernels {
 namespace avx2 {
-void k0_relu(const float* __restrict in0, float* __restrict out0);
+void k0_add_relu(const float* __restrict in0, const float* __restrict in1, float* __restrict out0);
+void k1_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0);
 }  // namespace avx2
 namespace base {
-void k0_relu(const float* __restrict in0, float* __restrict out0);
+void k0_add_relu(const float* __restrict in0, const float* __restrict in1, float* __restrict out0);
+void k1_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0);
 }  // namespace base
 }  // namespace aotic_kernels
 
@@ -124,43 +126,74 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   AtenTensorHandle p_l2_bias_1 = state.constant(3);
   AtenTensorHandle p_l1_weight_kn_1 = state.constant(4);  // folded
   AtenTensorHandle p_l2_weight_kn_1 = state.constant(5);  // folded
-  // node 'addmm' (aten.addmm.default)
-  TensorHandle addmm;
-  const int64_t addmm_sizes[] = {8, 128};
-  const int64_t addmm_strides[] = {128, 1};
+  // 3 buffers carved from one arena of 8192 bytes (8512 bytes allocated one by one)
+  TensorHandle arena;
+  const int64_t arena_bytes = 8192, arena_unit = 1;
   check(aoti_torch_empty_strided(
-            2, addmm_sizes, addmm_strides, kFloat32, kCPU, kDefaultDeviceIndex, addmm.out()),
-        "allocate addmm");
-  check(aoti_torch_cpu_addmm_out(addmm.get(), p_l1_bias_1, x, p_l1_weight_kn_1, 1.0, 1.0),
-        "node 'addmm' (aten.addmm.default)");
+            1, &arena_bytes, &arena_unit, aoti_torch_dtype_uint8(), aoti_torch_device_type_cpu(), 0,
+            arena.out()),
+        "allocate the arena");
+  // node 'addmm_mm' (aten.mm.default)
+  TensorHandle addmm_mm;
+  const int64_t addmm_mm_sizes[] = {8, 128};
+  const int64_t addmm_mm_strides[] = {128, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 0, kFloat32, 2, addmm_mm_sizes, addmm_mm_strides, addmm_mm.out()),
+        "allocate addmm_mm");
+  check(aoti_torch_cpu_mm_out(addmm_mm.get(), x, p_l1_weight_kn_1), "node 'addmm_mm' (aten.mm.default)");
   // node 'relu' (aten.relu.default)
   TensorHandle relu;
   const int64_t relu_sizes[] = {8, 128};
   const int64_t relu_strides[] = {128, 1};
-  check(aoti_torch_empty_strided(
-            2, relu_sizes, relu_strides, kFloat32, kCPU, kDefaultDeviceIndex, relu.out()),
+  check(aoti_torch__alloc_from_pool(arena.get(), 4096, kFloat32, 2, relu_sizes, relu_strides, relu.out()),
         "allocate relu");
+  // fuses addmm, relu
   {
-    const int64_t addmm_layout[] = {128, 1};
-    TensorHandle addmm_copy;
-    const float* addmm_data = kernel_input<float>(addmm.get(), 2, addmm_layout, addmm_copy);
-    auto* kernel = &aotic_kernels::base::k0_relu;
+    const int64_t addmm_mm_layout[] = {128, 1};
+    TensorHandle addmm_mm_copy;
+    const float* addmm_mm_data = kernel_input<float>(addmm_mm.get(), 2, addmm_mm_layout, addmm_mm_copy);
+    const int64_t p_l1_bias_layout[] = {1};
+    TensorHandle p_l1_bias_copy;
+    const float* p_l1_bias_data = kernel_input<float>(p_l1_bias_1, 1, p_l1_bias_layout, p_l1_bias_copy);
+    auto* kernel = &aotic_kernels::base::k0_add_relu;
     if (kernels_avx2()) {
-      kernel = &aotic_kernels::avx2::k0_relu;
+      kernel = &aotic_kernels::avx2::k0_add_relu;
     }
-    kernel(addmm_data, aotic::runtime::data<float>(relu.get()));
+    kernel(addmm_mm_data, p_l1_bias_data, aotic::runtime::data<float>(relu.get()));
   }
-  addmm.reset();
-  // node 'addmm_1' (aten.addmm.default)
+  addmm_mm.reset();
+  // node 'addmm_1_mm' (aten.mm.default)
+  TensorHandle addmm_1_mm;
+  const int64_t addmm_1_mm_sizes[] = {8, 10};
+  const int64_t addmm_1_mm_strides[] = {10, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 0, kFloat32, 2, addmm_1_mm_sizes, addmm_1_mm_strides, addmm_1_mm.out()),
+        "allocate addmm_1_mm");
+  check(aoti_torch_cpu_mm_out(addmm_1_mm.get(), relu.get(), p_l2_weight_kn_1),
+        "node 'addmm_1_mm' (aten.mm.default)");
+  relu.reset();
+  // node 'addmm_1' (aten.add.Tensor)
   TensorHandle addmm_1;
   const int64_t addmm_1_sizes[] = {8, 10};
   const int64_t addmm_1_strides[] = {10, 1};
   check(aoti_torch_empty_strided(
             2, addmm_1_sizes, addmm_1_strides, kFloat32, kCPU, kDefaultDeviceIndex, addmm_1.out()),
         "allocate addmm_1");
-  check(aoti_torch_cpu_addmm_out(addmm_1.get(), p_l2_bias_1, relu.get(), p_l2_weight_kn_1, 1.0, 1.0),
-        "node 'addmm_1' (aten.addmm.default)");
-  relu.reset();
+  {
+    const int64_t addmm_1_mm_layout[] = {10, 1};
+    TensorHandle addmm_1_mm_copy;
+    const float* addmm_1_mm_data = kernel_input<float>(addmm_1_mm.get(), 2, addmm_1_mm_layout,
+        addmm_1_mm_copy);
+    const int64_t p_l2_bias_layout[] = {1};
+    TensorHandle p_l2_bias_copy;
+    const float* p_l2_bias_data = kernel_input<float>(p_l2_bias_1, 1, p_l2_bias_layout, p_l2_bias_copy);
+    auto* kernel_1 = &aotic_kernels::base::k1_add;
+    if (kernels_avx2()) {
+      kernel_1 = &aotic_kernels::avx2::k1_add;
+    }
+    kernel_1(addmm_1_mm_data, p_l2_bias_data, aotic::runtime::data<float>(addmm_1.get()));
+  }
+  addmm_1_mm.reset();
   outputs[0] = new_reference(addmm_1.get()).release();
 }
 
@@ -667,14 +700,33 @@ KM_FN T square(T x) {
 #endif
 namespace avx2 {
 
-// nodes relu
-void k0_relu(const float* __restrict in0, float* __restrict out0) {
-  aotic::runtime::parallel_for(1024, 1024, [&](int64_t i0_begin, int64_t i0_end) {
-    #pragma omp simd
+// nodes addmm, relu
+void k0_add_relu(const float* __restrict in0, const float* __restrict in1, float* __restrict out0) {
+  aotic::runtime::parallel_for(8, 1024, [&](int64_t i0_begin, int64_t i0_end) {
     for (int64_t i0 = i0_begin; i0 < i0_end; ++i0) {
-      const float t0 = in0[i0];
-      const float t1 = km::relu(t0);
-      out0[i0] = t1;
+      #pragma omp simd
+      for (int64_t i1 = 0; i1 < 128; ++i1) {
+        const float t0 = in0[128 * i0 + i1];
+        const float t1 = in1[i1];
+        const float t2 = km::add(t0, t1);
+        const float t3 = km::relu(t2);
+        out0[128 * i0 + i1] = t3;
+      }
+    }
+  });
+}
+
+// nodes addmm_1
+void k1_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0) {
+  aotic::runtime::parallel_for(8, 80, [&](int64_t i0_begin, int64_t i0_end) {
+    for (int64_t i0 = i0_begin; i0 < i0_end; ++i0) {
+      #pragma omp simd
+      for (int64_t i1 = 0; i1 < 10; ++i1) {
+        const float t0 = in0[10 * i0 + i1];
+        const float t1 = in1[i1];
+        const float t2 = km::add(t0, t1);
+        out0[10 * i0 + i1] = t2;
+      }
     }
   });
 }
@@ -1128,14 +1180,33 @@ KM_FN T square(T x) {
 }  // namespace
 namespace base {
 
-// nodes relu
-void k0_relu(const float* __restrict in0, float* __restrict out0) {
-  aotic::runtime::parallel_for(1024, 1024, [&](int64_t i0_begin, int64_t i0_end) {
-    #pragma omp simd
+// nodes addmm, relu
+void k0_add_relu(const float* __restrict in0, const float* __restrict in1, float* __restrict out0) {
+  aotic::runtime::parallel_for(8, 1024, [&](int64_t i0_begin, int64_t i0_end) {
     for (int64_t i0 = i0_begin; i0 < i0_end; ++i0) {
-      const float t0 = in0[i0];
-      const float t1 = km::relu(t0);
-      out0[i0] = t1;
+      #pragma omp simd
+      for (int64_t i1 = 0; i1 < 128; ++i1) {
+        const float t0 = in0[128 * i0 + i1];
+        const float t1 = in1[i1];
+        const float t2 = km::add(t0, t1);
+        const float t3 = km::relu(t2);
+        out0[128 * i0 + i1] = t3;
+      }
+    }
+  });
+}
+
+// nodes addmm_1
+void k1_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0) {
+  aotic::runtime::parallel_for(8, 80, [&](int64_t i0_begin, int64_t i0_end) {
+    for (int64_t i0 = i0_begin; i0 < i0_end; ++i0) {
+      #pragma omp simd
+      for (int64_t i1 = 0; i1 < 10; ++i1) {
+        const float t0 = in0[10 * i0 + i1];
+        const float t1 = in1[i1];
+        const float t2 = km::add(t0, t1);
+        out0[10 * i0 + i1] = t2;
+      }
     }
   });
 }

@@ -31,10 +31,14 @@ extern "C" const uint8_t aotic_constants_blob[];
 // The generated kernels, defined in kernels_avx2.cpp, kernels_base.cpp.
 namespace aotic_kernels {
 namespace avx2 {
-void k0_relu(const float* __restrict in0, float* __restrict out0, int64_t s77);
+void k0_add_relu(const float* __restrict in0, const float* __restrict in1, float* __restrict out0,
+    int64_t s77);
+void k1_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0, int64_t s77);
 }  // namespace avx2
 namespace base {
-void k0_relu(const float* __restrict in0, float* __restrict out0, int64_t s77);
+void k0_add_relu(const float* __restrict in0, const float* __restrict in1, float* __restrict out0,
+    int64_t s77);
+void k1_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0, int64_t s77);
 }  // namespace base
 }  // namespace aotic_kernels
 
@@ -125,15 +129,14 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   AtenTensorHandle p_l2_bias_1 = state.constant(3);
   AtenTensorHandle p_l1_weight_kn_1 = state.constant(4);  // folded
   AtenTensorHandle p_l2_weight_kn_1 = state.constant(5);  // folded
-  // node 'linear' (aten.addmm.default)
-  TensorHandle linear;
-  const int64_t linear_sizes[] = {s77, 128};
-  const int64_t linear_strides[] = {128, 1};
+  // node 'linear_mm' (aten.mm.default)
+  TensorHandle linear_mm;
+  const int64_t linear_mm_sizes[] = {s77, 128};
+  const int64_t linear_mm_strides[] = {128, 1};
   check(aoti_torch_empty_strided(
-            2, linear_sizes, linear_strides, kFloat32, kCPU, kDefaultDeviceIndex, linear.out()),
-        "allocate linear");
-  check(aoti_torch_cpu_addmm_out(linear.get(), p_l1_bias_1, x, p_l1_weight_kn_1, 1.0, 1.0),
-        "node 'linear' (aten.addmm.default)");
+            2, linear_mm_sizes, linear_mm_strides, kFloat32, kCPU, kDefaultDeviceIndex, linear_mm.out()),
+        "allocate linear_mm");
+  check(aoti_torch_cpu_mm_out(linear_mm.get(), x, p_l1_weight_kn_1), "node 'linear_mm' (aten.mm.default)");
   // node 'relu' (aten.relu.default)
   TensorHandle relu;
   const int64_t relu_sizes[] = {s77, 128};
@@ -141,27 +144,54 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   check(aoti_torch_empty_strided(
             2, relu_sizes, relu_strides, kFloat32, kCPU, kDefaultDeviceIndex, relu.out()),
         "allocate relu");
+  // fuses linear (add), relu
   {
-    const int64_t linear_layout[] = {128, 1};
-    TensorHandle linear_copy;
-    const float* linear_data = kernel_input<float>(linear.get(), 2, linear_layout, linear_copy);
-    auto* kernel = &aotic_kernels::base::k0_relu;
+    const int64_t linear_mm_layout[] = {128, 1};
+    TensorHandle linear_mm_copy;
+    const float* linear_mm_data = kernel_input<float>(linear_mm.get(), 2, linear_mm_layout, linear_mm_copy);
+    const int64_t p_l1_bias_layout[] = {1};
+    TensorHandle p_l1_bias_copy;
+    const float* p_l1_bias_data = kernel_input<float>(p_l1_bias_1, 1, p_l1_bias_layout, p_l1_bias_copy);
+    auto* kernel = &aotic_kernels::base::k0_add_relu;
     if (kernels_avx2()) {
-      kernel = &aotic_kernels::avx2::k0_relu;
+      kernel = &aotic_kernels::avx2::k0_add_relu;
     }
-    kernel(linear_data, aotic::runtime::data<float>(relu.get()), s77);
+    kernel(linear_mm_data, p_l1_bias_data, aotic::runtime::data<float>(relu.get()), s77);
   }
-  linear.reset();
-  // node 'linear_1' (aten.addmm.default)
+  linear_mm.reset();
+  // node 'linear_1_mm' (aten.mm.default)
+  TensorHandle linear_1_mm;
+  const int64_t linear_1_mm_sizes[] = {s77, 10};
+  const int64_t linear_1_mm_strides[] = {10, 1};
+  check(aoti_torch_empty_strided(
+            2, linear_1_mm_sizes, linear_1_mm_strides, kFloat32, kCPU, kDefaultDeviceIndex,
+            linear_1_mm.out()),
+        "allocate linear_1_mm");
+  check(aoti_torch_cpu_mm_out(linear_1_mm.get(), relu.get(), p_l2_weight_kn_1),
+        "node 'linear_1_mm' (aten.mm.default)");
+  relu.reset();
+  // node 'linear_1' (aten.add.Tensor)
   TensorHandle linear_1;
   const int64_t linear_1_sizes[] = {s77, 10};
   const int64_t linear_1_strides[] = {10, 1};
   check(aoti_torch_empty_strided(
             2, linear_1_sizes, linear_1_strides, kFloat32, kCPU, kDefaultDeviceIndex, linear_1.out()),
         "allocate linear_1");
-  check(aoti_torch_cpu_addmm_out(linear_1.get(), p_l2_bias_1, relu.get(), p_l2_weight_kn_1, 1.0, 1.0),
-        "node 'linear_1' (aten.addmm.default)");
-  relu.reset();
+  {
+    const int64_t linear_1_mm_layout[] = {10, 1};
+    TensorHandle linear_1_mm_copy;
+    const float* linear_1_mm_data = kernel_input<float>(linear_1_mm.get(), 2, linear_1_mm_layout,
+        linear_1_mm_copy);
+    const int64_t p_l2_bias_layout[] = {1};
+    TensorHandle p_l2_bias_copy;
+    const float* p_l2_bias_data = kernel_input<float>(p_l2_bias_1, 1, p_l2_bias_layout, p_l2_bias_copy);
+    auto* kernel_1 = &aotic_kernels::base::k1_add;
+    if (kernels_avx2()) {
+      kernel_1 = &aotic_kernels::avx2::k1_add;
+    }
+    kernel_1(linear_1_mm_data, p_l2_bias_data, aotic::runtime::data<float>(linear_1.get()), s77);
+  }
+  linear_1_mm.reset();
   outputs[0] = new_reference(linear_1.get()).release();
 }
 
@@ -671,14 +701,34 @@ KM_FN T square(T x) {
 #endif
 namespace avx2 {
 
-// nodes relu
-void k0_relu(const float* __restrict in0, float* __restrict out0, int64_t s77) {
-  aotic::runtime::parallel_for((128 * s77), (128 * s77), [&](int64_t i0_begin, int64_t i0_end) {
-    #pragma omp simd
+// nodes linear (add), relu
+void k0_add_relu(const float* __restrict in0, const float* __restrict in1, float* __restrict out0,
+    int64_t s77) {
+  aotic::runtime::parallel_for((s77), (128 * s77), [&](int64_t i0_begin, int64_t i0_end) {
     for (int64_t i0 = i0_begin; i0 < i0_end; ++i0) {
-      const float t0 = in0[i0];
-      const float t1 = km::relu(t0);
-      out0[i0] = t1;
+      #pragma omp simd
+      for (int64_t i1 = 0; i1 < 128; ++i1) {
+        const float t0 = in0[128 * i0 + i1];
+        const float t1 = in1[i1];
+        const float t2 = km::add(t0, t1);
+        const float t3 = km::relu(t2);
+        out0[128 * i0 + i1] = t3;
+      }
+    }
+  });
+}
+
+// nodes linear_1 (add)
+void k1_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0, int64_t s77) {
+  aotic::runtime::parallel_for((s77), (10 * s77), [&](int64_t i0_begin, int64_t i0_end) {
+    for (int64_t i0 = i0_begin; i0 < i0_end; ++i0) {
+      #pragma omp simd
+      for (int64_t i1 = 0; i1 < 10; ++i1) {
+        const float t0 = in0[10 * i0 + i1];
+        const float t1 = in1[i1];
+        const float t2 = km::add(t0, t1);
+        out0[10 * i0 + i1] = t2;
+      }
     }
   });
 }
@@ -1132,14 +1182,34 @@ KM_FN T square(T x) {
 }  // namespace
 namespace base {
 
-// nodes relu
-void k0_relu(const float* __restrict in0, float* __restrict out0, int64_t s77) {
-  aotic::runtime::parallel_for((128 * s77), (128 * s77), [&](int64_t i0_begin, int64_t i0_end) {
-    #pragma omp simd
+// nodes linear (add), relu
+void k0_add_relu(const float* __restrict in0, const float* __restrict in1, float* __restrict out0,
+    int64_t s77) {
+  aotic::runtime::parallel_for((s77), (128 * s77), [&](int64_t i0_begin, int64_t i0_end) {
     for (int64_t i0 = i0_begin; i0 < i0_end; ++i0) {
-      const float t0 = in0[i0];
-      const float t1 = km::relu(t0);
-      out0[i0] = t1;
+      #pragma omp simd
+      for (int64_t i1 = 0; i1 < 128; ++i1) {
+        const float t0 = in0[128 * i0 + i1];
+        const float t1 = in1[i1];
+        const float t2 = km::add(t0, t1);
+        const float t3 = km::relu(t2);
+        out0[128 * i0 + i1] = t3;
+      }
+    }
+  });
+}
+
+// nodes linear_1 (add)
+void k1_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0, int64_t s77) {
+  aotic::runtime::parallel_for((s77), (10 * s77), [&](int64_t i0_begin, int64_t i0_end) {
+    for (int64_t i0 = i0_begin; i0 < i0_end; ++i0) {
+      #pragma omp simd
+      for (int64_t i1 = 0; i1 < 10; ++i1) {
+        const float t0 = in0[10 * i0 + i1];
+        const float t1 = in1[i1];
+        const float t2 = km::add(t0, t1);
+        out0[10 * i0 + i1] = t2;
+      }
     }
   });
 }

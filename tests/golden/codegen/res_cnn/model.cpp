@@ -33,12 +33,14 @@ namespace aotic_kernels {
 namespace avx2 {
 void k0_clone(const float* __restrict in0, float* __restrict out0);
 void k1_relu_mean(const float* __restrict in0, float* __restrict out0);
-void k2_clone(const float* __restrict in0, float* __restrict out0);
+void k2_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0);
+void k3_clone(const float* __restrict in0, float* __restrict out0);
 }  // namespace avx2
 namespace base {
 void k0_clone(const float* __restrict in0, float* __restrict out0);
 void k1_relu_mean(const float* __restrict in0, float* __restrict out0);
-void k2_clone(const float* __restrict in0, float* __restrict out0);
+void k2_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0);
+void k3_clone(const float* __restrict in0, float* __restrict out0);
 }  // namespace base
 }  // namespace aotic_kernels
 
@@ -605,12 +607,19 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   AtenTensorHandle batch_norm_5_weight_packed_1 = state.constant(53);  // folded
   AtenTensorHandle conv2d_6_weight_packed_1 = state.constant(54);  // folded
   AtenTensorHandle p_fc_weight_kn_1 = state.constant(55);  // folded
+  // 3 buffers carved from one arena of 24576 bytes (24896 bytes allocated one by one)
+  TensorHandle arena;
+  const int64_t arena_bytes = 24576, arena_unit = 1;
+  check(aoti_torch_empty_strided(
+            1, &arena_bytes, &arena_unit, aoti_torch_dtype_uint8(), aoti_torch_device_type_cpu(), 0,
+            arena.out()),
+        "allocate the arena");
   // node 'x_channels_last' (aten.clone.default)
   TensorHandle x_channels_last;
   const int64_t x_channels_last_sizes[] = {2, 3, 32, 32};
   const int64_t x_channels_last_strides[] = {3072, 1, 96, 3};
-  check(aoti_torch_empty_strided(
-            4, x_channels_last_sizes, x_channels_last_strides, kFloat32, kCPU, kDefaultDeviceIndex,
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 0, kFloat32, 4, x_channels_last_sizes, x_channels_last_strides,
             x_channels_last.out()),
         "allocate x_channels_last");
   {
@@ -718,8 +727,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   TensorHandle mean;
   const int64_t mean_sizes[] = {2, 24};
   const int64_t mean_strides[] = {24, 1};
-  check(aoti_torch_empty_strided(
-            2, mean_sizes, mean_strides, kFloat32, kCPU, kDefaultDeviceIndex, mean.out()),
+  check(aoti_torch__alloc_from_pool(arena.get(), 0, kFloat32, 2, mean_sizes, mean_strides, mean.out()),
         "allocate mean");
   // fuses relu_1, mean
   {
@@ -732,16 +740,37 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     }
     kernel_1(conv2d_7_data, aotic::runtime::data<float>(mean.get()));
   }
-  // node 'linear' (aten.addmm.default)
+  // node 'linear_mm' (aten.mm.default)
+  TensorHandle linear_mm;
+  const int64_t linear_mm_sizes[] = {2, 10};
+  const int64_t linear_mm_strides[] = {10, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 192, kFloat32, 2, linear_mm_sizes, linear_mm_strides, linear_mm.out()),
+        "allocate linear_mm");
+  check(aoti_torch_cpu_mm_out(linear_mm.get(), mean.get(), p_fc_weight_kn_1),
+        "node 'linear_mm' (aten.mm.default)");
+  mean.reset();
+  // node 'linear' (aten.add.Tensor)
   TensorHandle linear;
   const int64_t linear_sizes[] = {2, 10};
   const int64_t linear_strides[] = {10, 1};
   check(aoti_torch_empty_strided(
             2, linear_sizes, linear_strides, kFloat32, kCPU, kDefaultDeviceIndex, linear.out()),
         "allocate linear");
-  check(aoti_torch_cpu_addmm_out(linear.get(), p_fc_bias_1, mean.get(), p_fc_weight_kn_1, 1.0, 1.0),
-        "node 'linear' (aten.addmm.default)");
-  mean.reset();
+  {
+    const int64_t linear_mm_layout[] = {10, 1};
+    TensorHandle linear_mm_copy;
+    const float* linear_mm_data = kernel_input<float>(linear_mm.get(), 2, linear_mm_layout, linear_mm_copy);
+    const int64_t p_fc_bias_layout[] = {1};
+    TensorHandle p_fc_bias_copy;
+    const float* p_fc_bias_data = kernel_input<float>(p_fc_bias_1, 1, p_fc_bias_layout, p_fc_bias_copy);
+    auto* kernel_2 = &aotic_kernels::base::k2_add;
+    if (kernels_avx2()) {
+      kernel_2 = &aotic_kernels::avx2::k2_add;
+    }
+    kernel_2(linear_mm_data, p_fc_bias_data, aotic::runtime::data<float>(linear.get()));
+  }
+  linear_mm.reset();
   // node 'conv2d_7_contiguous' (aten.clone.default)
   TensorHandle conv2d_7_contiguous;
   const int64_t conv2d_7_contiguous_sizes[] = {2, 24, 16, 16};
@@ -754,11 +783,11 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     const int64_t conv2d_7_layout_1[] = {6144, 1, 384, 24};
     TensorHandle conv2d_7_copy_1;
     const float* conv2d_7_data_1 = kernel_input<float>(conv2d_7.get(), 4, conv2d_7_layout_1, conv2d_7_copy_1);
-    auto* kernel_2 = &aotic_kernels::base::k2_clone;
+    auto* kernel_3 = &aotic_kernels::base::k3_clone;
     if (kernels_avx2()) {
-      kernel_2 = &aotic_kernels::avx2::k2_clone;
+      kernel_3 = &aotic_kernels::avx2::k3_clone;
     }
-    kernel_2(conv2d_7_data_1, aotic::runtime::data<float>(conv2d_7_contiguous.get()));
+    kernel_3(conv2d_7_data_1, aotic::runtime::data<float>(conv2d_7_contiguous.get()));
   }
   conv2d_7.reset();
   outputs[0] = new_reference(linear.get()).release();
@@ -1496,8 +1525,23 @@ void k1_relu_mean(const float* __restrict in0, float* __restrict out0) {
   });
 }
 
+// nodes linear (add)
+void k2_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0) {
+  aotic::runtime::parallel_for(2, 20, [&](int64_t i0_begin, int64_t i0_end) {
+    for (int64_t i0 = i0_begin; i0 < i0_end; ++i0) {
+      #pragma omp simd
+      for (int64_t i1 = 0; i1 < 10; ++i1) {
+        const float t0 = in0[10 * i0 + i1];
+        const float t1 = in1[i1];
+        const float t2 = km::add(t0, t1);
+        out0[10 * i0 + i1] = t2;
+      }
+    }
+  });
+}
+
 // nodes conv2d_7_contiguous (clone)
-void k2_clone(const float* __restrict in0, float* __restrict out0) {
+void k3_clone(const float* __restrict in0, float* __restrict out0) {
   aotic::runtime::parallel_for(48, 12288, [&](int64_t i0_i1_begin, int64_t i0_i1_end) {
     for (int64_t i0_i1 = i0_i1_begin; i0_i1 < i0_i1_end; ++i0_i1) {
       const int64_t i0 = i0_i1 / 24;
@@ -1995,8 +2039,23 @@ void k1_relu_mean(const float* __restrict in0, float* __restrict out0) {
   });
 }
 
+// nodes linear (add)
+void k2_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0) {
+  aotic::runtime::parallel_for(2, 20, [&](int64_t i0_begin, int64_t i0_end) {
+    for (int64_t i0 = i0_begin; i0 < i0_end; ++i0) {
+      #pragma omp simd
+      for (int64_t i1 = 0; i1 < 10; ++i1) {
+        const float t0 = in0[10 * i0 + i1];
+        const float t1 = in1[i1];
+        const float t2 = km::add(t0, t1);
+        out0[10 * i0 + i1] = t2;
+      }
+    }
+  });
+}
+
 // nodes conv2d_7_contiguous (clone)
-void k2_clone(const float* __restrict in0, float* __restrict out0) {
+void k3_clone(const float* __restrict in0, float* __restrict out0) {
   aotic::runtime::parallel_for(48, 12288, [&](int64_t i0_i1_begin, int64_t i0_i1_end) {
     for (int64_t i0_i1 = i0_i1_begin; i0_i1 < i0_i1_end; ++i0_i1) {
       const int64_t i0 = i0_i1 / 24;

@@ -34,13 +34,13 @@ namespace avx2 {
 void k0_clone(const float* __restrict in0, float* __restrict out0);
 void k1_max_pool2d(const float* __restrict in0, float* __restrict out0);
 void k2_adaptive_avg_pool2d(const float* __restrict in0, float* __restrict out0);
-void k3_log_softmax(const float* __restrict in0, float* __restrict out0);
+void k3_add_log_softmax(const float* __restrict in0, const float* __restrict in1, float* __restrict out0);
 }  // namespace avx2
 namespace base {
 void k0_clone(const float* __restrict in0, float* __restrict out0);
 void k1_max_pool2d(const float* __restrict in0, float* __restrict out0);
 void k2_adaptive_avg_pool2d(const float* __restrict in0, float* __restrict out0);
-void k3_log_softmax(const float* __restrict in0, float* __restrict out0);
+void k3_add_log_softmax(const float* __restrict in0, const float* __restrict in1, float* __restrict out0);
 }  // namespace base
 }  // namespace aotic_kernels
 
@@ -317,15 +317,15 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   check(aoti_torch_cpu_flatten_using_ints(adaptive_avg_pool2d.get(), 1, -1, flatten.out()),
         "node 'flatten' (aten.flatten.using_ints)");
   adaptive_avg_pool2d.reset();
-  // node 'linear' (aten.addmm.default)
-  TensorHandle linear;
-  const int64_t linear_sizes[] = {2, 10};
-  const int64_t linear_strides[] = {10, 1};
+  // node 'linear_mm' (aten.mm.default)
+  TensorHandle linear_mm;
+  const int64_t linear_mm_sizes[] = {2, 10};
+  const int64_t linear_mm_strides[] = {10, 1};
   check(aoti_torch__alloc_from_pool(
-            arena.get(), 256, kFloat32, 2, linear_sizes, linear_strides, linear.out()),
-        "allocate linear");
-  check(aoti_torch_cpu_addmm_out(linear.get(), p_fc_bias_1, flatten.get(), p_fc_weight_kn_1, 1.0, 1.0),
-        "node 'linear' (aten.addmm.default)");
+            arena.get(), 256, kFloat32, 2, linear_mm_sizes, linear_mm_strides, linear_mm.out()),
+        "allocate linear_mm");
+  check(aoti_torch_cpu_mm_out(linear_mm.get(), flatten.get(), p_fc_weight_kn_1),
+        "node 'linear_mm' (aten.mm.default)");
   flatten.reset();
   // node 'log_softmax' (aten.log_softmax.int)
   TensorHandle log_softmax;
@@ -335,17 +335,21 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
             2, log_softmax_sizes, log_softmax_strides, kFloat32, kCPU, kDefaultDeviceIndex,
             log_softmax.out()),
         "allocate log_softmax");
+  // fuses linear (add), log_softmax
   {
-    const int64_t linear_layout[] = {10, 1};
-    TensorHandle linear_copy;
-    const float* linear_data = kernel_input<float>(linear.get(), 2, linear_layout, linear_copy);
-    auto* kernel_3 = &aotic_kernels::base::k3_log_softmax;
+    const int64_t linear_mm_layout[] = {10, 1};
+    TensorHandle linear_mm_copy;
+    const float* linear_mm_data = kernel_input<float>(linear_mm.get(), 2, linear_mm_layout, linear_mm_copy);
+    const int64_t p_fc_bias_layout[] = {1};
+    TensorHandle p_fc_bias_copy;
+    const float* p_fc_bias_data = kernel_input<float>(p_fc_bias_1, 1, p_fc_bias_layout, p_fc_bias_copy);
+    auto* kernel_3 = &aotic_kernels::base::k3_add_log_softmax;
     if (kernels_avx2()) {
-      kernel_3 = &aotic_kernels::avx2::k3_log_softmax;
+      kernel_3 = &aotic_kernels::avx2::k3_add_log_softmax;
     }
-    kernel_3(linear_data, aotic::runtime::data<float>(log_softmax.get()));
+    kernel_3(linear_mm_data, p_fc_bias_data, aotic::runtime::data<float>(log_softmax.get()));
   }
-  linear.reset();
+  linear_mm.reset();
   outputs[0] = new_reference(log_softmax.get()).release();
 }
 
@@ -942,31 +946,37 @@ void k2_adaptive_avg_pool2d(const float* __restrict in0, float* __restrict out0)
   });
 }
 
-// nodes log_softmax
-void k3_log_softmax(const float* __restrict in0, float* __restrict out0) {
+// nodes linear (add), log_softmax
+void k3_add_log_softmax(const float* __restrict in0, const float* __restrict in1, float* __restrict out0) {
   aotic::runtime::parallel_for(2, 20, [&](int64_t i0_begin, int64_t i0_end) {
     for (int64_t i0 = i0_begin; i0 < i0_end; ++i0) {
       float max = -km::infinity<float>();
       for (int64_t r0 = 0; r0 < 10; ++r0) {
         const float t0 = in0[10 * i0 + r0];
-        max = km::maximum(max, t0);
+        const float t1 = in1[r0];
+        const float t2 = km::add(t0, t1);
+        max = km::maximum(max, t2);
       }
       float sum = 0.0f;
       #pragma omp simd reduction(+ : sum)
       for (int64_t r0 = 0; r0 < 10; ++r0) {
-        const float t1 = in0[10 * i0 + r0];
-        const float t2 = km::sub(t1, max);
-        const float t3 = km::exp(t2);
-        sum = km::add(sum, t3);
+        const float t3 = in0[10 * i0 + r0];
+        const float t4 = in1[r0];
+        const float t5 = km::add(t3, t4);
+        const float t6 = km::sub(t5, max);
+        const float t7 = km::exp(t6);
+        sum = km::add(sum, t7);
       }
-      const float t4 = km::log(sum);
-      const float log_sum = t4;
+      const float t8 = km::log(sum);
+      const float log_sum = t8;
       #pragma omp simd
       for (int64_t r0 = 0; r0 < 10; ++r0) {
-        const float t5 = in0[10 * i0 + r0];
-        const float t6 = km::sub(t5, max);
-        const float t7 = km::sub(t6, log_sum);
-        out0[10 * i0 + r0] = t7;
+        const float t9 = in0[10 * i0 + r0];
+        const float t10 = in1[r0];
+        const float t11 = km::add(t9, t10);
+        const float t12 = km::sub(t11, max);
+        const float t13 = km::sub(t12, log_sum);
+        out0[10 * i0 + r0] = t13;
       }
     }
   });
@@ -1476,31 +1486,37 @@ void k2_adaptive_avg_pool2d(const float* __restrict in0, float* __restrict out0)
   });
 }
 
-// nodes log_softmax
-void k3_log_softmax(const float* __restrict in0, float* __restrict out0) {
+// nodes linear (add), log_softmax
+void k3_add_log_softmax(const float* __restrict in0, const float* __restrict in1, float* __restrict out0) {
   aotic::runtime::parallel_for(2, 20, [&](int64_t i0_begin, int64_t i0_end) {
     for (int64_t i0 = i0_begin; i0 < i0_end; ++i0) {
       float max = -km::infinity<float>();
       for (int64_t r0 = 0; r0 < 10; ++r0) {
         const float t0 = in0[10 * i0 + r0];
-        max = km::maximum(max, t0);
+        const float t1 = in1[r0];
+        const float t2 = km::add(t0, t1);
+        max = km::maximum(max, t2);
       }
       float sum = 0.0f;
       #pragma omp simd reduction(+ : sum)
       for (int64_t r0 = 0; r0 < 10; ++r0) {
-        const float t1 = in0[10 * i0 + r0];
-        const float t2 = km::sub(t1, max);
-        const float t3 = km::exp(t2);
-        sum = km::add(sum, t3);
+        const float t3 = in0[10 * i0 + r0];
+        const float t4 = in1[r0];
+        const float t5 = km::add(t3, t4);
+        const float t6 = km::sub(t5, max);
+        const float t7 = km::exp(t6);
+        sum = km::add(sum, t7);
       }
-      const float t4 = km::log(sum);
-      const float log_sum = t4;
+      const float t8 = km::log(sum);
+      const float log_sum = t8;
       #pragma omp simd
       for (int64_t r0 = 0; r0 < 10; ++r0) {
-        const float t5 = in0[10 * i0 + r0];
-        const float t6 = km::sub(t5, max);
-        const float t7 = km::sub(t6, log_sum);
-        out0[10 * i0 + r0] = t7;
+        const float t9 = in0[10 * i0 + r0];
+        const float t10 = in1[r0];
+        const float t11 = km::add(t9, t10);
+        const float t12 = km::sub(t11, max);
+        const float t13 = km::sub(t12, log_sum);
+        out0[10 * i0 + r0] = t13;
       }
     }
   });

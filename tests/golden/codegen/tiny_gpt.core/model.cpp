@@ -35,40 +35,46 @@ namespace avx2 {
 void k0_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0);
 void k1_layer_norm(const float* __restrict in0, const float* __restrict in1, const float* __restrict in2,
     float* __restrict out0);
-void k2_permute_mul_expand_clone(const float* __restrict in0, float* __restrict out0);
-void k3_permute_permute_mul_expand_clone(const float* __restrict in0, float* __restrict out0);
-void k4_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0);
-void k5_softmax(const float* __restrict in0, float* __restrict out0);
-void k6_eq_logical_not(const float* __restrict in0, bool* __restrict out0);
-void k7_logical_not_where(const float* __restrict in0, const float* __restrict in1,
+void k2_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0);
+void k3_permute_mul_expand_clone(const float* __restrict in0, float* __restrict out0);
+void k4_permute_permute_mul_expand_clone(const float* __restrict in0, float* __restrict out0);
+void k5_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0);
+void k6_softmax(const float* __restrict in0, float* __restrict out0);
+void k7_eq_logical_not(const float* __restrict in0, bool* __restrict out0);
+void k8_logical_not_where(const float* __restrict in0, const float* __restrict in1,
     const bool* __restrict in2, float* __restrict out0);
-void k8_permute_expand_clone(const float* __restrict in0, float* __restrict out0);
-void k9_permute_clone(const float* __restrict in0, float* __restrict out0);
-void k10_add_add(const float* __restrict in0, const float* __restrict in1, const float* __restrict in2,
+void k9_permute_expand_clone(const float* __restrict in0, float* __restrict out0);
+void k10_permute_clone(const float* __restrict in0, float* __restrict out0);
+void k11_add_add(const float* __restrict in0, const float* __restrict in1, const float* __restrict in2,
     float* __restrict out0);
-void k11_gelu(const float* __restrict in0, float* __restrict out0);
 void k12_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0);
-void k13_add_layer_norm(const float* __restrict in0, const float* __restrict in1,
+void k13_gelu(const float* __restrict in0, float* __restrict out0);
+void k14_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0);
+void k15_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0);
+void k16_add_layer_norm(const float* __restrict in0, const float* __restrict in1,
     const float* __restrict in2, const float* __restrict in3, float* __restrict out0);
 }  // namespace avx2
 namespace base {
 void k0_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0);
 void k1_layer_norm(const float* __restrict in0, const float* __restrict in1, const float* __restrict in2,
     float* __restrict out0);
-void k2_permute_mul_expand_clone(const float* __restrict in0, float* __restrict out0);
-void k3_permute_permute_mul_expand_clone(const float* __restrict in0, float* __restrict out0);
-void k4_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0);
-void k5_softmax(const float* __restrict in0, float* __restrict out0);
-void k6_eq_logical_not(const float* __restrict in0, bool* __restrict out0);
-void k7_logical_not_where(const float* __restrict in0, const float* __restrict in1,
+void k2_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0);
+void k3_permute_mul_expand_clone(const float* __restrict in0, float* __restrict out0);
+void k4_permute_permute_mul_expand_clone(const float* __restrict in0, float* __restrict out0);
+void k5_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0);
+void k6_softmax(const float* __restrict in0, float* __restrict out0);
+void k7_eq_logical_not(const float* __restrict in0, bool* __restrict out0);
+void k8_logical_not_where(const float* __restrict in0, const float* __restrict in1,
     const bool* __restrict in2, float* __restrict out0);
-void k8_permute_expand_clone(const float* __restrict in0, float* __restrict out0);
-void k9_permute_clone(const float* __restrict in0, float* __restrict out0);
-void k10_add_add(const float* __restrict in0, const float* __restrict in1, const float* __restrict in2,
+void k9_permute_expand_clone(const float* __restrict in0, float* __restrict out0);
+void k10_permute_clone(const float* __restrict in0, float* __restrict out0);
+void k11_add_add(const float* __restrict in0, const float* __restrict in1, const float* __restrict in2,
     float* __restrict out0);
-void k11_gelu(const float* __restrict in0, float* __restrict out0);
 void k12_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0);
-void k13_add_layer_norm(const float* __restrict in0, const float* __restrict in1,
+void k13_gelu(const float* __restrict in0, float* __restrict out0);
+void k14_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0);
+void k15_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0);
+void k16_add_layer_norm(const float* __restrict in0, const float* __restrict in1,
     const float* __restrict in2, const float* __restrict in3, float* __restrict out0);
 }  // namespace base
 }  // namespace aotic_kernels
@@ -524,9 +530,9 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
   AtenTensorHandle p_blocks_1_f1_weight_kn_1 = state.constant(38);  // folded
   AtenTensorHandle p_blocks_1_f2_weight_kn_1 = state.constant(39);  // folded
   AtenTensorHandle p_head_weight_kn_1 = state.constant(40);  // folded
-  // 39 buffers carved from one arena of 589824 bytes (4063232 bytes allocated one by one)
+  // 45 buffers carved from one arena of 655360 bytes (5111808 bytes allocated one by one)
   TensorHandle arena;
-  const int64_t arena_bytes = 589824, arena_unit = 1;
+  const int64_t arena_bytes = 655360, arena_unit = 1;
   check(aoti_torch_empty_strided(
             1, &arena_bytes, &arena_unit, aoti_torch_dtype_uint8(), aoti_torch_device_type_cpu(), 0,
             arena.out()),
@@ -539,7 +545,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
   TensorHandle add;
   const int64_t add_sizes[] = {2, 64, 128};
   const int64_t add_strides[] = {8192, 128, 1};
-  check(aoti_torch__alloc_from_pool(arena.get(), 458752, kFloat32, 3, add_sizes, add_strides, add.out()),
+  check(aoti_torch__alloc_from_pool(arena.get(), 524288, kFloat32, 3, add_sizes, add_strides, add.out()),
         "allocate add");
   {
     const int64_t embedding_layout[] = {8192, 128, 1};
@@ -589,16 +595,38 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
   const int64_t shape_2[] = {128, 128};
   check(aoti_torch_cpu_reshape(getitem.get(), shape_2, 2, view.out()), "node 'view' (aten.view.default)");
   getitem.reset();
-  // node 'addmm' (aten.addmm.default)
+  // node 'addmm_mm' (aten.mm.default)
+  TensorHandle addmm_mm;
+  const int64_t addmm_mm_sizes[] = {128, 384};
+  const int64_t addmm_mm_strides[] = {384, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 0, kFloat32, 2, addmm_mm_sizes, addmm_mm_strides, addmm_mm.out()),
+        "allocate addmm_mm");
+  check(aoti_torch_cpu_mm_out(addmm_mm.get(), view.get(), p_blocks_0_qkv_weight_kn_1),
+        "node 'addmm_mm' (aten.mm.default)");
+  view.reset();
+  // node 'addmm' (aten.add.Tensor)
   TensorHandle addmm;
   const int64_t addmm_sizes[] = {128, 384};
   const int64_t addmm_strides[] = {384, 1};
-  check(aoti_torch__alloc_from_pool(arena.get(), 0, kFloat32, 2, addmm_sizes, addmm_strides, addmm.out()),
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 196608, kFloat32, 2, addmm_sizes, addmm_strides, addmm.out()),
         "allocate addmm");
-  check(aoti_torch_cpu_addmm_out(
-            addmm.get(), p_blocks_0_qkv_bias_1, view.get(), p_blocks_0_qkv_weight_kn_1, 1.0, 1.0),
-        "node 'addmm' (aten.addmm.default)");
-  view.reset();
+  {
+    const int64_t addmm_mm_layout[] = {384, 1};
+    TensorHandle addmm_mm_copy;
+    const float* addmm_mm_data = kernel_input<float>(addmm_mm.get(), 2, addmm_mm_layout, addmm_mm_copy);
+    const int64_t p_blocks_0_qkv_bias_layout[] = {1};
+    TensorHandle p_blocks_0_qkv_bias_copy;
+    const float* p_blocks_0_qkv_bias_data = kernel_input<float>(p_blocks_0_qkv_bias_1, 1,
+        p_blocks_0_qkv_bias_layout, p_blocks_0_qkv_bias_copy);
+    auto* kernel_2 = &aotic_kernels::base::k2_add;
+    if (kernels_avx2()) {
+      kernel_2 = &aotic_kernels::avx2::k2_add;
+    }
+    kernel_2(addmm_mm_data, p_blocks_0_qkv_bias_data, aotic::runtime::data<float>(addmm.get()));
+  }
+  addmm_mm.reset();
   // node 'view_1' (aten.view.default)
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
   // may share addmm's storage (a view)
@@ -650,18 +678,18 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
   const int64_t clone_sizes[] = {2, 4, 64, 32};
   const int64_t clone_strides[] = {8192, 2048, 32, 1};
   check(aoti_torch__alloc_from_pool(
-            arena.get(), 327680, kFloat32, 4, clone_sizes, clone_strides, clone.out()),
+            arena.get(), 131072, kFloat32, 4, clone_sizes, clone_strides, clone.out()),
         "allocate clone");
   // fuses permute_1, mul, expand, clone
   {
     const int64_t view_2_layout[] = {24576, 384, 32, 1};
     TensorHandle view_2_copy;
     const float* view_2_data = kernel_input<float>(view_2.get(), 4, view_2_layout, view_2_copy);
-    auto* kernel_2 = &aotic_kernels::base::k2_permute_mul_expand_clone;
+    auto* kernel_3 = &aotic_kernels::base::k3_permute_mul_expand_clone;
     if (kernels_avx2()) {
-      kernel_2 = &aotic_kernels::avx2::k2_permute_mul_expand_clone;
+      kernel_3 = &aotic_kernels::avx2::k3_permute_mul_expand_clone;
     }
-    kernel_2(view_2_data, aotic::runtime::data<float>(clone.get()));
+    kernel_3(view_2_data, aotic::runtime::data<float>(clone.get()));
   }
   view_2.reset();
   // node 'view_5' (aten.view.default)
@@ -683,11 +711,11 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     const int64_t view_3_layout[] = {24576, 384, 32, 1};
     TensorHandle view_3_copy;
     const float* view_3_data = kernel_input<float>(view_3.get(), 4, view_3_layout, view_3_copy);
-    auto* kernel_3 = &aotic_kernels::base::k3_permute_permute_mul_expand_clone;
+    auto* kernel_4 = &aotic_kernels::base::k4_permute_permute_mul_expand_clone;
     if (kernels_avx2()) {
-      kernel_3 = &aotic_kernels::avx2::k3_permute_permute_mul_expand_clone;
+      kernel_4 = &aotic_kernels::avx2::k4_permute_permute_mul_expand_clone;
     }
-    kernel_3(view_3_data, aotic::runtime::data<float>(clone_1.get()));
+    kernel_4(view_3_data, aotic::runtime::data<float>(clone_1.get()));
   }
   view_3.reset();
   // node 'view_6' (aten.view.default)
@@ -701,7 +729,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
   TensorHandle bmm;
   const int64_t bmm_sizes[] = {8, 64, 64};
   const int64_t bmm_strides[] = {4096, 64, 1};
-  check(aoti_torch__alloc_from_pool(arena.get(), 196608, kFloat32, 3, bmm_sizes, bmm_strides, bmm.out()),
+  check(aoti_torch__alloc_from_pool(arena.get(), 0, kFloat32, 3, bmm_sizes, bmm_strides, bmm.out()),
         "allocate bmm");
   check(aoti_torch_cpu_bmm_out(bmm.get(), view_5.get(), view_6.get()), "node 'bmm' (aten.bmm.default)");
   view_5.reset();
@@ -718,7 +746,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
   const int64_t add_1_sizes[] = {2, 4, 64, 64};
   const int64_t add_1_strides[] = {16384, 4096, 64, 1};
   check(aoti_torch__alloc_from_pool(
-            arena.get(), 327680, kFloat32, 4, add_1_sizes, add_1_strides, add_1.out()),
+            arena.get(), 393216, kFloat32, 4, add_1_sizes, add_1_strides, add_1.out()),
         "allocate add_1");
   {
     const int64_t view_7_layout[] = {16384, 4096, 64, 1};
@@ -727,11 +755,11 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     const int64_t where_layout[] = {64, 1};
     TensorHandle where_copy;
     const float* where_data = kernel_input<float>(where_1, 2, where_layout, where_copy);
-    auto* kernel_4 = &aotic_kernels::base::k4_add;
+    auto* kernel_5 = &aotic_kernels::base::k5_add;
     if (kernels_avx2()) {
-      kernel_4 = &aotic_kernels::avx2::k4_add;
+      kernel_5 = &aotic_kernels::avx2::k5_add;
     }
-    kernel_4(view_7_data, where_data, aotic::runtime::data<float>(add_1.get()));
+    kernel_5(view_7_data, where_data, aotic::runtime::data<float>(add_1.get()));
   }
   view_7.reset();
   // node '_softmax' (aten._softmax.default)
@@ -739,35 +767,35 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
   const int64_t _softmax_sizes[] = {2, 4, 64, 64};
   const int64_t _softmax_strides[] = {16384, 4096, 64, 1};
   check(aoti_torch__alloc_from_pool(
-            arena.get(), 196608, kFloat32, 4, _softmax_sizes, _softmax_strides, _softmax.out()),
+            arena.get(), 0, kFloat32, 4, _softmax_sizes, _softmax_strides, _softmax.out()),
         "allocate _softmax");
   {
     const int64_t add_1_layout[] = {16384, 4096, 64, 1};
     TensorHandle add_1_copy;
     const float* add_1_data = kernel_input<float>(add_1.get(), 4, add_1_layout, add_1_copy);
-    auto* kernel_5 = &aotic_kernels::base::k5_softmax;
+    auto* kernel_6 = &aotic_kernels::base::k6_softmax;
     if (kernels_avx2()) {
-      kernel_5 = &aotic_kernels::avx2::k5_softmax;
+      kernel_6 = &aotic_kernels::avx2::k6_softmax;
     }
-    kernel_5(add_1_data, aotic::runtime::data<float>(_softmax.get()));
+    kernel_6(add_1_data, aotic::runtime::data<float>(_softmax.get()));
   }
   // node 'logical_not' (aten.logical_not.default)
   TensorHandle logical_not;
   const int64_t logical_not_sizes[] = {2, 4, 64, 64};
   const int64_t logical_not_strides[] = {16384, 4096, 64, 1};
   check(aoti_torch__alloc_from_pool(
-            arena.get(), 524288, kBool, 4, logical_not_sizes, logical_not_strides, logical_not.out()),
+            arena.get(), 131072, kBool, 4, logical_not_sizes, logical_not_strides, logical_not.out()),
         "allocate logical_not");
   // fuses eq, logical_not
   {
     const int64_t add_1_layout_1[] = {16384, 4096, 64, 1};
     TensorHandle add_1_copy_1;
     const float* add_1_data_1 = kernel_input<float>(add_1.get(), 4, add_1_layout_1, add_1_copy_1);
-    auto* kernel_6 = &aotic_kernels::base::k6_eq_logical_not;
+    auto* kernel_7 = &aotic_kernels::base::k7_eq_logical_not;
     if (kernels_avx2()) {
-      kernel_6 = &aotic_kernels::avx2::k6_eq_logical_not;
+      kernel_7 = &aotic_kernels::avx2::k7_eq_logical_not;
     }
-    kernel_6(add_1_data_1, aotic::runtime::data<bool>(logical_not.get()));
+    kernel_7(add_1_data_1, aotic::runtime::data<bool>(logical_not.get()));
   }
   add_1.reset();
   // node 'any_1' (aten.any.dim)
@@ -788,7 +816,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
   const int64_t where_1_1_sizes[] = {2, 4, 64, 64};
   const int64_t where_1_1_strides[] = {16384, 4096, 64, 1};
   check(aoti_torch__alloc_from_pool(
-            arena.get(), 327680, kFloat32, 4, where_1_1_sizes, where_1_1_strides, where_1_1.out()),
+            arena.get(), 393216, kFloat32, 4, where_1_1_sizes, where_1_1_strides, where_1_1.out()),
         "allocate where_1");
   // fuses logical_not_1, where_1
   {
@@ -801,11 +829,11 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     const int64_t any_1_layout[] = {256, 64, 1, 1};
     TensorHandle any_1_copy;
     const bool* any_1_data = kernel_input<bool>(any_1.get(), 4, any_1_layout, any_1_copy);
-    auto* kernel_7 = &aotic_kernels::base::k7_logical_not_where;
+    auto* kernel_8 = &aotic_kernels::base::k8_logical_not_where;
     if (kernels_avx2()) {
-      kernel_7 = &aotic_kernels::avx2::k7_logical_not_where;
+      kernel_8 = &aotic_kernels::avx2::k8_logical_not_where;
     }
-    kernel_7(_softmax_data, full_like_data, any_1_data, aotic::runtime::data<float>(where_1_1.get()));
+    kernel_8(_softmax_data, full_like_data, any_1_data, aotic::runtime::data<float>(where_1_1.get()));
   }
   _softmax.reset();
   any_1.reset();
@@ -830,18 +858,18 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
   const int64_t clone_2_sizes[] = {2, 4, 64, 32};
   const int64_t clone_2_strides[] = {8192, 2048, 32, 1};
   check(aoti_torch__alloc_from_pool(
-            arena.get(), 196608, kFloat32, 4, clone_2_sizes, clone_2_strides, clone_2.out()),
+            arena.get(), 0, kFloat32, 4, clone_2_sizes, clone_2_strides, clone_2.out()),
         "allocate clone_2");
   // fuses permute_3, expand_3, clone_2
   {
     const int64_t view_4_layout[] = {24576, 384, 32, 1};
     TensorHandle view_4_copy;
     const float* view_4_data = kernel_input<float>(view_4.get(), 4, view_4_layout, view_4_copy);
-    auto* kernel_8 = &aotic_kernels::base::k8_permute_expand_clone;
+    auto* kernel_9 = &aotic_kernels::base::k9_permute_expand_clone;
     if (kernels_avx2()) {
-      kernel_8 = &aotic_kernels::avx2::k8_permute_expand_clone;
+      kernel_9 = &aotic_kernels::avx2::k9_permute_expand_clone;
     }
-    kernel_8(view_4_data, aotic::runtime::data<float>(clone_2.get()));
+    kernel_9(view_4_data, aotic::runtime::data<float>(clone_2.get()));
   }
   view_4.reset();
   // node 'view_9' (aten.view.default)
@@ -856,7 +884,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
   TensorHandle bmm_1;
   const int64_t bmm_1_sizes[] = {8, 64, 32};
   const int64_t bmm_1_strides[] = {2048, 32, 1};
-  check(aoti_torch__alloc_from_pool(arena.get(), 0, kFloat32, 3, bmm_1_sizes, bmm_1_strides, bmm_1.out()),
+  check(aoti_torch__alloc_from_pool(arena.get(), 65536, kFloat32, 3, bmm_1_sizes, bmm_1_strides, bmm_1.out()),
         "allocate bmm_1");
   check(aoti_torch_cpu_bmm_out(bmm_1.get(), view_8.get(), view_9.get()), "node 'bmm_1' (aten.bmm.default)");
   view_8.reset();
@@ -874,18 +902,18 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
   const int64_t clone_3_sizes[] = {64, 2, 4, 32};
   const int64_t clone_3_strides[] = {256, 128, 32, 1};
   check(aoti_torch__alloc_from_pool(
-            arena.get(), 65536, kFloat32, 4, clone_3_sizes, clone_3_strides, clone_3.out()),
+            arena.get(), 0, kFloat32, 4, clone_3_sizes, clone_3_strides, clone_3.out()),
         "allocate clone_3");
   // fuses permute_5, clone_3
   {
     const int64_t view_10_layout[] = {8192, 2048, 32, 1};
     TensorHandle view_10_copy;
     const float* view_10_data = kernel_input<float>(view_10.get(), 4, view_10_layout, view_10_copy);
-    auto* kernel_9 = &aotic_kernels::base::k9_permute_clone;
+    auto* kernel_10 = &aotic_kernels::base::k10_permute_clone;
     if (kernels_avx2()) {
-      kernel_9 = &aotic_kernels::avx2::k9_permute_clone;
+      kernel_10 = &aotic_kernels::avx2::k10_permute_clone;
     }
-    kernel_9(view_10_data, aotic::runtime::data<float>(clone_3.get()));
+    kernel_10(view_10_data, aotic::runtime::data<float>(clone_3.get()));
   }
   view_10.reset();
   // node 'permute_6' (aten.permute.default)
@@ -929,7 +957,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
   TensorHandle bmm_2;
   const int64_t bmm_2_sizes[] = {2, 64, 128};
   const int64_t bmm_2_strides[] = {8192, 128, 1};
-  check(aoti_torch__alloc_from_pool(arena.get(), 0, kFloat32, 3, bmm_2_sizes, bmm_2_strides, bmm_2.out()),
+  check(aoti_torch__alloc_from_pool(arena.get(), 65536, kFloat32, 3, bmm_2_sizes, bmm_2_strides, bmm_2.out()),
         "allocate bmm_2");
   check(aoti_torch_cpu_bmm_out(bmm_2.get(), view_12.get(), view_13_1), "node 'bmm_2' (aten.bmm.default)");
   view_12.reset();
@@ -946,7 +974,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
   const int64_t add_3_sizes[] = {2, 64, 128};
   const int64_t add_3_strides[] = {8192, 128, 1};
   check(aoti_torch__alloc_from_pool(
-            arena.get(), 524288, kFloat32, 3, add_3_sizes, add_3_strides, add_3.out()),
+            arena.get(), 589824, kFloat32, 3, add_3_sizes, add_3_strides, add_3.out()),
         "allocate add_3");
   // fuses add_2, add_3
   {
@@ -960,11 +988,11 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     TensorHandle p_blocks_0_o_bias_copy;
     const float* p_blocks_0_o_bias_data = kernel_input<float>(p_blocks_0_o_bias_1, 1,
         p_blocks_0_o_bias_layout, p_blocks_0_o_bias_copy);
-    auto* kernel_10 = &aotic_kernels::base::k10_add_add;
+    auto* kernel_11 = &aotic_kernels::base::k11_add_add;
     if (kernels_avx2()) {
-      kernel_10 = &aotic_kernels::avx2::k10_add_add;
+      kernel_11 = &aotic_kernels::avx2::k11_add_add;
     }
-    kernel_10(add_data_1, view_14_data, p_blocks_0_o_bias_data, aotic::runtime::data<float>(add_3.get()));
+    kernel_11(add_data_1, view_14_data, p_blocks_0_o_bias_data, aotic::runtime::data<float>(add_3.get()));
   }
   add.reset();
   view_14.reset();
@@ -987,11 +1015,11 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     TensorHandle p_blocks_0_ln2_bias_copy;
     const float* p_blocks_0_ln2_bias_data = kernel_input<float>(p_blocks_0_ln2_bias_1, 1,
         p_blocks_0_ln2_bias_layout, p_blocks_0_ln2_bias_copy);
-    auto* kernel_11 = &aotic_kernels::base::k1_layer_norm;
+    auto* kernel_12 = &aotic_kernels::base::k1_layer_norm;
     if (kernels_avx2()) {
-      kernel_11 = &aotic_kernels::avx2::k1_layer_norm;
+      kernel_12 = &aotic_kernels::avx2::k1_layer_norm;
     }
-    kernel_11(add_3_data, p_blocks_0_ln2_weight_data, p_blocks_0_ln2_bias_data,
+    kernel_12(add_3_data, p_blocks_0_ln2_weight_data, p_blocks_0_ln2_bias_data,
         aotic::runtime::data<float>(getitem_6.get()));
   }
   // node 'view_15' (aten.view.default)
@@ -1002,17 +1030,39 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
   check(aoti_torch_cpu_reshape(getitem_6.get(), shape_16, 2, view_15.out()),
         "node 'view_15' (aten.view.default)");
   getitem_6.reset();
-  // node 'addmm_1' (aten.addmm.default)
+  // node 'addmm_1_mm' (aten.mm.default)
+  TensorHandle addmm_1_mm;
+  const int64_t addmm_1_mm_sizes[] = {128, 512};
+  const int64_t addmm_1_mm_strides[] = {512, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 0, kFloat32, 2, addmm_1_mm_sizes, addmm_1_mm_strides, addmm_1_mm.out()),
+        "allocate addmm_1_mm");
+  check(aoti_torch_cpu_mm_out(addmm_1_mm.get(), view_15.get(), p_blocks_0_f1_weight_kn_1),
+        "node 'addmm_1_mm' (aten.mm.default)");
+  view_15.reset();
+  // node 'addmm_1' (aten.add.Tensor)
   TensorHandle addmm_1;
   const int64_t addmm_1_sizes[] = {128, 512};
   const int64_t addmm_1_strides[] = {512, 1};
   check(aoti_torch__alloc_from_pool(
-            arena.get(), 0, kFloat32, 2, addmm_1_sizes, addmm_1_strides, addmm_1.out()),
+            arena.get(), 262144, kFloat32, 2, addmm_1_sizes, addmm_1_strides, addmm_1.out()),
         "allocate addmm_1");
-  check(aoti_torch_cpu_addmm_out(
-            addmm_1.get(), p_blocks_0_f1_bias_1, view_15.get(), p_blocks_0_f1_weight_kn_1, 1.0, 1.0),
-        "node 'addmm_1' (aten.addmm.default)");
-  view_15.reset();
+  {
+    const int64_t addmm_1_mm_layout[] = {512, 1};
+    TensorHandle addmm_1_mm_copy;
+    const float* addmm_1_mm_data = kernel_input<float>(addmm_1_mm.get(), 2, addmm_1_mm_layout,
+        addmm_1_mm_copy);
+    const int64_t p_blocks_0_f1_bias_layout[] = {1};
+    TensorHandle p_blocks_0_f1_bias_copy;
+    const float* p_blocks_0_f1_bias_data = kernel_input<float>(p_blocks_0_f1_bias_1, 1,
+        p_blocks_0_f1_bias_layout, p_blocks_0_f1_bias_copy);
+    auto* kernel_13 = &aotic_kernels::base::k12_add;
+    if (kernels_avx2()) {
+      kernel_13 = &aotic_kernels::avx2::k12_add;
+    }
+    kernel_13(addmm_1_mm_data, p_blocks_0_f1_bias_data, aotic::runtime::data<float>(addmm_1.get()));
+  }
+  addmm_1_mm.reset();
   // node 'view_16' (aten.view.default)
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
   // may share addmm_1's storage (a view)
@@ -1025,17 +1075,17 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
   TensorHandle gelu;
   const int64_t gelu_sizes[] = {2, 64, 512};
   const int64_t gelu_strides[] = {32768, 512, 1};
-  check(aoti_torch__alloc_from_pool(arena.get(), 262144, kFloat32, 3, gelu_sizes, gelu_strides, gelu.out()),
+  check(aoti_torch__alloc_from_pool(arena.get(), 0, kFloat32, 3, gelu_sizes, gelu_strides, gelu.out()),
         "allocate gelu");
   {
     const int64_t view_16_layout[] = {32768, 512, 1};
     TensorHandle view_16_copy;
     const float* view_16_data = kernel_input<float>(view_16.get(), 3, view_16_layout, view_16_copy);
-    auto* kernel_12 = &aotic_kernels::base::k11_gelu;
+    auto* kernel_14 = &aotic_kernels::base::k13_gelu;
     if (kernels_avx2()) {
-      kernel_12 = &aotic_kernels::avx2::k11_gelu;
+      kernel_14 = &aotic_kernels::avx2::k13_gelu;
     }
-    kernel_12(view_16_data, aotic::runtime::data<float>(gelu.get()));
+    kernel_14(view_16_data, aotic::runtime::data<float>(gelu.get()));
   }
   view_16.reset();
   // node 'view_17' (aten.view.default)
@@ -1045,17 +1095,39 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
   const int64_t shape_18[] = {128, 512};
   check(aoti_torch_cpu_reshape(gelu.get(), shape_18, 2, view_17.out()), "node 'view_17' (aten.view.default)");
   gelu.reset();
-  // node 'addmm_2' (aten.addmm.default)
+  // node 'addmm_2_mm' (aten.mm.default)
+  TensorHandle addmm_2_mm;
+  const int64_t addmm_2_mm_sizes[] = {128, 128};
+  const int64_t addmm_2_mm_strides[] = {128, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 262144, kFloat32, 2, addmm_2_mm_sizes, addmm_2_mm_strides, addmm_2_mm.out()),
+        "allocate addmm_2_mm");
+  check(aoti_torch_cpu_mm_out(addmm_2_mm.get(), view_17.get(), p_blocks_0_f2_weight_kn_1),
+        "node 'addmm_2_mm' (aten.mm.default)");
+  view_17.reset();
+  // node 'addmm_2' (aten.add.Tensor)
   TensorHandle addmm_2;
   const int64_t addmm_2_sizes[] = {128, 128};
   const int64_t addmm_2_strides[] = {128, 1};
   check(aoti_torch__alloc_from_pool(
             arena.get(), 0, kFloat32, 2, addmm_2_sizes, addmm_2_strides, addmm_2.out()),
         "allocate addmm_2");
-  check(aoti_torch_cpu_addmm_out(
-            addmm_2.get(), p_blocks_0_f2_bias_1, view_17.get(), p_blocks_0_f2_weight_kn_1, 1.0, 1.0),
-        "node 'addmm_2' (aten.addmm.default)");
-  view_17.reset();
+  {
+    const int64_t addmm_2_mm_layout[] = {128, 1};
+    TensorHandle addmm_2_mm_copy;
+    const float* addmm_2_mm_data = kernel_input<float>(addmm_2_mm.get(), 2, addmm_2_mm_layout,
+        addmm_2_mm_copy);
+    const int64_t p_blocks_0_f2_bias_layout[] = {1};
+    TensorHandle p_blocks_0_f2_bias_copy;
+    const float* p_blocks_0_f2_bias_data = kernel_input<float>(p_blocks_0_f2_bias_1, 1,
+        p_blocks_0_f2_bias_layout, p_blocks_0_f2_bias_copy);
+    auto* kernel_15 = &aotic_kernels::base::k14_add;
+    if (kernels_avx2()) {
+      kernel_15 = &aotic_kernels::avx2::k14_add;
+    }
+    kernel_15(addmm_2_mm_data, p_blocks_0_f2_bias_data, aotic::runtime::data<float>(addmm_2.get()));
+  }
+  addmm_2_mm.reset();
   // node 'view_18' (aten.view.default)
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
   // may share addmm_2's storage (a view)
@@ -1069,7 +1141,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
   const int64_t add_4_sizes[] = {2, 64, 128};
   const int64_t add_4_strides[] = {8192, 128, 1};
   check(aoti_torch__alloc_from_pool(
-            arena.get(), 458752, kFloat32, 3, add_4_sizes, add_4_strides, add_4.out()),
+            arena.get(), 524288, kFloat32, 3, add_4_sizes, add_4_strides, add_4.out()),
         "allocate add_4");
   {
     const int64_t add_3_layout_1[] = {8192, 128, 1};
@@ -1078,11 +1150,11 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     const int64_t view_18_layout[] = {8192, 128, 1};
     TensorHandle view_18_copy;
     const float* view_18_data = kernel_input<float>(view_18.get(), 3, view_18_layout, view_18_copy);
-    auto* kernel_13 = &aotic_kernels::base::k12_add;
+    auto* kernel_16 = &aotic_kernels::base::k15_add;
     if (kernels_avx2()) {
-      kernel_13 = &aotic_kernels::avx2::k12_add;
+      kernel_16 = &aotic_kernels::avx2::k15_add;
     }
-    kernel_13(add_3_data_1, view_18_data, aotic::runtime::data<float>(add_4.get()));
+    kernel_16(add_3_data_1, view_18_data, aotic::runtime::data<float>(add_4.get()));
   }
   add_3.reset();
   view_18.reset();
@@ -1105,11 +1177,11 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     TensorHandle p_blocks_1_ln1_bias_copy;
     const float* p_blocks_1_ln1_bias_data = kernel_input<float>(p_blocks_1_ln1_bias_1, 1,
         p_blocks_1_ln1_bias_layout, p_blocks_1_ln1_bias_copy);
-    auto* kernel_14 = &aotic_kernels::base::k1_layer_norm;
+    auto* kernel_17 = &aotic_kernels::base::k1_layer_norm;
     if (kernels_avx2()) {
-      kernel_14 = &aotic_kernels::avx2::k1_layer_norm;
+      kernel_17 = &aotic_kernels::avx2::k1_layer_norm;
     }
-    kernel_14(add_4_data, p_blocks_1_ln1_weight_data, p_blocks_1_ln1_bias_data,
+    kernel_17(add_4_data, p_blocks_1_ln1_weight_data, p_blocks_1_ln1_bias_data,
         aotic::runtime::data<float>(getitem_9.get()));
   }
   // node 'view_19' (aten.view.default)
@@ -1120,17 +1192,39 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
   check(aoti_torch_cpu_reshape(getitem_9.get(), shape_20, 2, view_19.out()),
         "node 'view_19' (aten.view.default)");
   getitem_9.reset();
-  // node 'addmm_3' (aten.addmm.default)
+  // node 'addmm_3_mm' (aten.mm.default)
+  TensorHandle addmm_3_mm;
+  const int64_t addmm_3_mm_sizes[] = {128, 384};
+  const int64_t addmm_3_mm_strides[] = {384, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 0, kFloat32, 2, addmm_3_mm_sizes, addmm_3_mm_strides, addmm_3_mm.out()),
+        "allocate addmm_3_mm");
+  check(aoti_torch_cpu_mm_out(addmm_3_mm.get(), view_19.get(), p_blocks_1_qkv_weight_kn_1),
+        "node 'addmm_3_mm' (aten.mm.default)");
+  view_19.reset();
+  // node 'addmm_3' (aten.add.Tensor)
   TensorHandle addmm_3;
   const int64_t addmm_3_sizes[] = {128, 384};
   const int64_t addmm_3_strides[] = {384, 1};
   check(aoti_torch__alloc_from_pool(
-            arena.get(), 0, kFloat32, 2, addmm_3_sizes, addmm_3_strides, addmm_3.out()),
+            arena.get(), 196608, kFloat32, 2, addmm_3_sizes, addmm_3_strides, addmm_3.out()),
         "allocate addmm_3");
-  check(aoti_torch_cpu_addmm_out(
-            addmm_3.get(), p_blocks_1_qkv_bias_1, view_19.get(), p_blocks_1_qkv_weight_kn_1, 1.0, 1.0),
-        "node 'addmm_3' (aten.addmm.default)");
-  view_19.reset();
+  {
+    const int64_t addmm_3_mm_layout[] = {384, 1};
+    TensorHandle addmm_3_mm_copy;
+    const float* addmm_3_mm_data = kernel_input<float>(addmm_3_mm.get(), 2, addmm_3_mm_layout,
+        addmm_3_mm_copy);
+    const int64_t p_blocks_1_qkv_bias_layout[] = {1};
+    TensorHandle p_blocks_1_qkv_bias_copy;
+    const float* p_blocks_1_qkv_bias_data = kernel_input<float>(p_blocks_1_qkv_bias_1, 1,
+        p_blocks_1_qkv_bias_layout, p_blocks_1_qkv_bias_copy);
+    auto* kernel_18 = &aotic_kernels::base::k2_add;
+    if (kernels_avx2()) {
+      kernel_18 = &aotic_kernels::avx2::k2_add;
+    }
+    kernel_18(addmm_3_mm_data, p_blocks_1_qkv_bias_data, aotic::runtime::data<float>(addmm_3.get()));
+  }
+  addmm_3_mm.reset();
   // node 'view_20' (aten.view.default)
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
   // may share addmm_3's storage (a view)
@@ -1183,18 +1277,18 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
   const int64_t clone_4_sizes[] = {2, 4, 64, 32};
   const int64_t clone_4_strides[] = {8192, 2048, 32, 1};
   check(aoti_torch__alloc_from_pool(
-            arena.get(), 327680, kFloat32, 4, clone_4_sizes, clone_4_strides, clone_4.out()),
+            arena.get(), 131072, kFloat32, 4, clone_4_sizes, clone_4_strides, clone_4.out()),
         "allocate clone_4");
   // fuses permute_12, mul_2, expand_6, clone_4
   {
     const int64_t view_21_layout[] = {24576, 384, 32, 1};
     TensorHandle view_21_copy;
     const float* view_21_data = kernel_input<float>(view_21.get(), 4, view_21_layout, view_21_copy);
-    auto* kernel_15 = &aotic_kernels::base::k2_permute_mul_expand_clone;
+    auto* kernel_19 = &aotic_kernels::base::k3_permute_mul_expand_clone;
     if (kernels_avx2()) {
-      kernel_15 = &aotic_kernels::avx2::k2_permute_mul_expand_clone;
+      kernel_19 = &aotic_kernels::avx2::k3_permute_mul_expand_clone;
     }
-    kernel_15(view_21_data, aotic::runtime::data<float>(clone_4.get()));
+    kernel_19(view_21_data, aotic::runtime::data<float>(clone_4.get()));
   }
   view_21.reset();
   // node 'view_24' (aten.view.default)
@@ -1217,11 +1311,11 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     const int64_t view_22_layout[] = {24576, 384, 32, 1};
     TensorHandle view_22_copy;
     const float* view_22_data = kernel_input<float>(view_22.get(), 4, view_22_layout, view_22_copy);
-    auto* kernel_16 = &aotic_kernels::base::k3_permute_permute_mul_expand_clone;
+    auto* kernel_20 = &aotic_kernels::base::k4_permute_permute_mul_expand_clone;
     if (kernels_avx2()) {
-      kernel_16 = &aotic_kernels::avx2::k3_permute_permute_mul_expand_clone;
+      kernel_20 = &aotic_kernels::avx2::k4_permute_permute_mul_expand_clone;
     }
-    kernel_16(view_22_data, aotic::runtime::data<float>(clone_5.get()));
+    kernel_20(view_22_data, aotic::runtime::data<float>(clone_5.get()));
   }
   view_22.reset();
   // node 'view_25' (aten.view.default)
@@ -1236,8 +1330,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
   TensorHandle bmm_3;
   const int64_t bmm_3_sizes[] = {8, 64, 64};
   const int64_t bmm_3_strides[] = {4096, 64, 1};
-  check(aoti_torch__alloc_from_pool(
-            arena.get(), 196608, kFloat32, 3, bmm_3_sizes, bmm_3_strides, bmm_3.out()),
+  check(aoti_torch__alloc_from_pool(arena.get(), 0, kFloat32, 3, bmm_3_sizes, bmm_3_strides, bmm_3.out()),
         "allocate bmm_3");
   check(aoti_torch_cpu_bmm_out(bmm_3.get(), view_24.get(), view_25.get()), "node 'bmm_3' (aten.bmm.default)");
   view_24.reset();
@@ -1255,7 +1348,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
   const int64_t add_5_sizes[] = {2, 4, 64, 64};
   const int64_t add_5_strides[] = {16384, 4096, 64, 1};
   check(aoti_torch__alloc_from_pool(
-            arena.get(), 327680, kFloat32, 4, add_5_sizes, add_5_strides, add_5.out()),
+            arena.get(), 393216, kFloat32, 4, add_5_sizes, add_5_strides, add_5.out()),
         "allocate add_5");
   {
     const int64_t view_26_layout[] = {16384, 4096, 64, 1};
@@ -1264,11 +1357,11 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     const int64_t where_2_layout[] = {64, 1};
     TensorHandle where_2_copy;
     const float* where_2_data = kernel_input<float>(where_2_1, 2, where_2_layout, where_2_copy);
-    auto* kernel_17 = &aotic_kernels::base::k4_add;
+    auto* kernel_21 = &aotic_kernels::base::k5_add;
     if (kernels_avx2()) {
-      kernel_17 = &aotic_kernels::avx2::k4_add;
+      kernel_21 = &aotic_kernels::avx2::k5_add;
     }
-    kernel_17(view_26_data, where_2_data, aotic::runtime::data<float>(add_5.get()));
+    kernel_21(view_26_data, where_2_data, aotic::runtime::data<float>(add_5.get()));
   }
   view_26.reset();
   // node '_softmax_1' (aten._softmax.default)
@@ -1276,35 +1369,35 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
   const int64_t _softmax_1_sizes[] = {2, 4, 64, 64};
   const int64_t _softmax_1_strides[] = {16384, 4096, 64, 1};
   check(aoti_torch__alloc_from_pool(
-            arena.get(), 196608, kFloat32, 4, _softmax_1_sizes, _softmax_1_strides, _softmax_1.out()),
+            arena.get(), 0, kFloat32, 4, _softmax_1_sizes, _softmax_1_strides, _softmax_1.out()),
         "allocate _softmax_1");
   {
     const int64_t add_5_layout[] = {16384, 4096, 64, 1};
     TensorHandle add_5_copy;
     const float* add_5_data = kernel_input<float>(add_5.get(), 4, add_5_layout, add_5_copy);
-    auto* kernel_18 = &aotic_kernels::base::k5_softmax;
+    auto* kernel_22 = &aotic_kernels::base::k6_softmax;
     if (kernels_avx2()) {
-      kernel_18 = &aotic_kernels::avx2::k5_softmax;
+      kernel_22 = &aotic_kernels::avx2::k6_softmax;
     }
-    kernel_18(add_5_data, aotic::runtime::data<float>(_softmax_1.get()));
+    kernel_22(add_5_data, aotic::runtime::data<float>(_softmax_1.get()));
   }
   // node 'logical_not_2' (aten.logical_not.default)
   TensorHandle logical_not_2;
   const int64_t logical_not_2_sizes[] = {2, 4, 64, 64};
   const int64_t logical_not_2_strides[] = {16384, 4096, 64, 1};
   check(aoti_torch__alloc_from_pool(
-            arena.get(), 524288, kBool, 4, logical_not_2_sizes, logical_not_2_strides, logical_not_2.out()),
+            arena.get(), 131072, kBool, 4, logical_not_2_sizes, logical_not_2_strides, logical_not_2.out()),
         "allocate logical_not_2");
   // fuses eq_1, logical_not_2
   {
     const int64_t add_5_layout_1[] = {16384, 4096, 64, 1};
     TensorHandle add_5_copy_1;
     const float* add_5_data_1 = kernel_input<float>(add_5.get(), 4, add_5_layout_1, add_5_copy_1);
-    auto* kernel_19 = &aotic_kernels::base::k6_eq_logical_not;
+    auto* kernel_23 = &aotic_kernels::base::k7_eq_logical_not;
     if (kernels_avx2()) {
-      kernel_19 = &aotic_kernels::avx2::k6_eq_logical_not;
+      kernel_23 = &aotic_kernels::avx2::k7_eq_logical_not;
     }
-    kernel_19(add_5_data_1, aotic::runtime::data<bool>(logical_not_2.get()));
+    kernel_23(add_5_data_1, aotic::runtime::data<bool>(logical_not_2.get()));
   }
   add_5.reset();
   // node 'any_2' (aten.any.dim)
@@ -1325,7 +1418,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
   const int64_t where_3_sizes[] = {2, 4, 64, 64};
   const int64_t where_3_strides[] = {16384, 4096, 64, 1};
   check(aoti_torch__alloc_from_pool(
-            arena.get(), 327680, kFloat32, 4, where_3_sizes, where_3_strides, where_3.out()),
+            arena.get(), 393216, kFloat32, 4, where_3_sizes, where_3_strides, where_3.out()),
         "allocate where_3");
   // fuses logical_not_3, where_3
   {
@@ -1340,11 +1433,11 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     const int64_t any_2_layout[] = {256, 64, 1, 1};
     TensorHandle any_2_copy;
     const bool* any_2_data = kernel_input<bool>(any_2.get(), 4, any_2_layout, any_2_copy);
-    auto* kernel_20 = &aotic_kernels::base::k7_logical_not_where;
+    auto* kernel_24 = &aotic_kernels::base::k8_logical_not_where;
     if (kernels_avx2()) {
-      kernel_20 = &aotic_kernels::avx2::k7_logical_not_where;
+      kernel_24 = &aotic_kernels::avx2::k8_logical_not_where;
     }
-    kernel_20(_softmax_1_data, full_like_1_data, any_2_data, aotic::runtime::data<float>(where_3.get()));
+    kernel_24(_softmax_1_data, full_like_1_data, any_2_data, aotic::runtime::data<float>(where_3.get()));
   }
   _softmax_1.reset();
   any_2.reset();
@@ -1369,18 +1462,18 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
   const int64_t clone_6_sizes[] = {2, 4, 64, 32};
   const int64_t clone_6_strides[] = {8192, 2048, 32, 1};
   check(aoti_torch__alloc_from_pool(
-            arena.get(), 196608, kFloat32, 4, clone_6_sizes, clone_6_strides, clone_6.out()),
+            arena.get(), 0, kFloat32, 4, clone_6_sizes, clone_6_strides, clone_6.out()),
         "allocate clone_6");
   // fuses permute_14, expand_9, clone_6
   {
     const int64_t view_23_layout[] = {24576, 384, 32, 1};
     TensorHandle view_23_copy;
     const float* view_23_data = kernel_input<float>(view_23.get(), 4, view_23_layout, view_23_copy);
-    auto* kernel_21 = &aotic_kernels::base::k8_permute_expand_clone;
+    auto* kernel_25 = &aotic_kernels::base::k9_permute_expand_clone;
     if (kernels_avx2()) {
-      kernel_21 = &aotic_kernels::avx2::k8_permute_expand_clone;
+      kernel_25 = &aotic_kernels::avx2::k9_permute_expand_clone;
     }
-    kernel_21(view_23_data, aotic::runtime::data<float>(clone_6.get()));
+    kernel_25(view_23_data, aotic::runtime::data<float>(clone_6.get()));
   }
   view_23.reset();
   // node 'view_28' (aten.view.default)
@@ -1395,7 +1488,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
   TensorHandle bmm_4;
   const int64_t bmm_4_sizes[] = {8, 64, 32};
   const int64_t bmm_4_strides[] = {2048, 32, 1};
-  check(aoti_torch__alloc_from_pool(arena.get(), 0, kFloat32, 3, bmm_4_sizes, bmm_4_strides, bmm_4.out()),
+  check(aoti_torch__alloc_from_pool(arena.get(), 65536, kFloat32, 3, bmm_4_sizes, bmm_4_strides, bmm_4.out()),
         "allocate bmm_4");
   check(aoti_torch_cpu_bmm_out(bmm_4.get(), view_27.get(), view_28.get()), "node 'bmm_4' (aten.bmm.default)");
   view_27.reset();
@@ -1413,18 +1506,18 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
   const int64_t clone_7_sizes[] = {64, 2, 4, 32};
   const int64_t clone_7_strides[] = {256, 128, 32, 1};
   check(aoti_torch__alloc_from_pool(
-            arena.get(), 65536, kFloat32, 4, clone_7_sizes, clone_7_strides, clone_7.out()),
+            arena.get(), 0, kFloat32, 4, clone_7_sizes, clone_7_strides, clone_7.out()),
         "allocate clone_7");
   // fuses permute_16, clone_7
   {
     const int64_t view_29_layout[] = {8192, 2048, 32, 1};
     TensorHandle view_29_copy;
     const float* view_29_data = kernel_input<float>(view_29.get(), 4, view_29_layout, view_29_copy);
-    auto* kernel_22 = &aotic_kernels::base::k9_permute_clone;
+    auto* kernel_26 = &aotic_kernels::base::k10_permute_clone;
     if (kernels_avx2()) {
-      kernel_22 = &aotic_kernels::avx2::k9_permute_clone;
+      kernel_26 = &aotic_kernels::avx2::k10_permute_clone;
     }
-    kernel_22(view_29_data, aotic::runtime::data<float>(clone_7.get()));
+    kernel_26(view_29_data, aotic::runtime::data<float>(clone_7.get()));
   }
   view_29.reset();
   // node 'permute_17' (aten.permute.default)
@@ -1468,7 +1561,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
   TensorHandle bmm_5;
   const int64_t bmm_5_sizes[] = {2, 64, 128};
   const int64_t bmm_5_strides[] = {8192, 128, 1};
-  check(aoti_torch__alloc_from_pool(arena.get(), 0, kFloat32, 3, bmm_5_sizes, bmm_5_strides, bmm_5.out()),
+  check(aoti_torch__alloc_from_pool(arena.get(), 65536, kFloat32, 3, bmm_5_sizes, bmm_5_strides, bmm_5.out()),
         "allocate bmm_5");
   check(aoti_torch_cpu_bmm_out(bmm_5.get(), view_31.get(), view_32_1), "node 'bmm_5' (aten.bmm.default)");
   view_31.reset();
@@ -1485,7 +1578,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
   const int64_t add_7_sizes[] = {2, 64, 128};
   const int64_t add_7_strides[] = {8192, 128, 1};
   check(aoti_torch__alloc_from_pool(
-            arena.get(), 524288, kFloat32, 3, add_7_sizes, add_7_strides, add_7.out()),
+            arena.get(), 589824, kFloat32, 3, add_7_sizes, add_7_strides, add_7.out()),
         "allocate add_7");
   // fuses add_6, add_7
   {
@@ -1499,11 +1592,11 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     TensorHandle p_blocks_1_o_bias_copy;
     const float* p_blocks_1_o_bias_data = kernel_input<float>(p_blocks_1_o_bias_1, 1,
         p_blocks_1_o_bias_layout, p_blocks_1_o_bias_copy);
-    auto* kernel_23 = &aotic_kernels::base::k10_add_add;
+    auto* kernel_27 = &aotic_kernels::base::k11_add_add;
     if (kernels_avx2()) {
-      kernel_23 = &aotic_kernels::avx2::k10_add_add;
+      kernel_27 = &aotic_kernels::avx2::k11_add_add;
     }
-    kernel_23(add_4_data_1, view_33_data, p_blocks_1_o_bias_data, aotic::runtime::data<float>(add_7.get()));
+    kernel_27(add_4_data_1, view_33_data, p_blocks_1_o_bias_data, aotic::runtime::data<float>(add_7.get()));
   }
   add_4.reset();
   view_33.reset();
@@ -1526,11 +1619,11 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     TensorHandle p_blocks_1_ln2_bias_copy;
     const float* p_blocks_1_ln2_bias_data = kernel_input<float>(p_blocks_1_ln2_bias_1, 1,
         p_blocks_1_ln2_bias_layout, p_blocks_1_ln2_bias_copy);
-    auto* kernel_24 = &aotic_kernels::base::k1_layer_norm;
+    auto* kernel_28 = &aotic_kernels::base::k1_layer_norm;
     if (kernels_avx2()) {
-      kernel_24 = &aotic_kernels::avx2::k1_layer_norm;
+      kernel_28 = &aotic_kernels::avx2::k1_layer_norm;
     }
-    kernel_24(add_7_data, p_blocks_1_ln2_weight_data, p_blocks_1_ln2_bias_data,
+    kernel_28(add_7_data, p_blocks_1_ln2_weight_data, p_blocks_1_ln2_bias_data,
         aotic::runtime::data<float>(getitem_15.get()));
   }
   // node 'view_34' (aten.view.default)
@@ -1541,17 +1634,39 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
   check(aoti_torch_cpu_reshape(getitem_15.get(), shape_34, 2, view_34.out()),
         "node 'view_34' (aten.view.default)");
   getitem_15.reset();
-  // node 'addmm_4' (aten.addmm.default)
+  // node 'addmm_4_mm' (aten.mm.default)
+  TensorHandle addmm_4_mm;
+  const int64_t addmm_4_mm_sizes[] = {128, 512};
+  const int64_t addmm_4_mm_strides[] = {512, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 0, kFloat32, 2, addmm_4_mm_sizes, addmm_4_mm_strides, addmm_4_mm.out()),
+        "allocate addmm_4_mm");
+  check(aoti_torch_cpu_mm_out(addmm_4_mm.get(), view_34.get(), p_blocks_1_f1_weight_kn_1),
+        "node 'addmm_4_mm' (aten.mm.default)");
+  view_34.reset();
+  // node 'addmm_4' (aten.add.Tensor)
   TensorHandle addmm_4;
   const int64_t addmm_4_sizes[] = {128, 512};
   const int64_t addmm_4_strides[] = {512, 1};
   check(aoti_torch__alloc_from_pool(
-            arena.get(), 0, kFloat32, 2, addmm_4_sizes, addmm_4_strides, addmm_4.out()),
+            arena.get(), 262144, kFloat32, 2, addmm_4_sizes, addmm_4_strides, addmm_4.out()),
         "allocate addmm_4");
-  check(aoti_torch_cpu_addmm_out(
-            addmm_4.get(), p_blocks_1_f1_bias_1, view_34.get(), p_blocks_1_f1_weight_kn_1, 1.0, 1.0),
-        "node 'addmm_4' (aten.addmm.default)");
-  view_34.reset();
+  {
+    const int64_t addmm_4_mm_layout[] = {512, 1};
+    TensorHandle addmm_4_mm_copy;
+    const float* addmm_4_mm_data = kernel_input<float>(addmm_4_mm.get(), 2, addmm_4_mm_layout,
+        addmm_4_mm_copy);
+    const int64_t p_blocks_1_f1_bias_layout[] = {1};
+    TensorHandle p_blocks_1_f1_bias_copy;
+    const float* p_blocks_1_f1_bias_data = kernel_input<float>(p_blocks_1_f1_bias_1, 1,
+        p_blocks_1_f1_bias_layout, p_blocks_1_f1_bias_copy);
+    auto* kernel_29 = &aotic_kernels::base::k12_add;
+    if (kernels_avx2()) {
+      kernel_29 = &aotic_kernels::avx2::k12_add;
+    }
+    kernel_29(addmm_4_mm_data, p_blocks_1_f1_bias_data, aotic::runtime::data<float>(addmm_4.get()));
+  }
+  addmm_4_mm.reset();
   // node 'view_35' (aten.view.default)
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
   // may share addmm_4's storage (a view)
@@ -1564,18 +1679,17 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
   TensorHandle gelu_1;
   const int64_t gelu_1_sizes[] = {2, 64, 512};
   const int64_t gelu_1_strides[] = {32768, 512, 1};
-  check(aoti_torch__alloc_from_pool(
-            arena.get(), 262144, kFloat32, 3, gelu_1_sizes, gelu_1_strides, gelu_1.out()),
+  check(aoti_torch__alloc_from_pool(arena.get(), 0, kFloat32, 3, gelu_1_sizes, gelu_1_strides, gelu_1.out()),
         "allocate gelu_1");
   {
     const int64_t view_35_layout[] = {32768, 512, 1};
     TensorHandle view_35_copy;
     const float* view_35_data = kernel_input<float>(view_35.get(), 3, view_35_layout, view_35_copy);
-    auto* kernel_25 = &aotic_kernels::base::k11_gelu;
+    auto* kernel_30 = &aotic_kernels::base::k13_gelu;
     if (kernels_avx2()) {
-      kernel_25 = &aotic_kernels::avx2::k11_gelu;
+      kernel_30 = &aotic_kernels::avx2::k13_gelu;
     }
-    kernel_25(view_35_data, aotic::runtime::data<float>(gelu_1.get()));
+    kernel_30(view_35_data, aotic::runtime::data<float>(gelu_1.get()));
   }
   view_35.reset();
   // node 'view_36' (aten.view.default)
@@ -1586,17 +1700,39 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
   check(aoti_torch_cpu_reshape(gelu_1.get(), shape_36, 2, view_36.out()),
         "node 'view_36' (aten.view.default)");
   gelu_1.reset();
-  // node 'addmm_5' (aten.addmm.default)
+  // node 'addmm_5_mm' (aten.mm.default)
+  TensorHandle addmm_5_mm;
+  const int64_t addmm_5_mm_sizes[] = {128, 128};
+  const int64_t addmm_5_mm_strides[] = {128, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 262144, kFloat32, 2, addmm_5_mm_sizes, addmm_5_mm_strides, addmm_5_mm.out()),
+        "allocate addmm_5_mm");
+  check(aoti_torch_cpu_mm_out(addmm_5_mm.get(), view_36.get(), p_blocks_1_f2_weight_kn_1),
+        "node 'addmm_5_mm' (aten.mm.default)");
+  view_36.reset();
+  // node 'addmm_5' (aten.add.Tensor)
   TensorHandle addmm_5;
   const int64_t addmm_5_sizes[] = {128, 128};
   const int64_t addmm_5_strides[] = {128, 1};
   check(aoti_torch__alloc_from_pool(
             arena.get(), 0, kFloat32, 2, addmm_5_sizes, addmm_5_strides, addmm_5.out()),
         "allocate addmm_5");
-  check(aoti_torch_cpu_addmm_out(
-            addmm_5.get(), p_blocks_1_f2_bias_1, view_36.get(), p_blocks_1_f2_weight_kn_1, 1.0, 1.0),
-        "node 'addmm_5' (aten.addmm.default)");
-  view_36.reset();
+  {
+    const int64_t addmm_5_mm_layout[] = {128, 1};
+    TensorHandle addmm_5_mm_copy;
+    const float* addmm_5_mm_data = kernel_input<float>(addmm_5_mm.get(), 2, addmm_5_mm_layout,
+        addmm_5_mm_copy);
+    const int64_t p_blocks_1_f2_bias_layout[] = {1};
+    TensorHandle p_blocks_1_f2_bias_copy;
+    const float* p_blocks_1_f2_bias_data = kernel_input<float>(p_blocks_1_f2_bias_1, 1,
+        p_blocks_1_f2_bias_layout, p_blocks_1_f2_bias_copy);
+    auto* kernel_31 = &aotic_kernels::base::k14_add;
+    if (kernels_avx2()) {
+      kernel_31 = &aotic_kernels::avx2::k14_add;
+    }
+    kernel_31(addmm_5_mm_data, p_blocks_1_f2_bias_data, aotic::runtime::data<float>(addmm_5.get()));
+  }
+  addmm_5_mm.reset();
   // node 'view_37' (aten.view.default)
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
   // may share addmm_5's storage (a view)
@@ -1627,11 +1763,11 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     const int64_t p_ln_bias_layout[] = {1};
     TensorHandle p_ln_bias_copy;
     const float* p_ln_bias_data = kernel_input<float>(p_ln_bias_1, 1, p_ln_bias_layout, p_ln_bias_copy);
-    auto* kernel_26 = &aotic_kernels::base::k13_add_layer_norm;
+    auto* kernel_32 = &aotic_kernels::base::k16_add_layer_norm;
     if (kernels_avx2()) {
-      kernel_26 = &aotic_kernels::avx2::k13_add_layer_norm;
+      kernel_32 = &aotic_kernels::avx2::k16_add_layer_norm;
     }
-    kernel_26(add_7_data_1, view_37_data, p_ln_weight_data, p_ln_bias_data,
+    kernel_32(add_7_data_1, view_37_data, p_ln_weight_data, p_ln_bias_data,
         aotic::runtime::data<float>(getitem_18.get()));
   }
   add_7.reset();
@@ -2362,8 +2498,23 @@ void k1_layer_norm(const float* __restrict in0, const float* __restrict in1, con
   });
 }
 
+// nodes addmm, addmm_3
+void k2_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0) {
+  aotic::runtime::parallel_for(128, 49152, [&](int64_t i0_begin, int64_t i0_end) {
+    for (int64_t i0 = i0_begin; i0 < i0_end; ++i0) {
+      #pragma omp simd
+      for (int64_t i1 = 0; i1 < 384; ++i1) {
+        const float t0 = in0[384 * i0 + i1];
+        const float t1 = in1[i1];
+        const float t2 = km::add(t0, t1);
+        out0[384 * i0 + i1] = t2;
+      }
+    }
+  });
+}
+
 // nodes permute_1, mul, expand, clone, permute_12, mul_2, expand_6, clone_4
-void k2_permute_mul_expand_clone(const float* __restrict in0, float* __restrict out0) {
+void k3_permute_mul_expand_clone(const float* __restrict in0, float* __restrict out0) {
   aotic::runtime::parallel_for(8, 16384, [&](int64_t i0_i1_begin, int64_t i0_i1_end) {
     for (int64_t i0_i1 = i0_i1_begin; i0_i1 < i0_i1_end; ++i0_i1) {
       const int64_t i0 = i0_i1 / 4;
@@ -2381,7 +2532,7 @@ void k2_permute_mul_expand_clone(const float* __restrict in0, float* __restrict 
 }
 
 // nodes permute_2, permute_4, mul_1, expand_1, clone_1, permute_13, permute_15, mul_3, ...
-void k3_permute_permute_mul_expand_clone(const float* __restrict in0, float* __restrict out0) {
+void k4_permute_permute_mul_expand_clone(const float* __restrict in0, float* __restrict out0) {
   aotic::runtime::parallel_for(256, 16384, [&](int64_t i0_i1_begin, int64_t i0_i1_end) {
     for (int64_t i0_i1 = i0_i1_begin; i0_i1 < i0_i1_end; ++i0_i1) {
       const int64_t i0 = i0_i1 / 128;
@@ -2397,7 +2548,7 @@ void k3_permute_permute_mul_expand_clone(const float* __restrict in0, float* __r
 }
 
 // nodes add_1, add_5
-void k4_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0) {
+void k5_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0) {
   aotic::runtime::parallel_for(8, 32768, [&](int64_t i0_begin, int64_t i0_end) {
     for (int64_t i0 = i0_begin; i0 < i0_end; ++i0) {
       #pragma omp simd
@@ -2867,7 +3018,7 @@ KM_FN T square(T x) {
 namespace avx2 {
 
 // nodes _softmax, _softmax_1
-void k5_softmax(const float* __restrict in0, float* __restrict out0) {
+void k6_softmax(const float* __restrict in0, float* __restrict out0) {
   aotic::runtime::parallel_for(512, 32768, [&](int64_t i0_begin, int64_t i0_end) {
     for (int64_t i0 = i0_begin; i0 < i0_end; ++i0) {
       float max = -km::infinity<float>();
@@ -2896,7 +3047,7 @@ void k5_softmax(const float* __restrict in0, float* __restrict out0) {
 }
 
 // nodes eq, logical_not, eq_1, logical_not_2
-void k6_eq_logical_not(const float* __restrict in0, bool* __restrict out0) {
+void k7_eq_logical_not(const float* __restrict in0, bool* __restrict out0) {
   aotic::runtime::parallel_for(32768, 32768, [&](int64_t i0_begin, int64_t i0_end) {
     #pragma omp simd
     for (int64_t i0 = i0_begin; i0 < i0_end; ++i0) {
@@ -2909,7 +3060,7 @@ void k6_eq_logical_not(const float* __restrict in0, bool* __restrict out0) {
 }
 
 // nodes logical_not_1, where_1, logical_not_3, where_3
-void k7_logical_not_where(const float* __restrict in0, const float* __restrict in1,
+void k8_logical_not_where(const float* __restrict in0, const float* __restrict in1,
     const bool* __restrict in2, float* __restrict out0) {
   aotic::runtime::parallel_for(512, 32768, [&](int64_t i0_begin, int64_t i0_end) {
     for (int64_t i0 = i0_begin; i0 < i0_end; ++i0) {
@@ -2927,7 +3078,7 @@ void k7_logical_not_where(const float* __restrict in0, const float* __restrict i
 }
 
 // nodes permute_3, expand_3, clone_2, permute_14, expand_9, clone_6
-void k8_permute_expand_clone(const float* __restrict in0, float* __restrict out0) {
+void k9_permute_expand_clone(const float* __restrict in0, float* __restrict out0) {
   aotic::runtime::parallel_for(8, 16384, [&](int64_t i0_i1_begin, int64_t i0_i1_end) {
     for (int64_t i0_i1 = i0_i1_begin; i0_i1 < i0_i1_end; ++i0_i1) {
       const int64_t i0 = i0_i1 / 4;
@@ -2944,7 +3095,7 @@ void k8_permute_expand_clone(const float* __restrict in0, float* __restrict out0
 }
 
 // nodes permute_5, clone_3, permute_16, clone_7
-void k9_permute_clone(const float* __restrict in0, float* __restrict out0) {
+void k10_permute_clone(const float* __restrict in0, float* __restrict out0) {
   aotic::runtime::parallel_for(512, 16384, [&](int64_t i0_i1_begin, int64_t i0_i1_end) {
     for (int64_t i0_i1 = i0_i1_begin; i0_i1 < i0_i1_end; ++i0_i1) {
       const int64_t i0 = i0_i1 / 8;
@@ -2953,6 +3104,24 @@ void k9_permute_clone(const float* __restrict in0, float* __restrict out0) {
       for (int64_t i3 = 0; i3 < 32; ++i3) {
         const float t0 = in0[2048 * i1 + 32 * i0 + i3];
         out0[256 * i0 + 32 * i1 + i3] = t0;
+      }
+    }
+  });
+}
+
+// nodes add_2, add_3, add_6, add_7
+void k11_add_add(const float* __restrict in0, const float* __restrict in1, const float* __restrict in2,
+    float* __restrict out0) {
+  aotic::runtime::parallel_for(128, 16384, [&](int64_t i0_begin, int64_t i0_end) {
+    for (int64_t i0 = i0_begin; i0 < i0_end; ++i0) {
+      #pragma omp simd
+      for (int64_t i2 = 0; i2 < 128; ++i2) {
+        const float t0 = in0[128 * i0 + i2];
+        const float t1 = in1[128 * i0 + i2];
+        const float t2 = in2[i2];
+        const float t3 = km::add(t1, t2);
+        const float t4 = km::add(t0, t3);
+        out0[128 * i0 + i2] = t4;
       }
     }
   });
@@ -3413,26 +3582,23 @@ KM_FN T square(T x) {
 #endif
 namespace avx2 {
 
-// nodes add_2, add_3, add_6, add_7
-void k10_add_add(const float* __restrict in0, const float* __restrict in1, const float* __restrict in2,
-    float* __restrict out0) {
-  aotic::runtime::parallel_for(128, 16384, [&](int64_t i0_begin, int64_t i0_end) {
+// nodes addmm_1, addmm_4
+void k12_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0) {
+  aotic::runtime::parallel_for(128, 65536, [&](int64_t i0_begin, int64_t i0_end) {
     for (int64_t i0 = i0_begin; i0 < i0_end; ++i0) {
       #pragma omp simd
-      for (int64_t i2 = 0; i2 < 128; ++i2) {
-        const float t0 = in0[128 * i0 + i2];
-        const float t1 = in1[128 * i0 + i2];
-        const float t2 = in2[i2];
-        const float t3 = km::add(t1, t2);
-        const float t4 = km::add(t0, t3);
-        out0[128 * i0 + i2] = t4;
+      for (int64_t i1 = 0; i1 < 512; ++i1) {
+        const float t0 = in0[512 * i0 + i1];
+        const float t1 = in1[i1];
+        const float t2 = km::add(t0, t1);
+        out0[512 * i0 + i1] = t2;
       }
     }
   });
 }
 
 // nodes gelu, gelu_1
-void k11_gelu(const float* __restrict in0, float* __restrict out0) {
+void k13_gelu(const float* __restrict in0, float* __restrict out0) {
   aotic::runtime::parallel_for(65536, 65536, [&](int64_t i0_begin, int64_t i0_end) {
     #pragma omp simd
     for (int64_t i0 = i0_begin; i0 < i0_end; ++i0) {
@@ -3443,8 +3609,23 @@ void k11_gelu(const float* __restrict in0, float* __restrict out0) {
   });
 }
 
+// nodes addmm_2, addmm_5
+void k14_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0) {
+  aotic::runtime::parallel_for(128, 16384, [&](int64_t i0_begin, int64_t i0_end) {
+    for (int64_t i0 = i0_begin; i0 < i0_end; ++i0) {
+      #pragma omp simd
+      for (int64_t i1 = 0; i1 < 128; ++i1) {
+        const float t0 = in0[128 * i0 + i1];
+        const float t1 = in1[i1];
+        const float t2 = km::add(t0, t1);
+        out0[128 * i0 + i1] = t2;
+      }
+    }
+  });
+}
+
 // nodes add_4
-void k12_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0) {
+void k15_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0) {
   aotic::runtime::parallel_for(16384, 16384, [&](int64_t i0_begin, int64_t i0_end) {
     #pragma omp simd
     for (int64_t i0 = i0_begin; i0 < i0_end; ++i0) {
@@ -3457,7 +3638,7 @@ void k12_add(const float* __restrict in0, const float* __restrict in1, float* __
 }
 
 // nodes add_8, native_layer_norm_4
-void k13_add_layer_norm(const float* __restrict in0, const float* __restrict in1,
+void k16_add_layer_norm(const float* __restrict in0, const float* __restrict in1,
     const float* __restrict in2, const float* __restrict in3, float* __restrict out0) {
   aotic::runtime::parallel_for(128, 16384, [&](int64_t i0_begin, int64_t i0_end) {
     for (int64_t i0 = i0_begin; i0 < i0_end; ++i0) {
@@ -4008,8 +4189,23 @@ void k1_layer_norm(const float* __restrict in0, const float* __restrict in1, con
   });
 }
 
+// nodes addmm, addmm_3
+void k2_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0) {
+  aotic::runtime::parallel_for(128, 49152, [&](int64_t i0_begin, int64_t i0_end) {
+    for (int64_t i0 = i0_begin; i0 < i0_end; ++i0) {
+      #pragma omp simd
+      for (int64_t i1 = 0; i1 < 384; ++i1) {
+        const float t0 = in0[384 * i0 + i1];
+        const float t1 = in1[i1];
+        const float t2 = km::add(t0, t1);
+        out0[384 * i0 + i1] = t2;
+      }
+    }
+  });
+}
+
 // nodes permute_1, mul, expand, clone, permute_12, mul_2, expand_6, clone_4
-void k2_permute_mul_expand_clone(const float* __restrict in0, float* __restrict out0) {
+void k3_permute_mul_expand_clone(const float* __restrict in0, float* __restrict out0) {
   aotic::runtime::parallel_for(8, 16384, [&](int64_t i0_i1_begin, int64_t i0_i1_end) {
     for (int64_t i0_i1 = i0_i1_begin; i0_i1 < i0_i1_end; ++i0_i1) {
       const int64_t i0 = i0_i1 / 4;
@@ -4027,7 +4223,7 @@ void k2_permute_mul_expand_clone(const float* __restrict in0, float* __restrict 
 }
 
 // nodes permute_2, permute_4, mul_1, expand_1, clone_1, permute_13, permute_15, mul_3, ...
-void k3_permute_permute_mul_expand_clone(const float* __restrict in0, float* __restrict out0) {
+void k4_permute_permute_mul_expand_clone(const float* __restrict in0, float* __restrict out0) {
   aotic::runtime::parallel_for(256, 16384, [&](int64_t i0_i1_begin, int64_t i0_i1_end) {
     for (int64_t i0_i1 = i0_i1_begin; i0_i1 < i0_i1_end; ++i0_i1) {
       const int64_t i0 = i0_i1 / 128;
@@ -4043,7 +4239,7 @@ void k3_permute_permute_mul_expand_clone(const float* __restrict in0, float* __r
 }
 
 // nodes add_1, add_5
-void k4_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0) {
+void k5_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0) {
   aotic::runtime::parallel_for(8, 32768, [&](int64_t i0_begin, int64_t i0_end) {
     for (int64_t i0 = i0_begin; i0 < i0_end; ++i0) {
       #pragma omp simd
@@ -4502,7 +4698,7 @@ KM_FN T square(T x) {
 namespace base {
 
 // nodes _softmax, _softmax_1
-void k5_softmax(const float* __restrict in0, float* __restrict out0) {
+void k6_softmax(const float* __restrict in0, float* __restrict out0) {
   aotic::runtime::parallel_for(512, 32768, [&](int64_t i0_begin, int64_t i0_end) {
     for (int64_t i0 = i0_begin; i0 < i0_end; ++i0) {
       float max = -km::infinity<float>();
@@ -4531,7 +4727,7 @@ void k5_softmax(const float* __restrict in0, float* __restrict out0) {
 }
 
 // nodes eq, logical_not, eq_1, logical_not_2
-void k6_eq_logical_not(const float* __restrict in0, bool* __restrict out0) {
+void k7_eq_logical_not(const float* __restrict in0, bool* __restrict out0) {
   aotic::runtime::parallel_for(32768, 32768, [&](int64_t i0_begin, int64_t i0_end) {
     #pragma omp simd
     for (int64_t i0 = i0_begin; i0 < i0_end; ++i0) {
@@ -4544,7 +4740,7 @@ void k6_eq_logical_not(const float* __restrict in0, bool* __restrict out0) {
 }
 
 // nodes logical_not_1, where_1, logical_not_3, where_3
-void k7_logical_not_where(const float* __restrict in0, const float* __restrict in1,
+void k8_logical_not_where(const float* __restrict in0, const float* __restrict in1,
     const bool* __restrict in2, float* __restrict out0) {
   aotic::runtime::parallel_for(512, 32768, [&](int64_t i0_begin, int64_t i0_end) {
     for (int64_t i0 = i0_begin; i0 < i0_end; ++i0) {
@@ -4562,7 +4758,7 @@ void k7_logical_not_where(const float* __restrict in0, const float* __restrict i
 }
 
 // nodes permute_3, expand_3, clone_2, permute_14, expand_9, clone_6
-void k8_permute_expand_clone(const float* __restrict in0, float* __restrict out0) {
+void k9_permute_expand_clone(const float* __restrict in0, float* __restrict out0) {
   aotic::runtime::parallel_for(8, 16384, [&](int64_t i0_i1_begin, int64_t i0_i1_end) {
     for (int64_t i0_i1 = i0_i1_begin; i0_i1 < i0_i1_end; ++i0_i1) {
       const int64_t i0 = i0_i1 / 4;
@@ -4579,7 +4775,7 @@ void k8_permute_expand_clone(const float* __restrict in0, float* __restrict out0
 }
 
 // nodes permute_5, clone_3, permute_16, clone_7
-void k9_permute_clone(const float* __restrict in0, float* __restrict out0) {
+void k10_permute_clone(const float* __restrict in0, float* __restrict out0) {
   aotic::runtime::parallel_for(512, 16384, [&](int64_t i0_i1_begin, int64_t i0_i1_end) {
     for (int64_t i0_i1 = i0_i1_begin; i0_i1 < i0_i1_end; ++i0_i1) {
       const int64_t i0 = i0_i1 / 8;
@@ -4588,6 +4784,24 @@ void k9_permute_clone(const float* __restrict in0, float* __restrict out0) {
       for (int64_t i3 = 0; i3 < 32; ++i3) {
         const float t0 = in0[2048 * i1 + 32 * i0 + i3];
         out0[256 * i0 + 32 * i1 + i3] = t0;
+      }
+    }
+  });
+}
+
+// nodes add_2, add_3, add_6, add_7
+void k11_add_add(const float* __restrict in0, const float* __restrict in1, const float* __restrict in2,
+    float* __restrict out0) {
+  aotic::runtime::parallel_for(128, 16384, [&](int64_t i0_begin, int64_t i0_end) {
+    for (int64_t i0 = i0_begin; i0 < i0_end; ++i0) {
+      #pragma omp simd
+      for (int64_t i2 = 0; i2 < 128; ++i2) {
+        const float t0 = in0[128 * i0 + i2];
+        const float t1 = in1[128 * i0 + i2];
+        const float t2 = in2[i2];
+        const float t3 = km::add(t1, t2);
+        const float t4 = km::add(t0, t3);
+        out0[128 * i0 + i2] = t4;
       }
     }
   });
@@ -5037,26 +5251,23 @@ KM_FN T square(T x) {
 }  // namespace
 namespace base {
 
-// nodes add_2, add_3, add_6, add_7
-void k10_add_add(const float* __restrict in0, const float* __restrict in1, const float* __restrict in2,
-    float* __restrict out0) {
-  aotic::runtime::parallel_for(128, 16384, [&](int64_t i0_begin, int64_t i0_end) {
+// nodes addmm_1, addmm_4
+void k12_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0) {
+  aotic::runtime::parallel_for(128, 65536, [&](int64_t i0_begin, int64_t i0_end) {
     for (int64_t i0 = i0_begin; i0 < i0_end; ++i0) {
       #pragma omp simd
-      for (int64_t i2 = 0; i2 < 128; ++i2) {
-        const float t0 = in0[128 * i0 + i2];
-        const float t1 = in1[128 * i0 + i2];
-        const float t2 = in2[i2];
-        const float t3 = km::add(t1, t2);
-        const float t4 = km::add(t0, t3);
-        out0[128 * i0 + i2] = t4;
+      for (int64_t i1 = 0; i1 < 512; ++i1) {
+        const float t0 = in0[512 * i0 + i1];
+        const float t1 = in1[i1];
+        const float t2 = km::add(t0, t1);
+        out0[512 * i0 + i1] = t2;
       }
     }
   });
 }
 
 // nodes gelu, gelu_1
-void k11_gelu(const float* __restrict in0, float* __restrict out0) {
+void k13_gelu(const float* __restrict in0, float* __restrict out0) {
   aotic::runtime::parallel_for(65536, 65536, [&](int64_t i0_begin, int64_t i0_end) {
     #pragma omp simd
     for (int64_t i0 = i0_begin; i0 < i0_end; ++i0) {
@@ -5067,8 +5278,23 @@ void k11_gelu(const float* __restrict in0, float* __restrict out0) {
   });
 }
 
+// nodes addmm_2, addmm_5
+void k14_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0) {
+  aotic::runtime::parallel_for(128, 16384, [&](int64_t i0_begin, int64_t i0_end) {
+    for (int64_t i0 = i0_begin; i0 < i0_end; ++i0) {
+      #pragma omp simd
+      for (int64_t i1 = 0; i1 < 128; ++i1) {
+        const float t0 = in0[128 * i0 + i1];
+        const float t1 = in1[i1];
+        const float t2 = km::add(t0, t1);
+        out0[128 * i0 + i1] = t2;
+      }
+    }
+  });
+}
+
 // nodes add_4
-void k12_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0) {
+void k15_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0) {
   aotic::runtime::parallel_for(16384, 16384, [&](int64_t i0_begin, int64_t i0_end) {
     #pragma omp simd
     for (int64_t i0 = i0_begin; i0 < i0_end; ++i0) {
@@ -5081,7 +5307,7 @@ void k12_add(const float* __restrict in0, const float* __restrict in1, float* __
 }
 
 // nodes add_8, native_layer_norm_4
-void k13_add_layer_norm(const float* __restrict in0, const float* __restrict in1,
+void k16_add_layer_norm(const float* __restrict in0, const float* __restrict in1,
     const float* __restrict in2, const float* __restrict in3, float* __restrict out0) {
   aotic::runtime::parallel_for(128, 16384, [&](int64_t i0_begin, int64_t i0_end) {
     for (int64_t i0 = i0_begin; i0 < i0_end; ++i0) {

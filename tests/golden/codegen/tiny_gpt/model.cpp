@@ -36,18 +36,24 @@ void k0_add(const float* __restrict in0, const float* __restrict in1, float* __r
 void k1_layer_norm(const float* __restrict in0, const float* __restrict in1, const float* __restrict in2,
     float* __restrict out0);
 void k2_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0);
-void k3_gelu(const float* __restrict in0, float* __restrict out0);
-void k4_add_layer_norm(const float* __restrict in0, const float* __restrict in1,
-    const float* __restrict in2, const float* __restrict in3, float* __restrict out0);
+void k3_add_add(const float* __restrict in0, const float* __restrict in1, const float* __restrict in2,
+    float* __restrict out0);
+void k4_add_gelu(const float* __restrict in0, const float* __restrict in1, float* __restrict out0);
+void k5_add_add_layer_norm(const float* __restrict in0, const float* __restrict in1,
+    const float* __restrict in2, const float* __restrict in3, const float* __restrict in4,
+    float* __restrict out0);
 }  // namespace avx2
 namespace base {
 void k0_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0);
 void k1_layer_norm(const float* __restrict in0, const float* __restrict in1, const float* __restrict in2,
     float* __restrict out0);
 void k2_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0);
-void k3_gelu(const float* __restrict in0, float* __restrict out0);
-void k4_add_layer_norm(const float* __restrict in0, const float* __restrict in1,
-    const float* __restrict in2, const float* __restrict in3, float* __restrict out0);
+void k3_add_add(const float* __restrict in0, const float* __restrict in1, const float* __restrict in2,
+    float* __restrict out0);
+void k4_add_gelu(const float* __restrict in0, const float* __restrict in1, float* __restrict out0);
+void k5_add_add_layer_norm(const float* __restrict in0, const float* __restrict in1,
+    const float* __restrict in2, const float* __restrict in3, const float* __restrict in4,
+    float* __restrict out0);
 }  // namespace base
 }  // namespace aotic_kernels
 
@@ -310,7 +316,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
   AtenTensorHandle p_blocks_1_f1_weight_kn_1 = state.constant(36);  // folded
   AtenTensorHandle p_blocks_1_f2_weight_kn_1 = state.constant(37);  // folded
   AtenTensorHandle p_head_weight_kn_1 = state.constant(38);  // folded
-  // 19 buffers carved from one arena of 589824 bytes (2293760 bytes allocated one by one)
+  // 21 buffers carved from one arena of 589824 bytes (2686976 bytes allocated one by one)
   TensorHandle arena;
   const int64_t arena_bytes = 589824, arena_unit = 1;
   check(aoti_torch_empty_strided(
@@ -325,7 +331,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
   TensorHandle add;
   const int64_t add_sizes[] = {2, 64, 128};
   const int64_t add_strides[] = {8192, 128, 1};
-  check(aoti_torch__alloc_from_pool(arena.get(), 196608, kFloat32, 3, add_sizes, add_strides, add.out()),
+  check(aoti_torch__alloc_from_pool(arena.get(), 393216, kFloat32, 3, add_sizes, add_strides, add.out()),
         "allocate add");
   {
     const int64_t embedding_layout[] = {8192, 128, 1};
@@ -347,7 +353,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
   const int64_t layer_norm_sizes[] = {2, 64, 128};
   const int64_t layer_norm_strides[] = {8192, 128, 1};
   check(aoti_torch__alloc_from_pool(
-            arena.get(), 262144, kFloat32, 3, layer_norm_sizes, layer_norm_strides, layer_norm.out()),
+            arena.get(), 196608, kFloat32, 3, layer_norm_sizes, layer_norm_strides, layer_norm.out()),
         "allocate layer_norm");
   {
     const int64_t add_layout[] = {8192, 128, 1};
@@ -375,26 +381,47 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
   check(aoti_torch_cpu_reshape(layer_norm.get(), shape, 2, linear_input_2d.out()),
         "node 'linear_input_2d' (aten.reshape.default)");
   layer_norm.reset();
-  // node 'linear_2d' (aten.addmm.default)
-  TensorHandle linear_2d;
-  const int64_t linear_2d_sizes[] = {128, 384};
-  const int64_t linear_2d_strides[] = {384, 1};
+  // node 'linear_mm' (aten.mm.default)
+  TensorHandle linear_mm;
+  const int64_t linear_mm_sizes[] = {128, 384};
+  const int64_t linear_mm_strides[] = {384, 1};
   check(aoti_torch__alloc_from_pool(
-            arena.get(), 0, kFloat32, 2, linear_2d_sizes, linear_2d_strides, linear_2d.out()),
-        "allocate linear_2d");
-  check(aoti_torch_cpu_addmm_out(
-            linear_2d.get(), p_blocks_0_qkv_bias_1, linear_input_2d.get(), p_blocks_0_qkv_weight_kn_1, 1.0,
-            1.0),
-        "node 'linear_2d' (aten.addmm.default)");
+            arena.get(), 0, kFloat32, 2, linear_mm_sizes, linear_mm_strides, linear_mm.out()),
+        "allocate linear_mm");
+  check(aoti_torch_cpu_mm_out(linear_mm.get(), linear_input_2d.get(), p_blocks_0_qkv_weight_kn_1),
+        "node 'linear_mm' (aten.mm.default)");
   linear_input_2d.reset();
-  // node 'linear' (aten.view.default)
+  // node 'linear_mm_nd' (aten.view.default)
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
-  // may share linear_2d's storage (a view)
-  TensorHandle linear;
+  // may share linear_mm's storage (a view)
+  TensorHandle linear_mm_nd;
   const int64_t shape_1[] = {2, 64, 384};
-  check(aoti_torch_cpu_reshape(linear_2d.get(), shape_1, 3, linear.out()),
-        "node 'linear' (aten.view.default)");
-  linear_2d.reset();
+  check(aoti_torch_cpu_reshape(linear_mm.get(), shape_1, 3, linear_mm_nd.out()),
+        "node 'linear_mm_nd' (aten.view.default)");
+  linear_mm.reset();
+  // node 'linear' (aten.add.Tensor)
+  TensorHandle linear;
+  const int64_t linear_sizes[] = {2, 64, 384};
+  const int64_t linear_strides[] = {24576, 384, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 196608, kFloat32, 3, linear_sizes, linear_strides, linear.out()),
+        "allocate linear");
+  {
+    const int64_t linear_mm_nd_layout[] = {24576, 384, 1};
+    TensorHandle linear_mm_nd_copy;
+    const float* linear_mm_nd_data = kernel_input<float>(linear_mm_nd.get(), 3, linear_mm_nd_layout,
+        linear_mm_nd_copy);
+    const int64_t p_blocks_0_qkv_bias_layout[] = {1};
+    TensorHandle p_blocks_0_qkv_bias_copy;
+    const float* p_blocks_0_qkv_bias_data = kernel_input<float>(p_blocks_0_qkv_bias_1, 1,
+        p_blocks_0_qkv_bias_layout, p_blocks_0_qkv_bias_copy);
+    auto* kernel_2 = &aotic_kernels::base::k2_add;
+    if (kernels_avx2()) {
+      kernel_2 = &aotic_kernels::avx2::k2_add;
+    }
+    kernel_2(linear_mm_nd_data, p_blocks_0_qkv_bias_data, aotic::runtime::data<float>(linear.get()));
+  }
+  linear_mm_nd.reset();
   // node 'split' (aten.split.Tensor)
   // may share linear's storage (a view)
   TensorHandle getitem;
@@ -479,26 +506,24 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
   check(aoti_torch_cpu_reshape(view_3.get(), shape_6, 2, linear_1_input_2d.out()),
         "node 'linear_1_input_2d' (aten.reshape.default)");
   view_3.reset();
-  // node 'linear_1_2d' (aten.addmm.default)
-  TensorHandle linear_1_2d;
-  const int64_t linear_1_2d_sizes[] = {128, 128};
-  const int64_t linear_1_2d_strides[] = {128, 1};
+  // node 'linear_1_mm' (aten.mm.default)
+  TensorHandle linear_1_mm;
+  const int64_t linear_1_mm_sizes[] = {128, 128};
+  const int64_t linear_1_mm_strides[] = {128, 1};
   check(aoti_torch__alloc_from_pool(
-            arena.get(), 0, kFloat32, 2, linear_1_2d_sizes, linear_1_2d_strides, linear_1_2d.out()),
-        "allocate linear_1_2d");
-  check(aoti_torch_cpu_addmm_out(
-            linear_1_2d.get(), p_blocks_0_o_bias_1, linear_1_input_2d.get(), p_blocks_0_o_weight_kn_1, 1.0,
-            1.0),
-        "node 'linear_1_2d' (aten.addmm.default)");
+            arena.get(), 0, kFloat32, 2, linear_1_mm_sizes, linear_1_mm_strides, linear_1_mm.out()),
+        "allocate linear_1_mm");
+  check(aoti_torch_cpu_mm_out(linear_1_mm.get(), linear_1_input_2d.get(), p_blocks_0_o_weight_kn_1),
+        "node 'linear_1_mm' (aten.mm.default)");
   linear_1_input_2d.reset();
-  // node 'linear_1' (aten.view.default)
+  // node 'linear_1_mm_nd' (aten.view.default)
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
-  // may share linear_1_2d's storage (a view)
-  TensorHandle linear_1;
+  // may share linear_1_mm's storage (a view)
+  TensorHandle linear_1_mm_nd;
   const int64_t shape_7[] = {2, 64, 128};
-  check(aoti_torch_cpu_reshape(linear_1_2d.get(), shape_7, 3, linear_1.out()),
-        "node 'linear_1' (aten.view.default)");
-  linear_1_2d.reset();
+  check(aoti_torch_cpu_reshape(linear_1_mm.get(), shape_7, 3, linear_1_mm_nd.out()),
+        "node 'linear_1_mm_nd' (aten.view.default)");
+  linear_1_mm.reset();
   // node 'add_1' (aten.add.Tensor)
   TensorHandle add_1;
   const int64_t add_1_sizes[] = {2, 64, 128};
@@ -506,21 +531,28 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
   check(aoti_torch__alloc_from_pool(
             arena.get(), 524288, kFloat32, 3, add_1_sizes, add_1_strides, add_1.out()),
         "allocate add_1");
+  // fuses linear_1 (add), add_1
   {
     const int64_t add_layout_1[] = {8192, 128, 1};
     TensorHandle add_copy_1;
     const float* add_data_1 = kernel_input<float>(add.get(), 3, add_layout_1, add_copy_1);
-    const int64_t linear_1_layout[] = {8192, 128, 1};
-    TensorHandle linear_1_copy;
-    const float* linear_1_data = kernel_input<float>(linear_1.get(), 3, linear_1_layout, linear_1_copy);
-    auto* kernel_2 = &aotic_kernels::base::k2_add;
+    const int64_t linear_1_mm_nd_layout[] = {8192, 128, 1};
+    TensorHandle linear_1_mm_nd_copy;
+    const float* linear_1_mm_nd_data = kernel_input<float>(linear_1_mm_nd.get(), 3,
+        linear_1_mm_nd_layout, linear_1_mm_nd_copy);
+    const int64_t p_blocks_0_o_bias_layout[] = {1};
+    TensorHandle p_blocks_0_o_bias_copy;
+    const float* p_blocks_0_o_bias_data = kernel_input<float>(p_blocks_0_o_bias_1, 1,
+        p_blocks_0_o_bias_layout, p_blocks_0_o_bias_copy);
+    auto* kernel_3 = &aotic_kernels::base::k3_add_add;
     if (kernels_avx2()) {
-      kernel_2 = &aotic_kernels::avx2::k2_add;
+      kernel_3 = &aotic_kernels::avx2::k3_add_add;
     }
-    kernel_2(add_data_1, linear_1_data, aotic::runtime::data<float>(add_1.get()));
+    kernel_3(add_data_1, linear_1_mm_nd_data, p_blocks_0_o_bias_data,
+        aotic::runtime::data<float>(add_1.get()));
   }
   add.reset();
-  linear_1.reset();
+  linear_1_mm_nd.reset();
   // node 'layer_norm_1' (aten.layer_norm.default)
   TensorHandle layer_norm_1;
   const int64_t layer_norm_1_sizes[] = {2, 64, 128};
@@ -540,11 +572,11 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     TensorHandle p_blocks_0_ln2_bias_copy;
     const float* p_blocks_0_ln2_bias_data = kernel_input<float>(p_blocks_0_ln2_bias_1, 1,
         p_blocks_0_ln2_bias_layout, p_blocks_0_ln2_bias_copy);
-    auto* kernel_3 = &aotic_kernels::base::k1_layer_norm;
+    auto* kernel_4 = &aotic_kernels::base::k1_layer_norm;
     if (kernels_avx2()) {
-      kernel_3 = &aotic_kernels::avx2::k1_layer_norm;
+      kernel_4 = &aotic_kernels::avx2::k1_layer_norm;
     }
-    kernel_3(add_1_data, p_blocks_0_ln2_weight_data, p_blocks_0_ln2_bias_data,
+    kernel_4(add_1_data, p_blocks_0_ln2_weight_data, p_blocks_0_ln2_bias_data,
         aotic::runtime::data<float>(layer_norm_1.get()));
   }
   // node 'linear_2_input_2d' (aten.reshape.default)
@@ -554,43 +586,47 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
   check(aoti_torch_cpu_reshape(layer_norm_1.get(), shape_8, 2, linear_2_input_2d.out()),
         "node 'linear_2_input_2d' (aten.reshape.default)");
   layer_norm_1.reset();
-  // node 'linear_2_2d' (aten.addmm.default)
-  TensorHandle linear_2_2d;
-  const int64_t linear_2_2d_sizes[] = {128, 512};
-  const int64_t linear_2_2d_strides[] = {512, 1};
+  // node 'linear_2_mm' (aten.mm.default)
+  TensorHandle linear_2_mm;
+  const int64_t linear_2_mm_sizes[] = {128, 512};
+  const int64_t linear_2_mm_strides[] = {512, 1};
   check(aoti_torch__alloc_from_pool(
-            arena.get(), 0, kFloat32, 2, linear_2_2d_sizes, linear_2_2d_strides, linear_2_2d.out()),
-        "allocate linear_2_2d");
-  check(aoti_torch_cpu_addmm_out(
-            linear_2_2d.get(), p_blocks_0_f1_bias_1, linear_2_input_2d.get(), p_blocks_0_f1_weight_kn_1, 1.0,
-            1.0),
-        "node 'linear_2_2d' (aten.addmm.default)");
+            arena.get(), 0, kFloat32, 2, linear_2_mm_sizes, linear_2_mm_strides, linear_2_mm.out()),
+        "allocate linear_2_mm");
+  check(aoti_torch_cpu_mm_out(linear_2_mm.get(), linear_2_input_2d.get(), p_blocks_0_f1_weight_kn_1),
+        "node 'linear_2_mm' (aten.mm.default)");
   linear_2_input_2d.reset();
-  // node 'linear_2' (aten.view.default)
+  // node 'linear_2_mm_nd' (aten.view.default)
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
-  // may share linear_2_2d's storage (a view)
-  TensorHandle linear_2;
+  // may share linear_2_mm's storage (a view)
+  TensorHandle linear_2_mm_nd;
   const int64_t shape_9[] = {2, 64, 512};
-  check(aoti_torch_cpu_reshape(linear_2_2d.get(), shape_9, 3, linear_2.out()),
-        "node 'linear_2' (aten.view.default)");
-  linear_2_2d.reset();
+  check(aoti_torch_cpu_reshape(linear_2_mm.get(), shape_9, 3, linear_2_mm_nd.out()),
+        "node 'linear_2_mm_nd' (aten.view.default)");
+  linear_2_mm.reset();
   // node 'gelu' (aten.gelu.default)
   TensorHandle gelu;
   const int64_t gelu_sizes[] = {2, 64, 512};
   const int64_t gelu_strides[] = {32768, 512, 1};
   check(aoti_torch__alloc_from_pool(arena.get(), 262144, kFloat32, 3, gelu_sizes, gelu_strides, gelu.out()),
         "allocate gelu");
+  // fuses linear_2 (add), gelu
   {
-    const int64_t linear_2_layout[] = {32768, 512, 1};
-    TensorHandle linear_2_copy;
-    const float* linear_2_data = kernel_input<float>(linear_2.get(), 3, linear_2_layout, linear_2_copy);
-    auto* kernel_4 = &aotic_kernels::base::k3_gelu;
+    const int64_t linear_2_mm_nd_layout[] = {32768, 512, 1};
+    TensorHandle linear_2_mm_nd_copy;
+    const float* linear_2_mm_nd_data = kernel_input<float>(linear_2_mm_nd.get(), 3,
+        linear_2_mm_nd_layout, linear_2_mm_nd_copy);
+    const int64_t p_blocks_0_f1_bias_layout[] = {1};
+    TensorHandle p_blocks_0_f1_bias_copy;
+    const float* p_blocks_0_f1_bias_data = kernel_input<float>(p_blocks_0_f1_bias_1, 1,
+        p_blocks_0_f1_bias_layout, p_blocks_0_f1_bias_copy);
+    auto* kernel_5 = &aotic_kernels::base::k4_add_gelu;
     if (kernels_avx2()) {
-      kernel_4 = &aotic_kernels::avx2::k3_gelu;
+      kernel_5 = &aotic_kernels::avx2::k4_add_gelu;
     }
-    kernel_4(linear_2_data, aotic::runtime::data<float>(gelu.get()));
+    kernel_5(linear_2_mm_nd_data, p_blocks_0_f1_bias_data, aotic::runtime::data<float>(gelu.get()));
   }
-  linear_2.reset();
+  linear_2_mm_nd.reset();
   // node 'linear_3_input_2d' (aten.reshape.default)
   // may share gelu's storage (a view)
   TensorHandle linear_3_input_2d;
@@ -598,54 +634,59 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
   check(aoti_torch_cpu_reshape(gelu.get(), shape_10, 2, linear_3_input_2d.out()),
         "node 'linear_3_input_2d' (aten.reshape.default)");
   gelu.reset();
-  // node 'linear_3_2d' (aten.addmm.default)
-  TensorHandle linear_3_2d;
-  const int64_t linear_3_2d_sizes[] = {128, 128};
-  const int64_t linear_3_2d_strides[] = {128, 1};
+  // node 'linear_3_mm' (aten.mm.default)
+  TensorHandle linear_3_mm;
+  const int64_t linear_3_mm_sizes[] = {128, 128};
+  const int64_t linear_3_mm_strides[] = {128, 1};
   check(aoti_torch__alloc_from_pool(
-            arena.get(), 0, kFloat32, 2, linear_3_2d_sizes, linear_3_2d_strides, linear_3_2d.out()),
-        "allocate linear_3_2d");
-  check(aoti_torch_cpu_addmm_out(
-            linear_3_2d.get(), p_blocks_0_f2_bias_1, linear_3_input_2d.get(), p_blocks_0_f2_weight_kn_1, 1.0,
-            1.0),
-        "node 'linear_3_2d' (aten.addmm.default)");
+            arena.get(), 0, kFloat32, 2, linear_3_mm_sizes, linear_3_mm_strides, linear_3_mm.out()),
+        "allocate linear_3_mm");
+  check(aoti_torch_cpu_mm_out(linear_3_mm.get(), linear_3_input_2d.get(), p_blocks_0_f2_weight_kn_1),
+        "node 'linear_3_mm' (aten.mm.default)");
   linear_3_input_2d.reset();
-  // node 'linear_3' (aten.view.default)
+  // node 'linear_3_mm_nd' (aten.view.default)
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
-  // may share linear_3_2d's storage (a view)
-  TensorHandle linear_3;
+  // may share linear_3_mm's storage (a view)
+  TensorHandle linear_3_mm_nd;
   const int64_t shape_11[] = {2, 64, 128};
-  check(aoti_torch_cpu_reshape(linear_3_2d.get(), shape_11, 3, linear_3.out()),
-        "node 'linear_3' (aten.view.default)");
-  linear_3_2d.reset();
+  check(aoti_torch_cpu_reshape(linear_3_mm.get(), shape_11, 3, linear_3_mm_nd.out()),
+        "node 'linear_3_mm_nd' (aten.view.default)");
+  linear_3_mm.reset();
   // node 'add_2' (aten.add.Tensor)
   TensorHandle add_2;
   const int64_t add_2_sizes[] = {2, 64, 128};
   const int64_t add_2_strides[] = {8192, 128, 1};
   check(aoti_torch__alloc_from_pool(
-            arena.get(), 196608, kFloat32, 3, add_2_sizes, add_2_strides, add_2.out()),
+            arena.get(), 393216, kFloat32, 3, add_2_sizes, add_2_strides, add_2.out()),
         "allocate add_2");
+  // fuses linear_3 (add), add_2
   {
     const int64_t add_1_layout_1[] = {8192, 128, 1};
     TensorHandle add_1_copy_1;
     const float* add_1_data_1 = kernel_input<float>(add_1.get(), 3, add_1_layout_1, add_1_copy_1);
-    const int64_t linear_3_layout[] = {8192, 128, 1};
-    TensorHandle linear_3_copy;
-    const float* linear_3_data = kernel_input<float>(linear_3.get(), 3, linear_3_layout, linear_3_copy);
-    auto* kernel_5 = &aotic_kernels::base::k2_add;
+    const int64_t linear_3_mm_nd_layout[] = {8192, 128, 1};
+    TensorHandle linear_3_mm_nd_copy;
+    const float* linear_3_mm_nd_data = kernel_input<float>(linear_3_mm_nd.get(), 3,
+        linear_3_mm_nd_layout, linear_3_mm_nd_copy);
+    const int64_t p_blocks_0_f2_bias_layout[] = {1};
+    TensorHandle p_blocks_0_f2_bias_copy;
+    const float* p_blocks_0_f2_bias_data = kernel_input<float>(p_blocks_0_f2_bias_1, 1,
+        p_blocks_0_f2_bias_layout, p_blocks_0_f2_bias_copy);
+    auto* kernel_6 = &aotic_kernels::base::k3_add_add;
     if (kernels_avx2()) {
-      kernel_5 = &aotic_kernels::avx2::k2_add;
+      kernel_6 = &aotic_kernels::avx2::k3_add_add;
     }
-    kernel_5(add_1_data_1, linear_3_data, aotic::runtime::data<float>(add_2.get()));
+    kernel_6(add_1_data_1, linear_3_mm_nd_data, p_blocks_0_f2_bias_data,
+        aotic::runtime::data<float>(add_2.get()));
   }
   add_1.reset();
-  linear_3.reset();
+  linear_3_mm_nd.reset();
   // node 'layer_norm_2' (aten.layer_norm.default)
   TensorHandle layer_norm_2;
   const int64_t layer_norm_2_sizes[] = {2, 64, 128};
   const int64_t layer_norm_2_strides[] = {8192, 128, 1};
   check(aoti_torch__alloc_from_pool(
-            arena.get(), 262144, kFloat32, 3, layer_norm_2_sizes, layer_norm_2_strides, layer_norm_2.out()),
+            arena.get(), 196608, kFloat32, 3, layer_norm_2_sizes, layer_norm_2_strides, layer_norm_2.out()),
         "allocate layer_norm_2");
   {
     const int64_t add_2_layout[] = {8192, 128, 1};
@@ -659,11 +700,11 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     TensorHandle p_blocks_1_ln1_bias_copy;
     const float* p_blocks_1_ln1_bias_data = kernel_input<float>(p_blocks_1_ln1_bias_1, 1,
         p_blocks_1_ln1_bias_layout, p_blocks_1_ln1_bias_copy);
-    auto* kernel_6 = &aotic_kernels::base::k1_layer_norm;
+    auto* kernel_7 = &aotic_kernels::base::k1_layer_norm;
     if (kernels_avx2()) {
-      kernel_6 = &aotic_kernels::avx2::k1_layer_norm;
+      kernel_7 = &aotic_kernels::avx2::k1_layer_norm;
     }
-    kernel_6(add_2_data, p_blocks_1_ln1_weight_data, p_blocks_1_ln1_bias_data,
+    kernel_7(add_2_data, p_blocks_1_ln1_weight_data, p_blocks_1_ln1_bias_data,
         aotic::runtime::data<float>(layer_norm_2.get()));
   }
   // node 'linear_4_input_2d' (aten.reshape.default)
@@ -673,26 +714,47 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
   check(aoti_torch_cpu_reshape(layer_norm_2.get(), shape_12, 2, linear_4_input_2d.out()),
         "node 'linear_4_input_2d' (aten.reshape.default)");
   layer_norm_2.reset();
-  // node 'linear_4_2d' (aten.addmm.default)
-  TensorHandle linear_4_2d;
-  const int64_t linear_4_2d_sizes[] = {128, 384};
-  const int64_t linear_4_2d_strides[] = {384, 1};
+  // node 'linear_4_mm' (aten.mm.default)
+  TensorHandle linear_4_mm;
+  const int64_t linear_4_mm_sizes[] = {128, 384};
+  const int64_t linear_4_mm_strides[] = {384, 1};
   check(aoti_torch__alloc_from_pool(
-            arena.get(), 0, kFloat32, 2, linear_4_2d_sizes, linear_4_2d_strides, linear_4_2d.out()),
-        "allocate linear_4_2d");
-  check(aoti_torch_cpu_addmm_out(
-            linear_4_2d.get(), p_blocks_1_qkv_bias_1, linear_4_input_2d.get(), p_blocks_1_qkv_weight_kn_1,
-            1.0, 1.0),
-        "node 'linear_4_2d' (aten.addmm.default)");
+            arena.get(), 0, kFloat32, 2, linear_4_mm_sizes, linear_4_mm_strides, linear_4_mm.out()),
+        "allocate linear_4_mm");
+  check(aoti_torch_cpu_mm_out(linear_4_mm.get(), linear_4_input_2d.get(), p_blocks_1_qkv_weight_kn_1),
+        "node 'linear_4_mm' (aten.mm.default)");
   linear_4_input_2d.reset();
-  // node 'linear_4' (aten.view.default)
+  // node 'linear_4_mm_nd' (aten.view.default)
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
-  // may share linear_4_2d's storage (a view)
-  TensorHandle linear_4;
+  // may share linear_4_mm's storage (a view)
+  TensorHandle linear_4_mm_nd;
   const int64_t shape_13[] = {2, 64, 384};
-  check(aoti_torch_cpu_reshape(linear_4_2d.get(), shape_13, 3, linear_4.out()),
-        "node 'linear_4' (aten.view.default)");
-  linear_4_2d.reset();
+  check(aoti_torch_cpu_reshape(linear_4_mm.get(), shape_13, 3, linear_4_mm_nd.out()),
+        "node 'linear_4_mm_nd' (aten.view.default)");
+  linear_4_mm.reset();
+  // node 'linear_4' (aten.add.Tensor)
+  TensorHandle linear_4;
+  const int64_t linear_4_sizes[] = {2, 64, 384};
+  const int64_t linear_4_strides[] = {24576, 384, 1};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 196608, kFloat32, 3, linear_4_sizes, linear_4_strides, linear_4.out()),
+        "allocate linear_4");
+  {
+    const int64_t linear_4_mm_nd_layout[] = {24576, 384, 1};
+    TensorHandle linear_4_mm_nd_copy;
+    const float* linear_4_mm_nd_data = kernel_input<float>(linear_4_mm_nd.get(), 3,
+        linear_4_mm_nd_layout, linear_4_mm_nd_copy);
+    const int64_t p_blocks_1_qkv_bias_layout[] = {1};
+    TensorHandle p_blocks_1_qkv_bias_copy;
+    const float* p_blocks_1_qkv_bias_data = kernel_input<float>(p_blocks_1_qkv_bias_1, 1,
+        p_blocks_1_qkv_bias_layout, p_blocks_1_qkv_bias_copy);
+    auto* kernel_8 = &aotic_kernels::base::k2_add;
+    if (kernels_avx2()) {
+      kernel_8 = &aotic_kernels::avx2::k2_add;
+    }
+    kernel_8(linear_4_mm_nd_data, p_blocks_1_qkv_bias_data, aotic::runtime::data<float>(linear_4.get()));
+  }
+  linear_4_mm_nd.reset();
   // node 'split_1' (aten.split.Tensor)
   // may share linear_4's storage (a view)
   TensorHandle getitem_3;
@@ -779,26 +841,24 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
   check(aoti_torch_cpu_reshape(view_7.get(), shape_18, 2, linear_5_input_2d.out()),
         "node 'linear_5_input_2d' (aten.reshape.default)");
   view_7.reset();
-  // node 'linear_5_2d' (aten.addmm.default)
-  TensorHandle linear_5_2d;
-  const int64_t linear_5_2d_sizes[] = {128, 128};
-  const int64_t linear_5_2d_strides[] = {128, 1};
+  // node 'linear_5_mm' (aten.mm.default)
+  TensorHandle linear_5_mm;
+  const int64_t linear_5_mm_sizes[] = {128, 128};
+  const int64_t linear_5_mm_strides[] = {128, 1};
   check(aoti_torch__alloc_from_pool(
-            arena.get(), 0, kFloat32, 2, linear_5_2d_sizes, linear_5_2d_strides, linear_5_2d.out()),
-        "allocate linear_5_2d");
-  check(aoti_torch_cpu_addmm_out(
-            linear_5_2d.get(), p_blocks_1_o_bias_1, linear_5_input_2d.get(), p_blocks_1_o_weight_kn_1, 1.0,
-            1.0),
-        "node 'linear_5_2d' (aten.addmm.default)");
+            arena.get(), 0, kFloat32, 2, linear_5_mm_sizes, linear_5_mm_strides, linear_5_mm.out()),
+        "allocate linear_5_mm");
+  check(aoti_torch_cpu_mm_out(linear_5_mm.get(), linear_5_input_2d.get(), p_blocks_1_o_weight_kn_1),
+        "node 'linear_5_mm' (aten.mm.default)");
   linear_5_input_2d.reset();
-  // node 'linear_5' (aten.view.default)
+  // node 'linear_5_mm_nd' (aten.view.default)
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
-  // may share linear_5_2d's storage (a view)
-  TensorHandle linear_5;
+  // may share linear_5_mm's storage (a view)
+  TensorHandle linear_5_mm_nd;
   const int64_t shape_19[] = {2, 64, 128};
-  check(aoti_torch_cpu_reshape(linear_5_2d.get(), shape_19, 3, linear_5.out()),
-        "node 'linear_5' (aten.view.default)");
-  linear_5_2d.reset();
+  check(aoti_torch_cpu_reshape(linear_5_mm.get(), shape_19, 3, linear_5_mm_nd.out()),
+        "node 'linear_5_mm_nd' (aten.view.default)");
+  linear_5_mm.reset();
   // node 'add_3' (aten.add.Tensor)
   TensorHandle add_3;
   const int64_t add_3_sizes[] = {2, 64, 128};
@@ -806,21 +866,28 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
   check(aoti_torch__alloc_from_pool(
             arena.get(), 524288, kFloat32, 3, add_3_sizes, add_3_strides, add_3.out()),
         "allocate add_3");
+  // fuses linear_5 (add), add_3
   {
     const int64_t add_2_layout_1[] = {8192, 128, 1};
     TensorHandle add_2_copy_1;
     const float* add_2_data_1 = kernel_input<float>(add_2.get(), 3, add_2_layout_1, add_2_copy_1);
-    const int64_t linear_5_layout[] = {8192, 128, 1};
-    TensorHandle linear_5_copy;
-    const float* linear_5_data = kernel_input<float>(linear_5.get(), 3, linear_5_layout, linear_5_copy);
-    auto* kernel_7 = &aotic_kernels::base::k2_add;
+    const int64_t linear_5_mm_nd_layout[] = {8192, 128, 1};
+    TensorHandle linear_5_mm_nd_copy;
+    const float* linear_5_mm_nd_data = kernel_input<float>(linear_5_mm_nd.get(), 3,
+        linear_5_mm_nd_layout, linear_5_mm_nd_copy);
+    const int64_t p_blocks_1_o_bias_layout[] = {1};
+    TensorHandle p_blocks_1_o_bias_copy;
+    const float* p_blocks_1_o_bias_data = kernel_input<float>(p_blocks_1_o_bias_1, 1,
+        p_blocks_1_o_bias_layout, p_blocks_1_o_bias_copy);
+    auto* kernel_9 = &aotic_kernels::base::k3_add_add;
     if (kernels_avx2()) {
-      kernel_7 = &aotic_kernels::avx2::k2_add;
+      kernel_9 = &aotic_kernels::avx2::k3_add_add;
     }
-    kernel_7(add_2_data_1, linear_5_data, aotic::runtime::data<float>(add_3.get()));
+    kernel_9(add_2_data_1, linear_5_mm_nd_data, p_blocks_1_o_bias_data,
+        aotic::runtime::data<float>(add_3.get()));
   }
   add_2.reset();
-  linear_5.reset();
+  linear_5_mm_nd.reset();
   // node 'layer_norm_3' (aten.layer_norm.default)
   TensorHandle layer_norm_3;
   const int64_t layer_norm_3_sizes[] = {2, 64, 128};
@@ -840,11 +907,11 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     TensorHandle p_blocks_1_ln2_bias_copy;
     const float* p_blocks_1_ln2_bias_data = kernel_input<float>(p_blocks_1_ln2_bias_1, 1,
         p_blocks_1_ln2_bias_layout, p_blocks_1_ln2_bias_copy);
-    auto* kernel_8 = &aotic_kernels::base::k1_layer_norm;
+    auto* kernel_10 = &aotic_kernels::base::k1_layer_norm;
     if (kernels_avx2()) {
-      kernel_8 = &aotic_kernels::avx2::k1_layer_norm;
+      kernel_10 = &aotic_kernels::avx2::k1_layer_norm;
     }
-    kernel_8(add_3_data, p_blocks_1_ln2_weight_data, p_blocks_1_ln2_bias_data,
+    kernel_10(add_3_data, p_blocks_1_ln2_weight_data, p_blocks_1_ln2_bias_data,
         aotic::runtime::data<float>(layer_norm_3.get()));
   }
   // node 'linear_6_input_2d' (aten.reshape.default)
@@ -854,26 +921,24 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
   check(aoti_torch_cpu_reshape(layer_norm_3.get(), shape_20, 2, linear_6_input_2d.out()),
         "node 'linear_6_input_2d' (aten.reshape.default)");
   layer_norm_3.reset();
-  // node 'linear_6_2d' (aten.addmm.default)
-  TensorHandle linear_6_2d;
-  const int64_t linear_6_2d_sizes[] = {128, 512};
-  const int64_t linear_6_2d_strides[] = {512, 1};
+  // node 'linear_6_mm' (aten.mm.default)
+  TensorHandle linear_6_mm;
+  const int64_t linear_6_mm_sizes[] = {128, 512};
+  const int64_t linear_6_mm_strides[] = {512, 1};
   check(aoti_torch__alloc_from_pool(
-            arena.get(), 0, kFloat32, 2, linear_6_2d_sizes, linear_6_2d_strides, linear_6_2d.out()),
-        "allocate linear_6_2d");
-  check(aoti_torch_cpu_addmm_out(
-            linear_6_2d.get(), p_blocks_1_f1_bias_1, linear_6_input_2d.get(), p_blocks_1_f1_weight_kn_1, 1.0,
-            1.0),
-        "node 'linear_6_2d' (aten.addmm.default)");
+            arena.get(), 0, kFloat32, 2, linear_6_mm_sizes, linear_6_mm_strides, linear_6_mm.out()),
+        "allocate linear_6_mm");
+  check(aoti_torch_cpu_mm_out(linear_6_mm.get(), linear_6_input_2d.get(), p_blocks_1_f1_weight_kn_1),
+        "node 'linear_6_mm' (aten.mm.default)");
   linear_6_input_2d.reset();
-  // node 'linear_6' (aten.view.default)
+  // node 'linear_6_mm_nd' (aten.view.default)
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
-  // may share linear_6_2d's storage (a view)
-  TensorHandle linear_6;
+  // may share linear_6_mm's storage (a view)
+  TensorHandle linear_6_mm_nd;
   const int64_t shape_21[] = {2, 64, 512};
-  check(aoti_torch_cpu_reshape(linear_6_2d.get(), shape_21, 3, linear_6.out()),
-        "node 'linear_6' (aten.view.default)");
-  linear_6_2d.reset();
+  check(aoti_torch_cpu_reshape(linear_6_mm.get(), shape_21, 3, linear_6_mm_nd.out()),
+        "node 'linear_6_mm_nd' (aten.view.default)");
+  linear_6_mm.reset();
   // node 'gelu_1' (aten.gelu.default)
   TensorHandle gelu_1;
   const int64_t gelu_1_sizes[] = {2, 64, 512};
@@ -881,17 +946,23 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
   check(aoti_torch__alloc_from_pool(
             arena.get(), 262144, kFloat32, 3, gelu_1_sizes, gelu_1_strides, gelu_1.out()),
         "allocate gelu_1");
+  // fuses linear_6 (add), gelu_1
   {
-    const int64_t linear_6_layout[] = {32768, 512, 1};
-    TensorHandle linear_6_copy;
-    const float* linear_6_data = kernel_input<float>(linear_6.get(), 3, linear_6_layout, linear_6_copy);
-    auto* kernel_9 = &aotic_kernels::base::k3_gelu;
+    const int64_t linear_6_mm_nd_layout[] = {32768, 512, 1};
+    TensorHandle linear_6_mm_nd_copy;
+    const float* linear_6_mm_nd_data = kernel_input<float>(linear_6_mm_nd.get(), 3,
+        linear_6_mm_nd_layout, linear_6_mm_nd_copy);
+    const int64_t p_blocks_1_f1_bias_layout[] = {1};
+    TensorHandle p_blocks_1_f1_bias_copy;
+    const float* p_blocks_1_f1_bias_data = kernel_input<float>(p_blocks_1_f1_bias_1, 1,
+        p_blocks_1_f1_bias_layout, p_blocks_1_f1_bias_copy);
+    auto* kernel_11 = &aotic_kernels::base::k4_add_gelu;
     if (kernels_avx2()) {
-      kernel_9 = &aotic_kernels::avx2::k3_gelu;
+      kernel_11 = &aotic_kernels::avx2::k4_add_gelu;
     }
-    kernel_9(linear_6_data, aotic::runtime::data<float>(gelu_1.get()));
+    kernel_11(linear_6_mm_nd_data, p_blocks_1_f1_bias_data, aotic::runtime::data<float>(gelu_1.get()));
   }
-  linear_6.reset();
+  linear_6_mm_nd.reset();
   // node 'linear_7_input_2d' (aten.reshape.default)
   // may share gelu_1's storage (a view)
   TensorHandle linear_7_input_2d;
@@ -899,26 +970,24 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
   check(aoti_torch_cpu_reshape(gelu_1.get(), shape_22, 2, linear_7_input_2d.out()),
         "node 'linear_7_input_2d' (aten.reshape.default)");
   gelu_1.reset();
-  // node 'linear_7_2d' (aten.addmm.default)
-  TensorHandle linear_7_2d;
-  const int64_t linear_7_2d_sizes[] = {128, 128};
-  const int64_t linear_7_2d_strides[] = {128, 1};
+  // node 'linear_7_mm' (aten.mm.default)
+  TensorHandle linear_7_mm;
+  const int64_t linear_7_mm_sizes[] = {128, 128};
+  const int64_t linear_7_mm_strides[] = {128, 1};
   check(aoti_torch__alloc_from_pool(
-            arena.get(), 0, kFloat32, 2, linear_7_2d_sizes, linear_7_2d_strides, linear_7_2d.out()),
-        "allocate linear_7_2d");
-  check(aoti_torch_cpu_addmm_out(
-            linear_7_2d.get(), p_blocks_1_f2_bias_1, linear_7_input_2d.get(), p_blocks_1_f2_weight_kn_1, 1.0,
-            1.0),
-        "node 'linear_7_2d' (aten.addmm.default)");
+            arena.get(), 0, kFloat32, 2, linear_7_mm_sizes, linear_7_mm_strides, linear_7_mm.out()),
+        "allocate linear_7_mm");
+  check(aoti_torch_cpu_mm_out(linear_7_mm.get(), linear_7_input_2d.get(), p_blocks_1_f2_weight_kn_1),
+        "node 'linear_7_mm' (aten.mm.default)");
   linear_7_input_2d.reset();
-  // node 'linear_7' (aten.view.default)
+  // node 'linear_7_mm_nd' (aten.view.default)
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
-  // may share linear_7_2d's storage (a view)
-  TensorHandle linear_7;
+  // may share linear_7_mm's storage (a view)
+  TensorHandle linear_7_mm_nd;
   const int64_t shape_23[] = {2, 64, 128};
-  check(aoti_torch_cpu_reshape(linear_7_2d.get(), shape_23, 3, linear_7.out()),
-        "node 'linear_7' (aten.view.default)");
-  linear_7_2d.reset();
+  check(aoti_torch_cpu_reshape(linear_7_mm.get(), shape_23, 3, linear_7_mm_nd.out()),
+        "node 'linear_7_mm_nd' (aten.view.default)");
+  linear_7_mm.reset();
   // node 'layer_norm_4' (aten.layer_norm.default)
   TensorHandle layer_norm_4;
   const int64_t layer_norm_4_sizes[] = {2, 64, 128};
@@ -926,14 +995,19 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
   check(aoti_torch__alloc_from_pool(
             arena.get(), 65536, kFloat32, 3, layer_norm_4_sizes, layer_norm_4_strides, layer_norm_4.out()),
         "allocate layer_norm_4");
-  // fuses add_4, layer_norm_4
+  // fuses linear_7 (add), add_4, layer_norm_4
   {
     const int64_t add_3_layout_1[] = {8192, 128, 1};
     TensorHandle add_3_copy_1;
     const float* add_3_data_1 = kernel_input<float>(add_3.get(), 3, add_3_layout_1, add_3_copy_1);
-    const int64_t linear_7_layout[] = {8192, 128, 1};
-    TensorHandle linear_7_copy;
-    const float* linear_7_data = kernel_input<float>(linear_7.get(), 3, linear_7_layout, linear_7_copy);
+    const int64_t linear_7_mm_nd_layout[] = {8192, 128, 1};
+    TensorHandle linear_7_mm_nd_copy;
+    const float* linear_7_mm_nd_data = kernel_input<float>(linear_7_mm_nd.get(), 3,
+        linear_7_mm_nd_layout, linear_7_mm_nd_copy);
+    const int64_t p_blocks_1_f2_bias_layout[] = {1};
+    TensorHandle p_blocks_1_f2_bias_copy;
+    const float* p_blocks_1_f2_bias_data = kernel_input<float>(p_blocks_1_f2_bias_1, 1,
+        p_blocks_1_f2_bias_layout, p_blocks_1_f2_bias_copy);
     const int64_t p_ln_weight_layout[] = {1};
     TensorHandle p_ln_weight_copy;
     const float* p_ln_weight_data = kernel_input<float>(p_ln_weight_1, 1, p_ln_weight_layout,
@@ -941,15 +1015,15 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     const int64_t p_ln_bias_layout[] = {1};
     TensorHandle p_ln_bias_copy;
     const float* p_ln_bias_data = kernel_input<float>(p_ln_bias_1, 1, p_ln_bias_layout, p_ln_bias_copy);
-    auto* kernel_10 = &aotic_kernels::base::k4_add_layer_norm;
+    auto* kernel_12 = &aotic_kernels::base::k5_add_add_layer_norm;
     if (kernels_avx2()) {
-      kernel_10 = &aotic_kernels::avx2::k4_add_layer_norm;
+      kernel_12 = &aotic_kernels::avx2::k5_add_add_layer_norm;
     }
-    kernel_10(add_3_data_1, linear_7_data, p_ln_weight_data, p_ln_bias_data,
-        aotic::runtime::data<float>(layer_norm_4.get()));
+    kernel_12(add_3_data_1, linear_7_mm_nd_data, p_blocks_1_f2_bias_data, p_ln_weight_data,
+        p_ln_bias_data, aotic::runtime::data<float>(layer_norm_4.get()));
   }
   add_3.reset();
-  linear_7.reset();
+  linear_7_mm_nd.reset();
   // node 'linear_8_input_2d' (aten.reshape.default)
   // may share layer_norm_4's storage (a view)
   TensorHandle linear_8_input_2d;
@@ -1671,15 +1745,35 @@ void k1_layer_norm(const float* __restrict in0, const float* __restrict in1, con
   });
 }
 
-// nodes add_1, add_2, add_3
+// nodes linear (add), linear_4 (add)
 void k2_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0) {
-  aotic::runtime::parallel_for(16384, 16384, [&](int64_t i0_begin, int64_t i0_end) {
-    #pragma omp simd
+  aotic::runtime::parallel_for(128, 49152, [&](int64_t i0_begin, int64_t i0_end) {
     for (int64_t i0 = i0_begin; i0 < i0_end; ++i0) {
-      const float t0 = in0[i0];
-      const float t1 = in1[i0];
-      const float t2 = km::add(t0, t1);
-      out0[i0] = t2;
+      #pragma omp simd
+      for (int64_t i2 = 0; i2 < 384; ++i2) {
+        const float t0 = in0[384 * i0 + i2];
+        const float t1 = in1[i2];
+        const float t2 = km::add(t0, t1);
+        out0[384 * i0 + i2] = t2;
+      }
+    }
+  });
+}
+
+// nodes linear_1 (add), add_1, linear_3 (add), add_2, linear_5 (add), add_3
+void k3_add_add(const float* __restrict in0, const float* __restrict in1, const float* __restrict in2,
+    float* __restrict out0) {
+  aotic::runtime::parallel_for(128, 16384, [&](int64_t i0_begin, int64_t i0_end) {
+    for (int64_t i0 = i0_begin; i0 < i0_end; ++i0) {
+      #pragma omp simd
+      for (int64_t i2 = 0; i2 < 128; ++i2) {
+        const float t0 = in0[128 * i0 + i2];
+        const float t1 = in1[128 * i0 + i2];
+        const float t2 = in2[i2];
+        const float t3 = km::add(t1, t2);
+        const float t4 = km::add(t0, t3);
+        out0[128 * i0 + i2] = t4;
+      }
     }
   });
 }
@@ -2139,21 +2233,26 @@ KM_FN T square(T x) {
 #endif
 namespace avx2 {
 
-// nodes gelu, gelu_1
-void k3_gelu(const float* __restrict in0, float* __restrict out0) {
-  aotic::runtime::parallel_for(65536, 65536, [&](int64_t i0_begin, int64_t i0_end) {
-    #pragma omp simd
+// nodes linear_2 (add), gelu, linear_6 (add), gelu_1
+void k4_add_gelu(const float* __restrict in0, const float* __restrict in1, float* __restrict out0) {
+  aotic::runtime::parallel_for(128, 65536, [&](int64_t i0_begin, int64_t i0_end) {
     for (int64_t i0 = i0_begin; i0 < i0_end; ++i0) {
-      const float t0 = in0[i0];
-      const float t1 = km::gelu(t0);
-      out0[i0] = t1;
+      #pragma omp simd
+      for (int64_t i2 = 0; i2 < 512; ++i2) {
+        const float t0 = in0[512 * i0 + i2];
+        const float t1 = in1[i2];
+        const float t2 = km::add(t0, t1);
+        const float t3 = km::gelu(t2);
+        out0[512 * i0 + i2] = t3;
+      }
     }
   });
 }
 
-// nodes add_4, layer_norm_4
-void k4_add_layer_norm(const float* __restrict in0, const float* __restrict in1,
-    const float* __restrict in2, const float* __restrict in3, float* __restrict out0) {
+// nodes linear_7 (add), add_4, layer_norm_4
+void k5_add_add_layer_norm(const float* __restrict in0, const float* __restrict in1,
+    const float* __restrict in2, const float* __restrict in3, const float* __restrict in4,
+    float* __restrict out0) {
   aotic::runtime::parallel_for(128, 16384, [&](int64_t i0_begin, int64_t i0_end) {
     for (int64_t i0 = i0_begin; i0 < i0_end; ++i0) {
       float sum = 0.0f;
@@ -2161,38 +2260,44 @@ void k4_add_layer_norm(const float* __restrict in0, const float* __restrict in1,
       for (int64_t r0 = 0; r0 < 128; ++r0) {
         const float t0 = in0[128 * i0 + r0];
         const float t1 = in1[128 * i0 + r0];
-        const float t2 = km::add(t0, t1);
-        sum = km::add(sum, t2);
+        const float t2 = in2[r0];
+        const float t3 = km::add(t1, t2);
+        const float t4 = km::add(t0, t3);
+        sum = km::add(sum, t4);
       }
-      const float t3 = km::convert<float>(128);
-      const float t4 = (sum / t3);
-      const float mean = t4;
+      const float t5 = km::convert<float>(128);
+      const float t6 = (sum / t5);
+      const float mean = t6;
       float squares = 0.0f;
       #pragma omp simd reduction(+ : squares)
       for (int64_t r0 = 0; r0 < 128; ++r0) {
-        const float t5 = in0[128 * i0 + r0];
-        const float t6 = in1[128 * i0 + r0];
-        const float t7 = km::add(t5, t6);
-        const float t8 = km::sub(t7, mean);
-        const float t9 = km::mul(t8, t8);
-        squares = km::add(squares, t9);
+        const float t7 = in0[128 * i0 + r0];
+        const float t8 = in1[128 * i0 + r0];
+        const float t9 = in2[r0];
+        const float t10 = km::add(t8, t9);
+        const float t11 = km::add(t7, t10);
+        const float t12 = km::sub(t11, mean);
+        const float t13 = km::mul(t12, t12);
+        squares = km::add(squares, t13);
       }
-      const float t10 = (squares / t3);
-      const float t11 = km::add(t10, 1e-05f);
-      const float t12 = km::rsqrt(t11);
-      const float rstd = t12;
+      const float t14 = (squares / t5);
+      const float t15 = km::add(t14, 1e-05f);
+      const float t16 = km::rsqrt(t15);
+      const float rstd = t16;
       #pragma omp simd
       for (int64_t r0 = 0; r0 < 128; ++r0) {
-        const float t13 = in0[128 * i0 + r0];
-        const float t14 = in1[128 * i0 + r0];
-        const float t15 = km::add(t13, t14);
-        const float t16 = km::sub(t15, mean);
-        const float t17 = km::mul(t16, rstd);
-        const float t18 = in2[r0];
-        const float t19 = km::mul(t17, t18);
-        const float t20 = in3[r0];
-        const float t21 = km::add(t19, t20);
-        out0[128 * i0 + r0] = t21;
+        const float t17 = in0[128 * i0 + r0];
+        const float t18 = in1[128 * i0 + r0];
+        const float t19 = in2[r0];
+        const float t20 = km::add(t18, t19);
+        const float t21 = km::add(t17, t20);
+        const float t22 = km::sub(t21, mean);
+        const float t23 = km::mul(t22, rstd);
+        const float t24 = in3[r0];
+        const float t25 = km::mul(t23, t24);
+        const float t26 = in4[r0];
+        const float t27 = km::add(t25, t26);
+        out0[128 * i0 + r0] = t27;
       }
     }
   });
@@ -2703,15 +2808,35 @@ void k1_layer_norm(const float* __restrict in0, const float* __restrict in1, con
   });
 }
 
-// nodes add_1, add_2, add_3
+// nodes linear (add), linear_4 (add)
 void k2_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0) {
-  aotic::runtime::parallel_for(16384, 16384, [&](int64_t i0_begin, int64_t i0_end) {
-    #pragma omp simd
+  aotic::runtime::parallel_for(128, 49152, [&](int64_t i0_begin, int64_t i0_end) {
     for (int64_t i0 = i0_begin; i0 < i0_end; ++i0) {
-      const float t0 = in0[i0];
-      const float t1 = in1[i0];
-      const float t2 = km::add(t0, t1);
-      out0[i0] = t2;
+      #pragma omp simd
+      for (int64_t i2 = 0; i2 < 384; ++i2) {
+        const float t0 = in0[384 * i0 + i2];
+        const float t1 = in1[i2];
+        const float t2 = km::add(t0, t1);
+        out0[384 * i0 + i2] = t2;
+      }
+    }
+  });
+}
+
+// nodes linear_1 (add), add_1, linear_3 (add), add_2, linear_5 (add), add_3
+void k3_add_add(const float* __restrict in0, const float* __restrict in1, const float* __restrict in2,
+    float* __restrict out0) {
+  aotic::runtime::parallel_for(128, 16384, [&](int64_t i0_begin, int64_t i0_end) {
+    for (int64_t i0 = i0_begin; i0 < i0_end; ++i0) {
+      #pragma omp simd
+      for (int64_t i2 = 0; i2 < 128; ++i2) {
+        const float t0 = in0[128 * i0 + i2];
+        const float t1 = in1[128 * i0 + i2];
+        const float t2 = in2[i2];
+        const float t3 = km::add(t1, t2);
+        const float t4 = km::add(t0, t3);
+        out0[128 * i0 + i2] = t4;
+      }
     }
   });
 }
@@ -3160,21 +3285,26 @@ KM_FN T square(T x) {
 }  // namespace
 namespace base {
 
-// nodes gelu, gelu_1
-void k3_gelu(const float* __restrict in0, float* __restrict out0) {
-  aotic::runtime::parallel_for(65536, 65536, [&](int64_t i0_begin, int64_t i0_end) {
-    #pragma omp simd
+// nodes linear_2 (add), gelu, linear_6 (add), gelu_1
+void k4_add_gelu(const float* __restrict in0, const float* __restrict in1, float* __restrict out0) {
+  aotic::runtime::parallel_for(128, 65536, [&](int64_t i0_begin, int64_t i0_end) {
     for (int64_t i0 = i0_begin; i0 < i0_end; ++i0) {
-      const float t0 = in0[i0];
-      const float t1 = km::gelu(t0);
-      out0[i0] = t1;
+      #pragma omp simd
+      for (int64_t i2 = 0; i2 < 512; ++i2) {
+        const float t0 = in0[512 * i0 + i2];
+        const float t1 = in1[i2];
+        const float t2 = km::add(t0, t1);
+        const float t3 = km::gelu(t2);
+        out0[512 * i0 + i2] = t3;
+      }
     }
   });
 }
 
-// nodes add_4, layer_norm_4
-void k4_add_layer_norm(const float* __restrict in0, const float* __restrict in1,
-    const float* __restrict in2, const float* __restrict in3, float* __restrict out0) {
+// nodes linear_7 (add), add_4, layer_norm_4
+void k5_add_add_layer_norm(const float* __restrict in0, const float* __restrict in1,
+    const float* __restrict in2, const float* __restrict in3, const float* __restrict in4,
+    float* __restrict out0) {
   aotic::runtime::parallel_for(128, 16384, [&](int64_t i0_begin, int64_t i0_end) {
     for (int64_t i0 = i0_begin; i0 < i0_end; ++i0) {
       float sum = 0.0f;
@@ -3182,38 +3312,44 @@ void k4_add_layer_norm(const float* __restrict in0, const float* __restrict in1,
       for (int64_t r0 = 0; r0 < 128; ++r0) {
         const float t0 = in0[128 * i0 + r0];
         const float t1 = in1[128 * i0 + r0];
-        const float t2 = km::add(t0, t1);
-        sum = km::add(sum, t2);
+        const float t2 = in2[r0];
+        const float t3 = km::add(t1, t2);
+        const float t4 = km::add(t0, t3);
+        sum = km::add(sum, t4);
       }
-      const float t3 = km::convert<float>(128);
-      const float t4 = (sum / t3);
-      const float mean = t4;
+      const float t5 = km::convert<float>(128);
+      const float t6 = (sum / t5);
+      const float mean = t6;
       float squares = 0.0f;
       #pragma omp simd reduction(+ : squares)
       for (int64_t r0 = 0; r0 < 128; ++r0) {
-        const float t5 = in0[128 * i0 + r0];
-        const float t6 = in1[128 * i0 + r0];
-        const float t7 = km::add(t5, t6);
-        const float t8 = km::sub(t7, mean);
-        const float t9 = km::mul(t8, t8);
-        squares = km::add(squares, t9);
+        const float t7 = in0[128 * i0 + r0];
+        const float t8 = in1[128 * i0 + r0];
+        const float t9 = in2[r0];
+        const float t10 = km::add(t8, t9);
+        const float t11 = km::add(t7, t10);
+        const float t12 = km::sub(t11, mean);
+        const float t13 = km::mul(t12, t12);
+        squares = km::add(squares, t13);
       }
-      const float t10 = (squares / t3);
-      const float t11 = km::add(t10, 1e-05f);
-      const float t12 = km::rsqrt(t11);
-      const float rstd = t12;
+      const float t14 = (squares / t5);
+      const float t15 = km::add(t14, 1e-05f);
+      const float t16 = km::rsqrt(t15);
+      const float rstd = t16;
       #pragma omp simd
       for (int64_t r0 = 0; r0 < 128; ++r0) {
-        const float t13 = in0[128 * i0 + r0];
-        const float t14 = in1[128 * i0 + r0];
-        const float t15 = km::add(t13, t14);
-        const float t16 = km::sub(t15, mean);
-        const float t17 = km::mul(t16, rstd);
-        const float t18 = in2[r0];
-        const float t19 = km::mul(t17, t18);
-        const float t20 = in3[r0];
-        const float t21 = km::add(t19, t20);
-        out0[128 * i0 + r0] = t21;
+        const float t17 = in0[128 * i0 + r0];
+        const float t18 = in1[128 * i0 + r0];
+        const float t19 = in2[r0];
+        const float t20 = km::add(t18, t19);
+        const float t21 = km::add(t17, t20);
+        const float t22 = km::sub(t21, mean);
+        const float t23 = km::mul(t22, rstd);
+        const float t24 = in3[r0];
+        const float t25 = km::mul(t23, t24);
+        const float t26 = in4[r0];
+        const float t27 = km::add(t25, t26);
+        out0[128 * i0 + r0] = t27;
       }
     }
   });

@@ -29,49 +29,58 @@
 extern "C" const uint8_t aotic_constants_blob[];
 
 // The generated kernels, defined in kernels_avx2_1.cpp, kernels_avx2_2.cpp, kernels_avx2_3.cpp,
-// kernels_base_1.cpp, kernels_base_2.cpp, kernels_base_3.cpp.
+// kernels_avx2_4.cpp, kernels_base_1.cpp, kernels_base_2.cpp, kernels_base_3.cpp,
+// kernels_base_4.cpp.
 namespace aotic_kernels {
 namespace avx2 {
 void k0_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0, int64_t s77);
 void k1_layer_norm(const float* __restrict in0, const float* __restrict in1, const float* __restrict in2,
     float* __restrict out0, int64_t s77);
-void k2_permute_slice_squeeze_mul_expand_clone(const float* __restrict in0, float* __restrict out0,
+void k2_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0, int64_t s77);
+void k3_permute_slice_squeeze_mul_expand_clone(const float* __restrict in0, float* __restrict out0,
     int64_t s77);
-void k3_permute_slice_squeeze_permute_mul_expand_clone(const float* __restrict in0,
+void k4_permute_slice_squeeze_permute_mul_expand_clone(const float* __restrict in0,
     float* __restrict out0, int64_t s77);
-void k4_softmax(const float* __restrict in0, float* __restrict out0, int64_t s77);
-void k5_eq_logical_not(const float* __restrict in0, bool* __restrict out0, int64_t s77);
-void k6_logical_not_where(const float* __restrict in0, const float* __restrict in1,
+void k5_softmax(const float* __restrict in0, float* __restrict out0, int64_t s77);
+void k6_eq_logical_not(const float* __restrict in0, bool* __restrict out0, int64_t s77);
+void k7_logical_not_where(const float* __restrict in0, const float* __restrict in1,
     const bool* __restrict in2, float* __restrict out0, int64_t s77);
-void k7_permute_slice_squeeze_expand_clone(const float* __restrict in0, float* __restrict out0, int64_t s77);
-void k8_permute_clone(const float* __restrict in0, float* __restrict out0, int64_t s77);
-void k9_add_add(const float* __restrict in0, const float* __restrict in1, const float* __restrict in2,
+void k8_permute_slice_squeeze_expand_clone(const float* __restrict in0, float* __restrict out0, int64_t s77);
+void k9_permute_clone(const float* __restrict in0, float* __restrict out0, int64_t s77);
+void k10_add_add(const float* __restrict in0, const float* __restrict in1, const float* __restrict in2,
     float* __restrict out0, int64_t s77);
-void k10_gelu(const float* __restrict in0, float* __restrict out0, int64_t s77);
 void k11_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0, int64_t s77);
-void k12_add_select_layer_norm(const float* __restrict in0, const float* __restrict in1,
+void k12_gelu(const float* __restrict in0, float* __restrict out0, int64_t s77);
+void k13_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0, int64_t s77);
+void k14_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0, int64_t s77);
+void k15_add_select_layer_norm(const float* __restrict in0, const float* __restrict in1,
     const float* __restrict in2, const float* __restrict in3, float* __restrict out0, int64_t s77);
+void k16_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0, int64_t s77);
 }  // namespace avx2
 namespace base {
 void k0_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0, int64_t s77);
 void k1_layer_norm(const float* __restrict in0, const float* __restrict in1, const float* __restrict in2,
     float* __restrict out0, int64_t s77);
-void k2_permute_slice_squeeze_mul_expand_clone(const float* __restrict in0, float* __restrict out0,
+void k2_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0, int64_t s77);
+void k3_permute_slice_squeeze_mul_expand_clone(const float* __restrict in0, float* __restrict out0,
     int64_t s77);
-void k3_permute_slice_squeeze_permute_mul_expand_clone(const float* __restrict in0,
+void k4_permute_slice_squeeze_permute_mul_expand_clone(const float* __restrict in0,
     float* __restrict out0, int64_t s77);
-void k4_softmax(const float* __restrict in0, float* __restrict out0, int64_t s77);
-void k5_eq_logical_not(const float* __restrict in0, bool* __restrict out0, int64_t s77);
-void k6_logical_not_where(const float* __restrict in0, const float* __restrict in1,
+void k5_softmax(const float* __restrict in0, float* __restrict out0, int64_t s77);
+void k6_eq_logical_not(const float* __restrict in0, bool* __restrict out0, int64_t s77);
+void k7_logical_not_where(const float* __restrict in0, const float* __restrict in1,
     const bool* __restrict in2, float* __restrict out0, int64_t s77);
-void k7_permute_slice_squeeze_expand_clone(const float* __restrict in0, float* __restrict out0, int64_t s77);
-void k8_permute_clone(const float* __restrict in0, float* __restrict out0, int64_t s77);
-void k9_add_add(const float* __restrict in0, const float* __restrict in1, const float* __restrict in2,
+void k8_permute_slice_squeeze_expand_clone(const float* __restrict in0, float* __restrict out0, int64_t s77);
+void k9_permute_clone(const float* __restrict in0, float* __restrict out0, int64_t s77);
+void k10_add_add(const float* __restrict in0, const float* __restrict in1, const float* __restrict in2,
     float* __restrict out0, int64_t s77);
-void k10_gelu(const float* __restrict in0, float* __restrict out0, int64_t s77);
 void k11_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0, int64_t s77);
-void k12_add_select_layer_norm(const float* __restrict in0, const float* __restrict in1,
+void k12_gelu(const float* __restrict in0, float* __restrict out0, int64_t s77);
+void k13_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0, int64_t s77);
+void k14_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0, int64_t s77);
+void k15_add_select_layer_norm(const float* __restrict in0, const float* __restrict in1,
     const float* __restrict in2, const float* __restrict in3, float* __restrict out0, int64_t s77);
+void k16_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0, int64_t s77);
 }  // namespace base
 }  // namespace aotic_kernels
 
@@ -423,24 +432,45 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
   const int64_t shape_1[] = {mul_26, 64};
   check(aoti_torch_cpu_reshape(getitem.get(), shape_1, 2, view_1.out()), "node 'view_1' (aten.view.default)");
   // getitem is free: its buffer is kept for bmm_2
-  // node 'addmm' (aten.addmm.default)
+  // node 'addmm_mm' (aten.mm.default)
+  TensorHandle addmm_mm;
+  const int64_t addmm_mm_sizes[] = {17 * s77, 192};
+  const int64_t addmm_mm_strides[] = {192, 1};
+  check(aoti_torch_empty_strided(
+            2, addmm_mm_sizes, addmm_mm_strides, kFloat32, kCPU, kDefaultDeviceIndex, addmm_mm.out()),
+        "allocate addmm_mm");
+  check(aoti_torch_cpu_mm_out(addmm_mm.get(), view_1.get(), p_blocks_0_qkv_weight_kn_1),
+        "node 'addmm_mm' (aten.mm.default)");
+  view_1.reset();
+  // node 'addmm' (aten.add.Tensor)
   TensorHandle addmm;
   const int64_t addmm_sizes[] = {17 * s77, 192};
   const int64_t addmm_strides[] = {192, 1};
   check(aoti_torch_empty_strided(
             2, addmm_sizes, addmm_strides, kFloat32, kCPU, kDefaultDeviceIndex, addmm.out()),
         "allocate addmm");
-  check(aoti_torch_cpu_addmm_out(
-            addmm.get(), p_blocks_0_qkv_bias_1, view_1.get(), p_blocks_0_qkv_weight_kn_1, 1.0, 1.0),
-        "node 'addmm' (aten.addmm.default)");
-  view_1.reset();
+  {
+    const int64_t addmm_mm_layout[] = {192, 1};
+    TensorHandle addmm_mm_copy;
+    const float* addmm_mm_data = kernel_input<float>(addmm_mm.get(), 2, addmm_mm_layout, addmm_mm_copy);
+    const int64_t p_blocks_0_qkv_bias_layout[] = {1};
+    TensorHandle p_blocks_0_qkv_bias_copy;
+    const float* p_blocks_0_qkv_bias_data = kernel_input<float>(p_blocks_0_qkv_bias_1, 1,
+        p_blocks_0_qkv_bias_layout, p_blocks_0_qkv_bias_copy);
+    auto* kernel_2 = &aotic_kernels::base::k2_add;
+    if (kernels_avx2()) {
+      kernel_2 = &aotic_kernels::avx2::k2_add;
+    }
+    kernel_2(addmm_mm_data, p_blocks_0_qkv_bias_data, aotic::runtime::data<float>(addmm.get()), s77);
+  }
+  // addmm_mm is free: its buffer is kept for addmm_3
   // node 'view_2' (aten.view.default)
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
   // may share addmm's storage (a view)
   TensorHandle view_2;
   const int64_t shape_2[] = {sym_size_int_7, 17, 192};
   check(aoti_torch_cpu_reshape(addmm.get(), shape_2, 3, view_2.out()), "node 'view_2' (aten.view.default)");
-  // addmm is free: its buffer is kept for addmm_3
+  // addmm is free: its buffer is kept for addmm_3_mm
   // node 'view_3' (aten.view.default)
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
   // may share view_2's storage (a view)
@@ -462,11 +492,11 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     const int64_t view_3_layout[] = {3264, 192, 64, 16, 1};
     TensorHandle view_3_copy;
     const float* view_3_data = kernel_input<float>(view_3.get(), 5, view_3_layout, view_3_copy);
-    auto* kernel_2 = &aotic_kernels::base::k2_permute_slice_squeeze_mul_expand_clone;
+    auto* kernel_3 = &aotic_kernels::base::k3_permute_slice_squeeze_mul_expand_clone;
     if (kernels_avx2()) {
-      kernel_2 = &aotic_kernels::avx2::k2_permute_slice_squeeze_mul_expand_clone;
+      kernel_3 = &aotic_kernels::avx2::k3_permute_slice_squeeze_mul_expand_clone;
     }
-    kernel_2(view_3_data, aotic::runtime::data<float>(clone.get()), s77);
+    kernel_3(view_3_data, aotic::runtime::data<float>(clone.get()), s77);
   }
   // node 'view_4' (aten.view.default)
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
@@ -487,11 +517,11 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     const int64_t view_3_layout_1[] = {3264, 192, 64, 16, 1};
     TensorHandle view_3_copy_1;
     const float* view_3_data_1 = kernel_input<float>(view_3.get(), 5, view_3_layout_1, view_3_copy_1);
-    auto* kernel_3 = &aotic_kernels::base::k3_permute_slice_squeeze_permute_mul_expand_clone;
+    auto* kernel_4 = &aotic_kernels::base::k4_permute_slice_squeeze_permute_mul_expand_clone;
     if (kernels_avx2()) {
-      kernel_3 = &aotic_kernels::avx2::k3_permute_slice_squeeze_permute_mul_expand_clone;
+      kernel_4 = &aotic_kernels::avx2::k4_permute_slice_squeeze_permute_mul_expand_clone;
     }
-    kernel_3(view_3_data_1, aotic::runtime::data<float>(clone_1.get()), s77);
+    kernel_4(view_3_data_1, aotic::runtime::data<float>(clone_1.get()), s77);
   }
   // node 'view_5' (aten.view.default)
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
@@ -527,11 +557,11 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     const int64_t view_6_layout[] = {1156, 289, 17, 1};
     TensorHandle view_6_copy;
     const float* view_6_data = kernel_input<float>(view_6.get(), 4, view_6_layout, view_6_copy);
-    auto* kernel_4 = &aotic_kernels::base::k4_softmax;
+    auto* kernel_5 = &aotic_kernels::base::k5_softmax;
     if (kernels_avx2()) {
-      kernel_4 = &aotic_kernels::avx2::k4_softmax;
+      kernel_5 = &aotic_kernels::avx2::k5_softmax;
     }
-    kernel_4(view_6_data, aotic::runtime::data<float>(_softmax.get()), s77);
+    kernel_5(view_6_data, aotic::runtime::data<float>(_softmax.get()), s77);
   }
   // node 'logical_not' (aten.logical_not.default)
   TensorHandle logical_not;
@@ -545,11 +575,11 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     const int64_t view_6_layout_1[] = {1156, 289, 17, 1};
     TensorHandle view_6_copy_1;
     const float* view_6_data_1 = kernel_input<float>(view_6.get(), 4, view_6_layout_1, view_6_copy_1);
-    auto* kernel_5 = &aotic_kernels::base::k5_eq_logical_not;
+    auto* kernel_6 = &aotic_kernels::base::k6_eq_logical_not;
     if (kernels_avx2()) {
-      kernel_5 = &aotic_kernels::avx2::k5_eq_logical_not;
+      kernel_6 = &aotic_kernels::avx2::k6_eq_logical_not;
     }
-    kernel_5(view_6_data_1, aotic::runtime::data<bool>(logical_not.get()), s77);
+    kernel_6(view_6_data_1, aotic::runtime::data<bool>(logical_not.get()), s77);
   }
   view_6.reset();
   // node 'any_1' (aten.any.dim)
@@ -583,11 +613,11 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     const int64_t any_1_layout[] = {68, 17, 1, 1};
     TensorHandle any_1_copy;
     const bool* any_1_data = kernel_input<bool>(any_1.get(), 4, any_1_layout, any_1_copy);
-    auto* kernel_6 = &aotic_kernels::base::k6_logical_not_where;
+    auto* kernel_7 = &aotic_kernels::base::k7_logical_not_where;
     if (kernels_avx2()) {
-      kernel_6 = &aotic_kernels::avx2::k6_logical_not_where;
+      kernel_7 = &aotic_kernels::avx2::k7_logical_not_where;
     }
-    kernel_6(_softmax_data, full_like_data, any_1_data, aotic::runtime::data<float>(where.get()), s77);
+    kernel_7(_softmax_data, full_like_data, any_1_data, aotic::runtime::data<float>(where.get()), s77);
   }
   // _softmax is free: its buffer is kept for where_1
   any_1.reset();
@@ -615,11 +645,11 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     const int64_t view_3_layout_2[] = {3264, 192, 64, 16, 1};
     TensorHandle view_3_copy_2;
     const float* view_3_data_2 = kernel_input<float>(view_3.get(), 5, view_3_layout_2, view_3_copy_2);
-    auto* kernel_7 = &aotic_kernels::base::k7_permute_slice_squeeze_expand_clone;
+    auto* kernel_8 = &aotic_kernels::base::k8_permute_slice_squeeze_expand_clone;
     if (kernels_avx2()) {
-      kernel_7 = &aotic_kernels::avx2::k7_permute_slice_squeeze_expand_clone;
+      kernel_8 = &aotic_kernels::avx2::k8_permute_slice_squeeze_expand_clone;
     }
-    kernel_7(view_3_data_2, aotic::runtime::data<float>(clone_2.get()), s77);
+    kernel_8(view_3_data_2, aotic::runtime::data<float>(clone_2.get()), s77);
   }
   view_3.reset();
   // node 'view_8' (aten.view.default)
@@ -658,11 +688,11 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     const int64_t view_9_layout[] = {1088, 272, 16, 1};
     TensorHandle view_9_copy;
     const float* view_9_data = kernel_input<float>(view_9.get(), 4, view_9_layout, view_9_copy);
-    auto* kernel_8 = &aotic_kernels::base::k8_permute_clone;
+    auto* kernel_9 = &aotic_kernels::base::k9_permute_clone;
     if (kernels_avx2()) {
-      kernel_8 = &aotic_kernels::avx2::k8_permute_clone;
+      kernel_9 = &aotic_kernels::avx2::k9_permute_clone;
     }
-    kernel_8(view_9_data, aotic::runtime::data<float>(clone_3.get()), s77);
+    kernel_9(view_9_data, aotic::runtime::data<float>(clone_3.get()), s77);
   }
   view_9.reset();
   // node 'permute_5' (aten.permute.default)
@@ -749,11 +779,11 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     TensorHandle p_blocks_0_proj_bias_copy;
     const float* p_blocks_0_proj_bias_data = kernel_input<float>(p_blocks_0_proj_bias_1, 1,
         p_blocks_0_proj_bias_layout, p_blocks_0_proj_bias_copy);
-    auto* kernel_9 = &aotic_kernels::base::k9_add_add;
+    auto* kernel_10 = &aotic_kernels::base::k10_add_add;
     if (kernels_avx2()) {
-      kernel_9 = &aotic_kernels::avx2::k9_add_add;
+      kernel_10 = &aotic_kernels::avx2::k10_add_add;
     }
-    kernel_9(add_17_data_1, view_13_data, p_blocks_0_proj_bias_data,
+    kernel_10(add_17_data_1, view_13_data, p_blocks_0_proj_bias_data,
         aotic::runtime::data<float>(add_110.get()), s77);
   }
   // add_17 is free: its buffer is kept for add_244
@@ -773,11 +803,11 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     TensorHandle p_blocks_0_n2_bias_copy;
     const float* p_blocks_0_n2_bias_data = kernel_input<float>(p_blocks_0_n2_bias_1, 1,
         p_blocks_0_n2_bias_layout, p_blocks_0_n2_bias_copy);
-    auto* kernel_10 = &aotic_kernels::base::k1_layer_norm;
+    auto* kernel_11 = &aotic_kernels::base::k1_layer_norm;
     if (kernels_avx2()) {
-      kernel_10 = &aotic_kernels::avx2::k1_layer_norm;
+      kernel_11 = &aotic_kernels::avx2::k1_layer_norm;
     }
-    kernel_10(add_110_data, p_blocks_0_n2_weight_data, p_blocks_0_n2_bias_data,
+    kernel_11(add_110_data, p_blocks_0_n2_weight_data, p_blocks_0_n2_bias_data,
         aotic::runtime::data<float>(getitem_3.get()), s77);
   }
   // node 'view_14' (aten.view.default)
@@ -788,17 +818,39 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
   check(aoti_torch_cpu_reshape(getitem_3.get(), shape_14, 2, view_14.out()),
         "node 'view_14' (aten.view.default)");
   // getitem_3 is free: its buffer is kept for add_151
-  // node 'addmm_1' (aten.addmm.default)
+  // node 'addmm_1_mm' (aten.mm.default)
+  TensorHandle addmm_1_mm;
+  const int64_t addmm_1_mm_sizes[] = {17 * s77, 128};
+  const int64_t addmm_1_mm_strides[] = {128, 1};
+  check(aoti_torch_empty_strided(
+            2, addmm_1_mm_sizes, addmm_1_mm_strides, kFloat32, kCPU, kDefaultDeviceIndex, addmm_1_mm.out()),
+        "allocate addmm_1_mm");
+  check(aoti_torch_cpu_mm_out(addmm_1_mm.get(), view_14.get(), p_blocks_0_fc1_weight_kn_1),
+        "node 'addmm_1_mm' (aten.mm.default)");
+  view_14.reset();
+  // node 'addmm_1' (aten.add.Tensor)
   TensorHandle addmm_1;
   const int64_t addmm_1_sizes[] = {17 * s77, 128};
   const int64_t addmm_1_strides[] = {128, 1};
   check(aoti_torch_empty_strided(
             2, addmm_1_sizes, addmm_1_strides, kFloat32, kCPU, kDefaultDeviceIndex, addmm_1.out()),
         "allocate addmm_1");
-  check(aoti_torch_cpu_addmm_out(
-            addmm_1.get(), p_blocks_0_fc1_bias_1, view_14.get(), p_blocks_0_fc1_weight_kn_1, 1.0, 1.0),
-        "node 'addmm_1' (aten.addmm.default)");
-  view_14.reset();
+  {
+    const int64_t addmm_1_mm_layout[] = {128, 1};
+    TensorHandle addmm_1_mm_copy;
+    const float* addmm_1_mm_data = kernel_input<float>(addmm_1_mm.get(), 2, addmm_1_mm_layout,
+        addmm_1_mm_copy);
+    const int64_t p_blocks_0_fc1_bias_layout[] = {1};
+    TensorHandle p_blocks_0_fc1_bias_copy;
+    const float* p_blocks_0_fc1_bias_data = kernel_input<float>(p_blocks_0_fc1_bias_1, 1,
+        p_blocks_0_fc1_bias_layout, p_blocks_0_fc1_bias_copy);
+    auto* kernel_12 = &aotic_kernels::base::k11_add;
+    if (kernels_avx2()) {
+      kernel_12 = &aotic_kernels::avx2::k11_add;
+    }
+    kernel_12(addmm_1_mm_data, p_blocks_0_fc1_bias_data, aotic::runtime::data<float>(addmm_1.get()), s77);
+  }
+  // addmm_1_mm is free: its buffer is kept for addmm_4
   // node 'view_15' (aten.view.default)
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
   // may share addmm_1's storage (a view)
@@ -806,7 +858,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
   const int64_t shape_15[] = {sym_size_int_7, 17, 128};
   check(aoti_torch_cpu_reshape(addmm_1.get(), shape_15, 3, view_15.out()),
         "node 'view_15' (aten.view.default)");
-  // addmm_1 is free: its buffer is kept for addmm_4
+  // addmm_1 is free: its buffer is kept for addmm_4_mm
   // node 'gelu' (aten.gelu.default)
   TensorHandle gelu;
   const int64_t gelu_sizes[] = {s77, 17, 128};
@@ -818,11 +870,11 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     const int64_t view_15_layout[] = {2176, 128, 1};
     TensorHandle view_15_copy;
     const float* view_15_data = kernel_input<float>(view_15.get(), 3, view_15_layout, view_15_copy);
-    auto* kernel_11 = &aotic_kernels::base::k10_gelu;
+    auto* kernel_13 = &aotic_kernels::base::k12_gelu;
     if (kernels_avx2()) {
-      kernel_11 = &aotic_kernels::avx2::k10_gelu;
+      kernel_13 = &aotic_kernels::avx2::k12_gelu;
     }
-    kernel_11(view_15_data, aotic::runtime::data<float>(gelu.get()), s77);
+    kernel_13(view_15_data, aotic::runtime::data<float>(gelu.get()), s77);
   }
   view_15.reset();
   // node 'view_16' (aten.view.default)
@@ -832,17 +884,39 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
   const int64_t shape_16[] = {mul_26, 128};
   check(aoti_torch_cpu_reshape(gelu.get(), shape_16, 2, view_16.out()), "node 'view_16' (aten.view.default)");
   // gelu is free: its buffer is kept for gelu_1
-  // node 'addmm_2' (aten.addmm.default)
+  // node 'addmm_2_mm' (aten.mm.default)
+  TensorHandle addmm_2_mm;
+  const int64_t addmm_2_mm_sizes[] = {17 * s77, 64};
+  const int64_t addmm_2_mm_strides[] = {64, 1};
+  check(aoti_torch_empty_strided(
+            2, addmm_2_mm_sizes, addmm_2_mm_strides, kFloat32, kCPU, kDefaultDeviceIndex, addmm_2_mm.out()),
+        "allocate addmm_2_mm");
+  check(aoti_torch_cpu_mm_out(addmm_2_mm.get(), view_16.get(), p_blocks_0_fc2_weight_kn_1),
+        "node 'addmm_2_mm' (aten.mm.default)");
+  view_16.reset();
+  // node 'addmm_2' (aten.add.Tensor)
   TensorHandle addmm_2;
   const int64_t addmm_2_sizes[] = {17 * s77, 64};
   const int64_t addmm_2_strides[] = {64, 1};
   check(aoti_torch_empty_strided(
             2, addmm_2_sizes, addmm_2_strides, kFloat32, kCPU, kDefaultDeviceIndex, addmm_2.out()),
         "allocate addmm_2");
-  check(aoti_torch_cpu_addmm_out(
-            addmm_2.get(), p_blocks_0_fc2_bias_1, view_16.get(), p_blocks_0_fc2_weight_kn_1, 1.0, 1.0),
-        "node 'addmm_2' (aten.addmm.default)");
-  view_16.reset();
+  {
+    const int64_t addmm_2_mm_layout[] = {64, 1};
+    TensorHandle addmm_2_mm_copy;
+    const float* addmm_2_mm_data = kernel_input<float>(addmm_2_mm.get(), 2, addmm_2_mm_layout,
+        addmm_2_mm_copy);
+    const int64_t p_blocks_0_fc2_bias_layout[] = {1};
+    TensorHandle p_blocks_0_fc2_bias_copy;
+    const float* p_blocks_0_fc2_bias_data = kernel_input<float>(p_blocks_0_fc2_bias_1, 1,
+        p_blocks_0_fc2_bias_layout, p_blocks_0_fc2_bias_copy);
+    auto* kernel_14 = &aotic_kernels::base::k13_add;
+    if (kernels_avx2()) {
+      kernel_14 = &aotic_kernels::avx2::k13_add;
+    }
+    kernel_14(addmm_2_mm_data, p_blocks_0_fc2_bias_data, aotic::runtime::data<float>(addmm_2.get()), s77);
+  }
+  // addmm_2_mm is free: its buffer is kept for addmm_5
   // node 'view_17' (aten.view.default)
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
   // may share addmm_2's storage (a view)
@@ -850,7 +924,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
   const int64_t shape_17[] = {sym_size_int_7, 17, 64};
   check(aoti_torch_cpu_reshape(addmm_2.get(), shape_17, 3, view_17.out()),
         "node 'view_17' (aten.view.default)");
-  // addmm_2 is free: its buffer is kept for addmm_5
+  // addmm_2 is free: its buffer is kept for addmm_5_mm
   // node 'add_151' (aten.add.Tensor)
   TensorHandle add_151;
   add_151 = std::move(getitem_3);  // getitem_3's buffer: same dtype, sizes and strides
@@ -861,11 +935,11 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     const int64_t view_17_layout[] = {1088, 64, 1};
     TensorHandle view_17_copy;
     const float* view_17_data = kernel_input<float>(view_17.get(), 3, view_17_layout, view_17_copy);
-    auto* kernel_12 = &aotic_kernels::base::k11_add;
+    auto* kernel_15 = &aotic_kernels::base::k14_add;
     if (kernels_avx2()) {
-      kernel_12 = &aotic_kernels::avx2::k11_add;
+      kernel_15 = &aotic_kernels::avx2::k14_add;
     }
-    kernel_12(add_110_data_1, view_17_data, aotic::runtime::data<float>(add_151.get()), s77);
+    kernel_15(add_110_data_1, view_17_data, aotic::runtime::data<float>(add_151.get()), s77);
   }
   // add_110 is free: its buffer is kept for getitem_6
   view_17.reset();
@@ -884,11 +958,11 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     TensorHandle p_blocks_1_n1_bias_copy;
     const float* p_blocks_1_n1_bias_data = kernel_input<float>(p_blocks_1_n1_bias_1, 1,
         p_blocks_1_n1_bias_layout, p_blocks_1_n1_bias_copy);
-    auto* kernel_13 = &aotic_kernels::base::k1_layer_norm;
+    auto* kernel_16 = &aotic_kernels::base::k1_layer_norm;
     if (kernels_avx2()) {
-      kernel_13 = &aotic_kernels::avx2::k1_layer_norm;
+      kernel_16 = &aotic_kernels::avx2::k1_layer_norm;
     }
-    kernel_13(add_151_data, p_blocks_1_n1_weight_data, p_blocks_1_n1_bias_data,
+    kernel_16(add_151_data, p_blocks_1_n1_weight_data, p_blocks_1_n1_bias_data,
         aotic::runtime::data<float>(getitem_6.get()), s77);
   }
   // node 'view_18' (aten.view.default)
@@ -899,13 +973,31 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
   check(aoti_torch_cpu_reshape(getitem_6.get(), shape_18, 2, view_18.out()),
         "node 'view_18' (aten.view.default)");
   // getitem_6 is free: its buffer is kept for bmm_5
-  // node 'addmm_3' (aten.addmm.default)
-  TensorHandle addmm_3;
-  addmm_3 = std::move(addmm);  // addmm's buffer: same dtype, sizes and strides
-  check(aoti_torch_cpu_addmm_out(
-            addmm_3.get(), p_blocks_1_qkv_bias_1, view_18.get(), p_blocks_1_qkv_weight_kn_1, 1.0, 1.0),
-        "node 'addmm_3' (aten.addmm.default)");
+  // node 'addmm_3_mm' (aten.mm.default)
+  TensorHandle addmm_3_mm;
+  addmm_3_mm = std::move(addmm);  // addmm's buffer: same dtype, sizes and strides
+  check(aoti_torch_cpu_mm_out(addmm_3_mm.get(), view_18.get(), p_blocks_1_qkv_weight_kn_1),
+        "node 'addmm_3_mm' (aten.mm.default)");
   view_18.reset();
+  // node 'addmm_3' (aten.add.Tensor)
+  TensorHandle addmm_3;
+  addmm_3 = std::move(addmm_mm);  // addmm_mm's buffer: same dtype, sizes and strides
+  {
+    const int64_t addmm_3_mm_layout[] = {192, 1};
+    TensorHandle addmm_3_mm_copy;
+    const float* addmm_3_mm_data = kernel_input<float>(addmm_3_mm.get(), 2, addmm_3_mm_layout,
+        addmm_3_mm_copy);
+    const int64_t p_blocks_1_qkv_bias_layout[] = {1};
+    TensorHandle p_blocks_1_qkv_bias_copy;
+    const float* p_blocks_1_qkv_bias_data = kernel_input<float>(p_blocks_1_qkv_bias_1, 1,
+        p_blocks_1_qkv_bias_layout, p_blocks_1_qkv_bias_copy);
+    auto* kernel_17 = &aotic_kernels::base::k2_add;
+    if (kernels_avx2()) {
+      kernel_17 = &aotic_kernels::avx2::k2_add;
+    }
+    kernel_17(addmm_3_mm_data, p_blocks_1_qkv_bias_data, aotic::runtime::data<float>(addmm_3.get()), s77);
+  }
+  addmm_3_mm.reset();
   // node 'view_19' (aten.view.default)
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
   // may share addmm_3's storage (a view)
@@ -930,11 +1022,11 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     const int64_t view_20_layout[] = {3264, 192, 64, 16, 1};
     TensorHandle view_20_copy;
     const float* view_20_data = kernel_input<float>(view_20.get(), 5, view_20_layout, view_20_copy);
-    auto* kernel_14 = &aotic_kernels::base::k2_permute_slice_squeeze_mul_expand_clone;
+    auto* kernel_18 = &aotic_kernels::base::k3_permute_slice_squeeze_mul_expand_clone;
     if (kernels_avx2()) {
-      kernel_14 = &aotic_kernels::avx2::k2_permute_slice_squeeze_mul_expand_clone;
+      kernel_18 = &aotic_kernels::avx2::k3_permute_slice_squeeze_mul_expand_clone;
     }
-    kernel_14(view_20_data, aotic::runtime::data<float>(clone_4.get()), s77);
+    kernel_18(view_20_data, aotic::runtime::data<float>(clone_4.get()), s77);
   }
   // node 'view_21' (aten.view.default)
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
@@ -952,11 +1044,11 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     const int64_t view_20_layout_1[] = {3264, 192, 64, 16, 1};
     TensorHandle view_20_copy_1;
     const float* view_20_data_1 = kernel_input<float>(view_20.get(), 5, view_20_layout_1, view_20_copy_1);
-    auto* kernel_15 = &aotic_kernels::base::k3_permute_slice_squeeze_permute_mul_expand_clone;
+    auto* kernel_19 = &aotic_kernels::base::k4_permute_slice_squeeze_permute_mul_expand_clone;
     if (kernels_avx2()) {
-      kernel_15 = &aotic_kernels::avx2::k3_permute_slice_squeeze_permute_mul_expand_clone;
+      kernel_19 = &aotic_kernels::avx2::k4_permute_slice_squeeze_permute_mul_expand_clone;
     }
-    kernel_15(view_20_data_1, aotic::runtime::data<float>(clone_5.get()), s77);
+    kernel_19(view_20_data_1, aotic::runtime::data<float>(clone_5.get()), s77);
   }
   // node 'view_22' (aten.view.default)
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
@@ -987,11 +1079,11 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     const int64_t view_23_layout[] = {1156, 289, 17, 1};
     TensorHandle view_23_copy;
     const float* view_23_data = kernel_input<float>(view_23.get(), 4, view_23_layout, view_23_copy);
-    auto* kernel_16 = &aotic_kernels::base::k4_softmax;
+    auto* kernel_20 = &aotic_kernels::base::k5_softmax;
     if (kernels_avx2()) {
-      kernel_16 = &aotic_kernels::avx2::k4_softmax;
+      kernel_20 = &aotic_kernels::avx2::k5_softmax;
     }
-    kernel_16(view_23_data, aotic::runtime::data<float>(_softmax_1.get()), s77);
+    kernel_20(view_23_data, aotic::runtime::data<float>(_softmax_1.get()), s77);
   }
   // node 'logical_not_2' (aten.logical_not.default)
   TensorHandle logical_not_2;
@@ -1001,11 +1093,11 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     const int64_t view_23_layout_1[] = {1156, 289, 17, 1};
     TensorHandle view_23_copy_1;
     const float* view_23_data_1 = kernel_input<float>(view_23.get(), 4, view_23_layout_1, view_23_copy_1);
-    auto* kernel_17 = &aotic_kernels::base::k5_eq_logical_not;
+    auto* kernel_21 = &aotic_kernels::base::k6_eq_logical_not;
     if (kernels_avx2()) {
-      kernel_17 = &aotic_kernels::avx2::k5_eq_logical_not;
+      kernel_21 = &aotic_kernels::avx2::k6_eq_logical_not;
     }
-    kernel_17(view_23_data_1, aotic::runtime::data<bool>(logical_not_2.get()), s77);
+    kernel_21(view_23_data_1, aotic::runtime::data<bool>(logical_not_2.get()), s77);
   }
   view_23.reset();
   // node 'any_2' (aten.any.dim)
@@ -1037,11 +1129,11 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     const int64_t any_2_layout[] = {68, 17, 1, 1};
     TensorHandle any_2_copy;
     const bool* any_2_data = kernel_input<bool>(any_2.get(), 4, any_2_layout, any_2_copy);
-    auto* kernel_18 = &aotic_kernels::base::k6_logical_not_where;
+    auto* kernel_22 = &aotic_kernels::base::k7_logical_not_where;
     if (kernels_avx2()) {
-      kernel_18 = &aotic_kernels::avx2::k6_logical_not_where;
+      kernel_22 = &aotic_kernels::avx2::k7_logical_not_where;
     }
-    kernel_18(_softmax_1_data, full_like_1_data, any_2_data, aotic::runtime::data<float>(where_1.get()), s77);
+    kernel_22(_softmax_1_data, full_like_1_data, any_2_data, aotic::runtime::data<float>(where_1.get()), s77);
   }
   _softmax_1.reset();
   any_2.reset();
@@ -1069,11 +1161,11 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     const int64_t view_20_layout_2[] = {3264, 192, 64, 16, 1};
     TensorHandle view_20_copy_2;
     const float* view_20_data_2 = kernel_input<float>(view_20.get(), 5, view_20_layout_2, view_20_copy_2);
-    auto* kernel_19 = &aotic_kernels::base::k7_permute_slice_squeeze_expand_clone;
+    auto* kernel_23 = &aotic_kernels::base::k8_permute_slice_squeeze_expand_clone;
     if (kernels_avx2()) {
-      kernel_19 = &aotic_kernels::avx2::k7_permute_slice_squeeze_expand_clone;
+      kernel_23 = &aotic_kernels::avx2::k8_permute_slice_squeeze_expand_clone;
     }
-    kernel_19(view_20_data_2, aotic::runtime::data<float>(clone_6.get()), s77);
+    kernel_23(view_20_data_2, aotic::runtime::data<float>(clone_6.get()), s77);
   }
   view_20.reset();
   // node 'view_25' (aten.view.default)
@@ -1106,11 +1198,11 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     const int64_t view_26_layout[] = {1088, 272, 16, 1};
     TensorHandle view_26_copy;
     const float* view_26_data = kernel_input<float>(view_26.get(), 4, view_26_layout, view_26_copy);
-    auto* kernel_20 = &aotic_kernels::base::k8_permute_clone;
+    auto* kernel_24 = &aotic_kernels::base::k9_permute_clone;
     if (kernels_avx2()) {
-      kernel_20 = &aotic_kernels::avx2::k8_permute_clone;
+      kernel_24 = &aotic_kernels::avx2::k9_permute_clone;
     }
-    kernel_20(view_26_data, aotic::runtime::data<float>(clone_7.get()), s77);
+    kernel_24(view_26_data, aotic::runtime::data<float>(clone_7.get()), s77);
   }
   view_26.reset();
   // node 'permute_14' (aten.permute.default)
@@ -1193,11 +1285,11 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     TensorHandle p_blocks_1_proj_bias_copy;
     const float* p_blocks_1_proj_bias_data = kernel_input<float>(p_blocks_1_proj_bias_1, 1,
         p_blocks_1_proj_bias_layout, p_blocks_1_proj_bias_copy);
-    auto* kernel_21 = &aotic_kernels::base::k9_add_add;
+    auto* kernel_25 = &aotic_kernels::base::k10_add_add;
     if (kernels_avx2()) {
-      kernel_21 = &aotic_kernels::avx2::k9_add_add;
+      kernel_25 = &aotic_kernels::avx2::k10_add_add;
     }
-    kernel_21(add_151_data_1, view_30_data, p_blocks_1_proj_bias_data,
+    kernel_25(add_151_data_1, view_30_data, p_blocks_1_proj_bias_data,
         aotic::runtime::data<float>(add_244.get()), s77);
   }
   add_151.reset();
@@ -1217,11 +1309,11 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     TensorHandle p_blocks_1_n2_bias_copy;
     const float* p_blocks_1_n2_bias_data = kernel_input<float>(p_blocks_1_n2_bias_1, 1,
         p_blocks_1_n2_bias_layout, p_blocks_1_n2_bias_copy);
-    auto* kernel_22 = &aotic_kernels::base::k1_layer_norm;
+    auto* kernel_26 = &aotic_kernels::base::k1_layer_norm;
     if (kernels_avx2()) {
-      kernel_22 = &aotic_kernels::avx2::k1_layer_norm;
+      kernel_26 = &aotic_kernels::avx2::k1_layer_norm;
     }
-    kernel_22(add_244_data, p_blocks_1_n2_weight_data, p_blocks_1_n2_bias_data,
+    kernel_26(add_244_data, p_blocks_1_n2_weight_data, p_blocks_1_n2_bias_data,
         aotic::runtime::data<float>(getitem_9.get()), s77);
   }
   // node 'view_31' (aten.view.default)
@@ -1232,13 +1324,31 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
   check(aoti_torch_cpu_reshape(getitem_9.get(), shape_31, 2, view_31.out()),
         "node 'view_31' (aten.view.default)");
   getitem_9.reset();
-  // node 'addmm_4' (aten.addmm.default)
-  TensorHandle addmm_4;
-  addmm_4 = std::move(addmm_1);  // addmm_1's buffer: same dtype, sizes and strides
-  check(aoti_torch_cpu_addmm_out(
-            addmm_4.get(), p_blocks_1_fc1_bias_1, view_31.get(), p_blocks_1_fc1_weight_kn_1, 1.0, 1.0),
-        "node 'addmm_4' (aten.addmm.default)");
+  // node 'addmm_4_mm' (aten.mm.default)
+  TensorHandle addmm_4_mm;
+  addmm_4_mm = std::move(addmm_1);  // addmm_1's buffer: same dtype, sizes and strides
+  check(aoti_torch_cpu_mm_out(addmm_4_mm.get(), view_31.get(), p_blocks_1_fc1_weight_kn_1),
+        "node 'addmm_4_mm' (aten.mm.default)");
   view_31.reset();
+  // node 'addmm_4' (aten.add.Tensor)
+  TensorHandle addmm_4;
+  addmm_4 = std::move(addmm_1_mm);  // addmm_1_mm's buffer: same dtype, sizes and strides
+  {
+    const int64_t addmm_4_mm_layout[] = {128, 1};
+    TensorHandle addmm_4_mm_copy;
+    const float* addmm_4_mm_data = kernel_input<float>(addmm_4_mm.get(), 2, addmm_4_mm_layout,
+        addmm_4_mm_copy);
+    const int64_t p_blocks_1_fc1_bias_layout[] = {1};
+    TensorHandle p_blocks_1_fc1_bias_copy;
+    const float* p_blocks_1_fc1_bias_data = kernel_input<float>(p_blocks_1_fc1_bias_1, 1,
+        p_blocks_1_fc1_bias_layout, p_blocks_1_fc1_bias_copy);
+    auto* kernel_27 = &aotic_kernels::base::k11_add;
+    if (kernels_avx2()) {
+      kernel_27 = &aotic_kernels::avx2::k11_add;
+    }
+    kernel_27(addmm_4_mm_data, p_blocks_1_fc1_bias_data, aotic::runtime::data<float>(addmm_4.get()), s77);
+  }
+  addmm_4_mm.reset();
   // node 'view_32' (aten.view.default)
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
   // may share addmm_4's storage (a view)
@@ -1254,11 +1364,11 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     const int64_t view_32_layout[] = {2176, 128, 1};
     TensorHandle view_32_copy;
     const float* view_32_data = kernel_input<float>(view_32.get(), 3, view_32_layout, view_32_copy);
-    auto* kernel_23 = &aotic_kernels::base::k10_gelu;
+    auto* kernel_28 = &aotic_kernels::base::k12_gelu;
     if (kernels_avx2()) {
-      kernel_23 = &aotic_kernels::avx2::k10_gelu;
+      kernel_28 = &aotic_kernels::avx2::k12_gelu;
     }
-    kernel_23(view_32_data, aotic::runtime::data<float>(gelu_1.get()), s77);
+    kernel_28(view_32_data, aotic::runtime::data<float>(gelu_1.get()), s77);
   }
   view_32.reset();
   // node 'view_33' (aten.view.default)
@@ -1269,13 +1379,31 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
   check(aoti_torch_cpu_reshape(gelu_1.get(), shape_33, 2, view_33.out()),
         "node 'view_33' (aten.view.default)");
   gelu_1.reset();
-  // node 'addmm_5' (aten.addmm.default)
-  TensorHandle addmm_5;
-  addmm_5 = std::move(addmm_2);  // addmm_2's buffer: same dtype, sizes and strides
-  check(aoti_torch_cpu_addmm_out(
-            addmm_5.get(), p_blocks_1_fc2_bias_1, view_33.get(), p_blocks_1_fc2_weight_kn_1, 1.0, 1.0),
-        "node 'addmm_5' (aten.addmm.default)");
+  // node 'addmm_5_mm' (aten.mm.default)
+  TensorHandle addmm_5_mm;
+  addmm_5_mm = std::move(addmm_2);  // addmm_2's buffer: same dtype, sizes and strides
+  check(aoti_torch_cpu_mm_out(addmm_5_mm.get(), view_33.get(), p_blocks_1_fc2_weight_kn_1),
+        "node 'addmm_5_mm' (aten.mm.default)");
   view_33.reset();
+  // node 'addmm_5' (aten.add.Tensor)
+  TensorHandle addmm_5;
+  addmm_5 = std::move(addmm_2_mm);  // addmm_2_mm's buffer: same dtype, sizes and strides
+  {
+    const int64_t addmm_5_mm_layout[] = {64, 1};
+    TensorHandle addmm_5_mm_copy;
+    const float* addmm_5_mm_data = kernel_input<float>(addmm_5_mm.get(), 2, addmm_5_mm_layout,
+        addmm_5_mm_copy);
+    const int64_t p_blocks_1_fc2_bias_layout[] = {1};
+    TensorHandle p_blocks_1_fc2_bias_copy;
+    const float* p_blocks_1_fc2_bias_data = kernel_input<float>(p_blocks_1_fc2_bias_1, 1,
+        p_blocks_1_fc2_bias_layout, p_blocks_1_fc2_bias_copy);
+    auto* kernel_29 = &aotic_kernels::base::k13_add;
+    if (kernels_avx2()) {
+      kernel_29 = &aotic_kernels::avx2::k13_add;
+    }
+    kernel_29(addmm_5_mm_data, p_blocks_1_fc2_bias_data, aotic::runtime::data<float>(addmm_5.get()), s77);
+  }
+  addmm_5_mm.reset();
   // node 'view_34' (aten.view.default)
   // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
   // may share addmm_5's storage (a view)
@@ -1307,26 +1435,48 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     TensorHandle p_norm_bias_copy;
     const float* p_norm_bias_data = kernel_input<float>(p_norm_bias_1, 1, p_norm_bias_layout,
         p_norm_bias_copy);
-    auto* kernel_24 = &aotic_kernels::base::k12_add_select_layer_norm;
+    auto* kernel_30 = &aotic_kernels::base::k15_add_select_layer_norm;
     if (kernels_avx2()) {
-      kernel_24 = &aotic_kernels::avx2::k12_add_select_layer_norm;
+      kernel_30 = &aotic_kernels::avx2::k15_add_select_layer_norm;
     }
-    kernel_24(add_244_data_1, view_34_data, p_norm_weight_data, p_norm_bias_data,
+    kernel_30(add_244_data_1, view_34_data, p_norm_weight_data, p_norm_bias_data,
         aotic::runtime::data<float>(getitem_12.get()), s77);
   }
   add_244.reset();
   view_34.reset();
-  // node 'addmm_6' (aten.addmm.default)
+  // node 'addmm_6_mm' (aten.mm.default)
+  TensorHandle addmm_6_mm;
+  const int64_t addmm_6_mm_sizes[] = {s77, 10};
+  const int64_t addmm_6_mm_strides[] = {10, 1};
+  check(aoti_torch_empty_strided(
+            2, addmm_6_mm_sizes, addmm_6_mm_strides, kFloat32, kCPU, kDefaultDeviceIndex, addmm_6_mm.out()),
+        "allocate addmm_6_mm");
+  check(aoti_torch_cpu_mm_out(addmm_6_mm.get(), getitem_12.get(), p_head_weight_kn_1),
+        "node 'addmm_6_mm' (aten.mm.default)");
+  getitem_12.reset();
+  // node 'addmm_6' (aten.add.Tensor)
   TensorHandle addmm_6;
   const int64_t addmm_6_sizes[] = {s77, 10};
   const int64_t addmm_6_strides[] = {10, 1};
   check(aoti_torch_empty_strided(
             2, addmm_6_sizes, addmm_6_strides, kFloat32, kCPU, kDefaultDeviceIndex, addmm_6.out()),
         "allocate addmm_6");
-  check(aoti_torch_cpu_addmm_out(
-            addmm_6.get(), p_head_bias_1, getitem_12.get(), p_head_weight_kn_1, 1.0, 1.0),
-        "node 'addmm_6' (aten.addmm.default)");
-  getitem_12.reset();
+  {
+    const int64_t addmm_6_mm_layout[] = {10, 1};
+    TensorHandle addmm_6_mm_copy;
+    const float* addmm_6_mm_data = kernel_input<float>(addmm_6_mm.get(), 2, addmm_6_mm_layout,
+        addmm_6_mm_copy);
+    const int64_t p_head_bias_layout[] = {1};
+    TensorHandle p_head_bias_copy;
+    const float* p_head_bias_data = kernel_input<float>(p_head_bias_1, 1, p_head_bias_layout,
+        p_head_bias_copy);
+    auto* kernel_31 = &aotic_kernels::base::k16_add;
+    if (kernels_avx2()) {
+      kernel_31 = &aotic_kernels::avx2::k16_add;
+    }
+    kernel_31(addmm_6_mm_data, p_head_bias_data, aotic::runtime::data<float>(addmm_6.get()), s77);
+  }
+  addmm_6_mm.reset();
   outputs[0] = new_reference(addmm_6.get()).release();
 }
 
@@ -1534,7 +1684,7 @@ const aotic::runtime::ModelSpec kSpec = {
 const aotic::runtime::ModelSpec& aotic_model_spec() { return kSpec; }
 
 // ---- kernels_avx2_1.cpp ----
-// Generated by aotic 0.1.0 from tiny_vit.core.pt2: kernels of model.cpp, AVX2/FMA build, part 1 of 3.
+// Generated by aotic 0.1.0 from tiny_vit.core.pt2: kernels of model.cpp, AVX2/FMA build, part 1 of 4.
 // Generated code: do not edit.
 #include <cstdint>
 #include <type_traits>
@@ -2037,8 +2187,23 @@ void k1_layer_norm(const float* __restrict in0, const float* __restrict in1, con
   });
 }
 
+// nodes addmm, addmm_3
+void k2_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0, int64_t s77) {
+  aotic::runtime::parallel_for((17 * s77), (3264 * s77), [&](int64_t i0_begin, int64_t i0_end) {
+    for (int64_t i0 = i0_begin; i0 < i0_end; ++i0) {
+      #pragma omp simd
+      for (int64_t i1 = 0; i1 < 192; ++i1) {
+        const float t0 = in0[192 * i0 + i1];
+        const float t1 = in1[i1];
+        const float t2 = km::add(t0, t1);
+        out0[192 * i0 + i1] = t2;
+      }
+    }
+  });
+}
+
 // nodes permute_2, slice_1, squeeze, mul_47, expand_1, clone, permute_11, slice_4, squeeze_3, ...
-void k2_permute_slice_squeeze_mul_expand_clone(const float* __restrict in0, float* __restrict out0,
+void k3_permute_slice_squeeze_mul_expand_clone(const float* __restrict in0, float* __restrict out0,
     int64_t s77) {
   aotic::runtime::parallel_for((4 * s77), (1088 * s77), [&](int64_t i0_i1_begin, int64_t i0_i1_end) {
     for (int64_t i0_i1 = i0_i1_begin; i0_i1 < i0_i1_end; ++i0_i1) {
@@ -2051,23 +2216,6 @@ void k2_permute_slice_squeeze_mul_expand_clone(const float* __restrict in0, floa
           const float t1 = km::mul(t0, 0.5f);
           out0[1088 * i0 + 272 * i1 + 16 * i2 + i3] = t1;
         }
-      }
-    }
-  });
-}
-
-// nodes permute_2, slice_2, squeeze_1, permute_3, mul_48, expand_2, clone_1, permute_11, ...
-void k3_permute_slice_squeeze_permute_mul_expand_clone(const float* __restrict in0,
-    float* __restrict out0, int64_t s77) {
-  aotic::runtime::parallel_for((64 * s77), (1088 * s77), [&](int64_t i0_i1_begin, int64_t i0_i1_end) {
-    for (int64_t i0_i1 = i0_i1_begin; i0_i1 < i0_i1_end; ++i0_i1) {
-      const int64_t i0 = i0_i1 / 64;
-      const int64_t i1 = i0_i1 % 64;
-      #pragma omp simd
-      for (int64_t i3 = 0; i3 < 17; ++i3) {
-        const float t0 = in0[3264 * i0 + 192 * i3 + i1 + 64];
-        const float t1 = km::mul(t0, 0.5f);
-        out0[1088 * i0 + 17 * i1 + i3] = t1;
       }
     }
   });
@@ -2081,7 +2229,7 @@ void k3_permute_slice_squeeze_permute_mul_expand_clone(const float* __restrict i
 }  // namespace aotic_kernels
 
 // ---- kernels_avx2_2.cpp ----
-// Generated by aotic 0.1.0 from tiny_vit.core.pt2: kernels of model.cpp, AVX2/FMA build, part 2 of 3.
+// Generated by aotic 0.1.0 from tiny_vit.core.pt2: kernels of model.cpp, AVX2/FMA build, part 2 of 4.
 // Generated code: do not edit.
 #include <cstdint>
 #include <type_traits>
@@ -2528,8 +2676,25 @@ KM_FN T square(T x) {
 #endif
 namespace avx2 {
 
+// nodes permute_2, slice_2, squeeze_1, permute_3, mul_48, expand_2, clone_1, permute_11, ...
+void k4_permute_slice_squeeze_permute_mul_expand_clone(const float* __restrict in0,
+    float* __restrict out0, int64_t s77) {
+  aotic::runtime::parallel_for((64 * s77), (1088 * s77), [&](int64_t i0_i1_begin, int64_t i0_i1_end) {
+    for (int64_t i0_i1 = i0_i1_begin; i0_i1 < i0_i1_end; ++i0_i1) {
+      const int64_t i0 = i0_i1 / 64;
+      const int64_t i1 = i0_i1 % 64;
+      #pragma omp simd
+      for (int64_t i3 = 0; i3 < 17; ++i3) {
+        const float t0 = in0[3264 * i0 + 192 * i3 + i1 + 64];
+        const float t1 = km::mul(t0, 0.5f);
+        out0[1088 * i0 + 17 * i1 + i3] = t1;
+      }
+    }
+  });
+}
+
 // nodes _softmax, _softmax_1
-void k4_softmax(const float* __restrict in0, float* __restrict out0, int64_t s77) {
+void k5_softmax(const float* __restrict in0, float* __restrict out0, int64_t s77) {
   aotic::runtime::parallel_for((68 * s77), (1156 * s77), [&](int64_t i0_begin, int64_t i0_end) {
     for (int64_t i0 = i0_begin; i0 < i0_end; ++i0) {
       float max = -km::infinity<float>();
@@ -2558,7 +2723,7 @@ void k4_softmax(const float* __restrict in0, float* __restrict out0, int64_t s77
 }
 
 // nodes eq_44, logical_not, eq_155, logical_not_2
-void k5_eq_logical_not(const float* __restrict in0, bool* __restrict out0, int64_t s77) {
+void k6_eq_logical_not(const float* __restrict in0, bool* __restrict out0, int64_t s77) {
   aotic::runtime::parallel_for((1156 * s77), (1156 * s77), [&](int64_t i0_begin, int64_t i0_end) {
     #pragma omp simd
     for (int64_t i0 = i0_begin; i0 < i0_end; ++i0) {
@@ -2571,7 +2736,7 @@ void k5_eq_logical_not(const float* __restrict in0, bool* __restrict out0, int64
 }
 
 // nodes logical_not_1, where, logical_not_3, where_1
-void k6_logical_not_where(const float* __restrict in0, const float* __restrict in1,
+void k7_logical_not_where(const float* __restrict in0, const float* __restrict in1,
     const bool* __restrict in2, float* __restrict out0, int64_t s77) {
   aotic::runtime::parallel_for((68 * s77), (1156 * s77), [&](int64_t i0_begin, int64_t i0_end) {
     for (int64_t i0 = i0_begin; i0 < i0_end; ++i0) {
@@ -2587,38 +2752,6 @@ void k6_logical_not_where(const float* __restrict in0, const float* __restrict i
     }
   });
 }
-
-// nodes permute_2, slice_3, squeeze_2, expand_4, clone_2, permute_11, slice_6, squeeze_5, ...
-void k7_permute_slice_squeeze_expand_clone(const float* __restrict in0, float* __restrict out0, int64_t s77) {
-  aotic::runtime::parallel_for((4 * s77), (1088 * s77), [&](int64_t i0_i1_begin, int64_t i0_i1_end) {
-    for (int64_t i0_i1 = i0_i1_begin; i0_i1 < i0_i1_end; ++i0_i1) {
-      const int64_t i0 = i0_i1 / 4;
-      const int64_t i1 = i0_i1 % 4;
-      for (int64_t i2 = 0; i2 < 17; ++i2) {
-        #pragma omp simd
-        for (int64_t i3 = 0; i3 < 16; ++i3) {
-          const float t0 = in0[3264 * i0 + 192 * i2 + 16 * i1 + i3 + 128];
-          out0[1088 * i0 + 272 * i1 + 16 * i2 + i3] = t0;
-        }
-      }
-    }
-  });
-}
-
-// nodes permute_4, clone_3, permute_13, clone_7
-void k8_permute_clone(const float* __restrict in0, float* __restrict out0, int64_t s77) {
-  aotic::runtime::parallel_for((68 * s77), (1088 * s77), [&](int64_t i0_i1_begin, int64_t i0_i1_end) {
-    for (int64_t i0_i1 = i0_i1_begin; i0_i1 < i0_i1_end; ++i0_i1) {
-      const int64_t i0 = i0_i1 / ((4 * s77));
-      const int64_t i1 = i0_i1 % ((4 * s77));
-      #pragma omp simd
-      for (int64_t i3 = 0; i3 < 16; ++i3) {
-        const float t0 = in0[272 * i1 + 16 * i0 + i3];
-        out0[(64 * s77) * i0 + 16 * i1 + i3] = t0;
-      }
-    }
-  });
-}
 }  // namespace avx2
 #if defined(__clang__)
 #pragma clang attribute pop
@@ -2628,7 +2761,7 @@ void k8_permute_clone(const float* __restrict in0, float* __restrict out0, int64
 }  // namespace aotic_kernels
 
 // ---- kernels_avx2_3.cpp ----
-// Generated by aotic 0.1.0 from tiny_vit.core.pt2: kernels of model.cpp, AVX2/FMA build, part 3 of 3.
+// Generated by aotic 0.1.0 from tiny_vit.core.pt2: kernels of model.cpp, AVX2/FMA build, part 3 of 4.
 // Generated code: do not edit.
 #include <cstdint>
 #include <type_traits>
@@ -3075,8 +3208,40 @@ KM_FN T square(T x) {
 #endif
 namespace avx2 {
 
+// nodes permute_2, slice_3, squeeze_2, expand_4, clone_2, permute_11, slice_6, squeeze_5, ...
+void k8_permute_slice_squeeze_expand_clone(const float* __restrict in0, float* __restrict out0, int64_t s77) {
+  aotic::runtime::parallel_for((4 * s77), (1088 * s77), [&](int64_t i0_i1_begin, int64_t i0_i1_end) {
+    for (int64_t i0_i1 = i0_i1_begin; i0_i1 < i0_i1_end; ++i0_i1) {
+      const int64_t i0 = i0_i1 / 4;
+      const int64_t i1 = i0_i1 % 4;
+      for (int64_t i2 = 0; i2 < 17; ++i2) {
+        #pragma omp simd
+        for (int64_t i3 = 0; i3 < 16; ++i3) {
+          const float t0 = in0[3264 * i0 + 192 * i2 + 16 * i1 + i3 + 128];
+          out0[1088 * i0 + 272 * i1 + 16 * i2 + i3] = t0;
+        }
+      }
+    }
+  });
+}
+
+// nodes permute_4, clone_3, permute_13, clone_7
+void k9_permute_clone(const float* __restrict in0, float* __restrict out0, int64_t s77) {
+  aotic::runtime::parallel_for((68 * s77), (1088 * s77), [&](int64_t i0_i1_begin, int64_t i0_i1_end) {
+    for (int64_t i0_i1 = i0_i1_begin; i0_i1 < i0_i1_end; ++i0_i1) {
+      const int64_t i0 = i0_i1 / ((4 * s77));
+      const int64_t i1 = i0_i1 % ((4 * s77));
+      #pragma omp simd
+      for (int64_t i3 = 0; i3 < 16; ++i3) {
+        const float t0 = in0[272 * i1 + 16 * i0 + i3];
+        out0[(64 * s77) * i0 + 16 * i1 + i3] = t0;
+      }
+    }
+  });
+}
+
 // nodes add_105, add_110, add_239, add_244
-void k9_add_add(const float* __restrict in0, const float* __restrict in1, const float* __restrict in2,
+void k10_add_add(const float* __restrict in0, const float* __restrict in1, const float* __restrict in2,
     float* __restrict out0, int64_t s77) {
   aotic::runtime::parallel_for((17 * s77), (1088 * s77), [&](int64_t i0_begin, int64_t i0_end) {
     for (int64_t i0 = i0_begin; i0 < i0_end; ++i0) {
@@ -3093,8 +3258,23 @@ void k9_add_add(const float* __restrict in0, const float* __restrict in1, const 
   });
 }
 
+// nodes addmm_1, addmm_4
+void k11_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0, int64_t s77) {
+  aotic::runtime::parallel_for((17 * s77), (2176 * s77), [&](int64_t i0_begin, int64_t i0_end) {
+    for (int64_t i0 = i0_begin; i0 < i0_end; ++i0) {
+      #pragma omp simd
+      for (int64_t i1 = 0; i1 < 128; ++i1) {
+        const float t0 = in0[128 * i0 + i1];
+        const float t1 = in1[i1];
+        const float t2 = km::add(t0, t1);
+        out0[128 * i0 + i1] = t2;
+      }
+    }
+  });
+}
+
 // nodes gelu, gelu_1
-void k10_gelu(const float* __restrict in0, float* __restrict out0, int64_t s77) {
+void k12_gelu(const float* __restrict in0, float* __restrict out0, int64_t s77) {
   aotic::runtime::parallel_for((2176 * s77), (2176 * s77), [&](int64_t i0_begin, int64_t i0_end) {
     #pragma omp simd
     for (int64_t i0 = i0_begin; i0 < i0_end; ++i0) {
@@ -3105,8 +3285,478 @@ void k10_gelu(const float* __restrict in0, float* __restrict out0, int64_t s77) 
   });
 }
 
+// nodes addmm_2, addmm_5
+void k13_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0, int64_t s77) {
+  aotic::runtime::parallel_for((17 * s77), (1088 * s77), [&](int64_t i0_begin, int64_t i0_end) {
+    for (int64_t i0 = i0_begin; i0 < i0_end; ++i0) {
+      #pragma omp simd
+      for (int64_t i1 = 0; i1 < 64; ++i1) {
+        const float t0 = in0[64 * i0 + i1];
+        const float t1 = in1[i1];
+        const float t2 = km::add(t0, t1);
+        out0[64 * i0 + i1] = t2;
+      }
+    }
+  });
+}
+}  // namespace avx2
+#if defined(__clang__)
+#pragma clang attribute pop
+#else
+#pragma GCC pop_options
+#endif
+}  // namespace aotic_kernels
+
+// ---- kernels_avx2_4.cpp ----
+// Generated by aotic 0.1.0 from tiny_vit.core.pt2: kernels of model.cpp, AVX2/FMA build, part 4 of 4.
+// Generated code: do not edit.
+#include <cstdint>
+#include <type_traits>
+#ifdef __CUDACC__
+#include <cmath>
+#endif
+// Helpers generated kernels call run on the host, and on the GPU when nvcc compiles for CUDA.
+#ifdef __CUDACC__
+#define AOTIC_HOST_DEVICE __host__ __device__
+#else
+#define AOTIC_HOST_DEVICE
+#endif
+#include "aotic/runtime/threads.h"
+
+namespace aotic_kernels {
+namespace {
+
+// Host and device: generated CUDA kernels call the same functions (the CPU polynomials below are
+// for vectorised host loops; GPU code calls the device's own exp, tanh and erf).
+#define KM_FN AOTIC_HOST_DEVICE inline
+namespace km {
+
+/// The C library's math for float and double (integers as double, as <cmath> takes them).
+namespace libm {
+#ifdef __CUDACC__
+#define KM_LIBM(name) using std::name;
+#define KM_LIBM2(name) using std::name;
+#else
+#define KM_LIBM(name)                                           \
+  inline float name(float x) { return __builtin_##name##f(x); } \
+  inline double name(double x) { return __builtin_##name(x); }  \
+  template <typename T>                                         \
+  inline double name(T x) {                                     \
+    return __builtin_##name(static_cast<double>(x));            \
+  }
+#define KM_LIBM2(name)                                                       \
+  inline float name(float a, float b) { return __builtin_##name##f(a, b); }  \
+  inline double name(double a, double b) { return __builtin_##name(a, b); }  \
+  template <typename T>                                                      \
+  inline double name(T a, T b) {                                             \
+    return __builtin_##name(static_cast<double>(a), static_cast<double>(b)); \
+  }
+#endif
+KM_LIBM(exp)
+KM_LIBM(exp2)
+KM_LIBM(expm1)
+KM_LIBM(log)
+KM_LIBM(log2)
+KM_LIBM(log10)
+KM_LIBM(log1p)
+KM_LIBM(sqrt)
+KM_LIBM(sin)
+KM_LIBM(cos)
+KM_LIBM(tan)
+KM_LIBM(asin)
+KM_LIBM(acos)
+KM_LIBM(atan)
+KM_LIBM(sinh)
+KM_LIBM(cosh)
+KM_LIBM(tanh)
+KM_LIBM(asinh)
+KM_LIBM(acosh)
+KM_LIBM(atanh)
+KM_LIBM(erf)
+KM_LIBM(erfc)
+KM_LIBM(floor)
+KM_LIBM(ceil)
+KM_LIBM(trunc)
+KM_LIBM(nearbyint)
+KM_LIBM(fabs)
+KM_LIBM2(pow)
+KM_LIBM2(atan2)
+KM_LIBM2(fmod)
+#undef KM_LIBM
+#undef KM_LIBM2
+}  // namespace libm
+
+/// Infinity and a quiet NaN of a floating-point type.
+#ifdef __CUDACC_RTC__
+template <typename T>
+KM_FN constexpr T infinity() {
+  return static_cast<T>(__builtin_bit_cast(double, 0x7ff0000000000000ul));
+}
+template <typename T>
+KM_FN constexpr T quiet_nan() {
+  return static_cast<T>(__builtin_bit_cast(double, 0x7ff8000000000000ul));
+}
+#define KM_MEMCPY memcpy
+#else
+template <typename T>
+KM_FN constexpr T infinity() {
+  return static_cast<T>(__builtin_huge_val());
+}
+template <typename T>
+KM_FN constexpr T quiet_nan() {
+  return static_cast<T>(__builtin_nan(""));
+}
+#define KM_MEMCPY __builtin_memcpy
+#endif
+template <typename T>
+KM_FN T fmod(T a, T b) {
+  return libm::fmod(a, b);
+}
+
+template <typename T>
+constexpr bool kWraps = std::is_integral_v<T> && !std::is_same_v<T, bool>;
+
+template <typename T>
+KM_FN T add(T a, T b) {
+  if constexpr (kWraps<T>) {
+    return static_cast<T>(static_cast<uint64_t>(a) + static_cast<uint64_t>(b));
+  } else {
+    return a + b;
+  }
+}
+template <typename T>
+KM_FN T sub(T a, T b) {
+  if constexpr (kWraps<T>) {
+    return static_cast<T>(static_cast<uint64_t>(a) - static_cast<uint64_t>(b));
+  } else {
+    return a - b;
+  }
+}
+template <typename T>
+KM_FN T mul(T a, T b) {
+  if constexpr (kWraps<T>) {
+    return static_cast<T>(static_cast<uint64_t>(a) * static_cast<uint64_t>(b));
+  } else {
+    return a * b;
+  }
+}
+template <typename T>
+KM_FN T neg(T a) {
+  if constexpr (kWraps<T>) {
+    return static_cast<T>(uint64_t{0} - static_cast<uint64_t>(a));
+  } else {
+    return -a;
+  }
+}
+template <typename T>
+KM_FN T abs(T a) {
+  if constexpr (kWraps<T>) {
+    return a < 0 ? neg(a) : a;
+  } else if constexpr (std::is_same_v<T, bool>) {
+    return a;
+  } else {
+    return libm::fabs(a);
+  }
+}
+template <typename T>
+KM_FN T maximum(T a, T b) {
+  if constexpr (std::is_floating_point_v<T>) {
+    return a != a ? a : b != b ? b : a > b ? a : b;
+  } else {
+    return a > b ? a : b;
+  }
+}
+template <typename T>
+KM_FN T minimum(T a, T b) {
+  if constexpr (std::is_floating_point_v<T>) {
+    return a != a ? a : b != b ? b : a < b ? a : b;
+  } else {
+    return a < b ? a : b;
+  }
+}
+/// PyTorch's conversion: to bool is `!= 0`; otherwise C++'s (floats to integers truncate).
+template <typename To, typename From>
+KM_FN To convert(From v) {
+  if constexpr (std::is_same_v<To, bool>) {
+    return v != From(0);
+  } else {
+    return static_cast<To>(v);
+  }
+}
+/// expf in straight-line arithmetic (Cephes' polynomial, within 2 ulp), so that `omp simd` loops
+/// calling it vectorise; NaN, infinities and underflow as std::exp.
+KM_FN float exp_float(float x) {
+  float c = x < 88.3762626647949f ? x : 88.3762626647949f;
+  c = c > -88.3762626647949f ? c : -88.3762626647949f;
+  // n = round(c * log2(e)) by adding 1.5 * 2^23: exact for |n| < 2^22, no conversion or libm call,
+  // so the loop still vectorises; its bits hold n as an integer.
+  const float shifted = c * 1.44269504088896341f + 12582912.0f;
+  const float n = shifted - 12582912.0f;
+  float r = c - n * 0.693359375f;
+  r = r - n * -2.12194440e-4f;
+  const float z = r * r;
+  float y = 1.9875691500e-4f;
+  y = y * r + 1.3981999507e-3f;
+  y = y * r + 8.3334519073e-3f;
+  y = y * r + 4.1665795894e-2f;
+  y = y * r + 1.6666665459e-1f;
+  y = y * r + 5.0000001201e-1f;
+  y = y * z + r + 1.0f;
+  int32_t ni;
+  KM_MEMCPY(&ni, &shifted, sizeof(ni));
+  ni -= 0x4B400000;
+  // 2^n as two factors, each a normal float for n in [-127, 128].
+  const int32_t half = ni / 2;
+  const int32_t bits_a = (half + 127) * (1 << 23), bits_b = (ni - half + 127) * (1 << 23);
+  float scale_a, scale_b;
+  KM_MEMCPY(&scale_a, &bits_a, sizeof(scale_a));
+  KM_MEMCPY(&scale_b, &bits_b, sizeof(scale_b));
+  float e = y * scale_a * scale_b;
+  e = x > 88.7228391f ? infinity<float>() : e;
+  e = x < -103.972084f ? 0.0f : e;
+  return x != x ? x : e;
+}
+template <typename T>
+KM_FN T exp(T x) {
+#ifdef __CUDA_ARCH__
+  return libm::exp(x);
+#else
+  if constexpr (std::is_same_v<T, float>) {
+    return exp_float(x);
+  } else {
+    return libm::exp(x);
+  }
+#endif
+}
+template <typename T>
+KM_FN T exp2(T x) {
+  return libm::exp2(x);
+}
+template <typename T>
+KM_FN T expm1(T x) {
+  return libm::expm1(x);
+}
+template <typename T>
+KM_FN T log(T x) {
+  return libm::log(x);
+}
+template <typename T>
+KM_FN T log2(T x) {
+  return libm::log2(x);
+}
+template <typename T>
+KM_FN T log10(T x) {
+  return libm::log10(x);
+}
+template <typename T>
+KM_FN T log1p(T x) {
+  return libm::log1p(x);
+}
+template <typename T>
+KM_FN T sqrt(T x) {
+  return libm::sqrt(x);
+}
+template <typename T>
+KM_FN T rsqrt(T x) {
+  return T(1) / libm::sqrt(x);
+}
+template <typename T>
+KM_FN T reciprocal(T x) {
+  return T(1) / x;
+}
+template <typename T>
+KM_FN T sin(T x) {
+  return libm::sin(x);
+}
+template <typename T>
+KM_FN T cos(T x) {
+  return libm::cos(x);
+}
+template <typename T>
+KM_FN T tan(T x) {
+  return libm::tan(x);
+}
+template <typename T>
+KM_FN T asin(T x) {
+  return libm::asin(x);
+}
+template <typename T>
+KM_FN T acos(T x) {
+  return libm::acos(x);
+}
+template <typename T>
+KM_FN T atan(T x) {
+  return libm::atan(x);
+}
+template <typename T>
+KM_FN T sinh(T x) {
+  return libm::sinh(x);
+}
+template <typename T>
+KM_FN T cosh(T x) {
+  return libm::cosh(x);
+}
+template <typename T>
+KM_FN T tanh(T x) {
+#ifdef __CUDA_ARCH__
+  return libm::tanh(x);
+#else
+  if constexpr (std::is_same_v<T, float>) {
+    // 1 - 2 / (e^2x + 1), vectorisable; odd, and exact at the saturated ends.
+    const float a = x < 0 ? -x : x;
+    const float t = 1.0f - 2.0f / (exp_float(2.0f * a) + 1.0f);
+    const float r = a < 0.0004f ? a : t;
+    return x != x ? x : x < 0 ? -r : r;
+  } else {
+    return libm::tanh(x);
+  }
+#endif
+}
+template <typename T>
+KM_FN T asinh(T x) {
+  return libm::asinh(x);
+}
+template <typename T>
+KM_FN T acosh(T x) {
+  return libm::acosh(x);
+}
+template <typename T>
+KM_FN T atanh(T x) {
+  return libm::atanh(x);
+}
+template <typename T>
+KM_FN T erf(T x) {
+#ifdef __CUDA_ARCH__
+  return libm::erf(x);
+#else
+  if constexpr (std::is_same_v<T, float>) {
+    // Abramowitz and Stegun 7.1.26 (absolute error below 1.5e-7), vectorisable.
+    const float a = x < 0 ? -x : x;
+    const float t = 1.0f / (1.0f + 0.3275911f * a);
+    float p = 1.061405429f;
+    p = p * t - 1.453152027f;
+    p = p * t + 1.421413741f;
+    p = p * t - 0.284496736f;
+    p = p * t + 0.254829592f;
+    const float r = 1.0f - p * t * exp_float(-a * a);
+    return x != x ? x : x < 0 ? -r : r;
+  } else {
+    return libm::erf(x);
+  }
+#endif
+}
+template <typename T>
+KM_FN T erfc(T x) {
+  return libm::erfc(x);
+}
+template <typename T>
+KM_FN T floor(T x) {
+  return libm::floor(x);
+}
+template <typename T>
+KM_FN T ceil(T x) {
+  return libm::ceil(x);
+}
+template <typename T>
+KM_FN T trunc(T x) {
+  return libm::trunc(x);
+}
+/// Half to even, as torch.round.
+template <typename T>
+KM_FN T round(T x) {
+  return libm::nearbyint(x);
+}
+template <typename T>
+KM_FN T frac(T x) {
+  return x - libm::trunc(x);
+}
+template <typename T>
+KM_FN T sign(T x) {
+  if constexpr (std::is_same_v<T, bool>) {
+    return x;
+  } else {
+    return static_cast<T>((T(0) < x) - (x < T(0)));
+  }
+}
+template <typename T>
+KM_FN T sigmoid(T x) {
+  return T(1) / (T(1) + exp(-x));
+}
+template <typename T>
+KM_FN T relu(T x) {
+  if constexpr (std::is_same_v<T, bool>) {
+    return x;
+  } else {
+    return maximum(x, T(0));
+  }
+}
+template <typename T>
+KM_FN T gelu(T x) {
+  return T(0.5) * x * (T(1) + erf(x * T(0.70710678118654752440)));
+}
+template <typename T>
+KM_FN T gelu_tanh(T x) {
+  const T inner = T(0.79788456080286535588) * (x + T(0.044715) * x * x * x);
+  return T(0.5) * x * (T(1) + tanh(inner));
+}
+template <typename T>
+KM_FN T silu(T x) {
+  return x / (T(1) + exp(-x));
+}
+template <typename T>
+KM_FN T mish(T x) {
+  return x * libm::tanh(libm::log1p(libm::exp(x)));
+}
+template <typename T>
+KM_FN T hardsigmoid(T x) {
+  return minimum(maximum(x + T(3), T(0)), T(6)) / T(6);
+}
+template <typename T>
+KM_FN T hardswish(T x) {
+  return x * minimum(maximum(x + T(3), T(0)), T(6)) / T(6);
+}
+template <typename T>
+KM_FN T pow(T a, T b) {
+  return libm::pow(a, b);
+}
+template <typename T>
+KM_FN T atan2(T a, T b) {
+  return libm::atan2(a, b);
+}
+template <typename T>
+KM_FN bool isnan(T x) {
+  if constexpr (std::is_floating_point_v<T>) {
+    return x != x;
+  } else {
+    return false;
+  }
+}
+template <typename T>
+KM_FN bool isinf(T x) {
+  if constexpr (std::is_floating_point_v<T>) {
+    return x == infinity<T>() || x == -infinity<T>();
+  } else {
+    return false;
+  }
+}
+template <typename T>
+KM_FN T square(T x) {
+  return mul(x, x);
+}
+
+}  // namespace km
+
+}  // namespace
+#if defined(__clang__)
+#pragma clang attribute push(__attribute__((target("avx2,fma,f16c,bmi,bmi2"))), apply_to = function)
+#else
+#pragma GCC push_options
+#pragma GCC target("avx2,fma,f16c,bmi,bmi2")
+#endif
+namespace avx2 {
+
 // nodes add_151
-void k11_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0, int64_t s77) {
+void k14_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0, int64_t s77) {
   aotic::runtime::parallel_for((1088 * s77), (1088 * s77), [&](int64_t i0_begin, int64_t i0_end) {
     #pragma omp simd
     for (int64_t i0 = i0_begin; i0 < i0_end; ++i0) {
@@ -3119,7 +3769,7 @@ void k11_add(const float* __restrict in0, const float* __restrict in1, float* __
 }
 
 // nodes add_285, select, native_layer_norm_4
-void k12_add_select_layer_norm(const float* __restrict in0, const float* __restrict in1,
+void k15_add_select_layer_norm(const float* __restrict in0, const float* __restrict in1,
     const float* __restrict in2, const float* __restrict in3, float* __restrict out0, int64_t s77) {
   aotic::runtime::parallel_for((s77), 64, [&](int64_t i0_begin, int64_t i0_end) {
     for (int64_t i0 = i0_begin; i0 < i0_end; ++i0) {
@@ -3164,6 +3814,21 @@ void k12_add_select_layer_norm(const float* __restrict in0, const float* __restr
     }
   });
 }
+
+// nodes addmm_6
+void k16_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0, int64_t s77) {
+  aotic::runtime::parallel_for((s77), (10 * s77), [&](int64_t i0_begin, int64_t i0_end) {
+    for (int64_t i0 = i0_begin; i0 < i0_end; ++i0) {
+      #pragma omp simd
+      for (int64_t i1 = 0; i1 < 10; ++i1) {
+        const float t0 = in0[10 * i0 + i1];
+        const float t1 = in1[i1];
+        const float t2 = km::add(t0, t1);
+        out0[10 * i0 + i1] = t2;
+      }
+    }
+  });
+}
 }  // namespace avx2
 #if defined(__clang__)
 #pragma clang attribute pop
@@ -3173,7 +3838,7 @@ void k12_add_select_layer_norm(const float* __restrict in0, const float* __restr
 }  // namespace aotic_kernels
 
 // ---- kernels_base_1.cpp ----
-// Generated by aotic 0.1.0 from tiny_vit.core.pt2: kernels of model.cpp, baseline build, part 1 of 3.
+// Generated by aotic 0.1.0 from tiny_vit.core.pt2: kernels of model.cpp, baseline build, part 1 of 4.
 // Generated code: do not edit.
 #include <cstdint>
 #include <type_traits>
@@ -3670,8 +4335,23 @@ void k1_layer_norm(const float* __restrict in0, const float* __restrict in1, con
   });
 }
 
+// nodes addmm, addmm_3
+void k2_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0, int64_t s77) {
+  aotic::runtime::parallel_for((17 * s77), (3264 * s77), [&](int64_t i0_begin, int64_t i0_end) {
+    for (int64_t i0 = i0_begin; i0 < i0_end; ++i0) {
+      #pragma omp simd
+      for (int64_t i1 = 0; i1 < 192; ++i1) {
+        const float t0 = in0[192 * i0 + i1];
+        const float t1 = in1[i1];
+        const float t2 = km::add(t0, t1);
+        out0[192 * i0 + i1] = t2;
+      }
+    }
+  });
+}
+
 // nodes permute_2, slice_1, squeeze, mul_47, expand_1, clone, permute_11, slice_4, squeeze_3, ...
-void k2_permute_slice_squeeze_mul_expand_clone(const float* __restrict in0, float* __restrict out0,
+void k3_permute_slice_squeeze_mul_expand_clone(const float* __restrict in0, float* __restrict out0,
     int64_t s77) {
   aotic::runtime::parallel_for((4 * s77), (1088 * s77), [&](int64_t i0_i1_begin, int64_t i0_i1_end) {
     for (int64_t i0_i1 = i0_i1_begin; i0_i1 < i0_i1_end; ++i0_i1) {
@@ -3688,28 +4368,11 @@ void k2_permute_slice_squeeze_mul_expand_clone(const float* __restrict in0, floa
     }
   });
 }
-
-// nodes permute_2, slice_2, squeeze_1, permute_3, mul_48, expand_2, clone_1, permute_11, ...
-void k3_permute_slice_squeeze_permute_mul_expand_clone(const float* __restrict in0,
-    float* __restrict out0, int64_t s77) {
-  aotic::runtime::parallel_for((64 * s77), (1088 * s77), [&](int64_t i0_i1_begin, int64_t i0_i1_end) {
-    for (int64_t i0_i1 = i0_i1_begin; i0_i1 < i0_i1_end; ++i0_i1) {
-      const int64_t i0 = i0_i1 / 64;
-      const int64_t i1 = i0_i1 % 64;
-      #pragma omp simd
-      for (int64_t i3 = 0; i3 < 17; ++i3) {
-        const float t0 = in0[3264 * i0 + 192 * i3 + i1 + 64];
-        const float t1 = km::mul(t0, 0.5f);
-        out0[1088 * i0 + 17 * i1 + i3] = t1;
-      }
-    }
-  });
-}
 }  // namespace base
 }  // namespace aotic_kernels
 
 // ---- kernels_base_2.cpp ----
-// Generated by aotic 0.1.0 from tiny_vit.core.pt2: kernels of model.cpp, baseline build, part 2 of 3.
+// Generated by aotic 0.1.0 from tiny_vit.core.pt2: kernels of model.cpp, baseline build, part 2 of 4.
 // Generated code: do not edit.
 #include <cstdint>
 #include <type_traits>
@@ -4150,8 +4813,25 @@ KM_FN T square(T x) {
 }  // namespace
 namespace base {
 
+// nodes permute_2, slice_2, squeeze_1, permute_3, mul_48, expand_2, clone_1, permute_11, ...
+void k4_permute_slice_squeeze_permute_mul_expand_clone(const float* __restrict in0,
+    float* __restrict out0, int64_t s77) {
+  aotic::runtime::parallel_for((64 * s77), (1088 * s77), [&](int64_t i0_i1_begin, int64_t i0_i1_end) {
+    for (int64_t i0_i1 = i0_i1_begin; i0_i1 < i0_i1_end; ++i0_i1) {
+      const int64_t i0 = i0_i1 / 64;
+      const int64_t i1 = i0_i1 % 64;
+      #pragma omp simd
+      for (int64_t i3 = 0; i3 < 17; ++i3) {
+        const float t0 = in0[3264 * i0 + 192 * i3 + i1 + 64];
+        const float t1 = km::mul(t0, 0.5f);
+        out0[1088 * i0 + 17 * i1 + i3] = t1;
+      }
+    }
+  });
+}
+
 // nodes _softmax, _softmax_1
-void k4_softmax(const float* __restrict in0, float* __restrict out0, int64_t s77) {
+void k5_softmax(const float* __restrict in0, float* __restrict out0, int64_t s77) {
   aotic::runtime::parallel_for((68 * s77), (1156 * s77), [&](int64_t i0_begin, int64_t i0_end) {
     for (int64_t i0 = i0_begin; i0 < i0_end; ++i0) {
       float max = -km::infinity<float>();
@@ -4180,7 +4860,7 @@ void k4_softmax(const float* __restrict in0, float* __restrict out0, int64_t s77
 }
 
 // nodes eq_44, logical_not, eq_155, logical_not_2
-void k5_eq_logical_not(const float* __restrict in0, bool* __restrict out0, int64_t s77) {
+void k6_eq_logical_not(const float* __restrict in0, bool* __restrict out0, int64_t s77) {
   aotic::runtime::parallel_for((1156 * s77), (1156 * s77), [&](int64_t i0_begin, int64_t i0_end) {
     #pragma omp simd
     for (int64_t i0 = i0_begin; i0 < i0_end; ++i0) {
@@ -4193,7 +4873,7 @@ void k5_eq_logical_not(const float* __restrict in0, bool* __restrict out0, int64
 }
 
 // nodes logical_not_1, where, logical_not_3, where_1
-void k6_logical_not_where(const float* __restrict in0, const float* __restrict in1,
+void k7_logical_not_where(const float* __restrict in0, const float* __restrict in1,
     const bool* __restrict in2, float* __restrict out0, int64_t s77) {
   aotic::runtime::parallel_for((68 * s77), (1156 * s77), [&](int64_t i0_begin, int64_t i0_end) {
     for (int64_t i0 = i0_begin; i0 < i0_end; ++i0) {
@@ -4209,43 +4889,11 @@ void k6_logical_not_where(const float* __restrict in0, const float* __restrict i
     }
   });
 }
-
-// nodes permute_2, slice_3, squeeze_2, expand_4, clone_2, permute_11, slice_6, squeeze_5, ...
-void k7_permute_slice_squeeze_expand_clone(const float* __restrict in0, float* __restrict out0, int64_t s77) {
-  aotic::runtime::parallel_for((4 * s77), (1088 * s77), [&](int64_t i0_i1_begin, int64_t i0_i1_end) {
-    for (int64_t i0_i1 = i0_i1_begin; i0_i1 < i0_i1_end; ++i0_i1) {
-      const int64_t i0 = i0_i1 / 4;
-      const int64_t i1 = i0_i1 % 4;
-      for (int64_t i2 = 0; i2 < 17; ++i2) {
-        #pragma omp simd
-        for (int64_t i3 = 0; i3 < 16; ++i3) {
-          const float t0 = in0[3264 * i0 + 192 * i2 + 16 * i1 + i3 + 128];
-          out0[1088 * i0 + 272 * i1 + 16 * i2 + i3] = t0;
-        }
-      }
-    }
-  });
-}
-
-// nodes permute_4, clone_3, permute_13, clone_7
-void k8_permute_clone(const float* __restrict in0, float* __restrict out0, int64_t s77) {
-  aotic::runtime::parallel_for((68 * s77), (1088 * s77), [&](int64_t i0_i1_begin, int64_t i0_i1_end) {
-    for (int64_t i0_i1 = i0_i1_begin; i0_i1 < i0_i1_end; ++i0_i1) {
-      const int64_t i0 = i0_i1 / ((4 * s77));
-      const int64_t i1 = i0_i1 % ((4 * s77));
-      #pragma omp simd
-      for (int64_t i3 = 0; i3 < 16; ++i3) {
-        const float t0 = in0[272 * i1 + 16 * i0 + i3];
-        out0[(64 * s77) * i0 + 16 * i1 + i3] = t0;
-      }
-    }
-  });
-}
 }  // namespace base
 }  // namespace aotic_kernels
 
 // ---- kernels_base_3.cpp ----
-// Generated by aotic 0.1.0 from tiny_vit.core.pt2: kernels of model.cpp, baseline build, part 3 of 3.
+// Generated by aotic 0.1.0 from tiny_vit.core.pt2: kernels of model.cpp, baseline build, part 3 of 4.
 // Generated code: do not edit.
 #include <cstdint>
 #include <type_traits>
@@ -4686,8 +5334,40 @@ KM_FN T square(T x) {
 }  // namespace
 namespace base {
 
+// nodes permute_2, slice_3, squeeze_2, expand_4, clone_2, permute_11, slice_6, squeeze_5, ...
+void k8_permute_slice_squeeze_expand_clone(const float* __restrict in0, float* __restrict out0, int64_t s77) {
+  aotic::runtime::parallel_for((4 * s77), (1088 * s77), [&](int64_t i0_i1_begin, int64_t i0_i1_end) {
+    for (int64_t i0_i1 = i0_i1_begin; i0_i1 < i0_i1_end; ++i0_i1) {
+      const int64_t i0 = i0_i1 / 4;
+      const int64_t i1 = i0_i1 % 4;
+      for (int64_t i2 = 0; i2 < 17; ++i2) {
+        #pragma omp simd
+        for (int64_t i3 = 0; i3 < 16; ++i3) {
+          const float t0 = in0[3264 * i0 + 192 * i2 + 16 * i1 + i3 + 128];
+          out0[1088 * i0 + 272 * i1 + 16 * i2 + i3] = t0;
+        }
+      }
+    }
+  });
+}
+
+// nodes permute_4, clone_3, permute_13, clone_7
+void k9_permute_clone(const float* __restrict in0, float* __restrict out0, int64_t s77) {
+  aotic::runtime::parallel_for((68 * s77), (1088 * s77), [&](int64_t i0_i1_begin, int64_t i0_i1_end) {
+    for (int64_t i0_i1 = i0_i1_begin; i0_i1 < i0_i1_end; ++i0_i1) {
+      const int64_t i0 = i0_i1 / ((4 * s77));
+      const int64_t i1 = i0_i1 % ((4 * s77));
+      #pragma omp simd
+      for (int64_t i3 = 0; i3 < 16; ++i3) {
+        const float t0 = in0[272 * i1 + 16 * i0 + i3];
+        out0[(64 * s77) * i0 + 16 * i1 + i3] = t0;
+      }
+    }
+  });
+}
+
 // nodes add_105, add_110, add_239, add_244
-void k9_add_add(const float* __restrict in0, const float* __restrict in1, const float* __restrict in2,
+void k10_add_add(const float* __restrict in0, const float* __restrict in1, const float* __restrict in2,
     float* __restrict out0, int64_t s77) {
   aotic::runtime::parallel_for((17 * s77), (1088 * s77), [&](int64_t i0_begin, int64_t i0_end) {
     for (int64_t i0 = i0_begin; i0 < i0_end; ++i0) {
@@ -4704,8 +5384,23 @@ void k9_add_add(const float* __restrict in0, const float* __restrict in1, const 
   });
 }
 
+// nodes addmm_1, addmm_4
+void k11_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0, int64_t s77) {
+  aotic::runtime::parallel_for((17 * s77), (2176 * s77), [&](int64_t i0_begin, int64_t i0_end) {
+    for (int64_t i0 = i0_begin; i0 < i0_end; ++i0) {
+      #pragma omp simd
+      for (int64_t i1 = 0; i1 < 128; ++i1) {
+        const float t0 = in0[128 * i0 + i1];
+        const float t1 = in1[i1];
+        const float t2 = km::add(t0, t1);
+        out0[128 * i0 + i1] = t2;
+      }
+    }
+  });
+}
+
 // nodes gelu, gelu_1
-void k10_gelu(const float* __restrict in0, float* __restrict out0, int64_t s77) {
+void k12_gelu(const float* __restrict in0, float* __restrict out0, int64_t s77) {
   aotic::runtime::parallel_for((2176 * s77), (2176 * s77), [&](int64_t i0_begin, int64_t i0_end) {
     #pragma omp simd
     for (int64_t i0 = i0_begin; i0 < i0_end; ++i0) {
@@ -4716,8 +5411,467 @@ void k10_gelu(const float* __restrict in0, float* __restrict out0, int64_t s77) 
   });
 }
 
+// nodes addmm_2, addmm_5
+void k13_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0, int64_t s77) {
+  aotic::runtime::parallel_for((17 * s77), (1088 * s77), [&](int64_t i0_begin, int64_t i0_end) {
+    for (int64_t i0 = i0_begin; i0 < i0_end; ++i0) {
+      #pragma omp simd
+      for (int64_t i1 = 0; i1 < 64; ++i1) {
+        const float t0 = in0[64 * i0 + i1];
+        const float t1 = in1[i1];
+        const float t2 = km::add(t0, t1);
+        out0[64 * i0 + i1] = t2;
+      }
+    }
+  });
+}
+}  // namespace base
+}  // namespace aotic_kernels
+
+// ---- kernels_base_4.cpp ----
+// Generated by aotic 0.1.0 from tiny_vit.core.pt2: kernels of model.cpp, baseline build, part 4 of 4.
+// Generated code: do not edit.
+#include <cstdint>
+#include <type_traits>
+#ifdef __CUDACC__
+#include <cmath>
+#endif
+// Helpers generated kernels call run on the host, and on the GPU when nvcc compiles for CUDA.
+#ifdef __CUDACC__
+#define AOTIC_HOST_DEVICE __host__ __device__
+#else
+#define AOTIC_HOST_DEVICE
+#endif
+#include "aotic/runtime/threads.h"
+
+namespace aotic_kernels {
+namespace {
+
+// Host and device: generated CUDA kernels call the same functions (the CPU polynomials below are
+// for vectorised host loops; GPU code calls the device's own exp, tanh and erf).
+#define KM_FN AOTIC_HOST_DEVICE inline
+namespace km {
+
+/// The C library's math for float and double (integers as double, as <cmath> takes them).
+namespace libm {
+#ifdef __CUDACC__
+#define KM_LIBM(name) using std::name;
+#define KM_LIBM2(name) using std::name;
+#else
+#define KM_LIBM(name)                                           \
+  inline float name(float x) { return __builtin_##name##f(x); } \
+  inline double name(double x) { return __builtin_##name(x); }  \
+  template <typename T>                                         \
+  inline double name(T x) {                                     \
+    return __builtin_##name(static_cast<double>(x));            \
+  }
+#define KM_LIBM2(name)                                                       \
+  inline float name(float a, float b) { return __builtin_##name##f(a, b); }  \
+  inline double name(double a, double b) { return __builtin_##name(a, b); }  \
+  template <typename T>                                                      \
+  inline double name(T a, T b) {                                             \
+    return __builtin_##name(static_cast<double>(a), static_cast<double>(b)); \
+  }
+#endif
+KM_LIBM(exp)
+KM_LIBM(exp2)
+KM_LIBM(expm1)
+KM_LIBM(log)
+KM_LIBM(log2)
+KM_LIBM(log10)
+KM_LIBM(log1p)
+KM_LIBM(sqrt)
+KM_LIBM(sin)
+KM_LIBM(cos)
+KM_LIBM(tan)
+KM_LIBM(asin)
+KM_LIBM(acos)
+KM_LIBM(atan)
+KM_LIBM(sinh)
+KM_LIBM(cosh)
+KM_LIBM(tanh)
+KM_LIBM(asinh)
+KM_LIBM(acosh)
+KM_LIBM(atanh)
+KM_LIBM(erf)
+KM_LIBM(erfc)
+KM_LIBM(floor)
+KM_LIBM(ceil)
+KM_LIBM(trunc)
+KM_LIBM(nearbyint)
+KM_LIBM(fabs)
+KM_LIBM2(pow)
+KM_LIBM2(atan2)
+KM_LIBM2(fmod)
+#undef KM_LIBM
+#undef KM_LIBM2
+}  // namespace libm
+
+/// Infinity and a quiet NaN of a floating-point type.
+#ifdef __CUDACC_RTC__
+template <typename T>
+KM_FN constexpr T infinity() {
+  return static_cast<T>(__builtin_bit_cast(double, 0x7ff0000000000000ul));
+}
+template <typename T>
+KM_FN constexpr T quiet_nan() {
+  return static_cast<T>(__builtin_bit_cast(double, 0x7ff8000000000000ul));
+}
+#define KM_MEMCPY memcpy
+#else
+template <typename T>
+KM_FN constexpr T infinity() {
+  return static_cast<T>(__builtin_huge_val());
+}
+template <typename T>
+KM_FN constexpr T quiet_nan() {
+  return static_cast<T>(__builtin_nan(""));
+}
+#define KM_MEMCPY __builtin_memcpy
+#endif
+template <typename T>
+KM_FN T fmod(T a, T b) {
+  return libm::fmod(a, b);
+}
+
+template <typename T>
+constexpr bool kWraps = std::is_integral_v<T> && !std::is_same_v<T, bool>;
+
+template <typename T>
+KM_FN T add(T a, T b) {
+  if constexpr (kWraps<T>) {
+    return static_cast<T>(static_cast<uint64_t>(a) + static_cast<uint64_t>(b));
+  } else {
+    return a + b;
+  }
+}
+template <typename T>
+KM_FN T sub(T a, T b) {
+  if constexpr (kWraps<T>) {
+    return static_cast<T>(static_cast<uint64_t>(a) - static_cast<uint64_t>(b));
+  } else {
+    return a - b;
+  }
+}
+template <typename T>
+KM_FN T mul(T a, T b) {
+  if constexpr (kWraps<T>) {
+    return static_cast<T>(static_cast<uint64_t>(a) * static_cast<uint64_t>(b));
+  } else {
+    return a * b;
+  }
+}
+template <typename T>
+KM_FN T neg(T a) {
+  if constexpr (kWraps<T>) {
+    return static_cast<T>(uint64_t{0} - static_cast<uint64_t>(a));
+  } else {
+    return -a;
+  }
+}
+template <typename T>
+KM_FN T abs(T a) {
+  if constexpr (kWraps<T>) {
+    return a < 0 ? neg(a) : a;
+  } else if constexpr (std::is_same_v<T, bool>) {
+    return a;
+  } else {
+    return libm::fabs(a);
+  }
+}
+template <typename T>
+KM_FN T maximum(T a, T b) {
+  if constexpr (std::is_floating_point_v<T>) {
+    return a != a ? a : b != b ? b : a > b ? a : b;
+  } else {
+    return a > b ? a : b;
+  }
+}
+template <typename T>
+KM_FN T minimum(T a, T b) {
+  if constexpr (std::is_floating_point_v<T>) {
+    return a != a ? a : b != b ? b : a < b ? a : b;
+  } else {
+    return a < b ? a : b;
+  }
+}
+/// PyTorch's conversion: to bool is `!= 0`; otherwise C++'s (floats to integers truncate).
+template <typename To, typename From>
+KM_FN To convert(From v) {
+  if constexpr (std::is_same_v<To, bool>) {
+    return v != From(0);
+  } else {
+    return static_cast<To>(v);
+  }
+}
+/// expf in straight-line arithmetic (Cephes' polynomial, within 2 ulp), so that `omp simd` loops
+/// calling it vectorise; NaN, infinities and underflow as std::exp.
+KM_FN float exp_float(float x) {
+  float c = x < 88.3762626647949f ? x : 88.3762626647949f;
+  c = c > -88.3762626647949f ? c : -88.3762626647949f;
+  // n = round(c * log2(e)) by adding 1.5 * 2^23: exact for |n| < 2^22, no conversion or libm call,
+  // so the loop still vectorises; its bits hold n as an integer.
+  const float shifted = c * 1.44269504088896341f + 12582912.0f;
+  const float n = shifted - 12582912.0f;
+  float r = c - n * 0.693359375f;
+  r = r - n * -2.12194440e-4f;
+  const float z = r * r;
+  float y = 1.9875691500e-4f;
+  y = y * r + 1.3981999507e-3f;
+  y = y * r + 8.3334519073e-3f;
+  y = y * r + 4.1665795894e-2f;
+  y = y * r + 1.6666665459e-1f;
+  y = y * r + 5.0000001201e-1f;
+  y = y * z + r + 1.0f;
+  int32_t ni;
+  KM_MEMCPY(&ni, &shifted, sizeof(ni));
+  ni -= 0x4B400000;
+  // 2^n as two factors, each a normal float for n in [-127, 128].
+  const int32_t half = ni / 2;
+  const int32_t bits_a = (half + 127) * (1 << 23), bits_b = (ni - half + 127) * (1 << 23);
+  float scale_a, scale_b;
+  KM_MEMCPY(&scale_a, &bits_a, sizeof(scale_a));
+  KM_MEMCPY(&scale_b, &bits_b, sizeof(scale_b));
+  float e = y * scale_a * scale_b;
+  e = x > 88.7228391f ? infinity<float>() : e;
+  e = x < -103.972084f ? 0.0f : e;
+  return x != x ? x : e;
+}
+template <typename T>
+KM_FN T exp(T x) {
+#ifdef __CUDA_ARCH__
+  return libm::exp(x);
+#else
+  if constexpr (std::is_same_v<T, float>) {
+    return exp_float(x);
+  } else {
+    return libm::exp(x);
+  }
+#endif
+}
+template <typename T>
+KM_FN T exp2(T x) {
+  return libm::exp2(x);
+}
+template <typename T>
+KM_FN T expm1(T x) {
+  return libm::expm1(x);
+}
+template <typename T>
+KM_FN T log(T x) {
+  return libm::log(x);
+}
+template <typename T>
+KM_FN T log2(T x) {
+  return libm::log2(x);
+}
+template <typename T>
+KM_FN T log10(T x) {
+  return libm::log10(x);
+}
+template <typename T>
+KM_FN T log1p(T x) {
+  return libm::log1p(x);
+}
+template <typename T>
+KM_FN T sqrt(T x) {
+  return libm::sqrt(x);
+}
+template <typename T>
+KM_FN T rsqrt(T x) {
+  return T(1) / libm::sqrt(x);
+}
+template <typename T>
+KM_FN T reciprocal(T x) {
+  return T(1) / x;
+}
+template <typename T>
+KM_FN T sin(T x) {
+  return libm::sin(x);
+}
+template <typename T>
+KM_FN T cos(T x) {
+  return libm::cos(x);
+}
+template <typename T>
+KM_FN T tan(T x) {
+  return libm::tan(x);
+}
+template <typename T>
+KM_FN T asin(T x) {
+  return libm::asin(x);
+}
+template <typename T>
+KM_FN T acos(T x) {
+  return libm::acos(x);
+}
+template <typename T>
+KM_FN T atan(T x) {
+  return libm::atan(x);
+}
+template <typename T>
+KM_FN T sinh(T x) {
+  return libm::sinh(x);
+}
+template <typename T>
+KM_FN T cosh(T x) {
+  return libm::cosh(x);
+}
+template <typename T>
+KM_FN T tanh(T x) {
+#ifdef __CUDA_ARCH__
+  return libm::tanh(x);
+#else
+  if constexpr (std::is_same_v<T, float>) {
+    // 1 - 2 / (e^2x + 1), vectorisable; odd, and exact at the saturated ends.
+    const float a = x < 0 ? -x : x;
+    const float t = 1.0f - 2.0f / (exp_float(2.0f * a) + 1.0f);
+    const float r = a < 0.0004f ? a : t;
+    return x != x ? x : x < 0 ? -r : r;
+  } else {
+    return libm::tanh(x);
+  }
+#endif
+}
+template <typename T>
+KM_FN T asinh(T x) {
+  return libm::asinh(x);
+}
+template <typename T>
+KM_FN T acosh(T x) {
+  return libm::acosh(x);
+}
+template <typename T>
+KM_FN T atanh(T x) {
+  return libm::atanh(x);
+}
+template <typename T>
+KM_FN T erf(T x) {
+#ifdef __CUDA_ARCH__
+  return libm::erf(x);
+#else
+  if constexpr (std::is_same_v<T, float>) {
+    // Abramowitz and Stegun 7.1.26 (absolute error below 1.5e-7), vectorisable.
+    const float a = x < 0 ? -x : x;
+    const float t = 1.0f / (1.0f + 0.3275911f * a);
+    float p = 1.061405429f;
+    p = p * t - 1.453152027f;
+    p = p * t + 1.421413741f;
+    p = p * t - 0.284496736f;
+    p = p * t + 0.254829592f;
+    const float r = 1.0f - p * t * exp_float(-a * a);
+    return x != x ? x : x < 0 ? -r : r;
+  } else {
+    return libm::erf(x);
+  }
+#endif
+}
+template <typename T>
+KM_FN T erfc(T x) {
+  return libm::erfc(x);
+}
+template <typename T>
+KM_FN T floor(T x) {
+  return libm::floor(x);
+}
+template <typename T>
+KM_FN T ceil(T x) {
+  return libm::ceil(x);
+}
+template <typename T>
+KM_FN T trunc(T x) {
+  return libm::trunc(x);
+}
+/// Half to even, as torch.round.
+template <typename T>
+KM_FN T round(T x) {
+  return libm::nearbyint(x);
+}
+template <typename T>
+KM_FN T frac(T x) {
+  return x - libm::trunc(x);
+}
+template <typename T>
+KM_FN T sign(T x) {
+  if constexpr (std::is_same_v<T, bool>) {
+    return x;
+  } else {
+    return static_cast<T>((T(0) < x) - (x < T(0)));
+  }
+}
+template <typename T>
+KM_FN T sigmoid(T x) {
+  return T(1) / (T(1) + exp(-x));
+}
+template <typename T>
+KM_FN T relu(T x) {
+  if constexpr (std::is_same_v<T, bool>) {
+    return x;
+  } else {
+    return maximum(x, T(0));
+  }
+}
+template <typename T>
+KM_FN T gelu(T x) {
+  return T(0.5) * x * (T(1) + erf(x * T(0.70710678118654752440)));
+}
+template <typename T>
+KM_FN T gelu_tanh(T x) {
+  const T inner = T(0.79788456080286535588) * (x + T(0.044715) * x * x * x);
+  return T(0.5) * x * (T(1) + tanh(inner));
+}
+template <typename T>
+KM_FN T silu(T x) {
+  return x / (T(1) + exp(-x));
+}
+template <typename T>
+KM_FN T mish(T x) {
+  return x * libm::tanh(libm::log1p(libm::exp(x)));
+}
+template <typename T>
+KM_FN T hardsigmoid(T x) {
+  return minimum(maximum(x + T(3), T(0)), T(6)) / T(6);
+}
+template <typename T>
+KM_FN T hardswish(T x) {
+  return x * minimum(maximum(x + T(3), T(0)), T(6)) / T(6);
+}
+template <typename T>
+KM_FN T pow(T a, T b) {
+  return libm::pow(a, b);
+}
+template <typename T>
+KM_FN T atan2(T a, T b) {
+  return libm::atan2(a, b);
+}
+template <typename T>
+KM_FN bool isnan(T x) {
+  if constexpr (std::is_floating_point_v<T>) {
+    return x != x;
+  } else {
+    return false;
+  }
+}
+template <typename T>
+KM_FN bool isinf(T x) {
+  if constexpr (std::is_floating_point_v<T>) {
+    return x == infinity<T>() || x == -infinity<T>();
+  } else {
+    return false;
+  }
+}
+template <typename T>
+KM_FN T square(T x) {
+  return mul(x, x);
+}
+
+}  // namespace km
+
+}  // namespace
+namespace base {
+
 // nodes add_151
-void k11_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0, int64_t s77) {
+void k14_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0, int64_t s77) {
   aotic::runtime::parallel_for((1088 * s77), (1088 * s77), [&](int64_t i0_begin, int64_t i0_end) {
     #pragma omp simd
     for (int64_t i0 = i0_begin; i0 < i0_end; ++i0) {
@@ -4730,7 +5884,7 @@ void k11_add(const float* __restrict in0, const float* __restrict in1, float* __
 }
 
 // nodes add_285, select, native_layer_norm_4
-void k12_add_select_layer_norm(const float* __restrict in0, const float* __restrict in1,
+void k15_add_select_layer_norm(const float* __restrict in0, const float* __restrict in1,
     const float* __restrict in2, const float* __restrict in3, float* __restrict out0, int64_t s77) {
   aotic::runtime::parallel_for((s77), 64, [&](int64_t i0_begin, int64_t i0_end) {
     for (int64_t i0 = i0_begin; i0 < i0_end; ++i0) {
@@ -4771,6 +5925,21 @@ void k12_add_select_layer_norm(const float* __restrict in0, const float* __restr
         const float t20 = in3[r0];
         const float t21 = km::add(t19, t20);
         out0[64 * i0 + r0] = t21;
+      }
+    }
+  });
+}
+
+// nodes addmm_6
+void k16_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0, int64_t s77) {
+  aotic::runtime::parallel_for((s77), (10 * s77), [&](int64_t i0_begin, int64_t i0_end) {
+    for (int64_t i0 = i0_begin; i0 < i0_end; ++i0) {
+      #pragma omp simd
+      for (int64_t i1 = 0; i1 < 10; ++i1) {
+        const float t0 = in0[10 * i0 + i1];
+        const float t1 = in1[i1];
+        const float t2 = km::add(t0, t1);
+        out0[10 * i0 + i1] = t2;
       }
     }
   });

@@ -39,6 +39,7 @@ void k2_add(const float* __restrict in0, const float* __restrict in1, float* __r
 void k3_gelu(const float* __restrict in0, float* __restrict out0, int64_t s77);
 void k4_add_select_layer_norm(const float* __restrict in0, const float* __restrict in1,
     const float* __restrict in2, const float* __restrict in3, float* __restrict out0, int64_t s77);
+void k5_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0, int64_t s77);
 }  // namespace avx2
 namespace base {
 void k0_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0, int64_t s77);
@@ -48,6 +49,7 @@ void k2_add(const float* __restrict in0, const float* __restrict in1, float* __r
 void k3_gelu(const float* __restrict in0, float* __restrict out0, int64_t s77);
 void k4_add_select_layer_norm(const float* __restrict in0, const float* __restrict in1,
     const float* __restrict in2, const float* __restrict in3, float* __restrict out0, int64_t s77);
+void k5_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0, int64_t s77);
 }  // namespace base
 }  // namespace aotic_kernels
 
@@ -609,17 +611,40 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   }
   add_3.reset();
   linear_7.reset();
-  // node 'linear_8' (aten.addmm.default)
+  // node 'linear_8_mm' (aten.mm.default)
+  TensorHandle linear_8_mm;
+  const int64_t linear_8_mm_sizes[] = {s77, 10};
+  const int64_t linear_8_mm_strides[] = {10, 1};
+  check(aoti_torch_empty_strided(
+            2, linear_8_mm_sizes, linear_8_mm_strides, kFloat32, kCPU, kDefaultDeviceIndex,
+            linear_8_mm.out()),
+        "allocate linear_8_mm");
+  check(aoti_torch_cpu_mm_out(linear_8_mm.get(), layer_norm_4.get(), p_head_weight_kn_1),
+        "node 'linear_8_mm' (aten.mm.default)");
+  layer_norm_4.reset();
+  // node 'linear_8' (aten.add.Tensor)
   TensorHandle linear_8;
   const int64_t linear_8_sizes[] = {s77, 10};
   const int64_t linear_8_strides[] = {10, 1};
   check(aoti_torch_empty_strided(
             2, linear_8_sizes, linear_8_strides, kFloat32, kCPU, kDefaultDeviceIndex, linear_8.out()),
         "allocate linear_8");
-  check(aoti_torch_cpu_addmm_out(
-            linear_8.get(), p_head_bias_1, layer_norm_4.get(), p_head_weight_kn_1, 1.0, 1.0),
-        "node 'linear_8' (aten.addmm.default)");
-  layer_norm_4.reset();
+  {
+    const int64_t linear_8_mm_layout[] = {10, 1};
+    TensorHandle linear_8_mm_copy;
+    const float* linear_8_mm_data = kernel_input<float>(linear_8_mm.get(), 2, linear_8_mm_layout,
+        linear_8_mm_copy);
+    const int64_t p_head_bias_layout[] = {1};
+    TensorHandle p_head_bias_copy;
+    const float* p_head_bias_data = kernel_input<float>(p_head_bias_1, 1, p_head_bias_layout,
+        p_head_bias_copy);
+    auto* kernel_11 = &aotic_kernels::base::k5_add;
+    if (kernels_avx2()) {
+      kernel_11 = &aotic_kernels::avx2::k5_add;
+    }
+    kernel_11(linear_8_mm_data, p_head_bias_data, aotic::runtime::data<float>(linear_8.get()), s77);
+  }
+  linear_8_mm.reset();
   outputs[0] = new_reference(linear_8.get()).release();
 }
 
@@ -1310,6 +1335,18 @@ void k2_add(const float* __restrict in0, const float* __restrict in1, float* __r
     }
   });
 }
+
+// nodes gelu, gelu_1
+void k3_gelu(const float* __restrict in0, float* __restrict out0, int64_t s77) {
+  aotic::runtime::parallel_for((2176 * s77), (2176 * s77), [&](int64_t i0_begin, int64_t i0_end) {
+    #pragma omp simd
+    for (int64_t i0 = i0_begin; i0 < i0_end; ++i0) {
+      const float t0 = in0[i0];
+      const float t1 = km::gelu(t0);
+      out0[i0] = t1;
+    }
+  });
+}
 }  // namespace avx2
 #if defined(__clang__)
 #pragma clang attribute pop
@@ -1766,18 +1803,6 @@ KM_FN T square(T x) {
 #endif
 namespace avx2 {
 
-// nodes gelu, gelu_1
-void k3_gelu(const float* __restrict in0, float* __restrict out0, int64_t s77) {
-  aotic::runtime::parallel_for((2176 * s77), (2176 * s77), [&](int64_t i0_begin, int64_t i0_end) {
-    #pragma omp simd
-    for (int64_t i0 = i0_begin; i0 < i0_end; ++i0) {
-      const float t0 = in0[i0];
-      const float t1 = km::gelu(t0);
-      out0[i0] = t1;
-    }
-  });
-}
-
 // nodes add_4, select, layer_norm_4
 void k4_add_select_layer_norm(const float* __restrict in0, const float* __restrict in1,
     const float* __restrict in2, const float* __restrict in3, float* __restrict out0, int64_t s77) {
@@ -1820,6 +1845,21 @@ void k4_add_select_layer_norm(const float* __restrict in0, const float* __restri
         const float t20 = in3[r0];
         const float t21 = km::add(t19, t20);
         out0[64 * i0 + r0] = t21;
+      }
+    }
+  });
+}
+
+// nodes linear_8 (add)
+void k5_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0, int64_t s77) {
+  aotic::runtime::parallel_for((s77), (10 * s77), [&](int64_t i0_begin, int64_t i0_end) {
+    for (int64_t i0 = i0_begin; i0 < i0_end; ++i0) {
+      #pragma omp simd
+      for (int64_t i1 = 0; i1 < 10; ++i1) {
+        const float t0 = in0[10 * i0 + i1];
+        const float t1 = in1[i1];
+        const float t2 = km::add(t0, t1);
+        out0[10 * i0 + i1] = t2;
       }
     }
   });
@@ -2342,6 +2382,18 @@ void k2_add(const float* __restrict in0, const float* __restrict in1, float* __r
     }
   });
 }
+
+// nodes gelu, gelu_1
+void k3_gelu(const float* __restrict in0, float* __restrict out0, int64_t s77) {
+  aotic::runtime::parallel_for((2176 * s77), (2176 * s77), [&](int64_t i0_begin, int64_t i0_end) {
+    #pragma omp simd
+    for (int64_t i0 = i0_begin; i0 < i0_end; ++i0) {
+      const float t0 = in0[i0];
+      const float t1 = km::gelu(t0);
+      out0[i0] = t1;
+    }
+  });
+}
 }  // namespace base
 }  // namespace aotic_kernels
 
@@ -2787,18 +2839,6 @@ KM_FN T square(T x) {
 }  // namespace
 namespace base {
 
-// nodes gelu, gelu_1
-void k3_gelu(const float* __restrict in0, float* __restrict out0, int64_t s77) {
-  aotic::runtime::parallel_for((2176 * s77), (2176 * s77), [&](int64_t i0_begin, int64_t i0_end) {
-    #pragma omp simd
-    for (int64_t i0 = i0_begin; i0 < i0_end; ++i0) {
-      const float t0 = in0[i0];
-      const float t1 = km::gelu(t0);
-      out0[i0] = t1;
-    }
-  });
-}
-
 // nodes add_4, select, layer_norm_4
 void k4_add_select_layer_norm(const float* __restrict in0, const float* __restrict in1,
     const float* __restrict in2, const float* __restrict in3, float* __restrict out0, int64_t s77) {
@@ -2841,6 +2881,21 @@ void k4_add_select_layer_norm(const float* __restrict in0, const float* __restri
         const float t20 = in3[r0];
         const float t21 = km::add(t19, t20);
         out0[64 * i0 + r0] = t21;
+      }
+    }
+  });
+}
+
+// nodes linear_8 (add)
+void k5_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0, int64_t s77) {
+  aotic::runtime::parallel_for((s77), (10 * s77), [&](int64_t i0_begin, int64_t i0_end) {
+    for (int64_t i0 = i0_begin; i0 < i0_end; ++i0) {
+      #pragma omp simd
+      for (int64_t i1 = 0; i1 < 10; ++i1) {
+        const float t0 = in0[10 * i0 + i1];
+        const float t1 = in1[i1];
+        const float t2 = km::add(t0, t1);
+        out0[10 * i0 + i1] = t2;
       }
     }
   });
