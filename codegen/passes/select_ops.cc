@@ -7,6 +7,7 @@
 // Every op with none of these is reported at once, in one user error.
 #include <functional>
 #include <map>
+#include <set>
 
 #include "codegen/lower_args.h"
 #include "codegen/passes/passes.h"
@@ -234,6 +235,14 @@ std::vector<const ir::SchemaArgument*> written_params(const ir::OpSchema& schema
   return written;
 }
 
+/// A factory's optional tensor option (`ScalarType? dtype=None`, `Layout? layout=None`, `Device?
+/// device=None`, `bool? pin_memory=None`).
+bool factory_option(const ir::SchemaArgument& param) {
+  static const std::set<std::string> kOptions = {"dtype", "layout", "device", "pin_memory"};
+  return kOptions.count(param.name) != 0 && param.type.kind == ir::SchemaType::Kind::Optional &&
+         param.default_text == "None";
+}
+
 /// For an op that writes into its arguments (`add.out`, `clamp_.Tensor`), the functional overload
 /// computing the same values: the name without the trailing '_', the same arguments without the
 /// out ones, a result per written argument (the same overload name preferred).
@@ -248,7 +257,7 @@ const ir::OpSchema* functional_of(const ir::OpSchema& schema, const ir::SchemaRe
   }
   const ir::OpSchema* found = nullptr;
   for (const ir::OpSchema* candidate : schemas.overloads("aten", name)) {
-    if (candidate == &schema || candidate->is_mutable() || candidate->arguments.size() != inputs.size() ||
+    if (candidate == &schema || candidate->is_mutable() || candidate->arguments.size() < inputs.size() ||
         candidate->returns.size() != written.size()) {
       continue;
     }
@@ -257,6 +266,10 @@ const ir::OpSchema* functional_of(const ir::OpSchema& schema, const ir::SchemaRe
       same = candidate->arguments[i].name == inputs[i]->name &&
              candidate->arguments[i].type.to_string() == inputs[i]->type.to_string();
     }
+    // A factory's functional form has its tensor options besides (linspace.Tensor_Tensor against
+    // linspace.Tensor_Tensor_out): the written tensor's dtype and device are passed there.
+    for (size_t i = inputs.size(); i < candidate->arguments.size() && same; ++i)
+      same = factory_option(candidate->arguments[i]);
     if (!same) continue;
     if (candidate->overload == schema.overload) return candidate;
     if (found == nullptr) found = candidate;
@@ -767,6 +780,23 @@ class Selector {
       call.inputs.clear();
       for (const ir::NamedArgument& arg : node.inputs) {
         if (functional.find_argument(arg.name) != nullptr) call.inputs.push_back(arg);
+      }
+      // A factory makes its result with the written tensor's dtype and on its device, so the copy
+      // converts nothing (linspace into an int64 tensor counts in integers, as linspace.out does).
+      const ir::TensorMeta* written = op.graph->find_tensor(out_values.at(0));
+      for (const ir::SchemaArgument& param : functional.arguments) {
+        if (written == nullptr || node.find_input(param.name) != nullptr || !factory_option(param)) continue;
+        ir::Argument option;
+        if (param.name == "dtype") {
+          option.kind = ArgKind::kScalarType;
+          option.int_value = static_cast<int64_t>(written->dtype);
+        } else if (param.name == "device") {
+          option.kind = ArgKind::kDevice;
+          option.device = written->device;
+        } else {
+          continue;
+        }
+        call.inputs.push_back({param.name, option});
       }
       call.outputs.clear();
       for (size_t i = 0; i < out_values.size(); ++i) {

@@ -90,7 +90,7 @@ TEST_CASE("conformance: reused workers give the outcomes of a process per sample
     CHECK(fresh[i].message == reused[i].message);
     if (reused[i].outcome != Outcome::kPass) ++failures;
   }
-  CHECK(failures >= 2);  // histogramdd's errors and linspace's unsupported op
+  CHECK(failures >= 2);  // histogramdd's errors (its (Tensor, Tensor[]) result)
   CHECK(failures < fresh.size());
   CHECK(order.size() == suite.samples.size());
 
