@@ -896,23 +896,26 @@ class CpuPrinter {
       for (std::string& e : print_arg(a)) args.push_back(std::move(e));
     }
     std::vector<std::string> after;
-    if (s.list_out) {
-      const std::string rets = w_.unique_name("rets");
-      w_.linef("AtenTensorHandle {}[{}] = {{}};", rets, s.outs.size());
-      args.push_back(rets);
-      args.push_back(std::to_string(s.outs.size()));
-      for (size_t i = 0; i < s.outs.size(); ++i)
-        after.push_back(fmt::format("{}.reset({}[{}]);", owned(s.outs[i]), rets, i));
-    } else {
-      for (const std::string& n : s.outs) {
-        if (!n.empty()) {
-          args.push_back(owned(n) + ".out()");
-        } else {
-          const std::string var = w_.unique_name("unused");
-          w_.linef("TensorHandle {};", var);
-          args.push_back(var + ".out()");
-        }
+    const size_t singles = s.list_out ? s.list_start : s.outs.size();
+    for (size_t i = 0; i < singles; ++i) {
+      const std::string& n = s.outs[i];
+      if (!n.empty()) {
+        args.push_back(owned(n) + ".out()");
+      } else {
+        const std::string var = w_.unique_name("unused");
+        w_.linef("TensorHandle {};", var);
+        args.push_back(var + ".out()");
       }
+    }
+    if (s.list_out) {
+      // The Tensor[] return: an array the shim fills, each element then owned.
+      const size_t count = s.outs.size() - singles;
+      const std::string rets = w_.unique_name("rets");
+      w_.linef("AtenTensorHandle {}[{}] = {{}};", rets, std::max<size_t>(count, 1));
+      args.push_back(rets);
+      args.push_back(std::to_string(count));
+      for (size_t i = 0; i < count; ++i)
+        after.push_back(fmt::format("{}.reset({}[{}]);", owned(s.outs[singles + i]), rets, i));
     }
     call_line(s.function, args, s.place);
     for (const std::string& line : after) w_.line(line);

@@ -89,7 +89,12 @@ void print_block(CodeWriter& w, const Block& block) {
         break;
       case Stmt::Kind::kCall:
       case Stmt::Kind::kView: {
-        std::string outs = s.list_out ? "[" + join(s.outs) + "]" : join(s.outs);
+        std::string outs = join(s.outs);
+        if (s.list_out) {
+          const std::vector<std::string> singles(s.outs.begin(), s.outs.begin() + s.list_start);
+          const std::vector<std::string> list(s.outs.begin() + s.list_start, s.outs.end());
+          outs = (singles.empty() ? "" : join(singles) + ", ") + "[" + join(list) + "]";
+        }
         w.linef("{}{}{}({}){}", s.kind == Stmt::Kind::kView ? "view " : "call ",
                 outs.empty() ? "" : outs + " = ", s.function, join(args),
                 s.kind == Stmt::Kind::kView ? "  # aliases " + s.alias_of : "");

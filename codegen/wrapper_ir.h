@@ -129,7 +129,8 @@ struct Stmt {
   std::vector<BufferMeta> layouts;  // kLaunch: per input, the sizes and strides the kernel reads it with
   std::vector<Arg> args;
   std::vector<std::string> outs;    // kCall/kView (by C return order, "" = ignored), kCond, kReturn, kLaunch
-  bool list_out = false;            // kCall: one Tensor[] return, `outs` its elements
+  bool list_out = false;            // kCall: the last return is a Tensor[], outs[list_start..] its elements
+  size_t list_start = 0;            // kCall with list_out: the outs before it are single tensors
   std::vector<std::string> inputs;  // kKernel, kReadInt: the tensor read; kCond: the operands; kLaunch
   std::string alias_of;             // kOp (views), kView, kAlias, kCall (a result may share it)
   std::string expression;           // kKernel: the C++ of one element, from `v` (float)

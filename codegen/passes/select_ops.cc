@@ -843,15 +843,30 @@ class Selector {
     Stmt s = like(op, op.view ? Stmt::Kind::kView : Stmt::Kind::kCall);
     s.function = fn.name;
     s.alias_of = op.alias_of;
+    // A Tensor[] return comes last (histogramdd: (Tensor hist, Tensor[] bin_edges)).
     const bool list_return =
-        !schema.returns.empty() && schema.returns[0].type.kind == ir::SchemaType::Kind::List;
+        !schema.returns.empty() && schema.returns.back().type.kind == ir::SchemaType::Kind::List;
     if (c_returns) {
       if (list_return) {
-        if (node.outputs.size() != 1 || node.outputs[0].kind != ArgKind::kTensors) {
-          user_error("{}: expected a list of tensors as output", op.place);
+        const size_t singles = schema.returns.size() - 1;
+        if (node.outputs.size() != schema.returns.size() || node.outputs.back().kind != ArgKind::kTensors) {
+          user_error(
+              "{}: expected {} as output", op.place,
+              singles == 0 ? "a list of tensors" : fmt::format("{} tensors and a list of tensors", singles));
         }
-        s.outs = node.outputs[0].names;
+        for (size_t i = 0; i < singles; ++i) {
+          const ir::Argument& result = node.outputs[i];
+          if (result.kind == ArgKind::kTensor) {
+            s.outs.push_back(result.name);
+          } else if (result.kind == ArgKind::kNone) {
+            s.outs.emplace_back();
+          } else {
+            user_error("{}: output {} is a {}: not supported", op.place, i, ir::arg_kind_key(result.kind));
+          }
+        }
+        s.outs.insert(s.outs.end(), node.outputs.back().names.begin(), node.outputs.back().names.end());
         s.list_out = true;
+        s.list_start = singles;
       } else {
         for (size_t i = 0; i < schema.returns.size(); ++i) {
           const ir::Argument* result = i < node.outputs.size() ? &node.outputs[i] : nullptr;

@@ -63,7 +63,8 @@ TEST_CASE("conformance: a sample's outcome names the unsupported op, and a bad s
 
 TEST_CASE("conformance: reused workers give the outcomes of a process per sample") {
   Selection selection;
-  selection.entries = {"abs", "add", "histogramdd", "linspace.tensor_overload.out_variant", "neg"};
+  // masked_select's float32_2 fails on every libtorch: its export asserts a size the sample exceeds.
+  selection.entries = {"abs", "add", "masked_select", "neg"};
   selection.dtypes = {"float32"};
   selection.exported = true;
   selection.core = false;
@@ -90,7 +91,7 @@ TEST_CASE("conformance: reused workers give the outcomes of a process per sample
     CHECK(fresh[i].message == reused[i].message);
     if (reused[i].outcome != Outcome::kPass) ++failures;
   }
-  CHECK(failures >= 2);  // histogramdd's errors (its (Tensor, Tensor[]) result)
+  CHECK(failures >= 1);
   CHECK(failures < fresh.size());
   CHECK(order.size() == suite.samples.size());
 
