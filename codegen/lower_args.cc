@@ -155,8 +155,10 @@ std::optional<Argument> default_argument(const ir::SchemaType& type, const std::
         a.int_value = it->second;
       } else if (number(text, &v) && v >= 0 && v <= 11 && v == std::floor(v)) {
         // PyTorch's schema strings print some defaults as c10::ScalarType's number (dtype=4:
-        // Long); Byte..Bool (0..11) are the export's codes less one.
+        // Long); Byte..Bool (0..11) are the export's codes less one, BFloat16 (15) is 13.
         a.int_value = static_cast<int64_t>(v) + 1;
+      } else if (text == "15") {
+        a.int_value = 13;
       } else {
         return std::nullopt;
       }

@@ -19,7 +19,7 @@
 //
 // With generated kernels (fuse_kernels on), a bias is not addmm's but an add after the product:
 //
-//   y_2d = addmm(b, x_2d, w_kn)    =>   y_mm = mm(x_2d, w_kn);  y_2d = add(y_mm, b)
+//   y_2d = addmm(b, x_2d, w_kn)    =>   y_mm = mm(x_2d, w_kn);  y = add(view(y_mm, [..., N]), b)
 //
 // addmm into a buffer first copies the broadcast bias into it (at::copy_, 7 to 23 us per call for
 // tiny_gpt's linears at 16 threads, 110 us of a 1 ms run); the add joins the kernel of whatever

@@ -160,7 +160,8 @@ TEST_CASE("schema defaults written as c10 enum numbers become the export's codes
   CHECK(long_dtype->kind == ir::ArgKind::kScalarType);
   CHECK(long_dtype->int_value == static_cast<int64_t>(ir::DType::kInt64));
   CHECK(codegen::default_argument(dtype, "None")->kind == ir::ArgKind::kNone);
-  CHECK(!codegen::default_argument(dtype, "15").has_value());
+  CHECK(codegen::default_argument(dtype, "15")->int_value == static_cast<int64_t>(ir::DType::kBFloat16));
+  CHECK(!codegen::default_argument(dtype, "12").has_value());
 }
 
 TEST_CASE("the pipeline lists its passes in order, and --dump-after knows each") {

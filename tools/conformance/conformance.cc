@@ -431,7 +431,12 @@ std::vector<Result> run_samples(const Suite& suite, const std::vector<Sample>& s
       user_error("{}: cannot load: {}", shim, dlerror());
     }
   }
-  signal(SIGPIPE, SIG_IGN);  // a worker that died is seen by waitpid, not by a signal here
+  // A worker that died is seen by waitpid, not by a signal here; restored on return, and in the
+  // workers (and the compilers they start) at once.
+  struct sigaction ignore {
+  }, previous{};
+  ignore.sa_handler = SIG_IGN;
+  sigaction(SIGPIPE, &ignore, &previous);
   const size_t jobs = static_cast<size_t>(std::max(1, options.jobs));
   const size_t per_worker = static_cast<size_t>(std::max(1, options.samples_per_process));
   std::deque<size_t> pending;
@@ -455,10 +460,21 @@ std::vector<Result> run_samples(const Suite& suite, const std::vector<Sample>& s
   };
   auto spawn = [&](size_t index) {
     int to[2], from[2];
-    if (pipe(to) != 0 || pipe(from) != 0) user_error("cannot make a pipe: {}", std::strerror(errno));
+    if (pipe(to) != 0) user_error("cannot make a pipe: {}", std::strerror(errno));
+    if (pipe(from) != 0) {
+      const int error = errno;
+      close(to[0]);
+      close(to[1]);
+      user_error("cannot make a pipe: {}", std::strerror(error));
+    }
     const pid_t pid = fork();
-    if (pid < 0) user_error("cannot fork: {}", std::strerror(errno));
+    if (pid < 0) {
+      const int error = errno;
+      for (int fd : {to[0], to[1], from[0], from[1]}) close(fd);
+      user_error("cannot fork: {}", std::strerror(error));
+    }
     if (pid == 0) {
+      signal(SIGPIPE, SIG_DFL);
       for (const Worker& other : workers) {  // so that closing a pipe here ends only its worker
         if (other.to >= 0) close(other.to);
         if (other.from >= 0) close(other.from);
@@ -510,11 +526,14 @@ std::vector<Result> run_samples(const Suite& suite, const std::vector<Sample>& s
   while (done < samples.size()) {
     for (Worker& w : workers) {
       if (w.closed || w.current) continue;
-      if (pending.empty() || isolate[pending.front()]) {
+      // The first queued sample that may run after others; those to run alone wait for a fresh
+      // worker (spawned below).
+      auto next = std::find_if(pending.begin(), pending.end(), [&](size_t i) { return !isolate[i]; });
+      if (next == pending.end()) {
         retire(w);
       } else {
-        dispatch(w, pending.front());
-        pending.pop_front();
+        dispatch(w, *next);
+        pending.erase(next);
       }
     }
     size_t active = static_cast<size_t>(std::count_if(
@@ -552,7 +571,7 @@ std::vector<Result> run_samples(const Suite& suite, const std::vector<Sample>& s
       kill(-w.pid, SIGKILL);  // anything it left behind
       if (w.current) {
         const size_t index = *w.current;
-        if (!w.timed_out && w.served > 0) {  // it crashed after running others: again, alone
+        if (w.served > 0) {  // it crashed or hung after running others: again, alone
           isolate[index] = true;
           pending.push_front(index);
         } else {
@@ -568,6 +587,7 @@ std::vector<Result> run_samples(const Suite& suite, const std::vector<Sample>& s
     kill(-w.pid, SIGKILL);
     waitpid(w.pid, nullptr, 0);
   }
+  sigaction(SIGPIPE, &previous, nullptr);
   return results;
 }
 

@@ -78,11 +78,17 @@ def main():
                     with torch.no_grad():
                         outs, _ = pytree.tree_flatten(ep.module()(*inputs))
                     torch.cuda.synchronize()
+                    tensors = {f"input_{i}": t.cpu() for i, t in enumerate(inputs)}
+                    tensors.update({f"output_{i}": o.detach().cpu().contiguous() for i, o in enumerate(outs)})
                 except Exception as e:  # PyTorch cannot run it on the GPU either
-                    torch_failures.append(f"{entry}/{program}\t{type(e).__name__}: {one_line(e)}")
+                    message = f"{type(e).__name__}: {one_line(e)}"
+                    if "CUDA error" in message:
+                        # A kernel fault leaves this process's CUDA context unusable: every later
+                        # program would fail too and be miscounted as one PyTorch cannot run.
+                        sys.exit(f"cuda_references: {entry}/{program}: {message}; stopped (the CUDA "
+                                 f"context is broken: run the rest with a RESULTS file without it)")
+                    torch_failures.append(f"{entry}/{program}\t{message}")
                     continue
-                tensors = {f"input_{i}": t.cpu() for i, t in enumerate(inputs)}
-                tensors.update({f"output_{i}": o.detach().cpu().contiguous() for i, o in enumerate(outs)})
                 files[program] = z.read(program)
                 files[new_sid + ".io.safetensors"] = st_save(tensors)
                 records.append({"id": new_sid, "dtype": dtype, "status": "ok", "files": [program]})
