@@ -61,6 +61,31 @@ TEST_CASE("conformance: a sample's outcome names the unsupported op, and a bad s
   CHECK_THROWS_WITH_AS(outcome_from_name("fine"), "unknown outcome 'fine'", UserError);
 }
 
+TEST_CASE("conformance: a mismatch of a program that draws random numbers says so") {
+  // scaled_dot_product_attention with dropout_p=0.5: its reference came from another run's
+  // random numbers (as exported, and after decompositions as native_dropout).
+  Selection selection;
+  selection.entries = {"nn.functional.scaled_dot_product_attention"};
+  selection.dtypes = {"float32"};
+  const Suite suite = load_suite(testing::repo_path("tests/data/opinfo"), selection);
+  RunOptions options;
+  if (const char* tmp = std::getenv("TEST_TMPDIR")) options.work_dir = tmp;
+  size_t seen = 0;
+  for (const Sample& sample : suite.samples) {
+    if (sample.io != "float32_2.io.safetensors") continue;
+    ++seen;
+    const Result r = run_sample(suite, sample, options);
+    CAPTURE(r.message);
+    REQUIRE((r.outcome == Outcome::kWrongResult || r.outcome == Outcome::kPass));
+    if (r.outcome != Outcome::kWrongResult) continue;  // the same numbers by chance
+    const std::string node = sample.core ? "node 'native_dropout' (aten.native_dropout.default)"
+                                         : "node 'scaled_dot_product_attention' "
+                                           "(aten.scaled_dot_product_attention.default)";
+    CHECK(r.message.rfind(node + " draws random numbers: output_0: ", 0) == 0);
+  }
+  CHECK(seen == 2);
+}
+
 TEST_CASE("conformance: reused workers give the outcomes of a process per sample") {
   Selection selection;
   // masked_select's float32_2 fails on every libtorch: its export asserts a size the sample exceeds.

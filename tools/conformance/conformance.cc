@@ -158,6 +158,39 @@ void align_vector_signs(runner::HostTensor& got, const runner::HostTensor& want,
   }
 }
 
+/// The first node of `graph` that draws random numbers, as "node 'x' (aten.op.overload)", or "":
+/// its outputs differ from run to run (and from PyTorch's), whatever the compiler does.
+std::string random_node(const ir::Graph& graph) {
+  static const std::set<std::string> kRandom = {
+      "rand",       "rand_like",  "randn",       "randn_like", "randint",  "randint_like",    "randperm",
+      "bernoulli",  "bernoulli_", "normal",      "normal_",    "uniform_", "multinomial",     "exponential_",
+      "geometric_", "cauchy_",    "log_normal_", "random_",    "poisson",  "rrelu_with_noise"};
+  for (const ir::Node& node : graph.nodes) {
+    const std::string op = node.op_name();  // "aten.name.overload"
+    if (op.rfind("aten.", 0) != 0) continue;
+    const std::string name =
+        op.substr(5, op.find('.', 5) == std::string::npos ? std::string::npos : op.find('.', 5) - 5);
+    bool random = kRandom.count(name) != 0;
+    auto number = [&](const char* argument) {
+      const ir::NamedArgument* a = node.find_input(argument);
+      if (a == nullptr) return 0.0;
+      if (a->arg.kind == ir::ArgKind::kFloat) return a->arg.float_value;
+      if (a->arg.kind == ir::ArgKind::kInt) return static_cast<double>(a->arg.int_value);
+      return 0.0;
+    };
+    auto training = [&] {
+      const ir::NamedArgument* t = node.find_input("train");
+      return t == nullptr || t->arg.kind != ir::ArgKind::kBool || t->arg.bool_value;
+    };
+    if (name == "native_dropout" || name == "dropout" || name == "feature_dropout" ||
+        name == "alpha_dropout" || name == "feature_alpha_dropout")
+      random = training() && number("p") > 0;
+    if (name.find("scaled_dot_product") != std::string::npos) random = number("dropout_p") > 0;
+    if (random) return fmt::format("node '{}' ({})", node.name, op);
+  }
+  return "";
+}
+
 Result classify_run(const Sample& sample, const fs::path& dir, const RunOptions& options) {
   Result result{sample, Outcome::kError, "", 0};
   ir::Program program;
@@ -229,6 +262,11 @@ Result classify_run(const Sample& sample, const fs::path& dir, const RunOptions&
       result.outcome = outcome;
       result.message = c.line;
     }
+  }
+  if (result.outcome == Outcome::kWrongResult) {
+    // Said first: no compiler can match a reference drawn from another run's random numbers.
+    const std::string random = random_node(program.graph);
+    if (!random.empty()) result.message = fmt::format("{} draws random numbers: {}", random, result.message);
   }
   return result;
 }
