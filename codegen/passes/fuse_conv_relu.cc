@@ -61,7 +61,8 @@ class ConvReluFuser {
       const size_t* producer = single_reader_producer(in);
       if (producer == nullptr || removed.count(*producer) != 0) continue;
       Conv conv;
-      if (convolution(graph_.nodes[*producer], &conv) && !updates_between(*producer, i)) {
+      if (convolution(graph_.nodes[*producer], &conv) &&
+          !graph_rewrite::writes_between(graph_, *producer, i)) {
         relu = conv_relu(conv, relu.outputs[0].name);
         removed.insert(*producer);
         continue;
@@ -75,7 +76,7 @@ class ConvReluFuser {
         if (conv_node == nullptr || z.empty() || removed.count(*conv_node) != 0) continue;
         if (!convolution(graph_.nodes[*conv_node], &conv) || !same_type(graph_, z, c)) continue;
         // The convolution moves to the relu, and z is read there instead of at the add.
-        if (updates_between(std::min(*conv_node, *producer), i)) continue;
+        if (graph_rewrite::writes_between(graph_, std::min(*conv_node, *producer), i)) continue;
         removed.insert(*conv_node);
         removed.insert(*producer);
         // The fused call takes the relu's place, after z (which the add read) is defined.
@@ -94,16 +95,6 @@ class ConvReluFuser {
   }
 
  private:
-  /// Whether a node after `from` and before `to` writes a tensor (an in-place update functionalize
-  /// kept): fusing moves the convolution's reads (and the add's) from `from` to `to`, and they
-  /// must see their tensors as they were.
-  bool updates_between(size_t from, size_t to) const {
-    for (size_t k = from + 1; k < to; ++k) {
-      if (graph_rewrite::writes_tensor(graph_.nodes[k])) return true;
-    }
-    return false;
-  }
-
   /// The node defining `value` when nothing else reads it.
   const size_t* single_reader_producer(const std::string& value) const {
     if (value.empty()) return nullptr;

@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
@@ -177,6 +178,17 @@ inline bool unit_scalar(const ir::Node& node, const std::string& param) {
 inline bool writes_tensor(const ir::Node& node) {
   const ir::OpSchema* schema = ir::builtin_schemas().find(node.target);
   return schema != nullptr && schema->is_mutable();
+}
+
+/// Whether a node of `graph` after `from` and before `to`, other than `except`, writes a tensor. A
+/// fusion that moves reads from node `from` to node `to` must not pass such an update (an in-place
+/// op functionalize kept): the moved reads would see the tensor updated.
+inline bool writes_between(const ir::Graph& graph, size_t from, size_t to,
+                           std::optional<size_t> except = std::nullopt) {
+  for (size_t k = from + 1; k < to; ++k) {
+    if (k != except && writes_tensor(graph.nodes[k])) return true;
+  }
+  return false;
 }
 
 /// Whether `node`'s results may share storage with its inputs: its schema annotates a result as

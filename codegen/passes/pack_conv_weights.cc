@@ -129,7 +129,7 @@ class WeightPacker {
           }
         }
       }
-      if (updates_between(i, last, add)) {
+      if (graph_rewrite::writes_between(graph_, i, last, add)) {  // the add being fused aside
         // The fused call, at `last`, would read the convolution's input after that update.
         last = i;
         add.reset();
@@ -164,15 +164,6 @@ class WeightPacker {
     auto reader = reader_.find(value);
     if (reads == reads_.end() || reads->second != 1 || reader == reader_.end()) return std::nullopt;
     return reader->second;
-  }
-
-  /// Whether a node after `from` and before `to` (other than the add being fused) writes a tensor.
-  /// Fusing moves the convolution from `from` to `to`; it must read its input as it was.
-  bool updates_between(size_t from, size_t to, std::optional<size_t> add) const {
-    for (size_t k = from + 1; k < to; ++k) {
-      if (k != add && graph_rewrite::writes_tensor(graph_.nodes[k])) return true;
-    }
-    return false;
   }
 
   /// Each fused call whose residual can take its result in place becomes oneDNN's

@@ -84,50 +84,39 @@ class LinearPacker {
       const ir::TensorMeta& w = graph_.tensor_values.at(linear.weight);
       const ir::SymExpr& n = w.sizes[0];
       const ir::SymExpr& k = w.sizes[1];
-      std::string x_2d = linear.input, y_2d = result;
-      if (x.sizes.size() > 2) {
+      const ir::TensorMeta& y = graph_.tensor_values.at(result);
+      const bool nd = x.sizes.size() > 2;  // x read as [rows, K], the product viewed back
+      const bool bias_add = !linear.bias.empty() && bias_in_kernels_;
+      std::string x_2d = linear.input;
+      if (nd) {
         x_2d = fresh(result + "_input_2d");
         graph_.tensor_values[x_2d] = contiguous_meta({ir::SymExpr::constant(*rows), k});
         nodes.push_back(aten_node(
             "reshape.default",
             {{"self", tensor_arg(linear.input)}, {"shape", ints_arg({*rows, *k.constant_value()})}}, x_2d));
-        y_2d = fresh(result + "_2d");
-        graph_.tensor_values[y_2d] = contiguous_meta({ir::SymExpr::constant(*rows), n});
       }
-      if (linear.bias.empty()) {
-        nodes.push_back(
-            aten_node("mm.default", {{"self", tensor_arg(x_2d)}, {"mat2", tensor_arg(w_kn)}}, y_2d));
-      } else if (bias_in_kernels_) {
-        // mm, its result viewed in the linear's shape, then the add: of the linear's shape, the
-        // add joins the kernel of the ops that follow.
-        const ir::TensorMeta& y = graph_.tensor_values.at(result);
-        const ir::SymExpr rows_2d = x.sizes.size() > 2 ? ir::SymExpr::constant(*rows) : y.sizes[0];
-        std::string product = fresh(result + "_mm");
-        graph_.tensor_values[product] = contiguous_meta({rows_2d, n});
+      // The product (mm, or addmm with the bias), viewed in the linear's shape when x has more than
+      // 2 dimensions, then the bias added when it is an add: the last of these writes `result`.
+      const std::string shaped = bias_add ? fresh(result + (nd ? "_mm_nd" : "_mm")) : result;
+      const std::string product = nd ? fresh(result + (bias_add ? "_mm" : "_2d")) : shaped;
+      if (nd) graph_.tensor_values[product] = contiguous_meta({ir::SymExpr::constant(*rows), n});
+      if (bias_add) graph_.tensor_values[shaped] = contiguous_meta(y.sizes);
+      if (linear.bias.empty() || bias_add) {
         nodes.push_back(
             aten_node("mm.default", {{"self", tensor_arg(x_2d)}, {"mat2", tensor_arg(w_kn)}}, product));
-        if (y_2d != result) {
-          const std::string viewed = fresh(result + "_mm_nd");
-          graph_.tensor_values[viewed] = contiguous_meta(y.sizes);
-          nodes.push_back(aten_node(
-              "view.default", {{"self", tensor_arg(product)}, {"size", ints_arg(static_sizes(y))}}, viewed));
-          product = viewed;
-        }
-        nodes.push_back(aten_node(
-            "add.Tensor", {{"self", tensor_arg(product)}, {"other", tensor_arg(linear.bias)}}, result));
-        if (linear.transpose) removed.insert(*linear.transpose);
-        continue;
       } else {
         nodes.push_back(aten_node(
             "addmm.default",
             {{"self", tensor_arg(linear.bias)}, {"mat1", tensor_arg(x_2d)}, {"mat2", tensor_arg(w_kn)}},
-            y_2d));
+            product));
       }
-      if (y_2d != result) {
+      if (nd) {
         nodes.push_back(aten_node(
-            "view.default",
-            {{"self", tensor_arg(y_2d)}, {"size", ints_arg(static_sizes(graph_.tensor_values.at(result)))}},
-            result));
+            "view.default", {{"self", tensor_arg(product)}, {"size", ints_arg(static_sizes(y))}}, shaped));
+      }
+      if (bias_add) {
+        nodes.push_back(aten_node(
+            "add.Tensor", {{"self", tensor_arg(shaped)}, {"other", tensor_arg(linear.bias)}}, result));
       }
       if (linear.transpose) removed.insert(*linear.transpose);
     }

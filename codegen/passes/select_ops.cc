@@ -847,37 +847,28 @@ class Selector {
     const bool list_return =
         !schema.returns.empty() && schema.returns.back().type.kind == ir::SchemaType::Kind::List;
     if (c_returns) {
+      // The single tensors, then the Tensor[]'s elements.
+      const size_t singles = schema.returns.size() - (list_return ? 1 : 0);
+      if (list_return &&
+          (node.outputs.size() != schema.returns.size() || node.outputs.back().kind != ArgKind::kTensors)) {
+        user_error(
+            "{}: expected {} as output", op.place,
+            singles == 0 ? "a list of tensors" : fmt::format("{} tensors and a list of tensors", singles));
+      }
+      for (size_t i = 0; i < singles; ++i) {
+        const ir::Argument* result = i < node.outputs.size() ? &node.outputs[i] : nullptr;
+        if (result != nullptr && result->kind == ArgKind::kTensor) {
+          s.outs.push_back(result->name);
+        } else if (result == nullptr || result->kind == ArgKind::kNone) {
+          s.outs.emplace_back();
+        } else {
+          user_error("{}: output {} is a {}: not supported", op.place, i, ir::arg_kind_key(result->kind));
+        }
+      }
       if (list_return) {
-        const size_t singles = schema.returns.size() - 1;
-        if (node.outputs.size() != schema.returns.size() || node.outputs.back().kind != ArgKind::kTensors) {
-          user_error(
-              "{}: expected {} as output", op.place,
-              singles == 0 ? "a list of tensors" : fmt::format("{} tensors and a list of tensors", singles));
-        }
-        for (size_t i = 0; i < singles; ++i) {
-          const ir::Argument& result = node.outputs[i];
-          if (result.kind == ArgKind::kTensor) {
-            s.outs.push_back(result.name);
-          } else if (result.kind == ArgKind::kNone) {
-            s.outs.emplace_back();
-          } else {
-            user_error("{}: output {} is a {}: not supported", op.place, i, ir::arg_kind_key(result.kind));
-          }
-        }
         s.outs.insert(s.outs.end(), node.outputs.back().names.begin(), node.outputs.back().names.end());
         s.list_out = true;
         s.list_start = singles;
-      } else {
-        for (size_t i = 0; i < schema.returns.size(); ++i) {
-          const ir::Argument* result = i < node.outputs.size() ? &node.outputs[i] : nullptr;
-          if (result != nullptr && result->kind == ArgKind::kTensor) {
-            s.outs.push_back(result->name);
-          } else if (result == nullptr || result->kind == ArgKind::kNone) {
-            s.outs.emplace_back();
-          } else {
-            user_error("{}: output {} is a {}: not supported", op.place, i, ir::arg_kind_key(result->kind));
-          }
-        }
       }
     }
     // C order: out= arguments first (torchgen's convention), then the others in schema order.

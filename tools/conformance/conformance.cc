@@ -168,8 +168,8 @@ std::string random_node(const ir::Graph& graph) {
   for (const ir::Node& node : graph.nodes) {
     const std::string op = node.op_name();  // "aten.name.overload"
     if (op.rfind("aten.", 0) != 0) continue;
-    const std::string name =
-        op.substr(5, op.find('.', 5) == std::string::npos ? std::string::npos : op.find('.', 5) - 5);
+    const size_t dot = op.find('.', 5);  // before the overload
+    const std::string name = op.substr(5, dot == std::string::npos ? std::string::npos : dot - 5);
     bool random = kRandom.count(name) != 0;
     auto number = [&](const char* argument) {
       const ir::NamedArgument* a = node.find_input(argument);
@@ -316,13 +316,12 @@ bool write_all(int fd, const std::string& text) {
 
 struct Worker {
   pid_t pid = -1;
-  int to = -1;    // sample indices to the worker
+  int to = -1;    // sample indices to the worker; -1 once closed: given no more work, it leaves once idle
   int from = -1;  // results from it
   std::string received;
   std::optional<size_t> current;  // the sample in flight
   Clock::time_point start;
-  size_t served = 0;    // samples it finished
-  bool closed = false;  // given no more work: it leaves once idle
+  size_t served = 0;  // samples it finished
   bool timed_out = false;
 };
 
@@ -532,8 +531,7 @@ std::vector<Result> run_samples(const Suite& suite, const std::vector<Sample>& s
     dispatch(w, index);
   };
   auto retire = [](Worker& w) {
-    if (w.closed) return;
-    w.closed = true;
+    if (w.to < 0) return;
     close(w.to);
     w.to = -1;
   };
@@ -563,7 +561,7 @@ std::vector<Result> run_samples(const Suite& suite, const std::vector<Sample>& s
 
   while (done < samples.size()) {
     for (Worker& w : workers) {
-      if (w.closed || w.current) continue;
+      if (w.to < 0 || w.current) continue;
       // The first queued sample that may run after others; those to run alone wait for a fresh
       // worker (spawned below).
       auto next = std::find_if(pending.begin(), pending.end(), [&](size_t i) { return !isolate[i]; });
@@ -575,7 +573,7 @@ std::vector<Result> run_samples(const Suite& suite, const std::vector<Sample>& s
       }
     }
     size_t active = static_cast<size_t>(std::count_if(
-        workers.begin(), workers.end(), [](const Worker& w) { return !w.closed || w.current; }));
+        workers.begin(), workers.end(), [](const Worker& w) { return w.to >= 0 || w.current; }));
     for (; active < jobs && !pending.empty(); ++active) {
       const size_t index = pending.front();
       pending.pop_front();
