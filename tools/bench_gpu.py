@@ -15,7 +15,10 @@ GPU's work (torch.cuda.synchronize). The shim library must then be built with --
 
 Each MODEL.pt2 needs MODEL.io.safetensors beside it (input_0, ...; output_0, ... to check against).
 The shim library is aotic's shim built against this PyTorch (tools/build_shim.sh --torch DIR).
-Compile times: `aotic compile` wall time; torch.compile's is its first call. Latency: every way
+Compile times: `aotic compile` wall time; torch.compile's is its first call (after one warm-up
+compile of a small function, so that the first model's time does not carry torch.compile's
+one-time start-up; Inductor's caches off, TORCHINDUCTOR_FORCE_DISABLE_CACHES=1, so that an earlier
+run on the machine does not make it a cache hit). Latency: every way
 is built first, then timed in `--rounds` interleaved rounds (default 3, each round in another
 order) of `iters` calls after warm-up; a way's p50 and p90 are the medians over its rounds.
 Peak memory: the peak RSS of a fresh process that imports torch, loads
@@ -116,6 +119,9 @@ def main():
     if args.rounds < 1:
         ap.error("--rounds must be at least 1")
 
+    if not args.no_compile:
+        # A user's first compile: no cached graphs or kernels from an earlier run on this machine.
+        os.environ.setdefault("TORCHINDUCTOR_FORCE_DISABLE_CACHES", "1")
     import torch
     global SYNC
     cuda = args.device == "cuda"
@@ -124,6 +130,12 @@ def main():
     torch.set_num_threads(args.threads)
     work = tempfile.mkdtemp(prefix="aotic-bench-")
     rows = []
+    if not args.no_compile:
+        # torch.compile's first use in a process pays for imports and its worker pool: paid here,
+        # on a function of its own, so that no model's compile time carries it.
+        torch._dynamo.reset()
+        torch.compile(lambda x: (x.relu() + 1).sum())(torch.ones(8, device=args.device))
+        torch._dynamo.reset()
     for model in args.models:
         name = os.path.basename(model)[:-4]
         io_path = model[:-4] + ".io.safetensors"
