@@ -1,21 +1,23 @@
-"""PyTorch's own CUDA results as references for the conformance samples aotic fails on the GPU.
+"""PyTorch's own results of each program as references, for the samples aotic does not match.
 
-Usage:  python3 tools/conformance/cuda_references.py SUITE RESULTS OUT_SUITE
+Usage:  python3 tools/conformance/pytorch_references.py [--device cuda|cpu] SUITE RESULTS OUT_SUITE
 
-The suite's references were computed by PyTorch on the CPU. Where a sample does not match them
-on the GPU, the question is whether PyTorch on the GPU matches them either: its CUDA kernels
-break ties, round half-precision intermediates and pick algorithms differently, and some ops or
-dtypes have no CUDA kernel at all. RESULTS is a `conformance --device cuda --results` file; for
-each sample it lists as not passing, this runs that program as PyTorch runs it on the GPU
-(`torch.export.load`, `torch.export.passes.move_to_device_pass(ep, "cuda")`, the sample's inputs
-moved there, TF32 off) and writes OUT_SUITE, a suite of those programs alone with PyTorch's CUDA
-outputs as their references. Then
+The suite's references were computed by PyTorch on the CPU, by the OpInfo function itself. On
+the GPU, PyTorch's CUDA kernels break ties, round half-precision intermediates and pick
+algorithms differently, and some ops or dtypes have no CUDA kernel at all. And a program after
+`run_decompositions()` is not the op it came from: a decomposition may compute a float16 op in
+float32 and round once, where the op's own kernel rounds each step. RESULTS is a `conformance
+--results` file; for each sample it lists as not passing, this runs that program as PyTorch runs
+it (`torch.export.load(...).module()`; with --device cuda, the default, first
+`torch.export.passes.move_to_device_pass(ep, "cuda")` with the inputs moved there and TF32 off)
+and writes OUT_SUITE, a suite of those programs alone with PyTorch's outputs of the program as
+their references. Then
 
-    conformance --suite OUT_SUITE --device cuda
+    conformance --suite OUT_SUITE --device DEVICE
 
-compares aotic on the GPU with PyTorch on the GPU. Programs PyTorch itself cannot run on the
-GPU are left out of OUT_SUITE and listed, with PyTorch's error, in
-OUT_SUITE/pytorch_cuda_failures.txt. Needs PyTorch with CUDA and safetensors.
+compares aotic with PyTorch running the same program on the same device. Programs PyTorch itself
+cannot run there are left out of OUT_SUITE and listed, with PyTorch's error, in
+OUT_SUITE/pytorch_failures.txt. Needs PyTorch (with CUDA for --device cuda) and safetensors.
 """
 import io as iomod
 import json
@@ -42,9 +44,13 @@ def one_line(text, limit=300):
 
 
 def main():
-    if len(sys.argv) != 4:
+    args = sys.argv[1:]
+    device = "cuda"
+    if len(args) >= 2 and args[0] == "--device":
+        device, args = args[1], args[2:]
+    if len(args) != 3 or device not in ("cuda", "cpu"):
         sys.exit(__doc__)
-    suite, results, out = sys.argv[1:]
+    suite, results, out = args
     import torch
     from safetensors.torch import load as st_load, save as st_save
     from torch.export.passes import move_to_device_pass
@@ -71,21 +77,23 @@ def main():
                 dtype = sid.rsplit("_", 1)[0]
                 try:
                     ep = torch.export.load(iomod.BytesIO(z.read(program)))
-                    ep = move_to_device_pass(ep, "cuda")
+                    if device == "cuda":
+                        ep = move_to_device_pass(ep, "cuda")
                     inputs = []
                     while f"input_{len(inputs)}" in io:
-                        inputs.append(io[f"input_{len(inputs)}"].to("cuda"))
+                        inputs.append(io[f"input_{len(inputs)}"].to(device))
                     with torch.no_grad():
                         outs, _ = pytree.tree_flatten(ep.module()(*inputs))
-                    torch.cuda.synchronize()
+                    if device == "cuda":
+                        torch.cuda.synchronize()
                     tensors = {f"input_{i}": t.cpu() for i, t in enumerate(inputs)}
                     tensors.update({f"output_{i}": o.detach().cpu().contiguous() for i, o in enumerate(outs)})
-                except Exception as e:  # PyTorch cannot run it on the GPU either
+                except Exception as e:  # PyTorch cannot run it there either
                     message = f"{type(e).__name__}: {one_line(e)}"
                     if "CUDA error" in message:
                         # A kernel fault leaves this process's CUDA context unusable: every later
                         # program would fail too and be miscounted as one PyTorch cannot run.
-                        sys.exit(f"cuda_references: {entry}/{program}: {message}; stopped (the CUDA "
+                        sys.exit(f"pytorch_references: {entry}/{program}: {message}; stopped (the CUDA "
                                  f"context is broken: run the rest with a RESULTS file without it)")
                     torch_failures.append(f"{entry}/{program}\t{message}")
                     continue
@@ -102,14 +110,14 @@ def main():
             for name in sorted(files):
                 z.writestr(name, files[name])
     meta["entries"] = entries
-    meta["note"] = "PyTorch's CUDA outputs as references (tools/conformance/cuda_references.py)"
+    meta["note"] = f"PyTorch's outputs of each program on {device} as references (tools/conformance/pytorch_references.py)"
     with open(os.path.join(out, "suite.json"), "w") as f:
         json.dump(meta, f, indent=1, sort_keys=True)
-    with open(os.path.join(out, "pytorch_cuda_failures.txt"), "w") as f:
+    with open(os.path.join(out, "pytorch_failures.txt"), "w") as f:
         f.write("".join(line + "\n" for line in torch_failures))
-    print(f"cuda_references: {sum(len(v) for v in failures.values())} failing programs: "
-          f"{written} with PyTorch's CUDA outputs in {out}, {len(torch_failures)} PyTorch cannot run "
-          f"on the GPU ({out}/pytorch_cuda_failures.txt)")
+    print(f"pytorch_references: {sum(len(v) for v in failures.values())} failing programs: "
+          f"{written} with PyTorch's outputs on {device} in {out}, {len(torch_failures)} PyTorch cannot run "
+          f"there ({out}/pytorch_failures.txt)")
 
 
 if __name__ == "__main__":
