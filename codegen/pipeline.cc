@@ -31,13 +31,13 @@ std::string pass_list(bool optimising_only) {
 
 const std::vector<PassInfo>& pipeline_passes() {
   static const std::vector<PassInfo> kPasses = {
-      {"functionalize", true},    {"fold_batch_norm", true},   {"fuse_conv_relu", true},
-      {"to_channels_last", true}, {"pack_conv_weights", true}, {"pack_linear_weights", true},
-      {"import_graph", false},    {"bind_shapes", false},      {"lower_views", false},
-      {"check_types", false},     {"fold_constants", true},    {"fuse_kernels", true},
-      {"dedup_kernels", true},    {"select_ops", false},       {"insert_checks", false},
-      {"plan_lifetimes", false},  {"reuse_buffers", true},     {"plan_memory", true},
-      {"plan_cuda_graphs", true},
+      {"functionalize", true},       {"fold_batch_norm", true},   {"fuse_conv_relu", true},
+      {"to_channels_last", true},    {"pack_conv_weights", true}, {"split_conv_bias", true},
+      {"pack_linear_weights", true}, {"import_graph", false},     {"bind_shapes", false},
+      {"lower_views", false},        {"check_types", false},      {"fold_constants", true},
+      {"fuse_kernels", true},        {"dedup_kernels", true},     {"select_ops", false},
+      {"insert_checks", false},      {"plan_lifetimes", false},   {"reuse_buffers", true},
+      {"plan_memory", true},         {"plan_cuda_graphs", true},
   };
   return kPasses;
 }
@@ -80,6 +80,8 @@ wir::Module lower_program(const ir::Program& program, const ConstantsLayout& con
         options.shim.names.count("aoti_torch_cpu_mkldnn__convolution_pointwise") != 0 &&
         options.shim.names.count("aoti_torch_cpu_mkldnn__convolution_pointwise_binary") != 0;
     if (log.enabled("pack_conv_weights") && packed_convs) changed |= pack_conv_weights(*rewritten);
+    if (log.enabled("split_conv_bias") && log.enabled("fuse_kernels") && options.shim.device == "cpu")
+      changed |= split_conv_bias(*rewritten);
     if (log.enabled("pack_linear_weights") && options.shim.device == "cpu") {
       changed |= pack_linear_weights(*rewritten, log.enabled("fuse_kernels"));
     }
@@ -92,6 +94,7 @@ wir::Module lower_program(const ir::Program& program, const ConstantsLayout& con
     log("fuse_conv_relu", m);
     log("to_channels_last", m);
     log("pack_conv_weights", m);
+    log("split_conv_bias", m);
     log("pack_linear_weights", m);
     m.device = options.shim.device;
     log("import_graph", m);

@@ -51,6 +51,11 @@ bool to_channels_last(ir::Program& program, const std::string& device);
 /// post-ops. Returns whether it changed anything.
 bool pack_conv_weights(ir::Program& program);
 
+/// Optimising, CPU with generated kernels, on the same copy: a 1x1 convolution left to libtorch
+/// (stride 1, one group, float32/float64) is called without its bias, and the bias added after it,
+/// in the kernel of the ops that follow. Returns whether it changed anything.
+bool split_conv_bias(ir::Program& program);
+
 /// Optimising, CPU, on the same copy: float32 linears (and addmm/mm of a transposed weight) whose
 /// weight is computed from constants read it transposed once into a contiguous [K, N] constant
 /// (ops that fold_constants moves to fold()), through addmm or mm; with `bias_in_kernels` (generated

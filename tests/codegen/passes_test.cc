@@ -168,10 +168,11 @@ TEST_CASE("the pipeline lists its passes in order, and --dump-after knows each")
   std::vector<std::string> names;
   for (const codegen::PassInfo& p : codegen::pipeline_passes()) names.emplace_back(p.name);
   CHECK(names == std::vector<std::string>{
-                     "functionalize", "fold_batch_norm", "fuse_conv_relu", "to_channels_last",
-                     "pack_conv_weights", "pack_linear_weights", "import_graph", "bind_shapes", "lower_views",
-                     "check_types", "fold_constants", "fuse_kernels", "dedup_kernels", "select_ops",
-                     "insert_checks", "plan_lifetimes", "reuse_buffers", "plan_memory", "plan_cuda_graphs"});
+                     "functionalize",     "fold_batch_norm", "fuse_conv_relu",      "to_channels_last",
+                     "pack_conv_weights", "split_conv_bias", "pack_linear_weights", "import_graph",
+                     "bind_shapes",       "lower_views",     "check_types",         "fold_constants",
+                     "fuse_kernels",      "dedup_kernels",   "select_ops",          "insert_checks",
+                     "plan_lifetimes",    "reuse_buffers",   "plan_memory",         "plan_cuda_graphs"});
   std::vector<std::string> stages = codegen::dump_stages();
   CHECK(stages.front() == "load");
   CHECK(stages.back() == "codegen");
@@ -260,7 +261,8 @@ TEST_CASE("--disable-pass: only optimising passes, by a known name") {
     CHECK(std::string(e.what()) ==
           "--disable-pass: unknown pass 'fuse_everything' (optimising passes: functionalize, "
           "fold_batch_norm, fuse_conv_relu, "
-          "to_channels_last, pack_conv_weights, pack_linear_weights, fold_constants, fuse_kernels, "
+          "to_channels_last, pack_conv_weights, split_conv_bias, pack_linear_weights, fold_constants, "
+          "fuse_kernels, "
           "dedup_kernels, reuse_buffers, plan_memory, plan_cuda_graphs)");
   }
   options.disabled_passes = {"select_ops"};
@@ -271,7 +273,8 @@ TEST_CASE("--disable-pass: only optimising passes, by a known name") {
     CHECK(std::string(e.what()) ==
           "--disable-pass: 'select_ops' is needed to compile a model (optimising passes: functionalize, "
           "fold_batch_norm, "
-          "fuse_conv_relu, to_channels_last, pack_conv_weights, pack_linear_weights, fold_constants, "
+          "fuse_conv_relu, to_channels_last, pack_conv_weights, split_conv_bias, pack_linear_weights, "
+          "fold_constants, "
           "fuse_kernels, dedup_kernels, reuse_buffers, plan_memory, plan_cuda_graphs)");
   }
 }
@@ -700,7 +703,8 @@ TEST_CASE("pack_conv_weights: on the CPU convolutions call oneDNN with the weigh
                  "2])\n") != std::string::npos);
   CHECK(res.find("\nop relu = mkldnn._convolution_pointwise.default(%relu__4, %conv2d_6_weight_packed, "
                  "%p_dw_0_bias, [1, 1], [1, 1], [1, 1], 32, 'relu', [], None)\n") != std::string::npos);
-  CHECK(res.find("\nop conv2d_7 = aten.conv2d.default(%relu, %p_head_weight, %p_head_bias)\n") !=
+  // (its bias added after it: split_conv_bias)
+  CHECK(res.find("\nop conv2d_7_unbiased = aten.conv2d.default(%relu, %p_head_weight, None)\n") !=
         std::string::npos);
   CHECK(res.find("aten.add_.Tensor") == std::string::npos);
   CHECK(res.find("aten.relu_.default") == std::string::npos);
@@ -757,6 +761,35 @@ TEST_CASE("pack_conv_weights: a residual add is fused even when its other operan
     CHECK(text.find("\nop batch_norm_3 = aten.conv2d.default(") != std::string::npos);
     CHECK(text.find("\nop batch_norm_3 = ") < text.find("\nop relu__4 = "));
   }
+}
+
+TEST_CASE("split_conv_bias: a 1x1 convolution left to libtorch has its bias added in the next kernel") {
+  const std::string res_cnn = testing::repo_path("tests/data/extra/res_cnn.core.pt2");
+  const std::string text = dump(res_cnn, "split_conv_bias");
+  INFO(text);
+  // The head (1x1, stride 1): called without its bias, which is added after it under its name.
+  CHECK(text.find(
+            "\nop convolution_7_unbiased = aten.convolution.default(%relu_5, %p_head_weight, None, [1, 1], "
+            "[0, 0], [1, 1], False, [0, 0], 1)\nop p_head_bias_channels = aten.view.default(%p_head_bias, "
+            "[24, 1, 1])\nop convolution_7 = aten.add.Tensor(%convolution_7_unbiased, "
+            "%p_head_bias_channels)\nop relu_6 = aten.relu.default(%convolution_7)\n") != std::string::npos);
+  // The strided 1x1 shortcut keeps its bias (libtorch calls oneDNN for it, which adds it), and the
+  // packed convolutions are pack_conv_weights'.
+  CHECK(text.find(
+            "\nop getitem_9 = aten.convolution.default(%relu_2, %convolution_3_weight, %convolution_3_bias, "
+            "[2, 2], ") != std::string::npos);
+  CHECK(count(text, "_unbiased = ") == 1);
+  // The add is a generated kernel, reading the bias as a [24, 1, 1] view.
+  CHECK(dump(res_cnn, "fuse_kernels")
+            .find("launch k1_add(convolution_7_unbiased, p_head_bias_channels -> "
+                  "convolution_7)") != std::string::npos);
+  // Without generated kernels, and on the GPU, nothing is split.
+  codegen::CompileOptions unfused;
+  unfused.disabled_passes.insert("fuse_kernels");
+  CHECK(dump(res_cnn, "split_conv_bias", unfused).find("_unbiased") == std::string::npos);
+  codegen::CompileOptions cuda;
+  cuda.device = "cuda";
+  CHECK(dump(res_cnn, "split_conv_bias", cuda).find("_unbiased") == std::string::npos);
 }
 
 TEST_CASE("kernel_parts: large kernel files split into parts of about equal size, in order") {

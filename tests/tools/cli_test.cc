@@ -95,7 +95,7 @@ TEST_CASE("compile --dump-after shows the IR after a pass; --disable-pass skips 
   CHECK(r.out ==
         "aotic: error: --dump-after: unknown stage 'parse' (stages: load, functionalize, fold_batch_norm, "
         "fuse_conv_relu, "
-        "to_channels_last, pack_conv_weights, pack_linear_weights, "
+        "to_channels_last, pack_conv_weights, split_conv_bias, pack_linear_weights, "
         "import_graph, bind_shapes, lower_views, check_types, fold_constants, fuse_kernels, dedup_kernels, "
         "select_ops, "
         "insert_checks, plan_lifetimes, "
@@ -116,7 +116,7 @@ TEST_CASE("compile --dump-after shows the IR after a pass; --disable-pass skips 
   CHECK(r.out ==
         "aotic: error: --disable-pass: 'plan_lifetimes' is needed to compile a model (optimising "
         "passes: functionalize, fold_batch_norm, fuse_conv_relu, to_channels_last, pack_conv_weights, "
-        "pack_linear_weights, fold_constants, "
+        "split_conv_bias, pack_linear_weights, fold_constants, "
         "fuse_kernels, "
         "dedup_kernels, reuse_buffers, "
         "plan_memory, plan_cuda_graphs)\n");

@@ -32,15 +32,17 @@ extern "C" const uint8_t aotic_constants_blob[];
 namespace aotic_kernels {
 namespace avx2 {
 void k0_clone(const float* __restrict in0, float* __restrict out0);
-void k1_relu_mean(const float* __restrict in0, float* __restrict out0);
-void k2_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0);
-void k3_clone(const float* __restrict in0, float* __restrict out0);
+void k1_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0);
+void k2_relu_mean(const float* __restrict in0, float* __restrict out0);
+void k3_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0);
+void k4_clone(const float* __restrict in0, float* __restrict out0);
 }  // namespace avx2
 namespace base {
 void k0_clone(const float* __restrict in0, float* __restrict out0);
-void k1_relu_mean(const float* __restrict in0, float* __restrict out0);
-void k2_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0);
-void k3_clone(const float* __restrict in0, float* __restrict out0);
+void k1_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0);
+void k2_relu_mean(const float* __restrict in0, float* __restrict out0);
+void k3_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0);
+void k4_clone(const float* __restrict in0, float* __restrict out0);
 }  // namespace base
 }  // namespace aotic_kernels
 
@@ -541,6 +543,13 @@ AOTIC_UNOPTIMISED void fold(aotic::runtime::RunState& state, AtenTensorHandle* o
             &input_size_value_5, 4, convolution_6_weight_packed.out()),
         "node 'convolution_6_weight_packed' (aten.mkldnn_reorder_conv2d_weight.default)");
   convolution_6_weight_mkldnn.reset();
+  // node 'p_head_bias_channels' (aten.view.default)
+  // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
+  // may share p_head_bias's storage (a view)
+  TensorHandle p_head_bias_channels;
+  const int64_t shape_6[] = {24, 1, 1};
+  check(aoti_torch_cpu_reshape(p_head_bias, shape_6, 3, p_head_bias_channels.out()),
+        "node 'p_head_bias_channels' (aten.view.default)");
   // node 'p_fc_weight_t' (aten.permute.default)
   // may share p_fc_weight's storage (a view)
   TensorHandle p_fc_weight_t;
@@ -567,7 +576,8 @@ AOTIC_UNOPTIMISED void fold(aotic::runtime::RunState& state, AtenTensorHandle* o
   outputs[10] = new_reference(convolution_5_bias.get()).release();
   outputs[11] = new_reference(getitem_15_weight_packed.get()).release();
   outputs[12] = new_reference(convolution_6_weight_packed.get()).release();
-  outputs[13] = new_reference(p_fc_weight_kn.get()).release();
+  outputs[13] = new_reference(p_head_bias_channels.get()).release();
+  outputs[14] = new_reference(p_fc_weight_kn.get()).release();
 }
 
 void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHandle* outputs) {
@@ -627,10 +637,11 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   AtenTensorHandle convolution_5_bias_1 = state.constant(52);  // folded
   AtenTensorHandle getitem_15_weight_packed_1 = state.constant(53);  // folded
   AtenTensorHandle convolution_6_weight_packed_1 = state.constant(54);  // folded
-  AtenTensorHandle p_fc_weight_kn_1 = state.constant(55);  // folded
-  // 3 buffers carved from one arena of 24576 bytes (24896 bytes allocated one by one)
+  AtenTensorHandle p_head_bias_channels_1 = state.constant(55);  // folded
+  AtenTensorHandle p_fc_weight_kn_1 = state.constant(56);  // folded
+  // 4 buffers carved from one arena of 49472 bytes (74048 bytes allocated one by one)
   TensorHandle arena;
-  const int64_t arena_bytes = 24576, arena_unit = 1;
+  const int64_t arena_bytes = 49472, arena_unit = 1;
   check(aoti_torch_empty_strided(
             1, &arena_bytes, &arena_unit, aoti_torch_dtype_uint8(), aoti_torch_device_type_cpu(), 0,
             arena.out()),
@@ -733,23 +744,46 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
             2, 32, "relu", nullptr, 0, nullptr, relu_5.out()),
         "node 'relu_5' (mkldnn._convolution_pointwise.default)");
   relu_4.reset();
-  // node 'convolution_7' (aten.convolution.default)
-  TensorHandle convolution_7;
-  AtenTensorHandle bias_value_1 = p_head_bias_1;
+  // node 'convolution_7_unbiased' (aten.convolution.default)
+  TensorHandle convolution_7_unbiased;
   const int64_t stride_13[] = {1, 1};
   const int64_t padding_13[] = {0, 0};
   const int64_t dilation_13[] = {1, 1};
   const int64_t output_padding_1[] = {0, 0};
   check(aoti_torch_cpu_convolution(
-            relu_5.get(), p_head_weight_1, &bias_value_1, stride_13, 2, padding_13, 2, dilation_13, 2, false,
-            output_padding_1, 2, 1, convolution_7.out()),
-        "node 'convolution_7' (aten.convolution.default)");
+            relu_5.get(), p_head_weight_1, nullptr, stride_13, 2, padding_13, 2, dilation_13, 2, false,
+            output_padding_1, 2, 1, convolution_7_unbiased.out()),
+        "node 'convolution_7_unbiased' (aten.convolution.default)");
   relu_5.reset();
+  // node 'convolution_7' (aten.add.Tensor)
+  TensorHandle convolution_7;
+  const int64_t convolution_7_sizes[] = {2, 24, 16, 16};
+  const int64_t convolution_7_strides[] = {6144, 1, 384, 24};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 0, kFloat32, 4, convolution_7_sizes, convolution_7_strides, convolution_7.out()),
+        "allocate convolution_7");
+  {
+    const int64_t convolution_7_unbiased_layout[] = {6144, 1, 384, 24};
+    TensorHandle convolution_7_unbiased_copy;
+    const float* convolution_7_unbiased_data = kernel_input<float>(convolution_7_unbiased.get(), 4,
+        convolution_7_unbiased_layout, convolution_7_unbiased_copy);
+    const int64_t p_head_bias_channels_layout[] = {1, 1, 1};
+    TensorHandle p_head_bias_channels_copy;
+    const float* p_head_bias_channels_data = kernel_input<float>(p_head_bias_channels_1, 3,
+        p_head_bias_channels_layout, p_head_bias_channels_copy);
+    auto* kernel_1 = &aotic_kernels::base::k1_add;
+    if (kernels_avx2()) {
+      kernel_1 = &aotic_kernels::avx2::k1_add;
+    }
+    kernel_1(convolution_7_unbiased_data, p_head_bias_channels_data,
+        aotic::runtime::data<float>(convolution_7.get()));
+  }
+  convolution_7_unbiased.reset();
   // node 'mean' (aten.mean.dim)
   TensorHandle mean;
   const int64_t mean_sizes[] = {2, 24};
   const int64_t mean_strides[] = {24, 1};
-  check(aoti_torch__alloc_from_pool(arena.get(), 0, kFloat32, 2, mean_sizes, mean_strides, mean.out()),
+  check(aoti_torch__alloc_from_pool(arena.get(), 49152, kFloat32, 2, mean_sizes, mean_strides, mean.out()),
         "allocate mean");
   // fuses relu_6, mean
   {
@@ -757,18 +791,18 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     TensorHandle convolution_7_copy;
     const float* convolution_7_data = kernel_input<float>(convolution_7.get(), 4, convolution_7_layout,
         convolution_7_copy);
-    auto* kernel_1 = &aotic_kernels::base::k1_relu_mean;
+    auto* kernel_2 = &aotic_kernels::base::k2_relu_mean;
     if (kernels_avx2()) {
-      kernel_1 = &aotic_kernels::avx2::k1_relu_mean;
+      kernel_2 = &aotic_kernels::avx2::k2_relu_mean;
     }
-    kernel_1(convolution_7_data, aotic::runtime::data<float>(mean.get()));
+    kernel_2(convolution_7_data, aotic::runtime::data<float>(mean.get()));
   }
   // node 'addmm_mm' (aten.mm.default)
   TensorHandle addmm_mm;
   const int64_t addmm_mm_sizes[] = {2, 10};
   const int64_t addmm_mm_strides[] = {10, 1};
   check(aoti_torch__alloc_from_pool(
-            arena.get(), 192, kFloat32, 2, addmm_mm_sizes, addmm_mm_strides, addmm_mm.out()),
+            arena.get(), 49344, kFloat32, 2, addmm_mm_sizes, addmm_mm_strides, addmm_mm.out()),
         "allocate addmm_mm");
   check(aoti_torch_cpu_mm_out(addmm_mm.get(), mean.get(), p_fc_weight_kn_1),
         "node 'addmm_mm' (aten.mm.default)");
@@ -787,11 +821,11 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     const int64_t p_fc_bias_layout[] = {1};
     TensorHandle p_fc_bias_copy;
     const float* p_fc_bias_data = kernel_input<float>(p_fc_bias_1, 1, p_fc_bias_layout, p_fc_bias_copy);
-    auto* kernel_2 = &aotic_kernels::base::k2_add;
+    auto* kernel_3 = &aotic_kernels::base::k3_add;
     if (kernels_avx2()) {
-      kernel_2 = &aotic_kernels::avx2::k2_add;
+      kernel_3 = &aotic_kernels::avx2::k3_add;
     }
-    kernel_2(addmm_mm_data, p_fc_bias_data, aotic::runtime::data<float>(addmm.get()));
+    kernel_3(addmm_mm_data, p_fc_bias_data, aotic::runtime::data<float>(addmm.get()));
   }
   addmm_mm.reset();
   // node 'convolution_7_contiguous' (aten.clone.default)
@@ -807,11 +841,11 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     TensorHandle convolution_7_copy_1;
     const float* convolution_7_data_1 = kernel_input<float>(convolution_7.get(), 4,
         convolution_7_layout_1, convolution_7_copy_1);
-    auto* kernel_3 = &aotic_kernels::base::k3_clone;
+    auto* kernel_4 = &aotic_kernels::base::k4_clone;
     if (kernels_avx2()) {
-      kernel_3 = &aotic_kernels::avx2::k3_clone;
+      kernel_4 = &aotic_kernels::avx2::k4_clone;
     }
-    kernel_3(convolution_7_data_1, aotic::runtime::data<float>(convolution_7_contiguous.get()));
+    kernel_4(convolution_7_data_1, aotic::runtime::data<float>(convolution_7_contiguous.get()));
   }
   convolution_7.reset();
   outputs[0] = new_reference(addmm.get()).release();
@@ -928,8 +962,10 @@ constexpr int64_t kConstant53Sizes[] = {32, 32, 3, 3};
 constexpr int64_t kConstant53Strides[] = {288, 1, 96, 32};
 constexpr int64_t kConstant54Sizes[] = {32, 1, 3, 3};
 constexpr int64_t kConstant54Strides[] = {9, 9, 3, 1};
-constexpr int64_t kConstant55Sizes[] = {24, 10};
-constexpr int64_t kConstant55Strides[] = {10, 1};
+constexpr int64_t kConstant55Sizes[] = {24, 1, 1};
+constexpr int64_t kConstant55Strides[] = {1, 1, 1};
+constexpr int64_t kConstant56Sizes[] = {24, 10};
+constexpr int64_t kConstant56Strides[] = {10, 1};
 constexpr aotic::runtime::ConstantSpec kConstants[] = {
   {"stem_0_weight", "stem.0.weight", kFloat32, 4, kConstant0Sizes, kConstant0Strides, 0, 0, 1728,
       aotic::runtime::ConstantKind::kParameter},
@@ -1041,14 +1077,16 @@ constexpr aotic::runtime::ConstantSpec kConstants[] = {
       kConstant53Sizes, kConstant53Strides, 0, 0, 0, aotic::runtime::ConstantKind::kFoldedConstant},
   {"_FOLDED_CONST_convolution_6_weight_packed", "_FOLDED_CONST_convolution_6_weight_packed", kFloat32, 4,
       kConstant54Sizes, kConstant54Strides, 0, 0, 0, aotic::runtime::ConstantKind::kFoldedConstant},
-  {"_FOLDED_CONST_p_fc_weight_kn", "_FOLDED_CONST_p_fc_weight_kn", kFloat32, 2, kConstant55Sizes,
-      kConstant55Strides, 0, 0, 0, aotic::runtime::ConstantKind::kFoldedConstant},
+  {"_FOLDED_CONST_p_head_bias_channels", "_FOLDED_CONST_p_head_bias_channels", kFloat32, 3,
+      kConstant55Sizes, kConstant55Strides, 0, 0, 0, aotic::runtime::ConstantKind::kFoldedConstant},
+  {"_FOLDED_CONST_p_fc_weight_kn", "_FOLDED_CONST_p_fc_weight_kn", kFloat32, 2, kConstant56Sizes,
+      kConstant56Strides, 0, 0, 0, aotic::runtime::ConstantKind::kFoldedConstant},
 };
 const aotic::runtime::ModelSpec kSpec = {
   kInputs, 1,
   kOutputs, 2,
   nullptr, 0,
-  kConstants, 56,
+  kConstants, 57,
   aotic_constants_blob, 85640,
   nullptr,
   "[1, {\"type\": \"builtins.tuple\", \"context\": \"null\", \"children_spec\": [{\"type\": \"builtins.tu"
@@ -1529,8 +1567,23 @@ void k0_clone(const float* __restrict in0, float* __restrict out0) {
   });
 }
 
+// nodes convolution_7 (add)
+void k1_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0) {
+  aotic::runtime::parallel_for(512, 12288, [&](int64_t i0_begin, int64_t i0_end) {
+    for (int64_t i0 = i0_begin; i0 < i0_end; ++i0) {
+      #pragma omp simd
+      for (int64_t i1 = 0; i1 < 24; ++i1) {
+        const float t0 = in0[i1 + 24 * i0];
+        const float t1 = in1[i1];
+        const float t2 = km::add(t0, t1);
+        out0[i1 + 24 * i0] = t2;
+      }
+    }
+  });
+}
+
 // nodes relu_6, mean
-void k1_relu_mean(const float* __restrict in0, float* __restrict out0) {
+void k2_relu_mean(const float* __restrict in0, float* __restrict out0) {
   aotic::runtime::parallel_for(48, 12288, [&](int64_t i0_i1_begin, int64_t i0_i1_end) {
     for (int64_t i0_i1 = i0_i1_begin; i0_i1 < i0_i1_end; ++i0_i1) {
       const int64_t i0 = i0_i1 / 24;
@@ -1550,7 +1603,7 @@ void k1_relu_mean(const float* __restrict in0, float* __restrict out0) {
 }
 
 // nodes addmm
-void k2_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0) {
+void k3_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0) {
   aotic::runtime::parallel_for(2, 20, [&](int64_t i0_begin, int64_t i0_end) {
     for (int64_t i0 = i0_begin; i0 < i0_end; ++i0) {
       #pragma omp simd
@@ -1565,7 +1618,7 @@ void k2_add(const float* __restrict in0, const float* __restrict in1, float* __r
 }
 
 // nodes convolution_7_contiguous (clone)
-void k3_clone(const float* __restrict in0, float* __restrict out0) {
+void k4_clone(const float* __restrict in0, float* __restrict out0) {
   aotic::runtime::parallel_for(48, 12288, [&](int64_t i0_i1_begin, int64_t i0_i1_end) {
     for (int64_t i0_i1 = i0_i1_begin; i0_i1 < i0_i1_end; ++i0_i1) {
       const int64_t i0 = i0_i1 / 24;
@@ -2043,8 +2096,23 @@ void k0_clone(const float* __restrict in0, float* __restrict out0) {
   });
 }
 
+// nodes convolution_7 (add)
+void k1_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0) {
+  aotic::runtime::parallel_for(512, 12288, [&](int64_t i0_begin, int64_t i0_end) {
+    for (int64_t i0 = i0_begin; i0 < i0_end; ++i0) {
+      #pragma omp simd
+      for (int64_t i1 = 0; i1 < 24; ++i1) {
+        const float t0 = in0[i1 + 24 * i0];
+        const float t1 = in1[i1];
+        const float t2 = km::add(t0, t1);
+        out0[i1 + 24 * i0] = t2;
+      }
+    }
+  });
+}
+
 // nodes relu_6, mean
-void k1_relu_mean(const float* __restrict in0, float* __restrict out0) {
+void k2_relu_mean(const float* __restrict in0, float* __restrict out0) {
   aotic::runtime::parallel_for(48, 12288, [&](int64_t i0_i1_begin, int64_t i0_i1_end) {
     for (int64_t i0_i1 = i0_i1_begin; i0_i1 < i0_i1_end; ++i0_i1) {
       const int64_t i0 = i0_i1 / 24;
@@ -2064,7 +2132,7 @@ void k1_relu_mean(const float* __restrict in0, float* __restrict out0) {
 }
 
 // nodes addmm
-void k2_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0) {
+void k3_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0) {
   aotic::runtime::parallel_for(2, 20, [&](int64_t i0_begin, int64_t i0_end) {
     for (int64_t i0 = i0_begin; i0 < i0_end; ++i0) {
       #pragma omp simd
@@ -2079,7 +2147,7 @@ void k2_add(const float* __restrict in0, const float* __restrict in1, float* __r
 }
 
 // nodes convolution_7_contiguous (clone)
-void k3_clone(const float* __restrict in0, float* __restrict out0) {
+void k4_clone(const float* __restrict in0, float* __restrict out0) {
   aotic::runtime::parallel_for(48, 12288, [&](int64_t i0_i1_begin, int64_t i0_i1_end) {
     for (int64_t i0_i1 = i0_i1_begin; i0_i1 < i0_i1_end; ++i0_i1) {
       const int64_t i0 = i0_i1 / 24;

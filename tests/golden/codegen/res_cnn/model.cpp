@@ -32,15 +32,17 @@ extern "C" const uint8_t aotic_constants_blob[];
 namespace aotic_kernels {
 namespace avx2 {
 void k0_clone(const float* __restrict in0, float* __restrict out0);
-void k1_relu_mean(const float* __restrict in0, float* __restrict out0);
-void k2_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0);
-void k3_clone(const float* __restrict in0, float* __restrict out0);
+void k1_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0);
+void k2_relu_mean(const float* __restrict in0, float* __restrict out0);
+void k3_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0);
+void k4_clone(const float* __restrict in0, float* __restrict out0);
 }  // namespace avx2
 namespace base {
 void k0_clone(const float* __restrict in0, float* __restrict out0);
-void k1_relu_mean(const float* __restrict in0, float* __restrict out0);
-void k2_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0);
-void k3_clone(const float* __restrict in0, float* __restrict out0);
+void k1_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0);
+void k2_relu_mean(const float* __restrict in0, float* __restrict out0);
+void k3_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0);
+void k4_clone(const float* __restrict in0, float* __restrict out0);
 }  // namespace base
 }  // namespace aotic_kernels
 
@@ -520,6 +522,13 @@ AOTIC_UNOPTIMISED void fold(aotic::runtime::RunState& state, AtenTensorHandle* o
             4, conv2d_6_weight_packed.out()),
         "node 'conv2d_6_weight_packed' (aten.mkldnn_reorder_conv2d_weight.default)");
   conv2d_6_weight_mkldnn.reset();
+  // node 'p_head_bias_channels' (aten.view.default)
+  // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
+  // may share p_head_bias's storage (a view)
+  TensorHandle p_head_bias_channels;
+  const int64_t shape_6[] = {24, 1, 1};
+  check(aoti_torch_cpu_reshape(p_head_bias, shape_6, 3, p_head_bias_channels.out()),
+        "node 'p_head_bias_channels' (aten.view.default)");
   // node 'p_fc_weight_t' (aten.permute.default)
   // may share p_fc_weight's storage (a view)
   TensorHandle p_fc_weight_t;
@@ -546,7 +555,8 @@ AOTIC_UNOPTIMISED void fold(aotic::runtime::RunState& state, AtenTensorHandle* o
   outputs[10] = new_reference(conv2d_5_bias.get()).release();
   outputs[11] = new_reference(batch_norm_5_weight_packed.get()).release();
   outputs[12] = new_reference(conv2d_6_weight_packed.get()).release();
-  outputs[13] = new_reference(p_fc_weight_kn.get()).release();
+  outputs[13] = new_reference(p_head_bias_channels.get()).release();
+  outputs[14] = new_reference(p_fc_weight_kn.get()).release();
 }
 
 void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHandle* outputs) {
@@ -606,10 +616,11 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   AtenTensorHandle conv2d_5_bias_1 = state.constant(52);  // folded
   AtenTensorHandle batch_norm_5_weight_packed_1 = state.constant(53);  // folded
   AtenTensorHandle conv2d_6_weight_packed_1 = state.constant(54);  // folded
-  AtenTensorHandle p_fc_weight_kn_1 = state.constant(55);  // folded
-  // 3 buffers carved from one arena of 24576 bytes (24896 bytes allocated one by one)
+  AtenTensorHandle p_head_bias_channels_1 = state.constant(55);  // folded
+  AtenTensorHandle p_fc_weight_kn_1 = state.constant(56);  // folded
+  // 4 buffers carved from one arena of 49472 bytes (74048 bytes allocated one by one)
   TensorHandle arena;
-  const int64_t arena_bytes = 24576, arena_unit = 1;
+  const int64_t arena_bytes = 49472, arena_unit = 1;
   check(aoti_torch_empty_strided(
             1, &arena_bytes, &arena_unit, aoti_torch_dtype_uint8(), aoti_torch_device_type_cpu(), 0,
             arena.out()),
@@ -712,40 +723,62 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
             32, "relu", nullptr, 0, nullptr, relu.out()),
         "node 'relu' (mkldnn._convolution_pointwise.default)");
   relu__4.reset();
-  // node 'conv2d_7' (aten.conv2d.default)
-  TensorHandle conv2d_7;
-  AtenTensorHandle bias_value_1 = p_head_bias_1;
+  // node 'conv2d_7_unbiased' (aten.conv2d.default)
+  TensorHandle conv2d_7_unbiased;
   const int64_t stride_13[] = {1, 1};
   const int64_t padding_13[] = {0, 0};
   const int64_t dilation_13[] = {1, 1};
   check(aoti_torch_cpu_conv2d(
-            relu.get(), p_head_weight_1, &bias_value_1, stride_13, 2, padding_13, 2, dilation_13, 2, 1,
-            conv2d_7.out()),
-        "node 'conv2d_7' (aten.conv2d.default)");
+            relu.get(), p_head_weight_1, nullptr, stride_13, 2, padding_13, 2, dilation_13, 2, 1,
+            conv2d_7_unbiased.out()),
+        "node 'conv2d_7_unbiased' (aten.conv2d.default)");
   relu.reset();
+  // node 'conv2d_7' (aten.add.Tensor)
+  TensorHandle conv2d_7;
+  const int64_t conv2d_7_sizes[] = {2, 24, 16, 16};
+  const int64_t conv2d_7_strides[] = {6144, 1, 384, 24};
+  check(aoti_torch__alloc_from_pool(
+            arena.get(), 0, kFloat32, 4, conv2d_7_sizes, conv2d_7_strides, conv2d_7.out()),
+        "allocate conv2d_7");
+  {
+    const int64_t conv2d_7_unbiased_layout[] = {6144, 1, 384, 24};
+    TensorHandle conv2d_7_unbiased_copy;
+    const float* conv2d_7_unbiased_data = kernel_input<float>(conv2d_7_unbiased.get(), 4,
+        conv2d_7_unbiased_layout, conv2d_7_unbiased_copy);
+    const int64_t p_head_bias_channels_layout[] = {1, 1, 1};
+    TensorHandle p_head_bias_channels_copy;
+    const float* p_head_bias_channels_data = kernel_input<float>(p_head_bias_channels_1, 3,
+        p_head_bias_channels_layout, p_head_bias_channels_copy);
+    auto* kernel_1 = &aotic_kernels::base::k1_add;
+    if (kernels_avx2()) {
+      kernel_1 = &aotic_kernels::avx2::k1_add;
+    }
+    kernel_1(conv2d_7_unbiased_data, p_head_bias_channels_data, aotic::runtime::data<float>(conv2d_7.get()));
+  }
+  conv2d_7_unbiased.reset();
   // node 'mean' (aten.mean.dim)
   TensorHandle mean;
   const int64_t mean_sizes[] = {2, 24};
   const int64_t mean_strides[] = {24, 1};
-  check(aoti_torch__alloc_from_pool(arena.get(), 0, kFloat32, 2, mean_sizes, mean_strides, mean.out()),
+  check(aoti_torch__alloc_from_pool(arena.get(), 49152, kFloat32, 2, mean_sizes, mean_strides, mean.out()),
         "allocate mean");
   // fuses relu_1, mean
   {
     const int64_t conv2d_7_layout[] = {6144, 1, 384, 24};
     TensorHandle conv2d_7_copy;
     const float* conv2d_7_data = kernel_input<float>(conv2d_7.get(), 4, conv2d_7_layout, conv2d_7_copy);
-    auto* kernel_1 = &aotic_kernels::base::k1_relu_mean;
+    auto* kernel_2 = &aotic_kernels::base::k2_relu_mean;
     if (kernels_avx2()) {
-      kernel_1 = &aotic_kernels::avx2::k1_relu_mean;
+      kernel_2 = &aotic_kernels::avx2::k2_relu_mean;
     }
-    kernel_1(conv2d_7_data, aotic::runtime::data<float>(mean.get()));
+    kernel_2(conv2d_7_data, aotic::runtime::data<float>(mean.get()));
   }
   // node 'linear_mm' (aten.mm.default)
   TensorHandle linear_mm;
   const int64_t linear_mm_sizes[] = {2, 10};
   const int64_t linear_mm_strides[] = {10, 1};
   check(aoti_torch__alloc_from_pool(
-            arena.get(), 192, kFloat32, 2, linear_mm_sizes, linear_mm_strides, linear_mm.out()),
+            arena.get(), 49344, kFloat32, 2, linear_mm_sizes, linear_mm_strides, linear_mm.out()),
         "allocate linear_mm");
   check(aoti_torch_cpu_mm_out(linear_mm.get(), mean.get(), p_fc_weight_kn_1),
         "node 'linear_mm' (aten.mm.default)");
@@ -764,11 +797,11 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     const int64_t p_fc_bias_layout[] = {1};
     TensorHandle p_fc_bias_copy;
     const float* p_fc_bias_data = kernel_input<float>(p_fc_bias_1, 1, p_fc_bias_layout, p_fc_bias_copy);
-    auto* kernel_2 = &aotic_kernels::base::k2_add;
+    auto* kernel_3 = &aotic_kernels::base::k3_add;
     if (kernels_avx2()) {
-      kernel_2 = &aotic_kernels::avx2::k2_add;
+      kernel_3 = &aotic_kernels::avx2::k3_add;
     }
-    kernel_2(linear_mm_data, p_fc_bias_data, aotic::runtime::data<float>(linear.get()));
+    kernel_3(linear_mm_data, p_fc_bias_data, aotic::runtime::data<float>(linear.get()));
   }
   linear_mm.reset();
   // node 'conv2d_7_contiguous' (aten.clone.default)
@@ -783,11 +816,11 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     const int64_t conv2d_7_layout_1[] = {6144, 1, 384, 24};
     TensorHandle conv2d_7_copy_1;
     const float* conv2d_7_data_1 = kernel_input<float>(conv2d_7.get(), 4, conv2d_7_layout_1, conv2d_7_copy_1);
-    auto* kernel_3 = &aotic_kernels::base::k3_clone;
+    auto* kernel_4 = &aotic_kernels::base::k4_clone;
     if (kernels_avx2()) {
-      kernel_3 = &aotic_kernels::avx2::k3_clone;
+      kernel_4 = &aotic_kernels::avx2::k4_clone;
     }
-    kernel_3(conv2d_7_data_1, aotic::runtime::data<float>(conv2d_7_contiguous.get()));
+    kernel_4(conv2d_7_data_1, aotic::runtime::data<float>(conv2d_7_contiguous.get()));
   }
   conv2d_7.reset();
   outputs[0] = new_reference(linear.get()).release();
@@ -904,8 +937,10 @@ constexpr int64_t kConstant53Sizes[] = {32, 32, 3, 3};
 constexpr int64_t kConstant53Strides[] = {288, 1, 96, 32};
 constexpr int64_t kConstant54Sizes[] = {32, 1, 3, 3};
 constexpr int64_t kConstant54Strides[] = {9, 9, 3, 1};
-constexpr int64_t kConstant55Sizes[] = {24, 10};
-constexpr int64_t kConstant55Strides[] = {10, 1};
+constexpr int64_t kConstant55Sizes[] = {24, 1, 1};
+constexpr int64_t kConstant55Strides[] = {1, 1, 1};
+constexpr int64_t kConstant56Sizes[] = {24, 10};
+constexpr int64_t kConstant56Strides[] = {10, 1};
 constexpr aotic::runtime::ConstantSpec kConstants[] = {
   {"stem_0_weight", "stem.0.weight", kFloat32, 4, kConstant0Sizes, kConstant0Strides, 0, 0, 1728,
       aotic::runtime::ConstantKind::kParameter},
@@ -1017,14 +1052,16 @@ constexpr aotic::runtime::ConstantSpec kConstants[] = {
       kConstant53Sizes, kConstant53Strides, 0, 0, 0, aotic::runtime::ConstantKind::kFoldedConstant},
   {"_FOLDED_CONST_conv2d_6_weight_packed", "_FOLDED_CONST_conv2d_6_weight_packed", kFloat32, 4,
       kConstant54Sizes, kConstant54Strides, 0, 0, 0, aotic::runtime::ConstantKind::kFoldedConstant},
-  {"_FOLDED_CONST_p_fc_weight_kn", "_FOLDED_CONST_p_fc_weight_kn", kFloat32, 2, kConstant55Sizes,
-      kConstant55Strides, 0, 0, 0, aotic::runtime::ConstantKind::kFoldedConstant},
+  {"_FOLDED_CONST_p_head_bias_channels", "_FOLDED_CONST_p_head_bias_channels", kFloat32, 3,
+      kConstant55Sizes, kConstant55Strides, 0, 0, 0, aotic::runtime::ConstantKind::kFoldedConstant},
+  {"_FOLDED_CONST_p_fc_weight_kn", "_FOLDED_CONST_p_fc_weight_kn", kFloat32, 2, kConstant56Sizes,
+      kConstant56Strides, 0, 0, 0, aotic::runtime::ConstantKind::kFoldedConstant},
 };
 const aotic::runtime::ModelSpec kSpec = {
   kInputs, 1,
   kOutputs, 2,
   nullptr, 0,
-  kConstants, 56,
+  kConstants, 57,
   aotic_constants_blob, 85640,
   nullptr,
   "[1, {\"type\": \"builtins.tuple\", \"context\": \"null\", \"children_spec\": [{\"type\": \"builtins.tu"
@@ -1505,8 +1542,23 @@ void k0_clone(const float* __restrict in0, float* __restrict out0) {
   });
 }
 
+// nodes conv2d_7 (add)
+void k1_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0) {
+  aotic::runtime::parallel_for(512, 12288, [&](int64_t i0_begin, int64_t i0_end) {
+    for (int64_t i0 = i0_begin; i0 < i0_end; ++i0) {
+      #pragma omp simd
+      for (int64_t i1 = 0; i1 < 24; ++i1) {
+        const float t0 = in0[i1 + 24 * i0];
+        const float t1 = in1[i1];
+        const float t2 = km::add(t0, t1);
+        out0[i1 + 24 * i0] = t2;
+      }
+    }
+  });
+}
+
 // nodes relu_1, mean
-void k1_relu_mean(const float* __restrict in0, float* __restrict out0) {
+void k2_relu_mean(const float* __restrict in0, float* __restrict out0) {
   aotic::runtime::parallel_for(48, 12288, [&](int64_t i0_i1_begin, int64_t i0_i1_end) {
     for (int64_t i0_i1 = i0_i1_begin; i0_i1 < i0_i1_end; ++i0_i1) {
       const int64_t i0 = i0_i1 / 24;
@@ -1526,7 +1578,7 @@ void k1_relu_mean(const float* __restrict in0, float* __restrict out0) {
 }
 
 // nodes linear (add)
-void k2_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0) {
+void k3_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0) {
   aotic::runtime::parallel_for(2, 20, [&](int64_t i0_begin, int64_t i0_end) {
     for (int64_t i0 = i0_begin; i0 < i0_end; ++i0) {
       #pragma omp simd
@@ -1541,7 +1593,7 @@ void k2_add(const float* __restrict in0, const float* __restrict in1, float* __r
 }
 
 // nodes conv2d_7_contiguous (clone)
-void k3_clone(const float* __restrict in0, float* __restrict out0) {
+void k4_clone(const float* __restrict in0, float* __restrict out0) {
   aotic::runtime::parallel_for(48, 12288, [&](int64_t i0_i1_begin, int64_t i0_i1_end) {
     for (int64_t i0_i1 = i0_i1_begin; i0_i1 < i0_i1_end; ++i0_i1) {
       const int64_t i0 = i0_i1 / 24;
@@ -2019,8 +2071,23 @@ void k0_clone(const float* __restrict in0, float* __restrict out0) {
   });
 }
 
+// nodes conv2d_7 (add)
+void k1_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0) {
+  aotic::runtime::parallel_for(512, 12288, [&](int64_t i0_begin, int64_t i0_end) {
+    for (int64_t i0 = i0_begin; i0 < i0_end; ++i0) {
+      #pragma omp simd
+      for (int64_t i1 = 0; i1 < 24; ++i1) {
+        const float t0 = in0[i1 + 24 * i0];
+        const float t1 = in1[i1];
+        const float t2 = km::add(t0, t1);
+        out0[i1 + 24 * i0] = t2;
+      }
+    }
+  });
+}
+
 // nodes relu_1, mean
-void k1_relu_mean(const float* __restrict in0, float* __restrict out0) {
+void k2_relu_mean(const float* __restrict in0, float* __restrict out0) {
   aotic::runtime::parallel_for(48, 12288, [&](int64_t i0_i1_begin, int64_t i0_i1_end) {
     for (int64_t i0_i1 = i0_i1_begin; i0_i1 < i0_i1_end; ++i0_i1) {
       const int64_t i0 = i0_i1 / 24;
@@ -2040,7 +2107,7 @@ void k1_relu_mean(const float* __restrict in0, float* __restrict out0) {
 }
 
 // nodes linear (add)
-void k2_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0) {
+void k3_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0) {
   aotic::runtime::parallel_for(2, 20, [&](int64_t i0_begin, int64_t i0_end) {
     for (int64_t i0 = i0_begin; i0 < i0_end; ++i0) {
       #pragma omp simd
@@ -2055,7 +2122,7 @@ void k2_add(const float* __restrict in0, const float* __restrict in1, float* __r
 }
 
 // nodes conv2d_7_contiguous (clone)
-void k3_clone(const float* __restrict in0, float* __restrict out0) {
+void k4_clone(const float* __restrict in0, float* __restrict out0) {
   aotic::runtime::parallel_for(48, 12288, [&](int64_t i0_i1_begin, int64_t i0_i1_end) {
     for (int64_t i0_i1 = i0_i1_begin; i0_i1 < i0_i1_end; ++i0_i1) {
       const int64_t i0 = i0_i1 / 24;
