@@ -352,6 +352,7 @@ CompileResult compile_model(const ir::Program& original, const CompileOptions& o
 
   write_file(build / "model.cpp", model_cpp);
   if (!sources.kernels_cu.empty()) write_file(build / "kernels.cu", sources.kernels_cu);
+  for (const SourceFile& f : sources.wrapper_files) write_file(build / f.name, f.text);
   for (const SourceFile& f : sources.kernel_files) write_file(build / f.name, f.text);
   for (unsigned long i = 0; i < kRuntimeFiles_count; ++i) {
     write_file(build / kRuntimeFiles[i].name, std::string_view(kRuntimeFiles[i].data, kRuntimeFiles[i].size));
@@ -370,6 +371,8 @@ CompileResult compile_model(const ir::Program& original, const CompileOptions& o
     if (!sources.kernels_cu.empty()) {
       write_file(fs::path(options.emit_source_dir) / "kernels.cu", sources.kernels_cu);
     }
+    for (const SourceFile& f : sources.wrapper_files)
+      write_file(fs::path(options.emit_source_dir) / f.name, f.text);
     for (const SourceFile& f : sources.kernel_files)
       write_file(fs::path(options.emit_source_dir) / f.name, f.text);
   }
@@ -430,6 +433,12 @@ CompileResult compile_model(const ir::Program& original, const CompileOptions& o
   } else {
     jobs.push_back(fmt::format("{} {} -O{} -c model.cpp -o model.o", cxx, common, wrapper_opt));
   }
+  // fold.cpp (a large fold(), split from model.cpp) compiles as model.cpp does, beside it.
+  for (const SourceFile& f : sources.wrapper_files) {
+    const std::string object = f.name.substr(0, f.name.size() - 4) + ".o";
+    jobs.push_back(fmt::format("{} {} -O{} -c {} -o {}", cxx, common, wrapper_opt, f.name, object));
+    objects += " " + object;
+  }
   if (embedded_constants) {
     jobs.push_back(fmt::format("{} -c constants.S -o constants.o", cxx));
   }
@@ -485,15 +494,18 @@ CompileResult compile_model(const ir::Program& original, const CompileOptions& o
       fatbin_object, cxx, objects, shell_quote(runtime_library.string()), link, cuda_link);
   size_t kernel_bytes = 0;
   for (const SourceFile& f : sources.kernel_files) kernel_bytes += f.text.size();
+  size_t wrapper_bytes = model_cpp.size();
+  for (const SourceFile& f : sources.wrapper_files) wrapper_bytes += f.text.size();
+  const std::string wrapper =
+      fmt::format("model.cpp{} ({} KB)", sources.wrapper_files.empty() ? "" : " and fold.cpp",
+                  (wrapper_bytes + 1023) / 1024);
   stage(2, !sources.kernels_cu.empty()
-               ? fmt::format("compiling model.cpp ({} KB) with {} and kernels.cu ({} KB) with {}",
-                             (model_cpp.size() + 1023) / 1024, cxx, (sources.kernels_cu.size() + 1023) / 1024,
-                             use_nvrtc ? "NVRTC" : "nvcc")
+               ? fmt::format("compiling {} with {} and kernels.cu ({} KB) with {}", wrapper, cxx,
+                             (sources.kernels_cu.size() + 1023) / 1024, use_nvrtc ? "NVRTC" : "nvcc")
            : !sources.kernel_files.empty()
-               ? fmt::format("compiling model.cpp ({} KB) and {} kernel files ({} KB) with {}",
-                             (model_cpp.size() + 1023) / 1024, sources.kernel_files.size(),
-                             (kernel_bytes + 1023) / 1024, cxx)
-               : fmt::format("compiling model.cpp ({} KB) with {}", (model_cpp.size() + 1023) / 1024, cxx));
+               ? fmt::format("compiling {} and {} kernel files ({} KB) with {}", wrapper,
+                             sources.kernel_files.size(), (kernel_bytes + 1023) / 1024, cxx)
+               : fmt::format("compiling {} with {}", wrapper, cxx));
   std::string log;
   // What failed, for the message: the compile jobs (nvcc among them when it compiles kernels.cu),
   // NVRTC, or the link.

@@ -36,9 +36,10 @@ struct SourceFile {
 /// kernels' device parts; their launchers are in model.cpp).
 struct PrintedSources {
   std::string model_cpp;
-  std::vector<SourceFile> kernel_files;  // CPU: empty without generated kernels
-  std::string kernels_cu;                // "" unless CUDA with kernels
-  bool wrapper_loops = false;            // model.cpp has loops of its own (--pointwise=kernel)
+  std::vector<SourceFile> wrapper_files;  // CPU: fold.cpp when fold() is large, compiled as model.cpp is
+  std::vector<SourceFile> kernel_files;   // CPU: empty without generated kernels
+  std::string kernels_cu;                 // "" unless CUDA with kernels
+  bool wrapper_loops = false;             // model.cpp has loops of its own (--pointwise=kernel)
 
   /// model.cpp, then each other file after a "// ---- NAME ----" line: what dumps and golden
   /// files show.

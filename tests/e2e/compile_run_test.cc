@@ -252,6 +252,36 @@ TEST_CASE("kernels for the default --isa come twice, AVX2/FMA and baseline, pick
   }
 }
 
+TEST_CASE("a large fold() is a file of its own, compiled beside model.cpp") {
+  const std::string dir = testing::scratch_dir("fold_file");
+  // res_cnn folds batch norms into 7 convolutions and packs them: a fold() of about 25 KB.
+  const std::string io = testing::repo_path("tests/data/extra/res_cnn.io.safetensors");
+  Run compiled = aotic("compile " + testing::repo_path("tests/data/extra/res_cnn.pt2") + " -o " + dir +
+                       "/res.so " + shim_option() + " --emit-source " + dir + "/res");
+  INFO(compiled.out);
+  REQUIRE(compiled.code == 0);
+  const std::string fold = testing::read_file(dir + "/res/fold.cpp");
+  CHECK(fold.find(
+            "AOTIC_UNOPTIMISED void fold(aotic::runtime::RunState& state, AtenTensorHandle* outputs) {") !=
+        std::string::npos);
+  CHECK(
+      fold.find("\nvoid aotic_fold_constants(aotic::runtime::RunState& state, AtenTensorHandle* outputs) {\n"
+                "  fold(state, outputs);\n}\n") != std::string::npos);
+  const std::string model = testing::read_file(dir + "/res/model.cpp");
+  CHECK(model.find("AOTIC_UNOPTIMISED void fold(") == std::string::npos);
+  CHECK(model.find("void fold(aotic::runtime::RunState& state, AtenTensorHandle* outputs) {\n"
+                   "  aotic_fold_constants(state, outputs);\n}\n") != std::string::npos);
+  Run checked = aotic("run " + dir + "/res.so --inputs " + io + " --check " + io);
+  INFO(checked.out);
+  CHECK(checked.code == 0);
+  // tiny_gpt's fold() (its linears' transposed weights) is small: it stays in model.cpp.
+  compiled = aotic("compile " + testing::fixture("tiny_gpt.pt2") + " -o " + dir + "/gpt.so " + shim_option() +
+                   " --emit-source " + dir + "/gpt");
+  REQUIRE(compiled.code == 0);
+  CHECK(!std::filesystem::exists(dir + "/gpt/fold.cpp"));
+  CHECK(testing::read_file(dir + "/gpt/model.cpp").find("AOTIC_UNOPTIMISED void fold(") != std::string::npos);
+}
+
 TEST_CASE("the same input gives a byte-identical model.so") {
   const std::string dir = testing::scratch_dir("determinism");
   for (const char* out : {"/a.so", "/b.so"}) {

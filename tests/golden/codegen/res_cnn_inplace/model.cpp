@@ -88,433 +88,15 @@ inline bool kernels_avx2() {
   return yes;
 }
 
-// The folded constants, computed from the others whenever the constants are set.
-AOTIC_UNOPTIMISED void fold(aotic::runtime::RunState& state, AtenTensorHandle* outputs) {
-  AtenTensorHandle p_stem_0_weight = state.constant(0);
-  AtenTensorHandle p_stem_1_weight = state.constant(1);
-  AtenTensorHandle p_stem_1_bias = state.constant(2);
-  AtenTensorHandle p_blocks_0_c1_weight = state.constant(3);
-  AtenTensorHandle p_blocks_0_b1_weight = state.constant(4);
-  AtenTensorHandle p_blocks_0_b1_bias = state.constant(5);
-  AtenTensorHandle p_blocks_0_c2_weight = state.constant(6);
-  AtenTensorHandle p_blocks_0_b2_weight = state.constant(7);
-  AtenTensorHandle p_blocks_0_b2_bias = state.constant(8);
-  AtenTensorHandle p_blocks_1_c1_weight = state.constant(9);
-  AtenTensorHandle p_blocks_1_b1_weight = state.constant(10);
-  AtenTensorHandle p_blocks_1_b1_bias = state.constant(11);
-  AtenTensorHandle p_blocks_1_c2_weight = state.constant(12);
-  AtenTensorHandle p_blocks_1_b2_weight = state.constant(13);
-  AtenTensorHandle p_blocks_1_b2_bias = state.constant(14);
-  AtenTensorHandle p_blocks_1_down_0_weight = state.constant(15);
-  AtenTensorHandle p_blocks_1_down_1_weight = state.constant(16);
-  AtenTensorHandle p_blocks_1_down_1_bias = state.constant(17);
-  AtenTensorHandle p_dw_0_weight = state.constant(18);
-  AtenTensorHandle p_dw_0_bias = state.constant(19);
-  AtenTensorHandle p_head_weight = state.constant(20);
-  AtenTensorHandle p_head_bias = state.constant(21);
-  AtenTensorHandle p_fc_weight = state.constant(22);
-  AtenTensorHandle p_fc_bias = state.constant(23);
-  AtenTensorHandle b_stem_1_running_mean = state.constant(24);
-  AtenTensorHandle b_stem_1_running_var = state.constant(25);
-  AtenTensorHandle b_stem_1_num_batches_tracked = state.constant(26);
-  AtenTensorHandle b_blocks_0_b1_running_mean = state.constant(27);
-  AtenTensorHandle b_blocks_0_b1_running_var = state.constant(28);
-  AtenTensorHandle b_blocks_0_b1_num_batches_tracked = state.constant(29);
-  AtenTensorHandle b_blocks_0_b2_running_mean = state.constant(30);
-  AtenTensorHandle b_blocks_0_b2_running_var = state.constant(31);
-  AtenTensorHandle b_blocks_0_b2_num_batches_tracked = state.constant(32);
-  AtenTensorHandle b_blocks_1_b1_running_mean = state.constant(33);
-  AtenTensorHandle b_blocks_1_b1_running_var = state.constant(34);
-  AtenTensorHandle b_blocks_1_b1_num_batches_tracked = state.constant(35);
-  AtenTensorHandle b_blocks_1_b2_running_mean = state.constant(36);
-  AtenTensorHandle b_blocks_1_b2_running_var = state.constant(37);
-  AtenTensorHandle b_blocks_1_b2_num_batches_tracked = state.constant(38);
-  AtenTensorHandle b_blocks_1_down_1_running_mean = state.constant(39);
-  AtenTensorHandle b_blocks_1_down_1_running_var = state.constant(40);
-  AtenTensorHandle b_blocks_1_down_1_num_batches_tracked = state.constant(41);
-  // node 'conv2d_var_eps' (aten.add.Scalar)
-  TensorHandle conv2d_var_eps;
-  check(aoti_torch_cpu_add_Scalar(b_stem_1_running_var, 1e-05, 1.0, conv2d_var_eps.out()),
-        "node 'conv2d_var_eps' (aten.add.Scalar)");
-  // node 'conv2d_inv_std' (aten.rsqrt.default)
-  TensorHandle conv2d_inv_std;
-  check(aoti_torch_cpu_rsqrt(conv2d_var_eps.get(), conv2d_inv_std.out()),
-        "node 'conv2d_inv_std' (aten.rsqrt.default)");
-  conv2d_var_eps.reset();
-  // node 'conv2d_scale' (aten.mul.Tensor)
-  TensorHandle conv2d_scale;
-  check(aoti_torch_cpu_mul_Tensor(p_stem_1_weight, conv2d_inv_std.get(), conv2d_scale.out()),
-        "node 'conv2d_scale' (aten.mul.Tensor)");
-  conv2d_inv_std.reset();
-  // node 'conv2d_scale_nd' (aten.reshape.default)
-  // may share conv2d_scale's storage (a view)
-  TensorHandle conv2d_scale_nd;
-  const int64_t shape[] = {16, 1, 1, 1};
-  check(aoti_torch_cpu_reshape(conv2d_scale.get(), shape, 4, conv2d_scale_nd.out()),
-        "node 'conv2d_scale_nd' (aten.reshape.default)");
-  // node 'conv2d_weight' (aten.mul.Tensor)
-  TensorHandle conv2d_weight;
-  check(aoti_torch_cpu_mul_Tensor(p_stem_0_weight, conv2d_scale_nd.get(), conv2d_weight.out()),
-        "node 'conv2d_weight' (aten.mul.Tensor)");
-  conv2d_scale_nd.reset();
-  // node 'conv2d_neg_mean' (aten.neg.default)
-  TensorHandle conv2d_neg_mean;
-  check(aoti_torch_cpu_neg(b_stem_1_running_mean, conv2d_neg_mean.out()),
-        "node 'conv2d_neg_mean' (aten.neg.default)");
-  // node 'conv2d_scaled_bias' (aten.mul.Tensor)
-  TensorHandle conv2d_scaled_bias;
-  check(aoti_torch_cpu_mul_Tensor(conv2d_neg_mean.get(), conv2d_scale.get(), conv2d_scaled_bias.out()),
-        "node 'conv2d_scaled_bias' (aten.mul.Tensor)");
-  conv2d_scale.reset();
-  conv2d_neg_mean.reset();
-  // node 'conv2d_bias' (aten.add.Tensor)
-  TensorHandle conv2d_bias;
-  check(aoti_torch_cpu_add_Tensor(conv2d_scaled_bias.get(), p_stem_1_bias, 1.0, conv2d_bias.out()),
-        "node 'conv2d_bias' (aten.add.Tensor)");
-  conv2d_scaled_bias.reset();
-  // node 'batch_norm_weight_mkldnn' (aten.to_mkldnn.default)
-  TensorHandle batch_norm_weight_mkldnn;
-  int32_t dtype_value = kFloat32;
-  check(aoti_torch_cpu_to_mkldnn(conv2d_weight.get(), &dtype_value, batch_norm_weight_mkldnn.out()),
-        "node 'batch_norm_weight_mkldnn' (aten.to_mkldnn.default)");
-  conv2d_weight.reset();
-  // node 'batch_norm_weight_packed' (aten.mkldnn_reorder_conv2d_weight.default)
-  TensorHandle batch_norm_weight_packed;
-  const int64_t padding[] = {1, 1};
-  const int64_t stride[] = {1, 1};
-  const int64_t dilation[] = {1, 1};
-  const int64_t input_size[] = {2, 3, 32, 32};
-  const int64_t* input_size_value = input_size;
-  check(aoti_torch_cpu_mkldnn_reorder_conv2d_weight(
-            batch_norm_weight_mkldnn.get(), padding, 2, stride, 2, dilation, 2, 1, &input_size_value, 4,
-            batch_norm_weight_packed.out()),
-        "node 'batch_norm_weight_packed' (aten.mkldnn_reorder_conv2d_weight.default)");
-  batch_norm_weight_mkldnn.reset();
-  // node 'conv2d_1_var_eps' (aten.add.Scalar)
-  TensorHandle conv2d_1_var_eps;
-  check(aoti_torch_cpu_add_Scalar(b_blocks_0_b1_running_var, 1e-05, 1.0, conv2d_1_var_eps.out()),
-        "node 'conv2d_1_var_eps' (aten.add.Scalar)");
-  // node 'conv2d_1_inv_std' (aten.rsqrt.default)
-  TensorHandle conv2d_1_inv_std;
-  check(aoti_torch_cpu_rsqrt(conv2d_1_var_eps.get(), conv2d_1_inv_std.out()),
-        "node 'conv2d_1_inv_std' (aten.rsqrt.default)");
-  conv2d_1_var_eps.reset();
-  // node 'conv2d_1_scale' (aten.mul.Tensor)
-  TensorHandle conv2d_1_scale;
-  check(aoti_torch_cpu_mul_Tensor(p_blocks_0_b1_weight, conv2d_1_inv_std.get(), conv2d_1_scale.out()),
-        "node 'conv2d_1_scale' (aten.mul.Tensor)");
-  conv2d_1_inv_std.reset();
-  // node 'conv2d_1_scale_nd' (aten.reshape.default)
-  // may share conv2d_1_scale's storage (a view)
-  TensorHandle conv2d_1_scale_nd;
-  const int64_t shape_1[] = {16, 1, 1, 1};
-  check(aoti_torch_cpu_reshape(conv2d_1_scale.get(), shape_1, 4, conv2d_1_scale_nd.out()),
-        "node 'conv2d_1_scale_nd' (aten.reshape.default)");
-  // node 'conv2d_1_weight' (aten.mul.Tensor)
-  TensorHandle conv2d_1_weight;
-  check(aoti_torch_cpu_mul_Tensor(p_blocks_0_c1_weight, conv2d_1_scale_nd.get(), conv2d_1_weight.out()),
-        "node 'conv2d_1_weight' (aten.mul.Tensor)");
-  conv2d_1_scale_nd.reset();
-  // node 'conv2d_1_neg_mean' (aten.neg.default)
-  TensorHandle conv2d_1_neg_mean;
-  check(aoti_torch_cpu_neg(b_blocks_0_b1_running_mean, conv2d_1_neg_mean.out()),
-        "node 'conv2d_1_neg_mean' (aten.neg.default)");
-  // node 'conv2d_1_scaled_bias' (aten.mul.Tensor)
-  TensorHandle conv2d_1_scaled_bias;
-  check(aoti_torch_cpu_mul_Tensor(conv2d_1_neg_mean.get(), conv2d_1_scale.get(), conv2d_1_scaled_bias.out()),
-        "node 'conv2d_1_scaled_bias' (aten.mul.Tensor)");
-  conv2d_1_scale.reset();
-  conv2d_1_neg_mean.reset();
-  // node 'conv2d_1_bias' (aten.add.Tensor)
-  TensorHandle conv2d_1_bias;
-  check(aoti_torch_cpu_add_Tensor(conv2d_1_scaled_bias.get(), p_blocks_0_b1_bias, 1.0, conv2d_1_bias.out()),
-        "node 'conv2d_1_bias' (aten.add.Tensor)");
-  conv2d_1_scaled_bias.reset();
-  // node 'batch_norm_1_weight_mkldnn' (aten.to_mkldnn.default)
-  TensorHandle batch_norm_1_weight_mkldnn;
-  int32_t dtype_value_1 = kFloat32;
-  check(aoti_torch_cpu_to_mkldnn(conv2d_1_weight.get(), &dtype_value_1, batch_norm_1_weight_mkldnn.out()),
-        "node 'batch_norm_1_weight_mkldnn' (aten.to_mkldnn.default)");
-  conv2d_1_weight.reset();
-  // node 'batch_norm_1_weight_packed' (aten.mkldnn_reorder_conv2d_weight.default)
-  TensorHandle batch_norm_1_weight_packed;
-  const int64_t padding_1[] = {1, 1};
-  const int64_t stride_1[] = {1, 1};
-  const int64_t dilation_1[] = {1, 1};
-  const int64_t input_size_1[] = {2, 16, 32, 32};
-  const int64_t* input_size_value_1 = input_size_1;
-  check(aoti_torch_cpu_mkldnn_reorder_conv2d_weight(
-            batch_norm_1_weight_mkldnn.get(), padding_1, 2, stride_1, 2, dilation_1, 2, 1,
-            &input_size_value_1, 4, batch_norm_1_weight_packed.out()),
-        "node 'batch_norm_1_weight_packed' (aten.mkldnn_reorder_conv2d_weight.default)");
-  batch_norm_1_weight_mkldnn.reset();
-  // node 'conv2d_2_var_eps' (aten.add.Scalar)
-  TensorHandle conv2d_2_var_eps;
-  check(aoti_torch_cpu_add_Scalar(b_blocks_0_b2_running_var, 1e-05, 1.0, conv2d_2_var_eps.out()),
-        "node 'conv2d_2_var_eps' (aten.add.Scalar)");
-  // node 'conv2d_2_inv_std' (aten.rsqrt.default)
-  TensorHandle conv2d_2_inv_std;
-  check(aoti_torch_cpu_rsqrt(conv2d_2_var_eps.get(), conv2d_2_inv_std.out()),
-        "node 'conv2d_2_inv_std' (aten.rsqrt.default)");
-  conv2d_2_var_eps.reset();
-  // node 'conv2d_2_scale' (aten.mul.Tensor)
-  TensorHandle conv2d_2_scale;
-  check(aoti_torch_cpu_mul_Tensor(p_blocks_0_b2_weight, conv2d_2_inv_std.get(), conv2d_2_scale.out()),
-        "node 'conv2d_2_scale' (aten.mul.Tensor)");
-  conv2d_2_inv_std.reset();
-  // node 'conv2d_2_scale_nd' (aten.reshape.default)
-  // may share conv2d_2_scale's storage (a view)
-  TensorHandle conv2d_2_scale_nd;
-  const int64_t shape_2[] = {16, 1, 1, 1};
-  check(aoti_torch_cpu_reshape(conv2d_2_scale.get(), shape_2, 4, conv2d_2_scale_nd.out()),
-        "node 'conv2d_2_scale_nd' (aten.reshape.default)");
-  // node 'conv2d_2_weight' (aten.mul.Tensor)
-  TensorHandle conv2d_2_weight;
-  check(aoti_torch_cpu_mul_Tensor(p_blocks_0_c2_weight, conv2d_2_scale_nd.get(), conv2d_2_weight.out()),
-        "node 'conv2d_2_weight' (aten.mul.Tensor)");
-  conv2d_2_scale_nd.reset();
-  // node 'conv2d_2_neg_mean' (aten.neg.default)
-  TensorHandle conv2d_2_neg_mean;
-  check(aoti_torch_cpu_neg(b_blocks_0_b2_running_mean, conv2d_2_neg_mean.out()),
-        "node 'conv2d_2_neg_mean' (aten.neg.default)");
-  // node 'conv2d_2_scaled_bias' (aten.mul.Tensor)
-  TensorHandle conv2d_2_scaled_bias;
-  check(aoti_torch_cpu_mul_Tensor(conv2d_2_neg_mean.get(), conv2d_2_scale.get(), conv2d_2_scaled_bias.out()),
-        "node 'conv2d_2_scaled_bias' (aten.mul.Tensor)");
-  conv2d_2_scale.reset();
-  conv2d_2_neg_mean.reset();
-  // node 'conv2d_2_bias' (aten.add.Tensor)
-  TensorHandle conv2d_2_bias;
-  check(aoti_torch_cpu_add_Tensor(conv2d_2_scaled_bias.get(), p_blocks_0_b2_bias, 1.0, conv2d_2_bias.out()),
-        "node 'conv2d_2_bias' (aten.add.Tensor)");
-  conv2d_2_scaled_bias.reset();
-  // node 'batch_norm_2_weight_mkldnn' (aten.to_mkldnn.default)
-  TensorHandle batch_norm_2_weight_mkldnn;
-  int32_t dtype_value_2 = kFloat32;
-  check(aoti_torch_cpu_to_mkldnn(conv2d_2_weight.get(), &dtype_value_2, batch_norm_2_weight_mkldnn.out()),
-        "node 'batch_norm_2_weight_mkldnn' (aten.to_mkldnn.default)");
-  conv2d_2_weight.reset();
-  // node 'batch_norm_2_weight_packed' (aten.mkldnn_reorder_conv2d_weight.default)
-  TensorHandle batch_norm_2_weight_packed;
-  const int64_t padding_2[] = {1, 1};
-  const int64_t stride_2[] = {1, 1};
-  const int64_t dilation_2[] = {1, 1};
-  const int64_t input_size_2[] = {2, 16, 32, 32};
-  const int64_t* input_size_value_2 = input_size_2;
-  check(aoti_torch_cpu_mkldnn_reorder_conv2d_weight(
-            batch_norm_2_weight_mkldnn.get(), padding_2, 2, stride_2, 2, dilation_2, 2, 1,
-            &input_size_value_2, 4, batch_norm_2_weight_packed.out()),
-        "node 'batch_norm_2_weight_packed' (aten.mkldnn_reorder_conv2d_weight.default)");
-  batch_norm_2_weight_mkldnn.reset();
-  // node 'conv2d_3_var_eps' (aten.add.Scalar)
-  TensorHandle conv2d_3_var_eps;
-  check(aoti_torch_cpu_add_Scalar(b_blocks_1_down_1_running_var, 1e-05, 1.0, conv2d_3_var_eps.out()),
-        "node 'conv2d_3_var_eps' (aten.add.Scalar)");
-  // node 'conv2d_3_inv_std' (aten.rsqrt.default)
-  TensorHandle conv2d_3_inv_std;
-  check(aoti_torch_cpu_rsqrt(conv2d_3_var_eps.get(), conv2d_3_inv_std.out()),
-        "node 'conv2d_3_inv_std' (aten.rsqrt.default)");
-  conv2d_3_var_eps.reset();
-  // node 'conv2d_3_scale' (aten.mul.Tensor)
-  TensorHandle conv2d_3_scale;
-  check(aoti_torch_cpu_mul_Tensor(p_blocks_1_down_1_weight, conv2d_3_inv_std.get(), conv2d_3_scale.out()),
-        "node 'conv2d_3_scale' (aten.mul.Tensor)");
-  conv2d_3_inv_std.reset();
-  // node 'conv2d_3_scale_nd' (aten.reshape.default)
-  // may share conv2d_3_scale's storage (a view)
-  TensorHandle conv2d_3_scale_nd;
-  const int64_t shape_3[] = {32, 1, 1, 1};
-  check(aoti_torch_cpu_reshape(conv2d_3_scale.get(), shape_3, 4, conv2d_3_scale_nd.out()),
-        "node 'conv2d_3_scale_nd' (aten.reshape.default)");
-  // node 'conv2d_3_weight' (aten.mul.Tensor)
-  TensorHandle conv2d_3_weight;
-  check(aoti_torch_cpu_mul_Tensor(p_blocks_1_down_0_weight, conv2d_3_scale_nd.get(), conv2d_3_weight.out()),
-        "node 'conv2d_3_weight' (aten.mul.Tensor)");
-  conv2d_3_scale_nd.reset();
-  // node 'conv2d_3_neg_mean' (aten.neg.default)
-  TensorHandle conv2d_3_neg_mean;
-  check(aoti_torch_cpu_neg(b_blocks_1_down_1_running_mean, conv2d_3_neg_mean.out()),
-        "node 'conv2d_3_neg_mean' (aten.neg.default)");
-  // node 'conv2d_3_scaled_bias' (aten.mul.Tensor)
-  TensorHandle conv2d_3_scaled_bias;
-  check(aoti_torch_cpu_mul_Tensor(conv2d_3_neg_mean.get(), conv2d_3_scale.get(), conv2d_3_scaled_bias.out()),
-        "node 'conv2d_3_scaled_bias' (aten.mul.Tensor)");
-  conv2d_3_scale.reset();
-  conv2d_3_neg_mean.reset();
-  // node 'conv2d_3_bias' (aten.add.Tensor)
-  TensorHandle conv2d_3_bias;
-  check(aoti_torch_cpu_add_Tensor(
-            conv2d_3_scaled_bias.get(), p_blocks_1_down_1_bias, 1.0, conv2d_3_bias.out()),
-        "node 'conv2d_3_bias' (aten.add.Tensor)");
-  conv2d_3_scaled_bias.reset();
-  // node 'conv2d_4_var_eps' (aten.add.Scalar)
-  TensorHandle conv2d_4_var_eps;
-  check(aoti_torch_cpu_add_Scalar(b_blocks_1_b1_running_var, 1e-05, 1.0, conv2d_4_var_eps.out()),
-        "node 'conv2d_4_var_eps' (aten.add.Scalar)");
-  // node 'conv2d_4_inv_std' (aten.rsqrt.default)
-  TensorHandle conv2d_4_inv_std;
-  check(aoti_torch_cpu_rsqrt(conv2d_4_var_eps.get(), conv2d_4_inv_std.out()),
-        "node 'conv2d_4_inv_std' (aten.rsqrt.default)");
-  conv2d_4_var_eps.reset();
-  // node 'conv2d_4_scale' (aten.mul.Tensor)
-  TensorHandle conv2d_4_scale;
-  check(aoti_torch_cpu_mul_Tensor(p_blocks_1_b1_weight, conv2d_4_inv_std.get(), conv2d_4_scale.out()),
-        "node 'conv2d_4_scale' (aten.mul.Tensor)");
-  conv2d_4_inv_std.reset();
-  // node 'conv2d_4_scale_nd' (aten.reshape.default)
-  // may share conv2d_4_scale's storage (a view)
-  TensorHandle conv2d_4_scale_nd;
-  const int64_t shape_4[] = {32, 1, 1, 1};
-  check(aoti_torch_cpu_reshape(conv2d_4_scale.get(), shape_4, 4, conv2d_4_scale_nd.out()),
-        "node 'conv2d_4_scale_nd' (aten.reshape.default)");
-  // node 'conv2d_4_weight' (aten.mul.Tensor)
-  TensorHandle conv2d_4_weight;
-  check(aoti_torch_cpu_mul_Tensor(p_blocks_1_c1_weight, conv2d_4_scale_nd.get(), conv2d_4_weight.out()),
-        "node 'conv2d_4_weight' (aten.mul.Tensor)");
-  conv2d_4_scale_nd.reset();
-  // node 'conv2d_4_neg_mean' (aten.neg.default)
-  TensorHandle conv2d_4_neg_mean;
-  check(aoti_torch_cpu_neg(b_blocks_1_b1_running_mean, conv2d_4_neg_mean.out()),
-        "node 'conv2d_4_neg_mean' (aten.neg.default)");
-  // node 'conv2d_4_scaled_bias' (aten.mul.Tensor)
-  TensorHandle conv2d_4_scaled_bias;
-  check(aoti_torch_cpu_mul_Tensor(conv2d_4_neg_mean.get(), conv2d_4_scale.get(), conv2d_4_scaled_bias.out()),
-        "node 'conv2d_4_scaled_bias' (aten.mul.Tensor)");
-  conv2d_4_scale.reset();
-  conv2d_4_neg_mean.reset();
-  // node 'conv2d_4_bias' (aten.add.Tensor)
-  TensorHandle conv2d_4_bias;
-  check(aoti_torch_cpu_add_Tensor(conv2d_4_scaled_bias.get(), p_blocks_1_b1_bias, 1.0, conv2d_4_bias.out()),
-        "node 'conv2d_4_bias' (aten.add.Tensor)");
-  conv2d_4_scaled_bias.reset();
-  // node 'batch_norm_4_weight_mkldnn' (aten.to_mkldnn.default)
-  TensorHandle batch_norm_4_weight_mkldnn;
-  int32_t dtype_value_3 = kFloat32;
-  check(aoti_torch_cpu_to_mkldnn(conv2d_4_weight.get(), &dtype_value_3, batch_norm_4_weight_mkldnn.out()),
-        "node 'batch_norm_4_weight_mkldnn' (aten.to_mkldnn.default)");
-  conv2d_4_weight.reset();
-  // node 'batch_norm_4_weight_packed' (aten.mkldnn_reorder_conv2d_weight.default)
-  TensorHandle batch_norm_4_weight_packed;
-  const int64_t padding_3[] = {1, 1};
-  const int64_t stride_3[] = {2, 2};
-  const int64_t dilation_3[] = {1, 1};
-  const int64_t input_size_3[] = {2, 16, 32, 32};
-  const int64_t* input_size_value_3 = input_size_3;
-  check(aoti_torch_cpu_mkldnn_reorder_conv2d_weight(
-            batch_norm_4_weight_mkldnn.get(), padding_3, 2, stride_3, 2, dilation_3, 2, 1,
-            &input_size_value_3, 4, batch_norm_4_weight_packed.out()),
-        "node 'batch_norm_4_weight_packed' (aten.mkldnn_reorder_conv2d_weight.default)");
-  batch_norm_4_weight_mkldnn.reset();
-  // node 'conv2d_5_var_eps' (aten.add.Scalar)
-  TensorHandle conv2d_5_var_eps;
-  check(aoti_torch_cpu_add_Scalar(b_blocks_1_b2_running_var, 1e-05, 1.0, conv2d_5_var_eps.out()),
-        "node 'conv2d_5_var_eps' (aten.add.Scalar)");
-  // node 'conv2d_5_inv_std' (aten.rsqrt.default)
-  TensorHandle conv2d_5_inv_std;
-  check(aoti_torch_cpu_rsqrt(conv2d_5_var_eps.get(), conv2d_5_inv_std.out()),
-        "node 'conv2d_5_inv_std' (aten.rsqrt.default)");
-  conv2d_5_var_eps.reset();
-  // node 'conv2d_5_scale' (aten.mul.Tensor)
-  TensorHandle conv2d_5_scale;
-  check(aoti_torch_cpu_mul_Tensor(p_blocks_1_b2_weight, conv2d_5_inv_std.get(), conv2d_5_scale.out()),
-        "node 'conv2d_5_scale' (aten.mul.Tensor)");
-  conv2d_5_inv_std.reset();
-  // node 'conv2d_5_scale_nd' (aten.reshape.default)
-  // may share conv2d_5_scale's storage (a view)
-  TensorHandle conv2d_5_scale_nd;
-  const int64_t shape_5[] = {32, 1, 1, 1};
-  check(aoti_torch_cpu_reshape(conv2d_5_scale.get(), shape_5, 4, conv2d_5_scale_nd.out()),
-        "node 'conv2d_5_scale_nd' (aten.reshape.default)");
-  // node 'conv2d_5_weight' (aten.mul.Tensor)
-  TensorHandle conv2d_5_weight;
-  check(aoti_torch_cpu_mul_Tensor(p_blocks_1_c2_weight, conv2d_5_scale_nd.get(), conv2d_5_weight.out()),
-        "node 'conv2d_5_weight' (aten.mul.Tensor)");
-  conv2d_5_scale_nd.reset();
-  // node 'conv2d_5_neg_mean' (aten.neg.default)
-  TensorHandle conv2d_5_neg_mean;
-  check(aoti_torch_cpu_neg(b_blocks_1_b2_running_mean, conv2d_5_neg_mean.out()),
-        "node 'conv2d_5_neg_mean' (aten.neg.default)");
-  // node 'conv2d_5_scaled_bias' (aten.mul.Tensor)
-  TensorHandle conv2d_5_scaled_bias;
-  check(aoti_torch_cpu_mul_Tensor(conv2d_5_neg_mean.get(), conv2d_5_scale.get(), conv2d_5_scaled_bias.out()),
-        "node 'conv2d_5_scaled_bias' (aten.mul.Tensor)");
-  conv2d_5_scale.reset();
-  conv2d_5_neg_mean.reset();
-  // node 'conv2d_5_bias' (aten.add.Tensor)
-  TensorHandle conv2d_5_bias;
-  check(aoti_torch_cpu_add_Tensor(conv2d_5_scaled_bias.get(), p_blocks_1_b2_bias, 1.0, conv2d_5_bias.out()),
-        "node 'conv2d_5_bias' (aten.add.Tensor)");
-  conv2d_5_scaled_bias.reset();
-  // node 'batch_norm_5_weight_mkldnn' (aten.to_mkldnn.default)
-  TensorHandle batch_norm_5_weight_mkldnn;
-  int32_t dtype_value_4 = kFloat32;
-  check(aoti_torch_cpu_to_mkldnn(conv2d_5_weight.get(), &dtype_value_4, batch_norm_5_weight_mkldnn.out()),
-        "node 'batch_norm_5_weight_mkldnn' (aten.to_mkldnn.default)");
-  conv2d_5_weight.reset();
-  // node 'batch_norm_5_weight_packed' (aten.mkldnn_reorder_conv2d_weight.default)
-  TensorHandle batch_norm_5_weight_packed;
-  const int64_t padding_4[] = {1, 1};
-  const int64_t stride_4[] = {1, 1};
-  const int64_t dilation_4[] = {1, 1};
-  const int64_t input_size_4[] = {2, 32, 16, 16};
-  const int64_t* input_size_value_4 = input_size_4;
-  check(aoti_torch_cpu_mkldnn_reorder_conv2d_weight(
-            batch_norm_5_weight_mkldnn.get(), padding_4, 2, stride_4, 2, dilation_4, 2, 1,
-            &input_size_value_4, 4, batch_norm_5_weight_packed.out()),
-        "node 'batch_norm_5_weight_packed' (aten.mkldnn_reorder_conv2d_weight.default)");
-  batch_norm_5_weight_mkldnn.reset();
-  // node 'conv2d_6_weight_mkldnn' (aten.to_mkldnn.default)
-  TensorHandle conv2d_6_weight_mkldnn;
-  int32_t dtype_value_5 = kFloat32;
-  check(aoti_torch_cpu_to_mkldnn(p_dw_0_weight, &dtype_value_5, conv2d_6_weight_mkldnn.out()),
-        "node 'conv2d_6_weight_mkldnn' (aten.to_mkldnn.default)");
-  // node 'conv2d_6_weight_packed' (aten.mkldnn_reorder_conv2d_weight.default)
-  TensorHandle conv2d_6_weight_packed;
-  const int64_t padding_5[] = {1, 1};
-  const int64_t stride_5[] = {1, 1};
-  const int64_t dilation_5[] = {1, 1};
-  const int64_t input_size_5[] = {2, 32, 16, 16};
-  const int64_t* input_size_value_5 = input_size_5;
-  check(aoti_torch_cpu_mkldnn_reorder_conv2d_weight(
-            conv2d_6_weight_mkldnn.get(), padding_5, 2, stride_5, 2, dilation_5, 2, 32, &input_size_value_5,
-            4, conv2d_6_weight_packed.out()),
-        "node 'conv2d_6_weight_packed' (aten.mkldnn_reorder_conv2d_weight.default)");
-  conv2d_6_weight_mkldnn.reset();
-  // node 'p_head_bias_channels' (aten.view.default)
-  // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
-  // may share p_head_bias's storage (a view)
-  TensorHandle p_head_bias_channels;
-  const int64_t shape_6[] = {24, 1, 1};
-  check(aoti_torch_cpu_reshape(p_head_bias, shape_6, 3, p_head_bias_channels.out()),
-        "node 'p_head_bias_channels' (aten.view.default)");
-  // node 'p_fc_weight_t' (aten.permute.default)
-  // may share p_fc_weight's storage (a view)
-  TensorHandle p_fc_weight_t;
-  const int64_t dims[] = {1, 0};
-  check(aoti_torch_cpu_permute(p_fc_weight, dims, 2, p_fc_weight_t.out()),
-        "node 'p_fc_weight_t' (aten.permute.default)");
-  // node 'p_fc_weight_kn' (aten.clone.default)
-  TensorHandle p_fc_weight_kn;
-  int32_t memory_format_value = kContiguousFormat;
-  check(aoti_torch_cpu_clone(p_fc_weight_t.get(), &memory_format_value, p_fc_weight_kn.out()),
-        "node 'p_fc_weight_kn' (aten.clone.default)");
-  p_fc_weight_t.reset();
-  // the folded constants
-  outputs[0] = new_reference(conv2d_bias.get()).release();
-  outputs[1] = new_reference(batch_norm_weight_packed.get()).release();
-  outputs[2] = new_reference(conv2d_1_bias.get()).release();
-  outputs[3] = new_reference(batch_norm_1_weight_packed.get()).release();
-  outputs[4] = new_reference(conv2d_2_bias.get()).release();
-  outputs[5] = new_reference(batch_norm_2_weight_packed.get()).release();
-  outputs[6] = new_reference(conv2d_3_weight.get()).release();
-  outputs[7] = new_reference(conv2d_3_bias.get()).release();
-  outputs[8] = new_reference(conv2d_4_bias.get()).release();
-  outputs[9] = new_reference(batch_norm_4_weight_packed.get()).release();
-  outputs[10] = new_reference(conv2d_5_bias.get()).release();
-  outputs[11] = new_reference(batch_norm_5_weight_packed.get()).release();
-  outputs[12] = new_reference(conv2d_6_weight_packed.get()).release();
-  outputs[13] = new_reference(p_head_bias_channels.get()).release();
-  outputs[14] = new_reference(p_fc_weight_kn.get()).release();
+}  // namespace
+
+// The folded constants: fold() in fold.cpp.
+void aotic_fold_constants(aotic::runtime::RunState& state, AtenTensorHandle* outputs);
+
+namespace {
+
+void fold(aotic::runtime::RunState& state, AtenTensorHandle* outputs) {
+  aotic_fold_constants(state, outputs);
 }
 
 void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHandle* outputs) {
@@ -1032,6 +614,532 @@ const aotic::runtime::ModelSpec kSpec = {
 }  // namespace
 
 const aotic::runtime::ModelSpec& aotic_model_spec() { return kSpec; }
+
+// ---- fold.cpp ----
+// Generated by aotic 0.1.0 from res_cnn_inplace.pt2: fold() of model.cpp.
+// Generated code: do not edit. It reaches libtorch only through the C shim.
+#include <cstdint>
+#include <limits>
+
+#include "aotic/c_shim_cpu.h"
+#include "aotic/runtime/model_spec.h"
+#include "aotic/shim.h"
+// Helpers generated kernels call run on the host, and on the GPU when nvcc compiles for CUDA.
+#ifdef __CUDACC__
+#define AOTIC_HOST_DEVICE __host__ __device__
+#else
+#define AOTIC_HOST_DEVICE
+#endif
+// Functions compiled without optimisation: those that run once per constants set (fold()) or only
+// to warm up and capture a CUDA graph (its ops; op by op every run only where capture failed),
+// and a long run() (hundreds of calls, each far longer than the ~40 ns optimisation saves it).
+// They were most of a large model's compile time (resnet18's model.cpp: 0.56 s with fold() at
+// -O1, 0.30 s without; mobilenet_v3_small's: 1.05 s with run() at -O1, 0.65 s without).
+#if defined(__clang__)
+#define AOTIC_UNOPTIMISED __attribute__((optnone, noinline))
+#elif defined(__GNUC__)
+#define AOTIC_UNOPTIMISED __attribute__((optimize("O0")))
+#else
+#define AOTIC_UNOPTIMISED
+#endif
+
+// The constants' bytes, linked in from constants.S.
+extern "C" const uint8_t aotic_constants_blob[];
+
+// The generated kernels, defined in kernels_avx2.cpp, kernels_base.cpp.
+namespace aotic_kernels {
+namespace avx2 {
+void k0_add_relu(const float* __restrict in0, const float* __restrict in1, float* __restrict out0);
+void k1_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0);
+void k2_relu_mean(const float* __restrict in0, float* __restrict out0);
+void k3_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0);
+}  // namespace avx2
+namespace base {
+void k0_add_relu(const float* __restrict in0, const float* __restrict in1, float* __restrict out0);
+void k1_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0);
+void k2_relu_mean(const float* __restrict in0, float* __restrict out0);
+void k3_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0);
+}  // namespace base
+}  // namespace aotic_kernels
+
+namespace {
+
+using aotic::runtime::check;
+using aotic::runtime::new_reference;
+using aotic::runtime::TensorHandle;
+
+// The C shim's codes this model uses (templates/abi_codes.h).
+constexpr int32_t kInt64 = 4;
+constexpr int32_t kFloat32 = 6;
+constexpr int32_t kCPU = 0;
+constexpr int32_t kDefaultDeviceIndex = -1;
+constexpr int32_t kContiguousFormat = 0;
+
+/// The data of `t` laid out with the strides a kernel was generated for: `t`'s own when its
+/// strides are those (dimensions of size 1 aside), else a copy made into `scratch` (a library op
+/// of this libtorch may lay out its result differently from the export's).
+template <typename T>
+const T* kernel_input(AtenTensorHandle t, int64_t rank, const int64_t* strides, TensorHandle& scratch) {
+  int64_t* sizes = nullptr;
+  int64_t* actual = nullptr;
+  check(aoti_torch_get_sizes(t, &sizes), "aoti_torch_get_sizes");
+  check(aoti_torch_get_strides(t, &actual), "aoti_torch_get_strides");
+  bool same = true;
+  for (int64_t d = 0; d < rank; ++d) same &= sizes[d] <= 1 || actual[d] == strides[d];
+  if (same) return aotic::runtime::data<const T>(t);
+  int32_t dtype = 0, device_type = 0, device_index = 0;
+  check(aoti_torch_get_dtype(t, &dtype), "aoti_torch_get_dtype");
+  check(aoti_torch_get_device_type(t, &device_type), "aoti_torch_get_device_type");
+  check(aoti_torch_get_device_index(t, &device_index), "aoti_torch_get_device_index");
+  check(aoti_torch_empty_strided(rank, sizes, strides, dtype, device_type, device_index, scratch.out()),
+        "aoti_torch_empty_strided");
+  check(aoti_torch_copy_(scratch.get(), t, 0), "aoti_torch_copy_");
+  return aotic::runtime::data<const T>(scratch.get());
+}
+
+/// Whether this CPU runs the AVX2/FMA build of the kernels (asked once).
+inline bool kernels_avx2() {
+  static const bool yes = [] {
+    __builtin_cpu_init();
+    return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+  }();
+  return yes;
+}
+
+// The folded constants, computed from the others whenever the constants are set.
+AOTIC_UNOPTIMISED void fold(aotic::runtime::RunState& state, AtenTensorHandle* outputs) {
+  AtenTensorHandle p_stem_0_weight = state.constant(0);
+  AtenTensorHandle p_stem_1_weight = state.constant(1);
+  AtenTensorHandle p_stem_1_bias = state.constant(2);
+  AtenTensorHandle p_blocks_0_c1_weight = state.constant(3);
+  AtenTensorHandle p_blocks_0_b1_weight = state.constant(4);
+  AtenTensorHandle p_blocks_0_b1_bias = state.constant(5);
+  AtenTensorHandle p_blocks_0_c2_weight = state.constant(6);
+  AtenTensorHandle p_blocks_0_b2_weight = state.constant(7);
+  AtenTensorHandle p_blocks_0_b2_bias = state.constant(8);
+  AtenTensorHandle p_blocks_1_c1_weight = state.constant(9);
+  AtenTensorHandle p_blocks_1_b1_weight = state.constant(10);
+  AtenTensorHandle p_blocks_1_b1_bias = state.constant(11);
+  AtenTensorHandle p_blocks_1_c2_weight = state.constant(12);
+  AtenTensorHandle p_blocks_1_b2_weight = state.constant(13);
+  AtenTensorHandle p_blocks_1_b2_bias = state.constant(14);
+  AtenTensorHandle p_blocks_1_down_0_weight = state.constant(15);
+  AtenTensorHandle p_blocks_1_down_1_weight = state.constant(16);
+  AtenTensorHandle p_blocks_1_down_1_bias = state.constant(17);
+  AtenTensorHandle p_dw_0_weight = state.constant(18);
+  AtenTensorHandle p_dw_0_bias = state.constant(19);
+  AtenTensorHandle p_head_weight = state.constant(20);
+  AtenTensorHandle p_head_bias = state.constant(21);
+  AtenTensorHandle p_fc_weight = state.constant(22);
+  AtenTensorHandle p_fc_bias = state.constant(23);
+  AtenTensorHandle b_stem_1_running_mean = state.constant(24);
+  AtenTensorHandle b_stem_1_running_var = state.constant(25);
+  AtenTensorHandle b_stem_1_num_batches_tracked = state.constant(26);
+  AtenTensorHandle b_blocks_0_b1_running_mean = state.constant(27);
+  AtenTensorHandle b_blocks_0_b1_running_var = state.constant(28);
+  AtenTensorHandle b_blocks_0_b1_num_batches_tracked = state.constant(29);
+  AtenTensorHandle b_blocks_0_b2_running_mean = state.constant(30);
+  AtenTensorHandle b_blocks_0_b2_running_var = state.constant(31);
+  AtenTensorHandle b_blocks_0_b2_num_batches_tracked = state.constant(32);
+  AtenTensorHandle b_blocks_1_b1_running_mean = state.constant(33);
+  AtenTensorHandle b_blocks_1_b1_running_var = state.constant(34);
+  AtenTensorHandle b_blocks_1_b1_num_batches_tracked = state.constant(35);
+  AtenTensorHandle b_blocks_1_b2_running_mean = state.constant(36);
+  AtenTensorHandle b_blocks_1_b2_running_var = state.constant(37);
+  AtenTensorHandle b_blocks_1_b2_num_batches_tracked = state.constant(38);
+  AtenTensorHandle b_blocks_1_down_1_running_mean = state.constant(39);
+  AtenTensorHandle b_blocks_1_down_1_running_var = state.constant(40);
+  AtenTensorHandle b_blocks_1_down_1_num_batches_tracked = state.constant(41);
+  // node 'conv2d_var_eps' (aten.add.Scalar)
+  TensorHandle conv2d_var_eps;
+  check(aoti_torch_cpu_add_Scalar(b_stem_1_running_var, 1e-05, 1.0, conv2d_var_eps.out()),
+        "node 'conv2d_var_eps' (aten.add.Scalar)");
+  // node 'conv2d_inv_std' (aten.rsqrt.default)
+  TensorHandle conv2d_inv_std;
+  check(aoti_torch_cpu_rsqrt(conv2d_var_eps.get(), conv2d_inv_std.out()),
+        "node 'conv2d_inv_std' (aten.rsqrt.default)");
+  conv2d_var_eps.reset();
+  // node 'conv2d_scale' (aten.mul.Tensor)
+  TensorHandle conv2d_scale;
+  check(aoti_torch_cpu_mul_Tensor(p_stem_1_weight, conv2d_inv_std.get(), conv2d_scale.out()),
+        "node 'conv2d_scale' (aten.mul.Tensor)");
+  conv2d_inv_std.reset();
+  // node 'conv2d_scale_nd' (aten.reshape.default)
+  // may share conv2d_scale's storage (a view)
+  TensorHandle conv2d_scale_nd;
+  const int64_t shape[] = {16, 1, 1, 1};
+  check(aoti_torch_cpu_reshape(conv2d_scale.get(), shape, 4, conv2d_scale_nd.out()),
+        "node 'conv2d_scale_nd' (aten.reshape.default)");
+  // node 'conv2d_weight' (aten.mul.Tensor)
+  TensorHandle conv2d_weight;
+  check(aoti_torch_cpu_mul_Tensor(p_stem_0_weight, conv2d_scale_nd.get(), conv2d_weight.out()),
+        "node 'conv2d_weight' (aten.mul.Tensor)");
+  conv2d_scale_nd.reset();
+  // node 'conv2d_neg_mean' (aten.neg.default)
+  TensorHandle conv2d_neg_mean;
+  check(aoti_torch_cpu_neg(b_stem_1_running_mean, conv2d_neg_mean.out()),
+        "node 'conv2d_neg_mean' (aten.neg.default)");
+  // node 'conv2d_scaled_bias' (aten.mul.Tensor)
+  TensorHandle conv2d_scaled_bias;
+  check(aoti_torch_cpu_mul_Tensor(conv2d_neg_mean.get(), conv2d_scale.get(), conv2d_scaled_bias.out()),
+        "node 'conv2d_scaled_bias' (aten.mul.Tensor)");
+  conv2d_scale.reset();
+  conv2d_neg_mean.reset();
+  // node 'conv2d_bias' (aten.add.Tensor)
+  TensorHandle conv2d_bias;
+  check(aoti_torch_cpu_add_Tensor(conv2d_scaled_bias.get(), p_stem_1_bias, 1.0, conv2d_bias.out()),
+        "node 'conv2d_bias' (aten.add.Tensor)");
+  conv2d_scaled_bias.reset();
+  // node 'batch_norm_weight_mkldnn' (aten.to_mkldnn.default)
+  TensorHandle batch_norm_weight_mkldnn;
+  int32_t dtype_value = kFloat32;
+  check(aoti_torch_cpu_to_mkldnn(conv2d_weight.get(), &dtype_value, batch_norm_weight_mkldnn.out()),
+        "node 'batch_norm_weight_mkldnn' (aten.to_mkldnn.default)");
+  conv2d_weight.reset();
+  // node 'batch_norm_weight_packed' (aten.mkldnn_reorder_conv2d_weight.default)
+  TensorHandle batch_norm_weight_packed;
+  const int64_t padding[] = {1, 1};
+  const int64_t stride[] = {1, 1};
+  const int64_t dilation[] = {1, 1};
+  const int64_t input_size[] = {2, 3, 32, 32};
+  const int64_t* input_size_value = input_size;
+  check(aoti_torch_cpu_mkldnn_reorder_conv2d_weight(
+            batch_norm_weight_mkldnn.get(), padding, 2, stride, 2, dilation, 2, 1, &input_size_value, 4,
+            batch_norm_weight_packed.out()),
+        "node 'batch_norm_weight_packed' (aten.mkldnn_reorder_conv2d_weight.default)");
+  batch_norm_weight_mkldnn.reset();
+  // node 'conv2d_1_var_eps' (aten.add.Scalar)
+  TensorHandle conv2d_1_var_eps;
+  check(aoti_torch_cpu_add_Scalar(b_blocks_0_b1_running_var, 1e-05, 1.0, conv2d_1_var_eps.out()),
+        "node 'conv2d_1_var_eps' (aten.add.Scalar)");
+  // node 'conv2d_1_inv_std' (aten.rsqrt.default)
+  TensorHandle conv2d_1_inv_std;
+  check(aoti_torch_cpu_rsqrt(conv2d_1_var_eps.get(), conv2d_1_inv_std.out()),
+        "node 'conv2d_1_inv_std' (aten.rsqrt.default)");
+  conv2d_1_var_eps.reset();
+  // node 'conv2d_1_scale' (aten.mul.Tensor)
+  TensorHandle conv2d_1_scale;
+  check(aoti_torch_cpu_mul_Tensor(p_blocks_0_b1_weight, conv2d_1_inv_std.get(), conv2d_1_scale.out()),
+        "node 'conv2d_1_scale' (aten.mul.Tensor)");
+  conv2d_1_inv_std.reset();
+  // node 'conv2d_1_scale_nd' (aten.reshape.default)
+  // may share conv2d_1_scale's storage (a view)
+  TensorHandle conv2d_1_scale_nd;
+  const int64_t shape_1[] = {16, 1, 1, 1};
+  check(aoti_torch_cpu_reshape(conv2d_1_scale.get(), shape_1, 4, conv2d_1_scale_nd.out()),
+        "node 'conv2d_1_scale_nd' (aten.reshape.default)");
+  // node 'conv2d_1_weight' (aten.mul.Tensor)
+  TensorHandle conv2d_1_weight;
+  check(aoti_torch_cpu_mul_Tensor(p_blocks_0_c1_weight, conv2d_1_scale_nd.get(), conv2d_1_weight.out()),
+        "node 'conv2d_1_weight' (aten.mul.Tensor)");
+  conv2d_1_scale_nd.reset();
+  // node 'conv2d_1_neg_mean' (aten.neg.default)
+  TensorHandle conv2d_1_neg_mean;
+  check(aoti_torch_cpu_neg(b_blocks_0_b1_running_mean, conv2d_1_neg_mean.out()),
+        "node 'conv2d_1_neg_mean' (aten.neg.default)");
+  // node 'conv2d_1_scaled_bias' (aten.mul.Tensor)
+  TensorHandle conv2d_1_scaled_bias;
+  check(aoti_torch_cpu_mul_Tensor(conv2d_1_neg_mean.get(), conv2d_1_scale.get(), conv2d_1_scaled_bias.out()),
+        "node 'conv2d_1_scaled_bias' (aten.mul.Tensor)");
+  conv2d_1_scale.reset();
+  conv2d_1_neg_mean.reset();
+  // node 'conv2d_1_bias' (aten.add.Tensor)
+  TensorHandle conv2d_1_bias;
+  check(aoti_torch_cpu_add_Tensor(conv2d_1_scaled_bias.get(), p_blocks_0_b1_bias, 1.0, conv2d_1_bias.out()),
+        "node 'conv2d_1_bias' (aten.add.Tensor)");
+  conv2d_1_scaled_bias.reset();
+  // node 'batch_norm_1_weight_mkldnn' (aten.to_mkldnn.default)
+  TensorHandle batch_norm_1_weight_mkldnn;
+  int32_t dtype_value_1 = kFloat32;
+  check(aoti_torch_cpu_to_mkldnn(conv2d_1_weight.get(), &dtype_value_1, batch_norm_1_weight_mkldnn.out()),
+        "node 'batch_norm_1_weight_mkldnn' (aten.to_mkldnn.default)");
+  conv2d_1_weight.reset();
+  // node 'batch_norm_1_weight_packed' (aten.mkldnn_reorder_conv2d_weight.default)
+  TensorHandle batch_norm_1_weight_packed;
+  const int64_t padding_1[] = {1, 1};
+  const int64_t stride_1[] = {1, 1};
+  const int64_t dilation_1[] = {1, 1};
+  const int64_t input_size_1[] = {2, 16, 32, 32};
+  const int64_t* input_size_value_1 = input_size_1;
+  check(aoti_torch_cpu_mkldnn_reorder_conv2d_weight(
+            batch_norm_1_weight_mkldnn.get(), padding_1, 2, stride_1, 2, dilation_1, 2, 1,
+            &input_size_value_1, 4, batch_norm_1_weight_packed.out()),
+        "node 'batch_norm_1_weight_packed' (aten.mkldnn_reorder_conv2d_weight.default)");
+  batch_norm_1_weight_mkldnn.reset();
+  // node 'conv2d_2_var_eps' (aten.add.Scalar)
+  TensorHandle conv2d_2_var_eps;
+  check(aoti_torch_cpu_add_Scalar(b_blocks_0_b2_running_var, 1e-05, 1.0, conv2d_2_var_eps.out()),
+        "node 'conv2d_2_var_eps' (aten.add.Scalar)");
+  // node 'conv2d_2_inv_std' (aten.rsqrt.default)
+  TensorHandle conv2d_2_inv_std;
+  check(aoti_torch_cpu_rsqrt(conv2d_2_var_eps.get(), conv2d_2_inv_std.out()),
+        "node 'conv2d_2_inv_std' (aten.rsqrt.default)");
+  conv2d_2_var_eps.reset();
+  // node 'conv2d_2_scale' (aten.mul.Tensor)
+  TensorHandle conv2d_2_scale;
+  check(aoti_torch_cpu_mul_Tensor(p_blocks_0_b2_weight, conv2d_2_inv_std.get(), conv2d_2_scale.out()),
+        "node 'conv2d_2_scale' (aten.mul.Tensor)");
+  conv2d_2_inv_std.reset();
+  // node 'conv2d_2_scale_nd' (aten.reshape.default)
+  // may share conv2d_2_scale's storage (a view)
+  TensorHandle conv2d_2_scale_nd;
+  const int64_t shape_2[] = {16, 1, 1, 1};
+  check(aoti_torch_cpu_reshape(conv2d_2_scale.get(), shape_2, 4, conv2d_2_scale_nd.out()),
+        "node 'conv2d_2_scale_nd' (aten.reshape.default)");
+  // node 'conv2d_2_weight' (aten.mul.Tensor)
+  TensorHandle conv2d_2_weight;
+  check(aoti_torch_cpu_mul_Tensor(p_blocks_0_c2_weight, conv2d_2_scale_nd.get(), conv2d_2_weight.out()),
+        "node 'conv2d_2_weight' (aten.mul.Tensor)");
+  conv2d_2_scale_nd.reset();
+  // node 'conv2d_2_neg_mean' (aten.neg.default)
+  TensorHandle conv2d_2_neg_mean;
+  check(aoti_torch_cpu_neg(b_blocks_0_b2_running_mean, conv2d_2_neg_mean.out()),
+        "node 'conv2d_2_neg_mean' (aten.neg.default)");
+  // node 'conv2d_2_scaled_bias' (aten.mul.Tensor)
+  TensorHandle conv2d_2_scaled_bias;
+  check(aoti_torch_cpu_mul_Tensor(conv2d_2_neg_mean.get(), conv2d_2_scale.get(), conv2d_2_scaled_bias.out()),
+        "node 'conv2d_2_scaled_bias' (aten.mul.Tensor)");
+  conv2d_2_scale.reset();
+  conv2d_2_neg_mean.reset();
+  // node 'conv2d_2_bias' (aten.add.Tensor)
+  TensorHandle conv2d_2_bias;
+  check(aoti_torch_cpu_add_Tensor(conv2d_2_scaled_bias.get(), p_blocks_0_b2_bias, 1.0, conv2d_2_bias.out()),
+        "node 'conv2d_2_bias' (aten.add.Tensor)");
+  conv2d_2_scaled_bias.reset();
+  // node 'batch_norm_2_weight_mkldnn' (aten.to_mkldnn.default)
+  TensorHandle batch_norm_2_weight_mkldnn;
+  int32_t dtype_value_2 = kFloat32;
+  check(aoti_torch_cpu_to_mkldnn(conv2d_2_weight.get(), &dtype_value_2, batch_norm_2_weight_mkldnn.out()),
+        "node 'batch_norm_2_weight_mkldnn' (aten.to_mkldnn.default)");
+  conv2d_2_weight.reset();
+  // node 'batch_norm_2_weight_packed' (aten.mkldnn_reorder_conv2d_weight.default)
+  TensorHandle batch_norm_2_weight_packed;
+  const int64_t padding_2[] = {1, 1};
+  const int64_t stride_2[] = {1, 1};
+  const int64_t dilation_2[] = {1, 1};
+  const int64_t input_size_2[] = {2, 16, 32, 32};
+  const int64_t* input_size_value_2 = input_size_2;
+  check(aoti_torch_cpu_mkldnn_reorder_conv2d_weight(
+            batch_norm_2_weight_mkldnn.get(), padding_2, 2, stride_2, 2, dilation_2, 2, 1,
+            &input_size_value_2, 4, batch_norm_2_weight_packed.out()),
+        "node 'batch_norm_2_weight_packed' (aten.mkldnn_reorder_conv2d_weight.default)");
+  batch_norm_2_weight_mkldnn.reset();
+  // node 'conv2d_3_var_eps' (aten.add.Scalar)
+  TensorHandle conv2d_3_var_eps;
+  check(aoti_torch_cpu_add_Scalar(b_blocks_1_down_1_running_var, 1e-05, 1.0, conv2d_3_var_eps.out()),
+        "node 'conv2d_3_var_eps' (aten.add.Scalar)");
+  // node 'conv2d_3_inv_std' (aten.rsqrt.default)
+  TensorHandle conv2d_3_inv_std;
+  check(aoti_torch_cpu_rsqrt(conv2d_3_var_eps.get(), conv2d_3_inv_std.out()),
+        "node 'conv2d_3_inv_std' (aten.rsqrt.default)");
+  conv2d_3_var_eps.reset();
+  // node 'conv2d_3_scale' (aten.mul.Tensor)
+  TensorHandle conv2d_3_scale;
+  check(aoti_torch_cpu_mul_Tensor(p_blocks_1_down_1_weight, conv2d_3_inv_std.get(), conv2d_3_scale.out()),
+        "node 'conv2d_3_scale' (aten.mul.Tensor)");
+  conv2d_3_inv_std.reset();
+  // node 'conv2d_3_scale_nd' (aten.reshape.default)
+  // may share conv2d_3_scale's storage (a view)
+  TensorHandle conv2d_3_scale_nd;
+  const int64_t shape_3[] = {32, 1, 1, 1};
+  check(aoti_torch_cpu_reshape(conv2d_3_scale.get(), shape_3, 4, conv2d_3_scale_nd.out()),
+        "node 'conv2d_3_scale_nd' (aten.reshape.default)");
+  // node 'conv2d_3_weight' (aten.mul.Tensor)
+  TensorHandle conv2d_3_weight;
+  check(aoti_torch_cpu_mul_Tensor(p_blocks_1_down_0_weight, conv2d_3_scale_nd.get(), conv2d_3_weight.out()),
+        "node 'conv2d_3_weight' (aten.mul.Tensor)");
+  conv2d_3_scale_nd.reset();
+  // node 'conv2d_3_neg_mean' (aten.neg.default)
+  TensorHandle conv2d_3_neg_mean;
+  check(aoti_torch_cpu_neg(b_blocks_1_down_1_running_mean, conv2d_3_neg_mean.out()),
+        "node 'conv2d_3_neg_mean' (aten.neg.default)");
+  // node 'conv2d_3_scaled_bias' (aten.mul.Tensor)
+  TensorHandle conv2d_3_scaled_bias;
+  check(aoti_torch_cpu_mul_Tensor(conv2d_3_neg_mean.get(), conv2d_3_scale.get(), conv2d_3_scaled_bias.out()),
+        "node 'conv2d_3_scaled_bias' (aten.mul.Tensor)");
+  conv2d_3_scale.reset();
+  conv2d_3_neg_mean.reset();
+  // node 'conv2d_3_bias' (aten.add.Tensor)
+  TensorHandle conv2d_3_bias;
+  check(aoti_torch_cpu_add_Tensor(
+            conv2d_3_scaled_bias.get(), p_blocks_1_down_1_bias, 1.0, conv2d_3_bias.out()),
+        "node 'conv2d_3_bias' (aten.add.Tensor)");
+  conv2d_3_scaled_bias.reset();
+  // node 'conv2d_4_var_eps' (aten.add.Scalar)
+  TensorHandle conv2d_4_var_eps;
+  check(aoti_torch_cpu_add_Scalar(b_blocks_1_b1_running_var, 1e-05, 1.0, conv2d_4_var_eps.out()),
+        "node 'conv2d_4_var_eps' (aten.add.Scalar)");
+  // node 'conv2d_4_inv_std' (aten.rsqrt.default)
+  TensorHandle conv2d_4_inv_std;
+  check(aoti_torch_cpu_rsqrt(conv2d_4_var_eps.get(), conv2d_4_inv_std.out()),
+        "node 'conv2d_4_inv_std' (aten.rsqrt.default)");
+  conv2d_4_var_eps.reset();
+  // node 'conv2d_4_scale' (aten.mul.Tensor)
+  TensorHandle conv2d_4_scale;
+  check(aoti_torch_cpu_mul_Tensor(p_blocks_1_b1_weight, conv2d_4_inv_std.get(), conv2d_4_scale.out()),
+        "node 'conv2d_4_scale' (aten.mul.Tensor)");
+  conv2d_4_inv_std.reset();
+  // node 'conv2d_4_scale_nd' (aten.reshape.default)
+  // may share conv2d_4_scale's storage (a view)
+  TensorHandle conv2d_4_scale_nd;
+  const int64_t shape_4[] = {32, 1, 1, 1};
+  check(aoti_torch_cpu_reshape(conv2d_4_scale.get(), shape_4, 4, conv2d_4_scale_nd.out()),
+        "node 'conv2d_4_scale_nd' (aten.reshape.default)");
+  // node 'conv2d_4_weight' (aten.mul.Tensor)
+  TensorHandle conv2d_4_weight;
+  check(aoti_torch_cpu_mul_Tensor(p_blocks_1_c1_weight, conv2d_4_scale_nd.get(), conv2d_4_weight.out()),
+        "node 'conv2d_4_weight' (aten.mul.Tensor)");
+  conv2d_4_scale_nd.reset();
+  // node 'conv2d_4_neg_mean' (aten.neg.default)
+  TensorHandle conv2d_4_neg_mean;
+  check(aoti_torch_cpu_neg(b_blocks_1_b1_running_mean, conv2d_4_neg_mean.out()),
+        "node 'conv2d_4_neg_mean' (aten.neg.default)");
+  // node 'conv2d_4_scaled_bias' (aten.mul.Tensor)
+  TensorHandle conv2d_4_scaled_bias;
+  check(aoti_torch_cpu_mul_Tensor(conv2d_4_neg_mean.get(), conv2d_4_scale.get(), conv2d_4_scaled_bias.out()),
+        "node 'conv2d_4_scaled_bias' (aten.mul.Tensor)");
+  conv2d_4_scale.reset();
+  conv2d_4_neg_mean.reset();
+  // node 'conv2d_4_bias' (aten.add.Tensor)
+  TensorHandle conv2d_4_bias;
+  check(aoti_torch_cpu_add_Tensor(conv2d_4_scaled_bias.get(), p_blocks_1_b1_bias, 1.0, conv2d_4_bias.out()),
+        "node 'conv2d_4_bias' (aten.add.Tensor)");
+  conv2d_4_scaled_bias.reset();
+  // node 'batch_norm_4_weight_mkldnn' (aten.to_mkldnn.default)
+  TensorHandle batch_norm_4_weight_mkldnn;
+  int32_t dtype_value_3 = kFloat32;
+  check(aoti_torch_cpu_to_mkldnn(conv2d_4_weight.get(), &dtype_value_3, batch_norm_4_weight_mkldnn.out()),
+        "node 'batch_norm_4_weight_mkldnn' (aten.to_mkldnn.default)");
+  conv2d_4_weight.reset();
+  // node 'batch_norm_4_weight_packed' (aten.mkldnn_reorder_conv2d_weight.default)
+  TensorHandle batch_norm_4_weight_packed;
+  const int64_t padding_3[] = {1, 1};
+  const int64_t stride_3[] = {2, 2};
+  const int64_t dilation_3[] = {1, 1};
+  const int64_t input_size_3[] = {2, 16, 32, 32};
+  const int64_t* input_size_value_3 = input_size_3;
+  check(aoti_torch_cpu_mkldnn_reorder_conv2d_weight(
+            batch_norm_4_weight_mkldnn.get(), padding_3, 2, stride_3, 2, dilation_3, 2, 1,
+            &input_size_value_3, 4, batch_norm_4_weight_packed.out()),
+        "node 'batch_norm_4_weight_packed' (aten.mkldnn_reorder_conv2d_weight.default)");
+  batch_norm_4_weight_mkldnn.reset();
+  // node 'conv2d_5_var_eps' (aten.add.Scalar)
+  TensorHandle conv2d_5_var_eps;
+  check(aoti_torch_cpu_add_Scalar(b_blocks_1_b2_running_var, 1e-05, 1.0, conv2d_5_var_eps.out()),
+        "node 'conv2d_5_var_eps' (aten.add.Scalar)");
+  // node 'conv2d_5_inv_std' (aten.rsqrt.default)
+  TensorHandle conv2d_5_inv_std;
+  check(aoti_torch_cpu_rsqrt(conv2d_5_var_eps.get(), conv2d_5_inv_std.out()),
+        "node 'conv2d_5_inv_std' (aten.rsqrt.default)");
+  conv2d_5_var_eps.reset();
+  // node 'conv2d_5_scale' (aten.mul.Tensor)
+  TensorHandle conv2d_5_scale;
+  check(aoti_torch_cpu_mul_Tensor(p_blocks_1_b2_weight, conv2d_5_inv_std.get(), conv2d_5_scale.out()),
+        "node 'conv2d_5_scale' (aten.mul.Tensor)");
+  conv2d_5_inv_std.reset();
+  // node 'conv2d_5_scale_nd' (aten.reshape.default)
+  // may share conv2d_5_scale's storage (a view)
+  TensorHandle conv2d_5_scale_nd;
+  const int64_t shape_5[] = {32, 1, 1, 1};
+  check(aoti_torch_cpu_reshape(conv2d_5_scale.get(), shape_5, 4, conv2d_5_scale_nd.out()),
+        "node 'conv2d_5_scale_nd' (aten.reshape.default)");
+  // node 'conv2d_5_weight' (aten.mul.Tensor)
+  TensorHandle conv2d_5_weight;
+  check(aoti_torch_cpu_mul_Tensor(p_blocks_1_c2_weight, conv2d_5_scale_nd.get(), conv2d_5_weight.out()),
+        "node 'conv2d_5_weight' (aten.mul.Tensor)");
+  conv2d_5_scale_nd.reset();
+  // node 'conv2d_5_neg_mean' (aten.neg.default)
+  TensorHandle conv2d_5_neg_mean;
+  check(aoti_torch_cpu_neg(b_blocks_1_b2_running_mean, conv2d_5_neg_mean.out()),
+        "node 'conv2d_5_neg_mean' (aten.neg.default)");
+  // node 'conv2d_5_scaled_bias' (aten.mul.Tensor)
+  TensorHandle conv2d_5_scaled_bias;
+  check(aoti_torch_cpu_mul_Tensor(conv2d_5_neg_mean.get(), conv2d_5_scale.get(), conv2d_5_scaled_bias.out()),
+        "node 'conv2d_5_scaled_bias' (aten.mul.Tensor)");
+  conv2d_5_scale.reset();
+  conv2d_5_neg_mean.reset();
+  // node 'conv2d_5_bias' (aten.add.Tensor)
+  TensorHandle conv2d_5_bias;
+  check(aoti_torch_cpu_add_Tensor(conv2d_5_scaled_bias.get(), p_blocks_1_b2_bias, 1.0, conv2d_5_bias.out()),
+        "node 'conv2d_5_bias' (aten.add.Tensor)");
+  conv2d_5_scaled_bias.reset();
+  // node 'batch_norm_5_weight_mkldnn' (aten.to_mkldnn.default)
+  TensorHandle batch_norm_5_weight_mkldnn;
+  int32_t dtype_value_4 = kFloat32;
+  check(aoti_torch_cpu_to_mkldnn(conv2d_5_weight.get(), &dtype_value_4, batch_norm_5_weight_mkldnn.out()),
+        "node 'batch_norm_5_weight_mkldnn' (aten.to_mkldnn.default)");
+  conv2d_5_weight.reset();
+  // node 'batch_norm_5_weight_packed' (aten.mkldnn_reorder_conv2d_weight.default)
+  TensorHandle batch_norm_5_weight_packed;
+  const int64_t padding_4[] = {1, 1};
+  const int64_t stride_4[] = {1, 1};
+  const int64_t dilation_4[] = {1, 1};
+  const int64_t input_size_4[] = {2, 32, 16, 16};
+  const int64_t* input_size_value_4 = input_size_4;
+  check(aoti_torch_cpu_mkldnn_reorder_conv2d_weight(
+            batch_norm_5_weight_mkldnn.get(), padding_4, 2, stride_4, 2, dilation_4, 2, 1,
+            &input_size_value_4, 4, batch_norm_5_weight_packed.out()),
+        "node 'batch_norm_5_weight_packed' (aten.mkldnn_reorder_conv2d_weight.default)");
+  batch_norm_5_weight_mkldnn.reset();
+  // node 'conv2d_6_weight_mkldnn' (aten.to_mkldnn.default)
+  TensorHandle conv2d_6_weight_mkldnn;
+  int32_t dtype_value_5 = kFloat32;
+  check(aoti_torch_cpu_to_mkldnn(p_dw_0_weight, &dtype_value_5, conv2d_6_weight_mkldnn.out()),
+        "node 'conv2d_6_weight_mkldnn' (aten.to_mkldnn.default)");
+  // node 'conv2d_6_weight_packed' (aten.mkldnn_reorder_conv2d_weight.default)
+  TensorHandle conv2d_6_weight_packed;
+  const int64_t padding_5[] = {1, 1};
+  const int64_t stride_5[] = {1, 1};
+  const int64_t dilation_5[] = {1, 1};
+  const int64_t input_size_5[] = {2, 32, 16, 16};
+  const int64_t* input_size_value_5 = input_size_5;
+  check(aoti_torch_cpu_mkldnn_reorder_conv2d_weight(
+            conv2d_6_weight_mkldnn.get(), padding_5, 2, stride_5, 2, dilation_5, 2, 32, &input_size_value_5,
+            4, conv2d_6_weight_packed.out()),
+        "node 'conv2d_6_weight_packed' (aten.mkldnn_reorder_conv2d_weight.default)");
+  conv2d_6_weight_mkldnn.reset();
+  // node 'p_head_bias_channels' (aten.view.default)
+  // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
+  // may share p_head_bias's storage (a view)
+  TensorHandle p_head_bias_channels;
+  const int64_t shape_6[] = {24, 1, 1};
+  check(aoti_torch_cpu_reshape(p_head_bias, shape_6, 3, p_head_bias_channels.out()),
+        "node 'p_head_bias_channels' (aten.view.default)");
+  // node 'p_fc_weight_t' (aten.permute.default)
+  // may share p_fc_weight's storage (a view)
+  TensorHandle p_fc_weight_t;
+  const int64_t dims[] = {1, 0};
+  check(aoti_torch_cpu_permute(p_fc_weight, dims, 2, p_fc_weight_t.out()),
+        "node 'p_fc_weight_t' (aten.permute.default)");
+  // node 'p_fc_weight_kn' (aten.clone.default)
+  TensorHandle p_fc_weight_kn;
+  int32_t memory_format_value = kContiguousFormat;
+  check(aoti_torch_cpu_clone(p_fc_weight_t.get(), &memory_format_value, p_fc_weight_kn.out()),
+        "node 'p_fc_weight_kn' (aten.clone.default)");
+  p_fc_weight_t.reset();
+  // the folded constants
+  outputs[0] = new_reference(conv2d_bias.get()).release();
+  outputs[1] = new_reference(batch_norm_weight_packed.get()).release();
+  outputs[2] = new_reference(conv2d_1_bias.get()).release();
+  outputs[3] = new_reference(batch_norm_1_weight_packed.get()).release();
+  outputs[4] = new_reference(conv2d_2_bias.get()).release();
+  outputs[5] = new_reference(batch_norm_2_weight_packed.get()).release();
+  outputs[6] = new_reference(conv2d_3_weight.get()).release();
+  outputs[7] = new_reference(conv2d_3_bias.get()).release();
+  outputs[8] = new_reference(conv2d_4_bias.get()).release();
+  outputs[9] = new_reference(batch_norm_4_weight_packed.get()).release();
+  outputs[10] = new_reference(conv2d_5_bias.get()).release();
+  outputs[11] = new_reference(batch_norm_5_weight_packed.get()).release();
+  outputs[12] = new_reference(conv2d_6_weight_packed.get()).release();
+  outputs[13] = new_reference(p_head_bias_channels.get()).release();
+  outputs[14] = new_reference(p_fc_weight_kn.get()).release();
+}
+
+}  // namespace
+
+void aotic_fold_constants(aotic::runtime::RunState& state, AtenTensorHandle* outputs) {
+  fold(state, outputs);
+}
 
 // ---- kernels_avx2.cpp ----
 // Generated by aotic 0.1.0 from res_cnn_inplace.pt2: kernels of model.cpp, AVX2/FMA build.
