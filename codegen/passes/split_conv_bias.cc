@@ -10,13 +10,15 @@
 // one matrix product into an output it first fills with the broadcast bias. Into a channels-last
 // output that fill is an element-by-element copy: in mobilenet_v3_small at one thread (PyTorch
 // 2.11, the GPU machine's 16-core x86 CPU) the [1, 72, 56, 56] one took 336 us of a 3.3 ms run,
-// four times its matrix product. The add instead joins the generated kernel of whatever pointwise
-// ops follow (the activation, a residual add), where it costs one load of a [C] vector. With more
-// threads libtorch calls oneDNN, which adds the bias itself; the add then moves that work into
-// the next kernel.
+// four times its matrix product. The add instead joins the generated kernel of the pointwise ops
+// that follow (the activation, a residual add), where it costs one load of a [C] vector. Only
+// convolutions whose every reader is such an op are split: with more threads libtorch calls
+// oneDNN, which adds the bias itself, and an add with no kernel to join would be a pass over the
+// result of its own.
 //
 // It rewrites the program itself (a copy), after pack_conv_weights and before import_graph. The
 // add result keeps the convolution's name and layout, so nothing after it changes.
+#include <map>
 #include <set>
 #include <string>
 #include <vector>
@@ -35,8 +37,23 @@ using ir::ArgKind;
 using ir::NamedArgument;
 using ir::Node;
 
+/// Ops fuse_kernels computes in a kernel that reads the convolution's result, taking the add in.
+bool joins_kernel(const Node& node) {
+  static const std::set<std::string> kOps = {
+      "aten.relu.default",       "aten.relu_.default",       "aten.hardswish.default",
+      "aten.hardswish_.default", "aten.hardsigmoid.default", "aten.sigmoid.default",
+      "aten.silu.default",       "aten.silu_.default",       "aten.gelu.default",
+      "aten.tanh.default",       "aten.hardtanh.default",    "aten.hardtanh_.default",
+      "aten.clamp.default",      "aten.leaky_relu.default",  "aten.elu.default",
+      "aten.add.Tensor",         "aten.sub.Tensor",          "aten.mul.Tensor",
+      "aten.div.Tensor",         "aten.clone.default",       "aten.mean.dim",
+  };
+  return kOps.count(node.op_name()) != 0;
+}
+
 /// The bias of a convolution this pass splits, or "" when it is not one.
-std::string splittable_bias(const ir::Graph& graph, const Node& node) {
+std::string splittable_bias(const ir::Graph& graph, const Node& node, const std::map<std::string, int>& reads,
+                            const std::map<std::string, std::vector<const Node*>>& readers) {
   const std::string op = node.op_name();
   if ((op != "aten.convolution.default" && op != "aten.conv2d.default") ||
       !graph_rewrite::forward_convolution(node) || node.outputs.size() != 1 ||
@@ -67,6 +84,22 @@ std::string splittable_bias(const ir::Graph& graph, const Node& node) {
     return "";
   // Types the generated kernels compute; the add would be a libtorch call of its own otherwise.
   if (y->dtype != b->dtype || (y->dtype != ir::DType::kFloat32 && y->dtype != ir::DType::kFloat64)) return "";
+  // Read by kernel ops only: not a graph output (whose reads count_reads includes too).
+  const std::string& result = node.outputs[0].name;
+  auto it = readers.find(result);
+  auto count = reads.find(result);
+  if (it == readers.end() || count == reads.end() || count->second != static_cast<int>(it->second.size()))
+    return "";
+  for (const Node* reader : it->second) {
+    if (!joins_kernel(*reader)) return "";
+  }
+  return bias;
+}
+
+/// A convolution's bias value (splits holds only convolutions with one).
+std::string tensor_bias(const Node& node) {
+  std::string bias;
+  graph_rewrite::optional_tensor_input(node, "bias", &bias);
   return bias;
 }
 
@@ -74,10 +107,24 @@ std::string splittable_bias(const ir::Graph& graph, const Node& node) {
 
 bool split_conv_bias(ir::Program& program) {
   ir::Graph& graph = program.graph;
+  const std::map<std::string, int> reads = graph_rewrite::count_reads(graph);
   std::vector<Node> nodes;
   bool changed = false;
+  std::set<std::string> splits;  // the convolutions' results
+  {
+    std::map<std::string, std::vector<const Node*>> readers;
+    for (const Node& node : graph.nodes) {
+      for (const NamedArgument& in : node.inputs) {
+        for (const std::string& n : in.arg.value_names()) readers[n].push_back(&node);
+      }
+    }
+    for (const Node& node : graph.nodes) {
+      if (!splittable_bias(graph, node, reads, readers).empty()) splits.insert(node.outputs[0].name);
+    }
+  }
   for (Node& node : graph.nodes) {
-    const std::string bias = splittable_bias(graph, node);
+    const std::string bias =
+        node.outputs.size() == 1 && splits.count(node.outputs[0].name) != 0 ? tensor_bias(node) : "";
     if (bias.empty()) {
       nodes.push_back(std::move(node));
       continue;

@@ -783,6 +783,12 @@ TEST_CASE("split_conv_bias: a 1x1 convolution left to libtorch has its bias adde
   CHECK(dump(res_cnn, "fuse_kernels")
             .find("launch k1_add(convolution_7_unbiased, p_head_bias_channels -> "
                   "convolution_7)") != std::string::npos);
+  // Read by something no kernel computes, the convolution keeps its bias: the add would be a pass
+  // of its own. The head's result is a graph output; to_channels_last reads it through a
+  // contiguous clone (a kernel), and without that pass the output reads it directly.
+  codegen::CompileOptions nchw;
+  nchw.disabled_passes.insert("to_channels_last");
+  CHECK(dump(res_cnn, "split_conv_bias", nchw).find("_unbiased") == std::string::npos);
   // Without generated kernels, and on the GPU, nothing is split.
   codegen::CompileOptions unfused;
   unfused.disabled_passes.insert("fuse_kernels");

@@ -48,6 +48,8 @@ def main():
     device = "cuda"
     if len(args) >= 2 and args[0] == "--device":
         device, args = args[1], args[2:]
+    elif args and args[0].startswith("--device="):
+        device, args = args[0][len("--device="):], args[1:]
     if len(args) != 3 or device not in ("cuda", "cpu"):
         sys.exit(__doc__)
     suite, results, out = args
@@ -82,11 +84,12 @@ def main():
                     inputs = []
                     while f"input_{len(inputs)}" in io:
                         inputs.append(io[f"input_{len(inputs)}"].to(device))
+                    # The inputs as given: a program that updates an input in place changes them.
+                    tensors = {f"input_{i}": t.cpu().clone() for i, t in enumerate(inputs)}
                     with torch.no_grad():
                         outs, _ = pytree.tree_flatten(ep.module()(*inputs))
                     if device == "cuda":
                         torch.cuda.synchronize()
-                    tensors = {f"input_{i}": t.cpu() for i, t in enumerate(inputs)}
                     tensors.update({f"output_{i}": o.detach().cpu().contiguous() for i, o in enumerate(outs)})
                 except Exception as e:  # PyTorch cannot run it there either
                     message = f"{type(e).__name__}: {one_line(e)}"

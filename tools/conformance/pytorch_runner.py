@@ -27,6 +27,7 @@ import json
 import os
 import selectors
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -59,20 +60,26 @@ def one_line(text, limit=600):
 
 
 def align_signs(torch, got, want, columns, given):
-    """got with each vector's sign taken from want's largest element (or from given's flips, so
-    U and V flip together); returns (got, flips)."""
-    if got.shape != want.shape or got.dtype != want.dtype or got.dim() < 2 or not got.is_floating_point():
-        return got, given
+    """got with each vector's sign taken from want's largest element, as conformance does; vector k
+    of batch b takes given's flip instead where given (the paired output's flips: U's for V) has
+    one, so U and V flip together. Returns (got, its flips as a [batches, vectors] bool tensor, or
+    None when nothing was aligned)."""
+    if (got.shape != want.shape or got.dtype != want.dtype or got.dim() < 2 or
+            got.dtype not in (torch.float32, torch.float64)):
+        return got, None
     g = got if columns else got.transpose(-2, -1)  # vectors as columns: [..., length, vectors]
     w = want if columns else want.transpose(-2, -1)
-    if given is None:
-        if g.shape[-2] == 0 or g.shape[-1] == 0:
-            return got, None
-        at = w.abs().argmax(dim=-2, keepdim=True)
-        flips = (w.gather(-2, at) < 0) != (g.gather(-2, at) < 0)
-    else:
-        flips = given
-    g = torch.where(flips, -g, g)
+    length, vectors = g.shape[-2], g.shape[-1]
+    if length == 0 or vectors == 0:
+        return got, None
+    # The reference's largest element of each vector (the first of equals; a NaN never).
+    at = w.abs().nan_to_num(nan=-1.0).argmax(dim=-2, keepdim=True)
+    flips = ((w.gather(-2, at) < 0) != (g.gather(-2, at) < 0)).reshape(-1, vectors)
+    if given is not None:
+        batches, shared = min(given.shape[0], flips.shape[0]), min(given.shape[1], vectors)
+        flips = flips.clone()
+        flips[:batches, :shared] = given[:batches, :shared]
+    g = torch.where(flips.reshape(g.shape[:-2] + (1, vectors)), -g, g)
     return (g if columns else g.transpose(-2, -1)), flips
 
 
@@ -88,7 +95,7 @@ def compare(torch, label, got, want):
         bad = got != want
         err = bad.double()
         excess = err
-    elif got.is_floating_point():
+    elif got.dtype in (torch.float16, torch.bfloat16, torch.float32, torch.float64):
         rtol, atol = TOLERANCE.get(str(got.dtype).replace("torch.", ""), (1e-4, 1e-5))
         x, y = got.double(), want.double()
         same = (x == y) | (x.isnan() & y.isnan())
@@ -99,8 +106,10 @@ def compare(torch, label, got, want):
         err = torch.where(same, torch.zeros_like(err), err)
         excess = torch.where(same, torch.full_like(excess, -1.0), excess)
         bad = excess > 0
-    elif got.is_complex():
-        bad = (got != want) & ~(got.isnan() & want.isnan())
+    elif got.is_complex() or got.is_floating_point():  # complex, float8: byte for byte
+        def raw(t):
+            return t.contiguous().reshape(-1).view(torch.uint8).reshape(t.numel(), -1)
+        bad = (raw(got) != raw(want)).any(dim=1)
         err = torch.where(bad, float("inf"), 0.0).double()
         excess = err
     else:  # integers: exactly
@@ -111,7 +120,7 @@ def compare(torch, label, got, want):
         return "pass", ""
     worst = int(torch.where(bad, excess, torch.full_like(excess, -float("inf"))).argmax())
     return "wrong_result", (f"{label}: max_abs_err {float(err.max()):.3g} MISMATCH at flat index {worst}: "
-                            f"got {got[worst].item()}, expected {want[worst].item()} "
+                            f"got {got[worst].tolist()}, expected {want[worst].tolist()} "
                             f"({int(bad.sum())} of {got.numel()} elements differ)")
 
 
@@ -133,7 +142,10 @@ def run_one(torch, st_load, config, task, scratch):
                     f.write(z.read(name))
         so = os.path.join(work, "model.so")
         cmd = [config["aotic"], "compile", os.path.join(work, program), "--device", device, "-o", so,
-               "--shim-lib", config["shim_lib"], "--quiet"] + config["aotic_flags"]
+               "--shim-lib", config["shim_lib"], "--quiet", "--opt", str(config["opt"])]
+        if config["no_fuse"]:
+            cmd.append("--no-fuse")
+        cmd += config["aotic_flags"]
         r = subprocess.run(cmd, capture_output=True, text=True)
         if r.returncode != 0:
             message = one_line((r.stderr or r.stdout).replace(work + "/", ""))
@@ -164,6 +176,7 @@ def run_one(torch, st_load, config, task, scratch):
         flips = None
         sign_free = SIGN_FREE.get(entry, [])
         for i, (got, want) in enumerate(zip(outs, wants)):
+            # The first sign-free output (U, or eigh's vectors) decides; a second (V) follows its flips.
             for k, (index, columns) in enumerate(sign_free):
                 if index == i:
                     got, made = align_signs(torch, got, want, columns, flips if k > 0 else None)
@@ -186,12 +199,17 @@ def worker_main(config):
     """Reads tasks (JSON lines) from stdin, writes results (JSON lines) to stdout; leaves after a
     sample that did not pass (its CUDA context may be what broke)."""
     os.environ.setdefault("NVIDIA_TF32_OVERRIDE", "0")
+    out = os.fdopen(os.dup(1), "w")
+    os.dup2(2, 1)  # what libraries print goes to stderr, not into the result pipe
+    sys.stdout = sys.stderr
     import torch
     from safetensors.torch import load as st_load
     torch.backends.cuda.matmul.allow_tf32 = False
     torch.backends.cudnn.allow_tf32 = False
-    out = os.fdopen(os.dup(1), "w")
-    os.dup2(2, 1)  # what libraries print goes to stderr, not into the result pipe
+    if config["device"] == "cuda":
+        torch.zeros(1, device="cuda")  # the CUDA context, made before the first sample's clock starts
+    out.write(json.dumps({"ready": True}) + "\n")
+    out.flush()
     scratch = tempfile.mkdtemp(prefix="aotic-pytorch-runner-")
     try:
         for line in sys.stdin:
@@ -213,14 +231,23 @@ def worker_main(config):
 
 
 class Worker:
-    def __init__(self, config, alone, quiet):
+    """A worker process (a session of its own: stopping it stops the compiler it may be running)
+    and the sample it was given. The sample's clock starts when the worker says it is ready."""
+
+    STARTUP_SECONDS = 300  # importing torch and making a CUDA context
+
+    def __init__(self, config, alone, quiet, index, task):
         self.proc = subprocess.Popen([sys.executable, os.path.abspath(__file__), "--worker", json.dumps(config)],
                                      stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                     stderr=subprocess.DEVNULL if quiet else None, text=True, bufsize=1)
+                                     stderr=subprocess.DEVNULL if quiet else None, text=True, bufsize=1,
+                                     start_new_session=True)
         self.alone = alone  # runs one sample, then is given no more
         self.served = 0
-        self.current = None
-        self.start = 0.0
+        self.current = index
+        self.task = task
+        self.ready = False
+        self.spawned = time.monotonic()
+        self.start = None
         self.buffer = ""
 
     def give(self, index, task):
@@ -232,11 +259,37 @@ class Worker:
         except OSError:
             pass  # the worker is gone: its end of output reports the sample
 
-    def finish(self):
+    def deadline(self, timeout):
+        return self.start + timeout if self.ready else self.spawned + self.STARTUP_SECONDS
+
+    def retire(self):
+        """No more work: the worker leaves by itself, removing its scratch folder (see retired())."""
         try:
             self.proc.stdin.close()
         except OSError:
             pass
+        self.retire_by = time.monotonic() + 30
+
+    def retired(self, now):
+        """Whether a retiring worker is gone; one that outstays its 30 s is killed."""
+        if self.proc.poll() is not None:
+            return True
+        if now < self.retire_by:
+            return False
+        self.kill()
+        return True
+
+    def kill(self):
+        """Kills the worker's whole session: it and the compiler it may be running."""
+        try:
+            self.proc.stdin.close()
+        except OSError:
+            pass
+        try:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+        except OSError:
+            pass
+        self.proc.wait()
 
 
 def select_samples(args):
@@ -261,6 +314,7 @@ def run_all(tasks, config, jobs, per_process, timeout, quiet, report):
     queue = list(range(len(tasks)))  # sample indices, in order
     again = []  # samples to run again alone
     workers = []
+    retiring = []  # workers given no more work, leaving by themselves
     unstarted = [0]  # workers that ended before any worker sent a result
     received = [0]  # results the workers sent
     sel = selectors.DefaultSelector()
@@ -272,39 +326,43 @@ def run_all(tasks, config, jobs, per_process, timeout, quiet, report):
         if outcome != "pass" and w.served > 1 and not w.alone:
             again.append(i)  # perhaps another sample's state: decide in a fresh process
         else:
-            results[i] = (outcome, message, time.monotonic() - w.start)
+            results[i] = (outcome, message, time.monotonic() - (w.start or w.spawned))
             report(i, results[i])
 
     def stop(w, outcome=None, message=None):
         if w.current is not None and outcome is not None:
             record(w, outcome, message)
         sel.unregister(w.proc.stdout)
-        w.finish()
-        try:
-            w.proc.kill()
-        except OSError:
-            pass
-        w.proc.wait()
         workers.remove(w)
+        if outcome is None:
+            w.retire()
+            retiring.append(w)
+        else:
+            w.kill()
 
     while queue or again or workers:
         while len(workers) < jobs and (queue or again):
             alone = bool(again)
-            w = Worker(config, alone, quiet)
+            i = again.pop(0) if alone else queue.pop(0)
+            w = Worker(config, alone, quiet, i, tasks[i])
             workers.append(w)
             sel.register(w.proc.stdout, selectors.EVENT_READ, w)
-            i = again.pop(0) if alone else queue.pop(0)
-            w.give(i, tasks[i])
         now = time.monotonic()
-        wait = min((w.start + timeout - now for w in workers if w.current is not None), default=1.0)
+        wait = min((w.deadline(timeout) - now for w in workers), default=1.0)
         for key, _ in sel.select(timeout=max(0.05, wait)):
             w = key.data
+            if w not in workers:
+                continue
             chunk = os.read(w.proc.stdout.fileno(), 65536).decode(errors="replace")
             if not chunk:  # the worker ended
-                status = w.proc.wait()
-                why = (f"crashed: signal {-status}" if status < 0 else
+                try:
+                    status = w.proc.wait(timeout=30)
+                except subprocess.TimeoutExpired:
+                    status = None
+                why = ("closed its output and did not exit" if status is None else
+                       f"crashed: signal {-status}" if status < 0 else
                        f"worker exited with status {status} and no result")
-                if status > 0 and w.served == 0 and not received[0]:
+                if status is not None and status > 0 and w.served == 0 and not received[0]:
                     unstarted[0] += 1
                     if unstarted[0] > jobs + 2:
                         sys.exit(f"pytorch_runner: workers exit before any result ({why}): can they import torch "
@@ -314,7 +372,15 @@ def run_all(tasks, config, jobs, per_process, timeout, quiet, report):
             w.buffer += chunk
             while "\n" in w.buffer and w in workers:
                 line, w.buffer = w.buffer.split("\n", 1)
-                r = json.loads(line)
+                try:
+                    r = json.loads(line)
+                except ValueError:
+                    stop(w, "error", f"the worker wrote a line that is not a result: {one_line(line, 200)}")
+                    break
+                if r.get("ready"):
+                    w.ready = True
+                    w.give(w.current, w.task)
+                    continue
                 received[0] += 1
                 record(w, r["outcome"], r["message"])
                 if r["outcome"] != "pass" or w.alone or w.served >= per_process or not queue:
@@ -324,8 +390,13 @@ def run_all(tasks, config, jobs, per_process, timeout, quiet, report):
                     w.give(i, tasks[i])
         now = time.monotonic()
         for w in list(workers):
-            if w.current is not None and now - w.start > timeout:
-                stop(w, "error", "timed out")
+            if w.current is not None and now > w.deadline(timeout):
+                stop(w, "error", "timed out" if w.ready else "the worker did not start (importing torch)")
+        retiring[:] = [w for w in retiring if not w.retired(now)]
+    while retiring:
+        time.sleep(0.05)
+        now = time.monotonic()
+        retiring[:] = [w for w in retiring if not w.retired(now)]
     return results
 
 
@@ -338,6 +409,8 @@ def main():
     ap.add_argument("--shim-lib", required=True)
     ap.add_argument("--conformance", required=True, help="the conformance binary (selects the samples)")
     ap.add_argument("--aotic-flags", default="")
+    ap.add_argument("--opt", type=int, default=1, help="the compiler's -O, as conformance's (default 1)")
+    ap.add_argument("--no-fuse", action="store_true")
     ap.add_argument("--device", choices=["cuda", "cpu"], default="cuda")
     ap.add_argument("--suite", default="tests/data/opinfo")
     ap.add_argument("--ci", action="store_true")
@@ -355,7 +428,8 @@ def main():
     if args.jobs < 1 or args.per_process < 1 or args.timeout <= 0:
         sys.exit("pytorch_runner: --jobs and --per-process must be at least 1, --timeout positive")
     config = {"suite": os.path.abspath(args.suite), "device": args.device, "aotic": os.path.abspath(args.aotic),
-              "shim_lib": os.path.abspath(args.shim_lib), "aotic_flags": args.aotic_flags.split()}
+              "shim_lib": os.path.abspath(args.shim_lib), "aotic_flags": args.aotic_flags.split(),
+              "opt": args.opt, "no_fuse": args.no_fuse}
     tasks = select_samples(args)
     start = time.monotonic()
     done = [0]

@@ -32,15 +32,13 @@ extern "C" const uint8_t aotic_constants_blob[];
 namespace aotic_kernels {
 namespace avx2 {
 void k0_add_relu(const float* __restrict in0, const float* __restrict in1, float* __restrict out0);
-void k1_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0);
-void k2_relu_mean(const float* __restrict in0, float* __restrict out0);
-void k3_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0);
+void k1_relu_mean(const float* __restrict in0, float* __restrict out0);
+void k2_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0);
 }  // namespace avx2
 namespace base {
 void k0_add_relu(const float* __restrict in0, const float* __restrict in1, float* __restrict out0);
-void k1_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0);
-void k2_relu_mean(const float* __restrict in0, float* __restrict out0);
-void k3_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0);
+void k1_relu_mean(const float* __restrict in0, float* __restrict out0);
+void k2_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0);
 }  // namespace base
 }  // namespace aotic_kernels
 
@@ -156,8 +154,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
   AtenTensorHandle conv2d_5_bias_1 = state.constant(52);  // folded
   AtenTensorHandle batch_norm_5_weight_packed_1 = state.constant(53);  // folded
   AtenTensorHandle conv2d_6_weight_packed_1 = state.constant(54);  // folded
-  AtenTensorHandle p_head_bias_channels_1 = state.constant(55);  // folded
-  AtenTensorHandle p_fc_weight_kn_1 = state.constant(56);  // folded
+  AtenTensorHandle p_fc_weight_kn_1 = state.constant(55);  // folded
   // 3 buffers carved from one arena of 65536 bytes (65856 bytes allocated one by one)
   TensorHandle arena;
   const int64_t arena_bytes = 65536, arena_unit = 1;
@@ -270,39 +267,17 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
             32, "relu", nullptr, 0, nullptr, relu.out()),
         "node 'relu' (mkldnn._convolution_pointwise.default)");
   relu__4.reset();
-  // node 'conv2d_7_unbiased' (aten.conv2d.default)
-  TensorHandle conv2d_7_unbiased;
+  // node 'conv2d_7' (aten.conv2d.default)
+  TensorHandle conv2d_7;
+  AtenTensorHandle bias_value_1 = p_head_bias_1;
   const int64_t stride_13[] = {1, 1};
   const int64_t padding_13[] = {0, 0};
   const int64_t dilation_13[] = {1, 1};
   check(aoti_torch_cpu_conv2d(
-            relu.get(), p_head_weight_1, nullptr, stride_13, 2, padding_13, 2, dilation_13, 2, 1,
-            conv2d_7_unbiased.out()),
-        "node 'conv2d_7_unbiased' (aten.conv2d.default)");
+            relu.get(), p_head_weight_1, &bias_value_1, stride_13, 2, padding_13, 2, dilation_13, 2, 1,
+            conv2d_7.out()),
+        "node 'conv2d_7' (aten.conv2d.default)");
   relu.reset();
-  // node 'conv2d_7' (aten.add.Tensor)
-  TensorHandle conv2d_7;
-  const int64_t conv2d_7_sizes[] = {2, 24, 16, 16};
-  const int64_t conv2d_7_strides[] = {6144, 256, 16, 1};
-  check(aoti_torch_empty_strided(
-            4, conv2d_7_sizes, conv2d_7_strides, kFloat32, kCPU, kDefaultDeviceIndex, conv2d_7.out()),
-        "allocate conv2d_7");
-  {
-    const int64_t conv2d_7_unbiased_layout[] = {6144, 256, 16, 1};
-    TensorHandle conv2d_7_unbiased_copy;
-    const float* conv2d_7_unbiased_data = kernel_input<float>(conv2d_7_unbiased.get(), 4,
-        conv2d_7_unbiased_layout, conv2d_7_unbiased_copy);
-    const int64_t p_head_bias_channels_layout[] = {1, 1, 1};
-    TensorHandle p_head_bias_channels_copy;
-    const float* p_head_bias_channels_data = kernel_input<float>(p_head_bias_channels_1, 3,
-        p_head_bias_channels_layout, p_head_bias_channels_copy);
-    auto* kernel_1 = &aotic_kernels::base::k1_add;
-    if (kernels_avx2()) {
-      kernel_1 = &aotic_kernels::avx2::k1_add;
-    }
-    kernel_1(conv2d_7_unbiased_data, p_head_bias_channels_data, aotic::runtime::data<float>(conv2d_7.get()));
-  }
-  conv2d_7_unbiased.reset();
   // node 'mean' (aten.mean.dim)
   TensorHandle mean;
   const int64_t mean_sizes[] = {2, 24};
@@ -314,11 +289,11 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     const int64_t conv2d_7_layout[] = {6144, 256, 16, 1};
     TensorHandle conv2d_7_copy;
     const float* conv2d_7_data = kernel_input<float>(conv2d_7.get(), 4, conv2d_7_layout, conv2d_7_copy);
-    auto* kernel_2 = &aotic_kernels::base::k2_relu_mean;
+    auto* kernel_1 = &aotic_kernels::base::k1_relu_mean;
     if (kernels_avx2()) {
-      kernel_2 = &aotic_kernels::avx2::k2_relu_mean;
+      kernel_1 = &aotic_kernels::avx2::k1_relu_mean;
     }
-    kernel_2(conv2d_7_data, aotic::runtime::data<float>(mean.get()));
+    kernel_1(conv2d_7_data, aotic::runtime::data<float>(mean.get()));
   }
   // node 'linear_mm' (aten.mm.default)
   TensorHandle linear_mm;
@@ -344,11 +319,11 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     const int64_t p_fc_bias_layout[] = {1};
     TensorHandle p_fc_bias_copy;
     const float* p_fc_bias_data = kernel_input<float>(p_fc_bias_1, 1, p_fc_bias_layout, p_fc_bias_copy);
-    auto* kernel_3 = &aotic_kernels::base::k3_add;
+    auto* kernel_2 = &aotic_kernels::base::k2_add;
     if (kernels_avx2()) {
-      kernel_3 = &aotic_kernels::avx2::k3_add;
+      kernel_2 = &aotic_kernels::avx2::k2_add;
     }
-    kernel_3(linear_mm_data, p_fc_bias_data, aotic::runtime::data<float>(linear.get()));
+    kernel_2(linear_mm_data, p_fc_bias_data, aotic::runtime::data<float>(linear.get()));
   }
   linear_mm.reset();
   // node 'neg_relu__3' (aten.neg.default)
@@ -473,10 +448,8 @@ constexpr int64_t kConstant53Sizes[] = {32, 32, 3, 3};
 constexpr int64_t kConstant53Strides[] = {288, 9, 3, 1};
 constexpr int64_t kConstant54Sizes[] = {32, 1, 3, 3};
 constexpr int64_t kConstant54Strides[] = {9, 9, 3, 1};
-constexpr int64_t kConstant55Sizes[] = {24, 1, 1};
-constexpr int64_t kConstant55Strides[] = {1, 1, 1};
-constexpr int64_t kConstant56Sizes[] = {24, 10};
-constexpr int64_t kConstant56Strides[] = {10, 1};
+constexpr int64_t kConstant55Sizes[] = {24, 10};
+constexpr int64_t kConstant55Strides[] = {10, 1};
 constexpr aotic::runtime::ConstantSpec kConstants[] = {
   {"stem_0_weight", "stem.0.weight", kFloat32, 4, kConstant0Sizes, kConstant0Strides, 0, 0, 1728,
       aotic::runtime::ConstantKind::kParameter},
@@ -588,16 +561,14 @@ constexpr aotic::runtime::ConstantSpec kConstants[] = {
       kConstant53Sizes, kConstant53Strides, 0, 0, 0, aotic::runtime::ConstantKind::kFoldedConstant},
   {"_FOLDED_CONST_conv2d_6_weight_packed", "_FOLDED_CONST_conv2d_6_weight_packed", kFloat32, 4,
       kConstant54Sizes, kConstant54Strides, 0, 0, 0, aotic::runtime::ConstantKind::kFoldedConstant},
-  {"_FOLDED_CONST_p_head_bias_channels", "_FOLDED_CONST_p_head_bias_channels", kFloat32, 3,
-      kConstant55Sizes, kConstant55Strides, 0, 0, 0, aotic::runtime::ConstantKind::kFoldedConstant},
-  {"_FOLDED_CONST_p_fc_weight_kn", "_FOLDED_CONST_p_fc_weight_kn", kFloat32, 2, kConstant56Sizes,
-      kConstant56Strides, 0, 0, 0, aotic::runtime::ConstantKind::kFoldedConstant},
+  {"_FOLDED_CONST_p_fc_weight_kn", "_FOLDED_CONST_p_fc_weight_kn", kFloat32, 2, kConstant55Sizes,
+      kConstant55Strides, 0, 0, 0, aotic::runtime::ConstantKind::kFoldedConstant},
 };
 const aotic::runtime::ModelSpec kSpec = {
   kInputs, 1,
   kOutputs, 3,
   nullptr, 0,
-  kConstants, 57,
+  kConstants, 56,
   aotic_constants_blob, 85640,
   nullptr,
   "[1, {\"type\": \"builtins.tuple\", \"context\": \"null\", \"children_spec\": [{\"type\": \"builtins.tu"
@@ -650,15 +621,13 @@ extern "C" const uint8_t aotic_constants_blob[];
 namespace aotic_kernels {
 namespace avx2 {
 void k0_add_relu(const float* __restrict in0, const float* __restrict in1, float* __restrict out0);
-void k1_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0);
-void k2_relu_mean(const float* __restrict in0, float* __restrict out0);
-void k3_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0);
+void k1_relu_mean(const float* __restrict in0, float* __restrict out0);
+void k2_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0);
 }  // namespace avx2
 namespace base {
 void k0_add_relu(const float* __restrict in0, const float* __restrict in1, float* __restrict out0);
-void k1_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0);
-void k2_relu_mean(const float* __restrict in0, float* __restrict out0);
-void k3_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0);
+void k1_relu_mean(const float* __restrict in0, float* __restrict out0);
+void k2_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0);
 }  // namespace base
 }  // namespace aotic_kernels
 
@@ -1098,13 +1067,6 @@ AOTIC_UNOPTIMISED void fold(aotic::runtime::RunState& state, AtenTensorHandle* o
             4, conv2d_6_weight_packed.out()),
         "node 'conv2d_6_weight_packed' (aten.mkldnn_reorder_conv2d_weight.default)");
   conv2d_6_weight_mkldnn.reset();
-  // node 'p_head_bias_channels' (aten.view.default)
-  // aten.view.default called as aten.reshape.default: a view where the layout allows, else a copy
-  // may share p_head_bias's storage (a view)
-  TensorHandle p_head_bias_channels;
-  const int64_t shape_6[] = {24, 1, 1};
-  check(aoti_torch_cpu_reshape(p_head_bias, shape_6, 3, p_head_bias_channels.out()),
-        "node 'p_head_bias_channels' (aten.view.default)");
   // node 'p_fc_weight_t' (aten.permute.default)
   // may share p_fc_weight's storage (a view)
   TensorHandle p_fc_weight_t;
@@ -1131,8 +1093,7 @@ AOTIC_UNOPTIMISED void fold(aotic::runtime::RunState& state, AtenTensorHandle* o
   outputs[10] = new_reference(conv2d_5_bias.get()).release();
   outputs[11] = new_reference(batch_norm_5_weight_packed.get()).release();
   outputs[12] = new_reference(conv2d_6_weight_packed.get()).release();
-  outputs[13] = new_reference(p_head_bias_channels.get()).release();
-  outputs[14] = new_reference(p_fc_weight_kn.get()).release();
+  outputs[13] = new_reference(p_fc_weight_kn.get()).release();
 }
 
 }  // namespace
@@ -1603,25 +1564,8 @@ void k0_add_relu(const float* __restrict in0, const float* __restrict in1, float
   });
 }
 
-// nodes conv2d_7 (add)
-void k1_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0) {
-  aotic::runtime::parallel_for(48, 12288, [&](int64_t i0_i1_begin, int64_t i0_i1_end) {
-    for (int64_t i0_i1 = i0_i1_begin; i0_i1 < i0_i1_end; ++i0_i1) {
-      const int64_t i0 = i0_i1 / 24;
-      const int64_t i1 = i0_i1 % 24;
-      #pragma omp simd
-      for (int64_t i2 = 0; i2 < 256; ++i2) {
-        const float t0 = in0[6144 * i0 + 256 * i1 + i2];
-        const float t1 = in1[i1];
-        const float t2 = km::add(t0, t1);
-        out0[6144 * i0 + 256 * i1 + i2] = t2;
-      }
-    }
-  });
-}
-
 // nodes relu_1, mean
-void k2_relu_mean(const float* __restrict in0, float* __restrict out0) {
+void k1_relu_mean(const float* __restrict in0, float* __restrict out0) {
   aotic::runtime::parallel_for(48, 12288, [&](int64_t i0_begin, int64_t i0_end) {
     for (int64_t i0 = i0_begin; i0 < i0_end; ++i0) {
       float acc = 0.0f;
@@ -1639,7 +1583,7 @@ void k2_relu_mean(const float* __restrict in0, float* __restrict out0) {
 }
 
 // nodes linear (add)
-void k3_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0) {
+void k2_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0) {
   aotic::runtime::parallel_for(2, 20, [&](int64_t i0_begin, int64_t i0_end) {
     for (int64_t i0 = i0_begin; i0 < i0_end; ++i0) {
       #pragma omp simd
@@ -2116,25 +2060,8 @@ void k0_add_relu(const float* __restrict in0, const float* __restrict in1, float
   });
 }
 
-// nodes conv2d_7 (add)
-void k1_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0) {
-  aotic::runtime::parallel_for(48, 12288, [&](int64_t i0_i1_begin, int64_t i0_i1_end) {
-    for (int64_t i0_i1 = i0_i1_begin; i0_i1 < i0_i1_end; ++i0_i1) {
-      const int64_t i0 = i0_i1 / 24;
-      const int64_t i1 = i0_i1 % 24;
-      #pragma omp simd
-      for (int64_t i2 = 0; i2 < 256; ++i2) {
-        const float t0 = in0[6144 * i0 + 256 * i1 + i2];
-        const float t1 = in1[i1];
-        const float t2 = km::add(t0, t1);
-        out0[6144 * i0 + 256 * i1 + i2] = t2;
-      }
-    }
-  });
-}
-
 // nodes relu_1, mean
-void k2_relu_mean(const float* __restrict in0, float* __restrict out0) {
+void k1_relu_mean(const float* __restrict in0, float* __restrict out0) {
   aotic::runtime::parallel_for(48, 12288, [&](int64_t i0_begin, int64_t i0_end) {
     for (int64_t i0 = i0_begin; i0 < i0_end; ++i0) {
       float acc = 0.0f;
@@ -2152,7 +2079,7 @@ void k2_relu_mean(const float* __restrict in0, float* __restrict out0) {
 }
 
 // nodes linear (add)
-void k3_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0) {
+void k2_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0) {
   aotic::runtime::parallel_for(2, 20, [&](int64_t i0_begin, int64_t i0_end) {
     for (int64_t i0 = i0_begin; i0 < i0_end; ++i0) {
       #pragma omp simd
