@@ -9,6 +9,7 @@ packages=(
   lld                                               # model.so links (weights) faster than with GNU ld
   libclang-rt-14-dev                                # libFuzzer and the sanitizer runtimes (tools/fuzz.sh)
   cmake                                             # the CMake example (tests/tools/cmake_test.cc)
+  python3                                           # tests/conformance/pytorch_runner_test.py
   libfmt-dev nlohmann-json3-dev doctest-dev libzip-dev
   libtorch-dev                                      # ATen behind the shim (libtorch 1.13)
   libopenblas0-openmp                               # else libtorch falls back to reference BLAS (13x slower)
