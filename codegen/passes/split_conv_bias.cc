@@ -96,13 +96,6 @@ std::string splittable_bias(const ir::Graph& graph, const Node& node, const std:
   return bias;
 }
 
-/// A convolution's bias value (splits holds only convolutions with one).
-std::string tensor_bias(const Node& node) {
-  std::string bias;
-  graph_rewrite::optional_tensor_input(node, "bias", &bias);
-  return bias;
-}
-
 }  // namespace
 
 bool split_conv_bias(ir::Program& program) {
@@ -110,7 +103,7 @@ bool split_conv_bias(ir::Program& program) {
   const std::map<std::string, int> reads = graph_rewrite::count_reads(graph);
   std::vector<Node> nodes;
   bool changed = false;
-  std::set<std::string> splits;  // the convolutions' results
+  std::map<std::string, std::string> splits;  // a split convolution's result -> its bias
   {
     std::map<std::string, std::vector<const Node*>> readers;
     for (const Node& node : graph.nodes) {
@@ -119,12 +112,13 @@ bool split_conv_bias(ir::Program& program) {
       }
     }
     for (const Node& node : graph.nodes) {
-      if (!splittable_bias(graph, node, reads, readers).empty()) splits.insert(node.outputs[0].name);
+      if (std::string bias = splittable_bias(graph, node, reads, readers); !bias.empty())
+        splits[node.outputs[0].name] = bias;
     }
   }
   for (Node& node : graph.nodes) {
-    const std::string bias =
-        node.outputs.size() == 1 && splits.count(node.outputs[0].name) != 0 ? tensor_bias(node) : "";
+    auto split = node.outputs.size() == 1 ? splits.find(node.outputs[0].name) : splits.end();
+    const std::string bias = split != splits.end() ? split->second : "";
     if (bias.empty()) {
       nodes.push_back(std::move(node));
       continue;
