@@ -171,7 +171,7 @@ PrintedSources sources_for(const ir::Program& program, const ConstantsLayout& la
   PrintOptions print;
   print.source_name = source_name;
   print.external_weights_file = external_weights_file;
-  print.avx2_dispatch = options.isa == "x86-64" || options.isa == "x86-64-v2";
+  print.isa_dispatch = options.isa == "x86-64" || options.isa == "x86-64-v2";
   try {
     return print_sources(module, print);
   } catch (const UserError& e) {

@@ -18,9 +18,10 @@ struct PrintOptions {
   std::string source_name;
   /// The weights ship in this file beside model.so instead of inside it ("" = embedded).
   std::string external_weights_file;
-  /// CPU kernels twice: for AVX2/FMA and for the baseline the compiler targets, each run taking
-  /// the first when the CPU has those (the default --isa x86-64-v2 and below).
-  bool avx2_dispatch = false;
+  /// CPU kernels three times: for AVX-512 (x86-64-v4), for AVX2/FMA and for the baseline the
+  /// compiler targets, each launch taking the first the CPU runs (the default --isa x86-64-v2 and
+  /// below).
+  bool isa_dispatch = false;
 };
 
 /// A generated source file: its name in the build folder and its text.
@@ -31,9 +32,9 @@ struct SourceFile {
 
 /// What a model's printing gives: model.cpp (the wrapper: the model's spec, run and fold), and
 /// its generated kernels apart, in namespace aotic_kernels, which model.cpp declares and calls:
-/// for a CPU model, C++ files (kernels.cpp, or kernels_avx2.cpp and kernels_base.cpp, in parts
-/// when large), each compiled on its own and all in parallel; for a CUDA model, kernels.cu (the
-/// kernels' device parts; their launchers are in model.cpp).
+/// for a CPU model, C++ files (kernels.cpp, or kernels_avx512.cpp, kernels_avx2.cpp and
+/// kernels_base.cpp, in parts when large), each compiled on its own and all in parallel; for a CUDA model,
+/// kernels.cu (the kernels' device parts; their launchers are in model.cpp).
 struct PrintedSources {
   std::string model_cpp;
   std::vector<SourceFile> wrapper_files;  // CPU: fold.cpp when fold() is large, compiled as model.cpp is

@@ -4,6 +4,7 @@
 #include <cstdint>
 
 #include "aotic/runtime/handle.h"
+#include "aotic/runtime/threads.h"
 
 namespace aotic_template {
 
@@ -47,15 +48,10 @@ const T* kernel_input(AtenTensorHandle t, int64_t rank, const int64_t* strides, 
 }
 // aotic-template-end
 
-// aotic-template: kernels_avx2
-/// Whether this CPU runs the AVX2/FMA build of the kernels (asked once).
-inline bool kernels_avx2() {
-  static const bool yes = [] {
-    __builtin_cpu_init();
-    return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
-  }();
-  return yes;
-}
+// aotic-template: kernels_isa
+// Which copy of the kernels a launch takes (aotic/runtime/threads.h).
+using aotic::runtime::kernel_isa;
+using aotic::runtime::KernelIsa;
 // aotic-template-end
 
 }  // namespace aotic_template

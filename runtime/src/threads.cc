@@ -3,6 +3,7 @@
 #include <dlfcn.h>
 #include <link.h>
 
+#include <cstdlib>
 #include <cstring>
 #include <string>
 
@@ -47,6 +48,30 @@ OpenMp resolve() {
 }
 
 }  // namespace
+
+KernelIsa capped_kernel_isa(KernelIsa cpu, const char* cap) {
+  if (cap == nullptr) return cpu;
+  const std::string wanted = cap;
+  const KernelIsa limit = wanted == "base"   ? KernelIsa::kBase
+                          : wanted == "avx2" ? KernelIsa::kAvx2
+                                             : KernelIsa::kAvx512;  // avx512, or a value it ignores
+  return static_cast<int>(limit) < static_cast<int>(cpu) ? limit : cpu;
+}
+
+KernelIsa kernel_isa() {
+  static const KernelIsa isa = [] {
+    __builtin_cpu_init();
+    const bool avx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+    const bool avx512 = avx2 && __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
+                        __builtin_cpu_supports("avx512cd") && __builtin_cpu_supports("avx512dq") &&
+                        __builtin_cpu_supports("avx512vl");
+    return capped_kernel_isa(avx512 ? KernelIsa::kAvx512
+                             : avx2 ? KernelIsa::kAvx2
+                                    : KernelIsa::kBase,
+                             std::getenv("AOTIC_KERNEL_ISA"));
+  }();
+  return isa;
+}
 
 const OpenMp* openmp() {
   static const OpenMp omp = resolve();

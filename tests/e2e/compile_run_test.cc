@@ -221,7 +221,8 @@ TEST_CASE("inputs sized 8*s and s + 1: the symbol is bound from 8*s, checked eve
   }
 }
 
-TEST_CASE("kernels for the default --isa come twice, AVX2/FMA and baseline, picked at run time") {
+TEST_CASE(
+    "kernels for the default --isa come three times, AVX-512, AVX2/FMA and baseline, picked at run time") {
   const std::string dir = testing::scratch_dir("isa");
   const std::string io = testing::fixture("tiny_gpt.io.safetensors");
   for (const std::string isa : {"", "x86-64-v3"}) {
@@ -232,23 +233,40 @@ TEST_CASE("kernels for the default --isa come twice, AVX2/FMA and baseline, pick
     INFO(compiled.out);
     REQUIRE(compiled.code == 0);
     const std::string cpp = testing::read_file(src + "/model.cpp");
-    const bool twice = isa.empty();
+    const bool copies = isa.empty();
     // The kernels are files of their own, compiled in parallel with model.cpp, in parts of about
     // 4 KB of kernels each (tiny_gpt's make several).
-    CHECK(std::filesystem::exists(src + "/kernels_avx2_1.cpp") == twice);
-    CHECK(std::filesystem::exists(src + "/kernels_base_1.cpp") == twice);
-    CHECK(std::filesystem::exists(src + "/kernels_1.cpp") == !twice);
-    CHECK(std::filesystem::exists(src + "/kernels_" + std::string(twice ? "base_" : "") + "2.cpp"));
-    if (twice) {
-      CHECK(testing::read_file(src + "/kernels_avx2_1.cpp").find("namespace avx2 {") != std::string::npos);
-      CHECK(testing::read_file(src + "/kernels_base_1.cpp").find("namespace base {") != std::string::npos);
+    CHECK(std::filesystem::exists(src + "/kernels_avx512_1.cpp") == copies);
+    CHECK(std::filesystem::exists(src + "/kernels_avx2_1.cpp") == copies);
+    CHECK(std::filesystem::exists(src + "/kernels_base_1.cpp") == copies);
+    CHECK(std::filesystem::exists(src + "/kernels_1.cpp") == !copies);
+    CHECK(std::filesystem::exists(src + "/kernels_" + std::string(copies ? "base_" : "") + "2.cpp"));
+    if (copies) {
+      const std::string avx512 = testing::read_file(src + "/kernels_avx512_1.cpp");
+      CHECK(avx512.find("namespace avx512 {") != std::string::npos);
+      CHECK(avx512.find("#pragma GCC target(\"avx512f,avx512bw,avx512cd,avx512dq,avx512vl,avx2,fma,") !=
+            std::string::npos);
+      const std::string avx2 = testing::read_file(src + "/kernels_avx2_1.cpp");
+      CHECK(avx2.find("namespace avx2 {") != std::string::npos);
+      CHECK(avx2.find("#pragma GCC target(\"avx2,fma,f16c,bmi,bmi2\")") != std::string::npos);
+      const std::string base = testing::read_file(src + "/kernels_base_1.cpp");
+      CHECK(base.find("namespace base {") != std::string::npos);
+      CHECK(base.find("#pragma GCC target") == std::string::npos);
     }
-    CHECK((cpp.find("if (kernels_avx2()) {\n") != std::string::npos) == twice);
-    CHECK((cpp.find(" = &aotic_kernels::avx2::k4_add_gelu;\n") != std::string::npos) == twice);
-    CHECK((cpp.find("aotic_kernels::k4_add_gelu(") != std::string::npos) == !twice);
-    Run checked = aotic("run " + dir + "/m" + isa + ".so --inputs " + io + " --check " + io);
-    INFO(checked.out);
-    CHECK(checked.code == 0);
+    CHECK((cpp.find("if (kernel_isa() == KernelIsa::kAvx512) {\n") != std::string::npos) == copies);
+    CHECK((cpp.find(" = &aotic_kernels::avx512::k4_add_gelu;\n") != std::string::npos) == copies);
+    CHECK((cpp.find(" = &aotic_kernels::avx2::k4_add_gelu;\n") != std::string::npos) == copies);
+    CHECK((cpp.find("aotic_kernels::k4_add_gelu(") != std::string::npos) == !copies);
+    // Each copy matches PyTorch: AOTIC_KERNEL_ISA caps the copy a run takes (a CPU without AVX-512
+    // runs the AVX2 copy for "avx512", and so on).
+    for (const std::string cap : {"", "avx512", "avx2", "base"}) {
+      CAPTURE(cap);
+      const Run checked =
+          testing::run_command("AOTIC_KERNEL_ISA=" + cap + " " + testing::repo_path("tools/aotic") + " run " +
+                               dir + "/m" + isa + ".so --inputs " + io + " --check " + io);
+      INFO(checked.out);
+      CHECK(checked.code == 0);
+    }
   }
 }
 

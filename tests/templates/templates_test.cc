@@ -165,6 +165,20 @@ TEST_CASE("runtime::parallel_for covers every index once, on threads or not") {
   }
 }
 
+TEST_CASE("runtime::kernel_isa takes the best copy the CPU runs, capped by AOTIC_KERNEL_ISA") {
+  using aotic::runtime::capped_kernel_isa;
+  using aotic::runtime::KernelIsa;
+  for (KernelIsa cpu : {KernelIsa::kBase, KernelIsa::kAvx2, KernelIsa::kAvx512}) {
+    CAPTURE(static_cast<int>(cpu));
+    CHECK(capped_kernel_isa(cpu, nullptr) == cpu);
+    CHECK(capped_kernel_isa(cpu, "avx512") == cpu);
+    CHECK(capped_kernel_isa(cpu, "base") == KernelIsa::kBase);
+    CHECK(capped_kernel_isa(cpu, "avx2") == (cpu == KernelIsa::kBase ? KernelIsa::kBase : KernelIsa::kAvx2));
+    CHECK(capped_kernel_isa(cpu, "sse9") == cpu);  // not a copy: ignored
+    CHECK(capped_kernel_isa(cpu, "") == cpu);
+  }
+}
+
 TEST_CASE("kernel math has PyTorch's semantics") {
   // Integer arithmetic wraps (torch int32: 2147483647 + 1 == -2147483648), no undefined behaviour.
   CHECK(t::km::add<int32_t>(2147483647, 1) == -2147483647 - 1);
@@ -230,7 +244,7 @@ TEST_CASE("aotic embeds every section the printer uses") {
                                                                         "aotic_mod", "aotic_pow",
                                                                         "aotic_exactdiv"});
   CHECK(template_sections("kernel_helpers.h") ==
-        std::vector<std::string>{"run_unary_kernel", "kernel_input", "kernels_avx2"});
+        std::vector<std::string>{"run_unary_kernel", "kernel_input", "kernels_isa"});
   CHECK(template_sections("kernel_math.h") == std::vector<std::string>{"kernel_math"});
   CHECK(template_sections("cuda_helpers.h") ==
         std::vector<std::string>{"cuda_includes", "cuda_kernel_includes", "cuda_fatbin_symbols",

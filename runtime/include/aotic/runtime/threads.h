@@ -1,4 +1,5 @@
-// Threads for generated kernels: chunks of a loop on the OpenMP pool of the process. The pool is
+// How generated CPU kernels run: which of their instruction-set copies this CPU takes, and their
+// threads: chunks of a loop on the OpenMP pool of the process. The pool is
 // the OpenMP runtime libtorch already loaded (Debian's libgomp, the copy a PyTorch wheel bundles,
 // or Intel's or LLVM's, which offer libgomp's entry points too), found at run time, so that library
 // ops and kernels share one pool and one thread setting (torch.set_num_threads,
@@ -9,6 +10,18 @@
 #include <cstdint>
 
 namespace aotic::runtime {
+
+/// The copies of a model's generated CPU kernels (with the default --isa), worst to best.
+enum class KernelIsa { kBase, kAvx2, kAvx512 };
+
+/// The best copy this CPU runs, asked once: AVX-512 (x86-64-v4: F, BW, CD, DQ and VL, found only
+/// where the OS saves their registers), AVX2 with FMA, else the baseline. AOTIC_KERNEL_ISA=base,
+/// avx2 or avx512 caps it (never above what the CPU runs; another value is ignored).
+KernelIsa kernel_isa();
+
+/// kernel_isa()'s choice for a CPU whose best copy is `cpu` and an AOTIC_KERNEL_ISA of `cap`
+/// (nullptr: unset).
+KernelIsa capped_kernel_isa(KernelIsa cpu, const char* cap);
 
 /// libgomp's C entry points, resolved once (runtime/src/threads.cc).
 struct OpenMp {

@@ -6,6 +6,7 @@
 #include "aotic/c_shim_cpu.h"
 #include "aotic/runtime/model_spec.h"
 #include "aotic/shim.h"
+#include "aotic/runtime/threads.h"
 // Helpers generated kernels call run on the host, and on the GPU when nvcc compiles for CUDA.
 #ifdef __CUDACC__
 #define AOTIC_HOST_DEVICE __host__ __device__
@@ -28,9 +29,29 @@
 // The constants' bytes, linked in from constants.S.
 extern "C" const uint8_t aotic_constants_blob[];
 
-// The generated kernels, defined in kernels_avx2_1.cpp, kernels_avx2_2.cpp, kernels_avx2_3.cpp,
+// The generated kernels, defined in kernels_avx512_1.cpp, kernels_avx512_2.cpp,
+// kernels_avx512_3.cpp, kernels_avx2_1.cpp, kernels_avx2_2.cpp, kernels_avx2_3.cpp,
 // kernels_base_1.cpp, kernels_base_2.cpp, kernels_base_3.cpp.
 namespace aotic_kernels {
+namespace avx512 {
+void k0_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0, int64_t s75);
+void k1_layer_norm(const float* __restrict in0, const float* __restrict in1, const float* __restrict in2,
+    float* __restrict out0, int64_t s75);
+void k2_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0, int64_t s75);
+void k3_permute_mul_expand_clone(const float* __restrict in0, float* __restrict out0, int64_t s75);
+void k4_permute_permute_mul_expand_clone(const float* __restrict in0, float* __restrict out0, int64_t s75);
+void k5_unsqueeze_unsqueeze_sub_le_logical_and_where_add(const float* __restrict in0,
+    const float* __restrict in1, const float* __restrict in2, const bool* __restrict in3,
+    const int64_t* __restrict in4, const int64_t* __restrict in5, float* __restrict out0, int64_t s75);
+void k6_softmax(const float* __restrict in0, float* __restrict out0, int64_t s75);
+void k7_eq_logical_not(const float* __restrict in0, bool* __restrict out0, int64_t s75);
+void k8_logical_not_where(const float* __restrict in0, const float* __restrict in1,
+    const bool* __restrict in2, float* __restrict out0, int64_t s75);
+void k9_permute_expand_clone(const float* __restrict in0, float* __restrict out0, int64_t s75);
+void k10_permute_clone(const float* __restrict in0, float* __restrict out0, int64_t s75);
+void k11_add_add(const float* __restrict in0, const float* __restrict in1, const float* __restrict in2,
+    float* __restrict out0, int64_t s75);
+}  // namespace avx512
 namespace avx2 {
 void k0_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0, int64_t s75);
 void k1_layer_norm(const float* __restrict in0, const float* __restrict in1, const float* __restrict in2,
@@ -109,14 +130,9 @@ const T* kernel_input(AtenTensorHandle t, int64_t rank, const int64_t* strides, 
   return aotic::runtime::data<const T>(scratch.get());
 }
 
-/// Whether this CPU runs the AVX2/FMA build of the kernels (asked once).
-inline bool kernels_avx2() {
-  static const bool yes = [] {
-    __builtin_cpu_init();
-    return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
-  }();
-  return yes;
-}
+// Which copy of the kernels a launch takes (aotic/runtime/threads.h).
+using aotic::runtime::kernel_isa;
+using aotic::runtime::KernelIsa;
 
 // The folded constants, computed from the others whenever the constants are set.
 AOTIC_UNOPTIMISED void fold(aotic::runtime::RunState& state, AtenTensorHandle* outputs) {
@@ -253,7 +269,10 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     const float* embedding_1_data = kernel_input<float>(embedding_1.get(), 2, embedding_1_layout,
         embedding_1_copy);
     auto* kernel = &aotic_kernels::base::k0_add;
-    if (kernels_avx2()) {
+    if (kernel_isa() == KernelIsa::kAvx512) {
+      kernel = &aotic_kernels::avx512::k0_add;
+    }
+    if (kernel_isa() == KernelIsa::kAvx2) {
       kernel = &aotic_kernels::avx2::k0_add;
     }
     kernel(embedding_data, embedding_1_data, aotic::runtime::data<float>(add_9.get()), s75);
@@ -279,7 +298,10 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     TensorHandle p_ln_bias_copy;
     const float* p_ln_bias_data = kernel_input<float>(p_ln_bias_1, 1, p_ln_bias_layout, p_ln_bias_copy);
     auto* kernel_1 = &aotic_kernels::base::k1_layer_norm;
-    if (kernels_avx2()) {
+    if (kernel_isa() == KernelIsa::kAvx512) {
+      kernel_1 = &aotic_kernels::avx512::k1_layer_norm;
+    }
+    if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_1 = &aotic_kernels::avx2::k1_layer_norm;
     }
     kernel_1(add_9_data, p_ln_weight_data, p_ln_bias_data, aotic::runtime::data<float>(getitem.get()), s75);
@@ -318,7 +340,10 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     TensorHandle p_qkv_bias_copy;
     const float* p_qkv_bias_data = kernel_input<float>(p_qkv_bias_1, 1, p_qkv_bias_layout, p_qkv_bias_copy);
     auto* kernel_2 = &aotic_kernels::base::k2_add;
-    if (kernels_avx2()) {
+    if (kernel_isa() == KernelIsa::kAvx512) {
+      kernel_2 = &aotic_kernels::avx512::k2_add;
+    }
+    if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_2 = &aotic_kernels::avx2::k2_add;
     }
     kernel_2(addmm_mm_data, p_qkv_bias_data, aotic::runtime::data<float>(addmm.get()), s75);
@@ -414,7 +439,10 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     TensorHandle view_2_copy;
     const float* view_2_data = kernel_input<float>(view_2.get(), 4, view_2_layout, view_2_copy);
     auto* kernel_3 = &aotic_kernels::base::k3_permute_mul_expand_clone;
-    if (kernels_avx2()) {
+    if (kernel_isa() == KernelIsa::kAvx512) {
+      kernel_3 = &aotic_kernels::avx512::k3_permute_mul_expand_clone;
+    }
+    if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_3 = &aotic_kernels::avx2::k3_permute_mul_expand_clone;
     }
     kernel_3(view_2_data, aotic::runtime::data<float>(clone.get()), s75);
@@ -440,7 +468,10 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     TensorHandle view_3_copy;
     const float* view_3_data = kernel_input<float>(view_3.get(), 4, view_3_layout, view_3_copy);
     auto* kernel_4 = &aotic_kernels::base::k4_permute_permute_mul_expand_clone;
-    if (kernels_avx2()) {
+    if (kernel_isa() == KernelIsa::kAvx512) {
+      kernel_4 = &aotic_kernels::avx512::k4_permute_permute_mul_expand_clone;
+    }
+    if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_4 = &aotic_kernels::avx2::k4_permute_permute_mul_expand_clone;
     }
     kernel_4(view_3_data, aotic::runtime::data<float>(clone_1.get()), s75);
@@ -496,7 +527,10 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     TensorHandle arange_2_copy;
     const int64_t* arange_2_data = kernel_input<int64_t>(arange_2.get(), 1, arange_2_layout, arange_2_copy);
     auto* kernel_5 = &aotic_kernels::base::k5_unsqueeze_unsqueeze_sub_le_logical_and_where_add;
-    if (kernels_avx2()) {
+    if (kernel_isa() == KernelIsa::kAvx512) {
+      kernel_5 = &aotic_kernels::avx512::k5_unsqueeze_unsqueeze_sub_le_logical_and_where_add;
+    }
+    if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_5 = &aotic_kernels::avx2::k5_unsqueeze_unsqueeze_sub_le_logical_and_where_add;
     }
     kernel_5(view_7_data, scalar_tensor_data, scalar_tensor_1_data, full_data, arange_1_data,
@@ -518,7 +552,10 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     TensorHandle add_78_copy;
     const float* add_78_data = kernel_input<float>(add_78.get(), 4, add_78_layout, add_78_copy);
     auto* kernel_6 = &aotic_kernels::base::k6_softmax;
-    if (kernels_avx2()) {
+    if (kernel_isa() == KernelIsa::kAvx512) {
+      kernel_6 = &aotic_kernels::avx512::k6_softmax;
+    }
+    if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_6 = &aotic_kernels::avx2::k6_softmax;
     }
     kernel_6(add_78_data, aotic::runtime::data<float>(_softmax.get()), s75);
@@ -536,7 +573,10 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     TensorHandle add_78_copy_1;
     const float* add_78_data_1 = kernel_input<float>(add_78.get(), 4, add_78_layout_1, add_78_copy_1);
     auto* kernel_7 = &aotic_kernels::base::k7_eq_logical_not;
-    if (kernels_avx2()) {
+    if (kernel_isa() == KernelIsa::kAvx512) {
+      kernel_7 = &aotic_kernels::avx512::k7_eq_logical_not;
+    }
+    if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_7 = &aotic_kernels::avx2::k7_eq_logical_not;
     }
     kernel_7(add_78_data_1, aotic::runtime::data<bool>(logical_not.get()), s75);
@@ -570,7 +610,10 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     TensorHandle any_1_copy;
     const bool* any_1_data = kernel_input<bool>(any_1.get(), 4, any_1_layout, any_1_copy);
     auto* kernel_8 = &aotic_kernels::base::k8_logical_not_where;
-    if (kernels_avx2()) {
+    if (kernel_isa() == KernelIsa::kAvx512) {
+      kernel_8 = &aotic_kernels::avx512::k8_logical_not_where;
+    }
+    if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_8 = &aotic_kernels::avx2::k8_logical_not_where;
     }
     kernel_8(_softmax_data, full_like_data, any_1_data, aotic::runtime::data<float>(where_1.get()), s75);
@@ -602,7 +645,10 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     TensorHandle view_4_copy;
     const float* view_4_data = kernel_input<float>(view_4.get(), 4, view_4_layout, view_4_copy);
     auto* kernel_9 = &aotic_kernels::base::k9_permute_expand_clone;
-    if (kernels_avx2()) {
+    if (kernel_isa() == KernelIsa::kAvx512) {
+      kernel_9 = &aotic_kernels::avx512::k9_permute_expand_clone;
+    }
+    if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_9 = &aotic_kernels::avx2::k9_permute_expand_clone;
     }
     kernel_9(view_4_data, aotic::runtime::data<float>(clone_2.get()), s75);
@@ -647,7 +693,10 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     TensorHandle view_10_copy;
     const float* view_10_data = kernel_input<float>(view_10.get(), 4, view_10_layout, view_10_copy);
     auto* kernel_10 = &aotic_kernels::base::k10_permute_clone;
-    if (kernels_avx2()) {
+    if (kernel_isa() == KernelIsa::kAvx512) {
+      kernel_10 = &aotic_kernels::avx512::k10_permute_clone;
+    }
+    if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_10 = &aotic_kernels::avx2::k10_permute_clone;
     }
     kernel_10(view_10_data, aotic::runtime::data<float>(clone_3.get()), s75);
@@ -722,7 +771,10 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     TensorHandle p_o_bias_copy;
     const float* p_o_bias_data = kernel_input<float>(p_o_bias_1, 1, p_o_bias_layout, p_o_bias_copy);
     auto* kernel_11 = &aotic_kernels::base::k11_add_add;
-    if (kernels_avx2()) {
+    if (kernel_isa() == KernelIsa::kAvx512) {
+      kernel_11 = &aotic_kernels::avx512::k11_add_add;
+    }
+    if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_11 = &aotic_kernels::avx2::k11_add_add;
     }
     kernel_11(add_9_data_1, view_14_data, p_o_bias_data, aotic::runtime::data<float>(add_113.get()), s75);
@@ -841,6 +893,1619 @@ const aotic::runtime::ModelSpec kSpec = {
 }  // namespace
 
 const aotic::runtime::ModelSpec& aotic_model_spec() { return kSpec; }
+
+// ---- kernels_avx512_1.cpp ----
+// Generated by aotic 0.1.0 from gpt_dyn.core.pt2: kernels of model.cpp, AVX-512 build, part 1 of 3.
+// Generated code: do not edit.
+#include <cstdint>
+#include <type_traits>
+#ifdef __CUDACC__
+#include <cmath>
+#endif
+// Helpers generated kernels call run on the host, and on the GPU when nvcc compiles for CUDA.
+#ifdef __CUDACC__
+#define AOTIC_HOST_DEVICE __host__ __device__
+#else
+#define AOTIC_HOST_DEVICE
+#endif
+#include "aotic/runtime/threads.h"
+
+namespace aotic_kernels {
+namespace {
+
+// Host and device: generated CUDA kernels call the same functions (the CPU polynomials below are
+// for vectorised host loops; GPU code calls the device's own exp, tanh and erf).
+#define KM_FN AOTIC_HOST_DEVICE inline
+namespace km {
+
+/// The C library's math for float and double (integers as double, as <cmath> takes them).
+namespace libm {
+#ifdef __CUDACC__
+#define KM_LIBM(name) using std::name;
+#define KM_LIBM2(name) using std::name;
+#else
+#define KM_LIBM(name)                                           \
+  inline float name(float x) { return __builtin_##name##f(x); } \
+  inline double name(double x) { return __builtin_##name(x); }  \
+  template <typename T>                                         \
+  inline double name(T x) {                                     \
+    return __builtin_##name(static_cast<double>(x));            \
+  }
+#define KM_LIBM2(name)                                                       \
+  inline float name(float a, float b) { return __builtin_##name##f(a, b); }  \
+  inline double name(double a, double b) { return __builtin_##name(a, b); }  \
+  template <typename T>                                                      \
+  inline double name(T a, T b) {                                             \
+    return __builtin_##name(static_cast<double>(a), static_cast<double>(b)); \
+  }
+#endif
+KM_LIBM(exp)
+KM_LIBM(exp2)
+KM_LIBM(expm1)
+KM_LIBM(log)
+KM_LIBM(log2)
+KM_LIBM(log10)
+KM_LIBM(log1p)
+KM_LIBM(sqrt)
+KM_LIBM(sin)
+KM_LIBM(cos)
+KM_LIBM(tan)
+KM_LIBM(asin)
+KM_LIBM(acos)
+KM_LIBM(atan)
+KM_LIBM(sinh)
+KM_LIBM(cosh)
+KM_LIBM(tanh)
+KM_LIBM(asinh)
+KM_LIBM(acosh)
+KM_LIBM(atanh)
+KM_LIBM(erf)
+KM_LIBM(erfc)
+KM_LIBM(floor)
+KM_LIBM(ceil)
+KM_LIBM(trunc)
+KM_LIBM(nearbyint)
+KM_LIBM(fabs)
+KM_LIBM2(pow)
+KM_LIBM2(atan2)
+KM_LIBM2(fmod)
+#undef KM_LIBM
+#undef KM_LIBM2
+}  // namespace libm
+
+/// Infinity and a quiet NaN of a floating-point type.
+#ifdef __CUDACC_RTC__
+template <typename T>
+KM_FN constexpr T infinity() {
+  return static_cast<T>(__builtin_bit_cast(double, 0x7ff0000000000000ul));
+}
+template <typename T>
+KM_FN constexpr T quiet_nan() {
+  return static_cast<T>(__builtin_bit_cast(double, 0x7ff8000000000000ul));
+}
+#define KM_MEMCPY memcpy
+#else
+template <typename T>
+KM_FN constexpr T infinity() {
+  return static_cast<T>(__builtin_huge_val());
+}
+template <typename T>
+KM_FN constexpr T quiet_nan() {
+  return static_cast<T>(__builtin_nan(""));
+}
+#define KM_MEMCPY __builtin_memcpy
+#endif
+template <typename T>
+KM_FN T fmod(T a, T b) {
+  return libm::fmod(a, b);
+}
+
+template <typename T>
+constexpr bool kWraps = std::is_integral_v<T> && !std::is_same_v<T, bool>;
+
+template <typename T>
+KM_FN T add(T a, T b) {
+  if constexpr (kWraps<T>) {
+    return static_cast<T>(static_cast<uint64_t>(a) + static_cast<uint64_t>(b));
+  } else {
+    return a + b;
+  }
+}
+template <typename T>
+KM_FN T sub(T a, T b) {
+  if constexpr (kWraps<T>) {
+    return static_cast<T>(static_cast<uint64_t>(a) - static_cast<uint64_t>(b));
+  } else {
+    return a - b;
+  }
+}
+template <typename T>
+KM_FN T mul(T a, T b) {
+  if constexpr (kWraps<T>) {
+    return static_cast<T>(static_cast<uint64_t>(a) * static_cast<uint64_t>(b));
+  } else {
+    return a * b;
+  }
+}
+template <typename T>
+KM_FN T neg(T a) {
+  if constexpr (kWraps<T>) {
+    return static_cast<T>(uint64_t{0} - static_cast<uint64_t>(a));
+  } else {
+    return -a;
+  }
+}
+template <typename T>
+KM_FN T abs(T a) {
+  if constexpr (kWraps<T>) {
+    return a < 0 ? neg(a) : a;
+  } else if constexpr (std::is_same_v<T, bool>) {
+    return a;
+  } else {
+    return libm::fabs(a);
+  }
+}
+template <typename T>
+KM_FN T maximum(T a, T b) {
+  if constexpr (std::is_floating_point_v<T>) {
+    return a != a ? a : b != b ? b : a > b ? a : b;
+  } else {
+    return a > b ? a : b;
+  }
+}
+template <typename T>
+KM_FN T minimum(T a, T b) {
+  if constexpr (std::is_floating_point_v<T>) {
+    return a != a ? a : b != b ? b : a < b ? a : b;
+  } else {
+    return a < b ? a : b;
+  }
+}
+/// PyTorch's conversion: to bool is `!= 0`; otherwise C++'s (floats to integers truncate).
+template <typename To, typename From>
+KM_FN To convert(From v) {
+  if constexpr (std::is_same_v<To, bool>) {
+    return v != From(0);
+  } else {
+    return static_cast<To>(v);
+  }
+}
+/// expf in straight-line arithmetic (Cephes' polynomial, within 2 ulp), so that `omp simd` loops
+/// calling it vectorise; NaN, infinities and underflow as std::exp.
+KM_FN float exp_float(float x) {
+  float c = x < 88.3762626647949f ? x : 88.3762626647949f;
+  c = c > -88.3762626647949f ? c : -88.3762626647949f;
+  // n = round(c * log2(e)) by adding 1.5 * 2^23: exact for |n| < 2^22, no conversion or libm call,
+  // so the loop still vectorises; its bits hold n as an integer.
+  const float shifted = c * 1.44269504088896341f + 12582912.0f;
+  const float n = shifted - 12582912.0f;
+  float r = c - n * 0.693359375f;
+  r = r - n * -2.12194440e-4f;
+  const float z = r * r;
+  float y = 1.9875691500e-4f;
+  y = y * r + 1.3981999507e-3f;
+  y = y * r + 8.3334519073e-3f;
+  y = y * r + 4.1665795894e-2f;
+  y = y * r + 1.6666665459e-1f;
+  y = y * r + 5.0000001201e-1f;
+  y = y * z + r + 1.0f;
+  int32_t ni;
+  KM_MEMCPY(&ni, &shifted, sizeof(ni));
+  ni -= 0x4B400000;
+  // 2^n as two factors, each a normal float for n in [-127, 128].
+  const int32_t half = ni / 2;
+  const int32_t bits_a = (half + 127) * (1 << 23), bits_b = (ni - half + 127) * (1 << 23);
+  float scale_a, scale_b;
+  KM_MEMCPY(&scale_a, &bits_a, sizeof(scale_a));
+  KM_MEMCPY(&scale_b, &bits_b, sizeof(scale_b));
+  float e = y * scale_a * scale_b;
+  e = x > 88.7228391f ? infinity<float>() : e;
+  e = x < -103.972084f ? 0.0f : e;
+  return x != x ? x : e;
+}
+template <typename T>
+KM_FN T exp(T x) {
+#ifdef __CUDA_ARCH__
+  return libm::exp(x);
+#else
+  if constexpr (std::is_same_v<T, float>) {
+    return exp_float(x);
+  } else {
+    return libm::exp(x);
+  }
+#endif
+}
+template <typename T>
+KM_FN T exp2(T x) {
+  return libm::exp2(x);
+}
+template <typename T>
+KM_FN T expm1(T x) {
+  return libm::expm1(x);
+}
+template <typename T>
+KM_FN T log(T x) {
+  return libm::log(x);
+}
+template <typename T>
+KM_FN T log2(T x) {
+  return libm::log2(x);
+}
+template <typename T>
+KM_FN T log10(T x) {
+  return libm::log10(x);
+}
+template <typename T>
+KM_FN T log1p(T x) {
+  return libm::log1p(x);
+}
+template <typename T>
+KM_FN T sqrt(T x) {
+  return libm::sqrt(x);
+}
+template <typename T>
+KM_FN T rsqrt(T x) {
+  return T(1) / libm::sqrt(x);
+}
+template <typename T>
+KM_FN T reciprocal(T x) {
+  return T(1) / x;
+}
+template <typename T>
+KM_FN T sin(T x) {
+  return libm::sin(x);
+}
+template <typename T>
+KM_FN T cos(T x) {
+  return libm::cos(x);
+}
+template <typename T>
+KM_FN T tan(T x) {
+  return libm::tan(x);
+}
+template <typename T>
+KM_FN T asin(T x) {
+  return libm::asin(x);
+}
+template <typename T>
+KM_FN T acos(T x) {
+  return libm::acos(x);
+}
+template <typename T>
+KM_FN T atan(T x) {
+  return libm::atan(x);
+}
+template <typename T>
+KM_FN T sinh(T x) {
+  return libm::sinh(x);
+}
+template <typename T>
+KM_FN T cosh(T x) {
+  return libm::cosh(x);
+}
+template <typename T>
+KM_FN T tanh(T x) {
+#ifdef __CUDA_ARCH__
+  return libm::tanh(x);
+#else
+  if constexpr (std::is_same_v<T, float>) {
+    // 1 - 2 / (e^2x + 1), vectorisable; odd, and exact at the saturated ends.
+    const float a = x < 0 ? -x : x;
+    const float t = 1.0f - 2.0f / (exp_float(2.0f * a) + 1.0f);
+    const float r = a < 0.0004f ? a : t;
+    return x != x ? x : x < 0 ? -r : r;
+  } else {
+    return libm::tanh(x);
+  }
+#endif
+}
+template <typename T>
+KM_FN T asinh(T x) {
+  return libm::asinh(x);
+}
+template <typename T>
+KM_FN T acosh(T x) {
+  return libm::acosh(x);
+}
+template <typename T>
+KM_FN T atanh(T x) {
+  return libm::atanh(x);
+}
+template <typename T>
+KM_FN T erf(T x) {
+#ifdef __CUDA_ARCH__
+  return libm::erf(x);
+#else
+  if constexpr (std::is_same_v<T, float>) {
+    // Abramowitz and Stegun 7.1.26 (absolute error below 1.5e-7), vectorisable.
+    const float a = x < 0 ? -x : x;
+    const float t = 1.0f / (1.0f + 0.3275911f * a);
+    float p = 1.061405429f;
+    p = p * t - 1.453152027f;
+    p = p * t + 1.421413741f;
+    p = p * t - 0.284496736f;
+    p = p * t + 0.254829592f;
+    const float r = 1.0f - p * t * exp_float(-a * a);
+    return x != x ? x : x < 0 ? -r : r;
+  } else {
+    return libm::erf(x);
+  }
+#endif
+}
+template <typename T>
+KM_FN T erfc(T x) {
+  return libm::erfc(x);
+}
+template <typename T>
+KM_FN T floor(T x) {
+  return libm::floor(x);
+}
+template <typename T>
+KM_FN T ceil(T x) {
+  return libm::ceil(x);
+}
+template <typename T>
+KM_FN T trunc(T x) {
+  return libm::trunc(x);
+}
+/// Half to even, as torch.round.
+template <typename T>
+KM_FN T round(T x) {
+  return libm::nearbyint(x);
+}
+template <typename T>
+KM_FN T frac(T x) {
+  return x - libm::trunc(x);
+}
+template <typename T>
+KM_FN T sign(T x) {
+  if constexpr (std::is_same_v<T, bool>) {
+    return x;
+  } else {
+    return static_cast<T>((T(0) < x) - (x < T(0)));
+  }
+}
+template <typename T>
+KM_FN T sigmoid(T x) {
+  return T(1) / (T(1) + exp(-x));
+}
+template <typename T>
+KM_FN T relu(T x) {
+  if constexpr (std::is_same_v<T, bool>) {
+    return x;
+  } else {
+    return maximum(x, T(0));
+  }
+}
+template <typename T>
+KM_FN T gelu(T x) {
+  return T(0.5) * x * (T(1) + erf(x * T(0.70710678118654752440)));
+}
+template <typename T>
+KM_FN T gelu_tanh(T x) {
+  const T inner = T(0.79788456080286535588) * (x + T(0.044715) * x * x * x);
+  return T(0.5) * x * (T(1) + tanh(inner));
+}
+template <typename T>
+KM_FN T silu(T x) {
+  return x / (T(1) + exp(-x));
+}
+template <typename T>
+KM_FN T mish(T x) {
+  return x * libm::tanh(libm::log1p(libm::exp(x)));
+}
+template <typename T>
+KM_FN T hardsigmoid(T x) {
+  return minimum(maximum(x + T(3), T(0)), T(6)) / T(6);
+}
+template <typename T>
+KM_FN T hardswish(T x) {
+  return x * minimum(maximum(x + T(3), T(0)), T(6)) / T(6);
+}
+template <typename T>
+KM_FN T pow(T a, T b) {
+  return libm::pow(a, b);
+}
+template <typename T>
+KM_FN T atan2(T a, T b) {
+  return libm::atan2(a, b);
+}
+template <typename T>
+KM_FN bool isnan(T x) {
+  if constexpr (std::is_floating_point_v<T>) {
+    return x != x;
+  } else {
+    return false;
+  }
+}
+template <typename T>
+KM_FN bool isinf(T x) {
+  if constexpr (std::is_floating_point_v<T>) {
+    return x == infinity<T>() || x == -infinity<T>();
+  } else {
+    return false;
+  }
+}
+template <typename T>
+KM_FN T square(T x) {
+  return mul(x, x);
+}
+
+}  // namespace km
+
+}  // namespace
+#if defined(__clang__)
+#pragma clang attribute push(__attribute__((target( \
+    "avx512f,avx512bw,avx512cd,avx512dq,avx512vl,avx2,fma,f16c,bmi,bmi2"))), \
+    apply_to = function)
+#else
+#pragma GCC push_options
+#pragma GCC target("avx512f,avx512bw,avx512cd,avx512dq,avx512vl,avx2,fma,f16c,bmi,bmi2")
+#endif
+namespace avx512 {
+
+// nodes add_9
+void k0_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0, int64_t s75) {
+  aotic::runtime::parallel_for(2, (128 * s75), [&](int64_t i0_begin, int64_t i0_end) {
+    for (int64_t i0 = i0_begin; i0 < i0_end; ++i0) {
+      #pragma omp simd
+      for (int64_t i1 = 0; i1 < (64 * s75); ++i1) {
+        const float t0 = in0[(64 * s75) * i0 + i1];
+        const float t1 = in1[i1];
+        const float t2 = km::add(t0, t1);
+        out0[(64 * s75) * i0 + i1] = t2;
+      }
+    }
+  });
+}
+
+// nodes native_layer_norm
+void k1_layer_norm(const float* __restrict in0, const float* __restrict in1, const float* __restrict in2,
+    float* __restrict out0, int64_t s75) {
+  aotic::runtime::parallel_for((2 * s75), 64, [&](int64_t i0_begin, int64_t i0_end) {
+    for (int64_t i0 = i0_begin; i0 < i0_end; ++i0) {
+      float sum = 0.0f;
+      #pragma omp simd reduction(+ : sum)
+      for (int64_t r0 = 0; r0 < 64; ++r0) {
+        const float t0 = in0[64 * i0 + r0];
+        sum = km::add(sum, t0);
+      }
+      const float t1 = km::convert<float>(64);
+      const float t2 = (sum / t1);
+      const float mean = t2;
+      float squares = 0.0f;
+      #pragma omp simd reduction(+ : squares)
+      for (int64_t r0 = 0; r0 < 64; ++r0) {
+        const float t3 = in0[64 * i0 + r0];
+        const float t4 = km::sub(t3, mean);
+        const float t5 = km::mul(t4, t4);
+        squares = km::add(squares, t5);
+      }
+      const float t6 = (squares / t1);
+      const float t7 = km::add(t6, 1e-05f);
+      const float t8 = km::rsqrt(t7);
+      const float rstd = t8;
+      #pragma omp simd
+      for (int64_t r0 = 0; r0 < 64; ++r0) {
+        const float t9 = in0[64 * i0 + r0];
+        const float t10 = km::sub(t9, mean);
+        const float t11 = km::mul(t10, rstd);
+        const float t12 = in1[r0];
+        const float t13 = km::mul(t11, t12);
+        const float t14 = in2[r0];
+        const float t15 = km::add(t13, t14);
+        out0[64 * i0 + r0] = t15;
+      }
+    }
+  });
+}
+
+// nodes addmm
+void k2_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0, int64_t s75) {
+  aotic::runtime::parallel_for((2 * s75), (384 * s75), [&](int64_t i0_begin, int64_t i0_end) {
+    for (int64_t i0 = i0_begin; i0 < i0_end; ++i0) {
+      #pragma omp simd
+      for (int64_t i1 = 0; i1 < 192; ++i1) {
+        const float t0 = in0[192 * i0 + i1];
+        const float t1 = in1[i1];
+        const float t2 = km::add(t0, t1);
+        out0[192 * i0 + i1] = t2;
+      }
+    }
+  });
+}
+
+// nodes permute_1, mul_42, expand, clone
+void k3_permute_mul_expand_clone(const float* __restrict in0, float* __restrict out0, int64_t s75) {
+  aotic::runtime::parallel_for(8, (128 * s75), [&](int64_t i0_i1_begin, int64_t i0_i1_end) {
+    for (int64_t i0_i1 = i0_i1_begin; i0_i1 < i0_i1_end; ++i0_i1) {
+      const int64_t i0 = i0_i1 / 4;
+      const int64_t i1 = i0_i1 % 4;
+      for (int64_t i2 = 0; i2 < (s75); ++i2) {
+        #pragma omp simd
+        for (int64_t i3 = 0; i3 < 16; ++i3) {
+          const float t0 = in0[(192 * s75) * i0 + 192 * i2 + 16 * i1 + i3];
+          const float t1 = km::mul(t0, 0.5f);
+          out0[(64 * s75) * i0 + (16 * s75) * i1 + 16 * i2 + i3] = t1;
+        }
+      }
+    }
+  });
+}
+}  // namespace avx512
+#if defined(__clang__)
+#pragma clang attribute pop
+#else
+#pragma GCC pop_options
+#endif
+}  // namespace aotic_kernels
+
+// ---- kernels_avx512_2.cpp ----
+// Generated by aotic 0.1.0 from gpt_dyn.core.pt2: kernels of model.cpp, AVX-512 build, part 2 of 3.
+// Generated code: do not edit.
+#include <cstdint>
+#include <type_traits>
+#ifdef __CUDACC__
+#include <cmath>
+#endif
+// Helpers generated kernels call run on the host, and on the GPU when nvcc compiles for CUDA.
+#ifdef __CUDACC__
+#define AOTIC_HOST_DEVICE __host__ __device__
+#else
+#define AOTIC_HOST_DEVICE
+#endif
+#include "aotic/runtime/threads.h"
+
+namespace aotic_kernels {
+namespace {
+
+// Host and device: generated CUDA kernels call the same functions (the CPU polynomials below are
+// for vectorised host loops; GPU code calls the device's own exp, tanh and erf).
+#define KM_FN AOTIC_HOST_DEVICE inline
+namespace km {
+
+/// The C library's math for float and double (integers as double, as <cmath> takes them).
+namespace libm {
+#ifdef __CUDACC__
+#define KM_LIBM(name) using std::name;
+#define KM_LIBM2(name) using std::name;
+#else
+#define KM_LIBM(name)                                           \
+  inline float name(float x) { return __builtin_##name##f(x); } \
+  inline double name(double x) { return __builtin_##name(x); }  \
+  template <typename T>                                         \
+  inline double name(T x) {                                     \
+    return __builtin_##name(static_cast<double>(x));            \
+  }
+#define KM_LIBM2(name)                                                       \
+  inline float name(float a, float b) { return __builtin_##name##f(a, b); }  \
+  inline double name(double a, double b) { return __builtin_##name(a, b); }  \
+  template <typename T>                                                      \
+  inline double name(T a, T b) {                                             \
+    return __builtin_##name(static_cast<double>(a), static_cast<double>(b)); \
+  }
+#endif
+KM_LIBM(exp)
+KM_LIBM(exp2)
+KM_LIBM(expm1)
+KM_LIBM(log)
+KM_LIBM(log2)
+KM_LIBM(log10)
+KM_LIBM(log1p)
+KM_LIBM(sqrt)
+KM_LIBM(sin)
+KM_LIBM(cos)
+KM_LIBM(tan)
+KM_LIBM(asin)
+KM_LIBM(acos)
+KM_LIBM(atan)
+KM_LIBM(sinh)
+KM_LIBM(cosh)
+KM_LIBM(tanh)
+KM_LIBM(asinh)
+KM_LIBM(acosh)
+KM_LIBM(atanh)
+KM_LIBM(erf)
+KM_LIBM(erfc)
+KM_LIBM(floor)
+KM_LIBM(ceil)
+KM_LIBM(trunc)
+KM_LIBM(nearbyint)
+KM_LIBM(fabs)
+KM_LIBM2(pow)
+KM_LIBM2(atan2)
+KM_LIBM2(fmod)
+#undef KM_LIBM
+#undef KM_LIBM2
+}  // namespace libm
+
+/// Infinity and a quiet NaN of a floating-point type.
+#ifdef __CUDACC_RTC__
+template <typename T>
+KM_FN constexpr T infinity() {
+  return static_cast<T>(__builtin_bit_cast(double, 0x7ff0000000000000ul));
+}
+template <typename T>
+KM_FN constexpr T quiet_nan() {
+  return static_cast<T>(__builtin_bit_cast(double, 0x7ff8000000000000ul));
+}
+#define KM_MEMCPY memcpy
+#else
+template <typename T>
+KM_FN constexpr T infinity() {
+  return static_cast<T>(__builtin_huge_val());
+}
+template <typename T>
+KM_FN constexpr T quiet_nan() {
+  return static_cast<T>(__builtin_nan(""));
+}
+#define KM_MEMCPY __builtin_memcpy
+#endif
+template <typename T>
+KM_FN T fmod(T a, T b) {
+  return libm::fmod(a, b);
+}
+
+template <typename T>
+constexpr bool kWraps = std::is_integral_v<T> && !std::is_same_v<T, bool>;
+
+template <typename T>
+KM_FN T add(T a, T b) {
+  if constexpr (kWraps<T>) {
+    return static_cast<T>(static_cast<uint64_t>(a) + static_cast<uint64_t>(b));
+  } else {
+    return a + b;
+  }
+}
+template <typename T>
+KM_FN T sub(T a, T b) {
+  if constexpr (kWraps<T>) {
+    return static_cast<T>(static_cast<uint64_t>(a) - static_cast<uint64_t>(b));
+  } else {
+    return a - b;
+  }
+}
+template <typename T>
+KM_FN T mul(T a, T b) {
+  if constexpr (kWraps<T>) {
+    return static_cast<T>(static_cast<uint64_t>(a) * static_cast<uint64_t>(b));
+  } else {
+    return a * b;
+  }
+}
+template <typename T>
+KM_FN T neg(T a) {
+  if constexpr (kWraps<T>) {
+    return static_cast<T>(uint64_t{0} - static_cast<uint64_t>(a));
+  } else {
+    return -a;
+  }
+}
+template <typename T>
+KM_FN T abs(T a) {
+  if constexpr (kWraps<T>) {
+    return a < 0 ? neg(a) : a;
+  } else if constexpr (std::is_same_v<T, bool>) {
+    return a;
+  } else {
+    return libm::fabs(a);
+  }
+}
+template <typename T>
+KM_FN T maximum(T a, T b) {
+  if constexpr (std::is_floating_point_v<T>) {
+    return a != a ? a : b != b ? b : a > b ? a : b;
+  } else {
+    return a > b ? a : b;
+  }
+}
+template <typename T>
+KM_FN T minimum(T a, T b) {
+  if constexpr (std::is_floating_point_v<T>) {
+    return a != a ? a : b != b ? b : a < b ? a : b;
+  } else {
+    return a < b ? a : b;
+  }
+}
+/// PyTorch's conversion: to bool is `!= 0`; otherwise C++'s (floats to integers truncate).
+template <typename To, typename From>
+KM_FN To convert(From v) {
+  if constexpr (std::is_same_v<To, bool>) {
+    return v != From(0);
+  } else {
+    return static_cast<To>(v);
+  }
+}
+/// expf in straight-line arithmetic (Cephes' polynomial, within 2 ulp), so that `omp simd` loops
+/// calling it vectorise; NaN, infinities and underflow as std::exp.
+KM_FN float exp_float(float x) {
+  float c = x < 88.3762626647949f ? x : 88.3762626647949f;
+  c = c > -88.3762626647949f ? c : -88.3762626647949f;
+  // n = round(c * log2(e)) by adding 1.5 * 2^23: exact for |n| < 2^22, no conversion or libm call,
+  // so the loop still vectorises; its bits hold n as an integer.
+  const float shifted = c * 1.44269504088896341f + 12582912.0f;
+  const float n = shifted - 12582912.0f;
+  float r = c - n * 0.693359375f;
+  r = r - n * -2.12194440e-4f;
+  const float z = r * r;
+  float y = 1.9875691500e-4f;
+  y = y * r + 1.3981999507e-3f;
+  y = y * r + 8.3334519073e-3f;
+  y = y * r + 4.1665795894e-2f;
+  y = y * r + 1.6666665459e-1f;
+  y = y * r + 5.0000001201e-1f;
+  y = y * z + r + 1.0f;
+  int32_t ni;
+  KM_MEMCPY(&ni, &shifted, sizeof(ni));
+  ni -= 0x4B400000;
+  // 2^n as two factors, each a normal float for n in [-127, 128].
+  const int32_t half = ni / 2;
+  const int32_t bits_a = (half + 127) * (1 << 23), bits_b = (ni - half + 127) * (1 << 23);
+  float scale_a, scale_b;
+  KM_MEMCPY(&scale_a, &bits_a, sizeof(scale_a));
+  KM_MEMCPY(&scale_b, &bits_b, sizeof(scale_b));
+  float e = y * scale_a * scale_b;
+  e = x > 88.7228391f ? infinity<float>() : e;
+  e = x < -103.972084f ? 0.0f : e;
+  return x != x ? x : e;
+}
+template <typename T>
+KM_FN T exp(T x) {
+#ifdef __CUDA_ARCH__
+  return libm::exp(x);
+#else
+  if constexpr (std::is_same_v<T, float>) {
+    return exp_float(x);
+  } else {
+    return libm::exp(x);
+  }
+#endif
+}
+template <typename T>
+KM_FN T exp2(T x) {
+  return libm::exp2(x);
+}
+template <typename T>
+KM_FN T expm1(T x) {
+  return libm::expm1(x);
+}
+template <typename T>
+KM_FN T log(T x) {
+  return libm::log(x);
+}
+template <typename T>
+KM_FN T log2(T x) {
+  return libm::log2(x);
+}
+template <typename T>
+KM_FN T log10(T x) {
+  return libm::log10(x);
+}
+template <typename T>
+KM_FN T log1p(T x) {
+  return libm::log1p(x);
+}
+template <typename T>
+KM_FN T sqrt(T x) {
+  return libm::sqrt(x);
+}
+template <typename T>
+KM_FN T rsqrt(T x) {
+  return T(1) / libm::sqrt(x);
+}
+template <typename T>
+KM_FN T reciprocal(T x) {
+  return T(1) / x;
+}
+template <typename T>
+KM_FN T sin(T x) {
+  return libm::sin(x);
+}
+template <typename T>
+KM_FN T cos(T x) {
+  return libm::cos(x);
+}
+template <typename T>
+KM_FN T tan(T x) {
+  return libm::tan(x);
+}
+template <typename T>
+KM_FN T asin(T x) {
+  return libm::asin(x);
+}
+template <typename T>
+KM_FN T acos(T x) {
+  return libm::acos(x);
+}
+template <typename T>
+KM_FN T atan(T x) {
+  return libm::atan(x);
+}
+template <typename T>
+KM_FN T sinh(T x) {
+  return libm::sinh(x);
+}
+template <typename T>
+KM_FN T cosh(T x) {
+  return libm::cosh(x);
+}
+template <typename T>
+KM_FN T tanh(T x) {
+#ifdef __CUDA_ARCH__
+  return libm::tanh(x);
+#else
+  if constexpr (std::is_same_v<T, float>) {
+    // 1 - 2 / (e^2x + 1), vectorisable; odd, and exact at the saturated ends.
+    const float a = x < 0 ? -x : x;
+    const float t = 1.0f - 2.0f / (exp_float(2.0f * a) + 1.0f);
+    const float r = a < 0.0004f ? a : t;
+    return x != x ? x : x < 0 ? -r : r;
+  } else {
+    return libm::tanh(x);
+  }
+#endif
+}
+template <typename T>
+KM_FN T asinh(T x) {
+  return libm::asinh(x);
+}
+template <typename T>
+KM_FN T acosh(T x) {
+  return libm::acosh(x);
+}
+template <typename T>
+KM_FN T atanh(T x) {
+  return libm::atanh(x);
+}
+template <typename T>
+KM_FN T erf(T x) {
+#ifdef __CUDA_ARCH__
+  return libm::erf(x);
+#else
+  if constexpr (std::is_same_v<T, float>) {
+    // Abramowitz and Stegun 7.1.26 (absolute error below 1.5e-7), vectorisable.
+    const float a = x < 0 ? -x : x;
+    const float t = 1.0f / (1.0f + 0.3275911f * a);
+    float p = 1.061405429f;
+    p = p * t - 1.453152027f;
+    p = p * t + 1.421413741f;
+    p = p * t - 0.284496736f;
+    p = p * t + 0.254829592f;
+    const float r = 1.0f - p * t * exp_float(-a * a);
+    return x != x ? x : x < 0 ? -r : r;
+  } else {
+    return libm::erf(x);
+  }
+#endif
+}
+template <typename T>
+KM_FN T erfc(T x) {
+  return libm::erfc(x);
+}
+template <typename T>
+KM_FN T floor(T x) {
+  return libm::floor(x);
+}
+template <typename T>
+KM_FN T ceil(T x) {
+  return libm::ceil(x);
+}
+template <typename T>
+KM_FN T trunc(T x) {
+  return libm::trunc(x);
+}
+/// Half to even, as torch.round.
+template <typename T>
+KM_FN T round(T x) {
+  return libm::nearbyint(x);
+}
+template <typename T>
+KM_FN T frac(T x) {
+  return x - libm::trunc(x);
+}
+template <typename T>
+KM_FN T sign(T x) {
+  if constexpr (std::is_same_v<T, bool>) {
+    return x;
+  } else {
+    return static_cast<T>((T(0) < x) - (x < T(0)));
+  }
+}
+template <typename T>
+KM_FN T sigmoid(T x) {
+  return T(1) / (T(1) + exp(-x));
+}
+template <typename T>
+KM_FN T relu(T x) {
+  if constexpr (std::is_same_v<T, bool>) {
+    return x;
+  } else {
+    return maximum(x, T(0));
+  }
+}
+template <typename T>
+KM_FN T gelu(T x) {
+  return T(0.5) * x * (T(1) + erf(x * T(0.70710678118654752440)));
+}
+template <typename T>
+KM_FN T gelu_tanh(T x) {
+  const T inner = T(0.79788456080286535588) * (x + T(0.044715) * x * x * x);
+  return T(0.5) * x * (T(1) + tanh(inner));
+}
+template <typename T>
+KM_FN T silu(T x) {
+  return x / (T(1) + exp(-x));
+}
+template <typename T>
+KM_FN T mish(T x) {
+  return x * libm::tanh(libm::log1p(libm::exp(x)));
+}
+template <typename T>
+KM_FN T hardsigmoid(T x) {
+  return minimum(maximum(x + T(3), T(0)), T(6)) / T(6);
+}
+template <typename T>
+KM_FN T hardswish(T x) {
+  return x * minimum(maximum(x + T(3), T(0)), T(6)) / T(6);
+}
+template <typename T>
+KM_FN T pow(T a, T b) {
+  return libm::pow(a, b);
+}
+template <typename T>
+KM_FN T atan2(T a, T b) {
+  return libm::atan2(a, b);
+}
+template <typename T>
+KM_FN bool isnan(T x) {
+  if constexpr (std::is_floating_point_v<T>) {
+    return x != x;
+  } else {
+    return false;
+  }
+}
+template <typename T>
+KM_FN bool isinf(T x) {
+  if constexpr (std::is_floating_point_v<T>) {
+    return x == infinity<T>() || x == -infinity<T>();
+  } else {
+    return false;
+  }
+}
+template <typename T>
+KM_FN T square(T x) {
+  return mul(x, x);
+}
+
+}  // namespace km
+
+}  // namespace
+#if defined(__clang__)
+#pragma clang attribute push(__attribute__((target( \
+    "avx512f,avx512bw,avx512cd,avx512dq,avx512vl,avx2,fma,f16c,bmi,bmi2"))), \
+    apply_to = function)
+#else
+#pragma GCC push_options
+#pragma GCC target("avx512f,avx512bw,avx512cd,avx512dq,avx512vl,avx2,fma,f16c,bmi,bmi2")
+#endif
+namespace avx512 {
+
+// nodes permute_2, permute_4, mul_45, expand_1, clone_1
+void k4_permute_permute_mul_expand_clone(const float* __restrict in0, float* __restrict out0, int64_t s75) {
+  aotic::runtime::parallel_for(128, (128 * s75), [&](int64_t i0_i1_begin, int64_t i0_i1_end) {
+    for (int64_t i0_i1 = i0_i1_begin; i0_i1 < i0_i1_end; ++i0_i1) {
+      const int64_t i0 = i0_i1 / 64;
+      const int64_t i1 = i0_i1 % 64;
+      #pragma omp simd
+      for (int64_t i3 = 0; i3 < (s75); ++i3) {
+        const float t0 = in0[(192 * s75) * i0 + 192 * i3 + i1];
+        const float t1 = km::mul(t0, 0.5f);
+        out0[(64 * s75) * i0 + (s75) * i1 + i3] = t1;
+      }
+    }
+  });
+}
+
+// nodes unsqueeze, unsqueeze_1, sub_19, le_1, logical_and, where, add_78
+void k5_unsqueeze_unsqueeze_sub_le_logical_and_where_add(const float* __restrict in0,
+    const float* __restrict in1, const float* __restrict in2, const bool* __restrict in3,
+    const int64_t* __restrict in4, const int64_t* __restrict in5, float* __restrict out0, int64_t s75) {
+  aotic::runtime::parallel_for((8 * s75), (8 * (s75 * s75)), [&](int64_t i0_i2_begin, int64_t i0_i2_end) {
+    for (int64_t i0_i2 = i0_i2_begin; i0_i2 < i0_i2_end; ++i0_i2) {
+      const int64_t i0 = i0_i2 / ((s75));
+      const int64_t i2 = i0_i2 % ((s75));
+      #pragma omp simd
+      for (int64_t i3 = 0; i3 < (s75); ++i3) {
+        const float t0 = in0[((s75 * s75)) * i0 + (s75) * i2 + i3];
+        const int64_t t1 = in4[i3];
+        const int64_t t2 = in5[i2];
+        const int64_t t3 = km::sub(t1, t2);
+        const bool t4 = (t3 <= int64_t{0});
+        const bool t5 = in3[(s75) * i2 + i3];
+        const bool t6 = (t4 && t5);
+        const float t7 = in2[0];
+        const float t8 = in1[0];
+        const float t9 = (t6 ? t7 : t8);
+        const float t10 = km::add(t0, t9);
+        out0[((s75 * s75)) * i0 + (s75) * i2 + i3] = t10;
+      }
+    }
+  });
+}
+
+// nodes _softmax
+void k6_softmax(const float* __restrict in0, float* __restrict out0, int64_t s75) {
+  aotic::runtime::parallel_for((8 * s75), (8 * (s75 * s75)), [&](int64_t i0_begin, int64_t i0_end) {
+    for (int64_t i0 = i0_begin; i0 < i0_end; ++i0) {
+      float max = -km::infinity<float>();
+      for (int64_t r0 = 0; r0 < (s75); ++r0) {
+        const float t0 = in0[(s75) * i0 + r0];
+        max = km::maximum(max, t0);
+      }
+      float sum = 0.0f;
+      #pragma omp simd reduction(+ : sum)
+      for (int64_t r0 = 0; r0 < (s75); ++r0) {
+        const float t1 = in0[(s75) * i0 + r0];
+        const float t2 = km::sub(t1, max);
+        const float t3 = km::exp(t2);
+        sum = km::add(sum, t3);
+      }
+      #pragma omp simd
+      for (int64_t r0 = 0; r0 < (s75); ++r0) {
+        const float t4 = in0[(s75) * i0 + r0];
+        const float t5 = km::sub(t4, max);
+        const float t6 = km::exp(t5);
+        const float t7 = (t6 / sum);
+        out0[(s75) * i0 + r0] = t7;
+      }
+    }
+  });
+}
+}  // namespace avx512
+#if defined(__clang__)
+#pragma clang attribute pop
+#else
+#pragma GCC pop_options
+#endif
+}  // namespace aotic_kernels
+
+// ---- kernels_avx512_3.cpp ----
+// Generated by aotic 0.1.0 from gpt_dyn.core.pt2: kernels of model.cpp, AVX-512 build, part 3 of 3.
+// Generated code: do not edit.
+#include <cstdint>
+#include <type_traits>
+#ifdef __CUDACC__
+#include <cmath>
+#endif
+// Helpers generated kernels call run on the host, and on the GPU when nvcc compiles for CUDA.
+#ifdef __CUDACC__
+#define AOTIC_HOST_DEVICE __host__ __device__
+#else
+#define AOTIC_HOST_DEVICE
+#endif
+#include "aotic/runtime/threads.h"
+
+namespace aotic_kernels {
+namespace {
+
+// Host and device: generated CUDA kernels call the same functions (the CPU polynomials below are
+// for vectorised host loops; GPU code calls the device's own exp, tanh and erf).
+#define KM_FN AOTIC_HOST_DEVICE inline
+namespace km {
+
+/// The C library's math for float and double (integers as double, as <cmath> takes them).
+namespace libm {
+#ifdef __CUDACC__
+#define KM_LIBM(name) using std::name;
+#define KM_LIBM2(name) using std::name;
+#else
+#define KM_LIBM(name)                                           \
+  inline float name(float x) { return __builtin_##name##f(x); } \
+  inline double name(double x) { return __builtin_##name(x); }  \
+  template <typename T>                                         \
+  inline double name(T x) {                                     \
+    return __builtin_##name(static_cast<double>(x));            \
+  }
+#define KM_LIBM2(name)                                                       \
+  inline float name(float a, float b) { return __builtin_##name##f(a, b); }  \
+  inline double name(double a, double b) { return __builtin_##name(a, b); }  \
+  template <typename T>                                                      \
+  inline double name(T a, T b) {                                             \
+    return __builtin_##name(static_cast<double>(a), static_cast<double>(b)); \
+  }
+#endif
+KM_LIBM(exp)
+KM_LIBM(exp2)
+KM_LIBM(expm1)
+KM_LIBM(log)
+KM_LIBM(log2)
+KM_LIBM(log10)
+KM_LIBM(log1p)
+KM_LIBM(sqrt)
+KM_LIBM(sin)
+KM_LIBM(cos)
+KM_LIBM(tan)
+KM_LIBM(asin)
+KM_LIBM(acos)
+KM_LIBM(atan)
+KM_LIBM(sinh)
+KM_LIBM(cosh)
+KM_LIBM(tanh)
+KM_LIBM(asinh)
+KM_LIBM(acosh)
+KM_LIBM(atanh)
+KM_LIBM(erf)
+KM_LIBM(erfc)
+KM_LIBM(floor)
+KM_LIBM(ceil)
+KM_LIBM(trunc)
+KM_LIBM(nearbyint)
+KM_LIBM(fabs)
+KM_LIBM2(pow)
+KM_LIBM2(atan2)
+KM_LIBM2(fmod)
+#undef KM_LIBM
+#undef KM_LIBM2
+}  // namespace libm
+
+/// Infinity and a quiet NaN of a floating-point type.
+#ifdef __CUDACC_RTC__
+template <typename T>
+KM_FN constexpr T infinity() {
+  return static_cast<T>(__builtin_bit_cast(double, 0x7ff0000000000000ul));
+}
+template <typename T>
+KM_FN constexpr T quiet_nan() {
+  return static_cast<T>(__builtin_bit_cast(double, 0x7ff8000000000000ul));
+}
+#define KM_MEMCPY memcpy
+#else
+template <typename T>
+KM_FN constexpr T infinity() {
+  return static_cast<T>(__builtin_huge_val());
+}
+template <typename T>
+KM_FN constexpr T quiet_nan() {
+  return static_cast<T>(__builtin_nan(""));
+}
+#define KM_MEMCPY __builtin_memcpy
+#endif
+template <typename T>
+KM_FN T fmod(T a, T b) {
+  return libm::fmod(a, b);
+}
+
+template <typename T>
+constexpr bool kWraps = std::is_integral_v<T> && !std::is_same_v<T, bool>;
+
+template <typename T>
+KM_FN T add(T a, T b) {
+  if constexpr (kWraps<T>) {
+    return static_cast<T>(static_cast<uint64_t>(a) + static_cast<uint64_t>(b));
+  } else {
+    return a + b;
+  }
+}
+template <typename T>
+KM_FN T sub(T a, T b) {
+  if constexpr (kWraps<T>) {
+    return static_cast<T>(static_cast<uint64_t>(a) - static_cast<uint64_t>(b));
+  } else {
+    return a - b;
+  }
+}
+template <typename T>
+KM_FN T mul(T a, T b) {
+  if constexpr (kWraps<T>) {
+    return static_cast<T>(static_cast<uint64_t>(a) * static_cast<uint64_t>(b));
+  } else {
+    return a * b;
+  }
+}
+template <typename T>
+KM_FN T neg(T a) {
+  if constexpr (kWraps<T>) {
+    return static_cast<T>(uint64_t{0} - static_cast<uint64_t>(a));
+  } else {
+    return -a;
+  }
+}
+template <typename T>
+KM_FN T abs(T a) {
+  if constexpr (kWraps<T>) {
+    return a < 0 ? neg(a) : a;
+  } else if constexpr (std::is_same_v<T, bool>) {
+    return a;
+  } else {
+    return libm::fabs(a);
+  }
+}
+template <typename T>
+KM_FN T maximum(T a, T b) {
+  if constexpr (std::is_floating_point_v<T>) {
+    return a != a ? a : b != b ? b : a > b ? a : b;
+  } else {
+    return a > b ? a : b;
+  }
+}
+template <typename T>
+KM_FN T minimum(T a, T b) {
+  if constexpr (std::is_floating_point_v<T>) {
+    return a != a ? a : b != b ? b : a < b ? a : b;
+  } else {
+    return a < b ? a : b;
+  }
+}
+/// PyTorch's conversion: to bool is `!= 0`; otherwise C++'s (floats to integers truncate).
+template <typename To, typename From>
+KM_FN To convert(From v) {
+  if constexpr (std::is_same_v<To, bool>) {
+    return v != From(0);
+  } else {
+    return static_cast<To>(v);
+  }
+}
+/// expf in straight-line arithmetic (Cephes' polynomial, within 2 ulp), so that `omp simd` loops
+/// calling it vectorise; NaN, infinities and underflow as std::exp.
+KM_FN float exp_float(float x) {
+  float c = x < 88.3762626647949f ? x : 88.3762626647949f;
+  c = c > -88.3762626647949f ? c : -88.3762626647949f;
+  // n = round(c * log2(e)) by adding 1.5 * 2^23: exact for |n| < 2^22, no conversion or libm call,
+  // so the loop still vectorises; its bits hold n as an integer.
+  const float shifted = c * 1.44269504088896341f + 12582912.0f;
+  const float n = shifted - 12582912.0f;
+  float r = c - n * 0.693359375f;
+  r = r - n * -2.12194440e-4f;
+  const float z = r * r;
+  float y = 1.9875691500e-4f;
+  y = y * r + 1.3981999507e-3f;
+  y = y * r + 8.3334519073e-3f;
+  y = y * r + 4.1665795894e-2f;
+  y = y * r + 1.6666665459e-1f;
+  y = y * r + 5.0000001201e-1f;
+  y = y * z + r + 1.0f;
+  int32_t ni;
+  KM_MEMCPY(&ni, &shifted, sizeof(ni));
+  ni -= 0x4B400000;
+  // 2^n as two factors, each a normal float for n in [-127, 128].
+  const int32_t half = ni / 2;
+  const int32_t bits_a = (half + 127) * (1 << 23), bits_b = (ni - half + 127) * (1 << 23);
+  float scale_a, scale_b;
+  KM_MEMCPY(&scale_a, &bits_a, sizeof(scale_a));
+  KM_MEMCPY(&scale_b, &bits_b, sizeof(scale_b));
+  float e = y * scale_a * scale_b;
+  e = x > 88.7228391f ? infinity<float>() : e;
+  e = x < -103.972084f ? 0.0f : e;
+  return x != x ? x : e;
+}
+template <typename T>
+KM_FN T exp(T x) {
+#ifdef __CUDA_ARCH__
+  return libm::exp(x);
+#else
+  if constexpr (std::is_same_v<T, float>) {
+    return exp_float(x);
+  } else {
+    return libm::exp(x);
+  }
+#endif
+}
+template <typename T>
+KM_FN T exp2(T x) {
+  return libm::exp2(x);
+}
+template <typename T>
+KM_FN T expm1(T x) {
+  return libm::expm1(x);
+}
+template <typename T>
+KM_FN T log(T x) {
+  return libm::log(x);
+}
+template <typename T>
+KM_FN T log2(T x) {
+  return libm::log2(x);
+}
+template <typename T>
+KM_FN T log10(T x) {
+  return libm::log10(x);
+}
+template <typename T>
+KM_FN T log1p(T x) {
+  return libm::log1p(x);
+}
+template <typename T>
+KM_FN T sqrt(T x) {
+  return libm::sqrt(x);
+}
+template <typename T>
+KM_FN T rsqrt(T x) {
+  return T(1) / libm::sqrt(x);
+}
+template <typename T>
+KM_FN T reciprocal(T x) {
+  return T(1) / x;
+}
+template <typename T>
+KM_FN T sin(T x) {
+  return libm::sin(x);
+}
+template <typename T>
+KM_FN T cos(T x) {
+  return libm::cos(x);
+}
+template <typename T>
+KM_FN T tan(T x) {
+  return libm::tan(x);
+}
+template <typename T>
+KM_FN T asin(T x) {
+  return libm::asin(x);
+}
+template <typename T>
+KM_FN T acos(T x) {
+  return libm::acos(x);
+}
+template <typename T>
+KM_FN T atan(T x) {
+  return libm::atan(x);
+}
+template <typename T>
+KM_FN T sinh(T x) {
+  return libm::sinh(x);
+}
+template <typename T>
+KM_FN T cosh(T x) {
+  return libm::cosh(x);
+}
+template <typename T>
+KM_FN T tanh(T x) {
+#ifdef __CUDA_ARCH__
+  return libm::tanh(x);
+#else
+  if constexpr (std::is_same_v<T, float>) {
+    // 1 - 2 / (e^2x + 1), vectorisable; odd, and exact at the saturated ends.
+    const float a = x < 0 ? -x : x;
+    const float t = 1.0f - 2.0f / (exp_float(2.0f * a) + 1.0f);
+    const float r = a < 0.0004f ? a : t;
+    return x != x ? x : x < 0 ? -r : r;
+  } else {
+    return libm::tanh(x);
+  }
+#endif
+}
+template <typename T>
+KM_FN T asinh(T x) {
+  return libm::asinh(x);
+}
+template <typename T>
+KM_FN T acosh(T x) {
+  return libm::acosh(x);
+}
+template <typename T>
+KM_FN T atanh(T x) {
+  return libm::atanh(x);
+}
+template <typename T>
+KM_FN T erf(T x) {
+#ifdef __CUDA_ARCH__
+  return libm::erf(x);
+#else
+  if constexpr (std::is_same_v<T, float>) {
+    // Abramowitz and Stegun 7.1.26 (absolute error below 1.5e-7), vectorisable.
+    const float a = x < 0 ? -x : x;
+    const float t = 1.0f / (1.0f + 0.3275911f * a);
+    float p = 1.061405429f;
+    p = p * t - 1.453152027f;
+    p = p * t + 1.421413741f;
+    p = p * t - 0.284496736f;
+    p = p * t + 0.254829592f;
+    const float r = 1.0f - p * t * exp_float(-a * a);
+    return x != x ? x : x < 0 ? -r : r;
+  } else {
+    return libm::erf(x);
+  }
+#endif
+}
+template <typename T>
+KM_FN T erfc(T x) {
+  return libm::erfc(x);
+}
+template <typename T>
+KM_FN T floor(T x) {
+  return libm::floor(x);
+}
+template <typename T>
+KM_FN T ceil(T x) {
+  return libm::ceil(x);
+}
+template <typename T>
+KM_FN T trunc(T x) {
+  return libm::trunc(x);
+}
+/// Half to even, as torch.round.
+template <typename T>
+KM_FN T round(T x) {
+  return libm::nearbyint(x);
+}
+template <typename T>
+KM_FN T frac(T x) {
+  return x - libm::trunc(x);
+}
+template <typename T>
+KM_FN T sign(T x) {
+  if constexpr (std::is_same_v<T, bool>) {
+    return x;
+  } else {
+    return static_cast<T>((T(0) < x) - (x < T(0)));
+  }
+}
+template <typename T>
+KM_FN T sigmoid(T x) {
+  return T(1) / (T(1) + exp(-x));
+}
+template <typename T>
+KM_FN T relu(T x) {
+  if constexpr (std::is_same_v<T, bool>) {
+    return x;
+  } else {
+    return maximum(x, T(0));
+  }
+}
+template <typename T>
+KM_FN T gelu(T x) {
+  return T(0.5) * x * (T(1) + erf(x * T(0.70710678118654752440)));
+}
+template <typename T>
+KM_FN T gelu_tanh(T x) {
+  const T inner = T(0.79788456080286535588) * (x + T(0.044715) * x * x * x);
+  return T(0.5) * x * (T(1) + tanh(inner));
+}
+template <typename T>
+KM_FN T silu(T x) {
+  return x / (T(1) + exp(-x));
+}
+template <typename T>
+KM_FN T mish(T x) {
+  return x * libm::tanh(libm::log1p(libm::exp(x)));
+}
+template <typename T>
+KM_FN T hardsigmoid(T x) {
+  return minimum(maximum(x + T(3), T(0)), T(6)) / T(6);
+}
+template <typename T>
+KM_FN T hardswish(T x) {
+  return x * minimum(maximum(x + T(3), T(0)), T(6)) / T(6);
+}
+template <typename T>
+KM_FN T pow(T a, T b) {
+  return libm::pow(a, b);
+}
+template <typename T>
+KM_FN T atan2(T a, T b) {
+  return libm::atan2(a, b);
+}
+template <typename T>
+KM_FN bool isnan(T x) {
+  if constexpr (std::is_floating_point_v<T>) {
+    return x != x;
+  } else {
+    return false;
+  }
+}
+template <typename T>
+KM_FN bool isinf(T x) {
+  if constexpr (std::is_floating_point_v<T>) {
+    return x == infinity<T>() || x == -infinity<T>();
+  } else {
+    return false;
+  }
+}
+template <typename T>
+KM_FN T square(T x) {
+  return mul(x, x);
+}
+
+}  // namespace km
+
+}  // namespace
+#if defined(__clang__)
+#pragma clang attribute push(__attribute__((target( \
+    "avx512f,avx512bw,avx512cd,avx512dq,avx512vl,avx2,fma,f16c,bmi,bmi2"))), \
+    apply_to = function)
+#else
+#pragma GCC push_options
+#pragma GCC target("avx512f,avx512bw,avx512cd,avx512dq,avx512vl,avx2,fma,f16c,bmi,bmi2")
+#endif
+namespace avx512 {
+
+// nodes eq_50, logical_not
+void k7_eq_logical_not(const float* __restrict in0, bool* __restrict out0, int64_t s75) {
+  aotic::runtime::parallel_for((8 * (s75 * s75)), (8 * (s75 * s75)), [&](int64_t i0_begin, int64_t i0_end) {
+    #pragma omp simd
+    for (int64_t i0 = i0_begin; i0 < i0_end; ++i0) {
+      const float t0 = in0[i0];
+      const bool t1 = (t0 == -km::infinity<float>());
+      const bool t2 = !t1;
+      out0[i0] = t2;
+    }
+  });
+}
+
+// nodes logical_not_1, where_1
+void k8_logical_not_where(const float* __restrict in0, const float* __restrict in1,
+    const bool* __restrict in2, float* __restrict out0, int64_t s75) {
+  aotic::runtime::parallel_for((8 * s75), (8 * (s75 * s75)), [&](int64_t i0_begin, int64_t i0_end) {
+    for (int64_t i0 = i0_begin; i0 < i0_end; ++i0) {
+      #pragma omp simd
+      for (int64_t i3 = 0; i3 < (s75); ++i3) {
+        const bool t0 = in2[i0];
+        const bool t1 = !t0;
+        const float t2 = in1[(s75) * i0 + i3];
+        const float t3 = in0[(s75) * i0 + i3];
+        const float t4 = (t1 ? t2 : t3);
+        out0[(s75) * i0 + i3] = t4;
+      }
+    }
+  });
+}
+
+// nodes permute_3, expand_3, clone_2
+void k9_permute_expand_clone(const float* __restrict in0, float* __restrict out0, int64_t s75) {
+  aotic::runtime::parallel_for(8, (128 * s75), [&](int64_t i0_i1_begin, int64_t i0_i1_end) {
+    for (int64_t i0_i1 = i0_i1_begin; i0_i1 < i0_i1_end; ++i0_i1) {
+      const int64_t i0 = i0_i1 / 4;
+      const int64_t i1 = i0_i1 % 4;
+      for (int64_t i2 = 0; i2 < (s75); ++i2) {
+        #pragma omp simd
+        for (int64_t i3 = 0; i3 < 16; ++i3) {
+          const float t0 = in0[(192 * s75) * i0 + 192 * i2 + 16 * i1 + i3];
+          out0[(64 * s75) * i0 + (16 * s75) * i1 + 16 * i2 + i3] = t0;
+        }
+      }
+    }
+  });
+}
+
+// nodes permute_5, clone_3
+void k10_permute_clone(const float* __restrict in0, float* __restrict out0, int64_t s75) {
+  aotic::runtime::parallel_for((8 * s75), (128 * s75), [&](int64_t i0_i1_begin, int64_t i0_i1_end) {
+    for (int64_t i0_i1 = i0_i1_begin; i0_i1 < i0_i1_end; ++i0_i1) {
+      const int64_t i0 = i0_i1 / 8;
+      const int64_t i1 = i0_i1 % 8;
+      #pragma omp simd
+      for (int64_t i3 = 0; i3 < 16; ++i3) {
+        const float t0 = in0[(16 * s75) * i1 + 16 * i0 + i3];
+        out0[128 * i0 + 16 * i1 + i3] = t0;
+      }
+    }
+  });
+}
+
+// nodes add_108, add_113
+void k11_add_add(const float* __restrict in0, const float* __restrict in1, const float* __restrict in2,
+    float* __restrict out0, int64_t s75) {
+  aotic::runtime::parallel_for((2 * s75), (128 * s75), [&](int64_t i0_begin, int64_t i0_end) {
+    for (int64_t i0 = i0_begin; i0 < i0_end; ++i0) {
+      #pragma omp simd
+      for (int64_t i2 = 0; i2 < 64; ++i2) {
+        const float t0 = in0[64 * i0 + i2];
+        const float t1 = in1[64 * i0 + i2];
+        const float t2 = in2[i2];
+        const float t3 = km::add(t1, t2);
+        const float t4 = km::add(t0, t3);
+        out0[64 * i0 + i2] = t4;
+      }
+    }
+  });
+}
+}  // namespace avx512
+#if defined(__clang__)
+#pragma clang attribute pop
+#else
+#pragma GCC pop_options
+#endif
+}  // namespace aotic_kernels
 
 // ---- kernels_avx2_1.cpp ----
 // Generated by aotic 0.1.0 from gpt_dyn.core.pt2: kernels of model.cpp, AVX2/FMA build, part 1 of 3.
@@ -1283,7 +2948,9 @@ KM_FN T square(T x) {
 
 }  // namespace
 #if defined(__clang__)
-#pragma clang attribute push(__attribute__((target("avx2,fma,f16c,bmi,bmi2"))), apply_to = function)
+#pragma clang attribute push(__attribute__((target( \
+    "avx2,fma,f16c,bmi,bmi2"))), \
+    apply_to = function)
 #else
 #pragma GCC push_options
 #pragma GCC target("avx2,fma,f16c,bmi,bmi2")
@@ -1827,7 +3494,9 @@ KM_FN T square(T x) {
 
 }  // namespace
 #if defined(__clang__)
-#pragma clang attribute push(__attribute__((target("avx2,fma,f16c,bmi,bmi2"))), apply_to = function)
+#pragma clang attribute push(__attribute__((target( \
+    "avx2,fma,f16c,bmi,bmi2"))), \
+    apply_to = function)
 #else
 #pragma GCC push_options
 #pragma GCC target("avx2,fma,f16c,bmi,bmi2")
@@ -2354,7 +4023,9 @@ KM_FN T square(T x) {
 
 }  // namespace
 #if defined(__clang__)
-#pragma clang attribute push(__attribute__((target("avx2,fma,f16c,bmi,bmi2"))), apply_to = function)
+#pragma clang attribute push(__attribute__((target( \
+    "avx2,fma,f16c,bmi,bmi2"))), \
+    apply_to = function)
 #else
 #pragma GCC push_options
 #pragma GCC target("avx2,fma,f16c,bmi,bmi2")

@@ -6,6 +6,7 @@
 #include "aotic/c_shim_cpu.h"
 #include "aotic/runtime/model_spec.h"
 #include "aotic/shim.h"
+#include "aotic/runtime/threads.h"
 // Helpers generated kernels call run on the host, and on the GPU when nvcc compiles for CUDA.
 #ifdef __CUDACC__
 #define AOTIC_HOST_DEVICE __host__ __device__
@@ -28,8 +29,18 @@
 // The constants' bytes, linked in from constants.S.
 extern "C" const uint8_t aotic_constants_blob[];
 
-// The generated kernels, defined in kernels_avx2.cpp, kernels_base.cpp.
+// The generated kernels, defined in kernels_avx512.cpp, kernels_avx2.cpp, kernels_base.cpp.
 namespace aotic_kernels {
+namespace avx512 {
+void k0_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0);
+void k1_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0);
+void k2_add_sigmoid_mul_add_tanh(const float* __restrict in0, const float* __restrict in1,
+    const float* __restrict in2, const float* __restrict in3, float* __restrict out0);
+void k3_add_sigmoid_sub_mul_add(const float* __restrict in0, const float* __restrict in1,
+    const float* __restrict in2, const float* __restrict in3, float* __restrict out0);
+void k4_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0);
+void k5_tanh(const float* __restrict in0, float* __restrict out0);
+}  // namespace avx512
 namespace avx2 {
 void k0_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0);
 void k1_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0);
@@ -86,14 +97,9 @@ const T* kernel_input(AtenTensorHandle t, int64_t rank, const int64_t* strides, 
   return aotic::runtime::data<const T>(scratch.get());
 }
 
-/// Whether this CPU runs the AVX2/FMA build of the kernels (asked once).
-inline bool kernels_avx2() {
-  static const bool yes = [] {
-    __builtin_cpu_init();
-    return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
-  }();
-  return yes;
-}
+// Which copy of the kernels a launch takes (aotic/runtime/threads.h).
+using aotic::runtime::kernel_isa;
+using aotic::runtime::KernelIsa;
 
 // The folded constants, computed from the others whenever the constants are set.
 AOTIC_UNOPTIMISED void fold(aotic::runtime::RunState& state, AtenTensorHandle* outputs) {
@@ -260,7 +266,10 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     const float* p_gru_bias_ih_l0_data = kernel_input<float>(p_gru_bias_ih_l0_1, 1,
         p_gru_bias_ih_l0_layout, p_gru_bias_ih_l0_copy);
     auto* kernel = &aotic_kernels::base::k0_add;
-    if (kernels_avx2()) {
+    if (kernel_isa() == KernelIsa::kAvx512) {
+      kernel = &aotic_kernels::avx512::k0_add;
+    }
+    if (kernel_isa() == KernelIsa::kAvx2) {
       kernel = &aotic_kernels::avx2::k0_add;
     }
     kernel(addmm_mm_data, p_gru_bias_ih_l0_data, aotic::runtime::data<float>(addmm.get()));
@@ -469,7 +478,10 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     const float* p_gru_bias_hh_l0_data = kernel_input<float>(p_gru_bias_hh_l0_1, 1,
         p_gru_bias_hh_l0_layout, p_gru_bias_hh_l0_copy);
     auto* kernel_1 = &aotic_kernels::base::k1_add;
-    if (kernels_avx2()) {
+    if (kernel_isa() == KernelIsa::kAvx512) {
+      kernel_1 = &aotic_kernels::avx512::k1_add;
+    }
+    if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_1 = &aotic_kernels::avx2::k1_add;
     }
     kernel_1(addmm_1_mm_data, p_gru_bias_hh_l0_data, aotic::runtime::data<float>(addmm_1.get()));
@@ -518,7 +530,10 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     TensorHandle getitem_copy;
     const float* getitem_data = kernel_input<float>(getitem.get(), 2, getitem_layout, getitem_copy);
     auto* kernel_2 = &aotic_kernels::base::k2_add_sigmoid_mul_add_tanh;
-    if (kernels_avx2()) {
+    if (kernel_isa() == KernelIsa::kAvx512) {
+      kernel_2 = &aotic_kernels::avx512::k2_add_sigmoid_mul_add_tanh;
+    }
+    if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_2 = &aotic_kernels::avx2::k2_add_sigmoid_mul_add_tanh;
     }
     kernel_2(getitem_2_data, getitem_5_data, getitem_3_data, getitem_data,
@@ -549,7 +564,10 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     TensorHandle getitem_1_copy;
     const float* getitem_1_data = kernel_input<float>(getitem_1.get(), 2, getitem_1_layout, getitem_1_copy);
     auto* kernel_3 = &aotic_kernels::base::k3_add_sigmoid_sub_mul_add;
-    if (kernels_avx2()) {
+    if (kernel_isa() == KernelIsa::kAvx512) {
+      kernel_3 = &aotic_kernels::avx512::k3_add_sigmoid_sub_mul_add;
+    }
+    if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_3 = &aotic_kernels::avx2::k3_add_sigmoid_sub_mul_add;
     }
     kernel_3(unsqueeze_data, tanh_data, getitem_4_data, getitem_1_data,
@@ -607,7 +625,10 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     const float* p_gru_bias_hh_l0_data_1 = kernel_input<float>(p_gru_bias_hh_l0_1, 1,
         p_gru_bias_hh_l0_layout_1, p_gru_bias_hh_l0_copy_1);
     auto* kernel_4 = &aotic_kernels::base::k1_add;
-    if (kernels_avx2()) {
+    if (kernel_isa() == KernelIsa::kAvx512) {
+      kernel_4 = &aotic_kernels::avx512::k1_add;
+    }
+    if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_4 = &aotic_kernels::avx2::k1_add;
     }
     kernel_4(addmm_2_mm_data, p_gru_bias_hh_l0_data_1, aotic::runtime::data<float>(addmm_2.get()));
@@ -657,7 +678,10 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     TensorHandle getitem_6_copy;
     const float* getitem_6_data = kernel_input<float>(getitem_6.get(), 2, getitem_6_layout, getitem_6_copy);
     auto* kernel_5 = &aotic_kernels::base::k2_add_sigmoid_mul_add_tanh;
-    if (kernels_avx2()) {
+    if (kernel_isa() == KernelIsa::kAvx512) {
+      kernel_5 = &aotic_kernels::avx512::k2_add_sigmoid_mul_add_tanh;
+    }
+    if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_5 = &aotic_kernels::avx2::k2_add_sigmoid_mul_add_tanh;
     }
     kernel_5(getitem_8_data, getitem_11_data, getitem_9_data, getitem_6_data,
@@ -689,7 +713,10 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     TensorHandle getitem_7_copy;
     const float* getitem_7_data = kernel_input<float>(getitem_7.get(), 2, getitem_7_layout, getitem_7_copy);
     auto* kernel_6 = &aotic_kernels::base::k3_add_sigmoid_sub_mul_add;
-    if (kernels_avx2()) {
+    if (kernel_isa() == KernelIsa::kAvx512) {
+      kernel_6 = &aotic_kernels::avx512::k3_add_sigmoid_sub_mul_add;
+    }
+    if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_6 = &aotic_kernels::avx2::k3_add_sigmoid_sub_mul_add;
     }
     kernel_6(add_3_data, tanh_1_data, getitem_10_data, getitem_7_data,
@@ -746,7 +773,10 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     const float* p_gru_bias_hh_l0_data_2 = kernel_input<float>(p_gru_bias_hh_l0_1, 1,
         p_gru_bias_hh_l0_layout_2, p_gru_bias_hh_l0_copy_2);
     auto* kernel_7 = &aotic_kernels::base::k1_add;
-    if (kernels_avx2()) {
+    if (kernel_isa() == KernelIsa::kAvx512) {
+      kernel_7 = &aotic_kernels::avx512::k1_add;
+    }
+    if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_7 = &aotic_kernels::avx2::k1_add;
     }
     kernel_7(addmm_3_mm_data, p_gru_bias_hh_l0_data_2, aotic::runtime::data<float>(addmm_3.get()));
@@ -799,7 +829,10 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     const float* getitem_12_data = kernel_input<float>(getitem_12.get(), 2, getitem_12_layout,
         getitem_12_copy);
     auto* kernel_8 = &aotic_kernels::base::k2_add_sigmoid_mul_add_tanh;
-    if (kernels_avx2()) {
+    if (kernel_isa() == KernelIsa::kAvx512) {
+      kernel_8 = &aotic_kernels::avx512::k2_add_sigmoid_mul_add_tanh;
+    }
+    if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_8 = &aotic_kernels::avx2::k2_add_sigmoid_mul_add_tanh;
     }
     kernel_8(getitem_14_data, getitem_17_data, getitem_15_data, getitem_12_data,
@@ -833,7 +866,10 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     const float* getitem_13_data = kernel_input<float>(getitem_13.get(), 2, getitem_13_layout,
         getitem_13_copy);
     auto* kernel_9 = &aotic_kernels::base::k3_add_sigmoid_sub_mul_add;
-    if (kernels_avx2()) {
+    if (kernel_isa() == KernelIsa::kAvx512) {
+      kernel_9 = &aotic_kernels::avx512::k3_add_sigmoid_sub_mul_add;
+    }
+    if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_9 = &aotic_kernels::avx2::k3_add_sigmoid_sub_mul_add;
     }
     kernel_9(add_7_data, tanh_2_data, getitem_16_data, getitem_13_data,
@@ -890,7 +926,10 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     const float* p_gru_bias_hh_l0_data_3 = kernel_input<float>(p_gru_bias_hh_l0_1, 1,
         p_gru_bias_hh_l0_layout_3, p_gru_bias_hh_l0_copy_3);
     auto* kernel_10 = &aotic_kernels::base::k1_add;
-    if (kernels_avx2()) {
+    if (kernel_isa() == KernelIsa::kAvx512) {
+      kernel_10 = &aotic_kernels::avx512::k1_add;
+    }
+    if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_10 = &aotic_kernels::avx2::k1_add;
     }
     kernel_10(addmm_4_mm_data, p_gru_bias_hh_l0_data_3, aotic::runtime::data<float>(addmm_4.get()));
@@ -943,7 +982,10 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     const float* getitem_18_data = kernel_input<float>(getitem_18.get(), 2, getitem_18_layout,
         getitem_18_copy);
     auto* kernel_11 = &aotic_kernels::base::k2_add_sigmoid_mul_add_tanh;
-    if (kernels_avx2()) {
+    if (kernel_isa() == KernelIsa::kAvx512) {
+      kernel_11 = &aotic_kernels::avx512::k2_add_sigmoid_mul_add_tanh;
+    }
+    if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_11 = &aotic_kernels::avx2::k2_add_sigmoid_mul_add_tanh;
     }
     kernel_11(getitem_20_data, getitem_23_data, getitem_21_data, getitem_18_data,
@@ -977,7 +1019,10 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     const float* getitem_19_data = kernel_input<float>(getitem_19.get(), 2, getitem_19_layout,
         getitem_19_copy);
     auto* kernel_12 = &aotic_kernels::base::k3_add_sigmoid_sub_mul_add;
-    if (kernels_avx2()) {
+    if (kernel_isa() == KernelIsa::kAvx512) {
+      kernel_12 = &aotic_kernels::avx512::k3_add_sigmoid_sub_mul_add;
+    }
+    if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_12 = &aotic_kernels::avx2::k3_add_sigmoid_sub_mul_add;
     }
     kernel_12(add_11_data, tanh_3_data, getitem_22_data, getitem_19_data,
@@ -1035,7 +1080,10 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     const float* p_gru_bias_hh_l0_data_4 = kernel_input<float>(p_gru_bias_hh_l0_1, 1,
         p_gru_bias_hh_l0_layout_4, p_gru_bias_hh_l0_copy_4);
     auto* kernel_13 = &aotic_kernels::base::k1_add;
-    if (kernels_avx2()) {
+    if (kernel_isa() == KernelIsa::kAvx512) {
+      kernel_13 = &aotic_kernels::avx512::k1_add;
+    }
+    if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_13 = &aotic_kernels::avx2::k1_add;
     }
     kernel_13(addmm_5_mm_data, p_gru_bias_hh_l0_data_4, aotic::runtime::data<float>(addmm_5.get()));
@@ -1089,7 +1137,10 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     const float* getitem_24_data = kernel_input<float>(getitem_24.get(), 2, getitem_24_layout,
         getitem_24_copy);
     auto* kernel_14 = &aotic_kernels::base::k2_add_sigmoid_mul_add_tanh;
-    if (kernels_avx2()) {
+    if (kernel_isa() == KernelIsa::kAvx512) {
+      kernel_14 = &aotic_kernels::avx512::k2_add_sigmoid_mul_add_tanh;
+    }
+    if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_14 = &aotic_kernels::avx2::k2_add_sigmoid_mul_add_tanh;
     }
     kernel_14(getitem_26_data, getitem_29_data, getitem_27_data, getitem_24_data,
@@ -1123,7 +1174,10 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     const float* getitem_25_data = kernel_input<float>(getitem_25.get(), 2, getitem_25_layout,
         getitem_25_copy);
     auto* kernel_15 = &aotic_kernels::base::k3_add_sigmoid_sub_mul_add;
-    if (kernels_avx2()) {
+    if (kernel_isa() == KernelIsa::kAvx512) {
+      kernel_15 = &aotic_kernels::avx512::k3_add_sigmoid_sub_mul_add;
+    }
+    if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_15 = &aotic_kernels::avx2::k3_add_sigmoid_sub_mul_add;
     }
     kernel_15(add_15_data, tanh_4_data, getitem_28_data, getitem_25_data,
@@ -1181,7 +1235,10 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     const float* p_gru_bias_hh_l0_data_5 = kernel_input<float>(p_gru_bias_hh_l0_1, 1,
         p_gru_bias_hh_l0_layout_5, p_gru_bias_hh_l0_copy_5);
     auto* kernel_16 = &aotic_kernels::base::k1_add;
-    if (kernels_avx2()) {
+    if (kernel_isa() == KernelIsa::kAvx512) {
+      kernel_16 = &aotic_kernels::avx512::k1_add;
+    }
+    if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_16 = &aotic_kernels::avx2::k1_add;
     }
     kernel_16(addmm_6_mm_data, p_gru_bias_hh_l0_data_5, aotic::runtime::data<float>(addmm_6.get()));
@@ -1235,7 +1292,10 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     const float* getitem_30_data = kernel_input<float>(getitem_30.get(), 2, getitem_30_layout,
         getitem_30_copy);
     auto* kernel_17 = &aotic_kernels::base::k2_add_sigmoid_mul_add_tanh;
-    if (kernels_avx2()) {
+    if (kernel_isa() == KernelIsa::kAvx512) {
+      kernel_17 = &aotic_kernels::avx512::k2_add_sigmoid_mul_add_tanh;
+    }
+    if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_17 = &aotic_kernels::avx2::k2_add_sigmoid_mul_add_tanh;
     }
     kernel_17(getitem_32_data, getitem_35_data, getitem_33_data, getitem_30_data,
@@ -1269,7 +1329,10 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     const float* getitem_31_data = kernel_input<float>(getitem_31.get(), 2, getitem_31_layout,
         getitem_31_copy);
     auto* kernel_18 = &aotic_kernels::base::k3_add_sigmoid_sub_mul_add;
-    if (kernels_avx2()) {
+    if (kernel_isa() == KernelIsa::kAvx512) {
+      kernel_18 = &aotic_kernels::avx512::k3_add_sigmoid_sub_mul_add;
+    }
+    if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_18 = &aotic_kernels::avx2::k3_add_sigmoid_sub_mul_add;
     }
     kernel_18(add_19_data, tanh_5_data, getitem_34_data, getitem_31_data,
@@ -1327,7 +1390,10 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     const float* p_gru_bias_hh_l0_data_6 = kernel_input<float>(p_gru_bias_hh_l0_1, 1,
         p_gru_bias_hh_l0_layout_6, p_gru_bias_hh_l0_copy_6);
     auto* kernel_19 = &aotic_kernels::base::k1_add;
-    if (kernels_avx2()) {
+    if (kernel_isa() == KernelIsa::kAvx512) {
+      kernel_19 = &aotic_kernels::avx512::k1_add;
+    }
+    if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_19 = &aotic_kernels::avx2::k1_add;
     }
     kernel_19(addmm_7_mm_data, p_gru_bias_hh_l0_data_6, aotic::runtime::data<float>(addmm_7.get()));
@@ -1381,7 +1447,10 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     const float* getitem_36_data = kernel_input<float>(getitem_36.get(), 2, getitem_36_layout,
         getitem_36_copy);
     auto* kernel_20 = &aotic_kernels::base::k2_add_sigmoid_mul_add_tanh;
-    if (kernels_avx2()) {
+    if (kernel_isa() == KernelIsa::kAvx512) {
+      kernel_20 = &aotic_kernels::avx512::k2_add_sigmoid_mul_add_tanh;
+    }
+    if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_20 = &aotic_kernels::avx2::k2_add_sigmoid_mul_add_tanh;
     }
     kernel_20(getitem_38_data, getitem_41_data, getitem_39_data, getitem_36_data,
@@ -1415,7 +1484,10 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     const float* getitem_37_data = kernel_input<float>(getitem_37.get(), 2, getitem_37_layout,
         getitem_37_copy);
     auto* kernel_21 = &aotic_kernels::base::k3_add_sigmoid_sub_mul_add;
-    if (kernels_avx2()) {
+    if (kernel_isa() == KernelIsa::kAvx512) {
+      kernel_21 = &aotic_kernels::avx512::k3_add_sigmoid_sub_mul_add;
+    }
+    if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_21 = &aotic_kernels::avx2::k3_add_sigmoid_sub_mul_add;
     }
     kernel_21(add_23_data, tanh_6_data, getitem_40_data, getitem_37_data,
@@ -1473,7 +1545,10 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     const float* p_gru_bias_hh_l0_data_7 = kernel_input<float>(p_gru_bias_hh_l0_1, 1,
         p_gru_bias_hh_l0_layout_7, p_gru_bias_hh_l0_copy_7);
     auto* kernel_22 = &aotic_kernels::base::k1_add;
-    if (kernels_avx2()) {
+    if (kernel_isa() == KernelIsa::kAvx512) {
+      kernel_22 = &aotic_kernels::avx512::k1_add;
+    }
+    if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_22 = &aotic_kernels::avx2::k1_add;
     }
     kernel_22(addmm_8_mm_data, p_gru_bias_hh_l0_data_7, aotic::runtime::data<float>(addmm_8.get()));
@@ -1527,7 +1602,10 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     const float* getitem_42_data = kernel_input<float>(getitem_42.get(), 2, getitem_42_layout,
         getitem_42_copy);
     auto* kernel_23 = &aotic_kernels::base::k2_add_sigmoid_mul_add_tanh;
-    if (kernels_avx2()) {
+    if (kernel_isa() == KernelIsa::kAvx512) {
+      kernel_23 = &aotic_kernels::avx512::k2_add_sigmoid_mul_add_tanh;
+    }
+    if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_23 = &aotic_kernels::avx2::k2_add_sigmoid_mul_add_tanh;
     }
     kernel_23(getitem_44_data, getitem_47_data, getitem_45_data, getitem_42_data,
@@ -1561,7 +1639,10 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     const float* getitem_43_data = kernel_input<float>(getitem_43.get(), 2, getitem_43_layout,
         getitem_43_copy);
     auto* kernel_24 = &aotic_kernels::base::k3_add_sigmoid_sub_mul_add;
-    if (kernels_avx2()) {
+    if (kernel_isa() == KernelIsa::kAvx512) {
+      kernel_24 = &aotic_kernels::avx512::k3_add_sigmoid_sub_mul_add;
+    }
+    if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_24 = &aotic_kernels::avx2::k3_add_sigmoid_sub_mul_add;
     }
     kernel_24(add_27_data, tanh_7_data, getitem_46_data, getitem_43_data,
@@ -1619,7 +1700,10 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     const float* p_gru_bias_hh_l0_data_8 = kernel_input<float>(p_gru_bias_hh_l0_1, 1,
         p_gru_bias_hh_l0_layout_8, p_gru_bias_hh_l0_copy_8);
     auto* kernel_25 = &aotic_kernels::base::k1_add;
-    if (kernels_avx2()) {
+    if (kernel_isa() == KernelIsa::kAvx512) {
+      kernel_25 = &aotic_kernels::avx512::k1_add;
+    }
+    if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_25 = &aotic_kernels::avx2::k1_add;
     }
     kernel_25(addmm_9_mm_data, p_gru_bias_hh_l0_data_8, aotic::runtime::data<float>(addmm_9.get()));
@@ -1673,7 +1757,10 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     const float* getitem_48_data = kernel_input<float>(getitem_48.get(), 2, getitem_48_layout,
         getitem_48_copy);
     auto* kernel_26 = &aotic_kernels::base::k2_add_sigmoid_mul_add_tanh;
-    if (kernels_avx2()) {
+    if (kernel_isa() == KernelIsa::kAvx512) {
+      kernel_26 = &aotic_kernels::avx512::k2_add_sigmoid_mul_add_tanh;
+    }
+    if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_26 = &aotic_kernels::avx2::k2_add_sigmoid_mul_add_tanh;
     }
     kernel_26(getitem_50_data, getitem_53_data, getitem_51_data, getitem_48_data,
@@ -1707,7 +1794,10 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     const float* getitem_49_data = kernel_input<float>(getitem_49.get(), 2, getitem_49_layout,
         getitem_49_copy);
     auto* kernel_27 = &aotic_kernels::base::k3_add_sigmoid_sub_mul_add;
-    if (kernels_avx2()) {
+    if (kernel_isa() == KernelIsa::kAvx512) {
+      kernel_27 = &aotic_kernels::avx512::k3_add_sigmoid_sub_mul_add;
+    }
+    if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_27 = &aotic_kernels::avx2::k3_add_sigmoid_sub_mul_add;
     }
     kernel_27(add_31_data, tanh_8_data, getitem_52_data, getitem_49_data,
@@ -1765,7 +1855,10 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     const float* p_gru_bias_hh_l0_data_9 = kernel_input<float>(p_gru_bias_hh_l0_1, 1,
         p_gru_bias_hh_l0_layout_9, p_gru_bias_hh_l0_copy_9);
     auto* kernel_28 = &aotic_kernels::base::k1_add;
-    if (kernels_avx2()) {
+    if (kernel_isa() == KernelIsa::kAvx512) {
+      kernel_28 = &aotic_kernels::avx512::k1_add;
+    }
+    if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_28 = &aotic_kernels::avx2::k1_add;
     }
     kernel_28(addmm_10_mm_data, p_gru_bias_hh_l0_data_9, aotic::runtime::data<float>(addmm_10.get()));
@@ -1819,7 +1912,10 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     const float* getitem_54_data = kernel_input<float>(getitem_54.get(), 2, getitem_54_layout,
         getitem_54_copy);
     auto* kernel_29 = &aotic_kernels::base::k2_add_sigmoid_mul_add_tanh;
-    if (kernels_avx2()) {
+    if (kernel_isa() == KernelIsa::kAvx512) {
+      kernel_29 = &aotic_kernels::avx512::k2_add_sigmoid_mul_add_tanh;
+    }
+    if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_29 = &aotic_kernels::avx2::k2_add_sigmoid_mul_add_tanh;
     }
     kernel_29(getitem_56_data, getitem_59_data, getitem_57_data, getitem_54_data,
@@ -1853,7 +1949,10 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     const float* getitem_55_data = kernel_input<float>(getitem_55.get(), 2, getitem_55_layout,
         getitem_55_copy);
     auto* kernel_30 = &aotic_kernels::base::k3_add_sigmoid_sub_mul_add;
-    if (kernels_avx2()) {
+    if (kernel_isa() == KernelIsa::kAvx512) {
+      kernel_30 = &aotic_kernels::avx512::k3_add_sigmoid_sub_mul_add;
+    }
+    if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_30 = &aotic_kernels::avx2::k3_add_sigmoid_sub_mul_add;
     }
     kernel_30(add_35_data, tanh_9_data, getitem_58_data, getitem_55_data,
@@ -1917,7 +2016,10 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     const float* p_gru_bias_ih_l1_data = kernel_input<float>(p_gru_bias_ih_l1_1, 1,
         p_gru_bias_ih_l1_layout, p_gru_bias_ih_l1_copy);
     auto* kernel_31 = &aotic_kernels::base::k0_add;
-    if (kernels_avx2()) {
+    if (kernel_isa() == KernelIsa::kAvx512) {
+      kernel_31 = &aotic_kernels::avx512::k0_add;
+    }
+    if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_31 = &aotic_kernels::avx2::k0_add;
     }
     kernel_31(addmm_11_mm_data, p_gru_bias_ih_l1_data, aotic::runtime::data<float>(addmm_11.get()));
@@ -2127,7 +2229,10 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     const float* p_gru_bias_hh_l1_data = kernel_input<float>(p_gru_bias_hh_l1_1, 1,
         p_gru_bias_hh_l1_layout, p_gru_bias_hh_l1_copy);
     auto* kernel_32 = &aotic_kernels::base::k1_add;
-    if (kernels_avx2()) {
+    if (kernel_isa() == KernelIsa::kAvx512) {
+      kernel_32 = &aotic_kernels::avx512::k1_add;
+    }
+    if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_32 = &aotic_kernels::avx2::k1_add;
     }
     kernel_32(addmm_12_mm_data, p_gru_bias_hh_l1_data, aotic::runtime::data<float>(addmm_12.get()));
@@ -2182,7 +2287,10 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     const float* getitem_60_data = kernel_input<float>(getitem_60.get(), 2, getitem_60_layout,
         getitem_60_copy);
     auto* kernel_33 = &aotic_kernels::base::k2_add_sigmoid_mul_add_tanh;
-    if (kernels_avx2()) {
+    if (kernel_isa() == KernelIsa::kAvx512) {
+      kernel_33 = &aotic_kernels::avx512::k2_add_sigmoid_mul_add_tanh;
+    }
+    if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_33 = &aotic_kernels::avx2::k2_add_sigmoid_mul_add_tanh;
     }
     kernel_33(getitem_62_data, getitem_65_data, getitem_63_data, getitem_60_data,
@@ -2217,7 +2325,10 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     const float* getitem_61_data = kernel_input<float>(getitem_61.get(), 2, getitem_61_layout,
         getitem_61_copy);
     auto* kernel_34 = &aotic_kernels::base::k3_add_sigmoid_sub_mul_add;
-    if (kernels_avx2()) {
+    if (kernel_isa() == KernelIsa::kAvx512) {
+      kernel_34 = &aotic_kernels::avx512::k3_add_sigmoid_sub_mul_add;
+    }
+    if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_34 = &aotic_kernels::avx2::k3_add_sigmoid_sub_mul_add;
     }
     kernel_34(unsqueeze_1_data, tanh_10_data, getitem_64_data, getitem_61_data,
@@ -2276,7 +2387,10 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     const float* p_gru_bias_hh_l1_data_1 = kernel_input<float>(p_gru_bias_hh_l1_1, 1,
         p_gru_bias_hh_l1_layout_1, p_gru_bias_hh_l1_copy_1);
     auto* kernel_35 = &aotic_kernels::base::k1_add;
-    if (kernels_avx2()) {
+    if (kernel_isa() == KernelIsa::kAvx512) {
+      kernel_35 = &aotic_kernels::avx512::k1_add;
+    }
+    if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_35 = &aotic_kernels::avx2::k1_add;
     }
     kernel_35(addmm_13_mm_data, p_gru_bias_hh_l1_data_1, aotic::runtime::data<float>(addmm_13.get()));
@@ -2331,7 +2445,10 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     const float* getitem_66_data = kernel_input<float>(getitem_66.get(), 2, getitem_66_layout,
         getitem_66_copy);
     auto* kernel_36 = &aotic_kernels::base::k2_add_sigmoid_mul_add_tanh;
-    if (kernels_avx2()) {
+    if (kernel_isa() == KernelIsa::kAvx512) {
+      kernel_36 = &aotic_kernels::avx512::k2_add_sigmoid_mul_add_tanh;
+    }
+    if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_36 = &aotic_kernels::avx2::k2_add_sigmoid_mul_add_tanh;
     }
     kernel_36(getitem_68_data, getitem_71_data, getitem_69_data, getitem_66_data,
@@ -2365,7 +2482,10 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     const float* getitem_67_data = kernel_input<float>(getitem_67.get(), 2, getitem_67_layout,
         getitem_67_copy);
     auto* kernel_37 = &aotic_kernels::base::k3_add_sigmoid_sub_mul_add;
-    if (kernels_avx2()) {
+    if (kernel_isa() == KernelIsa::kAvx512) {
+      kernel_37 = &aotic_kernels::avx512::k3_add_sigmoid_sub_mul_add;
+    }
+    if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_37 = &aotic_kernels::avx2::k3_add_sigmoid_sub_mul_add;
     }
     kernel_37(add_43_data, tanh_11_data, getitem_70_data, getitem_67_data,
@@ -2423,7 +2543,10 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     const float* p_gru_bias_hh_l1_data_2 = kernel_input<float>(p_gru_bias_hh_l1_1, 1,
         p_gru_bias_hh_l1_layout_2, p_gru_bias_hh_l1_copy_2);
     auto* kernel_38 = &aotic_kernels::base::k1_add;
-    if (kernels_avx2()) {
+    if (kernel_isa() == KernelIsa::kAvx512) {
+      kernel_38 = &aotic_kernels::avx512::k1_add;
+    }
+    if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_38 = &aotic_kernels::avx2::k1_add;
     }
     kernel_38(addmm_14_mm_data, p_gru_bias_hh_l1_data_2, aotic::runtime::data<float>(addmm_14.get()));
@@ -2478,7 +2601,10 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     const float* getitem_72_data = kernel_input<float>(getitem_72.get(), 2, getitem_72_layout,
         getitem_72_copy);
     auto* kernel_39 = &aotic_kernels::base::k2_add_sigmoid_mul_add_tanh;
-    if (kernels_avx2()) {
+    if (kernel_isa() == KernelIsa::kAvx512) {
+      kernel_39 = &aotic_kernels::avx512::k2_add_sigmoid_mul_add_tanh;
+    }
+    if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_39 = &aotic_kernels::avx2::k2_add_sigmoid_mul_add_tanh;
     }
     kernel_39(getitem_74_data, getitem_77_data, getitem_75_data, getitem_72_data,
@@ -2512,7 +2638,10 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     const float* getitem_73_data = kernel_input<float>(getitem_73.get(), 2, getitem_73_layout,
         getitem_73_copy);
     auto* kernel_40 = &aotic_kernels::base::k3_add_sigmoid_sub_mul_add;
-    if (kernels_avx2()) {
+    if (kernel_isa() == KernelIsa::kAvx512) {
+      kernel_40 = &aotic_kernels::avx512::k3_add_sigmoid_sub_mul_add;
+    }
+    if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_40 = &aotic_kernels::avx2::k3_add_sigmoid_sub_mul_add;
     }
     kernel_40(add_47_data, tanh_12_data, getitem_76_data, getitem_73_data,
@@ -2570,7 +2699,10 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     const float* p_gru_bias_hh_l1_data_3 = kernel_input<float>(p_gru_bias_hh_l1_1, 1,
         p_gru_bias_hh_l1_layout_3, p_gru_bias_hh_l1_copy_3);
     auto* kernel_41 = &aotic_kernels::base::k1_add;
-    if (kernels_avx2()) {
+    if (kernel_isa() == KernelIsa::kAvx512) {
+      kernel_41 = &aotic_kernels::avx512::k1_add;
+    }
+    if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_41 = &aotic_kernels::avx2::k1_add;
     }
     kernel_41(addmm_15_mm_data, p_gru_bias_hh_l1_data_3, aotic::runtime::data<float>(addmm_15.get()));
@@ -2625,7 +2757,10 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     const float* getitem_78_data = kernel_input<float>(getitem_78.get(), 2, getitem_78_layout,
         getitem_78_copy);
     auto* kernel_42 = &aotic_kernels::base::k2_add_sigmoid_mul_add_tanh;
-    if (kernels_avx2()) {
+    if (kernel_isa() == KernelIsa::kAvx512) {
+      kernel_42 = &aotic_kernels::avx512::k2_add_sigmoid_mul_add_tanh;
+    }
+    if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_42 = &aotic_kernels::avx2::k2_add_sigmoid_mul_add_tanh;
     }
     kernel_42(getitem_80_data, getitem_83_data, getitem_81_data, getitem_78_data,
@@ -2659,7 +2794,10 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     const float* getitem_79_data = kernel_input<float>(getitem_79.get(), 2, getitem_79_layout,
         getitem_79_copy);
     auto* kernel_43 = &aotic_kernels::base::k3_add_sigmoid_sub_mul_add;
-    if (kernels_avx2()) {
+    if (kernel_isa() == KernelIsa::kAvx512) {
+      kernel_43 = &aotic_kernels::avx512::k3_add_sigmoid_sub_mul_add;
+    }
+    if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_43 = &aotic_kernels::avx2::k3_add_sigmoid_sub_mul_add;
     }
     kernel_43(add_51_data, tanh_13_data, getitem_82_data, getitem_79_data,
@@ -2717,7 +2855,10 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     const float* p_gru_bias_hh_l1_data_4 = kernel_input<float>(p_gru_bias_hh_l1_1, 1,
         p_gru_bias_hh_l1_layout_4, p_gru_bias_hh_l1_copy_4);
     auto* kernel_44 = &aotic_kernels::base::k1_add;
-    if (kernels_avx2()) {
+    if (kernel_isa() == KernelIsa::kAvx512) {
+      kernel_44 = &aotic_kernels::avx512::k1_add;
+    }
+    if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_44 = &aotic_kernels::avx2::k1_add;
     }
     kernel_44(addmm_16_mm_data, p_gru_bias_hh_l1_data_4, aotic::runtime::data<float>(addmm_16.get()));
@@ -2772,7 +2913,10 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     const float* getitem_84_data = kernel_input<float>(getitem_84.get(), 2, getitem_84_layout,
         getitem_84_copy);
     auto* kernel_45 = &aotic_kernels::base::k2_add_sigmoid_mul_add_tanh;
-    if (kernels_avx2()) {
+    if (kernel_isa() == KernelIsa::kAvx512) {
+      kernel_45 = &aotic_kernels::avx512::k2_add_sigmoid_mul_add_tanh;
+    }
+    if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_45 = &aotic_kernels::avx2::k2_add_sigmoid_mul_add_tanh;
     }
     kernel_45(getitem_86_data, getitem_89_data, getitem_87_data, getitem_84_data,
@@ -2806,7 +2950,10 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     const float* getitem_85_data = kernel_input<float>(getitem_85.get(), 2, getitem_85_layout,
         getitem_85_copy);
     auto* kernel_46 = &aotic_kernels::base::k3_add_sigmoid_sub_mul_add;
-    if (kernels_avx2()) {
+    if (kernel_isa() == KernelIsa::kAvx512) {
+      kernel_46 = &aotic_kernels::avx512::k3_add_sigmoid_sub_mul_add;
+    }
+    if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_46 = &aotic_kernels::avx2::k3_add_sigmoid_sub_mul_add;
     }
     kernel_46(add_55_data, tanh_14_data, getitem_88_data, getitem_85_data,
@@ -2864,7 +3011,10 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     const float* p_gru_bias_hh_l1_data_5 = kernel_input<float>(p_gru_bias_hh_l1_1, 1,
         p_gru_bias_hh_l1_layout_5, p_gru_bias_hh_l1_copy_5);
     auto* kernel_47 = &aotic_kernels::base::k1_add;
-    if (kernels_avx2()) {
+    if (kernel_isa() == KernelIsa::kAvx512) {
+      kernel_47 = &aotic_kernels::avx512::k1_add;
+    }
+    if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_47 = &aotic_kernels::avx2::k1_add;
     }
     kernel_47(addmm_17_mm_data, p_gru_bias_hh_l1_data_5, aotic::runtime::data<float>(addmm_17.get()));
@@ -2919,7 +3069,10 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     const float* getitem_90_data = kernel_input<float>(getitem_90.get(), 2, getitem_90_layout,
         getitem_90_copy);
     auto* kernel_48 = &aotic_kernels::base::k2_add_sigmoid_mul_add_tanh;
-    if (kernels_avx2()) {
+    if (kernel_isa() == KernelIsa::kAvx512) {
+      kernel_48 = &aotic_kernels::avx512::k2_add_sigmoid_mul_add_tanh;
+    }
+    if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_48 = &aotic_kernels::avx2::k2_add_sigmoid_mul_add_tanh;
     }
     kernel_48(getitem_92_data, getitem_95_data, getitem_93_data, getitem_90_data,
@@ -2953,7 +3106,10 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     const float* getitem_91_data = kernel_input<float>(getitem_91.get(), 2, getitem_91_layout,
         getitem_91_copy);
     auto* kernel_49 = &aotic_kernels::base::k3_add_sigmoid_sub_mul_add;
-    if (kernels_avx2()) {
+    if (kernel_isa() == KernelIsa::kAvx512) {
+      kernel_49 = &aotic_kernels::avx512::k3_add_sigmoid_sub_mul_add;
+    }
+    if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_49 = &aotic_kernels::avx2::k3_add_sigmoid_sub_mul_add;
     }
     kernel_49(add_59_data, tanh_15_data, getitem_94_data, getitem_91_data,
@@ -3011,7 +3167,10 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     const float* p_gru_bias_hh_l1_data_6 = kernel_input<float>(p_gru_bias_hh_l1_1, 1,
         p_gru_bias_hh_l1_layout_6, p_gru_bias_hh_l1_copy_6);
     auto* kernel_50 = &aotic_kernels::base::k1_add;
-    if (kernels_avx2()) {
+    if (kernel_isa() == KernelIsa::kAvx512) {
+      kernel_50 = &aotic_kernels::avx512::k1_add;
+    }
+    if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_50 = &aotic_kernels::avx2::k1_add;
     }
     kernel_50(addmm_18_mm_data, p_gru_bias_hh_l1_data_6, aotic::runtime::data<float>(addmm_18.get()));
@@ -3066,7 +3225,10 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     const float* getitem_96_data = kernel_input<float>(getitem_96.get(), 2, getitem_96_layout,
         getitem_96_copy);
     auto* kernel_51 = &aotic_kernels::base::k2_add_sigmoid_mul_add_tanh;
-    if (kernels_avx2()) {
+    if (kernel_isa() == KernelIsa::kAvx512) {
+      kernel_51 = &aotic_kernels::avx512::k2_add_sigmoid_mul_add_tanh;
+    }
+    if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_51 = &aotic_kernels::avx2::k2_add_sigmoid_mul_add_tanh;
     }
     kernel_51(getitem_98_data, getitem_101_data, getitem_99_data, getitem_96_data,
@@ -3100,7 +3262,10 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     const float* getitem_97_data = kernel_input<float>(getitem_97.get(), 2, getitem_97_layout,
         getitem_97_copy);
     auto* kernel_52 = &aotic_kernels::base::k3_add_sigmoid_sub_mul_add;
-    if (kernels_avx2()) {
+    if (kernel_isa() == KernelIsa::kAvx512) {
+      kernel_52 = &aotic_kernels::avx512::k3_add_sigmoid_sub_mul_add;
+    }
+    if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_52 = &aotic_kernels::avx2::k3_add_sigmoid_sub_mul_add;
     }
     kernel_52(add_63_data, tanh_16_data, getitem_100_data, getitem_97_data,
@@ -3158,7 +3323,10 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     const float* p_gru_bias_hh_l1_data_7 = kernel_input<float>(p_gru_bias_hh_l1_1, 1,
         p_gru_bias_hh_l1_layout_7, p_gru_bias_hh_l1_copy_7);
     auto* kernel_53 = &aotic_kernels::base::k1_add;
-    if (kernels_avx2()) {
+    if (kernel_isa() == KernelIsa::kAvx512) {
+      kernel_53 = &aotic_kernels::avx512::k1_add;
+    }
+    if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_53 = &aotic_kernels::avx2::k1_add;
     }
     kernel_53(addmm_19_mm_data, p_gru_bias_hh_l1_data_7, aotic::runtime::data<float>(addmm_19.get()));
@@ -3213,7 +3381,10 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     const float* getitem_102_data = kernel_input<float>(getitem_102.get(), 2, getitem_102_layout,
         getitem_102_copy);
     auto* kernel_54 = &aotic_kernels::base::k2_add_sigmoid_mul_add_tanh;
-    if (kernels_avx2()) {
+    if (kernel_isa() == KernelIsa::kAvx512) {
+      kernel_54 = &aotic_kernels::avx512::k2_add_sigmoid_mul_add_tanh;
+    }
+    if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_54 = &aotic_kernels::avx2::k2_add_sigmoid_mul_add_tanh;
     }
     kernel_54(getitem_104_data, getitem_107_data, getitem_105_data, getitem_102_data,
@@ -3247,7 +3418,10 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     const float* getitem_103_data = kernel_input<float>(getitem_103.get(), 2, getitem_103_layout,
         getitem_103_copy);
     auto* kernel_55 = &aotic_kernels::base::k3_add_sigmoid_sub_mul_add;
-    if (kernels_avx2()) {
+    if (kernel_isa() == KernelIsa::kAvx512) {
+      kernel_55 = &aotic_kernels::avx512::k3_add_sigmoid_sub_mul_add;
+    }
+    if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_55 = &aotic_kernels::avx2::k3_add_sigmoid_sub_mul_add;
     }
     kernel_55(add_67_data, tanh_17_data, getitem_106_data, getitem_103_data,
@@ -3305,7 +3479,10 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     const float* p_gru_bias_hh_l1_data_8 = kernel_input<float>(p_gru_bias_hh_l1_1, 1,
         p_gru_bias_hh_l1_layout_8, p_gru_bias_hh_l1_copy_8);
     auto* kernel_56 = &aotic_kernels::base::k1_add;
-    if (kernels_avx2()) {
+    if (kernel_isa() == KernelIsa::kAvx512) {
+      kernel_56 = &aotic_kernels::avx512::k1_add;
+    }
+    if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_56 = &aotic_kernels::avx2::k1_add;
     }
     kernel_56(addmm_20_mm_data, p_gru_bias_hh_l1_data_8, aotic::runtime::data<float>(addmm_20.get()));
@@ -3360,7 +3537,10 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     const float* getitem_108_data = kernel_input<float>(getitem_108.get(), 2, getitem_108_layout,
         getitem_108_copy);
     auto* kernel_57 = &aotic_kernels::base::k2_add_sigmoid_mul_add_tanh;
-    if (kernels_avx2()) {
+    if (kernel_isa() == KernelIsa::kAvx512) {
+      kernel_57 = &aotic_kernels::avx512::k2_add_sigmoid_mul_add_tanh;
+    }
+    if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_57 = &aotic_kernels::avx2::k2_add_sigmoid_mul_add_tanh;
     }
     kernel_57(getitem_110_data, getitem_113_data, getitem_111_data, getitem_108_data,
@@ -3394,7 +3574,10 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     const float* getitem_109_data = kernel_input<float>(getitem_109.get(), 2, getitem_109_layout,
         getitem_109_copy);
     auto* kernel_58 = &aotic_kernels::base::k3_add_sigmoid_sub_mul_add;
-    if (kernels_avx2()) {
+    if (kernel_isa() == KernelIsa::kAvx512) {
+      kernel_58 = &aotic_kernels::avx512::k3_add_sigmoid_sub_mul_add;
+    }
+    if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_58 = &aotic_kernels::avx2::k3_add_sigmoid_sub_mul_add;
     }
     kernel_58(add_71_data, tanh_18_data, getitem_112_data, getitem_109_data,
@@ -3452,7 +3635,10 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     const float* p_gru_bias_hh_l1_data_9 = kernel_input<float>(p_gru_bias_hh_l1_1, 1,
         p_gru_bias_hh_l1_layout_9, p_gru_bias_hh_l1_copy_9);
     auto* kernel_59 = &aotic_kernels::base::k1_add;
-    if (kernels_avx2()) {
+    if (kernel_isa() == KernelIsa::kAvx512) {
+      kernel_59 = &aotic_kernels::avx512::k1_add;
+    }
+    if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_59 = &aotic_kernels::avx2::k1_add;
     }
     kernel_59(addmm_21_mm_data, p_gru_bias_hh_l1_data_9, aotic::runtime::data<float>(addmm_21.get()));
@@ -3507,7 +3693,10 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     const float* getitem_114_data = kernel_input<float>(getitem_114.get(), 2, getitem_114_layout,
         getitem_114_copy);
     auto* kernel_60 = &aotic_kernels::base::k2_add_sigmoid_mul_add_tanh;
-    if (kernels_avx2()) {
+    if (kernel_isa() == KernelIsa::kAvx512) {
+      kernel_60 = &aotic_kernels::avx512::k2_add_sigmoid_mul_add_tanh;
+    }
+    if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_60 = &aotic_kernels::avx2::k2_add_sigmoid_mul_add_tanh;
     }
     kernel_60(getitem_116_data, getitem_119_data, getitem_117_data, getitem_114_data,
@@ -3541,7 +3730,10 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     const float* getitem_115_data = kernel_input<float>(getitem_115.get(), 2, getitem_115_layout,
         getitem_115_copy);
     auto* kernel_61 = &aotic_kernels::base::k3_add_sigmoid_sub_mul_add;
-    if (kernels_avx2()) {
+    if (kernel_isa() == KernelIsa::kAvx512) {
+      kernel_61 = &aotic_kernels::avx512::k3_add_sigmoid_sub_mul_add;
+    }
+    if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_61 = &aotic_kernels::avx2::k3_add_sigmoid_sub_mul_add;
     }
     kernel_61(add_75_data, tanh_19_data, getitem_118_data, getitem_115_data,
@@ -3620,7 +3812,10 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     const float* p_proj_bias_data = kernel_input<float>(p_proj_bias_1, 1, p_proj_bias_layout,
         p_proj_bias_copy);
     auto* kernel_62 = &aotic_kernels::base::k4_add;
-    if (kernels_avx2()) {
+    if (kernel_isa() == KernelIsa::kAvx512) {
+      kernel_62 = &aotic_kernels::avx512::k4_add;
+    }
+    if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_62 = &aotic_kernels::avx2::k4_add;
     }
     kernel_62(addmm_22_mm_data, p_proj_bias_data, aotic::runtime::data<float>(addmm_22.get()));
@@ -3646,7 +3841,10 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     TensorHandle view_46_copy;
     const float* view_46_data = kernel_input<float>(view_46.get(), 3, view_46_layout, view_46_copy);
     auto* kernel_63 = &aotic_kernels::base::k5_tanh;
-    if (kernels_avx2()) {
+    if (kernel_isa() == KernelIsa::kAvx512) {
+      kernel_63 = &aotic_kernels::avx512::k5_tanh;
+    }
+    if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_63 = &aotic_kernels::avx2::k5_tanh;
     }
     kernel_63(view_46_data, aotic::runtime::data<float>(tanh_20.get()));
@@ -3756,6 +3954,564 @@ const aotic::runtime::ModelSpec kSpec = {
 }  // namespace
 
 const aotic::runtime::ModelSpec& aotic_model_spec() { return kSpec; }
+
+// ---- kernels_avx512.cpp ----
+// Generated by aotic 0.1.0 from gru_encoder.core.pt2: kernels of model.cpp, AVX-512 build.
+// Generated code: do not edit.
+#include <cstdint>
+#include <type_traits>
+#ifdef __CUDACC__
+#include <cmath>
+#endif
+// Helpers generated kernels call run on the host, and on the GPU when nvcc compiles for CUDA.
+#ifdef __CUDACC__
+#define AOTIC_HOST_DEVICE __host__ __device__
+#else
+#define AOTIC_HOST_DEVICE
+#endif
+#include "aotic/runtime/threads.h"
+
+namespace aotic_kernels {
+namespace {
+
+// Host and device: generated CUDA kernels call the same functions (the CPU polynomials below are
+// for vectorised host loops; GPU code calls the device's own exp, tanh and erf).
+#define KM_FN AOTIC_HOST_DEVICE inline
+namespace km {
+
+/// The C library's math for float and double (integers as double, as <cmath> takes them).
+namespace libm {
+#ifdef __CUDACC__
+#define KM_LIBM(name) using std::name;
+#define KM_LIBM2(name) using std::name;
+#else
+#define KM_LIBM(name)                                           \
+  inline float name(float x) { return __builtin_##name##f(x); } \
+  inline double name(double x) { return __builtin_##name(x); }  \
+  template <typename T>                                         \
+  inline double name(T x) {                                     \
+    return __builtin_##name(static_cast<double>(x));            \
+  }
+#define KM_LIBM2(name)                                                       \
+  inline float name(float a, float b) { return __builtin_##name##f(a, b); }  \
+  inline double name(double a, double b) { return __builtin_##name(a, b); }  \
+  template <typename T>                                                      \
+  inline double name(T a, T b) {                                             \
+    return __builtin_##name(static_cast<double>(a), static_cast<double>(b)); \
+  }
+#endif
+KM_LIBM(exp)
+KM_LIBM(exp2)
+KM_LIBM(expm1)
+KM_LIBM(log)
+KM_LIBM(log2)
+KM_LIBM(log10)
+KM_LIBM(log1p)
+KM_LIBM(sqrt)
+KM_LIBM(sin)
+KM_LIBM(cos)
+KM_LIBM(tan)
+KM_LIBM(asin)
+KM_LIBM(acos)
+KM_LIBM(atan)
+KM_LIBM(sinh)
+KM_LIBM(cosh)
+KM_LIBM(tanh)
+KM_LIBM(asinh)
+KM_LIBM(acosh)
+KM_LIBM(atanh)
+KM_LIBM(erf)
+KM_LIBM(erfc)
+KM_LIBM(floor)
+KM_LIBM(ceil)
+KM_LIBM(trunc)
+KM_LIBM(nearbyint)
+KM_LIBM(fabs)
+KM_LIBM2(pow)
+KM_LIBM2(atan2)
+KM_LIBM2(fmod)
+#undef KM_LIBM
+#undef KM_LIBM2
+}  // namespace libm
+
+/// Infinity and a quiet NaN of a floating-point type.
+#ifdef __CUDACC_RTC__
+template <typename T>
+KM_FN constexpr T infinity() {
+  return static_cast<T>(__builtin_bit_cast(double, 0x7ff0000000000000ul));
+}
+template <typename T>
+KM_FN constexpr T quiet_nan() {
+  return static_cast<T>(__builtin_bit_cast(double, 0x7ff8000000000000ul));
+}
+#define KM_MEMCPY memcpy
+#else
+template <typename T>
+KM_FN constexpr T infinity() {
+  return static_cast<T>(__builtin_huge_val());
+}
+template <typename T>
+KM_FN constexpr T quiet_nan() {
+  return static_cast<T>(__builtin_nan(""));
+}
+#define KM_MEMCPY __builtin_memcpy
+#endif
+template <typename T>
+KM_FN T fmod(T a, T b) {
+  return libm::fmod(a, b);
+}
+
+template <typename T>
+constexpr bool kWraps = std::is_integral_v<T> && !std::is_same_v<T, bool>;
+
+template <typename T>
+KM_FN T add(T a, T b) {
+  if constexpr (kWraps<T>) {
+    return static_cast<T>(static_cast<uint64_t>(a) + static_cast<uint64_t>(b));
+  } else {
+    return a + b;
+  }
+}
+template <typename T>
+KM_FN T sub(T a, T b) {
+  if constexpr (kWraps<T>) {
+    return static_cast<T>(static_cast<uint64_t>(a) - static_cast<uint64_t>(b));
+  } else {
+    return a - b;
+  }
+}
+template <typename T>
+KM_FN T mul(T a, T b) {
+  if constexpr (kWraps<T>) {
+    return static_cast<T>(static_cast<uint64_t>(a) * static_cast<uint64_t>(b));
+  } else {
+    return a * b;
+  }
+}
+template <typename T>
+KM_FN T neg(T a) {
+  if constexpr (kWraps<T>) {
+    return static_cast<T>(uint64_t{0} - static_cast<uint64_t>(a));
+  } else {
+    return -a;
+  }
+}
+template <typename T>
+KM_FN T abs(T a) {
+  if constexpr (kWraps<T>) {
+    return a < 0 ? neg(a) : a;
+  } else if constexpr (std::is_same_v<T, bool>) {
+    return a;
+  } else {
+    return libm::fabs(a);
+  }
+}
+template <typename T>
+KM_FN T maximum(T a, T b) {
+  if constexpr (std::is_floating_point_v<T>) {
+    return a != a ? a : b != b ? b : a > b ? a : b;
+  } else {
+    return a > b ? a : b;
+  }
+}
+template <typename T>
+KM_FN T minimum(T a, T b) {
+  if constexpr (std::is_floating_point_v<T>) {
+    return a != a ? a : b != b ? b : a < b ? a : b;
+  } else {
+    return a < b ? a : b;
+  }
+}
+/// PyTorch's conversion: to bool is `!= 0`; otherwise C++'s (floats to integers truncate).
+template <typename To, typename From>
+KM_FN To convert(From v) {
+  if constexpr (std::is_same_v<To, bool>) {
+    return v != From(0);
+  } else {
+    return static_cast<To>(v);
+  }
+}
+/// expf in straight-line arithmetic (Cephes' polynomial, within 2 ulp), so that `omp simd` loops
+/// calling it vectorise; NaN, infinities and underflow as std::exp.
+KM_FN float exp_float(float x) {
+  float c = x < 88.3762626647949f ? x : 88.3762626647949f;
+  c = c > -88.3762626647949f ? c : -88.3762626647949f;
+  // n = round(c * log2(e)) by adding 1.5 * 2^23: exact for |n| < 2^22, no conversion or libm call,
+  // so the loop still vectorises; its bits hold n as an integer.
+  const float shifted = c * 1.44269504088896341f + 12582912.0f;
+  const float n = shifted - 12582912.0f;
+  float r = c - n * 0.693359375f;
+  r = r - n * -2.12194440e-4f;
+  const float z = r * r;
+  float y = 1.9875691500e-4f;
+  y = y * r + 1.3981999507e-3f;
+  y = y * r + 8.3334519073e-3f;
+  y = y * r + 4.1665795894e-2f;
+  y = y * r + 1.6666665459e-1f;
+  y = y * r + 5.0000001201e-1f;
+  y = y * z + r + 1.0f;
+  int32_t ni;
+  KM_MEMCPY(&ni, &shifted, sizeof(ni));
+  ni -= 0x4B400000;
+  // 2^n as two factors, each a normal float for n in [-127, 128].
+  const int32_t half = ni / 2;
+  const int32_t bits_a = (half + 127) * (1 << 23), bits_b = (ni - half + 127) * (1 << 23);
+  float scale_a, scale_b;
+  KM_MEMCPY(&scale_a, &bits_a, sizeof(scale_a));
+  KM_MEMCPY(&scale_b, &bits_b, sizeof(scale_b));
+  float e = y * scale_a * scale_b;
+  e = x > 88.7228391f ? infinity<float>() : e;
+  e = x < -103.972084f ? 0.0f : e;
+  return x != x ? x : e;
+}
+template <typename T>
+KM_FN T exp(T x) {
+#ifdef __CUDA_ARCH__
+  return libm::exp(x);
+#else
+  if constexpr (std::is_same_v<T, float>) {
+    return exp_float(x);
+  } else {
+    return libm::exp(x);
+  }
+#endif
+}
+template <typename T>
+KM_FN T exp2(T x) {
+  return libm::exp2(x);
+}
+template <typename T>
+KM_FN T expm1(T x) {
+  return libm::expm1(x);
+}
+template <typename T>
+KM_FN T log(T x) {
+  return libm::log(x);
+}
+template <typename T>
+KM_FN T log2(T x) {
+  return libm::log2(x);
+}
+template <typename T>
+KM_FN T log10(T x) {
+  return libm::log10(x);
+}
+template <typename T>
+KM_FN T log1p(T x) {
+  return libm::log1p(x);
+}
+template <typename T>
+KM_FN T sqrt(T x) {
+  return libm::sqrt(x);
+}
+template <typename T>
+KM_FN T rsqrt(T x) {
+  return T(1) / libm::sqrt(x);
+}
+template <typename T>
+KM_FN T reciprocal(T x) {
+  return T(1) / x;
+}
+template <typename T>
+KM_FN T sin(T x) {
+  return libm::sin(x);
+}
+template <typename T>
+KM_FN T cos(T x) {
+  return libm::cos(x);
+}
+template <typename T>
+KM_FN T tan(T x) {
+  return libm::tan(x);
+}
+template <typename T>
+KM_FN T asin(T x) {
+  return libm::asin(x);
+}
+template <typename T>
+KM_FN T acos(T x) {
+  return libm::acos(x);
+}
+template <typename T>
+KM_FN T atan(T x) {
+  return libm::atan(x);
+}
+template <typename T>
+KM_FN T sinh(T x) {
+  return libm::sinh(x);
+}
+template <typename T>
+KM_FN T cosh(T x) {
+  return libm::cosh(x);
+}
+template <typename T>
+KM_FN T tanh(T x) {
+#ifdef __CUDA_ARCH__
+  return libm::tanh(x);
+#else
+  if constexpr (std::is_same_v<T, float>) {
+    // 1 - 2 / (e^2x + 1), vectorisable; odd, and exact at the saturated ends.
+    const float a = x < 0 ? -x : x;
+    const float t = 1.0f - 2.0f / (exp_float(2.0f * a) + 1.0f);
+    const float r = a < 0.0004f ? a : t;
+    return x != x ? x : x < 0 ? -r : r;
+  } else {
+    return libm::tanh(x);
+  }
+#endif
+}
+template <typename T>
+KM_FN T asinh(T x) {
+  return libm::asinh(x);
+}
+template <typename T>
+KM_FN T acosh(T x) {
+  return libm::acosh(x);
+}
+template <typename T>
+KM_FN T atanh(T x) {
+  return libm::atanh(x);
+}
+template <typename T>
+KM_FN T erf(T x) {
+#ifdef __CUDA_ARCH__
+  return libm::erf(x);
+#else
+  if constexpr (std::is_same_v<T, float>) {
+    // Abramowitz and Stegun 7.1.26 (absolute error below 1.5e-7), vectorisable.
+    const float a = x < 0 ? -x : x;
+    const float t = 1.0f / (1.0f + 0.3275911f * a);
+    float p = 1.061405429f;
+    p = p * t - 1.453152027f;
+    p = p * t + 1.421413741f;
+    p = p * t - 0.284496736f;
+    p = p * t + 0.254829592f;
+    const float r = 1.0f - p * t * exp_float(-a * a);
+    return x != x ? x : x < 0 ? -r : r;
+  } else {
+    return libm::erf(x);
+  }
+#endif
+}
+template <typename T>
+KM_FN T erfc(T x) {
+  return libm::erfc(x);
+}
+template <typename T>
+KM_FN T floor(T x) {
+  return libm::floor(x);
+}
+template <typename T>
+KM_FN T ceil(T x) {
+  return libm::ceil(x);
+}
+template <typename T>
+KM_FN T trunc(T x) {
+  return libm::trunc(x);
+}
+/// Half to even, as torch.round.
+template <typename T>
+KM_FN T round(T x) {
+  return libm::nearbyint(x);
+}
+template <typename T>
+KM_FN T frac(T x) {
+  return x - libm::trunc(x);
+}
+template <typename T>
+KM_FN T sign(T x) {
+  if constexpr (std::is_same_v<T, bool>) {
+    return x;
+  } else {
+    return static_cast<T>((T(0) < x) - (x < T(0)));
+  }
+}
+template <typename T>
+KM_FN T sigmoid(T x) {
+  return T(1) / (T(1) + exp(-x));
+}
+template <typename T>
+KM_FN T relu(T x) {
+  if constexpr (std::is_same_v<T, bool>) {
+    return x;
+  } else {
+    return maximum(x, T(0));
+  }
+}
+template <typename T>
+KM_FN T gelu(T x) {
+  return T(0.5) * x * (T(1) + erf(x * T(0.70710678118654752440)));
+}
+template <typename T>
+KM_FN T gelu_tanh(T x) {
+  const T inner = T(0.79788456080286535588) * (x + T(0.044715) * x * x * x);
+  return T(0.5) * x * (T(1) + tanh(inner));
+}
+template <typename T>
+KM_FN T silu(T x) {
+  return x / (T(1) + exp(-x));
+}
+template <typename T>
+KM_FN T mish(T x) {
+  return x * libm::tanh(libm::log1p(libm::exp(x)));
+}
+template <typename T>
+KM_FN T hardsigmoid(T x) {
+  return minimum(maximum(x + T(3), T(0)), T(6)) / T(6);
+}
+template <typename T>
+KM_FN T hardswish(T x) {
+  return x * minimum(maximum(x + T(3), T(0)), T(6)) / T(6);
+}
+template <typename T>
+KM_FN T pow(T a, T b) {
+  return libm::pow(a, b);
+}
+template <typename T>
+KM_FN T atan2(T a, T b) {
+  return libm::atan2(a, b);
+}
+template <typename T>
+KM_FN bool isnan(T x) {
+  if constexpr (std::is_floating_point_v<T>) {
+    return x != x;
+  } else {
+    return false;
+  }
+}
+template <typename T>
+KM_FN bool isinf(T x) {
+  if constexpr (std::is_floating_point_v<T>) {
+    return x == infinity<T>() || x == -infinity<T>();
+  } else {
+    return false;
+  }
+}
+template <typename T>
+KM_FN T square(T x) {
+  return mul(x, x);
+}
+
+}  // namespace km
+
+}  // namespace
+#if defined(__clang__)
+#pragma clang attribute push(__attribute__((target( \
+    "avx512f,avx512bw,avx512cd,avx512dq,avx512vl,avx2,fma,f16c,bmi,bmi2"))), \
+    apply_to = function)
+#else
+#pragma GCC push_options
+#pragma GCC target("avx512f,avx512bw,avx512cd,avx512dq,avx512vl,avx2,fma,f16c,bmi,bmi2")
+#endif
+namespace avx512 {
+
+// nodes addmm, addmm_11
+void k0_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0) {
+  aotic::runtime::parallel_for(30, 2160, [&](int64_t i0_begin, int64_t i0_end) {
+    for (int64_t i0 = i0_begin; i0 < i0_end; ++i0) {
+      #pragma omp simd
+      for (int64_t i1 = 0; i1 < 72; ++i1) {
+        const float t0 = in0[72 * i0 + i1];
+        const float t1 = in1[i1];
+        const float t2 = km::add(t0, t1);
+        out0[72 * i0 + i1] = t2;
+      }
+    }
+  });
+}
+
+// nodes addmm_1, addmm_2, addmm_3, addmm_4, addmm_5, addmm_6, addmm_7, addmm_8, addmm_9, ...
+void k1_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0) {
+  aotic::runtime::parallel_for(3, 216, [&](int64_t i0_begin, int64_t i0_end) {
+    for (int64_t i0 = i0_begin; i0 < i0_end; ++i0) {
+      #pragma omp simd
+      for (int64_t i1 = 0; i1 < 72; ++i1) {
+        const float t0 = in0[72 * i0 + i1];
+        const float t1 = in1[i1];
+        const float t2 = km::add(t0, t1);
+        out0[72 * i0 + i1] = t2;
+      }
+    }
+  });
+}
+
+// nodes add, sigmoid, mul, add_2, tanh, add_4, sigmoid_2, mul_2, add_6, tanh_1, add_8, ...
+void k2_add_sigmoid_mul_add_tanh(const float* __restrict in0, const float* __restrict in1,
+    const float* __restrict in2, const float* __restrict in3, float* __restrict out0) {
+  aotic::runtime::parallel_for(3, 72, [&](int64_t i1_begin, int64_t i1_end) {
+    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
+      #pragma omp simd
+      for (int64_t i2 = 0; i2 < 24; ++i2) {
+        const float t0 = in0[72 * i1 + i2];
+        const float t1 = in1[72 * i1 + i2];
+        const float t2 = in2[72 * i1 + i2];
+        const float t3 = in3[72 * i1 + i2];
+        const float t4 = km::add(t2, t3);
+        const float t5 = km::sigmoid(t4);
+        const float t6 = km::mul(t1, t5);
+        const float t7 = km::add(t0, t6);
+        const float t8 = km::tanh(t7);
+        out0[24 * i1 + i2] = t8;
+      }
+    }
+  });
+}
+
+// nodes add_1, sigmoid_1, sub, mul_1, add_3, add_5, sigmoid_3, sub_1, mul_3, add_7, add_9, ...
+void k3_add_sigmoid_sub_mul_add(const float* __restrict in0, const float* __restrict in1,
+    const float* __restrict in2, const float* __restrict in3, float* __restrict out0) {
+  aotic::runtime::parallel_for(3, 72, [&](int64_t i1_begin, int64_t i1_end) {
+    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
+      #pragma omp simd
+      for (int64_t i2 = 0; i2 < 24; ++i2) {
+        const float t0 = in0[24 * i1 + i2];
+        const float t1 = in1[24 * i1 + i2];
+        const float t2 = km::sub(t0, t1);
+        const float t3 = in2[72 * i1 + i2];
+        const float t4 = in3[72 * i1 + i2];
+        const float t5 = km::add(t3, t4);
+        const float t6 = km::sigmoid(t5);
+        const float t7 = km::mul(t2, t6);
+        const float t8 = km::add(t7, t1);
+        out0[24 * i1 + i2] = t8;
+      }
+    }
+  });
+}
+
+// nodes addmm_22
+void k4_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0) {
+  aotic::runtime::parallel_for(30, 120, [&](int64_t i0_begin, int64_t i0_end) {
+    for (int64_t i0 = i0_begin; i0 < i0_end; ++i0) {
+      #pragma omp simd
+      for (int64_t i1 = 0; i1 < 4; ++i1) {
+        const float t0 = in0[4 * i0 + i1];
+        const float t1 = in1[i1];
+        const float t2 = km::add(t0, t1);
+        out0[4 * i0 + i1] = t2;
+      }
+    }
+  });
+}
+
+// nodes tanh_20
+void k5_tanh(const float* __restrict in0, float* __restrict out0) {
+  aotic::runtime::parallel_for(120, 120, [&](int64_t i0_begin, int64_t i0_end) {
+    #pragma omp simd
+    for (int64_t i0 = i0_begin; i0 < i0_end; ++i0) {
+      const float t0 = in0[i0];
+      const float t1 = km::tanh(t0);
+      out0[i0] = t1;
+    }
+  });
+}
+}  // namespace avx512
+#if defined(__clang__)
+#pragma clang attribute pop
+#else
+#pragma GCC pop_options
+#endif
+}  // namespace aotic_kernels
 
 // ---- kernels_avx2.cpp ----
 // Generated by aotic 0.1.0 from gru_encoder.core.pt2: kernels of model.cpp, AVX2/FMA build.
@@ -4198,7 +4954,9 @@ KM_FN T square(T x) {
 
 }  // namespace
 #if defined(__clang__)
-#pragma clang attribute push(__attribute__((target("avx2,fma,f16c,bmi,bmi2"))), apply_to = function)
+#pragma clang attribute push(__attribute__((target( \
+    "avx2,fma,f16c,bmi,bmi2"))), \
+    apply_to = function)
 #else
 #pragma GCC push_options
 #pragma GCC target("avx2,fma,f16c,bmi,bmi2")

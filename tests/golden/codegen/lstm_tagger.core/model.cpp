@@ -6,6 +6,7 @@
 #include "aotic/c_shim_cpu.h"
 #include "aotic/runtime/model_spec.h"
 #include "aotic/shim.h"
+#include "aotic/runtime/threads.h"
 // Helpers generated kernels call run on the host, and on the GPU when nvcc compiles for CUDA.
 #ifdef __CUDACC__
 #define AOTIC_HOST_DEVICE __host__ __device__
@@ -28,9 +29,34 @@
 // The constants' bytes, linked in from constants.S.
 extern "C" const uint8_t aotic_constants_blob[];
 
-// The generated kernels, defined in kernels_avx2_1.cpp, kernels_avx2_2.cpp, kernels_avx2_3.cpp,
+// The generated kernels, defined in kernels_avx512_1.cpp, kernels_avx512_2.cpp,
+// kernels_avx512_3.cpp, kernels_avx2_1.cpp, kernels_avx2_2.cpp, kernels_avx2_3.cpp,
 // kernels_base_1.cpp, kernels_base_2.cpp, kernels_base_3.cpp.
 namespace aotic_kernels {
+namespace avx512 {
+void k0_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0);
+void k1_slice_squeeze_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0);
+void k2_sigmoid_sigmoid_tanh_mul_mul_add(const float* __restrict in0, const float* __restrict in1,
+    const float* __restrict in2, const float* __restrict in3, float* __restrict out0);
+void k3_sigmoid_tanh_mul(const float* __restrict in0, const float* __restrict in1, float* __restrict out0);
+void k4_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0);
+void k5_slice_squeeze_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0);
+void k6_slice_squeeze_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0);
+void k7_slice_squeeze_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0);
+void k8_slice_squeeze_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0);
+void k9_slice_squeeze_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0);
+void k10_slice_squeeze_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0);
+void k11_slice_squeeze_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0);
+void k12_slice_squeeze_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0);
+void k13_slice_squeeze_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0);
+void k14_slice_squeeze_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0);
+void k15_slice_squeeze_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0);
+void k16_sigmoid_sigmoid_tanh_sigmoid_mul_mul_add_tanh_mul(const float* __restrict in0,
+    const float* __restrict in1, const float* __restrict in2, const float* __restrict in3,
+    const float* __restrict in4, float* __restrict out0);
+void k17_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0);
+void k18_add_log_softmax(const float* __restrict in0, const float* __restrict in1, float* __restrict out0);
+}  // namespace avx512
 namespace avx2 {
 void k0_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0);
 void k1_slice_squeeze_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0);
@@ -117,14 +143,9 @@ const T* kernel_input(AtenTensorHandle t, int64_t rank, const int64_t* strides, 
   return aotic::runtime::data<const T>(scratch.get());
 }
 
-/// Whether this CPU runs the AVX2/FMA build of the kernels (asked once).
-inline bool kernels_avx2() {
-  static const bool yes = [] {
-    __builtin_cpu_init();
-    return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
-  }();
-  return yes;
-}
+// Which copy of the kernels a launch takes (aotic/runtime/threads.h).
+using aotic::runtime::kernel_isa;
+using aotic::runtime::KernelIsa;
 
 }  // namespace
 
@@ -237,7 +258,10 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     const float* p_lstm_bias_ih_l0_data = kernel_input<float>(p_lstm_bias_ih_l0_1, 1,
         p_lstm_bias_ih_l0_layout, p_lstm_bias_ih_l0_copy);
     auto* kernel = &aotic_kernels::base::k0_add;
-    if (kernels_avx2()) {
+    if (kernel_isa() == KernelIsa::kAvx512) {
+      kernel = &aotic_kernels::avx512::k0_add;
+    }
+    if (kernel_isa() == KernelIsa::kAvx2) {
       kernel = &aotic_kernels::avx2::k0_add;
     }
     kernel(view_2_data, p_lstm_bias_ih_l0_data, aotic::runtime::data<float>(add.get()));
@@ -258,7 +282,10 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     TensorHandle add_copy;
     const float* add_data = kernel_input<float>(add.get(), 3, add_layout, add_copy);
     auto* kernel_1 = &aotic_kernels::base::k1_slice_squeeze_add;
-    if (kernels_avx2()) {
+    if (kernel_isa() == KernelIsa::kAvx512) {
+      kernel_1 = &aotic_kernels::avx512::k1_slice_squeeze_add;
+    }
+    if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_1 = &aotic_kernels::avx2::k1_slice_squeeze_add;
     }
     kernel_1(view_4_data, add_data, aotic::runtime::data<float>(add_1.get()));
@@ -302,7 +329,10 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     TensorHandle getitem_2_copy;
     const float* getitem_2_data = kernel_input<float>(getitem_2.get(), 3, getitem_2_layout, getitem_2_copy);
     auto* kernel_2 = &aotic_kernels::base::k2_sigmoid_sigmoid_tanh_mul_mul_add;
-    if (kernels_avx2()) {
+    if (kernel_isa() == KernelIsa::kAvx512) {
+      kernel_2 = &aotic_kernels::avx512::k2_sigmoid_sigmoid_tanh_mul_mul_add;
+    }
+    if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_2 = &aotic_kernels::avx2::k2_sigmoid_sigmoid_tanh_mul_mul_add;
     }
     kernel_2(getitem_1_data, unsqueeze_1_data, getitem_data, getitem_2_data,
@@ -326,7 +356,10 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     TensorHandle add_2_copy;
     const float* add_2_data = kernel_input<float>(add_2.get(), 3, add_2_layout, add_2_copy);
     auto* kernel_3 = &aotic_kernels::base::k3_sigmoid_tanh_mul;
-    if (kernels_avx2()) {
+    if (kernel_isa() == KernelIsa::kAvx512) {
+      kernel_3 = &aotic_kernels::avx512::k3_sigmoid_tanh_mul;
+    }
+    if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_3 = &aotic_kernels::avx2::k3_sigmoid_tanh_mul;
     }
     kernel_3(getitem_3_data, add_2_data, aotic::runtime::data<float>(mul_2.get()));
@@ -365,7 +398,10 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     const float* p_lstm_bias_hh_l0_data = kernel_input<float>(p_lstm_bias_hh_l0_1, 1,
         p_lstm_bias_hh_l0_layout, p_lstm_bias_hh_l0_copy);
     auto* kernel_4 = &aotic_kernels::base::k4_add;
-    if (kernels_avx2()) {
+    if (kernel_isa() == KernelIsa::kAvx512) {
+      kernel_4 = &aotic_kernels::avx512::k4_add;
+    }
+    if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_4 = &aotic_kernels::avx2::k4_add;
     }
     kernel_4(addmm_1_mm_data, p_lstm_bias_hh_l0_data, aotic::runtime::data<float>(addmm_1.get()));
@@ -394,7 +430,10 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     TensorHandle add_copy_1;
     const float* add_data_1 = kernel_input<float>(add.get(), 3, add_layout_1, add_copy_1);
     auto* kernel_5 = &aotic_kernels::base::k5_slice_squeeze_add;
-    if (kernels_avx2()) {
+    if (kernel_isa() == KernelIsa::kAvx512) {
+      kernel_5 = &aotic_kernels::avx512::k5_slice_squeeze_add;
+    }
+    if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_5 = &aotic_kernels::avx2::k5_slice_squeeze_add;
     }
     kernel_5(view_6_data, add_data_1, aotic::runtime::data<float>(add_3.get()));
@@ -438,7 +477,10 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     TensorHandle getitem_6_copy;
     const float* getitem_6_data = kernel_input<float>(getitem_6.get(), 3, getitem_6_layout, getitem_6_copy);
     auto* kernel_6 = &aotic_kernels::base::k2_sigmoid_sigmoid_tanh_mul_mul_add;
-    if (kernels_avx2()) {
+    if (kernel_isa() == KernelIsa::kAvx512) {
+      kernel_6 = &aotic_kernels::avx512::k2_sigmoid_sigmoid_tanh_mul_mul_add;
+    }
+    if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_6 = &aotic_kernels::avx2::k2_sigmoid_sigmoid_tanh_mul_mul_add;
     }
     kernel_6(getitem_5_data, add_2_data_1, getitem_4_data, getitem_6_data,
@@ -463,7 +505,10 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     TensorHandle add_4_copy;
     const float* add_4_data = kernel_input<float>(add_4.get(), 3, add_4_layout, add_4_copy);
     auto* kernel_7 = &aotic_kernels::base::k3_sigmoid_tanh_mul;
-    if (kernels_avx2()) {
+    if (kernel_isa() == KernelIsa::kAvx512) {
+      kernel_7 = &aotic_kernels::avx512::k3_sigmoid_tanh_mul;
+    }
+    if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_7 = &aotic_kernels::avx2::k3_sigmoid_tanh_mul;
     }
     kernel_7(getitem_7_data, add_4_data, aotic::runtime::data<float>(mul_5.get()));
@@ -502,7 +547,10 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     const float* p_lstm_bias_hh_l0_data_1 = kernel_input<float>(p_lstm_bias_hh_l0_1, 1,
         p_lstm_bias_hh_l0_layout_1, p_lstm_bias_hh_l0_copy_1);
     auto* kernel_8 = &aotic_kernels::base::k4_add;
-    if (kernels_avx2()) {
+    if (kernel_isa() == KernelIsa::kAvx512) {
+      kernel_8 = &aotic_kernels::avx512::k4_add;
+    }
+    if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_8 = &aotic_kernels::avx2::k4_add;
     }
     kernel_8(addmm_2_mm_data, p_lstm_bias_hh_l0_data_1, aotic::runtime::data<float>(addmm_2.get()));
@@ -531,7 +579,10 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     TensorHandle add_copy_2;
     const float* add_data_2 = kernel_input<float>(add.get(), 3, add_layout_2, add_copy_2);
     auto* kernel_9 = &aotic_kernels::base::k6_slice_squeeze_add;
-    if (kernels_avx2()) {
+    if (kernel_isa() == KernelIsa::kAvx512) {
+      kernel_9 = &aotic_kernels::avx512::k6_slice_squeeze_add;
+    }
+    if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_9 = &aotic_kernels::avx2::k6_slice_squeeze_add;
     }
     kernel_9(view_8_data, add_data_2, aotic::runtime::data<float>(add_5.get()));
@@ -576,7 +627,10 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     const float* getitem_10_data = kernel_input<float>(getitem_10.get(), 3, getitem_10_layout,
         getitem_10_copy);
     auto* kernel_10 = &aotic_kernels::base::k2_sigmoid_sigmoid_tanh_mul_mul_add;
-    if (kernels_avx2()) {
+    if (kernel_isa() == KernelIsa::kAvx512) {
+      kernel_10 = &aotic_kernels::avx512::k2_sigmoid_sigmoid_tanh_mul_mul_add;
+    }
+    if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_10 = &aotic_kernels::avx2::k2_sigmoid_sigmoid_tanh_mul_mul_add;
     }
     kernel_10(getitem_9_data, add_4_data_1, getitem_8_data, getitem_10_data,
@@ -602,7 +656,10 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     TensorHandle add_6_copy;
     const float* add_6_data = kernel_input<float>(add_6.get(), 3, add_6_layout, add_6_copy);
     auto* kernel_11 = &aotic_kernels::base::k3_sigmoid_tanh_mul;
-    if (kernels_avx2()) {
+    if (kernel_isa() == KernelIsa::kAvx512) {
+      kernel_11 = &aotic_kernels::avx512::k3_sigmoid_tanh_mul;
+    }
+    if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_11 = &aotic_kernels::avx2::k3_sigmoid_tanh_mul;
     }
     kernel_11(getitem_11_data, add_6_data, aotic::runtime::data<float>(mul_8.get()));
@@ -641,7 +698,10 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     const float* p_lstm_bias_hh_l0_data_2 = kernel_input<float>(p_lstm_bias_hh_l0_1, 1,
         p_lstm_bias_hh_l0_layout_2, p_lstm_bias_hh_l0_copy_2);
     auto* kernel_12 = &aotic_kernels::base::k4_add;
-    if (kernels_avx2()) {
+    if (kernel_isa() == KernelIsa::kAvx512) {
+      kernel_12 = &aotic_kernels::avx512::k4_add;
+    }
+    if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_12 = &aotic_kernels::avx2::k4_add;
     }
     kernel_12(addmm_3_mm_data, p_lstm_bias_hh_l0_data_2, aotic::runtime::data<float>(addmm_3.get()));
@@ -670,7 +730,10 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     TensorHandle add_copy_3;
     const float* add_data_3 = kernel_input<float>(add.get(), 3, add_layout_3, add_copy_3);
     auto* kernel_13 = &aotic_kernels::base::k7_slice_squeeze_add;
-    if (kernels_avx2()) {
+    if (kernel_isa() == KernelIsa::kAvx512) {
+      kernel_13 = &aotic_kernels::avx512::k7_slice_squeeze_add;
+    }
+    if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_13 = &aotic_kernels::avx2::k7_slice_squeeze_add;
     }
     kernel_13(view_10_data, add_data_3, aotic::runtime::data<float>(add_7.get()));
@@ -717,7 +780,10 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     const float* getitem_14_data = kernel_input<float>(getitem_14.get(), 3, getitem_14_layout,
         getitem_14_copy);
     auto* kernel_14 = &aotic_kernels::base::k2_sigmoid_sigmoid_tanh_mul_mul_add;
-    if (kernels_avx2()) {
+    if (kernel_isa() == KernelIsa::kAvx512) {
+      kernel_14 = &aotic_kernels::avx512::k2_sigmoid_sigmoid_tanh_mul_mul_add;
+    }
+    if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_14 = &aotic_kernels::avx2::k2_sigmoid_sigmoid_tanh_mul_mul_add;
     }
     kernel_14(getitem_13_data, add_6_data_1, getitem_12_data, getitem_14_data,
@@ -744,7 +810,10 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     TensorHandle add_8_copy;
     const float* add_8_data = kernel_input<float>(add_8.get(), 3, add_8_layout, add_8_copy);
     auto* kernel_15 = &aotic_kernels::base::k3_sigmoid_tanh_mul;
-    if (kernels_avx2()) {
+    if (kernel_isa() == KernelIsa::kAvx512) {
+      kernel_15 = &aotic_kernels::avx512::k3_sigmoid_tanh_mul;
+    }
+    if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_15 = &aotic_kernels::avx2::k3_sigmoid_tanh_mul;
     }
     kernel_15(getitem_15_data, add_8_data, aotic::runtime::data<float>(mul_11.get()));
@@ -784,7 +853,10 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     const float* p_lstm_bias_hh_l0_data_3 = kernel_input<float>(p_lstm_bias_hh_l0_1, 1,
         p_lstm_bias_hh_l0_layout_3, p_lstm_bias_hh_l0_copy_3);
     auto* kernel_16 = &aotic_kernels::base::k4_add;
-    if (kernels_avx2()) {
+    if (kernel_isa() == KernelIsa::kAvx512) {
+      kernel_16 = &aotic_kernels::avx512::k4_add;
+    }
+    if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_16 = &aotic_kernels::avx2::k4_add;
     }
     kernel_16(addmm_4_mm_data, p_lstm_bias_hh_l0_data_3, aotic::runtime::data<float>(addmm_4.get()));
@@ -813,7 +885,10 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     TensorHandle add_copy_4;
     const float* add_data_4 = kernel_input<float>(add.get(), 3, add_layout_4, add_copy_4);
     auto* kernel_17 = &aotic_kernels::base::k8_slice_squeeze_add;
-    if (kernels_avx2()) {
+    if (kernel_isa() == KernelIsa::kAvx512) {
+      kernel_17 = &aotic_kernels::avx512::k8_slice_squeeze_add;
+    }
+    if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_17 = &aotic_kernels::avx2::k8_slice_squeeze_add;
     }
     kernel_17(view_12_data, add_data_4, aotic::runtime::data<float>(add_9.get()));
@@ -861,7 +936,10 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     const float* getitem_18_data = kernel_input<float>(getitem_18.get(), 3, getitem_18_layout,
         getitem_18_copy);
     auto* kernel_18 = &aotic_kernels::base::k2_sigmoid_sigmoid_tanh_mul_mul_add;
-    if (kernels_avx2()) {
+    if (kernel_isa() == KernelIsa::kAvx512) {
+      kernel_18 = &aotic_kernels::avx512::k2_sigmoid_sigmoid_tanh_mul_mul_add;
+    }
+    if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_18 = &aotic_kernels::avx2::k2_sigmoid_sigmoid_tanh_mul_mul_add;
     }
     kernel_18(getitem_17_data, add_8_data_1, getitem_16_data, getitem_18_data,
@@ -888,7 +966,10 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     TensorHandle add_10_copy;
     const float* add_10_data = kernel_input<float>(add_10.get(), 3, add_10_layout, add_10_copy);
     auto* kernel_19 = &aotic_kernels::base::k3_sigmoid_tanh_mul;
-    if (kernels_avx2()) {
+    if (kernel_isa() == KernelIsa::kAvx512) {
+      kernel_19 = &aotic_kernels::avx512::k3_sigmoid_tanh_mul;
+    }
+    if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_19 = &aotic_kernels::avx2::k3_sigmoid_tanh_mul;
     }
     kernel_19(getitem_19_data, add_10_data, aotic::runtime::data<float>(mul_14.get()));
@@ -928,7 +1009,10 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     const float* p_lstm_bias_hh_l0_data_4 = kernel_input<float>(p_lstm_bias_hh_l0_1, 1,
         p_lstm_bias_hh_l0_layout_4, p_lstm_bias_hh_l0_copy_4);
     auto* kernel_20 = &aotic_kernels::base::k4_add;
-    if (kernels_avx2()) {
+    if (kernel_isa() == KernelIsa::kAvx512) {
+      kernel_20 = &aotic_kernels::avx512::k4_add;
+    }
+    if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_20 = &aotic_kernels::avx2::k4_add;
     }
     kernel_20(addmm_5_mm_data, p_lstm_bias_hh_l0_data_4, aotic::runtime::data<float>(addmm_5.get()));
@@ -957,7 +1041,10 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     TensorHandle add_copy_5;
     const float* add_data_5 = kernel_input<float>(add.get(), 3, add_layout_5, add_copy_5);
     auto* kernel_21 = &aotic_kernels::base::k9_slice_squeeze_add;
-    if (kernels_avx2()) {
+    if (kernel_isa() == KernelIsa::kAvx512) {
+      kernel_21 = &aotic_kernels::avx512::k9_slice_squeeze_add;
+    }
+    if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_21 = &aotic_kernels::avx2::k9_slice_squeeze_add;
     }
     kernel_21(view_14_data, add_data_5, aotic::runtime::data<float>(add_11.get()));
@@ -1005,7 +1092,10 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     const float* getitem_22_data = kernel_input<float>(getitem_22.get(), 3, getitem_22_layout,
         getitem_22_copy);
     auto* kernel_22 = &aotic_kernels::base::k2_sigmoid_sigmoid_tanh_mul_mul_add;
-    if (kernels_avx2()) {
+    if (kernel_isa() == KernelIsa::kAvx512) {
+      kernel_22 = &aotic_kernels::avx512::k2_sigmoid_sigmoid_tanh_mul_mul_add;
+    }
+    if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_22 = &aotic_kernels::avx2::k2_sigmoid_sigmoid_tanh_mul_mul_add;
     }
     kernel_22(getitem_21_data, add_10_data_1, getitem_20_data, getitem_22_data,
@@ -1032,7 +1122,10 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     TensorHandle add_12_copy;
     const float* add_12_data = kernel_input<float>(add_12.get(), 3, add_12_layout, add_12_copy);
     auto* kernel_23 = &aotic_kernels::base::k3_sigmoid_tanh_mul;
-    if (kernels_avx2()) {
+    if (kernel_isa() == KernelIsa::kAvx512) {
+      kernel_23 = &aotic_kernels::avx512::k3_sigmoid_tanh_mul;
+    }
+    if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_23 = &aotic_kernels::avx2::k3_sigmoid_tanh_mul;
     }
     kernel_23(getitem_23_data, add_12_data, aotic::runtime::data<float>(mul_17.get()));
@@ -1072,7 +1165,10 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     const float* p_lstm_bias_hh_l0_data_5 = kernel_input<float>(p_lstm_bias_hh_l0_1, 1,
         p_lstm_bias_hh_l0_layout_5, p_lstm_bias_hh_l0_copy_5);
     auto* kernel_24 = &aotic_kernels::base::k4_add;
-    if (kernels_avx2()) {
+    if (kernel_isa() == KernelIsa::kAvx512) {
+      kernel_24 = &aotic_kernels::avx512::k4_add;
+    }
+    if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_24 = &aotic_kernels::avx2::k4_add;
     }
     kernel_24(addmm_6_mm_data, p_lstm_bias_hh_l0_data_5, aotic::runtime::data<float>(addmm_6.get()));
@@ -1101,7 +1197,10 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     TensorHandle add_copy_6;
     const float* add_data_6 = kernel_input<float>(add.get(), 3, add_layout_6, add_copy_6);
     auto* kernel_25 = &aotic_kernels::base::k10_slice_squeeze_add;
-    if (kernels_avx2()) {
+    if (kernel_isa() == KernelIsa::kAvx512) {
+      kernel_25 = &aotic_kernels::avx512::k10_slice_squeeze_add;
+    }
+    if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_25 = &aotic_kernels::avx2::k10_slice_squeeze_add;
     }
     kernel_25(view_16_data, add_data_6, aotic::runtime::data<float>(add_13.get()));
@@ -1149,7 +1248,10 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     const float* getitem_26_data = kernel_input<float>(getitem_26.get(), 3, getitem_26_layout,
         getitem_26_copy);
     auto* kernel_26 = &aotic_kernels::base::k2_sigmoid_sigmoid_tanh_mul_mul_add;
-    if (kernels_avx2()) {
+    if (kernel_isa() == KernelIsa::kAvx512) {
+      kernel_26 = &aotic_kernels::avx512::k2_sigmoid_sigmoid_tanh_mul_mul_add;
+    }
+    if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_26 = &aotic_kernels::avx2::k2_sigmoid_sigmoid_tanh_mul_mul_add;
     }
     kernel_26(getitem_25_data, add_12_data_1, getitem_24_data, getitem_26_data,
@@ -1176,7 +1278,10 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     TensorHandle add_14_copy;
     const float* add_14_data = kernel_input<float>(add_14.get(), 3, add_14_layout, add_14_copy);
     auto* kernel_27 = &aotic_kernels::base::k3_sigmoid_tanh_mul;
-    if (kernels_avx2()) {
+    if (kernel_isa() == KernelIsa::kAvx512) {
+      kernel_27 = &aotic_kernels::avx512::k3_sigmoid_tanh_mul;
+    }
+    if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_27 = &aotic_kernels::avx2::k3_sigmoid_tanh_mul;
     }
     kernel_27(getitem_27_data, add_14_data, aotic::runtime::data<float>(mul_20.get()));
@@ -1216,7 +1321,10 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     const float* p_lstm_bias_hh_l0_data_6 = kernel_input<float>(p_lstm_bias_hh_l0_1, 1,
         p_lstm_bias_hh_l0_layout_6, p_lstm_bias_hh_l0_copy_6);
     auto* kernel_28 = &aotic_kernels::base::k4_add;
-    if (kernels_avx2()) {
+    if (kernel_isa() == KernelIsa::kAvx512) {
+      kernel_28 = &aotic_kernels::avx512::k4_add;
+    }
+    if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_28 = &aotic_kernels::avx2::k4_add;
     }
     kernel_28(addmm_7_mm_data, p_lstm_bias_hh_l0_data_6, aotic::runtime::data<float>(addmm_7.get()));
@@ -1245,7 +1353,10 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     TensorHandle add_copy_7;
     const float* add_data_7 = kernel_input<float>(add.get(), 3, add_layout_7, add_copy_7);
     auto* kernel_29 = &aotic_kernels::base::k11_slice_squeeze_add;
-    if (kernels_avx2()) {
+    if (kernel_isa() == KernelIsa::kAvx512) {
+      kernel_29 = &aotic_kernels::avx512::k11_slice_squeeze_add;
+    }
+    if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_29 = &aotic_kernels::avx2::k11_slice_squeeze_add;
     }
     kernel_29(view_18_data, add_data_7, aotic::runtime::data<float>(add_15.get()));
@@ -1293,7 +1404,10 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     const float* getitem_30_data = kernel_input<float>(getitem_30.get(), 3, getitem_30_layout,
         getitem_30_copy);
     auto* kernel_30 = &aotic_kernels::base::k2_sigmoid_sigmoid_tanh_mul_mul_add;
-    if (kernels_avx2()) {
+    if (kernel_isa() == KernelIsa::kAvx512) {
+      kernel_30 = &aotic_kernels::avx512::k2_sigmoid_sigmoid_tanh_mul_mul_add;
+    }
+    if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_30 = &aotic_kernels::avx2::k2_sigmoid_sigmoid_tanh_mul_mul_add;
     }
     kernel_30(getitem_29_data, add_14_data_1, getitem_28_data, getitem_30_data,
@@ -1320,7 +1434,10 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     TensorHandle add_16_copy;
     const float* add_16_data = kernel_input<float>(add_16.get(), 3, add_16_layout, add_16_copy);
     auto* kernel_31 = &aotic_kernels::base::k3_sigmoid_tanh_mul;
-    if (kernels_avx2()) {
+    if (kernel_isa() == KernelIsa::kAvx512) {
+      kernel_31 = &aotic_kernels::avx512::k3_sigmoid_tanh_mul;
+    }
+    if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_31 = &aotic_kernels::avx2::k3_sigmoid_tanh_mul;
     }
     kernel_31(getitem_31_data, add_16_data, aotic::runtime::data<float>(mul_23.get()));
@@ -1360,7 +1477,10 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     const float* p_lstm_bias_hh_l0_data_7 = kernel_input<float>(p_lstm_bias_hh_l0_1, 1,
         p_lstm_bias_hh_l0_layout_7, p_lstm_bias_hh_l0_copy_7);
     auto* kernel_32 = &aotic_kernels::base::k4_add;
-    if (kernels_avx2()) {
+    if (kernel_isa() == KernelIsa::kAvx512) {
+      kernel_32 = &aotic_kernels::avx512::k4_add;
+    }
+    if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_32 = &aotic_kernels::avx2::k4_add;
     }
     kernel_32(addmm_8_mm_data, p_lstm_bias_hh_l0_data_7, aotic::runtime::data<float>(addmm_8.get()));
@@ -1389,7 +1509,10 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     TensorHandle add_copy_8;
     const float* add_data_8 = kernel_input<float>(add.get(), 3, add_layout_8, add_copy_8);
     auto* kernel_33 = &aotic_kernels::base::k12_slice_squeeze_add;
-    if (kernels_avx2()) {
+    if (kernel_isa() == KernelIsa::kAvx512) {
+      kernel_33 = &aotic_kernels::avx512::k12_slice_squeeze_add;
+    }
+    if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_33 = &aotic_kernels::avx2::k12_slice_squeeze_add;
     }
     kernel_33(view_20_data, add_data_8, aotic::runtime::data<float>(add_17.get()));
@@ -1437,7 +1560,10 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     const float* getitem_34_data = kernel_input<float>(getitem_34.get(), 3, getitem_34_layout,
         getitem_34_copy);
     auto* kernel_34 = &aotic_kernels::base::k2_sigmoid_sigmoid_tanh_mul_mul_add;
-    if (kernels_avx2()) {
+    if (kernel_isa() == KernelIsa::kAvx512) {
+      kernel_34 = &aotic_kernels::avx512::k2_sigmoid_sigmoid_tanh_mul_mul_add;
+    }
+    if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_34 = &aotic_kernels::avx2::k2_sigmoid_sigmoid_tanh_mul_mul_add;
     }
     kernel_34(getitem_33_data, add_16_data_1, getitem_32_data, getitem_34_data,
@@ -1464,7 +1590,10 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     TensorHandle add_18_copy;
     const float* add_18_data = kernel_input<float>(add_18.get(), 3, add_18_layout, add_18_copy);
     auto* kernel_35 = &aotic_kernels::base::k3_sigmoid_tanh_mul;
-    if (kernels_avx2()) {
+    if (kernel_isa() == KernelIsa::kAvx512) {
+      kernel_35 = &aotic_kernels::avx512::k3_sigmoid_tanh_mul;
+    }
+    if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_35 = &aotic_kernels::avx2::k3_sigmoid_tanh_mul;
     }
     kernel_35(getitem_35_data, add_18_data, aotic::runtime::data<float>(mul_26.get()));
@@ -1504,7 +1633,10 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     const float* p_lstm_bias_hh_l0_data_8 = kernel_input<float>(p_lstm_bias_hh_l0_1, 1,
         p_lstm_bias_hh_l0_layout_8, p_lstm_bias_hh_l0_copy_8);
     auto* kernel_36 = &aotic_kernels::base::k4_add;
-    if (kernels_avx2()) {
+    if (kernel_isa() == KernelIsa::kAvx512) {
+      kernel_36 = &aotic_kernels::avx512::k4_add;
+    }
+    if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_36 = &aotic_kernels::avx2::k4_add;
     }
     kernel_36(addmm_9_mm_data, p_lstm_bias_hh_l0_data_8, aotic::runtime::data<float>(addmm_9.get()));
@@ -1533,7 +1665,10 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     TensorHandle add_copy_9;
     const float* add_data_9 = kernel_input<float>(add.get(), 3, add_layout_9, add_copy_9);
     auto* kernel_37 = &aotic_kernels::base::k13_slice_squeeze_add;
-    if (kernels_avx2()) {
+    if (kernel_isa() == KernelIsa::kAvx512) {
+      kernel_37 = &aotic_kernels::avx512::k13_slice_squeeze_add;
+    }
+    if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_37 = &aotic_kernels::avx2::k13_slice_squeeze_add;
     }
     kernel_37(view_22_data, add_data_9, aotic::runtime::data<float>(add_19.get()));
@@ -1581,7 +1716,10 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     const float* getitem_38_data = kernel_input<float>(getitem_38.get(), 3, getitem_38_layout,
         getitem_38_copy);
     auto* kernel_38 = &aotic_kernels::base::k2_sigmoid_sigmoid_tanh_mul_mul_add;
-    if (kernels_avx2()) {
+    if (kernel_isa() == KernelIsa::kAvx512) {
+      kernel_38 = &aotic_kernels::avx512::k2_sigmoid_sigmoid_tanh_mul_mul_add;
+    }
+    if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_38 = &aotic_kernels::avx2::k2_sigmoid_sigmoid_tanh_mul_mul_add;
     }
     kernel_38(getitem_37_data, add_18_data_1, getitem_36_data, getitem_38_data,
@@ -1608,7 +1746,10 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     TensorHandle add_20_copy;
     const float* add_20_data = kernel_input<float>(add_20.get(), 3, add_20_layout, add_20_copy);
     auto* kernel_39 = &aotic_kernels::base::k3_sigmoid_tanh_mul;
-    if (kernels_avx2()) {
+    if (kernel_isa() == KernelIsa::kAvx512) {
+      kernel_39 = &aotic_kernels::avx512::k3_sigmoid_tanh_mul;
+    }
+    if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_39 = &aotic_kernels::avx2::k3_sigmoid_tanh_mul;
     }
     kernel_39(getitem_39_data, add_20_data, aotic::runtime::data<float>(mul_29.get()));
@@ -1648,7 +1789,10 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     const float* p_lstm_bias_hh_l0_data_9 = kernel_input<float>(p_lstm_bias_hh_l0_1, 1,
         p_lstm_bias_hh_l0_layout_9, p_lstm_bias_hh_l0_copy_9);
     auto* kernel_40 = &aotic_kernels::base::k4_add;
-    if (kernels_avx2()) {
+    if (kernel_isa() == KernelIsa::kAvx512) {
+      kernel_40 = &aotic_kernels::avx512::k4_add;
+    }
+    if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_40 = &aotic_kernels::avx2::k4_add;
     }
     kernel_40(addmm_10_mm_data, p_lstm_bias_hh_l0_data_9, aotic::runtime::data<float>(addmm_10.get()));
@@ -1677,7 +1821,10 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     TensorHandle add_copy_10;
     const float* add_data_10 = kernel_input<float>(add.get(), 3, add_layout_10, add_copy_10);
     auto* kernel_41 = &aotic_kernels::base::k14_slice_squeeze_add;
-    if (kernels_avx2()) {
+    if (kernel_isa() == KernelIsa::kAvx512) {
+      kernel_41 = &aotic_kernels::avx512::k14_slice_squeeze_add;
+    }
+    if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_41 = &aotic_kernels::avx2::k14_slice_squeeze_add;
     }
     kernel_41(view_24_data, add_data_10, aotic::runtime::data<float>(add_21.get()));
@@ -1725,7 +1872,10 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     const float* getitem_42_data = kernel_input<float>(getitem_42.get(), 3, getitem_42_layout,
         getitem_42_copy);
     auto* kernel_42 = &aotic_kernels::base::k2_sigmoid_sigmoid_tanh_mul_mul_add;
-    if (kernels_avx2()) {
+    if (kernel_isa() == KernelIsa::kAvx512) {
+      kernel_42 = &aotic_kernels::avx512::k2_sigmoid_sigmoid_tanh_mul_mul_add;
+    }
+    if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_42 = &aotic_kernels::avx2::k2_sigmoid_sigmoid_tanh_mul_mul_add;
     }
     kernel_42(getitem_41_data, add_20_data_1, getitem_40_data, getitem_42_data,
@@ -1752,7 +1902,10 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     TensorHandle add_22_copy;
     const float* add_22_data = kernel_input<float>(add_22.get(), 3, add_22_layout, add_22_copy);
     auto* kernel_43 = &aotic_kernels::base::k3_sigmoid_tanh_mul;
-    if (kernels_avx2()) {
+    if (kernel_isa() == KernelIsa::kAvx512) {
+      kernel_43 = &aotic_kernels::avx512::k3_sigmoid_tanh_mul;
+    }
+    if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_43 = &aotic_kernels::avx2::k3_sigmoid_tanh_mul;
     }
     kernel_43(getitem_43_data, add_22_data, aotic::runtime::data<float>(mul_32.get()));
@@ -1792,7 +1945,10 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     const float* p_lstm_bias_hh_l0_data_10 = kernel_input<float>(p_lstm_bias_hh_l0_1, 1,
         p_lstm_bias_hh_l0_layout_10, p_lstm_bias_hh_l0_copy_10);
     auto* kernel_44 = &aotic_kernels::base::k4_add;
-    if (kernels_avx2()) {
+    if (kernel_isa() == KernelIsa::kAvx512) {
+      kernel_44 = &aotic_kernels::avx512::k4_add;
+    }
+    if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_44 = &aotic_kernels::avx2::k4_add;
     }
     kernel_44(addmm_11_mm_data, p_lstm_bias_hh_l0_data_10, aotic::runtime::data<float>(addmm_11.get()));
@@ -1821,7 +1977,10 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     TensorHandle add_copy_11;
     const float* add_data_11 = kernel_input<float>(add.get(), 3, add_layout_11, add_copy_11);
     auto* kernel_45 = &aotic_kernels::base::k15_slice_squeeze_add;
-    if (kernels_avx2()) {
+    if (kernel_isa() == KernelIsa::kAvx512) {
+      kernel_45 = &aotic_kernels::avx512::k15_slice_squeeze_add;
+    }
+    if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_45 = &aotic_kernels::avx2::k15_slice_squeeze_add;
     }
     kernel_45(view_26_data, add_data_11, aotic::runtime::data<float>(add_23.get()));
@@ -1874,7 +2033,10 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     const float* getitem_46_data = kernel_input<float>(getitem_46.get(), 3, getitem_46_layout,
         getitem_46_copy);
     auto* kernel_46 = &aotic_kernels::base::k16_sigmoid_sigmoid_tanh_sigmoid_mul_mul_add_tanh_mul;
-    if (kernels_avx2()) {
+    if (kernel_isa() == KernelIsa::kAvx512) {
+      kernel_46 = &aotic_kernels::avx512::k16_sigmoid_sigmoid_tanh_sigmoid_mul_mul_add_tanh_mul;
+    }
+    if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_46 = &aotic_kernels::avx2::k16_sigmoid_sigmoid_tanh_sigmoid_mul_mul_add_tanh_mul;
     }
     kernel_46(getitem_47_data, getitem_45_data, add_22_data_1, getitem_44_data, getitem_46_data,
@@ -1949,7 +2111,10 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     const float* p_lstm_bias_ih_l0_reverse_data = kernel_input<float>(p_lstm_bias_ih_l0_reverse_1, 1,
         p_lstm_bias_ih_l0_reverse_layout, p_lstm_bias_ih_l0_reverse_copy);
     auto* kernel_47 = &aotic_kernels::base::k0_add;
-    if (kernels_avx2()) {
+    if (kernel_isa() == KernelIsa::kAvx512) {
+      kernel_47 = &aotic_kernels::avx512::k0_add;
+    }
+    if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_47 = &aotic_kernels::avx2::k0_add;
     }
     kernel_47(view_29_data, p_lstm_bias_ih_l0_reverse_data, aotic::runtime::data<float>(add_25.get()));
@@ -1975,7 +2140,10 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     TensorHandle flip_copy;
     const float* flip_data = kernel_input<float>(flip.get(), 3, flip_layout, flip_copy);
     auto* kernel_48 = &aotic_kernels::base::k1_slice_squeeze_add;
-    if (kernels_avx2()) {
+    if (kernel_isa() == KernelIsa::kAvx512) {
+      kernel_48 = &aotic_kernels::avx512::k1_slice_squeeze_add;
+    }
+    if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_48 = &aotic_kernels::avx2::k1_slice_squeeze_add;
     }
     kernel_48(view_31_data, flip_data, aotic::runtime::data<float>(add_26.get()));
@@ -2023,7 +2191,10 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     const float* getitem_50_data = kernel_input<float>(getitem_50.get(), 3, getitem_50_layout,
         getitem_50_copy);
     auto* kernel_49 = &aotic_kernels::base::k2_sigmoid_sigmoid_tanh_mul_mul_add;
-    if (kernels_avx2()) {
+    if (kernel_isa() == KernelIsa::kAvx512) {
+      kernel_49 = &aotic_kernels::avx512::k2_sigmoid_sigmoid_tanh_mul_mul_add;
+    }
+    if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_49 = &aotic_kernels::avx2::k2_sigmoid_sigmoid_tanh_mul_mul_add;
     }
     kernel_49(getitem_49_data, unsqueeze_3_data, getitem_48_data, getitem_50_data,
@@ -2049,7 +2220,10 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     TensorHandle add_27_copy;
     const float* add_27_data = kernel_input<float>(add_27.get(), 3, add_27_layout, add_27_copy);
     auto* kernel_50 = &aotic_kernels::base::k3_sigmoid_tanh_mul;
-    if (kernels_avx2()) {
+    if (kernel_isa() == KernelIsa::kAvx512) {
+      kernel_50 = &aotic_kernels::avx512::k3_sigmoid_tanh_mul;
+    }
+    if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_50 = &aotic_kernels::avx2::k3_sigmoid_tanh_mul;
     }
     kernel_50(getitem_51_data, add_27_data, aotic::runtime::data<float>(mul_38.get()));
@@ -2089,7 +2263,10 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     const float* p_lstm_bias_hh_l0_reverse_data = kernel_input<float>(p_lstm_bias_hh_l0_reverse_1, 1,
         p_lstm_bias_hh_l0_reverse_layout, p_lstm_bias_hh_l0_reverse_copy);
     auto* kernel_51 = &aotic_kernels::base::k4_add;
-    if (kernels_avx2()) {
+    if (kernel_isa() == KernelIsa::kAvx512) {
+      kernel_51 = &aotic_kernels::avx512::k4_add;
+    }
+    if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_51 = &aotic_kernels::avx2::k4_add;
     }
     kernel_51(addmm_13_mm_data, p_lstm_bias_hh_l0_reverse_data, aotic::runtime::data<float>(addmm_13.get()));
@@ -2118,7 +2295,10 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     TensorHandle flip_copy_1;
     const float* flip_data_1 = kernel_input<float>(flip.get(), 3, flip_layout_1, flip_copy_1);
     auto* kernel_52 = &aotic_kernels::base::k5_slice_squeeze_add;
-    if (kernels_avx2()) {
+    if (kernel_isa() == KernelIsa::kAvx512) {
+      kernel_52 = &aotic_kernels::avx512::k5_slice_squeeze_add;
+    }
+    if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_52 = &aotic_kernels::avx2::k5_slice_squeeze_add;
     }
     kernel_52(view_33_data, flip_data_1, aotic::runtime::data<float>(add_28.get()));
@@ -2166,7 +2346,10 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     const float* getitem_54_data = kernel_input<float>(getitem_54.get(), 3, getitem_54_layout,
         getitem_54_copy);
     auto* kernel_53 = &aotic_kernels::base::k2_sigmoid_sigmoid_tanh_mul_mul_add;
-    if (kernels_avx2()) {
+    if (kernel_isa() == KernelIsa::kAvx512) {
+      kernel_53 = &aotic_kernels::avx512::k2_sigmoid_sigmoid_tanh_mul_mul_add;
+    }
+    if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_53 = &aotic_kernels::avx2::k2_sigmoid_sigmoid_tanh_mul_mul_add;
     }
     kernel_53(getitem_53_data, add_27_data_1, getitem_52_data, getitem_54_data,
@@ -2193,7 +2376,10 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     TensorHandle add_29_copy;
     const float* add_29_data = kernel_input<float>(add_29.get(), 3, add_29_layout, add_29_copy);
     auto* kernel_54 = &aotic_kernels::base::k3_sigmoid_tanh_mul;
-    if (kernels_avx2()) {
+    if (kernel_isa() == KernelIsa::kAvx512) {
+      kernel_54 = &aotic_kernels::avx512::k3_sigmoid_tanh_mul;
+    }
+    if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_54 = &aotic_kernels::avx2::k3_sigmoid_tanh_mul;
     }
     kernel_54(getitem_55_data, add_29_data, aotic::runtime::data<float>(mul_41.get()));
@@ -2233,7 +2419,10 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     const float* p_lstm_bias_hh_l0_reverse_data_1 = kernel_input<float>(p_lstm_bias_hh_l0_reverse_1, 1,
         p_lstm_bias_hh_l0_reverse_layout_1, p_lstm_bias_hh_l0_reverse_copy_1);
     auto* kernel_55 = &aotic_kernels::base::k4_add;
-    if (kernels_avx2()) {
+    if (kernel_isa() == KernelIsa::kAvx512) {
+      kernel_55 = &aotic_kernels::avx512::k4_add;
+    }
+    if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_55 = &aotic_kernels::avx2::k4_add;
     }
     kernel_55(addmm_14_mm_data, p_lstm_bias_hh_l0_reverse_data_1,
@@ -2263,7 +2452,10 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     TensorHandle flip_copy_2;
     const float* flip_data_2 = kernel_input<float>(flip.get(), 3, flip_layout_2, flip_copy_2);
     auto* kernel_56 = &aotic_kernels::base::k6_slice_squeeze_add;
-    if (kernels_avx2()) {
+    if (kernel_isa() == KernelIsa::kAvx512) {
+      kernel_56 = &aotic_kernels::avx512::k6_slice_squeeze_add;
+    }
+    if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_56 = &aotic_kernels::avx2::k6_slice_squeeze_add;
     }
     kernel_56(view_35_data, flip_data_2, aotic::runtime::data<float>(add_30.get()));
@@ -2311,7 +2503,10 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     const float* getitem_58_data = kernel_input<float>(getitem_58.get(), 3, getitem_58_layout,
         getitem_58_copy);
     auto* kernel_57 = &aotic_kernels::base::k2_sigmoid_sigmoid_tanh_mul_mul_add;
-    if (kernels_avx2()) {
+    if (kernel_isa() == KernelIsa::kAvx512) {
+      kernel_57 = &aotic_kernels::avx512::k2_sigmoid_sigmoid_tanh_mul_mul_add;
+    }
+    if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_57 = &aotic_kernels::avx2::k2_sigmoid_sigmoid_tanh_mul_mul_add;
     }
     kernel_57(getitem_57_data, add_29_data_1, getitem_56_data, getitem_58_data,
@@ -2338,7 +2533,10 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     TensorHandle add_31_copy;
     const float* add_31_data = kernel_input<float>(add_31.get(), 3, add_31_layout, add_31_copy);
     auto* kernel_58 = &aotic_kernels::base::k3_sigmoid_tanh_mul;
-    if (kernels_avx2()) {
+    if (kernel_isa() == KernelIsa::kAvx512) {
+      kernel_58 = &aotic_kernels::avx512::k3_sigmoid_tanh_mul;
+    }
+    if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_58 = &aotic_kernels::avx2::k3_sigmoid_tanh_mul;
     }
     kernel_58(getitem_59_data, add_31_data, aotic::runtime::data<float>(mul_44.get()));
@@ -2378,7 +2576,10 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     const float* p_lstm_bias_hh_l0_reverse_data_2 = kernel_input<float>(p_lstm_bias_hh_l0_reverse_1, 1,
         p_lstm_bias_hh_l0_reverse_layout_2, p_lstm_bias_hh_l0_reverse_copy_2);
     auto* kernel_59 = &aotic_kernels::base::k4_add;
-    if (kernels_avx2()) {
+    if (kernel_isa() == KernelIsa::kAvx512) {
+      kernel_59 = &aotic_kernels::avx512::k4_add;
+    }
+    if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_59 = &aotic_kernels::avx2::k4_add;
     }
     kernel_59(addmm_15_mm_data, p_lstm_bias_hh_l0_reverse_data_2,
@@ -2408,7 +2609,10 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     TensorHandle flip_copy_3;
     const float* flip_data_3 = kernel_input<float>(flip.get(), 3, flip_layout_3, flip_copy_3);
     auto* kernel_60 = &aotic_kernels::base::k7_slice_squeeze_add;
-    if (kernels_avx2()) {
+    if (kernel_isa() == KernelIsa::kAvx512) {
+      kernel_60 = &aotic_kernels::avx512::k7_slice_squeeze_add;
+    }
+    if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_60 = &aotic_kernels::avx2::k7_slice_squeeze_add;
     }
     kernel_60(view_37_data, flip_data_3, aotic::runtime::data<float>(add_32.get()));
@@ -2456,7 +2660,10 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     const float* getitem_62_data = kernel_input<float>(getitem_62.get(), 3, getitem_62_layout,
         getitem_62_copy);
     auto* kernel_61 = &aotic_kernels::base::k2_sigmoid_sigmoid_tanh_mul_mul_add;
-    if (kernels_avx2()) {
+    if (kernel_isa() == KernelIsa::kAvx512) {
+      kernel_61 = &aotic_kernels::avx512::k2_sigmoid_sigmoid_tanh_mul_mul_add;
+    }
+    if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_61 = &aotic_kernels::avx2::k2_sigmoid_sigmoid_tanh_mul_mul_add;
     }
     kernel_61(getitem_61_data, add_31_data_1, getitem_60_data, getitem_62_data,
@@ -2483,7 +2690,10 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     TensorHandle add_33_copy;
     const float* add_33_data = kernel_input<float>(add_33.get(), 3, add_33_layout, add_33_copy);
     auto* kernel_62 = &aotic_kernels::base::k3_sigmoid_tanh_mul;
-    if (kernels_avx2()) {
+    if (kernel_isa() == KernelIsa::kAvx512) {
+      kernel_62 = &aotic_kernels::avx512::k3_sigmoid_tanh_mul;
+    }
+    if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_62 = &aotic_kernels::avx2::k3_sigmoid_tanh_mul;
     }
     kernel_62(getitem_63_data, add_33_data, aotic::runtime::data<float>(mul_47.get()));
@@ -2523,7 +2733,10 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     const float* p_lstm_bias_hh_l0_reverse_data_3 = kernel_input<float>(p_lstm_bias_hh_l0_reverse_1, 1,
         p_lstm_bias_hh_l0_reverse_layout_3, p_lstm_bias_hh_l0_reverse_copy_3);
     auto* kernel_63 = &aotic_kernels::base::k4_add;
-    if (kernels_avx2()) {
+    if (kernel_isa() == KernelIsa::kAvx512) {
+      kernel_63 = &aotic_kernels::avx512::k4_add;
+    }
+    if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_63 = &aotic_kernels::avx2::k4_add;
     }
     kernel_63(addmm_16_mm_data, p_lstm_bias_hh_l0_reverse_data_3,
@@ -2553,7 +2766,10 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     TensorHandle flip_copy_4;
     const float* flip_data_4 = kernel_input<float>(flip.get(), 3, flip_layout_4, flip_copy_4);
     auto* kernel_64 = &aotic_kernels::base::k8_slice_squeeze_add;
-    if (kernels_avx2()) {
+    if (kernel_isa() == KernelIsa::kAvx512) {
+      kernel_64 = &aotic_kernels::avx512::k8_slice_squeeze_add;
+    }
+    if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_64 = &aotic_kernels::avx2::k8_slice_squeeze_add;
     }
     kernel_64(view_39_data, flip_data_4, aotic::runtime::data<float>(add_34.get()));
@@ -2601,7 +2817,10 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     const float* getitem_66_data = kernel_input<float>(getitem_66.get(), 3, getitem_66_layout,
         getitem_66_copy);
     auto* kernel_65 = &aotic_kernels::base::k2_sigmoid_sigmoid_tanh_mul_mul_add;
-    if (kernels_avx2()) {
+    if (kernel_isa() == KernelIsa::kAvx512) {
+      kernel_65 = &aotic_kernels::avx512::k2_sigmoid_sigmoid_tanh_mul_mul_add;
+    }
+    if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_65 = &aotic_kernels::avx2::k2_sigmoid_sigmoid_tanh_mul_mul_add;
     }
     kernel_65(getitem_65_data, add_33_data_1, getitem_64_data, getitem_66_data,
@@ -2628,7 +2847,10 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     TensorHandle add_35_copy;
     const float* add_35_data = kernel_input<float>(add_35.get(), 3, add_35_layout, add_35_copy);
     auto* kernel_66 = &aotic_kernels::base::k3_sigmoid_tanh_mul;
-    if (kernels_avx2()) {
+    if (kernel_isa() == KernelIsa::kAvx512) {
+      kernel_66 = &aotic_kernels::avx512::k3_sigmoid_tanh_mul;
+    }
+    if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_66 = &aotic_kernels::avx2::k3_sigmoid_tanh_mul;
     }
     kernel_66(getitem_67_data, add_35_data, aotic::runtime::data<float>(mul_50.get()));
@@ -2668,7 +2890,10 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     const float* p_lstm_bias_hh_l0_reverse_data_4 = kernel_input<float>(p_lstm_bias_hh_l0_reverse_1, 1,
         p_lstm_bias_hh_l0_reverse_layout_4, p_lstm_bias_hh_l0_reverse_copy_4);
     auto* kernel_67 = &aotic_kernels::base::k4_add;
-    if (kernels_avx2()) {
+    if (kernel_isa() == KernelIsa::kAvx512) {
+      kernel_67 = &aotic_kernels::avx512::k4_add;
+    }
+    if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_67 = &aotic_kernels::avx2::k4_add;
     }
     kernel_67(addmm_17_mm_data, p_lstm_bias_hh_l0_reverse_data_4,
@@ -2698,7 +2923,10 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     TensorHandle flip_copy_5;
     const float* flip_data_5 = kernel_input<float>(flip.get(), 3, flip_layout_5, flip_copy_5);
     auto* kernel_68 = &aotic_kernels::base::k9_slice_squeeze_add;
-    if (kernels_avx2()) {
+    if (kernel_isa() == KernelIsa::kAvx512) {
+      kernel_68 = &aotic_kernels::avx512::k9_slice_squeeze_add;
+    }
+    if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_68 = &aotic_kernels::avx2::k9_slice_squeeze_add;
     }
     kernel_68(view_41_data, flip_data_5, aotic::runtime::data<float>(add_36.get()));
@@ -2746,7 +2974,10 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     const float* getitem_70_data = kernel_input<float>(getitem_70.get(), 3, getitem_70_layout,
         getitem_70_copy);
     auto* kernel_69 = &aotic_kernels::base::k2_sigmoid_sigmoid_tanh_mul_mul_add;
-    if (kernels_avx2()) {
+    if (kernel_isa() == KernelIsa::kAvx512) {
+      kernel_69 = &aotic_kernels::avx512::k2_sigmoid_sigmoid_tanh_mul_mul_add;
+    }
+    if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_69 = &aotic_kernels::avx2::k2_sigmoid_sigmoid_tanh_mul_mul_add;
     }
     kernel_69(getitem_69_data, add_35_data_1, getitem_68_data, getitem_70_data,
@@ -2773,7 +3004,10 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     TensorHandle add_37_copy;
     const float* add_37_data = kernel_input<float>(add_37.get(), 3, add_37_layout, add_37_copy);
     auto* kernel_70 = &aotic_kernels::base::k3_sigmoid_tanh_mul;
-    if (kernels_avx2()) {
+    if (kernel_isa() == KernelIsa::kAvx512) {
+      kernel_70 = &aotic_kernels::avx512::k3_sigmoid_tanh_mul;
+    }
+    if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_70 = &aotic_kernels::avx2::k3_sigmoid_tanh_mul;
     }
     kernel_70(getitem_71_data, add_37_data, aotic::runtime::data<float>(mul_53.get()));
@@ -2813,7 +3047,10 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     const float* p_lstm_bias_hh_l0_reverse_data_5 = kernel_input<float>(p_lstm_bias_hh_l0_reverse_1, 1,
         p_lstm_bias_hh_l0_reverse_layout_5, p_lstm_bias_hh_l0_reverse_copy_5);
     auto* kernel_71 = &aotic_kernels::base::k4_add;
-    if (kernels_avx2()) {
+    if (kernel_isa() == KernelIsa::kAvx512) {
+      kernel_71 = &aotic_kernels::avx512::k4_add;
+    }
+    if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_71 = &aotic_kernels::avx2::k4_add;
     }
     kernel_71(addmm_18_mm_data, p_lstm_bias_hh_l0_reverse_data_5,
@@ -2843,7 +3080,10 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     TensorHandle flip_copy_6;
     const float* flip_data_6 = kernel_input<float>(flip.get(), 3, flip_layout_6, flip_copy_6);
     auto* kernel_72 = &aotic_kernels::base::k10_slice_squeeze_add;
-    if (kernels_avx2()) {
+    if (kernel_isa() == KernelIsa::kAvx512) {
+      kernel_72 = &aotic_kernels::avx512::k10_slice_squeeze_add;
+    }
+    if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_72 = &aotic_kernels::avx2::k10_slice_squeeze_add;
     }
     kernel_72(view_43_data, flip_data_6, aotic::runtime::data<float>(add_38.get()));
@@ -2891,7 +3131,10 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     const float* getitem_74_data = kernel_input<float>(getitem_74.get(), 3, getitem_74_layout,
         getitem_74_copy);
     auto* kernel_73 = &aotic_kernels::base::k2_sigmoid_sigmoid_tanh_mul_mul_add;
-    if (kernels_avx2()) {
+    if (kernel_isa() == KernelIsa::kAvx512) {
+      kernel_73 = &aotic_kernels::avx512::k2_sigmoid_sigmoid_tanh_mul_mul_add;
+    }
+    if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_73 = &aotic_kernels::avx2::k2_sigmoid_sigmoid_tanh_mul_mul_add;
     }
     kernel_73(getitem_73_data, add_37_data_1, getitem_72_data, getitem_74_data,
@@ -2918,7 +3161,10 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     TensorHandle add_39_copy;
     const float* add_39_data = kernel_input<float>(add_39.get(), 3, add_39_layout, add_39_copy);
     auto* kernel_74 = &aotic_kernels::base::k3_sigmoid_tanh_mul;
-    if (kernels_avx2()) {
+    if (kernel_isa() == KernelIsa::kAvx512) {
+      kernel_74 = &aotic_kernels::avx512::k3_sigmoid_tanh_mul;
+    }
+    if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_74 = &aotic_kernels::avx2::k3_sigmoid_tanh_mul;
     }
     kernel_74(getitem_75_data, add_39_data, aotic::runtime::data<float>(mul_56.get()));
@@ -2958,7 +3204,10 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     const float* p_lstm_bias_hh_l0_reverse_data_6 = kernel_input<float>(p_lstm_bias_hh_l0_reverse_1, 1,
         p_lstm_bias_hh_l0_reverse_layout_6, p_lstm_bias_hh_l0_reverse_copy_6);
     auto* kernel_75 = &aotic_kernels::base::k4_add;
-    if (kernels_avx2()) {
+    if (kernel_isa() == KernelIsa::kAvx512) {
+      kernel_75 = &aotic_kernels::avx512::k4_add;
+    }
+    if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_75 = &aotic_kernels::avx2::k4_add;
     }
     kernel_75(addmm_19_mm_data, p_lstm_bias_hh_l0_reverse_data_6,
@@ -2988,7 +3237,10 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     TensorHandle flip_copy_7;
     const float* flip_data_7 = kernel_input<float>(flip.get(), 3, flip_layout_7, flip_copy_7);
     auto* kernel_76 = &aotic_kernels::base::k11_slice_squeeze_add;
-    if (kernels_avx2()) {
+    if (kernel_isa() == KernelIsa::kAvx512) {
+      kernel_76 = &aotic_kernels::avx512::k11_slice_squeeze_add;
+    }
+    if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_76 = &aotic_kernels::avx2::k11_slice_squeeze_add;
     }
     kernel_76(view_45_data, flip_data_7, aotic::runtime::data<float>(add_40.get()));
@@ -3036,7 +3288,10 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     const float* getitem_78_data = kernel_input<float>(getitem_78.get(), 3, getitem_78_layout,
         getitem_78_copy);
     auto* kernel_77 = &aotic_kernels::base::k2_sigmoid_sigmoid_tanh_mul_mul_add;
-    if (kernels_avx2()) {
+    if (kernel_isa() == KernelIsa::kAvx512) {
+      kernel_77 = &aotic_kernels::avx512::k2_sigmoid_sigmoid_tanh_mul_mul_add;
+    }
+    if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_77 = &aotic_kernels::avx2::k2_sigmoid_sigmoid_tanh_mul_mul_add;
     }
     kernel_77(getitem_77_data, add_39_data_1, getitem_76_data, getitem_78_data,
@@ -3063,7 +3318,10 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     TensorHandle add_41_copy;
     const float* add_41_data = kernel_input<float>(add_41.get(), 3, add_41_layout, add_41_copy);
     auto* kernel_78 = &aotic_kernels::base::k3_sigmoid_tanh_mul;
-    if (kernels_avx2()) {
+    if (kernel_isa() == KernelIsa::kAvx512) {
+      kernel_78 = &aotic_kernels::avx512::k3_sigmoid_tanh_mul;
+    }
+    if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_78 = &aotic_kernels::avx2::k3_sigmoid_tanh_mul;
     }
     kernel_78(getitem_79_data, add_41_data, aotic::runtime::data<float>(mul_59.get()));
@@ -3103,7 +3361,10 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     const float* p_lstm_bias_hh_l0_reverse_data_7 = kernel_input<float>(p_lstm_bias_hh_l0_reverse_1, 1,
         p_lstm_bias_hh_l0_reverse_layout_7, p_lstm_bias_hh_l0_reverse_copy_7);
     auto* kernel_79 = &aotic_kernels::base::k4_add;
-    if (kernels_avx2()) {
+    if (kernel_isa() == KernelIsa::kAvx512) {
+      kernel_79 = &aotic_kernels::avx512::k4_add;
+    }
+    if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_79 = &aotic_kernels::avx2::k4_add;
     }
     kernel_79(addmm_20_mm_data, p_lstm_bias_hh_l0_reverse_data_7,
@@ -3133,7 +3394,10 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     TensorHandle flip_copy_8;
     const float* flip_data_8 = kernel_input<float>(flip.get(), 3, flip_layout_8, flip_copy_8);
     auto* kernel_80 = &aotic_kernels::base::k12_slice_squeeze_add;
-    if (kernels_avx2()) {
+    if (kernel_isa() == KernelIsa::kAvx512) {
+      kernel_80 = &aotic_kernels::avx512::k12_slice_squeeze_add;
+    }
+    if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_80 = &aotic_kernels::avx2::k12_slice_squeeze_add;
     }
     kernel_80(view_47_data, flip_data_8, aotic::runtime::data<float>(add_42.get()));
@@ -3181,7 +3445,10 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     const float* getitem_82_data = kernel_input<float>(getitem_82.get(), 3, getitem_82_layout,
         getitem_82_copy);
     auto* kernel_81 = &aotic_kernels::base::k2_sigmoid_sigmoid_tanh_mul_mul_add;
-    if (kernels_avx2()) {
+    if (kernel_isa() == KernelIsa::kAvx512) {
+      kernel_81 = &aotic_kernels::avx512::k2_sigmoid_sigmoid_tanh_mul_mul_add;
+    }
+    if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_81 = &aotic_kernels::avx2::k2_sigmoid_sigmoid_tanh_mul_mul_add;
     }
     kernel_81(getitem_81_data, add_41_data_1, getitem_80_data, getitem_82_data,
@@ -3208,7 +3475,10 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     TensorHandle add_43_copy;
     const float* add_43_data = kernel_input<float>(add_43.get(), 3, add_43_layout, add_43_copy);
     auto* kernel_82 = &aotic_kernels::base::k3_sigmoid_tanh_mul;
-    if (kernels_avx2()) {
+    if (kernel_isa() == KernelIsa::kAvx512) {
+      kernel_82 = &aotic_kernels::avx512::k3_sigmoid_tanh_mul;
+    }
+    if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_82 = &aotic_kernels::avx2::k3_sigmoid_tanh_mul;
     }
     kernel_82(getitem_83_data, add_43_data, aotic::runtime::data<float>(mul_62.get()));
@@ -3248,7 +3518,10 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     const float* p_lstm_bias_hh_l0_reverse_data_8 = kernel_input<float>(p_lstm_bias_hh_l0_reverse_1, 1,
         p_lstm_bias_hh_l0_reverse_layout_8, p_lstm_bias_hh_l0_reverse_copy_8);
     auto* kernel_83 = &aotic_kernels::base::k4_add;
-    if (kernels_avx2()) {
+    if (kernel_isa() == KernelIsa::kAvx512) {
+      kernel_83 = &aotic_kernels::avx512::k4_add;
+    }
+    if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_83 = &aotic_kernels::avx2::k4_add;
     }
     kernel_83(addmm_21_mm_data, p_lstm_bias_hh_l0_reverse_data_8,
@@ -3278,7 +3551,10 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     TensorHandle flip_copy_9;
     const float* flip_data_9 = kernel_input<float>(flip.get(), 3, flip_layout_9, flip_copy_9);
     auto* kernel_84 = &aotic_kernels::base::k13_slice_squeeze_add;
-    if (kernels_avx2()) {
+    if (kernel_isa() == KernelIsa::kAvx512) {
+      kernel_84 = &aotic_kernels::avx512::k13_slice_squeeze_add;
+    }
+    if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_84 = &aotic_kernels::avx2::k13_slice_squeeze_add;
     }
     kernel_84(view_49_data, flip_data_9, aotic::runtime::data<float>(add_44.get()));
@@ -3326,7 +3602,10 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     const float* getitem_86_data = kernel_input<float>(getitem_86.get(), 3, getitem_86_layout,
         getitem_86_copy);
     auto* kernel_85 = &aotic_kernels::base::k2_sigmoid_sigmoid_tanh_mul_mul_add;
-    if (kernels_avx2()) {
+    if (kernel_isa() == KernelIsa::kAvx512) {
+      kernel_85 = &aotic_kernels::avx512::k2_sigmoid_sigmoid_tanh_mul_mul_add;
+    }
+    if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_85 = &aotic_kernels::avx2::k2_sigmoid_sigmoid_tanh_mul_mul_add;
     }
     kernel_85(getitem_85_data, add_43_data_1, getitem_84_data, getitem_86_data,
@@ -3353,7 +3632,10 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     TensorHandle add_45_copy;
     const float* add_45_data = kernel_input<float>(add_45.get(), 3, add_45_layout, add_45_copy);
     auto* kernel_86 = &aotic_kernels::base::k3_sigmoid_tanh_mul;
-    if (kernels_avx2()) {
+    if (kernel_isa() == KernelIsa::kAvx512) {
+      kernel_86 = &aotic_kernels::avx512::k3_sigmoid_tanh_mul;
+    }
+    if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_86 = &aotic_kernels::avx2::k3_sigmoid_tanh_mul;
     }
     kernel_86(getitem_87_data, add_45_data, aotic::runtime::data<float>(mul_65.get()));
@@ -3393,7 +3675,10 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     const float* p_lstm_bias_hh_l0_reverse_data_9 = kernel_input<float>(p_lstm_bias_hh_l0_reverse_1, 1,
         p_lstm_bias_hh_l0_reverse_layout_9, p_lstm_bias_hh_l0_reverse_copy_9);
     auto* kernel_87 = &aotic_kernels::base::k4_add;
-    if (kernels_avx2()) {
+    if (kernel_isa() == KernelIsa::kAvx512) {
+      kernel_87 = &aotic_kernels::avx512::k4_add;
+    }
+    if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_87 = &aotic_kernels::avx2::k4_add;
     }
     kernel_87(addmm_22_mm_data, p_lstm_bias_hh_l0_reverse_data_9,
@@ -3423,7 +3708,10 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     TensorHandle flip_copy_10;
     const float* flip_data_10 = kernel_input<float>(flip.get(), 3, flip_layout_10, flip_copy_10);
     auto* kernel_88 = &aotic_kernels::base::k14_slice_squeeze_add;
-    if (kernels_avx2()) {
+    if (kernel_isa() == KernelIsa::kAvx512) {
+      kernel_88 = &aotic_kernels::avx512::k14_slice_squeeze_add;
+    }
+    if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_88 = &aotic_kernels::avx2::k14_slice_squeeze_add;
     }
     kernel_88(view_51_data, flip_data_10, aotic::runtime::data<float>(add_46.get()));
@@ -3471,7 +3759,10 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     const float* getitem_90_data = kernel_input<float>(getitem_90.get(), 3, getitem_90_layout,
         getitem_90_copy);
     auto* kernel_89 = &aotic_kernels::base::k2_sigmoid_sigmoid_tanh_mul_mul_add;
-    if (kernels_avx2()) {
+    if (kernel_isa() == KernelIsa::kAvx512) {
+      kernel_89 = &aotic_kernels::avx512::k2_sigmoid_sigmoid_tanh_mul_mul_add;
+    }
+    if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_89 = &aotic_kernels::avx2::k2_sigmoid_sigmoid_tanh_mul_mul_add;
     }
     kernel_89(getitem_89_data, add_45_data_1, getitem_88_data, getitem_90_data,
@@ -3498,7 +3789,10 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     TensorHandle add_47_copy;
     const float* add_47_data = kernel_input<float>(add_47.get(), 3, add_47_layout, add_47_copy);
     auto* kernel_90 = &aotic_kernels::base::k3_sigmoid_tanh_mul;
-    if (kernels_avx2()) {
+    if (kernel_isa() == KernelIsa::kAvx512) {
+      kernel_90 = &aotic_kernels::avx512::k3_sigmoid_tanh_mul;
+    }
+    if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_90 = &aotic_kernels::avx2::k3_sigmoid_tanh_mul;
     }
     kernel_90(getitem_91_data, add_47_data, aotic::runtime::data<float>(mul_68.get()));
@@ -3538,7 +3832,10 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     const float* p_lstm_bias_hh_l0_reverse_data_10 = kernel_input<float>(p_lstm_bias_hh_l0_reverse_1, 1,
         p_lstm_bias_hh_l0_reverse_layout_10, p_lstm_bias_hh_l0_reverse_copy_10);
     auto* kernel_91 = &aotic_kernels::base::k4_add;
-    if (kernels_avx2()) {
+    if (kernel_isa() == KernelIsa::kAvx512) {
+      kernel_91 = &aotic_kernels::avx512::k4_add;
+    }
+    if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_91 = &aotic_kernels::avx2::k4_add;
     }
     kernel_91(addmm_23_mm_data, p_lstm_bias_hh_l0_reverse_data_10,
@@ -3568,7 +3865,10 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     TensorHandle flip_copy_11;
     const float* flip_data_11 = kernel_input<float>(flip.get(), 3, flip_layout_11, flip_copy_11);
     auto* kernel_92 = &aotic_kernels::base::k15_slice_squeeze_add;
-    if (kernels_avx2()) {
+    if (kernel_isa() == KernelIsa::kAvx512) {
+      kernel_92 = &aotic_kernels::avx512::k15_slice_squeeze_add;
+    }
+    if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_92 = &aotic_kernels::avx2::k15_slice_squeeze_add;
     }
     kernel_92(view_53_data, flip_data_11, aotic::runtime::data<float>(add_48.get()));
@@ -3621,7 +3921,10 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     const float* getitem_94_data = kernel_input<float>(getitem_94.get(), 3, getitem_94_layout,
         getitem_94_copy);
     auto* kernel_93 = &aotic_kernels::base::k16_sigmoid_sigmoid_tanh_sigmoid_mul_mul_add_tanh_mul;
-    if (kernels_avx2()) {
+    if (kernel_isa() == KernelIsa::kAvx512) {
+      kernel_93 = &aotic_kernels::avx512::k16_sigmoid_sigmoid_tanh_sigmoid_mul_mul_add_tanh_mul;
+    }
+    if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_93 = &aotic_kernels::avx2::k16_sigmoid_sigmoid_tanh_sigmoid_mul_mul_add_tanh_mul;
     }
     kernel_93(getitem_95_data, getitem_93_data, add_47_data_1, getitem_92_data, getitem_94_data,
@@ -3690,7 +3993,10 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     const float* p_lstm_bias_ih_l1_data = kernel_input<float>(p_lstm_bias_ih_l1_1, 1,
         p_lstm_bias_ih_l1_layout, p_lstm_bias_ih_l1_copy);
     auto* kernel_94 = &aotic_kernels::base::k17_add;
-    if (kernels_avx2()) {
+    if (kernel_isa() == KernelIsa::kAvx512) {
+      kernel_94 = &aotic_kernels::avx512::k17_add;
+    }
+    if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_94 = &aotic_kernels::avx2::k17_add;
     }
     kernel_94(addmm_24_mm_data, p_lstm_bias_ih_l1_data, aotic::runtime::data<float>(addmm_24.get()));
@@ -3719,7 +4025,10 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     TensorHandle view_55_copy;
     const float* view_55_data = kernel_input<float>(view_55.get(), 3, view_55_layout, view_55_copy);
     auto* kernel_95 = &aotic_kernels::base::k1_slice_squeeze_add;
-    if (kernels_avx2()) {
+    if (kernel_isa() == KernelIsa::kAvx512) {
+      kernel_95 = &aotic_kernels::avx512::k1_slice_squeeze_add;
+    }
+    if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_95 = &aotic_kernels::avx2::k1_slice_squeeze_add;
     }
     kernel_95(view_57_data, view_55_data, aotic::runtime::data<float>(add_50.get()));
@@ -3767,7 +4076,10 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     const float* getitem_98_data = kernel_input<float>(getitem_98.get(), 3, getitem_98_layout,
         getitem_98_copy);
     auto* kernel_96 = &aotic_kernels::base::k2_sigmoid_sigmoid_tanh_mul_mul_add;
-    if (kernels_avx2()) {
+    if (kernel_isa() == KernelIsa::kAvx512) {
+      kernel_96 = &aotic_kernels::avx512::k2_sigmoid_sigmoid_tanh_mul_mul_add;
+    }
+    if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_96 = &aotic_kernels::avx2::k2_sigmoid_sigmoid_tanh_mul_mul_add;
     }
     kernel_96(getitem_97_data, unsqueeze_5_data, getitem_96_data, getitem_98_data,
@@ -3793,7 +4105,10 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     TensorHandle add_51_copy;
     const float* add_51_data = kernel_input<float>(add_51.get(), 3, add_51_layout, add_51_copy);
     auto* kernel_97 = &aotic_kernels::base::k3_sigmoid_tanh_mul;
-    if (kernels_avx2()) {
+    if (kernel_isa() == KernelIsa::kAvx512) {
+      kernel_97 = &aotic_kernels::avx512::k3_sigmoid_tanh_mul;
+    }
+    if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_97 = &aotic_kernels::avx2::k3_sigmoid_tanh_mul;
     }
     kernel_97(getitem_99_data, add_51_data, aotic::runtime::data<float>(mul_74.get()));
@@ -3833,7 +4148,10 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     const float* p_lstm_bias_hh_l1_data = kernel_input<float>(p_lstm_bias_hh_l1_1, 1,
         p_lstm_bias_hh_l1_layout, p_lstm_bias_hh_l1_copy);
     auto* kernel_98 = &aotic_kernels::base::k4_add;
-    if (kernels_avx2()) {
+    if (kernel_isa() == KernelIsa::kAvx512) {
+      kernel_98 = &aotic_kernels::avx512::k4_add;
+    }
+    if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_98 = &aotic_kernels::avx2::k4_add;
     }
     kernel_98(addmm_26_mm_data, p_lstm_bias_hh_l1_data, aotic::runtime::data<float>(addmm_26.get()));
@@ -3862,7 +4180,10 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     TensorHandle view_55_copy_1;
     const float* view_55_data_1 = kernel_input<float>(view_55.get(), 3, view_55_layout_1, view_55_copy_1);
     auto* kernel_99 = &aotic_kernels::base::k5_slice_squeeze_add;
-    if (kernels_avx2()) {
+    if (kernel_isa() == KernelIsa::kAvx512) {
+      kernel_99 = &aotic_kernels::avx512::k5_slice_squeeze_add;
+    }
+    if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_99 = &aotic_kernels::avx2::k5_slice_squeeze_add;
     }
     kernel_99(view_59_data, view_55_data_1, aotic::runtime::data<float>(add_52.get()));
@@ -3910,7 +4231,10 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     const float* getitem_102_data = kernel_input<float>(getitem_102.get(), 3, getitem_102_layout,
         getitem_102_copy);
     auto* kernel_100 = &aotic_kernels::base::k2_sigmoid_sigmoid_tanh_mul_mul_add;
-    if (kernels_avx2()) {
+    if (kernel_isa() == KernelIsa::kAvx512) {
+      kernel_100 = &aotic_kernels::avx512::k2_sigmoid_sigmoid_tanh_mul_mul_add;
+    }
+    if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_100 = &aotic_kernels::avx2::k2_sigmoid_sigmoid_tanh_mul_mul_add;
     }
     kernel_100(getitem_101_data, add_51_data_1, getitem_100_data, getitem_102_data,
@@ -3937,7 +4261,10 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     TensorHandle add_53_copy;
     const float* add_53_data = kernel_input<float>(add_53.get(), 3, add_53_layout, add_53_copy);
     auto* kernel_101 = &aotic_kernels::base::k3_sigmoid_tanh_mul;
-    if (kernels_avx2()) {
+    if (kernel_isa() == KernelIsa::kAvx512) {
+      kernel_101 = &aotic_kernels::avx512::k3_sigmoid_tanh_mul;
+    }
+    if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_101 = &aotic_kernels::avx2::k3_sigmoid_tanh_mul;
     }
     kernel_101(getitem_103_data, add_53_data, aotic::runtime::data<float>(mul_77.get()));
@@ -3977,7 +4304,10 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     const float* p_lstm_bias_hh_l1_data_1 = kernel_input<float>(p_lstm_bias_hh_l1_1, 1,
         p_lstm_bias_hh_l1_layout_1, p_lstm_bias_hh_l1_copy_1);
     auto* kernel_102 = &aotic_kernels::base::k4_add;
-    if (kernels_avx2()) {
+    if (kernel_isa() == KernelIsa::kAvx512) {
+      kernel_102 = &aotic_kernels::avx512::k4_add;
+    }
+    if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_102 = &aotic_kernels::avx2::k4_add;
     }
     kernel_102(addmm_27_mm_data, p_lstm_bias_hh_l1_data_1, aotic::runtime::data<float>(addmm_27.get()));
@@ -4006,7 +4336,10 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     TensorHandle view_55_copy_2;
     const float* view_55_data_2 = kernel_input<float>(view_55.get(), 3, view_55_layout_2, view_55_copy_2);
     auto* kernel_103 = &aotic_kernels::base::k6_slice_squeeze_add;
-    if (kernels_avx2()) {
+    if (kernel_isa() == KernelIsa::kAvx512) {
+      kernel_103 = &aotic_kernels::avx512::k6_slice_squeeze_add;
+    }
+    if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_103 = &aotic_kernels::avx2::k6_slice_squeeze_add;
     }
     kernel_103(view_61_data, view_55_data_2, aotic::runtime::data<float>(add_54.get()));
@@ -4054,7 +4387,10 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     const float* getitem_106_data = kernel_input<float>(getitem_106.get(), 3, getitem_106_layout,
         getitem_106_copy);
     auto* kernel_104 = &aotic_kernels::base::k2_sigmoid_sigmoid_tanh_mul_mul_add;
-    if (kernels_avx2()) {
+    if (kernel_isa() == KernelIsa::kAvx512) {
+      kernel_104 = &aotic_kernels::avx512::k2_sigmoid_sigmoid_tanh_mul_mul_add;
+    }
+    if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_104 = &aotic_kernels::avx2::k2_sigmoid_sigmoid_tanh_mul_mul_add;
     }
     kernel_104(getitem_105_data, add_53_data_1, getitem_104_data, getitem_106_data,
@@ -4081,7 +4417,10 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     TensorHandle add_55_copy;
     const float* add_55_data = kernel_input<float>(add_55.get(), 3, add_55_layout, add_55_copy);
     auto* kernel_105 = &aotic_kernels::base::k3_sigmoid_tanh_mul;
-    if (kernels_avx2()) {
+    if (kernel_isa() == KernelIsa::kAvx512) {
+      kernel_105 = &aotic_kernels::avx512::k3_sigmoid_tanh_mul;
+    }
+    if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_105 = &aotic_kernels::avx2::k3_sigmoid_tanh_mul;
     }
     kernel_105(getitem_107_data, add_55_data, aotic::runtime::data<float>(mul_80.get()));
@@ -4121,7 +4460,10 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     const float* p_lstm_bias_hh_l1_data_2 = kernel_input<float>(p_lstm_bias_hh_l1_1, 1,
         p_lstm_bias_hh_l1_layout_2, p_lstm_bias_hh_l1_copy_2);
     auto* kernel_106 = &aotic_kernels::base::k4_add;
-    if (kernels_avx2()) {
+    if (kernel_isa() == KernelIsa::kAvx512) {
+      kernel_106 = &aotic_kernels::avx512::k4_add;
+    }
+    if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_106 = &aotic_kernels::avx2::k4_add;
     }
     kernel_106(addmm_28_mm_data, p_lstm_bias_hh_l1_data_2, aotic::runtime::data<float>(addmm_28.get()));
@@ -4150,7 +4492,10 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     TensorHandle view_55_copy_3;
     const float* view_55_data_3 = kernel_input<float>(view_55.get(), 3, view_55_layout_3, view_55_copy_3);
     auto* kernel_107 = &aotic_kernels::base::k7_slice_squeeze_add;
-    if (kernels_avx2()) {
+    if (kernel_isa() == KernelIsa::kAvx512) {
+      kernel_107 = &aotic_kernels::avx512::k7_slice_squeeze_add;
+    }
+    if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_107 = &aotic_kernels::avx2::k7_slice_squeeze_add;
     }
     kernel_107(view_63_data, view_55_data_3, aotic::runtime::data<float>(add_56.get()));
@@ -4198,7 +4543,10 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     const float* getitem_110_data = kernel_input<float>(getitem_110.get(), 3, getitem_110_layout,
         getitem_110_copy);
     auto* kernel_108 = &aotic_kernels::base::k2_sigmoid_sigmoid_tanh_mul_mul_add;
-    if (kernels_avx2()) {
+    if (kernel_isa() == KernelIsa::kAvx512) {
+      kernel_108 = &aotic_kernels::avx512::k2_sigmoid_sigmoid_tanh_mul_mul_add;
+    }
+    if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_108 = &aotic_kernels::avx2::k2_sigmoid_sigmoid_tanh_mul_mul_add;
     }
     kernel_108(getitem_109_data, add_55_data_1, getitem_108_data, getitem_110_data,
@@ -4225,7 +4573,10 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     TensorHandle add_57_copy;
     const float* add_57_data = kernel_input<float>(add_57.get(), 3, add_57_layout, add_57_copy);
     auto* kernel_109 = &aotic_kernels::base::k3_sigmoid_tanh_mul;
-    if (kernels_avx2()) {
+    if (kernel_isa() == KernelIsa::kAvx512) {
+      kernel_109 = &aotic_kernels::avx512::k3_sigmoid_tanh_mul;
+    }
+    if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_109 = &aotic_kernels::avx2::k3_sigmoid_tanh_mul;
     }
     kernel_109(getitem_111_data, add_57_data, aotic::runtime::data<float>(mul_83.get()));
@@ -4265,7 +4616,10 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     const float* p_lstm_bias_hh_l1_data_3 = kernel_input<float>(p_lstm_bias_hh_l1_1, 1,
         p_lstm_bias_hh_l1_layout_3, p_lstm_bias_hh_l1_copy_3);
     auto* kernel_110 = &aotic_kernels::base::k4_add;
-    if (kernels_avx2()) {
+    if (kernel_isa() == KernelIsa::kAvx512) {
+      kernel_110 = &aotic_kernels::avx512::k4_add;
+    }
+    if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_110 = &aotic_kernels::avx2::k4_add;
     }
     kernel_110(addmm_29_mm_data, p_lstm_bias_hh_l1_data_3, aotic::runtime::data<float>(addmm_29.get()));
@@ -4294,7 +4648,10 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     TensorHandle view_55_copy_4;
     const float* view_55_data_4 = kernel_input<float>(view_55.get(), 3, view_55_layout_4, view_55_copy_4);
     auto* kernel_111 = &aotic_kernels::base::k8_slice_squeeze_add;
-    if (kernels_avx2()) {
+    if (kernel_isa() == KernelIsa::kAvx512) {
+      kernel_111 = &aotic_kernels::avx512::k8_slice_squeeze_add;
+    }
+    if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_111 = &aotic_kernels::avx2::k8_slice_squeeze_add;
     }
     kernel_111(view_65_data, view_55_data_4, aotic::runtime::data<float>(add_58.get()));
@@ -4342,7 +4699,10 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     const float* getitem_114_data = kernel_input<float>(getitem_114.get(), 3, getitem_114_layout,
         getitem_114_copy);
     auto* kernel_112 = &aotic_kernels::base::k2_sigmoid_sigmoid_tanh_mul_mul_add;
-    if (kernels_avx2()) {
+    if (kernel_isa() == KernelIsa::kAvx512) {
+      kernel_112 = &aotic_kernels::avx512::k2_sigmoid_sigmoid_tanh_mul_mul_add;
+    }
+    if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_112 = &aotic_kernels::avx2::k2_sigmoid_sigmoid_tanh_mul_mul_add;
     }
     kernel_112(getitem_113_data, add_57_data_1, getitem_112_data, getitem_114_data,
@@ -4369,7 +4729,10 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     TensorHandle add_59_copy;
     const float* add_59_data = kernel_input<float>(add_59.get(), 3, add_59_layout, add_59_copy);
     auto* kernel_113 = &aotic_kernels::base::k3_sigmoid_tanh_mul;
-    if (kernels_avx2()) {
+    if (kernel_isa() == KernelIsa::kAvx512) {
+      kernel_113 = &aotic_kernels::avx512::k3_sigmoid_tanh_mul;
+    }
+    if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_113 = &aotic_kernels::avx2::k3_sigmoid_tanh_mul;
     }
     kernel_113(getitem_115_data, add_59_data, aotic::runtime::data<float>(mul_86.get()));
@@ -4409,7 +4772,10 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     const float* p_lstm_bias_hh_l1_data_4 = kernel_input<float>(p_lstm_bias_hh_l1_1, 1,
         p_lstm_bias_hh_l1_layout_4, p_lstm_bias_hh_l1_copy_4);
     auto* kernel_114 = &aotic_kernels::base::k4_add;
-    if (kernels_avx2()) {
+    if (kernel_isa() == KernelIsa::kAvx512) {
+      kernel_114 = &aotic_kernels::avx512::k4_add;
+    }
+    if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_114 = &aotic_kernels::avx2::k4_add;
     }
     kernel_114(addmm_30_mm_data, p_lstm_bias_hh_l1_data_4, aotic::runtime::data<float>(addmm_30.get()));
@@ -4438,7 +4804,10 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     TensorHandle view_55_copy_5;
     const float* view_55_data_5 = kernel_input<float>(view_55.get(), 3, view_55_layout_5, view_55_copy_5);
     auto* kernel_115 = &aotic_kernels::base::k9_slice_squeeze_add;
-    if (kernels_avx2()) {
+    if (kernel_isa() == KernelIsa::kAvx512) {
+      kernel_115 = &aotic_kernels::avx512::k9_slice_squeeze_add;
+    }
+    if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_115 = &aotic_kernels::avx2::k9_slice_squeeze_add;
     }
     kernel_115(view_67_data, view_55_data_5, aotic::runtime::data<float>(add_60.get()));
@@ -4486,7 +4855,10 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     const float* getitem_118_data = kernel_input<float>(getitem_118.get(), 3, getitem_118_layout,
         getitem_118_copy);
     auto* kernel_116 = &aotic_kernels::base::k2_sigmoid_sigmoid_tanh_mul_mul_add;
-    if (kernels_avx2()) {
+    if (kernel_isa() == KernelIsa::kAvx512) {
+      kernel_116 = &aotic_kernels::avx512::k2_sigmoid_sigmoid_tanh_mul_mul_add;
+    }
+    if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_116 = &aotic_kernels::avx2::k2_sigmoid_sigmoid_tanh_mul_mul_add;
     }
     kernel_116(getitem_117_data, add_59_data_1, getitem_116_data, getitem_118_data,
@@ -4513,7 +4885,10 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     TensorHandle add_61_copy;
     const float* add_61_data = kernel_input<float>(add_61.get(), 3, add_61_layout, add_61_copy);
     auto* kernel_117 = &aotic_kernels::base::k3_sigmoid_tanh_mul;
-    if (kernels_avx2()) {
+    if (kernel_isa() == KernelIsa::kAvx512) {
+      kernel_117 = &aotic_kernels::avx512::k3_sigmoid_tanh_mul;
+    }
+    if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_117 = &aotic_kernels::avx2::k3_sigmoid_tanh_mul;
     }
     kernel_117(getitem_119_data, add_61_data, aotic::runtime::data<float>(mul_89.get()));
@@ -4553,7 +4928,10 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     const float* p_lstm_bias_hh_l1_data_5 = kernel_input<float>(p_lstm_bias_hh_l1_1, 1,
         p_lstm_bias_hh_l1_layout_5, p_lstm_bias_hh_l1_copy_5);
     auto* kernel_118 = &aotic_kernels::base::k4_add;
-    if (kernels_avx2()) {
+    if (kernel_isa() == KernelIsa::kAvx512) {
+      kernel_118 = &aotic_kernels::avx512::k4_add;
+    }
+    if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_118 = &aotic_kernels::avx2::k4_add;
     }
     kernel_118(addmm_31_mm_data, p_lstm_bias_hh_l1_data_5, aotic::runtime::data<float>(addmm_31.get()));
@@ -4582,7 +4960,10 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     TensorHandle view_55_copy_6;
     const float* view_55_data_6 = kernel_input<float>(view_55.get(), 3, view_55_layout_6, view_55_copy_6);
     auto* kernel_119 = &aotic_kernels::base::k10_slice_squeeze_add;
-    if (kernels_avx2()) {
+    if (kernel_isa() == KernelIsa::kAvx512) {
+      kernel_119 = &aotic_kernels::avx512::k10_slice_squeeze_add;
+    }
+    if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_119 = &aotic_kernels::avx2::k10_slice_squeeze_add;
     }
     kernel_119(view_69_data, view_55_data_6, aotic::runtime::data<float>(add_62.get()));
@@ -4630,7 +5011,10 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     const float* getitem_122_data = kernel_input<float>(getitem_122.get(), 3, getitem_122_layout,
         getitem_122_copy);
     auto* kernel_120 = &aotic_kernels::base::k2_sigmoid_sigmoid_tanh_mul_mul_add;
-    if (kernels_avx2()) {
+    if (kernel_isa() == KernelIsa::kAvx512) {
+      kernel_120 = &aotic_kernels::avx512::k2_sigmoid_sigmoid_tanh_mul_mul_add;
+    }
+    if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_120 = &aotic_kernels::avx2::k2_sigmoid_sigmoid_tanh_mul_mul_add;
     }
     kernel_120(getitem_121_data, add_61_data_1, getitem_120_data, getitem_122_data,
@@ -4657,7 +5041,10 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     TensorHandle add_63_copy;
     const float* add_63_data = kernel_input<float>(add_63.get(), 3, add_63_layout, add_63_copy);
     auto* kernel_121 = &aotic_kernels::base::k3_sigmoid_tanh_mul;
-    if (kernels_avx2()) {
+    if (kernel_isa() == KernelIsa::kAvx512) {
+      kernel_121 = &aotic_kernels::avx512::k3_sigmoid_tanh_mul;
+    }
+    if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_121 = &aotic_kernels::avx2::k3_sigmoid_tanh_mul;
     }
     kernel_121(getitem_123_data, add_63_data, aotic::runtime::data<float>(mul_92.get()));
@@ -4697,7 +5084,10 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     const float* p_lstm_bias_hh_l1_data_6 = kernel_input<float>(p_lstm_bias_hh_l1_1, 1,
         p_lstm_bias_hh_l1_layout_6, p_lstm_bias_hh_l1_copy_6);
     auto* kernel_122 = &aotic_kernels::base::k4_add;
-    if (kernels_avx2()) {
+    if (kernel_isa() == KernelIsa::kAvx512) {
+      kernel_122 = &aotic_kernels::avx512::k4_add;
+    }
+    if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_122 = &aotic_kernels::avx2::k4_add;
     }
     kernel_122(addmm_32_mm_data, p_lstm_bias_hh_l1_data_6, aotic::runtime::data<float>(addmm_32.get()));
@@ -4726,7 +5116,10 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     TensorHandle view_55_copy_7;
     const float* view_55_data_7 = kernel_input<float>(view_55.get(), 3, view_55_layout_7, view_55_copy_7);
     auto* kernel_123 = &aotic_kernels::base::k11_slice_squeeze_add;
-    if (kernels_avx2()) {
+    if (kernel_isa() == KernelIsa::kAvx512) {
+      kernel_123 = &aotic_kernels::avx512::k11_slice_squeeze_add;
+    }
+    if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_123 = &aotic_kernels::avx2::k11_slice_squeeze_add;
     }
     kernel_123(view_71_data, view_55_data_7, aotic::runtime::data<float>(add_64.get()));
@@ -4774,7 +5167,10 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     const float* getitem_126_data = kernel_input<float>(getitem_126.get(), 3, getitem_126_layout,
         getitem_126_copy);
     auto* kernel_124 = &aotic_kernels::base::k2_sigmoid_sigmoid_tanh_mul_mul_add;
-    if (kernels_avx2()) {
+    if (kernel_isa() == KernelIsa::kAvx512) {
+      kernel_124 = &aotic_kernels::avx512::k2_sigmoid_sigmoid_tanh_mul_mul_add;
+    }
+    if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_124 = &aotic_kernels::avx2::k2_sigmoid_sigmoid_tanh_mul_mul_add;
     }
     kernel_124(getitem_125_data, add_63_data_1, getitem_124_data, getitem_126_data,
@@ -4801,7 +5197,10 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     TensorHandle add_65_copy;
     const float* add_65_data = kernel_input<float>(add_65.get(), 3, add_65_layout, add_65_copy);
     auto* kernel_125 = &aotic_kernels::base::k3_sigmoid_tanh_mul;
-    if (kernels_avx2()) {
+    if (kernel_isa() == KernelIsa::kAvx512) {
+      kernel_125 = &aotic_kernels::avx512::k3_sigmoid_tanh_mul;
+    }
+    if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_125 = &aotic_kernels::avx2::k3_sigmoid_tanh_mul;
     }
     kernel_125(getitem_127_data, add_65_data, aotic::runtime::data<float>(mul_95.get()));
@@ -4841,7 +5240,10 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     const float* p_lstm_bias_hh_l1_data_7 = kernel_input<float>(p_lstm_bias_hh_l1_1, 1,
         p_lstm_bias_hh_l1_layout_7, p_lstm_bias_hh_l1_copy_7);
     auto* kernel_126 = &aotic_kernels::base::k4_add;
-    if (kernels_avx2()) {
+    if (kernel_isa() == KernelIsa::kAvx512) {
+      kernel_126 = &aotic_kernels::avx512::k4_add;
+    }
+    if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_126 = &aotic_kernels::avx2::k4_add;
     }
     kernel_126(addmm_33_mm_data, p_lstm_bias_hh_l1_data_7, aotic::runtime::data<float>(addmm_33.get()));
@@ -4870,7 +5272,10 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     TensorHandle view_55_copy_8;
     const float* view_55_data_8 = kernel_input<float>(view_55.get(), 3, view_55_layout_8, view_55_copy_8);
     auto* kernel_127 = &aotic_kernels::base::k12_slice_squeeze_add;
-    if (kernels_avx2()) {
+    if (kernel_isa() == KernelIsa::kAvx512) {
+      kernel_127 = &aotic_kernels::avx512::k12_slice_squeeze_add;
+    }
+    if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_127 = &aotic_kernels::avx2::k12_slice_squeeze_add;
     }
     kernel_127(view_73_data, view_55_data_8, aotic::runtime::data<float>(add_66.get()));
@@ -4918,7 +5323,10 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     const float* getitem_130_data = kernel_input<float>(getitem_130.get(), 3, getitem_130_layout,
         getitem_130_copy);
     auto* kernel_128 = &aotic_kernels::base::k2_sigmoid_sigmoid_tanh_mul_mul_add;
-    if (kernels_avx2()) {
+    if (kernel_isa() == KernelIsa::kAvx512) {
+      kernel_128 = &aotic_kernels::avx512::k2_sigmoid_sigmoid_tanh_mul_mul_add;
+    }
+    if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_128 = &aotic_kernels::avx2::k2_sigmoid_sigmoid_tanh_mul_mul_add;
     }
     kernel_128(getitem_129_data, add_65_data_1, getitem_128_data, getitem_130_data,
@@ -4945,7 +5353,10 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     TensorHandle add_67_copy;
     const float* add_67_data = kernel_input<float>(add_67.get(), 3, add_67_layout, add_67_copy);
     auto* kernel_129 = &aotic_kernels::base::k3_sigmoid_tanh_mul;
-    if (kernels_avx2()) {
+    if (kernel_isa() == KernelIsa::kAvx512) {
+      kernel_129 = &aotic_kernels::avx512::k3_sigmoid_tanh_mul;
+    }
+    if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_129 = &aotic_kernels::avx2::k3_sigmoid_tanh_mul;
     }
     kernel_129(getitem_131_data, add_67_data, aotic::runtime::data<float>(mul_98.get()));
@@ -4985,7 +5396,10 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     const float* p_lstm_bias_hh_l1_data_8 = kernel_input<float>(p_lstm_bias_hh_l1_1, 1,
         p_lstm_bias_hh_l1_layout_8, p_lstm_bias_hh_l1_copy_8);
     auto* kernel_130 = &aotic_kernels::base::k4_add;
-    if (kernels_avx2()) {
+    if (kernel_isa() == KernelIsa::kAvx512) {
+      kernel_130 = &aotic_kernels::avx512::k4_add;
+    }
+    if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_130 = &aotic_kernels::avx2::k4_add;
     }
     kernel_130(addmm_34_mm_data, p_lstm_bias_hh_l1_data_8, aotic::runtime::data<float>(addmm_34.get()));
@@ -5014,7 +5428,10 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     TensorHandle view_55_copy_9;
     const float* view_55_data_9 = kernel_input<float>(view_55.get(), 3, view_55_layout_9, view_55_copy_9);
     auto* kernel_131 = &aotic_kernels::base::k13_slice_squeeze_add;
-    if (kernels_avx2()) {
+    if (kernel_isa() == KernelIsa::kAvx512) {
+      kernel_131 = &aotic_kernels::avx512::k13_slice_squeeze_add;
+    }
+    if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_131 = &aotic_kernels::avx2::k13_slice_squeeze_add;
     }
     kernel_131(view_75_data, view_55_data_9, aotic::runtime::data<float>(add_68.get()));
@@ -5062,7 +5479,10 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     const float* getitem_134_data = kernel_input<float>(getitem_134.get(), 3, getitem_134_layout,
         getitem_134_copy);
     auto* kernel_132 = &aotic_kernels::base::k2_sigmoid_sigmoid_tanh_mul_mul_add;
-    if (kernels_avx2()) {
+    if (kernel_isa() == KernelIsa::kAvx512) {
+      kernel_132 = &aotic_kernels::avx512::k2_sigmoid_sigmoid_tanh_mul_mul_add;
+    }
+    if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_132 = &aotic_kernels::avx2::k2_sigmoid_sigmoid_tanh_mul_mul_add;
     }
     kernel_132(getitem_133_data, add_67_data_1, getitem_132_data, getitem_134_data,
@@ -5089,7 +5509,10 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     TensorHandle add_69_copy;
     const float* add_69_data = kernel_input<float>(add_69.get(), 3, add_69_layout, add_69_copy);
     auto* kernel_133 = &aotic_kernels::base::k3_sigmoid_tanh_mul;
-    if (kernels_avx2()) {
+    if (kernel_isa() == KernelIsa::kAvx512) {
+      kernel_133 = &aotic_kernels::avx512::k3_sigmoid_tanh_mul;
+    }
+    if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_133 = &aotic_kernels::avx2::k3_sigmoid_tanh_mul;
     }
     kernel_133(getitem_135_data, add_69_data, aotic::runtime::data<float>(mul_101.get()));
@@ -5129,7 +5552,10 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     const float* p_lstm_bias_hh_l1_data_9 = kernel_input<float>(p_lstm_bias_hh_l1_1, 1,
         p_lstm_bias_hh_l1_layout_9, p_lstm_bias_hh_l1_copy_9);
     auto* kernel_134 = &aotic_kernels::base::k4_add;
-    if (kernels_avx2()) {
+    if (kernel_isa() == KernelIsa::kAvx512) {
+      kernel_134 = &aotic_kernels::avx512::k4_add;
+    }
+    if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_134 = &aotic_kernels::avx2::k4_add;
     }
     kernel_134(addmm_35_mm_data, p_lstm_bias_hh_l1_data_9, aotic::runtime::data<float>(addmm_35.get()));
@@ -5158,7 +5584,10 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     TensorHandle view_55_copy_10;
     const float* view_55_data_10 = kernel_input<float>(view_55.get(), 3, view_55_layout_10, view_55_copy_10);
     auto* kernel_135 = &aotic_kernels::base::k14_slice_squeeze_add;
-    if (kernels_avx2()) {
+    if (kernel_isa() == KernelIsa::kAvx512) {
+      kernel_135 = &aotic_kernels::avx512::k14_slice_squeeze_add;
+    }
+    if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_135 = &aotic_kernels::avx2::k14_slice_squeeze_add;
     }
     kernel_135(view_77_data, view_55_data_10, aotic::runtime::data<float>(add_70.get()));
@@ -5206,7 +5635,10 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     const float* getitem_138_data = kernel_input<float>(getitem_138.get(), 3, getitem_138_layout,
         getitem_138_copy);
     auto* kernel_136 = &aotic_kernels::base::k2_sigmoid_sigmoid_tanh_mul_mul_add;
-    if (kernels_avx2()) {
+    if (kernel_isa() == KernelIsa::kAvx512) {
+      kernel_136 = &aotic_kernels::avx512::k2_sigmoid_sigmoid_tanh_mul_mul_add;
+    }
+    if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_136 = &aotic_kernels::avx2::k2_sigmoid_sigmoid_tanh_mul_mul_add;
     }
     kernel_136(getitem_137_data, add_69_data_1, getitem_136_data, getitem_138_data,
@@ -5233,7 +5665,10 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     TensorHandle add_71_copy;
     const float* add_71_data = kernel_input<float>(add_71.get(), 3, add_71_layout, add_71_copy);
     auto* kernel_137 = &aotic_kernels::base::k3_sigmoid_tanh_mul;
-    if (kernels_avx2()) {
+    if (kernel_isa() == KernelIsa::kAvx512) {
+      kernel_137 = &aotic_kernels::avx512::k3_sigmoid_tanh_mul;
+    }
+    if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_137 = &aotic_kernels::avx2::k3_sigmoid_tanh_mul;
     }
     kernel_137(getitem_139_data, add_71_data, aotic::runtime::data<float>(mul_104.get()));
@@ -5273,7 +5708,10 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     const float* p_lstm_bias_hh_l1_data_10 = kernel_input<float>(p_lstm_bias_hh_l1_1, 1,
         p_lstm_bias_hh_l1_layout_10, p_lstm_bias_hh_l1_copy_10);
     auto* kernel_138 = &aotic_kernels::base::k4_add;
-    if (kernels_avx2()) {
+    if (kernel_isa() == KernelIsa::kAvx512) {
+      kernel_138 = &aotic_kernels::avx512::k4_add;
+    }
+    if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_138 = &aotic_kernels::avx2::k4_add;
     }
     kernel_138(addmm_36_mm_data, p_lstm_bias_hh_l1_data_10, aotic::runtime::data<float>(addmm_36.get()));
@@ -5302,7 +5740,10 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     TensorHandle view_55_copy_11;
     const float* view_55_data_11 = kernel_input<float>(view_55.get(), 3, view_55_layout_11, view_55_copy_11);
     auto* kernel_139 = &aotic_kernels::base::k15_slice_squeeze_add;
-    if (kernels_avx2()) {
+    if (kernel_isa() == KernelIsa::kAvx512) {
+      kernel_139 = &aotic_kernels::avx512::k15_slice_squeeze_add;
+    }
+    if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_139 = &aotic_kernels::avx2::k15_slice_squeeze_add;
     }
     kernel_139(view_79_data, view_55_data_11, aotic::runtime::data<float>(add_72.get()));
@@ -5355,7 +5796,10 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     const float* getitem_142_data = kernel_input<float>(getitem_142.get(), 3, getitem_142_layout,
         getitem_142_copy);
     auto* kernel_140 = &aotic_kernels::base::k16_sigmoid_sigmoid_tanh_sigmoid_mul_mul_add_tanh_mul;
-    if (kernels_avx2()) {
+    if (kernel_isa() == KernelIsa::kAvx512) {
+      kernel_140 = &aotic_kernels::avx512::k16_sigmoid_sigmoid_tanh_sigmoid_mul_mul_add_tanh_mul;
+    }
+    if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_140 = &aotic_kernels::avx2::k16_sigmoid_sigmoid_tanh_sigmoid_mul_mul_add_tanh_mul;
     }
     kernel_140(getitem_143_data, getitem_141_data, add_71_data_1, getitem_140_data, getitem_142_data,
@@ -5419,7 +5863,10 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     const float* p_lstm_bias_ih_l1_reverse_data = kernel_input<float>(p_lstm_bias_ih_l1_reverse_1, 1,
         p_lstm_bias_ih_l1_reverse_layout, p_lstm_bias_ih_l1_reverse_copy);
     auto* kernel_141 = &aotic_kernels::base::k17_add;
-    if (kernels_avx2()) {
+    if (kernel_isa() == KernelIsa::kAvx512) {
+      kernel_141 = &aotic_kernels::avx512::k17_add;
+    }
+    if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_141 = &aotic_kernels::avx2::k17_add;
     }
     kernel_141(addmm_37_mm_data, p_lstm_bias_ih_l1_reverse_data, aotic::runtime::data<float>(addmm_37.get()));
@@ -5453,7 +5900,10 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     TensorHandle flip_1_copy;
     const float* flip_1_data = kernel_input<float>(flip_1.get(), 3, flip_1_layout, flip_1_copy);
     auto* kernel_142 = &aotic_kernels::base::k1_slice_squeeze_add;
-    if (kernels_avx2()) {
+    if (kernel_isa() == KernelIsa::kAvx512) {
+      kernel_142 = &aotic_kernels::avx512::k1_slice_squeeze_add;
+    }
+    if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_142 = &aotic_kernels::avx2::k1_slice_squeeze_add;
     }
     kernel_142(view_83_data, flip_1_data, aotic::runtime::data<float>(add_74.get()));
@@ -5501,7 +5951,10 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     const float* getitem_146_data = kernel_input<float>(getitem_146.get(), 3, getitem_146_layout,
         getitem_146_copy);
     auto* kernel_143 = &aotic_kernels::base::k2_sigmoid_sigmoid_tanh_mul_mul_add;
-    if (kernels_avx2()) {
+    if (kernel_isa() == KernelIsa::kAvx512) {
+      kernel_143 = &aotic_kernels::avx512::k2_sigmoid_sigmoid_tanh_mul_mul_add;
+    }
+    if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_143 = &aotic_kernels::avx2::k2_sigmoid_sigmoid_tanh_mul_mul_add;
     }
     kernel_143(getitem_145_data, unsqueeze_7_data, getitem_144_data, getitem_146_data,
@@ -5527,7 +5980,10 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     TensorHandle add_75_copy;
     const float* add_75_data = kernel_input<float>(add_75.get(), 3, add_75_layout, add_75_copy);
     auto* kernel_144 = &aotic_kernels::base::k3_sigmoid_tanh_mul;
-    if (kernels_avx2()) {
+    if (kernel_isa() == KernelIsa::kAvx512) {
+      kernel_144 = &aotic_kernels::avx512::k3_sigmoid_tanh_mul;
+    }
+    if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_144 = &aotic_kernels::avx2::k3_sigmoid_tanh_mul;
     }
     kernel_144(getitem_147_data, add_75_data, aotic::runtime::data<float>(mul_110.get()));
@@ -5567,7 +6023,10 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     const float* p_lstm_bias_hh_l1_reverse_data = kernel_input<float>(p_lstm_bias_hh_l1_reverse_1, 1,
         p_lstm_bias_hh_l1_reverse_layout, p_lstm_bias_hh_l1_reverse_copy);
     auto* kernel_145 = &aotic_kernels::base::k4_add;
-    if (kernels_avx2()) {
+    if (kernel_isa() == KernelIsa::kAvx512) {
+      kernel_145 = &aotic_kernels::avx512::k4_add;
+    }
+    if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_145 = &aotic_kernels::avx2::k4_add;
     }
     kernel_145(addmm_39_mm_data, p_lstm_bias_hh_l1_reverse_data, aotic::runtime::data<float>(addmm_39.get()));
@@ -5596,7 +6055,10 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     TensorHandle flip_1_copy_1;
     const float* flip_1_data_1 = kernel_input<float>(flip_1.get(), 3, flip_1_layout_1, flip_1_copy_1);
     auto* kernel_146 = &aotic_kernels::base::k5_slice_squeeze_add;
-    if (kernels_avx2()) {
+    if (kernel_isa() == KernelIsa::kAvx512) {
+      kernel_146 = &aotic_kernels::avx512::k5_slice_squeeze_add;
+    }
+    if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_146 = &aotic_kernels::avx2::k5_slice_squeeze_add;
     }
     kernel_146(view_85_data, flip_1_data_1, aotic::runtime::data<float>(add_76.get()));
@@ -5644,7 +6106,10 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     const float* getitem_150_data = kernel_input<float>(getitem_150.get(), 3, getitem_150_layout,
         getitem_150_copy);
     auto* kernel_147 = &aotic_kernels::base::k2_sigmoid_sigmoid_tanh_mul_mul_add;
-    if (kernels_avx2()) {
+    if (kernel_isa() == KernelIsa::kAvx512) {
+      kernel_147 = &aotic_kernels::avx512::k2_sigmoid_sigmoid_tanh_mul_mul_add;
+    }
+    if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_147 = &aotic_kernels::avx2::k2_sigmoid_sigmoid_tanh_mul_mul_add;
     }
     kernel_147(getitem_149_data, add_75_data_1, getitem_148_data, getitem_150_data,
@@ -5671,7 +6136,10 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     TensorHandle add_77_copy;
     const float* add_77_data = kernel_input<float>(add_77.get(), 3, add_77_layout, add_77_copy);
     auto* kernel_148 = &aotic_kernels::base::k3_sigmoid_tanh_mul;
-    if (kernels_avx2()) {
+    if (kernel_isa() == KernelIsa::kAvx512) {
+      kernel_148 = &aotic_kernels::avx512::k3_sigmoid_tanh_mul;
+    }
+    if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_148 = &aotic_kernels::avx2::k3_sigmoid_tanh_mul;
     }
     kernel_148(getitem_151_data, add_77_data, aotic::runtime::data<float>(mul_113.get()));
@@ -5711,7 +6179,10 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     const float* p_lstm_bias_hh_l1_reverse_data_1 = kernel_input<float>(p_lstm_bias_hh_l1_reverse_1, 1,
         p_lstm_bias_hh_l1_reverse_layout_1, p_lstm_bias_hh_l1_reverse_copy_1);
     auto* kernel_149 = &aotic_kernels::base::k4_add;
-    if (kernels_avx2()) {
+    if (kernel_isa() == KernelIsa::kAvx512) {
+      kernel_149 = &aotic_kernels::avx512::k4_add;
+    }
+    if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_149 = &aotic_kernels::avx2::k4_add;
     }
     kernel_149(addmm_40_mm_data, p_lstm_bias_hh_l1_reverse_data_1,
@@ -5741,7 +6212,10 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     TensorHandle flip_1_copy_2;
     const float* flip_1_data_2 = kernel_input<float>(flip_1.get(), 3, flip_1_layout_2, flip_1_copy_2);
     auto* kernel_150 = &aotic_kernels::base::k6_slice_squeeze_add;
-    if (kernels_avx2()) {
+    if (kernel_isa() == KernelIsa::kAvx512) {
+      kernel_150 = &aotic_kernels::avx512::k6_slice_squeeze_add;
+    }
+    if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_150 = &aotic_kernels::avx2::k6_slice_squeeze_add;
     }
     kernel_150(view_87_data, flip_1_data_2, aotic::runtime::data<float>(add_78.get()));
@@ -5789,7 +6263,10 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     const float* getitem_154_data = kernel_input<float>(getitem_154.get(), 3, getitem_154_layout,
         getitem_154_copy);
     auto* kernel_151 = &aotic_kernels::base::k2_sigmoid_sigmoid_tanh_mul_mul_add;
-    if (kernels_avx2()) {
+    if (kernel_isa() == KernelIsa::kAvx512) {
+      kernel_151 = &aotic_kernels::avx512::k2_sigmoid_sigmoid_tanh_mul_mul_add;
+    }
+    if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_151 = &aotic_kernels::avx2::k2_sigmoid_sigmoid_tanh_mul_mul_add;
     }
     kernel_151(getitem_153_data, add_77_data_1, getitem_152_data, getitem_154_data,
@@ -5816,7 +6293,10 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     TensorHandle add_79_copy;
     const float* add_79_data = kernel_input<float>(add_79.get(), 3, add_79_layout, add_79_copy);
     auto* kernel_152 = &aotic_kernels::base::k3_sigmoid_tanh_mul;
-    if (kernels_avx2()) {
+    if (kernel_isa() == KernelIsa::kAvx512) {
+      kernel_152 = &aotic_kernels::avx512::k3_sigmoid_tanh_mul;
+    }
+    if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_152 = &aotic_kernels::avx2::k3_sigmoid_tanh_mul;
     }
     kernel_152(getitem_155_data, add_79_data, aotic::runtime::data<float>(mul_116.get()));
@@ -5856,7 +6336,10 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     const float* p_lstm_bias_hh_l1_reverse_data_2 = kernel_input<float>(p_lstm_bias_hh_l1_reverse_1, 1,
         p_lstm_bias_hh_l1_reverse_layout_2, p_lstm_bias_hh_l1_reverse_copy_2);
     auto* kernel_153 = &aotic_kernels::base::k4_add;
-    if (kernels_avx2()) {
+    if (kernel_isa() == KernelIsa::kAvx512) {
+      kernel_153 = &aotic_kernels::avx512::k4_add;
+    }
+    if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_153 = &aotic_kernels::avx2::k4_add;
     }
     kernel_153(addmm_41_mm_data, p_lstm_bias_hh_l1_reverse_data_2,
@@ -5886,7 +6369,10 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     TensorHandle flip_1_copy_3;
     const float* flip_1_data_3 = kernel_input<float>(flip_1.get(), 3, flip_1_layout_3, flip_1_copy_3);
     auto* kernel_154 = &aotic_kernels::base::k7_slice_squeeze_add;
-    if (kernels_avx2()) {
+    if (kernel_isa() == KernelIsa::kAvx512) {
+      kernel_154 = &aotic_kernels::avx512::k7_slice_squeeze_add;
+    }
+    if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_154 = &aotic_kernels::avx2::k7_slice_squeeze_add;
     }
     kernel_154(view_89_data, flip_1_data_3, aotic::runtime::data<float>(add_80.get()));
@@ -5934,7 +6420,10 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     const float* getitem_158_data = kernel_input<float>(getitem_158.get(), 3, getitem_158_layout,
         getitem_158_copy);
     auto* kernel_155 = &aotic_kernels::base::k2_sigmoid_sigmoid_tanh_mul_mul_add;
-    if (kernels_avx2()) {
+    if (kernel_isa() == KernelIsa::kAvx512) {
+      kernel_155 = &aotic_kernels::avx512::k2_sigmoid_sigmoid_tanh_mul_mul_add;
+    }
+    if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_155 = &aotic_kernels::avx2::k2_sigmoid_sigmoid_tanh_mul_mul_add;
     }
     kernel_155(getitem_157_data, add_79_data_1, getitem_156_data, getitem_158_data,
@@ -5961,7 +6450,10 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     TensorHandle add_81_copy;
     const float* add_81_data = kernel_input<float>(add_81.get(), 3, add_81_layout, add_81_copy);
     auto* kernel_156 = &aotic_kernels::base::k3_sigmoid_tanh_mul;
-    if (kernels_avx2()) {
+    if (kernel_isa() == KernelIsa::kAvx512) {
+      kernel_156 = &aotic_kernels::avx512::k3_sigmoid_tanh_mul;
+    }
+    if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_156 = &aotic_kernels::avx2::k3_sigmoid_tanh_mul;
     }
     kernel_156(getitem_159_data, add_81_data, aotic::runtime::data<float>(mul_119.get()));
@@ -6001,7 +6493,10 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     const float* p_lstm_bias_hh_l1_reverse_data_3 = kernel_input<float>(p_lstm_bias_hh_l1_reverse_1, 1,
         p_lstm_bias_hh_l1_reverse_layout_3, p_lstm_bias_hh_l1_reverse_copy_3);
     auto* kernel_157 = &aotic_kernels::base::k4_add;
-    if (kernels_avx2()) {
+    if (kernel_isa() == KernelIsa::kAvx512) {
+      kernel_157 = &aotic_kernels::avx512::k4_add;
+    }
+    if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_157 = &aotic_kernels::avx2::k4_add;
     }
     kernel_157(addmm_42_mm_data, p_lstm_bias_hh_l1_reverse_data_3,
@@ -6031,7 +6526,10 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     TensorHandle flip_1_copy_4;
     const float* flip_1_data_4 = kernel_input<float>(flip_1.get(), 3, flip_1_layout_4, flip_1_copy_4);
     auto* kernel_158 = &aotic_kernels::base::k8_slice_squeeze_add;
-    if (kernels_avx2()) {
+    if (kernel_isa() == KernelIsa::kAvx512) {
+      kernel_158 = &aotic_kernels::avx512::k8_slice_squeeze_add;
+    }
+    if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_158 = &aotic_kernels::avx2::k8_slice_squeeze_add;
     }
     kernel_158(view_91_data, flip_1_data_4, aotic::runtime::data<float>(add_82.get()));
@@ -6079,7 +6577,10 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     const float* getitem_162_data = kernel_input<float>(getitem_162.get(), 3, getitem_162_layout,
         getitem_162_copy);
     auto* kernel_159 = &aotic_kernels::base::k2_sigmoid_sigmoid_tanh_mul_mul_add;
-    if (kernels_avx2()) {
+    if (kernel_isa() == KernelIsa::kAvx512) {
+      kernel_159 = &aotic_kernels::avx512::k2_sigmoid_sigmoid_tanh_mul_mul_add;
+    }
+    if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_159 = &aotic_kernels::avx2::k2_sigmoid_sigmoid_tanh_mul_mul_add;
     }
     kernel_159(getitem_161_data, add_81_data_1, getitem_160_data, getitem_162_data,
@@ -6106,7 +6607,10 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     TensorHandle add_83_copy;
     const float* add_83_data = kernel_input<float>(add_83.get(), 3, add_83_layout, add_83_copy);
     auto* kernel_160 = &aotic_kernels::base::k3_sigmoid_tanh_mul;
-    if (kernels_avx2()) {
+    if (kernel_isa() == KernelIsa::kAvx512) {
+      kernel_160 = &aotic_kernels::avx512::k3_sigmoid_tanh_mul;
+    }
+    if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_160 = &aotic_kernels::avx2::k3_sigmoid_tanh_mul;
     }
     kernel_160(getitem_163_data, add_83_data, aotic::runtime::data<float>(mul_122.get()));
@@ -6146,7 +6650,10 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     const float* p_lstm_bias_hh_l1_reverse_data_4 = kernel_input<float>(p_lstm_bias_hh_l1_reverse_1, 1,
         p_lstm_bias_hh_l1_reverse_layout_4, p_lstm_bias_hh_l1_reverse_copy_4);
     auto* kernel_161 = &aotic_kernels::base::k4_add;
-    if (kernels_avx2()) {
+    if (kernel_isa() == KernelIsa::kAvx512) {
+      kernel_161 = &aotic_kernels::avx512::k4_add;
+    }
+    if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_161 = &aotic_kernels::avx2::k4_add;
     }
     kernel_161(addmm_43_mm_data, p_lstm_bias_hh_l1_reverse_data_4,
@@ -6176,7 +6683,10 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     TensorHandle flip_1_copy_5;
     const float* flip_1_data_5 = kernel_input<float>(flip_1.get(), 3, flip_1_layout_5, flip_1_copy_5);
     auto* kernel_162 = &aotic_kernels::base::k9_slice_squeeze_add;
-    if (kernels_avx2()) {
+    if (kernel_isa() == KernelIsa::kAvx512) {
+      kernel_162 = &aotic_kernels::avx512::k9_slice_squeeze_add;
+    }
+    if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_162 = &aotic_kernels::avx2::k9_slice_squeeze_add;
     }
     kernel_162(view_93_data, flip_1_data_5, aotic::runtime::data<float>(add_84.get()));
@@ -6224,7 +6734,10 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     const float* getitem_166_data = kernel_input<float>(getitem_166.get(), 3, getitem_166_layout,
         getitem_166_copy);
     auto* kernel_163 = &aotic_kernels::base::k2_sigmoid_sigmoid_tanh_mul_mul_add;
-    if (kernels_avx2()) {
+    if (kernel_isa() == KernelIsa::kAvx512) {
+      kernel_163 = &aotic_kernels::avx512::k2_sigmoid_sigmoid_tanh_mul_mul_add;
+    }
+    if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_163 = &aotic_kernels::avx2::k2_sigmoid_sigmoid_tanh_mul_mul_add;
     }
     kernel_163(getitem_165_data, add_83_data_1, getitem_164_data, getitem_166_data,
@@ -6251,7 +6764,10 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     TensorHandle add_85_copy;
     const float* add_85_data = kernel_input<float>(add_85.get(), 3, add_85_layout, add_85_copy);
     auto* kernel_164 = &aotic_kernels::base::k3_sigmoid_tanh_mul;
-    if (kernels_avx2()) {
+    if (kernel_isa() == KernelIsa::kAvx512) {
+      kernel_164 = &aotic_kernels::avx512::k3_sigmoid_tanh_mul;
+    }
+    if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_164 = &aotic_kernels::avx2::k3_sigmoid_tanh_mul;
     }
     kernel_164(getitem_167_data, add_85_data, aotic::runtime::data<float>(mul_125.get()));
@@ -6291,7 +6807,10 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     const float* p_lstm_bias_hh_l1_reverse_data_5 = kernel_input<float>(p_lstm_bias_hh_l1_reverse_1, 1,
         p_lstm_bias_hh_l1_reverse_layout_5, p_lstm_bias_hh_l1_reverse_copy_5);
     auto* kernel_165 = &aotic_kernels::base::k4_add;
-    if (kernels_avx2()) {
+    if (kernel_isa() == KernelIsa::kAvx512) {
+      kernel_165 = &aotic_kernels::avx512::k4_add;
+    }
+    if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_165 = &aotic_kernels::avx2::k4_add;
     }
     kernel_165(addmm_44_mm_data, p_lstm_bias_hh_l1_reverse_data_5,
@@ -6321,7 +6840,10 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     TensorHandle flip_1_copy_6;
     const float* flip_1_data_6 = kernel_input<float>(flip_1.get(), 3, flip_1_layout_6, flip_1_copy_6);
     auto* kernel_166 = &aotic_kernels::base::k10_slice_squeeze_add;
-    if (kernels_avx2()) {
+    if (kernel_isa() == KernelIsa::kAvx512) {
+      kernel_166 = &aotic_kernels::avx512::k10_slice_squeeze_add;
+    }
+    if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_166 = &aotic_kernels::avx2::k10_slice_squeeze_add;
     }
     kernel_166(view_95_data, flip_1_data_6, aotic::runtime::data<float>(add_86.get()));
@@ -6369,7 +6891,10 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     const float* getitem_170_data = kernel_input<float>(getitem_170.get(), 3, getitem_170_layout,
         getitem_170_copy);
     auto* kernel_167 = &aotic_kernels::base::k2_sigmoid_sigmoid_tanh_mul_mul_add;
-    if (kernels_avx2()) {
+    if (kernel_isa() == KernelIsa::kAvx512) {
+      kernel_167 = &aotic_kernels::avx512::k2_sigmoid_sigmoid_tanh_mul_mul_add;
+    }
+    if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_167 = &aotic_kernels::avx2::k2_sigmoid_sigmoid_tanh_mul_mul_add;
     }
     kernel_167(getitem_169_data, add_85_data_1, getitem_168_data, getitem_170_data,
@@ -6396,7 +6921,10 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     TensorHandle add_87_copy;
     const float* add_87_data = kernel_input<float>(add_87.get(), 3, add_87_layout, add_87_copy);
     auto* kernel_168 = &aotic_kernels::base::k3_sigmoid_tanh_mul;
-    if (kernels_avx2()) {
+    if (kernel_isa() == KernelIsa::kAvx512) {
+      kernel_168 = &aotic_kernels::avx512::k3_sigmoid_tanh_mul;
+    }
+    if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_168 = &aotic_kernels::avx2::k3_sigmoid_tanh_mul;
     }
     kernel_168(getitem_171_data, add_87_data, aotic::runtime::data<float>(mul_128.get()));
@@ -6436,7 +6964,10 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     const float* p_lstm_bias_hh_l1_reverse_data_6 = kernel_input<float>(p_lstm_bias_hh_l1_reverse_1, 1,
         p_lstm_bias_hh_l1_reverse_layout_6, p_lstm_bias_hh_l1_reverse_copy_6);
     auto* kernel_169 = &aotic_kernels::base::k4_add;
-    if (kernels_avx2()) {
+    if (kernel_isa() == KernelIsa::kAvx512) {
+      kernel_169 = &aotic_kernels::avx512::k4_add;
+    }
+    if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_169 = &aotic_kernels::avx2::k4_add;
     }
     kernel_169(addmm_45_mm_data, p_lstm_bias_hh_l1_reverse_data_6,
@@ -6466,7 +6997,10 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     TensorHandle flip_1_copy_7;
     const float* flip_1_data_7 = kernel_input<float>(flip_1.get(), 3, flip_1_layout_7, flip_1_copy_7);
     auto* kernel_170 = &aotic_kernels::base::k11_slice_squeeze_add;
-    if (kernels_avx2()) {
+    if (kernel_isa() == KernelIsa::kAvx512) {
+      kernel_170 = &aotic_kernels::avx512::k11_slice_squeeze_add;
+    }
+    if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_170 = &aotic_kernels::avx2::k11_slice_squeeze_add;
     }
     kernel_170(view_97_data, flip_1_data_7, aotic::runtime::data<float>(add_88.get()));
@@ -6514,7 +7048,10 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     const float* getitem_174_data = kernel_input<float>(getitem_174.get(), 3, getitem_174_layout,
         getitem_174_copy);
     auto* kernel_171 = &aotic_kernels::base::k2_sigmoid_sigmoid_tanh_mul_mul_add;
-    if (kernels_avx2()) {
+    if (kernel_isa() == KernelIsa::kAvx512) {
+      kernel_171 = &aotic_kernels::avx512::k2_sigmoid_sigmoid_tanh_mul_mul_add;
+    }
+    if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_171 = &aotic_kernels::avx2::k2_sigmoid_sigmoid_tanh_mul_mul_add;
     }
     kernel_171(getitem_173_data, add_87_data_1, getitem_172_data, getitem_174_data,
@@ -6541,7 +7078,10 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     TensorHandle add_89_copy;
     const float* add_89_data = kernel_input<float>(add_89.get(), 3, add_89_layout, add_89_copy);
     auto* kernel_172 = &aotic_kernels::base::k3_sigmoid_tanh_mul;
-    if (kernels_avx2()) {
+    if (kernel_isa() == KernelIsa::kAvx512) {
+      kernel_172 = &aotic_kernels::avx512::k3_sigmoid_tanh_mul;
+    }
+    if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_172 = &aotic_kernels::avx2::k3_sigmoid_tanh_mul;
     }
     kernel_172(getitem_175_data, add_89_data, aotic::runtime::data<float>(mul_131.get()));
@@ -6581,7 +7121,10 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     const float* p_lstm_bias_hh_l1_reverse_data_7 = kernel_input<float>(p_lstm_bias_hh_l1_reverse_1, 1,
         p_lstm_bias_hh_l1_reverse_layout_7, p_lstm_bias_hh_l1_reverse_copy_7);
     auto* kernel_173 = &aotic_kernels::base::k4_add;
-    if (kernels_avx2()) {
+    if (kernel_isa() == KernelIsa::kAvx512) {
+      kernel_173 = &aotic_kernels::avx512::k4_add;
+    }
+    if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_173 = &aotic_kernels::avx2::k4_add;
     }
     kernel_173(addmm_46_mm_data, p_lstm_bias_hh_l1_reverse_data_7,
@@ -6611,7 +7154,10 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     TensorHandle flip_1_copy_8;
     const float* flip_1_data_8 = kernel_input<float>(flip_1.get(), 3, flip_1_layout_8, flip_1_copy_8);
     auto* kernel_174 = &aotic_kernels::base::k12_slice_squeeze_add;
-    if (kernels_avx2()) {
+    if (kernel_isa() == KernelIsa::kAvx512) {
+      kernel_174 = &aotic_kernels::avx512::k12_slice_squeeze_add;
+    }
+    if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_174 = &aotic_kernels::avx2::k12_slice_squeeze_add;
     }
     kernel_174(view_99_data, flip_1_data_8, aotic::runtime::data<float>(add_90.get()));
@@ -6659,7 +7205,10 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     const float* getitem_178_data = kernel_input<float>(getitem_178.get(), 3, getitem_178_layout,
         getitem_178_copy);
     auto* kernel_175 = &aotic_kernels::base::k2_sigmoid_sigmoid_tanh_mul_mul_add;
-    if (kernels_avx2()) {
+    if (kernel_isa() == KernelIsa::kAvx512) {
+      kernel_175 = &aotic_kernels::avx512::k2_sigmoid_sigmoid_tanh_mul_mul_add;
+    }
+    if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_175 = &aotic_kernels::avx2::k2_sigmoid_sigmoid_tanh_mul_mul_add;
     }
     kernel_175(getitem_177_data, add_89_data_1, getitem_176_data, getitem_178_data,
@@ -6686,7 +7235,10 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     TensorHandle add_91_copy;
     const float* add_91_data = kernel_input<float>(add_91.get(), 3, add_91_layout, add_91_copy);
     auto* kernel_176 = &aotic_kernels::base::k3_sigmoid_tanh_mul;
-    if (kernels_avx2()) {
+    if (kernel_isa() == KernelIsa::kAvx512) {
+      kernel_176 = &aotic_kernels::avx512::k3_sigmoid_tanh_mul;
+    }
+    if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_176 = &aotic_kernels::avx2::k3_sigmoid_tanh_mul;
     }
     kernel_176(getitem_179_data, add_91_data, aotic::runtime::data<float>(mul_134.get()));
@@ -6726,7 +7278,10 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     const float* p_lstm_bias_hh_l1_reverse_data_8 = kernel_input<float>(p_lstm_bias_hh_l1_reverse_1, 1,
         p_lstm_bias_hh_l1_reverse_layout_8, p_lstm_bias_hh_l1_reverse_copy_8);
     auto* kernel_177 = &aotic_kernels::base::k4_add;
-    if (kernels_avx2()) {
+    if (kernel_isa() == KernelIsa::kAvx512) {
+      kernel_177 = &aotic_kernels::avx512::k4_add;
+    }
+    if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_177 = &aotic_kernels::avx2::k4_add;
     }
     kernel_177(addmm_47_mm_data, p_lstm_bias_hh_l1_reverse_data_8,
@@ -6756,7 +7311,10 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     TensorHandle flip_1_copy_9;
     const float* flip_1_data_9 = kernel_input<float>(flip_1.get(), 3, flip_1_layout_9, flip_1_copy_9);
     auto* kernel_178 = &aotic_kernels::base::k13_slice_squeeze_add;
-    if (kernels_avx2()) {
+    if (kernel_isa() == KernelIsa::kAvx512) {
+      kernel_178 = &aotic_kernels::avx512::k13_slice_squeeze_add;
+    }
+    if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_178 = &aotic_kernels::avx2::k13_slice_squeeze_add;
     }
     kernel_178(view_101_data, flip_1_data_9, aotic::runtime::data<float>(add_92.get()));
@@ -6804,7 +7362,10 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     const float* getitem_182_data = kernel_input<float>(getitem_182.get(), 3, getitem_182_layout,
         getitem_182_copy);
     auto* kernel_179 = &aotic_kernels::base::k2_sigmoid_sigmoid_tanh_mul_mul_add;
-    if (kernels_avx2()) {
+    if (kernel_isa() == KernelIsa::kAvx512) {
+      kernel_179 = &aotic_kernels::avx512::k2_sigmoid_sigmoid_tanh_mul_mul_add;
+    }
+    if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_179 = &aotic_kernels::avx2::k2_sigmoid_sigmoid_tanh_mul_mul_add;
     }
     kernel_179(getitem_181_data, add_91_data_1, getitem_180_data, getitem_182_data,
@@ -6831,7 +7392,10 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     TensorHandle add_93_copy;
     const float* add_93_data = kernel_input<float>(add_93.get(), 3, add_93_layout, add_93_copy);
     auto* kernel_180 = &aotic_kernels::base::k3_sigmoid_tanh_mul;
-    if (kernels_avx2()) {
+    if (kernel_isa() == KernelIsa::kAvx512) {
+      kernel_180 = &aotic_kernels::avx512::k3_sigmoid_tanh_mul;
+    }
+    if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_180 = &aotic_kernels::avx2::k3_sigmoid_tanh_mul;
     }
     kernel_180(getitem_183_data, add_93_data, aotic::runtime::data<float>(mul_137.get()));
@@ -6871,7 +7435,10 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     const float* p_lstm_bias_hh_l1_reverse_data_9 = kernel_input<float>(p_lstm_bias_hh_l1_reverse_1, 1,
         p_lstm_bias_hh_l1_reverse_layout_9, p_lstm_bias_hh_l1_reverse_copy_9);
     auto* kernel_181 = &aotic_kernels::base::k4_add;
-    if (kernels_avx2()) {
+    if (kernel_isa() == KernelIsa::kAvx512) {
+      kernel_181 = &aotic_kernels::avx512::k4_add;
+    }
+    if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_181 = &aotic_kernels::avx2::k4_add;
     }
     kernel_181(addmm_48_mm_data, p_lstm_bias_hh_l1_reverse_data_9,
@@ -6901,7 +7468,10 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     TensorHandle flip_1_copy_10;
     const float* flip_1_data_10 = kernel_input<float>(flip_1.get(), 3, flip_1_layout_10, flip_1_copy_10);
     auto* kernel_182 = &aotic_kernels::base::k14_slice_squeeze_add;
-    if (kernels_avx2()) {
+    if (kernel_isa() == KernelIsa::kAvx512) {
+      kernel_182 = &aotic_kernels::avx512::k14_slice_squeeze_add;
+    }
+    if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_182 = &aotic_kernels::avx2::k14_slice_squeeze_add;
     }
     kernel_182(view_103_data, flip_1_data_10, aotic::runtime::data<float>(add_94.get()));
@@ -6949,7 +7519,10 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     const float* getitem_186_data = kernel_input<float>(getitem_186.get(), 3, getitem_186_layout,
         getitem_186_copy);
     auto* kernel_183 = &aotic_kernels::base::k2_sigmoid_sigmoid_tanh_mul_mul_add;
-    if (kernels_avx2()) {
+    if (kernel_isa() == KernelIsa::kAvx512) {
+      kernel_183 = &aotic_kernels::avx512::k2_sigmoid_sigmoid_tanh_mul_mul_add;
+    }
+    if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_183 = &aotic_kernels::avx2::k2_sigmoid_sigmoid_tanh_mul_mul_add;
     }
     kernel_183(getitem_185_data, add_93_data_1, getitem_184_data, getitem_186_data,
@@ -6976,7 +7549,10 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     TensorHandle add_95_copy;
     const float* add_95_data = kernel_input<float>(add_95.get(), 3, add_95_layout, add_95_copy);
     auto* kernel_184 = &aotic_kernels::base::k3_sigmoid_tanh_mul;
-    if (kernels_avx2()) {
+    if (kernel_isa() == KernelIsa::kAvx512) {
+      kernel_184 = &aotic_kernels::avx512::k3_sigmoid_tanh_mul;
+    }
+    if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_184 = &aotic_kernels::avx2::k3_sigmoid_tanh_mul;
     }
     kernel_184(getitem_187_data, add_95_data, aotic::runtime::data<float>(mul_140.get()));
@@ -7016,7 +7592,10 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     const float* p_lstm_bias_hh_l1_reverse_data_10 = kernel_input<float>(p_lstm_bias_hh_l1_reverse_1, 1,
         p_lstm_bias_hh_l1_reverse_layout_10, p_lstm_bias_hh_l1_reverse_copy_10);
     auto* kernel_185 = &aotic_kernels::base::k4_add;
-    if (kernels_avx2()) {
+    if (kernel_isa() == KernelIsa::kAvx512) {
+      kernel_185 = &aotic_kernels::avx512::k4_add;
+    }
+    if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_185 = &aotic_kernels::avx2::k4_add;
     }
     kernel_185(addmm_49_mm_data, p_lstm_bias_hh_l1_reverse_data_10,
@@ -7046,7 +7625,10 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     TensorHandle flip_1_copy_11;
     const float* flip_1_data_11 = kernel_input<float>(flip_1.get(), 3, flip_1_layout_11, flip_1_copy_11);
     auto* kernel_186 = &aotic_kernels::base::k15_slice_squeeze_add;
-    if (kernels_avx2()) {
+    if (kernel_isa() == KernelIsa::kAvx512) {
+      kernel_186 = &aotic_kernels::avx512::k15_slice_squeeze_add;
+    }
+    if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_186 = &aotic_kernels::avx2::k15_slice_squeeze_add;
     }
     kernel_186(view_105_data, flip_1_data_11, aotic::runtime::data<float>(add_96.get()));
@@ -7099,7 +7681,10 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     const float* getitem_190_data = kernel_input<float>(getitem_190.get(), 3, getitem_190_layout,
         getitem_190_copy);
     auto* kernel_187 = &aotic_kernels::base::k16_sigmoid_sigmoid_tanh_sigmoid_mul_mul_add_tanh_mul;
-    if (kernels_avx2()) {
+    if (kernel_isa() == KernelIsa::kAvx512) {
+      kernel_187 = &aotic_kernels::avx512::k16_sigmoid_sigmoid_tanh_sigmoid_mul_mul_add_tanh_mul;
+    }
+    if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_187 = &aotic_kernels::avx2::k16_sigmoid_sigmoid_tanh_sigmoid_mul_mul_add_tanh_mul;
     }
     kernel_187(getitem_191_data, getitem_189_data, add_95_data_1, getitem_188_data, getitem_190_data,
@@ -7189,7 +7774,10 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     TensorHandle p_out_bias_copy;
     const float* p_out_bias_data = kernel_input<float>(p_out_bias_1, 1, p_out_bias_layout, p_out_bias_copy);
     auto* kernel_188 = &aotic_kernels::base::k18_add_log_softmax;
-    if (kernels_avx2()) {
+    if (kernel_isa() == KernelIsa::kAvx512) {
+      kernel_188 = &aotic_kernels::avx512::k18_add_log_softmax;
+    }
+    if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_188 = &aotic_kernels::avx2::k18_add_log_softmax;
     }
     kernel_188(view_110_data, p_out_bias_data, aotic::runtime::data<float>(_log_softmax.get()));
@@ -7386,6 +7974,7 @@ const aotic::runtime::ModelSpec& aotic_model_spec() { return kSpec; }
 #include "aotic/c_shim_cpu.h"
 #include "aotic/runtime/model_spec.h"
 #include "aotic/shim.h"
+#include "aotic/runtime/threads.h"
 // Helpers generated kernels call run on the host, and on the GPU when nvcc compiles for CUDA.
 #ifdef __CUDACC__
 #define AOTIC_HOST_DEVICE __host__ __device__
@@ -7408,9 +7997,34 @@ const aotic::runtime::ModelSpec& aotic_model_spec() { return kSpec; }
 // The constants' bytes, linked in from constants.S.
 extern "C" const uint8_t aotic_constants_blob[];
 
-// The generated kernels, defined in kernels_avx2_1.cpp, kernels_avx2_2.cpp, kernels_avx2_3.cpp,
+// The generated kernels, defined in kernels_avx512_1.cpp, kernels_avx512_2.cpp,
+// kernels_avx512_3.cpp, kernels_avx2_1.cpp, kernels_avx2_2.cpp, kernels_avx2_3.cpp,
 // kernels_base_1.cpp, kernels_base_2.cpp, kernels_base_3.cpp.
 namespace aotic_kernels {
+namespace avx512 {
+void k0_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0);
+void k1_slice_squeeze_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0);
+void k2_sigmoid_sigmoid_tanh_mul_mul_add(const float* __restrict in0, const float* __restrict in1,
+    const float* __restrict in2, const float* __restrict in3, float* __restrict out0);
+void k3_sigmoid_tanh_mul(const float* __restrict in0, const float* __restrict in1, float* __restrict out0);
+void k4_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0);
+void k5_slice_squeeze_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0);
+void k6_slice_squeeze_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0);
+void k7_slice_squeeze_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0);
+void k8_slice_squeeze_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0);
+void k9_slice_squeeze_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0);
+void k10_slice_squeeze_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0);
+void k11_slice_squeeze_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0);
+void k12_slice_squeeze_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0);
+void k13_slice_squeeze_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0);
+void k14_slice_squeeze_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0);
+void k15_slice_squeeze_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0);
+void k16_sigmoid_sigmoid_tanh_sigmoid_mul_mul_add_tanh_mul(const float* __restrict in0,
+    const float* __restrict in1, const float* __restrict in2, const float* __restrict in3,
+    const float* __restrict in4, float* __restrict out0);
+void k17_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0);
+void k18_add_log_softmax(const float* __restrict in0, const float* __restrict in1, float* __restrict out0);
+}  // namespace avx512
 namespace avx2 {
 void k0_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0);
 void k1_slice_squeeze_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0);
@@ -7497,14 +8111,9 @@ const T* kernel_input(AtenTensorHandle t, int64_t rank, const int64_t* strides, 
   return aotic::runtime::data<const T>(scratch.get());
 }
 
-/// Whether this CPU runs the AVX2/FMA build of the kernels (asked once).
-inline bool kernels_avx2() {
-  static const bool yes = [] {
-    __builtin_cpu_init();
-    return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
-  }();
-  return yes;
-}
+// Which copy of the kernels a launch takes (aotic/runtime/threads.h).
+using aotic::runtime::kernel_isa;
+using aotic::runtime::KernelIsa;
 
 // The folded constants, computed from the others whenever the constants are set.
 AOTIC_UNOPTIMISED void fold(aotic::runtime::RunState& state, AtenTensorHandle* outputs) {
@@ -8005,6 +8614,1682 @@ void aotic_fold_constants(aotic::runtime::RunState& state, AtenTensorHandle* out
   fold(state, outputs);
 }
 
+// ---- kernels_avx512_1.cpp ----
+// Generated by aotic 0.1.0 from lstm_tagger.core.pt2: kernels of model.cpp, AVX-512 build, part 1 of 3.
+// Generated code: do not edit.
+#include <cstdint>
+#include <type_traits>
+#ifdef __CUDACC__
+#include <cmath>
+#endif
+// Helpers generated kernels call run on the host, and on the GPU when nvcc compiles for CUDA.
+#ifdef __CUDACC__
+#define AOTIC_HOST_DEVICE __host__ __device__
+#else
+#define AOTIC_HOST_DEVICE
+#endif
+#include "aotic/runtime/threads.h"
+
+namespace aotic_kernels {
+namespace {
+
+// Host and device: generated CUDA kernels call the same functions (the CPU polynomials below are
+// for vectorised host loops; GPU code calls the device's own exp, tanh and erf).
+#define KM_FN AOTIC_HOST_DEVICE inline
+namespace km {
+
+/// The C library's math for float and double (integers as double, as <cmath> takes them).
+namespace libm {
+#ifdef __CUDACC__
+#define KM_LIBM(name) using std::name;
+#define KM_LIBM2(name) using std::name;
+#else
+#define KM_LIBM(name)                                           \
+  inline float name(float x) { return __builtin_##name##f(x); } \
+  inline double name(double x) { return __builtin_##name(x); }  \
+  template <typename T>                                         \
+  inline double name(T x) {                                     \
+    return __builtin_##name(static_cast<double>(x));            \
+  }
+#define KM_LIBM2(name)                                                       \
+  inline float name(float a, float b) { return __builtin_##name##f(a, b); }  \
+  inline double name(double a, double b) { return __builtin_##name(a, b); }  \
+  template <typename T>                                                      \
+  inline double name(T a, T b) {                                             \
+    return __builtin_##name(static_cast<double>(a), static_cast<double>(b)); \
+  }
+#endif
+KM_LIBM(exp)
+KM_LIBM(exp2)
+KM_LIBM(expm1)
+KM_LIBM(log)
+KM_LIBM(log2)
+KM_LIBM(log10)
+KM_LIBM(log1p)
+KM_LIBM(sqrt)
+KM_LIBM(sin)
+KM_LIBM(cos)
+KM_LIBM(tan)
+KM_LIBM(asin)
+KM_LIBM(acos)
+KM_LIBM(atan)
+KM_LIBM(sinh)
+KM_LIBM(cosh)
+KM_LIBM(tanh)
+KM_LIBM(asinh)
+KM_LIBM(acosh)
+KM_LIBM(atanh)
+KM_LIBM(erf)
+KM_LIBM(erfc)
+KM_LIBM(floor)
+KM_LIBM(ceil)
+KM_LIBM(trunc)
+KM_LIBM(nearbyint)
+KM_LIBM(fabs)
+KM_LIBM2(pow)
+KM_LIBM2(atan2)
+KM_LIBM2(fmod)
+#undef KM_LIBM
+#undef KM_LIBM2
+}  // namespace libm
+
+/// Infinity and a quiet NaN of a floating-point type.
+#ifdef __CUDACC_RTC__
+template <typename T>
+KM_FN constexpr T infinity() {
+  return static_cast<T>(__builtin_bit_cast(double, 0x7ff0000000000000ul));
+}
+template <typename T>
+KM_FN constexpr T quiet_nan() {
+  return static_cast<T>(__builtin_bit_cast(double, 0x7ff8000000000000ul));
+}
+#define KM_MEMCPY memcpy
+#else
+template <typename T>
+KM_FN constexpr T infinity() {
+  return static_cast<T>(__builtin_huge_val());
+}
+template <typename T>
+KM_FN constexpr T quiet_nan() {
+  return static_cast<T>(__builtin_nan(""));
+}
+#define KM_MEMCPY __builtin_memcpy
+#endif
+template <typename T>
+KM_FN T fmod(T a, T b) {
+  return libm::fmod(a, b);
+}
+
+template <typename T>
+constexpr bool kWraps = std::is_integral_v<T> && !std::is_same_v<T, bool>;
+
+template <typename T>
+KM_FN T add(T a, T b) {
+  if constexpr (kWraps<T>) {
+    return static_cast<T>(static_cast<uint64_t>(a) + static_cast<uint64_t>(b));
+  } else {
+    return a + b;
+  }
+}
+template <typename T>
+KM_FN T sub(T a, T b) {
+  if constexpr (kWraps<T>) {
+    return static_cast<T>(static_cast<uint64_t>(a) - static_cast<uint64_t>(b));
+  } else {
+    return a - b;
+  }
+}
+template <typename T>
+KM_FN T mul(T a, T b) {
+  if constexpr (kWraps<T>) {
+    return static_cast<T>(static_cast<uint64_t>(a) * static_cast<uint64_t>(b));
+  } else {
+    return a * b;
+  }
+}
+template <typename T>
+KM_FN T neg(T a) {
+  if constexpr (kWraps<T>) {
+    return static_cast<T>(uint64_t{0} - static_cast<uint64_t>(a));
+  } else {
+    return -a;
+  }
+}
+template <typename T>
+KM_FN T abs(T a) {
+  if constexpr (kWraps<T>) {
+    return a < 0 ? neg(a) : a;
+  } else if constexpr (std::is_same_v<T, bool>) {
+    return a;
+  } else {
+    return libm::fabs(a);
+  }
+}
+template <typename T>
+KM_FN T maximum(T a, T b) {
+  if constexpr (std::is_floating_point_v<T>) {
+    return a != a ? a : b != b ? b : a > b ? a : b;
+  } else {
+    return a > b ? a : b;
+  }
+}
+template <typename T>
+KM_FN T minimum(T a, T b) {
+  if constexpr (std::is_floating_point_v<T>) {
+    return a != a ? a : b != b ? b : a < b ? a : b;
+  } else {
+    return a < b ? a : b;
+  }
+}
+/// PyTorch's conversion: to bool is `!= 0`; otherwise C++'s (floats to integers truncate).
+template <typename To, typename From>
+KM_FN To convert(From v) {
+  if constexpr (std::is_same_v<To, bool>) {
+    return v != From(0);
+  } else {
+    return static_cast<To>(v);
+  }
+}
+/// expf in straight-line arithmetic (Cephes' polynomial, within 2 ulp), so that `omp simd` loops
+/// calling it vectorise; NaN, infinities and underflow as std::exp.
+KM_FN float exp_float(float x) {
+  float c = x < 88.3762626647949f ? x : 88.3762626647949f;
+  c = c > -88.3762626647949f ? c : -88.3762626647949f;
+  // n = round(c * log2(e)) by adding 1.5 * 2^23: exact for |n| < 2^22, no conversion or libm call,
+  // so the loop still vectorises; its bits hold n as an integer.
+  const float shifted = c * 1.44269504088896341f + 12582912.0f;
+  const float n = shifted - 12582912.0f;
+  float r = c - n * 0.693359375f;
+  r = r - n * -2.12194440e-4f;
+  const float z = r * r;
+  float y = 1.9875691500e-4f;
+  y = y * r + 1.3981999507e-3f;
+  y = y * r + 8.3334519073e-3f;
+  y = y * r + 4.1665795894e-2f;
+  y = y * r + 1.6666665459e-1f;
+  y = y * r + 5.0000001201e-1f;
+  y = y * z + r + 1.0f;
+  int32_t ni;
+  KM_MEMCPY(&ni, &shifted, sizeof(ni));
+  ni -= 0x4B400000;
+  // 2^n as two factors, each a normal float for n in [-127, 128].
+  const int32_t half = ni / 2;
+  const int32_t bits_a = (half + 127) * (1 << 23), bits_b = (ni - half + 127) * (1 << 23);
+  float scale_a, scale_b;
+  KM_MEMCPY(&scale_a, &bits_a, sizeof(scale_a));
+  KM_MEMCPY(&scale_b, &bits_b, sizeof(scale_b));
+  float e = y * scale_a * scale_b;
+  e = x > 88.7228391f ? infinity<float>() : e;
+  e = x < -103.972084f ? 0.0f : e;
+  return x != x ? x : e;
+}
+template <typename T>
+KM_FN T exp(T x) {
+#ifdef __CUDA_ARCH__
+  return libm::exp(x);
+#else
+  if constexpr (std::is_same_v<T, float>) {
+    return exp_float(x);
+  } else {
+    return libm::exp(x);
+  }
+#endif
+}
+template <typename T>
+KM_FN T exp2(T x) {
+  return libm::exp2(x);
+}
+template <typename T>
+KM_FN T expm1(T x) {
+  return libm::expm1(x);
+}
+template <typename T>
+KM_FN T log(T x) {
+  return libm::log(x);
+}
+template <typename T>
+KM_FN T log2(T x) {
+  return libm::log2(x);
+}
+template <typename T>
+KM_FN T log10(T x) {
+  return libm::log10(x);
+}
+template <typename T>
+KM_FN T log1p(T x) {
+  return libm::log1p(x);
+}
+template <typename T>
+KM_FN T sqrt(T x) {
+  return libm::sqrt(x);
+}
+template <typename T>
+KM_FN T rsqrt(T x) {
+  return T(1) / libm::sqrt(x);
+}
+template <typename T>
+KM_FN T reciprocal(T x) {
+  return T(1) / x;
+}
+template <typename T>
+KM_FN T sin(T x) {
+  return libm::sin(x);
+}
+template <typename T>
+KM_FN T cos(T x) {
+  return libm::cos(x);
+}
+template <typename T>
+KM_FN T tan(T x) {
+  return libm::tan(x);
+}
+template <typename T>
+KM_FN T asin(T x) {
+  return libm::asin(x);
+}
+template <typename T>
+KM_FN T acos(T x) {
+  return libm::acos(x);
+}
+template <typename T>
+KM_FN T atan(T x) {
+  return libm::atan(x);
+}
+template <typename T>
+KM_FN T sinh(T x) {
+  return libm::sinh(x);
+}
+template <typename T>
+KM_FN T cosh(T x) {
+  return libm::cosh(x);
+}
+template <typename T>
+KM_FN T tanh(T x) {
+#ifdef __CUDA_ARCH__
+  return libm::tanh(x);
+#else
+  if constexpr (std::is_same_v<T, float>) {
+    // 1 - 2 / (e^2x + 1), vectorisable; odd, and exact at the saturated ends.
+    const float a = x < 0 ? -x : x;
+    const float t = 1.0f - 2.0f / (exp_float(2.0f * a) + 1.0f);
+    const float r = a < 0.0004f ? a : t;
+    return x != x ? x : x < 0 ? -r : r;
+  } else {
+    return libm::tanh(x);
+  }
+#endif
+}
+template <typename T>
+KM_FN T asinh(T x) {
+  return libm::asinh(x);
+}
+template <typename T>
+KM_FN T acosh(T x) {
+  return libm::acosh(x);
+}
+template <typename T>
+KM_FN T atanh(T x) {
+  return libm::atanh(x);
+}
+template <typename T>
+KM_FN T erf(T x) {
+#ifdef __CUDA_ARCH__
+  return libm::erf(x);
+#else
+  if constexpr (std::is_same_v<T, float>) {
+    // Abramowitz and Stegun 7.1.26 (absolute error below 1.5e-7), vectorisable.
+    const float a = x < 0 ? -x : x;
+    const float t = 1.0f / (1.0f + 0.3275911f * a);
+    float p = 1.061405429f;
+    p = p * t - 1.453152027f;
+    p = p * t + 1.421413741f;
+    p = p * t - 0.284496736f;
+    p = p * t + 0.254829592f;
+    const float r = 1.0f - p * t * exp_float(-a * a);
+    return x != x ? x : x < 0 ? -r : r;
+  } else {
+    return libm::erf(x);
+  }
+#endif
+}
+template <typename T>
+KM_FN T erfc(T x) {
+  return libm::erfc(x);
+}
+template <typename T>
+KM_FN T floor(T x) {
+  return libm::floor(x);
+}
+template <typename T>
+KM_FN T ceil(T x) {
+  return libm::ceil(x);
+}
+template <typename T>
+KM_FN T trunc(T x) {
+  return libm::trunc(x);
+}
+/// Half to even, as torch.round.
+template <typename T>
+KM_FN T round(T x) {
+  return libm::nearbyint(x);
+}
+template <typename T>
+KM_FN T frac(T x) {
+  return x - libm::trunc(x);
+}
+template <typename T>
+KM_FN T sign(T x) {
+  if constexpr (std::is_same_v<T, bool>) {
+    return x;
+  } else {
+    return static_cast<T>((T(0) < x) - (x < T(0)));
+  }
+}
+template <typename T>
+KM_FN T sigmoid(T x) {
+  return T(1) / (T(1) + exp(-x));
+}
+template <typename T>
+KM_FN T relu(T x) {
+  if constexpr (std::is_same_v<T, bool>) {
+    return x;
+  } else {
+    return maximum(x, T(0));
+  }
+}
+template <typename T>
+KM_FN T gelu(T x) {
+  return T(0.5) * x * (T(1) + erf(x * T(0.70710678118654752440)));
+}
+template <typename T>
+KM_FN T gelu_tanh(T x) {
+  const T inner = T(0.79788456080286535588) * (x + T(0.044715) * x * x * x);
+  return T(0.5) * x * (T(1) + tanh(inner));
+}
+template <typename T>
+KM_FN T silu(T x) {
+  return x / (T(1) + exp(-x));
+}
+template <typename T>
+KM_FN T mish(T x) {
+  return x * libm::tanh(libm::log1p(libm::exp(x)));
+}
+template <typename T>
+KM_FN T hardsigmoid(T x) {
+  return minimum(maximum(x + T(3), T(0)), T(6)) / T(6);
+}
+template <typename T>
+KM_FN T hardswish(T x) {
+  return x * minimum(maximum(x + T(3), T(0)), T(6)) / T(6);
+}
+template <typename T>
+KM_FN T pow(T a, T b) {
+  return libm::pow(a, b);
+}
+template <typename T>
+KM_FN T atan2(T a, T b) {
+  return libm::atan2(a, b);
+}
+template <typename T>
+KM_FN bool isnan(T x) {
+  if constexpr (std::is_floating_point_v<T>) {
+    return x != x;
+  } else {
+    return false;
+  }
+}
+template <typename T>
+KM_FN bool isinf(T x) {
+  if constexpr (std::is_floating_point_v<T>) {
+    return x == infinity<T>() || x == -infinity<T>();
+  } else {
+    return false;
+  }
+}
+template <typename T>
+KM_FN T square(T x) {
+  return mul(x, x);
+}
+
+}  // namespace km
+
+}  // namespace
+#if defined(__clang__)
+#pragma clang attribute push(__attribute__((target( \
+    "avx512f,avx512bw,avx512cd,avx512dq,avx512vl,avx2,fma,f16c,bmi,bmi2"))), \
+    apply_to = function)
+#else
+#pragma GCC push_options
+#pragma GCC target("avx512f,avx512bw,avx512cd,avx512dq,avx512vl,avx2,fma,f16c,bmi,bmi2")
+#endif
+namespace avx512 {
+
+// nodes add, add_25
+void k0_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0) {
+  aotic::runtime::parallel_for(24, 4608, [&](int64_t i0_begin, int64_t i0_end) {
+    for (int64_t i0 = i0_begin; i0 < i0_end; ++i0) {
+      #pragma omp simd
+      for (int64_t i2 = 0; i2 < 192; ++i2) {
+        const float t0 = in0[192 * i0 + i2];
+        const float t1 = in1[i2];
+        const float t2 = km::add(t0, t1);
+        out0[192 * i0 + i2] = t2;
+      }
+    }
+  });
+}
+
+// nodes slice_9, squeeze_8, add_1, slice_21, squeeze_22, add_26, slice_33, squeeze_36, add_50, ...
+void k1_slice_squeeze_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0) {
+  aotic::runtime::parallel_for(384, 384, [&](int64_t i1_begin, int64_t i1_end) {
+    #pragma omp simd
+    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
+      const float t0 = in0[i1];
+      const float t1 = in1[i1];
+      const float t2 = km::add(t0, t1);
+      out0[i1] = t2;
+    }
+  });
+}
+
+// nodes sigmoid, sigmoid_1, tanh, mul, mul_1, add_2, sigmoid_3, sigmoid_4, tanh_2, mul_3, ...
+void k2_sigmoid_sigmoid_tanh_mul_mul_add(const float* __restrict in0, const float* __restrict in1,
+    const float* __restrict in2, const float* __restrict in3, float* __restrict out0) {
+  aotic::runtime::parallel_for(2, 96, [&](int64_t i1_begin, int64_t i1_end) {
+    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
+      #pragma omp simd
+      for (int64_t i2 = 0; i2 < 48; ++i2) {
+        const float t0 = in0[192 * i1 + i2];
+        const float t1 = km::sigmoid(t0);
+        const float t2 = in1[48 * i1 + i2];
+        const float t3 = km::mul(t1, t2);
+        const float t4 = in2[192 * i1 + i2];
+        const float t5 = km::sigmoid(t4);
+        const float t6 = in3[192 * i1 + i2];
+        const float t7 = km::tanh(t6);
+        const float t8 = km::mul(t5, t7);
+        const float t9 = km::add(t3, t8);
+        out0[48 * i1 + i2] = t9;
+      }
+    }
+  });
+}
+
+// nodes sigmoid_2, tanh_1, mul_2, sigmoid_5, tanh_3, mul_5, sigmoid_8, tanh_5, mul_8, ...
+void k3_sigmoid_tanh_mul(const float* __restrict in0, const float* __restrict in1, float* __restrict out0) {
+  aotic::runtime::parallel_for(2, 96, [&](int64_t i1_begin, int64_t i1_end) {
+    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
+      #pragma omp simd
+      for (int64_t i2 = 0; i2 < 48; ++i2) {
+        const float t0 = in0[192 * i1 + i2];
+        const float t1 = km::sigmoid(t0);
+        const float t2 = in1[48 * i1 + i2];
+        const float t3 = km::tanh(t2);
+        const float t4 = km::mul(t1, t3);
+        out0[48 * i1 + i2] = t4;
+      }
+    }
+  });
+}
+
+// nodes addmm_1, addmm_2, addmm_3, addmm_4, addmm_5, addmm_6, addmm_7, addmm_8, addmm_9, ...
+void k4_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0) {
+  aotic::runtime::parallel_for(2, 384, [&](int64_t i0_begin, int64_t i0_end) {
+    for (int64_t i0 = i0_begin; i0 < i0_end; ++i0) {
+      #pragma omp simd
+      for (int64_t i1 = 0; i1 < 192; ++i1) {
+        const float t0 = in0[192 * i0 + i1];
+        const float t1 = in1[i1];
+        const float t2 = km::add(t0, t1);
+        out0[192 * i0 + i1] = t2;
+      }
+    }
+  });
+}
+
+// nodes slice_10, squeeze_9, add_3, slice_22, squeeze_23, add_28, slice_34, squeeze_37, add_52, ...
+void k5_slice_squeeze_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0) {
+  aotic::runtime::parallel_for(384, 384, [&](int64_t i1_begin, int64_t i1_end) {
+    #pragma omp simd
+    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
+      const float t0 = in0[i1];
+      const float t1 = in1[i1 + 384];
+      const float t2 = km::add(t0, t1);
+      out0[i1] = t2;
+    }
+  });
+}
+
+// nodes slice_11, squeeze_10, add_5, slice_23, squeeze_24, add_30, slice_35, squeeze_38, ...
+void k6_slice_squeeze_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0) {
+  aotic::runtime::parallel_for(384, 384, [&](int64_t i1_begin, int64_t i1_end) {
+    #pragma omp simd
+    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
+      const float t0 = in0[i1];
+      const float t1 = in1[i1 + 768];
+      const float t2 = km::add(t0, t1);
+      out0[i1] = t2;
+    }
+  });
+}
+}  // namespace avx512
+#if defined(__clang__)
+#pragma clang attribute pop
+#else
+#pragma GCC pop_options
+#endif
+}  // namespace aotic_kernels
+
+// ---- kernels_avx512_2.cpp ----
+// Generated by aotic 0.1.0 from lstm_tagger.core.pt2: kernels of model.cpp, AVX-512 build, part 2 of 3.
+// Generated code: do not edit.
+#include <cstdint>
+#include <type_traits>
+#ifdef __CUDACC__
+#include <cmath>
+#endif
+// Helpers generated kernels call run on the host, and on the GPU when nvcc compiles for CUDA.
+#ifdef __CUDACC__
+#define AOTIC_HOST_DEVICE __host__ __device__
+#else
+#define AOTIC_HOST_DEVICE
+#endif
+#include "aotic/runtime/threads.h"
+
+namespace aotic_kernels {
+namespace {
+
+// Host and device: generated CUDA kernels call the same functions (the CPU polynomials below are
+// for vectorised host loops; GPU code calls the device's own exp, tanh and erf).
+#define KM_FN AOTIC_HOST_DEVICE inline
+namespace km {
+
+/// The C library's math for float and double (integers as double, as <cmath> takes them).
+namespace libm {
+#ifdef __CUDACC__
+#define KM_LIBM(name) using std::name;
+#define KM_LIBM2(name) using std::name;
+#else
+#define KM_LIBM(name)                                           \
+  inline float name(float x) { return __builtin_##name##f(x); } \
+  inline double name(double x) { return __builtin_##name(x); }  \
+  template <typename T>                                         \
+  inline double name(T x) {                                     \
+    return __builtin_##name(static_cast<double>(x));            \
+  }
+#define KM_LIBM2(name)                                                       \
+  inline float name(float a, float b) { return __builtin_##name##f(a, b); }  \
+  inline double name(double a, double b) { return __builtin_##name(a, b); }  \
+  template <typename T>                                                      \
+  inline double name(T a, T b) {                                             \
+    return __builtin_##name(static_cast<double>(a), static_cast<double>(b)); \
+  }
+#endif
+KM_LIBM(exp)
+KM_LIBM(exp2)
+KM_LIBM(expm1)
+KM_LIBM(log)
+KM_LIBM(log2)
+KM_LIBM(log10)
+KM_LIBM(log1p)
+KM_LIBM(sqrt)
+KM_LIBM(sin)
+KM_LIBM(cos)
+KM_LIBM(tan)
+KM_LIBM(asin)
+KM_LIBM(acos)
+KM_LIBM(atan)
+KM_LIBM(sinh)
+KM_LIBM(cosh)
+KM_LIBM(tanh)
+KM_LIBM(asinh)
+KM_LIBM(acosh)
+KM_LIBM(atanh)
+KM_LIBM(erf)
+KM_LIBM(erfc)
+KM_LIBM(floor)
+KM_LIBM(ceil)
+KM_LIBM(trunc)
+KM_LIBM(nearbyint)
+KM_LIBM(fabs)
+KM_LIBM2(pow)
+KM_LIBM2(atan2)
+KM_LIBM2(fmod)
+#undef KM_LIBM
+#undef KM_LIBM2
+}  // namespace libm
+
+/// Infinity and a quiet NaN of a floating-point type.
+#ifdef __CUDACC_RTC__
+template <typename T>
+KM_FN constexpr T infinity() {
+  return static_cast<T>(__builtin_bit_cast(double, 0x7ff0000000000000ul));
+}
+template <typename T>
+KM_FN constexpr T quiet_nan() {
+  return static_cast<T>(__builtin_bit_cast(double, 0x7ff8000000000000ul));
+}
+#define KM_MEMCPY memcpy
+#else
+template <typename T>
+KM_FN constexpr T infinity() {
+  return static_cast<T>(__builtin_huge_val());
+}
+template <typename T>
+KM_FN constexpr T quiet_nan() {
+  return static_cast<T>(__builtin_nan(""));
+}
+#define KM_MEMCPY __builtin_memcpy
+#endif
+template <typename T>
+KM_FN T fmod(T a, T b) {
+  return libm::fmod(a, b);
+}
+
+template <typename T>
+constexpr bool kWraps = std::is_integral_v<T> && !std::is_same_v<T, bool>;
+
+template <typename T>
+KM_FN T add(T a, T b) {
+  if constexpr (kWraps<T>) {
+    return static_cast<T>(static_cast<uint64_t>(a) + static_cast<uint64_t>(b));
+  } else {
+    return a + b;
+  }
+}
+template <typename T>
+KM_FN T sub(T a, T b) {
+  if constexpr (kWraps<T>) {
+    return static_cast<T>(static_cast<uint64_t>(a) - static_cast<uint64_t>(b));
+  } else {
+    return a - b;
+  }
+}
+template <typename T>
+KM_FN T mul(T a, T b) {
+  if constexpr (kWraps<T>) {
+    return static_cast<T>(static_cast<uint64_t>(a) * static_cast<uint64_t>(b));
+  } else {
+    return a * b;
+  }
+}
+template <typename T>
+KM_FN T neg(T a) {
+  if constexpr (kWraps<T>) {
+    return static_cast<T>(uint64_t{0} - static_cast<uint64_t>(a));
+  } else {
+    return -a;
+  }
+}
+template <typename T>
+KM_FN T abs(T a) {
+  if constexpr (kWraps<T>) {
+    return a < 0 ? neg(a) : a;
+  } else if constexpr (std::is_same_v<T, bool>) {
+    return a;
+  } else {
+    return libm::fabs(a);
+  }
+}
+template <typename T>
+KM_FN T maximum(T a, T b) {
+  if constexpr (std::is_floating_point_v<T>) {
+    return a != a ? a : b != b ? b : a > b ? a : b;
+  } else {
+    return a > b ? a : b;
+  }
+}
+template <typename T>
+KM_FN T minimum(T a, T b) {
+  if constexpr (std::is_floating_point_v<T>) {
+    return a != a ? a : b != b ? b : a < b ? a : b;
+  } else {
+    return a < b ? a : b;
+  }
+}
+/// PyTorch's conversion: to bool is `!= 0`; otherwise C++'s (floats to integers truncate).
+template <typename To, typename From>
+KM_FN To convert(From v) {
+  if constexpr (std::is_same_v<To, bool>) {
+    return v != From(0);
+  } else {
+    return static_cast<To>(v);
+  }
+}
+/// expf in straight-line arithmetic (Cephes' polynomial, within 2 ulp), so that `omp simd` loops
+/// calling it vectorise; NaN, infinities and underflow as std::exp.
+KM_FN float exp_float(float x) {
+  float c = x < 88.3762626647949f ? x : 88.3762626647949f;
+  c = c > -88.3762626647949f ? c : -88.3762626647949f;
+  // n = round(c * log2(e)) by adding 1.5 * 2^23: exact for |n| < 2^22, no conversion or libm call,
+  // so the loop still vectorises; its bits hold n as an integer.
+  const float shifted = c * 1.44269504088896341f + 12582912.0f;
+  const float n = shifted - 12582912.0f;
+  float r = c - n * 0.693359375f;
+  r = r - n * -2.12194440e-4f;
+  const float z = r * r;
+  float y = 1.9875691500e-4f;
+  y = y * r + 1.3981999507e-3f;
+  y = y * r + 8.3334519073e-3f;
+  y = y * r + 4.1665795894e-2f;
+  y = y * r + 1.6666665459e-1f;
+  y = y * r + 5.0000001201e-1f;
+  y = y * z + r + 1.0f;
+  int32_t ni;
+  KM_MEMCPY(&ni, &shifted, sizeof(ni));
+  ni -= 0x4B400000;
+  // 2^n as two factors, each a normal float for n in [-127, 128].
+  const int32_t half = ni / 2;
+  const int32_t bits_a = (half + 127) * (1 << 23), bits_b = (ni - half + 127) * (1 << 23);
+  float scale_a, scale_b;
+  KM_MEMCPY(&scale_a, &bits_a, sizeof(scale_a));
+  KM_MEMCPY(&scale_b, &bits_b, sizeof(scale_b));
+  float e = y * scale_a * scale_b;
+  e = x > 88.7228391f ? infinity<float>() : e;
+  e = x < -103.972084f ? 0.0f : e;
+  return x != x ? x : e;
+}
+template <typename T>
+KM_FN T exp(T x) {
+#ifdef __CUDA_ARCH__
+  return libm::exp(x);
+#else
+  if constexpr (std::is_same_v<T, float>) {
+    return exp_float(x);
+  } else {
+    return libm::exp(x);
+  }
+#endif
+}
+template <typename T>
+KM_FN T exp2(T x) {
+  return libm::exp2(x);
+}
+template <typename T>
+KM_FN T expm1(T x) {
+  return libm::expm1(x);
+}
+template <typename T>
+KM_FN T log(T x) {
+  return libm::log(x);
+}
+template <typename T>
+KM_FN T log2(T x) {
+  return libm::log2(x);
+}
+template <typename T>
+KM_FN T log10(T x) {
+  return libm::log10(x);
+}
+template <typename T>
+KM_FN T log1p(T x) {
+  return libm::log1p(x);
+}
+template <typename T>
+KM_FN T sqrt(T x) {
+  return libm::sqrt(x);
+}
+template <typename T>
+KM_FN T rsqrt(T x) {
+  return T(1) / libm::sqrt(x);
+}
+template <typename T>
+KM_FN T reciprocal(T x) {
+  return T(1) / x;
+}
+template <typename T>
+KM_FN T sin(T x) {
+  return libm::sin(x);
+}
+template <typename T>
+KM_FN T cos(T x) {
+  return libm::cos(x);
+}
+template <typename T>
+KM_FN T tan(T x) {
+  return libm::tan(x);
+}
+template <typename T>
+KM_FN T asin(T x) {
+  return libm::asin(x);
+}
+template <typename T>
+KM_FN T acos(T x) {
+  return libm::acos(x);
+}
+template <typename T>
+KM_FN T atan(T x) {
+  return libm::atan(x);
+}
+template <typename T>
+KM_FN T sinh(T x) {
+  return libm::sinh(x);
+}
+template <typename T>
+KM_FN T cosh(T x) {
+  return libm::cosh(x);
+}
+template <typename T>
+KM_FN T tanh(T x) {
+#ifdef __CUDA_ARCH__
+  return libm::tanh(x);
+#else
+  if constexpr (std::is_same_v<T, float>) {
+    // 1 - 2 / (e^2x + 1), vectorisable; odd, and exact at the saturated ends.
+    const float a = x < 0 ? -x : x;
+    const float t = 1.0f - 2.0f / (exp_float(2.0f * a) + 1.0f);
+    const float r = a < 0.0004f ? a : t;
+    return x != x ? x : x < 0 ? -r : r;
+  } else {
+    return libm::tanh(x);
+  }
+#endif
+}
+template <typename T>
+KM_FN T asinh(T x) {
+  return libm::asinh(x);
+}
+template <typename T>
+KM_FN T acosh(T x) {
+  return libm::acosh(x);
+}
+template <typename T>
+KM_FN T atanh(T x) {
+  return libm::atanh(x);
+}
+template <typename T>
+KM_FN T erf(T x) {
+#ifdef __CUDA_ARCH__
+  return libm::erf(x);
+#else
+  if constexpr (std::is_same_v<T, float>) {
+    // Abramowitz and Stegun 7.1.26 (absolute error below 1.5e-7), vectorisable.
+    const float a = x < 0 ? -x : x;
+    const float t = 1.0f / (1.0f + 0.3275911f * a);
+    float p = 1.061405429f;
+    p = p * t - 1.453152027f;
+    p = p * t + 1.421413741f;
+    p = p * t - 0.284496736f;
+    p = p * t + 0.254829592f;
+    const float r = 1.0f - p * t * exp_float(-a * a);
+    return x != x ? x : x < 0 ? -r : r;
+  } else {
+    return libm::erf(x);
+  }
+#endif
+}
+template <typename T>
+KM_FN T erfc(T x) {
+  return libm::erfc(x);
+}
+template <typename T>
+KM_FN T floor(T x) {
+  return libm::floor(x);
+}
+template <typename T>
+KM_FN T ceil(T x) {
+  return libm::ceil(x);
+}
+template <typename T>
+KM_FN T trunc(T x) {
+  return libm::trunc(x);
+}
+/// Half to even, as torch.round.
+template <typename T>
+KM_FN T round(T x) {
+  return libm::nearbyint(x);
+}
+template <typename T>
+KM_FN T frac(T x) {
+  return x - libm::trunc(x);
+}
+template <typename T>
+KM_FN T sign(T x) {
+  if constexpr (std::is_same_v<T, bool>) {
+    return x;
+  } else {
+    return static_cast<T>((T(0) < x) - (x < T(0)));
+  }
+}
+template <typename T>
+KM_FN T sigmoid(T x) {
+  return T(1) / (T(1) + exp(-x));
+}
+template <typename T>
+KM_FN T relu(T x) {
+  if constexpr (std::is_same_v<T, bool>) {
+    return x;
+  } else {
+    return maximum(x, T(0));
+  }
+}
+template <typename T>
+KM_FN T gelu(T x) {
+  return T(0.5) * x * (T(1) + erf(x * T(0.70710678118654752440)));
+}
+template <typename T>
+KM_FN T gelu_tanh(T x) {
+  const T inner = T(0.79788456080286535588) * (x + T(0.044715) * x * x * x);
+  return T(0.5) * x * (T(1) + tanh(inner));
+}
+template <typename T>
+KM_FN T silu(T x) {
+  return x / (T(1) + exp(-x));
+}
+template <typename T>
+KM_FN T mish(T x) {
+  return x * libm::tanh(libm::log1p(libm::exp(x)));
+}
+template <typename T>
+KM_FN T hardsigmoid(T x) {
+  return minimum(maximum(x + T(3), T(0)), T(6)) / T(6);
+}
+template <typename T>
+KM_FN T hardswish(T x) {
+  return x * minimum(maximum(x + T(3), T(0)), T(6)) / T(6);
+}
+template <typename T>
+KM_FN T pow(T a, T b) {
+  return libm::pow(a, b);
+}
+template <typename T>
+KM_FN T atan2(T a, T b) {
+  return libm::atan2(a, b);
+}
+template <typename T>
+KM_FN bool isnan(T x) {
+  if constexpr (std::is_floating_point_v<T>) {
+    return x != x;
+  } else {
+    return false;
+  }
+}
+template <typename T>
+KM_FN bool isinf(T x) {
+  if constexpr (std::is_floating_point_v<T>) {
+    return x == infinity<T>() || x == -infinity<T>();
+  } else {
+    return false;
+  }
+}
+template <typename T>
+KM_FN T square(T x) {
+  return mul(x, x);
+}
+
+}  // namespace km
+
+}  // namespace
+#if defined(__clang__)
+#pragma clang attribute push(__attribute__((target( \
+    "avx512f,avx512bw,avx512cd,avx512dq,avx512vl,avx2,fma,f16c,bmi,bmi2"))), \
+    apply_to = function)
+#else
+#pragma GCC push_options
+#pragma GCC target("avx512f,avx512bw,avx512cd,avx512dq,avx512vl,avx2,fma,f16c,bmi,bmi2")
+#endif
+namespace avx512 {
+
+// nodes slice_12, squeeze_11, add_7, slice_24, squeeze_25, add_32, slice_36, squeeze_39, ...
+void k7_slice_squeeze_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0) {
+  aotic::runtime::parallel_for(384, 384, [&](int64_t i1_begin, int64_t i1_end) {
+    #pragma omp simd
+    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
+      const float t0 = in0[i1];
+      const float t1 = in1[i1 + 1152];
+      const float t2 = km::add(t0, t1);
+      out0[i1] = t2;
+    }
+  });
+}
+
+// nodes slice_13, squeeze_12, add_9, slice_25, squeeze_26, add_34, slice_37, squeeze_40, ...
+void k8_slice_squeeze_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0) {
+  aotic::runtime::parallel_for(384, 384, [&](int64_t i1_begin, int64_t i1_end) {
+    #pragma omp simd
+    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
+      const float t0 = in0[i1];
+      const float t1 = in1[i1 + 1536];
+      const float t2 = km::add(t0, t1);
+      out0[i1] = t2;
+    }
+  });
+}
+
+// nodes slice_14, squeeze_13, add_11, slice_26, squeeze_27, add_36, slice_38, squeeze_41, ...
+void k9_slice_squeeze_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0) {
+  aotic::runtime::parallel_for(384, 384, [&](int64_t i1_begin, int64_t i1_end) {
+    #pragma omp simd
+    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
+      const float t0 = in0[i1];
+      const float t1 = in1[i1 + 1920];
+      const float t2 = km::add(t0, t1);
+      out0[i1] = t2;
+    }
+  });
+}
+
+// nodes slice_15, squeeze_14, add_13, slice_27, squeeze_28, add_38, slice_39, squeeze_42, ...
+void k10_slice_squeeze_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0) {
+  aotic::runtime::parallel_for(384, 384, [&](int64_t i1_begin, int64_t i1_end) {
+    #pragma omp simd
+    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
+      const float t0 = in0[i1];
+      const float t1 = in1[i1 + 2304];
+      const float t2 = km::add(t0, t1);
+      out0[i1] = t2;
+    }
+  });
+}
+
+// nodes slice_16, squeeze_15, add_15, slice_28, squeeze_29, add_40, slice_40, squeeze_43, ...
+void k11_slice_squeeze_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0) {
+  aotic::runtime::parallel_for(384, 384, [&](int64_t i1_begin, int64_t i1_end) {
+    #pragma omp simd
+    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
+      const float t0 = in0[i1];
+      const float t1 = in1[i1 + 2688];
+      const float t2 = km::add(t0, t1);
+      out0[i1] = t2;
+    }
+  });
+}
+
+// nodes slice_17, squeeze_16, add_17, slice_29, squeeze_30, add_42, slice_41, squeeze_44, ...
+void k12_slice_squeeze_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0) {
+  aotic::runtime::parallel_for(384, 384, [&](int64_t i1_begin, int64_t i1_end) {
+    #pragma omp simd
+    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
+      const float t0 = in0[i1];
+      const float t1 = in1[i1 + 3072];
+      const float t2 = km::add(t0, t1);
+      out0[i1] = t2;
+    }
+  });
+}
+
+// nodes slice_18, squeeze_17, add_19, slice_30, squeeze_31, add_44, slice_42, squeeze_45, ...
+void k13_slice_squeeze_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0) {
+  aotic::runtime::parallel_for(384, 384, [&](int64_t i1_begin, int64_t i1_end) {
+    #pragma omp simd
+    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
+      const float t0 = in0[i1];
+      const float t1 = in1[i1 + 3456];
+      const float t2 = km::add(t0, t1);
+      out0[i1] = t2;
+    }
+  });
+}
+
+// nodes slice_19, squeeze_18, add_21, slice_31, squeeze_32, add_46, slice_43, squeeze_46, ...
+void k14_slice_squeeze_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0) {
+  aotic::runtime::parallel_for(384, 384, [&](int64_t i1_begin, int64_t i1_end) {
+    #pragma omp simd
+    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
+      const float t0 = in0[i1];
+      const float t1 = in1[i1 + 3840];
+      const float t2 = km::add(t0, t1);
+      out0[i1] = t2;
+    }
+  });
+}
+}  // namespace avx512
+#if defined(__clang__)
+#pragma clang attribute pop
+#else
+#pragma GCC pop_options
+#endif
+}  // namespace aotic_kernels
+
+// ---- kernels_avx512_3.cpp ----
+// Generated by aotic 0.1.0 from lstm_tagger.core.pt2: kernels of model.cpp, AVX-512 build, part 3 of 3.
+// Generated code: do not edit.
+#include <cstdint>
+#include <type_traits>
+#ifdef __CUDACC__
+#include <cmath>
+#endif
+// Helpers generated kernels call run on the host, and on the GPU when nvcc compiles for CUDA.
+#ifdef __CUDACC__
+#define AOTIC_HOST_DEVICE __host__ __device__
+#else
+#define AOTIC_HOST_DEVICE
+#endif
+#include "aotic/runtime/threads.h"
+
+namespace aotic_kernels {
+namespace {
+
+// Host and device: generated CUDA kernels call the same functions (the CPU polynomials below are
+// for vectorised host loops; GPU code calls the device's own exp, tanh and erf).
+#define KM_FN AOTIC_HOST_DEVICE inline
+namespace km {
+
+/// The C library's math for float and double (integers as double, as <cmath> takes them).
+namespace libm {
+#ifdef __CUDACC__
+#define KM_LIBM(name) using std::name;
+#define KM_LIBM2(name) using std::name;
+#else
+#define KM_LIBM(name)                                           \
+  inline float name(float x) { return __builtin_##name##f(x); } \
+  inline double name(double x) { return __builtin_##name(x); }  \
+  template <typename T>                                         \
+  inline double name(T x) {                                     \
+    return __builtin_##name(static_cast<double>(x));            \
+  }
+#define KM_LIBM2(name)                                                       \
+  inline float name(float a, float b) { return __builtin_##name##f(a, b); }  \
+  inline double name(double a, double b) { return __builtin_##name(a, b); }  \
+  template <typename T>                                                      \
+  inline double name(T a, T b) {                                             \
+    return __builtin_##name(static_cast<double>(a), static_cast<double>(b)); \
+  }
+#endif
+KM_LIBM(exp)
+KM_LIBM(exp2)
+KM_LIBM(expm1)
+KM_LIBM(log)
+KM_LIBM(log2)
+KM_LIBM(log10)
+KM_LIBM(log1p)
+KM_LIBM(sqrt)
+KM_LIBM(sin)
+KM_LIBM(cos)
+KM_LIBM(tan)
+KM_LIBM(asin)
+KM_LIBM(acos)
+KM_LIBM(atan)
+KM_LIBM(sinh)
+KM_LIBM(cosh)
+KM_LIBM(tanh)
+KM_LIBM(asinh)
+KM_LIBM(acosh)
+KM_LIBM(atanh)
+KM_LIBM(erf)
+KM_LIBM(erfc)
+KM_LIBM(floor)
+KM_LIBM(ceil)
+KM_LIBM(trunc)
+KM_LIBM(nearbyint)
+KM_LIBM(fabs)
+KM_LIBM2(pow)
+KM_LIBM2(atan2)
+KM_LIBM2(fmod)
+#undef KM_LIBM
+#undef KM_LIBM2
+}  // namespace libm
+
+/// Infinity and a quiet NaN of a floating-point type.
+#ifdef __CUDACC_RTC__
+template <typename T>
+KM_FN constexpr T infinity() {
+  return static_cast<T>(__builtin_bit_cast(double, 0x7ff0000000000000ul));
+}
+template <typename T>
+KM_FN constexpr T quiet_nan() {
+  return static_cast<T>(__builtin_bit_cast(double, 0x7ff8000000000000ul));
+}
+#define KM_MEMCPY memcpy
+#else
+template <typename T>
+KM_FN constexpr T infinity() {
+  return static_cast<T>(__builtin_huge_val());
+}
+template <typename T>
+KM_FN constexpr T quiet_nan() {
+  return static_cast<T>(__builtin_nan(""));
+}
+#define KM_MEMCPY __builtin_memcpy
+#endif
+template <typename T>
+KM_FN T fmod(T a, T b) {
+  return libm::fmod(a, b);
+}
+
+template <typename T>
+constexpr bool kWraps = std::is_integral_v<T> && !std::is_same_v<T, bool>;
+
+template <typename T>
+KM_FN T add(T a, T b) {
+  if constexpr (kWraps<T>) {
+    return static_cast<T>(static_cast<uint64_t>(a) + static_cast<uint64_t>(b));
+  } else {
+    return a + b;
+  }
+}
+template <typename T>
+KM_FN T sub(T a, T b) {
+  if constexpr (kWraps<T>) {
+    return static_cast<T>(static_cast<uint64_t>(a) - static_cast<uint64_t>(b));
+  } else {
+    return a - b;
+  }
+}
+template <typename T>
+KM_FN T mul(T a, T b) {
+  if constexpr (kWraps<T>) {
+    return static_cast<T>(static_cast<uint64_t>(a) * static_cast<uint64_t>(b));
+  } else {
+    return a * b;
+  }
+}
+template <typename T>
+KM_FN T neg(T a) {
+  if constexpr (kWraps<T>) {
+    return static_cast<T>(uint64_t{0} - static_cast<uint64_t>(a));
+  } else {
+    return -a;
+  }
+}
+template <typename T>
+KM_FN T abs(T a) {
+  if constexpr (kWraps<T>) {
+    return a < 0 ? neg(a) : a;
+  } else if constexpr (std::is_same_v<T, bool>) {
+    return a;
+  } else {
+    return libm::fabs(a);
+  }
+}
+template <typename T>
+KM_FN T maximum(T a, T b) {
+  if constexpr (std::is_floating_point_v<T>) {
+    return a != a ? a : b != b ? b : a > b ? a : b;
+  } else {
+    return a > b ? a : b;
+  }
+}
+template <typename T>
+KM_FN T minimum(T a, T b) {
+  if constexpr (std::is_floating_point_v<T>) {
+    return a != a ? a : b != b ? b : a < b ? a : b;
+  } else {
+    return a < b ? a : b;
+  }
+}
+/// PyTorch's conversion: to bool is `!= 0`; otherwise C++'s (floats to integers truncate).
+template <typename To, typename From>
+KM_FN To convert(From v) {
+  if constexpr (std::is_same_v<To, bool>) {
+    return v != From(0);
+  } else {
+    return static_cast<To>(v);
+  }
+}
+/// expf in straight-line arithmetic (Cephes' polynomial, within 2 ulp), so that `omp simd` loops
+/// calling it vectorise; NaN, infinities and underflow as std::exp.
+KM_FN float exp_float(float x) {
+  float c = x < 88.3762626647949f ? x : 88.3762626647949f;
+  c = c > -88.3762626647949f ? c : -88.3762626647949f;
+  // n = round(c * log2(e)) by adding 1.5 * 2^23: exact for |n| < 2^22, no conversion or libm call,
+  // so the loop still vectorises; its bits hold n as an integer.
+  const float shifted = c * 1.44269504088896341f + 12582912.0f;
+  const float n = shifted - 12582912.0f;
+  float r = c - n * 0.693359375f;
+  r = r - n * -2.12194440e-4f;
+  const float z = r * r;
+  float y = 1.9875691500e-4f;
+  y = y * r + 1.3981999507e-3f;
+  y = y * r + 8.3334519073e-3f;
+  y = y * r + 4.1665795894e-2f;
+  y = y * r + 1.6666665459e-1f;
+  y = y * r + 5.0000001201e-1f;
+  y = y * z + r + 1.0f;
+  int32_t ni;
+  KM_MEMCPY(&ni, &shifted, sizeof(ni));
+  ni -= 0x4B400000;
+  // 2^n as two factors, each a normal float for n in [-127, 128].
+  const int32_t half = ni / 2;
+  const int32_t bits_a = (half + 127) * (1 << 23), bits_b = (ni - half + 127) * (1 << 23);
+  float scale_a, scale_b;
+  KM_MEMCPY(&scale_a, &bits_a, sizeof(scale_a));
+  KM_MEMCPY(&scale_b, &bits_b, sizeof(scale_b));
+  float e = y * scale_a * scale_b;
+  e = x > 88.7228391f ? infinity<float>() : e;
+  e = x < -103.972084f ? 0.0f : e;
+  return x != x ? x : e;
+}
+template <typename T>
+KM_FN T exp(T x) {
+#ifdef __CUDA_ARCH__
+  return libm::exp(x);
+#else
+  if constexpr (std::is_same_v<T, float>) {
+    return exp_float(x);
+  } else {
+    return libm::exp(x);
+  }
+#endif
+}
+template <typename T>
+KM_FN T exp2(T x) {
+  return libm::exp2(x);
+}
+template <typename T>
+KM_FN T expm1(T x) {
+  return libm::expm1(x);
+}
+template <typename T>
+KM_FN T log(T x) {
+  return libm::log(x);
+}
+template <typename T>
+KM_FN T log2(T x) {
+  return libm::log2(x);
+}
+template <typename T>
+KM_FN T log10(T x) {
+  return libm::log10(x);
+}
+template <typename T>
+KM_FN T log1p(T x) {
+  return libm::log1p(x);
+}
+template <typename T>
+KM_FN T sqrt(T x) {
+  return libm::sqrt(x);
+}
+template <typename T>
+KM_FN T rsqrt(T x) {
+  return T(1) / libm::sqrt(x);
+}
+template <typename T>
+KM_FN T reciprocal(T x) {
+  return T(1) / x;
+}
+template <typename T>
+KM_FN T sin(T x) {
+  return libm::sin(x);
+}
+template <typename T>
+KM_FN T cos(T x) {
+  return libm::cos(x);
+}
+template <typename T>
+KM_FN T tan(T x) {
+  return libm::tan(x);
+}
+template <typename T>
+KM_FN T asin(T x) {
+  return libm::asin(x);
+}
+template <typename T>
+KM_FN T acos(T x) {
+  return libm::acos(x);
+}
+template <typename T>
+KM_FN T atan(T x) {
+  return libm::atan(x);
+}
+template <typename T>
+KM_FN T sinh(T x) {
+  return libm::sinh(x);
+}
+template <typename T>
+KM_FN T cosh(T x) {
+  return libm::cosh(x);
+}
+template <typename T>
+KM_FN T tanh(T x) {
+#ifdef __CUDA_ARCH__
+  return libm::tanh(x);
+#else
+  if constexpr (std::is_same_v<T, float>) {
+    // 1 - 2 / (e^2x + 1), vectorisable; odd, and exact at the saturated ends.
+    const float a = x < 0 ? -x : x;
+    const float t = 1.0f - 2.0f / (exp_float(2.0f * a) + 1.0f);
+    const float r = a < 0.0004f ? a : t;
+    return x != x ? x : x < 0 ? -r : r;
+  } else {
+    return libm::tanh(x);
+  }
+#endif
+}
+template <typename T>
+KM_FN T asinh(T x) {
+  return libm::asinh(x);
+}
+template <typename T>
+KM_FN T acosh(T x) {
+  return libm::acosh(x);
+}
+template <typename T>
+KM_FN T atanh(T x) {
+  return libm::atanh(x);
+}
+template <typename T>
+KM_FN T erf(T x) {
+#ifdef __CUDA_ARCH__
+  return libm::erf(x);
+#else
+  if constexpr (std::is_same_v<T, float>) {
+    // Abramowitz and Stegun 7.1.26 (absolute error below 1.5e-7), vectorisable.
+    const float a = x < 0 ? -x : x;
+    const float t = 1.0f / (1.0f + 0.3275911f * a);
+    float p = 1.061405429f;
+    p = p * t - 1.453152027f;
+    p = p * t + 1.421413741f;
+    p = p * t - 0.284496736f;
+    p = p * t + 0.254829592f;
+    const float r = 1.0f - p * t * exp_float(-a * a);
+    return x != x ? x : x < 0 ? -r : r;
+  } else {
+    return libm::erf(x);
+  }
+#endif
+}
+template <typename T>
+KM_FN T erfc(T x) {
+  return libm::erfc(x);
+}
+template <typename T>
+KM_FN T floor(T x) {
+  return libm::floor(x);
+}
+template <typename T>
+KM_FN T ceil(T x) {
+  return libm::ceil(x);
+}
+template <typename T>
+KM_FN T trunc(T x) {
+  return libm::trunc(x);
+}
+/// Half to even, as torch.round.
+template <typename T>
+KM_FN T round(T x) {
+  return libm::nearbyint(x);
+}
+template <typename T>
+KM_FN T frac(T x) {
+  return x - libm::trunc(x);
+}
+template <typename T>
+KM_FN T sign(T x) {
+  if constexpr (std::is_same_v<T, bool>) {
+    return x;
+  } else {
+    return static_cast<T>((T(0) < x) - (x < T(0)));
+  }
+}
+template <typename T>
+KM_FN T sigmoid(T x) {
+  return T(1) / (T(1) + exp(-x));
+}
+template <typename T>
+KM_FN T relu(T x) {
+  if constexpr (std::is_same_v<T, bool>) {
+    return x;
+  } else {
+    return maximum(x, T(0));
+  }
+}
+template <typename T>
+KM_FN T gelu(T x) {
+  return T(0.5) * x * (T(1) + erf(x * T(0.70710678118654752440)));
+}
+template <typename T>
+KM_FN T gelu_tanh(T x) {
+  const T inner = T(0.79788456080286535588) * (x + T(0.044715) * x * x * x);
+  return T(0.5) * x * (T(1) + tanh(inner));
+}
+template <typename T>
+KM_FN T silu(T x) {
+  return x / (T(1) + exp(-x));
+}
+template <typename T>
+KM_FN T mish(T x) {
+  return x * libm::tanh(libm::log1p(libm::exp(x)));
+}
+template <typename T>
+KM_FN T hardsigmoid(T x) {
+  return minimum(maximum(x + T(3), T(0)), T(6)) / T(6);
+}
+template <typename T>
+KM_FN T hardswish(T x) {
+  return x * minimum(maximum(x + T(3), T(0)), T(6)) / T(6);
+}
+template <typename T>
+KM_FN T pow(T a, T b) {
+  return libm::pow(a, b);
+}
+template <typename T>
+KM_FN T atan2(T a, T b) {
+  return libm::atan2(a, b);
+}
+template <typename T>
+KM_FN bool isnan(T x) {
+  if constexpr (std::is_floating_point_v<T>) {
+    return x != x;
+  } else {
+    return false;
+  }
+}
+template <typename T>
+KM_FN bool isinf(T x) {
+  if constexpr (std::is_floating_point_v<T>) {
+    return x == infinity<T>() || x == -infinity<T>();
+  } else {
+    return false;
+  }
+}
+template <typename T>
+KM_FN T square(T x) {
+  return mul(x, x);
+}
+
+}  // namespace km
+
+}  // namespace
+#if defined(__clang__)
+#pragma clang attribute push(__attribute__((target( \
+    "avx512f,avx512bw,avx512cd,avx512dq,avx512vl,avx2,fma,f16c,bmi,bmi2"))), \
+    apply_to = function)
+#else
+#pragma GCC push_options
+#pragma GCC target("avx512f,avx512bw,avx512cd,avx512dq,avx512vl,avx2,fma,f16c,bmi,bmi2")
+#endif
+namespace avx512 {
+
+// nodes slice_20, squeeze_19, add_23, slice_32, squeeze_33, add_48, slice_44, squeeze_47, ...
+void k15_slice_squeeze_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0) {
+  aotic::runtime::parallel_for(384, 384, [&](int64_t i1_begin, int64_t i1_end) {
+    #pragma omp simd
+    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
+      const float t0 = in0[i1];
+      const float t1 = in1[i1 + 4224];
+      const float t2 = km::add(t0, t1);
+      out0[i1] = t2;
+    }
+  });
+}
+
+// nodes sigmoid_33, sigmoid_34, tanh_22, sigmoid_35, mul_33, mul_34, add_24, tanh_23, mul_35, ...
+void k16_sigmoid_sigmoid_tanh_sigmoid_mul_mul_add_tanh_mul(const float* __restrict in0,
+    const float* __restrict in1, const float* __restrict in2, const float* __restrict in3,
+    const float* __restrict in4, float* __restrict out0) {
+  aotic::runtime::parallel_for(2, 96, [&](int64_t i1_begin, int64_t i1_end) {
+    for (int64_t i1 = i1_begin; i1 < i1_end; ++i1) {
+      #pragma omp simd
+      for (int64_t i2 = 0; i2 < 48; ++i2) {
+        const float t0 = in0[192 * i1 + i2];
+        const float t1 = km::sigmoid(t0);
+        const float t2 = in1[192 * i1 + i2];
+        const float t3 = km::sigmoid(t2);
+        const float t4 = in2[48 * i1 + i2];
+        const float t5 = km::mul(t3, t4);
+        const float t6 = in3[192 * i1 + i2];
+        const float t7 = km::sigmoid(t6);
+        const float t8 = in4[192 * i1 + i2];
+        const float t9 = km::tanh(t8);
+        const float t10 = km::mul(t7, t9);
+        const float t11 = km::add(t5, t10);
+        const float t12 = km::tanh(t11);
+        const float t13 = km::mul(t1, t12);
+        out0[48 * i1 + i2] = t13;
+      }
+    }
+  });
+}
+
+// nodes addmm_24, addmm_37
+void k17_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0) {
+  aotic::runtime::parallel_for(24, 4608, [&](int64_t i0_begin, int64_t i0_end) {
+    for (int64_t i0 = i0_begin; i0 < i0_end; ++i0) {
+      #pragma omp simd
+      for (int64_t i1 = 0; i1 < 192; ++i1) {
+        const float t0 = in0[192 * i0 + i1];
+        const float t1 = in1[i1];
+        const float t2 = km::add(t0, t1);
+        out0[192 * i0 + i1] = t2;
+      }
+    }
+  });
+}
+
+// nodes add_98, _log_softmax
+void k18_add_log_softmax(const float* __restrict in0, const float* __restrict in1, float* __restrict out0) {
+  aotic::runtime::parallel_for(24, 192, [&](int64_t i0_begin, int64_t i0_end) {
+    for (int64_t i0 = i0_begin; i0 < i0_end; ++i0) {
+      float max = -km::infinity<float>();
+      for (int64_t r0 = 0; r0 < 8; ++r0) {
+        const float t0 = in0[8 * i0 + r0];
+        const float t1 = in1[r0];
+        const float t2 = km::add(t0, t1);
+        max = km::maximum(max, t2);
+      }
+      float sum = 0.0f;
+      #pragma omp simd reduction(+ : sum)
+      for (int64_t r0 = 0; r0 < 8; ++r0) {
+        const float t3 = in0[8 * i0 + r0];
+        const float t4 = in1[r0];
+        const float t5 = km::add(t3, t4);
+        const float t6 = km::sub(t5, max);
+        const float t7 = km::exp(t6);
+        sum = km::add(sum, t7);
+      }
+      const float t8 = km::log(sum);
+      const float log_sum = t8;
+      #pragma omp simd
+      for (int64_t r0 = 0; r0 < 8; ++r0) {
+        const float t9 = in0[8 * i0 + r0];
+        const float t10 = in1[r0];
+        const float t11 = km::add(t9, t10);
+        const float t12 = km::sub(t11, max);
+        const float t13 = km::sub(t12, log_sum);
+        out0[8 * i0 + r0] = t13;
+      }
+    }
+  });
+}
+}  // namespace avx512
+#if defined(__clang__)
+#pragma clang attribute pop
+#else
+#pragma GCC pop_options
+#endif
+}  // namespace aotic_kernels
+
 // ---- kernels_avx2_1.cpp ----
 // Generated by aotic 0.1.0 from lstm_tagger.core.pt2: kernels of model.cpp, AVX2/FMA build, part 1 of 3.
 // Generated code: do not edit.
@@ -8446,7 +10731,9 @@ KM_FN T square(T x) {
 
 }  // namespace
 #if defined(__clang__)
-#pragma clang attribute push(__attribute__((target("avx2,fma,f16c,bmi,bmi2"))), apply_to = function)
+#pragma clang attribute push(__attribute__((target( \
+    "avx2,fma,f16c,bmi,bmi2"))), \
+    apply_to = function)
 #else
 #pragma GCC push_options
 #pragma GCC target("avx2,fma,f16c,bmi,bmi2")
@@ -9010,7 +11297,9 @@ KM_FN T square(T x) {
 
 }  // namespace
 #if defined(__clang__)
-#pragma clang attribute push(__attribute__((target("avx2,fma,f16c,bmi,bmi2"))), apply_to = function)
+#pragma clang attribute push(__attribute__((target( \
+    "avx2,fma,f16c,bmi,bmi2"))), \
+    apply_to = function)
 #else
 #pragma GCC push_options
 #pragma GCC target("avx2,fma,f16c,bmi,bmi2")
@@ -9569,7 +11858,9 @@ KM_FN T square(T x) {
 
 }  // namespace
 #if defined(__clang__)
-#pragma clang attribute push(__attribute__((target("avx2,fma,f16c,bmi,bmi2"))), apply_to = function)
+#pragma clang attribute push(__attribute__((target( \
+    "avx2,fma,f16c,bmi,bmi2"))), \
+    apply_to = function)
 #else
 #pragma GCC push_options
 #pragma GCC target("avx2,fma,f16c,bmi,bmi2")

@@ -6,6 +6,7 @@
 #include "aotic/c_shim_cpu.h"
 #include "aotic/runtime/model_spec.h"
 #include "aotic/shim.h"
+#include "aotic/runtime/threads.h"
 // Helpers generated kernels call run on the host, and on the GPU when nvcc compiles for CUDA.
 #ifdef __CUDACC__
 #define AOTIC_HOST_DEVICE __host__ __device__
@@ -28,10 +29,36 @@
 // The constants' bytes, linked in from constants.S.
 extern "C" const uint8_t aotic_constants_blob[];
 
-// The generated kernels, defined in kernels_avx2_1.cpp, kernels_avx2_2.cpp, kernels_avx2_3.cpp,
-// kernels_avx2_4.cpp, kernels_base_1.cpp, kernels_base_2.cpp, kernels_base_3.cpp,
-// kernels_base_4.cpp.
+// The generated kernels, defined in kernels_avx512_1.cpp, kernels_avx512_2.cpp,
+// kernels_avx512_3.cpp, kernels_avx512_4.cpp, kernels_avx2_1.cpp, kernels_avx2_2.cpp,
+// kernels_avx2_3.cpp, kernels_avx2_4.cpp, kernels_base_1.cpp, kernels_base_2.cpp,
+// kernels_base_3.cpp, kernels_base_4.cpp.
 namespace aotic_kernels {
+namespace avx512 {
+void k0_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0, int64_t s77);
+void k1_layer_norm(const float* __restrict in0, const float* __restrict in1, const float* __restrict in2,
+    float* __restrict out0, int64_t s77);
+void k2_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0, int64_t s77);
+void k3_permute_slice_squeeze_mul_expand_clone(const float* __restrict in0, float* __restrict out0,
+    int64_t s77);
+void k4_permute_slice_squeeze_permute_mul_expand_clone(const float* __restrict in0,
+    float* __restrict out0, int64_t s77);
+void k5_softmax(const float* __restrict in0, float* __restrict out0, int64_t s77);
+void k6_eq_logical_not(const float* __restrict in0, bool* __restrict out0, int64_t s77);
+void k7_logical_not_where(const float* __restrict in0, const float* __restrict in1,
+    const bool* __restrict in2, float* __restrict out0, int64_t s77);
+void k8_permute_slice_squeeze_expand_clone(const float* __restrict in0, float* __restrict out0, int64_t s77);
+void k9_permute_clone(const float* __restrict in0, float* __restrict out0, int64_t s77);
+void k10_add_add(const float* __restrict in0, const float* __restrict in1, const float* __restrict in2,
+    float* __restrict out0, int64_t s77);
+void k11_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0, int64_t s77);
+void k12_gelu(const float* __restrict in0, float* __restrict out0, int64_t s77);
+void k13_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0, int64_t s77);
+void k14_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0, int64_t s77);
+void k15_add_select_layer_norm(const float* __restrict in0, const float* __restrict in1,
+    const float* __restrict in2, const float* __restrict in3, float* __restrict out0, int64_t s77);
+void k16_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0, int64_t s77);
+}  // namespace avx512
 namespace avx2 {
 void k0_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0, int64_t s77);
 void k1_layer_norm(const float* __restrict in0, const float* __restrict in1, const float* __restrict in2,
@@ -120,14 +147,9 @@ const T* kernel_input(AtenTensorHandle t, int64_t rank, const int64_t* strides, 
   return aotic::runtime::data<const T>(scratch.get());
 }
 
-/// Whether this CPU runs the AVX2/FMA build of the kernels (asked once).
-inline bool kernels_avx2() {
-  static const bool yes = [] {
-    __builtin_cpu_init();
-    return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
-  }();
-  return yes;
-}
+// Which copy of the kernels a launch takes (aotic/runtime/threads.h).
+using aotic::runtime::kernel_isa;
+using aotic::runtime::KernelIsa;
 
 // The folded constants, computed from the others whenever the constants are set.
 AOTIC_UNOPTIMISED void fold(aotic::runtime::RunState& state, AtenTensorHandle* outputs) {
@@ -391,7 +413,10 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     TensorHandle p_pos_copy;
     const float* p_pos_data = kernel_input<float>(p_pos_1, 3, p_pos_layout, p_pos_copy);
     auto* kernel = &aotic_kernels::base::k0_add;
-    if (kernels_avx2()) {
+    if (kernel_isa() == KernelIsa::kAvx512) {
+      kernel = &aotic_kernels::avx512::k0_add;
+    }
+    if (kernel_isa() == KernelIsa::kAvx2) {
       kernel = &aotic_kernels::avx2::k0_add;
     }
     kernel(cat_data, p_pos_data, aotic::runtime::data<float>(add_17.get()), s77);
@@ -417,7 +442,10 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     const float* p_blocks_0_n1_bias_data = kernel_input<float>(p_blocks_0_n1_bias_1, 1,
         p_blocks_0_n1_bias_layout, p_blocks_0_n1_bias_copy);
     auto* kernel_1 = &aotic_kernels::base::k1_layer_norm;
-    if (kernels_avx2()) {
+    if (kernel_isa() == KernelIsa::kAvx512) {
+      kernel_1 = &aotic_kernels::avx512::k1_layer_norm;
+    }
+    if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_1 = &aotic_kernels::avx2::k1_layer_norm;
     }
     kernel_1(add_17_data, p_blocks_0_n1_weight_data, p_blocks_0_n1_bias_data,
@@ -458,7 +486,10 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     const float* p_blocks_0_qkv_bias_data = kernel_input<float>(p_blocks_0_qkv_bias_1, 1,
         p_blocks_0_qkv_bias_layout, p_blocks_0_qkv_bias_copy);
     auto* kernel_2 = &aotic_kernels::base::k2_add;
-    if (kernels_avx2()) {
+    if (kernel_isa() == KernelIsa::kAvx512) {
+      kernel_2 = &aotic_kernels::avx512::k2_add;
+    }
+    if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_2 = &aotic_kernels::avx2::k2_add;
     }
     kernel_2(addmm_mm_data, p_blocks_0_qkv_bias_data, aotic::runtime::data<float>(addmm.get()), s77);
@@ -493,7 +524,10 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     TensorHandle view_3_copy;
     const float* view_3_data = kernel_input<float>(view_3.get(), 5, view_3_layout, view_3_copy);
     auto* kernel_3 = &aotic_kernels::base::k3_permute_slice_squeeze_mul_expand_clone;
-    if (kernels_avx2()) {
+    if (kernel_isa() == KernelIsa::kAvx512) {
+      kernel_3 = &aotic_kernels::avx512::k3_permute_slice_squeeze_mul_expand_clone;
+    }
+    if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_3 = &aotic_kernels::avx2::k3_permute_slice_squeeze_mul_expand_clone;
     }
     kernel_3(view_3_data, aotic::runtime::data<float>(clone.get()), s77);
@@ -518,7 +552,10 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     TensorHandle view_3_copy_1;
     const float* view_3_data_1 = kernel_input<float>(view_3.get(), 5, view_3_layout_1, view_3_copy_1);
     auto* kernel_4 = &aotic_kernels::base::k4_permute_slice_squeeze_permute_mul_expand_clone;
-    if (kernels_avx2()) {
+    if (kernel_isa() == KernelIsa::kAvx512) {
+      kernel_4 = &aotic_kernels::avx512::k4_permute_slice_squeeze_permute_mul_expand_clone;
+    }
+    if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_4 = &aotic_kernels::avx2::k4_permute_slice_squeeze_permute_mul_expand_clone;
     }
     kernel_4(view_3_data_1, aotic::runtime::data<float>(clone_1.get()), s77);
@@ -558,7 +595,10 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     TensorHandle view_6_copy;
     const float* view_6_data = kernel_input<float>(view_6.get(), 4, view_6_layout, view_6_copy);
     auto* kernel_5 = &aotic_kernels::base::k5_softmax;
-    if (kernels_avx2()) {
+    if (kernel_isa() == KernelIsa::kAvx512) {
+      kernel_5 = &aotic_kernels::avx512::k5_softmax;
+    }
+    if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_5 = &aotic_kernels::avx2::k5_softmax;
     }
     kernel_5(view_6_data, aotic::runtime::data<float>(_softmax.get()), s77);
@@ -576,7 +616,10 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     TensorHandle view_6_copy_1;
     const float* view_6_data_1 = kernel_input<float>(view_6.get(), 4, view_6_layout_1, view_6_copy_1);
     auto* kernel_6 = &aotic_kernels::base::k6_eq_logical_not;
-    if (kernels_avx2()) {
+    if (kernel_isa() == KernelIsa::kAvx512) {
+      kernel_6 = &aotic_kernels::avx512::k6_eq_logical_not;
+    }
+    if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_6 = &aotic_kernels::avx2::k6_eq_logical_not;
     }
     kernel_6(view_6_data_1, aotic::runtime::data<bool>(logical_not.get()), s77);
@@ -614,7 +657,10 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     TensorHandle any_1_copy;
     const bool* any_1_data = kernel_input<bool>(any_1.get(), 4, any_1_layout, any_1_copy);
     auto* kernel_7 = &aotic_kernels::base::k7_logical_not_where;
-    if (kernels_avx2()) {
+    if (kernel_isa() == KernelIsa::kAvx512) {
+      kernel_7 = &aotic_kernels::avx512::k7_logical_not_where;
+    }
+    if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_7 = &aotic_kernels::avx2::k7_logical_not_where;
     }
     kernel_7(_softmax_data, full_like_data, any_1_data, aotic::runtime::data<float>(where.get()), s77);
@@ -646,7 +692,10 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     TensorHandle view_3_copy_2;
     const float* view_3_data_2 = kernel_input<float>(view_3.get(), 5, view_3_layout_2, view_3_copy_2);
     auto* kernel_8 = &aotic_kernels::base::k8_permute_slice_squeeze_expand_clone;
-    if (kernels_avx2()) {
+    if (kernel_isa() == KernelIsa::kAvx512) {
+      kernel_8 = &aotic_kernels::avx512::k8_permute_slice_squeeze_expand_clone;
+    }
+    if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_8 = &aotic_kernels::avx2::k8_permute_slice_squeeze_expand_clone;
     }
     kernel_8(view_3_data_2, aotic::runtime::data<float>(clone_2.get()), s77);
@@ -689,7 +738,10 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     TensorHandle view_9_copy;
     const float* view_9_data = kernel_input<float>(view_9.get(), 4, view_9_layout, view_9_copy);
     auto* kernel_9 = &aotic_kernels::base::k9_permute_clone;
-    if (kernels_avx2()) {
+    if (kernel_isa() == KernelIsa::kAvx512) {
+      kernel_9 = &aotic_kernels::avx512::k9_permute_clone;
+    }
+    if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_9 = &aotic_kernels::avx2::k9_permute_clone;
     }
     kernel_9(view_9_data, aotic::runtime::data<float>(clone_3.get()), s77);
@@ -780,7 +832,10 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     const float* p_blocks_0_proj_bias_data = kernel_input<float>(p_blocks_0_proj_bias_1, 1,
         p_blocks_0_proj_bias_layout, p_blocks_0_proj_bias_copy);
     auto* kernel_10 = &aotic_kernels::base::k10_add_add;
-    if (kernels_avx2()) {
+    if (kernel_isa() == KernelIsa::kAvx512) {
+      kernel_10 = &aotic_kernels::avx512::k10_add_add;
+    }
+    if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_10 = &aotic_kernels::avx2::k10_add_add;
     }
     kernel_10(add_17_data_1, view_13_data, p_blocks_0_proj_bias_data,
@@ -804,7 +859,10 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     const float* p_blocks_0_n2_bias_data = kernel_input<float>(p_blocks_0_n2_bias_1, 1,
         p_blocks_0_n2_bias_layout, p_blocks_0_n2_bias_copy);
     auto* kernel_11 = &aotic_kernels::base::k1_layer_norm;
-    if (kernels_avx2()) {
+    if (kernel_isa() == KernelIsa::kAvx512) {
+      kernel_11 = &aotic_kernels::avx512::k1_layer_norm;
+    }
+    if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_11 = &aotic_kernels::avx2::k1_layer_norm;
     }
     kernel_11(add_110_data, p_blocks_0_n2_weight_data, p_blocks_0_n2_bias_data,
@@ -845,7 +903,10 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     const float* p_blocks_0_fc1_bias_data = kernel_input<float>(p_blocks_0_fc1_bias_1, 1,
         p_blocks_0_fc1_bias_layout, p_blocks_0_fc1_bias_copy);
     auto* kernel_12 = &aotic_kernels::base::k11_add;
-    if (kernels_avx2()) {
+    if (kernel_isa() == KernelIsa::kAvx512) {
+      kernel_12 = &aotic_kernels::avx512::k11_add;
+    }
+    if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_12 = &aotic_kernels::avx2::k11_add;
     }
     kernel_12(addmm_1_mm_data, p_blocks_0_fc1_bias_data, aotic::runtime::data<float>(addmm_1.get()), s77);
@@ -871,7 +932,10 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     TensorHandle view_15_copy;
     const float* view_15_data = kernel_input<float>(view_15.get(), 3, view_15_layout, view_15_copy);
     auto* kernel_13 = &aotic_kernels::base::k12_gelu;
-    if (kernels_avx2()) {
+    if (kernel_isa() == KernelIsa::kAvx512) {
+      kernel_13 = &aotic_kernels::avx512::k12_gelu;
+    }
+    if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_13 = &aotic_kernels::avx2::k12_gelu;
     }
     kernel_13(view_15_data, aotic::runtime::data<float>(gelu.get()), s77);
@@ -911,7 +975,10 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     const float* p_blocks_0_fc2_bias_data = kernel_input<float>(p_blocks_0_fc2_bias_1, 1,
         p_blocks_0_fc2_bias_layout, p_blocks_0_fc2_bias_copy);
     auto* kernel_14 = &aotic_kernels::base::k13_add;
-    if (kernels_avx2()) {
+    if (kernel_isa() == KernelIsa::kAvx512) {
+      kernel_14 = &aotic_kernels::avx512::k13_add;
+    }
+    if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_14 = &aotic_kernels::avx2::k13_add;
     }
     kernel_14(addmm_2_mm_data, p_blocks_0_fc2_bias_data, aotic::runtime::data<float>(addmm_2.get()), s77);
@@ -936,7 +1003,10 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     TensorHandle view_17_copy;
     const float* view_17_data = kernel_input<float>(view_17.get(), 3, view_17_layout, view_17_copy);
     auto* kernel_15 = &aotic_kernels::base::k14_add;
-    if (kernels_avx2()) {
+    if (kernel_isa() == KernelIsa::kAvx512) {
+      kernel_15 = &aotic_kernels::avx512::k14_add;
+    }
+    if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_15 = &aotic_kernels::avx2::k14_add;
     }
     kernel_15(add_110_data_1, view_17_data, aotic::runtime::data<float>(add_151.get()), s77);
@@ -959,7 +1029,10 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     const float* p_blocks_1_n1_bias_data = kernel_input<float>(p_blocks_1_n1_bias_1, 1,
         p_blocks_1_n1_bias_layout, p_blocks_1_n1_bias_copy);
     auto* kernel_16 = &aotic_kernels::base::k1_layer_norm;
-    if (kernels_avx2()) {
+    if (kernel_isa() == KernelIsa::kAvx512) {
+      kernel_16 = &aotic_kernels::avx512::k1_layer_norm;
+    }
+    if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_16 = &aotic_kernels::avx2::k1_layer_norm;
     }
     kernel_16(add_151_data, p_blocks_1_n1_weight_data, p_blocks_1_n1_bias_data,
@@ -992,7 +1065,10 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     const float* p_blocks_1_qkv_bias_data = kernel_input<float>(p_blocks_1_qkv_bias_1, 1,
         p_blocks_1_qkv_bias_layout, p_blocks_1_qkv_bias_copy);
     auto* kernel_17 = &aotic_kernels::base::k2_add;
-    if (kernels_avx2()) {
+    if (kernel_isa() == KernelIsa::kAvx512) {
+      kernel_17 = &aotic_kernels::avx512::k2_add;
+    }
+    if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_17 = &aotic_kernels::avx2::k2_add;
     }
     kernel_17(addmm_3_mm_data, p_blocks_1_qkv_bias_data, aotic::runtime::data<float>(addmm_3.get()), s77);
@@ -1023,7 +1099,10 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     TensorHandle view_20_copy;
     const float* view_20_data = kernel_input<float>(view_20.get(), 5, view_20_layout, view_20_copy);
     auto* kernel_18 = &aotic_kernels::base::k3_permute_slice_squeeze_mul_expand_clone;
-    if (kernels_avx2()) {
+    if (kernel_isa() == KernelIsa::kAvx512) {
+      kernel_18 = &aotic_kernels::avx512::k3_permute_slice_squeeze_mul_expand_clone;
+    }
+    if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_18 = &aotic_kernels::avx2::k3_permute_slice_squeeze_mul_expand_clone;
     }
     kernel_18(view_20_data, aotic::runtime::data<float>(clone_4.get()), s77);
@@ -1045,7 +1124,10 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     TensorHandle view_20_copy_1;
     const float* view_20_data_1 = kernel_input<float>(view_20.get(), 5, view_20_layout_1, view_20_copy_1);
     auto* kernel_19 = &aotic_kernels::base::k4_permute_slice_squeeze_permute_mul_expand_clone;
-    if (kernels_avx2()) {
+    if (kernel_isa() == KernelIsa::kAvx512) {
+      kernel_19 = &aotic_kernels::avx512::k4_permute_slice_squeeze_permute_mul_expand_clone;
+    }
+    if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_19 = &aotic_kernels::avx2::k4_permute_slice_squeeze_permute_mul_expand_clone;
     }
     kernel_19(view_20_data_1, aotic::runtime::data<float>(clone_5.get()), s77);
@@ -1080,7 +1162,10 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     TensorHandle view_23_copy;
     const float* view_23_data = kernel_input<float>(view_23.get(), 4, view_23_layout, view_23_copy);
     auto* kernel_20 = &aotic_kernels::base::k5_softmax;
-    if (kernels_avx2()) {
+    if (kernel_isa() == KernelIsa::kAvx512) {
+      kernel_20 = &aotic_kernels::avx512::k5_softmax;
+    }
+    if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_20 = &aotic_kernels::avx2::k5_softmax;
     }
     kernel_20(view_23_data, aotic::runtime::data<float>(_softmax_1.get()), s77);
@@ -1094,7 +1179,10 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     TensorHandle view_23_copy_1;
     const float* view_23_data_1 = kernel_input<float>(view_23.get(), 4, view_23_layout_1, view_23_copy_1);
     auto* kernel_21 = &aotic_kernels::base::k6_eq_logical_not;
-    if (kernels_avx2()) {
+    if (kernel_isa() == KernelIsa::kAvx512) {
+      kernel_21 = &aotic_kernels::avx512::k6_eq_logical_not;
+    }
+    if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_21 = &aotic_kernels::avx2::k6_eq_logical_not;
     }
     kernel_21(view_23_data_1, aotic::runtime::data<bool>(logical_not_2.get()), s77);
@@ -1130,7 +1218,10 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     TensorHandle any_2_copy;
     const bool* any_2_data = kernel_input<bool>(any_2.get(), 4, any_2_layout, any_2_copy);
     auto* kernel_22 = &aotic_kernels::base::k7_logical_not_where;
-    if (kernels_avx2()) {
+    if (kernel_isa() == KernelIsa::kAvx512) {
+      kernel_22 = &aotic_kernels::avx512::k7_logical_not_where;
+    }
+    if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_22 = &aotic_kernels::avx2::k7_logical_not_where;
     }
     kernel_22(_softmax_1_data, full_like_1_data, any_2_data, aotic::runtime::data<float>(where_1.get()), s77);
@@ -1162,7 +1253,10 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     TensorHandle view_20_copy_2;
     const float* view_20_data_2 = kernel_input<float>(view_20.get(), 5, view_20_layout_2, view_20_copy_2);
     auto* kernel_23 = &aotic_kernels::base::k8_permute_slice_squeeze_expand_clone;
-    if (kernels_avx2()) {
+    if (kernel_isa() == KernelIsa::kAvx512) {
+      kernel_23 = &aotic_kernels::avx512::k8_permute_slice_squeeze_expand_clone;
+    }
+    if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_23 = &aotic_kernels::avx2::k8_permute_slice_squeeze_expand_clone;
     }
     kernel_23(view_20_data_2, aotic::runtime::data<float>(clone_6.get()), s77);
@@ -1199,7 +1293,10 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     TensorHandle view_26_copy;
     const float* view_26_data = kernel_input<float>(view_26.get(), 4, view_26_layout, view_26_copy);
     auto* kernel_24 = &aotic_kernels::base::k9_permute_clone;
-    if (kernels_avx2()) {
+    if (kernel_isa() == KernelIsa::kAvx512) {
+      kernel_24 = &aotic_kernels::avx512::k9_permute_clone;
+    }
+    if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_24 = &aotic_kernels::avx2::k9_permute_clone;
     }
     kernel_24(view_26_data, aotic::runtime::data<float>(clone_7.get()), s77);
@@ -1286,7 +1383,10 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     const float* p_blocks_1_proj_bias_data = kernel_input<float>(p_blocks_1_proj_bias_1, 1,
         p_blocks_1_proj_bias_layout, p_blocks_1_proj_bias_copy);
     auto* kernel_25 = &aotic_kernels::base::k10_add_add;
-    if (kernels_avx2()) {
+    if (kernel_isa() == KernelIsa::kAvx512) {
+      kernel_25 = &aotic_kernels::avx512::k10_add_add;
+    }
+    if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_25 = &aotic_kernels::avx2::k10_add_add;
     }
     kernel_25(add_151_data_1, view_30_data, p_blocks_1_proj_bias_data,
@@ -1310,7 +1410,10 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     const float* p_blocks_1_n2_bias_data = kernel_input<float>(p_blocks_1_n2_bias_1, 1,
         p_blocks_1_n2_bias_layout, p_blocks_1_n2_bias_copy);
     auto* kernel_26 = &aotic_kernels::base::k1_layer_norm;
-    if (kernels_avx2()) {
+    if (kernel_isa() == KernelIsa::kAvx512) {
+      kernel_26 = &aotic_kernels::avx512::k1_layer_norm;
+    }
+    if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_26 = &aotic_kernels::avx2::k1_layer_norm;
     }
     kernel_26(add_244_data, p_blocks_1_n2_weight_data, p_blocks_1_n2_bias_data,
@@ -1343,7 +1446,10 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     const float* p_blocks_1_fc1_bias_data = kernel_input<float>(p_blocks_1_fc1_bias_1, 1,
         p_blocks_1_fc1_bias_layout, p_blocks_1_fc1_bias_copy);
     auto* kernel_27 = &aotic_kernels::base::k11_add;
-    if (kernels_avx2()) {
+    if (kernel_isa() == KernelIsa::kAvx512) {
+      kernel_27 = &aotic_kernels::avx512::k11_add;
+    }
+    if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_27 = &aotic_kernels::avx2::k11_add;
     }
     kernel_27(addmm_4_mm_data, p_blocks_1_fc1_bias_data, aotic::runtime::data<float>(addmm_4.get()), s77);
@@ -1365,7 +1471,10 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     TensorHandle view_32_copy;
     const float* view_32_data = kernel_input<float>(view_32.get(), 3, view_32_layout, view_32_copy);
     auto* kernel_28 = &aotic_kernels::base::k12_gelu;
-    if (kernels_avx2()) {
+    if (kernel_isa() == KernelIsa::kAvx512) {
+      kernel_28 = &aotic_kernels::avx512::k12_gelu;
+    }
+    if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_28 = &aotic_kernels::avx2::k12_gelu;
     }
     kernel_28(view_32_data, aotic::runtime::data<float>(gelu_1.get()), s77);
@@ -1398,7 +1507,10 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     const float* p_blocks_1_fc2_bias_data = kernel_input<float>(p_blocks_1_fc2_bias_1, 1,
         p_blocks_1_fc2_bias_layout, p_blocks_1_fc2_bias_copy);
     auto* kernel_29 = &aotic_kernels::base::k13_add;
-    if (kernels_avx2()) {
+    if (kernel_isa() == KernelIsa::kAvx512) {
+      kernel_29 = &aotic_kernels::avx512::k13_add;
+    }
+    if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_29 = &aotic_kernels::avx2::k13_add;
     }
     kernel_29(addmm_5_mm_data, p_blocks_1_fc2_bias_data, aotic::runtime::data<float>(addmm_5.get()), s77);
@@ -1436,7 +1548,10 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     const float* p_norm_bias_data = kernel_input<float>(p_norm_bias_1, 1, p_norm_bias_layout,
         p_norm_bias_copy);
     auto* kernel_30 = &aotic_kernels::base::k15_add_select_layer_norm;
-    if (kernels_avx2()) {
+    if (kernel_isa() == KernelIsa::kAvx512) {
+      kernel_30 = &aotic_kernels::avx512::k15_add_select_layer_norm;
+    }
+    if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_30 = &aotic_kernels::avx2::k15_add_select_layer_norm;
     }
     kernel_30(add_244_data_1, view_34_data, p_norm_weight_data, p_norm_bias_data,
@@ -1471,7 +1586,10 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     const float* p_head_bias_data = kernel_input<float>(p_head_bias_1, 1, p_head_bias_layout,
         p_head_bias_copy);
     auto* kernel_31 = &aotic_kernels::base::k16_add;
-    if (kernels_avx2()) {
+    if (kernel_isa() == KernelIsa::kAvx512) {
+      kernel_31 = &aotic_kernels::avx512::k16_add;
+    }
+    if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_31 = &aotic_kernels::avx2::k16_add;
     }
     kernel_31(addmm_6_mm_data, p_head_bias_data, aotic::runtime::data<float>(addmm_6.get()), s77);
@@ -1682,6 +1800,2168 @@ const aotic::runtime::ModelSpec kSpec = {
 }  // namespace
 
 const aotic::runtime::ModelSpec& aotic_model_spec() { return kSpec; }
+
+// ---- kernels_avx512_1.cpp ----
+// Generated by aotic 0.1.0 from tiny_vit.core.pt2: kernels of model.cpp, AVX-512 build, part 1 of 4.
+// Generated code: do not edit.
+#include <cstdint>
+#include <type_traits>
+#ifdef __CUDACC__
+#include <cmath>
+#endif
+// Helpers generated kernels call run on the host, and on the GPU when nvcc compiles for CUDA.
+#ifdef __CUDACC__
+#define AOTIC_HOST_DEVICE __host__ __device__
+#else
+#define AOTIC_HOST_DEVICE
+#endif
+#include "aotic/runtime/threads.h"
+
+namespace aotic_kernels {
+namespace {
+
+// Host and device: generated CUDA kernels call the same functions (the CPU polynomials below are
+// for vectorised host loops; GPU code calls the device's own exp, tanh and erf).
+#define KM_FN AOTIC_HOST_DEVICE inline
+namespace km {
+
+/// The C library's math for float and double (integers as double, as <cmath> takes them).
+namespace libm {
+#ifdef __CUDACC__
+#define KM_LIBM(name) using std::name;
+#define KM_LIBM2(name) using std::name;
+#else
+#define KM_LIBM(name)                                           \
+  inline float name(float x) { return __builtin_##name##f(x); } \
+  inline double name(double x) { return __builtin_##name(x); }  \
+  template <typename T>                                         \
+  inline double name(T x) {                                     \
+    return __builtin_##name(static_cast<double>(x));            \
+  }
+#define KM_LIBM2(name)                                                       \
+  inline float name(float a, float b) { return __builtin_##name##f(a, b); }  \
+  inline double name(double a, double b) { return __builtin_##name(a, b); }  \
+  template <typename T>                                                      \
+  inline double name(T a, T b) {                                             \
+    return __builtin_##name(static_cast<double>(a), static_cast<double>(b)); \
+  }
+#endif
+KM_LIBM(exp)
+KM_LIBM(exp2)
+KM_LIBM(expm1)
+KM_LIBM(log)
+KM_LIBM(log2)
+KM_LIBM(log10)
+KM_LIBM(log1p)
+KM_LIBM(sqrt)
+KM_LIBM(sin)
+KM_LIBM(cos)
+KM_LIBM(tan)
+KM_LIBM(asin)
+KM_LIBM(acos)
+KM_LIBM(atan)
+KM_LIBM(sinh)
+KM_LIBM(cosh)
+KM_LIBM(tanh)
+KM_LIBM(asinh)
+KM_LIBM(acosh)
+KM_LIBM(atanh)
+KM_LIBM(erf)
+KM_LIBM(erfc)
+KM_LIBM(floor)
+KM_LIBM(ceil)
+KM_LIBM(trunc)
+KM_LIBM(nearbyint)
+KM_LIBM(fabs)
+KM_LIBM2(pow)
+KM_LIBM2(atan2)
+KM_LIBM2(fmod)
+#undef KM_LIBM
+#undef KM_LIBM2
+}  // namespace libm
+
+/// Infinity and a quiet NaN of a floating-point type.
+#ifdef __CUDACC_RTC__
+template <typename T>
+KM_FN constexpr T infinity() {
+  return static_cast<T>(__builtin_bit_cast(double, 0x7ff0000000000000ul));
+}
+template <typename T>
+KM_FN constexpr T quiet_nan() {
+  return static_cast<T>(__builtin_bit_cast(double, 0x7ff8000000000000ul));
+}
+#define KM_MEMCPY memcpy
+#else
+template <typename T>
+KM_FN constexpr T infinity() {
+  return static_cast<T>(__builtin_huge_val());
+}
+template <typename T>
+KM_FN constexpr T quiet_nan() {
+  return static_cast<T>(__builtin_nan(""));
+}
+#define KM_MEMCPY __builtin_memcpy
+#endif
+template <typename T>
+KM_FN T fmod(T a, T b) {
+  return libm::fmod(a, b);
+}
+
+template <typename T>
+constexpr bool kWraps = std::is_integral_v<T> && !std::is_same_v<T, bool>;
+
+template <typename T>
+KM_FN T add(T a, T b) {
+  if constexpr (kWraps<T>) {
+    return static_cast<T>(static_cast<uint64_t>(a) + static_cast<uint64_t>(b));
+  } else {
+    return a + b;
+  }
+}
+template <typename T>
+KM_FN T sub(T a, T b) {
+  if constexpr (kWraps<T>) {
+    return static_cast<T>(static_cast<uint64_t>(a) - static_cast<uint64_t>(b));
+  } else {
+    return a - b;
+  }
+}
+template <typename T>
+KM_FN T mul(T a, T b) {
+  if constexpr (kWraps<T>) {
+    return static_cast<T>(static_cast<uint64_t>(a) * static_cast<uint64_t>(b));
+  } else {
+    return a * b;
+  }
+}
+template <typename T>
+KM_FN T neg(T a) {
+  if constexpr (kWraps<T>) {
+    return static_cast<T>(uint64_t{0} - static_cast<uint64_t>(a));
+  } else {
+    return -a;
+  }
+}
+template <typename T>
+KM_FN T abs(T a) {
+  if constexpr (kWraps<T>) {
+    return a < 0 ? neg(a) : a;
+  } else if constexpr (std::is_same_v<T, bool>) {
+    return a;
+  } else {
+    return libm::fabs(a);
+  }
+}
+template <typename T>
+KM_FN T maximum(T a, T b) {
+  if constexpr (std::is_floating_point_v<T>) {
+    return a != a ? a : b != b ? b : a > b ? a : b;
+  } else {
+    return a > b ? a : b;
+  }
+}
+template <typename T>
+KM_FN T minimum(T a, T b) {
+  if constexpr (std::is_floating_point_v<T>) {
+    return a != a ? a : b != b ? b : a < b ? a : b;
+  } else {
+    return a < b ? a : b;
+  }
+}
+/// PyTorch's conversion: to bool is `!= 0`; otherwise C++'s (floats to integers truncate).
+template <typename To, typename From>
+KM_FN To convert(From v) {
+  if constexpr (std::is_same_v<To, bool>) {
+    return v != From(0);
+  } else {
+    return static_cast<To>(v);
+  }
+}
+/// expf in straight-line arithmetic (Cephes' polynomial, within 2 ulp), so that `omp simd` loops
+/// calling it vectorise; NaN, infinities and underflow as std::exp.
+KM_FN float exp_float(float x) {
+  float c = x < 88.3762626647949f ? x : 88.3762626647949f;
+  c = c > -88.3762626647949f ? c : -88.3762626647949f;
+  // n = round(c * log2(e)) by adding 1.5 * 2^23: exact for |n| < 2^22, no conversion or libm call,
+  // so the loop still vectorises; its bits hold n as an integer.
+  const float shifted = c * 1.44269504088896341f + 12582912.0f;
+  const float n = shifted - 12582912.0f;
+  float r = c - n * 0.693359375f;
+  r = r - n * -2.12194440e-4f;
+  const float z = r * r;
+  float y = 1.9875691500e-4f;
+  y = y * r + 1.3981999507e-3f;
+  y = y * r + 8.3334519073e-3f;
+  y = y * r + 4.1665795894e-2f;
+  y = y * r + 1.6666665459e-1f;
+  y = y * r + 5.0000001201e-1f;
+  y = y * z + r + 1.0f;
+  int32_t ni;
+  KM_MEMCPY(&ni, &shifted, sizeof(ni));
+  ni -= 0x4B400000;
+  // 2^n as two factors, each a normal float for n in [-127, 128].
+  const int32_t half = ni / 2;
+  const int32_t bits_a = (half + 127) * (1 << 23), bits_b = (ni - half + 127) * (1 << 23);
+  float scale_a, scale_b;
+  KM_MEMCPY(&scale_a, &bits_a, sizeof(scale_a));
+  KM_MEMCPY(&scale_b, &bits_b, sizeof(scale_b));
+  float e = y * scale_a * scale_b;
+  e = x > 88.7228391f ? infinity<float>() : e;
+  e = x < -103.972084f ? 0.0f : e;
+  return x != x ? x : e;
+}
+template <typename T>
+KM_FN T exp(T x) {
+#ifdef __CUDA_ARCH__
+  return libm::exp(x);
+#else
+  if constexpr (std::is_same_v<T, float>) {
+    return exp_float(x);
+  } else {
+    return libm::exp(x);
+  }
+#endif
+}
+template <typename T>
+KM_FN T exp2(T x) {
+  return libm::exp2(x);
+}
+template <typename T>
+KM_FN T expm1(T x) {
+  return libm::expm1(x);
+}
+template <typename T>
+KM_FN T log(T x) {
+  return libm::log(x);
+}
+template <typename T>
+KM_FN T log2(T x) {
+  return libm::log2(x);
+}
+template <typename T>
+KM_FN T log10(T x) {
+  return libm::log10(x);
+}
+template <typename T>
+KM_FN T log1p(T x) {
+  return libm::log1p(x);
+}
+template <typename T>
+KM_FN T sqrt(T x) {
+  return libm::sqrt(x);
+}
+template <typename T>
+KM_FN T rsqrt(T x) {
+  return T(1) / libm::sqrt(x);
+}
+template <typename T>
+KM_FN T reciprocal(T x) {
+  return T(1) / x;
+}
+template <typename T>
+KM_FN T sin(T x) {
+  return libm::sin(x);
+}
+template <typename T>
+KM_FN T cos(T x) {
+  return libm::cos(x);
+}
+template <typename T>
+KM_FN T tan(T x) {
+  return libm::tan(x);
+}
+template <typename T>
+KM_FN T asin(T x) {
+  return libm::asin(x);
+}
+template <typename T>
+KM_FN T acos(T x) {
+  return libm::acos(x);
+}
+template <typename T>
+KM_FN T atan(T x) {
+  return libm::atan(x);
+}
+template <typename T>
+KM_FN T sinh(T x) {
+  return libm::sinh(x);
+}
+template <typename T>
+KM_FN T cosh(T x) {
+  return libm::cosh(x);
+}
+template <typename T>
+KM_FN T tanh(T x) {
+#ifdef __CUDA_ARCH__
+  return libm::tanh(x);
+#else
+  if constexpr (std::is_same_v<T, float>) {
+    // 1 - 2 / (e^2x + 1), vectorisable; odd, and exact at the saturated ends.
+    const float a = x < 0 ? -x : x;
+    const float t = 1.0f - 2.0f / (exp_float(2.0f * a) + 1.0f);
+    const float r = a < 0.0004f ? a : t;
+    return x != x ? x : x < 0 ? -r : r;
+  } else {
+    return libm::tanh(x);
+  }
+#endif
+}
+template <typename T>
+KM_FN T asinh(T x) {
+  return libm::asinh(x);
+}
+template <typename T>
+KM_FN T acosh(T x) {
+  return libm::acosh(x);
+}
+template <typename T>
+KM_FN T atanh(T x) {
+  return libm::atanh(x);
+}
+template <typename T>
+KM_FN T erf(T x) {
+#ifdef __CUDA_ARCH__
+  return libm::erf(x);
+#else
+  if constexpr (std::is_same_v<T, float>) {
+    // Abramowitz and Stegun 7.1.26 (absolute error below 1.5e-7), vectorisable.
+    const float a = x < 0 ? -x : x;
+    const float t = 1.0f / (1.0f + 0.3275911f * a);
+    float p = 1.061405429f;
+    p = p * t - 1.453152027f;
+    p = p * t + 1.421413741f;
+    p = p * t - 0.284496736f;
+    p = p * t + 0.254829592f;
+    const float r = 1.0f - p * t * exp_float(-a * a);
+    return x != x ? x : x < 0 ? -r : r;
+  } else {
+    return libm::erf(x);
+  }
+#endif
+}
+template <typename T>
+KM_FN T erfc(T x) {
+  return libm::erfc(x);
+}
+template <typename T>
+KM_FN T floor(T x) {
+  return libm::floor(x);
+}
+template <typename T>
+KM_FN T ceil(T x) {
+  return libm::ceil(x);
+}
+template <typename T>
+KM_FN T trunc(T x) {
+  return libm::trunc(x);
+}
+/// Half to even, as torch.round.
+template <typename T>
+KM_FN T round(T x) {
+  return libm::nearbyint(x);
+}
+template <typename T>
+KM_FN T frac(T x) {
+  return x - libm::trunc(x);
+}
+template <typename T>
+KM_FN T sign(T x) {
+  if constexpr (std::is_same_v<T, bool>) {
+    return x;
+  } else {
+    return static_cast<T>((T(0) < x) - (x < T(0)));
+  }
+}
+template <typename T>
+KM_FN T sigmoid(T x) {
+  return T(1) / (T(1) + exp(-x));
+}
+template <typename T>
+KM_FN T relu(T x) {
+  if constexpr (std::is_same_v<T, bool>) {
+    return x;
+  } else {
+    return maximum(x, T(0));
+  }
+}
+template <typename T>
+KM_FN T gelu(T x) {
+  return T(0.5) * x * (T(1) + erf(x * T(0.70710678118654752440)));
+}
+template <typename T>
+KM_FN T gelu_tanh(T x) {
+  const T inner = T(0.79788456080286535588) * (x + T(0.044715) * x * x * x);
+  return T(0.5) * x * (T(1) + tanh(inner));
+}
+template <typename T>
+KM_FN T silu(T x) {
+  return x / (T(1) + exp(-x));
+}
+template <typename T>
+KM_FN T mish(T x) {
+  return x * libm::tanh(libm::log1p(libm::exp(x)));
+}
+template <typename T>
+KM_FN T hardsigmoid(T x) {
+  return minimum(maximum(x + T(3), T(0)), T(6)) / T(6);
+}
+template <typename T>
+KM_FN T hardswish(T x) {
+  return x * minimum(maximum(x + T(3), T(0)), T(6)) / T(6);
+}
+template <typename T>
+KM_FN T pow(T a, T b) {
+  return libm::pow(a, b);
+}
+template <typename T>
+KM_FN T atan2(T a, T b) {
+  return libm::atan2(a, b);
+}
+template <typename T>
+KM_FN bool isnan(T x) {
+  if constexpr (std::is_floating_point_v<T>) {
+    return x != x;
+  } else {
+    return false;
+  }
+}
+template <typename T>
+KM_FN bool isinf(T x) {
+  if constexpr (std::is_floating_point_v<T>) {
+    return x == infinity<T>() || x == -infinity<T>();
+  } else {
+    return false;
+  }
+}
+template <typename T>
+KM_FN T square(T x) {
+  return mul(x, x);
+}
+
+}  // namespace km
+
+}  // namespace
+#if defined(__clang__)
+#pragma clang attribute push(__attribute__((target( \
+    "avx512f,avx512bw,avx512cd,avx512dq,avx512vl,avx2,fma,f16c,bmi,bmi2"))), \
+    apply_to = function)
+#else
+#pragma GCC push_options
+#pragma GCC target("avx512f,avx512bw,avx512cd,avx512dq,avx512vl,avx2,fma,f16c,bmi,bmi2")
+#endif
+namespace avx512 {
+
+// nodes add_17
+void k0_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0, int64_t s77) {
+  aotic::runtime::parallel_for((s77), (1088 * s77), [&](int64_t i0_begin, int64_t i0_end) {
+    for (int64_t i0 = i0_begin; i0 < i0_end; ++i0) {
+      #pragma omp simd
+      for (int64_t i1 = 0; i1 < 1088; ++i1) {
+        const float t0 = in0[1088 * i0 + i1];
+        const float t1 = in1[i1];
+        const float t2 = km::add(t0, t1);
+        out0[1088 * i0 + i1] = t2;
+      }
+    }
+  });
+}
+
+// nodes native_layer_norm, native_layer_norm_1, native_layer_norm_2, native_layer_norm_3
+void k1_layer_norm(const float* __restrict in0, const float* __restrict in1, const float* __restrict in2,
+    float* __restrict out0, int64_t s77) {
+  aotic::runtime::parallel_for((17 * s77), 64, [&](int64_t i0_begin, int64_t i0_end) {
+    for (int64_t i0 = i0_begin; i0 < i0_end; ++i0) {
+      float sum = 0.0f;
+      #pragma omp simd reduction(+ : sum)
+      for (int64_t r0 = 0; r0 < 64; ++r0) {
+        const float t0 = in0[64 * i0 + r0];
+        sum = km::add(sum, t0);
+      }
+      const float t1 = km::convert<float>(64);
+      const float t2 = (sum / t1);
+      const float mean = t2;
+      float squares = 0.0f;
+      #pragma omp simd reduction(+ : squares)
+      for (int64_t r0 = 0; r0 < 64; ++r0) {
+        const float t3 = in0[64 * i0 + r0];
+        const float t4 = km::sub(t3, mean);
+        const float t5 = km::mul(t4, t4);
+        squares = km::add(squares, t5);
+      }
+      const float t6 = (squares / t1);
+      const float t7 = km::add(t6, 1e-05f);
+      const float t8 = km::rsqrt(t7);
+      const float rstd = t8;
+      #pragma omp simd
+      for (int64_t r0 = 0; r0 < 64; ++r0) {
+        const float t9 = in0[64 * i0 + r0];
+        const float t10 = km::sub(t9, mean);
+        const float t11 = km::mul(t10, rstd);
+        const float t12 = in1[r0];
+        const float t13 = km::mul(t11, t12);
+        const float t14 = in2[r0];
+        const float t15 = km::add(t13, t14);
+        out0[64 * i0 + r0] = t15;
+      }
+    }
+  });
+}
+
+// nodes addmm, addmm_3
+void k2_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0, int64_t s77) {
+  aotic::runtime::parallel_for((17 * s77), (3264 * s77), [&](int64_t i0_begin, int64_t i0_end) {
+    for (int64_t i0 = i0_begin; i0 < i0_end; ++i0) {
+      #pragma omp simd
+      for (int64_t i1 = 0; i1 < 192; ++i1) {
+        const float t0 = in0[192 * i0 + i1];
+        const float t1 = in1[i1];
+        const float t2 = km::add(t0, t1);
+        out0[192 * i0 + i1] = t2;
+      }
+    }
+  });
+}
+
+// nodes permute_2, slice_1, squeeze, mul_47, expand_1, clone, permute_11, slice_4, squeeze_3, ...
+void k3_permute_slice_squeeze_mul_expand_clone(const float* __restrict in0, float* __restrict out0,
+    int64_t s77) {
+  aotic::runtime::parallel_for((4 * s77), (1088 * s77), [&](int64_t i0_i1_begin, int64_t i0_i1_end) {
+    for (int64_t i0_i1 = i0_i1_begin; i0_i1 < i0_i1_end; ++i0_i1) {
+      const int64_t i0 = i0_i1 / 4;
+      const int64_t i1 = i0_i1 % 4;
+      for (int64_t i2 = 0; i2 < 17; ++i2) {
+        #pragma omp simd
+        for (int64_t i3 = 0; i3 < 16; ++i3) {
+          const float t0 = in0[3264 * i0 + 192 * i2 + 16 * i1 + i3];
+          const float t1 = km::mul(t0, 0.5f);
+          out0[1088 * i0 + 272 * i1 + 16 * i2 + i3] = t1;
+        }
+      }
+    }
+  });
+}
+}  // namespace avx512
+#if defined(__clang__)
+#pragma clang attribute pop
+#else
+#pragma GCC pop_options
+#endif
+}  // namespace aotic_kernels
+
+// ---- kernels_avx512_2.cpp ----
+// Generated by aotic 0.1.0 from tiny_vit.core.pt2: kernels of model.cpp, AVX-512 build, part 2 of 4.
+// Generated code: do not edit.
+#include <cstdint>
+#include <type_traits>
+#ifdef __CUDACC__
+#include <cmath>
+#endif
+// Helpers generated kernels call run on the host, and on the GPU when nvcc compiles for CUDA.
+#ifdef __CUDACC__
+#define AOTIC_HOST_DEVICE __host__ __device__
+#else
+#define AOTIC_HOST_DEVICE
+#endif
+#include "aotic/runtime/threads.h"
+
+namespace aotic_kernels {
+namespace {
+
+// Host and device: generated CUDA kernels call the same functions (the CPU polynomials below are
+// for vectorised host loops; GPU code calls the device's own exp, tanh and erf).
+#define KM_FN AOTIC_HOST_DEVICE inline
+namespace km {
+
+/// The C library's math for float and double (integers as double, as <cmath> takes them).
+namespace libm {
+#ifdef __CUDACC__
+#define KM_LIBM(name) using std::name;
+#define KM_LIBM2(name) using std::name;
+#else
+#define KM_LIBM(name)                                           \
+  inline float name(float x) { return __builtin_##name##f(x); } \
+  inline double name(double x) { return __builtin_##name(x); }  \
+  template <typename T>                                         \
+  inline double name(T x) {                                     \
+    return __builtin_##name(static_cast<double>(x));            \
+  }
+#define KM_LIBM2(name)                                                       \
+  inline float name(float a, float b) { return __builtin_##name##f(a, b); }  \
+  inline double name(double a, double b) { return __builtin_##name(a, b); }  \
+  template <typename T>                                                      \
+  inline double name(T a, T b) {                                             \
+    return __builtin_##name(static_cast<double>(a), static_cast<double>(b)); \
+  }
+#endif
+KM_LIBM(exp)
+KM_LIBM(exp2)
+KM_LIBM(expm1)
+KM_LIBM(log)
+KM_LIBM(log2)
+KM_LIBM(log10)
+KM_LIBM(log1p)
+KM_LIBM(sqrt)
+KM_LIBM(sin)
+KM_LIBM(cos)
+KM_LIBM(tan)
+KM_LIBM(asin)
+KM_LIBM(acos)
+KM_LIBM(atan)
+KM_LIBM(sinh)
+KM_LIBM(cosh)
+KM_LIBM(tanh)
+KM_LIBM(asinh)
+KM_LIBM(acosh)
+KM_LIBM(atanh)
+KM_LIBM(erf)
+KM_LIBM(erfc)
+KM_LIBM(floor)
+KM_LIBM(ceil)
+KM_LIBM(trunc)
+KM_LIBM(nearbyint)
+KM_LIBM(fabs)
+KM_LIBM2(pow)
+KM_LIBM2(atan2)
+KM_LIBM2(fmod)
+#undef KM_LIBM
+#undef KM_LIBM2
+}  // namespace libm
+
+/// Infinity and a quiet NaN of a floating-point type.
+#ifdef __CUDACC_RTC__
+template <typename T>
+KM_FN constexpr T infinity() {
+  return static_cast<T>(__builtin_bit_cast(double, 0x7ff0000000000000ul));
+}
+template <typename T>
+KM_FN constexpr T quiet_nan() {
+  return static_cast<T>(__builtin_bit_cast(double, 0x7ff8000000000000ul));
+}
+#define KM_MEMCPY memcpy
+#else
+template <typename T>
+KM_FN constexpr T infinity() {
+  return static_cast<T>(__builtin_huge_val());
+}
+template <typename T>
+KM_FN constexpr T quiet_nan() {
+  return static_cast<T>(__builtin_nan(""));
+}
+#define KM_MEMCPY __builtin_memcpy
+#endif
+template <typename T>
+KM_FN T fmod(T a, T b) {
+  return libm::fmod(a, b);
+}
+
+template <typename T>
+constexpr bool kWraps = std::is_integral_v<T> && !std::is_same_v<T, bool>;
+
+template <typename T>
+KM_FN T add(T a, T b) {
+  if constexpr (kWraps<T>) {
+    return static_cast<T>(static_cast<uint64_t>(a) + static_cast<uint64_t>(b));
+  } else {
+    return a + b;
+  }
+}
+template <typename T>
+KM_FN T sub(T a, T b) {
+  if constexpr (kWraps<T>) {
+    return static_cast<T>(static_cast<uint64_t>(a) - static_cast<uint64_t>(b));
+  } else {
+    return a - b;
+  }
+}
+template <typename T>
+KM_FN T mul(T a, T b) {
+  if constexpr (kWraps<T>) {
+    return static_cast<T>(static_cast<uint64_t>(a) * static_cast<uint64_t>(b));
+  } else {
+    return a * b;
+  }
+}
+template <typename T>
+KM_FN T neg(T a) {
+  if constexpr (kWraps<T>) {
+    return static_cast<T>(uint64_t{0} - static_cast<uint64_t>(a));
+  } else {
+    return -a;
+  }
+}
+template <typename T>
+KM_FN T abs(T a) {
+  if constexpr (kWraps<T>) {
+    return a < 0 ? neg(a) : a;
+  } else if constexpr (std::is_same_v<T, bool>) {
+    return a;
+  } else {
+    return libm::fabs(a);
+  }
+}
+template <typename T>
+KM_FN T maximum(T a, T b) {
+  if constexpr (std::is_floating_point_v<T>) {
+    return a != a ? a : b != b ? b : a > b ? a : b;
+  } else {
+    return a > b ? a : b;
+  }
+}
+template <typename T>
+KM_FN T minimum(T a, T b) {
+  if constexpr (std::is_floating_point_v<T>) {
+    return a != a ? a : b != b ? b : a < b ? a : b;
+  } else {
+    return a < b ? a : b;
+  }
+}
+/// PyTorch's conversion: to bool is `!= 0`; otherwise C++'s (floats to integers truncate).
+template <typename To, typename From>
+KM_FN To convert(From v) {
+  if constexpr (std::is_same_v<To, bool>) {
+    return v != From(0);
+  } else {
+    return static_cast<To>(v);
+  }
+}
+/// expf in straight-line arithmetic (Cephes' polynomial, within 2 ulp), so that `omp simd` loops
+/// calling it vectorise; NaN, infinities and underflow as std::exp.
+KM_FN float exp_float(float x) {
+  float c = x < 88.3762626647949f ? x : 88.3762626647949f;
+  c = c > -88.3762626647949f ? c : -88.3762626647949f;
+  // n = round(c * log2(e)) by adding 1.5 * 2^23: exact for |n| < 2^22, no conversion or libm call,
+  // so the loop still vectorises; its bits hold n as an integer.
+  const float shifted = c * 1.44269504088896341f + 12582912.0f;
+  const float n = shifted - 12582912.0f;
+  float r = c - n * 0.693359375f;
+  r = r - n * -2.12194440e-4f;
+  const float z = r * r;
+  float y = 1.9875691500e-4f;
+  y = y * r + 1.3981999507e-3f;
+  y = y * r + 8.3334519073e-3f;
+  y = y * r + 4.1665795894e-2f;
+  y = y * r + 1.6666665459e-1f;
+  y = y * r + 5.0000001201e-1f;
+  y = y * z + r + 1.0f;
+  int32_t ni;
+  KM_MEMCPY(&ni, &shifted, sizeof(ni));
+  ni -= 0x4B400000;
+  // 2^n as two factors, each a normal float for n in [-127, 128].
+  const int32_t half = ni / 2;
+  const int32_t bits_a = (half + 127) * (1 << 23), bits_b = (ni - half + 127) * (1 << 23);
+  float scale_a, scale_b;
+  KM_MEMCPY(&scale_a, &bits_a, sizeof(scale_a));
+  KM_MEMCPY(&scale_b, &bits_b, sizeof(scale_b));
+  float e = y * scale_a * scale_b;
+  e = x > 88.7228391f ? infinity<float>() : e;
+  e = x < -103.972084f ? 0.0f : e;
+  return x != x ? x : e;
+}
+template <typename T>
+KM_FN T exp(T x) {
+#ifdef __CUDA_ARCH__
+  return libm::exp(x);
+#else
+  if constexpr (std::is_same_v<T, float>) {
+    return exp_float(x);
+  } else {
+    return libm::exp(x);
+  }
+#endif
+}
+template <typename T>
+KM_FN T exp2(T x) {
+  return libm::exp2(x);
+}
+template <typename T>
+KM_FN T expm1(T x) {
+  return libm::expm1(x);
+}
+template <typename T>
+KM_FN T log(T x) {
+  return libm::log(x);
+}
+template <typename T>
+KM_FN T log2(T x) {
+  return libm::log2(x);
+}
+template <typename T>
+KM_FN T log10(T x) {
+  return libm::log10(x);
+}
+template <typename T>
+KM_FN T log1p(T x) {
+  return libm::log1p(x);
+}
+template <typename T>
+KM_FN T sqrt(T x) {
+  return libm::sqrt(x);
+}
+template <typename T>
+KM_FN T rsqrt(T x) {
+  return T(1) / libm::sqrt(x);
+}
+template <typename T>
+KM_FN T reciprocal(T x) {
+  return T(1) / x;
+}
+template <typename T>
+KM_FN T sin(T x) {
+  return libm::sin(x);
+}
+template <typename T>
+KM_FN T cos(T x) {
+  return libm::cos(x);
+}
+template <typename T>
+KM_FN T tan(T x) {
+  return libm::tan(x);
+}
+template <typename T>
+KM_FN T asin(T x) {
+  return libm::asin(x);
+}
+template <typename T>
+KM_FN T acos(T x) {
+  return libm::acos(x);
+}
+template <typename T>
+KM_FN T atan(T x) {
+  return libm::atan(x);
+}
+template <typename T>
+KM_FN T sinh(T x) {
+  return libm::sinh(x);
+}
+template <typename T>
+KM_FN T cosh(T x) {
+  return libm::cosh(x);
+}
+template <typename T>
+KM_FN T tanh(T x) {
+#ifdef __CUDA_ARCH__
+  return libm::tanh(x);
+#else
+  if constexpr (std::is_same_v<T, float>) {
+    // 1 - 2 / (e^2x + 1), vectorisable; odd, and exact at the saturated ends.
+    const float a = x < 0 ? -x : x;
+    const float t = 1.0f - 2.0f / (exp_float(2.0f * a) + 1.0f);
+    const float r = a < 0.0004f ? a : t;
+    return x != x ? x : x < 0 ? -r : r;
+  } else {
+    return libm::tanh(x);
+  }
+#endif
+}
+template <typename T>
+KM_FN T asinh(T x) {
+  return libm::asinh(x);
+}
+template <typename T>
+KM_FN T acosh(T x) {
+  return libm::acosh(x);
+}
+template <typename T>
+KM_FN T atanh(T x) {
+  return libm::atanh(x);
+}
+template <typename T>
+KM_FN T erf(T x) {
+#ifdef __CUDA_ARCH__
+  return libm::erf(x);
+#else
+  if constexpr (std::is_same_v<T, float>) {
+    // Abramowitz and Stegun 7.1.26 (absolute error below 1.5e-7), vectorisable.
+    const float a = x < 0 ? -x : x;
+    const float t = 1.0f / (1.0f + 0.3275911f * a);
+    float p = 1.061405429f;
+    p = p * t - 1.453152027f;
+    p = p * t + 1.421413741f;
+    p = p * t - 0.284496736f;
+    p = p * t + 0.254829592f;
+    const float r = 1.0f - p * t * exp_float(-a * a);
+    return x != x ? x : x < 0 ? -r : r;
+  } else {
+    return libm::erf(x);
+  }
+#endif
+}
+template <typename T>
+KM_FN T erfc(T x) {
+  return libm::erfc(x);
+}
+template <typename T>
+KM_FN T floor(T x) {
+  return libm::floor(x);
+}
+template <typename T>
+KM_FN T ceil(T x) {
+  return libm::ceil(x);
+}
+template <typename T>
+KM_FN T trunc(T x) {
+  return libm::trunc(x);
+}
+/// Half to even, as torch.round.
+template <typename T>
+KM_FN T round(T x) {
+  return libm::nearbyint(x);
+}
+template <typename T>
+KM_FN T frac(T x) {
+  return x - libm::trunc(x);
+}
+template <typename T>
+KM_FN T sign(T x) {
+  if constexpr (std::is_same_v<T, bool>) {
+    return x;
+  } else {
+    return static_cast<T>((T(0) < x) - (x < T(0)));
+  }
+}
+template <typename T>
+KM_FN T sigmoid(T x) {
+  return T(1) / (T(1) + exp(-x));
+}
+template <typename T>
+KM_FN T relu(T x) {
+  if constexpr (std::is_same_v<T, bool>) {
+    return x;
+  } else {
+    return maximum(x, T(0));
+  }
+}
+template <typename T>
+KM_FN T gelu(T x) {
+  return T(0.5) * x * (T(1) + erf(x * T(0.70710678118654752440)));
+}
+template <typename T>
+KM_FN T gelu_tanh(T x) {
+  const T inner = T(0.79788456080286535588) * (x + T(0.044715) * x * x * x);
+  return T(0.5) * x * (T(1) + tanh(inner));
+}
+template <typename T>
+KM_FN T silu(T x) {
+  return x / (T(1) + exp(-x));
+}
+template <typename T>
+KM_FN T mish(T x) {
+  return x * libm::tanh(libm::log1p(libm::exp(x)));
+}
+template <typename T>
+KM_FN T hardsigmoid(T x) {
+  return minimum(maximum(x + T(3), T(0)), T(6)) / T(6);
+}
+template <typename T>
+KM_FN T hardswish(T x) {
+  return x * minimum(maximum(x + T(3), T(0)), T(6)) / T(6);
+}
+template <typename T>
+KM_FN T pow(T a, T b) {
+  return libm::pow(a, b);
+}
+template <typename T>
+KM_FN T atan2(T a, T b) {
+  return libm::atan2(a, b);
+}
+template <typename T>
+KM_FN bool isnan(T x) {
+  if constexpr (std::is_floating_point_v<T>) {
+    return x != x;
+  } else {
+    return false;
+  }
+}
+template <typename T>
+KM_FN bool isinf(T x) {
+  if constexpr (std::is_floating_point_v<T>) {
+    return x == infinity<T>() || x == -infinity<T>();
+  } else {
+    return false;
+  }
+}
+template <typename T>
+KM_FN T square(T x) {
+  return mul(x, x);
+}
+
+}  // namespace km
+
+}  // namespace
+#if defined(__clang__)
+#pragma clang attribute push(__attribute__((target( \
+    "avx512f,avx512bw,avx512cd,avx512dq,avx512vl,avx2,fma,f16c,bmi,bmi2"))), \
+    apply_to = function)
+#else
+#pragma GCC push_options
+#pragma GCC target("avx512f,avx512bw,avx512cd,avx512dq,avx512vl,avx2,fma,f16c,bmi,bmi2")
+#endif
+namespace avx512 {
+
+// nodes permute_2, slice_2, squeeze_1, permute_3, mul_48, expand_2, clone_1, permute_11, ...
+void k4_permute_slice_squeeze_permute_mul_expand_clone(const float* __restrict in0,
+    float* __restrict out0, int64_t s77) {
+  aotic::runtime::parallel_for((64 * s77), (1088 * s77), [&](int64_t i0_i1_begin, int64_t i0_i1_end) {
+    for (int64_t i0_i1 = i0_i1_begin; i0_i1 < i0_i1_end; ++i0_i1) {
+      const int64_t i0 = i0_i1 / 64;
+      const int64_t i1 = i0_i1 % 64;
+      #pragma omp simd
+      for (int64_t i3 = 0; i3 < 17; ++i3) {
+        const float t0 = in0[3264 * i0 + 192 * i3 + i1 + 64];
+        const float t1 = km::mul(t0, 0.5f);
+        out0[1088 * i0 + 17 * i1 + i3] = t1;
+      }
+    }
+  });
+}
+
+// nodes _softmax, _softmax_1
+void k5_softmax(const float* __restrict in0, float* __restrict out0, int64_t s77) {
+  aotic::runtime::parallel_for((68 * s77), (1156 * s77), [&](int64_t i0_begin, int64_t i0_end) {
+    for (int64_t i0 = i0_begin; i0 < i0_end; ++i0) {
+      float max = -km::infinity<float>();
+      for (int64_t r0 = 0; r0 < 17; ++r0) {
+        const float t0 = in0[17 * i0 + r0];
+        max = km::maximum(max, t0);
+      }
+      float sum = 0.0f;
+      #pragma omp simd reduction(+ : sum)
+      for (int64_t r0 = 0; r0 < 17; ++r0) {
+        const float t1 = in0[17 * i0 + r0];
+        const float t2 = km::sub(t1, max);
+        const float t3 = km::exp(t2);
+        sum = km::add(sum, t3);
+      }
+      #pragma omp simd
+      for (int64_t r0 = 0; r0 < 17; ++r0) {
+        const float t4 = in0[17 * i0 + r0];
+        const float t5 = km::sub(t4, max);
+        const float t6 = km::exp(t5);
+        const float t7 = (t6 / sum);
+        out0[17 * i0 + r0] = t7;
+      }
+    }
+  });
+}
+
+// nodes eq_44, logical_not, eq_155, logical_not_2
+void k6_eq_logical_not(const float* __restrict in0, bool* __restrict out0, int64_t s77) {
+  aotic::runtime::parallel_for((1156 * s77), (1156 * s77), [&](int64_t i0_begin, int64_t i0_end) {
+    #pragma omp simd
+    for (int64_t i0 = i0_begin; i0 < i0_end; ++i0) {
+      const float t0 = in0[i0];
+      const bool t1 = (t0 == -km::infinity<float>());
+      const bool t2 = !t1;
+      out0[i0] = t2;
+    }
+  });
+}
+
+// nodes logical_not_1, where, logical_not_3, where_1
+void k7_logical_not_where(const float* __restrict in0, const float* __restrict in1,
+    const bool* __restrict in2, float* __restrict out0, int64_t s77) {
+  aotic::runtime::parallel_for((68 * s77), (1156 * s77), [&](int64_t i0_begin, int64_t i0_end) {
+    for (int64_t i0 = i0_begin; i0 < i0_end; ++i0) {
+      #pragma omp simd
+      for (int64_t i3 = 0; i3 < 17; ++i3) {
+        const bool t0 = in2[i0];
+        const bool t1 = !t0;
+        const float t2 = in1[17 * i0 + i3];
+        const float t3 = in0[17 * i0 + i3];
+        const float t4 = (t1 ? t2 : t3);
+        out0[17 * i0 + i3] = t4;
+      }
+    }
+  });
+}
+}  // namespace avx512
+#if defined(__clang__)
+#pragma clang attribute pop
+#else
+#pragma GCC pop_options
+#endif
+}  // namespace aotic_kernels
+
+// ---- kernels_avx512_3.cpp ----
+// Generated by aotic 0.1.0 from tiny_vit.core.pt2: kernels of model.cpp, AVX-512 build, part 3 of 4.
+// Generated code: do not edit.
+#include <cstdint>
+#include <type_traits>
+#ifdef __CUDACC__
+#include <cmath>
+#endif
+// Helpers generated kernels call run on the host, and on the GPU when nvcc compiles for CUDA.
+#ifdef __CUDACC__
+#define AOTIC_HOST_DEVICE __host__ __device__
+#else
+#define AOTIC_HOST_DEVICE
+#endif
+#include "aotic/runtime/threads.h"
+
+namespace aotic_kernels {
+namespace {
+
+// Host and device: generated CUDA kernels call the same functions (the CPU polynomials below are
+// for vectorised host loops; GPU code calls the device's own exp, tanh and erf).
+#define KM_FN AOTIC_HOST_DEVICE inline
+namespace km {
+
+/// The C library's math for float and double (integers as double, as <cmath> takes them).
+namespace libm {
+#ifdef __CUDACC__
+#define KM_LIBM(name) using std::name;
+#define KM_LIBM2(name) using std::name;
+#else
+#define KM_LIBM(name)                                           \
+  inline float name(float x) { return __builtin_##name##f(x); } \
+  inline double name(double x) { return __builtin_##name(x); }  \
+  template <typename T>                                         \
+  inline double name(T x) {                                     \
+    return __builtin_##name(static_cast<double>(x));            \
+  }
+#define KM_LIBM2(name)                                                       \
+  inline float name(float a, float b) { return __builtin_##name##f(a, b); }  \
+  inline double name(double a, double b) { return __builtin_##name(a, b); }  \
+  template <typename T>                                                      \
+  inline double name(T a, T b) {                                             \
+    return __builtin_##name(static_cast<double>(a), static_cast<double>(b)); \
+  }
+#endif
+KM_LIBM(exp)
+KM_LIBM(exp2)
+KM_LIBM(expm1)
+KM_LIBM(log)
+KM_LIBM(log2)
+KM_LIBM(log10)
+KM_LIBM(log1p)
+KM_LIBM(sqrt)
+KM_LIBM(sin)
+KM_LIBM(cos)
+KM_LIBM(tan)
+KM_LIBM(asin)
+KM_LIBM(acos)
+KM_LIBM(atan)
+KM_LIBM(sinh)
+KM_LIBM(cosh)
+KM_LIBM(tanh)
+KM_LIBM(asinh)
+KM_LIBM(acosh)
+KM_LIBM(atanh)
+KM_LIBM(erf)
+KM_LIBM(erfc)
+KM_LIBM(floor)
+KM_LIBM(ceil)
+KM_LIBM(trunc)
+KM_LIBM(nearbyint)
+KM_LIBM(fabs)
+KM_LIBM2(pow)
+KM_LIBM2(atan2)
+KM_LIBM2(fmod)
+#undef KM_LIBM
+#undef KM_LIBM2
+}  // namespace libm
+
+/// Infinity and a quiet NaN of a floating-point type.
+#ifdef __CUDACC_RTC__
+template <typename T>
+KM_FN constexpr T infinity() {
+  return static_cast<T>(__builtin_bit_cast(double, 0x7ff0000000000000ul));
+}
+template <typename T>
+KM_FN constexpr T quiet_nan() {
+  return static_cast<T>(__builtin_bit_cast(double, 0x7ff8000000000000ul));
+}
+#define KM_MEMCPY memcpy
+#else
+template <typename T>
+KM_FN constexpr T infinity() {
+  return static_cast<T>(__builtin_huge_val());
+}
+template <typename T>
+KM_FN constexpr T quiet_nan() {
+  return static_cast<T>(__builtin_nan(""));
+}
+#define KM_MEMCPY __builtin_memcpy
+#endif
+template <typename T>
+KM_FN T fmod(T a, T b) {
+  return libm::fmod(a, b);
+}
+
+template <typename T>
+constexpr bool kWraps = std::is_integral_v<T> && !std::is_same_v<T, bool>;
+
+template <typename T>
+KM_FN T add(T a, T b) {
+  if constexpr (kWraps<T>) {
+    return static_cast<T>(static_cast<uint64_t>(a) + static_cast<uint64_t>(b));
+  } else {
+    return a + b;
+  }
+}
+template <typename T>
+KM_FN T sub(T a, T b) {
+  if constexpr (kWraps<T>) {
+    return static_cast<T>(static_cast<uint64_t>(a) - static_cast<uint64_t>(b));
+  } else {
+    return a - b;
+  }
+}
+template <typename T>
+KM_FN T mul(T a, T b) {
+  if constexpr (kWraps<T>) {
+    return static_cast<T>(static_cast<uint64_t>(a) * static_cast<uint64_t>(b));
+  } else {
+    return a * b;
+  }
+}
+template <typename T>
+KM_FN T neg(T a) {
+  if constexpr (kWraps<T>) {
+    return static_cast<T>(uint64_t{0} - static_cast<uint64_t>(a));
+  } else {
+    return -a;
+  }
+}
+template <typename T>
+KM_FN T abs(T a) {
+  if constexpr (kWraps<T>) {
+    return a < 0 ? neg(a) : a;
+  } else if constexpr (std::is_same_v<T, bool>) {
+    return a;
+  } else {
+    return libm::fabs(a);
+  }
+}
+template <typename T>
+KM_FN T maximum(T a, T b) {
+  if constexpr (std::is_floating_point_v<T>) {
+    return a != a ? a : b != b ? b : a > b ? a : b;
+  } else {
+    return a > b ? a : b;
+  }
+}
+template <typename T>
+KM_FN T minimum(T a, T b) {
+  if constexpr (std::is_floating_point_v<T>) {
+    return a != a ? a : b != b ? b : a < b ? a : b;
+  } else {
+    return a < b ? a : b;
+  }
+}
+/// PyTorch's conversion: to bool is `!= 0`; otherwise C++'s (floats to integers truncate).
+template <typename To, typename From>
+KM_FN To convert(From v) {
+  if constexpr (std::is_same_v<To, bool>) {
+    return v != From(0);
+  } else {
+    return static_cast<To>(v);
+  }
+}
+/// expf in straight-line arithmetic (Cephes' polynomial, within 2 ulp), so that `omp simd` loops
+/// calling it vectorise; NaN, infinities and underflow as std::exp.
+KM_FN float exp_float(float x) {
+  float c = x < 88.3762626647949f ? x : 88.3762626647949f;
+  c = c > -88.3762626647949f ? c : -88.3762626647949f;
+  // n = round(c * log2(e)) by adding 1.5 * 2^23: exact for |n| < 2^22, no conversion or libm call,
+  // so the loop still vectorises; its bits hold n as an integer.
+  const float shifted = c * 1.44269504088896341f + 12582912.0f;
+  const float n = shifted - 12582912.0f;
+  float r = c - n * 0.693359375f;
+  r = r - n * -2.12194440e-4f;
+  const float z = r * r;
+  float y = 1.9875691500e-4f;
+  y = y * r + 1.3981999507e-3f;
+  y = y * r + 8.3334519073e-3f;
+  y = y * r + 4.1665795894e-2f;
+  y = y * r + 1.6666665459e-1f;
+  y = y * r + 5.0000001201e-1f;
+  y = y * z + r + 1.0f;
+  int32_t ni;
+  KM_MEMCPY(&ni, &shifted, sizeof(ni));
+  ni -= 0x4B400000;
+  // 2^n as two factors, each a normal float for n in [-127, 128].
+  const int32_t half = ni / 2;
+  const int32_t bits_a = (half + 127) * (1 << 23), bits_b = (ni - half + 127) * (1 << 23);
+  float scale_a, scale_b;
+  KM_MEMCPY(&scale_a, &bits_a, sizeof(scale_a));
+  KM_MEMCPY(&scale_b, &bits_b, sizeof(scale_b));
+  float e = y * scale_a * scale_b;
+  e = x > 88.7228391f ? infinity<float>() : e;
+  e = x < -103.972084f ? 0.0f : e;
+  return x != x ? x : e;
+}
+template <typename T>
+KM_FN T exp(T x) {
+#ifdef __CUDA_ARCH__
+  return libm::exp(x);
+#else
+  if constexpr (std::is_same_v<T, float>) {
+    return exp_float(x);
+  } else {
+    return libm::exp(x);
+  }
+#endif
+}
+template <typename T>
+KM_FN T exp2(T x) {
+  return libm::exp2(x);
+}
+template <typename T>
+KM_FN T expm1(T x) {
+  return libm::expm1(x);
+}
+template <typename T>
+KM_FN T log(T x) {
+  return libm::log(x);
+}
+template <typename T>
+KM_FN T log2(T x) {
+  return libm::log2(x);
+}
+template <typename T>
+KM_FN T log10(T x) {
+  return libm::log10(x);
+}
+template <typename T>
+KM_FN T log1p(T x) {
+  return libm::log1p(x);
+}
+template <typename T>
+KM_FN T sqrt(T x) {
+  return libm::sqrt(x);
+}
+template <typename T>
+KM_FN T rsqrt(T x) {
+  return T(1) / libm::sqrt(x);
+}
+template <typename T>
+KM_FN T reciprocal(T x) {
+  return T(1) / x;
+}
+template <typename T>
+KM_FN T sin(T x) {
+  return libm::sin(x);
+}
+template <typename T>
+KM_FN T cos(T x) {
+  return libm::cos(x);
+}
+template <typename T>
+KM_FN T tan(T x) {
+  return libm::tan(x);
+}
+template <typename T>
+KM_FN T asin(T x) {
+  return libm::asin(x);
+}
+template <typename T>
+KM_FN T acos(T x) {
+  return libm::acos(x);
+}
+template <typename T>
+KM_FN T atan(T x) {
+  return libm::atan(x);
+}
+template <typename T>
+KM_FN T sinh(T x) {
+  return libm::sinh(x);
+}
+template <typename T>
+KM_FN T cosh(T x) {
+  return libm::cosh(x);
+}
+template <typename T>
+KM_FN T tanh(T x) {
+#ifdef __CUDA_ARCH__
+  return libm::tanh(x);
+#else
+  if constexpr (std::is_same_v<T, float>) {
+    // 1 - 2 / (e^2x + 1), vectorisable; odd, and exact at the saturated ends.
+    const float a = x < 0 ? -x : x;
+    const float t = 1.0f - 2.0f / (exp_float(2.0f * a) + 1.0f);
+    const float r = a < 0.0004f ? a : t;
+    return x != x ? x : x < 0 ? -r : r;
+  } else {
+    return libm::tanh(x);
+  }
+#endif
+}
+template <typename T>
+KM_FN T asinh(T x) {
+  return libm::asinh(x);
+}
+template <typename T>
+KM_FN T acosh(T x) {
+  return libm::acosh(x);
+}
+template <typename T>
+KM_FN T atanh(T x) {
+  return libm::atanh(x);
+}
+template <typename T>
+KM_FN T erf(T x) {
+#ifdef __CUDA_ARCH__
+  return libm::erf(x);
+#else
+  if constexpr (std::is_same_v<T, float>) {
+    // Abramowitz and Stegun 7.1.26 (absolute error below 1.5e-7), vectorisable.
+    const float a = x < 0 ? -x : x;
+    const float t = 1.0f / (1.0f + 0.3275911f * a);
+    float p = 1.061405429f;
+    p = p * t - 1.453152027f;
+    p = p * t + 1.421413741f;
+    p = p * t - 0.284496736f;
+    p = p * t + 0.254829592f;
+    const float r = 1.0f - p * t * exp_float(-a * a);
+    return x != x ? x : x < 0 ? -r : r;
+  } else {
+    return libm::erf(x);
+  }
+#endif
+}
+template <typename T>
+KM_FN T erfc(T x) {
+  return libm::erfc(x);
+}
+template <typename T>
+KM_FN T floor(T x) {
+  return libm::floor(x);
+}
+template <typename T>
+KM_FN T ceil(T x) {
+  return libm::ceil(x);
+}
+template <typename T>
+KM_FN T trunc(T x) {
+  return libm::trunc(x);
+}
+/// Half to even, as torch.round.
+template <typename T>
+KM_FN T round(T x) {
+  return libm::nearbyint(x);
+}
+template <typename T>
+KM_FN T frac(T x) {
+  return x - libm::trunc(x);
+}
+template <typename T>
+KM_FN T sign(T x) {
+  if constexpr (std::is_same_v<T, bool>) {
+    return x;
+  } else {
+    return static_cast<T>((T(0) < x) - (x < T(0)));
+  }
+}
+template <typename T>
+KM_FN T sigmoid(T x) {
+  return T(1) / (T(1) + exp(-x));
+}
+template <typename T>
+KM_FN T relu(T x) {
+  if constexpr (std::is_same_v<T, bool>) {
+    return x;
+  } else {
+    return maximum(x, T(0));
+  }
+}
+template <typename T>
+KM_FN T gelu(T x) {
+  return T(0.5) * x * (T(1) + erf(x * T(0.70710678118654752440)));
+}
+template <typename T>
+KM_FN T gelu_tanh(T x) {
+  const T inner = T(0.79788456080286535588) * (x + T(0.044715) * x * x * x);
+  return T(0.5) * x * (T(1) + tanh(inner));
+}
+template <typename T>
+KM_FN T silu(T x) {
+  return x / (T(1) + exp(-x));
+}
+template <typename T>
+KM_FN T mish(T x) {
+  return x * libm::tanh(libm::log1p(libm::exp(x)));
+}
+template <typename T>
+KM_FN T hardsigmoid(T x) {
+  return minimum(maximum(x + T(3), T(0)), T(6)) / T(6);
+}
+template <typename T>
+KM_FN T hardswish(T x) {
+  return x * minimum(maximum(x + T(3), T(0)), T(6)) / T(6);
+}
+template <typename T>
+KM_FN T pow(T a, T b) {
+  return libm::pow(a, b);
+}
+template <typename T>
+KM_FN T atan2(T a, T b) {
+  return libm::atan2(a, b);
+}
+template <typename T>
+KM_FN bool isnan(T x) {
+  if constexpr (std::is_floating_point_v<T>) {
+    return x != x;
+  } else {
+    return false;
+  }
+}
+template <typename T>
+KM_FN bool isinf(T x) {
+  if constexpr (std::is_floating_point_v<T>) {
+    return x == infinity<T>() || x == -infinity<T>();
+  } else {
+    return false;
+  }
+}
+template <typename T>
+KM_FN T square(T x) {
+  return mul(x, x);
+}
+
+}  // namespace km
+
+}  // namespace
+#if defined(__clang__)
+#pragma clang attribute push(__attribute__((target( \
+    "avx512f,avx512bw,avx512cd,avx512dq,avx512vl,avx2,fma,f16c,bmi,bmi2"))), \
+    apply_to = function)
+#else
+#pragma GCC push_options
+#pragma GCC target("avx512f,avx512bw,avx512cd,avx512dq,avx512vl,avx2,fma,f16c,bmi,bmi2")
+#endif
+namespace avx512 {
+
+// nodes permute_2, slice_3, squeeze_2, expand_4, clone_2, permute_11, slice_6, squeeze_5, ...
+void k8_permute_slice_squeeze_expand_clone(const float* __restrict in0, float* __restrict out0, int64_t s77) {
+  aotic::runtime::parallel_for((4 * s77), (1088 * s77), [&](int64_t i0_i1_begin, int64_t i0_i1_end) {
+    for (int64_t i0_i1 = i0_i1_begin; i0_i1 < i0_i1_end; ++i0_i1) {
+      const int64_t i0 = i0_i1 / 4;
+      const int64_t i1 = i0_i1 % 4;
+      for (int64_t i2 = 0; i2 < 17; ++i2) {
+        #pragma omp simd
+        for (int64_t i3 = 0; i3 < 16; ++i3) {
+          const float t0 = in0[3264 * i0 + 192 * i2 + 16 * i1 + i3 + 128];
+          out0[1088 * i0 + 272 * i1 + 16 * i2 + i3] = t0;
+        }
+      }
+    }
+  });
+}
+
+// nodes permute_4, clone_3, permute_13, clone_7
+void k9_permute_clone(const float* __restrict in0, float* __restrict out0, int64_t s77) {
+  aotic::runtime::parallel_for((68 * s77), (1088 * s77), [&](int64_t i0_i1_begin, int64_t i0_i1_end) {
+    for (int64_t i0_i1 = i0_i1_begin; i0_i1 < i0_i1_end; ++i0_i1) {
+      const int64_t i0 = i0_i1 / ((4 * s77));
+      const int64_t i1 = i0_i1 % ((4 * s77));
+      #pragma omp simd
+      for (int64_t i3 = 0; i3 < 16; ++i3) {
+        const float t0 = in0[272 * i1 + 16 * i0 + i3];
+        out0[(64 * s77) * i0 + 16 * i1 + i3] = t0;
+      }
+    }
+  });
+}
+
+// nodes add_105, add_110, add_239, add_244
+void k10_add_add(const float* __restrict in0, const float* __restrict in1, const float* __restrict in2,
+    float* __restrict out0, int64_t s77) {
+  aotic::runtime::parallel_for((17 * s77), (1088 * s77), [&](int64_t i0_begin, int64_t i0_end) {
+    for (int64_t i0 = i0_begin; i0 < i0_end; ++i0) {
+      #pragma omp simd
+      for (int64_t i2 = 0; i2 < 64; ++i2) {
+        const float t0 = in0[64 * i0 + i2];
+        const float t1 = in1[64 * i0 + i2];
+        const float t2 = in2[i2];
+        const float t3 = km::add(t1, t2);
+        const float t4 = km::add(t0, t3);
+        out0[64 * i0 + i2] = t4;
+      }
+    }
+  });
+}
+
+// nodes addmm_1, addmm_4
+void k11_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0, int64_t s77) {
+  aotic::runtime::parallel_for((17 * s77), (2176 * s77), [&](int64_t i0_begin, int64_t i0_end) {
+    for (int64_t i0 = i0_begin; i0 < i0_end; ++i0) {
+      #pragma omp simd
+      for (int64_t i1 = 0; i1 < 128; ++i1) {
+        const float t0 = in0[128 * i0 + i1];
+        const float t1 = in1[i1];
+        const float t2 = km::add(t0, t1);
+        out0[128 * i0 + i1] = t2;
+      }
+    }
+  });
+}
+
+// nodes gelu, gelu_1
+void k12_gelu(const float* __restrict in0, float* __restrict out0, int64_t s77) {
+  aotic::runtime::parallel_for((2176 * s77), (2176 * s77), [&](int64_t i0_begin, int64_t i0_end) {
+    #pragma omp simd
+    for (int64_t i0 = i0_begin; i0 < i0_end; ++i0) {
+      const float t0 = in0[i0];
+      const float t1 = km::gelu(t0);
+      out0[i0] = t1;
+    }
+  });
+}
+
+// nodes addmm_2, addmm_5
+void k13_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0, int64_t s77) {
+  aotic::runtime::parallel_for((17 * s77), (1088 * s77), [&](int64_t i0_begin, int64_t i0_end) {
+    for (int64_t i0 = i0_begin; i0 < i0_end; ++i0) {
+      #pragma omp simd
+      for (int64_t i1 = 0; i1 < 64; ++i1) {
+        const float t0 = in0[64 * i0 + i1];
+        const float t1 = in1[i1];
+        const float t2 = km::add(t0, t1);
+        out0[64 * i0 + i1] = t2;
+      }
+    }
+  });
+}
+}  // namespace avx512
+#if defined(__clang__)
+#pragma clang attribute pop
+#else
+#pragma GCC pop_options
+#endif
+}  // namespace aotic_kernels
+
+// ---- kernels_avx512_4.cpp ----
+// Generated by aotic 0.1.0 from tiny_vit.core.pt2: kernels of model.cpp, AVX-512 build, part 4 of 4.
+// Generated code: do not edit.
+#include <cstdint>
+#include <type_traits>
+#ifdef __CUDACC__
+#include <cmath>
+#endif
+// Helpers generated kernels call run on the host, and on the GPU when nvcc compiles for CUDA.
+#ifdef __CUDACC__
+#define AOTIC_HOST_DEVICE __host__ __device__
+#else
+#define AOTIC_HOST_DEVICE
+#endif
+#include "aotic/runtime/threads.h"
+
+namespace aotic_kernels {
+namespace {
+
+// Host and device: generated CUDA kernels call the same functions (the CPU polynomials below are
+// for vectorised host loops; GPU code calls the device's own exp, tanh and erf).
+#define KM_FN AOTIC_HOST_DEVICE inline
+namespace km {
+
+/// The C library's math for float and double (integers as double, as <cmath> takes them).
+namespace libm {
+#ifdef __CUDACC__
+#define KM_LIBM(name) using std::name;
+#define KM_LIBM2(name) using std::name;
+#else
+#define KM_LIBM(name)                                           \
+  inline float name(float x) { return __builtin_##name##f(x); } \
+  inline double name(double x) { return __builtin_##name(x); }  \
+  template <typename T>                                         \
+  inline double name(T x) {                                     \
+    return __builtin_##name(static_cast<double>(x));            \
+  }
+#define KM_LIBM2(name)                                                       \
+  inline float name(float a, float b) { return __builtin_##name##f(a, b); }  \
+  inline double name(double a, double b) { return __builtin_##name(a, b); }  \
+  template <typename T>                                                      \
+  inline double name(T a, T b) {                                             \
+    return __builtin_##name(static_cast<double>(a), static_cast<double>(b)); \
+  }
+#endif
+KM_LIBM(exp)
+KM_LIBM(exp2)
+KM_LIBM(expm1)
+KM_LIBM(log)
+KM_LIBM(log2)
+KM_LIBM(log10)
+KM_LIBM(log1p)
+KM_LIBM(sqrt)
+KM_LIBM(sin)
+KM_LIBM(cos)
+KM_LIBM(tan)
+KM_LIBM(asin)
+KM_LIBM(acos)
+KM_LIBM(atan)
+KM_LIBM(sinh)
+KM_LIBM(cosh)
+KM_LIBM(tanh)
+KM_LIBM(asinh)
+KM_LIBM(acosh)
+KM_LIBM(atanh)
+KM_LIBM(erf)
+KM_LIBM(erfc)
+KM_LIBM(floor)
+KM_LIBM(ceil)
+KM_LIBM(trunc)
+KM_LIBM(nearbyint)
+KM_LIBM(fabs)
+KM_LIBM2(pow)
+KM_LIBM2(atan2)
+KM_LIBM2(fmod)
+#undef KM_LIBM
+#undef KM_LIBM2
+}  // namespace libm
+
+/// Infinity and a quiet NaN of a floating-point type.
+#ifdef __CUDACC_RTC__
+template <typename T>
+KM_FN constexpr T infinity() {
+  return static_cast<T>(__builtin_bit_cast(double, 0x7ff0000000000000ul));
+}
+template <typename T>
+KM_FN constexpr T quiet_nan() {
+  return static_cast<T>(__builtin_bit_cast(double, 0x7ff8000000000000ul));
+}
+#define KM_MEMCPY memcpy
+#else
+template <typename T>
+KM_FN constexpr T infinity() {
+  return static_cast<T>(__builtin_huge_val());
+}
+template <typename T>
+KM_FN constexpr T quiet_nan() {
+  return static_cast<T>(__builtin_nan(""));
+}
+#define KM_MEMCPY __builtin_memcpy
+#endif
+template <typename T>
+KM_FN T fmod(T a, T b) {
+  return libm::fmod(a, b);
+}
+
+template <typename T>
+constexpr bool kWraps = std::is_integral_v<T> && !std::is_same_v<T, bool>;
+
+template <typename T>
+KM_FN T add(T a, T b) {
+  if constexpr (kWraps<T>) {
+    return static_cast<T>(static_cast<uint64_t>(a) + static_cast<uint64_t>(b));
+  } else {
+    return a + b;
+  }
+}
+template <typename T>
+KM_FN T sub(T a, T b) {
+  if constexpr (kWraps<T>) {
+    return static_cast<T>(static_cast<uint64_t>(a) - static_cast<uint64_t>(b));
+  } else {
+    return a - b;
+  }
+}
+template <typename T>
+KM_FN T mul(T a, T b) {
+  if constexpr (kWraps<T>) {
+    return static_cast<T>(static_cast<uint64_t>(a) * static_cast<uint64_t>(b));
+  } else {
+    return a * b;
+  }
+}
+template <typename T>
+KM_FN T neg(T a) {
+  if constexpr (kWraps<T>) {
+    return static_cast<T>(uint64_t{0} - static_cast<uint64_t>(a));
+  } else {
+    return -a;
+  }
+}
+template <typename T>
+KM_FN T abs(T a) {
+  if constexpr (kWraps<T>) {
+    return a < 0 ? neg(a) : a;
+  } else if constexpr (std::is_same_v<T, bool>) {
+    return a;
+  } else {
+    return libm::fabs(a);
+  }
+}
+template <typename T>
+KM_FN T maximum(T a, T b) {
+  if constexpr (std::is_floating_point_v<T>) {
+    return a != a ? a : b != b ? b : a > b ? a : b;
+  } else {
+    return a > b ? a : b;
+  }
+}
+template <typename T>
+KM_FN T minimum(T a, T b) {
+  if constexpr (std::is_floating_point_v<T>) {
+    return a != a ? a : b != b ? b : a < b ? a : b;
+  } else {
+    return a < b ? a : b;
+  }
+}
+/// PyTorch's conversion: to bool is `!= 0`; otherwise C++'s (floats to integers truncate).
+template <typename To, typename From>
+KM_FN To convert(From v) {
+  if constexpr (std::is_same_v<To, bool>) {
+    return v != From(0);
+  } else {
+    return static_cast<To>(v);
+  }
+}
+/// expf in straight-line arithmetic (Cephes' polynomial, within 2 ulp), so that `omp simd` loops
+/// calling it vectorise; NaN, infinities and underflow as std::exp.
+KM_FN float exp_float(float x) {
+  float c = x < 88.3762626647949f ? x : 88.3762626647949f;
+  c = c > -88.3762626647949f ? c : -88.3762626647949f;
+  // n = round(c * log2(e)) by adding 1.5 * 2^23: exact for |n| < 2^22, no conversion or libm call,
+  // so the loop still vectorises; its bits hold n as an integer.
+  const float shifted = c * 1.44269504088896341f + 12582912.0f;
+  const float n = shifted - 12582912.0f;
+  float r = c - n * 0.693359375f;
+  r = r - n * -2.12194440e-4f;
+  const float z = r * r;
+  float y = 1.9875691500e-4f;
+  y = y * r + 1.3981999507e-3f;
+  y = y * r + 8.3334519073e-3f;
+  y = y * r + 4.1665795894e-2f;
+  y = y * r + 1.6666665459e-1f;
+  y = y * r + 5.0000001201e-1f;
+  y = y * z + r + 1.0f;
+  int32_t ni;
+  KM_MEMCPY(&ni, &shifted, sizeof(ni));
+  ni -= 0x4B400000;
+  // 2^n as two factors, each a normal float for n in [-127, 128].
+  const int32_t half = ni / 2;
+  const int32_t bits_a = (half + 127) * (1 << 23), bits_b = (ni - half + 127) * (1 << 23);
+  float scale_a, scale_b;
+  KM_MEMCPY(&scale_a, &bits_a, sizeof(scale_a));
+  KM_MEMCPY(&scale_b, &bits_b, sizeof(scale_b));
+  float e = y * scale_a * scale_b;
+  e = x > 88.7228391f ? infinity<float>() : e;
+  e = x < -103.972084f ? 0.0f : e;
+  return x != x ? x : e;
+}
+template <typename T>
+KM_FN T exp(T x) {
+#ifdef __CUDA_ARCH__
+  return libm::exp(x);
+#else
+  if constexpr (std::is_same_v<T, float>) {
+    return exp_float(x);
+  } else {
+    return libm::exp(x);
+  }
+#endif
+}
+template <typename T>
+KM_FN T exp2(T x) {
+  return libm::exp2(x);
+}
+template <typename T>
+KM_FN T expm1(T x) {
+  return libm::expm1(x);
+}
+template <typename T>
+KM_FN T log(T x) {
+  return libm::log(x);
+}
+template <typename T>
+KM_FN T log2(T x) {
+  return libm::log2(x);
+}
+template <typename T>
+KM_FN T log10(T x) {
+  return libm::log10(x);
+}
+template <typename T>
+KM_FN T log1p(T x) {
+  return libm::log1p(x);
+}
+template <typename T>
+KM_FN T sqrt(T x) {
+  return libm::sqrt(x);
+}
+template <typename T>
+KM_FN T rsqrt(T x) {
+  return T(1) / libm::sqrt(x);
+}
+template <typename T>
+KM_FN T reciprocal(T x) {
+  return T(1) / x;
+}
+template <typename T>
+KM_FN T sin(T x) {
+  return libm::sin(x);
+}
+template <typename T>
+KM_FN T cos(T x) {
+  return libm::cos(x);
+}
+template <typename T>
+KM_FN T tan(T x) {
+  return libm::tan(x);
+}
+template <typename T>
+KM_FN T asin(T x) {
+  return libm::asin(x);
+}
+template <typename T>
+KM_FN T acos(T x) {
+  return libm::acos(x);
+}
+template <typename T>
+KM_FN T atan(T x) {
+  return libm::atan(x);
+}
+template <typename T>
+KM_FN T sinh(T x) {
+  return libm::sinh(x);
+}
+template <typename T>
+KM_FN T cosh(T x) {
+  return libm::cosh(x);
+}
+template <typename T>
+KM_FN T tanh(T x) {
+#ifdef __CUDA_ARCH__
+  return libm::tanh(x);
+#else
+  if constexpr (std::is_same_v<T, float>) {
+    // 1 - 2 / (e^2x + 1), vectorisable; odd, and exact at the saturated ends.
+    const float a = x < 0 ? -x : x;
+    const float t = 1.0f - 2.0f / (exp_float(2.0f * a) + 1.0f);
+    const float r = a < 0.0004f ? a : t;
+    return x != x ? x : x < 0 ? -r : r;
+  } else {
+    return libm::tanh(x);
+  }
+#endif
+}
+template <typename T>
+KM_FN T asinh(T x) {
+  return libm::asinh(x);
+}
+template <typename T>
+KM_FN T acosh(T x) {
+  return libm::acosh(x);
+}
+template <typename T>
+KM_FN T atanh(T x) {
+  return libm::atanh(x);
+}
+template <typename T>
+KM_FN T erf(T x) {
+#ifdef __CUDA_ARCH__
+  return libm::erf(x);
+#else
+  if constexpr (std::is_same_v<T, float>) {
+    // Abramowitz and Stegun 7.1.26 (absolute error below 1.5e-7), vectorisable.
+    const float a = x < 0 ? -x : x;
+    const float t = 1.0f / (1.0f + 0.3275911f * a);
+    float p = 1.061405429f;
+    p = p * t - 1.453152027f;
+    p = p * t + 1.421413741f;
+    p = p * t - 0.284496736f;
+    p = p * t + 0.254829592f;
+    const float r = 1.0f - p * t * exp_float(-a * a);
+    return x != x ? x : x < 0 ? -r : r;
+  } else {
+    return libm::erf(x);
+  }
+#endif
+}
+template <typename T>
+KM_FN T erfc(T x) {
+  return libm::erfc(x);
+}
+template <typename T>
+KM_FN T floor(T x) {
+  return libm::floor(x);
+}
+template <typename T>
+KM_FN T ceil(T x) {
+  return libm::ceil(x);
+}
+template <typename T>
+KM_FN T trunc(T x) {
+  return libm::trunc(x);
+}
+/// Half to even, as torch.round.
+template <typename T>
+KM_FN T round(T x) {
+  return libm::nearbyint(x);
+}
+template <typename T>
+KM_FN T frac(T x) {
+  return x - libm::trunc(x);
+}
+template <typename T>
+KM_FN T sign(T x) {
+  if constexpr (std::is_same_v<T, bool>) {
+    return x;
+  } else {
+    return static_cast<T>((T(0) < x) - (x < T(0)));
+  }
+}
+template <typename T>
+KM_FN T sigmoid(T x) {
+  return T(1) / (T(1) + exp(-x));
+}
+template <typename T>
+KM_FN T relu(T x) {
+  if constexpr (std::is_same_v<T, bool>) {
+    return x;
+  } else {
+    return maximum(x, T(0));
+  }
+}
+template <typename T>
+KM_FN T gelu(T x) {
+  return T(0.5) * x * (T(1) + erf(x * T(0.70710678118654752440)));
+}
+template <typename T>
+KM_FN T gelu_tanh(T x) {
+  const T inner = T(0.79788456080286535588) * (x + T(0.044715) * x * x * x);
+  return T(0.5) * x * (T(1) + tanh(inner));
+}
+template <typename T>
+KM_FN T silu(T x) {
+  return x / (T(1) + exp(-x));
+}
+template <typename T>
+KM_FN T mish(T x) {
+  return x * libm::tanh(libm::log1p(libm::exp(x)));
+}
+template <typename T>
+KM_FN T hardsigmoid(T x) {
+  return minimum(maximum(x + T(3), T(0)), T(6)) / T(6);
+}
+template <typename T>
+KM_FN T hardswish(T x) {
+  return x * minimum(maximum(x + T(3), T(0)), T(6)) / T(6);
+}
+template <typename T>
+KM_FN T pow(T a, T b) {
+  return libm::pow(a, b);
+}
+template <typename T>
+KM_FN T atan2(T a, T b) {
+  return libm::atan2(a, b);
+}
+template <typename T>
+KM_FN bool isnan(T x) {
+  if constexpr (std::is_floating_point_v<T>) {
+    return x != x;
+  } else {
+    return false;
+  }
+}
+template <typename T>
+KM_FN bool isinf(T x) {
+  if constexpr (std::is_floating_point_v<T>) {
+    return x == infinity<T>() || x == -infinity<T>();
+  } else {
+    return false;
+  }
+}
+template <typename T>
+KM_FN T square(T x) {
+  return mul(x, x);
+}
+
+}  // namespace km
+
+}  // namespace
+#if defined(__clang__)
+#pragma clang attribute push(__attribute__((target( \
+    "avx512f,avx512bw,avx512cd,avx512dq,avx512vl,avx2,fma,f16c,bmi,bmi2"))), \
+    apply_to = function)
+#else
+#pragma GCC push_options
+#pragma GCC target("avx512f,avx512bw,avx512cd,avx512dq,avx512vl,avx2,fma,f16c,bmi,bmi2")
+#endif
+namespace avx512 {
+
+// nodes add_151
+void k14_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0, int64_t s77) {
+  aotic::runtime::parallel_for((1088 * s77), (1088 * s77), [&](int64_t i0_begin, int64_t i0_end) {
+    #pragma omp simd
+    for (int64_t i0 = i0_begin; i0 < i0_end; ++i0) {
+      const float t0 = in0[i0];
+      const float t1 = in1[i0];
+      const float t2 = km::add(t0, t1);
+      out0[i0] = t2;
+    }
+  });
+}
+
+// nodes add_285, select, native_layer_norm_4
+void k15_add_select_layer_norm(const float* __restrict in0, const float* __restrict in1,
+    const float* __restrict in2, const float* __restrict in3, float* __restrict out0, int64_t s77) {
+  aotic::runtime::parallel_for((s77), 64, [&](int64_t i0_begin, int64_t i0_end) {
+    for (int64_t i0 = i0_begin; i0 < i0_end; ++i0) {
+      float sum = 0.0f;
+      #pragma omp simd reduction(+ : sum)
+      for (int64_t r0 = 0; r0 < 64; ++r0) {
+        const float t0 = in0[1088 * i0 + r0];
+        const float t1 = in1[1088 * i0 + r0];
+        const float t2 = km::add(t0, t1);
+        sum = km::add(sum, t2);
+      }
+      const float t3 = km::convert<float>(64);
+      const float t4 = (sum / t3);
+      const float mean = t4;
+      float squares = 0.0f;
+      #pragma omp simd reduction(+ : squares)
+      for (int64_t r0 = 0; r0 < 64; ++r0) {
+        const float t5 = in0[1088 * i0 + r0];
+        const float t6 = in1[1088 * i0 + r0];
+        const float t7 = km::add(t5, t6);
+        const float t8 = km::sub(t7, mean);
+        const float t9 = km::mul(t8, t8);
+        squares = km::add(squares, t9);
+      }
+      const float t10 = (squares / t3);
+      const float t11 = km::add(t10, 1e-05f);
+      const float t12 = km::rsqrt(t11);
+      const float rstd = t12;
+      #pragma omp simd
+      for (int64_t r0 = 0; r0 < 64; ++r0) {
+        const float t13 = in0[1088 * i0 + r0];
+        const float t14 = in1[1088 * i0 + r0];
+        const float t15 = km::add(t13, t14);
+        const float t16 = km::sub(t15, mean);
+        const float t17 = km::mul(t16, rstd);
+        const float t18 = in2[r0];
+        const float t19 = km::mul(t17, t18);
+        const float t20 = in3[r0];
+        const float t21 = km::add(t19, t20);
+        out0[64 * i0 + r0] = t21;
+      }
+    }
+  });
+}
+
+// nodes addmm_6
+void k16_add(const float* __restrict in0, const float* __restrict in1, float* __restrict out0, int64_t s77) {
+  aotic::runtime::parallel_for((s77), (10 * s77), [&](int64_t i0_begin, int64_t i0_end) {
+    for (int64_t i0 = i0_begin; i0 < i0_end; ++i0) {
+      #pragma omp simd
+      for (int64_t i1 = 0; i1 < 10; ++i1) {
+        const float t0 = in0[10 * i0 + i1];
+        const float t1 = in1[i1];
+        const float t2 = km::add(t0, t1);
+        out0[10 * i0 + i1] = t2;
+      }
+    }
+  });
+}
+}  // namespace avx512
+#if defined(__clang__)
+#pragma clang attribute pop
+#else
+#pragma GCC pop_options
+#endif
+}  // namespace aotic_kernels
 
 // ---- kernels_avx2_1.cpp ----
 // Generated by aotic 0.1.0 from tiny_vit.core.pt2: kernels of model.cpp, AVX2/FMA build, part 1 of 4.
@@ -2124,7 +4404,9 @@ KM_FN T square(T x) {
 
 }  // namespace
 #if defined(__clang__)
-#pragma clang attribute push(__attribute__((target("avx2,fma,f16c,bmi,bmi2"))), apply_to = function)
+#pragma clang attribute push(__attribute__((target( \
+    "avx2,fma,f16c,bmi,bmi2"))), \
+    apply_to = function)
 #else
 #pragma GCC push_options
 #pragma GCC target("avx2,fma,f16c,bmi,bmi2")
@@ -2669,7 +4951,9 @@ KM_FN T square(T x) {
 
 }  // namespace
 #if defined(__clang__)
-#pragma clang attribute push(__attribute__((target("avx2,fma,f16c,bmi,bmi2"))), apply_to = function)
+#pragma clang attribute push(__attribute__((target( \
+    "avx2,fma,f16c,bmi,bmi2"))), \
+    apply_to = function)
 #else
 #pragma GCC push_options
 #pragma GCC target("avx2,fma,f16c,bmi,bmi2")
@@ -3201,7 +5485,9 @@ KM_FN T square(T x) {
 
 }  // namespace
 #if defined(__clang__)
-#pragma clang attribute push(__attribute__((target("avx2,fma,f16c,bmi,bmi2"))), apply_to = function)
+#pragma clang attribute push(__attribute__((target( \
+    "avx2,fma,f16c,bmi,bmi2"))), \
+    apply_to = function)
 #else
 #pragma GCC push_options
 #pragma GCC target("avx2,fma,f16c,bmi,bmi2")
@@ -3748,7 +6034,9 @@ KM_FN T square(T x) {
 
 }  // namespace
 #if defined(__clang__)
-#pragma clang attribute push(__attribute__((target("avx2,fma,f16c,bmi,bmi2"))), apply_to = function)
+#pragma clang attribute push(__attribute__((target( \
+    "avx2,fma,f16c,bmi,bmi2"))), \
+    apply_to = function)
 #else
 #pragma GCC push_options
 #pragma GCC target("avx2,fma,f16c,bmi,bmi2")
