@@ -513,17 +513,21 @@ TEST_CASE("generated kernels run clean under AddressSanitizer and UndefinedBehav
     INFO(compiled.out);
     REQUIRE(compiled.code == 0);
     CHECK(capture("ldd " + so + " | grep -c libasan") == "1");  // instrumented
-    const std::string command =
-        "ASAN_OPTIONS=detect_leaks=0:halt_on_error=1 UBSAN_OPTIONS=halt_on_error=1 "
-        "LD_PRELOAD=" +
-        asan + " " + testing::repo_path("tools/aotic") + " run " + so + " --inputs " + io + " --check " + io +
-        " 2>&1";
-    const std::string out = capture(command + "; echo rc=$?");
-    INFO(out);
-    CHECK(out.find("check: ok") != std::string::npos);
-    CHECK(out.find("rc=0") != std::string::npos);
-    CHECK(out.find("runtime error") == std::string::npos);
-    CHECK(out.find("AddressSanitizer") == std::string::npos);
+    // Every copy of the kernels this CPU runs (AVX-512, AVX2/FMA, baseline).
+    for (const char* isa : {"avx512", "avx2", "base"}) {
+      CAPTURE(isa);
+      const std::string command =
+          std::string("AOTIC_KERNEL_ISA=") + isa +
+          " ASAN_OPTIONS=detect_leaks=0:halt_on_error=1 UBSAN_OPTIONS=halt_on_error=1 LD_PRELOAD=" + asan +
+          " " + testing::repo_path("tools/aotic") + " run " + so + " --inputs " + io + " --check " + io +
+          " 2>&1";
+      const std::string out = capture(command + "; echo rc=$?");
+      INFO(out);
+      CHECK(out.find("check: ok") != std::string::npos);
+      CHECK(out.find("rc=0") != std::string::npos);
+      CHECK(out.find("runtime error") == std::string::npos);
+      CHECK(out.find("AddressSanitizer") == std::string::npos);
+    }
   }
 }
 
