@@ -466,11 +466,12 @@ class CpuPrinter {
                                  : std::vector<const char*>{""};
   }
 
-  /// The target attribute of a copy's kernels, or nullptr for the compiler's own --isa. The copies
-  /// match kernel_isa()'s checks (runtime/src/threads.cc).
+  /// The target attribute of a copy's kernels, or nullptr for the compiler's own --isa: exactly the
+  /// features kernel_isa() checks for that copy (runtime/src/threads.cc). No F16C: CPU kernels have
+  /// no 16-bit floats, and clang's __builtin_cpu_supports cannot ask for it.
   static const char* isa_target(const std::string& isa) {
-    if (isa == "avx512") return "avx512f,avx512bw,avx512cd,avx512dq,avx512vl,avx2,fma,f16c,bmi,bmi2";
-    if (isa == "avx2") return "avx2,fma,f16c,bmi,bmi2";
+    if (isa == "avx512") return "avx512f,avx512bw,avx512cd,avx512dq,avx512vl,avx2,fma,bmi,bmi2";
+    if (isa == "avx2") return "avx2,fma,bmi,bmi2";
     return nullptr;
   }
 
@@ -1031,8 +1032,7 @@ class CpuPrinter {
       w_.linef("auto* {} = &aotic_kernels::base::{};", pick, s.function);
       w_.open("if (kernel_isa() == KernelIsa::kAvx512)");
       w_.linef("{} = &aotic_kernels::avx512::{};", pick, s.function);
-      w_.close();
-      w_.open("if (kernel_isa() == KernelIsa::kAvx2)");
+      w_.reopen("} else if (kernel_isa() == KernelIsa::kAvx2) {");
       w_.linef("{} = &aotic_kernels::avx2::{};", pick, s.function);
       w_.close();
       w_.wrapped(fmt::format("{}({});", pick, join(args)));

@@ -3,6 +3,8 @@
 #include <dlfcn.h>
 #include <link.h>
 
+#include <cctype>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <string>
@@ -50,25 +52,37 @@ OpenMp resolve() {
 }  // namespace
 
 KernelIsa capped_kernel_isa(KernelIsa cpu, const char* cap) {
-  if (cap == nullptr) return cpu;
-  const std::string wanted = cap;
-  const KernelIsa limit = wanted == "base"   ? KernelIsa::kBase
-                          : wanted == "avx2" ? KernelIsa::kAvx2
-                                             : KernelIsa::kAvx512;  // avx512, or a value it ignores
+  if (cap == nullptr || *cap == '\0') return cpu;
+  std::string wanted = cap;
+  for (char& c : wanted) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  KernelIsa limit;
+  if (wanted == "base") {
+    limit = KernelIsa::kBase;
+  } else if (wanted == "avx2") {
+    limit = KernelIsa::kAvx2;
+  } else if (wanted == "avx512") {
+    limit = KernelIsa::kAvx512;
+  } else {
+    std::fprintf(stderr, "aotic: AOTIC_KERNEL_ISA='%s' is not base, avx2 or avx512; ignored\n", cap);
+    return cpu;
+  }
   return static_cast<int>(limit) < static_cast<int>(cpu) ? limit : cpu;
 }
 
 KernelIsa kernel_isa() {
   static const KernelIsa isa = [] {
+    KernelIsa best = KernelIsa::kBase;
+#if defined(__x86_64__) || defined(__i386__)
     __builtin_cpu_init();
-    const bool avx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+    // Every feature the copy's target attribute names (isa_target in codegen/cpu_printer.cc).
+    const bool avx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") &&
+                      __builtin_cpu_supports("bmi") && __builtin_cpu_supports("bmi2");
     const bool avx512 = avx2 && __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
                         __builtin_cpu_supports("avx512cd") && __builtin_cpu_supports("avx512dq") &&
                         __builtin_cpu_supports("avx512vl");
-    return capped_kernel_isa(avx512 ? KernelIsa::kAvx512
-                             : avx2 ? KernelIsa::kAvx2
-                                    : KernelIsa::kBase,
-                             std::getenv("AOTIC_KERNEL_ISA"));
+    best = avx512 ? KernelIsa::kAvx512 : avx2 ? KernelIsa::kAvx2 : KernelIsa::kBase;
+#endif
+    return capped_kernel_isa(best, std::getenv("AOTIC_KERNEL_ISA"));
   }();
   return isa;
 }

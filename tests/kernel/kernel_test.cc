@@ -2,12 +2,16 @@
 // printed for them compiled with the system compiler and run (with templates/kernel_math.h).
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
+#include <set>
+#include <sstream>
 #include <string>
+#include <vector>
 
 #include "codegen/templates.h"
 #include "kernel/cpu_printer.h"
@@ -302,6 +306,63 @@ TEST_CASE("printed kernels compile and compute: a pool window over rows, both lo
                                           "for (float v : o) std::printf(\"%g \", v);");
   // Each output the largest of its column in the rows above, at and below (a[i] = 37 i mod 11).
   CHECK(out == "10 4 8 1 5 9 2 6 10 4 8 10 5 9 2 6 10 3 7 10 4 8 10 5 9 2 6 10 3 7 10 4 ");
+}
+
+/// The names /proc/cpuinfo gives this CPU's features ("flags" line), or an empty set.
+std::set<std::string> cpu_flags() {
+  std::ifstream info("/proc/cpuinfo");
+  std::string line;
+  while (std::getline(info, line)) {
+    if (line.rfind("flags", 0) != 0) continue;
+    std::set<std::string> flags;
+    std::istringstream words(line.substr(line.find(':') + 1));
+    for (std::string w; words >> w;) flags.insert(w);
+    return flags;
+  }
+  return {};
+}
+
+TEST_CASE(
+    "runtime::kernel_isa picks the copy /proc/cpuinfo says this CPU runs, and AOTIC_KERNEL_ISA caps it") {
+  const std::set<std::string> flags = cpu_flags();
+  REQUIRE(!flags.empty());
+  auto has = [&](std::initializer_list<const char*> names) {
+    for (const char* n : names)
+      if (flags.count(n) == 0) return false;
+    return true;
+  };
+  const bool avx2 = has({"avx2", "fma", "bmi1", "bmi2"});
+  const bool avx512 = avx2 && has({"avx512f", "avx512bw", "avx512cd", "avx512dq", "avx512vl"});
+  const int best = avx512 ? 2 : avx2 ? 1 : 0;
+
+  const std::string dir = testing::scratch_dir("kernel_isa");
+  testing::write_file(
+      dir + "/isa.cc",
+      "#include <cstdio>\n#include \"aotic/runtime/threads.h\"\n"
+      "int main() { std::printf(\"%d\", static_cast<int>(aotic::runtime::kernel_isa())); }\n");
+  const std::string cxx = std::system("command -v clang++ >/dev/null 2>&1") == 0 ? "clang++" : "g++";
+  const testing::AoticRun built = testing::run_command(
+      cxx + " -std=c++17 -I" + testing::repo_path("runtime/include") + " -o " + dir + "/isa " + dir +
+      "/isa.cc " + testing::repo_path("runtime/src/threads.cc") + " -ldl");
+  INFO(built.out);
+  REQUIRE(built.code == 0);
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {"unset", std::to_string(best)},
+      {"avx512", std::to_string(best)},
+      {"avx2", std::to_string(std::min(best, 1))},
+      {"AVX2", std::to_string(std::min(best, 1))},
+      {"base", "0"},
+      {"", std::to_string(best)},
+      {"sse9",
+       "aotic: AOTIC_KERNEL_ISA='sse9' is not base, avx2 or avx512; ignored\n" + std::to_string(best)},
+  };
+  for (const auto& [cap, expected] : cases) {
+    CAPTURE(cap);
+    const std::string env = cap == "unset" ? "env -u AOTIC_KERNEL_ISA " : "AOTIC_KERNEL_ISA=" + cap + " ";
+    const testing::AoticRun ran = testing::run_command(env + dir + "/isa");
+    CHECK(ran.code == 0);
+    CHECK(ran.out == expected);
+  }
 }
 
 }  // namespace

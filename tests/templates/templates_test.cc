@@ -174,7 +174,8 @@ TEST_CASE("runtime::kernel_isa takes the best copy the CPU runs, capped by AOTIC
     CHECK(capped_kernel_isa(cpu, "avx512") == cpu);
     CHECK(capped_kernel_isa(cpu, "base") == KernelIsa::kBase);
     CHECK(capped_kernel_isa(cpu, "avx2") == (cpu == KernelIsa::kBase ? KernelIsa::kBase : KernelIsa::kAvx2));
-    CHECK(capped_kernel_isa(cpu, "sse9") == cpu);  // not a copy: ignored
+    CHECK(capped_kernel_isa(cpu, "AVX2") == capped_kernel_isa(cpu, "avx2"));  // any case
+    CHECK(capped_kernel_isa(cpu, "sse9") == cpu);  // not a copy: ignored, with a warning
     CHECK(capped_kernel_isa(cpu, "") == cpu);
   }
 }

@@ -15,8 +15,9 @@ namespace aotic::runtime {
 enum class KernelIsa { kBase, kAvx2, kAvx512 };
 
 /// The best copy this CPU runs, asked once: AVX-512 (x86-64-v4: F, BW, CD, DQ and VL, found only
-/// where the OS saves their registers), AVX2 with FMA, else the baseline. AOTIC_KERNEL_ISA=base,
-/// avx2 or avx512 caps it (never above what the CPU runs; another value is ignored).
+/// where the OS saves their registers), AVX2 with FMA, BMI and BMI2, else the baseline.
+/// AOTIC_KERNEL_ISA=base, avx2 or avx512 (any case) caps it, never above what the CPU runs;
+/// another value is ignored with a warning on stderr.
 KernelIsa kernel_isa();
 
 /// kernel_isa()'s choice for a CPU whose best copy is `cpu` and an AOTIC_KERNEL_ISA of `cap`

@@ -297,8 +297,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     auto* kernel = &aotic_kernels::base::k0_clone;
     if (kernel_isa() == KernelIsa::kAvx512) {
       kernel = &aotic_kernels::avx512::k0_clone;
-    }
-    if (kernel_isa() == KernelIsa::kAvx2) {
+    } else if (kernel_isa() == KernelIsa::kAvx2) {
       kernel = &aotic_kernels::avx2::k0_clone;
     }
     kernel(x_data, aotic::runtime::data<float>(x_channels_last.get()), s39, s94);
@@ -341,8 +340,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     auto* kernel_1 = &aotic_kernels::base::k1_max_pool2d_adaptive_avg_pool2d;
     if (kernel_isa() == KernelIsa::kAvx512) {
       kernel_1 = &aotic_kernels::avx512::k1_max_pool2d_adaptive_avg_pool2d;
-    }
-    if (kernel_isa() == KernelIsa::kAvx2) {
+    } else if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_1 = &aotic_kernels::avx2::k1_max_pool2d_adaptive_avg_pool2d;
     }
     kernel_1(hardswish_data, aotic::runtime::data<float>(adaptive_avg_pool2d.get()), s39, s94);
@@ -381,8 +379,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     auto* kernel_2 = &aotic_kernels::base::k2_add;
     if (kernel_isa() == KernelIsa::kAvx512) {
       kernel_2 = &aotic_kernels::avx512::k2_add;
-    }
-    if (kernel_isa() == KernelIsa::kAvx2) {
+    } else if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_2 = &aotic_kernels::avx2::k2_add;
     }
     kernel_2(linear_mm_data, p_f_9_bias_data, aotic::runtime::data<float>(linear.get()));
@@ -949,11 +946,11 @@ KM_FN T square(T x) {
 }  // namespace
 #if defined(__clang__)
 #pragma clang attribute push(__attribute__((target( \
-    "avx512f,avx512bw,avx512cd,avx512dq,avx512vl,avx2,fma,f16c,bmi,bmi2"))), \
+    "avx512f,avx512bw,avx512cd,avx512dq,avx512vl,avx2,fma,bmi,bmi2"))), \
     apply_to = function)
 #else
 #pragma GCC push_options
-#pragma GCC target("avx512f,avx512bw,avx512cd,avx512dq,avx512vl,avx2,fma,f16c,bmi,bmi2")
+#pragma GCC target("avx512f,avx512bw,avx512cd,avx512dq,avx512vl,avx2,fma,bmi,bmi2")
 #endif
 namespace avx512 {
 
@@ -1458,11 +1455,11 @@ KM_FN T square(T x) {
 }  // namespace
 #if defined(__clang__)
 #pragma clang attribute push(__attribute__((target( \
-    "avx2,fma,f16c,bmi,bmi2"))), \
+    "avx2,fma,bmi,bmi2"))), \
     apply_to = function)
 #else
 #pragma GCC push_options
-#pragma GCC target("avx2,fma,f16c,bmi,bmi2")
+#pragma GCC target("avx2,fma,bmi,bmi2")
 #endif
 namespace avx2 {
 

@@ -104,8 +104,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     auto* kernel = &aotic_kernels::base::k0_to_sum;
     if (kernel_isa() == KernelIsa::kAvx512) {
       kernel = &aotic_kernels::avx512::k0_to_sum;
-    }
-    if (kernel_isa() == KernelIsa::kAvx2) {
+    } else if (kernel_isa() == KernelIsa::kAvx2) {
       kernel = &aotic_kernels::avx2::k0_to_sum;
     }
     kernel(x_data, aotic::runtime::data<double>(sum_1.get()));
@@ -145,8 +144,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     auto* kernel_1 = &aotic_kernels::base::k1_clamp_max_clamp_min_add;
     if (kernel_isa() == KernelIsa::kAvx512) {
       kernel_1 = &aotic_kernels::avx512::k1_clamp_max_clamp_min_add;
-    }
-    if (kernel_isa() == KernelIsa::kAvx2) {
+    } else if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_1 = &aotic_kernels::avx2::k1_clamp_max_clamp_min_add;
     }
     kernel_1(x_data_1, aotic::runtime::data<float>(add.get()));
@@ -172,8 +170,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     auto* kernel_2 = &aotic_kernels::base::k2_mul;
     if (kernel_isa() == KernelIsa::kAvx512) {
       kernel_2 = &aotic_kernels::avx512::k2_mul;
-    }
-    if (kernel_isa() == KernelIsa::kAvx2) {
+    } else if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_2 = &aotic_kernels::avx2::k2_mul;
     }
     kernel_2(x_data_2, aotic::runtime::data<float>(mul.get()));
@@ -206,8 +203,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     auto* kernel_3 = &aotic_kernels::base::k3_to_mul;
     if (kernel_isa() == KernelIsa::kAvx512) {
       kernel_3 = &aotic_kernels::avx512::k3_to_mul;
-    }
-    if (kernel_isa() == KernelIsa::kAvx2) {
+    } else if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_3 = &aotic_kernels::avx2::k3_to_mul;
     }
     kernel_3(n_data, aotic::runtime::data<float>(mul_1.get()));
@@ -233,8 +229,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     auto* kernel_4 = &aotic_kernels::base::k4_to;
     if (kernel_isa() == KernelIsa::kAvx512) {
       kernel_4 = &aotic_kernels::avx512::k4_to;
-    }
-    if (kernel_isa() == KernelIsa::kAvx2) {
+    } else if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_4 = &aotic_kernels::avx2::k4_to;
     }
     kernel_4(mul_1_data, aotic::runtime::data<int64_t>(to_2.get()));
@@ -736,11 +731,11 @@ KM_FN T square(T x) {
 }  // namespace
 #if defined(__clang__)
 #pragma clang attribute push(__attribute__((target( \
-    "avx512f,avx512bw,avx512cd,avx512dq,avx512vl,avx2,fma,f16c,bmi,bmi2"))), \
+    "avx512f,avx512bw,avx512cd,avx512dq,avx512vl,avx2,fma,bmi,bmi2"))), \
     apply_to = function)
 #else
 #pragma GCC push_options
-#pragma GCC target("avx512f,avx512bw,avx512cd,avx512dq,avx512vl,avx2,fma,f16c,bmi,bmi2")
+#pragma GCC target("avx512f,avx512bw,avx512cd,avx512dq,avx512vl,avx2,fma,bmi,bmi2")
 #endif
 namespace avx512 {
 
@@ -1260,11 +1255,11 @@ KM_FN T square(T x) {
 }  // namespace
 #if defined(__clang__)
 #pragma clang attribute push(__attribute__((target( \
-    "avx2,fma,f16c,bmi,bmi2"))), \
+    "avx2,fma,bmi,bmi2"))), \
     apply_to = function)
 #else
 #pragma GCC push_options
-#pragma GCC target("avx2,fma,f16c,bmi,bmi2")
+#pragma GCC target("avx2,fma,bmi,bmi2")
 #endif
 namespace avx2 {
 

@@ -268,8 +268,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     auto* kernel = &aotic_kernels::base::k0_add;
     if (kernel_isa() == KernelIsa::kAvx512) {
       kernel = &aotic_kernels::avx512::k0_add;
-    }
-    if (kernel_isa() == KernelIsa::kAvx2) {
+    } else if (kernel_isa() == KernelIsa::kAvx2) {
       kernel = &aotic_kernels::avx2::k0_add;
     }
     kernel(addmm_mm_data, p_gru_bias_ih_l0_data, aotic::runtime::data<float>(addmm.get()));
@@ -480,8 +479,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     auto* kernel_1 = &aotic_kernels::base::k1_add;
     if (kernel_isa() == KernelIsa::kAvx512) {
       kernel_1 = &aotic_kernels::avx512::k1_add;
-    }
-    if (kernel_isa() == KernelIsa::kAvx2) {
+    } else if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_1 = &aotic_kernels::avx2::k1_add;
     }
     kernel_1(addmm_1_mm_data, p_gru_bias_hh_l0_data, aotic::runtime::data<float>(addmm_1.get()));
@@ -532,8 +530,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     auto* kernel_2 = &aotic_kernels::base::k2_add_sigmoid_mul_add_tanh;
     if (kernel_isa() == KernelIsa::kAvx512) {
       kernel_2 = &aotic_kernels::avx512::k2_add_sigmoid_mul_add_tanh;
-    }
-    if (kernel_isa() == KernelIsa::kAvx2) {
+    } else if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_2 = &aotic_kernels::avx2::k2_add_sigmoid_mul_add_tanh;
     }
     kernel_2(getitem_2_data, getitem_5_data, getitem_3_data, getitem_data,
@@ -566,8 +563,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     auto* kernel_3 = &aotic_kernels::base::k3_add_sigmoid_sub_mul_add;
     if (kernel_isa() == KernelIsa::kAvx512) {
       kernel_3 = &aotic_kernels::avx512::k3_add_sigmoid_sub_mul_add;
-    }
-    if (kernel_isa() == KernelIsa::kAvx2) {
+    } else if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_3 = &aotic_kernels::avx2::k3_add_sigmoid_sub_mul_add;
     }
     kernel_3(unsqueeze_data, tanh_data, getitem_4_data, getitem_1_data,
@@ -627,8 +623,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     auto* kernel_4 = &aotic_kernels::base::k1_add;
     if (kernel_isa() == KernelIsa::kAvx512) {
       kernel_4 = &aotic_kernels::avx512::k1_add;
-    }
-    if (kernel_isa() == KernelIsa::kAvx2) {
+    } else if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_4 = &aotic_kernels::avx2::k1_add;
     }
     kernel_4(addmm_2_mm_data, p_gru_bias_hh_l0_data_1, aotic::runtime::data<float>(addmm_2.get()));
@@ -680,8 +675,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     auto* kernel_5 = &aotic_kernels::base::k2_add_sigmoid_mul_add_tanh;
     if (kernel_isa() == KernelIsa::kAvx512) {
       kernel_5 = &aotic_kernels::avx512::k2_add_sigmoid_mul_add_tanh;
-    }
-    if (kernel_isa() == KernelIsa::kAvx2) {
+    } else if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_5 = &aotic_kernels::avx2::k2_add_sigmoid_mul_add_tanh;
     }
     kernel_5(getitem_8_data, getitem_11_data, getitem_9_data, getitem_6_data,
@@ -715,8 +709,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     auto* kernel_6 = &aotic_kernels::base::k3_add_sigmoid_sub_mul_add;
     if (kernel_isa() == KernelIsa::kAvx512) {
       kernel_6 = &aotic_kernels::avx512::k3_add_sigmoid_sub_mul_add;
-    }
-    if (kernel_isa() == KernelIsa::kAvx2) {
+    } else if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_6 = &aotic_kernels::avx2::k3_add_sigmoid_sub_mul_add;
     }
     kernel_6(add_3_data, tanh_1_data, getitem_10_data, getitem_7_data,
@@ -775,8 +768,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     auto* kernel_7 = &aotic_kernels::base::k1_add;
     if (kernel_isa() == KernelIsa::kAvx512) {
       kernel_7 = &aotic_kernels::avx512::k1_add;
-    }
-    if (kernel_isa() == KernelIsa::kAvx2) {
+    } else if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_7 = &aotic_kernels::avx2::k1_add;
     }
     kernel_7(addmm_3_mm_data, p_gru_bias_hh_l0_data_2, aotic::runtime::data<float>(addmm_3.get()));
@@ -831,8 +823,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     auto* kernel_8 = &aotic_kernels::base::k2_add_sigmoid_mul_add_tanh;
     if (kernel_isa() == KernelIsa::kAvx512) {
       kernel_8 = &aotic_kernels::avx512::k2_add_sigmoid_mul_add_tanh;
-    }
-    if (kernel_isa() == KernelIsa::kAvx2) {
+    } else if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_8 = &aotic_kernels::avx2::k2_add_sigmoid_mul_add_tanh;
     }
     kernel_8(getitem_14_data, getitem_17_data, getitem_15_data, getitem_12_data,
@@ -868,8 +859,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     auto* kernel_9 = &aotic_kernels::base::k3_add_sigmoid_sub_mul_add;
     if (kernel_isa() == KernelIsa::kAvx512) {
       kernel_9 = &aotic_kernels::avx512::k3_add_sigmoid_sub_mul_add;
-    }
-    if (kernel_isa() == KernelIsa::kAvx2) {
+    } else if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_9 = &aotic_kernels::avx2::k3_add_sigmoid_sub_mul_add;
     }
     kernel_9(add_7_data, tanh_2_data, getitem_16_data, getitem_13_data,
@@ -928,8 +918,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     auto* kernel_10 = &aotic_kernels::base::k1_add;
     if (kernel_isa() == KernelIsa::kAvx512) {
       kernel_10 = &aotic_kernels::avx512::k1_add;
-    }
-    if (kernel_isa() == KernelIsa::kAvx2) {
+    } else if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_10 = &aotic_kernels::avx2::k1_add;
     }
     kernel_10(addmm_4_mm_data, p_gru_bias_hh_l0_data_3, aotic::runtime::data<float>(addmm_4.get()));
@@ -984,8 +973,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     auto* kernel_11 = &aotic_kernels::base::k2_add_sigmoid_mul_add_tanh;
     if (kernel_isa() == KernelIsa::kAvx512) {
       kernel_11 = &aotic_kernels::avx512::k2_add_sigmoid_mul_add_tanh;
-    }
-    if (kernel_isa() == KernelIsa::kAvx2) {
+    } else if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_11 = &aotic_kernels::avx2::k2_add_sigmoid_mul_add_tanh;
     }
     kernel_11(getitem_20_data, getitem_23_data, getitem_21_data, getitem_18_data,
@@ -1021,8 +1009,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     auto* kernel_12 = &aotic_kernels::base::k3_add_sigmoid_sub_mul_add;
     if (kernel_isa() == KernelIsa::kAvx512) {
       kernel_12 = &aotic_kernels::avx512::k3_add_sigmoid_sub_mul_add;
-    }
-    if (kernel_isa() == KernelIsa::kAvx2) {
+    } else if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_12 = &aotic_kernels::avx2::k3_add_sigmoid_sub_mul_add;
     }
     kernel_12(add_11_data, tanh_3_data, getitem_22_data, getitem_19_data,
@@ -1082,8 +1069,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     auto* kernel_13 = &aotic_kernels::base::k1_add;
     if (kernel_isa() == KernelIsa::kAvx512) {
       kernel_13 = &aotic_kernels::avx512::k1_add;
-    }
-    if (kernel_isa() == KernelIsa::kAvx2) {
+    } else if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_13 = &aotic_kernels::avx2::k1_add;
     }
     kernel_13(addmm_5_mm_data, p_gru_bias_hh_l0_data_4, aotic::runtime::data<float>(addmm_5.get()));
@@ -1139,8 +1125,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     auto* kernel_14 = &aotic_kernels::base::k2_add_sigmoid_mul_add_tanh;
     if (kernel_isa() == KernelIsa::kAvx512) {
       kernel_14 = &aotic_kernels::avx512::k2_add_sigmoid_mul_add_tanh;
-    }
-    if (kernel_isa() == KernelIsa::kAvx2) {
+    } else if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_14 = &aotic_kernels::avx2::k2_add_sigmoid_mul_add_tanh;
     }
     kernel_14(getitem_26_data, getitem_29_data, getitem_27_data, getitem_24_data,
@@ -1176,8 +1161,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     auto* kernel_15 = &aotic_kernels::base::k3_add_sigmoid_sub_mul_add;
     if (kernel_isa() == KernelIsa::kAvx512) {
       kernel_15 = &aotic_kernels::avx512::k3_add_sigmoid_sub_mul_add;
-    }
-    if (kernel_isa() == KernelIsa::kAvx2) {
+    } else if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_15 = &aotic_kernels::avx2::k3_add_sigmoid_sub_mul_add;
     }
     kernel_15(add_15_data, tanh_4_data, getitem_28_data, getitem_25_data,
@@ -1237,8 +1221,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     auto* kernel_16 = &aotic_kernels::base::k1_add;
     if (kernel_isa() == KernelIsa::kAvx512) {
       kernel_16 = &aotic_kernels::avx512::k1_add;
-    }
-    if (kernel_isa() == KernelIsa::kAvx2) {
+    } else if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_16 = &aotic_kernels::avx2::k1_add;
     }
     kernel_16(addmm_6_mm_data, p_gru_bias_hh_l0_data_5, aotic::runtime::data<float>(addmm_6.get()));
@@ -1294,8 +1277,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     auto* kernel_17 = &aotic_kernels::base::k2_add_sigmoid_mul_add_tanh;
     if (kernel_isa() == KernelIsa::kAvx512) {
       kernel_17 = &aotic_kernels::avx512::k2_add_sigmoid_mul_add_tanh;
-    }
-    if (kernel_isa() == KernelIsa::kAvx2) {
+    } else if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_17 = &aotic_kernels::avx2::k2_add_sigmoid_mul_add_tanh;
     }
     kernel_17(getitem_32_data, getitem_35_data, getitem_33_data, getitem_30_data,
@@ -1331,8 +1313,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     auto* kernel_18 = &aotic_kernels::base::k3_add_sigmoid_sub_mul_add;
     if (kernel_isa() == KernelIsa::kAvx512) {
       kernel_18 = &aotic_kernels::avx512::k3_add_sigmoid_sub_mul_add;
-    }
-    if (kernel_isa() == KernelIsa::kAvx2) {
+    } else if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_18 = &aotic_kernels::avx2::k3_add_sigmoid_sub_mul_add;
     }
     kernel_18(add_19_data, tanh_5_data, getitem_34_data, getitem_31_data,
@@ -1392,8 +1373,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     auto* kernel_19 = &aotic_kernels::base::k1_add;
     if (kernel_isa() == KernelIsa::kAvx512) {
       kernel_19 = &aotic_kernels::avx512::k1_add;
-    }
-    if (kernel_isa() == KernelIsa::kAvx2) {
+    } else if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_19 = &aotic_kernels::avx2::k1_add;
     }
     kernel_19(addmm_7_mm_data, p_gru_bias_hh_l0_data_6, aotic::runtime::data<float>(addmm_7.get()));
@@ -1449,8 +1429,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     auto* kernel_20 = &aotic_kernels::base::k2_add_sigmoid_mul_add_tanh;
     if (kernel_isa() == KernelIsa::kAvx512) {
       kernel_20 = &aotic_kernels::avx512::k2_add_sigmoid_mul_add_tanh;
-    }
-    if (kernel_isa() == KernelIsa::kAvx2) {
+    } else if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_20 = &aotic_kernels::avx2::k2_add_sigmoid_mul_add_tanh;
     }
     kernel_20(getitem_38_data, getitem_41_data, getitem_39_data, getitem_36_data,
@@ -1486,8 +1465,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     auto* kernel_21 = &aotic_kernels::base::k3_add_sigmoid_sub_mul_add;
     if (kernel_isa() == KernelIsa::kAvx512) {
       kernel_21 = &aotic_kernels::avx512::k3_add_sigmoid_sub_mul_add;
-    }
-    if (kernel_isa() == KernelIsa::kAvx2) {
+    } else if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_21 = &aotic_kernels::avx2::k3_add_sigmoid_sub_mul_add;
     }
     kernel_21(add_23_data, tanh_6_data, getitem_40_data, getitem_37_data,
@@ -1547,8 +1525,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     auto* kernel_22 = &aotic_kernels::base::k1_add;
     if (kernel_isa() == KernelIsa::kAvx512) {
       kernel_22 = &aotic_kernels::avx512::k1_add;
-    }
-    if (kernel_isa() == KernelIsa::kAvx2) {
+    } else if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_22 = &aotic_kernels::avx2::k1_add;
     }
     kernel_22(addmm_8_mm_data, p_gru_bias_hh_l0_data_7, aotic::runtime::data<float>(addmm_8.get()));
@@ -1604,8 +1581,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     auto* kernel_23 = &aotic_kernels::base::k2_add_sigmoid_mul_add_tanh;
     if (kernel_isa() == KernelIsa::kAvx512) {
       kernel_23 = &aotic_kernels::avx512::k2_add_sigmoid_mul_add_tanh;
-    }
-    if (kernel_isa() == KernelIsa::kAvx2) {
+    } else if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_23 = &aotic_kernels::avx2::k2_add_sigmoid_mul_add_tanh;
     }
     kernel_23(getitem_44_data, getitem_47_data, getitem_45_data, getitem_42_data,
@@ -1641,8 +1617,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     auto* kernel_24 = &aotic_kernels::base::k3_add_sigmoid_sub_mul_add;
     if (kernel_isa() == KernelIsa::kAvx512) {
       kernel_24 = &aotic_kernels::avx512::k3_add_sigmoid_sub_mul_add;
-    }
-    if (kernel_isa() == KernelIsa::kAvx2) {
+    } else if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_24 = &aotic_kernels::avx2::k3_add_sigmoid_sub_mul_add;
     }
     kernel_24(add_27_data, tanh_7_data, getitem_46_data, getitem_43_data,
@@ -1702,8 +1677,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     auto* kernel_25 = &aotic_kernels::base::k1_add;
     if (kernel_isa() == KernelIsa::kAvx512) {
       kernel_25 = &aotic_kernels::avx512::k1_add;
-    }
-    if (kernel_isa() == KernelIsa::kAvx2) {
+    } else if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_25 = &aotic_kernels::avx2::k1_add;
     }
     kernel_25(addmm_9_mm_data, p_gru_bias_hh_l0_data_8, aotic::runtime::data<float>(addmm_9.get()));
@@ -1759,8 +1733,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     auto* kernel_26 = &aotic_kernels::base::k2_add_sigmoid_mul_add_tanh;
     if (kernel_isa() == KernelIsa::kAvx512) {
       kernel_26 = &aotic_kernels::avx512::k2_add_sigmoid_mul_add_tanh;
-    }
-    if (kernel_isa() == KernelIsa::kAvx2) {
+    } else if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_26 = &aotic_kernels::avx2::k2_add_sigmoid_mul_add_tanh;
     }
     kernel_26(getitem_50_data, getitem_53_data, getitem_51_data, getitem_48_data,
@@ -1796,8 +1769,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     auto* kernel_27 = &aotic_kernels::base::k3_add_sigmoid_sub_mul_add;
     if (kernel_isa() == KernelIsa::kAvx512) {
       kernel_27 = &aotic_kernels::avx512::k3_add_sigmoid_sub_mul_add;
-    }
-    if (kernel_isa() == KernelIsa::kAvx2) {
+    } else if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_27 = &aotic_kernels::avx2::k3_add_sigmoid_sub_mul_add;
     }
     kernel_27(add_31_data, tanh_8_data, getitem_52_data, getitem_49_data,
@@ -1857,8 +1829,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     auto* kernel_28 = &aotic_kernels::base::k1_add;
     if (kernel_isa() == KernelIsa::kAvx512) {
       kernel_28 = &aotic_kernels::avx512::k1_add;
-    }
-    if (kernel_isa() == KernelIsa::kAvx2) {
+    } else if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_28 = &aotic_kernels::avx2::k1_add;
     }
     kernel_28(addmm_10_mm_data, p_gru_bias_hh_l0_data_9, aotic::runtime::data<float>(addmm_10.get()));
@@ -1914,8 +1885,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     auto* kernel_29 = &aotic_kernels::base::k2_add_sigmoid_mul_add_tanh;
     if (kernel_isa() == KernelIsa::kAvx512) {
       kernel_29 = &aotic_kernels::avx512::k2_add_sigmoid_mul_add_tanh;
-    }
-    if (kernel_isa() == KernelIsa::kAvx2) {
+    } else if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_29 = &aotic_kernels::avx2::k2_add_sigmoid_mul_add_tanh;
     }
     kernel_29(getitem_56_data, getitem_59_data, getitem_57_data, getitem_54_data,
@@ -1951,8 +1921,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     auto* kernel_30 = &aotic_kernels::base::k3_add_sigmoid_sub_mul_add;
     if (kernel_isa() == KernelIsa::kAvx512) {
       kernel_30 = &aotic_kernels::avx512::k3_add_sigmoid_sub_mul_add;
-    }
-    if (kernel_isa() == KernelIsa::kAvx2) {
+    } else if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_30 = &aotic_kernels::avx2::k3_add_sigmoid_sub_mul_add;
     }
     kernel_30(add_35_data, tanh_9_data, getitem_58_data, getitem_55_data,
@@ -2018,8 +1987,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     auto* kernel_31 = &aotic_kernels::base::k0_add;
     if (kernel_isa() == KernelIsa::kAvx512) {
       kernel_31 = &aotic_kernels::avx512::k0_add;
-    }
-    if (kernel_isa() == KernelIsa::kAvx2) {
+    } else if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_31 = &aotic_kernels::avx2::k0_add;
     }
     kernel_31(addmm_11_mm_data, p_gru_bias_ih_l1_data, aotic::runtime::data<float>(addmm_11.get()));
@@ -2231,8 +2199,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     auto* kernel_32 = &aotic_kernels::base::k1_add;
     if (kernel_isa() == KernelIsa::kAvx512) {
       kernel_32 = &aotic_kernels::avx512::k1_add;
-    }
-    if (kernel_isa() == KernelIsa::kAvx2) {
+    } else if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_32 = &aotic_kernels::avx2::k1_add;
     }
     kernel_32(addmm_12_mm_data, p_gru_bias_hh_l1_data, aotic::runtime::data<float>(addmm_12.get()));
@@ -2289,8 +2256,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     auto* kernel_33 = &aotic_kernels::base::k2_add_sigmoid_mul_add_tanh;
     if (kernel_isa() == KernelIsa::kAvx512) {
       kernel_33 = &aotic_kernels::avx512::k2_add_sigmoid_mul_add_tanh;
-    }
-    if (kernel_isa() == KernelIsa::kAvx2) {
+    } else if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_33 = &aotic_kernels::avx2::k2_add_sigmoid_mul_add_tanh;
     }
     kernel_33(getitem_62_data, getitem_65_data, getitem_63_data, getitem_60_data,
@@ -2327,8 +2293,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     auto* kernel_34 = &aotic_kernels::base::k3_add_sigmoid_sub_mul_add;
     if (kernel_isa() == KernelIsa::kAvx512) {
       kernel_34 = &aotic_kernels::avx512::k3_add_sigmoid_sub_mul_add;
-    }
-    if (kernel_isa() == KernelIsa::kAvx2) {
+    } else if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_34 = &aotic_kernels::avx2::k3_add_sigmoid_sub_mul_add;
     }
     kernel_34(unsqueeze_1_data, tanh_10_data, getitem_64_data, getitem_61_data,
@@ -2389,8 +2354,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     auto* kernel_35 = &aotic_kernels::base::k1_add;
     if (kernel_isa() == KernelIsa::kAvx512) {
       kernel_35 = &aotic_kernels::avx512::k1_add;
-    }
-    if (kernel_isa() == KernelIsa::kAvx2) {
+    } else if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_35 = &aotic_kernels::avx2::k1_add;
     }
     kernel_35(addmm_13_mm_data, p_gru_bias_hh_l1_data_1, aotic::runtime::data<float>(addmm_13.get()));
@@ -2447,8 +2411,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     auto* kernel_36 = &aotic_kernels::base::k2_add_sigmoid_mul_add_tanh;
     if (kernel_isa() == KernelIsa::kAvx512) {
       kernel_36 = &aotic_kernels::avx512::k2_add_sigmoid_mul_add_tanh;
-    }
-    if (kernel_isa() == KernelIsa::kAvx2) {
+    } else if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_36 = &aotic_kernels::avx2::k2_add_sigmoid_mul_add_tanh;
     }
     kernel_36(getitem_68_data, getitem_71_data, getitem_69_data, getitem_66_data,
@@ -2484,8 +2447,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     auto* kernel_37 = &aotic_kernels::base::k3_add_sigmoid_sub_mul_add;
     if (kernel_isa() == KernelIsa::kAvx512) {
       kernel_37 = &aotic_kernels::avx512::k3_add_sigmoid_sub_mul_add;
-    }
-    if (kernel_isa() == KernelIsa::kAvx2) {
+    } else if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_37 = &aotic_kernels::avx2::k3_add_sigmoid_sub_mul_add;
     }
     kernel_37(add_43_data, tanh_11_data, getitem_70_data, getitem_67_data,
@@ -2545,8 +2507,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     auto* kernel_38 = &aotic_kernels::base::k1_add;
     if (kernel_isa() == KernelIsa::kAvx512) {
       kernel_38 = &aotic_kernels::avx512::k1_add;
-    }
-    if (kernel_isa() == KernelIsa::kAvx2) {
+    } else if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_38 = &aotic_kernels::avx2::k1_add;
     }
     kernel_38(addmm_14_mm_data, p_gru_bias_hh_l1_data_2, aotic::runtime::data<float>(addmm_14.get()));
@@ -2603,8 +2564,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     auto* kernel_39 = &aotic_kernels::base::k2_add_sigmoid_mul_add_tanh;
     if (kernel_isa() == KernelIsa::kAvx512) {
       kernel_39 = &aotic_kernels::avx512::k2_add_sigmoid_mul_add_tanh;
-    }
-    if (kernel_isa() == KernelIsa::kAvx2) {
+    } else if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_39 = &aotic_kernels::avx2::k2_add_sigmoid_mul_add_tanh;
     }
     kernel_39(getitem_74_data, getitem_77_data, getitem_75_data, getitem_72_data,
@@ -2640,8 +2600,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     auto* kernel_40 = &aotic_kernels::base::k3_add_sigmoid_sub_mul_add;
     if (kernel_isa() == KernelIsa::kAvx512) {
       kernel_40 = &aotic_kernels::avx512::k3_add_sigmoid_sub_mul_add;
-    }
-    if (kernel_isa() == KernelIsa::kAvx2) {
+    } else if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_40 = &aotic_kernels::avx2::k3_add_sigmoid_sub_mul_add;
     }
     kernel_40(add_47_data, tanh_12_data, getitem_76_data, getitem_73_data,
@@ -2701,8 +2660,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     auto* kernel_41 = &aotic_kernels::base::k1_add;
     if (kernel_isa() == KernelIsa::kAvx512) {
       kernel_41 = &aotic_kernels::avx512::k1_add;
-    }
-    if (kernel_isa() == KernelIsa::kAvx2) {
+    } else if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_41 = &aotic_kernels::avx2::k1_add;
     }
     kernel_41(addmm_15_mm_data, p_gru_bias_hh_l1_data_3, aotic::runtime::data<float>(addmm_15.get()));
@@ -2759,8 +2717,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     auto* kernel_42 = &aotic_kernels::base::k2_add_sigmoid_mul_add_tanh;
     if (kernel_isa() == KernelIsa::kAvx512) {
       kernel_42 = &aotic_kernels::avx512::k2_add_sigmoid_mul_add_tanh;
-    }
-    if (kernel_isa() == KernelIsa::kAvx2) {
+    } else if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_42 = &aotic_kernels::avx2::k2_add_sigmoid_mul_add_tanh;
     }
     kernel_42(getitem_80_data, getitem_83_data, getitem_81_data, getitem_78_data,
@@ -2796,8 +2753,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     auto* kernel_43 = &aotic_kernels::base::k3_add_sigmoid_sub_mul_add;
     if (kernel_isa() == KernelIsa::kAvx512) {
       kernel_43 = &aotic_kernels::avx512::k3_add_sigmoid_sub_mul_add;
-    }
-    if (kernel_isa() == KernelIsa::kAvx2) {
+    } else if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_43 = &aotic_kernels::avx2::k3_add_sigmoid_sub_mul_add;
     }
     kernel_43(add_51_data, tanh_13_data, getitem_82_data, getitem_79_data,
@@ -2857,8 +2813,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     auto* kernel_44 = &aotic_kernels::base::k1_add;
     if (kernel_isa() == KernelIsa::kAvx512) {
       kernel_44 = &aotic_kernels::avx512::k1_add;
-    }
-    if (kernel_isa() == KernelIsa::kAvx2) {
+    } else if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_44 = &aotic_kernels::avx2::k1_add;
     }
     kernel_44(addmm_16_mm_data, p_gru_bias_hh_l1_data_4, aotic::runtime::data<float>(addmm_16.get()));
@@ -2915,8 +2870,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     auto* kernel_45 = &aotic_kernels::base::k2_add_sigmoid_mul_add_tanh;
     if (kernel_isa() == KernelIsa::kAvx512) {
       kernel_45 = &aotic_kernels::avx512::k2_add_sigmoid_mul_add_tanh;
-    }
-    if (kernel_isa() == KernelIsa::kAvx2) {
+    } else if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_45 = &aotic_kernels::avx2::k2_add_sigmoid_mul_add_tanh;
     }
     kernel_45(getitem_86_data, getitem_89_data, getitem_87_data, getitem_84_data,
@@ -2952,8 +2906,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     auto* kernel_46 = &aotic_kernels::base::k3_add_sigmoid_sub_mul_add;
     if (kernel_isa() == KernelIsa::kAvx512) {
       kernel_46 = &aotic_kernels::avx512::k3_add_sigmoid_sub_mul_add;
-    }
-    if (kernel_isa() == KernelIsa::kAvx2) {
+    } else if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_46 = &aotic_kernels::avx2::k3_add_sigmoid_sub_mul_add;
     }
     kernel_46(add_55_data, tanh_14_data, getitem_88_data, getitem_85_data,
@@ -3013,8 +2966,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     auto* kernel_47 = &aotic_kernels::base::k1_add;
     if (kernel_isa() == KernelIsa::kAvx512) {
       kernel_47 = &aotic_kernels::avx512::k1_add;
-    }
-    if (kernel_isa() == KernelIsa::kAvx2) {
+    } else if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_47 = &aotic_kernels::avx2::k1_add;
     }
     kernel_47(addmm_17_mm_data, p_gru_bias_hh_l1_data_5, aotic::runtime::data<float>(addmm_17.get()));
@@ -3071,8 +3023,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     auto* kernel_48 = &aotic_kernels::base::k2_add_sigmoid_mul_add_tanh;
     if (kernel_isa() == KernelIsa::kAvx512) {
       kernel_48 = &aotic_kernels::avx512::k2_add_sigmoid_mul_add_tanh;
-    }
-    if (kernel_isa() == KernelIsa::kAvx2) {
+    } else if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_48 = &aotic_kernels::avx2::k2_add_sigmoid_mul_add_tanh;
     }
     kernel_48(getitem_92_data, getitem_95_data, getitem_93_data, getitem_90_data,
@@ -3108,8 +3059,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     auto* kernel_49 = &aotic_kernels::base::k3_add_sigmoid_sub_mul_add;
     if (kernel_isa() == KernelIsa::kAvx512) {
       kernel_49 = &aotic_kernels::avx512::k3_add_sigmoid_sub_mul_add;
-    }
-    if (kernel_isa() == KernelIsa::kAvx2) {
+    } else if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_49 = &aotic_kernels::avx2::k3_add_sigmoid_sub_mul_add;
     }
     kernel_49(add_59_data, tanh_15_data, getitem_94_data, getitem_91_data,
@@ -3169,8 +3119,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     auto* kernel_50 = &aotic_kernels::base::k1_add;
     if (kernel_isa() == KernelIsa::kAvx512) {
       kernel_50 = &aotic_kernels::avx512::k1_add;
-    }
-    if (kernel_isa() == KernelIsa::kAvx2) {
+    } else if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_50 = &aotic_kernels::avx2::k1_add;
     }
     kernel_50(addmm_18_mm_data, p_gru_bias_hh_l1_data_6, aotic::runtime::data<float>(addmm_18.get()));
@@ -3227,8 +3176,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     auto* kernel_51 = &aotic_kernels::base::k2_add_sigmoid_mul_add_tanh;
     if (kernel_isa() == KernelIsa::kAvx512) {
       kernel_51 = &aotic_kernels::avx512::k2_add_sigmoid_mul_add_tanh;
-    }
-    if (kernel_isa() == KernelIsa::kAvx2) {
+    } else if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_51 = &aotic_kernels::avx2::k2_add_sigmoid_mul_add_tanh;
     }
     kernel_51(getitem_98_data, getitem_101_data, getitem_99_data, getitem_96_data,
@@ -3264,8 +3212,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     auto* kernel_52 = &aotic_kernels::base::k3_add_sigmoid_sub_mul_add;
     if (kernel_isa() == KernelIsa::kAvx512) {
       kernel_52 = &aotic_kernels::avx512::k3_add_sigmoid_sub_mul_add;
-    }
-    if (kernel_isa() == KernelIsa::kAvx2) {
+    } else if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_52 = &aotic_kernels::avx2::k3_add_sigmoid_sub_mul_add;
     }
     kernel_52(add_63_data, tanh_16_data, getitem_100_data, getitem_97_data,
@@ -3325,8 +3272,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     auto* kernel_53 = &aotic_kernels::base::k1_add;
     if (kernel_isa() == KernelIsa::kAvx512) {
       kernel_53 = &aotic_kernels::avx512::k1_add;
-    }
-    if (kernel_isa() == KernelIsa::kAvx2) {
+    } else if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_53 = &aotic_kernels::avx2::k1_add;
     }
     kernel_53(addmm_19_mm_data, p_gru_bias_hh_l1_data_7, aotic::runtime::data<float>(addmm_19.get()));
@@ -3383,8 +3329,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     auto* kernel_54 = &aotic_kernels::base::k2_add_sigmoid_mul_add_tanh;
     if (kernel_isa() == KernelIsa::kAvx512) {
       kernel_54 = &aotic_kernels::avx512::k2_add_sigmoid_mul_add_tanh;
-    }
-    if (kernel_isa() == KernelIsa::kAvx2) {
+    } else if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_54 = &aotic_kernels::avx2::k2_add_sigmoid_mul_add_tanh;
     }
     kernel_54(getitem_104_data, getitem_107_data, getitem_105_data, getitem_102_data,
@@ -3420,8 +3365,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     auto* kernel_55 = &aotic_kernels::base::k3_add_sigmoid_sub_mul_add;
     if (kernel_isa() == KernelIsa::kAvx512) {
       kernel_55 = &aotic_kernels::avx512::k3_add_sigmoid_sub_mul_add;
-    }
-    if (kernel_isa() == KernelIsa::kAvx2) {
+    } else if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_55 = &aotic_kernels::avx2::k3_add_sigmoid_sub_mul_add;
     }
     kernel_55(add_67_data, tanh_17_data, getitem_106_data, getitem_103_data,
@@ -3481,8 +3425,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     auto* kernel_56 = &aotic_kernels::base::k1_add;
     if (kernel_isa() == KernelIsa::kAvx512) {
       kernel_56 = &aotic_kernels::avx512::k1_add;
-    }
-    if (kernel_isa() == KernelIsa::kAvx2) {
+    } else if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_56 = &aotic_kernels::avx2::k1_add;
     }
     kernel_56(addmm_20_mm_data, p_gru_bias_hh_l1_data_8, aotic::runtime::data<float>(addmm_20.get()));
@@ -3539,8 +3482,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     auto* kernel_57 = &aotic_kernels::base::k2_add_sigmoid_mul_add_tanh;
     if (kernel_isa() == KernelIsa::kAvx512) {
       kernel_57 = &aotic_kernels::avx512::k2_add_sigmoid_mul_add_tanh;
-    }
-    if (kernel_isa() == KernelIsa::kAvx2) {
+    } else if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_57 = &aotic_kernels::avx2::k2_add_sigmoid_mul_add_tanh;
     }
     kernel_57(getitem_110_data, getitem_113_data, getitem_111_data, getitem_108_data,
@@ -3576,8 +3518,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     auto* kernel_58 = &aotic_kernels::base::k3_add_sigmoid_sub_mul_add;
     if (kernel_isa() == KernelIsa::kAvx512) {
       kernel_58 = &aotic_kernels::avx512::k3_add_sigmoid_sub_mul_add;
-    }
-    if (kernel_isa() == KernelIsa::kAvx2) {
+    } else if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_58 = &aotic_kernels::avx2::k3_add_sigmoid_sub_mul_add;
     }
     kernel_58(add_71_data, tanh_18_data, getitem_112_data, getitem_109_data,
@@ -3637,8 +3578,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     auto* kernel_59 = &aotic_kernels::base::k1_add;
     if (kernel_isa() == KernelIsa::kAvx512) {
       kernel_59 = &aotic_kernels::avx512::k1_add;
-    }
-    if (kernel_isa() == KernelIsa::kAvx2) {
+    } else if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_59 = &aotic_kernels::avx2::k1_add;
     }
     kernel_59(addmm_21_mm_data, p_gru_bias_hh_l1_data_9, aotic::runtime::data<float>(addmm_21.get()));
@@ -3695,8 +3635,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     auto* kernel_60 = &aotic_kernels::base::k2_add_sigmoid_mul_add_tanh;
     if (kernel_isa() == KernelIsa::kAvx512) {
       kernel_60 = &aotic_kernels::avx512::k2_add_sigmoid_mul_add_tanh;
-    }
-    if (kernel_isa() == KernelIsa::kAvx2) {
+    } else if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_60 = &aotic_kernels::avx2::k2_add_sigmoid_mul_add_tanh;
     }
     kernel_60(getitem_116_data, getitem_119_data, getitem_117_data, getitem_114_data,
@@ -3732,8 +3671,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     auto* kernel_61 = &aotic_kernels::base::k3_add_sigmoid_sub_mul_add;
     if (kernel_isa() == KernelIsa::kAvx512) {
       kernel_61 = &aotic_kernels::avx512::k3_add_sigmoid_sub_mul_add;
-    }
-    if (kernel_isa() == KernelIsa::kAvx2) {
+    } else if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_61 = &aotic_kernels::avx2::k3_add_sigmoid_sub_mul_add;
     }
     kernel_61(add_75_data, tanh_19_data, getitem_118_data, getitem_115_data,
@@ -3814,8 +3752,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     auto* kernel_62 = &aotic_kernels::base::k4_add;
     if (kernel_isa() == KernelIsa::kAvx512) {
       kernel_62 = &aotic_kernels::avx512::k4_add;
-    }
-    if (kernel_isa() == KernelIsa::kAvx2) {
+    } else if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_62 = &aotic_kernels::avx2::k4_add;
     }
     kernel_62(addmm_22_mm_data, p_proj_bias_data, aotic::runtime::data<float>(addmm_22.get()));
@@ -3843,8 +3780,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     auto* kernel_63 = &aotic_kernels::base::k5_tanh;
     if (kernel_isa() == KernelIsa::kAvx512) {
       kernel_63 = &aotic_kernels::avx512::k5_tanh;
-    }
-    if (kernel_isa() == KernelIsa::kAvx2) {
+    } else if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_63 = &aotic_kernels::avx2::k5_tanh;
     }
     kernel_63(view_46_data, aotic::runtime::data<float>(tanh_20.get()));
@@ -4397,11 +4333,11 @@ KM_FN T square(T x) {
 }  // namespace
 #if defined(__clang__)
 #pragma clang attribute push(__attribute__((target( \
-    "avx512f,avx512bw,avx512cd,avx512dq,avx512vl,avx2,fma,f16c,bmi,bmi2"))), \
+    "avx512f,avx512bw,avx512cd,avx512dq,avx512vl,avx2,fma,bmi,bmi2"))), \
     apply_to = function)
 #else
 #pragma GCC push_options
-#pragma GCC target("avx512f,avx512bw,avx512cd,avx512dq,avx512vl,avx2,fma,f16c,bmi,bmi2")
+#pragma GCC target("avx512f,avx512bw,avx512cd,avx512dq,avx512vl,avx2,fma,bmi,bmi2")
 #endif
 namespace avx512 {
 
@@ -4955,11 +4891,11 @@ KM_FN T square(T x) {
 }  // namespace
 #if defined(__clang__)
 #pragma clang attribute push(__attribute__((target( \
-    "avx2,fma,f16c,bmi,bmi2"))), \
+    "avx2,fma,bmi,bmi2"))), \
     apply_to = function)
 #else
 #pragma GCC push_options
-#pragma GCC target("avx2,fma,f16c,bmi,bmi2")
+#pragma GCC target("avx2,fma,bmi,bmi2")
 #endif
 namespace avx2 {
 

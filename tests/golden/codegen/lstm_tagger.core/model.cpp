@@ -260,8 +260,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     auto* kernel = &aotic_kernels::base::k0_add;
     if (kernel_isa() == KernelIsa::kAvx512) {
       kernel = &aotic_kernels::avx512::k0_add;
-    }
-    if (kernel_isa() == KernelIsa::kAvx2) {
+    } else if (kernel_isa() == KernelIsa::kAvx2) {
       kernel = &aotic_kernels::avx2::k0_add;
     }
     kernel(view_2_data, p_lstm_bias_ih_l0_data, aotic::runtime::data<float>(add.get()));
@@ -284,8 +283,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     auto* kernel_1 = &aotic_kernels::base::k1_slice_squeeze_add;
     if (kernel_isa() == KernelIsa::kAvx512) {
       kernel_1 = &aotic_kernels::avx512::k1_slice_squeeze_add;
-    }
-    if (kernel_isa() == KernelIsa::kAvx2) {
+    } else if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_1 = &aotic_kernels::avx2::k1_slice_squeeze_add;
     }
     kernel_1(view_4_data, add_data, aotic::runtime::data<float>(add_1.get()));
@@ -331,8 +329,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     auto* kernel_2 = &aotic_kernels::base::k2_sigmoid_sigmoid_tanh_mul_mul_add;
     if (kernel_isa() == KernelIsa::kAvx512) {
       kernel_2 = &aotic_kernels::avx512::k2_sigmoid_sigmoid_tanh_mul_mul_add;
-    }
-    if (kernel_isa() == KernelIsa::kAvx2) {
+    } else if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_2 = &aotic_kernels::avx2::k2_sigmoid_sigmoid_tanh_mul_mul_add;
     }
     kernel_2(getitem_1_data, unsqueeze_1_data, getitem_data, getitem_2_data,
@@ -358,8 +355,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     auto* kernel_3 = &aotic_kernels::base::k3_sigmoid_tanh_mul;
     if (kernel_isa() == KernelIsa::kAvx512) {
       kernel_3 = &aotic_kernels::avx512::k3_sigmoid_tanh_mul;
-    }
-    if (kernel_isa() == KernelIsa::kAvx2) {
+    } else if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_3 = &aotic_kernels::avx2::k3_sigmoid_tanh_mul;
     }
     kernel_3(getitem_3_data, add_2_data, aotic::runtime::data<float>(mul_2.get()));
@@ -400,8 +396,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     auto* kernel_4 = &aotic_kernels::base::k4_add;
     if (kernel_isa() == KernelIsa::kAvx512) {
       kernel_4 = &aotic_kernels::avx512::k4_add;
-    }
-    if (kernel_isa() == KernelIsa::kAvx2) {
+    } else if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_4 = &aotic_kernels::avx2::k4_add;
     }
     kernel_4(addmm_1_mm_data, p_lstm_bias_hh_l0_data, aotic::runtime::data<float>(addmm_1.get()));
@@ -432,8 +427,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     auto* kernel_5 = &aotic_kernels::base::k5_slice_squeeze_add;
     if (kernel_isa() == KernelIsa::kAvx512) {
       kernel_5 = &aotic_kernels::avx512::k5_slice_squeeze_add;
-    }
-    if (kernel_isa() == KernelIsa::kAvx2) {
+    } else if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_5 = &aotic_kernels::avx2::k5_slice_squeeze_add;
     }
     kernel_5(view_6_data, add_data_1, aotic::runtime::data<float>(add_3.get()));
@@ -479,8 +473,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     auto* kernel_6 = &aotic_kernels::base::k2_sigmoid_sigmoid_tanh_mul_mul_add;
     if (kernel_isa() == KernelIsa::kAvx512) {
       kernel_6 = &aotic_kernels::avx512::k2_sigmoid_sigmoid_tanh_mul_mul_add;
-    }
-    if (kernel_isa() == KernelIsa::kAvx2) {
+    } else if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_6 = &aotic_kernels::avx2::k2_sigmoid_sigmoid_tanh_mul_mul_add;
     }
     kernel_6(getitem_5_data, add_2_data_1, getitem_4_data, getitem_6_data,
@@ -507,8 +500,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     auto* kernel_7 = &aotic_kernels::base::k3_sigmoid_tanh_mul;
     if (kernel_isa() == KernelIsa::kAvx512) {
       kernel_7 = &aotic_kernels::avx512::k3_sigmoid_tanh_mul;
-    }
-    if (kernel_isa() == KernelIsa::kAvx2) {
+    } else if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_7 = &aotic_kernels::avx2::k3_sigmoid_tanh_mul;
     }
     kernel_7(getitem_7_data, add_4_data, aotic::runtime::data<float>(mul_5.get()));
@@ -549,8 +541,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     auto* kernel_8 = &aotic_kernels::base::k4_add;
     if (kernel_isa() == KernelIsa::kAvx512) {
       kernel_8 = &aotic_kernels::avx512::k4_add;
-    }
-    if (kernel_isa() == KernelIsa::kAvx2) {
+    } else if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_8 = &aotic_kernels::avx2::k4_add;
     }
     kernel_8(addmm_2_mm_data, p_lstm_bias_hh_l0_data_1, aotic::runtime::data<float>(addmm_2.get()));
@@ -581,8 +572,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     auto* kernel_9 = &aotic_kernels::base::k6_slice_squeeze_add;
     if (kernel_isa() == KernelIsa::kAvx512) {
       kernel_9 = &aotic_kernels::avx512::k6_slice_squeeze_add;
-    }
-    if (kernel_isa() == KernelIsa::kAvx2) {
+    } else if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_9 = &aotic_kernels::avx2::k6_slice_squeeze_add;
     }
     kernel_9(view_8_data, add_data_2, aotic::runtime::data<float>(add_5.get()));
@@ -629,8 +619,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     auto* kernel_10 = &aotic_kernels::base::k2_sigmoid_sigmoid_tanh_mul_mul_add;
     if (kernel_isa() == KernelIsa::kAvx512) {
       kernel_10 = &aotic_kernels::avx512::k2_sigmoid_sigmoid_tanh_mul_mul_add;
-    }
-    if (kernel_isa() == KernelIsa::kAvx2) {
+    } else if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_10 = &aotic_kernels::avx2::k2_sigmoid_sigmoid_tanh_mul_mul_add;
     }
     kernel_10(getitem_9_data, add_4_data_1, getitem_8_data, getitem_10_data,
@@ -658,8 +647,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     auto* kernel_11 = &aotic_kernels::base::k3_sigmoid_tanh_mul;
     if (kernel_isa() == KernelIsa::kAvx512) {
       kernel_11 = &aotic_kernels::avx512::k3_sigmoid_tanh_mul;
-    }
-    if (kernel_isa() == KernelIsa::kAvx2) {
+    } else if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_11 = &aotic_kernels::avx2::k3_sigmoid_tanh_mul;
     }
     kernel_11(getitem_11_data, add_6_data, aotic::runtime::data<float>(mul_8.get()));
@@ -700,8 +688,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     auto* kernel_12 = &aotic_kernels::base::k4_add;
     if (kernel_isa() == KernelIsa::kAvx512) {
       kernel_12 = &aotic_kernels::avx512::k4_add;
-    }
-    if (kernel_isa() == KernelIsa::kAvx2) {
+    } else if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_12 = &aotic_kernels::avx2::k4_add;
     }
     kernel_12(addmm_3_mm_data, p_lstm_bias_hh_l0_data_2, aotic::runtime::data<float>(addmm_3.get()));
@@ -732,8 +719,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     auto* kernel_13 = &aotic_kernels::base::k7_slice_squeeze_add;
     if (kernel_isa() == KernelIsa::kAvx512) {
       kernel_13 = &aotic_kernels::avx512::k7_slice_squeeze_add;
-    }
-    if (kernel_isa() == KernelIsa::kAvx2) {
+    } else if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_13 = &aotic_kernels::avx2::k7_slice_squeeze_add;
     }
     kernel_13(view_10_data, add_data_3, aotic::runtime::data<float>(add_7.get()));
@@ -782,8 +768,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     auto* kernel_14 = &aotic_kernels::base::k2_sigmoid_sigmoid_tanh_mul_mul_add;
     if (kernel_isa() == KernelIsa::kAvx512) {
       kernel_14 = &aotic_kernels::avx512::k2_sigmoid_sigmoid_tanh_mul_mul_add;
-    }
-    if (kernel_isa() == KernelIsa::kAvx2) {
+    } else if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_14 = &aotic_kernels::avx2::k2_sigmoid_sigmoid_tanh_mul_mul_add;
     }
     kernel_14(getitem_13_data, add_6_data_1, getitem_12_data, getitem_14_data,
@@ -812,8 +797,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     auto* kernel_15 = &aotic_kernels::base::k3_sigmoid_tanh_mul;
     if (kernel_isa() == KernelIsa::kAvx512) {
       kernel_15 = &aotic_kernels::avx512::k3_sigmoid_tanh_mul;
-    }
-    if (kernel_isa() == KernelIsa::kAvx2) {
+    } else if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_15 = &aotic_kernels::avx2::k3_sigmoid_tanh_mul;
     }
     kernel_15(getitem_15_data, add_8_data, aotic::runtime::data<float>(mul_11.get()));
@@ -855,8 +839,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     auto* kernel_16 = &aotic_kernels::base::k4_add;
     if (kernel_isa() == KernelIsa::kAvx512) {
       kernel_16 = &aotic_kernels::avx512::k4_add;
-    }
-    if (kernel_isa() == KernelIsa::kAvx2) {
+    } else if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_16 = &aotic_kernels::avx2::k4_add;
     }
     kernel_16(addmm_4_mm_data, p_lstm_bias_hh_l0_data_3, aotic::runtime::data<float>(addmm_4.get()));
@@ -887,8 +870,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     auto* kernel_17 = &aotic_kernels::base::k8_slice_squeeze_add;
     if (kernel_isa() == KernelIsa::kAvx512) {
       kernel_17 = &aotic_kernels::avx512::k8_slice_squeeze_add;
-    }
-    if (kernel_isa() == KernelIsa::kAvx2) {
+    } else if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_17 = &aotic_kernels::avx2::k8_slice_squeeze_add;
     }
     kernel_17(view_12_data, add_data_4, aotic::runtime::data<float>(add_9.get()));
@@ -938,8 +920,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     auto* kernel_18 = &aotic_kernels::base::k2_sigmoid_sigmoid_tanh_mul_mul_add;
     if (kernel_isa() == KernelIsa::kAvx512) {
       kernel_18 = &aotic_kernels::avx512::k2_sigmoid_sigmoid_tanh_mul_mul_add;
-    }
-    if (kernel_isa() == KernelIsa::kAvx2) {
+    } else if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_18 = &aotic_kernels::avx2::k2_sigmoid_sigmoid_tanh_mul_mul_add;
     }
     kernel_18(getitem_17_data, add_8_data_1, getitem_16_data, getitem_18_data,
@@ -968,8 +949,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     auto* kernel_19 = &aotic_kernels::base::k3_sigmoid_tanh_mul;
     if (kernel_isa() == KernelIsa::kAvx512) {
       kernel_19 = &aotic_kernels::avx512::k3_sigmoid_tanh_mul;
-    }
-    if (kernel_isa() == KernelIsa::kAvx2) {
+    } else if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_19 = &aotic_kernels::avx2::k3_sigmoid_tanh_mul;
     }
     kernel_19(getitem_19_data, add_10_data, aotic::runtime::data<float>(mul_14.get()));
@@ -1011,8 +991,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     auto* kernel_20 = &aotic_kernels::base::k4_add;
     if (kernel_isa() == KernelIsa::kAvx512) {
       kernel_20 = &aotic_kernels::avx512::k4_add;
-    }
-    if (kernel_isa() == KernelIsa::kAvx2) {
+    } else if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_20 = &aotic_kernels::avx2::k4_add;
     }
     kernel_20(addmm_5_mm_data, p_lstm_bias_hh_l0_data_4, aotic::runtime::data<float>(addmm_5.get()));
@@ -1043,8 +1022,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     auto* kernel_21 = &aotic_kernels::base::k9_slice_squeeze_add;
     if (kernel_isa() == KernelIsa::kAvx512) {
       kernel_21 = &aotic_kernels::avx512::k9_slice_squeeze_add;
-    }
-    if (kernel_isa() == KernelIsa::kAvx2) {
+    } else if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_21 = &aotic_kernels::avx2::k9_slice_squeeze_add;
     }
     kernel_21(view_14_data, add_data_5, aotic::runtime::data<float>(add_11.get()));
@@ -1094,8 +1072,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     auto* kernel_22 = &aotic_kernels::base::k2_sigmoid_sigmoid_tanh_mul_mul_add;
     if (kernel_isa() == KernelIsa::kAvx512) {
       kernel_22 = &aotic_kernels::avx512::k2_sigmoid_sigmoid_tanh_mul_mul_add;
-    }
-    if (kernel_isa() == KernelIsa::kAvx2) {
+    } else if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_22 = &aotic_kernels::avx2::k2_sigmoid_sigmoid_tanh_mul_mul_add;
     }
     kernel_22(getitem_21_data, add_10_data_1, getitem_20_data, getitem_22_data,
@@ -1124,8 +1101,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     auto* kernel_23 = &aotic_kernels::base::k3_sigmoid_tanh_mul;
     if (kernel_isa() == KernelIsa::kAvx512) {
       kernel_23 = &aotic_kernels::avx512::k3_sigmoid_tanh_mul;
-    }
-    if (kernel_isa() == KernelIsa::kAvx2) {
+    } else if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_23 = &aotic_kernels::avx2::k3_sigmoid_tanh_mul;
     }
     kernel_23(getitem_23_data, add_12_data, aotic::runtime::data<float>(mul_17.get()));
@@ -1167,8 +1143,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     auto* kernel_24 = &aotic_kernels::base::k4_add;
     if (kernel_isa() == KernelIsa::kAvx512) {
       kernel_24 = &aotic_kernels::avx512::k4_add;
-    }
-    if (kernel_isa() == KernelIsa::kAvx2) {
+    } else if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_24 = &aotic_kernels::avx2::k4_add;
     }
     kernel_24(addmm_6_mm_data, p_lstm_bias_hh_l0_data_5, aotic::runtime::data<float>(addmm_6.get()));
@@ -1199,8 +1174,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     auto* kernel_25 = &aotic_kernels::base::k10_slice_squeeze_add;
     if (kernel_isa() == KernelIsa::kAvx512) {
       kernel_25 = &aotic_kernels::avx512::k10_slice_squeeze_add;
-    }
-    if (kernel_isa() == KernelIsa::kAvx2) {
+    } else if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_25 = &aotic_kernels::avx2::k10_slice_squeeze_add;
     }
     kernel_25(view_16_data, add_data_6, aotic::runtime::data<float>(add_13.get()));
@@ -1250,8 +1224,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     auto* kernel_26 = &aotic_kernels::base::k2_sigmoid_sigmoid_tanh_mul_mul_add;
     if (kernel_isa() == KernelIsa::kAvx512) {
       kernel_26 = &aotic_kernels::avx512::k2_sigmoid_sigmoid_tanh_mul_mul_add;
-    }
-    if (kernel_isa() == KernelIsa::kAvx2) {
+    } else if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_26 = &aotic_kernels::avx2::k2_sigmoid_sigmoid_tanh_mul_mul_add;
     }
     kernel_26(getitem_25_data, add_12_data_1, getitem_24_data, getitem_26_data,
@@ -1280,8 +1253,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     auto* kernel_27 = &aotic_kernels::base::k3_sigmoid_tanh_mul;
     if (kernel_isa() == KernelIsa::kAvx512) {
       kernel_27 = &aotic_kernels::avx512::k3_sigmoid_tanh_mul;
-    }
-    if (kernel_isa() == KernelIsa::kAvx2) {
+    } else if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_27 = &aotic_kernels::avx2::k3_sigmoid_tanh_mul;
     }
     kernel_27(getitem_27_data, add_14_data, aotic::runtime::data<float>(mul_20.get()));
@@ -1323,8 +1295,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     auto* kernel_28 = &aotic_kernels::base::k4_add;
     if (kernel_isa() == KernelIsa::kAvx512) {
       kernel_28 = &aotic_kernels::avx512::k4_add;
-    }
-    if (kernel_isa() == KernelIsa::kAvx2) {
+    } else if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_28 = &aotic_kernels::avx2::k4_add;
     }
     kernel_28(addmm_7_mm_data, p_lstm_bias_hh_l0_data_6, aotic::runtime::data<float>(addmm_7.get()));
@@ -1355,8 +1326,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     auto* kernel_29 = &aotic_kernels::base::k11_slice_squeeze_add;
     if (kernel_isa() == KernelIsa::kAvx512) {
       kernel_29 = &aotic_kernels::avx512::k11_slice_squeeze_add;
-    }
-    if (kernel_isa() == KernelIsa::kAvx2) {
+    } else if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_29 = &aotic_kernels::avx2::k11_slice_squeeze_add;
     }
     kernel_29(view_18_data, add_data_7, aotic::runtime::data<float>(add_15.get()));
@@ -1406,8 +1376,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     auto* kernel_30 = &aotic_kernels::base::k2_sigmoid_sigmoid_tanh_mul_mul_add;
     if (kernel_isa() == KernelIsa::kAvx512) {
       kernel_30 = &aotic_kernels::avx512::k2_sigmoid_sigmoid_tanh_mul_mul_add;
-    }
-    if (kernel_isa() == KernelIsa::kAvx2) {
+    } else if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_30 = &aotic_kernels::avx2::k2_sigmoid_sigmoid_tanh_mul_mul_add;
     }
     kernel_30(getitem_29_data, add_14_data_1, getitem_28_data, getitem_30_data,
@@ -1436,8 +1405,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     auto* kernel_31 = &aotic_kernels::base::k3_sigmoid_tanh_mul;
     if (kernel_isa() == KernelIsa::kAvx512) {
       kernel_31 = &aotic_kernels::avx512::k3_sigmoid_tanh_mul;
-    }
-    if (kernel_isa() == KernelIsa::kAvx2) {
+    } else if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_31 = &aotic_kernels::avx2::k3_sigmoid_tanh_mul;
     }
     kernel_31(getitem_31_data, add_16_data, aotic::runtime::data<float>(mul_23.get()));
@@ -1479,8 +1447,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     auto* kernel_32 = &aotic_kernels::base::k4_add;
     if (kernel_isa() == KernelIsa::kAvx512) {
       kernel_32 = &aotic_kernels::avx512::k4_add;
-    }
-    if (kernel_isa() == KernelIsa::kAvx2) {
+    } else if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_32 = &aotic_kernels::avx2::k4_add;
     }
     kernel_32(addmm_8_mm_data, p_lstm_bias_hh_l0_data_7, aotic::runtime::data<float>(addmm_8.get()));
@@ -1511,8 +1478,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     auto* kernel_33 = &aotic_kernels::base::k12_slice_squeeze_add;
     if (kernel_isa() == KernelIsa::kAvx512) {
       kernel_33 = &aotic_kernels::avx512::k12_slice_squeeze_add;
-    }
-    if (kernel_isa() == KernelIsa::kAvx2) {
+    } else if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_33 = &aotic_kernels::avx2::k12_slice_squeeze_add;
     }
     kernel_33(view_20_data, add_data_8, aotic::runtime::data<float>(add_17.get()));
@@ -1562,8 +1528,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     auto* kernel_34 = &aotic_kernels::base::k2_sigmoid_sigmoid_tanh_mul_mul_add;
     if (kernel_isa() == KernelIsa::kAvx512) {
       kernel_34 = &aotic_kernels::avx512::k2_sigmoid_sigmoid_tanh_mul_mul_add;
-    }
-    if (kernel_isa() == KernelIsa::kAvx2) {
+    } else if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_34 = &aotic_kernels::avx2::k2_sigmoid_sigmoid_tanh_mul_mul_add;
     }
     kernel_34(getitem_33_data, add_16_data_1, getitem_32_data, getitem_34_data,
@@ -1592,8 +1557,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     auto* kernel_35 = &aotic_kernels::base::k3_sigmoid_tanh_mul;
     if (kernel_isa() == KernelIsa::kAvx512) {
       kernel_35 = &aotic_kernels::avx512::k3_sigmoid_tanh_mul;
-    }
-    if (kernel_isa() == KernelIsa::kAvx2) {
+    } else if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_35 = &aotic_kernels::avx2::k3_sigmoid_tanh_mul;
     }
     kernel_35(getitem_35_data, add_18_data, aotic::runtime::data<float>(mul_26.get()));
@@ -1635,8 +1599,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     auto* kernel_36 = &aotic_kernels::base::k4_add;
     if (kernel_isa() == KernelIsa::kAvx512) {
       kernel_36 = &aotic_kernels::avx512::k4_add;
-    }
-    if (kernel_isa() == KernelIsa::kAvx2) {
+    } else if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_36 = &aotic_kernels::avx2::k4_add;
     }
     kernel_36(addmm_9_mm_data, p_lstm_bias_hh_l0_data_8, aotic::runtime::data<float>(addmm_9.get()));
@@ -1667,8 +1630,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     auto* kernel_37 = &aotic_kernels::base::k13_slice_squeeze_add;
     if (kernel_isa() == KernelIsa::kAvx512) {
       kernel_37 = &aotic_kernels::avx512::k13_slice_squeeze_add;
-    }
-    if (kernel_isa() == KernelIsa::kAvx2) {
+    } else if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_37 = &aotic_kernels::avx2::k13_slice_squeeze_add;
     }
     kernel_37(view_22_data, add_data_9, aotic::runtime::data<float>(add_19.get()));
@@ -1718,8 +1680,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     auto* kernel_38 = &aotic_kernels::base::k2_sigmoid_sigmoid_tanh_mul_mul_add;
     if (kernel_isa() == KernelIsa::kAvx512) {
       kernel_38 = &aotic_kernels::avx512::k2_sigmoid_sigmoid_tanh_mul_mul_add;
-    }
-    if (kernel_isa() == KernelIsa::kAvx2) {
+    } else if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_38 = &aotic_kernels::avx2::k2_sigmoid_sigmoid_tanh_mul_mul_add;
     }
     kernel_38(getitem_37_data, add_18_data_1, getitem_36_data, getitem_38_data,
@@ -1748,8 +1709,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     auto* kernel_39 = &aotic_kernels::base::k3_sigmoid_tanh_mul;
     if (kernel_isa() == KernelIsa::kAvx512) {
       kernel_39 = &aotic_kernels::avx512::k3_sigmoid_tanh_mul;
-    }
-    if (kernel_isa() == KernelIsa::kAvx2) {
+    } else if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_39 = &aotic_kernels::avx2::k3_sigmoid_tanh_mul;
     }
     kernel_39(getitem_39_data, add_20_data, aotic::runtime::data<float>(mul_29.get()));
@@ -1791,8 +1751,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     auto* kernel_40 = &aotic_kernels::base::k4_add;
     if (kernel_isa() == KernelIsa::kAvx512) {
       kernel_40 = &aotic_kernels::avx512::k4_add;
-    }
-    if (kernel_isa() == KernelIsa::kAvx2) {
+    } else if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_40 = &aotic_kernels::avx2::k4_add;
     }
     kernel_40(addmm_10_mm_data, p_lstm_bias_hh_l0_data_9, aotic::runtime::data<float>(addmm_10.get()));
@@ -1823,8 +1782,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     auto* kernel_41 = &aotic_kernels::base::k14_slice_squeeze_add;
     if (kernel_isa() == KernelIsa::kAvx512) {
       kernel_41 = &aotic_kernels::avx512::k14_slice_squeeze_add;
-    }
-    if (kernel_isa() == KernelIsa::kAvx2) {
+    } else if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_41 = &aotic_kernels::avx2::k14_slice_squeeze_add;
     }
     kernel_41(view_24_data, add_data_10, aotic::runtime::data<float>(add_21.get()));
@@ -1874,8 +1832,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     auto* kernel_42 = &aotic_kernels::base::k2_sigmoid_sigmoid_tanh_mul_mul_add;
     if (kernel_isa() == KernelIsa::kAvx512) {
       kernel_42 = &aotic_kernels::avx512::k2_sigmoid_sigmoid_tanh_mul_mul_add;
-    }
-    if (kernel_isa() == KernelIsa::kAvx2) {
+    } else if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_42 = &aotic_kernels::avx2::k2_sigmoid_sigmoid_tanh_mul_mul_add;
     }
     kernel_42(getitem_41_data, add_20_data_1, getitem_40_data, getitem_42_data,
@@ -1904,8 +1861,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     auto* kernel_43 = &aotic_kernels::base::k3_sigmoid_tanh_mul;
     if (kernel_isa() == KernelIsa::kAvx512) {
       kernel_43 = &aotic_kernels::avx512::k3_sigmoid_tanh_mul;
-    }
-    if (kernel_isa() == KernelIsa::kAvx2) {
+    } else if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_43 = &aotic_kernels::avx2::k3_sigmoid_tanh_mul;
     }
     kernel_43(getitem_43_data, add_22_data, aotic::runtime::data<float>(mul_32.get()));
@@ -1947,8 +1903,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     auto* kernel_44 = &aotic_kernels::base::k4_add;
     if (kernel_isa() == KernelIsa::kAvx512) {
       kernel_44 = &aotic_kernels::avx512::k4_add;
-    }
-    if (kernel_isa() == KernelIsa::kAvx2) {
+    } else if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_44 = &aotic_kernels::avx2::k4_add;
     }
     kernel_44(addmm_11_mm_data, p_lstm_bias_hh_l0_data_10, aotic::runtime::data<float>(addmm_11.get()));
@@ -1979,8 +1934,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     auto* kernel_45 = &aotic_kernels::base::k15_slice_squeeze_add;
     if (kernel_isa() == KernelIsa::kAvx512) {
       kernel_45 = &aotic_kernels::avx512::k15_slice_squeeze_add;
-    }
-    if (kernel_isa() == KernelIsa::kAvx2) {
+    } else if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_45 = &aotic_kernels::avx2::k15_slice_squeeze_add;
     }
     kernel_45(view_26_data, add_data_11, aotic::runtime::data<float>(add_23.get()));
@@ -2035,8 +1989,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     auto* kernel_46 = &aotic_kernels::base::k16_sigmoid_sigmoid_tanh_sigmoid_mul_mul_add_tanh_mul;
     if (kernel_isa() == KernelIsa::kAvx512) {
       kernel_46 = &aotic_kernels::avx512::k16_sigmoid_sigmoid_tanh_sigmoid_mul_mul_add_tanh_mul;
-    }
-    if (kernel_isa() == KernelIsa::kAvx2) {
+    } else if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_46 = &aotic_kernels::avx2::k16_sigmoid_sigmoid_tanh_sigmoid_mul_mul_add_tanh_mul;
     }
     kernel_46(getitem_47_data, getitem_45_data, add_22_data_1, getitem_44_data, getitem_46_data,
@@ -2113,8 +2066,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     auto* kernel_47 = &aotic_kernels::base::k0_add;
     if (kernel_isa() == KernelIsa::kAvx512) {
       kernel_47 = &aotic_kernels::avx512::k0_add;
-    }
-    if (kernel_isa() == KernelIsa::kAvx2) {
+    } else if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_47 = &aotic_kernels::avx2::k0_add;
     }
     kernel_47(view_29_data, p_lstm_bias_ih_l0_reverse_data, aotic::runtime::data<float>(add_25.get()));
@@ -2142,8 +2094,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     auto* kernel_48 = &aotic_kernels::base::k1_slice_squeeze_add;
     if (kernel_isa() == KernelIsa::kAvx512) {
       kernel_48 = &aotic_kernels::avx512::k1_slice_squeeze_add;
-    }
-    if (kernel_isa() == KernelIsa::kAvx2) {
+    } else if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_48 = &aotic_kernels::avx2::k1_slice_squeeze_add;
     }
     kernel_48(view_31_data, flip_data, aotic::runtime::data<float>(add_26.get()));
@@ -2193,8 +2144,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     auto* kernel_49 = &aotic_kernels::base::k2_sigmoid_sigmoid_tanh_mul_mul_add;
     if (kernel_isa() == KernelIsa::kAvx512) {
       kernel_49 = &aotic_kernels::avx512::k2_sigmoid_sigmoid_tanh_mul_mul_add;
-    }
-    if (kernel_isa() == KernelIsa::kAvx2) {
+    } else if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_49 = &aotic_kernels::avx2::k2_sigmoid_sigmoid_tanh_mul_mul_add;
     }
     kernel_49(getitem_49_data, unsqueeze_3_data, getitem_48_data, getitem_50_data,
@@ -2222,8 +2172,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     auto* kernel_50 = &aotic_kernels::base::k3_sigmoid_tanh_mul;
     if (kernel_isa() == KernelIsa::kAvx512) {
       kernel_50 = &aotic_kernels::avx512::k3_sigmoid_tanh_mul;
-    }
-    if (kernel_isa() == KernelIsa::kAvx2) {
+    } else if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_50 = &aotic_kernels::avx2::k3_sigmoid_tanh_mul;
     }
     kernel_50(getitem_51_data, add_27_data, aotic::runtime::data<float>(mul_38.get()));
@@ -2265,8 +2214,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     auto* kernel_51 = &aotic_kernels::base::k4_add;
     if (kernel_isa() == KernelIsa::kAvx512) {
       kernel_51 = &aotic_kernels::avx512::k4_add;
-    }
-    if (kernel_isa() == KernelIsa::kAvx2) {
+    } else if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_51 = &aotic_kernels::avx2::k4_add;
     }
     kernel_51(addmm_13_mm_data, p_lstm_bias_hh_l0_reverse_data, aotic::runtime::data<float>(addmm_13.get()));
@@ -2297,8 +2245,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     auto* kernel_52 = &aotic_kernels::base::k5_slice_squeeze_add;
     if (kernel_isa() == KernelIsa::kAvx512) {
       kernel_52 = &aotic_kernels::avx512::k5_slice_squeeze_add;
-    }
-    if (kernel_isa() == KernelIsa::kAvx2) {
+    } else if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_52 = &aotic_kernels::avx2::k5_slice_squeeze_add;
     }
     kernel_52(view_33_data, flip_data_1, aotic::runtime::data<float>(add_28.get()));
@@ -2348,8 +2295,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     auto* kernel_53 = &aotic_kernels::base::k2_sigmoid_sigmoid_tanh_mul_mul_add;
     if (kernel_isa() == KernelIsa::kAvx512) {
       kernel_53 = &aotic_kernels::avx512::k2_sigmoid_sigmoid_tanh_mul_mul_add;
-    }
-    if (kernel_isa() == KernelIsa::kAvx2) {
+    } else if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_53 = &aotic_kernels::avx2::k2_sigmoid_sigmoid_tanh_mul_mul_add;
     }
     kernel_53(getitem_53_data, add_27_data_1, getitem_52_data, getitem_54_data,
@@ -2378,8 +2324,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     auto* kernel_54 = &aotic_kernels::base::k3_sigmoid_tanh_mul;
     if (kernel_isa() == KernelIsa::kAvx512) {
       kernel_54 = &aotic_kernels::avx512::k3_sigmoid_tanh_mul;
-    }
-    if (kernel_isa() == KernelIsa::kAvx2) {
+    } else if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_54 = &aotic_kernels::avx2::k3_sigmoid_tanh_mul;
     }
     kernel_54(getitem_55_data, add_29_data, aotic::runtime::data<float>(mul_41.get()));
@@ -2421,8 +2366,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     auto* kernel_55 = &aotic_kernels::base::k4_add;
     if (kernel_isa() == KernelIsa::kAvx512) {
       kernel_55 = &aotic_kernels::avx512::k4_add;
-    }
-    if (kernel_isa() == KernelIsa::kAvx2) {
+    } else if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_55 = &aotic_kernels::avx2::k4_add;
     }
     kernel_55(addmm_14_mm_data, p_lstm_bias_hh_l0_reverse_data_1,
@@ -2454,8 +2398,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     auto* kernel_56 = &aotic_kernels::base::k6_slice_squeeze_add;
     if (kernel_isa() == KernelIsa::kAvx512) {
       kernel_56 = &aotic_kernels::avx512::k6_slice_squeeze_add;
-    }
-    if (kernel_isa() == KernelIsa::kAvx2) {
+    } else if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_56 = &aotic_kernels::avx2::k6_slice_squeeze_add;
     }
     kernel_56(view_35_data, flip_data_2, aotic::runtime::data<float>(add_30.get()));
@@ -2505,8 +2448,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     auto* kernel_57 = &aotic_kernels::base::k2_sigmoid_sigmoid_tanh_mul_mul_add;
     if (kernel_isa() == KernelIsa::kAvx512) {
       kernel_57 = &aotic_kernels::avx512::k2_sigmoid_sigmoid_tanh_mul_mul_add;
-    }
-    if (kernel_isa() == KernelIsa::kAvx2) {
+    } else if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_57 = &aotic_kernels::avx2::k2_sigmoid_sigmoid_tanh_mul_mul_add;
     }
     kernel_57(getitem_57_data, add_29_data_1, getitem_56_data, getitem_58_data,
@@ -2535,8 +2477,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     auto* kernel_58 = &aotic_kernels::base::k3_sigmoid_tanh_mul;
     if (kernel_isa() == KernelIsa::kAvx512) {
       kernel_58 = &aotic_kernels::avx512::k3_sigmoid_tanh_mul;
-    }
-    if (kernel_isa() == KernelIsa::kAvx2) {
+    } else if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_58 = &aotic_kernels::avx2::k3_sigmoid_tanh_mul;
     }
     kernel_58(getitem_59_data, add_31_data, aotic::runtime::data<float>(mul_44.get()));
@@ -2578,8 +2519,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     auto* kernel_59 = &aotic_kernels::base::k4_add;
     if (kernel_isa() == KernelIsa::kAvx512) {
       kernel_59 = &aotic_kernels::avx512::k4_add;
-    }
-    if (kernel_isa() == KernelIsa::kAvx2) {
+    } else if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_59 = &aotic_kernels::avx2::k4_add;
     }
     kernel_59(addmm_15_mm_data, p_lstm_bias_hh_l0_reverse_data_2,
@@ -2611,8 +2551,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     auto* kernel_60 = &aotic_kernels::base::k7_slice_squeeze_add;
     if (kernel_isa() == KernelIsa::kAvx512) {
       kernel_60 = &aotic_kernels::avx512::k7_slice_squeeze_add;
-    }
-    if (kernel_isa() == KernelIsa::kAvx2) {
+    } else if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_60 = &aotic_kernels::avx2::k7_slice_squeeze_add;
     }
     kernel_60(view_37_data, flip_data_3, aotic::runtime::data<float>(add_32.get()));
@@ -2662,8 +2601,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     auto* kernel_61 = &aotic_kernels::base::k2_sigmoid_sigmoid_tanh_mul_mul_add;
     if (kernel_isa() == KernelIsa::kAvx512) {
       kernel_61 = &aotic_kernels::avx512::k2_sigmoid_sigmoid_tanh_mul_mul_add;
-    }
-    if (kernel_isa() == KernelIsa::kAvx2) {
+    } else if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_61 = &aotic_kernels::avx2::k2_sigmoid_sigmoid_tanh_mul_mul_add;
     }
     kernel_61(getitem_61_data, add_31_data_1, getitem_60_data, getitem_62_data,
@@ -2692,8 +2630,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     auto* kernel_62 = &aotic_kernels::base::k3_sigmoid_tanh_mul;
     if (kernel_isa() == KernelIsa::kAvx512) {
       kernel_62 = &aotic_kernels::avx512::k3_sigmoid_tanh_mul;
-    }
-    if (kernel_isa() == KernelIsa::kAvx2) {
+    } else if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_62 = &aotic_kernels::avx2::k3_sigmoid_tanh_mul;
     }
     kernel_62(getitem_63_data, add_33_data, aotic::runtime::data<float>(mul_47.get()));
@@ -2735,8 +2672,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     auto* kernel_63 = &aotic_kernels::base::k4_add;
     if (kernel_isa() == KernelIsa::kAvx512) {
       kernel_63 = &aotic_kernels::avx512::k4_add;
-    }
-    if (kernel_isa() == KernelIsa::kAvx2) {
+    } else if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_63 = &aotic_kernels::avx2::k4_add;
     }
     kernel_63(addmm_16_mm_data, p_lstm_bias_hh_l0_reverse_data_3,
@@ -2768,8 +2704,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     auto* kernel_64 = &aotic_kernels::base::k8_slice_squeeze_add;
     if (kernel_isa() == KernelIsa::kAvx512) {
       kernel_64 = &aotic_kernels::avx512::k8_slice_squeeze_add;
-    }
-    if (kernel_isa() == KernelIsa::kAvx2) {
+    } else if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_64 = &aotic_kernels::avx2::k8_slice_squeeze_add;
     }
     kernel_64(view_39_data, flip_data_4, aotic::runtime::data<float>(add_34.get()));
@@ -2819,8 +2754,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     auto* kernel_65 = &aotic_kernels::base::k2_sigmoid_sigmoid_tanh_mul_mul_add;
     if (kernel_isa() == KernelIsa::kAvx512) {
       kernel_65 = &aotic_kernels::avx512::k2_sigmoid_sigmoid_tanh_mul_mul_add;
-    }
-    if (kernel_isa() == KernelIsa::kAvx2) {
+    } else if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_65 = &aotic_kernels::avx2::k2_sigmoid_sigmoid_tanh_mul_mul_add;
     }
     kernel_65(getitem_65_data, add_33_data_1, getitem_64_data, getitem_66_data,
@@ -2849,8 +2783,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     auto* kernel_66 = &aotic_kernels::base::k3_sigmoid_tanh_mul;
     if (kernel_isa() == KernelIsa::kAvx512) {
       kernel_66 = &aotic_kernels::avx512::k3_sigmoid_tanh_mul;
-    }
-    if (kernel_isa() == KernelIsa::kAvx2) {
+    } else if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_66 = &aotic_kernels::avx2::k3_sigmoid_tanh_mul;
     }
     kernel_66(getitem_67_data, add_35_data, aotic::runtime::data<float>(mul_50.get()));
@@ -2892,8 +2825,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     auto* kernel_67 = &aotic_kernels::base::k4_add;
     if (kernel_isa() == KernelIsa::kAvx512) {
       kernel_67 = &aotic_kernels::avx512::k4_add;
-    }
-    if (kernel_isa() == KernelIsa::kAvx2) {
+    } else if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_67 = &aotic_kernels::avx2::k4_add;
     }
     kernel_67(addmm_17_mm_data, p_lstm_bias_hh_l0_reverse_data_4,
@@ -2925,8 +2857,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     auto* kernel_68 = &aotic_kernels::base::k9_slice_squeeze_add;
     if (kernel_isa() == KernelIsa::kAvx512) {
       kernel_68 = &aotic_kernels::avx512::k9_slice_squeeze_add;
-    }
-    if (kernel_isa() == KernelIsa::kAvx2) {
+    } else if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_68 = &aotic_kernels::avx2::k9_slice_squeeze_add;
     }
     kernel_68(view_41_data, flip_data_5, aotic::runtime::data<float>(add_36.get()));
@@ -2976,8 +2907,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     auto* kernel_69 = &aotic_kernels::base::k2_sigmoid_sigmoid_tanh_mul_mul_add;
     if (kernel_isa() == KernelIsa::kAvx512) {
       kernel_69 = &aotic_kernels::avx512::k2_sigmoid_sigmoid_tanh_mul_mul_add;
-    }
-    if (kernel_isa() == KernelIsa::kAvx2) {
+    } else if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_69 = &aotic_kernels::avx2::k2_sigmoid_sigmoid_tanh_mul_mul_add;
     }
     kernel_69(getitem_69_data, add_35_data_1, getitem_68_data, getitem_70_data,
@@ -3006,8 +2936,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     auto* kernel_70 = &aotic_kernels::base::k3_sigmoid_tanh_mul;
     if (kernel_isa() == KernelIsa::kAvx512) {
       kernel_70 = &aotic_kernels::avx512::k3_sigmoid_tanh_mul;
-    }
-    if (kernel_isa() == KernelIsa::kAvx2) {
+    } else if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_70 = &aotic_kernels::avx2::k3_sigmoid_tanh_mul;
     }
     kernel_70(getitem_71_data, add_37_data, aotic::runtime::data<float>(mul_53.get()));
@@ -3049,8 +2978,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     auto* kernel_71 = &aotic_kernels::base::k4_add;
     if (kernel_isa() == KernelIsa::kAvx512) {
       kernel_71 = &aotic_kernels::avx512::k4_add;
-    }
-    if (kernel_isa() == KernelIsa::kAvx2) {
+    } else if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_71 = &aotic_kernels::avx2::k4_add;
     }
     kernel_71(addmm_18_mm_data, p_lstm_bias_hh_l0_reverse_data_5,
@@ -3082,8 +3010,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     auto* kernel_72 = &aotic_kernels::base::k10_slice_squeeze_add;
     if (kernel_isa() == KernelIsa::kAvx512) {
       kernel_72 = &aotic_kernels::avx512::k10_slice_squeeze_add;
-    }
-    if (kernel_isa() == KernelIsa::kAvx2) {
+    } else if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_72 = &aotic_kernels::avx2::k10_slice_squeeze_add;
     }
     kernel_72(view_43_data, flip_data_6, aotic::runtime::data<float>(add_38.get()));
@@ -3133,8 +3060,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     auto* kernel_73 = &aotic_kernels::base::k2_sigmoid_sigmoid_tanh_mul_mul_add;
     if (kernel_isa() == KernelIsa::kAvx512) {
       kernel_73 = &aotic_kernels::avx512::k2_sigmoid_sigmoid_tanh_mul_mul_add;
-    }
-    if (kernel_isa() == KernelIsa::kAvx2) {
+    } else if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_73 = &aotic_kernels::avx2::k2_sigmoid_sigmoid_tanh_mul_mul_add;
     }
     kernel_73(getitem_73_data, add_37_data_1, getitem_72_data, getitem_74_data,
@@ -3163,8 +3089,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     auto* kernel_74 = &aotic_kernels::base::k3_sigmoid_tanh_mul;
     if (kernel_isa() == KernelIsa::kAvx512) {
       kernel_74 = &aotic_kernels::avx512::k3_sigmoid_tanh_mul;
-    }
-    if (kernel_isa() == KernelIsa::kAvx2) {
+    } else if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_74 = &aotic_kernels::avx2::k3_sigmoid_tanh_mul;
     }
     kernel_74(getitem_75_data, add_39_data, aotic::runtime::data<float>(mul_56.get()));
@@ -3206,8 +3131,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     auto* kernel_75 = &aotic_kernels::base::k4_add;
     if (kernel_isa() == KernelIsa::kAvx512) {
       kernel_75 = &aotic_kernels::avx512::k4_add;
-    }
-    if (kernel_isa() == KernelIsa::kAvx2) {
+    } else if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_75 = &aotic_kernels::avx2::k4_add;
     }
     kernel_75(addmm_19_mm_data, p_lstm_bias_hh_l0_reverse_data_6,
@@ -3239,8 +3163,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     auto* kernel_76 = &aotic_kernels::base::k11_slice_squeeze_add;
     if (kernel_isa() == KernelIsa::kAvx512) {
       kernel_76 = &aotic_kernels::avx512::k11_slice_squeeze_add;
-    }
-    if (kernel_isa() == KernelIsa::kAvx2) {
+    } else if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_76 = &aotic_kernels::avx2::k11_slice_squeeze_add;
     }
     kernel_76(view_45_data, flip_data_7, aotic::runtime::data<float>(add_40.get()));
@@ -3290,8 +3213,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     auto* kernel_77 = &aotic_kernels::base::k2_sigmoid_sigmoid_tanh_mul_mul_add;
     if (kernel_isa() == KernelIsa::kAvx512) {
       kernel_77 = &aotic_kernels::avx512::k2_sigmoid_sigmoid_tanh_mul_mul_add;
-    }
-    if (kernel_isa() == KernelIsa::kAvx2) {
+    } else if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_77 = &aotic_kernels::avx2::k2_sigmoid_sigmoid_tanh_mul_mul_add;
     }
     kernel_77(getitem_77_data, add_39_data_1, getitem_76_data, getitem_78_data,
@@ -3320,8 +3242,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     auto* kernel_78 = &aotic_kernels::base::k3_sigmoid_tanh_mul;
     if (kernel_isa() == KernelIsa::kAvx512) {
       kernel_78 = &aotic_kernels::avx512::k3_sigmoid_tanh_mul;
-    }
-    if (kernel_isa() == KernelIsa::kAvx2) {
+    } else if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_78 = &aotic_kernels::avx2::k3_sigmoid_tanh_mul;
     }
     kernel_78(getitem_79_data, add_41_data, aotic::runtime::data<float>(mul_59.get()));
@@ -3363,8 +3284,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     auto* kernel_79 = &aotic_kernels::base::k4_add;
     if (kernel_isa() == KernelIsa::kAvx512) {
       kernel_79 = &aotic_kernels::avx512::k4_add;
-    }
-    if (kernel_isa() == KernelIsa::kAvx2) {
+    } else if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_79 = &aotic_kernels::avx2::k4_add;
     }
     kernel_79(addmm_20_mm_data, p_lstm_bias_hh_l0_reverse_data_7,
@@ -3396,8 +3316,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     auto* kernel_80 = &aotic_kernels::base::k12_slice_squeeze_add;
     if (kernel_isa() == KernelIsa::kAvx512) {
       kernel_80 = &aotic_kernels::avx512::k12_slice_squeeze_add;
-    }
-    if (kernel_isa() == KernelIsa::kAvx2) {
+    } else if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_80 = &aotic_kernels::avx2::k12_slice_squeeze_add;
     }
     kernel_80(view_47_data, flip_data_8, aotic::runtime::data<float>(add_42.get()));
@@ -3447,8 +3366,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     auto* kernel_81 = &aotic_kernels::base::k2_sigmoid_sigmoid_tanh_mul_mul_add;
     if (kernel_isa() == KernelIsa::kAvx512) {
       kernel_81 = &aotic_kernels::avx512::k2_sigmoid_sigmoid_tanh_mul_mul_add;
-    }
-    if (kernel_isa() == KernelIsa::kAvx2) {
+    } else if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_81 = &aotic_kernels::avx2::k2_sigmoid_sigmoid_tanh_mul_mul_add;
     }
     kernel_81(getitem_81_data, add_41_data_1, getitem_80_data, getitem_82_data,
@@ -3477,8 +3395,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     auto* kernel_82 = &aotic_kernels::base::k3_sigmoid_tanh_mul;
     if (kernel_isa() == KernelIsa::kAvx512) {
       kernel_82 = &aotic_kernels::avx512::k3_sigmoid_tanh_mul;
-    }
-    if (kernel_isa() == KernelIsa::kAvx2) {
+    } else if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_82 = &aotic_kernels::avx2::k3_sigmoid_tanh_mul;
     }
     kernel_82(getitem_83_data, add_43_data, aotic::runtime::data<float>(mul_62.get()));
@@ -3520,8 +3437,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     auto* kernel_83 = &aotic_kernels::base::k4_add;
     if (kernel_isa() == KernelIsa::kAvx512) {
       kernel_83 = &aotic_kernels::avx512::k4_add;
-    }
-    if (kernel_isa() == KernelIsa::kAvx2) {
+    } else if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_83 = &aotic_kernels::avx2::k4_add;
     }
     kernel_83(addmm_21_mm_data, p_lstm_bias_hh_l0_reverse_data_8,
@@ -3553,8 +3469,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     auto* kernel_84 = &aotic_kernels::base::k13_slice_squeeze_add;
     if (kernel_isa() == KernelIsa::kAvx512) {
       kernel_84 = &aotic_kernels::avx512::k13_slice_squeeze_add;
-    }
-    if (kernel_isa() == KernelIsa::kAvx2) {
+    } else if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_84 = &aotic_kernels::avx2::k13_slice_squeeze_add;
     }
     kernel_84(view_49_data, flip_data_9, aotic::runtime::data<float>(add_44.get()));
@@ -3604,8 +3519,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     auto* kernel_85 = &aotic_kernels::base::k2_sigmoid_sigmoid_tanh_mul_mul_add;
     if (kernel_isa() == KernelIsa::kAvx512) {
       kernel_85 = &aotic_kernels::avx512::k2_sigmoid_sigmoid_tanh_mul_mul_add;
-    }
-    if (kernel_isa() == KernelIsa::kAvx2) {
+    } else if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_85 = &aotic_kernels::avx2::k2_sigmoid_sigmoid_tanh_mul_mul_add;
     }
     kernel_85(getitem_85_data, add_43_data_1, getitem_84_data, getitem_86_data,
@@ -3634,8 +3548,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     auto* kernel_86 = &aotic_kernels::base::k3_sigmoid_tanh_mul;
     if (kernel_isa() == KernelIsa::kAvx512) {
       kernel_86 = &aotic_kernels::avx512::k3_sigmoid_tanh_mul;
-    }
-    if (kernel_isa() == KernelIsa::kAvx2) {
+    } else if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_86 = &aotic_kernels::avx2::k3_sigmoid_tanh_mul;
     }
     kernel_86(getitem_87_data, add_45_data, aotic::runtime::data<float>(mul_65.get()));
@@ -3677,8 +3590,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     auto* kernel_87 = &aotic_kernels::base::k4_add;
     if (kernel_isa() == KernelIsa::kAvx512) {
       kernel_87 = &aotic_kernels::avx512::k4_add;
-    }
-    if (kernel_isa() == KernelIsa::kAvx2) {
+    } else if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_87 = &aotic_kernels::avx2::k4_add;
     }
     kernel_87(addmm_22_mm_data, p_lstm_bias_hh_l0_reverse_data_9,
@@ -3710,8 +3622,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     auto* kernel_88 = &aotic_kernels::base::k14_slice_squeeze_add;
     if (kernel_isa() == KernelIsa::kAvx512) {
       kernel_88 = &aotic_kernels::avx512::k14_slice_squeeze_add;
-    }
-    if (kernel_isa() == KernelIsa::kAvx2) {
+    } else if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_88 = &aotic_kernels::avx2::k14_slice_squeeze_add;
     }
     kernel_88(view_51_data, flip_data_10, aotic::runtime::data<float>(add_46.get()));
@@ -3761,8 +3672,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     auto* kernel_89 = &aotic_kernels::base::k2_sigmoid_sigmoid_tanh_mul_mul_add;
     if (kernel_isa() == KernelIsa::kAvx512) {
       kernel_89 = &aotic_kernels::avx512::k2_sigmoid_sigmoid_tanh_mul_mul_add;
-    }
-    if (kernel_isa() == KernelIsa::kAvx2) {
+    } else if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_89 = &aotic_kernels::avx2::k2_sigmoid_sigmoid_tanh_mul_mul_add;
     }
     kernel_89(getitem_89_data, add_45_data_1, getitem_88_data, getitem_90_data,
@@ -3791,8 +3701,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     auto* kernel_90 = &aotic_kernels::base::k3_sigmoid_tanh_mul;
     if (kernel_isa() == KernelIsa::kAvx512) {
       kernel_90 = &aotic_kernels::avx512::k3_sigmoid_tanh_mul;
-    }
-    if (kernel_isa() == KernelIsa::kAvx2) {
+    } else if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_90 = &aotic_kernels::avx2::k3_sigmoid_tanh_mul;
     }
     kernel_90(getitem_91_data, add_47_data, aotic::runtime::data<float>(mul_68.get()));
@@ -3834,8 +3743,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     auto* kernel_91 = &aotic_kernels::base::k4_add;
     if (kernel_isa() == KernelIsa::kAvx512) {
       kernel_91 = &aotic_kernels::avx512::k4_add;
-    }
-    if (kernel_isa() == KernelIsa::kAvx2) {
+    } else if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_91 = &aotic_kernels::avx2::k4_add;
     }
     kernel_91(addmm_23_mm_data, p_lstm_bias_hh_l0_reverse_data_10,
@@ -3867,8 +3775,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     auto* kernel_92 = &aotic_kernels::base::k15_slice_squeeze_add;
     if (kernel_isa() == KernelIsa::kAvx512) {
       kernel_92 = &aotic_kernels::avx512::k15_slice_squeeze_add;
-    }
-    if (kernel_isa() == KernelIsa::kAvx2) {
+    } else if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_92 = &aotic_kernels::avx2::k15_slice_squeeze_add;
     }
     kernel_92(view_53_data, flip_data_11, aotic::runtime::data<float>(add_48.get()));
@@ -3923,8 +3830,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     auto* kernel_93 = &aotic_kernels::base::k16_sigmoid_sigmoid_tanh_sigmoid_mul_mul_add_tanh_mul;
     if (kernel_isa() == KernelIsa::kAvx512) {
       kernel_93 = &aotic_kernels::avx512::k16_sigmoid_sigmoid_tanh_sigmoid_mul_mul_add_tanh_mul;
-    }
-    if (kernel_isa() == KernelIsa::kAvx2) {
+    } else if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_93 = &aotic_kernels::avx2::k16_sigmoid_sigmoid_tanh_sigmoid_mul_mul_add_tanh_mul;
     }
     kernel_93(getitem_95_data, getitem_93_data, add_47_data_1, getitem_92_data, getitem_94_data,
@@ -3995,8 +3901,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     auto* kernel_94 = &aotic_kernels::base::k17_add;
     if (kernel_isa() == KernelIsa::kAvx512) {
       kernel_94 = &aotic_kernels::avx512::k17_add;
-    }
-    if (kernel_isa() == KernelIsa::kAvx2) {
+    } else if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_94 = &aotic_kernels::avx2::k17_add;
     }
     kernel_94(addmm_24_mm_data, p_lstm_bias_ih_l1_data, aotic::runtime::data<float>(addmm_24.get()));
@@ -4027,8 +3932,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     auto* kernel_95 = &aotic_kernels::base::k1_slice_squeeze_add;
     if (kernel_isa() == KernelIsa::kAvx512) {
       kernel_95 = &aotic_kernels::avx512::k1_slice_squeeze_add;
-    }
-    if (kernel_isa() == KernelIsa::kAvx2) {
+    } else if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_95 = &aotic_kernels::avx2::k1_slice_squeeze_add;
     }
     kernel_95(view_57_data, view_55_data, aotic::runtime::data<float>(add_50.get()));
@@ -4078,8 +3982,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     auto* kernel_96 = &aotic_kernels::base::k2_sigmoid_sigmoid_tanh_mul_mul_add;
     if (kernel_isa() == KernelIsa::kAvx512) {
       kernel_96 = &aotic_kernels::avx512::k2_sigmoid_sigmoid_tanh_mul_mul_add;
-    }
-    if (kernel_isa() == KernelIsa::kAvx2) {
+    } else if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_96 = &aotic_kernels::avx2::k2_sigmoid_sigmoid_tanh_mul_mul_add;
     }
     kernel_96(getitem_97_data, unsqueeze_5_data, getitem_96_data, getitem_98_data,
@@ -4107,8 +4010,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     auto* kernel_97 = &aotic_kernels::base::k3_sigmoid_tanh_mul;
     if (kernel_isa() == KernelIsa::kAvx512) {
       kernel_97 = &aotic_kernels::avx512::k3_sigmoid_tanh_mul;
-    }
-    if (kernel_isa() == KernelIsa::kAvx2) {
+    } else if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_97 = &aotic_kernels::avx2::k3_sigmoid_tanh_mul;
     }
     kernel_97(getitem_99_data, add_51_data, aotic::runtime::data<float>(mul_74.get()));
@@ -4150,8 +4052,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     auto* kernel_98 = &aotic_kernels::base::k4_add;
     if (kernel_isa() == KernelIsa::kAvx512) {
       kernel_98 = &aotic_kernels::avx512::k4_add;
-    }
-    if (kernel_isa() == KernelIsa::kAvx2) {
+    } else if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_98 = &aotic_kernels::avx2::k4_add;
     }
     kernel_98(addmm_26_mm_data, p_lstm_bias_hh_l1_data, aotic::runtime::data<float>(addmm_26.get()));
@@ -4182,8 +4083,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     auto* kernel_99 = &aotic_kernels::base::k5_slice_squeeze_add;
     if (kernel_isa() == KernelIsa::kAvx512) {
       kernel_99 = &aotic_kernels::avx512::k5_slice_squeeze_add;
-    }
-    if (kernel_isa() == KernelIsa::kAvx2) {
+    } else if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_99 = &aotic_kernels::avx2::k5_slice_squeeze_add;
     }
     kernel_99(view_59_data, view_55_data_1, aotic::runtime::data<float>(add_52.get()));
@@ -4233,8 +4133,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     auto* kernel_100 = &aotic_kernels::base::k2_sigmoid_sigmoid_tanh_mul_mul_add;
     if (kernel_isa() == KernelIsa::kAvx512) {
       kernel_100 = &aotic_kernels::avx512::k2_sigmoid_sigmoid_tanh_mul_mul_add;
-    }
-    if (kernel_isa() == KernelIsa::kAvx2) {
+    } else if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_100 = &aotic_kernels::avx2::k2_sigmoid_sigmoid_tanh_mul_mul_add;
     }
     kernel_100(getitem_101_data, add_51_data_1, getitem_100_data, getitem_102_data,
@@ -4263,8 +4162,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     auto* kernel_101 = &aotic_kernels::base::k3_sigmoid_tanh_mul;
     if (kernel_isa() == KernelIsa::kAvx512) {
       kernel_101 = &aotic_kernels::avx512::k3_sigmoid_tanh_mul;
-    }
-    if (kernel_isa() == KernelIsa::kAvx2) {
+    } else if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_101 = &aotic_kernels::avx2::k3_sigmoid_tanh_mul;
     }
     kernel_101(getitem_103_data, add_53_data, aotic::runtime::data<float>(mul_77.get()));
@@ -4306,8 +4204,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     auto* kernel_102 = &aotic_kernels::base::k4_add;
     if (kernel_isa() == KernelIsa::kAvx512) {
       kernel_102 = &aotic_kernels::avx512::k4_add;
-    }
-    if (kernel_isa() == KernelIsa::kAvx2) {
+    } else if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_102 = &aotic_kernels::avx2::k4_add;
     }
     kernel_102(addmm_27_mm_data, p_lstm_bias_hh_l1_data_1, aotic::runtime::data<float>(addmm_27.get()));
@@ -4338,8 +4235,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     auto* kernel_103 = &aotic_kernels::base::k6_slice_squeeze_add;
     if (kernel_isa() == KernelIsa::kAvx512) {
       kernel_103 = &aotic_kernels::avx512::k6_slice_squeeze_add;
-    }
-    if (kernel_isa() == KernelIsa::kAvx2) {
+    } else if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_103 = &aotic_kernels::avx2::k6_slice_squeeze_add;
     }
     kernel_103(view_61_data, view_55_data_2, aotic::runtime::data<float>(add_54.get()));
@@ -4389,8 +4285,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     auto* kernel_104 = &aotic_kernels::base::k2_sigmoid_sigmoid_tanh_mul_mul_add;
     if (kernel_isa() == KernelIsa::kAvx512) {
       kernel_104 = &aotic_kernels::avx512::k2_sigmoid_sigmoid_tanh_mul_mul_add;
-    }
-    if (kernel_isa() == KernelIsa::kAvx2) {
+    } else if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_104 = &aotic_kernels::avx2::k2_sigmoid_sigmoid_tanh_mul_mul_add;
     }
     kernel_104(getitem_105_data, add_53_data_1, getitem_104_data, getitem_106_data,
@@ -4419,8 +4314,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     auto* kernel_105 = &aotic_kernels::base::k3_sigmoid_tanh_mul;
     if (kernel_isa() == KernelIsa::kAvx512) {
       kernel_105 = &aotic_kernels::avx512::k3_sigmoid_tanh_mul;
-    }
-    if (kernel_isa() == KernelIsa::kAvx2) {
+    } else if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_105 = &aotic_kernels::avx2::k3_sigmoid_tanh_mul;
     }
     kernel_105(getitem_107_data, add_55_data, aotic::runtime::data<float>(mul_80.get()));
@@ -4462,8 +4356,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     auto* kernel_106 = &aotic_kernels::base::k4_add;
     if (kernel_isa() == KernelIsa::kAvx512) {
       kernel_106 = &aotic_kernels::avx512::k4_add;
-    }
-    if (kernel_isa() == KernelIsa::kAvx2) {
+    } else if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_106 = &aotic_kernels::avx2::k4_add;
     }
     kernel_106(addmm_28_mm_data, p_lstm_bias_hh_l1_data_2, aotic::runtime::data<float>(addmm_28.get()));
@@ -4494,8 +4387,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     auto* kernel_107 = &aotic_kernels::base::k7_slice_squeeze_add;
     if (kernel_isa() == KernelIsa::kAvx512) {
       kernel_107 = &aotic_kernels::avx512::k7_slice_squeeze_add;
-    }
-    if (kernel_isa() == KernelIsa::kAvx2) {
+    } else if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_107 = &aotic_kernels::avx2::k7_slice_squeeze_add;
     }
     kernel_107(view_63_data, view_55_data_3, aotic::runtime::data<float>(add_56.get()));
@@ -4545,8 +4437,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     auto* kernel_108 = &aotic_kernels::base::k2_sigmoid_sigmoid_tanh_mul_mul_add;
     if (kernel_isa() == KernelIsa::kAvx512) {
       kernel_108 = &aotic_kernels::avx512::k2_sigmoid_sigmoid_tanh_mul_mul_add;
-    }
-    if (kernel_isa() == KernelIsa::kAvx2) {
+    } else if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_108 = &aotic_kernels::avx2::k2_sigmoid_sigmoid_tanh_mul_mul_add;
     }
     kernel_108(getitem_109_data, add_55_data_1, getitem_108_data, getitem_110_data,
@@ -4575,8 +4466,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     auto* kernel_109 = &aotic_kernels::base::k3_sigmoid_tanh_mul;
     if (kernel_isa() == KernelIsa::kAvx512) {
       kernel_109 = &aotic_kernels::avx512::k3_sigmoid_tanh_mul;
-    }
-    if (kernel_isa() == KernelIsa::kAvx2) {
+    } else if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_109 = &aotic_kernels::avx2::k3_sigmoid_tanh_mul;
     }
     kernel_109(getitem_111_data, add_57_data, aotic::runtime::data<float>(mul_83.get()));
@@ -4618,8 +4508,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     auto* kernel_110 = &aotic_kernels::base::k4_add;
     if (kernel_isa() == KernelIsa::kAvx512) {
       kernel_110 = &aotic_kernels::avx512::k4_add;
-    }
-    if (kernel_isa() == KernelIsa::kAvx2) {
+    } else if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_110 = &aotic_kernels::avx2::k4_add;
     }
     kernel_110(addmm_29_mm_data, p_lstm_bias_hh_l1_data_3, aotic::runtime::data<float>(addmm_29.get()));
@@ -4650,8 +4539,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     auto* kernel_111 = &aotic_kernels::base::k8_slice_squeeze_add;
     if (kernel_isa() == KernelIsa::kAvx512) {
       kernel_111 = &aotic_kernels::avx512::k8_slice_squeeze_add;
-    }
-    if (kernel_isa() == KernelIsa::kAvx2) {
+    } else if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_111 = &aotic_kernels::avx2::k8_slice_squeeze_add;
     }
     kernel_111(view_65_data, view_55_data_4, aotic::runtime::data<float>(add_58.get()));
@@ -4701,8 +4589,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     auto* kernel_112 = &aotic_kernels::base::k2_sigmoid_sigmoid_tanh_mul_mul_add;
     if (kernel_isa() == KernelIsa::kAvx512) {
       kernel_112 = &aotic_kernels::avx512::k2_sigmoid_sigmoid_tanh_mul_mul_add;
-    }
-    if (kernel_isa() == KernelIsa::kAvx2) {
+    } else if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_112 = &aotic_kernels::avx2::k2_sigmoid_sigmoid_tanh_mul_mul_add;
     }
     kernel_112(getitem_113_data, add_57_data_1, getitem_112_data, getitem_114_data,
@@ -4731,8 +4618,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     auto* kernel_113 = &aotic_kernels::base::k3_sigmoid_tanh_mul;
     if (kernel_isa() == KernelIsa::kAvx512) {
       kernel_113 = &aotic_kernels::avx512::k3_sigmoid_tanh_mul;
-    }
-    if (kernel_isa() == KernelIsa::kAvx2) {
+    } else if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_113 = &aotic_kernels::avx2::k3_sigmoid_tanh_mul;
     }
     kernel_113(getitem_115_data, add_59_data, aotic::runtime::data<float>(mul_86.get()));
@@ -4774,8 +4660,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     auto* kernel_114 = &aotic_kernels::base::k4_add;
     if (kernel_isa() == KernelIsa::kAvx512) {
       kernel_114 = &aotic_kernels::avx512::k4_add;
-    }
-    if (kernel_isa() == KernelIsa::kAvx2) {
+    } else if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_114 = &aotic_kernels::avx2::k4_add;
     }
     kernel_114(addmm_30_mm_data, p_lstm_bias_hh_l1_data_4, aotic::runtime::data<float>(addmm_30.get()));
@@ -4806,8 +4691,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     auto* kernel_115 = &aotic_kernels::base::k9_slice_squeeze_add;
     if (kernel_isa() == KernelIsa::kAvx512) {
       kernel_115 = &aotic_kernels::avx512::k9_slice_squeeze_add;
-    }
-    if (kernel_isa() == KernelIsa::kAvx2) {
+    } else if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_115 = &aotic_kernels::avx2::k9_slice_squeeze_add;
     }
     kernel_115(view_67_data, view_55_data_5, aotic::runtime::data<float>(add_60.get()));
@@ -4857,8 +4741,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     auto* kernel_116 = &aotic_kernels::base::k2_sigmoid_sigmoid_tanh_mul_mul_add;
     if (kernel_isa() == KernelIsa::kAvx512) {
       kernel_116 = &aotic_kernels::avx512::k2_sigmoid_sigmoid_tanh_mul_mul_add;
-    }
-    if (kernel_isa() == KernelIsa::kAvx2) {
+    } else if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_116 = &aotic_kernels::avx2::k2_sigmoid_sigmoid_tanh_mul_mul_add;
     }
     kernel_116(getitem_117_data, add_59_data_1, getitem_116_data, getitem_118_data,
@@ -4887,8 +4770,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     auto* kernel_117 = &aotic_kernels::base::k3_sigmoid_tanh_mul;
     if (kernel_isa() == KernelIsa::kAvx512) {
       kernel_117 = &aotic_kernels::avx512::k3_sigmoid_tanh_mul;
-    }
-    if (kernel_isa() == KernelIsa::kAvx2) {
+    } else if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_117 = &aotic_kernels::avx2::k3_sigmoid_tanh_mul;
     }
     kernel_117(getitem_119_data, add_61_data, aotic::runtime::data<float>(mul_89.get()));
@@ -4930,8 +4812,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     auto* kernel_118 = &aotic_kernels::base::k4_add;
     if (kernel_isa() == KernelIsa::kAvx512) {
       kernel_118 = &aotic_kernels::avx512::k4_add;
-    }
-    if (kernel_isa() == KernelIsa::kAvx2) {
+    } else if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_118 = &aotic_kernels::avx2::k4_add;
     }
     kernel_118(addmm_31_mm_data, p_lstm_bias_hh_l1_data_5, aotic::runtime::data<float>(addmm_31.get()));
@@ -4962,8 +4843,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     auto* kernel_119 = &aotic_kernels::base::k10_slice_squeeze_add;
     if (kernel_isa() == KernelIsa::kAvx512) {
       kernel_119 = &aotic_kernels::avx512::k10_slice_squeeze_add;
-    }
-    if (kernel_isa() == KernelIsa::kAvx2) {
+    } else if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_119 = &aotic_kernels::avx2::k10_slice_squeeze_add;
     }
     kernel_119(view_69_data, view_55_data_6, aotic::runtime::data<float>(add_62.get()));
@@ -5013,8 +4893,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     auto* kernel_120 = &aotic_kernels::base::k2_sigmoid_sigmoid_tanh_mul_mul_add;
     if (kernel_isa() == KernelIsa::kAvx512) {
       kernel_120 = &aotic_kernels::avx512::k2_sigmoid_sigmoid_tanh_mul_mul_add;
-    }
-    if (kernel_isa() == KernelIsa::kAvx2) {
+    } else if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_120 = &aotic_kernels::avx2::k2_sigmoid_sigmoid_tanh_mul_mul_add;
     }
     kernel_120(getitem_121_data, add_61_data_1, getitem_120_data, getitem_122_data,
@@ -5043,8 +4922,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     auto* kernel_121 = &aotic_kernels::base::k3_sigmoid_tanh_mul;
     if (kernel_isa() == KernelIsa::kAvx512) {
       kernel_121 = &aotic_kernels::avx512::k3_sigmoid_tanh_mul;
-    }
-    if (kernel_isa() == KernelIsa::kAvx2) {
+    } else if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_121 = &aotic_kernels::avx2::k3_sigmoid_tanh_mul;
     }
     kernel_121(getitem_123_data, add_63_data, aotic::runtime::data<float>(mul_92.get()));
@@ -5086,8 +4964,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     auto* kernel_122 = &aotic_kernels::base::k4_add;
     if (kernel_isa() == KernelIsa::kAvx512) {
       kernel_122 = &aotic_kernels::avx512::k4_add;
-    }
-    if (kernel_isa() == KernelIsa::kAvx2) {
+    } else if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_122 = &aotic_kernels::avx2::k4_add;
     }
     kernel_122(addmm_32_mm_data, p_lstm_bias_hh_l1_data_6, aotic::runtime::data<float>(addmm_32.get()));
@@ -5118,8 +4995,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     auto* kernel_123 = &aotic_kernels::base::k11_slice_squeeze_add;
     if (kernel_isa() == KernelIsa::kAvx512) {
       kernel_123 = &aotic_kernels::avx512::k11_slice_squeeze_add;
-    }
-    if (kernel_isa() == KernelIsa::kAvx2) {
+    } else if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_123 = &aotic_kernels::avx2::k11_slice_squeeze_add;
     }
     kernel_123(view_71_data, view_55_data_7, aotic::runtime::data<float>(add_64.get()));
@@ -5169,8 +5045,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     auto* kernel_124 = &aotic_kernels::base::k2_sigmoid_sigmoid_tanh_mul_mul_add;
     if (kernel_isa() == KernelIsa::kAvx512) {
       kernel_124 = &aotic_kernels::avx512::k2_sigmoid_sigmoid_tanh_mul_mul_add;
-    }
-    if (kernel_isa() == KernelIsa::kAvx2) {
+    } else if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_124 = &aotic_kernels::avx2::k2_sigmoid_sigmoid_tanh_mul_mul_add;
     }
     kernel_124(getitem_125_data, add_63_data_1, getitem_124_data, getitem_126_data,
@@ -5199,8 +5074,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     auto* kernel_125 = &aotic_kernels::base::k3_sigmoid_tanh_mul;
     if (kernel_isa() == KernelIsa::kAvx512) {
       kernel_125 = &aotic_kernels::avx512::k3_sigmoid_tanh_mul;
-    }
-    if (kernel_isa() == KernelIsa::kAvx2) {
+    } else if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_125 = &aotic_kernels::avx2::k3_sigmoid_tanh_mul;
     }
     kernel_125(getitem_127_data, add_65_data, aotic::runtime::data<float>(mul_95.get()));
@@ -5242,8 +5116,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     auto* kernel_126 = &aotic_kernels::base::k4_add;
     if (kernel_isa() == KernelIsa::kAvx512) {
       kernel_126 = &aotic_kernels::avx512::k4_add;
-    }
-    if (kernel_isa() == KernelIsa::kAvx2) {
+    } else if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_126 = &aotic_kernels::avx2::k4_add;
     }
     kernel_126(addmm_33_mm_data, p_lstm_bias_hh_l1_data_7, aotic::runtime::data<float>(addmm_33.get()));
@@ -5274,8 +5147,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     auto* kernel_127 = &aotic_kernels::base::k12_slice_squeeze_add;
     if (kernel_isa() == KernelIsa::kAvx512) {
       kernel_127 = &aotic_kernels::avx512::k12_slice_squeeze_add;
-    }
-    if (kernel_isa() == KernelIsa::kAvx2) {
+    } else if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_127 = &aotic_kernels::avx2::k12_slice_squeeze_add;
     }
     kernel_127(view_73_data, view_55_data_8, aotic::runtime::data<float>(add_66.get()));
@@ -5325,8 +5197,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     auto* kernel_128 = &aotic_kernels::base::k2_sigmoid_sigmoid_tanh_mul_mul_add;
     if (kernel_isa() == KernelIsa::kAvx512) {
       kernel_128 = &aotic_kernels::avx512::k2_sigmoid_sigmoid_tanh_mul_mul_add;
-    }
-    if (kernel_isa() == KernelIsa::kAvx2) {
+    } else if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_128 = &aotic_kernels::avx2::k2_sigmoid_sigmoid_tanh_mul_mul_add;
     }
     kernel_128(getitem_129_data, add_65_data_1, getitem_128_data, getitem_130_data,
@@ -5355,8 +5226,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     auto* kernel_129 = &aotic_kernels::base::k3_sigmoid_tanh_mul;
     if (kernel_isa() == KernelIsa::kAvx512) {
       kernel_129 = &aotic_kernels::avx512::k3_sigmoid_tanh_mul;
-    }
-    if (kernel_isa() == KernelIsa::kAvx2) {
+    } else if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_129 = &aotic_kernels::avx2::k3_sigmoid_tanh_mul;
     }
     kernel_129(getitem_131_data, add_67_data, aotic::runtime::data<float>(mul_98.get()));
@@ -5398,8 +5268,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     auto* kernel_130 = &aotic_kernels::base::k4_add;
     if (kernel_isa() == KernelIsa::kAvx512) {
       kernel_130 = &aotic_kernels::avx512::k4_add;
-    }
-    if (kernel_isa() == KernelIsa::kAvx2) {
+    } else if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_130 = &aotic_kernels::avx2::k4_add;
     }
     kernel_130(addmm_34_mm_data, p_lstm_bias_hh_l1_data_8, aotic::runtime::data<float>(addmm_34.get()));
@@ -5430,8 +5299,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     auto* kernel_131 = &aotic_kernels::base::k13_slice_squeeze_add;
     if (kernel_isa() == KernelIsa::kAvx512) {
       kernel_131 = &aotic_kernels::avx512::k13_slice_squeeze_add;
-    }
-    if (kernel_isa() == KernelIsa::kAvx2) {
+    } else if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_131 = &aotic_kernels::avx2::k13_slice_squeeze_add;
     }
     kernel_131(view_75_data, view_55_data_9, aotic::runtime::data<float>(add_68.get()));
@@ -5481,8 +5349,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     auto* kernel_132 = &aotic_kernels::base::k2_sigmoid_sigmoid_tanh_mul_mul_add;
     if (kernel_isa() == KernelIsa::kAvx512) {
       kernel_132 = &aotic_kernels::avx512::k2_sigmoid_sigmoid_tanh_mul_mul_add;
-    }
-    if (kernel_isa() == KernelIsa::kAvx2) {
+    } else if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_132 = &aotic_kernels::avx2::k2_sigmoid_sigmoid_tanh_mul_mul_add;
     }
     kernel_132(getitem_133_data, add_67_data_1, getitem_132_data, getitem_134_data,
@@ -5511,8 +5378,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     auto* kernel_133 = &aotic_kernels::base::k3_sigmoid_tanh_mul;
     if (kernel_isa() == KernelIsa::kAvx512) {
       kernel_133 = &aotic_kernels::avx512::k3_sigmoid_tanh_mul;
-    }
-    if (kernel_isa() == KernelIsa::kAvx2) {
+    } else if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_133 = &aotic_kernels::avx2::k3_sigmoid_tanh_mul;
     }
     kernel_133(getitem_135_data, add_69_data, aotic::runtime::data<float>(mul_101.get()));
@@ -5554,8 +5420,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     auto* kernel_134 = &aotic_kernels::base::k4_add;
     if (kernel_isa() == KernelIsa::kAvx512) {
       kernel_134 = &aotic_kernels::avx512::k4_add;
-    }
-    if (kernel_isa() == KernelIsa::kAvx2) {
+    } else if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_134 = &aotic_kernels::avx2::k4_add;
     }
     kernel_134(addmm_35_mm_data, p_lstm_bias_hh_l1_data_9, aotic::runtime::data<float>(addmm_35.get()));
@@ -5586,8 +5451,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     auto* kernel_135 = &aotic_kernels::base::k14_slice_squeeze_add;
     if (kernel_isa() == KernelIsa::kAvx512) {
       kernel_135 = &aotic_kernels::avx512::k14_slice_squeeze_add;
-    }
-    if (kernel_isa() == KernelIsa::kAvx2) {
+    } else if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_135 = &aotic_kernels::avx2::k14_slice_squeeze_add;
     }
     kernel_135(view_77_data, view_55_data_10, aotic::runtime::data<float>(add_70.get()));
@@ -5637,8 +5501,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     auto* kernel_136 = &aotic_kernels::base::k2_sigmoid_sigmoid_tanh_mul_mul_add;
     if (kernel_isa() == KernelIsa::kAvx512) {
       kernel_136 = &aotic_kernels::avx512::k2_sigmoid_sigmoid_tanh_mul_mul_add;
-    }
-    if (kernel_isa() == KernelIsa::kAvx2) {
+    } else if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_136 = &aotic_kernels::avx2::k2_sigmoid_sigmoid_tanh_mul_mul_add;
     }
     kernel_136(getitem_137_data, add_69_data_1, getitem_136_data, getitem_138_data,
@@ -5667,8 +5530,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     auto* kernel_137 = &aotic_kernels::base::k3_sigmoid_tanh_mul;
     if (kernel_isa() == KernelIsa::kAvx512) {
       kernel_137 = &aotic_kernels::avx512::k3_sigmoid_tanh_mul;
-    }
-    if (kernel_isa() == KernelIsa::kAvx2) {
+    } else if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_137 = &aotic_kernels::avx2::k3_sigmoid_tanh_mul;
     }
     kernel_137(getitem_139_data, add_71_data, aotic::runtime::data<float>(mul_104.get()));
@@ -5710,8 +5572,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     auto* kernel_138 = &aotic_kernels::base::k4_add;
     if (kernel_isa() == KernelIsa::kAvx512) {
       kernel_138 = &aotic_kernels::avx512::k4_add;
-    }
-    if (kernel_isa() == KernelIsa::kAvx2) {
+    } else if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_138 = &aotic_kernels::avx2::k4_add;
     }
     kernel_138(addmm_36_mm_data, p_lstm_bias_hh_l1_data_10, aotic::runtime::data<float>(addmm_36.get()));
@@ -5742,8 +5603,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     auto* kernel_139 = &aotic_kernels::base::k15_slice_squeeze_add;
     if (kernel_isa() == KernelIsa::kAvx512) {
       kernel_139 = &aotic_kernels::avx512::k15_slice_squeeze_add;
-    }
-    if (kernel_isa() == KernelIsa::kAvx2) {
+    } else if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_139 = &aotic_kernels::avx2::k15_slice_squeeze_add;
     }
     kernel_139(view_79_data, view_55_data_11, aotic::runtime::data<float>(add_72.get()));
@@ -5798,8 +5658,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     auto* kernel_140 = &aotic_kernels::base::k16_sigmoid_sigmoid_tanh_sigmoid_mul_mul_add_tanh_mul;
     if (kernel_isa() == KernelIsa::kAvx512) {
       kernel_140 = &aotic_kernels::avx512::k16_sigmoid_sigmoid_tanh_sigmoid_mul_mul_add_tanh_mul;
-    }
-    if (kernel_isa() == KernelIsa::kAvx2) {
+    } else if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_140 = &aotic_kernels::avx2::k16_sigmoid_sigmoid_tanh_sigmoid_mul_mul_add_tanh_mul;
     }
     kernel_140(getitem_143_data, getitem_141_data, add_71_data_1, getitem_140_data, getitem_142_data,
@@ -5865,8 +5724,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     auto* kernel_141 = &aotic_kernels::base::k17_add;
     if (kernel_isa() == KernelIsa::kAvx512) {
       kernel_141 = &aotic_kernels::avx512::k17_add;
-    }
-    if (kernel_isa() == KernelIsa::kAvx2) {
+    } else if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_141 = &aotic_kernels::avx2::k17_add;
     }
     kernel_141(addmm_37_mm_data, p_lstm_bias_ih_l1_reverse_data, aotic::runtime::data<float>(addmm_37.get()));
@@ -5902,8 +5760,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     auto* kernel_142 = &aotic_kernels::base::k1_slice_squeeze_add;
     if (kernel_isa() == KernelIsa::kAvx512) {
       kernel_142 = &aotic_kernels::avx512::k1_slice_squeeze_add;
-    }
-    if (kernel_isa() == KernelIsa::kAvx2) {
+    } else if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_142 = &aotic_kernels::avx2::k1_slice_squeeze_add;
     }
     kernel_142(view_83_data, flip_1_data, aotic::runtime::data<float>(add_74.get()));
@@ -5953,8 +5810,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     auto* kernel_143 = &aotic_kernels::base::k2_sigmoid_sigmoid_tanh_mul_mul_add;
     if (kernel_isa() == KernelIsa::kAvx512) {
       kernel_143 = &aotic_kernels::avx512::k2_sigmoid_sigmoid_tanh_mul_mul_add;
-    }
-    if (kernel_isa() == KernelIsa::kAvx2) {
+    } else if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_143 = &aotic_kernels::avx2::k2_sigmoid_sigmoid_tanh_mul_mul_add;
     }
     kernel_143(getitem_145_data, unsqueeze_7_data, getitem_144_data, getitem_146_data,
@@ -5982,8 +5838,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     auto* kernel_144 = &aotic_kernels::base::k3_sigmoid_tanh_mul;
     if (kernel_isa() == KernelIsa::kAvx512) {
       kernel_144 = &aotic_kernels::avx512::k3_sigmoid_tanh_mul;
-    }
-    if (kernel_isa() == KernelIsa::kAvx2) {
+    } else if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_144 = &aotic_kernels::avx2::k3_sigmoid_tanh_mul;
     }
     kernel_144(getitem_147_data, add_75_data, aotic::runtime::data<float>(mul_110.get()));
@@ -6025,8 +5880,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     auto* kernel_145 = &aotic_kernels::base::k4_add;
     if (kernel_isa() == KernelIsa::kAvx512) {
       kernel_145 = &aotic_kernels::avx512::k4_add;
-    }
-    if (kernel_isa() == KernelIsa::kAvx2) {
+    } else if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_145 = &aotic_kernels::avx2::k4_add;
     }
     kernel_145(addmm_39_mm_data, p_lstm_bias_hh_l1_reverse_data, aotic::runtime::data<float>(addmm_39.get()));
@@ -6057,8 +5911,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     auto* kernel_146 = &aotic_kernels::base::k5_slice_squeeze_add;
     if (kernel_isa() == KernelIsa::kAvx512) {
       kernel_146 = &aotic_kernels::avx512::k5_slice_squeeze_add;
-    }
-    if (kernel_isa() == KernelIsa::kAvx2) {
+    } else if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_146 = &aotic_kernels::avx2::k5_slice_squeeze_add;
     }
     kernel_146(view_85_data, flip_1_data_1, aotic::runtime::data<float>(add_76.get()));
@@ -6108,8 +5961,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     auto* kernel_147 = &aotic_kernels::base::k2_sigmoid_sigmoid_tanh_mul_mul_add;
     if (kernel_isa() == KernelIsa::kAvx512) {
       kernel_147 = &aotic_kernels::avx512::k2_sigmoid_sigmoid_tanh_mul_mul_add;
-    }
-    if (kernel_isa() == KernelIsa::kAvx2) {
+    } else if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_147 = &aotic_kernels::avx2::k2_sigmoid_sigmoid_tanh_mul_mul_add;
     }
     kernel_147(getitem_149_data, add_75_data_1, getitem_148_data, getitem_150_data,
@@ -6138,8 +5990,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     auto* kernel_148 = &aotic_kernels::base::k3_sigmoid_tanh_mul;
     if (kernel_isa() == KernelIsa::kAvx512) {
       kernel_148 = &aotic_kernels::avx512::k3_sigmoid_tanh_mul;
-    }
-    if (kernel_isa() == KernelIsa::kAvx2) {
+    } else if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_148 = &aotic_kernels::avx2::k3_sigmoid_tanh_mul;
     }
     kernel_148(getitem_151_data, add_77_data, aotic::runtime::data<float>(mul_113.get()));
@@ -6181,8 +6032,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     auto* kernel_149 = &aotic_kernels::base::k4_add;
     if (kernel_isa() == KernelIsa::kAvx512) {
       kernel_149 = &aotic_kernels::avx512::k4_add;
-    }
-    if (kernel_isa() == KernelIsa::kAvx2) {
+    } else if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_149 = &aotic_kernels::avx2::k4_add;
     }
     kernel_149(addmm_40_mm_data, p_lstm_bias_hh_l1_reverse_data_1,
@@ -6214,8 +6064,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     auto* kernel_150 = &aotic_kernels::base::k6_slice_squeeze_add;
     if (kernel_isa() == KernelIsa::kAvx512) {
       kernel_150 = &aotic_kernels::avx512::k6_slice_squeeze_add;
-    }
-    if (kernel_isa() == KernelIsa::kAvx2) {
+    } else if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_150 = &aotic_kernels::avx2::k6_slice_squeeze_add;
     }
     kernel_150(view_87_data, flip_1_data_2, aotic::runtime::data<float>(add_78.get()));
@@ -6265,8 +6114,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     auto* kernel_151 = &aotic_kernels::base::k2_sigmoid_sigmoid_tanh_mul_mul_add;
     if (kernel_isa() == KernelIsa::kAvx512) {
       kernel_151 = &aotic_kernels::avx512::k2_sigmoid_sigmoid_tanh_mul_mul_add;
-    }
-    if (kernel_isa() == KernelIsa::kAvx2) {
+    } else if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_151 = &aotic_kernels::avx2::k2_sigmoid_sigmoid_tanh_mul_mul_add;
     }
     kernel_151(getitem_153_data, add_77_data_1, getitem_152_data, getitem_154_data,
@@ -6295,8 +6143,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     auto* kernel_152 = &aotic_kernels::base::k3_sigmoid_tanh_mul;
     if (kernel_isa() == KernelIsa::kAvx512) {
       kernel_152 = &aotic_kernels::avx512::k3_sigmoid_tanh_mul;
-    }
-    if (kernel_isa() == KernelIsa::kAvx2) {
+    } else if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_152 = &aotic_kernels::avx2::k3_sigmoid_tanh_mul;
     }
     kernel_152(getitem_155_data, add_79_data, aotic::runtime::data<float>(mul_116.get()));
@@ -6338,8 +6185,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     auto* kernel_153 = &aotic_kernels::base::k4_add;
     if (kernel_isa() == KernelIsa::kAvx512) {
       kernel_153 = &aotic_kernels::avx512::k4_add;
-    }
-    if (kernel_isa() == KernelIsa::kAvx2) {
+    } else if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_153 = &aotic_kernels::avx2::k4_add;
     }
     kernel_153(addmm_41_mm_data, p_lstm_bias_hh_l1_reverse_data_2,
@@ -6371,8 +6217,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     auto* kernel_154 = &aotic_kernels::base::k7_slice_squeeze_add;
     if (kernel_isa() == KernelIsa::kAvx512) {
       kernel_154 = &aotic_kernels::avx512::k7_slice_squeeze_add;
-    }
-    if (kernel_isa() == KernelIsa::kAvx2) {
+    } else if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_154 = &aotic_kernels::avx2::k7_slice_squeeze_add;
     }
     kernel_154(view_89_data, flip_1_data_3, aotic::runtime::data<float>(add_80.get()));
@@ -6422,8 +6267,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     auto* kernel_155 = &aotic_kernels::base::k2_sigmoid_sigmoid_tanh_mul_mul_add;
     if (kernel_isa() == KernelIsa::kAvx512) {
       kernel_155 = &aotic_kernels::avx512::k2_sigmoid_sigmoid_tanh_mul_mul_add;
-    }
-    if (kernel_isa() == KernelIsa::kAvx2) {
+    } else if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_155 = &aotic_kernels::avx2::k2_sigmoid_sigmoid_tanh_mul_mul_add;
     }
     kernel_155(getitem_157_data, add_79_data_1, getitem_156_data, getitem_158_data,
@@ -6452,8 +6296,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     auto* kernel_156 = &aotic_kernels::base::k3_sigmoid_tanh_mul;
     if (kernel_isa() == KernelIsa::kAvx512) {
       kernel_156 = &aotic_kernels::avx512::k3_sigmoid_tanh_mul;
-    }
-    if (kernel_isa() == KernelIsa::kAvx2) {
+    } else if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_156 = &aotic_kernels::avx2::k3_sigmoid_tanh_mul;
     }
     kernel_156(getitem_159_data, add_81_data, aotic::runtime::data<float>(mul_119.get()));
@@ -6495,8 +6338,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     auto* kernel_157 = &aotic_kernels::base::k4_add;
     if (kernel_isa() == KernelIsa::kAvx512) {
       kernel_157 = &aotic_kernels::avx512::k4_add;
-    }
-    if (kernel_isa() == KernelIsa::kAvx2) {
+    } else if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_157 = &aotic_kernels::avx2::k4_add;
     }
     kernel_157(addmm_42_mm_data, p_lstm_bias_hh_l1_reverse_data_3,
@@ -6528,8 +6370,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     auto* kernel_158 = &aotic_kernels::base::k8_slice_squeeze_add;
     if (kernel_isa() == KernelIsa::kAvx512) {
       kernel_158 = &aotic_kernels::avx512::k8_slice_squeeze_add;
-    }
-    if (kernel_isa() == KernelIsa::kAvx2) {
+    } else if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_158 = &aotic_kernels::avx2::k8_slice_squeeze_add;
     }
     kernel_158(view_91_data, flip_1_data_4, aotic::runtime::data<float>(add_82.get()));
@@ -6579,8 +6420,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     auto* kernel_159 = &aotic_kernels::base::k2_sigmoid_sigmoid_tanh_mul_mul_add;
     if (kernel_isa() == KernelIsa::kAvx512) {
       kernel_159 = &aotic_kernels::avx512::k2_sigmoid_sigmoid_tanh_mul_mul_add;
-    }
-    if (kernel_isa() == KernelIsa::kAvx2) {
+    } else if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_159 = &aotic_kernels::avx2::k2_sigmoid_sigmoid_tanh_mul_mul_add;
     }
     kernel_159(getitem_161_data, add_81_data_1, getitem_160_data, getitem_162_data,
@@ -6609,8 +6449,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     auto* kernel_160 = &aotic_kernels::base::k3_sigmoid_tanh_mul;
     if (kernel_isa() == KernelIsa::kAvx512) {
       kernel_160 = &aotic_kernels::avx512::k3_sigmoid_tanh_mul;
-    }
-    if (kernel_isa() == KernelIsa::kAvx2) {
+    } else if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_160 = &aotic_kernels::avx2::k3_sigmoid_tanh_mul;
     }
     kernel_160(getitem_163_data, add_83_data, aotic::runtime::data<float>(mul_122.get()));
@@ -6652,8 +6491,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     auto* kernel_161 = &aotic_kernels::base::k4_add;
     if (kernel_isa() == KernelIsa::kAvx512) {
       kernel_161 = &aotic_kernels::avx512::k4_add;
-    }
-    if (kernel_isa() == KernelIsa::kAvx2) {
+    } else if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_161 = &aotic_kernels::avx2::k4_add;
     }
     kernel_161(addmm_43_mm_data, p_lstm_bias_hh_l1_reverse_data_4,
@@ -6685,8 +6523,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     auto* kernel_162 = &aotic_kernels::base::k9_slice_squeeze_add;
     if (kernel_isa() == KernelIsa::kAvx512) {
       kernel_162 = &aotic_kernels::avx512::k9_slice_squeeze_add;
-    }
-    if (kernel_isa() == KernelIsa::kAvx2) {
+    } else if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_162 = &aotic_kernels::avx2::k9_slice_squeeze_add;
     }
     kernel_162(view_93_data, flip_1_data_5, aotic::runtime::data<float>(add_84.get()));
@@ -6736,8 +6573,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     auto* kernel_163 = &aotic_kernels::base::k2_sigmoid_sigmoid_tanh_mul_mul_add;
     if (kernel_isa() == KernelIsa::kAvx512) {
       kernel_163 = &aotic_kernels::avx512::k2_sigmoid_sigmoid_tanh_mul_mul_add;
-    }
-    if (kernel_isa() == KernelIsa::kAvx2) {
+    } else if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_163 = &aotic_kernels::avx2::k2_sigmoid_sigmoid_tanh_mul_mul_add;
     }
     kernel_163(getitem_165_data, add_83_data_1, getitem_164_data, getitem_166_data,
@@ -6766,8 +6602,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     auto* kernel_164 = &aotic_kernels::base::k3_sigmoid_tanh_mul;
     if (kernel_isa() == KernelIsa::kAvx512) {
       kernel_164 = &aotic_kernels::avx512::k3_sigmoid_tanh_mul;
-    }
-    if (kernel_isa() == KernelIsa::kAvx2) {
+    } else if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_164 = &aotic_kernels::avx2::k3_sigmoid_tanh_mul;
     }
     kernel_164(getitem_167_data, add_85_data, aotic::runtime::data<float>(mul_125.get()));
@@ -6809,8 +6644,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     auto* kernel_165 = &aotic_kernels::base::k4_add;
     if (kernel_isa() == KernelIsa::kAvx512) {
       kernel_165 = &aotic_kernels::avx512::k4_add;
-    }
-    if (kernel_isa() == KernelIsa::kAvx2) {
+    } else if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_165 = &aotic_kernels::avx2::k4_add;
     }
     kernel_165(addmm_44_mm_data, p_lstm_bias_hh_l1_reverse_data_5,
@@ -6842,8 +6676,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     auto* kernel_166 = &aotic_kernels::base::k10_slice_squeeze_add;
     if (kernel_isa() == KernelIsa::kAvx512) {
       kernel_166 = &aotic_kernels::avx512::k10_slice_squeeze_add;
-    }
-    if (kernel_isa() == KernelIsa::kAvx2) {
+    } else if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_166 = &aotic_kernels::avx2::k10_slice_squeeze_add;
     }
     kernel_166(view_95_data, flip_1_data_6, aotic::runtime::data<float>(add_86.get()));
@@ -6893,8 +6726,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     auto* kernel_167 = &aotic_kernels::base::k2_sigmoid_sigmoid_tanh_mul_mul_add;
     if (kernel_isa() == KernelIsa::kAvx512) {
       kernel_167 = &aotic_kernels::avx512::k2_sigmoid_sigmoid_tanh_mul_mul_add;
-    }
-    if (kernel_isa() == KernelIsa::kAvx2) {
+    } else if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_167 = &aotic_kernels::avx2::k2_sigmoid_sigmoid_tanh_mul_mul_add;
     }
     kernel_167(getitem_169_data, add_85_data_1, getitem_168_data, getitem_170_data,
@@ -6923,8 +6755,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     auto* kernel_168 = &aotic_kernels::base::k3_sigmoid_tanh_mul;
     if (kernel_isa() == KernelIsa::kAvx512) {
       kernel_168 = &aotic_kernels::avx512::k3_sigmoid_tanh_mul;
-    }
-    if (kernel_isa() == KernelIsa::kAvx2) {
+    } else if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_168 = &aotic_kernels::avx2::k3_sigmoid_tanh_mul;
     }
     kernel_168(getitem_171_data, add_87_data, aotic::runtime::data<float>(mul_128.get()));
@@ -6966,8 +6797,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     auto* kernel_169 = &aotic_kernels::base::k4_add;
     if (kernel_isa() == KernelIsa::kAvx512) {
       kernel_169 = &aotic_kernels::avx512::k4_add;
-    }
-    if (kernel_isa() == KernelIsa::kAvx2) {
+    } else if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_169 = &aotic_kernels::avx2::k4_add;
     }
     kernel_169(addmm_45_mm_data, p_lstm_bias_hh_l1_reverse_data_6,
@@ -6999,8 +6829,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     auto* kernel_170 = &aotic_kernels::base::k11_slice_squeeze_add;
     if (kernel_isa() == KernelIsa::kAvx512) {
       kernel_170 = &aotic_kernels::avx512::k11_slice_squeeze_add;
-    }
-    if (kernel_isa() == KernelIsa::kAvx2) {
+    } else if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_170 = &aotic_kernels::avx2::k11_slice_squeeze_add;
     }
     kernel_170(view_97_data, flip_1_data_7, aotic::runtime::data<float>(add_88.get()));
@@ -7050,8 +6879,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     auto* kernel_171 = &aotic_kernels::base::k2_sigmoid_sigmoid_tanh_mul_mul_add;
     if (kernel_isa() == KernelIsa::kAvx512) {
       kernel_171 = &aotic_kernels::avx512::k2_sigmoid_sigmoid_tanh_mul_mul_add;
-    }
-    if (kernel_isa() == KernelIsa::kAvx2) {
+    } else if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_171 = &aotic_kernels::avx2::k2_sigmoid_sigmoid_tanh_mul_mul_add;
     }
     kernel_171(getitem_173_data, add_87_data_1, getitem_172_data, getitem_174_data,
@@ -7080,8 +6908,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     auto* kernel_172 = &aotic_kernels::base::k3_sigmoid_tanh_mul;
     if (kernel_isa() == KernelIsa::kAvx512) {
       kernel_172 = &aotic_kernels::avx512::k3_sigmoid_tanh_mul;
-    }
-    if (kernel_isa() == KernelIsa::kAvx2) {
+    } else if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_172 = &aotic_kernels::avx2::k3_sigmoid_tanh_mul;
     }
     kernel_172(getitem_175_data, add_89_data, aotic::runtime::data<float>(mul_131.get()));
@@ -7123,8 +6950,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     auto* kernel_173 = &aotic_kernels::base::k4_add;
     if (kernel_isa() == KernelIsa::kAvx512) {
       kernel_173 = &aotic_kernels::avx512::k4_add;
-    }
-    if (kernel_isa() == KernelIsa::kAvx2) {
+    } else if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_173 = &aotic_kernels::avx2::k4_add;
     }
     kernel_173(addmm_46_mm_data, p_lstm_bias_hh_l1_reverse_data_7,
@@ -7156,8 +6982,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     auto* kernel_174 = &aotic_kernels::base::k12_slice_squeeze_add;
     if (kernel_isa() == KernelIsa::kAvx512) {
       kernel_174 = &aotic_kernels::avx512::k12_slice_squeeze_add;
-    }
-    if (kernel_isa() == KernelIsa::kAvx2) {
+    } else if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_174 = &aotic_kernels::avx2::k12_slice_squeeze_add;
     }
     kernel_174(view_99_data, flip_1_data_8, aotic::runtime::data<float>(add_90.get()));
@@ -7207,8 +7032,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     auto* kernel_175 = &aotic_kernels::base::k2_sigmoid_sigmoid_tanh_mul_mul_add;
     if (kernel_isa() == KernelIsa::kAvx512) {
       kernel_175 = &aotic_kernels::avx512::k2_sigmoid_sigmoid_tanh_mul_mul_add;
-    }
-    if (kernel_isa() == KernelIsa::kAvx2) {
+    } else if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_175 = &aotic_kernels::avx2::k2_sigmoid_sigmoid_tanh_mul_mul_add;
     }
     kernel_175(getitem_177_data, add_89_data_1, getitem_176_data, getitem_178_data,
@@ -7237,8 +7061,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     auto* kernel_176 = &aotic_kernels::base::k3_sigmoid_tanh_mul;
     if (kernel_isa() == KernelIsa::kAvx512) {
       kernel_176 = &aotic_kernels::avx512::k3_sigmoid_tanh_mul;
-    }
-    if (kernel_isa() == KernelIsa::kAvx2) {
+    } else if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_176 = &aotic_kernels::avx2::k3_sigmoid_tanh_mul;
     }
     kernel_176(getitem_179_data, add_91_data, aotic::runtime::data<float>(mul_134.get()));
@@ -7280,8 +7103,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     auto* kernel_177 = &aotic_kernels::base::k4_add;
     if (kernel_isa() == KernelIsa::kAvx512) {
       kernel_177 = &aotic_kernels::avx512::k4_add;
-    }
-    if (kernel_isa() == KernelIsa::kAvx2) {
+    } else if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_177 = &aotic_kernels::avx2::k4_add;
     }
     kernel_177(addmm_47_mm_data, p_lstm_bias_hh_l1_reverse_data_8,
@@ -7313,8 +7135,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     auto* kernel_178 = &aotic_kernels::base::k13_slice_squeeze_add;
     if (kernel_isa() == KernelIsa::kAvx512) {
       kernel_178 = &aotic_kernels::avx512::k13_slice_squeeze_add;
-    }
-    if (kernel_isa() == KernelIsa::kAvx2) {
+    } else if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_178 = &aotic_kernels::avx2::k13_slice_squeeze_add;
     }
     kernel_178(view_101_data, flip_1_data_9, aotic::runtime::data<float>(add_92.get()));
@@ -7364,8 +7185,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     auto* kernel_179 = &aotic_kernels::base::k2_sigmoid_sigmoid_tanh_mul_mul_add;
     if (kernel_isa() == KernelIsa::kAvx512) {
       kernel_179 = &aotic_kernels::avx512::k2_sigmoid_sigmoid_tanh_mul_mul_add;
-    }
-    if (kernel_isa() == KernelIsa::kAvx2) {
+    } else if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_179 = &aotic_kernels::avx2::k2_sigmoid_sigmoid_tanh_mul_mul_add;
     }
     kernel_179(getitem_181_data, add_91_data_1, getitem_180_data, getitem_182_data,
@@ -7394,8 +7214,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     auto* kernel_180 = &aotic_kernels::base::k3_sigmoid_tanh_mul;
     if (kernel_isa() == KernelIsa::kAvx512) {
       kernel_180 = &aotic_kernels::avx512::k3_sigmoid_tanh_mul;
-    }
-    if (kernel_isa() == KernelIsa::kAvx2) {
+    } else if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_180 = &aotic_kernels::avx2::k3_sigmoid_tanh_mul;
     }
     kernel_180(getitem_183_data, add_93_data, aotic::runtime::data<float>(mul_137.get()));
@@ -7437,8 +7256,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     auto* kernel_181 = &aotic_kernels::base::k4_add;
     if (kernel_isa() == KernelIsa::kAvx512) {
       kernel_181 = &aotic_kernels::avx512::k4_add;
-    }
-    if (kernel_isa() == KernelIsa::kAvx2) {
+    } else if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_181 = &aotic_kernels::avx2::k4_add;
     }
     kernel_181(addmm_48_mm_data, p_lstm_bias_hh_l1_reverse_data_9,
@@ -7470,8 +7288,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     auto* kernel_182 = &aotic_kernels::base::k14_slice_squeeze_add;
     if (kernel_isa() == KernelIsa::kAvx512) {
       kernel_182 = &aotic_kernels::avx512::k14_slice_squeeze_add;
-    }
-    if (kernel_isa() == KernelIsa::kAvx2) {
+    } else if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_182 = &aotic_kernels::avx2::k14_slice_squeeze_add;
     }
     kernel_182(view_103_data, flip_1_data_10, aotic::runtime::data<float>(add_94.get()));
@@ -7521,8 +7338,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     auto* kernel_183 = &aotic_kernels::base::k2_sigmoid_sigmoid_tanh_mul_mul_add;
     if (kernel_isa() == KernelIsa::kAvx512) {
       kernel_183 = &aotic_kernels::avx512::k2_sigmoid_sigmoid_tanh_mul_mul_add;
-    }
-    if (kernel_isa() == KernelIsa::kAvx2) {
+    } else if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_183 = &aotic_kernels::avx2::k2_sigmoid_sigmoid_tanh_mul_mul_add;
     }
     kernel_183(getitem_185_data, add_93_data_1, getitem_184_data, getitem_186_data,
@@ -7551,8 +7367,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     auto* kernel_184 = &aotic_kernels::base::k3_sigmoid_tanh_mul;
     if (kernel_isa() == KernelIsa::kAvx512) {
       kernel_184 = &aotic_kernels::avx512::k3_sigmoid_tanh_mul;
-    }
-    if (kernel_isa() == KernelIsa::kAvx2) {
+    } else if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_184 = &aotic_kernels::avx2::k3_sigmoid_tanh_mul;
     }
     kernel_184(getitem_187_data, add_95_data, aotic::runtime::data<float>(mul_140.get()));
@@ -7594,8 +7409,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     auto* kernel_185 = &aotic_kernels::base::k4_add;
     if (kernel_isa() == KernelIsa::kAvx512) {
       kernel_185 = &aotic_kernels::avx512::k4_add;
-    }
-    if (kernel_isa() == KernelIsa::kAvx2) {
+    } else if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_185 = &aotic_kernels::avx2::k4_add;
     }
     kernel_185(addmm_49_mm_data, p_lstm_bias_hh_l1_reverse_data_10,
@@ -7627,8 +7441,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     auto* kernel_186 = &aotic_kernels::base::k15_slice_squeeze_add;
     if (kernel_isa() == KernelIsa::kAvx512) {
       kernel_186 = &aotic_kernels::avx512::k15_slice_squeeze_add;
-    }
-    if (kernel_isa() == KernelIsa::kAvx2) {
+    } else if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_186 = &aotic_kernels::avx2::k15_slice_squeeze_add;
     }
     kernel_186(view_105_data, flip_1_data_11, aotic::runtime::data<float>(add_96.get()));
@@ -7683,8 +7496,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     auto* kernel_187 = &aotic_kernels::base::k16_sigmoid_sigmoid_tanh_sigmoid_mul_mul_add_tanh_mul;
     if (kernel_isa() == KernelIsa::kAvx512) {
       kernel_187 = &aotic_kernels::avx512::k16_sigmoid_sigmoid_tanh_sigmoid_mul_mul_add_tanh_mul;
-    }
-    if (kernel_isa() == KernelIsa::kAvx2) {
+    } else if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_187 = &aotic_kernels::avx2::k16_sigmoid_sigmoid_tanh_sigmoid_mul_mul_add_tanh_mul;
     }
     kernel_187(getitem_191_data, getitem_189_data, add_95_data_1, getitem_188_data, getitem_190_data,
@@ -7776,8 +7588,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     auto* kernel_188 = &aotic_kernels::base::k18_add_log_softmax;
     if (kernel_isa() == KernelIsa::kAvx512) {
       kernel_188 = &aotic_kernels::avx512::k18_add_log_softmax;
-    }
-    if (kernel_isa() == KernelIsa::kAvx2) {
+    } else if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_188 = &aotic_kernels::avx2::k18_add_log_softmax;
     }
     kernel_188(view_110_data, p_out_bias_data, aotic::runtime::data<float>(_log_softmax.get()));
@@ -9056,11 +8867,11 @@ KM_FN T square(T x) {
 }  // namespace
 #if defined(__clang__)
 #pragma clang attribute push(__attribute__((target( \
-    "avx512f,avx512bw,avx512cd,avx512dq,avx512vl,avx2,fma,f16c,bmi,bmi2"))), \
+    "avx512f,avx512bw,avx512cd,avx512dq,avx512vl,avx2,fma,bmi,bmi2"))), \
     apply_to = function)
 #else
 #pragma GCC push_options
-#pragma GCC target("avx512f,avx512bw,avx512cd,avx512dq,avx512vl,avx2,fma,f16c,bmi,bmi2")
+#pragma GCC target("avx512f,avx512bw,avx512cd,avx512dq,avx512vl,avx2,fma,bmi,bmi2")
 #endif
 namespace avx512 {
 
@@ -9622,11 +9433,11 @@ KM_FN T square(T x) {
 }  // namespace
 #if defined(__clang__)
 #pragma clang attribute push(__attribute__((target( \
-    "avx512f,avx512bw,avx512cd,avx512dq,avx512vl,avx2,fma,f16c,bmi,bmi2"))), \
+    "avx512f,avx512bw,avx512cd,avx512dq,avx512vl,avx2,fma,bmi,bmi2"))), \
     apply_to = function)
 #else
 #pragma GCC push_options
-#pragma GCC target("avx512f,avx512bw,avx512cd,avx512dq,avx512vl,avx2,fma,f16c,bmi,bmi2")
+#pragma GCC target("avx512f,avx512bw,avx512cd,avx512dq,avx512vl,avx2,fma,bmi,bmi2")
 #endif
 namespace avx512 {
 
@@ -10183,11 +9994,11 @@ KM_FN T square(T x) {
 }  // namespace
 #if defined(__clang__)
 #pragma clang attribute push(__attribute__((target( \
-    "avx512f,avx512bw,avx512cd,avx512dq,avx512vl,avx2,fma,f16c,bmi,bmi2"))), \
+    "avx512f,avx512bw,avx512cd,avx512dq,avx512vl,avx2,fma,bmi,bmi2"))), \
     apply_to = function)
 #else
 #pragma GCC push_options
-#pragma GCC target("avx512f,avx512bw,avx512cd,avx512dq,avx512vl,avx2,fma,f16c,bmi,bmi2")
+#pragma GCC target("avx512f,avx512bw,avx512cd,avx512dq,avx512vl,avx2,fma,bmi,bmi2")
 #endif
 namespace avx512 {
 
@@ -10732,11 +10543,11 @@ KM_FN T square(T x) {
 }  // namespace
 #if defined(__clang__)
 #pragma clang attribute push(__attribute__((target( \
-    "avx2,fma,f16c,bmi,bmi2"))), \
+    "avx2,fma,bmi,bmi2"))), \
     apply_to = function)
 #else
 #pragma GCC push_options
-#pragma GCC target("avx2,fma,f16c,bmi,bmi2")
+#pragma GCC target("avx2,fma,bmi,bmi2")
 #endif
 namespace avx2 {
 
@@ -11298,11 +11109,11 @@ KM_FN T square(T x) {
 }  // namespace
 #if defined(__clang__)
 #pragma clang attribute push(__attribute__((target( \
-    "avx2,fma,f16c,bmi,bmi2"))), \
+    "avx2,fma,bmi,bmi2"))), \
     apply_to = function)
 #else
 #pragma GCC push_options
-#pragma GCC target("avx2,fma,f16c,bmi,bmi2")
+#pragma GCC target("avx2,fma,bmi,bmi2")
 #endif
 namespace avx2 {
 
@@ -11859,11 +11670,11 @@ KM_FN T square(T x) {
 }  // namespace
 #if defined(__clang__)
 #pragma clang attribute push(__attribute__((target( \
-    "avx2,fma,f16c,bmi,bmi2"))), \
+    "avx2,fma,bmi,bmi2"))), \
     apply_to = function)
 #else
 #pragma GCC push_options
-#pragma GCC target("avx2,fma,f16c,bmi,bmi2")
+#pragma GCC target("avx2,fma,bmi,bmi2")
 #endif
 namespace avx2 {
 

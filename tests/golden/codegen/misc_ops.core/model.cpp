@@ -150,8 +150,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     auto* kernel = &aotic_kernels::base::k0_add_gelu_mul_add;
     if (kernel_isa() == KernelIsa::kAvx512) {
       kernel = &aotic_kernels::avx512::k0_add_gelu_mul_add;
-    }
-    if (kernel_isa() == KernelIsa::kAvx2) {
+    } else if (kernel_isa() == KernelIsa::kAvx2) {
       kernel = &aotic_kernels::avx2::k0_add_gelu_mul_add;
     }
     kernel(addmm_mm_data, p_l_bias_data, b_scale_data, b_offset_data, aotic::runtime::data<float>(add.get()));
@@ -190,8 +189,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     auto* kernel_1 = &aotic_kernels::base::k1_add;
     if (kernel_isa() == KernelIsa::kAvx512) {
       kernel_1 = &aotic_kernels::avx512::k1_add;
-    }
-    if (kernel_isa() == KernelIsa::kAvx2) {
+    } else if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_1 = &aotic_kernels::avx2::k1_add;
     }
     kernel_1(index_data, index_1_data, aotic::runtime::data<float>(add_1.get()));
@@ -719,11 +717,11 @@ KM_FN T square(T x) {
 }  // namespace
 #if defined(__clang__)
 #pragma clang attribute push(__attribute__((target( \
-    "avx512f,avx512bw,avx512cd,avx512dq,avx512vl,avx2,fma,f16c,bmi,bmi2"))), \
+    "avx512f,avx512bw,avx512cd,avx512dq,avx512vl,avx2,fma,bmi,bmi2"))), \
     apply_to = function)
 #else
 #pragma GCC push_options
-#pragma GCC target("avx512f,avx512bw,avx512cd,avx512dq,avx512vl,avx2,fma,f16c,bmi,bmi2")
+#pragma GCC target("avx512f,avx512bw,avx512cd,avx512dq,avx512vl,avx2,fma,bmi,bmi2")
 #endif
 namespace avx512 {
 
@@ -1212,11 +1210,11 @@ KM_FN T square(T x) {
 }  // namespace
 #if defined(__clang__)
 #pragma clang attribute push(__attribute__((target( \
-    "avx2,fma,f16c,bmi,bmi2"))), \
+    "avx2,fma,bmi,bmi2"))), \
     apply_to = function)
 #else
 #pragma GCC push_options
-#pragma GCC target("avx2,fma,f16c,bmi,bmi2")
+#pragma GCC target("avx2,fma,bmi,bmi2")
 #endif
 namespace avx2 {
 

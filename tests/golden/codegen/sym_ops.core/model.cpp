@@ -149,8 +149,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     auto* kernel = &aotic_kernels::base::k0_slice_mul;
     if (kernel_isa() == KernelIsa::kAvx512) {
       kernel = &aotic_kernels::avx512::k0_slice_mul;
-    }
-    if (kernel_isa() == KernelIsa::kAvx2) {
+    } else if (kernel_isa() == KernelIsa::kAvx2) {
       kernel = &aotic_kernels::avx2::k0_slice_mul;
     }
     kernel(x_data, aotic::runtime::data<float>(mul_25.get()), s77);
@@ -677,11 +676,11 @@ KM_FN T square(T x) {
 }  // namespace
 #if defined(__clang__)
 #pragma clang attribute push(__attribute__((target( \
-    "avx512f,avx512bw,avx512cd,avx512dq,avx512vl,avx2,fma,f16c,bmi,bmi2"))), \
+    "avx512f,avx512bw,avx512cd,avx512dq,avx512vl,avx2,fma,bmi,bmi2"))), \
     apply_to = function)
 #else
 #pragma GCC push_options
-#pragma GCC target("avx512f,avx512bw,avx512cd,avx512dq,avx512vl,avx2,fma,f16c,bmi,bmi2")
+#pragma GCC target("avx512f,avx512bw,avx512cd,avx512dq,avx512vl,avx2,fma,bmi,bmi2")
 #endif
 namespace avx512 {
 
@@ -1155,11 +1154,11 @@ KM_FN T square(T x) {
 }  // namespace
 #if defined(__clang__)
 #pragma clang attribute push(__attribute__((target( \
-    "avx2,fma,f16c,bmi,bmi2"))), \
+    "avx2,fma,bmi,bmi2"))), \
     apply_to = function)
 #else
 #pragma GCC push_options
-#pragma GCC target("avx2,fma,f16c,bmi,bmi2")
+#pragma GCC target("avx2,fma,bmi,bmi2")
 #endif
 namespace avx2 {
 

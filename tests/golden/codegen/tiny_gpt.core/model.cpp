@@ -578,8 +578,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     auto* kernel = &aotic_kernels::base::k0_add;
     if (kernel_isa() == KernelIsa::kAvx512) {
       kernel = &aotic_kernels::avx512::k0_add;
-    }
-    if (kernel_isa() == KernelIsa::kAvx2) {
+    } else if (kernel_isa() == KernelIsa::kAvx2) {
       kernel = &aotic_kernels::avx2::k0_add;
     }
     kernel(embedding_data, embedding_1_data, aotic::runtime::data<float>(add.get()));
@@ -607,8 +606,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     auto* kernel_1 = &aotic_kernels::base::k1_layer_norm;
     if (kernel_isa() == KernelIsa::kAvx512) {
       kernel_1 = &aotic_kernels::avx512::k1_layer_norm;
-    }
-    if (kernel_isa() == KernelIsa::kAvx2) {
+    } else if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_1 = &aotic_kernels::avx2::k1_layer_norm;
     }
     kernel_1(add_data, p_blocks_0_ln1_weight_data, p_blocks_0_ln1_bias_data,
@@ -649,8 +647,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     auto* kernel_2 = &aotic_kernels::base::k2_add;
     if (kernel_isa() == KernelIsa::kAvx512) {
       kernel_2 = &aotic_kernels::avx512::k2_add;
-    }
-    if (kernel_isa() == KernelIsa::kAvx2) {
+    } else if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_2 = &aotic_kernels::avx2::k2_add;
     }
     kernel_2(addmm_mm_data, p_blocks_0_qkv_bias_data, aotic::runtime::data<float>(addmm.get()));
@@ -717,8 +714,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     auto* kernel_3 = &aotic_kernels::base::k3_permute_mul_expand_clone;
     if (kernel_isa() == KernelIsa::kAvx512) {
       kernel_3 = &aotic_kernels::avx512::k3_permute_mul_expand_clone;
-    }
-    if (kernel_isa() == KernelIsa::kAvx2) {
+    } else if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_3 = &aotic_kernels::avx2::k3_permute_mul_expand_clone;
     }
     kernel_3(view_2_data, aotic::runtime::data<float>(clone.get()));
@@ -746,8 +742,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     auto* kernel_4 = &aotic_kernels::base::k4_permute_permute_mul_expand_clone;
     if (kernel_isa() == KernelIsa::kAvx512) {
       kernel_4 = &aotic_kernels::avx512::k4_permute_permute_mul_expand_clone;
-    }
-    if (kernel_isa() == KernelIsa::kAvx2) {
+    } else if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_4 = &aotic_kernels::avx2::k4_permute_permute_mul_expand_clone;
     }
     kernel_4(view_3_data, aotic::runtime::data<float>(clone_1.get()));
@@ -793,8 +788,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     auto* kernel_5 = &aotic_kernels::base::k5_add;
     if (kernel_isa() == KernelIsa::kAvx512) {
       kernel_5 = &aotic_kernels::avx512::k5_add;
-    }
-    if (kernel_isa() == KernelIsa::kAvx2) {
+    } else if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_5 = &aotic_kernels::avx2::k5_add;
     }
     kernel_5(view_7_data, where_data, aotic::runtime::data<float>(add_1.get()));
@@ -814,8 +808,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     auto* kernel_6 = &aotic_kernels::base::k6_softmax;
     if (kernel_isa() == KernelIsa::kAvx512) {
       kernel_6 = &aotic_kernels::avx512::k6_softmax;
-    }
-    if (kernel_isa() == KernelIsa::kAvx2) {
+    } else if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_6 = &aotic_kernels::avx2::k6_softmax;
     }
     kernel_6(add_1_data, aotic::runtime::data<float>(_softmax.get()));
@@ -835,8 +828,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     auto* kernel_7 = &aotic_kernels::base::k7_eq_logical_not;
     if (kernel_isa() == KernelIsa::kAvx512) {
       kernel_7 = &aotic_kernels::avx512::k7_eq_logical_not;
-    }
-    if (kernel_isa() == KernelIsa::kAvx2) {
+    } else if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_7 = &aotic_kernels::avx2::k7_eq_logical_not;
     }
     kernel_7(add_1_data_1, aotic::runtime::data<bool>(logical_not.get()));
@@ -876,8 +868,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     auto* kernel_8 = &aotic_kernels::base::k8_logical_not_where;
     if (kernel_isa() == KernelIsa::kAvx512) {
       kernel_8 = &aotic_kernels::avx512::k8_logical_not_where;
-    }
-    if (kernel_isa() == KernelIsa::kAvx2) {
+    } else if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_8 = &aotic_kernels::avx2::k8_logical_not_where;
     }
     kernel_8(_softmax_data, full_like_data, any_1_data, aotic::runtime::data<float>(where_1_1.get()));
@@ -915,8 +906,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     auto* kernel_9 = &aotic_kernels::base::k9_permute_expand_clone;
     if (kernel_isa() == KernelIsa::kAvx512) {
       kernel_9 = &aotic_kernels::avx512::k9_permute_expand_clone;
-    }
-    if (kernel_isa() == KernelIsa::kAvx2) {
+    } else if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_9 = &aotic_kernels::avx2::k9_permute_expand_clone;
     }
     kernel_9(view_4_data, aotic::runtime::data<float>(clone_2.get()));
@@ -962,8 +952,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     auto* kernel_10 = &aotic_kernels::base::k10_permute_clone;
     if (kernel_isa() == KernelIsa::kAvx512) {
       kernel_10 = &aotic_kernels::avx512::k10_permute_clone;
-    }
-    if (kernel_isa() == KernelIsa::kAvx2) {
+    } else if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_10 = &aotic_kernels::avx2::k10_permute_clone;
     }
     kernel_10(view_10_data, aotic::runtime::data<float>(clone_3.get()));
@@ -1044,8 +1033,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     auto* kernel_11 = &aotic_kernels::base::k11_add_add;
     if (kernel_isa() == KernelIsa::kAvx512) {
       kernel_11 = &aotic_kernels::avx512::k11_add_add;
-    }
-    if (kernel_isa() == KernelIsa::kAvx2) {
+    } else if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_11 = &aotic_kernels::avx2::k11_add_add;
     }
     kernel_11(add_data_1, view_14_data, p_blocks_0_o_bias_data, aotic::runtime::data<float>(add_3.get()));
@@ -1074,8 +1062,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     auto* kernel_12 = &aotic_kernels::base::k1_layer_norm;
     if (kernel_isa() == KernelIsa::kAvx512) {
       kernel_12 = &aotic_kernels::avx512::k1_layer_norm;
-    }
-    if (kernel_isa() == KernelIsa::kAvx2) {
+    } else if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_12 = &aotic_kernels::avx2::k1_layer_norm;
     }
     kernel_12(add_3_data, p_blocks_0_ln2_weight_data, p_blocks_0_ln2_bias_data,
@@ -1118,8 +1105,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     auto* kernel_13 = &aotic_kernels::base::k12_add;
     if (kernel_isa() == KernelIsa::kAvx512) {
       kernel_13 = &aotic_kernels::avx512::k12_add;
-    }
-    if (kernel_isa() == KernelIsa::kAvx2) {
+    } else if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_13 = &aotic_kernels::avx2::k12_add;
     }
     kernel_13(addmm_1_mm_data, p_blocks_0_f1_bias_data, aotic::runtime::data<float>(addmm_1.get()));
@@ -1146,8 +1132,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     auto* kernel_14 = &aotic_kernels::base::k13_gelu;
     if (kernel_isa() == KernelIsa::kAvx512) {
       kernel_14 = &aotic_kernels::avx512::k13_gelu;
-    }
-    if (kernel_isa() == KernelIsa::kAvx2) {
+    } else if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_14 = &aotic_kernels::avx2::k13_gelu;
     }
     kernel_14(view_16_data, aotic::runtime::data<float>(gelu.get()));
@@ -1189,8 +1174,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     auto* kernel_15 = &aotic_kernels::base::k14_add;
     if (kernel_isa() == KernelIsa::kAvx512) {
       kernel_15 = &aotic_kernels::avx512::k14_add;
-    }
-    if (kernel_isa() == KernelIsa::kAvx2) {
+    } else if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_15 = &aotic_kernels::avx2::k14_add;
     }
     kernel_15(addmm_2_mm_data, p_blocks_0_f2_bias_data, aotic::runtime::data<float>(addmm_2.get()));
@@ -1221,8 +1205,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     auto* kernel_16 = &aotic_kernels::base::k15_add;
     if (kernel_isa() == KernelIsa::kAvx512) {
       kernel_16 = &aotic_kernels::avx512::k15_add;
-    }
-    if (kernel_isa() == KernelIsa::kAvx2) {
+    } else if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_16 = &aotic_kernels::avx2::k15_add;
     }
     kernel_16(add_3_data_1, view_18_data, aotic::runtime::data<float>(add_4.get()));
@@ -1251,8 +1234,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     auto* kernel_17 = &aotic_kernels::base::k1_layer_norm;
     if (kernel_isa() == KernelIsa::kAvx512) {
       kernel_17 = &aotic_kernels::avx512::k1_layer_norm;
-    }
-    if (kernel_isa() == KernelIsa::kAvx2) {
+    } else if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_17 = &aotic_kernels::avx2::k1_layer_norm;
     }
     kernel_17(add_4_data, p_blocks_1_ln1_weight_data, p_blocks_1_ln1_bias_data,
@@ -1295,8 +1277,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     auto* kernel_18 = &aotic_kernels::base::k2_add;
     if (kernel_isa() == KernelIsa::kAvx512) {
       kernel_18 = &aotic_kernels::avx512::k2_add;
-    }
-    if (kernel_isa() == KernelIsa::kAvx2) {
+    } else if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_18 = &aotic_kernels::avx2::k2_add;
     }
     kernel_18(addmm_3_mm_data, p_blocks_1_qkv_bias_data, aotic::runtime::data<float>(addmm_3.get()));
@@ -1364,8 +1345,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     auto* kernel_19 = &aotic_kernels::base::k3_permute_mul_expand_clone;
     if (kernel_isa() == KernelIsa::kAvx512) {
       kernel_19 = &aotic_kernels::avx512::k3_permute_mul_expand_clone;
-    }
-    if (kernel_isa() == KernelIsa::kAvx2) {
+    } else if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_19 = &aotic_kernels::avx2::k3_permute_mul_expand_clone;
     }
     kernel_19(view_21_data, aotic::runtime::data<float>(clone_4.get()));
@@ -1394,8 +1374,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     auto* kernel_20 = &aotic_kernels::base::k4_permute_permute_mul_expand_clone;
     if (kernel_isa() == KernelIsa::kAvx512) {
       kernel_20 = &aotic_kernels::avx512::k4_permute_permute_mul_expand_clone;
-    }
-    if (kernel_isa() == KernelIsa::kAvx2) {
+    } else if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_20 = &aotic_kernels::avx2::k4_permute_permute_mul_expand_clone;
     }
     kernel_20(view_22_data, aotic::runtime::data<float>(clone_5.get()));
@@ -1443,8 +1422,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     auto* kernel_21 = &aotic_kernels::base::k5_add;
     if (kernel_isa() == KernelIsa::kAvx512) {
       kernel_21 = &aotic_kernels::avx512::k5_add;
-    }
-    if (kernel_isa() == KernelIsa::kAvx2) {
+    } else if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_21 = &aotic_kernels::avx2::k5_add;
     }
     kernel_21(view_26_data, where_2_data, aotic::runtime::data<float>(add_5.get()));
@@ -1464,8 +1442,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     auto* kernel_22 = &aotic_kernels::base::k6_softmax;
     if (kernel_isa() == KernelIsa::kAvx512) {
       kernel_22 = &aotic_kernels::avx512::k6_softmax;
-    }
-    if (kernel_isa() == KernelIsa::kAvx2) {
+    } else if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_22 = &aotic_kernels::avx2::k6_softmax;
     }
     kernel_22(add_5_data, aotic::runtime::data<float>(_softmax_1.get()));
@@ -1485,8 +1462,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     auto* kernel_23 = &aotic_kernels::base::k7_eq_logical_not;
     if (kernel_isa() == KernelIsa::kAvx512) {
       kernel_23 = &aotic_kernels::avx512::k7_eq_logical_not;
-    }
-    if (kernel_isa() == KernelIsa::kAvx2) {
+    } else if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_23 = &aotic_kernels::avx2::k7_eq_logical_not;
     }
     kernel_23(add_5_data_1, aotic::runtime::data<bool>(logical_not_2.get()));
@@ -1528,8 +1504,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     auto* kernel_24 = &aotic_kernels::base::k8_logical_not_where;
     if (kernel_isa() == KernelIsa::kAvx512) {
       kernel_24 = &aotic_kernels::avx512::k8_logical_not_where;
-    }
-    if (kernel_isa() == KernelIsa::kAvx2) {
+    } else if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_24 = &aotic_kernels::avx2::k8_logical_not_where;
     }
     kernel_24(_softmax_1_data, full_like_1_data, any_2_data, aotic::runtime::data<float>(where_3.get()));
@@ -1567,8 +1542,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     auto* kernel_25 = &aotic_kernels::base::k9_permute_expand_clone;
     if (kernel_isa() == KernelIsa::kAvx512) {
       kernel_25 = &aotic_kernels::avx512::k9_permute_expand_clone;
-    }
-    if (kernel_isa() == KernelIsa::kAvx2) {
+    } else if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_25 = &aotic_kernels::avx2::k9_permute_expand_clone;
     }
     kernel_25(view_23_data, aotic::runtime::data<float>(clone_6.get()));
@@ -1614,8 +1588,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     auto* kernel_26 = &aotic_kernels::base::k10_permute_clone;
     if (kernel_isa() == KernelIsa::kAvx512) {
       kernel_26 = &aotic_kernels::avx512::k10_permute_clone;
-    }
-    if (kernel_isa() == KernelIsa::kAvx2) {
+    } else if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_26 = &aotic_kernels::avx2::k10_permute_clone;
     }
     kernel_26(view_29_data, aotic::runtime::data<float>(clone_7.get()));
@@ -1696,8 +1669,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     auto* kernel_27 = &aotic_kernels::base::k11_add_add;
     if (kernel_isa() == KernelIsa::kAvx512) {
       kernel_27 = &aotic_kernels::avx512::k11_add_add;
-    }
-    if (kernel_isa() == KernelIsa::kAvx2) {
+    } else if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_27 = &aotic_kernels::avx2::k11_add_add;
     }
     kernel_27(add_4_data_1, view_33_data, p_blocks_1_o_bias_data, aotic::runtime::data<float>(add_7.get()));
@@ -1726,8 +1698,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     auto* kernel_28 = &aotic_kernels::base::k1_layer_norm;
     if (kernel_isa() == KernelIsa::kAvx512) {
       kernel_28 = &aotic_kernels::avx512::k1_layer_norm;
-    }
-    if (kernel_isa() == KernelIsa::kAvx2) {
+    } else if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_28 = &aotic_kernels::avx2::k1_layer_norm;
     }
     kernel_28(add_7_data, p_blocks_1_ln2_weight_data, p_blocks_1_ln2_bias_data,
@@ -1770,8 +1741,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     auto* kernel_29 = &aotic_kernels::base::k12_add;
     if (kernel_isa() == KernelIsa::kAvx512) {
       kernel_29 = &aotic_kernels::avx512::k12_add;
-    }
-    if (kernel_isa() == KernelIsa::kAvx2) {
+    } else if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_29 = &aotic_kernels::avx2::k12_add;
     }
     kernel_29(addmm_4_mm_data, p_blocks_1_f1_bias_data, aotic::runtime::data<float>(addmm_4.get()));
@@ -1798,8 +1768,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     auto* kernel_30 = &aotic_kernels::base::k13_gelu;
     if (kernel_isa() == KernelIsa::kAvx512) {
       kernel_30 = &aotic_kernels::avx512::k13_gelu;
-    }
-    if (kernel_isa() == KernelIsa::kAvx2) {
+    } else if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_30 = &aotic_kernels::avx2::k13_gelu;
     }
     kernel_30(view_35_data, aotic::runtime::data<float>(gelu_1.get()));
@@ -1842,8 +1811,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     auto* kernel_31 = &aotic_kernels::base::k14_add;
     if (kernel_isa() == KernelIsa::kAvx512) {
       kernel_31 = &aotic_kernels::avx512::k14_add;
-    }
-    if (kernel_isa() == KernelIsa::kAvx2) {
+    } else if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_31 = &aotic_kernels::avx2::k14_add;
     }
     kernel_31(addmm_5_mm_data, p_blocks_1_f2_bias_data, aotic::runtime::data<float>(addmm_5.get()));
@@ -1882,8 +1850,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     auto* kernel_32 = &aotic_kernels::base::k16_add_layer_norm;
     if (kernel_isa() == KernelIsa::kAvx512) {
       kernel_32 = &aotic_kernels::avx512::k16_add_layer_norm;
-    }
-    if (kernel_isa() == KernelIsa::kAvx2) {
+    } else if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_32 = &aotic_kernels::avx2::k16_add_layer_norm;
     }
     kernel_32(add_7_data_1, view_37_data, p_ln_weight_data, p_ln_bias_data,
@@ -2555,11 +2522,11 @@ KM_FN T square(T x) {
 }  // namespace
 #if defined(__clang__)
 #pragma clang attribute push(__attribute__((target( \
-    "avx512f,avx512bw,avx512cd,avx512dq,avx512vl,avx2,fma,f16c,bmi,bmi2"))), \
+    "avx512f,avx512bw,avx512cd,avx512dq,avx512vl,avx2,fma,bmi,bmi2"))), \
     apply_to = function)
 #else
 #pragma GCC push_options
-#pragma GCC target("avx512f,avx512bw,avx512cd,avx512dq,avx512vl,avx2,fma,f16c,bmi,bmi2")
+#pragma GCC target("avx512f,avx512bw,avx512cd,avx512dq,avx512vl,avx2,fma,bmi,bmi2")
 #endif
 namespace avx512 {
 
@@ -3132,11 +3099,11 @@ KM_FN T square(T x) {
 }  // namespace
 #if defined(__clang__)
 #pragma clang attribute push(__attribute__((target( \
-    "avx512f,avx512bw,avx512cd,avx512dq,avx512vl,avx2,fma,f16c,bmi,bmi2"))), \
+    "avx512f,avx512bw,avx512cd,avx512dq,avx512vl,avx2,fma,bmi,bmi2"))), \
     apply_to = function)
 #else
 #pragma GCC push_options
-#pragma GCC target("avx512f,avx512bw,avx512cd,avx512dq,avx512vl,avx2,fma,f16c,bmi,bmi2")
+#pragma GCC target("avx512f,avx512bw,avx512cd,avx512dq,avx512vl,avx2,fma,bmi,bmi2")
 #endif
 namespace avx512 {
 
@@ -3699,11 +3666,11 @@ KM_FN T square(T x) {
 }  // namespace
 #if defined(__clang__)
 #pragma clang attribute push(__attribute__((target( \
-    "avx512f,avx512bw,avx512cd,avx512dq,avx512vl,avx2,fma,f16c,bmi,bmi2"))), \
+    "avx512f,avx512bw,avx512cd,avx512dq,avx512vl,avx2,fma,bmi,bmi2"))), \
     apply_to = function)
 #else
 #pragma GCC push_options
-#pragma GCC target("avx512f,avx512bw,avx512cd,avx512dq,avx512vl,avx2,fma,f16c,bmi,bmi2")
+#pragma GCC target("avx512f,avx512bw,avx512cd,avx512dq,avx512vl,avx2,fma,bmi,bmi2")
 #endif
 namespace avx512 {
 
@@ -4258,11 +4225,11 @@ KM_FN T square(T x) {
 }  // namespace
 #if defined(__clang__)
 #pragma clang attribute push(__attribute__((target( \
-    "avx2,fma,f16c,bmi,bmi2"))), \
+    "avx2,fma,bmi,bmi2"))), \
     apply_to = function)
 #else
 #pragma GCC push_options
-#pragma GCC target("avx2,fma,f16c,bmi,bmi2")
+#pragma GCC target("avx2,fma,bmi,bmi2")
 #endif
 namespace avx2 {
 
@@ -4835,11 +4802,11 @@ KM_FN T square(T x) {
 }  // namespace
 #if defined(__clang__)
 #pragma clang attribute push(__attribute__((target( \
-    "avx2,fma,f16c,bmi,bmi2"))), \
+    "avx2,fma,bmi,bmi2"))), \
     apply_to = function)
 #else
 #pragma GCC push_options
-#pragma GCC target("avx2,fma,f16c,bmi,bmi2")
+#pragma GCC target("avx2,fma,bmi,bmi2")
 #endif
 namespace avx2 {
 
@@ -5402,11 +5369,11 @@ KM_FN T square(T x) {
 }  // namespace
 #if defined(__clang__)
 #pragma clang attribute push(__attribute__((target( \
-    "avx2,fma,f16c,bmi,bmi2"))), \
+    "avx2,fma,bmi,bmi2"))), \
     apply_to = function)
 #else
 #pragma GCC push_options
-#pragma GCC target("avx2,fma,f16c,bmi,bmi2")
+#pragma GCC target("avx2,fma,bmi,bmi2")
 #endif
 namespace avx2 {
 

@@ -352,8 +352,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     auto* kernel = &aotic_kernels::base::k0_add;
     if (kernel_isa() == KernelIsa::kAvx512) {
       kernel = &aotic_kernels::avx512::k0_add;
-    }
-    if (kernel_isa() == KernelIsa::kAvx2) {
+    } else if (kernel_isa() == KernelIsa::kAvx2) {
       kernel = &aotic_kernels::avx2::k0_add;
     }
     kernel(embedding_data, embedding_1_data, aotic::runtime::data<float>(add.get()));
@@ -381,8 +380,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     auto* kernel_1 = &aotic_kernels::base::k1_layer_norm;
     if (kernel_isa() == KernelIsa::kAvx512) {
       kernel_1 = &aotic_kernels::avx512::k1_layer_norm;
-    }
-    if (kernel_isa() == KernelIsa::kAvx2) {
+    } else if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_1 = &aotic_kernels::avx2::k1_layer_norm;
     }
     kernel_1(add_data, p_blocks_0_ln1_weight_data, p_blocks_0_ln1_bias_data,
@@ -432,8 +430,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     auto* kernel_2 = &aotic_kernels::base::k2_add;
     if (kernel_isa() == KernelIsa::kAvx512) {
       kernel_2 = &aotic_kernels::avx512::k2_add;
-    }
-    if (kernel_isa() == KernelIsa::kAvx2) {
+    } else if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_2 = &aotic_kernels::avx2::k2_add;
     }
     kernel_2(linear_mm_nd_data, p_blocks_0_qkv_bias_data, aotic::runtime::data<float>(linear.get()));
@@ -564,8 +561,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     auto* kernel_3 = &aotic_kernels::base::k3_add_add;
     if (kernel_isa() == KernelIsa::kAvx512) {
       kernel_3 = &aotic_kernels::avx512::k3_add_add;
-    }
-    if (kernel_isa() == KernelIsa::kAvx2) {
+    } else if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_3 = &aotic_kernels::avx2::k3_add_add;
     }
     kernel_3(add_data_1, linear_1_mm_nd_data, p_blocks_0_o_bias_data,
@@ -595,8 +591,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     auto* kernel_4 = &aotic_kernels::base::k1_layer_norm;
     if (kernel_isa() == KernelIsa::kAvx512) {
       kernel_4 = &aotic_kernels::avx512::k1_layer_norm;
-    }
-    if (kernel_isa() == KernelIsa::kAvx2) {
+    } else if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_4 = &aotic_kernels::avx2::k1_layer_norm;
     }
     kernel_4(add_1_data, p_blocks_0_ln2_weight_data, p_blocks_0_ln2_bias_data,
@@ -646,8 +641,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     auto* kernel_5 = &aotic_kernels::base::k4_add_gelu;
     if (kernel_isa() == KernelIsa::kAvx512) {
       kernel_5 = &aotic_kernels::avx512::k4_add_gelu;
-    }
-    if (kernel_isa() == KernelIsa::kAvx2) {
+    } else if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_5 = &aotic_kernels::avx2::k4_add_gelu;
     }
     kernel_5(linear_2_mm_nd_data, p_blocks_0_f1_bias_data, aotic::runtime::data<float>(gelu.get()));
@@ -701,8 +695,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     auto* kernel_6 = &aotic_kernels::base::k3_add_add;
     if (kernel_isa() == KernelIsa::kAvx512) {
       kernel_6 = &aotic_kernels::avx512::k3_add_add;
-    }
-    if (kernel_isa() == KernelIsa::kAvx2) {
+    } else if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_6 = &aotic_kernels::avx2::k3_add_add;
     }
     kernel_6(add_1_data_1, linear_3_mm_nd_data, p_blocks_0_f2_bias_data,
@@ -732,8 +725,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     auto* kernel_7 = &aotic_kernels::base::k1_layer_norm;
     if (kernel_isa() == KernelIsa::kAvx512) {
       kernel_7 = &aotic_kernels::avx512::k1_layer_norm;
-    }
-    if (kernel_isa() == KernelIsa::kAvx2) {
+    } else if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_7 = &aotic_kernels::avx2::k1_layer_norm;
     }
     kernel_7(add_2_data, p_blocks_1_ln1_weight_data, p_blocks_1_ln1_bias_data,
@@ -783,8 +775,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     auto* kernel_8 = &aotic_kernels::base::k2_add;
     if (kernel_isa() == KernelIsa::kAvx512) {
       kernel_8 = &aotic_kernels::avx512::k2_add;
-    }
-    if (kernel_isa() == KernelIsa::kAvx2) {
+    } else if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_8 = &aotic_kernels::avx2::k2_add;
     }
     kernel_8(linear_4_mm_nd_data, p_blocks_1_qkv_bias_data, aotic::runtime::data<float>(linear_4.get()));
@@ -917,8 +908,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     auto* kernel_9 = &aotic_kernels::base::k3_add_add;
     if (kernel_isa() == KernelIsa::kAvx512) {
       kernel_9 = &aotic_kernels::avx512::k3_add_add;
-    }
-    if (kernel_isa() == KernelIsa::kAvx2) {
+    } else if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_9 = &aotic_kernels::avx2::k3_add_add;
     }
     kernel_9(add_2_data_1, linear_5_mm_nd_data, p_blocks_1_o_bias_data,
@@ -948,8 +938,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     auto* kernel_10 = &aotic_kernels::base::k1_layer_norm;
     if (kernel_isa() == KernelIsa::kAvx512) {
       kernel_10 = &aotic_kernels::avx512::k1_layer_norm;
-    }
-    if (kernel_isa() == KernelIsa::kAvx2) {
+    } else if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_10 = &aotic_kernels::avx2::k1_layer_norm;
     }
     kernel_10(add_3_data, p_blocks_1_ln2_weight_data, p_blocks_1_ln2_bias_data,
@@ -1000,8 +989,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     auto* kernel_11 = &aotic_kernels::base::k4_add_gelu;
     if (kernel_isa() == KernelIsa::kAvx512) {
       kernel_11 = &aotic_kernels::avx512::k4_add_gelu;
-    }
-    if (kernel_isa() == KernelIsa::kAvx2) {
+    } else if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_11 = &aotic_kernels::avx2::k4_add_gelu;
     }
     kernel_11(linear_6_mm_nd_data, p_blocks_1_f1_bias_data, aotic::runtime::data<float>(gelu_1.get()));
@@ -1062,8 +1050,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     auto* kernel_12 = &aotic_kernels::base::k5_add_add_layer_norm;
     if (kernel_isa() == KernelIsa::kAvx512) {
       kernel_12 = &aotic_kernels::avx512::k5_add_add_layer_norm;
-    }
-    if (kernel_isa() == KernelIsa::kAvx2) {
+    } else if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_12 = &aotic_kernels::avx2::k5_add_add_layer_norm;
     }
     kernel_12(add_3_data_1, linear_7_mm_nd_data, p_blocks_1_f2_bias_data, p_ln_weight_data,
@@ -1730,11 +1717,11 @@ KM_FN T square(T x) {
 }  // namespace
 #if defined(__clang__)
 #pragma clang attribute push(__attribute__((target( \
-    "avx512f,avx512bw,avx512cd,avx512dq,avx512vl,avx2,fma,f16c,bmi,bmi2"))), \
+    "avx512f,avx512bw,avx512cd,avx512dq,avx512vl,avx2,fma,bmi,bmi2"))), \
     apply_to = function)
 #else
 #pragma GCC push_options
-#pragma GCC target("avx512f,avx512bw,avx512cd,avx512dq,avx512vl,avx2,fma,f16c,bmi,bmi2")
+#pragma GCC target("avx512f,avx512bw,avx512cd,avx512dq,avx512vl,avx2,fma,bmi,bmi2")
 #endif
 namespace avx512 {
 
@@ -2276,11 +2263,11 @@ KM_FN T square(T x) {
 }  // namespace
 #if defined(__clang__)
 #pragma clang attribute push(__attribute__((target( \
-    "avx512f,avx512bw,avx512cd,avx512dq,avx512vl,avx2,fma,f16c,bmi,bmi2"))), \
+    "avx512f,avx512bw,avx512cd,avx512dq,avx512vl,avx2,fma,bmi,bmi2"))), \
     apply_to = function)
 #else
 #pragma GCC push_options
-#pragma GCC target("avx512f,avx512bw,avx512cd,avx512dq,avx512vl,avx2,fma,f16c,bmi,bmi2")
+#pragma GCC target("avx512f,avx512bw,avx512cd,avx512dq,avx512vl,avx2,fma,bmi,bmi2")
 #endif
 namespace avx512 {
 
@@ -2803,11 +2790,11 @@ KM_FN T square(T x) {
 }  // namespace
 #if defined(__clang__)
 #pragma clang attribute push(__attribute__((target( \
-    "avx2,fma,f16c,bmi,bmi2"))), \
+    "avx2,fma,bmi,bmi2"))), \
     apply_to = function)
 #else
 #pragma GCC push_options
-#pragma GCC target("avx2,fma,f16c,bmi,bmi2")
+#pragma GCC target("avx2,fma,bmi,bmi2")
 #endif
 namespace avx2 {
 
@@ -3349,11 +3336,11 @@ KM_FN T square(T x) {
 }  // namespace
 #if defined(__clang__)
 #pragma clang attribute push(__attribute__((target( \
-    "avx2,fma,f16c,bmi,bmi2"))), \
+    "avx2,fma,bmi,bmi2"))), \
     apply_to = function)
 #else
 #pragma GCC push_options
-#pragma GCC target("avx2,fma,f16c,bmi,bmi2")
+#pragma GCC target("avx2,fma,bmi,bmi2")
 #endif
 namespace avx2 {
 

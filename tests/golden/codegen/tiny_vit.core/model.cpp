@@ -415,8 +415,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     auto* kernel = &aotic_kernels::base::k0_add;
     if (kernel_isa() == KernelIsa::kAvx512) {
       kernel = &aotic_kernels::avx512::k0_add;
-    }
-    if (kernel_isa() == KernelIsa::kAvx2) {
+    } else if (kernel_isa() == KernelIsa::kAvx2) {
       kernel = &aotic_kernels::avx2::k0_add;
     }
     kernel(cat_data, p_pos_data, aotic::runtime::data<float>(add_17.get()), s77);
@@ -444,8 +443,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     auto* kernel_1 = &aotic_kernels::base::k1_layer_norm;
     if (kernel_isa() == KernelIsa::kAvx512) {
       kernel_1 = &aotic_kernels::avx512::k1_layer_norm;
-    }
-    if (kernel_isa() == KernelIsa::kAvx2) {
+    } else if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_1 = &aotic_kernels::avx2::k1_layer_norm;
     }
     kernel_1(add_17_data, p_blocks_0_n1_weight_data, p_blocks_0_n1_bias_data,
@@ -488,8 +486,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     auto* kernel_2 = &aotic_kernels::base::k2_add;
     if (kernel_isa() == KernelIsa::kAvx512) {
       kernel_2 = &aotic_kernels::avx512::k2_add;
-    }
-    if (kernel_isa() == KernelIsa::kAvx2) {
+    } else if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_2 = &aotic_kernels::avx2::k2_add;
     }
     kernel_2(addmm_mm_data, p_blocks_0_qkv_bias_data, aotic::runtime::data<float>(addmm.get()), s77);
@@ -526,8 +523,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     auto* kernel_3 = &aotic_kernels::base::k3_permute_slice_squeeze_mul_expand_clone;
     if (kernel_isa() == KernelIsa::kAvx512) {
       kernel_3 = &aotic_kernels::avx512::k3_permute_slice_squeeze_mul_expand_clone;
-    }
-    if (kernel_isa() == KernelIsa::kAvx2) {
+    } else if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_3 = &aotic_kernels::avx2::k3_permute_slice_squeeze_mul_expand_clone;
     }
     kernel_3(view_3_data, aotic::runtime::data<float>(clone.get()), s77);
@@ -554,8 +550,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     auto* kernel_4 = &aotic_kernels::base::k4_permute_slice_squeeze_permute_mul_expand_clone;
     if (kernel_isa() == KernelIsa::kAvx512) {
       kernel_4 = &aotic_kernels::avx512::k4_permute_slice_squeeze_permute_mul_expand_clone;
-    }
-    if (kernel_isa() == KernelIsa::kAvx2) {
+    } else if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_4 = &aotic_kernels::avx2::k4_permute_slice_squeeze_permute_mul_expand_clone;
     }
     kernel_4(view_3_data_1, aotic::runtime::data<float>(clone_1.get()), s77);
@@ -597,8 +592,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     auto* kernel_5 = &aotic_kernels::base::k5_softmax;
     if (kernel_isa() == KernelIsa::kAvx512) {
       kernel_5 = &aotic_kernels::avx512::k5_softmax;
-    }
-    if (kernel_isa() == KernelIsa::kAvx2) {
+    } else if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_5 = &aotic_kernels::avx2::k5_softmax;
     }
     kernel_5(view_6_data, aotic::runtime::data<float>(_softmax.get()), s77);
@@ -618,8 +612,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     auto* kernel_6 = &aotic_kernels::base::k6_eq_logical_not;
     if (kernel_isa() == KernelIsa::kAvx512) {
       kernel_6 = &aotic_kernels::avx512::k6_eq_logical_not;
-    }
-    if (kernel_isa() == KernelIsa::kAvx2) {
+    } else if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_6 = &aotic_kernels::avx2::k6_eq_logical_not;
     }
     kernel_6(view_6_data_1, aotic::runtime::data<bool>(logical_not.get()), s77);
@@ -659,8 +652,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     auto* kernel_7 = &aotic_kernels::base::k7_logical_not_where;
     if (kernel_isa() == KernelIsa::kAvx512) {
       kernel_7 = &aotic_kernels::avx512::k7_logical_not_where;
-    }
-    if (kernel_isa() == KernelIsa::kAvx2) {
+    } else if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_7 = &aotic_kernels::avx2::k7_logical_not_where;
     }
     kernel_7(_softmax_data, full_like_data, any_1_data, aotic::runtime::data<float>(where.get()), s77);
@@ -694,8 +686,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     auto* kernel_8 = &aotic_kernels::base::k8_permute_slice_squeeze_expand_clone;
     if (kernel_isa() == KernelIsa::kAvx512) {
       kernel_8 = &aotic_kernels::avx512::k8_permute_slice_squeeze_expand_clone;
-    }
-    if (kernel_isa() == KernelIsa::kAvx2) {
+    } else if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_8 = &aotic_kernels::avx2::k8_permute_slice_squeeze_expand_clone;
     }
     kernel_8(view_3_data_2, aotic::runtime::data<float>(clone_2.get()), s77);
@@ -740,8 +731,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     auto* kernel_9 = &aotic_kernels::base::k9_permute_clone;
     if (kernel_isa() == KernelIsa::kAvx512) {
       kernel_9 = &aotic_kernels::avx512::k9_permute_clone;
-    }
-    if (kernel_isa() == KernelIsa::kAvx2) {
+    } else if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_9 = &aotic_kernels::avx2::k9_permute_clone;
     }
     kernel_9(view_9_data, aotic::runtime::data<float>(clone_3.get()), s77);
@@ -834,8 +824,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     auto* kernel_10 = &aotic_kernels::base::k10_add_add;
     if (kernel_isa() == KernelIsa::kAvx512) {
       kernel_10 = &aotic_kernels::avx512::k10_add_add;
-    }
-    if (kernel_isa() == KernelIsa::kAvx2) {
+    } else if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_10 = &aotic_kernels::avx2::k10_add_add;
     }
     kernel_10(add_17_data_1, view_13_data, p_blocks_0_proj_bias_data,
@@ -861,8 +850,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     auto* kernel_11 = &aotic_kernels::base::k1_layer_norm;
     if (kernel_isa() == KernelIsa::kAvx512) {
       kernel_11 = &aotic_kernels::avx512::k1_layer_norm;
-    }
-    if (kernel_isa() == KernelIsa::kAvx2) {
+    } else if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_11 = &aotic_kernels::avx2::k1_layer_norm;
     }
     kernel_11(add_110_data, p_blocks_0_n2_weight_data, p_blocks_0_n2_bias_data,
@@ -905,8 +893,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     auto* kernel_12 = &aotic_kernels::base::k11_add;
     if (kernel_isa() == KernelIsa::kAvx512) {
       kernel_12 = &aotic_kernels::avx512::k11_add;
-    }
-    if (kernel_isa() == KernelIsa::kAvx2) {
+    } else if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_12 = &aotic_kernels::avx2::k11_add;
     }
     kernel_12(addmm_1_mm_data, p_blocks_0_fc1_bias_data, aotic::runtime::data<float>(addmm_1.get()), s77);
@@ -934,8 +921,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     auto* kernel_13 = &aotic_kernels::base::k12_gelu;
     if (kernel_isa() == KernelIsa::kAvx512) {
       kernel_13 = &aotic_kernels::avx512::k12_gelu;
-    }
-    if (kernel_isa() == KernelIsa::kAvx2) {
+    } else if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_13 = &aotic_kernels::avx2::k12_gelu;
     }
     kernel_13(view_15_data, aotic::runtime::data<float>(gelu.get()), s77);
@@ -977,8 +963,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     auto* kernel_14 = &aotic_kernels::base::k13_add;
     if (kernel_isa() == KernelIsa::kAvx512) {
       kernel_14 = &aotic_kernels::avx512::k13_add;
-    }
-    if (kernel_isa() == KernelIsa::kAvx2) {
+    } else if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_14 = &aotic_kernels::avx2::k13_add;
     }
     kernel_14(addmm_2_mm_data, p_blocks_0_fc2_bias_data, aotic::runtime::data<float>(addmm_2.get()), s77);
@@ -1005,8 +990,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     auto* kernel_15 = &aotic_kernels::base::k14_add;
     if (kernel_isa() == KernelIsa::kAvx512) {
       kernel_15 = &aotic_kernels::avx512::k14_add;
-    }
-    if (kernel_isa() == KernelIsa::kAvx2) {
+    } else if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_15 = &aotic_kernels::avx2::k14_add;
     }
     kernel_15(add_110_data_1, view_17_data, aotic::runtime::data<float>(add_151.get()), s77);
@@ -1031,8 +1015,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     auto* kernel_16 = &aotic_kernels::base::k1_layer_norm;
     if (kernel_isa() == KernelIsa::kAvx512) {
       kernel_16 = &aotic_kernels::avx512::k1_layer_norm;
-    }
-    if (kernel_isa() == KernelIsa::kAvx2) {
+    } else if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_16 = &aotic_kernels::avx2::k1_layer_norm;
     }
     kernel_16(add_151_data, p_blocks_1_n1_weight_data, p_blocks_1_n1_bias_data,
@@ -1067,8 +1050,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     auto* kernel_17 = &aotic_kernels::base::k2_add;
     if (kernel_isa() == KernelIsa::kAvx512) {
       kernel_17 = &aotic_kernels::avx512::k2_add;
-    }
-    if (kernel_isa() == KernelIsa::kAvx2) {
+    } else if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_17 = &aotic_kernels::avx2::k2_add;
     }
     kernel_17(addmm_3_mm_data, p_blocks_1_qkv_bias_data, aotic::runtime::data<float>(addmm_3.get()), s77);
@@ -1101,8 +1083,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     auto* kernel_18 = &aotic_kernels::base::k3_permute_slice_squeeze_mul_expand_clone;
     if (kernel_isa() == KernelIsa::kAvx512) {
       kernel_18 = &aotic_kernels::avx512::k3_permute_slice_squeeze_mul_expand_clone;
-    }
-    if (kernel_isa() == KernelIsa::kAvx2) {
+    } else if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_18 = &aotic_kernels::avx2::k3_permute_slice_squeeze_mul_expand_clone;
     }
     kernel_18(view_20_data, aotic::runtime::data<float>(clone_4.get()), s77);
@@ -1126,8 +1107,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     auto* kernel_19 = &aotic_kernels::base::k4_permute_slice_squeeze_permute_mul_expand_clone;
     if (kernel_isa() == KernelIsa::kAvx512) {
       kernel_19 = &aotic_kernels::avx512::k4_permute_slice_squeeze_permute_mul_expand_clone;
-    }
-    if (kernel_isa() == KernelIsa::kAvx2) {
+    } else if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_19 = &aotic_kernels::avx2::k4_permute_slice_squeeze_permute_mul_expand_clone;
     }
     kernel_19(view_20_data_1, aotic::runtime::data<float>(clone_5.get()), s77);
@@ -1164,8 +1144,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     auto* kernel_20 = &aotic_kernels::base::k5_softmax;
     if (kernel_isa() == KernelIsa::kAvx512) {
       kernel_20 = &aotic_kernels::avx512::k5_softmax;
-    }
-    if (kernel_isa() == KernelIsa::kAvx2) {
+    } else if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_20 = &aotic_kernels::avx2::k5_softmax;
     }
     kernel_20(view_23_data, aotic::runtime::data<float>(_softmax_1.get()), s77);
@@ -1181,8 +1160,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     auto* kernel_21 = &aotic_kernels::base::k6_eq_logical_not;
     if (kernel_isa() == KernelIsa::kAvx512) {
       kernel_21 = &aotic_kernels::avx512::k6_eq_logical_not;
-    }
-    if (kernel_isa() == KernelIsa::kAvx2) {
+    } else if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_21 = &aotic_kernels::avx2::k6_eq_logical_not;
     }
     kernel_21(view_23_data_1, aotic::runtime::data<bool>(logical_not_2.get()), s77);
@@ -1220,8 +1198,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     auto* kernel_22 = &aotic_kernels::base::k7_logical_not_where;
     if (kernel_isa() == KernelIsa::kAvx512) {
       kernel_22 = &aotic_kernels::avx512::k7_logical_not_where;
-    }
-    if (kernel_isa() == KernelIsa::kAvx2) {
+    } else if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_22 = &aotic_kernels::avx2::k7_logical_not_where;
     }
     kernel_22(_softmax_1_data, full_like_1_data, any_2_data, aotic::runtime::data<float>(where_1.get()), s77);
@@ -1255,8 +1232,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     auto* kernel_23 = &aotic_kernels::base::k8_permute_slice_squeeze_expand_clone;
     if (kernel_isa() == KernelIsa::kAvx512) {
       kernel_23 = &aotic_kernels::avx512::k8_permute_slice_squeeze_expand_clone;
-    }
-    if (kernel_isa() == KernelIsa::kAvx2) {
+    } else if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_23 = &aotic_kernels::avx2::k8_permute_slice_squeeze_expand_clone;
     }
     kernel_23(view_20_data_2, aotic::runtime::data<float>(clone_6.get()), s77);
@@ -1295,8 +1271,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     auto* kernel_24 = &aotic_kernels::base::k9_permute_clone;
     if (kernel_isa() == KernelIsa::kAvx512) {
       kernel_24 = &aotic_kernels::avx512::k9_permute_clone;
-    }
-    if (kernel_isa() == KernelIsa::kAvx2) {
+    } else if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_24 = &aotic_kernels::avx2::k9_permute_clone;
     }
     kernel_24(view_26_data, aotic::runtime::data<float>(clone_7.get()), s77);
@@ -1385,8 +1360,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     auto* kernel_25 = &aotic_kernels::base::k10_add_add;
     if (kernel_isa() == KernelIsa::kAvx512) {
       kernel_25 = &aotic_kernels::avx512::k10_add_add;
-    }
-    if (kernel_isa() == KernelIsa::kAvx2) {
+    } else if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_25 = &aotic_kernels::avx2::k10_add_add;
     }
     kernel_25(add_151_data_1, view_30_data, p_blocks_1_proj_bias_data,
@@ -1412,8 +1386,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     auto* kernel_26 = &aotic_kernels::base::k1_layer_norm;
     if (kernel_isa() == KernelIsa::kAvx512) {
       kernel_26 = &aotic_kernels::avx512::k1_layer_norm;
-    }
-    if (kernel_isa() == KernelIsa::kAvx2) {
+    } else if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_26 = &aotic_kernels::avx2::k1_layer_norm;
     }
     kernel_26(add_244_data, p_blocks_1_n2_weight_data, p_blocks_1_n2_bias_data,
@@ -1448,8 +1421,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     auto* kernel_27 = &aotic_kernels::base::k11_add;
     if (kernel_isa() == KernelIsa::kAvx512) {
       kernel_27 = &aotic_kernels::avx512::k11_add;
-    }
-    if (kernel_isa() == KernelIsa::kAvx2) {
+    } else if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_27 = &aotic_kernels::avx2::k11_add;
     }
     kernel_27(addmm_4_mm_data, p_blocks_1_fc1_bias_data, aotic::runtime::data<float>(addmm_4.get()), s77);
@@ -1473,8 +1445,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     auto* kernel_28 = &aotic_kernels::base::k12_gelu;
     if (kernel_isa() == KernelIsa::kAvx512) {
       kernel_28 = &aotic_kernels::avx512::k12_gelu;
-    }
-    if (kernel_isa() == KernelIsa::kAvx2) {
+    } else if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_28 = &aotic_kernels::avx2::k12_gelu;
     }
     kernel_28(view_32_data, aotic::runtime::data<float>(gelu_1.get()), s77);
@@ -1509,8 +1480,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     auto* kernel_29 = &aotic_kernels::base::k13_add;
     if (kernel_isa() == KernelIsa::kAvx512) {
       kernel_29 = &aotic_kernels::avx512::k13_add;
-    }
-    if (kernel_isa() == KernelIsa::kAvx2) {
+    } else if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_29 = &aotic_kernels::avx2::k13_add;
     }
     kernel_29(addmm_5_mm_data, p_blocks_1_fc2_bias_data, aotic::runtime::data<float>(addmm_5.get()), s77);
@@ -1550,8 +1520,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     auto* kernel_30 = &aotic_kernels::base::k15_add_select_layer_norm;
     if (kernel_isa() == KernelIsa::kAvx512) {
       kernel_30 = &aotic_kernels::avx512::k15_add_select_layer_norm;
-    }
-    if (kernel_isa() == KernelIsa::kAvx2) {
+    } else if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_30 = &aotic_kernels::avx2::k15_add_select_layer_norm;
     }
     kernel_30(add_244_data_1, view_34_data, p_norm_weight_data, p_norm_bias_data,
@@ -1588,8 +1557,7 @@ AOTIC_UNOPTIMISED void run(aotic::runtime::RunState& state, AtenTensorHandle* in
     auto* kernel_31 = &aotic_kernels::base::k16_add;
     if (kernel_isa() == KernelIsa::kAvx512) {
       kernel_31 = &aotic_kernels::avx512::k16_add;
-    }
-    if (kernel_isa() == KernelIsa::kAvx2) {
+    } else if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_31 = &aotic_kernels::avx2::k16_add;
     }
     kernel_31(addmm_6_mm_data, p_head_bias_data, aotic::runtime::data<float>(addmm_6.get()), s77);
@@ -2243,11 +2211,11 @@ KM_FN T square(T x) {
 }  // namespace
 #if defined(__clang__)
 #pragma clang attribute push(__attribute__((target( \
-    "avx512f,avx512bw,avx512cd,avx512dq,avx512vl,avx2,fma,f16c,bmi,bmi2"))), \
+    "avx512f,avx512bw,avx512cd,avx512dq,avx512vl,avx2,fma,bmi,bmi2"))), \
     apply_to = function)
 #else
 #pragma GCC push_options
-#pragma GCC target("avx512f,avx512bw,avx512cd,avx512dq,avx512vl,avx2,fma,f16c,bmi,bmi2")
+#pragma GCC target("avx512f,avx512bw,avx512cd,avx512dq,avx512vl,avx2,fma,bmi,bmi2")
 #endif
 namespace avx512 {
 
@@ -2790,11 +2758,11 @@ KM_FN T square(T x) {
 }  // namespace
 #if defined(__clang__)
 #pragma clang attribute push(__attribute__((target( \
-    "avx512f,avx512bw,avx512cd,avx512dq,avx512vl,avx2,fma,f16c,bmi,bmi2"))), \
+    "avx512f,avx512bw,avx512cd,avx512dq,avx512vl,avx2,fma,bmi,bmi2"))), \
     apply_to = function)
 #else
 #pragma GCC push_options
-#pragma GCC target("avx512f,avx512bw,avx512cd,avx512dq,avx512vl,avx2,fma,f16c,bmi,bmi2")
+#pragma GCC target("avx512f,avx512bw,avx512cd,avx512dq,avx512vl,avx2,fma,bmi,bmi2")
 #endif
 namespace avx512 {
 
@@ -3324,11 +3292,11 @@ KM_FN T square(T x) {
 }  // namespace
 #if defined(__clang__)
 #pragma clang attribute push(__attribute__((target( \
-    "avx512f,avx512bw,avx512cd,avx512dq,avx512vl,avx2,fma,f16c,bmi,bmi2"))), \
+    "avx512f,avx512bw,avx512cd,avx512dq,avx512vl,avx2,fma,bmi,bmi2"))), \
     apply_to = function)
 #else
 #pragma GCC push_options
-#pragma GCC target("avx512f,avx512bw,avx512cd,avx512dq,avx512vl,avx2,fma,f16c,bmi,bmi2")
+#pragma GCC target("avx512f,avx512bw,avx512cd,avx512dq,avx512vl,avx2,fma,bmi,bmi2")
 #endif
 namespace avx512 {
 
@@ -3873,11 +3841,11 @@ KM_FN T square(T x) {
 }  // namespace
 #if defined(__clang__)
 #pragma clang attribute push(__attribute__((target( \
-    "avx512f,avx512bw,avx512cd,avx512dq,avx512vl,avx2,fma,f16c,bmi,bmi2"))), \
+    "avx512f,avx512bw,avx512cd,avx512dq,avx512vl,avx2,fma,bmi,bmi2"))), \
     apply_to = function)
 #else
 #pragma GCC push_options
-#pragma GCC target("avx512f,avx512bw,avx512cd,avx512dq,avx512vl,avx2,fma,f16c,bmi,bmi2")
+#pragma GCC target("avx512f,avx512bw,avx512cd,avx512dq,avx512vl,avx2,fma,bmi,bmi2")
 #endif
 namespace avx512 {
 
@@ -4405,11 +4373,11 @@ KM_FN T square(T x) {
 }  // namespace
 #if defined(__clang__)
 #pragma clang attribute push(__attribute__((target( \
-    "avx2,fma,f16c,bmi,bmi2"))), \
+    "avx2,fma,bmi,bmi2"))), \
     apply_to = function)
 #else
 #pragma GCC push_options
-#pragma GCC target("avx2,fma,f16c,bmi,bmi2")
+#pragma GCC target("avx2,fma,bmi,bmi2")
 #endif
 namespace avx2 {
 
@@ -4952,11 +4920,11 @@ KM_FN T square(T x) {
 }  // namespace
 #if defined(__clang__)
 #pragma clang attribute push(__attribute__((target( \
-    "avx2,fma,f16c,bmi,bmi2"))), \
+    "avx2,fma,bmi,bmi2"))), \
     apply_to = function)
 #else
 #pragma GCC push_options
-#pragma GCC target("avx2,fma,f16c,bmi,bmi2")
+#pragma GCC target("avx2,fma,bmi,bmi2")
 #endif
 namespace avx2 {
 
@@ -5486,11 +5454,11 @@ KM_FN T square(T x) {
 }  // namespace
 #if defined(__clang__)
 #pragma clang attribute push(__attribute__((target( \
-    "avx2,fma,f16c,bmi,bmi2"))), \
+    "avx2,fma,bmi,bmi2"))), \
     apply_to = function)
 #else
 #pragma GCC push_options
-#pragma GCC target("avx2,fma,f16c,bmi,bmi2")
+#pragma GCC target("avx2,fma,bmi,bmi2")
 #endif
 namespace avx2 {
 
@@ -6035,11 +6003,11 @@ KM_FN T square(T x) {
 }  // namespace
 #if defined(__clang__)
 #pragma clang attribute push(__attribute__((target( \
-    "avx2,fma,f16c,bmi,bmi2"))), \
+    "avx2,fma,bmi,bmi2"))), \
     apply_to = function)
 #else
 #pragma GCC push_options
-#pragma GCC target("avx2,fma,f16c,bmi,bmi2")
+#pragma GCC target("avx2,fma,bmi,bmi2")
 #endif
 namespace avx2 {
 

@@ -256,8 +256,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     auto* kernel = &aotic_kernels::base::k0_add;
     if (kernel_isa() == KernelIsa::kAvx512) {
       kernel = &aotic_kernels::avx512::k0_add;
-    }
-    if (kernel_isa() == KernelIsa::kAvx2) {
+    } else if (kernel_isa() == KernelIsa::kAvx2) {
       kernel = &aotic_kernels::avx2::k0_add;
     }
     kernel(cat_data, p_pos_data, aotic::runtime::data<float>(add.get()), s77);
@@ -285,8 +284,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     auto* kernel_1 = &aotic_kernels::base::k1_layer_norm;
     if (kernel_isa() == KernelIsa::kAvx512) {
       kernel_1 = &aotic_kernels::avx512::k1_layer_norm;
-    }
-    if (kernel_isa() == KernelIsa::kAvx2) {
+    } else if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_1 = &aotic_kernels::avx2::k1_layer_norm;
     }
     kernel_1(add_data, p_blocks_0_n1_weight_data, p_blocks_0_n1_bias_data,
@@ -366,8 +364,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     auto* kernel_2 = &aotic_kernels::base::k2_add;
     if (kernel_isa() == KernelIsa::kAvx512) {
       kernel_2 = &aotic_kernels::avx512::k2_add;
-    }
-    if (kernel_isa() == KernelIsa::kAvx2) {
+    } else if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_2 = &aotic_kernels::avx2::k2_add;
     }
     kernel_2(add_data_1, linear_1_data, aotic::runtime::data<float>(add_1.get()), s77);
@@ -392,8 +389,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     auto* kernel_3 = &aotic_kernels::base::k1_layer_norm;
     if (kernel_isa() == KernelIsa::kAvx512) {
       kernel_3 = &aotic_kernels::avx512::k1_layer_norm;
-    }
-    if (kernel_isa() == KernelIsa::kAvx2) {
+    } else if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_3 = &aotic_kernels::avx2::k1_layer_norm;
     }
     kernel_3(add_1_data, p_blocks_0_n2_weight_data, p_blocks_0_n2_bias_data,
@@ -419,8 +415,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     auto* kernel_4 = &aotic_kernels::base::k3_gelu;
     if (kernel_isa() == KernelIsa::kAvx512) {
       kernel_4 = &aotic_kernels::avx512::k3_gelu;
-    }
-    if (kernel_isa() == KernelIsa::kAvx2) {
+    } else if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_4 = &aotic_kernels::avx2::k3_gelu;
     }
     kernel_4(linear_2_data, aotic::runtime::data<float>(gelu.get()), s77);
@@ -445,8 +440,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     auto* kernel_5 = &aotic_kernels::base::k2_add;
     if (kernel_isa() == KernelIsa::kAvx512) {
       kernel_5 = &aotic_kernels::avx512::k2_add;
-    }
-    if (kernel_isa() == KernelIsa::kAvx2) {
+    } else if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_5 = &aotic_kernels::avx2::k2_add;
     }
     kernel_5(add_1_data_1, linear_3_data, aotic::runtime::data<float>(add_2.get()), s77);
@@ -471,8 +465,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     auto* kernel_6 = &aotic_kernels::base::k1_layer_norm;
     if (kernel_isa() == KernelIsa::kAvx512) {
       kernel_6 = &aotic_kernels::avx512::k1_layer_norm;
-    }
-    if (kernel_isa() == KernelIsa::kAvx2) {
+    } else if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_6 = &aotic_kernels::avx2::k1_layer_norm;
     }
     kernel_6(add_2_data, p_blocks_1_n1_weight_data, p_blocks_1_n1_bias_data,
@@ -552,8 +545,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     auto* kernel_7 = &aotic_kernels::base::k2_add;
     if (kernel_isa() == KernelIsa::kAvx512) {
       kernel_7 = &aotic_kernels::avx512::k2_add;
-    }
-    if (kernel_isa() == KernelIsa::kAvx2) {
+    } else if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_7 = &aotic_kernels::avx2::k2_add;
     }
     kernel_7(add_2_data_1, linear_5_data, aotic::runtime::data<float>(add_3.get()), s77);
@@ -578,8 +570,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     auto* kernel_8 = &aotic_kernels::base::k1_layer_norm;
     if (kernel_isa() == KernelIsa::kAvx512) {
       kernel_8 = &aotic_kernels::avx512::k1_layer_norm;
-    }
-    if (kernel_isa() == KernelIsa::kAvx2) {
+    } else if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_8 = &aotic_kernels::avx2::k1_layer_norm;
     }
     kernel_8(add_3_data, p_blocks_1_n2_weight_data, p_blocks_1_n2_bias_data,
@@ -601,8 +592,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     auto* kernel_9 = &aotic_kernels::base::k3_gelu;
     if (kernel_isa() == KernelIsa::kAvx512) {
       kernel_9 = &aotic_kernels::avx512::k3_gelu;
-    }
-    if (kernel_isa() == KernelIsa::kAvx2) {
+    } else if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_9 = &aotic_kernels::avx2::k3_gelu;
     }
     kernel_9(linear_6_data, aotic::runtime::data<float>(gelu_1.get()), s77);
@@ -641,8 +631,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     auto* kernel_10 = &aotic_kernels::base::k4_add_select_layer_norm;
     if (kernel_isa() == KernelIsa::kAvx512) {
       kernel_10 = &aotic_kernels::avx512::k4_add_select_layer_norm;
-    }
-    if (kernel_isa() == KernelIsa::kAvx2) {
+    } else if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_10 = &aotic_kernels::avx2::k4_add_select_layer_norm;
     }
     kernel_10(add_3_data_1, linear_7_data, p_norm_weight_data, p_norm_bias_data,
@@ -680,8 +669,7 @@ void run(aotic::runtime::RunState& state, AtenTensorHandle* inputs, AtenTensorHa
     auto* kernel_11 = &aotic_kernels::base::k5_add;
     if (kernel_isa() == KernelIsa::kAvx512) {
       kernel_11 = &aotic_kernels::avx512::k5_add;
-    }
-    if (kernel_isa() == KernelIsa::kAvx2) {
+    } else if (kernel_isa() == KernelIsa::kAvx2) {
       kernel_11 = &aotic_kernels::avx2::k5_add;
     }
     kernel_11(linear_8_mm_data, p_head_bias_data, aotic::runtime::data<float>(linear_8.get()), s77);
@@ -1303,11 +1291,11 @@ KM_FN T square(T x) {
 }  // namespace
 #if defined(__clang__)
 #pragma clang attribute push(__attribute__((target( \
-    "avx512f,avx512bw,avx512cd,avx512dq,avx512vl,avx2,fma,f16c,bmi,bmi2"))), \
+    "avx512f,avx512bw,avx512cd,avx512dq,avx512vl,avx2,fma,bmi,bmi2"))), \
     apply_to = function)
 #else
 #pragma GCC push_options
-#pragma GCC target("avx512f,avx512bw,avx512cd,avx512dq,avx512vl,avx2,fma,f16c,bmi,bmi2")
+#pragma GCC target("avx512f,avx512bw,avx512cd,avx512dq,avx512vl,avx2,fma,bmi,bmi2")
 #endif
 namespace avx512 {
 
@@ -1841,11 +1829,11 @@ KM_FN T square(T x) {
 }  // namespace
 #if defined(__clang__)
 #pragma clang attribute push(__attribute__((target( \
-    "avx512f,avx512bw,avx512cd,avx512dq,avx512vl,avx2,fma,f16c,bmi,bmi2"))), \
+    "avx512f,avx512bw,avx512cd,avx512dq,avx512vl,avx2,fma,bmi,bmi2"))), \
     apply_to = function)
 #else
 #pragma GCC push_options
-#pragma GCC target("avx512f,avx512bw,avx512cd,avx512dq,avx512vl,avx2,fma,f16c,bmi,bmi2")
+#pragma GCC target("avx512f,avx512bw,avx512cd,avx512dq,avx512vl,avx2,fma,bmi,bmi2")
 #endif
 namespace avx512 {
 
@@ -2360,11 +2348,11 @@ KM_FN T square(T x) {
 }  // namespace
 #if defined(__clang__)
 #pragma clang attribute push(__attribute__((target( \
-    "avx2,fma,f16c,bmi,bmi2"))), \
+    "avx2,fma,bmi,bmi2"))), \
     apply_to = function)
 #else
 #pragma GCC push_options
-#pragma GCC target("avx2,fma,f16c,bmi,bmi2")
+#pragma GCC target("avx2,fma,bmi,bmi2")
 #endif
 namespace avx2 {
 
@@ -2898,11 +2886,11 @@ KM_FN T square(T x) {
 }  // namespace
 #if defined(__clang__)
 #pragma clang attribute push(__attribute__((target( \
-    "avx2,fma,f16c,bmi,bmi2"))), \
+    "avx2,fma,bmi,bmi2"))), \
     apply_to = function)
 #else
 #pragma GCC push_options
-#pragma GCC target("avx2,fma,f16c,bmi,bmi2")
+#pragma GCC target("avx2,fma,bmi,bmi2")
 #endif
 namespace avx2 {
 
