@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <future>
 
+#include "codegen/build_id.h"
 #include "codegen/constants.h"
 #include "codegen/cpu_printer.h"
 #include "codegen/embedded_file.h"
@@ -350,17 +351,27 @@ CompileResult compile_model(const ir::Program& original, const CompileOptions& o
   const fs::path build(templ);
   const InterruptCleanup cleanup(build);
 
-  write_file(build / "model.cpp", model_cpp);
-  if (!sources.kernels_cu.empty()) write_file(build / "kernels.cu", sources.kernels_cu);
-  for (const SourceFile& f : sources.wrapper_files) write_file(build / f.name, f.text);
-  for (const SourceFile& f : sources.kernel_files) write_file(build / f.name, f.text);
+  // The build ID hashes what model.so is made of: the sources here, the commands and the
+  // libraries below.
+  BuildId build_id;
+  const auto write_source = [&](const fs::path& name, std::string_view text) {
+    build_id.add(name.string());
+    build_id.add(text);
+    write_file(build / name, text);
+  };
+  write_source("model.cpp", model_cpp);
+  if (!sources.kernels_cu.empty()) write_source("kernels.cu", sources.kernels_cu);
+  for (const SourceFile& f : sources.wrapper_files) write_source(f.name, f.text);
+  for (const SourceFile& f : sources.kernel_files) write_source(f.name, f.text);
   for (unsigned long i = 0; i < kRuntimeFiles_count; ++i) {
-    write_file(build / kRuntimeFiles[i].name, std::string_view(kRuntimeFiles[i].data, kRuntimeFiles[i].size));
+    write_source(kRuntimeFiles[i].name, std::string_view(kRuntimeFiles[i].data, kRuntimeFiles[i].size));
   }
   std::string objects = "model.o";
   const bool embedded_constants = !layout.entries.empty() && !options.external_weights;
   if (!layout.entries.empty()) {
-    write_file(build / "constants.bin", constants_blob(layout));
+    const std::string blob = constants_blob(layout);
+    if (!options.external_weights) build_id.add(blob);
+    write_file(build / "constants.bin", blob);
     if (embedded_constants) {
       write_file(build / "constants.S", blob_assembly("aotic_constants_blob"));
       objects += " constants.o";
@@ -488,10 +499,18 @@ CompileResult compile_model(const ir::Program& original, const CompileOptions& o
   for (size_t i = 0; i < jobs.size(); ++i) compile += fmt::format("; wait $pid{} || status=1", i);
   for (size_t i = 0; i < jobs.size(); ++i) compile += fmt::format("; cat job{}.log", i);
   compile += "; test $status -eq 0";
-  const std::string link_command = fmt::format(
+  std::string link_command = fmt::format(
       "{}{} -shared {} -Wl,--whole-archive {} -Wl,--no-whole-archive "
       "-Wl,--version-script=exports.map -o model.so {}{} -ldl -lpthread",
       fatbin_object, cxx, objects, shell_quote(runtime_library.string()), link, cuda_link);
+  // The rest of the build ID's inputs: every command (compiler, flags, --isa), the CUDA
+  // architectures NVRTC compiles for, and the runtime library's bytes. The compiler is named, not
+  // hashed: two different compilers installed under one name give one ID.
+  for (const std::string& job : jobs) build_id.add(job);
+  for (const std::string& arch : cuda_archs) build_id.add(arch);
+  build_id.add(link_command);
+  if (!build_id.add_file(runtime_library)) user_error("{}: cannot read", runtime_library.string());
+  link_command += " -Wl,--build-id=0x" + build_id.hex();
   size_t kernel_bytes = 0;
   for (const SourceFile& f : sources.kernel_files) kernel_bytes += f.text.size();
   size_t wrapper_bytes = model_cpp.size();

@@ -10,7 +10,7 @@ packages=(
   libclang-rt-14-dev                                # libFuzzer and the sanitizer runtimes (tools/fuzz.sh)
   cmake                                             # the CMake example (tests/tools/cmake_test.cc)
   python3                                           # tests/conformance/pytorch_runner_test.py
-  libfmt-dev nlohmann-json3-dev doctest-dev libzip-dev
+  libfmt-dev nlohmann-json3-dev doctest-dev libzip-dev libxxhash-dev
   libtorch-dev                                      # ATen behind the shim (libtorch 1.13)
   libopenblas0-openmp                               # else libtorch falls back to reference BLAS (13x slower)
   libclang-14-dev libclang-cpp14-dev llvm-14-dev    # libTooling for tools/abi_check

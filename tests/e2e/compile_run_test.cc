@@ -262,8 +262,9 @@ TEST_CASE(
     CHECK((cpp.find("aotic_kernels::k4_add_gelu(") != std::string::npos) == !copies);
     // Each copy matches PyTorch: AOTIC_KERNEL_ISA caps the copy a run takes (a CPU without AVX-512
     // runs the AVX2 copy for "avx512", and so on).
-    for (const std::string cap :
-         copies ? std::vector<std::string>{"", "avx512", "avx2", "base"} : std::vector<std::string>{""}) {
+    const std::vector<std::string> caps =
+        copies ? std::vector<std::string>{"", "avx512", "avx2", "base"} : std::vector<std::string>{""};
+    for (const std::string& cap : caps) {
       CAPTURE(cap);
       const Run checked =
           testing::run_command("AOTIC_KERNEL_ISA=" + cap + " " + testing::repo_path("tools/aotic") + " run " +
@@ -312,6 +313,28 @@ TEST_CASE("the same input gives a byte-identical model.so") {
             .code == 0);
   }
   CHECK(testing::read_file(dir + "/a.so") == testing::read_file(dir + "/b.so"));
+}
+
+TEST_CASE("model.so's build ID is a hash of what it is made of") {
+  // aotic hands the linker the ID (codegen/build_id.h) instead of letting it hash the output:
+  // the same for the same input, another for another model or another --isa.
+  const std::string dir = testing::scratch_dir("build-id");
+  const auto id_of = [&](const std::string& model, const std::string& flags, const std::string& out) {
+    REQUIRE(aotic("compile " + model + " -o " + dir + out + " " + shim_option() + flags).code == 0);
+    const Run notes = testing::run_command("readelf -n " + dir + out);
+    REQUIRE(notes.code == 0);
+    const std::string key = "Build ID: ";
+    const size_t at = notes.out.find(key);
+    REQUIRE(at != std::string::npos);
+    const size_t begin = at + key.size();
+    return notes.out.substr(begin, notes.out.find('\n', begin) - begin);
+  };
+  const std::string small_cnn = id_of(testing::fixture("small_cnn.pt2"), "", "/a.so");
+  CHECK(small_cnn.size() == 32);
+  CHECK(small_cnn.find_first_not_of("0123456789abcdef") == std::string::npos);
+  CHECK(id_of(testing::fixture("small_cnn.pt2"), "", "/b.so") == small_cnn);
+  CHECK(id_of(testing::fixture("mlp.pt2"), "", "/c.so") != small_cnn);
+  CHECK(id_of(testing::fixture("small_cnn.pt2"), " --isa x86-64-v3", "/d.so") != small_cnn);
 }
 
 TEST_CASE("a bare model.json with safetensors weights gives the same model.so as its archive") {
