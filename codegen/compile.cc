@@ -504,11 +504,24 @@ CompileResult compile_model(const ir::Program& original, const CompileOptions& o
       "-Wl,--version-script=exports.map -o model.so {}{} -ldl -lpthread",
       fatbin_object, cxx, objects, shell_quote(runtime_library.string()), link, cuda_link);
   // The rest of the build ID's inputs: every command (compiler, flags, --isa), the CUDA
-  // architectures NVRTC compiles for, and the runtime library's bytes. The compiler is named, not
-  // hashed: two different compilers installed under one name give one ID.
-  for (const std::string& job : jobs) build_id.add(job);
+  // architectures NVRTC compiles for, and the runtime library's bytes. Where the runtime, the
+  // CUDA toolkit and the compiler are installed is left out (a path names no bytes of model.so,
+  // and a Bazel build on another machine must give the same ID); the compiler is named, not
+  // hashed: two different compilers under one name give one ID.
+  const auto without_paths = [&](std::string command) {
+    const auto replace_all = [&command](const std::string& from, const std::string& to) {
+      if (from.empty()) return;
+      for (size_t at = command.find(from); at != std::string::npos; at = command.find(from, at + to.size()))
+        command.replace(at, from.size(), to);
+    };
+    replace_all(shell_quote(runtime_library.string()), "<runtime>");
+    if (cuda) replace_all(cuda_home.string(), "<cuda>");
+    replace_all(cxx, fs::path(cxx).filename().string());
+    return command;
+  };
+  for (const std::string& job : jobs) build_id.add(without_paths(job));
   for (const std::string& arch : cuda_archs) build_id.add(arch);
-  build_id.add(link_command);
+  build_id.add(without_paths(link_command));
   if (!build_id.add_file(runtime_library)) user_error("{}: cannot read", runtime_library.string());
   link_command += " -Wl,--build-id=0x" + build_id.hex();
   size_t kernel_bytes = 0;

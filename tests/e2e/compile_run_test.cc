@@ -335,6 +335,17 @@ TEST_CASE("model.so's build ID is a hash of what it is made of") {
   CHECK(id_of(testing::fixture("small_cnn.pt2"), "", "/b.so") == small_cnn);
   CHECK(id_of(testing::fixture("mlp.pt2"), "", "/c.so") != small_cnn);
   CHECK(id_of(testing::fixture("small_cnn.pt2"), " --isa x86-64-v3", "/d.so") != small_cnn);
+  // Where the runtime library is installed is no part of it (a Bazel build elsewhere): the
+  // same bytes.
+  std::filesystem::create_directories(dir + "/elsewhere");
+  std::filesystem::copy_file(testing::repo_path("runtime/libaotic_runtime.a"),
+                             dir + "/elsewhere/libaotic_runtime.a",
+                             std::filesystem::copy_options::overwrite_existing);
+  const Run moved = aotic("compile " + testing::fixture("small_cnn.pt2") + " -o " + dir + "/e.so " +
+                          shim_option() + " --runtime-lib " + dir + "/elsewhere/libaotic_runtime.a");
+  INFO(moved.out);
+  REQUIRE(moved.code == 0);
+  CHECK(testing::read_file(dir + "/e.so") == testing::read_file(dir + "/a.so"));
 }
 
 TEST_CASE("a bare model.json with safetensors weights gives the same model.so as its archive") {
